@@ -1,0 +1,88 @@
+/**
+ * Typed errors of the domain. Each carries what the HTTP edge needs to answer with an RFC 9457
+ * problem: a stable `type` slug, a title and a status. One place (functions/api/http.ts) maps
+ * them to responses; anything that is not a VigilError becomes a generic 500.
+ */
+
+export interface FieldError {
+  /** Dot path into the request, e.g. `retry.maxAttempts` or `messages.3.url`; '' for the root. */
+  path: string;
+  message: string;
+}
+
+export abstract class VigilError extends Error {
+  abstract readonly status: number;
+  abstract readonly type: string;
+  abstract readonly title: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends VigilError {
+  readonly status = 422;
+  readonly type = 'validation-failed';
+  readonly title = 'The request is not valid';
+
+  constructor(readonly errors: FieldError[]) {
+    super(errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '));
+  }
+
+  static single(path: string, message: string): ValidationError {
+    return new ValidationError([{ path, message }]);
+  }
+}
+
+export class MalformedRequestError extends VigilError {
+  readonly status = 400;
+  readonly type = 'malformed-request';
+  readonly title = 'The request could not be read';
+}
+
+export class UnsupportedMediaTypeError extends VigilError {
+  readonly status = 415;
+  readonly type = 'unsupported-media-type';
+  readonly title = 'The request body must be JSON';
+}
+
+export class PayloadTooLargeError extends VigilError {
+  readonly status = 413;
+  readonly type = 'payload-too-large';
+  readonly title = 'The payload is too large';
+}
+
+export class UnauthorizedError extends VigilError {
+  readonly status = 401;
+  readonly type = 'unauthorized';
+  readonly title = 'Missing or invalid API key';
+}
+
+export class MessageNotFoundError extends VigilError {
+  readonly status = 404;
+  readonly type = 'not-found';
+  readonly title = 'No such message';
+
+  constructor(messageId: string) {
+    super(`Message ${messageId} does not exist.`);
+  }
+}
+
+export class RouteNotFoundError extends VigilError {
+  readonly status = 404;
+  readonly type = 'not-found';
+  readonly title = 'No such route';
+}
+
+export class MessageStateConflictError extends VigilError {
+  readonly status = 409;
+  readonly type = 'state-conflict';
+  readonly title = 'The message is not in a state that allows this';
+}
+
+export class MessageAlreadyExistsError extends VigilError {
+  readonly status = 409;
+  readonly type = 'already-exists';
+  readonly title = 'A message with this id already exists';
+}

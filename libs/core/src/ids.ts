@@ -1,0 +1,8 @@
+import { monotonicFactory } from 'ulid';
+
+const nextUlid = monotonicFactory();
+
+export const MESSAGE_ID_PATTERN = /^msg_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** `msg_<ulid>`: sortable by creation time, so the newest-first listing is a plain range read. */
+export const newMessageId = (nowMs: number): string => `msg_${nextUlid(nowMs)}`;

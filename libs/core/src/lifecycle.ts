@@ -1,0 +1,67 @@
+/**
+ * The message state machine: which commands each status allows, and where a message waits
+ * (its status and far-path bucket) given when it is next due.
+ */
+import { MessageStateConflictError } from './errors';
+import type { Attempt, Message, MessageStatus } from './message';
+import { routeFor } from './routing';
+import type { EngineSettings } from './settings';
+
+/** Not yet handed to a worker: may be changed, rescheduled or cancelled. */
+export const WAITING_STATUSES: readonly MessageStatus[] = ['scheduled', 'queued', 'retrying'];
+
+const isWaiting = (status: MessageStatus) => WAITING_STATUSES.includes(status);
+
+export const assertCanPatch = (message: Message): void => {
+  if (!isWaiting(message.status)) {
+    throw new MessageStateConflictError(
+      `Message ${message.id} is ${message.status}; only scheduled, queued or retrying messages can be changed.`,
+    );
+  }
+};
+
+export const assertCanCancel = (message: Message): void => {
+  if (!isWaiting(message.status) && message.status !== 'cancelled') {
+    throw new MessageStateConflictError(
+      message.status === 'delivering'
+        ? `Message ${message.id} is being delivered right now and can no longer be cancelled.`
+        : `Message ${message.id} is ${message.status} and can no longer be cancelled.`,
+    );
+  }
+};
+
+export const assertCanRedeliver = (message: Message): void => {
+  if (message.status !== 'delivered' && message.status !== 'failed') {
+    throw new MessageStateConflictError(
+      `Message ${message.id} is ${message.status}; only delivered or failed messages can be redelivered.`,
+    );
+  }
+};
+
+/**
+ * Sets where a waiting message sits for its `dueAt`: near ones are `queued` (or stay
+ * `retrying`) with no bucket, far ones are `scheduled` (or stay `retrying`) in their bucket.
+ */
+export const placeMessage = (
+  message: Message,
+  now: number,
+  settings: EngineSettings,
+  waitingAs: 'fresh' | 'retry',
+): Message => {
+  const route = routeFor(message.dueAt, now, settings);
+  const { bucketAt: _previous, leaseUntil: _lease, ...rest } = message;
+  if (route.path === 'near') return { ...rest, status: waitingAs === 'retry' ? 'retrying' : 'queued' };
+  return { ...rest, status: waitingAs === 'retry' ? 'retrying' : 'scheduled', bucketAt: route.bucketAt };
+};
+
+/** Attempts made in the current round (a redeliver starts a new round with a fresh budget). */
+export const attemptsThisRound = (message: Message): number => lastAttemptNumber(message) - message.roundStart;
+
+/** The number of the latest attempt (attempts are numbered from 1 across rounds). */
+export const lastAttemptNumber = (message: Message): number => message.attempts.at(-1)?.n ?? 0;
+
+/** The attempt log keeps this many entries; older ones are dropped (their count is not). */
+export const ATTEMPT_LOG_LIMIT = 50;
+
+export const appendAttempt = (message: Message, attempt: Attempt): Attempt[] =>
+  [...message.attempts, attempt].slice(-ATTEMPT_LOG_LIMIT);

@@ -1,0 +1,53 @@
+/** How a stored message is shown through the API (`MessageOut` in openapi.yaml). */
+import type { Attempt, Message } from './message';
+import { WAITING_STATUSES } from './lifecycle';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export const decodeBody = (message: Pick<Message, 'body' | 'bodyKind'>): unknown => {
+  if (message.bodyKind === 'none') return undefined;
+  if (message.bodyKind === 'text') return message.body;
+  return JSON.parse(message.body);
+};
+
+export interface MessageOut {
+  id: string;
+  status: Message['status'];
+  url: string;
+  method: Message['method'];
+  headers: Record<string, string>;
+  sendAt: string;
+  createdAt: string;
+  updatedAt: string;
+  attempts: number;
+  maxAttempts: number;
+  timeoutMs: number;
+  metadata: Record<string, string>;
+  nextAttemptAt?: string;
+  deliveredAt?: string;
+  lastAttempt?: Attempt;
+  body?: unknown;
+}
+
+export const toMessageOut = (message: Message, options: { withBody: boolean }): MessageOut => {
+  const lastAttempt = message.attempts.at(-1);
+  const body = options.withBody ? decodeBody(message) : undefined;
+  return {
+    id: message.id,
+    status: message.status,
+    url: message.url,
+    method: message.method,
+    headers: message.headers,
+    sendAt: iso(message.sendAt),
+    createdAt: iso(message.createdAt),
+    updatedAt: iso(message.updatedAt),
+    attempts: lastAttempt?.n ?? 0,
+    maxAttempts: message.maxAttempts,
+    timeoutMs: message.timeoutMs,
+    metadata: message.metadata,
+    ...(WAITING_STATUSES.includes(message.status) && { nextAttemptAt: iso(message.dueAt) }),
+    ...(message.deliveredAt !== undefined && { deliveredAt: iso(message.deliveredAt) }),
+    ...(lastAttempt && { lastAttempt }),
+    ...(body !== undefined && { body }),
+  };
+};

@@ -1,0 +1,66 @@
+/** The message model: what Vigil stores about one scheduled webhook. */
+
+export const MESSAGE_STATUSES = [
+  'scheduled',
+  'queued',
+  'delivering',
+  'delivered',
+  'retrying',
+  'failed',
+  'cancelled',
+] as const;
+
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export const HTTP_METHODS = ['POST', 'PUT', 'PATCH'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** How the body was given: JSON is sent as `application/json`, text as given. */
+export type BodyKind = 'json' | 'text' | 'none';
+
+/** One try at delivering a message, as shown to the tenant. */
+export interface Attempt {
+  n: number;
+  startedAt: string;
+  durationMs: number;
+  latenessMs: number;
+  statusCode?: number;
+  error?: string;
+  responseSnippet?: string;
+}
+
+export interface Message {
+  id: string;
+  tenantId: string;
+  status: MessageStatus;
+  url: string;
+  method: HttpMethod;
+  headers: Record<string, string>;
+  /** The body exactly as it will be sent (JSON already serialised). */
+  body: string;
+  bodyKind: BodyKind;
+  /** When the tenant asked for it (epoch ms). */
+  sendAt: number;
+  /** When the next delivery attempt is due (epoch ms): `sendAt` at first, later the retry time. */
+  dueAt: number;
+  createdAt: number;
+  updatedAt: number;
+  maxAttempts: number;
+  timeoutMs: number;
+  metadata: Record<string, string>;
+  attempts: Attempt[];
+  /** Far path only: the start of the minute bucket whose timer promotes it (epoch ms). */
+  bucketAt?: number;
+  /** Attempts numbered up to this belong to an earlier round (a redeliver starts a new round). */
+  roundStart: number;
+  /** Bumped by every change that makes queued copies of the message stale. */
+  version: number;
+  /** Set while a worker holds the message; after it passes, the message may be taken again. */
+  leaseUntil?: number;
+  deliveredAt?: number;
+  idempotencyKey?: string;
+}
+
+export const TERMINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'failed', 'cancelled'];
+
+export const isTerminal = (status: MessageStatus): boolean => TERMINAL_STATUSES.includes(status);

@@ -1,0 +1,128 @@
+/**
+ * The ports: what the domain needs from the outside world. `libs/aws` implements them with AWS
+ * SDK clients (which the local stack points at local services); tests may use the same adapters
+ * against local services, or small fakes where a unit test needs no I/O.
+ */
+import type { HttpMethod, Message, MessageStatus } from './message';
+
+/** What the delivery queue carries: just enough to take the message at its due time. */
+export interface DeliveryTicket {
+  tenantId: string;
+  messageId: string;
+  /** The message version this ticket was issued for; a newer version makes it stale. */
+  version: number;
+  /** When the attempt is due (epoch ms). */
+  dueAt: number;
+}
+
+export interface DeliveryQueue {
+  /** Puts tickets on the queue; each becomes visible after its `delaySeconds` (0..900). */
+  enqueue(entries: ReadonlyArray<{ ticket: DeliveryTicket; delaySeconds: number }>): Promise<void>;
+}
+
+/** The far-future timer: one one-shot timer per bucket, which fires the promote step. */
+export interface BucketTimer {
+  /** Makes sure a timer exists that fires at `bucketAt` (idempotent). */
+  ensureBucket(bucketAt: number): Promise<void>;
+}
+
+/** A pointer to a message that still has something to happen to it. */
+export interface PendingRef {
+  tenantId: string;
+  messageId: string;
+  version: number;
+  status: MessageStatus;
+  dueAt: number;
+  leaseUntil?: number;
+}
+
+/** Structured, safe logging: fields are ids and figures, never secrets or bodies. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface MessagePageQuery {
+  status?: MessageStatus;
+  limit: number;
+  cursor?: string;
+}
+
+export interface MessagePage {
+  items: Message[];
+  nextCursor?: string;
+}
+
+export type IdempotencyClaim = { claimed: true } | { claimed: false; messageId: string };
+
+export interface MessageStore {
+  /** Writes a new message; throws `MessageAlreadyExistsError` if the id is taken. */
+  insert(message: Message): Promise<void>;
+  /** Replaces a message if its stored version is still `expectedVersion`; false if it moved on. */
+  save(message: Message, expectedVersion: number): Promise<boolean>;
+  get(tenantId: string, messageId: string): Promise<Message | undefined>;
+  /** Newest first, without bodies; `status` narrows. */
+  list(tenantId: string, query: MessagePageQuery): Promise<MessagePage>;
+  /**
+   * Takes a message for delivery in one conditional write: only if the ticket's version is
+   * current and nobody holds it (a duplicate ticket or a cancel makes this return undefined).
+   * Returns the message as taken (status `delivering`, version bumped, lease set).
+   */
+  take(ticket: DeliveryTicket, now: number, leaseUntil: number): Promise<Message | undefined>;
+  /** Reserves an idempotency key for a message id, or tells which message already holds it. */
+  claimIdempotencyKey(
+    tenantId: string,
+    key: string,
+    messageId: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<IdempotencyClaim>;
+  /** Messages waiting in a far-path bucket (every shard, every page). */
+  bucketMembers(bucketAt: number): AsyncIterable<PendingRef>;
+  /**
+   * Non-terminal messages whose next step is due before `beforeMs` (for a message held by a
+   * worker: whose lease ends before it), earliest first per shard.
+   */
+  pendingBefore(beforeMs: number): AsyncIterable<PendingRef>;
+}
+
+export interface TenantDirectory {
+  /** The tenant's current webhook signing secrets (`whsec_...`); the first is the newest. */
+  signingSecrets(tenantId: string): Promise<string[]>;
+}
+
+export interface OutboundRequest {
+  url: string;
+  method: HttpMethod;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+export interface SendResult {
+  statusCode?: number;
+  /** Set when no HTTP response arrived: timeout, refused connection, blocked target... */
+  error?: string;
+  /** At most 1 KB of the response body. */
+  responseSnippet?: string;
+  /** The target can never be reached as given (e.g. a blocked address): retrying is pointless. */
+  permanent?: boolean;
+}
+
+export interface HttpSender {
+  send(request: OutboundRequest): Promise<SendResult>;
+}
+
+/** What happened, for logs and metrics; never secrets or bodies. */
+export interface EngineEvents {
+  delivered?(event: { tenantId: string; messageId: string; attempt: number; latenessMs: number }): void;
+  attemptFailed?(event: {
+    tenantId: string;
+    messageId: string;
+    attempt: number;
+    statusCode?: number;
+    error?: string;
+    final: boolean;
+  }): void;
+}

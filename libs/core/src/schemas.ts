@@ -1,0 +1,127 @@
+/**
+ * The shapes that cross Vigil's edges, as zod schemas: request bodies and queries, and the
+ * payloads of queue messages and timer events. Names follow openapi.yaml (`MessageIn`,
+ * `MessagePatch`, ...); schemas.contract.test.ts checks that the two agree.
+ */
+import { z } from 'zod';
+import type { FieldError } from './errors';
+import { ValidationError } from './errors';
+import { HTTP_METHODS, MESSAGE_STATUSES } from './message';
+
+export const MAX_BODY_BYTES = 256 * 1024;
+export const MAX_DELAY_S = 365 * 24 * 3600;
+export const MAX_BATCH = 100;
+
+/** Headers Vigil sets itself (or the HTTP stack owns): a message may not override them. */
+const RESERVED_HEADER = /^(webhook-|vigil-)|^(content-length|host|user-agent|connection|transfer-encoding)$/i;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const httpUrl = z
+  .string()
+  .max(2048)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute http or https URL');
+
+const headers = z
+  .record(
+    z.string().regex(HEADER_NAME, 'header names must be HTTP tokens').refine((name) => !RESERVED_HEADER.test(name), {
+      message: 'this header is set by Vigil and cannot be overridden',
+    }),
+    z.string().max(8192).refine((v) => !/[\r\n\0]/.test(v), 'header values cannot contain line breaks'),
+  )
+  .refine((h) => Object.keys(h).length <= 50, 'at most 50 headers');
+
+const metadata = z
+  .record(z.string().min(1).max(64), z.string().max(256))
+  .refine((m) => Object.keys(m).length <= 10, 'at most 10 metadata tags');
+
+const sendAt = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time, e.g. 2026-12-01T09:00:00Z' });
+const delay = z.number().min(0).max(MAX_DELAY_S);
+
+export const MessageIn = z
+  .strictObject({
+    url: httpUrl,
+    sendAt: sendAt.optional(),
+    delay: delay.optional(),
+    method: z.enum(HTTP_METHODS).default('POST'),
+    headers: headers.default({}),
+    body: z.unknown().optional(),
+    retry: z.strictObject({ maxAttempts: z.int().min(1).max(20).default(8) }).optional(),
+    timeoutMs: z.int().min(1000).max(30_000).default(10_000),
+    metadata: metadata.default({}),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.sendAt === undefined) === (value.delay === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of sendAt or delay' });
+    }
+  });
+export type MessageIn = z.infer<typeof MessageIn>;
+
+export const MessageBatchIn = z.strictObject({
+  messages: z.array(MessageIn).min(1).max(MAX_BATCH),
+});
+export type MessageBatchIn = z.infer<typeof MessageBatchIn>;
+
+export const MessagePatch = z
+  .strictObject({
+    sendAt: sendAt.optional(),
+    delay: delay.optional(),
+    url: httpUrl.optional(),
+    method: z.enum(HTTP_METHODS).optional(),
+    headers: headers.optional(),
+    body: z.unknown().optional(),
+    metadata: metadata.optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.sendAt !== undefined && value.delay !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'give at most one of sendAt or delay' });
+    }
+    if (Object.keys(value).length === 0) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'give at least one field to change' });
+    }
+  });
+export type MessagePatch = z.infer<typeof MessagePatch>;
+
+export const MessageListQuery = z.strictObject({
+  status: z.enum(MESSAGE_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+export type MessageListQuery = z.infer<typeof MessageListQuery>;
+
+/** The body of a delivery queue message. */
+export const DeliveryTicketSchema = z.object({
+  tenantId: z.string().min(1),
+  messageId: z.string().min(1),
+  version: z.int().min(0),
+  dueAt: z.int(),
+});
+
+/** The input a bucket timer hands to the promote step. */
+export const PromoteInput = z.object({ bucketAt: z.int() });
+
+/** Turns zod issues into the `errors` of a validation problem, one per field. */
+export const fieldErrors = (error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): FieldError[] =>
+  error.issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path].map(String);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [...path, key].join('.'), message: 'unknown field' }));
+    }
+    if (issue.code === 'invalid_key') {
+      return [{ path: path.join('.'), message: issue.issues[0]?.message ?? issue.message }];
+    }
+    return [{ path: path.join('.'), message: issue.message }];
+  });
+
+/** Parses or throws a ValidationError carrying every problem found. */
+export const parseOrThrow = <S extends z.ZodType>(schema: S, input: unknown): z.output<S> => {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ValidationError(fieldErrors(result.error));
+  return result.data;
+};

@@ -1,0 +1,54 @@
+/**
+ * The timing rules of the engine. Built once from configuration (libs/aws/src/config.ts) and
+ * passed into the use-cases; nothing in libs/core reads the environment.
+ */
+export interface EngineSettings {
+  /** Messages due within this many ms go straight to the delivery queue (SQS allows 900 s). */
+  nearWindowMs: number;
+  /** The queue surfaces a message this long before it is due, so slow work lands early. */
+  armLeadMs: number;
+  /** A surfaced message further than this from due is put back on the queue instead of held. */
+  armHorizonMs: number;
+  /**
+   * A held message is taken (the conditional write that claims it) this long before it is due,
+   * so a cancel that lands while it is held still wins until then...
+   */
+  takeLeadMs: number;
+  /** ...unless more messages are held than takes of `takeCostMs` each fit into the take lead:
+   * then the worker takes at once, so that a burst is claimed before it is due. */
+  takeCostMs: number;
+  /** Width of a far-path bucket: one timer per bucket (60 s on AWS). */
+  bucketMs: number;
+  /** A bucket's timer fires at least this long before its messages are due. */
+  farLeadMs: number;
+  /** A pending message this overdue is considered lost in transit and re-enqueued by the sweep. */
+  sweepGraceMs: number;
+  /** Extra time a worker holds a taken message beyond the request timeout. */
+  leaseMarginMs: number;
+  /** Sent as `user-agent: Vigil/<version>`. */
+  version: string;
+}
+
+export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
+  nearWindowMs: 840_000,
+  armLeadMs: 1_000,
+  armHorizonMs: 5_000,
+  takeLeadMs: 200,
+  takeCostMs: 3,
+  bucketMs: 60_000,
+  farLeadMs: 120_000,
+  sweepGraceMs: 60_000,
+  leaseMarginMs: 15_000,
+  version: '0.1.0',
+};
+
+/** Rejects settings under which the far path could schedule a timer in the past. */
+export const checkEngineSettings = (s: EngineSettings): string[] => {
+  const problems: string[] = [];
+  if (s.nearWindowMs > 900_000 - s.armLeadMs) problems.push('the near window must leave room for the arm lead within SQS 900 s');
+  if (s.nearWindowMs < s.farLeadMs + s.bucketMs + 1_000)
+    problems.push('the near window must exceed the far lead plus one bucket, or far timers land in the past');
+  if (s.farLeadMs < s.bucketMs) problems.push('the far lead must cover a whole bucket (the timer may fire anywhere inside it)');
+  if (s.armHorizonMs <= s.armLeadMs) problems.push('the arm horizon must exceed the arm lead');
+  return problems;
+};

@@ -1,0 +1,140 @@
+/**
+ * The delivery worker: arm early, fire on time (see ARCHITECTURE.md). The queue surfaces a ticket
+ * a little before it is due. The worker holds it, takes the message with one conditional write
+ * shortly before it is due (a cancel until then still wins; a duplicate or stale ticket loses),
+ * signs the request, waits for the exact due instant (never early), sends, and only then records
+ * the attempt and moves the state. Store calls per delivery: take + record, none between due and sent.
+ */
+import type { BackoffPolicy } from '../backoff';
+import { judgeAttempt, retryDelayMs } from '../backoff';
+import { buildDeliveryRequest } from '../delivery-request';
+import { appendAttempt, attemptsThisRound, lastAttemptNumber, placeMessage } from '../lifecycle';
+import type { Attempt, Message } from '../message';
+import type { DeliveryTicket, EngineEvents, HttpSender, SendResult, TenantDirectory } from '../ports';
+import { queueDelaySeconds } from '../routing';
+import type { SchedulingDeps } from './deps';
+import { dispatchMessages } from './dispatch';
+
+/** Requests time out after at most 30 s (the MessageIn limit): a lease covers that. */
+const MAX_TIMEOUT_MS = 30_000;
+
+export interface DeliveryDeps extends SchedulingDeps {
+  tenants: TenantDirectory;
+  sender: HttpSender;
+  backoff: BackoffPolicy;
+  /** In [0, 1): the jitter source. */
+  random: () => number;
+  events?: EngineEvents;
+}
+
+export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'skipped' | 'requeued';
+
+export class DeliveryWorker {
+  /** Tickets held and not yet taken, across every batch this worker is handling. */
+  private holding = 0;
+  private rush = new Signal();
+
+  constructor(private readonly deps: DeliveryDeps) {}
+
+  async deliver(ticket: DeliveryTicket): Promise<DeliveryOutcome> {
+    const { clock, settings, queue } = this.deps;
+    const arrivedAt = clock.now();
+    if (ticket.dueAt - arrivedAt > settings.armHorizonMs) {
+      // Surfaced too early (a re-enqueue, or a clamped delay): put it back rather than hold it.
+      await queue.enqueue([{ ticket, delaySeconds: queueDelaySeconds(ticket.dueAt, arrivedAt, settings) }]);
+      return 'requeued';
+    }
+    const taken = await this.take(ticket);
+    if (!taken) return 'skipped';
+    return this.fire(taken);
+  }
+
+  /** Waits until the take lead (or takes at once when too many are held), then claims the message. */
+  private async take(ticket: DeliveryTicket): Promise<Message | undefined> {
+    const { clock, settings, store } = this.deps;
+    this.holding += 1;
+    try {
+      if (this.holding * settings.takeCostMs > settings.takeLeadMs) {
+        this.rush.fire();
+        this.rush = new Signal();
+      } else {
+        await Promise.race([clock.sleepUntil(ticket.dueAt - settings.takeLeadMs), this.rush.promise]);
+      }
+    } finally {
+      this.holding -= 1;
+    }
+    const now = clock.now();
+    return store.take(ticket, now, Math.max(ticket.dueAt, now) + MAX_TIMEOUT_MS + settings.leaseMarginMs);
+  }
+
+  private async fire(message: Message): Promise<DeliveryOutcome> {
+    const { clock, tenants, sender, settings } = this.deps;
+    const secrets = await tenants.signingSecrets(message.tenantId);
+    const n = lastAttemptNumber(message) + 1;
+    const timestamp = Math.floor(Math.max(message.dueAt, clock.now()) / 1000);
+    const request = buildDeliveryRequest(message, secrets, n, timestamp, `Vigil/${settings.version}`);
+
+    await clock.sleepUntil(message.dueAt);
+    const startedAt = clock.now();
+    const result = await sender.send(request);
+    const attempt = describeAttempt(n, startedAt, clock.now(), message.dueAt, result);
+    return this.record(message, attempt, result);
+  }
+
+  /** Writes the attempt and the next state in one conditional write; schedules the retry if any. */
+  private async record(message: Message, attempt: Attempt, result: SendResult): Promise<DeliveryOutcome> {
+    const { clock, settings, store, log, events, backoff, random } = this.deps;
+    const now = clock.now();
+    const { leaseUntil: _lease, ...held } = message;
+    const tried: Message = { ...held, attempts: appendAttempt(message, attempt), updatedAt: now };
+    const verdict = judgeAttempt(result, attemptsThisRound(tried), message.maxAttempts);
+    const fields = { tenantId: message.tenantId, messageId: message.id, attempt: attempt.n, latenessMs: attempt.latenessMs };
+
+    let next: Message;
+    if (verdict === 'delivered') {
+      next = { ...tried, status: 'delivered', deliveredAt: Date.parse(attempt.startedAt) };
+    } else if (verdict === 'give-up') {
+      next = { ...tried, status: 'failed' };
+    } else {
+      const dueAt = now + retryDelayMs(attemptsThisRound(tried), backoff, random());
+      next = placeMessage({ ...tried, dueAt, version: message.version + 1 }, now, settings, 'retry');
+    }
+    if (!(await store.save(next, message.version))) {
+      log.warn('message changed while it was being delivered; attempt not recorded', fields);
+      return 'skipped';
+    }
+    if (verdict === 'delivered') {
+      log.info('delivered', { ...fields, statusCode: attempt.statusCode });
+      events?.delivered?.(fields);
+      return 'delivered';
+    }
+    log.warn(verdict === 'retry' ? 'attempt failed; will retry' : 'attempt failed; giving up', {
+      ...fields,
+      statusCode: attempt.statusCode,
+      error: attempt.error,
+      nextAttemptAt: verdict === 'retry' ? new Date(next.dueAt).toISOString() : undefined,
+    });
+    events?.attemptFailed?.({ ...fields, statusCode: attempt.statusCode, error: attempt.error, final: verdict === 'give-up' });
+    if (verdict === 'give-up') return 'failed';
+    await dispatchMessages(this.deps, [next]);
+    return 'retrying';
+  }
+}
+
+/** A promise that resolves when fired (Node 20 has no Promise.withResolvers). */
+class Signal {
+  fire: () => void = () => {};
+  readonly promise = new Promise<void>((resolve) => {
+    this.fire = resolve;
+  });
+}
+
+const describeAttempt = (n: number, startedAt: number, finishedAt: number, dueAt: number, result: SendResult): Attempt => ({
+  n,
+  startedAt: new Date(startedAt).toISOString(),
+  durationMs: Math.max(0, finishedAt - startedAt),
+  latenessMs: Math.max(0, startedAt - dueAt),
+  ...(result.statusCode !== undefined && { statusCode: result.statusCode }),
+  ...(result.error !== undefined && { error: result.error }),
+  ...(result.responseSnippet !== undefined && { responseSnippet: result.responseSnippet }),
+});

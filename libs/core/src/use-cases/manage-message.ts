@@ -1,0 +1,79 @@
+/** Reading and changing one tenant's messages: get, list, patch, cancel, redeliver. */
+import { MessageNotFoundError, MessageStateConflictError, ValidationError } from '../errors';
+import { assertCanCancel, assertCanPatch, assertCanRedeliver, lastAttemptNumber, placeMessage } from '../lifecycle';
+import type { Message } from '../message';
+import type { MessagePage, MessagePageQuery, MessageStore } from '../ports';
+import type { MessagePatch } from '../schemas';
+import type { SchedulingDeps } from './deps';
+import { dispatchMessages } from './dispatch';
+import { encodeBody, resolveSendAt } from './schedule-message';
+
+export const getMessage = async (store: MessageStore, tenantId: string, messageId: string): Promise<Message> => {
+  const message = await store.get(tenantId, messageId);
+  if (!message) throw new MessageNotFoundError(messageId);
+  return message;
+};
+
+export const listMessages = (store: MessageStore, tenantId: string, query: MessagePageQuery): Promise<MessagePage> =>
+  store.list(tenantId, query);
+
+/**
+ * Read, change, write back if nobody else wrote in between (optimistic concurrency on the
+ * version); a few tries, then the conflict is reported. Returns the stored message.
+ */
+const changeMessage = async (
+  deps: SchedulingDeps,
+  tenantId: string,
+  messageId: string,
+  change: (current: Message, now: number) => { next: Message; dispatch: boolean } | 'unchanged',
+): Promise<Message> => {
+  for (let tries = 0; tries < 3; tries += 1) {
+    const current = await getMessage(deps.store, tenantId, messageId);
+    const now = deps.clock.now();
+    const outcome = change(current, now);
+    if (outcome === 'unchanged') return current;
+    const next = { ...outcome.next, updatedAt: now };
+    if (await deps.store.save(next, current.version)) {
+      if (outcome.dispatch) await dispatchMessages(deps, [next]);
+      return next;
+    }
+  }
+  throw new MessageStateConflictError(`Message ${messageId} changed while this request ran; try again.`);
+};
+
+export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: string, patch: MessagePatch) =>
+  changeMessage(deps, tenantId, messageId, (current, now) => {
+    assertCanPatch(current);
+    let next: Message = {
+      ...current,
+      ...(patch.url !== undefined && { url: patch.url }),
+      ...(patch.method !== undefined && { method: patch.method }),
+      ...(patch.headers !== undefined && { headers: patch.headers }),
+      ...(patch.metadata !== undefined && { metadata: patch.metadata }),
+      ...('body' in patch && encodeBody(patch.body)),
+    };
+    const rescheduled = patch.sendAt !== undefined || patch.delay !== undefined;
+    if (!rescheduled) return { next, dispatch: false };
+    const resolved = resolveSendAt(patch, now);
+    if ('error' in resolved) throw new ValidationError([resolved.error]);
+    // A new due time makes every ticket already in flight stale: bump the version, re-dispatch.
+    next = { ...next, sendAt: resolved.sendAt, dueAt: Math.max(resolved.sendAt, now), version: current.version + 1 };
+    return { next: placeMessage(next, now, deps.settings, current.status === 'retrying' ? 'retry' : 'fresh'), dispatch: true };
+  });
+
+export const cancelMessage = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
+  changeMessage(deps, tenantId, messageId, (current) => {
+    assertCanCancel(current);
+    if (current.status === 'cancelled') return 'unchanged';
+    const { bucketAt: _bucket, ...rest } = current;
+    return { next: { ...rest, status: 'cancelled', version: current.version + 1 }, dispatch: false };
+  });
+
+/** A delivered or failed message goes out again now, with a fresh retry budget. */
+export const redeliverMessage = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
+  changeMessage(deps, tenantId, messageId, (current, now) => {
+    assertCanRedeliver(current);
+    const { deliveredAt: _delivered, ...rest } = current;
+    const next: Message = { ...rest, dueAt: now, roundStart: lastAttemptNumber(current), version: current.version + 1 };
+    return { next: placeMessage(next, now, deps.settings, 'fresh'), dispatch: true };
+  });

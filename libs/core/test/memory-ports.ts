@@ -1,0 +1,115 @@
+/**
+ * In-memory stand-ins for the ports, for unit tests of the pure domain only. The real adapters
+ * are tested against the real local services in *.int.test.ts.
+ */
+import type {
+  BucketTimer,
+  DeliveryQueue,
+  DeliveryTicket,
+  HttpSender,
+  IdempotencyClaim,
+  Logger,
+  Message,
+  MessagePage,
+  MessagePageQuery,
+  MessageStore,
+  OutboundRequest,
+  PendingRef,
+  SendResult,
+} from '../src';
+import { isTerminal, MessageAlreadyExistsError, WAITING_STATUSES } from '../src';
+
+const ref = (m: Message): PendingRef => ({
+  tenantId: m.tenantId,
+  messageId: m.id,
+  version: m.version,
+  status: m.status,
+  dueAt: m.dueAt,
+  ...(m.leaseUntil !== undefined && { leaseUntil: m.leaseUntil }),
+});
+
+export class MemoryStore implements MessageStore {
+  readonly messages = new Map<string, Message>();
+  readonly keys = new Map<string, { messageId: string; expires: number }>();
+  calls = 0;
+
+  async insert(message: Message) {
+    this.calls += 1;
+    if (this.messages.has(message.id)) throw new MessageAlreadyExistsError(message.id);
+    this.messages.set(message.id, structuredClone(message));
+  }
+  async save(message: Message, expectedVersion: number) {
+    this.calls += 1;
+    const current = this.messages.get(message.id);
+    if (!current || current.version !== expectedVersion) return false;
+    this.messages.set(message.id, structuredClone(message));
+    return true;
+  }
+  async get(tenantId: string, id: string) {
+    this.calls += 1;
+    const m = this.messages.get(id);
+    return m && m.tenantId === tenantId ? structuredClone(m) : undefined;
+  }
+  async list(tenantId: string, query: MessagePageQuery): Promise<MessagePage> {
+    const items = [...this.messages.values()]
+      .filter((m) => m.tenantId === tenantId && (!query.status || m.status === query.status))
+      .sort((a, b) => (a.id < b.id ? 1 : -1))
+      .slice(0, query.limit);
+    return { items };
+  }
+  async take(ticket: DeliveryTicket, now: number, leaseUntil: number) {
+    this.calls += 1;
+    const m = this.messages.get(ticket.messageId);
+    if (!m || m.version !== ticket.version) return undefined;
+    const free = WAITING_STATUSES.includes(m.status) || (m.status === 'delivering' && (m.leaseUntil ?? 0) < now);
+    if (!free) return undefined;
+    const { bucketAt: _b, ...rest } = m;
+    const taken: Message = { ...rest, status: 'delivering', leaseUntil, updatedAt: now, version: m.version + 1 };
+    this.messages.set(m.id, taken);
+    return structuredClone(taken);
+  }
+  async claimIdempotencyKey(tenantId: string, key: string, messageId: string, now: number, ttlMs: number): Promise<IdempotencyClaim> {
+    const existing = this.keys.get(`${tenantId}/${key}`);
+    if (existing && existing.expires > now) return { claimed: false, messageId: existing.messageId };
+    this.keys.set(`${tenantId}/${key}`, { messageId, expires: now + ttlMs });
+    return { claimed: true };
+  }
+  async *bucketMembers(bucketAt: number) {
+    for (const m of this.messages.values()) if (m.bucketAt === bucketAt && WAITING_STATUSES.includes(m.status)) yield ref(m);
+  }
+  async *pendingBefore(beforeMs: number) {
+    for (const m of this.messages.values()) {
+      const at = m.status === 'delivering' ? (m.leaseUntil ?? m.dueAt) : m.dueAt;
+      if (!isTerminal(m.status) && at < beforeMs) yield ref(m);
+    }
+  }
+}
+
+export class MemoryQueue implements DeliveryQueue {
+  readonly sent: Array<{ ticket: DeliveryTicket; delaySeconds: number }> = [];
+  async enqueue(entries: ReadonlyArray<{ ticket: DeliveryTicket; delaySeconds: number }>) {
+    this.sent.push(...entries);
+  }
+}
+
+export class MemoryTimer implements BucketTimer {
+  readonly buckets = new Set<number>();
+  async ensureBucket(bucketAt: number) {
+    this.buckets.add(bucketAt);
+  }
+}
+
+/** Answers each request with the next scripted result (the last one repeats). */
+export class ScriptedSender implements HttpSender {
+  readonly requests: Array<OutboundRequest & { at: number }> = [];
+  constructor(
+    private readonly script: SendResult[],
+    private readonly now: () => number,
+  ) {}
+  async send(request: OutboundRequest): Promise<SendResult> {
+    this.requests.push({ ...request, at: this.now() });
+    return this.script[Math.min(this.requests.length - 1, this.script.length - 1)] as SendResult;
+  }
+}
+
+export const silentLog: Logger = { info: () => {}, warn: () => {}, error: () => {} };

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { fieldErrors, MessageBatchIn, MessageIn, MessagePatch } from '../src';
+
+const errorsOf = (schema: typeof MessageIn | typeof MessageBatchIn | typeof MessagePatch, input: unknown) => {
+  const result = schema.safeParse(input);
+  return result.success ? [] : fieldErrors(result.error);
+};
+
+describe('MessageIn', () => {
+  it('fills the documented defaults', () => {
+    expect(MessageIn.parse({ url: 'https://example.com/hook', delay: 10 })).toEqual({
+      url: 'https://example.com/hook',
+      delay: 10,
+      method: 'POST',
+      headers: {},
+      timeoutMs: 10_000,
+      metadata: {},
+    });
+  });
+
+  it('names every bad field, including unknown ones, which are never stored', () => {
+    const errors = errorsOf(MessageIn, { url: 'ftp://x', delay: 1, retry: { maxAttempts: 21 }, status: 'delivered' });
+    expect(errors.map((e) => e.path).sort()).toEqual(['retry.maxAttempts', 'status', 'url']);
+    expect(errors.find((e) => e.path === 'status')?.message).toBe('unknown field');
+  });
+
+  it('wants exactly one of sendAt and delay', () => {
+    expect(errorsOf(MessageIn, { url: 'https://e.com' })).toEqual([{ path: '', message: 'give exactly one of sendAt or delay' }]);
+    expect(errorsOf(MessageIn, { url: 'https://e.com', delay: 1, sendAt: '2026-12-01T09:00:00Z' })).toHaveLength(1);
+  });
+
+  it('accepts RFC 3339 with offsets and refuses other date formats', () => {
+    expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt: '2026-12-01T10:00:00+01:00' })).toEqual([]);
+    expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt: '12/01/2026' })[0]?.path).toBe('sendAt');
+  });
+
+  it('refuses headers Vigil sets itself, whatever their case', () => {
+    const errors = errorsOf(MessageIn, { url: 'https://e.com', delay: 1, headers: { 'Webhook-Signature': 'x', 'Vigil-Attempt': '1' } });
+    expect(errors.map((e) => e.path)).toEqual(['headers.Webhook-Signature', 'headers.Vigil-Attempt']);
+  });
+
+  it('caps metadata at ten tags', () => {
+    const metadata = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v']));
+    expect(errorsOf(MessageIn, { url: 'https://e.com', delay: 1, metadata })[0]?.path).toBe('metadata');
+  });
+});
+
+describe('MessageBatchIn', () => {
+  it('reports errors with the index of the message', () => {
+    const errors = errorsOf(MessageBatchIn, { messages: [{ url: 'https://e.com', delay: 1 }, { url: 'nope', delay: 1 }] });
+    expect(errors).toEqual([{ path: 'messages.1.url', message: 'must be an absolute http or https URL' }]);
+  });
+
+  it('takes at most 100 messages', () => {
+    const messages = Array.from({ length: 101 }, () => ({ url: 'https://e.com', delay: 1 }));
+    expect(errorsOf(MessageBatchIn, { messages })[0]?.path).toBe('messages');
+  });
+});
+
+describe('MessagePatch', () => {
+  it('needs at least one change and at most one of sendAt and delay', () => {
+    expect(errorsOf(MessagePatch, {})).toHaveLength(1);
+    expect(errorsOf(MessagePatch, { delay: 5, sendAt: '2026-12-01T09:00:00Z' })).toHaveLength(1);
+    expect(errorsOf(MessagePatch, { body: null })).toEqual([]);
+  });
+});

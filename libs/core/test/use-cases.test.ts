@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import type { EngineSettings, MessageIn, SchedulingDeps, SendResult } from '../src';
+import {
+  cancelMessage,
+  DEFAULT_BACKOFF,
+  DEFAULT_ENGINE_SETTINGS,
+  DeliveryWorker,
+  FixedClock,
+  MessageIn as MessageInSchema,
+  MessageStateConflictError,
+  PayloadTooLargeError,
+  patchMessage,
+  promoteBucket,
+  redeliverMessage,
+  scheduleBatch,
+  scheduleMessage,
+  sweepPending,
+  ValidationError,
+} from '../src';
+import { MemoryQueue, MemoryStore, MemoryTimer, ScriptedSender, silentLog } from './memory-ports';
+
+const T0 = Date.parse('2026-11-23T10:00:00.000Z');
+const TENANT = 'tnt_a';
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+const setup = (script: SendResult[] = [{ statusCode: 200 }], settings: EngineSettings = DEFAULT_ENGINE_SETTINGS) => {
+  const clock = new FixedClock(T0);
+  const store = new MemoryStore();
+  const queue = new MemoryQueue();
+  const timer = new MemoryTimer();
+  const deps: SchedulingDeps = { store, queue, timer, clock, settings, log: silentLog };
+  const sender = new ScriptedSender(script, () => clock.now());
+  const worker = new DeliveryWorker({
+    ...deps,
+    tenants: { signingSecrets: async () => [SECRET] },
+    sender,
+    backoff: DEFAULT_BACKOFF,
+    random: () => 0.5,
+  });
+  return { clock, store, queue, timer, deps, sender, worker };
+};
+
+const input = (over: Partial<Record<string, unknown>>): MessageIn => MessageInSchema.parse({ url: 'https://example.com/hook', ...over });
+
+describe('scheduling a message', () => {
+  it('queues a near message at once with a delay that surfaces it before it is due', async () => {
+    const { deps, queue } = setup();
+    const { message, created } = await scheduleMessage(deps, TENANT, input({ delay: 30 }));
+    expect(created).toBe(true);
+    expect(message.status).toBe('queued');
+    expect(message.sendAt).toBe(T0 + 30_000);
+    expect(queue.sent).toEqual([{ ticket: { tenantId: TENANT, messageId: message.id, version: 0, dueAt: T0 + 30_000 }, delaySeconds: 29 }]);
+  });
+
+  it('parks a far message in a bucket and asks for the bucket timer, without touching the queue', async () => {
+    const { deps, queue, timer } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:00Z' }));
+    expect(message.status).toBe('scheduled');
+    expect(queue.sent).toEqual([]);
+    expect([...timer.buckets]).toEqual([Date.parse('2026-11-24T09:58:00Z')]);
+  });
+
+  it('delivers a sendAt up to a minute in the past now, and refuses older or more than a year ahead', async () => {
+    const { deps } = setup();
+    const late = await scheduleMessage(deps, TENANT, input({ sendAt: new Date(T0 - 30_000).toISOString() }));
+    expect(late.message.dueAt).toBe(T0);
+    await expect(scheduleMessage(deps, TENANT, input({ sendAt: new Date(T0 - 61_000).toISOString() }))).rejects.toThrow(ValidationError);
+    await expect(scheduleMessage(deps, TENANT, input({ sendAt: '2027-11-24T10:00:00Z' }))).rejects.toThrow(/more than a year/);
+  });
+
+  it('refuses a body over 256 KiB with a payload-too-large error', async () => {
+    const { deps } = setup();
+    await expect(scheduleMessage(deps, TENANT, input({ delay: 1, body: 'x'.repeat(256 * 1024 + 1) }))).rejects.toThrow(PayloadTooLargeError);
+  });
+
+  it('returns the first message for a repeated idempotency key and stores nothing new', async () => {
+    const { deps, store } = setup();
+    const first = await scheduleMessage(deps, TENANT, input({ delay: 5 }), 'order-42');
+    const again = await scheduleMessage(deps, TENANT, input({ delay: 99 }), 'order-42');
+    expect(again).toEqual({ message: first.message, created: false });
+    expect(store.messages.size).toBe(1);
+  });
+
+  it('validates a whole batch before storing any of it', async () => {
+    const { deps, store } = setup();
+    const bad = [input({ delay: 1 }), input({ sendAt: '2020-01-01T00:00:00Z' })];
+    await expect(scheduleBatch(deps, TENANT, bad)).rejects.toMatchObject({ errors: [{ path: 'messages.1.sendAt' }] });
+    expect(store.messages.size).toBe(0);
+  });
+});
+
+describe('delivering', () => {
+  it('never sends before the due instant, and sends exactly at it', async () => {
+    const { deps, worker, sender, clock, queue, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10, body: { a: 1 } }));
+    clock.set(T0 + 9_000); // the queue surfaced it a second early
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('delivered');
+    expect(sender.requests).toHaveLength(1);
+    expect(sender.requests[0]!.at).toBe(T0 + 10_000);
+    const stored = store.messages.get(message.id)!;
+    expect(stored.status).toBe('delivered');
+    expect(stored.attempts).toEqual([expect.objectContaining({ n: 1, statusCode: 200, latenessMs: 0 })]);
+  });
+
+  it('takes, sends and records with three store calls in all, counting the create', async () => {
+    const { deps, worker, clock, queue, store } = setup();
+    await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    clock.set(T0 + 9_000);
+    await worker.deliver(queue.sent[0]!.ticket);
+    expect(store.calls).toBe(3);
+  });
+
+  it('a duplicate ticket never sends twice', async () => {
+    const { deps, worker, sender, clock, queue } = setup();
+    await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    clock.set(T0 + 9_000);
+    const ticket = queue.sent[0]!.ticket;
+    expect(await worker.deliver(ticket)).toBe('delivered');
+    expect(await worker.deliver(ticket)).toBe('skipped');
+    expect(sender.requests).toHaveLength(1);
+  });
+
+  it('a cancel that lands while the ticket is held still wins', async () => {
+    const { deps, worker, sender, clock, queue, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    clock.set(T0 + 9_000);
+    await cancelMessage(deps, TENANT, message.id);
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('skipped');
+    expect(sender.requests).toHaveLength(0);
+    expect(store.messages.get(message.id)!.status).toBe('cancelled');
+  });
+
+  it('retries a 500 with backoff on a fresh ticket, and a stale ticket is ignored', async () => {
+    const { deps, worker, sender, clock, queue, store } = setup([{ statusCode: 500 }, { statusCode: 500 }, { statusCode: 200 }]);
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    clock.set(T0 + 9_000);
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('retrying');
+    const retry = queue.sent[1]!;
+    expect(retry.ticket.version).toBeGreaterThan(queue.sent[0]!.ticket.version);
+    expect(retry.ticket.dueAt).toBe(T0 + 10_000 + 7_500); // 10 s step, half fixed + half jitter at 0.5
+    expect(store.messages.get(message.id)!.status).toBe('retrying');
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('skipped');
+    clock.set(retry.ticket.dueAt - 1_000);
+    expect(await worker.deliver(retry.ticket)).toBe('retrying');
+    clock.set(queue.sent[2]!.ticket.dueAt - 1_000);
+    expect(await worker.deliver(queue.sent[2]!.ticket)).toBe('delivered');
+    expect(sender.requests.map((r) => r.headers['vigil-attempt'])).toEqual(['1', '2', '3']);
+    expect(new Set(sender.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([message.id]));
+  });
+
+  it('stops at 410 Gone, and fails once the attempts are spent', async () => {
+    const gone = setup([{ statusCode: 410 }]);
+    await scheduleMessage(gone.deps, TENANT, input({ delay: 1 }));
+    expect(await gone.worker.deliver(gone.queue.sent[0]!.ticket)).toBe('failed');
+
+    const spent = setup([{ error: 'timeout after 10000 ms' }]);
+    await scheduleMessage(spent.deps, TENANT, input({ delay: 1, retry: { maxAttempts: 1 } }));
+    expect(await spent.worker.deliver(spent.queue.sent[0]!.ticket)).toBe('failed');
+  });
+
+  it('puts back a ticket that surfaced far too early instead of holding it', async () => {
+    const { deps, worker, sender, queue } = setup();
+    await scheduleMessage(deps, TENANT, input({ delay: 60 }));
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('requeued');
+    expect(sender.requests).toHaveLength(0);
+    expect(queue.sent[1]!.delaySeconds).toBe(59);
+  });
+});
+
+describe('changing messages', () => {
+  it('rescheduling bumps the version so the old ticket goes stale, and re-dispatches', async () => {
+    const { deps, worker, sender, clock, queue } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    await patchMessage(deps, TENANT, message.id, { delay: 20 });
+    clock.set(T0 + 9_000);
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('skipped');
+    expect(queue.sent[1]!.ticket.dueAt).toBe(T0 + 20_000);
+    expect(sender.requests).toHaveLength(0);
+  });
+
+  it('refuses to change or cancel a delivered message, and redelivers it with a fresh budget', async () => {
+    const { deps, worker, clock, queue, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 1, retry: { maxAttempts: 1 } }));
+    await worker.deliver(queue.sent[0]!.ticket);
+    await expect(patchMessage(deps, TENANT, message.id, { url: 'https://e.com/x' })).rejects.toThrow(MessageStateConflictError);
+    await expect(cancelMessage(deps, TENANT, message.id)).rejects.toThrow(MessageStateConflictError);
+    clock.advance(60_000);
+    const again = await redeliverMessage(deps, TENANT, message.id);
+    expect(again.status).toBe('queued');
+    expect(again.roundStart).toBe(1);
+    expect(await worker.deliver(queue.sent[1]!.ticket)).toBe('delivered');
+    expect(store.messages.get(message.id)!.attempts.map((a) => a.n)).toEqual([1, 2]);
+  });
+});
+
+describe('promote and sweep', () => {
+  it('promotes only the waiting members of a bucket, with their exact delays', async () => {
+    const { deps, queue, clock, timer } = setup();
+    const a = await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));
+    const b = await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:45Z' }));
+    await cancelMessage(deps, TENANT, b.message.id);
+    const [bucketAt] = [...timer.buckets];
+    clock.set(bucketAt!);
+    expect(await promoteBucket(deps, bucketAt!)).toEqual({ promoted: 1 });
+    expect(queue.sent).toEqual([{ ticket: expect.objectContaining({ messageId: a.message.id }), delaySeconds: 149 }]);
+  });
+
+  it('re-enqueues an overdue message whose enqueue was lost, but leaves healthy ones alone', async () => {
+    const { deps, queue, clock, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    await scheduleMessage(deps, TENANT, input({ delay: 600 }));
+    queue.sent.length = 0; // the enqueue "never happened"
+    clock.set(T0 + 5_000 + 61_000);
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+    expect(queue.sent[0]!.ticket.messageId).toBe(message.id);
+    expect(store.messages.get(message.id)!.status).toBe('queued');
+  });
+});
