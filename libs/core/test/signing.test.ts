@@ -43,7 +43,7 @@ describe('webhook signing', () => {
       bodyKind: 'json',
       sendAt: Date.parse('2026-12-01T09:00:00Z'),
       timeoutMs: 5000,
-    } as Message;
+    } as unknown as Message;
     const request = buildDeliveryRequest(message, [newSigningSecret()], 3, 1_800_000_000, 'Vigil/0.1.0');
     expect(request.method).toBe('PUT');
     expect(request.timeoutMs).toBe(5000);

@@ -1,0 +1,92 @@
+/**
+ * The one place that reads the environment. Parsed once at cold start and validated: a missing
+ * or malformed setting stops the function loudly instead of misbehaving later.
+ */
+import type { BackoffPolicy, EngineSettings } from '@vigil/core';
+import { checkEngineSettings, DEFAULT_BACKOFF, DEFAULT_ENGINE_SETTINGS } from '@vigil/core';
+import { z } from 'zod';
+import { VIGIL_VERSION } from './version';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
+  .transform((v) => ['true', '1', 'on', 'yes'].includes(v));
+
+const optionalUrl = z.url().optional();
+
+const Env = z.object({
+  AWS_REGION: z.string().default('us-east-1'),
+  VIGIL_TABLE: z.string().min(1),
+  VIGIL_DELIVERY_QUEUE_URL: z.url(),
+  VIGIL_SCHEDULE_GROUP: z.string().min(1).default('default'),
+  VIGIL_PROMOTE_ARN: z.string().min(1),
+  VIGIL_SCHEDULER_ROLE_ARN: z.string().min(1),
+  VIGIL_DYNAMODB_ENDPOINT: optionalUrl,
+  VIGIL_SQS_ENDPOINT: optionalUrl,
+  VIGIL_SCHEDULER_ENDPOINT: optionalUrl,
+  VIGIL_INDEX_SHARDS: z.coerce.number().int().min(1).max(64).default(8),
+  VIGIL_NEAR_WINDOW_S: z.coerce.number().min(1).max(899).default(DEFAULT_ENGINE_SETTINGS.nearWindowMs / 1000),
+  VIGIL_ARM_LEAD_MS: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_ENGINE_SETTINGS.armLeadMs),
+  VIGIL_TAKE_LEAD_MS: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_ENGINE_SETTINGS.takeLeadMs),
+  VIGIL_BUCKET_S: z.coerce.number().int().min(1).max(3600).default(DEFAULT_ENGINE_SETTINGS.bucketMs / 1000),
+  VIGIL_FAR_LEAD_S: z.coerce.number().min(1).max(600).default(DEFAULT_ENGINE_SETTINGS.farLeadMs / 1000),
+  VIGIL_SWEEP_GRACE_S: z.coerce.number().min(0).max(3600).default(DEFAULT_ENGINE_SETTINGS.sweepGraceMs / 1000),
+  VIGIL_RETRY_BASE_MS: z.coerce.number().int().min(100).default(DEFAULT_BACKOFF.baseMs),
+  VIGIL_RETRY_FACTOR: z.coerce.number().min(1).max(10).default(DEFAULT_BACKOFF.factor),
+  VIGIL_ALLOW_PRIVATE_TARGETS: flag.default(false),
+  VIGIL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export interface VigilConfig {
+  region: string;
+  table: string;
+  deliveryQueueUrl: string;
+  scheduleGroup: string;
+  promoteArn: string;
+  schedulerRoleArn: string;
+  endpoints: { dynamodb?: string; sqs?: string; scheduler?: string };
+  indexShards: number;
+  engine: EngineSettings;
+  backoff: BackoffPolicy;
+  allowPrivateTargets: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const readConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig => {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid Vigil configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const engine: EngineSettings = {
+    ...DEFAULT_ENGINE_SETTINGS,
+    nearWindowMs: e.VIGIL_NEAR_WINDOW_S * 1000,
+    armLeadMs: e.VIGIL_ARM_LEAD_MS,
+    takeLeadMs: e.VIGIL_TAKE_LEAD_MS,
+    armHorizonMs: Math.max(DEFAULT_ENGINE_SETTINGS.armHorizonMs, e.VIGIL_ARM_LEAD_MS + 3_000),
+    bucketMs: e.VIGIL_BUCKET_S * 1000,
+    farLeadMs: e.VIGIL_FAR_LEAD_S * 1000,
+    sweepGraceMs: e.VIGIL_SWEEP_GRACE_S * 1000,
+    version: VIGIL_VERSION,
+  };
+  const problems = checkEngineSettings(engine);
+  if (problems.length > 0) throw new ConfigError(`Invalid Vigil timing settings: ${problems.join('; ')}`);
+  return {
+    region: e.AWS_REGION,
+    table: e.VIGIL_TABLE,
+    deliveryQueueUrl: e.VIGIL_DELIVERY_QUEUE_URL,
+    scheduleGroup: e.VIGIL_SCHEDULE_GROUP,
+    promoteArn: e.VIGIL_PROMOTE_ARN,
+    schedulerRoleArn: e.VIGIL_SCHEDULER_ROLE_ARN,
+    endpoints: { dynamodb: e.VIGIL_DYNAMODB_ENDPOINT, sqs: e.VIGIL_SQS_ENDPOINT, scheduler: e.VIGIL_SCHEDULER_ENDPOINT },
+    indexShards: e.VIGIL_INDEX_SHARDS,
+    engine,
+    backoff: { ...DEFAULT_BACKOFF, baseMs: e.VIGIL_RETRY_BASE_MS, factor: e.VIGIL_RETRY_FACTOR },
+    allowPrivateTargets: e.VIGIL_ALLOW_PRIVATE_TARGETS,
+    logLevel: e.VIGIL_LOG_LEVEL,
+  };
+};

@@ -1,0 +1,263 @@
+/**
+ * MessageStore on DynamoDB (one table; dynalite in the local stack). Conditional writes only, no
+ * transactions (dynalite lacks them), so the same code runs on both.
+ *
+ * Item layout (every key starts with the tenant, so a tenant only ever reaches its own items):
+ *   message      pk T#<tenant>  sk M#<messageId>
+ *   idempotency  pk T#<tenant>  sk I#<key>          (expiresAt: TTL attribute on AWS)
+ * Indexes (sparse: an item is in one only while it carries the key):
+ *   byStatus  statusPk T#<tenant>#<status>, sk        newest-first listing by status
+ *   pending   pendPk   P#<shard>, pendingAt           non-terminal messages by next due time (sweep)
+ *   bucket    bucketPk B#<bucketAt>#<shard>, dueAt    far-path messages by bucket (promote)
+ * The pending and bucket indexes are sharded by message id so a popular minute spreads over
+ * several partitions; readers query the shards in parallel.
+ */
+import { createHash } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type {
+  DeliveryTicket,
+  IdempotencyClaim,
+  Message,
+  MessagePage,
+  MessagePageQuery,
+  MessageStore,
+  PendingRef,
+} from '@vigil/core';
+import { isTerminal, MessageAlreadyExistsError, ValidationError, WAITING_STATUSES } from '@vigil/core';
+import { mergeAsync } from './merge-async';
+
+export const INDEX = { byStatus: 'byStatus', pending: 'pending', bucket: 'bucket' } as const;
+
+const DERIVED = ['pk', 'sk', 'statusPk', 'pendPk', 'pendingAt', 'bucketPk'] as const;
+const REF_FIELDS = ['tenantId', 'id', 'version', '#status', 'dueAt', 'leaseUntil'];
+/** Everything a listing shows: the body and the attempt log stay behind. */
+const SUMMARY_FIELDS = [
+  'id', 'tenantId', '#status', '#url', '#method', 'headers', 'bodyKind', 'sendAt', 'dueAt', 'createdAt', 'updatedAt',
+  'maxAttempts', 'timeoutMs', 'metadata', 'lastAttempt', 'roundStart', 'version', 'deliveredAt', 'bucketAt', 'leaseUntil',
+];
+const NAMES = { '#status': 'status', '#url': 'url', '#method': 'method' };
+
+const tenantPk = (tenantId: string) => `T#${tenantId}`;
+const messageSk = (messageId: string) => `M#${messageId}`;
+
+export class DynamoMessageStore implements MessageStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly shards: number,
+  ) {}
+
+  private shardOf(messageId: string): number {
+    return createHash('sha1').update(messageId).digest().readUInt16BE(0) % this.shards;
+  }
+
+  private toItem(m: Message): Record<string, unknown> {
+    const shard = this.shardOf(m.id);
+    const pending = !isTerminal(m.status);
+    const inBucket = m.bucketAt !== undefined && WAITING_STATUSES.includes(m.status);
+    return {
+      ...m,
+      pk: tenantPk(m.tenantId),
+      sk: messageSk(m.id),
+      statusPk: `${tenantPk(m.tenantId)}#${m.status}`,
+      lastAttempt: m.attempts.at(-1),
+      ...(pending && { pendPk: `P#${shard}`, pendingAt: m.status === 'delivering' ? (m.leaseUntil ?? m.dueAt) : m.dueAt }),
+      ...(inBucket && { bucketPk: `B#${m.bucketAt}#${shard}` }),
+    };
+  }
+
+  private fromItem(item: Record<string, unknown>): Message {
+    const message = { ...item };
+    for (const key of [...DERIVED, 'lastAttempt']) delete message[key];
+    return message as unknown as Message;
+  }
+
+  async insert(message: Message): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({ TableName: this.table, Item: this.toItem(message), ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new MessageAlreadyExistsError(`Message ${message.id} already exists.`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async save(message: Message, expectedVersion: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.toItem(message),
+          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async get(tenantId: string, messageId: string): Promise<Message | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: tenantPk(tenantId), sk: messageSk(messageId) }, ConsistentRead: true }),
+    );
+    return Item ? this.fromItem(Item) : undefined;
+  }
+
+  async list(tenantId: string, query: MessagePageQuery): Promise<MessagePage> {
+    const startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, tenantId, query.status);
+    const byStatus = query.status !== undefined;
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        ...(byStatus
+          ? {
+              IndexName: INDEX.byStatus,
+              KeyConditionExpression: 'statusPk = :pk',
+              ExpressionAttributeValues: { ':pk': `${tenantPk(tenantId)}#${query.status}` },
+            }
+          : {
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+              ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': 'M#' },
+            }),
+        ProjectionExpression: SUMMARY_FIELDS.join(', '),
+        ExpressionAttributeNames: NAMES,
+        ScanIndexForward: false,
+        Limit: query.limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const items = Items.map((item) => {
+      const { lastAttempt, ...rest } = item;
+      return { ...rest, body: '', attempts: lastAttempt ? [lastAttempt] : [] } as unknown as Message;
+    });
+    return { items, ...(LastEvaluatedKey && { nextCursor: encodeCursor(LastEvaluatedKey) }) };
+  }
+
+  async take(ticket: DeliveryTicket, now: number, leaseUntil: number): Promise<Message | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: tenantPk(ticket.tenantId), sk: messageSk(ticket.messageId) },
+          ConditionExpression:
+            'version = :v AND (#status IN (:scheduled, :queued, :retrying) OR (#status = :delivering AND leaseUntil < :now))',
+          UpdateExpression:
+            'SET #status = :delivering, statusPk = :statusPk, leaseUntil = :lease, pendingAt = :lease, updatedAt = :now, version = :next REMOVE bucketPk, bucketAt',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':v': ticket.version,
+            ':next': ticket.version + 1,
+            ':scheduled': 'scheduled',
+            ':queued': 'queued',
+            ':retrying': 'retrying',
+            ':delivering': 'delivering',
+            ':statusPk': `${tenantPk(ticket.tenantId)}#delivering`,
+            ':now': now,
+            ':lease': leaseUntil,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? this.fromItem(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async claimIdempotencyKey(tenantId: string, key: string, messageId: string, now: number, ttlMs: number): Promise<IdempotencyClaim> {
+    const itemKey = { pk: tenantPk(tenantId), sk: `I#${key}` };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...itemKey, messageId, createdAt: now, expiresAtMs: now + ttlMs, expiresAt: Math.ceil((now + ttlMs) / 1000) },
+          // An expired claim (TTL deletion on AWS is lazy) counts as free.
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs < :now',
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: itemKey, ConsistentRead: true }));
+      return { claimed: false, messageId: String(Item?.messageId) };
+    }
+  }
+
+  bucketMembers(bucketAt: number): AsyncIterable<PendingRef> {
+    return this.queryShards((shard) => ({
+      IndexName: INDEX.bucket,
+      KeyConditionExpression: 'bucketPk = :pk',
+      ExpressionAttributeValues: { ':pk': `B#${bucketAt}#${shard}` },
+    }));
+  }
+
+  pendingBefore(beforeMs: number): AsyncIterable<PendingRef> {
+    return this.queryShards((shard) => ({
+      IndexName: INDEX.pending,
+      KeyConditionExpression: 'pendPk = :pk AND pendingAt < :before',
+      ExpressionAttributeValues: { ':pk': `P#${shard}`, ':before': beforeMs },
+    }));
+  }
+
+  /** Reads every shard of an index in parallel, each page by page. */
+  private queryShards(
+    keyFor: (shard: number) => { IndexName: string; KeyConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+  ): AsyncIterable<PendingRef> {
+    const readShard = async function* (this: DynamoMessageStore, shard: number): AsyncGenerator<PendingRef> {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            ...keyFor(shard),
+            ProjectionExpression: REF_FIELDS.join(', '),
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          yield {
+            tenantId: item.tenantId,
+            messageId: item.id,
+            version: item.version,
+            status: item.status,
+            dueAt: item.dueAt,
+            ...(item.leaseUntil !== undefined && { leaseUntil: item.leaseUntil }),
+          };
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    };
+    return mergeAsync(Array.from({ length: this.shards }, (_, shard) => readShard.call(this, shard)));
+  }
+}
+
+const encodeCursor = (key: Record<string, unknown>): string => Buffer.from(JSON.stringify(key)).toString('base64url');
+
+/** A cursor is only ever valid for the tenant (and status) that received it. */
+const decodeCursor = (cursor: string, tenantId: string, status: string | undefined): Record<string, unknown> => {
+  const invalid = () => ValidationError.single('cursor', 'is not a cursor returned by this listing');
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (typeof key !== 'object' || key === null) throw invalid();
+  const k = key as Record<string, unknown>;
+  const okMain = k.pk === tenantPk(tenantId) && typeof k.sk === 'string' && k.sk.startsWith('M#');
+  const okStatus = status === undefined || k.statusPk === `${tenantPk(tenantId)}#${status}`;
+  const allowed = new Set(status === undefined ? ['pk', 'sk'] : ['pk', 'sk', 'statusPk']);
+  if (!okMain || !okStatus || Object.keys(k).some((name) => !allowed.has(name))) throw invalid();
+  return k;
+};

