@@ -20,9 +20,18 @@ export interface DynamoBackend {
 }
 
 const clientFor = (endpoint: string) =>
-  new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
 
-const withTable = async (name: string, endpoint: string, stopServer: () => Promise<void>, table = 'vigil-test'): Promise<DynamoBackend> => {
+const withTable = async (
+  name: string,
+  endpoint: string,
+  stopServer: () => Promise<void>,
+  table = 'vigil-test',
+): Promise<DynamoBackend> => {
   const client = clientFor(endpoint);
   await client.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
   return {
@@ -42,7 +51,11 @@ export const startDynalite = async (): Promise<DynamoBackend> => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return withTable('dynalite', `http://127.0.0.1:${port}`, () => new Promise<void>((resolve) => server.close(() => resolve())));
+  return withTable(
+    'dynalite',
+    `http://127.0.0.1:${port}`,
+    () => new Promise<void>((resolve) => server.close(() => resolve())),
+  );
 };
 
 /** Why the DynamoDB Local tier cannot run here, or undefined when it can. */

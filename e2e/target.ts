@@ -1,0 +1,109 @@
+/**
+ * Where the e2e suite runs: against a local stack it starts itself as a child process (the
+ * default), or against a deployed stage given by `npm run e2e -- --base-url ... --api-key ...`.
+ * A deployed stage must reach the suite's receiver: pass `--receiver-url` (a public URL, e.g. a
+ * tunnel) that forwards to the receiver's local port (`--receiver-port`, default 9400).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface E2eTarget {
+  mode: 'local' | 'remote';
+  baseUrl: string;
+  apiKey: string;
+}
+
+/** Near window 5 s, 1 s buckets with a 2 s lead: the far path runs in seconds in the local stack. */
+export const E2E_ENGINE_ENV: Record<string, string> = {
+  VIGIL_NEAR_WINDOW_S: '5',
+  VIGIL_FAR_LEAD_S: '2',
+  VIGIL_BUCKET_S: '1',
+  VIGIL_RETRY_BASE_MS: '500',
+  VIGIL_RETRY_FACTOR: '2',
+  VIGIL_SWEEP_GRACE_S: '5',
+  VIGIL_SWEEP_EVERY_S: '5',
+  VIGIL_LOG_LEVEL: 'warn',
+  VIGIL_WEB: 'off',
+};
+
+export const remoteTarget = (): E2eTarget | undefined => {
+  const baseUrl = process.env.E2E_BASE_URL;
+  const apiKey = process.env.E2E_API_KEY;
+  return baseUrl && apiKey ? { mode: 'remote', baseUrl: baseUrl.replace(/\/$/, ''), apiKey } : undefined;
+};
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+
+/** The local stack as a child process, exactly as `npm start` runs it. */
+export class StackProcess {
+  private child?: ChildProcess;
+  output = '';
+
+  private constructor(
+    readonly dataDir: string,
+    readonly port: number,
+  ) {}
+
+  static async create(): Promise<StackProcess> {
+    return new StackProcess(await mkdtemp(join(tmpdir(), 'vigil-e2e-')), await freePort());
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the stack and resolves with the API key it printed. */
+  start(timeoutMs = 60_000): Promise<string> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'libs/local/src/main.ts'], {
+      env: { ...process.env, ...E2E_ENGINE_ENV, VIGIL_PORT: String(this.port), VIGIL_DATA_DIR: this.dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`the stack did not start within ${timeoutMs} ms:\n${this.output}`)),
+        timeoutMs,
+      );
+      const onData = (chunk: Buffer) => {
+        this.output += chunk.toString();
+        const key = /API key\s+(vgl_\w+)/.exec(this.output)?.[1];
+        if (key) {
+          clearTimeout(timer);
+          resolve(key);
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', (chunk: Buffer) => {
+        this.output += chunk.toString();
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the stack exited with ${code} before it was ready:\n${this.output}`));
+      });
+    });
+  }
+
+  /** Stops the stack: SIGTERM for a clean stop, SIGKILL to simulate a crash. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.removeAllListeners('exit');
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * The REST API end to end inside one process: the real handlers and authorizer behind the local
+ * gateway, on dynalite, fauxqs and the scheduler emulator, delivering to a real local receiver.
+ * Every response is checked against openapi.yaml.
+ */
+
+import type { Receiver } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
+import type { LocalStack } from '@vigil/local/stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, startTestStack } from '../../test-support/local-stack';
+import { assertMatchesSchema } from '../../test-support/openapi';
+
+let stack: LocalStack;
+let receiver: Receiver;
+let api: ReturnType<typeof apiClient>;
+
+/** Paths on the receiver answer by script: /fail-twice → 500, 500, 200; /gone → 410. */
+const respond = ({ path, count }: { path: string; count: number }) => {
+  if (path.startsWith('/fail-twice')) return count < 2 ? 500 : 200;
+  if (path.startsWith('/gone')) return 410;
+  return 200;
+};
+
+beforeAll(async () => {
+  receiver = await startReceiver({ respond });
+  stack = await startTestStack();
+  api = apiClient(stack.url, stack.apiKey);
+  const secret = await api.get('/v1/signing-secret');
+  receiver.setSecret(secret.json.secret);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await receiver?.stop();
+});
+
+const arrivalsFor = (id: string) => receiver.received.filter((r) => r.headers['webhook-id'] === id);
+const waitForArrivals = (id: string, count: number, timeoutMs = 15_000) =>
+  receiver.waitFor(() => arrivalsFor(id).length >= count, timeoutMs);
+const waitForStatus = async (id: string, status: string, timeoutMs = 15_000) => {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { json } = await api.get(`/v1/messages/${id}`);
+    if (json.status === status) return json;
+    if (Date.now() > until) throw new Error(`message ${id} is ${json.status}, not ${status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+describe('access', () => {
+  it('serves /health without a key', async () => {
+    const response = await fetch(`${stack.url}/health`);
+    const body = await response.json();
+    expect(response.status).toBe(200);
+    assertMatchesSchema('Health', body);
+  });
+
+  it('refuses a missing or unknown key with a problem+json 401', async () => {
+    const anonymous = await fetch(`${stack.url}/v1/messages`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toBe('application/problem+json');
+    const wrong = await apiClient(stack.url, `vgl_${'x'.repeat(43)}`).get('/v1/messages');
+    expect(wrong.status).toBe(401);
+    assertMatchesSchema('Problem', wrong.json);
+  });
+
+  it('answers an unknown route with 404 and a wrong method with 405', async () => {
+    expect((await api.get('/v1/nope')).status).toBe(404);
+    expect((await api.raw('PUT', '/v1/messages')).status).toBe(405);
+  });
+});
+
+describe('scheduling and delivery', () => {
+  it('delivers a near message once, signed, never before its sendAt, and records the attempt', async () => {
+    const created = await api.post('/v1/messages', {
+      url: `${receiver.url}/near`,
+      delay: 2,
+      body: { hello: 'world' },
+      metadata: { kind: 'test' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe(`/v1/messages/${created.json.id}`);
+    assertMatchesSchema('MessageOut', created.json);
+    expect(created.json).toMatchObject({
+      status: 'queued',
+      method: 'POST',
+      attempts: 0,
+      body: { hello: 'world' },
+    });
+
+    const [arrival] = (await waitForArrivals(created.json.id, 1)).filter(
+      (r) => r.headers['webhook-id'] === created.json.id,
+    );
+    expect(arrival?.verified).toBe(true);
+    expect(arrival?.arrivedAt).toBeGreaterThanOrEqual(Date.parse(created.json.sendAt));
+    expect(JSON.parse(arrival?.body ?? '')).toEqual({ hello: 'world' });
+    expect(arrival?.headers['content-type']).toBe('application/json');
+    expect(arrival?.headers['user-agent']).toMatch(/^Vigil\//);
+
+    const delivered = await waitForStatus(created.json.id, 'delivered');
+    assertMatchesSchema('MessageOut', delivered);
+    const attempts = await api.get(`/v1/messages/${created.json.id}/attempts`);
+    assertMatchesSchema('AttemptList', attempts.json);
+    expect(attempts.json.items).toEqual([expect.objectContaining({ n: 1, statusCode: 200, responseSnippet: 'ok' })]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(arrivalsFor(created.json.id)).toHaveLength(1);
+  });
+
+  it('delivers a far message through the bucket timer and promote, on time', async () => {
+    const created = await api.post('/v1/messages', {
+      url: `${receiver.url}/far`,
+      delay: 9,
+      body: 'plain text',
+    });
+    expect(created.json.status).toBe('scheduled');
+    await waitForArrivals(created.json.id, 1, 20_000);
+    const [arrival] = arrivalsFor(created.json.id);
+    expect(arrival?.arrivedAt).toBeGreaterThanOrEqual(Date.parse(created.json.sendAt));
+    expect(arrival?.body).toBe('plain text');
+    expect(arrival?.headers['content-type']).toBe('text/plain; charset=utf-8');
+  });
+
+  it('retries 500 with backoff until a 200: three attempts, one webhook-id', async () => {
+    const created = await api.post('/v1/messages', { url: `${receiver.url}/fail-twice`, delay: 0 });
+    await waitForStatus(created.json.id, 'delivered', 20_000);
+    const attempts = (await api.get(`/v1/messages/${created.json.id}/attempts`)).json.items;
+    expect(attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 500, 200]);
+    expect(arrivalsFor(created.json.id).map((r) => r.headers['vigil-attempt'])).toEqual(['1', '2', '3']);
+  });
+
+  it('stops at 410 Gone', async () => {
+    const created = await api.post('/v1/messages', { url: `${receiver.url}/gone`, delay: 0 });
+    const failed = await waitForStatus(created.json.id, 'failed');
+    expect(failed.attempts).toBe(1);
+  });
+
+  it('accepts a batch all-or-nothing', async () => {
+    const before = (await api.get('/v1/messages?limit=100')).json.items.length;
+    const bad = await api.post('/v1/messages/batch', {
+      messages: [
+        { url: `${receiver.url}/b`, delay: 1 },
+        { url: 'nope', delay: 1 },
+      ],
+    });
+    expect(bad.status).toBe(422);
+    assertMatchesSchema('ValidationProblem', bad.json);
+    expect(bad.json.errors).toEqual([{ path: 'messages.1.url', message: expect.any(String) }]);
+    expect((await api.get('/v1/messages?limit=100')).json.items.length).toBe(before);
+
+    const good = await api.post('/v1/messages/batch', {
+      messages: [1, 2, 3].map((n) => ({ url: `${receiver.url}/batch/${n}`, delay: 1 })),
+    });
+    expect(good.status).toBe(201);
+    assertMatchesSchema('MessageBatchOut', good.json);
+    await receiver.waitFor(
+      (all) => good.json.items.every((m: { id: string }) => all.some((r) => r.headers['webhook-id'] === m.id)),
+      10_000,
+    );
+  });
+
+  it('returns the first message for a repeated Idempotency-Key, with 200', async () => {
+    const body = { url: `${receiver.url}/idem`, delay: 30 };
+    const first = await api.post('/v1/messages', body, { 'idempotency-key': 'order-42' });
+    const second = await api.post('/v1/messages', { ...body, delay: 60 }, { 'idempotency-key': 'order-42' });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.json.id).toBe(first.json.id);
+    await api.delete(`/v1/messages/${first.json.id}`);
+  });
+});
+
+describe('changing messages', () => {
+  it('a cancelled message never arrives, and cancelling twice is harmless', async () => {
+    const created = await api.post('/v1/messages', { url: `${receiver.url}/cancelled`, delay: 2 });
+    const cancelled = await api.delete(`/v1/messages/${created.json.id}`);
+    expect(cancelled.status).toBe(200);
+    assertMatchesSchema('MessageOut', cancelled.json);
+    expect(cancelled.json.status).toBe('cancelled');
+    expect((await api.delete(`/v1/messages/${created.json.id}`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 3_500));
+    expect(arrivalsFor(created.json.id)).toHaveLength(0);
+  });
+
+  it('reschedules with PATCH and refuses to change a delivered message (409)', async () => {
+    const created = await api.post('/v1/messages', { url: `${receiver.url}/patched`, delay: 60 });
+    const patched = await api.patch(`/v1/messages/${created.json.id}`, { delay: 1, body: { v: 2 } });
+    expect(patched.status).toBe(200);
+    assertMatchesSchema('MessageOut', patched.json);
+    await waitForArrivals(created.json.id, 1);
+    expect(JSON.parse(arrivalsFor(created.json.id)[0]?.body ?? '')).toEqual({ v: 2 });
+    await waitForStatus(created.json.id, 'delivered');
+    const conflict = await api.patch(`/v1/messages/${created.json.id}`, { delay: 5 });
+    expect(conflict.status).toBe(409);
+    assertMatchesSchema('Problem', conflict.json);
+    expect((await api.delete(`/v1/messages/${created.json.id}`)).status).toBe(409);
+  });
+
+  it('redelivers a delivered message now', async () => {
+    const created = await api.post('/v1/messages', { url: `${receiver.url}/again`, delay: 0 });
+    await waitForStatus(created.json.id, 'delivered');
+    const again = await api.post(`/v1/messages/${created.json.id}/redeliver`);
+    expect(again.status).toBe(202);
+    assertMatchesSchema('MessageOut', again.json);
+    await waitForArrivals(created.json.id, 2);
+    expect((await waitForStatus(created.json.id, 'delivered')).attempts).toBe(2);
+    expect((await api.post('/v1/messages/msg_01JAAAAAAAAAAAAAAAAAAAAAAA/redeliver')).status).toBe(404);
+  });
+
+  it('lists newest first with cursor pages and a status filter', async () => {
+    const page = await api.get('/v1/messages?limit=2');
+    assertMatchesSchema('MessagePage', page.json);
+    expect(page.json.items).toHaveLength(2);
+    const next = await api.get(`/v1/messages?limit=2&cursor=${page.json.nextCursor}`);
+    expect(next.json.items[0].id < page.json.items[1].id).toBe(true);
+    const failed = await api.get('/v1/messages?status=failed');
+    expect(failed.json.items.every((m: { status: string }) => m.status === 'failed')).toBe(true);
+    expect((await api.get('/v1/messages?status=bogus')).status).toBe(422);
+    expect((await api.get('/v1/messages?cursor=forged')).status).toBe(422);
+  });
+});
+
+describe('bad input', () => {
+  it('answers 422 with every bad field, and stores nothing for unknown fields', async () => {
+    const response = await api.post('/v1/messages', {
+      url: `${receiver.url}/x`,
+      delay: 1,
+      status: 'delivered',
+      retry: { maxAttempts: 99 },
+    });
+    expect(response.status).toBe(422);
+    assertMatchesSchema('ValidationProblem', response.json);
+    expect(response.json.errors.map((e: { path: string }) => e.path).sort()).toEqual(['retry.maxAttempts', 'status']);
+  });
+
+  it('answers 400 for malformed JSON and 415 for a body that is not JSON', async () => {
+    expect((await api.post('/v1/messages', '{"url":')).status).toBe(400);
+    const form = await api.raw('POST', '/v1/messages', 'url=x', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(form.status).toBe(415);
+  });
+
+  it('answers 413 for a body over 256 KiB and 422 for a sendAt long past', async () => {
+    const big = await api.post('/v1/messages', {
+      url: `${receiver.url}/x`,
+      delay: 1,
+      body: 'x'.repeat(300_000),
+    });
+    expect(big.status).toBe(413);
+    assertMatchesSchema('Problem', big.json);
+    const past = await api.post('/v1/messages', { url: `${receiver.url}/x`, sendAt: '2020-01-01T00:00:00Z' });
+    expect(past.status).toBe(422);
+    expect(past.json.errors[0].path).toBe('sendAt');
+  });
+
+  it('answers 404 for an id of the wrong shape or one that does not exist', async () => {
+    expect((await api.get('/v1/messages/not-an-id')).status).toBe(404);
+    expect((await api.get('/v1/messages/msg_01JAAAAAAAAAAAAAAAAAAAAAAA')).status).toBe(404);
+  });
+});

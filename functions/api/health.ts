@@ -1,0 +1,7 @@
+import { VIGIL_VERSION } from '@vigil/aws';
+import { httpRoute } from './http';
+
+export const handler = httpRoute({ auth: false }, async () => ({
+  status: 200,
+  body: { status: 'ok', version: VIGIL_VERSION, time: new Date().toISOString() },
+}));

@@ -1,0 +1,152 @@
+/**
+ * The HTTP edge shared by every API handler: a middy chain that parses and validates the request
+ * once (JSON body, query, headers) with zod, hands a typed request to the route, shapes the JSON
+ * response, and maps every error to an RFC 9457 problem+json answer. Unexpected errors become a
+ * plain 500 carrying the request id; their details go to the log only.
+ */
+import middy from '@middy/core';
+import { runtime } from '@vigil/aws';
+import type { FieldError } from '@vigil/core';
+import {
+  fieldErrors,
+  MalformedRequestError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  VigilError,
+} from '@vigil/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { z } from 'zod';
+
+/** Whole request bodies above this are refused before parsing (a batch of 100 small messages fits). */
+export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+
+export interface ApiRequest<B, Q> {
+  requestId: string;
+  tenantId: string;
+  body: B;
+  query: Q;
+  params: Record<string, string>;
+  headers: Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+interface RouteSpec<B extends z.ZodType, Q extends z.ZodType> {
+  body?: B;
+  query?: Q;
+  /** False only for /health. */
+  auth?: boolean;
+}
+
+const problemBase = 'https://vigil.dev/problems/';
+
+export const problemResponse = (
+  status: number,
+  slug: string,
+  title: string,
+  detail: string,
+  requestId: string,
+  errors?: FieldError[],
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult => ({
+  statusCode: status,
+  headers: { 'content-type': 'application/problem+json', 'x-request-id': requestId, ...headers },
+  body: JSON.stringify({
+    type: `${problemBase}${slug}`,
+    title,
+    status,
+    detail,
+    requestId,
+    ...(errors && { errors }),
+  }),
+});
+
+const lowerCaseHeaders = (headers: APIGatewayProxyEvent['headers']): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(headers ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k.toLowerCase(), v]])),
+  );
+
+const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, string>): unknown => {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text) > MAX_REQUEST_BYTES)
+    throw new PayloadTooLargeError('The request body is larger than 6 MiB.');
+  if (text.trim() === '') throw ValidationError.single('', 'a JSON body is required');
+  const type = headers['content-type'] ?? '';
+  if (type !== '' && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+    throw new UnsupportedMediaTypeError(`Content-Type ${type} is not supported; send application/json.`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new MalformedRequestError(`The body is not valid JSON: ${(error as Error).message}`);
+  }
+};
+
+const validate = <S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query'): z.output<S> => {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(fieldErrors(result.error, where === 'query' ? ['query'] : []));
+};
+
+export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined>(
+  spec: RouteSpec<B, Q>,
+  route: (request: ApiRequest<z.output<B>, z.output<Q>>) => Promise<ApiResponse>,
+) =>
+  middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use({
+      onError: async (request) => {
+        const requestId = request.event.requestContext?.requestId ?? 'unknown';
+        const error = request.error;
+        if (error instanceof VigilError) {
+          request.response = problemResponse(
+            error.status,
+            error.type,
+            error.title,
+            error.message,
+            requestId,
+            error instanceof ValidationError ? error.errors : undefined,
+          );
+          return;
+        }
+        runtime().log.error('unexpected error', {
+          requestId,
+          route: `${request.event.httpMethod} ${request.event.resource}`,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
+        request.response = problemResponse(
+          500,
+          'internal',
+          'Internal error',
+          'Something went wrong on our side. Quote the request id if you contact support.',
+          requestId,
+        );
+      },
+    })
+    .handler(async (event) => {
+      const requestId = event.requestContext?.requestId ?? 'unknown';
+      const headers = lowerCaseHeaders(event.headers);
+      const tenantId = event.requestContext?.authorizer?.tenantId;
+      if (spec.auth !== false && typeof tenantId !== 'string')
+        throw new UnauthorizedError('This route needs an API key.');
+      const request: ApiRequest<z.output<B>, z.output<Q>> = {
+        requestId,
+        tenantId: typeof tenantId === 'string' ? tenantId : '',
+        body: spec.body ? validate(spec.body, readJsonBody(event, headers), 'body') : undefined,
+        query: spec.query ? validate(spec.query, event.queryStringParameters ?? {}, 'query') : undefined,
+        params: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? ''])),
+        headers,
+      } as ApiRequest<z.output<B>, z.output<Q>>;
+      const response = await route(request);
+      return {
+        statusCode: response.status,
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...response.headers },
+        body: response.body === undefined ? '' : JSON.stringify(response.body),
+      };
+    });

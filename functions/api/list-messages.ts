@@ -1,0 +1,14 @@
+import { runtime } from '@vigil/aws';
+import { listMessages, MessageListQuery, toMessageOut } from '@vigil/core';
+import { httpRoute } from './http';
+
+export const handler = httpRoute({ query: MessageListQuery }, async ({ tenantId, query }) => {
+  const page = await listMessages(runtime().scheduling.store, tenantId, query);
+  return {
+    status: 200,
+    body: {
+      items: page.items.map((m) => toMessageOut(m, { withBody: false })),
+      nextCursor: page.nextCursor ?? null,
+    },
+  };
+});

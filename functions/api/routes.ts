@@ -1,0 +1,102 @@
+/**
+ * Every public route, in one table: the local gateway serves it and infra/functions.ts deploys it,
+ * and a contract test checks it against openapi.yaml, so no route exists in only one place.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export interface ApiRoute {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** API Gateway resource path, e.g. /v1/messages/{messageId}. */
+  path: string;
+  /** The Lambda function name in serverless.ts. */
+  functionName: string;
+  /** Handler module, relative to the repository root (serverless.ts: `<file>.handler`). */
+  file: string;
+  auth: boolean;
+  load: () => Promise<{ handler: ApiHandler }>;
+}
+
+export const API_ROUTES: readonly ApiRoute[] = [
+  {
+    method: 'GET',
+    path: '/health',
+    functionName: 'health',
+    file: 'functions/api/health',
+    auth: false,
+    load: () => import('./health'),
+  },
+  {
+    method: 'POST',
+    path: '/v1/messages',
+    functionName: 'createMessage',
+    file: 'functions/api/create-message',
+    auth: true,
+    load: () => import('./create-message'),
+  },
+  {
+    method: 'POST',
+    path: '/v1/messages/batch',
+    functionName: 'createMessageBatch',
+    file: 'functions/api/create-message-batch',
+    auth: true,
+    load: () => import('./create-message-batch'),
+  },
+  {
+    method: 'GET',
+    path: '/v1/messages',
+    functionName: 'listMessages',
+    file: 'functions/api/list-messages',
+    auth: true,
+    load: () => import('./list-messages'),
+  },
+  {
+    method: 'GET',
+    path: '/v1/messages/{messageId}',
+    functionName: 'getMessage',
+    file: 'functions/api/get-message',
+    auth: true,
+    load: () => import('./get-message'),
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/messages/{messageId}',
+    functionName: 'updateMessage',
+    file: 'functions/api/update-message',
+    auth: true,
+    load: () => import('./update-message'),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/messages/{messageId}',
+    functionName: 'cancelMessage',
+    file: 'functions/api/cancel-message',
+    auth: true,
+    load: () => import('./cancel-message'),
+  },
+  {
+    method: 'GET',
+    path: '/v1/messages/{messageId}/attempts',
+    functionName: 'listAttempts',
+    file: 'functions/api/list-attempts',
+    auth: true,
+    load: () => import('./list-attempts'),
+  },
+  {
+    method: 'POST',
+    path: '/v1/messages/{messageId}/redeliver',
+    functionName: 'redeliverMessage',
+    file: 'functions/api/redeliver-message',
+    auth: true,
+    load: () => import('./redeliver-message'),
+  },
+  {
+    method: 'GET',
+    path: '/v1/signing-secret',
+    functionName: 'getSigningSecret',
+    file: 'functions/api/get-signing-secret',
+    auth: true,
+    load: () => import('./get-signing-secret'),
+  },
+];

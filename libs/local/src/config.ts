@@ -1,0 +1,55 @@
+/** The local stack's own settings, read once from the environment (see README: Configuration). */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const LocalEnv = z.object({
+  VIGIL_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  VIGIL_HOST: z.string().default('127.0.0.1'),
+  VIGIL_DATA_DIR: z.string().default('.vigil'),
+  VIGIL_DEV_API_KEY: z
+    .string()
+    .regex(/^vgl_[0-9A-Za-z]{43}$/, 'must look like vgl_ followed by 43 letters or digits')
+    .optional(),
+  VIGIL_AUTH_CACHE_S: z.coerce.number().min(0).max(3600).default(60),
+  VIGIL_SWEEP_EVERY_S: z.coerce.number().min(1).max(3600).default(60),
+});
+
+export interface LocalConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  devApiKey?: string;
+  authCacheMs: number;
+  sweepEveryMs: number;
+}
+
+export const readLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConfig => {
+  const parsed = LocalEnv.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(
+      `Invalid local stack configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
+  }
+  const e = parsed.data;
+  return {
+    port: e.VIGIL_PORT,
+    host: e.VIGIL_HOST,
+    dataDir: resolve(e.VIGIL_DATA_DIR),
+    devApiKey: e.VIGIL_DEV_API_KEY,
+    authCacheMs: e.VIGIL_AUTH_CACHE_S * 1000,
+    sweepEveryMs: e.VIGIL_SWEEP_EVERY_S * 1000,
+  };
+};
+
+/**
+ * Defaults the handlers' configuration (libs/aws/src/config.ts) gets in the local stack, unless
+ * the environment already says otherwise: loopback targets allowed, local resource names.
+ */
+export const LOCAL_ENGINE_DEFAULTS: Record<string, string> = {
+  VIGIL_ALLOW_PRIVATE_TARGETS: 'true',
+  VIGIL_TABLE: 'vigil-local',
+  VIGIL_SCHEDULE_GROUP: 'vigil-local',
+  VIGIL_PROMOTE_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:vigil-local-promote',
+  VIGIL_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/vigil-local-scheduler',
+  AWS_REGION: 'us-east-1',
+};

@@ -1,0 +1,46 @@
+/** `npm start`: the whole local stack in one process, until Ctrl-C. */
+import { readLocalConfig } from './config';
+import { startStack } from './stack';
+
+const main = async () => {
+  const config = readLocalConfig();
+  const stack = await startStack(config);
+  const line = '─'.repeat(64);
+  process.stdout.write(
+    [
+      line,
+      '  Vigil local stack is running',
+      '',
+      `  API         ${stack.url}`,
+      `  Tenant      ${stack.tenantId} (development)`,
+      `  API key     ${stack.apiKey}`,
+      `  Data        ${stack.dataDir}`,
+      '',
+      '  Schedule a webhook 10 seconds from now:',
+      `    curl -s ${stack.url}/v1/messages \\`,
+      `      -H 'Authorization: Bearer ${stack.apiKey}' \\`,
+      `      -H 'Content-Type: application/json' \\`,
+      `      -d '{"url":"http://127.0.0.1:9000/hook","delay":10,"body":{"hello":"world"}}'`,
+      '',
+      '  Ctrl-C stops it; accepted messages are kept and delivered after a restart.',
+      line,
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping the Vigil local stack...\n`);
+    await stack.stop();
+    process.stdout.write('Stopped.\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+};
+
+main().catch((error) => {
+  process.stderr.write(`Vigil failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

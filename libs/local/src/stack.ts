@@ -1,0 +1,188 @@
+/**
+ * The embedded local stack: in one Node process, the real-protocol local services (dynalite for
+ * DynamoDB, fauxqs for SQS, the scheduler emulator for EventBridge Scheduler) and, on top, the
+ * same handlers that run on AWS: the API behind a local gateway, the delivery worker behind an
+ * SQS poller, promote behind the scheduler emulator, and the sweep at start-up and every minute.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:net';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Runtime } from '@vigil/aws';
+import { newApiKey, newTenantId, resetRuntime, runtime, TABLE_DEFINITION } from '@vigil/aws';
+import { handler as authorizer } from '@vigil/functions/api/authorizer';
+import { handler as deliver } from '@vigil/functions/engine/deliver';
+import { handler as promote } from '@vigil/functions/engine/promote';
+import { handler as sweep } from '@vigil/functions/engine/sweep';
+import type { Context } from 'aws-lambda';
+import dynalite from 'dynalite';
+import type { LocalConfig } from './config';
+import { LOCAL_ENGINE_DEFAULTS } from './config';
+import { startGateway } from './gateway';
+import { startSchedulerEmulator } from './scheduler-emulator';
+import { startSqsPoller } from './sqs-poller';
+
+export interface StackOptions extends LocalConfig {
+  /** Engine settings for the handlers (VIGIL_NEAR_WINDOW_S, ...); defaults to process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+export interface LocalStack {
+  url: string;
+  tenantId: string;
+  apiKey: string;
+  dataDir: string;
+  runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const region = 'us-east-1';
+const lambdaContext = { callbackWaitsForEmptyEventLoop: false } as Context;
+
+const listen = (server: Server): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : 0);
+    });
+  });
+
+/** The development tenant and key, made once and kept in the data dir so restarts keep them. */
+const devIdentity = async (dataDir: string, fixedKey: string | undefined) => {
+  const file = join(dataDir, 'dev-tenant.json');
+  const saved = existsSync(file)
+    ? (JSON.parse(await readFile(file, 'utf8')) as { tenantId: string; apiKey: string })
+    : undefined;
+  const identity = {
+    tenantId: saved?.tenantId ?? newTenantId(),
+    apiKey: fixedKey ?? saved?.apiKey ?? newApiKey(),
+  };
+  await writeFile(file, `${JSON.stringify(identity, null, 2)}\n`, { mode: 0o600 });
+  return identity;
+};
+
+export const startStack = async (options: StackOptions): Promise<LocalStack> => {
+  const { dataDir } = options;
+  await mkdir(dataDir, { recursive: true });
+
+  const dynamo = dynalite({
+    path: join(dataDir, 'dynamodb'),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  const dynamoPort = await listen(dynamo);
+  // fauxqs is ESM-only; a dynamic import loads it from this CommonJS-compiled module too.
+  const { startFauxqs } = await import('fauxqs');
+  const sqsServer = await startFauxqs({ port: 0, logger: false });
+
+  const env = { ...LOCAL_ENGINE_DEFAULTS, ...(options.env ?? process.env) };
+  const endpoints = { dynamo: `http://127.0.0.1:${dynamoPort}`, sqs: `http://127.0.0.1:${sqsServer.port}` };
+  const promoteArn = env.VIGIL_PROMOTE_ARN as string;
+  const scheduler = await startSchedulerEmulator({
+    statePath: join(dataDir, 'schedules.json'),
+    invoke: async (target) => {
+      if (target.arn !== promoteArn) throw new Error(`no local function behind ${target.arn}`);
+      await promote(JSON.parse(target.input ?? '{}'));
+    },
+  });
+
+  // Provision what serverless.ts deploys on AWS: the table, the queues, the schedule group.
+  const admin = {
+    dynamo: new DynamoDBClient({ region, endpoint: endpoints.dynamo, credentials }),
+    sqs: new SQSClient({ region, endpoint: endpoints.sqs, credentials }),
+    scheduler: new SchedulerClient({ region, endpoint: scheduler.endpoint, credentials }),
+  };
+  const table = env.VIGIL_TABLE as string;
+  try {
+    await admin.dynamo.send(new DescribeTableCommand({ TableName: table }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await admin.dynamo.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
+  }
+  const dlq = await admin.sqs.send(new CreateQueueCommand({ QueueName: 'vigil-local-delivery-dlq' }));
+  const dlqArn = (
+    await admin.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
+  ).Attributes?.QueueArn;
+  const delivery = await admin.sqs.send(
+    new CreateQueueCommand({
+      QueueName: 'vigil-local-delivery',
+      Attributes: {
+        VisibilityTimeout: '120',
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
+      },
+    }),
+  );
+  const deliveryArn = (
+    await admin.sqs.send(new GetQueueAttributesCommand({ QueueUrl: delivery.QueueUrl, AttributeNames: ['QueueArn'] }))
+  ).Attributes?.QueueArn as string;
+  try {
+    await admin.scheduler.send(new CreateScheduleGroupCommand({ Name: env.VIGIL_SCHEDULE_GROUP }));
+  } catch (error) {
+    if ((error as Error).name !== 'ConflictException') throw error;
+  }
+
+  // The handlers read their configuration from the environment, as on Lambda.
+  Object.assign(process.env, env, {
+    VIGIL_DYNAMODB_ENDPOINT: endpoints.dynamo,
+    VIGIL_SQS_ENDPOINT: endpoints.sqs,
+    VIGIL_SCHEDULER_ENDPOINT: scheduler.endpoint,
+    VIGIL_DELIVERY_QUEUE_URL: delivery.QueueUrl,
+  });
+  resetRuntime();
+  const rt = runtime();
+
+  const identity = await devIdentity(dataDir, options.devApiKey);
+  await rt.tenants.ensureTenant({ id: identity.tenantId, name: 'Development', plan: 'free' });
+  await rt.tenants.addApiKey(identity.tenantId, identity.apiKey, 'development');
+
+  // The queue did not survive the last stop: re-enqueue everything due within the near window.
+  await sweep({ lookAheadS: rt.config.engine.nearWindowMs / 1000 });
+
+  const poller = startSqsPoller({
+    sqs: admin.sqs,
+    queueUrl: delivery.QueueUrl as string,
+    queueArn: deliveryArn,
+    handler: (event) => deliver(event, lambdaContext),
+    log: rt.log,
+  });
+  const sweeper = setInterval(() => {
+    sweep({}).catch((error) => rt.log.error('sweep failed', { error: String(error) }));
+  }, options.sweepEveryMs);
+
+  const gateway = await startGateway({
+    port: options.port,
+    host: options.host,
+    authorizer: (event) => authorizer(event),
+    authCacheMs: options.authCacheMs,
+    log: rt.log,
+  });
+
+  return {
+    url: gateway.url,
+    tenantId: identity.tenantId,
+    apiKey: identity.apiKey,
+    dataDir,
+    runtime: rt,
+    async stop() {
+      clearInterval(sweeper);
+      await gateway.stop();
+      await poller.stop();
+      await scheduler.stop();
+      resetRuntime();
+      for (const client of Object.values(admin)) client.destroy();
+      await sqsServer.stop();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    },
+  };
+};

@@ -1,0 +1,54 @@
+/** Starts the whole local stack in-process on random ports, with short timings, for integration tests. */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LocalStack } from '@vigil/local/stack';
+import { startStack } from '@vigil/local/stack';
+
+/** Near window 5 s, one-second buckets with a 2 s lead: the far path runs in seconds. */
+export const FAST_ENGINE_ENV: Record<string, string> = {
+  VIGIL_NEAR_WINDOW_S: '5',
+  VIGIL_FAR_LEAD_S: '2',
+  VIGIL_BUCKET_S: '1',
+  VIGIL_ARM_LEAD_MS: '1000',
+  VIGIL_RETRY_BASE_MS: '400',
+  VIGIL_RETRY_FACTOR: '2',
+  VIGIL_SWEEP_GRACE_S: '5',
+  VIGIL_LOG_LEVEL: 'silent',
+};
+
+export const startTestStack = async (
+  options: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<LocalStack> =>
+  startStack({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: options.dataDir ?? (await mkdtemp(join(tmpdir(), 'vigil-int-'))),
+    authCacheMs: 60_000,
+    sweepEveryMs: 60_000,
+    env: { ...FAST_ENGINE_ENV, ...options.env },
+  });
+
+/** A small API client: JSON in, JSON (or problem+json) out. */
+export const apiClient = (baseUrl: string, apiKey: string) => {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    get: (path: string, headers?: Record<string, string>) => call('GET', path, undefined, headers),
+    post: (path: string, body?: unknown, headers?: Record<string, string>) => call('POST', path, body, headers),
+    patch: (path: string, body: unknown) => call('PATCH', path, body),
+    delete: (path: string) => call('DELETE', path),
+    raw: call,
+  };
+};
