@@ -24,12 +24,29 @@ const Env = z.object({
   VIGIL_SQS_ENDPOINT: optionalUrl,
   VIGIL_SCHEDULER_ENDPOINT: optionalUrl,
   VIGIL_INDEX_SHARDS: z.coerce.number().int().min(1).max(64).default(8),
-  VIGIL_NEAR_WINDOW_S: z.coerce.number().min(1).max(899).default(DEFAULT_ENGINE_SETTINGS.nearWindowMs / 1000),
+  VIGIL_NEAR_WINDOW_S: z.coerce
+    .number()
+    .min(1)
+    .max(899)
+    .default(DEFAULT_ENGINE_SETTINGS.nearWindowMs / 1000),
   VIGIL_ARM_LEAD_MS: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_ENGINE_SETTINGS.armLeadMs),
   VIGIL_TAKE_LEAD_MS: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_ENGINE_SETTINGS.takeLeadMs),
-  VIGIL_BUCKET_S: z.coerce.number().int().min(1).max(3600).default(DEFAULT_ENGINE_SETTINGS.bucketMs / 1000),
-  VIGIL_FAR_LEAD_S: z.coerce.number().min(1).max(600).default(DEFAULT_ENGINE_SETTINGS.farLeadMs / 1000),
-  VIGIL_SWEEP_GRACE_S: z.coerce.number().min(0).max(3600).default(DEFAULT_ENGINE_SETTINGS.sweepGraceMs / 1000),
+  VIGIL_BUCKET_S: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(DEFAULT_ENGINE_SETTINGS.bucketMs / 1000),
+  VIGIL_FAR_LEAD_S: z.coerce
+    .number()
+    .min(1)
+    .max(600)
+    .default(DEFAULT_ENGINE_SETTINGS.farLeadMs / 1000),
+  VIGIL_SWEEP_GRACE_S: z.coerce
+    .number()
+    .min(0)
+    .max(3600)
+    .default(DEFAULT_ENGINE_SETTINGS.sweepGraceMs / 1000),
   VIGIL_RETRY_BASE_MS: z.coerce.number().int().min(100).default(DEFAULT_BACKOFF.baseMs),
   VIGIL_RETRY_FACTOR: z.coerce.number().min(1).max(10).default(DEFAULT_BACKOFF.factor),
   VIGIL_ALLOW_PRIVATE_TARGETS: flag.default(false),
@@ -82,7 +99,11 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig =>
     scheduleGroup: e.VIGIL_SCHEDULE_GROUP,
     promoteArn: e.VIGIL_PROMOTE_ARN,
     schedulerRoleArn: e.VIGIL_SCHEDULER_ROLE_ARN,
-    endpoints: { dynamodb: e.VIGIL_DYNAMODB_ENDPOINT, sqs: e.VIGIL_SQS_ENDPOINT, scheduler: e.VIGIL_SCHEDULER_ENDPOINT },
+    endpoints: {
+      dynamodb: e.VIGIL_DYNAMODB_ENDPOINT,
+      sqs: e.VIGIL_SQS_ENDPOINT,
+      scheduler: e.VIGIL_SCHEDULER_ENDPOINT,
+    },
     indexShards: e.VIGIL_INDEX_SHARDS,
     engine,
     backoff: { ...DEFAULT_BACKOFF, baseMs: e.VIGIL_RETRY_BASE_MS, factor: e.VIGIL_RETRY_FACTOR },

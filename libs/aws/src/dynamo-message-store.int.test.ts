@@ -56,14 +56,17 @@ describe.each(backends)('DynamoMessageStore on $name', ({ start, available }) =>
   }, 60_000);
   afterAll(() => services?.stop());
 
-  it.runIf(available)('stores and reads back a message exactly, and refuses a second insert of the same id', async () => {
-    const m = message({ metadata: { order: '42' } });
-    await store.insert(m);
-    expect(await store.get('tnt_a', m.id)).toEqual(m);
-    await expect(store.insert(m)).rejects.toThrow(MessageAlreadyExistsError);
-  });
+  it.runIf(available)(
+    'stores and reads back a message exactly, and refuses a second insert of the same id',
+    async () => {
+      const m = message({ metadata: { order: '42' } });
+      await store.insert(m);
+      expect(await store.get('tnt_a', m.id)).toEqual(m);
+      await expect(store.insert(m)).rejects.toThrow(MessageAlreadyExistsError);
+    },
+  );
 
-  it.runIf(available)('never shows one tenant another tenant\'s message', async () => {
+  it.runIf(available)("never shows one tenant another tenant's message", async () => {
     const m = message({ tenantId: 'tnt_b' });
     await store.insert(m);
     expect(await store.get('tnt_a', m.id)).toBeUndefined();
@@ -76,21 +79,32 @@ describe.each(backends)('DynamoMessageStore on $name', ({ start, available }) =>
     await store.insert(m);
     const ticket = { tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt };
     const taken = await store.take(ticket, T0 + 9_000, T0 + 50_000);
-    expect(taken).toMatchObject({ status: 'delivering', version: 1, leaseUntil: T0 + 50_000, body: '{"a":1}' });
+    expect(taken).toMatchObject({
+      status: 'delivering',
+      version: 1,
+      leaseUntil: T0 + 50_000,
+      body: '{"a":1}',
+    });
     expect(await store.take(ticket, T0 + 9_000, T0 + 50_000)).toBeUndefined();
     expect(await store.take({ ...ticket, version: 1 }, T0 + 9_000, T0 + 50_000)).toBeUndefined(); // leased
 
     const c = message();
     await store.insert(c);
     expect(await store.save({ ...c, status: 'cancelled', version: 1 }, 0)).toBe(true);
-    expect(await store.take({ tenantId: c.tenantId, messageId: c.id, version: 1, dueAt: c.dueAt }, T0, T0 + 1)).toBeUndefined();
+    expect(
+      await store.take({ tenantId: c.tenantId, messageId: c.id, version: 1, dueAt: c.dueAt }, T0, T0 + 1),
+    ).toBeUndefined();
   });
 
   it.runIf(available)('lets a message whose lease ran out be taken again', async () => {
     const m = message();
     await store.insert(m);
     await store.take({ tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt }, T0, T0 + 1_000);
-    const again = await store.take({ tenantId: m.tenantId, messageId: m.id, version: 1, dueAt: m.dueAt }, T0 + 2_000, T0 + 40_000);
+    const again = await store.take(
+      { tenantId: m.tenantId, messageId: m.id, version: 1, dueAt: m.dueAt },
+      T0 + 2_000,
+      T0 + 40_000,
+    );
     expect(again?.version).toBe(2);
   });
 
@@ -102,25 +116,30 @@ describe.each(backends)('DynamoMessageStore on $name', ({ start, available }) =>
     expect((await store.get(m.tenantId, m.id))?.url).toBe('https://e.com/2');
   });
 
-  it.runIf(available)('lists newest first, pages with a cursor, filters by status, and refuses a forged cursor', async () => {
-    const tenantId = 'tnt_list';
-    const made = [message({ tenantId }), message({ tenantId }), message({ tenantId, status: 'delivered' })];
-    for (const m of made) await store.insert(m);
-    const first = await store.list(tenantId, { limit: 2 });
-    expect(first.items.map((m) => m.id)).toEqual([made[2]!.id, made[1]!.id]);
-    expect(first.items[0]!.body).toBe('');
-    const second = await store.list(tenantId, { limit: 2, cursor: first.nextCursor });
-    expect(second.items.map((m) => m.id)).toEqual([made[0]!.id]);
-    const delivered = await store.list(tenantId, { limit: 10, status: 'delivered' });
-    expect(delivered.items.map((m) => m.id)).toEqual([made[2]!.id]);
-    const forged = Buffer.from(JSON.stringify({ pk: 'T#tnt_a', sk: 'M#x' })).toString('base64url');
-    await expect(store.list(tenantId, { limit: 2, cursor: forged })).rejects.toThrow(ValidationError);
-    await expect(store.list(tenantId, { limit: 2, cursor: 'garbage!' })).rejects.toThrow(ValidationError);
-  });
+  it.runIf(available)(
+    'lists newest first, pages with a cursor, filters by status, and refuses a forged cursor',
+    async () => {
+      const tenantId = 'tnt_list';
+      const made = [message({ tenantId }), message({ tenantId }), message({ tenantId, status: 'delivered' })];
+      for (const m of made) await store.insert(m);
+      const first = await store.list(tenantId, { limit: 2 });
+      expect(first.items.map((m) => m.id)).toEqual([made[2]!.id, made[1]!.id]);
+      expect(first.items[0]!.body).toBe('');
+      const second = await store.list(tenantId, { limit: 2, cursor: first.nextCursor });
+      expect(second.items.map((m) => m.id)).toEqual([made[0]!.id]);
+      const delivered = await store.list(tenantId, { limit: 10, status: 'delivered' });
+      expect(delivered.items.map((m) => m.id)).toEqual([made[2]!.id]);
+      const forged = Buffer.from(JSON.stringify({ pk: 'T#tnt_a', sk: 'M#x' })).toString('base64url');
+      await expect(store.list(tenantId, { limit: 2, cursor: forged })).rejects.toThrow(ValidationError);
+      await expect(store.list(tenantId, { limit: 2, cursor: 'garbage!' })).rejects.toThrow(ValidationError);
+    },
+  );
 
   it.runIf(available)('finds far-path bucket members across shards and pending messages by due time', async () => {
     const bucketAt = T0 + 3_600_000;
-    const members = Array.from({ length: 12 }, () => message({ tenantId: 'tnt_far', status: 'scheduled', bucketAt, dueAt: bucketAt + 130_000 }));
+    const members = Array.from({ length: 12 }, () =>
+      message({ tenantId: 'tnt_far', status: 'scheduled', bucketAt, dueAt: bucketAt + 130_000 }),
+    );
     for (const m of members) await store.insert(m);
     const found = await collect(store.bucketMembers(bucketAt));
     expect(found.map((r) => r.messageId).sort()).toEqual(members.map((m) => m.id).sort());
@@ -136,9 +155,18 @@ describe.each(backends)('DynamoMessageStore on $name', ({ start, available }) =>
   });
 
   it.runIf(available)('claims an idempotency key once and points later claims at the first message', async () => {
-    expect(await store.claimIdempotencyKey('tnt_a', 'k1', 'msg_first', T0, 86_400_000)).toEqual({ claimed: true });
-    expect(await store.claimIdempotencyKey('tnt_a', 'k1', 'msg_second', T0 + 1, 86_400_000)).toEqual({ claimed: false, messageId: 'msg_first' });
-    expect(await store.claimIdempotencyKey('tnt_b', 'k1', 'msg_other', T0 + 1, 86_400_000)).toEqual({ claimed: true });
-    expect(await store.claimIdempotencyKey('tnt_a', 'k1', 'msg_later', T0 + 86_400_001, 86_400_000)).toEqual({ claimed: true });
+    expect(await store.claimIdempotencyKey('tnt_a', 'k1', 'msg_first', T0, 86_400_000)).toEqual({
+      claimed: true,
+    });
+    expect(await store.claimIdempotencyKey('tnt_a', 'k1', 'msg_second', T0 + 1, 86_400_000)).toEqual({
+      claimed: false,
+      messageId: 'msg_first',
+    });
+    expect(await store.claimIdempotencyKey('tnt_b', 'k1', 'msg_other', T0 + 1, 86_400_000)).toEqual({
+      claimed: true,
+    });
+    expect(await store.claimIdempotencyKey('tnt_a', 'k1', 'msg_later', T0 + 86_400_001, 86_400_000)).toEqual({
+      claimed: true,
+    });
   });
 });

@@ -27,15 +27,32 @@ import type {
 } from '@vigil/core';
 import { isTerminal, MessageAlreadyExistsError, ValidationError, WAITING_STATUSES } from '@vigil/core';
 import { mergeAsync } from './merge-async';
-
-export const INDEX = { byStatus: 'byStatus', pending: 'pending', bucket: 'bucket' } as const;
+import { INDEX } from './table-definition';
 
 const DERIVED = ['pk', 'sk', 'statusPk', 'pendPk', 'pendingAt', 'bucketPk'] as const;
 const REF_FIELDS = ['tenantId', 'id', 'version', '#status', 'dueAt', 'leaseUntil'];
 /** Everything a listing shows: the body and the attempt log stay behind. */
 const SUMMARY_FIELDS = [
-  'id', 'tenantId', '#status', '#url', '#method', 'headers', 'bodyKind', 'sendAt', 'dueAt', 'createdAt', 'updatedAt',
-  'maxAttempts', 'timeoutMs', 'metadata', 'lastAttempt', 'roundStart', 'version', 'deliveredAt', 'bucketAt', 'leaseUntil',
+  'id',
+  'tenantId',
+  '#status',
+  '#url',
+  '#method',
+  'headers',
+  'bodyKind',
+  'sendAt',
+  'dueAt',
+  'createdAt',
+  'updatedAt',
+  'maxAttempts',
+  'timeoutMs',
+  'metadata',
+  'lastAttempt',
+  'roundStart',
+  'version',
+  'deliveredAt',
+  'bucketAt',
+  'leaseUntil',
 ];
 const NAMES = { '#status': 'status', '#url': 'url', '#method': 'method' };
 
@@ -63,7 +80,10 @@ export class DynamoMessageStore implements MessageStore {
       sk: messageSk(m.id),
       statusPk: `${tenantPk(m.tenantId)}#${m.status}`,
       lastAttempt: m.attempts.at(-1),
-      ...(pending && { pendPk: `P#${shard}`, pendingAt: m.status === 'delivering' ? (m.leaseUntil ?? m.dueAt) : m.dueAt }),
+      ...(pending && {
+        pendPk: `P#${shard}`,
+        pendingAt: m.status === 'delivering' ? (m.leaseUntil ?? m.dueAt) : m.dueAt,
+      }),
       ...(inBucket && { bucketPk: `B#${m.bucketAt}#${shard}` }),
     };
   }
@@ -77,7 +97,11 @@ export class DynamoMessageStore implements MessageStore {
   async insert(message: Message): Promise<void> {
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.table, Item: this.toItem(message), ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({
+          TableName: this.table,
+          Item: this.toItem(message),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
@@ -106,7 +130,11 @@ export class DynamoMessageStore implements MessageStore {
 
   async get(tenantId: string, messageId: string): Promise<Message | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: tenantPk(tenantId), sk: messageSk(messageId) }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: tenantPk(tenantId), sk: messageSk(messageId) },
+        ConsistentRead: true,
+      }),
     );
     return Item ? this.fromItem(Item) : undefined;
   }
@@ -173,13 +201,25 @@ export class DynamoMessageStore implements MessageStore {
     }
   }
 
-  async claimIdempotencyKey(tenantId: string, key: string, messageId: string, now: number, ttlMs: number): Promise<IdempotencyClaim> {
+  async claimIdempotencyKey(
+    tenantId: string,
+    key: string,
+    messageId: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<IdempotencyClaim> {
     const itemKey = { pk: tenantPk(tenantId), sk: `I#${key}` };
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...itemKey, messageId, createdAt: now, expiresAtMs: now + ttlMs, expiresAt: Math.ceil((now + ttlMs) / 1000) },
+          Item: {
+            ...itemKey,
+            messageId,
+            createdAt: now,
+            expiresAtMs: now + ttlMs,
+            expiresAt: Math.ceil((now + ttlMs) / 1000),
+          },
           // An expired claim (TTL deletion on AWS is lazy) counts as free.
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs < :now',
           ExpressionAttributeValues: { ':now': now },
@@ -188,7 +228,9 @@ export class DynamoMessageStore implements MessageStore {
       return { claimed: true };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: itemKey, ConsistentRead: true }));
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: itemKey, ConsistentRead: true }),
+      );
       return { claimed: false, messageId: String(Item?.messageId) };
     }
   }
@@ -211,7 +253,11 @@ export class DynamoMessageStore implements MessageStore {
 
   /** Reads every shard of an index in parallel, each page by page. */
   private queryShards(
-    keyFor: (shard: number) => { IndexName: string; KeyConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+    keyFor: (shard: number) => {
+      IndexName: string;
+      KeyConditionExpression: string;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
   ): AsyncIterable<PendingRef> {
     const readShard = async function* (this: DynamoMessageStore, shard: number): AsyncGenerator<PendingRef> {
       let startKey: Record<string, unknown> | undefined;

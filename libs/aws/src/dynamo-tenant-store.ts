@@ -55,9 +55,17 @@ export class DynamoTenantStore implements TenantDirectory {
   ) {}
 
   async getTenant(tenantId: string): Promise<Tenant | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: 'TENANT' } }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: 'TENANT' } }),
+    );
     if (!Item) return undefined;
-    return { id: Item.id, name: Item.name, plan: Item.plan, signingSecrets: Item.signingSecrets, createdAt: Item.createdAt };
+    return {
+      id: Item.id,
+      name: Item.name,
+      plan: Item.plan,
+      signingSecrets: Item.signingSecrets,
+      createdAt: Item.createdAt,
+    };
   }
 
   /** Creates the tenant unless it exists; returns the stored one either way. */
@@ -95,7 +103,15 @@ export class DynamoTenantStore implements TenantDirectory {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: `K#${hashApiKey(plaintext)}`, sk: 'KEY', keyId, tenantId, prefix, name, createdAt: this.now() },
+          Item: {
+            pk: `K#${hashApiKey(plaintext)}`,
+            sk: 'KEY',
+            keyId,
+            tenantId,
+            prefix,
+            name,
+            createdAt: this.now(),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

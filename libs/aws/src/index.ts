@@ -5,6 +5,6 @@ export * from './logger';
 export * from './scheduler-bucket-timer';
 export * from './sqs-delivery-queue';
 export * from './system-clock';
+export * from './table-definition';
 export * from './version';
 export * from './wiring';
-export * from './table-definition';

@@ -4,7 +4,11 @@ import type { Logger } from '@vigil/core';
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 export type LogLevel = keyof typeof LEVELS;
 
-export const createLogger = (level: LogLevel, base: Record<string, unknown> = {}, write = (line: string) => process.stdout.write(`${line}\n`)): Logger => {
+export const createLogger = (
+  level: LogLevel,
+  base: Record<string, unknown> = {},
+  write = (line: string) => process.stdout.write(`${line}\n`),
+): Logger => {
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS[lvl] < LEVELS[level]) return;
     write(JSON.stringify({ level: lvl, time: new Date().toISOString(), msg, ...base, ...fields }));

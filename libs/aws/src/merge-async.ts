@@ -3,9 +3,12 @@ export async function* mergeAsync<T>(sources: ReadonlyArray<AsyncIterator<T>>): 
   const pulls = new Map<number, Promise<{ index: number; result: IteratorResult<T> }>>();
   const pull = (index: number) => {
     const source = sources[index] as AsyncIterator<T>;
-    pulls.set(index, source.next().then((result) => ({ index, result })));
+    pulls.set(
+      index,
+      source.next().then((result) => ({ index, result })),
+    );
   };
-  sources.forEach((_, index) => pull(index));
+  for (let index = 0; index < sources.length; index += 1) pull(index);
   while (pulls.size > 0) {
     const { index, result } = await Promise.race(pulls.values());
     if (result.done) pulls.delete(index);

@@ -17,7 +17,10 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     await Promise.all(chunks.map((chunk) => this.sendChunk(chunk)));
   }
 
-  private async sendChunk(chunk: ReadonlyArray<{ ticket: DeliveryTicket; delaySeconds: number }>, retried = false): Promise<void> {
+  private async sendChunk(
+    chunk: ReadonlyArray<{ ticket: DeliveryTicket; delaySeconds: number }>,
+    retried = false,
+  ): Promise<void> {
     const result = await this.sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: this.queueUrl,

@@ -3,9 +3,13 @@
  * CreateTable (the local stack) accept, so the deployed and the local table cannot drift.
  * See dynamo-message-store.ts for what each index holds.
  */
-import { INDEX } from './dynamo-message-store';
+/** The table's secondary indexes, by what they serve (see dynamo-message-store.ts). */
+export const INDEX = { byStatus: 'byStatus', pending: 'pending', bucket: 'bucket' } as const;
 
-const REF_PROJECTION = { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: ['tenantId', 'id', 'version', 'status', 'dueAt', 'leaseUntil'] };
+const REF_PROJECTION = {
+  ProjectionType: 'INCLUDE' as const,
+  NonKeyAttributes: ['tenantId', 'id', 'version', 'status', 'dueAt', 'leaseUntil'],
+};
 
 export const TABLE_DEFINITION = {
   BillingMode: 'PAY_PER_REQUEST' as const,

@@ -70,7 +70,13 @@ export const createRuntime = (config: VigilConfig): Runtime => {
     settings: config.engine,
     log,
   };
-  const worker = new DeliveryWorker({ ...scheduling, tenants, sender, backoff: config.backoff, random: Math.random });
+  const worker = new DeliveryWorker({
+    ...scheduling,
+    tenants,
+    sender,
+    backoff: config.backoff,
+    random: Math.random,
+  });
   return {
     config,
     log,

@@ -3,7 +3,11 @@ import type { Message } from './message';
 import type { OutboundRequest } from './ports';
 import { signatureHeader } from './signing';
 
-const CONTENT_TYPES = { json: 'application/json', text: 'text/plain; charset=utf-8', none: undefined } as const;
+const CONTENT_TYPES = {
+  json: 'application/json',
+  text: 'text/plain; charset=utf-8',
+  none: undefined,
+} as const;
 
 export const buildDeliveryRequest = (
   message: Message,
@@ -24,5 +28,11 @@ export const buildDeliveryRequest = (
     'vigil-attempt': String(attempt),
     'vigil-scheduled-at': new Date(message.sendAt).toISOString(),
   });
-  return { url: message.url, method: message.method, headers, body: message.body, timeoutMs: message.timeoutMs };
+  return {
+    url: message.url,
+    method: message.method,
+    headers,
+    body: message.body,
+    timeoutMs: message.timeoutMs,
+  };
 };

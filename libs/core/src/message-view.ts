@@ -1,6 +1,7 @@
 /** How a stored message is shown through the API (`MessageOut` in openapi.yaml). */
-import type { Attempt, Message } from './message';
+
 import { WAITING_STATUSES } from './lifecycle';
+import type { Attempt, Message } from './message';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -3,9 +3,7 @@ import type { EngineSettings } from './settings';
 /** SQS accepts DelaySeconds from 0 to 900. */
 export const MAX_QUEUE_DELAY_S = 900;
 
-export type Route =
-  | { path: 'near'; delaySeconds: number }
-  | { path: 'far'; bucketAt: number };
+export type Route = { path: 'near'; delaySeconds: number } | { path: 'far'; bucketAt: number };
 
 /**
  * Near or far: a message due within the near window goes on the delivery queue with a delay that

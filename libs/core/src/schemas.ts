@@ -30,10 +30,16 @@ const httpUrl = z
 
 const headers = z
   .record(
-    z.string().regex(HEADER_NAME, 'header names must be HTTP tokens').refine((name) => !RESERVED_HEADER.test(name), {
-      message: 'this header is set by Vigil and cannot be overridden',
-    }),
-    z.string().max(8192).refine((v) => !/[\r\n\0]/.test(v), 'header values cannot contain line breaks'),
+    z
+      .string()
+      .regex(HEADER_NAME, 'header names must be HTTP tokens')
+      .refine((name) => !RESERVED_HEADER.test(name), {
+        message: 'this header is set by Vigil and cannot be overridden',
+      }),
+    z
+      .string()
+      .max(8192)
+      .refine((v) => !/[\r\n\0]/.test(v), 'header values cannot contain line breaks'),
   )
   .refine((h) => Object.keys(h).length <= 50, 'at most 50 headers');
 
@@ -41,7 +47,10 @@ const metadata = z
   .record(z.string().min(1).max(64), z.string().max(256))
   .refine((m) => Object.keys(m).length <= 10, 'at most 10 metadata tags');
 
-const sendAt = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time, e.g. 2026-12-01T09:00:00Z' });
+const sendAt = z.iso.datetime({
+  offset: true,
+  message: 'must be an RFC 3339 date-time, e.g. 2026-12-01T09:00:00Z',
+});
 const delay = z.number().min(0).max(MAX_DELAY_S);
 
 export const MessageIn = z

@@ -45,10 +45,12 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
 /** Rejects settings under which the far path could schedule a timer in the past. */
 export const checkEngineSettings = (s: EngineSettings): string[] => {
   const problems: string[] = [];
-  if (s.nearWindowMs > 900_000 - s.armLeadMs) problems.push('the near window must leave room for the arm lead within SQS 900 s');
+  if (s.nearWindowMs > 900_000 - s.armLeadMs)
+    problems.push('the near window must leave room for the arm lead within SQS 900 s');
   if (s.nearWindowMs < s.farLeadMs + s.bucketMs + 1_000)
     problems.push('the near window must exceed the far lead plus one bucket, or far timers land in the past');
-  if (s.farLeadMs < s.bucketMs) problems.push('the far lead must cover a whole bucket (the timer may fire anywhere inside it)');
+  if (s.farLeadMs < s.bucketMs)
+    problems.push('the far lead must cover a whole bucket (the timer may fire anywhere inside it)');
   if (s.armHorizonMs <= s.armLeadMs) problems.push('the arm horizon must exceed the arm lead');
   return problems;
 };

@@ -16,7 +16,9 @@ const secretKey = (secret: string): Buffer => {
 };
 
 export const signPayload = (secret: string, messageId: string, timestampSeconds: number, body: string): string => {
-  const digest = createHmac('sha256', secretKey(secret)).update(`${messageId}.${timestampSeconds}.${body}`).digest('base64');
+  const digest = createHmac('sha256', secretKey(secret))
+    .update(`${messageId}.${timestampSeconds}.${body}`)
+    .digest('base64');
   return `v1,${digest}`;
 };
 

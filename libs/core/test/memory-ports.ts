@@ -64,18 +64,31 @@ export class MemoryStore implements MessageStore {
     const free = WAITING_STATUSES.includes(m.status) || (m.status === 'delivering' && (m.leaseUntil ?? 0) < now);
     if (!free) return undefined;
     const { bucketAt: _b, ...rest } = m;
-    const taken: Message = { ...rest, status: 'delivering', leaseUntil, updatedAt: now, version: m.version + 1 };
+    const taken: Message = {
+      ...rest,
+      status: 'delivering',
+      leaseUntil,
+      updatedAt: now,
+      version: m.version + 1,
+    };
     this.messages.set(m.id, taken);
     return structuredClone(taken);
   }
-  async claimIdempotencyKey(tenantId: string, key: string, messageId: string, now: number, ttlMs: number): Promise<IdempotencyClaim> {
+  async claimIdempotencyKey(
+    tenantId: string,
+    key: string,
+    messageId: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<IdempotencyClaim> {
     const existing = this.keys.get(`${tenantId}/${key}`);
     if (existing && existing.expires > now) return { claimed: false, messageId: existing.messageId };
     this.keys.set(`${tenantId}/${key}`, { messageId, expires: now + ttlMs });
     return { claimed: true };
   }
   async *bucketMembers(bucketAt: number) {
-    for (const m of this.messages.values()) if (m.bucketAt === bucketAt && WAITING_STATUSES.includes(m.status)) yield ref(m);
+    for (const m of this.messages.values())
+      if (m.bucketAt === bucketAt && WAITING_STATUSES.includes(m.status)) yield ref(m);
   }
   async *pendingBefore(beforeMs: number) {
     for (const m of this.messages.values()) {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { bucketFor, checkEngineSettings, DEFAULT_BACKOFF, DEFAULT_ENGINE_SETTINGS, judgeAttempt, queueDelaySeconds, retryDelayMs, routeFor } from '../src';
+import {
+  bucketFor,
+  checkEngineSettings,
+  DEFAULT_BACKOFF,
+  DEFAULT_ENGINE_SETTINGS,
+  judgeAttempt,
+  queueDelaySeconds,
+  retryDelayMs,
+  routeFor,
+} from '../src';
 
 const s = DEFAULT_ENGINE_SETTINGS;
 const now = Date.parse('2026-11-23T10:00:00.000Z');

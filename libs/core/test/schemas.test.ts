@@ -19,13 +19,20 @@ describe('MessageIn', () => {
   });
 
   it('names every bad field, including unknown ones, which are never stored', () => {
-    const errors = errorsOf(MessageIn, { url: 'ftp://x', delay: 1, retry: { maxAttempts: 21 }, status: 'delivered' });
+    const errors = errorsOf(MessageIn, {
+      url: 'ftp://x',
+      delay: 1,
+      retry: { maxAttempts: 21 },
+      status: 'delivered',
+    });
     expect(errors.map((e) => e.path).sort()).toEqual(['retry.maxAttempts', 'status', 'url']);
     expect(errors.find((e) => e.path === 'status')?.message).toBe('unknown field');
   });
 
   it('wants exactly one of sendAt and delay', () => {
-    expect(errorsOf(MessageIn, { url: 'https://e.com' })).toEqual([{ path: '', message: 'give exactly one of sendAt or delay' }]);
+    expect(errorsOf(MessageIn, { url: 'https://e.com' })).toEqual([
+      { path: '', message: 'give exactly one of sendAt or delay' },
+    ]);
     expect(errorsOf(MessageIn, { url: 'https://e.com', delay: 1, sendAt: '2026-12-01T09:00:00Z' })).toHaveLength(1);
   });
 
@@ -35,7 +42,11 @@ describe('MessageIn', () => {
   });
 
   it('refuses headers Vigil sets itself, whatever their case', () => {
-    const errors = errorsOf(MessageIn, { url: 'https://e.com', delay: 1, headers: { 'Webhook-Signature': 'x', 'Vigil-Attempt': '1' } });
+    const errors = errorsOf(MessageIn, {
+      url: 'https://e.com',
+      delay: 1,
+      headers: { 'Webhook-Signature': 'x', 'Vigil-Attempt': '1' },
+    });
     expect(errors.map((e) => e.path)).toEqual(['headers.Webhook-Signature', 'headers.Vigil-Attempt']);
   });
 
@@ -47,7 +58,12 @@ describe('MessageIn', () => {
 
 describe('MessageBatchIn', () => {
   it('reports errors with the index of the message', () => {
-    const errors = errorsOf(MessageBatchIn, { messages: [{ url: 'https://e.com', delay: 1 }, { url: 'nope', delay: 1 }] });
+    const errors = errorsOf(MessageBatchIn, {
+      messages: [
+        { url: 'https://e.com', delay: 1 },
+        { url: 'nope', delay: 1 },
+      ],
+    });
     expect(errors).toEqual([{ path: 'messages.1.url', message: 'must be an absolute http or https URL' }]);
   });
 

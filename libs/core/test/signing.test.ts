@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { buildDeliveryRequest, newSigningSecret, signatureHeader, signPayload } from '../src';
 import type { Message } from '../src';
+import { buildDeliveryRequest, newSigningSecret, signatureHeader, signPayload } from '../src';
 
 describe('webhook signing', () => {
   it('produces signatures the standardwebhooks package verifies', () => {
@@ -20,7 +20,11 @@ describe('webhook signing', () => {
     const [oldSecret, newSecret] = [newSigningSecret(), newSigningSecret()];
     const timestamp = Math.floor(Date.now() / 1000);
     const header = signatureHeader([newSecret, oldSecret], 'msg_x', timestamp, '{"ping":true}');
-    const headers = { 'webhook-id': 'msg_x', 'webhook-timestamp': String(timestamp), 'webhook-signature': header };
+    const headers = {
+      'webhook-id': 'msg_x',
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': header,
+    };
     expect(header.split(' ')).toHaveLength(2);
     expect(() => new Webhook(oldSecret).verify('{"ping":true}', headers)).not.toThrow();
     expect(() => new Webhook(newSecret).verify('{"ping":true}', headers)).not.toThrow();
@@ -29,7 +33,11 @@ describe('webhook signing', () => {
   it('a tampered body fails verification', () => {
     const secret = newSigningSecret();
     const timestamp = Math.floor(Date.now() / 1000);
-    const headers = { 'webhook-id': 'msg_x', 'webhook-timestamp': String(timestamp), 'webhook-signature': signPayload(secret, 'msg_x', timestamp, '{"a":1}') };
+    const headers = {
+      'webhook-id': 'msg_x',
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signPayload(secret, 'msg_x', timestamp, '{"a":1}'),
+    };
     expect(() => new Webhook(secret).verify('{"a":2}', headers)).toThrow();
   });
 

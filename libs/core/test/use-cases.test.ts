@@ -40,7 +40,8 @@ const setup = (script: SendResult[] = [{ statusCode: 200 }], settings: EngineSet
   return { clock, store, queue, timer, deps, sender, worker };
 };
 
-const input = (over: Partial<Record<string, unknown>>): MessageIn => MessageInSchema.parse({ url: 'https://example.com/hook', ...over });
+const input = (over: Partial<Record<string, unknown>>): MessageIn =>
+  MessageInSchema.parse({ url: 'https://example.com/hook', ...over });
 
 describe('scheduling a message', () => {
   it('queues a near message at once with a delay that surfaces it before it is due', async () => {
@@ -49,7 +50,12 @@ describe('scheduling a message', () => {
     expect(created).toBe(true);
     expect(message.status).toBe('queued');
     expect(message.sendAt).toBe(T0 + 30_000);
-    expect(queue.sent).toEqual([{ ticket: { tenantId: TENANT, messageId: message.id, version: 0, dueAt: T0 + 30_000 }, delaySeconds: 29 }]);
+    expect(queue.sent).toEqual([
+      {
+        ticket: { tenantId: TENANT, messageId: message.id, version: 0, dueAt: T0 + 30_000 },
+        delaySeconds: 29,
+      },
+    ]);
   });
 
   it('parks a far message in a bucket and asks for the bucket timer, without touching the queue', async () => {
@@ -64,13 +70,19 @@ describe('scheduling a message', () => {
     const { deps } = setup();
     const late = await scheduleMessage(deps, TENANT, input({ sendAt: new Date(T0 - 30_000).toISOString() }));
     expect(late.message.dueAt).toBe(T0);
-    await expect(scheduleMessage(deps, TENANT, input({ sendAt: new Date(T0 - 61_000).toISOString() }))).rejects.toThrow(ValidationError);
-    await expect(scheduleMessage(deps, TENANT, input({ sendAt: '2027-11-24T10:00:00Z' }))).rejects.toThrow(/more than a year/);
+    await expect(scheduleMessage(deps, TENANT, input({ sendAt: new Date(T0 - 61_000).toISOString() }))).rejects.toThrow(
+      ValidationError,
+    );
+    await expect(scheduleMessage(deps, TENANT, input({ sendAt: '2027-11-24T10:00:00Z' }))).rejects.toThrow(
+      /more than a year/,
+    );
   });
 
   it('refuses a body over 256 KiB with a payload-too-large error', async () => {
     const { deps } = setup();
-    await expect(scheduleMessage(deps, TENANT, input({ delay: 1, body: 'x'.repeat(256 * 1024 + 1) }))).rejects.toThrow(PayloadTooLargeError);
+    await expect(scheduleMessage(deps, TENANT, input({ delay: 1, body: 'x'.repeat(256 * 1024 + 1) }))).rejects.toThrow(
+      PayloadTooLargeError,
+    );
   });
 
   it('returns the first message for a repeated idempotency key and stores nothing new', async () => {
@@ -84,7 +96,9 @@ describe('scheduling a message', () => {
   it('validates a whole batch before storing any of it', async () => {
     const { deps, store } = setup();
     const bad = [input({ delay: 1 }), input({ sendAt: '2020-01-01T00:00:00Z' })];
-    await expect(scheduleBatch(deps, TENANT, bad)).rejects.toMatchObject({ errors: [{ path: 'messages.1.sendAt' }] });
+    await expect(scheduleBatch(deps, TENANT, bad)).rejects.toMatchObject({
+      errors: [{ path: 'messages.1.sendAt' }],
+    });
     expect(store.messages.size).toBe(0);
   });
 });
@@ -131,7 +145,11 @@ describe('delivering', () => {
   });
 
   it('retries a 500 with backoff on a fresh ticket, and a stale ticket is ignored', async () => {
-    const { deps, worker, sender, clock, queue, store } = setup([{ statusCode: 500 }, { statusCode: 500 }, { statusCode: 200 }]);
+    const { deps, worker, sender, clock, queue, store } = setup([
+      { statusCode: 500 },
+      { statusCode: 500 },
+      { statusCode: 200 },
+    ]);
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
     clock.set(T0 + 9_000);
     expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('retrying');
@@ -182,7 +200,9 @@ describe('changing messages', () => {
     const { deps, worker, clock, queue, store } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 1, retry: { maxAttempts: 1 } }));
     await worker.deliver(queue.sent[0]!.ticket);
-    await expect(patchMessage(deps, TENANT, message.id, { url: 'https://e.com/x' })).rejects.toThrow(MessageStateConflictError);
+    await expect(patchMessage(deps, TENANT, message.id, { url: 'https://e.com/x' })).rejects.toThrow(
+      MessageStateConflictError,
+    );
     await expect(cancelMessage(deps, TENANT, message.id)).rejects.toThrow(MessageStateConflictError);
     clock.advance(60_000);
     const again = await redeliverMessage(deps, TENANT, message.id);

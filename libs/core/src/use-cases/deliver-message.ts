@@ -88,7 +88,12 @@ export class DeliveryWorker {
     const { leaseUntil: _lease, ...held } = message;
     const tried: Message = { ...held, attempts: appendAttempt(message, attempt), updatedAt: now };
     const verdict = judgeAttempt(result, attemptsThisRound(tried), message.maxAttempts);
-    const fields = { tenantId: message.tenantId, messageId: message.id, attempt: attempt.n, latenessMs: attempt.latenessMs };
+    const fields = {
+      tenantId: message.tenantId,
+      messageId: message.id,
+      attempt: attempt.n,
+      latenessMs: attempt.latenessMs,
+    };
 
     let next: Message;
     if (verdict === 'delivered') {
@@ -114,7 +119,12 @@ export class DeliveryWorker {
       error: attempt.error,
       nextAttemptAt: verdict === 'retry' ? new Date(next.dueAt).toISOString() : undefined,
     });
-    events?.attemptFailed?.({ ...fields, statusCode: attempt.statusCode, error: attempt.error, final: verdict === 'give-up' });
+    events?.attemptFailed?.({
+      ...fields,
+      statusCode: attempt.statusCode,
+      error: attempt.error,
+      final: verdict === 'give-up',
+    });
     if (verdict === 'give-up') return 'failed';
     await dispatchMessages(this.deps, [next]);
     return 'retrying';
@@ -129,7 +139,13 @@ class Signal {
   });
 }
 
-const describeAttempt = (n: number, startedAt: number, finishedAt: number, dueAt: number, result: SendResult): Attempt => ({
+const describeAttempt = (
+  n: number,
+  startedAt: number,
+  finishedAt: number,
+  dueAt: number,
+  result: SendResult,
+): Attempt => ({
   n,
   startedAt: new Date(startedAt).toISOString(),
   durationMs: Math.max(0, finishedAt - startedAt),

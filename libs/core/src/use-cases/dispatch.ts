@@ -28,7 +28,12 @@ export const dispatchMessages = async (deps: SchedulingDeps, messages: readonly 
   const buckets = new Set(messages.flatMap((m) => (m.bucketAt === undefined ? [] : [m.bucketAt])));
   const results = await Promise.allSettled([
     near.length > 0
-      ? deps.queue.enqueue(near.map((m) => ({ ticket: ticketFor(m), delaySeconds: queueDelaySeconds(m.dueAt, now, deps.settings) })))
+      ? deps.queue.enqueue(
+          near.map((m) => ({
+            ticket: ticketFor(m),
+            delaySeconds: queueDelaySeconds(m.dueAt, now, deps.settings),
+          })),
+        )
       : Promise.resolve(),
     ...[...buckets].map((bucketAt) => deps.timer.ensureBucket(bucketAt)),
   ]);

@@ -57,8 +57,16 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
     const resolved = resolveSendAt(patch, now);
     if ('error' in resolved) throw new ValidationError([resolved.error]);
     // A new due time makes every ticket already in flight stale: bump the version, re-dispatch.
-    next = { ...next, sendAt: resolved.sendAt, dueAt: Math.max(resolved.sendAt, now), version: current.version + 1 };
-    return { next: placeMessage(next, now, deps.settings, current.status === 'retrying' ? 'retry' : 'fresh'), dispatch: true };
+    next = {
+      ...next,
+      sendAt: resolved.sendAt,
+      dueAt: Math.max(resolved.sendAt, now),
+      version: current.version + 1,
+    };
+    return {
+      next: placeMessage(next, now, deps.settings, current.status === 'retrying' ? 'retry' : 'fresh'),
+      dispatch: true,
+    };
   });
 
 export const cancelMessage = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
@@ -74,6 +82,11 @@ export const redeliverMessage = (deps: SchedulingDeps, tenantId: string, message
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanRedeliver(current);
     const { deliveredAt: _delivered, ...rest } = current;
-    const next: Message = { ...rest, dueAt: now, roundStart: lastAttemptNumber(current), version: current.version + 1 };
+    const next: Message = {
+      ...rest,
+      dueAt: now,
+      roundStart: lastAttemptNumber(current),
+      version: current.version + 1,
+    };
     return { next: placeMessage(next, now, deps.settings, 'fresh'), dispatch: true };
   });

@@ -22,7 +22,10 @@ export const promoteBucket = async (deps: SchedulingDeps, bucketAt: number): Pro
   };
   for await (const ref of deps.store.bucketMembers(bucketAt)) {
     if (!WAITING_STATUSES.includes(ref.status)) continue;
-    batch.push({ ticket: ticketForRef(ref), delaySeconds: queueDelaySeconds(ref.dueAt, deps.clock.now(), deps.settings) });
+    batch.push({
+      ticket: ticketForRef(ref),
+      delaySeconds: queueDelaySeconds(ref.dueAt, deps.clock.now(), deps.settings),
+    });
     if (batch.length === SEND_BATCH) await flush();
   }
   await flush();

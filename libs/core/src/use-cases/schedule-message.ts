@@ -1,6 +1,7 @@
 /** Creating messages: one, or a batch validated all-or-nothing; with optional idempotency keys. */
-import { MessageAlreadyExistsError, PayloadTooLargeError, ValidationError } from '../errors';
+
 import type { FieldError } from '../errors';
+import { MessageAlreadyExistsError, PayloadTooLargeError, ValidationError } from '../errors';
 import { newMessageId } from '../ids';
 import { placeMessage } from '../lifecycle';
 import type { BodyKind, Message } from '../message';
@@ -20,7 +21,10 @@ export interface EncodedBody {
 
 export const encodeBody = (body: unknown, path = 'body'): EncodedBody => {
   if (body === undefined) return { body: '', bodyKind: 'none' };
-  const encoded = typeof body === 'string' ? { body, bodyKind: 'text' as const } : { body: JSON.stringify(body), bodyKind: 'json' as const };
+  const encoded =
+    typeof body === 'string'
+      ? { body, bodyKind: 'text' as const }
+      : { body: JSON.stringify(body), bodyKind: 'json' as const };
   const bytes = Buffer.byteLength(encoded.body);
   if (bytes > MAX_BODY_BYTES) {
     throw new PayloadTooLargeError(`${path} is ${bytes} bytes; the limit is ${MAX_BODY_BYTES} bytes (256 KiB).`);
@@ -48,7 +52,14 @@ export const resolveSendAt = (
   return { sendAt };
 };
 
-const buildMessage = (tenantId: string, input: MessageIn, sendAt: number, now: number, deps: SchedulingDeps, bodyPath: string) => {
+const buildMessage = (
+  tenantId: string,
+  input: MessageIn,
+  sendAt: number,
+  now: number,
+  deps: SchedulingDeps,
+  bodyPath: string,
+) => {
   const dueAt = Math.max(sendAt, now);
   const message: Message = {
     id: newMessageId(now),
@@ -73,7 +84,12 @@ const buildMessage = (tenantId: string, input: MessageIn, sendAt: number, now: n
 };
 
 /** Builds every message of a request, reporting all time errors at once (nothing is stored on error). */
-const buildAll = (deps: SchedulingDeps, tenantId: string, inputs: readonly MessageIn[], pathOf: (i: number) => string) => {
+const buildAll = (
+  deps: SchedulingDeps,
+  tenantId: string,
+  inputs: readonly MessageIn[],
+  pathOf: (i: number) => string,
+) => {
   const now = deps.clock.now();
   const errors: FieldError[] = [];
   const messages: Message[] = [];
@@ -101,7 +117,13 @@ export const scheduleMessage = async (
   const [built] = buildAll(deps, tenantId, [input], () => '');
   let message = built as Message;
   if (idempotencyKey !== undefined) {
-    const claim = await deps.store.claimIdempotencyKey(tenantId, idempotencyKey, message.id, deps.clock.now(), IDEMPOTENCY_TTL_MS);
+    const claim = await deps.store.claimIdempotencyKey(
+      tenantId,
+      idempotencyKey,
+      message.id,
+      deps.clock.now(),
+      IDEMPOTENCY_TTL_MS,
+    );
     if (!claim.claimed) {
       const earlier = await deps.store.get(tenantId, claim.messageId);
       if (earlier) return { message: earlier, created: false };
@@ -123,7 +145,11 @@ export const scheduleMessage = async (
 };
 
 /** All-or-nothing validation; then every message is stored before any is dispatched. */
-export const scheduleBatch = async (deps: SchedulingDeps, tenantId: string, inputs: readonly MessageIn[]): Promise<Message[]> => {
+export const scheduleBatch = async (
+  deps: SchedulingDeps,
+  tenantId: string,
+  inputs: readonly MessageIn[],
+): Promise<Message[]> => {
   const messages = buildAll(deps, tenantId, inputs, (i) => `messages.${i}.`);
   for (let i = 0; i < messages.length; i += 25) {
     await Promise.all(messages.slice(i, i + 25).map((m) => deps.store.insert(m)));

@@ -19,7 +19,10 @@ export const sweepPending = async (deps: SchedulingDeps, horizonMs: number): Pro
   for await (const ref of deps.store.pendingBefore(now + horizonMs)) {
     // A held message can be taken again once its lease has run out.
     const wakeAt = ref.status === 'delivering' ? Math.max(ref.dueAt, (ref.leaseUntil ?? 0) + 1_000) : ref.dueAt;
-    batch.push({ ticket: { ...ticketForRef(ref), dueAt: wakeAt }, delaySeconds: queueDelaySeconds(wakeAt, now, deps.settings) });
+    batch.push({
+      ticket: { ...ticketForRef(ref), dueAt: wakeAt },
+      delaySeconds: queueDelaySeconds(wakeAt, now, deps.settings),
+    });
     if (batch.length === 10) {
       await deps.queue.enqueue(batch);
       requeued += batch.length;

@@ -1,0 +1,258 @@
+/**
+ * `npm run bench`: measures the figures in shared/PERFORMANCE.md on this machine, in one process,
+ * against the real local stack (dynalite, fauxqs, the scheduler emulator, the real handlers) and a
+ * local receiver. Prints figures and ratios against a baseline measured in the same run.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Receiver } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
+import type { LocalStack } from '@vigil/local/stack';
+import { startStack } from '@vigil/local/stack';
+
+const ENGINE_ENV = {
+  VIGIL_NEAR_WINDOW_S: '10',
+  VIGIL_FAR_LEAD_S: '3',
+  VIGIL_BUCKET_S: '1',
+  VIGIL_LOG_LEVEL: 'error',
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const quantile = (sorted: number[], q: number) =>
+  sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
+
+interface LatenessReport {
+  scheduled: number;
+  delivered: number;
+  early: number;
+  lost: number;
+  duplicates: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const post = (url: string, apiKey: string, body: unknown): Promise<{ status: number; json: any }> =>
+  new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            json: JSON.parse(Buffer.concat(chunks).toString() || 'null'),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+
+/** Runs `total` tasks with `concurrency` workers; returns operations per second. */
+const rate = async (total: number, concurrency: number, task: (i: number) => Promise<void>) => {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await task(next++);
+    }),
+  );
+  return total / ((performance.now() - started) / 1000);
+};
+
+const lateness = async (
+  receiver: Receiver,
+  messages: Array<{ id: string; sendAt: string }>,
+  waitMs: number,
+): Promise<LatenessReport> => {
+  const ids = new Set(messages.map((m) => m.id));
+  await receiver
+    .waitFor(
+      (all) =>
+        new Set(all.filter((r) => ids.has(String(r.headers['webhook-id']))).map((r) => r.headers['webhook-id'])).size >=
+        ids.size,
+      waitMs,
+    )
+    .catch(() => {});
+  await sleep(1_000);
+  const byId = new Map<string, number[]>();
+  for (const r of receiver.received) {
+    const id = String(r.headers['webhook-id']);
+    if (ids.has(id)) byId.set(id, [...(byId.get(id) ?? []), r.arrivedAt]);
+  }
+  const values: number[] = [];
+  let early = 0;
+  let duplicates = 0;
+  for (const m of messages) {
+    const arrivals = byId.get(m.id) ?? [];
+    if (arrivals.length > 1) duplicates += arrivals.length - 1;
+    const first = arrivals[0];
+    if (first === undefined) continue;
+    const late = first - Date.parse(m.sendAt);
+    if (late < 0) early += 1;
+    values.push(late);
+  }
+  values.sort((a, b) => a - b);
+  return {
+    scheduled: messages.length,
+    delivered: values.length,
+    early,
+    lost: messages.length - values.length,
+    duplicates,
+    p50: quantile(values, 0.5),
+    p95: quantile(values, 0.95),
+    p99: quantile(values, 0.99),
+    max: values.at(-1) ?? Number.NaN,
+  };
+};
+
+const main = async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'vigil-bench-'));
+  const receiver = await startReceiver();
+  const stack: LocalStack = await startStack({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    authCacheMs: 60_000,
+    sweepEveryMs: 60_000,
+    env: ENGINE_ENV,
+  });
+  const url = `${stack.url}/v1/messages`;
+  const out: string[] = [];
+  const say = (line: string) => {
+    out.push(line);
+    process.stdout.write(`${line}\n`);
+  };
+  say(`Vigil benchmark — ${new Date().toISOString()} — Node ${process.version}, local stack in one process`);
+
+  // 1. Ingest vs raw PutItem on the same dynalite, 32 concurrent.
+  const raw = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: stack.runtime.config.endpoints.dynamodb,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    }),
+  );
+  const item = { url: `${receiver.url}/ingest`, delay: 600, body: { order: 42, note: 'benchmark payload' } };
+  await rate(200, 32, async (i) => {
+    await raw.send(
+      new PutCommand({
+        TableName: stack.runtime.config.table,
+        Item: { pk: `BENCH#warm${i}`, sk: 'x', ...item },
+      }),
+    );
+  });
+  const putRate = await rate(2_000, 32, async (i) => {
+    await raw.send(
+      new PutCommand({ TableName: stack.runtime.config.table, Item: { pk: `BENCH#${i}`, sk: 'x', ...item } }),
+    );
+  });
+  await rate(200, 32, async () => {
+    await post(url, stack.apiKey, { ...item, delay: 3_000 });
+  });
+  const ingestRate = await rate(2_000, 32, async () => {
+    const { status } = await post(url, stack.apiKey, item);
+    if (status !== 201) throw new Error(`ingest got ${status}`);
+  });
+  say('');
+  say('Ingest (32 concurrent, near path: store write + queue send per message)');
+  say(`  raw dynalite PutItem        ${putRate.toFixed(0)} /s`);
+  say(`  POST /v1/messages           ${ingestRate.toFixed(0)} /s`);
+  say(`  ratio                       ${(ingestRate / putRate).toFixed(2)}   (goal >= 0.4)`);
+
+  // 2. Light load: 10 messages/s for 20 s, each due 3 s after it is sent.
+  const callsBefore = new Map(stack.runtime.storeCalls);
+  const light: Array<{ id: string; sendAt: string }> = [];
+  for (let i = 0; i < 200; i += 1) {
+    const sendAt = new Date(Date.now() + 3_000).toISOString();
+    const { json } = await post(url, stack.apiKey, { url: `${receiver.url}/light`, sendAt, body: { i } });
+    light.push(json);
+    await sleep(100);
+  }
+  const lightReport = await lateness(receiver, light, 15_000);
+  const calls = [...stack.runtime.storeCalls]
+    .map(([name, n]) => [name, n - (callsBefore.get(name) ?? 0)] as const)
+    .filter(([, n]) => n > 0);
+  const totalCalls = calls.reduce((sum, [, n]) => sum + n, 0);
+  say('');
+  say('Light load: 10 messages/s for 20 s (near path)');
+  say(formatLateness(lightReport, 'goal p99 <= 20 ms, max <= 50 ms'));
+  say(
+    `  store calls per delivered   ${(totalCalls / Math.max(1, lightReport.delivered)).toFixed(2)}   (${calls.map(([n, c]) => `${n} ${c}`).join(', ')}; goal <= 3)`,
+  );
+
+  // 3. Burst: 1,000 messages due in the same second, near path (created in batches of 100).
+  const burstAt = new Date(Math.ceil((Date.now() + 8_000) / 1000) * 1000).toISOString();
+  const burst: Array<{ id: string; sendAt: string }> = [];
+  await Promise.all(
+    Array.from({ length: 10 }, async (_, b) => {
+      const messages = Array.from({ length: 100 }, (_, i) => ({
+        url: `${receiver.url}/burst`,
+        sendAt: burstAt,
+        body: { b, i },
+      }));
+      const { status, json } = await post(`${url}/batch`, stack.apiKey, { messages });
+      if (status !== 201) throw new Error(`batch got ${status}: ${JSON.stringify(json)}`);
+      burst.push(...json.items);
+    }),
+  );
+  const burstReport = await lateness(receiver, burst, 30_000);
+  say('');
+  say(`Burst: 1,000 messages due at the same instant (near path)`);
+  say(formatLateness(burstReport, 'goal p99 <= 250 ms, max <= 1 s'));
+
+  // 4. Far path: 100 messages due in the same second, through the bucket timer and promote.
+  const farAt = new Date(Math.ceil((Date.now() + 20_000) / 1000) * 1000).toISOString();
+  const farMessages = Array.from({ length: 100 }, (_, i) => ({
+    url: `${receiver.url}/far`,
+    sendAt: farAt,
+    body: { i },
+  }));
+  const far = (await post(`${url}/batch`, stack.apiKey, { messages: farMessages })).json.items as Array<{
+    id: string;
+    sendAt: string;
+    status: string;
+  }>;
+  if (!far.every((m) => m.status === 'scheduled')) throw new Error('far burst did not take the far path');
+  const farReport = await lateness(receiver, far, 40_000);
+  say('');
+  say('Far path: 100 messages due at the same instant (bucket timer -> promote -> queue)');
+  say(formatLateness(farReport, 'goal: same as the near path'));
+
+  await stack.stop();
+  await receiver.stop();
+  agent.destroy();
+  await rm(dataDir, { recursive: true, force: true });
+};
+
+const formatLateness = (r: LatenessReport, goal: string) =>
+  [
+    `  delivered ${r.delivered}/${r.scheduled}   early ${r.early}   lost ${r.lost}   duplicates ${r.duplicates}`,
+    `  lateness ms  p50 ${r.p50}   p95 ${r.p95}   p99 ${r.p99}   max ${r.max}   (${goal})`,
+  ].join('\n');
+
+main().catch((error) => {
+  process.stderr.write(
+    `benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

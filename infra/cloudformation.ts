@@ -1,0 +1,87 @@
+/**
+ * The small slice of CloudFormation the deployment is written in: values (with the intrinsic
+ * functions it uses), resources, outputs and IAM policy statements, plus helpers to build them.
+ * Plain data: serverless.ts merges it into the template serverless generates.
+ */
+
+export type Intrinsic =
+  | { Ref: string }
+  | { 'Fn::GetAtt': [string, string] }
+  | { 'Fn::Sub': string | [string, Record<string, CfnValue>] }
+  | { 'Fn::Join': [string, CfnValue[]] };
+
+export type CfnValue =
+  | string
+  | number
+  | boolean
+  | Intrinsic
+  | readonly CfnValue[]
+  | { readonly [key: string]: CfnValue };
+
+export interface CfnResource {
+  Type: `AWS::${string}`;
+  Properties: { [key: string]: CfnValue };
+  DependsOn?: string[];
+  DeletionPolicy?: 'Delete' | 'Retain' | 'Snapshot';
+  UpdateReplacePolicy?: 'Delete' | 'Retain' | 'Snapshot';
+}
+
+/** Resources by logical id. */
+export type Resources = Record<string, CfnResource>;
+
+export type Outputs = Record<string, { Description: string; Value: CfnValue }>;
+
+/** `service:Action`, spelled out: the deployment grants no wildcard actions. */
+export type IamAction = `${'dynamodb' | 'sqs' | 'scheduler' | 'iam' | 'logs' | 'lambda'}:${string}`;
+
+export type PolicyCondition = { [operator: string]: { [key: string]: CfnValue } };
+
+export type PolicyStatement = {
+  Effect: 'Allow';
+  Action: IamAction[];
+  Resource: CfnValue[];
+  Condition?: PolicyCondition;
+};
+
+const statementValue = ({ Condition, ...statement }: PolicyStatement): CfnValue => ({
+  ...statement,
+  ...(Condition && { Condition }),
+});
+
+export const ref = (logicalId: string): Intrinsic => ({ Ref: logicalId });
+
+export const arnOf = (logicalId: string): Intrinsic => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+
+/** `Fn::Sub`: `${AWS::Region}`-style pseudo parameters, and `${Name}` from `variables`. */
+export const sub = (template: string, variables?: Record<string, CfnValue>): Intrinsic =>
+  variables === undefined ? { 'Fn::Sub': template } : { 'Fn::Sub': [template, variables] };
+
+/** An IAM role that one AWS service assumes, with its inline policy. */
+export const serviceRole = (spec: {
+  service: `${string}.amazonaws.com`;
+  policyName: string;
+  statements: PolicyStatement[];
+  /** Extra conditions on the trust (e.g. aws:SourceAccount against the confused deputy). */
+  trustCondition?: PolicyCondition;
+}): CfnResource => ({
+  Type: 'AWS::IAM::Role',
+  Properties: {
+    AssumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: spec.service },
+          Action: 'sts:AssumeRole',
+          ...(spec.trustCondition && { Condition: spec.trustCondition }),
+        },
+      ],
+    },
+    Policies: [
+      {
+        PolicyName: spec.policyName,
+        PolicyDocument: { Version: '2012-10-17', Statement: spec.statements.map(statementValue) },
+      },
+    ],
+  },
+});

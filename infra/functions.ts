@@ -1,0 +1,265 @@
+/**
+ * Every Lambda function: the API (one function per route in API_ROUTES, behind the REQUEST
+ * authorizer), and the engine (deliver, promote, sweep). Each function runs with a role of its
+ * own that allows exactly what its code does, on this stage's resources only: the grants below
+ * are read from the use-cases each handler calls (store, queue, timer), so a handler that starts
+ * doing something new needs its grant changed here too.
+ */
+import { API_ROUTES, type ApiRoute } from '../functions/api/routes';
+import type { CfnValue, IamAction, PolicyStatement, Resources } from './cloudformation';
+import { serviceRole } from './cloudformation';
+import { lambdaArn, lambdaName, logGroupArn, pascalCase } from './names';
+import { deliveryQueueArn, deliveryQueueUrl } from './queues';
+import { bucketSchedulesArn, scheduleGroupName, schedulerRoleArn } from './scheduler';
+import type { IndexName } from './tables';
+import { indexArn, tableArn, tableName } from './tables';
+
+type TableAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:Query';
+
+/** What a function may touch. Everything not listed is denied. */
+export interface Grants {
+  /** Item actions on the table's primary key. */
+  table?: TableAction[];
+  /** dynamodb:Query on these indexes. */
+  queryIndexes?: IndexName[];
+  /** Puts delivery tickets on the delivery queue (SendMessageBatch is authorised as sqs:SendMessage). */
+  enqueue?: true;
+  /** Is the delivery queue's event source. */
+  consume?: true;
+  /** Creates bucket schedules in the stage's schedule group, handing Scheduler its role. */
+  scheduleBuckets?: true;
+}
+
+const GET: TableAction = 'dynamodb:GetItem';
+const PUT: TableAction = 'dynamodb:PutItem';
+const UPDATE: TableAction = 'dynamodb:UpdateItem';
+const QUERY: TableAction = 'dynamodb:Query';
+
+/** Handing a stored message on: near ones to the queue, far ones to their bucket's schedule. */
+const DISPATCH = { enqueue: true, scheduleBuckets: true } as const;
+
+/** Per route function (API_ROUTES' functionName), from the use-case its handler calls. */
+export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
+  health: {},
+  createMessage: { table: [GET, PUT], ...DISPATCH }, // idempotency claim + insert, then dispatch
+  createMessageBatch: { table: [PUT], ...DISPATCH },
+  listMessages: { table: [QUERY], queryIndexes: ['byStatus'] },
+  getMessage: { table: [GET] },
+  updateMessage: { table: [GET, PUT], ...DISPATCH }, // a reschedule dispatches again
+  cancelMessage: { table: [GET, PUT] },
+  listAttempts: { table: [GET] },
+  redeliverMessage: { table: [GET, PUT], ...DISPATCH },
+  getSigningSecret: { table: [GET] },
+};
+
+export const AUTHORIZER = 'authorizer';
+export const DELIVER = 'deliver';
+export const PROMOTE = 'promote';
+export const SWEEP = 'sweep';
+
+/** Well inside API Gateway's 29 s integration limit. */
+export const API_TIMEOUT_S = 10;
+export const DELIVER_TIMEOUT_S = 60;
+export const PROMOTE_TIMEOUT_S = 300;
+export const SWEEP_TIMEOUT_S = 120;
+
+export interface HttpEvent {
+  http: {
+    method: ApiRoute['method'];
+    path: string;
+    authorizer?: {
+      name: string;
+      type: 'request';
+      identitySource: string;
+      resultTtlInSeconds: number;
+    };
+  };
+}
+
+export interface SqsEvent {
+  sqs: {
+    arn: CfnValue;
+    batchSize: number;
+    maximumBatchingWindow: number;
+    functionResponseType: 'ReportBatchItemFailures';
+  };
+}
+
+export interface ScheduleEvent {
+  schedule: { rate: string[] };
+}
+
+export type FunctionEvent = HttpEvent | SqsEvent | ScheduleEvent;
+
+/** A function as serverless reads it. */
+export interface FunctionDefinition {
+  handler: string;
+  description: string;
+  /** Logical id of the function's own role. */
+  role: string;
+  timeout: number;
+  events?: FunctionEvent[];
+}
+
+interface VigilFunction {
+  key: string;
+  definition: Omit<FunctionDefinition, 'role'>;
+  grants: Grants;
+}
+
+/** Cached per API key for a minute; /health is the only route without it. */
+const requestAuthorizer: NonNullable<HttpEvent['http']['authorizer']> = {
+  name: AUTHORIZER,
+  type: 'request',
+  identitySource: 'method.request.header.Authorization',
+  resultTtlInSeconds: 60,
+};
+
+const routeGrants = (route: ApiRoute): Grants => {
+  const grants = ROUTE_GRANTS[route.functionName];
+  if (grants === undefined) {
+    throw new Error(
+      `infra/functions.ts: route ${route.method} ${route.path} (${route.functionName}) has no IAM grants`,
+    );
+  }
+  return grants;
+};
+
+const apiFunction = (route: ApiRoute): VigilFunction => ({
+  key: route.functionName,
+  grants: routeGrants(route),
+  definition: {
+    handler: `${route.file}.handler`,
+    description: `${route.method} ${route.path}`,
+    timeout: API_TIMEOUT_S,
+    events: [
+      {
+        http: {
+          method: route.method,
+          path: route.path.replace(/^\//, ''),
+          ...(route.auth && { authorizer: requestAuthorizer }),
+        },
+      },
+    ],
+  },
+});
+
+const engineFunctions: VigilFunction[] = [
+  {
+    key: AUTHORIZER,
+    grants: { table: [GET] },
+    definition: {
+      handler: 'functions/api/authorizer.handler',
+      description: 'API key → tenant (REQUEST authorizer)',
+      timeout: API_TIMEOUT_S,
+    },
+  },
+  {
+    key: DELIVER,
+    // take (update), signing secret (get), record the attempt (put), re-enqueue or retry later.
+    grants: { table: [GET, PUT, UPDATE], consume: true, ...DISPATCH },
+    definition: {
+      handler: 'functions/engine/deliver.handler',
+      description: 'Delivery worker: holds each ticket until it is due, sends, records',
+      timeout: DELIVER_TIMEOUT_S,
+      events: [
+        {
+          sqs: {
+            arn: deliveryQueueArn,
+            batchSize: 10,
+            maximumBatchingWindow: 0,
+            functionResponseType: 'ReportBatchItemFailures',
+          },
+        },
+      ],
+    },
+  },
+  {
+    key: PROMOTE,
+    grants: { queryIndexes: ['bucket'], enqueue: true },
+    definition: {
+      handler: 'functions/engine/promote.handler',
+      description: "Far path: a bucket's schedule fired; enqueue its messages",
+      timeout: PROMOTE_TIMEOUT_S,
+    },
+  },
+  {
+    key: SWEEP,
+    grants: { queryIndexes: ['pending'], enqueue: true },
+    definition: {
+      handler: 'functions/engine/sweep.handler',
+      description: 'Safety net: re-enqueue overdue messages',
+      timeout: SWEEP_TIMEOUT_S,
+      events: [{ schedule: { rate: ['rate(1 minute)'] } }],
+    },
+  },
+];
+
+const staleGrants = Object.keys(ROUTE_GRANTS).filter((name) => !API_ROUTES.some((r) => r.functionName === name));
+if (staleGrants.length > 0)
+  throw new Error(`infra/functions.ts: IAM grants for routes that no longer exist: ${staleGrants.join(', ')}`);
+
+export const FUNCTIONS: readonly VigilFunction[] = [...API_ROUTES.map(apiFunction), ...engineFunctions];
+
+export const roleId = (functionKey: string): string => `${pascalCase(functionKey)}Role`;
+
+const allow = (Action: IamAction[], Resource: CfnValue[]): PolicyStatement => ({
+  Effect: 'Allow',
+  Action,
+  Resource,
+});
+
+/** The statements of one function's role. */
+export const statementsFor = (functionKey: string, grants: Grants): PolicyStatement[] => [
+  // Its own log group only (serverless creates the group, so no logs:CreateLogGroup).
+  allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [logGroupArn(functionKey)]),
+  ...(grants.table?.length ? [allow(grants.table, [tableArn])] : []),
+  ...(grants.queryIndexes?.length ? [allow(['dynamodb:Query'], grants.queryIndexes.map(indexArn))] : []),
+  ...(grants.enqueue ? [allow(['sqs:SendMessage'], [deliveryQueueArn])] : []),
+  ...(grants.consume
+    ? [
+        allow(
+          ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+          [deliveryQueueArn],
+        ),
+      ]
+    : []),
+  ...(grants.scheduleBuckets
+    ? [
+        allow(['scheduler:CreateSchedule'], [bucketSchedulesArn]),
+        {
+          ...allow(['iam:PassRole'], [schedulerRoleArn]),
+          Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        },
+      ]
+    : []),
+];
+
+export const functionDefinitions = (): Record<string, FunctionDefinition> =>
+  Object.fromEntries(FUNCTIONS.map(({ key, definition }) => [key, { ...definition, role: roleId(key) }]));
+
+export const functionRoleResources = (): Resources =>
+  Object.fromEntries(
+    FUNCTIONS.map(({ key, grants }) => [
+      roleId(key),
+      serviceRole({
+        service: 'lambda.amazonaws.com',
+        policyName: lambdaName(key),
+        statements: statementsFor(key, grants),
+      }),
+    ]),
+  );
+
+/** What libs/aws/src/config.ts reads, the same for every function. */
+export const functionEnvironment = (): Record<string, CfnValue> => ({
+  VIGIL_TABLE: tableName,
+  VIGIL_DELIVERY_QUEUE_URL: deliveryQueueUrl,
+  VIGIL_SCHEDULE_GROUP: scheduleGroupName,
+  VIGIL_PROMOTE_ARN: lambdaArn(PROMOTE),
+  VIGIL_SCHEDULER_ROLE_ARN: schedulerRoleArn,
+  // Changing the shard count strands items written under the old one: set once per stage.
+  VIGIL_INDEX_SHARDS: '8',
+  VIGIL_ALLOW_PRIVATE_TARGETS: 'false',
+  VIGIL_LOG_LEVEL: 'info',
+  NODE_OPTIONS: '--enable-source-maps',
+});

@@ -1,0 +1,35 @@
+/**
+ * Stage-scoped names. The stage only ever appears as serverless's `${sls:stage}` (from
+ * `--stage`, default dev), so two stages in one account never collide and no stage is
+ * hard-coded anywhere.
+ */
+import type { Intrinsic } from './cloudformation';
+import { sub } from './cloudformation';
+
+export const SERVICE = 'vigil';
+
+/** Resolved by serverless before CloudFormation sees the template. */
+export const STAGE = `\${sls:stage}`;
+
+/** `vigil-<stage>-<suffix>`: queues, the table, the schedule group. */
+export const stageName = (suffix: string): string => `${SERVICE}-${STAGE}-${suffix}`;
+
+/** The name serverless gives a function: `vigil-<stage>-<function key>`. */
+export const lambdaName = (functionKey: string): string => stageName(functionKey);
+
+/**
+ * A function's ARN built from its name rather than read from the function resource, so a
+ * resource the function itself depends on (its environment, a role) can point at it without a
+ * dependency cycle.
+ */
+export const lambdaArn = (functionKey: string): Intrinsic =>
+  sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${lambdaName(functionKey)}`);
+
+/** The log group serverless creates for a function (with the provider's retention). */
+export const logGroupArn = (functionKey: string): Intrinsic =>
+  sub(
+    `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${lambdaName(functionKey)}:*`,
+  );
+
+/** `createMessage` → `CreateMessage`: the stem of a function's logical ids. */
+export const pascalCase = (key: string): string => key.charAt(0).toUpperCase() + key.slice(1);
