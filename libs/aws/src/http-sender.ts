@@ -110,7 +110,7 @@ export class NodeHttpSender implements HttpSender {
     this.maxSnippetBytes = options.maxSnippetBytes ?? 1024;
     const agentOptions: http.AgentOptions = {
       keepAlive: true,
-      maxSockets: 256,
+      maxSockets: 64,
       scheduling: 'lifo',
       timeout: IDLE_SOCKET_MS,
       ...(!this.allowPrivateTargets && { lookup: publicOnlyLookup }),

@@ -47,6 +47,9 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConf
  */
 export const LOCAL_ENGINE_DEFAULTS: Record<string, string> = {
   VIGIL_ALLOW_PRIVATE_TARGETS: 'true',
+  // The embedded store is one thread (~600 conditional writes/s): a 1,000-message burst needs
+  // about two seconds of takes before it is due, so the local queue surfaces messages earlier.
+  VIGIL_ARM_LEAD_MS: '3000',
   VIGIL_TABLE: 'vigil-local',
   VIGIL_SCHEDULE_GROUP: 'vigil-local',
   VIGIL_PROMOTE_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:vigil-local-promote',

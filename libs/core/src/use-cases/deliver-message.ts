@@ -17,6 +17,8 @@ import { dispatchMessages } from './dispatch';
 
 /** Requests time out after at most 30 s (the MessageIn limit): a lease covers that. */
 const MAX_TIMEOUT_MS = 30_000;
+/** The longest a record waits for other sends to finish: far inside the lease. */
+const RECORD_DEFER_MAX_MS = 1_000;
 
 export interface DeliveryDeps extends SchedulingDeps {
   tenants: TenantDirectory;
@@ -33,6 +35,9 @@ export class DeliveryWorker {
   /** Tickets held and not yet taken, across every batch this worker is handling. */
   private holding = 0;
   private rush = new Signal();
+  /** Requests on the wire right now; records wait for them (briefly) so a burst's sends go first. */
+  private sending = 0;
+  private quiet = new Signal();
 
   constructor(private readonly deps: DeliveryDeps) {}
 
@@ -76,7 +81,14 @@ export class DeliveryWorker {
 
     await clock.sleepUntil(message.dueAt);
     const startedAt = clock.now();
-    const result = await sender.send(request);
+    this.sending += 1;
+    const result = await sender.send(request).finally(() => {
+      this.sending -= 1;
+      if (this.sending === 0) {
+        this.quiet.fire();
+        this.quiet = new Signal();
+      }
+    });
     const attempt = describeAttempt(n, startedAt, clock.now(), message.dueAt, result);
     return this.record(message, attempt, result);
   }
@@ -84,6 +96,10 @@ export class DeliveryWorker {
   /** Writes the attempt and the next state in one conditional write; schedules the retry if any. */
   private async record(message: Message, attempt: Attempt, result: SendResult): Promise<DeliveryOutcome> {
     const { clock, settings, store, log, events, backoff, random } = this.deps;
+    if (this.sending > 0) {
+      // A store write costs as much CPU as several sends: let the sends of a burst go first.
+      await Promise.race([this.quiet.promise, clock.sleepUntil(clock.now() + RECORD_DEFER_MAX_MS)]);
+    }
     const now = clock.now();
     const { leaseUntil: _lease, ...held } = message;
     const tried: Message = { ...held, attempts: appendAttempt(message, attempt), updatedAt: now };
