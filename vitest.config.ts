@@ -13,6 +13,9 @@ const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    // The integration and e2e tiers measure time (never early, on time): one file at a time keeps
+    // them from competing for the machine's two cores.
+    fileParallelism: false,
     projects: [
       {
         resolve: { alias },
