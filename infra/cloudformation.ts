@@ -11,12 +11,7 @@ export type Intrinsic =
   | { 'Fn::Join': [string, CfnValue[]] };
 
 export type CfnValue =
-  | string
-  | number
-  | boolean
-  | Intrinsic
-  | readonly CfnValue[]
-  | { readonly [key: string]: CfnValue };
+  string | number | boolean | Intrinsic | readonly CfnValue[] | { readonly [key: string]: CfnValue };
 
 export interface CfnResource {
   Type: `AWS::${string}`;

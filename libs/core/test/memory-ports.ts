@@ -32,14 +32,20 @@ export class MemoryStore implements MessageStore {
   readonly messages = new Map<string, Message>();
   readonly keys = new Map<string, { messageId: string; expires: number }>();
   calls = 0;
+  /** Every write, with the clock's time when it was made. */
+  readonly writes: Array<{ op: 'insert' | 'save' | 'take'; at: number }> = [];
+
+  constructor(private readonly now: () => number = () => 0) {}
 
   async insert(message: Message) {
     this.calls += 1;
+    this.writes.push({ op: 'insert', at: this.now() });
     if (this.messages.has(message.id)) throw new MessageAlreadyExistsError(message.id);
     this.messages.set(message.id, structuredClone(message));
   }
   async save(message: Message, expectedVersion: number) {
     this.calls += 1;
+    this.writes.push({ op: 'save', at: this.now() });
     const current = this.messages.get(message.id);
     if (!current || current.version !== expectedVersion) return false;
     this.messages.set(message.id, structuredClone(message));
@@ -59,6 +65,7 @@ export class MemoryStore implements MessageStore {
   }
   async take(ticket: DeliveryTicket, now: number, leaseUntil: number) {
     this.calls += 1;
+    this.writes.push({ op: 'take', at: this.now() });
     const m = this.messages.get(ticket.messageId);
     if (!m || m.version !== ticket.version) return undefined;
     const free = WAITING_STATUSES.includes(m.status) || (m.status === 'delivering' && (m.leaseUntil ?? 0) < now);

@@ -25,7 +25,7 @@ const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 const setup = (script: SendResult[] = [{ statusCode: 200 }], settings: EngineSettings = DEFAULT_ENGINE_SETTINGS) => {
   const clock = new FixedClock(T0);
-  const store = new MemoryStore();
+  const store = new MemoryStore(() => clock.now());
   const queue = new MemoryQueue();
   const timer = new MemoryTimer();
   const deps: SchedulingDeps = { store, queue, timer, clock, settings, log: silentLog };
@@ -116,12 +116,19 @@ describe('delivering', () => {
     expect(stored.attempts).toEqual([expect.objectContaining({ n: 1, statusCode: 200, latenessMs: 0 })]);
   });
 
-  it('takes, sends and records with three store calls in all, counting the create', async () => {
-    const { deps, worker, clock, queue, store } = setup();
+  it('takes, sends and records with three store calls in all, none between due and sent', async () => {
+    const { deps, worker, clock, queue, store, sender } = setup();
     await scheduleMessage(deps, TENANT, input({ delay: 10 }));
     clock.set(T0 + 9_000);
     await worker.deliver(queue.sent[0]!.ticket);
     expect(store.calls).toBe(3);
+    const due = T0 + 10_000;
+    expect(store.writes).toEqual([
+      { op: 'insert', at: T0 },
+      { op: 'take', at: due - DEFAULT_ENGINE_SETTINGS.takeLeadMs },
+      { op: 'save', at: due },
+    ]);
+    expect(sender.requests[0]!.at).toBe(due);
   });
 
   it('a duplicate ticket never sends twice', async () => {
