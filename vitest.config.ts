@@ -16,6 +16,7 @@ export default defineConfig({
     // The integration and e2e tiers measure time (never early, on time): one file at a time keeps
     // them from competing for the machine's two cores.
     fileParallelism: false,
+    reporters: ['default', './test-support/summary-reporter.ts'],
     projects: [
       {
         resolve: { alias },
