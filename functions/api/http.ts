@@ -29,6 +29,8 @@ export interface ApiRequest<B, Q> {
   query: Q;
   params: Record<string, string>;
   headers: Record<string, string>;
+  /** The body exactly as received (for signature checks). */
+  rawBody: string;
 }
 
 export interface ApiResponse {
@@ -72,9 +74,13 @@ const lowerCaseHeaders = (headers: APIGatewayProxyEvent['headers']): Record<stri
     Object.entries(headers ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k.toLowerCase(), v]])),
   );
 
-const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, string>): unknown => {
+const rawBodyOf = (event: APIGatewayProxyEvent): string => {
   const raw = event.body ?? '';
-  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  return event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+};
+
+const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, string>): unknown => {
+  const text = rawBodyOf(event);
   if (Buffer.byteLength(text) > MAX_REQUEST_BYTES)
     throw new PayloadTooLargeError('The request body is larger than 6 MiB.');
   if (text.trim() === '') throw ValidationError.single('', 'a JSON body is required');
@@ -142,6 +148,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
         query: spec.query ? validate(spec.query, event.queryStringParameters ?? {}, 'query') : undefined,
         params: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? ''])),
         headers,
+        rawBody: rawBodyOf(event),
       } as ApiRequest<z.output<B>, z.output<Q>>;
       const response = await route(request);
       return {

@@ -99,4 +99,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
     auth: true,
     load: () => import('./get-signing-secret'),
   },
+  {
+    method: 'POST',
+    path: '/canary-receiver',
+    functionName: 'canaryReceiver',
+    file: 'functions/api/canary-receiver',
+    auth: false,
+    load: () => import('./canary-receiver'),
+  },
 ];

@@ -51,6 +51,11 @@ const Env = z.object({
   VIGIL_RETRY_FACTOR: z.coerce.number().min(1).max(10).default(DEFAULT_BACKOFF.factor),
   VIGIL_ALLOW_PRIVATE_TARGETS: flag.default(false),
   VIGIL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  VIGIL_STAGE: z.string().min(1).default('local'),
+  /** Emit CloudWatch Embedded Metric Format lines (on in the deployment, off locally). */
+  VIGIL_METRICS: flag.default(false),
+  /** The canary's probe target: the stage's own /canary-receiver (canary function only). */
+  VIGIL_CANARY_URL: optionalUrl,
 });
 
 export interface VigilConfig {
@@ -66,6 +71,9 @@ export interface VigilConfig {
   backoff: BackoffPolicy;
   allowPrivateTargets: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  stage: string;
+  metrics: boolean;
+  canaryUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -109,5 +117,8 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig =>
     backoff: { ...DEFAULT_BACKOFF, baseMs: e.VIGIL_RETRY_BASE_MS, factor: e.VIGIL_RETRY_FACTOR },
     allowPrivateTargets: e.VIGIL_ALLOW_PRIVATE_TARGETS,
     logLevel: e.VIGIL_LOG_LEVEL,
+    stage: e.VIGIL_STAGE,
+    metrics: e.VIGIL_METRICS,
+    canaryUrl: e.VIGIL_CANARY_URL,
   };
 };

@@ -8,3 +8,5 @@ export * from './system-clock';
 export * from './table-definition';
 export * from './version';
 export * from './wiring';
+export * from './metrics';
+export * from './canary';

@@ -15,6 +15,8 @@ import { DynamoMessageStore } from './dynamo-message-store';
 import { DynamoTenantStore } from './dynamo-tenant-store';
 import { NodeHttpSender } from './http-sender';
 import { createLogger } from './logger';
+import type { MetricsWriter } from './metrics';
+import { createMetricsWriter, METRIC } from './metrics';
 import { SchedulerBucketTimer } from './scheduler-bucket-timer';
 import { SqsDeliveryQueue } from './sqs-delivery-queue';
 import { systemClock } from './system-clock';
@@ -29,6 +31,7 @@ export interface Runtime {
   scheduling: SchedulingDeps;
   tenants: DynamoTenantStore;
   worker: DeliveryWorker;
+  metrics: MetricsWriter;
   storeCalls: StoreCallCounts;
   close(): void;
 }
@@ -70,12 +73,25 @@ export const createRuntime = (config: VigilConfig): Runtime => {
     settings: config.engine,
     log,
   };
+  const metrics: MetricsWriter = config.metrics ? createMetricsWriter(config.stage) : () => {};
   const worker = new DeliveryWorker({
     ...scheduling,
     tenants,
     sender,
     backoff: config.backoff,
     random: Math.random,
+    events: {
+      delivered: ({ latenessMs }) =>
+        metrics({
+          [METRIC.delivered]: { value: 1, unit: 'Count' },
+          [METRIC.deliveryLateness]: { value: latenessMs, unit: 'Milliseconds' },
+        }),
+      attemptFailed: ({ final }) =>
+        metrics({
+          [METRIC.attemptFailed]: { value: 1, unit: 'Count' },
+          ...(final && { [METRIC.deliveryFailed]: { value: 1, unit: 'Count' } }),
+        }),
+    },
   });
   return {
     config,
@@ -83,6 +99,7 @@ export const createRuntime = (config: VigilConfig): Runtime => {
     scheduling,
     tenants,
     worker,
+    metrics,
     storeCalls,
     close() {
       sender.close();

@@ -18,3 +18,4 @@ export * from './use-cases/manage-message';
 export * from './use-cases/promote-bucket';
 export * from './use-cases/schedule-message';
 export * from './use-cases/sweep-pending';
+export * from './plans';

@@ -1,0 +1,21 @@
+/**
+ * What each plan allows. One typed table serves the local gateway's rate limiter and the
+ * deployment's API Gateway usage plans (infra), so the two homes enforce the same limits.
+ */
+export interface Plan {
+  /** Steady request rate per tenant (token bucket refill), requests per second. */
+  ratePerSecond: number;
+  /** Requests a tenant may make at once before the rate applies (token bucket size). */
+  burst: number;
+  /** Messages a tenant may schedule per calendar month (UTC). */
+  monthlyMessages: number;
+}
+
+export const PLANS = {
+  free: { ratePerSecond: 10, burst: 20, monthlyMessages: 10_000 },
+  pro: { ratePerSecond: 100, burst: 200, monthlyMessages: 1_000_000 },
+} as const satisfies Record<string, Plan>;
+
+export type PlanName = keyof typeof PLANS;
+
+export const PLAN_NAMES = Object.keys(PLANS) as PlanName[];
