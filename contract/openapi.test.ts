@@ -1,0 +1,43 @@
+/**
+ * openapi.yaml is the contract: it lints clean with Redocly, and the request schemas the code
+ * validates with (zod) accept exactly the fields the contract documents. Routes are checked
+ * against the route table in infra/routes-contract.test.ts; responses against the schemas in
+ * the API integration tests.
+ */
+import { spawnSync } from 'node:child_process';
+import { MessageIn, MessagePatch } from '@vigil/core';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { openapiDocument } from '../test-support/openapi';
+
+const schemaOf = (name: string) =>
+  openapiDocument.components.schemas[name] as { properties: Record<string, unknown>; required?: string[] };
+
+/** The fields a zod object schema knows, and which of them must be given. */
+const zodFields = (schema: z.ZodType) => {
+  const shape = (schema as unknown as { shape: Record<string, z.ZodType> }).shape;
+  const names = Object.keys(shape).sort();
+  const required = names.filter((name) => !shape[name]?.safeParse(undefined).success).sort();
+  return { names, required };
+};
+
+describe('openapi.yaml', () => {
+  it('lints clean with Redocly (errors and warnings)', () => {
+    const result = spawnSync(process.execPath, ['node_modules/@redocly/cli/bin/cli.js', 'lint', 'openapi.yaml'], {
+      encoding: 'utf8',
+    });
+    const output = `${result.stdout}${result.stderr}`;
+    expect(result.status, output).toBe(0);
+    expect(output).not.toMatch(/You have \d+ warnings?/);
+  }, 30_000);
+
+  it.each([
+    ['MessageIn', MessageIn],
+    ['MessagePatch', MessagePatch],
+  ])('documents exactly the fields %s accepts, and the same required ones', (name, schema) => {
+    const documented = schemaOf(name);
+    const code = zodFields(schema);
+    expect(Object.keys(documented.properties).sort()).toEqual(code.names);
+    expect((documented.required ?? []).sort()).toEqual(code.required);
+  });
+});
