@@ -18,13 +18,13 @@ export const FAST_ENGINE_ENV: Record<string, string> = {
 };
 
 export const startTestStack = async (
-  options: { dataDir?: string; env?: Record<string, string> } = {},
+  options: { dataDir?: string; env?: Record<string, string>; authCacheMs?: number } = {},
 ): Promise<LocalStack> =>
   startStack({
     port: 0,
     host: '127.0.0.1',
     dataDir: options.dataDir ?? (await mkdtemp(join(tmpdir(), 'vigil-int-'))),
-    authCacheMs: 60_000,
+    authCacheMs: options.authCacheMs ?? 60_000,
     sweepEveryMs: 60_000,
     env: { ...FAST_ENGINE_ENV, ...options.env },
   });

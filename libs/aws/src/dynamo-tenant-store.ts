@@ -1,13 +1,15 @@
 /**
  * Tenants and their API keys on DynamoDB (same table as messages).
  *   tenant   pk T#<tenant>       sk TENANT   { name, plan, signingSecrets, createdAt }
- *   api key  pk K#<sha256(key)>  sk KEY      { keyId, tenantId, prefix, name, createdAt }
+ *   api key  pk K#<sha256(key)>  sk KEY      { keyId, tenantId, prefix, name, createdAt, revokedAt? }
+ *   key info pk T#<tenant>       sk KEY#<id> { keyId, hash, prefix, name, createdAt, revokedAt? }
+ * The first answers "whose key is this?" for the authorizer; the second lists a tenant's keys.
  * A key is stored only as its SHA-256 hash plus a short visible prefix; the plaintext is shown once.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TenantDirectory } from '@vigil/core';
 import { newSigningSecret } from '@vigil/core';
 import { ulid } from 'ulid';
@@ -95,33 +97,100 @@ export class DynamoTenantStore implements TenantDirectory {
     return tenant.signingSecrets;
   }
 
-  /** Stores a key (hash and prefix only) for a tenant; idempotent for the same plaintext. */
+  /**
+   * Stores a key (hash and prefix only) for a tenant; idempotent for the same plaintext. The
+   * authorizer's record is written first (conditionally), then the tenant's listing record, which
+   * a repeat call writes again, so an interrupted call is completed by the next one.
+   */
   async addApiKey(tenantId: string, plaintext: string, name: string): Promise<{ keyId: string; prefix: string }> {
     const prefix = plaintext.slice(0, 12);
-    const keyId = `key_${ulid()}`;
+    const hash = hashApiKey(plaintext);
+    let key = { keyId: `key_${ulid()}`, createdAt: this.now() };
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: {
-            pk: `K#${hashApiKey(plaintext)}`,
-            sk: 'KEY',
-            keyId,
-            tenantId,
-            prefix,
-            name,
-            createdAt: this.now(),
-          },
+          Item: { pk: `K#${hash}`, sk: 'KEY', ...key, tenantId, prefix, name },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return { keyId, prefix };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.findApiKey(plaintext);
-      if (existing?.tenantId !== tenantId) throw new Error('this API key belongs to another tenant');
-      return { keyId: existing.keyId, prefix };
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: { pk: `K#${hash}`, sk: 'KEY' }, ConsistentRead: true }),
+      );
+      if (Item?.tenantId !== tenantId) throw new Error('this API key belongs to another tenant');
+      key = { keyId: Item.keyId, createdAt: Item.createdAt };
     }
+    await this.db
+      .send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `T#${tenantId}`, sk: `KEY#${key.keyId}`, ...key, hash, prefix, name },
+          ConditionExpression: 'attribute_not_exists(revokedAt)',
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+    return { keyId: key.keyId, prefix };
+  }
+
+  /** Every tenant, for operators (a paginated scan: an admin command, never a request path). */
+  async listTenants(): Promise<Tenant[]> {
+    const tenants: Tenant[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'sk = :tenant',
+          ExpressionAttributeValues: { ':tenant': 'TENANT' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        tenants.push({ id: item.id, name: item.name, plan: item.plan, signingSecrets: [], createdAt: item.createdAt });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return tenants.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /**
+   * Revokes a key by its id (operators). The authorizer's record goes first, so the key stops
+   * working even if the second write fails. Returns the tenant it belonged to, or undefined.
+   */
+  async revokeApiKey(keyId: string): Promise<{ tenantId: string; prefix: string } | undefined> {
+    let startKey: Record<string, unknown> | undefined;
+    let found: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'sk = :sk',
+          ExpressionAttributeValues: { ':sk': `KEY#${keyId}` },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      found = page.Items?.[0];
+      startKey = found ? undefined : page.LastEvaluatedKey;
+    } while (startKey);
+    if (!found) return undefined;
+    const revokedAt = this.now();
+    const revoke = (key: Record<string, unknown>) =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': revokedAt },
+        }),
+      );
+    await revoke({ pk: `K#${found.hash}`, sk: 'KEY' });
+    await revoke({ pk: found.pk, sk: found.sk });
+    return { tenantId: String(found.pk).slice(2), prefix: String(found.prefix) };
   }
 
   async findApiKey(plaintext: string): Promise<ApiKeyIdentity | undefined> {

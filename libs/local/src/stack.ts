@@ -5,7 +5,7 @@
  * SQS poller, promote behind the scheduler emulator, and the sweep at start-up and every minute.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -142,6 +142,12 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   resetRuntime();
   const rt = runtime();
 
+  // Where `npm run admin -- --local` finds this stack's store while it runs.
+  await writeFile(
+    join(dataDir, 'endpoints.json'),
+    `${JSON.stringify({ dynamodb: endpoints.dynamo, table, region }, null, 2)}\n`,
+  );
+
   const identity = await devIdentity(dataDir, options.devApiKey);
   await rt.tenants.ensureTenant({ id: identity.tenantId, name: 'Development', plan: 'free' });
   await rt.tenants.addApiKey(identity.tenantId, identity.apiKey, 'development');
@@ -176,6 +182,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     runtime: rt,
     async stop() {
       clearInterval(sweeper);
+      await rm(join(dataDir, 'endpoints.json'), { force: true });
       await gateway.stop();
       await poller.stop();
       await scheduler.stop();

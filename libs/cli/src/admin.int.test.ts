@@ -1,0 +1,73 @@
+import type { LocalStack } from '@vigil/local/stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, startTestStack } from '../../../test-support/local-stack';
+import { adminProgram } from './admin';
+
+let stack: LocalStack;
+
+/** Runs one admin command against the running test stack and returns what it printed. */
+const admin = async (...args: string[]) => {
+  const lines: string[] = [];
+  await adminProgram((line) => lines.push(line)).parseAsync(['node', 'admin', '--local', stack.dataDir, ...args]);
+  return lines.join('\n');
+};
+
+beforeAll(async () => {
+  // No authorizer cache, so a revoked key is refused at once.
+  stack = await startTestStack({ authCacheMs: 0 });
+});
+afterAll(() => stack?.stop());
+
+describe('npm run admin', () => {
+  it('creates a tenant whose first key works, lists it, and revokes the key', async () => {
+    const created = await admin('tenant', 'create', '--name', 'acme', '--plan', 'pro');
+    const tenantId = /tenant (tnt_\w+)/.exec(created)?.[1];
+    const [, keyId, apiKey] = /API key (key_\w+): (vgl_\w+)/.exec(created) ?? [];
+    expect(tenantId).toBeDefined();
+    expect(apiKey).toMatch(/^vgl_[0-9A-Za-z]{43}$/);
+
+    const acme = apiClient(stack.url, apiKey!);
+    expect((await acme.post('/v1/messages', { url: 'http://127.0.0.1:9/x', delay: 600 })).status).toBe(201);
+    expect(await admin('tenant', 'list')).toContain(`${tenantId}  pro`);
+
+    expect(await admin('key', 'revoke', keyId!)).toContain(`Revoked ${keyId}`);
+    const refused = await acme.get('/v1/messages');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it("keeps two tenants apart: one cannot read the other tenant's message", async () => {
+    const keyOf = async (name: string) =>
+      /API key key_\w+: (vgl_\w+)/.exec(await admin('tenant', 'create', '--name', name))![1]!;
+    const a = apiClient(stack.url, await keyOf('a'));
+    const b = apiClient(stack.url, await keyOf('b'));
+    const message = (await a.post('/v1/messages', { url: 'http://127.0.0.1:9/x', delay: 600 })).json;
+    expect((await b.get(`/v1/messages/${message.id}`)).status).toBe(404);
+    expect((await b.delete(`/v1/messages/${message.id}`)).status).toBe(404);
+    expect((await b.get('/v1/messages')).json.items).toEqual([]);
+    expect((await a.get(`/v1/messages/${message.id}`)).json.status).toBe('scheduled');
+  });
+
+  it('refuses an unknown plan and an unknown key with a clear message', async () => {
+    await expect(admin('tenant', 'create', '--name', 'x', '--plan', 'gold')).rejects.toThrow(/gold/);
+    await expect(admin('key', 'revoke', 'key_nope')).rejects.toThrow('No API key key_nope.');
+  });
+
+  it('stores API keys only as hashes', async () => {
+    const created = await admin('tenant', 'create', '--name', 'hashes');
+    const apiKey = /(vgl_\w+)/.exec(created)![1]!;
+    const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+    const db = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        region: 'us-east-1',
+        endpoint: stack.runtime.config.endpoints.dynamodb,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      }),
+    );
+    const { Items = [] } = await db.send(new ScanCommand({ TableName: stack.runtime.config.table }));
+    expect(JSON.stringify(Items)).not.toContain(apiKey);
+    expect(JSON.stringify(Items)).toContain(apiKey.slice(0, 12));
+  });
+});
