@@ -136,24 +136,35 @@ export class DynamoTenantStore implements TenantDirectory {
     return { keyId: key.keyId, prefix };
   }
 
-  /** Every tenant, for operators (a paginated scan: an admin command, never a request path). */
-  async listTenants(): Promise<Tenant[]> {
-    const tenants: Tenant[] = [];
+  /** Items whose sort key is `sk`, page by page: a scan, for operator commands only, never a request path. */
+  private async *scanBySortKey(sk: string): AsyncGenerator<Record<string, unknown>> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
         new ScanCommand({
           TableName: this.table,
-          FilterExpression: 'sk = :tenant',
-          ExpressionAttributeValues: { ':tenant': 'TENANT' },
+          FilterExpression: 'sk = :sk',
+          ExpressionAttributeValues: { ':sk': sk },
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) {
-        tenants.push({ id: item.id, name: item.name, plan: item.plan, signingSecrets: [], createdAt: item.createdAt });
-      }
+      yield* page.Items ?? [];
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+  }
+
+  /** Every tenant, oldest first (operators). */
+  async listTenants(): Promise<Tenant[]> {
+    const tenants: Tenant[] = [];
+    for await (const item of this.scanBySortKey('TENANT')) {
+      tenants.push({
+        id: String(item.id),
+        name: String(item.name),
+        plan: String(item.plan),
+        signingSecrets: [],
+        createdAt: Number(item.createdAt),
+      });
+    }
     return tenants.sort((a, b) => a.createdAt - b.createdAt);
   }
 
@@ -162,20 +173,11 @@ export class DynamoTenantStore implements TenantDirectory {
    * working even if the second write fails. Returns the tenant it belonged to, or undefined.
    */
   async revokeApiKey(keyId: string): Promise<{ tenantId: string; prefix: string } | undefined> {
-    let startKey: Record<string, unknown> | undefined;
     let found: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new ScanCommand({
-          TableName: this.table,
-          FilterExpression: 'sk = :sk',
-          ExpressionAttributeValues: { ':sk': `KEY#${keyId}` },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      found = page.Items?.[0];
-      startKey = found ? undefined : page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of this.scanBySortKey(`KEY#${keyId}`)) {
+      found = item;
+      break;
+    }
     if (!found) return undefined;
     const revokedAt = this.now();
     const revoke = (key: Record<string, unknown>) =>
