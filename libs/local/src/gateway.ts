@@ -231,7 +231,18 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     });
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `port ${options.port} on ${options.host} is already in use: stop the other process or set VIGIL_PORT`,
+            )
+          : error,
+      ),
+    );
+    server.listen(options.port, options.host, resolve);
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
