@@ -1,14 +1,20 @@
 /**
  * The whole AWS deployment of one stage (`--stage`, default dev; `--region`, default us-east-1),
  * assembled from infra/: the table, the delivery queue and its dead-letter queue, the far-path
- * schedule group and the role Scheduler invokes promote with, and the functions (API behind a
- * REQUEST authorizer, deliver, promote, sweep), each with its own least-privilege role.
+ * schedule group and the role Scheduler invokes promote with, the functions (API behind a
+ * REQUEST authorizer, deliver, promote, sweep, canary), each with its own least-privilege role,
+ * the REST API's usage plans, CORS and problem+json refusals, the alarms, and the web app's
+ * Cognito sign-in. Parameters (infra/params.ts) are overridden per deploy with --param.
  * See ARCHITECTURE.md for how the pieces work together.
  *
  *   npm run package -- --stage ci      (offline: builds the bundles and the template)
- *   npx serverless deploy --stage prod
+ *   npx serverless deploy --stage prod --param="webOrigin=https://app.example.com"
  */
-import type { CfnValue, Outputs, Resources } from './infra/cloudformation';
+import { alarmConditions, alarmResources } from './infra/alarms';
+import type { ApiGatewaySettings } from './infra/api';
+import { apiGatewaySettings, gatewayResponseResources, REST_API } from './infra/api';
+import { authOutputs, authResources } from './infra/auth';
+import type { CfnValue, Conditions, Outputs, Resources } from './infra/cloudformation';
 import { sub } from './infra/cloudformation';
 import type { FunctionDefinition } from './infra/functions';
 import {
@@ -19,6 +25,7 @@ import {
   PROMOTE,
 } from './infra/functions';
 import { lambdaArn, SERVICE, STAGE } from './infra/names';
+import { PARAM_DEFAULTS } from './infra/params';
 import { deliveryDeadLetterQueueUrl, deliveryQueueUrl, queueResources } from './infra/queues';
 import { schedulerResources } from './infra/scheduler';
 import { tableName, tableResources } from './infra/tables';
@@ -27,6 +34,7 @@ interface ServerlessConfiguration {
   service: string;
   frameworkVersion: '3';
   configValidationMode: 'error' | 'warn' | 'off';
+  params: { default: Record<string, string | number> };
   plugins: string[];
   provider: {
     name: 'aws';
@@ -37,13 +45,13 @@ interface ServerlessConfiguration {
     memorySize: number;
     logRetentionInDays: number;
     versionFunctions: boolean;
-    apiGateway: { shouldStartNameWithService: boolean };
+    apiGateway: ApiGatewaySettings;
     environment: Record<string, CfnValue>;
   };
   package: { individually: boolean };
   custom: { esbuild: Record<string, unknown> };
   functions: Record<string, FunctionDefinition>;
-  resources: { Resources: Resources; Outputs: Outputs };
+  resources: { Conditions: Conditions; Resources: Resources; Outputs: Outputs };
 }
 
 const configuration: ServerlessConfiguration = {
@@ -51,7 +59,9 @@ const configuration: ServerlessConfiguration = {
   frameworkVersion: '3',
   // serverless 3 does not know nodejs22.x yet and would refuse it; it only warns in this mode.
   configValidationMode: 'warn',
-  plugins: ['serverless-esbuild'],
+  params: { default: PARAM_DEFAULTS },
+  // The local plugin orders the API deployment after the gateway responses (see the file).
+  plugins: ['serverless-esbuild', './infra/api-deployment-order'],
   provider: {
     name: 'aws',
     runtime: 'nodejs22.x',
@@ -61,7 +71,7 @@ const configuration: ServerlessConfiguration = {
     memorySize: 512,
     logRetentionInDays: 30,
     versionFunctions: false,
-    apiGateway: { shouldStartNameWithService: true },
+    apiGateway: apiGatewaySettings(),
     environment: functionEnvironment(),
   },
   package: { individually: true },
@@ -69,7 +79,8 @@ const configuration: ServerlessConfiguration = {
     esbuild: {
       bundle: true,
       minify: true,
-      sourcemap: true,
+      // No source maps: they doubled the zips. keepNames keeps stack traces readable.
+      sourcemap: false,
       keepNames: true,
       // One bundle that runs on the local Node 20 and on Lambda's Node 22.
       target: 'node20',
@@ -82,16 +93,20 @@ const configuration: ServerlessConfiguration = {
   },
   functions: functionDefinitions(),
   resources: {
+    Conditions: alarmConditions(),
     Resources: {
       ...tableResources(),
       ...queueResources({ timeoutS: DELIVER_TIMEOUT_S }),
       ...schedulerResources({ promoteArn: lambdaArn(PROMOTE) }),
       ...functionRoleResources(),
+      ...gatewayResponseResources(),
+      ...alarmResources(),
+      ...authResources(),
     },
     Outputs: {
       ApiUrl: {
         Description: 'Base URL of the REST API',
-        Value: sub(`https://\${ApiGatewayRestApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${STAGE}`),
+        Value: sub(`https://\${${REST_API}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${STAGE}`),
       },
       TableName: { Description: 'The DynamoDB table', Value: tableName },
       DeliveryQueueUrl: { Description: 'The delivery queue', Value: deliveryQueueUrl },
@@ -99,6 +114,7 @@ const configuration: ServerlessConfiguration = {
         Description: "The delivery queue's dead-letter queue",
         Value: deliveryDeadLetterQueueUrl,
       },
+      ...authOutputs(),
     },
   },
 };

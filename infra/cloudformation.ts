@@ -8,7 +8,9 @@ export type Intrinsic =
   | { Ref: string }
   | { 'Fn::GetAtt': [string, string] }
   | { 'Fn::Sub': string | [string, Record<string, CfnValue>] }
-  | { 'Fn::Join': [string, CfnValue[]] };
+  | { 'Fn::Join': [string, CfnValue[]] }
+  | { 'Fn::Equals': [CfnValue, CfnValue] }
+  | { 'Fn::Not': [Intrinsic] };
 
 export type CfnValue =
   string | number | boolean | Intrinsic | readonly CfnValue[] | { readonly [key: string]: CfnValue };
@@ -16,6 +18,8 @@ export type CfnValue =
 export interface CfnResource {
   Type: `AWS::${string}`;
   Properties: { [key: string]: CfnValue };
+  /** Created only when this template condition holds. */
+  Condition?: string;
   DependsOn?: string[];
   DeletionPolicy?: 'Delete' | 'Retain' | 'Snapshot';
   UpdateReplacePolicy?: 'Delete' | 'Retain' | 'Snapshot';
@@ -25,6 +29,9 @@ export interface CfnResource {
 export type Resources = Record<string, CfnResource>;
 
 export type Outputs = Record<string, { Description: string; Value: CfnValue }>;
+
+/** Template conditions by name (Fn::Equals, Fn::Not). */
+export type Conditions = Record<string, Intrinsic>;
 
 /** `service:Action`, spelled out: the deployment grants no wildcard actions. */
 export type IamAction = `${'dynamodb' | 'sqs' | 'scheduler' | 'iam' | 'logs' | 'lambda'}:${string}`;

@@ -1,14 +1,18 @@
 /**
  * Every Lambda function: the API (one function per route in API_ROUTES, behind the REQUEST
- * authorizer), and the engine (deliver, promote, sweep). Each function runs with a role of its
- * own that allows exactly what its code does, on this stage's resources only: the grants below
- * are read from the use-cases each handler calls (store, queue, timer), so a handler that starts
- * doing something new needs its grant changed here too.
+ * authorizer, /v1 open to the web app's origin), the engine (deliver, promote, sweep) and the
+ * canary. Each function runs with a role of its own that allows exactly what its code does, on
+ * this stage's resources only: the grants below are read from the use-cases each handler calls
+ * (store, queue, timer), so a handler that starts doing something new needs its grant changed
+ * here too.
  */
 import { API_ROUTES, type ApiRoute } from '../functions/api/routes';
+import type { CorsSettings } from './api';
+import { corsFor, REST_API } from './api';
 import type { CfnValue, IamAction, PolicyStatement, Resources } from './cloudformation';
-import { serviceRole } from './cloudformation';
-import { lambdaArn, lambdaName, logGroupArn, pascalCase } from './names';
+import { serviceRole, sub } from './cloudformation';
+import { lambdaArn, lambdaName, logGroupArn, pascalCase, STAGE } from './names';
+import { param } from './params';
 import { deliveryQueueArn, deliveryQueueUrl } from './queues';
 import { bucketSchedulesArn, scheduleGroupName, schedulerRoleArn } from './scheduler';
 import type { IndexName } from './tables';
@@ -50,18 +54,26 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   listAttempts: { table: [GET] },
   redeliverMessage: { table: [GET, PUT], ...DISPATCH },
   getSigningSecret: { table: [GET] },
+  canaryReceiver: { table: [GET] }, // the canary tenant's signing secret
 };
 
 export const AUTHORIZER = 'authorizer';
 export const DELIVER = 'deliver';
 export const PROMOTE = 'promote';
 export const SWEEP = 'sweep';
+export const CANARY = 'canary';
 
 /** Well inside API Gateway's 29 s integration limit. */
 export const API_TIMEOUT_S = 10;
 export const DELIVER_TIMEOUT_S = 60;
 export const PROMOTE_TIMEOUT_S = 300;
 export const SWEEP_TIMEOUT_S = 120;
+export const CANARY_TIMEOUT_S = 30;
+
+/** The canary's probe target: this stage's own /canary-receiver. */
+export const canaryUrl = sub(
+  `https://\${${REST_API}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${STAGE}/canary-receiver`,
+);
 
 export interface HttpEvent {
   http: {
@@ -73,6 +85,7 @@ export interface HttpEvent {
       identitySource: string;
       resultTtlInSeconds: number;
     };
+    cors?: CorsSettings;
   };
 }
 
@@ -98,6 +111,8 @@ export interface FunctionDefinition {
   /** Logical id of the function's own role. */
   role: string;
   timeout: number;
+  /** On top of the provider's environment (functionEnvironment). */
+  environment?: Record<string, CfnValue>;
   events?: FunctionEvent[];
 }
 
@@ -125,24 +140,28 @@ const routeGrants = (route: ApiRoute): Grants => {
   return grants;
 };
 
-const apiFunction = (route: ApiRoute): VigilFunction => ({
-  key: route.functionName,
-  grants: routeGrants(route),
-  definition: {
-    handler: `${route.file}.handler`,
-    description: `${route.method} ${route.path}`,
-    timeout: API_TIMEOUT_S,
-    events: [
-      {
-        http: {
-          method: route.method,
-          path: route.path.replace(/^\//, ''),
-          ...(route.auth && { authorizer: requestAuthorizer }),
+const apiFunction = (route: ApiRoute): VigilFunction => {
+  const cors = corsFor(route.path);
+  return {
+    key: route.functionName,
+    grants: routeGrants(route),
+    definition: {
+      handler: `${route.file}.handler`,
+      description: `${route.method} ${route.path}`,
+      timeout: API_TIMEOUT_S,
+      events: [
+        {
+          http: {
+            method: route.method,
+            path: route.path.replace(/^\//, ''),
+            ...(route.auth && { authorizer: requestAuthorizer }),
+            ...(cors && { cors }),
+          },
         },
-      },
-    ],
-  },
-});
+      ],
+    },
+  };
+};
 
 const engineFunctions: VigilFunction[] = [
   {
@@ -191,6 +210,19 @@ const engineFunctions: VigilFunction[] = [
       description: 'Safety net: re-enqueue overdue messages',
       timeout: SWEEP_TIMEOUT_S,
       events: [{ schedule: { rate: ['rate(1 minute)'] } }],
+    },
+  },
+  {
+    key: CANARY,
+    // Ensures the canary tenant (conditional put, else get), inserts its probes (put) and hands
+    // them on: the near probe to the queue, the 20-minute one to its bucket's schedule.
+    grants: { table: [GET, PUT], ...DISPATCH },
+    definition: {
+      handler: 'functions/engine/canary.handler',
+      description: "Canary: schedules near and far probes to this stage's /canary-receiver",
+      timeout: CANARY_TIMEOUT_S,
+      environment: { VIGIL_CANARY_URL: canaryUrl },
+      events: [{ schedule: { rate: [`rate(${param('canaryEveryMinutes')} minutes)`] } }],
     },
   },
 ];
@@ -261,5 +293,9 @@ export const functionEnvironment = (): Record<string, CfnValue> => ({
   VIGIL_INDEX_SHARDS: '8',
   VIGIL_ALLOW_PRIVATE_TARGETS: 'false',
   VIGIL_LOG_LEVEL: 'info',
-  NODE_OPTIONS: '--enable-source-maps',
+  VIGIL_STAGE: STAGE,
+  // Embedded Metric Format lines on stdout (namespace Vigil, dimension Stage): the alarms' input.
+  VIGIL_METRICS: 'on',
+  // For the handlers' CORS headers on /v1 answers (the preflight itself is API Gateway's).
+  VIGIL_WEB_ORIGIN: param('webOrigin'),
 });

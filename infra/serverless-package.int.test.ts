@@ -2,22 +2,28 @@
  * The deployment, packaged offline: `npm run package -- --stage ci` builds every function bundle
  * and the CloudFormation template without an AWS account (fake credentials), and the template is
  * read for what the architecture promises: the table, the queues, the far-path timer, one API
- * method per route behind the authorizer, and one least-privilege role per function.
+ * method per route behind the authorizer with usage plans, CORS and problem+json refusals, the
+ * canary and the alarms, the web app's Cognito sign-in, and one least-privilege role per function.
+ * Parameters are left at their defaults (infra/params.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { METRIC, METRICS_NAMESPACE } from '@vigil/aws/metrics';
 import { INDEX, TTL_ATTRIBUTE } from '@vigil/aws/table-definition';
+import { PLANS } from '@vigil/core/plans';
 import { API_ROUTES } from '@vigil/functions/api/routes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { PARAM_DEFAULTS } from './params';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const STAGE = 'ci';
 const PACKAGE_TIMEOUT_MS = 240_000;
-const MAX_ZIP_BYTES = 5 * 1024 * 1024;
+const MAX_ZIP_BYTES = 1024 * 1024;
+const { webOrigin, latenessAlarmMs, canaryEveryMinutes } = PARAM_DEFAULTS;
 
 const Template = z.object({
   Resources: z.record(
@@ -25,10 +31,12 @@ const Template = z.object({
     z.object({
       Type: z.string(),
       Properties: z.record(z.string(), z.any()).default({}),
+      Condition: z.string().optional(),
       DependsOn: z.any().optional(),
     }),
   ),
   Outputs: z.record(z.string(), z.object({ Value: z.any() }).loose()),
+  Conditions: z.record(z.string(), z.unknown()).optional(),
 });
 type Template = z.infer<typeof Template>;
 type Resource = Template['Resources'][string];
@@ -49,7 +57,7 @@ let template: Template;
 let output: string;
 
 /** Every function key the deployment must have: one per route, plus the engine. */
-const FUNCTION_KEYS = [...API_ROUTES.map((r) => r.functionName), 'authorizer', 'deliver', 'promote', 'sweep'];
+const FUNCTION_KEYS = [...API_ROUTES.map((r) => r.functionName), 'authorizer', 'deliver', 'promote', 'sweep', 'canary'];
 
 /** serverless's logical id for a function key: `createMessage` → `CreateMessageLambdaFunction`. */
 const functionId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction`;
@@ -231,7 +239,7 @@ describe('serverless package (offline, --stage ci)', () => {
       }
     });
 
-    it('asks a REQUEST authorizer, cached for at most a minute, about every route but /health', () => {
+    it('asks a REQUEST authorizer, cached for at most a minute, about every route but the public ones', () => {
       const [authorizerId, authorizer] = theOnly('AWS::ApiGateway::Authorizer');
       expect(authorizer.Properties.Type).toBe('REQUEST');
       expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBeLessThanOrEqual(60);
@@ -253,9 +261,95 @@ describe('serverless package (offline, --stage ci)', () => {
         expect.arrayContaining(['ApiUrl', 'TableName', 'DeliveryQueueUrl', 'DeliveryDeadLetterQueueUrl']),
       );
     });
+
+    it('takes the API key for usage plans from the authorizer', () => {
+      const [, api] = theOnly('AWS::ApiGateway::RestApi');
+      expect(api.Properties.ApiKeySourceType).toBe('AUTHORIZER');
+    });
+
+    it("has one usage plan per plan, on this stage, with the plan's rate, burst and monthly quota", () => {
+      const plans = resourcesOfType('AWS::ApiGateway::UsagePlan').map(([, p]) => p.Properties);
+      expect(plans).toHaveLength(Object.keys(PLANS).length);
+      for (const [name, plan] of Object.entries(PLANS)) {
+        const usagePlan = plans.find((p) => p.UsagePlanName === `vigil-${name}-${STAGE}`);
+        expect(usagePlan, name).toBeDefined();
+        expect(usagePlan?.Throttle, name).toEqual({ RateLimit: plan.ratePerSecond, BurstLimit: plan.burst });
+        expect(usagePlan?.Quota, name).toEqual({ Limit: plan.monthlyMessages, Period: 'MONTH' });
+        expect(usagePlan?.ApiStages, name).toEqual([{ ApiId: { Ref: 'ApiGatewayRestApi' }, Stage: STAGE }]);
+      }
+    });
+
+    it("answers the browser's preflight on every /v1 route, for the web app's origin only, without the authorizer", () => {
+      const preflights = resourcesOfType('AWS::ApiGateway::Method')
+        .map(([, m]) => m.Properties)
+        .filter((m) => m.HttpMethod === 'OPTIONS');
+      const v1Paths = [...new Set(API_ROUTES.map((r) => r.path).filter((p) => p.startsWith('/v1/')))].sort();
+      expect(preflights.map((m) => pathOf(m.ResourceId)).sort()).toEqual(v1Paths);
+      for (const preflight of preflights) {
+        const path = pathOf(preflight.ResourceId);
+        expect(preflight.AuthorizationType, path).toBe('NONE');
+        const headers = preflight.Integration.IntegrationResponses[0].ResponseParameters;
+        expect(headers['method.response.header.Access-Control-Allow-Origin'], path).toBe(`'${webOrigin}'`);
+        expect(headers['method.response.header.Access-Control-Allow-Headers'], path).toMatch(/\bAuthorization\b/);
+        const methods = API_ROUTES.filter((r) => r.path === path).map((r) => r.method);
+        for (const method of methods)
+          expect(headers['method.response.header.Access-Control-Allow-Methods'], path).toContain(method);
+      }
+    });
+
+    it("turns API Gateway's own refusals into problem+json bodies like the app's", () => {
+      const expected = [
+        { type: 'UNAUTHORIZED', status: 401, slug: 'unauthorized' },
+        { type: 'ACCESS_DENIED', status: 403, slug: 'forbidden' },
+        { type: 'THROTTLED', status: 429, slug: 'rate-limited' },
+        { type: 'QUOTA_EXCEEDED', status: 429, slug: 'quota-exceeded' },
+        { type: 'REQUEST_TOO_LARGE', status: 413, slug: 'payload-too-large' },
+      ];
+      const responses = resourcesOfType('AWS::ApiGateway::GatewayResponse');
+      expect(responses.map(([, r]) => r.Properties.ResponseType).sort()).toEqual(expected.map((e) => e.type).sort());
+      const [deploymentId, deployment] = theOnly('AWS::ApiGateway::Deployment');
+      for (const { type, status, slug } of expected) {
+        const [id, response] = responses.find(([, r]) => r.Properties.ResponseType === type) ?? [];
+        expect(targetOf(response?.Properties.RestApiId), type).toBe('ApiGatewayRestApi');
+        expect(response?.Properties.StatusCode, type).toBe(String(status));
+        expect(response?.Properties.ResponseParameters['gatewayresponse.header.Content-Type'], type).toBe(
+          "'application/problem+json'",
+        );
+        expect(
+          response?.Properties.ResponseParameters['gatewayresponse.header.Access-Control-Allow-Origin'],
+          type,
+        ).toBe(`'${webOrigin}'`);
+        const body = JSON.parse(response?.Properties.ResponseTemplates['application/json']);
+        expect(body, type).toEqual({
+          type: `https://vigil.dev/problems/${slug}`,
+          title: expect.any(String),
+          status,
+          detail: expect.any(String),
+          requestId: '$context.requestId',
+        });
+        // A deployment snapshots the API: it must come after the responses it should serve.
+        expect(deployment.DependsOn, `${deploymentId} waits for ${id}`).toContain(id);
+      }
+    });
   });
 
   describe('engine', () => {
+    it("runs the canary on the canaryEveryMinutes parameter, probing the stage's own /canary-receiver", () => {
+      const canary = resource(functionId('canary')).Properties;
+      expect(canary.Handler).toBe('functions/engine/canary.handler');
+      expect(canary.Environment.Variables.VIGIL_CANARY_URL).toEqual({
+        'Fn::Sub': `https://\${ApiGatewayRestApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${STAGE}/canary-receiver`,
+      });
+      const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
+      const schedule = rules.find((r) =>
+        r.Targets.some((t: { Arn: unknown }) => targetOf(t.Arn) === functionId('canary')),
+      );
+      expect(schedule?.ScheduleExpression).toBe(`rate(${canaryEveryMinutes} minutes)`);
+      expect(schedule?.State).toBe('ENABLED');
+      const receiver = API_ROUTES.find((r) => r.functionName === 'canaryReceiver');
+      expect(receiver).toMatchObject({ method: 'POST', path: '/canary-receiver', auth: false });
+    });
+
     it('sweeps for overdue messages every minute', () => {
       const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
       const sweep = rules.find((r) => r.Targets.some((t: { Arn: unknown }) => targetOf(t.Arn) === functionId('sweep')));
@@ -293,6 +387,10 @@ describe('serverless package (offline, --stage ci)', () => {
         expect(targetOf(fn.Environment.Variables.VIGIL_TABLE), key).toBe('VigilTable');
         expect(targetOf(fn.Environment.Variables.VIGIL_DELIVERY_QUEUE_URL), key).toBe('DeliveryQueue');
         expect(fn.Environment.Variables.VIGIL_ALLOW_PRIVATE_TARGETS, key).toBe('false');
+        expect(fn.Environment.Variables.VIGIL_STAGE, key).toBe(STAGE);
+        expect(fn.Environment.Variables.VIGIL_METRICS, key).toBe('on');
+        // No source maps are shipped, so nothing for Node to load them for.
+        expect(fn.Environment.Variables.NODE_OPTIONS ?? '', key).not.toContain('source-maps');
       }
       expect(
         resourcesOfType('AWS::Lambda::Function')
@@ -319,6 +417,7 @@ describe('serverless package (offline, --stage ci)', () => {
       listAttempts: ['dynamodb:GetItem'],
       redeliverMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
       getSigningSecret: ['dynamodb:GetItem'],
+      canaryReceiver: ['dynamodb:GetItem'],
       authorizer: ['dynamodb:GetItem'],
       deliver: [
         'dynamodb:GetItem',
@@ -332,6 +431,7 @@ describe('serverless package (offline, --stage ci)', () => {
       ],
       promote: ['dynamodb:Query', 'sqs:SendMessage'],
       sweep: ['dynamodb:Query', 'sqs:SendMessage'],
+      canary: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
     };
 
     it('runs every function with a role of its own that only Lambda can assume', () => {
@@ -393,15 +493,131 @@ describe('serverless package (offline, --stage ci)', () => {
     });
   });
 
+  describe('alarms', () => {
+    const alarms = () => resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const alarmOn = (metricName: string) => {
+      const found = alarms().filter((a) => a.MetricName === metricName);
+      expect(found, metricName).toHaveLength(1);
+      return found[0] as Record<string, any>;
+    };
+    const byStage = [{ Name: 'Stage', Value: STAGE }];
+
+    it('notifies one stage topic, firing and clearing, with an e-mail subscription only when alarmEmail is set', () => {
+      const [topicId, topic] = theOnly('AWS::SNS::Topic');
+      expect(topic.Properties.TopicName).toBe(`vigil-${STAGE}-alarms`);
+      expect(alarms()).toHaveLength(4);
+      for (const alarm of alarms()) {
+        expect(alarm.AlarmName).toMatch(new RegExp(`^vigil-${STAGE}-`));
+        expect(alarm.AlarmActions.map(targetOf), alarm.AlarmName).toEqual([topicId]);
+        expect(alarm.OKActions.map(targetOf), alarm.AlarmName).toEqual([topicId]);
+      }
+      const [, subscription] = theOnly('AWS::SNS::Subscription');
+      expect(subscription.Properties.Protocol).toBe('email');
+      expect(targetOf(subscription.Properties.TopicArn)).toBe(topicId);
+      const condition = template.Conditions?.[subscription.Condition ?? ''];
+      // alarmEmail defaults to '': the condition compares it with '' and is false.
+      expect(condition).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [PARAM_DEFAULTS.alarmEmail, ''] }] });
+    });
+
+    it('fires as soon as a delivery ticket is parked in the dead-letter queue', () => {
+      const alarm = alarmOn('ApproximateNumberOfMessagesVisible');
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/SQS',
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+      expect(alarm.Dimensions).toEqual([
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeliveryDeadLetterQueue', 'QueueName'] } },
+      ]);
+    });
+
+    it('fires when p99 delivery lateness stays above latenessAlarmMs for three 5-minute periods', () => {
+      expect(alarmOn(METRIC.deliveryLateness)).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        Dimensions: byStage,
+        ExtendedStatistic: 'p99',
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: latenessAlarmMs,
+      });
+    });
+
+    it('fires when no canary probe arrives in 15 minutes, silence included', () => {
+      expect(alarmOn(METRIC.canarySuccess)).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        Dimensions: byStage,
+        Statistic: 'Sum',
+        Period: 900,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        TreatMissingData: 'breaching',
+      });
+    });
+
+    it('fires when p99 canary lateness is above latenessAlarmMs over 15 minutes', () => {
+      expect(alarmOn(METRIC.canaryLateness)).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        Dimensions: byStage,
+        ExtendedStatistic: 'p99',
+        Period: 900,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: latenessAlarmMs,
+      });
+    });
+  });
+
+  describe('web app sign-in (Cognito)', () => {
+    it('signs people in by verified e-mail with a password policy', () => {
+      const [, pool] = theOnly('AWS::Cognito::UserPool');
+      expect(pool.Properties.UsernameAttributes).toEqual(['email']);
+      expect(pool.Properties.AutoVerifiedAttributes).toEqual(['email']);
+      expect(pool.Properties.Policies.PasswordPolicy.MinimumLength).toBeGreaterThanOrEqual(12);
+    });
+
+    it('gives the pool an account-unique hosted domain and next-auth a code-grant client with a secret', () => {
+      const [poolId] = theOnly('AWS::Cognito::UserPool');
+      const [, domain] = theOnly('AWS::Cognito::UserPoolDomain');
+      expect(targetOf(domain.Properties.UserPoolId)).toBe(poolId);
+      expect(domain.Properties.Domain).toEqual({ 'Fn::Sub': `vigil-${STAGE}-\${AWS::AccountId}` });
+      const [, client] = theOnly('AWS::Cognito::UserPoolClient');
+      expect(targetOf(client.Properties.UserPoolId)).toBe(poolId);
+      expect(client.Properties).toMatchObject({
+        GenerateSecret: true,
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthFlows: ['code'],
+        CallbackURLs: [`${webOrigin}/api/auth/callback/cognito`],
+        LogoutURLs: [webOrigin],
+      });
+      expect([...client.Properties.AllowedOAuthScopes].sort()).toEqual(['email', 'openid', 'profile']);
+    });
+
+    it('publishes the pool id, client id, issuer URL and domain as stack outputs', () => {
+      const [poolId] = theOnly('AWS::Cognito::UserPool');
+      const [clientId] = theOnly('AWS::Cognito::UserPoolClient');
+      expect(targetOf(template.Outputs.UserPoolId?.Value)).toBe(poolId);
+      expect(targetOf(template.Outputs.UserPoolClientId?.Value)).toBe(clientId);
+      expect(template.Outputs.UserPoolIssuer?.Value).toEqual({
+        'Fn::Sub': `https://cognito-idp.\${AWS::Region}.amazonaws.com/\${${poolId}}`,
+      });
+      expect(JSON.stringify(template.Outputs.UserPoolDomain?.Value)).toContain('amazoncognito.com');
+    });
+  });
+
   describe('bundles', () => {
-    it('builds one zip per function, each under 5 MB', async () => {
+    it('builds one zip per function, each at most 1 MB', async () => {
       const sizes: Record<string, number> = {};
       for (const key of FUNCTION_KEYS) {
         const artifact = resource(functionId(key)).Properties.Code.S3Key as string;
         expect(artifact.endsWith(`/${key}.zip`), artifact).toBe(true);
         sizes[key] = (await stat(join(packageDir, `${key}.zip`))).size;
       }
-      const oversized = Object.entries(sizes).filter(([, bytes]) => bytes >= MAX_ZIP_BYTES);
+      const oversized = Object.entries(sizes).filter(([, bytes]) => bytes > MAX_ZIP_BYTES);
       expect(oversized, JSON.stringify(sizes)).toEqual([]);
     });
   });

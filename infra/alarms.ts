@@ -1,0 +1,124 @@
+/**
+ * What pages someone: parked delivery tickets, late deliveries, and the canary (missing, failing
+ * or late). Every alarm notifies one SNS topic per stage, when it fires and when it clears; the
+ * topic has no subscriber unless the `alarmEmail` parameter names one (anything else subscribes
+ * to the topic outside this stack). The lateness and canary metrics are the Embedded Metric
+ * Format lines the functions write (libs/aws/src/metrics.ts), dimensioned by stage.
+ */
+import { METRIC, METRICS_NAMESPACE } from '../libs/aws/src/metrics';
+import type { CfnResource, CfnValue, Conditions, Resources } from './cloudformation';
+import { ref } from './cloudformation';
+import { STAGE, stageName } from './names';
+import { param } from './params';
+import { DELIVERY_DEAD_LETTER_QUEUE } from './queues';
+
+export const ALARM_TOPIC = 'AlarmTopic';
+export const HAS_ALARM_EMAIL = 'HasAlarmEmail';
+
+export const alarmConditions = (): Conditions => ({
+  [HAS_ALARM_EMAIL]: { 'Fn::Not': [{ 'Fn::Equals': [param('alarmEmail'), ''] }] },
+});
+
+interface AlarmSpec {
+  name: string;
+  description: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Array<{ Name: string; Value: CfnValue }>;
+  statistic: { Statistic: 'Maximum' | 'Sum' } | { ExtendedStatistic: `p${number}` };
+  periodS: number;
+  /** Datapoints that must breach, out of as many evaluation periods. */
+  datapoints: number;
+  comparison: 'GreaterThanThreshold' | 'LessThanThreshold';
+  threshold: CfnValue;
+  treatMissingData: 'breaching' | 'notBreaching';
+}
+
+const alarm = (spec: AlarmSpec): CfnResource => ({
+  Type: 'AWS::CloudWatch::Alarm',
+  Properties: {
+    AlarmName: stageName(spec.name),
+    AlarmDescription: spec.description,
+    Namespace: spec.namespace,
+    MetricName: spec.metricName,
+    Dimensions: spec.dimensions,
+    ...spec.statistic,
+    Period: spec.periodS,
+    EvaluationPeriods: spec.datapoints,
+    DatapointsToAlarm: spec.datapoints,
+    ComparisonOperator: spec.comparison,
+    Threshold: spec.threshold,
+    TreatMissingData: spec.treatMissingData,
+    AlarmActions: [ref(ALARM_TOPIC)],
+    OKActions: [ref(ALARM_TOPIC)],
+  },
+});
+
+const byStage = [{ Name: 'Stage', Value: STAGE }];
+
+export const alarmResources = (): Resources => ({
+  [ALARM_TOPIC]: {
+    Type: 'AWS::SNS::Topic',
+    Properties: { TopicName: stageName('alarms'), DisplayName: `Vigil ${STAGE} alarms` },
+  },
+  AlarmEmailSubscription: {
+    Type: 'AWS::SNS::Subscription',
+    Condition: HAS_ALARM_EMAIL,
+    Properties: { TopicArn: ref(ALARM_TOPIC), Protocol: 'email', Endpoint: param('alarmEmail') },
+  },
+  DeliveryDeadLetterAlarm: alarm({
+    name: 'delivery-dlq',
+    description: 'Delivery tickets were parked in the dead-letter queue: the deliver worker keeps failing on them.',
+    namespace: 'AWS/SQS',
+    metricName: 'ApproximateNumberOfMessagesVisible',
+    dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [DELIVERY_DEAD_LETTER_QUEUE, 'QueueName'] } }],
+    statistic: { Statistic: 'Maximum' },
+    periodS: 60,
+    datapoints: 1,
+    comparison: 'GreaterThanThreshold',
+    threshold: 0,
+    treatMissingData: 'notBreaching',
+  }),
+  DeliveryLatenessAlarm: alarm({
+    name: 'delivery-lateness-p99',
+    description: 'p99 delivery lateness has been above the threshold for 15 minutes.',
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC.deliveryLateness,
+    dimensions: byStage,
+    statistic: { ExtendedStatistic: 'p99' },
+    periodS: 300,
+    datapoints: 3,
+    comparison: 'GreaterThanThreshold',
+    threshold: param('latenessAlarmMs'),
+    // No deliveries, no lateness.
+    treatMissingData: 'notBreaching',
+  }),
+  CanaryMissingAlarm: alarm({
+    name: 'canary-missing',
+    description: 'No canary probe arrived (or every one was refused) in 15 minutes.',
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC.canarySuccess,
+    dimensions: byStage,
+    statistic: { Statistic: 'Sum' },
+    periodS: 900,
+    datapoints: 1,
+    comparison: 'LessThanThreshold',
+    threshold: 1,
+    // Silence is the failure this alarm is for.
+    treatMissingData: 'breaching',
+  }),
+  CanaryLatenessAlarm: alarm({
+    name: 'canary-lateness-p99',
+    description: 'p99 canary probe lateness was above the threshold over 15 minutes.',
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC.canaryLateness,
+    dimensions: byStage,
+    statistic: { ExtendedStatistic: 'p99' },
+    periodS: 900,
+    datapoints: 1,
+    comparison: 'GreaterThanThreshold',
+    threshold: param('latenessAlarmMs'),
+    // A missing canary is CanaryMissingAlarm's business.
+    treatMissingData: 'notBreaching',
+  }),
+});

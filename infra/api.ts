@@ -1,0 +1,141 @@
+/**
+ * The REST API around the routes (the routes themselves are in infra/functions.ts): API keys come
+ * from the authorizer (its `usageIdentifierKey`), one usage plan per Vigil plan throttles and caps
+ * a tenant, the web app's origin may call /v1 from a browser, and API Gateway's own refusals
+ * (401, 403, 413, 429) are RFC 9457 problems like the ones the handlers return.
+ */
+import { PLANS } from '../libs/core/src/plans';
+import type { Resources } from './cloudformation';
+import { ref } from './cloudformation';
+import { param } from './params';
+
+/** The logical id serverless gives the REST API it creates. */
+export const REST_API = 'ApiGatewayRestApi';
+
+export interface UsagePlan {
+  quota: { limit: number; period: 'MONTH' };
+  throttle: { rateLimit: number; burstLimit: number };
+}
+
+/** `provider.apiGateway` as serverless reads it. */
+export interface ApiGatewaySettings {
+  shouldStartNameWithService: boolean;
+  apiKeySourceType: 'AUTHORIZER';
+  usagePlan: Array<Record<string, UsagePlan>>;
+}
+
+/**
+ * One usage plan per entry in PLANS (serverless names it `vigil-<plan>-<stage>`, logical id
+ * `ApiGatewayUsagePlan<Plan>`). API Gateway counts every request against the quota, so a plan's
+ * monthly message allowance caps its monthly requests.
+ */
+export const apiGatewaySettings = (): ApiGatewaySettings => ({
+  shouldStartNameWithService: true,
+  apiKeySourceType: 'AUTHORIZER',
+  usagePlan: Object.entries(PLANS).map(([name, plan]) => ({
+    [name]: {
+      quota: { limit: plan.monthlyMessages, period: 'MONTH' },
+      throttle: { rateLimit: plan.ratePerSecond, burstLimit: plan.burst },
+    },
+  })),
+});
+
+/** Headers a browser may send to /v1 (beyond the CORS-safelisted ones). */
+export const CORS_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key'];
+
+export interface CorsSettings {
+  origin: string;
+  headers: string[];
+  allowCredentials: false;
+  maxAge: number;
+}
+
+/** CORS for a /v1 route: serverless adds the OPTIONS method answering the preflight. */
+export const corsFor = (path: string): CorsSettings | undefined =>
+  path.startsWith('/v1/')
+    ? { origin: param('webOrigin'), headers: CORS_HEADERS, allowCredentials: false, maxAge: 600 }
+    : undefined;
+
+interface GatewayProblem {
+  logicalId: string;
+  responseType: 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'THROTTLED' | 'QUOTA_EXCEEDED' | 'REQUEST_TOO_LARGE';
+  status: number;
+  slug: string;
+  title: string;
+  detail: string;
+}
+
+/** API Gateway's own answers, reworded as the app's problems (functions/api/http.ts). */
+export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
+  {
+    logicalId: 'UnauthorizedGatewayResponse',
+    responseType: 'UNAUTHORIZED',
+    status: 401,
+    slug: 'unauthorized',
+    title: 'Missing or invalid API key',
+    detail: 'Send a valid API key as Authorization: Bearer <key>.',
+  },
+  {
+    logicalId: 'AccessDeniedGatewayResponse',
+    responseType: 'ACCESS_DENIED',
+    status: 403,
+    slug: 'forbidden',
+    title: 'Forbidden',
+    detail: 'This API key may not make this request.',
+  },
+  {
+    logicalId: 'ThrottledGatewayResponse',
+    responseType: 'THROTTLED',
+    status: 429,
+    slug: 'rate-limited',
+    title: 'Too many requests',
+    detail: "The request rate is above the plan's limit; retry shortly.",
+  },
+  {
+    logicalId: 'QuotaExceededGatewayResponse',
+    responseType: 'QUOTA_EXCEEDED',
+    status: 429,
+    slug: 'quota-exceeded',
+    title: 'Monthly quota exceeded',
+    detail: "This month's request quota of the plan is used up.",
+  },
+  {
+    logicalId: 'RequestTooLargeGatewayResponse',
+    responseType: 'REQUEST_TOO_LARGE',
+    status: 413,
+    slug: 'payload-too-large',
+    title: 'The payload is too large',
+    detail: 'The request is larger than API Gateway accepts (10 MB).',
+  },
+];
+
+/** The problem body; `$context.requestId` is filled in by API Gateway. */
+export const problemTemplate = (problem: GatewayProblem): string =>
+  JSON.stringify({
+    type: `https://vigil.dev/problems/${problem.slug}`,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    requestId: '$context.requestId',
+  });
+
+export const gatewayResponseResources = (): Resources =>
+  Object.fromEntries(
+    GATEWAY_PROBLEMS.map((problem) => [
+      problem.logicalId,
+      {
+        Type: 'AWS::ApiGateway::GatewayResponse',
+        Properties: {
+          RestApiId: ref(REST_API),
+          ResponseType: problem.responseType,
+          StatusCode: String(problem.status),
+          ResponseParameters: {
+            'gatewayresponse.header.Content-Type': "'application/problem+json'",
+            // So the web app can read the refusal (a 401 never reaches the handler's CORS headers).
+            'gatewayresponse.header.Access-Control-Allow-Origin': `'${param('webOrigin')}'`,
+          },
+          ResponseTemplates: { 'application/json': problemTemplate(problem) },
+        },
+      },
+    ]),
+  );

@@ -1,0 +1,84 @@
+/**
+ * Sign-in for the web app: a Cognito user pool (people sign in with their e-mail address), its
+ * hosted UI domain, and the app client next-auth's Cognito provider uses (authorization code
+ * grant, with a client secret). The callback and logout URLs follow the `webOrigin` parameter.
+ * next-auth reads the issuer and the client id from the stack outputs; the client secret is not
+ * an output (outputs are readable by anyone who can describe the stack): read it with
+ * `aws cognito-idp describe-user-pool-client`.
+ */
+import type { Intrinsic, Outputs, Resources } from './cloudformation';
+import { ref, sub } from './cloudformation';
+import { SERVICE, STAGE, stageName } from './names';
+import { param } from './params';
+
+export const USER_POOL = 'UserPool';
+export const USER_POOL_DOMAIN = 'UserPoolDomain';
+export const USER_POOL_CLIENT = 'UserPoolWebClient';
+
+/** Where next-auth's Cognito provider receives the authorization code. */
+export const callbackUrl = (webOrigin: string): string => `${webOrigin}/api/auth/callback/cognito`;
+
+/** `https://cognito-idp.<region>.amazonaws.com/<pool id>`: next-auth's `issuer`. */
+export const issuerUrl: Intrinsic = sub(`https://cognito-idp.\${AWS::Region}.amazonaws.com/\${${USER_POOL}}`);
+
+export const authResources = (): Resources => ({
+  [USER_POOL]: {
+    Type: 'AWS::Cognito::UserPool',
+    Properties: {
+      UserPoolName: stageName('users'),
+      UsernameAttributes: ['email'],
+      AutoVerifiedAttributes: ['email'],
+      UsernameConfiguration: { CaseSensitive: false },
+      Schema: [{ Name: 'email', AttributeDataType: 'String', Required: true, Mutable: true }],
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: false,
+          TemporaryPasswordValidityDays: 7,
+        },
+      },
+      AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+    },
+  },
+  [USER_POOL_DOMAIN]: {
+    Type: 'AWS::Cognito::UserPoolDomain',
+    Properties: {
+      UserPoolId: ref(USER_POOL),
+      // Hosted UI prefixes are global across AWS: the account id keeps this one ours.
+      Domain: sub(`${SERVICE}-${STAGE}-\${AWS::AccountId}`),
+    },
+  },
+  [USER_POOL_CLIENT]: {
+    Type: 'AWS::Cognito::UserPoolClient',
+    Properties: {
+      ClientName: stageName('web'),
+      UserPoolId: ref(USER_POOL),
+      GenerateSecret: true,
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      SupportedIdentityProviders: ['COGNITO'],
+      CallbackURLs: [callbackUrl(param('webOrigin'))],
+      LogoutURLs: [param('webOrigin')],
+      ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+    },
+  },
+});
+
+export const authOutputs = (): Outputs => ({
+  UserPoolId: { Description: 'Cognito user pool of the web app', Value: ref(USER_POOL) },
+  UserPoolClientId: { Description: "The web app's Cognito client id (next-auth)", Value: ref(USER_POOL_CLIENT) },
+  UserPoolIssuer: { Description: "next-auth's Cognito issuer URL", Value: issuerUrl },
+  UserPoolDomain: {
+    Description: 'Hosted sign-in domain',
+    Value: sub(`\${${USER_POOL_DOMAIN}}.auth.\${AWS::Region}.amazoncognito.com`),
+  },
+});

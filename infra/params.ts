@@ -1,0 +1,24 @@
+/**
+ * The deployment's parameters (serverless v3 `params`): the defaults below hold for every stage,
+ * and a deploy overrides any of them, e.g.
+ *
+ *   npx serverless deploy --stage prod --param="webOrigin=https://app.example.com" --param="alarmEmail=ops@example.com"
+ *
+ * Templates read them as `${param:<name>}`, resolved by serverless before CloudFormation sees them.
+ */
+
+export const PARAM_DEFAULTS = {
+  /** The web app's origin (one origin, no trailing slash): CORS, and Cognito's callback and logout URLs. */
+  webOrigin: 'http://localhost:3000',
+  /** p99 lateness (ms) above which the delivery and canary lateness alarms fire. */
+  latenessAlarmMs: 1000,
+  /** How often the canary sends its probes, in minutes (2 or more: EventBridge wants `rate(1 minute)` singular). */
+  canaryEveryMinutes: 5,
+  /** Where alarm notifications are e-mailed; empty for none (subscribe to the AlarmTopic yourself). */
+  alarmEmail: '',
+} as const;
+
+export type ParamName = keyof typeof PARAM_DEFAULTS;
+
+/** `${param:<name>}`: the value of a parameter, resolved by serverless. */
+export const param = (name: ParamName): string => `\${param:${name}}`;
