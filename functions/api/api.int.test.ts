@@ -24,7 +24,7 @@ const respond = ({ path, count }: { path: string; count: number }) => {
 
 beforeAll(async () => {
   receiver = await startReceiver({ respond });
-  stack = await startTestStack();
+  stack = await startTestStack({ env: { VIGIL_WEB_ORIGIN: 'http://localhost:3000' } });
   api = apiClient(stack.url, stack.apiKey);
   const secret = await api.get('/v1/signing-secret');
   receiver.setSecret(secret.json.secret);
@@ -63,6 +63,14 @@ describe('access', () => {
     const wrong = await apiClient(stack.url, `vgl_${'x'.repeat(43)}`).get('/v1/messages');
     expect(wrong.status).toBe(401);
     assertMatchesSchema('Problem', wrong.json);
+  });
+
+  it('lets the web app origin read answers and problems alike (CORS)', async () => {
+    const ok = await api.get('/v1/messages?limit=1');
+    const missing = await api.get('/v1/messages/msg_01JAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
   });
 
   it('answers an unknown route with 404 and a wrong method with 405', async () => {

@@ -48,6 +48,12 @@ interface RouteSpec<B extends z.ZodType, Q extends z.ZodType> {
 
 const problemBase = 'https://vigil.dev/problems/';
 
+const allowWebOrigin = (response: APIGatewayProxyResult | undefined) => {
+  const origin = runtime().config.webOrigin;
+  if (!response || !origin) return;
+  response.headers = { ...response.headers, 'access-control-allow-origin': origin, vary: 'Origin' };
+};
+
 export const problemResponse = (
   status: number,
   slug: string,
@@ -106,6 +112,12 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
   route: (request: ApiRequest<z.output<B>, z.output<Q>>) => Promise<ApiResponse>,
 ) =>
   middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use({
+      // Runs last on the way out, for answers and problems alike: with Lambda proxy integration
+      // the CORS header of real responses comes from the function, not from API Gateway.
+      after: async (request) => allowWebOrigin(request.response),
+      onError: async (request) => allowWebOrigin(request.response),
+    })
     .use({
       onError: async (request) => {
         const requestId = request.event.requestContext?.requestId ?? 'unknown';

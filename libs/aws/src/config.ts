@@ -56,6 +56,8 @@ const Env = z.object({
   VIGIL_METRICS: flag.default(false),
   /** The canary's probe target: the stage's own /canary-receiver (canary function only). */
   VIGIL_CANARY_URL: optionalUrl,
+  /** The web app's origin: API responses allow it cross-origin (API Gateway answers the preflight). */
+  VIGIL_WEB_ORIGIN: optionalUrl,
 });
 
 export interface VigilConfig {
@@ -74,6 +76,7 @@ export interface VigilConfig {
   stage: string;
   metrics: boolean;
   canaryUrl?: string;
+  webOrigin?: string;
 }
 
 export class ConfigError extends Error {
@@ -120,5 +123,6 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig =>
     stage: e.VIGIL_STAGE,
     metrics: e.VIGIL_METRICS,
     canaryUrl: e.VIGIL_CANARY_URL,
+    webOrigin: e.VIGIL_WEB_ORIGIN,
   };
 };
