@@ -54,6 +54,7 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   listAttempts: { table: [GET] },
   redeliverMessage: { table: [GET, PUT], ...DISPATCH },
   getSigningSecret: { table: [GET] },
+  rotateSigningSecret: { table: [GET, UPDATE] },
   canaryReceiver: { table: [GET] }, // the canary tenant's signing secret
 };
 
@@ -171,6 +172,8 @@ const engineFunctions: VigilFunction[] = [
       handler: 'functions/api/authorizer.handler',
       description: 'API key → tenant (REQUEST authorizer)',
       timeout: API_TIMEOUT_S,
+      // Only the authorizer holds the web session secret.
+      environment: { NEXTAUTH_SECRET: param('nextAuthSecret') },
     },
   },
   {

@@ -137,6 +137,7 @@ const packageService = (dir: string, timeoutMs: number): Promise<string> =>
         AWS_SECRET_ACCESS_KEY: 'x',
         SLS_TELEMETRY_DISABLED: '1',
         SLS_NOTIFICATIONS_MODE: 'off',
+        NEXTAUTH_SECRET: 'ci-session-secret',
       },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -391,6 +392,10 @@ describe('serverless package (offline, --stage ci)', () => {
         expect(fn.Environment.Variables.VIGIL_METRICS, key).toBe('on');
         // No source maps are shipped, so nothing for Node to load them for.
         expect(fn.Environment.Variables.NODE_OPTIONS ?? '', key).not.toContain('source-maps');
+        // The web session secret (from the deploying shell's NEXTAUTH_SECRET) reaches the authorizer only.
+        expect(fn.Environment.Variables.NEXTAUTH_SECRET, key).toBe(
+          key === 'authorizer' ? 'ci-session-secret' : undefined,
+        );
       }
       expect(
         resourcesOfType('AWS::Lambda::Function')
@@ -417,6 +422,7 @@ describe('serverless package (offline, --stage ci)', () => {
       listAttempts: ['dynamodb:GetItem'],
       redeliverMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
       getSigningSecret: ['dynamodb:GetItem'],
+      rotateSigningSecret: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       canaryReceiver: ['dynamodb:GetItem'],
       authorizer: ['dynamodb:GetItem'],
       deliver: [

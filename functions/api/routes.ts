@@ -101,6 +101,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: 'POST',
+    path: '/v1/signing-secret/rotate',
+    functionName: 'rotateSigningSecret',
+    file: 'functions/api/rotate-signing-secret',
+    auth: true,
+    load: () => import('./rotate-signing-secret'),
+  },
+  {
+    method: 'POST',
     path: '/canary-receiver',
     functionName: 'canaryReceiver',
     file: 'functions/api/canary-receiver',

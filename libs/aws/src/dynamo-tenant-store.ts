@@ -1,6 +1,6 @@
 /**
  * Tenants and their API keys on DynamoDB (same table as messages).
- *   tenant   pk T#<tenant>       sk TENANT   { name, plan, signingSecrets, createdAt }
+ *   tenant   pk T#<tenant>       sk TENANT   { name, plan, signingSecrets: [current, previous?], rotatedAt?, createdAt }
  *   api key  pk K#<sha256(key)>  sk KEY      { keyId, tenantId, prefix, name, createdAt, revokedAt? }
  *   key info pk T#<tenant>       sk KEY#<id> { keyId, hash, prefix, name, createdAt, revokedAt? }
  * The first answers "whose key is this?" for the authorizer; the second lists a tenant's keys.
@@ -11,16 +11,22 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TenantDirectory } from '@vigil/core';
-import { newSigningSecret } from '@vigil/core';
+import { ConcurrentChangeError, newSigningSecret } from '@vigil/core';
 import { ulid } from 'ulid';
 
 export interface Tenant {
   id: string;
   name: string;
   plan: string;
+  /** The current secret first; after a rotation, the previous one second. */
   signingSecrets: string[];
+  /** When the secrets were last rotated: the previous one is honoured until then + the overlap. */
+  rotatedAt?: number;
   createdAt: number;
 }
+
+/** After a rotation, deliveries carry signatures from the old and the new secret this long. */
+export const SECRET_ROTATION_OVERLAP_MS = 24 * 3_600_000;
 
 export interface ApiKeyIdentity {
   tenantId: string;
@@ -66,6 +72,7 @@ export class DynamoTenantStore implements TenantDirectory {
       name: Item.name,
       plan: Item.plan,
       signingSecrets: Item.signingSecrets,
+      rotatedAt: Item.rotatedAt,
       createdAt: Item.createdAt,
     };
   }
@@ -88,13 +95,46 @@ export class DynamoTenantStore implements TenantDirectory {
     }
   }
 
+  /** The secrets deliveries are signed with: the current one, plus the previous one during the overlap. */
   async signingSecrets(tenantId: string): Promise<string[]> {
     const cached = this.secrets.get(tenantId);
     if (cached && cached.expires > this.now()) return cached.value;
     const tenant = await this.getTenant(tenantId);
     if (!tenant) throw new Error(`tenant ${tenantId} does not exist`);
-    this.secrets.set(tenantId, { value: tenant.signingSecrets, expires: this.now() + SECRET_CACHE_MS });
-    return tenant.signingSecrets;
+    const [current, previous] = tenant.signingSecrets;
+    const overlapping = previous !== undefined && this.now() < (tenant.rotatedAt ?? 0) + SECRET_ROTATION_OVERLAP_MS;
+    const value = overlapping ? [current as string, previous] : [current as string];
+    this.secrets.set(tenantId, { value, expires: this.now() + SECRET_CACHE_MS });
+    return value;
+  }
+
+  /**
+   * Replaces the current secret with a new one; the old one keeps signing deliveries (next to the
+   * new) for the overlap, so receivers can switch without dropping a webhook.
+   */
+  async rotateSigningSecret(tenantId: string): Promise<{ secret: string; previousValidUntil: number }> {
+    const tenant = await this.getTenant(tenantId);
+    const current = tenant?.signingSecrets[0];
+    if (!current) throw new Error(`tenant ${tenantId} does not exist`);
+    const secret = newSigningSecret();
+    const rotatedAt = this.now();
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `T#${tenantId}`, sk: 'TENANT' },
+          UpdateExpression: 'SET signingSecrets = :secrets, rotatedAt = :at',
+          // Two rotations at once: the second finds the list changed and fails rather than lose one.
+          ConditionExpression: 'signingSecrets[0] = :current',
+          ExpressionAttributeValues: { ':secrets': [secret, current], ':at': rotatedAt, ':current': current },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        throw new ConcurrentChangeError('The signing secret was rotated by another request just now; read it again.');
+      });
+    this.secrets.delete(tenantId);
+    return { secret, previousValidUntil: rotatedAt + SECRET_ROTATION_OVERLAP_MS };
   }
 
   /**

@@ -86,3 +86,9 @@ export class MessageAlreadyExistsError extends VigilError {
   readonly type = 'already-exists';
   readonly title = 'A message with this id already exists';
 }
+
+export class ConcurrentChangeError extends VigilError {
+  readonly status = 409;
+  readonly type = 'state-conflict';
+  readonly title = 'Changed by another request';
+}
