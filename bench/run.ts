@@ -139,6 +139,8 @@ const main = async () => {
     dataDir,
     authCacheMs: 60_000,
     sweepEveryMs: 60_000,
+    // The benchmark measures the engine, not the plan limits.
+    rateLimits: false,
     env: ENGINE_ENV,
   });
   const url = `${stack.url}/v1/messages`;

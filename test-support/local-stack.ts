@@ -26,6 +26,7 @@ export const startTestStack = async (
     dataDir: options.dataDir ?? (await mkdtemp(join(tmpdir(), 'vigil-int-'))),
     authCacheMs: options.authCacheMs ?? 60_000,
     sweepEveryMs: 60_000,
+    rateLimits: true,
     env: { ...FAST_ENGINE_ENV, ...options.env },
   });
 

@@ -24,15 +24,18 @@ const bearerToken = (event: APIGatewayRequestAuthorizerEvent): string | undefine
 const wholeApi = (methodArn: string): string => methodArn.split('/').slice(0, 2).join('/').concat('/*');
 
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+  const { tenants } = runtime();
   const token = bearerToken(event);
-  const identity = token ? await runtime().tenants.findApiKey(token) : undefined;
+  const identity = token ? await tenants.findApiKey(token) : undefined;
   if (!identity) throw new AuthorizerDenied();
+  const tenant = await tenants.getTenant(identity.tenantId);
+  if (!tenant) throw new AuthorizerDenied();
   return {
     principalId: identity.tenantId,
     policyDocument: {
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApi(event.methodArn) }],
     },
-    context: { tenantId: identity.tenantId, keyId: identity.keyId },
+    context: { tenantId: identity.tenantId, keyId: identity.keyId, plan: tenant.plan },
   };
 };

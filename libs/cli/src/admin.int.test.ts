@@ -1,4 +1,5 @@
 import type { LocalStack } from '@vigil/local/stack';
+import { PLANS } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack } from '../../../test-support/local-stack';
 import { adminProgram } from './admin';
@@ -46,6 +47,22 @@ describe('npm run admin', () => {
     expect((await b.delete(`/v1/messages/${message.id}`)).status).toBe(404);
     expect((await b.get('/v1/messages')).json.items).toEqual([]);
     expect((await a.get(`/v1/messages/${message.id}`)).json.status).toBe('scheduled');
+  });
+
+  it("throttles a tenant beyond its plan's burst with 429, Retry-After and problem+json, and no one else", async () => {
+    const keyOf = async (name: string) =>
+      /API key key_\w+: (vgl_\w+)/.exec(await admin('tenant', 'create', '--name', name, '--plan', 'free'))![1]!;
+    const noisy = apiClient(stack.url, await keyOf('noisy'));
+    const quiet = apiClient(stack.url, await keyOf('quiet'));
+    const answers = await Promise.all(
+      Array.from({ length: PLANS.free.burst + 10 }, () => noisy.get('/v1/messages?limit=1')),
+    );
+    const refused = answers.filter((a) => a.status === 429);
+    expect(refused.length).toBeGreaterThanOrEqual(5);
+    expect(refused[0]?.headers.get('retry-after')).toBe('1');
+    expect(refused[0]?.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused[0]?.json.type).toBe('https://vigil.dev/problems/rate-limited');
+    expect((await quiet.get('/v1/messages?limit=1')).status).toBe(200);
   });
 
   it('refuses an unknown plan and an unknown key with a clear message', async () => {

@@ -12,6 +12,7 @@ const LocalEnv = z.object({
     .optional(),
   VIGIL_AUTH_CACHE_S: z.coerce.number().min(0).max(3600).default(60),
   VIGIL_SWEEP_EVERY_S: z.coerce.number().min(1).max(3600).default(60),
+  VIGIL_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
 });
 
 export interface LocalConfig {
@@ -21,6 +22,8 @@ export interface LocalConfig {
   devApiKey?: string;
   authCacheMs: number;
   sweepEveryMs: number;
+  /** Throttle tenants to their plan's rate and burst (as usage plans do on AWS). */
+  rateLimits: boolean;
 }
 
 export const readLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConfig => {
@@ -38,6 +41,7 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConf
     devApiKey: e.VIGIL_DEV_API_KEY,
     authCacheMs: e.VIGIL_AUTH_CACHE_S * 1000,
     sweepEveryMs: e.VIGIL_SWEEP_EVERY_S * 1000,
+    rateLimits: e.VIGIL_RATE_LIMITS === 'on',
   };
 };
 

@@ -6,10 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
-import type { Logger } from '@vigil/core';
+import type { Logger, PlanName } from '@vigil/core';
+import { PLANS } from '@vigil/core';
 import { MAX_REQUEST_BYTES, problemResponse } from '@vigil/functions/api/http';
 import type { ApiHandler, ApiRoute } from '@vigil/functions/api/routes';
 import { API_ROUTES } from '@vigil/functions/api/routes';
+import type { RateDecision } from './rate-limiter';
+import { TenantRateLimiter } from './rate-limiter';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
@@ -26,6 +29,8 @@ export interface GatewayOptions {
   authorizer: Authorizer;
   /** How long an authorizer answer is reused for the same Authorization header (API Gateway: up to 60 s). */
   authCacheMs: number;
+  /** Throttle each tenant to its plan's rate and burst, as API Gateway usage plans do. */
+  rateLimits: boolean;
   log: Logger;
 }
 
@@ -81,6 +86,7 @@ const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
 
 export const startGateway = async (options: GatewayOptions): Promise<Gateway> => {
   const routes = API_ROUTES.map(compile);
+  const limiter = new TenantRateLimiter();
   const authCache = new Map<string, { context: Record<string, unknown>; principalId: string; expires: number }>();
 
   const send = (res: ServerResponse, result: APIGatewayProxyResult) => {
@@ -217,6 +223,24 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
         );
       }
       event.requestContext.authorizer = { ...identity.context, principalId: identity.principalId };
+      const plan = PLANS[String(identity.context.plan) as PlanName] ?? PLANS.free;
+      const decision: RateDecision = options.rateLimits
+        ? limiter.take(String(identity.context.tenantId), plan)
+        : { allowed: true };
+      if (!decision.allowed) {
+        return send(
+          res,
+          problemResponse(
+            429,
+            'rate-limited',
+            'Too many requests',
+            `Your plan allows ${plan.ratePerSecond} requests per second (bursts of ${plan.burst}); retry after ${decision.retryAfterSeconds} s.`,
+            requestId,
+            undefined,
+            { 'retry-after': String(decision.retryAfterSeconds) },
+          ),
+        );
+      }
     }
     compiled.handler ??= (await compiled.route.load()).handler;
     send(res, await compiled.handler(event, lambdaContext(compiled.route.functionName, requestId)));

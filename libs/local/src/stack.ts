@@ -149,7 +149,8 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   );
 
   const identity = await devIdentity(dataDir, options.devApiKey);
-  await rt.tenants.ensureTenant({ id: identity.tenantId, name: 'Development', plan: 'free' });
+  // The development tenant is on the larger plan so that trying things out is not throttled early.
+  await rt.tenants.ensureTenant({ id: identity.tenantId, name: 'Development', plan: 'pro' });
   await rt.tenants.addApiKey(identity.tenantId, identity.apiKey, 'development');
 
   // The queue did not survive the last stop: re-enqueue everything due within the near window.
@@ -171,6 +172,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     host: options.host,
     authorizer: (event) => authorizer(event),
     authCacheMs: options.authCacheMs,
+    rateLimits: options.rateLimits,
     log: rt.log,
   });
 
