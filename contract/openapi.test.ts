@@ -5,7 +5,7 @@
  * the API integration tests.
  */
 import { spawnSync } from 'node:child_process';
-import { MessageIn, MessagePatch } from '@vigil/core';
+import { ApiKeyIn, MessageIn, MessagePatch } from '@vigil/core';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { openapiDocument } from '../test-support/openapi';
@@ -34,6 +34,7 @@ describe('openapi.yaml', () => {
   it.each([
     ['MessageIn', MessageIn],
     ['MessagePatch', MessagePatch],
+    ['ApiKeyIn', ApiKeyIn],
   ])('documents exactly the fields %s accepts, and the same required ones', (name, schema) => {
     const documented = schemaOf(name);
     const code = zodFields(schema);

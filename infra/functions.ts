@@ -55,6 +55,9 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   redeliverMessage: { table: [GET, PUT], ...DISPATCH },
   getSigningSecret: { table: [GET] },
   rotateSigningSecret: { table: [GET, UPDATE] },
+  listApiKeys: { table: [QUERY] },
+  createApiKey: { table: [QUERY, GET, PUT] }, // count active keys, then the key's two records
+  revokeApiKey: { table: [GET, UPDATE] },
   canaryReceiver: { table: [GET] }, // the canary tenant's signing secret
 };
 

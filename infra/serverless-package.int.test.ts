@@ -423,6 +423,9 @@ describe('serverless package (offline, --stage ci)', () => {
       redeliverMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
       getSigningSecret: ['dynamodb:GetItem'],
       rotateSigningSecret: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      listApiKeys: ['dynamodb:Query'],
+      createApiKey: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      revokeApiKey: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       canaryReceiver: ['dynamodb:GetItem'],
       authorizer: ['dynamodb:GetItem'],
       deliver: [

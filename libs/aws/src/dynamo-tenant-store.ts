@@ -9,9 +9,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TenantDirectory } from '@vigil/core';
-import { ConcurrentChangeError, newSigningSecret } from '@vigil/core';
+import { ConcurrentChangeError, newSigningSecret, VigilError } from '@vigil/core';
 import { ulid } from 'ulid';
 
 export interface Tenant {
@@ -27,6 +27,23 @@ export interface Tenant {
 
 /** After a rotation, deliveries carry signatures from the old and the new secret this long. */
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 3_600_000;
+
+/** A key as its tenant sees it: never the secret itself. */
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: number;
+}
+
+/** At most this many active API keys per tenant. */
+export const MAX_ACTIVE_KEYS = 20;
+
+export class ApiKeyLimitError extends VigilError {
+  readonly status = 409;
+  readonly type = 'key-limit';
+  readonly title = 'Too many API keys';
+}
 
 export interface ApiKeyIdentity {
   tenantId: string;
@@ -219,6 +236,55 @@ export class DynamoTenantStore implements TenantDirectory {
       break;
     }
     if (!found) return undefined;
+    await this.revokeKeyRecords(found);
+    return { tenantId: String(found.pk).slice(2), prefix: String(found.prefix) };
+  }
+
+  /** A tenant revokes one of its own keys; false when it has no such key. */
+  async revokeTenantApiKey(tenantId: string, keyId: string): Promise<boolean> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: `KEY#${keyId}` }, ConsistentRead: true }),
+    );
+    if (!Item) return false;
+    await this.revokeKeyRecords(Item);
+    return true;
+  }
+
+  /** The tenant's active keys, oldest first (never the plaintext: it is not stored). */
+  async listApiKeys(tenantId: string): Promise<ApiKeyInfo[]> {
+    const keys: ApiKeyInfo[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': `T#${tenantId}`, ':prefix': 'KEY#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.revokedAt !== undefined) continue;
+        keys.push({ id: item.keyId, name: item.name, prefix: item.prefix, createdAt: item.createdAt });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return keys;
+  }
+
+  /** Makes a new key for the tenant (at most MAX_ACTIVE_KEYS active); the plaintext is returned once. */
+  async createApiKey(tenantId: string, name: string): Promise<ApiKeyInfo & { key: string }> {
+    if ((await this.listApiKeys(tenantId)).length >= MAX_ACTIVE_KEYS) {
+      throw new ApiKeyLimitError(`A tenant may have at most ${MAX_ACTIVE_KEYS} active API keys; revoke one first.`);
+    }
+    const key = newApiKey();
+    const { keyId, prefix } = await this.addApiKey(tenantId, key, name);
+    return { id: keyId, name, prefix, createdAt: this.now(), key };
+  }
+
+  /** Revokes the authorizer's record first, so the key stops working even if the second write fails. */
+  private async revokeKeyRecords(tenantRecord: Record<string, unknown>): Promise<void> {
     const revokedAt = this.now();
     const revoke = (key: Record<string, unknown>) =>
       this.db.send(
@@ -230,9 +296,16 @@ export class DynamoTenantStore implements TenantDirectory {
           ExpressionAttributeValues: { ':at': revokedAt },
         }),
       );
-    await revoke({ pk: `K#${found.hash}`, sk: 'KEY' });
-    await revoke({ pk: found.pk, sk: found.sk });
-    return { tenantId: String(found.pk).slice(2), prefix: String(found.prefix) };
+    await revoke({ pk: `K#${tenantRecord.hash}`, sk: 'KEY' });
+    await revoke({ pk: tenantRecord.pk, sk: tenantRecord.sk });
+    for (const listener of this.revocationListeners) listener();
+  }
+
+  private readonly revocationListeners: Array<() => void> = [];
+
+  /** Called after every revocation made through this store (the local gateway drops its auth cache). */
+  onRevocation(listener: () => void): void {
+    this.revocationListeners.push(listener);
   }
 
   async findApiKey(plaintext: string): Promise<ApiKeyIdentity | undefined> {

@@ -92,3 +92,9 @@ export class ConcurrentChangeError extends VigilError {
   readonly type = 'state-conflict';
   readonly title = 'Changed by another request';
 }
+
+export class ApiKeyNotFoundError extends VigilError {
+  readonly status = 404;
+  readonly type = 'not-found';
+  readonly title = 'No such API key';
+}

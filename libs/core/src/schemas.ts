@@ -134,3 +134,8 @@ export const parseOrThrow = <S extends z.ZodType>(schema: S, input: unknown): z.
   if (!result.success) throw new ValidationError(fieldErrors(result.error));
   return result.data;
 };
+
+export const ApiKeyIn = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+});
+export type ApiKeyIn = z.infer<typeof ApiKeyIn>;

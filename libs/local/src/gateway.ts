@@ -37,6 +37,8 @@ export interface GatewayOptions {
 export interface Gateway {
   url: string;
   port: number;
+  /** Forgets every cached authorizer answer (after a key is revoked). */
+  clearAuthCache(): void;
   stop(): Promise<void>;
 }
 
@@ -272,6 +274,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
   return {
     url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`,
     port,
+    clearAuthCache: () => authCache.clear(),
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

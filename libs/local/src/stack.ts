@@ -176,6 +176,9 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     log: rt.log,
   });
 
+  // A key revoked through the API stops working at once here (API Gateway: within its cache TTL).
+  rt.tenants.onRevocation(() => gateway.clearAuthCache());
+
   return {
     url: gateway.url,
     tenantId: identity.tenantId,

@@ -1,0 +1,9 @@
+import type { ApiKeyInfo } from '@vigil/aws';
+
+/** `ApiKeyOut` in openapi.yaml. */
+export const toApiKeyOut = (key: ApiKeyInfo) => ({
+  id: key.id,
+  name: key.name,
+  prefix: key.prefix,
+  createdAt: new Date(key.createdAt).toISOString(),
+});

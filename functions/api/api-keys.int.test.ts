@@ -1,0 +1,59 @@
+/** A tenant manages its own API keys: create (secret shown once), list, revoke (refused at once locally). */
+import type { LocalStack } from '@vigil/local/stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, startTestStack } from '../../test-support/local-stack';
+import { assertMatchesSchema } from '../../test-support/openapi';
+
+let stack: LocalStack;
+let api: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  api = apiClient(stack.url, stack.apiKey);
+});
+afterAll(() => stack?.stop());
+
+describe('/v1/keys', () => {
+  it('creates a key that works, lists it without its secret, and revokes it at once', async () => {
+    const created = await api.post('/v1/keys', { name: 'billing service' });
+    expect(created.status).toBe(201);
+    assertMatchesSchema('ApiKeyCreated', created.json);
+    expect(created.json.prefix).toBe(created.json.key.slice(0, 12));
+
+    const billing = apiClient(stack.url, created.json.key);
+    expect((await billing.get('/v1/messages?limit=1')).status).toBe(200);
+
+    const listed = await api.get('/v1/keys');
+    assertMatchesSchema('ApiKeyList', listed.json);
+    const entry = listed.json.items.find((k: { id: string }) => k.id === created.json.id);
+    expect(entry).toEqual({
+      id: created.json.id,
+      name: 'billing service',
+      prefix: created.json.prefix,
+      createdAt: expect.any(String),
+    });
+    expect(JSON.stringify(listed.json)).not.toContain(created.json.key);
+
+    expect((await api.delete(`/v1/keys/${created.json.id}`)).status).toBe(204);
+    const refused = await billing.get('/v1/messages?limit=1');
+    expect(refused.status).toBe(401);
+    assertMatchesSchema('Problem', refused.json);
+    expect((await api.get('/v1/keys')).json.items.map((k: { id: string }) => k.id)).not.toContain(created.json.id);
+  });
+
+  it('refuses a 21st active key with 409, and a bad name with 422', async () => {
+    const active = (await api.get('/v1/keys')).json.items.length;
+    for (let i = active; i < 20; i += 1) expect((await api.post('/v1/keys', { name: `k${i}` })).status).toBe(201);
+    const over = await api.post('/v1/keys', { name: 'one too many' });
+    expect(over.status).toBe(409);
+    assertMatchesSchema('Problem', over.json);
+    const bad = await api.post('/v1/keys', { name: '', admin: true });
+    expect(bad.status).toBe(422);
+    expect(bad.json.errors.map((e: { path: string }) => e.path).sort()).toEqual(['admin', 'name']);
+  });
+
+  it("answers 404 for another tenant's key or an id of the wrong shape", async () => {
+    expect((await api.delete('/v1/keys/key_01JAAAAAAAAAAAAAAAAAAAAAAA')).status).toBe(404);
+    expect((await api.delete('/v1/keys/nope')).status).toBe(404);
+  });
+});
