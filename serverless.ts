@@ -19,6 +19,7 @@ import { sub } from './infra/cloudformation';
 import type { FunctionDefinition } from './infra/functions';
 import {
   DELIVER_TIMEOUT_S,
+  METERING_TIMEOUT_S,
   functionDefinitions,
   functionEnvironment,
   functionRoleResources,
@@ -96,7 +97,7 @@ const configuration: ServerlessConfiguration = {
     Conditions: alarmConditions(),
     Resources: {
       ...tableResources(),
-      ...queueResources({ timeoutS: DELIVER_TIMEOUT_S }),
+      ...queueResources({ deliverTimeoutS: DELIVER_TIMEOUT_S, meteringTimeoutS: METERING_TIMEOUT_S }),
       ...schedulerResources({ promoteArn: lambdaArn(PROMOTE) }),
       ...functionRoleResources(),
       ...gatewayResponseResources(),

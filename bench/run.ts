@@ -204,6 +204,7 @@ const ingest = async (stack: LocalStack, receiver: Receiver, url: string, say: S
 /** 10 messages/s for 20 s, each due 3 s after it is sent. */
 const lightLoad = async (stack: LocalStack, receiver: Receiver, url: string, say: Say) => {
   const callsBefore = new Map(stack.runtime.storeCalls);
+  const meteringBefore = new Map(stack.runtime.meteringCalls);
   const light: Array<{ id: string; sendAt: string }> = [];
   for (let i = 0; i < 200; i += 1) {
     const sendAt = new Date(Date.now() + 3_000).toISOString();
@@ -221,6 +222,13 @@ const lightLoad = async (stack: LocalStack, receiver: Receiver, url: string, say
   say(formatLateness(lightReport, 'goal p99 <= 20 ms, max <= 50 ms'));
   say(
     `  store calls per delivered   ${(totalCalls / Math.max(1, lightReport.delivered)).toFixed(2)}   (${calls.map(([n, c]) => `${n} ${c}`).join(', ')}; goal <= 3)`,
+  );
+  const metering = [...stack.runtime.meteringCalls]
+    .map(([name, n]) => [name, n - (meteringBefore.get(name) ?? 0)] as const)
+    .filter(([, n]) => n > 0);
+  const meteringTotal = metering.reduce((sum, [, n]) => sum + n, 0);
+  say(
+    `  metering calls per delivered ${(meteringTotal / Math.max(1, lightReport.delivered)).toFixed(2)}   (${metering.map(([n, c]) => `${n} ${c}`).join(', ')}; off the delivery path)`,
   );
 };
 

@@ -13,7 +13,7 @@ import type { CfnValue, IamAction, PolicyStatement, Resources } from './cloudfor
 import { serviceRole, sub } from './cloudformation';
 import { lambdaArn, lambdaName, logGroupArn, pascalCase, STAGE } from './names';
 import { param } from './params';
-import { deliveryQueueArn, deliveryQueueUrl } from './queues';
+import { deliveryQueueArn, deliveryQueueUrl, meteringQueueArn, meteringQueueUrl } from './queues';
 import { bucketSchedulesArn, scheduleGroupName, schedulerRoleArn } from './scheduler';
 import type { IndexName } from './tables';
 import { indexArn, tableArn, tableName } from './tables';
@@ -30,6 +30,10 @@ export interface Grants {
   enqueue?: true;
   /** Is the delivery queue's event source. */
   consume?: true;
+  /** Sends usage events to the metering queue. */
+  meter?: true;
+  /** Is the metering queue's event source. */
+  consumeMetering?: true;
   /** Creates bucket schedules in the stage's schedule group, handing Scheduler its role. */
   scheduleBuckets?: true;
 }
@@ -41,12 +45,17 @@ const QUERY: TableAction = 'dynamodb:Query';
 
 /** Handing a stored message on: near ones to the queue, far ones to their bucket's schedule. */
 const DISPATCH = { enqueue: true, scheduleBuckets: true } as const;
+/**
+ * Creating messages: the quota check reads the month's usage counters (query) and the tenant's
+ * plan (get); the new messages are metered.
+ */
+const CREATE = { ...DISPATCH, meter: true } as const;
 
 /** Per route function (API_ROUTES' functionName), from the use-case its handler calls. */
 export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   health: {},
-  createMessage: { table: [GET, PUT], ...DISPATCH }, // idempotency claim + insert, then dispatch
-  createMessageBatch: { table: [PUT], ...DISPATCH },
+  createMessage: { table: [GET, PUT, QUERY], ...CREATE }, // idempotency claim, quota, insert, dispatch
+  createMessageBatch: { table: [GET, PUT, QUERY], ...CREATE },
   listMessages: { table: [QUERY], queryIndexes: ['byStatus'] },
   getMessage: { table: [GET] },
   updateMessage: { table: [GET, PUT], ...DISPATCH }, // a reschedule dispatches again
@@ -59,6 +68,7 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   createApiKey: { table: [QUERY, GET, PUT] }, // count active keys, then the key's two records
   revokeApiKey: { table: [GET, UPDATE] },
   canaryReceiver: { table: [GET] }, // the canary tenant's signing secret
+  getUsage: { table: [GET, QUERY] }, // the plan, and the daily counters
 };
 
 export const AUTHORIZER = 'authorizer';
@@ -66,6 +76,7 @@ export const DELIVER = 'deliver';
 export const PROMOTE = 'promote';
 export const SWEEP = 'sweep';
 export const CANARY = 'canary';
+export const METERING = 'metering';
 
 /** Well inside API Gateway's 29 s integration limit. */
 export const API_TIMEOUT_S = 10;
@@ -73,6 +84,7 @@ export const DELIVER_TIMEOUT_S = 60;
 export const PROMOTE_TIMEOUT_S = 300;
 export const SWEEP_TIMEOUT_S = 120;
 export const CANARY_TIMEOUT_S = 30;
+export const METERING_TIMEOUT_S = 30;
 
 /** The canary's probe target: this stage's own /canary-receiver. */
 export const canaryUrl = sub(
@@ -182,7 +194,7 @@ const engineFunctions: VigilFunction[] = [
   {
     key: DELIVER,
     // take (update), signing secret (get), record the attempt (put), re-enqueue or retry later.
-    grants: { table: [GET, PUT, UPDATE], consume: true, ...DISPATCH },
+    grants: { table: [GET, PUT, UPDATE], consume: true, meter: true, ...DISPATCH },
     definition: {
       handler: 'functions/engine/deliver.handler',
       description: 'Delivery worker: holds each ticket until it is due, sends, records',
@@ -222,13 +234,33 @@ const engineFunctions: VigilFunction[] = [
     key: CANARY,
     // Ensures the canary tenant (conditional put, else get), inserts its probes (put) and hands
     // them on: the near probe to the queue, the 20-minute one to its bucket's schedule.
-    grants: { table: [GET, PUT], ...DISPATCH },
+    grants: { table: [GET, PUT, QUERY], ...CREATE },
     definition: {
       handler: 'functions/engine/canary.handler',
       description: "Canary: schedules near and far probes to this stage's /canary-receiver",
       timeout: CANARY_TIMEOUT_S,
       environment: { VIGIL_CANARY_URL: canaryUrl },
       events: [{ schedule: { rate: [`rate(${param('canaryEveryMinutes')} minutes)`] } }],
+    },
+  },
+  {
+    key: METERING,
+    // Adds each usage event to its tenant's daily counter, once (conditional update).
+    grants: { table: [UPDATE], consumeMetering: true },
+    definition: {
+      handler: 'functions/metering/fold-usage.handler',
+      description: 'Metering: folds usage events into per-tenant daily counters',
+      timeout: METERING_TIMEOUT_S,
+      events: [
+        {
+          sqs: {
+            arn: meteringQueueArn,
+            batchSize: 10,
+            maximumBatchingWindow: 5,
+            functionResponseType: 'ReportBatchItemFailures',
+          },
+        },
+      ],
     },
   },
 ];
@@ -254,6 +286,15 @@ export const statementsFor = (functionKey: string, grants: Grants): PolicyStatem
   ...(grants.table?.length ? [allow(grants.table, [tableArn])] : []),
   ...(grants.queryIndexes?.length ? [allow(['dynamodb:Query'], grants.queryIndexes.map(indexArn))] : []),
   ...(grants.enqueue ? [allow(['sqs:SendMessage'], [deliveryQueueArn])] : []),
+  ...(grants.meter ? [allow(['sqs:SendMessage'], [meteringQueueArn])] : []),
+  ...(grants.consumeMetering
+    ? [
+        allow(
+          ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+          [meteringQueueArn],
+        ),
+      ]
+    : []),
   ...(grants.consume
     ? [
         allow(
@@ -292,6 +333,7 @@ export const functionRoleResources = (): Resources =>
 export const functionEnvironment = (): Record<string, CfnValue> => ({
   VIGIL_TABLE: tableName,
   VIGIL_DELIVERY_QUEUE_URL: deliveryQueueUrl,
+  VIGIL_METERING_QUEUE_URL: meteringQueueUrl,
   VIGIL_SCHEDULE_GROUP: scheduleGroupName,
   VIGIL_PROMOTE_ARN: lambdaArn(PROMOTE),
   VIGIL_SCHEDULER_ROLE_ARN: schedulerRoleArn,

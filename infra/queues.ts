@@ -10,22 +10,28 @@ import { stageName } from './names';
 
 export const DELIVERY_QUEUE = 'DeliveryQueue';
 export const DELIVERY_DEAD_LETTER_QUEUE = 'DeliveryDeadLetterQueue';
+/** Usage events from the API and the engine, folded into daily counters by the metering function. */
+export const METERING_QUEUE = 'MeteringQueue';
+export const METERING_DEAD_LETTER_QUEUE = 'MeteringDeadLetterQueue';
 
 export const deliveryQueueArn: Intrinsic = arnOf(DELIVERY_QUEUE);
 export const deliveryQueueUrl: Intrinsic = ref(DELIVERY_QUEUE);
 export const deliveryDeadLetterQueueUrl: Intrinsic = ref(DELIVERY_DEAD_LETTER_QUEUE);
+export const meteringQueueArn: Intrinsic = arnOf(METERING_QUEUE);
+export const meteringQueueUrl: Intrinsic = ref(METERING_QUEUE);
 
 /** Receives before a ticket is parked in the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
 const FOURTEEN_DAYS_S = 14 * 24 * 3600;
 
-export const queueResources = (consumer: { timeoutS: number }): Resources => ({
+export const queueResources = (consumers: { deliverTimeoutS: number; meteringTimeoutS: number }): Resources => ({
+  ...queueWithDeadLetters(METERING_QUEUE, METERING_DEAD_LETTER_QUEUE, 'metering', consumers.meteringTimeoutS),
   [DELIVERY_QUEUE]: {
     Type: 'AWS::SQS::Queue',
     Properties: {
       QueueName: stageName('delivery'),
       // AWS's advice for a Lambda event source: at least six times the function's timeout.
-      VisibilityTimeout: 6 * consumer.timeoutS,
+      VisibilityTimeout: 6 * consumers.deliverTimeoutS,
       SqsManagedSseEnabled: true,
       RedrivePolicy: {
         deadLetterTargetArn: arnOf(DELIVERY_DEAD_LETTER_QUEUE),
@@ -37,6 +43,27 @@ export const queueResources = (consumer: { timeoutS: number }): Resources => ({
     Type: 'AWS::SQS::Queue',
     Properties: {
       QueueName: stageName('delivery-dlq'),
+      MessageRetentionPeriod: FOURTEEN_DAYS_S,
+      SqsManagedSseEnabled: true,
+    },
+  },
+});
+
+/** A queue whose consumer is a Lambda function, with its dead-letter queue. */
+const queueWithDeadLetters = (id: string, dlqId: string, name: string, consumerTimeoutS: number): Resources => ({
+  [id]: {
+    Type: 'AWS::SQS::Queue',
+    Properties: {
+      QueueName: stageName(name),
+      VisibilityTimeout: 6 * consumerTimeoutS,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: arnOf(dlqId), maxReceiveCount: MAX_RECEIVE_COUNT },
+    },
+  },
+  [dlqId]: {
+    Type: 'AWS::SQS::Queue',
+    Properties: {
+      QueueName: stageName(`${name}-dlq`),
       MessageRetentionPeriod: FOURTEEN_DAYS_S,
       SqsManagedSseEnabled: true,
     },

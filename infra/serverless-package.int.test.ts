@@ -57,7 +57,15 @@ let template: Template;
 let output: string;
 
 /** Every function key the deployment must have: one per route, plus the engine. */
-const FUNCTION_KEYS = [...API_ROUTES.map((r) => r.functionName), 'authorizer', 'deliver', 'promote', 'sweep', 'canary'];
+const FUNCTION_KEYS = [
+  ...API_ROUTES.map((r) => r.functionName),
+  'authorizer',
+  'deliver',
+  'promote',
+  'sweep',
+  'canary',
+  'metering',
+];
 
 /** serverless's logical id for a function key: `createMessage` → `CreateMessageLambdaFunction`. */
 const functionId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction`;
@@ -211,18 +219,33 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(dlq.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     });
 
+    it('gives every queue a dead-letter queue, the metering queue included', () => {
+      const queues = resourcesOfType('AWS::SQS::Queue').filter(([id]) => !id.endsWith('DeadLetterQueue'));
+      expect(queues.map(([id]) => id).sort()).toEqual(['DeliveryQueue', 'MeteringQueue']);
+      for (const [id, queue] of queues) {
+        expect(targetOf(queue.Properties.RedrivePolicy.deadLetterTargetArn), id).toBe(
+          `${id.replace('Queue', '')}DeadLetterQueue`,
+        );
+      }
+    });
+
     it('hides a received ticket for at least six times the deliver timeout', () => {
       const deliverTimeout = resource(functionId('deliver')).Properties.Timeout as number;
       expect(resource('DeliveryQueue').Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * deliverTimeout);
     });
 
-    it('feeds the delivery queue to deliver in batches of ten, retrying only the tickets that failed', () => {
-      const [, mapping] = theOnly('AWS::Lambda::EventSourceMapping');
-      expect(targetOf(mapping.Properties.EventSourceArn)).toBe('DeliveryQueue');
-      expect(targetOf(mapping.Properties.FunctionName)).toBe(functionId('deliver'));
-      expect(mapping.Properties.BatchSize).toBe(10);
-      expect(mapping.Properties.MaximumBatchingWindowInSeconds).toBe(0);
-      expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    it('feeds each queue to its function in batches of ten, retrying only the records that failed', () => {
+      const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
+      const byQueue = Object.fromEntries(mappings.map((m) => [targetOf(m.EventSourceArn), m]));
+      expect(Object.keys(byQueue).sort()).toEqual(['DeliveryQueue', 'MeteringQueue']);
+      expect(targetOf(byQueue.DeliveryQueue.FunctionName)).toBe(functionId('deliver'));
+      expect(targetOf(byQueue.MeteringQueue.FunctionName)).toBe(functionId('metering'));
+      // Delivery tickets go out at once; usage events may wait a few seconds to fill a batch.
+      expect(byQueue.DeliveryQueue.MaximumBatchingWindowInSeconds).toBe(0);
+      for (const mapping of mappings) {
+        expect(mapping.BatchSize).toBe(10);
+        expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      }
     });
   });
 
@@ -413,8 +436,8 @@ describe('serverless package (offline, --stage ci)', () => {
     /** What each function's code does (store, queue, timer), and so all its role may allow. */
     const EXPECTED_ACTIONS: Record<string, string[]> = {
       health: [],
-      createMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
-      createMessageBatch: ['dynamodb:PutItem', ...DISPATCH],
+      createMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
+      createMessageBatch: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
       listMessages: ['dynamodb:Query'],
       getMessage: ['dynamodb:GetItem'],
       updateMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
@@ -427,6 +450,7 @@ describe('serverless package (offline, --stage ci)', () => {
       createApiKey: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       revokeApiKey: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       canaryReceiver: ['dynamodb:GetItem'],
+      getUsage: ['dynamodb:GetItem', 'dynamodb:Query'],
       authorizer: ['dynamodb:GetItem'],
       deliver: [
         'dynamodb:GetItem',
@@ -440,7 +464,14 @@ describe('serverless package (offline, --stage ci)', () => {
       ],
       promote: ['dynamodb:Query', 'sqs:SendMessage'],
       sweep: ['dynamodb:Query', 'sqs:SendMessage'],
-      canary: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
+      canary: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
+      metering: [
+        'dynamodb:UpdateItem',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ChangeMessageVisibility',
+      ],
     };
 
     it('runs every function with a role of its own that only Lambda can assume', () => {

@@ -132,6 +132,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
     load: () => import('./revoke-api-key'),
   },
   {
+    method: 'GET',
+    path: '/v1/usage',
+    functionName: 'getUsage',
+    file: 'functions/api/get-usage',
+    auth: true,
+    load: () => import('./get-usage'),
+  },
+  {
     method: 'POST',
     path: '/canary-receiver',
     functionName: 'canaryReceiver',

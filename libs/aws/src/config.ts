@@ -17,6 +17,8 @@ const Env = z.object({
   AWS_REGION: z.string().default('us-east-1'),
   VIGIL_TABLE: z.string().min(1),
   VIGIL_DELIVERY_QUEUE_URL: z.url(),
+  /** Usage events go here; without it nothing is metered (and no quota is enforced). */
+  VIGIL_METERING_QUEUE_URL: optionalUrl,
   VIGIL_SCHEDULE_GROUP: z.string().min(1).default('default'),
   VIGIL_PROMOTE_ARN: z.string().min(1),
   VIGIL_SCHEDULER_ROLE_ARN: z.string().min(1),
@@ -64,6 +66,7 @@ export interface VigilConfig {
   region: string;
   table: string;
   deliveryQueueUrl: string;
+  meteringQueueUrl?: string;
   scheduleGroup: string;
   promoteArn: string;
   schedulerRoleArn: string;
@@ -107,6 +110,7 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig =>
     region: e.AWS_REGION,
     table: e.VIGIL_TABLE,
     deliveryQueueUrl: e.VIGIL_DELIVERY_QUEUE_URL,
+    meteringQueueUrl: e.VIGIL_METERING_QUEUE_URL,
     scheduleGroup: e.VIGIL_SCHEDULE_GROUP,
     promoteArn: e.VIGIL_PROMOTE_ARN,
     schedulerRoleArn: e.VIGIL_SCHEDULER_ROLE_ARN,

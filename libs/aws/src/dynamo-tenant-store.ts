@@ -72,6 +72,7 @@ const SECRET_CACHE_MS = 60_000;
 
 export class DynamoTenantStore implements TenantDirectory {
   private readonly secrets = new Map<string, { value: string[]; expires: number }>();
+  private readonly plans = new Map<string, { value: string; expires: number }>();
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -110,6 +111,16 @@ export class DynamoTenantStore implements TenantDirectory {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       return (await this.getTenant(input.id)) as Tenant;
     }
+  }
+
+  /** The tenant's plan name, cached like the secrets (plans change rarely). */
+  async planOf(tenantId: string): Promise<string> {
+    const cached = this.plans.get(tenantId);
+    if (cached && cached.expires > this.now()) return cached.value;
+    const tenant = await this.getTenant(tenantId);
+    if (!tenant) throw new Error(`tenant ${tenantId} does not exist`);
+    this.plans.set(tenantId, { value: tenant.plan, expires: this.now() + SECRET_CACHE_MS });
+    return tenant.plan;
   }
 
   /** The secrets deliveries are signed with: the current one, plus the previous one during the overlap. */

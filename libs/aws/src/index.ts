@@ -10,3 +10,6 @@ export * from './version';
 export * from './wiring';
 export * from './metrics';
 export * from './canary';
+export * from './dynamo-usage-ledger';
+export * from './sqs-usage-meter';
+export * from './usage-quota';

@@ -13,6 +13,9 @@ import type { VigilConfig } from './config';
 import { readConfig } from './config';
 import { DynamoMessageStore } from './dynamo-message-store';
 import { DynamoTenantStore } from './dynamo-tenant-store';
+import { DynamoUsageLedger } from './dynamo-usage-ledger';
+import { SqsUsageMeter } from './sqs-usage-meter';
+import { UsageQuotaGuard } from './usage-quota';
 import { NodeHttpSender } from './http-sender';
 import { createLogger } from './logger';
 import type { MetricsWriter } from './metrics';
@@ -30,9 +33,12 @@ export interface Runtime {
   log: Logger;
   scheduling: SchedulingDeps;
   tenants: DynamoTenantStore;
+  usage: DynamoUsageLedger;
   worker: DeliveryWorker;
   metrics: MetricsWriter;
   storeCalls: StoreCallCounts;
+  /** Calls of the metering counters (folding usage, quota reads), apart from storeCalls. */
+  meteringCalls: StoreCallCounts;
   close(): void;
 }
 
@@ -43,17 +49,27 @@ export const createRuntime = (config: VigilConfig): Runtime => {
   const clientOptions = (endpoint: string | undefined) =>
     endpoint ? { region, endpoint, credentials: localCredentials, maxAttempts: 3 } : { region, maxAttempts: 3 };
 
-  const dynamo = new DynamoDBClient(clientOptions(endpoints.dynamodb));
+  /** A DynamoDB client whose calls are counted by command name (the benchmark reads the counts). */
+  const countedClient = (counts: StoreCallCounts) => {
+    const client = new DynamoDBClient(clientOptions(endpoints.dynamodb));
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        const name = context.commandName ?? 'unknown';
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+        return next(args);
+      },
+      { step: 'initialize', name: 'vigilStoreCallCounter' },
+    );
+    return client;
+  };
   const storeCalls: StoreCallCounts = new Map();
-  dynamo.middlewareStack.add(
-    (next, context) => (args) => {
-      const name = context.commandName ?? 'unknown';
-      storeCalls.set(name, (storeCalls.get(name) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'vigilStoreCallCounter' },
-  );
-  const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const meteringCalls: StoreCallCounts = new Map();
+  const dynamo = countedClient(storeCalls);
+  // Metering has a client of its own so that its writes are counted apart from the delivery path's.
+  const meteringDynamo = countedClient(meteringCalls);
+  const documentClient = (client: DynamoDBClient) =>
+    DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const db = documentClient(dynamo);
   const sqs = new SQSClient(clientOptions(endpoints.sqs));
   const scheduler = new SchedulerClient(clientOptions(endpoints.scheduler));
 
@@ -61,6 +77,10 @@ export const createRuntime = (config: VigilConfig): Runtime => {
   const store = new DynamoMessageStore(db, config.table, config.indexShards);
   const tenants = new DynamoTenantStore(db, config.table);
   const sender = new NodeHttpSender({ allowPrivateTargets: config.allowPrivateTargets });
+  const usage = new DynamoUsageLedger(documentClient(meteringDynamo), config.table);
+  const metering = config.meteringQueueUrl
+    ? { meter: new SqsUsageMeter(sqs, config.meteringQueueUrl, log), quota: new UsageQuotaGuard(usage, tenants) }
+    : {};
   const scheduling: SchedulingDeps = {
     store,
     queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl),
@@ -72,6 +92,7 @@ export const createRuntime = (config: VigilConfig): Runtime => {
     clock: systemClock,
     settings: config.engine,
     log,
+    ...metering,
   };
   const metrics: MetricsWriter = config.metrics ? createMetricsWriter(config.stage) : () => {};
   const worker = new DeliveryWorker({
@@ -98,12 +119,15 @@ export const createRuntime = (config: VigilConfig): Runtime => {
     log,
     scheduling,
     tenants,
+    usage,
     worker,
     metrics,
     storeCalls,
+    meteringCalls,
     close() {
       sender.close();
       dynamo.destroy();
+      meteringDynamo.destroy();
       sqs.destroy();
       scheduler.destroy();
     },

@@ -19,3 +19,4 @@ export * from './use-cases/promote-bucket';
 export * from './use-cases/schedule-message';
 export * from './use-cases/sweep-pending';
 export * from './plans';
+export * from './usage';

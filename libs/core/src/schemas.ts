@@ -139,3 +139,13 @@ export const ApiKeyIn = z.strictObject({
   name: z.string().trim().min(1).max(100),
 });
 export type ApiKeyIn = z.infer<typeof ApiKeyIn>;
+
+const isoDate = z.iso.date({ message: 'must be a date, YYYY-MM-DD' });
+
+export const UsageQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() }).superRefine((q, ctx) => {
+  if (q.from && q.to && q.from > q.to)
+    ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
+  if (q.from && q.to && Date.parse(q.to) - Date.parse(q.from) > 366 * 86_400_000) {
+    ctx.addIssue({ code: 'custom', path: ['from'], message: 'the range is at most 366 days' });
+  }
+});

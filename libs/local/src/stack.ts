@@ -20,6 +20,7 @@ import type { Runtime } from '@vigil/aws';
 import { newApiKey, newTenantId, resetRuntime, runtime, TABLE_DEFINITION } from '@vigil/aws';
 import { handler as authorizer } from '@vigil/functions/api/authorizer';
 import { handler as deliver } from '@vigil/functions/engine/deliver';
+import { handler as foldUsage } from '@vigil/functions/metering/fold-usage';
 import { handler as promote } from '@vigil/functions/engine/promote';
 import { handler as sweep } from '@vigil/functions/engine/sweep';
 import type { Context } from 'aws-lambda';
@@ -110,22 +111,25 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     if (!(error instanceof ResourceNotFoundException)) throw error;
     await admin.dynamo.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
   }
-  const dlq = await admin.sqs.send(new CreateQueueCommand({ QueueName: 'vigil-local-delivery-dlq' }));
-  const dlqArn = (
-    await admin.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes?.QueueArn;
-  const delivery = await admin.sqs.send(
-    new CreateQueueCommand({
-      QueueName: 'vigil-local-delivery',
-      Attributes: {
-        VisibilityTimeout: '120',
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
-      },
-    }),
-  );
-  const deliveryArn = (
-    await admin.sqs.send(new GetQueueAttributesCommand({ QueueUrl: delivery.QueueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes?.QueueArn as string;
+  /** A queue with its dead-letter queue (five receives), as infra/queues.ts deploys them. */
+  const queueWithDlq = async (name: string) => {
+    const arnOf = async (url: string | undefined) =>
+      (await admin.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes
+        ?.QueueArn as string;
+    const dlq = await admin.sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
+    const queue = await admin.sqs.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: {
+          VisibilityTimeout: '120',
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await arnOf(dlq.QueueUrl), maxReceiveCount: 5 }),
+        },
+      }),
+    );
+    return { url: queue.QueueUrl as string, arn: await arnOf(queue.QueueUrl) };
+  };
+  const delivery = await queueWithDlq('vigil-local-delivery');
+  const metering = await queueWithDlq('vigil-local-metering');
   try {
     await admin.scheduler.send(new CreateScheduleGroupCommand({ Name: env.VIGIL_SCHEDULE_GROUP }));
   } catch (error) {
@@ -137,7 +141,8 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     VIGIL_DYNAMODB_ENDPOINT: endpoints.dynamo,
     VIGIL_SQS_ENDPOINT: endpoints.sqs,
     VIGIL_SCHEDULER_ENDPOINT: scheduler.endpoint,
-    VIGIL_DELIVERY_QUEUE_URL: delivery.QueueUrl,
+    VIGIL_DELIVERY_QUEUE_URL: delivery.url,
+    VIGIL_METERING_QUEUE_URL: metering.url,
   });
   resetRuntime();
   const rt = runtime();
@@ -156,13 +161,23 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   // The queue did not survive the last stop: re-enqueue everything due within the near window.
   await sweep({ lookAheadS: rt.config.engine.nearWindowMs / 1000 });
 
-  const poller = startSqsPoller({
-    sqs: admin.sqs,
-    queueUrl: delivery.QueueUrl as string,
-    queueArn: deliveryArn,
-    handler: (event) => deliver(event, lambdaContext),
-    log: rt.log,
-  });
+  const pollers = [
+    startSqsPoller({
+      sqs: admin.sqs,
+      queueUrl: delivery.url,
+      queueArn: delivery.arn,
+      handler: (event) => deliver(event, lambdaContext),
+      log: rt.log,
+    }),
+    startSqsPoller({
+      sqs: admin.sqs,
+      queueUrl: metering.url,
+      queueArn: metering.arn,
+      handler: (event) => foldUsage(event, lambdaContext),
+      log: rt.log,
+      loops: 1,
+    }),
+  ];
   const sweeper = setInterval(() => {
     sweep({}).catch((error) => rt.log.error('sweep failed', { error: String(error) }));
   }, options.sweepEveryMs);
@@ -189,7 +204,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
       clearInterval(sweeper);
       await rm(join(dataDir, 'endpoints.json'), { force: true });
       await gateway.stop();
-      await poller.stop();
+      await Promise.all(pollers.map((poller) => poller.stop()));
       await scheduler.stop();
       resetRuntime();
       for (const client of Object.values(admin)) client.destroy();

@@ -5,7 +5,8 @@
  * signs the request, waits for the exact due instant (never early), sends, and only then records
  * the attempt and moves the state. Store calls per delivery: take + record, none between due and sent.
  */
-import type { BackoffPolicy } from '../backoff';
+import type { AttemptVerdict, BackoffPolicy } from '../backoff';
+import { usageEvent } from '../usage';
 import { judgeAttempt, retryDelayMs } from '../backoff';
 import { buildDeliveryRequest } from '../delivery-request';
 import { appendAttempt, attemptsThisRound, lastAttemptNumber, placeMessage } from '../lifecycle';
@@ -72,6 +73,10 @@ export class DeliveryWorker {
     return store.take(ticket, now, Math.max(ticket.dueAt, now) + MAX_TIMEOUT_MS + settings.leaseMarginMs);
   }
 
+  private async meter(tenantId: string, at: number, verdict: AttemptVerdict): Promise<void> {
+    await this.deps.meter?.record(usageFor(tenantId, at, verdict));
+  }
+
   private async fire(message: Message): Promise<DeliveryOutcome> {
     const { clock, tenants, sender, settings } = this.deps;
     const secrets = await tenants.signingSecrets(message.tenantId);
@@ -124,6 +129,7 @@ export class DeliveryWorker {
       log.warn('message changed while it was being delivered; attempt not recorded', fields);
       return 'skipped';
     }
+    await this.meter(message.tenantId, now, verdict);
     if (verdict === 'delivered') {
       log.info('delivered', { ...fields, statusCode: attempt.statusCode });
       events?.delivered?.(fields);
@@ -146,6 +152,13 @@ export class DeliveryWorker {
     return 'retrying';
   }
 }
+
+/** Usage for one recorded attempt: the attempt, and its outcome when it is final. */
+const usageFor = (tenantId: string, at: number, verdict: AttemptVerdict) => [
+  usageEvent(tenantId, 'attempt', at),
+  ...(verdict === 'delivered' ? [usageEvent(tenantId, 'delivered', at)] : []),
+  ...(verdict === 'give-up' ? [usageEvent(tenantId, 'failed', at)] : []),
+];
 
 /** A promise that resolves when fired (Node 20 has no Promise.withResolvers). */
 class Signal {

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock';
 import type { BucketTimer, DeliveryQueue, Logger, MessageStore } from '../ports';
 import type { EngineSettings } from '../settings';
+import type { QuotaGuard, UsageMeter } from '../usage';
 
 /** What every use-case that writes or routes messages needs. */
 export interface SchedulingDeps {
@@ -10,4 +11,8 @@ export interface SchedulingDeps {
   clock: Clock;
   settings: EngineSettings;
   log: Logger;
+  /** Usage events go here (optional: tests of pure scheduling need none). */
+  meter?: UsageMeter;
+  /** Monthly quota enforcement at create time (optional likewise). */
+  quota?: QuotaGuard;
 }

@@ -7,6 +7,7 @@ import { placeMessage } from '../lifecycle';
 import type { BodyKind, Message } from '../message';
 import type { MessageIn } from '../schemas';
 import { MAX_BODY_BYTES, MAX_DELAY_S } from '../schemas';
+import { usageEvent } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 
@@ -132,6 +133,7 @@ export const scheduleMessage = async (
     }
     message = { ...message, idempotencyKey };
   }
+  await deps.quota?.assertWithin(tenantId, 1);
   try {
     await deps.store.insert(message);
   } catch (error) {
@@ -141,8 +143,12 @@ export const scheduleMessage = async (
     throw error;
   }
   await dispatchMessages(deps, [message]);
+  await meterScheduled(deps, [message]);
   return { message, created: true };
 };
+
+const meterScheduled = (deps: SchedulingDeps, messages: readonly Message[]) =>
+  deps.meter?.record(messages.map((m) => usageEvent(m.tenantId, 'scheduled', m.createdAt)));
 
 /** All-or-nothing validation; then every message is stored before any is dispatched. */
 export const scheduleBatch = async (
@@ -151,9 +157,11 @@ export const scheduleBatch = async (
   inputs: readonly MessageIn[],
 ): Promise<Message[]> => {
   const messages = buildAll(deps, tenantId, inputs, (i) => `messages.${i}.`);
+  await deps.quota?.assertWithin(tenantId, messages.length);
   for (let i = 0; i < messages.length; i += 25) {
     await Promise.all(messages.slice(i, i + 25).map((m) => deps.store.insert(m)));
   }
   await dispatchMessages(deps, messages);
+  await meterScheduled(deps, messages);
   return messages;
 };

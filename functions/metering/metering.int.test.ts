@@ -1,0 +1,111 @@
+/**
+ * Metering end to end in the local stack: usage events from the API and the engine reach the
+ * metering queue, the metering function folds them into daily counters that GET /v1/usage
+ * serves; a redelivered event counts once; tenants are metered apart; the quota is enforced.
+ */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Receiver } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
+import type { LocalStack } from '@vigil/local/stack';
+import { PLANS, usageDate, usageEvent } from '@vigil/core';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { newApiKey, newTenantId } from '@vigil/aws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, startTestStack } from '../../test-support/local-stack';
+import { assertMatchesSchema } from '../../test-support/openapi';
+
+let stack: LocalStack;
+let receiver: Receiver;
+
+const respond = ({ path, count }: { path: string; count: number }) =>
+  path.startsWith('/flaky') && count % 2 === 0 ? 500 : 200;
+
+beforeAll(async () => {
+  receiver = await startReceiver({ respond });
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+  await receiver?.stop();
+});
+
+const newTenant = async (plan: 'free' | 'pro') => {
+  const tenantId = newTenantId();
+  const key = newApiKey();
+  await stack.runtime.tenants.ensureTenant({ id: tenantId, name: tenantId, plan });
+  await stack.runtime.tenants.addApiKey(tenantId, key, 'test');
+  return { tenantId, api: apiClient(stack.url, key) };
+};
+
+const waitForUsage = async (api: ReturnType<typeof apiClient>, done: (today: Record<string, number>) => boolean) => {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const { json } = await api.get('/v1/usage');
+    const today = json.days.find((d: { date: string }) => d.date === usageDate(Date.now())) ?? {};
+    if (done(today)) return json;
+    if (Date.now() > until) throw new Error(`usage never settled: ${JSON.stringify(json)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+};
+
+describe('metering', () => {
+  it('counts what was scheduled, delivered and attempted, retries included, and keeps tenants apart', async () => {
+    const a = await newTenant('pro');
+    const b = await newTenant('pro');
+    // Five messages; each /flaky one fails its first attempt (500) and is delivered on the second.
+    const paths = ['/ok/1', '/ok/2', '/ok/3', '/flaky/1', '/flaky/2'];
+    await a.api.post('/v1/messages/batch', { messages: paths.map((p) => ({ url: `${receiver.url}${p}`, delay: 0 })) });
+    const usage = await waitForUsage(a.api, (t) => t.delivered === 5 && t.attempts === 7);
+    assertMatchesSchema('UsageOut', usage);
+    expect(usage.days.at(-1)).toMatchObject({ scheduled: 5, delivered: 5, failed: 0, attempts: 7 });
+    expect(usage.monthToDate).toMatchObject({ scheduled: 5, delivered: 5, attempts: 7 });
+    expect(usage.plan).toEqual({ name: 'pro', ...PLANS.pro });
+    expect((await b.api.get('/v1/usage')).json.days).toEqual([]);
+  });
+
+  it('counts an event once however often it is folded (a redelivered SQS batch)', async () => {
+    const { tenantId, api } = await newTenant('free');
+    const event = usageEvent(tenantId, 'scheduled', Date.now());
+    expect(await stack.runtime.usage.fold([event, event])).toEqual({ counted: 1, duplicates: 1 });
+    expect(await stack.runtime.usage.fold([event])).toEqual({ counted: 0, duplicates: 1 });
+    expect((await api.get('/v1/usage')).json.days.at(-1)).toMatchObject({ scheduled: 1 });
+  });
+
+  it('refuses new messages beyond the monthly quota with 429 quota-exceeded, batches counted per message', async () => {
+    const { tenantId, api } = await newTenant('free');
+    // This month's counters already show the plan's allowance less two.
+    const db = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        region: 'us-east-1',
+        endpoint: stack.runtime.config.endpoints.dynamodb,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      }),
+    );
+    const date = usageDate(Date.now());
+    await db.send(
+      new UpdateCommand({
+        TableName: stack.runtime.config.table,
+        Key: { pk: `T#${tenantId}`, sk: `U#${date}#99` },
+        UpdateExpression: 'SET scheduled = :n, #date = :date',
+        ExpressionAttributeNames: { '#date': 'date' },
+        ExpressionAttributeValues: { ':n': PLANS.free.monthlyMessages - 2, ':date': date },
+      }),
+    );
+    const message = { url: `${receiver.url}/quota`, delay: 600 };
+    const batch = await api.post('/v1/messages/batch', { messages: [message, message, message] });
+    expect(batch.status).toBe(429);
+    expect(batch.json.type).toBe('https://vigil.dev/problems/quota-exceeded');
+    expect((await api.post('/v1/messages', message)).status).toBe(201);
+    expect((await api.post('/v1/messages', message)).status).toBe(201);
+    const over = await api.post('/v1/messages', message);
+    expect(over.status).toBe(429);
+    assertMatchesSchema('Problem', over.json);
+  });
+
+  it('refuses a reversed or malformed date range with 422', async () => {
+    const { api } = await newTenant('free');
+    expect((await api.get('/v1/usage?from=2026-11-20&to=2026-11-01')).status).toBe(422);
+    expect((await api.get('/v1/usage?from=yesterday')).status).toBe(422);
+  });
+});
