@@ -240,12 +240,13 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(Object.keys(byQueue).sort()).toEqual(['DeliveryQueue', 'MeteringQueue']);
       expect(targetOf(byQueue.DeliveryQueue.FunctionName)).toBe(functionId('deliver'));
       expect(targetOf(byQueue.MeteringQueue.FunctionName)).toBe(functionId('metering'));
-      // Delivery tickets go out at once; usage events may wait a few seconds to fill a batch.
+      // Delivery tickets go out at once, ten at a time; usage events wait a few seconds to fill
+      // batches of 100, which the metering function folds with fewer writes.
       expect(byQueue.DeliveryQueue.MaximumBatchingWindowInSeconds).toBe(0);
-      for (const mapping of mappings) {
-        expect(mapping.BatchSize).toBe(10);
-        expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-      }
+      expect(byQueue.DeliveryQueue.BatchSize).toBe(10);
+      expect(byQueue.MeteringQueue.MaximumBatchingWindowInSeconds).toBe(5);
+      expect(byQueue.MeteringQueue.BatchSize).toBe(100);
+      for (const mapping of mappings) expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     });
   });
 

@@ -17,10 +17,27 @@ const UsageEventSchema = z.object({
   at: z.int(),
 });
 
+/**
+ * One fold for the whole batch (events sharing a counter are written together). A malformed
+ * record fails alone; if the fold itself fails, every record of the batch is retried, which is
+ * safe because each event counts once.
+ */
 const foldRecords = async (event: SQSEvent) => {
-  const { usage } = runtime();
-  return Promise.allSettled(
-    event.Records.map((record) => usage.fold([parseOrThrow(UsageEventSchema, JSON.parse(record.body))])),
+  const parsed = event.Records.map((record) => {
+    try {
+      return parseOrThrow(UsageEventSchema, JSON.parse(record.body));
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  });
+  const events = parsed.filter((p): p is z.infer<typeof UsageEventSchema> => !(p instanceof Error));
+  const folded = runtime()
+    .usage.fold(events)
+    .then(() => undefined);
+  const settled = await Promise.allSettled([folded]);
+  const failure = settled[0]?.status === 'rejected' ? settled[0] : undefined;
+  return parsed.map((p): PromiseSettledResult<void> =>
+    p instanceof Error ? { status: 'rejected', reason: p } : (failure ?? { status: 'fulfilled', value: undefined }),
   );
 };
 

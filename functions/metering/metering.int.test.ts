@@ -3,6 +3,7 @@
  * metering queue, the metering function folds them into daily counters that GET /v1/usage
  * serves; a redelivered event counts once; tenants are metered apart; the quota is enforced.
  */
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
@@ -62,6 +63,20 @@ describe('metering', () => {
     expect(usage.monthToDate).toMatchObject({ scheduled: 5, delivered: 5, attempts: 7 });
     expect(usage.plan).toEqual({ name: 'pro', ...PLANS.pro });
     expect((await b.api.get('/v1/usage')).json.days).toEqual([]);
+    // Every usage event was acknowledged once folded: nothing waits to come back from the queue.
+    const sqs = new SQSClient({
+      region: 'us-east-1',
+      endpoint: stack.runtime.config.endpoints.sqs,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: stack.runtime.config.meteringQueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    sqs.destroy();
+    expect(Attributes).toEqual({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
   });
 
   it('counts an event once however often it is folded (a redelivered SQS batch)', async () => {
@@ -69,7 +84,12 @@ describe('metering', () => {
     const event = usageEvent(tenantId, 'scheduled', Date.now());
     expect(await stack.runtime.usage.fold([event, event])).toEqual({ counted: 1, duplicates: 1 });
     expect(await stack.runtime.usage.fold([event])).toEqual({ counted: 0, duplicates: 1 });
-    expect((await api.get('/v1/usage')).json.days.at(-1)).toMatchObject({ scheduled: 1 });
+    // A batch folded together, then redelivered mixed with a new event: only the new one counts.
+    const batch = Array.from({ length: 40 }, () => usageEvent(tenantId, 'attempt', Date.now()));
+    expect(await stack.runtime.usage.fold(batch)).toEqual({ counted: 40, duplicates: 0 });
+    const fresh = usageEvent(tenantId, 'delivered', Date.now());
+    expect(await stack.runtime.usage.fold([...batch.slice(0, 5), fresh])).toEqual({ counted: 1, duplicates: 5 });
+    expect((await api.get('/v1/usage')).json.days.at(-1)).toMatchObject({ scheduled: 1, attempts: 40, delivered: 1 });
   });
 
   it('refuses new messages beyond the monthly quota with 429 quota-exceeded, batches counted per message', async () => {

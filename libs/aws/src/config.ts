@@ -19,6 +19,8 @@ const Env = z.object({
   VIGIL_DELIVERY_QUEUE_URL: z.url(),
   /** Usage events go here; without it nothing is metered (and no quota is enforced). */
   VIGIL_METERING_QUEUE_URL: optionalUrl,
+  /** Gather usage events this long before sending them (0 on AWS: one request per invocation). */
+  VIGIL_METERING_FLUSH_MS: z.coerce.number().int().min(0).max(1000).default(0),
   VIGIL_SCHEDULE_GROUP: z.string().min(1).default('default'),
   VIGIL_PROMOTE_ARN: z.string().min(1),
   VIGIL_SCHEDULER_ROLE_ARN: z.string().min(1),
@@ -67,6 +69,7 @@ export interface VigilConfig {
   table: string;
   deliveryQueueUrl: string;
   meteringQueueUrl?: string;
+  meteringFlushMs: number;
   scheduleGroup: string;
   promoteArn: string;
   schedulerRoleArn: string;
@@ -111,6 +114,7 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig =>
     table: e.VIGIL_TABLE,
     deliveryQueueUrl: e.VIGIL_DELIVERY_QUEUE_URL,
     meteringQueueUrl: e.VIGIL_METERING_QUEUE_URL,
+    meteringFlushMs: e.VIGIL_METERING_FLUSH_MS,
     scheduleGroup: e.VIGIL_SCHEDULE_GROUP,
     promoteArn: e.VIGIL_PROMOTE_ARN,
     schedulerRoleArn: e.VIGIL_SCHEDULER_ROLE_ARN,

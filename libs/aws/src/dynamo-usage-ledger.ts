@@ -11,7 +11,12 @@ import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { UsageDay, UsageEvent, UsageLedger } from '@vigil/core';
 import { emptyCounts, USAGE_KINDS, usageDate } from '@vigil/core';
 
-const SHARDS = 32;
+const SHARDS = 16;
+/** Events per write at most (each adds a condition term; expressions are limited to 4 KB). */
+const MAX_GROUP = 50;
+
+const chunk = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 export class DynamoUsageLedger implements UsageLedger {
   constructor(
@@ -19,29 +24,67 @@ export class DynamoUsageLedger implements UsageLedger {
     private readonly table: string,
   ) {}
 
+  /**
+   * Folds a batch: events that share a counter item are added with one write (a batch from the
+   * queue usually holds many), falling back to one write per event when any of them was
+   * counted before (a redelivered batch).
+   */
   async fold(events: readonly UsageEvent[]): Promise<{ counted: number; duplicates: number }> {
+    const unique = [...new Map(events.map((e) => [e.id, e])).values()];
     let counted = 0;
-    let duplicates = 0;
-    for (const event of events) {
-      if (await this.add(event)) counted += 1;
-      else duplicates += 1;
+    let duplicates = events.length - unique.length;
+    const groups = new Map<string, UsageEvent[]>();
+    for (const event of unique) {
+      const key = JSON.stringify(this.counterKey(event));
+      groups.set(key, [...(groups.get(key) ?? []), event]);
     }
+    await Promise.all(
+      [...groups.values()]
+        .flatMap((group) => chunk(group, MAX_GROUP))
+        .map(async (group) => {
+          if (await this.add(group)) {
+            counted += group.length;
+            return;
+          }
+          for (const event of group) {
+            if (await this.add([event])) counted += 1;
+            else duplicates += 1;
+          }
+        }),
+    );
     return { counted, duplicates };
   }
 
-  /** True when the event was counted now, false when it had been counted before. */
-  private async add(event: UsageEvent): Promise<boolean> {
-    const date = usageDate(event.at);
+  /** The counter item an event lands in: its tenant, its UTC day, and a shard by its id. */
+  private counterKey(event: UsageEvent): { pk: string; sk: string } {
     const shard = createHash('sha1').update(event.id).digest().readUInt16BE(0) % SHARDS;
+    return { pk: `T#${event.tenantId}`, sk: `U#${usageDate(event.at)}#${String(shard).padStart(2, '0')}` };
+  }
+
+  /**
+   * Adds events of one counter item in one conditional write; false (and nothing written) when
+   * any of them had been counted before.
+   */
+  private async add(events: readonly UsageEvent[]): Promise<boolean> {
+    const first = events[0] as UsageEvent;
+    const counts = emptyCounts();
+    for (const event of events) counts[event.kind] += 1;
+    const kinds = USAGE_KINDS.filter((kind) => counts[kind] > 0);
+    const ids = events.map((event, i) => [`:id${i}`, event.id] as const);
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: `T#${event.tenantId}`, sk: `U#${date}#${String(shard).padStart(2, '0')}` },
-          UpdateExpression: 'ADD #kind :one, seen :ids SET #date = :date',
-          ConditionExpression: 'attribute_not_exists(seen) OR NOT contains(seen, :id)',
-          ExpressionAttributeNames: { '#kind': event.kind, '#date': 'date' },
-          ExpressionAttributeValues: { ':one': 1, ':ids': new Set([event.id]), ':id': event.id, ':date': date },
+          Key: this.counterKey(first),
+          UpdateExpression: `ADD ${kinds.map((k) => `#${k} :${k}`).join(', ')}, seen :ids SET #date = :date`,
+          ConditionExpression: `attribute_not_exists(seen) OR (${ids.map(([name]) => `NOT contains(seen, ${name})`).join(' AND ')})`,
+          ExpressionAttributeNames: { '#date': 'date', ...Object.fromEntries(kinds.map((k) => [`#${k}`, k])) },
+          ExpressionAttributeValues: {
+            ':ids': new Set(events.map((e) => e.id)),
+            ':date': usageDate(first.at),
+            ...Object.fromEntries(kinds.map((k) => [`:${k}`, counts[k]])),
+            ...Object.fromEntries(ids),
+          },
         }),
       );
       return true;

@@ -79,7 +79,10 @@ export const createRuntime = (config: VigilConfig): Runtime => {
   const sender = new NodeHttpSender({ allowPrivateTargets: config.allowPrivateTargets });
   const usage = new DynamoUsageLedger(documentClient(meteringDynamo), config.table);
   const metering = config.meteringQueueUrl
-    ? { meter: new SqsUsageMeter(sqs, config.meteringQueueUrl, log), quota: new UsageQuotaGuard(usage, tenants) }
+    ? {
+        meter: new SqsUsageMeter(sqs, config.meteringQueueUrl, log, config.meteringFlushMs),
+        quota: new UsageQuotaGuard(usage, tenants),
+      }
     : {};
   const scheduling: SchedulingDeps = {
     store,

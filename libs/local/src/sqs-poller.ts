@@ -17,6 +17,10 @@ export interface SqsPollerOptions {
   log: Logger;
   /** Parallel receive loops. */
   loops?: number;
+  /** Records per handler call, up to this many (Lambda's batchSize); more than 10 needs a window. */
+  batchSize?: number;
+  /** How long to keep gathering a batch once its first record arrived (Lambda's batching window). */
+  batchWindowMs?: number;
   /** Batches being handled at once, across loops; receiving pauses beyond it. */
   maxInFlightBatches?: number;
 }
@@ -70,13 +74,42 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
       return;
     }
     const done = records.filter((r) => !failed.has(r.messageId));
-    if (done.length === 0) return;
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
-      }),
-    );
+    // SQS deletes at most ten per call.
+    for (let i = 0; i < done.length; i += 10) {
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: done.slice(i, i + 10).map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })),
+        }),
+      );
+    }
+  };
+
+  const batchSize = options.batchSize ?? 10;
+  const batchWindowMs = options.batchWindowMs ?? 0;
+  const receive = async (waitSeconds: number, max: number) =>
+    (
+      await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(10, max),
+          WaitTimeSeconds: waitSeconds,
+          MessageSystemAttributeNames: ['All'],
+        }),
+        { abortSignal: abort.signal },
+      )
+    ).Messages ?? [];
+
+  /** Long-polls for a first message, then gathers more until the batch is full or the window closes. */
+  const gather = async () => {
+    const batch = await receive(20, batchSize);
+    const closesAt = Date.now() + batchWindowMs;
+    while (batch.length > 0 && batch.length < batchSize && Date.now() < closesAt && running) {
+      const more = await receive(0, batchSize - batch.length);
+      if (more.length > 0) batch.push(...more);
+      else await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.max(0, closesAt - Date.now()))));
+    }
+    return batch;
   };
 
   const loop = async () => {
@@ -86,15 +119,7 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
         continue;
       }
       try {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 20,
-            MessageSystemAttributeNames: ['All'],
-          }),
-          { abortSignal: abort.signal },
-        );
+        const Messages = await gather();
         if (Messages.length === 0) continue;
         const work = handleBatch(Messages.map(toRecord)).catch((error) =>
           log.error('could not acknowledge a batch', { queueArn, error: String(error) }),

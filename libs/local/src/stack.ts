@@ -176,6 +176,9 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
       handler: (event) => foldUsage(event, lambdaContext),
       log: rt.log,
       loops: 1,
+      // Like the deployed event source: up to 100 usage events per fold, gathered for up to 5 s.
+      batchSize: 100,
+      batchWindowMs: 5_000,
     }),
   ];
   const sweeper = setInterval(() => {
