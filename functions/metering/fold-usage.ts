@@ -6,7 +6,7 @@
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import { runtime } from '@vigil/aws';
-import { parseOrThrow, USAGE_KINDS } from '@vigil/core';
+import { USAGE_KINDS } from '@vigil/core';
 import type { SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 
@@ -22,23 +22,24 @@ const UsageEventSchema = z.object({
  * record fails alone; if the fold itself fails, every record of the batch is retried, which is
  * safe because each event counts once.
  */
-const foldRecords = async (event: SQSEvent) => {
+const foldRecords = async (event: SQSEvent): Promise<Array<PromiseSettledResult<void>>> => {
   const parsed = event.Records.map((record) => {
     try {
-      return parseOrThrow(UsageEventSchema, JSON.parse(record.body));
+      return UsageEventSchema.safeParse(JSON.parse(record.body));
     } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
+      return { success: false as const, error };
     }
   });
-  const events = parsed.filter((p): p is z.infer<typeof UsageEventSchema> => !(p instanceof Error));
-  const folded = runtime()
-    .usage.fold(events)
-    .then(() => undefined);
-  const settled = await Promise.allSettled([folded]);
-  const failure = settled[0]?.status === 'rejected' ? settled[0] : undefined;
-  return parsed.map((p): PromiseSettledResult<void> =>
-    p instanceof Error ? { status: 'rejected', reason: p } : (failure ?? { status: 'fulfilled', value: undefined }),
-  );
+  let failure: unknown;
+  try {
+    await runtime().usage.fold(parsed.flatMap((p) => (p.success ? [p.data] : [])));
+  } catch (error) {
+    failure = error;
+  }
+  return parsed.map((p) => {
+    if (!p.success) return { status: 'rejected', reason: p.error };
+    return failure === undefined ? { status: 'fulfilled', value: undefined } : { status: 'rejected', reason: failure };
+  });
 };
 
 export const handler = middy<SQSEvent>().use(sqsPartialBatchFailure()).handler(foldRecords);
