@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, paginateQuery, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   DeliveryTicket,
   IdempotencyClaim,
@@ -260,17 +260,16 @@ export class DynamoMessageStore implements MessageStore {
     },
   ): AsyncIterable<PendingRef> {
     const readShard = async function* (this: DynamoMessageStore, shard: number): AsyncGenerator<PendingRef> {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            ...keyFor(shard),
-            ProjectionExpression: REF_FIELDS.join(', '),
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExclusiveStartKey: startKey,
-          }),
-        );
+      const pages = paginateQuery(
+        { client: this.db },
+        {
+          TableName: this.table,
+          ...keyFor(shard),
+          ProjectionExpression: REF_FIELDS.join(', '),
+          ExpressionAttributeNames: { '#status': 'status' },
+        },
+      );
+      for await (const page of pages) {
         for (const item of page.Items ?? []) {
           yield {
             tenantId: item.tenantId,
@@ -281,8 +280,7 @@ export class DynamoMessageStore implements MessageStore {
             ...(item.leaseUntil !== undefined && { leaseUntil: item.leaseUntil }),
           };
         }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      }
     };
     return mergeAsync(Array.from({ length: this.shards }, (_, shard) => readShard.call(this, shard)));
   }

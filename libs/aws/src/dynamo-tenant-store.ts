@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, paginateQuery, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TenantDirectory } from '@vigil/core';
 import { ConcurrentChangeError, newSigningSecret, VigilError } from '@vigil/core';
 import { ulid } from 'ulid';
@@ -206,19 +206,11 @@ export class DynamoTenantStore implements TenantDirectory {
 
   /** Items whose sort key is `sk`, page by page: a scan, for operator commands only, never a request path. */
   private async *scanBySortKey(sk: string): AsyncGenerator<Record<string, unknown>> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new ScanCommand({
-          TableName: this.table,
-          FilterExpression: 'sk = :sk',
-          ExpressionAttributeValues: { ':sk': sk },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      yield* page.Items ?? [];
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateScan(
+      { client: this.db },
+      { TableName: this.table, FilterExpression: 'sk = :sk', ExpressionAttributeValues: { ':sk': sk } },
+    );
+    for await (const page of pages) yield* page.Items ?? [];
   }
 
   /** Every tenant, oldest first (operators). */
@@ -264,23 +256,21 @@ export class DynamoTenantStore implements TenantDirectory {
   /** The tenant's active keys, oldest first (never the plaintext: it is not stored). */
   async listApiKeys(tenantId: string): Promise<ApiKeyInfo[]> {
     const keys: ApiKeyInfo[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `T#${tenantId}`, ':prefix': 'KEY#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `T#${tenantId}`, ':prefix': 'KEY#' },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         if (item.revokedAt !== undefined) continue;
         keys.push({ id: item.keyId, name: item.name, prefix: item.prefix, createdAt: item.createdAt });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return keys;
   }
 

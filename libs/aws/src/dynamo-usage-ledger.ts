@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { UsageDay, UsageEvent, UsageLedger } from '@vigil/core';
 import { emptyCounts, USAGE_KINDS, usageDate } from '@vigil/core';
 
@@ -96,26 +96,25 @@ export class DynamoUsageLedger implements UsageLedger {
 
   async days(tenantId: string, from: string, to: string): Promise<UsageDay[]> {
     const byDate = new Map<string, UsageDay>();
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': `T#${tenantId}`, ':from': `U#${from}`, ':to': `U#${to}#~` },
-          ProjectionExpression: ['#date', ...USAGE_KINDS.map((k) => `#${k}`)].join(', '),
-          ExpressionAttributeNames: { '#date': 'date', ...Object.fromEntries(USAGE_KINDS.map((k) => [`#${k}`, k])) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': `T#${tenantId}`, ':from': `U#${from}`, ':to': `U#${to}#~` },
+        // The counts only: each item's set of event ids stays behind.
+        ProjectionExpression: ['#date', ...USAGE_KINDS.map((k) => `#${k}`)].join(', '),
+        ExpressionAttributeNames: { '#date': 'date', ...Object.fromEntries(USAGE_KINDS.map((k) => [`#${k}`, k])) },
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const date = String(item.date);
         const day = byDate.get(date) ?? { date, ...emptyCounts() };
         for (const kind of USAGE_KINDS) day[kind] += Number(item[kind] ?? 0);
         byDate.set(date, day);
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return [...byDate.values()].sort((a, b) => a.date.localeCompare(b.date));
   }
 }
