@@ -44,9 +44,14 @@ describe('npm run admin', () => {
     const b = apiClient(stack.url, await keyOf('b'));
     const message = (await a.post('/v1/messages', { url: 'http://127.0.0.1:9/x', delay: 600 })).json;
     expect((await b.get(`/v1/messages/${message.id}`)).status).toBe(404);
+    expect((await b.get(`/v1/messages/${message.id}/attempts`)).status).toBe(404);
+    expect((await b.patch(`/v1/messages/${message.id}`, { delay: 5 })).status).toBe(404);
+    expect((await b.post(`/v1/messages/${message.id}/redeliver`)).status).toBe(404);
     expect((await b.delete(`/v1/messages/${message.id}`)).status).toBe(404);
     expect((await b.get('/v1/messages')).json.items).toEqual([]);
-    expect((await a.get(`/v1/messages/${message.id}`)).json.status).toBe('scheduled');
+    // A's message is untouched by all of B's attempts.
+    const after = (await a.get(`/v1/messages/${message.id}`)).json;
+    expect(after).toMatchObject({ status: 'scheduled', sendAt: message.sendAt, updatedAt: message.updatedAt });
   });
 
   it("throttles a tenant beyond its plan's burst with 429, Retry-After and problem+json, and no one else", async () => {
