@@ -182,7 +182,8 @@ const apiFunction = (route: ApiRoute): VigilFunction => {
 const engineFunctions: VigilFunction[] = [
   {
     key: AUTHORIZER,
-    grants: { table: [GET] },
+    // key and tenant lookups (get); the key's lastUsedAt, at most once a minute (update).
+    grants: { table: [GET, UPDATE] },
     definition: {
       handler: 'functions/api/authorizer.handler',
       description: 'API key → tenant (REQUEST authorizer)',

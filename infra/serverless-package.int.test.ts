@@ -452,7 +452,7 @@ describe('serverless package (offline, --stage ci)', () => {
       revokeApiKey: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       canaryReceiver: ['dynamodb:GetItem'],
       getUsage: ['dynamodb:GetItem', 'dynamodb:Query'],
-      authorizer: ['dynamodb:GetItem'],
+      authorizer: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       deliver: [
         'dynamodb:GetItem',
         'dynamodb:PutItem',

@@ -6,4 +6,5 @@ export const toApiKeyOut = (key: ApiKeyInfo) => ({
   name: key.name,
   prefix: key.prefix,
   createdAt: new Date(key.createdAt).toISOString(),
+  ...(key.lastUsedAt !== undefined && { lastUsedAt: new Date(key.lastUsedAt).toISOString() }),
 });

@@ -31,6 +31,8 @@ describe('/v1/keys', () => {
       name: 'billing service',
       prefix: created.json.prefix,
       createdAt: expect.any(String),
+      // It was just used (above), and the authorizer notes that.
+      lastUsedAt: expect.any(String),
     });
     expect(JSON.stringify(listed.json)).not.toContain(created.json.key);
 

@@ -28,7 +28,12 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   const token = bearerToken(event);
   const identity = token ? await tenants.findApiKey(token) : undefined;
   if (!identity) throw new AuthorizerDenied();
-  const tenant = await tenants.getTenant(identity.tenantId);
+  const [tenant] = await Promise.all([
+    tenants.getTenant(identity.tenantId),
+    tenants.touchApiKey(identity).catch((error: unknown) => {
+      runtime().log.warn('could not note the key as used', { keyId: identity.keyId, error: String(error) });
+    }),
+  ]);
   if (!tenant) throw new AuthorizerDenied();
   return {
     principalId: identity.tenantId,

@@ -34,6 +34,7 @@ export interface ApiKeyInfo {
   name: string;
   prefix: string;
   createdAt: number;
+  lastUsedAt?: number;
 }
 
 /** At most this many active API keys per tenant. */
@@ -253,6 +254,27 @@ export class DynamoTenantStore implements TenantDirectory {
     return true;
   }
 
+  /**
+   * Notes that a key was used, at most once a minute per key (the authorizer calls this when it
+   * looks a key up; API Gateway then caches the answer for up to a minute anyway). Best effort.
+   */
+  async touchApiKey(identity: ApiKeyIdentity): Promise<void> {
+    const now = this.now();
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `T#${identity.tenantId}`, sk: `KEY#${identity.keyId}` },
+          UpdateExpression: 'SET lastUsedAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :stale)',
+          ExpressionAttributeValues: { ':now': now, ':stale': now - 60_000 },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   /** The tenant's active keys, oldest first (never the plaintext: it is not stored). */
   async listApiKeys(tenantId: string): Promise<ApiKeyInfo[]> {
     const keys: ApiKeyInfo[] = [];
@@ -268,7 +290,13 @@ export class DynamoTenantStore implements TenantDirectory {
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
         if (item.revokedAt !== undefined) continue;
-        keys.push({ id: item.keyId, name: item.name, prefix: item.prefix, createdAt: item.createdAt });
+        keys.push({
+          id: item.keyId,
+          name: item.name,
+          prefix: item.prefix,
+          createdAt: item.createdAt,
+          ...(item.lastUsedAt !== undefined && { lastUsedAt: item.lastUsedAt }),
+        });
       }
     }
     return keys;
