@@ -6,12 +6,13 @@
  * Against a deployed stage: VIGIL_TABLE and AWS_REGION (and AWS credentials) in the environment.
  * Against a running local stack: --local [dataDir] (default .vigil).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoTenantStore, newApiKey, newTenantId } from '@vigil/aws';
 import { PLAN_NAMES } from '@vigil/core';
+import { KEYS_CHANGED_FILE } from '@vigil/local/config';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 
@@ -36,6 +37,8 @@ const openStore = (
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     const store = new DynamoTenantStore(DynamoDBDocumentClient.from(client), endpoints.table);
+    // Tell the running gateway to forget cached answers, so a revoked key is refused at once.
+    store.onRevocation(() => writeFileSync(join(dataDir, KEYS_CHANGED_FILE), String(Date.now())));
     return { store, where: `local stack (${dataDir})`, close: () => client.destroy() };
   }
   const env = DeployedEnv.safeParse(process.env);

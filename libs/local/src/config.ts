@@ -62,3 +62,9 @@ export const LOCAL_ENGINE_DEFAULTS: Record<string, string> = {
   VIGIL_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/vigil-local-scheduler',
   AWS_REGION: 'us-east-1',
 };
+
+/**
+ * A file in the data dir that another process (the admin command) touches after revoking a key:
+ * the running gateway then forgets its cached authorizer answers, so the key is refused at once.
+ */
+export const KEYS_CHANGED_FILE = 'keys-changed';

@@ -4,6 +4,7 @@
  * functions/api/routes.ts. Like API Gateway it caches authorizer results per Authorization header.
  */
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { Logger, PlanName } from '@vigil/core';
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   authCacheMs: number;
   /** Throttle each tenant to its plan's rate and burst, as API Gateway usage plans do. */
   rateLimits: boolean;
+  /** When this file changes (a key was revoked elsewhere), cached authorizer answers are dropped. */
+  keysChangedFile?: string;
   log: Logger;
 }
 
@@ -96,8 +99,19 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     res.end(result.body);
   };
 
+  let keysChanged = { checkedAt: 0, mtimeMs: 0 };
+  /** Drops the auth cache when another process signalled a revocation (checked at most every 100 ms). */
+  const forgetRevokedKeys = () => {
+    const now = Date.now();
+    if (!options.keysChangedFile || now - keysChanged.checkedAt < 100) return;
+    const mtimeMs = statSync(options.keysChangedFile, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    if (mtimeMs !== keysChanged.mtimeMs) authCache.clear();
+    keysChanged = { checkedAt: now, mtimeMs };
+  };
+
   const authorize = async (event: APIGatewayProxyEvent, route: ApiRoute) => {
     const header = event.headers.authorization ?? event.headers.Authorization ?? '';
+    forgetRevokedKeys();
     const cached = authCache.get(header);
     if (cached && cached.expires > Date.now()) return cached;
     try {

@@ -26,7 +26,7 @@ import { handler as sweep } from '@vigil/functions/engine/sweep';
 import type { Context } from 'aws-lambda';
 import dynalite from 'dynalite';
 import type { LocalConfig } from './config';
-import { LOCAL_ENGINE_DEFAULTS } from './config';
+import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
 import { startGateway } from './gateway';
 import { startSchedulerEmulator } from './scheduler-emulator';
 import { startSqsPoller } from './sqs-poller';
@@ -191,6 +191,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     authorizer: (event) => authorizer(event),
     authCacheMs: options.authCacheMs,
     rateLimits: options.rateLimits,
+    keysChangedFile: join(dataDir, KEYS_CHANGED_FILE),
     log: rt.log,
   });
 
