@@ -6,16 +6,8 @@
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import { runtime } from '@vigil/aws';
-import { USAGE_KINDS } from '@vigil/core';
+import { UsageEventSchema } from '@vigil/core';
 import type { SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
-
-const UsageEventSchema = z.object({
-  id: z.string().min(1),
-  tenantId: z.string().min(1),
-  kind: z.enum(USAGE_KINDS),
-  at: z.int(),
-});
 
 /**
  * One fold for the whole batch (events sharing a counter are written together). A malformed

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { FieldError } from './errors';
 import { ValidationError } from './errors';
 import { HTTP_METHODS, MESSAGE_STATUSES } from './message';
+import { USAGE_KINDS } from './usage';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 export const MAX_DELAY_S = 365 * 24 * 3600;
@@ -110,6 +111,14 @@ export const DeliveryTicketSchema = z.object({
   messageId: z.string().min(1),
   version: z.int().min(0),
   dueAt: z.int(),
+});
+
+/** The body of a metering queue message. */
+export const UsageEventSchema = z.object({
+  id: z.string().min(1),
+  tenantId: z.string().min(1),
+  kind: z.enum(USAGE_KINDS),
+  at: z.int(),
 });
 
 /** The input a bucket timer hands to the promote step. */
