@@ -68,12 +68,12 @@ export const newApiKey = (): string => {
 export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 export const newTenantId = (): string => `tnt_${ulid()}`;
 
-/** Secrets rarely change; a short cache keeps the delivery hot path off the store. */
-const SECRET_CACHE_MS = 60_000;
+/** Tenants rarely change; a short cache keeps the delivery hot path and the quota check off the store. */
+const TENANT_CACHE_MS = 60_000;
 
 export class DynamoTenantStore implements TenantDirectory {
-  private readonly secrets = new Map<string, { value: string[]; expires: number }>();
-  private readonly plans = new Map<string, { value: string; expires: number }>();
+  private readonly cache = new Map<string, { tenant: Tenant; expires: number }>();
+  private readonly revocationListeners: Array<() => void> = [];
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -114,27 +114,27 @@ export class DynamoTenantStore implements TenantDirectory {
     }
   }
 
-  /** The tenant's plan name, cached like the secrets (plans change rarely). */
-  async planOf(tenantId: string): Promise<string> {
-    const cached = this.plans.get(tenantId);
-    if (cached && cached.expires > this.now()) return cached.value;
+  /** The tenant as read at most TENANT_CACHE_MS ago: what signing and the quota check need. */
+  private async cachedTenant(tenantId: string): Promise<Tenant> {
+    const cached = this.cache.get(tenantId);
+    if (cached && cached.expires > this.now()) return cached.tenant;
     const tenant = await this.getTenant(tenantId);
     if (!tenant) throw new Error(`tenant ${tenantId} does not exist`);
-    this.plans.set(tenantId, { value: tenant.plan, expires: this.now() + SECRET_CACHE_MS });
-    return tenant.plan;
+    this.cache.set(tenantId, { tenant, expires: this.now() + TENANT_CACHE_MS });
+    return tenant;
+  }
+
+  /** The tenant's plan name. */
+  async planOf(tenantId: string): Promise<string> {
+    return (await this.cachedTenant(tenantId)).plan;
   }
 
   /** The secrets deliveries are signed with: the current one, plus the previous one during the overlap. */
   async signingSecrets(tenantId: string): Promise<string[]> {
-    const cached = this.secrets.get(tenantId);
-    if (cached && cached.expires > this.now()) return cached.value;
-    const tenant = await this.getTenant(tenantId);
-    if (!tenant) throw new Error(`tenant ${tenantId} does not exist`);
+    const tenant = await this.cachedTenant(tenantId);
     const [current, previous] = tenant.signingSecrets;
     const overlapping = previous !== undefined && this.now() < (tenant.rotatedAt ?? 0) + SECRET_ROTATION_OVERLAP_MS;
-    const value = overlapping ? [current as string, previous] : [current as string];
-    this.secrets.set(tenantId, { value, expires: this.now() + SECRET_CACHE_MS });
-    return value;
+    return overlapping ? [current as string, previous] : [current as string];
   }
 
   /**
@@ -162,7 +162,7 @@ export class DynamoTenantStore implements TenantDirectory {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         throw new ConcurrentChangeError('The signing secret was rotated by another request just now; read it again.');
       });
-    this.secrets.delete(tenantId);
+    this.cache.delete(tenantId);
     return { secret, previousValidUntil: rotatedAt + SECRET_ROTATION_OVERLAP_MS };
   }
 
@@ -329,8 +329,6 @@ export class DynamoTenantStore implements TenantDirectory {
     await revoke({ pk: tenantRecord.pk, sk: tenantRecord.sk });
     for (const listener of this.revocationListeners) listener();
   }
-
-  private readonly revocationListeners: Array<() => void> = [];
 
   /** Called after every revocation made through this store (the local gateway drops its auth cache). */
   onRevocation(listener: () => void): void {
