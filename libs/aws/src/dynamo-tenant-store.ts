@@ -23,6 +23,9 @@ export interface Tenant {
   /** When the secrets were last rotated: the previous one is honoured until then + the overlap. */
   rotatedAt?: number;
   createdAt: number;
+  /** The tenant's API Gateway API key (id and value) in its plan's usage plan; absent locally. */
+  usageKeyId?: string;
+  usageKey?: string;
 }
 
 /** After a rotation, deliveries carry signatures from the old and the new secret this long. */
@@ -93,7 +96,22 @@ export class DynamoTenantStore implements TenantDirectory {
       signingSecrets: Item.signingSecrets,
       rotatedAt: Item.rotatedAt,
       createdAt: Item.createdAt,
+      ...(Item.usageKey !== undefined && { usageKeyId: Item.usageKeyId, usageKey: Item.usageKey }),
     };
+  }
+
+  /** Records the tenant's API Gateway API key (the authorizer returns it as usageIdentifierKey). */
+  async setUsageKey(tenantId: string, usage: { usageKeyId: string; usageKey: string }): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `T#${tenantId}`, sk: 'TENANT' },
+        UpdateExpression: 'SET usageKeyId = :id, usageKey = :key',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':id': usage.usageKeyId, ':key': usage.usageKey },
+      }),
+    );
+    this.cache.delete(tenantId);
   }
 
   /** Creates the tenant unless it exists; returns the stored one either way. */

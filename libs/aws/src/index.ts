@@ -13,3 +13,4 @@ export * from './canary';
 export * from './dynamo-usage-ledger';
 export * from './sqs-usage-meter';
 export * from './usage-quota';
+export * from './tenant-provisioning';
