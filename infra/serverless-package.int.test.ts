@@ -146,6 +146,7 @@ const packageService = (dir: string, timeoutMs: number): Promise<string> =>
         SLS_TELEMETRY_DISABLED: '1',
         SLS_NOTIFICATIONS_MODE: 'off',
         NEXTAUTH_SECRET: 'ci-session-secret',
+        NODE_ENV: 'production',
       },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

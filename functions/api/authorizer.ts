@@ -1,11 +1,15 @@
 /**
- * The REQUEST authorizer for every route but /health: `Authorization: Bearer vgl_...` is looked
- * up by its SHA-256 hash. The policy allows the whole API (so API Gateway may cache it per key)
- * and carries the tenant in the context. A missing or unknown key is refused with the
- * conventional 'Unauthorized' error, which API Gateway turns into a 401. Keys are never logged.
+ * The REQUEST authorizer for every route but /health. `Authorization: Bearer <credential>` where
+ * the credential is either an API key (`vgl_...`, looked up by its SHA-256 hash) or the web app's
+ * next-auth session token (verified with NEXTAUTH_SECRET by next-auth's own JWT helper; the web
+ * app's sign-in puts the user's tenant in it). The policy allows the whole API (so API Gateway may
+ * cache it per credential), the context carries the tenant, and `usageIdentifierKey` names the
+ * tenant's API Gateway key so its usage plan throttles and caps it. A missing or unknown
+ * credential is refused with the conventional 'Unauthorized' error (a 401). Credentials are never logged.
  */
 import { runtime } from '@vigil/aws';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { decode } from 'next-auth/jwt';
 
 export class AuthorizerDenied extends Error {
   override name = 'AuthorizerDenied';
@@ -13,6 +17,15 @@ export class AuthorizerDenied extends Error {
     super('Unauthorized');
   }
 }
+
+/** Who is calling: the tenant, and the key (or `session:<user>` for the web app). */
+interface Caller {
+  tenantId: string;
+  keyId: string;
+}
+
+/** The keyId of calls made by the web app on behalf of a signed-in user. */
+export const SESSION_KEY_ID = 'session';
 
 const bearerToken = (event: APIGatewayRequestAuthorizerEvent): string | undefined => {
   const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
@@ -23,24 +36,41 @@ const bearerToken = (event: APIGatewayRequestAuthorizerEvent): string | undefine
 /** `arn:...:apiId/stage/METHOD/path` → `arn:...:apiId/stage/*` so one cached policy covers every route. */
 const wholeApi = (methodArn: string): string => methodArn.split('/').slice(0, 2).join('/').concat('/*');
 
+const byApiKey = async (token: string): Promise<Caller | undefined> => {
+  const { tenants, log } = runtime();
+  const identity = await tenants.findApiKey(token);
+  if (!identity) return undefined;
+  // Best effort, and at most once a minute per key.
+  await tenants.touchApiKey(identity).catch((error: unknown) => {
+    log.warn('could not note the key as used', { keyId: identity.keyId, error: String(error) });
+  });
+  return identity;
+};
+
+/** A next-auth session token (an encrypted JWT); undefined when it does not decrypt or has expired. */
+const bySession = async (token: string, secret: string): Promise<Caller | undefined> => {
+  const claims = await decode({ token, secret }).catch(() => null);
+  const tenantId = claims?.tenantId;
+  if (typeof tenantId !== 'string' || !tenantId.startsWith('tnt_')) return undefined;
+  return { tenantId, keyId: SESSION_KEY_ID };
+};
+
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-  const { tenants } = runtime();
+  const { tenants, config } = runtime();
   const token = bearerToken(event);
-  const identity = token ? await tenants.findApiKey(token) : undefined;
-  if (!identity) throw new AuthorizerDenied();
-  const [tenant] = await Promise.all([
-    tenants.getTenant(identity.tenantId),
-    tenants.touchApiKey(identity).catch((error: unknown) => {
-      runtime().log.warn('could not note the key as used', { keyId: identity.keyId, error: String(error) });
-    }),
-  ]);
+  let caller: Caller | undefined;
+  if (token?.startsWith('vgl_')) caller = await byApiKey(token);
+  else if (token && config.sessionSecret) caller = await bySession(token, config.sessionSecret);
+  if (!caller) throw new AuthorizerDenied();
+  const tenant = await tenants.getTenant(caller.tenantId);
   if (!tenant) throw new AuthorizerDenied();
   return {
-    principalId: identity.tenantId,
+    principalId: caller.tenantId,
     policyDocument: {
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: wholeApi(event.methodArn) }],
     },
-    context: { tenantId: identity.tenantId, keyId: identity.keyId, plan: tenant.plan },
+    context: { tenantId: caller.tenantId, keyId: caller.keyId, plan: tenant.plan },
+    ...(tenant.usageKey && { usageIdentifierKey: tenant.usageKey }),
   };
 };

@@ -62,6 +62,8 @@ const Env = z.object({
   VIGIL_CANARY_URL: optionalUrl,
   /** The web app's origin: API responses allow it cross-origin (API Gateway answers the preflight). */
   VIGIL_WEB_ORIGIN: optionalUrl,
+  /** The web app's next-auth secret: the authorizer accepts its session tokens (authorizer only). */
+  NEXTAUTH_SECRET: z.union([z.literal(''), z.string().min(16, 'must be at least 16 characters')]).optional(),
 });
 
 export interface VigilConfig {
@@ -83,6 +85,7 @@ export interface VigilConfig {
   metrics: boolean;
   canaryUrl?: string;
   webOrigin?: string;
+  sessionSecret?: string;
 }
 
 export class ConfigError extends Error {
@@ -132,5 +135,7 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig =>
     metrics: e.VIGIL_METRICS,
     canaryUrl: e.VIGIL_CANARY_URL,
     webOrigin: e.VIGIL_WEB_ORIGIN,
+    // An empty value (a deployment without the web app) means "no session tokens".
+    sessionSecret: e.NEXTAUTH_SECRET || undefined,
   };
 };

@@ -56,8 +56,7 @@ export class TenantProvisioner {
     const key = { pk: `U#${user.id}`, sk: 'USER' };
     const read = async () =>
       (await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item?.tenantId as
-        | string
-        | undefined;
+        string | undefined;
     const known = await read();
     if (known) return known;
     const tenantId = newTenantId();

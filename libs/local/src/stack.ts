@@ -4,6 +4,7 @@
  * same handlers that run on AWS: the API behind a local gateway, the delivery worker behind an
  * SQS poller, promote behind the scheduler emulator, and the sweep at start-up and every minute.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
@@ -40,6 +41,10 @@ export interface LocalStack {
   url: string;
   tenantId: string;
   apiKey: string;
+  /** The web app's next-auth secret; the authorizer accepts session tokens made with it. */
+  sessionSecret: string;
+  /** DynamoDB's local endpoint (the web app's sign-in provisions tenants there). */
+  dynamoEndpoint: string;
   dataDir: string;
   runtime: Runtime;
   stop(): Promise<void>;
@@ -70,6 +75,16 @@ const devIdentity = async (dataDir: string, fixedKey: string | undefined) => {
   };
   await writeFile(file, `${JSON.stringify(identity, null, 2)}\n`, { mode: 0o600 });
   return identity;
+};
+
+/** The web session secret, made once and kept in the data dir so sign-ins survive restarts. */
+const sessionSecretOf = async (dataDir: string, given: string | undefined): Promise<string> => {
+  if (given) return given;
+  const file = join(dataDir, 'session-secret');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 };
 
 export const startStack = async (options: StackOptions): Promise<LocalStack> => {
@@ -136,8 +151,10 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     if ((error as Error).name !== 'ConflictException') throw error;
   }
 
+  const sessionSecret = await sessionSecretOf(dataDir, env.NEXTAUTH_SECRET);
   // The handlers read their configuration from the environment, as on Lambda.
   Object.assign(process.env, env, {
+    NEXTAUTH_SECRET: sessionSecret,
     VIGIL_DYNAMODB_ENDPOINT: endpoints.dynamo,
     VIGIL_SQS_ENDPOINT: endpoints.sqs,
     VIGIL_SCHEDULER_ENDPOINT: scheduler.endpoint,
@@ -202,6 +219,8 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     url: gateway.url,
     tenantId: identity.tenantId,
     apiKey: identity.apiKey,
+    sessionSecret,
+    dynamoEndpoint: endpoints.dynamo,
     dataDir,
     runtime: rt,
     async stop() {
