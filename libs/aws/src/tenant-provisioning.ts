@@ -8,8 +8,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Tenant } from './dynamo-tenant-store';
-import { DynamoTenantStore, newApiKey, newTenantId } from './dynamo-tenant-store';
+import type { Tenant, DynamoTenantStore } from './dynamo-tenant-store';
+import { newApiKey, newTenantId } from './dynamo-tenant-store';
 
 /**
  * Ties a tenant to its plan's rate and quota where the platform enforces them itself (API Gateway
