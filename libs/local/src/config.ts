@@ -1,6 +1,7 @@
 /** The local stack's own settings, read once from the environment (see README: Configuration). */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { WebMode } from './web-app';
 
 const LocalEnv = z.object({
   VIGIL_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -13,6 +14,8 @@ const LocalEnv = z.object({
   VIGIL_AUTH_CACHE_S: z.coerce.number().min(0).max(3600).default(60),
   VIGIL_SWEEP_EVERY_S: z.coerce.number().min(1).max(3600).default(60),
   VIGIL_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  VIGIL_WEB: z.enum(['dev', 'start', 'off']).default('dev'),
+  VIGIL_WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
 });
 
 export interface LocalConfig {
@@ -24,6 +27,8 @@ export interface LocalConfig {
   sweepEveryMs: number;
   /** Throttle tenants to their plan's rate and burst (as usage plans do on AWS). */
   rateLimits: boolean;
+  /** The web app beside the API: `dev` (pages compiled on demand) or `start` (the production build). */
+  web?: { mode: WebMode; port: number };
 }
 
 export const readLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConfig => {
@@ -42,6 +47,7 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConf
     authCacheMs: e.VIGIL_AUTH_CACHE_S * 1000,
     sweepEveryMs: e.VIGIL_SWEEP_EVERY_S * 1000,
     rateLimits: e.VIGIL_RATE_LIMITS === 'on',
+    ...(e.VIGIL_WEB !== 'off' && { web: { mode: e.VIGIL_WEB, port: e.VIGIL_WEB_PORT } }),
   };
 };
 

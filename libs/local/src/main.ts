@@ -12,6 +12,7 @@ const main = async () => {
       '  Vigil local stack is running',
       '',
       `  API         ${stack.url}`,
+      ...(stack.webUrl ? [`  Web app     ${stack.webUrl}  (sign in with any email: development sign-in)`] : []),
       `  Tenant      ${stack.tenantId} (development)`,
       `  API key     ${stack.apiKey}`,
       `  Data        ${stack.dataDir}`,

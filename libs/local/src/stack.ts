@@ -31,6 +31,8 @@ import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
 import { startGateway } from './gateway';
 import { startSchedulerEmulator } from './scheduler-emulator';
 import { startSqsPoller } from './sqs-poller';
+import type { WebApp } from './web-app';
+import { startWebApp } from './web-app';
 
 export interface StackOptions extends LocalConfig {
   /** Engine settings for the handlers (VIGIL_NEAR_WINDOW_S, ...); defaults to process.env. */
@@ -45,6 +47,8 @@ export interface LocalStack {
   sessionSecret: string;
   /** DynamoDB's local endpoint (the web app's sign-in provisions tenants there). */
   dynamoEndpoint: string;
+  /** The web app's address, when it runs. */
+  webUrl?: string;
   dataDir: string;
   runtime: Runtime;
   stop(): Promise<void>;
@@ -215,7 +219,8 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   // A key revoked through the API stops working at once here (API Gateway: within its cache TTL).
   rt.tenants.onRevocation(() => gateway.clearAuthCache());
 
-  return {
+  let web: WebApp | undefined;
+  const stack: LocalStack = {
     url: gateway.url,
     tenantId: identity.tenantId,
     apiKey: identity.apiKey,
@@ -225,6 +230,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     runtime: rt,
     async stop() {
       clearInterval(sweeper);
+      await web?.stop();
       await rm(join(dataDir, 'endpoints.json'), { force: true });
       await gateway.stop();
       await Promise.all(pollers.map((poller) => poller.stop()));
@@ -235,4 +241,23 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     },
   };
+
+  if (options.web) {
+    try {
+      web = await startWebApp({
+        ...options.web,
+        host: options.host,
+        apiUrl: gateway.url,
+        sessionSecret,
+        dynamoEndpoint: endpoints.dynamo,
+        table,
+        region,
+      });
+    } catch (error) {
+      await stack.stop();
+      throw error;
+    }
+    stack.webUrl = web.url;
+  }
+  return stack;
 };

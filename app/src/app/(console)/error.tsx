@@ -1,0 +1,18 @@
+'use client';
+
+import { Button, Callout, Flex, Heading } from '@radix-ui/themes';
+
+/** The last resort for anything unexpected: say so, and offer to try again. */
+export default function ConsoleError({ reset }: { error: Error & { digest?: string }; reset: () => void }) {
+  return (
+    <Flex direction="column" gap="3" align="start">
+      <Heading as="h1" size="6">
+        Something went wrong
+      </Heading>
+      <Callout.Root color="red" role="alert">
+        <Callout.Text>This page could not be loaded. Your data is safe; please try again in a moment.</Callout.Text>
+      </Callout.Root>
+      <Button onClick={reset}>Try again</Button>
+    </Flex>
+  );
+}

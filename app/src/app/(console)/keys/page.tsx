@@ -1,0 +1,75 @@
+import { Card, Code, Flex, Heading, Table, Text } from '@radix-ui/themes';
+import type { Metadata } from 'next';
+import { CreateKeyDialog } from '@/components/create-key-dialog';
+import { RevokeKeyButton } from '@/components/revoke-key-button';
+import { Timestamp } from '@/components/timestamp';
+import { ProblemNotice } from '@/components/problem-notice';
+import { api, loadPage } from '@/lib/api';
+import type { ApiKey } from '@/lib/types';
+
+export const metadata: Metadata = { title: 'API keys' };
+
+export default async function KeysPage() {
+  const loaded = await loadPage(() => api.get<{ items: ApiKey[] }>('/v1/keys'));
+  if (loaded.problem) return <ProblemNotice heading="API keys" problem={loaded.problem} />;
+  const { items } = loaded.data;
+  return (
+    <Flex direction="column" gap="4">
+      <Flex justify="between" align="center" gap="3" wrap="wrap">
+        <Heading as="h1" size="6">
+          API keys
+        </Heading>
+        <CreateKeyDialog />
+      </Flex>
+      <Text size="2" color="gray">
+        Send a key as <Code>Authorization: Bearer vgl_…</Code>. Vigil keeps only a hash of each key, so its secret is
+        shown once, when you create it. Up to 20 active keys; a revoked key stops working at once.
+      </Text>
+      <Card size="1">
+        {items.length === 0 ? (
+          <Flex direction="column" align="center" gap="2" p="6">
+            <Text weight="medium">No API keys</Text>
+            <Text size="2" color="gray">
+              Create a key to schedule webhooks from your application.
+            </Text>
+          </Flex>
+        ) : (
+          <div className="vigil-table-scroll">
+            <Table.Root>
+              <Table.Header>
+                <Table.Row>
+                  <Table.ColumnHeaderCell>Name</Table.ColumnHeaderCell>
+                  <Table.ColumnHeaderCell>Key</Table.ColumnHeaderCell>
+                  <Table.ColumnHeaderCell>Created</Table.ColumnHeaderCell>
+                  <Table.ColumnHeaderCell>Last used</Table.ColumnHeaderCell>
+                  <Table.ColumnHeaderCell>
+                    <span className="rt-sr-only">Actions</span>
+                  </Table.ColumnHeaderCell>
+                </Table.Row>
+              </Table.Header>
+              <Table.Body>
+                {items.map((key) => (
+                  <Table.Row key={key.id} data-testid={`key-${key.id}`} align="center">
+                    <Table.RowHeaderCell>{key.name}</Table.RowHeaderCell>
+                    <Table.Cell>
+                      <Code variant="ghost">{key.prefix}…</Code>
+                    </Table.Cell>
+                    <Table.Cell>
+                      <Timestamp iso={key.createdAt} />
+                    </Table.Cell>
+                    <Table.Cell>
+                      {key.lastUsedAt ? <Timestamp iso={key.lastUsedAt} /> : <Text color="gray">Never</Text>}
+                    </Table.Cell>
+                    <Table.Cell justify="end">
+                      <RevokeKeyButton id={key.id} name={key.name} prefix={key.prefix} />
+                    </Table.Cell>
+                  </Table.Row>
+                ))}
+              </Table.Body>
+            </Table.Root>
+          </div>
+        )}
+      </Card>
+    </Flex>
+  );
+}

@@ -1,0 +1,16 @@
+import { Card, Flex, Skeleton } from '@radix-ui/themes';
+
+export default function Loading() {
+  return (
+    <Flex direction="column" gap="4" aria-busy="true" aria-label="Loading">
+      <Skeleton width="180px" height="32px" />
+      <Card size="2">
+        <Flex direction="column" gap="3">
+          <Skeleton height="20px" />
+          <Skeleton height="20px" />
+          <Skeleton height="20px" width="70%" />
+        </Flex>
+      </Card>
+    </Flex>
+  );
+}

@@ -1,0 +1,218 @@
+import { Badge, Box, Card, Code, DataList, Flex, Heading, Link, Text } from '@radix-ui/themes';
+import type { Metadata } from 'next';
+import NextLink from 'next/link';
+import { notFound } from 'next/navigation';
+import { AutoRefresh } from '@/components/auto-refresh';
+import { MessageActions } from '@/components/message-actions';
+import { StatusBadge } from '@/components/status-badge';
+import { Timestamp } from '@/components/timestamp';
+import { ProblemNotice } from '@/components/problem-notice';
+import { api, loadPage } from '@/lib/api';
+import { duration, maskedHeaderValue, prettyBody } from '@/lib/format';
+import type { Attempt, Message } from '@/lib/types';
+import { LIVE_STATUSES } from '@/lib/types';
+
+export const metadata: Metadata = { title: 'Message' };
+
+const load = (id: string) => {
+  const path = `/v1/messages/${encodeURIComponent(id)}`;
+  return loadPage(() => Promise.all([api.get<Message>(path), api.get<{ items: Attempt[] }>(`${path}/attempts`)]));
+};
+
+export default async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const loaded = await load(decodeURIComponent(id));
+  if (loaded.problem?.status === 404) notFound();
+  if (loaded.problem) return <ProblemNotice heading="Message" problem={loaded.problem} />;
+  const [message, { items: attempts }] = loaded.data;
+  const live = LIVE_STATUSES.includes(message.status);
+  const headers = Object.entries(message.headers);
+  const body = message.body === undefined ? undefined : prettyBody(message.body);
+  const deliveredAfter =
+    message.deliveredAt === undefined ? undefined : Date.parse(message.deliveredAt) - Date.parse(message.sendAt);
+
+  return (
+    <Flex direction="column" gap="4">
+      <AutoRefresh active={live} everyMs={1000} />
+      <Link asChild size="2" color="gray">
+        <NextLink href="/messages">← Messages</NextLink>
+      </Link>
+      <Flex justify="between" align="start" gap="3" wrap="wrap">
+        <Flex direction="column" gap="1">
+          <Flex align="center" gap="3">
+            <Heading as="h1" size="6">
+              Message
+            </Heading>
+            <StatusBadge status={message.status} />
+          </Flex>
+          <Text size="2" color="gray" className="vigil-mono" data-testid="message-id">
+            {message.id}
+          </Text>
+        </Flex>
+        <MessageActions id={message.id} status={message.status} sendAt={message.sendAt} />
+      </Flex>
+
+      <Card size="2">
+        <DataList.Root orientation={{ initial: 'vertical', sm: 'horizontal' }}>
+          <DataList.Item>
+            <DataList.Label>Target</DataList.Label>
+            <DataList.Value>
+              <Text className="vigil-mono">
+                <Badge color="gray" mr="2">
+                  {message.method}
+                </Badge>
+                {message.url}
+              </Text>
+            </DataList.Value>
+          </DataList.Item>
+          <DataList.Item>
+            <DataList.Label>Due</DataList.Label>
+            <DataList.Value>
+              <Timestamp iso={message.sendAt} exact />
+            </DataList.Value>
+          </DataList.Item>
+          <DataList.Item>
+            <DataList.Label>Delivered</DataList.Label>
+            <DataList.Value data-testid="delivered-at">
+              {message.deliveredAt ? (
+                <Flex direction="column">
+                  <Timestamp iso={message.deliveredAt} exact />
+                  <Text size="1" color="gray">
+                    {duration(Math.max(0, deliveredAfter ?? 0))} after it was due
+                  </Text>
+                </Flex>
+              ) : (
+                <Text color="gray">Not yet</Text>
+              )}
+            </DataList.Value>
+          </DataList.Item>
+          {message.nextAttemptAt && (
+            <DataList.Item>
+              <DataList.Label>Next attempt</DataList.Label>
+              <DataList.Value>
+                <Timestamp iso={message.nextAttemptAt} exact />
+              </DataList.Value>
+            </DataList.Item>
+          )}
+          <DataList.Item>
+            <DataList.Label>Attempts</DataList.Label>
+            <DataList.Value>
+              {message.attempts} made · up to {message.maxAttempts} per round · {duration(message.timeoutMs)} timeout
+            </DataList.Value>
+          </DataList.Item>
+          <DataList.Item>
+            <DataList.Label>Created</DataList.Label>
+            <DataList.Value>
+              <Timestamp iso={message.createdAt} exact />
+            </DataList.Value>
+          </DataList.Item>
+          {Object.keys(message.metadata).length > 0 && (
+            <DataList.Item>
+              <DataList.Label>Metadata</DataList.Label>
+              <DataList.Value>
+                <Flex gap="2" wrap="wrap">
+                  {Object.entries(message.metadata).map(([k, v]) => (
+                    <Badge key={k} color="gray" variant="surface">
+                      {k}: {v}
+                    </Badge>
+                  ))}
+                </Flex>
+              </DataList.Value>
+            </DataList.Item>
+          )}
+        </DataList.Root>
+      </Card>
+
+      <Card size="2">
+        <Flex direction="column" gap="3">
+          <Heading as="h2" size="3">
+            Request
+          </Heading>
+          <Text size="2" weight="medium">
+            Headers
+          </Text>
+          {headers.length === 0 ? (
+            <Text size="2" color="gray">
+              None of its own (Vigil adds webhook-id, webhook-timestamp and webhook-signature when it sends).
+            </Text>
+          ) : (
+            <pre className="vigil-pre" data-testid="headers">
+              {headers.map(([name, value]) => `${name}: ${maskedHeaderValue(name, value)}`).join('\n')}
+            </pre>
+          )}
+          <Text size="2" weight="medium">
+            Body {body?.json && <Badge color="gray">JSON</Badge>}
+          </Text>
+          {body ? (
+            <pre className="vigil-pre" data-testid="body">
+              {body.text}
+            </pre>
+          ) : (
+            <Text size="2" color="gray">
+              No body.
+            </Text>
+          )}
+        </Flex>
+      </Card>
+
+      <Card size="2">
+        <Flex direction="column" gap="3">
+          <Heading as="h2" size="3">
+            Attempts
+          </Heading>
+          {attempts.length === 0 ? (
+            <Text size="2" color="gray">
+              {live ? 'No attempt yet: it will be sent when it is due.' : 'No attempts were made.'}
+            </Text>
+          ) : (
+            <ol className="vigil-timeline" data-testid="attempts">
+              {attempts.map((a) => (
+                <AttemptItem key={a.n} attempt={a} />
+              ))}
+            </ol>
+          )}
+        </Flex>
+      </Card>
+    </Flex>
+  );
+}
+
+function AttemptItem({ attempt }: { attempt: Attempt }) {
+  const ok = attempt.statusCode !== undefined && attempt.statusCode >= 200 && attempt.statusCode < 300;
+  const color = ok ? 'var(--grass-9)' : attempt.statusCode === undefined ? 'var(--red-9)' : 'var(--amber-9)';
+  return (
+    <li style={{ ['--timeline-dot' as string]: color }} data-testid={`attempt-${attempt.n}`}>
+      <Flex direction="column" gap="1">
+        <Flex gap="2" align="center" wrap="wrap">
+          <Text weight="bold">#{attempt.n}</Text>
+          {attempt.statusCode !== undefined ? (
+            <Badge color={ok ? 'grass' : 'amber'}>HTTP {attempt.statusCode}</Badge>
+          ) : (
+            <Badge color="red">no response</Badge>
+          )}
+          <Text size="2" color="gray">
+            took {duration(attempt.durationMs)} · sent {duration(attempt.latenessMs)} after due
+          </Text>
+        </Flex>
+        <Text size="1" color="gray">
+          <Timestamp iso={attempt.startedAt} exact />
+        </Text>
+        {attempt.error && (
+          <Text size="2" color="red">
+            {attempt.error}
+          </Text>
+        )}
+        {attempt.responseSnippet && (
+          <Box>
+            <Text size="1" color="gray">
+              Response
+            </Text>
+            <Code asChild variant="ghost">
+              <pre className="vigil-pre">{attempt.responseSnippet}</pre>
+            </Code>
+          </Box>
+        )}
+      </Flex>
+    </li>
+  );
+}

@@ -1,0 +1,136 @@
+import { Button, Card, Flex, Heading, Link, Table, Text } from '@radix-ui/themes';
+import type { Metadata } from 'next';
+import NextLink from 'next/link';
+import { redirect } from 'next/navigation';
+import { AutoRefresh } from '@/components/auto-refresh';
+import { MessageSearch } from '@/components/message-search';
+import { StatusBadge } from '@/components/status-badge';
+import { StatusFilter } from '@/components/status-filter';
+import { Timestamp } from '@/components/timestamp';
+import { ProblemNotice } from '@/components/problem-notice';
+import { api, loadPage } from '@/lib/api';
+import { duration } from '@/lib/format';
+import type { MessagePage, MessageStatus } from '@/lib/types';
+import { LIVE_STATUSES, MESSAGE_STATUSES } from '@/lib/types';
+
+export const metadata: Metadata = { title: 'Messages' };
+
+const PAGE_SIZE = 25;
+
+export default async function MessagesPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ status?: string; cursor?: string; id?: string }>;
+}) {
+  const params = await searchParams;
+  const id = params.id?.trim();
+  if (id) redirect(`/messages/${encodeURIComponent(id)}`);
+  const status = MESSAGE_STATUSES.includes(params.status as MessageStatus)
+    ? (params.status as MessageStatus)
+    : undefined;
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (status) query.set('status', status);
+  if (params.cursor) query.set('cursor', params.cursor);
+  const loaded = await loadPage(() => api.get<MessagePage>(`/v1/messages?${query}`));
+  if (loaded.problem) return <ProblemNotice heading="Messages" problem={loaded.problem} />;
+  const page = loaded.data;
+  const live = page.items.some((m) => LIVE_STATUSES.includes(m.status));
+  const pageLink = (cursor?: string) => {
+    const next = new URLSearchParams();
+    if (status) next.set('status', status);
+    if (cursor) next.set('cursor', cursor);
+    return `/messages${next.size ? `?${next}` : ''}`;
+  };
+
+  return (
+    <Flex direction="column" gap="4">
+      <AutoRefresh active={live} />
+      <Heading as="h1" size="6">
+        Messages
+      </Heading>
+      <Flex gap="3" wrap="wrap" justify="between">
+        <StatusFilter value={status} />
+        <MessageSearch />
+      </Flex>
+      <Card size="1">
+        {page.items.length === 0 ? (
+          <Flex direction="column" align="center" gap="2" p="6">
+            <Text weight="medium">{status ? `No ${status} messages` : 'No messages yet'}</Text>
+            <Text size="2" color="gray">
+              {status
+                ? 'Pick another status to see more.'
+                : 'Schedule one with the quickstart command on the overview page, or send a test webhook from Settings.'}
+            </Text>
+          </Flex>
+        ) : (
+          <div className="vigil-table-scroll">
+            <Table.Root>
+              <Table.Header>
+                <Table.Row>
+                  <Table.ColumnHeaderCell>Status</Table.ColumnHeaderCell>
+                  <Table.ColumnHeaderCell>Target</Table.ColumnHeaderCell>
+                  <Table.ColumnHeaderCell>Send at</Table.ColumnHeaderCell>
+                  <Table.ColumnHeaderCell className="vigil-hide-narrow">Attempts</Table.ColumnHeaderCell>
+                  <Table.ColumnHeaderCell className="vigil-hide-narrow">Lateness</Table.ColumnHeaderCell>
+                </Table.Row>
+              </Table.Header>
+              <Table.Body>
+                {page.items.map((m) => (
+                  <Table.Row key={m.id} data-testid={`message-${m.id}`} align="center">
+                    <Table.Cell>
+                      <StatusBadge status={m.status} />
+                    </Table.Cell>
+                    <Table.RowHeaderCell>
+                      <Flex direction="column">
+                        <Link asChild weight="medium">
+                          <NextLink href={`/messages/${m.id}`}>
+                            {m.method} {new URL(m.url).host}
+                            {new URL(m.url).pathname}
+                          </NextLink>
+                        </Link>
+                        <Text size="1" color="gray" className="vigil-mono">
+                          {m.id}
+                        </Text>
+                      </Flex>
+                    </Table.RowHeaderCell>
+                    <Table.Cell>
+                      <Timestamp iso={m.sendAt} />
+                    </Table.Cell>
+                    <Table.Cell className="vigil-hide-narrow">
+                      {m.attempts}
+                      {m.lastAttempt?.statusCode ? (
+                        <Text color="gray"> · {m.lastAttempt.statusCode}</Text>
+                      ) : m.lastAttempt?.error ? (
+                        <Text color="gray"> · error</Text>
+                      ) : null}
+                    </Table.Cell>
+                    <Table.Cell className="vigil-hide-narrow">
+                      {m.lastAttempt ? duration(m.lastAttempt.latenessMs) : <Text color="gray">—</Text>}
+                    </Table.Cell>
+                  </Table.Row>
+                ))}
+              </Table.Body>
+            </Table.Root>
+          </div>
+        )}
+      </Card>
+      <Flex gap="3" justify="end">
+        {params.cursor && (
+          <Button asChild variant="soft" color="gray">
+            <NextLink href={pageLink()}>First page</NextLink>
+          </Button>
+        )}
+        {page.nextCursor && (
+          <Button asChild variant="soft">
+            <NextLink href={pageLink(page.nextCursor)}>Next page</NextLink>
+          </Button>
+        )}
+      </Flex>
+      {live && (
+        <Text size="1" color="gray" align="right">
+          Updating every few seconds while messages are on their way.
+        </Text>
+      )}
+    </Flex>
+  );
+}

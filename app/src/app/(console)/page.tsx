@@ -1,0 +1,119 @@
+import { Box, Card, Code, Flex, Grid, Heading, Link, Progress, Text } from '@radix-ui/themes';
+import type { Metadata } from 'next';
+import NextLink from 'next/link';
+import { CopyButton } from '@/components/copy-button';
+import { UsageChart } from '@/components/usage-chart';
+import { ProblemNotice } from '@/components/problem-notice';
+import { api, loadPage } from '@/lib/api';
+import { webConfig } from '@/lib/config';
+import { count, duration, percentile, utcDate } from '@/lib/format';
+import type { ApiKey, MessagePage, Usage } from '@/lib/types';
+
+export const metadata: Metadata = { title: 'Overview' };
+
+/** How many recent deliveries the lateness figures are taken over. */
+const RECENT = 100;
+
+export default async function OverviewPage() {
+  const loaded = await loadPage(() =>
+    Promise.all([
+      api.get<Usage>(`/v1/usage?from=${utcDate(29)}&to=${utcDate(0)}`),
+      api.get<MessagePage>(`/v1/messages?status=delivered&limit=${RECENT}`),
+      api.get<{ items: ApiKey[] }>('/v1/keys'),
+    ]),
+  );
+  if (loaded.problem) return <ProblemNotice heading="Overview" problem={loaded.problem} />;
+  const [usage, delivered, keys] = loaded.data;
+  const lateness = delivered.items.flatMap((m) => (m.lastAttempt ? [m.lastAttempt.latenessMs] : []));
+  const p50 = percentile(lateness, 50);
+  const p99 = percentile(lateness, 99);
+  const { monthToDate, plan } = usage;
+  const used = Math.min(100, (monthToDate.scheduled / plan.monthlyMessages) * 100);
+  const key = keys.items.at(-1);
+  const curl = [
+    `curl ${webConfig().publicApiUrl}/v1/messages \\`,
+    `  -H 'Authorization: Bearer ${key ? `${key.prefix}…` : 'vgl_…'}' \\`,
+    `  -H 'Content-Type: application/json' \\`,
+    `  -d '{"url":"https://example.com/hook","delay":10,"body":{"hello":"world"}}'`,
+  ].join('\n');
+
+  return (
+    <Flex direction="column" gap="5">
+      <Heading as="h1" size="6">
+        Overview
+      </Heading>
+      <Grid columns={{ initial: '1', sm: '2', md: '4' }} gap="4">
+        <Figure label="Scheduled this month" value={count(monthToDate.scheduled)}>
+          <Progress value={used} aria-label="Share of the monthly quota used" mt="2" />
+          <Text size="1" color="gray">
+            of {count(plan.monthlyMessages)} on the {plan.name} plan
+          </Text>
+        </Figure>
+        <Figure label="Delivered this month" value={count(monthToDate.delivered)} />
+        <Figure label="Failed this month" value={count(monthToDate.failed)} />
+        <Figure label="Lateness p50 / p99" value={p50 === undefined ? '—' : `${duration(p50)} / ${duration(p99 ?? 0)}`}>
+          <Text size="1" color="gray">
+            {lateness.length === 0
+              ? 'No deliveries yet'
+              : `over the last ${lateness.length} deliver${lateness.length === 1 ? 'y' : 'ies'}`}
+          </Text>
+        </Figure>
+      </Grid>
+
+      <Card size="2">
+        <Flex direction="column" gap="3">
+          <Heading as="h2" size="3">
+            Last 30 days
+          </Heading>
+          <UsageChart days={usage.days} />
+        </Flex>
+      </Card>
+
+      <Card size="2">
+        <Flex direction="column" gap="3">
+          <Flex justify="between" align="center" gap="3">
+            <Heading as="h2" size="3">
+              Quickstart
+            </Heading>
+            <CopyButton value={curl} label="Copy command" />
+          </Flex>
+          <Text size="2" color="gray">
+            Schedule a webhook 10 seconds from now. Put your full API key in place of{' '}
+            <Code>{key ? `${key.prefix}…` : 'vgl_…'}</Code>
+            {key ? (
+              <> (your key “{key.name}”; its secret was shown once when it was made).</>
+            ) : (
+              <>
+                {' '}
+                —{' '}
+                <Link asChild>
+                  <NextLink href="/keys">create a key</NextLink>
+                </Link>{' '}
+                first.
+              </>
+            )}
+          </Text>
+          <pre className="vigil-pre" data-testid="quickstart">
+            {curl}
+          </pre>
+        </Flex>
+      </Card>
+    </Flex>
+  );
+}
+
+function Figure({ label, value, children }: { label: string; value: string; children?: React.ReactNode }) {
+  return (
+    <Card size="2">
+      <Box>
+        <Text as="p" size="2" color="gray">
+          {label}
+        </Text>
+        <Text as="p" size="6" weight="bold">
+          {value}
+        </Text>
+        {children}
+      </Box>
+    </Card>
+  );
+}

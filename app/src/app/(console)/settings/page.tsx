@@ -1,0 +1,78 @@
+import { Card, Code, DataList, Flex, Heading, Text } from '@radix-ui/themes';
+import type { Metadata } from 'next';
+import { SigningSecretCard } from '@/components/signing-secret-card';
+import { TestWebhookForm } from '@/components/test-webhook-form';
+import { ProblemNotice } from '@/components/problem-notice';
+import { api, loadPage } from '@/lib/api';
+import { count, utcDate } from '@/lib/format';
+import type { Usage } from '@/lib/types';
+
+export const metadata: Metadata = { title: 'Settings' };
+
+export default async function SettingsPage() {
+  const loaded = await loadPage(() =>
+    Promise.all([
+      api.get<{ secret: string }>('/v1/signing-secret'),
+      api.get<Usage>(`/v1/usage?from=${utcDate(0)}&to=${utcDate(0)}`),
+    ]),
+  );
+  if (loaded.problem) return <ProblemNotice heading="Settings" problem={loaded.problem} />;
+  const [{ secret }, usage] = loaded.data;
+  const { plan, monthToDate } = usage;
+  return (
+    <Flex direction="column" gap="4">
+      <Heading as="h1" size="6">
+        Settings
+      </Heading>
+
+      <SigningSecretCard secret={secret} />
+
+      <Card size="2">
+        <Flex direction="column" gap="3">
+          <Heading as="h2" size="3">
+            Send a test webhook
+          </Heading>
+          <Text size="2" color="gray">
+            Vigil sends a small signed JSON webhook to this URL now, exactly as it sends your own, and you can follow it
+            on its message page.
+          </Text>
+          <TestWebhookForm />
+        </Flex>
+      </Card>
+
+      <Card size="2">
+        <Flex direction="column" gap="3">
+          <Heading as="h2" size="3">
+            Plan and limits
+          </Heading>
+          <DataList.Root>
+            <DataList.Item>
+              <DataList.Label>Plan</DataList.Label>
+              <DataList.Value>
+                <Code variant="ghost" data-testid="plan">
+                  {plan.name}
+                </Code>
+              </DataList.Value>
+            </DataList.Item>
+            <DataList.Item>
+              <DataList.Label>Messages per month</DataList.Label>
+              <DataList.Value>
+                {count(monthToDate.scheduled)} used of {count(plan.monthlyMessages)}
+              </DataList.Value>
+            </DataList.Item>
+            <DataList.Item>
+              <DataList.Label>Request rate</DataList.Label>
+              <DataList.Value>
+                {count(plan.ratePerSecond)} per second, bursts of up to {count(plan.burst)}
+              </DataList.Value>
+            </DataList.Item>
+          </DataList.Root>
+          <Text size="1" color="gray">
+            Beyond the rate, the API answers 429 with Retry-After; beyond the monthly quota, new messages are refused
+            with 429 quota-exceeded until the month turns.
+          </Text>
+        </Flex>
+      </Card>
+    </Flex>
+  );
+}

@@ -1,0 +1,58 @@
+import { Box, Callout, Card, Flex, Heading, Text } from '@radix-ui/themes';
+import type { Metadata } from 'next';
+import { redirect } from 'next/navigation';
+import { getServerSession } from 'next-auth';
+import { SignInForm } from '@/components/sign-in-form';
+import { authOptions } from '@/lib/auth';
+import { cognitoSettings, devSignInEnabled } from '@/lib/config';
+
+export const metadata: Metadata = { title: 'Sign in' };
+export const dynamic = 'force-dynamic';
+
+/** next-auth's error codes, said the way a person would. */
+const ERRORS: Record<string, string> = {
+  CredentialsSignin: 'That does not look like an email address.',
+  SessionExpired: 'Your session has ended. Please sign in again.',
+  Callback: 'Signing in did not complete. Please try again.',
+  OAuthSignin: 'Could not reach the sign-in provider. Please try again.',
+  default: 'Signing in did not work. Please try again.',
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string }> }) {
+  const { error } = await searchParams;
+  const session = await getServerSession(authOptions());
+  if (session && error !== 'SessionExpired') redirect('/');
+  const dev = devSignInEnabled();
+  const cognito = Boolean(cognitoSettings());
+  return (
+    <Flex align="center" justify="center" minHeight="100vh" p="4">
+      <Box width="100%" maxWidth="400px">
+        <Flex direction="column" gap="1" mb="5" align="center">
+          <Heading size="7">Vigil</Heading>
+          <Text color="gray">Webhooks delivered at an exact moment.</Text>
+        </Flex>
+        <Card size="3">
+          <Flex direction="column" gap="4">
+            <Heading as="h2" size="4">
+              Sign in
+            </Heading>
+            {error && (
+              <Callout.Root color="red" role="alert">
+                <Callout.Text>{ERRORS[error] ?? ERRORS.default}</Callout.Text>
+              </Callout.Root>
+            )}
+            {!dev && !cognito && (
+              <Callout.Root color="amber">
+                <Callout.Text>
+                  No sign-in method is configured. Set the Cognito settings (COGNITO_CLIENT_ID, COGNITO_ISSUER) or run
+                  the local stack, which turns on the development sign-in.
+                </Callout.Text>
+              </Callout.Root>
+            )}
+            <SignInForm dev={dev} cognito={cognito} />
+          </Flex>
+        </Card>
+      </Box>
+    </Flex>
+  );
+}

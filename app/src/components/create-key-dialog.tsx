@@ -1,0 +1,116 @@
+'use client';
+
+import { ExclamationTriangleIcon, PlusIcon } from '@radix-ui/react-icons';
+import { Button, Callout, Code, Dialog, Flex, Text, TextField } from '@radix-ui/themes';
+import { useRouter } from 'next/navigation';
+import { useState, useTransition } from 'react';
+import { createApiKey } from '@/lib/actions';
+import { CopyButton } from './copy-button';
+
+/** Create a key: name it, then see its secret once, with a copy button and a clear warning. */
+export function CreateKeyDialog() {
+  const router = useRouter();
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [secret, setSecret] = useState<string | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [pending, startTransition] = useTransition();
+
+  const reset = () => {
+    setName('');
+    setSecret(undefined);
+    setError(undefined);
+  };
+
+  return (
+    <Dialog.Root
+      open={open}
+      onOpenChange={(next) => {
+        setOpen(next);
+        if (!next) {
+          reset();
+          router.refresh();
+        }
+      }}
+    >
+      <Dialog.Trigger>
+        <Button>
+          <PlusIcon /> Create key
+        </Button>
+      </Dialog.Trigger>
+      <Dialog.Content maxWidth="520px">
+        <Dialog.Title>{secret ? 'Your new API key' : 'Create an API key'}</Dialog.Title>
+        {secret ? (
+          <Flex direction="column" gap="3">
+            <Callout.Root color="amber" role="alert">
+              <Callout.Icon>
+                <ExclamationTriangleIcon />
+              </Callout.Icon>
+              <Callout.Text>
+                Copy this key now and keep it somewhere safe. Vigil stores only its hash and cannot show it again.
+              </Callout.Text>
+            </Callout.Root>
+            <Code size="3" className="vigil-mono" data-testid="new-key-secret">
+              {secret}
+            </Code>
+            <Flex gap="3" justify="end">
+              <CopyButton value={secret} label="Copy key" />
+              <Dialog.Close>
+                <Button variant="soft" color="gray" size="1">
+                  Done
+                </Button>
+              </Dialog.Close>
+            </Flex>
+          </Flex>
+        ) : (
+          <form
+            onSubmit={(event) => {
+              event.preventDefault();
+              startTransition(async () => {
+                const result = await createApiKey(name.trim());
+                if (result.ok) {
+                  setSecret(result.data.key);
+                  setError(undefined);
+                } else setError(result.error);
+              });
+            }}
+          >
+            <Flex direction="column" gap="3">
+              <Dialog.Description size="2" color="gray">
+                Name the key after what will use it, so you know what breaks if you revoke it.
+              </Dialog.Description>
+              <label htmlFor="key-name">
+                <Text size="2" weight="medium">
+                  Name
+                </Text>
+              </label>
+              <TextField.Root
+                id="key-name"
+                required
+                maxLength={100}
+                placeholder="billing service"
+                value={name}
+                onChange={(event) => setName(event.target.value)}
+              />
+              {error && (
+                <Callout.Root color="red" role="alert">
+                  <Callout.Text>{error}</Callout.Text>
+                </Callout.Root>
+              )}
+              <Flex gap="3" justify="end">
+                <Dialog.Close>
+                  <Button variant="soft" color="gray" type="button">
+                    Cancel
+                  </Button>
+                </Dialog.Close>
+                <Button type="submit" loading={pending} disabled={name.trim() === ''}>
+                  Create key
+                </Button>
+              </Flex>
+            </Flex>
+          </form>
+        )}
+      </Dialog.Content>
+    </Dialog.Root>
+  );
+}

@@ -1,0 +1,58 @@
+'use client';
+
+import { Text } from '@radix-ui/themes';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { UsageDay } from '@/lib/types';
+
+const SERIES = [
+  { key: 'scheduled', name: 'Scheduled', color: 'var(--indigo-9)' },
+  { key: 'delivered', name: 'Delivered', color: 'var(--grass-9)' },
+  { key: 'failed', name: 'Failed', color: 'var(--red-9)' },
+] as const;
+
+/** Scheduled, delivered and failed per day: a bar chart with a text summary for screen readers. */
+export function UsageChart({ days }: { days: UsageDay[] }) {
+  const total = (key: (typeof SERIES)[number]['key']) => days.reduce((sum, d) => sum + d[key], 0);
+  const summary = SERIES.map((s) => `${total(s.key)} ${s.name.toLowerCase()}`).join(', ');
+  if (days.every((d) => d.scheduled + d.delivered + d.failed === 0)) {
+    return (
+      <Text size="2" color="gray">
+        Nothing yet in the last 30 days. Scheduled messages and deliveries will show here day by day.
+      </Text>
+    );
+  }
+  return (
+    <figure style={{ margin: 0 }}>
+      <div style={{ width: '100%', height: 260 }}>
+        <ResponsiveContainer>
+          <BarChart data={days} margin={{ top: 8, right: 8, bottom: 0, left: -16 }} accessibilityLayer>
+            <CartesianGrid strokeDasharray="3 3" stroke="var(--gray-a5)" vertical={false} />
+            <XAxis
+              dataKey="date"
+              tickFormatter={(date: string) => date.slice(5)}
+              tick={{ fill: 'var(--gray-11)', fontSize: 12 }}
+              minTickGap={16}
+            />
+            <YAxis allowDecimals={false} tick={{ fill: 'var(--gray-11)', fontSize: 12 }} />
+            <Tooltip
+              cursor={{ fill: 'var(--gray-a3)' }}
+              contentStyle={{
+                background: 'var(--color-panel-solid)',
+                border: '1px solid var(--gray-a6)',
+                borderRadius: 'var(--radius-3)',
+                color: 'var(--gray-12)',
+              }}
+            />
+            <Legend />
+            {SERIES.map((s) => (
+              <Bar key={s.key} dataKey={s.key} name={s.name} fill={s.color} radius={[3, 3, 0, 0]} />
+            ))}
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <figcaption className="rt-sr-only" style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden' }}>
+        Last 30 days: {summary}.
+      </figcaption>
+    </figure>
+  );
+}

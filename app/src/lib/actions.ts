@@ -1,0 +1,64 @@
+'use server';
+
+/**
+ * What the pages change, as server actions: each calls the Vigil API with the user's session and
+ * hands back data or an error a person can read (never raw JSON).
+ */
+import { revalidatePath } from 'next/cache';
+import { unstable_rethrow } from 'next/navigation';
+import { api, ApiProblem } from './api';
+import type { ActionResult, ApiKey, Message } from './types';
+
+const readable = (error: unknown): string => {
+  if (error instanceof ApiProblem) {
+    const { title, detail, errors } = error.problem;
+    const fields = errors?.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ');
+    return [detail || title, fields].filter(Boolean).join(' — ');
+  }
+  return 'Something went wrong on our side. Please try again.';
+};
+
+const run = async <T>(work: () => Promise<T>, paths: string[]): Promise<ActionResult<T>> => {
+  try {
+    const data = await work();
+    for (const path of paths) revalidatePath(path);
+    return { ok: true, data };
+  } catch (error) {
+    // A redirect (to sign in again) is not an error to show.
+    unstable_rethrow(error);
+    return { ok: false, error: readable(error) };
+  }
+};
+
+export const createApiKey = async (name: string) =>
+  run(() => api.post<ApiKey & { key: string }>('/v1/keys', { name }), ['/keys', '/']);
+
+export const revokeApiKey = async (id: string) =>
+  run(async () => {
+    await api.delete(`/v1/keys/${encodeURIComponent(id)}`);
+  }, ['/keys', '/']);
+
+export const cancelMessage = async (id: string) =>
+  run(() => api.delete<Message>(`/v1/messages/${encodeURIComponent(id)}`), [`/messages/${id}`, '/messages']);
+
+export const redeliverMessage = async (id: string) =>
+  run(() => api.post<Message>(`/v1/messages/${encodeURIComponent(id)}/redeliver`), [`/messages/${id}`, '/messages']);
+
+export const rescheduleMessage = async (id: string, sendAt: string) =>
+  run(() => api.patch<Message>(`/v1/messages/${encodeURIComponent(id)}`, { sendAt }), [`/messages/${id}`, '/messages']);
+
+export const rotateSigningSecret = async () =>
+  run(() => api.post<{ secret: string; previousValidUntil: string }>('/v1/signing-secret/rotate'), ['/settings']);
+
+/** Schedules a small test webhook to `url`, due now; the message page then shows how it went. */
+export const sendTestWebhook = async (url: string) =>
+  run(
+    () =>
+      api.post<Message>('/v1/messages', {
+        url,
+        delay: 0,
+        body: { type: 'vigil.test', message: 'A test webhook sent from the Vigil web app.' },
+        metadata: { source: 'web-app-test' },
+      }),
+    ['/messages', '/'],
+  );

@@ -1,0 +1,60 @@
+/**
+ * next-auth: Cognito on AWS, a development sign-in (email only) in the local stack. Sessions are
+ * JWTs; the sign-in puts the user's tenant in the token, which the app forwards to the Vigil API
+ * as `Authorization: Bearer <session token>` and the API's authorizer verifies with the same secret.
+ */
+import type { NextAuthOptions } from 'next-auth';
+import CognitoProvider from 'next-auth/providers/cognito';
+import CredentialsProvider from 'next-auth/providers/credentials';
+import { cognitoSettings, devSignInEnabled } from './config';
+import { tenantProvisioner } from './provisioning';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+const providers = (): NextAuthOptions['providers'] => {
+  const list: NextAuthOptions['providers'] = [];
+  const cognito = cognitoSettings();
+  if (cognito) list.push(CognitoProvider(cognito));
+  if (devSignInEnabled()) {
+    list.push(
+      CredentialsProvider({
+        id: 'dev',
+        name: 'Development sign-in',
+        credentials: { email: { label: 'Email', type: 'email' } },
+        authorize: async (credentials) => {
+          const email = credentials?.email?.trim().toLowerCase() ?? '';
+          if (!EMAIL.test(email)) return null;
+          return { id: `dev:${email}`, email, name: email };
+        },
+      }),
+    );
+  }
+  return list;
+};
+
+export const authOptions = (): NextAuthOptions => ({
+  providers: providers(),
+  session: { strategy: 'jwt', maxAge: 7 * 24 * 3600 },
+  pages: { signIn: '/signin', error: '/signin' },
+  callbacks: {
+    /** At sign-in (when `user` is set), find or make the user's tenant and keep its id in the token. */
+    jwt: async ({ token, user, account }) => {
+      if (user) {
+        const id = account?.provider === 'cognito' ? `cognito:${user.id}` : user.id;
+        const tenant = await tenantProvisioner().tenantForUser({
+          id,
+          email: user.email ?? id,
+          ...(user.name && { name: user.name }),
+        });
+        token.tenantId = tenant.id;
+        token.tenantName = tenant.name;
+      }
+      return token;
+    },
+    session: async ({ session, token }) => ({
+      ...session,
+      tenantId: token.tenantId as string,
+      tenantName: token.tenantName as string,
+    }),
+  },
+});

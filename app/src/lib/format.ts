@@ -1,0 +1,67 @@
+/** Small, pure presentation helpers shared by the pages. */
+
+const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
+  ['year', 365 * 86_400_000],
+  ['month', 30 * 86_400_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1000],
+];
+
+/** "in 5 minutes", "3 seconds ago", "now". */
+export const relativeTime = (iso: string, now = Date.now()): string => {
+  const delta = Date.parse(iso) - now;
+  if (Math.abs(delta) < 1000) return 'now';
+  for (const [unit, ms] of UNITS) {
+    if (Math.abs(delta) >= ms) return RELATIVE.format(Math.trunc(delta / ms), unit);
+  }
+  return 'now';
+};
+
+/** "2026-11-23 22:41:07.123 UTC": exact, to the millisecond, in one zone for everyone. */
+export const absoluteTime = (iso: string): string => `${iso.replace('T', ' ').replace('Z', '')} UTC`;
+
+/** 12 ms, 1.4 s, 3 min. */
+export const duration = (ms: number): string => {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+};
+
+/** Header names whose values are credentials: shown masked. */
+const SECRET_HEADER = /auth|token|secret|key|signature|password|cookie|credential|session/i;
+
+export const maskedHeaderValue = (name: string, value: string): string => {
+  if (!SECRET_HEADER.test(name)) return value;
+  return value.length <= 8 ? '••••••••' : `${value.slice(0, 4)}••••••••${value.slice(-2)}`;
+};
+
+/** A secret with only its start visible: `whsec_MfKQ••••••••`. */
+export const maskedSecret = (secret: string, visible = 10): string => `${secret.slice(0, visible)}${'•'.repeat(16)}`;
+
+/** A body as it is best read: JSON pretty-printed, a string as is (pretty too if it holds JSON). */
+export const prettyBody = (body: unknown): { text: string; json: boolean } => {
+  if (typeof body === 'string') {
+    try {
+      return { text: JSON.stringify(JSON.parse(body), null, 2), json: true };
+    } catch {
+      return { text: body, json: false };
+    }
+  }
+  return { text: JSON.stringify(body, null, 2), json: true };
+};
+
+/** The p-th percentile (nearest rank) of some numbers, or undefined when there are none. */
+export const percentile = (values: number[], p: number): number | undefined => {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+};
+
+export const count = (n: number): string => n.toLocaleString('en-US');
+
+/** YYYY-MM-DD of a day `daysAgo` before today (UTC). */
+export const utcDate = (daysAgo = 0, now = Date.now()): string =>
+  new Date(now - daysAgo * 86_400_000).toISOString().slice(0, 10);

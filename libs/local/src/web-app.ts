@@ -1,0 +1,114 @@
+/**
+ * The web app (app/, Next.js) beside the local stack: started as a child process with what it
+ * needs to reach the stack (the API's URL, the session secret the authorizer shares, the store
+ * for first sign-ins), and the development sign-in turned on. `dev` compiles pages on demand (no
+ * build step after `npm install`); `start` serves the production build (`npm run build -w app`).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+
+export type WebMode = 'dev' | 'start';
+
+export interface WebAppOptions {
+  mode: WebMode;
+  port: number;
+  host: string;
+  apiUrl: string;
+  sessionSecret: string;
+  dynamoEndpoint: string;
+  table: string;
+  region: string;
+  /** Extra environment for the app (tests). */
+  env?: Record<string, string>;
+}
+
+export interface WebApp {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const APP_DIR = join(__dirname, '..', '..', '..', 'app');
+const NEXT_BIN = require.resolve('next/dist/bin/next', { paths: [APP_DIR] });
+
+/** Resolves once something accepts connections on host:port. */
+const portOpen = (host: string, port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+export const startWebApp = async (options: WebAppOptions): Promise<WebApp> => {
+  if (options.mode === 'start' && !existsSync(join(APP_DIR, '.next', 'BUILD_ID'))) {
+    throw new Error(
+      'VIGIL_WEB=start serves the production build, and there is none: run `npm run build -w app` first.',
+    );
+  }
+  if (await portOpen(options.host, options.port)) {
+    throw new Error(
+      `Port ${options.port} is taken, so the web app cannot start: set VIGIL_WEB_PORT to a free port, or VIGIL_WEB=off.`,
+    );
+  }
+  const url = `http://localhost:${options.port}`;
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [NEXT_BIN, options.mode, '--port', String(options.port), '--hostname', options.host],
+    {
+      cwd: APP_DIR,
+      env: {
+        ...process.env,
+        NODE_ENV: options.mode === 'dev' ? 'development' : 'production',
+        NEXT_TELEMETRY_DISABLED: '1',
+        NEXTAUTH_URL: url,
+        NEXTAUTH_SECRET: options.sessionSecret,
+        VIGIL_API_URL: options.apiUrl,
+        VIGIL_DEV_SIGN_IN: 'on',
+        VIGIL_TABLE: options.table,
+        VIGIL_DYNAMODB_ENDPOINT: options.dynamoEndpoint,
+        AWS_REGION: options.region,
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  // Keep the last lines the app printed: if it dies, they say why.
+  const recent: string[] = [];
+  const keep = (chunk: Buffer) => {
+    recent.push(...chunk.toString().split('\n').filter(Boolean));
+    recent.splice(0, Math.max(0, recent.length - 20));
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const state = await Promise.race([
+      exited.then(() => 'exited' as const),
+      new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), 200)),
+    ]);
+    if (state === 'exited') throw new Error(`The web app stopped while starting:\n${recent.join('\n')}`);
+    if (await portOpen(options.host, options.port)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`The web app did not start within a minute:\n${recent.join('\n')}`);
+    }
+  }
+
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+};
