@@ -12,7 +12,7 @@
  */
 import { alarmConditions, alarmResources } from './infra/alarms';
 import type { ApiGatewaySettings } from './infra/api';
-import { apiGatewaySettings, gatewayResponseResources, REST_API } from './infra/api';
+import { apiGatewaySettings, gatewayResponseResources, REST_API, usagePlanOutputs } from './infra/api';
 import { authOutputs, authResources } from './infra/auth';
 import type { CfnValue, Conditions, Outputs, Resources } from './infra/cloudformation';
 import { sub } from './infra/cloudformation';
@@ -115,6 +115,7 @@ const configuration: ServerlessConfiguration = {
         Description: "The delivery queue's dead-letter queue",
         Value: deliveryDeadLetterQueueUrl,
       },
+      ...usagePlanOutputs(),
       ...authOutputs(),
     },
   },

@@ -5,8 +5,9 @@
  * (401, 403, 413, 429) are RFC 9457 problems like the ones the handlers return.
  */
 import { PLANS } from '../libs/core/src/plans';
-import type { Resources } from './cloudformation';
+import type { Outputs, Resources } from './cloudformation';
 import { ref } from './cloudformation';
+import { pascalCase } from './names';
 import { param } from './params';
 
 /** The logical id serverless gives the REST API it creates. */
@@ -39,6 +40,24 @@ export const apiGatewaySettings = (): ApiGatewaySettings => ({
     },
   })),
 });
+
+/** The logical id serverless gives a plan's usage plan: `pro` → `ApiGatewayUsagePlanPro`. */
+export const usagePlanLogicalId = (plan: string): string => `ApiGatewayUsagePlan${pascalCase(plan)}`;
+
+/**
+ * Each usage plan's id, `UsagePlan<Plan>Id`: where an operator looks for the plan a tenant's API
+ * Gateway key joins (tenant provisioning finds it by name, `vigil-<plan>-<stage>`).
+ */
+export const usagePlanOutputs = (): Outputs =>
+  Object.fromEntries(
+    Object.keys(PLANS).map((plan) => [
+      `UsagePlan${pascalCase(plan)}Id`,
+      {
+        Description: `Usage plan of the ${plan} plan: each ${plan} tenant's API Gateway key is in it`,
+        Value: ref(usagePlanLogicalId(plan)),
+      },
+    ]),
+  );
 
 /** Headers a browser may send to /v1 (beyond the CORS-safelisted ones). */
 export const CORS_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key'];

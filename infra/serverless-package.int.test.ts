@@ -288,6 +288,16 @@ describe('serverless package (offline, --stage ci)', () => {
       );
     });
 
+    it("publishes each usage plan's id as a stack output", () => {
+      for (const name of Object.keys(PLANS)) {
+        const output = template.Outputs[`UsagePlan${name.charAt(0).toUpperCase()}${name.slice(1)}Id`];
+        expect(output, name).toBeDefined();
+        const plan = resource(targetOf(output?.Value) as string);
+        expect(plan.Type, name).toBe('AWS::ApiGateway::UsagePlan');
+        expect(plan.Properties.UsagePlanName, name).toBe(`vigil-${name}-${STAGE}`);
+      }
+    });
+
     it('takes the API key for usage plans from the authorizer', () => {
       const [, api] = theOnly('AWS::ApiGateway::RestApi');
       expect(api.Properties.ApiKeySourceType).toBe('AUTHORIZER');

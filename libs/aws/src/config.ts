@@ -13,6 +13,23 @@ const flag = z
 
 const optionalUrl = z.url().optional();
 
+/**
+ * API Gateway usage plans for tenants, read here and by the admin command (libs/cli), so the two
+ * agree: where tenants are provisioned on AWS (the operator's shell, the web app's host), each new
+ * tenant gets an API Gateway key in its plan's usage plan `vigil-<plan>-<VIGIL_STAGE>`.
+ */
+const UsagePlanEnv = z.object({
+  /** Bind new tenants to their plan's usage plan (off by default: the local stack has none). */
+  VIGIL_USAGE_PLANS: flag.default(false),
+  /** API Gateway's endpoint, for a local emulator; unset on AWS. */
+  VIGIL_APIGATEWAY_ENDPOINT: optionalUrl,
+});
+
+export interface UsagePlanConfig {
+  enabled: boolean;
+  endpoint?: string;
+}
+
 const Env = z.object({
   AWS_REGION: z.string().default('us-east-1'),
   VIGIL_TABLE: z.string().min(1),
@@ -91,6 +108,16 @@ export interface VigilConfig {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+/** The usage plan settings (tenant administration: the admin command, the web app, the local stack). */
+export const readUsagePlanConfig = (env: NodeJS.ProcessEnv = process.env): UsagePlanConfig => {
+  const parsed = UsagePlanEnv.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid Vigil configuration: ${problems}`);
+  }
+  return { enabled: parsed.data.VIGIL_USAGE_PLANS, endpoint: parsed.data.VIGIL_APIGATEWAY_ENDPOINT };
+};
 
 export const readConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig => {
   const parsed = Env.safeParse(env);

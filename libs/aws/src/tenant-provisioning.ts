@@ -48,6 +48,11 @@ export class TenantProvisioner {
   async tenantForUser(user: { id: string; email: string; name?: string }): Promise<Tenant> {
     const tenantId = await this.claimUser(user);
     const tenant = await this.tenants.ensureTenant({ id: tenantId, name: user.name ?? user.email, plan: 'free' });
+    return this.ensureUsagePlan(tenant);
+  }
+
+  /** Binds the tenant to its plan's usage plan unless it already is (or there are no usage plans). */
+  async ensureUsagePlan(tenant: Tenant): Promise<Tenant> {
     return tenant.usageKey ? tenant : this.bindUsagePlan(tenant);
   }
 

@@ -14,7 +14,6 @@ import { readConfig } from './config';
 import { DynamoMessageStore } from './dynamo-message-store';
 import { DynamoTenantStore } from './dynamo-tenant-store';
 import { DynamoUsageLedger } from './dynamo-usage-ledger';
-import { TenantProvisioner } from './tenant-provisioning';
 import { SqsUsageMeter } from './sqs-usage-meter';
 import { UsageQuotaGuard } from './usage-quota';
 import { NodeHttpSender } from './http-sender';
@@ -34,8 +33,6 @@ export interface Runtime {
   log: Logger;
   scheduling: SchedulingDeps;
   tenants: DynamoTenantStore;
-  /** Makes tenants complete (first key, usage plan): the admin command and the web sign-in. */
-  provisioner: TenantProvisioner;
   usage: DynamoUsageLedger;
   worker: DeliveryWorker;
   metrics: MetricsWriter;
@@ -125,7 +122,6 @@ export const createRuntime = (config: VigilConfig): Runtime => {
     log,
     scheduling,
     tenants,
-    provisioner: new TenantProvisioner(db, config.table, tenants),
     usage,
     worker,
     metrics,

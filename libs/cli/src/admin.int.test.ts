@@ -1,3 +1,7 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApiGatewayEmulator } from '@vigil/local/api-gateway-emulator';
 import type { LocalStack } from '@vigil/local/stack';
 import { PLANS } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,12 +10,13 @@ import { adminProgram } from './admin';
 
 let stack: LocalStack;
 
-/** Runs one admin command against the running test stack and returns what it printed. */
-const admin = async (...args: string[]) => {
+/** Runs one admin command against a local stack (the running test stack by default) and returns what it printed. */
+const adminIn = async (dataDir: string, ...args: string[]) => {
   const lines: string[] = [];
-  await adminProgram((line) => lines.push(line)).parseAsync(['node', 'admin', '--local', stack.dataDir, ...args]);
+  await adminProgram((line) => lines.push(line)).parseAsync(['node', 'admin', '--local', dataDir, ...args]);
   return lines.join('\n');
 };
+const admin = (...args: string[]) => adminIn(stack.dataDir, ...args);
 
 beforeAll(async () => {
   // The gateway caches authorizer answers for a minute, as API Gateway does.
@@ -75,6 +80,71 @@ describe('npm run admin', () => {
   it('refuses an unknown plan and an unknown key with a clear message', async () => {
     await expect(admin('tenant', 'create', '--name', 'x', '--plan', 'gold')).rejects.toThrow(/gold/);
     await expect(admin('key', 'revoke', 'key_nope')).rejects.toThrow('No API key key_nope.');
+  });
+
+  it("gives a new tenant its API Gateway key in its plan's usage plan where the stack names an API Gateway", async () => {
+    // Prepare: the test stack's table, seen through a data dir that also names an API Gateway emulator
+    const emulator = await startApiGatewayEmulator({
+      usagePlans: [{ name: 'vigil-free-ci' }, { name: 'vigil-pro-ci' }],
+    });
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-admin-'));
+    const endpoints = JSON.parse(await readFile(join(stack.dataDir, 'endpoints.json'), 'utf8'));
+    await writeFile(
+      join(dataDir, 'endpoints.json'),
+      JSON.stringify({ ...endpoints, apigateway: emulator.endpoint, stage: 'ci' }),
+    );
+
+    try {
+      // Act
+      const created = await adminIn(dataDir, 'tenant', 'create', '--name', 'metered', '--plan', 'pro');
+
+      // Assess
+      const tenantId = /tenant (tnt_\w+)/.exec(created)![1]!;
+      const apiKey = /API key key_\w+: (vgl_\w+)/.exec(created)![1]!;
+      const usageKeyId = /Usage plan vigil-pro-ci: API Gateway key (\w+)/.exec(created)?.[1];
+      const tenant = await stack.runtime.tenants.getTenant(tenantId);
+      expect(usageKeyId).toBeDefined();
+      expect(tenant).toMatchObject({ usageKeyId, usageKey: expect.stringMatching(/^[0-9A-Za-z]{40}$/) });
+      expect(created).not.toContain(tenant!.usageKey);
+      expect(emulator.usagePlans().map((p) => [p.name, p.keyIds])).toEqual([
+        ['vigil-free-ci', []],
+        ['vigil-pro-ci', [usageKeyId]],
+      ]);
+      expect((await apiClient(stack.url, apiKey).get('/v1/messages?limit=1')).status).toBe(200);
+    } finally {
+      await emulator.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses usage plans on a deployed stage that does not say which stage it is', async () => {
+    // Prepare: a deployed stage's environment with usage plans on and no VIGIL_STAGE
+    const names = ['VIGIL_TABLE', 'AWS_REGION', 'VIGIL_STAGE', 'VIGIL_USAGE_PLANS'] as const;
+    const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+    Object.assign(process.env, { VIGIL_TABLE: 'vigil-ci', AWS_REGION: 'us-east-1', VIGIL_USAGE_PLANS: 'on' });
+    delete process.env.VIGIL_STAGE;
+    const lines: string[] = [];
+
+    try {
+      // Act
+      const run = adminProgram((line) => lines.push(line)).parseAsync([
+        'node',
+        'admin',
+        'tenant',
+        'create',
+        '--name',
+        'x',
+      ]);
+
+      // Assess
+      await expect(run).rejects.toThrow('VIGIL_USAGE_PLANS=on needs VIGIL_STAGE');
+      expect(lines).toEqual([]);
+    } finally {
+      for (const name of names) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
   });
 
   it('stores API keys only as hashes', async () => {

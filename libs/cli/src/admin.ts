@@ -5,24 +5,35 @@
  *   key revoke <keyId>
  * Against a deployed stage: VIGIL_TABLE and AWS_REGION (and AWS credentials) in the environment.
  * Against a running local stack: --local [dataDir] (default .vigil).
+ *
+ * `tenant create` takes the same path as the web app's first sign-in (TenantProvisioner). On a
+ * deployed stage with VIGIL_USAGE_PLANS=on it also gives the tenant its API Gateway key in the
+ * plan's usage plan `vigil-<plan>-<VIGIL_STAGE>` (VIGIL_STAGE is then required; the credentials
+ * need apigateway:GET and POST on /apikeys and /usageplans). A local stack does the same when its
+ * endpoints.json names an `apigateway` endpoint (and `stage`, default local).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoTenantStore, newApiKey, newTenantId } from '@vigil/aws';
+import type { TenantAdmin } from '@vigil/aws';
+import { openTenantAdmin, tenantAdminFromEnv, usagePlanName } from '@vigil/aws';
 import { PLAN_NAMES } from '@vigil/core';
 import { KEYS_CHANGED_FILE } from '@vigil/local/config';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 
-const LocalEndpoints = z.object({ dynamodb: z.url(), table: z.string(), region: z.string() });
-const DeployedEnv = z.object({ VIGIL_TABLE: z.string().min(1), AWS_REGION: z.string().min(1) });
+const LocalEndpoints = z.object({
+  dynamodb: z.url(),
+  table: z.string(),
+  region: z.string(),
+  /** An API Gateway emulator: new tenants are bound to its usage plans, as on AWS. */
+  apigateway: z.url().optional(),
+  stage: z.string().min(1).default('local'),
+});
 
-/** Opens the tenant store of a running local stack, or of the deployed stage the environment names. */
-const openStore = (
-  local: string | boolean | undefined,
-): { store: DynamoTenantStore; where: string; close: () => void } => {
+type Tenants = TenantAdmin & { where: string };
+
+/** Opens the tenants of a running local stack, or of the deployed stage the environment names. */
+const openTenants = (local: string | boolean | undefined): Tenants => {
   if (local) {
     const dataDir = resolve(typeof local === 'string' ? local : '.vigil');
     let endpoints: z.infer<typeof LocalEndpoints>;
@@ -31,34 +42,32 @@ const openStore = (
     } catch {
       throw new Error(`No running local stack found in ${dataDir}: start it with npm start first.`);
     }
-    const client = new DynamoDBClient({
+    const tenants = openTenantAdmin({
       region: endpoints.region,
-      endpoint: endpoints.dynamodb,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      table: endpoints.table,
+      dynamoEndpoint: endpoints.dynamodb,
+      ...(endpoints.apigateway && { usagePlans: { stage: endpoints.stage, endpoint: endpoints.apigateway } }),
     });
-    const store = new DynamoTenantStore(DynamoDBDocumentClient.from(client), endpoints.table);
     // Tell the running gateway to forget cached answers, so a revoked key is refused at once.
-    store.onRevocation(() => writeFileSync(join(dataDir, KEYS_CHANGED_FILE), String(Date.now())));
-    return { store, where: `local stack (${dataDir})`, close: () => client.destroy() };
+    tenants.store.onRevocation(() => writeFileSync(join(dataDir, KEYS_CHANGED_FILE), String(Date.now())));
+    return { ...tenants, where: `local stack (${dataDir})` };
   }
-  const env = DeployedEnv.safeParse(process.env);
-  if (!env.success) {
+  if (!process.env.VIGIL_TABLE || !process.env.AWS_REGION) {
     throw new Error('Set VIGIL_TABLE and AWS_REGION (and AWS credentials) for a deployed stage, or pass --local.');
   }
-  const client = new DynamoDBClient({ region: env.data.AWS_REGION });
-  const store = new DynamoTenantStore(DynamoDBDocumentClient.from(client), env.data.VIGIL_TABLE);
-  return { store, where: `table ${env.data.VIGIL_TABLE} (${env.data.AWS_REGION})`, close: () => client.destroy() };
+  const where = `table ${process.env.VIGIL_TABLE} (${process.env.AWS_REGION})`;
+  return { ...tenantAdminFromEnv(process.env), where };
 };
 
-const withStore =
-  (run: (store: DynamoTenantStore, where: string) => Promise<void>) =>
+const withTenants =
+  (run: (tenants: Tenants) => Promise<void>) =>
   async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
-    const { store, where, close } = openStore(command.optsWithGlobals().local);
+    const tenants = openTenants(command.optsWithGlobals().local);
     try {
-      await run(store, where);
+      await run(tenants);
     } finally {
-      close();
+      tenants.close();
     }
   };
 
@@ -82,21 +91,22 @@ export const adminProgram = (print: (line: string) => void = (line) => process.s
     .requiredOption('--name <name>', 'display name', nonEmpty)
     .addOption(new Option('--plan <plan>', 'plan').choices(PLAN_NAMES).default('free'))
     .action(
-      withStore(async (store, where) => {
+      withTenants(async ({ provisioner, where, usagePlanStage }) => {
         const { name, plan } = tenant.commands[0]!.opts<{ name: string; plan: string }>();
-        const created = await store.ensureTenant({ id: newTenantId(), name, plan });
-        const apiKey = newApiKey();
-        const { keyId } = await store.addApiKey(created.id, apiKey, 'first key');
-        print(`Created tenant ${created.id} (${name}, plan ${plan}) in ${where}`);
-        print(`API key ${keyId}: ${apiKey}`);
+        const created = await provisioner.createTenant({ name, plan, firstKeyName: 'first key' });
+        print(`Created tenant ${created.tenant.id} (${name}, plan ${plan}) in ${where}`);
+        print(`API key ${created.keyId}: ${created.apiKey}`);
         print('Store the key now: Vigil keeps only its hash and cannot show it again.');
+        if (usagePlanStage !== undefined && created.tenant.usageKeyId) {
+          print(`Usage plan ${usagePlanName(plan, usagePlanStage)}: API Gateway key ${created.tenant.usageKeyId}`);
+        }
       }),
     );
   tenant
     .command('list')
     .description('list tenants')
     .action(
-      withStore(async (store) => {
+      withTenants(async ({ store }) => {
         const tenants = await store.listTenants();
         if (tenants.length === 0) print('No tenants.');
         for (const t of tenants)
@@ -110,7 +120,7 @@ export const adminProgram = (print: (line: string) => void = (line) => process.s
     .description('revoke an API key by its id (key_...)')
     .argument('<keyId>', 'the key id, as printed when it was created', nonEmpty)
     .action(
-      withStore(async (store) => {
+      withTenants(async ({ store }) => {
         const keyId = key.commands[0]!.args[0] as string;
         const revoked = await store.revokeApiKey(keyId);
         if (!revoked) throw new Error(`No API key ${keyId}.`);

@@ -17,8 +17,17 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Runtime } from '@vigil/aws';
-import { newApiKey, newTenantId, resetRuntime, runtime, TABLE_DEFINITION } from '@vigil/aws';
+import type { Runtime, TenantAdmin } from '@vigil/aws';
+import {
+  newApiKey,
+  newTenantId,
+  openTenantAdmin,
+  resetRuntime,
+  runtime,
+  TABLE_DEFINITION,
+  usagePlanName,
+} from '@vigil/aws';
+import { PLANS } from '@vigil/core';
 import { handler as authorizer } from '@vigil/functions/api/authorizer';
 import { handler as deliver } from '@vigil/functions/engine/deliver';
 import { handler as foldUsage } from '@vigil/functions/metering/fold-usage';
@@ -28,6 +37,7 @@ import type { Context } from 'aws-lambda';
 import dynalite from 'dynalite';
 import type { LocalConfig } from './config';
 import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
+import { startApiGatewayEmulator } from './api-gateway-emulator';
 import { startGateway } from './gateway';
 import { startSchedulerEmulator } from './scheduler-emulator';
 import { startSqsPoller } from './sqs-poller';
@@ -49,6 +59,8 @@ export interface LocalStack {
   dynamoEndpoint: string;
   /** The web app's address, when it runs. */
   webUrl?: string;
+  /** Tenant administration on this stack's store and API Gateway emulator (as the admin command has it). */
+  tenantAdmin: TenantAdmin;
   dataDir: string;
   runtime: Runtime;
   stop(): Promise<void>;
@@ -117,6 +129,18 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     },
   });
 
+  // API Gateway's usage plans, one per plan as infra/api.ts deploys them: tenants made here get
+  // their API Gateway key in their plan's usage plan, as on AWS.
+  const stage = 'local';
+  const apiGateway = await startApiGatewayEmulator({
+    statePath: join(dataDir, 'apigateway.json'),
+    usagePlans: Object.entries(PLANS).map(([name, plan]) => ({
+      name: usagePlanName(name, stage),
+      throttle: { rateLimit: plan.ratePerSecond, burstLimit: plan.burst },
+      quota: { limit: plan.monthlyMessages, period: 'MONTH' as const },
+    })),
+  });
+
   // Provision what serverless.ts deploys on AWS: the table, the queues, the schedule group.
   const admin = {
     dynamo: new DynamoDBClient({ region, endpoint: endpoints.dynamo, credentials }),
@@ -171,12 +195,19 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   // Where `npm run admin -- --local` finds this stack's store while it runs.
   await writeFile(
     join(dataDir, 'endpoints.json'),
-    `${JSON.stringify({ dynamodb: endpoints.dynamo, table, region }, null, 2)}\n`,
+    `${JSON.stringify({ dynamodb: endpoints.dynamo, table, region, apigateway: apiGateway.endpoint, stage }, null, 2)}\n`,
   );
 
+  const tenantAdmin = openTenantAdmin({
+    region,
+    table,
+    dynamoEndpoint: endpoints.dynamo,
+    usagePlans: { stage, endpoint: apiGateway.endpoint },
+  });
   const identity = await devIdentity(dataDir, options.devApiKey);
   // The development tenant is on the larger plan so that trying things out is not throttled early.
-  await rt.tenants.ensureTenant({ id: identity.tenantId, name: 'Development', plan: 'pro' });
+  const devTenant = await rt.tenants.ensureTenant({ id: identity.tenantId, name: 'Development', plan: 'pro' });
+  await tenantAdmin.provisioner.ensureUsagePlan(devTenant);
   await rt.tenants.addApiKey(identity.tenantId, identity.apiKey, 'development');
 
   // The queue did not survive the last stop: re-enqueue everything due within the near window.
@@ -228,6 +259,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     dynamoEndpoint: endpoints.dynamo,
     dataDir,
     runtime: rt,
+    tenantAdmin,
     async stop() {
       clearInterval(sweeper);
       await web?.stop();
@@ -235,6 +267,8 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
       await gateway.stop();
       await Promise.all(pollers.map((poller) => poller.stop()));
       await scheduler.stop();
+      await apiGateway.stop();
+      tenantAdmin.close();
       resetRuntime();
       for (const client of Object.values(admin)) client.destroy();
       await sqsServer.stop();
@@ -252,6 +286,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
         dynamoEndpoint: endpoints.dynamo,
         table,
         region,
+        env: { VIGIL_USAGE_PLANS: 'on', VIGIL_APIGATEWAY_ENDPOINT: apiGateway.endpoint, VIGIL_STAGE: stage },
       });
     } catch (error) {
       await stack.stop();

@@ -1,4 +1,8 @@
-/** The web app calls the API with the user's next-auth session token; the authorizer maps it to the tenant. */
+/**
+ * The authorizer: API keys and the web app's next-auth session tokens map to the tenant, and the
+ * tenant's API Gateway key comes back as usageIdentifierKey for its plan's usage plan.
+ */
+import { handler as authorizer } from '@vigil/functions/api/authorizer';
 import type { LocalStack } from '@vigil/local/stack';
 import { encode } from 'next-auth/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,9 +21,9 @@ const sessionFor = (claims: Record<string, unknown>, secret = stack.sessionSecre
 describe('next-auth session tokens', () => {
   it("serves the signed-in user's tenant, made on first sign-in, and only that tenant", async () => {
     const user = { id: 'dev:ada@example.com', email: 'ada@example.com' };
-    const tenant = await stack.runtime.provisioner.tenantForUser(user);
+    const tenant = await stack.tenantAdmin.provisioner.tenantForUser(user);
     // A second sign-in finds the same tenant.
-    expect((await stack.runtime.provisioner.tenantForUser(user)).id).toBe(tenant.id);
+    expect((await stack.tenantAdmin.provisioner.tenantForUser(user)).id).toBe(tenant.id);
     expect(tenant).toMatchObject({ name: 'ada@example.com', plan: 'free' });
 
     const web = apiClient(stack.url, await sessionFor({ tenantId: tenant.id }));
@@ -33,7 +37,7 @@ describe('next-auth session tokens', () => {
   });
 
   it('refuses a token made with another secret, an expired one, one without a tenant, or an unknown tenant', async () => {
-    const tenant = await stack.runtime.provisioner.tenantForUser({
+    const tenant = await stack.tenantAdmin.provisioner.tenantForUser({
       id: 'dev:bob@example.com',
       email: 'bob@example.com',
     });
@@ -49,5 +53,29 @@ describe('next-auth session tokens', () => {
       expect(response.status).toBe(401);
       expect(response.headers.get('content-type')).toContain('application/problem+json');
     }
+  });
+
+  it("returns the tenant's API Gateway key as usageIdentifierKey, for API keys and session tokens alike", async () => {
+    const { provisioner } = stack.tenantAdmin;
+    const made = await provisioner.createTenant({ name: 'metered', plan: 'pro', firstKeyName: 'k' });
+    expect(made.tenant.usageKey).toEqual(expect.any(String));
+    const methodArn = 'arn:aws:execute-api:us-east-1:000000000000:abc123/local/GET/v1/messages';
+    const event = (token: string) =>
+      ({ type: 'REQUEST', methodArn, headers: { Authorization: `Bearer ${token}` } }) as never;
+
+    const byKey = await authorizer(event(made.apiKey));
+    const bySession = await authorizer(event(await sessionFor({ tenantId: made.tenant.id })));
+
+    for (const answer of [byKey, bySession]) {
+      expect(answer.usageIdentifierKey).toBe(made.tenant.usageKey);
+      expect(answer.context).toMatchObject({ tenantId: made.tenant.id, plan: 'pro' });
+      expect(answer.policyDocument.Statement).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Resource: 'arn:aws:execute-api:us-east-1:000000000000:abc123/local/*',
+        }),
+      ]);
+    }
+    expect(bySession.context?.keyId).toBe('session');
   });
 });
