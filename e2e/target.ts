@@ -55,10 +55,17 @@ export class StackProcess {
   private constructor(
     readonly dataDir: string,
     readonly port: number,
+    /** The web app's port, when the stack runs it (VIGIL_WEB=start: the production build). */
+    readonly webPort?: number,
   ) {}
 
-  static async create(): Promise<StackProcess> {
-    return new StackProcess(await mkdtemp(join(tmpdir(), 'vigil-e2e-')), await freePort());
+  static async create(options: { web?: boolean } = {}): Promise<StackProcess> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-e2e-'));
+    return new StackProcess(dataDir, await freePort(), options.web ? await freePort() : undefined);
+  }
+
+  get webUrl(): string | undefined {
+    return this.webPort === undefined ? undefined : `http://localhost:${this.webPort}`;
   }
 
   get baseUrl(): string {
@@ -68,7 +75,13 @@ export class StackProcess {
   /** Starts the stack and resolves with the API key it printed. */
   start(timeoutMs = 60_000): Promise<string> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'libs/local/src/main.ts'], {
-      env: { ...process.env, ...E2E_ENGINE_ENV, VIGIL_PORT: String(this.port), VIGIL_DATA_DIR: this.dataDir },
+      env: {
+        ...process.env,
+        ...E2E_ENGINE_ENV,
+        VIGIL_PORT: String(this.port),
+        VIGIL_DATA_DIR: this.dataDir,
+        ...(this.webPort !== undefined && { VIGIL_WEB: 'start', VIGIL_WEB_PORT: String(this.webPort) }),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -1,6 +1,6 @@
 'use client';
 
-import { Text } from '@radix-ui/themes';
+import { Text, VisuallyHidden } from '@radix-ui/themes';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { UsageDay } from '@/lib/types';
 
@@ -45,14 +45,21 @@ export function UsageChart({ days }: { days: UsageDay[] }) {
             />
             <Legend />
             {SERIES.map((s) => (
-              <Bar key={s.key} dataKey={s.key} name={s.name} fill={s.color} radius={[3, 3, 0, 0]} />
+              <Bar
+                key={s.key}
+                dataKey={s.key}
+                name={s.name}
+                fill={s.color}
+                radius={[3, 3, 0, 0]}
+                isAnimationActive={false}
+              />
             ))}
           </BarChart>
         </ResponsiveContainer>
       </div>
-      <figcaption className="rt-sr-only" style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden' }}>
-        Last 30 days: {summary}.
-      </figcaption>
+      <VisuallyHidden asChild>
+        <figcaption>Last 30 days: {summary}.</figcaption>
+      </VisuallyHidden>
     </figure>
   );
 }

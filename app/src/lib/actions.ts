@@ -12,8 +12,9 @@ import type { ActionResult, ApiKey, Message } from './types';
 const readable = (error: unknown): string => {
   if (error instanceof ApiProblem) {
     const { title, detail, errors } = error.problem;
-    const fields = errors?.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ');
-    return [detail || title, fields].filter(Boolean).join(' — ');
+    // A validation problem names each bad field; its detail only repeats them.
+    if (errors?.length) return errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ');
+    return detail || title;
   }
   return 'Something went wrong on our side. Please try again.';
 };

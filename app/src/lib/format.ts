@@ -65,3 +65,19 @@ export const count = (n: number): string => n.toLocaleString('en-US');
 /** YYYY-MM-DD of a day `daysAgo` before today (UTC). */
 export const utcDate = (daysAgo = 0, now = Date.now()): string =>
   new Date(now - daysAgo * 86_400_000).toISOString().slice(0, 10);
+
+/** The API leaves out days without usage; a chart wants every day from `from` to `to`, zeros included. */
+export const everyDay = <D extends { date: string }>(
+  from: string,
+  to: string,
+  days: D[],
+  empty: (date: string) => D,
+): D[] => {
+  const byDate = new Map(days.map((d) => [d.date, d]));
+  const out: D[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) {
+    const date = new Date(t).toISOString().slice(0, 10);
+    out.push(byDate.get(date) ?? empty(date));
+  }
+  return out;
+};

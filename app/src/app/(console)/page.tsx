@@ -6,7 +6,7 @@ import { UsageChart } from '@/components/usage-chart';
 import { ProblemNotice } from '@/components/problem-notice';
 import { api, loadPage } from '@/lib/api';
 import { webConfig } from '@/lib/config';
-import { count, duration, percentile, utcDate } from '@/lib/format';
+import { count, duration, everyDay, percentile, utcDate } from '@/lib/format';
 import type { ApiKey, MessagePage, Usage } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Overview' };
@@ -65,7 +65,15 @@ export default async function OverviewPage() {
           <Heading as="h2" size="3">
             Last 30 days
           </Heading>
-          <UsageChart days={usage.days} />
+          <UsageChart
+            days={everyDay(usage.from, usage.to, usage.days, (date) => ({
+              date,
+              scheduled: 0,
+              delivered: 0,
+              failed: 0,
+              attempts: 0,
+            }))}
+          />
         </Flex>
       </Card>
 

@@ -1,4 +1,4 @@
-import { Card, Code, Flex, Heading, Table, Text } from '@radix-ui/themes';
+import { Card, Code, Flex, Heading, Table, Text, VisuallyHidden } from '@radix-ui/themes';
 import type { Metadata } from 'next';
 import { CreateKeyDialog } from '@/components/create-key-dialog';
 import { RevokeKeyButton } from '@/components/revoke-key-button';
@@ -43,7 +43,7 @@ export default async function KeysPage() {
                   <Table.ColumnHeaderCell>Created</Table.ColumnHeaderCell>
                   <Table.ColumnHeaderCell>Last used</Table.ColumnHeaderCell>
                   <Table.ColumnHeaderCell>
-                    <span className="rt-sr-only">Actions</span>
+                    <VisuallyHidden>Actions</VisuallyHidden>
                   </Table.ColumnHeaderCell>
                 </Table.Row>
               </Table.Header>

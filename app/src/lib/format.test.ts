@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { duration, everyDay, maskedHeaderValue, percentile, prettyBody, relativeTime } from './format';
+
+describe('web app formatting', () => {
+  it('says times relative to now', () => {
+    const now = Date.parse('2026-11-23T12:00:00.000Z');
+    expect(relativeTime('2026-11-23T12:00:05.000Z', now)).toBe('in 5 seconds');
+    expect(relativeTime('2026-11-23T11:57:00.000Z', now)).toBe('3 minutes ago');
+    expect(relativeTime('2026-11-23T12:00:00.400Z', now)).toBe('now');
+  });
+
+  it('masks header values that look like credentials, and only those', () => {
+    expect(maskedHeaderValue('Authorization', 'Bearer abcdefghijklmnop')).toBe('Bear••••••••op');
+    expect(maskedHeaderValue('x-api-key', 'short')).toBe('••••••••');
+    expect(maskedHeaderValue('content-type', 'application/json')).toBe('application/json');
+  });
+
+  it('pretty-prints JSON bodies, also JSON held in a string, and leaves other text alone', () => {
+    expect(prettyBody({ a: 1 })).toEqual({ text: '{\n  "a": 1\n}', json: true });
+    expect(prettyBody('{"a":1}')).toEqual({ text: '{\n  "a": 1\n}', json: true });
+    expect(prettyBody('plain text')).toEqual({ text: 'plain text', json: false });
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    expect(percentile([], 50)).toBeUndefined();
+    expect(percentile([5, 1, 3], 50)).toBe(3);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        99,
+      ),
+    ).toBe(99);
+  });
+
+  it('formats durations', () => {
+    expect(duration(12)).toBe('12 ms');
+    expect(duration(1400)).toBe('1.40 s');
+    expect(duration(180_000)).toBe('3.0 min');
+  });
+
+  it('fills the days the API leaves out with zeros', () => {
+    const days = everyDay('2026-11-21', '2026-11-23', [{ date: '2026-11-22', n: 4 }], (date) => ({ date, n: 0 }));
+    expect(days).toEqual([
+      { date: '2026-11-21', n: 0 },
+      { date: '2026-11-22', n: 4 },
+      { date: '2026-11-23', n: 0 },
+    ]);
+  });
+});

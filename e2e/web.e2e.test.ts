@@ -1,0 +1,267 @@
+/// <reference lib="dom" />
+/**
+ * The web app as a person uses it, in Debian's Chromium driven by playwright-core, against the
+ * local stack run exactly as `npm start` runs it (with the web app's production build):
+ * sign in → create a key and copy it → schedule a webhook with that key over the API → watch it
+ * go from scheduled to delivered, with its attempt, on the message page → cancel another one →
+ * rotate the signing secret → revoke the key and see the API refuse it. Every page is saved as a
+ * screenshot under test-output/web/ for a person to look at.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Receiver } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StackProcess } from './target';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = join(__dirname, '..', 'test-output', 'web');
+const haveChromium = existsSync(CHROMIUM);
+const haveBuild = existsSync(join(__dirname, '..', 'app', '.next', 'BUILD_ID'));
+
+if (!haveChromium && process.env.CI) {
+  throw new Error(`The web app's browser tests need Chromium at ${CHROMIUM} (.ci/run installs it with apt-get).`);
+}
+if (!haveChromium || !haveBuild) {
+  // Said plainly, not silently: on a machine without Chromium these tests do not run.
+  console.warn(
+    `web app browser tests skipped: ${!haveChromium ? `no Chromium at ${CHROMIUM} (apt-get install -y chromium)` : 'no production build of app/ (npm run build -w app; npm test does it)'}`,
+  );
+}
+
+let stack: StackProcess;
+let receiver: Receiver;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let web: string;
+let shot = 0;
+
+/** Saves what the page looks like now as test-output/web/NN-name.png. */
+const screenshot = async (name: string) => {
+  shot += 1;
+  await page.screenshot({ path: join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+};
+
+const api = async (apiKey: string, method: string, path: string, body?: unknown) => {
+  const response = await fetch(`${stack.baseUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, json: (await response.json()) as any };
+};
+
+describe.skipIf(!haveChromium || !haveBuild)('the web app in a browser', () => {
+  /** The key made in the app: its secret, as shown once and copied. */
+  let apiKey: string;
+  let keyId: string;
+  let deliveredId: string;
+
+  beforeAll(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    receiver = await startReceiver({ port: 0 });
+    stack = await StackProcess.create({ web: true });
+    await stack.start(120_000);
+    web = stack.webUrl as string;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // As root in CI; and no background calls to Google's hosts, which this network refuses.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      permissions: ['clipboard-read', 'clipboard-write'],
+    });
+    page = await context.newPage();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    await receiver?.stop();
+  });
+
+  it('signs a new user in (their tenant is made on first sign-in)', async () => {
+    await page.goto(`${web}/`);
+    // Not signed in: the app sends people to its sign-in page.
+    await page.waitForURL(`${web}/signin**`);
+    await screenshot('sign-in');
+    await page.getByLabel('Email').fill('grace@example.com');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${web}/`);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await expect(page.getByTestId('signed-in-as').textContent()).resolves.toBe('grace@example.com');
+    await screenshot('overview-empty');
+  });
+
+  it('creates a key, shows its secret once and copies it', async () => {
+    await page.goto(`${web}/keys`);
+    await page.getByText('No API keys').waitFor();
+    await screenshot('keys-empty');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('e2e service');
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+    const secret = dialog.getByTestId('new-key-secret');
+    await secret.waitFor();
+    apiKey = (await secret.textContent()) as string;
+    expect(apiKey).toMatch(/^vgl_[0-9A-Za-z]{43}$/);
+    await dialog.getByText('cannot show it again').waitFor();
+    await screenshot('key-created');
+
+    await dialog.getByRole('button', { name: 'Copy key' }).click();
+    await dialog.getByRole('button', { name: 'Copied' }).waitFor();
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(apiKey);
+
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const row = page.getByRole('row', { name: /e2e service/ });
+    await row.waitFor();
+    // The list shows the prefix, never the secret.
+    await expect(row.textContent()).resolves.toContain(apiKey.slice(0, 12));
+    expect(await page.content()).not.toContain(apiKey);
+    keyId = ((await row.getAttribute('data-testid')) as string).replace(/^key-/, '');
+    await screenshot('keys');
+  });
+
+  it('shows a webhook scheduled with that key go from scheduled to delivered, with its attempt', async () => {
+    const created = await api(apiKey, 'POST', '/v1/messages', {
+      url: `${receiver.url}/hook`,
+      delay: 4,
+      headers: { 'x-api-token': 'super-secret-token-value' },
+      body: { order: 42, note: 'from the browser test' },
+    });
+    expect(created.status).toBe(201);
+    deliveredId = created.json.id;
+
+    await page.goto(`${web}/messages`);
+    await page.getByTestId(`message-${deliveredId}`).waitFor();
+    await screenshot('messages');
+
+    await page.goto(`${web}/messages/${deliveredId}`);
+    const status = page.getByTestId('status');
+    expect(['scheduled', 'queued']).toContain(await status.textContent());
+    // Secret-looking header values are masked; the JSON body is pretty-printed.
+    await expect(page.getByTestId('headers').textContent()).resolves.not.toContain('super-secret-token-value');
+    await expect(page.getByTestId('body').textContent()).resolves.toContain('"order": 42');
+    await screenshot('message-scheduled');
+
+    // The page refreshes itself while the message is on its way.
+    await page.getByTestId('status').getByText('delivered').waitFor({ timeout: 30_000 });
+    const attempt = page.getByTestId('attempt-1');
+    await attempt.waitFor();
+    await expect(attempt.textContent()).resolves.toContain('HTTP 200');
+    await expect(page.getByTestId('delivered-at').textContent()).resolves.toContain('after it was due');
+    expect(receiver.received.filter((r) => r.headers['webhook-id'] === deliveredId)).toHaveLength(1);
+    await screenshot('message-delivered');
+  });
+
+  it('shows the month so far and the lateness of recent deliveries on the overview', async () => {
+    // Usage events are folded in batches (within about five seconds locally).
+    await expect
+      .poll(async () => (await api(apiKey, 'GET', '/v1/usage')).json.monthToDate.delivered, { timeout: 20_000 })
+      .toBe(1);
+    await page.goto(`${web}/`);
+    await page.getByText('over the last 1 delivery').waitFor();
+    await expect(page.getByTestId('quickstart').textContent()).resolves.toContain(apiKey.slice(0, 12));
+    await page.locator('.recharts-bar-rectangle').first().waitFor();
+    await screenshot('overview');
+  });
+
+  it('cancels a pending message from its page', async () => {
+    const created = await api(apiKey, 'POST', '/v1/messages', { url: `${receiver.url}/later`, delay: 600 });
+    expect(created.status).toBe(201);
+    await page.goto(`${web}/messages/${created.json.id}`);
+    // An API problem reads as words in the page, not as JSON.
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    const reschedule = page.getByRole('dialog');
+    await reschedule.getByLabel('Send at').fill('2099-01-01T10:00:00');
+    await reschedule.getByRole('button', { name: 'Reschedule' }).click();
+    const problem = reschedule.getByRole('alert');
+    await problem.waitFor();
+    await expect(problem.textContent()).resolves.toMatch(/^[^{}]*more than a year ahead[^{}]*$/);
+    await screenshot('reschedule-refused');
+    await reschedule.getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel message' }).click();
+    await page.getByTestId('status').getByText('cancelled').waitFor();
+    expect((await api(apiKey, 'GET', `/v1/messages/${created.json.id}`)).json.status).toBe('cancelled');
+    await screenshot('message-cancelled');
+  });
+
+  it('rotates the signing secret, explaining the overlap', async () => {
+    const before = (await api(apiKey, 'GET', '/v1/signing-secret')).json.secret as string;
+    await page.goto(`${web}/settings`);
+    // Masked until revealed.
+    await expect(page.getByTestId('signing-secret').textContent()).resolves.not.toBe(before);
+    await page.getByRole('button', { name: 'Reveal the signing secret' }).click();
+    await expect(page.getByTestId('signing-secret').textContent()).resolves.toBe(before);
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    const confirm = page.getByRole('alertdialog');
+    await expect(confirm.textContent()).resolves.toContain('24 hours');
+    await confirm.getByRole('button', { name: 'Rotate' }).click();
+    await page.getByText('Rotated. Until').waitFor();
+    const after = (await api(apiKey, 'GET', '/v1/signing-secret')).json.secret as string;
+    expect(after).not.toBe(before);
+    await screenshot('settings-rotated');
+  });
+
+  it('sends a test webhook from the settings page', async () => {
+    await page.goto(`${web}/settings`);
+    await page.getByLabel('Webhook URL').fill(`${receiver.url}/test`);
+    await page.getByRole('button', { name: 'Send now' }).click();
+    await page.getByRole('link', { name: 'Follow it on its message page' }).click();
+    await page.getByTestId('status').getByText('delivered').waitFor({ timeout: 30_000 });
+    expect(receiver.received.some((r) => r.path === '/test')).toBe(true);
+  });
+
+  it('revokes the key, after which the API refuses it', async () => {
+    await page.goto(`${web}/keys`);
+    await page.getByTestId(`key-${keyId}`).getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke key' }).click();
+    await page.getByText('No API keys').waitFor();
+    const refused = await api(apiKey, 'GET', '/v1/messages?limit=1');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    await screenshot('key-revoked');
+  });
+
+  it('reads well on a phone, in the dark theme', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+    await phone.addCookies(await context.cookies());
+    page = await phone.newPage();
+    await page.goto(`${web}/messages/${deliveredId}`);
+    await page.getByTestId('attempt-1').waitFor();
+    // Nothing sticks out sideways.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot('phone-dark-message');
+    await page.goto(`${web}/`);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await screenshot('phone-dark-overview');
+  });
+
+  it('signs out', async () => {
+    page = await context.newPage();
+    await page.goto(`${web}/`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${web}/signin**`);
+    await page.goto(`${web}/keys`);
+    await page.waitForURL(`${web}/signin**`);
+  });
+});
