@@ -102,6 +102,8 @@ export interface HttpEvent {
       resultTtlInSeconds: number;
     };
     cors?: CorsSettings;
+    /** Requires an API key (here: the authorizer's usageIdentifierKey), so usage plans apply. */
+    private?: boolean;
   };
 }
 
@@ -170,7 +172,9 @@ const apiFunction = (route: ApiRoute): VigilFunction => {
           http: {
             method: route.method,
             path: route.path.replace(/^\//, ''),
-            ...(route.auth && { authorizer: requestAuthorizer }),
+            // Usage plans throttle and cap only methods that require an API key: every
+            // authorized route does, and the authorizer supplies the tenant's (usageIdentifierKey).
+            ...(route.auth && { authorizer: requestAuthorizer, private: true }),
             ...(cors && { cors }),
           },
         },

@@ -298,9 +298,18 @@ describe('serverless package (offline, --stage ci)', () => {
       }
     });
 
-    it('takes the API key for usage plans from the authorizer', () => {
+    it('takes the API key for usage plans from the authorizer, and requires it on every authorized route', () => {
       const [, api] = theOnly('AWS::ApiGateway::RestApi');
       expect(api.Properties.ApiKeySourceType).toBe('AUTHORIZER');
+      let checked = 0;
+      for (const [, { Properties: m }] of resourcesOfType('AWS::ApiGateway::Method')) {
+        const route = API_ROUTES.find((r) => r.method === m.HttpMethod && r.path === pathOf(m.ResourceId));
+        if (!route) continue;
+        // Without ApiKeyRequired a usage plan neither throttles nor caps the method.
+        expect(Boolean(m.ApiKeyRequired), `${route.method} ${route.path}`).toBe(route.auth);
+        checked += 1;
+      }
+      expect(checked).toBe(API_ROUTES.length);
     });
 
     it("has one usage plan per plan, on this stage, with the plan's rate, burst and monthly quota", () => {
