@@ -1,10 +1,11 @@
 'use client';
 
-import { AlertDialog, Button, Callout, Flex } from '@radix-ui/themes';
+import { AlertDialog, Button, Flex } from '@radix-ui/themes';
 import { useRouter } from 'next/navigation';
 import type { ComponentProps, ReactNode } from 'react';
 import { useState, useTransition } from 'react';
 import type { ActionResult } from '@/lib/types';
+import { ErrorCallout } from './notices';
 
 /**
  * A button that asks first, then runs a server action; the action's error, if any, is shown in
@@ -51,11 +52,7 @@ export function ConfirmButton<T>({
       <AlertDialog.Content maxWidth="460px">
         <AlertDialog.Title>{title}</AlertDialog.Title>
         <AlertDialog.Description size="2">{description}</AlertDialog.Description>
-        {error && (
-          <Callout.Root color="red" role="alert" mt="3">
-            <Callout.Text>{error}</Callout.Text>
-          </Callout.Root>
-        )}
+        <ErrorCallout error={error} mt="3" />
         <Flex gap="3" mt="4" justify="end">
           <AlertDialog.Cancel>
             <Button variant="soft" color="gray">

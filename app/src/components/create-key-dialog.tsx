@@ -6,6 +6,7 @@ import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { createApiKey } from '@/lib/actions';
 import { CopyButton } from './copy-button';
+import { ErrorCallout } from './notices';
 
 /** Create a key: name it, then see its secret once, with a copy button and a clear warning. */
 export function CreateKeyDialog() {
@@ -92,11 +93,7 @@ export function CreateKeyDialog() {
                 value={name}
                 onChange={(event) => setName(event.target.value)}
               />
-              {error && (
-                <Callout.Root color="red" role="alert">
-                  <Callout.Text>{error}</Callout.Text>
-                </Callout.Root>
-              )}
+              <ErrorCallout error={error} />
               <Flex gap="3" justify="end">
                 <Dialog.Close>
                   <Button variant="soft" color="gray" type="button">

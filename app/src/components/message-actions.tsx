@@ -1,12 +1,13 @@
 'use client';
 
-import { Button, Callout, Dialog, Flex, Text, TextField } from '@radix-ui/themes';
+import { Button, Dialog, Flex, Text, TextField } from '@radix-ui/themes';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { cancelMessage, redeliverMessage, rescheduleMessage } from '@/lib/actions';
 import type { MessageStatus } from '@/lib/types';
 import { PENDING_STATUSES } from '@/lib/types';
 import { ConfirmButton } from './confirm-button';
+import { ErrorCallout } from './notices';
 
 /** `2026-11-23T22:41:07.123Z` → the value a datetime-local input shows, in the browser's zone. */
 const toLocalInput = (iso: string): string => {
@@ -100,11 +101,7 @@ function RescheduleDialog({ id, sendAt }: { id: string; sendAt: string }) {
               onChange={(event) => setValue(event.target.value)}
               required
             />
-            {error && (
-              <Callout.Root color="red" role="alert">
-                <Callout.Text>{error}</Callout.Text>
-              </Callout.Root>
-            )}
+            <ErrorCallout error={error} />
             <Flex gap="3" justify="end">
               <Dialog.Close>
                 <Button variant="soft" color="gray" type="button">

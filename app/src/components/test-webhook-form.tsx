@@ -4,6 +4,7 @@ import { Button, Callout, Flex, Link, TextField } from '@radix-ui/themes';
 import NextLink from 'next/link';
 import { useState, useTransition } from 'react';
 import { sendTestWebhook } from '@/lib/actions';
+import { ErrorCallout } from './notices';
 
 export function TestWebhookForm() {
   const [url, setUrl] = useState('');
@@ -52,11 +53,7 @@ export function TestWebhookForm() {
             </Callout.Text>
           </Callout.Root>
         )}
-        {error && (
-          <Callout.Root color="red" role="alert">
-            <Callout.Text>{error}</Callout.Text>
-          </Callout.Root>
-        )}
+        <ErrorCallout error={error} />
       </Flex>
     </form>
   );

@@ -1,6 +1,8 @@
 /** The API's shapes as the web app reads them (openapi.yaml is the source of truth). */
 
-export type MessageStatus = 'scheduled' | 'queued' | 'delivering' | 'delivered' | 'retrying' | 'failed' | 'cancelled';
+import type { Attempt, MessageStatus } from '@vigil/core';
+
+export type { Attempt, MessageStatus };
 
 export const MESSAGE_STATUSES: MessageStatus[] = [
   'scheduled',
@@ -16,16 +18,6 @@ export const MESSAGE_STATUSES: MessageStatus[] = [
 export const LIVE_STATUSES: MessageStatus[] = ['scheduled', 'queued', 'delivering', 'retrying'];
 /** Statuses in which a message can still be cancelled or rescheduled. */
 export const PENDING_STATUSES: MessageStatus[] = ['scheduled', 'queued', 'retrying'];
-
-export interface Attempt {
-  n: number;
-  startedAt: string;
-  durationMs: number;
-  latenessMs: number;
-  statusCode?: number;
-  error?: string;
-  responseSnippet?: string;
-}
 
 export interface Message {
   id: string;

@@ -20,6 +20,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { readRequestBody } from './request-body';
 
 export interface UsagePlanSeed {
   name: string;
@@ -83,7 +84,6 @@ const badRequest = (message: string) => new ApiGatewayApiError('BadRequestExcept
 const notFound = (message: string) => new ApiGatewayApiError('NotFoundException', 404, message);
 const conflict = (message: string) => new ApiGatewayApiError('ConflictException', 409, message);
 
-const MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_PAGE = 25;
 const MAX_PAGE = 500;
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -157,17 +157,7 @@ const parseBody = <T>(schema: z.ZodType<T>, body: string): T => {
 };
 
 const readBody = (req: http.IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) reject(badRequest('The request body is too large.'));
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+  readRequestBody(req, () => badRequest('The request body is too large.'));
 
 /** Lowercase letters and digits, as API Gateway's own ids (10 for keys, 6 for usage plans). */
 const newId = (length: number): string =>

@@ -13,6 +13,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { readRequestBody } from './request-body';
 
 export interface SchedulerTarget {
   arn: string;
@@ -77,7 +78,6 @@ const MAX_TIMER_STEP_MS = 60_000;
 const AWS_DEFAULT_RETRIES = 185;
 const MAX_LOCAL_RETRIES = 10;
 const BACKOFF_BASE_MS = 1_000;
-const MAX_BODY_BYTES = 1024 * 1024;
 const AT_PATTERN = /^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/;
 
 const nameSchema = z.string().regex(/^[0-9a-zA-Z_.-]{1,64}$/, 'must be 1 to 64 characters of [0-9a-zA-Z-_.]');
@@ -185,17 +185,7 @@ const parseJson = (body: string): unknown => {
 };
 
 const readBody = (req: http.IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) reject(invalid('The request body is too large.'));
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+  readRequestBody(req, () => invalid('The request body is too large.'));
 
 const seconds = (ms: number) => ms / 1000;
 const scheduleKey = (groupName: string, name: string) => `${groupName}/${name}`;

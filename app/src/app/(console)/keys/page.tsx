@@ -1,6 +1,7 @@
 import { Card, Code, Flex, Heading, Table, Text, VisuallyHidden } from '@radix-ui/themes';
 import type { Metadata } from 'next';
 import { CreateKeyDialog } from '@/components/create-key-dialog';
+import { EmptyState } from '@/components/notices';
 import { RevokeKeyButton } from '@/components/revoke-key-button';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
@@ -27,12 +28,7 @@ export default async function KeysPage() {
       </Text>
       <Card size="1">
         {items.length === 0 ? (
-          <Flex direction="column" align="center" gap="2" p="6">
-            <Text weight="medium">No API keys</Text>
-            <Text size="2" color="gray">
-              Create a key to schedule webhooks from your application.
-            </Text>
-          </Flex>
+          <EmptyState title="No API keys" hint="Create a key to schedule webhooks from your application." />
         ) : (
           <div className="vigil-table-scroll">
             <Table.Root>

@@ -4,6 +4,7 @@ import NextLink from 'next/link';
 import { redirect } from 'next/navigation';
 import { AutoRefresh } from '@/components/auto-refresh';
 import { MessageSearch } from '@/components/message-search';
+import { EmptyState } from '@/components/notices';
 import { StatusBadge } from '@/components/status-badge';
 import { StatusFilter } from '@/components/status-filter';
 import { Timestamp } from '@/components/timestamp';
@@ -54,14 +55,14 @@ export default async function MessagesPage({
       </Flex>
       <Card size="1">
         {page.items.length === 0 ? (
-          <Flex direction="column" align="center" gap="2" p="6">
-            <Text weight="medium">{status ? `No ${status} messages` : 'No messages yet'}</Text>
-            <Text size="2" color="gray">
-              {status
+          <EmptyState
+            title={status ? `No ${status} messages` : 'No messages yet'}
+            hint={
+              status
                 ? 'Pick another status to see more.'
-                : 'Schedule one with the quickstart command on the overview page, or send a test webhook from Settings.'}
-            </Text>
-          </Flex>
+                : 'Schedule one with the quickstart command on the overview page, or send a test webhook from Settings.'
+            }
+          />
         ) : (
           <div className="vigil-table-scroll">
             <Table.Root>

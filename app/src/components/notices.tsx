@@ -1,0 +1,24 @@
+import { Callout, Flex, Text } from '@radix-ui/themes';
+import type { ReactNode } from 'react';
+
+/** An error, in words, announced to screen readers; nothing when there is none. */
+export function ErrorCallout({ error, mt }: { error: ReactNode | undefined; mt?: '2' | '3' }) {
+  if (!error) return null;
+  return (
+    <Callout.Root color="red" role="alert" mt={mt}>
+      <Callout.Text>{error}</Callout.Text>
+    </Callout.Root>
+  );
+}
+
+/** What a list shows when it has nothing yet, and what to do about it. */
+export function EmptyState({ title, hint }: { title: string; hint: ReactNode }) {
+  return (
+    <Flex direction="column" align="center" gap="2" p="6">
+      <Text weight="medium">{title}</Text>
+      <Text size="2" color="gray" align="center">
+        {hint}
+      </Text>
+    </Flex>
+  );
+}
