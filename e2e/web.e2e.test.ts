@@ -7,9 +7,11 @@
  * rotate the signing secret → revoke the key and see the API refuse it. Every page is saved as a
  * screenshot under test-output/web/ for a person to look at.
  */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -63,6 +65,8 @@ describe.skipIf(!haveChromium || !haveBuild)('the web app in a browser', () => {
   let apiKey: string;
   let keyId: string;
   let deliveredId: string;
+  /** The message the create-key dialog's curl command scheduled. */
+  let quickstartId: string;
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
@@ -127,6 +131,15 @@ describe.skipIf(!haveChromium || !haveBuild)('the web app in a browser', () => {
     await dialog.getByRole('button', { name: 'Copy key' }).click();
     await dialog.getByRole('button', { name: 'Copied' }).waitFor();
     await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(apiKey);
+
+    // The dialog's ready command, run as shown (with the suite's receiver for the local one).
+    const command = (await dialog.getByTestId('new-key-curl').textContent()) as string;
+    expect(command).toContain(`Bearer ${apiKey}`);
+    const { stdout } = await promisify(execFile)('sh', [
+      '-c',
+      `${command.replace('http://127.0.0.1:9000/hook', `${receiver.url}/quickstart`)} --silent --show-error`,
+    ]);
+    quickstartId = (JSON.parse(stdout) as { id: string }).id;
 
     await dialog.getByRole('button', { name: 'Done' }).click();
     const row = page.getByRole('row', { name: /e2e service/ });
@@ -228,6 +241,12 @@ describe.skipIf(!haveChromium || !haveBuild)('the web app in a browser', () => {
     await page.getByRole('link', { name: 'Follow it on its message page' }).click();
     await page.getByTestId('status').getByText('delivered').waitFor({ timeout: 30_000 });
     expect(receiver.received.some((r) => r.path === '/test')).toBe(true);
+  });
+
+  it('delivered the webhook scheduled with the quickstart command', async () => {
+    await receiver.waitFor((all) => all.some((r) => r.headers['webhook-id'] === quickstartId), 20_000);
+    await page.goto(`${web}/messages/${quickstartId}`);
+    await page.getByTestId('status').getByText('delivered').waitFor();
   });
 
   it('revokes the key, after which the API refuses it', async () => {

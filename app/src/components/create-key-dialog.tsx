@@ -5,11 +5,12 @@ import { Button, Callout, Code, Dialog, Flex, Text, TextField } from '@radix-ui/
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { createApiKey } from '@/lib/actions';
+import { isLocalApi, quickstartCurl } from '@/lib/format';
 import { CopyButton } from './copy-button';
 import { ErrorCallout } from './notices';
 
 /** Create a key: name it, then see its secret once, with a copy button and a clear warning. */
-export function CreateKeyDialog() {
+export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
   const [name, setName] = useState('');
@@ -54,8 +55,22 @@ export function CreateKeyDialog() {
             <Code size="3" className="vigil-mono" data-testid="new-key-secret">
               {secret}
             </Code>
-            <Flex gap="3" justify="end">
+            <Flex justify="end">
               <CopyButton value={secret} label="Copy key" />
+            </Flex>
+            <Text size="2" weight="medium">
+              Try it: schedule a webhook 10 seconds from now
+            </Text>
+            <pre className="vigil-pre" data-testid="new-key-curl">
+              {quickstartCurl(apiUrl, secret)}
+            </pre>
+            {isLocalApi(apiUrl) && (
+              <Text size="1" color="gray">
+                It goes to a receiver on your machine: <Code>npm run receiver -- 9000</Code> in the Vigil folder.
+              </Text>
+            )}
+            <Flex gap="3" justify="end">
+              <CopyButton value={quickstartCurl(apiUrl, secret)} label="Copy command" />
               <Dialog.Close>
                 <Button variant="soft" color="gray" size="1">
                   Done

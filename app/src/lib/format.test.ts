@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { duration, everyDay, maskedHeaderValue, percentile, prettyBody, relativeTime } from './format';
+import {
+  duration,
+  everyDay,
+  isLocalApi,
+  maskedHeaderValue,
+  percentile,
+  prettyBody,
+  quickstartCurl,
+  relativeTime,
+} from './format';
 
 describe('web app formatting', () => {
   it('says times relative to now', () => {
@@ -45,5 +54,12 @@ describe('web app formatting', () => {
       { date: '2026-11-22', n: 4 },
       { date: '2026-11-23', n: 0 },
     ]);
+  });
+
+  it('writes a quickstart command that targets a local receiver when the API is local', () => {
+    expect(isLocalApi('http://127.0.0.1:4000')).toBe(true);
+    expect(isLocalApi('https://abc.execute-api.eu-west-1.amazonaws.com/prod')).toBe(false);
+    expect(quickstartCurl('http://127.0.0.1:4000', 'vgl_abc')).toContain('"url":"http://127.0.0.1:9000/hook"');
+    expect(quickstartCurl('https://api.example.com', 'vgl_abc')).toContain('Authorization: Bearer vgl_abc');
   });
 });

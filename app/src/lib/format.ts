@@ -81,3 +81,15 @@ export const everyDay = <D extends { date: string }>(
   }
   return out;
 };
+
+/** Whether the API is on this machine (the local stack): then webhooks go to a local receiver. */
+export const isLocalApi = (apiUrl: string): boolean => /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(apiUrl);
+
+/** A ready `curl` that schedules a webhook 10 seconds from now with `key` (a whole key, or its prefix…). */
+export const quickstartCurl = (apiUrl: string, key: string): string =>
+  [
+    `curl ${apiUrl}/v1/messages \\`,
+    `  -H 'Authorization: Bearer ${key}' \\`,
+    `  -H 'Content-Type: application/json' \\`,
+    `  -d '{"url":"${isLocalApi(apiUrl) ? 'http://127.0.0.1:9000/hook' : 'https://example.com/hook'}","delay":10,"body":{"hello":"world"}}'`,
+  ].join('\n');

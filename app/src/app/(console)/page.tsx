@@ -6,7 +6,7 @@ import { UsageChart } from '@/components/usage-chart';
 import { ProblemNotice } from '@/components/problem-notice';
 import { api, loadPage } from '@/lib/api';
 import { webConfig } from '@/lib/config';
-import { count, duration, everyDay, percentile, utcDate } from '@/lib/format';
+import { count, duration, everyDay, isLocalApi, percentile, quickstartCurl, utcDate } from '@/lib/format';
 import type { ApiKey, MessagePage, Usage } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Overview' };
@@ -30,12 +30,10 @@ export default async function OverviewPage() {
   const { monthToDate, plan } = usage;
   const used = Math.min(100, (monthToDate.scheduled / plan.monthlyMessages) * 100);
   const key = keys.items.at(-1);
-  const curl = [
-    `curl ${webConfig().publicApiUrl}/v1/messages \\`,
-    `  -H 'Authorization: Bearer ${key ? `${key.prefix}…` : 'vgl_…'}' \\`,
-    `  -H 'Content-Type: application/json' \\`,
-    `  -d '{"url":"https://example.com/hook","delay":10,"body":{"hello":"world"}}'`,
-  ].join('\n');
+  const { publicApiUrl } = webConfig();
+  // Against a local stack, webhooks go to a receiver on this machine (npm run receiver).
+  const local = isLocalApi(publicApiUrl);
+  const curl = quickstartCurl(publicApiUrl, key ? `${key.prefix}…` : 'vgl_…');
 
   return (
     <Flex direction="column" gap="5">
@@ -104,6 +102,16 @@ export default async function OverviewPage() {
           <pre className="vigil-pre" data-testid="quickstart">
             {curl}
           </pre>
+          {local && (
+            <Text size="2" color="gray">
+              It goes to a receiver on your machine: start one with <Code>npm run receiver -- 9000</Code> in the Vigil
+              folder, then watch it arrive on the{' '}
+              <Link asChild>
+                <NextLink href="/messages">Messages</NextLink>
+              </Link>{' '}
+              page.
+            </Text>
+          )}
         </Flex>
       </Card>
     </Flex>

@@ -6,6 +6,7 @@ import { RevokeKeyButton } from '@/components/revoke-key-button';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { api, loadPage } from '@/lib/api';
+import { webConfig } from '@/lib/config';
 import type { ApiKey } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'API keys' };
@@ -20,7 +21,7 @@ export default async function KeysPage() {
         <Heading as="h1" size="6">
           API keys
         </Heading>
-        <CreateKeyDialog />
+        <CreateKeyDialog apiUrl={webConfig().publicApiUrl} />
       </Flex>
       <Text size="2" color="gray">
         Send a key as <Code>Authorization: Bearer vgl_…</Code>. Vigil keeps only a hash of each key, so its secret is
