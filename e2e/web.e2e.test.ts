@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Receiver } from '@vigil/local/receiver';
@@ -69,6 +69,8 @@ describe.skipIf(!haveChromium || !haveBuild)('the web app in a browser', () => {
   let quickstartId: string;
 
   beforeAll(async () => {
+    // Only this run's pictures, so none of an older run's are taken for this one's.
+    await rm(SHOTS, { recursive: true, force: true });
     await mkdir(SHOTS, { recursive: true });
     receiver = await startReceiver({ port: 0 });
     stack = await StackProcess.create({ web: true });
