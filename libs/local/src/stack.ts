@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:net';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
@@ -34,10 +33,10 @@ import { handler as foldUsage } from '@vigil/functions/metering/fold-usage';
 import { handler as promote } from '@vigil/functions/engine/promote';
 import { handler as sweep } from '@vigil/functions/engine/sweep';
 import type { Context } from 'aws-lambda';
-import dynalite from 'dynalite';
 import type { LocalConfig } from './config';
 import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
 import { startApiGatewayEmulator } from './api-gateway-emulator';
+import { startDynaliteThread } from './dynalite-thread';
 import { startGateway } from './gateway';
 import { startSchedulerEmulator } from './scheduler-emulator';
 import { startSqsPoller } from './sqs-poller';
@@ -70,15 +69,6 @@ const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const region = 'us-east-1';
 const lambdaContext = { callbackWaitsForEmptyEventLoop: false } as Context;
 
-const listen = (server: Server): Promise<number> =>
-  new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : 0);
-    });
-  });
-
 /** The development tenant and key, made once and kept in the data dir so restarts keep them. */
 const devIdentity = async (dataDir: string, fixedKey: string | undefined) => {
   const file = join(dataDir, 'dev-tenant.json');
@@ -107,19 +97,13 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   const { dataDir } = options;
   await mkdir(dataDir, { recursive: true });
 
-  const dynamo = dynalite({
-    path: join(dataDir, 'dynamodb'),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  const dynamoPort = await listen(dynamo);
+  const dynamo = await startDynaliteThread(join(dataDir, 'dynamodb'));
   // fauxqs is ESM-only; a dynamic import loads it from this CommonJS-compiled module too.
   const { startFauxqs } = await import('fauxqs');
   const sqsServer = await startFauxqs({ port: 0, logger: false });
 
   const env = { ...LOCAL_ENGINE_DEFAULTS, ...(options.env ?? process.env) };
-  const endpoints = { dynamo: `http://127.0.0.1:${dynamoPort}`, sqs: `http://127.0.0.1:${sqsServer.port}` };
+  const endpoints = { dynamo: dynamo.endpoint, sqs: `http://127.0.0.1:${sqsServer.port}` };
   const promoteArn = env.VIGIL_PROMOTE_ARN as string;
   const scheduler = await startSchedulerEmulator({
     statePath: join(dataDir, 'schedules.json'),
@@ -272,7 +256,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
       resetRuntime();
       for (const client of Object.values(admin)) client.destroy();
       await sqsServer.stop();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      await dynamo.stop();
     },
   };
 
