@@ -64,6 +64,12 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   if (!caller) throw new AuthorizerDenied();
   const tenant = await tenants.getTenant(caller.tenantId);
   if (!tenant) throw new AuthorizerDenied();
+  if (!tenant.usageKey && config.stage !== 'local') {
+    // Every authorized route requires the usage key, so API Gateway will answer this tenant 403.
+    runtime().log.warn('tenant has no API Gateway usage key: bind it with `npm run admin -- tenant bind`', {
+      tenantId: tenant.id,
+    });
+  }
   return {
     principalId: caller.tenantId,
     policyDocument: {

@@ -242,6 +242,7 @@ export class DynamoTenantStore implements TenantDirectory {
         plan: String(item.plan),
         signingSecrets: [],
         createdAt: Number(item.createdAt),
+        ...(item.usageKey !== undefined && { usageKeyId: String(item.usageKeyId), usageKey: String(item.usageKey) }),
       });
     }
     return tenants.sort((a, b) => a.createdAt - b.createdAt);

@@ -147,6 +147,26 @@ describe('npm run admin', () => {
     }
   });
 
+  it('binds tenants made without a usage key (tenant bind), and leaves bound ones alone', async () => {
+    // A tenant made where usage plans were off: no API Gateway key, so API Gateway would refuse it.
+    const { store } = stack.tenantAdmin;
+    const unbound = await store.ensureTenant({ id: 'tnt_01JUNB0UND00000000000000000', name: 'old', plan: 'free' });
+    expect(unbound.usageKey).toBeUndefined();
+    expect(await admin('tenant', 'list')).toContain(`${unbound.id}  free`);
+    expect(await admin('tenant', 'list')).toContain('(no usage key: tenant bind)');
+
+    const first = await admin('tenant', 'bind', '--all');
+    expect(first).toContain(`Bound ${unbound.id} to vigil-free-local: API Gateway key `);
+    const bound = await store.getTenant(unbound.id);
+    expect(bound?.usageKey).toEqual(expect.any(String));
+
+    // Again: nothing left to do, and no second key.
+    expect(await admin('tenant', 'bind', unbound.id)).toContain('already has its usage key');
+    expect((await store.getTenant(unbound.id))?.usageKeyId).toBe(bound?.usageKeyId);
+    await expect(admin('tenant', 'bind')).rejects.toThrow('Name the tenants to bind, or pass --all');
+    await expect(admin('tenant', 'bind', 'tnt_nope')).rejects.toThrow('No tenant tnt_nope.');
+  });
+
   it('stores API keys only as hashes', async () => {
     const created = await admin('tenant', 'create', '--name', 'hashes');
     const apiKey = /(vgl_\w+)/.exec(created)![1]!;

@@ -2,6 +2,7 @@
  * `npm run admin -- <command>`: operator commands for tenants and keys.
  *   tenant create --name acme [--plan pro]   prints the tenant id and its first API key (shown once)
  *   tenant list
+ *   tenant bind <tenantId...> | --all          gives tenants made without one their usage-plan key
  *   key revoke <keyId>
  * Against a deployed stage: VIGIL_TABLE and AWS_REGION (and AWS credentials) in the environment.
  * Against a running local stack: --local [dataDir] (default .vigil).
@@ -103,14 +104,43 @@ export const adminProgram = (print: (line: string) => void = (line) => process.s
       }),
     );
   tenant
+    .command('bind')
+    .description("give tenants made without one their API Gateway key in their plan's usage plan")
+    .argument('[tenantIds...]', 'the tenants to bind (tnt_...)')
+    .option('--all', 'every tenant without a usage key')
+    .action(
+      withTenants(async ({ store, provisioner, usagePlanStage }) => {
+        const bind = tenant.commands.find((c) => c.name() === 'bind')!;
+        const ids = bind.args as string[];
+        const all = bind.opts<{ all?: boolean }>().all ?? false;
+        if (usagePlanStage === undefined) {
+          throw new Error('No usage plans here: set VIGIL_USAGE_PLANS=on and VIGIL_STAGE for a deployed stage.');
+        }
+        if (all === ids.length > 0) throw new Error('Name the tenants to bind, or pass --all (not both).');
+        const targets = all ? (await store.listTenants()).map((t) => t.id) : ids;
+        let bound = 0;
+        for (const id of targets) {
+          const found = await store.getTenant(id);
+          if (!found) throw new Error(`No tenant ${id}.`);
+          if (found.usageKey) continue;
+          const done = await provisioner.ensureUsagePlan(found);
+          print(`Bound ${id} to ${usagePlanName(done.plan, usagePlanStage)}: API Gateway key ${done.usageKeyId}`);
+          bound += 1;
+        }
+        print(bound === 0 ? 'Every tenant named already has its usage key.' : `Bound ${bound} tenant(s).`);
+      }),
+    );
+  tenant
     .command('list')
     .description('list tenants')
     .action(
       withTenants(async ({ store }) => {
         const tenants = await store.listTenants();
         if (tenants.length === 0) print('No tenants.');
-        for (const t of tenants)
-          print(`${t.id}  ${t.plan.padEnd(5)}  ${new Date(t.createdAt).toISOString()}  ${t.name}`);
+        for (const t of tenants) {
+          const usage = t.usageKey ? '' : '  (no usage key: tenant bind)';
+          print(`${t.id}  ${t.plan.padEnd(5)}  ${new Date(t.createdAt).toISOString()}  ${t.name}${usage}`);
+        }
       }),
     );
 
