@@ -14,12 +14,12 @@ const flag = z
 const optionalUrl = z.url().optional();
 
 /**
- * API Gateway usage plans for tenants, read here and by the admin command (libs/cli), so the two
- * agree: where tenants are provisioned on AWS (the operator's shell, the web app's host), each new
- * tenant gets an API Gateway key in its plan's usage plan `vigil-<plan>-<VIGIL_STAGE>`.
+ * API Gateway usage plans for tenants (tenant-admin.ts): where tenants are made (the operator's
+ * shell, the web app's host, the local stack), each new tenant gets an API Gateway key in its
+ * plan's usage plan `vigil-<plan>-<VIGIL_STAGE>`. No Lambda reads these.
  */
 const UsagePlanEnv = z.object({
-  /** Bind new tenants to their plan's usage plan (off by default: the local stack has none). */
+  /** Bind new tenants to their plan's usage plan (off by default; the local stack turns it on). */
   VIGIL_USAGE_PLANS: flag.default(false),
   /** API Gateway's endpoint, for a local emulator; unset on AWS. */
   VIGIL_APIGATEWAY_ENDPOINT: optionalUrl,
