@@ -95,7 +95,7 @@ export default async function MessagesPage({
                       </Flex>
                     </Table.RowHeaderCell>
                     <Table.Cell>
-                      <Timestamp iso={m.sendAt} />
+                      <Timestamp iso={m.sendAt} stacked />
                     </Table.Cell>
                     <Table.Cell className="vigil-hide-narrow">
                       {m.attempts}
