@@ -21,6 +21,7 @@ import {
   CreateApiKeyCommand,
   CreateUsagePlanKeyCommand,
   DeleteApiKeyCommand,
+  DeleteUsagePlanKeyCommand,
   GetUsagePlanKeyCommand,
   NotFoundException,
   paginateGetApiKeys,
@@ -88,6 +89,27 @@ export class ApiGatewayUsagePlanBinder implements UsagePlanBinder {
     const name = usageKeyName(this.stage, tenant.id);
     const key = (await this.findKeys(name))[0] ?? (await this.createKey(name, tenant.id));
     await this.addToPlan(usagePlanId, key.id, tenant.plan);
+    return { usageKeyId: key.id, usageKey: key.value };
+  }
+
+  /**
+   * Moves the tenant's key from the usage plan of `fromPlan` to that of its (new) plan. A key may
+   * be in one plan per API stage, so it leaves the old plan first (for a moment it is in none).
+   * Repeating a move, or finishing an interrupted one, is safe.
+   */
+  async move(
+    tenant: { id: string; plan: string },
+    fromPlan: string,
+  ): Promise<{ usageKeyId: string; usageKey: string }> {
+    const key = (await this.findKeys(usageKeyName(this.stage, tenant.id)))[0];
+    if (!key) return this.bind(tenant);
+    if (fromPlan !== tenant.plan) {
+      const usagePlanId = await this.usagePlanId(fromPlan);
+      await this.client.send(new DeleteUsagePlanKeyCommand({ usagePlanId, keyId: key.id })).catch((error: unknown) => {
+        if (!(error instanceof NotFoundException)) throw error;
+      });
+    }
+    await this.addToPlan(await this.usagePlanId(tenant.plan), key.id, tenant.plan);
     return { usageKeyId: key.id, usageKey: key.value };
   }
 

@@ -100,6 +100,21 @@ export class DynamoTenantStore implements TenantDirectory {
     };
   }
 
+  /** Puts the tenant on `plan` (rate, burst and monthly quota: libs/core/src/plans.ts). */
+  async setPlan(tenantId: string, plan: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `T#${tenantId}`, sk: 'TENANT' },
+        UpdateExpression: 'SET #plan = :plan',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#plan': 'plan' },
+        ExpressionAttributeValues: { ':plan': plan },
+      }),
+    );
+    this.cache.delete(tenantId);
+  }
+
   /** Records the tenant's API Gateway API key (the authorizer returns it as usageIdentifierKey). */
   async setUsageKey(tenantId: string, usage: { usageKeyId: string; usageKey: string }): Promise<void> {
     await this.db.send(

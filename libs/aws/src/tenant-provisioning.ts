@@ -17,6 +17,8 @@ import { newApiKey, newTenantId } from './dynamo-tenant-store';
  */
 export interface UsagePlanBinder {
   bind(tenant: { id: string; plan: string }): Promise<{ usageKeyId: string; usageKey: string }>;
+  /** Moves a bound tenant's key from the usage plan of `fromPlan` to that of `tenant.plan`. */
+  move(tenant: { id: string; plan: string }, fromPlan: string): Promise<{ usageKeyId: string; usageKey: string }>;
 }
 
 export interface ProvisionedTenant {
@@ -78,6 +80,22 @@ export class TenantProvisioner {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       return (await read()) as string;
     }
+  }
+
+  /**
+   * Puts the tenant on another plan: its API Gateway key moves to the new plan's usage plan first
+   * (so the gateway's limits change first), then the tenant item. Repeating it completes it.
+   */
+  async changePlan(tenant: Tenant, plan: string): Promise<Tenant> {
+    const fromPlan = tenant.plan;
+    const usage = this.usagePlans
+      ? await (tenant.usageKey
+          ? this.usagePlans.move({ id: tenant.id, plan }, fromPlan)
+          : this.usagePlans.bind({ id: tenant.id, plan }))
+      : undefined;
+    if (usage && !tenant.usageKey) await this.tenants.setUsageKey(tenant.id, usage);
+    await this.tenants.setPlan(tenant.id, plan);
+    return { ...tenant, ...usage, plan };
   }
 
   private async complete(tenant: Tenant, firstKeyName: string): Promise<ProvisionedTenant> {

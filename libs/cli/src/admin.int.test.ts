@@ -167,6 +167,29 @@ describe('npm run admin', () => {
     await expect(admin('tenant', 'bind', 'tnt_nope')).rejects.toThrow('No tenant tnt_nope.');
   });
 
+  it("moves a tenant to another plan, and its API Gateway key to that plan's usage plan", async () => {
+    const created = await admin('tenant', 'create', '--name', 'growing');
+    const tenantId = /tenant (tnt_\w+)/.exec(created)![1]!;
+    const usagePlans = async () =>
+      (
+        JSON.parse(await readFile(join(stack.dataDir, 'apigateway.json'), 'utf8')) as {
+          plans: Array<{ name: string; keyIds: string[] }>;
+        }
+      ).plans;
+    const planHolding = async (keyId: string) =>
+      (await usagePlans()).filter((p) => p.keyIds.includes(keyId)).map((p) => p.name);
+    const { usageKeyId } = (await stack.tenantAdmin.store.getTenant(tenantId))!;
+    expect(await planHolding(usageKeyId!)).toEqual(['vigil-free-local']);
+
+    expect(await admin('tenant', 'plan', tenantId, 'pro')).toContain(
+      `Moved ${tenantId} from plan free to pro (usage plan vigil-pro-local)`,
+    );
+    expect(await planHolding(usageKeyId!)).toEqual(['vigil-pro-local']);
+    expect((await stack.tenantAdmin.store.getTenant(tenantId))?.plan).toBe('pro');
+    expect(await admin('tenant', 'plan', tenantId, 'pro')).toContain('already on plan pro');
+    await expect(admin('tenant', 'plan', tenantId, 'gold')).rejects.toThrow();
+  });
+
   it('stores API keys only as hashes', async () => {
     const created = await admin('tenant', 'create', '--name', 'hashes');
     const apiKey = /(vgl_\w+)/.exec(created)![1]!;

@@ -3,6 +3,7 @@
  *   tenant create --name acme [--plan pro]   prints the tenant id and its first API key (shown once)
  *   tenant list
  *   tenant bind <tenantId...> | --all          gives tenants made without one their usage-plan key
+ *   tenant plan <tenantId> <plan>              moves a tenant to another plan (and usage plan)
  *   key revoke <keyId>
  * Against a deployed stage: VIGIL_TABLE and AWS_REGION (and AWS credentials) in the environment.
  * Against a running local stack: --local [dataDir] (default .vigil).
@@ -19,7 +20,7 @@ import type { TenantAdmin } from '@vigil/aws';
 import { openTenantAdmin, tenantAdminFromEnv, usagePlanName } from '@vigil/aws';
 import { PLAN_NAMES } from '@vigil/core';
 import { KEYS_CHANGED_FILE } from '@vigil/local/config';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 
 const LocalEndpoints = z.object({
@@ -31,7 +32,11 @@ const LocalEndpoints = z.object({
   stage: z.string().min(1).default('local'),
 });
 
-type Tenants = TenantAdmin & { where: string };
+type Tenants = TenantAdmin & {
+  where: string;
+  /** Tells a running local stack's gateway to forget its cached authorizer answers. */
+  authChanged?: () => void;
+};
 
 /** Opens the tenants of a running local stack, or of the deployed stage the environment names. */
 const openTenants = (local: string | boolean | undefined): Tenants => {
@@ -50,8 +55,9 @@ const openTenants = (local: string | boolean | undefined): Tenants => {
       ...(endpoints.apigateway && { usagePlans: { stage: endpoints.stage, endpoint: endpoints.apigateway } }),
     });
     // Tell the running gateway to forget cached answers, so a revoked key is refused at once.
-    tenants.store.onRevocation(() => writeFileSync(join(dataDir, KEYS_CHANGED_FILE), String(Date.now())));
-    return { ...tenants, where: `local stack (${dataDir})` };
+    const authChanged = () => writeFileSync(join(dataDir, KEYS_CHANGED_FILE), String(Date.now()));
+    tenants.store.onRevocation(authChanged);
+    return { ...tenants, where: `local stack (${dataDir})`, authChanged };
   }
   if (!process.env.VIGIL_TABLE || !process.env.AWS_REGION) {
     throw new Error('Set VIGIL_TABLE and AWS_REGION (and AWS credentials) for a deployed stage, or pass --local.');
@@ -128,6 +134,26 @@ export const adminProgram = (print: (line: string) => void = (line) => process.s
           bound += 1;
         }
         print(bound === 0 ? 'Every tenant named already has its usage key.' : `Bound ${bound} tenant(s).`);
+      }),
+    );
+  tenant
+    .command('plan')
+    .description('put a tenant on another plan (its usage plan too, where there are usage plans)')
+    .argument('<tenantId>', 'the tenant (tnt_...)', nonEmpty)
+    .addArgument(new Argument('<plan>', 'the new plan').choices(PLAN_NAMES))
+    .action(
+      withTenants(async ({ store, provisioner, usagePlanStage, authChanged }) => {
+        const [tenantId, plan] = tenant.commands.find((c) => c.name() === 'plan')!.args as [string, string];
+        const found = await store.getTenant(tenantId);
+        if (!found) throw new Error(`No tenant ${tenantId}.`);
+        if (found.plan === plan && (found.usageKey || usagePlanStage === undefined)) {
+          print(`${tenantId} is already on plan ${plan}.`);
+          return;
+        }
+        await provisioner.changePlan(found, plan);
+        authChanged?.();
+        const usage = usagePlanStage === undefined ? '' : ` (usage plan ${usagePlanName(plan, usagePlanStage)})`;
+        print(`Moved ${tenantId} from plan ${found.plan} to ${plan}${usage}; in effect within a minute.`);
       }),
     );
   tenant
