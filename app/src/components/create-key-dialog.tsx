@@ -44,7 +44,7 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
         <Dialog.Title>{secret ? 'Your new API key' : 'Create an API key'}</Dialog.Title>
         {secret ? (
           <Flex direction="column" gap="3">
-            <Callout.Root color="amber" role="alert">
+            <Callout.Root color="amber" highContrast role="alert">
               <Callout.Icon>
                 <ExclamationTriangleIcon />
               </Callout.Icon>

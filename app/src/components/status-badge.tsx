@@ -14,7 +14,13 @@ const COLORS: Record<MessageStatus, ComponentProps<typeof Badge>['color']> = {
 
 export function StatusBadge({ status }: { status: MessageStatus }) {
   return (
-    <Badge color={COLORS[status]} variant={status === 'cancelled' ? 'outline' : 'soft'} data-testid="status">
+    // High contrast: the soft blue and amber badges fall just short of WCAG AA's 4.5:1 otherwise.
+    <Badge
+      color={COLORS[status]}
+      variant={status === 'cancelled' ? 'outline' : 'soft'}
+      highContrast
+      data-testid="status"
+    >
       {status}
     </Badge>
   );

@@ -42,7 +42,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
               </Callout.Root>
             )}
             {!dev && !cognito && (
-              <Callout.Root color="amber">
+              <Callout.Root color="amber" highContrast>
                 <Callout.Text>
                   No sign-in method is configured. Set the Cognito settings (COGNITO_CLIENT_ID, COGNITO_ISSUER) or run
                   the local stack, which turns on the development sign-in.
