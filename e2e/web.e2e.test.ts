@@ -212,7 +212,7 @@ describe.skipIf(!haveChromium || !haveBuild)('the web app in a browser', () => {
     await expect
       .poll(async () => (await api(apiKey, 'GET', '/v1/usage')).json.monthToDate.delivered, {
         timeout: 20_000,
-        intervals: [500],
+        interval: 500,
       })
       .toBeGreaterThanOrEqual(1);
     await page.goto(`${web}/`);
