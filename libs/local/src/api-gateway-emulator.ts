@@ -15,12 +15,10 @@
  * does not throttle, meter or serve any API. State lives in memory, and in `statePath` (JSON,
  * rewritten after every change) when given, so the local stack's keys survive a restart.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { readRequestBody } from './request-body';
+import { EmulatedApiError, serveEmulatedApi } from './emulated-api';
 
 export interface UsagePlanSeed {
   name: string;
@@ -68,16 +66,8 @@ type ApiGatewayErrorCode =
   'BadRequestException' | 'NotFoundException' | 'ConflictException' | 'UnknownOperationException';
 
 /** An error the emulator answers with, as the service does: a code, a status and a message. */
-export class ApiGatewayApiError extends Error {
+export class ApiGatewayApiError extends EmulatedApiError<ApiGatewayErrorCode> {
   override readonly name = 'ApiGatewayApiError';
-
-  constructor(
-    readonly code: ApiGatewayErrorCode,
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const badRequest = (message: string) => new ApiGatewayApiError('BadRequestException', 400, message);
@@ -155,9 +145,6 @@ const parseBody = <T>(schema: z.ZodType<T>, body: string): T => {
   if (!parsed.success) throw badRequest(describeIssues(parsed.error));
   return parsed.data;
 };
-
-const readBody = (req: http.IncomingMessage): Promise<string> =>
-  readRequestBody(req, () => badRequest('The request body is too large.'));
 
 /** Lowercase letters and digits, as API Gateway's own ids (10 for keys, 6 for usage plans). */
 const newId = (length: number): string =>
@@ -373,45 +360,20 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
     throw new ApiGatewayApiError('UnknownOperationException', 404, `${method} ${url.pathname} is not emulated.`);
   };
 
-  const send = (res: http.ServerResponse, status: number, payload: unknown, errorType?: string) => {
-    const headers: http.OutgoingHttpHeaders = { 'x-amzn-requestid': randomUUID() };
-    if (errorType) headers['x-amzn-errortype'] = errorType;
-    if (payload === undefined) {
-      res.writeHead(status, headers).end();
-      return;
-    }
-    headers['content-type'] = 'application/json';
-    res.writeHead(status, headers).end(JSON.stringify(payload));
-  };
-
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    try {
-      const body = await readBody(req);
-      const method = req.method ?? 'GET';
-      const answer = route(method, new URL(req.url ?? '/', 'http://emulator'), body);
+  const { server, port, endpoint } = await serveEmulatedApi({
+    name: 'API Gateway emulator',
+    host,
+    port: options.port,
+    messageMember: 'message',
+    badRequestCode: 'BadRequestException',
+    internalErrorCode: 'InternalFailure',
+    route: (method, url, body) => {
+      const answer = route(method, url, body);
       if (method !== 'GET') save();
-      send(res, answer.status, answer.body);
-    } catch (error) {
-      if (error instanceof ApiGatewayApiError) {
-        send(res, error.status, { message: error.message }, error.code);
-        return;
-      }
-      if (error instanceof URIError) {
-        send(res, 400, { message: 'The request path is not valid.' }, 'BadRequestException');
-        return;
-      }
-      log({ level: 'error', msg: 'API Gateway emulator request failed', method: req.method, error: String(error) });
-      send(res, 500, { message: 'Internal error.' }, 'InternalFailure');
-    }
-  };
-
-  const server = http.createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+      return answer;
+    },
+    log,
   });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log({ level: 'info', msg: 'API Gateway emulator listening', endpoint, usagePlans: plans.size });
   let stopped = false;
 

@@ -7,13 +7,10 @@
  * schedule a year out never meets setTimeout's 2^31-1 ms cap. State can persist to a JSON file
  * (written atomically) so that a restart keeps the schedules and fires the overdue ones at once.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { readRequestBody } from './request-body';
+import { EmulatedApiError, serveEmulatedApi } from './emulated-api';
 
 export interface SchedulerTarget {
   arn: string;
@@ -56,16 +53,8 @@ type SchedulerErrorCode =
   | 'InternalServerException';
 
 /** An error the emulator answers with, as the service does: a code, a status and a message. */
-export class SchedulerApiError extends Error {
+export class SchedulerApiError extends EmulatedApiError<SchedulerErrorCode> {
   override readonly name = 'SchedulerApiError';
-
-  constructor(
-    readonly code: SchedulerErrorCode,
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const invalid = (message: string) => new SchedulerApiError('ValidationException', 400, message);
@@ -183,9 +172,6 @@ const parseJson = (body: string): unknown => {
     throw invalid('The request body is not valid JSON.');
   }
 };
-
-const readBody = (req: http.IncomingMessage): Promise<string> =>
-  readRequestBody(req, () => invalid('The request body is too large.'));
 
 const seconds = (ms: number) => ms / 1000;
 const scheduleKey = (groupName: string, name: string) => `${groupName}/${name}`;
@@ -478,38 +464,17 @@ export async function startSchedulerEmulator(options: SchedulerEmulatorOptions):
     throw new SchedulerApiError('UnknownOperationException', 404, `${method} ${url.pathname} is not emulated.`);
   };
 
-  const send = (res: http.ServerResponse, status: number, payload: unknown, errorType?: string) => {
-    const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() };
-    if (errorType) headers['x-amzn-errortype'] = errorType;
-    res.writeHead(status, headers).end(JSON.stringify(payload));
-  };
-
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    try {
-      const body = await readBody(req);
-      send(res, 200, await route(req.method ?? 'GET', new URL(req.url ?? '/', 'http://emulator'), body));
-    } catch (error) {
-      if (error instanceof SchedulerApiError) {
-        send(res, error.status, { Message: error.message }, error.code);
-        return;
-      }
-      if (error instanceof URIError) {
-        send(res, 400, { Message: 'The request path is not valid.' }, 'ValidationException');
-        return;
-      }
-      log({ level: 'error', msg: 'scheduler emulator request failed', method: req.method, error: String(error) });
-      send(res, 500, { Message: 'Internal error.' }, 'InternalServerException');
-    }
-  };
-
   await load();
-  const server = http.createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+  const { server, port, endpoint } = await serveEmulatedApi({
+    name: 'scheduler emulator',
+    host,
+    port: options.port,
+    messageMember: 'Message',
+    badRequestCode: 'ValidationException',
+    internalErrorCode: 'InternalServerException',
+    route: async (method, url, body) => ({ status: 200, body: await route(method, url, body) }),
+    log,
   });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log({ level: 'info', msg: 'scheduler emulator listening', endpoint });
   arm();
 
