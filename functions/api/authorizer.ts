@@ -18,7 +18,7 @@ export class AuthorizerDenied extends Error {
   }
 }
 
-/** Who is calling: the tenant, and the key (or `session:<user>` for the web app). */
+/** Who is calling: the tenant, and the key (SESSION_KEY_ID for the web app). */
 interface Caller {
   tenantId: string;
   keyId: string;
@@ -36,17 +36,6 @@ const bearerToken = (event: APIGatewayRequestAuthorizerEvent): string | undefine
 /** `arn:...:apiId/stage/METHOD/path` → `arn:...:apiId/stage/*` so one cached policy covers every route. */
 const wholeApi = (methodArn: string): string => methodArn.split('/').slice(0, 2).join('/').concat('/*');
 
-const byApiKey = async (token: string): Promise<Caller | undefined> => {
-  const { tenants, log } = runtime();
-  const identity = await tenants.findApiKey(token);
-  if (!identity) return undefined;
-  // Best effort, and at most once a minute per key.
-  await tenants.touchApiKey(identity).catch((error: unknown) => {
-    log.warn('could not note the key as used', { keyId: identity.keyId, error: String(error) });
-  });
-  return identity;
-};
-
 /** A next-auth session token (an encrypted JWT); undefined when it does not decrypt or has expired. */
 const bySession = async (token: string, secret: string): Promise<Caller | undefined> => {
   const claims = await decode({ token, secret }).catch(() => null);
@@ -56,17 +45,25 @@ const bySession = async (token: string, secret: string): Promise<Caller | undefi
 };
 
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-  const { tenants, config } = runtime();
+  const { tenants, config, log } = runtime();
   const token = bearerToken(event);
   let caller: Caller | undefined;
-  if (token?.startsWith('vgl_')) caller = await byApiKey(token);
+  if (token?.startsWith('vgl_')) caller = await tenants.findApiKey(token);
   else if (token && config.sessionSecret) caller = await bySession(token, config.sessionSecret);
   if (!caller) throw new AuthorizerDenied();
-  const tenant = await tenants.getTenant(caller.tenantId);
+  const apiKey = caller.keyId === SESSION_KEY_ID ? undefined : caller;
+  const [tenant] = await Promise.all([
+    tenants.getTenant(caller.tenantId),
+    // Best effort, and at most once a minute per key; beside the tenant read, not after it.
+    apiKey &&
+      tenants.touchApiKey(apiKey).catch((error: unknown) => {
+        log.warn('could not note the key as used', { keyId: apiKey.keyId, error: String(error) });
+      }),
+  ]);
   if (!tenant) throw new AuthorizerDenied();
   if (!tenant.usageKey && config.stage !== 'local') {
     // Every authorized route requires the usage key, so API Gateway will answer this tenant 403.
-    runtime().log.warn('tenant has no API Gateway usage key: bind it with `npm run admin -- tenant bind`', {
+    log.warn('tenant has no API Gateway usage key: bind it with `npm run admin -- tenant bind`', {
       tenantId: tenant.id,
     });
   }
