@@ -190,9 +190,9 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   });
   const identity = await devIdentity(dataDir, options.devApiKey);
   // The development tenant is on the larger plan so that trying things out is not throttled early.
-  const devTenant = await rt.tenants.ensureTenant({ id: identity.tenantId, name: 'Development', plan: 'pro' });
+  const devTenant = await tenantAdmin.store.ensureTenant({ id: identity.tenantId, name: 'Development', plan: 'pro' });
   await tenantAdmin.provisioner.ensureUsagePlan(devTenant);
-  await rt.tenants.addApiKey(identity.tenantId, identity.apiKey, 'development');
+  await tenantAdmin.store.addApiKey(identity.tenantId, identity.apiKey, 'development');
 
   // The queue did not survive the last stop: re-enqueue everything due within the near window.
   await sweep({ lookAheadS: rt.config.engine.nearWindowMs / 1000 });
@@ -232,7 +232,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   });
 
   // A key revoked through the API stops working at once here (API Gateway: within its cache TTL).
-  rt.tenants.onRevocation(() => gateway.clearAuthCache());
+  for (const store of [rt.tenants, tenantAdmin.store]) store.onRevocation(() => gateway.clearAuthCache());
 
   let web: WebApp | undefined;
   const stack: LocalStack = {
