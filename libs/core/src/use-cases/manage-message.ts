@@ -4,6 +4,7 @@ import { assertCanCancel, assertCanPatch, assertCanRedeliver, lastAttemptNumber,
 import type { Message } from '../message';
 import type { MessagePage, MessagePageQuery, MessageStore } from '../ports';
 import type { MessagePatch } from '../schemas';
+import { targetErrors } from '../targets';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 import { encodeBody, resolveSendAt } from './schedule-message';
@@ -44,6 +45,8 @@ const changeMessage = async (
 export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: string, patch: MessagePatch) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanPatch(current);
+    const refused = patch.url === undefined ? [] : targetErrors(deps.targets, patch.url, 'url');
+    if (refused.length > 0) throw new ValidationError(refused);
     let next: Message = {
       ...current,
       ...(patch.url !== undefined && { url: patch.url }),

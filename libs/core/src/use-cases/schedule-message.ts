@@ -8,6 +8,7 @@ import type { BodyKind, Message } from '../message';
 import type { MessageIn } from '../schemas';
 import { MAX_BODY_BYTES, MAX_DELAY_S } from '../schemas';
 import { usageEvent } from '../usage';
+import { targetErrors } from '../targets';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 
@@ -96,6 +97,7 @@ const buildAll = (
   const messages: Message[] = [];
   inputs.forEach((input, i) => {
     const resolved = resolveSendAt(input, now, pathOf(i));
+    errors.push(...targetErrors(deps.targets, input.url, `${pathOf(i)}url`));
     if ('error' in resolved) errors.push(resolved.error);
     else messages.push(buildMessage(tenantId, input, resolved.sendAt, now, deps, `${pathOf(i)}body`));
   });
