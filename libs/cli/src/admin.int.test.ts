@@ -61,7 +61,7 @@ describe('npm run admin', () => {
     expect(after).toMatchObject({ status: 'scheduled', sendAt: message.sendAt, updatedAt: message.updatedAt });
   });
 
-  it("throttles a tenant beyond its plan's burst with 429, Retry-After and problem+json, and no one else", async () => {
+  it("throttles a tenant beyond its plan's burst with 429, Retry-After, RateLimit-* and problem+json, and no one else", async () => {
     const keyOf = async (name: string) =>
       /API key key_\w+: (vgl_\w+)/.exec(await admin('tenant', 'create', '--name', name, '--plan', 'free'))![1]!;
     const noisy = apiClient(stack.url, await keyOf('noisy'));
@@ -72,6 +72,9 @@ describe('npm run admin', () => {
     const refused = answers.filter((a) => a.status === 429);
     expect(refused.length).toBeGreaterThanOrEqual(5);
     expect(refused[0]?.headers.get('retry-after')).toBe('1');
+    expect(refused[0]?.headers.get('ratelimit-limit')).toBe(String(PLANS.free.burst));
+    expect(refused[0]?.headers.get('ratelimit-remaining')).toBe('0');
+    expect(refused[0]?.headers.get('ratelimit-reset')).toBe('1');
     expect(refused[0]?.headers.get('content-type')).toBe('application/problem+json');
     expect(refused[0]?.json.type).toBe('https://vigil.dev/problems/rate-limited');
     expect((await quiet.get('/v1/messages?limit=1')).status).toBe(200);
