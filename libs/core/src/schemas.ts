@@ -7,15 +7,11 @@ import { z } from 'zod';
 import type { FieldError } from './errors';
 import { ValidationError } from './errors';
 import { HTTP_METHODS, MESSAGE_STATUSES } from './message';
+import { headerProblems } from './message-limits';
 import { USAGE_KINDS } from './usage';
 
-export const MAX_BODY_BYTES = 256 * 1024;
 export const MAX_DELAY_S = 365 * 24 * 3600;
 export const MAX_BATCH = 100;
-
-/** Headers Vigil sets itself (or the HTTP stack owns): a message may not override them. */
-const RESERVED_HEADER = /^(webhook-|vigil-)|^(content-length|host|user-agent|connection|transfer-encoding)$/i;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const httpUrl = z
   .string()
@@ -29,20 +25,12 @@ const httpUrl = z
     }
   }, 'must be an absolute http or https URL');
 
-const headers = z
-  .record(
-    z
-      .string()
-      .regex(HEADER_NAME, 'header names must be HTTP tokens')
-      .refine((name) => !RESERVED_HEADER.test(name), {
-        message: 'this header is set by Vigil and cannot be overridden',
-      }),
-    z
-      .string()
-      .max(8192)
-      .refine((v) => !/[\r\n\0]/.test(v), 'header values cannot contain line breaks'),
-  )
-  .refine((h) => Object.keys(h).length <= 50, 'at most 50 headers');
+/** The header rules of message-limits.ts, each problem at `headers.<name>` (or `headers`). */
+const headers = z.record(z.string(), z.string()).superRefine((value, ctx) => {
+  for (const { name, message } of headerProblems(value)) {
+    ctx.addIssue({ code: 'custom', path: name === undefined ? [] : [name], message });
+  }
+});
 
 const metadata = z
   .record(z.string().min(1).max(64), z.string().max(256))
