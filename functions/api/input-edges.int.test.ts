@@ -80,7 +80,7 @@ describe('one size rule and the header rules, before anything is written', () =>
     const over = await api.post('/v1/messages', { url, delay: 1, headers, metadata, body });
     expect(over.status).toBe(413);
     expect(over.headers.get('content-type')).toBe('application/problem+json');
-    assertMatchesSchema('Problem', over.json);
+    assertMatchesSchema('PayloadTooLargeProblem', over.json);
     expect(over.json.type).toBe('https://vigil.dev/problems/payload-too-large');
     expect(over.json.detail).toContain(`is ${MAX_MESSAGE_BYTES + 1} bytes`);
     expect(over.json.detail).toContain(`the limit is ${MAX_MESSAGE_BYTES} bytes (256 KiB)`);
@@ -125,7 +125,7 @@ describe('one size rule and the header rules, before anything is written', () =>
       messages: [ok, { ...ok, body: 'x'.repeat(MAX_MESSAGE_BYTES) }, ok],
     });
     expect(response.status).toBe(413);
-    assertMatchesSchema('Problem', response.json);
+    assertMatchesSchema('PayloadTooLargeProblem', response.json);
     expect(response.json.detail).toMatch(/^messages\.1 is 262\d{3} bytes .* the limit is 262144 bytes/);
     expect(response.json.errors).toEqual([{ path: 'messages.1', message: expect.any(String) }]);
     expect(await listed(api)).toEqual([]);
