@@ -118,6 +118,15 @@ describe('one size rule and the header rules, before anything is written', () =>
     expect(await listed(api)).toEqual([]);
   });
 
+  it('answers 422 for text with an unpaired surrogate, which DynamoDB could not store', async () => {
+    const { api } = await newTenant();
+    const raw = `{"url":"${receiver.url}/s","delay":1,"body":"x\\ud800","metadata":{"k":"\\udc00"}}`;
+    const response = await api.post('/v1/messages', raw);
+    expect(response.status).toBe(422);
+    expect(response.json.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body', 'metadata.k']);
+    expect(await listed(api)).toEqual([]);
+  });
+
   it('refuses a batch with one oversized message with 413 naming messages.N, and stores none of it', async () => {
     const { api } = await newTenant();
     const ok = { url: `${receiver.url}/batch-size`, delay: 1 };

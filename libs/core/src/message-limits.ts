@@ -52,6 +52,15 @@ export const reservedHeaderReason = (name: string): string | undefined => {
   return undefined;
 };
 
+/** A UTF-16 surrogate without its pair: not a character, and refused by DynamoDB when stored. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** True when the text is well-formed Unicode (no lone surrogate), so it can be stored and sent. */
+export const isWellFormedText = (text: string): boolean => !LONE_SURROGATE.test(text);
+
+export const NOT_WELL_FORMED =
+  'must be well-formed Unicode (it holds an unpaired surrogate, e.g. from a \\ud800 escape)';
+
 export const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 const entryBytes = (record: Record<string, string>): number =>

@@ -134,6 +134,21 @@ describe('header rules', () => {
   });
 });
 
+describe('text Vigil stores is well-formed Unicode', () => {
+  it('refuses an unpaired surrogate in the url, a text body or metadata (DynamoDB would fail on it), but not in JSON', () => {
+    const result = MessageIn.safeParse({
+      url: 'https://e.com/\ud800',
+      delay: 1,
+      body: 'a\udc00',
+      metadata: { 'k\ud800': 'v', k: '\udfff' },
+    });
+    const paths = result.success ? [] : fieldErrors(result.error).map((e) => e.path);
+    expect(paths.sort()).toEqual(['body', 'metadata.k', 'metadata.k\ud800', 'url']);
+    // Pairs are fine, and a JSON body is serialised with the surrogate escaped as ASCII.
+    expect(MessageIn.safeParse({ url: 'https://e.com/😀', delay: 1, body: { s: '\ud800' } }).success).toBe(true);
+  });
+});
+
 describe('the size rule', () => {
   const base = { url: 'https://e.com/h', body: '', headers: {}, metadata: {} };
 
