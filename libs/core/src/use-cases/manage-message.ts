@@ -5,10 +5,10 @@ import type { Message } from '../message';
 import { assertMessageWithinLimits } from '../message-limits';
 import type { MessagePage, MessagePageQuery, MessageStore } from '../ports';
 import type { MessagePatch } from '../schemas';
+import { usageEvent } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 import { encodeBody, resolveSendAt } from './schedule-message';
-import { usageEvent } from '../usage';
 
 export const getMessage = async (store: MessageStore, tenantId: string, messageId: string): Promise<Message> => {
   const message = await store.get(tenantId, messageId);
