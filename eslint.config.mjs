@@ -16,6 +16,8 @@ export default tseslint.config(
       'coverage/',
       'app/.next/',
       'app/next-env.d.ts',
+      // Generated from openapi.yaml by `npm run contract:types` (checked fresh by a unit test).
+      'contract/generated/',
     ],
   },
   js.configs.recommended,

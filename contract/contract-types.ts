@@ -1,0 +1,25 @@
+/**
+ * The API's TypeScript types, generated from openapi.yaml (the contract) by openapi-typescript, so
+ * the web app (and the coming client) read the shapes the contract documents instead of copies
+ * typed by hand. `npm run contract:types` writes them to CONTRACT_TYPES_FILE; the unit test
+ * contract/contract-types.test.ts regenerates them in memory and fails when the committed file is
+ * stale, so CI checks them fresh.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
+
+export const OPENAPI_FILE = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
+export const CONTRACT_TYPES_FILE = fileURLToPath(new URL('./generated/openapi.d.ts', import.meta.url));
+
+const HEADER = `/**
+ * The Vigil API's types, generated from openapi.yaml by \`npm run contract:types\` (openapi-typescript).
+ * Edit openapi.yaml, not this file: contract/contract-types.test.ts fails when it is stale.
+ */
+`;
+
+/** The contract types as openapi.yaml generates them now. */
+export const generateContractTypes = async (): Promise<string> => {
+  const ast = await openapiTS(readFileSync(OPENAPI_FILE, 'utf8'));
+  return `${HEADER}${COMMENT_HEADER}${astToString(ast)}`;
+};
