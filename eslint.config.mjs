@@ -1,9 +1,49 @@
 // One linter (ESLint with typescript-eslint) and one formatter (Prettier), both plain JavaScript,
 // so `npm ci` installs them from any registry (Biome's per-platform binaries are not all mirrored).
+import { join } from 'node:path';
 import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
 import prettier from 'eslint-config-prettier';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
+
+/** Everything but the web app: what the test and tooling homes may exercise. */
+const ALL_BUT_APP = ['core', 'adapters', 'handlers', 'infra', 'local', 'cli', 'contract-types', 'test-support'];
+
+/**
+ * The layers and what each may import (its own files always), enforced by eslint-plugin-boundaries
+ * in `npm run lint` and proven by lint/boundaries.test.ts. Production code first: the core is pure;
+ * handlers and adapters never reach the local stack; the web app talks to the API, so it sees only
+ * the core's rules and the contract's generated types; only the local stack and the admin CLI put
+ * adapters and emulators together.
+ */
+const LAYERS = {
+  core: ['core'],
+  adapters: ['core', 'adapters'],
+  handlers: ['core', 'adapters', 'handlers'],
+  infra: ['core', 'adapters', 'handlers', 'infra'],
+  local: ['core', 'adapters', 'handlers', 'infra', 'local'],
+  cli: ['core', 'adapters', 'local', 'cli'],
+  app: ['core', 'contract-types', 'app'],
+  'contract-types': ['contract-types'],
+  // Test and tooling homes: they exercise the layers, so they may use any but the web app.
+  contract: ['core', 'contract-types', 'test-support', 'contract'],
+  'test-support': ALL_BUT_APP,
+  e2e: [...ALL_BUT_APP, 'e2e'],
+  bench: [...ALL_BUT_APP, 'e2e', 'bench'],
+  lint: ['lint'],
+};
+
+/**
+ * Tests sit beside the code they test and may import what that code may, plus the test tier's
+ * helpers: every test (`*.test.ts`) may import test-support and the contract's types; integration
+ * and e2e tests (`*.int.test.ts`, `*.e2e.test.ts`) run against real local services, so they alone
+ * may also import the local stack (libs/local) directly. Production code never may.
+ */
+const TEST_TIERS = [
+  { category: 'test', pattern: '**/*.test.ts', allow: ['test-support', 'contract-types'] },
+  { category: 'integration-test', pattern: ['**/*.int.test.ts', '**/*.e2e.test.ts'], allow: ['local'] },
+];
 
 export default tseslint.config(
   {
@@ -31,6 +71,59 @@ export default tseslint.config(
       ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
     },
+  },
+  {
+    files: ['**/*.{ts,tsx,mts,cts,js,mjs,cjs}'],
+    plugins: { boundaries },
+    settings: {
+      // Imports resolve as tsc resolves them (tsconfig `paths`), so each lands on its layer's files.
+      'import/resolver': { [join(import.meta.dirname, 'lint/typescript-resolver.cjs')]: {} },
+      'boundaries/root-path': import.meta.dirname,
+      'boundaries/elements': [
+        { type: 'core', pattern: 'libs/core', partialMatch: false },
+        { type: 'adapters', pattern: 'libs/aws', partialMatch: false },
+        { type: 'local', pattern: 'libs/local', partialMatch: false },
+        { type: 'cli', pattern: 'libs/cli', partialMatch: false },
+        { type: 'handlers', pattern: 'functions', partialMatch: false },
+        { type: 'infra', pattern: 'infra', partialMatch: false },
+        { type: 'app', pattern: 'app', partialMatch: false },
+        { type: 'contract-types', pattern: 'contract/generated', partialMatch: false },
+        { type: 'contract', pattern: 'contract', partialMatch: false },
+        { type: 'test-support', pattern: 'test-support', partialMatch: false },
+        { type: 'e2e', pattern: 'e2e', partialMatch: false },
+        { type: 'bench', pattern: 'bench', partialMatch: false },
+        { type: 'lint', pattern: 'lint', partialMatch: false },
+      ],
+      'boundaries/files': TEST_TIERS.map(({ category, pattern }) => ({ category, pattern })),
+    },
+    rules: {
+      'boundaries/dependencies': [
+        'error',
+        {
+          default: 'disallow',
+          checkUnknownLocals: true,
+          policies: [
+            ...Object.entries(LAYERS).map(([from, to]) => ({
+              from: { element: { type: from } },
+              allow: { to: { element: { type: to } } },
+            })),
+            ...TEST_TIERS.map(({ category, allow }) => ({
+              from: { file: { categories: category } },
+              allow: { to: { element: { type: allow } } },
+            })),
+          ],
+        },
+      ],
+    },
+  },
+  // CommonJS files (the import resolver above, which ESLint's resolver loader requires).
+  {
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', exports: 'writable', module: 'writable', __dirname: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   // The web app's components: the rules of hooks (the React team's own plugin).
   { files: ['app/**/*.tsx'], ...reactHooks.configs.flat.recommended },
