@@ -292,6 +292,24 @@ describe('the sweep and a backlogged queue', () => {
     expect(queue.sent).toHaveLength(2);
   });
 
+  it('after a restart that lost the queue, re-enqueues a deferred message all the same', async () => {
+    const { deps, queue, clock } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 600 }));
+    // Start-up: the queue is empty, the sweep re-enqueues what is due within the near window (and defers it).
+    expect(await sweepPending(deps, DEFAULT_ENGINE_SETTINGS.nearWindowMs, { queueLost: true })).toEqual({
+      requeued: 1,
+    });
+    // Another restart a minute later: that ticket is gone too, so the deferral must not hide the message.
+    clock.advance(60_000);
+    queue.sent.length = 0;
+    expect(await sweepPending(deps, DEFAULT_ENGINE_SETTINGS.nearWindowMs, { queueLost: true })).toEqual({
+      requeued: 1,
+    });
+    expect(queue.sent[0]!.ticket).toMatchObject({ messageId: message.id, dueAt: T0 + 600_000 });
+    // The periodic sweep, meanwhile, leaves it to its ticket.
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
+  });
+
   it('does not re-enqueue a message that moved on after the index was read', async () => {
     const { deps, queue, clock, store } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 5 }));

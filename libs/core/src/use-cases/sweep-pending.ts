@@ -12,6 +12,8 @@
  *
  * `horizonMs` says how far to look: a negative grace for the periodic sweep (only what is clearly
  * overdue), the whole near window at start-up of the local stack (whose queue does not persist).
+ * With `queueLost` (that start-up) no ticket is in flight any more, so deferrals do not count: the
+ * sweep looks a flight allowance further and takes every message whose own time is within the horizon.
  */
 import type { DeliveryTicket, PendingRef } from '../ports';
 import { queueDelaySeconds } from '../routing';
@@ -20,8 +22,13 @@ import { ticketForRef } from './dispatch';
 
 type Entry = { ticket: DeliveryTicket; delaySeconds: number };
 
-export const sweepPending = async (deps: SchedulingDeps, horizonMs: number): Promise<{ requeued: number }> => {
+export const sweepPending = async (
+  deps: SchedulingDeps,
+  horizonMs: number,
+  options: { queueLost?: boolean } = {},
+): Promise<{ requeued: number }> => {
   const now = deps.clock.now();
+  const horizon = now + horizonMs;
   let found: PendingRef[] = [];
   let requeued = 0;
   const flush = async () => {
@@ -31,7 +38,9 @@ export const sweepPending = async (deps: SchedulingDeps, horizonMs: number): Pro
     await deps.queue.enqueue(entries);
     requeued += entries.length;
   };
-  for await (const ref of deps.store.pendingBefore(now + horizonMs)) {
+  const lookTo = options.queueLost ? horizon + deps.settings.flightAllowanceMs : horizon;
+  for await (const ref of deps.store.pendingBefore(lookTo)) {
+    if (options.queueLost && wakeAtOf(ref) >= horizon) continue; // only deferred past the horizon
     found.push(ref);
     if (found.length === 10) await flush();
   }
@@ -41,9 +50,12 @@ export const sweepPending = async (deps: SchedulingDeps, horizonMs: number): Pro
 };
 
 /** The ticket for a pending message, once its place in the index is moved past the flight allowance. */
+/** When a pending message next needs a worker: a held one once its lease has run out. */
+const wakeAtOf = (ref: PendingRef): number =>
+  ref.status === 'delivering' ? Math.max(ref.dueAt, (ref.leaseUntil ?? 0) + 1_000) : ref.dueAt;
+
 const inFlight = async (deps: SchedulingDeps, ref: PendingRef, now: number): Promise<Entry | undefined> => {
-  // A held message can be taken again once its lease has run out.
-  const wakeAt = ref.status === 'delivering' ? Math.max(ref.dueAt, (ref.leaseUntil ?? 0) + 1_000) : ref.dueAt;
+  const wakeAt = wakeAtOf(ref);
   try {
     const deferred = await deps.store.deferPending(ref, Math.max(wakeAt, now) + deps.settings.flightAllowanceMs);
     if (!deferred) return undefined; // taken, changed or finished since the index was read
