@@ -27,10 +27,9 @@ export const ATTEMPT_LOG_BUDGET_BYTES = 96 * 1024;
 
 /** `text` cut to at most `maxBytes` of UTF-8, at a character boundary (never a broken character). */
 export const truncateUtf8 = (text: string, maxBytes: number): string => {
-  // Fast path: every UTF-16 unit encodes to at most 3 bytes.
-  if (text.length * 3 <= maxBytes) return text;
+  // Fast paths, without allocating: every UTF-16 unit encodes to at most 3 bytes; then count them.
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
   const encoded = Buffer.from(text, 'utf8');
-  if (encoded.length <= maxBytes) return text;
   let cut = maxBytes;
   while (cut > 0 && ((encoded[cut] ?? 0) & 0xc0) === 0x80) cut -= 1;
   return encoded.subarray(0, cut).toString('utf8');
