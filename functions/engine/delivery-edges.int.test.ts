@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Message } from '@vigil/core';
+import { MessageIn, scheduleMessage } from '@vigil/core';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack } from '../../test-support/local-stack';
@@ -132,6 +133,30 @@ describe('a message whose attempt can never be recorded', () => {
       store.save = save;
     }
   }, 40_000);
+});
+
+describe('a message whose tenant is gone', () => {
+  it('ends failed (tenant-gone) at its first take, unsent, instead of being taken on every sweep', async () => {
+    // Prepare: a message stored and queued for a tenant that does not exist (any more).
+    const ghost = 'tnt_01JGHOSTGHOSTGHOSTGHOSTGHOST';
+    const { message } = await scheduleMessage(
+      { ...stack.runtime.scheduling, quota: undefined, meter: undefined },
+      ghost,
+      MessageIn.parse({ url: `${target.url}/ghost`, delay: 1 }),
+    );
+
+    // Act: the queue hands it to the worker when it is due.
+    const failed = await waitFor(
+      () => stack.runtime.scheduling.store.get(ghost, message.id),
+      (m) => m?.status === 'failed',
+    );
+
+    // Assess
+    expect(failed!.failureReason).toEqual({ code: 'tenant-gone', detail: `Tenant ${ghost} no longer exists.` });
+    expect(target.arrivals.filter((a) => a.webhookId === message.id)).toEqual([]);
+    await sweep({ lookAheadS: 900 });
+    expect((await stack.runtime.scheduling.store.get(ghost, message.id))!.status).toBe('failed');
+  });
 });
 
 describe('a receiver that asks to wait', () => {
