@@ -1,6 +1,15 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Attempt, Message } from '@vigil/core';
-import { appendAttempt, MessageAlreadyExistsError, ValidationError } from '@vigil/core';
+import {
+  appendAttempt,
+  headerBytes,
+  MAX_HEADER_BYTES,
+  MAX_HEADERS,
+  MAX_MESSAGE_BYTES,
+  MessageAlreadyExistsError,
+  messageBytes,
+  ValidationError,
+} from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
 import { dynamoDbLocalUnavailable, startDynalite, startDynamoDbLocal } from '../../../test-support/dynamo-backends';
@@ -46,19 +55,29 @@ const collect = async <T>(it: AsyncIterable<T>) => {
  */
 const largestMessage = (): Message => {
   const url = `https://example.com/${'p'.repeat(2048 - 20)}`;
+  // 50 headers, 16 KiB of names and values in all (names of 5 bytes; the first values a byte longer).
+  const valueBytes = MAX_HEADER_BYTES / MAX_HEADERS - 5;
   const headers = Object.fromEntries(
-    Array.from({ length: 50 }, (_, i) => [`x-h${String(i).padStart(2, '0')}`, 'v'.repeat((16 * 1024) / 50 - 5)]),
+    Array.from({ length: MAX_HEADERS }, (_, i) => [
+      `x-h${String(i).padStart(2, '0')}`,
+      'v'.repeat(Math.floor(valueBytes) + (i < MAX_HEADER_BYTES % MAX_HEADERS ? 1 : 0)),
+    ]),
   );
   const metadata = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`${'k'.repeat(63)}${i}`, 'é'.repeat(256)]));
-  const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
-  const used =
-    bytes(url) +
-    Object.entries(headers).reduce((n, [k, v]) => n + bytes(k) + bytes(v), 0) +
-    Object.entries(metadata).reduce((n, [k, v]) => n + bytes(k) + bytes(v), 0);
-  const left = 256 * 1024 - used;
+  const left = MAX_MESSAGE_BYTES - messageBytes({ url, headers, metadata, body: '' });
   const body = '€'.repeat(Math.floor(left / 3)) + 'x'.repeat(left % 3); // three bytes a character
-  expect(used + bytes(body)).toBe(256 * 1024);
-  return message({ url, headers, metadata, body, bodyKind: 'text', idempotencyKey: 'i'.repeat(255), maxAttempts: 20 });
+  const m = message({
+    url,
+    headers,
+    metadata,
+    body,
+    bodyKind: 'text',
+    idempotencyKey: 'i'.repeat(255),
+    maxAttempts: 20,
+  });
+  expect(headerBytes(m.headers)).toBe(MAX_HEADER_BYTES);
+  expect(messageBytes(m)).toBe(MAX_MESSAGE_BYTES);
+  return m;
 };
 
 /** An attempt as large as the sender and the engine let one be: the longest multi-byte snippet and error. */
@@ -362,18 +381,16 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     expect(await store.deferPending({ ...ref!, messageId: done.id, status: 'delivered' }, T0)).toBe(false);
   });
 
-  it.runIf(available)('claims an idempotency key once and points later claims at the first message', async () => {
-    expect(await store.claimIdempotencyKey('tnt_a', 'k1', 'msg_first', T0, 86_400_000)).toEqual({
-      claimed: true,
-    });
-    expect(await store.claimIdempotencyKey('tnt_a', 'k1', 'msg_second', T0 + 1, 86_400_000)).toEqual({
+  it.runIf(available)('claims an idempotency key once and points later claims at the first request', async () => {
+    const first = { messageIds: ['msg_first'], fingerprint: 'sha256:1', owner: 'msg_first', leaseUntil: T0 + 60_000 };
+    expect(await store.claimIdempotencyKey('tnt_a', 'k1', first, T0, 86_400_000)).toEqual({ claimed: true });
+    const second = { ...first, messageIds: ['msg_second'], owner: 'msg_second' };
+    expect(await store.claimIdempotencyKey('tnt_a', 'k1', second, T0 + 1, 86_400_000)).toEqual({
       claimed: false,
-      messageId: 'msg_first',
+      record: first,
     });
-    expect(await store.claimIdempotencyKey('tnt_b', 'k1', 'msg_other', T0 + 1, 86_400_000)).toEqual({
-      claimed: true,
-    });
-    expect(await store.claimIdempotencyKey('tnt_a', 'k1', 'msg_later', T0 + 86_400_001, 86_400_000)).toEqual({
+    expect(await store.claimIdempotencyKey('tnt_b', 'k1', second, T0 + 1, 86_400_000)).toEqual({ claimed: true });
+    expect(await store.claimIdempotencyKey('tnt_a', 'k1', second, T0 + 86_400_001, 86_400_000)).toEqual({
       claimed: true,
     });
   });
