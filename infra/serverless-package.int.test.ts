@@ -145,6 +145,7 @@ const packageService = (dir: string, timeoutMs: number): Promise<string> =>
         AWS_SECRET_ACCESS_KEY: 'x',
         SLS_TELEMETRY_DISABLED: '1',
         SLS_NOTIFICATIONS_MODE: 'off',
+        npm_config_update_notifier: 'false',
         NEXTAUTH_SECRET: 'ci-session-secret',
         NODE_ENV: 'production',
       },

@@ -130,6 +130,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
             error.message,
             requestId,
             error instanceof ValidationError || error instanceof PayloadTooLargeError ? error.errors : undefined,
+            error.headers,
           );
           return;
         }

@@ -14,10 +14,13 @@ export abstract class VigilError extends Error {
   abstract readonly status: number;
   abstract readonly type: string;
   abstract readonly title: string;
+  /** Response headers the answer carries besides the problem (e.g. Retry-After on a 429). */
+  readonly headers?: Record<string, string>;
 
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
     super(message, options);
     this.name = new.target.name;
+    this.headers = options?.headers;
   }
 }
 

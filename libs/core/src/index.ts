@@ -14,6 +14,7 @@ export * from './routing';
 export * from './schemas';
 export * from './settings';
 export * from './signing';
+export * from './targets';
 export * from './use-cases/deliver-message';
 export * from './use-cases/deps';
 export * from './use-cases/dispatch';

@@ -5,6 +5,7 @@ import type { Message } from '../message';
 import { assertMessageWithinLimits } from '../message-limits';
 import type { MessagePage, MessagePageQuery, MessageStore } from '../ports';
 import type { MessagePatch } from '../schemas';
+import { targetErrors } from '../targets';
 import { usageEvent } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
@@ -46,6 +47,8 @@ const changeMessage = async (
 export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: string, patch: MessagePatch) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanPatch(current);
+    const refused = patch.url === undefined ? [] : targetErrors(deps.targets, patch.url, 'url');
+    if (refused.length > 0) throw new ValidationError(refused);
     let next: Message = {
       ...current,
       ...(patch.url !== undefined && { url: patch.url }),

@@ -23,6 +23,7 @@ import { headerFieldErrors, sizeError, tooLargeError } from '../message-limits';
 import { requestFingerprint } from '../request-fingerprint';
 import type { MessageIn } from '../schemas';
 import { MAX_DELAY_S } from '../schemas';
+import { targetErrors } from '../targets';
 import { usageEvent } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
@@ -123,6 +124,7 @@ const buildAll = (
     const prefix = pathOf(i);
     const body = encodeBody(input.body);
     errors.push(...headerFieldErrors(input.headers, prefix));
+    errors.push(...targetErrors(deps.targets, input.url, `${prefix}url`));
     const oversize = sizeError({ ...input, ...body }, prefix.replace(/\.$/, ''));
     if (oversize) tooLarge.push(oversize);
     const resolved = resolveSendAt(input, now, prefix);
