@@ -171,8 +171,11 @@ export interface paths {
         };
         /**
          * List a message's delivery attempts
-         * @description Every attempt made for the message, across all rounds (a redeliver starts a new round),
-         *     oldest first.
+         * @description The attempts made for the message, across all rounds (a redeliver starts a new round),
+         *     oldest first. The log keeps the latest 50 attempts (within 96 KiB, so at least 50 with the
+         *     longest snippets); `omitted` says how many earlier ones are no longer listed. A message that
+         *     ended `failed` for a reason other than its attempts' answers carries `failureReason` here
+         *     too (for `poison`, say, no attempt may show why).
          *
          *     Problems: 401 missing or invalid API key; 404 no such message.
          */
@@ -404,7 +407,8 @@ export interface webhooks {
          *     **Respond** quickly (within the message's `timeoutMs`): a `2xx` means delivered; `410 Gone`
          *     stops all further retries (the message becomes `failed`); any other status, a connection
          *     error or a timeout is retried with exponential backoff and jitter until the retry budget is
-         *     spent. Vigil keeps the first 1024 bytes of your response body as `responseSnippet`.
+         *     spent; a `429` or `503` with `Retry-After` waits at least as long as asked (up to 24 h).
+         *     Vigil keeps the first 1024 bytes of your response body as `responseSnippet`.
          */
         post: operations["messageDelivery"];
         delete?: never;
@@ -428,7 +432,8 @@ export interface components {
          *     - `delivering`: taken by a worker; an attempt is being made.
          *     - `delivered`: an attempt got a 2xx response. Final, unless redelivered.
          *     - `retrying`: the last attempt failed; waiting for the next one (`nextAttemptAt`).
-         *     - `failed`: attempts exhausted, or the endpoint answered 410. Final, unless redelivered.
+         *     - `failed`: attempts exhausted, or the endpoint answered 410, or Vigil could not go on
+         *       (`failureReason` says why). Final, unless redelivered.
          *     - `cancelled`: cancelled before delivery. Final.
          * @enum {string}
          */
@@ -596,7 +601,29 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @description The latest attempt. In lists, cancel and redeliver responses it leaves out `responseSnippet` (the attempt list has it). */
             lastAttempt?: components["schemas"]["AttemptOut"];
+            failureReason?: components["schemas"]["FailureReason"];
+        };
+        /**
+         * @description Why a message ended `failed` although its attempts were not spent (absent when they were,
+         *     or when the endpoint answered 410). Nothing is sent again until you redeliver it.
+         *     - `record-failed`: an attempt was sent but could not be recorded, even after retries; it is
+         *       in the attempt list (without its response snippet).
+         *     - `poison`: the message was taken for delivery 5 times (`VIGIL_POISON_TAKES`) without an
+         *       attempt being recorded (a worker that crashes on it, a store that refuses it).
+         *     - `signing-failed`: the request could not be signed.
+         *     - `tenant-gone`: the message's tenant no longer exists.
+         * @example {
+         *       "code": "record-failed",
+         *       "detail": "Attempt 1 was sent (HTTP 200) but could not be recorded after 3 tries (ValidationException); not sent again."
+         *     }
+         */
+        FailureReason: {
+            /** @enum {string} */
+            code: "record-failed" | "poison" | "signing-failed" | "tenant-gone";
+            /** @description What happened, for people (at most 512 bytes). */
+            detail: string;
         };
         /** @description A `MessageOut` that leaves out `body` (lists, cancel and redeliver responses). */
         MessageOutWithoutBody: components["schemas"]["MessageOut"];
@@ -628,12 +655,17 @@ export interface components {
             statusCode?: number;
             /** @description Why the attempt failed without a usable response (e.g. `timeout after 10000 ms`). */
             error?: string;
-            /** @description The start of the response body, at most 1024 bytes of it. */
+            /** @description The start of the response body as text, at most 1024 bytes in UTF-8 (bytes that are not valid UTF-8 show as U+FFFD, and count as its three bytes). */
             responseSnippet?: string;
+            /** @description What a `429` or `503` asked for in `Retry-After` (seconds or an HTTP date), in milliseconds. The next attempt waited at least this long, or the backoff's maximum (24 h) if that is shorter. */
+            retryAfterMs?: number;
         };
-        /** @description Every attempt for a message, oldest first. */
+        /** @description The kept attempts for a message, oldest first. */
         AttemptList: {
             items: components["schemas"]["AttemptOut"][];
+            /** @description How many earlier attempts are no longer kept (the log keeps the latest 50, within 96 KiB). Attempts keep their numbers, so the first listed is number `omitted + 1`. */
+            omitted: number;
+            failureReason?: components["schemas"]["FailureReason"];
         };
         /** @description The tenant's Standard Webhooks signing secret. */
         SigningSecretOut: {
@@ -1552,6 +1584,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Too many requests: retried while attempts remain, no sooner than its `Retry-After` asks (up to 24 h). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait, or an HTTP date. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Delivered. No further attempts are made. */
             "2XX": {
                 headers: {
@@ -1559,7 +1600,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Any other status (or a timeout or connection error) is retried with backoff while attempts remain. */
+            /** @description Any other status (or a timeout or connection error) is retried with backoff while attempts remain (a `503` with `Retry-After` like a `429`). */
             default: {
                 headers: {
                     [name: string]: unknown;
