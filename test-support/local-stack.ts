@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalStack } from '@vigil/local/stack';
 import { startStack } from '@vigil/local/stack';
+import { assertResponseMatchesContract } from './openapi';
 
 /** Near window 5 s, one-second buckets with a 2 s lead: the far path runs in seconds. */
 export const FAST_ENGINE_ENV: Record<string, string> = {
@@ -30,7 +31,11 @@ export const startTestStack = async (
     env: { ...FAST_ENGINE_ENV, ...options.env },
   });
 
-/** A small API client: JSON in, JSON (or problem+json) out. */
+/**
+ * A small API client: JSON in, JSON (or problem+json) out. Every response it receives is checked
+ * against openapi.yaml (status, content type, documented headers, body) for its route and
+ * method, so any test that calls the API also checks the contract.
+ */
 export const apiClient = (baseUrl: string, apiKey: string) => {
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${baseUrl}${path}`, {
@@ -43,6 +48,7 @@ export const apiClient = (baseUrl: string, apiKey: string) => {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
+    assertResponseMatchesContract({ method, path, status: response.status, headers: response.headers, text });
     return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : undefined };
   };
   return {

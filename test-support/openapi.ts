@@ -1,6 +1,9 @@
 /**
- * Validates real responses against the schemas in openapi.yaml, so the contract and the code
- * cannot drift apart unnoticed.
+ * Validates real responses against openapi.yaml, so the contract and the code cannot drift apart
+ * unnoticed: `assertMatchesSchema` checks a value against one named schema, and
+ * `assertResponseMatchesContract` checks a whole response (status, content type, documented
+ * headers, body) against what the contract documents for its route and method. The integration
+ * tests' API client (local-stack.ts `apiClient`) runs the latter on every response it receives.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +17,16 @@ const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addSchema({ ...openapiDocument, $id: 'openapi' });
 
+/** A JSON pointer into openapi.yaml, as ajv takes it (each segment escaped, then URI-encoded). */
+const pointer = (...segments: string[]): string =>
+  `openapi#/${segments.map((s) => encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/')}`;
+
+const validatorAt = (...segments: string[]) => {
+  const validate = ajv.getSchema(pointer(...segments));
+  if (!validate) throw new Error(`openapi.yaml has no schema at ${segments.join(' > ')}`);
+  return validate;
+};
+
 /** Throws with every mismatch when `data` does not fit `components.schemas[name]`. */
 export const assertMatchesSchema = (name: string, data: unknown): void => {
   const validate = ajv.getSchema(`openapi#/components/schemas/${name}`);
@@ -23,4 +36,103 @@ export const assertMatchesSchema = (name: string, data: unknown): void => {
       `response does not match ${name}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(data, null, 2)}`,
     );
   }
+};
+
+type Json = Record<string, unknown>;
+
+/** The documented path template a request path takes, literal segments before parameters (`/v1/messages/batch` before `/v1/messages/{messageId}`). */
+const TEMPLATES = Object.keys(openapiDocument.paths as Json)
+  .map((template) => ({
+    template,
+    params: (template.match(/\{/g) ?? []).length,
+    pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`),
+  }))
+  .sort((a, b) => a.params - b.params);
+
+const templateOf = (path: string): string | undefined => TEMPLATES.find((t) => t.pattern.test(path))?.template;
+
+/** `{ $ref: '#/components/responses/X' }` to the response object it names, with its pointer segments. */
+const resolveResponse = (response: Json, at: string[]): { response: Json; at: string[] } => {
+  const ref = response.$ref;
+  if (typeof ref !== 'string') return { response, at };
+  const segments = ref.replace(/^#\//, '').split('/');
+  const target = segments.reduce<Json>((node, segment) => node[segment] as Json, openapiDocument);
+  return resolveResponse(target, segments);
+};
+
+const coerce = (schema: Json | undefined, value: string): unknown =>
+  schema?.type === 'integer' || schema?.type === 'number' ? Number(value) : value;
+
+export interface ReceivedResponse {
+  method: string;
+  /** The request path, with or without its query. */
+  path: string;
+  status: number;
+  headers: Headers;
+  /** The body as text ('' when there is none). */
+  text: string;
+}
+
+/**
+ * Throws, naming the route, the status and every mismatch, when a response is not what
+ * openapi.yaml documents for its route and method: an undocumented status, another content
+ * type, a documented header with a value its schema refuses, or a body its schema refuses. A
+ * request to no documented route or method must be answered with a problem document.
+ */
+export const assertResponseMatchesContract = ({ method, path, status, headers, text }: ReceivedResponse): void => {
+  const route = `${method.toUpperCase()} ${path.split('?')[0]}`;
+  const fail = (problem: string): never => {
+    throw new Error(
+      `${route} answered ${status}, which openapi.yaml does not document: ${problem}\n${text.slice(0, 2000)}`,
+    );
+  };
+  const mediaType = headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+  const template = templateOf(path.split('?')[0]!);
+  const operation = template
+    ? ((openapiDocument.paths as Record<string, Json>)[template]![method.toLowerCase()] as Json | undefined)
+    : undefined;
+  if (!template || !operation) {
+    // No such route or method: the gateway answers with a problem document (404 or 405).
+    if (mediaType !== 'application/problem+json') fail(`no route; expected a problem document, got "${mediaType}"`);
+    const validate = validatorAt('components', 'schemas', 'Problem');
+    if (!validate(JSON.parse(text))) fail(ajv.errorsText(validate.errors));
+    return;
+  }
+  const responses = operation.responses as Json;
+  const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in responses);
+  if (!key) return fail(`it documents ${Object.keys(responses).join(', ')}`);
+  const { response, at } = resolveResponse(responses[key] as Json, [
+    'paths',
+    template,
+    method.toLowerCase(),
+    'responses',
+    key,
+  ]);
+
+  for (const [name, header] of Object.entries((response.headers ?? {}) as Record<string, Json>)) {
+    const { response: resolved, at: headerAt } = resolveResponse(header, [...at, 'headers', name]);
+    const value = headers.get(name);
+    if (value === null) {
+      if (resolved.required) fail(`header ${name} is required`);
+      continue;
+    }
+    const validate = validatorAt(...headerAt, 'schema');
+    if (!validate(coerce(resolved.schema as Json, value)))
+      fail(`header ${name}: ${value}: ${ajv.errorsText(validate.errors)}`);
+  }
+
+  const content = response.content as Record<string, Json> | undefined;
+  if (!content) {
+    if (text !== '') fail('it documents no body');
+    return;
+  }
+  if (!(mediaType in content)) fail(`content type "${mediaType}"; it documents ${Object.keys(content).join(', ')}`);
+  const validate = validatorAt(...at, 'content', mediaType, 'schema');
+  let body: unknown;
+  try {
+    body = mediaType.endsWith('json') ? JSON.parse(text) : text;
+  } catch {
+    fail('the body is not JSON');
+  }
+  if (!validate(body)) fail(ajv.errorsText(validate.errors));
 };
