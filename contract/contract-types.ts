@@ -20,6 +20,8 @@ const HEADER = `/**
 
 /** The contract types as openapi.yaml generates them now. */
 export const generateContractTypes = async (): Promise<string> => {
-  const ast = await openapiTS(readFileSync(OPENAPI_FILE, 'utf8'));
+  // A field with a default may be left out of a request (`method`, `timeoutMs`): it is optional
+  // unless the schema lists it as required (every response field is).
+  const ast = await openapiTS(readFileSync(OPENAPI_FILE, 'utf8'), { defaultNonNullable: false });
   return `${HEADER}${COMMENT_HEADER}${astToString(ast)}`;
 };

@@ -506,7 +506,7 @@ export interface components {
              * @description Attempts per round, the first included (so `1` means no retries).
              * @default 8
              */
-            maxAttempts: number;
+            maxAttempts?: number;
         };
         /**
          * @description A webhook to schedule. Exactly one of `sendAt` or `delay` is required. Unknown fields are
@@ -517,7 +517,7 @@ export interface components {
             sendAt?: components["schemas"]["SendAt"];
             delay?: components["schemas"]["Delay"];
             /** @default POST */
-            method: components["schemas"]["HttpMethod"];
+            method?: components["schemas"]["HttpMethod"];
             headers?: components["schemas"]["MessageHeaders"];
             body?: components["schemas"]["MessageBody"];
             retry?: components["schemas"]["RetryPolicy"];
@@ -525,7 +525,7 @@ export interface components {
              * @description How long one attempt may take, connecting included, before it counts as failed, in milliseconds.
              * @default 10000
              */
-            timeoutMs: number;
+            timeoutMs?: number;
             metadata?: components["schemas"]["Metadata"];
         } & (unknown | unknown);
         /** @description Up to 100 messages to schedule together, all or nothing. */

@@ -7,7 +7,7 @@
 import { revalidatePath } from 'next/cache';
 import { unstable_rethrow } from 'next/navigation';
 import { api, ApiProblem } from './api';
-import type { ActionResult, ApiKey, Message } from './types';
+import type { ActionResult } from './types';
 
 const readable = (error: unknown): string => {
   if (error instanceof ApiProblem) {
@@ -31,35 +31,41 @@ const run = async <T>(work: () => Promise<T>, paths: string[]): Promise<ActionRe
   }
 };
 
-export const createApiKey = async (name: string) =>
-  run(() => api.post<ApiKey & { key: string }>('/v1/keys', { name }), ['/keys', '/']);
+export const createApiKey = async (name: string) => run(() => api.post('/v1/keys', { body: { name } }), ['/keys', '/']);
 
 export const revokeApiKey = async (id: string) =>
   run(async () => {
-    await api.delete(`/v1/keys/${encodeURIComponent(id)}`);
+    await api.delete('/v1/keys/{keyId}', { path: { keyId: id } });
   }, ['/keys', '/']);
 
 export const cancelMessage = async (id: string) =>
-  run(() => api.delete<Message>(`/v1/messages/${encodeURIComponent(id)}`), [`/messages/${id}`, '/messages']);
+  run(() => api.delete('/v1/messages/{messageId}', { path: { messageId: id } }), [`/messages/${id}`, '/messages']);
 
 export const redeliverMessage = async (id: string) =>
-  run(() => api.post<Message>(`/v1/messages/${encodeURIComponent(id)}/redeliver`), [`/messages/${id}`, '/messages']);
+  run(
+    () => api.post('/v1/messages/{messageId}/redeliver', { path: { messageId: id } }),
+    [`/messages/${id}`, '/messages'],
+  );
 
 export const rescheduleMessage = async (id: string, sendAt: string) =>
-  run(() => api.patch<Message>(`/v1/messages/${encodeURIComponent(id)}`, { sendAt }), [`/messages/${id}`, '/messages']);
+  run(
+    () => api.patch('/v1/messages/{messageId}', { path: { messageId: id }, body: { sendAt } }),
+    [`/messages/${id}`, '/messages'],
+  );
 
-export const rotateSigningSecret = async () =>
-  run(() => api.post<{ secret: string; previousValidUntil: string }>('/v1/signing-secret/rotate'), ['/settings']);
+export const rotateSigningSecret = async () => run(() => api.post('/v1/signing-secret/rotate'), ['/settings']);
 
 /** Schedules a small test webhook to `url`, due now; the message page then shows how it went. */
 export const sendTestWebhook = async (url: string) =>
   run(
     () =>
-      api.post<Message>('/v1/messages', {
-        url,
-        delay: 0,
-        body: { type: 'vigil.test', message: 'A test webhook sent from the Vigil web app.' },
-        metadata: { source: 'web-app-test' },
+      api.post('/v1/messages', {
+        body: {
+          url,
+          delay: 0,
+          body: { type: 'vigil.test', message: 'A test webhook sent from the Vigil web app.' },
+          metadata: { source: 'web-app-test' },
+        },
       }),
     ['/messages', '/'],
   );

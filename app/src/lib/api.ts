@@ -1,7 +1,12 @@
 /**
  * The Vigil API as the web app's server calls it: with the signed-in user's session token, so the
  * app sees exactly what any tenant sees through the API. Problems come back as ApiProblem.
+ *
+ * `api` is typed by the contract: its paths, parameters, bodies and answers are the types
+ * generated from openapi.yaml (`@vigil/contract`), so a route or shape the contract does not have
+ * does not compile.
  */
+import type { paths } from '@vigil/contract';
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { webConfig } from './config';
@@ -71,11 +76,65 @@ export const callApi = async <T>(method: string, path: string, body?: unknown): 
   return (text ? JSON.parse(text) : undefined) as T;
 };
 
+type Method = 'get' | 'post' | 'patch' | 'delete';
+
+/** The contract's operation for a route and method (`never` where it has none). */
+type Operation<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
+
+/** The routes that answer `M`. */
+type RoutesFor<M extends Method> = {
+  [P in keyof paths]: paths[P][M] extends { responses: unknown } ? P : never;
+}[keyof paths];
+
+/** The JSON an operation answers with on success (`undefined` for a 204). */
+type Answer<O> = O extends { responses: infer R }
+  ? {
+      [S in keyof R]: S extends 200 | 201 | 202 | 204
+        ? R[S] extends { content: { 'application/json': infer B } }
+          ? B
+          : undefined
+        : never;
+    }[keyof R]
+  : never;
+
+/** What a call gives: the path's parameters, the query and the JSON body, each only where the route takes one. */
+type Input<O> = (O extends { parameters: { path: infer A } } ? { path: A } : { path?: never }) &
+  (O extends { parameters: { query?: infer Q } }
+    ? [Q] extends [never | undefined]
+      ? object
+      : { query?: Q }
+    : object) &
+  (O extends { requestBody: { content: { 'application/json': infer B } } } ? { body: B } : object);
+
+/** `{ path, query }` into the URL: `/v1/messages/{messageId}` with its parameter, then `?limit=25`. */
+const urlOf = (route: string, input: { path?: object; query?: object }): string => {
+  const params = (input.path ?? {}) as Record<string, string>;
+  const path = route.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(params[name])));
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(input.query ?? {})) {
+    if (value !== undefined) query.set(name, String(value));
+  }
+  return query.size ? `${path}?${query}` : path;
+};
+
+/** A typed call: the route as the contract spells it, its inputs, and its answer. */
+const call =
+  <M extends Method>(method: M) =>
+  <P extends RoutesFor<M>>(
+    route: P,
+    ...[input]: object extends Input<Operation<P, M>> ? [Input<Operation<P, M>>?] : [Input<Operation<P, M>>]
+  ): Promise<Answer<Operation<P, M>>> => {
+    const given = (input ?? {}) as { path?: object; query?: object; body?: unknown };
+    // A POST always sends a JSON body (an empty object for routes that take none), as the API expects.
+    const body = given.body ?? (method === 'post' ? {} : undefined);
+    return callApi(method.toUpperCase(), urlOf(route, given), body);
+  };
+
 export const api = {
-  get: <T>(path: string) => callApi<T>('GET', path),
-  post: <T>(path: string, body?: unknown) => callApi<T>('POST', path, body ?? {}),
-  patch: <T>(path: string, body: unknown) => callApi<T>('PATCH', path, body),
-  delete: <T>(path: string) => callApi<T>('DELETE', path),
+  get: call('get'),
+  post: call('post'),
+  patch: call('patch'),
+  delete: call('delete'),
 };
 
 /**

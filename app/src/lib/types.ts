@@ -1,87 +1,32 @@
-/** The API's shapes as the web app reads them (openapi.yaml is the source of truth). */
+/**
+ * The API's shapes as the web app names them: the types generated from openapi.yaml
+ * (`@vigil/contract`, `npm run contract:types`), and the core's own status lists. Nothing here is
+ * typed by hand, so the app cannot drift from the contract.
+ */
+import type { components } from '@vigil/contract';
+import { WAITING_STATUSES } from '@vigil/core/lifecycle';
+import { isTerminal, MESSAGE_STATUSES } from '@vigil/core/message';
 
-import type { Attempt, FailureReason, MessageStatus } from '@vigil/core';
+type Schemas = components['schemas'];
 
-export type { Attempt, FailureReason, MessageStatus };
+export type MessageStatus = Schemas['MessageStatus'];
+export type Message = Schemas['MessageOut'];
+export type MessagePage = Schemas['MessagePage'];
+export type Attempt = Schemas['AttemptOut'];
+export type AttemptList = Schemas['AttemptList'];
+export type FailureReason = Schemas['FailureReason'];
+export type ApiKey = Schemas['ApiKeyOut'];
+export type ApiKeyCreated = Schemas['ApiKeyCreated'];
+export type Usage = Schemas['UsageOut'];
+export type UsageDay = Schemas['UsageDay'];
+/** A problem document; a validation problem names each bad field in `errors`. */
+export type Problem = Schemas['Problem'] & { errors?: Schemas['FieldError'][] };
 
-export const MESSAGE_STATUSES: MessageStatus[] = [
-  'scheduled',
-  'queued',
-  'delivering',
-  'retrying',
-  'delivered',
-  'failed',
-  'cancelled',
-];
-
+export { MESSAGE_STATUSES };
 /** Statuses a message can still leave on its own: rows in these are refreshed while on screen. */
-export const LIVE_STATUSES: MessageStatus[] = ['scheduled', 'queued', 'delivering', 'retrying'];
+export const LIVE_STATUSES: readonly MessageStatus[] = MESSAGE_STATUSES.filter((status) => !isTerminal(status));
 /** Statuses in which a message can still be cancelled or rescheduled. */
-export const PENDING_STATUSES: MessageStatus[] = ['scheduled', 'queued', 'retrying'];
-
-export interface Message {
-  id: string;
-  status: MessageStatus;
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  body?: unknown;
-  sendAt: string;
-  nextAttemptAt?: string;
-  createdAt: string;
-  updatedAt: string;
-  deliveredAt?: string;
-  attempts: number;
-  maxAttempts: number;
-  timeoutMs: number;
-  metadata: Record<string, string>;
-  lastAttempt?: Attempt;
-  failureReason?: FailureReason;
-}
-
-/** GET /v1/messages/{id}/attempts: the kept attempts, how many earlier ones are gone, and why it failed. */
-export interface AttemptList {
-  items: Attempt[];
-  omitted: number;
-  failureReason?: FailureReason;
-}
-
-export interface MessagePage {
-  items: Message[];
-  nextCursor: string | null;
-}
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt?: string;
-}
-
-export interface UsageDay {
-  date: string;
-  scheduled: number;
-  delivered: number;
-  failed: number;
-  attempts: number;
-}
-
-export interface Usage {
-  from: string;
-  to: string;
-  days: UsageDay[];
-  plan: { name: string; monthlyMessages: number; ratePerSecond: number; burst: number };
-  monthToDate: UsageDay;
-}
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: Array<{ path: string; message: string }>;
-}
+export const PENDING_STATUSES: readonly MessageStatus[] = WAITING_STATUSES;
 
 /** What a server action hands back to the page: data, or an error a person can read. */
 export type ActionResult<T = undefined> = { ok: true; data: T } | { ok: false; error: string };

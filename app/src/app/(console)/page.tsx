@@ -7,7 +7,6 @@ import { ProblemNotice } from '@/components/problem-notice';
 import { api, loadPage } from '@/lib/api';
 import { webConfig } from '@/lib/config';
 import { count, duration, everyDay, isLocalApi, percentile, quickstartCurl, utcDate } from '@/lib/format';
-import type { ApiKey, MessagePage, Usage } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Overview' };
 
@@ -17,9 +16,9 @@ const RECENT = 100;
 export default async function OverviewPage() {
   const loaded = await loadPage(() =>
     Promise.all([
-      api.get<Usage>(`/v1/usage?from=${utcDate(29)}&to=${utcDate(0)}`),
-      api.get<MessagePage>(`/v1/messages?status=delivered&limit=${RECENT}`),
-      api.get<{ items: ApiKey[] }>('/v1/keys'),
+      api.get('/v1/usage', { query: { from: utcDate(29), to: utcDate(0) } }),
+      api.get('/v1/messages', { query: { status: 'delivered', limit: RECENT } }),
+      api.get('/v1/keys'),
     ]),
   );
   if (loaded.problem) return <ProblemNotice heading="Overview" problem={loaded.problem} />;

@@ -7,12 +7,11 @@ import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { api, loadPage } from '@/lib/api';
 import { webConfig } from '@/lib/config';
-import type { ApiKey } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'API keys' };
 
 export default async function KeysPage() {
-  const loaded = await loadPage(() => api.get<{ items: ApiKey[] }>('/v1/keys'));
+  const loaded = await loadPage(() => api.get('/v1/keys'));
   if (loaded.problem) return <ProblemNotice heading="API keys" problem={loaded.problem} />;
   const { items } = loaded.data;
   return (

@@ -11,7 +11,7 @@ import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { api, loadPage } from '@/lib/api';
 import { duration } from '@/lib/format';
-import type { MessagePage, MessageStatus } from '@/lib/types';
+import type { MessageStatus } from '@/lib/types';
 import { LIVE_STATUSES, MESSAGE_STATUSES } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Messages' };
@@ -29,10 +29,8 @@ export default async function MessagesPage({
   const status = MESSAGE_STATUSES.includes(params.status as MessageStatus)
     ? (params.status as MessageStatus)
     : undefined;
-  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  if (status) query.set('status', status);
-  if (params.cursor) query.set('cursor', params.cursor);
-  const loaded = await loadPage(() => api.get<MessagePage>(`/v1/messages?${query}`));
+  const query = { limit: PAGE_SIZE, status, cursor: params.cursor || undefined };
+  const loaded = await loadPage(() => api.get('/v1/messages', { query }));
   if (loaded.problem) return <ProblemNotice heading="Messages" problem={loaded.problem} />;
   const page = loaded.data;
   const live = page.items.some((m) => LIVE_STATUSES.includes(m.status));

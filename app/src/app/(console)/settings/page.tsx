@@ -5,16 +5,12 @@ import { TestWebhookForm } from '@/components/test-webhook-form';
 import { ProblemNotice } from '@/components/problem-notice';
 import { api, loadPage } from '@/lib/api';
 import { count, utcDate } from '@/lib/format';
-import type { Usage } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Settings' };
 
 export default async function SettingsPage() {
   const loaded = await loadPage(() =>
-    Promise.all([
-      api.get<{ secret: string }>('/v1/signing-secret'),
-      api.get<Usage>(`/v1/usage?from=${utcDate(0)}&to=${utcDate(0)}`),
-    ]),
+    Promise.all([api.get('/v1/signing-secret'), api.get('/v1/usage', { query: { from: utcDate(0), to: utcDate(0) } })]),
   );
   if (loaded.problem) return <ProblemNotice heading="Settings" problem={loaded.problem} />;
   const [{ secret }, usage] = loaded.data;

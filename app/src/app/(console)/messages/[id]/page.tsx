@@ -10,14 +10,19 @@ import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { api, loadPage } from '@/lib/api';
 import { duration, failureReasonText, maskedHeaderValue, prettyBody } from '@/lib/format';
-import type { Attempt, AttemptList, FailureReason, Message } from '@/lib/types';
+import type { Attempt, FailureReason } from '@/lib/types';
 import { LIVE_STATUSES } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Message' };
 
 const load = (id: string) => {
-  const path = `/v1/messages/${encodeURIComponent(id)}`;
-  return loadPage(() => Promise.all([api.get<Message>(path), api.get<AttemptList>(`${path}/attempts`)]));
+  const path = { messageId: id };
+  return loadPage(() =>
+    Promise.all([
+      api.get('/v1/messages/{messageId}', { path }),
+      api.get('/v1/messages/{messageId}/attempts', { path }),
+    ]),
+  );
 };
 
 export default async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
