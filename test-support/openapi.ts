@@ -63,6 +63,20 @@ const resolveResponse = (response: Json, at: string[]): { response: Json; at: st
 const coerce = (schema: Json | undefined, value: string): unknown =>
   schema?.type === 'integer' || schema?.type === 'number' ? Number(value) : value;
 
+/** Every `METHOD /template status` this process has checked, for tests that must cover the whole contract. */
+export const checkedResponses = new Set<string>();
+
+/** Every documented `METHOD /template`, with its tags. */
+export const documentedOperations = (): Array<{ operation: string; tags: string[] }> =>
+  Object.entries(openapiDocument.paths as Record<string, Json>).flatMap(([template, item]) =>
+    ['get', 'post', 'put', 'patch', 'delete']
+      .filter((method) => method in item)
+      .map((method) => ({
+        operation: `${method.toUpperCase()} ${template}`,
+        tags: ((item[method] as Json).tags ?? []) as string[],
+      })),
+  );
+
 export interface ReceivedResponse {
   method: string;
   /** The request path, with or without its query. */
@@ -101,6 +115,7 @@ export const assertResponseMatchesContract = ({ method, path, status, headers, t
   const responses = operation.responses as Json;
   const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in responses);
   if (!key) return fail(`it documents ${Object.keys(responses).join(', ')}`);
+  const checked = () => checkedResponses.add(`${method.toUpperCase()} ${template} ${status}`);
   const { response, at } = resolveResponse(responses[key] as Json, [
     'paths',
     template,
@@ -124,6 +139,7 @@ export const assertResponseMatchesContract = ({ method, path, status, headers, t
   const content = response.content as Record<string, Json> | undefined;
   if (!content) {
     if (text !== '') fail('it documents no body');
+    checked();
     return;
   }
   if (!(mediaType in content)) fail(`content type "${mediaType}"; it documents ${Object.keys(content).join(', ')}`);
@@ -135,4 +151,5 @@ export const assertResponseMatchesContract = ({ method, path, status, headers, t
     fail('the body is not JSON');
   }
   if (!validate(body)) fail(ajv.errorsText(validate.errors));
+  checked();
 };
