@@ -51,13 +51,13 @@ const TEMPLATES = Object.keys(openapiDocument.paths as Json)
 
 const templateOf = (path: string): string | undefined => TEMPLATES.find((t) => t.pattern.test(path))?.template;
 
-/** `{ $ref: '#/components/responses/X' }` to the response object it names, with its pointer segments. */
-const resolveResponse = (response: Json, at: string[]): { response: Json; at: string[] } => {
-  const ref = response.$ref;
-  if (typeof ref !== 'string') return { response, at };
+/** `{ $ref: '#/components/responses/X' }` to the object it names, with its pointer segments. */
+const resolveRef = (node: Json, at: string[]): { node: Json; at: string[] } => {
+  const ref = node.$ref;
+  if (typeof ref !== 'string') return { node, at };
   const segments = ref.replace(/^#\//, '').split('/');
-  const target = segments.reduce<Json>((node, segment) => node[segment] as Json, openapiDocument);
-  return resolveResponse(target, segments);
+  const target = segments.reduce<Json>((parent, segment) => parent[segment] as Json, openapiDocument);
+  return resolveRef(target, segments);
 };
 
 const coerce = (schema: Json | undefined, value: string): unknown =>
@@ -101,6 +101,14 @@ export const assertResponseMatchesContract = ({ method, path, status, headers, t
     );
   };
   const mediaType = headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+  const body = (): unknown => {
+    if (!mediaType.endsWith('json')) return text;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return fail('the body is not JSON');
+    }
+  };
   const template = templateOf(path.split('?')[0]!);
   const operation = template
     ? ((openapiDocument.paths as Record<string, Json>)[template]![method.toLowerCase()] as Json | undefined)
@@ -109,14 +117,14 @@ export const assertResponseMatchesContract = ({ method, path, status, headers, t
     // No such route or method: the gateway answers with a problem document (404 or 405).
     if (mediaType !== 'application/problem+json') fail(`no route; expected a problem document, got "${mediaType}"`);
     const validate = validatorAt('components', 'schemas', 'Problem');
-    if (!validate(JSON.parse(text))) fail(ajv.errorsText(validate.errors));
+    if (!validate(body())) fail(ajv.errorsText(validate.errors));
     return;
   }
   const responses = operation.responses as Json;
   const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in responses);
   if (!key) return fail(`it documents ${Object.keys(responses).join(', ')}`);
   const checked = () => checkedResponses.add(`${method.toUpperCase()} ${template} ${status}`);
-  const { response, at } = resolveResponse(responses[key] as Json, [
+  const { node: response, at } = resolveRef(responses[key] as Json, [
     'paths',
     template,
     method.toLowerCase(),
@@ -125,7 +133,7 @@ export const assertResponseMatchesContract = ({ method, path, status, headers, t
   ]);
 
   for (const [name, header] of Object.entries((response.headers ?? {}) as Record<string, Json>)) {
-    const { response: resolved, at: headerAt } = resolveResponse(header, [...at, 'headers', name]);
+    const { node: resolved, at: headerAt } = resolveRef(header, [...at, 'headers', name]);
     const value = headers.get(name);
     if (value === null) {
       if (resolved.required) fail(`header ${name} is required`);
@@ -144,12 +152,6 @@ export const assertResponseMatchesContract = ({ method, path, status, headers, t
   }
   if (!(mediaType in content)) fail(`content type "${mediaType}"; it documents ${Object.keys(content).join(', ')}`);
   const validate = validatorAt(...at, 'content', mediaType, 'schema');
-  let body: unknown;
-  try {
-    body = mediaType.endsWith('json') ? JSON.parse(text) : text;
-  } catch {
-    fail('the body is not JSON');
-  }
-  if (!validate(body)) fail(ajv.errorsText(validate.errors));
+  if (!validate(body())) fail(ajv.errorsText(validate.errors));
   checked();
 };
