@@ -75,6 +75,12 @@ describe('the layer boundaries (npm run lint)', () => {
     ]);
   });
 
+  it('catch a layer crossed by a re-export or a dynamic import as well', async () => {
+    const specifier = importOf(CORE, target.adapter).match(/from '([^']+)'/)![1];
+    expect(await boundaryProblems(CORE, `export * from '${specifier}';`)).toHaveLength(1);
+    expect(await boundaryProblems(CORE, `export const load = () => import('${specifier}');`)).toHaveLength(1);
+  });
+
   it('keep handlers and adapters from importing the local stack', async () => {
     expect(await boundaryProblems(HANDLER, importOf(HANDLER, target.local))).toHaveLength(1);
     expect(await boundaryProblems(ADAPTER, importOf(ADAPTER, target.local))).toHaveLength(1);
