@@ -27,30 +27,35 @@ export class DynamoUsageLedger implements UsageLedger {
   /**
    * Folds a batch: events that share a counter item are added with one write (a batch from the
    * queue usually holds many), falling back to one write per event when any of them was
-   * counted before (a redelivered batch).
+   * counted before (a redelivered batch). Echoes (repeats of events most likely counted already)
+   * are written one by one, so that their expected duplicates do not send their batch's groups
+   * down that fallback.
    */
   async fold(events: readonly UsageEvent[]): Promise<{ counted: number; duplicates: number }> {
     const unique = [...new Map(events.map((e) => [e.id, e])).values()];
     let counted = 0;
     let duplicates = events.length - unique.length;
     const groups = new Map<string, UsageEvent[]>();
-    for (const event of unique) {
+    for (const event of unique.filter((e) => !e.echo)) {
       const key = JSON.stringify(this.counterKey(event));
       groups.set(key, [...(groups.get(key) ?? []), event]);
     }
+    const echoes = unique.filter((e) => e.echo).map((e) => [e]);
     await Promise.all(
-      [...groups.values()]
-        .flatMap((group) => chunk(group, MAX_GROUP))
-        .map(async (group) => {
-          if (await this.add(group)) {
-            counted += group.length;
-            return;
-          }
-          for (const event of group) {
-            if (await this.add([event])) counted += 1;
-            else duplicates += 1;
-          }
-        }),
+      [...[...groups.values()].flatMap((group) => chunk(group, MAX_GROUP)), ...echoes].map(async (group) => {
+        if (await this.add(group)) {
+          counted += group.length;
+          return;
+        }
+        if (group.length === 1) {
+          duplicates += 1;
+          return;
+        }
+        for (const event of group) {
+          if (await this.add([event])) counted += 1;
+          else duplicates += 1;
+        }
+      }),
     );
     return { counted, duplicates };
   }

@@ -4,9 +4,15 @@
  * shortly before it is due (a cancel until then still wins; a duplicate or stale ticket loses),
  * signs the request, waits for the exact due instant (never early), sends, and only then records
  * the attempt and moves the state. Store calls per delivery: take + record, none between due and sent.
+ *
+ * Usage is handed to metering after the send and before the record write, with ids derived from
+ * the message and the attempt number (usage.ts): a crash between the send and the record re-sends
+ * the same attempt number later, whose events carry the same ids, so every attempt a receiver got
+ * is counted once.
  */
 import type { AttemptVerdict, BackoffPolicy } from '../backoff';
-import { usageEvent } from '../usage';
+import type { UsageEvent } from '../usage';
+import { attemptUsage, outcomeUsage, scheduledUsage } from '../usage';
 import { judgeAttempt, retryDelayMs } from '../backoff';
 import { buildDeliveryRequest } from '../delivery-request';
 import { appendAttempt, attemptsThisRound, lastAttemptNumber, placeMessage } from '../lifecycle';
@@ -73,8 +79,13 @@ export class DeliveryWorker {
     return store.take(ticket, now, Math.max(ticket.dueAt, now) + MAX_TIMEOUT_MS + settings.leaseMarginMs);
   }
 
-  private async meter(tenantId: string, at: number, verdict: AttemptVerdict): Promise<void> {
-    await this.deps.meter?.record(usageFor(tenantId, at, verdict));
+  /** Hands usage to metering; a meter that fails is logged and never fails the delivery. */
+  private async meter(events: readonly UsageEvent[], fields: Record<string, unknown>): Promise<void> {
+    try {
+      await this.deps.meter?.record(events);
+    } catch (error) {
+      this.deps.log.error('usage events not handed to metering', { ...fields, error: String(error) });
+    }
   }
 
   private async fire(message: Message): Promise<DeliveryOutcome> {
@@ -125,11 +136,12 @@ export class DeliveryWorker {
       const dueAt = now + retryDelayMs(attemptsThisRound(tried), backoff, random());
       next = placeMessage({ ...tried, dueAt, version: message.version + 1 }, now, settings, 'retry');
     }
+    // Before the record write: a crash after the send must not lose the attempt's usage.
+    await this.meter(usageFor(message, attempt.n, verdict, attemptsThisRound(tried) === 1), fields);
     if (!(await store.save(next, message.version))) {
       log.warn('message changed while it was being delivered; attempt not recorded', fields);
       return 'skipped';
     }
-    await this.meter(message.tenantId, now, verdict);
     if (verdict === 'delivered') {
       log.info('delivered', { ...fields, statusCode: attempt.statusCode });
       events?.delivered?.(fields);
@@ -153,11 +165,16 @@ export class DeliveryWorker {
   }
 }
 
-/** Usage for one recorded attempt: the attempt, and its outcome when it is final. */
-const usageFor = (tenantId: string, at: number, verdict: AttemptVerdict) => [
-  usageEvent(tenantId, 'attempt', at),
-  ...(verdict === 'delivered' ? [usageEvent(tenantId, 'delivered', at)] : []),
-  ...(verdict === 'give-up' ? [usageEvent(tenantId, 'failed', at)] : []),
+/**
+ * Usage for one attempt: the attempt, its round's outcome when final, and with a round's first
+ * attempt an echo of the round's `scheduled` event (its create or redeliver may have died before
+ * metering it; when it did not, the echo is a duplicate and counts nothing).
+ */
+const usageFor = (message: Message, n: number, verdict: AttemptVerdict, firstOfRound: boolean): UsageEvent[] => [
+  ...(firstOfRound ? [{ ...scheduledUsage(message), echo: true }] : []),
+  attemptUsage(message, n),
+  ...(verdict === 'delivered' ? [outcomeUsage(message, 'delivered')] : []),
+  ...(verdict === 'give-up' ? [outcomeUsage(message, 'failed')] : []),
 ];
 
 /** A promise that resolves when fired (Node 20 has no Promise.withResolvers). */

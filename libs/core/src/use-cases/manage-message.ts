@@ -4,6 +4,7 @@ import { assertCanCancel, assertCanPatch, assertCanRedeliver, lastAttemptNumber,
 import type { Message } from '../message';
 import type { MessagePage, MessagePageQuery, MessageStore } from '../ports';
 import type { MessagePatch } from '../schemas';
+import { roundOf } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 import { encodeBody, resolveSendAt } from './schedule-message';
@@ -86,6 +87,8 @@ export const redeliverMessage = (deps: SchedulingDeps, tenantId: string, message
       ...rest,
       dueAt: now,
       roundStart: lastAttemptNumber(current),
+      round: roundOf(current) + 1,
+      roundAt: now,
       version: current.version + 1,
     };
     return { next: placeMessage(next, now, deps.settings, 'fresh'), dispatch: true };

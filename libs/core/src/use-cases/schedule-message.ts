@@ -7,7 +7,7 @@ import { placeMessage } from '../lifecycle';
 import type { BodyKind, Message } from '../message';
 import type { MessageIn } from '../schemas';
 import { MAX_BODY_BYTES, MAX_DELAY_S } from '../schemas';
-import { usageEvent } from '../usage';
+import { scheduledUsage } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 
@@ -147,8 +147,12 @@ export const scheduleMessage = async (
   return { message, created: true };
 };
 
+/**
+ * One `scheduled` event per stored message, keyed by message id and round: a crash before this
+ * call is made up for by the echo that goes with the message's first attempt (deliver-message.ts).
+ */
 const meterScheduled = (deps: SchedulingDeps, messages: readonly Message[]) =>
-  deps.meter?.record(messages.map((m) => usageEvent(m.tenantId, 'scheduled', m.createdAt)));
+  deps.meter?.record(messages.map(scheduledUsage));
 
 /** All-or-nothing validation; then every message is stored before any is dispatched. */
 export const scheduleBatch = async (
