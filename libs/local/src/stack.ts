@@ -39,6 +39,7 @@ import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
 import { startApiGatewayEmulator } from './api-gateway-emulator';
 import { startDynaliteThread } from './dynalite-thread';
 import { startGateway } from './gateway';
+import { repairPendingIndexes } from './repair-indexes';
 import { startSchedulerEmulator } from './scheduler-emulator';
 import { startSqsPoller } from './sqs-poller';
 import { JournalUsageMeter, journalPaths, startUsageJournalFolder } from './usage-journal';
@@ -208,6 +209,8 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     everyMs: USAGE_FOLD_EVERY_MS,
   });
 
+  // A kill in the middle of a store write can leave an unfinished message out of dynalite's indexes.
+  await repairPendingIndexes(admin.dynamo, table);
   // The queue did not survive the last stop: re-enqueue everything due within the near window.
   await sweep({ lookAheadS: rt.config.engine.nearWindowMs / 1000 });
 
