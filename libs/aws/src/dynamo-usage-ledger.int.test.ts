@@ -84,8 +84,16 @@ describe.each(backends)('DynamoUsageLedger on $name', ({ start, available }) => 
     const result = await ledger.fold([...fresh, { ...scheduledUsage(counted), echo: true }]);
     expect(result).toEqual({ counted: 40, duplicates: 1 });
     expect(writes).toBe(groups + 1);
+    // An echo folded in the same batch as its original is that original: one write, counted once.
+    const both = { id: 'msg_both', tenantId, createdAt: T0 };
+    writes = 0;
+    expect(await ledger.fold([{ ...scheduledUsage(both), echo: true }, scheduledUsage(both)])).toEqual({
+      counted: 1,
+      duplicates: 1,
+    });
+    expect(writes).toBe(1);
     expect(await ledger.days(tenantId, '2026-11-23', '2026-11-23')).toEqual([
-      { date: '2026-11-23', scheduled: 1, attempt: 40, delivered: 0, failed: 0 },
+      { date: '2026-11-23', scheduled: 2, attempt: 40, delivered: 0, failed: 0 },
     ]);
   });
 });

@@ -32,7 +32,13 @@ export class DynamoUsageLedger implements UsageLedger {
    * down that fallback.
    */
   async fold(events: readonly UsageEvent[]): Promise<{ counted: number; duplicates: number }> {
-    const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+    const byId = new Map<string, UsageEvent>();
+    for (const event of events) {
+      // An echo in the same batch as its original is that original: it is folded with its group.
+      const seen = byId.get(event.id);
+      if (!seen || (seen.echo && !event.echo)) byId.set(event.id, event);
+    }
+    const unique = [...byId.values()];
     let counted = 0;
     let duplicates = events.length - unique.length;
     const groups = new Map<string, UsageEvent[]>();

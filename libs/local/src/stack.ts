@@ -65,14 +65,17 @@ export interface LocalStack {
   tenantAdmin: TenantAdmin;
   dataDir: string;
   runtime: Runtime;
-  /** Folds the usage journal into the counters now (it is folded every second anyway); resolves with the events folded. */
+  /** Folds the usage journal into the counters now (it is folded every 5 s, or per 100 events, anyway); resolves with the events folded. */
   foldUsage(): Promise<number>;
   stop(): Promise<void>;
 }
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-/** How often the usage journal is folded into the counters (the deployed queue batches for up to 5 s). */
-const USAGE_FOLD_EVERY_MS = 1_000;
+/**
+ * The usage journal is folded into the counters every 5 s, or at once when 100 events are waiting:
+ * the deployed metering function's batching window and batch size.
+ */
+const USAGE_FOLD_EVERY_MS = 5_000;
 const region = 'us-east-1';
 const lambdaContext = { callbackWaitsForEmptyEventLoop: false } as Context;
 
@@ -207,7 +210,9 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     fold: (events) => rt.usage.fold(events),
     log: rt.log,
     everyMs: USAGE_FOLD_EVERY_MS,
+    batchEvents: 100,
   });
+  meter.onJournaled = (count) => usageFolder.journaled(count);
 
   // A kill in the middle of a store write can leave an unfinished message out of dynalite's indexes.
   await repairPendingIndexes(admin.dynamo, table);

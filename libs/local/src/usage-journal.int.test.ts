@@ -118,6 +118,32 @@ describe('the usage journal', () => {
     expect(await countsOf(tenantId)).toMatchObject({ scheduled: 1, attempt: 4 });
   });
 
+  it('folds a full batch at once, without waiting for the timer', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-journal-'));
+    const tenantId = newTenant();
+    const message = { id: 'msg_batch', tenantId, dueAt: Date.now() };
+    const meter = new JournalUsageMeter(journalPaths(dataDir).journal, () => silent);
+    const folder = await startUsageJournalFolder({
+      dataDir,
+      log: silent,
+      everyMs: 60_000,
+      batchEvents: 3,
+      fold: (events) => ledger.fold(events),
+    });
+    meter.onJournaled = (count) => folder.journaled(count);
+    await meter.record([attemptUsage(message, 1), attemptUsage(message, 2)]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await countsOf(tenantId)).attempt).toBe(0);
+    await meter.record([attemptUsage(message, 3)]);
+    const until = Date.now() + 5_000;
+    while ((await countsOf(tenantId)).attempt < 3 && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await countsOf(tenantId)).attempt).toBe(3);
+    await folder.stop();
+    meter.close();
+  });
+
   it('keeps events whose fold failed and folds them on the next pass', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'vigil-journal-'));
     const tenantId = newTenant();

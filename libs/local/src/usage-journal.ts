@@ -49,6 +49,8 @@ export const journalPaths = (dataDir: string) => ({
 /** UsageMeter on the journal: each call is one synchronous append of one line per event. */
 export class JournalUsageMeter implements UsageMeter {
   private readonly fd: number;
+  /** Told how many events each call journaled (the local stack tells its folder). */
+  onJournaled: (count: number) => void = () => {};
 
   constructor(
     path: string,
@@ -69,6 +71,7 @@ export class JournalUsageMeter implements UsageMeter {
     if (events.length === 0) return;
     try {
       writeSync(this.fd, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+      this.onJournaled(events.length);
     } catch (error) {
       // Metering must never fail the request or the delivery it describes.
       this.log().error('usage events not journaled', { ids: events.map((e) => e.id), error: String(error) });
@@ -83,6 +86,8 @@ export class JournalUsageMeter implements UsageMeter {
 export interface UsageJournalFolder {
   /** Folds what the journal holds now (also what the periodic pass does); resolves with the events folded. */
   foldNow(): Promise<number>;
+  /** Says that `count` more events were journaled: a full batch is folded without waiting for the timer. */
+  journaled(count: number): void;
   /** Stops the periodic pass after one last fold of what is left. */
   stop(): Promise<void>;
 }
@@ -92,8 +97,10 @@ export interface UsageJournalFolderOptions {
   /** Counts the events (the ledger's fold); throws to have them folded again on the next pass. */
   fold: (events: UsageEvent[]) => Promise<unknown>;
   log: Logger;
-  /** How often the journal is folded. */
+  /** How often the journal is folded (the deployed event source's batching window)... */
   everyMs: number;
+  /** ...or as soon as this many events were journaled since the last fold (its batch size; default 100). */
+  batchEvents?: number;
   /** A journal folded to its end and at least this long is emptied (default JOURNAL_COMPACT_BYTES). */
   compactBytes?: number;
 }
@@ -103,7 +110,7 @@ export interface UsageJournalFolderOptions {
  * first fold is done, or has failed (it is then tried again on the next pass).
  */
 export const startUsageJournalFolder = async (options: UsageJournalFolderOptions): Promise<UsageJournalFolder> => {
-  const { dataDir, fold, log, everyMs, compactBytes = JOURNAL_COMPACT_BYTES } = options;
+  const { dataDir, fold, log, everyMs, batchEvents = 100, compactBytes = JOURNAL_COMPACT_BYTES } = options;
   const paths = journalPaths(dataDir);
 
   const readOffset = (): number => {
@@ -154,7 +161,9 @@ export const startUsageJournalFolder = async (options: UsageJournalFolderOptions
   };
 
   let folded = 0;
+  let unfolded = 0;
   const pass = async (): Promise<number> => {
+    unfolded = 0;
     let offset = readOffset();
     let count = 0;
     for (;;) {
@@ -204,6 +213,13 @@ export const startUsageJournalFolder = async (options: UsageJournalFolderOptions
 
   return {
     foldNow,
+    journaled(count) {
+      unfolded += count;
+      if (unfolded >= batchEvents && !stopped) {
+        unfolded = 0;
+        void foldNow();
+      }
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);
