@@ -4,28 +4,43 @@
  *
  * Item layout (every key starts with the tenant, so a tenant only ever reaches its own items):
  *   message      pk T#<tenant>  sk M#<messageId>
- *   idempotency  pk T#<tenant>  sk I#<key>          (expiresAt: TTL attribute on AWS)
+ *   idempotency  pk T#<tenant>  sk I#<key>          (expiresAt: TTL attribute on AWS): the
+ *                request's messageIds, fingerprint, owner and leaseUntil
  * Indexes (sparse: an item is in one only while it carries the key):
  *   byStatus  statusPk T#<tenant>#<status>, sk        newest-first listing by status
  *   pending   pendPk   P#<shard>, pendingAt           non-terminal messages by next due time (sweep)
  *   bucket    bucketPk B#<bucketAt>#<shard>, dueAt    far-path messages by bucket (promote)
  * The pending and bucket indexes are sharded by message id so a popular minute spreads over
  * several partitions; readers query the shards in parallel.
+ * A message item carries its attempt log (bounded in bytes by libs/core's attempt-log.ts) and, for
+ * listings, `lastAttempt`: the latest attempt without its response snippet, so no snippet is
+ * stored twice. See dynamo-item-size.ts for why the largest message with the longest log fits.
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, paginateQuery, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type {
+  Attempt,
   DeliveryTicket,
+  FailureReason,
   IdempotencyClaim,
+  IdempotencyRecord,
   Message,
   MessagePage,
   MessagePageQuery,
   MessageStore,
   PendingRef,
 } from '@vigil/core';
-import { isTerminal, MessageAlreadyExistsError, ValidationError, WAITING_STATUSES } from '@vigil/core';
+import { isTerminal, MessageAlreadyExistsError, ValidationError, WAITING_STATUSES, withoutSnippet } from '@vigil/core';
+import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { mergeAsync } from './merge-async';
 import { INDEX } from './table-definition';
 
@@ -48,6 +63,7 @@ const SUMMARY_FIELDS = [
   'timeoutMs',
   'metadata',
   'lastAttempt',
+  'failureReason',
   'roundStart',
   'version',
   'deliveredAt',
@@ -79,7 +95,7 @@ export class DynamoMessageStore implements MessageStore {
       pk: tenantPk(m.tenantId),
       sk: messageSk(m.id),
       statusPk: `${tenantPk(m.tenantId)}#${m.status}`,
-      lastAttempt: m.attempts.at(-1),
+      lastAttempt: lastAttemptOf(m.attempts),
       ...(pending && {
         pendPk: `P#${shard}`,
         pendingAt: m.status === 'delivering' ? (m.leaseUntil ?? m.dueAt) : m.dueAt,
@@ -112,11 +128,14 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   async save(message: Message, expectedVersion: number): Promise<boolean> {
+    const item = this.toItem(message);
+    const bytes = dynamoItemBytes(item);
+    if (bytes > DYNAMO_ITEM_LIMIT_BYTES) throw new ItemTooLargeError(bytes);
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: this.toItem(message),
+          Item: item,
           ConditionExpression: 'attribute_exists(pk) AND version = :expected',
           ExpressionAttributeValues: { ':expected': expectedVersion },
         }),
@@ -178,7 +197,7 @@ export class DynamoMessageStore implements MessageStore {
           ConditionExpression:
             'version = :v AND (#status IN (:scheduled, :queued, :retrying) OR (#status = :delivering AND leaseUntil < :now))',
           UpdateExpression:
-            'SET #status = :delivering, statusPk = :statusPk, leaseUntil = :lease, pendingAt = :lease, updatedAt = :now, version = :next REMOVE bucketPk, bucketAt',
+            'SET #status = :delivering, statusPk = :statusPk, leaseUntil = :lease, pendingAt = :lease, updatedAt = :now, version = :next, takes = if_not_exists(takes, :zero) + :one REMOVE bucketPk, bucketAt',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':v': ticket.version,
@@ -190,6 +209,8 @@ export class DynamoMessageStore implements MessageStore {
             ':statusPk': `${tenantPk(ticket.tenantId)}#delivering`,
             ':now': now,
             ':lease': leaseUntil,
+            ':zero': 0,
+            ':one': 1,
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -201,21 +222,94 @@ export class DynamoMessageStore implements MessageStore {
     }
   }
 
+  async fail(
+    message: Pick<Message, 'tenantId' | 'id'>,
+    expectedVersion: number,
+    failure: { reason: FailureReason; now: number; attempts?: Attempt[] },
+  ): Promise<boolean> {
+    const withLog = failure.attempts !== undefined;
+    const last = failure.attempts && lastAttemptOf(failure.attempts);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: tenantPk(message.tenantId), sk: messageSk(message.id) },
+          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+          UpdateExpression: [
+            'SET #status = :failed, statusPk = :statusPk, failureReason = :reason, updatedAt = :now, version = :next',
+            ...(withLog ? [', attempts = :attempts', ...(last ? [', lastAttempt = :last'] : [])] : []),
+            ' REMOVE pendPk, pendingAt, leaseUntil, bucketPk, bucketAt, takes',
+          ].join(''),
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':expected': expectedVersion,
+            ':failed': 'failed',
+            ':statusPk': `${tenantPk(message.tenantId)}#failed`,
+            ':reason': failure.reason,
+            ':now': failure.now,
+            ':next': expectedVersion + 1,
+            ...(withLog && { ':attempts': failure.attempts }),
+            ...(last && { ':last': last }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async deferPending(ref: PendingRef, untilMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: tenantPk(ref.tenantId), sk: messageSk(ref.messageId) },
+          // Only a message still pending, unchanged since the index was read.
+          ConditionExpression: 'attribute_exists(pendPk) AND version = :v AND #status = :status',
+          UpdateExpression: 'SET pendingAt = :until',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':v': ref.version, ':status': ref.status, ':until': untilMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async remove(tenantId: string, messageIds: readonly string[]): Promise<void> {
+    // Deletes one by one (conditional-write tables on both engines; a rollback is rare and small).
+    for (let i = 0; i < messageIds.length; i += 25) {
+      await Promise.all(
+        messageIds
+          .slice(i, i + 25)
+          .map((id) =>
+            this.db.send(
+              new DeleteCommand({ TableName: this.table, Key: { pk: tenantPk(tenantId), sk: messageSk(id) } }),
+            ),
+          ),
+      );
+    }
+  }
+
   async claimIdempotencyKey(
     tenantId: string,
     key: string,
-    messageId: string,
+    record: IdempotencyRecord,
     now: number,
     ttlMs: number,
   ): Promise<IdempotencyClaim> {
-    const itemKey = { pk: tenantPk(tenantId), sk: `I#${key}` };
+    const itemKey = idempotencyKey(tenantId, key);
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: {
             ...itemKey,
-            messageId,
+            ...record,
             createdAt: now,
             expiresAtMs: now + ttlMs,
             expiresAt: Math.ceil((now + ttlMs) / 1000),
@@ -231,7 +325,59 @@ export class DynamoMessageStore implements MessageStore {
       const { Item } = await this.db.send(
         new GetCommand({ TableName: this.table, Key: itemKey, ConsistentRead: true }),
       );
-      return { claimed: false, messageId: String(Item?.messageId) };
+      if (!Item) return this.claimIdempotencyKey(tenantId, key, record, now, ttlMs); // released meanwhile
+      return { claimed: false, record: idempotencyRecordOf(Item) };
+    }
+  }
+
+  async takeOverIdempotencyKey(
+    tenantId: string,
+    key: string,
+    fromOwner: string,
+    toOwner: string,
+    now: number,
+    leaseUntil: number,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: idempotencyKey(tenantId, key),
+          // Keys claimed before owners were kept have none: the first retry takes them.
+          ConditionExpression:
+            fromOwner === ''
+              ? 'attribute_exists(pk) AND attribute_not_exists(#owner)'
+              : 'attribute_exists(pk) AND #owner = :from AND leaseUntil < :now',
+          UpdateExpression: 'SET #owner = :to, leaseUntil = :lease',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ...(fromOwner !== '' && { ':from': fromOwner, ':now': now }),
+            ':to': toOwner,
+            ':lease': leaseUntil,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async releaseIdempotencyKey(tenantId: string, key: string, owner: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: idempotencyKey(tenantId, key),
+          ConditionExpression: '#owner = :owner',
+          UpdateExpression: 'SET leaseUntil = :over',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner, ':over': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
@@ -285,6 +431,25 @@ export class DynamoMessageStore implements MessageStore {
     return mergeAsync(Array.from({ length: this.shards }, (_, shard) => readShard.call(this, shard)));
   }
 }
+
+/** What listings show of the latest attempt: everything but its snippet (stored once, in the log). */
+const lastAttemptOf = (attempts: readonly Attempt[]): Attempt | undefined => {
+  const last = attempts.at(-1);
+  return last && withoutSnippet(last);
+};
+
+const idempotencyKey = (tenantId: string, key: string) => ({ pk: tenantPk(tenantId), sk: `I#${key}` });
+
+/** Reads a claim, including those made before fingerprints and owners were kept (one messageId). */
+const idempotencyRecordOf = (item: Record<string, unknown>): IdempotencyRecord => {
+  const messageIds = Array.isArray(item.messageIds) ? item.messageIds.map(String) : [String(item.messageId)];
+  return {
+    messageIds,
+    ...(typeof item.fingerprint === 'string' && { fingerprint: item.fingerprint }),
+    owner: typeof item.owner === 'string' ? item.owner : '',
+    leaseUntil: typeof item.leaseUntil === 'number' ? item.leaseUntil : Number(item.createdAt ?? 0),
+  };
+};
 
 const encodeCursor = (key: Record<string, unknown>): string => Buffer.from(JSON.stringify(key)).toString('base64url');
 

@@ -1,8 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { OutboundRequest } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { classifyTargetAddress, NodeHttpSender } from './http-sender';
+import { classifyTargetAddress, NodeHttpSender, parseRetryAfter } from './http-sender';
 
 interface Seen {
   method: string;
@@ -177,6 +178,55 @@ describe('NodeHttpSender', () => {
       expect(responseSnippet).not.toContain('\uFFFD');
       expect(Buffer.byteLength(responseSnippet)).toBeLessThanOrEqual(1024);
     });
+
+    it('keeps a binary (invalid UTF-8) body to 1024 bytes once decoded, not 1024 bytes of U+FFFD each', async () => {
+      server.answer((_req, res) => res.end(Buffer.alloc(4096, 0xff))); // every byte invalid UTF-8
+
+      const { responseSnippet = '' } = await sender.send(request(base));
+
+      expect(responseSnippet).toBe('\uFFFD'.repeat(341));
+      expect(Buffer.byteLength(responseSnippet)).toBeLessThanOrEqual(1024);
+    });
+  });
+
+  describe('Retry-After', () => {
+    it('reads delta-seconds from a 429 and an HTTP-date from a 503, as a wait in ms', async () => {
+      server.answer((_req, res) => res.writeHead(429, { 'retry-after': '120' }).end('slow down'));
+      expect(await sender.send(request(base))).toEqual({
+        statusCode: 429,
+        responseSnippet: 'slow down',
+        retryAfterMs: 120_000,
+      });
+
+      const at = new Date(Date.now() + 90_000);
+      server.answer((_req, res) => res.writeHead(503, { 'retry-after': at.toUTCString() }).end());
+      const { statusCode, retryAfterMs = 0 } = await sender.send(request(base));
+      expect(statusCode).toBe(503);
+      // An HTTP-date has whole seconds: the wait is what is left until then, give or take the round trip.
+      expect(retryAfterMs).toBeGreaterThan(88_000);
+      expect(retryAfterMs).toBeLessThanOrEqual(90_000);
+    });
+
+    it('ignores Retry-After on other statuses, and a value that is neither form', async () => {
+      server.answer((_req, res) => res.writeHead(500, { 'retry-after': '120' }).end());
+      expect(await sender.send(request(base))).toEqual({ statusCode: 500 });
+      server.answer((_req, res) => res.writeHead(429, { 'retry-after': 'soon' }).end());
+      expect(await sender.send(request(base))).toEqual({ statusCode: 429 });
+    });
+
+    it('parses both forms, a past date as no wait, and caps an absurd one at a year', () => {
+      const now = Date.parse('2026-12-01T09:00:00Z');
+      expect(parseRetryAfter('0', now)).toBe(0);
+      expect(parseRetryAfter(' 30 ', now)).toBe(30_000);
+      expect(parseRetryAfter('Tue, 01 Dec 2026 09:01:00 GMT', now)).toBe(60_000);
+      expect(parseRetryAfter('Tuesday, 01-Dec-26 09:01:00 GMT', now)).toBe(60_000);
+      expect(parseRetryAfter('Mon, 30 Nov 2026 09:00:00 GMT', now)).toBe(0);
+      expect(parseRetryAfter('99999999999999', now)).toBe(366 * 24 * 3_600_000);
+      expect(parseRetryAfter('-5', now)).toBeUndefined();
+      expect(parseRetryAfter('1.5', now)).toBeUndefined();
+      expect(parseRetryAfter('2026-12-01T09:01:00Z', now)).toBeUndefined();
+      expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    });
   });
 
   describe('failing without throwing', () => {
@@ -291,5 +341,83 @@ describe('classifyTargetAddress', () => {
 
   it.each(['8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8'])('treats %s as public', (ip) => {
     expect(classifyTargetAddress(ip)).toBe('public');
+  });
+});
+
+describe("NodeHttpSender and the local stack's own ports", () => {
+  // A stand-in for one of the stack's services (dynalite, say), on every address of this host.
+  let hits = 0;
+  const service = http.createServer((_req, res) => {
+    hits += 1;
+    res.end('{"Items":[{"secret":"whsec_..."}]}');
+  });
+  let port: number;
+  let sender: NodeHttpSender;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => service.listen(0, '::', resolve));
+    port = (service.address() as AddressInfo).port;
+    // As the local stack wires it: private targets allowed, its own ports reserved.
+    sender = new NodeHttpSender({
+      allowPrivateTargets: true,
+      reservedEndpoints: [{ name: 'DynamoDB (dynalite)', port }],
+    });
+  });
+  afterAll(async () => {
+    sender.close();
+    service.closeAllConnections();
+    await new Promise((resolve) => service.close(resolve));
+  });
+
+  it.each([
+    ['127.0.0.1', '127.0.0.1'],
+    ['127.0.0.2', '127.0.0.2'],
+    ['[::1]', '::1'],
+    ['0.0.0.0', '0.0.0.0'],
+    ['[::ffff:127.0.0.1]', '::ffff:7f00:1'],
+    ['2130706433', '127.0.0.1'],
+  ])('refuses %s on a reserved port before connecting, with private targets allowed', async (host, shown) => {
+    const result = await sender.send(
+      request(`http://${host}:${port}/`, { headers: { 'x-amz-target': 'DynamoDB_20120810.Scan' } }),
+    );
+
+    expect(result).toEqual({
+      error: `target address not allowed: ${shown} port ${port} is this local stack's own DynamoDB (dynalite)`,
+      permanent: true,
+    });
+    expect(hits).toBe(0);
+  });
+
+  it('refuses a name that resolves to loopback on a reserved port (checked on the resolved address)', async () => {
+    const result = await sender.send(request(`http://localhost:${port}/`));
+
+    expect(result).toMatchObject({ permanent: true });
+    expect(result.error).toMatch(/^target address not allowed: (127\.0\.0\.1|::1) port \d+ is this local stack's own/);
+    expect(hits).toBe(0);
+  });
+
+  it("refuses this host's own network addresses on a reserved port", async () => {
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && !i.internal && i.family === 'IPv4')?.address;
+    if (!external) return; // a machine with loopback only: nothing more to check
+    const result = await sender.send(request(`http://${external}:${port}/`));
+
+    expect(result).toEqual({
+      error: `target address not allowed: ${external} port ${port} is this local stack's own DynamoDB (dynalite)`,
+      permanent: true,
+    });
+    expect(hits).toBe(0);
+  });
+
+  it('still sends to the same host on a port that is not reserved', async () => {
+    const other = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const result = await sender.send(request(`http://localhost:${(other.address() as AddressInfo).port}/`));
+      expect(result).toEqual({ statusCode: 200, responseSnippet: 'ok' });
+    } finally {
+      other.closeAllConnections();
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 });

@@ -3,7 +3,7 @@
  * SDK clients (which the local stack points at local services); tests may use the same adapters
  * against local services, or small fakes where a unit test needs no I/O.
  */
-import type { HttpMethod, Message, MessageStatus } from './message';
+import type { Attempt, FailureReason, HttpMethod, Message, MessageStatus } from './message';
 
 /** What the delivery queue carries: just enough to take the message at its due time. */
 export interface DeliveryTicket {
@@ -54,7 +54,22 @@ export interface MessagePage {
   nextCursor?: string;
 }
 
-export type IdempotencyClaim = { claimed: true } | { claimed: false; messageId: string };
+/** What an Idempotency-Key is bound to, for 24 hours from its first use. */
+export interface IdempotencyRecord {
+  /** The messages of the request that first used the key, in request order (one for a single create). */
+  messageIds: string[];
+  /** The request's fingerprint (`requestFingerprint`); absent on keys claimed before fingerprints were kept. */
+  fingerprint?: string;
+  /** The request writing those messages now (unique per request); '' on keys claimed before owners were kept. */
+  owner: string;
+  /**
+   * Until when the owner is presumed to be writing (epoch ms). Once passed with messages still
+   * missing, the owner died or failed, and a retry of the same request may take over.
+   */
+  leaseUntil: number;
+}
+
+export type IdempotencyClaim = { claimed: true } | { claimed: false; record: IdempotencyRecord };
 
 export interface MessageStore {
   /** Writes a new message; throws `MessageAlreadyExistsError` if the id is taken. */
@@ -67,17 +82,58 @@ export interface MessageStore {
   /**
    * Takes a message for delivery in one conditional write: only if the ticket's version is
    * current and nobody holds it (a duplicate ticket or a cancel makes this return undefined).
-   * Returns the message as taken (status `delivering`, version bumped, lease set).
+   * Returns the message as taken (status `delivering`, version bumped, lease set, `takes` counted
+   * up by one: a save that records an attempt resets it).
    */
   take(ticket: DeliveryTicket, now: number, leaseUntil: number): Promise<Message | undefined>;
-  /** Reserves an idempotency key for a message id, or tells which message already holds it. */
+  /**
+   * Finishes a message `failed` with a reason, if its version is still `expectedVersion`, in one
+   * small conditional update that never rewrites the body or headers (so it fits where a full
+   * save could not). `attempts`, when given, replaces the attempt log. False if the message moved on.
+   */
+  fail(
+    message: Pick<Message, 'tenantId' | 'id'>,
+    expectedVersion: number,
+    failure: { reason: FailureReason; now: number; attempts?: Attempt[] },
+  ): Promise<boolean>;
+  /**
+   * Moves a still-pending message's place in the pending index to `untilMs` if it is unchanged
+   * since `ref` was read (the sweep: its ticket is in flight). False if it moved on.
+   */
+  deferPending(ref: PendingRef, untilMs: number): Promise<boolean>;
+  /**
+   * Deletes messages outright (rolling back a batch that failed part-way: those messages were
+   * never acknowledged). Missing ones are skipped.
+   */
+  remove(tenantId: string, messageIds: readonly string[]): Promise<void>;
+  /**
+   * Binds an idempotency key to a request (its messages, fingerprint and owner) for `ttlMs`, in
+   * one conditional write; if the key is already bound and not expired, returns what it is bound to.
+   */
   claimIdempotencyKey(
     tenantId: string,
     key: string,
-    messageId: string,
+    record: IdempotencyRecord,
     now: number,
     ttlMs: number,
   ): Promise<IdempotencyClaim>;
+  /**
+   * Hands a key whose lease ran out to a new owner, only if `fromOwner` still holds it and its
+   * lease is still over at `now` (so of two retries at most one takes over). True if it did.
+   */
+  takeOverIdempotencyKey(
+    tenantId: string,
+    key: string,
+    fromOwner: string,
+    toOwner: string,
+    now: number,
+    leaseUntil: number,
+  ): Promise<boolean>;
+  /**
+   * Ends `owner`'s lease at once, keeping the binding (a failed request's retry with the same key
+   * takes over without waiting); does nothing if another owner holds the key.
+   */
+  releaseIdempotencyKey(tenantId: string, key: string, owner: string): Promise<void>;
   /** Messages waiting in a far-path bucket (every shard, every page). */
   bucketMembers(bucketAt: number): AsyncIterable<PendingRef>;
   /**
@@ -88,7 +144,10 @@ export interface MessageStore {
 }
 
 export interface TenantDirectory {
-  /** The tenant's current webhook signing secrets (`whsec_...`); the first is the newest. */
+  /**
+   * The tenant's current webhook signing secrets (`whsec_...`); the first is the newest. Throws
+   * `TenantNotFoundError` when the tenant does not exist (any other error is taken as passing).
+   */
   signingSecrets(tenantId: string): Promise<string[]>;
 }
 
@@ -104,8 +163,10 @@ export interface SendResult {
   statusCode?: number;
   /** Set when no HTTP response arrived: timeout, refused connection, blocked target... */
   error?: string;
-  /** At most 1 KB of the response body. */
+  /** The start of the response body: at most 1024 UTF-8 bytes once decoded. */
   responseSnippet?: string;
+  /** A 429 or 503's `Retry-After` (delta-seconds or HTTP-date) as a wait from now, in ms. */
+  retryAfterMs?: number;
   /** The target can never be reached as given (e.g. a blocked address): retrying is pointless. */
   permanent?: boolean;
 }

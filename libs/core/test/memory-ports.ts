@@ -3,11 +3,14 @@
  * are tested against the real local services in *.int.test.ts.
  */
 import type {
+  Attempt,
   BucketTimer,
   DeliveryQueue,
   DeliveryTicket,
+  FailureReason,
   HttpSender,
   IdempotencyClaim,
+  IdempotencyRecord,
   Logger,
   Message,
   MessagePage,
@@ -33,10 +36,16 @@ const ref = (m: Message): PendingRef => ({
 
 export class MemoryStore implements MessageStore {
   readonly messages = new Map<string, Message>();
-  readonly keys = new Map<string, { messageId: string; expires: number }>();
+  readonly keys = new Map<string, IdempotencyRecord & { expires: number }>();
   calls = 0;
   /** Every write, with the clock's time when it was made. */
-  readonly writes: Array<{ op: 'insert' | 'save' | 'take'; at: number }> = [];
+  readonly writes: Array<{ op: 'insert' | 'save' | 'take' | 'remove' | 'fail' | 'defer'; at: number }> = [];
+  /** Places in the pending index moved by the sweep (reset by any other write). */
+  readonly deferred = new Map<string, number>();
+  /** Makes the next `save` calls throw this (one per call, until the list is empty). */
+  readonly saveFailures: unknown[] = [];
+  /** Makes every `save` of these message ids throw. */
+  readonly unsavable = new Set<string>();
 
   constructor(private readonly now: () => number = () => 0) {}
 
@@ -44,14 +53,49 @@ export class MemoryStore implements MessageStore {
     this.calls += 1;
     this.writes.push({ op: 'insert', at: this.now() });
     if (this.messages.has(message.id)) throw new MessageAlreadyExistsError(message.id);
+    this.deferred.delete(message.id);
     this.messages.set(message.id, structuredClone(message));
   }
   async save(message: Message, expectedVersion: number) {
     this.calls += 1;
     this.writes.push({ op: 'save', at: this.now() });
+    if (this.saveFailures.length > 0) throw this.saveFailures.shift();
+    if (this.unsavable.has(message.id)) throw new Error('ValidationException: Item size has exceeded the maximum');
     const current = this.messages.get(message.id);
     if (!current || current.version !== expectedVersion) return false;
     this.messages.set(message.id, structuredClone(message));
+    this.deferred.delete(message.id);
+    return true;
+  }
+  async fail(
+    message: Pick<Message, 'tenantId' | 'id'>,
+    expectedVersion: number,
+    failure: { reason: FailureReason; now: number; attempts?: Attempt[] },
+  ) {
+    this.calls += 1;
+    this.writes.push({ op: 'fail', at: this.now() });
+    const current = this.messages.get(message.id);
+    if (!current || current.version !== expectedVersion) return false;
+    const { leaseUntil: _l, bucketAt: _b, takes: _t, ...rest } = current;
+    this.messages.set(message.id, {
+      ...rest,
+      status: 'failed',
+      failureReason: failure.reason,
+      updatedAt: failure.now,
+      version: current.version + 1,
+      ...(failure.attempts && { attempts: structuredClone(failure.attempts) }),
+    });
+    this.deferred.delete(message.id);
+    return true;
+  }
+  async deferPending(r: PendingRef, untilMs: number) {
+    this.calls += 1;
+    this.writes.push({ op: 'defer', at: this.now() });
+    const current = this.messages.get(r.messageId);
+    if (!current || current.version !== r.version || current.status !== r.status || isTerminal(current.status)) {
+      return false;
+    }
+    this.deferred.set(r.messageId, untilMs);
     return true;
   }
   async get(tenantId: string, id: string) {
@@ -80,21 +124,48 @@ export class MemoryStore implements MessageStore {
       leaseUntil,
       updatedAt: now,
       version: m.version + 1,
+      takes: (m.takes ?? 0) + 1,
     };
     this.messages.set(m.id, taken);
+    this.deferred.delete(m.id);
     return structuredClone(taken);
+  }
+  async remove(tenantId: string, messageIds: readonly string[]) {
+    this.calls += 1;
+    this.writes.push({ op: 'remove', at: this.now() });
+    for (const id of messageIds) if (this.messages.get(id)?.tenantId === tenantId) this.messages.delete(id);
   }
   async claimIdempotencyKey(
     tenantId: string,
     key: string,
-    messageId: string,
+    record: IdempotencyRecord,
     now: number,
     ttlMs: number,
   ): Promise<IdempotencyClaim> {
     const existing = this.keys.get(`${tenantId}/${key}`);
-    if (existing && existing.expires > now) return { claimed: false, messageId: existing.messageId };
-    this.keys.set(`${tenantId}/${key}`, { messageId, expires: now + ttlMs });
+    if (existing && existing.expires > now) {
+      const { expires: _expires, ...bound } = existing;
+      return { claimed: false, record: structuredClone(bound) };
+    }
+    this.keys.set(`${tenantId}/${key}`, { ...structuredClone(record), expires: now + ttlMs });
     return { claimed: true };
+  }
+  async takeOverIdempotencyKey(
+    tenantId: string,
+    key: string,
+    fromOwner: string,
+    toOwner: string,
+    now: number,
+    leaseUntil: number,
+  ) {
+    const existing = this.keys.get(`${tenantId}/${key}`);
+    if (!existing || existing.owner !== fromOwner || existing.leaseUntil >= now) return false;
+    this.keys.set(`${tenantId}/${key}`, { ...existing, owner: toOwner, leaseUntil });
+    return true;
+  }
+  async releaseIdempotencyKey(tenantId: string, key: string, owner: string) {
+    const existing = this.keys.get(`${tenantId}/${key}`);
+    if (existing?.owner === owner) this.keys.set(`${tenantId}/${key}`, { ...existing, leaseUntil: 0 });
   }
   async *bucketMembers(bucketAt: number) {
     for (const m of this.messages.values())
@@ -102,7 +173,7 @@ export class MemoryStore implements MessageStore {
   }
   async *pendingBefore(beforeMs: number) {
     for (const m of this.messages.values()) {
-      const at = m.status === 'delivering' ? (m.leaseUntil ?? m.dueAt) : m.dueAt;
+      const at = this.deferred.get(m.id) ?? (m.status === 'delivering' ? (m.leaseUntil ?? m.dueAt) : m.dueAt);
       if (!isTerminal(m.status) && at < beforeMs) yield ref(m);
     }
   }

@@ -18,6 +18,7 @@ import {
   scheduledUsage,
   scheduleMessage,
   sweepPending,
+  TenantNotFoundError,
   usageDate,
   usageEvent,
 } from '../src';
@@ -27,13 +28,16 @@ const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
-/** A store whose next `crashes` record writes die (as the process would, between send and record). */
+/**
+ * A store whose next `crashes` record writes never happen and never answer: the worker that made
+ * them is as good as a process killed between its send and its record.
+ */
 class CrashingStore extends MemoryStore {
   crashes = 0;
   override async save(message: Message, expectedVersion: number) {
     if (message.attempts.length > 0 && this.crashes > 0) {
       this.crashes -= 1;
-      throw new Error('killed before the record write');
+      return new Promise<boolean>(() => {});
     }
     return super.save(message, expectedVersion);
   }
@@ -109,7 +113,7 @@ describe('metering what was scheduled', () => {
   it('meters each stored message of a create or a batch once, as round 0 of its id, after storing it', async () => {
     const { deps, meter, store } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input());
-    const batch = await scheduleBatch(deps, TENANT, [input(), input({ delay: 3_600 })]);
+    const { messages: batch } = await scheduleBatch(deps, TENANT, [input(), input({ delay: 3_600 })]);
     expect(meter.recorded.map((r) => r.event)).toEqual(
       [message, ...batch].map((m) => ({ id: `sch_${m.id}_0`, tenantId: TENANT, kind: 'scheduled', at: T0 })),
     );
@@ -186,7 +190,9 @@ describe('metering across a crash between a send and its record', () => {
     const { deps, meter, store, deliverNext, clock, queue, sender, receiverPairs } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input());
     store.crashes = 1;
-    await expect(deliverNext()).rejects.toThrow('killed before the record write');
+    void deliverNext();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(sender.requests).toHaveLength(1);
     expect(store.messages.get(message.id)!.status).toBe('delivering');
     // After the lease the sweep hands it out again, and the same attempt goes out again.
     clock.advance(60_000);
@@ -210,6 +216,35 @@ describe('metering across a crash between a send and its record', () => {
     expect(meter.recorded).toHaveLength(0);
     expect(await deliverNext()).toBe('delivered');
     expect(meter.ids()).toContain(`sch_${message.id}_0`);
+    expect(meter.counts()).toEqual({ scheduled: 1, attempt: 1, delivered: 1, failed: 0 });
+  });
+});
+
+describe('metering a message Vigil finishes on its own', () => {
+  it('counts a round that ends failed without an attempt (its tenant is gone) once, before the failure write', async () => {
+    const { deps, meter, store, queue, clock } = setup();
+    const { message } = await scheduleMessage({ ...deps, meter: undefined }, TENANT, input());
+    const worker = new DeliveryWorker({
+      ...deps,
+      tenants: { signingSecrets: async () => Promise.reject(new TenantNotFoundError(TENANT)) },
+      sender: new ScriptedSender([{ statusCode: 200 }], () => clock.now()),
+      backoff: DEFAULT_BACKOFF,
+      random: () => 0.5,
+    });
+    clock.set(queue.sent[0]!.ticket.dueAt - 1_000);
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('failed');
+    expect(store.messages.get(message.id)!.status).toBe('failed');
+    expect(meter.ids()).toEqual([`sch_${message.id}_0`, `fld_${message.id}_0`]);
+    expect(meter.counts()).toEqual({ scheduled: 1, attempt: 0, delivered: 0, failed: 1 });
+    expect(meter.recorded.every((r) => r.writesBefore === store.writes.length - 1)).toBe(true);
+  });
+
+  it('counts an attempt answered 2xx that could not be recorded as delivered, not also as failed', async () => {
+    const { deps, meter, store, deliverNext } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input());
+    store.save = async () => Promise.reject(new Error('ValidationException: item too large'));
+    expect(await deliverNext()).toBe('failed');
+    expect(store.messages.get(message.id)!.failureReason?.code).toBe('record-failed');
     expect(meter.counts()).toEqual({ scheduled: 1, attempt: 1, delivered: 1, failed: 0 });
   });
 });
