@@ -338,7 +338,8 @@ export interface paths {
          * @description Daily counts of messages scheduled, delivered and failed and of delivery attempts, for
          *     `from` to `to` (UTC dates, inclusive; default the last 30 days; at most 366 days), plus
          *     the month to date and your plan's limits. Counting is asynchronous: a message shows up
-         *     within seconds. Days without usage are left out.
+         *     within seconds. Days without usage are left out. Each fact counts once, across crashes:
+         *     `attempts` equals the distinct (`webhook-id`, `vigil-attempt`) pairs your receivers got.
          *
          *     Problems: 401 missing or invalid API key; 422 invalid dates or range.
          */
@@ -675,12 +676,24 @@ export interface components {
              */
             secret: string;
         };
+        /**
+         * @description Counts for one UTC day. Each fact is counted once, across crashes and retries of Vigil's
+         *     own, so the counts equal what your receivers got: `attempts` is the number of distinct
+         *     (`webhook-id`, `vigil-attempt`) pairs sent.
+         */
         UsageDay: {
             /** Format: date */
             date: string;
+            /** @description Messages accepted (each member of a batch counts), plus one per redeliver; on the day of the create or redeliver. */
             scheduled: number;
+            /** @description Rounds (a create or a redeliver) that ended with a 2xx answer; on the day that attempt was due. */
             delivered: number;
+            /** @description Rounds that ended without one (attempts spent, or 410 Gone); on the day the last attempt was due. */
             failed: number;
+            /**
+             * @description Delivery attempts sent, each (`webhook-id`, `vigil-attempt`) pair once; on the day the
+             *     attempt was due. An attempt re-sent after a crash of Vigil keeps its number and counts once.
+             */
             attempts: number;
         };
         UsageOut: {
