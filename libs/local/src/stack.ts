@@ -40,6 +40,7 @@ import { startDynaliteThread } from './dynalite-thread';
 import { startGateway } from './gateway';
 import { startSchedulerEmulator } from './scheduler-emulator';
 import { startSqsPoller } from './sqs-poller';
+import type { FaultLayer } from './fault-proxy';
 import type { WebApp } from './web-app';
 import { startWebApp } from './web-app';
 
@@ -58,6 +59,8 @@ export interface LocalStack {
   dynamoEndpoint: string;
   /** The web app's address, when it runs. */
   webUrl?: string;
+  /** The fault layer, when the stack runs with `VIGIL_CHAOS` (the chaos suite). */
+  faults?: FaultLayer;
   /** Tenant administration on this stack's store and API Gateway emulator (as the admin command has it). */
   tenantAdmin: TenantAdmin;
   dataDir: string;
@@ -164,12 +167,28 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   }
 
   const sessionSecret = await sessionSecretOf(dataDir, env.NEXTAUTH_SECRET);
+  // The chaos suite only (opt-in, VIGIL_CHAOS): the handlers reach the services through fault
+  // proxies; provisioning, the pollers (Lambda's event sources) and tenant admin stay direct.
+  let faults: FaultLayer | undefined;
+  if (options.chaos !== undefined) {
+    const { parseChaosSettings, startFaultLayer } = await import('./fault-proxy');
+    faults = await startFaultLayer(
+      parseChaosSettings(options.chaos),
+      { dynamodb: endpoints.dynamo, sqs: endpoints.sqs, scheduler: scheduler.endpoint },
+      { host: '127.0.0.1', reportFile: join(dataDir, 'chaos-faults.json') },
+    );
+  }
+  const handlerEndpoints = faults?.endpoints ?? {
+    dynamodb: endpoints.dynamo,
+    sqs: endpoints.sqs,
+    scheduler: scheduler.endpoint,
+  };
   // The handlers read their configuration from the environment, as on Lambda.
   Object.assign(process.env, env, {
     NEXTAUTH_SECRET: sessionSecret,
-    VIGIL_DYNAMODB_ENDPOINT: endpoints.dynamo,
-    VIGIL_SQS_ENDPOINT: endpoints.sqs,
-    VIGIL_SCHEDULER_ENDPOINT: scheduler.endpoint,
+    VIGIL_DYNAMODB_ENDPOINT: handlerEndpoints.dynamodb,
+    VIGIL_SQS_ENDPOINT: handlerEndpoints.sqs,
+    VIGIL_SCHEDULER_ENDPOINT: handlerEndpoints.scheduler,
     VIGIL_DELIVERY_QUEUE_URL: delivery.url,
     VIGIL_METERING_QUEUE_URL: metering.url,
   });
@@ -244,6 +263,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     dataDir,
     runtime: rt,
     tenantAdmin,
+    ...(faults && { faults }),
     async stop() {
       clearInterval(sweeper);
       await web?.stop();
@@ -255,6 +275,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
       tenantAdmin.close();
       resetRuntime();
       for (const client of Object.values(admin)) client.destroy();
+      await faults?.stop();
       await sqsServer.stop();
       await dynamo.stop();
     },
