@@ -123,7 +123,7 @@ const main = async () => {
   process.stdout.write(
     `soak: ${minutes} min at ${rate} messages/s (60 % near, 20 % far, 10 % retried, 10 % cancelled); ` +
       `stack pid ${child.pid}, data ${dataDir}\n` +
-      'minute  created  received      RSS MB  heap MB   p50 ms  p99 ms  max ms  early\n',
+      'minute  created  received      RSS MB  heap MB  heap total  external   p50 ms  p99 ms  max ms  early\n',
   );
   soakStart = Date.now();
   const end = soakStart + minutes * 60_000;
@@ -165,13 +165,15 @@ const main = async () => {
   for (let minute = 0; minute < minutes; minute += 1) {
     await sleep(soakStart + (minute + 1) * 60_000 - Date.now());
     const rss = await rssOf(child.pid!);
-    const heap = (await heapOf(child)).heapUsed;
+    const memory = await heapOf(child);
+    const heap = memory.heapUsed;
     const sorted = [...(lateness[minute] ?? [])].sort((a, b) => a - b);
     const p99 = quantile(sorted, 0.99);
     samples.push({ rss, heap, p99 });
     process.stdout.write(
       `${String(minute + 1).padStart(6)}  ${String(created).padStart(7)}  ${String(received).padStart(8)}  ` +
-        `${mb(rss).padStart(10)}  ${mb(heap).padStart(7)}  ${String(quantile(sorted, 0.5)).padStart(7)}  ` +
+        `${mb(rss).padStart(10)}  ${mb(heap).padStart(7)}  ${mb(memory.heapTotal).padStart(10)}  ` +
+        `${mb(memory.external + memory.arrayBuffers).padStart(8)}  ${String(quantile(sorted, 0.5)).padStart(7)}  ` +
         `${String(p99).padStart(6)}  ${String(sorted.at(-1) ?? Number.NaN).padStart(6)}  ${String(early).padStart(5)}\n`,
     );
   }
@@ -195,7 +197,7 @@ const main = async () => {
       `heap in use: ${mb(first.heap)} MB → ${mb(last.heap)} MB`,
       `p99 lateness: first minute ${first.p99} ms, last minute ${last.p99} ms (${p99Ratio.toFixed(2)}×), worst minute ` +
         `${worstP99} ms (${worstRatio.toFixed(2)}×) (goal ≤ ${P99_GOAL}×: ${verdict(worstRatio <= P99_GOAL)})`,
-      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), heap = the main thread's V8 heap in use`,
+      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), heap = the main thread's V8 heap in use (dynalite's worker thread has its own heap, inside RSS only), external = Buffers and ArrayBuffers`,
       '',
     ].join('\n'),
   );

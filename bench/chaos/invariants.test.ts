@@ -120,6 +120,18 @@ describe('the chaos invariants', () => {
       expect(expectedUsage(facts({ receipts }))).toEqual({ scheduled: 1, delivered: 1, failed: 0, attempts: 2 });
     });
 
+    it('counts a redeliver like a create, and each failed round of a 410 receiver once', () => {
+      const accepted = [message({ behaviour: 'gone', redelivered: true })];
+      const receipts = [receipt({ status: 410 }), receipt({ attempt: 2, status: 410, arrivedAt: T + 9_000 })];
+      const finals = new Map([['msg_1', { status: 'failed', attempts: 2 }]]);
+      expect(expectedUsage(facts({ accepted, receipts, finals }))).toEqual({
+        scheduled: 2,
+        delivered: 0,
+        failed: 2,
+        attempts: 2,
+      });
+    });
+
     it('names each counter that differs', () => {
       const result = checkUsage(facts({ usage: { scheduled: 1, delivered: 0, failed: 0, attempts: 2 } }));
       expect(result.violations.map((v) => v.id)).toEqual(['attempts', 'delivered']);

@@ -19,6 +19,8 @@ export interface AcceptedMessage {
    * `ambiguous` (an earlier try may have cancelled it: the answer was lost).
    */
   cancel?: 'cancelled' | 'refused' | 'ambiguous';
+  /** The suite asked for a redeliver once it failed (a `gone` message: one attempt per round). */
+  redelivered?: boolean;
 }
 
 export interface FinalView {
@@ -204,11 +206,16 @@ export const checkBoundedSends = (facts: RunFacts): InvariantResult => {
 export const expectedUsage = (facts: RunFacts): UsageCounts => {
   const pairs = new Set(facts.receipts.map((r) => `${r.webhookId}#${r.attempt}`));
   const delivered = new Set(facts.receipts.filter((r) => r.status >= 200 && r.status < 300).map((r) => r.webhookId));
+  // A redeliver counts like a create; each round of a `gone` message is one attempt, one `failed`.
+  const redelivers = facts.accepted
+    .filter((m) => m.redelivered)
+    .map((m) => new Set(facts.receipts.filter((r) => r.webhookId === m.id).map((r) => r.attempt)).size)
+    .reduce((sum, rounds) => sum + Math.max(0, rounds - 1), 0);
   const failed = facts.accepted.filter((m) => facts.finals.get(m.id)?.status === 'failed').length;
   return {
-    scheduled: new Set(facts.accepted.map((m) => m.id)).size,
+    scheduled: new Set(facts.accepted.map((m) => m.id)).size + redelivers,
     delivered: delivered.size,
-    failed,
+    failed: failed + redelivers,
     attempts: pairs.size,
   };
 };
@@ -227,7 +234,7 @@ export const checkUsage = (facts: RunFacts): InvariantResult => {
   }
   return result(
     'usage-exact',
-    'GET /v1/usage = accepted messages, distinct (webhook-id, vigil-attempt) pairs, distinct 2xx ids, failed ids',
+    'GET /v1/usage = accepted messages + redelivers, distinct (webhook-id, vigil-attempt) pairs, distinct 2xx ids, failed rounds',
     4,
     violations,
   );

@@ -168,7 +168,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   const abandonedKeys: string[] = [];
   const idempotencyProblems: RunFacts['idempotencyProblems'] = [];
   const kills: number[] = [];
-  const stats = { creates: 0, batches: 0, repostsChecked: 0, cancels: 0, keyReuseProbes: 0, apiRetries: 0 };
+  const stats = { creates: 0, batches: 0, repostsChecked: 0, cancels: 0, keyReuseProbes: 0, redelivers: 0 };
   const ops: Array<Promise<void>> = [];
   const runKey = `chaos-${seed}-${startedAt}`;
 
@@ -194,6 +194,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const headers = { 'idempotency-key': `${runKey}-${key}` };
     const cancelAfter = between(500, 2_500);
     const repostAfter = between(0, 3_000);
+    const redeliver = random() < 0.5;
     stats.creates += 1;
     const answer = await persist(() => api('POST', '/v1/messages', body, headers), Date.now() + 60_000);
     if (answer.status !== 201 && answer.status !== 200) {
@@ -228,6 +229,20 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       }
       if (reused.status === 201 && reused.json?.id && reused.json.id !== m.id) {
         idempotencyProblems.push({ key, problem: `a reused key made a second message ${reused.json.id}` });
+      }
+    }
+    if (behaviour === 'gone' && redeliver) {
+      // Once it has failed (410), a redeliver: a new round, counted like a create, failing again.
+      const until = Date.now() + 90_000;
+      while (Date.now() < until) {
+        await sleep(2_000);
+        const now = await api('GET', `/v1/messages/${m.id}`);
+        if (now.status === 200 && now.json.status === 'failed') {
+          stats.redelivers += 1;
+          m.redelivered = true;
+          await persist(() => api('POST', `/v1/messages/${m.id}/redeliver`), Date.now() + 60_000);
+          break;
+        }
       }
     }
     if (options.cancel) {
