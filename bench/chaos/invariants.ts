@@ -283,8 +283,14 @@ export const checkAll = (facts: RunFacts): InvariantResult[] => [
   checkRetryAfter(facts),
 ];
 
-/** The verdict as a table: one row per invariant, then up to `examples` violations of each. */
-export const formatVerdict = (results: readonly InvariantResult[], examples = 8): string => {
+/** A violation's kind: its detail with ids and numbers blanked out. */
+const kindOf = (detail: string) => detail.replace(/msg_\w+|[bs]\d+(-\d+)*|\d+(\.\d+)?/g, '#');
+
+/**
+ * The verdict as a table: one row per invariant; then, for each broken one, its violations by
+ * kind (how many, and up to `examples` message ids of each).
+ */
+export const formatVerdict = (results: readonly InvariantResult[], examples = 4): string => {
   const rows = results.map((r) => [
     r.ok ? 'PASS' : 'FAIL',
     r.name,
@@ -298,8 +304,13 @@ export const formatVerdict = (results: readonly InvariantResult[], examples = 8)
   const out = [line(head), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)];
   for (const r of results.filter((x) => !x.ok)) {
     out.push('', `${r.name}: ${r.violations.length} broken`);
-    for (const v of r.violations.slice(0, examples)) out.push(`  ${v.id}  ${v.detail}`);
-    if (r.violations.length > examples) out.push(`  … and ${r.violations.length - examples} more`);
+    const kinds = new Map<string, Array<{ id: string; detail: string }>>();
+    for (const v of r.violations) kinds.set(kindOf(v.detail), [...(kinds.get(kindOf(v.detail)) ?? []), v]);
+    for (const list of [...kinds.values()].sort((a, b) => b.length - a.length)) {
+      out.push(`  ${list.length}× ${list[0]!.detail}`);
+      for (const v of list.slice(0, examples)) out.push(`      ${v.id}  ${v.detail}`);
+      if (list.length > examples) out.push(`      … and ${list.length - examples} more`);
+    }
   }
   return out.join('\n');
 };
