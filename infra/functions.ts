@@ -18,7 +18,8 @@ import { bucketSchedulesArn, scheduleGroupName, schedulerRoleArn } from './sched
 import type { IndexName } from './tables';
 import { indexArn, tableArn, tableName } from './tables';
 
-type TableAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:Query';
+type TableAction =
+  'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query';
 
 /** What a function may touch. Everything not listed is denied. */
 export interface Grants {
@@ -41,6 +42,7 @@ export interface Grants {
 const GET: TableAction = 'dynamodb:GetItem';
 const PUT: TableAction = 'dynamodb:PutItem';
 const UPDATE: TableAction = 'dynamodb:UpdateItem';
+const DELETE: TableAction = 'dynamodb:DeleteItem';
 const QUERY: TableAction = 'dynamodb:Query';
 
 /** Handing a stored message on: near ones to the queue, far ones to their bucket's schedule. */
@@ -54,14 +56,16 @@ const CREATE = { ...DISPATCH, meter: true } as const;
 /** Per route function (API_ROUTES' functionName), from the use-case its handler calls. */
 export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   health: {},
-  createMessage: { table: [GET, PUT, QUERY], ...CREATE }, // idempotency claim, quota, insert, dispatch
-  createMessageBatch: { table: [GET, PUT, QUERY], ...CREATE },
+  // idempotency claim (put; take-over and release: update), quota, insert, dispatch
+  createMessage: { table: [GET, PUT, UPDATE, QUERY], ...CREATE },
+  // the same, and a batch that fails part-way deletes what it had written
+  createMessageBatch: { table: [GET, PUT, UPDATE, DELETE, QUERY], ...CREATE },
   listMessages: { table: [QUERY], queryIndexes: ['byStatus'] },
   getMessage: { table: [GET] },
   updateMessage: { table: [GET, PUT], ...DISPATCH }, // a reschedule dispatches again
   cancelMessage: { table: [GET, PUT] },
   listAttempts: { table: [GET] },
-  redeliverMessage: { table: [GET, PUT], ...DISPATCH },
+  redeliverMessage: { table: [GET, PUT, QUERY], ...CREATE }, // counts like a create: quota and metering
   getSigningSecret: { table: [GET] },
   rotateSigningSecret: { table: [GET, UPDATE] },
   listApiKeys: { table: [QUERY] },

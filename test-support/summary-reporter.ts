@@ -1,17 +1,30 @@
-/** Ends every run with one plain line, `Summary: N passed, N failed, N skipped`, for CI to read. */
+/**
+ * Ends every run with one plain line, `Summary: N passed, N failed, N skipped`, for CI to read.
+ * In CI a skipped test fails the run (a tier that could not run must not pass quietly): the
+ * skipped tests are listed and the exit code is 1.
+ */
 import type { Reporter, TestModule } from 'vitest/node';
+import { inCi } from './ci';
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
+    const skipped: string[] = [];
     for (const module of testModules) {
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') counts.passed += 1;
         else if (state === 'failed') counts.failed += 1;
-        else counts.skipped += 1;
+        else {
+          counts.skipped += 1;
+          skipped.push(`${module.moduleId.replace(`${process.cwd()}/`, '')} > ${test.fullName}`);
+        }
       }
     }
     process.stdout.write(`\nSummary: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+    if (inCi() && skipped.length > 0) {
+      process.stdout.write(`CI runs every test, and these were skipped:\n${skipped.map((s) => `  ${s}`).join('\n')}\n`);
+      process.exitCode = 1;
+    }
   }
 }

@@ -1,8 +1,13 @@
 import { runtime } from '@vigil/aws';
 import { MessageBatchIn, scheduleBatch, toMessageOut } from '@vigil/core';
 import { httpRoute } from './http';
+import { idempotencyKeyHeader } from './idempotency-key';
 
-export const handler = httpRoute({ body: MessageBatchIn }, async ({ tenantId, body }) => {
-  const messages = await scheduleBatch(runtime().scheduling, tenantId, body.messages);
-  return { status: 201, body: { items: messages.map((m) => toMessageOut(m, { withBody: true })) } };
+export const handler = httpRoute({ body: MessageBatchIn }, async ({ tenantId, body, headers }) => {
+  const key = idempotencyKeyHeader(headers);
+  const { messages, created } = await scheduleBatch(runtime().scheduling, tenantId, body.messages, key);
+  return {
+    status: created ? 201 : 200,
+    body: { items: messages.map((m) => toMessageOut(m, { withBody: true })) },
+  };
 });

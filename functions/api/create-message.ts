@@ -1,12 +1,10 @@
 import { runtime } from '@vigil/aws';
-import { MessageIn, scheduleMessage, toMessageOut, ValidationError } from '@vigil/core';
+import { MessageIn, scheduleMessage, toMessageOut } from '@vigil/core';
 import { httpRoute } from './http';
+import { idempotencyKeyHeader } from './idempotency-key';
 
 export const handler = httpRoute({ body: MessageIn }, async ({ tenantId, body, headers }) => {
-  const key = headers['idempotency-key'];
-  if (key !== undefined && (key.length < 1 || key.length > 255)) {
-    throw ValidationError.single('Idempotency-Key', 'must be 1 to 255 characters');
-  }
+  const key = idempotencyKeyHeader(headers);
   const { message, created } = await scheduleMessage(runtime().scheduling, tenantId, body, key);
   return {
     status: created ? 201 : 200,

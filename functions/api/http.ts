@@ -129,7 +129,8 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
             error.title,
             error.message,
             requestId,
-            error instanceof ValidationError ? error.errors : undefined,
+            error instanceof ValidationError || error instanceof PayloadTooLargeError ? error.errors : undefined,
+            error.headers,
           );
           return;
         }

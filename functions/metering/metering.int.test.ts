@@ -121,6 +121,15 @@ describe('metering', () => {
     const over = await api.post('/v1/messages', message);
     expect(over.status).toBe(429);
     assertMatchesSchema('Problem', over.json);
+    // The quota's state rides along: the plan's allowance, nothing left, renewed at next month's start.
+    const now = new Date();
+    const toNextMonth = (Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) - now.getTime()) / 1000;
+    expect(over.headers.get('ratelimit-limit')).toBe(String(PLANS.free.monthlyMessages));
+    expect(over.headers.get('ratelimit-remaining')).toBe('0');
+    expect(Number(over.headers.get('ratelimit-reset'))).toBeCloseTo(toNextMonth, -1);
+    expect(over.headers.get('retry-after')).toBe(over.headers.get('ratelimit-reset'));
+    // The refused batch of three said that two were left.
+    expect(batch.headers.get('ratelimit-remaining')).toBe('2');
   });
 
   it('refuses a reversed or malformed date range with 422', async () => {

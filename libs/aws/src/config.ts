@@ -2,7 +2,7 @@
  * The one place that reads the environment. Parsed once at cold start and validated: a missing
  * or malformed setting stops the function loudly instead of misbehaving later.
  */
-import type { BackoffPolicy, EngineSettings } from '@vigil/core';
+import type { BackoffPolicy, EngineSettings, ReservedEndpoint } from '@vigil/core';
 import { checkEngineSettings, DEFAULT_BACKOFF, DEFAULT_ENGINE_SETTINGS } from '@vigil/core';
 import { z } from 'zod';
 import { VIGIL_VERSION } from './version';
@@ -12,6 +12,26 @@ const flag = z
   .transform((v) => ['true', '1', 'on', 'yes'].includes(v));
 
 const optionalUrl = z.url().optional();
+
+/**
+ * `name=port,...`: the local stack's own listening ports (its API, web app, DynamoDB, SQS and
+ * emulators), which no webhook may target. Set by the local stack; empty on AWS.
+ */
+const reservedEndpoints = z
+  .string()
+  .default('')
+  .transform((value, ctx): ReservedEndpoint[] =>
+    value
+      .split(',')
+      .filter((entry) => entry.trim() !== '')
+      .map((entry) => {
+        const [name = '', port = ''] = entry.split('=').map((part) => part.trim());
+        if (name === '' || !/^\d{1,5}$/.test(port) || Number(port) > 65535) {
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not name=port` });
+        }
+        return { name, port: Number(port) };
+      }),
+  );
 
 /**
  * API Gateway usage plans for tenants (tenant-admin.ts): where tenants are made (the operator's
@@ -71,6 +91,7 @@ const Env = z.object({
   VIGIL_RETRY_BASE_MS: z.coerce.number().int().min(100).default(DEFAULT_BACKOFF.baseMs),
   VIGIL_RETRY_FACTOR: z.coerce.number().min(1).max(10).default(DEFAULT_BACKOFF.factor),
   VIGIL_ALLOW_PRIVATE_TARGETS: flag.default(false),
+  VIGIL_RESERVED_ENDPOINTS: reservedEndpoints,
   VIGIL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   VIGIL_STAGE: z.string().min(1).default('local'),
   /** Emit CloudWatch Embedded Metric Format lines (on in the deployment, off locally). */
@@ -97,6 +118,8 @@ export interface VigilConfig {
   engine: EngineSettings;
   backoff: BackoffPolicy;
   allowPrivateTargets: boolean;
+  /** The local stack's own ports: never a target, even where private targets are allowed. */
+  reservedEndpoints: ReservedEndpoint[];
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   stage: string;
   metrics: boolean;
@@ -157,6 +180,7 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig =>
     engine,
     backoff: { ...DEFAULT_BACKOFF, baseMs: e.VIGIL_RETRY_BASE_MS, factor: e.VIGIL_RETRY_FACTOR },
     allowPrivateTargets: e.VIGIL_ALLOW_PRIVATE_TARGETS,
+    reservedEndpoints: e.VIGIL_RESERVED_ENDPOINTS,
     logLevel: e.VIGIL_LOG_LEVEL,
     stage: e.VIGIL_STAGE,
     metrics: e.VIGIL_METRICS,

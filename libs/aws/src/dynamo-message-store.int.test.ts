@@ -154,18 +154,16 @@ describe.each(backends)('DynamoMessageStore on $name', ({ start, available }) =>
     expect(ids).not.toContain(done.id);
   });
 
-  it.runIf(available)('claims an idempotency key once and points later claims at the first message', async () => {
-    expect(await store.claimIdempotencyKey('tnt_a', 'k1', 'msg_first', T0, 86_400_000)).toEqual({
-      claimed: true,
-    });
-    expect(await store.claimIdempotencyKey('tnt_a', 'k1', 'msg_second', T0 + 1, 86_400_000)).toEqual({
+  it.runIf(available)('claims an idempotency key once and points later claims at the first request', async () => {
+    const first = { messageIds: ['msg_first'], fingerprint: 'sha256:1', owner: 'msg_first', leaseUntil: T0 + 60_000 };
+    expect(await store.claimIdempotencyKey('tnt_a', 'k1', first, T0, 86_400_000)).toEqual({ claimed: true });
+    const second = { ...first, messageIds: ['msg_second'], owner: 'msg_second' };
+    expect(await store.claimIdempotencyKey('tnt_a', 'k1', second, T0 + 1, 86_400_000)).toEqual({
       claimed: false,
-      messageId: 'msg_first',
+      record: first,
     });
-    expect(await store.claimIdempotencyKey('tnt_b', 'k1', 'msg_other', T0 + 1, 86_400_000)).toEqual({
-      claimed: true,
-    });
-    expect(await store.claimIdempotencyKey('tnt_a', 'k1', 'msg_later', T0 + 86_400_001, 86_400_000)).toEqual({
+    expect(await store.claimIdempotencyKey('tnt_b', 'k1', second, T0 + 1, 86_400_000)).toEqual({ claimed: true });
+    expect(await store.claimIdempotencyKey('tnt_a', 'k1', second, T0 + 86_400_001, 86_400_000)).toEqual({
       claimed: true,
     });
   });

@@ -4,7 +4,8 @@
  *
  * Item layout (every key starts with the tenant, so a tenant only ever reaches its own items):
  *   message      pk T#<tenant>  sk M#<messageId>
- *   idempotency  pk T#<tenant>  sk I#<key>          (expiresAt: TTL attribute on AWS)
+ *   idempotency  pk T#<tenant>  sk I#<key>          (expiresAt: TTL attribute on AWS): the
+ *                request's messageIds, fingerprint, owner and leaseUntil
  * Indexes (sparse: an item is in one only while it carries the key):
  *   byStatus  statusPk T#<tenant>#<status>, sk        newest-first listing by status
  *   pending   pendPk   P#<shard>, pendingAt           non-terminal messages by next due time (sweep)
@@ -15,10 +16,18 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, paginateQuery, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type {
   DeliveryTicket,
   IdempotencyClaim,
+  IdempotencyRecord,
   Message,
   MessagePage,
   MessagePageQuery,
@@ -201,21 +210,36 @@ export class DynamoMessageStore implements MessageStore {
     }
   }
 
+  async remove(tenantId: string, messageIds: readonly string[]): Promise<void> {
+    // Deletes one by one (conditional-write tables on both engines; a rollback is rare and small).
+    for (let i = 0; i < messageIds.length; i += 25) {
+      await Promise.all(
+        messageIds
+          .slice(i, i + 25)
+          .map((id) =>
+            this.db.send(
+              new DeleteCommand({ TableName: this.table, Key: { pk: tenantPk(tenantId), sk: messageSk(id) } }),
+            ),
+          ),
+      );
+    }
+  }
+
   async claimIdempotencyKey(
     tenantId: string,
     key: string,
-    messageId: string,
+    record: IdempotencyRecord,
     now: number,
     ttlMs: number,
   ): Promise<IdempotencyClaim> {
-    const itemKey = { pk: tenantPk(tenantId), sk: `I#${key}` };
+    const itemKey = idempotencyKey(tenantId, key);
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: {
             ...itemKey,
-            messageId,
+            ...record,
             createdAt: now,
             expiresAtMs: now + ttlMs,
             expiresAt: Math.ceil((now + ttlMs) / 1000),
@@ -231,7 +255,59 @@ export class DynamoMessageStore implements MessageStore {
       const { Item } = await this.db.send(
         new GetCommand({ TableName: this.table, Key: itemKey, ConsistentRead: true }),
       );
-      return { claimed: false, messageId: String(Item?.messageId) };
+      if (!Item) return this.claimIdempotencyKey(tenantId, key, record, now, ttlMs); // released meanwhile
+      return { claimed: false, record: idempotencyRecordOf(Item) };
+    }
+  }
+
+  async takeOverIdempotencyKey(
+    tenantId: string,
+    key: string,
+    fromOwner: string,
+    toOwner: string,
+    now: number,
+    leaseUntil: number,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: idempotencyKey(tenantId, key),
+          // Keys claimed before owners were kept have none: the first retry takes them.
+          ConditionExpression:
+            fromOwner === ''
+              ? 'attribute_exists(pk) AND attribute_not_exists(#owner)'
+              : 'attribute_exists(pk) AND #owner = :from AND leaseUntil < :now',
+          UpdateExpression: 'SET #owner = :to, leaseUntil = :lease',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ...(fromOwner !== '' && { ':from': fromOwner, ':now': now }),
+            ':to': toOwner,
+            ':lease': leaseUntil,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async releaseIdempotencyKey(tenantId: string, key: string, owner: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: idempotencyKey(tenantId, key),
+          ConditionExpression: '#owner = :owner',
+          UpdateExpression: 'SET leaseUntil = :over',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner, ':over': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
@@ -285,6 +361,19 @@ export class DynamoMessageStore implements MessageStore {
     return mergeAsync(Array.from({ length: this.shards }, (_, shard) => readShard.call(this, shard)));
   }
 }
+
+const idempotencyKey = (tenantId: string, key: string) => ({ pk: tenantPk(tenantId), sk: `I#${key}` });
+
+/** Reads a claim, including those made before fingerprints and owners were kept (one messageId). */
+const idempotencyRecordOf = (item: Record<string, unknown>): IdempotencyRecord => {
+  const messageIds = Array.isArray(item.messageIds) ? item.messageIds.map(String) : [String(item.messageId)];
+  return {
+    messageIds,
+    ...(typeof item.fingerprint === 'string' && { fingerprint: item.fingerprint }),
+    owner: typeof item.owner === 'string' ? item.owner : '',
+    leaseUntil: typeof item.leaseUntil === 'number' ? item.leaseUntil : Number(item.createdAt ?? 0),
+  };
+};
 
 const encodeCursor = (key: Record<string, unknown>): string => Buffer.from(JSON.stringify(key)).toString('base64url');
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { OutboundRequest } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { classifyTargetAddress, NodeHttpSender } from './http-sender';
@@ -291,5 +292,83 @@ describe('classifyTargetAddress', () => {
 
   it.each(['8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8'])('treats %s as public', (ip) => {
     expect(classifyTargetAddress(ip)).toBe('public');
+  });
+});
+
+describe("NodeHttpSender and the local stack's own ports", () => {
+  // A stand-in for one of the stack's services (dynalite, say), on every address of this host.
+  let hits = 0;
+  const service = http.createServer((_req, res) => {
+    hits += 1;
+    res.end('{"Items":[{"secret":"whsec_..."}]}');
+  });
+  let port: number;
+  let sender: NodeHttpSender;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => service.listen(0, '::', resolve));
+    port = (service.address() as AddressInfo).port;
+    // As the local stack wires it: private targets allowed, its own ports reserved.
+    sender = new NodeHttpSender({
+      allowPrivateTargets: true,
+      reservedEndpoints: [{ name: 'DynamoDB (dynalite)', port }],
+    });
+  });
+  afterAll(async () => {
+    sender.close();
+    service.closeAllConnections();
+    await new Promise((resolve) => service.close(resolve));
+  });
+
+  it.each([
+    ['127.0.0.1', '127.0.0.1'],
+    ['127.0.0.2', '127.0.0.2'],
+    ['[::1]', '::1'],
+    ['0.0.0.0', '0.0.0.0'],
+    ['[::ffff:127.0.0.1]', '::ffff:7f00:1'],
+    ['2130706433', '127.0.0.1'],
+  ])('refuses %s on a reserved port before connecting, with private targets allowed', async (host, shown) => {
+    const result = await sender.send(
+      request(`http://${host}:${port}/`, { headers: { 'x-amz-target': 'DynamoDB_20120810.Scan' } }),
+    );
+
+    expect(result).toEqual({
+      error: `target address not allowed: ${shown} port ${port} is this local stack's own DynamoDB (dynalite)`,
+      permanent: true,
+    });
+    expect(hits).toBe(0);
+  });
+
+  it('refuses a name that resolves to loopback on a reserved port (checked on the resolved address)', async () => {
+    const result = await sender.send(request(`http://localhost:${port}/`));
+
+    expect(result).toMatchObject({ permanent: true });
+    expect(result.error).toMatch(/^target address not allowed: (127\.0\.0\.1|::1) port \d+ is this local stack's own/);
+    expect(hits).toBe(0);
+  });
+
+  it("refuses this host's own network addresses on a reserved port", async () => {
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && !i.internal && i.family === 'IPv4')?.address;
+    if (!external) return; // a machine with loopback only: nothing more to check
+    const result = await sender.send(request(`http://${external}:${port}/`));
+
+    expect(result).toEqual({
+      error: `target address not allowed: ${external} port ${port} is this local stack's own DynamoDB (dynalite)`,
+      permanent: true,
+    });
+    expect(hits).toBe(0);
+  });
+
+  it('still sends to the same host on a port that is not reserved', async () => {
+    const other = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const result = await sender.send(request(`http://localhost:${(other.address() as AddressInfo).port}/`));
+      expect(result).toEqual({ statusCode: 200, responseSnippet: 'ok' });
+    } finally {
+      other.closeAllConnections();
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 });

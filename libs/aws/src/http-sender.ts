@@ -9,14 +9,19 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
-import type { HttpSender, OutboundRequest, SendResult } from '@vigil/core';
-import ipaddr from 'ipaddr.js';
+import type { HttpSender, OutboundRequest, ReservedEndpoint, SendResult, TargetPolicy } from '@vigil/core';
+import { classifyTargetAddress, reservedEndpointAt } from '@vigil/core';
 
 export interface NodeHttpSenderOptions {
   /** Lets targets resolve to loopback, private, link-local... addresses (the local stack). */
   allowPrivateTargets: boolean;
+  /** The local stack's own ports, refused on loopback and this host's addresses even so. */
+  reservedEndpoints?: readonly ReservedEndpoint[];
+  /** This host's addresses (default: its network interfaces', read once). */
+  localAddresses?: readonly string[];
   /** Sent as `user-agent` when the request carries none of its own. */
   userAgent?: string;
   /** How much of the response body to keep, in bytes (default 1024). */
@@ -34,51 +39,46 @@ export class TargetNotAllowedError extends Error {
   }
 }
 
-/**
- * 'public' for a globally routable unicast address, otherwise the name of the range it falls in
- * ('loopback', 'private', 'link-local', 'unique-local', 'carrier-grade-nat', 'unspecified', ...).
- * IPv4-mapped IPv6 addresses are judged by the IPv4 address they carry. Only plain unicast is
- * public: the translation ranges (6to4, Teredo, NAT64) can reach IPv4 space and are refused too.
- */
-export const classifyTargetAddress = (ip: string): 'public' | string => {
-  if (!ipaddr.isValid(ip)) return 'not an IP address';
-  const address = ipaddr.process(ip);
-  const range = address.range();
-  if (range !== 'unicast') return range.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  if (
-    address.kind() === 'ipv6' &&
-    address
-      .toByteArray()
-      .slice(0, 12)
-      .every((b) => b === 0)
-  ) {
-    return 'ipv4-compatible'; // ::a.b.c.d, deprecated
-  }
-  return 'public';
+/** Kept here for the sender's callers; the one classification lives in libs/core (targets.ts). */
+export { classifyTargetAddress };
+
+/** Why this address:port may not be connected to under the policy, as an error; undefined if it may. */
+const refusal = (address: string, port: number, policy: TargetPolicy): TargetNotAllowedError | undefined => {
+  const reserved = reservedEndpointAt(address, port, policy);
+  if (reserved) return new TargetNotAllowedError(`${address} port ${port}`, `this local stack's own ${reserved.name}`);
+  if (policy.allowPrivateTargets) return undefined;
+  const range = classifyTargetAddress(address);
+  return range === 'public' ? undefined : new TargetNotAllowedError(address, range);
 };
 
-const firstRefused = (addresses: readonly string[]): TargetNotAllowedError | undefined => {
-  for (const address of addresses) {
-    const range = classifyTargetAddress(address);
-    if (range !== 'public') return new TargetNotAllowedError(address, range);
-  }
-  return undefined;
-};
+const firstRefused = (addresses: readonly string[], port: number, policy: TargetPolicy) =>
+  addresses.map((address) => refusal(address, port, policy)).find((error) => error !== undefined);
 
 /**
- * Resolves like the default lookup, but fails if any address is not public. The socket connects
- * only to addresses that passed, so a name re-pointed (DNS rebinding) between checks cannot slip by.
+ * Resolves like the default lookup, but fails if any address may not be a target (not public, or
+ * the local stack's own service on this port). The socket connects only to addresses that passed,
+ * so a name re-pointed (DNS rebinding) between checks cannot slip by.
  */
-const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
-  dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
-    if (err) return callback(err, '');
-    const refused = firstRefused(addresses.map((a) => a.address));
-    if (refused) return callback(refused, '');
-    const [first] = addresses;
-    if (options.all || !first) return callback(null, addresses);
-    callback(null, first.address, first.family);
-  });
-};
+const guardedLookup =
+  (port: number, policy: TargetPolicy): LookupFunction =>
+  (hostname, options, callback) => {
+    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '');
+      const refused = firstRefused(
+        addresses.map((a) => a.address),
+        port,
+        policy,
+      );
+      if (refused) return callback(refused, '');
+      const [first] = addresses;
+      if (options.all || !first) return callback(null, addresses);
+      callback(null, first.address, first.family);
+    });
+  };
+
+/** This host's own addresses: with a reserved port they reach the stack's services as loopback does. */
+export const hostAddresses = (): string[] =>
+  Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address.replace(/%.*$/, '')));
 
 /** Node's messages mostly name the code ('connect ECONNREFUSED 1.2.3.4:443'); make sure they all do. */
 const describeError = (err: NodeJS.ErrnoException): string => {
@@ -100,12 +100,20 @@ const IDLE_SOCKET_MS = 4_000;
 export class NodeHttpSender implements HttpSender {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
-  private readonly allowPrivateTargets: boolean;
+  private readonly policy: TargetPolicy;
+  /** Every connect is checked, unless anything goes (private targets allowed, nothing reserved). */
+  private readonly guarded: boolean;
   private readonly userAgent: string | undefined;
   private readonly maxSnippetBytes: number;
 
   constructor(options: NodeHttpSenderOptions) {
-    this.allowPrivateTargets = options.allowPrivateTargets;
+    const reservedEndpoints = options.reservedEndpoints ?? [];
+    this.policy = {
+      allowPrivateTargets: options.allowPrivateTargets,
+      reservedEndpoints,
+      localAddresses: options.localAddresses ?? (reservedEndpoints.length > 0 ? hostAddresses() : []),
+    };
+    this.guarded = !options.allowPrivateTargets || reservedEndpoints.length > 0;
     this.userAgent = options.userAgent;
     this.maxSnippetBytes = options.maxSnippetBytes ?? 1024;
     const agentOptions: http.AgentOptions = {
@@ -113,7 +121,6 @@ export class NodeHttpSender implements HttpSender {
       maxSockets: 64,
       scheduling: 'lifo',
       timeout: IDLE_SOCKET_MS,
-      ...(!this.allowPrivateTargets && { lookup: publicOnlyLookup }),
     };
     this.httpAgent = new http.Agent(agentOptions);
     this.httpsAgent = new https.Agent(agentOptions);
@@ -126,8 +133,9 @@ export class NodeHttpSender implements HttpSender {
       return { error: `unsupported target protocol ${url.protocol}`, permanent: true };
     }
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    // The lookup is skipped for literal IPs, so they are checked here.
-    const refused = !this.allowPrivateTargets && isIP(host) ? firstRefused([host]) : undefined;
+    const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    // The lookup is skipped for literal IPs, so they are checked here; names at each lookup.
+    const refused = this.guarded && isIP(host) ? firstRefused([host], port, this.policy) : undefined;
     if (refused) return { error: refused.message, permanent: true };
 
     const body = request.body === '' ? undefined : Buffer.from(request.body, 'utf8');
@@ -137,7 +145,14 @@ export class NodeHttpSender implements HttpSender {
     if (this.userAgent && !names.has('user-agent')) headers['user-agent'] = this.userAgent;
 
     const deadline = performance.now() + request.timeoutMs;
-    return this.exchange(url, { method: request.method, headers }, body, request.timeoutMs, deadline, true);
+    return this.exchange(
+      url,
+      { method: request.method, headers, ...(this.guarded && { lookup: guardedLookup(port, this.policy) }) },
+      body,
+      request.timeoutMs,
+      deadline,
+      true,
+    );
   }
 
   /** Destroys the agents and their sockets; the sender is unusable afterwards. */
@@ -148,7 +163,7 @@ export class NodeHttpSender implements HttpSender {
 
   private exchange(
     url: URL,
-    options: { method: string; headers: Record<string, string> },
+    options: { method: string; headers: Record<string, string>; lookup?: LookupFunction },
     body: Buffer | undefined,
     timeoutMs: number,
     deadline: number,

@@ -31,9 +31,7 @@ export class UsageQuotaGuard implements QuotaGuard {
     const plan = PLANS[(await this.tenants.planOf(tenantId)) as PlanName] ?? PLANS.free;
     const used = state.counted + state.since;
     if (used + adding > plan.monthlyMessages) {
-      throw new QuotaExceededError(
-        `This month's quota of ${plan.monthlyMessages} messages is used up (${used} scheduled); it renews on the 1st (UTC).`,
-      );
+      throw QuotaExceededError.monthly(plan.monthlyMessages, used, now);
     }
     state.since += adding;
   }

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Logger, SchedulingDeps } from '@vigil/core';
+import type { Logger, SchedulingDeps, TargetPolicy } from '@vigil/core';
 import { DeliveryWorker } from '@vigil/core';
 import type { VigilConfig } from './config';
 import { readConfig } from './config';
@@ -16,7 +16,7 @@ import { DynamoTenantStore } from './dynamo-tenant-store';
 import { DynamoUsageLedger } from './dynamo-usage-ledger';
 import { SqsUsageMeter } from './sqs-usage-meter';
 import { UsageQuotaGuard } from './usage-quota';
-import { NodeHttpSender } from './http-sender';
+import { hostAddresses, NodeHttpSender } from './http-sender';
 import { createLogger } from './logger';
 import type { MetricsWriter } from './metrics';
 import { createMetricsWriter, METRIC } from './metrics';
@@ -76,7 +76,13 @@ export const createRuntime = (config: VigilConfig): Runtime => {
   const log = createLogger(config.logLevel, { service: 'vigil', version: VIGIL_VERSION });
   const store = new DynamoMessageStore(db, config.table, config.indexShards);
   const tenants = new DynamoTenantStore(db, config.table);
-  const sender = new NodeHttpSender({ allowPrivateTargets: config.allowPrivateTargets });
+  // One policy for the URL as written (create, PATCH) and for every address it resolves to (send).
+  const targets: TargetPolicy = {
+    allowPrivateTargets: config.allowPrivateTargets,
+    reservedEndpoints: config.reservedEndpoints,
+    localAddresses: config.reservedEndpoints.length > 0 ? hostAddresses() : [],
+  };
+  const sender = new NodeHttpSender(targets);
   const usage = new DynamoUsageLedger(documentClient(meteringDynamo), config.table);
   const metering = config.meteringQueueUrl
     ? {
@@ -95,6 +101,7 @@ export const createRuntime = (config: VigilConfig): Runtime => {
     clock: systemClock,
     settings: config.engine,
     log,
+    targets,
     ...metering,
   };
   const metrics: MetricsWriter = config.metrics ? createMetricsWriter(config.stage) : () => {};

@@ -13,7 +13,14 @@ let stack: LocalStack;
 /** Runs one admin command against a local stack (the running test stack by default) and returns what it printed. */
 const adminIn = async (dataDir: string, ...args: string[]) => {
   const lines: string[] = [];
-  await adminProgram((line) => lines.push(line)).parseAsync(['node', 'admin', '--local', dataDir, ...args]);
+  await adminProgram((line) => lines.push(line)).parseAsync([
+    'node',
+    'admin',
+    '--local',
+    '--data-dir',
+    dataDir,
+    ...args,
+  ]);
   return lines.join('\n');
 };
 const admin = (...args: string[]) => adminIn(stack.dataDir, ...args);
@@ -25,6 +32,47 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 describe('npm run admin', () => {
+  it('takes `--local tenant create --name acme` as the README prints it, in the data dir npm start uses', async () => {
+    // Prepare: this shell's VIGIL_DATA_DIR names the running stack's data dir, as for npm start
+    const saved = process.env.VIGIL_DATA_DIR;
+    process.env.VIGIL_DATA_DIR = stack.dataDir;
+    const lines: string[] = [];
+
+    try {
+      // Act: `npm run admin -- --local tenant create --name acme`
+      await adminProgram((line) => lines.push(line)).parseAsync([
+        'node',
+        'admin',
+        '--local',
+        'tenant',
+        'create',
+        '--name',
+        'acme',
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env.VIGIL_DATA_DIR;
+      else process.env.VIGIL_DATA_DIR = saved;
+    }
+
+    // Assess: `tenant` was a command, not a data dir
+    expect(lines[0]).toMatch(
+      new RegExp(`^Created tenant tnt_\\w+ \\(acme, plan free\\) in local stack \\(${stack.dataDir}\\)$`),
+    );
+    const apiKey = /API key key_\w+: (vgl_\w+)/.exec(lines.join('\n'))?.[1];
+    expect((await apiClient(stack.url, apiKey!).get('/v1/messages?limit=1')).status).toBe(200);
+  });
+
+  it('names another data dir with --data-dir, and says plainly when no stack runs there', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'vigil-admin-none-'));
+    try {
+      const run = adminProgram(() => {}).parseAsync(['node', 'admin', '--data-dir', empty, 'tenant', 'list']);
+      await expect(run).rejects.toThrow(`No running local stack found in ${empty}: start it with npm start first.`);
+      expect(await adminProgram(() => {}).helpInformation()).toContain('--data-dir <dir>');
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
   it('creates a tenant whose first key works, lists it, and revokes the key', async () => {
     const created = await admin('tenant', 'create', '--name', 'acme', '--plan', 'pro');
     const tenantId = /tenant (tnt_\w+)/.exec(created)?.[1];
@@ -61,7 +109,7 @@ describe('npm run admin', () => {
     expect(after).toMatchObject({ status: 'scheduled', sendAt: message.sendAt, updatedAt: message.updatedAt });
   });
 
-  it("throttles a tenant beyond its plan's burst with 429, Retry-After and problem+json, and no one else", async () => {
+  it("throttles a tenant beyond its plan's burst with 429, Retry-After, RateLimit-* and problem+json, and no one else", async () => {
     const keyOf = async (name: string) =>
       /API key key_\w+: (vgl_\w+)/.exec(await admin('tenant', 'create', '--name', name, '--plan', 'free'))![1]!;
     const noisy = apiClient(stack.url, await keyOf('noisy'));
@@ -72,6 +120,9 @@ describe('npm run admin', () => {
     const refused = answers.filter((a) => a.status === 429);
     expect(refused.length).toBeGreaterThanOrEqual(5);
     expect(refused[0]?.headers.get('retry-after')).toBe('1');
+    expect(refused[0]?.headers.get('ratelimit-limit')).toBe(String(PLANS.free.burst));
+    expect(refused[0]?.headers.get('ratelimit-remaining')).toBe('0');
+    expect(refused[0]?.headers.get('ratelimit-reset')).toBe('1');
     expect(refused[0]?.headers.get('content-type')).toBe('application/problem+json');
     expect(refused[0]?.json.type).toBe('https://vigil.dev/problems/rate-limited');
     expect((await quiet.get('/v1/messages?limit=1')).status).toBe(200);

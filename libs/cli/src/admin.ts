@@ -6,7 +6,9 @@
  *   tenant plan <tenantId> <plan>              moves a tenant to another plan (and usage plan)
  *   key revoke <keyId>
  * Against a deployed stage: VIGIL_TABLE and AWS_REGION (and AWS credentials) in the environment.
- * Against a running local stack: --local [dataDir] (default .vigil).
+ * Against a running local stack: --local, with --data-dir <dir> when its data dir is not the one
+ * `npm start` uses here (VIGIL_DATA_DIR, default .vigil). `--local` takes no value, so
+ * `npm run admin -- --local tenant create --name acme` works as written.
  *
  * `tenant create` takes the same path as the web app's first sign-in (TenantProvisioner). On a
  * deployed stage with VIGIL_USAGE_PLANS=on it also gives the tenant its API Gateway key in the
@@ -38,10 +40,17 @@ type Tenants = TenantAdmin & {
   authChanged?: () => void;
 };
 
+/** The global options: `--local` (a flag) and `--data-dir <dir>` (which implies it). */
+interface Where {
+  local?: boolean;
+  dataDir?: string;
+}
+
 /** Opens the tenants of a running local stack, or of the deployed stage the environment names. */
-const openTenants = (local: string | boolean | undefined): Tenants => {
-  if (local) {
-    const dataDir = resolve(typeof local === 'string' ? local : '.vigil');
+const openTenants = ({ local, dataDir: givenDir }: Where): Tenants => {
+  if (local || givenDir !== undefined) {
+    // The same data dir `npm start` uses in this shell, unless one is named.
+    const dataDir = resolve(givenDir ?? (process.env.VIGIL_DATA_DIR || '.vigil'));
     let endpoints: z.infer<typeof LocalEndpoints>;
     try {
       endpoints = LocalEndpoints.parse(JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')));
@@ -70,7 +79,7 @@ const withTenants =
   (run: (tenants: Tenants) => Promise<void>) =>
   async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
-    const tenants = openTenants(command.optsWithGlobals().local);
+    const tenants = openTenants(command.optsWithGlobals<Where>());
     try {
       await run(tenants);
     } finally {
@@ -86,7 +95,8 @@ const nonEmpty = (value: string) => {
 export const adminProgram = (print: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Command => {
   const program = new Command('admin')
     .description('Vigil operator commands: tenants and API keys')
-    .option('--local [dataDir]', 'use the running local stack (data dir, default .vigil)')
+    .option('--local', 'use the running local stack (`npm start`) instead of a deployed stage')
+    .option('--data-dir <dir>', "the local stack's data dir (implies --local; default $VIGIL_DATA_DIR or .vigil)")
     .showHelpAfterError()
     // Errors are thrown (and printed once by the entry point) rather than exiting the process.
     .exitOverride();

@@ -14,10 +14,13 @@ export abstract class VigilError extends Error {
   abstract readonly status: number;
   abstract readonly type: string;
   abstract readonly title: string;
+  /** Response headers the answer carries besides the problem (e.g. Retry-After on a 429). */
+  readonly headers?: Record<string, string>;
 
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
     super(message, options);
     this.name = new.target.name;
+    this.headers = options?.headers;
   }
 }
 
@@ -51,6 +54,13 @@ export class PayloadTooLargeError extends VigilError {
   readonly status = 413;
   readonly type = 'payload-too-large';
   readonly title = 'The payload is too large';
+  /** Which message(s) of the request are too large, when the request is readable. */
+  readonly errors?: FieldError[];
+
+  constructor(message: string, options?: { cause?: unknown; errors?: FieldError[] }) {
+    super(message, options);
+    if (options?.errors) this.errors = options.errors;
+  }
 }
 
 export class UnauthorizedError extends VigilError {
@@ -91,6 +101,30 @@ export class ConcurrentChangeError extends VigilError {
   readonly status = 409;
   readonly type = 'state-conflict';
   readonly title = 'Changed by another request';
+}
+
+/** The Idempotency-Key was first used for a different request (another route or another body). */
+export class IdempotencyKeyReusedError extends VigilError {
+  readonly status = 422;
+  readonly type = 'idempotency-key-reused';
+  readonly title = 'The Idempotency-Key was used for a different request';
+
+  constructor(key: string) {
+    super(
+      `Idempotency-Key ${JSON.stringify(key)} was first used within the last 24 hours for a different request (another route or body); use a new key for a new request.`,
+    );
+  }
+}
+
+/** Another request with the same Idempotency-Key is still being processed. */
+export class IdempotencyKeyInUseError extends VigilError {
+  readonly status = 409;
+  readonly type = 'idempotency-key-in-use';
+  readonly title = 'A request with this Idempotency-Key is in progress';
+
+  constructor(key: string) {
+    super(`A request with Idempotency-Key ${JSON.stringify(key)} is still being processed; retry in a few seconds.`);
+  }
 }
 
 export class ApiKeyNotFoundError extends VigilError {

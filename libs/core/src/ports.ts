@@ -54,7 +54,22 @@ export interface MessagePage {
   nextCursor?: string;
 }
 
-export type IdempotencyClaim = { claimed: true } | { claimed: false; messageId: string };
+/** What an Idempotency-Key is bound to, for 24 hours from its first use. */
+export interface IdempotencyRecord {
+  /** The messages of the request that first used the key, in request order (one for a single create). */
+  messageIds: string[];
+  /** The request's fingerprint (`requestFingerprint`); absent on keys claimed before fingerprints were kept. */
+  fingerprint?: string;
+  /** The request writing those messages now (unique per request); '' on keys claimed before owners were kept. */
+  owner: string;
+  /**
+   * Until when the owner is presumed to be writing (epoch ms). Once passed with messages still
+   * missing, the owner died or failed, and a retry of the same request may take over.
+   */
+  leaseUntil: number;
+}
+
+export type IdempotencyClaim = { claimed: true } | { claimed: false; record: IdempotencyRecord };
 
 export interface MessageStore {
   /** Writes a new message; throws `MessageAlreadyExistsError` if the id is taken. */
@@ -70,14 +85,39 @@ export interface MessageStore {
    * Returns the message as taken (status `delivering`, version bumped, lease set).
    */
   take(ticket: DeliveryTicket, now: number, leaseUntil: number): Promise<Message | undefined>;
-  /** Reserves an idempotency key for a message id, or tells which message already holds it. */
+  /**
+   * Deletes messages outright (rolling back a batch that failed part-way: those messages were
+   * never acknowledged). Missing ones are skipped.
+   */
+  remove(tenantId: string, messageIds: readonly string[]): Promise<void>;
+  /**
+   * Binds an idempotency key to a request (its messages, fingerprint and owner) for `ttlMs`, in
+   * one conditional write; if the key is already bound and not expired, returns what it is bound to.
+   */
   claimIdempotencyKey(
     tenantId: string,
     key: string,
-    messageId: string,
+    record: IdempotencyRecord,
     now: number,
     ttlMs: number,
   ): Promise<IdempotencyClaim>;
+  /**
+   * Hands a key whose lease ran out to a new owner, only if `fromOwner` still holds it and its
+   * lease is still over at `now` (so of two retries at most one takes over). True if it did.
+   */
+  takeOverIdempotencyKey(
+    tenantId: string,
+    key: string,
+    fromOwner: string,
+    toOwner: string,
+    now: number,
+    leaseUntil: number,
+  ): Promise<boolean>;
+  /**
+   * Ends `owner`'s lease at once, keeping the binding (a failed request's retry with the same key
+   * takes over without waiting); does nothing if another owner holds the key.
+   */
+  releaseIdempotencyKey(tenantId: string, key: string, owner: string): Promise<void>;
   /** Messages waiting in a far-path bucket (every shard, every page). */
   bucketMembers(bucketAt: number): AsyncIterable<PendingRef>;
   /**

@@ -55,10 +55,46 @@ export const monthToDate = (now: number): { from: string; to: string } => {
   return { from: `${today.slice(0, 8)}01`, to: today };
 };
 
+/** Where a limit stands: its size, what is left of it, and seconds until it is renewed. */
+export interface LimitState {
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+}
+
+/**
+ * A 429's headers: `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (the IETF
+ * httpapi rate limit fields), and `Retry-After` (seconds, the same as the reset).
+ */
+export const rateLimitHeaders = ({ limit, remaining, resetSeconds }: LimitState): Record<string, string> => ({
+  'ratelimit-limit': String(limit),
+  'ratelimit-remaining': String(Math.max(0, remaining)),
+  'ratelimit-reset': String(resetSeconds),
+  'retry-after': String(resetSeconds),
+});
+
+/** Whole seconds from `now` to the first instant of the next UTC month (at least 1). */
+export const secondsToNextMonth = (now: number): number => {
+  const date = new Date(now);
+  const next = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+  return Math.max(1, Math.ceil((next - now) / 1000));
+};
+
 export class QuotaExceededError extends VigilError {
   readonly status = 429;
   readonly type = 'quota-exceeded';
   readonly title = 'Monthly message quota exceeded';
+  constructor(message: string, quota?: LimitState) {
+    super(message, quota && { headers: rateLimitHeaders(quota) });
+  }
+
+  /** The plan's monthly allowance is used up: what is left of it, and when it renews (1st, UTC). */
+  static monthly(limit: number, used: number, now: number): QuotaExceededError {
+    return new QuotaExceededError(
+      `This month's quota of ${limit} messages is used up (${used} scheduled); it renews on the 1st (UTC).`,
+      { limit, remaining: limit - used, resetSeconds: secondsToNextMonth(now) },
+    );
+  }
 }
 
 /** Refuses new messages beyond the tenant's monthly allowance. */

@@ -8,6 +8,7 @@ import type {
   DeliveryTicket,
   HttpSender,
   IdempotencyClaim,
+  IdempotencyRecord,
   Logger,
   Message,
   MessagePage,
@@ -30,10 +31,10 @@ const ref = (m: Message): PendingRef => ({
 
 export class MemoryStore implements MessageStore {
   readonly messages = new Map<string, Message>();
-  readonly keys = new Map<string, { messageId: string; expires: number }>();
+  readonly keys = new Map<string, IdempotencyRecord & { expires: number }>();
   calls = 0;
   /** Every write, with the clock's time when it was made. */
-  readonly writes: Array<{ op: 'insert' | 'save' | 'take'; at: number }> = [];
+  readonly writes: Array<{ op: 'insert' | 'save' | 'take' | 'remove'; at: number }> = [];
 
   constructor(private readonly now: () => number = () => 0) {}
 
@@ -81,17 +82,42 @@ export class MemoryStore implements MessageStore {
     this.messages.set(m.id, taken);
     return structuredClone(taken);
   }
+  async remove(tenantId: string, messageIds: readonly string[]) {
+    this.calls += 1;
+    this.writes.push({ op: 'remove', at: this.now() });
+    for (const id of messageIds) if (this.messages.get(id)?.tenantId === tenantId) this.messages.delete(id);
+  }
   async claimIdempotencyKey(
     tenantId: string,
     key: string,
-    messageId: string,
+    record: IdempotencyRecord,
     now: number,
     ttlMs: number,
   ): Promise<IdempotencyClaim> {
     const existing = this.keys.get(`${tenantId}/${key}`);
-    if (existing && existing.expires > now) return { claimed: false, messageId: existing.messageId };
-    this.keys.set(`${tenantId}/${key}`, { messageId, expires: now + ttlMs });
+    if (existing && existing.expires > now) {
+      const { expires: _expires, ...bound } = existing;
+      return { claimed: false, record: structuredClone(bound) };
+    }
+    this.keys.set(`${tenantId}/${key}`, { ...structuredClone(record), expires: now + ttlMs });
     return { claimed: true };
+  }
+  async takeOverIdempotencyKey(
+    tenantId: string,
+    key: string,
+    fromOwner: string,
+    toOwner: string,
+    now: number,
+    leaseUntil: number,
+  ) {
+    const existing = this.keys.get(`${tenantId}/${key}`);
+    if (!existing || existing.owner !== fromOwner || existing.leaseUntil >= now) return false;
+    this.keys.set(`${tenantId}/${key}`, { ...existing, owner: toOwner, leaseUntil });
+    return true;
+  }
+  async releaseIdempotencyKey(tenantId: string, key: string, owner: string) {
+    const existing = this.keys.get(`${tenantId}/${key}`);
+    if (existing?.owner === owner) this.keys.set(`${tenantId}/${key}`, { ...existing, leaseUntil: 0 });
   }
   async *bucketMembers(bucketAt: number) {
     for (const m of this.messages.values())

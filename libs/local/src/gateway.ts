@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { Logger, PlanName } from '@vigil/core';
-import { PLANS } from '@vigil/core';
+import { PLANS, rateLimitHeaders } from '@vigil/core';
 import { MAX_REQUEST_BYTES, problemResponse } from '@vigil/functions/api/http';
 import type { ApiHandler, ApiRoute } from '@vigil/functions/api/routes';
 import { API_ROUTES } from '@vigil/functions/api/routes';
@@ -253,7 +253,8 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
             `Your plan allows ${plan.ratePerSecond} requests per second (bursts of ${plan.burst}); retry after ${decision.retryAfterSeconds} s.`,
             requestId,
             undefined,
-            { 'retry-after': String(decision.retryAfterSeconds) },
+            // The bucket holds `burst` requests; none is left until the next token, in Retry-After s.
+            rateLimitHeaders({ limit: plan.burst, remaining: 0, resetSeconds: decision.retryAfterSeconds }),
           ),
         );
       }

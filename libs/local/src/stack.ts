@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
@@ -96,6 +97,19 @@ const sessionSecretOf = async (dataDir: string, given: string | undefined): Prom
   return secret;
 };
 
+/** A port free on `host` now (for a gateway asked to listen on port 0, whose port must be known first). */
+const freePort = (host: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+
+const portOf = (endpoint: string) => Number(new URL(endpoint).port);
+
 export const startStack = async (options: StackOptions): Promise<LocalStack> => {
   const { dataDir } = options;
   await mkdir(dataDir, { recursive: true });
@@ -183,6 +197,22 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     sqs: endpoints.sqs,
     scheduler: scheduler.endpoint,
   };
+  // The stack's own ports: no webhook may target them, even with private targets allowed (a
+  // webhook to dynalite with X-Amz-Target: DynamoDB_20120810.Scan would read every tenant's data).
+  const gatewayPort = options.port === 0 ? await freePort(options.host) : options.port;
+  const reserved: Array<[string, number | undefined]> = [
+    ['API (gateway)', gatewayPort],
+    ['web app', options.web?.port],
+    ['DynamoDB (dynalite)', portOf(endpoints.dynamo)],
+    ['SQS (fauxqs)', sqsServer.port],
+    ['scheduler emulator', portOf(scheduler.endpoint)],
+    ['API Gateway emulator', portOf(apiGateway.endpoint)],
+    // The chaos suite's fault proxies lead to the same services.
+    ...(faults?.proxies ?? []).map((proxy): [string, number | undefined] => [
+      `${proxy.service} fault proxy`,
+      portOf(proxy.endpoint),
+    ]),
+  ];
   // The handlers read their configuration from the environment, as on Lambda.
   Object.assign(process.env, env, {
     NEXTAUTH_SECRET: sessionSecret,
@@ -191,6 +221,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     VIGIL_SCHEDULER_ENDPOINT: handlerEndpoints.scheduler,
     VIGIL_DELIVERY_QUEUE_URL: delivery.url,
     VIGIL_METERING_QUEUE_URL: metering.url,
+    VIGIL_RESERVED_ENDPOINTS: reserved.flatMap(([name, port]) => (port ? [`${name}=${port}`] : [])).join(','),
   });
   resetRuntime();
   const rt = runtime();
@@ -241,7 +272,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   }, options.sweepEveryMs);
 
   const gateway = await startGateway({
-    port: options.port,
+    port: gatewayPort,
     host: options.host,
     authorizer: (event) => authorizer(event),
     authCacheMs: options.authCacheMs,

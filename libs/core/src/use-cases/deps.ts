@@ -1,6 +1,7 @@
 import type { Clock } from '../clock';
 import type { BucketTimer, DeliveryQueue, Logger, MessageStore } from '../ports';
 import type { EngineSettings } from '../settings';
+import type { TargetPolicy } from '../targets';
 import type { QuotaGuard, UsageMeter } from '../usage';
 
 /** What every use-case that writes or routes messages needs. */
@@ -15,4 +16,6 @@ export interface SchedulingDeps {
   meter?: UsageMeter;
   /** Monthly quota enforcement at create time (optional likewise). */
   quota?: QuotaGuard;
+  /** Which target URLs may be stored (create and PATCH); none checked without it. */
+  targets?: TargetPolicy;
 }

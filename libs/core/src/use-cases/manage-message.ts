@@ -2,8 +2,11 @@
 import { MessageNotFoundError, MessageStateConflictError, ValidationError } from '../errors';
 import { assertCanCancel, assertCanPatch, assertCanRedeliver, lastAttemptNumber, placeMessage } from '../lifecycle';
 import type { Message } from '../message';
+import { assertMessageWithinLimits } from '../message-limits';
 import type { MessagePage, MessagePageQuery, MessageStore } from '../ports';
 import type { MessagePatch } from '../schemas';
+import { targetErrors } from '../targets';
+import { usageEvent } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 import { encodeBody, resolveSendAt } from './schedule-message';
@@ -44,6 +47,8 @@ const changeMessage = async (
 export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: string, patch: MessagePatch) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanPatch(current);
+    const refused = patch.url === undefined ? [] : targetErrors(deps.targets, patch.url, 'url');
+    if (refused.length > 0) throw new ValidationError(refused);
     let next: Message = {
       ...current,
       ...(patch.url !== undefined && { url: patch.url }),
@@ -52,6 +57,8 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
       ...(patch.metadata !== undefined && { metadata: patch.metadata }),
       ...('body' in patch && encodeBody(patch.body)),
     };
+    // The message as it will be after the patch obeys the same rules as a new one.
+    assertMessageWithinLimits(next);
     const rescheduled = patch.sendAt !== undefined || patch.delay !== undefined;
     if (!rescheduled) return { next, dispatch: false };
     const resolved = resolveSendAt(patch, now);
@@ -77,8 +84,20 @@ export const cancelMessage = (deps: SchedulingDeps, tenantId: string, messageId:
     return { next: { ...rest, status: 'cancelled', version: current.version + 1 }, dispatch: false };
   });
 
-/** A delivered or failed message goes out again now, with a fresh retry budget. */
-export const redeliverMessage = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
+/**
+ * A delivered or failed message goes out again now, with a fresh retry budget. It counts like a
+ * new message: checked against the monthly quota (429) and metered as `scheduled`.
+ */
+export const redeliverMessage = async (deps: SchedulingDeps, tenantId: string, messageId: string) => {
+  // The state is checked before the quota, so a message that cannot be redelivered gets its 409.
+  assertCanRedeliver(await getMessage(deps.store, tenantId, messageId));
+  await deps.quota?.assertWithin(tenantId, 1);
+  const message = await requeueFinished(deps, tenantId, messageId);
+  await deps.meter?.record([usageEvent(tenantId, 'scheduled', message.updatedAt)]);
+  return message;
+};
+
+const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanRedeliver(current);
     const { deliveredAt: _delivered, ...rest } = current;

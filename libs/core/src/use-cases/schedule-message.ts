@@ -1,36 +1,58 @@
-/** Creating messages: one, or a batch validated all-or-nothing; with optional idempotency keys. */
+/**
+ * Creating messages: one, or a batch, all-or-nothing; with optional idempotency keys.
+ *
+ * Every message of a request is checked (times, headers, sizes) before the first write. The writes
+ * are conditional puts; if one fails, those already made are deleted again before the error is
+ * answered, and nothing is dispatched until every write has succeeded, so nothing of a failed
+ * request is ever delivered. An Idempotency-Key binds the request's fingerprint and message ids:
+ * the same request again gets the first result (200), a different one 422, and a retry of a
+ * request that failed or died part-way finishes it with the same ids.
+ */
 
 import type { FieldError } from '../errors';
-import { MessageAlreadyExistsError, PayloadTooLargeError, ValidationError } from '../errors';
+import {
+  IdempotencyKeyInUseError,
+  IdempotencyKeyReusedError,
+  MessageAlreadyExistsError,
+  ValidationError,
+} from '../errors';
 import { newMessageId } from '../ids';
 import { placeMessage } from '../lifecycle';
 import type { BodyKind, Message } from '../message';
+import { headerFieldErrors, sizeError, tooLargeError } from '../message-limits';
+import { requestFingerprint } from '../request-fingerprint';
 import type { MessageIn } from '../schemas';
-import { MAX_BODY_BYTES, MAX_DELAY_S } from '../schemas';
+import { MAX_DELAY_S } from '../schemas';
+import { targetErrors } from '../targets';
 import { usageEvent } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 
 /** A `sendAt` this far in the past is still delivered (now); further back is refused. */
 export const PAST_TOLERANCE_MS = 60_000;
+/** How long an Idempotency-Key stays bound to its first request. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+/** How long a request may take to write its messages before a retry with its key may take over. */
+export const IDEMPOTENCY_LEASE_MS = 60_000;
+/** How long a request waits for a concurrent one with the same key to finish before answering 409. */
+export const IDEMPOTENCY_WAIT_MS = 5_000;
+const IDEMPOTENCY_POLL_MS = 100;
+/** Writes in flight at once while storing a batch. */
+const INSERT_CONCURRENCY = 25;
+
+/** The routes whose requests are fingerprinted for their Idempotency-Key. */
+const CREATE_ROUTE = 'POST /v1/messages';
+const BATCH_ROUTE = 'POST /v1/messages/batch';
 
 export interface EncodedBody {
   body: string;
   bodyKind: BodyKind;
 }
 
-export const encodeBody = (body: unknown, path = 'body'): EncodedBody => {
+/** The body exactly as it will be sent: a string as given, any other JSON value serialised. */
+export const encodeBody = (body: unknown): EncodedBody => {
   if (body === undefined) return { body: '', bodyKind: 'none' };
-  const encoded =
-    typeof body === 'string'
-      ? { body, bodyKind: 'text' as const }
-      : { body: JSON.stringify(body), bodyKind: 'json' as const };
-  const bytes = Buffer.byteLength(encoded.body);
-  if (bytes > MAX_BODY_BYTES) {
-    throw new PayloadTooLargeError(`${path} is ${bytes} bytes; the limit is ${MAX_BODY_BYTES} bytes (256 KiB).`);
-  }
-  return encoded;
+  return typeof body === 'string' ? { body, bodyKind: 'text' } : { body: JSON.stringify(body), bodyKind: 'json' };
 };
 
 /**
@@ -56,10 +78,10 @@ export const resolveSendAt = (
 const buildMessage = (
   tenantId: string,
   input: MessageIn,
+  body: EncodedBody,
   sendAt: number,
   now: number,
   deps: SchedulingDeps,
-  bodyPath: string,
 ) => {
   const dueAt = Math.max(sendAt, now);
   const message: Message = {
@@ -69,7 +91,7 @@ const buildMessage = (
     url: input.url,
     method: input.method,
     headers: input.headers,
-    ...encodeBody(input.body, bodyPath),
+    ...body,
     sendAt,
     dueAt,
     createdAt: now,
@@ -84,7 +106,10 @@ const buildMessage = (
   return placeMessage(message, now, deps.settings, 'fresh');
 };
 
-/** Builds every message of a request, reporting all time errors at once (nothing is stored on error). */
+/**
+ * Builds every message of a request, checking all of them before anything is stored: every time
+ * and header error at once (422), else every message over the size limit (413).
+ */
 const buildAll = (
   deps: SchedulingDeps,
   tenantId: string,
@@ -93,13 +118,21 @@ const buildAll = (
 ) => {
   const now = deps.clock.now();
   const errors: FieldError[] = [];
+  const tooLarge: FieldError[] = [];
   const messages: Message[] = [];
   inputs.forEach((input, i) => {
-    const resolved = resolveSendAt(input, now, pathOf(i));
+    const prefix = pathOf(i);
+    const body = encodeBody(input.body);
+    errors.push(...headerFieldErrors(input.headers, prefix));
+    errors.push(...targetErrors(deps.targets, input.url, `${prefix}url`));
+    const oversize = sizeError({ ...input, ...body }, prefix.replace(/\.$/, ''));
+    if (oversize) tooLarge.push(oversize);
+    const resolved = resolveSendAt(input, now, prefix);
     if ('error' in resolved) errors.push(resolved.error);
-    else messages.push(buildMessage(tenantId, input, resolved.sendAt, now, deps, `${pathOf(i)}body`));
+    else messages.push(buildMessage(tenantId, input, body, resolved.sendAt, now, deps));
   });
   if (errors.length > 0) throw new ValidationError(errors);
+  if (tooLarge.length > 0) throw tooLargeError(tooLarge);
   return messages;
 };
 
@@ -109,59 +142,182 @@ export interface ScheduleResult {
   created: boolean;
 }
 
+export interface BatchResult {
+  messages: Message[];
+  /** False when an idempotency key matched an earlier batch: nothing new was stored. */
+  created: boolean;
+}
+
 export const scheduleMessage = async (
   deps: SchedulingDeps,
   tenantId: string,
   input: MessageIn,
   idempotencyKey?: string,
 ): Promise<ScheduleResult> => {
-  const [built] = buildAll(deps, tenantId, [input], () => '');
-  let message = built as Message;
-  if (idempotencyKey !== undefined) {
-    const claim = await deps.store.claimIdempotencyKey(
-      tenantId,
-      idempotencyKey,
-      message.id,
-      deps.clock.now(),
-      IDEMPOTENCY_TTL_MS,
-    );
-    if (!claim.claimed) {
-      const earlier = await deps.store.get(tenantId, claim.messageId);
-      if (earlier) return { message: earlier, created: false };
-      // The earlier request claimed the key and died before storing: finish its work.
-      message = { ...message, id: claim.messageId };
-    }
-    message = { ...message, idempotencyKey };
-  }
-  await deps.quota?.assertWithin(tenantId, 1);
-  try {
-    await deps.store.insert(message);
-  } catch (error) {
-    if (!(error instanceof MessageAlreadyExistsError) || idempotencyKey === undefined) throw error;
-    const winner = await deps.store.get(tenantId, message.id);
-    if (winner) return { message: winner, created: false };
-    throw error;
-  }
-  await dispatchMessages(deps, [message]);
-  await meterScheduled(deps, [message]);
-  return { message, created: true };
+  const built = buildAll(deps, tenantId, [input], () => '');
+  const idempotency =
+    idempotencyKey === undefined
+      ? undefined
+      : { key: idempotencyKey, fingerprint: requestFingerprint(CREATE_ROUTE, input) };
+  const { messages, created } = await createMessages(deps, tenantId, built, idempotency);
+  return { message: messages[0] as Message, created };
 };
 
-const meterScheduled = (deps: SchedulingDeps, messages: readonly Message[]) =>
-  deps.meter?.record(messages.map((m) => usageEvent(m.tenantId, 'scheduled', m.createdAt)));
-
-/** All-or-nothing validation; then every message is stored before any is dispatched. */
+/** All-or-nothing: every message checked, then all stored (or none), then dispatched. */
 export const scheduleBatch = async (
   deps: SchedulingDeps,
   tenantId: string,
   inputs: readonly MessageIn[],
-): Promise<Message[]> => {
-  const messages = buildAll(deps, tenantId, inputs, (i) => `messages.${i}.`);
-  await deps.quota?.assertWithin(tenantId, messages.length);
-  for (let i = 0; i < messages.length; i += 25) {
-    await Promise.all(messages.slice(i, i + 25).map((m) => deps.store.insert(m)));
+  idempotencyKey?: string,
+): Promise<BatchResult> => {
+  const built = buildAll(deps, tenantId, inputs, (i) => `messages.${i}.`);
+  const idempotency =
+    idempotencyKey === undefined
+      ? undefined
+      : { key: idempotencyKey, fingerprint: requestFingerprint(BATCH_ROUTE, { messages: inputs }) };
+  return createMessages(deps, tenantId, built, idempotency);
+};
+
+export const meterScheduled = (deps: SchedulingDeps, messages: readonly Message[]) =>
+  deps.meter?.record(messages.map((m) => usageEvent(m.tenantId, 'scheduled', m.createdAt)));
+
+const createMessages = async (
+  deps: SchedulingDeps,
+  tenantId: string,
+  built: Message[],
+  idempotency: { key: string; fingerprint: string } | undefined,
+): Promise<BatchResult> => {
+  if (idempotency !== undefined) return createIdempotently(deps, tenantId, built, idempotency);
+  await deps.quota?.assertWithin(tenantId, built.length);
+  await insertAllOrNothing(deps, built, { sameIdIsOurs: false });
+  await dispatchMessages(deps, built);
+  await meterScheduled(deps, built);
+  return { messages: built, created: true };
+};
+
+/**
+ * Binds the key to this request, or answers from the request it is bound to: the same request
+ * gets its messages (waiting a little while a concurrent twin is still writing them), a different
+ * request a 422, and the retry of a request that failed or died part-way finishes it.
+ */
+const createIdempotently = async (
+  deps: SchedulingDeps,
+  tenantId: string,
+  built: Message[],
+  { key, fingerprint }: { key: string; fingerprint: string },
+): Promise<BatchResult> => {
+  const fresh = built.map((m) => ({ ...m, idempotencyKey: key }));
+  // Message ids are unique, so the first one names this request as the key's owner.
+  const owner = fresh[0]?.id ?? newMessageId(deps.clock.now());
+  const waitUntil = deps.clock.now() + IDEMPOTENCY_WAIT_MS;
+  for (;;) {
+    const now = deps.clock.now();
+    const record = { messageIds: fresh.map((m) => m.id), fingerprint, owner, leaseUntil: now + IDEMPOTENCY_LEASE_MS };
+    const claim = await deps.store.claimIdempotencyKey(tenantId, key, record, now, IDEMPOTENCY_TTL_MS);
+    if (claim.claimed) {
+      return { messages: await writeClaimed(deps, { tenantId, key, owner }, fresh, fresh), created: true };
+    }
+    const bound = claim.record;
+    const sameRequest =
+      (bound.fingerprint === undefined || bound.fingerprint === fingerprint) &&
+      bound.messageIds.length === fresh.length;
+    if (!sameRequest) throw new IdempotencyKeyReusedError(key);
+    const stored = await Promise.all(bound.messageIds.map((id) => deps.store.get(tenantId, id)));
+    if (stored.every((m) => m !== undefined)) return { messages: stored as Message[], created: false };
+    if (bound.leaseUntil < now) {
+      if (await deps.store.takeOverIdempotencyKey(tenantId, key, bound.owner, owner, now, now + IDEMPOTENCY_LEASE_MS)) {
+        // The request that bound the key failed or died part-way: finish its work, with its ids.
+        const adopted = fresh.map((m, i) => stored[i] ?? { ...m, id: bound.messageIds[i] as string });
+        const missing = adopted.filter((_, i) => stored[i] === undefined);
+        return { messages: await writeClaimed(deps, { tenantId, key, owner }, missing, adopted), created: true };
+      }
+      continue; // another retry took over first: look again
+    }
+    if (now >= waitUntil) throw new IdempotencyKeyInUseError(key);
+    await deps.clock.sleepUntil(now + IDEMPOTENCY_POLL_MS);
   }
-  await dispatchMessages(deps, messages);
-  await meterScheduled(deps, messages);
-  return messages;
+};
+
+/**
+ * Stores `missing` (all or none) under a key this request owns, then dispatches and meters all
+ * of the request's messages. On failure the key's lease ends at once, so a retry can finish it.
+ */
+const writeClaimed = async (
+  deps: SchedulingDeps,
+  claim: { tenantId: string; key: string; owner: string },
+  missing: Message[],
+  all: Message[],
+): Promise<Message[]> => {
+  try {
+    await deps.quota?.assertWithin(claim.tenantId, all.length);
+    await insertAllOrNothing(deps, missing, { sameIdIsOurs: true });
+  } catch (error) {
+    await deps.store.releaseIdempotencyKey(claim.tenantId, claim.key, claim.owner).catch((releaseError: unknown) =>
+      deps.log.warn('idempotency key not released; a retry may take over once its lease ends', {
+        tenantId: claim.tenantId,
+        error: String(releaseError),
+      }),
+    );
+    throw error;
+  }
+  await dispatchMessages(deps, all);
+  // Nothing of these was metered before: a request meters only after all its writes succeeded.
+  await meterScheduled(deps, all);
+  return all;
+};
+
+/**
+ * Inserts every message, or none: writes run a chunk at a time, and after a failure the ones
+ * already written are deleted again before the error is thrown. `sameIdIsOurs`: a message id
+ * that exists already was written by another request under the same idempotency key.
+ */
+const insertAllOrNothing = async (
+  deps: SchedulingDeps,
+  messages: readonly Message[],
+  { sameIdIsOurs }: { sameIdIsOurs: boolean },
+): Promise<void> => {
+  const written: Message[] = [];
+  let failure: { error: unknown } | undefined;
+  for (let i = 0; i < messages.length && failure === undefined; i += INSERT_CONCURRENCY) {
+    const chunk = messages.slice(i, i + INSERT_CONCURRENCY);
+    // Every write of the chunk settles before a rollback starts, so none lands after it.
+    const results = await Promise.allSettled(chunk.map((m) => deps.store.insert(m)));
+    results.forEach((result, j) => {
+      if (result.status === 'fulfilled') written.push(chunk[j] as Message);
+      else if (!(sameIdIsOurs && result.reason instanceof MessageAlreadyExistsError))
+        failure ??= { error: result.reason };
+    });
+  }
+  if (failure === undefined) return;
+  await removeWritten(deps, written);
+  throw failure.error;
+};
+
+const ROLLBACK_TRIES = 3;
+
+/** Deletes the messages of a failed request (retrying a little); they were never acknowledged. */
+const removeWritten = async (deps: SchedulingDeps, written: readonly Message[]): Promise<void> => {
+  const [first] = written;
+  if (first === undefined) return;
+  const messageIds = written.map((m) => m.id);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await deps.store.remove(first.tenantId, messageIds);
+      deps.log.warn('a request failed part-way; the messages it had stored were removed', {
+        tenantId: first.tenantId,
+        removed: messageIds.length,
+      });
+      return;
+    } catch (error) {
+      if (attempt >= ROLLBACK_TRIES) {
+        deps.log.error('a request failed part-way and its stored messages could not be removed', {
+          tenantId: first.tenantId,
+          messageIds: messageIds.slice(0, 100),
+          error: String(error),
+        });
+        return;
+      }
+      await deps.clock.sleepUntil(deps.clock.now() + 100 * 2 ** attempt);
+    }
+  }
 };

@@ -1,0 +1,336 @@
+/**
+ * The API's input side at its edges, through the real handlers behind the local gateway on
+ * dynalite, fauxqs and the scheduler emulator: size and header limits at create, batch and PATCH
+ * with nothing stored; a batch whose write fails part-way is never delivered; idempotency keys
+ * bound to one request, batches included, under concurrency; redeliver counted like a create.
+ * Every tenant here is new, so "nothing stored" is an empty listing.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoMessageStore, newApiKey, newTenantId } from '@vigil/aws';
+import type { Message, MessageStore } from '@vigil/core';
+import { MAX_HEADER_BYTES, MAX_MESSAGE_BYTES, PLANS, usageDate } from '@vigil/core';
+import { handler as sweep } from '@vigil/functions/engine/sweep';
+import type { Receiver } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
+import type { LocalStack } from '@vigil/local/stack';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, startTestStack } from '../../test-support/local-stack';
+import { assertMatchesSchema } from '../../test-support/openapi';
+
+let stack: LocalStack;
+let receiver: Receiver;
+let db: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  stack = await startTestStack();
+  db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: stack.runtime.config.endpoints.dynamodb,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+});
+afterAll(async () => {
+  db?.destroy();
+  await stack?.stop();
+  await receiver?.stop();
+});
+
+const newTenant = async (plan: 'free' | 'pro' = 'pro') => {
+  const tenantId = newTenantId();
+  const key = newApiKey();
+  await stack.runtime.tenants.ensureTenant({ id: tenantId, name: tenantId, plan });
+  await stack.runtime.tenants.addApiKey(tenantId, key, 'test');
+  return { tenantId, api: apiClient(stack.url, key) };
+};
+
+type Api = ReturnType<typeof apiClient>;
+const listed = async (api: Api) => (await api.get('/v1/messages?limit=100')).json.items as Array<{ id: string }>;
+const arrivalsAt = (prefix: string) => receiver.received.filter((r) => r.path.startsWith(prefix));
+const pendingOf = async (tenantId: string) => {
+  const refs = [];
+  for await (const ref of stack.runtime.scheduling.store.pendingBefore(Number.MAX_SAFE_INTEGER)) {
+    if (ref.tenantId === tenantId) refs.push(ref);
+  }
+  return refs;
+};
+const waitForStatus = async (api: Api, id: string, status: string, timeoutMs = 15_000) => {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { json } = await api.get(`/v1/messages/${id}`);
+    if (json.status === status) return json;
+    if (Date.now() > until) throw new Error(`message ${id} is ${json.status}, not ${status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+describe('one size rule and the header rules, before anything is written', () => {
+  it('answers 413 naming the total and the limit for a message over 256 KiB in all, and stores nothing', async () => {
+    const { api } = await newTenant();
+    const url = `${receiver.url}/size`;
+    const headers = { 'x-pad': 'h'.repeat(10_000) };
+    const metadata = { note: 'm'.repeat(256) };
+    const fixed = url.length + 'x-pad'.length + 10_000 + 'note'.length + 256;
+    // The body alone is well under 256 KiB; with the rest, one byte over.
+    const body = 'b'.repeat(MAX_MESSAGE_BYTES - fixed + 1);
+    const over = await api.post('/v1/messages', { url, delay: 1, headers, metadata, body });
+    expect(over.status).toBe(413);
+    expect(over.headers.get('content-type')).toBe('application/problem+json');
+    assertMatchesSchema('PayloadTooLargeProblem', over.json);
+    expect(over.json.type).toBe('https://vigil.dev/problems/payload-too-large');
+    expect(over.json.detail).toContain(`is ${MAX_MESSAGE_BYTES + 1} bytes`);
+    expect(over.json.detail).toContain(`the limit is ${MAX_MESSAGE_BYTES} bytes (256 KiB)`);
+    expect(await listed(api)).toEqual([]);
+
+    const exact = await api.post('/v1/messages', { url, delay: 600, headers, metadata, body: body.slice(1) });
+    expect(exact.status).toBe(201);
+  });
+
+  it('answers 422 naming the header for a reserved, unsendable, too many or too large headers', async () => {
+    const { api } = await newTenant();
+    const post = (headers: Record<string, string>) =>
+      api.post('/v1/messages', { url: `${receiver.url}/h`, delay: 1, headers });
+    const cases: Array<[Record<string, string>, string, RegExp]> = [
+      [{ Upgrade: 'h2c' }, 'headers.Upgrade', /HTTP stack/],
+      [{ 'proxy-authorization': 'Basic x' }, 'headers.proxy-authorization', /HTTP stack/],
+      [{ expect: '100-continue' }, 'headers.expect', /HTTP stack/],
+      [{ 'webhook-id': 'x' }, 'headers.webhook-id', /set by Vigil/],
+      [{ 'x-name': 'Zoë Ā' }, 'headers.x-name', /U\+0100/],
+      [{ 'x-emoji': '🎉' }, 'headers.x-emoji', /cannot be sent/],
+      [{ 'x-del': 'a\x7fb' }, 'headers.x-del', /U\+007F/],
+      [Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`x-h${i}`, 'v'])), 'headers', /at most 50 headers/],
+      [
+        { 'x-a': 'a'.repeat(8_000), 'x-b': 'b'.repeat(MAX_HEADER_BYTES - 8_000) },
+        'headers',
+        /the limit is 16384 bytes \(16 KiB\)/,
+      ],
+    ];
+    for (const [headers, path, message] of cases) {
+      const response = await post(headers);
+      expect(response.status, path).toBe(422);
+      assertMatchesSchema('ValidationProblem', response.json);
+      expect(response.json.errors, path).toEqual([{ path, message: expect.stringMatching(message) }]);
+    }
+    expect(await listed(api)).toEqual([]);
+  });
+
+  it('answers 422 for text with an unpaired surrogate, which DynamoDB could not store', async () => {
+    const { api } = await newTenant();
+    const raw = `{"url":"${receiver.url}/s","delay":1,"body":"x\\ud800","metadata":{"k":"\\udc00"}}`;
+    const response = await api.post('/v1/messages', raw);
+    expect(response.status).toBe(422);
+    expect(response.json.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body', 'metadata.k']);
+    expect(await listed(api)).toEqual([]);
+  });
+
+  it('refuses a batch with one oversized message with 413 naming messages.N, and stores none of it', async () => {
+    const { api } = await newTenant();
+    const ok = { url: `${receiver.url}/batch-size`, delay: 1 };
+    const response = await api.post('/v1/messages/batch', {
+      messages: [ok, { ...ok, body: 'x'.repeat(MAX_MESSAGE_BYTES) }, ok],
+    });
+    expect(response.status).toBe(413);
+    assertMatchesSchema('PayloadTooLargeProblem', response.json);
+    expect(response.json.detail).toMatch(/^messages\.1 is 262\d{3} bytes .* the limit is 262144 bytes/);
+    expect(response.json.errors).toEqual([{ path: 'messages.1', message: expect.any(String) }]);
+    expect(await listed(api)).toEqual([]);
+  });
+
+  it('checks the message as it would be after a PATCH, and leaves it unchanged when refused', async () => {
+    const { api } = await newTenant();
+    const created = await api.post('/v1/messages', {
+      url: `${receiver.url}/patch`,
+      delay: 600,
+      body: 'x'.repeat(MAX_MESSAGE_BYTES - 200),
+    });
+    const path = `/v1/messages/${created.json.id}`;
+    const before = (await api.get(path)).json;
+    const longer = await api.patch(path, { url: `${receiver.url}/patch/${'p'.repeat(300)}` });
+    expect(longer.status).toBe(413);
+    expect(longer.json.detail).toContain('the limit is 262144 bytes');
+    const hopByHop = await api.patch(path, { headers: { te: 'trailers' } });
+    expect(hopByHop.status).toBe(422);
+    expect(hopByHop.json.errors).toEqual([{ path: 'headers.te', message: expect.stringMatching(/HTTP stack/) }]);
+    expect((await api.get(path)).json).toEqual(before);
+    await api.delete(path);
+  });
+});
+
+describe('a batch is all or nothing, even when a write fails part-way', () => {
+  /** The real store on the stack's dynalite, except that its third insert is over DynamoDB's item limit. */
+  class ThirdWriteRefused extends DynamoMessageStore {
+    inserts = 0;
+    override insert(message: Message): Promise<void> {
+      this.inserts += 1;
+      return super.insert(this.inserts === 3 ? { ...message, body: 'x'.repeat(410_000) } : message);
+    }
+  }
+  let realStore: MessageStore;
+  const failThirdWrite = () => {
+    realStore = stack.runtime.scheduling.store;
+    const failing = new ThirdWriteRefused(db, stack.runtime.config.table, stack.runtime.config.indexShards);
+    stack.runtime.scheduling.store = failing;
+    return failing;
+  };
+  afterEach(() => {
+    if (realStore) stack.runtime.scheduling.store = realStore;
+  });
+
+  it('answers 500 having removed what it wrote: nothing of the batch is listed, pending or ever delivered', async () => {
+    const { tenantId, api } = await newTenant();
+    const failing = failThirdWrite();
+    const messages = Array.from({ length: 6 }, (_, i) => ({ url: `${receiver.url}/rollback/${i}`, delay: 1 }));
+    const response = await api.post('/v1/messages/batch', { messages });
+    expect(failing.inserts).toBeGreaterThanOrEqual(3);
+    expect(response.status).toBe(500);
+    assertMatchesSchema('Problem', response.json);
+    stack.runtime.scheduling.store = realStore;
+
+    expect(await listed(api)).toEqual([]);
+    expect(await pendingOf(tenantId)).toEqual([]);
+    // Even a sweep that looks 15 minutes ahead finds nothing of it, and its due time passes quietly.
+    await sweep({ lookAheadS: 900 });
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(arrivalsAt('/rollback/')).toEqual([]);
+  });
+
+  it('lets the client retry a failed batch with the same Idempotency-Key: it then succeeds once', async () => {
+    const { api } = await newTenant();
+    const messages = Array.from({ length: 4 }, (_, i) => ({ url: `${receiver.url}/retried/${i}`, delay: 1 }));
+    const key = { 'idempotency-key': 'batch-retry-1' };
+    failThirdWrite();
+    expect((await api.post('/v1/messages/batch', { messages }, key)).status).toBe(500);
+    stack.runtime.scheduling.store = realStore;
+    expect(await listed(api)).toEqual([]);
+
+    const retry = await api.post('/v1/messages/batch', { messages }, key);
+    expect(retry.status).toBe(201);
+    assertMatchesSchema('MessageBatchOut', retry.json);
+    const again = await api.post('/v1/messages/batch', { messages }, key);
+    expect(again.status).toBe(200);
+    const ids = retry.json.items.map((m: { id: string }) => m.id);
+    expect(again.json.items.map((m: { id: string }) => m.id)).toEqual(ids);
+    expect((await listed(api)).map((m) => m.id).sort()).toEqual([...ids].sort());
+    await receiver.waitFor(() => arrivalsAt('/retried/').length >= 4, 15_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(
+      arrivalsAt('/retried/')
+        .map((r) => r.headers['webhook-id'])
+        .sort(),
+    ).toEqual([...ids].sort());
+  });
+});
+
+describe('idempotency keys', () => {
+  it('answers 422 idempotency-key-reused for the same key with a different request, naming the key', async () => {
+    const { api } = await newTenant();
+    const body = { url: `${receiver.url}/idem`, delay: 600, body: { order: 42 } };
+    const first = await api.post('/v1/messages', body, { 'idempotency-key': 'order-42' });
+    expect(first.status).toBe(201);
+    const same = await api.post('/v1/messages', { ...body, method: 'POST' }, { 'idempotency-key': 'order-42' });
+    expect(same.status).toBe(200);
+    expect(same.json.id).toBe(first.json.id);
+    const different = await api.post('/v1/messages', { ...body, delay: 60 }, { 'idempotency-key': 'order-42' });
+    expect(different.status).toBe(422);
+    assertMatchesSchema('Problem', different.json);
+    expect(different.json.type).toBe('https://vigil.dev/problems/idempotency-key-reused');
+    expect(different.json.detail).toContain('"order-42"');
+    const otherRoute = await api.post('/v1/messages/batch', { messages: [body] }, { 'idempotency-key': 'order-42' });
+    expect(otherRoute.status).toBe(422);
+    expect((await listed(api)).map((m) => m.id)).toEqual([first.json.id]);
+  });
+
+  it('honours the key for a batch as a whole: a repeated batch returns the same messages and stores nothing new', async () => {
+    const { api } = await newTenant();
+    const messages = [1, 2].map((n) => ({ url: `${receiver.url}/idem-batch/${n}`, delay: 600 }));
+    const first = await api.post('/v1/messages/batch', { messages }, { 'idempotency-key': 'b-1' });
+    const second = await api.post('/v1/messages/batch', { messages }, { 'idempotency-key': 'b-1' });
+    expect([first.status, second.status]).toEqual([201, 200]);
+    assertMatchesSchema('MessageBatchOut', second.json);
+    expect(second.json.items.map((m: { id: string }) => m.id)).toEqual(
+      first.json.items.map((m: { id: string }) => m.id),
+    );
+    expect(await listed(api)).toHaveLength(2);
+    const changed = await api.post('/v1/messages/batch', { messages: messages.slice(1) }, { 'idempotency-key': 'b-1' });
+    expect(changed.status).toBe(422);
+    expect(await listed(api)).toHaveLength(2);
+  });
+
+  it('makes exactly one message of ten concurrent requests with one key, and one batch of ten concurrent batches', async () => {
+    const { api } = await newTenant();
+    const body = { url: `${receiver.url}/concurrent`, delay: 600 };
+    const singles = await Promise.all(
+      Array.from({ length: 10 }, () => api.post('/v1/messages', body, { 'idempotency-key': 'same-1' })),
+    );
+    expect(singles.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(new Set(singles.map((r) => r.json.id)).size).toBe(1);
+    expect(await listed(api)).toHaveLength(1);
+
+    const messages = [1, 2, 3].map((n) => ({ url: `${receiver.url}/concurrent/${n}`, delay: 600 }));
+    const batches = await Promise.all(
+      Array.from({ length: 10 }, () => api.post('/v1/messages/batch', { messages }, { 'idempotency-key': 'same-b' })),
+    );
+    expect(batches.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(batches.filter((r) => r.status === 200)).toHaveLength(9);
+    expect(new Set(batches.map((r) => r.json.items.map((m: { id: string }) => m.id).join()))).toHaveLength(1);
+    expect(await listed(api)).toHaveLength(4);
+  });
+});
+
+describe('redeliver counts like a create', () => {
+  const todayUsage = async (api: Api) => {
+    const { json } = await api.get('/v1/usage');
+    return json.days.find((d: { date: string }) => d.date === usageDate(Date.now())) ?? { scheduled: 0 };
+  };
+  const waitForScheduled = async (api: Api, count: number) => {
+    const until = Date.now() + 15_000;
+    for (;;) {
+      const today = await todayUsage(api);
+      if (today.scheduled === count) return today;
+      if (Date.now() > until) throw new Error(`scheduled is ${today.scheduled}, not ${count}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  it('adds one to the scheduled usage for each of N redelivers', async () => {
+    const { api } = await newTenant();
+    const created = await api.post('/v1/messages', { url: `${receiver.url}/redeliver-usage`, delay: 0 });
+    await waitForStatus(api, created.json.id, 'delivered');
+    await waitForScheduled(api, 1);
+    for (let n = 1; n <= 3; n += 1) {
+      expect((await api.post(`/v1/messages/${created.json.id}/redeliver`)).status).toBe(202);
+      await waitForStatus(api, created.json.id, 'delivered');
+    }
+    await waitForScheduled(api, 4);
+    expect(arrivalsAt('/redeliver-usage')).toHaveLength(4);
+  });
+
+  it('answers 429 quota-exceeded to a redeliver from a tenant at its quota, and leaves the message delivered', async () => {
+    const { tenantId, api } = await newTenant('free');
+    const date = usageDate(Date.now());
+    // This month's counters already show the plan's allowance less one: the create takes the last.
+    await db.send(
+      new UpdateCommand({
+        TableName: stack.runtime.config.table,
+        Key: { pk: `T#${tenantId}`, sk: `U#${date}#99` },
+        UpdateExpression: 'SET scheduled = :n, #date = :date',
+        ExpressionAttributeNames: { '#date': 'date' },
+        ExpressionAttributeValues: { ':n': PLANS.free.monthlyMessages - 1, ':date': date },
+      }),
+    );
+    const created = await api.post('/v1/messages', { url: `${receiver.url}/redeliver-quota`, delay: 0 });
+    expect(created.status).toBe(201);
+    await waitForStatus(api, created.json.id, 'delivered');
+    const refused = await api.post(`/v1/messages/${created.json.id}/redeliver`);
+    expect(refused.status).toBe(429);
+    assertMatchesSchema('Problem', refused.json);
+    expect(refused.json.type).toBe('https://vigil.dev/problems/quota-exceeded');
+    expect((await api.get(`/v1/messages/${created.json.id}`)).json.status).toBe('delivered');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(arrivalsAt('/redeliver-quota')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * What all-or-nothing batches and idempotency keys need from the store, on both engines
+ * (dynalite, and DynamoDB Local where Java is present): a write the engine refuses part-way
+ * through a batch leaves nothing behind, and an idempotency key is claimed, taken over and
+ * released by exactly one request at a time.
+ */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DeliveryTicket, Message, PendingRef, SchedulingDeps } from '@vigil/core';
+import { DEFAULT_ENGINE_SETTINGS, FixedClock, MessageIn, scheduleBatch } from '@vigil/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoBackend } from '../../../test-support/dynamo-backends';
+import { dynamoDbLocalUnavailable, startDynalite, startDynamoDbLocal } from '../../../test-support/dynamo-backends';
+import { DynamoMessageStore } from './dynamo-message-store';
+
+const unavailable = dynamoDbLocalUnavailable();
+if (unavailable) console.warn(`DynamoDB Local tier skipped: ${unavailable}`);
+
+const backends = [
+  { name: 'dynalite', start: startDynalite, available: true },
+  { name: 'DynamoDB Local', start: startDynamoDbLocal, available: unavailable === undefined },
+];
+
+/** The real store, except that its third insert carries an item over DynamoDB's 400 KB limit. */
+class ThirdWriteRefused extends DynamoMessageStore {
+  inserts = 0;
+  override insert(message: Message): Promise<void> {
+    this.inserts += 1;
+    return super.insert(this.inserts === 3 ? { ...message, body: 'x'.repeat(410_000) } : message);
+  }
+}
+
+const collect = async <T>(items: AsyncIterable<T>) => {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+};
+
+let tenantSeq = 0;
+const newTenant = () => `tnt_aon${String((tenantSeq += 1))}`;
+
+describe.each(backends)('all-or-nothing writes and idempotency keys on $name', ({ start, available }) => {
+  let services: DynamoBackend;
+  beforeAll(async () => {
+    if (available) services = await start();
+  }, 60_000);
+  afterAll(() => services?.stop());
+
+  const depsWith = (store: DynamoMessageStore) => {
+    const enqueued: DeliveryTicket[] = [];
+    const buckets: number[] = [];
+    const deps: SchedulingDeps = {
+      store,
+      queue: { enqueue: async (entries) => void enqueued.push(...entries.map((e) => e.ticket)) },
+      timer: { ensureBucket: async (bucketAt) => void buckets.push(bucketAt) },
+      clock: new FixedClock(Date.now()),
+      settings: DEFAULT_ENGINE_SETTINGS,
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+    };
+    return { deps, enqueued, buckets };
+  };
+
+  /** Everything the sweep, promote and listings could ever find of a tenant. */
+  const traces = async (store: DynamoMessageStore, tenantId: string) => {
+    const mine = (ref: PendingRef) => ref.tenantId === tenantId;
+    const pending = (await collect(store.pendingBefore(Number.MAX_SAFE_INTEGER))).filter(mine);
+    const listed = (await store.list(tenantId, { limit: 100 })).items;
+    return { pending, listed };
+  };
+
+  it.runIf(available)(
+    'a batch whose third write the engine refuses (item over 400 KB) leaves nothing to list, sweep or promote',
+    async () => {
+      const store = new ThirdWriteRefused(services.db, services.table, 4);
+      const { deps, enqueued, buckets } = depsWith(store);
+      const tenantId = newTenant();
+      // Near and far messages, in more than one chunk of parallel writes.
+      const inputs = Array.from({ length: 30 }, (_, i) =>
+        MessageIn.parse({ url: 'https://example.com/h', delay: i % 2 === 0 ? 5 : 7_200, body: { i } }),
+      );
+      await expect(scheduleBatch(deps, tenantId, inputs)).rejects.toThrow(/size/i);
+      expect(store.inserts).toBeGreaterThanOrEqual(3);
+      expect(await traces(store, tenantId)).toEqual({ pending: [], listed: [] });
+      expect(enqueued).toEqual([]);
+      expect(buckets).toEqual([]);
+      // The same batch through a healthy store is stored whole.
+      const healthy = new DynamoMessageStore(services.db, services.table, 4);
+      const { messages } = await scheduleBatch(depsWith(healthy).deps, tenantId, inputs);
+      const after = await traces(healthy, tenantId);
+      expect(after.listed.map((m) => m.id).sort()).toEqual(messages.map((m) => m.id).sort());
+      const farBucket = messages.find((m) => m.bucketAt !== undefined)?.bucketAt as number;
+      expect((await collect(healthy.bucketMembers(farBucket))).length).toBeGreaterThan(0);
+    },
+  );
+
+  it.runIf(available)('removes messages from every index, and skips ids that do not exist', async () => {
+    const store = new DynamoMessageStore(services.db, services.table, 4);
+    const tenantId = newTenant();
+    const inputs = [
+      MessageIn.parse({ url: 'https://example.com/h', delay: 5 }),
+      MessageIn.parse({ url: 'https://example.com/h', delay: 7_200 }),
+    ];
+    const { messages } = await scheduleBatch(depsWith(store).deps, tenantId, inputs);
+    const far = messages[1] as Message;
+    await store.remove(tenantId, [...messages.map((m) => m.id), 'msg_01JNOTTHERE000000000000000']);
+    expect(await store.get(tenantId, far.id)).toBeUndefined();
+    expect(await traces(store, tenantId)).toEqual({ pending: [], listed: [] });
+    expect((await collect(store.bucketMembers(far.bucketAt as number))).map((r) => r.messageId)).not.toContain(far.id);
+  });
+
+  it.runIf(available)('lets exactly one of ten concurrent requests claim a key', async () => {
+    const store = new DynamoMessageStore(services.db, services.table, 4);
+    const tenantId = newTenant();
+    const now = Date.now();
+    const claims = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        store.claimIdempotencyKey(
+          tenantId,
+          'k',
+          { messageIds: [`msg_${i}`], fingerprint: 'sha256:f', owner: `msg_${i}`, leaseUntil: now + 60_000 },
+          now,
+          86_400_000,
+        ),
+      ),
+    );
+    const winners = claims.filter((c) => c.claimed);
+    expect(winners).toHaveLength(1);
+    const owners = new Set(claims.flatMap((c) => (c.claimed ? [] : [c.record.owner])));
+    expect(owners.size).toBe(1);
+  });
+
+  it.runIf(available)(
+    'hands a key over only once its lease is over, to one request; release ends the lease and keeps the binding',
+    async () => {
+      const store = new DynamoMessageStore(services.db, services.table, 4);
+      const tenantId = newTenant();
+      const t = Date.now();
+      const record = {
+        messageIds: ['msg_a', 'msg_b'],
+        fingerprint: 'sha256:f',
+        owner: 'own_1',
+        leaseUntil: t + 60_000,
+      };
+      await store.claimIdempotencyKey(tenantId, 'k', record, t, 86_400_000);
+      expect(await store.takeOverIdempotencyKey(tenantId, 'k', 'own_1', 'own_2', t + 1_000, t + 61_000)).toBe(false);
+      const later = t + 60_001;
+      const tries = await Promise.all(
+        ['own_2', 'own_3', 'own_4'].map((to) =>
+          store.takeOverIdempotencyKey(tenantId, 'k', 'own_1', to, later, later + 60_000),
+        ),
+      );
+      expect(tries.filter(Boolean)).toHaveLength(1);
+      const taken = await store.claimIdempotencyKey(tenantId, 'k', { ...record, owner: 'x' }, later, 86_400_000);
+      expect(taken.claimed).toBe(false);
+      const winner = taken.claimed ? '' : taken.record.owner;
+      expect(taken).toMatchObject({
+        record: { messageIds: ['msg_a', 'msg_b'], fingerprint: 'sha256:f', leaseUntil: later + 60_000 },
+      });
+
+      await store.releaseIdempotencyKey(tenantId, 'k', 'own_1'); // not the owner any more: nothing happens
+      const stillLeased = await store.claimIdempotencyKey(tenantId, 'k', record, later, 86_400_000);
+      expect(stillLeased).toMatchObject({ record: { owner: winner, leaseUntil: later + 60_000 } });
+      await store.releaseIdempotencyKey(tenantId, 'k', winner);
+      const released = await store.claimIdempotencyKey(tenantId, 'k', record, later, 86_400_000);
+      expect(released).toEqual({ claimed: false, record: { ...record, owner: winner, leaseUntil: 0 } });
+    },
+  );
+
+  it.runIf(available)('reads a key claimed before fingerprints were kept, and lets one retry finish it', async () => {
+    const store = new DynamoMessageStore(services.db, services.table, 4);
+    const tenantId = newTenant();
+    const t = Date.now();
+    await services.db.send(
+      new PutCommand({
+        TableName: services.table,
+        Item: {
+          pk: `T#${tenantId}`,
+          sk: 'I#old',
+          messageId: 'msg_old',
+          createdAt: t - 1_000,
+          expiresAtMs: t + 86_400_000,
+          expiresAt: Math.ceil((t + 86_400_000) / 1000),
+        },
+      }),
+    );
+    const claim = await store.claimIdempotencyKey(
+      tenantId,
+      'old',
+      { messageIds: ['msg_new'], fingerprint: 'sha256:f', owner: 'msg_new', leaseUntil: t + 60_000 },
+      t,
+      86_400_000,
+    );
+    expect(claim).toEqual({ claimed: false, record: { messageIds: ['msg_old'], owner: '', leaseUntil: t - 1_000 } });
+    expect(await store.takeOverIdempotencyKey(tenantId, 'old', '', 'msg_new', t, t + 60_000)).toBe(true);
+    expect(await store.takeOverIdempotencyKey(tenantId, 'old', '', 'msg_other', t, t + 60_000)).toBe(false);
+  });
+});

@@ -1,0 +1,282 @@
+/**
+ * The API's input side at its edges, on in-memory ports: every message of a request checked
+ * before the first write, batches all-or-nothing even when a write fails part-way, idempotency
+ * keys bound to one request, and redeliver counted like a create.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Message, MessageIn, QuotaGuard, SchedulingDeps, UsageEvent } from '../src';
+import {
+  DEFAULT_ENGINE_SETTINGS,
+  FixedClock,
+  IDEMPOTENCY_LEASE_MS,
+  IDEMPOTENCY_WAIT_MS,
+  IdempotencyKeyInUseError,
+  IdempotencyKeyReusedError,
+  MAX_MESSAGE_BYTES,
+  MessageIn as MessageInSchema,
+  MessageStateConflictError,
+  PayloadTooLargeError,
+  patchMessage,
+  QuotaExceededError,
+  redeliverMessage,
+  requestFingerprint,
+  scheduleBatch,
+  scheduleMessage,
+  ValidationError,
+} from '../src';
+import { MemoryQueue, MemoryStore, MemoryTimer, silentLog } from './memory-ports';
+
+const T0 = Date.parse('2026-11-23T10:00:00.000Z');
+const TENANT = 'tnt_a';
+
+/** A store whose inserts fail from the `failFrom`-th on (1-based), as a throttled table would. */
+class FailingStore extends MemoryStore {
+  inserts = 0;
+  failFrom = Number.POSITIVE_INFINITY;
+  override async insert(message: Message) {
+    this.inserts += 1;
+    if (this.inserts >= this.failFrom) throw new Error('ProvisionedThroughputExceededException (injected)');
+    return super.insert(message);
+  }
+}
+
+/** A quota of `limit` messages, counted like the real guard. */
+class CountingQuota implements QuotaGuard {
+  used = 0;
+  constructor(public limit: number) {}
+  async assertWithin(_tenantId: string, adding: number) {
+    if (this.used + adding > this.limit) throw new QuotaExceededError('quota used up');
+    this.used += adding;
+  }
+}
+
+const setup = (quotaLimit = 1_000) => {
+  const clock = new FixedClock(T0);
+  const store = new FailingStore(() => clock.now());
+  const queue = new MemoryQueue();
+  const timer = new MemoryTimer();
+  const metered: UsageEvent[] = [];
+  const quota = new CountingQuota(quotaLimit);
+  const deps: SchedulingDeps = {
+    store,
+    queue,
+    timer,
+    clock,
+    settings: DEFAULT_ENGINE_SETTINGS,
+    log: silentLog,
+    quota,
+    meter: { record: async (events) => void metered.push(...events) },
+  };
+  return { clock, store, queue, timer, deps, metered, quota };
+};
+
+const input = (over: Partial<Record<string, unknown>> = {}): MessageIn =>
+  MessageInSchema.parse({ url: 'https://example.com/hook', delay: 30, ...over });
+
+const scheduled = (events: UsageEvent[]) => events.filter((e) => e.kind === 'scheduled').length;
+
+describe('every message is checked before anything is written', () => {
+  it('refuses a batch with one message over 256 KiB (url + body + headers + metadata) with a 413 naming it', async () => {
+    const { deps, store, queue } = setup();
+    const body = 'x'.repeat(MAX_MESSAGE_BYTES - 2_000);
+    const big = input({ body, metadata: { note: 'é'.repeat(128) }, headers: { 'x-pad': 'p'.repeat(2_000) } });
+    const error = await scheduleBatch(deps, TENANT, [input(), big, input()]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect((error as PayloadTooLargeError).errors).toEqual([
+      { path: 'messages.1', message: expect.stringMatching(/^is 262\d{3} bytes .* the limit is 262144 bytes/) },
+    ]);
+    expect(store.writes).toEqual([]);
+    expect(queue.sent).toEqual([]);
+  });
+
+  it('reports every time and header problem of a batch at once, before sizes', async () => {
+    const { deps, store } = setup();
+    const inputs = [
+      input({ sendAt: '2020-01-01T00:00:00Z', delay: undefined }),
+      input({ body: 'x'.repeat(MAX_MESSAGE_BYTES + 1) }),
+    ];
+    await expect(scheduleBatch(deps, TENANT, inputs)).rejects.toMatchObject({
+      errors: [{ path: 'messages.0.sendAt' }],
+    });
+    expect(store.writes).toEqual([]);
+  });
+});
+
+describe('a batch is all or nothing', () => {
+  it('removes what it had written when a write fails part-way, and dispatches and meters nothing', async () => {
+    const { deps, store, queue, timer, metered } = setup();
+    store.failFrom = 28; // in the second chunk of 25
+    const inputs = Array.from({ length: 40 }, (_, i) => input({ delay: i < 20 ? 30 : 3_600 }));
+    await expect(scheduleBatch(deps, TENANT, inputs)).rejects.toThrow(/injected/);
+    expect(store.messages.size).toBe(0);
+    expect(store.writes.filter((w) => w.op === 'remove')).toHaveLength(1);
+    expect(queue.sent).toEqual([]);
+    expect(timer.buckets.size).toBe(0);
+    expect(metered).toEqual([]);
+  });
+
+  it('stores, then dispatches, then meters every message when all writes succeed', async () => {
+    const { deps, store, queue, metered } = setup();
+    const { messages, created } = await scheduleBatch(deps, TENANT, [input(), input()]);
+    expect(created).toBe(true);
+    expect(store.messages.size).toBe(2);
+    expect(queue.sent.map((e) => e.ticket.messageId)).toEqual(messages.map((m) => m.id));
+    expect(scheduled(metered)).toBe(2);
+  });
+});
+
+describe('idempotency keys', () => {
+  it('answers a different request with the same key with idempotency-key-reused, storing nothing', async () => {
+    const { deps, store } = setup();
+    const first = await scheduleMessage(deps, TENANT, input({ body: { order: 42 } }), 'k-1');
+    // The same request written differently (key order, a default spelled out) is the same request.
+    const again = await scheduleMessage(deps, TENANT, input({ method: 'POST', body: { order: 42 } }), 'k-1');
+    expect(again).toEqual({ message: first.message, created: false });
+    const reused = scheduleMessage(deps, TENANT, input({ body: { order: 43 } }), 'k-1');
+    await expect(reused).rejects.toThrow(IdempotencyKeyReusedError);
+    await expect(reused).rejects.toMatchObject({ status: 422, type: 'idempotency-key-reused' });
+    await expect(reused).rejects.toThrow(/"k-1"/);
+    await expect(scheduleBatch(deps, TENANT, [input({ body: { order: 42 } })], 'k-1')).rejects.toThrow(
+      IdempotencyKeyReusedError,
+    );
+    expect(store.messages.size).toBe(1);
+  });
+
+  it('returns a retried batch as first created, storing, dispatching and metering nothing new', async () => {
+    const { deps, store, queue, metered } = setup();
+    const inputs = [input({ body: 'a' }), input({ body: 'b' })];
+    const first = await scheduleBatch(deps, TENANT, inputs, 'b-1');
+    const retry = await scheduleBatch(deps, TENANT, inputs, 'b-1');
+    expect(retry.created).toBe(false);
+    expect(retry.messages.map((m) => m.id)).toEqual(first.messages.map((m) => m.id));
+    expect(store.messages.size).toBe(2);
+    expect(queue.sent).toHaveLength(2);
+    expect(scheduled(metered)).toBe(2);
+  });
+
+  it('lets a batch that failed and rolled back be retried with the same key, and then succeed once', async () => {
+    const { deps, store, queue, metered } = setup();
+    const inputs = Array.from({ length: 5 }, (_, i) => input({ body: `m${i}` }));
+    store.failFrom = 3;
+    await expect(scheduleBatch(deps, TENANT, inputs, 'b-2')).rejects.toThrow(/injected/);
+    expect(store.messages.size).toBe(0);
+    store.failFrom = Number.POSITIVE_INFINITY;
+    const retry = await scheduleBatch(deps, TENANT, inputs, 'b-2'); // no waiting for the lease: it was ended
+    expect(retry.created).toBe(true);
+    expect(store.messages.size).toBe(5);
+    const again = await scheduleBatch(deps, TENANT, inputs, 'b-2');
+    expect(again.created).toBe(false);
+    expect(again.messages.map((m) => m.id)).toEqual(retry.messages.map((m) => m.id));
+    expect(store.messages.size).toBe(5);
+    expect(queue.sent).toHaveLength(5);
+    expect(scheduled(metered)).toBe(5);
+  });
+
+  it('waits for a twin request still writing, then answers 409 idempotency-key-in-use', async () => {
+    const { deps, store, clock } = setup();
+    const body = input();
+    await store.claimIdempotencyKey(
+      TENANT,
+      'k-busy',
+      {
+        messageIds: ['msg_01JTWIN00000000000000000000'],
+        fingerprint: requestFingerprint('POST /v1/messages', body),
+        owner: 'msg_01JTWIN00000000000000000000',
+        leaseUntil: T0 + IDEMPOTENCY_LEASE_MS,
+      },
+      T0,
+      86_400_000,
+    );
+    await expect(scheduleMessage(deps, TENANT, body, 'k-busy')).rejects.toThrow(IdempotencyKeyInUseError);
+    expect(clock.now()).toBeGreaterThanOrEqual(T0 + IDEMPOTENCY_WAIT_MS);
+    expect(store.messages.size).toBe(0);
+  });
+
+  it('finishes, with the first ids, a request that claimed its key and died before writing', async () => {
+    const { deps, store, clock } = setup();
+    const body = input();
+    const claimedId = 'msg_01JDEAD00000000000000000000';
+    await store.claimIdempotencyKey(
+      TENANT,
+      'k-dead',
+      {
+        messageIds: [claimedId],
+        fingerprint: requestFingerprint('POST /v1/messages', body),
+        owner: claimedId,
+        leaseUntil: T0 + IDEMPOTENCY_LEASE_MS,
+      },
+      T0,
+      86_400_000,
+    );
+    clock.advance(IDEMPOTENCY_LEASE_MS + 1);
+    const { message, created } = await scheduleMessage(deps, TENANT, body, 'k-dead');
+    expect(created).toBe(true);
+    expect(message.id).toBe(claimedId);
+    expect([...store.messages.keys()]).toEqual([claimedId]);
+  });
+
+  it('keeps the key for the same request when the quota refused it, so a later retry can succeed', async () => {
+    const { deps, store, quota } = setup(0);
+    const body = input();
+    await expect(scheduleMessage(deps, TENANT, body, 'k-quota')).rejects.toThrow(QuotaExceededError);
+    expect(store.messages.size).toBe(0);
+    quota.limit = 1;
+    const { created } = await scheduleMessage(deps, TENANT, body, 'k-quota');
+    expect(created).toBe(true);
+    expect(store.messages.size).toBe(1);
+  });
+});
+
+describe('redeliver counts like a create', () => {
+  const delivered = async (deps: SchedulingDeps, store: MemoryStore) => {
+    const { message } = await scheduleMessage(deps, TENANT, input());
+    const done: Message = { ...message, status: 'delivered', version: message.version + 1 };
+    await store.save(done, message.version);
+    return done;
+  };
+
+  it('meters each redeliver as scheduled', async () => {
+    const { deps, store, metered } = setup();
+    const message = await delivered(deps, store);
+    await redeliverMessage(deps, TENANT, message.id);
+    expect(scheduled(metered)).toBe(2); // the create and the redeliver
+    expect(metered.at(-1)).toMatchObject({ tenantId: TENANT, kind: 'scheduled', at: T0 });
+  });
+
+  it('refuses a redeliver past the quota with quota-exceeded and leaves the message as it was', async () => {
+    const { deps, store, metered } = setup(1);
+    const message = await delivered(deps, store);
+    await expect(redeliverMessage(deps, TENANT, message.id)).rejects.toThrow(QuotaExceededError);
+    expect(store.messages.get(message.id)?.status).toBe('delivered');
+    expect(scheduled(metered)).toBe(1);
+  });
+
+  it('answers 409 for a message that cannot be redelivered, whatever the quota', async () => {
+    const { deps } = setup(1);
+    const { message } = await scheduleMessage(deps, TENANT, input());
+    await expect(redeliverMessage(deps, TENANT, message.id)).rejects.toThrow(MessageStateConflictError);
+  });
+});
+
+describe('PATCH keeps the message within the rules', () => {
+  it('refuses a change that would make the message too large (413) or its headers invalid (422)', async () => {
+    const { deps, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ body: 'x'.repeat(MAX_MESSAGE_BYTES - 100) }));
+    const longerUrl = patchMessage(deps, TENANT, message.id, { url: `https://example.com/${'p'.repeat(200)}` });
+    await expect(longerUrl).rejects.toThrow(PayloadTooLargeError);
+    await expect(longerUrl).rejects.toThrow(/The message is 262\d{3} bytes/);
+    await expect(
+      patchMessage(deps, TENANT, message.id, { headers: { 'keep-alive': 'timeout=5' } }),
+    ).rejects.toMatchObject({ errors: [{ path: 'headers.keep-alive' }] });
+    await expect(patchMessage(deps, TENANT, message.id, { headers: { 'x-a': '\u0100' } })).rejects.toThrow(
+      ValidationError,
+    );
+    expect(store.messages.get(message.id)).toEqual(message);
+    // Making room works: a shorter body and the longer url together.
+    const patched = await patchMessage(deps, TENANT, message.id, {
+      url: `https://example.com/${'p'.repeat(200)}`,
+      body: 'small',
+    });
+    expect(patched.body).toBe('small');
+  });
+});

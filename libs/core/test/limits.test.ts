@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { QuotaExceededError, rateLimitHeaders, secondsToNextMonth } from '../src';
+
+describe('the headers of a 429', () => {
+  it('carry RateLimit-Limit, -Remaining and -Reset, and Retry-After the same as the reset', () => {
+    expect(rateLimitHeaders({ limit: 20, remaining: 0, resetSeconds: 1 })).toEqual({
+      'ratelimit-limit': '20',
+      'ratelimit-remaining': '0',
+      'ratelimit-reset': '1',
+      'retry-after': '1',
+    });
+  });
+
+  it('never say less than nothing remains', () => {
+    expect(rateLimitHeaders({ limit: 10, remaining: -3, resetSeconds: 5 })['ratelimit-remaining']).toBe('0');
+  });
+});
+
+describe('the monthly quota', () => {
+  it('renews at the first instant of the next UTC month', () => {
+    expect(secondsToNextMonth(Date.parse('2026-11-30T23:59:00Z'))).toBe(60);
+    expect(secondsToNextMonth(Date.parse('2026-12-31T23:59:59.500Z'))).toBe(1);
+    expect(secondsToNextMonth(Date.parse('2026-02-01T00:00:00Z'))).toBe(28 * 86_400);
+  });
+
+  it("answers quota-exceeded with the plan's allowance, what is left and when it renews", () => {
+    const error = QuotaExceededError.monthly(10_000, 9_998, Date.parse('2026-11-30T00:00:00Z'));
+
+    expect(error.status).toBe(429);
+    expect(error.message).toBe(
+      "This month's quota of 10000 messages is used up (9998 scheduled); it renews on the 1st (UTC).",
+    );
+    expect(error.headers).toEqual({
+      'ratelimit-limit': '10000',
+      'ratelimit-remaining': '2',
+      'ratelimit-reset': '86400',
+      'retry-after': '86400',
+    });
+  });
+});
