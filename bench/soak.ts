@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../e2e/target';
@@ -89,9 +89,11 @@ const startStackProcess = async (dataDir: string, port: number) => {
   return { child, apiKey };
 };
 
-const rssOf = async (pid: number): Promise<number> => {
+/** RSS, and its anonymous (heaps, malloc) and file-backed (mapped files: LevelDB's tables) parts. */
+const rssOf = async (pid: number) => {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
 };
 const heapOf = (child: ChildProcess): Promise<NodeJS.MemoryUsage> =>
   new Promise((resolve) => {
@@ -123,14 +125,14 @@ const main = async () => {
   process.stdout.write(
     `soak: ${minutes} min at ${rate} messages/s (60 % near, 20 % far, 10 % retried, 10 % cancelled); ` +
       `stack pid ${child.pid}, data ${dataDir}\n` +
-      'minute  created  received      RSS MB  heap MB  heap total  external   p50 ms  p99 ms  max ms  early\n',
+      'minute  created  received   RSS MB (anon + file)  heap MB  heap total  external   p50 ms  p99 ms  max ms  early  load\n',
   );
   soakStart = Date.now();
   const end = soakStart + minutes * 60_000;
   let created = 0;
   let failedCreates = 0;
   const counts = { near: 0, far: 0, retried: 0, cancelled: 0 };
-  const samples: Array<{ rss: number; heap: number; p99: number }> = [];
+  const samples: Array<{ rss: number; anon: number; heap: number; p99: number }> = [];
 
   const load = (async () => {
     let next = Date.now();
@@ -164,17 +166,18 @@ const main = async () => {
 
   for (let minute = 0; minute < minutes; minute += 1) {
     await sleep(soakStart + (minute + 1) * 60_000 - Date.now());
-    const rss = await rssOf(child.pid!);
+    const { rss, anon, file } = await rssOf(child.pid!);
     const memory = await heapOf(child);
     const heap = memory.heapUsed;
     const sorted = [...(lateness[minute] ?? [])].sort((a, b) => a - b);
     const p99 = quantile(sorted, 0.99);
-    samples.push({ rss, heap, p99 });
+    samples.push({ rss, anon, heap, p99 });
     process.stdout.write(
       `${String(minute + 1).padStart(6)}  ${String(created).padStart(7)}  ${String(received).padStart(8)}  ` +
-        `${mb(rss).padStart(10)}  ${mb(heap).padStart(7)}  ${mb(memory.heapTotal).padStart(10)}  ` +
+        `${mb(rss).padStart(7)} (${mb(anon).padStart(5)} + ${mb(file).padStart(5)})  ${mb(heap).padStart(7)}  ${mb(memory.heapTotal).padStart(10)}  ` +
         `${mb(memory.external + memory.arrayBuffers).padStart(8)}  ${String(quantile(sorted, 0.5)).padStart(7)}  ` +
-        `${String(p99).padStart(6)}  ${String(sorted.at(-1) ?? Number.NaN).padStart(6)}  ${String(early).padStart(5)}\n`,
+        `${String(p99).padStart(6)}  ${String(sorted.at(-1) ?? Number.NaN).padStart(6)}  ${String(early).padStart(5)}  ` +
+        `${loadavg()[0]!.toFixed(1).padStart(4)}\n`,
     );
   }
   await load;
@@ -194,10 +197,11 @@ const main = async () => {
         .join(', ')}; ${received} requests received; ${early} early`,
       `RSS after warm-up (end of minute 1) ${mb(first.rss)} MB → end ${mb(last.rss)} MB: ${(growth * 100).toFixed(1)} % ` +
         `(goal ≤ ${RSS_GOAL * 100} %: ${verdict(growth <= RSS_GOAL)})`,
-      `heap in use: ${mb(first.heap)} MB → ${mb(last.heap)} MB`,
+      `of which anonymous memory ${mb(first.anon)} MB → ${mb(last.anon)} MB: ${(((last.anon - first.anon) / first.anon) * 100).toFixed(1)} %; ` +
+        `main thread heap in use ${mb(first.heap)} MB → ${mb(last.heap)} MB`,
       `p99 lateness: first minute ${first.p99} ms, last minute ${last.p99} ms (${p99Ratio.toFixed(2)}×), worst minute ` +
         `${worstP99} ms (${worstRatio.toFixed(2)}×) (goal ≤ ${P99_GOAL}×: ${verdict(worstRatio <= P99_GOAL)})`,
-      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), heap = the main thread's V8 heap in use (dynalite's worker thread has its own heap, inside RSS only), external = Buffers and ArrayBuffers`,
+      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), heap = the main thread's V8 heap in use (dynalite's worker thread has its own heap, inside RSS only), external = Buffers and ArrayBuffers, load = the machine's 1-minute load average (it has 2 cores)`,
       '',
     ].join('\n'),
   );
