@@ -98,8 +98,15 @@ const apiCall = async (
   }
 };
 
-/** Worth another try with the same request (and key): no answer, a 5xx, or a 429. */
-const retryable = (a: Answer) => a.status === 0 || a.status >= 500 || a.status === 429;
+/**
+ * Worth another try with the same request (and key): no answer, a 5xx, a 429, or a 409 saying the
+ * first request with the key is still being processed (openapi.yaml: retry).
+ */
+const retryable = (a: Answer) =>
+  a.status === 0 ||
+  a.status >= 500 ||
+  a.status === 429 ||
+  (a.status === 409 && String(a.json?.type ?? '').endsWith('idempotency-key-in-use'));
 const refusal = (a: Answer) =>
   `${retryable(a) ? 'gave up after retries' : 'refused'}: ${a.status} ${a.error ?? JSON.stringify(a.json)?.slice(0, 200)}`;
 
