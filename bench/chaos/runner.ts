@@ -363,8 +363,9 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     if (Date.now() > deadline) break;
     await sleep(2_000);
   }
-  // Receivers may still be answering slow requests; the engine may still be recording.
-  await sleep(3_000);
+  // Receivers may still be answering slow requests, the engine recording, and the metering
+  // poller gathers usage events for up to 5 s before it folds them.
+  await sleep(8_000);
 
   // Usage counters, folded by the metering function in batches: wait until they settle.
   const usageFrom = new Date(startedAt).toISOString().slice(0, 10);
