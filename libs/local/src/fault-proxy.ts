@@ -96,11 +96,6 @@ export const parseChaosSettings = (value: string): ChaosSettings => {
   return settings;
 };
 
-/** The settings written back as a `VIGIL_CHAOS` value (for a child process). */
-export const formatChaosSettings = (settings: ChaosSettings): string =>
-  `${settings.seed}:throttle=${settings.rates.throttle},5xx=${settings.rates.error5xx},timeout=${settings.rates.timeout},` +
-  `reset=${settings.rates.reset},hold=${settings.holdMs},services=${settings.services.join('+')}`;
-
 /** mulberry32: a small, fast, seeded PRNG in [0, 1); the same seed gives the same sequence. */
 export const seededRandom = (seed: number): (() => number) => {
   let a = seed >>> 0;
