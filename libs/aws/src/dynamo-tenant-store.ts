@@ -11,7 +11,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, paginateQuery, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TenantDirectory } from '@vigil/core';
-import { ConcurrentChangeError, newSigningSecret, VigilError } from '@vigil/core';
+import { ConcurrentChangeError, newSigningSecret, TenantNotFoundError, VigilError } from '@vigil/core';
 import { ulid } from 'ulid';
 
 export interface Tenant {
@@ -152,7 +152,7 @@ export class DynamoTenantStore implements TenantDirectory {
     const cached = this.cache.get(tenantId);
     if (cached && cached.expires > this.now()) return cached.tenant;
     const tenant = await this.getTenant(tenantId);
-    if (!tenant) throw new Error(`tenant ${tenantId} does not exist`);
+    if (!tenant) throw new TenantNotFoundError(tenantId);
     this.cache.set(tenantId, { tenant, expires: this.now() + TENANT_CACHE_MS });
     return tenant;
   }
