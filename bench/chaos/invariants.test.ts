@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AcceptedMessage, RunFacts } from './invariants';
 import {
   checkBoundedSends,
+  checkCreatesAnswered,
   checkFinalState,
   checkNeverEarly,
   checkNotStuck,
@@ -147,6 +148,16 @@ describe('the chaos invariants', () => {
       ]);
       const later = [receipt({ status: 429 }), receipt({ attempt: 2, arrivedAt: T + 2_005 })];
       expect(checkRetryAfter(facts({ accepted, receipts: later })).ok).toBe(true);
+    });
+  });
+
+  describe('creates-answered', () => {
+    it('names a create that got only retryable answers for as long as the suite repeated it', () => {
+      const result = checkCreatesAnswered(
+        facts({ abandonedKeys: ['s7'], abandonedWhy: { s7: '409 idempotency-key-in-use' }, persistMs: 60_000 }),
+      );
+      expect(result.rule).toContain('60 s');
+      expect(result.violations).toEqual([{ id: 's7', detail: 'still 409 idempotency-key-in-use' }]);
     });
   });
 

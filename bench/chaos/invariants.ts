@@ -40,6 +40,10 @@ export interface RunFacts {
   accepted: AcceptedMessage[];
   /** Logical keys whose create never got an answer the suite could trust (gave up retrying). */
   abandonedKeys: string[];
+  /** The last answer each abandoned create got. */
+  abandonedWhy?: Record<string, string>;
+  /** How long the suite repeated a create before it gave up. */
+  persistMs?: number;
   receipts: Receipt[];
   /** The final view of each accepted message (undefined when the API never answered). */
   finals: Map<string, FinalView | undefined>;
@@ -273,6 +277,16 @@ export const checkRetryAfter = (facts: RunFacts): InvariantResult => {
   );
 };
 
+export const checkCreatesAnswered = (facts: RunFacts): InvariantResult => {
+  const seconds = Math.round((facts.persistMs ?? 60_000) / 1000);
+  return result(
+    'creates-answered',
+    `a create repeated with its Idempotency-Key for ${seconds} s gets a definite answer (not only 5xx/429/409 in-use)`,
+    facts.accepted.length + facts.abandonedKeys.length,
+    facts.abandonedKeys.map((key) => ({ id: key, detail: `still ${facts.abandonedWhy?.[key] ?? 'no answer'}` })),
+  );
+};
+
 export const checkAll = (facts: RunFacts): InvariantResult[] => [
   checkFinalState(facts),
   checkNeverEarly(facts),
@@ -281,10 +295,12 @@ export const checkAll = (facts: RunFacts): InvariantResult[] => [
   checkUsage(facts),
   checkIdempotency(facts),
   checkRetryAfter(facts),
+  checkCreatesAnswered(facts),
 ];
 
 /** A violation's kind: its detail with ids and numbers blanked out. */
-const kindOf = (detail: string) => detail.replace(/msg_\w+|[bs]\d+(-\d+)*|\d+(\.\d+)?/g, '#');
+const kindOf = (detail: string) =>
+  detail.replace(/msg_\w+|[bs]\d+(-\d+)*|\d+(\.\d+)?|"requestId":"[^"]*"|Idempotency-Key \\?"[^"\\]*\\?"/g, '#');
 
 /**
  * The verdict as a table: one row per invariant; then, for each broken one, its violations by

@@ -173,6 +173,14 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   const workloadEnd = startedAt + options.workloadMs;
   const accepted = new Map<string, AcceptedMessage>();
   const abandonedKeys: string[] = [];
+  const abandonedWhy: Record<string, string> = {};
+  const abandon = (keys: string[], answer: Answer) => {
+    const why = `${answer.status} ${answer.error ?? answer.json?.type ?? ''}`.trim();
+    for (const key of keys) {
+      abandonedKeys.push(key);
+      abandonedWhy[key] = why;
+    }
+  };
   const idempotencyProblems: RunFacts['idempotencyProblems'] = [];
   const kills: number[] = [];
   const stats = { creates: 0, batches: 0, repostsChecked: 0, cancels: 0, keyReuseProbes: 0, redelivers: 0 };
@@ -207,7 +215,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     if (answer.status !== 201 && answer.status !== 200) {
       // Only a request that never got a definite answer is left out; a 4xx refused it, so nothing
       // of it may be delivered (bounded-sends names any that is).
-      if (retryable(answer)) abandonedKeys.push(key);
+      if (retryable(answer)) abandon([key], answer);
       log(`  create ${key} ${refusal(answer)}`);
       return;
     }
@@ -273,7 +281,11 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     stats.batches += 1;
     const answer = await persist(() => api('POST', '/v1/messages/batch', payload, headers), Date.now() + 60_000);
     if (answer.status !== 201 && answer.status !== 200) {
-      if (retryable(answer)) abandonedKeys.push(...items.map((item) => item.key));
+      if (retryable(answer))
+        abandon(
+          items.map((item) => item.key),
+          answer,
+        );
       log(`  batch b${i} ${refusal(answer)}`);
       return;
     }
@@ -397,6 +409,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   const facts: RunFacts = {
     accepted: [...accepted.values()],
     abandonedKeys,
+    abandonedWhy,
+    persistMs: 60_000,
     receipts: receiver.receipts,
     finals,
     kills,
