@@ -4,6 +4,7 @@
  * was injected and the invariants; exits 1 when one is broken.
  */
 import { parseArgs } from 'node:util';
+import { parseChaosSettings } from '@vigil/local/fault-proxy';
 import { formatVerdict } from './chaos/invariants';
 import { formatStats, longProfile, runChaos, SHORT_PROFILE } from './chaos/runner';
 
@@ -44,6 +45,15 @@ const number = (name: string, value: string | undefined): number | undefined => 
   }
   return n;
 };
+
+if (values.rates !== undefined) {
+  try {
+    parseChaosSettings(`0:${values.rates}`);
+  } catch (error) {
+    process.stderr.write(`--rates: ${(error as Error).message.replace('VIGIL_CHAOS: ', '')}\n`);
+    process.exit(2);
+  }
+}
 
 const minutes = number('minutes', values.minutes);
 const profile = minutes === undefined ? SHORT_PROFILE : longProfile(minutes);
