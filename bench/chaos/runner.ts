@@ -47,13 +47,21 @@ export const longProfile = (minutes: number) => ({
   graceMs: 60_000,
 });
 
-/** The engine settings of the chaos stack: short buckets (the far path runs in seconds), sweep every 5 s. */
+/**
+ * The engine settings of the chaos stack: short buckets (the far path runs in seconds), sweep every
+ * 5 s, and a sweep's re-enqueued ticket expected within 15 s, all in step with those timings.
+ */
 export const CHAOS_ENGINE_ENV: Record<string, string> = {
   ...FAST_ENGINE_ENV,
   VIGIL_SWEEP_EVERY_S: '5',
+  // A ticket the sweep re-enqueued is expected within seconds at these timings (default 300 s).
+  VIGIL_FLIGHT_ALLOWANCE_S: '15',
   VIGIL_LOG_LEVEL: 'error',
   VIGIL_WEB: 'off',
 };
+
+/** How long (of stack up-time) the suite repeats a request that gets no definite answer. */
+const PATIENCE_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -157,12 +165,17 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   const apiKey = await start();
   const api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
     apiCall(stack.baseUrl, apiKey, method, path, body, headers);
-  /** Repeats one request (same key) until it gets an answer to trust, or `deadline` passes. */
-  const persist = async (call: () => Promise<Answer>, deadline: number): Promise<Answer & { ambiguous: boolean }> => {
+  // Time the stack was up: a client's patience is measured in it, not in the suite's restarts.
+  let downMs = 0;
+  let downSince: number | undefined;
+  const upClock = () => Date.now() - downMs - (downSince === undefined ? 0 : Date.now() - downSince);
+  /** Repeats one request (same key) until it gets an answer to trust, or PATIENCE_MS of stack up-time pass. */
+  const persist = async (call: () => Promise<Answer>): Promise<Answer & { ambiguous: boolean }> => {
     let ambiguous = false;
+    const from = upClock();
     for (;;) {
       const answer = await call();
-      if (!retryable(answer) || Date.now() > deadline) return { ...answer, ambiguous };
+      if (!retryable(answer) || upClock() - from > PATIENCE_MS) return { ...answer, ambiguous };
       if (answer.status !== 429) ambiguous = true;
       // Math.random, not the seeded source: these retries interleave, the workload's draws must not.
       await sleep(answer.status === 429 ? (answer.retryAfterS ?? 1) * 1000 : 500 + Math.random() * 1000);
@@ -211,7 +224,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const repostAfter = between(0, 3_000);
     const redeliver = random() < 0.5;
     stats.creates += 1;
-    const answer = await persist(() => api('POST', '/v1/messages', body, headers), Date.now() + 60_000);
+    const answer = await persist(() => api('POST', '/v1/messages', body, headers));
     if (answer.status !== 201 && answer.status !== 200) {
       // Only a request that never got a definite answer is left out; a 4xx refused it, so nothing
       // of it may be delivered (bounded-sends names any that is).
@@ -222,7 +235,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const m = accept(answer.json, behaviour, key);
     if (options.repost) {
       await sleep(repostAfter);
-      const again = await persist(() => api('POST', '/v1/messages', body, headers), Date.now() + 60_000);
+      const again = await persist(() => api('POST', '/v1/messages', body, headers));
       stats.repostsChecked += 1;
       if (again.status !== 200 || again.json?.id !== m.id) {
         idempotencyProblems.push({
@@ -235,7 +248,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     if (options.probe) {
       stats.keyReuseProbes += 1;
       const other = { ...body, body: { key, behaviour, changed: true } };
-      const reused = await persist(() => api('POST', '/v1/messages', other, headers), Date.now() + 60_000);
+      const reused = await persist(() => api('POST', '/v1/messages', other, headers));
       if (reused.status !== 422) {
         idempotencyProblems.push({
           key,
@@ -255,7 +268,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
         if (now.status === 200 && now.json.status === 'failed') {
           stats.redelivers += 1;
           m.redelivered = true;
-          await persist(() => api('POST', `/v1/messages/${m.id}/redeliver`), Date.now() + 60_000);
+          await persist(() => api('POST', `/v1/messages/${m.id}/redeliver`));
           break;
         }
       }
@@ -263,7 +276,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     if (options.cancel) {
       await sleep(cancelAfter);
       stats.cancels += 1;
-      const cancel = await persist(() => api('DELETE', `/v1/messages/${m.id}`), Date.now() + 60_000);
+      const cancel = await persist(() => api('DELETE', `/v1/messages/${m.id}`));
       m.cancel = cancel.status >= 200 && cancel.status < 300 ? 'cancelled' : cancel.ambiguous ? 'ambiguous' : 'refused';
     }
   };
@@ -279,7 +292,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const payload = { messages: items.map((item) => item.body) };
     const repostAfter = between(0, 3_000);
     stats.batches += 1;
-    const answer = await persist(() => api('POST', '/v1/messages/batch', payload, headers), Date.now() + 60_000);
+    const answer = await persist(() => api('POST', '/v1/messages/batch', payload, headers));
     if (answer.status !== 201 && answer.status !== 200) {
       if (retryable(answer))
         abandon(
@@ -294,7 +307,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     if (repost) {
       await sleep(repostAfter);
       stats.repostsChecked += 1;
-      const again = await persist(() => api('POST', '/v1/messages/batch', payload, headers), Date.now() + 60_000);
+      const again = await persist(() => api('POST', '/v1/messages/batch', payload, headers));
       const same = (again.json?.items ?? []).map((o: any) => o.id).join(',') === outs.map((o) => o.id).join(',');
       if (!(again.status >= 200 && again.status < 300 && same)) {
         idempotencyProblems.push({
@@ -322,6 +335,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       if (at > workloadEnd) break;
       await sleep(at - Date.now());
       await collectFaults();
+      downSince = Date.now();
       await stack.stop('SIGKILL');
       kills.push(Date.now());
       log(
@@ -330,6 +344,11 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       await sleep(downFor[k]!);
       restarts += 1;
       await start();
+      log(
+        `  ${((Date.now() - startedAt) / 1000).toFixed(1)} s: up again after ${((Date.now() - downSince) / 1000).toFixed(1)} s`,
+      );
+      downMs += Date.now() - downSince;
+      downSince = undefined;
     }
   })();
 
@@ -410,7 +429,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     accepted: [...accepted.values()],
     abandonedKeys,
     abandonedWhy,
-    persistMs: 60_000,
+    persistMs: PATIENCE_MS,
     receipts: receiver.receipts,
     finals,
     kills,
