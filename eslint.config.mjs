@@ -29,7 +29,8 @@ const LAYERS = {
   // Test and tooling homes: they exercise the layers, so they may use any but the web app.
   contract: ['core', 'contract-types', 'test-support', 'contract'],
   'test-support': ALL_BUT_APP,
-  e2e: [...ALL_BUT_APP, 'e2e'],
+  // The e2e suites and the benchmarks share their drivers (the chaos suite runs bench/chaos).
+  e2e: [...ALL_BUT_APP, 'e2e', 'bench'],
   bench: [...ALL_BUT_APP, 'e2e', 'bench'],
   lint: ['lint'],
 };
