@@ -8,10 +8,9 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
-import { PLANS, usageDate, usageEvent } from '@vigil/core';
+import { addApiKey, ensureTenant, newApiKey, newTenantId, PLANS, usageDate, usageEvent } from '@vigil/core';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { newApiKey, newTenantId } from '@vigil/aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
@@ -34,8 +33,8 @@ afterAll(async () => {
 const newTenant = async (plan: 'free' | 'pro') => {
   const tenantId = newTenantId();
   const key = newApiKey();
-  await stack.runtime.tenants.ensureTenant({ id: tenantId, name: tenantId, plan });
-  await stack.runtime.tenants.addApiKey(tenantId, key, 'test');
+  await ensureTenant(stack.runtime.tenancy, { id: tenantId, name: tenantId, plan });
+  await addApiKey(stack.runtime.tenancy, tenantId, key, 'test');
   return { tenantId, api: apiClient(stack.url, key) };
 };
 

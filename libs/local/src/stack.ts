@@ -18,16 +18,8 @@ import {
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Runtime, TenantAdmin } from '@vigil/aws';
-import {
-  newApiKey,
-  newTenantId,
-  openTenantAdmin,
-  resetRuntime,
-  runtime,
-  TABLE_DEFINITION,
-  usagePlanName,
-} from '@vigil/aws';
-import { PLANS } from '@vigil/core';
+import { openTenantAdmin, resetRuntime, runtime, TABLE_DEFINITION, usagePlanName } from '@vigil/aws';
+import { addApiKey, ensureTenant, ensureUsagePlan, newApiKey, newTenantId, PLANS } from '@vigil/core';
 import { handler as authorizer } from '@vigil/functions/api/authorizer';
 import { handler as deliver } from '@vigil/functions/engine/deliver';
 import { handler as foldUsage } from '@vigil/functions/metering/fold-usage';
@@ -216,9 +208,10 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   });
   const identity = await devIdentity(dataDir, options.devApiKey);
   // The development tenant is on the larger plan so that trying things out is not throttled early.
-  const devTenant = await tenantAdmin.store.ensureTenant({ id: identity.tenantId, name: 'Development', plan: 'pro' });
-  await tenantAdmin.provisioner.ensureUsagePlan(devTenant);
-  await tenantAdmin.store.addApiKey(identity.tenantId, identity.apiKey, 'development');
+  const { tenancy } = tenantAdmin;
+  const devTenant = await ensureTenant(tenancy, { id: identity.tenantId, name: 'Development', plan: 'pro' });
+  await ensureUsagePlan(tenancy, devTenant);
+  await addApiKey(tenancy, identity.tenantId, identity.apiKey, 'development');
 
   // The queue did not survive the last stop: re-enqueue everything due within the near window.
   await sweep({ lookAheadS: rt.config.engine.nearWindowMs / 1000 });
