@@ -47,7 +47,7 @@ export interface LocalStack {
   apiKey: string;
   /** The web app's next-auth secret; the authorizer accepts session tokens made with it. */
   sessionSecret: string;
-  /** DynamoDB's local endpoint (the web app's sign-in provisions tenants there). */
+  /** DynamoDB's local endpoint. */
   dynamoEndpoint: string;
   /** The web app's address, when it runs. */
   webUrl?: string;
@@ -190,6 +190,9 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     VIGIL_DELIVERY_QUEUE_URL: delivery.url,
     VIGIL_METERING_QUEUE_URL: metering.url,
     VIGIL_RESERVED_ENDPOINTS: reserved.flatMap(([name, port]) => (port ? [`${name}=${port}`] : [])).join(','),
+    // The console's first sign-in (POST /v1/session/tenant) binds new tenants to the emulator's usage plans.
+    VIGIL_USAGE_PLANS: 'on',
+    VIGIL_APIGATEWAY_ENDPOINT: apiGateway.endpoint,
   });
   resetRuntime();
   const rt = runtime();
@@ -286,10 +289,6 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
         host: options.host,
         apiUrl: gateway.url,
         sessionSecret,
-        dynamoEndpoint: endpoints.dynamo,
-        table,
-        region,
-        env: { VIGIL_USAGE_PLANS: 'on', VIGIL_APIGATEWAY_ENDPOINT: apiGateway.endpoint, VIGIL_STAGE: stage },
       });
     } catch (error) {
       await stack.stop();
