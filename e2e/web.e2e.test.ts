@@ -9,9 +9,12 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoMessageStore } from '@vigil/aws';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -244,6 +247,45 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByTestId('status').getByText('cancelled').waitFor();
     expect((await api(apiKey, 'GET', `/v1/messages/${created.json.id}`)).json.status).toBe('cancelled');
     await screenshot('message-cancelled');
+  });
+
+  it('says why a message failed when Vigil stopped on its own (its failure reason)', async () => {
+    // Prepare: a message of this tenant, finished as the worker finishes a poison message (taken,
+    // then failed with its reason), through the stack's own store.
+    const created = await api(apiKey, 'POST', '/v1/messages', { url: `${receiver.url}/poison`, delay: 600 });
+    const where = JSON.parse(await readFile(join(stack.dataDir, 'endpoints.json'), 'utf8'));
+    const client = new DynamoDBClient({
+      region: where.region,
+      endpoint: where.dynamodb,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const db = DynamoDBDocumentClient.from(client);
+    const { Items = [] } = await db.send(
+      new ScanCommand({
+        TableName: where.table,
+        FilterExpression: 'sk = :sk',
+        ExpressionAttributeValues: { ':sk': `M#${created.json.id}` },
+      }),
+    );
+    const tenantId = Items[0]?.tenantId as string;
+    const store = new DynamoMessageStore(db, where.table, 8);
+    const ticket = { tenantId, messageId: created.json.id, version: 0, dueAt: Date.parse(created.json.sendAt) };
+    const taken = await store.take(ticket, Date.now(), Date.now() + 45_000);
+    const detail = 'Taken for delivery 5 times without an attempt being recorded; not sent again.';
+    expect(await store.fail(taken!, taken!.version, { reason: { code: 'poison', detail }, now: Date.now() })).toBe(
+      true,
+    );
+    client.destroy();
+
+    // Act
+    await page.goto(`${web}/messages/${created.json.id}`);
+
+    // Assess: the page says it stopped, and why, in words.
+    const notice = page.getByTestId('failure-reason');
+    await notice.waitFor();
+    await expect(notice.textContent()).resolves.toMatch(/stopped trying.*Taken for delivery 5 times/);
+    await page.getByTestId('status').getByText('failed').waitFor();
+    await screenshot('message-failed-reason');
   });
 
   it('rotates the signing secret, explaining the overlap', async () => {

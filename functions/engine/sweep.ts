@@ -13,5 +13,6 @@ export const handler = async (event: unknown): Promise<{ requeued: number }> => 
   const { lookAheadS } = parseOrThrow(SweepInput, event ?? {});
   const { scheduling, config } = runtime();
   const horizonMs = lookAheadS === undefined ? -config.engine.sweepGraceMs : lookAheadS * 1000;
-  return sweepPending(scheduling, horizonMs);
+  // A look ahead is the local stack's start-up: its queue did not survive, so no ticket is in flight.
+  return sweepPending(scheduling, horizonMs, { queueLost: lookAheadS !== undefined });
 };

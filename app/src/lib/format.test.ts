@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   duration,
   everyDay,
+  failureReasonText,
   isLocalApi,
   maskedHeaderValue,
   percentile,
@@ -61,5 +62,14 @@ describe('web app formatting', () => {
     expect(isLocalApi('https://abc.execute-api.eu-west-1.amazonaws.com/prod')).toBe(false);
     expect(quickstartCurl('http://127.0.0.1:4000', 'vgl_abc')).toContain('"url":"http://127.0.0.1:9000/hook"');
     expect(quickstartCurl('https://api.example.com', 'vgl_abc')).toContain('Authorization: Bearer vgl_abc');
+  });
+
+  it("says why a message failed, in words, with Vigil's detail", () => {
+    const detail = 'Taken for delivery 5 times without an attempt being recorded; not sent again.';
+    expect(failureReasonText({ code: 'poison', detail })).toEqual({
+      title: 'Vigil could not deliver this message and stopped trying',
+      detail,
+    });
+    expect(failureReasonText({ code: 'record-failed', detail: 'x' }).title).toMatch(/could not be recorded/);
   });
 });

@@ -1,4 +1,5 @@
 /** Small, pure presentation helpers shared by the pages. */
+import type { FailureReason } from './types';
 
 const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
@@ -93,3 +94,16 @@ export const quickstartCurl = (apiUrl: string, key: string): string =>
     `  -H 'Content-Type: application/json' \\`,
     `  -d '{"url":"${isLocalApi(apiUrl) ? 'http://127.0.0.1:9000/hook' : 'https://example.com/hook'}","delay":10,"body":{"hello":"world"}}'`,
   ].join('\n');
+
+const FAILURE_TITLES: Record<FailureReason['code'], string> = {
+  'record-failed': 'An attempt was sent but could not be recorded',
+  poison: 'Vigil could not deliver this message and stopped trying',
+  'signing-failed': 'The request could not be signed',
+  'tenant-gone': 'The account this message belongs to no longer exists',
+};
+
+/** Why a message ended failed, in words: a title for the code, then Vigil's detail. */
+export const failureReasonText = (reason: FailureReason): { title: string; detail: string } => ({
+  title: FAILURE_TITLES[reason.code] ?? `Failed (${reason.code})`,
+  detail: reason.detail,
+});

@@ -1,8 +1,8 @@
 /** The API's shapes as the web app reads them (openapi.yaml is the source of truth). */
 
-import type { Attempt, MessageStatus } from '@vigil/core';
+import type { Attempt, FailureReason, MessageStatus } from '@vigil/core';
 
-export type { Attempt, MessageStatus };
+export type { Attempt, FailureReason, MessageStatus };
 
 export const MESSAGE_STATUSES: MessageStatus[] = [
   'scheduled',
@@ -36,6 +36,14 @@ export interface Message {
   timeoutMs: number;
   metadata: Record<string, string>;
   lastAttempt?: Attempt;
+  failureReason?: FailureReason;
+}
+
+/** GET /v1/messages/{id}/attempts: the kept attempts, how many earlier ones are gone, and why it failed. */
+export interface AttemptList {
+  items: Attempt[];
+  omitted: number;
+  failureReason?: FailureReason;
 }
 
 export interface MessagePage {

@@ -89,6 +89,14 @@ const Env = z.object({
     .min(0)
     .max(3600)
     .default(DEFAULT_ENGINE_SETTINGS.sweepGraceMs / 1000),
+  /** Takes without a recorded attempt after which a message is finished `failed` (reason `poison`). */
+  VIGIL_POISON_TAKES: z.coerce.number().int().min(1).max(100).default(DEFAULT_ENGINE_SETTINGS.poisonTakes),
+  /** How long a ticket the sweep re-enqueued may take to reach a worker before the sweep sends another. */
+  VIGIL_FLIGHT_ALLOWANCE_S: z.coerce
+    .number()
+    .min(1)
+    .max(3600)
+    .default(DEFAULT_ENGINE_SETTINGS.flightAllowanceMs / 1000),
   VIGIL_RETRY_BASE_MS: z.coerce.number().int().min(100).default(DEFAULT_BACKOFF.baseMs),
   VIGIL_RETRY_FACTOR: z.coerce.number().min(1).max(10).default(DEFAULT_BACKOFF.factor),
   VIGIL_ALLOW_PRIVATE_TARGETS: flag.default(false),
@@ -159,6 +167,8 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig =>
     bucketMs: e.VIGIL_BUCKET_S * 1000,
     farLeadMs: e.VIGIL_FAR_LEAD_S * 1000,
     sweepGraceMs: e.VIGIL_SWEEP_GRACE_S * 1000,
+    poisonTakes: e.VIGIL_POISON_TAKES,
+    flightAllowanceMs: e.VIGIL_FLIGHT_ALLOWANCE_S * 1000,
     version: VIGIL_VERSION,
   };
   const problems = checkEngineSettings(engine);

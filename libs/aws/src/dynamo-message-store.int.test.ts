@@ -1,8 +1,19 @@
-import type { Message } from '@vigil/core';
-import { MessageAlreadyExistsError, ValidationError } from '@vigil/core';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Attempt, Message } from '@vigil/core';
+import {
+  appendAttempt,
+  headerBytes,
+  MAX_HEADER_BYTES,
+  MAX_HEADERS,
+  MAX_MESSAGE_BYTES,
+  MessageAlreadyExistsError,
+  messageBytes,
+  ValidationError,
+} from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
 import { dynamoDbLocalUnavailable, startDynalite, startDynamoDbLocal } from '../../../test-support/dynamo-backends';
+import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { DynamoMessageStore } from './dynamo-message-store';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
@@ -38,6 +49,49 @@ const collect = async <T>(it: AsyncIterable<T>) => {
   return out;
 };
 
+/**
+ * The largest message the API accepts: url + headers + metadata + body at exactly 256 KiB of UTF-8,
+ * 50 headers of 16 KiB in all, ten metadata tags of multi-byte text, a 255-character idempotency key.
+ */
+const largestMessage = (): Message => {
+  const url = `https://example.com/${'p'.repeat(2048 - 20)}`;
+  // 50 headers, 16 KiB of names and values in all (names of 5 bytes; the first values a byte longer).
+  const valueBytes = MAX_HEADER_BYTES / MAX_HEADERS - 5;
+  const headers = Object.fromEntries(
+    Array.from({ length: MAX_HEADERS }, (_, i) => [
+      `x-h${String(i).padStart(2, '0')}`,
+      'v'.repeat(Math.floor(valueBytes) + (i < MAX_HEADER_BYTES % MAX_HEADERS ? 1 : 0)),
+    ]),
+  );
+  const metadata = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`${'k'.repeat(63)}${i}`, 'é'.repeat(256)]));
+  const left = MAX_MESSAGE_BYTES - messageBytes({ url, headers, metadata, body: '' });
+  const body = '€'.repeat(Math.floor(left / 3)) + 'x'.repeat(left % 3); // three bytes a character
+  const m = message({
+    url,
+    headers,
+    metadata,
+    body,
+    bodyKind: 'text',
+    idempotencyKey: 'i'.repeat(255),
+    maxAttempts: 20,
+  });
+  expect(headerBytes(m.headers)).toBe(MAX_HEADER_BYTES);
+  expect(messageBytes(m)).toBe(MAX_MESSAGE_BYTES);
+  return m;
+};
+
+/** An attempt as large as the sender and the engine let one be: the longest multi-byte snippet and error. */
+const largestAttempt = (n: number): Attempt => ({
+  n,
+  startedAt: new Date(T0 + n * 86_400_000).toISOString(),
+  durationMs: 30_000,
+  latenessMs: 123_456_789,
+  statusCode: 503,
+  error: 'é'.repeat(300), // capped to 512 bytes by the log
+  responseSnippet: '\uFFFD'.repeat(1024), // 1 KiB of invalid UTF-8 as decoded: capped to 1024 bytes
+  retryAfterMs: 86_400_000,
+});
+
 const unavailable = dynamoDbLocalUnavailable();
 if (unavailable) console.warn(`DynamoDB Local tier skipped: ${unavailable}`);
 
@@ -46,7 +100,7 @@ const backends = [
   { name: 'DynamoDB Local', start: startDynamoDbLocal, available: unavailable === undefined },
 ];
 
-describe.each(backends)('DynamoMessageStore on $name', ({ start, available }) => {
+describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available }) => {
   let services: DynamoBackend;
   let store: DynamoMessageStore;
   beforeAll(async () => {
@@ -152,6 +206,179 @@ describe.each(backends)('DynamoMessageStore on $name', ({ start, available }) =>
     const ids = pending.map((r) => r.messageId);
     expect(ids).toContain(overdue.id);
     expect(ids).not.toContain(done.id);
+  });
+
+  it.runIf(available)(
+    'keeps the largest message with the longest attempt history under 400 KB: records and the failure write fit',
+    async () => {
+      const m = largestMessage();
+      await store.insert(m);
+      // Ten rounds (a first one and nine redelivers) of twenty attempts, each with the largest snippet.
+      // The log is computed for all 200; the store writes the first records and the last ones in full
+      // (from the 50th on the log is at its bound, so every later record is the same size).
+      let current = m;
+      let log: Attempt[] = [];
+      for (let n = 1; n <= 200; n += 1) {
+        log = appendAttempt({ attempts: log }, largestAttempt(n));
+        if (n > 3 && n < 198) continue;
+        const ticket = { tenantId: m.tenantId, messageId: m.id, version: current.version, dueAt: current.dueAt };
+        const taken = await store.take(ticket, T0 + n * 1_000, T0 + n * 1_000 + 45_000);
+        expect(taken?.takes).toBe(1);
+        const { leaseUntil: _l, takes: _t, ...held } = taken!;
+        const next: Message = {
+          ...held,
+          status: 'retrying',
+          attempts: log,
+          roundStart: Math.floor((n - 1) / 20) * 20,
+          version: taken!.version + 1,
+        };
+        expect(await store.save(next, taken!.version)).toBe(true);
+        current = next;
+      }
+      const { Item: raw } = await services.db.send(
+        new GetCommand({ TableName: services.table, Key: { pk: `T#${m.tenantId}`, sk: `M#${m.id}` } }),
+      );
+      const recorded = dynamoItemBytes(raw!);
+      expect(recorded).toBeLessThan(DYNAMO_ITEM_LIMIT_BYTES - 16 * 1024); // with room to spare
+      expect(raw!.attempts).toHaveLength(50);
+      expect(raw!.lastAttempt).not.toHaveProperty('responseSnippet'); // the snippet is stored once
+      for (const a of raw!.attempts as Attempt[])
+        expect(Buffer.byteLength(a.responseSnippet!)).toBeLessThanOrEqual(1024);
+
+      // Then a record that cannot be written: the failure write with the attempt and the longest reason fits too.
+      const ticket = { tenantId: m.tenantId, messageId: m.id, version: current.version, dueAt: current.dueAt };
+      const taken = await store.take(ticket, T0 + 300_000, T0 + 345_000);
+      const { responseSnippet: _s, ...sent } = largestAttempt(201);
+      expect(
+        await store.fail(taken!, taken!.version, {
+          reason: { code: 'record-failed', detail: 'é'.repeat(256) },
+          now: T0 + 301_000,
+          attempts: appendAttempt(taken!, sent),
+        }),
+      ).toBe(true);
+      const failed = await store.get(m.tenantId, m.id);
+      expect(failed).toMatchObject({ status: 'failed', failureReason: { code: 'record-failed' }, body: m.body });
+      expect(failed!.attempts.at(-1)!.n).toBe(201);
+      expect(failed).not.toHaveProperty('takes');
+      expect(failed).not.toHaveProperty('leaseUntil');
+      const { Item: finished } = await services.db.send(
+        new GetCommand({ TableName: services.table, Key: { pk: `T#${m.tenantId}`, sk: `M#${m.id}` } }),
+      );
+      expect(dynamoItemBytes(finished!)).toBeLessThan(DYNAMO_ITEM_LIMIT_BYTES);
+      expect(finished).not.toHaveProperty('pendPk'); // out of the pending index: the sweep never finds it
+    },
+    120_000,
+  );
+
+  it.runIf(available)(
+    'measures item size as DynamoDB does: accepted at the estimate of 400 KB, refused just over (on DynamoDB Local)',
+    async () => {
+      const key = { pk: 'T#tnt_size', sk: 'M#size' };
+      /** An item whose estimated size is `target` bytes, mostly three-byte characters. */
+      const itemOf = (target: number) => {
+        const fixed = dynamoItemBytes({ ...key, n: 1_234_567, body: '' });
+        const left = target - fixed;
+        return { ...key, n: 1_234_567, body: '€'.repeat(Math.floor(left / 3)) + 'x'.repeat(left % 3) };
+      };
+      const fits = itemOf(DYNAMO_ITEM_LIMIT_BYTES);
+      expect(dynamoItemBytes(fits)).toBe(DYNAMO_ITEM_LIMIT_BYTES);
+      await services.db.send(new PutCommand({ TableName: services.table, Item: fits }));
+      const over = itemOf(DYNAMO_ITEM_LIMIT_BYTES + 64);
+      const put = services.db.send(new PutCommand({ TableName: services.table, Item: over }));
+      if (name === 'DynamoDB Local') await expect(put).rejects.toThrow(/size has exceeded/i);
+      else await put; // dynalite counts characters, not bytes: why the store measures items itself
+    },
+  );
+
+  it.runIf(available)('refuses to save an item over 400 KB before sending it (dynalite would accept it)', async () => {
+    const m = largestMessage();
+    await store.insert(m);
+    // The history as it used to be stored: 1 KiB of invalid UTF-8 kept as 3 KiB of U+FFFD, 50 times.
+    const unbounded = Array.from({ length: 50 }, (_, i) => ({
+      ...largestAttempt(i + 1),
+      responseSnippet: '\uFFFD'.repeat(1024),
+    }));
+    await expect(store.save({ ...m, attempts: unbounded }, 0)).rejects.toThrow(ItemTooLargeError);
+    expect((await store.get(m.tenantId, m.id))?.attempts).toEqual([]);
+  });
+
+  it.runIf(available)('fails a taken message in one small write, and only at the version it was taken at', async () => {
+    const m = message();
+    await store.insert(m);
+    const ticket = { tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt };
+    const taken = await store.take(ticket, T0, T0 + 45_000);
+    const reason = { code: 'poison' as const, detail: 'Taken for delivery 5 times without an attempt being recorded.' };
+    expect(await store.fail(taken!, 0, { reason, now: T0 + 1 })).toBe(false); // stale version
+    expect(await store.fail(taken!, 1, { reason, now: T0 + 1 })).toBe(true);
+    const failed = await store.get(m.tenantId, m.id);
+    expect(failed).toMatchObject({ status: 'failed', version: 2, failureReason: reason, attempts: [], body: m.body });
+    const page = await store.list(m.tenantId, { limit: 100, status: 'failed' });
+    expect(page.items.find((x) => x.id === m.id)?.failureReason).toEqual(reason);
+    expect((await collect(store.pendingBefore(T0 + 10_000_000))).map((r) => r.messageId)).not.toContain(m.id);
+  });
+
+  it.runIf(available)('lists the latest attempt without its snippet, and the message keeps it once', async () => {
+    const tenantId = 'tnt_snippet';
+    const m = message({ tenantId });
+    await store.insert(m);
+    const attempts = [
+      {
+        n: 1,
+        startedAt: new Date(T0).toISOString(),
+        durationMs: 5,
+        latenessMs: 0,
+        statusCode: 200,
+        responseSnippet: 'ok',
+      },
+    ];
+    await store.save({ ...m, status: 'delivered', attempts }, 0);
+    const [listed] = (await store.list(tenantId, { limit: 1 })).items;
+    expect(listed!.attempts).toEqual([
+      { n: 1, startedAt: attempts[0]!.startedAt, durationMs: 5, latenessMs: 0, statusCode: 200 },
+    ]);
+    expect((await store.get(tenantId, m.id))!.attempts).toEqual(attempts);
+  });
+
+  it.runIf(available)('counts takes, and a save that records an attempt resets the count', async () => {
+    const m = message();
+    await store.insert(m);
+    let version = 0;
+    for (let take = 1; take <= 3; take += 1) {
+      const taken = await store.take(
+        { tenantId: m.tenantId, messageId: m.id, version, dueAt: m.dueAt },
+        T0 + take * 100_000,
+        T0 + take * 100_000 + 1,
+      );
+      expect(taken?.takes).toBe(take);
+      version = taken!.version;
+    }
+    const { takes: _t, leaseUntil: _l, ...recorded } = (await store.get(m.tenantId, m.id))!;
+    expect(await store.save({ ...recorded, status: 'retrying', version: version + 1 }, version)).toBe(true);
+    const again = await store.take(
+      { tenantId: m.tenantId, messageId: m.id, version: version + 1, dueAt: m.dueAt },
+      T0 + 900_000,
+      T0 + 900_001,
+    );
+    expect(again?.takes).toBe(1);
+  });
+
+  it.runIf(available)('moves a pending message past its flight allowance only while it is unchanged', async () => {
+    const tenantId = 'tnt_flight';
+    const m = message({ tenantId, dueAt: T0 - 120_000 });
+    await store.insert(m);
+    const overdue = async () => (await collect(store.pendingBefore(T0))).filter((r) => r.tenantId === tenantId);
+    const [ref] = await overdue();
+    expect(ref).toMatchObject({ messageId: m.id, version: 0 });
+    expect(await store.deferPending(ref!, T0 + 300_000)).toBe(true);
+    expect(await overdue()).toEqual([]);
+    expect((await collect(store.pendingBefore(T0 + 300_001))).map((r) => r.messageId)).toContain(m.id);
+    // Once it moved on (taken here), a stale reference changes nothing.
+    await store.take({ tenantId, messageId: m.id, version: 0, dueAt: m.dueAt }, T0, T0 + 45_000);
+    expect(await store.deferPending(ref!, T0 + 600_000)).toBe(false);
+    // A finished message never comes back into the pending index.
+    const done = message({ tenantId, status: 'delivered' });
+    await store.insert(done);
+    expect(await store.deferPending({ ...ref!, messageId: done.id, status: 'delivered' }, T0)).toBe(false);
   });
 
   it.runIf(available)('claims an idempotency key once and points later claims at the first request', async () => {

@@ -12,6 +12,9 @@
  *   bucket    bucketPk B#<bucketAt>#<shard>, dueAt    far-path messages by bucket (promote)
  * The pending and bucket indexes are sharded by message id so a popular minute spreads over
  * several partitions; readers query the shards in parallel.
+ * A message item carries its attempt log (bounded in bytes by libs/core's attempt-log.ts) and, for
+ * listings, `lastAttempt`: the latest attempt without its response snippet, so no snippet is
+ * stored twice. See dynamo-item-size.ts for why the largest message with the longest log fits.
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -25,7 +28,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
+  Attempt,
   DeliveryTicket,
+  FailureReason,
   IdempotencyClaim,
   IdempotencyRecord,
   Message,
@@ -34,7 +39,8 @@ import type {
   MessageStore,
   PendingRef,
 } from '@vigil/core';
-import { isTerminal, MessageAlreadyExistsError, ValidationError, WAITING_STATUSES } from '@vigil/core';
+import { isTerminal, MessageAlreadyExistsError, ValidationError, WAITING_STATUSES, withoutSnippet } from '@vigil/core';
+import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { mergeAsync } from './merge-async';
 import { INDEX } from './table-definition';
 
@@ -57,6 +63,7 @@ const SUMMARY_FIELDS = [
   'timeoutMs',
   'metadata',
   'lastAttempt',
+  'failureReason',
   'roundStart',
   'version',
   'deliveredAt',
@@ -88,7 +95,7 @@ export class DynamoMessageStore implements MessageStore {
       pk: tenantPk(m.tenantId),
       sk: messageSk(m.id),
       statusPk: `${tenantPk(m.tenantId)}#${m.status}`,
-      lastAttempt: m.attempts.at(-1),
+      lastAttempt: lastAttemptOf(m.attempts),
       ...(pending && {
         pendPk: `P#${shard}`,
         pendingAt: m.status === 'delivering' ? (m.leaseUntil ?? m.dueAt) : m.dueAt,
@@ -121,11 +128,14 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   async save(message: Message, expectedVersion: number): Promise<boolean> {
+    const item = this.toItem(message);
+    const bytes = dynamoItemBytes(item);
+    if (bytes > DYNAMO_ITEM_LIMIT_BYTES) throw new ItemTooLargeError(bytes);
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: this.toItem(message),
+          Item: item,
           ConditionExpression: 'attribute_exists(pk) AND version = :expected',
           ExpressionAttributeValues: { ':expected': expectedVersion },
         }),
@@ -187,7 +197,7 @@ export class DynamoMessageStore implements MessageStore {
           ConditionExpression:
             'version = :v AND (#status IN (:scheduled, :queued, :retrying) OR (#status = :delivering AND leaseUntil < :now))',
           UpdateExpression:
-            'SET #status = :delivering, statusPk = :statusPk, leaseUntil = :lease, pendingAt = :lease, updatedAt = :now, version = :next REMOVE bucketPk, bucketAt',
+            'SET #status = :delivering, statusPk = :statusPk, leaseUntil = :lease, pendingAt = :lease, updatedAt = :now, version = :next, takes = if_not_exists(takes, :zero) + :one REMOVE bucketPk, bucketAt',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':v': ticket.version,
@@ -199,6 +209,8 @@ export class DynamoMessageStore implements MessageStore {
             ':statusPk': `${tenantPk(ticket.tenantId)}#delivering`,
             ':now': now,
             ':lease': leaseUntil,
+            ':zero': 0,
+            ':one': 1,
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -206,6 +218,64 @@ export class DynamoMessageStore implements MessageStore {
       return Attributes ? this.fromItem(Attributes) : undefined;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async fail(
+    message: Pick<Message, 'tenantId' | 'id'>,
+    expectedVersion: number,
+    failure: { reason: FailureReason; now: number; attempts?: Attempt[] },
+  ): Promise<boolean> {
+    const withLog = failure.attempts !== undefined;
+    const last = failure.attempts && lastAttemptOf(failure.attempts);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: tenantPk(message.tenantId), sk: messageSk(message.id) },
+          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+          UpdateExpression: [
+            'SET #status = :failed, statusPk = :statusPk, failureReason = :reason, updatedAt = :now, version = :next',
+            ...(withLog ? [', attempts = :attempts', ...(last ? [', lastAttempt = :last'] : [])] : []),
+            ' REMOVE pendPk, pendingAt, leaseUntil, bucketPk, bucketAt, takes',
+          ].join(''),
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':expected': expectedVersion,
+            ':failed': 'failed',
+            ':statusPk': `${tenantPk(message.tenantId)}#failed`,
+            ':reason': failure.reason,
+            ':now': failure.now,
+            ':next': expectedVersion + 1,
+            ...(withLog && { ':attempts': failure.attempts }),
+            ...(last && { ':last': last }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async deferPending(ref: PendingRef, untilMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: tenantPk(ref.tenantId), sk: messageSk(ref.messageId) },
+          // Only a message still pending, unchanged since the index was read.
+          ConditionExpression: 'attribute_exists(pendPk) AND version = :v AND #status = :status',
+          UpdateExpression: 'SET pendingAt = :until',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':v': ref.version, ':status': ref.status, ':until': untilMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }
@@ -361,6 +431,12 @@ export class DynamoMessageStore implements MessageStore {
     return mergeAsync(Array.from({ length: this.shards }, (_, shard) => readShard.call(this, shard)));
   }
 }
+
+/** What listings show of the latest attempt: everything but its snippet (stored once, in the log). */
+const lastAttemptOf = (attempts: readonly Attempt[]): Attempt | undefined => {
+  const last = attempts.at(-1);
+  return last && withoutSnippet(last);
+};
 
 const idempotencyKey = (tenantId: string, key: string) => ({ pk: tenantPk(tenantId), sk: `I#${key}` });
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { OutboundRequest } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { classifyTargetAddress, NodeHttpSender } from './http-sender';
+import { classifyTargetAddress, NodeHttpSender, parseRetryAfter } from './http-sender';
 
 interface Seen {
   method: string;
@@ -177,6 +177,55 @@ describe('NodeHttpSender', () => {
       expect(responseSnippet).toBe('€'.repeat(341));
       expect(responseSnippet).not.toContain('\uFFFD');
       expect(Buffer.byteLength(responseSnippet)).toBeLessThanOrEqual(1024);
+    });
+
+    it('keeps a binary (invalid UTF-8) body to 1024 bytes once decoded, not 1024 bytes of U+FFFD each', async () => {
+      server.answer((_req, res) => res.end(Buffer.alloc(4096, 0xff))); // every byte invalid UTF-8
+
+      const { responseSnippet = '' } = await sender.send(request(base));
+
+      expect(responseSnippet).toBe('\uFFFD'.repeat(341));
+      expect(Buffer.byteLength(responseSnippet)).toBeLessThanOrEqual(1024);
+    });
+  });
+
+  describe('Retry-After', () => {
+    it('reads delta-seconds from a 429 and an HTTP-date from a 503, as a wait in ms', async () => {
+      server.answer((_req, res) => res.writeHead(429, { 'retry-after': '120' }).end('slow down'));
+      expect(await sender.send(request(base))).toEqual({
+        statusCode: 429,
+        responseSnippet: 'slow down',
+        retryAfterMs: 120_000,
+      });
+
+      const at = new Date(Date.now() + 90_000);
+      server.answer((_req, res) => res.writeHead(503, { 'retry-after': at.toUTCString() }).end());
+      const { statusCode, retryAfterMs = 0 } = await sender.send(request(base));
+      expect(statusCode).toBe(503);
+      // An HTTP-date has whole seconds: the wait is what is left until then, give or take the round trip.
+      expect(retryAfterMs).toBeGreaterThan(88_000);
+      expect(retryAfterMs).toBeLessThanOrEqual(90_000);
+    });
+
+    it('ignores Retry-After on other statuses, and a value that is neither form', async () => {
+      server.answer((_req, res) => res.writeHead(500, { 'retry-after': '120' }).end());
+      expect(await sender.send(request(base))).toEqual({ statusCode: 500 });
+      server.answer((_req, res) => res.writeHead(429, { 'retry-after': 'soon' }).end());
+      expect(await sender.send(request(base))).toEqual({ statusCode: 429 });
+    });
+
+    it('parses both forms, a past date as no wait, and caps an absurd one at a year', () => {
+      const now = Date.parse('2026-12-01T09:00:00Z');
+      expect(parseRetryAfter('0', now)).toBe(0);
+      expect(parseRetryAfter(' 30 ', now)).toBe(30_000);
+      expect(parseRetryAfter('Tue, 01 Dec 2026 09:01:00 GMT', now)).toBe(60_000);
+      expect(parseRetryAfter('Tuesday, 01-Dec-26 09:01:00 GMT', now)).toBe(60_000);
+      expect(parseRetryAfter('Mon, 30 Nov 2026 09:00:00 GMT', now)).toBe(0);
+      expect(parseRetryAfter('99999999999999', now)).toBe(366 * 24 * 3_600_000);
+      expect(parseRetryAfter('-5', now)).toBeUndefined();
+      expect(parseRetryAfter('1.5', now)).toBeUndefined();
+      expect(parseRetryAfter('2026-12-01T09:01:00Z', now)).toBeUndefined();
+      expect(parseRetryAfter(undefined, now)).toBeUndefined();
     });
   });
 

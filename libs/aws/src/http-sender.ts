@@ -13,7 +13,7 @@ import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import type { HttpSender, OutboundRequest, ReservedEndpoint, SendResult, TargetPolicy } from '@vigil/core';
-import { classifyTargetAddress, reservedEndpointAt } from '@vigil/core';
+import { classifyTargetAddress, reservedEndpointAt, truncateUtf8 } from '@vigil/core';
 
 export interface NodeHttpSenderOptions {
   /** Lets targets resolve to loopback, private, link-local... addresses (the local stack). */
@@ -87,9 +87,29 @@ const describeError = (err: NodeJS.ErrnoException): string => {
   return err.code && !message.includes(err.code) ? `${message} (${err.code})` : message;
 };
 
-/** The first `max` bytes as text, without a broken character at the cut. */
+/**
+ * The first `max` bytes as text, without a broken character at the cut, and at most `max` bytes
+ * once decoded too: each invalid byte decodes to U+FFFD, three bytes in UTF-8, so a KiB of binary
+ * would otherwise be stored as three.
+ */
 const decodeSnippet = (chunks: Buffer[], max: number): string =>
-  new StringDecoder('utf8').write(Buffer.concat(chunks).subarray(0, max));
+  truncateUtf8(new StringDecoder('utf8').write(Buffer.concat(chunks).subarray(0, max)), max);
+
+/** A year: the longest wait a `Retry-After` is read as (the engine caps it at its backoff's maximum). */
+const RETRY_AFTER_MAX_MS = 366 * 24 * 3_600_000;
+
+/**
+ * `Retry-After` as a wait in ms from now: delta-seconds (`120`) or an HTTP-date (RFC 9110); a
+ * date in the past is 0; anything else is ignored (undefined).
+ */
+export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, RETRY_AFTER_MAX_MS);
+  if (!/^[A-Za-z]{3,9},? /.test(text)) return undefined; // an IMF-fixdate, or an obsolete form
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.min(Math.max(0, at - now), RETRY_AFTER_MAX_MS);
+};
 
 /** A keep-alive socket the server closed while it sat idle fails at once; one retry is safe. */
 const isStaleSocketError = (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || err.code === 'EPIPE';
@@ -172,11 +192,16 @@ export class NodeHttpSender implements HttpSender {
     return new Promise((resolve) => {
       let settled = false;
       let statusCode: number | undefined;
+      let retryAfterMs: number | undefined;
       const chunks: Buffer[] = [];
       let received = 0;
       const answered = (): SendResult => {
         const snippet = decodeSnippet(chunks, this.maxSnippetBytes);
-        return { statusCode, ...(snippet !== '' && { responseSnippet: snippet }) };
+        return {
+          statusCode,
+          ...(snippet !== '' && { responseSnippet: snippet }),
+          ...(retryAfterMs !== undefined && { retryAfterMs }),
+        };
       };
       const finish = (result: SendResult | Promise<SendResult>) => {
         if (settled) return;
@@ -187,6 +212,10 @@ export class NodeHttpSender implements HttpSender {
 
       const onResponse = (res: http.IncomingMessage) => {
         statusCode = res.statusCode;
+        // Only a 429 or 503 asks to wait (RFC 9110 §10.2.3); every other answer skips the parse.
+        if (statusCode === 429 || statusCode === 503) {
+          retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
+        }
         res.on('data', (chunk: Buffer) => {
           chunks.push(chunk);
           received += chunk.length;

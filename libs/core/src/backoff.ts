@@ -35,3 +35,18 @@ export const judgeAttempt = (
   if (statusCode === 410 || outcome.permanent) return 'give-up';
   return attemptsThisRound >= maxAttempts ? 'give-up' : 'retry';
 };
+
+/**
+ * The wait before the next attempt: the backoff's, or longer when the receiver asked for more with
+ * `Retry-After` (on a 429 or 503), though never longer than the backoff's cap.
+ */
+export const nextAttemptDelayMs = (
+  failedAttempts: number,
+  policy: BackoffPolicy,
+  random: number,
+  retryAfterMs?: number,
+): number => {
+  const backoff = retryDelayMs(failedAttempts, policy, random);
+  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs)) return backoff;
+  return Math.max(backoff, Math.min(Math.ceil(retryAfterMs), policy.capMs));
+};

@@ -132,3 +132,14 @@ export class ApiKeyNotFoundError extends VigilError {
   readonly type = 'not-found';
   readonly title = 'No such API key';
 }
+
+/** The tenant a message belongs to no longer exists (its deliveries can never be signed). */
+export class TenantNotFoundError extends VigilError {
+  readonly status = 404;
+  readonly type = 'not-found';
+  readonly title = 'No such tenant';
+
+  constructor(tenantId: string) {
+    super(`Tenant ${tenantId} does not exist.`);
+  }
+}

@@ -3,6 +3,7 @@ export * from './clock';
 export * from './delivery-request';
 export * from './errors';
 export * from './ids';
+export * from './attempt-log';
 export * from './lifecycle';
 export * from './message';
 export * from './message-limits';

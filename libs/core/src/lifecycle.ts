@@ -3,7 +3,7 @@
  * (its status and far-path bucket) given when it is next due.
  */
 import { MessageStateConflictError } from './errors';
-import type { Attempt, Message, MessageStatus } from './message';
+import type { Message, MessageStatus } from './message';
 import { routeFor } from './routing';
 import type { EngineSettings } from './settings';
 
@@ -59,9 +59,3 @@ export const attemptsThisRound = (message: Message): number => lastAttemptNumber
 
 /** The number of the latest attempt (attempts are numbered from 1 across rounds). */
 export const lastAttemptNumber = (message: Message): number => message.attempts.at(-1)?.n ?? 0;
-
-/** The attempt log keeps this many entries; older ones are dropped (their count is not). */
-export const ATTEMPT_LOG_LIMIT = 50;
-
-export const appendAttempt = (message: Message, attempt: Attempt): Attempt[] =>
-  [...message.attempts, attempt].slice(-ATTEMPT_LOG_LIMIT);

@@ -1,7 +1,7 @@
 /** How a stored message is shown through the API (`MessageOut` in openapi.yaml). */
 
 import { WAITING_STATUSES } from './lifecycle';
-import type { Attempt, Message } from './message';
+import type { Attempt, FailureReason, Message } from './message';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -27,6 +27,7 @@ export interface MessageOut {
   nextAttemptAt?: string;
   deliveredAt?: string;
   lastAttempt?: Attempt;
+  failureReason?: FailureReason;
   body?: unknown;
 }
 
@@ -49,6 +50,21 @@ export const toMessageOut = (message: Message, options: { withBody: boolean }): 
     ...(WAITING_STATUSES.includes(message.status) && { nextAttemptAt: iso(message.dueAt) }),
     ...(message.deliveredAt !== undefined && { deliveredAt: iso(message.deliveredAt) }),
     ...(lastAttempt && { lastAttempt }),
+    ...(message.failureReason && { failureReason: message.failureReason }),
     ...(body !== undefined && { body }),
   };
 };
+
+/** `AttemptList` in openapi.yaml: the kept attempts, how many earlier ones were dropped, and why it failed. */
+export interface AttemptListOut {
+  items: Attempt[];
+  /** Earlier attempts no longer kept (the log keeps the latest ATTEMPT_LOG_LIMIT, within a byte budget). */
+  omitted: number;
+  failureReason?: FailureReason;
+}
+
+export const toAttemptList = (message: Pick<Message, 'attempts' | 'failureReason'>): AttemptListOut => ({
+  items: message.attempts,
+  omitted: Math.max(0, (message.attempts[0]?.n ?? 1) - 1),
+  ...(message.failureReason && { failureReason: message.failureReason }),
+});

@@ -26,7 +26,20 @@ export interface Attempt {
   latenessMs: number;
   statusCode?: number;
   error?: string;
+  /** At most 1024 UTF-8 bytes of the response body (see SNIPPET_MAX_BYTES). */
   responseSnippet?: string;
+  /** What a 429 or 503 asked for in `Retry-After`, in ms: the next attempt waits at least this long. */
+  retryAfterMs?: number;
+}
+
+/** Why a message ended `failed` without its attempts being spent (absent when they were, or on 410). */
+export const FAILURE_CODES = ['record-failed', 'poison', 'signing-failed', 'tenant-gone'] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
+export interface FailureReason {
+  code: FailureCode;
+  /** A sentence for people (at most FAILURE_DETAIL_MAX_BYTES bytes). */
+  detail: string;
 }
 
 export interface Message {
@@ -59,6 +72,10 @@ export interface Message {
   leaseUntil?: number;
   deliveredAt?: number;
   idempotencyKey?: string;
+  /** Takes since the last recorded attempt (counted by the take itself): a poison message keeps climbing. */
+  takes?: number;
+  /** Set when the message was finished `failed` for a reason other than its attempts' answers. */
+  failureReason?: FailureReason;
 }
 
 export const TERMINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'failed', 'cancelled'];

@@ -3,7 +3,7 @@
  * SDK clients (which the local stack points at local services); tests may use the same adapters
  * against local services, or small fakes where a unit test needs no I/O.
  */
-import type { HttpMethod, Message, MessageStatus } from './message';
+import type { Attempt, FailureReason, HttpMethod, Message, MessageStatus } from './message';
 
 /** What the delivery queue carries: just enough to take the message at its due time. */
 export interface DeliveryTicket {
@@ -82,9 +82,25 @@ export interface MessageStore {
   /**
    * Takes a message for delivery in one conditional write: only if the ticket's version is
    * current and nobody holds it (a duplicate ticket or a cancel makes this return undefined).
-   * Returns the message as taken (status `delivering`, version bumped, lease set).
+   * Returns the message as taken (status `delivering`, version bumped, lease set, `takes` counted
+   * up by one: a save that records an attempt resets it).
    */
   take(ticket: DeliveryTicket, now: number, leaseUntil: number): Promise<Message | undefined>;
+  /**
+   * Finishes a message `failed` with a reason, if its version is still `expectedVersion`, in one
+   * small conditional update that never rewrites the body or headers (so it fits where a full
+   * save could not). `attempts`, when given, replaces the attempt log. False if the message moved on.
+   */
+  fail(
+    message: Pick<Message, 'tenantId' | 'id'>,
+    expectedVersion: number,
+    failure: { reason: FailureReason; now: number; attempts?: Attempt[] },
+  ): Promise<boolean>;
+  /**
+   * Moves a still-pending message's place in the pending index to `untilMs` if it is unchanged
+   * since `ref` was read (the sweep: its ticket is in flight). False if it moved on.
+   */
+  deferPending(ref: PendingRef, untilMs: number): Promise<boolean>;
   /**
    * Deletes messages outright (rolling back a batch that failed part-way: those messages were
    * never acknowledged). Missing ones are skipped.
@@ -128,7 +144,10 @@ export interface MessageStore {
 }
 
 export interface TenantDirectory {
-  /** The tenant's current webhook signing secrets (`whsec_...`); the first is the newest. */
+  /**
+   * The tenant's current webhook signing secrets (`whsec_...`); the first is the newest. Throws
+   * `TenantNotFoundError` when the tenant does not exist (any other error is taken as passing).
+   */
   signingSecrets(tenantId: string): Promise<string[]>;
 }
 
@@ -144,8 +163,10 @@ export interface SendResult {
   statusCode?: number;
   /** Set when no HTTP response arrived: timeout, refused connection, blocked target... */
   error?: string;
-  /** At most 1 KB of the response body. */
+  /** The start of the response body: at most 1024 UTF-8 bytes once decoded. */
   responseSnippet?: string;
+  /** A 429 or 503's `Retry-After` (delta-seconds or HTTP-date) as a wait from now, in ms. */
+  retryAfterMs?: number;
   /** The target can never be reached as given (e.g. a blocked address): retrying is pointless. */
   permanent?: boolean;
 }

@@ -25,6 +25,17 @@ export interface EngineSettings {
   sweepGraceMs: number;
   /** Extra time a worker holds a taken message beyond the request timeout. */
   leaseMarginMs: number;
+  /**
+   * A message taken this many times without an attempt being recorded is poison: the next take
+   * finishes it `failed` (reason `poison`) instead of sending it again.
+   */
+  poisonTakes: number;
+  /**
+   * How long a ticket the sweep re-enqueued may take to reach a worker (a backlogged queue): the
+   * sweep moves the message's place in the pending index this far ahead, so later sweeps leave it
+   * alone meanwhile instead of piling more tickets on the backlog.
+   */
+  flightAllowanceMs: number;
   /** Sent as `user-agent: Vigil/<version>`. */
   version: string;
 }
@@ -39,6 +50,8 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   farLeadMs: 120_000,
   sweepGraceMs: 60_000,
   leaseMarginMs: 15_000,
+  poisonTakes: 5,
+  flightAllowanceMs: 300_000,
   version: '0.1.0',
 };
 

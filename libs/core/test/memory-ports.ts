@@ -3,9 +3,11 @@
  * are tested against the real local services in *.int.test.ts.
  */
 import type {
+  Attempt,
   BucketTimer,
   DeliveryQueue,
   DeliveryTicket,
+  FailureReason,
   HttpSender,
   IdempotencyClaim,
   IdempotencyRecord,
@@ -34,7 +36,13 @@ export class MemoryStore implements MessageStore {
   readonly keys = new Map<string, IdempotencyRecord & { expires: number }>();
   calls = 0;
   /** Every write, with the clock's time when it was made. */
-  readonly writes: Array<{ op: 'insert' | 'save' | 'take' | 'remove'; at: number }> = [];
+  readonly writes: Array<{ op: 'insert' | 'save' | 'take' | 'remove' | 'fail' | 'defer'; at: number }> = [];
+  /** Places in the pending index moved by the sweep (reset by any other write). */
+  readonly deferred = new Map<string, number>();
+  /** Makes the next `save` calls throw this (one per call, until the list is empty). */
+  readonly saveFailures: unknown[] = [];
+  /** Makes every `save` of these message ids throw. */
+  readonly unsavable = new Set<string>();
 
   constructor(private readonly now: () => number = () => 0) {}
 
@@ -42,14 +50,49 @@ export class MemoryStore implements MessageStore {
     this.calls += 1;
     this.writes.push({ op: 'insert', at: this.now() });
     if (this.messages.has(message.id)) throw new MessageAlreadyExistsError(message.id);
+    this.deferred.delete(message.id);
     this.messages.set(message.id, structuredClone(message));
   }
   async save(message: Message, expectedVersion: number) {
     this.calls += 1;
     this.writes.push({ op: 'save', at: this.now() });
+    if (this.saveFailures.length > 0) throw this.saveFailures.shift();
+    if (this.unsavable.has(message.id)) throw new Error('ValidationException: Item size has exceeded the maximum');
     const current = this.messages.get(message.id);
     if (!current || current.version !== expectedVersion) return false;
     this.messages.set(message.id, structuredClone(message));
+    this.deferred.delete(message.id);
+    return true;
+  }
+  async fail(
+    message: Pick<Message, 'tenantId' | 'id'>,
+    expectedVersion: number,
+    failure: { reason: FailureReason; now: number; attempts?: Attempt[] },
+  ) {
+    this.calls += 1;
+    this.writes.push({ op: 'fail', at: this.now() });
+    const current = this.messages.get(message.id);
+    if (!current || current.version !== expectedVersion) return false;
+    const { leaseUntil: _l, bucketAt: _b, takes: _t, ...rest } = current;
+    this.messages.set(message.id, {
+      ...rest,
+      status: 'failed',
+      failureReason: failure.reason,
+      updatedAt: failure.now,
+      version: current.version + 1,
+      ...(failure.attempts && { attempts: structuredClone(failure.attempts) }),
+    });
+    this.deferred.delete(message.id);
+    return true;
+  }
+  async deferPending(r: PendingRef, untilMs: number) {
+    this.calls += 1;
+    this.writes.push({ op: 'defer', at: this.now() });
+    const current = this.messages.get(r.messageId);
+    if (!current || current.version !== r.version || current.status !== r.status || isTerminal(current.status)) {
+      return false;
+    }
+    this.deferred.set(r.messageId, untilMs);
     return true;
   }
   async get(tenantId: string, id: string) {
@@ -78,8 +121,10 @@ export class MemoryStore implements MessageStore {
       leaseUntil,
       updatedAt: now,
       version: m.version + 1,
+      takes: (m.takes ?? 0) + 1,
     };
     this.messages.set(m.id, taken);
+    this.deferred.delete(m.id);
     return structuredClone(taken);
   }
   async remove(tenantId: string, messageIds: readonly string[]) {
@@ -125,7 +170,7 @@ export class MemoryStore implements MessageStore {
   }
   async *pendingBefore(beforeMs: number) {
     for (const m of this.messages.values()) {
-      const at = m.status === 'delivering' ? (m.leaseUntil ?? m.dueAt) : m.dueAt;
+      const at = this.deferred.get(m.id) ?? (m.status === 'delivering' ? (m.leaseUntil ?? m.dueAt) : m.dueAt);
       if (!isTerminal(m.status) && at < beforeMs) yield ref(m);
     }
   }

@@ -1,9 +1,9 @@
 /** Webhook signing secrets: read, rotated with an overlap, and handed to delivery. */
-import { ConcurrentChangeError } from '../errors';
+import { ConcurrentChangeError, TenantNotFoundError } from '../errors';
 import type { TenantDirectory } from '../ports';
 import { newSigningSecret } from '../signing';
 import type { TenancyDeps } from './deps';
-import { activeSigningSecrets, SECRET_ROTATION_OVERLAP_MS, TenantNotFoundError } from './tenant';
+import { activeSigningSecrets, SECRET_ROTATION_OVERLAP_MS } from './tenant';
 
 type SecretDeps = Pick<TenancyDeps, 'tenants' | 'clock'>;
 

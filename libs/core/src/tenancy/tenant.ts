@@ -71,14 +71,6 @@ export class ApiKeyLimitError extends VigilError {
   readonly title = 'Too many API keys';
 }
 
-/** A tenant that should exist does not (a caller's tenant vanished, or an operator typo): a 500 on the API. */
-export class TenantNotFoundError extends Error {
-  override name = 'TenantNotFoundError';
-  constructor(readonly tenantId: string) {
-    super(`tenant ${tenantId} does not exist`);
-  }
-}
-
 /** A key presented with another tenant's id (only an operator adding a fixed key can do this). */
 export class ApiKeyTakenError extends Error {
   override name = 'ApiKeyTakenError';

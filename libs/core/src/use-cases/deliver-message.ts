@@ -4,14 +4,22 @@
  * shortly before it is due (a cancel until then still wins; a duplicate or stale ticket loses),
  * signs the request, waits for the exact due instant (never early), sends, and only then records
  * the attempt and moves the state. Store calls per delivery: take + record, none between due and sent.
+ *
+ * Nothing loops: a record that keeps failing (for any reason but a lost condition) is retried a
+ * few times, then the message is finished `failed` (reason `record-failed`) by a small write that
+ * fits where the full one did not; a message whose tenant is gone or whose signing throws ends
+ * `failed` at once; and one taken `poisonTakes` times without an attempt being recorded (a worker
+ * that dies on it, a store that refuses even the small write) is not sent again (reason `poison`).
  */
+import { appendAttempt, boundFailureReason, withoutSnippet } from '../attempt-log';
 import type { AttemptVerdict, BackoffPolicy } from '../backoff';
 import { usageEvent } from '../usage';
-import { judgeAttempt, retryDelayMs } from '../backoff';
+import { judgeAttempt, nextAttemptDelayMs } from '../backoff';
 import { buildDeliveryRequest } from '../delivery-request';
-import { appendAttempt, attemptsThisRound, lastAttemptNumber, placeMessage } from '../lifecycle';
-import type { Attempt, Message } from '../message';
-import type { DeliveryTicket, EngineEvents, HttpSender, SendResult, TenantDirectory } from '../ports';
+import { TenantNotFoundError } from '../errors';
+import { attemptsThisRound, lastAttemptNumber, placeMessage } from '../lifecycle';
+import type { Attempt, FailureReason, Message } from '../message';
+import type { DeliveryTicket, EngineEvents, HttpSender, OutboundRequest, SendResult, TenantDirectory } from '../ports';
 import { queueDelaySeconds } from '../routing';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
@@ -20,6 +28,8 @@ import { dispatchMessages } from './dispatch';
 const MAX_TIMEOUT_MS = 30_000;
 /** The longest a record waits for other sends to finish: far inside the lease. */
 const RECORD_DEFER_MAX_MS = 1_000;
+/** A record that throws is tried again after these waits (three tries in all, well inside the lease). */
+const RECORD_RETRY_DELAYS_MS = [250, 1_000];
 
 export interface DeliveryDeps extends SchedulingDeps {
   tenants: TenantDirectory;
@@ -78,16 +88,22 @@ export class DeliveryWorker {
   }
 
   private async fire(message: Message): Promise<DeliveryOutcome> {
-    const { clock, tenants, sender, settings } = this.deps;
-    const secrets = await tenants.signingSecrets(message.tenantId);
+    const { clock, sender, settings } = this.deps;
+    const takes = message.takes ?? 0;
+    if (takes > settings.poisonTakes) {
+      return this.finishFailed(message, {
+        code: 'poison',
+        detail: `Taken for delivery ${takes - 1} times without an attempt being recorded; not sent again.`,
+      });
+    }
     const n = lastAttemptNumber(message) + 1;
-    const timestamp = Math.floor(Math.max(message.dueAt, clock.now()) / 1000);
-    const request = buildDeliveryRequest(message, secrets, n, timestamp, `Vigil/${settings.version}`);
+    const prepared = await this.prepare(message, n);
+    if ('failure' in prepared) return this.finishFailed(message, prepared.failure);
 
     await clock.sleepUntil(message.dueAt);
     const startedAt = clock.now();
     this.sending += 1;
-    const result = await sender.send(request).finally(() => {
+    const result = await sender.send(prepared.request).finally(() => {
       this.sending -= 1;
       if (this.sending === 0) {
         this.quiet.fire();
@@ -98,15 +114,43 @@ export class DeliveryWorker {
     return this.record(message, attempt, result);
   }
 
+  /**
+   * Signs the request. A tenant that is gone or a signing that throws can never succeed, so they
+   * finish the message; any other error (the tenant store unreachable) is thrown: the message is
+   * taken again after its lease, and the poison count bounds how often.
+   */
+  private async prepare(
+    message: Message,
+    n: number,
+  ): Promise<{ request: OutboundRequest } | { failure: FailureReason }> {
+    const { clock, tenants, settings } = this.deps;
+    let secrets: string[];
+    try {
+      secrets = await tenants.signingSecrets(message.tenantId);
+    } catch (error) {
+      if (error instanceof TenantNotFoundError) {
+        return { failure: { code: 'tenant-gone', detail: `Tenant ${message.tenantId} no longer exists.` } };
+      }
+      throw error;
+    }
+    try {
+      const timestamp = Math.floor(Math.max(message.dueAt, clock.now()) / 1000);
+      return { request: buildDeliveryRequest(message, secrets, n, timestamp, `Vigil/${settings.version}`) };
+    } catch (error) {
+      return { failure: { code: 'signing-failed', detail: `The request could not be signed: ${errorText(error)}` } };
+    }
+  }
+
   /** Writes the attempt and the next state in one conditional write; schedules the retry if any. */
   private async record(message: Message, attempt: Attempt, result: SendResult): Promise<DeliveryOutcome> {
-    const { clock, settings, store, log, events, backoff, random } = this.deps;
+    const { clock, settings, log, events, backoff, random } = this.deps;
     if (this.sending > 0) {
       // A store write costs as much CPU as several sends: let the sends of a burst go first.
       await Promise.race([this.quiet.promise, clock.sleepUntil(clock.now() + RECORD_DEFER_MAX_MS)]);
     }
     const now = clock.now();
-    const { leaseUntil: _lease, ...held } = message;
+    // Recording an attempt ends the take: the lease and the count of takes without a record go.
+    const { leaseUntil: _lease, takes: _takes, ...held } = message;
     const tried: Message = { ...held, attempts: appendAttempt(message, attempt), updatedAt: now };
     const verdict = judgeAttempt(result, attemptsThisRound(tried), message.maxAttempts);
     const fields = {
@@ -122,12 +166,27 @@ export class DeliveryWorker {
     } else if (verdict === 'give-up') {
       next = { ...tried, status: 'failed' };
     } else {
-      const dueAt = now + retryDelayMs(attemptsThisRound(tried), backoff, random());
+      const wait = nextAttemptDelayMs(attemptsThisRound(tried), backoff, random(), attempt.retryAfterMs);
+      const dueAt = now + wait;
       next = placeMessage({ ...tried, dueAt, version: message.version + 1 }, now, settings, 'retry');
     }
-    if (!(await store.save(next, message.version))) {
+    const saved = await this.saveRecord(next, message, attempt.n);
+    if (saved === 'lost') {
       log.warn('message changed while it was being delivered; attempt not recorded', fields);
       return 'skipped';
+    }
+    if (saved !== 'saved') {
+      const answer = attempt.statusCode === undefined ? 'no response' : `HTTP ${attempt.statusCode}`;
+      return this.finishFailed(
+        message,
+        {
+          code: 'record-failed',
+          detail:
+            `Attempt ${attempt.n} was sent (${answer}) but could not be recorded after ` +
+            `${RECORD_RETRY_DELAYS_MS.length + 1} tries (${errorName(saved.error)}); not sent again.`,
+        },
+        attempt,
+      );
     }
     await this.meter(message.tenantId, now, verdict);
     if (verdict === 'delivered') {
@@ -151,7 +210,85 @@ export class DeliveryWorker {
     await dispatchMessages(this.deps, [next]);
     return 'retrying';
   }
+
+  /**
+   * Writes the record, trying again (a bounded number of times) when the write throws. A lost
+   * condition is final, unless an earlier try threw: that write may have landed after all, so
+   * the message is read back to tell.
+   */
+  private async saveRecord(next: Message, taken: Message, n: number): Promise<'saved' | 'lost' | { error: unknown }> {
+    const { clock, store, log } = this.deps;
+    let lastError: unknown;
+    for (let tries = 0; tries <= RECORD_RETRY_DELAYS_MS.length; tries += 1) {
+      if (tries > 0) await clock.sleepUntil(clock.now() + (RECORD_RETRY_DELAYS_MS[tries - 1] ?? 0));
+      try {
+        if (await store.save(next, taken.version)) return 'saved';
+        if (lastError === undefined) return 'lost';
+        const current = await store.get(taken.tenantId, taken.id);
+        const landed =
+          current?.version === next.version && lastAttemptNumber(current) === n && current.takes === undefined;
+        return landed ? 'saved' : 'lost';
+      } catch (error) {
+        lastError = error;
+        log.warn('recording the attempt failed', {
+          tenantId: taken.tenantId,
+          messageId: taken.id,
+          attempt: n,
+          try: tries + 1,
+          error: String(error),
+        });
+      }
+    }
+    return { error: lastError };
+  }
+
+  /**
+   * Finishes a taken message `failed` with a reason, by the store's small failure write (never
+   * the body again). With the attempt that was sent, the log gets it without its snippet; should
+   * even that write throw, the reason alone is written, the smallest write there is.
+   */
+  private async finishFailed(message: Message, reason: FailureReason, attempt?: Attempt): Promise<DeliveryOutcome> {
+    const { store, clock, log, events } = this.deps;
+    const now = clock.now();
+    const bounded = boundFailureReason(reason);
+    const fields = { tenantId: message.tenantId, messageId: message.id, reason: bounded.code };
+    const attempts = attempt ? appendAttempt(message, withoutSnippet(attempt)) : undefined;
+    let finished: boolean;
+    try {
+      finished = await store.fail(message, message.version, { reason: bounded, now, ...(attempts && { attempts }) });
+    } catch (error) {
+      if (!attempts) throw error;
+      log.error('the failure record with its attempt could not be written; writing the reason alone', {
+        ...fields,
+        error: String(error),
+      });
+      finished = await store.fail(message, message.version, { reason: bounded, now });
+    }
+    if (!finished) {
+      log.warn('message changed before it could be finished as failed', fields);
+      return 'skipped';
+    }
+    log.error('message finished as failed', { ...fields, detail: bounded.detail, attempt: attempt?.n });
+    await this.deps.meter?.record(
+      attempt ? usageFor(message.tenantId, now, 'give-up') : [usageEvent(message.tenantId, 'failed', now)],
+    );
+    if (attempt) {
+      events?.attemptFailed?.({
+        tenantId: message.tenantId,
+        messageId: message.id,
+        attempt: attempt.n,
+        statusCode: attempt.statusCode,
+        error: attempt.error,
+        final: true,
+      });
+    }
+    return 'failed';
+  }
 }
+
+const errorName = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Usage for one recorded attempt: the attempt, and its outcome when it is final. */
 const usageFor = (tenantId: string, at: number, verdict: AttemptVerdict) => [
@@ -182,4 +319,5 @@ const describeAttempt = (
   ...(result.statusCode !== undefined && { statusCode: result.statusCode }),
   ...(result.error !== undefined && { error: result.error }),
   ...(result.responseSnippet !== undefined && { responseSnippet: result.responseSnippet }),
+  ...(result.retryAfterMs !== undefined && { retryAfterMs: result.retryAfterMs }),
 });

@@ -100,7 +100,8 @@ export const redeliverMessage = async (deps: SchedulingDeps, tenantId: string, m
 const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanRedeliver(current);
-    const { deliveredAt: _delivered, ...rest } = current;
+    // A new round starts clean: no delivery time, no failure reason, no count of unrecorded takes.
+    const { deliveredAt: _delivered, failureReason: _reason, takes: _takes, ...rest } = current;
     const next: Message = {
       ...rest,
       dueAt: now,

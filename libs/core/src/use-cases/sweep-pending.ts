@@ -4,35 +4,71 @@
  * The sweep re-enqueues whatever is overdue: a crash between write and enqueue, a lost timer, a
  * worker that died holding a message. Duplicates are harmless: the worker's take is conditional.
  *
+ * A re-enqueued ticket may wait in a backlogged queue for a while. So that every later sweep does
+ * not add one more ticket per minute to that backlog, the sweep first moves the message's place in
+ * the pending index ahead by the flight allowance (a conditional write: a message that moved on in
+ * the meantime is left alone, and not re-enqueued); only when the ticket has not arrived by then is
+ * the message found, and re-enqueued, again.
+ *
  * `horizonMs` says how far to look: a negative grace for the periodic sweep (only what is clearly
  * overdue), the whole near window at start-up of the local stack (whose queue does not persist).
+ * With `queueLost` (that start-up) no ticket is in flight any more, so deferrals do not count: the
+ * sweep looks a flight allowance further and takes every message whose own time is within the horizon.
  */
-import type { DeliveryTicket } from '../ports';
+import type { DeliveryTicket, PendingRef } from '../ports';
 import { queueDelaySeconds } from '../routing';
 import type { SchedulingDeps } from './deps';
 import { ticketForRef } from './dispatch';
 
-export const sweepPending = async (deps: SchedulingDeps, horizonMs: number): Promise<{ requeued: number }> => {
+type Entry = { ticket: DeliveryTicket; delaySeconds: number };
+
+export const sweepPending = async (
+  deps: SchedulingDeps,
+  horizonMs: number,
+  options: { queueLost?: boolean } = {},
+): Promise<{ requeued: number }> => {
   const now = deps.clock.now();
-  let batch: Array<{ ticket: DeliveryTicket; delaySeconds: number }> = [];
+  const horizon = now + horizonMs;
+  let found: PendingRef[] = [];
   let requeued = 0;
-  for await (const ref of deps.store.pendingBefore(now + horizonMs)) {
-    // A held message can be taken again once its lease has run out.
-    const wakeAt = ref.status === 'delivering' ? Math.max(ref.dueAt, (ref.leaseUntil ?? 0) + 1_000) : ref.dueAt;
-    batch.push({
-      ticket: { ...ticketForRef(ref), dueAt: wakeAt },
-      delaySeconds: queueDelaySeconds(wakeAt, now, deps.settings),
-    });
-    if (batch.length === 10) {
-      await deps.queue.enqueue(batch);
-      requeued += batch.length;
-      batch = [];
-    }
+  const flush = async () => {
+    const entries = (await Promise.all(found.map((ref) => inFlight(deps, ref, now)))).flatMap((e) => (e ? [e] : []));
+    found = [];
+    if (entries.length === 0) return;
+    await deps.queue.enqueue(entries);
+    requeued += entries.length;
+  };
+  const lookTo = options.queueLost ? horizon + deps.settings.flightAllowanceMs : horizon;
+  for await (const ref of deps.store.pendingBefore(lookTo)) {
+    if (options.queueLost && wakeAtOf(ref) >= horizon) continue; // only deferred past the horizon
+    found.push(ref);
+    if (found.length === 10) await flush();
   }
-  if (batch.length > 0) {
-    await deps.queue.enqueue(batch);
-    requeued += batch.length;
-  }
+  await flush();
   if (requeued > 0) deps.log.warn('sweep re-enqueued pending messages', { requeued, horizonMs });
   return { requeued };
+};
+
+/** The ticket for a pending message, once its place in the index is moved past the flight allowance. */
+/** When a pending message next needs a worker: a held one once its lease has run out. */
+const wakeAtOf = (ref: PendingRef): number =>
+  ref.status === 'delivering' ? Math.max(ref.dueAt, (ref.leaseUntil ?? 0) + 1_000) : ref.dueAt;
+
+const inFlight = async (deps: SchedulingDeps, ref: PendingRef, now: number): Promise<Entry | undefined> => {
+  const wakeAt = wakeAtOf(ref);
+  try {
+    const deferred = await deps.store.deferPending(ref, Math.max(wakeAt, now) + deps.settings.flightAllowanceMs);
+    if (!deferred) return undefined; // taken, changed or finished since the index was read
+  } catch (error) {
+    // Better one ticket too many than a message left behind: enqueue all the same.
+    deps.log.warn('could not move a pending message past its flight allowance', {
+      tenantId: ref.tenantId,
+      messageId: ref.messageId,
+      error: String(error),
+    });
+  }
+  return {
+    ticket: { ...ticketForRef(ref), dueAt: wakeAt },
+    delaySeconds: queueDelaySeconds(wakeAt, now, deps.settings),
+  };
 };

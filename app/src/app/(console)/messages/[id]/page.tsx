@@ -1,4 +1,5 @@
-import { Badge, Box, Card, Code, DataList, Flex, Heading, Link, Text } from '@radix-ui/themes';
+import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
+import { Badge, Box, Callout, Card, Code, DataList, Flex, Heading, Link, Text } from '@radix-ui/themes';
 import type { Metadata } from 'next';
 import NextLink from 'next/link';
 import { notFound } from 'next/navigation';
@@ -8,15 +9,15 @@ import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { api, loadPage } from '@/lib/api';
-import { duration, maskedHeaderValue, prettyBody } from '@/lib/format';
-import type { Attempt, Message } from '@/lib/types';
+import { duration, failureReasonText, maskedHeaderValue, prettyBody } from '@/lib/format';
+import type { Attempt, AttemptList, FailureReason, Message } from '@/lib/types';
 import { LIVE_STATUSES } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Message' };
 
 const load = (id: string) => {
   const path = `/v1/messages/${encodeURIComponent(id)}`;
-  return loadPage(() => Promise.all([api.get<Message>(path), api.get<{ items: Attempt[] }>(`${path}/attempts`)]));
+  return loadPage(() => Promise.all([api.get<Message>(path), api.get<AttemptList>(`${path}/attempts`)]));
 };
 
 export default async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
@@ -24,7 +25,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
   const loaded = await load(decodeURIComponent(id));
   if (loaded.problem?.status === 404) notFound();
   if (loaded.problem) return <ProblemNotice heading="Message" problem={loaded.problem} />;
-  const [message, { items: attempts }] = loaded.data;
+  const [message, { items: attempts, omitted = 0 }] = loaded.data;
   const live = LIVE_STATUSES.includes(message.status);
   const headers = Object.entries(message.headers);
   const body = message.body === undefined ? undefined : prettyBody(message.body);
@@ -51,6 +52,8 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
         </Flex>
         <MessageActions id={message.id} status={message.status} sendAt={message.sendAt} />
       </Flex>
+
+      {message.failureReason && <FailureNotice reason={message.failureReason} />}
 
       <Card size="2">
         <DataList.Root orientation={{ initial: 'vertical', sm: 'horizontal' }}>
@@ -165,11 +168,18 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
               {live ? 'No attempt yet: it will be sent when it is due.' : 'No attempts were made.'}
             </Text>
           ) : (
-            <ol className="vigil-timeline" data-testid="attempts">
-              {attempts.map((a) => (
-                <AttemptItem key={a.n} attempt={a} />
-              ))}
-            </ol>
+            <>
+              {omitted > 0 && (
+                <Text size="2" color="gray" data-testid="attempts-omitted">
+                  {omitted} earlier {omitted === 1 ? 'attempt is' : 'attempts are'} no longer kept (the latest 50 are).
+                </Text>
+              )}
+              <ol className="vigil-timeline" data-testid="attempts">
+                {attempts.map((a) => (
+                  <AttemptItem key={a.n} attempt={a} />
+                ))}
+              </ol>
+            </>
           )}
         </Flex>
       </Card>
@@ -197,6 +207,11 @@ function AttemptItem({ attempt }: { attempt: Attempt }) {
         <Text size="1" color="gray">
           <Timestamp iso={attempt.startedAt} exact />
         </Text>
+        {attempt.retryAfterMs !== undefined && (
+          <Text size="2" color="gray">
+            The endpoint asked to wait {duration(attempt.retryAfterMs)} (Retry-After) before the next attempt.
+          </Text>
+        )}
         {attempt.error && (
           <Text size="2" color="red">
             {attempt.error}
@@ -214,5 +229,21 @@ function AttemptItem({ attempt }: { attempt: Attempt }) {
         )}
       </Flex>
     </li>
+  );
+}
+
+/** Why Vigil stopped: a failed message that did not spend its attempts says so at the top. */
+function FailureNotice({ reason }: { reason: FailureReason }) {
+  const { title, detail } = failureReasonText(reason);
+  return (
+    <Callout.Root color="red" role="alert" data-testid="failure-reason">
+      <Callout.Icon>
+        <ExclamationTriangleIcon />
+      </Callout.Icon>
+      <Callout.Text>
+        <Text weight="bold">{title}.</Text> {detail}{' '}
+        <Text color="gray">Nothing more is sent unless you redeliver it.</Text>
+      </Callout.Text>
+    </Callout.Root>
   );
 }

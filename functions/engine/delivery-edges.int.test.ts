@@ -1,0 +1,188 @@
+/**
+ * The delivery engine at its edges, through the whole local stack (API, queue, worker, store) and
+ * a real receiver: a message whose record can never be written is not re-sent forever, and a
+ * receiver's `Retry-After` is respected.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Message } from '@vigil/core';
+import { MessageIn, scheduleMessage } from '@vigil/core';
+import type { LocalStack } from '@vigil/local/stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, startTestStack } from '../../test-support/local-stack';
+import { assertMatchesSchema } from '../../test-support/openapi';
+import { handler as sweep } from './sweep';
+
+interface Arrival {
+  path: string;
+  webhookId: string;
+  attempt: string;
+  arrivedAt: number;
+}
+
+/** A receiver on 127.0.0.1 whose answer (status and headers) each test sets per path. */
+const startTarget = async () => {
+  const arrivals: Arrival[] = [];
+  const answers = new Map<string, (count: number) => { status: number; headers?: Record<string, string> }>();
+  const server = http.createServer((req, res) => {
+    const arrivedAt = Date.now();
+    req.resume();
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      const count = arrivals.filter((a) => a.path === path).length;
+      arrivals.push({
+        path,
+        webhookId: String(req.headers['webhook-id']),
+        attempt: String(req.headers['vigil-attempt']),
+        arrivedAt,
+      });
+      const { status, headers = {} } = answers.get(path)?.(count) ?? { status: 200 };
+      res.writeHead(status, headers).end(`answer ${status}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    arrivals,
+    answer: (path: string, fn: (count: number) => { status: number; headers?: Record<string, string> }) =>
+      answers.set(path, fn),
+    stop: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+};
+
+let stack: LocalStack;
+let target: Awaited<ReturnType<typeof startTarget>>;
+let api: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  target = await startTarget();
+  stack = await startTestStack();
+  api = apiClient(stack.url, stack.apiKey);
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await target?.stop();
+});
+
+const waitFor = async <T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> => {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > until) throw new Error(`still not there after ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+describe('a message whose attempt can never be recorded', () => {
+  it('is sent once, then ends failed with the reason shown, instead of being re-sent forever', async () => {
+    // Prepare: the store refuses every record of this message, as DynamoDB refused an item over 400 KB.
+    const store = stack.runtime.scheduling.store;
+    const save = store.save.bind(store);
+    const unrecordable = new Set<string>();
+    store.save = async (message: Message, expectedVersion: number) => {
+      if (unrecordable.has(message.id) && message.attempts.length > 0) {
+        throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+          name: 'ValidationException',
+        });
+      }
+      return save(message, expectedVersion);
+    };
+    try {
+      const created = await api.post('/v1/messages', { url: `${target.url}/unrecordable`, delay: 1 });
+      expect(created.status).toBe(201);
+      const id = created.json.id as string;
+      unrecordable.add(id);
+
+      // Act: it is due, sent, and its record fails every time it is tried.
+      const failed = await waitFor(
+        () => api.get(`/v1/messages/${id}`),
+        (r) => r.json.status === 'failed',
+      );
+
+      // Assess: the API says what happened, the receiver got it once, and nothing brings it back.
+      assertMatchesSchema('MessageOut', failed.json);
+      expect(failed.json.failureReason).toEqual({
+        code: 'record-failed',
+        detail: expect.stringMatching(/^Attempt 1 was sent \(HTTP 200\) but could not be recorded after 3 tries/),
+      });
+      expect(failed.json.attempts).toBe(1);
+      const attempts = await api.get(`/v1/messages/${id}/attempts`);
+      assertMatchesSchema('AttemptList', attempts.json);
+      expect(attempts.json).toEqual({
+        items: [expect.objectContaining({ n: 1, statusCode: 200 })],
+        omitted: 0,
+        failureReason: failed.json.failureReason,
+      });
+      const cancel = await api.delete(`/v1/messages/${id}`);
+      expect(cancel.status).toBe(409);
+      expect(cancel.json.detail).toMatch(/is failed and can no longer be cancelled/);
+      const listed = await api.get('/v1/messages?status=failed&limit=100');
+      expect(listed.json.items.find((m: { id: string }) => m.id === id)?.failureReason?.code).toBe('record-failed');
+
+      // The sweep, looking as far ahead as it ever does, finds nothing of it to send again.
+      await sweep({ lookAheadS: 900 });
+      await new Promise((r) => setTimeout(r, 3_000));
+      const sends = target.arrivals.filter((a) => a.webhookId === id);
+      expect(sends.map((a) => a.attempt)).toEqual(['1']);
+    } finally {
+      store.save = save;
+    }
+  }, 40_000);
+});
+
+describe('a message whose tenant is gone', () => {
+  it('ends failed (tenant-gone) at its first take, unsent, instead of being taken on every sweep', async () => {
+    // Prepare: a message stored and queued for a tenant that does not exist (any more).
+    const ghost = 'tnt_01JGHOSTGHOSTGHOSTGHOSTGHOST';
+    const { message } = await scheduleMessage(
+      { ...stack.runtime.scheduling, quota: undefined, meter: undefined },
+      ghost,
+      MessageIn.parse({ url: `${target.url}/ghost`, delay: 1 }),
+    );
+
+    // Act: the queue hands it to the worker when it is due.
+    const failed = await waitFor(
+      () => stack.runtime.scheduling.store.get(ghost, message.id),
+      (m) => m?.status === 'failed',
+    );
+
+    // Assess
+    expect(failed!.failureReason).toEqual({ code: 'tenant-gone', detail: `Tenant ${ghost} no longer exists.` });
+    expect(target.arrivals.filter((a) => a.webhookId === message.id)).toEqual([]);
+    await sweep({ lookAheadS: 900 });
+    expect((await stack.runtime.scheduling.store.get(ghost, message.id))!.status).toBe('failed');
+  });
+});
+
+describe('a receiver that asks to wait', () => {
+  it('gets the next attempt no sooner than its Retry-After, which the attempt records', async () => {
+    // Prepare: the first answer is 429 with Retry-After: 3 (the test stack's backoff alone would retry in 0.2-0.4 s).
+    target.answer('/busy', (count) =>
+      count === 0 ? { status: 429, headers: { 'retry-after': '3' } } : { status: 200 },
+    );
+    const created = await api.post('/v1/messages', { url: `${target.url}/busy`, delay: 0 });
+    const id = created.json.id as string;
+
+    // Act
+    await waitFor(
+      () => api.get(`/v1/messages/${id}`),
+      (r) => r.json.status === 'delivered',
+    );
+
+    // Assess
+    const [first, second] = target.arrivals.filter((a) => a.webhookId === id);
+    expect(second!.arrivedAt - first!.arrivedAt).toBeGreaterThanOrEqual(3_000);
+    const attempts = await api.get(`/v1/messages/${id}/attempts`);
+    assertMatchesSchema('AttemptList', attempts.json);
+    expect(attempts.json.items).toEqual([
+      expect.objectContaining({ n: 1, statusCode: 429, retryAfterMs: 3_000 }),
+      expect.objectContaining({ n: 2, statusCode: 200 }),
+    ]);
+    expect(attempts.json.items[1]).not.toHaveProperty('retryAfterMs');
+  }, 30_000);
+});

@@ -1,0 +1,326 @@
+/**
+ * The delivery path at its edges, with fixed clocks: the attempt log bounded in bytes, records
+ * that fail, poison messages, tenants that are gone, receivers that ask to wait, and a sweep that
+ * does not pile tickets onto a backlogged queue.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Attempt, EngineSettings, MessageIn, SchedulingDeps, SendResult, TenantDirectory } from '../src';
+import {
+  appendAttempt,
+  ATTEMPT_LOG_BUDGET_BYTES,
+  ATTEMPT_LOG_LIMIT,
+  attemptBytes,
+  DEFAULT_BACKOFF,
+  DEFAULT_ENGINE_SETTINGS,
+  DeliveryWorker,
+  FixedClock,
+  MessageIn as MessageInSchema,
+  nextAttemptDelayMs,
+  redeliverMessage,
+  retryDelayMs,
+  scheduleMessage,
+  SNIPPET_MAX_BYTES,
+  sweepPending,
+  TenantNotFoundError,
+  toAttemptList,
+  toMessageOut,
+  truncateUtf8,
+} from '../src';
+import { MemoryQueue, MemoryStore, MemoryTimer, ScriptedSender, silentLog } from './memory-ports';
+
+const T0 = Date.parse('2026-11-23T10:00:00.000Z');
+const TENANT = 'tnt_a';
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const LEASE_MS = 30_000 + DEFAULT_ENGINE_SETTINGS.leaseMarginMs;
+
+const setup = (
+  options: {
+    script?: SendResult[];
+    settings?: Partial<EngineSettings>;
+    tenants?: TenantDirectory;
+  } = {},
+) => {
+  const clock = new FixedClock(T0);
+  const store = new MemoryStore(() => clock.now());
+  const queue = new MemoryQueue();
+  const settings = { ...DEFAULT_ENGINE_SETTINGS, ...options.settings };
+  const deps: SchedulingDeps = { store, queue, timer: new MemoryTimer(), clock, settings, log: silentLog };
+  const sender = new ScriptedSender(options.script ?? [{ statusCode: 200 }], () => clock.now());
+  const worker = new DeliveryWorker({
+    ...deps,
+    tenants: options.tenants ?? { signingSecrets: async () => [SECRET] },
+    sender,
+    backoff: DEFAULT_BACKOFF,
+    random: () => 0.5,
+  });
+  /** Delivers the latest ticket on the queue, with the clock set to when the queue surfaces it. */
+  const deliverLatest = () => {
+    const { ticket } = queue.sent.at(-1)!;
+    clock.set(Math.max(clock.now(), ticket.dueAt - 1_000));
+    return worker.deliver(ticket);
+  };
+  return { clock, store, queue, deps, sender, worker, deliverLatest };
+};
+
+const input = (over: Partial<Record<string, unknown>>): MessageIn =>
+  MessageInSchema.parse({ url: 'https://example.com/hook', ...over });
+
+const attempt = (n: number, over: Partial<Attempt> = {}): Attempt => ({
+  n,
+  startedAt: new Date(T0 + n * 1000).toISOString(),
+  durationMs: 12,
+  latenessMs: 1,
+  statusCode: 500,
+  ...over,
+});
+
+describe('the attempt log', () => {
+  it('caps a snippet of invalid UTF-8 (a KiB of U+FFFD is three KiB) at 1024 bytes, never mid-character', () => {
+    const decoded = '\uFFFD'.repeat(1024); // what 1024 invalid bytes decode to
+    const kept = truncateUtf8(decoded, SNIPPET_MAX_BYTES);
+    expect(Buffer.byteLength(kept)).toBeLessThanOrEqual(1024);
+    expect(kept).toBe('\uFFFD'.repeat(341));
+    expect(truncateUtf8('a😀b', 4)).toBe('a'); // the emoji is 4 bytes: cut before, not through it
+    expect(truncateUtf8('short', 1024)).toBe('short');
+  });
+
+  it('caps what the sender handed over even when the sender did not', () => {
+    const [stored] = appendAttempt(
+      { attempts: [] },
+      attempt(1, { responseSnippet: '€'.repeat(2000), error: 'é'.repeat(600) }),
+    );
+    expect(Buffer.byteLength(stored!.responseSnippet!)).toBeLessThanOrEqual(1024);
+    expect(Buffer.byteLength(stored!.error!)).toBeLessThanOrEqual(512);
+  });
+
+  it('keeps the latest 50 attempts, numbered as they were, and says how many earlier ones are gone', () => {
+    let log: Attempt[] = [];
+    for (let n = 1; n <= 120; n += 1) log = appendAttempt({ attempts: log }, attempt(n));
+    expect(log).toHaveLength(ATTEMPT_LOG_LIMIT);
+    expect(log[0]!.n).toBe(71);
+    expect(log.at(-1)!.n).toBe(120);
+    expect(toAttemptList({ attempts: log })).toMatchObject({ omitted: 70 });
+  });
+
+  it('stays within its byte budget when every attempt carries the largest multi-byte snippet and error', () => {
+    let log: Attempt[] = [];
+    const heavy = (n: number) =>
+      attempt(n, { responseSnippet: '\uFFFD'.repeat(400), error: '€'.repeat(200), retryAfterMs: 86_400_000 });
+    for (let n = 1; n <= 200; n += 1) log = appendAttempt({ attempts: log }, heavy(n));
+    const bytes = log.reduce((sum, a) => sum + attemptBytes(a), 0);
+    expect(bytes).toBeLessThanOrEqual(ATTEMPT_LOG_BUDGET_BYTES);
+    expect(log.at(-1)!.n).toBe(200);
+    expect(log.map((a) => a.n)).toEqual(Array.from({ length: log.length }, (_, i) => 200 - log.length + 1 + i));
+  });
+});
+
+describe('a record that fails', () => {
+  it('is tried again, and a try that lands delivers as usual', async () => {
+    const { deps, store, sender, deliverLatest } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    store.saveFailures.push(new Error('ProvisionedThroughputExceededException'));
+    expect(await deliverLatest()).toBe('delivered');
+    expect(sender.requests).toHaveLength(1);
+    expect(store.messages.get(message.id)).toMatchObject({ status: 'delivered', attempts: [{ n: 1 }] });
+  });
+
+  it('finishes the message failed (record-failed) after three tries, with the attempt, and never sends again', async () => {
+    const { deps, store, sender, queue, clock, deliverLatest } = setup({
+      script: [{ statusCode: 200, responseSnippet: 'ok' }],
+    });
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    store.unsavable.add(message.id);
+    expect(await deliverLatest()).toBe('failed');
+    const stored = store.messages.get(message.id)!;
+    expect(stored.status).toBe('failed');
+    expect(stored.failureReason).toEqual({
+      code: 'record-failed',
+      detail: expect.stringMatching(/^Attempt 1 was sent \(HTTP 200\) but could not be recorded after 3 tries/),
+    });
+    // The send that happened is shown (without its snippet), so the count and numbering stay right.
+    expect(stored.attempts).toEqual([expect.objectContaining({ n: 1, statusCode: 200 })]);
+    expect(stored.attempts[0]).not.toHaveProperty('responseSnippet');
+    expect(store.writes.filter((w) => w.op === 'save')).toHaveLength(3);
+
+    // Nothing brings it back: not the old ticket, not the sweep a long time later.
+    clock.advance(3_600_000);
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
+    expect(await deps.store.take(queue.sent[0]!.ticket, clock.now(), clock.now() + LEASE_MS)).toBeUndefined();
+    expect(sender.requests).toHaveLength(1);
+    expect(toMessageOut(stored, { withBody: false }).failureReason?.code).toBe('record-failed');
+  });
+
+  it('counts a write that threw but landed as recorded (it reads the message back)', async () => {
+    const { deps, store, deliverLatest } = setup({ script: [{ statusCode: 500 }] });
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    // The first save lands, then reports a timeout; the second finds the version moved on.
+    const save = store.save.bind(store);
+    let first = true;
+    store.save = async (m, v) => {
+      const saved = await save(m, v);
+      if (first) {
+        first = false;
+        throw new Error('TimeoutError');
+      }
+      return saved;
+    };
+    expect(await deliverLatest()).toBe('retrying');
+    expect(store.messages.get(message.id)).toMatchObject({ status: 'retrying', attempts: [{ n: 1 }] });
+  });
+});
+
+describe('poison', () => {
+  it('a message taken 5 times without an attempt recorded is finished failed on the next take, unsent', async () => {
+    let tenantStoreUp = false;
+    const { deps, store, sender, queue, clock, worker } = setup({
+      tenants: {
+        signingSecrets: async () => {
+          if (!tenantStoreUp) throw new Error('tenant store unreachable');
+          return [SECRET];
+        },
+      },
+    });
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    clock.set(T0 + 9_000);
+    for (let take = 1; take <= DEFAULT_ENGINE_SETTINGS.poisonTakes; take += 1) {
+      await expect(worker.deliver(queue.sent.at(-1)!.ticket)).rejects.toThrow('tenant store unreachable');
+      expect(store.messages.get(message.id)).toMatchObject({ status: 'delivering', takes: take });
+      // The lease runs out; the sweep finds the message and hands out a fresh ticket.
+      clock.advance(LEASE_MS + 62_000);
+      expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+    }
+    tenantStoreUp = true; // even now: a message that failed this often is not tried again
+    expect(await worker.deliver(queue.sent.at(-1)!.ticket)).toBe('failed');
+    expect(sender.requests).toHaveLength(0);
+    const stored = store.messages.get(message.id)!;
+    expect(stored).toMatchObject({ status: 'failed', failureReason: { code: 'poison' } });
+    expect(stored.failureReason!.detail).toMatch(/5 times without an attempt being recorded/);
+    expect(toAttemptList(stored)).toEqual({ items: [], omitted: 0, failureReason: stored.failureReason });
+
+    // A redeliver starts clean: no reason, no count, and it is sent.
+    const again = await redeliverMessage(deps, TENANT, message.id);
+    expect(again).not.toHaveProperty('failureReason');
+    expect(again).not.toHaveProperty('takes');
+    clock.set(again.dueAt);
+    expect(await worker.deliver(queue.sent.at(-1)!.ticket)).toBe('delivered');
+    expect(sender.requests).toHaveLength(1);
+  });
+
+  it('counts takes only since the last recorded attempt: a long run of retries is not poison', async () => {
+    const { deps, store, sender, deliverLatest } = setup({
+      script: [{ statusCode: 500 }],
+      settings: { poisonTakes: 1 },
+    });
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10, retry: { maxAttempts: 4 } }));
+    const outcomes: string[] = [];
+    for (let i = 0; i < 4; i += 1) outcomes.push(await deliverLatest());
+    expect(outcomes).toEqual(['retrying', 'retrying', 'retrying', 'failed']);
+    expect(sender.requests).toHaveLength(4);
+    const stored = store.messages.get(message.id)!;
+    expect(stored.status).toBe('failed');
+    expect(stored).not.toHaveProperty('failureReason'); // its attempts were spent: the list says why
+  });
+
+  it('a message whose tenant is gone ends failed (tenant-gone) at once, unsent', async () => {
+    const { deps, store, sender, deliverLatest } = setup({
+      tenants: {
+        signingSecrets: async (tenantId) => {
+          throw new TenantNotFoundError(tenantId);
+        },
+      },
+    });
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    expect(await deliverLatest()).toBe('failed');
+    expect(sender.requests).toHaveLength(0);
+    expect(store.messages.get(message.id)!.failureReason).toEqual({
+      code: 'tenant-gone',
+      detail: `Tenant ${TENANT} no longer exists.`,
+    });
+  });
+
+  it('a message whose signing throws ends failed (signing-failed) at once, unsent', async () => {
+    const { deps, store, sender, deliverLatest } = setup({
+      tenants: { signingSecrets: async () => ['not-a-webhook-secret'] },
+    });
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    expect(await deliverLatest()).toBe('failed');
+    expect(sender.requests).toHaveLength(0);
+    expect(store.messages.get(message.id)!.failureReason).toMatchObject({
+      code: 'signing-failed',
+      detail: expect.stringContaining('could not be signed'),
+    });
+  });
+});
+
+describe('Retry-After', () => {
+  it('waits at least as long as asked, never less than the backoff, and never more than its cap', () => {
+    const backoff = retryDelayMs(1, DEFAULT_BACKOFF, 0.5);
+    expect(nextAttemptDelayMs(1, DEFAULT_BACKOFF, 0.5)).toBe(backoff);
+    expect(nextAttemptDelayMs(1, DEFAULT_BACKOFF, 0.5, 1_000)).toBe(backoff);
+    expect(nextAttemptDelayMs(1, DEFAULT_BACKOFF, 0.5, 120_000)).toBe(120_000);
+    expect(nextAttemptDelayMs(1, DEFAULT_BACKOFF, 0.5, 1e12)).toBe(DEFAULT_BACKOFF.capMs);
+  });
+
+  it('puts the next attempt no sooner than a 429 asked, and records what it asked', async () => {
+    const { deps, store, queue, sender, deliverLatest } = setup({
+      script: [{ statusCode: 429, retryAfterMs: 120_000 }, { statusCode: 200 }],
+    });
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    expect(await deliverLatest()).toBe('retrying');
+    const firstAt = sender.requests[0]!.at;
+    expect(store.messages.get(message.id)!.attempts[0]).toMatchObject({ statusCode: 429, retryAfterMs: 120_000 });
+    expect(queue.sent.at(-1)!.ticket.dueAt).toBe(firstAt + 120_000);
+    expect(await deliverLatest()).toBe('delivered');
+    expect(sender.requests[1]!.at - firstAt).toBeGreaterThanOrEqual(120_000);
+  });
+});
+
+describe('the sweep and a backlogged queue', () => {
+  it('re-enqueues an overdue message once per flight allowance, not on every sweep', async () => {
+    const { deps, queue, clock } = setup();
+    await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    queue.sent.length = 0; // the ticket sits in a backlog (or was lost)
+    clock.set(T0 + 5_000 + 61_000);
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+    for (let minute = 1; minute <= 4; minute += 1) {
+      clock.advance(60_000);
+      expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
+    }
+    // The allowance (5 min) and the grace (1 min) have passed and no worker took it: presumed lost.
+    clock.advance(3 * 60_000);
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+    expect(queue.sent).toHaveLength(2);
+  });
+
+  it('after a restart that lost the queue, re-enqueues a deferred message all the same', async () => {
+    const { deps, queue, clock } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 600 }));
+    // Start-up: the queue is empty, the sweep re-enqueues what is due within the near window (and defers it).
+    expect(await sweepPending(deps, DEFAULT_ENGINE_SETTINGS.nearWindowMs, { queueLost: true })).toEqual({
+      requeued: 1,
+    });
+    // Another restart a minute later: that ticket is gone too, so the deferral must not hide the message.
+    clock.advance(60_000);
+    queue.sent.length = 0;
+    expect(await sweepPending(deps, DEFAULT_ENGINE_SETTINGS.nearWindowMs, { queueLost: true })).toEqual({
+      requeued: 1,
+    });
+    expect(queue.sent[0]!.ticket).toMatchObject({ messageId: message.id, dueAt: T0 + 600_000 });
+    // The periodic sweep, meanwhile, leaves it to its ticket.
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
+  });
+
+  it('does not re-enqueue a message that moved on after the index was read', async () => {
+    const { deps, queue, clock, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    queue.sent.length = 0;
+    clock.set(T0 + 70_000);
+    const stale = { tenantId: TENANT, messageId: message.id, version: 0, status: 'queued' as const, dueAt: T0 + 5_000 };
+    await store.take(
+      { tenantId: TENANT, messageId: message.id, version: 0, dueAt: stale.dueAt },
+      clock.now(),
+      clock.now() + 1,
+    );
+    expect(await store.deferPending(stale, clock.now() + 300_000)).toBe(false);
+  });
+});
