@@ -2,7 +2,7 @@
  * The message engine's wiring, on top of the shared base (wiring/base.ts) and tenancy
  * (wiring/tenancy.ts): the queue, the scheduler and metering for the message routes, and the
  * delivery worker with its HTTP sender. Built once per process; handlers call `runtime()`, or,
- * where they need less, `tenancyWiring()` / `provisioningWiring()`, so that each function's
+ * where they need less, `messageStore()`, `tenancyWiring()` or `provisioningWiring()`, so that each function's
  * bundle carries only its own clients. Nothing else constructs clients.
  */
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -12,7 +12,6 @@ import { DeliveryWorker, signingSecretDirectory } from '@vigil/core';
 import type { VigilConfig } from './config';
 import type { DynamoTenantStore } from './dynamo-tenant-store';
 import type { DynamoUsageLedger } from './dynamo-usage-ledger';
-import { DynamoMessageStore } from './dynamo-message-store';
 import { hostAddresses, NodeHttpSender } from './http-sender';
 import type { MetricsWriter } from './metrics';
 import { createMetricsWriter, METRIC } from './metrics';
@@ -23,6 +22,7 @@ import { systemClock } from './system-clock';
 import { UsageQuotaGuard } from './usage-quota';
 import type { StoreCallCounts } from './wiring/base';
 import { part } from './wiring/base';
+import { messageStore } from './wiring/messages';
 import { tenancyWiring, usageLedger } from './wiring/tenancy';
 
 export type { StoreCallCounts } from './wiring/base';
@@ -72,7 +72,7 @@ export const runtime = (): Runtime =>
         }
       : {};
     const scheduling: SchedulingDeps = {
-      store: new DynamoMessageStore(b.db, config.table, config.indexShards),
+      store: messageStore(),
       queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl),
       timer: new SchedulerBucketTimer(scheduler, {
         groupName: config.scheduleGroup,
