@@ -7,7 +7,7 @@
  */
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Logger, SchedulingDeps, TargetPolicy, TenancyDeps } from '@vigil/core';
+import type { Logger, SchedulingDeps, TargetPolicy, TenancyDeps, UsageMeter } from '@vigil/core';
 import { DeliveryWorker, signingSecretDirectory } from '@vigil/core';
 import type { VigilConfig } from './config';
 import type { DynamoTenantStore } from './dynamo-tenant-store';
@@ -21,12 +21,12 @@ import { SqsUsageMeter } from './sqs-usage-meter';
 import { systemClock } from './system-clock';
 import { UsageQuotaGuard } from './usage-quota';
 import type { StoreCallCounts } from './wiring/base';
-import { part } from './wiring/base';
+import { part, resetWiring } from './wiring/base';
 import { messageStore } from './wiring/messages';
 import { tenancyWiring, usageLedger } from './wiring/tenancy';
 
 export type { StoreCallCounts } from './wiring/base';
-export { base, resetRuntime } from './wiring/base';
+export { base } from './wiring/base';
 export { tenancyWiring } from './wiring/tenancy';
 
 export interface Runtime {
@@ -44,6 +44,15 @@ export interface Runtime {
   /** Calls of the metering counters (folding usage, quota reads), apart from storeCalls. */
   meteringCalls: StoreCallCounts;
 }
+
+/** Adapters a home chooses itself instead of the defaults built from the configuration. */
+export interface RuntimeAdapters {
+  /** Where usage events go (default: the metering queue, when VIGIL_METERING_QUEUE_URL is set). */
+  meter?: UsageMeter;
+}
+
+/** What the last startRuntime chose (nothing: a Lambda). */
+let chosen: RuntimeAdapters = {};
 
 /** The process-wide runtime, built from the environment on first use (a Lambda cold start). */
 export const runtime = (): Runtime =>
@@ -65,12 +74,12 @@ export const runtime = (): Runtime =>
       sqs.destroy();
       scheduler.destroy();
     });
-    const metering = config.meteringQueueUrl
-      ? {
-          meter: new SqsUsageMeter(sqs, config.meteringQueueUrl, log, config.meteringFlushMs),
-          quota: new UsageQuotaGuard(usage, tenants),
-        }
-      : {};
+    const meter =
+      chosen.meter ??
+      (config.meteringQueueUrl
+        ? new SqsUsageMeter(sqs, config.meteringQueueUrl, log, config.meteringFlushMs)
+        : undefined);
+    const metering = meter ? { meter, quota: new UsageQuotaGuard(usage, tenants) } : {};
     const scheduling: SchedulingDeps = {
       store: messageStore(),
       queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl),
@@ -118,3 +127,16 @@ export const runtime = (): Runtime =>
       meteringCalls: b.meteringCalls,
     };
   });
+
+/** Builds the process-wide runtime now, from the environment and with adapters of the caller's choosing (the local stack). */
+export const startRuntime = (adapters: RuntimeAdapters): Runtime => {
+  resetRuntime();
+  chosen = adapters;
+  return runtime();
+};
+
+/** Forgets the process-wide wiring, closing its clients (the local stack calls this when it stops). */
+export const resetRuntime = (): void => {
+  chosen = {};
+  resetWiring();
+};

@@ -86,8 +86,8 @@ export const part = <T>(name: string, build: (base: Base) => T): T => {
   return parts.get(name) as T;
 };
 
-/** Forgets the process-wide wiring, closing its clients (the local stack calls this when it stops). */
-export const resetRuntime = (): void => {
+/** Forgets the process-wide wiring, closing its clients (wiring.ts's resetRuntime). */
+export const resetWiring = (): void => {
   const was = current;
   current = undefined;
   was?.close();
