@@ -19,7 +19,12 @@ export interface Base {
   config: VigilConfig;
   log: Logger;
   /** SDK client options for a service: its local endpoint when the configuration names one. */
-  clientOptions(endpoint: string | undefined): { region: string; maxAttempts: number; endpoint?: string };
+  clientOptions(endpoint: string | undefined): {
+    region: string;
+    maxAttempts: number;
+    endpoint?: string;
+    requestHandler: { connectionTimeout: number; requestTimeout: number };
+  };
   /** The store's document client (calls counted in storeCalls). */
   db: DynamoDBDocumentClient;
   /** The metering counters' document client: its calls are counted apart, in meteringCalls. */
@@ -34,8 +39,11 @@ const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 const createBase = (config: VigilConfig, closers: Array<() => void>): Base => {
   const { endpoints, region } = config;
+  // Every call is bounded: a store or queue that hangs fails the call (and the SDK retries it)
+  // instead of holding a worker forever.
+  const bounded = { maxAttempts: 3, requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } };
   const clientOptions = (endpoint: string | undefined) =>
-    endpoint ? { region, endpoint, credentials: localCredentials, maxAttempts: 3 } : { region, maxAttempts: 3 };
+    endpoint ? { region, endpoint, credentials: localCredentials, ...bounded } : { region, ...bounded };
   /** A DynamoDB client whose calls are counted by command name (the benchmark reads the counts). */
   const countedClient = (counts: StoreCallCounts) => {
     const client = new DynamoDBClient(clientOptions(endpoints.dynamodb));
