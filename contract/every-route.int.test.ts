@@ -6,6 +6,7 @@
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
+import { encode } from 'next-auth/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack } from '../test-support/local-stack';
 import { checkedResponses, documentedOperations } from '../test-support/openapi';
@@ -81,6 +82,15 @@ describe('every route answers as openapi.yaml documents', () => {
     expect((await api.post('/v1/messages', { url: 'not a url', delay: -1 })).status).toBe(422);
     expect((await api.get('/v1/usage?from=yesterday')).status).toBe(422);
     expect((await api.get('/v2/nothing')).status).toBe(404);
+  });
+
+  it("the console's first sign-in claims the user's tenant with a session token", async () => {
+    const session = await encode({
+      token: { sub: 'user-1', userId: 'dev:ada@example.com', email: 'ada@example.com' },
+      secret: stack.sessionSecret,
+    });
+    expect((await apiClient(stack.url, session).post('/v1/session/tenant', {})).status).toBe(200);
+    expect((await api.post('/v1/session/tenant', {})).status).toBe(401);
   });
 
   it('the internal canary receiver refuses a probe not signed by the canary tenant', async () => {

@@ -352,6 +352,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/session/tenant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim the signed-in user's tenant
+         * @description The web console's server calls this when a user signs in: the first time it makes the
+         *     user's tenant (plan `free`, and its key in the plan's usage plan where there are usage
+         *     plans), every later time it finds the same one. Two first sign-ins at once end with one
+         *     tenant. It takes the console's session token for the user (a next-auth token carrying
+         *     `userId` and `email`, encrypted with the console's `NEXTAUTH_SECRET`), even before the user
+         *     has a tenant; such a token is good for this route only. API keys are refused here.
+         *
+         *     Problems: 401 missing or invalid session, or an API key.
+         */
+        post: operations["claimSessionTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/canary-receiver": {
         parameters: {
             query?: never;
@@ -695,6 +722,20 @@ export interface components {
              *     attempt was due. An attempt re-sent after a crash of Vigil keeps its number and counts once.
              */
             attempts: number;
+        };
+        SessionTenant: {
+            /**
+             * @description The tenant's id.
+             * @example tnt_01JD6Z4YB0V7M0S9H5Q7F2C3K8
+             */
+            id: string;
+            /** @description The tenant's name (at first sign-in, the user's name or email). */
+            name: string;
+            /**
+             * @description The tenant's plan.
+             * @example free
+             */
+            plan: string;
         };
         UsageOut: {
             /** Format: date */
@@ -1513,6 +1554,28 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    claimSessionTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's tenant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionTenant"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
     };

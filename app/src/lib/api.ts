@@ -6,7 +6,8 @@
  * generated from openapi.yaml (`@vigil/contract`), so a route or shape the contract does not have
  * does not compile.
  */
-import type { paths } from '@vigil/contract';
+import type { components, paths } from '@vigil/contract';
+import { encode } from 'next-auth/jwt';
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { webConfig } from './config';
@@ -150,4 +151,38 @@ export const loadPage = async <T>(
     if (error instanceof ApiProblem) return { problem: error.problem };
     throw error;
   }
+};
+
+/** The tenant a signed-in user acts for. */
+export type SessionTenant = components['schemas']['SessionTenant'];
+
+/** How long the sign-in's own token for claiming the tenant is good for. */
+const CLAIM_TOKEN_SECONDS = 60;
+
+/**
+ * At sign-in, before the session exists: the user's tenant, made by the API on their first sign-in
+ * (POST /v1/session/tenant). The call carries a short-lived session token for the user alone
+ * (no tenant yet), made with the secret the API's authorizer shares; such a token is good for
+ * this one route only.
+ */
+export const claimSessionTenant = async (user: {
+  id: string;
+  email: string;
+  name?: string;
+}): Promise<SessionTenant> => {
+  const secret = process.env.NEXTAUTH_SECRET;
+  if (!secret) throw new Error('The web app needs NEXTAUTH_SECRET in its environment (the local stack sets it).');
+  const token = await encode({
+    token: { sub: user.id, userId: user.id, email: user.email, ...(user.name && { name: user.name }) },
+    secret,
+    maxAge: CLAIM_TOKEN_SECONDS,
+  });
+  const response = await fetch(`${webConfig().apiUrl}/v1/session/tenant`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    cache: 'no-store',
+  });
+  const text = await response.text();
+  if (!response.ok) throw new ApiProblem(asProblem(response.status, text));
+  return JSON.parse(text) as SessionTenant;
 };
