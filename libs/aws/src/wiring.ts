@@ -108,7 +108,8 @@ export const createRuntime = (config: VigilConfig): Runtime => {
   const worker = new DeliveryWorker({
     ...scheduling,
     tenants,
-    sender,
+    // One adapter per target type (the message's URL scheme picks it): HTTP only so far.
+    deliveryTargets: { http: sender },
     backoff: config.backoff,
     random: Math.random,
     events: {
