@@ -182,7 +182,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
   it('shows a webhook scheduled with that key go from scheduled to delivered, with its attempt', async () => {
     const created = await api(apiKey, 'POST', '/v1/messages', {
       url: `${receiver.url}/hook`,
-      delay: 4,
+      delay: 10, // long enough that the page still sees it waiting on a busy machine
       headers: { 'x-api-token': 'super-secret-token-value' },
       body: { order: 42, note: 'from the browser test' },
     });
