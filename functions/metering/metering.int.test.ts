@@ -1,18 +1,25 @@
 /**
  * Metering end to end in the local stack: usage events from the API and the engine reach the
- * metering queue, the metering function folds them into daily counters that GET /v1/usage
- * serves; a redelivered event counts once; tenants are metered apart; the quota is enforced.
+ * usage journal (the local stack's durable metering path), which is folded into daily counters
+ * that GET /v1/usage serves; a redelivered event counts once; tenants are metered apart; the
+ * quota is enforced. The deployed path (the SQS meter, the metering queue and this function) is
+ * run here too, on the stack's SQS emulator.
  */
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { readFile, stat } from 'node:fs/promises';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
-import { PLANS, usageDate, usageEvent } from '@vigil/core';
+import { journalPaths } from '@vigil/local/usage-journal';
+import { startSqsPoller } from '@vigil/local/sqs-poller';
+import type { Context } from 'aws-lambda';
+import { attemptUsage, PLANS, scheduledUsage, usageDate, usageEvent } from '@vigil/core';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { newApiKey, newTenantId } from '@vigil/aws';
+import { newApiKey, newTenantId, SqsUsageMeter } from '@vigil/aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as foldUsage } from './fold-usage';
 import { apiClient, startTestStack } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
 
@@ -63,19 +70,48 @@ describe('metering', () => {
     expect(usage.monthToDate).toMatchObject({ scheduled: 5, delivered: 5, attempts: 7 });
     expect(usage.plan).toEqual({ name: 'pro', ...PLANS.pro });
     expect((await b.api.get('/v1/usage')).json.days).toEqual([]);
-    // Every usage event was acknowledged once folded: nothing waits to come back from the queue.
+    // Every journaled event was folded: the folder's offset is at the journal's end.
+    const journal = journalPaths(stack.dataDir);
+    await stack.foldUsage();
+    expect(Number(await readFile(journal.offset, 'utf8'))).toBe((await stat(journal.journal)).size);
+  });
+
+  it('folds what the deployed metering queue carries: the SQS meter, the queue and the metering function', async () => {
+    const { tenantId, api } = await newTenant('free');
     const sqs = new SQSClient({
       region: 'us-east-1',
       endpoint: stack.runtime.config.endpoints.sqs,
       credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     });
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `metering-${tenantId}` }));
+    const queueUrl = QueueUrl as string;
+    const poller = startSqsPoller({
+      sqs,
+      queueUrl,
+      queueArn: `arn:aws:sqs:us-east-1:000000000000:metering-${tenantId}`,
+      handler: (event) => foldUsage(event, { callbackWaitsForEmptyEventLoop: false } as Context),
+      log: stack.runtime.log,
+      loops: 1,
+    });
+    const meter = new SqsUsageMeter(sqs, queueUrl, stack.runtime.log, 10);
+    const message = { id: 'msg_sqs', tenantId, createdAt: Date.now(), dueAt: Date.now() };
+    // 25 events in three calls, the attempt sent twice (a re-sent attempt after a crash).
+    await Promise.all([
+      meter.record([scheduledUsage(message), attemptUsage(message, 1)]),
+      meter.record([attemptUsage(message, 1), attemptUsage(message, 2)]),
+      meter.record(Array.from({ length: 21 }, (_, i) => attemptUsage(message, i + 3))),
+    ]);
+    const usage = await waitForUsage(api, (t) => t.attempts === 23);
+    expect(usage.days.at(-1)).toMatchObject({ scheduled: 1, attempts: 23 });
+    await poller.stop();
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({
-        QueueUrl: stack.runtime.config.meteringQueueUrl,
+        QueueUrl: queueUrl,
         AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
       }),
     );
     sqs.destroy();
+    // Every usage event was acknowledged once folded: nothing waits to come back from the queue.
     expect(Attributes).toEqual({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
   });
 

@@ -14,11 +14,16 @@ import { emptyCounts, USAGE_KINDS, usageDate } from '@vigil/core';
 const SHARDS = 16;
 /** Events per write at most (each adds a condition term; expressions are limited to 4 KB). */
 const MAX_GROUP = 50;
+/** Ids this ledger counted (or found counted) lately, kept in memory to skip writes for known duplicates. */
+const KNOWN_IDS = 20_000;
 
 const chunk = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 export class DynamoUsageLedger implements UsageLedger {
+  /** Insertion-ordered: the oldest are forgotten first. Only ever holds ids the table has counted. */
+  private readonly known = new Set<string>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -27,32 +32,55 @@ export class DynamoUsageLedger implements UsageLedger {
   /**
    * Folds a batch: events that share a counter item are added with one write (a batch from the
    * queue usually holds many), falling back to one write per event when any of them was
-   * counted before (a redelivered batch).
+   * counted before (a redelivered batch). Echoes (repeats of events most likely counted already)
+   * are written one by one, so that their expected duplicates do not send their batch's groups
+   * down that fallback. An event whose id this ledger counted lately (an echo, usually) is a
+   * duplicate without a write.
    */
   async fold(events: readonly UsageEvent[]): Promise<{ counted: number; duplicates: number }> {
-    const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+    const byId = new Map<string, UsageEvent>();
+    for (const event of events) {
+      // An echo in the same batch as its original is that original: it is folded with its group.
+      const seen = byId.get(event.id);
+      if (!seen || (seen.echo && !event.echo)) byId.set(event.id, event);
+    }
+    const unique = [...byId.values()].filter((e) => !this.known.has(e.id));
     let counted = 0;
     let duplicates = events.length - unique.length;
     const groups = new Map<string, UsageEvent[]>();
-    for (const event of unique) {
+    for (const event of unique.filter((e) => !e.echo)) {
       const key = JSON.stringify(this.counterKey(event));
       groups.set(key, [...(groups.get(key) ?? []), event]);
     }
+    const echoes = unique.filter((e) => e.echo).map((e) => [e]);
     await Promise.all(
-      [...groups.values()]
-        .flatMap((group) => chunk(group, MAX_GROUP))
-        .map(async (group) => {
-          if (await this.add(group)) {
-            counted += group.length;
-            return;
-          }
-          for (const event of group) {
-            if (await this.add([event])) counted += 1;
-            else duplicates += 1;
-          }
-        }),
+      [...[...groups.values()].flatMap((group) => chunk(group, MAX_GROUP)), ...echoes].map(async (group) => {
+        if (await this.add(group)) {
+          counted += group.length;
+          this.remember(group);
+          return;
+        }
+        if (group.length === 1) {
+          duplicates += 1;
+          this.remember(group);
+          return;
+        }
+        for (const event of group) {
+          if (await this.add([event])) counted += 1;
+          else duplicates += 1;
+        }
+        this.remember(group);
+      }),
     );
     return { counted, duplicates };
+  }
+
+  private remember(events: readonly UsageEvent[]): void {
+    for (const event of events) this.known.add(event.id);
+    for (const id of this.known) {
+      if (this.known.size <= KNOWN_IDS) break;
+      this.known.delete(id);
+    }
   }
 
   /** The counter item an event lands in: its tenant, its UTC day, and a shard by its id. */

@@ -25,4 +25,3 @@ export const consumedQueueSettings = (consumerTimeoutS: number): ConsumedQueueSe
 });
 
 export const DELIVERY_QUEUE_SETTINGS = consumedQueueSettings(DELIVER_TIMEOUT_S);
-export const METERING_QUEUE_SETTINGS = consumedQueueSettings(METERING_TIMEOUT_S);

@@ -3,10 +3,20 @@
  * With a flush window (the local stack), events from concurrent requests share SendMessageBatch
  * calls: an SDK call costs as much CPU as several webhook sends on these machines. Callers wait
  * for their events' flush, so nothing is left in memory when a Lambda invocation returns.
+ *
+ * Bounded: each SendMessageBatch is given SEND_TIMEOUT_MS (the SDK's own retries included), and
+ * entries SQS refuses are sent again up to SEND_ROUNDS times in all; then the events are logged
+ * as lost and the caller goes on. A delivery waits for its events before its record write, so
+ * the bound is what metering can add to a record at worst.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Logger, UsageEvent, UsageMeter } from '@vigil/core';
+
+/** How long one SendMessageBatch may take, retries included, before it is given up. */
+export const SEND_TIMEOUT_MS = 3_000;
+/** Sends of the entries SQS refused, in all. */
+export const SEND_ROUNDS = 3;
 
 export class SqsUsageMeter implements UsageMeter {
   private pending: Array<{ event: UsageEvent; done: () => void }> = [];
@@ -37,17 +47,27 @@ export class SqsUsageMeter implements UsageMeter {
   }
 
   private async send(chunk: ReadonlyArray<{ event: UsageEvent; done: () => void }>): Promise<void> {
+    let left = chunk.map(({ event }) => event);
     try {
-      const result = await this.sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: this.queueUrl,
-          Entries: chunk.map(({ event }, i) => ({ Id: String(i), MessageBody: JSON.stringify(event) })),
-        }),
-      );
-      if ((result.Failed ?? []).length > 0) throw new Error(`${result.Failed?.length} usage events refused`);
+      for (let round = 1; left.length > 0; round += 1) {
+        const entries = left;
+        const result = await this.sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: this.queueUrl,
+            Entries: entries.map((event, i) => ({ Id: String(i), MessageBody: JSON.stringify(event) })),
+          }),
+          { abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS) },
+        );
+        left = (result.Failed ?? []).map((failed) => entries[Number(failed.Id)] as UsageEvent);
+        if (left.length > 0 && round >= SEND_ROUNDS) throw new Error(`${left.length} usage events refused`);
+      }
     } catch (error) {
       // Metering must never fail the request or the delivery it describes.
-      this.log.error('usage events not recorded', { count: chunk.length, error: String(error) });
+      this.log.error('usage events not recorded', {
+        count: left.length,
+        ids: left.map((event) => event.id),
+        error: String(error),
+      });
     } finally {
       for (const { done } of chunk) done();
     }

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Logger, SchedulingDeps, TargetPolicy } from '@vigil/core';
+import type { Logger, SchedulingDeps, TargetPolicy, UsageMeter } from '@vigil/core';
 import { DeliveryWorker } from '@vigil/core';
 import type { VigilConfig } from './config';
 import { readConfig } from './config';
@@ -42,9 +42,15 @@ export interface Runtime {
   close(): void;
 }
 
+/** Adapters a home chooses itself instead of the defaults built from the configuration. */
+export interface RuntimeAdapters {
+  /** Where usage events go (default: the metering queue, when VIGIL_METERING_QUEUE_URL is set). */
+  meter?: UsageMeter;
+}
+
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-export const createRuntime = (config: VigilConfig): Runtime => {
+export const createRuntime = (config: VigilConfig, adapters: RuntimeAdapters = {}): Runtime => {
   const { endpoints, region } = config;
   const clientOptions = (endpoint: string | undefined) =>
     endpoint ? { region, endpoint, credentials: localCredentials, maxAttempts: 3 } : { region, maxAttempts: 3 };
@@ -84,12 +90,12 @@ export const createRuntime = (config: VigilConfig): Runtime => {
   };
   const sender = new NodeHttpSender(targets);
   const usage = new DynamoUsageLedger(documentClient(meteringDynamo), config.table);
-  const metering = config.meteringQueueUrl
-    ? {
-        meter: new SqsUsageMeter(sqs, config.meteringQueueUrl, log, config.meteringFlushMs),
-        quota: new UsageQuotaGuard(usage, tenants),
-      }
-    : {};
+  const meter =
+    adapters.meter ??
+    (config.meteringQueueUrl
+      ? new SqsUsageMeter(sqs, config.meteringQueueUrl, log, config.meteringFlushMs)
+      : undefined);
+  const metering = meter ? { meter, quota: new UsageQuotaGuard(usage, tenants) } : {};
   const scheduling: SchedulingDeps = {
     store,
     queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl),
@@ -150,6 +156,13 @@ let current: Runtime | undefined;
 /** The process-wide runtime, built from the environment on first use (a Lambda cold start). */
 export const runtime = (): Runtime => {
   current ??= createRuntime(readConfig());
+  return current;
+};
+
+/** Builds the process-wide runtime now, from the environment and with adapters of the caller's choosing (the local stack). */
+export const startRuntime = (adapters: RuntimeAdapters): Runtime => {
+  resetRuntime();
+  current = createRuntime(readConfig(), adapters);
   return current;
 };
 

@@ -66,6 +66,10 @@ export interface Message {
   bucketAt?: number;
   /** Attempts numbered up to this belong to an earlier round (a redeliver starts a new round). */
   roundStart: number;
+  /** Redelivers so far: the round the message is in (absent: 0, the create's). Keys usage ids. */
+  round?: number;
+  /** When the current round began (epoch ms; absent: `createdAt`): the day its `scheduled` counts on. */
+  roundAt?: number;
   /** Bumped by every change that makes queued copies of the message stale. */
   version: number;
   /** Set while a worker holds the message; after it passes, the message may be taken again. */

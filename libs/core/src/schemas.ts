@@ -113,6 +113,7 @@ export const UsageEventSchema = z.object({
   tenantId: z.string().min(1),
   kind: z.enum(USAGE_KINDS),
   at: z.int(),
+  echo: z.boolean().optional(),
 });
 
 /** The input a bucket timer hands to the promote step. */

@@ -1,20 +1,39 @@
 /**
  * Usage metering: the API and the engine emit usage events; the metering function folds them
  * into per-tenant daily counters. Events carry ids so a redelivered batch never counts twice.
+ *
+ * Exact accounting: the ids (and days) of the events about a message are derived from the
+ * message, not drawn at random, so emitting an event again is harmless. That lets the engine emit
+ * an attempt's events after the send and before the record write (a crash in between re-sends
+ * the same attempt number, which emits the same ids), and re-emit a round's `scheduled` event with
+ * its first attempt (a create that died between its insert and its meter call is still counted).
+ * What the counters then mean, for a tenant:
+ * - `scheduled`: messages accepted (a create or batch member), plus one per redeliver;
+ * - `attempt`: distinct (webhook-id, vigil-attempt) pairs sent to receivers;
+ * - `delivered` / `failed`: rounds (a create or a redeliver) that ended with a 2xx answer /
+ *   that gave up.
+ * An event counts on the UTC day its message was created or redelivered (`scheduled`), or on the
+ * day its attempt was due (the others), whenever it is emitted.
  */
 import { monotonicFactory } from 'ulid';
 import { VigilError } from './errors';
+import type { Message } from './message';
 
 export const USAGE_KINDS = ['scheduled', 'delivered', 'failed', 'attempt'] as const;
 export type UsageKind = (typeof USAGE_KINDS)[number];
 
 export interface UsageEvent {
-  /** Unique per event: the dedupe key. */
+  /** Unique per event: the dedupe key. Derived from what it counts (see usageEvent). */
   id: string;
   tenantId: string;
   kind: UsageKind;
   /** Epoch ms when it happened: its UTC day is the counter it lands in. */
   at: number;
+  /**
+   * A repeat of an event most likely emitted (and counted) before: the ledger folds it apart, so
+   * that as the expected duplicate it costs one conditional write rather than its batch's.
+   */
+  echo?: boolean;
 }
 
 export type UsageCounts = Record<UsageKind, number>;
@@ -25,7 +44,11 @@ export interface UsageDay extends UsageCounts {
 }
 
 export interface UsageMeter {
-  /** Hands events to metering; never throws for the caller's sake (metering is best effort, async). */
+  /**
+   * Hands events to metering (durably, when it resolves in time). Never throws and settles within
+   * a bounded time (bounded retries, then a log line): metering must never block or fail the
+   * request or the delivery it describes.
+   */
   record(events: readonly UsageEvent[]): Promise<void>;
 }
 
@@ -38,12 +61,47 @@ export interface UsageLedger {
 
 const nextId = monotonicFactory();
 
-export const usageEvent = (tenantId: string, kind: UsageKind, at: number): UsageEvent => ({
-  id: `use_${nextId(at)}`,
+/** Id prefixes by kind: `sch_<messageId>_<round>`, `att_<messageId>_<n>`, `dlv_`/`fld_<messageId>_<round>`. */
+export const USAGE_ID_PREFIX: Record<UsageKind, string> = {
+  scheduled: 'sch',
+  attempt: 'att',
+  delivered: 'dlv',
+  failed: 'fld',
+};
+
+/**
+ * One usage event. `key` names what it counts (e.g. `<messageId>_<round>`): the id is then
+ * `<prefix>_<key>`, the same every time it is emitted, so it counts once however often it is.
+ * Without a key the id is random (a one-off event that is never emitted twice).
+ */
+export const usageEvent = (tenantId: string, kind: UsageKind, at: number, key?: string): UsageEvent => ({
+  id: key === undefined ? `use_${nextId(at)}` : `${USAGE_ID_PREFIX[kind]}_${key}`,
   tenantId,
   kind,
   at,
 });
+
+/** The round a message is in: 0 from its create, one more with each redeliver. */
+export const roundOf = (message: Pick<Message, 'round'>): number => message.round ?? 0;
+
+/**
+ * The `scheduled` event of a message's current round: emitted by create (round 0) and redeliver
+ * (round 1, 2, ...), counted on the day the round began, and echoed with the round's first attempt.
+ */
+export const scheduledUsage = (
+  message: Pick<Message, 'id' | 'tenantId' | 'createdAt' | 'round' | 'roundAt'>,
+): UsageEvent =>
+  usageEvent(message.tenantId, 'scheduled', message.roundAt ?? message.createdAt, `${message.id}_${roundOf(message)}`);
+
+/** Attempt `n` of a message (numbered across rounds), counted on the day it was due. */
+export const attemptUsage = (message: Pick<Message, 'id' | 'tenantId' | 'dueAt'>, n: number): UsageEvent =>
+  usageEvent(message.tenantId, 'attempt', message.dueAt, `${message.id}_${n}`);
+
+/** How a message's current round ended, counted on the day its last attempt was due. */
+export const outcomeUsage = (
+  message: Pick<Message, 'id' | 'tenantId' | 'dueAt' | 'round'>,
+  kind: 'delivered' | 'failed',
+): UsageEvent => usageEvent(message.tenantId, kind, message.dueAt, `${message.id}_${roundOf(message)}`);
 
 export const usageDate = (epochMs: number): string => new Date(epochMs).toISOString().slice(0, 10);
 

@@ -19,8 +19,11 @@ import type {
   OutboundRequest,
   PendingRef,
   SendResult,
+  UsageCounts,
+  UsageEvent,
+  UsageMeter,
 } from '../src';
-import { isTerminal, MessageAlreadyExistsError, WAITING_STATUSES } from '../src';
+import { emptyCounts, isTerminal, MessageAlreadyExistsError, WAITING_STATUSES } from '../src';
 
 const ref = (m: Message): PendingRef => ({
   tenantId: m.tenantId,
@@ -204,3 +207,23 @@ export class ScriptedSender implements DeliveryTarget {
 }
 
 export const silentLog: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/**
+ * Keeps every usage event handed to it, with the number of store writes made before it (to
+ * check what is metered before the record write), and counts them as the ledger does: each id once.
+ */
+export class MemoryMeter implements UsageMeter {
+  readonly recorded: Array<{ event: UsageEvent; writesBefore: number }> = [];
+  constructor(private readonly store?: MemoryStore) {}
+  async record(events: readonly UsageEvent[]) {
+    for (const event of events) this.recorded.push({ event, writesBefore: this.store?.writes.length ?? 0 });
+  }
+  ids(): string[] {
+    return this.recorded.map((r) => r.event.id);
+  }
+  counts(): UsageCounts {
+    const counts = emptyCounts();
+    for (const event of new Map(this.recorded.map((r) => [r.event.id, r.event])).values()) counts[event.kind] += 1;
+    return counts;
+  }
+}

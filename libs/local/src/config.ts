@@ -60,8 +60,6 @@ export const LOCAL_ENGINE_DEFAULTS: Record<string, string> = {
   // The embedded store is one thread (~600 conditional writes/s): a 1,000-message burst needs
   // about two seconds of takes before it is due, so the local queue surfaces messages earlier.
   VIGIL_ARM_LEAD_MS: '3000',
-  // One process serves every request: gather usage events from concurrent requests into batches.
-  VIGIL_METERING_FLUSH_MS: '25',
   VIGIL_TABLE: 'vigil-local',
   VIGIL_SCHEDULE_GROUP: 'vigil-local',
   VIGIL_PROMOTE_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:vigil-local-promote',

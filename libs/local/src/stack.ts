@@ -3,6 +3,8 @@
  * DynamoDB, fauxqs for SQS, the scheduler emulator for EventBridge Scheduler) and, on top, the
  * same handlers that run on AWS: the API behind a local gateway, the delivery worker behind an
  * SQS poller, promote behind the scheduler emulator, and the sweep at start-up and every minute.
+ * Usage events go to a journal in the data dir rather than to an in-memory queue, so that a
+ * kill -9 loses none of them (usage-journal.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -23,14 +25,13 @@ import {
   newTenantId,
   openTenantAdmin,
   resetRuntime,
-  runtime,
+  startRuntime,
   TABLE_DEFINITION,
   usagePlanName,
 } from '@vigil/aws';
 import { PLANS } from '@vigil/core';
 import { handler as authorizer } from '@vigil/functions/api/authorizer';
 import { handler as deliver } from '@vigil/functions/engine/deliver';
-import { handler as foldUsage } from '@vigil/functions/metering/fold-usage';
 import { handler as promote } from '@vigil/functions/engine/promote';
 import { handler as sweep } from '@vigil/functions/engine/sweep';
 import type { Context } from 'aws-lambda';
@@ -41,8 +42,10 @@ import { startDynaliteThread } from './dynalite-thread';
 import { startGateway } from './gateway';
 import type { LocalQueue } from './local-queues';
 import { LOCAL_QUEUES, queueAttributes } from './local-queues';
+import { repairPendingIndexes } from './repair-indexes';
 import { startSchedulerEmulator } from './scheduler-emulator';
 import { startSqsPoller } from './sqs-poller';
+import { JournalUsageMeter, journalPaths, startUsageJournalFolder } from './usage-journal';
 import type { WebApp } from './web-app';
 import { startWebApp } from './web-app';
 
@@ -65,10 +68,17 @@ export interface LocalStack {
   tenantAdmin: TenantAdmin;
   dataDir: string;
   runtime: Runtime;
+  /** Folds the usage journal into the counters now (it is folded every 5 s, or per 100 events, anyway); resolves with the events folded. */
+  foldUsage(): Promise<number>;
   stop(): Promise<void>;
 }
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+/**
+ * The usage journal is folded into the counters every 5 s, or at once when 100 events are waiting:
+ * the deployed metering function's batching window and batch size.
+ */
+const USAGE_FOLD_EVERY_MS = 5_000;
 const region = 'us-east-1';
 const lambdaContext = { callbackWaitsForEmptyEventLoop: false } as Context;
 
@@ -169,7 +179,6 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     return { url: queue.QueueUrl as string, arn: await arnOf(queue.QueueUrl) };
   };
   const delivery = await queueWithDlq(LOCAL_QUEUES.delivery);
-  const metering = await queueWithDlq(LOCAL_QUEUES.metering);
   try {
     await admin.scheduler.send(new CreateScheduleGroupCommand({ Name: env.VIGIL_SCHEDULE_GROUP }));
   } catch (error) {
@@ -195,11 +204,12 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     VIGIL_SQS_ENDPOINT: endpoints.sqs,
     VIGIL_SCHEDULER_ENDPOINT: scheduler.endpoint,
     VIGIL_DELIVERY_QUEUE_URL: delivery.url,
-    VIGIL_METERING_QUEUE_URL: metering.url,
     VIGIL_RESERVED_ENDPOINTS: reserved.flatMap(([name, port]) => (port ? [`${name}=${port}`] : [])).join(','),
   });
-  resetRuntime();
-  const rt = runtime();
+  // Metering through the journal (durable across kill -9), not the in-memory queue.
+  delete process.env.VIGIL_METERING_QUEUE_URL;
+  const meter = new JournalUsageMeter(journalPaths(dataDir).journal, () => rt.log);
+  const rt = startRuntime({ meter });
 
   // Where `npm run admin -- --local` finds this stack's store while it runs.
   await writeFile(
@@ -219,6 +229,18 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   await tenantAdmin.provisioner.ensureUsagePlan(devTenant);
   await tenantAdmin.store.addApiKey(identity.tenantId, identity.apiKey, 'development');
 
+  // Usage the last run journaled and did not fold (a kill -9) is folded before anything else.
+  const usageFolder = await startUsageJournalFolder({
+    dataDir,
+    fold: (events) => rt.usage.fold(events),
+    log: rt.log,
+    everyMs: USAGE_FOLD_EVERY_MS,
+    batchEvents: 100,
+  });
+  meter.onJournaled = (count) => usageFolder.journaled(count);
+
+  // A kill in the middle of a store write can leave an unfinished message out of dynalite's indexes.
+  await repairPendingIndexes(admin.dynamo, table);
   // The queue did not survive the last stop: re-enqueue everything due within the near window.
   await sweep({ lookAheadS: rt.config.engine.nearWindowMs / 1000 });
 
@@ -229,17 +251,6 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
       queueArn: delivery.arn,
       handler: (event) => deliver(event, lambdaContext),
       log: rt.log,
-    }),
-    startSqsPoller({
-      sqs: admin.sqs,
-      queueUrl: metering.url,
-      queueArn: metering.arn,
-      handler: (event) => foldUsage(event, lambdaContext),
-      log: rt.log,
-      loops: 1,
-      // Like the deployed event source: up to 100 usage events per fold, gathered for up to 5 s.
-      batchSize: 100,
-      batchWindowMs: 5_000,
     }),
   ];
   const sweeper = setInterval(() => {
@@ -269,6 +280,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     dataDir,
     runtime: rt,
     tenantAdmin,
+    foldUsage: () => usageFolder.foldNow(),
     async stop() {
       clearInterval(sweeper);
       await web?.stop();
@@ -276,6 +288,8 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
       await gateway.stop();
       await Promise.all(pollers.map((poller) => poller.stop()));
       await scheduler.stop();
+      await usageFolder.stop();
+      meter.close();
       await apiGateway.stop();
       tenantAdmin.close();
       resetRuntime();

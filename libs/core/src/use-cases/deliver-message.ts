@@ -10,10 +10,14 @@
  * fits where the full one did not; a message whose tenant is gone or whose signing throws ends
  * `failed` at once; and one taken `poisonTakes` times without an attempt being recorded (a worker
  * that dies on it, a store that refuses even the small write) is not sent again (reason `poison`).
+ *
+ * Usage is handed to metering before the state write it describes (the record, or the failure
+ * write), with ids derived from the message, its round and the attempt number (usage.ts): a crash
+ * between a send and its record re-sends the same attempt number later, whose events carry the
+ * same ids, so every attempt a receiver got is counted once.
  */
 import { appendAttempt, boundFailureReason, withoutSnippet } from '../attempt-log';
 import type { AttemptVerdict, BackoffPolicy } from '../backoff';
-import { usageEvent } from '../usage';
 import { judgeAttempt, nextAttemptDelayMs } from '../backoff';
 import { buildDeliveryRequest } from '../delivery-request';
 import { deliveryTargetFor } from '../delivery-target';
@@ -28,6 +32,8 @@ import type {
   SendResult,
   TenantDirectory,
 } from '../ports';
+import type { UsageEvent } from '../usage';
+import { attemptUsage, outcomeUsage, scheduledUsage } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages, enqueueTickets } from './dispatch';
 
@@ -91,8 +97,13 @@ export class DeliveryWorker {
     return store.take(ticket, now, Math.max(ticket.dueAt, now) + MAX_TIMEOUT_MS + settings.leaseMarginMs);
   }
 
-  private async meter(tenantId: string, at: number, verdict: AttemptVerdict): Promise<void> {
-    await this.deps.meter?.record(usageFor(tenantId, at, verdict));
+  /** Hands usage to metering; a meter that fails is logged and never fails the delivery. */
+  private async meter(events: readonly UsageEvent[], fields: Record<string, unknown>): Promise<void> {
+    try {
+      await this.deps.meter?.record(events);
+    } catch (error) {
+      this.deps.log.error('usage events not handed to metering', { ...fields, error: String(error) });
+    }
   }
 
   private async fire(message: Message): Promise<DeliveryOutcome> {
@@ -178,6 +189,8 @@ export class DeliveryWorker {
       const dueAt = now + wait;
       next = placeMessage({ ...tried, dueAt, version: message.version + 1 }, now, settings, 'retry');
     }
+    // Before the record write: a crash after the send must not lose the attempt's usage.
+    await this.meter(usageFor(message, attempt.n, verdict, attemptsThisRound(tried) === 1), fields);
     const saved = await this.saveRecord(next, message, attempt.n);
     if (saved === 'lost') {
       log.warn('message changed while it was being delivered; attempt not recorded', fields);
@@ -196,7 +209,6 @@ export class DeliveryWorker {
         attempt,
       );
     }
-    await this.meter(message.tenantId, now, verdict);
     if (verdict === 'delivered') {
       log.info('delivered', { ...fields, statusCode: attempt.statusCode });
       events?.delivered?.(fields);
@@ -261,6 +273,17 @@ export class DeliveryWorker {
     const bounded = boundFailureReason(reason);
     const fields = { tenantId: message.tenantId, messageId: message.id, reason: bounded.code };
     const attempts = attempt ? appendAttempt(message, withoutSnippet(attempt)) : undefined;
+    // Before the failure write, like the record's: the round ends failed (unless the attempt that
+    // could not be recorded was answered 2xx: that round was delivered, and counted so already).
+    const delivered = attempt !== undefined && judgeAttempt(attempt, 0, 1) === 'delivered';
+    await this.meter(
+      [
+        { ...scheduledUsage(message), echo: true },
+        ...(attempt ? [attemptUsage(message, attempt.n)] : []),
+        ...(delivered ? [] : [outcomeUsage(message, 'failed')]),
+      ],
+      fields,
+    );
     let finished: boolean;
     try {
       finished = await store.fail(message, message.version, { reason: bounded, now, ...(attempts && { attempts }) });
@@ -277,9 +300,6 @@ export class DeliveryWorker {
       return 'skipped';
     }
     log.error('message finished as failed', { ...fields, detail: bounded.detail, attempt: attempt?.n });
-    await this.deps.meter?.record(
-      attempt ? usageFor(message.tenantId, now, 'give-up') : [usageEvent(message.tenantId, 'failed', now)],
-    );
     if (attempt) {
       events?.attemptFailed?.({
         tenantId: message.tenantId,
@@ -307,11 +327,16 @@ const errorName = (error: unknown): string => (error instanceof Error ? error.na
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** Usage for one recorded attempt: the attempt, and its outcome when it is final. */
-const usageFor = (tenantId: string, at: number, verdict: AttemptVerdict) => [
-  usageEvent(tenantId, 'attempt', at),
-  ...(verdict === 'delivered' ? [usageEvent(tenantId, 'delivered', at)] : []),
-  ...(verdict === 'give-up' ? [usageEvent(tenantId, 'failed', at)] : []),
+/**
+ * Usage for one attempt: the attempt, its round's outcome when final, and with a round's first
+ * attempt an echo of the round's `scheduled` event (its create or redeliver may have died before
+ * metering it; when it did not, the echo is a duplicate and counts nothing).
+ */
+const usageFor = (message: Message, n: number, verdict: AttemptVerdict, firstOfRound: boolean): UsageEvent[] => [
+  ...(firstOfRound ? [{ ...scheduledUsage(message), echo: true }] : []),
+  attemptUsage(message, n),
+  ...(verdict === 'delivered' ? [outcomeUsage(message, 'delivered')] : []),
+  ...(verdict === 'give-up' ? [outcomeUsage(message, 'failed')] : []),
 ];
 
 /** A promise that resolves when fired (Node 20 has no Promise.withResolvers). */

@@ -6,7 +6,7 @@ import { assertMessageWithinLimits } from '../message-limits';
 import type { MessagePage, MessagePageQuery, MessageStore } from '../ports';
 import type { MessagePatch } from '../schemas';
 import { targetErrors } from '../targets';
-import { usageEvent } from '../usage';
+import { roundOf, scheduledUsage } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 import { encodeBody, resolveSendAt } from './schedule-message';
@@ -93,7 +93,8 @@ export const redeliverMessage = async (deps: SchedulingDeps, tenantId: string, m
   assertCanRedeliver(await getMessage(deps.store, tenantId, messageId));
   await deps.quota?.assertWithin(tenantId, 1);
   const message = await requeueFinished(deps, tenantId, messageId);
-  await deps.meter?.record([usageEvent(tenantId, 'scheduled', message.updatedAt)]);
+  // Keyed by the new round (sch_<id>_<round>), counted on the day of the redeliver.
+  await deps.meter?.record([scheduledUsage(message)]);
   return message;
 };
 
@@ -106,6 +107,8 @@ const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: stri
       ...rest,
       dueAt: now,
       roundStart: lastAttemptNumber(current),
+      round: roundOf(current) + 1,
+      roundAt: now,
       version: current.version + 1,
     };
     return { next: placeMessage(next, now, deps.settings, 'fresh'), dispatch: true };

@@ -24,7 +24,7 @@ import { requestFingerprint } from '../request-fingerprint';
 import type { MessageIn } from '../schemas';
 import { MAX_DELAY_S } from '../schemas';
 import { targetErrors } from '../targets';
-import { usageEvent } from '../usage';
+import { scheduledUsage } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 
@@ -178,8 +178,13 @@ export const scheduleBatch = async (
   return createMessages(deps, tenantId, built, idempotency);
 };
 
+/**
+ * One `scheduled` event per stored message, keyed by message id and round (`sch_<id>_0`): a crash
+ * before this call is made up for by the echo that goes with the message's first attempt
+ * (deliver-message.ts); a repeat (an idempotent retry finishing the work) counts nothing.
+ */
 export const meterScheduled = (deps: SchedulingDeps, messages: readonly Message[]) =>
-  deps.meter?.record(messages.map((m) => usageEvent(m.tenantId, 'scheduled', m.createdAt)));
+  deps.meter?.record(messages.map(scheduledUsage));
 
 const createMessages = async (
   deps: SchedulingDeps,

@@ -1,0 +1,43 @@
+/**
+ * dynalite writes an item's index entries and then the item, as separate LevelDB writes: a kill -9
+ * in between (a take or a record under way) leaves the old item with its old index entries
+ * deleted and the new ones not written. Such a message is in the table but in no index: the sweep
+ * never finds it, its bucket never promotes it, listings by status miss it, and it is never
+ * delivered. At start-up, before the sweep, the local stack writes every unfinished message again
+ * unchanged, which makes dynalite write its index entries again. DynamoDB's own indexes have no
+ * such gap; this is the embedded store's repair only.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, paginateScan, PutItemCommand } from '@aws-sdk/client-dynamodb';
+
+/** Writes every message that has a pending entry to make (an unfinished one) again; resolves with how many. */
+export const repairPendingIndexes = async (dynamo: DynamoDBClient, table: string): Promise<number> => {
+  let rewritten = 0;
+  const pages = paginateScan(
+    { client: dynamo },
+    {
+      TableName: table,
+      FilterExpression: 'attribute_exists(pendPk) AND begins_with(sk, :m)',
+      ExpressionAttributeValues: { ':m': { S: 'M#' } },
+    },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
+      try {
+        await dynamo.send(
+          new PutItemCommand({
+            TableName: table,
+            Item: item,
+            ConditionExpression: 'version = :v',
+            ExpressionAttributeValues: { ':v': item.version ?? { N: '0' } },
+          }),
+        );
+        rewritten += 1;
+      } catch (error) {
+        // Changed since the scan read it: that write made its index entries already.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+  }
+  return rewritten;
+};

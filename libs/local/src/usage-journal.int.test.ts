@@ -1,0 +1,174 @@
+/**
+ * The local stack's durable metering: usage events journaled in the data dir are folded into the
+ * ledger (on dynalite) once each, across a kill -9 of the process that wrote them and a restart.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoUsageLedger } from '@vigil/aws';
+import type { UsageEvent } from '@vigil/core';
+import { attemptUsage, scheduledUsage, usageDate } from '@vigil/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoBackend } from '../../../test-support/dynamo-backends';
+import { startDynalite } from '../../../test-support/dynamo-backends';
+import { JournalUsageMeter, journalPaths, startUsageJournalFolder } from './usage-journal';
+
+let services: DynamoBackend;
+let ledger: DynamoUsageLedger;
+
+beforeAll(async () => {
+  services = await startDynalite();
+  ledger = new DynamoUsageLedger(services.db, services.table);
+});
+afterAll(() => services?.stop());
+
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
+let tenants = 0;
+const newTenant = () => `tnt_journal${(tenants += 1)}`;
+
+const countsOf = async (tenantId: string) => {
+  const today = usageDate(Date.now());
+  return (await ledger.days(tenantId, today, today))[0] ?? { scheduled: 0, attempt: 0 };
+};
+
+/** Runs test-support/usage-journal-child.ts; resolves with how it ended. */
+const runChild = (env: Record<string, string>) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test-support/usage-journal-child.ts'], {
+      env: { ...process.env, DYNAMO_ENDPOINT: services.endpoint, TABLE: services.table, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once('exit', (code, signal) => resolve({ code, signal, stderr }));
+  });
+
+describe('the usage journal', () => {
+  it('counts every journaled event once across a kill -9 of its process and a restart', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-journal-'));
+    const tenantId = newTenant();
+    const env = { DATA_DIR: dataDir, TENANT: tenantId, COUNT: '400', EXTRA: '7' };
+
+    // 400 attempts journaled twice each while the folder runs, then killed right after the last write.
+    const killed = await runChild({ ...env, MODE: 'write' });
+    expect(killed.signal).toBe('SIGKILL');
+    const beforeRestart = (await countsOf(tenantId)).attempt;
+    expect(beforeRestart).toBeLessThan(400);
+
+    // The restart folds what the killed process left (a torn last line skipped), and 7 new events.
+    const restarted = await runChild({ ...env, MODE: 'restart' });
+    expect(restarted.code, restarted.stderr).toBe(0);
+    expect(restarted.stderr).toContain('a malformed line skipped');
+    expect((await countsOf(tenantId)).attempt).toBe(407);
+    const paths = journalPaths(dataDir);
+    expect(Number(await readFile(paths.offset, 'utf8'))).toBe((await stat(paths.journal)).size);
+
+    // Another restart, journaling the same 7 again: nothing counts twice.
+    const again = await runChild({ ...env, MODE: 'restart' });
+    expect(again.code, again.stderr).toBe(0);
+    expect((await countsOf(tenantId)).attempt).toBe(407);
+  }, 60_000);
+
+  it('goes on from where it stopped, and empties a journal folded to its end without losing what follows', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-journal-'));
+    const tenantId = newTenant();
+    const message = { id: 'msg_compact', tenantId, createdAt: Date.now(), dueAt: Date.now() };
+    const folded: UsageEvent[] = [];
+    const options = {
+      dataDir,
+      log: silent,
+      everyMs: 60_000,
+      fold: async (events: UsageEvent[]) => {
+        folded.push(...events);
+        return ledger.fold(events);
+      },
+    };
+    const meter = new JournalUsageMeter(journalPaths(dataDir).journal, () => silent);
+    await meter.record([scheduledUsage(message), attemptUsage(message, 1)]);
+
+    const first = await startUsageJournalFolder(options);
+    expect(folded.map((e) => e.id)).toEqual(['sch_msg_compact_0', 'att_msg_compact_1']);
+    await meter.record([attemptUsage(message, 2)]);
+    expect(await first.foldNow()).toBe(1);
+    expect(await first.foldNow()).toBe(0);
+    await first.stop();
+
+    // A new folder (a restart) reads nothing it folded before.
+    const second = await startUsageJournalFolder({ ...options, compactBytes: 1 });
+    expect(folded).toHaveLength(3);
+    // Caught up: the journal is emptied; what is journaled afterwards is folded once.
+    await meter.record([attemptUsage(message, 3)]);
+    expect(await second.foldNow()).toBe(1);
+    expect((await stat(journalPaths(dataDir).journal)).size).toBe(0);
+    expect(await readFile(journalPaths(dataDir).offset, 'utf8')).toBe('0\n');
+    await meter.record([attemptUsage(message, 4)]);
+    expect(await second.foldNow()).toBe(1);
+    await second.stop();
+    meter.close();
+    expect(folded.map((e) => e.id)).toEqual([
+      'sch_msg_compact_0',
+      'att_msg_compact_1',
+      'att_msg_compact_2',
+      'att_msg_compact_3',
+      'att_msg_compact_4',
+    ]);
+    expect(await countsOf(tenantId)).toMatchObject({ scheduled: 1, attempt: 4 });
+  });
+
+  it('folds a full batch at once, without waiting for the timer', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-journal-'));
+    const tenantId = newTenant();
+    const message = { id: 'msg_batch', tenantId, dueAt: Date.now() };
+    const meter = new JournalUsageMeter(journalPaths(dataDir).journal, () => silent);
+    const folder = await startUsageJournalFolder({
+      dataDir,
+      log: silent,
+      everyMs: 60_000,
+      batchEvents: 3,
+      fold: (events) => ledger.fold(events),
+    });
+    meter.onJournaled = (count) => folder.journaled(count);
+    await meter.record([attemptUsage(message, 1), attemptUsage(message, 2)]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await countsOf(tenantId)).attempt).toBe(0);
+    await meter.record([attemptUsage(message, 3)]);
+    const until = Date.now() + 5_000;
+    while ((await countsOf(tenantId)).attempt < 3 && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await countsOf(tenantId)).attempt).toBe(3);
+    await folder.stop();
+    meter.close();
+  });
+
+  it('keeps events whose fold failed and folds them on the next pass', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-journal-'));
+    const tenantId = newTenant();
+    const message = { id: 'msg_retry', tenantId, dueAt: Date.now() };
+    const errors: string[] = [];
+    let failures = 1;
+    const meter = new JournalUsageMeter(journalPaths(dataDir).journal, () => silent);
+    const folder = await startUsageJournalFolder({
+      dataDir,
+      log: { ...silent, error: (m: string) => errors.push(m) },
+      everyMs: 60_000,
+      fold: async (events) => {
+        if (failures > 0) {
+          failures -= 1;
+          throw new Error('the store is unreachable');
+        }
+        return ledger.fold(events);
+      },
+    });
+    await meter.record([attemptUsage(message, 1), attemptUsage(message, 2)]);
+    expect(await folder.foldNow()).toBe(0);
+    expect(errors).toEqual(['usage journal: fold failed; it will be tried again']);
+    expect(await folder.foldNow()).toBe(2);
+    await folder.stop();
+    meter.close();
+    expect((await countsOf(tenantId)).attempt).toBe(2);
+  });
+});
