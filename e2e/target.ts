@@ -57,11 +57,19 @@ export class StackProcess {
     readonly port: number,
     /** The web app's port, when the stack runs it (VIGIL_WEB=start: the production build). */
     readonly webPort?: number,
+    /** More environment for the stack (the chaos suite's engine settings and VIGIL_CHAOS). */
+    public env: Record<string, string> = {},
   ) {}
 
-  static async create(options: { web?: boolean } = {}): Promise<StackProcess> {
+  static async create(options: { web?: boolean; env?: Record<string, string> } = {}): Promise<StackProcess> {
     const dataDir = await mkdtemp(join(tmpdir(), 'vigil-e2e-'));
-    return new StackProcess(dataDir, await freePort(), options.web ? await freePort() : undefined);
+    return new StackProcess(dataDir, await freePort(), options.web ? await freePort() : undefined, options.env);
+  }
+
+  /** The running stack's process id (undefined when it is not running). */
+  get pid(): number | undefined {
+    const child = this.child;
+    return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
   }
 
   get webUrl(): string | undefined {
@@ -78,6 +86,7 @@ export class StackProcess {
       env: {
         ...process.env,
         ...E2E_ENGINE_ENV,
+        ...this.env,
         VIGIL_PORT: String(this.port),
         VIGIL_DATA_DIR: this.dataDir,
         ...(this.webPort !== undefined && { VIGIL_WEB: 'start', VIGIL_WEB_PORT: String(this.webPort) }),
@@ -90,9 +99,11 @@ export class StackProcess {
         () => reject(new Error(`the stack did not start within ${timeoutMs} ms:\n${this.output}`)),
         timeoutMs,
       );
+      // Only this start's output counts (after a restart the earlier banner is still in `output`).
+      const from = this.output.length;
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString();
-        const key = /API key\s+(vgl_\w+)/.exec(this.output)?.[1];
+        const key = /API key\s+(vgl_\w+)/.exec(this.output.slice(from))?.[1];
         if (key) {
           clearTimeout(timer);
           resolve(key);

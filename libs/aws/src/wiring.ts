@@ -52,8 +52,11 @@ const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export const createRuntime = (config: VigilConfig, adapters: RuntimeAdapters = {}): Runtime => {
   const { endpoints, region } = config;
+  // Every call is bounded: a store or queue that hangs fails the call (and the SDK retries it)
+  // instead of holding a worker forever.
+  const bounded = { maxAttempts: 3, requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } };
   const clientOptions = (endpoint: string | undefined) =>
-    endpoint ? { region, endpoint, credentials: localCredentials, maxAttempts: 3 } : { region, maxAttempts: 3 };
+    endpoint ? { region, endpoint, credentials: localCredentials, ...bounded } : { region, ...bounded };
 
   /** A DynamoDB client whose calls are counted by command name (the benchmark reads the counts). */
   const countedClient = (counts: StoreCallCounts) => {

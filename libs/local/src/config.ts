@@ -16,6 +16,8 @@ const LocalEnv = z.object({
   VIGIL_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   VIGIL_WEB: z.enum(['dev', 'start', 'off']).default('dev'),
   VIGIL_WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** The chaos suite's fault layer (fault-proxy.ts): `<seed>[:<rates>]`; unset (the default) means off. */
+  VIGIL_CHAOS: z.string().min(1).optional(),
 });
 
 export interface LocalConfig {
@@ -29,6 +31,11 @@ export interface LocalConfig {
   rateLimits: boolean;
   /** The web app beside the API: `dev` (pages compiled on demand) or `start` (the production build). */
   web?: { mode: WebMode; port: number };
+  /**
+   * Fault injection between the handlers and the local services (`VIGIL_CHAOS`, see
+   * fault-proxy.ts): for the chaos suite only, off unless set.
+   */
+  chaos?: string;
 }
 
 export const readLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConfig => {
@@ -48,6 +55,7 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConf
     sweepEveryMs: e.VIGIL_SWEEP_EVERY_S * 1000,
     rateLimits: e.VIGIL_RATE_LIMITS === 'on',
     ...(e.VIGIL_WEB !== 'off' && { web: { mode: e.VIGIL_WEB, port: e.VIGIL_WEB_PORT } }),
+    ...(e.VIGIL_CHAOS !== undefined && { chaos: e.VIGIL_CHAOS }),
   };
 };
 

@@ -16,6 +16,9 @@ const main = async () => {
       `  Tenant      ${stack.tenantId} (development)`,
       `  API key     ${stack.apiKey}`,
       `  Data        ${stack.dataDir}`,
+      ...(stack.faults
+        ? [`  CHAOS       faults injected between the handlers and the local services (VIGIL_CHAOS=${config.chaos})`]
+        : []),
       '',
       '  Schedule a webhook 10 seconds from now:',
       `    curl -s ${stack.url}/v1/messages \\`,

@@ -45,6 +45,7 @@ import { LOCAL_QUEUES, queueAttributes } from './local-queues';
 import { repairPendingIndexes } from './repair-indexes';
 import { startSchedulerEmulator } from './scheduler-emulator';
 import { startSqsPoller } from './sqs-poller';
+import type { FaultLayer } from './fault-proxy';
 import { JournalUsageMeter, journalPaths, startUsageJournalFolder } from './usage-journal';
 import type { WebApp } from './web-app';
 import { startWebApp } from './web-app';
@@ -64,6 +65,8 @@ export interface LocalStack {
   dynamoEndpoint: string;
   /** The web app's address, when it runs. */
   webUrl?: string;
+  /** The fault layer, when the stack runs with `VIGIL_CHAOS` (the chaos suite). */
+  faults?: FaultLayer;
   /** Tenant administration on this stack's store and API Gateway emulator (as the admin command has it). */
   tenantAdmin: TenantAdmin;
   dataDir: string;
@@ -186,6 +189,22 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   }
 
   const sessionSecret = await sessionSecretOf(dataDir, env.NEXTAUTH_SECRET);
+  // The chaos suite only (opt-in, VIGIL_CHAOS): the handlers reach the services through fault
+  // proxies; provisioning, the pollers (Lambda's event sources) and tenant admin stay direct.
+  let faults: FaultLayer | undefined;
+  if (options.chaos !== undefined) {
+    const { parseChaosSettings, startFaultLayer } = await import('./fault-proxy');
+    faults = await startFaultLayer(
+      parseChaosSettings(options.chaos),
+      { dynamodb: endpoints.dynamo, sqs: endpoints.sqs, scheduler: scheduler.endpoint },
+      { host: '127.0.0.1', reportFile: join(dataDir, 'chaos-faults.json') },
+    );
+  }
+  const handlerEndpoints = faults?.endpoints ?? {
+    dynamodb: endpoints.dynamo,
+    sqs: endpoints.sqs,
+    scheduler: scheduler.endpoint,
+  };
   // The stack's own ports: no webhook may target them, even with private targets allowed (a
   // webhook to dynalite with X-Amz-Target: DynamoDB_20120810.Scan would read every tenant's data).
   const gatewayPort = options.port === 0 ? await freePort(options.host) : options.port;
@@ -196,13 +215,18 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     ['SQS (fauxqs)', sqsServer.port],
     ['scheduler emulator', portOf(scheduler.endpoint)],
     ['API Gateway emulator', portOf(apiGateway.endpoint)],
+    // The chaos suite's fault proxies lead to the same services.
+    ...(faults?.proxies ?? []).map((proxy): [string, number | undefined] => [
+      `${proxy.service} fault proxy`,
+      portOf(proxy.endpoint),
+    ]),
   ];
   // The handlers read their configuration from the environment, as on Lambda.
   Object.assign(process.env, env, {
     NEXTAUTH_SECRET: sessionSecret,
-    VIGIL_DYNAMODB_ENDPOINT: endpoints.dynamo,
-    VIGIL_SQS_ENDPOINT: endpoints.sqs,
-    VIGIL_SCHEDULER_ENDPOINT: scheduler.endpoint,
+    VIGIL_DYNAMODB_ENDPOINT: handlerEndpoints.dynamodb,
+    VIGIL_SQS_ENDPOINT: handlerEndpoints.sqs,
+    VIGIL_SCHEDULER_ENDPOINT: handlerEndpoints.scheduler,
     VIGIL_DELIVERY_QUEUE_URL: delivery.url,
     VIGIL_RESERVED_ENDPOINTS: reserved.flatMap(([name, port]) => (port ? [`${name}=${port}`] : [])).join(','),
   });
@@ -280,6 +304,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     dataDir,
     runtime: rt,
     tenantAdmin,
+    ...(faults && { faults }),
     foldUsage: () => usageFolder.foldNow(),
     async stop() {
       clearInterval(sweeper);
@@ -294,6 +319,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
       tenantAdmin.close();
       resetRuntime();
       for (const client of Object.values(admin)) client.destroy();
+      await faults?.stop();
       await sqsServer.stop();
       await dynamo.stop();
     },

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import type { AcceptedMessage, RunFacts } from './invariants';
+import {
+  checkBoundedSends,
+  checkCreatesAnswered,
+  checkFinalState,
+  checkNeverEarly,
+  checkNotStuck,
+  checkRetryAfter,
+  checkUsage,
+  expectedUsage,
+  formatVerdict,
+} from './invariants';
+import type { Receipt } from './receivers';
+
+const T = 1_800_000_000_000;
+
+const message = (over: Partial<AcceptedMessage> = {}): AcceptedMessage => ({
+  id: 'msg_1',
+  key: 's1',
+  behaviour: 'ok',
+  sendAt: T,
+  ...over,
+});
+const receipt = (over: Partial<Receipt> = {}): Receipt => ({
+  behaviour: 'ok',
+  key: 's1',
+  webhookId: 'msg_1',
+  attempt: 1,
+  scheduledAt: T,
+  arrivedAt: T + 5,
+  status: 200,
+  ...over,
+});
+const facts = (over: Partial<RunFacts> = {}): RunFacts => ({
+  accepted: [message()],
+  abandonedKeys: [],
+  receipts: [receipt()],
+  finals: new Map([['msg_1', { status: 'delivered', attempts: 1 }]]),
+  kills: [],
+  idempotencyProblems: [],
+  usage: { scheduled: 1, delivered: 1, failed: 0, attempts: 1 },
+  graceMs: 60_000,
+  ...over,
+});
+
+describe('the chaos invariants', () => {
+  describe('final-state', () => {
+    it('holds when each message ends as its receiver calls for', () => {
+      expect(checkFinalState(facts()).ok).toBe(true);
+    });
+
+    it('names a message whose receiver called for delivery but which failed', () => {
+      const result = checkFinalState(facts({ finals: new Map([['msg_1', { status: 'failed', attempts: 3 }]]) }));
+      expect(result.violations).toEqual([{ id: 'msg_1', detail: 'ok: expected delivered, is failed' }]);
+    });
+
+    it('requires a message cancelled with a 2xx to be cancelled and never received', () => {
+      const result = checkFinalState(
+        facts({
+          accepted: [message({ cancel: 'cancelled' })],
+          finals: new Map([['msg_1', { status: 'cancelled', attempts: 0 }]]),
+        }),
+      );
+      expect(result.violations).toEqual([{ id: 'msg_1', detail: 'cancelled, yet the receiver got 1 request(s)' }]);
+    });
+
+    it('accepts either outcome when the cancel answer was lost', () => {
+      const ambiguous = facts({ accepted: [message({ cancel: 'ambiguous' })] });
+      expect(checkFinalState(ambiguous).ok).toBe(true);
+    });
+  });
+
+  describe('never-early', () => {
+    it('allows the clock granularity and no more', () => {
+      expect(checkNeverEarly(facts({ receipts: [receipt({ arrivedAt: T - 1 })] })).ok).toBe(true);
+      const early = checkNeverEarly(facts({ receipts: [receipt({ arrivedAt: T - 2 })] }));
+      expect(early.violations).toEqual([{ id: 'msg_1', detail: 'attempt 1 arrived 2 ms early' }]);
+    });
+  });
+
+  describe('not-stuck', () => {
+    it('names messages still waiting at the end', () => {
+      const result = checkNotStuck(facts({ finals: new Map([['msg_1', { status: 'delivering', attempts: 0 }]]) }));
+      expect(result.violations.map((v) => v.id)).toEqual(['msg_1']);
+    });
+  });
+
+  describe('bounded-sends', () => {
+    it('allows an attempt sent again only when a crash fell between the two sends', () => {
+      const twice = [receipt({ arrivedAt: T + 5 }), receipt({ arrivedAt: T + 50_000 })];
+      expect(checkBoundedSends(facts({ receipts: twice, kills: [T + 100] })).ok).toBe(true);
+      const result = checkBoundedSends(facts({ receipts: twice }));
+      expect(result.violations).toEqual([
+        { id: 'msg_1', detail: 'ok: attempt 1 sent 2× (50.0 s apart) with no crash between sends' },
+      ]);
+    });
+
+    it('names a request carrying another webhook-id than the accepted one, or for a message never accepted', () => {
+      const result = checkBoundedSends(
+        facts({ receipts: [receipt(), receipt({ webhookId: 'msg_2' }), receipt({ key: 'b9-0', webhookId: 'msg_3' })] }),
+      );
+      expect(result.violations.map((v) => v.id).sort()).toEqual(['msg_2', 'msg_3']);
+    });
+
+    it('does not blame a message whose create the suite gave up on', () => {
+      const result = checkBoundedSends(
+        facts({ abandonedKeys: ['s9'], receipts: [receipt(), receipt({ key: 's9', webhookId: 'msg_9' })] }),
+      );
+      expect(result.ok).toBe(true);
+    });
+  });
+
+  describe('usage-exact', () => {
+    it('counts attempts as distinct (webhook-id, attempt) pairs and delivered as distinct 2xx ids', () => {
+      const receipts = [
+        receipt({ status: 500 }),
+        receipt({ status: 500, arrivedAt: T + 30_000 }),
+        receipt({ attempt: 2, status: 200 }),
+      ];
+      expect(expectedUsage(facts({ receipts }))).toEqual({ scheduled: 1, delivered: 1, failed: 0, attempts: 2 });
+    });
+
+    it('counts a redeliver like a create, and each failed round of a 410 receiver once', () => {
+      const accepted = [message({ behaviour: 'gone', redelivered: true })];
+      const receipts = [receipt({ status: 410 }), receipt({ attempt: 2, status: 410, arrivedAt: T + 9_000 })];
+      const finals = new Map([['msg_1', { status: 'failed', attempts: 2 }]]);
+      expect(expectedUsage(facts({ accepted, receipts, finals }))).toEqual({
+        scheduled: 2,
+        delivered: 0,
+        failed: 2,
+        attempts: 2,
+      });
+    });
+
+    it('names each counter that differs', () => {
+      const result = checkUsage(facts({ usage: { scheduled: 1, delivered: 0, failed: 0, attempts: 2 } }));
+      expect(result.violations.map((v) => v.id)).toEqual(['attempts', 'delivered']);
+    });
+  });
+
+  describe('retry-after', () => {
+    it('requires the attempt after a 429 to wait for its Retry-After', () => {
+      const accepted = [message({ behaviour: 'ratelimited' })];
+      const soon = [receipt({ status: 429 }), receipt({ attempt: 2, arrivedAt: T + 405 })];
+      expect(checkRetryAfter(facts({ accepted, receipts: soon })).violations).toEqual([
+        { id: 'msg_1', detail: 'retried 400 ms after a 429 with Retry-After: 2' },
+      ]);
+      const later = [receipt({ status: 429 }), receipt({ attempt: 2, arrivedAt: T + 2_005 })];
+      expect(checkRetryAfter(facts({ accepted, receipts: later })).ok).toBe(true);
+    });
+  });
+
+  describe('creates-answered', () => {
+    it('names a create that got only retryable answers for as long as the suite repeated it', () => {
+      const result = checkCreatesAnswered(
+        facts({ abandonedKeys: ['s7'], abandonedWhy: { s7: '409 idempotency-key-in-use' }, persistMs: 60_000 }),
+      );
+      expect(result.rule).toContain('60 s');
+      expect(result.violations).toEqual([{ id: 's7', detail: 'still 409 idempotency-key-in-use' }]);
+    });
+  });
+
+  it('prints a table with every invariant and the ids that broke one', () => {
+    const text = formatVerdict([
+      checkFinalState(facts({ finals: new Map([['msg_1', { status: 'failed', attempts: 3 }]]) })),
+      checkNeverEarly(facts()),
+    ]);
+    expect(text).toMatch(/FAIL\s+final-state/);
+    expect(text).toMatch(/PASS\s+never-early/);
+    expect(text).toContain('msg_1  ok: expected delivered, is failed');
+  });
+});

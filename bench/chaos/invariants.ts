@@ -1,0 +1,332 @@
+/**
+ * The chaos suite's verdict: what must hold after a run, checked from what the suite saw (the
+ * API's answers, the receivers' records, the kill instants) and the final state the API reports.
+ * Pure functions over plain data, so each rule is unit-tested without a stack.
+ */
+import type { BehaviourName, Receipt } from './receivers';
+import { BEHAVIOURS } from './receivers';
+
+/** One message the API accepted (201, or 200 for an idempotent replay). */
+export interface AcceptedMessage {
+  id: string;
+  /** The suite's own name for the message (its receiver path), one per logical message. */
+  key: string;
+  behaviour: BehaviourName;
+  /** Epoch ms. */
+  sendAt: number;
+  /**
+   * The suite cancelled it: `cancelled` (2xx), `refused` (409 and nothing ambiguous before),
+   * `ambiguous` (an earlier try may have cancelled it: the answer was lost).
+   */
+  cancel?: 'cancelled' | 'refused' | 'ambiguous';
+  /** The suite asked for a redeliver once it failed (a `gone` message: one attempt per round). */
+  redelivered?: boolean;
+}
+
+export interface FinalView {
+  status: string;
+  /** The API's `attempts` (the last attempt's number). */
+  attempts: number;
+}
+
+export interface UsageCounts {
+  scheduled: number;
+  delivered: number;
+  failed: number;
+  attempts: number;
+}
+
+export interface RunFacts {
+  accepted: AcceptedMessage[];
+  /** Logical keys whose create never got an answer the suite could trust (gave up retrying). */
+  abandonedKeys: string[];
+  /** The last answer each abandoned create got. */
+  abandonedWhy?: Record<string, string>;
+  /** How long the suite repeated a create before it gave up. */
+  persistMs?: number;
+  receipts: Receipt[];
+  /** The final view of each accepted message (undefined when the API never answered). */
+  finals: Map<string, FinalView | undefined>;
+  /** Epoch ms of each SIGKILL. */
+  kills: number[];
+  /** Idempotency answers that were not what the contract promises. */
+  idempotencyProblems: Array<{ key: string; problem: string }>;
+  usage?: UsageCounts;
+  usageError?: string;
+  /** How long past its due time a message may still be in a waiting state at the end. */
+  graceMs: number;
+}
+
+export interface InvariantResult {
+  name: string;
+  rule: string;
+  ok: boolean;
+  checked: number;
+  violations: Array<{ id: string; detail: string }>;
+}
+
+/** Clock granularity: the receiver and the engine read the same clock in whole milliseconds. */
+export const CLOCK_GRANULARITY_MS = 1;
+const WAITING = new Set(['scheduled', 'queued', 'delivering', 'retrying']);
+
+const byMessage = (receipts: readonly Receipt[]) => {
+  const map = new Map<string, Receipt[]>();
+  for (const r of receipts) {
+    const list = map.get(r.webhookId) ?? [];
+    list.push(r);
+    map.set(r.webhookId, list);
+  }
+  return map;
+};
+
+const result = (
+  name: string,
+  rule: string,
+  checked: number,
+  violations: Array<{ id: string; detail: string }>,
+): InvariantResult => ({ name, rule, ok: violations.length === 0, checked, violations });
+
+export const checkFinalState = (facts: RunFacts): InvariantResult => {
+  const receipts = byMessage(facts.receipts);
+  const violations: Array<{ id: string; detail: string }> = [];
+  for (const m of facts.accepted) {
+    const final = facts.finals.get(m.id);
+    const expected = BEHAVIOURS[m.behaviour].expect;
+    const got = receipts.get(m.id)?.length ?? 0;
+    if (!final) {
+      violations.push({ id: m.id, detail: 'the API never showed its final state' });
+      continue;
+    }
+    if (m.cancel === 'cancelled') {
+      if (final.status !== 'cancelled') violations.push({ id: m.id, detail: `cancelled (2xx) but ${final.status}` });
+      else if (got > 0) violations.push({ id: m.id, detail: `cancelled, yet the receiver got ${got} request(s)` });
+      continue;
+    }
+    if (m.cancel === 'ambiguous' && final.status === 'cancelled') {
+      if (got > 0) violations.push({ id: m.id, detail: `cancelled, yet the receiver got ${got} request(s)` });
+      continue;
+    }
+    if (final.status !== expected) {
+      violations.push({ id: m.id, detail: `${m.behaviour}: expected ${expected}, is ${final.status}` });
+    }
+  }
+  return result(
+    'final-state',
+    'every accepted message ends as its receiver calls for (or cancelled when the cancel was accepted)',
+    facts.accepted.length,
+    violations,
+  );
+};
+
+export const checkNeverEarly = (facts: RunFacts): InvariantResult => {
+  const sendAtOf = new Map(facts.accepted.map((m) => [m.id, m.sendAt]));
+  const violations: Array<{ id: string; detail: string }> = [];
+  for (const r of facts.receipts) {
+    const sendAt = sendAtOf.get(r.webhookId);
+    const due = Number.isNaN(r.scheduledAt) ? sendAt : r.scheduledAt;
+    if (due === undefined) continue;
+    if (r.arrivedAt < due - CLOCK_GRANULARITY_MS) {
+      violations.push({ id: r.webhookId, detail: `attempt ${r.attempt} arrived ${due - r.arrivedAt} ms early` });
+    }
+    if (sendAt !== undefined && !Number.isNaN(r.scheduledAt) && r.scheduledAt !== sendAt) {
+      violations.push({ id: r.webhookId, detail: 'vigil-scheduled-at differs from the sendAt the API answered' });
+    }
+  }
+  return result(
+    'never-early',
+    `no request arrives before its vigil-scheduled-at / sendAt (± ${CLOCK_GRANULARITY_MS} ms)`,
+    facts.receipts.length,
+    violations,
+  );
+};
+
+export const checkNotStuck = (facts: RunFacts): InvariantResult => {
+  const violations = facts.accepted
+    .filter((m) => WAITING.has(facts.finals.get(m.id)?.status ?? ''))
+    .map((m) => ({
+      id: m.id,
+      detail: `still ${facts.finals.get(m.id)?.status} ${Math.round(facts.graceMs / 1000)} s after the run's last due time`,
+    }));
+  return result(
+    'not-stuck',
+    `no message waits (scheduled/queued/delivering/retrying) past the grace of ${Math.round(facts.graceMs / 1000)} s`,
+    facts.accepted.length,
+    violations,
+  );
+};
+
+/** A kill strictly between two instants. */
+const killBetween = (kills: readonly number[], from: number, to: number) => kills.some((k) => k > from && k < to);
+
+export const checkBoundedSends = (facts: RunFacts): InvariantResult => {
+  const receipts = byMessage(facts.receipts);
+  const violations: Array<{ id: string; detail: string }> = [];
+  for (const m of facts.accepted) {
+    const got = [...(receipts.get(m.id) ?? [])].sort((a, b) => a.arrivedAt - b.arrivedAt);
+    const final = facts.finals.get(m.id);
+    const byAttempt = new Map<number, Receipt[]>();
+    for (const r of got) byAttempt.set(r.attempt, [...(byAttempt.get(r.attempt) ?? []), r]);
+    for (const [n, copies] of byAttempt) {
+      for (let i = 1; i < copies.length; i += 1) {
+        if (!killBetween(facts.kills, copies[i - 1]!.arrivedAt, copies[i]!.arrivedAt)) {
+          const apart = ((copies[i]!.arrivedAt - copies[i - 1]!.arrivedAt) / 1000).toFixed(1);
+          violations.push({
+            id: m.id,
+            detail: `${m.behaviour}: attempt ${n} sent ${copies.length}× (${apart} s apart) with no crash between sends`,
+          });
+          break;
+        }
+      }
+      if (final && n > final.attempts && !facts.kills.some((k) => k > copies[0]!.arrivedAt)) {
+        violations.push({ id: m.id, detail: `attempt ${n} was sent but only ${final.attempts} recorded` });
+      }
+    }
+    const maxAttempts = BEHAVIOURS[m.behaviour].maxAttempts;
+    const highest = Math.max(0, ...byAttempt.keys());
+    if (highest > maxAttempts) violations.push({ id: m.id, detail: `attempt ${highest} > maxAttempts ${maxAttempts}` });
+  }
+  // Every request for a logical message carries that message's one webhook-id.
+  const idOfKey = new Map(facts.accepted.map((m) => [m.key, m.id]));
+  const abandoned = new Set(facts.abandonedKeys);
+  const strangers = new Map<string, string>();
+  for (const r of facts.receipts) {
+    const id = idOfKey.get(r.key);
+    if (id === undefined) {
+      if (!abandoned.has(r.key)) strangers.set(r.webhookId, `delivered for ${r.key}, which the API never accepted`);
+    } else if (r.webhookId !== id) {
+      strangers.set(r.webhookId, `sent for ${r.key} with webhook-id ${r.webhookId}, but the API accepted it as ${id}`);
+    }
+  }
+  for (const [id, detail] of strangers) violations.push({ id, detail });
+  return result(
+    'bounded-sends',
+    'sends ≤ recorded attempts + crashes between send and record, always with the accepted webhook-id',
+    facts.accepted.length,
+    violations,
+  );
+};
+
+/** What the receivers saw, counted as the usage counters should count it. */
+export const expectedUsage = (facts: RunFacts): UsageCounts => {
+  const pairs = new Set(facts.receipts.map((r) => `${r.webhookId}#${r.attempt}`));
+  const delivered = new Set(facts.receipts.filter((r) => r.status >= 200 && r.status < 300).map((r) => r.webhookId));
+  // A redeliver counts like a create; each round of a `gone` message is one attempt, one `failed`.
+  const redelivers = facts.accepted
+    .filter((m) => m.redelivered)
+    .map((m) => new Set(facts.receipts.filter((r) => r.webhookId === m.id).map((r) => r.attempt)).size)
+    .reduce((sum, rounds) => sum + Math.max(0, rounds - 1), 0);
+  const failed = facts.accepted.filter((m) => facts.finals.get(m.id)?.status === 'failed').length;
+  return {
+    scheduled: new Set(facts.accepted.map((m) => m.id)).size + redelivers,
+    delivered: delivered.size,
+    failed: failed + redelivers,
+    attempts: pairs.size,
+  };
+};
+
+export const checkUsage = (facts: RunFacts): InvariantResult => {
+  const expected = expectedUsage(facts);
+  const violations: Array<{ id: string; detail: string }> = [];
+  if (!facts.usage) {
+    violations.push({ id: '-', detail: `GET /v1/usage never answered: ${facts.usageError ?? 'unknown'}` });
+  } else {
+    for (const kind of ['scheduled', 'attempts', 'delivered', 'failed'] as const) {
+      if (facts.usage[kind] !== expected[kind]) {
+        violations.push({ id: kind, detail: `usage says ${facts.usage[kind]}, receivers/API say ${expected[kind]}` });
+      }
+    }
+  }
+  return result(
+    'usage-exact',
+    'GET /v1/usage = accepted messages + redelivers, distinct (webhook-id, vigil-attempt) pairs, distinct 2xx ids, failed rounds',
+    4,
+    violations,
+  );
+};
+
+export const checkIdempotency = (facts: RunFacts): InvariantResult =>
+  result(
+    'idempotency',
+    'a re-post with the same Idempotency-Key returns the first result; a different request with it gets 422',
+    facts.accepted.length,
+    facts.idempotencyProblems.map((p) => ({ id: p.key, detail: p.problem })),
+  );
+
+export const checkRetryAfter = (facts: RunFacts): InvariantResult => {
+  const receipts = byMessage(facts.receipts);
+  const violations: Array<{ id: string; detail: string }> = [];
+  let checked = 0;
+  for (const m of facts.accepted) {
+    const wait = BEHAVIOURS[m.behaviour].retryAfterS;
+    if (wait === undefined) continue;
+    const got = receipts.get(m.id) ?? [];
+    const first = got.find((r) => r.attempt === 1);
+    const second = got.find((r) => r.attempt === 2);
+    if (!first || !second) continue;
+    checked += 1;
+    const gap = second.arrivedAt - first.arrivedAt;
+    if (gap < wait * 1000 - CLOCK_GRANULARITY_MS) {
+      violations.push({ id: m.id, detail: `retried ${gap} ms after a 429 with Retry-After: ${wait}` });
+    }
+  }
+  return result(
+    'retry-after',
+    'after a 429 with Retry-After, the next attempt waits at least that long',
+    checked,
+    violations,
+  );
+};
+
+export const checkCreatesAnswered = (facts: RunFacts): InvariantResult => {
+  const seconds = Math.round((facts.persistMs ?? 60_000) / 1000);
+  return result(
+    'creates-answered',
+    `a create repeated with its Idempotency-Key for ${seconds} s gets a definite answer (not only 5xx/429/409 in-use)`,
+    facts.accepted.length + facts.abandonedKeys.length,
+    facts.abandonedKeys.map((key) => ({ id: key, detail: `still ${facts.abandonedWhy?.[key] ?? 'no answer'}` })),
+  );
+};
+
+export const checkAll = (facts: RunFacts): InvariantResult[] => [
+  checkFinalState(facts),
+  checkNeverEarly(facts),
+  checkNotStuck(facts),
+  checkBoundedSends(facts),
+  checkUsage(facts),
+  checkIdempotency(facts),
+  checkRetryAfter(facts),
+  checkCreatesAnswered(facts),
+];
+
+/** A violation's kind: its detail with ids and numbers blanked out. */
+const kindOf = (detail: string) =>
+  detail.replace(/msg_\w+|[bs]\d+(-\d+)*|\d+(\.\d+)?|"requestId":"[^"]*"|Idempotency-Key \\?"[^"\\]*\\?"/g, '#');
+
+/**
+ * The verdict as a table: one row per invariant; then, for each broken one, its violations by
+ * kind (how many, and up to `examples` message ids of each).
+ */
+export const formatVerdict = (results: readonly InvariantResult[], examples = 4): string => {
+  const rows = results.map((r) => [
+    r.ok ? 'PASS' : 'FAIL',
+    r.name,
+    String(r.checked),
+    String(r.violations.length),
+    r.rule,
+  ]);
+  const head = ['', 'invariant', 'checked', 'broken', 'rule'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  const out = [line(head), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)];
+  for (const r of results.filter((x) => !x.ok)) {
+    out.push('', `${r.name}: ${r.violations.length} broken`);
+    const kinds = new Map<string, Array<{ id: string; detail: string }>>();
+    for (const v of r.violations) kinds.set(kindOf(v.detail), [...(kinds.get(kindOf(v.detail)) ?? []), v]);
+    for (const list of [...kinds.values()].sort((a, b) => b.length - a.length)) {
+      out.push(`  ${list.length}× ${list[0]!.detail}`);
+      for (const v of list.slice(0, examples)) out.push(`      ${v.id}  ${v.detail}`);
+      if (list.length > examples) out.push(`      … and ${list.length - examples} more`);
+    }
+  }
+  return out.join('\n');
+};

@@ -1,0 +1,220 @@
+/**
+ * The chaos suite's receivers: one local HTTP server whose every path says how to behave, so the
+ * final state each message should reach is known from its URL: `/chaos/<behaviour>/<key>`.
+ * Every request is recorded when its headers arrive (before the behaviour plays out), with the
+ * Standard Webhooks and Vigil headers the suite checks. Answers depend on `vigil-attempt`, not on
+ * how often a path was hit, so an attempt re-sent after a crash gets the same answer.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
+
+export type FinalStatus = 'delivered' | 'failed';
+
+export interface Behaviour {
+  /** What the message's attempts end in, given this receiver. */
+  expect: FinalStatus;
+  maxAttempts: number;
+  /** The message's own request timeout. */
+  timeoutMs: number;
+  /** `Retry-After` this receiver asks for (seconds), when it does. */
+  retryAfterS?: number;
+  describe: string;
+  play(attempt: number, req: IncomingMessage, res: ServerResponse, later: (ms: number, fn: () => void) => void): Answer;
+}
+
+/** What the receiver did with a request (for the suite's counts and its `delivered` figure). */
+export type Answer = { status: number } | { reset: true } | { stalled: number };
+
+const INVALID_UTF8 = Buffer.alloc(1024, 0xff);
+const HUGE = Buffer.alloc(4 * 1024 * 1024, 'x');
+
+const reply = (res: ServerResponse, status: number, body: string | Buffer = 'ok', headers: object = {}): Answer => {
+  res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+  return { status };
+};
+const reset = (res: ServerResponse): Answer => {
+  const socket = res.socket;
+  socket?.resetAndDestroy();
+  return { reset: true };
+};
+
+const DEFINITIONS = {
+  ok: {
+    expect: 'delivered',
+    maxAttempts: 3,
+    timeoutMs: 5_000,
+    describe: '200 at once',
+    play: (_n, _q, res) => reply(res, 200),
+  },
+  slow: {
+    expect: 'delivered',
+    maxAttempts: 3,
+    timeoutMs: 5_000,
+    describe: '200 after 1.5 s',
+    play: (_n, _q, res, later) => {
+      later(1_500, () => reply(res, 200));
+      return { status: 200 };
+    },
+  },
+  flaky: {
+    expect: 'delivered',
+    maxAttempts: 5,
+    timeoutMs: 5_000,
+    describe: '500 on attempts 1-2, then 200',
+    play: (n, _q, res) => reply(res, n < 3 ? 500 : 200),
+  },
+  'reset-once': {
+    expect: 'delivered',
+    maxAttempts: 4,
+    timeoutMs: 5_000,
+    describe: 'connection reset on attempt 1, then 200',
+    play: (n, _q, res) => (n < 2 ? reset(res) : reply(res, 200)),
+  },
+  'reset-always': {
+    expect: 'failed',
+    maxAttempts: 2,
+    timeoutMs: 5_000,
+    describe: 'connection reset on every attempt',
+    play: (_n, _q, res) => reset(res),
+  },
+  timeout: {
+    expect: 'failed',
+    maxAttempts: 2,
+    timeoutMs: 1_000,
+    describe: 'answers after 2.5 s, past the message timeout of 1 s',
+    play: (_n, _q, res, later) => {
+      later(2_500, () => reply(res, 200));
+      return { status: 0 };
+    },
+  },
+  redirect: {
+    expect: 'failed',
+    maxAttempts: 2,
+    timeoutMs: 5_000,
+    describe: '302 to another path (never followed)',
+    play: (_n, _q, res) => reply(res, 302, 'moved', { location: '/chaos/ok/redirected' }),
+  },
+  gone: {
+    expect: 'failed',
+    maxAttempts: 5,
+    timeoutMs: 5_000,
+    describe: '410 Gone (no retry)',
+    play: (_n, _q, res) => reply(res, 410),
+  },
+  ratelimited: {
+    expect: 'delivered',
+    maxAttempts: 4,
+    timeoutMs: 5_000,
+    retryAfterS: 2,
+    describe: '429 with Retry-After: 2 on attempt 1, then 200',
+    play: (n, _q, res) => (n < 2 ? reply(res, 429, 'slow down', { 'retry-after': '2' }) : reply(res, 200)),
+  },
+  huge: {
+    expect: 'delivered',
+    maxAttempts: 3,
+    timeoutMs: 10_000,
+    describe: '200 with a 4 MiB body',
+    play: (_n, _q, res) => reply(res, 200, HUGE),
+  },
+  badutf8: {
+    expect: 'delivered',
+    maxAttempts: 4,
+    timeoutMs: 5_000,
+    describe: '503 with 1 KiB of invalid UTF-8 on attempt 1, then 200 with the same body',
+    play: (n, _q, res) => reply(res, n < 2 ? 503 : 200, INVALID_UTF8),
+  },
+  stall: {
+    expect: 'delivered',
+    maxAttempts: 3,
+    timeoutMs: 1_000,
+    describe: '200 status line and half a body, never finished (the 2xx counts)',
+    play: (_n, _q, res, later) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 1000 });
+      res.write('x'.repeat(500));
+      later(5_000, () => res.destroy());
+      return { stalled: 200 };
+    },
+  },
+} satisfies Record<string, Behaviour>;
+
+export type BehaviourName = keyof typeof DEFINITIONS;
+export const BEHAVIOURS: Record<BehaviourName, Behaviour> = DEFINITIONS;
+export const BEHAVIOUR_NAMES = Object.keys(BEHAVIOURS) as BehaviourName[];
+
+export interface Receipt {
+  behaviour: string;
+  key: string;
+  webhookId: string;
+  /** `vigil-attempt`. */
+  attempt: number;
+  /** `vigil-scheduled-at`, epoch ms. */
+  scheduledAt: number;
+  /** Epoch ms when the request's headers arrived. */
+  arrivedAt: number;
+  /** The status line the receiver sent (0: none, the connection was reset or never answered in time). */
+  status: number;
+}
+
+export interface ChaosReceiver {
+  url: string;
+  receipts: Receipt[];
+  urlFor(behaviour: BehaviourName, key: string): string;
+  stop(): Promise<void>;
+}
+
+export const startChaosReceiver = async (): Promise<ChaosReceiver> => {
+  const receipts: Receipt[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const sockets = new Set<Socket>();
+  const later = (ms: number, fn: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
+    timers.add(timer);
+  };
+
+  const server = createServer((req, res) => {
+    const arrivedAt = Date.now();
+    const [, , name = '', key = ''] = (req.url ?? '').split('/');
+    const behaviour = (BEHAVIOURS as Record<string, Behaviour>)[name];
+    const attempt = Number(req.headers['vigil-attempt'] ?? 0);
+    const receipt: Receipt = {
+      behaviour: name,
+      key: decodeURIComponent(key),
+      webhookId: String(req.headers['webhook-id'] ?? ''),
+      attempt,
+      scheduledAt: Date.parse(String(req.headers['vigil-scheduled-at'] ?? '')),
+      arrivedAt,
+      status: 0,
+    };
+    receipts.push(receipt);
+    req.resume();
+    req.on('end', () => {
+      if (!behaviour) return void reply(res, 404, 'no such behaviour');
+      const answer = behaviour.play(attempt, req, res, later);
+      receipt.status = 'status' in answer ? answer.status : 'stalled' in answer ? answer.stalled : 0;
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    receipts,
+    urlFor: (behaviour, key) => `${url}/chaos/${behaviour}/${encodeURIComponent(key)}`,
+    async stop() {
+      for (const timer of timers) clearTimeout(timer);
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+};

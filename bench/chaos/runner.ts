@@ -1,0 +1,488 @@
+/**
+ * The chaos suite (`npm run chaos`, and its short profile in e2e/chaos.e2e.test.ts): the local
+ * stack as a child process with its fault layer on (VIGIL_CHAOS: throttling, 5xx, held requests
+ * and connection resets between the handlers and dynalite, fauxqs and the scheduler emulator),
+ * killed with SIGKILL at random instants and started again on the same data dir, while a seeded
+ * workload schedules near and far messages, batches, cancels and idempotent re-posts to receivers
+ * that misbehave in known ways. At the end the invariants (invariants.ts) are checked and printed.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { seededRandom } from '@vigil/local/fault-proxy';
+import { StackProcess } from '../../e2e/target';
+import { FAST_ENGINE_ENV } from '../../test-support/local-stack';
+import type { AcceptedMessage, FinalView, InvariantResult, RunFacts, UsageCounts } from './invariants';
+import { checkAll } from './invariants';
+import type { BehaviourName, ChaosReceiver } from './receivers';
+import { BEHAVIOUR_NAMES, BEHAVIOURS, startChaosReceiver } from './receivers';
+
+export interface ChaosOptions {
+  seed: number;
+  /** How long the workload runs (messages keep being scheduled). */
+  workloadMs: number;
+  /** New messages per second, on average (batches count each message). */
+  ratePerS: number;
+  /** SIGKILLs during the workload, at random instants. */
+  kills: number;
+  /** Fault rates for VIGIL_CHAOS (`throttle=0.03,5xx=0.02,...`), or empty for the defaults. */
+  rates: string;
+  /** A message may still wait this long after the run's last due time (covers a lease after a kill). */
+  graceMs: number;
+  log: (line: string) => void;
+}
+
+export interface ChaosReport {
+  seed: number;
+  results: InvariantResult[];
+  ok: boolean;
+  stats: Record<string, number | string>;
+  faults: Record<string, Record<string, number>>;
+}
+
+export const SHORT_PROFILE = { workloadMs: 50_000, ratePerS: 2, kills: 2, graceMs: 60_000 };
+export const longProfile = (minutes: number) => ({
+  workloadMs: minutes * 60_000,
+  ratePerS: 3,
+  kills: Math.max(2, Math.round(minutes / 2)),
+  graceMs: 60_000,
+});
+
+/**
+ * The engine settings of the chaos stack: short buckets (the far path runs in seconds), sweep every
+ * 5 s, and a sweep's re-enqueued ticket expected within 15 s, all in step with those timings.
+ */
+export const CHAOS_ENGINE_ENV: Record<string, string> = {
+  ...FAST_ENGINE_ENV,
+  VIGIL_SWEEP_EVERY_S: '5',
+  // A ticket the sweep re-enqueued is expected within seconds at these timings (default 300 s).
+  VIGIL_FLIGHT_ALLOWANCE_S: '15',
+  VIGIL_LOG_LEVEL: 'error',
+  VIGIL_WEB: 'off',
+};
+
+/** How long (of stack up-time) the suite repeats a request that gets no definite answer. */
+const PATIENCE_MS = 60_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+interface Answer {
+  status: number;
+  json?: any;
+  retryAfterS?: number;
+  error?: string;
+}
+
+/** The API as a client with a flaky network sees it: every call answers, a network failure as status 0. */
+const apiCall = async (
+  baseUrl: string,
+  apiKey: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> => {
+  try {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const retryAfter = Number(response.headers.get('retry-after'));
+    return { status: response.status, json, ...(Number.isFinite(retryAfter) && { retryAfterS: retryAfter }) };
+  } catch (error) {
+    return { status: 0, error: (error as Error).message };
+  }
+};
+
+/**
+ * Worth another try with the same request (and key): no answer, a 5xx, a 429, or a 409 saying the
+ * first request with the key is still being processed (openapi.yaml: retry).
+ */
+const retryable = (a: Answer) =>
+  a.status === 0 ||
+  a.status >= 500 ||
+  a.status === 429 ||
+  (a.status === 409 && String(a.json?.type ?? '').endsWith('idempotency-key-in-use'));
+const refusal = (a: Answer) =>
+  `${retryable(a) ? 'gave up after retries' : 'refused'}: ${a.status} ${a.error ?? JSON.stringify(a.json)?.slice(0, 200)}`;
+
+export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
+  const { seed, log } = options;
+  const random = seededRandom(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const between = (min: number, max: number) => min + random() * (max - min);
+
+  const receiver: ChaosReceiver = await startChaosReceiver();
+  let restarts = 0;
+  const chaosFor = (run: number) => `${seed + run * 7919}${options.rates ? `:${options.rates}` : ''}`;
+  const stack = await StackProcess.create({ env: { ...CHAOS_ENGINE_ENV, VIGIL_CHAOS: chaosFor(0) } });
+  const faults: Record<string, Record<string, number>> = {};
+  const collectFaults = async () => {
+    try {
+      const report = JSON.parse(await readFile(join(stack.dataDir, 'chaos-faults.json'), 'utf8')) as {
+        counts: Record<string, Record<string, number>>;
+      };
+      for (const [service, counts] of Object.entries(report.counts)) {
+        faults[service] ??= {};
+        for (const [kind, n] of Object.entries(counts)) faults[service][kind] = (faults[service][kind] ?? 0) + n;
+      }
+    } catch {
+      // No report yet (the stack died within its first second).
+    }
+  };
+
+  /** Starts the stack, again if it dies while starting (a start-up sweep can meet an injected fault). */
+  const start = async (): Promise<string> => {
+    for (let tries = 1; ; tries += 1) {
+      stack.env.VIGIL_CHAOS = chaosFor(restarts);
+      try {
+        return await stack.start(90_000);
+      } catch (error) {
+        restarts += 1;
+        if (tries >= 5) throw error;
+        log(`  stack failed to start (try ${tries}), starting again`);
+        await stack.stop('SIGKILL');
+      }
+    }
+  };
+
+  log(
+    `chaos: seed ${seed}, workload ${Math.round(options.workloadMs / 1000)} s at ~${options.ratePerS} messages/s, ${options.kills} kill(s), rates ${options.rates || 'default'}`,
+  );
+  log(`  data dir ${stack.dataDir}, receiver ${receiver.url}`);
+  const apiKey = await start();
+  const api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+    apiCall(stack.baseUrl, apiKey, method, path, body, headers);
+  // Time the stack was up: a client's patience is measured in it, not in the suite's restarts.
+  let downMs = 0;
+  let downSince: number | undefined;
+  const upClock = () => Date.now() - downMs - (downSince === undefined ? 0 : Date.now() - downSince);
+  /** Repeats one request (same key) until it gets an answer to trust, or PATIENCE_MS of stack up-time pass. */
+  const persist = async (call: () => Promise<Answer>): Promise<Answer & { ambiguous: boolean }> => {
+    let ambiguous = false;
+    const from = upClock();
+    for (;;) {
+      const answer = await call();
+      if (!retryable(answer) || upClock() - from > PATIENCE_MS) return { ...answer, ambiguous };
+      if (answer.status !== 429) ambiguous = true;
+      // Math.random, not the seeded source: these retries interleave, the workload's draws must not.
+      await sleep(answer.status === 429 ? (answer.retryAfterS ?? 1) * 1000 : 500 + Math.random() * 1000);
+    }
+  };
+
+  const startedAt = Date.now();
+  const workloadEnd = startedAt + options.workloadMs;
+  const accepted = new Map<string, AcceptedMessage>();
+  const abandonedKeys: string[] = [];
+  const abandonedWhy: Record<string, string> = {};
+  const abandon = (keys: string[], answer: Answer) => {
+    const why = `${answer.status} ${answer.error ?? answer.json?.type ?? ''}`.trim();
+    for (const key of keys) {
+      abandonedKeys.push(key);
+      abandonedWhy[key] = why;
+    }
+  };
+  const idempotencyProblems: RunFacts['idempotencyProblems'] = [];
+  const kills: number[] = [];
+  const stats = { creates: 0, batches: 0, repostsChecked: 0, cancels: 0, keyReuseProbes: 0, redelivers: 0 };
+  const ops: Array<Promise<void>> = [];
+  const runKey = `chaos-${seed}-${startedAt}`;
+
+  const messageIn = (behaviour: BehaviourName, key: string, sendAt: number) => ({
+    url: receiver.urlFor(behaviour, key),
+    sendAt: new Date(sendAt).toISOString(),
+    body: { key, behaviour },
+    retry: { maxAttempts: BEHAVIOURS[behaviour].maxAttempts },
+    timeoutMs: BEHAVIOURS[behaviour].timeoutMs,
+  });
+  const dueIn = () => (random() < 0.3 ? between(6_000, 20_000) : between(1_000, 4_000));
+  const accept = (json: any, behaviour: BehaviourName, key: string) => {
+    const m: AcceptedMessage = { id: String(json.id), key, behaviour, sendAt: Date.parse(json.sendAt) };
+    accepted.set(m.id, m);
+    return m;
+  };
+
+  const single = async (i: number, options: { cancel?: boolean; repost?: boolean; probe?: boolean }) => {
+    const behaviour = options.cancel ? 'ok' : pick(BEHAVIOUR_NAMES);
+    const key = `s${i}`;
+    const sendAt = Date.now() + (options.cancel ? between(5_000, 15_000) : dueIn());
+    const body = messageIn(behaviour, key, sendAt);
+    const headers = { 'idempotency-key': `${runKey}-${key}` };
+    const cancelAfter = between(500, 2_500);
+    const repostAfter = between(0, 3_000);
+    const redeliver = random() < 0.5;
+    stats.creates += 1;
+    const answer = await persist(() => api('POST', '/v1/messages', body, headers));
+    if (answer.status !== 201 && answer.status !== 200) {
+      // Only a request that never got a definite answer is left out; a 4xx refused it, so nothing
+      // of it may be delivered (bounded-sends names any that is).
+      if (retryable(answer)) abandon([key], answer);
+      log(`  create ${key} ${refusal(answer)}`);
+      return;
+    }
+    const m = accept(answer.json, behaviour, key);
+    if (options.repost) {
+      await sleep(repostAfter);
+      const again = await persist(() => api('POST', '/v1/messages', body, headers));
+      stats.repostsChecked += 1;
+      if (again.status !== 200 || again.json?.id !== m.id) {
+        idempotencyProblems.push({
+          key,
+          problem: `re-post answered ${again.status} with ${again.json?.id ?? 'no id'}, first was ${m.id}`,
+        });
+        if (again.status === 201 && again.json?.id) accept(again.json, behaviour, `${key}-dup`);
+      }
+    }
+    if (options.probe) {
+      stats.keyReuseProbes += 1;
+      const other = { ...body, body: { key, behaviour, changed: true } };
+      const reused = await persist(() => api('POST', '/v1/messages', other, headers));
+      if (reused.status !== 422) {
+        idempotencyProblems.push({
+          key,
+          problem: `same Idempotency-Key, different body: answered ${reused.status} (${reused.json?.type ?? reused.json?.id ?? ''}), not 422`,
+        });
+      }
+      if (reused.status === 201 && reused.json?.id && reused.json.id !== m.id) {
+        idempotencyProblems.push({ key, problem: `a reused key made a second message ${reused.json.id}` });
+      }
+    }
+    if (behaviour === 'gone' && redeliver) {
+      // Once it has failed (410), a redeliver: a new round, counted like a create, failing again.
+      const until = Date.now() + 90_000;
+      while (Date.now() < until) {
+        await sleep(2_000);
+        const now = await api('GET', `/v1/messages/${m.id}`);
+        if (now.status === 200 && now.json.status === 'failed') {
+          stats.redelivers += 1;
+          m.redelivered = true;
+          await persist(() => api('POST', `/v1/messages/${m.id}/redeliver`));
+          break;
+        }
+      }
+    }
+    if (options.cancel) {
+      await sleep(cancelAfter);
+      stats.cancels += 1;
+      const cancel = await persist(() => api('DELETE', `/v1/messages/${m.id}`));
+      m.cancel = cancel.status >= 200 && cancel.status < 300 ? 'cancelled' : cancel.ambiguous ? 'ambiguous' : 'refused';
+    }
+  };
+
+  const batch = async (i: number, repost: boolean) => {
+    const size = 2 + Math.floor(random() * 4);
+    const items = Array.from({ length: size }, (_, j) => {
+      const behaviour = pick(BEHAVIOUR_NAMES);
+      const key = `b${i}-${j}`;
+      return { behaviour, key, body: messageIn(behaviour, key, Date.now() + dueIn()) };
+    });
+    const headers = { 'idempotency-key': `${runKey}-b${i}` };
+    const payload = { messages: items.map((item) => item.body) };
+    const repostAfter = between(0, 3_000);
+    stats.batches += 1;
+    const answer = await persist(() => api('POST', '/v1/messages/batch', payload, headers));
+    if (answer.status !== 201 && answer.status !== 200) {
+      if (retryable(answer))
+        abandon(
+          items.map((item) => item.key),
+          answer,
+        );
+      log(`  batch b${i} ${refusal(answer)}`);
+      return;
+    }
+    const outs = (answer.json?.items ?? []) as any[];
+    items.forEach((item, j) => outs[j] && accept(outs[j], item.behaviour, item.key));
+    if (repost) {
+      await sleep(repostAfter);
+      stats.repostsChecked += 1;
+      const again = await persist(() => api('POST', '/v1/messages/batch', payload, headers));
+      const same = (again.json?.items ?? []).map((o: any) => o.id).join(',') === outs.map((o) => o.id).join(',');
+      if (!(again.status >= 200 && again.status < 300 && same)) {
+        idempotencyProblems.push({
+          key: `b${i}`,
+          problem: `batch re-post with the same Idempotency-Key answered ${again.status} with ${same ? 'the same' : 'other'} ids`,
+        });
+        if (!same) {
+          items.forEach((item, j) => {
+            const out = again.json?.items?.[j];
+            if (out?.id) accept(out, item.behaviour, `${item.key}-dup`);
+          });
+        }
+      }
+    }
+  };
+
+  // The kills: random instants in the first 85 % of the workload, at least 8 s apart.
+  const killAt: number[] = [];
+  for (let k = 0; k < options.kills; k += 1) killAt.push(startedAt + between(0.1, 0.85) * options.workloadMs);
+  killAt.sort((a, b) => a - b);
+  for (let k = 1; k < killAt.length; k += 1) killAt[k] = Math.max(killAt[k]!, killAt[k - 1]! + 8_000);
+  const downFor = killAt.map(() => between(1_000, 3_000));
+  const killer = (async () => {
+    for (const [k, at] of killAt.entries()) {
+      if (at > workloadEnd) break;
+      await sleep(at - Date.now());
+      await collectFaults();
+      downSince = Date.now();
+      await stack.stop('SIGKILL');
+      kills.push(Date.now());
+      log(
+        `  ${((Date.now() - startedAt) / 1000).toFixed(1)} s: SIGKILL, down for ${(downFor[k]! / 1000).toFixed(1)} s`,
+      );
+      await sleep(downFor[k]!);
+      restarts += 1;
+      await start();
+      log(
+        `  ${((Date.now() - startedAt) / 1000).toFixed(1)} s: up again after ${((Date.now() - downSince) / 1000).toFixed(1)} s`,
+      );
+      downMs += Date.now() - downSince;
+      downSince = undefined;
+    }
+  })();
+
+  // The workload: one operation every 1/rate seconds on average; a batch stands for its messages.
+  let i = 0;
+  while (Date.now() < workloadEnd) {
+    i += 1;
+    const roll = random();
+    let messages = 1;
+    if (roll < 0.12) {
+      ops.push(batch(i, random() < 0.3));
+      messages = 3.5;
+    } else if (roll < 0.22) {
+      ops.push(single(i, { cancel: true }));
+    } else {
+      ops.push(single(i, { repost: random() < 0.1, probe: random() < 0.04 }));
+    }
+    await sleep((messages * 1000 * between(0.5, 1.5)) / options.ratePerS);
+  }
+  await killer;
+  await Promise.all(ops);
+  const lastDue = Math.max(workloadEnd, ...[...accepted.values()].map((m) => m.sendAt));
+  log(
+    `  workload done: ${accepted.size} messages accepted (${stats.batches} batches), ${kills.length} kill(s); waiting for final states (grace ${Math.round(options.graceMs / 1000)} s after the last due time)`,
+  );
+
+  // Wait until every accepted message is final, or the grace has passed.
+  const finals = new Map<string, FinalView | undefined>();
+  const deadline = lastDue + options.graceMs;
+  const terminal = new Set(['delivered', 'failed', 'cancelled']);
+  for (;;) {
+    const open = [...accepted.values()].filter((m) => !terminal.has(finals.get(m.id)?.status ?? ''));
+    if (open.length === 0) break;
+    for (let at = 0; at < open.length; at += 10) {
+      await Promise.all(
+        open.slice(at, at + 10).map(async (m) => {
+          const answer = await api('GET', `/v1/messages/${m.id}`);
+          if (answer.status === 200)
+            finals.set(m.id, { status: answer.json.status, attempts: answer.json.attempts ?? 0 });
+        }),
+      );
+    }
+    if (Date.now() > deadline) break;
+    await sleep(2_000);
+  }
+  // Receivers may still be answering slow requests, the engine recording, and the metering
+  // poller gathers usage events for up to 5 s before it folds them.
+  await sleep(8_000);
+
+  // Usage counters, folded by the metering function in batches: wait until they settle.
+  const usageFrom = new Date(startedAt).toISOString().slice(0, 10);
+  const readUsage = async (): Promise<UsageCounts | undefined> => {
+    const to = new Date().toISOString().slice(0, 10);
+    const answer = await api('GET', `/v1/usage?from=${usageFrom}&to=${to}`);
+    if (answer.status !== 200) return undefined;
+    const sum: UsageCounts = { scheduled: 0, delivered: 0, failed: 0, attempts: 0 };
+    for (const day of answer.json.days as UsageCounts[]) {
+      for (const kind of Object.keys(sum) as Array<keyof UsageCounts>) sum[kind] += day[kind] ?? 0;
+    }
+    return sum;
+  };
+  let usage: UsageCounts | undefined;
+  let previous = '';
+  for (let tries = 0; tries < 15; tries += 1) {
+    await sleep(2_000);
+    const now = await readUsage();
+    if (!now) continue;
+    usage = now;
+    if (JSON.stringify(now) === previous) break;
+    previous = JSON.stringify(now);
+  }
+
+  await collectFaults();
+  await stack.stop('SIGTERM');
+  await receiver.stop();
+
+  const facts: RunFacts = {
+    accepted: [...accepted.values()],
+    abandonedKeys,
+    abandonedWhy,
+    persistMs: PATIENCE_MS,
+    receipts: receiver.receipts,
+    finals,
+    kills,
+    idempotencyProblems,
+    graceMs: options.graceMs,
+    ...(usage ? { usage } : { usageError: 'no 200 from GET /v1/usage' }),
+  };
+  const results = checkAll(facts);
+  // Everything the verdict was made from, for a closer look at a failure.
+  const factsFile = join(stack.dataDir, 'chaos-facts.json');
+  await writeFile(
+    factsFile,
+    JSON.stringify({ seed, options: { ...options, log: undefined }, ...facts, finals: Object.fromEntries(finals) }),
+  );
+  const statuses: Record<string, number> = {};
+  for (const m of accepted.values()) {
+    const status = finals.get(m.id)?.status ?? 'unknown';
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  }
+  return {
+    seed,
+    results,
+    ok: results.every((r) => r.ok),
+    faults,
+    stats: {
+      ...stats,
+      accepted: accepted.size,
+      abandoned: abandonedKeys.length,
+      requestsReceived: receiver.receipts.length,
+      kills: kills.length,
+      restarts,
+      wallSeconds: Math.round((Date.now() - startedAt) / 1000),
+      facts: factsFile,
+      ...Object.fromEntries(Object.entries(statuses).map(([s, n]) => [`final.${s}`, n])),
+      ...(usage && { usage: JSON.stringify(usage) }),
+    },
+  };
+};
+
+/** The report as text: the seed (to replay), the figures, the faults injected, the verdict. */
+export const formatStats = (report: ChaosReport): string => {
+  const lines = [`seed ${report.seed}  (replay: npm run chaos -- --seed ${report.seed})`];
+  lines.push(
+    Object.entries(report.stats)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('  '),
+  );
+  for (const [service, counts] of Object.entries(report.faults)) {
+    lines.push(
+      `faults ${service.padEnd(9)} ${Object.entries(counts)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('  ')}`,
+    );
+  }
+  return lines.join('\n');
+};

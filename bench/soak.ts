@@ -1,0 +1,218 @@
+/**
+ * `npm run soak -- --minutes N`: steady mixed load on the local stack for N minutes (a benchmark,
+ * not a test). The stack runs as a child process (bench/soak-stack.ts, the same stack `npm start`
+ * runs), so what is measured is the stack's own process: its RSS from /proc/<pid>/status (the
+ * main thread, the store's worker thread and every native buffer), and its main thread's V8 heap
+ * in use, asked over IPC. The load: near messages (1-4 s ahead), far ones (6-20 s, through
+ * one-second buckets, so the far path runs within the soak), retries (a receiver that answers
+ * 500 to the first attempt) and cancels. Each minute it prints RSS, heap and the lateness of first
+ * attempts; at the end RSS growth after warm-up (the first minute) and p99 against the first
+ * minute's, with the goals of shared/PERFORMANCE.md (≤ 10 %, ≤ 2×).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort } from '../e2e/target';
+import { FAST_ENGINE_ENV } from '../test-support/local-stack';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '5' },
+    rate: { type: 'string', default: '10' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const minutes = Number(values.minutes);
+const rate = Number(values.rate);
+if (!(minutes >= 1) || !(rate > 0)) {
+  process.stderr.write('usage: npm run soak -- --minutes N (≥ 1) [--rate messages/s, default 10] [--keep]\n');
+  process.exit(2);
+}
+
+const RSS_GOAL = 0.1;
+const P99_GOAL = 2;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+const quantile = (sorted: number[], q: number) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+
+/** First attempts' lateness (arrival − vigil-scheduled-at), by the minute of the soak they arrived in. */
+const lateness: number[][] = [];
+let early = 0;
+let received = 0;
+let soakStart = 0;
+
+const receiver = createServer((req, res) => {
+  const arrivedAt = Date.now();
+  const attempt = Number(req.headers['vigil-attempt'] ?? 0);
+  const due = Date.parse(String(req.headers['vigil-scheduled-at'] ?? ''));
+  received += 1;
+  if (attempt === 1 && Number.isFinite(due)) {
+    const minute = Math.floor((arrivedAt - soakStart) / 60_000);
+    (lateness[minute] ??= []).push(arrivedAt - due);
+    if (arrivedAt < due) early += 1;
+  }
+  req.resume();
+  req.on('end', () => {
+    const status = req.url?.startsWith('/soak/flaky') && attempt < 2 ? 500 : 200;
+    res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+  });
+});
+receiver.keepAliveTimeout = 65_000;
+
+const startStackProcess = async (dataDir: string, port: number) => {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/soak-stack.ts'], {
+    env: {
+      ...process.env,
+      ...FAST_ENGINE_ENV,
+      VIGIL_LOG_LEVEL: 'error',
+      VIGIL_WEB: 'off',
+      VIGIL_PORT: String(port),
+      VIGIL_DATA_DIR: dataDir,
+    },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  const apiKey = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const key = /API key (vgl_\w+)/.exec(output)?.[1];
+      if (key) resolve(key);
+    });
+    child.once('exit', (code) => reject(new Error(`the stack exited with ${code}:\n${output}`)));
+  });
+  return { child, apiKey };
+};
+
+/** RSS, and its anonymous (heaps, malloc) and file-backed (mapped files: LevelDB's tables) parts. */
+const rssOf = async (pid: number) => {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
+};
+const heapOf = (child: ChildProcess): Promise<NodeJS.MemoryUsage> =>
+  new Promise((resolve) => {
+    child.once('message', (message) => resolve((message as { memory: NodeJS.MemoryUsage }).memory));
+    child.send('memory');
+  });
+
+const main = async () => {
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const address = receiver.address();
+  const receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const dataDir = await mkdtemp(join(tmpdir(), 'vigil-soak-'));
+  const port = await freePort();
+  const { child, apiKey } = await startStackProcess(dataDir, port);
+  const api = `http://127.0.0.1:${port}`;
+  const call = async (method: string, path: string, body?: unknown) => {
+    try {
+      const response = await fetch(`${api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, json: (await response.json().catch(() => undefined)) as any };
+    } catch {
+      return { status: 0, json: undefined };
+    }
+  };
+
+  process.stdout.write(
+    `soak: ${minutes} min at ${rate} messages/s (60 % near, 20 % far, 10 % retried, 10 % cancelled); ` +
+      `stack pid ${child.pid}, data ${dataDir}\n` +
+      'minute  created  received   RSS MB (anon + file)  heap MB  heap total  external   p50 ms  p99 ms  max ms  early  load\n',
+  );
+  soakStart = Date.now();
+  const end = soakStart + minutes * 60_000;
+  let created = 0;
+  let failedCreates = 0;
+  const counts = { near: 0, far: 0, retried: 0, cancelled: 0 };
+  const samples: Array<{ rss: number; anon: number; heap: number; p99: number }> = [];
+
+  const load = (async () => {
+    let next = Date.now();
+    while (Date.now() < end) {
+      const roll = Math.random();
+      const kind = roll < 0.6 ? 'near' : roll < 0.8 ? 'far' : roll < 0.9 ? 'retried' : 'cancelled';
+      counts[kind] += 1;
+      const delay =
+        kind === 'far' ? 6 + Math.random() * 14 : kind === 'cancelled' ? 10 + Math.random() * 5 : 1 + Math.random() * 3;
+      const path = kind === 'retried' ? '/soak/flaky' : '/soak/ok';
+      void call('POST', '/v1/messages', {
+        url: `${receiverUrl}${path}`,
+        delay,
+        body: { kind, n: created },
+        retry: { maxAttempts: 3 },
+      }).then(async (answer) => {
+        if (answer.status !== 201) {
+          failedCreates += 1;
+          return;
+        }
+        if (kind === 'cancelled') {
+          await sleep(1_000);
+          await call('DELETE', `/v1/messages/${answer.json.id}`);
+        }
+      });
+      created += 1;
+      next += 1000 / rate;
+      await sleep(next - Date.now());
+    }
+  })();
+
+  for (let minute = 0; minute < minutes; minute += 1) {
+    await sleep(soakStart + (minute + 1) * 60_000 - Date.now());
+    const { rss, anon, file } = await rssOf(child.pid!);
+    const memory = await heapOf(child);
+    const heap = memory.heapUsed;
+    const sorted = [...(lateness[minute] ?? [])].sort((a, b) => a - b);
+    const p99 = quantile(sorted, 0.99);
+    samples.push({ rss, anon, heap, p99 });
+    process.stdout.write(
+      `${String(minute + 1).padStart(6)}  ${String(created).padStart(7)}  ${String(received).padStart(8)}  ` +
+        `${mb(rss).padStart(7)} (${mb(anon).padStart(5)} + ${mb(file).padStart(5)})  ${mb(heap).padStart(7)}  ${mb(memory.heapTotal).padStart(10)}  ` +
+        `${mb(memory.external + memory.arrayBuffers).padStart(8)}  ${String(quantile(sorted, 0.5)).padStart(7)}  ` +
+        `${String(p99).padStart(6)}  ${String(sorted.at(-1) ?? Number.NaN).padStart(6)}  ${String(early).padStart(5)}  ` +
+        `${loadavg()[0]!.toFixed(1).padStart(4)}\n`,
+    );
+  }
+  await load;
+
+  const first = samples[0]!;
+  const last = samples.at(-1)!;
+  const growth = (last.rss - first.rss) / first.rss;
+  const worstP99 = Math.max(...samples.slice(1).map((s) => s.p99), first.p99);
+  const p99Ratio = last.p99 / first.p99;
+  const worstRatio = worstP99 / first.p99;
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  process.stdout.write(
+    [
+      '',
+      `load: ${created} messages created (${failedCreates} not accepted): ${Object.entries(counts)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}; ${received} requests received; ${early} early`,
+      `RSS after warm-up (end of minute 1) ${mb(first.rss)} MB → end ${mb(last.rss)} MB: ${(growth * 100).toFixed(1)} % ` +
+        `(goal ≤ ${RSS_GOAL * 100} %: ${verdict(growth <= RSS_GOAL)})`,
+      `of which anonymous memory ${mb(first.anon)} MB → ${mb(last.anon)} MB: ${(((last.anon - first.anon) / first.anon) * 100).toFixed(1)} %; ` +
+        `main thread heap in use ${mb(first.heap)} MB → ${mb(last.heap)} MB`,
+      `p99 lateness: first minute ${first.p99} ms, last minute ${last.p99} ms (${p99Ratio.toFixed(2)}×), worst minute ` +
+        `${worstP99} ms (${worstRatio.toFixed(2)}×) (goal ≤ ${P99_GOAL}×: ${verdict(worstRatio <= P99_GOAL)})`,
+      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), heap = the main thread's V8 heap in use (dynalite's worker thread has its own heap, inside RSS only), external = Buffers and ArrayBuffers, load = the machine's 1-minute load average (it has 2 cores)`,
+      '',
+    ].join('\n'),
+  );
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  receiver.close();
+  if (!values.keep) await rm(dataDir, { recursive: true, force: true });
+  process.exit(0);
+};
+
+main().catch((error) => {
+  process.stderr.write(`soak failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
