@@ -13,6 +13,7 @@ import type { CfnValue, IamAction, PolicyStatement, Resources } from './cloudfor
 import { serviceRole, sub } from './cloudformation';
 import { lambdaArn, lambdaName, logGroupArn, pascalCase, STAGE } from './names';
 import { param } from './params';
+import { DELIVER_TIMEOUT_S, METERING_TIMEOUT_S } from '../libs/aws/src/queue-settings';
 import { deliveryQueueArn, deliveryQueueUrl, meteringQueueArn, meteringQueueUrl } from './queues';
 import { bucketSchedulesArn, scheduleGroupName, schedulerRoleArn } from './scheduler';
 import type { IndexName } from './tables';
@@ -91,11 +92,11 @@ export const METERING = 'metering';
 
 /** Well inside API Gateway's 29 s integration limit. */
 export const API_TIMEOUT_S = 10;
-export const DELIVER_TIMEOUT_S = 60;
 export const PROMOTE_TIMEOUT_S = 300;
 export const SWEEP_TIMEOUT_S = 120;
 export const CANARY_TIMEOUT_S = 30;
-export const METERING_TIMEOUT_S = 30;
+/** The queue consumers' timeouts live beside their queues' settings, which the local stack shares. */
+export { DELIVER_TIMEOUT_S, METERING_TIMEOUT_S };
 
 /** The canary's probe target: this stage's own /canary-receiver. */
 export const canaryUrl = sub(

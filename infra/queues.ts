@@ -7,6 +7,7 @@
 import type { Intrinsic, Resources } from './cloudformation';
 import { arnOf, ref } from './cloudformation';
 import { stageName } from './names';
+import { consumedQueueSettings } from '../libs/aws/src/queue-settings';
 
 export const DELIVERY_QUEUE = 'DeliveryQueue';
 export const DELIVERY_DEAD_LETTER_QUEUE = 'DeliveryDeadLetterQueue';
@@ -20,8 +21,8 @@ export const deliveryDeadLetterQueueUrl: Intrinsic = ref(DELIVERY_DEAD_LETTER_QU
 export const meteringQueueArn: Intrinsic = arnOf(METERING_QUEUE);
 export const meteringQueueUrl: Intrinsic = ref(METERING_QUEUE);
 
-/** Receives before a ticket is parked in the dead-letter queue. */
-export const MAX_RECEIVE_COUNT = 5;
+/** Receives before a ticket is parked in the dead-letter queue (the local stack uses the same). */
+export { MAX_RECEIVE_COUNT } from '../libs/aws/src/queue-settings';
 const FOURTEEN_DAYS_S = 14 * 24 * 3600;
 
 export const queueResources = (consumers: { deliverTimeoutS: number; meteringTimeoutS: number }): Resources => ({
@@ -31,11 +32,11 @@ export const queueResources = (consumers: { deliverTimeoutS: number; meteringTim
     Properties: {
       QueueName: stageName('delivery'),
       // AWS's advice for a Lambda event source: at least six times the function's timeout.
-      VisibilityTimeout: 6 * consumers.deliverTimeoutS,
+      VisibilityTimeout: consumedQueueSettings(consumers.deliverTimeoutS).visibilityTimeoutS,
       SqsManagedSseEnabled: true,
       RedrivePolicy: {
         deadLetterTargetArn: arnOf(DELIVERY_DEAD_LETTER_QUEUE),
-        maxReceiveCount: MAX_RECEIVE_COUNT,
+        maxReceiveCount: consumedQueueSettings(consumers.deliverTimeoutS).maxReceiveCount,
       },
     },
   },
@@ -55,9 +56,12 @@ const queueWithDeadLetters = (id: string, dlqId: string, name: string, consumerT
     Type: 'AWS::SQS::Queue',
     Properties: {
       QueueName: stageName(name),
-      VisibilityTimeout: 6 * consumerTimeoutS,
+      VisibilityTimeout: consumedQueueSettings(consumerTimeoutS).visibilityTimeoutS,
       SqsManagedSseEnabled: true,
-      RedrivePolicy: { deadLetterTargetArn: arnOf(dlqId), maxReceiveCount: MAX_RECEIVE_COUNT },
+      RedrivePolicy: {
+        deadLetterTargetArn: arnOf(dlqId),
+        maxReceiveCount: consumedQueueSettings(consumerTimeoutS).maxReceiveCount,
+      },
     },
   },
   [dlqId]: {

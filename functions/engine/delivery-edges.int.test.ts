@@ -11,6 +11,8 @@ import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { handler as deliver } from './deliver';
 import { handler as sweep } from './sweep';
 
 interface Arrival {
@@ -156,6 +158,35 @@ describe('a message whose tenant is gone', () => {
     expect(target.arrivals.filter((a) => a.webhookId === message.id)).toEqual([]);
     await sweep({ lookAheadS: 900 });
     expect((await stack.runtime.scheduling.store.get(ghost, message.id))!.status).toBe('failed');
+  });
+});
+
+describe('a delivery ticket that is not one', () => {
+  it('is reported alone as a batch item failure, never thrown, and the rest of the batch is handled', async () => {
+    // Prepare: a batch with a body that is not JSON, one that is not a ticket, and a well-formed
+    // ticket for a message that does not exist (the worker skips it).
+    const record = (messageId: string, body: string) => ({ messageId, body }) as SQSRecord;
+    const ticket = {
+      tenantId: stack.tenantId,
+      messageId: 'msg_01JNOSUCHMESSAGENOSUCHMESSA',
+      version: 0,
+      dueAt: Date.now(),
+    };
+    const event = {
+      Records: [
+        record('not-json', '{"tenantId":'),
+        record('not-a-ticket', JSON.stringify({ ...ticket, version: 'zero' })),
+        record('a-ticket', JSON.stringify(ticket)),
+      ],
+    } as SQSEvent;
+
+    // Act
+    const answer = await deliver(event, { callbackWaitsForEmptyEventLoop: false } as Context);
+
+    // Assess: SQS gets the two bad records back (and parks them in the DLQ after maxReceiveCount).
+    expect(answer).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'not-json' }, { itemIdentifier: 'not-a-ticket' }],
+    });
   });
 });
 

@@ -6,30 +6,25 @@
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import { runtime } from '@vigil/aws';
-import { UsageEventSchema } from '@vigil/core';
+import { parseRecords, UsageEventSchema } from '@vigil/core';
 import type { SQSEvent } from 'aws-lambda';
 
 /**
  * One fold for the whole batch (events sharing a counter are written together). A malformed
- * record fails alone; if the fold itself fails, every record of the batch is retried, which is
- * safe because each event counts once.
+ * record fails alone (see parseRecords); if the fold itself fails, every record of the batch is
+ * retried, which is safe because each event counts once.
  */
 const foldRecords = async (event: SQSEvent): Promise<Array<PromiseSettledResult<void>>> => {
-  const parsed = event.Records.map((record) => {
-    try {
-      return UsageEventSchema.safeParse(JSON.parse(record.body));
-    } catch (error) {
-      return { success: false as const, error };
-    }
-  });
+  const { usage, log } = runtime();
+  const parsed = parseRecords(UsageEventSchema, event.Records, log, 'usage event');
   let failure: unknown;
   try {
-    await runtime().usage.fold(parsed.flatMap((p) => (p.success ? [p.data] : [])));
+    await usage.fold(parsed.flatMap((p) => (p.ok ? [p.data] : [])));
   } catch (error) {
     failure = error;
   }
   return parsed.map((p) => {
-    if (!p.success) return { status: 'rejected', reason: p.error };
+    if (!p.ok) return { status: 'rejected', reason: p.failure };
     return failure === undefined ? { status: 'fulfilled', value: undefined } : { status: 'rejected', reason: failure };
   });
 };

@@ -1,5 +1,5 @@
 /**
- * HttpSender on `node:http` / `node:https` with one keep-alive Agent per protocol (the hot path:
+ * The HTTP delivery target on `node:http` / `node:https` with one keep-alive Agent per protocol (the hot path:
  * about 3.5x the rate of fetch, see PERFORMANCE.md). Every send is bounded by its timeout from
  * connect to the last byte of the snippet, never throws, never follows redirects, and (unless the
  * deployment allows private targets) refuses any target whose resolved address is not public.
@@ -12,7 +12,7 @@ import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
-import type { HttpSender, OutboundRequest, ReservedEndpoint, SendResult, TargetPolicy } from '@vigil/core';
+import type { DeliveryTarget, OutboundRequest, ReservedEndpoint, SendResult, TargetPolicy } from '@vigil/core';
 import { classifyTargetAddress, reservedEndpointAt, truncateUtf8 } from '@vigil/core';
 
 export interface NodeHttpSenderOptions {
@@ -120,7 +120,7 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
  */
 const IDLE_SOCKET_MS = 2_000;
 
-export class NodeHttpSender implements HttpSender {
+export class NodeHttpSender implements DeliveryTarget {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly policy: TargetPolicy;

@@ -98,7 +98,8 @@ export const runtime = (): Runtime =>
     const worker = new DeliveryWorker({
       ...scheduling,
       tenants: signingSecretDirectory(tenancy),
-      sender,
+      // One adapter per target type (the message's URL scheme picks it): HTTP only so far.
+      deliveryTargets: { http: sender },
       backoff: config.backoff,
       random: Math.random,
       events: {

@@ -1,6 +1,7 @@
 export * from './backoff';
 export * from './clock';
 export * from './delivery-request';
+export * from './delivery-target';
 export * from './errors';
 export * from './ids';
 export * from './attempt-log';
@@ -9,6 +10,7 @@ export * from './message';
 export * from './message-limits';
 export * from './message-view';
 export * from './ports';
+export * from './queue-records';
 export * from './request-fingerprint';
 export * from './routing';
 export * from './schemas';

@@ -41,6 +41,7 @@ export const assertCanRedeliver = (message: Message): void => {
 /**
  * Sets where a waiting message sits for its `dueAt`: near ones are `queued` (or stay
  * `retrying`) with no bucket, far ones are `scheduled` (or stay `retrying`) in their bucket.
+ * This is where the route is decided; dispatch reads it back with `routeOf`.
  */
 export const placeMessage = (
   message: Message,

@@ -173,9 +173,19 @@ export interface SendResult {
   permanent?: boolean;
 }
 
-export interface HttpSender {
+/**
+ * Where a delivery goes, by type. A message's target type follows from its URL's scheme
+ * (`targetTypeOf` in delivery-target.ts); HTTP is the only type so far.
+ */
+export type TargetType = 'http';
+
+/** Sends one delivery to a target of one type (the HTTP sender is the first adapter). */
+export interface DeliveryTarget {
   send(request: OutboundRequest): Promise<SendResult>;
 }
+
+/** One adapter per target type, registered by the wiring (a type left out does not compile). */
+export type DeliveryTargets = Readonly<Record<TargetType, DeliveryTarget>>;
 
 /** What happened, for logs and metrics; never secrets or bodies. */
 export interface EngineEvents {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { FieldError } from './errors';
 import { ValidationError } from './errors';
+import { targetTypeOf } from './delivery-target';
 import { HTTP_METHODS, MESSAGE_STATUSES } from './message';
 import { headerProblems, isWellFormedText, NOT_WELL_FORMED } from './message-limits';
 import { USAGE_KINDS } from './usage';
@@ -20,8 +21,8 @@ const httpUrl = text()
   .max(2048)
   .refine((value) => {
     try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+      // A scheme no delivery target takes is refused here (delivery-target.ts names them).
+      return targetTypeOf(value) !== undefined && new URL(value).hostname !== '';
     } catch {
       return false;
     }

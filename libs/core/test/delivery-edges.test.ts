@@ -49,7 +49,7 @@ const setup = (
   const worker = new DeliveryWorker({
     ...deps,
     tenants: options.tenants ?? { signingSecrets: async () => [SECRET] },
-    sender,
+    deliveryTargets: { http: sender },
     backoff: DEFAULT_BACKOFF,
     random: () => 0.5,
   });

@@ -8,7 +8,7 @@ import type {
   DeliveryQueue,
   DeliveryTicket,
   FailureReason,
-  HttpSender,
+  DeliveryTarget,
   IdempotencyClaim,
   IdempotencyRecord,
   Logger,
@@ -200,7 +200,7 @@ export class MemoryTimer implements BucketTimer {
 }
 
 /** Answers each request with the next scripted result (the last one repeats). */
-export class ScriptedSender implements HttpSender {
+export class ScriptedSender implements DeliveryTarget {
   readonly requests: Array<OutboundRequest & { at: number }> = [];
   constructor(
     private readonly script: SendResult[],

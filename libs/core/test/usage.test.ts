@@ -66,7 +66,7 @@ const setup = (
   const worker = new DeliveryWorker({
     ...deps,
     tenants: { signingSecrets: async () => [SECRET] },
-    sender,
+    deliveryTargets: { http: sender },
     backoff: DEFAULT_BACKOFF,
     random: () => 0.5,
   });
@@ -227,7 +227,7 @@ describe('metering a message Vigil finishes on its own', () => {
     const worker = new DeliveryWorker({
       ...deps,
       tenants: { signingSecrets: async () => Promise.reject(new TenantNotFoundError(TENANT)) },
-      sender: new ScriptedSender([{ statusCode: 200 }], () => clock.now()),
+      deliveryTargets: { http: new ScriptedSender([{ statusCode: 200 }], () => clock.now()) },
       backoff: DEFAULT_BACKOFF,
       random: () => 0.5,
     });

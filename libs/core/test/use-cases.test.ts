@@ -33,7 +33,7 @@ const setup = (script: SendResult[] = [{ statusCode: 200 }], settings: EngineSet
   const worker = new DeliveryWorker({
     ...deps,
     tenants: { signingSecrets: async () => [SECRET] },
-    sender,
+    deliveryTargets: { http: sender },
     backoff: DEFAULT_BACKOFF,
     random: () => 0.5,
   });

@@ -32,6 +32,8 @@ import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
 import { startApiGatewayEmulator } from './api-gateway-emulator';
 import { startDynaliteThread } from './dynalite-thread';
 import { startGateway } from './gateway';
+import type { LocalQueue } from './local-queues';
+import { LOCAL_QUEUES, queueAttributes } from './local-queues';
 import { repairPendingIndexes } from './repair-indexes';
 import { startSchedulerEmulator } from './scheduler-emulator';
 import { startSqsPoller } from './sqs-poller';
@@ -157,8 +159,8 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     if (!(error instanceof ResourceNotFoundException)) throw error;
     await admin.dynamo.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
   }
-  /** A queue with its dead-letter queue (five receives), as infra/queues.ts deploys them. */
-  const queueWithDlq = async (name: string) => {
+  /** A queue with its dead-letter queue, with the settings infra/queues.ts deploys (local-queues.ts). */
+  const queueWithDlq = async ({ name, ...settings }: LocalQueue) => {
     const arnOf = async (url: string | undefined) =>
       (await admin.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes
         ?.QueueArn as string;
@@ -166,15 +168,12 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     const queue = await admin.sqs.send(
       new CreateQueueCommand({
         QueueName: name,
-        Attributes: {
-          VisibilityTimeout: '120',
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await arnOf(dlq.QueueUrl), maxReceiveCount: 5 }),
-        },
+        Attributes: queueAttributes(settings, await arnOf(dlq.QueueUrl)),
       }),
     );
     return { url: queue.QueueUrl as string, arn: await arnOf(queue.QueueUrl) };
   };
-  const delivery = await queueWithDlq('vigil-local-delivery');
+  const delivery = await queueWithDlq(LOCAL_QUEUES.delivery);
   try {
     await admin.scheduler.send(new CreateScheduleGroupCommand({ Name: env.VIGIL_SCHEDULE_GROUP }));
   } catch (error) {

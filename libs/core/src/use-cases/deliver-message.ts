@@ -20,15 +20,22 @@ import { appendAttempt, boundFailureReason, withoutSnippet } from '../attempt-lo
 import type { AttemptVerdict, BackoffPolicy } from '../backoff';
 import { judgeAttempt, nextAttemptDelayMs } from '../backoff';
 import { buildDeliveryRequest } from '../delivery-request';
+import { deliveryTargetFor } from '../delivery-target';
 import { TenantNotFoundError } from '../errors';
 import { attemptsThisRound, lastAttemptNumber, placeMessage } from '../lifecycle';
 import type { Attempt, FailureReason, Message } from '../message';
-import type { DeliveryTicket, EngineEvents, HttpSender, OutboundRequest, SendResult, TenantDirectory } from '../ports';
-import { queueDelaySeconds } from '../routing';
+import type {
+  DeliveryTargets,
+  DeliveryTicket,
+  EngineEvents,
+  OutboundRequest,
+  SendResult,
+  TenantDirectory,
+} from '../ports';
 import type { UsageEvent } from '../usage';
 import { attemptUsage, outcomeUsage, scheduledUsage } from '../usage';
 import type { SchedulingDeps } from './deps';
-import { dispatchMessages } from './dispatch';
+import { dispatchMessages, enqueueTickets } from './dispatch';
 
 /** Requests time out after at most 30 s (the MessageIn limit): a lease covers that. */
 const MAX_TIMEOUT_MS = 30_000;
@@ -39,7 +46,8 @@ const RECORD_RETRY_DELAYS_MS = [250, 1_000];
 
 export interface DeliveryDeps extends SchedulingDeps {
   tenants: TenantDirectory;
-  sender: HttpSender;
+  /** The adapter for each target type; a message goes to the one its URL names. */
+  deliveryTargets: DeliveryTargets;
   backoff: BackoffPolicy;
   /** In [0, 1): the jitter source. */
   random: () => number;
@@ -59,11 +67,11 @@ export class DeliveryWorker {
   constructor(private readonly deps: DeliveryDeps) {}
 
   async deliver(ticket: DeliveryTicket): Promise<DeliveryOutcome> {
-    const { clock, settings, queue } = this.deps;
+    const { clock, settings } = this.deps;
     const arrivedAt = clock.now();
     if (ticket.dueAt - arrivedAt > settings.armHorizonMs) {
       // Surfaced too early (a re-enqueue, or a clamped delay): put it back rather than hold it.
-      await queue.enqueue([{ ticket, delaySeconds: queueDelaySeconds(ticket.dueAt, arrivedAt, settings) }]);
+      await enqueueTickets(this.deps, [ticket]);
       return 'requeued';
     }
     const taken = await this.take(ticket);
@@ -99,7 +107,7 @@ export class DeliveryWorker {
   }
 
   private async fire(message: Message): Promise<DeliveryOutcome> {
-    const { clock, sender, settings } = this.deps;
+    const { clock, deliveryTargets, settings } = this.deps;
     const takes = message.takes ?? 0;
     if (takes > settings.poisonTakes) {
       return this.finishFailed(message, {
@@ -114,7 +122,7 @@ export class DeliveryWorker {
     await clock.sleepUntil(message.dueAt);
     const startedAt = clock.now();
     this.sending += 1;
-    const result = await sender.send(prepared.request).finally(() => {
+    const result = await send(deliveryTargets, prepared.request).finally(() => {
       this.sending -= 1;
       if (this.sending === 0) {
         this.quiet.fire();
@@ -305,6 +313,15 @@ export class DeliveryWorker {
     return 'failed';
   }
 }
+
+/** Sends by the adapter the request's URL names; a URL no adapter takes can never be sent. */
+const send = (targets: DeliveryTargets, request: OutboundRequest): Promise<SendResult> => {
+  const target = deliveryTargetFor(targets, request.url);
+  if (target === undefined) {
+    return Promise.resolve({ error: 'no delivery target takes this URL', permanent: true });
+  }
+  return target.send(request);
+};
 
 const errorName = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
 

@@ -1,12 +1,23 @@
 /**
  * Hands waiting messages to whatever will wake them: near ones to the delivery queue, far ones
- * to their bucket's timer. A failure here never loses a message: it is already stored with its
- * due time, and the sweep re-enqueues anything that is overdue.
+ * to their bucket's timer, each by the route recorded when it was placed (`routeOf`). A failure
+ * here never loses a message: it is already stored with its due time, and the sweep re-enqueues
+ * anything that is overdue.
+ *
+ * Every ticket goes onto the queue through `enqueueTickets`, the one place a queue delay is worked
+ * out. Use cases hand the queue whole lists (streams in pages of `TICKET_PAGE`, a memory bound);
+ * how many tickets go to the queue per call is the queue adapter's business.
  */
 import type { Message } from '../message';
 import type { DeliveryTicket, PendingRef } from '../ports';
-import { queueDelaySeconds } from '../routing';
+import { queueDelaySeconds, routeOf } from '../routing';
 import type { SchedulingDeps } from './deps';
+
+/**
+ * How many tickets a use case reading a stream (a bucket, the pending index) gathers before it
+ * hands them to the queue: it bounds memory for a bucket of any size. Not a queue batch size.
+ */
+export const TICKET_PAGE = 100;
 
 export const ticketFor = (m: Pick<Message, 'tenantId' | 'id' | 'version' | 'dueAt'>): DeliveryTicket => ({
   tenantId: m.tenantId,
@@ -22,19 +33,41 @@ export const ticketForRef = (ref: PendingRef): DeliveryTicket => ({
   dueAt: ref.dueAt,
 });
 
-export const dispatchMessages = async (deps: SchedulingDeps, messages: readonly Message[]): Promise<void> => {
+/** Puts tickets on the delivery queue, each delayed to surface about the arm lead before its `dueAt`. */
+export const enqueueTickets = async (
+  deps: Pick<SchedulingDeps, 'queue' | 'clock' | 'settings'>,
+  tickets: readonly DeliveryTicket[],
+): Promise<void> => {
+  if (tickets.length === 0) return;
   const now = deps.clock.now();
-  const near = messages.filter((m) => m.bucketAt === undefined);
-  const buckets = new Set(messages.flatMap((m) => (m.bucketAt === undefined ? [] : [m.bucketAt])));
+  await deps.queue.enqueue(
+    tickets.map((ticket) => ({ ticket, delaySeconds: queueDelaySeconds(ticket.dueAt, now, deps.settings) })),
+  );
+};
+
+/** Reads a stream in pages of at most `size` items (the last one may be shorter, none is empty). */
+export async function* pagesOf<T>(source: AsyncIterable<T>, size = TICKET_PAGE): AsyncGenerator<T[]> {
+  let page: T[] = [];
+  for await (const item of source) {
+    page.push(item);
+    if (page.length >= size) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
+}
+
+export const dispatchMessages = async (deps: SchedulingDeps, messages: readonly Message[]): Promise<void> => {
+  const near: DeliveryTicket[] = [];
+  const buckets = new Set<number>();
+  for (const m of messages) {
+    const route = routeOf(m);
+    if (route.path === 'near') near.push(ticketFor(m));
+    else buckets.add(route.bucketAt);
+  }
   const results = await Promise.allSettled([
-    near.length > 0
-      ? deps.queue.enqueue(
-          near.map((m) => ({
-            ticket: ticketFor(m),
-            delaySeconds: queueDelaySeconds(m.dueAt, now, deps.settings),
-          })),
-        )
-      : Promise.resolve(),
+    enqueueTickets(deps, near),
     ...[...buckets].map((bucketAt) => deps.timer.ensureBucket(bucketAt)),
   ]);
   for (const result of results) {

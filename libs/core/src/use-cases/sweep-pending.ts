@@ -16,11 +16,8 @@
  * sweep looks a flight allowance further and takes every message whose own time is within the horizon.
  */
 import type { DeliveryTicket, PendingRef } from '../ports';
-import { queueDelaySeconds } from '../routing';
 import type { SchedulingDeps } from './deps';
-import { ticketForRef } from './dispatch';
-
-type Entry = { ticket: DeliveryTicket; delaySeconds: number };
+import { enqueueTickets, pagesOf, ticketForRef } from './dispatch';
 
 export const sweepPending = async (
   deps: SchedulingDeps,
@@ -29,32 +26,31 @@ export const sweepPending = async (
 ): Promise<{ requeued: number }> => {
   const now = deps.clock.now();
   const horizon = now + horizonMs;
-  let found: PendingRef[] = [];
-  let requeued = 0;
-  const flush = async () => {
-    const entries = (await Promise.all(found.map((ref) => inFlight(deps, ref, now)))).flatMap((e) => (e ? [e] : []));
-    found = [];
-    if (entries.length === 0) return;
-    await deps.queue.enqueue(entries);
-    requeued += entries.length;
-  };
   const lookTo = options.queueLost ? horizon + deps.settings.flightAllowanceMs : horizon;
-  for await (const ref of deps.store.pendingBefore(lookTo)) {
-    if (options.queueLost && wakeAtOf(ref) >= horizon) continue; // only deferred past the horizon
-    found.push(ref);
-    if (found.length === 10) await flush();
+  let requeued = 0;
+  for await (const page of pagesOf(overdue(deps.store.pendingBefore(lookTo), horizon, options.queueLost === true))) {
+    const tickets = (await Promise.all(page.map((ref) => inFlight(deps, ref, now)))).flatMap((t) => (t ? [t] : []));
+    await enqueueTickets(deps, tickets);
+    requeued += tickets.length;
   }
-  await flush();
   if (requeued > 0) deps.log.warn('sweep re-enqueued pending messages', { requeued, horizonMs });
   return { requeued };
 };
 
-/** The ticket for a pending message, once its place in the index is moved past the flight allowance. */
+/** With the queue lost, only what is due within the horizon (deferrals past it do not hide a message). */
+async function* overdue(refs: AsyncIterable<PendingRef>, horizon: number, queueLost: boolean) {
+  for await (const ref of refs) {
+    if (queueLost && wakeAtOf(ref) >= horizon) continue; // only deferred past the horizon
+    yield ref;
+  }
+}
+
 /** When a pending message next needs a worker: a held one once its lease has run out. */
 const wakeAtOf = (ref: PendingRef): number =>
   ref.status === 'delivering' ? Math.max(ref.dueAt, (ref.leaseUntil ?? 0) + 1_000) : ref.dueAt;
 
-const inFlight = async (deps: SchedulingDeps, ref: PendingRef, now: number): Promise<Entry | undefined> => {
+/** The ticket for a pending message, once its place in the index is moved past the flight allowance. */
+const inFlight = async (deps: SchedulingDeps, ref: PendingRef, now: number): Promise<DeliveryTicket | undefined> => {
   const wakeAt = wakeAtOf(ref);
   try {
     const deferred = await deps.store.deferPending(ref, Math.max(wakeAt, now) + deps.settings.flightAllowanceMs);
@@ -67,8 +63,5 @@ const inFlight = async (deps: SchedulingDeps, ref: PendingRef, now: number): Pro
       error: String(error),
     });
   }
-  return {
-    ticket: { ...ticketForRef(ref), dueAt: wakeAt },
-    delaySeconds: queueDelaySeconds(wakeAt, now, deps.settings),
-  };
+  return { ...ticketForRef(ref), dueAt: wakeAt };
 };

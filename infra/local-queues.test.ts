@@ -1,0 +1,41 @@
+/**
+ * The local stack's queues behave like the deployed ones: a record that fails comes back after the
+ * same visibility timeout and is parked in the dead-letter queue after the same number of receives.
+ */
+import { describe, expect, it } from 'vitest';
+import { LOCAL_QUEUES, queueAttributes } from '../libs/local/src/local-queues';
+import { DELIVER_TIMEOUT_S, METERING_TIMEOUT_S } from './functions';
+import { DELIVERY_QUEUE, queueResources } from './queues';
+
+const deployed = queueResources({ deliverTimeoutS: DELIVER_TIMEOUT_S, meteringTimeoutS: METERING_TIMEOUT_S });
+
+const settingsOf = (id: string) => {
+  const properties = deployed[id]?.Properties as {
+    VisibilityTimeout: number;
+    RedrivePolicy: { maxReceiveCount: number };
+  };
+  return {
+    visibilityTimeoutS: properties.VisibilityTimeout,
+    maxReceiveCount: properties.RedrivePolicy.maxReceiveCount,
+  };
+};
+
+describe('local queues and deployed queues', () => {
+  it('the delivery queue has the deployed visibility and receive count', () => {
+    const { name: _name, ...settings } = LOCAL_QUEUES.delivery;
+    expect(settings).toEqual(settingsOf(DELIVERY_QUEUE));
+    // Six times the consumer's timeout, as AWS advises for a Lambda event source.
+    expect(settings.visibilityTimeoutS).toBe(6 * DELIVER_TIMEOUT_S);
+  });
+
+  it('creates the local queue with exactly those attributes', () => {
+    const attributes = queueAttributes(LOCAL_QUEUES.delivery, 'arn:aws:sqs:local:000000000000:dlq');
+    expect(attributes).toEqual({
+      VisibilityTimeout: String(settingsOf(DELIVERY_QUEUE).visibilityTimeoutS),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: 'arn:aws:sqs:local:000000000000:dlq',
+        maxReceiveCount: settingsOf(DELIVERY_QUEUE).maxReceiveCount,
+      }),
+    });
+  });
+});

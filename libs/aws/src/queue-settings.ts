@@ -1,0 +1,27 @@
+/**
+ * The settings of the queues a function consumes (the delivery tickets, the usage events), as
+ * plain numbers: infra/queues.ts deploys them, and the local stack creates its queues with the
+ * same, so a failed record comes back and is parked in the dead-letter queue alike in both.
+ */
+
+/** The deliver function's timeout on AWS (it holds tickets until they are due). */
+export const DELIVER_TIMEOUT_S = 60;
+/** The metering function's timeout on AWS. */
+export const METERING_TIMEOUT_S = 30;
+/** Receives before a record is parked in the dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+
+export interface ConsumedQueueSettings {
+  /** How long a received record stays hidden before it comes back (SQS VisibilityTimeout). */
+  visibilityTimeoutS: number;
+  /** Receives before it is parked in the dead-letter queue (the redrive policy's maxReceiveCount). */
+  maxReceiveCount: number;
+}
+
+/** AWS's advice for a Lambda event source: a visibility of at least six times the function's timeout. */
+export const consumedQueueSettings = (consumerTimeoutS: number): ConsumedQueueSettings => ({
+  visibilityTimeoutS: 6 * consumerTimeoutS,
+  maxReceiveCount: MAX_RECEIVE_COUNT,
+});
+
+export const DELIVERY_QUEUE_SETTINGS = consumedQueueSettings(DELIVER_TIMEOUT_S);

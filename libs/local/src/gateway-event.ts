@@ -1,0 +1,86 @@
+/**
+ * The events the local gateway hands the handlers, shaped as API Gateway REST (v1) builds them: the
+ * proxy event for a route's function, the REQUEST authorizer's event, and a Lambda context.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { ApiRoute } from '@vigil/functions/api/routes';
+import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+
+export const proxyEvent = (request: {
+  req: IncomingMessage;
+  url: URL;
+  body: Buffer;
+  route: ApiRoute;
+  pathParameters: Record<string, string>;
+  requestId: string;
+}): APIGatewayProxyEvent => {
+  const { req, url, body, route, pathParameters, requestId } = request;
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    const values = Array.isArray(value) ? value : [value];
+    headers[name] = values.join(', ');
+    multiValueHeaders[name] = values;
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [name, value] of url.searchParams) {
+    query[name] = value;
+    multiQuery[name] = [...(multiQuery[name] ?? []), value];
+  }
+  return {
+    resource: route.path,
+    path: url.pathname,
+    httpMethod: route.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: Object.keys(query).length > 0 ? query : null,
+    multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
+    pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
+    stageVariables: null,
+    body: body.length > 0 ? body.toString('utf8') : null,
+    isBase64Encoded: false,
+    requestContext: {
+      requestId,
+      resourcePath: route.path,
+      httpMethod: route.method,
+      path: url.pathname,
+      stage: 'local',
+      identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
+    } as APIGatewayProxyEvent['requestContext'],
+  };
+};
+
+/** The REQUEST authorizer's event for a proxy event on `route`. */
+export const authorizerEvent = (event: APIGatewayProxyEvent, route: ApiRoute): APIGatewayRequestAuthorizerEvent =>
+  ({
+    type: 'REQUEST',
+    methodArn: `arn:aws:execute-api:local:000000000000:vigil/local/${route.method}${route.path}`,
+    resource: route.path,
+    path: event.path,
+    httpMethod: route.method,
+    headers: event.headers,
+    multiValueHeaders: event.multiValueHeaders,
+    pathParameters: event.pathParameters,
+    queryStringParameters: event.queryStringParameters,
+    multiValueQueryStringParameters: event.multiValueQueryStringParameters,
+    stageVariables: null,
+    requestContext: event.requestContext,
+  }) as APIGatewayRequestAuthorizerEvent;
+
+export const lambdaContext = (functionName: string, requestId: string): Context =>
+  ({
+    functionName,
+    awsRequestId: requestId,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  }) as Context;

@@ -1,0 +1,22 @@
+/**
+ * The local stack's queues, made with the settings infra/queues.ts deploys (visibility six times
+ * the consumer's timeout, parked in the dead-letter queue after the same number of receives):
+ * infra/local-queues.test.ts checks that the two agree. Only the delivery queue: the local stack
+ * meters usage through its journal (usage-journal.ts), not a queue.
+ */
+import type { ConsumedQueueSettings } from '@vigil/aws/queue-settings';
+import { DELIVERY_QUEUE_SETTINGS } from '@vigil/aws/queue-settings';
+
+export interface LocalQueue extends ConsumedQueueSettings {
+  name: string;
+}
+
+export const LOCAL_QUEUES = {
+  delivery: { name: 'vigil-local-delivery', ...DELIVERY_QUEUE_SETTINGS },
+} as const satisfies Record<string, LocalQueue>;
+
+/** A consumed queue's CreateQueue attributes, given its dead-letter queue's ARN. */
+export const queueAttributes = (queue: ConsumedQueueSettings, deadLetterTargetArn: string): Record<string, string> => ({
+  VisibilityTimeout: String(queue.visibilityTimeoutS),
+  RedrivePolicy: JSON.stringify({ deadLetterTargetArn, maxReceiveCount: queue.maxReceiveCount }),
+});
