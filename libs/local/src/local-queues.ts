@@ -1,7 +1,7 @@
 /**
  * The local stack's queues, made with the settings infra/queues.ts deploys (visibility six times
  * the consumer's timeout, parked in the dead-letter queue after the same number of receives):
- * infra/local-queues.test.ts checks that the two agree. Only the delivery queue: the local stack
+ * infra/local-queues.int.test.ts checks that the two agree. Only the delivery queue: the local stack
  * meters usage through its journal (usage-journal.ts), not a queue.
  */
 import type { ConsumedQueueSettings } from '@vigil/aws/queue-settings';
