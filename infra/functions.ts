@@ -37,6 +37,11 @@ export interface Grants {
   consumeMetering?: true;
   /** Creates bucket schedules in the stage's schedule group, handing Scheduler its role. */
   scheduleBuckets?: true;
+  /**
+   * Gives new tenants their API Gateway key in their plan's usage plan (libs/aws/src/api-gateway-usage-plans.ts
+   * lists the calls); the function runs with VIGIL_USAGE_PLANS=on.
+   */
+  bindUsagePlans?: true;
 }
 
 const GET: TableAction = 'dynamodb:GetItem';
@@ -73,6 +78,8 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   revokeApiKey: { table: [GET, UPDATE] },
   canaryReceiver: { table: [GET] }, // the canary tenant's signing secret
   getUsage: { table: [GET, QUERY] }, // the plan, and the daily counters
+  // the user's record (get, conditional put), the tenant (conditional put, else get), its usage key (update)
+  claimSessionTenant: { table: [GET, PUT, UPDATE], bindUsagePlans: true },
 };
 
 export const AUTHORIZER = 'authorizer';
@@ -164,21 +171,24 @@ const routeGrants = (route: ApiRoute): Grants => {
 
 const apiFunction = (route: ApiRoute): VigilFunction => {
   const cors = corsFor(route.path);
+  const grants = routeGrants(route);
   return {
     key: route.functionName,
-    grants: routeGrants(route),
+    grants,
     definition: {
       handler: `${route.file}.handler`,
       description: `${route.method} ${route.path}`,
       timeout: API_TIMEOUT_S,
+      ...(grants.bindUsagePlans && { environment: { VIGIL_USAGE_PLANS: 'on' } }),
       events: [
         {
           http: {
             method: route.method,
             path: route.path.replace(/^\//, ''),
             // Usage plans throttle and cap only methods that require an API key: every
-            // authorized route does, and the authorizer supplies the tenant's (usageIdentifierKey).
-            ...(route.auth && { authorizer: requestAuthorizer, private: true }),
+            // tenant's route does, and the authorizer supplies the tenant's (usageIdentifierKey).
+            // A session-user route is called before there is a tenant, so there is no key to require.
+            ...(route.auth && { authorizer: requestAuthorizer, ...(!route.sessionUser && { private: true }) }),
             ...(cors && { cors }),
           },
         },
@@ -283,6 +293,9 @@ export const FUNCTIONS: readonly VigilFunction[] = [...API_ROUTES.map(apiFunctio
 
 export const roleId = (functionKey: string): string => `${pascalCase(functionKey)}Role`;
 
+/** An API Gateway management resource of this region (API keys and usage plans are regional). */
+const apiGatewayArn = (path: string): CfnValue => sub(`arn:\${AWS::Partition}:apigateway:\${AWS::Region}::${path}`);
+
 const allow = (Action: IamAction[], Resource: CfnValue[]): PolicyStatement => ({
   Effect: 'Allow',
   Action,
@@ -311,6 +324,17 @@ export const statementsFor = (functionKey: string, grants: Grants): PolicyStatem
           ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
           [deliveryQueueArn],
         ),
+      ]
+    : []),
+  ...(grants.bindUsagePlans
+    ? [
+        allow(
+          ['apigateway:GET'],
+          [apiGatewayArn('/usageplans'), apiGatewayArn('/apikeys'), apiGatewayArn('/usageplans/*/keys/*')],
+        ),
+        allow(['apigateway:POST'], [apiGatewayArn('/apikeys'), apiGatewayArn('/usageplans/*/keys')]),
+        // Only after two binds of one tenant raced: the younger duplicate key is deleted.
+        allow(['apigateway:DELETE'], [apiGatewayArn('/apikeys/*')]),
       ]
     : []),
   ...(grants.scheduleBuckets

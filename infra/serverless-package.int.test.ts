@@ -306,8 +306,9 @@ describe('serverless package (offline, --stage ci)', () => {
       for (const [, { Properties: m }] of resourcesOfType('AWS::ApiGateway::Method')) {
         const route = API_ROUTES.find((r) => r.method === m.HttpMethod && r.path === pathOf(m.ResourceId));
         if (!route) continue;
-        // Without ApiKeyRequired a usage plan neither throttles nor caps the method.
-        expect(Boolean(m.ApiKeyRequired), `${route.method} ${route.path}`).toBe(route.auth);
+        // Without ApiKeyRequired a usage plan neither throttles nor caps the method. The console's
+        // first sign-in comes before the tenant (and so its key) exists.
+        expect(Boolean(m.ApiKeyRequired), `${route.method} ${route.path}`).toBe(route.auth && !route.sessionUser);
         checked += 1;
       }
       expect(checked).toBe(API_ROUTES.length);
@@ -480,6 +481,14 @@ describe('serverless package (offline, --stage ci)', () => {
       revokeApiKey: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       canaryReceiver: ['dynamodb:GetItem'],
       getUsage: ['dynamodb:GetItem', 'dynamodb:Query'],
+      claimSessionTenant: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'apigateway:GET',
+        'apigateway:POST',
+        'apigateway:DELETE',
+      ],
       authorizer: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       deliver: [
         'dynamodb:GetItem',
@@ -538,6 +547,24 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(indexesQueriedBy('promote')).toEqual([INDEX.bucket]);
       expect(indexesQueriedBy('sweep')).toEqual([INDEX.pending]);
       expect(indexesQueriedBy('listMessages')).toEqual([INDEX.byStatus]);
+    });
+
+    it("lets only the console's first sign-in make API Gateway keys, on this region's keys and usage plans", () => {
+      for (const key of FUNCTION_KEYS) {
+        const apiGateway = roleStatements(roleOf(key)).filter((s) =>
+          asArray(s.Action).some((a) => a.startsWith('apigateway:')),
+        );
+        const usagePlans = resource(functionId(key)).Properties.Environment.Variables.VIGIL_USAGE_PLANS;
+        if (key !== 'claimSessionTenant') {
+          expect(apiGateway, key).toEqual([]);
+          expect(usagePlans, key).toBeUndefined();
+          continue;
+        }
+        expect(usagePlans).toBe('on');
+        const resources = apiGateway.flatMap((s) => asArray(s.Resource)).map((r) => JSON.stringify(r));
+        expect(resources.length).toBeGreaterThan(0);
+        for (const r of resources) expect(r).toMatch(/:apigateway:\$\{AWS::Region\}::\/(usageplans|apikeys)/);
+      }
     });
 
     it('passes the scheduler role, and nothing else, only to Scheduler', () => {

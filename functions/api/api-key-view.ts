@@ -1,4 +1,4 @@
-import type { ApiKeyInfo } from '@vigil/aws';
+import type { ApiKeyInfo } from '@vigil/core';
 
 /** `ApiKeyOut` in openapi.yaml. */
 export const toApiKeyOut = (key: ApiKeyInfo) => ({

@@ -4,13 +4,13 @@
  * (CanarySuccess). Anything not signed by the canary tenant is refused.
  */
 import { CANARY_TENANT_ID, METRIC, runtime } from '@vigil/aws';
-import { UnauthorizedError } from '@vigil/core';
+import { currentSigningSecret, UnauthorizedError } from '@vigil/core';
 import { Webhook } from 'standardwebhooks';
 import { httpRoute } from './http';
 
 export const handler = httpRoute({ auth: false }, async ({ headers, rawBody }) => {
-  const { tenants, metrics, log } = runtime();
-  const [secret] = await tenants.signingSecrets(CANARY_TENANT_ID).catch(() => []);
+  const { tenancy, metrics, log } = runtime();
+  const secret = await currentSigningSecret(tenancy, CANARY_TENANT_ID).catch(() => undefined);
   try {
     if (!secret) throw new Error('no canary tenant yet');
     new Webhook(secret).verify(rawBody, headers);

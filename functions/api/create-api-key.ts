@@ -1,9 +1,9 @@
-import { runtime } from '@vigil/aws';
-import { ApiKeyIn } from '@vigil/core';
-import { httpRoute } from './http';
+import { tenancyWiring } from '@vigil/aws/wiring/tenancy';
+import { ApiKeyIn, createApiKey } from '@vigil/core';
 import { toApiKeyOut } from './api-key-view';
+import { httpRoute } from './http';
 
 export const handler = httpRoute({ body: ApiKeyIn }, async ({ tenantId, body }) => {
-  const created = await runtime().tenants.createApiKey(tenantId, body.name);
+  const created = await createApiKey(tenancyWiring().tenancy, tenantId, body.name);
   return { status: 201, body: { ...toApiKeyOut(created), key: created.key } };
 });

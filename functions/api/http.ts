@@ -5,8 +5,8 @@
  * plain 500 carrying the request id; their details go to the log only.
  */
 import middy from '@middy/core';
-import { runtime } from '@vigil/aws';
-import type { FieldError } from '@vigil/core';
+import { base } from '@vigil/aws/wiring/base';
+import type { FieldError, WebUser } from '@vigil/core';
 import {
   fieldErrors,
   MalformedRequestError,
@@ -24,7 +24,10 @@ export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
 export interface ApiRequest<B, Q> {
   requestId: string;
+  /** The calling tenant ('' on routes without one: /health, and the session-user route). */
   tenantId: string;
+  /** The signed-in console user, on `caller: 'session-user'` routes only. */
+  user?: WebUser;
   body: B;
   query: Q;
   params: Record<string, string>;
@@ -44,12 +47,21 @@ interface RouteSpec<B extends z.ZodType, Q extends z.ZodType> {
   query?: Q;
   /** False only for /health. */
   auth?: boolean;
+  /** Who calls: a tenant (the default), or a console user who may have no tenant yet (`sessionUser` routes). */
+  caller?: 'tenant' | 'session-user';
 }
+
+/** The console user the authorizer passed (userId, email, name?), if it passed one. */
+const sessionUserOf = (context: Record<string, unknown> | null | undefined): WebUser | undefined => {
+  const { userId, email, name } = context ?? {};
+  if (typeof userId !== 'string' || typeof email !== 'string') return undefined;
+  return { id: userId, email, ...(typeof name === 'string' && { name }) };
+};
 
 const problemBase = 'https://vigil.dev/problems/';
 
 const allowWebOrigin = (response: APIGatewayProxyResult | undefined) => {
-  const origin = runtime().config.webOrigin;
+  const origin = base().config.webOrigin;
   if (!response || !origin) return;
   response.headers = { ...response.headers, 'access-control-allow-origin': origin, vary: 'Origin' };
 };
@@ -134,7 +146,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
           );
           return;
         }
-        runtime().log.error('unexpected error', {
+        base().log.error('unexpected error', {
           requestId,
           route: `${request.event.httpMethod} ${request.event.resource}`,
           error: error instanceof Error ? (error.stack ?? error.message) : String(error),
@@ -152,11 +164,15 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
       const requestId = event.requestContext?.requestId ?? 'unknown';
       const headers = lowerCaseHeaders(event.headers);
       const tenantId = event.requestContext?.authorizer?.tenantId;
-      if (spec.auth !== false && typeof tenantId !== 'string')
+      const user = spec.caller === 'session-user' ? sessionUserOf(event.requestContext?.authorizer) : undefined;
+      if (spec.caller === 'session-user' && !user)
+        throw new UnauthorizedError("This route is for the web console's sign-in: it needs a user's session.");
+      if (spec.auth !== false && spec.caller !== 'session-user' && typeof tenantId !== 'string')
         throw new UnauthorizedError('This route needs an API key.');
       const request: ApiRequest<z.output<B>, z.output<Q>> = {
         requestId,
-        tenantId: typeof tenantId === 'string' ? tenantId : '',
+        tenantId: typeof tenantId === 'string' && spec.caller !== 'session-user' ? tenantId : '',
+        ...(user && { user }),
         body: spec.body ? validate(spec.body, readJsonBody(event, headers), 'body') : undefined,
         query: spec.query ? validate(spec.query, event.queryStringParameters ?? {}, 'query') : undefined,
         params: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? ''])),

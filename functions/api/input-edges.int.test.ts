@@ -7,9 +7,18 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoMessageStore, newApiKey, newTenantId } from '@vigil/aws';
+import { DynamoMessageStore } from '@vigil/aws';
 import type { Message, MessageStore } from '@vigil/core';
-import { MAX_HEADER_BYTES, MAX_MESSAGE_BYTES, PLANS, usageDate } from '@vigil/core';
+import {
+  addApiKey,
+  ensureTenant,
+  MAX_HEADER_BYTES,
+  MAX_MESSAGE_BYTES,
+  newApiKey,
+  newTenantId,
+  PLANS,
+  usageDate,
+} from '@vigil/core';
 import { handler as sweep } from '@vigil/functions/engine/sweep';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
@@ -43,8 +52,8 @@ afterAll(async () => {
 const newTenant = async (plan: 'free' | 'pro' = 'pro') => {
   const tenantId = newTenantId();
   const key = newApiKey();
-  await stack.runtime.tenants.ensureTenant({ id: tenantId, name: tenantId, plan });
-  await stack.runtime.tenants.addApiKey(tenantId, key, 'test');
+  await ensureTenant(stack.runtime.tenancy, { id: tenantId, name: tenantId, plan });
+  await addApiKey(stack.runtime.tenancy, tenantId, key, 'test');
   return { tenantId, api: apiClient(stack.url, key) };
 };
 

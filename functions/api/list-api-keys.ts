@@ -1,8 +1,9 @@
-import { runtime } from '@vigil/aws';
-import { httpRoute } from './http';
+import { tenancyWiring } from '@vigil/aws/wiring/tenancy';
+import { listApiKeys } from '@vigil/core';
 import { toApiKeyOut } from './api-key-view';
+import { httpRoute } from './http';
 
 export const handler = httpRoute({}, async ({ tenantId }) => {
-  const keys = await runtime().tenants.listApiKeys(tenantId);
+  const keys = await listApiKeys(tenancyWiring().tenancy, tenantId);
   return { status: 200, body: { items: keys.map(toApiKeyOut) } };
 });

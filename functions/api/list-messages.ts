@@ -1,9 +1,9 @@
-import { runtime } from '@vigil/aws';
+import { messageStore } from '@vigil/aws/wiring/messages';
 import { listMessages, MessageListQuery, toMessageOut } from '@vigil/core';
 import { httpRoute } from './http';
 
 export const handler = httpRoute({ query: MessageListQuery }, async ({ tenantId, query }) => {
-  const page = await listMessages(runtime().scheduling.store, tenantId, query);
+  const page = await listMessages(messageStore(), tenantId, query);
   return {
     status: 200,
     body: {

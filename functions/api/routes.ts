@@ -3,6 +3,7 @@
  * and a contract test checks it against openapi.yaml, so no route exists in only one place.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { SESSION_TENANT_ROUTE } from './session-tenant-route';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -15,6 +16,11 @@ export interface ApiRoute {
   /** Handler module, relative to the repository root (serverless.ts: `<file>.handler`). */
   file: string;
   auth: boolean;
+  /**
+   * Called by the web console's server for a signed-in user, who may have no tenant yet: the
+   * authorizer passes the user (not a tenant), and no usage plan applies (there is no tenant key).
+   */
+  sessionUser?: true;
   load: () => Promise<{ handler: ApiHandler }>;
 }
 
@@ -138,6 +144,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
     file: 'functions/api/get-usage',
     auth: true,
     load: () => import('./get-usage'),
+  },
+  {
+    ...SESSION_TENANT_ROUTE,
+    functionName: 'claimSessionTenant',
+    file: 'functions/api/claim-session-tenant',
+    auth: true,
+    sessionUser: true,
+    load: () => import('./claim-session-tenant'),
   },
   {
     method: 'POST',

@@ -12,9 +12,9 @@ export const PROBES = [
 ] as const;
 
 export const handler = async (): Promise<{ scheduled: string[] }> => {
-  const { config, scheduling, tenants } = runtime();
+  const { config, scheduling, tenancy } = runtime();
   if (!config.canaryUrl) throw new ConfigError('VIGIL_CANARY_URL is not set: the canary has nowhere to send probes.');
-  await ensureCanaryTenant(tenants);
+  await ensureCanaryTenant(tenancy);
   const scheduled: string[] = [];
   for (const probe of PROBES) {
     const input = parseOrThrow(MessageIn, {

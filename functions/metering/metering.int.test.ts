@@ -14,10 +14,20 @@ import type { LocalStack } from '@vigil/local/stack';
 import { journalPaths } from '@vigil/local/usage-journal';
 import { startSqsPoller } from '@vigil/local/sqs-poller';
 import type { Context } from 'aws-lambda';
-import { attemptUsage, PLANS, scheduledUsage, usageDate, usageEvent } from '@vigil/core';
+import {
+  addApiKey,
+  attemptUsage,
+  ensureTenant,
+  newApiKey,
+  newTenantId,
+  PLANS,
+  scheduledUsage,
+  usageDate,
+  usageEvent,
+} from '@vigil/core';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { newApiKey, newTenantId, SqsUsageMeter } from '@vigil/aws';
+import { SqsUsageMeter } from '@vigil/aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as foldUsage } from './fold-usage';
 import { apiClient, startTestStack } from '../../test-support/local-stack';
@@ -41,8 +51,8 @@ afterAll(async () => {
 const newTenant = async (plan: 'free' | 'pro') => {
   const tenantId = newTenantId();
   const key = newApiKey();
-  await stack.runtime.tenants.ensureTenant({ id: tenantId, name: tenantId, plan });
-  await stack.runtime.tenants.addApiKey(tenantId, key, 'test');
+  await ensureTenant(stack.runtime.tenancy, { id: tenantId, name: tenantId, plan });
+  await addApiKey(stack.runtime.tenancy, tenantId, key, 'test');
   return { tenantId, api: apiClient(stack.url, key) };
 };
 

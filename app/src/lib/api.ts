@@ -2,6 +2,7 @@
  * The Vigil API as the web app's server calls it: with the signed-in user's session token, so the
  * app sees exactly what any tenant sees through the API. Problems come back as ApiProblem.
  */
+import { encode } from 'next-auth/jwt';
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { webConfig } from './config';
@@ -91,4 +92,42 @@ export const loadPage = async <T>(
     if (error instanceof ApiProblem) return { problem: error.problem };
     throw error;
   }
+};
+
+/** The tenant a signed-in user acts for (`SessionTenant` in openapi.yaml). */
+export interface SessionTenant {
+  id: string;
+  name: string;
+  plan: string;
+}
+
+/** How long the sign-in's own token for claiming the tenant is good for. */
+const CLAIM_TOKEN_SECONDS = 60;
+
+/**
+ * At sign-in, before the session exists: the user's tenant, made by the API on their first sign-in
+ * (POST /v1/session/tenant). The call carries a short-lived session token for the user alone
+ * (no tenant yet), made with the secret the API's authorizer shares; such a token is good for
+ * this one route only.
+ */
+export const claimSessionTenant = async (user: {
+  id: string;
+  email: string;
+  name?: string;
+}): Promise<SessionTenant> => {
+  const secret = process.env.NEXTAUTH_SECRET;
+  if (!secret) throw new Error('The web app needs NEXTAUTH_SECRET in its environment (the local stack sets it).');
+  const token = await encode({
+    token: { sub: user.id, userId: user.id, email: user.email, ...(user.name && { name: user.name }) },
+    secret,
+    maxAge: CLAIM_TOKEN_SECONDS,
+  });
+  const response = await fetch(`${webConfig().apiUrl}/v1/session/tenant`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    cache: 'no-store',
+  });
+  const text = await response.text();
+  if (!response.ok) throw new ApiProblem(asProblem(response.status, text));
+  return JSON.parse(text) as SessionTenant;
 };

@@ -6,8 +6,8 @@
 import type { NextAuthOptions } from 'next-auth';
 import CognitoProvider from 'next-auth/providers/cognito';
 import CredentialsProvider from 'next-auth/providers/credentials';
+import { claimSessionTenant } from './api';
 import { cognitoSettings, devSignInEnabled } from './config';
-import { tenantProvisioner } from './provisioning';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -37,15 +37,19 @@ export const authOptions = (): NextAuthOptions => ({
   session: { strategy: 'jwt', maxAge: 7 * 24 * 3600 },
   pages: { signIn: '/signin', error: '/signin' },
   callbacks: {
-    /** At sign-in (when `user` is set), find or make the user's tenant and keep its id in the token. */
+    /**
+     * At sign-in (when `user` is set), the API finds or makes the user's tenant (POST
+     * /v1/session/tenant); its id stays in the token.
+     */
     jwt: async ({ token, user, account }) => {
       if (user) {
         const id = account?.provider === 'cognito' ? `cognito:${user.id}` : user.id;
-        const tenant = await tenantProvisioner().tenantForUser({
+        const tenant = await claimSessionTenant({
           id,
           email: user.email ?? id,
           ...(user.name && { name: user.name }),
         });
+        token.userId = id;
         token.tenantId = tenant.id;
         token.tenantName = tenant.name;
       }

@@ -4,7 +4,7 @@ import {
   CreateUsagePlanCommand,
   GetApiKeyCommand,
 } from '@aws-sdk/client-api-gateway';
-import { PLANS } from '@vigil/core';
+import { hashApiKey, PLANS, provisionTenant, tenantForUser } from '@vigil/core';
 import type { ApiGatewayEmulator, UsagePlanSeed } from '@vigil/local/api-gateway-emulator';
 import { startApiGatewayEmulator } from '@vigil/local/api-gateway-emulator';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,7 +18,9 @@ import {
   usagePlanName,
 } from './api-gateway-usage-plans';
 import { DynamoTenantStore } from './dynamo-tenant-store';
-import { TenantProvisioner } from './tenant-provisioning';
+import { DynamoUsageLedger } from './dynamo-usage-ledger';
+import { createLogger } from './logger';
+import { systemClock } from './system-clock';
 
 const STAGE = 'test';
 const API_STAGE = [{ apiId: 'restapi001', stage: STAGE }];
@@ -204,7 +206,7 @@ describe('ApiGatewayUsagePlanBinder', () => {
   });
 });
 
-describe('TenantProvisioner with API Gateway usage plans', () => {
+describe('provisioning tenants with API Gateway usage plans', () => {
   let dynamo: DynamoBackend;
 
   const provisioner = async () => {
@@ -212,15 +214,24 @@ describe('TenantProvisioner with API Gateway usage plans', () => {
     running.push(dynamo);
     const { emulator, binder } = await start();
     const tenants = new DynamoTenantStore(dynamo.db, dynamo.table);
-    return { emulator, tenants, provisioner: new TenantProvisioner(dynamo.db, dynamo.table, tenants, binder) };
+    const deps = {
+      tenants,
+      keys: tenants,
+      users: tenants,
+      usagePlans: binder,
+      ledger: new DynamoUsageLedger(dynamo.db, dynamo.table),
+      clock: systemClock,
+      log: createLogger('silent'),
+    };
+    return { emulator, tenants, deps };
   };
 
   it("creates a tenant whose item carries its usage plan key, in its plan's usage plan, and whose first key works", async () => {
     // Prepare
-    const { emulator, tenants, provisioner: p } = await provisioner();
+    const { emulator, tenants, deps } = await provisioner();
 
     // Act
-    const created = await p.createTenant({ name: 'acme', plan: 'pro' });
+    const created = await provisionTenant(deps, { name: 'acme', plan: 'pro' });
 
     // Assess
     const stored = await tenants.getTenant(created.tenant.id);
@@ -236,17 +247,20 @@ describe('TenantProvisioner with API Gateway usage plans', () => {
         tags: { tenantId: created.tenant.id },
       },
     ]);
-    expect(await tenants.findApiKey(created.apiKey)).toEqual({ tenantId: created.tenant.id, keyId: created.keyId });
+    expect(await tenants.findApiKey(hashApiKey(created.apiKey))).toEqual({
+      tenantId: created.tenant.id,
+      keyId: created.keyId,
+    });
   });
 
   it("binds a web user's tenant on the first sign-in only", async () => {
     // Prepare
-    const { emulator, tenants, provisioner: p } = await provisioner();
+    const { emulator, tenants, deps } = await provisioner();
     const user = { id: 'cognito-sub-1', email: 'ada@example.com' };
 
     // Act
-    const first = await p.tenantForUser(user);
-    const again = await p.tenantForUser(user);
+    const first = await tenantForUser(deps, user);
+    const again = await tenantForUser(deps, user);
 
     // Assess
     expect(again).toMatchObject({ id: first.id, usageKeyId: first.usageKeyId, usageKey: first.usageKey });

@@ -27,7 +27,7 @@ import {
   paginateGetApiKeys,
   paginateGetUsagePlans,
 } from '@aws-sdk/client-api-gateway';
-import type { UsagePlanBinder } from './tenant-provisioning';
+import type { UsagePlanBinder } from '@vigil/core';
 
 /** The usage plan serverless makes for a plan on a stage (`provider.apiGateway.usagePlan`). */
 export const usagePlanName = (plan: string, stage: string): string => `vigil-${plan}-${stage}`;

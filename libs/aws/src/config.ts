@@ -34,9 +34,10 @@ const reservedEndpoints = z
   );
 
 /**
- * API Gateway usage plans for tenants (tenant-admin.ts): where tenants are made (the operator's
- * shell, the web app's host, the local stack), each new tenant gets an API Gateway key in its
- * plan's usage plan `vigil-<plan>-<VIGIL_STAGE>`. No Lambda reads these.
+ * API Gateway usage plans for tenants: where tenants are made (the operator's shell through
+ * tenant-admin.ts, the console's first sign-in through wiring/provisioning.ts, the local stack),
+ * each new tenant gets an API Gateway key in its plan's usage plan `vigil-<plan>-<VIGIL_STAGE>`.
+ * Of the Lambdas, only claimSessionTenant reads these (infra gives it VIGIL_USAGE_PLANS=on).
  */
 const UsagePlanEnv = z.object({
   /** Bind new tenants to their plan's usage plan (off by default; the local stack turns it on). */

@@ -295,6 +295,13 @@ export class DynamoMessageStore implements MessageStore {
     }
   }
 
+  async findIdempotencyKey(tenantId: string, key: string, now: number): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: idempotencyKey(tenantId, key), ConsistentRead: true }),
+    );
+    return Item && Number(Item.expiresAtMs) >= now ? idempotencyRecordOf(Item) : undefined;
+  }
+
   async claimIdempotencyKey(
     tenantId: string,
     key: string,

@@ -111,11 +111,14 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
   return Number.isNaN(at) ? undefined : Math.min(Math.max(0, at - now), RETRY_AFTER_MAX_MS);
 };
 
-/** A keep-alive socket the server closed while it sat idle fails at once; one retry is safe. */
-const isStaleSocketError = (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || err.code === 'EPIPE';
-
-/** Idle keep-alive sockets are dropped before common server keep-alive timeouts (Node's is 5 s). */
-const IDLE_SOCKET_MS = 4_000;
+/**
+ * Idle keep-alive sockets are dropped well before common server keep-alive timeouts (Node's is
+ * 5 s), so a reused socket is almost never one the server is closing. A send that fails on one
+ * anyway is not retried here: a reset cannot tell "the server closed it before reading" from "the
+ * server read the request, then reset", and a blind retry would deliver the same attempt twice.
+ * The failure is recorded and the backoff retries it as the next attempt.
+ */
+const IDLE_SOCKET_MS = 2_000;
 
 export class NodeHttpSender implements HttpSender {
   private readonly httpAgent: http.Agent;
@@ -171,7 +174,6 @@ export class NodeHttpSender implements HttpSender {
       body,
       request.timeoutMs,
       deadline,
-      true,
     );
   }
 
@@ -181,13 +183,13 @@ export class NodeHttpSender implements HttpSender {
     this.httpsAgent.destroy();
   }
 
+  /** One request, bounded by `deadline`; never retried (see IDLE_SOCKET_MS). */
   private exchange(
     url: URL,
     options: { method: string; headers: Record<string, string>; lookup?: LookupFunction },
     body: Buffer | undefined,
     timeoutMs: number,
     deadline: number,
-    mayRetry: boolean,
   ): Promise<SendResult> {
     return new Promise((resolve) => {
       let settled = false;
@@ -256,9 +258,6 @@ export class NodeHttpSender implements HttpSender {
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (settled) return;
         if (err instanceof TargetNotAllowedError) return finish({ error: err.message, permanent: true });
-        if (mayRetry && req.reusedSocket && statusCode === undefined && isStaleSocketError(err)) {
-          return finish(this.exchange(url, options, body, timeoutMs, deadline, false));
-        }
         finish({ error: describeError(err) });
       });
       req.end(body);

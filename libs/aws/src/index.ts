@@ -13,6 +13,5 @@ export * from './canary';
 export * from './dynamo-usage-ledger';
 export * from './sqs-usage-meter';
 export * from './usage-quota';
-export * from './tenant-provisioning';
 export * from './api-gateway-usage-plans';
 export * from './tenant-admin';

@@ -165,6 +165,23 @@ describe.each(backends)('all-or-nothing writes and idempotency keys on $name', (
     },
   );
 
+  it.runIf(available)(
+    'finds what a live key is bound to without claiming it, and nothing once it expired',
+    async () => {
+      const store = new DynamoMessageStore(services.db, services.table, 4);
+      const tenantId = newTenant();
+      const t = Date.now();
+      const record = { messageIds: ['msg_a'], fingerprint: 'sha256:f', owner: 'own_1', leaseUntil: t + 60_000 };
+      expect(await store.findIdempotencyKey(tenantId, 'k', t)).toBeUndefined();
+      await store.claimIdempotencyKey(tenantId, 'k', record, t, 86_400_000);
+
+      expect(await store.findIdempotencyKey(tenantId, 'k', t + 1_000)).toEqual(record);
+      expect(await store.findIdempotencyKey(tenantId, 'k', t + 86_400_001)).toBeUndefined();
+      // Finding claims nothing: a key never used is still free to claim.
+      expect(await store.claimIdempotencyKey(tenantId, 'other', record, t, 86_400_000)).toEqual({ claimed: true });
+    },
+  );
+
   it.runIf(available)('reads a key claimed before fingerprints were kept, and lets one retry finish it', async () => {
     const store = new DynamoMessageStore(services.db, services.table, 4);
     const tenantId = newTenant();

@@ -1,15 +1,17 @@
 /**
- * The clients behind tenant administration, built where tenants are made: the operator's shell
- * (`npm run admin`), the web app's server (first sign-in) and the local stack. No Lambda needs
- * them, so they stay out of `runtime()` and out of the function bundles.
+ * Tenancy's ports for where tenants are administered outside the functions: the operator's shell
+ * (`npm run admin`) and the local stack. They run the same use cases (@vigil/core) as the API.
  */
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TenancyDeps } from '@vigil/core';
 import { ApiGatewayUsagePlanBinder } from './api-gateway-usage-plans';
 import { ConfigError, readUsagePlanConfig } from './config';
 import { DynamoTenantStore } from './dynamo-tenant-store';
-import { TenantProvisioner } from './tenant-provisioning';
+import { DynamoUsageLedger } from './dynamo-usage-ledger';
+import { createLogger } from './logger';
+import { systemClock } from './system-clock';
 
 export interface TenantAdminOptions {
   region: string;
@@ -21,8 +23,10 @@ export interface TenantAdminOptions {
 }
 
 export interface TenantAdmin {
+  /** Every tenancy port, with the usage-plan binder when there are usage plans. */
+  tenancy: TenancyDeps;
+  /** The DynamoDB adapter behind the ports (listeners for revocations). */
   store: DynamoTenantStore;
-  provisioner: TenantProvisioner;
   /** The stage whose usage plans new tenants join, when they join any. */
   usagePlanStage?: string;
   close(): void;
@@ -38,10 +42,18 @@ export const openTenantAdmin = (options: TenantAdminOptions): TenantAdmin => {
   const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const store = new DynamoTenantStore(db, options.table);
   const apiGateway = options.usagePlans && new APIGatewayClient(at(options.usagePlans.endpoint));
-  const binder = options.usagePlans && new ApiGatewayUsagePlanBinder(options.usagePlans.stage, apiGateway!);
+  const usagePlans = options.usagePlans && new ApiGatewayUsagePlanBinder(options.usagePlans.stage, apiGateway);
   return {
+    tenancy: {
+      tenants: store,
+      keys: store,
+      users: store,
+      ledger: new DynamoUsageLedger(db, options.table),
+      clock: systemClock,
+      log: createLogger('warn', { service: 'vigil-admin' }),
+      ...(usagePlans && { usagePlans }),
+    },
     store,
-    provisioner: new TenantProvisioner(db, options.table, store, binder),
     usagePlanStage: options.usagePlans?.stage,
     close() {
       dynamo.destroy();

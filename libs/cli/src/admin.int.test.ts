@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiGatewayEmulator } from '@vigil/local/api-gateway-emulator';
 import type { LocalStack } from '@vigil/local/stack';
-import { PLANS } from '@vigil/core';
+import { ensureTenant, PLANS } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack } from '../../../test-support/local-stack';
 import { adminProgram } from './admin';
@@ -201,7 +201,11 @@ describe('npm run admin', () => {
   it('binds tenants made without a usage key (tenant bind), and leaves bound ones alone', async () => {
     // A tenant made where usage plans were off: no API Gateway key, so API Gateway would refuse it.
     const { store } = stack.tenantAdmin;
-    const unbound = await store.ensureTenant({ id: 'tnt_01JUNB0UND00000000000000000', name: 'old', plan: 'free' });
+    const unbound = await ensureTenant(stack.tenantAdmin.tenancy, {
+      id: 'tnt_01JUNB0UND00000000000000000',
+      name: 'old',
+      plan: 'free',
+    });
     expect(unbound.usageKey).toBeUndefined();
     expect(await admin('tenant', 'list')).toContain(`${unbound.id}  free`);
     expect(await admin('tenant', 'list')).toContain('(no usage key: tenant bind)');

@@ -10,7 +10,7 @@
  * `npm start` uses here (VIGIL_DATA_DIR, default .vigil). `--local` takes no value, so
  * `npm run admin -- --local tenant create --name acme` works as written.
  *
- * `tenant create` takes the same path as the web app's first sign-in (TenantProvisioner). On a
+ * `tenant create` takes the same path as the web app's first sign-in (provisionTenant in @vigil/core). On a
  * deployed stage with VIGIL_USAGE_PLANS=on it also gives the tenant its API Gateway key in the
  * plan's usage plan `vigil-<plan>-<VIGIL_STAGE>` (VIGIL_STAGE is then required; the credentials
  * need apigateway:GET and POST on /apikeys and /usageplans). A local stack does the same when its
@@ -20,7 +20,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TenantAdmin } from '@vigil/aws';
 import { openTenantAdmin, tenantAdminFromEnv, usagePlanName } from '@vigil/aws';
-import { PLAN_NAMES } from '@vigil/core';
+import { changePlan, ensureUsagePlan, PLAN_NAMES, provisionTenant, revokeAnyApiKey } from '@vigil/core';
 import { KEYS_CHANGED_FILE } from '@vigil/local/config';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
@@ -108,9 +108,9 @@ export const adminProgram = (print: (line: string) => void = (line) => process.s
     .requiredOption('--name <name>', 'display name', nonEmpty)
     .addOption(new Option('--plan <plan>', 'plan').choices(PLAN_NAMES).default('free'))
     .action(
-      withTenants(async ({ provisioner, where, usagePlanStage }) => {
+      withTenants(async ({ tenancy, where, usagePlanStage }) => {
         const { name, plan } = tenant.commands[0]!.opts<{ name: string; plan: string }>();
-        const created = await provisioner.createTenant({ name, plan, firstKeyName: 'first key' });
+        const created = await provisionTenant(tenancy, { name, plan, firstKeyName: 'first key' });
         print(`Created tenant ${created.tenant.id} (${name}, plan ${plan}) in ${where}`);
         print(`API key ${created.keyId}: ${created.apiKey}`);
         print('Store the key now: Vigil keeps only its hash and cannot show it again.');
@@ -125,7 +125,7 @@ export const adminProgram = (print: (line: string) => void = (line) => process.s
     .argument('[tenantIds...]', 'the tenants to bind (tnt_...)')
     .option('--all', 'every tenant without a usage key')
     .action(
-      withTenants(async ({ store, provisioner, usagePlanStage }) => {
+      withTenants(async ({ tenancy, usagePlanStage }) => {
         const bind = tenant.commands.find((c) => c.name() === 'bind')!;
         const ids = bind.args as string[];
         const all = bind.opts<{ all?: boolean }>().all ?? false;
@@ -133,13 +133,13 @@ export const adminProgram = (print: (line: string) => void = (line) => process.s
           throw new Error('No usage plans here: set VIGIL_USAGE_PLANS=on and VIGIL_STAGE for a deployed stage.');
         }
         if (all === ids.length > 0) throw new Error('Name the tenants to bind, or pass --all (not both).');
-        const targets = all ? (await store.listTenants()).map((t) => t.id) : ids;
+        const targets = all ? (await tenancy.tenants.listTenants()).map((t) => t.id) : ids;
         let bound = 0;
         for (const id of targets) {
-          const found = await store.getTenant(id);
+          const found = await tenancy.tenants.getTenant(id);
           if (!found) throw new Error(`No tenant ${id}.`);
           if (found.usageKey) continue;
-          const done = await provisioner.ensureUsagePlan(found);
+          const done = await ensureUsagePlan(tenancy, found);
           print(`Bound ${id} to ${usagePlanName(done.plan, usagePlanStage)}: API Gateway key ${done.usageKeyId}`);
           bound += 1;
         }
@@ -152,15 +152,15 @@ export const adminProgram = (print: (line: string) => void = (line) => process.s
     .argument('<tenantId>', 'the tenant (tnt_...)', nonEmpty)
     .addArgument(new Argument('<plan>', 'the new plan').choices(PLAN_NAMES))
     .action(
-      withTenants(async ({ store, provisioner, usagePlanStage, authChanged }) => {
+      withTenants(async ({ tenancy, usagePlanStage, authChanged }) => {
         const [tenantId, plan] = tenant.commands.find((c) => c.name() === 'plan')!.args as [string, string];
-        const found = await store.getTenant(tenantId);
+        const found = await tenancy.tenants.getTenant(tenantId);
         if (!found) throw new Error(`No tenant ${tenantId}.`);
         if (found.plan === plan && (found.usageKey || usagePlanStage === undefined)) {
           print(`${tenantId} is already on plan ${plan}.`);
           return;
         }
-        await provisioner.changePlan(found, plan);
+        await changePlan(tenancy, found, plan);
         authChanged?.();
         const usage = usagePlanStage === undefined ? '' : ` (usage plan ${usagePlanName(plan, usagePlanStage)})`;
         print(`Moved ${tenantId} from plan ${found.plan} to ${plan}${usage}; in effect within a minute.`);
@@ -170,8 +170,8 @@ export const adminProgram = (print: (line: string) => void = (line) => process.s
     .command('list')
     .description('list tenants')
     .action(
-      withTenants(async ({ store }) => {
-        const tenants = await store.listTenants();
+      withTenants(async ({ tenancy }) => {
+        const tenants = await tenancy.tenants.listTenants();
         if (tenants.length === 0) print('No tenants.');
         for (const t of tenants) {
           const usage = t.usageKey ? '' : '  (no usage key: tenant bind)';
@@ -186,9 +186,9 @@ export const adminProgram = (print: (line: string) => void = (line) => process.s
     .description('revoke an API key by its id (key_...)')
     .argument('<keyId>', 'the key id, as printed when it was created', nonEmpty)
     .action(
-      withTenants(async ({ store }) => {
+      withTenants(async ({ tenancy }) => {
         const keyId = key.commands[0]!.args[0] as string;
-        const revoked = await store.revokeApiKey(keyId);
+        const revoked = await revokeAnyApiKey(tenancy, keyId);
         if (!revoked) throw new Error(`No API key ${keyId}.`);
         print(`Revoked ${keyId} (${revoked.prefix}...) of tenant ${revoked.tenantId}.`);
       }),

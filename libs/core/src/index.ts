@@ -24,3 +24,4 @@ export * from './use-cases/schedule-message';
 export * from './use-cases/sweep-pending';
 export * from './plans';
 export * from './usage';
+export * from './tenancy';

@@ -154,6 +154,23 @@ describe('idempotency keys', () => {
     expect(scheduled(metered)).toBe(2);
   });
 
+  it('replays the first result to a retry that comes after its sendAt has slipped over 60 s into the past', async () => {
+    const { deps, clock, store } = setup();
+    const request = input({ delay: undefined, sendAt: new Date(T0 + 5_000).toISOString() });
+    const first = await scheduleMessage(deps, TENANT, request, 'late-1');
+    clock.advance(120_000);
+
+    const retry = await scheduleMessage(deps, TENANT, request, 'late-1');
+
+    expect(retry).toEqual({ message: first.message, created: false });
+    expect(store.messages.size).toBe(1);
+    // Without the key, or for another request, a time that far back is still refused.
+    await expect(scheduleMessage(deps, TENANT, request)).rejects.toBeInstanceOf(ValidationError);
+    await expect(scheduleMessage(deps, TENANT, { ...request, body: 'other' }, 'late-1')).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+  });
+
   it('lets a batch that failed and rolled back be retried with the same key, and then succeed once', async () => {
     const { deps, store, queue, metered } = setup();
     const inputs = Array.from({ length: 5 }, (_, i) => input({ body: `m${i}` }));

@@ -135,6 +135,12 @@ export class MemoryStore implements MessageStore {
     this.writes.push({ op: 'remove', at: this.now() });
     for (const id of messageIds) if (this.messages.get(id)?.tenantId === tenantId) this.messages.delete(id);
   }
+  async findIdempotencyKey(tenantId: string, key: string, now: number) {
+    const existing = this.keys.get(`${tenantId}/${key}`);
+    if (!existing || existing.expires <= now) return undefined;
+    const { expires: _expires, ...bound } = existing;
+    return structuredClone(bound);
+  }
   async claimIdempotencyKey(
     tenantId: string,
     key: string,

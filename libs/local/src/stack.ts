@@ -20,16 +20,8 @@ import {
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Runtime, TenantAdmin } from '@vigil/aws';
-import {
-  newApiKey,
-  newTenantId,
-  openTenantAdmin,
-  resetRuntime,
-  startRuntime,
-  TABLE_DEFINITION,
-  usagePlanName,
-} from '@vigil/aws';
-import { PLANS } from '@vigil/core';
+import { openTenantAdmin, resetRuntime, startRuntime, TABLE_DEFINITION, usagePlanName } from '@vigil/aws';
+import { addApiKey, ensureTenant, ensureUsagePlan, newApiKey, newTenantId, PLANS } from '@vigil/core';
 import { handler as authorizer } from '@vigil/functions/api/authorizer';
 import { handler as deliver } from '@vigil/functions/engine/deliver';
 import { handler as promote } from '@vigil/functions/engine/promote';
@@ -59,7 +51,7 @@ export interface LocalStack {
   apiKey: string;
   /** The web app's next-auth secret; the authorizer accepts session tokens made with it. */
   sessionSecret: string;
-  /** DynamoDB's local endpoint (the web app's sign-in provisions tenants there). */
+  /** DynamoDB's local endpoint. */
   dynamoEndpoint: string;
   /** The web app's address, when it runs. */
   webUrl?: string;
@@ -230,6 +222,9 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     VIGIL_SCHEDULER_ENDPOINT: handlerEndpoints.scheduler,
     VIGIL_DELIVERY_QUEUE_URL: delivery.url,
     VIGIL_RESERVED_ENDPOINTS: reserved.flatMap(([name, port]) => (port ? [`${name}=${port}`] : [])).join(','),
+    // The console's first sign-in (POST /v1/session/tenant) binds new tenants to the emulator's usage plans.
+    VIGIL_USAGE_PLANS: 'on',
+    VIGIL_APIGATEWAY_ENDPOINT: apiGateway.endpoint,
   });
   // Metering through the journal (durable across kill -9), not the in-memory queue.
   delete process.env.VIGIL_METERING_QUEUE_URL;
@@ -250,9 +245,10 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   });
   const identity = await devIdentity(dataDir, options.devApiKey);
   // The development tenant is on the larger plan so that trying things out is not throttled early.
-  const devTenant = await tenantAdmin.store.ensureTenant({ id: identity.tenantId, name: 'Development', plan: 'pro' });
-  await tenantAdmin.provisioner.ensureUsagePlan(devTenant);
-  await tenantAdmin.store.addApiKey(identity.tenantId, identity.apiKey, 'development');
+  const { tenancy } = tenantAdmin;
+  const devTenant = await ensureTenant(tenancy, { id: identity.tenantId, name: 'Development', plan: 'pro' });
+  await ensureUsagePlan(tenancy, devTenant);
+  await addApiKey(tenancy, identity.tenantId, identity.apiKey, 'development');
 
   // Usage the last run journaled and did not fold (a kill -9) is folded before anything else.
   const usageFolder = await startUsageJournalFolder({
@@ -333,10 +329,6 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
         host: options.host,
         apiUrl: gateway.url,
         sessionSecret,
-        dynamoEndpoint: endpoints.dynamo,
-        table,
-        region,
-        env: { VIGIL_USAGE_PLANS: 'on', VIGIL_APIGATEWAY_ENDPOINT: apiGateway.endpoint, VIGIL_STAGE: stage },
       });
     } catch (error) {
       await stack.stop();

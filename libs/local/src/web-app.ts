@@ -1,7 +1,7 @@
 /**
  * The web app (app/, Next.js) beside the local stack: started as a child process with what it
- * needs to reach the stack (the API's URL, the session secret the authorizer shares, the store
- * for first sign-ins), and the development sign-in turned on. `dev` compiles pages on demand (no
+ * needs to reach the stack (the API's URL and the session secret the authorizer shares: the app
+ * talks to the API only, first sign-ins included), and the development sign-in turned on. `dev` compiles pages on demand (no
  * build step after `npm install`); `start` serves the production build (`npm run build -w app`).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -18,9 +18,6 @@ export interface WebAppOptions {
   host: string;
   apiUrl: string;
   sessionSecret: string;
-  dynamoEndpoint: string;
-  table: string;
-  region: string;
   /** Extra environment for the app (tests). */
   env?: Record<string, string>;
 }
@@ -69,9 +66,6 @@ export const startWebApp = async (options: WebAppOptions): Promise<WebApp> => {
         NEXTAUTH_SECRET: options.sessionSecret,
         VIGIL_API_URL: options.apiUrl,
         VIGIL_DEV_SIGN_IN: 'on',
-        VIGIL_TABLE: options.table,
-        VIGIL_DYNAMODB_ENDPOINT: options.dynamoEndpoint,
-        AWS_REGION: options.region,
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -154,12 +154,13 @@ export const scheduleMessage = async (
   input: MessageIn,
   idempotencyKey?: string,
 ): Promise<ScheduleResult> => {
-  const built = buildAll(deps, tenantId, [input], () => '');
   const idempotency =
     idempotencyKey === undefined
       ? undefined
       : { key: idempotencyKey, fingerprint: requestFingerprint(CREATE_ROUTE, input) };
-  const { messages, created } = await createMessages(deps, tenantId, built, idempotency);
+  const built = await buildOrReplay(deps, tenantId, idempotency, () => buildAll(deps, tenantId, [input], () => ''));
+  if ('replay' in built) return { message: built.replay[0] as Message, created: false };
+  const { messages, created } = await createMessages(deps, tenantId, built.messages, idempotency);
   return { message: messages[0] as Message, created };
 };
 
@@ -170,12 +171,15 @@ export const scheduleBatch = async (
   inputs: readonly MessageIn[],
   idempotencyKey?: string,
 ): Promise<BatchResult> => {
-  const built = buildAll(deps, tenantId, inputs, (i) => `messages.${i}.`);
   const idempotency =
     idempotencyKey === undefined
       ? undefined
       : { key: idempotencyKey, fingerprint: requestFingerprint(BATCH_ROUTE, { messages: inputs }) };
-  return createMessages(deps, tenantId, built, idempotency);
+  const built = await buildOrReplay(deps, tenantId, idempotency, () =>
+    buildAll(deps, tenantId, inputs, (i) => `messages.${i}.`),
+  );
+  if ('replay' in built) return { messages: built.replay, created: false };
+  return createMessages(deps, tenantId, built.messages, idempotency);
 };
 
 /**
@@ -183,6 +187,29 @@ export const scheduleBatch = async (
  * before this call is made up for by the echo that goes with the message's first attempt
  * (deliver-message.ts); a repeat (an idempotent retry finishing the work) counts nothing.
  */
+/**
+ * Builds the request's messages; but a request refused only for its times (a `sendAt` now more
+ * than 60 s past, say) that repeats one already bound to its Idempotency-Key gets the first
+ * result again, as a retry of an accepted request must, however late it comes.
+ */
+const buildOrReplay = async (
+  deps: SchedulingDeps,
+  tenantId: string,
+  idempotency: { key: string; fingerprint: string } | undefined,
+  build: () => Message[],
+): Promise<{ messages: Message[] } | { replay: Message[] }> => {
+  try {
+    return { messages: build() };
+  } catch (error) {
+    if (idempotency === undefined || !(error instanceof ValidationError)) throw error;
+    const bound = await deps.store.findIdempotencyKey(tenantId, idempotency.key, deps.clock.now());
+    if (bound?.fingerprint !== idempotency.fingerprint) throw error;
+    const stored = await Promise.all(bound.messageIds.map((id) => deps.store.get(tenantId, id)));
+    if (stored.some((m) => m === undefined)) throw error;
+    return { replay: stored as Message[] };
+  }
+};
+
 export const meterScheduled = (deps: SchedulingDeps, messages: readonly Message[]) =>
   deps.meter?.record(messages.map(scheduledUsage));
 

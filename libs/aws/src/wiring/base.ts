@@ -1,0 +1,102 @@
+/**
+ * What every function shares, built once per process (a Lambda container, or the local stack):
+ * the configuration, the logger and the DynamoDB clients. Each capability's wiring
+ * (wiring/tenancy.ts, wiring/provisioning.ts, wiring.ts for messages and delivery) adds its own
+ * clients as a `part` on top, so a function's bundle carries only the clients it uses.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from '@vigil/core';
+import type { VigilConfig } from '../config';
+import { readConfig } from '../config';
+import { createLogger } from '../logger';
+import { VIGIL_VERSION } from '../version';
+
+/** Store calls by command name, counted by the DynamoDB client itself (for the benchmark). */
+export type StoreCallCounts = Map<string, number>;
+
+export interface Base {
+  config: VigilConfig;
+  log: Logger;
+  /** SDK client options for a service: its local endpoint when the configuration names one. */
+  clientOptions(endpoint: string | undefined): {
+    region: string;
+    maxAttempts: number;
+    endpoint?: string;
+    requestHandler: { connectionTimeout: number; requestTimeout: number };
+  };
+  /** The store's document client (calls counted in storeCalls). */
+  db: DynamoDBDocumentClient;
+  /** The metering counters' document client: its calls are counted apart, in meteringCalls. */
+  meteringDb: DynamoDBDocumentClient;
+  storeCalls: StoreCallCounts;
+  meteringCalls: StoreCallCounts;
+  /** Runs `close` when the process-wide wiring is reset (the local stack stopping). */
+  onClose(close: () => void): void;
+}
+
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+const createBase = (config: VigilConfig, closers: Array<() => void>): Base => {
+  const { endpoints, region } = config;
+  // Every call is bounded: a store or queue that hangs fails the call (and the SDK retries it)
+  // instead of holding a worker forever.
+  const bounded = { maxAttempts: 3, requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } };
+  const clientOptions = (endpoint: string | undefined) =>
+    endpoint ? { region, endpoint, credentials: localCredentials, ...bounded } : { region, ...bounded };
+  /** A DynamoDB client whose calls are counted by command name (the benchmark reads the counts). */
+  const countedClient = (counts: StoreCallCounts) => {
+    const client = new DynamoDBClient(clientOptions(endpoints.dynamodb));
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        const name = context.commandName ?? 'unknown';
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+        return next(args);
+      },
+      { step: 'initialize', name: 'vigilStoreCallCounter' },
+    );
+    closers.push(() => client.destroy());
+    return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  };
+  const storeCalls: StoreCallCounts = new Map();
+  const meteringCalls: StoreCallCounts = new Map();
+  return {
+    config,
+    log: createLogger(config.logLevel, { service: 'vigil', version: VIGIL_VERSION }),
+    clientOptions,
+    db: countedClient(storeCalls),
+    // Metering has a client of its own so that its writes are counted apart from the delivery path's.
+    meteringDb: countedClient(meteringCalls),
+    storeCalls,
+    meteringCalls,
+    onClose: (close) => closers.push(close),
+  };
+};
+
+let current: { base: Base; parts: Map<string, unknown>; close: () => void } | undefined;
+
+const processWiring = () => {
+  if (!current) {
+    const closers: Array<() => void> = [];
+    const config = readConfig();
+    current = { base: createBase(config, closers), parts: new Map(), close: () => closers.forEach((c) => c()) };
+  }
+  return current;
+};
+
+/** The process-wide base, built from the environment on first use (a Lambda cold start). */
+export const base = (): Base => processWiring().base;
+
+/** One part of the process-wide wiring (built on first use, shared after). */
+export const part = <T>(name: string, build: (base: Base) => T): T => {
+  const { parts, base: b } = processWiring();
+  if (!parts.has(name)) parts.set(name, build(b));
+  return parts.get(name) as T;
+};
+
+/** Forgets the process-wide wiring, closing its clients (wiring.ts's resetRuntime). */
+export const resetWiring = (): void => {
+  const was = current;
+  current = undefined;
+  was?.close();
+};

@@ -1,0 +1,59 @@
+/**
+ * Who is calling the API. The authorizer (functions/api/authorizer.ts) reads the bearer token at
+ * the edge (an API key, or the console's next-auth session token, which it decrypts) and asks here
+ * what the credential may do.
+ */
+import type { TenancyDeps } from './deps';
+import { API_KEY_PATTERN, hashApiKey } from './tenant';
+
+/** The keyId of calls made by the web console on behalf of a signed-in user. */
+export const SESSION_KEY_ID = 'session';
+
+export type Credential =
+  /** An API key as presented (`vgl_...`). */
+  | { kind: 'api-key'; key: string }
+  /** A console session of a user whose tenant is known (its id is in the session). */
+  | { kind: 'session'; tenantId: string }
+  /** A console session of a user whose tenant may not exist yet: good only for claiming it. */
+  | { kind: 'user'; userId: string; email: string; name?: string };
+
+export type Caller =
+  | {
+      kind: 'tenant';
+      tenantId: string;
+      /** The API key's id, or SESSION_KEY_ID for the console. */
+      keyId: string;
+      plan: string;
+      /** The tenant's API Gateway usage key; absent where there are no usage plans (or not bound yet). */
+      usageKey?: string;
+    }
+  | { kind: 'user'; userId: string; email: string; name?: string };
+
+/** The caller a credential stands for; undefined when it stands for nobody (refused with a 401). */
+export const authorizeCaller = async (
+  deps: Pick<TenancyDeps, 'tenants' | 'keys' | 'clock' | 'log'>,
+  credential: Credential,
+): Promise<Caller | undefined> => {
+  if (credential.kind === 'user') return { ...credential, kind: 'user' };
+  let identity: { tenantId: string; keyId: string } | undefined;
+  if (credential.kind === 'session') identity = { tenantId: credential.tenantId, keyId: SESSION_KEY_ID };
+  else if (API_KEY_PATTERN.test(credential.key)) identity = await deps.keys.findApiKey(hashApiKey(credential.key));
+  if (!identity) return undefined;
+  const apiKey = credential.kind === 'api-key' ? identity : undefined;
+  const [tenant] = await Promise.all([
+    deps.tenants.getTenant(identity.tenantId),
+    // Best effort, and at most once a minute per key; beside the tenant read, not after it.
+    apiKey &&
+      deps.keys.touchApiKey(apiKey, deps.clock.now()).catch((error: unknown) => {
+        deps.log.warn('could not note the key as used', { keyId: apiKey.keyId, error: String(error) });
+      }),
+  ]);
+  if (!tenant) return undefined;
+  return {
+    kind: 'tenant',
+    tenantId: tenant.id,
+    keyId: identity.keyId,
+    plan: tenant.plan,
+    ...(tenant.usageKey && { usageKey: tenant.usageKey }),
+  };
+};

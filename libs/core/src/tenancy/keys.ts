@@ -1,0 +1,61 @@
+/** A tenant's API keys: made (at most MAX_ACTIVE_KEYS active), listed, revoked. The plaintext is shown once. */
+import { ApiKeyNotFoundError } from '../errors';
+import type { TenancyDeps } from './deps';
+import type { ApiKeyInfo } from './tenant';
+import {
+  API_KEY_ID_PATTERN,
+  ApiKeyLimitError,
+  apiKeyPrefix,
+  hashApiKey,
+  MAX_ACTIVE_KEYS,
+  newApiKey,
+  newApiKeyId,
+} from './tenant';
+
+type KeyDeps = Pick<TenancyDeps, 'keys' | 'clock'>;
+
+/** Stores a given key (hash and prefix only) for the tenant; idempotent for the same plaintext. */
+export const addApiKey = async (
+  deps: KeyDeps,
+  tenantId: string,
+  plaintext: string,
+  name: string,
+): Promise<ApiKeyInfo> => {
+  const now = deps.clock.now();
+  const prefix = apiKeyPrefix(plaintext);
+  const { keyId, createdAt } = await deps.keys.addApiKey({
+    keyId: newApiKeyId(now),
+    tenantId,
+    hash: hashApiKey(plaintext),
+    prefix,
+    name,
+    createdAt: now,
+  });
+  return { id: keyId, name, prefix, createdAt };
+};
+
+export const listApiKeys = (deps: Pick<TenancyDeps, 'keys'>, tenantId: string): Promise<ApiKeyInfo[]> =>
+  deps.keys.listApiKeys(tenantId);
+
+/** Makes a new key for the tenant (at most MAX_ACTIVE_KEYS active); the plaintext is returned once. */
+export const createApiKey = async (
+  deps: KeyDeps,
+  tenantId: string,
+  name: string,
+): Promise<ApiKeyInfo & { key: string }> => {
+  if ((await deps.keys.listApiKeys(tenantId)).length >= MAX_ACTIVE_KEYS) {
+    throw new ApiKeyLimitError(`A tenant may have at most ${MAX_ACTIVE_KEYS} active API keys; revoke one first.`);
+  }
+  const key = newApiKey();
+  return { ...(await addApiKey(deps, tenantId, key, name)), key };
+};
+
+/** A tenant revokes one of its own keys; a key id it does not hold is not found. */
+export const revokeApiKey = async (deps: KeyDeps, tenantId: string, keyId: string): Promise<void> => {
+  if (!API_KEY_ID_PATTERN.test(keyId) || !(await deps.keys.revokeTenantApiKey(tenantId, keyId, deps.clock.now()))) {
+    throw new ApiKeyNotFoundError(`API key ${keyId} does not exist.`);
+  }
+};
+
+/** An operator revokes a key by id, whoever holds it; undefined when there is no such key. */
+export const revokeAnyApiKey = (deps: KeyDeps, keyId: string) => deps.keys.revokeApiKey(keyId, deps.clock.now());

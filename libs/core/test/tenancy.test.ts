@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import {
+  activeSigningSecrets,
+  addApiKey,
+  API_KEY_PATTERN,
+  ApiKeyLimitError,
+  ApiKeyNotFoundError,
+  ApiKeyTakenError,
+  authorizeCaller,
+  changePlan,
+  ConcurrentChangeError,
+  createApiKey,
+  currentSigningSecret,
+  ensureTenant,
+  hashApiKey,
+  listApiKeys,
+  MAX_ACTIVE_KEYS,
+  newApiKey,
+  provisionTenant,
+  revokeAnyApiKey,
+  revokeApiKey,
+  rotateSigningSecret,
+  SECRET_ROTATION_OVERLAP_MS,
+  SESSION_KEY_ID,
+  signingSecretDirectory,
+  tenantForUser,
+  usageReport,
+} from '../src';
+import { tenancyPorts } from './memory-tenancy-ports';
+
+const T0 = Date.parse('2026-11-23T10:00:00.000Z');
+const HOUR = 3_600_000;
+
+describe('tenancy rules', () => {
+  it('makes API keys of vgl_ and 43 base62 characters, stored only as their SHA-256', () => {
+    const keys = new Set(Array.from({ length: 50 }, newApiKey));
+    expect(keys.size).toBe(50);
+    for (const key of keys) expect(key).toMatch(API_KEY_PATTERN);
+    expect(hashApiKey('vgl_x')).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('signs with the previous secret beside the new one for exactly the overlap after a rotation', () => {
+    const tenant = { signingSecrets: ['whsec_new', 'whsec_old'], rotatedAt: T0 };
+    expect(activeSigningSecrets(tenant, T0)).toEqual(['whsec_new', 'whsec_old']);
+    expect(activeSigningSecrets(tenant, T0 + SECRET_ROTATION_OVERLAP_MS - 1)).toEqual(['whsec_new', 'whsec_old']);
+    expect(activeSigningSecrets(tenant, T0 + SECRET_ROTATION_OVERLAP_MS)).toEqual(['whsec_new']);
+    expect(activeSigningSecrets({ signingSecrets: ['whsec_only'] }, T0)).toEqual(['whsec_only']);
+  });
+});
+
+describe('provisioning', () => {
+  it('makes a complete tenant: secret, first key that authorizes, and its usage-plan key', async () => {
+    const ports = tenancyPorts(T0, { usagePlans: true });
+    const { tenant, apiKey, keyId } = await provisionTenant(ports.deps, { name: 'acme', plan: 'pro' });
+
+    expect(tenant).toMatchObject({ name: 'acme', plan: 'pro', createdAt: T0, usageKey: `usage-key-of-${tenant.id}` });
+    expect(tenant.signingSecrets).toHaveLength(1);
+    expect(await listApiKeys(ports.deps, tenant.id)).toEqual([
+      { id: keyId, name: 'first key', prefix: apiKey.slice(0, 12), createdAt: T0 },
+    ]);
+    expect(await authorizeCaller(ports.deps, { kind: 'api-key', key: apiKey })).toEqual({
+      kind: 'tenant',
+      tenantId: tenant.id,
+      keyId,
+      plan: 'pro',
+      usageKey: tenant.usageKey,
+    });
+  });
+
+  it('maps a web user to one tenant however often (or however concurrently) they first sign in', async () => {
+    const ports = tenancyPorts(T0, { usagePlans: true });
+    const user = { id: 'dev:ada@example.com', email: 'ada@example.com' };
+    const [a, b] = await Promise.all([tenantForUser(ports.deps, user), tenantForUser(ports.deps, user)]);
+    const later = await tenantForUser(ports.deps, { ...user, name: 'Ada' });
+
+    expect(a.id).toBe(b.id);
+    expect(later.id).toBe(a.id);
+    expect(later).toMatchObject({ name: 'ada@example.com', plan: 'free', usageKey: `usage-key-of-${a.id}` });
+    expect(ports.tenants.tenants.size).toBe(1);
+  });
+
+  it('keeps an existing tenant as it is when ensured again (the canary, the development tenant)', async () => {
+    const ports = tenancyPorts(T0);
+    const first = await ensureTenant(ports.deps, { id: 'tnt_canary', name: 'Canary', plan: 'pro' });
+    ports.clock.advance(HOUR);
+    const again = await ensureTenant(ports.deps, { id: 'tnt_canary', name: 'Other', plan: 'free' });
+    expect(again).toEqual(first);
+  });
+
+  it('moves a tenant to another plan, usage plan first', async () => {
+    const ports = tenancyPorts(T0, { usagePlans: true });
+    const { tenant } = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
+    const moved = await changePlan(ports.deps, tenant, 'pro');
+    expect(moved.plan).toBe('pro');
+    expect((await ports.tenants.getTenant(tenant.id))?.plan).toBe('pro');
+    expect(ports.usagePlans?.plans.get(tenant.id)?.plan).toBe('pro');
+  });
+});
+
+describe('API keys', () => {
+  it(`refuses a key beyond ${MAX_ACTIVE_KEYS} active ones, and makes room when one is revoked`, async () => {
+    const ports = tenancyPorts(T0);
+    const { tenant, keyId } = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
+    for (let i = 1; i < MAX_ACTIVE_KEYS; i += 1) await createApiKey(ports.deps, tenant.id, `key ${i}`);
+
+    await expect(createApiKey(ports.deps, tenant.id, 'one too many')).rejects.toBeInstanceOf(ApiKeyLimitError);
+    await revokeApiKey(ports.deps, tenant.id, keyId);
+    const created = await createApiKey(ports.deps, tenant.id, 'room again');
+    expect(created).toMatchObject({ name: 'room again', prefix: created.key.slice(0, 12), createdAt: T0 });
+  });
+
+  it('stops a revoked key at once, and says "not found" for keys the tenant does not hold', async () => {
+    const ports = tenancyPorts(T0);
+    const acme = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
+    const other = await provisionTenant(ports.deps, { name: 'other', plan: 'free' });
+
+    await expect(revokeApiKey(ports.deps, other.tenant.id, acme.keyId)).rejects.toBeInstanceOf(ApiKeyNotFoundError);
+    await expect(revokeApiKey(ports.deps, acme.tenant.id, 'key_nonsense')).rejects.toBeInstanceOf(ApiKeyNotFoundError);
+    expect(await authorizeCaller(ports.deps, { kind: 'api-key', key: acme.apiKey })).toBeDefined();
+
+    await revokeApiKey(ports.deps, acme.tenant.id, acme.keyId);
+    expect(await authorizeCaller(ports.deps, { kind: 'api-key', key: acme.apiKey })).toBeUndefined();
+    expect(await listApiKeys(ports.deps, acme.tenant.id)).toEqual([]);
+    expect(await revokeAnyApiKey(ports.deps, other.keyId)).toEqual({
+      tenantId: other.tenant.id,
+      prefix: other.apiKey.slice(0, 12),
+    });
+  });
+
+  it("refuses to file one tenant's key under another", async () => {
+    const ports = tenancyPorts(T0);
+    const acme = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
+    const other = await provisionTenant(ports.deps, { name: 'other', plan: 'free' });
+    await expect(addApiKey(ports.deps, other.tenant.id, acme.apiKey, 'stolen')).rejects.toBeInstanceOf(
+      ApiKeyTakenError,
+    );
+  });
+});
+
+describe('authorizing callers', () => {
+  it('refuses unknown, malformed and tenantless credentials, and notes key use at most once a minute', async () => {
+    const ports = tenancyPorts(T0);
+    const { tenant, apiKey } = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
+
+    expect(await authorizeCaller(ports.deps, { kind: 'api-key', key: newApiKey() })).toBeUndefined();
+    expect(await authorizeCaller(ports.deps, { kind: 'api-key', key: 'vgl_short' })).toBeUndefined();
+    expect(await authorizeCaller(ports.deps, { kind: 'session', tenantId: 'tnt_gone' })).toBeUndefined();
+    expect(await authorizeCaller(ports.deps, { kind: 'session', tenantId: tenant.id })).toEqual({
+      kind: 'tenant',
+      tenantId: tenant.id,
+      keyId: SESSION_KEY_ID,
+      plan: 'free',
+    });
+
+    await authorizeCaller(ports.deps, { kind: 'api-key', key: apiKey });
+    ports.clock.advance(30_000);
+    await authorizeCaller(ports.deps, { kind: 'api-key', key: apiKey });
+    expect(ports.keys.touches).toBe(1);
+    expect((await listApiKeys(ports.deps, tenant.id))[0]?.lastUsedAt).toBe(T0);
+  });
+
+  it('lets a signed-in user without a tenant through only as a user (to claim their tenant)', async () => {
+    const ports = tenancyPorts(T0);
+    const caller = await authorizeCaller(ports.deps, { kind: 'user', userId: 'dev:a@b.c', email: 'a@b.c' });
+    expect(caller).toEqual({ kind: 'user', userId: 'dev:a@b.c', email: 'a@b.c' });
+    expect(ports.tenants.tenants.size).toBe(0);
+  });
+});
+
+describe('signing secrets', () => {
+  it('rotates to a new current secret and keeps signing with the old one for the overlap', async () => {
+    const ports = tenancyPorts(T0);
+    const { tenant } = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
+    const [old] = tenant.signingSecrets as [string];
+    const directory = signingSecretDirectory(ports.deps);
+
+    ports.clock.advance(HOUR);
+    const { secret, previousValidUntil } = await rotateSigningSecret(ports.deps, tenant.id);
+    expect(secret).toMatch(/^whsec_/);
+    expect(previousValidUntil).toBe(T0 + HOUR + SECRET_ROTATION_OVERLAP_MS);
+    expect(await currentSigningSecret(ports.deps, tenant.id)).toBe(secret);
+    expect(await directory.signingSecrets(tenant.id)).toEqual([secret, old]);
+
+    ports.clock.set(previousValidUntil);
+    expect(await directory.signingSecrets(tenant.id)).toEqual([secret]);
+  });
+
+  it('refuses the second of two rotations racing, rather than lose one', async () => {
+    const ports = tenancyPorts(T0);
+    const { tenant } = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
+    const results = await Promise.allSettled([
+      rotateSigningSecret(ports.deps, tenant.id),
+      rotateSigningSecret(ports.deps, tenant.id),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(ConcurrentChangeError);
+  });
+});
+
+describe('usage report', () => {
+  const day = (date: string, scheduled: number) => ({
+    date,
+    scheduled,
+    delivered: scheduled,
+    failed: 0,
+    attempt: scheduled,
+  });
+
+  it('covers the last 30 days by default, sums the month to date by the clock, and shows the plan', async () => {
+    const ports = tenancyPorts(Date.parse('2026-11-23T10:00:00Z'));
+    const { tenant } = await provisionTenant(ports.deps, { name: 'acme', plan: 'pro' });
+    ports.ledger.add(tenant.id, day('2026-10-30', 5));
+    ports.ledger.add(tenant.id, day('2026-11-01', 2));
+    ports.ledger.add(tenant.id, day('2026-11-23', 3));
+
+    const report = await usageReport(ports.deps, tenant.id, {});
+    expect(report.from).toBe('2026-10-25');
+    expect(report.to).toBe('2026-11-23');
+    expect(report.days.map((d) => d.date)).toEqual(['2026-10-30', '2026-11-01', '2026-11-23']);
+    expect(report.monthToDate).toEqual({ date: '2026-11-01', scheduled: 5, delivered: 5, failed: 0, attempt: 5 });
+    expect(report.plan).toEqual({ name: 'pro', monthlyMessages: 1_000_000, ratePerSecond: 100, burst: 200 });
+  });
+
+  it("reports a plan this build does not know with the free plan's limits", async () => {
+    const ports = tenancyPorts(T0);
+    const { tenant } = await provisionTenant(ports.deps, { name: 'acme', plan: 'enterprise' });
+    const report = await usageReport(ports.deps, tenant.id, { from: '2026-11-01', to: '2026-11-02' });
+    expect(report).toMatchObject({ from: '2026-11-01', to: '2026-11-02', days: [] });
+    expect(report.plan).toEqual({ name: 'enterprise', monthlyMessages: 10_000, ratePerSecond: 10, burst: 20 });
+  });
+});
