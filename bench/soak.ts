@@ -11,7 +11,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +101,20 @@ const heapOf = (child: ChildProcess): Promise<NodeJS.MemoryUsage> =>
     child.send('memory');
   });
 
+/** The store's LevelDB table files: live tables only, unless something pins obsolete ones. */
+const tablesOf = async (dir: string) => {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.ldb'));
+  const sizes = await Promise.all(
+    names.map((name) =>
+      stat(join(dir, name)).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    ),
+  );
+  return { files: names.length, bytes: sizes.reduce((sum, size) => sum + size, 0) };
+};
+
 const main = async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const address = receiver.address();
@@ -125,14 +139,15 @@ const main = async () => {
   process.stdout.write(
     `soak: ${minutes} min at ${rate} messages/s (60 % near, 20 % far, 10 % retried, 10 % cancelled); ` +
       `stack pid ${child.pid}, data ${dataDir}\n` +
-      'minute  created  received   RSS MB (anon + file)  heap MB  heap total  external   p50 ms  p99 ms  max ms  early  load\n',
+      'minute  created  received   RSS MB (anon + file)  heap MB  heap total  external   p50 ms  p99 ms  max ms  early  load  .ldb (MB)\n',
   );
   soakStart = Date.now();
   const end = soakStart + minutes * 60_000;
   let created = 0;
   let failedCreates = 0;
   const counts = { near: 0, far: 0, retried: 0, cancelled: 0 };
-  const samples: Array<{ rss: number; anon: number; heap: number; p99: number }> = [];
+  const samples: Array<{ rss: number; anon: number; heap: number; p99: number; tables: number; tableBytes: number }> =
+    [];
 
   const load = (async () => {
     let next = Date.now();
@@ -169,15 +184,16 @@ const main = async () => {
     const { rss, anon, file } = await rssOf(child.pid!);
     const memory = await heapOf(child);
     const heap = memory.heapUsed;
+    const tables = await tablesOf(join(dataDir, 'dynamodb'));
     const sorted = [...(lateness[minute] ?? [])].sort((a, b) => a - b);
     const p99 = quantile(sorted, 0.99);
-    samples.push({ rss, anon, heap, p99 });
+    samples.push({ rss, anon, heap, p99, tables: tables.files, tableBytes: tables.bytes });
     process.stdout.write(
       `${String(minute + 1).padStart(6)}  ${String(created).padStart(7)}  ${String(received).padStart(8)}  ` +
         `${mb(rss).padStart(7)} (${mb(anon).padStart(5)} + ${mb(file).padStart(5)})  ${mb(heap).padStart(7)}  ${mb(memory.heapTotal).padStart(10)}  ` +
         `${mb(memory.external + memory.arrayBuffers).padStart(8)}  ${String(quantile(sorted, 0.5)).padStart(7)}  ` +
         `${String(p99).padStart(6)}  ${String(sorted.at(-1) ?? Number.NaN).padStart(6)}  ${String(early).padStart(5)}  ` +
-        `${loadavg()[0]!.toFixed(1).padStart(4)}\n`,
+        `${loadavg()[0]!.toFixed(1).padStart(4)}  ${String(tables.files).padStart(4)} (${mb(tables.bytes)})\n`,
     );
   }
   await load;
@@ -201,6 +217,7 @@ const main = async () => {
         `main thread heap in use ${mb(first.heap)} MB → ${mb(last.heap)} MB`,
       `p99 lateness: first minute ${first.p99} ms, last minute ${last.p99} ms (${p99Ratio.toFixed(2)}×), worst minute ` +
         `${worstP99} ms (${worstRatio.toFixed(2)}×) (goal ≤ ${P99_GOAL}×: ${verdict(worstRatio <= P99_GOAL)})`,
+      `store: ${first.tables} .ldb files (${mb(first.tableBytes)} MB) after minute 1 → ${last.tables} (${mb(last.tableBytes)} MB) at the end`,
       `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), heap = the main thread's V8 heap in use (dynalite's worker thread has its own heap, inside RSS only), external = Buffers and ArrayBuffers, load = the machine's 1-minute load average (it has 2 cores)`,
       '',
     ].join('\n'),

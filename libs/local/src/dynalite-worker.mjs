@@ -3,6 +3,10 @@
 // Plain JavaScript: a worker thread loads it as it is, under tsx, vitest or plain node.
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
+import { applyDynalitePatches } from './dynalite-patches.mjs';
+
+// Before the first store is made: dynalite 4.0.0 never closes its LevelDB iterators otherwise.
+applyDynalitePatches();
 
 const server = dynalite({ path: workerData.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 server.once('error', (error) => parentPort.postMessage({ error: String(error) }));
