@@ -329,11 +329,9 @@ export class DynamoMessageStore implements MessageStore {
       return { claimed: true };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const { Item } = await this.db.send(
-        new GetCommand({ TableName: this.table, Key: itemKey, ConsistentRead: true }),
-      );
-      if (!Item) return this.claimIdempotencyKey(tenantId, key, record, now, ttlMs); // released meanwhile
-      return { claimed: false, record: idempotencyRecordOf(Item) };
+      const bound = await this.findIdempotencyKey(tenantId, key, now);
+      if (!bound) return this.claimIdempotencyKey(tenantId, key, record, now, ttlMs); // gone meanwhile
+      return { claimed: false, record: bound };
     }
   }
 
