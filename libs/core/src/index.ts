@@ -15,6 +15,7 @@ export * from './request-fingerprint';
 export * from './routing';
 export * from './schemas';
 export * from './settings';
+export * from './signal';
 export * from './signing';
 export * from './targets';
 export * from './use-cases/deliver-message';

@@ -22,6 +22,7 @@ import { judgeAttempt, nextAttemptDelayMs } from '../backoff';
 import { buildDeliveryRequest } from '../delivery-request';
 import { deliveryTargetFor } from '../delivery-target';
 import { TenantNotFoundError } from '../errors';
+import { Signal } from '../signal';
 import { attemptsThisRound, lastAttemptNumber, placeMessage } from '../lifecycle';
 import type { Attempt, FailureReason, Message } from '../message';
 import type {
@@ -59,10 +60,10 @@ export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'skipped' | 
 export class DeliveryWorker {
   /** Tickets held and not yet taken, across every batch this worker is handling. */
   private holding = 0;
-  private rush = new Signal();
+  private readonly rush = new Signal();
   /** Requests on the wire right now; records wait for them (briefly) so a burst's sends go first. */
   private sending = 0;
-  private quiet = new Signal();
+  private readonly quiet = new Signal();
 
   constructor(private readonly deps: DeliveryDeps) {}
 
@@ -86,9 +87,8 @@ export class DeliveryWorker {
     try {
       if (this.holding * settings.takeCostMs > settings.takeLeadMs) {
         this.rush.fire();
-        this.rush = new Signal();
       } else {
-        await Promise.race([clock.sleepUntil(ticket.dueAt - settings.takeLeadMs), this.rush.promise]);
+        await this.rush.wait(clock.sleepUntil(ticket.dueAt - settings.takeLeadMs));
       }
     } finally {
       this.holding -= 1;
@@ -126,7 +126,6 @@ export class DeliveryWorker {
       this.sending -= 1;
       if (this.sending === 0) {
         this.quiet.fire();
-        this.quiet = new Signal();
       }
     });
     const attempt = describeAttempt(n, startedAt, clock.now(), message.dueAt, result);
@@ -165,7 +164,7 @@ export class DeliveryWorker {
     const { clock, settings, log, events, backoff, random } = this.deps;
     if (this.sending > 0) {
       // A store write costs as much CPU as several sends: let the sends of a burst go first.
-      await Promise.race([this.quiet.promise, clock.sleepUntil(clock.now() + RECORD_DEFER_MAX_MS)]);
+      await this.quiet.wait(clock.sleepUntil(clock.now() + RECORD_DEFER_MAX_MS));
     }
     const now = clock.now();
     // Recording an attempt ends the take: the lease and the count of takes without a record go.
@@ -338,14 +337,6 @@ const usageFor = (message: Message, n: number, verdict: AttemptVerdict, firstOfR
   ...(verdict === 'delivered' ? [outcomeUsage(message, 'delivered')] : []),
   ...(verdict === 'give-up' ? [outcomeUsage(message, 'failed')] : []),
 ];
-
-/** A promise that resolves when fired (Node 20 has no Promise.withResolvers). */
-class Signal {
-  fire: () => void = () => {};
-  readonly promise = new Promise<void>((resolve) => {
-    this.fire = resolve;
-  });
-}
 
 const describeAttempt = (
   n: number,
