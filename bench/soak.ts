@@ -15,8 +15,10 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { HeapSpaceInfo } from 'node:v8';
 import { parseArgs } from 'node:util';
 import { freePort } from '../e2e/target';
+import { LOCAL_PROCESS_ENV } from '@vigil/local/config';
 import { FAST_ENGINE_ENV } from '../test-support/local-stack';
 
 const { values } = parseArgs({
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '5' },
     rate: { type: 'string', default: '10' },
     keep: { type: 'boolean', default: false },
+    snapshots: { type: 'string' },
   },
 });
 const minutes = Number(values.minutes);
@@ -67,6 +70,7 @@ receiver.keepAliveTimeout = 65_000;
 const startStackProcess = async (dataDir: string, port: number) => {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/soak-stack.ts'], {
     env: {
+      ...LOCAL_PROCESS_ENV,
       ...process.env,
       ...FAST_ENGINE_ENV,
       VIGIL_LOG_LEVEL: 'error',
@@ -95,10 +99,25 @@ const rssOf = async (pid: number) => {
   const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
 };
-const heapOf = (child: ChildProcess): Promise<NodeJS.MemoryUsage> =>
+interface ThreadMemory {
+  memory: NodeJS.MemoryUsage;
+  spaces: HeapSpaceInfo[];
+}
+/** Each thread's memoryUsage() and V8 heap spaces, after a full collection in it: the main thread and the store's. */
+const heapOf = (child: ChildProcess): Promise<{ main: ThreadMemory; store: ThreadMemory }> =>
   new Promise((resolve) => {
-    child.once('message', (message) => resolve((message as { memory: NodeJS.MemoryUsage }).memory));
+    child.once('message', (message) => resolve(message as { main: ThreadMemory; store: ThreadMemory }));
     child.send('memory');
+  });
+/** What V8 holds from the OS for a heap (its spaces' committed size: live objects, garbage and room). */
+const committedOf = (thread: ThreadMemory) => thread.spaces.reduce((sum, space) => sum + space.physical_space_size, 0);
+const spaceOf = (thread: ThreadMemory, name: string) =>
+  thread.spaces.find((space) => space.space_name === name)?.physical_space_size ?? 0;
+/** Heap snapshots of both threads, `<dir>/<label>-main.heapsnapshot` and `<label>-dynalite.heapsnapshot`. */
+const snapshotOf = (child: ChildProcess, dir: string, label: string): Promise<void> =>
+  new Promise((resolve) => {
+    child.once('message', () => resolve());
+    child.send({ snapshot: join(dir, label) });
   });
 
 /** The store's LevelDB table files: live tables only, unless something pins obsolete ones. */
@@ -138,16 +157,24 @@ const main = async () => {
 
   process.stdout.write(
     `soak: ${minutes} min at ${rate} messages/s (60 % near, 20 % far, 10 % retried, 10 % cancelled); ` +
-      `stack pid ${child.pid}, data ${dataDir}\n` +
-      'minute  created  received   RSS MB (anon + file)  heap MB  heap total  external   p50 ms  p99 ms  max ms  early  load  .ldb (MB)\n',
+      `stack pid ${child.pid} (MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? LOCAL_PROCESS_ENV.MALLOC_ARENA_MAX}, as npm start), data ${dataDir}\n` +
+      'minute  created  received   RSS MB (anon + file)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms  max ms  early  load  .ldb (MB)\n',
   );
   soakStart = Date.now();
   const end = soakStart + minutes * 60_000;
   let created = 0;
   let failedCreates = 0;
   const counts = { near: 0, far: 0, retried: 0, cancelled: 0 };
-  const samples: Array<{ rss: number; anon: number; heap: number; p99: number; tables: number; tableBytes: number }> =
-    [];
+  const samples: Array<{
+    rss: number;
+    anon: number;
+    main: ThreadMemory;
+    store: ThreadMemory;
+    native: number;
+    p99: number;
+    tables: number;
+    tableBytes: number;
+  }> = [];
 
   const load = (async () => {
     let next = Date.now();
@@ -182,16 +209,21 @@ const main = async () => {
   for (let minute = 0; minute < minutes; minute += 1) {
     await sleep(soakStart + (minute + 1) * 60_000 - Date.now());
     const { rss, anon, file } = await rssOf(child.pid!);
-    const memory = await heapOf(child);
-    const heap = memory.heapUsed;
+    const { main: mainThread, store } = await heapOf(child);
+    // Anonymous memory that is neither V8 heap: buffers, LevelDB (block cache, memtables), malloc's arenas.
+    const native = anon - committedOf(mainThread) - committedOf(store);
+    if (values.snapshots && (minute === 1 || minute === minutes - 1)) {
+      await snapshotOf(child, values.snapshots, `minute-${minute + 1}`);
+    }
     const tables = await tablesOf(join(dataDir, 'dynamodb'));
     const sorted = [...(lateness[minute] ?? [])].sort((a, b) => a - b);
     const p99 = quantile(sorted, 0.99);
-    samples.push({ rss, anon, heap, p99, tables: tables.files, tableBytes: tables.bytes });
+    samples.push({ rss, anon, main: mainThread, store, native, p99, tables: tables.files, tableBytes: tables.bytes });
+    const liveOverV8 = (thread: ThreadMemory) => `${mb(thread.memory.heapUsed)}/${mb(committedOf(thread))}`;
     process.stdout.write(
       `${String(minute + 1).padStart(6)}  ${String(created).padStart(7)}  ${String(received).padStart(8)}  ` +
-        `${mb(rss).padStart(7)} (${mb(anon).padStart(5)} + ${mb(file).padStart(5)})  ${mb(heap).padStart(7)}  ${mb(memory.heapTotal).padStart(10)}  ` +
-        `${mb(memory.external + memory.arrayBuffers).padStart(8)}  ${String(quantile(sorted, 0.5)).padStart(7)}  ` +
+        `${mb(rss).padStart(7)} (${mb(anon).padStart(5)} + ${mb(file).padStart(5)})  ${liveOverV8(mainThread).padStart(17)}  ` +
+        `${liveOverV8(store).padStart(18)}  ${mb(native).padStart(6)}  ${String(quantile(sorted, 0.5)).padStart(6)}  ` +
         `${String(p99).padStart(6)}  ${String(sorted.at(-1) ?? Number.NaN).padStart(6)}  ${String(early).padStart(5)}  ` +
         `${loadavg()[0]!.toFixed(1).padStart(4)}  ${String(tables.files).padStart(4)} (${mb(tables.bytes)})\n`,
     );
@@ -213,12 +245,19 @@ const main = async () => {
         .join(', ')}; ${received} requests received; ${early} early`,
       `RSS after warm-up (end of minute 1) ${mb(first.rss)} MB → end ${mb(last.rss)} MB: ${(growth * 100).toFixed(1)} % ` +
         `(goal ≤ ${RSS_GOAL * 100} %: ${verdict(growth <= RSS_GOAL)})`,
-      `of which anonymous memory ${mb(first.anon)} MB → ${mb(last.anon)} MB: ${(((last.anon - first.anon) / first.anon) * 100).toFixed(1)} %; ` +
-        `main thread heap in use ${mb(first.heap)} MB → ${mb(last.heap)} MB`,
+      `of which anonymous memory ${mb(first.anon)} MB → ${mb(last.anon)} MB: ${(((last.anon - first.anon) / first.anon) * 100).toFixed(1)} %`,
+      ...(['main', 'store'] as const).map((thread) => {
+        const [a, b] = [first[thread], last[thread]];
+        const spaces = ['new_space', 'old_space', 'code_space', 'large_object_space']
+          .map((name) => `${name.replace('_space', '')} ${mb(spaceOf(a, name))} → ${mb(spaceOf(b, name))}`)
+          .join(', ');
+        return `${thread} thread: live heap ${mb(a.memory.heapUsed)} MB → ${mb(b.memory.heapUsed)} MB; V8 holds ${mb(committedOf(a))} MB → ${mb(committedOf(b))} MB (${spaces})`;
+      }),
+      `native (anonymous memory outside both V8 heaps: Buffers, LevelDB's caches and memtables, malloc's arenas) ${mb(first.native)} MB → ${mb(last.native)} MB`,
       `p99 lateness: first minute ${first.p99} ms, last minute ${last.p99} ms (${p99Ratio.toFixed(2)}×), worst minute ` +
         `${worstP99} ms (${worstRatio.toFixed(2)}×) (goal ≤ ${P99_GOAL}×: ${verdict(worstRatio <= P99_GOAL)})`,
       `store: ${first.tables} .ldb files (${mb(first.tableBytes)} MB) after minute 1 → ${last.tables} (${mb(last.tableBytes)} MB) at the end`,
-      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), heap = the main thread's V8 heap in use (dynalite's worker thread has its own heap, inside RSS only), external = Buffers and ArrayBuffers, load = the machine's 1-minute load average (it has 2 cores)`,
+      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread, and dynalite's worker thread: "store"), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores)`,
       '',
     ].join('\n'),
   );

@@ -10,6 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LOCAL_PROCESS_ENV } from '@vigil/local/config';
 
 export interface E2eTarget {
   mode: 'local' | 'remote';
@@ -84,6 +85,7 @@ export class StackProcess {
   start(timeoutMs = 60_000): Promise<string> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'libs/local/src/main.ts'], {
       env: {
+        ...LOCAL_PROCESS_ENV,
         ...process.env,
         ...E2E_ENGINE_ENV,
         ...this.env,

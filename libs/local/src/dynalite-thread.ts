@@ -3,11 +3,27 @@
  * served from the machine's second core. In one thread, every store call of a burst's takes and
  * records competed with the sends for the one event loop.
  */
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { HeapSpaceInfo } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+
+/** A thread's memoryUsage() and its V8 heap's spaces (new, old, code, large objects...). */
+export interface ThreadMemory {
+  memory: NodeJS.MemoryUsage;
+  spaces: HeapSpaceInfo[];
+}
 
 export interface DynaliteThread {
   endpoint: string;
+  /**
+   * The worker thread's own V8 heap (heapUsed, heapTotal; rss and external are the process's),
+   * after a full garbage collection in that thread when `afterGc` (what is live, not garbage).
+   */
+  memory(afterGc?: boolean): Promise<ThreadMemory>;
+  /** A heap snapshot of the worker thread, written to `file` (a diagnostic, for the soak). */
+  writeHeapSnapshot(file: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -21,8 +37,28 @@ export const startDynaliteThread = async (path: string): Promise<DynaliteThread>
   });
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    memory: (afterGc = false) =>
+      new Promise((resolve) => {
+        const answer = (message: Partial<ThreadMemory>) => {
+          if (!message.memory || !message.spaces) return;
+          worker.off('message', answer);
+          resolve({ memory: message.memory, spaces: message.spaces });
+        };
+        worker.on('message', answer);
+        worker.postMessage(afterGc ? 'memory-after-gc' : 'memory');
+      }),
+    async writeHeapSnapshot(file) {
+      await pipeline(await worker.getHeapSnapshot(), createWriteStream(file));
+    },
     async stop() {
-      const closed = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+      const closed = new Promise<void>((resolve) => {
+        const answer = (message: { closed?: boolean }) => {
+          if (!message.closed) return;
+          worker.off('message', answer);
+          resolve();
+        };
+        worker.on('message', answer);
+      });
       worker.postMessage('close');
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
       await worker.terminate();

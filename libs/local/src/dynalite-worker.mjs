@@ -1,6 +1,9 @@
 // Runs dynalite (the DynamoDB API on LevelDB) in a worker thread, so the local stack's store
 // gets a core of its own instead of sharing the event loop with the API and the delivery worker.
 // Plain JavaScript: a worker thread loads it as it is, under tsx, vitest or plain node.
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import process from 'node:process';
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import { applyDynalitePatches } from './dynalite-patches.mjs';
@@ -13,4 +16,20 @@ server.once('error', (error) => parentPort.postMessage({ error: String(error) })
 server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
 parentPort.on('message', (message) => {
   if (message === 'close') server.close(() => parentPort.postMessage({ closed: true }));
+  // This thread's own V8 heap (process.memoryUsage() in a worker reports its isolate's heap),
+  // after a full collection when asked (the soak's measurements: what is live, not garbage).
+  if (message === 'memory' || message === 'memory-after-gc') {
+    if (message === 'memory-after-gc') collectGarbage();
+    parentPort.postMessage({ memory: process.memoryUsage(), spaces: getHeapSpaceStatistics() });
+  }
 });
+
+let gc;
+/** A full garbage collection, made callable on first use (diagnostics only: never on a request's path). */
+const collectGarbage = () => {
+  if (!gc) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc');
+  }
+  gc();
+};

@@ -30,6 +30,7 @@ import type { Context } from 'aws-lambda';
 import type { LocalConfig } from './config';
 import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
 import { startApiGatewayEmulator } from './api-gateway-emulator';
+import type { DynaliteThread } from './dynalite-thread';
 import { startDynaliteThread } from './dynalite-thread';
 import { startGateway } from './gateway';
 import type { LocalQueue } from './local-queues';
@@ -55,6 +56,8 @@ export interface LocalStack {
   sessionSecret: string;
   /** DynamoDB's local endpoint. */
   dynamoEndpoint: string;
+  /** dynalite's worker thread: its own heap, for the soak's measurements. */
+  dynalite: Pick<DynaliteThread, 'memory' | 'writeHeapSnapshot'>;
   /** The web app's address, when it runs. */
   webUrl?: string;
   /** The fault layer, when the stack runs with `VIGIL_CHAOS` (the chaos suite). */
@@ -297,6 +300,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     apiKey: identity.apiKey,
     sessionSecret,
     dynamoEndpoint: endpoints.dynamo,
+    dynalite: dynamo,
     dataDir,
     runtime: rt,
     tenantAdmin,
