@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore } from '@vigil/aws';
+import { DAY_MS } from '@vigil/core';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -272,9 +273,12 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     const ticket = { tenantId, messageId: created.json.id, version: 0, dueAt: Date.parse(created.json.sendAt) };
     const taken = await store.take(ticket, Date.now(), Date.now() + 45_000);
     const detail = 'Taken for delivery 5 times without an attempt being recorded; not sent again.';
-    expect(await store.fail(taken!, taken!.version, { reason: { code: 'poison', detail }, now: Date.now() })).toBe(
-      true,
-    );
+    const failure = {
+      reason: { code: 'poison' as const, detail },
+      now: Date.now(),
+      expiresAt: Date.now() + 7 * DAY_MS,
+    };
+    expect(await store.fail(taken!, taken!.version, failure)).toBe(true);
     client.destroy();
 
     // Act

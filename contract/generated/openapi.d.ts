@@ -209,8 +209,11 @@ export interface paths {
          *     A redeliver counts like a new message: it is checked against the monthly quota and counted
          *     as `scheduled` in usage.
          *
-         *     Problems: 401 missing or invalid API key; 404 no such message; 409 the message is neither
-         *     `delivered` nor `failed`; 429 rate limit, or the monthly quota is used up
+         *     The message no longer expires (`expiresAt` goes) until it is finished again; an expired
+         *     message is gone (404).
+         *
+         *     Problems: 401 missing or invalid API key; 404 no such message (or expired); 409 the message
+         *     is neither `delivered` nor `failed`; 429 rate limit, or the monthly quota is used up
          *     (`quota-exceeded`).
          */
         post: operations["redeliverMessage"];
@@ -632,6 +635,12 @@ export interface components {
             /** @description The latest attempt. In lists, cancel and redeliver responses it leaves out `responseSnippet` (the attempt list has it). */
             lastAttempt?: components["schemas"]["AttemptOut"];
             failureReason?: components["schemas"]["FailureReason"];
+            /**
+             * Format: date-time
+             * @description When the message and its attempts are deleted. Present once it is `delivered`, `failed` or `cancelled`: its plan's retention after it got there (free 7 days, pro 30 days). From then on it reads as `404` and is left out of lists. A message still to be delivered never expires; redelivering one removes its expiry.
+             * @example 2026-12-08T09:00:00.412Z
+             */
+            expiresAt?: string;
         };
         /**
          * @description Why a message ended `failed` although its attempts were not spent (absent when they were,
