@@ -208,6 +208,9 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await attempt.waitFor();
     await expect(attempt.textContent()).resolves.toContain('HTTP 200');
     await expect(page.getByTestId('delivered-at').textContent()).resolves.toContain('after it was due');
+    // A finished message says how long it is kept (the dev tenant's plan: free, 7 days).
+    await page.getByTestId('expires-at').waitFor();
+    await expect(page.getByTestId('expires-at').textContent()).resolves.toContain("your plan's retention");
     expect(receiver.received.filter((r) => r.headers['webhook-id'] === deliveredId)).toHaveLength(1);
     await screenshot('message-delivered');
   });
