@@ -39,7 +39,9 @@ export interface paths {
          * List messages
          * @description Lists your messages, newest first (by creation time), one page at a time. Pass the
          *     `nextCursor` of a page as `cursor` to get the next one; `nextCursor` is `null` on the last
-         *     page. Items leave out `body`; get a single message to see it.
+         *     page. Items leave out `body`; get a single message to see it. Expired messages (past their
+         *     `expiresAt`) are left out, so a page may hold fewer than `limit` items while `nextCursor`
+         *     still leads to more.
          *
          *     Problems: 401 missing or invalid API key; 422 an invalid or unknown query parameter (a bad
          *     `status`, a `limit` out of range, a cursor Vigil did not issue).
