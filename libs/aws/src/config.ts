@@ -185,6 +185,10 @@ export const readConfig = (env: Environment = process.env): VigilConfig => {
     version: VIGIL_VERSION,
     ...(e.VIGIL_RETENTION_OVERRIDE_S !== undefined && { retentionOverrideMs: e.VIGIL_RETENTION_OVERRIDE_S * 1000 }),
   };
+  if (e.VIGIL_RETENTION_OVERRIDE_S !== undefined && e.VIGIL_STAGE !== 'local') {
+    // A deployed stage with it would delete its tenants' messages within seconds.
+    throw new ConfigError('VIGIL_RETENTION_OVERRIDE_S is for tests on the local stack only (VIGIL_STAGE=local)');
+  }
   const problems = checkEngineSettings(engine);
   if (problems.length > 0) throw new ConfigError(`Invalid Vigil timing settings: ${problems.join('; ')}`);
   return {
