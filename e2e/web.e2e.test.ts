@@ -308,6 +308,12 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await expect(instantIn('Send at (UTC)', 'UTC')).resolves.toBe(expected);
     await expect(dialog.getByTestId('reschedule-zone').textContent()).resolves.toContain('read in UTC');
     await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // The list shows the local time too, beside the UTC one.
+    await page.goto(`${web}/messages`);
+    await expect(page.getByRole('row', { name: new RegExp(id) }).textContent()).resolves.toContain(
+      `${day} 10:30:00.000 America/New_York`,
+    );
   });
 
   it('says why a message failed when Vigil stopped on its own (its failure reason)', async () => {
