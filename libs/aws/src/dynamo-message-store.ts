@@ -60,6 +60,8 @@ const SUMMARY_FIELDS = [
   'headers',
   'bodyKind',
   'sendAt',
+  '#timezone',
+  'localSendAt',
   'dueAt',
   'createdAt',
   'updatedAt',
@@ -75,7 +77,7 @@ const SUMMARY_FIELDS = [
   'leaseUntil',
   'expiresAtMs',
 ];
-const NAMES = { '#status': 'status', '#url': 'url', '#method': 'method' };
+const NAMES = { '#status': 'status', '#url': 'url', '#method': 'method', '#timezone': 'timezone' };
 
 const tenantPk = (tenantId: string) => `T#${tenantId}`;
 const messageSk = (messageId: string) => `M#${messageId}`;
