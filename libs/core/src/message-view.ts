@@ -18,6 +18,8 @@ export interface MessageOut {
   method: Message['method'];
   headers: Record<string, string>;
   sendAt: string;
+  timezone?: string;
+  localSendAt?: string;
   createdAt: string;
   updatedAt: string;
   attempts: number;
@@ -28,6 +30,8 @@ export interface MessageOut {
   deliveredAt?: string;
   lastAttempt?: Attempt;
   failureReason?: FailureReason;
+  /** In a final state: when the message and its attempts expire (its plan's retention after it got there). */
+  expiresAt?: string;
   body?: unknown;
 }
 
@@ -41,6 +45,8 @@ export const toMessageOut = (message: Message, options: { withBody: boolean }): 
     method: message.method,
     headers: message.headers,
     sendAt: iso(message.sendAt),
+    ...(message.timezone !== undefined && { timezone: message.timezone }),
+    ...(message.localSendAt !== undefined && { localSendAt: message.localSendAt }),
     createdAt: iso(message.createdAt),
     updatedAt: iso(message.updatedAt),
     attempts: lastAttempt?.n ?? 0,
@@ -51,6 +57,7 @@ export const toMessageOut = (message: Message, options: { withBody: boolean }): 
     ...(message.deliveredAt !== undefined && { deliveredAt: iso(message.deliveredAt) }),
     ...(lastAttempt && { lastAttempt }),
     ...(message.failureReason && { failureReason: message.failureReason }),
+    ...(message.expiresAt !== undefined && { expiresAt: iso(message.expiresAt) }),
     ...(body !== undefined && { body }),
   };
 };

@@ -91,7 +91,7 @@ describe('the delivery worker at a steady load', () => {
       clock,
       settings: DEFAULT_ENGINE_SETTINGS,
       log: silentLog,
-      tenants: { signingSecrets: async () => [] },
+      tenants: { forDelivery: async () => ({ signingSecrets: [], plan: 'free' }) },
       deliveryTargets: { http: new ScriptedSender([{ statusCode: 200 }], () => clock.now()) },
       backoff: DEFAULT_BACKOFF,
       random: () => 0.5,

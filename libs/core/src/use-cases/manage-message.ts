@@ -5,7 +5,9 @@ import type { Message } from '../message';
 import { assertMessageWithinLimits } from '../message-limits';
 import type { MessagePage, MessagePageQuery, MessageStore } from '../ports';
 import type { MessagePatch } from '../schemas';
+import { TIMEZONE_ALONE } from '../schemas';
 import { targetErrors } from '../targets';
+import { retentionMs, withRetention } from '../retention';
 import { roundOf, scheduledUsage } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
@@ -60,13 +62,18 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
     // The message as it will be after the patch obeys the same rules as a new one.
     assertMessageWithinLimits(next);
     const rescheduled = patch.sendAt !== undefined || patch.delay !== undefined;
+    if (patch.timezone !== undefined && !rescheduled) {
+      throw new ValidationError([{ path: 'timezone', message: TIMEZONE_ALONE }]);
+    }
     if (!rescheduled) return { next, dispatch: false };
-    const resolved = resolveSendAt(patch, now);
+    // A wall time without a zone of its own is read in the zone the message was scheduled in.
+    const resolved = resolveSendAt(patch, now, '', current.timezone);
     if ('error' in resolved) throw new ValidationError([resolved.error]);
     // A new due time makes every ticket already in flight stale: bump the version, re-dispatch.
     next = {
       ...next,
       sendAt: resolved.sendAt,
+      ...(resolved.timezone !== undefined && { timezone: resolved.timezone, localSendAt: resolved.localSendAt }),
       dueAt: Math.max(resolved.sendAt, now),
       version: current.version + 1,
     };
@@ -76,16 +83,22 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
     };
   });
 
-export const cancelMessage = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
-  changeMessage(deps, tenantId, messageId, (current) => {
+/**
+ * Cancels a waiting message. Cancelled is final: the message expires after the retention of the
+ * tenant's `plan` (the caller's plan, as the authorizer passed it), counted from now.
+ */
+export const cancelMessage = (deps: SchedulingDeps, tenantId: string, messageId: string, plan: string) =>
+  changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanCancel(current);
     if (current.status === 'cancelled') return 'unchanged';
     const { bucketAt: _bucket, ...rest } = current;
-    return { next: { ...rest, status: 'cancelled', version: current.version + 1 }, dispatch: false };
+    const cancelled: Message = { ...rest, status: 'cancelled', version: current.version + 1 };
+    return { next: withRetention(cancelled, now, retentionMs(plan, deps.settings)), dispatch: false };
   });
 
 /**
- * A delivered or failed message goes out again now, with a fresh retry budget. It counts like a
+ * A delivered or failed message goes out again now, with a fresh retry budget, and no longer
+ * expires (an expired one is gone: 404). It counts like a
  * new message: checked against the monthly quota (429) and metered as `scheduled`.
  */
 export const redeliverMessage = async (deps: SchedulingDeps, tenantId: string, messageId: string) => {
@@ -101,8 +114,9 @@ export const redeliverMessage = async (deps: SchedulingDeps, tenantId: string, m
 const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanRedeliver(current);
-    // A new round starts clean: no delivery time, no failure reason, no count of unrecorded takes.
-    const { deliveredAt: _delivered, failureReason: _reason, takes: _takes, ...rest } = current;
+    // A new round starts clean: no delivery time, no failure reason, no count of unrecorded takes,
+    // and no expiry (a message waiting to be delivered never expires).
+    const { deliveredAt: _delivered, failureReason: _reason, takes: _takes, expiresAt: _expiresAt, ...rest } = current;
     const next: Message = {
       ...rest,
       dueAt: now,
