@@ -245,6 +245,12 @@ const main = async () => {
         .join(', ')}; ${received} requests received; ${early} early`,
       `RSS after warm-up (end of minute 1) ${mb(first.rss)} MB → end ${mb(last.rss)} MB: ${(growth * 100).toFixed(1)} % ` +
         `(goal ≤ ${RSS_GOAL * 100} %: ${verdict(growth <= RSS_GOAL)})`,
+      ...(samples.length > 2
+        ? [
+            `RSS from the end of minute 2 (${mb(samples[1]!.rss)} MB): ${(((last.rss - samples[1]!.rss) / samples[1]!.rss) * 100).toFixed(1)} %; ` +
+              `lowest ${mb(Math.min(...samples.map((s) => s.rss)))} MB, highest ${mb(Math.max(...samples.map((s) => s.rss)))} MB`,
+          ]
+        : []),
       `of which anonymous memory ${mb(first.anon)} MB → ${mb(last.anon)} MB: ${(((last.anon - first.anon) / first.anon) * 100).toFixed(1)} %`,
       ...(['main', 'store'] as const).map((thread) => {
         const [a, b] = [first[thread], last[thread]];
