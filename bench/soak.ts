@@ -232,7 +232,11 @@ const main = async () => {
 
   const first = samples[0]!;
   const last = samples.at(-1)!;
-  const growth = (last.rss - first.rss) / first.rss;
+  // Warm-up ends with minute 1 or 2, whichever is lower: a busy machine can make minute 1 a spike
+  // (a backlog in the heap), and measuring from a spike would hide growth.
+  const second = samples[1] ?? first;
+  const warm = second.rss < first.rss ? second : first;
+  const growth = (last.rss - warm.rss) / warm.rss;
   const worstP99 = Math.max(...samples.slice(1).map((s) => s.p99), first.p99);
   const p99Ratio = last.p99 / first.p99;
   const worstRatio = worstP99 / first.p99;
@@ -243,23 +247,19 @@ const main = async () => {
       `load: ${created} messages created (${failedCreates} not accepted): ${Object.entries(counts)
         .map(([k, v]) => `${v} ${k}`)
         .join(', ')}; ${received} requests received; ${early} early`,
-      `RSS after warm-up (end of minute 1) ${mb(first.rss)} MB → end ${mb(last.rss)} MB: ${(growth * 100).toFixed(1)} % ` +
-        `(goal ≤ ${RSS_GOAL * 100} %: ${verdict(growth <= RSS_GOAL)})`,
-      ...(samples.length > 2
-        ? [
-            `RSS from the end of minute 2 (${mb(samples[1]!.rss)} MB): ${(((last.rss - samples[1]!.rss) / samples[1]!.rss) * 100).toFixed(1)} %; ` +
-              `lowest ${mb(Math.min(...samples.map((s) => s.rss)))} MB, highest ${mb(Math.max(...samples.map((s) => s.rss)))} MB`,
-          ]
-        : []),
-      `of which anonymous memory ${mb(first.anon)} MB → ${mb(last.anon)} MB: ${(((last.anon - first.anon) / first.anon) * 100).toFixed(1)} %`,
+      `RSS after warm-up ${mb(warm.rss)} MB (the lower of the ends of minutes 1 and 2: ${mb(first.rss)}, ${mb(second.rss)}) → end ` +
+        `${mb(last.rss)} MB: ${(growth * 100).toFixed(1)} % (goal ≤ ${RSS_GOAL * 100} %: ${verdict(growth <= RSS_GOAL)}); ` +
+        `lowest ${mb(Math.min(...samples.map((s) => s.rss)))} MB, highest ${mb(Math.max(...samples.map((s) => s.rss)))} MB`,
+      `of which anonymous memory ${mb(warm.anon)} MB → ${mb(last.anon)} MB: ${(((last.anon - warm.anon) / warm.anon) * 100).toFixed(1)} %, ` +
+        `file-backed (the node binary, LevelDB's table files mapped for reads) ${mb(warm.rss - warm.anon)} MB → ${mb(last.rss - last.anon)} MB`,
       ...(['main', 'store'] as const).map((thread) => {
-        const [a, b] = [first[thread], last[thread]];
+        const [a, b] = [warm[thread], last[thread]];
         const spaces = ['new_space', 'old_space', 'code_space', 'large_object_space']
           .map((name) => `${name.replace('_space', '')} ${mb(spaceOf(a, name))} → ${mb(spaceOf(b, name))}`)
           .join(', ');
         return `${thread} thread: live heap ${mb(a.memory.heapUsed)} MB → ${mb(b.memory.heapUsed)} MB; V8 holds ${mb(committedOf(a))} MB → ${mb(committedOf(b))} MB (${spaces})`;
       }),
-      `native (anonymous memory outside both V8 heaps: Buffers, LevelDB's caches and memtables, malloc's arenas) ${mb(first.native)} MB → ${mb(last.native)} MB`,
+      `native (anonymous memory outside both V8 heaps: Buffers, LevelDB's caches and memtables, malloc's arenas) ${mb(warm.native)} MB → ${mb(last.native)} MB`,
       `p99 lateness: first minute ${first.p99} ms, last minute ${last.p99} ms (${p99Ratio.toFixed(2)}×), worst minute ` +
         `${worstP99} ms (${worstRatio.toFixed(2)}×) (goal ≤ ${P99_GOAL}×: ${verdict(worstRatio <= P99_GOAL)})`,
       `store: ${first.tables} .ldb files (${mb(first.tableBytes)} MB) after minute 1 → ${last.tables} (${mb(last.tableBytes)} MB) at the end`,

@@ -155,7 +155,7 @@ const INLINE_NOT_RUN: Array<[RegExp, string]> = [
   [/^(BENCH_ONLY=\w+ )?npm run bench(:cold)?$/, 'benchmarks, minutes long'],
   [/^npm run chaos$/, 'the short profile: e2e/chaos.e2e.test.ts runs the same runner'],
   [/^npm run chaos -- --minutes 30$/, 'the long profile: 30 minutes'],
-  [/^npm run soak -- --minutes N$/, 'a benchmark, minutes long'],
+  [/^npm run soak -- --minutes (N|\d+)$/, 'a benchmark, minutes long'],
   [/^VIGIL_CHAOS=\S+ npm start$/, 'the stack with its fault layer: e2e/chaos.e2e.test.ts starts it so'],
   [/^apt-get install\b/, 'installs system packages (the network)'],
   [/^curl$/, 'the word, not a command'],
