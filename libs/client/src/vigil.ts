@@ -144,7 +144,7 @@ export class Vigil {
      * Schedules one message. It carries an Idempotency-Key (yours, or one made here), so the
      * retries after a lost answer, a 429 or a 5xx return the same message instead of a second one.
      */
-    create: (message: CreateMessage & { idempotencyKey?: string }, options?: CallOptions): Promise<Message> => {
+    create: async (message: CreateMessage & { idempotencyKey?: string }, options?: CallOptions): Promise<Message> => {
       const key = message.idempotencyKey ?? randomKey();
       const body = messageIn(message);
       return this.call(
@@ -204,7 +204,7 @@ export class Vigil {
       ),
 
     /** Changes a message that still waits. Setting fields is retried like a read; moving it by `in` or `delay` is not (a retry would move it again). */
-    update: (id: string, patch: UpdateMessage, options?: CallOptions): Promise<Message> => {
+    update: async (id: string, patch: UpdateMessage, options?: CallOptions): Promise<Message> => {
       const { in: after, sendAt, delay, ...fields } = patch;
       const body = { ...fields, ...whenOf({ in: after, sendAt, delay }) } as MessagePatch;
       const safety: Safety = body.delay === undefined ? 'safe' : 'unsafe';
@@ -257,9 +257,10 @@ export class Vigil {
     /** A new key; its secret (`key`) is in this answer only. Not retried after a lost answer. */
     create: (input: { name: string }, options?: CallOptions): Promise<ApiKeyCreated> =>
       this.call('unsafe', (fetch) => this.client.POST('/v1/keys', { body: input, fetch }), options),
+    /** Revokes a key (revoking a revoked key changes nothing, so it is retried). */
     revoke: async (id: string, options?: CallOptions): Promise<void> => {
       await this.call(
-        'unsafe',
+        'safe',
         (fetch) => this.client.DELETE('/v1/keys/{keyId}', { params: { path: { keyId: id } }, fetch }),
         options,
       );
