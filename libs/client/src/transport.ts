@@ -3,9 +3,9 @@
  * whole answer included), the caller's AbortSignal, and retries as retry-policy.ts decides. Fetch
  * only (no `node:` import), so it runs on Node 20+, browsers and edge runtimes.
  */
-import { VigilNetworkError, VigilTimeoutError, parseRetryAfter } from './errors.js';
-import type { Outcome, RetryOptions, Safety } from './retry-policy.js';
-import { nextRetryDelay } from './retry-policy.js';
+import { VigilNetworkError, VigilTimeoutError, parseRetryAfter } from './errors.ts';
+import type { Outcome, RetryOptions, Safety } from './retry-policy.ts';
+import { nextRetryDelay } from './retry-policy.ts';
 
 export type Fetch = (request: Request) => Promise<Response>;
 type Provider<T> = T | (() => T | Promise<T>);
