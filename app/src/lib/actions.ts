@@ -42,8 +42,9 @@ export const cancelMessage = async (id: string) =>
 export const redeliverMessage = async (id: string) =>
   run((vigil) => vigil.messages.redeliver(id), [`/messages/${id}`, '/messages']);
 
-export const rescheduleMessage = async (id: string, sendAt: string) =>
-  run((vigil) => vigil.messages.update(id, { sendAt }), [`/messages/${id}`, '/messages']);
+/** `sendAt` is an exact instant, or a wall time read in `timezone` (which the message then keeps). */
+export const rescheduleMessage = async (id: string, { sendAt, timezone }: { sendAt: string; timezone: string }) =>
+  run((vigil) => vigil.messages.update(id, { sendAt, timezone }), [`/messages/${id}`, '/messages']);
 
 export const rotateSigningSecret = async () => run((vigil) => vigil.signingSecret.rotate(), ['/settings']);
 
