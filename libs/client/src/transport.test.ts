@@ -131,6 +131,14 @@ describe('Vigil over an injected fetch', () => {
     expect(keys[0]).toMatch(/^[0-9a-f-]{32,36}$/);
   });
 
+  it('makes no request for an empty batch', async () => {
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      fetch: () => Promise.reject(new Error('no request expected')),
+    });
+    await expect(vigil.messages.createBatch([])).resolves.toEqual([]);
+  });
+
   it('sends `in` as the API’s delay in seconds and `retries` as maxAttempts', async () => {
     let body: unknown;
     const vigil = new Vigil({

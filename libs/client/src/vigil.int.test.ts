@@ -10,7 +10,7 @@ import { startReceiver } from '@vigil/local/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlakyProxy } from '../../../test-support/flaky-proxy';
 import { startFlakyProxy } from '../../../test-support/flaky-proxy';
-import { startTestStack } from '../../../test-support/local-stack';
+import { newTenantKey, startTestStack } from '../../../test-support/local-stack';
 import { assertMatchesSchema } from '../../../test-support/openapi';
 import type { Message } from './index';
 import {
@@ -232,6 +232,35 @@ describe('retries that never duplicate', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     // Both tries reached the server with the same key: one message.
     expect(await messagesTo(url)).toHaveLength(1);
+  });
+
+  it('rides out the plan’s rate limit: 30 creates at once on the free plan (burst 20) each make one message', async () => {
+    const { seen, fetch } = recordingFetch();
+    const statuses: number[] = [];
+    const apiKey = await newTenantKey(stack, 'free', 'burst');
+    const client = new Vigil({
+      apiKey,
+      baseUrl: stack.url,
+      fetch: async (request) => {
+        const response = await fetch(request);
+        statuses.push(response.status);
+        return response;
+      },
+    });
+    const started = Date.now();
+    const created = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        client.messages.create({ url: `${receiver.url}/burst`, in: '1h', metadata: { i: String(i) } }),
+      ),
+    );
+    // Some were refused with 429 and Retry-After: 1, and tried again no sooner.
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(seen.length).toBe(statuses.length);
+    expect(new Set(created.map((m) => m.id)).size).toBe(30);
+    const stored: string[] = [];
+    for await (const message of client.messages.list({ limit: 100 })) stored.push(message.id);
+    expect(stored.sort()).toEqual(created.map((m) => m.id).sort());
   });
 
   it('stops at once when the caller aborts, with the signal’s reason', async () => {
