@@ -234,30 +234,39 @@ describe('retries that never duplicate', () => {
     expect(await messagesTo(url)).toHaveLength(1);
   });
 
-  it('rides out the plan’s rate limit: 30 creates at once on the free plan (burst 20) each make one message', async () => {
-    const { seen, fetch } = recordingFetch();
-    const statuses: number[] = [];
+  it('rides out the plan’s rate limit (free: burst 20): creates refused with 429 are tried again after Retry-After, one message each', async () => {
     const apiKey = await newTenantKey(stack, 'free', 'burst');
+    // Empty the plan's bucket first with plain calls (no retries), so the creates below meet 429s
+    // however fast this machine serves them.
+    for (let refused = 0; refused === 0;) {
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, () =>
+          globalThis.fetch(`${stack.url}/v1/keys`, { headers: { authorization: `Bearer ${apiKey}` } }),
+        ),
+      );
+      for (const answer of answers) await answer.text();
+      refused = answers.filter((answer) => answer.status === 429).length;
+    }
+    const statuses: number[] = [];
     const client = new Vigil({
       apiKey,
       baseUrl: stack.url,
       fetch: async (request) => {
-        const response = await fetch(request);
+        const response = await globalThis.fetch(request);
         statuses.push(response.status);
         return response;
       },
     });
     const started = Date.now();
     const created = await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
+      Array.from({ length: 10 }, (_, i) =>
         client.messages.create({ url: `${receiver.url}/burst`, in: '1h', metadata: { i: String(i) } }),
       ),
     );
-    // Some were refused with 429 and Retry-After: 1, and tried again no sooner.
     expect(statuses.filter((status) => status === 429).length).toBeGreaterThan(0);
+    // Retry-After: 1 was waited for before trying again.
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
-    expect(seen.length).toBe(statuses.length);
-    expect(new Set(created.map((m) => m.id)).size).toBe(30);
+    expect(new Set(created.map((m) => m.id)).size).toBe(10);
     const stored: string[] = [];
     for await (const message of client.messages.list({ limit: 100 })) stored.push(message.id);
     expect(stored.sort()).toEqual(created.map((m) => m.id).sort());
