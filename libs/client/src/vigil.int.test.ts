@@ -7,6 +7,7 @@
 import type { LocalStack } from '@vigil/local/stack';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
+import { encode } from 'next-auth/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlakyProxy } from '../../../test-support/flaky-proxy';
 import { startFlakyProxy } from '../../../test-support/flaky-proxy';
@@ -370,6 +371,20 @@ describe('keys, signing secret, usage, health', () => {
     expect(usage.to).toBe(today.toISOString().slice(0, 10));
     expect(usage.monthToDate.scheduled).toBeGreaterThan(0);
     expect(await vigil.health()).toMatchObject({ status: 'ok' });
+  });
+
+  it('claims a signed-in user’s tenant with a console session token, the same one each time', async () => {
+    const token = await encode({
+      token: { sub: 'dev:ada@example.com', userId: 'dev:ada@example.com', email: 'ada@example.com' },
+      secret: stack.sessionSecret,
+      maxAge: 60,
+    });
+    const consoleServer = new Vigil({ baseUrl: stack.url, apiKey: token });
+    const tenant = await consoleServer.session.claimTenant();
+    expect(tenant).toMatchObject({ id: expect.stringMatching(/^tnt_/), plan: 'free' });
+    expect(await consoleServer.session.claimTenant()).toEqual(tenant);
+    // An API key is refused on this route.
+    await expect(vigil.session.claimTenant()).rejects.toBeInstanceOf(VigilAuthError);
   });
 
   it('takes the bearer token from a function per call (the web app’s session token)', async () => {
