@@ -24,6 +24,8 @@ const LAYERS = {
   infra: ['core', 'adapters', 'handlers', 'infra'],
   local: ['core', 'adapters', 'handlers', 'infra', 'local'],
   cli: ['core', 'adapters', 'local', 'cli'],
+  // @vigil/client (the SDK and the vigil CLI) is published on its own: it imports no server code.
+  client: ['client'],
   app: ['core', 'contract-types', 'app'],
   'contract-types': ['contract-types'],
   // Test and tooling homes: they exercise the layers, so they may use any but the web app.
@@ -87,6 +89,7 @@ export default tseslint.config(
         { type: 'adapters', pattern: 'libs/aws', partialMatch: false },
         { type: 'local', pattern: 'libs/local', partialMatch: false },
         { type: 'cli', pattern: 'libs/cli', partialMatch: false },
+        { type: 'client', pattern: 'libs/client', partialMatch: false },
         { type: 'handlers', pattern: 'functions', partialMatch: false },
         { type: 'infra', pattern: 'infra', partialMatch: false },
         { type: 'app', pattern: 'app', partialMatch: false },
