@@ -59,6 +59,8 @@ export default tseslint.config(
       'coverage/',
       'app/.next/',
       'app/next-env.d.ts',
+      // The client's build output (`npm run build:cli -w @vigil/client`).
+      'libs/client/dist/',
       // Generated from openapi.yaml by `npm run contract:types` (checked fresh by a unit test).
       'contract/generated/',
     ],
