@@ -44,6 +44,31 @@ describe('openapi.yaml', () => {
     expect((documented.required ?? []).sort()).toEqual(code.required);
   });
 
+  it('documents the sendAt forms the code accepts: RFC 3339 with an offset, or a wall time without one', () => {
+    const forms = [
+      '2026-12-01T09:00:00Z',
+      '2026-12-01T10:00:00.250+01:00',
+      '2026-03-29T02:30:00',
+      '2026-03-29T02:30',
+      '2026-03-29T02:30:00.125',
+      '2026-03-29T02:30Z',
+      '2026-03-29T02',
+      '2026-03-29 02:30:00',
+      '2026-03-29T02:30:00+0100',
+      '12/01/2026',
+    ];
+    for (const sendAt of forms) {
+      const code = MessageIn.safeParse({ url: 'https://e.com', sendAt, timezone: 'Europe/Berlin' }).success;
+      let documented = true;
+      try {
+        assertMatchesSchema('SendAt', sendAt);
+      } catch {
+        documented = false;
+      }
+      expect(documented, sendAt).toBe(code);
+    }
+  });
+
   it('documents the per-header rules the code enforces (names, reserved names, sendable values, count)', () => {
     const headerSets: Array<Record<string, string>> = [
       { 'x-trace': 't', authorization: 'Bearer x', 'content-type': 'text/plain' },

@@ -74,6 +74,9 @@ const largestMessage = (): Message => {
     bodyKind: 'text',
     idempotencyKey: 'i'.repeat(255),
     maxAttempts: 20,
+    // The longest IANA zone name there is, and its local time.
+    timezone: 'America/Argentina/ComodRivadavia',
+    localSendAt: '2026-11-23T07:00:10.000-03:00',
   });
   expect(headerBytes(m.headers)).toBe(MAX_HEADER_BYTES);
   expect(messageBytes(m)).toBe(MAX_MESSAGE_BYTES);
@@ -117,6 +120,32 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
       await store.insert(m);
       expect(await store.get('tnt_a', m.id)).toEqual(m);
       await expect(store.insert(m)).rejects.toThrow(MessageAlreadyExistsError);
+    },
+  );
+
+  it.runIf(available)(
+    "keeps a message's time zone and local send time through insert, save, get and list",
+    async () => {
+      const tenantId = `tnt_tz_${name.replace(/\W/g, '')}`;
+      const zoned = message({
+        tenantId,
+        timezone: 'Europe/Berlin',
+        localSendAt: '2026-11-23T11:00:10.000+01:00',
+      });
+      await store.insert(zoned);
+      expect(await store.get(tenantId, zoned.id)).toEqual(zoned);
+      const moved: Message = {
+        ...zoned,
+        sendAt: Date.parse('2027-03-28T01:30:00Z'),
+        dueAt: Date.parse('2027-03-28T01:30:00Z'),
+        timezone: 'America/New_York',
+        localSendAt: '2027-03-27T21:30:00.000-04:00',
+        version: 1,
+      };
+      expect(await store.save(moved, 0)).toBe(true);
+      expect(await store.get(tenantId, zoned.id)).toEqual(moved);
+      const [listed] = (await store.list(tenantId, { limit: 10 })).items;
+      expect(listed).toMatchObject({ timezone: 'America/New_York', localSendAt: '2027-03-27T21:30:00.000-04:00' });
     },
   );
 

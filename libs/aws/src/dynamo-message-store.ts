@@ -56,6 +56,8 @@ const SUMMARY_FIELDS = [
   'headers',
   'bodyKind',
   'sendAt',
+  '#timezone',
+  'localSendAt',
   'dueAt',
   'createdAt',
   'updatedAt',
@@ -70,7 +72,7 @@ const SUMMARY_FIELDS = [
   'bucketAt',
   'leaseUntil',
 ];
-const NAMES = { '#status': 'status', '#url': 'url', '#method': 'method' };
+const NAMES = { '#status': 'status', '#url': 'url', '#method': 'method', '#timezone': 'timezone' };
 
 const tenantPk = (tenantId: string) => `T#${tenantId}`;
 const messageSk = (messageId: string) => `M#${messageId}`;

@@ -17,6 +17,7 @@ export * from './schemas';
 export * from './settings';
 export * from './signing';
 export * from './targets';
+export * from './time-zones';
 export * from './use-cases/deliver-message';
 export * from './use-cases/deps';
 export * from './use-cases/dispatch';

@@ -18,6 +18,8 @@ export interface MessageOut {
   method: Message['method'];
   headers: Record<string, string>;
   sendAt: string;
+  timezone?: string;
+  localSendAt?: string;
   createdAt: string;
   updatedAt: string;
   attempts: number;
@@ -41,6 +43,8 @@ export const toMessageOut = (message: Message, options: { withBody: boolean }): 
     method: message.method,
     headers: message.headers,
     sendAt: iso(message.sendAt),
+    ...(message.timezone !== undefined && { timezone: message.timezone }),
+    ...(message.localSendAt !== undefined && { localSendAt: message.localSendAt }),
     createdAt: iso(message.createdAt),
     updatedAt: iso(message.updatedAt),
     attempts: lastAttempt?.n ?? 0,

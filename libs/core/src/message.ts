@@ -54,6 +54,10 @@ export interface Message {
   bodyKind: BodyKind;
   /** When the tenant asked for it (epoch ms). */
   sendAt: number;
+  /** The IANA zone the message was scheduled in (its `sendAt` wall time was read in it), if any. */
+  timezone?: string;
+  /** With `timezone`: `sendAt` as a local time there, with its offset (`2026-03-29T03:30:00.000+02:00`). */
+  localSendAt?: string;
   /** When the next delivery attempt is due (epoch ms): `sendAt` at first, later the retry time. */
   dueAt: number;
   createdAt: number;

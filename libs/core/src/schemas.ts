@@ -9,6 +9,7 @@ import { ValidationError } from './errors';
 import { targetTypeOf } from './delivery-target';
 import { HTTP_METHODS, MESSAGE_STATUSES } from './message';
 import { headerProblems, isWellFormedText, NOT_WELL_FORMED } from './message-limits';
+import { hasUtcOffset, isKnownTimeZone, MAX_TIME_ZONE_LENGTH } from './time-zones';
 import { USAGE_KINDS } from './usage';
 
 export const MAX_DELAY_S = 365 * 24 * 3600;
@@ -42,17 +43,37 @@ const metadata = z
 /** Any JSON value; a string body is stored and sent as given, so it must be well-formed text. */
 const body = z.unknown().refine((value) => typeof value !== 'string' || isWellFormedText(value), NOT_WELL_FORMED);
 
+/** An RFC 3339 date-time, or a wall time without an offset to be read in a `timezone`. */
 const sendAt = z.iso.datetime({
   offset: true,
-  message: 'must be an RFC 3339 date-time, e.g. 2026-12-01T09:00:00Z',
+  local: true,
+  message: 'must be an RFC 3339 date-time, e.g. 2026-12-01T09:00:00Z, or a wall time with a timezone',
 });
 const delay = z.number().min(0).max(MAX_DELAY_S);
+
+/** An IANA time zone name the runtime's tz data knows; an unknown one is named in the problem. */
+const timezone = z.string().superRefine((value, ctx) => {
+  if (!isKnownTimeZone(value)) {
+    const shown = value.length > MAX_TIME_ZONE_LENGTH ? `${value.slice(0, MAX_TIME_ZONE_LENGTH)}…` : value;
+    ctx.addIssue({
+      code: 'custom',
+      message: `unknown time zone ${JSON.stringify(shown)}: give an IANA name such as Europe/Berlin or America/New_York`,
+    });
+  }
+});
+
+export const TIMEZONE_ALONE =
+  'give sendAt (or delay) with timezone: a zone alone does not say whether the message keeps its instant or its wall time';
+
+export const NO_OFFSET_NO_ZONE =
+  'has no UTC offset: add one (Z or e.g. +01:00), or give a timezone to read this wall time in';
 
 export const MessageIn = z
   .strictObject({
     url: httpUrl,
     sendAt: sendAt.optional(),
     delay: delay.optional(),
+    timezone: timezone.optional(),
     method: z.enum(HTTP_METHODS).default('POST'),
     headers: headers.default({}),
     body: body.optional(),
@@ -63,6 +84,9 @@ export const MessageIn = z
   .superRefine((value, ctx) => {
     if ((value.sendAt === undefined) === (value.delay === undefined)) {
       ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of sendAt or delay' });
+    }
+    if (value.sendAt !== undefined && value.timezone === undefined && !hasUtcOffset(value.sendAt)) {
+      ctx.addIssue({ code: 'custom', path: ['sendAt'], message: NO_OFFSET_NO_ZONE });
     }
   });
 export type MessageIn = z.infer<typeof MessageIn>;
@@ -76,6 +100,7 @@ export const MessagePatch = z
   .strictObject({
     sendAt: sendAt.optional(),
     delay: delay.optional(),
+    timezone: timezone.optional(),
     url: httpUrl.optional(),
     method: z.enum(HTTP_METHODS).optional(),
     headers: headers.optional(),
@@ -85,6 +110,9 @@ export const MessagePatch = z
   .superRefine((value, ctx) => {
     if (value.sendAt !== undefined && value.delay !== undefined) {
       ctx.addIssue({ code: 'custom', path: [], message: 'give at most one of sendAt or delay' });
+    }
+    if (value.timezone !== undefined && value.sendAt === undefined && value.delay === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['timezone'], message: TIMEZONE_ALONE });
     }
     if (Object.keys(value).length === 0) {
       ctx.addIssue({ code: 'custom', path: [], message: 'give at least one field to change' });

@@ -5,6 +5,7 @@ import type { Message } from '../message';
 import { assertMessageWithinLimits } from '../message-limits';
 import type { MessagePage, MessagePageQuery, MessageStore } from '../ports';
 import type { MessagePatch } from '../schemas';
+import { TIMEZONE_ALONE } from '../schemas';
 import { targetErrors } from '../targets';
 import { roundOf, scheduledUsage } from '../usage';
 import type { SchedulingDeps } from './deps';
@@ -60,13 +61,18 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
     // The message as it will be after the patch obeys the same rules as a new one.
     assertMessageWithinLimits(next);
     const rescheduled = patch.sendAt !== undefined || patch.delay !== undefined;
+    if (patch.timezone !== undefined && !rescheduled) {
+      throw new ValidationError([{ path: 'timezone', message: TIMEZONE_ALONE }]);
+    }
     if (!rescheduled) return { next, dispatch: false };
-    const resolved = resolveSendAt(patch, now);
+    // A wall time without a zone of its own is read in the zone the message was scheduled in.
+    const resolved = resolveSendAt(patch, now, '', current.timezone);
     if ('error' in resolved) throw new ValidationError([resolved.error]);
     // A new due time makes every ticket already in flight stale: bump the version, re-dispatch.
     next = {
       ...next,
       sendAt: resolved.sendAt,
+      ...(resolved.timezone !== undefined && { timezone: resolved.timezone, localSendAt: resolved.localSendAt }),
       dueAt: Math.max(resolved.sendAt, now),
       version: current.version + 1,
     };

@@ -22,8 +22,9 @@ import type { BodyKind, Message } from '../message';
 import { headerFieldErrors, sizeError, tooLargeError } from '../message-limits';
 import { requestFingerprint } from '../request-fingerprint';
 import type { MessageIn } from '../schemas';
-import { MAX_DELAY_S } from '../schemas';
+import { MAX_DELAY_S, NO_OFFSET_NO_ZONE } from '../schemas';
 import { targetErrors } from '../targets';
+import { hasUtcOffset, isKnownTimeZone, localTimeOf, wallTimeToInstant } from '../time-zones';
 import { scheduledUsage } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
@@ -55,31 +56,56 @@ export const encodeBody = (body: unknown): EncodedBody => {
   return typeof body === 'string' ? { body, bodyKind: 'text' } : { body: JSON.stringify(body), bodyKind: 'json' };
 };
 
+/** When a message is due, and the zone it was scheduled in with the local time of that instant. */
+export interface ResolvedSendAt {
+  sendAt: number;
+  timezone?: string;
+  /** `sendAt` as a wall time in `timezone`, with its offset (`2026-03-29T03:30:00.000+02:00`). */
+  localSendAt?: string;
+}
+
 /**
- * When a message is due, from `sendAt` or `delay`. Refuses times more than a minute past or more
- * than a year ahead; `sendAt` up to a minute late is delivered now.
+ * When a message is due, from `sendAt` or `delay`; a `sendAt` without an offset is a wall time in
+ * `timezone` (or, on a PATCH, in the zone the message already has), resolved by the gap and
+ * overlap rules of time-zones.ts. A `sendAt` with an offset is that instant whatever the zone: the
+ * zone is then kept to show it in. Refuses times more than a minute past or more than a year ahead
+ * (of the resolved instant); `sendAt` up to a minute late is delivered now.
  */
 export const resolveSendAt = (
-  input: { sendAt?: string; delay?: number },
+  input: { sendAt?: string; delay?: number; timezone?: string },
   now: number,
   pathPrefix = '',
-): { sendAt: number } | { error: FieldError } => {
-  if (input.delay !== undefined) return { sendAt: now + Math.round(input.delay * 1000) };
-  const path = `${pathPrefix}sendAt`;
-  const sendAt = Date.parse(input.sendAt ?? '');
-  if (Number.isNaN(sendAt)) return { error: { path, message: 'must be an RFC 3339 date-time' } };
-  if (sendAt < now - PAST_TOLERANCE_MS) {
-    return { error: { path, message: 'is more than 60 seconds in the past' } };
+  currentZone?: string,
+): ResolvedSendAt | { error: FieldError } => {
+  const zone = input.timezone ?? currentZone;
+  if (input.timezone !== undefined && !isKnownTimeZone(input.timezone)) {
+    return { error: { path: `${pathPrefix}timezone`, message: `unknown time zone ${JSON.stringify(input.timezone)}` } };
   }
-  if (sendAt > now + MAX_DELAY_S * 1000) return { error: { path, message: 'is more than a year ahead' } };
-  return { sendAt };
+  const withZone = (sendAt: number): ResolvedSendAt =>
+    zone === undefined ? { sendAt } : { sendAt, timezone: zone, localSendAt: localTimeOf(sendAt, zone) };
+  if (input.delay !== undefined) return withZone(now + Math.round(input.delay * 1000));
+  const path = `${pathPrefix}sendAt`;
+  const given = input.sendAt ?? '';
+  let sendAt: number | undefined;
+  if (hasUtcOffset(given)) sendAt = Date.parse(given);
+  else if (zone === undefined) return { error: { path, message: NO_OFFSET_NO_ZONE } };
+  else sendAt = wallTimeToInstant(given, zone);
+  if (sendAt === undefined || Number.isNaN(sendAt))
+    return { error: { path, message: 'must be an RFC 3339 date-time' } };
+  // A wall time names its instant only through the zone: say which instant was judged.
+  const which = hasUtcOffset(given) ? '' : ` (${new Date(sendAt).toISOString()} in ${zone})`;
+  if (sendAt < now - PAST_TOLERANCE_MS) {
+    return { error: { path, message: `is more than 60 seconds in the past${which}` } };
+  }
+  if (sendAt > now + MAX_DELAY_S * 1000) return { error: { path, message: `is more than a year ahead${which}` } };
+  return withZone(sendAt);
 };
 
 const buildMessage = (
   tenantId: string,
   input: MessageIn,
   body: EncodedBody,
-  sendAt: number,
+  { sendAt, timezone, localSendAt }: ResolvedSendAt,
   now: number,
   deps: SchedulingDeps,
 ) => {
@@ -93,6 +119,7 @@ const buildMessage = (
     headers: input.headers,
     ...body,
     sendAt,
+    ...(timezone !== undefined && { timezone, localSendAt }),
     dueAt,
     createdAt: now,
     updatedAt: now,
@@ -129,7 +156,7 @@ const buildAll = (
     if (oversize) tooLarge.push(oversize);
     const resolved = resolveSendAt(input, now, prefix);
     if ('error' in resolved) errors.push(resolved.error);
-    else messages.push(buildMessage(tenantId, input, body, resolved.sendAt, now, deps));
+    else messages.push(buildMessage(tenantId, input, body, resolved, now, deps));
   });
   if (errors.length > 0) throw new ValidationError(errors);
   if (tooLarge.length > 0) throw tooLargeError(tooLarge);

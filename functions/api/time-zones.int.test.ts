@@ -1,0 +1,278 @@
+/**
+ * Time zones through the real API (local gateway, handlers, dynalite, fauxqs, scheduler emulator):
+ * a `sendAt` wall time with an IANA `timezone` on create, batch and PATCH, the daylight-saving
+ * gap and overlap rules on the next real transitions of two zones, what GET and list show, the
+ * 422s, and a zoned message delivered at the instant it resolved to. Every response is checked
+ * against openapi.yaml by the client.
+ */
+import type { Receiver } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
+import type { LocalStack } from '@vigil/local/stack';
+import { DateTime } from 'luxon';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, startTestStack } from '../../test-support/local-stack';
+
+let stack: LocalStack;
+let receiver: Receiver;
+let api: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  receiver = await startReceiver({ respond: () => 200 });
+  stack = await startTestStack();
+  api = apiClient(stack.url, stack.apiKey);
+  receiver.setSecret((await api.get('/v1/signing-secret')).json.secret);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await receiver?.stop();
+});
+
+/**
+ * The next day (from tomorrow, within the year the API accepts) on which `zone` springs forward
+ * or falls back, as a local date `YYYY-MM-DD`: found from the zone's offsets, so the test keeps
+ * working whatever year it runs in.
+ */
+const nextTransition = (zone: string, kind: 'spring' | 'fall'): string => {
+  let day = DateTime.now().setZone(zone).startOf('day').plus({ days: 2 });
+  for (let i = 0; i < 360; i += 1, day = day.plus({ days: 1 })) {
+    const before = day.minus({ days: 1 }).set({ hour: 12 }).offset;
+    const after = day.set({ hour: 12 }).offset;
+    if ((kind === 'spring' && after > before) || (kind === 'fall' && after < before)) {
+      return day.toISODate() as string;
+    }
+  }
+  throw new Error(`${zone} has no ${kind} transition in the coming year`);
+};
+
+const url = (path: string) => `${receiver.url}${path}`;
+
+describe('a sendAt wall time with a timezone', () => {
+  it('in a spring-forward gap is moved forward by the gap (Europe/Berlin, 02:30 -> 03:30 CEST)', async () => {
+    const date = nextTransition('Europe/Berlin', 'spring');
+    const created = await api.post('/v1/messages', {
+      url: url('/tz/berlin-spring'),
+      sendAt: `${date}T02:30:00`,
+      timezone: 'Europe/Berlin',
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
+      sendAt: `${date}T01:30:00.000Z`,
+      timezone: 'Europe/Berlin',
+      localSendAt: `${date}T03:30:00.000+02:00`,
+    });
+  });
+
+  it('in a fall-back overlap is the earlier instant (Europe/Berlin, 02:30 CEST, not CET)', async () => {
+    const date = nextTransition('Europe/Berlin', 'fall');
+    const created = await api.post('/v1/messages', {
+      url: url('/tz/berlin-fall'),
+      sendAt: `${date}T02:30:00`,
+      timezone: 'Europe/Berlin',
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ sendAt: `${date}T00:30:00.000Z`, localSendAt: `${date}T02:30:00.000+02:00` });
+  });
+
+  it('in a gap and an overlap of America/New_York, and GET and list show the zone and the local time', async () => {
+    const spring = nextTransition('America/New_York', 'spring');
+    const fall = nextTransition('America/New_York', 'fall');
+    const gap = await api.post('/v1/messages', {
+      url: url('/tz/ny-spring'),
+      sendAt: `${spring}T02:30`,
+      timezone: 'America/New_York',
+    });
+    const overlap = await api.post('/v1/messages', {
+      url: url('/tz/ny-fall'),
+      sendAt: `${fall}T01:30:00`,
+      timezone: 'America/New_York',
+    });
+    expect(gap.json).toMatchObject({ sendAt: `${spring}T07:30:00.000Z`, localSendAt: `${spring}T03:30:00.000-04:00` });
+    expect(overlap.json).toMatchObject({ sendAt: `${fall}T05:30:00.000Z`, localSendAt: `${fall}T01:30:00.000-04:00` });
+
+    const got = await api.get(`/v1/messages/${overlap.json.id}`);
+    expect(got.json).toMatchObject({
+      sendAt: `${fall}T05:30:00.000Z`,
+      timezone: 'America/New_York',
+      localSendAt: `${fall}T01:30:00.000-04:00`,
+    });
+    const listed = await api.get('/v1/messages?limit=100');
+    const inList = listed.json.items.find((m: { id: string }) => m.id === gap.json.id);
+    expect(inList).toMatchObject({ timezone: 'America/New_York', localSendAt: `${spring}T03:30:00.000-04:00` });
+  });
+
+  it('with an offset is the instant the offset names, and the zone is kept to show it in', async () => {
+    const sendAt = DateTime.now().plus({ days: 3 }).toUTC().set({ millisecond: 125 });
+    const created = await api.post('/v1/messages', {
+      url: url('/tz/offset'),
+      sendAt: sendAt.toISO(),
+      timezone: 'Asia/Kolkata',
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
+      sendAt: sendAt.toISO(),
+      timezone: 'Asia/Kolkata',
+      localSendAt: sendAt.setZone('Asia/Kolkata').toISO(),
+    });
+    expect(created.json.localSendAt).toMatch(/\.125\+05:30$/);
+  });
+});
+
+describe('a batch with time zones', () => {
+  it('resolves each message in its own zone, all or nothing', async () => {
+    const berlin = nextTransition('Europe/Berlin', 'spring');
+    const howe = nextTransition('Australia/Lord_Howe', 'spring');
+    const created = await api.post('/v1/messages/batch', {
+      messages: [
+        { url: url('/tz/batch-0'), sendAt: `${berlin}T02:30:00`, timezone: 'Europe/Berlin' },
+        { url: url('/tz/batch-1'), sendAt: `${howe}T02:15:00`, timezone: 'Australia/Lord_Howe' },
+        { url: url('/tz/batch-2'), delay: 3600 },
+      ],
+    });
+    expect(created.status).toBe(201);
+    const [first, second, third] = created.json.items;
+    expect(first).toMatchObject({ timezone: 'Europe/Berlin', localSendAt: `${berlin}T03:30:00.000+02:00` });
+    // Lord Howe Island springs forward by 30 minutes: 02:15 does not exist and becomes 02:45.
+    expect(second).toMatchObject({ timezone: 'Australia/Lord_Howe', localSendAt: `${howe}T02:45:00.000+11:00` });
+    expect(third).not.toHaveProperty('timezone');
+    expect(third).not.toHaveProperty('localSendAt');
+  });
+
+  it('refuses the whole batch for an unknown zone in one message, naming it and its index', async () => {
+    const before = (await api.get('/v1/messages?limit=100')).json.items.length;
+    const refused = await api.post('/v1/messages/batch', {
+      messages: [
+        { url: url('/tz/batch-ok'), delay: 60, timezone: 'Europe/Berlin' },
+        { url: url('/tz/batch-bad'), sendAt: '2027-01-10T09:00:00', timezone: 'Europe/Atlantis' },
+      ],
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.json.errors).toEqual([
+      { path: 'messages.1.timezone', message: expect.stringContaining('unknown time zone "Europe/Atlantis"') },
+    ]);
+    expect((await api.get('/v1/messages?limit=100')).json.items.length).toBe(before);
+  });
+});
+
+describe('refused times', () => {
+  it('an unknown zone is a 422 problem naming it at timezone, and nothing is stored', async () => {
+    const refused = await api.post('/v1/messages', {
+      url: url('/tz/unknown'),
+      sendAt: '2027-01-10T09:00:00',
+      timezone: 'Mars/Olympus_Mons',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused.json.errors).toEqual([
+      { path: 'timezone', message: expect.stringContaining('unknown time zone "Mars/Olympus_Mons"') },
+    ]);
+    expect(refused.json.detail).toContain('Mars/Olympus_Mons');
+  });
+
+  it('a wall time with neither offset nor timezone is a 422 at sendAt, as before time zones', async () => {
+    const refused = await api.post('/v1/messages', { url: url('/tz/naked'), sendAt: '2027-01-10T09:00:00' });
+    expect(refused.status).toBe(422);
+    expect(refused.json.errors).toEqual([{ path: 'sendAt', message: expect.stringMatching(/no UTC offset/) }]);
+  });
+
+  it('the past window is judged on the resolved instant, not the wall time read as UTC', async () => {
+    // Ten minutes ago in Kolkata (+05:30) read as UTC would be hours ahead: it is in the past.
+    const wall = DateTime.now().setZone('Asia/Kolkata').minus({ minutes: 10 }).toFormat("yyyy-MM-dd'T'HH:mm:ss");
+    const refused = await api.post('/v1/messages', { url: url('/tz/past'), sendAt: wall, timezone: 'Asia/Kolkata' });
+    expect(refused.status).toBe(422);
+    expect(refused.json.errors).toEqual([
+      {
+        path: 'sendAt',
+        message: expect.stringMatching(/^is more than 60 seconds in the past \(.*Z in Asia\/Kolkata\)$/),
+      },
+    ]);
+  });
+});
+
+describe('PATCH with time zones', () => {
+  const schedule = async (body: Record<string, unknown>) => {
+    const created = await api.post('/v1/messages', { url: url('/tz/patch'), ...body });
+    expect(created.status).toBe(201);
+    return created.json as { id: string };
+  };
+
+  it("reads a wall time without a zone in the message's own zone, through the overlap rule", async () => {
+    const fall = nextTransition('Europe/Berlin', 'fall');
+    const { id } = await schedule({ delay: 3600, timezone: 'Europe/Berlin' });
+    const patched = await api.patch(`/v1/messages/${id}`, { sendAt: `${fall}T02:30:00` });
+    expect(patched.status).toBe(200);
+    expect(patched.json).toMatchObject({
+      sendAt: `${fall}T00:30:00.000Z`,
+      timezone: 'Europe/Berlin',
+      localSendAt: `${fall}T02:30:00.000+02:00`,
+    });
+    expect((await api.get(`/v1/messages/${id}`)).json).toMatchObject({ localSendAt: `${fall}T02:30:00.000+02:00` });
+  });
+
+  it('moves a message to the zone a patch names, and keeps the zone when the patch gives an offset', async () => {
+    const spring = nextTransition('America/New_York', 'spring');
+    const { id } = await schedule({ delay: 3600, timezone: 'Europe/Berlin' });
+    const moved = await api.patch(`/v1/messages/${id}`, { sendAt: `${spring}T02:30:00`, timezone: 'America/New_York' });
+    expect(moved.json).toMatchObject({
+      sendAt: `${spring}T07:30:00.000Z`,
+      timezone: 'America/New_York',
+      localSendAt: `${spring}T03:30:00.000-04:00`,
+    });
+    const exact = DateTime.now().plus({ days: 2 }).toUTC();
+    const byOffset = await api.patch(`/v1/messages/${id}`, { sendAt: exact.toISO() });
+    expect(byOffset.json).toMatchObject({
+      sendAt: exact.toISO(),
+      timezone: 'America/New_York',
+      localSendAt: exact.setZone('America/New_York').toISO(),
+    });
+  });
+
+  it('refuses a timezone alone, and a wall time on a message without a zone, leaving the message as it was', async () => {
+    const { id } = await schedule({ delay: 3600 });
+    const before = (await api.get(`/v1/messages/${id}`)).json;
+    const alone = await api.patch(`/v1/messages/${id}`, { timezone: 'Europe/Berlin' });
+    expect(alone.status).toBe(422);
+    expect(alone.json.errors).toEqual([{ path: 'timezone', message: expect.stringMatching(/give sendAt/) }]);
+    const naked = await api.patch(`/v1/messages/${id}`, { sendAt: '2027-01-10T09:00:00' });
+    expect(naked.status).toBe(422);
+    expect(naked.json.errors).toEqual([{ path: 'sendAt', message: expect.stringMatching(/no UTC offset/) }]);
+    const unknown = await api.patch(`/v1/messages/${id}`, { sendAt: '2027-01-10T09:00:00', timezone: 'Nowhere/Land' });
+    expect(unknown.status).toBe(422);
+    expect(unknown.json.errors).toEqual([
+      { path: 'timezone', message: expect.stringContaining('unknown time zone "Nowhere/Land"') },
+    ]);
+    expect((await api.get(`/v1/messages/${id}`)).json).toEqual(before);
+  });
+});
+
+describe('delivery of a zoned message', () => {
+  it('arrives at the instant its wall time resolved to: never early, and signed with that sendAt', async () => {
+    // Three seconds from now as a wall time in Kolkata (+05:30), to the millisecond.
+    const due = DateTime.now().plus({ seconds: 3 }).setZone('Asia/Kolkata');
+    const created = await api.post('/v1/messages', {
+      url: url('/tz/deliver'),
+      sendAt: due.toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS"),
+      timezone: 'Asia/Kolkata',
+      body: { hello: 'kolkata' },
+    });
+    expect(created.status).toBe(201);
+    const resolved = due.toMillis();
+    expect(created.json.sendAt).toBe(new Date(resolved).toISOString());
+    expect(created.json.localSendAt).toBe(due.toISO());
+
+    const isOurs = (r: { headers: Record<string, unknown> }) => r.headers['webhook-id'] === created.json.id;
+    await receiver.waitFor((all) => all.some(isOurs), 15_000);
+    const got = receiver.received.find(isOurs)!;
+    expect(got.headers['vigil-scheduled-at']).toBe(new Date(resolved).toISOString());
+    expect(got.arrivedAt).toBeGreaterThanOrEqual(resolved);
+    expect(got.arrivedAt - resolved).toBeLessThan(1_500);
+    // The attempt is recorded after the receiver answered: wait for it.
+    const until = Date.now() + 10_000;
+    let delivered = (await api.get(`/v1/messages/${created.json.id}`)).json;
+    while (delivered.status !== 'delivered' && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      delivered = (await api.get(`/v1/messages/${created.json.id}`)).json;
+    }
+    expect(delivered).toMatchObject({ status: 'delivered', timezone: 'Asia/Kolkata', localSendAt: due.toISO() });
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * Wall times in IANA time zones (`2026-03-29T02:30` in `Europe/Berlin`), turned into instants by
+ * Luxon's zone rules (the tz data of the runtime's Intl), never by offset arithmetic of our own.
+ * Pure: no clock, no I/O.
+ *
+ * A wall time maps to one instant, except around a daylight-saving change (Temporal's
+ * `compatible` rule, which is also what calendar apps do):
+ * - **gap** (spring forward: the wall time does not exist): it moves forward by the length of the
+ *   gap, so 02:30 in Berlin on 2026-03-29 is 03:30 CEST (01:30Z), and 02:15 on Lord Howe Island
+ *   on 2026-10-04 (a 30-minute gap) is 02:45;
+ * - **overlap** (fall back: the wall time happens twice): the earlier of the two instants, so
+ *   02:30 in Berlin on 2026-10-25 is 02:30 CEST (00:30Z), not 02:30 CET an hour later.
+ */
+import { DateTime, IANAZone } from 'luxon';
+
+/** The longest zone name taken (the longest IANA name is 32 characters). */
+export const MAX_TIME_ZONE_LENGTH = 64;
+
+/** True for a zone the runtime's tz data knows by its IANA name (`Europe/Berlin`, `UTC`). */
+export const isKnownTimeZone = (name: string): boolean =>
+  name.length > 0 && name.length <= MAX_TIME_ZONE_LENGTH && IANAZone.isValidZone(name);
+
+/** A date-time ending in `Z` or a numeric offset names its instant by itself. */
+const UTC_OFFSET = /(?:Z|[+-]\d{2}:\d{2})$/i;
+
+export const hasUtcOffset = (dateTime: string): boolean => UTC_OFFSET.test(dateTime);
+
+/**
+ * The instant (epoch ms) of a wall time without an offset in `zone`, by the gap and overlap rules
+ * above; undefined if it is no date-time or the zone is unknown.
+ */
+export const wallTimeToInstant = (wallTime: string, zone: string): number | undefined => {
+  if (hasUtcOffset(wallTime) || !isKnownTimeZone(zone)) return undefined;
+  const local = DateTime.fromISO(wallTime, { zone });
+  if (!local.isValid) return undefined;
+  // Luxon reads a wall time in a gap as the time moved forward by the gap; in an overlap it offers
+  // both instants here, and the earlier one is the rule.
+  return Math.min(...local.getPossibleOffsets().map((candidate) => candidate.toMillis()));
+};
+
+/** The instant as a wall time in `zone`, with its offset: `2026-03-29T03:30:00.000+02:00`. */
+export const localTimeOf = (instant: number, zone: string): string => {
+  const local = DateTime.fromMillis(instant, { zone });
+  const text = local.toISO();
+  if (text === null) throw new RangeError(`cannot show ${instant} in time zone ${zone}: ${local.invalidExplanation}`);
+  return text;
+};
