@@ -49,7 +49,10 @@ export interface paths {
         /**
          * Schedule a message
          * @description Schedules one webhook. Give exactly one of `sendAt` (an absolute time) or `delay` (seconds
-         *     from now).
+         *     from now). `sendAt` may be a local wall time without an offset together with an IANA
+         *     `timezone` (`"sendAt": "2026-03-29T02:30:00", "timezone": "Europe/Berlin"`): a wall time
+         *     in a spring-forward gap moves forward by the gap (02:30 -> 03:30), one in a fall-back
+         *     overlap is the earlier instant; see `SendAt`.
          *
          *     Send an `Idempotency-Key` to make retries of this call safe: the first request with a key
          *     creates the message (201); the same request again with the same key within 24 hours
@@ -60,7 +63,8 @@ export interface paths {
          *     `idempotency-key-in-use` (a request with the same key is still being processed); 413 the
          *     message is over 256 KiB (url + body + headers + metadata); 415 request not sent as JSON;
          *     422 invalid fields (unknown fields, both or neither of `sendAt`/`delay`, a time out of
-         *     range, a reserved or unsendable header, ...) or `idempotency-key-reused`; 429 rate limit or
+         *     range, a wall time without an offset or a `timezone`, an unknown `timezone`, a reserved or
+         *     unsendable header, ...) or `idempotency-key-reused`; 429 rate limit or
          *     monthly quota (`quota-exceeded`).
          */
         post: operations["createMessage"];
@@ -145,7 +149,8 @@ export interface paths {
          *     or `retrying`). Only the fields given change; `headers`, `metadata` and `body` are replaced
          *     as a whole, not merged. `sendAt` or `delay` (at most one; `delay` counts from now) moves the
          *     next attempt, with the same limits as when scheduling. Attempts already made, and the retry
-         *     budget, stay as they are.
+         *     budget, stay as they are. A `sendAt` wall time without an offset is read in the patch's
+         *     `timezone`, else in the message's own (see `MessagePatch`).
          *
          *     The message as it would be after the change must obey the same rules as a new one: over
          *     256 KiB in all (url + body + headers + metadata) is a 413, invalid or reserved headers a
@@ -154,7 +159,8 @@ export interface paths {
          *     Problems: 400 malformed JSON; 401 missing or invalid API key; 404 no such message; 409 the
          *     message is `delivering`, `delivered`, `failed` or `cancelled`; 413 the changed message
          *     would be over 256 KiB; 415 request not sent as JSON; 422 invalid fields (including an
-         *     empty patch, both `sendAt` and `delay`, or headers that break the rules).
+         *     empty patch, both `sendAt` and `delay`, a wall time with no zone to read it in,
+         *     `timezone` without `sendAt` or `delay`, or headers that break the rules).
          */
         patch: operations["updateMessage"];
         trace?: never;
@@ -472,11 +478,34 @@ export interface components {
          */
         HttpMethod: "POST" | "PUT" | "PATCH";
         /**
-         * Format: date-time
-         * @description When to deliver, as an RFC 3339 date-time with a `Z` or a numeric offset (`2026-12-01T09:00:00Z`, `2026-12-01T10:00:00.250+01:00`); millisecond precision. Up to 60 seconds in the past is delivered right away; further in the past, or more than 365 days ahead, is a 422.
+         * @description When to deliver, to the millisecond: either an RFC 3339 date-time with a `Z` or a numeric
+         *     offset (`2026-12-01T09:00:00Z`, `2026-12-01T10:00:00.250+01:00`), which is that instant
+         *     whatever `timezone` says; or a local wall time without an offset (`2026-03-29T02:30:00`,
+         *     seconds optional) together with `timezone`, read by that zone's rules:
+         *     - a wall time in a spring-forward **gap** (it does not exist) moves forward by the gap:
+         *       `2026-03-29T02:30:00` in `Europe/Berlin` is 03:30 CEST (`2026-03-29T01:30:00.000Z`);
+         *     - a wall time in a fall-back **overlap** (it happens twice) is the **earlier** instant:
+         *       `2026-10-25T02:30:00` in `Europe/Berlin` is 02:30 CEST (`2026-10-25T00:30:00.000Z`), not
+         *       02:30 CET an hour later.
+         *
+         *     A wall time without an offset and without a `timezone` is a 422 (Vigil never guesses a
+         *     zone); on a PATCH it is read in the message's own `timezone` if it has one. The limits
+         *     apply to the resolved instant: up to 60 seconds in the past is delivered right away;
+         *     further in the past, or more than 365 days ahead, is a 422.
          * @example 2026-12-01T09:00:00Z
+         * @example 2026-03-29T02:30:00
          */
         SendAt: string;
+        /**
+         * @description An IANA time zone name (`Europe/Berlin`, `America/New_York`, `UTC`) that `sendAt` is read
+         *     in when it has no offset (see `SendAt` for the gap and overlap rules). With an offset-bearing
+         *     `sendAt`, or with `delay`, it does not move the instant: it is kept to show the message's
+         *     time in (`localSendAt`). An unknown name is a 422 naming it, with the path `timezone`.
+         *     The instant is fixed when the message is scheduled; later changes to the zone's rules do
+         *     not move it.
+         * @example Europe/Berlin
+         */
+        TimeZone: string;
         /**
          * @description When to deliver, as seconds from now: 0 to 31536000 (365 days). Fractions are allowed and kept to the millisecond (`1.5` is 1500 ms).
          * @example 90.5
@@ -544,6 +573,7 @@ export interface components {
             url: components["schemas"]["TargetUrl"];
             sendAt?: components["schemas"]["SendAt"];
             delay?: components["schemas"]["Delay"];
+            timezone?: components["schemas"]["TimeZone"];
             /** @default POST */
             method?: components["schemas"]["HttpMethod"];
             headers?: components["schemas"]["MessageHeaders"];
@@ -564,10 +594,16 @@ export interface components {
          * @description The fields to change on a pending message; give at least one. `sendAt` and `delay` are
          *     alternatives (at most one). `headers`, `metadata` and `body` replace the current value as a
          *     whole. The retry budget and timeout cannot be changed.
+         *
+         *     Time zones: a `sendAt` wall time without an offset is read in the patch's `timezone`, else
+         *     in the message's own `timezone` (a 422 if it has none). A patch with a `timezone` moves
+         *     the message to that zone; one without keeps the message's zone and recomputes
+         *     `localSendAt`. `timezone` alone is a 422: give `sendAt` (or `delay`) with it.
          */
         MessagePatch: {
             sendAt?: components["schemas"]["SendAt"];
             delay?: components["schemas"]["Delay"];
+            timezone?: components["schemas"]["TimeZone"];
             url?: components["schemas"]["TargetUrl"];
             method?: components["schemas"]["HttpMethod"];
             headers?: components["schemas"]["MessageHeaders"];
@@ -595,10 +631,20 @@ export interface components {
             body?: unknown;
             /**
              * Format: date-time
-             * @description When the message is due (its first attempt), in UTC with millisecond precision.
+             * @description When the message is due (its first attempt), in UTC with millisecond precision: the instant a wall time in `timezone` resolved to.
              * @example 2026-12-01T09:00:00.000Z
              */
             sendAt: string;
+            /**
+             * @description The IANA time zone the message was scheduled in, as given. Present only when one was given (on create or a later PATCH).
+             * @example Europe/Berlin
+             */
+            timezone?: string;
+            /**
+             * @description With `timezone`: `sendAt` as the local time there, with its offset, after the gap and overlap rules (`2026-03-29T02:30:00` asked in `Europe/Berlin` shows `2026-03-29T03:30:00.000+02:00`).
+             * @example 2026-03-29T03:30:00.000+02:00
+             */
+            localSendAt?: string;
             /**
              * Format: date-time
              * @description When the next attempt is due. Present while the message is `scheduled`, `queued` or `retrying`.
