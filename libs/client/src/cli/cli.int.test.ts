@@ -193,6 +193,43 @@ describe('vigil send, ls, show', () => {
     expect(message.status).toBe('scheduled');
   });
 
+  it('schedules --at a wall time in the --tz zone, which the API resolves and keeps', async () => {
+    // An hour from now, as a Kolkata clock shows it (UTC+05:30 all year).
+    const due = new Date(Math.floor((Date.now() + 3_600_000) / 1000) * 1000);
+    const wall = new Date(due.getTime() + 5.5 * 3_600_000).toISOString().slice(0, 19);
+
+    const message = json(await vigil(['send', `${receiver.url}/tz`, '--at', wall, '--tz', 'Asia/Kolkata', '--json']));
+    const human = await vigil([
+      'send',
+      `${receiver.url}/tz`,
+      '--at',
+      wall.slice(0, 16).replace('T', ' '),
+      '--tz',
+      'Asia/Kolkata',
+    ]);
+    const unknownZone = await vigil(['send', `${receiver.url}/tz`, '--at', wall, '--tz', 'Mars/Olympus']);
+
+    expect(message).toMatchObject({
+      sendAt: due.toISOString(),
+      timezone: 'Asia/Kolkata',
+      localSendAt: `${wall}.000+05:30`,
+    });
+    expect(human.stdout).toContain(`, ${wall.replace('T', ' ').slice(0, 16)}:00+05:30 Asia/Kolkata) → POST `);
+    expect(unknownZone).toMatchObject({
+      code: 2,
+      stderr: `vigil: --at --tz "Mars/Olympus" is not a time zone: use an IANA name such as Europe/Berlin or UTC\n`,
+    });
+  });
+
+  it("reads a wall time without --tz in this machine's zone (TZ)", async () => {
+    const due = new Date(Math.floor((Date.now() + 7_200_000) / 1000) * 1000);
+    const wall = new Date(due.getTime() - 5 * 3_600_000).toISOString().slice(0, 19);
+
+    const message = json(await vigil(['send', `${receiver.url}/tz`, '--at', wall, '--json'], { TZ: 'Etc/GMT+5' }));
+
+    expect(message).toMatchObject({ sendAt: due.toISOString(), timezone: 'Etc/GMT+5' });
+  });
+
   it('lists messages newest first, as a table or JSON, filtered by status', async () => {
     const scheduled = json(await vigil(['send', `${receiver.url}/later`, '--in', '1h', '--json']));
 
@@ -285,7 +322,10 @@ describe('errors: one line and an exit code', () => {
       code: 2,
       stderr: expect.stringMatching(/^vigil: "msg_nope" is not a message id/),
     });
-    expect(noUnit).toMatchObject({ code: 2, stderr: 'vigil: --in "10" has no unit: write 10s, 10m, 10h or 10d\n' });
+    expect(noUnit).toMatchObject({
+      code: 2,
+      stderr: 'vigil: --in "10" is not a duration: write it like 90s, 10m, 2h, 3d or 1h30m\n',
+    });
     expect(unknownFlag).toMatchObject({ code: 2, stderr: expect.stringMatching(/^vigil: unknown option '--colour'/) });
     expect(badStatus).toMatchObject({
       code: 2,

@@ -1,11 +1,11 @@
 /** `vigil send`, `ls`, `show`, `cancel`, `redeliver`: one message API call each, printed for people or as JSON. */
 import { readFile } from 'node:fs/promises';
-import type { Api, Attempt, AttemptList, Message, MessageStatus, NewMessage } from './api';
-import { parseDuration } from './duration';
+import type { Api, Attempt, AttemptList, CreateMessage, Message, MessageStatus } from './api';
+import { durationArg } from './duration';
 import { formatDuration } from './duration';
 import { CliError, EXIT, usageError } from './exit-codes';
 import type { Output } from './output';
-import { outcomeText, relativeText, statusText, table, timeText, truncate } from './output';
+import { localText, outcomeText, relativeText, statusText, table, timeText, truncate } from './output';
 import { parseSendTime } from './wall-time';
 
 export const STATUSES: MessageStatus[] = [
@@ -83,23 +83,21 @@ export const messageFromOptions = async (
   url: string,
   options: SendOptions,
   stdin: NodeJS.ReadableStream,
-): Promise<NewMessage> => {
+): Promise<CreateMessage> => {
   if (options.in !== undefined && options.at !== undefined) {
     throw usageError('give --in or --at, not both');
   }
   if (options.tz !== undefined && options.at === undefined) {
     throw usageError('--tz goes with --at', 'write --at 2026-12-24T09:00 --tz Europe/Berlin');
   }
-  const message: NewMessage = { url };
+  const message: CreateMessage = { url };
   if (options.at !== undefined) {
     const time = parseSendTime(options.at, options.tz);
     if ('error' in time) throw usageError(`--at ${time.error}`);
     message.sendAt = time.sendAt;
     if (time.timezone) message.timezone = time.timezone;
   } else {
-    const delay = options.in === undefined ? { ms: 0 } : parseDuration(options.in);
-    if ('error' in delay) throw usageError(`--in ${delay.error}`);
-    message.delay = delay.ms / 1000;
+    message.delay = options.in === undefined ? 0 : durationArg('--in', options.in) / 1000;
   }
   if (options.data !== undefined) message.body = await readData(options.data, stdin);
   const headers = parseHeaders(options.header);
@@ -127,7 +125,7 @@ export const messageFromOptions = async (
 export const printScheduled = (output: Output, message: Message, now: number) => {
   if (output.json) return output.data(message);
   const { color } = output;
-  const local = message.timezone && message.localSendAt ? `, ${message.localSendAt} ${message.timezone}` : '';
+  const local = localText(message) ? `, ${localText(message)}` : '';
   output.line(
     `Scheduled ${color.bold(message.id)} for ${timeText(message.sendAt)} (${relativeText(message.sendAt, now, formatDuration)}${local}) → ${message.method} ${message.url}`,
   );
@@ -142,7 +140,7 @@ export const listMessages = async (api: Api, status: MessageStatus | undefined, 
   const items: Message[] = [];
   let cursor: string | undefined;
   do {
-    const page = await api.page({
+    const page = await api.listPage({
       ...(status && { status }),
       limit: Math.min(100, limit - items.length),
       ...(cursor && { cursor }),
@@ -190,7 +188,7 @@ const attemptLine = (attempt: Attempt, output: Output) => {
 export const timeline = (message: Message, attempts: AttemptList, output: Output): Array<[string, string]> => {
   const { color } = output;
   const events: Array<[string, string]> = [[message.createdAt, 'created']];
-  const local = message.timezone && message.localSendAt ? ` (${message.localSendAt} ${message.timezone})` : '';
+  const local = localText(message) ? ` (${localText(message)})` : '';
   events.push([message.sendAt, `due${local}`]);
   if (attempts.omitted > 0)
     events.push([

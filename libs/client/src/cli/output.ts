@@ -108,6 +108,12 @@ export const timeText = (iso: string | undefined): string => {
   return `${text.slice(0, 10)} ${text.slice(11, 19)}${text.endsWith('.000Z') ? '' : text.slice(19, 23)}Z`;
 };
 
+/** A message's local time in its zone: `2026-12-24 09:00:00+01:00 Europe/Berlin` (milliseconds only when there are some). */
+export const localText = (message: { timezone?: string; localSendAt?: string }): string | undefined =>
+  message.timezone && message.localSendAt
+    ? `${message.localSendAt.replace('T', ' ').replace('.000', '')} ${message.timezone}`
+    : undefined;
+
 /** How far `iso` is from `now`: `in 10m`, `3s ago`. */
 export const relativeText = (iso: string, now: number, formatDuration: (ms: number) => string): string => {
   const delta = Date.parse(iso) - now;

@@ -8,7 +8,7 @@ import type { Api } from './api';
 import type { Credentials } from './config';
 import { resolveCredentials } from './config';
 import type { CliContext, CommonOptions } from './context';
-import { parseDuration } from './duration';
+import { durationArg } from './duration';
 import type { CliError } from './exit-codes';
 import { EXIT, usageError } from './exit-codes';
 import { login } from './login';
@@ -171,16 +171,15 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       .option('--interval <duration>', 'how often to ask the API', '2s'),
   ).action(async (options: CommonOptions & { interval: string }) => {
     const out = start(options);
-    const interval = parseDuration(options.interval);
-    if ('error' in interval) throw usageError(`--interval ${interval.error}`);
-    if (interval.ms < 500) throw usageError('--interval must be at least 500ms');
+    const intervalMs = durationArg('--interval', options.interval);
+    if (intervalMs < 500) throw usageError('--interval must be at least 500ms');
     const { api } = await connect(options);
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      await tail(api, out, { intervalMs: interval.ms, signal: stop.signal, since: context.now() });
+      await tail(api, out, { intervalMs, signal: stop.signal, since: context.now() });
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

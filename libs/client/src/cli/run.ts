@@ -8,7 +8,7 @@
  * alert is delivered at once (delay 0) with how it ended and the last 4 KB of its output.
  */
 import type { Api, Message } from './api';
-import { parseDuration } from './duration';
+import { durationArg } from './duration';
 import { formatDuration } from './duration';
 import { EXIT, usageError } from './exit-codes';
 import type { Output } from './output';
@@ -89,10 +89,8 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
   }
   let deadlineMs: number | undefined;
   if (options.deadline !== undefined) {
-    const parsed = parseDuration(options.deadline);
-    if ('error' in parsed) throw usageError(`--deadline ${parsed.error}`);
-    if (parsed.ms < 1_000) throw usageError('--deadline must be at least 1s');
-    deadlineMs = parsed.ms;
+    deadlineMs = durationArg('--deadline', options.deadline);
+    if (deadlineMs < 1_000) throw usageError('--deadline must be at least 1s');
   }
   const name = options.name ?? argv[0]!.split('/').pop()!;
   const command = commandText(argv);

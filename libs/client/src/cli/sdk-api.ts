@@ -1,46 +1,14 @@
-/** TEMPORARY: a minimal fetch seam until the SDK (branch wt-k) lands; replaced by `new Vigil(...)`. */
-import type { Api, AttemptList, Message } from './api';
-import type { Credentials } from './config';
+/** The SDK client for a profile's credentials, as the CLI uses it. */
+import { Vigil } from '../vigil';
+import type { Api } from './api';
+import type { Profile } from './config';
 
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly detail: string,
-    readonly errors?: Array<{ path: string; message: string }>,
-  ) {
-    super(detail);
-  }
-}
+/** One try may take 15 s; the SDK's retries (429, 5xx, refused connections; creates keyed) apply. */
+const CLI_TIMEOUT_MS = 15_000;
 
-export const sdkApi = (credentials: Pick<Credentials, 'apiKey' | 'apiUrl'>): Api => {
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    let response: Response;
-    try {
-      response = await fetch(`${credentials.apiUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${credentials.apiKey}`,
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-        },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      });
-    } catch (error) {
-      throw new ApiError(0, (error as Error).message);
-    }
-    const text = await response.text();
-    const json = text ? JSON.parse(text) : undefined;
-    if (!response.ok) throw new ApiError(response.status, json?.detail ?? text, json?.errors);
-    return json as T;
-  };
-  return {
-    create: (message) => call<Message>('POST', '/v1/messages', message),
-    get: (id) => call<Message>('GET', `/v1/messages/${id}`),
-    attempts: (id) => call<AttemptList>('GET', `/v1/messages/${id}/attempts`),
-    cancel: (id) => call<Message>('DELETE', `/v1/messages/${id}`),
-    redeliver: (id) => call<Message>('POST', `/v1/messages/${id}/redeliver`),
-    page: (query) => {
-      const params = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
-      return call('GET', `/v1/messages?${params}`);
-    },
-  };
-};
+export const sdkApi = (credentials: Pick<Profile, 'apiKey' | 'apiUrl'>): Api =>
+  new Vigil({
+    baseUrl: credentials.apiUrl,
+    apiKey: credentials.apiKey,
+    timeoutMs: CLI_TIMEOUT_MS,
+  }).messages;

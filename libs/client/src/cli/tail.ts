@@ -61,10 +61,10 @@ export const tail = async (api: Api, output: Output, options: TailOptions): Prom
 
   const poll = async () => {
     const pages = await Promise.all([
-      api.page({ limit: 100 }),
-      api.page({ status: 'queued', limit: 100 }),
-      api.page({ status: 'delivering', limit: 100 }),
-      api.page({ status: 'retrying', limit: 100 }),
+      api.listPage({ limit: 100 }),
+      api.listPage({ status: 'queued', limit: 100 }),
+      api.listPage({ status: 'delivering', limit: 100 }),
+      api.listPage({ status: 'retrying', limit: 100 }),
     ]);
     const current = new Map<string, Message>();
     for (const page of pages) for (const message of page.items) current.set(message.id, message);
