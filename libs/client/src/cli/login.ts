@@ -109,6 +109,8 @@ export const login = async (
   if (output.json) {
     output.data({ profile: name, apiUrl, ...(notifyUrl && { notifyUrl }), path });
   } else {
-    output.line(`Logged in to ${apiUrl} (profile ${name}, key ${apiKey.slice(0, 8)}…); saved in ${path}`);
+    const home = env.HOME;
+    const shown = home && path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path;
+    output.line(`Logged in to ${apiUrl} (profile ${name}); saved in ${shown}`);
   }
 };
