@@ -132,6 +132,39 @@ describe('vigil login', () => {
     await rm(xdg, { recursive: true, force: true });
   });
 
+  it('asks for the key (not echoed), the URL and a notify URL on a terminal', async () => {
+    const xdg = await mkdtemp(join(tmpdir(), 'vigil-xdg-'));
+    // A real pseudo-terminal (util-linux script), as a person at a terminal has.
+    const child = spawn('script', ['-qec', `${process.execPath} ${BIN} login --profile tty`, '/dev/null'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        XDG_CONFIG_HOME: xdg,
+        TERM: 'dumb',
+      } as unknown as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    const done = finish(child);
+    const answer = async (prompt: string, text: string) => {
+      await expect.poll(() => seen, { timeout: 10_000 }).toContain(prompt);
+      child.stdin!.write(`${text}\r`);
+    };
+
+    await answer('API key (vgl_...): ', stack.apiKey);
+    await answer('API URL [http://localhost:4000]: ', stack.url);
+    await answer('Default notify URL for vigil run (optional): ', `${receiver.url}/tty`);
+    const run = await done;
+
+    expect(run.code, seen).toBe(0);
+    expect(seen).not.toContain(stack.apiKey);
+    expect(seen).toContain(`Logged in to ${stack.url} (profile tty); saved in ${xdg}/vigil/config.json`);
+    const stored = JSON.parse(await readFile(join(xdg, 'vigil', 'config.json'), 'utf8'));
+    expect(stored.profiles.tty).toEqual({ apiKey: stack.apiKey, apiUrl: stack.url, notifyUrl: `${receiver.url}/tty` });
+    await rm(xdg, { recursive: true, force: true });
+  });
+
   it('lets VIGIL_API_KEY override the stored key', async () => {
     const run = await vigil(['ls'], { VIGIL_API_KEY: 'vgl_not_a_key' });
 
@@ -247,6 +280,16 @@ describe('vigil send, ls, show', () => {
       new RegExp(`^${scheduled.id}\\s+scheduled\\s+\\S+ \\S+Z\\s+0/8\\s+-\\s+${receiver.url}/later$`),
     );
     expect(table.stderr).toBe('(more: vigil ls --limit 4)\n');
+  });
+
+  it('colours statuses only when asked to or on a terminal, never in JSON', async () => {
+    const piped = await vigil(['ls', '--limit', '1']);
+    const forced = await vigil(['ls', '--limit', '1'], { FORCE_COLOR: '1' });
+    const forcedJson = await vigil(['ls', '--limit', '1', '--json'], { FORCE_COLOR: '1' });
+
+    expect(piped.stdout).not.toContain('\x1b[');
+    expect(forced.stdout).toMatch(/\x1b\[1mID/);
+    expect(forcedJson.stdout).not.toContain('\x1b[');
   });
 
   it('shows a message and its attempts as a timeline, or as JSON', async () => {

@@ -57,7 +57,7 @@ export const readData = async (data: string, stdin: NodeJS.ReadableStream): Prom
   }
 };
 
-/** `--header name:value` (or `name=value`... no: only the colon form, as curl has it). */
+/** `--header name:value`, split at the first colon, as curl takes it. */
 const parseHeaders = (headers: string[] = []): Record<string, string> => {
   const result: Record<string, string> = {};
   for (const header of headers) {
