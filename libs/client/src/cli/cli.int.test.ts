@@ -283,12 +283,14 @@ describe('vigil send, ls, show', () => {
   });
 
   it('colours statuses only when asked to or on a terminal, never in JSON', async () => {
+    json(await vigil(['send', `${receiver.url}/colour`, '--in', '1h', '--json']));
     const piped = await vigil(['ls', '--limit', '1']);
     const forced = await vigil(['ls', '--limit', '1'], { FORCE_COLOR: '1' });
     const forcedJson = await vigil(['ls', '--limit', '1', '--json'], { FORCE_COLOR: '1' });
 
     expect(piped.stdout).not.toContain('\x1b[');
     expect(forced.stdout).toContain('\x1b[1mID');
+    expect(forced.stdout).toContain('\x1b[36mscheduled\x1b[39m');
     expect(forcedJson.stdout).not.toContain('\x1b[');
   });
 
