@@ -472,15 +472,23 @@ describe('vigil run', () => {
   });
 
   it('forwards a signal to the command and exits 128 + its number, the alert naming the signal', async () => {
-    const child = start(['run', '--notify', `${receiver.url}/killed`, '--', 'sleep', '30']);
+    const child = start(['run', '--notify', `${receiver.url}/killed`, '--', 'sh', '-c', 'echo started; exec sleep 30']);
     const done = finish(child);
-    await new Promise((r) => setTimeout(r, 2_000));
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    // Once the command runs (vigil forwards from the moment it starts it), a supervisor's SIGTERM arrives.
+    await expect.poll(() => stdout, { timeout: 15_000 }).toBe('started\n');
     child.kill('SIGTERM');
     const run = await done;
     await receiver.waitFor(() => bodiesAt('/killed').length === 1, 10_000);
 
     expect(run.code).toBe(143);
-    expect(bodyOf(bodiesAt('/killed')[0]!)).toMatchObject({ exitCode: null, signal: 'SIGTERM', command: 'sleep 30' });
+    expect(bodyOf(bodiesAt('/killed')[0]!)).toMatchObject({
+      exitCode: null,
+      signal: 'SIGTERM',
+      command: "sh -c 'echo started; exec sleep 30'",
+      outputTail: 'started\n',
+    });
   });
 
   it("uses the profile's notify URL, and exits 127 when the command does not exist", async () => {

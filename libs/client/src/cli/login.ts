@@ -70,7 +70,7 @@ export const login = async (
   let notifyUrl = options.notifyUrl;
 
   if (apiKey === undefined) {
-    if (!context.stdin.isTTY) {
+    if (!context.stdinIsTTY) {
       throw usageError(
         'vigil login needs --api-key when it cannot ask (no terminal)',
         'vigil login --api-key vgl_... --api-url https://...',

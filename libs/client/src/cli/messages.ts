@@ -198,11 +198,8 @@ export const timeline = (message: Message, attempts: AttemptList, output: Output
   for (const attempt of attempts.items) events.push([attempt.startedAt, attemptLine(attempt, output)]);
   if (message.deliveredAt && message.status === 'delivered')
     events.push([message.deliveredAt, color.green('delivered')]);
-  if (
-    message.nextAttemptAt &&
-    (message.status === 'retrying' || message.status === 'scheduled' || message.status === 'queued')
-  ) {
-    if (message.status === 'retrying') events.push([message.nextAttemptAt, color.yellow('next attempt')]);
+  if (message.nextAttemptAt && message.status === 'retrying') {
+    events.push([message.nextAttemptAt, color.yellow('next attempt')]);
   }
   if (message.status === 'failed') {
     const reason = attempts.failureReason ?? message.failureReason;

@@ -206,7 +206,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       output: out,
       stdout: context.streams.stdout as NodeJS.WritableStream,
       stderr: context.streams.stderr as NodeJS.WritableStream,
-      interactive: !!context.stdin.isTTY,
+      interactive: context.stdinIsTTY,
       host: context.hostname(),
       ...(credentials.notifyUrl && { defaultNotifyUrl: credentials.notifyUrl }),
     });
