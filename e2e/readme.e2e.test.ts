@@ -9,7 +9,8 @@
  * What is changed before running, and only this (SUBSTITUTIONS): the ports (the stack's API on a
  * free port instead of 4000, the receiver on a free port instead of 9000: this machine is shared),
  * `vgl_...` (the key the stack printed) and `msg_01JDX...` (the id the walk-through's create
- * returned). `npm install` is not run (it needs the registry; node_modules is there). The stack
+ * returned), and the date of the time-zone example (`2027-03-28`, the day Berlin springs forward) by
+ * the next such day once it is past, so the example stays in the future. `npm install` is not run (it needs the registry; node_modules is there). The stack
  * runs without the web app (VIGIL_WEB=off: the browser tests cover it), so the banner's
  * `Web app` line is not checked.
  */
@@ -19,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './target';
 
@@ -236,6 +238,17 @@ const linePattern = (line: string): RegExp =>
       .replace(/ {2,}/g, '\\s+'),
   );
 
+/** The README's time-zone example's day, or the next day Berlin springs forward once it is past. */
+const TIME_ZONE_EXAMPLE_DAY = '2027-03-28';
+const timeZoneExampleDay = (): string => {
+  let day = DateTime.now().setZone('Europe/Berlin').startOf('day').plus({ days: 2 });
+  if (day.toISODate()! <= TIME_ZONE_EXAMPLE_DAY) return TIME_ZONE_EXAMPLE_DAY;
+  for (let i = 0; i < 366; i += 1, day = day.plus({ days: 1 })) {
+    if (day.set({ hour: 12 }).offset > day.minus({ days: 1 }).set({ hour: 12 }).offset) return day.toISODate()!;
+  }
+  throw new Error('Europe/Berlin springs forward on no day of the coming year');
+};
+
 // ---------------------------------------------------------------------------------------------
 // Running
 // ---------------------------------------------------------------------------------------------
@@ -316,7 +329,8 @@ describe("the README's command lines, as written", () => {
       .replace(/(npm run receiver -- )9000\b/g, `$1${receiverPort}`)
       .replace(/127\.0\.0\.1:9000\b/g, `127.0.0.1:${receiverPort}`)
       .replace(/\bvgl_\.\.\./g, vars.DEV_KEY ?? 'vgl_...')
-      .replace(/\bmsg_01JDX\.\.\.(?=\/)/g, messageId || 'msg_01JDX...');
+      .replace(/\bmsg_01JDX\.\.\.(?=\/)/g, messageId || 'msg_01JDX...')
+      .replace(new RegExp(TIME_ZONE_EXAMPLE_DAY, 'g'), timeZoneExampleDay());
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'vigil-readme-'));
@@ -360,6 +374,8 @@ describe("the README's command lines, as written", () => {
       expect.stringMatching(/^npm run receiver -- 9000 "\$SECRET"/),
       expect.stringMatching(/^curl -s localhost:4000\/v1\/messages \\$/),
       expect.stringMatching(/^curl -s localhost:4000\/v1\/messages\/msg_01JDX\.\.\.\/attempts/),
+      // Time zones: a wall time in Berlin's spring-forward gap.
+      expect.stringMatching(/^curl -s localhost:4000\/v1\/messages \\$/),
       'npm run admin -- --local tenant create --name acme',
       'npm run admin -- --help',
     ]);

@@ -18,6 +18,7 @@ import { DynamoMessageStore } from '@vigil/aws';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DateTime } from 'luxon';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tierRuns } from '../test-support/ci';
@@ -118,6 +119,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     context = await browser.newContext({
       viewport: { width: 1280, height: 860 },
       permissions: ['clipboard-read', 'clipboard-write'],
+      // A browser in a zone of its own (not the machine's UTC): the reschedule dialog must name it.
+      timezoneId: 'Europe/Berlin',
     });
     page = await context.newPage();
   }, 180_000);
@@ -234,6 +237,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     // An API problem reads as words in the page, not as JSON.
     await page.getByRole('button', { name: 'Reschedule' }).click();
     const reschedule = page.getByRole('dialog');
+    // A message without a zone of its own is rescheduled in the browser's, and the dialog says so.
+    await expect(reschedule.getByTestId('reschedule-zone').textContent()).resolves.toContain('Europe/Berlin');
     await reschedule.getByLabel('Send at').fill('2099-01-01T10:00:00');
     await reschedule.getByRole('button', { name: 'Reschedule' }).click();
     const problem = reschedule.getByRole('alert');
@@ -247,6 +252,68 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByTestId('status').getByText('cancelled').waitFor();
     expect((await api(apiKey, 'GET', `/v1/messages/${created.json.id}`)).json.status).toBe('cancelled');
     await screenshot('message-cancelled');
+  });
+
+  it('reschedules a message in its own time zone, names that zone, and keeps an untouched time exact', async () => {
+    // Ten days ahead at 09:00:00.250 in New York, as a wall time with its zone.
+    const day = DateTime.now().setZone('America/New_York').plus({ days: 10 }).toISODate();
+    const created = await api(apiKey, 'POST', '/v1/messages', {
+      url: `${receiver.url}/zoned`,
+      sendAt: `${day}T09:00:00.250`,
+      timezone: 'America/New_York',
+    });
+    expect(created.status).toBe(201);
+    const id = created.json.id as string;
+    const firstSendAt = created.json.sendAt as string;
+    await page.goto(`${web}/messages/${id}`);
+    await expect(page.getByTestId('local-send-at').textContent()).resolves.toMatch(
+      new RegExp(`^${day} 09:00:00\\.250 America/New_York \\(UTC-0[45]:00\\)$`),
+    );
+
+    // Opened on a New York message in a Berlin browser: the message's zone, to the millisecond.
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByTestId('reschedule-zone').textContent()).resolves.toContain('America/New_York');
+    // (The browser writes the input's value in its shortest form: `09:00:00.25`, `15:30`.)
+    const instantIn = async (label: string, zone: string) =>
+      DateTime.fromISO(await dialog.getByLabel(label).inputValue(), { zone })
+        .toUTC()
+        .toISO();
+    await expect(instantIn('Send at (America/New_York)', 'America/New_York')).resolves.toBe(firstSendAt);
+    await screenshot('reschedule-in-zone');
+    // Sent untouched, the message keeps its exact instant.
+    await dialog.getByRole('button', { name: 'Reschedule' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await api(apiKey, 'GET', `/v1/messages/${id}`)).json).toMatchObject({
+      sendAt: firstSendAt,
+      timezone: 'America/New_York',
+    });
+
+    // A new wall time is read in the zone the dialog named.
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    await dialog.getByLabel('Send at (America/New_York)').fill(`${day}T10:30:00`);
+    await dialog.getByRole('button', { name: 'Reschedule' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const expected = DateTime.fromISO(`${day}T10:30:00`, { zone: 'America/New_York' }).toUTC().toISO();
+    expect((await api(apiKey, 'GET', `/v1/messages/${id}`)).json).toMatchObject({
+      sendAt: expected,
+      timezone: 'America/New_York',
+    });
+    await expect(page.getByTestId('local-send-at').textContent()).resolves.toContain(`${day} 10:30:00.000`);
+
+    // Another zone shows the same instant in it before anything is typed.
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    await dialog.getByRole('combobox', { name: 'Time zone' }).click();
+    await page.getByRole('option', { name: 'UTC' }).click();
+    await expect(instantIn('Send at (UTC)', 'UTC')).resolves.toBe(expected);
+    await expect(dialog.getByTestId('reschedule-zone').textContent()).resolves.toContain('read in UTC');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // The list shows the local time too, beside the UTC one.
+    await page.goto(`${web}/messages`);
+    await expect(page.getByRole('row', { name: new RegExp(id) }).textContent()).resolves.toContain(
+      `${day} 10:30:00.000 America/New_York`,
+    );
   });
 
   it('says why a message failed when Vigil stopped on its own (its failure reason)', async () => {

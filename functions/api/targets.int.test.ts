@@ -77,7 +77,9 @@ describe('the local stack (private targets allowed) never targets itself', () =>
     }
     const waiting = await api.post('/v1/messages', { url: 'http://127.0.0.1:9/fine', delay: 600 });
     expect(waiting.status).toBe(201);
-    const apiGatewayPort = /API Gateway emulator=(\d+)/.exec(process.env.VIGIL_RESERVED_ENDPOINTS ?? '')?.[1];
+    const apiGatewayPort = stack.runtime.config.reservedEndpoints.find(
+      (endpoint) => endpoint.name === 'API Gateway emulator',
+    )?.port;
     expect(apiGatewayPort).toBeDefined();
 
     const patched = await api.patch(`/v1/messages/${waiting.json.id}`, { url: `http://127.0.0.1:${apiGatewayPort}/` });

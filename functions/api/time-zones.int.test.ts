@@ -116,6 +116,17 @@ describe('a sendAt wall time with a timezone', () => {
     });
     expect(created.json.localSendAt).toMatch(/\.125\+05:30$/);
   });
+
+  it('in UTC shows its local time with +00:00, like any other zone', async () => {
+    const day = DateTime.now().toUTC().plus({ days: 30 }).toISODate();
+    const created = await api.post('/v1/messages', { url: url('/tz/utc'), sendAt: `${day}T09:00:00`, timezone: 'UTC' });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
+      sendAt: `${day}T09:00:00.000Z`,
+      timezone: 'UTC',
+      localSendAt: `${day}T09:00:00.000+00:00`,
+    });
+  });
 });
 
 describe('a batch with time zones', () => {

@@ -1,27 +1,32 @@
 'use client';
 
-import { Button, Dialog, Flex, Text, TextField } from '@radix-ui/themes';
+import { Button, Dialog, Flex, Select, Text, TextField } from '@radix-ui/themes';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { cancelMessage, redeliverMessage, rescheduleMessage } from '@/lib/actions';
+import { browserTimeZone, wallTimeIn } from '@/lib/format';
 import type { MessageStatus } from '@/lib/types';
 import { PENDING_STATUSES } from '@/lib/types';
 import { ConfirmButton } from './confirm-button';
 import { ErrorCallout } from './notices';
 
-/** `2026-11-23T22:41:07.123Z` → the value a datetime-local input shows, in the browser's zone. */
-const toLocalInput = (iso: string): string => {
-  const date = new Date(iso);
-  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 19);
-};
-
-export function MessageActions({ id, status, sendAt }: { id: string; status: MessageStatus; sendAt: string }) {
+export function MessageActions({
+  id,
+  status,
+  sendAt,
+  timezone,
+}: {
+  id: string;
+  status: MessageStatus;
+  sendAt: string;
+  /** The zone the message was scheduled in, if it has one. */
+  timezone?: string;
+}) {
   const pending = PENDING_STATUSES.includes(status);
   const final = status === 'delivered' || status === 'failed';
   return (
     <Flex gap="2" wrap="wrap">
-      {pending && <RescheduleDialog id={id} sendAt={sendAt} />}
+      {pending && <RescheduleDialog id={id} sendAt={sendAt} timezone={timezone} />}
       {pending && (
         <ConfirmButton
           label="Cancel"
@@ -45,36 +50,66 @@ export function MessageActions({ id, status, sendAt }: { id: string; status: Mes
   );
 }
 
-function RescheduleDialog({ id, sendAt }: { id: string; sendAt: string }) {
+/** The zones the dialog offers: the message's own first, then the browser's, then UTC. */
+const zoneChoices = (messageZone: string | undefined, browserZone: string) => {
+  const choices: Array<{ zone: string; label: string }> = [];
+  const add = (zone: string, label: string) => {
+    if (!choices.some((c) => c.zone === zone)) choices.push({ zone, label });
+  };
+  if (messageZone) add(messageZone, `${messageZone} (the message's time zone)`);
+  add(browserZone, `${browserZone} (your browser's time zone)`);
+  add('UTC', 'UTC');
+  return choices;
+};
+
+/**
+ * Moves the message to a wall time in a named zone: the message's own zone if it has one, else the
+ * browser's (or UTC). The wall time and the zone go to the API, which reads them by the documented
+ * rules (a time skipped by a daylight-saving change moves forward by the gap, a repeated one is the
+ * earlier); the message keeps the zone. Left as shown, the time is sent as the exact instant it was,
+ * to the millisecond (a repeated hour's second instant included).
+ */
+function RescheduleDialog({ id, sendAt, timezone }: { id: string; sendAt: string; timezone?: string }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
-  const [value, setValue] = useState(() => toLocalInput(sendAt));
+  const [choices, setChoices] = useState(() => zoneChoices(timezone, timezone ?? 'UTC'));
+  const [zone, setZone] = useState(timezone ?? 'UTC');
+  const [value, setValue] = useState(() => wallTimeIn(sendAt, timezone ?? 'UTC'));
   const [error, setError] = useState<string | undefined>();
   const [busy, startTransition] = useTransition();
+  // The current time as the input shows it in `zone`: while the value is this, nothing was edited.
+  const shown = wallTimeIn(sendAt, zone);
   return (
     <Dialog.Root
       open={open}
       onOpenChange={(next) => {
         setOpen(next);
         setError(undefined);
-        if (next) setValue(toLocalInput(sendAt));
+        if (next) {
+          // The browser's zone is known only in the browser: looked up when the dialog opens.
+          const initial = timezone ?? browserTimeZone();
+          setChoices(zoneChoices(timezone, browserTimeZone()));
+          setZone(initial);
+          setValue(wallTimeIn(sendAt, initial));
+        }
       }}
     >
       <Dialog.Trigger>
         <Button variant="soft">Reschedule</Button>
       </Dialog.Trigger>
-      <Dialog.Content maxWidth="420px">
+      <Dialog.Content maxWidth="460px">
         <Dialog.Title>Reschedule</Dialog.Title>
         <form
           onSubmit={(event) => {
             event.preventDefault();
-            const date = new Date(value);
-            if (Number.isNaN(date.getTime())) {
+            if (!value) {
               setError('Pick a date and time.');
               return;
             }
+            // Untouched: the exact instant it had, not its wall time read again.
+            const next = value === shown ? sendAt : value;
             startTransition(async () => {
-              const result = await rescheduleMessage(id, date.toISOString());
+              const result = await rescheduleMessage(id, { sendAt: next, timezone: zone });
               if (!result.ok) {
                 setError(result.error);
                 return;
@@ -85,18 +120,43 @@ function RescheduleDialog({ id, sendAt }: { id: string; sendAt: string }) {
           }}
         >
           <Flex direction="column" gap="3">
-            <Dialog.Description size="2" color="gray">
-              When should it be delivered? The time is in your browser&apos;s time zone.
+            <Dialog.Description size="2" color="gray" data-testid="reschedule-zone">
+              When should it be delivered? The time is read in {zone}, and the message keeps that time zone. A time
+              skipped by a daylight-saving change moves forward by the gap; a time that happens twice is the earlier
+              one.
             </Dialog.Description>
+            <label htmlFor="time-zone">
+              <Text size="2" weight="medium">
+                Time zone
+              </Text>
+            </label>
+            <Select.Root
+              value={zone}
+              onValueChange={(nextZone) => {
+                // An unedited time stays the same instant, shown in the new zone; an edited one is kept as typed.
+                if (value === shown) setValue(wallTimeIn(sendAt, nextZone));
+                setZone(nextZone);
+              }}
+            >
+              <Select.Trigger id="time-zone" aria-label="Time zone" />
+              <Select.Content>
+                {choices.map((choice) => (
+                  <Select.Item key={choice.zone} value={choice.zone}>
+                    {choice.label}
+                  </Select.Item>
+                ))}
+              </Select.Content>
+            </Select.Root>
             <label htmlFor="send-at">
               <Text size="2" weight="medium">
-                Send at
+                Send at ({zone})
               </Text>
             </label>
             <TextField.Root
               id="send-at"
               type="datetime-local"
-              step="1"
+              // Milliseconds only when the time has them (a step of 1 s would refuse them).
+              step={value.includes('.') ? '0.001' : '1'}
               value={value}
               onChange={(event) => setValue(event.target.value)}
               required

@@ -47,9 +47,10 @@ export const redeliverMessage = async (id: string) =>
     [`/messages/${id}`, '/messages'],
   );
 
-export const rescheduleMessage = async (id: string, sendAt: string) =>
+/** `sendAt` is an exact instant, or a wall time read in `timezone` (which the message then keeps). */
+export const rescheduleMessage = async (id: string, { sendAt, timezone }: { sendAt: string; timezone: string }) =>
   run(
-    () => api.patch('/v1/messages/{messageId}', { path: { messageId: id }, body: { sendAt } }),
+    () => api.patch('/v1/messages/{messageId}', { path: { messageId: id }, body: { sendAt, timezone } }),
     [`/messages/${id}`, '/messages'],
   );
 

@@ -4,11 +4,13 @@ import {
   everyDay,
   failureReasonText,
   isLocalApi,
+  localTimeText,
   maskedHeaderValue,
   percentile,
   prettyBody,
   quickstartCurl,
   relativeTime,
+  wallTimeIn,
 } from './format';
 
 describe('web app formatting', () => {
@@ -17,6 +19,23 @@ describe('web app formatting', () => {
     expect(relativeTime('2026-11-23T12:00:05.000Z', now)).toBe('in 5 seconds');
     expect(relativeTime('2026-11-23T11:57:00.000Z', now)).toBe('3 minutes ago');
     expect(relativeTime('2026-11-23T12:00:00.400Z', now)).toBe('now');
+  });
+
+  it("shows an instant as a wall time in a zone, by the zone's rules, keeping milliseconds", () => {
+    // Just after Berlin sprang forward (2026-03-29, 02:00 CET -> 03:00 CEST): 01:30Z is 03:30 there.
+    expect(wallTimeIn('2026-03-29T01:30:00.000Z', 'Europe/Berlin')).toBe('2026-03-29T03:30:00');
+    expect(wallTimeIn('2026-03-29T00:59:59.999Z', 'Europe/Berlin')).toBe('2026-03-29T01:59:59.999');
+    // Both instants of New York's repeated hour (2026-11-01) read 01:30 there.
+    expect(wallTimeIn('2026-11-01T05:30:00.000Z', 'America/New_York')).toBe('2026-11-01T01:30:00');
+    expect(wallTimeIn('2026-11-01T06:30:00.000Z', 'America/New_York')).toBe('2026-11-01T01:30:00');
+    expect(wallTimeIn('2026-12-31T23:00:00.250Z', 'Asia/Kolkata')).toBe('2027-01-01T04:30:00.250');
+    expect(wallTimeIn('2026-06-01T00:00:00.000Z', 'UTC')).toBe('2026-06-01T00:00:00');
+  });
+
+  it('reads a local send time with its zone and offset', () => {
+    expect(localTimeText('2026-03-29T03:30:00.000+02:00', 'Europe/Berlin')).toBe(
+      '2026-03-29 03:30:00.000 Europe/Berlin (UTC+02:00)',
+    );
   });
 
   it('masks header values that look like credentials, and only those', () => {

@@ -24,6 +24,40 @@ export const relativeTime = (iso: string, now = Date.now()): string => {
 /** "2026-11-23 22:41:07.123 UTC": exact, to the millisecond, in one zone for everyone. */
 export const absoluteTime = (iso: string): string => `${iso.replace('T', ' ').replace('Z', '')} UTC`;
 
+/** The zone of the browser (or of the server while rendering there): an IANA name such as `Europe/Berlin`. */
+export const browserTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/**
+ * An instant as the wall time a `datetime-local` input takes, in `zone`, by the zone's rules (Intl),
+ * never by offset arithmetic: `2026-03-29T03:30:00`, with `.123` only when there are milliseconds.
+ */
+export const wallTimeIn = (iso: string, zone: string): string => {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    fractionalSecondDigits: 3,
+    hourCycle: 'h23',
+  }).formatToParts(new Date(iso));
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  const wall = `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}:${part('second')}`;
+  const ms = part('fractionalSecond');
+  return ms === '000' || ms === '' ? wall : `${wall}.${ms}`;
+};
+
+/**
+ * A message's local send time as people read it: `2026-03-29 03:30:00.000 Europe/Berlin (UTC+02:00)`,
+ * from the API's `localSendAt` (`2026-03-29T03:30:00.000+02:00`) and `timezone`.
+ */
+export const localTimeText = (localSendAt: string, timezone: string): string => {
+  const offset = localSendAt.slice(23);
+  return `${localSendAt.slice(0, 23).replace('T', ' ')} ${timezone} (UTC${offset})`;
+};
+
 /** 12 ms, 1.4 s, 3 min. */
 export const duration = (ms: number): string => {
   if (ms < 1000) return `${Math.round(ms)} ms`;

@@ -137,12 +137,15 @@ export interface VigilConfig {
   sessionSecret?: string;
 }
 
+/** Settings by the names a Lambda reads from its environment (`process.env`, or the local stack's own). */
+export type Environment = Record<string, string | undefined>;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
 /** The usage plan settings (tenant administration: the admin command, the web app, the local stack). */
-export const readUsagePlanConfig = (env: NodeJS.ProcessEnv = process.env): UsagePlanConfig => {
+export const readUsagePlanConfig = (env: Environment = process.env): UsagePlanConfig => {
   const parsed = UsagePlanEnv.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -151,7 +154,7 @@ export const readUsagePlanConfig = (env: NodeJS.ProcessEnv = process.env): Usage
   return { enabled: parsed.data.VIGIL_USAGE_PLANS, endpoint: parsed.data.VIGIL_APIGATEWAY_ENDPOINT };
 };
 
-export const readConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig => {
+export const readConfig = (env: Environment = process.env): VigilConfig => {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

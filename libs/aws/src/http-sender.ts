@@ -39,9 +39,6 @@ export class TargetNotAllowedError extends Error {
   }
 }
 
-/** Kept here for the sender's callers; the one classification lives in libs/core (targets.ts). */
-export { classifyTargetAddress };
-
 /** Why this address:port may not be connected to under the policy, as an error; undefined if it may. */
 const refusal = (address: string, port: number, policy: TargetPolicy): TargetNotAllowedError | undefined => {
   const reserved = reservedEndpointAt(address, port, policy);

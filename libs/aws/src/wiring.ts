@@ -9,7 +9,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger, SchedulingDeps, TargetPolicy, TenancyDeps, UsageMeter } from '@vigil/core';
 import { DeliveryWorker, signingSecretDirectory } from '@vigil/core';
-import type { VigilConfig } from './config';
+import type { Environment, VigilConfig } from './config';
 import type { DynamoTenantStore } from './dynamo-tenant-store';
 import type { DynamoUsageLedger } from './dynamo-usage-ledger';
 import { hostAddresses, NodeHttpSender } from './http-sender';
@@ -21,7 +21,7 @@ import { SqsUsageMeter } from './sqs-usage-meter';
 import { systemClock } from './system-clock';
 import { UsageQuotaGuard } from './usage-quota';
 import type { StoreCallCounts } from './wiring/base';
-import { part, resetWiring } from './wiring/base';
+import { configureWiring, part } from './wiring/base';
 import { messageStore } from './wiring/messages';
 import { tenancyWiring, usageLedger } from './wiring/tenancy';
 
@@ -47,6 +47,8 @@ export interface Runtime {
 
 /** Adapters a home chooses itself instead of the defaults built from the configuration. */
 export interface RuntimeAdapters {
+  /** The settings to read instead of the process environment (the names of config.ts). */
+  env?: Environment;
   /** Where usage events go (default: the metering queue, when VIGIL_METERING_QUEUE_URL is set). */
   meter?: UsageMeter;
 }
@@ -129,15 +131,18 @@ export const runtime = (): Runtime =>
     };
   });
 
-/** Builds the process-wide runtime now, from the environment and with adapters of the caller's choosing (the local stack). */
+/**
+ * Builds the process-wide runtime now, from the settings and with adapters of the caller's
+ * choosing (the local stack): every handler in the process then uses them.
+ */
 export const startRuntime = (adapters: RuntimeAdapters): Runtime => {
-  resetRuntime();
+  configureWiring(adapters.env);
   chosen = adapters;
   return runtime();
 };
 
-/** Forgets the process-wide wiring, closing its clients (the local stack calls this when it stops). */
+/** Forgets the process-wide wiring and its settings, closing its clients (the local stack calls this when it stops). */
 export const resetRuntime = (): void => {
   chosen = {};
-  resetWiring();
+  configureWiring(undefined);
 };

@@ -38,10 +38,12 @@ export const wallTimeToInstant = (wallTime: string, zone: string): number | unde
   return Math.min(...local.getPossibleOffsets().map((candidate) => candidate.toMillis()));
 };
 
-/** The instant as a wall time in `zone`, with its offset: `2026-03-29T03:30:00.000+02:00`. */
+/**
+ * The instant as a wall time in `zone`, with its numeric offset: `2026-03-29T03:30:00.000+02:00`,
+ * and `+00:00` in UTC too (Luxon's `toISO` would write `Z` there, for `UTC` but not `Etc/UTC`).
+ */
 export const localTimeOf = (instant: number, zone: string): string => {
   const local = DateTime.fromMillis(instant, { zone });
-  const text = local.toISO();
-  if (text === null) throw new RangeError(`cannot show ${instant} in time zone ${zone}: ${local.invalidExplanation}`);
-  return text;
+  if (!local.isValid) throw new RangeError(`cannot show ${instant} in time zone ${zone}: ${local.invalidExplanation}`);
+  return local.toFormat("yyyy-MM-dd'T'HH:mm:ss.SSSZZ");
 };

@@ -159,3 +159,33 @@ describe('creating and changing messages under a target policy', () => {
     expect((await store.get('tnt_a', message.id))?.url).toBe('https://example.com/a');
   });
 });
+
+describe('classifyTargetAddress', () => {
+  it.each([
+    ['10.0.0.1', 'private'],
+    ['172.16.5.4', 'private'],
+    ['192.168.1.1', 'private'],
+    ['169.254.169.254', 'link-local'],
+    ['100.64.0.1', 'carrier-grade-nat'],
+    ['127.0.0.1', 'loopback'],
+    ['0.0.0.0', 'unspecified'],
+    ['255.255.255.255', 'broadcast'],
+    ['224.0.0.1', 'multicast'],
+    ['240.0.0.1', 'reserved'],
+    ['::1', 'loopback'],
+    ['::', 'unspecified'],
+    ['fe80::1', 'link-local'],
+    ['fd00::1', 'unique-local'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:169.254.169.254', 'link-local'],
+    ['::7f00:1', 'ipv4-compatible'],
+    ['64:ff9b::a00:1', 'rfc6052'],
+    ['not-an-ip', 'not an IP address'],
+  ])('treats %s as %s', (ip, range) => {
+    expect(classifyTargetAddress(ip)).toBe(range);
+  });
+
+  it.each(['8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8'])('treats %s as public', (ip) => {
+    expect(classifyTargetAddress(ip)).toBe('public');
+  });
+});

@@ -90,6 +90,14 @@ describe('a wall time in a time zone', () => {
     });
   });
 
+  it('shows a local time with a numeric offset, +00:00 in UTC as everywhere else', () => {
+    const instant = utc('2026-01-10T09:00:00.000Z');
+    for (const zone of ['UTC', 'Etc/UTC', 'GMT', 'Europe/London']) {
+      expect(localTimeOf(instant, zone), zone).toBe('2026-01-10T09:00:00.000+00:00');
+    }
+    expect(localTimeOf(instant, 'America/St_Johns')).toBe('2026-01-10T05:30:00.000-03:30');
+  });
+
   it('knows IANA zone names and refuses others', () => {
     for (const zone of ['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'UTC', 'Asia/Kolkata']) {
       expect(isKnownTimeZone(zone), zone).toBe(true);

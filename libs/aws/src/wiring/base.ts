@@ -7,7 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@vigil/core';
-import type { VigilConfig } from '../config';
+import type { Environment, VigilConfig } from '../config';
 import { readConfig } from '../config';
 import { createLogger } from '../logger';
 import { VIGIL_VERSION } from '../version';
@@ -17,6 +17,8 @@ export type StoreCallCounts = Map<string, number>;
 
 export interface Base {
   config: VigilConfig;
+  /** The settings the configuration was read from (the process environment, or the local stack's arguments). */
+  env: Environment;
   log: Logger;
   /** SDK client options for a service: its local endpoint when the configuration names one. */
   clientOptions(endpoint: string | undefined): {
@@ -37,7 +39,8 @@ export interface Base {
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-const createBase = (config: VigilConfig, closers: Array<() => void>): Base => {
+const createBase = (env: Environment, closers: Array<() => void>): Base => {
+  const config = readConfig(env);
   const { endpoints, region } = config;
   // Every call is bounded: a store or queue that hangs fails the call (and the SDK retries it)
   // instead of holding a worker forever.
@@ -62,6 +65,7 @@ const createBase = (config: VigilConfig, closers: Array<() => void>): Base => {
   const meteringCalls: StoreCallCounts = new Map();
   return {
     config,
+    env,
     log: createLogger(config.logLevel, { service: 'vigil', version: VIGIL_VERSION }),
     clientOptions,
     db: countedClient(storeCalls),
@@ -74,17 +78,32 @@ const createBase = (config: VigilConfig, closers: Array<() => void>): Base => {
 };
 
 let current: { base: Base; parts: Map<string, unknown>; close: () => void } | undefined;
+/** Settings given by the process's host instead of its environment (configureWiring). */
+let given: Environment | undefined;
 
 const processWiring = () => {
   if (!current) {
     const closers: Array<() => void> = [];
-    const config = readConfig();
-    current = { base: createBase(config, closers), parts: new Map(), close: () => closers.forEach((c) => c()) };
+    current = {
+      base: createBase(given ?? process.env, closers),
+      parts: new Map(),
+      close: () => closers.forEach((c) => c()),
+    };
   }
   return current;
 };
 
-/** The process-wide base, built from the environment on first use (a Lambda cold start). */
+/**
+ * Reads the configuration from `env` instead of the process environment from now on (the local
+ * stack passes its settings as an argument; a Lambda reads its environment). Forgets the wiring
+ * built so far.
+ */
+export const configureWiring = (env: Environment | undefined): void => {
+  resetWiring();
+  given = env;
+};
+
+/** The process-wide base, built from its settings on first use (a Lambda cold start). */
 export const base = (): Base => processWiring().base;
 
 /** One part of the process-wide wiring (built on first use, shared after). */

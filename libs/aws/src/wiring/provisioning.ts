@@ -14,7 +14,7 @@ import { tenancyWiring } from './tenancy';
 export const provisioningWiring = (): { tenancy: TenancyDeps } =>
   part('provisioning', (b) => {
     const { tenancy } = tenancyWiring();
-    const usagePlans = readUsagePlanConfig();
+    const usagePlans = readUsagePlanConfig(b.env);
     if (!usagePlans.enabled) return { tenancy };
     const client = new APIGatewayClient(b.clientOptions(usagePlans.endpoint));
     b.onClose(() => client.destroy());

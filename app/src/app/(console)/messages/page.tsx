@@ -10,7 +10,7 @@ import { StatusFilter } from '@/components/status-filter';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { api, loadPage } from '@/lib/api';
-import { duration } from '@/lib/format';
+import { duration, localTimeText } from '@/lib/format';
 import type { MessageStatus } from '@/lib/types';
 import { LIVE_STATUSES, MESSAGE_STATUSES } from '@/lib/types';
 
@@ -94,6 +94,11 @@ export default async function MessagesPage({
                     </Table.RowHeaderCell>
                     <Table.Cell>
                       <Timestamp iso={m.sendAt} stacked />
+                      {m.timezone && m.localSendAt && (
+                        <Text as="div" size="1" color="gray">
+                          {localTimeText(m.localSendAt, m.timezone)}
+                        </Text>
+                      )}
                     </Table.Cell>
                     <Table.Cell className="vigil-hide-narrow">
                       {m.attempts}

@@ -9,7 +9,7 @@ import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { api, loadPage } from '@/lib/api';
-import { duration, failureReasonText, maskedHeaderValue, prettyBody } from '@/lib/format';
+import { duration, failureReasonText, localTimeText, maskedHeaderValue, prettyBody } from '@/lib/format';
 import type { Attempt, FailureReason } from '@/lib/types';
 import { LIVE_STATUSES } from '@/lib/types';
 
@@ -55,7 +55,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
             {message.id}
           </Text>
         </Flex>
-        <MessageActions id={message.id} status={message.status} sendAt={message.sendAt} />
+        <MessageActions id={message.id} status={message.status} sendAt={message.sendAt} timezone={message.timezone} />
       </Flex>
 
       {message.failureReason && <FailureNotice reason={message.failureReason} />}
@@ -76,7 +76,14 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
           <DataList.Item>
             <DataList.Label>Due</DataList.Label>
             <DataList.Value>
-              <Timestamp iso={message.sendAt} exact />
+              <Flex direction="column">
+                <Timestamp iso={message.sendAt} exact />
+                {message.timezone && message.localSendAt && (
+                  <Text size="1" color="gray" data-testid="local-send-at">
+                    {localTimeText(message.localSendAt, message.timezone)}
+                  </Text>
+                )}
+              </Flex>
             </DataList.Value>
           </DataList.Item>
           <DataList.Item>

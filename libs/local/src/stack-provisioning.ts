@@ -1,0 +1,129 @@
+/**
+ * Provisioning the local stack as serverless.ts deploys on AWS: the table, the delivery queue (with
+ * the settings infra/queues.ts deploys, local-queues.ts), the schedule group; and what only the local
+ * stack has: the development tenant and key, the web session secret, and the endpoints file that
+ * `npm run admin -- --local` reads.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { TenantAdmin } from '@vigil/aws';
+import { TABLE_DEFINITION } from '@vigil/aws';
+import { addApiKey, ensureTenant, ensureUsagePlan, newApiKey, newTenantId } from '@vigil/core';
+import type { LocalQueue } from './local-queues';
+import { LOCAL_QUEUES, queueAttributes } from './local-queues';
+import type { LocalServices } from './stack-services';
+
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_REGION = 'us-east-1';
+
+export interface QueueRef {
+  url: string;
+  arn: string;
+}
+
+export interface Provisioned {
+  delivery: QueueRef;
+  /** The SDK clients provisioning used (the SQS one feeds the pollers); destroyed at stop. */
+  clients: { dynamo: DynamoDBClient; sqs: SQSClient; scheduler: SchedulerClient };
+}
+
+export const provision = async (
+  services: LocalServices,
+  names: { table: string; scheduleGroup: string },
+): Promise<Provisioned> => {
+  const { endpoints } = services;
+  const region = LOCAL_REGION;
+  const credentials = LOCAL_CREDENTIALS;
+  const clients = {
+    dynamo: new DynamoDBClient({ region, endpoint: endpoints.dynamo, credentials }),
+    sqs: new SQSClient({ region, endpoint: endpoints.sqs, credentials }),
+    scheduler: new SchedulerClient({ region, endpoint: endpoints.scheduler, credentials }),
+  };
+  try {
+    await clients.dynamo.send(new DescribeTableCommand({ TableName: names.table }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await clients.dynamo.send(new CreateTableCommand({ TableName: names.table, ...TABLE_DEFINITION }));
+  }
+  /** A queue with its dead-letter queue, with the settings infra/queues.ts deploys (local-queues.ts). */
+  const queueWithDlq = async ({ name, ...settings }: LocalQueue): Promise<QueueRef> => {
+    const arnOf = async (url: string | undefined) =>
+      (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
+        .Attributes?.QueueArn as string;
+    const dlq = await clients.sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
+    const queue = await clients.sqs.send(
+      new CreateQueueCommand({ QueueName: name, Attributes: queueAttributes(settings, await arnOf(dlq.QueueUrl)) }),
+    );
+    return { url: queue.QueueUrl as string, arn: await arnOf(queue.QueueUrl) };
+  };
+  const delivery = await queueWithDlq(LOCAL_QUEUES.delivery);
+  try {
+    await clients.scheduler.send(new CreateScheduleGroupCommand({ Name: names.scheduleGroup }));
+  } catch (error) {
+    if ((error as Error).name !== 'ConflictException') throw error;
+  }
+  return { delivery, clients };
+};
+
+/** The development tenant and key, made once and kept in the data dir so restarts keep them. */
+const devIdentity = async (dataDir: string, fixedKey: string | undefined) => {
+  const file = join(dataDir, 'dev-tenant.json');
+  const saved = existsSync(file)
+    ? (JSON.parse(await readFile(file, 'utf8')) as { tenantId: string; apiKey: string })
+    : undefined;
+  const identity = {
+    tenantId: saved?.tenantId ?? newTenantId(),
+    apiKey: fixedKey ?? saved?.apiKey ?? newApiKey(),
+  };
+  await writeFile(file, `${JSON.stringify(identity, null, 2)}\n`, { mode: 0o600 });
+  return identity;
+};
+
+/** The development tenant (on the larger plan, so trying things out is not throttled early) and its key. */
+export const provisionDevTenant = async (tenantAdmin: TenantAdmin, dataDir: string, fixedKey: string | undefined) => {
+  const identity = await devIdentity(dataDir, fixedKey);
+  const { tenancy } = tenantAdmin;
+  const devTenant = await ensureTenant(tenancy, { id: identity.tenantId, name: 'Development', plan: 'pro' });
+  await ensureUsagePlan(tenancy, devTenant);
+  await addApiKey(tenancy, identity.tenantId, identity.apiKey, 'development');
+  return identity;
+};
+
+/** The web session secret, made once and kept in the data dir so sign-ins survive restarts. */
+export const sessionSecretOf = async (dataDir: string, given: string | undefined): Promise<string> => {
+  if (given) return given;
+  const file = join(dataDir, 'session-secret');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+};
+
+export const ENDPOINTS_FILE = 'endpoints.json';
+
+/** Where `npm run admin -- --local` finds this stack's store while it runs. */
+export const writeEndpointsFile = (dataDir: string, services: LocalServices, table: string) =>
+  writeFile(
+    join(dataDir, ENDPOINTS_FILE),
+    `${JSON.stringify(
+      {
+        dynamodb: services.endpoints.dynamo,
+        table,
+        region: LOCAL_REGION,
+        apigateway: services.endpoints.apigateway,
+        stage: services.stage,
+      },
+      null,
+      2,
+    )}\n`,
+  );

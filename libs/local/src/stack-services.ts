@@ -1,0 +1,81 @@
+/**
+ * The local stack's services: the real-protocol stand-ins for what the handlers talk to on AWS
+ * (dynalite for DynamoDB, fauxqs for SQS, the scheduler emulator for EventBridge Scheduler, the API
+ * Gateway emulator for usage plans), each on a free port, with their state in the data dir.
+ */
+import { join } from 'node:path';
+import { usagePlanName } from '@vigil/aws';
+import { PLANS } from '@vigil/core';
+import type { ApiGatewayEmulator } from './api-gateway-emulator';
+import { startApiGatewayEmulator } from './api-gateway-emulator';
+import { startDynaliteThread } from './dynalite-thread';
+import type { SchedulerEmulator, SchedulerTarget } from './scheduler-emulator';
+import { startSchedulerEmulator } from './scheduler-emulator';
+
+export interface LocalServices {
+  endpoints: { dynamo: string; sqs: string; scheduler: string; apigateway: string };
+  /** The API Gateway stage the usage plans are named for. */
+  stage: string;
+  /** Each service's name and port (no webhook may target them). */
+  ports: Array<[string, number]>;
+  scheduler: SchedulerEmulator;
+  apiGateway: ApiGatewayEmulator;
+  /** Stops the emulators (the scheduler's firings in hand finish first): before the runtime goes. */
+  stopEmulators(): Promise<void>;
+  /** Stops SQS and DynamoDB: last, once nothing uses them. */
+  stopStores(): Promise<void>;
+}
+
+const portOf = (endpoint: string) => Number(new URL(endpoint).port);
+
+export const startServices = async (options: {
+  dataDir: string;
+  /** What the scheduler emulator calls when a schedule fires. */
+  invoke: (target: SchedulerTarget) => Promise<void>;
+}): Promise<LocalServices> => {
+  const { dataDir, invoke } = options;
+  const dynamo = await startDynaliteThread(join(dataDir, 'dynamodb'));
+  // fauxqs is ESM-only; a dynamic import loads it from this CommonJS-compiled module too.
+  const { startFauxqs } = await import('fauxqs');
+  const sqsServer = await startFauxqs({ port: 0, logger: false });
+  const scheduler = await startSchedulerEmulator({ statePath: join(dataDir, 'schedules.json'), invoke });
+
+  // API Gateway's usage plans, one per plan as infra/api.ts deploys them: tenants made here get
+  // their API Gateway key in their plan's usage plan, as on AWS.
+  const stage = 'local';
+  const apiGateway = await startApiGatewayEmulator({
+    statePath: join(dataDir, 'apigateway.json'),
+    usagePlans: Object.entries(PLANS).map(([name, plan]) => ({
+      name: usagePlanName(name, stage),
+      throttle: { rateLimit: plan.ratePerSecond, burstLimit: plan.burst },
+      quota: { limit: plan.monthlyMessages, period: 'MONTH' as const },
+    })),
+  });
+
+  const endpoints = {
+    dynamo: dynamo.endpoint,
+    sqs: `http://127.0.0.1:${sqsServer.port}`,
+    scheduler: scheduler.endpoint,
+    apigateway: apiGateway.endpoint,
+  };
+  return {
+    endpoints,
+    stage,
+    ports: [
+      ['DynamoDB (dynalite)', portOf(endpoints.dynamo)],
+      ['SQS (fauxqs)', sqsServer.port],
+      ['scheduler emulator', portOf(endpoints.scheduler)],
+      ['API Gateway emulator', portOf(endpoints.apigateway)],
+    ],
+    scheduler,
+    apiGateway,
+    async stopEmulators() {
+      await scheduler.stop();
+      await apiGateway.stop();
+    },
+    async stopStores() {
+      await sqsServer.stop();
+      await dynamo.stop();
+    },
+  };
+};

@@ -1,0 +1,59 @@
+/**
+ * The local stack is configured by its arguments: it gives the handlers their settings through
+ * startRuntime({ env }) and leaves this process's environment as it found it, so two stacks in a
+ * row (or a stack and a test that sets its own environment) never see each other's settings.
+ */
+import { runtime } from '@vigil/aws';
+import { afterEach, describe, expect, it } from 'vitest';
+import { apiClient, startTestStack } from '../../../test-support/local-stack';
+import { startReceiver } from './receiver';
+import type { LocalStack } from './stack';
+
+describe('the local stack, configured by arguments', () => {
+  let stack: LocalStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('leaves process.env untouched while the handlers run on the settings it was given', async () => {
+    // Arrange
+    const before = { ...process.env };
+    const receiver = await startReceiver({ port: 0 });
+
+    try {
+      // Act
+      stack = await startTestStack({ env: { VIGIL_NEAR_WINDOW_S: '7', VIGIL_INDEX_SHARDS: '3' } });
+      const created = await apiClient(stack.url, stack.apiKey).post('/v1/messages', {
+        url: `${receiver.url}/configured`,
+        delay: 1,
+      });
+      await receiver.waitFor((received) => received.length === 1, 10_000);
+
+      // Assert
+      expect(created.status).toBe(201);
+      expect(process.env).toEqual(before);
+      expect(stack.runtime.config.engine.nearWindowMs).toBe(7_000);
+      expect(stack.runtime.config.indexShards).toBe(3);
+      expect(stack.runtime.config.endpoints.dynamodb).toBe(stack.dynamoEndpoint);
+      expect(runtime()).toBe(stack.runtime);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it("gives the next stack its own settings, not the last one's", async () => {
+    // Arrange
+    stack = await startTestStack({ env: { VIGIL_NEAR_WINDOW_S: '6' } });
+    const firstDynamo = stack.dynamoEndpoint;
+    await stack.stop();
+
+    // Act
+    stack = await startTestStack({ env: { VIGIL_NEAR_WINDOW_S: '8' } });
+
+    // Assert
+    expect(stack.runtime.config.engine.nearWindowMs).toBe(8_000);
+    expect(stack.runtime.config.endpoints.dynamodb).toBe(stack.dynamoEndpoint);
+    expect(stack.dynamoEndpoint).not.toBe(firstDynamo);
+  });
+});
