@@ -96,6 +96,7 @@ type Action =
   | { run: 'assign' } // NAME=value: run, the value kept for the next commands
   | { run: 'command' } // run to completion: exit 0, output checked
   | { run: 'cli' } // the vigil CLI ("From a terminal"): run in order, exit 0, printed lines checked
+  | { run: 'check' } // run on its own (not part of the walk-through): exit 0, its `# ...` lines checked in shape
   | { excluded: string };
 
 const RULES: Array<{ rule: string; matches: (line: string) => boolean; action: Action }> = [
@@ -114,6 +115,16 @@ const RULES: Array<{ rule: string; matches: (line: string) => boolean; action: A
     matches: (line) =>
       /^npx serverless (deploy|remove)\b/.test(line) || /^VIGIL_TABLE=/.test(line) || /--base-url\b/.test(line),
     action: { excluded: 'needs an AWS account and a deployed stage' },
+  },
+  {
+    rule: '`npm install @vigil/client`: installs the client in your own project from the registry',
+    matches: (line) => /^npm install @vigil\/client$/.test(line),
+    action: { excluded: 'needs the registry (in this repository the client is the workspace libs/client)' },
+  },
+  {
+    rule: '`npm run client:size`: the client bundled, minified and gzipped, as the README prints it',
+    matches: (line) => /^npm run client:size$/.test(line),
+    action: { run: 'check' },
   },
   {
     rule: 'the receiver: a server, started in the background',
@@ -165,6 +176,11 @@ const INLINE_NOT_RUN: Array<[RegExp, string]> = [
   [/^npm run soak -- --minutes N$/, 'a benchmark, minutes long'],
   [/^VIGIL_CHAOS=\S+ npm start$/, 'the stack with its fault layer: e2e/chaos.e2e.test.ts starts it so'],
   [/^apt-get install\b/, 'installs system packages (the network)'],
+  [/^npm run client:size$/, 'run above from its bash block'],
+  [
+    /^npm run client:build$/,
+    'writes libs/client/dist: libs/client/scripts/package.int.test.ts builds the same into a temporary directory and imports it',
+  ],
   [/^curl$/, 'the word, not a command'],
 ];
 
@@ -376,6 +392,7 @@ describe("the README's command lines, as written", () => {
       expect.stringMatching(/^curl -s localhost:4000\/v1\/messages\/msg_01JDX\.\.\.\/attempts/),
       // Time zones: a wall time in Berlin's spring-forward gap.
       expect.stringMatching(/^curl -s localhost:4000\/v1\/messages \\$/),
+      'npm run client:size',
       'npm run admin -- --local tenant create --name acme',
       'npm run admin -- --help',
     ]);
@@ -409,7 +426,13 @@ describe("the README's command lines, as written", () => {
   it('walks through "a webhook 10 seconds from now": signed, delivered on time, its attempt listed', async () => {
     const walk = commands.filter((c) => {
       const { action } = actionFor(c.line);
-      return 'run' in action && action.run !== 'stack' && action.run !== 'cli' && !c.line.startsWith('npm run admin');
+      return (
+        'run' in action &&
+        action.run !== 'stack' &&
+        action.run !== 'cli' &&
+        action.run !== 'check' &&
+        !c.line.startsWith('npm run admin')
+      );
     });
     for (const command of walk) {
       const line = substitute(command.line);
@@ -503,6 +526,23 @@ describe("the README's command lines, as written", () => {
     expect(result.stdout.trim()).toBe(
       JSON.parse(readFileSync(join(ROOT, 'libs/client/package.json'), 'utf8')).version as string,
     );
+  });
+
+  it('measures the client as the README prints it (figures in shape: sizes vary with the code)', async () => {
+    const checks = commands.filter((c) => {
+      const { action } = actionFor(c.line);
+      return 'run' in action && action.run === 'check';
+    });
+    expect(checks.map((c) => c.line)).toEqual(['npm run client:size']);
+    for (const check of checks) {
+      const result = await runLine(check.line, env);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(check.shown, `the README shows what ${check.line} prints`).toBeDefined();
+      for (const sampleLine of check.shown!.split('\n')) {
+        const pattern = linePattern(sampleLine).source.replace(/\d+\\\.\d+ KB/g, '[\\d.]+ KB');
+        expect(result.stdout).toMatch(new RegExp(pattern));
+      }
+    }
   });
 
   it('runs the admin command on the local stack as the README prints it', async () => {

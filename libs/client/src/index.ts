@@ -2,8 +2,8 @@
  * `@vigil/client`: Vigil's TypeScript client. Fetch only, so it runs on Node 20+, browsers and edge
  * runtimes. Receivers verify deliveries with `@vigil/client/verify`.
  */
-export { Vigil, BATCH_CHUNK, messageIn } from './vigil.js';
-export type { CallOptions, CreateMessage, ListMessages, UpdateMessage, VigilOptions, When } from './vigil.js';
+export { Vigil, BATCH_CHUNK, messageIn } from './vigil.ts';
+export type { CallOptions, CreateMessage, ListMessages, UpdateMessage, VigilOptions, When } from './vigil.ts';
 export {
   VigilAuthError,
   VigilBatchError,
@@ -15,10 +15,10 @@ export {
   VigilServerError,
   VigilTimeoutError,
   VigilValidationError,
-} from './errors.js';
-export type { FieldError, Problem } from './errors.js';
-export { parseDuration } from './duration.js';
-export type { Duration } from './duration.js';
-export type { RetryOptions } from './retry-policy.js';
-export type { Fetch } from './transport.js';
-export type * from './types.js';
+} from './errors.ts';
+export type { FieldError, Problem } from './errors.ts';
+export { parseDuration } from './duration.ts';
+export type { Duration } from './duration.ts';
+export type { RetryOptions } from './retry-policy.ts';
+export type { Fetch } from './transport.ts';
+export type * from './types.ts';

@@ -1,6 +1,6 @@
 /** The transport's rare paths, with an injected fetch (the common ones run against the real stack in vigil.int.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { VigilNetworkError } from './errors';
+import { VigilNetworkError, VigilTimeoutError } from './errors';
 import { DEFAULT_RETRY } from './retry-policy';
 import type { Fetch, TransportOptions } from './transport';
 import { send } from './transport';
@@ -142,5 +142,52 @@ describe('Vigil over an injected fetch', () => {
     });
     await vigil.messages.create({ url: 'https://example.com', in: '1h30m', retries: 4, idempotencyKey: 'k' });
     expect(body).toEqual({ url: 'https://example.com', delay: 5_400, retry: { maxAttempts: 5 } });
+  });
+});
+
+describe('timeouts and aborts', () => {
+  const never: Fetch = () => new Promise<Response>(() => undefined);
+
+  it('ends a try at its timeout even when the fetch ignores its signal, and retries it as allowed', async () => {
+    const { options } = scripted();
+    let tries = 0;
+    const started = Date.now();
+    const error = await send(
+      options({
+        timeoutMs: 50,
+        fetch: (request) => {
+          tries += 1;
+          return never(request);
+        },
+      }),
+      post(),
+      'keyed',
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VigilTimeoutError);
+    expect(tries).toBe(4);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('times out an answer whose body never ends', async () => {
+    const { options } = scripted();
+    const stalled = () =>
+      Promise.resolve(new Response(new ReadableStream({ start: (c) => c.enqueue(new Uint8Array([123])) })));
+    const error = await send(options({ timeoutMs: 50, fetch: stalled }), post(), 'unsafe').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VigilTimeoutError);
+  });
+
+  it('rejects with the caller’s reason at once, between tries as well', async () => {
+    const controller = new AbortController();
+    const { options } = scripted(() => problem(503));
+    const waiting = send(
+      options({
+        sleep: (ms, signal) => new Promise((_, fail) => signal?.addEventListener('abort', () => fail(signal.reason))),
+      }),
+      post(),
+      'safe',
+      controller.signal,
+    );
+    setTimeout(() => controller.abort(new Error('stop')), 20);
+    await expect(waiting).rejects.toThrow('stop');
   });
 });

@@ -3,9 +3,9 @@
  * whole answer included), the caller's AbortSignal, and retries as retry-policy.ts decides. Fetch
  * only (no `node:` import), so it runs on Node 20+, browsers and edge runtimes.
  */
-import { VigilNetworkError, VigilTimeoutError, parseRetryAfter } from './errors.js';
-import type { Outcome, RetryOptions, Safety } from './retry-policy.js';
-import { nextRetryDelay } from './retry-policy.js';
+import { VigilNetworkError, VigilTimeoutError, parseRetryAfter } from './errors.ts';
+import type { Outcome, RetryOptions, Safety } from './retry-policy.ts';
+import { nextRetryDelay } from './retry-policy.ts';
 
 export type Fetch = (request: Request) => Promise<Response>;
 type Provider<T> = T | (() => T | Promise<T>);
@@ -49,13 +49,18 @@ const wasRefused = (error: unknown): boolean => {
   return cause?.code === 'ECONNREFUSED';
 };
 
-const TIMED_OUT = Symbol('timed out');
-
 interface Try {
   outcome: Outcome;
   response?: Response;
   error?: unknown;
 }
+
+/** Rejects with the signal's reason once it aborts: the try ends then even if a fetch ignores its signal. */
+const whenAborted = (signal: AbortSignal): Promise<never> =>
+  new Promise((_, fail) => {
+    if (signal.aborted) fail(signal.reason);
+    else signal.addEventListener('abort', () => fail(signal.reason), { once: true });
+  });
 
 /** One try: the request sent and its whole answer read within `timeoutMs`, or what went wrong. */
 const tryOnce = async (
@@ -65,12 +70,19 @@ const tryOnce = async (
   signal: AbortSignal | undefined,
 ): Promise<Try> => {
   const controller = new AbortController();
+  const timedOut = new DOMException(`No answer within ${options.timeoutMs} ms.`, 'TimeoutError');
   const onAbort = () => controller.abort(abortError(signal!));
   signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(TIMED_OUT), options.timeoutMs);
+  const timer = setTimeout(() => controller.abort(timedOut), options.timeoutMs);
+  const aborted = whenAborted(controller.signal);
+  aborted.catch(() => undefined);
   try {
-    const answer = await options.fetch(new Request(url, { ...init, signal: controller.signal }));
-    const bytes = answer.status === 204 || answer.status === 304 ? null : await answer.arrayBuffer();
+    const answer = await Promise.race([
+      options.fetch(new Request(url, { ...init, signal: controller.signal })),
+      aborted,
+    ]);
+    const bytes =
+      answer.status === 204 || answer.status === 304 ? null : await Promise.race([answer.arrayBuffer(), aborted]);
     const response = new Response(bytes && bytes.byteLength > 0 ? bytes : null, {
       status: answer.status,
       statusText: answer.statusText,
@@ -87,7 +99,7 @@ const tryOnce = async (
     };
   } catch (error) {
     if (signal?.aborted) throw abortError(signal);
-    if (controller.signal.aborted && controller.signal.reason === TIMED_OUT) return { outcome: { kind: 'timeout' } };
+    if (controller.signal.reason === timedOut) return { outcome: { kind: 'timeout' } };
     return { outcome: { kind: wasRefused(error) ? 'refused' : 'network' }, error };
   } finally {
     clearTimeout(timer);

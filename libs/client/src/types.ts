@@ -1,5 +1,5 @@
 /** The API's shapes under the names the client uses, all from the types generated from openapi.yaml. */
-import type { components } from './generated/openapi.js';
+import type { components } from './generated/openapi.ts';
 
 type Schemas = components['schemas'];
 
@@ -22,4 +22,4 @@ export type UsageDay = Schemas['UsageDay'];
 export type Health = Schemas['Health'];
 export type SessionTenant = Schemas['SessionTenant'];
 
-export type { components, paths } from './generated/openapi.js';
+export type { components, paths } from './generated/openapi.ts';

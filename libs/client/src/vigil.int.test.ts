@@ -108,6 +108,21 @@ describe('messages', () => {
     });
   });
 
+  it('schedules a wall time in a time zone, which the API resolves (Kolkata: +05:30, no daylight saving)', async () => {
+    const day = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const created = await vigil.messages.create({
+      url: `${receiver.url}/zoned`,
+      sendAt: `${day}T12:00:00`,
+      timezone: 'Asia/Kolkata',
+    });
+    expect(created).toMatchObject({ sendAt: `${day}T06:30:00.000Z`, timezone: 'Asia/Kolkata' });
+    const unknown = await vigil.messages
+      .create({ url: `${receiver.url}/zoned`, sendAt: `${day}T12:00:00`, timezone: 'Mars/Olympus' })
+      .catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(VigilValidationError);
+    expect((unknown as VigilValidationError).errors.map((e) => e.path)).toEqual(['timezone']);
+  });
+
   it('reschedules and changes a waiting message, then cancels it; a second cancel changes nothing', async () => {
     const created = await vigil.messages.create({ url: `${receiver.url}/moved`, in: '1h' });
     const sendAt = new Date(Date.now() + 7_200_000).toISOString();

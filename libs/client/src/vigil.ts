@@ -5,15 +5,15 @@
  * a timeout per try and the retries retry-policy.ts allows for it.
  */
 import createClient from 'openapi-fetch';
-import type { Duration } from './duration.js';
-import { parseDuration } from './duration.js';
-import type { VigilError } from './errors.js';
-import { VigilBatchError, errorFromResponse } from './errors.js';
-import type { paths } from './generated/openapi.js';
-import type { RetryOptions, Safety } from './retry-policy.js';
-import { retryPolicy } from './retry-policy.js';
-import type { Fetch, TransportOptions } from './transport.js';
-import { send } from './transport.js';
+import type { Duration } from './duration.ts';
+import { parseDuration } from './duration.ts';
+import type { VigilError } from './errors.ts';
+import { VigilBatchError, errorFromResponse } from './errors.ts';
+import type { paths } from './generated/openapi.ts';
+import type { RetryOptions, Safety } from './retry-policy.ts';
+import { retryPolicy } from './retry-policy.ts';
+import type { Fetch, TransportOptions } from './transport.ts';
+import { send } from './transport.ts';
 import type {
   ApiKey,
   ApiKeyCreated,
@@ -28,7 +28,7 @@ import type {
   SigningSecret,
   SigningSecretRotated,
   Usage,
-} from './types.js';
+} from './types.ts';
 
 export interface VigilOptions {
   /** The API's URL, e.g. `http://localhost:4000` or your stage's API Gateway URL. */
