@@ -120,7 +120,9 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     const { api } = await connect(options);
     const { items, more } = await listMessages(api, options.status, limit);
     printList(out, items, context.now());
-    if (more && !out.json) out.note(`(more: vigil ls --limit ${limit * 2})`);
+    if (more && !out.json) {
+      out.note(`(more: vigil ls${options.status ? ` --status ${options.status}` : ''} --limit ${limit * 2})`);
+    }
   });
 
   withCommon(
