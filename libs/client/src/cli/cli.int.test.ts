@@ -135,7 +135,7 @@ describe('vigil login', () => {
   it('asks for the key (not echoed), the URL and a notify URL on a terminal', async () => {
     const xdg = await mkdtemp(join(tmpdir(), 'vigil-xdg-'));
     // A real pseudo-terminal (util-linux script), as a person at a terminal has.
-    const child = spawn('script', ['-qec', `${process.execPath} ${BIN} login --profile tty`, '/dev/null'], {
+    const child = spawn('script', ['-qec', `exec ${process.execPath} ${BIN} login --profile tty`, '/dev/null'], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: home,
@@ -489,6 +489,58 @@ describe('vigil run', () => {
       command: "sh -c 'echo started; exec sleep 30'",
       outputTail: 'started\n',
     });
+  });
+
+  it('survives Ctrl-C on a terminal, which stops the command, and still sends the alert (exit 130)', async () => {
+    // A real pseudo-terminal: Ctrl-C there signals the whole foreground group, vigil and its command.
+    const child = spawn(
+      'script',
+      [
+        '-qec',
+        `exec ${process.execPath} ${BIN} run --notify ${receiver.url}/ctrl-c -- sh -c 'echo started; exec sleep 30'`,
+        '/dev/null',
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: home, TERM: 'dumb' } as unknown as NodeJS.ProcessEnv,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    const done = finish(child);
+    await expect.poll(() => seen, { timeout: 15_000 }).toContain('started');
+
+    child.stdin!.write('\x03');
+    const run = await done;
+    await receiver.waitFor(() => bodiesAt('/ctrl-c').length === 1, 10_000);
+
+    expect(run.code, seen).toBe(130);
+    expect(seen).toMatch(/vigil: sh was killed by SIGINT after \d+ ?m?s; alert msg_\w+ to /);
+    expect(bodyOf(bodiesAt('/ctrl-c')[0]!)).toMatchObject({ exitCode: null, signal: 'SIGINT' });
+  });
+
+  it('lets the command see Ctrl-C once on a terminal (the terminal sends it; vigil does not send a second)', async () => {
+    // The command counts the SIGINTs it receives, and reports them a second after the first.
+    const script =
+      'trap "n=$((n+1))" INT; echo started; while [ "${n:-0}" -lt 1 ]; do sleep 0.1; done; sleep 1; echo "SIGINTs: $n"';
+    const child = spawn(
+      'script',
+      ['-qec', `exec ${process.execPath} ${BIN} run --notify ${receiver.url}/once -- sh -c '${script}'`, '/dev/null'],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: home, TERM: 'dumb' } as unknown as NodeJS.ProcessEnv,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    const done = finish(child);
+    await expect.poll(() => seen, { timeout: 15_000 }).toContain('started');
+
+    child.stdin!.write('\x03');
+    const run = await done;
+
+    expect(run.code, seen).toBe(0);
+    expect(seen).toContain('SIGINTs: 1');
   });
 
   it("uses the profile's notify URL, and exits 127 when the command does not exist", async () => {
