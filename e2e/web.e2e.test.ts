@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore } from '@vigil/aws';
+import { DAY_MS } from '@vigil/core';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -210,6 +211,9 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await attempt.waitFor();
     await expect(attempt.textContent()).resolves.toContain('HTTP 200');
     await expect(page.getByTestId('delivered-at').textContent()).resolves.toContain('after it was due');
+    // A finished message says how long it is kept (the dev tenant's plan: free, 7 days).
+    await page.getByTestId('expires-at').waitFor();
+    await expect(page.getByTestId('expires-at').textContent()).resolves.toContain("your plan's retention");
     expect(receiver.received.filter((r) => r.headers['webhook-id'] === deliveredId)).toHaveLength(1);
     await screenshot('message-delivered');
   });
@@ -339,9 +343,12 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     const ticket = { tenantId, messageId: created.json.id, version: 0, dueAt: Date.parse(created.json.sendAt) };
     const taken = await store.take(ticket, Date.now(), Date.now() + 45_000);
     const detail = 'Taken for delivery 5 times without an attempt being recorded; not sent again.';
-    expect(await store.fail(taken!, taken!.version, { reason: { code: 'poison', detail }, now: Date.now() })).toBe(
-      true,
-    );
+    const failure = {
+      reason: { code: 'poison' as const, detail },
+      now: Date.now(),
+      expiresAt: Date.now() + 7 * DAY_MS,
+    };
+    expect(await store.fail(taken!, taken!.version, failure)).toBe(true);
     client.destroy();
 
     // Act

@@ -26,6 +26,8 @@ export interface ApiRequest<B, Q> {
   requestId: string;
   /** The calling tenant ('' on routes without one: /health, and the session-user route). */
   tenantId: string;
+  /** The calling tenant's plan, as the authorizer passed it ('' where there is none: the free plan's limits apply). */
+  plan: string;
   /** The signed-in console user, on `caller: 'session-user'` routes only. */
   user?: WebUser;
   body: B;
@@ -164,6 +166,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
       const requestId = event.requestContext?.requestId ?? 'unknown';
       const headers = lowerCaseHeaders(event.headers);
       const tenantId = event.requestContext?.authorizer?.tenantId;
+      const plan = event.requestContext?.authorizer?.plan;
       const user = spec.caller === 'session-user' ? sessionUserOf(event.requestContext?.authorizer) : undefined;
       if (spec.caller === 'session-user' && !user)
         throw new UnauthorizedError("This route is for the web console's sign-in: it needs a user's session.");
@@ -172,6 +175,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
       const request: ApiRequest<z.output<B>, z.output<Q>> = {
         requestId,
         tenantId: typeof tenantId === 'string' && spec.caller !== 'session-user' ? tenantId : '',
+        plan: typeof plan === 'string' ? plan : '',
         ...(user && { user }),
         body: spec.body ? validate(spec.body, readJsonBody(event, headers), 'body') : undefined,
         query: spec.query ? validate(spec.query, event.queryStringParameters ?? {}, 'query') : undefined,

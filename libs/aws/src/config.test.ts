@@ -32,3 +32,19 @@ describe("the local stack's reserved endpoints (VIGIL_RESERVED_ENDPOINTS)", () =
     expect(() => readConfig({ ...BASE, VIGIL_RESERVED_ENDPOINTS: value })).toThrow(ConfigError);
   });
 });
+
+describe('the retention override (VIGIL_RETENTION_OVERRIDE_S)', () => {
+  it('is unset by default: every plan keeps its own retention days', () => {
+    expect(readConfig(BASE).engine.retentionOverrideMs).toBeUndefined();
+  });
+
+  it('shortens every plan’s retention to seconds on the local stack, for tests', () => {
+    expect(readConfig({ ...BASE, VIGIL_RETENTION_OVERRIDE_S: '4' }).engine.retentionOverrideMs).toBe(4_000);
+  });
+
+  it('is refused on a deployed stage, where it would delete finished messages within seconds', () => {
+    expect(() => readConfig({ ...BASE, VIGIL_STAGE: 'prod', VIGIL_RETENTION_OVERRIDE_S: '4' })).toThrow(
+      /local stack only/,
+    );
+  });
+});

@@ -97,6 +97,16 @@ const Env = z.object({
     .min(1)
     .max(3600)
     .default(DEFAULT_ENGINE_SETTINGS.flightAllowanceMs / 1000),
+  /**
+   * Tests only: keep finished messages this many seconds instead of their plan's retention days
+   * (retention.ts), so an expiry can be watched. Never set in a deployment.
+   */
+  VIGIL_RETENTION_OVERRIDE_S: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(400 * 86_400)
+    .optional(),
   VIGIL_RETRY_BASE_MS: z.coerce.number().int().min(100).default(DEFAULT_BACKOFF.baseMs),
   VIGIL_RETRY_FACTOR: z.coerce.number().min(1).max(10).default(DEFAULT_BACKOFF.factor),
   VIGIL_ALLOW_PRIVATE_TARGETS: flag.default(false),
@@ -173,7 +183,12 @@ export const readConfig = (env: Environment = process.env): VigilConfig => {
     poisonTakes: e.VIGIL_POISON_TAKES,
     flightAllowanceMs: e.VIGIL_FLIGHT_ALLOWANCE_S * 1000,
     version: VIGIL_VERSION,
+    ...(e.VIGIL_RETENTION_OVERRIDE_S !== undefined && { retentionOverrideMs: e.VIGIL_RETENTION_OVERRIDE_S * 1000 }),
   };
+  if (e.VIGIL_RETENTION_OVERRIDE_S !== undefined && e.VIGIL_STAGE !== 'local') {
+    // A deployed stage with it would delete its tenants' messages within seconds.
+    throw new ConfigError('VIGIL_RETENTION_OVERRIDE_S is for tests on the local stack only (VIGIL_STAGE=local)');
+  }
   const problems = checkEngineSettings(engine);
   if (problems.length > 0) throw new ConfigError(`Invalid Vigil timing settings: ${problems.join('; ')}`);
   return {

@@ -2,6 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Attempt, Message } from '@vigil/core';
 import {
   appendAttempt,
+  DAY_MS,
   headerBytes,
   MAX_HEADER_BYTES,
   MAX_HEADERS,
@@ -10,13 +11,15 @@ import {
   messageBytes,
   ValidationError,
 } from '@vigil/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
 import { dynamoDbLocalUnavailable, startDynalite, startDynamoDbLocal } from '../../../test-support/dynamo-backends';
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { DynamoMessageStore } from './dynamo-message-store';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
+/** The store's clock (which messages have expired): the day of T0 unless a test moves it. */
+let now = T0;
 let seq = 0;
 const message = (over: Partial<Message> = {}): Message => {
   seq += 1;
@@ -109,9 +112,12 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
   beforeAll(async () => {
     if (!available) return;
     services = await start();
-    store = new DynamoMessageStore(services.db, services.table, 4);
+    store = new DynamoMessageStore(services.db, services.table, 4, () => now);
   }, 60_000);
   afterAll(() => services?.stop());
+  afterEach(() => {
+    now = T0;
+  });
 
   it.runIf(available)(
     'stores and reads back a message exactly, and refuses a second insert of the same id',
@@ -282,6 +288,7 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
         await store.fail(taken!, taken!.version, {
           reason: { code: 'record-failed', detail: 'é'.repeat(256) },
           now: T0 + 301_000,
+          expiresAt: T0 + 301_000 + 30 * DAY_MS,
           attempts: appendAttempt(taken!, sent),
         }),
       ).toBe(true);
@@ -337,10 +344,18 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     const ticket = { tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt };
     const taken = await store.take(ticket, T0, T0 + 45_000);
     const reason = { code: 'poison' as const, detail: 'Taken for delivery 5 times without an attempt being recorded.' };
-    expect(await store.fail(taken!, 0, { reason, now: T0 + 1 })).toBe(false); // stale version
-    expect(await store.fail(taken!, 1, { reason, now: T0 + 1 })).toBe(true);
+    const expiresAt = T0 + 1 + 7 * DAY_MS;
+    expect(await store.fail(taken!, 0, { reason, now: T0 + 1, expiresAt })).toBe(false); // stale version
+    expect(await store.fail(taken!, 1, { reason, now: T0 + 1, expiresAt })).toBe(true);
     const failed = await store.get(m.tenantId, m.id);
-    expect(failed).toMatchObject({ status: 'failed', version: 2, failureReason: reason, attempts: [], body: m.body });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      version: 2,
+      failureReason: reason,
+      attempts: [],
+      body: m.body,
+      expiresAt,
+    });
     const page = await store.list(m.tenantId, { limit: 100, status: 'failed' });
     expect(page.items.find((x) => x.id === m.id)?.failureReason).toEqual(reason);
     expect((await collect(store.pendingBefore(T0 + 10_000_000))).map((r) => r.messageId)).not.toContain(m.id);
@@ -409,6 +424,81 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     await store.insert(done);
     expect(await store.deferPending({ ...ref!, messageId: done.id, status: 'delivered' }, T0)).toBe(false);
   });
+
+  /** The message item as stored, with the attributes only the store sees. */
+  const rawItem = async (m: Pick<Message, 'tenantId' | 'id'>) =>
+    (
+      await services.db.send(
+        new GetCommand({ TableName: services.table, Key: { pk: `T#${m.tenantId}`, sk: `M#${m.id}` } }),
+      )
+    ).Item;
+
+  it.runIf(available)(
+    'writes a final state with its expiry, in epoch seconds for TTL and in ms for exact reads; a waiting message never carries one',
+    async () => {
+      const tenantId = 'tnt_expiry';
+      const expiresAt = T0 + 7 * DAY_MS + 1; // not a whole second: TTL gets the second after
+      const done = message({ tenantId });
+      await store.insert(done);
+      expect(await store.save({ ...done, status: 'delivered', expiresAt, version: 1 }, 0)).toBe(true);
+      expect(await rawItem(done)).toMatchObject({ expiresAt: Math.ceil(expiresAt / 1000), expiresAtMs: expiresAt });
+      expect(await store.get(tenantId, done.id)).toEqual({ ...done, status: 'delivered', expiresAt, version: 1 });
+      const [listed] = (await store.list(tenantId, { limit: 10, status: 'delivered' })).items;
+      expect(listed).toMatchObject({ id: done.id, expiresAt });
+
+      // An expiry on a message still to be delivered is never stored: pending messages do not expire.
+      const waiting = message({ tenantId, expiresAt: T0 + 1 });
+      await store.insert(waiting);
+      expect(await rawItem(waiting)).not.toHaveProperty('expiresAt');
+      expect(await rawItem(waiting)).not.toHaveProperty('expiresAtMs');
+      now = T0 + 365 * DAY_MS;
+      expect((await store.get(tenantId, waiting.id))?.id).toBe(waiting.id);
+
+      // A redeliver writes it waiting again, without an expiry: the TTL attribute goes.
+      now = T0;
+      const { expiresAt: _gone, ...redelivered } = { ...done, status: 'queued' as const, expiresAt, version: 2 };
+      expect(await store.save(redelivered, 1)).toBe(true);
+      expect(await rawItem(done)).not.toHaveProperty('expiresAt');
+      expect(await rawItem(done)).not.toHaveProperty('expiresAtMs');
+    },
+  );
+
+  it.runIf(available)('the failure write sets the expiry too, TTL attribute included', async () => {
+    const m = message();
+    await store.insert(m);
+    const taken = await store.take({ tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt }, T0, T0 + 1);
+    const reason = { code: 'poison' as const, detail: 'Taken for delivery 5 times.' };
+    const expiresAt = T0 + 30 * DAY_MS;
+    expect(await store.fail(taken!, taken!.version, { reason, now: T0, expiresAt })).toBe(true);
+    expect(await rawItem(m)).toMatchObject({ expiresAt: expiresAt / 1000, expiresAtMs: expiresAt, status: 'failed' });
+  });
+
+  it.runIf(available)(
+    'treats a message past its expiry as gone: get and list leave it out while it is still stored',
+    async () => {
+      const tenantId = 'tnt_expired';
+      const expiresAt = T0 + 7 * DAY_MS;
+      const [old, kept, waiting] = [message({ tenantId }), message({ tenantId }), message({ tenantId })];
+      for (const m of [old, kept, waiting]) await store.insert(m);
+      await store.save({ ...old, status: 'delivered', expiresAt, version: 1 }, 0);
+      await store.save({ ...kept, status: 'delivered', expiresAt: expiresAt + 1_000, version: 1 }, 0);
+      const ids = async (status?: 'delivered') =>
+        (await store.list(tenantId, { limit: 10, ...(status && { status }) })).items.map((x) => x.id);
+
+      now = expiresAt - 1;
+      expect(await ids()).toEqual([waiting.id, kept.id, old.id]);
+      expect((await store.get(tenantId, old.id))?.id).toBe(old.id);
+
+      now = expiresAt;
+      expect(await store.get(tenantId, old.id)).toBeUndefined();
+      expect(await ids()).toEqual([waiting.id, kept.id]);
+      expect(await ids('delivered')).toEqual([kept.id]);
+      expect(await rawItem(old)).toBeDefined(); // TTL (or the local reaper) deletes it later
+
+      now = T0 + 400 * DAY_MS;
+      expect(await ids()).toEqual([waiting.id]); // a pending message never expires
+    },
+  );
 
   it.runIf(available)('claims an idempotency key once and points later claims at the first request', async () => {
     const first = { messageIds: ['msg_first'], fingerprint: 'sha256:1', owner: 'msg_first', leaseUntil: T0 + 60_000 };

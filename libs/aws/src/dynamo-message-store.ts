@@ -12,6 +12,10 @@
  *   bucket    bucketPk B#<bucketAt>#<shard>, dueAt    far-path messages by bucket (promote)
  * The pending and bucket indexes are sharded by message id so a popular minute spreads over
  * several partitions; readers query the shards in parallel.
+ * A message in a final state carries its expiry twice: `expiresAt` in epoch seconds, the attribute
+ * DynamoDB's TTL deletes it by (table-definition.ts's TTL_ATTRIBUTE; the local stack's reaper does
+ * the same), and `expiresAtMs` for exact checks (TTL deletes up to a few days late): every read
+ * treats a message past `expiresAtMs` as gone. Its attempts live in the item, so they go with it.
  * A message item carries its attempt log (bounded in bytes by libs/core's attempt-log.ts) and, for
  * listings, `lastAttempt`: the latest attempt without its response snippet, so no snippet is
  * stored twice. See dynamo-item-size.ts for why the largest message with the longest log fits.
@@ -44,7 +48,7 @@ import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './d
 import { mergeAsync } from './merge-async';
 import { INDEX } from './table-definition';
 
-const DERIVED = ['pk', 'sk', 'statusPk', 'pendPk', 'pendingAt', 'bucketPk'] as const;
+const DERIVED = ['pk', 'sk', 'statusPk', 'pendPk', 'pendingAt', 'bucketPk', 'expiresAt', 'expiresAtMs'] as const;
 const REF_FIELDS = ['tenantId', 'id', 'version', '#status', 'dueAt', 'leaseUntil'];
 /** Everything a listing shows: the body and the attempt log stay behind. */
 const SUMMARY_FIELDS = [
@@ -71,29 +75,38 @@ const SUMMARY_FIELDS = [
   'deliveredAt',
   'bucketAt',
   'leaseUntil',
+  'expiresAtMs',
 ];
 const NAMES = { '#status': 'status', '#url': 'url', '#method': 'method', '#timezone': 'timezone' };
 
 const tenantPk = (tenantId: string) => `T#${tenantId}`;
 const messageSk = (messageId: string) => `M#${messageId}`;
 
+/** The item attributes of an expiry at `ms`: seconds for DynamoDB's TTL, milliseconds for exact checks. */
+export const expiryAttributes = (ms: number) => ({ expiresAt: Math.ceil(ms / 1000), expiresAtMs: ms });
+
 export class DynamoMessageStore implements MessageStore {
+  /** `now` decides which messages have expired (a message past its expiry reads as gone). */
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly shards: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
   private shardOf(messageId: string): number {
     return createHash('sha1').update(messageId).digest().readUInt16BE(0) % this.shards;
   }
 
-  private toItem(m: Message): Record<string, unknown> {
+  private toItem(message: Message): Record<string, unknown> {
+    const { expiresAt, ...m } = message;
     const shard = this.shardOf(m.id);
     const pending = !isTerminal(m.status);
     const inBucket = m.bucketAt !== undefined && WAITING_STATUSES.includes(m.status);
     return {
       ...m,
+      // Only a final state expires: a message still to be delivered is kept whatever it carries.
+      ...(!pending && expiresAt !== undefined && expiryAttributes(expiresAt)),
       pk: tenantPk(m.tenantId),
       sk: messageSk(m.id),
       statusPk: `${tenantPk(m.tenantId)}#${m.status}`,
@@ -109,6 +122,7 @@ export class DynamoMessageStore implements MessageStore {
   private fromItem(item: Record<string, unknown>): Message {
     const message = { ...item };
     for (const key of [...DERIVED, 'lastAttempt']) delete message[key];
+    if (typeof item.expiresAtMs === 'number') message.expiresAt = item.expiresAtMs;
     return message as unknown as Message;
   }
 
@@ -157,12 +171,16 @@ export class DynamoMessageStore implements MessageStore {
         ConsistentRead: true,
       }),
     );
-    return Item ? this.fromItem(Item) : undefined;
+    // Expired: gone, even before TTL (or the local reaper) deletes it.
+    if (!Item || isExpiredItem(Item, this.now())) return undefined;
+    return this.fromItem(Item);
   }
 
   async list(tenantId: string, query: MessagePageQuery): Promise<MessagePage> {
     const startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, tenantId, query.status);
     const byStatus = query.status !== undefined;
+    // Expired messages are left out (a page may then hold fewer than `limit`, with a cursor for more).
+    const live = { ':now': this.now() };
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -170,12 +188,13 @@ export class DynamoMessageStore implements MessageStore {
           ? {
               IndexName: INDEX.byStatus,
               KeyConditionExpression: 'statusPk = :pk',
-              ExpressionAttributeValues: { ':pk': `${tenantPk(tenantId)}#${query.status}` },
+              ExpressionAttributeValues: { ':pk': `${tenantPk(tenantId)}#${query.status}`, ...live },
             }
           : {
               KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-              ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': 'M#' },
+              ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': 'M#', ...live },
             }),
+        FilterExpression: 'attribute_not_exists(expiresAtMs) OR expiresAtMs > :now',
         ProjectionExpression: SUMMARY_FIELDS.join(', '),
         ExpressionAttributeNames: NAMES,
         ScanIndexForward: false,
@@ -184,8 +203,13 @@ export class DynamoMessageStore implements MessageStore {
       }),
     );
     const items = Items.map((item) => {
-      const { lastAttempt, ...rest } = item;
-      return { ...rest, body: '', attempts: lastAttempt ? [lastAttempt] : [] } as unknown as Message;
+      const { lastAttempt, expiresAtMs, ...rest } = item;
+      return {
+        ...rest,
+        body: '',
+        attempts: lastAttempt ? [lastAttempt] : [],
+        ...(typeof expiresAtMs === 'number' && { expiresAt: expiresAtMs }),
+      } as unknown as Message;
     });
     return { items, ...(LastEvaluatedKey && { nextCursor: encodeCursor(LastEvaluatedKey) }) };
   }
@@ -227,9 +251,10 @@ export class DynamoMessageStore implements MessageStore {
   async fail(
     message: Pick<Message, 'tenantId' | 'id'>,
     expectedVersion: number,
-    failure: { reason: FailureReason; now: number; attempts?: Attempt[] },
+    failure: { reason: FailureReason; now: number; expiresAt: number; attempts?: Attempt[] },
   ): Promise<boolean> {
     const withLog = failure.attempts !== undefined;
+    const expiry = expiryAttributes(failure.expiresAt);
     const last = failure.attempts && lastAttemptOf(failure.attempts);
     try {
       await this.db.send(
@@ -239,6 +264,7 @@ export class DynamoMessageStore implements MessageStore {
           ConditionExpression: 'attribute_exists(pk) AND version = :expected',
           UpdateExpression: [
             'SET #status = :failed, statusPk = :statusPk, failureReason = :reason, updatedAt = :now, version = :next',
+            ', expiresAt = :expiresAt, expiresAtMs = :expiresAtMs',
             ...(withLog ? [', attempts = :attempts', ...(last ? [', lastAttempt = :last'] : [])] : []),
             ' REMOVE pendPk, pendingAt, leaseUntil, bucketPk, bucketAt, takes',
           ].join(''),
@@ -250,6 +276,8 @@ export class DynamoMessageStore implements MessageStore {
             ':reason': failure.reason,
             ':now': failure.now,
             ':next': expectedVersion + 1,
+            ':expiresAt': expiry.expiresAt,
+            ':expiresAtMs': expiry.expiresAtMs,
             ...(withLog && { ':attempts': failure.attempts }),
             ...(last && { ':last': last }),
           },
@@ -444,6 +472,10 @@ const lastAttemptOf = (attempts: readonly Attempt[]): Attempt | undefined => {
   const last = attempts.at(-1);
   return last && withoutSnippet(last);
 };
+
+/** An item past its exact expiry (`expiresAtMs`) at `now`: a message or idempotency record to treat as gone. */
+const isExpiredItem = (item: Record<string, unknown>, now: number): boolean =>
+  typeof item.expiresAtMs === 'number' && item.expiresAtMs <= now;
 
 const idempotencyKey = (tenantId: string, key: string) => ({ pk: tenantPk(tenantId), sk: `I#${key}` });
 

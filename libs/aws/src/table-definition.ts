@@ -54,5 +54,10 @@ export const TABLE_DEFINITION = {
   ],
 };
 
-/** The attribute DynamoDB's TTL deletes expired idempotency records by (enabled in the deployment). */
+/**
+ * The attribute (epoch seconds) DynamoDB's TTL deletes expired items by, enabled in the deployment:
+ * finished messages past their plan's retention and idempotency records past their 24 h. Both also
+ * carry `expiresAtMs`, which reads check exactly (TTL deletes up to a few days late); locally,
+ * where dynalite has no TTL, the stack's reaper (libs/local expiry-reaper.ts) deletes them.
+ */
 export const TTL_ATTRIBUTE = 'expiresAt';

@@ -4,8 +4,8 @@
  * costs one query per interval, not one per message. Metering is asynchronous, so the quota is
  * enforced to within a few seconds' worth of traffic.
  */
-import type { PlanName, QuotaGuard, TenantStore, UsageLedger } from '@vigil/core';
-import { monthToDate, PLANS, QuotaExceededError } from '@vigil/core';
+import type { QuotaGuard, TenantStore, UsageLedger } from '@vigil/core';
+import { monthToDate, planNamed, QuotaExceededError } from '@vigil/core';
 
 const QUOTA_REFRESH_MS = 5_000;
 
@@ -27,7 +27,7 @@ export class UsageQuotaGuard implements QuotaGuard {
       state = { month: from, counted: days.reduce((sum, d) => sum + d.scheduled, 0), since: 0, readAt: now };
       this.seen.set(tenantId, state);
     }
-    const plan = PLANS[(await this.tenants.recentTenant(tenantId)).plan as PlanName] ?? PLANS.free;
+    const plan = planNamed((await this.tenants.recentTenant(tenantId)).plan);
     const used = state.counted + state.since;
     if (used + adding > plan.monthlyMessages) {
       throw QuotaExceededError.monthly(plan.monthlyMessages, used, now);

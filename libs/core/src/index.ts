@@ -12,6 +12,7 @@ export * from './message-view';
 export * from './ports';
 export * from './queue-records';
 export * from './request-fingerprint';
+export * from './retention';
 export * from './routing';
 export * from './schemas';
 export * from './settings';

@@ -30,6 +30,8 @@ export interface MessageOut {
   deliveredAt?: string;
   lastAttempt?: Attempt;
   failureReason?: FailureReason;
+  /** In a final state: when the message and its attempts expire (its plan's retention after it got there). */
+  expiresAt?: string;
   body?: unknown;
 }
 
@@ -55,6 +57,7 @@ export const toMessageOut = (message: Message, options: { withBody: boolean }): 
     ...(message.deliveredAt !== undefined && { deliveredAt: iso(message.deliveredAt) }),
     ...(lastAttempt && { lastAttempt }),
     ...(message.failureReason && { failureReason: message.failureReason }),
+    ...(message.expiresAt !== undefined && { expiresAt: iso(message.expiresAt) }),
     ...(body !== undefined && { body }),
   };
 };

@@ -84,6 +84,11 @@ export interface Message {
   takes?: number;
   /** Set when the message was finished `failed` for a reason other than its attempts' answers. */
   failureReason?: FailureReason;
+  /**
+   * Final states only: when the message (and its attempts) expires, epoch ms — its plan's
+   * retention after it got there (retention.ts). Never set on a message still to be delivered.
+   */
+  expiresAt?: number;
 }
 
 export const TERMINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'failed', 'cancelled'];

@@ -9,13 +9,22 @@ export interface Plan {
   burst: number;
   /** Messages a tenant may schedule per calendar month (UTC). */
   monthlyMessages: number;
+  /**
+   * Days a message in a final state (delivered, failed, cancelled) is kept, with its attempts,
+   * after it got there; then it expires (retention.ts). A message still waiting never expires.
+   */
+  retentionDays: number;
 }
 
 export const PLANS = {
-  free: { ratePerSecond: 10, burst: 20, monthlyMessages: 10_000 },
-  pro: { ratePerSecond: 100, burst: 200, monthlyMessages: 1_000_000 },
+  free: { ratePerSecond: 10, burst: 20, monthlyMessages: 10_000, retentionDays: 7 },
+  pro: { ratePerSecond: 100, burst: 200, monthlyMessages: 1_000_000, retentionDays: 30 },
 } as const satisfies Record<string, Plan>;
 
 export type PlanName = keyof typeof PLANS;
 
 export const PLAN_NAMES = Object.keys(PLANS) as PlanName[];
+
+/** The plan a tenant's plan name stands for; an unknown (or missing) name gets the free plan's limits. */
+export const planNamed = (name: string | undefined): Plan =>
+  name !== undefined && Object.hasOwn(PLANS, name) ? PLANS[name as PlanName] : PLANS.free;

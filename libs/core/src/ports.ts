@@ -76,8 +76,9 @@ export interface MessageStore {
   insert(message: Message): Promise<void>;
   /** Replaces a message if its stored version is still `expectedVersion`; false if it moved on. */
   save(message: Message, expectedVersion: number): Promise<boolean>;
+  /** The message, unless it is missing or expired (past its `expiresAt`, deleted or not yet). */
   get(tenantId: string, messageId: string): Promise<Message | undefined>;
-  /** Newest first, without bodies; `status` narrows. */
+  /** Newest first, without bodies; `status` narrows. Expired messages are left out. */
   list(tenantId: string, query: MessagePageQuery): Promise<MessagePage>;
   /**
    * Takes a message for delivery in one conditional write: only if the ticket's version is
@@ -89,12 +90,13 @@ export interface MessageStore {
   /**
    * Finishes a message `failed` with a reason, if its version is still `expectedVersion`, in one
    * small conditional update that never rewrites the body or headers (so it fits where a full
-   * save could not). `attempts`, when given, replaces the attempt log. False if the message moved on.
+   * save could not). `attempts`, when given, replaces the attempt log; `expiresAt` is when the
+   * failed message expires (retention.ts). False if the message moved on.
    */
   fail(
     message: Pick<Message, 'tenantId' | 'id'>,
     expectedVersion: number,
-    failure: { reason: FailureReason; now: number; attempts?: Attempt[] },
+    failure: { reason: FailureReason; now: number; expiresAt: number; attempts?: Attempt[] },
   ): Promise<boolean>;
   /**
    * Moves a still-pending message's place in the pending index to `untilMs` if it is unchanged
@@ -145,12 +147,20 @@ export interface MessageStore {
   pendingBefore(beforeMs: number): AsyncIterable<PendingRef>;
 }
 
+/** What delivering a tenant's message needs to know about the tenant: read once per delivery. */
+export interface TenantForDelivery {
+  /** The tenant's current webhook signing secrets (`whsec_...`); the first is the newest. */
+  signingSecrets: string[];
+  /** The tenant's plan name: how long its finished messages are kept (retention.ts). */
+  plan: string;
+}
+
 export interface TenantDirectory {
   /**
-   * The tenant's current webhook signing secrets (`whsec_...`); the first is the newest. Throws
-   * `TenantNotFoundError` when the tenant does not exist (any other error is taken as passing).
+   * The tenant as delivery needs it (signing secrets, plan). Throws `TenantNotFoundError` when the
+   * tenant does not exist (any other error is taken as passing).
    */
-  signingSecrets(tenantId: string): Promise<string[]>;
+  forDelivery(tenantId: string): Promise<TenantForDelivery>;
 }
 
 export interface OutboundRequest {

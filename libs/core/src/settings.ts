@@ -38,6 +38,11 @@ export interface EngineSettings {
   flightAllowanceMs: number;
   /** Sent as `user-agent: Vigil/<version>`. */
   version: string;
+  /**
+   * Tests only (`VIGIL_RETENTION_OVERRIDE_S`): keep finished messages this long instead of their
+   * plan's `retentionDays`, so an expiry can be watched in seconds. Unset in every deployment.
+   */
+  retentionOverrideMs?: number;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {

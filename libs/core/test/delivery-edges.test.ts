@@ -48,7 +48,7 @@ const setup = (
   const sender = new ScriptedSender(options.script ?? [{ statusCode: 200 }], () => clock.now());
   const worker = new DeliveryWorker({
     ...deps,
-    tenants: options.tenants ?? { signingSecrets: async () => [SECRET] },
+    tenants: options.tenants ?? { forDelivery: async () => ({ signingSecrets: [SECRET], plan: 'free' }) },
     deliveryTargets: { http: sender },
     backoff: DEFAULT_BACKOFF,
     random: () => 0.5,
@@ -174,9 +174,9 @@ describe('poison', () => {
     let tenantStoreUp = false;
     const { deps, store, sender, queue, clock, worker } = setup({
       tenants: {
-        signingSecrets: async () => {
+        forDelivery: async () => {
           if (!tenantStoreUp) throw new Error('tenant store unreachable');
-          return [SECRET];
+          return { signingSecrets: [SECRET], plan: 'free' };
         },
       },
     });
@@ -224,7 +224,7 @@ describe('poison', () => {
   it('a message whose tenant is gone ends failed (tenant-gone) at once, unsent', async () => {
     const { deps, store, sender, deliverLatest } = setup({
       tenants: {
-        signingSecrets: async (tenantId) => {
+        forDelivery: async (tenantId) => {
           throw new TenantNotFoundError(tenantId);
         },
       },
@@ -240,7 +240,7 @@ describe('poison', () => {
 
   it('a message whose signing throws ends failed (signing-failed) at once, unsent', async () => {
     const { deps, store, sender, deliverLatest } = setup({
-      tenants: { signingSecrets: async () => ['not-a-webhook-secret'] },
+      tenants: { forDelivery: async () => ({ signingSecrets: ['not-a-webhook-secret'], plan: 'free' }) },
     });
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
     expect(await deliverLatest()).toBe('failed');

@@ -143,7 +143,7 @@ describe('the queue delay is worked out once, at enqueue, and only the queue ada
     const { deps, queue } = setup();
     const worker = new DeliveryWorker({
       ...deps,
-      tenants: { signingSecrets: async () => [SECRET] },
+      tenants: { forDelivery: async () => ({ signingSecrets: [SECRET], plan: 'free' }) },
       deliveryTargets: { http: new ScriptedSender([{ statusCode: 200 }], () => T0) },
       backoff: DEFAULT_BACKOFF,
       random: () => 0.5,
@@ -224,7 +224,7 @@ describe('delivery targets: the worker asks the registry for the adapter of the 
     };
     const worker = new DeliveryWorker({
       ...deps,
-      tenants: { signingSecrets: async () => [SECRET] },
+      tenants: { forDelivery: async () => ({ signingSecrets: [SECRET], plan: 'free' }) },
       deliveryTargets: { http },
       backoff: DEFAULT_BACKOFF,
       random: () => 0.5,

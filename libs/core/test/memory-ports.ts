@@ -23,7 +23,7 @@ import type {
   UsageEvent,
   UsageMeter,
 } from '../src';
-import { emptyCounts, isTerminal, MessageAlreadyExistsError, WAITING_STATUSES } from '../src';
+import { emptyCounts, isExpired, isTerminal, MessageAlreadyExistsError, WAITING_STATUSES } from '../src';
 
 const ref = (m: Message): PendingRef => ({
   tenantId: m.tenantId,
@@ -70,7 +70,7 @@ export class MemoryStore implements MessageStore {
   async fail(
     message: Pick<Message, 'tenantId' | 'id'>,
     expectedVersion: number,
-    failure: { reason: FailureReason; now: number; attempts?: Attempt[] },
+    failure: { reason: FailureReason; now: number; expiresAt: number; attempts?: Attempt[] },
   ) {
     this.calls += 1;
     this.writes.push({ op: 'fail', at: this.now() });
@@ -82,6 +82,7 @@ export class MemoryStore implements MessageStore {
       status: 'failed',
       failureReason: failure.reason,
       updatedAt: failure.now,
+      expiresAt: failure.expiresAt,
       version: current.version + 1,
       ...(failure.attempts && { attempts: structuredClone(failure.attempts) }),
     });
@@ -101,11 +102,12 @@ export class MemoryStore implements MessageStore {
   async get(tenantId: string, id: string) {
     this.calls += 1;
     const m = this.messages.get(id);
-    return m && m.tenantId === tenantId ? structuredClone(m) : undefined;
+    return m && m.tenantId === tenantId && !isExpired(m, this.now()) ? structuredClone(m) : undefined;
   }
   async list(tenantId: string, query: MessagePageQuery): Promise<MessagePage> {
     const items = [...this.messages.values()]
       .filter((m) => m.tenantId === tenantId && (!query.status || m.status === query.status))
+      .filter((m) => !isExpired(m, this.now()))
       .sort((a, b) => (a.id < b.id ? 1 : -1))
       .slice(0, query.limit);
     return { items };

@@ -179,10 +179,10 @@ describe('signing secrets', () => {
     expect(secret).toMatch(/^whsec_/);
     expect(previousValidUntil).toBe(T0 + HOUR + SECRET_ROTATION_OVERLAP_MS);
     expect(await currentSigningSecret(ports.deps, tenant.id)).toBe(secret);
-    expect(await directory.signingSecrets(tenant.id)).toEqual([secret, old]);
+    expect(await directory.forDelivery(tenant.id)).toEqual({ signingSecrets: [secret, old], plan: tenant.plan });
 
     ports.clock.set(previousValidUntil);
-    expect(await directory.signingSecrets(tenant.id)).toEqual([secret]);
+    expect((await directory.forDelivery(tenant.id)).signingSecrets).toEqual([secret]);
   });
 
   it('refuses the second of two rotations racing, rather than lose one', async () => {

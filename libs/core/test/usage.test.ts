@@ -65,7 +65,7 @@ const setup = (
   const sender = new ScriptedSender(script, () => clock.now());
   const worker = new DeliveryWorker({
     ...deps,
-    tenants: { signingSecrets: async () => [SECRET] },
+    tenants: { forDelivery: async () => ({ signingSecrets: [SECRET], plan: 'free' }) },
     deliveryTargets: { http: sender },
     backoff: DEFAULT_BACKOFF,
     random: () => 0.5,
@@ -226,7 +226,7 @@ describe('metering a message Vigil finishes on its own', () => {
     const { message } = await scheduleMessage({ ...deps, meter: undefined }, TENANT, input());
     const worker = new DeliveryWorker({
       ...deps,
-      tenants: { signingSecrets: async () => Promise.reject(new TenantNotFoundError(TENANT)) },
+      tenants: { forDelivery: async () => Promise.reject(new TenantNotFoundError(TENANT)) },
       deliveryTargets: { http: new ScriptedSender([{ statusCode: 200 }], () => clock.now()) },
       backoff: DEFAULT_BACKOFF,
       random: () => 0.5,

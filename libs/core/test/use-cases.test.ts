@@ -32,7 +32,7 @@ const setup = (script: SendResult[] = [{ statusCode: 200 }], settings: EngineSet
   const sender = new ScriptedSender(script, () => clock.now());
   const worker = new DeliveryWorker({
     ...deps,
-    tenants: { signingSecrets: async () => [SECRET] },
+    tenants: { forDelivery: async () => ({ signingSecrets: [SECRET], plan: 'free' }) },
     deliveryTargets: { http: sender },
     backoff: DEFAULT_BACKOFF,
     random: () => 0.5,
@@ -145,7 +145,7 @@ describe('delivering', () => {
     const { deps, worker, sender, clock, queue, store } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
     clock.set(T0 + 9_000);
-    await cancelMessage(deps, TENANT, message.id);
+    await cancelMessage(deps, TENANT, message.id, 'free');
     expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('skipped');
     expect(sender.requests).toHaveLength(0);
     expect(store.messages.get(message.id)!.status).toBe('cancelled');
@@ -210,7 +210,7 @@ describe('changing messages', () => {
     await expect(patchMessage(deps, TENANT, message.id, { url: 'https://e.com/x' })).rejects.toThrow(
       MessageStateConflictError,
     );
-    await expect(cancelMessage(deps, TENANT, message.id)).rejects.toThrow(MessageStateConflictError);
+    await expect(cancelMessage(deps, TENANT, message.id, 'free')).rejects.toThrow(MessageStateConflictError);
     clock.advance(60_000);
     const again = await redeliverMessage(deps, TENANT, message.id);
     expect(again.status).toBe('queued');
@@ -225,7 +225,7 @@ describe('promote and sweep', () => {
     const { deps, queue, clock, timer } = setup();
     const a = await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));
     const b = await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:45Z' }));
-    await cancelMessage(deps, TENANT, b.message.id);
+    await cancelMessage(deps, TENANT, b.message.id, 'free');
     const [bucketAt] = [...timer.buckets];
     clock.set(bucketAt!);
     expect(await promoteBucket(deps, bucketAt!)).toEqual({ promoted: 1 });

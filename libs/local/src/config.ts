@@ -13,6 +13,8 @@ const LocalEnv = z.object({
     .optional(),
   VIGIL_AUTH_CACHE_S: z.coerce.number().min(0).max(3600).default(60),
   VIGIL_SWEEP_EVERY_S: z.coerce.number().min(1).max(3600).default(60),
+  /** How often expired items (finished messages past their retention, old idempotency keys) are deleted. */
+  VIGIL_REAP_EVERY_S: z.coerce.number().min(1).max(3600).default(60),
   VIGIL_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   VIGIL_WEB: z.enum(['dev', 'start', 'off']).default('dev'),
   VIGIL_WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -27,6 +29,8 @@ export interface LocalConfig {
   devApiKey?: string;
   authCacheMs: number;
   sweepEveryMs: number;
+  /** DynamoDB TTL's stand-in (expiry-reaper.ts): a bounded pass over the table this often (default 60 s). */
+  reapEveryMs?: number;
   /** Throttle tenants to their plan's rate and burst (as usage plans do on AWS). */
   rateLimits: boolean;
   /** The web app beside the API: `dev` (pages compiled on demand) or `start` (the production build). */
@@ -53,6 +57,7 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConf
     devApiKey: e.VIGIL_DEV_API_KEY,
     authCacheMs: e.VIGIL_AUTH_CACHE_S * 1000,
     sweepEveryMs: e.VIGIL_SWEEP_EVERY_S * 1000,
+    reapEveryMs: e.VIGIL_REAP_EVERY_S * 1000,
     rateLimits: e.VIGIL_RATE_LIMITS === 'on',
     ...(e.VIGIL_WEB !== 'off' && { web: { mode: e.VIGIL_WEB, port: e.VIGIL_WEB_PORT } }),
     ...(e.VIGIL_CHAOS !== undefined && { chaos: e.VIGIL_CHAOS }),

@@ -2,7 +2,8 @@
  * The embedded local stack: in one Node process, the real-protocol local services (dynalite for
  * DynamoDB, fauxqs for SQS, the scheduler emulator for EventBridge Scheduler) and, on top, the
  * same handlers that run on AWS: the API behind a local gateway, the delivery worker behind an
- * SQS poller, promote behind the scheduler emulator, and the sweep at start-up and every minute.
+ * SQS poller, promote behind the scheduler emulator, the sweep at start-up and every minute, and
+ * the expiry reaper (DynamoDB TTL's stand-in: dynalite has none) every minute.
  * Its parts: the services (stack-services.ts), their provisioning (stack-provisioning.ts), and
  * here the wiring of the handlers onto them. The handlers get their settings as an argument
  * (startRuntime({ env })), never through this process's environment. Usage events go to a
@@ -21,6 +22,7 @@ import { handler as sweep } from '@vigil/functions/engine/sweep';
 import type { Context } from 'aws-lambda';
 import type { LocalConfig } from './config';
 import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
+import { startExpiryReaper } from './expiry-reaper';
 import type { FaultLayer } from './fault-proxy';
 import { startGateway } from './gateway';
 import { repairPendingIndexes } from './repair-indexes';
@@ -60,6 +62,8 @@ export interface LocalStack {
   tenantAdmin: TenantAdmin;
   dataDir: string;
   runtime: Runtime;
+  /** Deletes expired items now (as DynamoDB TTL does on AWS; the stack does it every minute anyway); resolves with how many. */
+  reapExpired(): Promise<number>;
   /** Folds the usage journal into the counters now (it is folded every 5 s, or per 100 events, anyway); resolves with the events folded. */
   foldUsage(): Promise<number>;
   stop(): Promise<void>;
@@ -195,6 +199,14 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   const sweeper = setInterval(() => {
     sweep({}).catch((error) => rt.log.error('sweep failed', { error: String(error) }));
   }, options.sweepEveryMs);
+  // DynamoDB's TTL deletes expired items on AWS; dynalite has no TTL, so the stack does it.
+  const reaper = startExpiryReaper({
+    dynamo: clients.dynamo,
+    table,
+    now: Date.now,
+    everyMs: options.reapEveryMs ?? 60_000,
+    log: rt.log,
+  });
 
   const gateway = await startGateway({
     port: gatewayPort,
@@ -221,8 +233,10 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     tenantAdmin,
     ...(faults && { faults }),
     foldUsage: () => usageFolder.foldNow(),
+    reapExpired: () => reaper.reapNow(),
     async stop() {
       clearInterval(sweeper);
+      await reaper.stop();
       await web?.stop();
       await rm(join(dataDir, ENDPOINTS_FILE), { force: true });
       await gateway.stop();

@@ -33,7 +33,10 @@ export const rotateSigningSecret = async (
   return { secret, previousValidUntil: rotatedAt + SECRET_ROTATION_OVERLAP_MS };
 };
 
-/** What delivery signs with: the tenant's active secrets at the clock's now. */
+/** What delivery needs of a tenant, from one (cached) read: its active secrets at the clock's now and its plan. */
 export const signingSecretDirectory = (deps: SecretDeps): TenantDirectory => ({
-  signingSecrets: async (tenantId) => activeSigningSecrets(await deps.tenants.recentTenant(tenantId), deps.clock.now()),
+  forDelivery: async (tenantId) => {
+    const tenant = await deps.tenants.recentTenant(tenantId);
+    return { signingSecrets: activeSigningSecrets(tenant, deps.clock.now()), plan: tenant.plan };
+  },
 });

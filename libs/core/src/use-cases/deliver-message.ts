@@ -11,6 +11,10 @@
  * `failed` at once; and one taken `poisonTakes` times without an attempt being recorded (a worker
  * that dies on it, a store that refuses even the small write) is not sent again (reason `poison`).
  *
+ * A final state (delivered, failed) is written with its expiry: the tenant's plan's retention from
+ * then (retention.ts). The plan comes with the signing secrets, from the same cached tenant read,
+ * so retention adds no store call.
+ *
  * Usage is handed to metering before the state write it describes (the record, or the failure
  * write), with ids derived from the message, its round and the attempt number (usage.ts): a crash
  * between a send and its record re-sends the same attempt number later, whose events carry the
@@ -31,7 +35,9 @@ import type {
   OutboundRequest,
   SendResult,
   TenantDirectory,
+  TenantForDelivery,
 } from '../ports';
+import { longestRetentionMs, retentionMs, withRetention } from '../retention';
 import type { UsageEvent } from '../usage';
 import { attemptUsage, outcomeUsage, scheduledUsage } from '../usage';
 import type { SchedulingDeps } from './deps';
@@ -110,14 +116,18 @@ export class DeliveryWorker {
     const { clock, deliveryTargets, settings } = this.deps;
     const takes = message.takes ?? 0;
     if (takes > settings.poisonTakes) {
-      return this.finishFailed(message, {
-        code: 'poison',
-        detail: `Taken for delivery ${takes - 1} times without an attempt being recorded; not sent again.`,
-      });
+      return this.finishFailed(
+        message,
+        {
+          code: 'poison',
+          detail: `Taken for delivery ${takes - 1} times without an attempt being recorded; not sent again.`,
+        },
+        await this.keepMsOf(message),
+      );
     }
     const n = lastAttemptNumber(message) + 1;
     const prepared = await this.prepare(message, n);
-    if ('failure' in prepared) return this.finishFailed(message, prepared.failure);
+    if ('failure' in prepared) return this.finishFailed(message, prepared.failure, prepared.keepMs);
 
     await clock.sleepUntil(message.dueAt);
     const startedAt = clock.now();
@@ -130,38 +140,68 @@ export class DeliveryWorker {
       }
     });
     const attempt = describeAttempt(n, startedAt, clock.now(), message.dueAt, result);
-    return this.record(message, attempt, result);
+    return this.record(message, attempt, result, prepared.keepMs);
   }
 
   /**
-   * Signs the request. A tenant that is gone or a signing that throws can never succeed, so they
-   * finish the message; any other error (the tenant store unreachable) is thrown: the message is
-   * taken again after its lease, and the poison count bounds how often.
+   * How long the message is kept once finished, for a poison message (which is not signed): its
+   * plan's retention, or, should the tenant not be readable, the longest any plan keeps one.
+   */
+  private async keepMsOf(message: Message): Promise<number> {
+    const { tenants, settings } = this.deps;
+    try {
+      return retentionMs((await tenants.forDelivery(message.tenantId)).plan, settings);
+    } catch {
+      return longestRetentionMs(settings);
+    }
+  }
+
+  /**
+   * Signs the request, and tells how long the message is kept once finished (its tenant's plan's
+   * retention). A tenant that is gone or a signing that throws can never succeed, so they finish
+   * the message; any other error (the tenant store unreachable) is thrown: the message is taken
+   * again after its lease, and the poison count bounds how often.
    */
   private async prepare(
     message: Message,
     n: number,
-  ): Promise<{ request: OutboundRequest } | { failure: FailureReason }> {
+  ): Promise<{ request: OutboundRequest; keepMs: number } | { failure: FailureReason; keepMs: number }> {
     const { clock, tenants, settings } = this.deps;
-    let secrets: string[];
+    let tenant: TenantForDelivery;
     try {
-      secrets = await tenants.signingSecrets(message.tenantId);
+      tenant = await tenants.forDelivery(message.tenantId);
     } catch (error) {
       if (error instanceof TenantNotFoundError) {
-        return { failure: { code: 'tenant-gone', detail: `Tenant ${message.tenantId} no longer exists.` } };
+        return {
+          failure: { code: 'tenant-gone', detail: `Tenant ${message.tenantId} no longer exists.` },
+          keepMs: longestRetentionMs(settings),
+        };
       }
       throw error;
     }
+    const keepMs = retentionMs(tenant.plan, settings);
     try {
       const timestamp = Math.floor(Math.max(message.dueAt, clock.now()) / 1000);
-      return { request: buildDeliveryRequest(message, secrets, n, timestamp, `Vigil/${settings.version}`) };
+      const request = buildDeliveryRequest(message, tenant.signingSecrets, n, timestamp, `Vigil/${settings.version}`);
+      return { request, keepMs };
     } catch (error) {
-      return { failure: { code: 'signing-failed', detail: `The request could not be signed: ${errorText(error)}` } };
+      return {
+        failure: { code: 'signing-failed', detail: `The request could not be signed: ${errorText(error)}` },
+        keepMs,
+      };
     }
   }
 
-  /** Writes the attempt and the next state in one conditional write; schedules the retry if any. */
-  private async record(message: Message, attempt: Attempt, result: SendResult): Promise<DeliveryOutcome> {
+  /**
+   * Writes the attempt and the next state in one conditional write (a final state with its expiry,
+   * `keepMs` from now); schedules the retry if any.
+   */
+  private async record(
+    message: Message,
+    attempt: Attempt,
+    result: SendResult,
+    keepMs: number,
+  ): Promise<DeliveryOutcome> {
     const { clock, settings, log, events, backoff, random } = this.deps;
     if (this.sending > 0) {
       // A store write costs as much CPU as several sends: let the sends of a burst go first.
@@ -189,6 +229,7 @@ export class DeliveryWorker {
       const dueAt = now + wait;
       next = placeMessage({ ...tried, dueAt, version: message.version + 1 }, now, settings, 'retry');
     }
+    next = withRetention(next, now, keepMs);
     // Before the record write: a crash after the send must not lose the attempt's usage.
     await this.meter(usageFor(message, attempt.n, verdict, attemptsThisRound(tried) === 1), fields);
     const saved = await this.saveRecord(next, message, attempt.n);
@@ -206,6 +247,7 @@ export class DeliveryWorker {
             `Attempt ${attempt.n} was sent (${answer}) but could not be recorded after ` +
             `${RECORD_RETRY_DELAYS_MS.length + 1} tries (${errorName(saved.error)}); not sent again.`,
         },
+        keepMs,
         attempt,
       );
     }
@@ -265,11 +307,18 @@ export class DeliveryWorker {
   /**
    * Finishes a taken message `failed` with a reason, by the store's small failure write (never
    * the body again). With the attempt that was sent, the log gets it without its snippet; should
-   * even that write throw, the reason alone is written, the smallest write there is.
+   * even that write throw, the reason alone is written, the smallest write there is. The message
+   * expires `keepMs` after it (retention.ts).
    */
-  private async finishFailed(message: Message, reason: FailureReason, attempt?: Attempt): Promise<DeliveryOutcome> {
+  private async finishFailed(
+    message: Message,
+    reason: FailureReason,
+    keepMs: number,
+    attempt?: Attempt,
+  ): Promise<DeliveryOutcome> {
     const { store, clock, log, events } = this.deps;
     const now = clock.now();
+    const expiresAt = now + keepMs;
     const bounded = boundFailureReason(reason);
     const fields = { tenantId: message.tenantId, messageId: message.id, reason: bounded.code };
     const attempts = attempt ? appendAttempt(message, withoutSnippet(attempt)) : undefined;
@@ -286,14 +335,19 @@ export class DeliveryWorker {
     );
     let finished: boolean;
     try {
-      finished = await store.fail(message, message.version, { reason: bounded, now, ...(attempts && { attempts }) });
+      finished = await store.fail(message, message.version, {
+        reason: bounded,
+        now,
+        expiresAt,
+        ...(attempts && { attempts }),
+      });
     } catch (error) {
       if (!attempts) throw error;
       log.error('the failure record with its attempt could not be written; writing the reason alone', {
         ...fields,
         error: String(error),
       });
-      finished = await store.fail(message, message.version, { reason: bounded, now });
+      finished = await store.fail(message, message.version, { reason: bounded, now, expiresAt });
     }
     if (!finished) {
       log.warn('message changed before it could be finished as failed', fields);

@@ -7,6 +7,7 @@ import type { MessagePage, MessagePageQuery, MessageStore } from '../ports';
 import type { MessagePatch } from '../schemas';
 import { TIMEZONE_ALONE } from '../schemas';
 import { targetErrors } from '../targets';
+import { retentionMs, withRetention } from '../retention';
 import { roundOf, scheduledUsage } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
@@ -82,16 +83,22 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
     };
   });
 
-export const cancelMessage = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
-  changeMessage(deps, tenantId, messageId, (current) => {
+/**
+ * Cancels a waiting message. Cancelled is final: the message expires after the retention of the
+ * tenant's `plan` (the caller's plan, as the authorizer passed it), counted from now.
+ */
+export const cancelMessage = (deps: SchedulingDeps, tenantId: string, messageId: string, plan: string) =>
+  changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanCancel(current);
     if (current.status === 'cancelled') return 'unchanged';
     const { bucketAt: _bucket, ...rest } = current;
-    return { next: { ...rest, status: 'cancelled', version: current.version + 1 }, dispatch: false };
+    const cancelled: Message = { ...rest, status: 'cancelled', version: current.version + 1 };
+    return { next: withRetention(cancelled, now, retentionMs(plan, deps.settings)), dispatch: false };
   });
 
 /**
- * A delivered or failed message goes out again now, with a fresh retry budget. It counts like a
+ * A delivered or failed message goes out again now, with a fresh retry budget, and no longer
+ * expires (an expired one is gone: 404). It counts like a
  * new message: checked against the monthly quota (429) and metered as `scheduled`.
  */
 export const redeliverMessage = async (deps: SchedulingDeps, tenantId: string, messageId: string) => {
@@ -107,8 +114,9 @@ export const redeliverMessage = async (deps: SchedulingDeps, tenantId: string, m
 const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanRedeliver(current);
-    // A new round starts clean: no delivery time, no failure reason, no count of unrecorded takes.
-    const { deliveredAt: _delivered, failureReason: _reason, takes: _takes, ...rest } = current;
+    // A new round starts clean: no delivery time, no failure reason, no count of unrecorded takes,
+    // and no expiry (a message waiting to be delivered never expires).
+    const { deliveredAt: _delivered, failureReason: _reason, takes: _takes, expiresAt: _expiresAt, ...rest } = current;
     const next: Message = {
       ...rest,
       dueAt: now,

@@ -113,6 +113,19 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
               <Timestamp iso={message.createdAt} exact />
             </DataList.Value>
           </DataList.Item>
+          {message.expiresAt && (
+            <DataList.Item>
+              <DataList.Label>Kept until</DataList.Label>
+              <DataList.Value data-testid="expires-at">
+                <Flex direction="column">
+                  <Timestamp iso={message.expiresAt} exact />
+                  <Text size="1" color="gray">
+                    Then it and its attempts are deleted (your plan&apos;s retention).
+                  </Text>
+                </Flex>
+              </DataList.Value>
+            </DataList.Item>
+          )}
           {Object.keys(message.metadata).length > 0 && (
             <DataList.Item>
               <DataList.Label>Metadata</DataList.Label>

@@ -1,0 +1,99 @@
+/**
+ * Storage per retained message, from the item the store really writes: a 1 KB message delivered
+ * at its first attempt, kept for its plan's retention. The figure goes into the cost table.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { Message } from '@vigil/core';
+import { DAY_MS } from '@vigil/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoBackend } from '../../../test-support/dynamo-backends';
+import { startDynalite } from '../../../test-support/dynamo-backends';
+import { dynamoItemBytes } from './dynamo-item-size';
+import { DynamoMessageStore } from './dynamo-message-store';
+import { ITEM_OVERHEAD_BYTES, storedBytes } from './dynamo-storage';
+
+/** DynamoDB Standard storage, us-east-1, per GB-month (the list price on 2026-12-02). */
+const STORAGE_USD_PER_GB_MONTH = 0.25;
+
+const T0 = Date.parse('2026-12-02T09:00:00.000Z');
+
+/** A typical message: a JSON body of 1,024 bytes, one header, one metadata tag. */
+const oneKilobyteMessage = (): Message => ({
+  id: 'msg_01KBZ3E7Y8RZ6Q4M2N0P9S8T7V',
+  tenantId: 'tnt_01KBZ3E7Y8RZ6Q4M2N0P9S8T7W',
+  status: 'queued',
+  url: 'https://api.example.com/webhooks/orders',
+  method: 'POST',
+  headers: { 'x-source': 'checkout' },
+  body: JSON.stringify({ order: '12345', note: 'x'.repeat(1024 - 30) }),
+  bodyKind: 'json',
+  sendAt: T0,
+  dueAt: T0,
+  createdAt: T0 - 60_000,
+  updatedAt: T0 - 60_000,
+  maxAttempts: 8,
+  timeoutMs: 10_000,
+  metadata: { customer: 'c_42' },
+  attempts: [],
+  roundStart: 0,
+  version: 0,
+});
+
+describe('storage of a retained message', () => {
+  let dynamo: DynamoBackend;
+  let store: DynamoMessageStore;
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    store = new DynamoMessageStore(dynamo.db, dynamo.table, 8, () => T0);
+  });
+  afterAll(() => dynamo?.stop());
+
+  it('counts the item and each index copy with its 100-byte overhead, and skips indexes the item is not in', () => {
+    const item = { pk: 'a', sk: 'b', statusPk: 'c', body: 'xyz' }; // names + values: 2+1 + 2+1 + 8+1 + 4+3 = 22 bytes
+    const stored = storedBytes(item);
+    expect(dynamoItemBytes(item)).toBe(22);
+    expect(stored).toEqual({ table: 122, indexes: { byStatus: 122 }, total: 244 });
+    // A pending item is in the INCLUDE index with its keys and the ticket fields only.
+    const pending = storedBytes({ ...item, pendPk: 'P#1', pendingAt: 5, version: 0 });
+    expect(pending.indexes.pending).toBe(
+      dynamoItemBytes({ pk: 'a', sk: 'b', pendPk: 'P#1', pendingAt: 5, version: 0 }) + ITEM_OVERHEAD_BYTES,
+    );
+  });
+
+  it('a delivered 1 KB message costs about 3.6 KB of storage: about $0.85 per million per month kept', async () => {
+    const m = oneKilobyteMessage();
+    await store.insert(m);
+    const taken = await store.take(
+      { tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt },
+      T0,
+      T0 + 45_000,
+    );
+    const attempt = { n: 1, startedAt: new Date(T0).toISOString(), durationMs: 84, latenessMs: 3, statusCode: 200 };
+    const { leaseUntil: _l, takes: _t, ...held } = taken!;
+    const delivered: Message = {
+      ...held,
+      status: 'delivered',
+      attempts: [{ ...attempt, responseSnippet: '{"ok":true}' }],
+      deliveredAt: T0,
+      updatedAt: T0 + 90,
+      expiresAt: T0 + 90 + 7 * DAY_MS,
+    };
+    expect(await store.save(delivered, taken!.version)).toBe(true);
+    const { Item } = await dynamo.db.send(
+      new GetCommand({ TableName: dynamo.table, Key: { pk: `T#${m.tenantId}`, sk: `M#${m.id}` } }),
+    );
+
+    const stored = storedBytes(Item!);
+
+    // A finished message is in the table and in byStatus (projection ALL: a whole second copy).
+    expect(Object.keys(stored.indexes)).toEqual(['byStatus']);
+    const perMillionGb = (stored.total * 1_000_000) / 1024 ** 3;
+    console.info(
+      `retained 1 KB message: table ${stored.table} B + byStatus ${stored.indexes.byStatus} B = ${stored.total} B; ` +
+        `${perMillionGb.toFixed(2)} GB and $${(perMillionGb * STORAGE_USD_PER_GB_MONTH).toFixed(2)} per million per month`,
+    );
+    // 1,818 B in the table and again in byStatus on 2026-12-02 (README: Retention).
+    expect(stored.total).toBeGreaterThan(3_400);
+    expect(stored.total).toBeLessThan(3_900);
+  });
+});
