@@ -100,6 +100,9 @@ describe('verifyWebhook with real deliveries', () => {
     const headers = headersOf(arrival);
     const request = new Request(`${receiver.url}/forms`, { method: 'POST', headers, body: arrival.body });
     expect(await verifyWebhook(request, secret)).toMatchObject({ id, payload: { hello: 'world' }, attempt: 1 });
+    const read = new Request(`${receiver.url}/forms`, { method: 'POST', headers, body: arrival.body });
+    await read.json();
+    expect(await reasonOf(verifyWebhook(read, secret))).toBe('bad-body');
     const raw = await verifyWebhook({ headers: arrival.headers, body: Buffer.from(arrival.body) }, secret);
     expect(raw).toMatchObject({ id, payload: { hello: 'world' }, body: arrival.body });
   });

@@ -90,7 +90,12 @@ const textOf = (chunk: unknown): string | undefined => {
 };
 
 const rawBodyOf = async (input: WebhookRequest): Promise<string> => {
-  if (isFetchRequest(input)) return input.text();
+  if (isFetchRequest(input)) {
+    if (input.bodyUsed) {
+      throw new WebhookVerificationError('bad-body', 'The request body was already read: verify before reading it.');
+    }
+    return input.text();
+  }
   const given = (input as { body?: unknown }).body;
   if (given !== undefined && given !== null) {
     const text = textOf(given);

@@ -7,8 +7,7 @@
 import createClient from 'openapi-fetch';
 import type { Duration } from './duration.ts';
 import { parseDuration } from './duration.ts';
-import type { VigilError } from './errors.ts';
-import { VigilBatchError, errorFromResponse } from './errors.ts';
+import { VigilBatchError, VigilError, errorFromResponse } from './errors.ts';
 import type { paths } from './generated/openapi.ts';
 import type { RetryOptions, Safety } from './retry-policy.ts';
 import { retryPolicy } from './retry-policy.ts';
@@ -179,9 +178,7 @@ export class Vigil {
           );
           created.push(...items);
         } catch (error) {
-          if (error instanceof Error && 'problem' in error) {
-            throw new VigilBatchError(error as VigilError, [...created], chunk, key);
-          }
+          if (error instanceof VigilError) throw new VigilBatchError(error, [...created], chunk, key);
           throw error;
         }
       }
