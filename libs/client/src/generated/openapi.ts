@@ -39,7 +39,9 @@ export interface paths {
          * List messages
          * @description Lists your messages, newest first (by creation time), one page at a time. Pass the
          *     `nextCursor` of a page as `cursor` to get the next one; `nextCursor` is `null` on the last
-         *     page. Items leave out `body`; get a single message to see it.
+         *     page. Items leave out `body`; get a single message to see it. Expired messages (past their
+         *     `expiresAt`) are left out, so a page may hold fewer than `limit` items while `nextCursor`
+         *     still leads to more.
          *
          *     Problems: 401 missing or invalid API key; 422 an invalid or unknown query parameter (a bad
          *     `status`, a `limit` out of range, a cursor Vigil did not issue).
@@ -215,8 +217,11 @@ export interface paths {
          *     A redeliver counts like a new message: it is checked against the monthly quota and counted
          *     as `scheduled` in usage.
          *
-         *     Problems: 401 missing or invalid API key; 404 no such message; 409 the message is neither
-         *     `delivered` nor `failed`; 429 rate limit, or the monthly quota is used up
+         *     The message no longer expires (`expiresAt` goes) until it is finished again; an expired
+         *     message is gone (404).
+         *
+         *     Problems: 401 missing or invalid API key; 404 no such message (or expired); 409 the message
+         *     is neither `delivered` nor `failed`; 429 rate limit, or the monthly quota is used up
          *     (`quota-exceeded`).
          */
         post: operations["redeliverMessage"];
@@ -678,6 +683,12 @@ export interface components {
             /** @description The latest attempt. In lists, cancel and redeliver responses it leaves out `responseSnippet` (the attempt list has it). */
             lastAttempt?: components["schemas"]["AttemptOut"];
             failureReason?: components["schemas"]["FailureReason"];
+            /**
+             * Format: date-time
+             * @description When the message and its attempts are deleted. Present once it is `delivered`, `failed` or `cancelled`: its plan's retention after it got there (free 7 days, pro 30 days). From then on it reads as `404` and is left out of lists. A message still to be delivered never expires; redelivering one removes its expiry.
+             * @example 2026-12-08T09:00:00.412Z
+             */
+            expiresAt?: string;
         };
         /**
          * @description Why a message ended `failed` although its attempts were not spent (absent when they were,
