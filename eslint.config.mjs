@@ -8,14 +8,25 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /** Everything but the web app: what the test and tooling homes may exercise. */
-const ALL_BUT_APP = ['core', 'adapters', 'handlers', 'infra', 'local', 'cli', 'contract-types', 'test-support'];
+const ALL_BUT_APP = [
+  'core',
+  'adapters',
+  'handlers',
+  'infra',
+  'local',
+  'cli',
+  'contract-types',
+  'test-support',
+  'client',
+];
 
 /**
  * The layers and what each may import (its own files always), enforced by eslint-plugin-boundaries
  * in `npm run lint` and proven by lint/boundaries.test.ts. Production code first: the core is pure;
  * handlers and adapters never reach the local stack; the web app talks to the API, so it sees only
  * the core's rules and the contract's generated types; only the local stack and the admin CLI put
- * adapters and emulators together.
+ * adapters and emulators together. The client package (`@vigil/client`, published on its own)
+ * imports nothing of the server: it has its own copy of the contract's types.
  */
 const LAYERS = {
   core: ['core'],
@@ -24,7 +35,8 @@ const LAYERS = {
   infra: ['core', 'adapters', 'handlers', 'infra'],
   local: ['core', 'adapters', 'handlers', 'infra', 'local'],
   cli: ['core', 'adapters', 'local', 'cli'],
-  app: ['core', 'contract-types', 'app'],
+  app: ['core', 'contract-types', 'client', 'app'],
+  client: ['client'],
   'contract-types': ['contract-types'],
   // Test and tooling homes: they exercise the layers, so they may use any but the web app.
   contract: ['core', 'contract-types', 'test-support', 'contract'],
@@ -59,6 +71,8 @@ export default tseslint.config(
       'app/next-env.d.ts',
       // Generated from openapi.yaml by `npm run contract:types` (checked fresh by a unit test).
       'contract/generated/',
+      'libs/client/src/generated/',
+      'libs/client/dist/',
     ],
   },
   js.configs.recommended,
@@ -87,6 +101,7 @@ export default tseslint.config(
         { type: 'adapters', pattern: 'libs/aws', partialMatch: false },
         { type: 'local', pattern: 'libs/local', partialMatch: false },
         { type: 'cli', pattern: 'libs/cli', partialMatch: false },
+        { type: 'client', pattern: 'libs/client', partialMatch: false },
         { type: 'handlers', pattern: 'functions', partialMatch: false },
         { type: 'infra', pattern: 'infra', partialMatch: false },
         { type: 'app', pattern: 'app', partialMatch: false },

@@ -8,6 +8,8 @@ const alias = {
   '@vigil/aws': here('./libs/aws/src'),
   '@vigil/local': here('./libs/local/src'),
   '@vigil/functions': here('./functions'),
+  // The worktree's own client source (node_modules/@vigil/client links to the main checkout's).
+  '@vigil/client': here('./libs/client/src'),
 };
 
 export default defineConfig({

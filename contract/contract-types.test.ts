@@ -1,14 +1,15 @@
 /**
- * The web app types the API with contract/generated/openapi.d.ts, generated from openapi.yaml: the
- * committed file must be what the contract generates now, or the app compiles against a contract
- * that no longer holds.
+ * The web app types the API with contract/generated/openapi.d.ts, and the client package
+ * (`@vigil/client`) with its own copy, libs/client/src/generated/openapi.ts, both generated from
+ * openapi.yaml: each committed file must be what the contract generates now, or the app and the
+ * client compile against a contract that no longer holds.
  */
 import { readFileSync } from 'node:fs';
 import type { MessageStatus } from '@vigil/core';
 import { MESSAGE_STATUSES } from '@vigil/core';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { openapiDocument } from '../test-support/openapi';
-import { CONTRACT_TYPES_FILE, generateContractTypes } from './contract-types';
+import { CLIENT_TYPES_FILE, CONTRACT_TYPES_FILE, generateClientTypes, generateContractTypes } from './contract-types';
 import type { components } from './generated/openapi';
 
 /** The first line where two texts differ, for a failure message a person can act on. */
@@ -27,6 +28,15 @@ describe('the contract types', () => {
     expect(
       committed === fresh,
       `contract/generated/openapi.d.ts is stale at ${firstDifference(committed, fresh)}`,
+    ).toBe(true);
+  }, 30_000);
+
+  it("are the client package's copy too (run `npm run contract:types` after changing openapi.yaml)", async () => {
+    const committed = readFileSync(CLIENT_TYPES_FILE, 'utf8');
+    const fresh = await generateClientTypes();
+    expect(
+      committed === fresh,
+      `libs/client/src/generated/openapi.ts is stale at ${firstDifference(committed, fresh)}`,
     ).toBe(true);
   }, 30_000);
 

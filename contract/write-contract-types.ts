@@ -1,11 +1,20 @@
-/** `npm run contract:types`: regenerates contract/generated/openapi.d.ts from openapi.yaml. */
-import { writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
-import { CONTRACT_TYPES_FILE, generateContractTypes } from './contract-types';
+/**
+ * `npm run contract:types`: regenerates contract/generated/openapi.d.ts and the client package's
+ * libs/client/src/generated/openapi.ts from openapi.yaml.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { CLIENT_TYPES_FILE, CONTRACT_TYPES_FILE, generateClientTypes, generateContractTypes } from './contract-types';
 
 const main = async () => {
-  writeFileSync(CONTRACT_TYPES_FILE, await generateContractTypes());
-  process.stdout.write(`Wrote ${relative(process.cwd(), CONTRACT_TYPES_FILE)} from openapi.yaml.\n`);
+  for (const [file, generate] of [
+    [CONTRACT_TYPES_FILE, generateContractTypes],
+    [CLIENT_TYPES_FILE, generateClientTypes],
+  ] as const) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, await generate());
+    process.stdout.write(`Wrote ${relative(process.cwd(), file)} from openapi.yaml.\n`);
+  }
 };
 
 main().catch((error) => {

@@ -17,7 +17,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
@@ -95,6 +95,8 @@ type Action =
   | { run: 'background' } // a server the walk-through talks to, started and stopped by the test
   | { run: 'assign' } // NAME=value: run, the value kept for the next commands
   | { run: 'command' } // run to completion: exit 0, output checked
+  | { run: 'cli' } // the vigil CLI ("From a terminal"): run in order, exit 0, printed lines checked
+  | { run: 'check' } // run on its own (not part of the walk-through): exit 0, its `# ...` lines checked in shape
   | { excluded: string };
 
 const RULES: Array<{ rule: string; matches: (line: string) => boolean; action: Action }> = [
@@ -115,6 +117,16 @@ const RULES: Array<{ rule: string; matches: (line: string) => boolean; action: A
     action: { excluded: 'needs an AWS account and a deployed stage' },
   },
   {
+    rule: '`npm install @vigil/client`: installs the client in your own project from the registry',
+    matches: (line) => /^npm install @vigil\/client$/.test(line),
+    action: { excluded: 'needs the registry (in this repository the client is the workspace libs/client)' },
+  },
+  {
+    rule: '`npm run client:size`: the client bundled, minified and gzipped, as the README prints it',
+    matches: (line) => /^npm run client:size$/.test(line),
+    action: { run: 'check' },
+  },
+  {
     rule: 'the receiver: a server, started in the background',
     matches: (line) => /^npm run receiver\b/.test(line),
     action: { run: 'background' },
@@ -123,6 +135,11 @@ const RULES: Array<{ rule: string; matches: (line: string) => boolean; action: A
     rule: 'a shell variable for the commands after it',
     matches: (line) => /^[A-Z_]+=\S/.test(line) && !/^VIGIL_TABLE=/.test(line),
     action: { run: 'assign' },
+  },
+  {
+    rule: 'the vigil CLI (npx vigil ...): run in order, with a HOME of its own',
+    matches: (line) => /^npx vigil\b/.test(line),
+    action: { run: 'cli' },
   },
   {
     rule: 'calls to the local API (curl localhost:4000) and the admin command on the local stack',
@@ -136,6 +153,7 @@ const RULES: Array<{ rule: string; matches: (line: string) => boolean; action: A
  * lines are run (they are in readmeCommands); each of the others is listed here with why not.
  */
 const INLINE_NOT_RUN: Array<[RegExp, string]> = [
+  [/^npx vigil$/, 'the command itself: its lines in "From a terminal" are run'],
   [/^npm run admin -- (--local|--help)\b/, 'run above'],
   [/^npm run admin -- tenant create$/, 'a deployed stage (VIGIL_TABLE); the --local form is run'],
   [/^(VIGIL_WEB=off )?npm start$/, 'the stack: started above from its bash block'],
@@ -158,6 +176,11 @@ const INLINE_NOT_RUN: Array<[RegExp, string]> = [
   [/^npm run soak -- --minutes (N|\d+)$/, 'a benchmark, minutes long'],
   [/^VIGIL_CHAOS=\S+ npm start$/, 'the stack with its fault layer: e2e/chaos.e2e.test.ts starts it so'],
   [/^apt-get install\b/, 'installs system packages (the network)'],
+  [/^npm run client:size$/, 'run above from its bash block'],
+  [
+    /^npm run client:build$/,
+    'writes libs/client/dist: libs/client/scripts/package.int.test.ts builds the same into a temporary directory and imports it',
+  ],
   [/^curl$/, 'the word, not a command'],
 ];
 
@@ -347,8 +370,20 @@ describe("the README's command lines, as written", () => {
 
   it('covers every command in the README by exactly one rule (run, or excluded for a stated reason)', () => {
     const actions = commands.map((c) => ({ line: c.line, ...actionFor(c.line) }));
+    const runs = (a: (typeof actions)[number], how?: string) =>
+      'run' in a.action && (how === undefined ? a.action.run !== 'cli' : a.action.run === how);
+    // "From a terminal": login, send, ls, show, cancel and run, all run.
+    expect(actions.filter((a) => runs(a, 'cli')).map((a) => a.line.split(' ').slice(0, 3).join(' '))).toEqual([
+      'npx vigil login',
+      'npx vigil send',
+      'npx vigil send',
+      'npx vigil ls',
+      'npx vigil show',
+      'npx vigil cancel',
+      'npx vigil run',
+    ]);
     // The walk-through and the local admin lines are among those run.
-    expect(actions.filter((a) => 'run' in a.action).map((a) => a.line.split('\n')[0])).toEqual([
+    expect(actions.filter((a) => runs(a)).map((a) => a.line.split('\n')[0])).toEqual([
       expect.stringMatching(/^npm install && npm start/),
       expect.stringMatching(/^KEY=vgl_\.\.\./),
       expect.stringMatching(/^SECRET=\$\(curl -s localhost:4000\/v1\/signing-secret/),
@@ -357,6 +392,7 @@ describe("the README's command lines, as written", () => {
       expect.stringMatching(/^curl -s localhost:4000\/v1\/messages\/msg_01JDX\.\.\.\/attempts/),
       // Time zones: a wall time in Berlin's spring-forward gap.
       expect.stringMatching(/^curl -s localhost:4000\/v1\/messages \\$/),
+      'npm run client:size',
       'npm run admin -- --local tenant create --name acme',
       'npm run admin -- --help',
     ]);
@@ -390,7 +426,13 @@ describe("the README's command lines, as written", () => {
   it('walks through "a webhook 10 seconds from now": signed, delivered on time, its attempt listed', async () => {
     const walk = commands.filter((c) => {
       const { action } = actionFor(c.line);
-      return 'run' in action && action.run !== 'stack' && !c.line.startsWith('npm run admin');
+      return (
+        'run' in action &&
+        action.run !== 'stack' &&
+        action.run !== 'cli' &&
+        action.run !== 'check' &&
+        !c.line.startsWith('npm run admin')
+      );
     });
     for (const command of walk) {
       const line = substitute(command.line);
@@ -433,6 +475,74 @@ describe("the README's command lines, as written", () => {
     }
     expect(messageId).toMatch(/^msg_/);
     expect(vars.SECRET).toMatch(/^whsec_/);
+  });
+
+  it('runs "From a terminal" as written: login, send --in and --at --tz, ls, show, cancel, and run with its alerts', async () => {
+    const cliHome = await mkdtemp(join(tmpdir(), 'vigil-readme-home-'));
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    // The CLI's own substitutions: the bin npx runs (npm install links it: see the test after
+    // this one), a date that stays in the future, and the id the last send printed.
+    let lastId = '';
+    const cliLine = (line: string) =>
+      substitute(line)
+        .replace(/^npx vigil /, 'node libs/client/bin/vigil.mjs ')
+        .replace(/2026-12-24T09:00/g, `${tomorrow}T09:00`)
+        .replace(/\bmsg_01JDX\.\.\./g, lastId);
+    /** A printed line as a pattern: linePattern's, and the CLI's `2026-11-23 21:10:00.123Z` times and `2s` durations vary. */
+    const cliPattern = (line: string) =>
+      new RegExp(
+        linePattern(line)
+          .source.replace(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\\\.\d{3})?Z/g, '\\d{4}-\\d{2}-\\d{2} [\\d:.]+Z')
+          .replace(/after \d+s\b/g, 'after \\d+s'),
+      );
+    const cliEnv = { ...env, ...vars, HOME: cliHome, XDG_CONFIG_HOME: '', NO_COLOR: '1' };
+
+    try {
+      for (const command of commands.filter((c) => {
+        const { action } = actionFor(c.line);
+        return 'run' in action && action.run === 'cli';
+      })) {
+        const line = cliLine(command.line);
+        const result = await runLine(line, cliEnv);
+        const printed = result.stdout + result.stderr;
+        expect(result.code, `${line}\n${printed}`).toBe(0);
+        for (const shownLine of (command.shown ?? '').split('\n').filter((l) => l.trim() !== '')) {
+          expect(printed, line).toMatch(cliPattern(substitute(shownLine)));
+        }
+        lastId = /^Scheduled (msg_\w+)/.exec(result.stdout)?.[1] ?? lastId;
+      }
+      // The stored key is readable by its owner only; the run's alert reached the receiver.
+      expect((await stat(join(cliHome, '.config', 'vigil', 'config.json'))).mode & 0o777).toBe(0o600);
+      await background[0]!.until(/POST \/task\s+msg_\w+\s+attempt 1/, 30_000);
+    } finally {
+      await rm(cliHome, { recursive: true, force: true });
+    }
+  });
+
+  it("has `npx vigil` run this checkout's bin (node_modules/.bin/vigil, linked by npm install)", async () => {
+    const result = await runLine('npx --no-install vigil --version', env);
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe(
+      JSON.parse(readFileSync(join(ROOT, 'libs/client/package.json'), 'utf8')).version as string,
+    );
+  });
+
+  it('measures the client as the README prints it (figures in shape: sizes vary with the code)', async () => {
+    const checks = commands.filter((c) => {
+      const { action } = actionFor(c.line);
+      return 'run' in action && action.run === 'check';
+    });
+    expect(checks.map((c) => c.line)).toEqual(['npm run client:size']);
+    for (const check of checks) {
+      const result = await runLine(check.line, env);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(check.shown, `the README shows what ${check.line} prints`).toBeDefined();
+      for (const sampleLine of check.shown!.split('\n')) {
+        const pattern = linePattern(sampleLine).source.replace(/\d+\\\.\d+ KB/g, '[\\d.]+ KB');
+        expect(result.stdout).toMatch(new RegExp(pattern));
+      }
+    }
   });
 
   it('runs the admin command on the local stack as the README prints it', async () => {

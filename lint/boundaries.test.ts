@@ -38,6 +38,7 @@ const CORE = 'libs/core/src/boundary-fixture.ts';
 const HANDLER = 'functions/api/boundary-fixture.ts';
 const ADAPTER = 'libs/aws/src/boundary-fixture.ts';
 const APP = 'app/src/lib/boundary-fixture.ts';
+const CLIENT = 'libs/client/src/boundary-fixture.ts';
 
 const target = {
   core: moduleIn('libs/core/src'),
@@ -47,6 +48,8 @@ const target = {
   app: moduleIn('app/src/lib'),
   testSupport: moduleIn('test-support'),
   contractTypes: 'contract/generated/openapi',
+  client: moduleIn('libs/client/src'),
+  contract: moduleIn('contract'),
 };
 
 beforeAll(async () => {
@@ -96,6 +99,31 @@ describe('the layer boundaries (npm run lint)', () => {
     expect(await boundaryProblems(APP, importOf(APP, target.handler))).toHaveLength(1);
   });
 
+  it.each([
+    ['the core', target.core],
+    ['an adapter', target.adapter],
+    ['the local stack', target.local],
+    ['a handler', target.handler],
+    ['the web app', target.app],
+    ["the repository's contract types (it has its own copy)", target.contractTypes],
+    ['the contract tooling', target.contract],
+    ['the test helpers', target.testSupport],
+  ])('keep the client package (@vigil/client) from importing %s', async (_, path) => {
+    expect(await boundaryProblems(CLIENT, importOf(CLIENT, path))).toEqual([
+      expect.stringMatching(/from elements of type "client"/),
+    ]);
+  });
+
+  it('let the web app and the tests use the client package', async () => {
+    expect(await boundaryProblems(APP, importOf(APP, target.client))).toEqual([]);
+    expect(
+      await boundaryProblems('e2e/boundary-fixture.ts', importOf('e2e/boundary-fixture.ts', target.client)),
+    ).toEqual([]);
+    const integration = 'libs/client/src/boundary-fixture.int.test.ts';
+    expect(await boundaryProblems(integration, importOf(integration, target.local))).toEqual([]);
+    expect(await boundaryProblems(integration, importOf(integration, target.testSupport))).toEqual([]);
+  });
+
   it('keep production code from importing the test helpers', async () => {
     expect(await boundaryProblems(HANDLER, importOf(HANDLER, target.testSupport))).toHaveLength(1);
     expect(await boundaryProblems(ADAPTER, importOf(ADAPTER, target.testSupport))).toHaveLength(1);
@@ -121,6 +149,7 @@ describe('the layer boundaries (npm run lint)', () => {
       ['libs/cli/src/boundary-fixture.ts', target.local],
       [APP, target.core],
       [APP, target.contractTypes],
+      [CLIENT, target.client],
     ];
     for (const [fixture, path] of allowed) {
       expect(await boundaryProblems(fixture, importOf(fixture, path)), `${fixture} -> ${path}`).toEqual([]);

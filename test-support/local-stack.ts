@@ -2,6 +2,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { provisionTenant } from '@vigil/core';
 import type { LocalStack } from '@vigil/local/stack';
 import { startStack } from '@vigil/local/stack';
 import { assertResponseMatchesContract } from './openapi';
@@ -59,3 +60,7 @@ export const apiClient = (baseUrl: string, apiKey: string) => {
     raw: call,
   };
 };
+
+/** A new tenant on `plan` in the stack, with its first API key (for tests of a plan's limits). */
+export const newTenantKey = async (stack: LocalStack, plan: 'free' | 'pro', name = `tenant-${plan}`): Promise<string> =>
+  (await provisionTenant(stack.tenantAdmin.tenancy, { name, plan })).apiKey;

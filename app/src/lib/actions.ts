@@ -6,7 +6,8 @@
  */
 import { revalidatePath } from 'next/cache';
 import { unstable_rethrow } from 'next/navigation';
-import { api, ApiProblem } from './api';
+import type { Vigil } from '@vigil/client';
+import { ApiProblem, withVigil } from './api';
 import type { ActionResult } from './types';
 
 const readable = (error: unknown): string => {
@@ -19,9 +20,9 @@ const readable = (error: unknown): string => {
   return 'Something went wrong on our side. Please try again.';
 };
 
-const run = async <T>(work: () => Promise<T>, paths: string[]): Promise<ActionResult<T>> => {
+const run = async <T>(work: (vigil: Vigil) => Promise<T>, paths: string[]): Promise<ActionResult<T>> => {
   try {
-    const data = await work();
+    const data = await withVigil(work);
     for (const path of paths) revalidatePath(path);
     return { ok: true, data };
   } catch (error) {
@@ -31,42 +32,31 @@ const run = async <T>(work: () => Promise<T>, paths: string[]): Promise<ActionRe
   }
 };
 
-export const createApiKey = async (name: string) => run(() => api.post('/v1/keys', { body: { name } }), ['/keys', '/']);
+export const createApiKey = async (name: string) => run((vigil) => vigil.keys.create({ name }), ['/keys', '/']);
 
-export const revokeApiKey = async (id: string) =>
-  run(async () => {
-    await api.delete('/v1/keys/{keyId}', { path: { keyId: id } });
-  }, ['/keys', '/']);
+export const revokeApiKey = async (id: string) => run((vigil) => vigil.keys.revoke(id), ['/keys', '/']);
 
 export const cancelMessage = async (id: string) =>
-  run(() => api.delete('/v1/messages/{messageId}', { path: { messageId: id } }), [`/messages/${id}`, '/messages']);
+  run((vigil) => vigil.messages.cancel(id), [`/messages/${id}`, '/messages']);
 
 export const redeliverMessage = async (id: string) =>
-  run(
-    () => api.post('/v1/messages/{messageId}/redeliver', { path: { messageId: id } }),
-    [`/messages/${id}`, '/messages'],
-  );
+  run((vigil) => vigil.messages.redeliver(id), [`/messages/${id}`, '/messages']);
 
 /** `sendAt` is an exact instant, or a wall time read in `timezone` (which the message then keeps). */
 export const rescheduleMessage = async (id: string, { sendAt, timezone }: { sendAt: string; timezone: string }) =>
-  run(
-    () => api.patch('/v1/messages/{messageId}', { path: { messageId: id }, body: { sendAt, timezone } }),
-    [`/messages/${id}`, '/messages'],
-  );
+  run((vigil) => vigil.messages.update(id, { sendAt, timezone }), [`/messages/${id}`, '/messages']);
 
-export const rotateSigningSecret = async () => run(() => api.post('/v1/signing-secret/rotate'), ['/settings']);
+export const rotateSigningSecret = async () => run((vigil) => vigil.signingSecret.rotate(), ['/settings']);
 
 /** Schedules a small test webhook to `url`, due now; the message page then shows how it went. */
 export const sendTestWebhook = async (url: string) =>
   run(
-    () =>
-      api.post('/v1/messages', {
-        body: {
-          url,
-          delay: 0,
-          body: { type: 'vigil.test', message: 'A test webhook sent from the Vigil web app.' },
-          metadata: { source: 'web-app-test' },
-        },
+    (vigil) =>
+      vigil.messages.create({
+        url,
+        in: 0,
+        body: { type: 'vigil.test', message: 'A test webhook sent from the Vigil web app.' },
+        metadata: { source: 'web-app-test' },
       }),
     ['/messages', '/'],
   );

@@ -1,26 +1,28 @@
 /**
- * The API's shapes as the web app names them: the types generated from openapi.yaml
- * (`@vigil/contract`, `npm run contract:types`), and the core's own status lists. Nothing here is
+ * The API's shapes as the web app names them: the types `@vigil/client` has (generated from
+ * openapi.yaml by `npm run contract:types`), and the core's own status lists. Nothing here is
  * typed by hand, so the app cannot drift from the contract.
  */
-import type { components } from '@vigil/contract';
+import type { Problem as ClientProblem } from '@vigil/client';
 import { WAITING_STATUSES } from '@vigil/core/lifecycle';
 import { isTerminal, MESSAGE_STATUSES } from '@vigil/core/message';
+import type { MessageStatus } from '@vigil/client';
 
-type Schemas = components['schemas'];
-
-export type MessageStatus = Schemas['MessageStatus'];
-export type Message = Schemas['MessageOut'];
-export type MessagePage = Schemas['MessagePage'];
-export type Attempt = Schemas['AttemptOut'];
-export type AttemptList = Schemas['AttemptList'];
-export type FailureReason = Schemas['FailureReason'];
-export type ApiKey = Schemas['ApiKeyOut'];
-export type ApiKeyCreated = Schemas['ApiKeyCreated'];
-export type Usage = Schemas['UsageOut'];
-export type UsageDay = Schemas['UsageDay'];
+export type {
+  ApiKey,
+  ApiKeyCreated,
+  Attempt,
+  AttemptList,
+  FailureReason,
+  Message,
+  MessagePage,
+  MessageStatus,
+  SessionTenant,
+  Usage,
+  UsageDay,
+} from '@vigil/client';
 /** A problem document; a validation problem names each bad field in `errors`. */
-export type Problem = Schemas['Problem'] & { errors?: Schemas['FieldError'][] };
+export type Problem = ClientProblem;
 
 export { MESSAGE_STATUSES };
 /** Statuses a message can still leave on its own: rows in these are refreshed while on screen. */

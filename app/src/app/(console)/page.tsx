@@ -4,7 +4,7 @@ import NextLink from 'next/link';
 import { CopyButton } from '@/components/copy-button';
 import { UsageChart } from '@/components/usage-chart';
 import { ProblemNotice } from '@/components/problem-notice';
-import { api, loadPage } from '@/lib/api';
+import { loadPage } from '@/lib/api';
 import { webConfig } from '@/lib/config';
 import { count, duration, everyDay, isLocalApi, percentile, quickstartCurl, utcDate } from '@/lib/format';
 
@@ -14,11 +14,11 @@ export const metadata: Metadata = { title: 'Overview' };
 const RECENT = 100;
 
 export default async function OverviewPage() {
-  const loaded = await loadPage(() =>
+  const loaded = await loadPage((vigil) =>
     Promise.all([
-      api.get('/v1/usage', { query: { from: utcDate(29), to: utcDate(0) } }),
-      api.get('/v1/messages', { query: { status: 'delivered', limit: RECENT } }),
-      api.get('/v1/keys'),
+      vigil.usage({ from: utcDate(29), to: utcDate(0) }),
+      vigil.messages.listPage({ status: 'delivered', limit: RECENT }),
+      vigil.keys.list(),
     ]),
   );
   if (loaded.problem) return <ProblemNotice heading="Overview" problem={loaded.problem} />;
@@ -28,7 +28,7 @@ export default async function OverviewPage() {
   const p99 = percentile(lateness, 99);
   const { monthToDate, plan } = usage;
   const used = Math.min(100, (monthToDate.scheduled / plan.monthlyMessages) * 100);
-  const key = keys.items.at(-1);
+  const key = keys.at(-1);
   const { publicApiUrl } = webConfig();
   // Against a local stack, webhooks go to a receiver on this machine (npm run receiver).
   const local = isLocalApi(publicApiUrl);

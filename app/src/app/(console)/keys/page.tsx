@@ -5,15 +5,15 @@ import { EmptyState } from '@/components/notices';
 import { RevokeKeyButton } from '@/components/revoke-key-button';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
-import { api, loadPage } from '@/lib/api';
+import { loadPage } from '@/lib/api';
 import { webConfig } from '@/lib/config';
 
 export const metadata: Metadata = { title: 'API keys' };
 
 export default async function KeysPage() {
-  const loaded = await loadPage(() => api.get('/v1/keys'));
+  const loaded = await loadPage((vigil) => vigil.keys.list());
   if (loaded.problem) return <ProblemNotice heading="API keys" problem={loaded.problem} />;
-  const { items } = loaded.data;
+  const items = loaded.data;
   return (
     <Flex direction="column" gap="4">
       <Flex justify="between" align="center" gap="3" wrap="wrap">

@@ -9,7 +9,7 @@ import { StatusBadge } from '@/components/status-badge';
 import { StatusFilter } from '@/components/status-filter';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
-import { api, loadPage } from '@/lib/api';
+import { loadPage } from '@/lib/api';
 import { duration, localTimeText } from '@/lib/format';
 import type { MessageStatus } from '@/lib/types';
 import { LIVE_STATUSES, MESSAGE_STATUSES } from '@/lib/types';
@@ -30,7 +30,7 @@ export default async function MessagesPage({
     ? (params.status as MessageStatus)
     : undefined;
   const query = { limit: PAGE_SIZE, status, cursor: params.cursor || undefined };
-  const loaded = await loadPage(() => api.get('/v1/messages', { query }));
+  const loaded = await loadPage((vigil) => vigil.messages.listPage(query));
   if (loaded.problem) return <ProblemNotice heading="Messages" problem={loaded.problem} />;
   const page = loaded.data;
   const live = page.items.some((m) => LIVE_STATUSES.includes(m.status));

@@ -3,14 +3,14 @@ import type { Metadata } from 'next';
 import { SigningSecretCard } from '@/components/signing-secret-card';
 import { TestWebhookForm } from '@/components/test-webhook-form';
 import { ProblemNotice } from '@/components/problem-notice';
-import { api, loadPage } from '@/lib/api';
+import { loadPage } from '@/lib/api';
 import { count, utcDate } from '@/lib/format';
 
 export const metadata: Metadata = { title: 'Settings' };
 
 export default async function SettingsPage() {
-  const loaded = await loadPage(() =>
-    Promise.all([api.get('/v1/signing-secret'), api.get('/v1/usage', { query: { from: utcDate(0), to: utcDate(0) } })]),
+  const loaded = await loadPage((vigil) =>
+    Promise.all([vigil.signingSecret.get(), vigil.usage({ from: utcDate(0), to: utcDate(0) })]),
   );
   if (loaded.problem) return <ProblemNotice heading="Settings" problem={loaded.problem} />;
   const [{ secret }, usage] = loaded.data;

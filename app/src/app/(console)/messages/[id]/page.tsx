@@ -8,22 +8,14 @@ import { MessageActions } from '@/components/message-actions';
 import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
-import { api, loadPage } from '@/lib/api';
+import { loadPage } from '@/lib/api';
 import { duration, failureReasonText, localTimeText, maskedHeaderValue, prettyBody } from '@/lib/format';
 import type { Attempt, FailureReason } from '@/lib/types';
 import { LIVE_STATUSES } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Message' };
 
-const load = (id: string) => {
-  const path = { messageId: id };
-  return loadPage(() =>
-    Promise.all([
-      api.get('/v1/messages/{messageId}', { path }),
-      api.get('/v1/messages/{messageId}/attempts', { path }),
-    ]),
-  );
-};
+const load = (id: string) => loadPage((vigil) => Promise.all([vigil.messages.get(id), vigil.messages.attempts(id)]));
 
 export default async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;

@@ -1,0 +1,584 @@
+/**
+ * The `vigil` CLI as a user runs it: the bin spawned as a process, with a HOME of its own, against
+ * a real local stack and a webhook receiver.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Receiver, ReceivedWebhook } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
+import type { LocalStack } from '@vigil/local/stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, startTestStack } from '../../../../test-support/local-stack';
+
+const BIN = join(import.meta.dirname, '../../bin/vigil.mjs');
+
+let stack: LocalStack;
+let receiver: Receiver;
+let home: string;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `vigil <args>` in a shell-less spawn, with the test's HOME and only the environment given. */
+const start = (args: string[], env: Record<string, string> = {}): ChildProcess =>
+  spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: home, ...env } as unknown as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+const finish = (child: ChildProcess, timeoutMs = 30_000): Promise<Run> =>
+  new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`vigil did not finish within ${timeoutMs} ms:\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+
+const vigil = (args: string[], env?: Record<string, string>) => finish(start(args, env));
+const json = (run: Run) => {
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout);
+};
+const bodiesAt = (path: string) => receiver.received.filter((r) => r.path === path);
+const bodyOf = (r: ReceivedWebhook) => JSON.parse(r.body) as Record<string, unknown>;
+
+beforeAll(async () => {
+  [stack, receiver] = await Promise.all([startTestStack(), startReceiver()]);
+  home = await mkdtemp(join(tmpdir(), 'vigil-cli-home-'));
+  // Logged in once, as a user would; each test below uses the stored profile.
+  const login = await vigil(['login', '--api-key', stack.apiKey, '--api-url', stack.url]);
+  expect(login.code, login.stderr).toBe(0);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([stack?.stop(), receiver?.stop()]);
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+describe('vigil login', () => {
+  it('checks the key with the API and stores it, readable by its owner only', async () => {
+    const path = join(home, '.config', 'vigil', 'config.json');
+    const stored = JSON.parse(await readFile(path, 'utf8'));
+
+    expect(stored.profiles.default).toEqual({ apiKey: stack.apiKey, apiUrl: stack.url });
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(home, '.config', 'vigil'))).mode & 0o777).toBe(0o700);
+  });
+
+  it('keeps profiles side by side and honours XDG_CONFIG_HOME', async () => {
+    const xdg = await mkdtemp(join(tmpdir(), 'vigil-xdg-'));
+    const env = { XDG_CONFIG_HOME: xdg };
+
+    const staging = json(
+      await vigil(
+        [
+          'login',
+          '--profile',
+          'staging',
+          '--api-key',
+          stack.apiKey,
+          '--api-url',
+          stack.url,
+          '--notify-url',
+          `${receiver.url}/n`,
+          '--json',
+        ],
+        env,
+      ),
+    );
+
+    expect(staging).toEqual({
+      profile: 'staging',
+      apiUrl: stack.url,
+      notifyUrl: `${receiver.url}/n`,
+      path: join(xdg, 'vigil', 'config.json'),
+    });
+    // Only the staging profile exists there: the default one is "not logged in".
+    expect((await vigil(['ls', '--profile', 'staging', '--json'], env)).code).toBe(0);
+    const noDefault = await vigil(['ls'], env);
+    expect(noDefault.code).toBe(3);
+    expect(noDefault.stderr).toBe('vigil: not logged in: run vigil login, or set VIGIL_API_KEY\n');
+    await rm(xdg, { recursive: true, force: true });
+  });
+
+  it('refuses a wrong key without storing it (exit 3), and says when the API cannot be reached (exit 7)', async () => {
+    const xdg = await mkdtemp(join(tmpdir(), 'vigil-xdg-'));
+    const env = { XDG_CONFIG_HOME: xdg };
+
+    const wrongKey = await vigil(['login', '--api-key', 'vgl_wrong', '--api-url', stack.url], env);
+    const noApi = await vigil(['login', '--api-key', stack.apiKey, '--api-url', 'http://127.0.0.1:9'], env);
+
+    expect(wrongKey.code).toBe(3);
+    expect(wrongKey.stderr).toMatch(
+      /^vigil: login failed: the API refused the key \(401: .*\): run vigil login with a valid key, or fix VIGIL_API_KEY\n$/,
+    );
+    expect(noApi.code).toBe(7);
+    expect(noApi.stderr).toMatch(/^vigil: login failed: cannot reach the Vigil API at http:\/\/127\.0\.0\.1:9 .*\n$/);
+    await expect(stat(join(xdg, 'vigil', 'config.json'))).rejects.toThrow(/ENOENT/);
+    await rm(xdg, { recursive: true, force: true });
+  });
+
+  it('asks for the key (not echoed), the URL and a notify URL on a terminal', async () => {
+    const xdg = await mkdtemp(join(tmpdir(), 'vigil-xdg-'));
+    // A real pseudo-terminal (util-linux script), as a person at a terminal has.
+    const child = spawn('script', ['-qec', `exec ${process.execPath} ${BIN} login --profile tty`, '/dev/null'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        XDG_CONFIG_HOME: xdg,
+        TERM: 'dumb',
+      } as unknown as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    const done = finish(child);
+    const answer = async (prompt: string, text: string) => {
+      await expect.poll(() => seen, { timeout: 10_000 }).toContain(prompt);
+      child.stdin!.write(`${text}\r`);
+    };
+
+    await answer('API key (vgl_...): ', stack.apiKey);
+    await answer('API URL [http://localhost:4000]: ', stack.url);
+    await answer('Default notify URL for vigil run (optional): ', `${receiver.url}/tty`);
+    const run = await done;
+
+    expect(run.code, seen).toBe(0);
+    expect(seen).not.toContain(stack.apiKey);
+    expect(seen).toContain(`Logged in to ${stack.url} (profile tty); saved in ${xdg}/vigil/config.json`);
+    const stored = JSON.parse(await readFile(join(xdg, 'vigil', 'config.json'), 'utf8'));
+    expect(stored.profiles.tty).toEqual({ apiKey: stack.apiKey, apiUrl: stack.url, notifyUrl: `${receiver.url}/tty` });
+    await rm(xdg, { recursive: true, force: true });
+  });
+
+  it('lets VIGIL_API_KEY override the stored key', async () => {
+    const run = await vigil(['ls'], { VIGIL_API_KEY: 'vgl_not_a_key' });
+
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/the API refused the key/);
+  });
+});
+
+describe('vigil send, ls, show', () => {
+  it('schedules --in 2s with a body from a file and a header, delivered two seconds later', async () => {
+    const file = join(home, 'payload.json');
+    await writeFile(file, JSON.stringify({ invoiceId: 'inv_42' }));
+    const before = Date.now();
+
+    const message = json(
+      await vigil([
+        'send',
+        `${receiver.url}/file`,
+        '--in',
+        '2s',
+        '--data',
+        `@${file}`,
+        '--header',
+        'x-kind: invoice',
+        '--json',
+      ]),
+    );
+    const [delivered] = await receiver
+      .waitFor(() => bodiesAt('/file').length === 1, 10_000)
+      .then(() => bodiesAt('/file'));
+
+    expect(message).toMatchObject({ status: 'queued', url: `${receiver.url}/file`, body: { invoiceId: 'inv_42' } });
+    expect(Date.parse(message.sendAt) - before).toBeGreaterThanOrEqual(2_000);
+    expect(delivered!.arrivedAt).toBeGreaterThanOrEqual(Date.parse(message.sendAt));
+    expect(bodyOf(delivered!)).toEqual({ invoiceId: 'inv_42' });
+    expect(delivered!.headers['x-kind']).toBe('invoice');
+  });
+
+  it('sends an inline body at once and prints one human line', async () => {
+    const run = await vigil(['send', `${receiver.url}/inline`, '--data', '{"n":1}', '--retries', '2']);
+    await receiver.waitFor(() => bodiesAt('/inline').length === 1, 10_000);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^Scheduled msg_\\w{26} for \\d{4}-\\d{2}-\\d{2} [\\d:.]+Z \\(now\\) → POST ${receiver.url}/inline\\n$`,
+      ),
+    );
+    expect(bodyOf(bodiesAt('/inline')[0]!)).toEqual({ n: 1 });
+  });
+
+  it('schedules --at an instant with an offset', async () => {
+    const at = new Date(Date.now() + 3_600_000);
+    const text = `${at.toISOString().slice(0, 19)}+00:00`;
+
+    const message = json(await vigil(['send', `${receiver.url}/at`, '--at', text, '--json']));
+
+    expect(message.sendAt).toBe(`${at.toISOString().slice(0, 19)}.000Z`);
+    expect(message.status).toBe('scheduled');
+  });
+
+  it('schedules --at a wall time in the --tz zone, which the API resolves and keeps', async () => {
+    // An hour from now, as a Kolkata clock shows it (UTC+05:30 all year).
+    const due = new Date(Math.floor((Date.now() + 3_600_000) / 1000) * 1000);
+    const wall = new Date(due.getTime() + 5.5 * 3_600_000).toISOString().slice(0, 19);
+
+    const message = json(await vigil(['send', `${receiver.url}/tz`, '--at', wall, '--tz', 'Asia/Kolkata', '--json']));
+    const human = await vigil([
+      'send',
+      `${receiver.url}/tz`,
+      '--at',
+      wall.slice(0, 16).replace('T', ' '),
+      '--tz',
+      'Asia/Kolkata',
+    ]);
+    const unknownZone = await vigil(['send', `${receiver.url}/tz`, '--at', wall, '--tz', 'Mars/Olympus']);
+
+    expect(message).toMatchObject({
+      sendAt: due.toISOString(),
+      timezone: 'Asia/Kolkata',
+      localSendAt: `${wall}.000+05:30`,
+    });
+    expect(human.stdout).toContain(`, ${wall.replace('T', ' ').slice(0, 16)}:00+05:30 Asia/Kolkata) → POST `);
+    expect(unknownZone).toMatchObject({
+      code: 2,
+      stderr: `vigil: --at --tz "Mars/Olympus" is not a time zone: use an IANA name such as Europe/Berlin or UTC\n`,
+    });
+  });
+
+  it("reads a wall time without --tz in this machine's zone (TZ)", async () => {
+    const due = new Date(Math.floor((Date.now() + 7_200_000) / 1000) * 1000);
+    const wall = new Date(due.getTime() - 5 * 3_600_000).toISOString().slice(0, 19);
+
+    const message = json(await vigil(['send', `${receiver.url}/tz`, '--at', wall, '--json'], { TZ: 'Etc/GMT+5' }));
+
+    expect(message).toMatchObject({ sendAt: due.toISOString(), timezone: 'Etc/GMT+5' });
+  });
+
+  it('lists messages newest first, as a table or JSON, filtered by status', async () => {
+    const scheduled = json(await vigil(['send', `${receiver.url}/later`, '--in', '1h', '--json']));
+
+    const all = json(await vigil(['ls', '--json', '--limit', '3']));
+    const onlyScheduled = json(await vigil(['ls', '--status', 'scheduled', '--json']));
+    const table = await vigil(['ls', '--limit', '2']);
+
+    expect(all).toHaveLength(3);
+    expect(all[0].id).toBe(scheduled.id);
+    expect(onlyScheduled.every((m: { status: string }) => m.status === 'scheduled')).toBe(true);
+    expect(onlyScheduled.map((m: { id: string }) => m.id)).toContain(scheduled.id);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+STATUS\s+SEND AT\s+ATTEMPTS\s+LAST\s+URL$/);
+    expect(lines[1]).toMatch(
+      new RegExp(`^${scheduled.id}\\s+scheduled\\s+\\S+ \\S+Z\\s+0/8\\s+-\\s+${receiver.url}/later$`),
+    );
+    expect(table.stderr).toBe('(more: vigil ls --limit 4)\n');
+  });
+
+  it('colours statuses only when asked to or on a terminal, never in JSON', async () => {
+    json(await vigil(['send', `${receiver.url}/colour`, '--in', '1h', '--json']));
+    const piped = await vigil(['ls', '--limit', '1']);
+    const forced = await vigil(['ls', '--limit', '1'], { FORCE_COLOR: '1' });
+    const forcedJson = await vigil(['ls', '--limit', '1', '--json'], { FORCE_COLOR: '1' });
+
+    expect(piped.stdout).not.toContain('\x1b[');
+    expect(forced.stdout).toContain('\x1b[1mID');
+    expect(forced.stdout).toContain('\x1b[36mscheduled\x1b[39m');
+    expect(forcedJson.stdout).not.toContain('\x1b[');
+  });
+
+  it('shows a message and its attempts as a timeline, or as JSON', async () => {
+    const message = json(await vigil(['send', `${receiver.url}/shown`, '--data', 'hello', '--json']));
+    await receiver.waitFor(() => bodiesAt('/shown').length === 1, 10_000);
+    await expect
+      .poll(async () => json(await vigil(['show', message.id, '--json'])).message.status, { timeout: 5_000 })
+      .toBe('delivered');
+
+    const shown = json(await vigil(['show', message.id, '--json']));
+    const human = await vigil(['show', message.id]);
+
+    expect(shown.attempts.items).toEqual([expect.objectContaining({ n: 1, statusCode: 200 })]);
+    expect(human.stdout.split('\n')).toEqual(
+      expect.arrayContaining([
+        `${message.id}  delivered`,
+        `  url      POST ${receiver.url}/shown`,
+        '  body     hello',
+        expect.stringMatching(/^ {2}\S+ \S+Z {2}created$/),
+        expect.stringMatching(/^ {2}\S+ \S+Z {2}due$/),
+        expect.stringMatching(/^ {2}\S+ \S+Z {2}attempt 1 {2}200 {2}\d+ ms, \d+ ms late {2}"ok"$/),
+        expect.stringMatching(/^ {2}\S+ \S+Z {2}delivered$/),
+      ]),
+    );
+  });
+});
+
+describe('vigil cancel, redeliver', () => {
+  it('cancels several messages at once', async () => {
+    const a = json(await vigil(['send', `${receiver.url}/c`, '--in', '1h', '--json']));
+    const b = json(await vigil(['send', `${receiver.url}/c`, '--in', '10m', '--json']));
+
+    const run = await vigil(['cancel', a.id, b.id]);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`${a.id}  cancelled\n${b.id}  cancelled\n`);
+    const api = apiClient(stack.url, stack.apiKey);
+    expect((await api.get(`/v1/messages/${a.id}`)).json.status).toBe('cancelled');
+  });
+
+  it('redelivers a delivered message, and refuses to cancel it (exit 5)', async () => {
+    const message = json(await vigil(['send', `${receiver.url}/again`, '--json']));
+    await receiver.waitFor(() => bodiesAt('/again').length === 1, 10_000);
+    await expect
+      .poll(async () => json(await vigil(['show', message.id, '--json'])).message.status, { timeout: 5_000 })
+      .toBe('delivered');
+
+    const cancel = await vigil(['cancel', message.id]);
+    const redeliver = json(await vigil(['redeliver', message.id, '--json']));
+    await receiver.waitFor(() => bodiesAt('/again').length === 2, 10_000);
+
+    expect(cancel.code).toBe(5);
+    expect(cancel.stderr).toMatch(new RegExp(`^vigil: ${message.id}: .*delivered.*\\n$`));
+    expect(redeliver).toEqual([expect.objectContaining({ id: message.id, status: 'queued' })]);
+    expect(bodiesAt('/again')[1]!.headers['vigil-attempt']).toBe('2');
+  });
+});
+
+describe('errors: one line and an exit code', () => {
+  it('exits 4 for an unknown message, 2 for a malformed id or a bad flag', async () => {
+    const unknown = await vigil(['show', 'msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M']);
+    const malformed = await vigil(['cancel', 'msg_nope']);
+    const noUnit = await vigil(['send', `${receiver.url}/x`, '--in', '10']);
+    const unknownFlag = await vigil(['ls', '--colour']);
+    const badStatus = await vigil(['ls', '--status', 'done']);
+    const refused = await vigil(['send', 'ftp://example.com/x']);
+
+    expect(unknown).toMatchObject({
+      code: 4,
+      stderr: 'vigil: no message msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M: check the id with vigil ls\n',
+    });
+    expect(malformed).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^vigil: "msg_nope" is not a message id/),
+    });
+    expect(noUnit).toMatchObject({
+      code: 2,
+      stderr: 'vigil: --in "10" is not a duration: write it like 90s, 10m, 2h, 3d or 1h30m\n',
+    });
+    expect(unknownFlag).toMatchObject({ code: 2, stderr: expect.stringMatching(/^vigil: unknown option '--colour'/) });
+    expect(badStatus).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^vigil: option '--status <status>' argument 'done' is invalid/),
+    });
+    expect(refused).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^vigil: the API refused the request \(422\): url: /),
+    });
+    for (const run of [unknown, malformed, noUnit, unknownFlag, badStatus, refused]) {
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(run.stdout).toBe('');
+    }
+  });
+});
+
+describe('vigil tail', () => {
+  it('prints each delivery as it happens until Ctrl-C, then exits 0', async () => {
+    const child = start(['tail', '--interval', '500ms']);
+    const done = finish(child);
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    // The first poll takes the baseline: give it a moment before the message exists.
+    await new Promise((r) => setTimeout(r, 2_500));
+
+    const message = json(await vigil(['send', `${receiver.url}/tailed`, '--json']));
+    await expect.poll(() => stdout, { timeout: 10_000 }).toMatch(message.id);
+    child.kill('SIGINT');
+    const run = await done;
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^\\S+ \\S+Z  ${message.id}  attempt 1  200  \\d+ ms, \\d+ ms late  \\w+  POST ${receiver.url}/tailed$`,
+        'm',
+      ),
+    );
+    expect(run.stderr).toBe('Following deliveries (Ctrl-C to stop)…\n');
+  });
+});
+
+describe('vigil run', () => {
+  it('alerts at the deadline while the command runs, then on completion with its exit code, and exits with it', async () => {
+    const started = Date.now();
+    const run = await vigil([
+      'run',
+      '--notify',
+      `${receiver.url}/task`,
+      '--deadline',
+      '1s',
+      '--name',
+      'build',
+      '--',
+      'sh',
+      '-c',
+      'echo compiling; sleep 2; echo broken >&2; exit 3',
+    ]);
+    await receiver.waitFor(() => bodiesAt('/task').length === 2, 10_000);
+    const [deadline, completion] = bodiesAt('/task');
+
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe('compiling\n');
+    expect(run.stderr).toMatch(
+      /^vigil: deadline alert msg_\w+ at \S+\nbroken\nvigil: build exited 3 after 2s; alert msg_\w+ to http:\S+\n$/,
+    );
+    expect(bodyOf(deadline!)).toMatchObject({
+      event: 'deadline',
+      name: 'build',
+      deadlineMs: 1000,
+      message: 'build still running after 1s',
+    });
+    expect(deadline!.arrivedAt - started).toBeGreaterThanOrEqual(1_000);
+    expect(deadline!.arrivedAt).toBeLessThan(completion!.arrivedAt);
+    expect(bodyOf(completion!)).toEqual({
+      event: 'completed',
+      name: 'build',
+      command: "sh -c 'echo compiling; sleep 2; echo broken >&2; exit 3'",
+      exitCode: 3,
+      signal: null,
+      durationMs: expect.any(Number),
+      startedAt: expect.any(String),
+      endedAt: expect.any(String),
+      host: expect.any(String),
+      outputTail: 'compiling\nbroken\n',
+    });
+    expect(bodyOf(completion!).durationMs).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('cancels the deadline alert when the command ends first: it is never delivered', async () => {
+    const run = await vigil(['run', '--notify', `${receiver.url}/quick`, '--deadline', '3s', '--', 'true']);
+    const alertId = /deadline alert (msg_\w+)/.exec(run.stderr)?.[1];
+    await receiver.waitFor(() => bodiesAt('/quick').length === 1, 10_000);
+    await new Promise((r) => setTimeout(r, 4_000));
+
+    expect(run.code).toBe(0);
+    expect(bodiesAt('/quick').map((r) => bodyOf(r).event)).toEqual(['completed']);
+    const api = apiClient(stack.url, stack.apiKey);
+    expect((await api.get(`/v1/messages/${alertId}`)).json).toMatchObject({ status: 'cancelled', attempts: 0 });
+  });
+
+  it('forwards a signal to the command and exits 128 + its number, the alert naming the signal', async () => {
+    const child = start(['run', '--notify', `${receiver.url}/killed`, '--', 'sh', '-c', 'echo started; exec sleep 30']);
+    const done = finish(child);
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    // Once the command runs (vigil forwards from the moment it starts it), a supervisor's SIGTERM arrives.
+    await expect.poll(() => stdout, { timeout: 15_000 }).toBe('started\n');
+    child.kill('SIGTERM');
+    const run = await done;
+    await receiver.waitFor(() => bodiesAt('/killed').length === 1, 10_000);
+
+    expect(run.code).toBe(143);
+    expect(bodyOf(bodiesAt('/killed')[0]!)).toMatchObject({
+      exitCode: null,
+      signal: 'SIGTERM',
+      command: "sh -c 'echo started; exec sleep 30'",
+      outputTail: 'started\n',
+    });
+  });
+
+  it('survives Ctrl-C on a terminal, which stops the command, and still sends the alert (exit 130)', async () => {
+    // A real pseudo-terminal: Ctrl-C there signals the whole foreground group, vigil and its command.
+    const child = spawn(
+      'script',
+      [
+        '-qec',
+        `exec ${process.execPath} ${BIN} run --notify ${receiver.url}/ctrl-c -- sh -c 'echo started; exec sleep 30'`,
+        '/dev/null',
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: home, TERM: 'dumb' } as unknown as NodeJS.ProcessEnv,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    const done = finish(child);
+    await expect.poll(() => seen, { timeout: 15_000 }).toContain('started');
+
+    child.stdin!.write('\x03');
+    const run = await done;
+    await receiver.waitFor(() => bodiesAt('/ctrl-c').length === 1, 10_000);
+
+    expect(run.code, seen).toBe(130);
+    expect(seen).toMatch(/vigil: sh was killed by SIGINT after \d+ ?m?s; alert msg_\w+ to /);
+    expect(bodyOf(bodiesAt('/ctrl-c')[0]!)).toMatchObject({ exitCode: null, signal: 'SIGINT' });
+  });
+
+  it('lets the command see Ctrl-C once on a terminal (the terminal sends it; vigil does not send a second)', async () => {
+    // The command counts the SIGINTs it receives, and reports them a second after the first.
+    const script =
+      'trap "n=$((n+1))" INT; echo started; while [ "${n:-0}" -lt 1 ]; do sleep 0.1; done; sleep 1; echo "SIGINTs: $n"';
+    const child = spawn(
+      'script',
+      ['-qec', `exec ${process.execPath} ${BIN} run --notify ${receiver.url}/once -- sh -c '${script}'`, '/dev/null'],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: home, TERM: 'dumb' } as unknown as NodeJS.ProcessEnv,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    const done = finish(child);
+    await expect.poll(() => seen, { timeout: 15_000 }).toContain('started');
+
+    child.stdin!.write('\x03');
+    const run = await done;
+
+    expect(run.code, seen).toBe(0);
+    expect(seen).toContain('SIGINTs: 1');
+  });
+
+  it("uses the profile's notify URL, and exits 127 when the command does not exist", async () => {
+    const xdg = await mkdtemp(join(tmpdir(), 'vigil-xdg-'));
+    const env = { XDG_CONFIG_HOME: xdg };
+    json(
+      await vigil(
+        [
+          'login',
+          '--api-key',
+          stack.apiKey,
+          '--api-url',
+          stack.url,
+          '--notify-url',
+          `${receiver.url}/profile`,
+          '--json',
+        ],
+        env,
+      ),
+    );
+
+    const run = await vigil(['run', '--', 'no-such-command-here'], env);
+    await receiver.waitFor(() => bodiesAt('/profile').length === 1, 10_000);
+
+    expect(run.code).toBe(127);
+    expect(run.stderr).toMatch(/^vigil: command not found: no-such-command-here$/m);
+    expect(bodyOf(bodiesAt('/profile')[0]!)).toMatchObject({ exitCode: 127, name: 'no-such-command-here' });
+    await rm(xdg, { recursive: true, force: true });
+  });
+
+  it('needs a notify URL (exit 2) and runs nothing without one', async () => {
+    const run = await vigil(['run', '--', 'sh', '-c', 'echo ran']);
+
+    expect(run).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr:
+        'vigil: vigil run needs a URL to notify: give --notify <url>, or store one with vigil login --notify-url <url>\n',
+    });
+  });
+});

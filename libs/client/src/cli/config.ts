@@ -1,0 +1,106 @@
+/**
+ * Where the CLI keeps its API keys: `$XDG_CONFIG_HOME/vigil/config.json` (by default
+ * `~/.config/vigil/config.json`), readable by its owner only (mode 0600, in a 0700 directory). It
+ * holds named profiles, one per stage; `VIGIL_API_KEY` and `VIGIL_API_URL` override the profile's
+ * values, and `--profile` (or `VIGIL_PROFILE`) picks one, `default` otherwise.
+ */
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { CliError, EXIT } from './exit-codes';
+
+export interface Profile {
+  apiKey: string;
+  apiUrl: string;
+  /** Where `vigil run` sends its alerts when no `--notify` is given. */
+  notifyUrl?: string;
+}
+
+export interface ConfigFile {
+  profiles: Record<string, Profile>;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export const DEFAULT_PROFILE = 'default';
+export const DEFAULT_API_URL = 'http://localhost:4000';
+
+/** The config file's path for this environment. */
+export const configPath = (env: Env): string => {
+  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  return join(base, 'vigil', 'config.json');
+};
+
+const isProfile = (value: unknown): value is Profile =>
+  !!value &&
+  typeof value === 'object' &&
+  typeof (value as Profile).apiKey === 'string' &&
+  typeof (value as Profile).apiUrl === 'string' &&
+  ((value as Profile).notifyUrl === undefined || typeof (value as Profile).notifyUrl === 'string');
+
+/** The stored profiles; none when there is no file yet. */
+export const readConfig = async (env: Env): Promise<ConfigFile> => {
+  const path = configPath(env);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { profiles: {} };
+    throw new CliError(`cannot read ${path}: ${(error as Error).message}`, EXIT.failure);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new CliError(`${path} is not valid JSON`, EXIT.failure, 'fix it, or delete it and run vigil login again');
+  }
+  const profiles = (parsed as { profiles?: unknown })?.profiles;
+  if (!profiles || typeof profiles !== 'object') return { profiles: {} };
+  return {
+    profiles: Object.fromEntries(
+      Object.entries(profiles).filter((entry): entry is [string, Profile] => isProfile(entry[1])),
+    ),
+  };
+};
+
+/** Stores `profile` under `name`, keeping the others; the file is written whole and left at mode 0600. */
+export const saveProfile = async (env: Env, name: string, profile: Profile): Promise<string> => {
+  const path = configPath(env);
+  const config = await readConfig(env);
+  config.profiles[name] = profile;
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  await chmod(temporary, 0o600);
+  await rename(temporary, path);
+  return path;
+};
+
+export interface Credentials extends Profile {
+  profile: string;
+}
+
+/** The profile's name: `--profile`, else `VIGIL_PROFILE`, else `default`. */
+export const profileName = (env: Env, given?: string): string => given || env.VIGIL_PROFILE || DEFAULT_PROFILE;
+
+/** The key, URL and notify URL to use: the environment's over the profile's. Fails when there is no key. */
+export const resolveCredentials = async (env: Env, given?: string): Promise<Credentials> => {
+  const name = profileName(env, given);
+  const stored = (await readConfig(env)).profiles[name];
+  const apiKey = env.VIGIL_API_KEY || stored?.apiKey;
+  if (!apiKey) {
+    const flag = name === DEFAULT_PROFILE ? '' : ` --profile ${name}`;
+    throw new CliError(
+      given || env.VIGIL_PROFILE ? `no profile "${name}" in ${configPath(env)}` : 'not logged in',
+      EXIT.auth,
+      `run vigil login${flag}, or set VIGIL_API_KEY`,
+    );
+  }
+  const notifyUrl = env.VIGIL_NOTIFY_URL || stored?.notifyUrl;
+  return {
+    profile: name,
+    apiKey,
+    apiUrl: (env.VIGIL_API_URL || stored?.apiUrl || DEFAULT_API_URL).replace(/\/+$/, ''),
+    ...(notifyUrl && { notifyUrl }),
+  };
+};

@@ -1,0 +1,116 @@
+/**
+ * `vigil login`: asks for the API key and URL (or takes `--api-key` / `--api-url`), checks them
+ * with a real call, and stores them in the profile (config.ts).
+ */
+import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
+import type { Api } from './api';
+import type { Env, Profile } from './config';
+import { DEFAULT_API_URL, profileName, readConfig, saveProfile } from './config';
+import type { CliContext } from './context';
+import { CliError, EXIT, usageError } from './exit-codes';
+import type { Output } from './output';
+import { toCliError } from './problems';
+
+export interface LoginOptions {
+  apiKey?: string;
+  apiUrl?: string;
+  notifyUrl?: string;
+  profile?: string;
+}
+
+/** Asks the questions on a terminal; the key is not echoed. */
+const ask = async (context: CliContext, questions: Array<{ prompt: string; secret?: boolean; initial?: string }>) => {
+  let muted = false;
+  const echo = new Writable({
+    write(chunk, _encoding, done) {
+      if (!muted) context.streams.stderr.write(chunk);
+      done();
+    },
+  });
+  const rl = createInterface({ input: context.stdin, output: echo, terminal: true });
+  const answers: string[] = [];
+  try {
+    for (const { prompt, secret, initial } of questions) {
+      const question = `${prompt}${initial ? ` [${initial}]` : ''}: `;
+      context.streams.stderr.write(question);
+      muted = true;
+      const answer = (await rl.question('')).trim();
+      muted = false;
+      if (secret) context.streams.stderr.write('\n');
+      else context.streams.stderr.write(`${answer}\n`);
+      answers.push(answer || initial || '');
+    }
+  } finally {
+    rl.close();
+  }
+  return answers;
+};
+
+const checkUrl = (flag: string, url: string) => {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
+  } catch {
+    throw usageError(`${flag} "${url}" is not an http(s) URL`);
+  }
+};
+
+export const login = async (
+  context: CliContext,
+  output: Output,
+  options: LoginOptions,
+  connect: (profile: Profile) => Api,
+) => {
+  const env: Env = context.env;
+  const name = profileName(env, options.profile);
+  const stored = (await readConfig(env)).profiles[name];
+  let apiKey = options.apiKey;
+  let apiUrl = options.apiUrl;
+  let notifyUrl = options.notifyUrl;
+
+  if (apiKey === undefined) {
+    if (!context.stdinIsTTY) {
+      throw usageError(
+        'vigil login needs --api-key when it cannot ask (no terminal)',
+        'vigil login --api-key vgl_... --api-url https://...',
+      );
+    }
+    const defaultUrl = apiUrl ?? env.VIGIL_API_URL ?? stored?.apiUrl ?? DEFAULT_API_URL;
+    const [key, url, notify] = await ask(context, [
+      { prompt: 'API key (vgl_...)', secret: true },
+      ...(apiUrl === undefined ? [{ prompt: 'API URL', initial: defaultUrl }] : []),
+      ...(notifyUrl === undefined
+        ? [{ prompt: 'Default notify URL for vigil run (optional)', initial: stored?.notifyUrl ?? '' }]
+        : []),
+    ]);
+    apiKey = key;
+    if (apiUrl === undefined) apiUrl = url;
+    if (notifyUrl === undefined) notifyUrl = notify || undefined;
+  }
+  apiUrl = (apiUrl ?? env.VIGIL_API_URL ?? stored?.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, '');
+  if (!apiKey) throw usageError('no API key given');
+  checkUrl('--api-url', apiUrl);
+  if (notifyUrl === undefined) notifyUrl = stored?.notifyUrl;
+  if (notifyUrl) checkUrl('--notify-url', notifyUrl);
+
+  const profile: Profile = { apiKey, apiUrl, ...(notifyUrl && { notifyUrl }) };
+  try {
+    await connect(profile).listPage({ limit: 1 });
+  } catch (error) {
+    const failure = toCliError(error, { apiUrl });
+    throw new CliError(
+      `login failed: ${failure.message}`,
+      failure.code === EXIT.ok ? EXIT.failure : failure.code,
+      failure.hint,
+    );
+  }
+  const path = await saveProfile(env, name, profile);
+  if (output.json) {
+    output.data({ profile: name, apiUrl, ...(notifyUrl && { notifyUrl }), path });
+  } else {
+    const home = env.HOME;
+    const shown = home && path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path;
+    output.line(`Logged in to ${apiUrl} (profile ${name}); saved in ${shown}`);
+  }
+};

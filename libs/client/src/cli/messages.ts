@@ -1,0 +1,261 @@
+/** `vigil send`, `ls`, `show`, `cancel`, `redeliver`: one message API call each, printed for people or as JSON. */
+import { readFile } from 'node:fs/promises';
+import type { Api, Attempt, AttemptList, CreateMessage, Message, MessageStatus } from './api';
+import { durationArg } from './duration';
+import { formatDuration } from './duration';
+import { CliError, EXIT, usageError } from './exit-codes';
+import type { Output } from './output';
+import { localText, outcomeText, relativeText, statusText, table, timeText, truncate } from './output';
+import { parseSendTime } from './wall-time';
+
+export const STATUSES: MessageStatus[] = [
+  'scheduled',
+  'queued',
+  'delivering',
+  'delivered',
+  'retrying',
+  'failed',
+  'cancelled',
+];
+
+// ---------------------------------------------------------------------------------------------
+// send
+// ---------------------------------------------------------------------------------------------
+
+export interface SendOptions {
+  in?: string;
+  at?: string;
+  tz?: string;
+  data?: string;
+  header?: string[];
+  retries?: string;
+  method?: string;
+  metadata?: string[];
+}
+
+/** `--data`: `@file` (or `@-` for stdin) read from there; JSON when it parses as JSON, text otherwise. */
+export const readData = async (data: string, stdin: NodeJS.ReadableStream): Promise<unknown> => {
+  let text = data;
+  if (data.startsWith('@')) {
+    const path = data.slice(1);
+    if (path === '-') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer));
+      text = Buffer.concat(chunks).toString('utf8');
+    } else {
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (error) {
+        throw usageError(`--data ${data}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
+/** `--header name:value`, split at the first colon, as curl takes it. */
+const parseHeaders = (headers: string[] = []): Record<string, string> => {
+  const result: Record<string, string> = {};
+  for (const header of headers) {
+    const colon = header.indexOf(':');
+    if (colon <= 0) throw usageError(`--header "${header}" is not name:value`, 'write it as --header x-kind:invoice');
+    result[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
+  }
+  return result;
+};
+
+const parseMetadata = (pairs: string[] = []): Record<string, string> => {
+  const result: Record<string, string> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) throw usageError(`--metadata "${pair}" is not name=value`);
+    result[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return result;
+};
+
+/** The message `vigil send <url> [options]` asks for (checked here, before any call). */
+export const messageFromOptions = async (
+  url: string,
+  options: SendOptions,
+  stdin: NodeJS.ReadableStream,
+): Promise<CreateMessage> => {
+  if (options.in !== undefined && options.at !== undefined) {
+    throw usageError('give --in or --at, not both');
+  }
+  if (options.tz !== undefined && options.at === undefined) {
+    throw usageError('--tz goes with --at', 'write --at 2026-12-24T09:00 --tz Europe/Berlin');
+  }
+  const message: CreateMessage = { url };
+  if (options.at !== undefined) {
+    const time = parseSendTime(options.at, options.tz);
+    if ('error' in time) throw usageError(`--at ${time.error}`);
+    message.sendAt = time.sendAt;
+    if (time.timezone) message.timezone = time.timezone;
+  } else {
+    message.delay = options.in === undefined ? 0 : durationArg('--in', options.in) / 1000;
+  }
+  if (options.data !== undefined) message.body = await readData(options.data, stdin);
+  const headers = parseHeaders(options.header);
+  if (Object.keys(headers).length > 0) message.headers = headers;
+  const metadata = parseMetadata(options.metadata);
+  if (Object.keys(metadata).length > 0) message.metadata = metadata;
+  if (options.retries !== undefined) {
+    const retries = Number(options.retries);
+    if (!Number.isInteger(retries) || retries < 0 || retries > 19) {
+      throw usageError(`--retries ${options.retries}: give a whole number from 0 to 19`);
+    }
+    message.retry = { maxAttempts: retries + 1 };
+  }
+  if (options.method !== undefined) {
+    const method = options.method.toUpperCase();
+    if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') {
+      throw usageError(`--method ${options.method}: give POST, PUT or PATCH`);
+    }
+    message.method = method;
+  }
+  return message;
+};
+
+/** `Scheduled msg_... for 2026-12-24 08:00:00Z (in 3d 2h) → POST https://...` */
+export const printScheduled = (output: Output, message: Message, now: number) => {
+  if (output.json) return output.data(message);
+  const { color } = output;
+  const local = localText(message) ? `, ${localText(message)}` : '';
+  output.line(
+    `Scheduled ${color.bold(message.id)} for ${timeText(message.sendAt)} (${relativeText(message.sendAt, now, formatDuration)}${local}) → ${message.method} ${message.url}`,
+  );
+};
+
+// ---------------------------------------------------------------------------------------------
+// ls
+// ---------------------------------------------------------------------------------------------
+
+/** Up to `limit` messages, newest first, reading as many pages of at most 100 as that takes. */
+export const listMessages = async (api: Api, status: MessageStatus | undefined, limit: number) => {
+  const items: Message[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.listPage({
+      ...(status && { status }),
+      limit: Math.min(100, limit - items.length),
+      ...(cursor && { cursor }),
+    });
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && items.length < limit);
+  return { items, more: cursor !== undefined };
+};
+
+const lastText = (message: Message, output: Output) =>
+  message.lastAttempt ? outcomeText(message.lastAttempt, output.color) : '-';
+
+export const printList = (output: Output, messages: Message[], now: number) => {
+  if (output.json) return output.data(messages);
+  if (messages.length === 0) return output.line('No messages.');
+  const urlWidth = output.width ? Math.max(20, output.width - 90) : Infinity;
+  const rows = messages.map((m) => [
+    m.id,
+    statusText(m.status, output.color),
+    `${timeText(m.sendAt)}${output.width ? output.color.dim(` ${relativeText(m.sendAt, now, formatDuration)}`) : ''}`,
+    `${m.attempts}/${m.maxAttempts}`,
+    lastText(m, output),
+    truncate(m.url, urlWidth),
+  ]);
+  for (const line of table(['ID', 'STATUS', 'SEND AT', 'ATTEMPTS', 'LAST', 'URL'], rows, output.color))
+    output.line(line);
+};
+
+// ---------------------------------------------------------------------------------------------
+// show
+// ---------------------------------------------------------------------------------------------
+
+const attemptLine = (attempt: Attempt, output: Output) => {
+  const { color } = output;
+  const snippet = attempt.responseSnippet
+    ? `  ${color.dim(JSON.stringify(truncate(attempt.responseSnippet, 60)))}`
+    : '';
+  const retryAfter =
+    attempt.retryAfterMs !== undefined ? `, asked to wait ${formatDuration(attempt.retryAfterMs)}` : '';
+  return `attempt ${attempt.n}  ${outcomeText(attempt, color)}  ${attempt.durationMs} ms, ${attempt.latenessMs} ms late${retryAfter}${snippet}`;
+};
+
+/** What happened to a message, in order: created, due, each attempt, and where it stands now. */
+export const timeline = (message: Message, attempts: AttemptList, output: Output): Array<[string, string]> => {
+  const { color } = output;
+  const events: Array<[string, string]> = [[message.createdAt, 'created']];
+  const local = localText(message) ? ` (${localText(message)})` : '';
+  events.push([message.sendAt, `due${local}`]);
+  if (attempts.omitted > 0)
+    events.push([
+      attempts.items[0]?.startedAt ?? message.sendAt,
+      color.dim(`${attempts.omitted} earlier attempts not kept`),
+    ]);
+  for (const attempt of attempts.items) events.push([attempt.startedAt, attemptLine(attempt, output)]);
+  if (message.deliveredAt && message.status === 'delivered')
+    events.push([message.deliveredAt, color.green('delivered')]);
+  if (message.nextAttemptAt && message.status === 'retrying') {
+    events.push([message.nextAttemptAt, color.yellow('next attempt')]);
+  }
+  if (message.status === 'failed') {
+    const reason = attempts.failureReason ?? message.failureReason;
+    events.push([message.updatedAt, color.red(`failed${reason ? `: ${reason.code} (${reason.detail})` : ''}`)]);
+  }
+  if (message.status === 'cancelled') events.push([message.updatedAt, color.dim('cancelled')]);
+  return events.sort((a, b) => Date.parse(a[0]) - Date.parse(b[0]));
+};
+
+export const printShow = (output: Output, message: Message, attempts: AttemptList, now: number) => {
+  if (output.json) return output.data({ message, attempts });
+  const { color } = output;
+  output.line(`${color.bold(message.id)}  ${statusText(message.status, color)}`);
+  const fields: Array<[string, string]> = [
+    ['url', `${message.method} ${message.url}`],
+    ['send at', `${timeText(message.sendAt)} (${relativeText(message.sendAt, now, formatDuration)})`],
+    ['attempts', `${message.attempts} (at most ${message.maxAttempts} per round), timeout ${message.timeoutMs} ms`],
+  ];
+  if (Object.keys(message.headers).length > 0) {
+    fields.push([
+      'headers',
+      Object.entries(message.headers)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', '),
+    ]);
+  }
+  if (Object.keys(message.metadata).length > 0) {
+    fields.push([
+      'metadata',
+      Object.entries(message.metadata)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', '),
+    ]);
+  }
+  if (message.body !== undefined) {
+    fields.push([
+      'body',
+      truncate(typeof message.body === 'string' ? message.body : JSON.stringify(message.body), 200),
+    ]);
+  }
+  for (const [name, value] of fields) output.line(`  ${color.dim(name.padEnd(9))}${value}`);
+  output.line();
+  for (const [at, what] of timeline(message, attempts, output)) output.line(`  ${color.dim(timeText(at))}  ${what}`);
+};
+
+// ---------------------------------------------------------------------------------------------
+// cancel, redeliver
+// ---------------------------------------------------------------------------------------------
+
+/** Checks an id looks like one before calling: a typo is a usage error, not a 404. */
+export const checkId = (id: string) => {
+  if (!/^msg_[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) {
+    throw new CliError(
+      `"${id}" is not a message id (msg_ and 26 letters and digits)`,
+      EXIT.usage,
+      'see the ids with vigil ls',
+    );
+  }
+};

@@ -1,0 +1,116 @@
+/**
+ * `vigil tail`: prints each delivery attempt as it happens, until Ctrl-C. The API lists messages
+ * newest first with a status filter and no "changed since", so tail polls what can change soon:
+ * the newest page, and the `queued`, `delivering` and `retrying` messages (a far-future message
+ * becomes `queued` before it is sent); a message it saw pending that leaves those lists is read
+ * once more by id to catch its last attempt. Each poll costs 4 list calls (plus one per message
+ * that finished): at the default 2 s, 2 requests per second.
+ */
+import type { Api, Attempt, Message } from './api';
+import { toCliError } from './problems';
+import type { Output } from './output';
+import { outcomeText, statusText, timeText } from './output';
+import { EXIT } from './exit-codes';
+
+const FINAL = new Set(['delivered', 'failed', 'cancelled']);
+/** At most this many finished messages are re-read per poll (the rest on the next ones). */
+const REREADS_PER_POLL = 20;
+
+export interface TailOptions {
+  intervalMs: number;
+  signal: AbortSignal;
+  /** When tail started: attempts before it are not printed. */
+  since: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+export const printAttempt = (output: Output, message: Message, attempt: Attempt) => {
+  if (output.json) {
+    output.data({ messageId: message.id, url: message.url, status: message.status, attempt }, true);
+    return;
+  }
+  const { color } = output;
+  output.line(
+    [
+      color.dim(timeText(attempt.startedAt)),
+      message.id,
+      `attempt ${attempt.n}`,
+      outcomeText(attempt, color),
+      `${attempt.durationMs} ms, ${attempt.latenessMs} ms late`,
+      statusText(message.status, color),
+      `${message.method} ${message.url}`,
+    ].join('  '),
+  );
+};
+
+export const tail = async (api: Api, output: Output, options: TailOptions): Promise<void> => {
+  /** Per message: the attempts already accounted for, and whether it may still change. */
+  const printed = new Map<string, { attempts: number; pending: boolean }>();
+  let baseline = true;
+
+  const poll = async () => {
+    const pages = await Promise.all([
+      api.listPage({ limit: 100 }),
+      api.listPage({ status: 'queued', limit: 100 }),
+      api.listPage({ status: 'delivering', limit: 100 }),
+      api.listPage({ status: 'retrying', limit: 100 }),
+    ]);
+    const current = new Map<string, Message>();
+    for (const page of pages) for (const message of page.items) current.set(message.id, message);
+    const gone = [...printed].filter(([id, state]) => state.pending && !current.has(id)).slice(0, REREADS_PER_POLL);
+    for (const [id] of gone) {
+      try {
+        current.set(id, await api.get(id));
+      } catch {
+        printed.delete(id);
+      }
+    }
+    for (const message of [...current.values()].sort((a, b) => a.updatedAt.localeCompare(b.updatedAt))) {
+      const state = printed.get(message.id);
+      const pending = !FINAL.has(message.status);
+      if (baseline) {
+        printed.set(message.id, { attempts: message.attempts, pending });
+        continue;
+      }
+      const before = state?.attempts ?? 0;
+      if (message.attempts > before) {
+        const last = message.lastAttempt;
+        const fresh =
+          message.attempts - before === 1 && last?.n === message.attempts
+            ? [last]
+            : (await api.attempts(message.id)).items.filter((a) => a.n > before);
+        for (const attempt of fresh) {
+          if (Date.parse(attempt.startedAt) >= options.since) printAttempt(output, message, attempt);
+        }
+      }
+      printed.set(message.id, { attempts: message.attempts, pending });
+    }
+    // Forget finished messages that left the lists: only what may still change is remembered.
+    for (const [id, state] of printed) if (!state.pending && !current.has(id)) printed.delete(id);
+    baseline = false;
+  };
+
+  if (!output.json) output.note('Following deliveries (Ctrl-C to stop)…');
+  while (!options.signal.aborted) {
+    try {
+      await poll();
+    } catch (error) {
+      const failure = toCliError(error);
+      // A bad key will not get better; anything else (a restart, a rate limit) may.
+      if (failure.code === EXIT.auth) throw failure;
+      output.note(`vigil: ${failure.message} (retrying)`);
+    }
+    await sleep(options.intervalMs, options.signal);
+  }
+};

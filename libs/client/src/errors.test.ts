@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import {
+  errorFromResponse,
+  parseRetryAfter,
+  VigilAuthError,
+  VigilConflictError,
+  VigilError,
+  VigilNotFoundError,
+  VigilRateLimitError,
+  VigilServerError,
+  VigilValidationError,
+} from './errors';
+
+const problem = (status: number, extra: Record<string, unknown> = {}) => ({
+  type: `https://vigil.dev/problems/p${status}`,
+  title: 'A title',
+  status,
+  detail: `detail ${status}`,
+  ...extra,
+});
+
+describe('errors from problem+json answers', () => {
+  it.each([
+    [400, VigilValidationError],
+    [401, VigilAuthError],
+    [403, VigilAuthError],
+    [404, VigilNotFoundError],
+    [409, VigilConflictError],
+    [413, VigilValidationError],
+    [415, VigilValidationError],
+    [422, VigilValidationError],
+    [429, VigilRateLimitError],
+    [500, VigilServerError],
+    [503, VigilServerError],
+  ])('maps %i to its class, keeping type, title, status and detail', (status, kind) => {
+    const error = errorFromResponse(status, problem(status), new Headers());
+    expect(error).toBeInstanceOf(kind);
+    expect(error).toBeInstanceOf(VigilError);
+    expect(error).toMatchObject({ type: `https://vigil.dev/problems/p${status}`, title: 'A title', status });
+    expect(error.message).toBe(`detail ${status}`);
+  });
+
+  it('keeps every field error with its path, and the request id', () => {
+    const errors = [
+      { path: 'messages.3.url', message: 'must be a URL' },
+      { path: 'retry.maxAttempts', message: 'must be at most 20' },
+    ];
+    const error = errorFromResponse(422, problem(422, { errors, requestId: 'req-1' }), new Headers());
+    expect(error.errors).toEqual(errors);
+    expect(error.requestId).toBe('req-1');
+  });
+
+  it('names the problem kind whatever the URI prefix', () => {
+    const error = errorFromResponse(
+      429,
+      problem(429, { type: 'https://vigil.dev/problems/quota-exceeded' }),
+      new Headers(),
+    );
+    expect(error.is('quota-exceeded')).toBe(true);
+    expect(error.is('rate-limited')).toBe(false);
+    expect(errorFromResponse(429, problem(429, { type: 'rate-limited' }), new Headers()).is('rate-limited')).toBe(true);
+  });
+
+  it('gives a rate-limit error the Retry-After seconds', () => {
+    const error = errorFromResponse(429, problem(429), new Headers({ 'retry-after': '7' }));
+    expect((error as VigilRateLimitError).retryAfter).toBe(7);
+  });
+
+  it('makes a problem of an answer that is not one (a proxy page), keeping its start', () => {
+    const error = errorFromResponse(502, '<html>Bad gateway</html>', new Headers());
+    expect(error).toBeInstanceOf(VigilServerError);
+    expect(error).toMatchObject({ type: 'about:blank', status: 502, detail: '<html>Bad gateway</html>' });
+    expect(error.title).toMatch(/answered 502/);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates, and nothing else', () => {
+    const now = Date.parse('2026-12-01T09:00:00Z');
+    expect(parseRetryAfter('3', now)).toBe(3);
+    expect(parseRetryAfter('Tue, 01 Dec 2026 09:00:10 GMT', now)).toBe(10);
+    expect(parseRetryAfter('Tue, 01 Dec 2026 08:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+});

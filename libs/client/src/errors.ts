@@ -1,0 +1,166 @@
+/**
+ * The client's errors: one class per kind of answer a caller acts on differently, each built from
+ * the API's RFC 9457 problem document (`type`, `title`, `status`, `detail`, `errors[]` with a dot
+ * path per bad field). Branch on the class or on `type` (a URI ending in `validation-failed`,
+ * `not-found`, `idempotency-key-reused`, `quota-exceeded`, ...), never on `title` or `detail`.
+ */
+
+/** One problem with one part of the request: `path` is a dot path into it (`messages.3.url`; `""` for the root). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** An RFC 9457 problem document as the API sends it. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  requestId?: string;
+  errors?: FieldError[];
+  [member: string]: unknown;
+}
+
+/** Every error the client throws (but an abort by the caller's own signal, which is rethrown as given). */
+export class VigilError extends Error {
+  /** The problem's type: a URI ending in a stable name (`validation-failed`, `not-found`, ...). */
+  readonly type: string;
+  readonly title: string;
+  /** The HTTP status, or 0 when no answer came (network error, timeout). */
+  readonly status: number;
+  readonly detail: string;
+  /** Every bad field the API named (422, 413), each with its path. Empty otherwise. */
+  readonly errors: FieldError[];
+  /** The id of the request in Vigil's logs (always on a 500): quote it in a support request. */
+  readonly requestId: string | undefined;
+  /** The problem document as received. */
+  readonly problem: Problem;
+
+  constructor(problem: Problem, options?: { cause?: unknown }) {
+    super(problem.detail || problem.title, options);
+    this.name = 'VigilError';
+    this.problem = problem;
+    this.type = problem.type;
+    this.title = problem.title;
+    this.status = problem.status;
+    this.detail = problem.detail;
+    this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+    this.requestId = typeof problem.requestId === 'string' ? problem.requestId : undefined;
+  }
+
+  /** True when `type` ends with `name` (`error.is('quota-exceeded')`), whatever URI prefix the API uses. */
+  is(name: string): boolean {
+    return this.type === name || this.type.endsWith(`/${name}`);
+  }
+}
+
+/** 400, 413, 415, 422: the request as sent is refused (`errors` names each bad field for 422 and 413). */
+export class VigilValidationError extends VigilError {
+  override readonly name = 'VigilValidationError';
+}
+
+/** 401, 403: the API key (or session) is missing, unknown or revoked. */
+export class VigilAuthError extends VigilError {
+  override readonly name = 'VigilAuthError';
+}
+
+/** 404: no such message or key for this tenant. */
+export class VigilNotFoundError extends VigilError {
+  override readonly name = 'VigilNotFoundError';
+}
+
+/** 409: the message's status does not allow this, or a request with the same Idempotency-Key is in progress. */
+export class VigilConflictError extends VigilError {
+  override readonly name = 'VigilConflictError';
+}
+
+/** 429: the plan's request rate (`rate-limited`) or monthly quota (`quota-exceeded`). */
+export class VigilRateLimitError extends VigilError {
+  override readonly name = 'VigilRateLimitError';
+  /** Seconds the API asked to wait (`Retry-After`), when it said. */
+  readonly retryAfter: number | undefined;
+
+  constructor(problem: Problem, retryAfter: number | undefined) {
+    super(problem);
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** 5xx: something failed on Vigil's side (quote `requestId`). */
+export class VigilServerError extends VigilError {
+  override readonly name = 'VigilServerError';
+}
+
+/** No answer: the connection failed or was closed before a response arrived. */
+export class VigilNetworkError extends VigilError {
+  override readonly name: string = 'VigilNetworkError';
+
+  constructor(detail: string, options: { cause?: unknown; type?: string; title?: string } = {}) {
+    const { cause, type = 'network-error', title = 'The Vigil API could not be reached' } = options;
+    super({ type, title, status: 0, detail }, { cause });
+  }
+}
+
+/** No answer within the request's `timeoutMs`. */
+export class VigilTimeoutError extends VigilNetworkError {
+  override readonly name = 'VigilTimeoutError';
+
+  constructor(timeoutMs: number) {
+    super(`No answer from the Vigil API within ${timeoutMs} ms.`, {
+      type: 'timeout',
+      title: 'The Vigil API did not answer in time',
+    });
+  }
+}
+
+/**
+ * `createBatch` stopped part-way: the chunks before `failedChunk` were created (`created`), the
+ * rest were not. Call `createBatch` again with the same messages and this `idempotencyKey`: the
+ * chunks already created come back as they are and only the rest are created.
+ */
+export class VigilBatchError extends VigilError {
+  override readonly name = 'VigilBatchError';
+
+  constructor(
+    override readonly cause: VigilError,
+    readonly created: unknown[],
+    readonly failedChunk: number,
+    readonly idempotencyKey: string,
+  ) {
+    super({ ...cause.problem, detail: `Chunk ${failedChunk} of the batch failed: ${cause.message}` }, { cause });
+  }
+}
+
+/** Seconds from a `Retry-After` header (delta seconds or an HTTP date), or undefined. */
+export const parseRetryAfter = (value: string | null, now = Date.now()): number | undefined => {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+};
+
+const isProblem = (value: unknown): value is Problem =>
+  typeof value === 'object' && value !== null && typeof (value as Problem).title === 'string';
+
+/** The problem an error answer carries, or one made from its status and text when it carries none (a proxy's page). */
+export const problemOf = (status: number, body: unknown): Problem => {
+  if (isProblem(body)) {
+    return { ...body, type: body.type || 'about:blank', status, detail: String(body.detail ?? '') };
+  }
+  const text = typeof body === 'string' ? body.slice(0, 200) : '';
+  return { type: 'about:blank', title: `The Vigil API answered ${status}`, status, detail: text };
+};
+
+/** The typed error for an error answer. */
+export const errorFromResponse = (status: number, body: unknown, headers: Headers): VigilError => {
+  const problem = problemOf(status, body);
+  if (status === 429) return new VigilRateLimitError(problem, parseRetryAfter(headers.get('retry-after')));
+  if (status === 401 || status === 403) return new VigilAuthError(problem);
+  if (status === 404) return new VigilNotFoundError(problem);
+  if (status === 409) return new VigilConflictError(problem);
+  if (status === 400 || status === 413 || status === 415 || status === 422) return new VigilValidationError(problem);
+  if (status >= 500) return new VigilServerError(problem);
+  return new VigilError(problem);
+};

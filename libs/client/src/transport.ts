@@ -1,0 +1,145 @@
+/**
+ * How one call goes over the wire: the caller's auth and headers, a timeout per try (reading the
+ * whole answer included), the caller's AbortSignal, and retries as retry-policy.ts decides. Fetch
+ * only (no `node:` import), so it runs on Node 20+, browsers and edge runtimes.
+ */
+import { VigilNetworkError, VigilTimeoutError, parseRetryAfter } from './errors.ts';
+import type { Outcome, RetryOptions, Safety } from './retry-policy.ts';
+import { nextRetryDelay } from './retry-policy.ts';
+
+export type Fetch = (request: Request) => Promise<Response>;
+type Provider<T> = T | (() => T | Promise<T>);
+
+export interface TransportOptions {
+  fetch: Fetch;
+  /** The bearer token: an API key, or a function giving one per call (a session token). */
+  apiKey?: Provider<string | undefined>;
+  /** More headers on every call (a function is asked per call). */
+  headers?: Provider<Record<string, string> | undefined>;
+  timeoutMs: number;
+  retry: Required<RetryOptions>;
+  /** For tests: the jitter's randomness and the wait between tries. */
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+const resolve = async <T>(provider: Provider<T>): Promise<T> =>
+  typeof provider === 'function' ? (provider as () => T | Promise<T>)() : provider;
+
+const abortError = (signal: AbortSignal): unknown =>
+  signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
+
+const sleepFor = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((done, fail) => {
+    if (signal?.aborted) return fail(abortError(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      fail(abortError(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      done();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** Whether a fetch failure says the connection was refused (Node's undici names the cause's code). */
+const wasRefused = (error: unknown): boolean => {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  return cause?.code === 'ECONNREFUSED';
+};
+
+interface Try {
+  outcome: Outcome;
+  response?: Response;
+  error?: unknown;
+}
+
+/** Rejects with the signal's reason once it aborts: the try ends then even if a fetch ignores its signal. */
+const whenAborted = (signal: AbortSignal): Promise<never> =>
+  new Promise((_, fail) => {
+    if (signal.aborted) fail(signal.reason);
+    else signal.addEventListener('abort', () => fail(signal.reason), { once: true });
+  });
+
+/** One try: the request sent and its whole answer read within `timeoutMs`, or what went wrong. */
+const tryOnce = async (
+  options: TransportOptions,
+  url: string,
+  init: RequestInit,
+  signal: AbortSignal | undefined,
+): Promise<Try> => {
+  const controller = new AbortController();
+  const timedOut = new DOMException(`No answer within ${options.timeoutMs} ms.`, 'TimeoutError');
+  const onAbort = () => controller.abort(abortError(signal!));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(timedOut), options.timeoutMs);
+  const aborted = whenAborted(controller.signal);
+  aborted.catch(() => undefined);
+  try {
+    const answer = await Promise.race([
+      options.fetch(new Request(url, { ...init, signal: controller.signal })),
+      aborted,
+    ]);
+    const bytes =
+      answer.status === 204 || answer.status === 304 ? null : await Promise.race([answer.arrayBuffer(), aborted]);
+    const response = new Response(bytes && bytes.byteLength > 0 ? bytes : null, {
+      status: answer.status,
+      statusText: answer.statusText,
+      headers: answer.headers,
+    });
+    const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+    return {
+      response,
+      outcome: {
+        kind: 'response',
+        status: response.status,
+        ...(retryAfter !== undefined && { retryAfterMs: retryAfter * 1000 }),
+      },
+    };
+  } catch (error) {
+    if (signal?.aborted) throw abortError(signal);
+    if (controller.signal.reason === timedOut) return { outcome: { kind: 'timeout' } };
+    return { outcome: { kind: wasRefused(error) ? 'refused' : 'network' }, error };
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+};
+
+/**
+ * Sends `request` (as openapi-fetch built it) with the caller's auth, retrying as `safety` allows;
+ * resolves with the last answer (an error status included) or throws VigilTimeoutError /
+ * VigilNetworkError when no answer came, or the signal's reason when the caller aborted.
+ */
+export const send = async (
+  options: TransportOptions,
+  request: Request,
+  safety: Safety,
+  signal?: AbortSignal,
+): Promise<Response> => {
+  if (signal?.aborted) throw abortError(signal);
+  const headers = new Headers(request.headers);
+  const token = await resolve(options.apiKey);
+  if (token) headers.set('authorization', `Bearer ${token}`);
+  for (const [name, value] of Object.entries((await resolve(options.headers)) ?? {})) headers.set(name, value);
+  const body = request.body ? await request.arrayBuffer() : undefined;
+  const init: RequestInit = { method: request.method, headers, ...(body !== undefined && { body }) };
+  const sleep = options.sleep ?? sleepFor;
+
+  let waited = 0;
+  for (let retried = 0; ; retried++) {
+    const result = await tryOnce(options, request.url, init, signal);
+    const wait = nextRetryDelay(result.outcome, safety, retried, waited, options.retry, options.random);
+    if (wait === undefined) {
+      if (result.response) return result.response;
+      if (result.outcome.kind === 'timeout') throw new VigilTimeoutError(options.timeoutMs);
+      const reason = result.error instanceof Error ? result.error.message : String(result.error);
+      throw new VigilNetworkError(`${request.method} ${request.url} got no answer: ${reason}.`, {
+        cause: result.error,
+      });
+    }
+    await sleep(wait, signal);
+    waited += wait;
+  }
+};

@@ -1,0 +1,25 @@
+/** The API's shapes under the names the client uses, all from the types generated from openapi.yaml. */
+import type { components } from './generated/openapi.ts';
+
+type Schemas = components['schemas'];
+
+export type MessageStatus = Schemas['MessageStatus'];
+export type HttpMethod = Schemas['HttpMethod'];
+/** A message as the API answers it (lists, cancel and redeliver leave out `body`). */
+export type Message = Schemas['MessageOut'];
+export type MessageIn = Schemas['MessageIn'];
+export type MessagePatch = Schemas['MessagePatch'];
+export type MessagePage = Schemas['MessagePage'];
+export type Attempt = Schemas['AttemptOut'];
+export type AttemptList = Schemas['AttemptList'];
+export type FailureReason = Schemas['FailureReason'];
+export type ApiKey = Schemas['ApiKeyOut'];
+export type ApiKeyCreated = Schemas['ApiKeyCreated'];
+export type SigningSecret = Schemas['SigningSecretOut'];
+export type SigningSecretRotated = Schemas['SigningSecretRotated'];
+export type Usage = Schemas['UsageOut'];
+export type UsageDay = Schemas['UsageDay'];
+export type Health = Schemas['Health'];
+export type SessionTenant = Schemas['SessionTenant'];
+
+export type { components, paths } from './generated/openapi.ts';

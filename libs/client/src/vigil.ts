@@ -1,0 +1,295 @@
+/**
+ * `new Vigil({ apiKey, baseUrl })`: the Vigil API as typed calls, built on openapi-fetch with the
+ * types generated from openapi.yaml, so every route, parameter and answer is the contract's.
+ * Answers other than success throw the typed errors of errors.ts; each call takes an AbortSignal,
+ * a timeout per try and the retries retry-policy.ts allows for it.
+ */
+import createClient from 'openapi-fetch';
+import type { Duration } from './duration.ts';
+import { parseDuration } from './duration.ts';
+import { VigilBatchError, VigilError, errorFromResponse } from './errors.ts';
+import type { paths } from './generated/openapi.ts';
+import type { RetryOptions, Safety } from './retry-policy.ts';
+import { retryPolicy } from './retry-policy.ts';
+import type { Fetch, TransportOptions } from './transport.ts';
+import { send } from './transport.ts';
+import type {
+  ApiKey,
+  ApiKeyCreated,
+  AttemptList,
+  Health,
+  Message,
+  MessageIn,
+  MessagePage,
+  MessagePatch,
+  MessageStatus,
+  SessionTenant,
+  SigningSecret,
+  SigningSecretRotated,
+  Usage,
+} from './types.ts';
+
+export interface VigilOptions {
+  /** The API's URL, e.g. `http://localhost:4000` or your stage's API Gateway URL. */
+  baseUrl: string;
+  /** A `vgl_` API key, or a function giving the bearer token for each call (the web app's session token). */
+  apiKey?: string | (() => string | undefined | Promise<string | undefined>);
+  /** Extra headers on every call, or a function giving them per call. */
+  headers?:
+    Record<string, string> | (() => Record<string, string> | undefined | Promise<Record<string, string> | undefined>);
+  /** The fetch to use (default: the global fetch, looked up at each call). */
+  fetch?: Fetch;
+  /** How long one try may take, the whole answer read (default 30 s). */
+  timeoutMs?: number;
+  /** Retries after the first try (a number) or the full policy (default 3 retries, at most 30 s of waiting). */
+  retries?: number | RetryOptions;
+}
+
+/** What every call also takes. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  retries?: number | RetryOptions;
+}
+
+/** When a message is due: one of `in` (`'10m'`, or seconds), `sendAt` (RFC 3339 or a Date) or `delay` (seconds). */
+export interface When {
+  /** After this long: `'90s'`, `'10m'`, `'2h'`, `'3d'`, `'1h30m'`, or a number of seconds. Sent as `delay`, so the API's clock counts it. */
+  in?: Duration;
+  sendAt?: string | Date;
+  delay?: number;
+}
+
+/** A message to schedule: the API's MessageIn, with `in`, a Date for `sendAt`, and `retries` (attempts after the first). */
+export type CreateMessage = Omit<MessageIn, 'sendAt' | 'delay'> &
+  When & {
+    /** Delivery attempts after the first one: `retry.maxAttempts = retries + 1`. Give this or `retry`, not both. */
+    retries?: number;
+  };
+
+/** The API's MessagePatch, with `in` and a Date for `sendAt`. */
+export type UpdateMessage = Omit<MessagePatch, 'sendAt' | 'delay'> & When;
+
+export interface ListMessages {
+  status?: MessageStatus;
+  /** Page size, 1 to 100 (default 20). */
+  limit?: number;
+  cursor?: string;
+}
+
+/** At most this many messages go in one batch request (the API's limit). */
+export const BATCH_CHUNK = 100;
+
+const randomKey = (): string => {
+  const { crypto } = globalThis;
+  if (typeof crypto?.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+};
+
+/** `in` / `sendAt` (Date) / `delay` as the API's `sendAt` or `delay`; at most one of them. */
+const whenOf = ({ in: after, sendAt, delay }: When): { sendAt?: string; delay?: number } => {
+  const given = [after, sendAt, delay].filter((value) => value !== undefined).length;
+  if (given > 1) throw new TypeError('Give one of `in`, `sendAt` or `delay`, not several.');
+  if (after !== undefined) return { delay: parseDuration(after) / 1000 };
+  if (sendAt !== undefined) return { sendAt: sendAt instanceof Date ? sendAt.toISOString() : sendAt };
+  return delay === undefined ? {} : { delay };
+};
+
+/** The request body for one message to create. */
+export const messageIn = (message: CreateMessage): MessageIn => {
+  const { in: after, sendAt, delay, retries, ...rest } = message;
+  if (retries !== undefined && rest.retry !== undefined) throw new TypeError('Give `retries` or `retry`, not both.');
+  const { idempotencyKey: _ignored, ...fields } = rest as typeof rest & { idempotencyKey?: string };
+  return {
+    ...fields,
+    ...whenOf({ in: after, sendAt, delay }),
+    ...(retries !== undefined && { retry: { maxAttempts: retries + 1 } }),
+  } as MessageIn;
+};
+
+const dateOnly = (value: string | Date): string => (value instanceof Date ? value.toISOString().slice(0, 10) : value);
+
+export class Vigil {
+  private readonly client: ReturnType<typeof createClient<paths>>;
+  private readonly options: VigilOptions;
+
+  constructor(options: VigilOptions) {
+    if (!options?.baseUrl) throw new TypeError('new Vigil({ baseUrl }) needs the API URL, e.g. http://localhost:4000.');
+    this.options = options;
+    this.client = createClient<paths>({ baseUrl: options.baseUrl.replace(/\/+$/, '') });
+  }
+
+  /** Runs one openapi-fetch call over the transport; the data on success, a typed error otherwise. */
+  private async call<T>(
+    safety: Safety,
+    run: (fetch: Fetch) => Promise<{ data?: unknown; error?: unknown; response: Response }>,
+    options: CallOptions = {},
+  ): Promise<T> {
+    const transport: TransportOptions = {
+      fetch: this.options.fetch ?? ((request) => globalThis.fetch(request)),
+      apiKey: this.options.apiKey,
+      headers: this.options.headers,
+      timeoutMs: options.timeoutMs ?? this.options.timeoutMs ?? 30_000,
+      retry: retryPolicy(options.retries ?? this.options.retries),
+    };
+    const { data, error, response } = await run((request) => send(transport, request, safety, options.signal));
+    if (response.ok) return data as T;
+    throw errorFromResponse(response.status, error, response.headers);
+  }
+
+  readonly messages = {
+    /**
+     * Schedules one message. It carries an Idempotency-Key (yours, or one made here), so the
+     * retries after a lost answer, a 429 or a 5xx return the same message instead of a second one.
+     */
+    create: async (message: CreateMessage & { idempotencyKey?: string }, options?: CallOptions): Promise<Message> => {
+      const key = message.idempotencyKey ?? randomKey();
+      const body = messageIn(message);
+      return this.call(
+        'keyed',
+        (fetch) => this.client.POST('/v1/messages', { body, params: { header: { 'Idempotency-Key': key } }, fetch }),
+        options,
+      );
+    },
+
+    /**
+     * Schedules any number of messages, in order, in requests of 100 (each all or nothing). Each
+     * request's Idempotency-Key is `<key>:<n>` for its chunk n, `key` yours or made here: a retry
+     * of a chunk never creates it twice, and calling again with the same messages and key after a
+     * failure (VigilBatchError) creates only the chunks that are missing.
+     */
+    createBatch: async (
+      messages: readonly CreateMessage[],
+      options: CallOptions & { idempotencyKey?: string } = {},
+    ): Promise<Message[]> => {
+      const key = options.idempotencyKey ?? randomKey();
+      if (key.length > 240) throw new RangeError('A batch idempotencyKey may be at most 240 characters.');
+      const bodies = messages.map(messageIn);
+      const created: Message[] = [];
+      for (let start = 0, chunk = 0; start < bodies.length; start += BATCH_CHUNK, chunk++) {
+        const body = { messages: bodies.slice(start, start + BATCH_CHUNK) };
+        const header = { 'Idempotency-Key': `${key}:${chunk}` };
+        try {
+          const { items } = await this.call<{ items: Message[] }>(
+            'keyed',
+            (fetch) => this.client.POST('/v1/messages/batch', { body, params: { header }, fetch }),
+            options,
+          );
+          created.push(...items);
+        } catch (error) {
+          if (error instanceof VigilError) throw new VigilBatchError(error, [...created], chunk, key);
+          throw error;
+        }
+      }
+      return created;
+    },
+
+    get: (id: string, options?: CallOptions): Promise<Message> =>
+      this.call(
+        'safe',
+        (fetch) => this.client.GET('/v1/messages/{messageId}', { params: { path: { messageId: id } }, fetch }),
+        options,
+      ),
+
+    /** The message's attempts, oldest first (`omitted` counts those no longer kept). */
+    attempts: (id: string, options?: CallOptions): Promise<AttemptList> =>
+      this.call(
+        'safe',
+        (fetch) => this.client.GET('/v1/messages/{messageId}/attempts', { params: { path: { messageId: id } }, fetch }),
+        options,
+      ),
+
+    /** Changes a message that still waits. Setting fields is retried like a read; moving it by `in` or `delay` is not (a retry would move it again). */
+    update: async (id: string, patch: UpdateMessage, options?: CallOptions): Promise<Message> => {
+      const { in: after, sendAt, delay, ...fields } = patch;
+      const body = { ...fields, ...whenOf({ in: after, sendAt, delay }) } as MessagePatch;
+      const safety: Safety = body.delay === undefined ? 'safe' : 'unsafe';
+      return this.call(
+        safety,
+        (fetch) => this.client.PATCH('/v1/messages/{messageId}', { params: { path: { messageId: id } }, body, fetch }),
+        options,
+      );
+    },
+
+    /** Cancels a message that still waits (cancelling a cancelled message changes nothing, so it is retried). */
+    cancel: (id: string, options?: CallOptions): Promise<Message> =>
+      this.call(
+        'safe',
+        (fetch) => this.client.DELETE('/v1/messages/{messageId}', { params: { path: { messageId: id } }, fetch }),
+        options,
+      ),
+
+    /** Sends a delivered or failed message again, now (counts like a create). Not retried after a lost answer. */
+    redeliver: (id: string, options?: CallOptions): Promise<Message> =>
+      this.call(
+        'unsafe',
+        (fetch) =>
+          this.client.POST('/v1/messages/{messageId}/redeliver', { params: { path: { messageId: id } }, fetch }),
+        options,
+      ),
+
+    /** One page of messages, newest first; pass its `nextCursor` as `cursor` for the next. */
+    listPage: (query: ListMessages = {}, options?: CallOptions): Promise<MessagePage> =>
+      this.call('safe', (fetch) => this.client.GET('/v1/messages', { params: { query }, fetch }), options),
+
+    /** Every message (newest first, without `body`), fetching page after page as you iterate: `for await (const m of vigil.messages.list())`. */
+    list: (query: Omit<ListMessages, 'cursor'> & { cursor?: string } = {}, options?: CallOptions) => {
+      const listPage = this.messages.listPage;
+      return (async function* pages(): AsyncGenerator<Message, void, undefined> {
+        let cursor = query.cursor;
+        do {
+          const page = await listPage({ ...query, ...(cursor !== undefined && { cursor }) }, options);
+          yield* page.items;
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor !== undefined);
+      })();
+    },
+  };
+
+  readonly keys = {
+    /** The tenant's active keys, oldest first (never their secrets). */
+    list: async (options?: CallOptions): Promise<ApiKey[]> =>
+      (await this.call<{ items: ApiKey[] }>('safe', (fetch) => this.client.GET('/v1/keys', { fetch }), options)).items,
+    /** A new key; its secret (`key`) is in this answer only. Not retried after a lost answer. */
+    create: (input: { name: string }, options?: CallOptions): Promise<ApiKeyCreated> =>
+      this.call('unsafe', (fetch) => this.client.POST('/v1/keys', { body: input, fetch }), options),
+    /** Revokes a key (revoking a revoked key changes nothing, so it is retried). */
+    revoke: async (id: string, options?: CallOptions): Promise<void> => {
+      await this.call(
+        'safe',
+        (fetch) => this.client.DELETE('/v1/keys/{keyId}', { params: { path: { keyId: id } }, fetch }),
+        options,
+      );
+    },
+  };
+
+  readonly signingSecret = {
+    /** The tenant's `whsec_` secret, for your receivers. */
+    get: (options?: CallOptions): Promise<SigningSecret> =>
+      this.call('safe', (fetch) => this.client.GET('/v1/signing-secret', { fetch }), options),
+    /** A new secret; for 24 h deliveries carry signatures by the old and the new one. Not retried after a lost answer. */
+    rotate: (options?: CallOptions): Promise<SigningSecretRotated> =>
+      this.call('unsafe', (fetch) => this.client.POST('/v1/signing-secret/rotate', { fetch }), options),
+  };
+
+  /** Per-day counts from `from` to `to` (UTC dates; default the last 30 days), the month to date and the plan. */
+  usage(range: { from?: string | Date; to?: string | Date } = {}, options?: CallOptions): Promise<Usage> {
+    const query = {
+      ...(range.from !== undefined && { from: dateOnly(range.from) }),
+      ...(range.to !== undefined && { to: dateOnly(range.to) }),
+    };
+    return this.call('safe', (fetch) => this.client.GET('/v1/usage', { params: { query }, fetch }), options);
+  }
+
+  /** The API's liveness, version and clock (no key needed). */
+  health(options?: CallOptions): Promise<Health> {
+    return this.call('safe', (fetch) => this.client.GET('/health', { fetch }), options);
+  }
+
+  /** For the web console's server only: the signed-in user's tenant, made at first sign-in (takes a console session token, not an API key). */
+  readonly session = {
+    claimTenant: (options?: CallOptions): Promise<SessionTenant> =>
+      this.call('safe', (fetch) => this.client.POST('/v1/session/tenant', { fetch }), options),
+  };
+}
