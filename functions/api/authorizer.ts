@@ -1,7 +1,8 @@
 /**
  * The REQUEST authorizer for every route but /health. `Authorization: Bearer <credential>` where
  * the credential is either an API key (`vgl_...`) or the web console's next-auth session token
- * (verified with NEXTAUTH_SECRET by next-auth's own JWT helper). Which caller a credential stands
+ * (verified with the web app's session secret by next-auth's own JWT helper: on AWS read from the SSM
+ * SecureString parameter VIGIL_SESSION_SECRET_PARAMETER names, cached for 5 minutes). Which caller a credential stands
  * for is tenancy's rule (`authorizeCaller` in @vigil/core); this edge only reads the token.
  *
  * A tenant's policy allows the whole API (so API Gateway may cache it per credential), the context
@@ -11,6 +12,7 @@
  * unknown credential is refused with the conventional 'Unauthorized' error (a 401). Credentials are
  * never logged.
  */
+import { sessionSecretSource } from '@vigil/aws/wiring/session-secret';
 import { tenancyWiring } from '@vigil/aws/wiring/tenancy';
 import type { Credential } from '@vigil/core';
 import { authorizeCaller, SESSION_KEY_ID } from '@vigil/core';
@@ -67,7 +69,10 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   const token = bearerToken(event);
   let credential: Credential | undefined;
   if (token?.startsWith('vgl_')) credential = { kind: 'api-key', key: token };
-  else if (token && config.sessionSecret) credential = await sessionCredential(token, config.sessionSecret, event);
+  else if (token) {
+    const secret = await sessionSecretSource().get();
+    if (secret) credential = await sessionCredential(token, secret, event);
+  }
   const caller = credential && (await authorizeCaller(tenancy, credential));
   if (!caller) throw new AuthorizerDenied();
   if (caller.kind === 'user') {
