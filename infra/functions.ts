@@ -95,6 +95,7 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   getUsage: { table: [GET, QUERY] }, // the plan, and the daily counters
   // the user's record (get, conditional put), the tenant (conditional put, else get), its usage key (update)
   claimSessionTenant: { table: [GET, PUT, UPDATE], bindUsagePlans: true },
+  revokeSession: { table: [PUT] }, // the session's revocation record
 };
 
 export const AUTHORIZER = 'authorizer';

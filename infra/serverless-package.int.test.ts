@@ -498,6 +498,7 @@ describe('serverless package (offline, --stage ci)', () => {
         'apigateway:POST',
         'apigateway:DELETE',
       ],
+      revokeSession: ['dynamodb:PutItem'],
       authorizer: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'ssm:GetParameter'],
       deliver: [
         'dynamodb:GetItem',

@@ -7,8 +7,8 @@
 import type { LocalStack } from '@vigil/local/stack';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
-import { encode } from 'next-auth/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleSessionToken } from '../../../test-support/console-session';
 import type { FlakyProxy } from '../../../test-support/flaky-proxy';
 import { startFlakyProxy } from '../../../test-support/flaky-proxy';
 import { newTenantKey, startTestStack } from '../../../test-support/local-stack';
@@ -374,11 +374,10 @@ describe('keys, signing secret, usage, health', () => {
   });
 
   it('claims a signed-in user’s tenant with a console session token, the same one each time', async () => {
-    const token = await encode({
-      token: { sub: 'dev:ada@example.com', userId: 'dev:ada@example.com', email: 'ada@example.com' },
-      secret: stack.sessionSecret,
-      maxAge: 60,
-    });
+    const token = await consoleSessionToken(
+      { sub: 'dev:ada@example.com', userId: 'dev:ada@example.com', email: 'ada@example.com' },
+      { secret: stack.sessionSecret, maxAge: 60 },
+    );
     const consoleServer = new Vigil({ baseUrl: stack.url, apiKey: token });
     const tenant = await consoleServer.session.claimTenant();
     expect(tenant).toMatchObject({ id: expect.stringMatching(/^tnt_/), plan: 'free' });
