@@ -373,7 +373,7 @@ describe('keys, signing secret, usage, health', () => {
     expect(await vigil.health()).toMatchObject({ status: 'ok' });
   });
 
-  it('claims a signed-in user’s tenant with a console session token, the same one each time', async () => {
+  it('claims a signed-in user’s tenant with a console session token, the same one each time, and signs a session out', async () => {
     const token = await consoleSessionToken(
       { sub: 'dev:ada@example.com', userId: 'dev:ada@example.com', email: 'ada@example.com' },
       { secret: stack.sessionSecret, maxAge: 60 },
@@ -382,6 +382,15 @@ describe('keys, signing secret, usage, health', () => {
     const tenant = await consoleServer.session.claimTenant();
     expect(tenant).toMatchObject({ id: expect.stringMatching(/^tnt_/), plan: 'free' });
     expect(await consoleServer.session.claimTenant()).toEqual(tenant);
+
+    // The user's session in the tenant signs out: its token is refused from then on.
+    const signedIn = new Vigil({
+      baseUrl: stack.url,
+      apiKey: await consoleSessionToken({ tenantId: tenant.id }, { secret: stack.sessionSecret }),
+    });
+    await signedIn.keys.list();
+    await signedIn.session.revoke();
+    await expect(signedIn.keys.list()).rejects.toBeInstanceOf(VigilAuthError);
     // An API key is refused on this route.
     await expect(vigil.session.claimTenant()).rejects.toBeInstanceOf(VigilAuthError);
   });
