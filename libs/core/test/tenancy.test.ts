@@ -281,7 +281,13 @@ describe('usage report', () => {
     expect(report.to).toBe('2026-11-23');
     expect(report.days.map((d) => d.date)).toEqual(['2026-10-30', '2026-11-01', '2026-11-23']);
     expect(report.monthToDate).toEqual({ date: '2026-11-01', scheduled: 5, delivered: 5, failed: 0, attempt: 5 });
-    expect(report.plan).toEqual({ name: 'pro', monthlyMessages: 1_000_000, ratePerSecond: 100, burst: 200 });
+    expect(report.plan).toEqual({
+      name: 'pro',
+      monthlyMessages: 1_000_000,
+      ratePerSecond: 100,
+      burst: 200,
+      retentionDays: 30,
+    });
   });
 
   it("reports a plan this build does not know with the free plan's limits", async () => {
@@ -289,6 +295,12 @@ describe('usage report', () => {
     const { tenant } = await provisionTenant(ports.deps, { name: 'acme', plan: 'enterprise' });
     const report = await usageReport(ports.deps, tenant.id, { from: '2026-11-01', to: '2026-11-02' });
     expect(report).toMatchObject({ from: '2026-11-01', to: '2026-11-02', days: [] });
-    expect(report.plan).toEqual({ name: 'enterprise', monthlyMessages: 10_000, ratePerSecond: 10, burst: 20 });
+    expect(report.plan).toEqual({
+      name: 'enterprise',
+      monthlyMessages: 10_000,
+      ratePerSecond: 10,
+      burst: 20,
+      retentionDays: 7,
+    });
   });
 });

@@ -831,6 +831,8 @@ export interface components {
                 monthlyMessages: number;
                 ratePerSecond: number;
                 burst: number;
+                /** @description How many days a message is kept after it reaches a final state (delivered, failed, cancelled); see expiresAt on the message. */
+                retentionDays: number;
             };
             monthToDate: components["schemas"]["UsageDay"];
         };
