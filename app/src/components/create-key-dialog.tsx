@@ -86,7 +86,7 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
                     Keep it open
                   </Button>
                   <Dialog.Close>
-                    <Button color="red" size="1">
+                    <Button color="red" highContrast size="1">
                       Close, I have copied it
                     </Button>
                   </Dialog.Close>

@@ -118,15 +118,17 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
           <DataList.Item>
             <DataList.Label>Attempts</DataList.Label>
             <DataList.Value>
-              <Text as="div" data-testid="attempts-summary">
-                {message.attempts === 1 ? '1 attempt' : `${message.attempts} attempts`} made so far.
-              </Text>
-              <Text as="div" size="1" color="gray">
-                {message.maxAttempts === 1
-                  ? 'Each delivery (and each redelivery) is tried once, without retries'
-                  : `Each delivery (and each redelivery) is tried up to ${message.maxAttempts} times: the first try and up to ${message.maxAttempts - 1} ${message.maxAttempts === 2 ? 'retry' : 'retries'}`}
-                ; Vigil waits up to {duration(message.timeoutMs)} for an answer each time.
-              </Text>
+              <Flex direction="column">
+                <Text as="div" data-testid="attempts-summary">
+                  {message.attempts === 1 ? '1 attempt' : `${message.attempts} attempts`} made so far.
+                </Text>
+                <Text as="div" size="1" color="gray">
+                  {message.maxAttempts === 1
+                    ? 'Each delivery (and each redelivery) is tried once, without retries'
+                    : `Each delivery (and each redelivery) is tried up to ${message.maxAttempts} times: the first try and up to ${message.maxAttempts - 1} ${message.maxAttempts === 2 ? 'retry' : 'retries'}`}
+                  ; Vigil waits up to {duration(message.timeoutMs)} for an answer each time.
+                </Text>
+              </Flex>
             </DataList.Value>
           </DataList.Item>
           <DataList.Item>
