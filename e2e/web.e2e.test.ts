@@ -569,9 +569,17 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     const card = page.getByTestId(`message-${deliveredId}`);
     for (const label of ['Status', 'Target', 'Send at', 'Attempts', 'Lateness']) {
       const cell = card.locator(`[data-label="${label}"]`);
+      await cell.scrollIntoViewIfNeeded();
       const box = (await cell.boundingBox())!;
       expect(box.x, `${label} on screen`).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width, `${label} on screen`).toBeLessThanOrEqual(390);
+      expect(box.height, `${label} has its own height`).toBeGreaterThan(20);
+      // Seen, not clipped by the card: what is at the cell's place on screen is the cell.
+      const seen = await cell.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+      });
+      expect(seen, `${label} visible`).toBe(true);
     }
     await screenshot('phone-dark-messages');
 
@@ -586,6 +594,13 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     const revoke = page.getByRole('row', { name: /phone/ }).getByRole('button', { name: 'Revoke' });
     const box = (await revoke.boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(390);
+    // Reachable: a click there lands on it (not clipped by its card).
+    await expect(
+      revoke.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+      }),
+    ).resolves.toBe(true);
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     await screenshot('phone-dark-keys');
   });
