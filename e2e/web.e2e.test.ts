@@ -426,7 +426,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       sendAt: expected,
       timezone: 'America/New_York',
     });
-    await expect(page.getByTestId('local-send-at').textContent()).resolves.toContain(`${day} 10:30:00.000`);
+    // (Once the page has refreshed after the dialog closed.)
+    await expect.poll(() => page.getByTestId('local-send-at').textContent()).toContain(`${day} 10:30:00.000`);
 
     // Another zone shows the same instant in it before anything is typed.
     await page.getByRole('button', { name: 'Reschedule' }).click();
