@@ -25,7 +25,7 @@ import {
   functionRoleResources,
   PROMOTE,
 } from './infra/functions';
-import { lambdaArn, SERVICE, STAGE } from './infra/names';
+import { lambdaArn, SERVICE, SESSION_SECRET_PARAMETER, STAGE } from './infra/names';
 import { PARAM_DEFAULTS } from './infra/params';
 import { deliveryDeadLetterQueueUrl, deliveryQueueUrl, queueResources } from './infra/queues';
 import { schedulerResources } from './infra/scheduler';
@@ -114,6 +114,11 @@ const configuration: ServerlessConfiguration = {
       DeliveryDeadLetterQueueUrl: {
         Description: "The delivery queue's dead-letter queue",
         Value: deliveryDeadLetterQueueUrl,
+      },
+      SessionSecretParameterName: {
+        Description:
+          "The SSM SecureString parameter holding the web app's session secret (its name only; create it once: README, Deploy)",
+        Value: SESSION_SECRET_PARAMETER,
       },
       ...usagePlanOutputs(),
       ...authOutputs(),

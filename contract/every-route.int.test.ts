@@ -6,8 +6,8 @@
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
-import { encode } from 'next-auth/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleSessionToken } from '../test-support/console-session';
 import { apiClient, startTestStack } from '../test-support/local-stack';
 import { checkedResponses, documentedOperations } from '../test-support/openapi';
 
@@ -85,12 +85,22 @@ describe('every route answers as openapi.yaml documents', () => {
   });
 
   it("the console's first sign-in claims the user's tenant with a session token", async () => {
-    const session = await encode({
-      token: { sub: 'user-1', userId: 'dev:ada@example.com', email: 'ada@example.com' },
-      secret: stack.sessionSecret,
-    });
-    expect((await apiClient(stack.url, session).post('/v1/session/tenant', {})).status).toBe(200);
+    const session = await consoleSessionToken(
+      { sub: 'user-1', userId: 'dev:ada@example.com', email: 'ada@example.com' },
+      { secret: stack.sessionSecret },
+    );
+    const claimed = await apiClient(stack.url, session).post('/v1/session/tenant', {});
+    expect(claimed.status).toBe(200);
     expect((await api.post('/v1/session/tenant', {})).status).toBe(401);
+
+    // Its sign-out revokes the session; an API key has no session to revoke.
+    const signedIn = apiClient(
+      stack.url,
+      await consoleSessionToken({ tenantId: claimed.json.id }, { secret: stack.sessionSecret }),
+    );
+    expect((await signedIn.post('/v1/session/revoke', {})).status).toBe(204);
+    expect((await signedIn.get('/v1/keys')).status).toBe(401);
+    expect((await api.post('/v1/session/revoke', {})).status).toBe(401);
   });
 
   it('the internal canary receiver refuses a probe not signed by the canary tenant', async () => {

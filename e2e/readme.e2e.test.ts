@@ -117,6 +117,11 @@ const RULES: Array<{ rule: string; matches: (line: string) => boolean; action: A
     action: { excluded: 'needs an AWS account and a deployed stage' },
   },
   {
+    rule: 'the AWS CLI (aws ssm put-parameter ...): a deployment step in an AWS account',
+    matches: (line) => /^aws /.test(line),
+    action: { excluded: 'needs an AWS account' },
+  },
+  {
     rule: '`npm install @vigil/client`: installs the client in your own project from the registry',
     matches: (line) => /^npm install @vigil\/client$/.test(line),
     action: { excluded: 'needs the registry (in this repository the client is the workspace libs/client)' },

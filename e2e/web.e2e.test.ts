@@ -610,12 +610,17 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     expect(accessibility).toEqual([]);
   });
 
-  it('signs out', async () => {
+  it('signs out, after which the API refuses a kept copy of the session token', async () => {
     page = await context.newPage();
     await page.goto(`${web}/`);
+    const kept = (await context.cookies()).find((c) => c.name === 'next-auth.session-token')?.value ?? '';
+    expect((await api(kept, 'GET', '/v1/keys')).status).toBe(200);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${web}/signin**`);
     await page.goto(`${web}/keys`);
     await page.waitForURL(`${web}/signin**`);
+    // The sign-out revoked the session in the API: someone who copied the cookie gets nothing.
+    const refused = await api(kept, 'GET', '/v1/keys');
+    expect(refused.status).toBe(401);
   });
 });

@@ -34,7 +34,8 @@ export type Outputs = Record<string, { Description: string; Value: CfnValue }>;
 export type Conditions = Record<string, Intrinsic>;
 
 /** `service:Action`, spelled out: the deployment grants no wildcard actions. */
-export type IamAction = `${'dynamodb' | 'sqs' | 'scheduler' | 'iam' | 'logs' | 'lambda' | 'apigateway'}:${string}`;
+export type IamAction =
+  `${'dynamodb' | 'sqs' | 'scheduler' | 'iam' | 'logs' | 'lambda' | 'apigateway' | 'ssm'}:${string}`;
 
 export type PolicyCondition = { [operator: string]: { [key: string]: CfnValue } };
 

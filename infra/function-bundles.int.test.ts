@@ -1,7 +1,7 @@
 /**
  * Each function's bundle carries only the clients its wiring uses (libs/aws/src/wiring/*): the
- * tenancy routes and the authorizer DynamoDB alone, the console's first sign-in API Gateway
- * besides, the read-only message routes the store alone; only the message engine carries the
+ * tenancy routes DynamoDB alone, the authorizer SSM besides (the session secret), the console's
+ * first sign-in API Gateway besides, the read-only message routes the store alone; only the message engine carries the
  * queue and the scheduler. Bundled as serverless-esbuild does (bundle, node, ESM entry points first).
  */
 import { join } from 'node:path';
@@ -39,7 +39,6 @@ const clientsIn = async (functionKey: string): Promise<string[]> => {
 
 describe('function bundles', () => {
   it.each([
-    'authorizer',
     'createApiKey',
     'listApiKeys',
     'revokeApiKey',
@@ -50,8 +49,13 @@ describe('function bundles', () => {
     'listMessages',
     'listAttempts',
     'health',
+    'revokeSession',
   ])('%s carries the DynamoDB client only', async (key) => {
     expect(await clientsIn(key)).toEqual(['dynamodb']);
+  });
+
+  it("carries SSM's client only in the authorizer, which reads the session secret", async () => {
+    expect(await clientsIn('authorizer')).toEqual(['dynamodb', 'ssm']);
   });
 
   it("carries API Gateway's client only where the console's first sign-in binds usage plans", async () => {

@@ -11,7 +11,15 @@ import type { CorsSettings } from './api';
 import { corsFor, REST_API } from './api';
 import type { CfnValue, IamAction, PolicyStatement, Resources } from './cloudformation';
 import { serviceRole, sub } from './cloudformation';
-import { lambdaArn, lambdaName, logGroupArn, pascalCase, STAGE } from './names';
+import {
+  lambdaArn,
+  lambdaName,
+  logGroupArn,
+  pascalCase,
+  SESSION_SECRET_PARAMETER,
+  sessionSecretParameterArn,
+  STAGE,
+} from './names';
 import { param } from './params';
 import { DELIVER_TIMEOUT_S, METERING_TIMEOUT_S } from '../libs/aws/src/queue-settings';
 import { deliveryQueueArn, deliveryQueueUrl, meteringQueueArn, meteringQueueUrl } from './queues';
@@ -43,6 +51,12 @@ export interface Grants {
    * lists the calls); the function runs with VIGIL_USAGE_PLANS=on.
    */
   bindUsagePlans?: true;
+  /**
+   * Reads the web app's session secret, the SecureString parameter SESSION_SECRET_PARAMETER
+   * (decrypted with the account's aws/ssm key, whose key policy lets SSM decrypt for any principal
+   * of the account that may read the parameter: no kms grant needed).
+   */
+  readSessionSecret?: true;
 }
 
 const GET: TableAction = 'dynamodb:GetItem';
@@ -81,6 +95,7 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   getUsage: { table: [GET, QUERY] }, // the plan, and the daily counters
   // the user's record (get, conditional put), the tenant (conditional put, else get), its usage key (update)
   claimSessionTenant: { table: [GET, PUT, UPDATE], bindUsagePlans: true },
+  revokeSession: { table: [PUT] }, // the session's revocation record
 };
 
 export const AUTHORIZER = 'authorizer';
@@ -201,14 +216,15 @@ const apiFunction = (route: ApiRoute): VigilFunction => {
 const engineFunctions: VigilFunction[] = [
   {
     key: AUTHORIZER,
-    // key and tenant lookups (get); the key's lastUsedAt, at most once a minute (update).
-    grants: { table: [GET, UPDATE] },
+    // key and tenant lookups (get); the key's lastUsedAt, at most once a minute (update); the
+    // session secret.
+    grants: { table: [GET, UPDATE], readSessionSecret: true },
     definition: {
       handler: 'functions/api/authorizer.handler',
       description: 'API key → tenant (REQUEST authorizer)',
       timeout: API_TIMEOUT_S,
-      // Only the authorizer holds the web session secret.
-      environment: { NEXTAUTH_SECRET: param('nextAuthSecret') },
+      // Only the authorizer reads the web session secret; its configuration holds the parameter's name only.
+      environment: { VIGIL_SESSION_SECRET_PARAMETER: SESSION_SECRET_PARAMETER },
     },
   },
   {
@@ -338,6 +354,7 @@ export const statementsFor = (functionKey: string, grants: Grants): PolicyStatem
         allow(['apigateway:DELETE'], [apiGatewayArn('/apikeys/*')]),
       ]
     : []),
+  ...(grants.readSessionSecret ? [allow(['ssm:GetParameter'], [sessionSecretParameterArn])] : []),
   ...(grants.scheduleBuckets
     ? [
         allow(['scheduler:CreateSchedule'], [bucketSchedulesArn]),

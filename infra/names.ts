@@ -33,3 +33,16 @@ export const logGroupArn = (functionKey: string): Intrinsic =>
 
 /** `createMessage` → `CreateMessage`: the stem of a function's logical ids. */
 export const pascalCase = (key: string): string => key.charAt(0).toUpperCase() + key.slice(1);
+
+/**
+ * The SSM SecureString parameter holding the web app's session secret (next-auth's secret, with
+ * which the authorizer verifies session tokens). The operator creates it once per stage
+ * (`aws ssm put-parameter --type SecureString`, README: Deploy); CloudFormation cannot create a
+ * SecureString, and the template, function configuration and outputs carry only this name.
+ */
+export const SESSION_SECRET_PARAMETER = `/${SERVICE}/${STAGE}/session-secret`;
+
+/** The session secret parameter's ARN (its name starts with `/`, so none is added after `parameter`). */
+export const sessionSecretParameterArn: Intrinsic = sub(
+  `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${SESSION_SECRET_PARAMETER}`,
+);

@@ -16,11 +16,6 @@ export const PARAM_DEFAULTS = {
   canaryEveryMinutes: 5,
   /** Where alarm notifications are e-mailed; empty for none (subscribe to the AlarmTopic yourself). */
   alarmEmail: '',
-  /**
-   * The secret next-auth signs web sessions with; the authorizer verifies session tokens with it.
-   * Taken from the deploying shell's NEXTAUTH_SECRET unless given with --param.
-   */
-  nextAuthSecret: '${env:NEXTAUTH_SECRET, ""}',
 } as const;
 
 export type ParamName = keyof typeof PARAM_DEFAULTS;

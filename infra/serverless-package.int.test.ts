@@ -55,6 +55,13 @@ type Statement = z.infer<typeof Statement>;
 let packageDir: string;
 let template: Template;
 let output: string;
+/** The packaged template as text, for what may appear nowhere in it. */
+let rawTemplate: string;
+/**
+ * The deploying shell holds a session secret (as an operator's might): it must reach no part of
+ * the template.
+ */
+const SHELL_SECRET = 'ci-session-secret-never-in-the-template';
 
 /** Every function key the deployment must have: one per route, plus the engine. */
 const FUNCTION_KEYS = [
@@ -146,7 +153,7 @@ const packageService = (dir: string, timeoutMs: number): Promise<string> =>
         SLS_TELEMETRY_DISABLED: '1',
         SLS_NOTIFICATIONS_MODE: 'off',
         npm_config_update_notifier: 'false',
-        NEXTAUTH_SECRET: 'ci-session-secret',
+        NEXTAUTH_SECRET: SHELL_SECRET,
         NODE_ENV: 'production',
       },
       detached: true,
@@ -179,6 +186,7 @@ beforeAll(async () => {
   packageDir = await mkdtemp(join(tmpdir(), 'vigil-package-'));
   output = await packageService(packageDir, PACKAGE_TIMEOUT_MS - 10_000);
   const raw = await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8');
+  rawTemplate = raw;
   template = Template.parse(JSON.parse(raw));
 }, PACKAGE_TIMEOUT_MS);
 
@@ -438,9 +446,10 @@ describe('serverless package (offline, --stage ci)', () => {
         expect(fn.Environment.Variables.VIGIL_METRICS, key).toBe('on');
         // No source maps are shipped, so nothing for Node to load them for.
         expect(fn.Environment.Variables.NODE_OPTIONS ?? '', key).not.toContain('source-maps');
-        // The web session secret (from the deploying shell's NEXTAUTH_SECRET) reaches the authorizer only.
-        expect(fn.Environment.Variables.NEXTAUTH_SECRET, key).toBe(
-          key === 'authorizer' ? 'ci-session-secret' : undefined,
+        // Only the authorizer learns where the web session secret is, and only its name.
+        expect(fn.Environment.Variables.NEXTAUTH_SECRET, key).toBeUndefined();
+        expect(fn.Environment.Variables.VIGIL_SESSION_SECRET_PARAMETER, key).toBe(
+          key === 'authorizer' ? `/vigil/${STAGE}/session-secret` : undefined,
         );
       }
       expect(
@@ -489,7 +498,8 @@ describe('serverless package (offline, --stage ci)', () => {
         'apigateway:POST',
         'apigateway:DELETE',
       ],
-      authorizer: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      revokeSession: ['dynamodb:PutItem'],
+      authorizer: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'ssm:GetParameter'],
       deliver: [
         'dynamodb:GetItem',
         'dynamodb:PutItem',
@@ -567,6 +577,22 @@ describe('serverless package (offline, --stage ci)', () => {
       }
     });
 
+    it("lets only the authorizer read the session secret, and only this stage's parameter", () => {
+      for (const key of FUNCTION_KEYS) {
+        const ssm = roleStatements(roleOf(key)).filter((s) => asArray(s.Action).some((a) => a.startsWith('ssm:')));
+        if (key !== 'authorizer') {
+          expect(ssm, key).toEqual([]);
+          continue;
+        }
+        expect(ssm.flatMap((s) => asArray(s.Action))).toEqual(['ssm:GetParameter']);
+        expect(ssm.flatMap((s) => asArray(s.Resource))).toEqual([
+          {
+            'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/vigil/${STAGE}/session-secret`,
+          },
+        ]);
+      }
+    });
+
     it('passes the scheduler role, and nothing else, only to Scheduler', () => {
       for (const key of FUNCTION_KEYS) {
         for (const statement of roleStatements(roleOf(key)).filter((s) => asArray(s.Action).includes('iam:PassRole'))) {
@@ -586,6 +612,31 @@ describe('serverless package (offline, --stage ci)', () => {
         for (const action of asArray(statement.Action)) expect(action, JSON.stringify(statement)).not.toMatch(/\*/);
         for (const target of asArray(statement.Resource ?? [])) expect(target, JSON.stringify(statement)).not.toBe('*');
       }
+    });
+  });
+
+  describe('secrets', () => {
+    it('holds no secret value: no function environment, output or parameter default carries the session secret', () => {
+      // The deploying shell's NEXTAUTH_SECRET is nowhere, nor is the variable's name.
+      expect(rawTemplate).not.toContain(SHELL_SECRET);
+      expect(rawTemplate).not.toContain('NEXTAUTH_SECRET');
+      for (const key of FUNCTION_KEYS) {
+        const variables = resource(functionId(key)).Properties.Environment.Variables as Record<string, unknown>;
+        for (const [name, value] of Object.entries(variables)) {
+          expect(name, key).not.toMatch(/SECRET$/);
+          expect(JSON.stringify(value), `${key} ${name}`).not.toContain(SHELL_SECRET);
+        }
+      }
+      for (const [name, value] of Object.entries(template.Outputs)) {
+        expect(JSON.stringify(value), name).not.toContain(SHELL_SECRET);
+      }
+      for (const [name, value] of Object.entries((template as { Parameters?: object }).Parameters ?? {})) {
+        expect(JSON.stringify(value), name).not.toContain(SHELL_SECRET);
+      }
+    });
+
+    it("publishes the session secret's parameter name, never its value, as a stack output", () => {
+      expect(template.Outputs.SessionSecretParameterName?.Value).toBe(`/vigil/${STAGE}/session-secret`);
     });
   });
 

@@ -1,7 +1,8 @@
 /**
  * The REQUEST authorizer for every route but /health. `Authorization: Bearer <credential>` where
  * the credential is either an API key (`vgl_...`) or the web console's next-auth session token
- * (verified with NEXTAUTH_SECRET by next-auth's own JWT helper). Which caller a credential stands
+ * (verified with the web app's session secret by next-auth's own JWT helper: on AWS read from the SSM
+ * SecureString parameter VIGIL_SESSION_SECRET_PARAMETER names, cached for 5 minutes). Which caller a credential stands
  * for is tenancy's rule (`authorizeCaller` in @vigil/core); this edge only reads the token.
  *
  * A tenant's policy allows the whole API (so API Gateway may cache it per credential), the context
@@ -11,9 +12,10 @@
  * unknown credential is refused with the conventional 'Unauthorized' error (a 401). Credentials are
  * never logged.
  */
+import { sessionSecretSource } from '@vigil/aws/wiring/session-secret';
 import { tenancyWiring } from '@vigil/aws/wiring/tenancy';
 import type { Credential } from '@vigil/core';
-import { authorizeCaller, SESSION_KEY_ID } from '@vigil/core';
+import { authorizeCaller, SESSION_KEY_ID, sessionOf } from '@vigil/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { decode } from 'next-auth/jwt';
 import { SESSION_TENANT_ROUTE } from './session-tenant-route';
@@ -39,17 +41,24 @@ const wholeApi = (methodArn: string): string => methodArn.split('/').slice(0, 2)
 const onSessionTenantRoute = (event: APIGatewayRequestAuthorizerEvent): boolean =>
   event.httpMethod === SESSION_TENANT_ROUTE.method && event.resource === SESSION_TENANT_ROUTE.path;
 
-/** A next-auth session token (an encrypted JWT) as a credential; undefined when it does not decrypt or has expired. */
+/**
+ * A next-auth session token (an encrypted JWT) as a credential; undefined when it does not decrypt,
+ * has expired, was not made by the console for the API (issuer, audience), names no session, or its
+ * session began more than 12 hours ago (sessionOf in @vigil/core).
+ */
 const sessionCredential = async (
   token: string,
   secret: string,
   event: APIGatewayRequestAuthorizerEvent,
+  now: number,
 ): Promise<Credential | undefined> => {
   const claims = await decode({ token, secret }).catch(() => null);
-  const { tenantId, userId, email, name } = claims ?? {};
-  if (typeof tenantId === 'string' && tenantId.startsWith('tnt_')) return { kind: 'session', tenantId };
+  const session = claims ? sessionOf(claims, now) : undefined;
+  if (!claims || !session) return undefined;
+  const { tenantId, userId, email, name } = claims;
+  if (typeof tenantId === 'string' && tenantId.startsWith('tnt_')) return { kind: 'session', tenantId, session };
   if (typeof userId === 'string' && typeof email === 'string' && onSessionTenantRoute(event)) {
-    return { kind: 'user', userId, email, ...(typeof name === 'string' && { name }) };
+    return { kind: 'user', userId, email, session, ...(typeof name === 'string' && { name }) };
   }
   return undefined;
 };
@@ -67,7 +76,10 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   const token = bearerToken(event);
   let credential: Credential | undefined;
   if (token?.startsWith('vgl_')) credential = { kind: 'api-key', key: token };
-  else if (token && config.sessionSecret) credential = await sessionCredential(token, config.sessionSecret, event);
+  else if (token) {
+    const secret = await sessionSecretSource().get();
+    if (secret) credential = await sessionCredential(token, secret, event, tenancy.clock.now());
+  }
   const caller = credential && (await authorizeCaller(tenancy, credential));
   if (!caller) throw new AuthorizerDenied();
   if (caller.kind === 'user') {
@@ -83,7 +95,13 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   }
   return {
     ...allow(caller.tenantId, wholeApi(event.methodArn)),
-    context: { tenantId: caller.tenantId, keyId: caller.keyId, plan: caller.plan },
+    context: {
+      tenantId: caller.tenantId,
+      keyId: caller.keyId,
+      plan: caller.plan,
+      // A console session may revoke itself (POST /v1/session/revoke, its sign-out).
+      ...(caller.session && { sessionId: caller.session.sessionId, sessionEndsAt: caller.session.endsAt }),
+    },
     ...(caller.usageKey && { usageIdentifierKey: caller.usageKey }),
   };
 };

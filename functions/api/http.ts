@@ -6,7 +6,7 @@
  */
 import middy from '@middy/core';
 import { base } from '@vigil/aws/wiring/base';
-import type { FieldError, WebUser } from '@vigil/core';
+import type { FieldError, SessionIdentity, WebUser } from '@vigil/core';
 import {
   fieldErrors,
   MalformedRequestError,
@@ -30,6 +30,8 @@ export interface ApiRequest<B, Q> {
   plan: string;
   /** The signed-in console user, on `caller: 'session-user'` routes only. */
   user?: WebUser;
+  /** The console session calling, when the caller is one (not an API key). */
+  session?: SessionIdentity;
   body: B;
   query: Q;
   params: Record<string, string>;
@@ -58,6 +60,14 @@ const sessionUserOf = (context: Record<string, unknown> | null | undefined): Web
   const { userId, email, name } = context ?? {};
   if (typeof userId !== 'string' || typeof email !== 'string') return undefined;
   return { id: userId, email, ...(typeof name === 'string' && { name }) };
+};
+
+/** The console session the authorizer passed (API Gateway hands context values on as strings). */
+const sessionOfContext = (context: Record<string, unknown> | null | undefined): SessionIdentity | undefined => {
+  const { sessionId, sessionEndsAt } = context ?? {};
+  const endsAt = Number(sessionEndsAt);
+  if (typeof sessionId !== 'string' || !Number.isSafeInteger(endsAt)) return undefined;
+  return { sessionId, endsAt };
 };
 
 const problemBase = 'https://vigil.dev/problems/';
@@ -168,6 +178,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
       const tenantId = event.requestContext?.authorizer?.tenantId;
       const plan = event.requestContext?.authorizer?.plan;
       const user = spec.caller === 'session-user' ? sessionUserOf(event.requestContext?.authorizer) : undefined;
+      const session = sessionOfContext(event.requestContext?.authorizer);
       if (spec.caller === 'session-user' && !user)
         throw new UnauthorizedError("This route is for the web console's sign-in: it needs a user's session.");
       if (spec.auth !== false && spec.caller !== 'session-user' && typeof tenantId !== 'string')
@@ -177,6 +188,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
         tenantId: typeof tenantId === 'string' && spec.caller !== 'session-user' ? tenantId : '',
         plan: typeof plan === 'string' ? plan : '',
         ...(user && { user }),
+        ...(session && { session }),
         body: spec.body ? validate(spec.body, readJsonBody(event, headers), 'body') : undefined,
         query: spec.query ? validate(spec.query, event.queryStringParameters ?? {}, 'query') : undefined,
         params: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? ''])),

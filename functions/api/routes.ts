@@ -155,6 +155,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: 'POST',
+    path: '/v1/session/revoke',
+    functionName: 'revokeSession',
+    file: 'functions/api/revoke-session',
+    auth: true,
+    load: () => import('./revoke-session'),
+  },
+  {
+    method: 'POST',
     path: '/canary-receiver',
     functionName: 'canaryReceiver',
     file: 'functions/api/canary-receiver',

@@ -5,6 +5,9 @@
  * Problems come back as ApiProblem; an expired session sends the user to sign in again.
  */
 import { Vigil, VigilAuthError, VigilError, VigilNetworkError } from '@vigil/client';
+import { sessionClaims } from '@vigil/core/tenancy/session';
+import { randomBytes } from 'node:crypto';
+import type { JWT } from 'next-auth/jwt';
 import { encode } from 'next-auth/jwt';
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
@@ -87,6 +90,30 @@ export const loadPage = async <T>(
   }
 };
 
+const sessionSecret = (): string => {
+  const secret = process.env.NEXTAUTH_SECRET;
+  if (!secret) throw new Error('The web app needs NEXTAUTH_SECRET in its environment (the local stack sets it).');
+  return secret;
+};
+
+/** A new session's id (128 random bits): a sign-out revokes it (POST /v1/session/revoke). */
+export const newSessionId = (): string => `ses_${randomBytes(16).toString('base64url')}`;
+
+/**
+ * At sign-out: the session is revoked in the API, which refuses its token from then on (within a
+ * minute on AWS), even if someone kept a copy of the cookie. Best effort: the cookie is cleared anyway.
+ */
+export const revokeSession = async (session: JWT): Promise<void> => {
+  const token = await encode({ token: session, secret: sessionSecret(), maxAge: CLAIM_TOKEN_SECONDS });
+  try {
+    await clientFor(async () => token).session.revoke();
+  } catch (error) {
+    console.error(
+      JSON.stringify({ level: 'warn', msg: 'could not revoke the session at sign-out', error: String(error) }),
+    );
+  }
+};
+
 /** How long the sign-in's own token for claiming the tenant is good for. */
 const CLAIM_TOKEN_SECONDS = 60;
 
@@ -101,11 +128,16 @@ export const claimSessionTenant = async (user: {
   email: string;
   name?: string;
 }): Promise<SessionTenant> => {
-  const secret = process.env.NEXTAUTH_SECRET;
-  if (!secret) throw new Error('The web app needs NEXTAUTH_SECRET in its environment (the local stack sets it).');
   const token = await encode({
-    token: { sub: user.id, userId: user.id, email: user.email, ...(user.name && { name: user.name }) },
-    secret,
+    token: {
+      // A session of its own, for this one call: it ends with the token.
+      ...sessionClaims(newSessionId(), Date.now()),
+      sub: user.id,
+      userId: user.id,
+      email: user.email,
+      ...(user.name && { name: user.name }),
+    },
+    secret: sessionSecret(),
     maxAge: CLAIM_TOKEN_SECONDS,
   });
   try {

@@ -2,11 +2,14 @@
  * next-auth: Cognito on AWS, a development sign-in (email only) in the local stack. Sessions are
  * JWTs; the sign-in puts the user's tenant in the token, which the app forwards to the Vigil API
  * as `Authorization: Bearer <session token>` and the API's authorizer verifies with the same secret.
+ * A session lives at most 12 hours from sign-in (SESSION_MAX_AGE_S), its tokens carry the issuer,
+ * audience and session id the authorizer checks, and a sign-out revokes it in the API.
  */
 import type { NextAuthOptions } from 'next-auth';
 import CognitoProvider from 'next-auth/providers/cognito';
 import CredentialsProvider from 'next-auth/providers/credentials';
-import { claimSessionTenant } from './api';
+import { SESSION_MAX_AGE_S, sessionClaims } from '@vigil/core/tenancy/session';
+import { claimSessionTenant, newSessionId, revokeSession } from './api';
 import { cognitoSettings, devSignInEnabled } from './config';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -34,7 +37,12 @@ const providers = (): NextAuthOptions['providers'] => {
 
 export const authOptions = (): NextAuthOptions => ({
   providers: providers(),
-  session: { strategy: 'jwt', maxAge: 7 * 24 * 3600 },
+  session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_S },
+  events: {
+    signOut: async ({ token }) => {
+      if (token) await revokeSession(token);
+    },
+  },
   pages: { signIn: '/signin', error: '/signin' },
   callbacks: {
     /**
@@ -49,6 +57,8 @@ export const authOptions = (): NextAuthOptions => ({
           email: user.email ?? id,
           ...(user.name && { name: user.name }),
         });
+        // The session begins: the API checks these on every call (and refuses it 12 hours on).
+        Object.assign(token, sessionClaims(newSessionId(), Date.now()));
         token.userId = id;
         token.tenantId = tenant.id;
         token.tenantName = tenant.name;

@@ -218,6 +218,7 @@ describe('provisioning tenants with API Gateway usage plans', () => {
       tenants,
       keys: tenants,
       users: tenants,
+      sessions: tenants,
       usagePlans: binder,
       ledger: new DynamoUsageLedger(dynamo.db, dynamo.table),
       clock: systemClock,

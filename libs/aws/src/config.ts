@@ -65,6 +65,8 @@ const Env = z.object({
   VIGIL_DYNAMODB_ENDPOINT: optionalUrl,
   VIGIL_SQS_ENDPOINT: optionalUrl,
   VIGIL_SCHEDULER_ENDPOINT: optionalUrl,
+  /** SSM's endpoint, for a local one (tests); unset on AWS. */
+  VIGIL_SSM_ENDPOINT: optionalUrl,
   VIGIL_INDEX_SHARDS: z.coerce.number().int().min(1).max(64).default(8),
   VIGIL_NEAR_WINDOW_S: z.coerce
     .number()
@@ -119,8 +121,17 @@ const Env = z.object({
   VIGIL_CANARY_URL: optionalUrl,
   /** The web app's origin: API responses allow it cross-origin (API Gateway answers the preflight). */
   VIGIL_WEB_ORIGIN: optionalUrl,
-  /** The web app's next-auth secret: the authorizer accepts its session tokens (authorizer only). */
+  /**
+   * The web app's next-auth secret, as a value: the local stack only. A deployment names an SSM
+   * SecureString parameter instead (VIGIL_SESSION_SECRET_PARAMETER), so no template or function
+   * configuration holds the secret.
+   */
   NEXTAUTH_SECRET: z.union([z.literal(''), z.string().min(16, 'must be at least 16 characters')]).optional(),
+  /** The SSM SecureString parameter holding the web app's session secret (the authorizer on AWS). */
+  VIGIL_SESSION_SECRET_PARAMETER: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, 'must be an SSM parameter name starting with /')
+    .optional(),
 });
 
 export interface VigilConfig {
@@ -132,7 +143,7 @@ export interface VigilConfig {
   scheduleGroup: string;
   promoteArn: string;
   schedulerRoleArn: string;
-  endpoints: { dynamodb?: string; sqs?: string; scheduler?: string };
+  endpoints: { dynamodb?: string; sqs?: string; scheduler?: string; ssm?: string };
   indexShards: number;
   engine: EngineSettings;
   backoff: BackoffPolicy;
@@ -144,7 +155,10 @@ export interface VigilConfig {
   metrics: boolean;
   canaryUrl?: string;
   webOrigin?: string;
+  /** The session secret as a value (the local stack), or ... */
   sessionSecret?: string;
+  /** ... the name of the SSM parameter that holds it (AWS); the parameter wins when both are set. */
+  sessionSecretParameter?: string;
 }
 
 /** Settings by the names a Lambda reads from its environment (`process.env`, or the local stack's own). */
@@ -204,6 +218,7 @@ export const readConfig = (env: Environment = process.env): VigilConfig => {
       dynamodb: e.VIGIL_DYNAMODB_ENDPOINT,
       sqs: e.VIGIL_SQS_ENDPOINT,
       scheduler: e.VIGIL_SCHEDULER_ENDPOINT,
+      ssm: e.VIGIL_SSM_ENDPOINT,
     },
     indexShards: e.VIGIL_INDEX_SHARDS,
     engine,
@@ -217,5 +232,6 @@ export const readConfig = (env: Environment = process.env): VigilConfig => {
     webOrigin: e.VIGIL_WEB_ORIGIN,
     // An empty value (a deployment without the web app) means "no session tokens".
     sessionSecret: e.NEXTAUTH_SECRET || undefined,
+    sessionSecretParameter: e.VIGIL_SESSION_SECRET_PARAMETER,
   };
 };

@@ -5,6 +5,7 @@
  *   api key  pk K#<sha256(key)>  sk KEY      { keyId, tenantId, prefix, name, createdAt, revokedAt? }
  *   key info pk T#<tenant>       sk KEY#<id> { keyId, hash, prefix, name, createdAt, revokedAt?, lastUsedAt? }
  *   user     pk U#<user id>      sk USER     { tenantId, email, createdAt }   (web sign-in: user -> tenant)
+ *   session  pk S#<session id>   sk REVOKED  { revokedAt, expiresAt (TTL), expiresAtMs }   (a console sign-out)
  * The first answers "whose key is this?" for the authorizer; the second lists a tenant's keys.
  * A key is stored only as its SHA-256 hash plus a short visible prefix; the plaintext is shown once.
  */
@@ -16,12 +17,14 @@ import type {
   ApiKeyInfo,
   ApiKeyRecord,
   ApiKeyStore,
+  SessionRevocations,
   Tenant,
   TenantStore,
   UsageKey,
   UserDirectory,
 } from '@vigil/core';
 import { ApiKeyTakenError, TenantNotFoundError } from '@vigil/core';
+import { TTL_ATTRIBUTE } from './table-definition';
 
 /** Tenants rarely change; a short cache keeps the delivery hot path and the quota check off the store. */
 const TENANT_CACHE_MS = 60_000;
@@ -30,7 +33,7 @@ const ignoreConditionFailed = (error: unknown): void => {
   if (!(error instanceof ConditionalCheckFailedException)) throw error;
 };
 
-export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirectory {
+export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirectory, SessionRevocations {
   private readonly cache = new Map<string, { tenant: Tenant; expires: number }>();
   private readonly revocationListeners: Array<() => void> = [];
 
@@ -299,6 +302,30 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     await revoke({ pk: `K#${tenantRecord.hash}`, sk: 'KEY' });
     await revoke({ pk: tenantRecord.pk, sk: tenantRecord.sk });
     for (const listener of this.revocationListeners) listener();
+  }
+
+  /** Kept until the session would have ended (DynamoDB TTL deletes it after; reads check expiresAtMs). */
+  async revokeSession(sessionId: string, endsAt: number, at: number): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `S#${sessionId}`,
+          sk: 'REVOKED',
+          revokedAt: at,
+          [TTL_ATTRIBUTE]: Math.ceil(endsAt / 1000),
+          expiresAtMs: endsAt,
+        },
+      }),
+    );
+    for (const listener of this.revocationListeners) listener();
+  }
+
+  async isSessionRevoked(sessionId: string): Promise<boolean> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `S#${sessionId}`, sk: 'REVOKED' }, ConsistentRead: true }),
+    );
+    return Item !== undefined;
   }
 
   /** Called after every revocation made through this store (the local gateway drops its auth cache). */

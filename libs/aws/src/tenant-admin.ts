@@ -48,6 +48,7 @@ export const openTenantAdmin = (options: TenantAdminOptions): TenantAdmin => {
       tenants: store,
       keys: store,
       users: store,
+      sessions: store,
       ledger: new DynamoUsageLedger(db, options.table),
       clock: systemClock,
       log: createLogger('warn', { service: 'vigil-admin' }),

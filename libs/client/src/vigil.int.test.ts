@@ -7,8 +7,8 @@
 import type { LocalStack } from '@vigil/local/stack';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
-import { encode } from 'next-auth/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleSessionToken } from '../../../test-support/console-session';
 import type { FlakyProxy } from '../../../test-support/flaky-proxy';
 import { startFlakyProxy } from '../../../test-support/flaky-proxy';
 import { newTenantKey, startTestStack } from '../../../test-support/local-stack';
@@ -373,16 +373,24 @@ describe('keys, signing secret, usage, health', () => {
     expect(await vigil.health()).toMatchObject({ status: 'ok' });
   });
 
-  it('claims a signed-in user’s tenant with a console session token, the same one each time', async () => {
-    const token = await encode({
-      token: { sub: 'dev:ada@example.com', userId: 'dev:ada@example.com', email: 'ada@example.com' },
-      secret: stack.sessionSecret,
-      maxAge: 60,
-    });
+  it('claims a signed-in user’s tenant with a console session token, the same one each time, and signs a session out', async () => {
+    const token = await consoleSessionToken(
+      { sub: 'dev:ada@example.com', userId: 'dev:ada@example.com', email: 'ada@example.com' },
+      { secret: stack.sessionSecret, maxAge: 60 },
+    );
     const consoleServer = new Vigil({ baseUrl: stack.url, apiKey: token });
     const tenant = await consoleServer.session.claimTenant();
     expect(tenant).toMatchObject({ id: expect.stringMatching(/^tnt_/), plan: 'free' });
     expect(await consoleServer.session.claimTenant()).toEqual(tenant);
+
+    // The user's session in the tenant signs out: its token is refused from then on.
+    const signedIn = new Vigil({
+      baseUrl: stack.url,
+      apiKey: await consoleSessionToken({ tenantId: tenant.id }, { secret: stack.sessionSecret }),
+    });
+    await signedIn.keys.list();
+    await signedIn.session.revoke();
+    await expect(signedIn.keys.list()).rejects.toBeInstanceOf(VigilAuthError);
     // An API key is refused on this route.
     await expect(vigil.session.claimTenant()).rejects.toBeInstanceOf(VigilAuthError);
   });

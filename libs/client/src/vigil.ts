@@ -287,9 +287,14 @@ export class Vigil {
     return this.call('safe', (fetch) => this.client.GET('/health', { fetch }), options);
   }
 
-  /** For the web console's server only: the signed-in user's tenant, made at first sign-in (takes a console session token, not an API key). */
+  /** For the web console's server only (these take a console session token, not an API key). */
   readonly session = {
+    /** The signed-in user's tenant, made at first sign-in. */
     claimTenant: (options?: CallOptions): Promise<SessionTenant> =>
       this.call('safe', (fetch) => this.client.POST('/v1/session/tenant', { fetch }), options),
+    /** Signs the calling session out: the API refuses its token from then on (revoking twice changes nothing). */
+    revoke: async (options?: CallOptions): Promise<void> => {
+      await this.call('safe', (fetch) => this.client.POST('/v1/session/revoke', { fetch }), options);
+    },
   };
 }

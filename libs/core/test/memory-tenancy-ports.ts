@@ -7,6 +7,7 @@ import type {
   ApiKeyInfo,
   ApiKeyRecord,
   ApiKeyStore,
+  SessionRevocations,
   Tenant,
   TenancyDeps,
   TenantStore,
@@ -119,6 +120,18 @@ export class MemoryKeys implements ApiKeyStore {
   }
 }
 
+export class MemorySessions implements SessionRevocations {
+  readonly revoked = new Map<string, number>();
+
+  async revokeSession(sessionId: string, endsAt: number) {
+    this.revoked.set(sessionId, endsAt);
+  }
+
+  async isSessionRevoked(sessionId: string) {
+    return this.revoked.has(sessionId);
+  }
+}
+
 export class MemoryUsers implements UserDirectory {
   readonly users = new Map<string, { tenantId: string; email: string; createdAt: number }>();
 
@@ -169,6 +182,7 @@ export const tenancyPorts = (now: number, options: { usagePlans?: boolean } = {}
     tenants: new MemoryTenants(),
     keys: new MemoryKeys(),
     users: new MemoryUsers(),
+    sessions: new MemorySessions(),
     ledger: new MemoryLedger(),
     clock,
     log: silentLog,

@@ -19,9 +19,15 @@ import {
   provisionTenant,
   revokeAnyApiKey,
   revokeApiKey,
+  revokeSession,
   rotateSigningSecret,
   SECRET_ROTATION_OVERLAP_MS,
+  SESSION_AUDIENCE,
+  SESSION_ISSUER,
   SESSION_KEY_ID,
+  SESSION_MAX_AGE_S,
+  sessionClaims,
+  sessionOf,
   signingSecretDirectory,
   tenantForUser,
   usageReport,
@@ -30,6 +36,8 @@ import { tenancyPorts } from './memory-tenancy-ports';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const HOUR = 3_600_000;
+/** A console session signed in at T0. */
+const session = { sessionId: 'ses_AAAAAAAAAAAAAAAAAAAAAA', endsAt: T0 + 12 * HOUR };
 
 describe('tenancy rules', () => {
   it('makes API keys of vgl_ and 43 base62 characters, stored only as their SHA-256', () => {
@@ -144,12 +152,13 @@ describe('authorizing callers', () => {
 
     expect(await authorizeCaller(ports.deps, { kind: 'api-key', key: newApiKey() })).toBeUndefined();
     expect(await authorizeCaller(ports.deps, { kind: 'api-key', key: 'vgl_short' })).toBeUndefined();
-    expect(await authorizeCaller(ports.deps, { kind: 'session', tenantId: 'tnt_gone' })).toBeUndefined();
-    expect(await authorizeCaller(ports.deps, { kind: 'session', tenantId: tenant.id })).toEqual({
+    expect(await authorizeCaller(ports.deps, { kind: 'session', tenantId: 'tnt_gone', session })).toBeUndefined();
+    expect(await authorizeCaller(ports.deps, { kind: 'session', tenantId: tenant.id, session })).toEqual({
       kind: 'tenant',
       tenantId: tenant.id,
       keyId: SESSION_KEY_ID,
       plan: 'free',
+      session,
     });
 
     await authorizeCaller(ports.deps, { kind: 'api-key', key: apiKey });
@@ -161,9 +170,62 @@ describe('authorizing callers', () => {
 
   it('lets a signed-in user without a tenant through only as a user (to claim their tenant)', async () => {
     const ports = tenancyPorts(T0);
-    const caller = await authorizeCaller(ports.deps, { kind: 'user', userId: 'dev:a@b.c', email: 'a@b.c' });
+    const caller = await authorizeCaller(ports.deps, { kind: 'user', userId: 'dev:a@b.c', email: 'a@b.c', session });
     expect(caller).toEqual({ kind: 'user', userId: 'dev:a@b.c', email: 'a@b.c' });
     expect(ports.tenants.tenants.size).toBe(0);
+  });
+
+  it('refuses a signed-out session, with or without a tenant, and keeps the revocation until the session ends', async () => {
+    const ports = tenancyPorts(T0);
+    const { tenant } = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
+    const other = { sessionId: 'ses_BBBBBBBBBBBBBBBBBBBBBB', endsAt: T0 + 3_600_000 };
+
+    await revokeSession(ports.deps, session);
+
+    expect(await authorizeCaller(ports.deps, { kind: 'session', tenantId: tenant.id, session })).toBeUndefined();
+    expect(
+      await authorizeCaller(ports.deps, { kind: 'user', userId: 'dev:a@b.c', email: 'a@b.c', session }),
+    ).toBeUndefined();
+    expect(ports.sessions.revoked.get(session.sessionId)).toBe(session.endsAt);
+    // Another session of the same tenant goes on.
+    expect(await authorizeCaller(ports.deps, { kind: 'session', tenantId: tenant.id, session: other })).toMatchObject({
+      tenantId: tenant.id,
+    });
+  });
+});
+
+describe('console session tokens (sessionOf)', () => {
+  const sid = 'ses_AAAAAAAAAAAAAAAAAAAAAA';
+  const signedIn = T0;
+  const valid = sessionClaims(sid, signedIn);
+
+  it('stands for its session until 12 hours after sign-in, and not a second more', () => {
+    expect(SESSION_MAX_AGE_S).toBe(12 * 3600);
+    const endsAt = signedIn + 12 * 3_600_000;
+    expect(sessionOf({ ...valid }, signedIn)).toEqual({ sessionId: sid, endsAt });
+    expect(sessionOf({ ...valid }, endsAt)).toEqual({ sessionId: sid, endsAt });
+    expect(sessionOf({ ...valid }, endsAt + 1_000)).toBeUndefined();
+  });
+
+  it('refuses a token not made by the console for the API: wrong or missing issuer or audience', () => {
+    expect(sessionOf({ ...valid, iss: 'someone-else' }, T0)).toBeUndefined();
+    expect(sessionOf({ ...valid, aud: 'another-api' }, T0)).toBeUndefined();
+    expect(sessionOf({ ...valid, aud: [SESSION_AUDIENCE, 'x'] }, T0)).toEqual({
+      sessionId: sid,
+      endsAt: expect.any(Number),
+    });
+    const { iss: _iss, ...noIssuer } = valid;
+    const { aud: _aud, ...noAudience } = valid;
+    expect(sessionOf(noIssuer, T0)).toBeUndefined();
+    expect(sessionOf(noAudience, T0)).toBeUndefined();
+    expect(SESSION_ISSUER).toBe('vigil-console');
+  });
+
+  it('refuses a token without a session id or sign-in time, or signed in in the future', () => {
+    expect(sessionOf({ ...valid, sid: undefined }, T0)).toBeUndefined();
+    expect(sessionOf({ ...valid, sid: 'not-a-session' }, T0)).toBeUndefined();
+    expect(sessionOf({ ...valid, authTime: undefined }, T0)).toBeUndefined();
+    expect(sessionOf({ ...valid, authTime: valid.authTime + 3600 }, T0)).toBeUndefined();
   });
 });
 
@@ -219,7 +281,13 @@ describe('usage report', () => {
     expect(report.to).toBe('2026-11-23');
     expect(report.days.map((d) => d.date)).toEqual(['2026-10-30', '2026-11-01', '2026-11-23']);
     expect(report.monthToDate).toEqual({ date: '2026-11-01', scheduled: 5, delivered: 5, failed: 0, attempt: 5 });
-    expect(report.plan).toEqual({ name: 'pro', monthlyMessages: 1_000_000, ratePerSecond: 100, burst: 200 });
+    expect(report.plan).toEqual({
+      name: 'pro',
+      monthlyMessages: 1_000_000,
+      ratePerSecond: 100,
+      burst: 200,
+      retentionDays: 30,
+    });
   });
 
   it("reports a plan this build does not know with the free plan's limits", async () => {
@@ -227,6 +295,12 @@ describe('usage report', () => {
     const { tenant } = await provisionTenant(ports.deps, { name: 'acme', plan: 'enterprise' });
     const report = await usageReport(ports.deps, tenant.id, { from: '2026-11-01', to: '2026-11-02' });
     expect(report).toMatchObject({ from: '2026-11-01', to: '2026-11-02', days: [] });
-    expect(report.plan).toEqual({ name: 'enterprise', monthlyMessages: 10_000, ratePerSecond: 10, burst: 20 });
+    expect(report.plan).toEqual({
+      name: 'enterprise',
+      monthlyMessages: 10_000,
+      ratePerSecond: 10,
+      burst: 20,
+      retentionDays: 7,
+    });
   });
 });

@@ -29,6 +29,7 @@ export const tenancyWiring = (): TenancyWiring =>
       tenants: store,
       keys: store,
       users: store,
+      sessions: store,
       ledger: usageLedger(),
       clock: systemClock,
       log: b.log,

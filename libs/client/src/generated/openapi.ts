@@ -378,12 +378,38 @@ export interface paths {
          *     user's tenant (plan `free`, and its key in the plan's usage plan where there are usage
          *     plans), every later time it finds the same one. Two first sign-ins at once end with one
          *     tenant. It takes the console's session token for the user (a next-auth token carrying
-         *     `userId` and `email`, encrypted with the console's `NEXTAUTH_SECRET`), even before the user
+         *     `userId` and `email`, encrypted with the console's session secret), even before the user
          *     has a tenant; such a token is good for this route only. API keys are refused here.
          *
          *     Problems: 401 missing or invalid session, or an API key.
          */
         post: operations["claimSessionTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/session/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign the calling console session out
+         * @description The web console's server calls this when the user signs out: the session whose token is
+         *     sent is revoked until it would have ended (12 hours after sign-in), and the API refuses
+         *     that token from then on: at once in the local stack, within the authorizer's cache time
+         *     (at most 60 seconds) on AWS. Only a console session may call it, for itself; API keys are
+         *     refused here (revoke a key with `DELETE /v1/keys/{keyId}`).
+         *
+         *     Problems: 401 missing or invalid session, or an API key.
+         */
+        post: operations["revokeSession"];
         delete?: never;
         options?: never;
         head?: never;
@@ -805,6 +831,8 @@ export interface components {
                 monthlyMessages: number;
                 ratePerSecond: number;
                 burst: number;
+                /** @description How many days a message is kept after it reaches a final state (delivered, failed, cancelled); see expiresAt on the message. */
+                retentionDays: number;
             };
             monthToDate: components["schemas"]["UsageDay"];
         };
@@ -1633,6 +1661,27 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    revokeSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session is revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -4,6 +4,7 @@
  * what the credential may do.
  */
 import type { TenancyDeps } from './deps';
+import type { SessionIdentity } from './session';
 import { API_KEY_PATTERN, hashApiKey } from './tenant';
 
 /** The keyId of calls made by the web console on behalf of a signed-in user. */
@@ -13,9 +14,9 @@ export type Credential =
   /** An API key as presented (`vgl_...`). */
   | { kind: 'api-key'; key: string }
   /** A console session of a user whose tenant is known (its id is in the session). */
-  | { kind: 'session'; tenantId: string }
+  | { kind: 'session'; tenantId: string; session: SessionIdentity }
   /** A console session of a user whose tenant may not exist yet: good only for claiming it. */
-  | { kind: 'user'; userId: string; email: string; name?: string };
+  | { kind: 'user'; userId: string; email: string; name?: string; session: SessionIdentity };
 
 export type Caller =
   | {
@@ -26,15 +27,24 @@ export type Caller =
       plan: string;
       /** The tenant's API Gateway usage key; absent where there are no usage plans (or not bound yet). */
       usageKey?: string;
+      /** The console session, when the caller is one (it may revoke itself). */
+      session?: SessionIdentity;
     }
   | { kind: 'user'; userId: string; email: string; name?: string };
 
 /** The caller a credential stands for; undefined when it stands for nobody (refused with a 401). */
 export const authorizeCaller = async (
-  deps: Pick<TenancyDeps, 'tenants' | 'keys' | 'clock' | 'log'>,
+  deps: Pick<TenancyDeps, 'tenants' | 'keys' | 'sessions' | 'clock' | 'log'>,
   credential: Credential,
 ): Promise<Caller | undefined> => {
-  if (credential.kind === 'user') return { ...credential, kind: 'user' };
+  // A signed-out session stands for nobody.
+  if (credential.kind !== 'api-key' && (await deps.sessions.isSessionRevoked(credential.session.sessionId))) {
+    return undefined;
+  }
+  if (credential.kind === 'user') {
+    const { userId, email, name } = credential;
+    return { kind: 'user', userId, email, ...(name !== undefined && { name }) };
+  }
   let identity: { tenantId: string; keyId: string } | undefined;
   if (credential.kind === 'session') identity = { tenantId: credential.tenantId, keyId: SESSION_KEY_ID };
   else if (API_KEY_PATTERN.test(credential.key)) identity = await deps.keys.findApiKey(hashApiKey(credential.key));
@@ -55,5 +65,17 @@ export const authorizeCaller = async (
     keyId: identity.keyId,
     plan: tenant.plan,
     ...(tenant.usageKey && { usageKey: tenant.usageKey }),
+    ...(credential.kind === 'session' && { session: credential.session }),
   };
+};
+
+/**
+ * A sign-out: the console session revokes itself until it would have ended. Only a session may
+ * (an API key has no session to end).
+ */
+export const revokeSession = async (
+  deps: Pick<TenancyDeps, 'sessions' | 'clock'>,
+  session: SessionIdentity,
+): Promise<void> => {
+  await deps.sessions.revokeSession(session.sessionId, session.endsAt, deps.clock.now());
 };

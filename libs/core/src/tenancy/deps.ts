@@ -1,7 +1,7 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../ports';
 import type { UsageLedger } from '../usage';
-import type { ApiKeyStore, TenantStore, UsagePlanBinder, UserDirectory } from './ports';
+import type { ApiKeyStore, SessionRevocations, TenantStore, UsagePlanBinder, UserDirectory } from './ports';
 
 /**
  * Everything tenancy's use cases may need. Each use case names the part it uses (a `Pick`), so a
@@ -11,6 +11,7 @@ export interface TenancyDeps {
   tenants: TenantStore;
   keys: ApiKeyStore;
   users: UserDirectory;
+  sessions: SessionRevocations;
   /** Absent where the platform has no usage plans (the local stack binds through its emulator). */
   usagePlans?: UsagePlanBinder;
   ledger: UsageLedger;

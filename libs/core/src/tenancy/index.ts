@@ -4,5 +4,6 @@ export * from './keys';
 export * from './ports';
 export * from './provisioning';
 export * from './secrets';
+export * from './session';
 export * from './tenant';
 export * from './usage-report';

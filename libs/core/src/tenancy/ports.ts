@@ -54,6 +54,13 @@ export interface UserDirectory {
   claimUser(user: { id: string; email: string }, tenantId: string, at: number): Promise<string>;
 }
 
+/** Console sessions signed out before they ended (session.ts): the API refuses their tokens. */
+export interface SessionRevocations {
+  /** Records the session as revoked until `endsAt` (epoch ms; kept no longer: the token is dead by then). */
+  revokeSession(sessionId: string, endsAt: number, at: number): Promise<void>;
+  isSessionRevoked(sessionId: string): Promise<boolean>;
+}
+
 /**
  * Ties a tenant to its plan's rate and quota where the platform enforces them itself (API Gateway
  * usage plans on AWS). Returns the value the authorizer hands back as `usageIdentifierKey`.

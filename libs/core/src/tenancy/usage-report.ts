@@ -13,7 +13,7 @@ export interface UsageReport {
   from: string;
   to: string;
   days: UsageDay[];
-  plan: { name: string; monthlyMessages: number; ratePerSecond: number; burst: number };
+  plan: { name: string; monthlyMessages: number; ratePerSecond: number; burst: number; retentionDays: number };
   monthToDate: UsageDay;
 }
 
@@ -48,6 +48,7 @@ export const usageReport = async (
       monthlyMessages: plan.monthlyMessages,
       ratePerSecond: plan.ratePerSecond,
       burst: plan.burst,
+      retentionDays: plan.retentionDays,
     },
     monthToDate: { date: month.from, ...sum(monthDays) },
   };

@@ -62,6 +62,12 @@ export default async function SettingsPage() {
                 {count(plan.ratePerSecond)} per second, bursts of up to {count(plan.burst)}
               </DataList.Value>
             </DataList.Item>
+            <DataList.Item>
+              <DataList.Label>History kept</DataList.Label>
+              <DataList.Value>
+                {count(plan.retentionDays)} days after a message is delivered, failed or cancelled
+              </DataList.Value>
+            </DataList.Item>
           </DataList.Root>
           <Text size="1" color="gray">
             Beyond the rate, the API answers 429 with Retry-After; beyond the monthly quota, new messages are refused
