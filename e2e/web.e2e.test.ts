@@ -76,6 +76,28 @@ const screenshot = async (name: string) => {
   }
 };
 
+/**
+ * What every console page must hold: one h1, the header in a banner landmark, a skip link that is the
+ * first thing Tab reaches and leads to the main content, and nothing wider than the window.
+ */
+const checkPageFrame = async (name: string) => {
+  expect(await page.locator('h1').count(), `${name}: one h1`).toBe(1);
+  expect(await page.getByRole('banner').count(), `${name}: a header landmark`).toBe(1);
+  expect(await page.getByRole('main').count(), `${name}: a main landmark`).toBe(1);
+  await page.locator('body').focus();
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to main content' });
+  await expect(skip.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+  expect(await skip.getAttribute('href')).toBe('#main');
+  // Followed, it leaves the header behind: the main content has the focus.
+  await page.keyboard.press('Enter');
+  await expect(page.evaluate(() => document.activeElement?.tagName)).resolves.toBe('MAIN');
+  expect(
+    await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+    `${name}: no sideways scrolling`,
+  ).toBeLessThanOrEqual(0);
+};
+
 const api = async (apiKey: string, method: string, path: string, body?: unknown) => {
   const response = await fetch(`${stack.baseUrl}${path}`, {
     method,
@@ -160,6 +182,19 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await dialog.getByText('cannot show it again').waitFor();
     await screenshot('key-created');
 
+    // Neither Escape nor a stray click outside loses the secret: the dialog asks first.
+    await page.keyboard.press('Escape');
+    await dialog.getByTestId('confirm-close').waitFor();
+    await expect(dialog.getByTestId('confirm-close').textContent()).resolves.toContain(
+      'You will not see this key again',
+    );
+    await screenshot('key-close-confirm');
+    await dialog.getByRole('button', { name: 'Keep it open' }).click();
+    await page.mouse.click(5, 5);
+    await dialog.getByTestId('confirm-close').waitFor();
+    await dialog.getByRole('button', { name: 'Keep it open' }).click();
+    await expect(dialog.getByTestId('new-key-secret').textContent()).resolves.toBe(apiKey);
+
     await dialog.getByRole('button', { name: 'Copy key' }).click();
     await dialog.getByRole('button', { name: 'Copied' }).waitFor();
     await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(apiKey);
@@ -216,6 +251,94 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await expect(page.getByTestId('expires-at').textContent()).resolves.toContain("your plan's retention");
     expect(receiver.received.filter((r) => r.headers['webhook-id'] === deliveredId)).toHaveLength(1);
     await screenshot('message-delivered');
+  });
+
+  it('answers an unknown message id with a real 404', async () => {
+    const response = await page.goto(`${web}/messages/msg_0000000000000000000000000`);
+    expect(response?.status()).toBe(404);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await screenshot('message-not-found');
+  });
+
+  it('has one h1, a header landmark and a skip link on every page, and nothing wider than the window', async () => {
+    for (const path of ['/', '/messages', `/messages/${deliveredId}`, '/keys', '/settings']) {
+      await page.goto(`${web}${path}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await checkPageFrame(path);
+    }
+  });
+
+  it('collapses a long body, copies the id, the body and a curl that reproduces the request, in words and local times', async () => {
+    // Due 47 h 59 min from now: "in 2 days", never "tomorrow".
+    const items = Array.from({ length: 30 }, (_, i) => ({ line: i + 1 }));
+    const created = await api(apiKey, 'POST', '/v1/messages', {
+      url: `${receiver.url}/curl`,
+      sendAt: new Date(Date.now() + (47 * 60 + 59) * 60_000).toISOString(),
+      headers: { 'x-order': '42' },
+      body: { items },
+    });
+    expect(created.status).toBe(201);
+    const id = created.json.id as string;
+    await page.goto(`${web}/messages/${id}`);
+
+    // Over 20 lines: the first 20, and a button for the rest.
+    const body = page.getByTestId('body');
+    await expect(body.getAttribute('data-collapsed')).resolves.toBe('true');
+    expect(((await body.textContent()) as string).split('\n')).toHaveLength(20);
+    await expect(body.textContent()).resolves.not.toContain('"line": 30');
+    await screenshot('message-long-body');
+    await page.getByRole('button', { name: /^Show all \d+ lines$/ }).click();
+    await expect(body.textContent()).resolves.toContain('"line": 30');
+    await page.getByRole('button', { name: 'Show less' }).click();
+
+    // Copy buttons: the id, the body as shown, and a curl command.
+    const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+    await page.getByRole('button', { name: 'Copy ID' }).click();
+    await expect(clipboard()).resolves.toBe(id);
+    await page.getByRole('button', { name: 'Copy body' }).click();
+    expect(JSON.parse(await clipboard())).toEqual({ items });
+    await page.getByRole('button', { name: 'Copy as curl' }).click();
+    const curl = await clipboard();
+    expect(curl).not.toContain('webhook-signature');
+    // Run as copied, it sends the webhook's request: same method, headers and body.
+    await promisify(execFile)('sh', ['-c', `${curl} --silent --show-error`]);
+    const all = await receiver.waitFor((received) => received.some((r) => r.path === '/curl'), 10_000);
+    const sent = all.find((r) => r.path === '/curl')!;
+    expect(sent).toMatchObject({ method: 'POST' });
+    expect(sent.headers).toMatchObject({ 'x-order': '42', 'webhook-id': id, 'content-type': 'application/json' });
+    expect(JSON.parse(sent.body)).toEqual({ items });
+
+    // Times: relative that is right, in the browser's zone (named), UTC beside it and on hover.
+    await expect.poll(() => page.getByText('(in 2 days)').count()).toBeGreaterThan(0);
+    const due = page.getByTestId('zoned-time').first();
+    await expect(due.textContent()).resolves.toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} Europe\/Berlin \(UTC\+0[12]:00\)$/,
+    );
+    await expect(due.getAttribute('title')).resolves.toBe(
+      `${(created.json.sendAt as string).replace('T', ' ').replace('Z', '')} UTC`,
+    );
+    // Plain words, not "per round".
+    await expect(page.locator('main').textContent()).resolves.not.toContain('per round');
+    await expect(page.locator('main').textContent()).resolves.toMatch(/tried up to \d+ times/);
+
+    await page.goto(`${web}/messages`);
+    const row = page.getByTestId(`message-${id}`);
+    // (The server renders UTC; the browser then writes its own zone and the relative time.)
+    await expect.poll(() => row.textContent()).toContain('in 2 days');
+    await expect(row.textContent()).resolves.toContain('Europe/Berlin');
+
+    // A past time is refused by the picker, in words beside the field.
+    await page.goto(`${web}/messages/${id}`);
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    const dialog = page.getByRole('dialog');
+    const input = dialog.getByLabel('Send at (Europe/Berlin)');
+    expect(await input.getAttribute('min')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    await input.fill('2020-01-01T10:00:00');
+    await dialog.getByRole('button', { name: 'Reschedule' }).click();
+    await expect(dialog.getByRole('alert').textContent()).resolves.toContain('already passed');
+    await screenshot('reschedule-past-refused');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    expect((await api(apiKey, 'GET', `/v1/messages/${id}`)).json.sendAt).toBe(created.json.sendAt);
   });
 
   it('shows the month so far and the lateness of recent deliveries on the overview', async () => {
@@ -303,7 +426,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       sendAt: expected,
       timezone: 'America/New_York',
     });
-    await expect(page.getByTestId('local-send-at').textContent()).resolves.toContain(`${day} 10:30:00.000`);
+    // (Once the page has refreshed after the dialog closed.)
+    await expect.poll(() => page.getByTestId('local-send-at').textContent()).toContain(`${day} 10:30:00.000`);
 
     // Another zone shows the same instant in it before anything is typed.
     await page.getByRole('button', { name: 'Reschedule' }).click();
@@ -394,6 +518,16 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByTestId('status').getByText('delivered').waitFor();
   });
 
+  it('marks a redelivery in the attempt timeline', async () => {
+    const redelivered = await api(apiKey, 'POST', `/v1/messages/${deliveredId}/redeliver`);
+    expect(redelivered.status).toBe(202);
+    await page.goto(`${web}/messages/${deliveredId}`);
+    await page.getByTestId('attempt-2').waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('redelivery-2').textContent()).resolves.toContain('Redelivered');
+    expect(await page.getByTestId('redelivery-1').count()).toBe(0);
+    await screenshot('message-redelivered');
+  });
+
   it('revokes the key, after which the API refuses it', async () => {
     await page.goto(`${web}/keys`);
     await page.getByTestId(`key-${keyId}`).getByRole('button', { name: 'Revoke' }).click();
@@ -418,6 +552,58 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.goto(`${web}/`);
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await screenshot('phone-dark-overview');
+
+    // Every page: one h1, header landmark, skip link, nothing sideways; the header is one row.
+    for (const path of ['/', '/messages', `/messages/${deliveredId}`, '/keys', '/settings']) {
+      await page.goto(`${web}${path}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await checkPageFrame(`phone ${path}`);
+      const header = (await page.getByRole('banner').boundingBox())!;
+      expect(header.height, `phone ${path}: the header is one row`).toBeLessThan(56);
+    }
+    // The pages are a menu away.
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('menuitem', { name: 'Messages' }).click();
+    await page.waitForURL(`${web}/messages`);
+
+    // The list is stacked cards: every field of a row on screen.
+    const card = page.getByTestId(`message-${deliveredId}`);
+    for (const label of ['Status', 'Target', 'Send at', 'Attempts', 'Lateness']) {
+      const cell = card.locator(`[data-label="${label}"]`);
+      await cell.scrollIntoViewIfNeeded();
+      const box = (await cell.boundingBox())!;
+      expect(box.x, `${label} on screen`).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width, `${label} on screen`).toBeLessThanOrEqual(390);
+      expect(box.height, `${label} has its own height`).toBeGreaterThan(20);
+      // Seen, not clipped by the card: what is at the cell's place on screen is the cell.
+      const seen = await cell.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+      });
+      expect(seen, `${label} visible`).toBe(true);
+    }
+    await screenshot('phone-dark-messages');
+
+    // A key made on the phone: its Revoke button is on screen.
+    await page.goto(`${web}/keys`);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('phone');
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+    await dialog.getByTestId('new-key-secret').waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const revoke = page.getByRole('row', { name: /phone/ }).getByRole('button', { name: 'Revoke' });
+    const box = (await revoke.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    // Reachable: a click there lands on it (not clipped by its card).
+    await expect(
+      revoke.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+      }),
+    ).resolves.toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await screenshot('phone-dark-keys');
   });
 
   it('has no serious or critical WCAG 2 A/AA problems on any page (axe-core)', () => {

@@ -17,11 +17,20 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
   const [secret, setSecret] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [pending, startTransition] = useTransition();
+  /** Asked before a shown secret goes: a stray click outside or Escape must not lose it. */
+  const [confirmingClose, setConfirmingClose] = useState(false);
 
   const reset = () => {
     setName('');
     setSecret(undefined);
     setError(undefined);
+    setConfirmingClose(false);
+  };
+  /** Outside clicks and Escape close the dialog only before there is a secret to lose. */
+  const guard = (event: Event) => {
+    if (secret === undefined) return;
+    event.preventDefault();
+    setConfirmingClose(true);
   };
 
   return (
@@ -40,7 +49,7 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
           <PlusIcon /> Create key
         </Button>
       </Dialog.Trigger>
-      <Dialog.Content maxWidth="520px">
+      <Dialog.Content maxWidth="520px" onEscapeKeyDown={guard} onPointerDownOutside={guard} onInteractOutside={guard}>
         <Dialog.Title>{secret ? 'Your new API key' : 'Create an API key'}</Dialog.Title>
         {secret ? (
           <Flex direction="column" gap="3">
@@ -69,14 +78,30 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
                 It goes to a receiver on your machine: <Code>npm run receiver -- 9000</Code> in the Vigil folder.
               </Text>
             )}
-            <Flex gap="3" justify="end">
-              <CopyButton value={quickstartCurl(apiUrl, secret)} label="Copy command" />
-              <Dialog.Close>
-                <Button variant="soft" color="gray" size="1">
-                  Done
-                </Button>
-              </Dialog.Close>
-            </Flex>
+            {confirmingClose ? (
+              <Callout.Root color="red" role="alert" data-testid="confirm-close">
+                <Callout.Text>You will not see this key again. Close anyway?</Callout.Text>
+                <Flex gap="3" justify="end">
+                  <Button variant="soft" color="gray" size="1" onClick={() => setConfirmingClose(false)}>
+                    Keep it open
+                  </Button>
+                  <Dialog.Close>
+                    <Button color="red" highContrast size="1">
+                      Close, I have copied it
+                    </Button>
+                  </Dialog.Close>
+                </Flex>
+              </Callout.Root>
+            ) : (
+              <Flex gap="3" justify="end">
+                <CopyButton value={quickstartCurl(apiUrl, secret)} label="Copy command" />
+                <Dialog.Close>
+                  <Button variant="soft" color="gray" size="1">
+                    Done
+                  </Button>
+                </Dialog.Close>
+              </Flex>
+            )}
           </Flex>
         ) : (
           <form

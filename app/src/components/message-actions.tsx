@@ -79,6 +79,9 @@ function RescheduleDialog({ id, sendAt, timezone }: { id: string; sendAt: string
   const [busy, startTransition] = useTransition();
   // The current time as the input shows it in `zone`: while the value is this, nothing was edited.
   const shown = wallTimeIn(sendAt, zone);
+  // Now, as a wall time in `zone` to the second: the picker offers nothing earlier. (Wall times in one
+  // zone compare as strings; an overdue message's own time stays allowed, untouched.)
+  const earliest = open ? wallTimeIn(new Date().toISOString(), zone).slice(0, 19) : undefined;
   return (
     <Dialog.Root
       open={open}
@@ -100,10 +103,19 @@ function RescheduleDialog({ id, sendAt, timezone }: { id: string; sendAt: string
       <Dialog.Content maxWidth="460px">
         <Dialog.Title>Reschedule</Dialog.Title>
         <form
+          // Checked here, to say it in words beside the field rather than in the browser's bubble.
+          noValidate
           onSubmit={(event) => {
             event.preventDefault();
             if (!value) {
               setError('Pick a date and time.');
+              return;
+            }
+            const now = wallTimeIn(new Date().toISOString(), zone);
+            if (value !== shown && value < now) {
+              setError(
+                `That time has already passed in ${zone}: pick a time after ${now.replace('T', ' ').slice(0, 19)}.`,
+              );
               return;
             }
             // Untouched: the exact instant it had, not its wall time read again.
@@ -158,6 +170,7 @@ function RescheduleDialog({ id, sendAt, timezone }: { id: string; sendAt: string
               // Milliseconds only when the time has them (a step of 1 s would refuse them).
               step={value.includes('.') ? '0.001' : '1'}
               value={value}
+              min={earliest !== undefined && shown >= earliest ? earliest : undefined}
               onChange={(event) => setValue(event.target.value)}
               required
             />

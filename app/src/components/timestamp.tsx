@@ -1,12 +1,14 @@
 'use client';
 
 import { Text, Tooltip } from '@radix-ui/themes';
-import { absoluteTime, relativeTime } from '@/lib/format';
+import { absoluteTime, browserTimeZone, relativeTime, zonedTime } from '@/lib/format';
 import { useNow } from '@/lib/use-now';
 
 /**
- * A time as "in 5 seconds" / "3 minutes ago", with the exact instant beside it or on hover, kept
- * current while on screen.
+ * A time as "in 5 seconds" / "3 minutes ago" and in the viewer's own zone, named
+ * (`2026-12-01 20:38:43 America/New_York (UTC-05:00)`), with the exact instant in UTC, to the
+ * millisecond, on hover; kept current while on screen. Rendered on the server, where the viewer's
+ * zone is not known, it shows the UTC time until the browser takes over.
  */
 export function Timestamp({
   iso,
@@ -18,32 +20,45 @@ export function Timestamp({
   stacked?: boolean;
 }) {
   const now = useNow();
-  // Rendered on the server without a clock of the browser's: the exact time until the browser takes over.
-  const relative = now === undefined ? absoluteTime(iso) : relativeTime(iso, now);
+  const inBrowser = now !== undefined;
+  const utc = absoluteTime(iso);
+  const relative = inBrowser ? relativeTime(iso, now) : utc;
+  const zone = inBrowser ? browserTimeZone() : 'UTC';
+  const hover = zone === 'UTC' ? utc : `${zonedTime(iso, zone)}\n${utc}`;
   if (stacked) {
     // Both, one above the other (tables, where there is no hover on a phone).
     return (
-      <time dateTime={iso} style={{ display: 'flex', flexDirection: 'column' }}>
+      <time dateTime={iso} title={hover} style={{ display: 'flex', flexDirection: 'column' }}>
         <Text as="span">{relative}</Text>
-        <Text as="span" size="1" color="gray">
-          {absoluteTime(iso)}
+        <Text as="span" size="1" color="gray" data-testid="zoned-time">
+          {zonedTime(iso, zone, { ms: false })}
         </Text>
       </time>
     );
   }
   if (exact) {
+    // In full: the viewer's zone to the millisecond, how far off, and UTC.
     return (
-      <Text as="span">
-        <time dateTime={iso}>{absoluteTime(iso)}</time>{' '}
-        <Text color="gray" size="1">
-          ({relative})
+      <Text as="span" style={{ display: 'inline-flex', flexDirection: 'column' }}>
+        <Text as="span">
+          <time dateTime={iso} title={utc} data-testid="zoned-time">
+            {zonedTime(iso, zone)}
+          </time>{' '}
+          <Text color="gray" size="1">
+            ({relative})
+          </Text>
         </Text>
+        {zone !== 'UTC' && (
+          <Text as="span" size="1" color="gray">
+            {utc}
+          </Text>
+        )}
       </Text>
     );
   }
   return (
-    <Tooltip content={absoluteTime(iso)}>
-      <time dateTime={iso} title={absoluteTime(iso)}>
+    <Tooltip content={hover}>
+      <time dateTime={iso} title={hover}>
         {relative}
       </time>
     </Tooltip>

@@ -3,14 +3,18 @@ import {
   duration,
   everyDay,
   failureReasonText,
+  firstLines,
   isLocalApi,
   localTimeText,
   maskedHeaderValue,
   percentile,
   prettyBody,
   quickstartCurl,
+  redeliveryStarts,
   relativeTime,
   wallTimeIn,
+  webhookCurl,
+  zonedTime,
 } from './format';
 
 describe('web app formatting', () => {
@@ -19,6 +23,96 @@ describe('web app formatting', () => {
     expect(relativeTime('2026-11-23T12:00:05.000Z', now)).toBe('in 5 seconds');
     expect(relativeTime('2026-11-23T11:57:00.000Z', now)).toBe('3 minutes ago');
     expect(relativeTime('2026-11-23T12:00:00.400Z', now)).toBe('now');
+  });
+
+  it('rounds a relative time to the nearest whole unit and never says "tomorrow"', () => {
+    const now = Date.parse('2026-11-23T12:00:00.000Z');
+    const at = (ms: number) => new Date(now + ms).toISOString();
+    const H = 3_600_000;
+    // 47 h 59 min ahead is two days away, not "tomorrow" (the issue's case).
+    expect(relativeTime(at(47 * H + 59 * 60_000), now)).toBe('in 2 days');
+    expect(relativeTime(at(36 * H), now)).toBe('in 2 days');
+    expect(relativeTime(at(35 * H), now)).toBe('in 1 day');
+    expect(relativeTime(at(-25 * H), now)).toBe('1 day ago');
+    expect(relativeTime(at(-47 * H - 59 * 60_000), now)).toBe('2 days ago');
+    expect(relativeTime(at(90 * 60_000), now)).toBe('in 2 hours');
+    expect(relativeTime(at(89 * 60_000), now)).toBe('in 1 hour');
+    expect(relativeTime(at(-90_500), now)).toBe('2 minutes ago');
+  });
+
+  it("names the viewer's zone and its offset, to the millisecond, by the zone's rules", () => {
+    // The issue's instant: due 01:38:43.747 UTC is the evening before in New York.
+    expect(zonedTime('2026-12-02T01:38:43.747Z', 'America/New_York')).toBe(
+      '2026-12-01 20:38:43.747 America/New_York (UTC-05:00)',
+    );
+    expect(zonedTime('2026-12-02T01:38:43.747Z', 'America/New_York', { ms: false })).toBe(
+      '2026-12-01 20:38:43 America/New_York (UTC-05:00)',
+    );
+    expect(zonedTime('2026-07-01T12:00:00.000Z', 'Europe/Berlin')).toBe(
+      '2026-07-01 14:00:00.000 Europe/Berlin (UTC+02:00)',
+    );
+    expect(zonedTime('2026-07-01T12:00:00.000Z', 'Europe/London')).toBe(
+      '2026-07-01 13:00:00.000 Europe/London (UTC+01:00)',
+    );
+    expect(zonedTime('2026-01-01T12:00:00.000Z', 'Africa/Abidjan')).toBe(
+      '2026-01-01 12:00:00.000 Africa/Abidjan (UTC+00:00)',
+    );
+    expect(zonedTime('2026-12-02T01:38:43.747Z', 'UTC')).toBe('2026-12-02 01:38:43.747 UTC');
+  });
+
+  it('keeps the first 20 lines of a long body and counts them all', () => {
+    const text = Array.from({ length: 45 }, (_, i) => `line ${i + 1}`).join('\n');
+    const { head, total } = firstLines(text);
+    expect(total).toBe(45);
+    expect(head.split('\n')).toHaveLength(20);
+    expect(head.endsWith('line 20')).toBe(true);
+    expect(firstLines('one line')).toEqual({ head: 'one line', total: 1 });
+  });
+
+  it('writes a curl that sends what Vigil sends, without the signature, quoting for the shell', () => {
+    const curl = webhookCurl({
+      id: 'msg_1',
+      method: 'POST',
+      url: 'https://example.com/hook?a=1',
+      headers: { 'x-api-token': 'super-secret-token-value', 'x-tenant': "o'brien" },
+      body: { order: 42 },
+    });
+    expect(curl).toBe(
+      [
+        "curl -X POST 'https://example.com/hook?a=1' \\",
+        "  -H 'x-api-token: supe••••••••ue' \\",
+        "  -H 'x-tenant: o'\\''brien' \\",
+        "  -H 'content-type: application/json' \\",
+        "  -H 'webhook-id: msg_1' \\",
+        `  --data-raw '{"order":42}'`,
+      ].join('\n'),
+    );
+    expect(curl).not.toContain('webhook-signature');
+    expect(webhookCurl({ id: 'msg_2', method: 'GET', url: 'https://example.com/', headers: {} })).toBe(
+      "curl -X GET 'https://example.com/' \\\n  -H 'webhook-id: msg_2'",
+    );
+    expect(webhookCurl({ id: 'msg_3', method: 'PUT', url: 'https://e.com/', headers: {}, body: 'hi' })).toContain(
+      "-H 'content-type: text/plain; charset=utf-8'",
+    );
+  });
+
+  it('marks the attempts that began a redelivery: after a 2xx, a 410, or a round that spent its tries', () => {
+    // Delivered on the 2nd try; redelivered; delivered; redelivered to an endpoint that is gone.
+    const attempts = [
+      { n: 1, statusCode: 500 },
+      { n: 2, statusCode: 200 },
+      { n: 3, statusCode: 204 },
+      { n: 4, statusCode: 410 },
+      { n: 5 },
+    ];
+    expect([...redeliveryStarts(attempts, 3)]).toEqual([3, 4, 5]);
+    // Three tries allowed, all failed, then a redeliver.
+    const spent = [{ n: 1 }, { n: 2, statusCode: 503 }, { n: 3 }, { n: 4, statusCode: 200 }];
+    expect([...redeliveryStarts(spent, 3)]).toEqual([4]);
+    // A first delivery retried within its round is not a redelivery.
+    expect([...redeliveryStarts([{ n: 1 }, { n: 2 }, { n: 3, statusCode: 200 }], 3)]).toEqual([]);
+    // With earlier attempts no longer kept, only a 2xx or 410 shows where a round ended.
+    expect([...redeliveryStarts([{ n: 51 }, { n: 52 }, { n: 53, statusCode: 200 }, { n: 54 }], 2, 50)]).toEqual([54]);
   });
 
   it("shows an instant as a wall time in a zone, by the zone's rules, keeping milliseconds", () => {

@@ -1,7 +1,8 @@
 /** Small, pure presentation helpers shared by the pages. */
 import type { FailureReason } from './types';
 
-const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+// Always a number ("in 1 day"), never "tomorrow": 25 h ahead is often the day after tomorrow.
+const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
   ['year', 365 * 86_400_000],
   ['month', 30 * 86_400_000],
@@ -11,18 +12,41 @@ const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
   ['second', 1000],
 ];
 
-/** "in 5 minutes", "3 seconds ago", "now". */
+/**
+ * "in 5 minutes", "3 seconds ago", "now": the largest unit the span reaches, rounded to the nearest
+ * (47 h 59 min is "in 2 days", 36 h "in 2 days", 35 h "in 1 day"; never "tomorrow").
+ */
 export const relativeTime = (iso: string, now = Date.now()): string => {
   const delta = Date.parse(iso) - now;
   if (Math.abs(delta) < 1000) return 'now';
   for (const [unit, ms] of UNITS) {
-    if (Math.abs(delta) >= ms) return RELATIVE.format(Math.trunc(delta / ms), unit);
+    if (Math.abs(delta) >= ms) {
+      // Math.round rounds -1.5 to -1: round the size, then give it its sign back.
+      return RELATIVE.format(Math.sign(delta) * Math.round(Math.abs(delta) / ms), unit);
+    }
   }
   return 'now';
 };
 
 /** "2026-11-23 22:41:07.123 UTC": exact, to the millisecond, in one zone for everyone. */
 export const absoluteTime = (iso: string): string => `${iso.replace('T', ' ').replace('Z', '')} UTC`;
+
+/**
+ * An instant in a viewer's zone, named: `2026-12-01 20:38:43.747 America/New_York (UTC-05:00)`, or
+ * to the second (`ms: false`) where a row has little room.
+ */
+export const zonedTime = (iso: string, zone: string, { ms = true }: { ms?: boolean } = {}): string => {
+  const wall = wallTimeIn(iso, zone).replace('T', ' ');
+  const withMs = wall.length === 19 ? `${wall}.000` : wall;
+  const shown = ms ? withMs : withMs.slice(0, 19);
+  if (zone === 'UTC' || zone === 'Etc/UTC') return `${shown} UTC`;
+  const offset = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
+    .formatToParts(new Date(iso))
+    .find((p) => p.type === 'timeZoneName')?.value;
+  // `GMT-05:00`, or `GMT` alone at offset zero.
+  const utcOffset = offset === undefined || offset === 'GMT' ? 'UTC+00:00' : offset.replace('GMT', 'UTC');
+  return `${shown} ${zone} (${utcOffset})`;
+};
 
 /** The zone of the browser (or of the server while rendering there): an IANA name such as `Europe/Berlin`. */
 export const browserTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -56,6 +80,73 @@ export const wallTimeIn = (iso: string, zone: string): string => {
 export const localTimeText = (localSendAt: string, timezone: string): string => {
   const offset = localSendAt.slice(23);
   return `${localSendAt.slice(0, 23).replace('T', ' ')} ${timezone} (UTC${offset})`;
+};
+
+/** Lines of a body shown before "Show all". */
+export const COLLAPSED_LINES = 20;
+
+/** The first `lines` lines of a text, and how many there are in all. */
+export const firstLines = (text: string, lines = COLLAPSED_LINES): { head: string; total: number } => {
+  const all = text.split('\n');
+  return { head: all.slice(0, lines).join('\n'), total: all.length };
+};
+
+/** A value in single quotes for a POSIX shell. */
+const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * A `curl` that sends the request Vigil sends for a message (its method, URL, headers, body, and
+ * Vigil's `webhook-id`), without the signature headers, which only Vigil can make. Header values
+ * that look like credentials stay masked, as on the page: put the real ones in.
+ */
+export const webhookCurl = (message: {
+  id: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+}): string => {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers)) headers[name] = maskedHeaderValue(name, value);
+  const hasContentType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+  if (message.body !== undefined && !hasContentType) {
+    headers['content-type'] = typeof message.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
+  }
+  headers['webhook-id'] = message.id;
+  const lines = [`curl -X ${message.method} ${shellQuote(message.url)}`];
+  for (const [name, value] of Object.entries(headers)) lines.push(`  -H ${shellQuote(`${name}: ${value}`)}`);
+  if (message.body !== undefined) {
+    const body = typeof message.body === 'string' ? message.body : JSON.stringify(message.body);
+    lines.push(`  --data-raw ${shellQuote(body)}`);
+  }
+  return lines.join(' \\\n');
+};
+
+/**
+ * The attempt numbers that began a redelivery, as far as the attempts show it: a round ends with a
+ * 2xx, a 410 or its last allowed attempt, so an attempt after one of those is a redelivery's first.
+ * (A round ended early without a response, e.g. a refused target, is not seen as ended; while
+ * earlier attempts are `omitted`, only the 2xx/410 ends are seen.)
+ */
+export const redeliveryStarts = (
+  attempts: ReadonlyArray<{ n: number; statusCode?: number }>,
+  maxAttempts: number,
+  omitted = 0,
+): Set<number> => {
+  const starts = new Set<number>();
+  let inRound: number | undefined = omitted > 0 ? undefined : 0;
+  let previous: { statusCode?: number } | undefined;
+  for (const attempt of attempts) {
+    const code = previous?.statusCode;
+    const answeredEnd = code !== undefined && ((code >= 200 && code < 300) || code === 410);
+    if (previous !== undefined && (answeredEnd || (inRound !== undefined && inRound >= maxAttempts))) {
+      starts.add(attempt.n);
+      inRound = 0;
+    }
+    if (inRound !== undefined) inRound += 1;
+    previous = attempt;
+  }
+  return starts;
 };
 
 /** 12 ms, 1.4 s, 3 min. */

@@ -1,4 +1,4 @@
-import { Box, Flex, Heading, Separator, Text } from '@radix-ui/themes';
+import { Box, Flex, Separator, Text } from '@radix-ui/themes';
 import NextLink from 'next/link';
 import { redirect } from 'next/navigation';
 import { getServerSession } from 'next-auth';
@@ -15,24 +15,34 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   if (!session) redirect('/signin');
   return (
     <div className="vigil-shell">
-      <Flex align="center" justify="between" gap="4" wrap="wrap" py="2">
-        <Flex align="center" gap="5" wrap="wrap">
-          <NextLink href="/" style={{ textDecoration: 'none', color: 'inherit' }}>
-            <Heading size="5">Vigil</Heading>
-          </NextLink>
-          <NavLinks />
-        </Flex>
-        <Flex align="center" gap="3">
-          <Text size="2" color="gray" className="vigil-hide-narrow" data-testid="signed-in-as">
-            {session.user?.email}
-          </Text>
-          <ThemeToggle />
-          <SignOutButton />
-        </Flex>
+      {/* The first thing a keyboard reaches: straight past the header to the page. */}
+      <a href="#main" className="vigil-skip-link">
+        Skip to main content
+      </a>
+      {/* One row at any width: on a phone the page links fold into a menu and the email is left out. */}
+      <Flex asChild align="center" justify="between" gap="3" py="2">
+        <header>
+          <Flex align="center" gap="5" minWidth="0">
+            {/* The product's name, not a heading: each page has its own single h1. */}
+            <NextLink href="/" className="vigil-brand">
+              Vigil
+            </NextLink>
+            <NavLinks />
+          </Flex>
+          <Flex align="center" gap="3">
+            <Text size="2" color="gray" className="vigil-hide-narrow" data-testid="signed-in-as">
+              {session.user?.email}
+            </Text>
+            <ThemeToggle />
+            <SignOutButton />
+          </Flex>
+        </header>
       </Flex>
       <Separator size="4" my="3" />
       <Box asChild>
-        <main>{children}</main>
+        <main id="main" tabIndex={-1}>
+          {children}
+        </main>
       </Box>
     </div>
   );

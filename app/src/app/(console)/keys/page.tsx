@@ -30,7 +30,7 @@ export default async function KeysPage() {
         {items.length === 0 ? (
           <EmptyState title="No API keys" hint="Create a key to schedule webhooks from your application." />
         ) : (
-          <div className="vigil-table-scroll">
+          <div className="vigil-table-scroll vigil-cards">
             <Table.Root>
               <Table.Header>
                 <Table.Row>
@@ -46,17 +46,17 @@ export default async function KeysPage() {
               <Table.Body>
                 {items.map((key) => (
                   <Table.Row key={key.id} data-testid={`key-${key.id}`} align="center">
-                    <Table.RowHeaderCell>{key.name}</Table.RowHeaderCell>
-                    <Table.Cell>
+                    <Table.RowHeaderCell data-label="Name">{key.name}</Table.RowHeaderCell>
+                    <Table.Cell data-label="Key">
                       <Code variant="ghost">{key.prefix}…</Code>
                     </Table.Cell>
-                    <Table.Cell>
+                    <Table.Cell data-label="Created">
                       <Timestamp iso={key.createdAt} />
                     </Table.Cell>
-                    <Table.Cell>
+                    <Table.Cell data-label="Last used">
                       {key.lastUsedAt ? <Timestamp iso={key.lastUsedAt} /> : <Text color="gray">Never</Text>}
                     </Table.Cell>
-                    <Table.Cell justify="end">
+                    <Table.Cell justify="end" data-actions>
                       <RevokeKeyButton id={key.id} name={key.name} prefix={key.prefix} />
                     </Table.Cell>
                   </Table.Row>

@@ -1,15 +1,25 @@
 import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
-import { Badge, Box, Callout, Card, Code, DataList, Flex, Heading, Link, Text } from '@radix-ui/themes';
+import { Badge, Box, Callout, Card, DataList, Flex, Heading, Link, Text } from '@radix-ui/themes';
 import type { Metadata } from 'next';
 import NextLink from 'next/link';
 import { notFound } from 'next/navigation';
 import { AutoRefresh } from '@/components/auto-refresh';
+import { CollapsiblePre } from '@/components/collapsible-pre';
+import { CopyButton } from '@/components/copy-button';
 import { MessageActions } from '@/components/message-actions';
 import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
-import { duration, failureReasonText, localTimeText, maskedHeaderValue, prettyBody } from '@/lib/format';
+import {
+  duration,
+  failureReasonText,
+  localTimeText,
+  maskedHeaderValue,
+  prettyBody,
+  redeliveryStarts,
+  webhookCurl,
+} from '@/lib/format';
 import type { Attempt, FailureReason } from '@/lib/types';
 import { LIVE_STATUSES } from '@/lib/types';
 
@@ -26,6 +36,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
   const live = LIVE_STATUSES.includes(message.status);
   const headers = Object.entries(message.headers);
   const body = message.body === undefined ? undefined : prettyBody(message.body);
+  const redeliveries = redeliveryStarts(attempts, message.maxAttempts, omitted);
   const deliveredAfter =
     message.deliveredAt === undefined ? undefined : Date.parse(message.deliveredAt) - Date.parse(message.sendAt);
 
@@ -43,9 +54,12 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
             </Heading>
             <StatusBadge status={message.status} />
           </Flex>
-          <Text size="2" color="gray" className="vigil-mono" data-testid="message-id">
-            {message.id}
-          </Text>
+          <Flex align="center" gap="2" wrap="wrap">
+            <Text size="2" color="gray" className="vigil-mono" data-testid="message-id">
+              {message.id}
+            </Text>
+            <CopyButton value={message.id} label="Copy ID" />
+          </Flex>
         </Flex>
         <MessageActions id={message.id} status={message.status} sendAt={message.sendAt} timezone={message.timezone} />
       </Flex>
@@ -104,7 +118,17 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
           <DataList.Item>
             <DataList.Label>Attempts</DataList.Label>
             <DataList.Value>
-              {message.attempts} made · up to {message.maxAttempts} per round · {duration(message.timeoutMs)} timeout
+              <Flex direction="column">
+                <Text as="div" data-testid="attempts-summary">
+                  {message.attempts === 1 ? '1 attempt' : `${message.attempts} attempts`} made so far.
+                </Text>
+                <Text as="div" size="1" color="gray">
+                  {message.maxAttempts === 1
+                    ? 'Each delivery (and each redelivery) is tried once, without retries'
+                    : `Each delivery (and each redelivery) is tried up to ${message.maxAttempts} times: the first try and up to ${message.maxAttempts - 1} ${message.maxAttempts === 2 ? 'retry' : 'retries'}`}
+                  ; Vigil waits up to {duration(message.timeoutMs)} for an answer each time.
+                </Text>
+              </Flex>
             </DataList.Value>
           </DataList.Item>
           <DataList.Item>
@@ -145,9 +169,16 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
 
       <Card size="2">
         <Flex direction="column" gap="3">
-          <Heading as="h2" size="3">
-            Request
-          </Heading>
+          <Flex justify="between" align="center" gap="2" wrap="wrap">
+            <Heading as="h2" size="3">
+              Request
+            </Heading>
+            <CopyButton value={webhookCurl(message)} label="Copy as curl" />
+          </Flex>
+          <Text size="1" color="gray">
+            The curl command sends what Vigil sends, without the signature headers (webhook-timestamp,
+            webhook-signature), which only Vigil can make; masked header values stay masked.
+          </Text>
           <Text size="2" weight="medium">
             Headers
           </Text>
@@ -160,13 +191,14 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
               {headers.map(([name, value]) => `${name}: ${maskedHeaderValue(name, value)}`).join('\n')}
             </pre>
           )}
-          <Text size="2" weight="medium">
-            Body {body?.json && <Badge color="gray">JSON</Badge>}
-          </Text>
+          <Flex justify="between" align="center" gap="2">
+            <Text size="2" weight="medium">
+              Body {body?.json && <Badge color="gray">JSON</Badge>}
+            </Text>
+            {body && <CopyButton value={body.text} label="Copy body" />}
+          </Flex>
           {body ? (
-            <pre className="vigil-pre" data-testid="body">
-              {body.text}
-            </pre>
+            <CollapsiblePre text={body.text} testId="body" />
           ) : (
             <Text size="2" color="gray">
               No body.
@@ -193,7 +225,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
               )}
               <ol className="vigil-timeline" data-testid="attempts">
                 {attempts.map((a) => (
-                  <AttemptItem key={a.n} attempt={a} />
+                  <AttemptItem key={a.n} attempt={a} redelivery={redeliveries.has(a.n)} />
                 ))}
               </ol>
             </>
@@ -204,12 +236,17 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
   );
 }
 
-function AttemptItem({ attempt }: { attempt: Attempt }) {
+function AttemptItem({ attempt, redelivery }: { attempt: Attempt; redelivery: boolean }) {
   const ok = attempt.statusCode !== undefined && attempt.statusCode >= 200 && attempt.statusCode < 300;
   const color = ok ? 'var(--grass-9)' : attempt.statusCode === undefined ? 'var(--red-9)' : 'var(--amber-9)';
   return (
     <li style={{ ['--timeline-dot' as string]: color }} data-testid={`attempt-${attempt.n}`}>
       <Flex direction="column" gap="1">
+        {redelivery && (
+          <Text size="1" weight="bold" color="indigo" data-testid={`redelivery-${attempt.n}`}>
+            Redelivered: a new round of tries began here
+          </Text>
+        )}
         <Flex gap="2" align="center" wrap="wrap">
           <Text weight="bold">#{attempt.n}</Text>
           {attempt.statusCode !== undefined ? (
@@ -218,7 +255,7 @@ function AttemptItem({ attempt }: { attempt: Attempt }) {
             <Badge color="red">no response</Badge>
           )}
           <Text size="2" color="gray">
-            took {duration(attempt.durationMs)} · sent {duration(attempt.latenessMs)} after due
+            sent {duration(attempt.latenessMs)} after it was due · answered in {duration(attempt.durationMs)}
           </Text>
         </Flex>
         <Text size="1" color="gray">
@@ -226,7 +263,8 @@ function AttemptItem({ attempt }: { attempt: Attempt }) {
         </Text>
         {attempt.retryAfterMs !== undefined && (
           <Text size="2" color="gray">
-            The endpoint asked to wait {duration(attempt.retryAfterMs)} (Retry-After) before the next attempt.
+            The endpoint asked Vigil to wait {duration(attempt.retryAfterMs)} before trying again (its Retry-After
+            header).
           </Text>
         )}
         {attempt.error && (
@@ -239,9 +277,7 @@ function AttemptItem({ attempt }: { attempt: Attempt }) {
             <Text size="1" color="gray">
               Response
             </Text>
-            <Code asChild variant="ghost">
-              <pre className="vigil-pre">{attempt.responseSnippet}</pre>
-            </Code>
+            <CollapsiblePre text={prettyBody(attempt.responseSnippet).text} testId={`response-${attempt.n}`} />
           </Box>
         )}
       </Flex>

@@ -1,6 +1,7 @@
 import { Card, Flex, Skeleton } from '@radix-ui/themes';
 
-export default function Loading() {
+/** A page's outline while its data loads (each section's loading.tsx). */
+export function PageSkeleton() {
   return (
     <Flex direction="column" gap="4" aria-busy="true" aria-label="Loading">
       <Skeleton width="180px" height="32px" />

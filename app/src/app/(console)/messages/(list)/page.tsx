@@ -62,24 +62,24 @@ export default async function MessagesPage({
             }
           />
         ) : (
-          <div className="vigil-table-scroll">
+          <div className="vigil-table-scroll vigil-cards">
             <Table.Root>
               <Table.Header>
                 <Table.Row>
                   <Table.ColumnHeaderCell>Status</Table.ColumnHeaderCell>
                   <Table.ColumnHeaderCell>Target</Table.ColumnHeaderCell>
                   <Table.ColumnHeaderCell>Send at</Table.ColumnHeaderCell>
-                  <Table.ColumnHeaderCell className="vigil-hide-narrow">Attempts</Table.ColumnHeaderCell>
-                  <Table.ColumnHeaderCell className="vigil-hide-narrow">Lateness</Table.ColumnHeaderCell>
+                  <Table.ColumnHeaderCell>Attempts</Table.ColumnHeaderCell>
+                  <Table.ColumnHeaderCell>Lateness</Table.ColumnHeaderCell>
                 </Table.Row>
               </Table.Header>
               <Table.Body>
                 {page.items.map((m) => (
                   <Table.Row key={m.id} data-testid={`message-${m.id}`} align="center">
-                    <Table.Cell>
+                    <Table.Cell data-label="Status">
                       <StatusBadge status={m.status} />
                     </Table.Cell>
-                    <Table.RowHeaderCell>
+                    <Table.RowHeaderCell data-label="Target">
                       <Flex direction="column">
                         <Link asChild weight="medium">
                           <NextLink href={`/messages/${m.id}`}>
@@ -92,7 +92,7 @@ export default async function MessagesPage({
                         </Text>
                       </Flex>
                     </Table.RowHeaderCell>
-                    <Table.Cell>
+                    <Table.Cell data-label="Send at">
                       <Timestamp iso={m.sendAt} stacked />
                       {m.timezone && m.localSendAt && (
                         <Text as="div" size="1" color="gray">
@@ -100,7 +100,7 @@ export default async function MessagesPage({
                         </Text>
                       )}
                     </Table.Cell>
-                    <Table.Cell className="vigil-hide-narrow">
+                    <Table.Cell data-label="Attempts">
                       {m.attempts}
                       {m.lastAttempt?.statusCode ? (
                         <Text color="gray"> · {m.lastAttempt.statusCode}</Text>
@@ -108,7 +108,7 @@ export default async function MessagesPage({
                         <Text color="gray"> · error</Text>
                       ) : null}
                     </Table.Cell>
-                    <Table.Cell className="vigil-hide-narrow">
+                    <Table.Cell data-label="Lateness">
                       {m.lastAttempt ? duration(m.lastAttempt.latenessMs) : <Text color="gray">—</Text>}
                     </Table.Cell>
                   </Table.Row>
