@@ -4,7 +4,7 @@
  * does not pile tickets onto a backlogged queue.
  */
 import { describe, expect, it } from 'vitest';
-import type { Attempt, EngineSettings, MessageIn, SchedulingDeps, SendResult, TenantDirectory } from '../src';
+import type { Attempt, MessageIn } from '../src';
 import {
   appendAttempt,
   ATTEMPT_LOG_BUDGET_BYTES,
@@ -12,8 +12,6 @@ import {
   attemptBytes,
   DEFAULT_BACKOFF,
   DEFAULT_ENGINE_SETTINGS,
-  DeliveryWorker,
-  FixedClock,
   MessageIn as MessageInSchema,
   nextAttemptDelayMs,
   redeliverMessage,
@@ -26,41 +24,15 @@ import {
   toMessageOut,
   truncateUtf8,
 } from '../src';
-import { MemoryQueue, MemoryStore, MemoryTimer, ScriptedSender, silentLog } from './memory-ports';
+import { deliveryHarness } from './memory-ports';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const LEASE_MS = 30_000 + DEFAULT_ENGINE_SETTINGS.leaseMarginMs;
 
-const setup = (
-  options: {
-    script?: SendResult[];
-    settings?: Partial<EngineSettings>;
-    tenants?: TenantDirectory;
-  } = {},
-) => {
-  const clock = new FixedClock(T0);
-  const store = new MemoryStore(() => clock.now());
-  const queue = new MemoryQueue();
-  const settings = { ...DEFAULT_ENGINE_SETTINGS, ...options.settings };
-  const deps: SchedulingDeps = { store, queue, timer: new MemoryTimer(), clock, settings, log: silentLog };
-  const sender = new ScriptedSender(options.script ?? [{ statusCode: 200 }], () => clock.now());
-  const worker = new DeliveryWorker({
-    ...deps,
-    tenants: options.tenants ?? { forDelivery: async () => ({ signingSecrets: [SECRET], plan: 'free' }) },
-    deliveryTargets: { http: sender },
-    backoff: DEFAULT_BACKOFF,
-    random: () => 0.5,
-  });
-  /** Delivers the latest ticket on the queue, with the clock set to when the queue surfaces it. */
-  const deliverLatest = () => {
-    const { ticket } = queue.sent.at(-1)!;
-    clock.set(Math.max(clock.now(), ticket.dueAt - 1_000));
-    return worker.deliver(ticket);
-  };
-  return { clock, store, queue, deps, sender, worker, deliverLatest };
-};
+const setup = (options: Omit<Parameters<typeof deliveryHarness>[0], 't0' | 'secret'> = {}) =>
+  deliveryHarness({ t0: T0, secret: SECRET, ...options });
 
 const input = (over: Partial<Record<string, unknown>>): MessageIn =>
   MessageInSchema.parse({ url: 'https://example.com/hook', ...over });

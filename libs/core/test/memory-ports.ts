@@ -9,6 +9,7 @@ import type {
   DeliveryTicket,
   FailureReason,
   DeliveryTarget,
+  EngineSettings,
   IdempotencyClaim,
   IdempotencyRecord,
   Logger,
@@ -18,12 +19,24 @@ import type {
   MessageStore,
   OutboundRequest,
   PendingRef,
+  SchedulingDeps,
   SendResult,
+  TenantDirectory,
   UsageCounts,
   UsageEvent,
   UsageMeter,
 } from '../src';
-import { emptyCounts, isExpired, isTerminal, MessageAlreadyExistsError, WAITING_STATUSES } from '../src';
+import {
+  DEFAULT_BACKOFF,
+  DEFAULT_ENGINE_SETTINGS,
+  DeliveryWorker,
+  emptyCounts,
+  FixedClock,
+  isExpired,
+  isTerminal,
+  MessageAlreadyExistsError,
+  WAITING_STATUSES,
+} from '../src';
 
 const ref = (m: Message): PendingRef => ({
   tenantId: m.tenantId,
@@ -235,3 +248,44 @@ export class MemoryMeter implements UsageMeter {
     return counts;
   }
 }
+
+/**
+ * The engine in memory at a fixed clock: store, queue and timer, a scripted sender, and a delivery
+ * worker over them that signs with `secret` for a tenant on `plan` (unless `tenants` says otherwise).
+ */
+export const deliveryHarness = (options: {
+  t0: number;
+  secret: string;
+  plan?: string;
+  script?: SendResult[];
+  settings?: Partial<EngineSettings>;
+  tenants?: TenantDirectory;
+}) => {
+  const clock = new FixedClock(options.t0);
+  const store = new MemoryStore(() => clock.now());
+  const queue = new MemoryQueue();
+  const settings = { ...DEFAULT_ENGINE_SETTINGS, ...options.settings };
+  const deps: SchedulingDeps = { store, queue, timer: new MemoryTimer(), clock, settings, log: silentLog };
+  const sender = new ScriptedSender(options.script ?? [{ statusCode: 200 }], () => clock.now());
+  let tenantReads = 0;
+  const tenants: TenantDirectory = options.tenants ?? {
+    forDelivery: async () => {
+      tenantReads += 1;
+      return { signingSecrets: [options.secret], plan: options.plan ?? 'free' };
+    },
+  };
+  const worker = new DeliveryWorker({
+    ...deps,
+    tenants,
+    deliveryTargets: { http: sender },
+    backoff: DEFAULT_BACKOFF,
+    random: () => 0.5,
+  });
+  /** Delivers the latest ticket on the queue, with the clock set to when the queue surfaces it (a second before due). */
+  const deliverLatest = () => {
+    const { ticket } = queue.sent.at(-1)!;
+    clock.set(Math.max(clock.now(), ticket.dueAt - 1_000));
+    return worker.deliver(ticket);
+  };
+  return { clock, store, queue, deps, sender, worker, deliverLatest, tenantReads: () => tenantReads };
+};

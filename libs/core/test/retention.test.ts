@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineSettings, Message, MessageIn, SchedulingDeps, SendResult, TenantDirectory } from '../src';
+import type { Message, MessageIn } from '../src';
 import {
   cancelMessage,
   DAY_MS,
-  DEFAULT_BACKOFF,
   DEFAULT_ENGINE_SETTINGS,
-  DeliveryWorker,
-  FixedClock,
   getMessage,
   isExpired,
   listMessages,
@@ -21,48 +18,14 @@ import {
   toMessageOut,
   withRetention,
 } from '../src';
-import { MemoryQueue, MemoryStore, MemoryTimer, ScriptedSender, silentLog } from './memory-ports';
+import { deliveryHarness } from './memory-ports';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
-const setup = (
-  options: {
-    plan?: string;
-    script?: SendResult[];
-    settings?: Partial<EngineSettings>;
-    tenants?: TenantDirectory;
-  } = {},
-) => {
-  const clock = new FixedClock(T0);
-  const store = new MemoryStore(() => clock.now());
-  const queue = new MemoryQueue();
-  const settings = { ...DEFAULT_ENGINE_SETTINGS, ...options.settings };
-  const deps: SchedulingDeps = { store, queue, timer: new MemoryTimer(), clock, settings, log: silentLog };
-  const sender = new ScriptedSender(options.script ?? [{ statusCode: 200 }], () => clock.now());
-  let tenantReads = 0;
-  const tenants: TenantDirectory = options.tenants ?? {
-    forDelivery: async () => {
-      tenantReads += 1;
-      return { signingSecrets: [SECRET], plan: options.plan ?? 'free' };
-    },
-  };
-  const worker = new DeliveryWorker({
-    ...deps,
-    tenants,
-    deliveryTargets: { http: sender },
-    backoff: DEFAULT_BACKOFF,
-    random: () => 0.5,
-  });
-  /** The worker gets the latest ticket as the queue hands it over: a second before it is due. */
-  const deliverLatest = () => {
-    const { ticket } = queue.sent.at(-1)!;
-    clock.set(Math.max(clock.now(), ticket.dueAt - 1_000));
-    return worker.deliver(ticket);
-  };
-  return { clock, store, queue, deps, sender, worker, deliverLatest, tenantReads: () => tenantReads };
-};
+const setup = (options: Omit<Parameters<typeof deliveryHarness>[0], 't0' | 'secret'> = {}) =>
+  deliveryHarness({ t0: T0, secret: SECRET, ...options });
 
 const input = (over: Partial<Record<string, unknown>>): MessageIn =>
   MessageInSchema.parse({ url: 'https://example.com/hook', ...over });
