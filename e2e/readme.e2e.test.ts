@@ -122,11 +122,6 @@ const RULES: Array<{ rule: string; matches: (line: string) => boolean; action: A
     action: { excluded: 'needs an AWS account' },
   },
   {
-    rule: '`npm install @vigil/client`: installs the client in your own project from the registry',
-    matches: (line) => /^npm install @vigil\/client$/.test(line),
-    action: { excluded: 'needs the registry (in this repository the client is the workspace libs/client)' },
-  },
-  {
     rule: '`npm run client:size`: the client bundled, minified and gzipped, as the README prints it',
     matches: (line) => /^npm run client:size$/.test(line),
     action: { run: 'check' },
