@@ -317,6 +317,16 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await expect(due.getAttribute('title')).resolves.toBe(
       `${(created.json.sendAt as string).replace('T', ' ').replace('Z', '')} UTC`,
     );
+    // The header's toggle shows every time in UTC instead; the choice outlives a reload, and going
+    // back to the browser's zone is one more click.
+    const utcDue = `${(created.json.sendAt as string).replace('T', ' ').replace('Z', '')} UTC`;
+    await page.getByTestId('zone-toggle').click();
+    await expect.poll(() => due.textContent()).toBe(utcDue);
+    await expect(page.getByTestId('zone-toggle').getAttribute('aria-pressed')).resolves.toBe('true');
+    await page.reload();
+    await expect.poll(() => page.getByTestId('zoned-time').first().textContent()).toBe(utcDue);
+    await page.getByTestId('zone-toggle').click();
+    await expect.poll(() => page.getByTestId('zoned-time').first().textContent()).toContain('Europe/Berlin');
     // Plain words, not "per round".
     await expect(page.locator('main').textContent()).resolves.not.toContain('per round');
     await expect(page.locator('main').textContent()).resolves.toMatch(/tried up to \d+ times/);
