@@ -497,6 +497,16 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     // The list's row says it too.
     await page.goto(`${web}/messages?status=failed`);
     await expect(page.getByTestId(`message-${created.json.id}`).textContent()).resolves.toContain('stopped trying');
+    // And the overview's recent failures, which lead to it; the failed count leads to the failed list.
+    await page.goto(`${web}/`);
+    const failures = page.getByTestId('recent-failures');
+    await expect(failures.textContent()).resolves.toContain('stopped trying');
+    await screenshot('overview-recent-failures');
+    await failures.getByRole('link', { name: /\/poison$/ }).click();
+    await page.waitForURL(`**/messages/${created.json.id}`);
+    await page.goto(`${web}/`);
+    await page.getByRole('link', { name: 'Failed this month' }).click();
+    await page.waitForURL('**/messages?status=failed');
   });
 
   it('says on the list how the last attempt went and when the next try is', async () => {
