@@ -86,6 +86,7 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   cancelMessage: { table: [GET, PUT] },
   listAttempts: { table: [GET] },
   redeliverMessage: { table: [GET, PUT, QUERY], ...CREATE }, // counts like a create: quota and metering
+  retryMessage: { table: [GET, PUT], ...DISPATCH }, // the next attempt now: a new due time, dispatched again
   getSigningSecret: { table: [GET] },
   rotateSigningSecret: { table: [GET, UPDATE] },
   listApiKeys: { table: [QUERY] },

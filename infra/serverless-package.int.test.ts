@@ -483,6 +483,7 @@ describe('serverless package (offline, --stage ci)', () => {
       cancelMessage: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       listAttempts: ['dynamodb:GetItem'],
       redeliverMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
+      retryMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
       getSigningSecret: ['dynamodb:GetItem'],
       rotateSigningSecret: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       listApiKeys: ['dynamodb:Query'],

@@ -231,6 +231,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/messages/{messageId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message id. A value that is not a message id simply matches nothing (404). */
+                messageId: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a retrying message's next attempt now
+         * @description A `retrying` message (its last attempt failed and it waits for the next) is tried now
+         *     instead of when its backoff, or the receiver's `Retry-After`, said: for when you know the
+         *     receiver is back. It stays in the same round with the same retry budget, and is not
+         *     counted again in usage (each attempt is counted as it is made). A message already due
+         *     is left as it is. Takes no request body. The response leaves out `body`.
+         *
+         *     Problems: 401 missing or invalid API key; 404 no such message (or expired); 409 the message
+         *     is not `retrying`; 429 rate limit.
+         */
+        post: operations["retryMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/signing-secret": {
         parameters: {
             query?: never;
@@ -1487,6 +1517,34 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description The message, `queued` for delivery. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOutWithoutBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    retryMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message id. A value that is not a message id simply matches nothing (404). */
+                messageId: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message, due now. */
             202: {
                 headers: {
                     [name: string]: unknown;

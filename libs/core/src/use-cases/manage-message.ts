@@ -1,6 +1,13 @@
 /** Reading and changing one tenant's messages: get, list, patch, cancel, redeliver. */
 import { MessageNotFoundError, MessageStateConflictError, ValidationError } from '../errors';
-import { assertCanCancel, assertCanPatch, assertCanRedeliver, lastAttemptNumber, placeMessage } from '../lifecycle';
+import {
+  assertCanCancel,
+  assertCanPatch,
+  assertCanRedeliver,
+  assertCanRetryNow,
+  lastAttemptNumber,
+  placeMessage,
+} from '../lifecycle';
 import type { Message } from '../message';
 import { assertMessageWithinLimits } from '../message-limits';
 import type { MessagePage, MessagePageQuery, MessageStore } from '../ports';
@@ -94,6 +101,20 @@ export const cancelMessage = (deps: SchedulingDeps, tenantId: string, messageId:
     const { bucketAt: _bucket, ...rest } = current;
     const cancelled: Message = { ...rest, status: 'cancelled', version: current.version + 1 };
     return { next: withRetention(cancelled, now, retentionMs(plan, deps.settings)), dispatch: false };
+  });
+
+/**
+ * A retrying message's next attempt is made now instead of when its backoff (or the receiver's
+ * Retry-After) said: for when the receiver is known to be back. Same round, same retry budget; a
+ * message already due is left as it is.
+ */
+export const retryMessageNow = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
+  changeMessage(deps, tenantId, messageId, (current, now) => {
+    assertCanRetryNow(current);
+    if (current.dueAt <= now) return 'unchanged';
+    // A new due time makes the ticket in flight (or the bucket entry) stale: bump the version, re-dispatch.
+    const next: Message = { ...current, dueAt: now, version: current.version + 1 };
+    return { next: placeMessage(next, now, deps.settings, 'retry'), dispatch: true };
   });
 
 /**
