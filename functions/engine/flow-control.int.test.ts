@@ -84,14 +84,18 @@ const allDelivered = async (
   const until = Date.now() + timeoutMs;
   const wanted = new Set(ids);
   while (arrivals.filter((a) => wanted.has(a.webhookId)).length < ids.length) {
-    if (Date.now() > until) throw new Error(`the receiver had ${arrivals.length} of ${ids.length} after ${timeoutMs} ms`);
+    if (Date.now() > until)
+      throw new Error(`the receiver had ${arrivals.length} of ${ids.length} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
   for (;;) {
     const messages = await Promise.all(ids.map(async (id) => (await api.get(`/v1/messages/${id}`)).json as Delivered));
     if (messages.every((m) => m.status === 'delivered')) return messages;
     if (Date.now() > until) {
-      const counts = messages.reduce<Record<string, number>>((c, m) => ({ ...c, [m.status]: (c[m.status] ?? 0) + 1 }), {});
+      const counts = messages.reduce<Record<string, number>>(
+        (c, m) => ({ ...c, [m.status]: (c[m.status] ?? 0) + 1 }),
+        {},
+      );
       throw new Error(`not all delivered after ${timeoutMs} ms: ${JSON.stringify(counts)}`);
     }
     await new Promise((r) => setTimeout(r, 1_000));

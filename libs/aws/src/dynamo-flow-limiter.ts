@@ -40,7 +40,8 @@ export class DynamoFlowLimiter implements FlowLimiter {
       // A busy key (the hint says so) most likely takes the next slot of the grid: try that first.
       const busyFirst = (this.busyUntil.get(hintKey) ?? 0) > slot.from;
       for (const write of busyFirst ? (['busy', 'free'] as const) : (['free', 'busy'] as const)) {
-        const slotAt = write === 'busy' ? await this.takeNextSlot(tenantId, key, slot) : await this.startGrid(tenantId, key, slot);
+        const slotAt =
+          write === 'busy' ? await this.takeNextSlot(tenantId, key, slot) : await this.startGrid(tenantId, key, slot);
         if (slotAt !== undefined) {
           this.hint(hintKey, slotAt + slot.spacingMs);
           return { slotAt };

@@ -49,7 +49,6 @@ const flowControl = z
   .strictObject({
     key: z
       .string()
-      .min(1)
       .max(FLOW_LIMITS.keyMaxLength)
       .regex(FLOW_KEY_PATTERN, `must be letters, digits and . _ : / - only (at most ${FLOW_LIMITS.keyMaxLength})`),
     parallelism: z.int().min(1).max(FLOW_LIMITS.parallelismMax).optional(),

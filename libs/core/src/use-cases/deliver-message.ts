@@ -163,7 +163,14 @@ export class DeliveryWorker {
     });
     if (admission?.admitted) await this.releaseTurn(message, admission);
     const heldByFlow = admission?.admitted === true && (admission.held || message.flowHeldFrom !== undefined);
-    const attempt = describeAttempt(n, startedAt, clock.now(), message.flowHeldFrom ?? message.dueAt, result, heldByFlow);
+    const attempt = describeAttempt(
+      n,
+      startedAt,
+      clock.now(),
+      message.flowHeldFrom ?? message.dueAt,
+      result,
+      heldByFlow,
+    );
     return this.record(message, attempt, result, prepared.keepMs);
   }
 

@@ -113,7 +113,7 @@ export class FlowGate {
         if (clock.now() >= lease.holdUntil) return 'none';
       }
       head = true;
-      for (let failures = 0; ; ) {
+      for (let failures = 0; ;) {
         const now = clock.now();
         const until = now + lease.lengthMs;
         if (await limiter.acquireLease(tenantId, key, { id: lease.id, until, parallelism: lease.parallelism, now })) {
