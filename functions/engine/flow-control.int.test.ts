@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack } from '../../test-support/local-stack';
+import { mostInOneSecond } from '../../test-support/time-windows';
 
 interface Arrival {
   webhookId: string;
@@ -100,17 +101,6 @@ const allDelivered = async (
     }
     await new Promise((r) => setTimeout(r, 1_000));
   }
-};
-
-/** The most arrivals inside any one-second window (half-open), sliding over every arrival. */
-const mostInOneSecond = (times: readonly number[]): number => {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i += 1) {
-    while (sorted[i]! - sorted[j]! >= 1_000) j += 1;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
 };
 
 const expectOnceEachNoneEarly = (arrivals: readonly Arrival[], ids: readonly string[], sendAt: number) => {

@@ -9,16 +9,10 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { FLOW_ITEM_IDLE_MS } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
-import { dynamoDbLocalUnavailable, startDynalite, startDynamoDbLocal } from '../../../test-support/dynamo-backends';
+import { dynamoBackends } from '../../../test-support/dynamo-backends';
 import { DynamoFlowLimiter } from './dynamo-flow-limiter';
 
-const unavailable = dynamoDbLocalUnavailable();
-if (unavailable) console.warn(`DynamoDB Local tier skipped: ${unavailable}`);
-
-const backends = [
-  { name: 'dynalite', start: startDynalite, available: true },
-  { name: 'DynamoDB Local', start: startDynamoDbLocal, available: unavailable === undefined },
-];
+const backends = dynamoBackends();
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_flow';

@@ -25,6 +25,7 @@ import {
   ValidationError,
 } from '../src';
 import { deliveryHarness, MemoryFlowLimiter } from './memory-ports';
+import { mostInOneSecond } from '../../../test-support/time-windows';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
@@ -39,16 +40,6 @@ const seeded = (seed: number) => () => {
   let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-
-const mostInOneSecond = (times: readonly number[]): number => {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i += 1) {
-    while (sorted[i]! - sorted[j]! >= 1_000) j += 1;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
 };
 
 /**
