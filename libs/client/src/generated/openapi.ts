@@ -627,8 +627,8 @@ export interface components {
          *     A message whose key has no free turn waits: it is still never sent early, and its attempt
          *     records the wait as lateness with `latenessReason: flow-control`. A message held back
          *     longer than an hour in all (`VIGIL_FLOW_MAX_HOLD_S`) ends `failed` with reason
-         *     `flow-control` instead of waiting on. Starts are spaced by (1000 + 50) / `ratePerSecond`
-         *     ms, so a rate of 5 starts at most 5, at about 4.76 a second.
+         *     `flow-control` instead of waiting on. Starts are spaced by (1000 + 100) / `ratePerSecond`
+         *     ms, so a rate of 5 starts at most 5 in any second, at about 4.55 a second.
          */
         FlowControl: {
             /**
