@@ -214,14 +214,14 @@ export class DeliveryWorker {
     const heldFrom = message.flowHeldFrom ?? message.dueAt;
     const fields = { tenantId: message.tenantId, messageId: message.id, flowKey: flow.key };
     if (Math.max(retryAt, now) - heldFrom >= settings.flowMaxHoldMs) {
-      const minutes = Math.round((now - heldFrom) / 60_000);
+      const limit = Math.round(settings.flowMaxHoldMs / 60_000);
       return this.finishFailed(
         message,
         {
           code: 'flow-control',
           detail:
-            `Held ${minutes} min by flow control key "${flow.key}" without getting a turn ` +
-            `(the limit is ${Math.round(settings.flowMaxHoldMs / 60_000)} min); not sent.`,
+            `Flow control key "${flow.key}" had no free turn for it within ${limit} min of its due ` +
+            `time (held ${Math.round((now - heldFrom) / 1000)} s so far); not sent.`,
         },
         keepMs,
       );
