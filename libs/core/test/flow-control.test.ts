@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { MessageIn } from '../src';
 import {
   DEFAULT_ENGINE_SETTINGS,
+  DeliveryTicketSchema,
   expiredLeases,
   FLOW_HOLD_PER_TAKE_MS,
   leaseAdmits,
@@ -216,6 +217,22 @@ describe('the delivery worker and flow control', () => {
     expect(done.attempts[0]).toMatchObject({ latenessMs: 40_000, latenessReason: 'flow-control' });
     expect(done.flowHeldFrom).toBeUndefined();
     expect(clock.now()).toBeGreaterThanOrEqual(message.dueAt + 40_000);
+  });
+
+  it('hands a message back due at a whole millisecond, though a rate of 3 places slots at fractions', async () => {
+    const { deps, limiter, deliverLatest, store, queue } = setup();
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', ratePerSecond: 3 } }),
+    );
+    limiter.keys.set(`${TENANT}/k`, { nextSlotAt: message.dueAt + 20_000 + slotSpacingMs(3), leases: {} });
+
+    expect(await deliverLatest()).toBe('held');
+    const dueAt = store.messages.get(message.id)!.dueAt;
+    expect(Number.isInteger(dueAt)).toBe(true);
+    expect(dueAt).toBe(Math.ceil(message.dueAt + 20_000 + slotSpacingMs(3)));
+    expect(DeliveryTicketSchema.safeParse(queue.sent.at(-1)!.ticket).success).toBe(true);
   });
 
   it('holds a message for a lease while the key is full, and hands it back after one take', async () => {

@@ -76,7 +76,8 @@ export class FlowGate {
         const slot = await limiter.reserveSlot(tenantId, flow.key, { from, spacingMs, latest: holdUntil, now });
         if ('freeAt' in slot) {
           await release();
-          return { admitted: false, retryAt: slot.freeAt };
+          // Slots are fractional ms; a due time is a whole one (tickets carry integers), never earlier.
+          return { admitted: false, retryAt: Math.ceil(slot.freeAt) };
         }
         held ||= slot.slotAt > from;
         await clock.sleepUntil(slot.slotAt);
