@@ -558,10 +558,20 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
   it('sends a test webhook from the settings page', async () => {
     await page.goto(`${web}/settings`);
     await page.getByLabel('Webhook URL').fill(`${receiver.url}/test`);
+    // A payload that is not JSON is refused beside the field, and nothing is sent.
+    const payload = page.getByLabel('Payload (JSON)');
+    await payload.fill('{"order": 42');
+    await page.getByRole('button', { name: 'Send now' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'payload' }).textContent()).resolves.toMatch(
+      /^The payload is not valid JSON/,
+    );
+    expect(await page.getByRole('link', { name: 'Follow it on its message page' }).count()).toBe(0);
+    await payload.fill('{"order": 42, "note": "edited"}');
     await page.getByRole('button', { name: 'Send now' }).click();
     await page.getByRole('link', { name: 'Follow it on its message page' }).click();
     await page.getByTestId('status').getByText('delivered').waitFor({ timeout: 30_000 });
-    expect(receiver.received.some((r) => r.path === '/test')).toBe(true);
+    const test = receiver.received.filter((r) => r.path === '/test');
+    expect(test.map((r) => JSON.parse(r.body))).toEqual([{ order: 42, note: 'edited' }]);
   });
 
   it('delivered the webhook scheduled with the quickstart command', async () => {
@@ -585,6 +595,10 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByTestId(`key-${keyId}`).getByRole('button', { name: 'Revoke' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke key' }).click();
     await page.getByText('No API keys').waitFor();
+    // Still listed, greyed, under the revoked keys: when, and that the console did it.
+    await expect(page.getByTestId(`revoked-key-${keyId}`).textContent()).resolves.toMatch(
+      /e2e service.*seconds? ago from the web console|e2e service.*now from the web console/,
+    );
     const refused = await api(apiKey, 'GET', '/v1/messages?limit=1');
     expect(refused.status).toBe(401);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');

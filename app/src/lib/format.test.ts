@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   attemptOutcome,
+  DEFAULT_TEST_PAYLOAD,
   duration,
   everyDay,
   failureReasonText,
@@ -9,10 +10,12 @@ import {
   localTimeText,
   maskedHeaderValue,
   percentile,
+  parsePayload,
   prettyBody,
   quickstartCurl,
   redeliveryStarts,
   relativeTime,
+  revokerText,
   wallTimeIn,
   webhookCurl,
   zonedTime,
@@ -200,5 +203,25 @@ describe('web app formatting', () => {
     const odd = `something odd happened ${'x'.repeat(80)}`;
     expect(attemptOutcome({ error: odd })).toHaveLength(60);
     expect(attemptOutcome({ error: odd }).endsWith('…')).toBe(true);
+  });
+
+  it('reads a typed payload as JSON, or says why it is not', () => {
+    expect(parsePayload(DEFAULT_TEST_PAYLOAD)).toEqual({ ok: true, data: JSON.parse(DEFAULT_TEST_PAYLOAD) });
+    expect(parsePayload('{"order": 42}')).toEqual({ ok: true, data: { order: 42 } });
+    expect(parsePayload('[1, 2]')).toEqual({ ok: true, data: [1, 2] });
+    const broken = parsePayload('{"order": 42');
+    expect(broken.ok).toBe(false);
+    expect(!broken.ok && broken.error).toMatch(/^The payload is not valid JSON: .+\.$/);
+    expect(parsePayload('   ')).toEqual({ ok: false, error: 'Write the payload as JSON (for an empty object: {}).' });
+  });
+
+  it('says who revoked a key', () => {
+    const keys = [{ id: 'key_A', name: 'ci', prefix: 'vgl_abcdefgh' }];
+    expect(revokerText({ id: 'key_B', revokedBy: 'session' }, keys)).toBe('from the web console');
+    expect(revokerText({ id: 'key_B', revokedBy: 'key_B' }, keys)).toBe('by itself (with its own secret)');
+    expect(revokerText({ id: 'key_B', revokedBy: 'key_A' }, keys)).toBe('with the key “ci” (vgl_abcdefgh…)');
+    expect(revokerText({ id: 'key_B', revokedBy: 'key_Z' }, keys)).toBe('with a key no longer listed (key_Z)');
+    expect(revokerText({ id: 'key_B', revokedBy: 'operator' }, keys)).toBe("by Vigil's operators");
+    expect(revokerText({ id: 'key_B', revokedBy: 'unknown' }, keys)).toBe('by someone not recorded');
   });
 });
