@@ -109,3 +109,16 @@ export const startDynamoDbLocal = async (): Promise<DynamoBackend> => {
     });
   });
 };
+
+/**
+ * The engines a store test runs on, each with whether it can run here: dynalite always, DynamoDB
+ * Local where Java is (the reason it cannot is printed once, and the tier skipped).
+ */
+export const dynamoBackends = () => {
+  const unavailable = dynamoDbLocalUnavailable();
+  if (unavailable) console.warn(`DynamoDB Local tier skipped: ${unavailable}`);
+  return [
+    { name: 'dynalite', start: startDynalite, available: true },
+    { name: 'DynamoDB Local', start: startDynamoDbLocal, available: unavailable === undefined },
+  ];
+};

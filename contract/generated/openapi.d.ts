@@ -649,7 +649,31 @@ export interface components {
              */
             timeoutMs?: number;
             metadata?: components["schemas"]["Metadata"];
+            flowControl?: components["schemas"]["FlowControl"];
         } & (unknown | unknown);
+        /**
+         * @description Flow control per destination: at most `parallelism` requests in flight and at most
+         *     `ratePerSecond` started in any one-second window, over every message of your account that
+         *     names the same `key` (one key per receiver, say), across the whole deployment. Give at
+         *     least one of the two. Unset: unlimited.
+         *
+         *     A message whose key has no free turn waits: it is still never sent early, and its attempt
+         *     records the wait as lateness with `latenessReason: flow-control`. A message held back
+         *     longer than an hour in all (`VIGIL_FLOW_MAX_HOLD_S`) ends `failed` with reason
+         *     `flow-control` instead of waiting on. Starts are spaced by (1000 + 100) / `ratePerSecond`
+         *     ms, so a rate of 5 starts at most 5 in any second, at about 4.55 a second.
+         */
+        FlowControl: {
+            /**
+             * @description Your name for the destination whose limits these are (letters, digits, `._:/-`).
+             * @example api.example.com
+             */
+            key: string;
+            /** @description At most this many requests of the key in flight at once. */
+            parallelism?: number;
+            /** @description At most this many requests of the key started in any one-second window (500 at most: one key's limiter is one DynamoDB item, which takes about 1,000 writes a second). */
+            ratePerSecond?: number;
+        } | unknown | unknown;
         /** @description Up to 100 messages to schedule together, all or nothing. */
         MessageBatchIn: {
             messages: components["schemas"]["MessageIn"][];
@@ -663,6 +687,7 @@ export interface components {
          *     in the message's own `timezone` (a 422 if it has none). A patch with a `timezone` moves
          *     the message to that zone; one without keeps the message's zone and recomputes
          *     `localSendAt`. `timezone` alone is a 422: give `sendAt` (or `delay`) with it.
+         *     `flowControl` replaces the message's flow control; `null` removes it.
          */
         MessagePatch: {
             sendAt?: components["schemas"]["SendAt"];
@@ -673,6 +698,7 @@ export interface components {
             headers?: components["schemas"]["MessageHeaders"];
             body?: components["schemas"]["MessageBody"];
             metadata?: components["schemas"]["Metadata"];
+            flowControl?: components["schemas"]["FlowControl"] | null;
         };
         /**
          * @description A scheduled webhook and where it stands. `body` is included when you get, create or
@@ -739,6 +765,12 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            flowControl?: components["schemas"]["FlowControl"];
+            /**
+             * Format: date-time
+             * @description While flow control holds the message back (its key had no free turn): when it was due. `nextAttemptAt` is when it tries again; the attempt's lateness counts from here.
+             */
+            heldByFlowControlSince?: string;
             /** @description The latest attempt. In lists, cancel and redeliver responses it leaves out `responseSnippet` (the attempt list has it). */
             lastAttempt?: components["schemas"]["AttemptOut"];
             failureReason?: components["schemas"]["FailureReason"];
@@ -758,6 +790,8 @@ export interface components {
          *       attempt being recorded (a worker that crashes on it, a store that refuses it).
          *     - `signing-failed`: the request could not be signed.
          *     - `tenant-gone`: the message's tenant no longer exists.
+         *     - `flow-control`: its flow key had no free turn for it for an hour (`VIGIL_FLOW_MAX_HOLD_S`);
+         *       it was never sent.
          * @example {
          *       "code": "record-failed",
          *       "detail": "Attempt 1 was sent (HTTP 200) but could not be recorded after 3 tries (ValidationException); not sent again."
@@ -765,7 +799,7 @@ export interface components {
          */
         FailureReason: {
             /** @enum {string} */
-            code: "record-failed" | "poison" | "signing-failed" | "tenant-gone";
+            code: "record-failed" | "poison" | "signing-failed" | "tenant-gone" | "flow-control";
             /** @description What happened, for people (at most 512 bytes). */
             detail: string;
         };
@@ -795,6 +829,11 @@ export interface components {
             durationMs: number;
             /** @description How long after the attempt's due instant the request was sent, in milliseconds. Never negative. */
             latenessMs: number;
+            /**
+             * @description Present when Vigil held the attempt back on purpose: `flow-control`, its flow key had no free turn at the due instant (`latenessMs` is then mostly that wait).
+             * @enum {string}
+             */
+            latenessReason?: "flow-control";
             /** @description The HTTP status the endpoint answered with. */
             statusCode?: number;
             /** @description Why the attempt failed without a usable response (e.g. `timeout after 10000 ms`). */

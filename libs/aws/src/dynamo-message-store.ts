@@ -68,6 +68,8 @@ const SUMMARY_FIELDS = [
   'maxAttempts',
   'timeoutMs',
   'metadata',
+  'flowControl',
+  'flowHeldFrom',
   'lastAttempt',
   'failureReason',
   'roundStart',

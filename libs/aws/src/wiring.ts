@@ -10,6 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger, SchedulingDeps, TargetPolicy, TenancyDeps, UsageMeter } from '@vigil/core';
 import { DeliveryWorker, signingSecretDirectory } from '@vigil/core';
 import type { Environment, VigilConfig } from './config';
+import { DynamoFlowLimiter } from './dynamo-flow-limiter';
 import type { DynamoTenantStore } from './dynamo-tenant-store';
 import type { DynamoUsageLedger } from './dynamo-usage-ledger';
 import { hostAddresses, NodeHttpSender } from './http-sender';
@@ -104,6 +105,8 @@ export const runtime = (): Runtime =>
       deliveryTargets: { http: sender },
       backoff: config.backoff,
       random: Math.random,
+      // Flow keys' turns live in the table, so every worker of the deployment shares them.
+      flowLimiter: new DynamoFlowLimiter(b.db, config.table),
       events: {
         delivered: ({ latenessMs }) =>
           metrics({

@@ -66,6 +66,8 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
       ...(patch.metadata !== undefined && { metadata: patch.metadata }),
       ...('body' in patch && encodeBody(patch.body)),
     };
+    if (patch.flowControl === null) delete next.flowControl;
+    else if (patch.flowControl !== undefined) next.flowControl = patch.flowControl;
     // The message as it will be after the patch obeys the same rules as a new one.
     assertMessageWithinLimits(next);
     const rescheduled = patch.sendAt !== undefined || patch.delay !== undefined;
@@ -77,8 +79,10 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
     const resolved = resolveSendAt(patch, now, '', current.timezone);
     if ('error' in resolved) throw new ValidationError([resolved.error]);
     // A new due time makes every ticket already in flight stale: bump the version, re-dispatch.
+    // A new due time ends a flow control hold: lateness counts from the new one.
+    const { flowHeldFrom: _heldFrom, ...unheld } = next;
     next = {
-      ...next,
+      ...unheld,
       sendAt: resolved.sendAt,
       ...(resolved.timezone !== undefined && { timezone: resolved.timezone, localSendAt: resolved.localSendAt }),
       dueAt: Math.max(resolved.sendAt, now),
@@ -136,8 +140,15 @@ const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: stri
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanRedeliver(current);
     // A new round starts clean: no delivery time, no failure reason, no count of unrecorded takes,
-    // and no expiry (a message waiting to be delivered never expires).
-    const { deliveredAt: _delivered, failureReason: _reason, takes: _takes, expiresAt: _expiresAt, ...rest } = current;
+    // no expiry (a message waiting to be delivered never expires), and no flow control hold.
+    const {
+      deliveredAt: _delivered,
+      failureReason: _reason,
+      takes: _takes,
+      expiresAt: _expiresAt,
+      flowHeldFrom: _heldFrom,
+      ...rest
+    } = current;
     const next: Message = {
       ...rest,
       dueAt: now,

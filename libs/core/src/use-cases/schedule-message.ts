@@ -126,6 +126,7 @@ const buildMessage = (
     maxAttempts: input.retry?.maxAttempts ?? 8,
     timeoutMs: input.timeoutMs,
     metadata: input.metadata,
+    ...(input.flowControl !== undefined && { flowControl: input.flowControl }),
     attempts: [],
     roundStart: 0,
     version: 0,
