@@ -105,6 +105,9 @@ export const SWEEP = 'sweep';
 export const CANARY = 'canary';
 export const METERING = 'metering';
 
+/** Every function's memory unless its definition sets its own (the provider's memorySize in serverless.ts). */
+export const DEFAULT_MEMORY_MB = 512;
+
 /** Well inside API Gateway's 29 s integration limit. */
 export const API_TIMEOUT_S = 10;
 export const PROMOTE_TIMEOUT_S = 300;
@@ -156,6 +159,8 @@ export interface FunctionDefinition {
   /** Logical id of the function's own role. */
   role: string;
   timeout: number;
+  /** MB; the provider's DEFAULT_MEMORY_MB when absent. */
+  memorySize?: number;
   /** On top of the provider's environment (functionEnvironment). */
   environment?: Record<string, CfnValue>;
   events?: FunctionEvent[];
@@ -309,6 +314,13 @@ if (staleGrants.length > 0)
 export const FUNCTIONS: readonly VigilFunction[] = [...API_ROUTES.map(apiFunction), ...engineFunctions];
 
 export const roleId = (functionKey: string): string => `${pascalCase(functionKey)}Role`;
+
+/** The memory a function is deployed with, in MB (what Lambda bills its GB-seconds by). */
+export const memorySizeOf = (functionKey: string): number => {
+  const fn = FUNCTIONS.find((f) => f.key === functionKey);
+  if (!fn) throw new Error(`infra/functions.ts: no function ${functionKey}`);
+  return fn.definition.memorySize ?? DEFAULT_MEMORY_MB;
+};
 
 /** An API Gateway management resource of this region (API keys and usage plans are regional). */
 const apiGatewayArn = (path: string): CfnValue => sub(`arn:\${AWS::Partition}:apigateway:\${AWS::Region}::${path}`);
