@@ -107,6 +107,13 @@ export const METERING = 'metering';
 
 /** Every function's memory unless its definition sets its own (the provider's memorySize in serverless.ts). */
 export const DEFAULT_MEMORY_MB = 512;
+/**
+ * deliver spends most of its billed time waiting: it holds each ticket from the arm lead (SQS
+ * surfaces it 1–2 s early) until the due instant. Lambda bills that wait by memory, so the worker
+ * runs at half the default (`npm run bench:cost`: the held seconds were 40 % of a single near-path
+ * delivery's cost at 512 MB). Its CPU share halves too, which is spent before the due instant.
+ */
+export const DELIVER_MEMORY_MB = 256;
 
 /** Well inside API Gateway's 29 s integration limit. */
 export const API_TIMEOUT_S = 10;
@@ -240,6 +247,7 @@ const engineFunctions: VigilFunction[] = [
       handler: 'functions/engine/deliver.handler',
       description: 'Delivery worker: holds each ticket until it is due, sends, records',
       timeout: DELIVER_TIMEOUT_S,
+      memorySize: DELIVER_MEMORY_MB,
       events: [
         {
           sqs: {

@@ -133,6 +133,8 @@ export class AwsCallMeter {
 
   private chargeRead(operation: string, entries: Item[], consistent: boolean): void {
     this.add('dynamodb.rru', readUnits(entries, consistent));
+    // DynamoDB charges a read that found nothing its minimum (DynamoDB Local reports 0 for a Query).
+    if (entries.length === 0 && operation !== 'GetItem') this.add('dynamodb.emptyQueryPages');
     this.add(`dynamodb.calls.${operation}`);
   }
 
