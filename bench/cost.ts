@@ -29,6 +29,8 @@ const main = async () => {
 };
 
 main().catch((error) => {
-  process.stderr.write(`cost bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `cost bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

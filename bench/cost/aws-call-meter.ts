@@ -219,7 +219,11 @@ export class AwsCallMeter {
   }
 
   private batchWrite(requests: Record<string, any[]>, unprocessed: Record<string, unknown[]> | undefined) {
-    const left = new Set(Object.values(unprocessed ?? {}).flat().map((r) => JSON.stringify(r)));
+    const left = new Set(
+      Object.values(unprocessed ?? {})
+        .flat()
+        .map((r) => JSON.stringify(r)),
+    );
     for (const request of Object.values(requests).flat()) {
       if (left.has(JSON.stringify(request))) continue;
       if (request.PutRequest) {

@@ -77,9 +77,7 @@ export const costPerMillion = (scenario: ScenarioUsage, memoryMbOf: (functionNam
     {
       service: 'Lambda duration',
       perMillion: gbSeconds * 1_000_000 * PRICES.lambdaArmGbSecond,
-      detail: functions
-        .map((fn) => `${fn} ${Math.round(per(`lambda.${fn}.ms`))} ms × ${memoryMbOf(fn)} MB`)
-        .join(', '),
+      detail: functions.map((fn) => `${fn} ${Math.round(per(`lambda.${fn}.ms`))} ms × ${memoryMbOf(fn)} MB`).join(', '),
     },
     {
       service: 'API Gateway',

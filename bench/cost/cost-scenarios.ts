@@ -133,7 +133,11 @@ export const startCostBench = async (): Promise<CostBench> => {
   };
   /** Every message final, every ticket and usage event consumed (the metering window is 5 s). */
   const settled = async (ids: string[], timeoutMs: number) => {
-    await until('messages to be final', async () => (await Promise.all(ids.map(statusOf))).every((s) => FINAL.has(s ?? '')), timeoutMs);
+    await until(
+      'messages to be final',
+      async () => (await Promise.all(ids.map(statusOf))).every((s) => FINAL.has(s ?? '')),
+      timeoutMs,
+    );
     await until('the queues to drain', queuesEmpty, 30_000);
   };
 
@@ -187,16 +191,18 @@ export const startCostBench = async (): Promise<CostBench> => {
             note: `all due in one bucket (${sizes.far} messages per Scheduler schedule), delivered in batches of 10`,
           },
           async () => {
-            const sendAt = dueIn(15_000);
+            // Past the 10 s near window even after the last create (about 100 ms each).
+            const sendAt = dueIn(15_000 + 150 * sizes.far);
             const ids: string[] = [];
             for (let i = 0; i < sizes.far; i += 1) {
               const created = await post('/v1/messages', { url: `${receiver.url}/far/${i}`, sendAt, body: BODY });
-              if (created.status !== 'scheduled') throw new Error('cost bench: the far scenario did not take the far path');
+              if (created.status !== 'scheduled')
+                throw new Error('cost bench: the far scenario did not take the far path');
               ids.push(created.id);
             }
             return ids;
           },
-          45_000,
+          60_000,
         ),
       );
       results.push(

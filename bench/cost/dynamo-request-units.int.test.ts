@@ -75,7 +75,9 @@ describe.runIf(unavailable === undefined)('the cost meter against DynamoDB Local
     const usage = usageBetween(before, meter.snapshot());
     expect(writeUnitsOf(usage)).toBe(usage['reference.wru'] ?? 0);
     // AWS charges an empty Query page half a unit (every read costs its minimum); DynamoDB Local says 0.
-    expect(usage['dynamodb.rru'] ?? 0).toBe((usage['reference.rru'] ?? 0) + 0.5 * (usage['dynamodb.emptyQueryPages'] ?? 0));
+    expect(usage['dynamodb.rru'] ?? 0).toBe(
+      (usage['reference.rru'] ?? 0) + 0.5 * (usage['dynamodb.emptyQueryPages'] ?? 0),
+    );
     return usage;
   };
 
@@ -83,14 +85,27 @@ describe.runIf(unavailable === undefined)('the cost meter against DynamoDB Local
     const m = message('msg_cost_near');
     const insert = await metered(() => store.insert(m));
     expect(insert['dynamodb.wru.byStatus']).toBeGreaterThan(0);
-    const taken = (await store.take({ tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt }, T0, T0 + 60_000)) as Message;
+    const taken = (await store.take(
+      { tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt },
+      T0,
+      T0 + 60_000,
+    )) as Message;
     await metered(() =>
       store.save(
         {
           ...taken,
           status: 'delivered',
           deliveredAt: T0 + 10_000,
-          attempts: [{ n: 1, startedAt: new Date(T0 + 10_000).toISOString(), durationMs: 5, latenessMs: 1, statusCode: 200, responseSnippet: 'ok' }],
+          attempts: [
+            {
+              n: 1,
+              startedAt: new Date(T0 + 10_000).toISOString(),
+              durationMs: 5,
+              latenessMs: 1,
+              statusCode: 200,
+              responseSnippet: 'ok',
+            },
+          ],
           version: taken.version + 1,
           expiresAt: T0 + 7 * 86_400_000,
         },
@@ -108,7 +123,9 @@ describe.runIf(unavailable === undefined)('the cost meter against DynamoDB Local
     await metered(async () => {
       for await (const _ of store.pendingBefore(T0 + 60_000)) void _;
     });
-    await metered(() => store.take({ tenantId: far.tenantId, messageId: far.id, version: 0, dueAt: far.dueAt }, T0, T0 + 60_000));
+    await metered(() =>
+      store.take({ tenantId: far.tenantId, messageId: far.id, version: 0, dueAt: far.dueAt }, T0, T0 + 60_000),
+    );
   });
 
   it('counts reads: a consistent get and a listing by status', async () => {
@@ -119,7 +136,9 @@ describe.runIf(unavailable === undefined)('the cost meter against DynamoDB Local
   it('counts a small failure write and a delete', async () => {
     const m = message('msg_cost_failed');
     await store.insert(m);
-    await metered(() => store.fail(m, 0, { reason: { code: 'poison', detail: 'taken too often' }, now: T0, expiresAt: T0 + 86_400_000 }));
+    await metered(() =>
+      store.fail(m, 0, { reason: { code: 'poison', detail: 'taken too often' }, now: T0, expiresAt: T0 + 86_400_000 }),
+    );
     await metered(() => store.remove('tnt_cost', [m.id]));
   });
 });

@@ -38,7 +38,11 @@ export interface WriteUnits {
 const sumOf = (indexes: Record<string, number>) => Object.values(indexes).reduce((sum, units) => sum + units, 0);
 
 /** The units of one successful write that turned `before` into `after` (undefined: no item). */
-export const writeUnits = (before: Item | undefined, after: Item | undefined, definition = TABLE_DEFINITION): WriteUnits => {
+export const writeUnits = (
+  before: Item | undefined,
+  after: Item | undefined,
+  definition = TABLE_DEFINITION,
+): WriteUnits => {
   const table = writeUnitsFor(Math.max(before ? dynamoItemBytes(before) : 0, after ? dynamoItemBytes(after) : 0));
   const old = before ? indexEntries(before, definition) : {};
   const next = after ? indexEntries(after, definition) : {};
