@@ -151,6 +151,21 @@ export const startCostBench = async (): Promise<CostBench> => {
     return { ...scenario, usage: usageBetween(before, meter.snapshot()) };
   };
 
+  /**
+   * `count` single creates to `<receiver>/<path>/<i>`, one every 150 ms, each due 3 s later (so each
+   * ticket surfaces alone); `after` runs on each created message before the next.
+   */
+  const createSpaced = async (count: number, path: string, after: (id: string) => Promise<void> = async () => {}) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const { id } = await post('/v1/messages', { url: `${receiver.url}/${path}/${i}`, delay: 3, body: BODY });
+      await after(id);
+      ids.push(id);
+      await sleep(150);
+    }
+    return ids;
+  };
+
   const dueIn = (ms: number) => new Date(Math.ceil((Date.now() + ms) / 1000) * 1000).toISOString();
 
   return {
@@ -171,14 +186,7 @@ export const startCostBench = async (): Promise<CostBench> => {
             messages: sizes.single,
             note: 'one POST /v1/messages every 150 ms, each due 3 s later: one delivery per deliver invocation',
           },
-          async () => {
-            const ids: string[] = [];
-            for (let i = 0; i < sizes.single; i += 1) {
-              ids.push((await post('/v1/messages', { url: `${receiver.url}/single/${i}`, delay: 3, body: BODY })).id);
-              await sleep(150);
-            }
-            return ids;
-          },
+          () => createSpaced(sizes.single, 'single'),
           30_000,
         ),
       );
@@ -234,14 +242,7 @@ export const startCostBench = async (): Promise<CostBench> => {
             messages: sizes.retried,
             note: 'the receiver answers 500 twice, then 200: three attempts each',
           },
-          async () => {
-            const ids: string[] = [];
-            for (let i = 0; i < sizes.retried; i += 1) {
-              ids.push((await post('/v1/messages', { url: `${receiver.url}/retry/${i}`, delay: 3, body: BODY })).id);
-              await sleep(150);
-            }
-            return ids;
-          },
+          () => createSpaced(sizes.retried, 'retry'),
           45_000,
         ),
       );
@@ -254,13 +255,7 @@ export const startCostBench = async (): Promise<CostBench> => {
             note: 'created due in 3 s, cancelled at once; its ticket still reaches the worker, which skips it',
           },
           async () => {
-            const ids: string[] = [];
-            for (let i = 0; i < sizes.cancelled; i += 1) {
-              const { id } = await post('/v1/messages', { url: `${receiver.url}/cancel/${i}`, delay: 3, body: BODY });
-              await cancel(id);
-              ids.push(id);
-              await sleep(150);
-            }
+            const ids = await createSpaced(sizes.cancelled, 'cancel', cancel);
             // The tickets surface about a second before due: let the worker see them.
             await sleep(3_500);
             return ids;
