@@ -111,7 +111,8 @@ export const DEFAULT_MEMORY_MB = 512;
  * deliver spends most of its billed time waiting: it holds each ticket from the arm lead (SQS
  * surfaces it 1–2 s early) until the due instant. Lambda bills that wait by memory, so the worker
  * runs at half the default (`npm run bench:cost`: the held seconds were 40 % of a single near-path
- * delivery's cost at 512 MB). Its CPU share halves too, which is spent before the due instant.
+ * delivery's cost at 512 MB). Its CPU share halves too; what that does to lateness on AWS is not
+ * measured here (the canary's lateness alarm would show it), hence half and not the 128 MB floor.
  */
 export const DELIVER_MEMORY_MB = 256;
 
