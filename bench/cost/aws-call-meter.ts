@@ -53,9 +53,10 @@ const HASH_KEY = TABLE_DEFINITION.KeySchema.find((k) => k.KeyType === 'HASH')?.A
 const native = (item: Record<string, unknown> | undefined): Item | undefined =>
   item && typeof item[HASH_KEY] === 'object' ? unmarshall(item as RawItem) : item;
 
-/** A request body as text (the SDK serializes to bytes). */
+const utf8 = new TextDecoder();
+/** A request body as text (the SDK serializes to bytes; its string-like adapter warns when used as a string). */
 const bodyText = (body: unknown): string =>
-  body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : typeof body === 'string' ? body : '{}';
+  body instanceof Uint8Array ? utf8.decode(body) : typeof body === 'string' ? body : '{}';
 
 export class AwsCallMeter {
   private readonly counters = new Map<string, number>();
