@@ -106,6 +106,17 @@ export const SWEEP = 'sweep';
 export const CANARY = 'canary';
 export const METERING = 'metering';
 
+/** Every function's memory unless its definition sets its own (the provider's memorySize in serverless.ts). */
+export const DEFAULT_MEMORY_MB = 512;
+/**
+ * deliver spends most of its billed time waiting: it holds each ticket from the arm lead (SQS
+ * surfaces it 1–2 s early) until the due instant. Lambda bills that wait by memory, so the worker
+ * runs at half the default (`npm run bench:cost`: the held seconds were 40 % of a single near-path
+ * delivery's cost at 512 MB). Its CPU share halves too; what that does to lateness on AWS is not
+ * measured here (the canary's lateness alarm would show it), hence half and not the 128 MB floor.
+ */
+export const DELIVER_MEMORY_MB = 256;
+
 /** Well inside API Gateway's 29 s integration limit. */
 export const API_TIMEOUT_S = 10;
 export const PROMOTE_TIMEOUT_S = 300;
@@ -157,6 +168,8 @@ export interface FunctionDefinition {
   /** Logical id of the function's own role. */
   role: string;
   timeout: number;
+  /** MB; the provider's DEFAULT_MEMORY_MB when absent. */
+  memorySize?: number;
   /** On top of the provider's environment (functionEnvironment). */
   environment?: Record<string, CfnValue>;
   events?: FunctionEvent[];
@@ -236,6 +249,7 @@ const engineFunctions: VigilFunction[] = [
       handler: 'functions/engine/deliver.handler',
       description: 'Delivery worker: holds each ticket until it is due, sends, records',
       timeout: DELIVER_TIMEOUT_S,
+      memorySize: DELIVER_MEMORY_MB,
       events: [
         {
           sqs: {
@@ -310,6 +324,13 @@ if (staleGrants.length > 0)
 export const FUNCTIONS: readonly VigilFunction[] = [...API_ROUTES.map(apiFunction), ...engineFunctions];
 
 export const roleId = (functionKey: string): string => `${pascalCase(functionKey)}Role`;
+
+/** The memory a function is deployed with, in MB (what Lambda bills its GB-seconds by). */
+export const memorySizeOf = (functionKey: string): number => {
+  const fn = FUNCTIONS.find((f) => f.key === functionKey);
+  if (!fn) throw new Error(`infra/functions.ts: no function ${functionKey}`);
+  return fn.definition.memorySize ?? DEFAULT_MEMORY_MB;
+};
 
 /** An API Gateway management resource of this region (API keys and usage plans are regional). */
 const apiGatewayArn = (path: string): CfnValue => sub(`arn:\${AWS::Partition}:apigateway:\${AWS::Region}::${path}`);

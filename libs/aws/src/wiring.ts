@@ -21,12 +21,12 @@ import { SqsDeliveryQueue } from './sqs-delivery-queue';
 import { SqsUsageMeter } from './sqs-usage-meter';
 import { systemClock } from './system-clock';
 import { UsageQuotaGuard } from './usage-quota';
-import type { StoreCallCounts } from './wiring/base';
+import type { ClientInstrument, StoreCallCounts } from './wiring/base';
 import { configureWiring, part } from './wiring/base';
 import { messageStore } from './wiring/messages';
 import { tenancyWiring, usageLedger } from './wiring/tenancy';
 
-export type { StoreCallCounts } from './wiring/base';
+export type { ClientInstrument, InstrumentableClient, StoreCallCounts } from './wiring/base';
 export { base } from './wiring/base';
 export { tenancyWiring } from './wiring/tenancy';
 
@@ -52,6 +52,8 @@ export interface RuntimeAdapters {
   env?: Environment;
   /** Where usage events go (default: the metering queue, when VIGIL_METERING_QUEUE_URL is set). */
   meter?: UsageMeter;
+  /** Every AWS client the wiring builds is handed to it first (the cost bench meters their calls). */
+  instrument?: ClientInstrument;
 }
 
 /** What the last startRuntime chose (nothing: a Lambda). */
@@ -65,6 +67,8 @@ export const runtime = (): Runtime =>
     const usage = usageLedger();
     const sqs = new SQSClient(b.clientOptions(config.endpoints.sqs));
     const scheduler = new SchedulerClient(b.clientOptions(config.endpoints.scheduler));
+    b.instrument(sqs);
+    b.instrument(scheduler);
     // One policy for the URL as written (create, PATCH) and for every address it resolves to (send).
     const targets: TargetPolicy = {
       allowPrivateTargets: config.allowPrivateTargets,
@@ -139,7 +143,7 @@ export const runtime = (): Runtime =>
  * choosing (the local stack): every handler in the process then uses them.
  */
 export const startRuntime = (adapters: RuntimeAdapters): Runtime => {
-  configureWiring(adapters.env);
+  configureWiring(adapters.env, adapters.instrument);
   chosen = adapters;
   return runtime();
 };
