@@ -115,9 +115,7 @@ export class DynamoUsageLedger implements UsageLedger {
       [...byDay].map(async ([key, shards]) => {
         const [pk, date] = key.split('\n') as [string, string];
         const day = await this.dayState(pk, date);
-        const folded = await Promise.allSettled(
-          [...shards].map(([shard, slots]) => this.foldShard(day, shard, slots)),
-        );
+        const folded = await Promise.allSettled([...shards].map(([shard, slots]) => this.foldShard(day, shard, slots)));
         // What was counted reaches the day total even when another shard failed.
         await this.copyTotals(day);
         this.trimCache(day);
@@ -287,7 +285,12 @@ export class DynamoUsageLedger implements UsageLedger {
           },
           ExpressionAttributeValues: {
             ':date': day.date,
-            ...Object.fromEntries(entries.flatMap(({ shard, totals }) => [[`:s${shard}`, totals], [`:n${shard}`, totals.n]])),
+            ...Object.fromEntries(
+              entries.flatMap(({ shard, totals }) => [
+                [`:s${shard}`, totals],
+                [`:n${shard}`, totals.n],
+              ]),
+            ),
           },
         }),
       );
@@ -392,7 +395,11 @@ export class DynamoUsageLedger implements UsageLedger {
       {
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': `T#${tenantId}`, ':from': dayTotalKey(from), ':to': `${dayTotalKey(to)}#~` },
+        ExpressionAttributeValues: {
+          ':pk': `T#${tenantId}`,
+          ':from': dayTotalKey(from),
+          ':to': `${dayTotalKey(to)}#~`,
+        },
         // Day totals (one entry per shard) and earlier-format items (counts at the top; their ids stay behind).
         ProjectionExpression: ['#date', ...USAGE_KINDS.map((k) => `#${k}`), ...SHARD_ENTRIES].join(', '),
         ExpressionAttributeNames: { '#date': 'date', ...Object.fromEntries(USAGE_KINDS.map((k) => [`#${k}`, k])) },

@@ -77,4 +77,3 @@ export const levelRange = (date: string, shard: number, level: number): [string,
   `UL#${date}#${shard}#~`,
 ];
 export const levelOf = (sk: string): number => Number(sk.slice(sk.lastIndexOf('#') + 1));
-
