@@ -108,8 +108,10 @@ export class DynamoUsageLedger implements UsageLedger {
       const slot = usageSlot(event);
       const day = `${slot.pk}\n${slot.date}`;
       const shards = byDay.get(day) ?? new Map();
-      shards.set(slot.shard, [...(shards.get(slot.shard) ?? []), { event, slot }]);
       byDay.set(day, shards);
+      const slots = shards.get(slot.shard) ?? [];
+      shards.set(slot.shard, slots);
+      slots.push({ event, slot });
     }
     const counted = await Promise.all(
       [...byDay].map(async ([key, shards]) => {
@@ -143,14 +145,15 @@ export class DynamoUsageLedger implements UsageLedger {
     let counted = 0;
     let lostRaces = 0;
     while (pending.length > 0) {
+      // The open level is never full (a full one is learnt as such): there is room for one id at least.
       const room = LEVEL_CAPACITY - (state.open?.size ?? 0);
-      const part = room > 0 ? pending.slice(0, Math.min(room, MAX_GROUP)) : [];
-      if (part.length > 0 && (await this.addToLevel(day, shard, state, part))) {
+      const part = pending.slice(0, Math.min(room, MAX_GROUP));
+      if (await this.addToLevel(day, shard, state, part)) {
         counted += part.length;
         pending = pending.slice(part.length);
         continue;
       }
-      if (part.length > 0 && ++lostRaces > MAX_LOST_RACES) {
+      if (++lostRaces > MAX_LOST_RACES) {
         throw new LedgerContentionError(`usage shard ${day.pk} ${day.date} #${shard}: ${MAX_LOST_RACES} lost races`);
       }
       pending = await this.refresh(day, shard, state, pending);
@@ -354,7 +357,8 @@ export class DynamoUsageLedger implements UsageLedger {
         for (const id of (item.seen as Set<string> | undefined) ?? []) day.earlier.add(String(id));
         day.size = day.earlier.size;
         SHARD_ENTRIES.forEach((entry, shard) => {
-          day.copied[shard] = Number((item[entry] as { n?: number } | undefined)?.n ?? 0);
+          const copied = item[entry] as { n?: number } | undefined;
+          if (copied) day.copied[shard] = Number(copied.n ?? 0);
         });
       }
     }
