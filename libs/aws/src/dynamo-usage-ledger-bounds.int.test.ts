@@ -28,6 +28,8 @@ const backends = [
 /** Every ledger item stays under this (so each write to one costs one write unit). */
 const ITEM_BOUND_BYTES = 1024;
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
+/** A tenant id as long as a real one (`tnt_` and a ULID), so item sizes are measured as they will be. */
+const tenant = (name: string) => `tnt_${name.toUpperCase()}`.padEnd(30, '0');
 const DAY = usageDate(T0);
 
 /** A message's three events: accepted, attempted once, delivered. */
@@ -127,7 +129,7 @@ describe.each(backends)('DynamoUsageLedger bounds on $name', ({ start, available
   it.runIf(available)(
     'counts 60,000 events of one tenant in one day exactly, in items that all stay under 1 KB',
     async () => {
-      const tenantId = 'tnt_busy';
+      const tenantId = tenant('busy');
       const messages = 20_000;
       const events = Array.from({ length: messages }, (_, i) => messageEvents(tenantId, i)).flat();
       // Batches of 100 as the metering queue hands them over, each with echoes of the previous
@@ -185,7 +187,7 @@ describe.each(backends)('DynamoUsageLedger bounds on $name', ({ start, available
   it.runIf(available)(
     'stays exact when four folders race over overlapping batches',
     async () => {
-      const tenantId = 'tnt_race';
+      const tenantId = tenant('race');
       const events = Array.from({ length: 1_000 }, (_, i) => messageEvents(tenantId, i)).flat();
       // Each folder (a metering process) folds its own regrouping; together they cover every event
       // two to four times.
@@ -213,7 +215,7 @@ describe.each(backends)('DynamoUsageLedger bounds on $name', ({ start, available
   );
 
   it.runIf(available)('brings the day total up to date when a crashed fold is folded again', async () => {
-    const tenantId = 'tnt_crash';
+    const tenantId = tenant('crash');
     const events = Array.from({ length: 30 }, (_, i) => messageEvents(tenantId, i)).flat();
     failNextDayTotal = true;
     await expect(ledger().fold(events)).rejects.toThrow(/crashed/);
@@ -227,7 +229,7 @@ describe.each(backends)('DynamoUsageLedger bounds on $name', ({ start, available
   });
 
   it.runIf(available)('sums earlier-format items and still counts their ids once after the switch', async () => {
-    const tenantId = 'tnt_earlier';
+    const tenantId = tenant('earlier');
     const before = Array.from({ length: 200 }, (_, i) => messageEvents(tenantId, i)).flat();
     // What the earlier ledger wrote: 16 counter items a day, each with its counts and its ids.
     for (const event of before) {
@@ -260,7 +262,7 @@ describe.each(backends)('DynamoUsageLedger bounds on $name', ({ start, available
   it.runIf(available)(
     'costs a small tenant two write units per event, and a month of usage one small item a day',
     async () => {
-      const tenantId = 'tnt_small';
+      const tenantId = tenant('small');
       const month = Array.from({ length: 30 }, (_, d) => T0 - (22 - d) * 86_400_000);
       const small = ledger();
       resetSpent();
@@ -291,24 +293,32 @@ describe.each(backends)('DynamoUsageLedger bounds on $name', ({ start, available
       console.info(`month read: ${spent.reads} query, ${spent.readUnits} read units, ${monthBytes} B of day totals`);
       expect(spent.reads).toBe(1);
 
-      // However busy the day, its total holds one entry per shard: at 5,000,000 events a day
-      // (625,000 a shard) or at 10^12 a shard it is the same few hundred bytes.
-      for (const perShard of [625_000, 1e12]) {
-        const entry = {
+      // However busy the day, its total holds one entry per shard, and a full level 96 digests: at
+      // 5,000,000 events a day (625,000 a shard) as at 10^12 a shard, both stay under the bound.
+      for (const perShard of [625_001, 987_654_321_987]) {
+        const running = {
           n: perShard,
-          scheduled: perShard / 4,
-          delivered: perShard / 4,
-          failed: perShard / 4,
-          attempt: perShard / 4,
+          scheduled: perShard - 1,
+          delivered: perShard - 3,
+          failed: perShard - 7,
+          attempt: perShard - 11,
         };
+        const pk = `T#${tenant('largest')}`;
         const dayTotal = {
-          pk: `T#tnt_${'0'.repeat(26)}`,
+          pk,
           sk: `U#${DAY}`,
           date: DAY,
-          ...Object.fromEntries(SHARD_ENTRIES.map((s) => [s, entry])),
+          ...Object.fromEntries(SHARD_ENTRIES.map((s) => [s, running])),
         };
-        console.info(`day total at ${perShard} events a shard: ${dynamoItemBytes(dayTotal)} B`);
+        const digests = Array.from({ length: LEVEL_CAPACITY }, (_, i) =>
+          createHash('sha256').update(`${i}`).digest().subarray(0, 8),
+        );
+        const fullLevel = { pk, sk: `UL#${DAY}#7#99999999`, ids: new Set(digests), ...running };
+        console.info(
+          `at ${perShard} events a shard: day total ${dynamoItemBytes(dayTotal)} B, full level ${dynamoItemBytes(fullLevel)} B`,
+        );
         expect(dynamoItemBytes(dayTotal)).toBeLessThanOrEqual(ITEM_BOUND_BYTES);
+        expect(dynamoItemBytes(fullLevel)).toBeLessThanOrEqual(ITEM_BOUND_BYTES);
       }
     },
     120_000,
