@@ -7,23 +7,17 @@
  */
 import type { UsageEvent } from '@vigil/core';
 import { attemptUsage, outcomeUsage, scheduledUsage, usageDate } from '@vigil/core';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
-import { dynamoDbLocalUnavailable, startDynalite, startDynamoDbLocal } from '../../../test-support/dynamo-backends';
+import { dynamoBackends, dynamoClientFor } from '../../../test-support/dynamo-backends';
 import { dynamoItemBytes } from './dynamo-item-size';
 import { DynamoUsageLedger } from './dynamo-usage-ledger';
 import { LEVEL_CAPACITY, SHARDS, SHARD_ENTRIES } from './usage-ledger-layout';
 
-const unavailable = dynamoDbLocalUnavailable();
-if (unavailable) console.warn(`DynamoDB Local tier skipped: ${unavailable}`);
-
-const backends = [
-  { name: 'dynalite', start: startDynalite, available: true },
-  { name: 'DynamoDB Local', start: startDynamoDbLocal, available: unavailable === undefined },
-];
+const backends = dynamoBackends();
 
 /** Every ledger item stays under this (so each write to one costs one write unit). */
 const ITEM_BOUND_BYTES = 1024;
@@ -69,11 +63,7 @@ describe.each(backends)('DynamoUsageLedger bounds on $name', ({ start, available
   beforeAll(async () => {
     if (!available) return;
     services = await start();
-    client = new DynamoDBClient({
-      region: 'us-east-1',
-      endpoint: services.endpoint,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
+    client = dynamoClientFor(services.endpoint);
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const input = args.input as { ReturnConsumedCapacity?: string; Key?: { sk?: string | { S?: string } } };

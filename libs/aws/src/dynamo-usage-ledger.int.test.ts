@@ -3,23 +3,17 @@
  * whatever company it is folded; an echo (a repeat expected to be a duplicate) costs a read, not a
  * write. (Bounds, races, crashes and earlier-format items: dynamo-usage-ledger-bounds.int.test.ts.)
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageEvent } from '@vigil/core';
 import { attemptUsage, outcomeUsage, scheduledUsage } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
-import { dynamoDbLocalUnavailable, startDynalite, startDynamoDbLocal } from '../../../test-support/dynamo-backends';
+import { dynamoBackends, dynamoClientFor } from '../../../test-support/dynamo-backends';
 import { DynamoUsageLedger } from './dynamo-usage-ledger';
 import { usageSlot } from './usage-ledger-layout';
 
-const unavailable = dynamoDbLocalUnavailable();
-if (unavailable) console.warn(`DynamoDB Local tier skipped: ${unavailable}`);
-
-const backends = [
-  { name: 'dynalite', start: startDynalite, available: true },
-  { name: 'DynamoDB Local', start: startDynamoDbLocal, available: unavailable === undefined },
-];
+const backends = dynamoBackends();
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 /** The id levels an event lands in: its tenant, its day and its shard. */
@@ -37,11 +31,7 @@ describe.each(backends)('DynamoUsageLedger on $name', ({ start, available }) => 
   beforeAll(async () => {
     if (!available) return;
     services = await start();
-    client = new DynamoDBClient({
-      region: 'us-east-1',
-      endpoint: services.endpoint,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
+    client = dynamoClientFor(services.endpoint);
     client.middlewareStack.add(
       (next, context) => (args) => {
         if (context.commandName === 'UpdateItemCommand') writes += 1;
