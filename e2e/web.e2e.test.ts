@@ -317,6 +317,16 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await expect(due.getAttribute('title')).resolves.toBe(
       `${(created.json.sendAt as string).replace('T', ' ').replace('Z', '')} UTC`,
     );
+    // The header's toggle shows every time in UTC instead; the choice outlives a reload, and going
+    // back to the browser's zone is one more click.
+    const utcDue = `${(created.json.sendAt as string).replace('T', ' ').replace('Z', '')} UTC`;
+    await page.getByTestId('zone-toggle').click();
+    await expect.poll(() => due.textContent()).toBe(utcDue);
+    await expect(page.getByTestId('zone-toggle').getAttribute('aria-pressed')).resolves.toBe('true');
+    await page.reload();
+    await expect.poll(() => page.getByTestId('zoned-time').first().textContent()).toBe(utcDue);
+    await page.getByTestId('zone-toggle').click();
+    await expect.poll(() => page.getByTestId('zoned-time').first().textContent()).toContain('Europe/Berlin');
     // Plain words, not "per round".
     await expect(page.locator('main').textContent()).resolves.not.toContain('per round');
     await expect(page.locator('main').textContent()).resolves.toMatch(/tried up to \d+ times/);
@@ -484,6 +494,48 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await expect(notice.textContent()).resolves.toMatch(/stopped trying.*Taken for delivery 5 times/);
     await page.getByTestId('status').getByText('failed').waitFor();
     await screenshot('message-failed-reason');
+    // The list's row says it too.
+    await page.goto(`${web}/messages?status=failed`);
+    await expect(page.getByTestId(`message-${created.json.id}`).textContent()).resolves.toContain('stopped trying');
+    // And the overview's recent failures, which lead to it; the failed count leads to the failed list.
+    await page.goto(`${web}/`);
+    const failures = page.getByTestId('recent-failures');
+    await expect(failures.textContent()).resolves.toContain('stopped trying');
+    await screenshot('overview-recent-failures');
+    await failures.getByRole('link', { name: /\/poison$/ }).click();
+    await page.waitForURL(`**/messages/${created.json.id}`);
+    await page.goto(`${web}/`);
+    await page.getByRole('link', { name: 'Failed this month' }).click();
+    await page.waitForURL('**/messages?status=failed');
+  });
+
+  it('says on the list how the last attempt went and when the next try is', async () => {
+    // A closed port on this machine: every attempt is refused, and the message waits to retry (this
+    // stack's backoff is short: 0.5 s doubling).
+    const refused = await api(apiKey, 'POST', '/v1/messages', {
+      url: 'http://127.0.0.1:1/closed',
+      delay: 0,
+      retry: { maxAttempts: 10 },
+    });
+    expect(refused.status).toBe(201);
+    const row = page.getByTestId(`message-${refused.json.id}`);
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`${web}/messages`);
+          return row.textContent();
+        },
+        { timeout: 30_000, interval: 1_000 },
+      )
+      .toMatch(/\d+ · connection refused.*next try/);
+    // The row's next try is the retry's time, after the last attempt.
+    const next = await row.getByTestId('next-try').locator('time').getAttribute('datetime');
+    const attempts = await api(apiKey, 'GET', `/v1/messages/${refused.json.id}/attempts`);
+    const first = (attempts.json.items as Array<{ startedAt: string }>)[0]!;
+    expect(Date.parse(next!)).toBeGreaterThan(Date.parse(first.startedAt));
+    await expect(row.getByTestId('next-try').textContent()).resolves.toMatch(/^next try (now|in \d+ seconds?)$/);
+    await screenshot('messages-retrying');
+    await api(apiKey, 'DELETE', `/v1/messages/${refused.json.id}`);
   });
 
   it('rotates the signing secret, explaining the overlap', async () => {
@@ -506,10 +558,20 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
   it('sends a test webhook from the settings page', async () => {
     await page.goto(`${web}/settings`);
     await page.getByLabel('Webhook URL').fill(`${receiver.url}/test`);
+    // A payload that is not JSON is refused beside the field, and nothing is sent.
+    const payload = page.getByLabel('Payload (JSON)');
+    await payload.fill('{"order": 42');
+    await page.getByRole('button', { name: 'Send now' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'payload' }).textContent()).resolves.toMatch(
+      /^The payload is not valid JSON/,
+    );
+    expect(await page.getByRole('link', { name: 'Follow it on its message page' }).count()).toBe(0);
+    await payload.fill('{"order": 42, "note": "edited"}');
     await page.getByRole('button', { name: 'Send now' }).click();
     await page.getByRole('link', { name: 'Follow it on its message page' }).click();
     await page.getByTestId('status').getByText('delivered').waitFor({ timeout: 30_000 });
-    expect(receiver.received.some((r) => r.path === '/test')).toBe(true);
+    const test = receiver.received.filter((r) => r.path === '/test');
+    expect(test.map((r) => JSON.parse(r.body))).toEqual([{ order: 42, note: 'edited' }]);
   });
 
   it('delivered the webhook scheduled with the quickstart command', async () => {

@@ -232,3 +232,44 @@ export const failureReasonText = (reason: FailureReason): { title: string; detai
   title: FAILURE_TITLES[reason.code] ?? `Failed (${reason.code})`,
   detail: reason.detail,
 });
+
+/** What the sender's error texts (and their errno codes) mean, in a few words. */
+const ERROR_WORDS: Array<[RegExp, string]> = [
+  [/ECONNREFUSED/, 'connection refused'],
+  [/ECONNRESET|socket hang up/, 'connection reset'],
+  [/ENOTFOUND|EAI_AGAIN|getaddrinfo/, 'host not found'],
+  [/ETIMEDOUT|ENETUNREACH|EHOSTUNREACH/, 'host unreachable'],
+  [/CERT|certificate|SSL|TLS|EPROTO/i, 'TLS error'],
+  [/not allowed|private|loopback|link-local/i, 'target refused by Vigil'],
+];
+
+/**
+ * How an attempt ended, in a few words for a list row: `HTTP 503`, `timed out after 10 s`,
+ * `connection refused`; an error Vigil has no words for is shown as it is, cut at 60 characters.
+ */
+export const attemptOutcome = (attempt: { statusCode?: number; error?: string }): string => {
+  if (attempt.statusCode !== undefined) return `HTTP ${attempt.statusCode}`;
+  const error = attempt.error ?? 'no answer';
+  const timeout = /^timeout after (\d+) ms/.exec(error);
+  if (timeout) return `timed out after ${duration(Number(timeout[1]))}`;
+  const words = ERROR_WORDS.find(([pattern]) => pattern.test(error));
+  if (words) return words[1];
+  return error.length > 60 ? `${error.slice(0, 59)}…` : error;
+};
+
+/** The test webhook's payload until the user edits it. */
+export const DEFAULT_TEST_PAYLOAD = JSON.stringify(
+  { type: 'vigil.test', message: 'A test webhook sent from the Vigil web app.' },
+  null,
+  2,
+);
+
+/** A payload typed as JSON text: its value, or why it is not JSON, in words. */
+export const parsePayload = (text: string): { ok: true; data: unknown } | { ok: false; error: string } => {
+  if (text.trim() === '') return { ok: false, error: 'Write the payload as JSON (for an empty object: {}).' };
+  try {
+    return { ok: true, data: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, error: `The payload is not valid JSON: ${(error as Error).message}.` };
+  }
+};
