@@ -296,8 +296,9 @@ const engineFunctions: VigilFunction[] = [
   },
   {
     key: METERING,
-    // Adds each usage event to its tenant's daily counter, once (conditional update).
-    grants: { table: [UPDATE], consumeMetering: true },
+    // Adds each usage event to its tenant's daily counter, once (conditional update); reads a
+    // shard's id levels when a write finds one changed (query).
+    grants: { table: [UPDATE, QUERY], consumeMetering: true },
     definition: {
       handler: 'functions/metering/fold-usage.handler',
       description: 'Metering: folds usage events into per-tenant daily counters',

@@ -527,6 +527,7 @@ describe('serverless package (offline, --stage ci)', () => {
       canary: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
       metering: [
         'dynamodb:UpdateItem',
+        'dynamodb:Query',
         'sqs:ReceiveMessage',
         'sqs:DeleteMessage',
         'sqs:GetQueueAttributes',
