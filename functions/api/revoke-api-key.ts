@@ -1,8 +1,11 @@
-import { tenancyWiring } from '@vigil/aws/wiring/tenancy';
-import { revokeApiKey } from '@vigil/core';
+import { runtime } from '@vigil/aws';
+import { notifyKeyEvent, revokeApiKey } from '@vigil/core';
 import { httpRoute } from './http';
 
 export const handler = httpRoute({}, async ({ tenantId, params }) => {
-  await revokeApiKey(tenancyWiring().tenancy, tenantId, params.keyId ?? '');
+  const { tenancy, scheduling } = runtime();
+  const keyId = params.keyId ?? '';
+  await revokeApiKey(tenancy, tenantId, keyId);
+  await notifyKeyEvent(scheduling, tenantId, 'key.revoked', { id: keyId });
   return { status: 204 };
 });

@@ -7,7 +7,14 @@
  */
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Logger, SchedulingDeps, TargetPolicy, TenancyDeps, UsageMeter } from '@vigil/core';
+import type {
+  EventDeliveryDeps,
+  Logger,
+  NotificationEndpointStore,
+  TargetPolicy,
+  TenancyDeps,
+  UsageMeter,
+} from '@vigil/core';
 import { DeliveryWorker, signingSecretDirectory } from '@vigil/core';
 import type { Environment, VigilConfig } from './config';
 import type { DynamoTenantStore } from './dynamo-tenant-store';
@@ -22,7 +29,7 @@ import { systemClock } from './system-clock';
 import { UsageQuotaGuard } from './usage-quota';
 import type { StoreCallCounts } from './wiring/base';
 import { configureWiring, part } from './wiring/base';
-import { messageStore } from './wiring/messages';
+import { messageStore, notificationEndpoints } from './wiring/messages';
 import { tenancyWiring, usageLedger } from './wiring/tenancy';
 
 export type { StoreCallCounts } from './wiring/base';
@@ -32,7 +39,8 @@ export { tenancyWiring } from './wiring/tenancy';
 export interface Runtime {
   config: VigilConfig;
   log: Logger;
-  scheduling: SchedulingDeps;
+  /** What scheduling messages needs, and the notification endpoints that event deliveries go to. */
+  scheduling: EventDeliveryDeps & { endpoints: NotificationEndpointStore };
   /** Tenancy's ports (the use cases in @vigil/core take them). */
   tenancy: TenancyDeps;
   /** The DynamoDB adapter behind the tenancy ports (the local stack listens to its revocations). */
@@ -82,8 +90,9 @@ export const runtime = (): Runtime =>
         ? new SqsUsageMeter(sqs, config.meteringQueueUrl, log, config.meteringFlushMs)
         : undefined);
     const metering = meter ? { meter, quota: new UsageQuotaGuard(usage, tenants) } : {};
-    const scheduling: SchedulingDeps = {
+    const scheduling: Runtime['scheduling'] = {
       store: messageStore(),
+      endpoints: notificationEndpoints(),
       queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl),
       timer: new SchedulerBucketTimer(scheduler, {
         groupName: config.scheduleGroup,

@@ -5,6 +5,7 @@
 import type {
   Attempt,
   BucketTimer,
+  CallbackRef,
   DeliveryQueue,
   DeliveryTicket,
   FailureReason,
@@ -83,7 +84,7 @@ export class MemoryStore implements MessageStore {
   async fail(
     message: Pick<Message, 'tenantId' | 'id'>,
     expectedVersion: number,
-    failure: { reason: FailureReason; now: number; expiresAt: number; attempts?: Attempt[] },
+    failure: { reason: FailureReason; now: number; expiresAt: number; attempts?: Attempt[]; callbacks?: CallbackRef[] },
   ) {
     this.calls += 1;
     this.writes.push({ op: 'fail', at: this.now() });
@@ -98,6 +99,7 @@ export class MemoryStore implements MessageStore {
       expiresAt: failure.expiresAt,
       version: current.version + 1,
       ...(failure.attempts && { attempts: structuredClone(failure.attempts) }),
+      ...(failure.callbacks && { callbacks: structuredClone(failure.callbacks) }),
     });
     this.deferred.delete(message.id);
     return true;

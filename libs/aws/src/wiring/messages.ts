@@ -3,7 +3,13 @@
  * DynamoDB only, no queue, scheduler or HTTP sender. `runtime()` uses the same store.
  */
 import { DynamoMessageStore } from '../dynamo-message-store';
+import { DynamoNotificationEndpoints } from '../dynamo-notification-endpoints';
+import { systemClock } from '../system-clock';
 import { part } from './base';
 
 export const messageStore = (): DynamoMessageStore =>
   part('message-store', (b) => new DynamoMessageStore(b.db, b.config.table, b.config.indexShards));
+
+/** The tenants' notification endpoints (same table): for their routes, the worker and the key routes. */
+export const notificationEndpoints = (): DynamoNotificationEndpoints =>
+  part('notification-endpoints', (b) => new DynamoNotificationEndpoints(b.db, b.config.table, () => systemClock.now()));
