@@ -590,6 +590,31 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    eventDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A callback or notification event arriving at your endpoint
+         * @description What Vigil POSTs to a message's `callback.url` when a round ends as `callback.on` asks,
+         *     and to a notification endpoint for each event it takes. It is a delivery like
+         *     `messageDelivery`: the same Standard Webhooks headers, signed with your tenant's secret,
+         *     `webhook-id` the id of the event delivery (a message of its own, with `origin`; the same on
+         *     every attempt), retried with backoff up to 5 attempts (410 stops them). The body is an
+         *     `EventEnvelope`.
+         */
+        post: operations["eventDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -2116,6 +2141,65 @@ export interface operations {
                 content?: never;
             };
             /** @description Any other status (or a timeout or connection error) is retried with backoff while attempts remain (a `503` with `Retry-After` like a `429`). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    eventDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "message.failed",
+                 *       "timestamp": "2026-12-01T09:00:01.120Z",
+                 *       "data": {
+                 *         "round": 0,
+                 *         "message": {
+                 *           "id": "msg_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T",
+                 *           "status": "failed",
+                 *           "url": "https://example.com/hooks/reminder",
+                 *           "method": "POST",
+                 *           "headers": {},
+                 *           "sendAt": "2026-12-01T09:00:00.000Z",
+                 *           "createdAt": "2026-11-30T09:00:00.000Z",
+                 *           "updatedAt": "2026-12-01T09:00:01.118Z",
+                 *           "attempts": 1,
+                 *           "maxAttempts": 1,
+                 *           "timeoutMs": 10000,
+                 *           "metadata": {},
+                 *           "lastAttempt": {
+                 *             "n": 1,
+                 *             "startedAt": "2026-12-01T09:00:00.002Z",
+                 *             "durationMs": 12,
+                 *             "latenessMs": 2,
+                 *             "statusCode": 410
+                 *           }
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["EventEnvelope"];
+            };
+        };
+        responses: {
+            /** @description Received. No further attempts are made. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with backoff while attempts remain (410 stops them). */
             default: {
                 headers: {
                     [name: string]: unknown;
