@@ -49,6 +49,7 @@ describe('function bundles', () => {
     'health',
     'revokeSession',
     'listNotificationEndpoints',
+    'createNotificationEndpoint',
     'deleteNotificationEndpoint',
     'listNotificationEndpointDeliveries',
   ])('%s carries the DynamoDB client only', async (key) => {
@@ -63,7 +64,7 @@ describe('function bundles', () => {
     expect(await clientsIn('claimSessionTenant')).toEqual(['api-gateway', 'dynamodb']);
   });
 
-  it.each(['createMessage', 'createApiKey', 'revokeApiKey', 'createNotificationEndpoint', 'testNotificationEndpoint'])(
+  it.each(['createMessage', 'createApiKey', 'revokeApiKey', 'testNotificationEndpoint'])(
     'carries the queue and the scheduler where messages (or event deliveries) are dispatched: %s',
     async (key) => {
       expect(await clientsIn(key)).toEqual(['dynamodb', 'scheduler', 'sqs']);

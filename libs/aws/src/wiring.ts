@@ -7,19 +7,12 @@
  */
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type {
-  EventDeliveryDeps,
-  Logger,
-  NotificationEndpointStore,
-  TargetPolicy,
-  TenancyDeps,
-  UsageMeter,
-} from '@vigil/core';
+import type { EventDeliveryDeps, Logger, NotificationEndpointStore, TenancyDeps, UsageMeter } from '@vigil/core';
 import { DeliveryWorker, signingSecretDirectory } from '@vigil/core';
 import type { Environment, VigilConfig } from './config';
 import type { DynamoTenantStore } from './dynamo-tenant-store';
 import type { DynamoUsageLedger } from './dynamo-usage-ledger';
-import { hostAddresses, NodeHttpSender } from './http-sender';
+import { NodeHttpSender } from './http-sender';
 import type { MetricsWriter } from './metrics';
 import { createMetricsWriter, METRIC } from './metrics';
 import { SchedulerBucketTimer } from './scheduler-bucket-timer';
@@ -29,7 +22,7 @@ import { systemClock } from './system-clock';
 import { UsageQuotaGuard } from './usage-quota';
 import type { StoreCallCounts } from './wiring/base';
 import { configureWiring, part } from './wiring/base';
-import { messageStore, notificationEndpoints } from './wiring/messages';
+import { messageStore, notificationEndpoints, targetPolicy } from './wiring/messages';
 import { tenancyWiring, usageLedger } from './wiring/tenancy';
 
 export type { StoreCallCounts } from './wiring/base';
@@ -73,11 +66,7 @@ export const runtime = (): Runtime =>
     const sqs = new SQSClient(b.clientOptions(config.endpoints.sqs));
     const scheduler = new SchedulerClient(b.clientOptions(config.endpoints.scheduler));
     // One policy for the URL as written (create, PATCH) and for every address it resolves to (send).
-    const targets: TargetPolicy = {
-      allowPrivateTargets: config.allowPrivateTargets,
-      reservedEndpoints: config.reservedEndpoints,
-      localAddresses: config.reservedEndpoints.length > 0 ? hostAddresses() : [],
-    };
+    const targets = targetPolicy();
     const sender = new NodeHttpSender(targets);
     b.onClose(() => {
       sender.close();
