@@ -262,12 +262,21 @@ export const deliveryHarness = (options: {
   script?: SendResult[];
   settings?: Partial<EngineSettings>;
   tenants?: TenantDirectory;
+  meter?: UsageMeter;
 }) => {
   const clock = new FixedClock(options.t0);
   const store = new MemoryStore(() => clock.now());
   const queue = new MemoryQueue();
   const settings = { ...DEFAULT_ENGINE_SETTINGS, ...options.settings };
-  const deps: SchedulingDeps = { store, queue, timer: new MemoryTimer(), clock, settings, log: silentLog };
+  const deps: SchedulingDeps = {
+    store,
+    queue,
+    timer: new MemoryTimer(),
+    clock,
+    settings,
+    log: silentLog,
+    ...(options.meter && { meter: options.meter }),
+  };
   const sender = new ScriptedSender(options.script ?? [{ statusCode: 200 }], () => clock.now());
   let tenantReads = 0;
   const tenants: TenantDirectory = options.tenants ?? {
