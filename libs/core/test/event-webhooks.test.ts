@@ -14,6 +14,8 @@ import {
   MAX_CALLBACK_REFS,
   MESSAGE_ID_PATTERN,
   MessageIn as MessageInSchema,
+  QuotaExceededError,
+  redeliverMessage,
   scheduleMessage,
   storeEventDeliveries,
   withCallbackRefs,
@@ -146,5 +148,24 @@ describe('the worker at a round’s end', () => {
     expect(await storeEventDeliveries(h.deps, [delivery])).toEqual([delivery]);
     expect(await storeEventDeliveries(h.deps, [{ ...delivery, createdAt: T0 + 1 }])).toHaveLength(1);
     expect((await h.store.get(TENANT, delivery.id))?.createdAt).toBe(T0);
+  });
+
+  it('redelivers an event delivery without the quota or metering (a tenant message still gets both)', async () => {
+    const h = setup([{ statusCode: 200 }]);
+    const delivery = callbackDeliveryFor(finished({}), T0, settings)!;
+    await storeEventDeliveries(h.deps, [delivery]);
+    // Stored, not yet dispatched: hand its ticket to the worker as dispatch would.
+    h.queue.sent.push({ ticket: { tenantId: TENANT, messageId: delivery.id, version: 0, dueAt: T0 }, delaySeconds: 0 });
+    expect(await h.deliverLatest()).toBe('delivered');
+    const refusing = { assertWithin: async () => Promise.reject(QuotaExceededError.monthly(1, 1, T0)) };
+    const deps = { ...h.deps, quota: refusing };
+
+    const again = await redeliverMessage(deps, TENANT, delivery.id);
+
+    expect(again.status).toBe('queued');
+    expect(h.metered).toEqual([]);
+    const { message } = await scheduleMessage(h.deps, TENANT, input({}));
+    expect(await h.deliverLatest()).toBe('delivered');
+    await expect(redeliverMessage(deps, TENANT, message.id)).rejects.toBeInstanceOf(QuotaExceededError);
   });
 });
