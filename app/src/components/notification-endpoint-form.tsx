@@ -4,15 +4,9 @@ import { Button, Checkbox, Flex, Text, TextField } from '@radix-ui/themes';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { addNotificationEndpoint } from '@/lib/actions';
+import { NOTIFICATION_EVENTS } from '@/lib/notification-events';
 import type { NotificationEventType } from '@/lib/types';
 import { ErrorCallout } from './notices';
-
-/** The events an endpoint can take, in plain words. */
-export const NOTIFICATION_EVENTS: ReadonlyArray<{ type: NotificationEventType; label: string }> = [
-  { type: 'message.failed', label: 'A message failed' },
-  { type: 'key.created', label: 'An API key was created' },
-  { type: 'key.revoked', label: 'An API key was revoked' },
-];
 
 export function NotificationEndpointForm({ full }: { full: boolean }) {
   const router = useRouter();

@@ -1,22 +1,21 @@
 import { Badge, Card, Code, Flex, Heading, Link, Table, Text } from '@radix-ui/themes';
 import NextLink from 'next/link';
+import { notificationEventLabel } from '@/lib/notification-events';
 import type { Message, NotificationEndpoint } from '@/lib/types';
 import { NotificationEndpointActions } from './notification-endpoint-actions';
-import { NOTIFICATION_EVENTS, NotificationEndpointForm } from './notification-endpoint-form';
+import { NotificationEndpointForm } from './notification-endpoint-form';
 import { StatusBadge } from './status-badge';
 import { Timestamp } from './timestamp';
 
 /** The most endpoints a tenant may have (the API's limit, said here so the form can say it too). */
 const MAX_ENDPOINTS = 5;
 
-const eventLabel = (type: string) => NOTIFICATION_EVENTS.find((e) => e.type === type)?.label ?? type;
-
 /** What a delivery to an endpoint was about (its origin), in words. */
 const deliveryEvent = (message: Message) =>
   message.origin?.kind === 'notification'
     ? message.origin.event === 'notification.test'
       ? 'Test event'
-      : eventLabel(message.origin.event)
+      : notificationEventLabel(message.origin.event)
     : 'Event';
 
 function RecentDeliveries({ deliveries }: { deliveries: Message[] }) {
@@ -92,7 +91,7 @@ export function NotificationEndpointsCard({
                 <Flex gap="1" wrap="wrap">
                   {endpoint.events.map((type) => (
                     <Badge key={type} color="gray" highContrast>
-                      {eventLabel(type)}
+                      {notificationEventLabel(type)}
                     </Badge>
                   ))}
                 </Flex>
