@@ -10,6 +10,10 @@ const config: NextConfig = {
   outputFileTracingRoot: root,
   poweredByHeader: false,
   reactStrictMode: true,
+  // Every page's metadata (its <title>) in the document's head, before the body, for every browser:
+  // Next.js otherwise streams it after the body to all but a list of bots, so a screen reader (and
+  // axe) can meet a page, or a page being refreshed, without its title.
+  htmlLimitedBots: /.*/,
 };
 
 export default config;

@@ -318,6 +318,16 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await expect(due.getAttribute('title')).resolves.toBe(
       `${(created.json.sendAt as string).replace('T', ' ').replace('Z', '')} UTC`,
     );
+    // The header's toggle shows every time in UTC instead; the choice outlives a reload, and going
+    // back to the browser's zone is one more click.
+    const utcDue = `${(created.json.sendAt as string).replace('T', ' ').replace('Z', '')} UTC`;
+    await page.getByTestId('zone-toggle').click();
+    await expect.poll(() => due.textContent()).toBe(utcDue);
+    await expect(page.getByTestId('zone-toggle').getAttribute('aria-pressed')).resolves.toBe('true');
+    await page.reload();
+    await expect.poll(() => page.getByTestId('zoned-time').first().textContent()).toBe(utcDue);
+    await page.getByTestId('zone-toggle').click();
+    await expect.poll(() => page.getByTestId('zoned-time').first().textContent()).toContain('Europe/Berlin');
     // Plain words, not "per round".
     await expect(page.locator('main').textContent()).resolves.not.toContain('per round');
     await expect(page.locator('main').textContent()).resolves.toMatch(/tried up to \d+ times/);
@@ -485,6 +495,38 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await expect(notice.textContent()).resolves.toMatch(/stopped trying.*Taken for delivery 5 times/);
     await page.getByTestId('status').getByText('failed').waitFor();
     await screenshot('message-failed-reason');
+    // The list's row says it too.
+    await page.goto(`${web}/messages?status=failed`);
+    await expect(page.getByTestId(`message-${created.json.id}`).textContent()).resolves.toContain('stopped trying');
+  });
+
+  it('says on the list how the last attempt went and when the next try is', async () => {
+    // A closed port on this machine: every attempt is refused, and the message waits to retry (this
+    // stack's backoff is short: 0.5 s doubling).
+    const refused = await api(apiKey, 'POST', '/v1/messages', {
+      url: 'http://127.0.0.1:1/closed',
+      delay: 0,
+      retry: { maxAttempts: 10 },
+    });
+    expect(refused.status).toBe(201);
+    const row = page.getByTestId(`message-${refused.json.id}`);
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`${web}/messages`);
+          return row.textContent();
+        },
+        { timeout: 30_000, interval: 1_000 },
+      )
+      .toMatch(/\d+ · connection refused.*next try/);
+    // The row's next try is the retry's time, after the last attempt.
+    const next = await row.getByTestId('next-try').locator('time').getAttribute('datetime');
+    const attempts = await api(apiKey, 'GET', `/v1/messages/${refused.json.id}/attempts`);
+    const first = (attempts.json.items as Array<{ startedAt: string }>)[0]!;
+    expect(Date.parse(next!)).toBeGreaterThan(Date.parse(first.startedAt));
+    await expect(row.getByTestId('next-try').textContent()).resolves.toMatch(/^next try (now|in \d+ seconds?)$/);
+    await screenshot('messages-retrying');
+    await api(apiKey, 'DELETE', `/v1/messages/${refused.json.id}`);
   });
 
   it('rotates the signing secret, explaining the overlap', async () => {

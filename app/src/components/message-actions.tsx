@@ -4,6 +4,7 @@ import { Button, Dialog, Flex, Select, Text, TextField } from '@radix-ui/themes'
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { cancelMessage, redeliverMessage, rescheduleMessage } from '@/lib/actions';
+import { useDisplayZone } from '@/lib/display-zone';
 import { browserTimeZone, wallTimeIn } from '@/lib/format';
 import type { MessageStatus } from '@/lib/types';
 import { PENDING_STATUSES } from '@/lib/types';
@@ -72,6 +73,7 @@ const zoneChoices = (messageZone: string | undefined, browserZone: string) => {
 function RescheduleDialog({ id, sendAt, timezone }: { id: string; sendAt: string; timezone?: string }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
+  const displayZone = useDisplayZone();
   const [choices, setChoices] = useState(() => zoneChoices(timezone, timezone ?? 'UTC'));
   const [zone, setZone] = useState(timezone ?? 'UTC');
   const [value, setValue] = useState(() => wallTimeIn(sendAt, timezone ?? 'UTC'));
@@ -89,8 +91,9 @@ function RescheduleDialog({ id, sendAt, timezone }: { id: string; sendAt: string
         setOpen(next);
         setError(undefined);
         if (next) {
-          // The browser's zone is known only in the browser: looked up when the dialog opens.
-          const initial = timezone ?? browserTimeZone();
+          // The browser's zone is known only in the browser: looked up when the dialog opens. Without
+          // a zone of its own, the message is read in the zone the console shows times in.
+          const initial = timezone ?? displayZone ?? browserTimeZone();
           setChoices(zoneChoices(timezone, browserTimeZone()));
           setZone(initial);
           setValue(wallTimeIn(sendAt, initial));

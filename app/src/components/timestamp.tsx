@@ -1,11 +1,13 @@
 'use client';
 
 import { Text, Tooltip } from '@radix-ui/themes';
-import { absoluteTime, browserTimeZone, relativeTime, zonedTime } from '@/lib/format';
+import { useDisplayZone } from '@/lib/display-zone';
+import { absoluteTime, relativeTime, zonedTime } from '@/lib/format';
 import { useNow } from '@/lib/use-now';
 
 /**
- * A time as "in 5 seconds" / "3 minutes ago" and in the viewer's own zone, named
+ * A time as "in 5 seconds" / "3 minutes ago" and in the viewer's own zone (or UTC, as the
+ * header's toggle chooses), named
  * (`2026-12-01 20:38:43 America/New_York (UTC-05:00)`), with the exact instant in UTC, to the
  * millisecond, on hover; kept current while on screen. Rendered on the server, where the viewer's
  * zone is not known, it shows the UTC time until the browser takes over.
@@ -23,7 +25,7 @@ export function Timestamp({
   const inBrowser = now !== undefined;
   const utc = absoluteTime(iso);
   const relative = inBrowser ? relativeTime(iso, now) : utc;
-  const zone = inBrowser ? browserTimeZone() : 'UTC';
+  const zone = useDisplayZone() ?? 'UTC';
   const hover = zone === 'UTC' ? utc : `${zonedTime(iso, zone)}\n${utc}`;
   if (stacked) {
     // Both, one above the other (tables, where there is no hover on a phone).

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  attemptOutcome,
   duration,
   everyDay,
   failureReasonText,
@@ -184,5 +185,20 @@ describe('web app formatting', () => {
       detail,
     });
     expect(failureReasonText({ code: 'record-failed', detail: 'x' }).title).toMatch(/could not be recorded/);
+  });
+
+  it('says how an attempt ended in a few words', () => {
+    expect(attemptOutcome({ statusCode: 503 })).toBe('HTTP 503');
+    expect(attemptOutcome({ error: 'timeout after 10000 ms' })).toBe('timed out after 10.0 s');
+    expect(attemptOutcome({ error: 'connect ECONNREFUSED 127.0.0.1:9 (ECONNREFUSED)' })).toBe('connection refused');
+    expect(attemptOutcome({ error: 'socket hang up (ECONNRESET)' })).toBe('connection reset');
+    expect(attemptOutcome({ error: 'getaddrinfo ENOTFOUND nowhere.invalid' })).toBe('host not found');
+    expect(attemptOutcome({ error: 'unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE)' })).toBe(
+      'TLS error',
+    );
+    expect(attemptOutcome({})).toBe('no answer');
+    const odd = `something odd happened ${'x'.repeat(80)}`;
+    expect(attemptOutcome({ error: odd })).toHaveLength(60);
+    expect(attemptOutcome({ error: odd }).endsWith('…')).toBe(true);
   });
 });

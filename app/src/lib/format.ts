@@ -232,3 +232,27 @@ export const failureReasonText = (reason: FailureReason): { title: string; detai
   title: FAILURE_TITLES[reason.code] ?? `Failed (${reason.code})`,
   detail: reason.detail,
 });
+
+/** What the sender's error texts (and their errno codes) mean, in a few words. */
+const ERROR_WORDS: Array<[RegExp, string]> = [
+  [/ECONNREFUSED/, 'connection refused'],
+  [/ECONNRESET|socket hang up/, 'connection reset'],
+  [/ENOTFOUND|EAI_AGAIN|getaddrinfo/, 'host not found'],
+  [/ETIMEDOUT|ENETUNREACH|EHOSTUNREACH/, 'host unreachable'],
+  [/CERT|certificate|SSL|TLS|EPROTO/i, 'TLS error'],
+  [/not allowed|private|loopback|link-local/i, 'target refused by Vigil'],
+];
+
+/**
+ * How an attempt ended, in a few words for a list row: `HTTP 503`, `timed out after 10 s`,
+ * `connection refused`; an error Vigil has no words for is shown as it is, cut at 60 characters.
+ */
+export const attemptOutcome = (attempt: { statusCode?: number; error?: string }): string => {
+  if (attempt.statusCode !== undefined) return `HTTP ${attempt.statusCode}`;
+  const error = attempt.error ?? 'no answer';
+  const timeout = /^timeout after (\d+) ms/.exec(error);
+  if (timeout) return `timed out after ${duration(Number(timeout[1]))}`;
+  const words = ERROR_WORDS.find(([pattern]) => pattern.test(error));
+  if (words) return words[1];
+  return error.length > 60 ? `${error.slice(0, 59)}…` : error;
+};

@@ -14,6 +14,7 @@ import { CreateTableCommand, DynamoDBClient, PutItemCommand, QueryCommand } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynaliteThread } from './dynalite-thread';
 import { startDynaliteThread } from './dynalite-thread';
+import { STORE_MEMORY_BOUNDS, withStoreMemoryBounds } from './dynalite-patches.mjs';
 
 const TableName = 'soak';
 let dir: string;
@@ -55,7 +56,7 @@ const tableFiles = async () => (await readdir(dir)).filter((name) => name.endsWi
 describe('the local store under writes and queries', () => {
   it('deletes the table files compaction made obsolete, queries or not', async () => {
     // 12 items of ~300 KB, overwritten 12 times: ~43 MB written for ~3.6 MB live, so LevelDB
-    // (4 MB write buffer) flushes ~10 times and compacts level 0 every 4 flushes.
+    // (1 MiB write buffer: STORE_MEMORY_BOUNDS) flushes ~40 times and compacts level 0 every 4 flushes.
     const items = 12;
     const rounds = 12;
     const body = 'x'.repeat(300_000);
@@ -93,4 +94,50 @@ describe('the local store under writes and queries', () => {
     // With every query's iterator left open, every table file ever written stays: 12 and more.
     expect(await tableFiles()).toBeLessThanOrEqual(8);
   }, 60_000);
+});
+
+describe("the local store's memory", () => {
+  it('opens LevelDB with a 2 MiB block cache and a 1 MiB write buffer unless told otherwise', () => {
+    expect(STORE_MEMORY_BOUNDS).toEqual({ cacheSize: 2 << 20, writeBufferSize: 1 << 20 });
+    expect(withStoreMemoryBounds({ valueEncoding: 'json' })).toEqual({
+      valueEncoding: 'json',
+      cacheSize: 2 << 20,
+      writeBufferSize: 1 << 20,
+    });
+    expect(withStoreMemoryBounds({ cacheSize: 1 << 20 }).cacheSize).toBe(1 << 20);
+  });
+
+  it('flushes its write buffer at 1 MiB, where LevelDB would hold 4 MiB by default', async () => {
+    // A store of its own, written ~1.5 MiB: with the default write buffer it would all stay in
+    // memory (no table file yet); bounded, LevelDB writes it out as a table file.
+    const own = await mkdtemp(join(tmpdir(), 'vigil-dynalite-bounds-'));
+    const store = await startDynaliteThread(own);
+    const writer = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: store.endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    try {
+      await writer.send(
+        new CreateTableCommand({
+          TableName,
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      const body = 'y'.repeat(100_000);
+      for (let i = 0; i < 15; i += 1) {
+        await writer.send(new PutItemCommand({ TableName, Item: { pk: { S: `item${i}` }, body: { S: body } } }));
+      }
+      const deadline = Date.now() + 5_000;
+      const flushed = async () => (await readdir(own)).some((name) => name.endsWith('.ldb'));
+      while (!(await flushed()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await flushed()).toBe(true);
+    } finally {
+      writer.destroy();
+      await store.stop();
+      await rm(own, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

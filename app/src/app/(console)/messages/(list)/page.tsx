@@ -10,8 +10,8 @@ import { StatusFilter } from '@/components/status-filter';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
-import { duration, localTimeText } from '@/lib/format';
-import type { MessageStatus } from '@/lib/types';
+import { attemptOutcome, duration, failureReasonText, localTimeText } from '@/lib/format';
+import type { Message, MessageStatus } from '@/lib/types';
 import { LIVE_STATUSES, MESSAGE_STATUSES } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Messages' };
@@ -101,12 +101,13 @@ export default async function MessagesPage({
                       )}
                     </Table.Cell>
                     <Table.Cell data-label="Attempts">
-                      {m.attempts}
-                      {m.lastAttempt?.statusCode ? (
-                        <Text color="gray"> · {m.lastAttempt.statusCode}</Text>
-                      ) : m.lastAttempt?.error ? (
-                        <Text color="gray"> · error</Text>
-                      ) : null}
+                      <Flex direction="column">
+                        <Text>
+                          {m.attempts}
+                          {m.lastAttempt && <Text color="gray"> · {attemptOutcome(m.lastAttempt)}</Text>}
+                        </Text>
+                        <AttemptProgress message={m} />
+                      </Flex>
                     </Table.Cell>
                     <Table.Cell data-label="Lateness">
                       {m.lastAttempt ? duration(m.lastAttempt.latenessMs) : <Text color="gray">—</Text>}
@@ -137,4 +138,34 @@ export default async function MessagesPage({
       )}
     </Flex>
   );
+}
+
+/**
+ * What comes next for a message, or how it ended, under its attempts: when the next try is, why
+ * Vigil stopped on its own, or when it was last tried.
+ */
+function AttemptProgress({ message }: { message: Message }) {
+  const live = LIVE_STATUSES.includes(message.status);
+  if (live && message.nextAttemptAt && message.attempts > 0) {
+    return (
+      <Text size="1" color="gray" data-testid="next-try">
+        next try <Timestamp iso={message.nextAttemptAt} />
+      </Text>
+    );
+  }
+  if (message.failureReason) {
+    return (
+      <Text size="1" color="red">
+        {failureReasonText(message.failureReason).title}
+      </Text>
+    );
+  }
+  if (!live && message.lastAttempt) {
+    return (
+      <Text size="1" color="gray" data-testid="last-tried">
+        last tried <Timestamp iso={message.lastAttempt.startedAt} />
+      </Text>
+    );
+  }
+  return null;
 }

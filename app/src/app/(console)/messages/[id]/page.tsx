@@ -13,6 +13,7 @@ import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
 import {
+  attemptOutcome,
   duration,
   failureReasonText,
   localTimeText,
@@ -254,7 +255,7 @@ function AttemptItem({ attempt, redelivery }: { attempt: Attempt; redelivery: bo
           {attempt.statusCode !== undefined ? (
             <Badge color={ok ? 'grass' : 'amber'}>HTTP {attempt.statusCode}</Badge>
           ) : (
-            <Badge color="red">no response</Badge>
+            <Badge color="red">{attemptOutcome(attempt)}</Badge>
           )}
           <Text size="2" color="gray">
             sent {duration(attempt.latenessMs)} after it was due · answered in {duration(attempt.durationMs)}
