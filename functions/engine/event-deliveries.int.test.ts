@@ -10,7 +10,7 @@ import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, newTenantKey, startTestStack } from '../../test-support/local-stack';
+import { apiClient, newTenantKey, startTestStack, waitFor } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
 
 let stack: LocalStack;
@@ -37,16 +37,6 @@ afterAll(async () => {
   await stack?.stop();
   await receiver?.stop();
 });
-
-const waitFor = async <T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > until) throw new Error(`still not there after ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 const arrivalsAt = (path: string): ReceivedWebhook[] => receiver.received.filter((r) => r.path === path);
 
