@@ -498,6 +498,16 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     // The list's row says it too.
     await page.goto(`${web}/messages?status=failed`);
     await expect(page.getByTestId(`message-${created.json.id}`).textContent()).resolves.toContain('stopped trying');
+    // And the overview's recent failures, which lead to it; the failed count leads to the failed list.
+    await page.goto(`${web}/`);
+    const failures = page.getByTestId('recent-failures');
+    await expect(failures.textContent()).resolves.toContain('stopped trying');
+    await screenshot('overview-recent-failures');
+    await failures.getByRole('link', { name: /\/poison$/ }).click();
+    await page.waitForURL(`**/messages/${created.json.id}`);
+    await page.goto(`${web}/`);
+    await page.getByRole('link', { name: 'Failed this month' }).click();
+    await page.waitForURL('**/messages?status=failed');
   });
 
   it('says on the list how the last attempt went and when the next try is', async () => {
@@ -549,10 +559,20 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
   it('sends a test webhook from the settings page', async () => {
     await page.goto(`${web}/settings`);
     await page.getByLabel('Webhook URL').fill(`${receiver.url}/test`);
+    // A payload that is not JSON is refused beside the field, and nothing is sent.
+    const payload = page.getByLabel('Payload (JSON)');
+    await payload.fill('{"order": 42');
+    await page.getByRole('button', { name: 'Send now' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'payload' }).textContent()).resolves.toMatch(
+      /^The payload is not valid JSON/,
+    );
+    expect(await page.getByRole('link', { name: 'Follow it on its message page' }).count()).toBe(0);
+    await payload.fill('{"order": 42, "note": "edited"}');
     await page.getByRole('button', { name: 'Send now' }).click();
     await page.getByRole('link', { name: 'Follow it on its message page' }).click();
     await page.getByTestId('status').getByText('delivered').waitFor({ timeout: 30_000 });
-    expect(receiver.received.some((r) => r.path === '/test')).toBe(true);
+    const test = receiver.received.filter((r) => r.path === '/test');
+    expect(test.map((r) => JSON.parse(r.body))).toEqual([{ order: 42, note: 'edited' }]);
   });
 
   it('adds a notification endpoint, sends it a signed test event and shows the delivery under it', async () => {

@@ -1,13 +1,17 @@
 'use client';
 
-import { Button, Callout, Flex, Link, TextField } from '@radix-ui/themes';
+import { Button, Callout, Flex, Link, Text, TextArea, TextField } from '@radix-ui/themes';
 import NextLink from 'next/link';
 import { useState, useTransition } from 'react';
 import { sendTestWebhook } from '@/lib/actions';
+import { DEFAULT_TEST_PAYLOAD, parsePayload } from '@/lib/format';
 import { ErrorCallout } from './notices';
 
+/** Sends a webhook due now to a URL, with a JSON payload the user may edit (checked before it is sent). */
 export function TestWebhookForm() {
   const [url, setUrl] = useState('');
+  const [payload, setPayload] = useState(DEFAULT_TEST_PAYLOAD);
+  const [payloadError, setPayloadError] = useState<string | undefined>();
   const [sent, setSent] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [pending, startTransition] = useTransition();
@@ -15,8 +19,11 @@ export function TestWebhookForm() {
     <form
       onSubmit={(event) => {
         event.preventDefault();
+        const parsed = parsePayload(payload);
+        setPayloadError(parsed.ok ? undefined : parsed.error);
+        if (!parsed.ok) return;
         startTransition(async () => {
-          const result = await sendTestWebhook(url.trim());
+          const result = await sendTestWebhook(url.trim(), payload);
           if (result.ok) {
             setSent(result.data.id);
             setError(undefined);
@@ -41,6 +48,28 @@ export function TestWebhookForm() {
           <Button type="submit" loading={pending}>
             Send now
           </Button>
+        </Flex>
+        <Flex direction="column" gap="1">
+          <Text as="label" size="2" weight="medium" htmlFor="test-payload">
+            Payload (JSON)
+          </Text>
+          <TextArea
+            id="test-payload"
+            className="vigil-mono"
+            rows={6}
+            value={payload}
+            onChange={(event) => {
+              setPayload(event.target.value);
+              setPayloadError(undefined);
+            }}
+            aria-invalid={payloadError !== undefined}
+            aria-describedby={payloadError ? 'test-payload-error' : undefined}
+          />
+          {payloadError && (
+            <Text id="test-payload-error" size="2" color="red" role="alert">
+              {payloadError}
+            </Text>
+          )}
         </Flex>
         {sent && (
           <Callout.Root color="grass" role="status">

@@ -8,6 +8,7 @@ import { revalidatePath } from 'next/cache';
 import { unstable_rethrow } from 'next/navigation';
 import type { NotificationEventType, Vigil } from '@vigil/client';
 import { ApiProblem, withVigil } from './api';
+import { parsePayload } from './format';
 import type { ActionResult } from './types';
 
 const readable = (error: unknown): string => {
@@ -48,18 +49,18 @@ export const rescheduleMessage = async (id: string, { sendAt, timezone }: { send
 
 export const rotateSigningSecret = async () => run((vigil) => vigil.signingSecret.rotate(), ['/settings']);
 
-/** Schedules a small test webhook to `url`, due now; the message page then shows how it went. */
-export const sendTestWebhook = async (url: string) =>
-  run(
-    (vigil) =>
-      vigil.messages.create({
-        url,
-        in: 0,
-        body: { type: 'vigil.test', message: 'A test webhook sent from the Vigil web app.' },
-        metadata: { source: 'web-app-test' },
-      }),
+/**
+ * Schedules a test webhook to `url`, due now, with `payload` (JSON text, checked again here: the
+ * form's own check runs in the browser) as its body; the message page then shows how it went.
+ */
+export const sendTestWebhook = async (url: string, payload: string) => {
+  const body = parsePayload(payload);
+  if (!body.ok) return body;
+  return run(
+    (vigil) => vigil.messages.create({ url, in: 0, body: body.data, metadata: { source: 'web-app-test' } }),
     ['/messages', '/'],
   );
+};
 
 /** Adds a notification endpoint receiving `events`; the settings page then lists it. */
 export const addNotificationEndpoint = async (url: string, events: NotificationEventType[]) =>

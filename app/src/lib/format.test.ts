@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   attemptOutcome,
+  DEFAULT_TEST_PAYLOAD,
   duration,
   everyDay,
   failureReasonText,
@@ -9,6 +10,7 @@ import {
   localTimeText,
   maskedHeaderValue,
   percentile,
+  parsePayload,
   prettyBody,
   quickstartCurl,
   redeliveryStarts,
@@ -200,5 +202,15 @@ describe('web app formatting', () => {
     const odd = `something odd happened ${'x'.repeat(80)}`;
     expect(attemptOutcome({ error: odd })).toHaveLength(60);
     expect(attemptOutcome({ error: odd }).endsWith('…')).toBe(true);
+  });
+
+  it('reads a typed payload as JSON, or says why it is not', () => {
+    expect(parsePayload(DEFAULT_TEST_PAYLOAD)).toEqual({ ok: true, data: JSON.parse(DEFAULT_TEST_PAYLOAD) });
+    expect(parsePayload('{"order": 42}')).toEqual({ ok: true, data: { order: 42 } });
+    expect(parsePayload('[1, 2]')).toEqual({ ok: true, data: [1, 2] });
+    const broken = parsePayload('{"order": 42');
+    expect(broken.ok).toBe(false);
+    expect(!broken.ok && broken.error).toMatch(/^The payload is not valid JSON: .+\.$/);
+    expect(parsePayload('   ')).toEqual({ ok: false, error: 'Write the payload as JSON (for an empty object: {}).' });
   });
 });

@@ -256,3 +256,20 @@ export const attemptOutcome = (attempt: { statusCode?: number; error?: string })
   if (words) return words[1];
   return error.length > 60 ? `${error.slice(0, 59)}…` : error;
 };
+
+/** The test webhook's payload until the user edits it. */
+export const DEFAULT_TEST_PAYLOAD = JSON.stringify(
+  { type: 'vigil.test', message: 'A test webhook sent from the Vigil web app.' },
+  null,
+  2,
+);
+
+/** A payload typed as JSON text: its value, or why it is not JSON, in words. */
+export const parsePayload = (text: string): { ok: true; data: unknown } | { ok: false; error: string } => {
+  if (text.trim() === '') return { ok: false, error: 'Write the payload as JSON (for an empty object: {}).' };
+  try {
+    return { ok: true, data: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, error: `The payload is not valid JSON: ${(error as Error).message}.` };
+  }
+};

@@ -6,12 +6,26 @@ import { UsageChart } from '@/components/usage-chart';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
 import { webConfig } from '@/lib/config';
-import { count, duration, everyDay, isLocalApi, percentile, quickstartCurl, utcDate } from '@/lib/format';
+import { Timestamp } from '@/components/timestamp';
+import {
+  attemptOutcome,
+  count,
+  duration,
+  everyDay,
+  failureReasonText,
+  isLocalApi,
+  percentile,
+  quickstartCurl,
+  utcDate,
+} from '@/lib/format';
+import type { Message } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Overview' };
 
 /** How many recent deliveries the lateness figures are taken over. */
 const RECENT = 100;
+/** How many failed messages the overview lists. */
+const RECENT_FAILURES = 5;
 
 export default async function OverviewPage() {
   const loaded = await loadPage((vigil) =>
@@ -19,10 +33,11 @@ export default async function OverviewPage() {
       vigil.usage({ from: utcDate(29), to: utcDate(0) }),
       vigil.messages.listPage({ status: 'delivered', limit: RECENT }),
       vigil.keys.list(),
+      vigil.messages.listPage({ status: 'failed', limit: RECENT_FAILURES }),
     ]),
   );
   if (loaded.problem) return <ProblemNotice heading="Overview" problem={loaded.problem} />;
-  const [usage, delivered, keys] = loaded.data;
+  const [usage, delivered, keys, failed] = loaded.data;
   const lateness = delivered.items.flatMap((m) => (m.lastAttempt ? [m.lastAttempt.latenessMs] : []));
   const p50 = percentile(lateness, 50);
   const p99 = percentile(lateness, 99);
@@ -40,14 +55,14 @@ export default async function OverviewPage() {
         Overview
       </Heading>
       <Grid columns={{ initial: '1', sm: '2', md: '4' }} gap="4">
-        <Figure label="Scheduled this month" value={count(monthToDate.scheduled)}>
+        <Figure label="Scheduled this month" value={count(monthToDate.scheduled)} href="/messages">
           <Progress value={used} aria-label="Share of the monthly quota used" mt="2" />
           <Text size="1" color="gray">
             of {count(plan.monthlyMessages)} on the {plan.name} plan
           </Text>
         </Figure>
-        <Figure label="Delivered this month" value={count(monthToDate.delivered)} />
-        <Figure label="Failed this month" value={count(monthToDate.failed)} />
+        <Figure label="Delivered this month" value={count(monthToDate.delivered)} href="/messages?status=delivered" />
+        <Figure label="Failed this month" value={count(monthToDate.failed)} href="/messages?status=failed" />
         <Figure label="Lateness p50 / p99" value={p50 === undefined ? '—' : `${duration(p50)} / ${duration(p99 ?? 0)}`}>
           <Text size="1" color="gray">
             {lateness.length === 0
@@ -56,6 +71,8 @@ export default async function OverviewPage() {
           </Text>
         </Figure>
       </Grid>
+
+      <RecentFailures messages={failed.items} />
 
       <Card size="2">
         <Flex direction="column" gap="3">
@@ -117,18 +134,83 @@ export default async function OverviewPage() {
   );
 }
 
-function Figure({ label, value, children }: { label: string; value: string; children?: React.ReactNode }) {
+/** A figure on a card; with `href`, the card leads to the messages it counts. */
+function Figure({
+  label,
+  value,
+  href,
+  children,
+}: {
+  label: string;
+  value: string;
+  href?: string;
+  children?: React.ReactNode;
+}) {
   return (
     <Card size="2">
       <Box>
         <Text as="p" size="2" color="gray">
-          {label}
+          {href ? (
+            <Link asChild color="gray" underline="hover">
+              <NextLink href={href}>{label}</NextLink>
+            </Link>
+          ) : (
+            label
+          )}
         </Text>
         <Text as="p" size="6" weight="bold">
           {value}
         </Text>
         {children}
       </Box>
+    </Card>
+  );
+}
+
+/** The latest failed messages, each with why it failed, linking to its page; nothing when none failed. */
+function RecentFailures({ messages }: { messages: Message[] }) {
+  if (messages.length === 0) return null;
+  return (
+    <Card size="2" data-testid="recent-failures">
+      <Flex direction="column" gap="3">
+        <Flex justify="between" align="center" gap="3">
+          <Heading as="h2" size="3">
+            Recent failures
+          </Heading>
+          <Link asChild size="2">
+            <NextLink href="/messages?status=failed">All failed messages</NextLink>
+          </Link>
+        </Flex>
+        <Flex asChild direction="column" gap="2">
+          <ul className="vigil-plain-list">
+            {messages.map((m) => (
+              <li key={m.id}>
+                <Flex direction="column">
+                  <Link asChild weight="medium">
+                    <NextLink href={`/messages/${m.id}`}>
+                      {m.method} {new URL(m.url).host}
+                      {new URL(m.url).pathname}
+                    </NextLink>
+                  </Link>
+                  <Text size="1" color="gray">
+                    {m.failureReason
+                      ? failureReasonText(m.failureReason).title
+                      : m.lastAttempt
+                        ? `${m.attempts} attempt${m.attempts === 1 ? '' : 's'}, the last: ${attemptOutcome(m.lastAttempt)}`
+                        : 'No attempt was made'}
+                    {m.lastAttempt && (
+                      <>
+                        {' · '}
+                        <Timestamp iso={m.lastAttempt.startedAt} />
+                      </>
+                    )}
+                  </Text>
+                </Flex>
+              </li>
+            ))}
+          </ul>
+        </Flex>
+      </Flex>
     </Card>
   );
 }
