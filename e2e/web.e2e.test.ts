@@ -629,6 +629,10 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByTestId(`key-${keyId}`).getByRole('button', { name: 'Revoke' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke key' }).click();
     await page.getByText('No API keys').waitFor();
+    // Still listed, greyed, under the revoked keys: when, and that the console did it.
+    await expect(page.getByTestId(`revoked-key-${keyId}`).textContent()).resolves.toMatch(
+      /e2e service.*seconds? ago from the web console|e2e service.*now from the web console/,
+    );
     const refused = await api(apiKey, 'GET', '/v1/messages?limit=1');
     expect(refused.status).toBe(401);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');

@@ -290,8 +290,11 @@ export interface paths {
          * List API keys
          * @description Your tenant's active API keys, oldest first: name, visible prefix and creation time. The
          *     secret itself is never shown again after creation (Vigil keeps only its SHA-256 hash).
+         *     With `include=revoked`, the keys revoked in the last 30 days are listed too, with when
+         *     (`revokedAt`) and by whom (`revokedBy`: the id of the key that revoked it, `session` for
+         *     the web console, `operator` for Vigil's operators).
          *
-         *     Problems: 401 missing or invalid API key.
+         *     Problems: 401 missing or invalid API key; 422 an unknown query parameter or value.
          */
         get: operations["listApiKeys"];
         put?: never;
@@ -1071,6 +1074,17 @@ export interface components {
              * @description When the key was last used (to the minute); absent if never.
              */
             lastUsedAt?: string;
+            /**
+             * Format: date-time
+             * @description When the key was revoked (only with `include=revoked`).
+             */
+            revokedAt?: string;
+            /**
+             * @description Who revoked it: the id of the API key that did (`key_...`, possibly the key itself),
+             *     `session` for the web console, `operator` for Vigil's operators, `unknown` for keys
+             *     revoked before Vigil noted it.
+             */
+            revokedBy?: string;
         };
         ApiKeyCreated: {
             id: string;
@@ -1758,14 +1772,17 @@ export interface operations {
     };
     listApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `revoked` to list the keys revoked in the last 30 days as well. */
+                include?: "revoked";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The active keys. */
+            /** @description The active keys (and, when asked, the recently revoked ones). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1775,6 +1792,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };

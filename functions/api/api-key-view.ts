@@ -7,4 +7,8 @@ export const toApiKeyOut = (key: ApiKeyInfo) => ({
   prefix: key.prefix,
   createdAt: new Date(key.createdAt).toISOString(),
   ...(key.lastUsedAt !== undefined && { lastUsedAt: new Date(key.lastUsedAt).toISOString() }),
+  ...(key.revokedAt !== undefined && {
+    revokedAt: new Date(key.revokedAt).toISOString(),
+    revokedBy: key.revokedBy ?? 'unknown',
+  }),
 });

@@ -43,6 +43,31 @@ describe('/v1/keys', () => {
     expect((await api.get('/v1/keys')).json.items.map((k: { id: string }) => k.id)).not.toContain(created.json.id);
   });
 
+  it('lists revoked keys on request, with when and by which key (a key may revoke itself)', async () => {
+    const mine = (await api.get('/v1/keys')).json.items.find(
+      (k: { prefix: string }) => k.prefix === stack.apiKey.slice(0, 12),
+    );
+    const byMe = (await api.post('/v1/keys', { name: 'revoked by the main key' })).json;
+    const itself = (await api.post('/v1/keys', { name: 'revokes itself' })).json;
+    expect((await api.delete(`/v1/keys/${byMe.id}`)).status).toBe(204);
+    expect((await apiClient(stack.url, itself.key).delete(`/v1/keys/${itself.id}`)).status).toBe(204);
+
+    const active = (await api.get('/v1/keys')).json.items.map((k: { id: string }) => k.id);
+    expect(active).not.toContain(byMe.id);
+    const all = await api.get('/v1/keys?include=revoked');
+    expect(all.status).toBe(200);
+    assertMatchesSchema('ApiKeyList', all.json);
+    const find = (id: string) => all.json.items.find((k: { id: string }) => k.id === id);
+    expect(find(byMe.id)).toMatchObject({ revokedAt: expect.any(String), revokedBy: mine.id });
+    expect(find(itself.id)).toMatchObject({ revokedBy: itself.id });
+    expect(find(mine.id).revokedAt).toBeUndefined();
+    expect(Date.now() - Date.parse(find(byMe.id).revokedAt)).toBeLessThan(60_000);
+
+    const unknown = await api.get('/v1/keys?include=everything');
+    expect(unknown.status).toBe(422);
+    assertMatchesSchema('Problem', unknown.json);
+  });
+
   it('refuses a 21st active key with 409, and a bad name with 422', async () => {
     const active = (await api.get('/v1/keys')).json.items.length;
     for (let i = active; i < 20; i += 1) expect((await api.post('/v1/keys', { name: `k${i}` })).status).toBe(201);

@@ -28,6 +28,8 @@ export interface ApiRequest<B, Q> {
   tenantId: string;
   /** The calling tenant's plan, as the authorizer passed it ('' where there is none: the free plan's limits apply). */
   plan: string;
+  /** The calling API key's id, or SESSION_KEY_ID for the console ('' where there is no tenant caller). */
+  keyId: string;
   /** The signed-in console user, on `caller: 'session-user'` routes only. */
   user?: WebUser;
   /** The console session calling, when the caller is one (not an API key). */
@@ -177,6 +179,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
       const headers = lowerCaseHeaders(event.headers);
       const tenantId = event.requestContext?.authorizer?.tenantId;
       const plan = event.requestContext?.authorizer?.plan;
+      const keyId = event.requestContext?.authorizer?.keyId;
       const user = spec.caller === 'session-user' ? sessionUserOf(event.requestContext?.authorizer) : undefined;
       const session = sessionOfContext(event.requestContext?.authorizer);
       if (spec.caller === 'session-user' && !user)
@@ -187,6 +190,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
         requestId,
         tenantId: typeof tenantId === 'string' && spec.caller !== 'session-user' ? tenantId : '',
         plan: typeof plan === 'string' ? plan : '',
+        keyId: typeof keyId === 'string' && spec.caller !== 'session-user' ? keyId : '',
         ...(user && { user }),
         ...(session && { session }),
         body: spec.body ? validate(spec.body, readJsonBody(event, headers), 'body') : undefined,

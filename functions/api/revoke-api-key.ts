@@ -2,10 +2,11 @@ import { runtime } from '@vigil/aws';
 import { notifyKeyEvent, revokeApiKey } from '@vigil/core';
 import { httpRoute } from './http';
 
-export const handler = httpRoute({}, async ({ tenantId, params }) => {
+export const handler = httpRoute({}, async ({ tenantId, keyId, params }) => {
   const { tenancy, scheduling } = runtime();
-  const keyId = params.keyId ?? '';
-  await revokeApiKey(tenancy, tenantId, keyId);
-  await notifyKeyEvent(scheduling, tenantId, 'key.revoked', { id: keyId });
+  const revoked = params.keyId ?? '';
+  // Noted as who revoked it: the calling key (which may be the key itself), or the console.
+  await revokeApiKey(tenancy, tenantId, revoked, keyId);
+  await notifyKeyEvent(scheduling, tenantId, 'key.revoked', { id: revoked });
   return { status: 204 };
 });

@@ -15,6 +15,7 @@ import {
   quickstartCurl,
   redeliveryStarts,
   relativeTime,
+  revokerText,
   wallTimeIn,
   webhookCurl,
   zonedTime,
@@ -212,5 +213,15 @@ describe('web app formatting', () => {
     expect(broken.ok).toBe(false);
     expect(!broken.ok && broken.error).toMatch(/^The payload is not valid JSON: .+\.$/);
     expect(parsePayload('   ')).toEqual({ ok: false, error: 'Write the payload as JSON (for an empty object: {}).' });
+  });
+
+  it('says who revoked a key', () => {
+    const keys = [{ id: 'key_A', name: 'ci', prefix: 'vgl_abcdefgh' }];
+    expect(revokerText({ id: 'key_B', revokedBy: 'session' }, keys)).toBe('from the web console');
+    expect(revokerText({ id: 'key_B', revokedBy: 'key_B' }, keys)).toBe('by itself (with its own secret)');
+    expect(revokerText({ id: 'key_B', revokedBy: 'key_A' }, keys)).toBe('with the key “ci” (vgl_abcdefgh…)');
+    expect(revokerText({ id: 'key_B', revokedBy: 'key_Z' }, keys)).toBe('with a key no longer listed (key_Z)');
+    expect(revokerText({ id: 'key_B', revokedBy: 'operator' }, keys)).toBe("by Vigil's operators");
+    expect(revokerText({ id: 'key_B', revokedBy: 'unknown' }, keys)).toBe('by someone not recorded');
   });
 });

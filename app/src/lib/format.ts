@@ -273,3 +273,17 @@ export const parsePayload = (text: string): { ok: true; data: unknown } | { ok: 
     return { ok: false, error: `The payload is not valid JSON: ${(error as Error).message}.` };
   }
 };
+
+/** Who revoked a key, in words: the console, the key itself, another key by name, or Vigil's operators. */
+export const revokerText = (
+  key: { id: string; revokedBy?: string },
+  keys: ReadonlyArray<{ id: string; name: string; prefix: string }>,
+): string => {
+  const by = key.revokedBy;
+  if (by === 'session') return 'from the web console';
+  if (by === 'operator') return "by Vigil's operators";
+  if (by === key.id) return 'by itself (with its own secret)';
+  const revoker = keys.find((k) => k.id === by);
+  if (revoker) return `with the key “${revoker.name}” (${revoker.prefix}…)`;
+  return by && by !== 'unknown' ? `with a key no longer listed (${by})` : 'by someone not recorded';
+};

@@ -2,8 +2,8 @@
  * Tenancy's storage on DynamoDB (same table as messages). Storage only: the rules (key limits,
  * secret rotation and its overlap, ids) are in libs/core/src/tenancy.
  *   tenant   pk T#<tenant>       sk TENANT   { name, plan, signingSecrets: [current, previous?], rotatedAt?, createdAt }
- *   api key  pk K#<sha256(key)>  sk KEY      { keyId, tenantId, prefix, name, createdAt, revokedAt? }
- *   key info pk T#<tenant>       sk KEY#<id> { keyId, hash, prefix, name, createdAt, revokedAt?, lastUsedAt? }
+ *   api key  pk K#<sha256(key)>  sk KEY      { keyId, tenantId, prefix, name, createdAt, revokedAt?, revokedBy? }
+ *   key info pk T#<tenant>       sk KEY#<id> { keyId, hash, prefix, name, createdAt, revokedAt?, revokedBy?, lastUsedAt? }
  *   user     pk U#<user id>      sk USER     { tenantId, email, createdAt }   (web sign-in: user -> tenant)
  *   session  pk S#<session id>   sk REVOKED  { revokedAt, expiresAt (TTL), expiresAtMs }   (a console sign-out)
  * The first answers "whose key is this?" for the authorizer; the second lists a tenant's keys.
@@ -204,16 +204,16 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
       break;
     }
     if (!found) return undefined;
-    await this.revokeKeyRecords(found, at);
+    await this.revokeKeyRecords(found, at, 'operator');
     return { tenantId: String(found.pk).slice(2), prefix: String(found.prefix) };
   }
 
-  async revokeTenantApiKey(tenantId: string, keyId: string, at: number): Promise<boolean> {
+  async revokeTenantApiKey(tenantId: string, keyId: string, at: number, by: string): Promise<boolean> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: `KEY#${keyId}` }, ConsistentRead: true }),
     );
     if (!Item) return false;
-    await this.revokeKeyRecords(Item, at);
+    await this.revokeKeyRecords(Item, at, by);
     return true;
   }
 
@@ -232,7 +232,7 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
       .catch(ignoreConditionFailed);
   }
 
-  async listApiKeys(tenantId: string): Promise<ApiKeyInfo[]> {
+  async listApiKeys(tenantId: string, { revokedSince }: { revokedSince?: number } = {}): Promise<ApiKeyInfo[]> {
     const keys: ApiKeyInfo[] = [];
     const pages = paginateQuery(
       { client: this.db },
@@ -245,13 +245,15 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
-        if (item.revokedAt !== undefined) continue;
+        if (item.revokedAt !== undefined && (revokedSince === undefined || item.revokedAt < revokedSince)) continue;
         keys.push({
           id: item.keyId,
           name: item.name,
           prefix: item.prefix,
           createdAt: item.createdAt,
           ...(item.lastUsedAt !== undefined && { lastUsedAt: item.lastUsedAt }),
+          // Keys revoked before their author was noted: by an operator or the console, unknown which.
+          ...(item.revokedAt !== undefined && { revokedAt: item.revokedAt, revokedBy: item.revokedBy ?? 'unknown' }),
         });
       }
     }
@@ -288,15 +290,20 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
   }
 
   /** Revokes the authorizer's record first, so the key stops working even if the second write fails. */
-  private async revokeKeyRecords(tenantRecord: Record<string, unknown>, revokedAt: number): Promise<void> {
+  private async revokeKeyRecords(
+    tenantRecord: Record<string, unknown>,
+    revokedAt: number,
+    revokedBy: string,
+  ): Promise<void> {
+    // The first revocation's time and author stay (a second revoke changes nothing).
     const revoke = (key: Record<string, unknown>) =>
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: key,
-          UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
+          UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at), revokedBy = if_not_exists(revokedBy, :by)',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': revokedAt },
+          ExpressionAttributeValues: { ':at': revokedAt, ':by': revokedBy },
         }),
       );
     await revoke({ pk: `K#${tenantRecord.hash}`, sk: 'KEY' });

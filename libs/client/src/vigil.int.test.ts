@@ -358,6 +358,8 @@ describe('keys, signing secret, usage, health', () => {
     expect((await withNewKey.signingSecret.get()).secret).toMatch(/^whsec_/);
     await vigil.keys.revoke(created.id);
     expect((await vigil.keys.list()).map((k) => k.id)).not.toContain(created.id);
+    const revoked = (await vigil.keys.list({ includeRevoked: true })).find((k) => k.id === created.id);
+    expect(revoked).toMatchObject({ revokedAt: expect.any(String), revokedBy: expect.stringMatching(/^key_/) });
     await expect(withNewKey.signingSecret.get()).rejects.toBeInstanceOf(VigilAuthError);
     await expect(vigil.keys.revoke(created.id)).resolves.toBeUndefined();
     await expect(vigil.keys.revoke('key_01JD8X4Q2Z7N5V3K9W6T0RYB1M')).rejects.toBeInstanceOf(VigilNotFoundError);

@@ -250,9 +250,22 @@ export class Vigil {
   };
 
   readonly keys = {
-    /** The tenant's active keys, oldest first (never their secrets). */
-    list: async (options?: CallOptions): Promise<ApiKey[]> =>
-      (await this.call<{ items: ApiKey[] }>('safe', (fetch) => this.client.GET('/v1/keys', { fetch }), options)).items,
+    /**
+     * The tenant's active keys, oldest first (never their secrets); with `includeRevoked`, also the
+     * keys revoked in the last 30 days (with `revokedAt` and `revokedBy`).
+     */
+    list: async (query: { includeRevoked?: boolean } = {}, options?: CallOptions): Promise<ApiKey[]> =>
+      (
+        await this.call<{ items: ApiKey[] }>(
+          'safe',
+          (fetch) =>
+            this.client.GET('/v1/keys', {
+              params: { query: query.includeRevoked ? { include: 'revoked' } : {} },
+              fetch,
+            }),
+          options,
+        )
+      ).items,
     /** A new key; its secret (`key`) is in this answer only. Not retried after a lost answer. */
     create: (input: { name: string }, options?: CallOptions): Promise<ApiKeyCreated> =>
       this.call('unsafe', (fetch) => this.client.POST('/v1/keys', { body: input, fetch }), options),

@@ -139,6 +139,9 @@ export const MessageListQuery = z.strictObject({
 });
 export type MessageListQuery = z.infer<typeof MessageListQuery>;
 
+/** `GET /v1/keys`: the active keys, or with `include=revoked` also those revoked lately. */
+export const ApiKeyListQuery = z.strictObject({ include: z.literal('revoked').optional() });
+
 /** The body of a delivery queue message. */
 export const DeliveryTicketSchema = z.object({
   tenantId: z.string().min(1),

@@ -67,7 +67,7 @@ export class MemoryTenants implements TenantStore {
 }
 
 export class MemoryKeys implements ApiKeyStore {
-  readonly byHash = new Map<string, ApiKeyRecord & { revokedAt?: number; lastUsedAt?: number }>();
+  readonly byHash = new Map<string, ApiKeyRecord & { revokedAt?: number; revokedBy?: string; lastUsedAt?: number }>();
   /** Rotations of the touch clock: how often a key's use was written. */
   touches = 0;
 
@@ -79,9 +79,13 @@ export class MemoryKeys implements ApiKeyStore {
     return { keyId: stored.keyId, createdAt: stored.createdAt };
   }
 
-  async listApiKeys(tenantId: string): Promise<ApiKeyInfo[]> {
+  async listApiKeys(tenantId: string, { revokedSince }: { revokedSince?: number } = {}): Promise<ApiKeyInfo[]> {
     return [...this.byHash.values()]
-      .filter((k) => k.tenantId === tenantId && k.revokedAt === undefined)
+      .filter(
+        (k) =>
+          k.tenantId === tenantId &&
+          (k.revokedAt === undefined || (revokedSince !== undefined && k.revokedAt >= revokedSince)),
+      )
       .sort((a, b) => a.createdAt - b.createdAt)
       .map((k) => ({
         id: k.keyId,
@@ -89,6 +93,7 @@ export class MemoryKeys implements ApiKeyStore {
         prefix: k.prefix,
         createdAt: k.createdAt,
         ...(k.lastUsedAt !== undefined && { lastUsedAt: k.lastUsedAt }),
+        ...(k.revokedAt !== undefined && { revokedAt: k.revokedAt, revokedBy: k.revokedBy ?? 'unknown' }),
       }));
   }
 
@@ -97,17 +102,17 @@ export class MemoryKeys implements ApiKeyStore {
     return key && key.revokedAt === undefined ? { tenantId: key.tenantId, keyId: key.keyId } : undefined;
   }
 
-  async revokeTenantApiKey(tenantId: string, keyId: string, at: number) {
+  async revokeTenantApiKey(tenantId: string, keyId: string, at: number, by: string) {
     const key = [...this.byHash.values()].find((k) => k.tenantId === tenantId && k.keyId === keyId);
     if (!key) return false;
-    key.revokedAt ??= at;
+    if (key.revokedAt === undefined) Object.assign(key, { revokedAt: at, revokedBy: by });
     return true;
   }
 
   async revokeApiKey(keyId: string, at: number) {
     const key = [...this.byHash.values()].find((k) => k.keyId === keyId);
     if (!key) return undefined;
-    key.revokedAt ??= at;
+    if (key.revokedAt === undefined) Object.assign(key, { revokedAt: at, revokedBy: 'operator' });
     return { tenantId: key.tenantId, prefix: key.prefix };
   }
 

@@ -11,8 +11,10 @@ import {
   ConcurrentChangeError,
   createApiKey,
   currentSigningSecret,
+  DAY_MS,
   ensureTenant,
   hashApiKey,
+  KEY_HISTORY_DAYS,
   listApiKeys,
   MAX_ACTIVE_KEYS,
   newApiKey,
@@ -112,7 +114,7 @@ describe('API keys', () => {
     for (let i = 1; i < MAX_ACTIVE_KEYS; i += 1) await createApiKey(ports.deps, tenant.id, `key ${i}`);
 
     await expect(createApiKey(ports.deps, tenant.id, 'one too many')).rejects.toBeInstanceOf(ApiKeyLimitError);
-    await revokeApiKey(ports.deps, tenant.id, keyId);
+    await revokeApiKey(ports.deps, tenant.id, keyId, SESSION_KEY_ID);
     const created = await createApiKey(ports.deps, tenant.id, 'room again');
     expect(created).toMatchObject({ name: 'room again', prefix: created.key.slice(0, 12), createdAt: T0 });
   });
@@ -122,17 +124,44 @@ describe('API keys', () => {
     const acme = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
     const other = await provisionTenant(ports.deps, { name: 'other', plan: 'free' });
 
-    await expect(revokeApiKey(ports.deps, other.tenant.id, acme.keyId)).rejects.toBeInstanceOf(ApiKeyNotFoundError);
-    await expect(revokeApiKey(ports.deps, acme.tenant.id, 'key_nonsense')).rejects.toBeInstanceOf(ApiKeyNotFoundError);
+    await expect(revokeApiKey(ports.deps, other.tenant.id, acme.keyId, other.keyId)).rejects.toBeInstanceOf(
+      ApiKeyNotFoundError,
+    );
+    await expect(revokeApiKey(ports.deps, acme.tenant.id, 'key_nonsense', acme.keyId)).rejects.toBeInstanceOf(
+      ApiKeyNotFoundError,
+    );
     expect(await authorizeCaller(ports.deps, { kind: 'api-key', key: acme.apiKey })).toBeDefined();
 
-    await revokeApiKey(ports.deps, acme.tenant.id, acme.keyId);
+    await revokeApiKey(ports.deps, acme.tenant.id, acme.keyId, acme.keyId);
     expect(await authorizeCaller(ports.deps, { kind: 'api-key', key: acme.apiKey })).toBeUndefined();
     expect(await listApiKeys(ports.deps, acme.tenant.id)).toEqual([]);
     expect(await revokeAnyApiKey(ports.deps, other.keyId)).toEqual({
       tenantId: other.tenant.id,
       prefix: other.apiKey.slice(0, 12),
     });
+  });
+
+  it(`lists revoked keys on request, with when and by whom, for ${KEY_HISTORY_DAYS} days`, async () => {
+    const ports = tenancyPorts(T0);
+    const { tenant, keyId } = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
+    const ci = await createApiKey(ports.deps, tenant.id, 'ci');
+    // The console revokes the first key; the ci key revokes itself a day later.
+    await revokeApiKey(ports.deps, tenant.id, keyId, SESSION_KEY_ID);
+    ports.clock.set(T0 + DAY_MS);
+    await revokeApiKey(ports.deps, tenant.id, ci.id, ci.id);
+    // Revoking again changes neither when nor by whom.
+    await revokeApiKey(ports.deps, tenant.id, ci.id, SESSION_KEY_ID);
+
+    expect(await listApiKeys(ports.deps, tenant.id)).toEqual([]);
+    expect(await listApiKeys(ports.deps, tenant.id, { includeRevoked: true })).toEqual([
+      expect.objectContaining({ id: keyId, revokedAt: T0, revokedBy: SESSION_KEY_ID }),
+      expect.objectContaining({ id: ci.id, name: 'ci', revokedAt: T0 + DAY_MS, revokedBy: ci.id }),
+    ]);
+    // Just past the history's end, the first is gone; the second a day later.
+    ports.clock.set(T0 + KEY_HISTORY_DAYS * DAY_MS + 1);
+    expect((await listApiKeys(ports.deps, tenant.id, { includeRevoked: true })).map((k) => k.id)).toEqual([ci.id]);
+    ports.clock.set(T0 + (KEY_HISTORY_DAYS + 1) * DAY_MS + 1);
+    expect(await listApiKeys(ports.deps, tenant.id, { includeRevoked: true })).toEqual([]);
   });
 
   it("refuses to file one tenant's key under another", async () => {

@@ -1,5 +1,6 @@
 /** A tenant's API keys: made (at most MAX_ACTIVE_KEYS active), listed, revoked. The plaintext is shown once. */
 import { ApiKeyNotFoundError } from '../errors';
+import { DAY_MS } from '../retention';
 import type { TenancyDeps } from './deps';
 import type { ApiKeyInfo } from './tenant';
 import {
@@ -34,8 +35,19 @@ export const addApiKey = async (
   return { id: keyId, name, prefix, createdAt };
 };
 
-export const listApiKeys = (deps: Pick<TenancyDeps, 'keys'>, tenantId: string): Promise<ApiKeyInfo[]> =>
-  deps.keys.listApiKeys(tenantId);
+/** How long a revoked key stays listed (greyed, with when and by whom) when asked for. */
+export const KEY_HISTORY_DAYS = 30;
+
+/** The tenant's active keys, oldest first; with `includeRevoked`, also those revoked in the last KEY_HISTORY_DAYS. */
+export const listApiKeys = (
+  deps: Pick<TenancyDeps, 'keys' | 'clock'>,
+  tenantId: string,
+  { includeRevoked = false }: { includeRevoked?: boolean } = {},
+): Promise<ApiKeyInfo[]> =>
+  deps.keys.listApiKeys(
+    tenantId,
+    includeRevoked ? { revokedSince: deps.clock.now() - KEY_HISTORY_DAYS * DAY_MS } : undefined,
+  );
 
 /** Makes a new key for the tenant (at most MAX_ACTIVE_KEYS active); the plaintext is returned once. */
 export const createApiKey = async (
@@ -50,9 +62,12 @@ export const createApiKey = async (
   return { ...(await addApiKey(deps, tenantId, key, name)), key };
 };
 
-/** A tenant revokes one of its own keys; a key id it does not hold is not found. */
-export const revokeApiKey = async (deps: KeyDeps, tenantId: string, keyId: string): Promise<void> => {
-  if (!API_KEY_ID_PATTERN.test(keyId) || !(await deps.keys.revokeTenantApiKey(tenantId, keyId, deps.clock.now()))) {
+/**
+ * A tenant revokes one of its own keys; a key id it does not hold is not found. `by` is who asked:
+ * the calling key's id, or SESSION_KEY_ID for the console.
+ */
+export const revokeApiKey = async (deps: KeyDeps, tenantId: string, keyId: string, by: string): Promise<void> => {
+  if (!API_KEY_ID_PATTERN.test(keyId) || !(await deps.keys.revokeTenantApiKey(tenantId, keyId, deps.clock.now(), by))) {
     throw new ApiKeyNotFoundError(`API key ${keyId} does not exist.`);
   }
 };

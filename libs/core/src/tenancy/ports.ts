@@ -36,12 +36,12 @@ export interface ApiKeyStore {
    * ApiKeyTakenError when the hash belongs to another tenant.
    */
   addApiKey(record: ApiKeyRecord): Promise<{ keyId: string; createdAt: number }>;
-  /** The tenant's active keys, oldest first. */
-  listApiKeys(tenantId: string): Promise<ApiKeyInfo[]>;
+  /** The tenant's active keys, oldest first; with `revokedSince`, also the keys revoked since then. */
+  listApiKeys(tenantId: string, options?: { revokedSince?: number }): Promise<ApiKeyInfo[]>;
   /** Whose active key has this hash. */
   findApiKey(hash: string): Promise<ApiKeyIdentity | undefined>;
-  /** Revokes one of the tenant's keys at `at`; false when it has no such key. */
-  revokeTenantApiKey(tenantId: string, keyId: string, at: number): Promise<boolean>;
+  /** Revokes one of the tenant's keys at `at`, noting who did (`by`); false when it has no such key. */
+  revokeTenantApiKey(tenantId: string, keyId: string, at: number, by: string): Promise<boolean>;
   /** Revokes a key by id whoever holds it (operators: may scan); undefined when there is none. */
   revokeApiKey(keyId: string, at: number): Promise<{ tenantId: string; prefix: string } | undefined>;
   /** Notes that a key was used at `now`, at most once a minute per key. Best effort. */

@@ -44,6 +44,10 @@ export interface ApiKeyInfo {
   prefix: string;
   createdAt: number;
   lastUsedAt?: number;
+  /** When it was revoked (revoked keys are listed only on request, for KEY_HISTORY_DAYS). */
+  revokedAt?: number;
+  /** Who revoked it: the id of the API key that did (a key may revoke itself), SESSION_KEY_ID for the console, or `operator`. */
+  revokedBy?: string;
 }
 
 /** A key as stored: its SHA-256 hash and a short visible prefix, never the plaintext. */

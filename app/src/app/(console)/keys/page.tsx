@@ -6,14 +6,16 @@ import { RevokeKeyButton } from '@/components/revoke-key-button';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
+import { revokerText } from '@/lib/format';
 import { webConfig } from '@/lib/config';
 
 export const metadata: Metadata = { title: 'API keys' };
 
 export default async function KeysPage() {
-  const loaded = await loadPage((vigil) => vigil.keys.list());
+  const loaded = await loadPage((vigil) => vigil.keys.list({ includeRevoked: true }));
   if (loaded.problem) return <ProblemNotice heading="API keys" problem={loaded.problem} />;
-  const items = loaded.data;
+  const items = loaded.data.filter((key) => key.revokedAt === undefined);
+  const revoked = loaded.data.filter((key) => key.revokedAt !== undefined);
   return (
     <Flex direction="column" gap="4">
       <Flex justify="between" align="center" gap="3" wrap="wrap">
@@ -66,6 +68,48 @@ export default async function KeysPage() {
           </div>
         )}
       </Card>
+      {revoked.length > 0 && (
+        <Card size="1" data-testid="revoked-keys">
+          <Flex direction="column" gap="2" p="2">
+            <Heading as="h2" size="3">
+              Revoked in the last 30 days
+            </Heading>
+            <Text size="2" color="gray">
+              These keys no longer work. They are listed here for 30 days after they were revoked.
+            </Text>
+          </Flex>
+          <div className="vigil-table-scroll vigil-cards">
+            <Table.Root>
+              <Table.Header>
+                <Table.Row>
+                  <Table.ColumnHeaderCell>Name</Table.ColumnHeaderCell>
+                  <Table.ColumnHeaderCell>Key</Table.ColumnHeaderCell>
+                  <Table.ColumnHeaderCell>Revoked</Table.ColumnHeaderCell>
+                </Table.Row>
+              </Table.Header>
+              <Table.Body>
+                {revoked.map((key) => (
+                  <Table.Row key={key.id} data-testid={`revoked-key-${key.id}`} align="center">
+                    <Table.RowHeaderCell data-label="Name">
+                      <Text color="gray">{key.name}</Text>
+                    </Table.RowHeaderCell>
+                    <Table.Cell data-label="Key">
+                      <Code variant="ghost" color="gray">
+                        {key.prefix}…
+                      </Code>
+                    </Table.Cell>
+                    <Table.Cell data-label="Revoked">
+                      <Text color="gray">
+                        <Timestamp iso={key.revokedAt!} /> {revokerText(key, loaded.data)}
+                      </Text>
+                    </Table.Cell>
+                  </Table.Row>
+                ))}
+              </Table.Body>
+            </Table.Root>
+          </div>
+        </Card>
+      )}
     </Flex>
   );
 }
