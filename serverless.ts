@@ -18,6 +18,7 @@ import type { CfnValue, Conditions, Outputs, Resources } from './infra/cloudform
 import { sub } from './infra/cloudformation';
 import type { FunctionDefinition } from './infra/functions';
 import {
+  DEFAULT_MEMORY_MB,
   DELIVER_TIMEOUT_S,
   METERING_TIMEOUT_S,
   functionDefinitions,
@@ -69,7 +70,7 @@ const configuration: ServerlessConfiguration = {
     architecture: 'arm64',
     stage: `\${opt:stage, 'dev'}`,
     region: `\${opt:region, 'us-east-1'}`,
-    memorySize: 512,
+    memorySize: DEFAULT_MEMORY_MB,
     logRetentionInDays: 30,
     versionFunctions: false,
     apiGateway: apiGatewaySettings(),

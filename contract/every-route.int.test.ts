@@ -40,7 +40,7 @@ describe('every route answers as openapi.yaml documents', () => {
     expect((await api.get('/health')).status).toBe(200);
   });
 
-  it('messages: create (and its idempotent replay), list, get, change, attempts, cancel, redeliver', async () => {
+  it('messages: create (and its idempotent replay), list, get, change, attempts, retry, cancel, redeliver', async () => {
     const once = { 'idempotency-key': 'every-route-1' };
     const message = { url: `${receiver.url}/hook`, delay: 600, body: { n: 1 }, metadata: { from: 'contract' } };
     const created = await api.post('/v1/messages', message, once);
@@ -52,6 +52,8 @@ describe('every route answers as openapi.yaml documents', () => {
     expect((await api.patch(`/v1/messages/${id}`, { delay: 900 })).status).toBe(200);
     expect((await api.get(`/v1/messages/${id}/attempts`)).status).toBe(200);
     expect((await api.post(`/v1/messages/${id}/redeliver`)).status).toBe(409);
+    // Retry now is for a retrying message only.
+    expect((await api.post(`/v1/messages/${id}/retry`)).status).toBe(409);
     expect((await api.delete(`/v1/messages/${id}`)).status).toBe(200);
 
     const batch = await api.post('/v1/messages/batch', { messages: [{ url: `${receiver.url}/hook`, delay: 0 }] });
@@ -60,6 +62,26 @@ describe('every route answers as openapi.yaml documents', () => {
     await waitUntilDelivered(sent);
     expect((await api.patch(`/v1/messages/${sent}`, { delay: 5 })).status).toBe(409);
     expect((await api.post(`/v1/messages/${sent}/redeliver`)).status).toBe(202);
+
+    // A message to a closed port retries; moved 10 minutes out (a retrying message may be
+    // rescheduled, between its attempts), it is tried now on request.
+    const refused = await api.post('/v1/messages', { url: 'http://127.0.0.1:1/closed', delay: 0 });
+    const waiting = refused.json.id;
+    const until = Date.now() + 15_000;
+    const waitFor = async (done: () => Promise<boolean>) => {
+      while (!(await done())) {
+        if (Date.now() > until) throw new Error(`message ${waiting} did not wait to retry`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    await waitFor(async () => (await statusOf(waiting)) === 'retrying');
+    // (Refused with 409 while an attempt is on its way; it waits to retry again right after.)
+    await waitFor(async () => (await api.patch(`/v1/messages/${waiting}`, { delay: 600 })).status === 200);
+    expect(await statusOf(waiting)).toBe('retrying');
+    const retried = await api.post(`/v1/messages/${waiting}/retry`);
+    expect(retried.status).toBe(202);
+    expect(Date.parse(retried.json.nextAttemptAt)).toBeLessThan(Date.now() + 1_000);
+    await api.delete(`/v1/messages/${waiting}`);
   });
 
   it('signing secret, keys and usage', async () => {

@@ -534,8 +534,21 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     const attempts = await api(apiKey, 'GET', `/v1/messages/${refused.json.id}/attempts`);
     const first = (attempts.json.items as Array<{ startedAt: string }>)[0]!;
     expect(Date.parse(next!)).toBeGreaterThan(Date.parse(first.startedAt));
-    await expect(row.getByTestId('next-try').textContent()).resolves.toMatch(/^next try (now|in \d+ seconds?)$/);
+    // (Relative once the page has hydrated: the server renders the exact UTC time.)
+    await expect.poll(() => row.getByTestId('next-try').textContent()).toMatch(/^next try (now|in \d+ seconds?)$/);
     await screenshot('messages-retrying');
+
+    // On its page, "Retry now" makes the next attempt at once (confirmed first).
+    const before = (await api(apiKey, 'GET', `/v1/messages/${refused.json.id}`)).json;
+    await page.goto(`${web}/messages/${refused.json.id}`);
+    await page.getByRole('button', { name: 'Retry now' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Retry now' }).click();
+    await expect
+      .poll(async () => (await api(apiKey, 'GET', `/v1/messages/${refused.json.id}`)).json.attempts, {
+        timeout: 10_000,
+        interval: 250,
+      })
+      .toBeGreaterThan(before.attempts as number);
     await api(apiKey, 'DELETE', `/v1/messages/${refused.json.id}`);
   });
 

@@ -86,6 +86,7 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   cancelMessage: { table: [GET, PUT] },
   listAttempts: { table: [GET] },
   redeliverMessage: { table: [GET, PUT, QUERY], ...CREATE }, // counts like a create: quota and metering
+  retryMessage: { table: [GET, PUT], ...DISPATCH }, // the next attempt now: a new due time, dispatched again
   getSigningSecret: { table: [GET] },
   rotateSigningSecret: { table: [GET, UPDATE] },
   listApiKeys: { table: [QUERY] },
@@ -112,6 +113,17 @@ export const PROMOTE = 'promote';
 export const SWEEP = 'sweep';
 export const CANARY = 'canary';
 export const METERING = 'metering';
+
+/** Every function's memory unless its definition sets its own (the provider's memorySize in serverless.ts). */
+export const DEFAULT_MEMORY_MB = 512;
+/**
+ * deliver spends most of its billed time waiting: it holds each ticket from the arm lead (SQS
+ * surfaces it 1–2 s early) until the due instant. Lambda bills that wait by memory, so the worker
+ * runs at half the default (`npm run bench:cost`: the held seconds were 40 % of a single near-path
+ * delivery's cost at 512 MB). Its CPU share halves too; what that does to lateness on AWS is not
+ * measured here (the canary's lateness alarm would show it), hence half and not the 128 MB floor.
+ */
+export const DELIVER_MEMORY_MB = 256;
 
 /** Well inside API Gateway's 29 s integration limit. */
 export const API_TIMEOUT_S = 10;
@@ -164,6 +176,8 @@ export interface FunctionDefinition {
   /** Logical id of the function's own role. */
   role: string;
   timeout: number;
+  /** MB; the provider's DEFAULT_MEMORY_MB when absent. */
+  memorySize?: number;
   /** On top of the provider's environment (functionEnvironment). */
   environment?: Record<string, CfnValue>;
   events?: FunctionEvent[];
@@ -244,6 +258,7 @@ const engineFunctions: VigilFunction[] = [
       handler: 'functions/engine/deliver.handler',
       description: 'Delivery worker: holds each ticket until it is due, sends, records',
       timeout: DELIVER_TIMEOUT_S,
+      memorySize: DELIVER_MEMORY_MB,
       events: [
         {
           sqs: {
@@ -290,8 +305,9 @@ const engineFunctions: VigilFunction[] = [
   },
   {
     key: METERING,
-    // Adds each usage event to its tenant's daily counter, once (conditional update).
-    grants: { table: [UPDATE], consumeMetering: true },
+    // Adds each usage event to its tenant's daily counter, once (conditional update); reads a
+    // shard's id levels when a write finds one changed (query).
+    grants: { table: [UPDATE, QUERY], consumeMetering: true },
     definition: {
       handler: 'functions/metering/fold-usage.handler',
       description: 'Metering: folds usage events into per-tenant daily counters',
@@ -318,6 +334,13 @@ if (staleGrants.length > 0)
 export const FUNCTIONS: readonly VigilFunction[] = [...API_ROUTES.map(apiFunction), ...engineFunctions];
 
 export const roleId = (functionKey: string): string => `${pascalCase(functionKey)}Role`;
+
+/** The memory a function is deployed with, in MB (what Lambda bills its GB-seconds by). */
+export const memorySizeOf = (functionKey: string): number => {
+  const fn = FUNCTIONS.find((f) => f.key === functionKey);
+  if (!fn) throw new Error(`infra/functions.ts: no function ${functionKey}`);
+  return fn.definition.memorySize ?? DEFAULT_MEMORY_MB;
+};
 
 /** An API Gateway management resource of this region (API keys and usage plans are regional). */
 const apiGatewayArn = (path: string): CfnValue => sub(`arn:\${AWS::Partition}:apigateway:\${AWS::Region}::${path}`);

@@ -12,12 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { METRIC, METRICS_NAMESPACE } from '@vigil/aws/metrics';
-import { INDEX, TTL_ATTRIBUTE } from '@vigil/aws/table-definition';
+import { INDEX, SUMMARY_ATTRIBUTES, TTL_ATTRIBUTE } from '@vigil/aws/table-definition';
 import { PLANS } from '@vigil/core/plans';
 import { API_ROUTES } from '@vigil/functions/api/routes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PARAM_DEFAULTS } from './params';
+import { DEFAULT_MEMORY_MB, DELIVER_MEMORY_MB } from './functions';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const STAGE = 'ci';
@@ -214,8 +215,13 @@ describe('serverless package (offline, --stage ci)', () => {
         AttributeName: TTL_ATTRIBUTE,
         Enabled: true,
       });
-      const indexes = (table.Properties.GlobalSecondaryIndexes as Array<{ IndexName: string }>).map((i) => i.IndexName);
-      expect(indexes.sort()).toEqual(Object.values(INDEX).sort());
+      const indexes = table.Properties.GlobalSecondaryIndexes as Array<{ IndexName: string; Projection: unknown }>;
+      expect(indexes.map((i) => i.IndexName).sort()).toEqual(Object.values(INDEX).sort());
+      // No index copies message bodies: byStatus holds the listing's summary only.
+      expect(indexes.find((i) => i.IndexName === INDEX.byStatus)?.Projection).toEqual({
+        ProjectionType: 'INCLUDE',
+        NonKeyAttributes: [...SUMMARY_ATTRIBUTES],
+      });
     });
   });
 
@@ -405,6 +411,11 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(receiver).toMatchObject({ method: 'POST', path: '/canary-receiver', auth: false });
     });
 
+    it('runs the delivery worker, which mostly waits for due instants, at its own smaller memory', () => {
+      expect(resource(functionId('deliver')).Properties.MemorySize).toBe(DELIVER_MEMORY_MB);
+      expect(resource(functionId('promote')).Properties.MemorySize).toBe(DEFAULT_MEMORY_MB);
+    });
+
     it('sweeps for overdue messages every minute', () => {
       const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
       const sweep = rules.find((r) => r.Targets.some((t: { Arn: unknown }) => targetOf(t.Arn) === functionId('sweep')));
@@ -483,6 +494,7 @@ describe('serverless package (offline, --stage ci)', () => {
       cancelMessage: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       listAttempts: ['dynamodb:GetItem'],
       redeliverMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
+      retryMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
       getSigningSecret: ['dynamodb:GetItem'],
       rotateSigningSecret: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       listApiKeys: ['dynamodb:Query'],
@@ -521,6 +533,7 @@ describe('serverless package (offline, --stage ci)', () => {
       canary: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
       metering: [
         'dynamodb:UpdateItem',
+        'dynamodb:Query',
         'sqs:ReceiveMessage',
         'sqs:DeleteMessage',
         'sqs:GetQueueAttributes',

@@ -20,7 +20,8 @@ export interface DynamoBackend {
   stop(): Promise<void>;
 }
 
-const clientFor = (endpoint: string) =>
+/** A low-level client for a backend's endpoint (tests that add middleware to it: counting calls, failing some). */
+export const dynamoClientFor = (endpoint: string) =>
   new DynamoDBClient({
     region: 'us-east-1',
     endpoint,
@@ -33,7 +34,7 @@ const withTable = async (
   stopServer: () => Promise<void>,
   table = 'vigil-test',
 ): Promise<DynamoBackend> => {
-  const client = clientFor(endpoint);
+  const client = dynamoClientFor(endpoint);
   await client.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
   return {
     name,
@@ -90,7 +91,7 @@ export const startDynamoDbLocal = async (): Promise<DynamoBackend> => {
   process.env.DDB_LOCAL_TELEMETRY = '0';
   const child = dynamoDbLocal.spawn({ port, stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
-  const probe = clientFor(endpoint);
+  const probe = dynamoClientFor(endpoint);
   const until = Date.now() + 30_000;
   for (;;) {
     try {
@@ -108,4 +109,17 @@ export const startDynamoDbLocal = async (): Promise<DynamoBackend> => {
       child.kill();
     });
   });
+};
+
+/**
+ * The engines a store test runs on, each with whether it can run here: dynalite always, DynamoDB
+ * Local where Java is (the reason it cannot is printed; in CI its absence throws).
+ */
+export const dynamoBackends = () => {
+  const unavailable = dynamoDbLocalUnavailable();
+  if (unavailable) console.warn(`DynamoDB Local tier skipped: ${unavailable}`);
+  return [
+    { name: 'dynalite', start: startDynalite, available: true },
+    { name: 'DynamoDB Local', start: startDynamoDbLocal, available: unavailable === undefined },
+  ];
 };

@@ -98,6 +98,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
     load: () => import('./redeliver-message'),
   },
   {
+    method: 'POST',
+    path: '/v1/messages/{messageId}/retry',
+    functionName: 'retryMessage',
+    file: 'functions/api/retry-message',
+    auth: true,
+    load: () => import('./retry-message'),
+  },
+  {
     method: 'GET',
     path: '/v1/signing-secret',
     functionName: 'getSigningSecret',

@@ -3,7 +3,7 @@
 import { Button, Dialog, Flex, Select, Text, TextField } from '@radix-ui/themes';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
-import { cancelMessage, redeliverMessage, rescheduleMessage } from '@/lib/actions';
+import { cancelMessage, redeliverMessage, rescheduleMessage, retryMessage } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
 import { browserTimeZone, wallTimeIn } from '@/lib/format';
 import type { MessageStatus } from '@/lib/types';
@@ -27,6 +27,16 @@ export function MessageActions({
   const final = status === 'delivered' || status === 'failed';
   return (
     <Flex gap="2" wrap="wrap">
+      {status === 'retrying' && (
+        <ConfirmButton
+          label="Retry now"
+          color="indigo"
+          title="Try this message again now?"
+          description="Its next attempt is made now instead of at its scheduled retry time. It keeps its remaining attempts."
+          confirmLabel="Retry now"
+          action={() => retryMessage(id)}
+        />
+      )}
       {pending && <RescheduleDialog id={id} sendAt={sendAt} timezone={timezone} />}
       {pending && (
         <ConfirmButton

@@ -40,6 +40,9 @@ export const revokeApiKey = async (id: string) => run((vigil) => vigil.keys.revo
 export const cancelMessage = async (id: string) =>
   run((vigil) => vigil.messages.cancel(id), [`/messages/${id}`, '/messages']);
 
+export const retryMessage = async (id: string) =>
+  run((vigil) => vigil.messages.retry(id), [`/messages/${id}`, '/messages']);
+
 export const redeliverMessage = async (id: string) =>
   run((vigil) => vigil.messages.redeliver(id), [`/messages/${id}`, '/messages']);
 

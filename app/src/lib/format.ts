@@ -225,6 +225,7 @@ const FAILURE_TITLES: Record<FailureReason['code'], string> = {
   poison: 'Vigil could not deliver this message and stopped trying',
   'signing-failed': 'The request could not be signed',
   'tenant-gone': 'The account this message belongs to no longer exists',
+  'flow-control': 'Its flow control key never had a free turn for it, so it was not sent',
 };
 
 /** Why a message ended failed, in words: a title for the code, then Vigil's detail. */

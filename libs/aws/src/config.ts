@@ -99,6 +99,13 @@ const Env = z.object({
     .min(1)
     .max(3600)
     .default(DEFAULT_ENGINE_SETTINGS.flightAllowanceMs / 1000),
+  /** How long flow control may hold a message back in all before it is finished `failed` (reason `flow-control`). */
+  VIGIL_FLOW_MAX_HOLD_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .default(DEFAULT_ENGINE_SETTINGS.flowMaxHoldMs / 1000),
   /**
    * Tests only: keep finished messages this many seconds instead of their plan's retention days
    * (retention.ts), so an expiry can be watched. Never set in a deployment.
@@ -196,6 +203,7 @@ export const readConfig = (env: Environment = process.env): VigilConfig => {
     sweepGraceMs: e.VIGIL_SWEEP_GRACE_S * 1000,
     poisonTakes: e.VIGIL_POISON_TAKES,
     flightAllowanceMs: e.VIGIL_FLIGHT_ALLOWANCE_S * 1000,
+    flowMaxHoldMs: e.VIGIL_FLOW_MAX_HOLD_S * 1000,
     version: VIGIL_VERSION,
     ...(e.VIGIL_RETENTION_OVERRIDE_S !== undefined && { retentionOverrideMs: e.VIGIL_RETENTION_OVERRIDE_S * 1000 }),
   };

@@ -7,7 +7,7 @@
  *   idempotency  pk T#<tenant>  sk I#<key>          (expiresAt: TTL attribute on AWS): the
  *                request's messageIds, fingerprint, owner and leaseUntil
  * Indexes (sparse: an item is in one only while it carries the key):
- *   byStatus  statusPk T#<tenant>#<status>, sk        newest-first listing by status
+ *   byStatus  statusPk T#<tenant>#<status>, sk        newest-first listing by status (summaries only)
  *   pending   pendPk   P#<shard>, pendingAt           non-terminal messages by next due time (sweep)
  *   bucket    bucketPk B#<bucketAt>#<shard>, dueAt    far-path messages by bucket (promote)
  * The pending and bucket indexes are sharded by message id so a popular minute spreads over
@@ -47,39 +47,13 @@ import type {
 import { isTerminal, MessageAlreadyExistsError, ValidationError, WAITING_STATUSES, withoutSnippet } from '@vigil/core';
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { mergeAsync } from './merge-async';
-import { INDEX } from './table-definition';
+import { INDEX, SUMMARY_ATTRIBUTES } from './table-definition';
 
 const DERIVED = ['pk', 'sk', 'statusPk', 'pendPk', 'pendingAt', 'bucketPk', 'expiresAt', 'expiresAtMs'] as const;
 const REF_FIELDS = ['tenantId', 'id', 'version', '#status', 'dueAt', 'leaseUntil'];
-/** Everything a listing shows: the body and the attempt log stay behind. */
-const SUMMARY_FIELDS = [
-  'id',
-  'tenantId',
-  '#status',
-  '#url',
-  '#method',
-  'headers',
-  'bodyKind',
-  'sendAt',
-  '#timezone',
-  'localSendAt',
-  'dueAt',
-  'createdAt',
-  'updatedAt',
-  'maxAttempts',
-  'timeoutMs',
-  'metadata',
-  'lastAttempt',
-  'failureReason',
-  'roundStart',
-  'version',
-  'deliveredAt',
-  'bucketAt',
-  'leaseUntil',
-  'expiresAtMs',
-  'origin',
-];
 const NAMES = { '#status': 'status', '#url': 'url', '#method': 'method', '#timezone': 'timezone' };
+/** Everything a listing shows (the byStatus index holds exactly these): the body and the attempt log stay behind. */
+const SUMMARY_FIELDS = SUMMARY_ATTRIBUTES.map((name) => (`#${name}` in NAMES ? `#${name}` : name));
 
 const tenantPk = (tenantId: string) => `T#${tenantId}`;
 const messageSk = (messageId: string) => `M#${messageId}`;

@@ -30,25 +30,39 @@ export interface StoredBytes {
 const pick = (item: Record<string, unknown>, names: Iterable<string>): Record<string, unknown> =>
   Object.fromEntries([...names].filter((name) => item[name] !== undefined).map((name) => [name, item[name]]));
 
-/** The billed storage of one item as written (the attributes the store sends), in the table and its indexes. */
-export const storedBytes = (
+type TableShape = {
+  KeySchema: ReadonlyArray<{ AttributeName: string }>;
+  GlobalSecondaryIndexes: readonly IndexShape[];
+};
+
+/**
+ * The copy of an item each global secondary index holds, by index name (an index holds none while
+ * the item lacks one of its keys): with projection ALL the whole item, with INCLUDE the table's
+ * keys, the index's keys and the included attributes. What index writes and storage are billed on.
+ */
+export const indexEntries = (
   item: Record<string, unknown>,
-  definition: {
-    KeySchema: ReadonlyArray<{ AttributeName: string }>;
-    GlobalSecondaryIndexes: readonly IndexShape[];
-  } = TABLE_DEFINITION,
-): StoredBytes => {
-  const table = dynamoItemBytes(item) + ITEM_OVERHEAD_BYTES;
+  definition: TableShape = TABLE_DEFINITION,
+): Record<string, Record<string, unknown>> => {
   const tableKeys = definition.KeySchema.map((k) => k.AttributeName);
-  const indexes: Record<string, number> = {};
+  const entries: Record<string, Record<string, unknown>> = {};
   for (const index of definition.GlobalSecondaryIndexes) {
     const keys = index.KeySchema.map((k) => k.AttributeName);
     if (keys.some((name) => item[name] === undefined)) continue; // sparse: no copy
-    const copy =
+    entries[index.IndexName] =
       index.Projection.ProjectionType === 'ALL'
         ? item
         : pick(item, new Set([...tableKeys, ...keys, ...index.Projection.NonKeyAttributes]));
-    indexes[index.IndexName] = dynamoItemBytes(copy) + ITEM_OVERHEAD_BYTES;
+  }
+  return entries;
+};
+
+/** The billed storage of one item as written (the attributes the store sends), in the table and its indexes. */
+export const storedBytes = (item: Record<string, unknown>, definition: TableShape = TABLE_DEFINITION): StoredBytes => {
+  const table = dynamoItemBytes(item) + ITEM_OVERHEAD_BYTES;
+  const indexes: Record<string, number> = {};
+  for (const [name, entry] of Object.entries(indexEntries(item, definition))) {
+    indexes[name] = dynamoItemBytes(entry) + ITEM_OVERHEAD_BYTES;
   }
   return { table, indexes, total: table + Object.values(indexes).reduce((sum, bytes) => sum + bytes, 0) };
 };

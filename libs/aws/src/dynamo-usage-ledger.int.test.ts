@@ -1,46 +1,41 @@
 /**
  * The usage ledger on both DynamoDB engines: every event id counts once, however often and in
- * whatever company it is folded; an echo (a repeat expected to be a duplicate) costs one write.
+ * whatever company it is folded; an echo (a repeat expected to be a duplicate) costs a read, not a
+ * write. (Bounds, races, crashes and earlier-format items: dynamo-usage-ledger-bounds.int.test.ts.)
  */
-import { createHash } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageEvent } from '@vigil/core';
-import { attemptUsage, outcomeUsage, scheduledUsage, usageDate } from '@vigil/core';
+import { attemptUsage, outcomeUsage, scheduledUsage } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
-import { dynamoDbLocalUnavailable, startDynalite, startDynamoDbLocal } from '../../../test-support/dynamo-backends';
+import { dynamoBackends, dynamoClientFor } from '../../../test-support/dynamo-backends';
 import { DynamoUsageLedger } from './dynamo-usage-ledger';
+import { usageSlot } from './usage-ledger-layout';
 
-const unavailable = dynamoDbLocalUnavailable();
-if (unavailable) console.warn(`DynamoDB Local tier skipped: ${unavailable}`);
-
-const backends = [
-  { name: 'dynalite', start: startDynalite, available: true },
-  { name: 'DynamoDB Local', start: startDynamoDbLocal, available: unavailable === undefined },
-];
+const backends = dynamoBackends();
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
-/** The counter item an event lands in (as the ledger shards a day: 16 items by id). */
-const counterOf = (e: UsageEvent) =>
-  `${e.tenantId}/${usageDate(e.at)}/${createHash('sha1').update(e.id).digest().readUInt16BE(0) % 16}`;
+/** The id levels an event lands in: its tenant, its day and its shard. */
+const shardOf = (e: UsageEvent) => {
+  const slot = usageSlot(e);
+  return `${slot.pk}/${slot.date}/${slot.shard}`;
+};
 
 describe.each(backends)('DynamoUsageLedger on $name', ({ start, available }) => {
   let services: DynamoBackend;
   let ledger: DynamoUsageLedger;
   let writes = 0;
+  let reads = 0;
   let client: DynamoDBClient;
   beforeAll(async () => {
     if (!available) return;
     services = await start();
-    client = new DynamoDBClient({
-      region: 'us-east-1',
-      endpoint: services.endpoint,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
+    client = dynamoClientFor(services.endpoint);
     client.middlewareStack.add(
       (next, context) => (args) => {
         if (context.commandName === 'UpdateItemCommand') writes += 1;
+        if (context.commandName === 'QueryCommand') reads += 1;
         return next(args);
       },
       { step: 'initialize', name: 'countWrites' },
@@ -74,30 +69,36 @@ describe.each(backends)('DynamoUsageLedger on $name', ({ start, available }) => 
     ]);
   });
 
-  it.runIf(available)('folds an echo apart: as a duplicate it costs one write at most, not its batch', async () => {
+  it.runIf(available)('looks an echo up with a read: as a duplicate it costs no write, nor its batch one', async () => {
     const tenantId = 'tnt_ledger2';
     const counted = { id: 'msg_echo', tenantId, createdAt: T0 };
     expect(await ledger.fold([scheduledUsage(counted)])).toEqual({ counted: 1, duplicates: 0 });
     const fresh = Array.from({ length: 40 }, (_, i) => attemptUsage({ id: `msg_${i}`, tenantId, dueAt: T0 }, 1));
-    const groups = new Set(fresh.map(counterOf)).size;
-    // Another ledger (another metering process) learns it is a duplicate with one write.
+    const shards = new Set(fresh.map(shardOf)).size;
+    // Another ledger (another metering process) learns it is a duplicate by reading its shard's
+    // open level: one write per shard the fresh events fall in, and one for the day total.
     const other = new DynamoUsageLedger(DynamoDBDocumentClient.from(client), services.table);
     writes = 0;
+    reads = 0;
     const result = await other.fold([...fresh, { ...scheduledUsage(counted), echo: true }]);
     expect(result).toEqual({ counted: 40, duplicates: 1 });
-    expect(writes).toBe(groups + 1);
-    // The ledger that counted it knows without a write.
+    expect(writes).toBe(shards + 1);
+    // The day (read once by a ledger) and the echo's shard.
+    expect(reads).toBe(2);
+    // The ledger that counted it knows without a write or a read.
     writes = 0;
+    reads = 0;
     expect(await ledger.fold([{ ...scheduledUsage(counted), echo: true }])).toEqual({ counted: 0, duplicates: 1 });
-    expect(writes).toBe(0);
-    // An echo folded in the same batch as its original is that original: one write, counted once.
+    expect(writes + reads).toBe(0);
+    // An echo folded in the same batch as its original is that original: counted once, with one
+    // write to its level and one to the day total.
     const both = { id: 'msg_both', tenantId, createdAt: T0 };
     writes = 0;
     expect(await ledger.fold([{ ...scheduledUsage(both), echo: true }, scheduledUsage(both)])).toEqual({
       counted: 1,
       duplicates: 1,
     });
-    expect(writes).toBe(1);
+    expect(writes).toBe(2);
     expect(await ledger.days(tenantId, '2026-11-23', '2026-11-23')).toEqual([
       { date: '2026-11-23', scheduled: 2, attempt: 40, delivered: 0, failed: 0 },
     ]);

@@ -15,3 +15,4 @@ export * from './sqs-usage-meter';
 export * from './usage-quota';
 export * from './api-gateway-usage-plans';
 export * from './tenant-admin';
+export * from './dynamo-flow-limiter';

@@ -25,3 +25,6 @@ export const consumedQueueSettings = (consumerTimeoutS: number): ConsumedQueueSe
 });
 
 export const DELIVERY_QUEUE_SETTINGS = consumedQueueSettings(DELIVER_TIMEOUT_S);
+
+/** The metering queue's settings (the local stack creates it only when asked to meter through a queue). */
+export const METERING_QUEUE_SETTINGS = consumedQueueSettings(METERING_TIMEOUT_S);

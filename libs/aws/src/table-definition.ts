@@ -6,6 +6,41 @@
 /** The table's secondary indexes, by what they serve (see dynamo-message-store.ts). */
 export const INDEX = { byStatus: 'byStatus', pending: 'pending', bucket: 'bucket' } as const;
 
+/**
+ * What a listing shows of a message (GET /v1/messages): everything but its body and its attempt
+ * log (the latest attempt is kept apart, without its snippet, as `lastAttempt`). The byStatus index
+ * holds these only, so a status change moves a summary of a few hundred bytes between its
+ * partitions, not the whole message with its body.
+ */
+export const SUMMARY_ATTRIBUTES = [
+  'id',
+  'tenantId',
+  'status',
+  'url',
+  'method',
+  'headers',
+  'bodyKind',
+  'sendAt',
+  'timezone',
+  'localSendAt',
+  'dueAt',
+  'createdAt',
+  'updatedAt',
+  'maxAttempts',
+  'timeoutMs',
+  'metadata',
+  'flowControl',
+  'flowHeldFrom',
+  'lastAttempt',
+  'failureReason',
+  'roundStart',
+  'version',
+  'deliveredAt',
+  'bucketAt',
+  'leaseUntil',
+  'expiresAtMs',
+] as const;
+
 const REF_PROJECTION = {
   ProjectionType: 'INCLUDE' as const,
   NonKeyAttributes: ['tenantId', 'id', 'version', 'status', 'dueAt', 'leaseUntil'],
@@ -33,7 +68,7 @@ export const TABLE_DEFINITION = {
         { AttributeName: 'statusPk', KeyType: 'HASH' as const },
         { AttributeName: 'sk', KeyType: 'RANGE' as const },
       ],
-      Projection: { ProjectionType: 'ALL' as const },
+      Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...SUMMARY_ATTRIBUTES] },
     },
     {
       IndexName: INDEX.pending,

@@ -10,6 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { EventDeliveryDeps, Logger, NotificationEndpointStore, TenancyDeps, UsageMeter } from '@vigil/core';
 import { DeliveryWorker, signingSecretDirectory } from '@vigil/core';
 import type { Environment, VigilConfig } from './config';
+import { DynamoFlowLimiter } from './dynamo-flow-limiter';
 import type { DynamoTenantStore } from './dynamo-tenant-store';
 import type { DynamoUsageLedger } from './dynamo-usage-ledger';
 import { NodeHttpSender } from './http-sender';
@@ -20,12 +21,12 @@ import { SqsDeliveryQueue } from './sqs-delivery-queue';
 import { SqsUsageMeter } from './sqs-usage-meter';
 import { systemClock } from './system-clock';
 import { UsageQuotaGuard } from './usage-quota';
-import type { StoreCallCounts } from './wiring/base';
+import type { ClientInstrument, StoreCallCounts } from './wiring/base';
 import { configureWiring, part } from './wiring/base';
 import { messageStore, notificationEndpoints, targetPolicy } from './wiring/messages';
 import { tenancyWiring, usageLedger } from './wiring/tenancy';
 
-export type { StoreCallCounts } from './wiring/base';
+export type { ClientInstrument, InstrumentableClient, StoreCallCounts } from './wiring/base';
 export { base } from './wiring/base';
 export { tenancyWiring } from './wiring/tenancy';
 
@@ -52,6 +53,8 @@ export interface RuntimeAdapters {
   env?: Environment;
   /** Where usage events go (default: the metering queue, when VIGIL_METERING_QUEUE_URL is set). */
   meter?: UsageMeter;
+  /** Every AWS client the wiring builds is handed to it first (the cost bench meters their calls). */
+  instrument?: ClientInstrument;
 }
 
 /** What the last startRuntime chose (nothing: a Lambda). */
@@ -65,6 +68,8 @@ export const runtime = (): Runtime =>
     const usage = usageLedger();
     const sqs = new SQSClient(b.clientOptions(config.endpoints.sqs));
     const scheduler = new SchedulerClient(b.clientOptions(config.endpoints.scheduler));
+    b.instrument(sqs);
+    b.instrument(scheduler);
     // One policy for the URL as written (create, PATCH) and for every address it resolves to (send).
     const targets = targetPolicy();
     const sender = new NodeHttpSender(targets);
@@ -102,6 +107,8 @@ export const runtime = (): Runtime =>
       deliveryTargets: { http: sender },
       backoff: config.backoff,
       random: Math.random,
+      // Flow keys' turns live in the table, so every worker of the deployment shares them.
+      flowLimiter: new DynamoFlowLimiter(b.db, config.table),
       events: {
         delivered: ({ latenessMs }) =>
           metrics({
@@ -134,7 +141,7 @@ export const runtime = (): Runtime =>
  * choosing (the local stack): every handler in the process then uses them.
  */
 export const startRuntime = (adapters: RuntimeAdapters): Runtime => {
-  configureWiring(adapters.env);
+  configureWiring(adapters.env, adapters.instrument);
   chosen = adapters;
   return runtime();
 };

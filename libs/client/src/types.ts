@@ -13,6 +13,8 @@ export type MessagePage = Schemas['MessagePage'];
 export type Attempt = Schemas['AttemptOut'];
 export type AttemptList = Schemas['AttemptList'];
 export type FailureReason = Schemas['FailureReason'];
+/** Flow control per destination: a key with its `parallelism` and/or `ratePerSecond`. */
+export type FlowControl = Schemas['FlowControl'];
 export type ApiKey = Schemas['ApiKeyOut'];
 export type ApiKeyCreated = Schemas['ApiKeyCreated'];
 export type SigningSecret = Schemas['SigningSecretOut'];

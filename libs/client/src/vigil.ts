@@ -222,6 +222,17 @@ export class Vigil {
         options,
       ),
 
+    /**
+     * Makes a retrying message's next attempt now instead of at its backoff's time (same round, same
+     * retry budget). Not retried after a lost answer.
+     */
+    retry: (id: string, options?: CallOptions): Promise<Message> =>
+      this.call(
+        'unsafe',
+        (fetch) => this.client.POST('/v1/messages/{messageId}/retry', { params: { path: { messageId: id } }, fetch }),
+        options,
+      ),
+
     /** Sends a delivered or failed message again, now (counts like a create). Not retried after a lost answer. */
     redeliver: (id: string, options?: CallOptions): Promise<Message> =>
       this.call(

@@ -38,6 +38,14 @@ export const assertCanRedeliver = (message: Message): void => {
   }
 };
 
+export const assertCanRetryNow = (message: Message): void => {
+  if (message.status !== 'retrying') {
+    throw new MessageStateConflictError(
+      `Message ${message.id} is ${message.status}; only a retrying message (its last attempt failed and it waits for the next) can be retried now.`,
+    );
+  }
+};
+
 /**
  * Sets where a waiting message sits for its `dueAt`: near ones are `queued` (or stay
  * `retrying`) with no bucket, far ones are `scheduled` (or stay `retrying`) in their bucket.

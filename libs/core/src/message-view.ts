@@ -1,6 +1,7 @@
 /** How a stored message is shown through the API (`MessageOut` in openapi.yaml). */
 
 import { WAITING_STATUSES } from './lifecycle';
+import type { FlowControl } from './flow-control';
 import type {
   Attempt,
   CallbackRef,
@@ -34,6 +35,9 @@ export interface MessageOut {
   maxAttempts: number;
   timeoutMs: number;
   metadata: Record<string, string>;
+  flowControl?: FlowControl;
+  /** While flow control holds the message back: when it was due (its next try is `nextAttemptAt`). */
+  heldByFlowControlSince?: string;
   nextAttemptAt?: string;
   deliveredAt?: string;
   lastAttempt?: Attempt;
@@ -69,6 +73,9 @@ export const toMessageOut = (
     maxAttempts: message.maxAttempts,
     timeoutMs: message.timeoutMs,
     metadata: message.metadata,
+    ...(message.flowControl !== undefined && { flowControl: message.flowControl }),
+    ...(message.flowHeldFrom !== undefined &&
+      WAITING_STATUSES.includes(message.status) && { heldByFlowControlSince: iso(message.flowHeldFrom) }),
     ...(WAITING_STATUSES.includes(message.status) && { nextAttemptAt: iso(message.dueAt) }),
     ...(message.deliveredAt !== undefined && { deliveredAt: iso(message.deliveredAt) }),
     ...(lastAttempt && { lastAttempt }),

@@ -1,4 +1,5 @@
 /** The message model: what Vigil stores about one scheduled webhook. */
+import type { FlowControl } from './flow-control';
 
 export const MESSAGE_STATUSES = [
   'scheduled',
@@ -24,6 +25,8 @@ export interface Attempt {
   startedAt: string;
   durationMs: number;
   latenessMs: number;
+  /** Why the attempt started late, when Vigil held it on purpose: its flow key had no free turn. */
+  latenessReason?: LatenessReason;
   statusCode?: number;
   error?: string;
   /** At most 1024 UTF-8 bytes of the response body (see SNIPPET_MAX_BYTES). */
@@ -32,8 +35,11 @@ export interface Attempt {
   retryAfterMs?: number;
 }
 
+export const LATENESS_REASONS = ['flow-control'] as const;
+export type LatenessReason = (typeof LATENESS_REASONS)[number];
+
 /** Why a message ended `failed` without its attempts being spent (absent when they were, or on 410). */
-export const FAILURE_CODES = ['record-failed', 'poison', 'signing-failed', 'tenant-gone'] as const;
+export const FAILURE_CODES = ['record-failed', 'poison', 'signing-failed', 'tenant-gone', 'flow-control'] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
 export interface FailureReason {
@@ -97,6 +103,13 @@ export interface Message {
   maxAttempts: number;
   timeoutMs: number;
   metadata: Record<string, string>;
+  /** The flow key this message's requests count against, and its limits (flow-control.ts). */
+  flowControl?: FlowControl;
+  /**
+   * Set while flow control holds the message back: the instant it was due before its `dueAt` was
+   * moved to the next try. Its attempt's lateness counts from here.
+   */
+  flowHeldFrom?: number;
   attempts: Attempt[];
   /** Far path only: the start of the minute bucket whose timer promotes it (epoch ms). */
   bucketAt?: number;

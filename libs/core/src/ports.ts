@@ -226,3 +226,30 @@ export interface NotificationEndpointStore {
   /** The ids of the latest deliveries to the endpoint, newest first, at most `limit`. */
   recentDeliveries(tenantId: string, endpointId: string, limit: number): Promise<string[]>;
 }
+
+/**
+ * The state of flow control (flow-control.ts), where every worker of the deployment sees it: one
+ * record per tenant and flow key, changed only by conditional writes. Each operation is the rule
+ * of flow-control.ts applied atomically.
+ */
+export interface FlowLimiter {
+  /**
+   * Reserves the key's next start slot at or after `from` (the `nextSlot` rule, slots `spacingMs`
+   * apart) unless it would be after `latest`. Returns the slot, or when the key's next free slot is.
+   */
+  reserveSlot(
+    tenantId: string,
+    key: string,
+    slot: { from: number; spacingMs: number; latest: number; now: number },
+  ): Promise<{ slotAt: number } | { freeAt: number }>;
+  /** Takes a lease (`leaseId`, expiring at `until`) if fewer than `parallelism` are held. */
+  acquireLease(
+    tenantId: string,
+    key: string,
+    lease: { id: string; until: number; parallelism: number; now: number },
+  ): Promise<boolean>;
+  /** Gives a lease back (nothing if it was reclaimed meanwhile). */
+  releaseLease(tenantId: string, key: string, leaseId: string): Promise<void>;
+  /** Removes the key's leases expired at `now` (their holders died); how many it removed. */
+  reclaimExpiredLeases(tenantId: string, key: string, now: number): Promise<number>;
+}

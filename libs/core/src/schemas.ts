@@ -8,6 +8,7 @@ import type { FieldError } from './errors';
 import { ValidationError } from './errors';
 import { targetTypeOf } from './delivery-target';
 import { CALLBACK_EVENTS, HTTP_METHODS, MESSAGE_STATUSES, NOTIFICATION_EVENT_TYPES } from './message';
+import { FLOW_KEY_PATTERN, FLOW_LIMITS } from './flow-control';
 import { headerProblems, isWellFormedText, NOT_WELL_FORMED } from './message-limits';
 import { hasUtcOffset, isKnownTimeZone, MAX_TIME_ZONE_LENGTH } from './time-zones';
 import { USAGE_KINDS } from './usage';
@@ -42,6 +43,20 @@ const metadata = z
 
 /** Any JSON value; a string body is stored and sent as given, so it must be well-formed text. */
 const body = z.unknown().refine((value) => typeof value !== 'string' || isWellFormedText(value), NOT_WELL_FORMED);
+
+/** Flow control per destination (flow-control.ts): a key and at least one of its limits. */
+const flowControl = z
+  .strictObject({
+    key: z
+      .string()
+      .max(FLOW_LIMITS.keyMaxLength)
+      .regex(FLOW_KEY_PATTERN, `must be letters, digits and . _ : / - only (at most ${FLOW_LIMITS.keyMaxLength})`),
+    parallelism: z.int().min(1).max(FLOW_LIMITS.parallelismMax).optional(),
+    ratePerSecond: z.int().min(1).max(FLOW_LIMITS.ratePerSecondMax).optional(),
+  })
+  .refine((value) => value.parallelism !== undefined || value.ratePerSecond !== undefined, {
+    message: 'give parallelism, ratePerSecond or both: a flow key without a limit limits nothing',
+  });
 
 /** An RFC 3339 date-time, or a wall time without an offset to be read in a `timezone`. */
 const sendAt = z.iso.datetime({
@@ -92,6 +107,7 @@ export const MessageIn = z
     timeoutMs: z.int().min(1000).max(30_000).default(10_000),
     metadata: metadata.default({}),
     callback: callback.optional(),
+    flowControl: flowControl.optional(),
   })
   .superRefine((value, ctx) => {
     if ((value.sendAt === undefined) === (value.delay === undefined)) {
@@ -118,6 +134,8 @@ export const MessagePatch = z
     headers: headers.optional(),
     body: body.optional(),
     metadata: metadata.optional(),
+    /** `null` removes the message's flow control. */
+    flowControl: flowControl.nullable().optional(),
   })
   .superRefine((value, ctx) => {
     if (value.sendAt !== undefined && value.delay !== undefined) {

@@ -36,6 +36,11 @@ export interface EngineSettings {
    * alone meanwhile instead of piling more tickets on the backlog.
    */
   flightAllowanceMs: number;
+  /**
+   * The longest flow control may hold a message back (from the instant it was due, over every take);
+   * then it is finished `failed` with reason `flow-control` instead of waiting on.
+   */
+  flowMaxHoldMs: number;
   /** Sent as `user-agent: Vigil/<version>`. */
   version: string;
   /**
@@ -57,6 +62,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   leaseMarginMs: 15_000,
   poisonTakes: 5,
   flightAllowanceMs: 300_000,
+  flowMaxHoldMs: 3_600_000,
   version: '0.1.0',
 };
 

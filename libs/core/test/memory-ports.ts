@@ -11,6 +11,7 @@ import type {
   FailureReason,
   DeliveryTarget,
   EngineSettings,
+  FlowLimiter,
   IdempotencyClaim,
   IdempotencyRecord,
   Logger,
@@ -32,7 +33,10 @@ import {
   DEFAULT_ENGINE_SETTINGS,
   DeliveryWorker,
   emptyCounts,
+  expiredLeases,
   FixedClock,
+  leaseAdmits,
+  nextSlot,
   isExpired,
   isTerminal,
   MessageAlreadyExistsError,
@@ -229,6 +233,59 @@ export class ScriptedSender implements DeliveryTarget {
   }
 }
 
+/** Flow keys' turns in memory, by the rules of flow-control.ts (the DynamoDB adapter writes them as conditions). */
+export class MemoryFlowLimiter implements FlowLimiter {
+  readonly keys = new Map<string, { nextSlotAt?: number; leases: Record<string, number> }>();
+  calls = 0;
+
+  private state(tenantId: string, key: string) {
+    const name = `${tenantId}/${key}`;
+    const state = this.keys.get(name) ?? { leases: {} };
+    this.keys.set(name, state);
+    return state;
+  }
+
+  async reserveSlot(
+    tenantId: string,
+    key: string,
+    slot: { from: number; spacingMs: number; latest: number },
+  ): Promise<{ slotAt: number } | { freeAt: number }> {
+    this.calls += 1;
+    const state = this.state(tenantId, key);
+    const next = nextSlot(state, slot.from, slot.spacingMs, slot.latest);
+    if (!next) return { freeAt: state.nextSlotAt ?? slot.from };
+    state.nextSlotAt = next.state.nextSlotAt;
+    return { slotAt: next.slotAt };
+  }
+
+  async acquireLease(
+    tenantId: string,
+    key: string,
+    lease: { id: string; until: number; parallelism: number },
+  ): Promise<boolean> {
+    this.calls += 1;
+    const state = this.state(tenantId, key);
+    if (!leaseAdmits(state, lease.parallelism) || lease.id in state.leases) return false;
+    state.leases = { ...state.leases, [lease.id]: lease.until };
+    return true;
+  }
+
+  async releaseLease(tenantId: string, key: string, leaseId: string): Promise<void> {
+    this.calls += 1;
+    const state = this.state(tenantId, key);
+    const { [leaseId]: _gone, ...rest } = state.leases;
+    state.leases = rest;
+  }
+
+  async reclaimExpiredLeases(tenantId: string, key: string, now: number): Promise<number> {
+    this.calls += 1;
+    const state = this.state(tenantId, key);
+    const expired = expiredLeases(state, now);
+    state.leases = Object.fromEntries(Object.entries(state.leases).filter(([id]) => !expired.includes(id)));
+    return expired.length;
+  }
+}
+
 export const silentLog: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
 /**
@@ -263,6 +320,7 @@ export const deliveryHarness = (options: {
   settings?: Partial<EngineSettings>;
   tenants?: TenantDirectory;
   meter?: UsageMeter;
+  flowLimiter?: FlowLimiter;
 }) => {
   const clock = new FixedClock(options.t0);
   const store = new MemoryStore(() => clock.now());
@@ -291,6 +349,7 @@ export const deliveryHarness = (options: {
     deliveryTargets: { http: sender },
     backoff: DEFAULT_BACKOFF,
     random: () => 0.5,
+    ...(options.flowLimiter && { flowLimiter: options.flowLimiter }),
   });
   /** Delivers the latest ticket on the queue, with the clock set to when the queue surfaces it (a second before due). */
   const deliverLatest = () => {

@@ -12,6 +12,7 @@ import {
   patchMessage,
   promoteBucket,
   redeliverMessage,
+  retryMessageNow,
   scheduleBatch,
   scheduleMessage,
   sweepPending,
@@ -217,6 +218,43 @@ describe('changing messages', () => {
     expect(again.roundStart).toBe(1);
     expect(await worker.deliver(queue.sent[1]!.ticket)).toBe('delivered');
     expect(store.messages.get(message.id)!.attempts.map((a) => a.n)).toEqual([1, 2]);
+  });
+});
+
+describe('retrying now', () => {
+  it("makes a retrying message's next attempt now, in the same round, and the old ticket goes stale", async () => {
+    const { deps, worker, sender, clock, queue, store } = setup([{ statusCode: 503 }, { statusCode: 200 }]);
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 1 }));
+    clock.set(T0 + 1_000);
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('retrying');
+    const waiting = store.messages.get(message.id)!;
+    // The backoff's first wait: 10 s × (0.5 + 0.5 × random 0.5) = 7.5 s.
+    expect(waiting.dueAt).toBe(T0 + 1_000 + 7_500);
+
+    clock.set(T0 + 2_000);
+    const now = await retryMessageNow(deps, TENANT, message.id);
+    expect(now).toMatchObject({ status: 'retrying', dueAt: T0 + 2_000, version: waiting.version + 1 });
+    const fresh = queue.sent.at(-1)!.ticket;
+    expect(fresh).toMatchObject({ messageId: message.id, dueAt: T0 + 2_000, version: waiting.version + 1 });
+    // The new ticket sends at once; the backoff's, when it surfaces, no longer sends.
+    expect(await worker.deliver(fresh)).toBe('delivered');
+    clock.set(waiting.dueAt);
+    expect(await worker.deliver(queue.sent[1]!.ticket)).toBe('skipped');
+    expect(sender.requests.map((r) => r.at)).toEqual([T0 + 1_000, T0 + 2_000]);
+    expect(store.messages.get(message.id)!).toMatchObject({ status: 'delivered', roundStart: 0 });
+  });
+
+  it('refuses a message that is not retrying, and leaves one already due as it is', async () => {
+    const { deps, worker, clock, queue, store } = setup([{ statusCode: 503 }]);
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 1 }));
+    await expect(retryMessageNow(deps, TENANT, message.id)).rejects.toThrow(MessageStateConflictError);
+    clock.set(T0 + 1_000);
+    await worker.deliver(queue.sent[0]!.ticket);
+    const waiting = store.messages.get(message.id)!;
+    clock.set(waiting.dueAt + 5);
+    const sent = queue.sent.length;
+    expect(await retryMessageNow(deps, TENANT, message.id)).toEqual(waiting);
+    expect(queue.sent).toHaveLength(sent);
   });
 });
 

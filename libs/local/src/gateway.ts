@@ -33,6 +33,8 @@ export interface GatewayOptions {
   /** When this file changes (a key was revoked elsewhere), cached authorizer answers are dropped. */
   keysChangedFile?: string;
   log: Logger;
+  /** Runs each route handler call as one invocation of its function (the stack's observer). */
+  invocation?<T>(functionName: string, run: () => Promise<T>): Promise<T>;
 }
 
 export interface Gateway {
@@ -142,8 +144,10 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
         );
       }
     }
-    compiled.handler ??= (await compiled.route.load()).handler;
-    send(res, await compiled.handler(event, lambdaContext(compiled.route.functionName, requestId)));
+    const handler = (compiled.handler ??= (await compiled.route.load()).handler);
+    const { functionName } = compiled.route;
+    const invoke = () => handler(event, lambdaContext(functionName, requestId));
+    send(res, await (options.invocation ? options.invocation(functionName, invoke) : invoke()));
   };
 
   const server: Server = createServer((req, res) => {

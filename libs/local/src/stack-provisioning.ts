@@ -33,6 +33,8 @@ export interface QueueRef {
 
 export interface Provisioned {
   delivery: QueueRef;
+  /** The metering queue, when asked for (a stack that meters usage as AWS does). */
+  metering?: QueueRef;
   /** The SDK clients provisioning used (the SQS one feeds the pollers); destroyed at stop. */
   clients: { dynamo: DynamoDBClient; sqs: SQSClient; scheduler: SchedulerClient };
 }
@@ -40,6 +42,7 @@ export interface Provisioned {
 export const provision = async (
   services: LocalServices,
   names: { table: string; scheduleGroup: string },
+  options: { meteringQueue?: boolean } = {},
 ): Promise<Provisioned> => {
   const { endpoints } = services;
   const region = LOCAL_REGION;
@@ -67,12 +70,13 @@ export const provision = async (
     return { url: queue.QueueUrl as string, arn: await arnOf(queue.QueueUrl) };
   };
   const delivery = await queueWithDlq(LOCAL_QUEUES.delivery);
+  const metering = options.meteringQueue ? await queueWithDlq(LOCAL_QUEUES.metering) : undefined;
   try {
     await clients.scheduler.send(new CreateScheduleGroupCommand({ Name: names.scheduleGroup }));
   } catch (error) {
     if ((error as Error).name !== 'ConflictException') throw error;
   }
-  return { delivery, clients };
+  return { delivery, ...(metering && { metering }), clients };
 };
 
 /** The development tenant and key, made once and kept in the data dir so restarts keep them. */

@@ -13,10 +13,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { Runtime, TenantAdmin } from '@vigil/aws';
+import type { ClientInstrument, Runtime, TenantAdmin } from '@vigil/aws';
 import { openTenantAdmin, resetRuntime, startRuntime } from '@vigil/aws';
 import { handler as authorizer } from '@vigil/functions/api/authorizer';
 import { handler as deliver } from '@vigil/functions/engine/deliver';
+import { handler as foldUsageEvents } from '@vigil/functions/metering/fold-usage';
 import { handler as promote } from '@vigil/functions/engine/promote';
 import { handler as sweep } from '@vigil/functions/engine/sweep';
 import type { Context } from 'aws-lambda';
@@ -42,9 +43,26 @@ import { JournalUsageMeter, journalPaths, startUsageJournalFolder } from './usag
 import type { WebApp } from './web-app';
 import { startWebApp } from './web-app';
 
+/**
+ * Watches the stack the way AWS bills it (the cost bench): every AWS client the handlers and the
+ * pollers use, and every handler call as the Lambda invocation it would be on AWS.
+ */
+export interface StackObserver {
+  instrument: ClientInstrument;
+  /** Runs one invocation of the function deployed as `functionName` (infra/functions.ts's keys). */
+  invocation<T>(functionName: string, run: () => Promise<T>): Promise<T>;
+}
+
 export interface StackOptions extends LocalConfig {
   /** Engine settings for the handlers (VIGIL_NEAR_WINDOW_S, ...); defaults to process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * Where usage events go: the journal in the data dir (the default: it survives kill -9), or, as on
+   * AWS, the metering queue, folded by the metering function behind a poller with the deployed
+   * batch size and window (the cost bench; the queue is in memory, so a kill loses its events).
+   */
+  metering?: 'journal' | 'queue';
+  observer?: StackObserver;
 }
 
 export interface LocalStack {
@@ -77,6 +95,8 @@ export interface LocalStack {
  * the deployed metering function's batching window and batch size.
  */
 const USAGE_FOLD_EVERY_MS = 5_000;
+/** The deployed metering function's batch size (infra/functions.ts). */
+const USAGE_FOLD_BATCH = 100;
 const lambdaContext = { callbackWaitsForEmptyEventLoop: false } as Context;
 
 /** A port free on `host` now (for a gateway asked to listen on port 0, whose port must be known first). */
@@ -106,6 +126,8 @@ const startFaults = async (chaos: string, services: LocalServices, dataDir: stri
 export const startStack = async (options: StackOptions): Promise<LocalStack> => {
   const { dataDir } = options;
   await mkdir(dataDir, { recursive: true });
+  const invocation: StackObserver['invocation'] = options.observer?.invocation ?? ((_name, run) => run());
+  const meterByQueue = options.metering === 'queue';
 
   const settings = { ...LOCAL_ENGINE_DEFAULTS, ...(options.env ?? process.env) };
   const promoteArn = settings.VIGIL_PROMOTE_ARN as string;
@@ -113,17 +135,20 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     dataDir,
     invoke: async (target) => {
       if (target.arn !== promoteArn) throw new Error(`no local function behind ${target.arn}`);
-      await promote(JSON.parse(target.input ?? '{}'));
+      await invocation('promote', () => promote(JSON.parse(target.input ?? '{}')));
     },
   });
   const { endpoints, stage } = services;
 
   // Provision what serverless.ts deploys on AWS: the table, the queues, the schedule group.
   const table = settings.VIGIL_TABLE as string;
-  const { delivery, clients } = await provision(services, {
-    table,
-    scheduleGroup: settings.VIGIL_SCHEDULE_GROUP as string,
-  });
+  const { delivery, metering, clients } = await provision(
+    services,
+    { table, scheduleGroup: settings.VIGIL_SCHEDULE_GROUP as string },
+    { meteringQueue: meterByQueue },
+  );
+  // The pollers' receives and deletes are billed on AWS too (Lambda's event source mapping).
+  options.observer?.instrument(clients.sqs);
   const sessionSecret = await sessionSecretOf(dataDir, settings.NEXTAUTH_SECRET);
 
   // Provisioning, the pollers (Lambda's event sources) and tenant admin reach the services
@@ -155,16 +180,20 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     VIGIL_SQS_ENDPOINT: handlerEndpoints.sqs,
     VIGIL_SCHEDULER_ENDPOINT: handlerEndpoints.scheduler,
     VIGIL_DELIVERY_QUEUE_URL: delivery.url,
-    // Metering goes through the journal (durable across kill -9), not a queue.
-    VIGIL_METERING_QUEUE_URL: undefined,
+    // Metering goes through the journal (durable across kill -9), unless asked to use the queue.
+    VIGIL_METERING_QUEUE_URL: metering?.url,
     VIGIL_RESERVED_ENDPOINTS: reserved.flatMap(([name, port]) => (port ? [`${name}=${port}`] : [])).join(','),
     // The console's first sign-in (POST /v1/session/tenant) binds new tenants to the emulator's usage plans.
     VIGIL_USAGE_PLANS: 'on',
     VIGIL_APIGATEWAY_ENDPOINT: endpoints.apigateway,
     VIGIL_STAGE: stage,
   };
-  const meter = new JournalUsageMeter(journalPaths(dataDir).journal, () => rt.log);
-  const rt = startRuntime({ env: handlerSettings, meter });
+  const meter = meterByQueue ? undefined : new JournalUsageMeter(journalPaths(dataDir).journal, () => rt.log);
+  const rt = startRuntime({
+    env: handlerSettings,
+    ...(meter && { meter }),
+    ...(options.observer && { instrument: options.observer.instrument }),
+  });
 
   await writeEndpointsFile(dataDir, services, table);
   const tenantAdmin = openTenantAdmin({
@@ -183,24 +212,38 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     everyMs: USAGE_FOLD_EVERY_MS,
     batchEvents: 100,
   });
-  meter.onJournaled = (count) => usageFolder.journaled(count);
+  if (meter) meter.onJournaled = (count) => usageFolder.journaled(count);
 
   // A kill in the middle of a store write can leave an unfinished message out of dynalite's indexes.
   await repairPendingIndexes(clients.dynamo, table);
   // The queue did not survive the last stop: re-enqueue everything due within the near window.
-  await sweep({ lookAheadS: rt.config.engine.nearWindowMs / 1000 });
+  await invocation('sweep', () => sweep({ lookAheadS: rt.config.engine.nearWindowMs / 1000 }));
 
   const pollers = [
     startSqsPoller({
       sqs: clients.sqs,
       queueUrl: delivery.url,
       queueArn: delivery.arn,
-      handler: (event) => deliver(event, lambdaContext),
+      handler: (event) => invocation('deliver', () => deliver(event, lambdaContext)),
       log: rt.log,
     }),
+    ...(metering
+      ? [
+          startSqsPoller({
+            sqs: clients.sqs,
+            queueUrl: metering.url,
+            queueArn: metering.arn,
+            handler: (event) => invocation('metering', () => foldUsageEvents(event, lambdaContext)),
+            log: rt.log,
+            loops: 1,
+            batchSize: USAGE_FOLD_BATCH,
+            batchWindowMs: USAGE_FOLD_EVERY_MS,
+          }),
+        ]
+      : []),
   ];
   const sweeper = setInterval(() => {
-    sweep({}).catch((error) => rt.log.error('sweep failed', { error: String(error) }));
+    invocation('sweep', () => sweep({})).catch((error) => rt.log.error('sweep failed', { error: String(error) }));
   }, options.sweepEveryMs);
   // DynamoDB's TTL deletes expired items on AWS; dynalite has no TTL, so the stack does it.
   const reaper = startExpiryReaper({
@@ -214,7 +257,8 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   const gateway = await startGateway({
     port: gatewayPort,
     host: options.host,
-    authorizer: (event) => authorizer(event),
+    authorizer: (event) => invocation('authorizer', () => authorizer(event)),
+    invocation,
     authCacheMs: options.authCacheMs,
     rateLimits: options.rateLimits,
     keysChangedFile: join(dataDir, KEYS_CHANGED_FILE),
@@ -247,7 +291,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
       await Promise.all(pollers.map((poller) => poller.stop()));
       await services.stopEmulators();
       await usageFolder.stop();
-      meter.close();
+      meter?.close();
       tenantAdmin.close();
       resetRuntime();
       for (const client of Object.values(clients)) client.destroy();

@@ -15,6 +15,17 @@ import { VIGIL_VERSION } from '../version';
 /** Store calls by command name, counted by the DynamoDB client itself (for the benchmark). */
 export type StoreCallCounts = Map<string, number>;
 
+/** What the wiring hands a client instrument: any SDK v3 client (its middleware stack). */
+export interface InstrumentableClient {
+  middlewareStack: { add(middleware: never, options: never): void };
+}
+
+/**
+ * Called once with every AWS SDK client the wiring builds (DynamoDB, SQS, Scheduler), before its
+ * first call: the cost bench adds a middleware that meters each call. Nothing on AWS sets one.
+ */
+export type ClientInstrument = (client: InstrumentableClient) => void;
+
 export interface Base {
   config: VigilConfig;
   /** The settings the configuration was read from (the process environment, or the local stack's arguments). */
@@ -35,11 +46,13 @@ export interface Base {
   meteringCalls: StoreCallCounts;
   /** Runs `close` when the process-wide wiring is reset (the local stack stopping). */
   onClose(close: () => void): void;
+  /** Hands a newly built client to the host's instrument, if it gave one (see ClientInstrument). */
+  instrument(client: InstrumentableClient): void;
 }
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-const createBase = (env: Environment, closers: Array<() => void>): Base => {
+const createBase = (env: Environment, closers: Array<() => void>, instrument: ClientInstrument): Base => {
   const config = readConfig(env);
   const { endpoints, region } = config;
   // Every call is bounded: a store or queue that hangs fails the call (and the SDK retries it)
@@ -58,6 +71,7 @@ const createBase = (env: Environment, closers: Array<() => void>): Base => {
       },
       { step: 'initialize', name: 'vigilStoreCallCounter' },
     );
+    instrument(client);
     closers.push(() => client.destroy());
     return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   };
@@ -74,18 +88,21 @@ const createBase = (env: Environment, closers: Array<() => void>): Base => {
     storeCalls,
     meteringCalls,
     onClose: (close) => closers.push(close),
+    instrument,
   };
 };
 
 let current: { base: Base; parts: Map<string, unknown>; close: () => void } | undefined;
 /** Settings given by the process's host instead of its environment (configureWiring). */
 let given: Environment | undefined;
+/** The host's client instrument (configureWiring); none on AWS. */
+let givenInstrument: ClientInstrument = () => {};
 
 const processWiring = () => {
   if (!current) {
     const closers: Array<() => void> = [];
     current = {
-      base: createBase(given ?? process.env, closers),
+      base: createBase(given ?? process.env, closers, givenInstrument),
       parts: new Map(),
       close: () => closers.forEach((c) => c()),
     };
@@ -95,12 +112,13 @@ const processWiring = () => {
 
 /**
  * Reads the configuration from `env` instead of the process environment from now on (the local
- * stack passes its settings as an argument; a Lambda reads its environment). Forgets the wiring
- * built so far.
+ * stack passes its settings as an argument; a Lambda reads its environment), and hands every client
+ * built from then on to `instrument` (the cost bench). Forgets the wiring built so far.
  */
-export const configureWiring = (env: Environment | undefined): void => {
+export const configureWiring = (env: Environment | undefined, instrument: ClientInstrument = () => {}): void => {
   resetWiring();
   given = env;
+  givenInstrument = instrument;
 };
 
 /** The process-wide base, built from its settings on first use (a Lambda cold start). */

@@ -231,6 +231,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/messages/{messageId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message id. A value that is not a message id simply matches nothing (404). */
+                messageId: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a retrying message's next attempt now
+         * @description A `retrying` message (its last attempt failed and it waits for the next) is tried now
+         *     instead of when its backoff, or the receiver's `Retry-After`, said: for when you know the
+         *     receiver is back. It stays in the same round with the same retry budget, and is not
+         *     counted again in usage (each attempt is counted as it is made). A message already due
+         *     is left as it is. Takes no request body. The response leaves out `body`.
+         *
+         *     Problems: 401 missing or invalid API key; 404 no such message (or expired); 409 the message
+         *     is not `retrying`; 429 rate limit.
+         */
+        post: operations["retryMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/signing-secret": {
         parameters: {
             query?: never;
@@ -752,6 +782,7 @@ export interface components {
              */
             timeoutMs?: number;
             metadata?: components["schemas"]["Metadata"];
+            flowControl?: components["schemas"]["FlowControl"];
             callback?: components["schemas"]["MessageCallback"];
         } & (unknown | unknown);
         /**
@@ -835,6 +866,29 @@ export interface components {
         EventDeliveryList: {
             items: components["schemas"]["MessageOut"][];
         };
+        /**
+         * @description Flow control per destination: at most `parallelism` requests in flight and at most
+         *     `ratePerSecond` started in any one-second window, over every message of your account that
+         *     names the same `key` (one key per receiver, say), across the whole deployment. Give at
+         *     least one of the two. Unset: unlimited.
+         *
+         *     A message whose key has no free turn waits: it is still never sent early, and its attempt
+         *     records the wait as lateness with `latenessReason: flow-control`. A message held back
+         *     longer than an hour in all (`VIGIL_FLOW_MAX_HOLD_S`) ends `failed` with reason
+         *     `flow-control` instead of waiting on. Starts are spaced by (1000 + 100) / `ratePerSecond`
+         *     ms, so a rate of 5 starts at most 5 in any second, at about 4.55 a second.
+         */
+        FlowControl: {
+            /**
+             * @description Your name for the destination whose limits these are (letters, digits, `._:/-`).
+             * @example api.example.com
+             */
+            key: string;
+            /** @description At most this many requests of the key in flight at once. */
+            parallelism?: number;
+            /** @description At most this many requests of the key started in any one-second window (500 at most: one key's limiter is one DynamoDB item, which takes about 1,000 writes a second). */
+            ratePerSecond?: number;
+        } | unknown | unknown;
         /** @description Up to 100 messages to schedule together, all or nothing. */
         MessageBatchIn: {
             messages: components["schemas"]["MessageIn"][];
@@ -848,6 +902,7 @@ export interface components {
          *     in the message's own `timezone` (a 422 if it has none). A patch with a `timezone` moves
          *     the message to that zone; one without keeps the message's zone and recomputes
          *     `localSendAt`. `timezone` alone is a 422: give `sendAt` (or `delay`) with it.
+         *     `flowControl` replaces the message's flow control; `null` removes it.
          */
         MessagePatch: {
             sendAt?: components["schemas"]["SendAt"];
@@ -858,6 +913,7 @@ export interface components {
             headers?: components["schemas"]["MessageHeaders"];
             body?: components["schemas"]["MessageBody"];
             metadata?: components["schemas"]["Metadata"];
+            flowControl?: components["schemas"]["FlowControl"] | null;
         };
         /**
          * @description A scheduled webhook and where it stands. `body` is included when you get, create or
@@ -924,6 +980,12 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            flowControl?: components["schemas"]["FlowControl"];
+            /**
+             * Format: date-time
+             * @description While flow control holds the message back (its key had no free turn): when it was due. `nextAttemptAt` is when it tries again; the attempt's lateness counts from here.
+             */
+            heldByFlowControlSince?: string;
             /** @description The latest attempt. In lists, cancel and redeliver responses it leaves out `responseSnippet` (the attempt list has it). */
             lastAttempt?: components["schemas"]["AttemptOut"];
             failureReason?: components["schemas"]["FailureReason"];
@@ -947,6 +1009,8 @@ export interface components {
          *       attempt being recorded (a worker that crashes on it, a store that refuses it).
          *     - `signing-failed`: the request could not be signed.
          *     - `tenant-gone`: the message's tenant no longer exists.
+         *     - `flow-control`: its flow key had no free turn for it for an hour (`VIGIL_FLOW_MAX_HOLD_S`);
+         *       it was never sent.
          * @example {
          *       "code": "record-failed",
          *       "detail": "Attempt 1 was sent (HTTP 200) but could not be recorded after 3 tries (ValidationException); not sent again."
@@ -954,7 +1018,7 @@ export interface components {
          */
         FailureReason: {
             /** @enum {string} */
-            code: "record-failed" | "poison" | "signing-failed" | "tenant-gone";
+            code: "record-failed" | "poison" | "signing-failed" | "tenant-gone" | "flow-control";
             /** @description What happened, for people (at most 512 bytes). */
             detail: string;
         };
@@ -984,6 +1048,11 @@ export interface components {
             durationMs: number;
             /** @description How long after the attempt's due instant the request was sent, in milliseconds. Never negative. */
             latenessMs: number;
+            /**
+             * @description Present when Vigil held the attempt back on purpose: `flow-control`, its flow key had no free turn at the due instant (`latenessMs` is then mostly that wait).
+             * @enum {string}
+             */
+            latenessReason?: "flow-control";
             /** @description The HTTP status the endpoint answered with. */
             statusCode?: number;
             /** @description Why the attempt failed without a usable response (e.g. `timeout after 10000 ms`). */
@@ -1708,6 +1777,34 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description The message, `queued` for delivery. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOutWithoutBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    retryMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message id. A value that is not a message id simply matches nothing (404). */
+                messageId: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message, due now. */
             202: {
                 headers: {
                     [name: string]: unknown;

@@ -15,6 +15,14 @@
  * then (retention.ts). The plan comes with the signing secrets, from the same cached tenant read,
  * so retention adds no store call.
  *
+ * A message with `flowControl` goes through the flow gate (flow-gate.ts) after it is signed: it
+ * starts only when its key has a free turn, waiting in this worker at most until the take's hold
+ * bound (`FLOW_HOLD_PER_TAKE_MS`, and room left in the take's lease for the request), then it is
+ * handed back to the queue (`held`) with its due time moved to the key's next free turn and the
+ * instant it was due kept, so its attempt's lateness counts the whole wait (`latenessReason:
+ * 'flow-control'`); held `flowMaxHoldMs` in all, it is finished `failed` (reason `flow-control`).
+ * A message without `flowControl` never meets the gate: not a single store call more.
+ *
  * Usage is handed to metering before the state write it describes (the record, or the failure
  * write), with ids derived from the message, its round and the attempt number (usage.ts): a crash
  * between a send and its record re-sends the same attempt number later, whose events carry the
@@ -32,6 +40,8 @@ import { buildDeliveryRequest } from '../delivery-request';
 import { deliveryTargetFor } from '../delivery-target';
 import { TenantNotFoundError } from '../errors';
 import { callbackDeliveryFor, failureNotificationsFor, withCallbackRefs } from '../event-webhooks';
+import type { FlowControl } from '../flow-control';
+import { FLOW_HOLD_PER_TAKE_MS, FLOW_LEASE_MARGIN_MS } from '../flow-control';
 import { Signal } from '../signal';
 import { attemptsThisRound, lastAttemptNumber, placeMessage } from '../lifecycle';
 import type { Attempt, FailureReason, Message } from '../message';
@@ -39,6 +49,7 @@ import type {
   DeliveryTargets,
   DeliveryTicket,
   EngineEvents,
+  FlowLimiter,
   OutboundRequest,
   SendResult,
   TenantDirectory,
@@ -50,6 +61,8 @@ import { attemptUsage, outcomeUsage, scheduledUsage } from '../usage';
 import { dispatchMessages, enqueueTickets } from './dispatch';
 import type { EventDeliveryDeps } from './event-deliveries';
 import { dispatchEventDeliveries, endpointsOf, storeEventDeliveries } from './event-deliveries';
+import type { FlowAdmission } from './flow-gate';
+import { FlowGate } from './flow-gate';
 
 /** Requests time out after at most 30 s (the MessageIn limit): a lease covers that. */
 const MAX_TIMEOUT_MS = 30_000;
@@ -66,9 +79,11 @@ export interface DeliveryDeps extends EventDeliveryDeps {
   /** In [0, 1): the jitter source. */
   random: () => number;
   events?: EngineEvents;
+  /** Where flow keys' turns are kept; without it a message with `flowControl` cannot be sent (a wiring error). */
+  flowLimiter?: FlowLimiter;
 }
 
-export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'skipped' | 'requeued';
+export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'skipped' | 'requeued' | 'held';
 
 export class DeliveryWorker {
   /** Tickets held and not yet taken, across every batch this worker is handling. */
@@ -77,8 +92,11 @@ export class DeliveryWorker {
   /** Requests on the wire right now; records wait for them (briefly) so a burst's sends go first. */
   private sending = 0;
   private readonly quiet = new Signal();
+  private readonly gate: FlowGate | undefined;
 
-  constructor(private readonly deps: DeliveryDeps) {}
+  constructor(private readonly deps: DeliveryDeps) {
+    this.gate = deps.flowLimiter && new FlowGate({ limiter: deps.flowLimiter, clock: deps.clock });
+  }
 
   async deliver(ticket: DeliveryTicket): Promise<DeliveryOutcome> {
     const { clock, settings } = this.deps;
@@ -140,6 +158,11 @@ export class DeliveryWorker {
     const prepared = await this.prepare(message, n);
     if ('failure' in prepared) return this.finishFailed(message, prepared.failure, prepared.keepMs);
 
+    let admission: FlowAdmission | undefined;
+    if (message.flowControl !== undefined) {
+      admission = await this.admit({ ...message, flowControl: message.flowControl });
+      if (!admission.admitted) return this.holdBack(message, message.flowControl, admission.retryAt, prepared.keepMs);
+    }
     await clock.sleepUntil(message.dueAt);
     const startedAt = clock.now();
     this.sending += 1;
@@ -149,8 +172,89 @@ export class DeliveryWorker {
         this.quiet.fire();
       }
     });
-    const attempt = describeAttempt(n, startedAt, clock.now(), message.dueAt, result);
+    if (admission?.admitted) await this.releaseTurn(message, admission);
+    const heldByFlow = admission?.admitted === true && (admission.held || message.flowHeldFrom !== undefined);
+    const attempt = describeAttempt(
+      n,
+      startedAt,
+      clock.now(),
+      message.flowHeldFrom ?? message.dueAt,
+      result,
+      heldByFlow,
+    );
     return this.record(message, attempt, result, prepared.keepMs);
+  }
+
+  /**
+   * Waits for the message's turn at its flow key: at most FLOW_HOLD_PER_TAKE_MS, and never so long
+   * that the take's lease could end before the request does.
+   */
+  private admit(message: Message & { flowControl: FlowControl }): Promise<FlowAdmission> {
+    const { clock } = this.deps;
+    if (this.gate === undefined) throw new Error('flow control is not wired: no FlowLimiter given to the worker');
+    const leaseRoom = (message.leaseUntil ?? message.dueAt) - message.timeoutMs - FLOW_LEASE_MARGIN_MS;
+    return this.gate.admit(message, Math.min(clock.now() + FLOW_HOLD_PER_TAKE_MS, leaseRoom));
+  }
+
+  /** Gives the flow key's turn back; a failure is logged (the lease expires on its own). */
+  private async releaseTurn(message: Message, admission: FlowAdmission & { admitted: true }): Promise<void> {
+    try {
+      await admission.release();
+    } catch (error) {
+      this.deps.log.warn('flow control lease not given back; it expires on its own', {
+        tenantId: message.tenantId,
+        messageId: message.id,
+        error: String(error),
+      });
+    }
+  }
+
+  /**
+   * Hands a message its flow key had no turn for back to the queue, due at `retryAt`, remembering
+   * when it was due; or, held `flowMaxHoldMs` already, finishes it `failed` (reason `flow-control`).
+   * A hand-back is not a take that went wrong: it does not count towards poison.
+   */
+  private async holdBack(
+    message: Message,
+    flow: FlowControl,
+    retryAt: number,
+    keepMs: number,
+  ): Promise<DeliveryOutcome> {
+    const { clock, settings, store, log } = this.deps;
+    const now = clock.now();
+    const heldFrom = message.flowHeldFrom ?? message.dueAt;
+    const fields = { tenantId: message.tenantId, messageId: message.id, flowKey: flow.key };
+    if (Math.max(retryAt, now) - heldFrom >= settings.flowMaxHoldMs) {
+      const limit = Math.round(settings.flowMaxHoldMs / 60_000);
+      return this.finishFailed(
+        message,
+        {
+          code: 'flow-control',
+          detail:
+            `Flow control key "${flow.key}" had no free turn for it within ${limit} min of its due ` +
+            `time (held ${Math.round((now - heldFrom) / 1000)} s so far); not sent.`,
+        },
+        keepMs,
+      );
+    }
+    const { leaseUntil: _lease, takes, ...rest } = message;
+    const untaken = (takes ?? 1) - 1;
+    const waiting: Message = {
+      ...rest,
+      ...(untaken > 0 && { takes: untaken }),
+      dueAt: Math.max(retryAt, now),
+      flowHeldFrom: heldFrom,
+      version: message.version + 1,
+      updatedAt: now,
+    };
+    const next = placeMessage(waiting, now, settings, attemptsThisRound(message) > 0 ? 'retry' : 'fresh');
+    if (!(await store.save(next, message.version))) {
+      log.warn('message changed while flow control held it', fields);
+      return 'skipped';
+    }
+    log.info('held by flow control; back to the queue', { ...fields, nextTryAt: new Date(next.dueAt).toISOString() });
+    await dispatchMessages(this.deps, [next]);
+    return 'held';
   }
 
   /**
@@ -218,8 +322,9 @@ export class DeliveryWorker {
       await this.quiet.wait(clock.sleepUntil(clock.now() + RECORD_DEFER_MAX_MS));
     }
     const now = clock.now();
-    // Recording an attempt ends the take: the lease and the count of takes without a record go.
-    const { leaseUntil: _lease, takes: _takes, ...held } = message;
+    // Recording an attempt ends the take: the lease, the count of takes without a record and a
+    // flow control hold go.
+    const { leaseUntil: _lease, takes: _takes, flowHeldFrom: _heldFrom, ...held } = message;
     const tried: Message = { ...held, attempts: appendAttempt(message, attempt), updatedAt: now };
     const verdict = judgeAttempt(result, attemptsThisRound(tried), message.maxAttempts);
     const fields = {
@@ -436,11 +541,13 @@ const describeAttempt = (
   finishedAt: number,
   dueAt: number,
   result: SendResult,
+  heldByFlow = false,
 ): Attempt => ({
   n,
   startedAt: new Date(startedAt).toISOString(),
   durationMs: Math.max(0, finishedAt - startedAt),
   latenessMs: Math.max(0, startedAt - dueAt),
+  ...(heldByFlow && { latenessReason: 'flow-control' as const }),
   ...(result.statusCode !== undefined && { statusCode: result.statusCode }),
   ...(result.error !== undefined && { error: result.error }),
   ...(result.responseSnippet !== undefined && { responseSnippet: result.responseSnippet }),

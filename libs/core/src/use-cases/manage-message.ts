@@ -1,6 +1,13 @@
 /** Reading and changing one tenant's messages: get, list, patch, cancel, redeliver. */
 import { MessageNotFoundError, MessageStateConflictError, ValidationError } from '../errors';
-import { assertCanCancel, assertCanPatch, assertCanRedeliver, lastAttemptNumber, placeMessage } from '../lifecycle';
+import {
+  assertCanCancel,
+  assertCanPatch,
+  assertCanRedeliver,
+  assertCanRetryNow,
+  lastAttemptNumber,
+  placeMessage,
+} from '../lifecycle';
 import type { Message } from '../message';
 import { assertMessageWithinLimits } from '../message-limits';
 import type { MessagePage, MessagePageQuery, MessageStore } from '../ports';
@@ -59,6 +66,8 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
       ...(patch.metadata !== undefined && { metadata: patch.metadata }),
       ...('body' in patch && encodeBody(patch.body)),
     };
+    if (patch.flowControl === null) delete next.flowControl;
+    else if (patch.flowControl !== undefined) next.flowControl = patch.flowControl;
     // The message as it will be after the patch obeys the same rules as a new one.
     assertMessageWithinLimits(next);
     const rescheduled = patch.sendAt !== undefined || patch.delay !== undefined;
@@ -70,8 +79,10 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
     const resolved = resolveSendAt(patch, now, '', current.timezone);
     if ('error' in resolved) throw new ValidationError([resolved.error]);
     // A new due time makes every ticket already in flight stale: bump the version, re-dispatch.
+    // A new due time ends a flow control hold: lateness counts from the new one.
+    const { flowHeldFrom: _heldFrom, ...unheld } = next;
     next = {
-      ...next,
+      ...unheld,
       sendAt: resolved.sendAt,
       ...(resolved.timezone !== undefined && { timezone: resolved.timezone, localSendAt: resolved.localSendAt }),
       dueAt: Math.max(resolved.sendAt, now),
@@ -97,6 +108,20 @@ export const cancelMessage = (deps: SchedulingDeps, tenantId: string, messageId:
   });
 
 /**
+ * A retrying message's next attempt is made now instead of when its backoff (or the receiver's
+ * Retry-After) said: for when the receiver is known to be back. Same round, same retry budget; a
+ * message already due is left as it is.
+ */
+export const retryMessageNow = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
+  changeMessage(deps, tenantId, messageId, (current, now) => {
+    assertCanRetryNow(current);
+    if (current.dueAt <= now) return 'unchanged';
+    // A new due time makes the ticket in flight (or the bucket entry) stale: bump the version, re-dispatch.
+    const next: Message = { ...current, dueAt: now, version: current.version + 1 };
+    return { next: placeMessage(next, now, deps.settings, 'retry'), dispatch: true };
+  });
+
+/**
  * A delivered or failed message goes out again now, with a fresh retry budget, and no longer
  * expires (an expired one is gone: 404). It counts like a
  * new message: checked against the monthly quota (429) and metered as `scheduled`; but an event
@@ -117,8 +142,15 @@ const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: stri
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanRedeliver(current);
     // A new round starts clean: no delivery time, no failure reason, no count of unrecorded takes,
-    // and no expiry (a message waiting to be delivered never expires).
-    const { deliveredAt: _delivered, failureReason: _reason, takes: _takes, expiresAt: _expiresAt, ...rest } = current;
+    // no expiry (a message waiting to be delivered never expires), and no flow control hold.
+    const {
+      deliveredAt: _delivered,
+      failureReason: _reason,
+      takes: _takes,
+      expiresAt: _expiresAt,
+      flowHeldFrom: _heldFrom,
+      ...rest
+    } = current;
     const next: Message = {
       ...rest,
       dueAt: now,

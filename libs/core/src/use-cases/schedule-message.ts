@@ -127,6 +127,7 @@ const buildMessage = (
     timeoutMs: input.timeoutMs,
     metadata: input.metadata,
     ...(input.callback !== undefined && { callback: input.callback }),
+    ...(input.flowControl !== undefined && { flowControl: input.flowControl }),
     attempts: [],
     roundStart: 0,
     version: 0,

@@ -258,7 +258,9 @@ function AttemptItem({ attempt, redelivery }: { attempt: Attempt; redelivery: bo
             <Badge color="red">{attemptOutcome(attempt)}</Badge>
           )}
           <Text size="2" color="gray">
-            sent {duration(attempt.latenessMs)} after it was due · answered in {duration(attempt.durationMs)}
+            sent {duration(attempt.latenessMs)} after it was due
+            {attempt.latenessReason === 'flow-control' && ', held back by flow control'} · answered in{' '}
+            {duration(attempt.durationMs)}
           </Text>
         </Flex>
         <Text size="1" color="gray">

@@ -1,0 +1,93 @@
+/**
+ * `npm run bench:cost` in a short form: every scenario through the real handlers on the local
+ * stack, metered, and priced. Checks what each scenario must have used (one API request per
+ * create, one Scheduler invocation per bucket, a failed condition per cancelled ticket, ...) and
+ * that the dollars are the usage times the price table.
+ */
+import { memorySizeOf } from '../../infra/functions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScenarioUsage } from './cost-report';
+import { costPerMillion } from './cost-report';
+import type { CostBench } from './cost-scenarios';
+import { startCostBench } from './cost-scenarios';
+import { PRICES } from './prices';
+
+describe('the cost bench, short form', () => {
+  let bench: CostBench;
+  let scenarios: ScenarioUsage[];
+  const scenario = (prefix: string) => {
+    const found = scenarios.find((s) => s.name.startsWith(prefix));
+    if (!found) throw new Error(`no scenario ${prefix}`);
+    return found;
+  };
+
+  beforeAll(async () => {
+    bench = await startCostBench();
+    scenarios = await bench.run({ single: 3, far: 3, batch: 6, retried: 1, cancelled: 2 });
+  }, 150_000);
+  afterAll(() => bench?.stop());
+
+  it('meters a single near-path create: one API request and one create invocation each, its ticket and usage on SQS, no schedule', () => {
+    const { usage, messages } = scenario('Single create, near');
+    expect(usage['apigateway.requests']).toBe(messages);
+    expect(usage['lambda.createMessage.invocations']).toBe(messages);
+    expect(usage['lambda.deliver.invocations']).toBeGreaterThanOrEqual(1);
+    // A ticket and usage events sent, received and deleted: at least three requests per delivery.
+    expect(usage['sqs.requests']).toBeGreaterThanOrEqual(3 * messages);
+    expect(usage['lambda.metering.invocations']).toBeGreaterThanOrEqual(1);
+    // Insert, take, record, each over 1 KB with its 1 KB body.
+    expect(usage['dynamodb.wru.table']).toBeGreaterThanOrEqual(6 * messages);
+    expect(usage['scheduler.invocations']).toBeUndefined();
+  });
+
+  it('meters the far path: one schedule and one Scheduler invocation for the bucket, promote reading it', () => {
+    const { usage } = scenario('Single create, far');
+    expect(usage['scheduler.invocations']).toBe(1);
+    expect(usage['lambda.promote.invocations']).toBe(1);
+    expect(usage['scheduler.api.CreateSchedule']).toBeGreaterThanOrEqual(1);
+    expect(usage['dynamodb.wru.bucket']).toBeGreaterThan(0);
+  });
+
+  it('meters a batch as one API request and one create invocation for all its messages', () => {
+    const { usage } = scenario('Batch of');
+    expect(usage['apigateway.requests']).toBe(1);
+    expect(usage['lambda.createMessageBatch.invocations']).toBe(1);
+  });
+
+  it('meters each attempt of a retried delivery as its own deliver invocation', () => {
+    const { usage } = scenario('Delivered after two retries');
+    expect(usage['lambda.deliver.invocations']).toBe(3);
+  });
+
+  it("meters a cancel: a second API request, and the skipped ticket's failed take", () => {
+    const { usage, messages } = scenario('Cancelled');
+    expect(usage['apigateway.requests']).toBe(2 * messages);
+    expect(usage['lambda.cancelMessage.invocations']).toBe(messages);
+    expect(usage['dynamodb.conditionalCheckFailures']).toBe(messages);
+  });
+
+  it('prices every scenario as its usage times the list prices', () => {
+    for (const s of scenarios) {
+      const cost = costPerMillion(s, memorySizeOf);
+      const per = (name: string) => (s.usage[name] ?? 0) / s.messages;
+      const writeUnits = Object.entries(s.usage)
+        .filter(([name]) => name.startsWith('dynamodb.wru.'))
+        .reduce((sum, [, n]) => sum + n, 0);
+      const functions = Object.keys(s.usage).flatMap((name) => /^lambda\.(.+)\.ms$/.exec(name)?.[1] ?? []);
+      const gbSeconds = functions.reduce(
+        (sum, fn) => sum + (per(`lambda.${fn}.ms`) / 1000) * (memorySizeOf(fn) / 1024),
+        0,
+      );
+      const expected =
+        (writeUnits / s.messages) * PRICES.dynamoWriteRequestUnitPerMillion +
+        per('dynamodb.rru') * PRICES.dynamoReadRequestUnitPerMillion +
+        per('sqs.requests') * PRICES.sqsRequestPerMillion +
+        functions.reduce((sum, fn) => sum + per(`lambda.${fn}.invocations`), 0) * PRICES.lambdaRequestPerMillion +
+        gbSeconds * 1_000_000 * PRICES.lambdaArmGbSecond +
+        per('apigateway.requests') * PRICES.apiGatewayRestPerMillion +
+        per('scheduler.invocations') * PRICES.schedulerInvocationPerMillion;
+      expect(cost.total, s.name).toBeCloseTo(expected, 9);
+      expect(cost.total, s.name).toBeGreaterThan(0);
+    }
+  });
+});

@@ -1,0 +1,276 @@
+/**
+ * The cost bench's scenarios, run through the real handlers on the local stack (metering through
+ * the metering queue and function, as on AWS), each metered by AwsCallMeter from its first request
+ * until its messages are final, the queues are empty and usage is folded.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { API_ROUTES } from '@vigil/functions/api/routes';
+import type { Receiver } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
+import type { LocalStack } from '@vigil/local/stack';
+import { startStack } from '@vigil/local/stack';
+import { AwsCallMeter, usageBetween } from './aws-call-meter';
+import type { ScenarioUsage } from './cost-report';
+
+/** How many messages each scenario carries (the short form in the test uses few). */
+export interface ScenarioSizes {
+  single: number;
+  far: number;
+  /** Messages in the one batch request. */
+  batch: number;
+  retried: number;
+  cancelled: number;
+}
+
+export const FULL_SIZES: ScenarioSizes = { single: 40, far: 40, batch: 100, retried: 20, cancelled: 20 };
+
+/**
+ * A 10 s near window, 1 s buckets with a 3 s lead (the far path runs within seconds), retries after
+ * about a second, and the deployed arm lead (the local stack's own default is 3 s: its one-thread
+ * store needs it for bursts, and the held seconds are what deliver is billed for on AWS).
+ * VIGIL_* in the environment override.
+ */
+const ENGINE_ENV = {
+  VIGIL_ARM_LEAD_MS: '1000',
+  VIGIL_NEAR_WINDOW_S: '10',
+  VIGIL_FAR_LEAD_S: '3',
+  VIGIL_BUCKET_S: '1',
+  VIGIL_RETRY_BASE_MS: '1000',
+  VIGIL_RETRY_FACTOR: '2',
+  VIGIL_LOG_LEVEL: 'error',
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('VIGIL_'))),
+};
+
+/** A JSON body of about 1 KB, the issue's typical message. */
+const BODY = { order: 'ord_42', note: 'x'.repeat(1_000) };
+const FINAL = new Set(['delivered', 'failed', 'cancelled']);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const until = async (what: string, check: () => Promise<boolean>, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`cost bench: timed out waiting for ${what}`);
+    await sleep(200);
+  }
+};
+
+export interface CostBench {
+  /** Runs every scenario in turn; resolves with each one's metered usage. */
+  run(sizes: ScenarioSizes): Promise<ScenarioUsage[]>;
+  stop(): Promise<void>;
+}
+
+export const startCostBench = async (): Promise<CostBench> => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'vigil-cost-'));
+  const meter = new AwsCallMeter(new Set(API_ROUTES.map((route) => route.functionName)));
+  // Two failures on each /retry/* path before a 200: the retried scenario's two retries.
+  const receiver: Receiver = await startReceiver({
+    respond: ({ path, count }) => (path.startsWith('/retry/') && count < 2 ? 500 : 200),
+  });
+  const stack: LocalStack = await startStack({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    authCacheMs: 60_000,
+    // The sweep is a fixed cost per minute, not per message: kept out of the scenarios.
+    sweepEveryMs: 3_600_000,
+    rateLimits: false,
+    env: ENGINE_ENV,
+    metering: 'queue',
+    observer: meter,
+  });
+  const local = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
+  // The bench's own reads and waits go through clients of their own: never metered.
+  const raw = DynamoDBDocumentClient.from(new DynamoDBClient({ ...local, endpoint: stack.dynamoEndpoint }));
+  const sqs = new SQSClient({ ...local, endpoint: stack.runtime.config.endpoints.sqs });
+  const table = stack.runtime.config.table;
+  const queueUrls = (await sqs.send(new ListQueuesCommand({}))).QueueUrls ?? [];
+
+  const post = async (path: string, body: unknown): Promise<any> => {
+    const response = await fetch(`${stack.url}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${stack.apiKey}`,
+        'content-type': 'application/json',
+        // As @vigil/client sends on every create.
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 201) throw new Error(`cost bench: POST ${path} got ${response.status}`);
+    return response.json();
+  };
+  const cancel = async (id: string) => {
+    const response = await fetch(`${stack.url}/v1/messages/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+    });
+    if (response.status !== 200) throw new Error(`cost bench: DELETE got ${response.status}`);
+  };
+
+  const statusOf = async (id: string) =>
+    (await raw.send(new GetCommand({ TableName: table, Key: { pk: `T#${stack.tenantId}`, sk: `M#${id}` } }))).Item
+      ?.status as string | undefined;
+  const queuesEmpty = async () => {
+    for (const QueueUrl of queueUrls) {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      if (Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible) > 0)
+        return false;
+    }
+    return true;
+  };
+  /** Every message final, every ticket and usage event consumed (the metering window is 5 s). */
+  const settled = async (ids: string[], timeoutMs: number) => {
+    await until(
+      'messages to be final',
+      async () => (await Promise.all(ids.map(statusOf))).every((s) => FINAL.has(s ?? '')),
+      timeoutMs,
+    );
+    await until('the queues to drain', queuesEmpty, 30_000);
+  };
+
+  const measure = async (
+    scenario: Omit<ScenarioUsage, 'usage'>,
+    act: () => Promise<string[]>,
+    timeoutMs: number,
+  ): Promise<ScenarioUsage> => {
+    const before = meter.snapshot();
+    await settled(await act(), timeoutMs);
+    return { ...scenario, usage: usageBetween(before, meter.snapshot()) };
+  };
+
+  /**
+   * `count` single creates to `<receiver>/<path>/<i>`, one every 150 ms, each due 3 s later (so each
+   * ticket surfaces alone); `after` runs on each created message before the next.
+   */
+  const createSpaced = async (count: number, path: string, after: (id: string) => Promise<void> = async () => {}) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const { id } = await post('/v1/messages', { url: `${receiver.url}/${path}/${i}`, delay: 3, body: BODY });
+      await after(id);
+      ids.push(id);
+      await sleep(150);
+    }
+    return ids;
+  };
+
+  const dueIn = (ms: number) => new Date(Math.ceil((Date.now() + ms) / 1000) * 1000).toISOString();
+
+  return {
+    async run(sizes) {
+      const items: Record<string, unknown>[] = [];
+      for await (const page of paginateScan({ client: raw }, { TableName: table })) items.push(...(page.Items ?? []));
+      meter.seed(items);
+      // Warm: the authorizer's cache, the tenant and quota caches, the connections (not measured).
+      const warm = await post('/v1/messages', { url: `${receiver.url}/warm`, delay: 2, body: BODY });
+      await settled([warm.id], 20_000);
+
+      const results: ScenarioUsage[] = [];
+      results.push(
+        await measure(
+          {
+            name: 'Single create, near path',
+            unit: 'deliveries',
+            messages: sizes.single,
+            note: 'one POST /v1/messages every 150 ms, each due 3 s later: one delivery per deliver invocation',
+          },
+          () => createSpaced(sizes.single, 'single'),
+          30_000,
+        ),
+      );
+      results.push(
+        await measure(
+          {
+            name: 'Single create, far path',
+            unit: 'deliveries',
+            messages: sizes.far,
+            note: `all due in one bucket (${sizes.far} messages per Scheduler schedule), delivered in batches of 10`,
+          },
+          async () => {
+            // Past the 10 s near window even after the last create (about 100 ms each).
+            const sendAt = dueIn(15_000 + 150 * sizes.far);
+            const ids: string[] = [];
+            for (let i = 0; i < sizes.far; i += 1) {
+              const created = await post('/v1/messages', { url: `${receiver.url}/far/${i}`, sendAt, body: BODY });
+              if (created.status !== 'scheduled')
+                throw new Error('cost bench: the far scenario did not take the far path');
+              ids.push(created.id);
+            }
+            return ids;
+          },
+          60_000,
+        ),
+      );
+      results.push(
+        await measure(
+          {
+            name: `Batch of ${sizes.batch}, near path`,
+            unit: 'deliveries',
+            messages: sizes.batch,
+            note: 'one POST /v1/messages/batch, all due at one instant',
+          },
+          async () => {
+            const sendAt = dueIn(5_000);
+            const messages = Array.from({ length: sizes.batch }, (_, i) => ({
+              url: `${receiver.url}/batch/${i}`,
+              sendAt,
+              body: BODY,
+            }));
+            const { items } = await post('/v1/messages/batch', { messages });
+            return items.map((m: { id: string }) => m.id);
+          },
+          30_000,
+        ),
+      );
+      results.push(
+        await measure(
+          {
+            name: 'Delivered after two retries',
+            unit: 'deliveries',
+            messages: sizes.retried,
+            note: 'the receiver answers 500 twice, then 200: three attempts each',
+          },
+          () => createSpaced(sizes.retried, 'retry'),
+          45_000,
+        ),
+      );
+      results.push(
+        await measure(
+          {
+            name: 'Cancelled before it was due',
+            unit: 'cancelled messages',
+            messages: sizes.cancelled,
+            note: 'created due in 3 s, cancelled at once; its ticket still reaches the worker, which skips it',
+          },
+          async () => {
+            const ids = await createSpaced(sizes.cancelled, 'cancel', cancel);
+            // The tickets surface about a second before due: let the worker see them.
+            await sleep(3_500);
+            return ids;
+          },
+          30_000,
+        ),
+      );
+      return results;
+    },
+    async stop() {
+      raw.destroy();
+      sqs.destroy();
+      await stack.stop();
+      await receiver.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+};

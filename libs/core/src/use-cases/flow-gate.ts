@@ -1,0 +1,142 @@
+/**
+ * The flow gate: lets a taken, flow-controlled message start only when its flow key has a free
+ * turn (flow-control.ts), holding it meanwhile, never past `holdUntil`.
+ *
+ * - A lease (parallelism) is asked for once the message is due. Inside one worker, the messages
+ *   waiting for the same key form a line: only its head asks the store, polling with back-off
+ *   (and now and then reclaiming leases whose holders died), and is woken at once when a lease of
+ *   this worker comes back. So a burst costs about one failed write per poll, not one per message.
+ * - A rate slot is reserved from the due instant on (so, for a message limited by rate alone, in
+ *   the take lead, before it is due); the message sleeps until its slot and, should it wake too
+ *   late to honour it, reserves again.
+ */
+import type { Clock } from '../clock';
+import type { FlowControl } from '../flow-control';
+import { leaseLengthMs, pollWaitMs, slotSpacingMs, startsInSlot } from '../flow-control';
+import type { Message } from '../message';
+import type { FlowLimiter } from '../ports';
+import { Signal } from '../signal';
+
+/** A held head reclaims expired leases every this many failed tries (a read, so not on every one). */
+const RECLAIM_EVERY_FAILURES = 4;
+
+export type FlowAdmission =
+  | {
+      admitted: true;
+      /** True when the gate made the message wait (a busy key), so its lateness is flow control's. */
+      held: boolean;
+      /** Ends the message's turn (its lease, if any); call once its request is over. */
+      release: () => Promise<void>;
+    }
+  /** No turn came before `holdUntil`; `retryAt` is when one may (for a rate, the key's next free slot). */
+  | { admitted: false; retryAt: number };
+
+/** Waiters for one key's leases in this worker: only the head asks the store. */
+interface Line {
+  tail: Promise<void>;
+  members: number;
+  /** Fired when this worker gives a lease of the key back. */
+  released: Signal;
+}
+
+export class FlowGate {
+  private readonly lines = new Map<string, Line>();
+
+  constructor(private readonly deps: { limiter: FlowLimiter; clock: Clock }) {}
+
+  /** Waits for the message's turn under its `flowControl`, at most until `holdUntil`. */
+  async admit(message: Message & { flowControl: FlowControl }, holdUntil: number): Promise<FlowAdmission> {
+    const { clock, limiter } = this.deps;
+    const { tenantId, flowControl: flow } = message;
+    let held = false;
+    let leaseId: string | undefined;
+    if (flow.parallelism !== undefined) {
+      await clock.sleepUntil(message.dueAt);
+      const id = `${message.id}.${message.version}`;
+      const lease = await this.lease(tenantId, flow.key, {
+        id,
+        parallelism: flow.parallelism,
+        holdUntil,
+        lengthMs: leaseLengthMs(message.timeoutMs),
+      });
+      if (lease === 'none') return { admitted: false, retryAt: clock.now() };
+      held = lease === 'waited';
+      leaseId = id;
+    }
+    const release = async () => {
+      if (leaseId === undefined) return;
+      await limiter.releaseLease(tenantId, flow.key, leaseId);
+      this.lines.get(lineKey(tenantId, flow.key))?.released.fire();
+    };
+    if (flow.ratePerSecond !== undefined) {
+      const spacingMs = slotSpacingMs(flow.ratePerSecond);
+      for (;;) {
+        const now = clock.now();
+        const from = Math.max(now, message.dueAt);
+        const slot = await limiter.reserveSlot(tenantId, flow.key, { from, spacingMs, latest: holdUntil, now });
+        if ('freeAt' in slot) {
+          await release();
+          // Slots are fractional ms; a due time is a whole one (tickets carry integers), never earlier.
+          return { admitted: false, retryAt: Math.ceil(slot.freeAt) };
+        }
+        held ||= slot.slotAt > from;
+        await clock.sleepUntil(slot.slotAt);
+        if (startsInSlot(slot.slotAt, clock.now())) break;
+        // Woke too late to honour the slot (a busy event loop): starting now could crowd a second.
+        held = true;
+      }
+    }
+    return { admitted: true, held, release };
+  }
+
+  /** Takes a lease for the key, waiting in this worker's line for it; 'none' when `holdUntil` came first. */
+  private async lease(
+    tenantId: string,
+    key: string,
+    lease: { id: string; parallelism: number; holdUntil: number; lengthMs: number },
+  ): Promise<'at-once' | 'waited' | 'none'> {
+    const { clock, limiter } = this.deps;
+    const name = lineKey(tenantId, key);
+    const line = this.lines.get(name) ?? { tail: Promise.resolve(), members: 0, released: new Signal() };
+    this.lines.set(name, line);
+    line.members += 1;
+    const before = line.tail;
+    let leave: () => void = () => {};
+    line.tail = new Promise<void>((resolve) => {
+      leave = resolve;
+    });
+    let head = false;
+    try {
+      let waited = false;
+      if (line.members > 1) {
+        waited = true;
+        await Promise.race([before, clock.sleepUntil(lease.holdUntil)]);
+        if (clock.now() >= lease.holdUntil) return 'none';
+      }
+      head = true;
+      for (let failures = 0; ;) {
+        const now = clock.now();
+        const until = now + lease.lengthMs;
+        if (await limiter.acquireLease(tenantId, key, { id: lease.id, until, parallelism: lease.parallelism, now })) {
+          return waited ? 'waited' : 'at-once';
+        }
+        waited = true;
+        failures += 1;
+        if (failures % RECLAIM_EVERY_FAILURES === 0 && (await limiter.reclaimExpiredLeases(tenantId, key, now)) > 0) {
+          continue;
+        }
+        const wakeAt = Math.min(lease.holdUntil, clock.now() + pollWaitMs(failures));
+        await line.released.wait(clock.sleepUntil(wakeAt));
+        if (clock.now() >= lease.holdUntil) return 'none';
+      }
+    } finally {
+      // The next in line goes when this one is done, never before its predecessor is.
+      if (head) leave();
+      else void before.then(leave);
+      line.members -= 1;
+      if (line.members === 0 && this.lines.get(name) === line) this.lines.delete(name);
+    }
+  }
+}
+
+const lineKey = (tenantId: string, key: string) => `${tenantId}\n${key}`;

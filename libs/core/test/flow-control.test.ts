@@ -1,0 +1,294 @@
+/**
+ * Flow control's rules, pure: the rate grid (a start within its slot's tolerance never crowds a
+ * second), leases, the bounds at the edge, and the delivery worker holding, handing back and
+ * finally failing a message whose flow key has no turn for it, with fixed clocks and an in-memory
+ * limiter that applies the same rules the DynamoDB adapter writes as conditions.
+ */
+import { describe, expect, it } from 'vitest';
+import type { MessageIn } from '../src';
+import {
+  DEFAULT_ENGINE_SETTINGS,
+  DeliveryTicketSchema,
+  expiredLeases,
+  FLOW_HOLD_PER_TAKE_MS,
+  leaseAdmits,
+  MessageIn as MessageInSchema,
+  MessagePatch,
+  nextSlot,
+  parseOrThrow,
+  pollWaitMs,
+  RATE_GUARD_MS,
+  RATE_START_TOLERANCE_MS,
+  scheduleMessage,
+  slotSpacingMs,
+  startsInSlot,
+  toMessageOut,
+  ValidationError,
+} from '../src';
+import { deliveryHarness, MemoryFlowLimiter } from './memory-ports';
+import { mostInOneSecond } from '../../../test-support/time-windows';
+
+const T0 = Date.parse('2026-11-23T10:00:00.000Z');
+const TENANT = 'tnt_a';
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+const input = (over: Partial<Record<string, unknown>>): MessageIn =>
+  MessageInSchema.parse({ url: 'https://example.com/hook', ...over });
+
+/** A seeded PRNG in [0, 1) (mulberry32), so the property runs are repeatable. */
+const seeded = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+
+/**
+ * Workers asking for slots at random instants; each start lands anywhere in its slot's tolerance,
+ * and arrives after a network delay of up to the rest of the guard. The arrival times.
+ */
+const simulateStarts = (rate: number, spacingMs: number, seed: number, count = 400): number[] => {
+  const random = seeded(seed);
+  let state = {};
+  const arrivals: number[] = [];
+  let t = 0;
+  for (let i = 0; i < count; i += 1) {
+    t += random() < 0.7 ? 0 : random() * 400; // bursts, and gaps
+    const slot = nextSlot(state, t, spacingMs, Number.POSITIVE_INFINITY)!;
+    state = slot.state;
+    const start = slot.slotAt + random() * RATE_START_TOLERANCE_MS;
+    arrivals.push(start + random() * (RATE_GUARD_MS - RATE_START_TOLERANCE_MS));
+  }
+  return arrivals;
+};
+
+describe('the rate grid', () => {
+  it('gives an idle key the asked instant, and a busy key its next slot', () => {
+    expect(nextSlot({}, 1_000, 210, 5_000)).toEqual({ slotAt: 1_000, state: { nextSlotAt: 1_210 } });
+    expect(nextSlot({ nextSlotAt: 900 }, 1_000, 210, 5_000)).toEqual({ slotAt: 1_000, state: { nextSlotAt: 1_210 } });
+    expect(nextSlot({ nextSlotAt: 1_420 }, 1_000, 210, 5_000)).toEqual({ slotAt: 1_420, state: { nextSlotAt: 1_630 } });
+  });
+
+  it('reserves nothing past the latest instant a worker may hold the message', () => {
+    expect(nextSlot({ nextSlotAt: 16_000 }, 1_000, 210, 15_999)).toBeUndefined();
+  });
+
+  it('never lets rate + 1 starts into one second, wherever in their tolerance they land', () => {
+    for (const rate of [1, 2, 5, 50, 500]) {
+      for (let seed = 1; seed <= 20; seed += 1) {
+        expect(mostInOneSecond(simulateStarts(rate, slotSpacingMs(rate), seed)), `rate ${rate}`).toBeLessThanOrEqual(
+          rate,
+        );
+      }
+    }
+  });
+
+  it('needs its guard: slots exactly 1000 / rate apart let a late start crowd a second', () => {
+    const crowded = [1, 2, 3, 4, 5, 6, 7, 8].some((seed) => mostInOneSecond(simulateStarts(5, 1_000 / 5, seed)) > 5);
+    expect(crowded).toBe(true);
+  });
+
+  it('honours a slot only from its instant to its tolerance after', () => {
+    expect(startsInSlot(1_000, 999)).toBe(false);
+    expect(startsInSlot(1_000, 1_000)).toBe(true);
+    expect(startsInSlot(1_000, 1_000 + RATE_START_TOLERANCE_MS)).toBe(true);
+    expect(startsInSlot(1_000, 1_001 + RATE_START_TOLERANCE_MS)).toBe(false);
+  });
+});
+
+describe('leases', () => {
+  it('admit while fewer than parallelism are held, and name the expired ones for reclaiming', () => {
+    const state = { leases: { a: 1_000, b: 2_000 } };
+    expect(leaseAdmits(state, 2)).toBe(false);
+    expect(leaseAdmits(state, 3)).toBe(true);
+    expect(expiredLeases(state, 1_500)).toEqual(['a']);
+  });
+
+  it('are polled with a back-off that stays bounded', () => {
+    expect([1, 2, 3, 4, 5, 6, 10].map(pollWaitMs)).toEqual([25, 50, 100, 200, 400, 500, 500]);
+  });
+});
+
+describe('flowControl at the edge', () => {
+  const problems = (flowControl: unknown) => {
+    try {
+      parseOrThrow(MessageInSchema, { url: 'https://example.com/hook', delay: 10, flowControl });
+      return [];
+    } catch (error) {
+      return (error as ValidationError).errors.map((e) => e.path);
+    }
+  };
+
+  it('accepts a key with either limit or both', () => {
+    expect(problems({ key: 'api.example.com', parallelism: 1 })).toEqual([]);
+    expect(problems({ key: 'a/b:c_d-e', ratePerSecond: 500 })).toEqual([]);
+    expect(problems({ key: 'k', parallelism: 1_000, ratePerSecond: 1 })).toEqual([]);
+  });
+
+  it('refuses out-of-bounds limits, a key without a limit, a bad key and unknown fields', () => {
+    expect(problems({ key: 'k', parallelism: 1_001 })).toEqual(['flowControl.parallelism']);
+    expect(problems({ key: 'k', ratePerSecond: 0 })).toEqual(['flowControl.ratePerSecond']);
+    expect(problems({ key: 'k', ratePerSecond: 1.5 })).toEqual(['flowControl.ratePerSecond']);
+    expect(problems({ key: 'k' })).toEqual(['flowControl']);
+    expect(problems({ key: '', parallelism: 1 })).toEqual(['flowControl.key']);
+    expect(problems({ key: 'é', parallelism: 1 })).toEqual(['flowControl.key']);
+    expect(problems({ key: 'k', parallelism: 1, burst: 3 })).toEqual(['flowControl.burst']);
+  });
+
+  it('lets a PATCH replace flow control or remove it with null', () => {
+    expect(MessagePatch.parse({ flowControl: null })).toEqual({ flowControl: null });
+    expect(() => parseOrThrow(MessagePatch, { flowControl: { key: 'k' } })).toThrow(ValidationError);
+  });
+});
+
+describe('the delivery worker and flow control', () => {
+  const setup = (limiter = new MemoryFlowLimiter()) => ({
+    limiter,
+    ...deliveryHarness({ t0: T0, secret: SECRET, flowLimiter: limiter }),
+  });
+
+  it('never asks the limiter anything for a message without flowControl', async () => {
+    const { deps, limiter, deliverLatest, sender } = setup();
+    await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    expect(await deliverLatest()).toBe('delivered');
+    expect(sender.requests).toHaveLength(1);
+    expect(limiter.calls).toBe(0);
+  });
+
+  it('starts a rate-limited message at its slot, and records the wait as flow-control lateness', async () => {
+    // Prepare: the key's next slot is 3 s after the message is due.
+    const { deps, limiter, deliverLatest, sender, store } = setup();
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', ratePerSecond: 5 } }),
+    );
+    limiter.keys.set(`${TENANT}/k`, { nextSlotAt: message.dueAt + 3_000, leases: {} });
+
+    // Act
+    expect(await deliverLatest()).toBe('delivered');
+
+    // Assess
+    expect(sender.requests[0]!.at).toBe(message.dueAt + 3_000);
+    const attempt = store.messages.get(message.id)!.attempts[0]!;
+    expect(attempt).toMatchObject({ latenessMs: 3_000, latenessReason: 'flow-control' });
+  });
+
+  it('does not call an on-time start late for flow control', async () => {
+    const { deps, deliverLatest, store } = setup();
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', ratePerSecond: 5 } }),
+    );
+    expect(await deliverLatest()).toBe('delivered');
+    expect(store.messages.get(message.id)!.attempts[0]!.latenessReason).toBeUndefined();
+  });
+
+  it('hands a message back to the queue when no turn comes within a take, keeping when it was due', async () => {
+    // Prepare: the key's next slot is 40 s out, past what one take may hold.
+    const { deps, limiter, deliverLatest, sender, store, queue, clock } = setup();
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', ratePerSecond: 1 } }),
+    );
+    limiter.keys.set(`${TENANT}/k`, { nextSlotAt: message.dueAt + 40_000, leases: {} });
+
+    // Act
+    expect(await deliverLatest()).toBe('held');
+
+    // Assess: waiting again, due at the key's next free slot, the original due instant kept, and the
+    // hand-back is not counted as a take (no creeping towards poison); the API says it is held.
+    const held = store.messages.get(message.id)!;
+    expect(held).toMatchObject({ status: 'queued', dueAt: message.dueAt + 40_000, flowHeldFrom: message.dueAt });
+    expect(held.takes).toBeUndefined();
+    expect(queue.sent.at(-1)!.ticket).toMatchObject({ messageId: message.id, dueAt: message.dueAt + 40_000 });
+    expect(toMessageOut(held, { withBody: false })).toMatchObject({
+      heldByFlowControlSince: new Date(message.dueAt).toISOString(),
+      nextAttemptAt: new Date(message.dueAt + 40_000).toISOString(),
+    });
+    expect(sender.requests).toHaveLength(0);
+
+    // And when its turn comes it goes, with its lateness counted from the first due instant.
+    expect(await deliverLatest()).toBe('delivered');
+    expect(sender.requests[0]!.at).toBe(message.dueAt + 40_000);
+    const done = store.messages.get(message.id)!;
+    expect(done.attempts[0]).toMatchObject({ latenessMs: 40_000, latenessReason: 'flow-control' });
+    expect(done.flowHeldFrom).toBeUndefined();
+    expect(clock.now()).toBeGreaterThanOrEqual(message.dueAt + 40_000);
+  });
+
+  it('hands a message back due at a whole millisecond, though a rate of 3 places slots at fractions', async () => {
+    const { deps, limiter, deliverLatest, store, queue } = setup();
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', ratePerSecond: 3 } }),
+    );
+    limiter.keys.set(`${TENANT}/k`, { nextSlotAt: message.dueAt + 20_000 + slotSpacingMs(3), leases: {} });
+
+    expect(await deliverLatest()).toBe('held');
+    const dueAt = store.messages.get(message.id)!.dueAt;
+    expect(Number.isInteger(dueAt)).toBe(true);
+    expect(dueAt).toBe(Math.ceil(message.dueAt + 20_000 + slotSpacingMs(3)));
+    expect(DeliveryTicketSchema.safeParse(queue.sent.at(-1)!.ticket).success).toBe(true);
+  });
+
+  it('holds a message for a lease while the key is full, and hands it back after one take', async () => {
+    // Prepare: both leases of a parallelism-2 key are held by live requests elsewhere.
+    const { deps, limiter, deliverLatest, store, sender, clock } = setup();
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', parallelism: 2 } }),
+    );
+    const far = message.dueAt + 3_600_000;
+    limiter.keys.set(`${TENANT}/k`, { leases: { x: far, y: far } });
+
+    // Act
+    expect(await deliverLatest()).toBe('held');
+
+    // Assess: it waited the take's hold (polling, not sending) and went back to the queue.
+    expect(sender.requests).toHaveLength(0);
+    expect(clock.now()).toBeGreaterThanOrEqual(message.dueAt + FLOW_HOLD_PER_TAKE_MS - 1_000);
+    expect(store.messages.get(message.id)).toMatchObject({ status: 'queued', flowHeldFrom: message.dueAt });
+  });
+
+  it('reclaims the lease of a holder that died, then sends', async () => {
+    const { deps, limiter, deliverLatest, store, sender } = setup();
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', parallelism: 1 } }),
+    );
+    limiter.keys.set(`${TENANT}/k`, { leases: { dead: message.dueAt + 500 } });
+
+    expect(await deliverLatest()).toBe('delivered');
+    expect(sender.requests).toHaveLength(1);
+    expect(store.messages.get(message.id)!.attempts[0]!.latenessReason).toBe('flow-control');
+    expect(limiter.keys.get(`${TENANT}/k`)!.leases).toEqual({});
+  });
+
+  it('finishes a message held past the longest hold failed with reason flow-control, never sent', async () => {
+    const { deps, limiter, deliverLatest, store, sender } = setup();
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', ratePerSecond: 1 } }),
+    );
+    limiter.keys.set(`${TENANT}/k`, {
+      nextSlotAt: message.dueAt + DEFAULT_ENGINE_SETTINGS.flowMaxHoldMs + 1,
+      leases: {},
+    });
+
+    expect(await deliverLatest()).toBe('failed');
+    const failed = store.messages.get(message.id)!;
+    expect(failed.status).toBe('failed');
+    expect(failed.failureReason).toMatchObject({
+      code: 'flow-control',
+      detail: expect.stringMatching(/^Flow control key "k" had no free turn for it within 60 min/),
+    });
+    expect(sender.requests).toHaveLength(0);
+  });
+});
