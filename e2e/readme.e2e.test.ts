@@ -171,6 +171,7 @@ const INLINE_NOT_RUN: Array<[RegExp, string]> = [
   ],
   [/^npm run package$/, 'minutes long: infra/serverless-package.int.test.ts runs it'],
   [/^(BENCH_ONLY=\w+ )?npm run bench(:cold)?$/, 'benchmarks, minutes long'],
+  [/^npm run bench:cost$/, 'a benchmark, minutes long: bench/cost/cost-bench.int.test.ts runs its short form'],
   [/^npm run chaos$/, 'the short profile: e2e/chaos.e2e.test.ts runs the same runner'],
   [/^npm run chaos -- --minutes 30$/, 'the long profile: 30 minutes'],
   [/^npm run soak -- --minutes (N|\d+)$/, 'a benchmark, minutes long'],
@@ -395,6 +396,8 @@ describe("the README's command lines, as written", () => {
       // Callbacks and notification endpoints: a message with a callback, an endpoint.
       expect.stringMatching(/^curl -s localhost:4000\/v1\/messages \\$/),
       expect.stringMatching(/^curl -s localhost:4000\/v1\/notification-endpoints \\$/),
+      // Flow control: a message that names a flow key with its limits.
+      expect.stringMatching(/^curl -s localhost:4000\/v1\/messages \\$/),
       'npm run client:size',
       'npm run admin -- --local tenant create --name acme',
       'npm run admin -- --help',
