@@ -113,6 +113,9 @@ describe('the capacity model', () => {
       const report = modelDay(day(['delivery']), TODAY, FACTS, LATENCIES);
       expect(report.keys.find((k) => k.keyClass === 'T#<tenant>#queued')?.writeUnitsPerKey).toBe(1_000);
       expect(report.keys.some((k) => k.index === 'pending')).toBe(false);
+      // The creates (and their API requests) happened on another day.
+      expect(report.ceilings.some((c) => c.quota === 'apiGatewayRequestsPerSecond')).toBe(false);
+      expect(report.concurrency.createMessage).toBeUndefined();
     });
 
     it('models a sharded status key and sharded message items as a what-if', () => {

@@ -385,16 +385,16 @@ export const modelDay = (
     'messages',
     'delivery',
   );
-  const api = per('apigateway.requests');
-  ceiling(
-    'API Gateway requests (account)',
-    api,
-    quotas.apiGatewayRequestsPerSecond,
-    'requests/s',
-    'create',
-    'apiGatewayRequestsPerSecond',
-  );
   if (creates) {
+    const api = per('apigateway.requests');
+    ceiling(
+      'API Gateway requests (account)',
+      api,
+      quotas.apiGatewayRequestsPerSecond,
+      'requests/s',
+      'create',
+      'apiGatewayRequestsPerSecond',
+    );
     const quota = 'schedulerCreateSchedulePerSecond';
     ceiling('Scheduler CreateSchedule', createSchedules, quotas[quota], 'requests/s', 'create', quota);
   }
