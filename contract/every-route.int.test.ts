@@ -94,6 +94,17 @@ describe('every route answers as openapi.yaml documents', () => {
     expect((await api.get('/v1/usage')).status).toBe(200);
   });
 
+  it('notification endpoints: add, list, test, deliveries, remove', async () => {
+    const endpoint = await api.post('/v1/notification-endpoints', { url: `${receiver.url}/events` });
+    expect(endpoint.status).toBe(201);
+    const path = `/v1/notification-endpoints/${endpoint.json.id}`;
+    expect((await api.get('/v1/notification-endpoints')).status).toBe(200);
+    expect((await api.post(`${path}/test`)).status).toBe(202);
+    expect((await api.get(`${path}/deliveries`)).status).toBe(200);
+    expect((await api.delete(path)).status).toBe(204);
+    expect((await api.get(`${path}/deliveries`)).status).toBe(404);
+  });
+
   it('the problems routes share: 400, 401, 404, 413, 415, 422 and a request to no route', async () => {
     expect((await api.raw('POST', '/v1/messages', '{not json')).status).toBe(400);
     expect((await apiClient(stack.url, `vgl_${'x'.repeat(43)}`).get('/v1/messages')).status).toBe(401);

@@ -392,6 +392,9 @@ describe("the README's command lines, as written", () => {
       expect.stringMatching(/^curl -s localhost:4000\/v1\/messages\/msg_01JDX\.\.\.\/attempts/),
       // Time zones: a wall time in Berlin's spring-forward gap.
       expect.stringMatching(/^curl -s localhost:4000\/v1\/messages \\$/),
+      // Callbacks and notification endpoints: a message with a callback, an endpoint.
+      expect.stringMatching(/^curl -s localhost:4000\/v1\/messages \\$/),
+      expect.stringMatching(/^curl -s localhost:4000\/v1\/notification-endpoints \\$/),
       'npm run client:size',
       'npm run admin -- --local tenant create --name acme',
       'npm run admin -- --help',

@@ -20,6 +20,7 @@ import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DateTime } from 'luxon';
+import { Webhook } from 'standardwebhooks';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tierRuns } from '../test-support/ci';
@@ -585,6 +586,39 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByTestId('status').getByText('delivered').waitFor({ timeout: 30_000 });
     const test = receiver.received.filter((r) => r.path === '/test');
     expect(test.map((r) => JSON.parse(r.body))).toEqual([{ order: 42, note: 'edited' }]);
+  });
+
+  it('adds a notification endpoint, sends it a signed test event and shows the delivery under it', async () => {
+    await page.goto(`${web}/settings`);
+    await page.getByLabel('Endpoint URL').fill(`${receiver.url}/events`);
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const endpoint = page.getByTestId('notification-endpoint');
+    await endpoint.waitFor();
+    await expect(endpoint.textContent()).resolves.toContain(`${receiver.url}/events`);
+
+    await endpoint.getByRole('button', { name: 'Send test event' }).click();
+    await endpoint.getByText('Test event sent.').waitFor();
+    await receiver.waitFor((all) => all.some((r) => r.path === '/events'), 20_000);
+    const secret = (await api(apiKey, 'GET', '/v1/signing-secret')).json.secret as string;
+    const events = receiver.received.filter((r) => r.path === '/events');
+    const event = new Webhook(secret).verify(events[0]!.body, {
+      'webhook-id': String(events[0]!.headers['webhook-id']),
+      'webhook-timestamp': String(events[0]!.headers['webhook-timestamp']),
+      'webhook-signature': String(events[0]!.headers['webhook-signature']),
+    }) as { type: string };
+    expect(event.type).toBe('notification.test');
+
+    // The delivery is listed under its endpoint, delivered, once the page is read again.
+    const until = Date.now() + 20_000;
+    for (;;) {
+      await page.reload();
+      const row = page.getByTestId('endpoint-delivery').first();
+      if ((await row.count()) > 0 && (await row.textContent())?.includes('delivered')) break;
+      if (Date.now() > until) throw new Error('the test delivery is not shown as delivered');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await expect(page.getByTestId('endpoint-delivery').first().textContent()).resolves.toContain('Test event');
+    await screenshot('settings-notification-endpoint');
   });
 
   it('delivered the webhook scheduled with the quickstart command', async () => {

@@ -39,9 +39,7 @@ const clientsIn = async (functionKey: string): Promise<string[]> => {
 
 describe('function bundles', () => {
   it.each([
-    'createApiKey',
     'listApiKeys',
-    'revokeApiKey',
     'getSigningSecret',
     'rotateSigningSecret',
     'getUsage',
@@ -50,6 +48,10 @@ describe('function bundles', () => {
     'listAttempts',
     'health',
     'revokeSession',
+    'listNotificationEndpoints',
+    'createNotificationEndpoint',
+    'deleteNotificationEndpoint',
+    'listNotificationEndpointDeliveries',
   ])('%s carries the DynamoDB client only', async (key) => {
     expect(await clientsIn(key)).toEqual(['dynamodb']);
   });
@@ -62,7 +64,10 @@ describe('function bundles', () => {
     expect(await clientsIn('claimSessionTenant')).toEqual(['api-gateway', 'dynamodb']);
   });
 
-  it('carries the queue and the scheduler where messages are dispatched', async () => {
-    expect(await clientsIn('createMessage')).toEqual(['dynamodb', 'scheduler', 'sqs']);
-  });
+  it.each(['createMessage', 'createApiKey', 'revokeApiKey', 'testNotificationEndpoint'])(
+    'carries the queue and the scheduler where messages (or event deliveries) are dispatched: %s',
+    async (key) => {
+      expect(await clientsIn(key)).toEqual(['dynamodb', 'scheduler', 'sqs']);
+    },
+  );
 });

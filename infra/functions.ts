@@ -81,7 +81,7 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   // the same, and a batch that fails part-way deletes what it had written
   createMessageBatch: { table: [GET, PUT, UPDATE, DELETE, QUERY], ...CREATE },
   listMessages: { table: [QUERY], queryIndexes: ['byStatus'] },
-  getMessage: { table: [GET] },
+  getMessage: { table: [GET] }, // the message, and where its callback deliveries stand
   updateMessage: { table: [GET, PUT], ...DISPATCH }, // a reschedule dispatches again
   cancelMessage: { table: [GET, PUT] },
   listAttempts: { table: [GET] },
@@ -90,8 +90,16 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   getSigningSecret: { table: [GET] },
   rotateSigningSecret: { table: [GET, UPDATE] },
   listApiKeys: { table: [QUERY] },
-  createApiKey: { table: [QUERY, GET, PUT] }, // count active keys, then the key's two records
-  revokeApiKey: { table: [GET, UPDATE] },
+  // count active keys, then the key's two records; key.created to the notification endpoints
+  // (list them, store each event delivery, note it on its endpoint, dispatch)
+  createApiKey: { table: [QUERY, GET, PUT], ...DISPATCH },
+  revokeApiKey: { table: [GET, UPDATE, QUERY, PUT], ...DISPATCH }, // and key.revoked likewise
+  listNotificationEndpoints: { table: [QUERY] },
+  createNotificationEndpoint: { table: [QUERY, PUT] }, // count them, then the conditional put
+  deleteNotificationEndpoint: { table: [DELETE] },
+  // find the endpoint, store the test delivery, note it on the endpoint, dispatch
+  testNotificationEndpoint: { table: [QUERY, PUT], ...DISPATCH },
+  listNotificationEndpointDeliveries: { table: [QUERY, GET] }, // the delivery records, then each message
   canaryReceiver: { table: [GET] }, // the canary tenant's signing secret
   getUsage: { table: [GET, QUERY] }, // the plan, and the daily counters
   // the user's record (get, conditional put), the tenant (conditional put, else get), its usage key (update)
@@ -243,8 +251,9 @@ const engineFunctions: VigilFunction[] = [
   },
   {
     key: DELIVER,
-    // take (update), signing secret (get), record the attempt (put), re-enqueue or retry later.
-    grants: { table: [GET, PUT, UPDATE], consume: true, meter: true, ...DISPATCH },
+    // take (update), signing secret (get), record the attempt (put), re-enqueue or retry later;
+    // at a round's end, its event deliveries (endpoints: query; store and note them: put).
+    grants: { table: [GET, PUT, UPDATE, QUERY], consume: true, meter: true, ...DISPATCH },
     definition: {
       handler: 'functions/engine/deliver.handler',
       description: 'Delivery worker: holds each ticket until it is due, sends, records',

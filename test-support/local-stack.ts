@@ -64,3 +64,18 @@ export const apiClient = (baseUrl: string, apiKey: string) => {
 /** A new tenant on `plan` in the stack, with its first API key (for tests of a plan's limits). */
 export const newTenantKey = async (stack: LocalStack, plan: 'free' | 'pro', name = `tenant-${plan}`): Promise<string> =>
   (await provisionTenant(stack.tenantAdmin.tenancy, { name, plan })).apiKey;
+
+/** Reads until `done` says the value is there (every 100 ms), or throws after `timeoutMs` showing the last one. */
+export const waitFor = async <T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> => {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > until) throw new Error(`still not there after ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};

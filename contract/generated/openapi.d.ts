@@ -370,6 +370,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notification-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List notification endpoints
+         * @description Your tenant's notification endpoints, oldest first.
+         *
+         *     Problems: 401 missing or invalid API key.
+         */
+        get: operations["listNotificationEndpoints"];
+        put?: never;
+        /**
+         * Add a notification endpoint
+         * @description Adds an endpoint that receives the events it names (all of them by default), each as a
+         *     signed webhook with its own attempts and retries (see "Callbacks and notification events").
+         *     Its `url` is checked like a message's (`TargetUrl`). At most 5 per tenant.
+         *
+         *     Problems: 400 malformed JSON; 401 missing or invalid API key; 409 already 5 endpoints;
+         *     415 not JSON; 422 invalid url, events or description, or unknown fields.
+         */
+        post: operations["createNotificationEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notification-endpoints/{endpointId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The notification endpoint's id (`nep_...`). */
+                endpointId: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a notification endpoint
+         * @description Removes the endpoint: it receives no new events. Deliveries already made go on.
+         *
+         *     Problems: 401 missing or invalid API key; 404 no such endpoint for your tenant.
+         */
+        delete: operations["deleteNotificationEndpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notification-endpoints/{endpointId}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The notification endpoint's id (`nep_...`). */
+                endpointId: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event
+         * @description Sends the endpoint a signed `notification.test` event now, as a delivery of its own; the
+         *     answer is that delivery (a message: follow it by its id).
+         *
+         *     Problems: 401 missing or invalid API key; 404 no such endpoint for your tenant.
+         */
+        post: operations["testNotificationEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notification-endpoints/{endpointId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The notification endpoint's id (`nep_...`). */
+                endpointId: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Recent deliveries to a notification endpoint
+         * @description The latest 20 event deliveries to the endpoint, newest first, each a message with its
+         *     status and last attempt (kept 7 days, or less when the delivery itself expires).
+         *
+         *     Problems: 401 missing or invalid API key; 404 no such endpoint for your tenant.
+         */
+        get: operations["listNotificationEndpointDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/usage": {
         parameters: {
             query?: never;
@@ -515,6 +623,31 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    eventDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A callback or notification event arriving at your endpoint
+         * @description What Vigil POSTs to a message's `callback.url` when a round ends as `callback.on` asks,
+         *     and to a notification endpoint for each event it takes. It is a delivery like
+         *     `messageDelivery`: the same Standard Webhooks headers, signed with your tenant's secret,
+         *     `webhook-id` the id of the event delivery (a message of its own, with `origin`; the same on
+         *     every attempt), retried with backoff up to 5 attempts (410 stops them). The body is an
+         *     `EventEnvelope`.
+         */
+        post: operations["eventDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -650,7 +783,89 @@ export interface components {
             timeoutMs?: number;
             metadata?: components["schemas"]["Metadata"];
             flowControl?: components["schemas"]["FlowControl"];
+            callback?: components["schemas"]["MessageCallback"];
         } & (unknown | unknown);
+        /**
+         * @description Where to be told when a round of the message ends (its create, or a redeliver), and on
+         *     which outcomes. Vigil then POSTs an `EventEnvelope` of type `message.delivered` or
+         *     `message.failed` to `url`, signed like every delivery, as a message of its own (see
+         *     `origin`) with up to 5 attempts. The url is checked like the message's (`TargetUrl`, 422
+         *     on `callback.url`).
+         * @example {
+         *       "url": "https://example.com/hooks/vigil-outcome",
+         *       "on": [
+         *         "delivered",
+         *         "failed"
+         *       ]
+         *     }
+         */
+        MessageCallback: {
+            url: components["schemas"]["TargetUrl"];
+            on: components["schemas"]["CallbackEvent"][];
+        };
+        /** @enum {string} */
+        CallbackEvent: "delivered" | "failed";
+        /** @enum {string} */
+        NotificationEventType: "message.failed" | "key.created" | "key.revoked";
+        /** @description A callback delivery made for one round of the message. */
+        CallbackRef: {
+            id: components["schemas"]["MessageId"];
+            /** @description The round it reports (0 the create, then one per redeliver). */
+            round: number;
+            event: components["schemas"]["CallbackEvent"];
+            /** @description Where the callback delivery stands (absent once it has expired). */
+            status?: components["schemas"]["MessageStatus"];
+        };
+        /** @description On a message Vigil made itself: the callback of a message's round (`messageId`), or an event for a notification endpoint (`endpointId`). Such a message is not metered. */
+        MessageOrigin: {
+            /** @constant */
+            kind: "callback";
+            messageId: components["schemas"]["MessageId"];
+            round: number;
+            event: components["schemas"]["CallbackEvent"];
+        } | {
+            /** @constant */
+            kind: "notification";
+            endpointId: string;
+            /** @enum {string} */
+            event: "message.failed" | "key.created" | "key.revoked" | "notification.test";
+        };
+        /**
+         * @description The JSON body of every event delivery (a callback, a notification). `message.delivered`
+         *     and `message.failed` carry `data.message` (a `MessageOut` without body, with its
+         *     `lastAttempt`) and `data.round`; `key.created` / `key.revoked` carry `data.key` (`id`,
+         *     and `name`, `prefix`, `createdAt` when created); `notification.test` carries
+         *     `data.endpointId`.
+         */
+        EventEnvelope: {
+            /** @enum {string} */
+            type: "message.delivered" | "message.failed" | "key.created" | "key.revoked" | "notification.test";
+            /** Format: date-time */
+            timestamp: string;
+            data: Record<string, never>;
+        };
+        NotificationEndpointIn: {
+            url: components["schemas"]["TargetUrl"];
+            /** @description The events it receives (default all). */
+            events?: components["schemas"]["NotificationEventType"][];
+            description?: string;
+        };
+        NotificationEndpointOut: {
+            id: string;
+            /** Format: uri */
+            url: string;
+            events: components["schemas"]["NotificationEventType"][];
+            description?: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        NotificationEndpointList: {
+            items: components["schemas"]["NotificationEndpointOut"][];
+        };
+        /** @description Event deliveries, newest first. */
+        EventDeliveryList: {
+            items: components["schemas"]["MessageOut"][];
+        };
         /**
          * @description Flow control per destination: at most `parallelism` requests in flight and at most
          *     `ratePerSecond` started in any one-second window, over every message of your account that
@@ -780,6 +995,10 @@ export interface components {
              * @example 2026-12-08T09:00:00.412Z
              */
             expiresAt?: string;
+            callback?: components["schemas"]["MessageCallback"];
+            /** @description The callback deliveries made for its rounds, oldest first (the latest 10). */
+            callbacks?: components["schemas"]["CallbackRef"][];
+            origin?: components["schemas"]["MessageOrigin"];
         };
         /**
          * @description Why a message ended `failed` although its attempts were not spent (absent when they were,
@@ -1221,6 +1440,8 @@ export interface components {
          * @example reminder-inv_42-due
          */
         IdempotencyKey: string;
+        /** @description The notification endpoint's id (`nep_...`). */
+        EndpointId: string;
     };
     requestBodies: never;
     headers: {
@@ -1730,6 +1951,143 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listNotificationEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationEndpointList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createNotificationEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationEndpointIn"];
+            };
+        };
+        responses: {
+            /** @description The new endpoint. */
+            201: {
+                headers: {
+                    /** @description The endpoint's path. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationEndpointOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteNotificationEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The notification endpoint's id (`nep_...`). */
+                endpointId: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint is removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    testNotificationEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The notification endpoint's id (`nep_...`). */
+                endpointId: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The test delivery, on its way. */
+            202: {
+                headers: {
+                    Location: components["headers"]["MessageLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listNotificationEndpointDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The notification endpoint's id (`nep_...`). */
+                endpointId: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventDeliveryList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     getUsage: {
         parameters: {
             query?: {
@@ -1898,6 +2256,65 @@ export interface operations {
                 content?: never;
             };
             /** @description Any other status (or a timeout or connection error) is retried with backoff while attempts remain (a `503` with `Retry-After` like a `429`). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    eventDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "message.failed",
+                 *       "timestamp": "2026-12-01T09:00:01.120Z",
+                 *       "data": {
+                 *         "round": 0,
+                 *         "message": {
+                 *           "id": "msg_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T",
+                 *           "status": "failed",
+                 *           "url": "https://example.com/hooks/reminder",
+                 *           "method": "POST",
+                 *           "headers": {},
+                 *           "sendAt": "2026-12-01T09:00:00.000Z",
+                 *           "createdAt": "2026-11-30T09:00:00.000Z",
+                 *           "updatedAt": "2026-12-01T09:00:01.118Z",
+                 *           "attempts": 1,
+                 *           "maxAttempts": 1,
+                 *           "timeoutMs": 10000,
+                 *           "metadata": {},
+                 *           "lastAttempt": {
+                 *             "n": 1,
+                 *             "startedAt": "2026-12-01T09:00:00.002Z",
+                 *             "durationMs": 12,
+                 *             "latenessMs": 2,
+                 *             "statusCode": 410
+                 *           }
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["EventEnvelope"];
+            };
+        };
+        responses: {
+            /** @description Received. No further attempts are made. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with backoff while attempts remain (410 stops them). */
             default: {
                 headers: {
                     [name: string]: unknown;

@@ -1,9 +1,11 @@
 import { messageStore } from '@vigil/aws/wiring/messages';
-import { getMessage, toMessageOut } from '@vigil/core';
+import { callbackStatuses, getMessage, toMessageOut } from '@vigil/core';
 import { httpRoute } from './http';
 import { messageIdParam } from './message-params';
 
 export const handler = httpRoute({}, async ({ tenantId, params }) => {
-  const message = await getMessage(messageStore(), tenantId, messageIdParam(params));
-  return { status: 200, body: toMessageOut(message, { withBody: true }) };
+  const store = messageStore();
+  const message = await getMessage(store, tenantId, messageIdParam(params));
+  const statuses = await callbackStatuses(store, message);
+  return { status: 200, body: toMessageOut(message, { withBody: true, callbackStatuses: statuses }) };
 });

@@ -1,9 +1,12 @@
-import { tenancyWiring } from '@vigil/aws/wiring/tenancy';
-import { revokeApiKey } from '@vigil/core';
+import { runtime } from '@vigil/aws';
+import { notifyKeyEvent, revokeApiKey } from '@vigil/core';
 import { httpRoute } from './http';
 
 export const handler = httpRoute({}, async ({ tenantId, keyId, params }) => {
+  const { tenancy, scheduling } = runtime();
+  const revoked = params.keyId ?? '';
   // Noted as who revoked it: the calling key (which may be the key itself), or the console.
-  await revokeApiKey(tenancyWiring().tenancy, tenantId, params.keyId ?? '', keyId);
+  await revokeApiKey(tenancy, tenantId, revoked, keyId);
+  await notifyKeyEvent(scheduling, tenantId, 'key.revoked', { id: revoked });
   return { status: 204 };
 });

@@ -9,7 +9,7 @@ import type { Message } from '@vigil/core';
 import { MessageIn, scheduleMessage } from '@vigil/core';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, startTestStack } from '../../test-support/local-stack';
+import { apiClient, startTestStack, waitFor } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { handler as deliver } from './deliver';
@@ -69,16 +69,6 @@ afterAll(async () => {
   await stack?.stop();
   await target?.stop();
 });
-
-const waitFor = async <T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > until) throw new Error(`still not there after ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describe('a message whose attempt can never be recorded', () => {
   it('is sent once, then ends failed with the reason shown, instead of being re-sent forever', async () => {

@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RATE_GUARD_MS, RATE_START_TOLERANCE_MS } from '@vigil/core';
 import { apiClient, startTestStack } from '../../test-support/local-stack';
 import { mostInOneSecond } from '../../test-support/time-windows';
 
@@ -146,11 +147,20 @@ describe('flow control with ratePerSecond = 5', () => {
       const { sendAt, ids } = await burst(receiver.url, 100, { key: 'rate-limited', ratePerSecond: 5 });
       const messages = await allDelivered(receiver.arrivals, ids, 90_000);
 
-      // Assess: at most 5 in any second, at the receiver; everyone once, none early.
+      // Assess: exactly 5 at most in any second where Vigil starts them (the attempts' startedAt);
+      // everyone once, none early.
       const mine = expectOnceEachNoneEarly(receiver.arrivals, ids, sendAt);
-      expect(mostInOneSecond(mine.map((a) => a.arrivedAt))).toBe(5);
-      // And exactly so where Vigil starts them (the attempts' startedAt).
       expect(mostInOneSecond(messages.map((m) => Date.parse(m.lastAttempt!.startedAt)))).toBe(5);
+      // At the receiver too, as long as the way there varies by less than the guard's margin
+      // (RATE_GUARD_MS - RATE_START_TOLERANCE_MS): Vigil cannot hold back a network or an event
+      // loop that is late. On a loaded machine a request that took longer may share a second with
+      // the next one, and no more.
+      const started = new Map(messages.map((m) => [m.id, Date.parse(m.lastAttempt!.startedAt)]));
+      const ways = mine.map((a) => a.arrivedAt - started.get(a.webhookId)!);
+      const margin = RATE_GUARD_MS - RATE_START_TOLERANCE_MS;
+      const atReceiver = mostInOneSecond(mine.map((a) => a.arrivedAt));
+      if (Math.max(...ways) - Math.min(...ways) < margin) expect(atReceiver).toBe(5);
+      else expect(atReceiver).toBeLessThanOrEqual(6);
       const span = Math.max(...mine.map((a) => a.arrivedAt)) - sendAt;
       expect(span).toBeGreaterThanOrEqual(21_000);
       // Lateness is recorded, from the instant each was due, with its reason.

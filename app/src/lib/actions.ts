@@ -6,7 +6,7 @@
  */
 import { revalidatePath } from 'next/cache';
 import { unstable_rethrow } from 'next/navigation';
-import type { Vigil } from '@vigil/client';
+import type { NotificationEventType, Vigil } from '@vigil/client';
 import { ApiProblem, withVigil } from './api';
 import { parsePayload } from './format';
 import type { ActionResult } from './types';
@@ -64,3 +64,14 @@ export const sendTestWebhook = async (url: string, payload: string) => {
     ['/messages', '/'],
   );
 };
+
+/** Adds a notification endpoint receiving `events`; the settings page then lists it. */
+export const addNotificationEndpoint = async (url: string, events: NotificationEventType[]) =>
+  run((vigil) => vigil.notificationEndpoints.add({ url, events }), ['/settings']);
+
+export const removeNotificationEndpoint = async (id: string) =>
+  run((vigil) => vigil.notificationEndpoints.remove(id), ['/settings']);
+
+/** Sends the endpoint a signed test event now; its delivery shows under the endpoint. */
+export const testNotificationEndpoint = async (id: string) =>
+  run((vigil) => vigil.notificationEndpoints.test(id), ['/settings']);

@@ -17,6 +17,8 @@ export type {
   Message,
   MessagePage,
   MessageStatus,
+  NotificationEndpoint,
+  NotificationEventType,
   SessionTenant,
   Usage,
   UsageDay,

@@ -7,12 +7,20 @@ let now = Date.now();
 const listeners = new Set<() => void>();
 let timer: ReturnType<typeof setInterval> | undefined;
 
+/** How old the shared clock may be when a new time appears before it is read again. */
+const STALE_MS = 100;
+
+const tick = () => {
+  now = Date.now();
+  for (const l of listeners) l();
+};
+
 const subscribe = (listener: () => void) => {
   listeners.add(listener);
-  timer ??= setInterval(() => {
-    now = Date.now();
-    for (const l of listeners) l();
-  }, 1000);
+  // A time that just appeared (a page refreshed after an action) is judged against now, not
+  // against the last tick up to a second ago: a revocation made 0.6 s ago must not read "in 1 second".
+  if (Date.now() - now > STALE_MS) tick();
+  timer ??= setInterval(tick, 1000);
   return () => {
     listeners.delete(listener);
     if (listeners.size === 0 && timer) {

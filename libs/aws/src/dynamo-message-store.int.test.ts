@@ -3,8 +3,10 @@ import type { Attempt, Message } from '@vigil/core';
 import {
   appendAttempt,
   DAY_MS,
+  derivedMessageId,
   headerBytes,
   MAX_HEADER_BYTES,
+  MAX_CALLBACK_REFS,
   MAX_HEADERS,
   MAX_MESSAGE_BYTES,
   MessageAlreadyExistsError,
@@ -54,7 +56,8 @@ const collect = async <T>(it: AsyncIterable<T>) => {
 
 /**
  * The largest message the API accepts: url + headers + metadata + body at exactly 256 KiB of UTF-8,
- * 50 headers of 16 KiB in all, ten metadata tags of multi-byte text, a 255-character idempotency key.
+ * 50 headers of 16 KiB in all, ten metadata tags of multi-byte text, a 255-character idempotency key,
+ * the longest callback URL and the most callback links kept.
  */
 const largestMessage = (): Message => {
   const url = `https://example.com/${'p'.repeat(2048 - 20)}`;
@@ -80,6 +83,13 @@ const largestMessage = (): Message => {
     // The longest IANA zone name there is, and its local time.
     timezone: 'America/Argentina/ComodRivadavia',
     localSendAt: '2026-11-23T07:00:10.000-03:00',
+    // The longest callback URL, and as many links to callback deliveries as a message keeps.
+    callback: { url: `https://example.com/${'c'.repeat(2048 - 20)}`, on: ['delivered', 'failed'] },
+    callbacks: Array.from({ length: MAX_CALLBACK_REFS }, (_, round) => ({
+      id: derivedMessageId(T0, `callback:${round}`),
+      round,
+      event: 'failed' as const,
+    })),
   });
   expect(headerBytes(m.headers)).toBe(MAX_HEADER_BYTES);
   expect(messageBytes(m)).toBe(MAX_MESSAGE_BYTES);

@@ -33,6 +33,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type {
   Attempt,
+  CallbackRef,
   DeliveryTicket,
   FailureReason,
   IdempotencyClaim,
@@ -226,7 +227,7 @@ export class DynamoMessageStore implements MessageStore {
   async fail(
     message: Pick<Message, 'tenantId' | 'id'>,
     expectedVersion: number,
-    failure: { reason: FailureReason; now: number; expiresAt: number; attempts?: Attempt[] },
+    failure: { reason: FailureReason; now: number; expiresAt: number; attempts?: Attempt[]; callbacks?: CallbackRef[] },
   ): Promise<boolean> {
     const withLog = failure.attempts !== undefined;
     const expiry = expiryAttributes(failure.expiresAt);
@@ -241,6 +242,7 @@ export class DynamoMessageStore implements MessageStore {
             'SET #status = :failed, statusPk = :statusPk, failureReason = :reason, updatedAt = :now, version = :next',
             ', expiresAt = :expiresAt, expiresAtMs = :expiresAtMs',
             ...(withLog ? [', attempts = :attempts', ...(last ? [', lastAttempt = :last'] : [])] : []),
+            ...(failure.callbacks ? [', callbacks = :callbacks'] : []),
             ' REMOVE pendPk, pendingAt, leaseUntil, bucketPk, bucketAt, takes',
           ].join(''),
           ExpressionAttributeNames: { '#status': 'status' },
@@ -255,6 +257,7 @@ export class DynamoMessageStore implements MessageStore {
             ':expiresAtMs': expiry.expiresAtMs,
             ...(withLog && { ':attempts': failure.attempts }),
             ...(last && { ':last': last }),
+            ...(failure.callbacks && { ':callbacks': failure.callbacks }),
           },
         }),
       );

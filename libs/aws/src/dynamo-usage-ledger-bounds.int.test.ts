@@ -49,7 +49,16 @@ const foldAll = async (ledger: DynamoUsageLedger, groups: readonly UsageEvent[][
   return counted;
 };
 
-describe.each(backends)('DynamoUsageLedger bounds on $name', ({ start, available }) => {
+/**
+ * A busy tenant's day: 20,000 messages (60,000 events, past the 50,000 at which the earlier design's
+ * items reached DynamoDB's 400 KB). Where DynamoDB Local runs it gets the full day (its item sizes
+ * and conditions are DynamoDB's own) and dynalite a fifth of it (the same code, many levels per
+ * shard still), which keeps the tier's time down.
+ */
+const busyDayMessages = (engine: string) =>
+  engine === 'dynalite' && backends.some((b) => b.name !== 'dynalite' && b.available) ? 4_000 : 20_000;
+
+describe.each(backends)('DynamoUsageLedger bounds on $name', ({ name, start, available }) => {
   let services: DynamoBackend;
   let client: DynamoDBClient;
   let db: DynamoDBDocumentClient;
@@ -117,10 +126,10 @@ describe.each(backends)('DynamoUsageLedger bounds on $name', ({ start, available
   };
 
   it.runIf(available)(
-    'counts 60,000 events of one tenant in one day exactly, in items that all stay under 1 KB',
+    `counts ${(busyDayMessages(name) * 3).toLocaleString('en-US')} events of one tenant in one day exactly, in items that all stay under 1 KB`,
     async () => {
       const tenantId = tenant('busy');
-      const messages = 20_000;
+      const messages = busyDayMessages(name);
       const events = Array.from({ length: messages }, (_, i) => messageEvents(tenantId, i)).flat();
       // Batches of 100 as the metering queue hands them over, each with echoes of the previous
       // batch's `scheduled` events and repeats of events two batches back (a redelivered batch).

@@ -7,13 +7,13 @@
  */
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Logger, SchedulingDeps, TargetPolicy, TenancyDeps, UsageMeter } from '@vigil/core';
+import type { EventDeliveryDeps, Logger, NotificationEndpointStore, TenancyDeps, UsageMeter } from '@vigil/core';
 import { DeliveryWorker, signingSecretDirectory } from '@vigil/core';
 import type { Environment, VigilConfig } from './config';
 import { DynamoFlowLimiter } from './dynamo-flow-limiter';
 import type { DynamoTenantStore } from './dynamo-tenant-store';
 import type { DynamoUsageLedger } from './dynamo-usage-ledger';
-import { hostAddresses, NodeHttpSender } from './http-sender';
+import { NodeHttpSender } from './http-sender';
 import type { MetricsWriter } from './metrics';
 import { createMetricsWriter, METRIC } from './metrics';
 import { SchedulerBucketTimer } from './scheduler-bucket-timer';
@@ -23,7 +23,7 @@ import { systemClock } from './system-clock';
 import { UsageQuotaGuard } from './usage-quota';
 import type { ClientInstrument, StoreCallCounts } from './wiring/base';
 import { configureWiring, part } from './wiring/base';
-import { messageStore } from './wiring/messages';
+import { messageStore, notificationEndpoints, targetPolicy } from './wiring/messages';
 import { tenancyWiring, usageLedger } from './wiring/tenancy';
 
 export type { ClientInstrument, InstrumentableClient, StoreCallCounts } from './wiring/base';
@@ -33,7 +33,8 @@ export { tenancyWiring } from './wiring/tenancy';
 export interface Runtime {
   config: VigilConfig;
   log: Logger;
-  scheduling: SchedulingDeps;
+  /** What scheduling messages needs, and the notification endpoints that event deliveries go to. */
+  scheduling: EventDeliveryDeps & { endpoints: NotificationEndpointStore };
   /** Tenancy's ports (the use cases in @vigil/core take them). */
   tenancy: TenancyDeps;
   /** The DynamoDB adapter behind the tenancy ports (the local stack listens to its revocations). */
@@ -70,11 +71,7 @@ export const runtime = (): Runtime =>
     b.instrument(sqs);
     b.instrument(scheduler);
     // One policy for the URL as written (create, PATCH) and for every address it resolves to (send).
-    const targets: TargetPolicy = {
-      allowPrivateTargets: config.allowPrivateTargets,
-      reservedEndpoints: config.reservedEndpoints,
-      localAddresses: config.reservedEndpoints.length > 0 ? hostAddresses() : [],
-    };
+    const targets = targetPolicy();
     const sender = new NodeHttpSender(targets);
     b.onClose(() => {
       sender.close();
@@ -87,8 +84,9 @@ export const runtime = (): Runtime =>
         ? new SqsUsageMeter(sqs, config.meteringQueueUrl, log, config.meteringFlushMs)
         : undefined);
     const metering = meter ? { meter, quota: new UsageQuotaGuard(usage, tenants) } : {};
-    const scheduling: SchedulingDeps = {
+    const scheduling: Runtime['scheduling'] = {
       store: messageStore(),
+      endpoints: notificationEndpoints(),
       queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl),
       timer: new SchedulerBucketTimer(scheduler, {
         groupName: config.scheduleGroup,

@@ -23,5 +23,12 @@ export type Usage = Schemas['UsageOut'];
 export type UsageDay = Schemas['UsageDay'];
 export type Health = Schemas['Health'];
 export type SessionTenant = Schemas['SessionTenant'];
+export type MessageCallback = Schemas['MessageCallback'];
+export type CallbackEvent = Schemas['CallbackEvent'];
+export type MessageOrigin = Schemas['MessageOrigin'];
+export type EventEnvelope = Schemas['EventEnvelope'];
+export type NotificationEventType = Schemas['NotificationEventType'];
+export type NotificationEndpoint = Schemas['NotificationEndpointOut'];
+export type NotificationEndpointIn = Schemas['NotificationEndpointIn'];
 
 export type { components, paths } from './generated/openapi.ts';

@@ -23,6 +23,8 @@ import type {
   MessagePage,
   MessagePatch,
   MessageStatus,
+  NotificationEndpoint,
+  NotificationEndpointIn,
   SessionTenant,
   SigningSecret,
   SigningSecretRotated,
@@ -286,6 +288,58 @@ export class Vigil {
         options,
       );
     },
+  };
+
+  /** Your endpoints that receive signed events about the account (`message.failed`, `key.created`, `key.revoked`). */
+  readonly notificationEndpoints = {
+    /** The tenant's endpoints (at most 5), oldest first. */
+    list: async (options?: CallOptions): Promise<NotificationEndpoint[]> =>
+      (
+        await this.call<{ items: NotificationEndpoint[] }>(
+          'safe',
+          (fetch) => this.client.GET('/v1/notification-endpoints', { fetch }),
+          options,
+        )
+      ).items,
+    /** Adds an endpoint (all events unless `events` names some). Not retried after a lost answer. */
+    add: (input: NotificationEndpointIn, options?: CallOptions): Promise<NotificationEndpoint> =>
+      this.call('unsafe', (fetch) => this.client.POST('/v1/notification-endpoints', { body: input, fetch }), options),
+    /** Removes an endpoint. */
+    remove: async (id: string, options?: CallOptions): Promise<void> => {
+      await this.call(
+        'safe',
+        (fetch) =>
+          this.client.DELETE('/v1/notification-endpoints/{endpointId}', {
+            params: { path: { endpointId: id } },
+            fetch,
+          }),
+        options,
+      );
+    },
+    /** Sends the endpoint a signed `notification.test` event; the answer is that delivery (a message). Not retried. */
+    test: (id: string, options?: CallOptions): Promise<Message> =>
+      this.call(
+        'unsafe',
+        (fetch) =>
+          this.client.POST('/v1/notification-endpoints/{endpointId}/test', {
+            params: { path: { endpointId: id } },
+            fetch,
+          }),
+        options,
+      ),
+    /** The latest 20 deliveries to the endpoint, newest first. */
+    deliveries: async (id: string, options?: CallOptions): Promise<Message[]> =>
+      (
+        await this.call<{ items: Message[] }>(
+          'safe',
+          (fetch) =>
+            this.client.GET('/v1/notification-endpoints/{endpointId}/deliveries', {
+              params: { path: { endpointId: id } },
+              fetch,
+            }),
+          options,
+        )
+      ).items,
   };
 
   readonly signingSecret = {

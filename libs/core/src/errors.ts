@@ -143,3 +143,20 @@ export class TenantNotFoundError extends VigilError {
     super(`Tenant ${tenantId} does not exist.`);
   }
 }
+
+export class NotificationEndpointNotFoundError extends VigilError {
+  readonly status = 404;
+  readonly type = 'not-found';
+  readonly title = 'No such notification endpoint';
+
+  constructor(endpointId: string) {
+    super(`Notification endpoint ${endpointId} does not exist.`);
+  }
+}
+
+/** A tenant has as many notification endpoints as it may (MAX_NOTIFICATION_ENDPOINTS). */
+export class NotificationEndpointLimitError extends VigilError {
+  readonly status = 409;
+  readonly type = 'endpoint-limit';
+  readonly title = 'Too many notification endpoints';
+}

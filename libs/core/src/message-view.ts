@@ -2,7 +2,15 @@
 
 import { WAITING_STATUSES } from './lifecycle';
 import type { FlowControl } from './flow-control';
-import type { Attempt, FailureReason, Message } from './message';
+import type {
+  Attempt,
+  CallbackRef,
+  FailureReason,
+  Message,
+  MessageCallback,
+  MessageOrigin,
+  MessageStatus,
+} from './message';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -36,10 +44,18 @@ export interface MessageOut {
   failureReason?: FailureReason;
   /** In a final state: when the message and its attempts expire (its plan's retention after it got there). */
   expiresAt?: string;
+  callback?: MessageCallback;
+  /** The callback deliveries made for its rounds, with where each stands when it was read. */
+  callbacks?: Array<CallbackRef & { status?: MessageStatus }>;
+  /** On a message Vigil made itself: the callback or notification it delivers. */
+  origin?: MessageOrigin;
   body?: unknown;
 }
 
-export const toMessageOut = (message: Message, options: { withBody: boolean }): MessageOut => {
+export const toMessageOut = (
+  message: Message,
+  options: { withBody: boolean; callbackStatuses?: ReadonlyMap<string, MessageStatus> },
+): MessageOut => {
   const lastAttempt = message.attempts.at(-1);
   const body = options.withBody ? decodeBody(message) : undefined;
   return {
@@ -65,6 +81,14 @@ export const toMessageOut = (message: Message, options: { withBody: boolean }): 
     ...(lastAttempt && { lastAttempt }),
     ...(message.failureReason && { failureReason: message.failureReason }),
     ...(message.expiresAt !== undefined && { expiresAt: iso(message.expiresAt) }),
+    ...(message.callback && { callback: message.callback }),
+    ...(message.callbacks && {
+      callbacks: message.callbacks.map((ref) => {
+        const status = options.callbackStatuses?.get(ref.id);
+        return status === undefined ? ref : { ...ref, status };
+      }),
+    }),
+    ...(message.origin && { origin: message.origin }),
     ...(body !== undefined && { body }),
   };
 };

@@ -48,6 +48,38 @@ export interface FailureReason {
   detail: string;
 }
 
+/** The outcomes a message's callback may be asked for. */
+export const CALLBACK_EVENTS = ['delivered', 'failed'] as const;
+export type CallbackEvent = (typeof CALLBACK_EVENTS)[number];
+
+/** Where to tell, and on which outcomes, when a message's round ends (QStash's callback and failure callback). */
+export interface MessageCallback {
+  url: string;
+  on: CallbackEvent[];
+}
+
+/** The events a tenant's notification endpoints may receive. */
+export const NOTIFICATION_EVENT_TYPES = ['message.failed', 'key.created', 'key.revoked'] as const;
+export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
+/** What a notification endpoint's test sends (not an event anyone subscribes to). */
+export const TEST_EVENT_TYPE = 'notification.test';
+
+/**
+ * Why Vigil itself made a message: the callback of another message's round, or an event for one
+ * of the tenant's notification endpoints. Such an event delivery is signed, retried and recorded
+ * like any message, but it is not metered, has no callback of its own and notifies nobody.
+ */
+export type MessageOrigin =
+  | { kind: 'callback'; messageId: string; round: number; event: CallbackEvent }
+  | { kind: 'notification'; endpointId: string; event: NotificationEventType | typeof TEST_EVENT_TYPE };
+
+/** A callback delivery made for a round of this message (the callback is a message of its own). */
+export interface CallbackRef {
+  id: string;
+  round: number;
+  event: CallbackEvent;
+}
+
 export interface Message {
   id: string;
   tenantId: string;
@@ -102,6 +134,12 @@ export interface Message {
    * retention after it got there (retention.ts). Never set on a message still to be delivered.
    */
   expiresAt?: number;
+  /** Called back when a round ends in one of `on` (a callback delivery per round, linked in `callbacks`). */
+  callback?: MessageCallback;
+  /** The callback deliveries made so far, newest last (at most MAX_CALLBACK_REFS). */
+  callbacks?: CallbackRef[];
+  /** Set on the messages Vigil makes itself (callbacks, notifications): what they are about. */
+  origin?: MessageOrigin;
 }
 
 export const TERMINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'failed', 'cancelled'];

@@ -3,7 +3,8 @@
  * SDK clients (which the local stack points at local services); tests may use the same adapters
  * against local services, or small fakes where a unit test needs no I/O.
  */
-import type { Attempt, FailureReason, HttpMethod, Message, MessageStatus } from './message';
+import type { NotificationEndpoint } from './event-webhooks';
+import type { Attempt, CallbackRef, FailureReason, HttpMethod, Message, MessageStatus } from './message';
 
 /** What the delivery queue carries: just enough to take the message at its due time. */
 export interface DeliveryTicket {
@@ -96,7 +97,7 @@ export interface MessageStore {
   fail(
     message: Pick<Message, 'tenantId' | 'id'>,
     expectedVersion: number,
-    failure: { reason: FailureReason; now: number; expiresAt: number; attempts?: Attempt[] },
+    failure: { reason: FailureReason; now: number; expiresAt: number; attempts?: Attempt[]; callbacks?: CallbackRef[] },
   ): Promise<boolean>;
   /**
    * Moves a still-pending message's place in the pending index to `untilMs` if it is unchanged
@@ -208,6 +209,22 @@ export interface EngineEvents {
     error?: string;
     final: boolean;
   }): void;
+}
+
+/**
+ * A tenant's notification endpoints (at most MAX_NOTIFICATION_ENDPOINTS), and which event
+ * deliveries went to each (a short memory for the console: the deliveries are messages).
+ */
+export interface NotificationEndpointStore {
+  /** The tenant's endpoints, oldest first. */
+  listEndpoints(tenantId: string): Promise<NotificationEndpoint[]>;
+  addEndpoint(endpoint: NotificationEndpoint): Promise<void>;
+  /** False when the tenant has no such endpoint. */
+  removeEndpoint(tenantId: string, endpointId: string): Promise<boolean>;
+  /** Notes that message `messageId` delivers an event to the endpoint; forgotten after `keepUntil`. */
+  recordDelivery(tenantId: string, endpointId: string, messageId: string, keepUntil: number): Promise<void>;
+  /** The ids of the latest deliveries to the endpoint, newest first, at most `limit`. */
+  recentDeliveries(tenantId: string, endpointId: string, limit: number): Promise<string[]>;
 }
 
 /**

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import type { FieldError } from './errors';
 import { ValidationError } from './errors';
 import { targetTypeOf } from './delivery-target';
+import { CALLBACK_EVENTS, HTTP_METHODS, MESSAGE_STATUSES, NOTIFICATION_EVENT_TYPES } from './message';
 import { FLOW_KEY_PATTERN, FLOW_LIMITS } from './flow-control';
-import { HTTP_METHODS, MESSAGE_STATUSES } from './message';
 import { headerProblems, isWellFormedText, NOT_WELL_FORMED } from './message-limits';
 import { hasUtcOffset, isKnownTimeZone, MAX_TIME_ZONE_LENGTH } from './time-zones';
 import { USAGE_KINDS } from './usage';
@@ -77,6 +77,17 @@ const timezone = z.string().superRefine((value, ctx) => {
   }
 });
 
+/** A non-empty list of distinct values of `values` (every one at most once, so at most all of them). */
+const distinctList = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .array(z.enum(values))
+    .min(1)
+    .max(values.length)
+    .refine((list) => new Set(list).size === list.length, 'each value at most once');
+
+/** Where to be told when the message's round ends, and on which outcomes (its URL checked like `url`). */
+const callback = z.strictObject({ url: httpUrl, on: distinctList(CALLBACK_EVENTS) });
+
 export const TIMEZONE_ALONE =
   'give sendAt (or delay) with timezone: a zone alone does not say whether the message keeps its instant or its wall time';
 
@@ -95,6 +106,7 @@ export const MessageIn = z
     retry: z.strictObject({ maxAttempts: z.int().min(1).max(20).default(8) }).optional(),
     timeoutMs: z.int().min(1000).max(30_000).default(10_000),
     metadata: metadata.default({}),
+    callback: callback.optional(),
     flowControl: flowControl.optional(),
   })
   .superRefine((value, ctx) => {
@@ -192,6 +204,13 @@ export const ApiKeyIn = z.strictObject({
   name: text().trim().min(1).max(100),
 });
 export type ApiKeyIn = z.infer<typeof ApiKeyIn>;
+
+export const NotificationEndpointIn = z.strictObject({
+  url: httpUrl,
+  events: distinctList(NOTIFICATION_EVENT_TYPES).default([...NOTIFICATION_EVENT_TYPES]),
+  description: text().trim().max(200).optional(),
+});
+export type NotificationEndpointIn = z.infer<typeof NotificationEndpointIn>;
 
 const isoDate = z.iso.date({ message: 'must be a date, YYYY-MM-DD' });
 

@@ -5,6 +5,7 @@
 import type {
   Attempt,
   BucketTimer,
+  CallbackRef,
   DeliveryQueue,
   DeliveryTicket,
   FailureReason,
@@ -87,7 +88,7 @@ export class MemoryStore implements MessageStore {
   async fail(
     message: Pick<Message, 'tenantId' | 'id'>,
     expectedVersion: number,
-    failure: { reason: FailureReason; now: number; expiresAt: number; attempts?: Attempt[] },
+    failure: { reason: FailureReason; now: number; expiresAt: number; attempts?: Attempt[]; callbacks?: CallbackRef[] },
   ) {
     this.calls += 1;
     this.writes.push({ op: 'fail', at: this.now() });
@@ -102,6 +103,7 @@ export class MemoryStore implements MessageStore {
       expiresAt: failure.expiresAt,
       version: current.version + 1,
       ...(failure.attempts && { attempts: structuredClone(failure.attempts) }),
+      ...(failure.callbacks && { callbacks: structuredClone(failure.callbacks) }),
     });
     this.deferred.delete(message.id);
     return true;
@@ -317,13 +319,22 @@ export const deliveryHarness = (options: {
   script?: SendResult[];
   settings?: Partial<EngineSettings>;
   tenants?: TenantDirectory;
+  meter?: UsageMeter;
   flowLimiter?: FlowLimiter;
 }) => {
   const clock = new FixedClock(options.t0);
   const store = new MemoryStore(() => clock.now());
   const queue = new MemoryQueue();
   const settings = { ...DEFAULT_ENGINE_SETTINGS, ...options.settings };
-  const deps: SchedulingDeps = { store, queue, timer: new MemoryTimer(), clock, settings, log: silentLog };
+  const deps: SchedulingDeps = {
+    store,
+    queue,
+    timer: new MemoryTimer(),
+    clock,
+    settings,
+    log: silentLog,
+    ...(options.meter && { meter: options.meter }),
+  };
   const sender = new ScriptedSender(options.script ?? [{ statusCode: 200 }], () => clock.now());
   let tenantReads = 0;
   const tenants: TenantDirectory = options.tenants ?? {

@@ -2,8 +2,24 @@
  * The message store alone, for the functions that only read messages (get, list, attempts):
  * DynamoDB only, no queue, scheduler or HTTP sender. `runtime()` uses the same store.
  */
+import type { TargetPolicy } from '@vigil/core';
 import { DynamoMessageStore } from '../dynamo-message-store';
+import { hostAddresses } from '../http-sender';
+import { DynamoNotificationEndpoints } from '../dynamo-notification-endpoints';
+import { systemClock } from '../system-clock';
 import { part } from './base';
 
 export const messageStore = (): DynamoMessageStore =>
   part('message-store', (b) => new DynamoMessageStore(b.db, b.config.table, b.config.indexShards));
+
+/** The tenants' notification endpoints (same table): for their routes, the worker and the key routes. */
+export const notificationEndpoints = (): DynamoNotificationEndpoints =>
+  part('notification-endpoints', (b) => new DynamoNotificationEndpoints(b.db, b.config.table, () => systemClock.now()));
+
+/** Where webhooks may go: one policy for a URL as written (create, PATCH, endpoints) and for every address it resolves to (send). */
+export const targetPolicy = (): TargetPolicy =>
+  part('target-policy', ({ config }) => ({
+    allowPrivateTargets: config.allowPrivateTargets,
+    reservedEndpoints: config.reservedEndpoints,
+    localAddresses: config.reservedEndpoints.length > 0 ? hostAddresses() : [],
+  }));

@@ -27,6 +27,11 @@
  * write), with ids derived from the message, its round and the attempt number (usage.ts): a crash
  * between a send and its record re-sends the same attempt number later, whose events carry the
  * same ids, so every attempt a receiver got is counted once.
+ *
+ * When a round ends (delivered, or failed), its event deliveries (event-webhooks.ts: the
+ * message's callback, `message.failed` for the tenant's notification endpoints) are stored before
+ * the state write and dispatched after it, so a crash in between leaves them to the sweep. They
+ * come after the send, so they never delay it. Event deliveries themselves are not metered.
  */
 import { appendAttempt, boundFailureReason, withoutSnippet } from '../attempt-log';
 import type { AttemptVerdict, BackoffPolicy } from '../backoff';
@@ -34,6 +39,7 @@ import { judgeAttempt, nextAttemptDelayMs } from '../backoff';
 import { buildDeliveryRequest } from '../delivery-request';
 import { deliveryTargetFor } from '../delivery-target';
 import { TenantNotFoundError } from '../errors';
+import { callbackDeliveryFor, failureNotificationsFor, withCallbackRefs } from '../event-webhooks';
 import type { FlowControl } from '../flow-control';
 import { FLOW_HOLD_PER_TAKE_MS, FLOW_LEASE_MARGIN_MS } from '../flow-control';
 import { Signal } from '../signal';
@@ -52,8 +58,9 @@ import type {
 import { longestRetentionMs, retentionMs, withRetention } from '../retention';
 import type { UsageEvent } from '../usage';
 import { attemptUsage, outcomeUsage, scheduledUsage } from '../usage';
-import type { SchedulingDeps } from './deps';
 import { dispatchMessages, enqueueTickets } from './dispatch';
+import type { EventDeliveryDeps } from './event-deliveries';
+import { dispatchEventDeliveries, endpointsOf, storeEventDeliveries } from './event-deliveries';
 import type { FlowAdmission } from './flow-gate';
 import { FlowGate } from './flow-gate';
 
@@ -64,7 +71,7 @@ const RECORD_DEFER_MAX_MS = 1_000;
 /** A record that throws is tried again after these waits (three tries in all, well inside the lease). */
 const RECORD_RETRY_DELAYS_MS = [250, 1_000];
 
-export interface DeliveryDeps extends SchedulingDeps {
+export interface DeliveryDeps extends EventDeliveryDeps {
   tenants: TenantDirectory;
   /** The adapter for each target type; a message goes to the one its URL names. */
   deliveryTargets: DeliveryTargets;
@@ -121,8 +128,12 @@ export class DeliveryWorker {
     return store.take(ticket, now, Math.max(ticket.dueAt, now) + MAX_TIMEOUT_MS + settings.leaseMarginMs);
   }
 
-  /** Hands usage to metering; a meter that fails is logged and never fails the delivery. */
-  private async meter(events: readonly UsageEvent[], fields: Record<string, unknown>): Promise<void> {
+  /**
+   * Hands usage to metering; a meter that fails is logged and never fails the delivery. An event
+   * delivery (a callback, a notification) is Vigil's own doing: it is not metered.
+   */
+  private async meter(message: Message, events: readonly UsageEvent[], fields: Record<string, unknown>): Promise<void> {
+    if (message.origin) return;
     try {
       await this.deps.meter?.record(events);
     } catch (error) {
@@ -334,8 +345,10 @@ export class DeliveryWorker {
       next = placeMessage({ ...tried, dueAt, version: message.version + 1 }, now, settings, 'retry');
     }
     next = withRetention(next, now, keepMs);
-    // Before the record write: a crash after the send must not lose the attempt's usage.
-    await this.meter(usageFor(message, attempt.n, verdict, attemptsThisRound(tried) === 1), fields);
+    // Before the record write: a crash after the send must not lose the round's events or the attempt's usage.
+    const eventDeliveries = verdict === 'retry' ? [] : await this.storeEventsOf(next, now);
+    next = withCallbackRefs(next, eventDeliveries);
+    await this.meter(message, usageFor(message, attempt.n, verdict, attemptsThisRound(tried) === 1), fields);
     const saved = await this.saveRecord(next, message, attempt.n);
     if (saved === 'lost') {
       log.warn('message changed while it was being delivered; attempt not recorded', fields);
@@ -355,6 +368,7 @@ export class DeliveryWorker {
         attempt,
       );
     }
+    await dispatchEventDeliveries(this.deps, eventDeliveries);
     if (verdict === 'delivered') {
       log.info('delivered', { ...fields, statusCode: attempt.statusCode });
       events?.delivered?.(fields);
@@ -409,6 +423,22 @@ export class DeliveryWorker {
   }
 
   /**
+   * Stores the event deliveries of a round that ended as `finished` says: its callback, and on a
+   * failure `message.failed` for the tenant's endpoints. None for an event delivery itself.
+   */
+  private async storeEventsOf(finished: Message, now: number): Promise<Message[]> {
+    if (finished.origin) return [];
+    const { settings } = this.deps;
+    const callback = callbackDeliveryFor(finished, now, settings);
+    const notifications =
+      finished.status === 'failed'
+        ? failureNotificationsFor(finished, await endpointsOf(this.deps, finished.tenantId), now, settings)
+        : [];
+    const deliveries = callback ? [callback, ...notifications] : notifications;
+    return deliveries.length === 0 ? [] : storeEventDeliveries(this.deps, deliveries);
+  }
+
+  /**
    * Finishes a taken message `failed` with a reason, by the store's small failure write (never
    * the body again). With the attempt that was sent, the log gets it without its snippet; should
    * even that write throw, the reason alone is written, the smallest write there is. The message
@@ -429,7 +459,13 @@ export class DeliveryWorker {
     // Before the failure write, like the record's: the round ends failed (unless the attempt that
     // could not be recorded was answered 2xx: that round was delivered, and counted so already).
     const delivered = attempt !== undefined && judgeAttempt(attempt, 0, 1) === 'delivered';
+    const eventDeliveries = await this.storeEventsOf(
+      { ...message, status: 'failed', failureReason: bounded, updatedAt: now, ...(attempts && { attempts }) },
+      now,
+    );
+    const callbacks = withCallbackRefs(message, eventDeliveries).callbacks;
     await this.meter(
+      message,
       [
         { ...scheduledUsage(message), echo: true },
         ...(attempt ? [attemptUsage(message, attempt.n)] : []),
@@ -444,6 +480,7 @@ export class DeliveryWorker {
         now,
         expiresAt,
         ...(attempts && { attempts }),
+        ...(callbacks && { callbacks }),
       });
     } catch (error) {
       if (!attempts) throw error;
@@ -457,6 +494,7 @@ export class DeliveryWorker {
       log.warn('message changed before it could be finished as failed', fields);
       return 'skipped';
     }
+    await dispatchEventDeliveries(this.deps, eventDeliveries);
     log.error('message finished as failed', { ...fields, detail: bounded.detail, attempt: attempt?.n });
     if (attempt) {
       events?.attemptFailed?.({

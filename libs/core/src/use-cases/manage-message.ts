@@ -124,15 +124,17 @@ export const retryMessageNow = (deps: SchedulingDeps, tenantId: string, messageI
 /**
  * A delivered or failed message goes out again now, with a fresh retry budget, and no longer
  * expires (an expired one is gone: 404). It counts like a
- * new message: checked against the monthly quota (429) and metered as `scheduled`.
+ * new message: checked against the monthly quota (429) and metered as `scheduled`; but an event
+ * delivery (a callback, a notification: `origin`) is Vigil's own and counts nowhere, redelivered too.
  */
 export const redeliverMessage = async (deps: SchedulingDeps, tenantId: string, messageId: string) => {
   // The state is checked before the quota, so a message that cannot be redelivered gets its 409.
-  assertCanRedeliver(await getMessage(deps.store, tenantId, messageId));
-  await deps.quota?.assertWithin(tenantId, 1);
+  const current = await getMessage(deps.store, tenantId, messageId);
+  assertCanRedeliver(current);
+  if (!current.origin) await deps.quota?.assertWithin(tenantId, 1);
   const message = await requeueFinished(deps, tenantId, messageId);
   // Keyed by the new round (sch_<id>_<round>), counted on the day of the redeliver.
-  await deps.meter?.record([scheduledUsage(message)]);
+  if (!message.origin) await deps.meter?.record([scheduledUsage(message)]);
   return message;
 };
 

@@ -126,6 +126,7 @@ const buildMessage = (
     maxAttempts: input.retry?.maxAttempts ?? 8,
     timeoutMs: input.timeoutMs,
     metadata: input.metadata,
+    ...(input.callback !== undefined && { callback: input.callback }),
     ...(input.flowControl !== undefined && { flowControl: input.flowControl }),
     attempts: [],
     roundStart: 0,
@@ -153,6 +154,7 @@ const buildAll = (
     const body = encodeBody(input.body);
     errors.push(...headerFieldErrors(input.headers, prefix));
     errors.push(...targetErrors(deps.targets, input.url, `${prefix}url`));
+    if (input.callback) errors.push(...targetErrors(deps.targets, input.callback.url, `${prefix}callback.url`));
     const oversize = sizeError({ ...input, ...body }, prefix.replace(/\.$/, ''));
     if (oversize) tooLarge.push(oversize);
     const resolved = resolveSendAt(input, now, prefix);

@@ -1,5 +1,6 @@
 import { Card, Code, DataList, Flex, Heading, Text } from '@radix-ui/themes';
 import type { Metadata } from 'next';
+import { NotificationEndpointsCard } from '@/components/notification-endpoints-card';
 import { SigningSecretCard } from '@/components/signing-secret-card';
 import { TestWebhookForm } from '@/components/test-webhook-form';
 import { ProblemNotice } from '@/components/problem-notice';
@@ -10,10 +11,21 @@ export const metadata: Metadata = { title: 'Settings' };
 
 export default async function SettingsPage() {
   const loaded = await loadPage((vigil) =>
-    Promise.all([vigil.signingSecret.get(), vigil.usage({ from: utcDate(0), to: utcDate(0) })]),
+    Promise.all([
+      vigil.signingSecret.get(),
+      vigil.usage({ from: utcDate(0), to: utcDate(0) }),
+      vigil.notificationEndpoints.list().then((endpoints) =>
+        Promise.all(
+          endpoints.map(async (endpoint) => ({
+            endpoint,
+            deliveries: await vigil.notificationEndpoints.deliveries(endpoint.id),
+          })),
+        ),
+      ),
+    ]),
   );
   if (loaded.problem) return <ProblemNotice heading="Settings" problem={loaded.problem} />;
-  const [{ secret }, usage] = loaded.data;
+  const [{ secret }, usage, endpoints] = loaded.data;
   const { plan, monthToDate } = usage;
   return (
     <Flex direction="column" gap="4">
@@ -35,6 +47,8 @@ export default async function SettingsPage() {
           <TestWebhookForm />
         </Flex>
       </Card>
+
+      <NotificationEndpointsCard endpoints={endpoints} />
 
       <Card size="2">
         <Flex direction="column" gap="3">

@@ -6,6 +6,7 @@ import { notFound } from 'next/navigation';
 import { AutoRefresh } from '@/components/auto-refresh';
 import { CollapsiblePre } from '@/components/collapsible-pre';
 import { CopyButton } from '@/components/copy-button';
+import { EventLinks } from '@/components/event-links';
 import { MessageActions } from '@/components/message-actions';
 import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
@@ -165,6 +166,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
               </DataList.Value>
             </DataList.Item>
           )}
+          <EventLinks message={message} />
         </DataList.Root>
       </Card>
 

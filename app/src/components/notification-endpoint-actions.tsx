@@ -1,0 +1,60 @@
+'use client';
+
+import { Button, Flex, Link, Text } from '@radix-ui/themes';
+import NextLink from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useState, useTransition } from 'react';
+import { removeNotificationEndpoint, testNotificationEndpoint } from '@/lib/actions';
+import { ConfirmButton } from './confirm-button';
+import { ErrorCallout } from './notices';
+
+/** Send a test event to an endpoint, or remove it (asking first). */
+export function NotificationEndpointActions({ id, url }: { id: string; url: string }) {
+  const router = useRouter();
+  const [sent, setSent] = useState<string | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [pending, startTransition] = useTransition();
+  return (
+    <Flex direction="column" gap="2">
+      <Flex gap="2" wrap="wrap">
+        <Button
+          size="1"
+          variant="soft"
+          loading={pending}
+          onClick={() =>
+            startTransition(async () => {
+              const result = await testNotificationEndpoint(id);
+              if (!result.ok) {
+                setError(result.error);
+                return;
+              }
+              setError(undefined);
+              setSent(result.data.id);
+              router.refresh();
+            })
+          }
+        >
+          Send test event
+        </Button>
+        <ConfirmButton
+          label="Remove"
+          size="1"
+          title="Remove this endpoint?"
+          description={`${url} will receive no new events. Deliveries already on their way go on.`}
+          confirmLabel="Remove endpoint"
+          action={() => removeNotificationEndpoint(id)}
+        />
+      </Flex>
+      {sent && (
+        <Text size="2" role="status">
+          Test event sent.{' '}
+          <Link asChild>
+            <NextLink href={`/messages/${sent}`}>Follow its delivery</NextLink>
+          </Link>
+          .
+        </Text>
+      )}
+      <ErrorCallout error={error} />
+    </Flex>
+  );
+}

@@ -1,0 +1,17 @@
+import { notificationEndpoints, targetPolicy } from '@vigil/aws/wiring/messages';
+import { systemClock } from '@vigil/aws/system-clock';
+import { addNotificationEndpoint, NotificationEndpointIn, toNotificationEndpointOut } from '@vigil/core';
+import { httpRoute } from './http';
+
+export const handler = httpRoute({ body: NotificationEndpointIn }, async ({ tenantId, body }) => {
+  const endpoint = await addNotificationEndpoint(
+    { endpoints: notificationEndpoints(), clock: systemClock, targets: targetPolicy() },
+    tenantId,
+    body,
+  );
+  return {
+    status: 201,
+    body: toNotificationEndpointOut(endpoint),
+    headers: { location: `/v1/notification-endpoints/${endpoint.id}` },
+  };
+});

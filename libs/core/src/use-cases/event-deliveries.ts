@@ -1,0 +1,220 @@
+/**
+ * Event deliveries (event-webhooks.ts) made and handed on, and the tenant's notification
+ * endpoints. An event delivery is stored first (a conditional insert under its derived id, so it
+ * is stored once), then dispatched like any message; one stored but not dispatched (a crash in
+ * between) is found by the sweep. Making one never fails what it is about: a key is created, a
+ * message's end recorded, whatever happens to its events (logged).
+ */
+import type { ApiKeyInfo } from '../tenancy/tenant';
+import {
+  MessageAlreadyExistsError,
+  NotificationEndpointLimitError,
+  NotificationEndpointNotFoundError,
+  ValidationError,
+} from '../errors';
+import type { NotificationEndpoint } from '../event-webhooks';
+import {
+  accountNotificationsFor,
+  MAX_NOTIFICATION_ENDPOINTS,
+  NOTIFICATION_ENDPOINT_ID_PATTERN,
+  newNotificationEndpointId,
+  RECENT_DELIVERIES_LIMIT,
+  RECENT_DELIVERY_KEEP_MS,
+} from '../event-webhooks';
+import type { Message, MessageStatus, NotificationEventType } from '../message';
+import { TEST_EVENT_TYPE } from '../message';
+import type { MessageOut } from '../message-view';
+import { toMessageOut } from '../message-view';
+import type { MessageStore, NotificationEndpointStore } from '../ports';
+import type { NotificationEndpointIn } from '../schemas';
+import { targetErrors } from '../targets';
+import type { SchedulingDeps } from './deps';
+import { dispatchMessages } from './dispatch';
+
+/** What making event deliveries needs: scheduling, and the tenant's endpoints where notifications are sent. */
+export interface EventDeliveryDeps extends SchedulingDeps {
+  endpoints?: NotificationEndpointStore;
+}
+
+/**
+ * Stores event deliveries, each once (one already stored under its derived id counts as stored).
+ * Returns those that are stored; any other failure is logged and that delivery left out.
+ */
+export const storeEventDeliveries = async (
+  deps: Pick<SchedulingDeps, 'store' | 'log'>,
+  deliveries: readonly Message[],
+): Promise<Message[]> => {
+  const results = await Promise.allSettled(deliveries.map((d) => deps.store.insert(d)));
+  return deliveries.filter((delivery, i) => {
+    const result = results[i];
+    if (result?.status !== 'rejected' || result.reason instanceof MessageAlreadyExistsError) return true;
+    deps.log.error('an event delivery could not be stored; it is not sent', {
+      tenantId: delivery.tenantId,
+      messageId: delivery.id,
+      origin: delivery.origin?.kind,
+      error: String(result.reason),
+    });
+    return false;
+  });
+};
+
+/** Dispatches stored event deliveries, and notes each notification on its endpoint (for the console). */
+export const dispatchEventDeliveries = async (deps: EventDeliveryDeps, deliveries: readonly Message[]) => {
+  if (deliveries.length === 0) return;
+  await dispatchMessages(deps, deliveries);
+  const { endpoints } = deps;
+  if (!endpoints) return;
+  await Promise.all(
+    deliveries.map(async (d) => {
+      if (d.origin?.kind !== 'notification') return;
+      await endpoints
+        .recordDelivery(d.tenantId, d.origin.endpointId, d.id, d.createdAt + RECENT_DELIVERY_KEEP_MS)
+        .catch((error: unknown) =>
+          deps.log.warn('a notification delivery was not noted on its endpoint', {
+            tenantId: d.tenantId,
+            messageId: d.id,
+            error: String(error),
+          }),
+        );
+    }),
+  );
+};
+
+/** The tenant's endpoints, or none (logged) when they cannot be read: an event must not fail its cause. */
+export const endpointsOf = async (deps: EventDeliveryDeps, tenantId: string): Promise<NotificationEndpoint[]> => {
+  if (!deps.endpoints) return [];
+  try {
+    return await deps.endpoints.listEndpoints(tenantId);
+  } catch (error) {
+    deps.log.error('notification endpoints could not be read; their events are not sent', {
+      tenantId,
+      error: String(error),
+    });
+    return [];
+  }
+};
+
+const sendAccountEvent = async (
+  deps: EventDeliveryDeps,
+  endpoints: readonly NotificationEndpoint[],
+  event: Parameters<typeof accountNotificationsFor>[1],
+): Promise<Message[]> => {
+  const deliveries = accountNotificationsFor(endpoints, event, deps.clock.now(), deps.settings);
+  const stored = await storeEventDeliveries(deps, deliveries);
+  await dispatchEventDeliveries(deps, stored);
+  return stored;
+};
+
+/** Tells the tenant's endpoints that take it about an API key's `key.created` or `key.revoked`. */
+export const notifyKeyEvent = async (
+  deps: EventDeliveryDeps,
+  tenantId: string,
+  type: Extract<NotificationEventType, 'key.created' | 'key.revoked'>,
+  key: Pick<ApiKeyInfo, 'id'> & Partial<ApiKeyInfo>,
+): Promise<void> => {
+  const subscribed = (await endpointsOf(deps, tenantId)).filter((e) => e.events.includes(type));
+  if (subscribed.length === 0) return;
+  const now = deps.clock.now();
+  const data = {
+    key: {
+      id: key.id,
+      ...(key.name !== undefined && { name: key.name }),
+      ...(key.prefix !== undefined && { prefix: key.prefix }),
+      ...(type === 'key.created' &&
+        key.createdAt !== undefined && { createdAt: new Date(key.createdAt).toISOString() }),
+      ...(type === 'key.revoked' && { revokedAt: new Date(now).toISOString() }),
+    },
+  };
+  await sendAccountEvent(deps, subscribed, { type, key: key.id, data });
+};
+
+type EndpointDeps = Pick<EventDeliveryDeps, 'clock' | 'targets'> & { endpoints: NotificationEndpointStore };
+
+/** Adds an endpoint: its URL checked like a message's target, at most MAX_NOTIFICATION_ENDPOINTS. */
+export const addNotificationEndpoint = async (
+  deps: EndpointDeps,
+  tenantId: string,
+  input: NotificationEndpointIn,
+): Promise<NotificationEndpoint> => {
+  const errors = targetErrors(deps.targets, input.url, 'url');
+  if (errors.length > 0) throw new ValidationError(errors);
+  const existing = await deps.endpoints.listEndpoints(tenantId);
+  if (existing.length >= MAX_NOTIFICATION_ENDPOINTS) {
+    throw new NotificationEndpointLimitError(
+      `A tenant may have at most ${MAX_NOTIFICATION_ENDPOINTS} notification endpoints (it has ${existing.length}); remove one first.`,
+    );
+  }
+  const now = deps.clock.now();
+  const endpoint: NotificationEndpoint = {
+    id: newNotificationEndpointId(now),
+    tenantId,
+    url: input.url,
+    events: input.events,
+    ...(input.description !== undefined && { description: input.description }),
+    createdAt: now,
+  };
+  await deps.endpoints.addEndpoint(endpoint);
+  return endpoint;
+};
+
+const findEndpoint = async (
+  deps: { endpoints: NotificationEndpointStore },
+  tenantId: string,
+  endpointId: string,
+): Promise<NotificationEndpoint> => {
+  const found = NOTIFICATION_ENDPOINT_ID_PATTERN.test(endpointId)
+    ? (await deps.endpoints.listEndpoints(tenantId)).find((e) => e.id === endpointId)
+    : undefined;
+  if (!found) throw new NotificationEndpointNotFoundError(endpointId);
+  return found;
+};
+
+export const removeNotificationEndpoint = async (
+  deps: { endpoints: NotificationEndpointStore },
+  tenantId: string,
+  endpointId: string,
+): Promise<void> => {
+  if (
+    !NOTIFICATION_ENDPOINT_ID_PATTERN.test(endpointId) ||
+    !(await deps.endpoints.removeEndpoint(tenantId, endpointId))
+  ) {
+    throw new NotificationEndpointNotFoundError(endpointId);
+  }
+};
+
+/** Sends the endpoint a signed `notification.test` event now; returns the delivery (a message to follow). */
+export const testNotificationEndpoint = async (
+  deps: EventDeliveryDeps & { endpoints: NotificationEndpointStore },
+  tenantId: string,
+  endpointId: string,
+): Promise<Message> => {
+  const endpoint = await findEndpoint(deps, tenantId, endpointId);
+  const now = deps.clock.now();
+  const [delivery] = await sendAccountEvent(deps, [endpoint], {
+    type: TEST_EVENT_TYPE,
+    // Each test is a delivery of its own.
+    key: String(now),
+    data: { endpointId: endpoint.id, text: 'A test event from Vigil: this endpoint receives signed events.' },
+  });
+  if (!delivery) throw new Error('the test event could not be stored');
+  return delivery;
+};
+
+/** The latest deliveries to an endpoint, newest first (those whose message has expired are left out). */
+export const recentEndpointDeliveries = async (
+  deps: { endpoints: NotificationEndpointStore; store: MessageStore },
+  tenantId: string,
+  endpointId: string,
+): Promise<MessageOut[]> => {
+  await findEndpoint(deps, tenantId, endpointId);
+  const ids = await deps.endpoints.recentDeliveries(tenantId, endpointId, RECENT_DELIVERIES_LIMIT);
+  const messages = await Promise.all(ids.map((id) => deps.store.get(tenantId, id)));
+  return messages.flatMap((m) => (m ? [toMessageOut(m, { withBody: true })] : []));
+};
+
+/** Where each of a message's callback deliveries stands (read alongside the message; expired ones omitted). */
+export const callbackStatuses = async (store: MessageStore, message: Message): Promise<Map<string, MessageStatus>> => {
+  const refs = message.callbacks ?? [];
+  const found = await Promise.all(refs.map((ref) => store.get(message.tenantId, ref.id)));
+  return new Map(found.flatMap((m) => (m ? [[m.id, m.status] as const] : [])));
+};

@@ -1,0 +1,171 @@
+/**
+ * Event webhooks, pure and through the delivery worker with in-memory ports and a fixed clock:
+ * which rounds call back, the derived ids that make a round call back once, the links a message
+ * keeps, and that an event delivery is neither metered nor the cause of another event.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Message, MessageIn, UsageEvent } from '../src';
+import {
+  callbackDeliveryFor,
+  DEFAULT_ENGINE_SETTINGS,
+  derivedMessageId,
+  EVENT_MAX_ATTEMPTS,
+  failureNotificationsFor,
+  MAX_CALLBACK_REFS,
+  MESSAGE_ID_PATTERN,
+  MessageIn as MessageInSchema,
+  QuotaExceededError,
+  redeliverMessage,
+  scheduleMessage,
+  storeEventDeliveries,
+  withCallbackRefs,
+} from '../src';
+import { deliveryHarness } from './memory-ports';
+
+const T0 = Date.parse('2026-11-23T10:00:00.000Z');
+const TENANT = 'tnt_a';
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const settings = DEFAULT_ENGINE_SETTINGS;
+
+const input = (over: Partial<Record<string, unknown>>): MessageIn =>
+  MessageInSchema.parse({ url: 'https://example.com/hook', delay: 0, ...over });
+
+const finished = (over: Partial<Message>): Message => ({
+  id: 'msg_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
+  tenantId: TENANT,
+  status: 'delivered',
+  url: 'https://example.com/hook',
+  method: 'POST',
+  headers: {},
+  body: '{}',
+  bodyKind: 'json',
+  sendAt: T0,
+  dueAt: T0,
+  createdAt: T0,
+  updatedAt: T0,
+  maxAttempts: 8,
+  timeoutMs: 10_000,
+  metadata: {},
+  attempts: [{ n: 1, startedAt: new Date(T0).toISOString(), durationMs: 5, latenessMs: 1, statusCode: 200 }],
+  roundStart: 0,
+  version: 2,
+  callback: { url: 'https://example.com/outcome', on: ['delivered', 'failed'] },
+  ...over,
+});
+
+describe('derived message ids', () => {
+  it('are message ids, the same for the same key and time, and different for another key', () => {
+    const a = derivedMessageId(T0, 'callback:msg_x:0');
+    expect(a).toMatch(MESSAGE_ID_PATTERN);
+    expect(derivedMessageId(T0, 'callback:msg_x:0')).toBe(a);
+    expect(derivedMessageId(T0, 'callback:msg_x:1')).not.toBe(a);
+    // Sorted by their time like any id.
+    expect(derivedMessageId(T0 + 1, 'callback:msg_x:0') > a).toBe(true);
+  });
+});
+
+describe('which rounds call back', () => {
+  it('calls back on an outcome the callback names, with the envelope, five attempts and its origin', () => {
+    const message = finished({});
+    const delivery = callbackDeliveryFor(message, T0 + 10, settings);
+    expect(delivery).toMatchObject({
+      tenantId: TENANT,
+      url: 'https://example.com/outcome',
+      method: 'POST',
+      status: 'queued',
+      dueAt: T0 + 10,
+      maxAttempts: EVENT_MAX_ATTEMPTS,
+      origin: { kind: 'callback', messageId: message.id, round: 0, event: 'delivered' },
+    });
+    const envelope = JSON.parse(delivery!.body);
+    expect(envelope).toMatchObject({ type: 'message.delivered', data: { round: 0, message: { id: message.id } } });
+    expect(envelope.data.message.body).toBeUndefined();
+    expect(envelope.data.message.lastAttempt.statusCode).toBe(200);
+  });
+
+  it('does not call back for an outcome not asked for, a round still going, a message without callback, or an event delivery', () => {
+    expect(callbackDeliveryFor(finished({ callback: { url: 'https://e.com/', on: ['failed'] } }), T0, settings)).toBe(
+      undefined,
+    );
+    expect(callbackDeliveryFor(finished({ status: 'retrying' }), T0, settings)).toBeUndefined();
+    expect(callbackDeliveryFor(finished({ callback: undefined }), T0, settings)).toBeUndefined();
+    const origin = { kind: 'callback', messageId: 'msg_y', round: 0, event: 'delivered' } as const;
+    expect(callbackDeliveryFor(finished({ origin }), T0, settings)).toBeUndefined();
+    expect(failureNotificationsFor(finished({ status: 'failed', origin }), [], T0, settings)).toEqual([]);
+  });
+
+  it('gives a round one id whenever its end is recorded, and the next round another', () => {
+    const first = callbackDeliveryFor(finished({}), T0 + 10, settings)!;
+    const again = callbackDeliveryFor(finished({}), T0 + 5_000, settings)!;
+    const next = callbackDeliveryFor(finished({ round: 1 }), T0 + 10, settings)!;
+    expect(again.id).toBe(first.id);
+    expect(next.id).not.toBe(first.id);
+  });
+
+  it('keeps links to the latest callback deliveries only', () => {
+    let message = finished({});
+    for (let round = 0; round < MAX_CALLBACK_REFS + 3; round += 1) {
+      message = withCallbackRefs(message, [callbackDeliveryFor({ ...message, round }, T0, settings)!]);
+    }
+    expect(message.callbacks).toHaveLength(MAX_CALLBACK_REFS);
+    expect(message.callbacks?.at(-1)?.round).toBe(MAX_CALLBACK_REFS + 2);
+  });
+});
+
+describe('the worker at a round’s end', () => {
+  const setup = (script = [{ statusCode: 200 }]) => {
+    const metered: UsageEvent[] = [];
+    const meter = { record: async (events: readonly UsageEvent[]) => void metered.push(...events) };
+    return { ...deliveryHarness({ t0: T0, secret: SECRET, script, meter }), metered };
+  };
+
+  it('stores and enqueues the callback, links it, and neither meters its delivery nor calls back for it', async () => {
+    const h = setup([{ statusCode: 200 }, { statusCode: 200 }]);
+    const { message } = await scheduleMessage(
+      h.deps,
+      TENANT,
+      input({ callback: { url: 'https://example.com/outcome', on: ['delivered'] } }),
+    );
+    expect(await h.deliverLatest()).toBe('delivered');
+
+    const parent = await h.store.get(TENANT, message.id);
+    const [ref] = parent?.callbacks ?? [];
+    expect(ref).toMatchObject({ round: 0, event: 'delivered' });
+    expect(h.queue.sent.at(-1)?.ticket.messageId).toBe(ref?.id);
+    const meteredBefore = h.metered.length;
+
+    expect(await h.deliverLatest()).toBe('delivered');
+    const callback = await h.store.get(TENANT, ref!.id);
+    expect(callback?.status).toBe('delivered');
+    expect(callback?.callbacks).toBeUndefined();
+    expect(h.metered).toHaveLength(meteredBefore);
+    expect(h.queue.sent.at(-1)?.ticket.messageId).toBe(ref?.id);
+  });
+
+  it('stores a round’s callback once when it is made twice (a worker taken again after a crash)', async () => {
+    const h = setup();
+    const delivery = callbackDeliveryFor(finished({}), T0, settings)!;
+    expect(await storeEventDeliveries(h.deps, [delivery])).toEqual([delivery]);
+    expect(await storeEventDeliveries(h.deps, [{ ...delivery, createdAt: T0 + 1 }])).toHaveLength(1);
+    expect((await h.store.get(TENANT, delivery.id))?.createdAt).toBe(T0);
+  });
+
+  it('redelivers an event delivery without the quota or metering (a tenant message still gets both)', async () => {
+    const h = setup([{ statusCode: 200 }]);
+    const delivery = callbackDeliveryFor(finished({}), T0, settings)!;
+    await storeEventDeliveries(h.deps, [delivery]);
+    // Stored, not yet dispatched: hand its ticket to the worker as dispatch would.
+    h.queue.sent.push({ ticket: { tenantId: TENANT, messageId: delivery.id, version: 0, dueAt: T0 }, delaySeconds: 0 });
+    expect(await h.deliverLatest()).toBe('delivered');
+    const refusing = { assertWithin: async () => Promise.reject(QuotaExceededError.monthly(1, 1, T0)) };
+    const deps = { ...h.deps, quota: refusing };
+
+    const again = await redeliverMessage(deps, TENANT, delivery.id);
+
+    expect(again.status).toBe('queued');
+    expect(h.metered).toEqual([]);
+    const { message } = await scheduleMessage(h.deps, TENANT, input({}));
+    expect(await h.deliverLatest()).toBe('delivered');
+    await expect(redeliverMessage(deps, TENANT, message.id)).rejects.toBeInstanceOf(QuotaExceededError);
+  });
+});
