@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MESSAGES_SENT, partitionCounter, queueCounter } from '../cost/aws-call-meter';
 import type { ScenarioUsage } from '../cost/cost-report';
-import { AWS_QUOTAS } from './aws-quotas';
 import type { CodeFacts, CustomerDay, Deployment } from './capacity-model';
+import { TODAY as TODAY_LAYOUT } from './customer-days';
 import { meteringScale, modelDay, quotasToRaise, shardsFor, simulateLateness } from './capacity-model';
 
 const FACTS: CodeFacts = {
@@ -11,17 +11,16 @@ const FACTS: CodeFacts = {
   promotePageSize: 100,
   meteringBatchSize: 100,
 };
-const TODAY: Deployment = {
-  name: 'today',
-  statusShards: 1,
-  messageShards: 1,
-  ledgerShards: 1,
-  indexShards: 8,
-  promotePagesInFlight: 1,
-  quotas: AWS_QUOTAS,
-  deliverPollersWarm: true,
-};
+/** Today's layout, its deliver mapping pre-scaled (no ramp in these figures). */
+const TODAY: Deployment = { ...TODAY_LAYOUT, deliverPollersWarm: true };
 const LATENCIES = { sqsSendBatchMs: 20 };
+
+const load =
+  (units: 'wru' | 'rru') =>
+  (functionName: string, index: string, keyClass: string, itemKind = '') =>
+    partitionCounter({ units, functionName, index, keyClass, itemKind });
+const wru = load('wru');
+const rru = load('rru');
 
 /**
  * Two messages, each: created (3 WRU on the tenant's key, 1 on byStatus `queued`, 1 on a pending
@@ -34,48 +33,12 @@ const scenario: ScenarioUsage = {
   unit: 'deliveries',
   messages: 2,
   usage: {
-    [partitionCounter({
-      units: 'wru',
-      functionName: 'createMessage',
-      index: 'table',
-      keyClass: 'T#<tenant>',
-      itemKind: 'M#',
-    })]: 6,
-    [partitionCounter({
-      units: 'wru',
-      functionName: 'createMessage',
-      index: 'byStatus',
-      keyClass: 'T#<tenant>#queued',
-      itemKind: '',
-    })]: 2,
-    [partitionCounter({
-      units: 'wru',
-      functionName: 'createMessage',
-      index: 'pending',
-      keyClass: 'P#<shard>',
-      itemKind: '',
-    })]: 2,
-    [partitionCounter({
-      units: 'wru',
-      functionName: 'deliver',
-      index: 'byStatus',
-      keyClass: 'T#<tenant>#queued',
-      itemKind: '',
-    })]: 2,
-    [partitionCounter({
-      units: 'wru',
-      functionName: 'deliver',
-      index: 'byStatus',
-      keyClass: 'T#<tenant>#delivering',
-      itemKind: '',
-    })]: 2,
-    [partitionCounter({
-      units: 'rru',
-      functionName: 'deliver',
-      index: 'table',
-      keyClass: 'T#<tenant>',
-      itemKind: 'TENANT',
-    })]: 1,
+    [wru('createMessage', 'table', 'T#<tenant>', 'M#')]: 6,
+    [wru('createMessage', 'byStatus', 'T#<tenant>#queued')]: 2,
+    [wru('createMessage', 'pending', 'P#<shard>')]: 2,
+    [wru('deliver', 'byStatus', 'T#<tenant>#queued')]: 2,
+    [wru('deliver', 'byStatus', 'T#<tenant>#delivering')]: 2,
+    [rru('deliver', 'table', 'T#<tenant>', 'TENANT')]: 1,
     [queueCounter('deliver', 'vigil-delivery', 'SendMessageBatch')]: 2,
     'apigateway.requests': 2,
     'lambda.createMessage.invocations': 2,
@@ -183,13 +146,7 @@ describe('the capacity model', () => {
         ...scenario.usage,
         [queueCounter('createMessage', 'vigil-metering', MESSAGES_SENT)]: 2,
         [queueCounter('deliver', 'vigil-metering', MESSAGES_SENT)]: 4,
-        [partitionCounter({
-          units: 'wru',
-          functionName: 'metering',
-          index: 'table',
-          keyClass: 'T#<tenant>',
-          itemKind: 'UL#',
-        })]: 4,
+        [wru('metering', 'table', 'T#<tenant>', 'UL#')]: 4,
         'lambda.metering.invocations': 2,
         'lambda.metering.ms': 80,
       },
