@@ -195,6 +195,12 @@ export const phaseOf = (facts: CodeFacts, functionName: string, queue = ''): Pha
   return 'delivery';
 };
 
+/** The factor a phase's measured load per message takes at the day's scale (only metering's changes). */
+const phaseScale = (day: CustomerDay, facts: CodeFacts): ((phase: Phase) => number) => {
+  const metering = meteringScale(day, facts);
+  return (phase) => (phase === 'metering' ? metering : 1);
+};
+
 /** The class and key count a partition load lands on in `deployment`'s layout. */
 const placement = (load: PartitionLoad, deployment: Deployment): { keyClass: string; keys: number } => {
   if (load.index === 'table' && PER_MESSAGE_ITEMS.has(load.itemKind) && deployment.messageShards > 1) {
@@ -214,12 +220,12 @@ const placement = (load: PartitionLoad, deployment: Deployment): { keyClass: str
 export const keyLoads = (day: CustomerDay, deployment: Deployment, facts: CodeFacts, quotas: AwsQuotas): KeyLoad[] => {
   const rows = new Map<string, KeyLoad>();
   const perMessage = day.messagesPerSecond / day.scenario.messages;
-  const metering = meteringScale(day, facts);
+  const scale = phaseScale(day, facts);
   for (const [name, measured] of Object.entries(day.scenario.usage)) {
     const load = parsePartitionCounter(name);
     const phase = load && phaseOf(facts, load.functionName);
     if (!load || !phase || !day.phases.includes(phase)) continue;
-    const units = phase === 'metering' ? measured * metering : measured;
+    const units = measured * scale(phase);
     const { keyClass, keys } = placement(load, deployment);
     const id = `${load.index} ${keyClass}`;
     const row = rows.get(id) ?? {
@@ -252,13 +258,13 @@ export const keyLoads = (day: CustomerDay, deployment: Deployment, facts: CodeFa
 /** Per function of the day's phases: invocations and milliseconds per message. */
 const functionsOf = (day: CustomerDay, facts: CodeFacts) => {
   const functions = new Map<string, { invocations: number; ms: number }>();
-  const metering = meteringScale(day, facts);
+  const scale = phaseScale(day, facts);
   for (const [name, value] of Object.entries(day.scenario.usage)) {
     const [, fn = '', what] = LAMBDA.exec(name) ?? [];
     const phase = phaseOf(facts, fn);
     if (!what || !day.phases.includes(phase)) continue;
     const entry = functions.get(fn) ?? { invocations: 0, ms: 0 };
-    entry[what as 'invocations' | 'ms'] += ((phase === 'metering' ? metering : 1) * value) / day.scenario.messages;
+    entry[what as 'invocations' | 'ms'] += (scale(phase) * value) / day.scenario.messages;
     functions.set(fn, entry);
   }
   return functions;
@@ -287,14 +293,13 @@ export const modelDay = (
   }
 
   const sqsRequestsPerSecond: Record<string, number> = {};
-  const metering = meteringScale(day, facts);
+  const scale = phaseScale(day, facts);
   for (const [name, requests] of Object.entries(day.scenario.usage)) {
     const counter = parseQueueCounter(name);
     const phase = counter && phaseOf(facts, counter.functionName, counter.queue);
     if (!counter || !phase || counter.operation === MESSAGES_SENT || !day.phases.includes(phase)) continue;
-    const scale = phase === 'metering' ? metering : 1;
     sqsRequestsPerSecond[counter.queue] =
-      (sqsRequestsPerSecond[counter.queue] ?? 0) + ((scale * requests) / day.scenario.messages) * rate;
+      (sqsRequestsPerSecond[counter.queue] ?? 0) + ((scale(phase) * requests) / day.scenario.messages) * rate;
   }
 
   const functions = functionsOf(day, facts);
