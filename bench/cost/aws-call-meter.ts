@@ -16,8 +16,9 @@
  * - API Gateway: one request per API route invocation.
  * - Where the load lands, for the capacity model (bench/capacity/): DynamoDB units per function,
  *   table or index and partition key class (`partitionCounter`), and SQS requests (and messages
- *   sent) per function, queue and operation (`queueCounter`). A call is the function's whose invocation it runs in
- *   (an AsyncLocalStorage); calls outside any (the pollers' receives and deletes) are `poller`'s.
+ *   sent) per function, queue and operation (`queueCounter`). A call belongs to the function whose
+ *   invocation it runs in (an AsyncLocalStorage); calls outside any (the pollers' receives and
+ *   deletes) are `poller`'s.
  *
  * The counters only grow: a scenario's usage is the difference of two snapshots.
  */
