@@ -21,7 +21,8 @@ import { SHORT_SIZES, startCostBench } from './cost/cost-scenarios';
 import { QUOTAS_AS_OF } from './capacity/aws-quotas';
 import type { AwsLatencies, CodeFacts, Deployment } from './capacity/capacity-model';
 import { modelDay } from './capacity/capacity-model';
-import { formatDay, formatLadder } from './capacity/capacity-report';
+import { formatDay, formatFlowKeys, formatLadder } from './capacity/capacity-report';
+import { FLOW_KEY_CASES } from './capacity/customer-days';
 import { customerDays, fixLadder, TODAY } from './capacity/customer-days';
 
 /** Assumed on AWS: one SendMessageBatch of ten tickets, from a Lambda in the queue's Region. */
@@ -107,6 +108,7 @@ const main = async () => {
   );
   const reports = model(chosen);
   for (const report of reports) process.stdout.write(`${formatDay(report)}\n\n`);
+  process.stdout.write(`${formatFlowKeys(FLOW_KEY_CASES)}\n\n`);
   if (!custom) {
     const steps = fixLadder(reports, model).map((deployment) => ({ deployment, reports: model(deployment) }));
     process.stdout.write(`${formatLadder(steps)}\n`);

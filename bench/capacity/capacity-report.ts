@@ -1,7 +1,9 @@
 /** The text `npm run bench:capacity` prints: one block per day, and the fixes' before and after. */
 import type { DayReport, Deployment, Phase } from './capacity-model';
 import { MAX_SIMULATED_S } from './capacity-model';
-import { HOW_TO_RAISE } from './aws-quotas';
+import { AWS_QUOTAS, HOW_TO_RAISE } from './aws-quotas';
+import type { FlowKeyTraffic } from './flow-limiter-load';
+import { flowLimiterLoad } from './flow-limiter-load';
 
 const number = (n: number, digits = 0) =>
   Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 }) : '∞';
@@ -110,6 +112,25 @@ export const formatLadder = (steps: ReadonlyArray<{ deployment: Deployment; repo
       lines.push(`  ${name} ${number(value)}${how ? ` — ${how}` : ''}`);
     }
     lines.push(`Layout after the fixes: ${layoutOf(last)}`);
+  }
+  return lines.join('\n');
+};
+
+/** The flow keys' limiter items: one item each, under `T#<tenant>`. */
+export const formatFlowKeys = (cases: readonly FlowKeyTraffic[]): string => {
+  const lines = [
+    "Flow control: one key's limiter item (T#<tenant> / F#<key>, one item; not in the measured scenarios, from the limiter's calls):",
+  ];
+  for (const traffic of cases) {
+    const load = flowLimiterLoad(traffic);
+    const bound =
+      traffic.ratePerSecond !== undefined ? `rate ${traffic.ratePerSecond}/s` : `parallelism ${traffic.parallelism}`;
+    const use = load.writeUnitsPerSecond / AWS_QUOTAS.dynamoPartitionWriteUnitsPerSecond;
+    lines.push(
+      `  ${pad(`${bound}, ${traffic.requestMs} ms a request:`, 36)} ${right(number(load.sendsPerSecond), 6)} sends/s, ` +
+        `${number(load.leasesHeld)} leases held, item ${number(load.itemBytes)} B, ${number(load.writesPerSecond)} writes/s = ` +
+        `${number(load.writeUnitsPerSecond)} WCU/s (${number(use * 100)}%)${use > 1 ? '  ← throttles' : ''}`,
+    );
   }
   return lines.join('\n');
 };

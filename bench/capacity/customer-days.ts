@@ -8,6 +8,7 @@ import type { CustomerDay, DayReport, Deployment } from './capacity-model';
 import { quotasToRaise, shardsFor } from './capacity-model';
 import { SHARDS as LEDGER_SHARDS } from '@vigil/aws/usage-ledger-layout';
 import { AWS_QUOTAS } from './aws-quotas';
+import type { FlowKeyTraffic } from './flow-limiter-load';
 
 /** Day (a): one tenant creating this many messages a second, for an hour. */
 export const CREATE_RATE = 10_000;
@@ -135,3 +136,14 @@ export const fixLadder = (today: readonly DayReport[], model: (d: Deployment) =>
   then({ name: 'promote hands 8 pages to the queue at once (one per bucket shard)', promotePagesInFlight: 8 });
   return steps;
 };
+
+/**
+ * One destination behind a flow key, asked for day (a)'s 10,000 sends a second, each request
+ * taking 200 ms: with a rate, and with parallelism (its limiter item holds a lease per send in flight).
+ */
+export const FLOW_KEY_CASES: FlowKeyTraffic[] = [
+  { sendsPerSecond: CREATE_RATE, ratePerSecond: 500, requestMs: 200 },
+  { sendsPerSecond: CREATE_RATE, parallelism: 10, requestMs: 200 },
+  { sendsPerSecond: CREATE_RATE, parallelism: 100, requestMs: 200 },
+  { sendsPerSecond: CREATE_RATE, parallelism: 1_000, requestMs: 200 },
+];
