@@ -6,13 +6,14 @@
  * first and the lateness that follows; then the fixes, each as a what-if on the same numbers.
  *
  * Options:
- *   --save FILE / --usage FILE   write the metered scenarios to FILE / model FILE instead of running them
- *   --status-shards N --message-shards N --ledger-shards N --index-shards N --promote-pages N
- *   --warm-pollers
- *                                model one layout of your own instead of today's
+ *   --save FILE    write the metered scenarios to FILE
+ *   --usage FILE   model FILE (a --save) instead of running the scenarios
+ *   --status-shards N, --message-shards N, --ledger-shards N, --index-shards N, --promote-pages N,
+ *   --warm-pollers  model one layout of your own instead of today's (and skip the fix ladder)
  */
 import { writeFile, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { TICKET_PAGE } from '@vigil/core';
 import { API_ROUTES } from '@vigil/functions/api/routes';
 import { AUTHORIZER, DELIVER, FUNCTIONS, METERING } from '../infra/functions';
@@ -22,8 +23,7 @@ import { QUOTAS_AS_OF } from './capacity/aws-quotas';
 import type { AwsLatencies, CodeFacts, Deployment } from './capacity/capacity-model';
 import { modelDay } from './capacity/capacity-model';
 import { formatDay, formatFlowKeys, formatLadder } from './capacity/capacity-report';
-import { FLOW_KEY_CASES } from './capacity/customer-days';
-import { customerDays, fixLadder, TODAY } from './capacity/customer-days';
+import { customerDays, FLOW_KEY_CASES, fixLadder, TODAY } from './capacity/customer-days';
 
 /** Assumed on AWS: one SendMessageBatch of ten tickets, from a Lambda in the queue's Region. */
 const LATENCIES: AwsLatencies = { sqsSendBatchMs: 20 };
@@ -50,6 +50,17 @@ const positive = (name: string, value: string | undefined, fallback: number): nu
   return n;
 };
 
+/** A `--save`d measurement, checked before it is modelled. */
+const SAVED_SCENARIOS = z.array(
+  z.object({
+    name: z.string(),
+    unit: z.string(),
+    messages: z.number().int().positive(),
+    usage: z.record(z.string(), z.number()),
+    note: z.string().optional(),
+  }),
+);
+
 const measure = async (): Promise<ScenarioUsage[]> => {
   const bench = await startCostBench();
   try {
@@ -73,7 +84,7 @@ const main = async () => {
     },
   });
   const scenarios: ScenarioUsage[] = values.usage
-    ? (JSON.parse(await readFile(values.usage, 'utf8')) as ScenarioUsage[])
+    ? SAVED_SCENARIOS.parse(JSON.parse(await readFile(values.usage, 'utf8')))
     : await measure();
   if (values.save) await writeFile(values.save, JSON.stringify(scenarios, null, 2));
 
