@@ -5,10 +5,8 @@
  */
 import { memorySizeOf } from '../infra/functions';
 import { costPerMillion, formatScenario } from './cost/cost-report';
-import { FULL_SIZES, startCostBench } from './cost/cost-scenarios';
+import { FULL_SIZES, SHORT_SIZES, startCostBench } from './cost/cost-scenarios';
 import { PRICES_AS_OF } from './cost/prices';
-
-const SHORT_SIZES = { single: 5, far: 5, batch: 10, retried: 3, cancelled: 3 };
 
 const main = async () => {
   const sizes = process.argv.includes('--short') ? SHORT_SIZES : FULL_SIZES;

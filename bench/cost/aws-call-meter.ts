@@ -14,18 +14,76 @@
  * - Lambda: invocations and their wall time per function (billed GB-seconds follow from the
  *   deployed memory: cost-report.ts).
  * - API Gateway: one request per API route invocation.
+ * - Where the load lands, for the capacity model (bench/capacity/): DynamoDB units per function,
+ *   table or index and partition key class (`partitionCounter`), and SQS requests (and messages
+ *   sent) per function, queue and operation (`queueCounter`). A call belongs to the function whose
+ *   invocation it runs in (an AsyncLocalStorage); calls outside any (the pollers' receives and
+ *   deletes) are `poller`'s.
  *
  * The counters only grow: a scenario's usage is the difference of two snapshots.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { InstrumentableClient } from '@vigil/aws';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_DEFINITION } from '@vigil/aws/table-definition';
 import type { Item } from './dynamo-request-units';
-import { failedWriteUnits, indexEntryOf, readUnits, writeUnits } from './dynamo-request-units';
+import { failedWriteUnits, indexEntryOf, partitionWrites, readUnits } from './dynamo-request-units';
+import { itemKindOf, partitionKeyClass } from './partition-key-class';
 
 /** A snapshot of the counters, by name (`dynamodb.wru.table`, `lambda.deliver.ms`, ...). */
 export type Usage = Record<string, number>;
+
+/** What a partition counter counts: write or read request units. */
+export type UnitKind = 'wru' | 'rru';
+
+/** One partition counter's parts (see `partitionCounter`). */
+export interface PartitionLoad {
+  units: UnitKind;
+  /** The function whose invocation made the call (`poller` outside any). */
+  functionName: string;
+  /** `table`, or the index's name. */
+  index: string;
+  /** The partition key's class (partition-key-class.ts): `T#<tenant>#queued`, `P#<shard>`, ... */
+  keyClass: string;
+  /** In the table, the kind of item (`M#`, `I#`, `UL#`, ...); empty in an index. */
+  itemKind: string;
+}
+
+const PARTITION_PREFIX = 'dynamodb.partition|';
+const QUEUE_PREFIX = 'sqs.queue|';
+
+/** The counter of request units by function, table or index, key class and item kind. */
+export const partitionCounter = (load: PartitionLoad): string =>
+  `${PARTITION_PREFIX}${[load.units, load.functionName, load.index, load.keyClass, load.itemKind].join('|')}`;
+
+/** A partition counter's parts, or undefined for any other counter. */
+export const parsePartitionCounter = (name: string): PartitionLoad | undefined => {
+  if (!name.startsWith(PARTITION_PREFIX)) return undefined;
+  const [units, functionName = '', index = '', keyClass = '', itemKind = ''] = name
+    .slice(PARTITION_PREFIX.length)
+    .split('|');
+  return { units: units as UnitKind, functionName, index, keyClass, itemKind };
+};
+
+/** The counter of SQS requests by function, queue name and operation (or of messages sent: MESSAGES_SENT). */
+export const queueCounter = (functionName: string, queue: string, operation: string): string =>
+  `${QUEUE_PREFIX}${functionName}|${queue}|${operation}`;
+
+/** A queue counter's parts, or undefined for any other counter. */
+export const parseQueueCounter = (
+  name: string,
+): { functionName: string; queue: string; operation: string } | undefined => {
+  if (!name.startsWith(QUEUE_PREFIX)) return undefined;
+  const [functionName = '', queue = '', operation = ''] = name.slice(QUEUE_PREFIX.length).split('|');
+  return { functionName, queue, operation };
+};
+
+/** The pseudo-operation of a queue counter that counts the messages sent (not requests). */
+export const MESSAGES_SENT = 'messagesSent';
+
+/** The function name of calls made outside any handler invocation (the queue pollers'). */
+export const OUTSIDE_INVOCATIONS = 'poller';
 
 /** The mirror never grows past this many items (a bench runs far fewer). */
 const MIRROR_LIMIT = 200_000;
@@ -62,6 +120,7 @@ export class AwsCallMeter {
   private readonly counters = new Map<string, number>();
   private readonly mirror = new Map<string, Item>();
   private readonly tableKeys = TABLE_DEFINITION.KeySchema.map((k) => k.AttributeName);
+  private readonly current = new AsyncLocalStorage<string>();
 
   /**
    * `apiFunctions`: the functions behind API Gateway routes (each invocation is one API request).
@@ -106,7 +165,7 @@ export class AwsCallMeter {
   readonly invocation = async <T>(functionName: string, run: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
-      return await run();
+      return await this.current.run(functionName, run);
     } finally {
       this.add(`lambda.${functionName}.invocations`);
       this.add(`lambda.${functionName}.ms`, Math.ceil(performance.now() - started));
@@ -125,15 +184,36 @@ export class AwsCallMeter {
     this.mirror.set(this.keyOf(item), item);
   }
 
+  private functionName(): string {
+    return this.current.getStore() ?? OUTSIDE_INVOCATIONS;
+  }
+
+  /** Units on one partition: the table's (`index` 'table', with the item's sort key) or an index's. */
+  private addPartition(units: UnitKind, index: string, key: string, amount: number, sortKey?: unknown): void {
+    const itemKind = index === 'table' && typeof sortKey === 'string' ? itemKindOf(sortKey) : '';
+    const keyClass = partitionKeyClass(key);
+    this.add(partitionCounter({ units, functionName: this.functionName(), index, keyClass, itemKind }), amount);
+  }
+
   private chargeWrite(operation: string, before: Item | undefined, after: Item | undefined): void {
-    const units = writeUnits(before, after);
-    this.add('dynamodb.wru.table', units.table);
-    for (const [index, n] of Object.entries(units.indexes)) this.add(`dynamodb.wru.${index}`, n);
+    const sortKey = (after ?? before)?.sk;
+    for (const write of partitionWrites(before, after)) {
+      this.add(`dynamodb.wru.${write.index}`, write.units);
+      this.addPartition('wru', write.index, write.key, write.units, sortKey);
+    }
     this.add(`dynamodb.calls.${operation}`);
   }
 
-  private chargeRead(operation: string, entries: Item[], consistent: boolean): void {
-    this.add('dynamodb.rru', readUnits(entries, consistent));
+  /** `partition`: the table or index and key the read went to (a Scan has none). */
+  private chargeRead(
+    operation: string,
+    entries: Item[],
+    consistent: boolean,
+    partition?: { index: string; key: string; sortKey?: unknown },
+  ): void {
+    const units = readUnits(entries, consistent);
+    this.add('dynamodb.rru', units);
+    if (partition) this.addPartition('rru', partition.index, partition.key, units, partition.sortKey);
     // DynamoDB charges a read that found nothing its minimum (DynamoDB Local reports 0 for a Query).
     if (entries.length === 0 && operation !== 'GetItem') this.add('dynamodb.emptyQueryPages');
     this.add(`dynamodb.calls.${operation}`);
@@ -162,7 +242,10 @@ export class AwsCallMeter {
       result = await next(args);
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') {
-        this.add('dynamodb.wru.table', failedWriteUnits(this.mirror.get(key)).total);
+        const units = failedWriteUnits(this.mirror.get(key)).total;
+        this.add('dynamodb.wru.table', units);
+        const failedKey = unmarshall((input.Key ?? input.Item) as RawItem);
+        this.addPartition('wru', 'table', String(failedKey[HASH_KEY]), units, failedKey.sk);
         this.add('dynamodb.conditionalCheckFailures');
         this.add(`dynamodb.calls.${operation}`);
       }
@@ -192,13 +275,22 @@ export class AwsCallMeter {
         break;
       case 'GetItem': {
         const stored = this.mirror.get(key) ?? native(output.Item as Item | undefined);
-        this.chargeRead(operation, stored ? [stored] : [], input.ConsistentRead === true);
+        const wanted = unmarshall(input.Key as RawItem);
+        this.chargeRead(operation, stored ? [stored] : [], input.ConsistentRead === true, {
+          index: 'table',
+          key: String(wanted[HASH_KEY]),
+          sortKey: wanted.sk,
+        });
         break;
       }
       case 'BatchGetItem':
         for (const returned of Object.values((output.Responses ?? {}) as Record<string, Item[]>).flat()) {
           const item = native(returned) as Item;
-          this.chargeRead(operation, [this.mirror.get(this.keyOf(item)) ?? item], input.ConsistentRead === true);
+          this.chargeRead(operation, [this.mirror.get(this.keyOf(item)) ?? item], input.ConsistentRead === true, {
+            index: 'table',
+            key: String(item[HASH_KEY]),
+            sortKey: item.sk,
+          });
         }
         break;
       case 'Query':
@@ -258,7 +350,14 @@ export class AwsCallMeter {
       for (let i = 0; i < dropped; i += 1) entries.push(mean as Item);
       this.add('dynamodb.estimatedEntries', dropped);
     }
-    this.chargeRead(operation, entries, index === undefined && input.ConsistentRead === true);
+    this.chargeRead(
+      operation,
+      entries,
+      index === undefined && input.ConsistentRead === true,
+      operation === 'Query'
+        ? { index: index ?? 'table', key: queriedKey(input), sortKey: queriedSortKey(input) }
+        : undefined,
+    );
   }
 
   private async sqs(operation: string, next: Next, args: { request: HttpRequestLike }) {
@@ -276,11 +375,33 @@ export class AwsCallMeter {
       this.add('sqs.emptyReceives');
       return result;
     }
-    this.add('sqs.requests', Math.max(1, Math.ceil(bytes / SQS_CHUNK_BYTES)));
+    const requests = Math.max(1, Math.ceil(bytes / SQS_CHUNK_BYTES));
+    this.add('sqs.requests', requests);
     this.add(`sqs.calls.${operation}`);
+    const queue =
+      String(input.QueueUrl ?? '')
+        .split('/')
+        .pop() ?? '';
+    this.add(queueCounter(this.functionName(), queue, operation), requests);
+    if (sent.length > 0) this.add(queueCounter(this.functionName(), queue, MESSAGES_SENT), sent.length);
     return result;
   }
 }
+
+/** A Query's partition key value: the value its key condition gives the first name it compares. */
+const queriedKey = (input: Record<string, any>): string => {
+  const [, placeholder = ''] = /^\s*#?\w+\s*=\s*(:\w+)/.exec(String(input.KeyConditionExpression ?? '')) ?? [];
+  const value = input.ExpressionAttributeValues?.[placeholder];
+  return String(value && typeof value === 'object' ? (value.S ?? value.N ?? '') : (value ?? ''));
+};
+
+/** A table Query's first sort key bound (`begins_with(sk, :x)`, `sk BETWEEN :x AND …`): the item kind it reads. */
+const queriedSortKey = (input: Record<string, any>): string | undefined => {
+  const condition = String(input.KeyConditionExpression ?? '');
+  const [, placeholder = ''] = /(?:begins_with\(\s*sk\s*,\s*|\bsk\s+BETWEEN\s+)(:\w+)/.exec(condition) ?? [];
+  const value = input.ExpressionAttributeValues?.[placeholder];
+  return value === undefined ? undefined : String(typeof value === 'object' ? value.S : value);
+};
 
 /** `after − before`, leaving out what did not change. */
 export const usageBetween = (before: Usage, after: Usage): Usage =>

@@ -6,6 +6,7 @@
  */
 import { memorySizeOf } from '../../infra/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePartitionCounter, parseQueueCounter } from './aws-call-meter';
 import type { ScenarioUsage } from './cost-report';
 import { costPerMillion } from './cost-report';
 import type { CostBench } from './cost-scenarios';
@@ -64,6 +65,37 @@ describe('the cost bench, short form', () => {
     expect(usage['apigateway.requests']).toBe(2 * messages);
     expect(usage['lambda.cancelMessage.invocations']).toBe(messages);
     expect(usage['dynamodb.conditionalCheckFailures']).toBe(messages);
+  });
+
+  it('puts every write unit on the function, index and key class it landed on (the capacity model reads these)', () => {
+    const { usage, messages } = scenario('Single create, near');
+    const loads = Object.entries(usage).flatMap(([name, units]) => {
+      const load = parsePartitionCounter(name);
+      return load ? [{ ...load, amount: units }] : [];
+    });
+    const writes = (fn: string, index: string, keyClass: string) =>
+      loads
+        .filter((l) => l.units === 'wru' && l.functionName === fn && l.index === index && l.keyClass === keyClass)
+        .reduce((sum, l) => sum + l.amount, 0);
+    // Create puts each message's summary on `queued`; deliver moves it to `delivering`, then `delivered`.
+    expect(writes('createMessage', 'byStatus', 'T#<tenant>#queued')).toBeGreaterThanOrEqual(messages);
+    expect(writes('deliver', 'byStatus', 'T#<tenant>#queued')).toBeGreaterThanOrEqual(messages);
+    expect(writes('deliver', 'byStatus', 'T#<tenant>#delivered')).toBeGreaterThanOrEqual(messages);
+    expect(writes('createMessage', 'pending', 'P#<shard>')).toBeGreaterThanOrEqual(messages);
+    expect(loads.some((l) => l.functionName === 'createMessage' && l.index === 'table' && l.itemKind === 'M#')).toBe(
+      true,
+    );
+    // By key, the same units as by index.
+    const byIndex = Object.entries(usage)
+      .filter(([name]) => name.startsWith('dynamodb.wru.'))
+      .reduce((sum, [, n]) => sum + n, 0);
+    const byKey = loads.filter((l) => l.units === 'wru').reduce((sum, l) => sum + l.amount, 0);
+    expect(byKey).toBeCloseTo(byIndex, 6);
+    // The tickets: sent by create, received and deleted by the poller.
+    const sent = Object.keys(usage)
+      .map(parseQueueCounter)
+      .filter((c) => c?.operation === 'SendMessageBatch');
+    expect(sent.some((c) => c?.functionName === 'createMessage' && c.queue.includes('delivery'))).toBe(true);
   });
 
   it('prices every scenario as its usage times the list prices', () => {

@@ -29,6 +29,8 @@ export interface ScenarioSizes {
 }
 
 export const FULL_SIZES: ScenarioSizes = { single: 40, far: 40, batch: 100, retried: 20, cancelled: 20 };
+/** `npm run bench:cost -- --short` and `npm run bench:capacity`: a few messages per scenario. */
+export const SHORT_SIZES: ScenarioSizes = { single: 5, far: 5, batch: 10, retried: 3, cancelled: 3 };
 
 /**
  * A 10 s near window, 1 s buckets with a 3 s lead (the far path runs within seconds), retries after

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failedWriteUnits, readUnits, writeUnits } from './dynamo-request-units';
+import { failedWriteUnits, partitionWrites, readUnits, writeUnits } from './dynamo-request-units';
 
 /** A queued message of about 1.5 KB: in the table, in byStatus and in pending. */
 const queued = {
@@ -35,6 +35,17 @@ describe('DynamoDB request units', () => {
       expect(take.indexes.byStatus).toBe(2 * (insert.indexes.byStatus ?? 0));
       // pending keeps its keys; its projected status and version changed: one rewrite.
       expect(take.indexes.pending).toBe(1);
+    });
+
+    it('puts each unit on the partition key it lands on: a status change leaves one byStatus key for another', () => {
+      const delivering = { ...queued, status: 'delivering', statusPk: 'T#t1#delivering', version: 1 };
+      const writes = partitionWrites(queued, delivering);
+      const byStatus = writes.filter((w) => w.index === 'byStatus');
+      expect(byStatus.map((w) => w.key)).toEqual(['T#t1#queued', 'T#t1#delivering']);
+      expect(writes.find((w) => w.index === 'table')).toEqual({ index: 'table', key: 'T#t1', units: 2 });
+      expect(writes.find((w) => w.index === 'pending')).toEqual({ index: 'pending', key: 'P#3', units: 1 });
+      // The same units as writeUnits, by key.
+      expect(writes.reduce((sum, w) => sum + w.units, 0)).toBe(writeUnits(queued, delivering).total);
     });
 
     it('charges nothing in an index whose entry did not change', () => {

@@ -37,38 +37,66 @@ export interface WriteUnits {
 
 const sumOf = (indexes: Record<string, number>) => Object.values(indexes).reduce((sum, units) => sum + units, 0);
 
+/** One write's units on one partition key: of the table (`index` 'table') or of an index. */
+export interface PartitionWrite {
+  index: string;
+  /** The partition key's value (the table's `pk`, the index's hash key). */
+  key: string;
+  units: number;
+}
+
+const hashKeyOf = (keySchema: ReadonlyArray<{ AttributeName: string; KeyType: string }>): string =>
+  keySchema.find((k) => k.KeyType === 'HASH')?.AttributeName ?? '';
+
+/**
+ * The units of one successful write that turned `before` into `after` (undefined: no item), on each
+ * partition key it touched: an index entry whose key changed is a delete on the old key's partition
+ * and a put on the new one's.
+ */
+export const partitionWrites = (
+  before: Item | undefined,
+  after: Item | undefined,
+  definition = TABLE_DEFINITION,
+): PartitionWrite[] => {
+  const tableKey = String((after ?? before)?.[hashKeyOf(definition.KeySchema)] ?? '');
+  const writes: PartitionWrite[] = [
+    {
+      index: 'table',
+      key: tableKey,
+      units: writeUnitsFor(Math.max(before ? dynamoItemBytes(before) : 0, after ? dynamoItemBytes(after) : 0)),
+    },
+  ];
+  const old = before ? indexEntries(before, definition) : {};
+  const next = after ? indexEntries(after, definition) : {};
+  for (const index of definition.GlobalSecondaryIndexes) {
+    const hash = hashKeyOf(index.KeySchema);
+    const on = (entry: Item, units: number) => writes.push({ index: index.IndexName, key: String(entry[hash]), units });
+    const was = old[index.IndexName];
+    const is = next[index.IndexName];
+    if (!was && !is) continue;
+    if (!was) on(is as Item, writeUnitsFor(dynamoItemBytes(is as Item)));
+    else if (!is) on(was, writeUnitsFor(dynamoItemBytes(was)));
+    else if (index.KeySchema.some((k) => !isDeepStrictEqual(was[k.AttributeName], is[k.AttributeName]))) {
+      on(was, writeUnitsFor(dynamoItemBytes(was)));
+      on(is, writeUnitsFor(dynamoItemBytes(is)));
+    } else if (!isDeepStrictEqual(was, is)) on(is, writeUnitsFor(Math.max(dynamoItemBytes(was), dynamoItemBytes(is))));
+  }
+  return writes;
+};
+
 /** The units of one successful write that turned `before` into `after` (undefined: no item). */
 export const writeUnits = (
   before: Item | undefined,
   after: Item | undefined,
   definition = TABLE_DEFINITION,
 ): WriteUnits => {
-  const table = writeUnitsFor(Math.max(before ? dynamoItemBytes(before) : 0, after ? dynamoItemBytes(after) : 0));
-  const old = before ? indexEntries(before, definition) : {};
-  const next = after ? indexEntries(after, definition) : {};
+  let table = 0;
   const indexes: Record<string, number> = {};
-  for (const index of definition.GlobalSecondaryIndexes) {
-    const was = old[index.IndexName];
-    const is = next[index.IndexName];
-    const units = indexWriteUnits(
-      index.KeySchema.map((k) => k.AttributeName),
-      was,
-      is,
-    );
-    if (units > 0) indexes[index.IndexName] = units;
+  for (const write of partitionWrites(before, after, definition)) {
+    if (write.index === 'table') table += write.units;
+    else indexes[write.index] = (indexes[write.index] ?? 0) + write.units;
   }
   return { table, indexes, total: table + sumOf(indexes) };
-};
-
-const indexWriteUnits = (keys: string[], was: Item | undefined, is: Item | undefined): number => {
-  if (!was && !is) return 0;
-  if (!was) return writeUnitsFor(dynamoItemBytes(is as Item));
-  if (!is) return writeUnitsFor(dynamoItemBytes(was));
-  if (keys.some((key) => !isDeepStrictEqual(was[key], is[key]))) {
-    return writeUnitsFor(dynamoItemBytes(was)) + writeUnitsFor(dynamoItemBytes(is));
-  }
-  if (isDeepStrictEqual(was, is)) return 0;
-  return writeUnitsFor(Math.max(dynamoItemBytes(was), dynamoItemBytes(is)));
 };
 
 /** A conditional write whose condition failed: charged on the existing item (1 unit when none), no index. */

@@ -1,0 +1,149 @@
+/**
+ * The two days a big customer will bring (issue 14, item 6), on the cost bench's scenarios, and
+ * the fixes to model against them, in the order they pay off (docs/CAPACITY.md).
+ */
+import { DEFAULT_ENGINE_SETTINGS } from '@vigil/core';
+import type { ScenarioUsage } from '../cost/cost-report';
+import type { CustomerDay, DayReport, Deployment } from './capacity-model';
+import { quotasToRaise, shardsFor } from './capacity-model';
+import { SHARDS as LEDGER_SHARDS } from '@vigil/aws/usage-ledger-layout';
+import { AWS_QUOTAS } from './aws-quotas';
+import type { FlowKeyTraffic } from './flow-limiter-load';
+
+/** Day (a): one tenant creating this many messages a second, for an hour. */
+export const CREATE_RATE = 10_000;
+export const CREATE_HOURS_S = 3_600;
+/** Day (b): this many messages of one tenant due in the same minute. */
+export const REMINDERS = 1_000_000;
+export const REMINDER_MINUTE_S = 60;
+/** Day (a) on the far path: its messages fall due over the next day, one bucket a minute. */
+export const FAR_SPREAD_BUCKETS = 1_440;
+/** EventBridge Scheduler fires an `at()` schedule up to a minute late: promote's lead is what is left. */
+export const SCHEDULER_DELAY_S = 60;
+
+const scenarioNamed = (scenarios: readonly ScenarioUsage[], prefix: string): ScenarioUsage => {
+  const found = scenarios.find((s) => s.name.startsWith(prefix));
+  if (!found) throw new Error(`capacity model: the cost bench ran no scenario "${prefix}…"`);
+  return found;
+};
+
+export const customerDays = (scenarios: readonly ScenarioUsage[]): CustomerDay[] => {
+  const batch = scenarioNamed(scenarios, 'Batch of');
+  return [
+    {
+      name: '(a) 10,000 creates/s for an hour, near path',
+      note: 'POST /v1/messages each, due within the near window: creates and deliveries both at 10,000/s',
+      scenario: scenarioNamed(scenarios, 'Single create, near path'),
+      phases: ['create', 'delivery', 'metering'],
+      messagesPerSecond: CREATE_RATE,
+      durationS: CREATE_HOURS_S,
+    },
+    {
+      name: '(a) 10,000 creates/s for an hour, far path',
+      note: `POST /v1/messages each, due over the next ${FAR_SPREAD_BUCKETS / 60} hours (${FAR_SPREAD_BUCKETS} buckets); deliveries not this hour`,
+      scenario: scenarioNamed(scenarios, 'Single create, far path'),
+      phases: ['create', 'metering'],
+      messagesPerSecond: CREATE_RATE,
+      durationS: CREATE_HOURS_S,
+      buckets: FAR_SPREAD_BUCKETS,
+    },
+    {
+      name: `(a) 10,000 creates/s for an hour, near path, in batches of ${batch.messages}`,
+      note: `POST /v1/messages/batch of ${batch.messages} (the measured batch), all of a batch due at one instant`,
+      scenario: batch,
+      phases: ['create', 'delivery', 'metering'],
+      messagesPerSecond: CREATE_RATE,
+      durationS: CREATE_HOURS_S,
+    },
+    {
+      name: '(b) 1,000,000 reminders due 09:00:00–09:00:59',
+      note: 'created days before on the far path (one bucket); this minute: promote, take, send, record, usage',
+      scenario: scenarioNamed(scenarios, 'Single create, far path'),
+      phases: ['delivery', 'metering'],
+      messagesPerSecond: REMINDERS / REMINDER_MINUTE_S,
+      durationS: REMINDER_MINUTE_S,
+      promoteLeadS: DEFAULT_ENGINE_SETTINGS.farLeadMs / 1000 - SCHEDULER_DELAY_S,
+      buckets: 1,
+    },
+  ];
+};
+
+/** The deployment as it is: one byStatus key per tenant and status, messages under `T#<tenant>`, 8 index shards. */
+export const TODAY: Deployment = {
+  name: 'today',
+  statusShards: 1,
+  messageShards: 1,
+  ledgerShards: 1,
+  indexShards: 8,
+  promotePagesInFlight: 1,
+  quotas: AWS_QUOTAS,
+  deliverPollersWarm: false,
+};
+
+/** Growth room over the model's figure in every fix (25 %). */
+export const HEADROOM = 1.25;
+
+/**
+ * The fixes in the order the limits throttle today, each on top of the ones before, sized from
+ * `today` (the model of every day on TODAY): each shard count the smallest power of two that brings
+ * its keys under their limit with HEADROOM; then the quotas some day still exceeds; then promote's
+ * pace, which only the far path's lateness shows once the rest is fixed.
+ * `model` runs the days on a deployment (so each step is sized on the one before).
+ */
+export const fixLadder = (today: readonly DayReport[], model: (d: Deployment) => DayReport[]): Deployment[] => {
+  const worst = (pick: (r: DayReport) => number[]) => Math.max(1, ...today.flatMap(pick));
+  const statusShards = shardsFor(
+    HEADROOM *
+      worst((r) =>
+        r.keys.filter((k) => k.index === 'byStatus' && k.keyClass.startsWith('T#<tenant>#')).map((k) => k.utilization),
+      ),
+  );
+  const messageShards = shardsFor(
+    HEADROOM *
+      worst((r) =>
+        r.keys
+          .filter((k) => k.index === 'table' && k.keyClass === 'T#<tenant>')
+          .map(
+            (k) =>
+              ((k.writesByItemKind['M#'] ?? 0) + (k.writesByItemKind['I#'] ?? 0)) /
+              AWS_QUOTAS.dynamoPartitionWriteUnitsPerSecond,
+          ),
+      ),
+  );
+  const ledgerShards = LEDGER_SHARDS;
+  const indexShards =
+    TODAY.indexShards *
+    shardsFor(HEADROOM * worst((r) => r.keys.filter((k) => k.keyClass.includes('<shard>')).map((k) => k.utilization)));
+  const steps: Deployment[] = [TODAY];
+  const then = (change: Partial<Deployment> & { name: string }) => {
+    const previous = steps[steps.length - 1] ?? TODAY;
+    steps.push({ ...previous, ...change });
+  };
+  then({
+    name: `shard a tenant's messages and idempotency claims ${messageShards} ways (T#<tenant>#<n>)`,
+    messageShards,
+  });
+  then({ name: `the usage ledger's ${ledgerShards} shards each under a key of its own`, ledgerShards });
+  then({ name: `shard the byStatus key ${statusShards} ways (T#<tenant>#<status>#<n>)`, statusShards });
+  then({ name: `${indexShards} pending/bucket shards (VIGIL_INDEX_SHARDS, today 8, at most 64)`, indexShards });
+  const beforeQuotas = steps[steps.length - 1] ?? TODAY;
+  const raised = quotasToRaise(model(beforeQuotas), HEADROOM);
+  then({
+    name: 'raise the quotas still exceeded; pre-scale the deliver mapping (provisioned pollers)',
+    quotas: { ...beforeQuotas.quotas, ...raised },
+    deliverPollersWarm: true,
+  });
+  then({ name: 'promote hands 8 pages to the queue at once (one per bucket shard)', promotePagesInFlight: 8 });
+  return steps;
+};
+
+/**
+ * One destination behind a flow key, asked for day (a)'s 10,000 sends a second, each request
+ * taking 200 ms: with a rate, and with parallelism (its limiter item holds a lease per send in flight).
+ */
+export const FLOW_KEY_CASES: FlowKeyTraffic[] = [
+  { sendsPerSecond: CREATE_RATE, ratePerSecond: 500, requestMs: 200 },
+  { sendsPerSecond: CREATE_RATE, parallelism: 10, requestMs: 200 },
+  { sendsPerSecond: CREATE_RATE, parallelism: 100, requestMs: 200 },
+  { sendsPerSecond: CREATE_RATE, parallelism: 1_000, requestMs: 200 },
+];
