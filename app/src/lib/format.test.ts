@@ -16,6 +16,7 @@ import {
   redeliveryStarts,
   relativeTime,
   revokerText,
+  targetText,
   wallTimeIn,
   webhookCurl,
   zonedTime,
@@ -223,5 +224,11 @@ describe('web app formatting', () => {
     expect(revokerText({ id: 'key_B', revokedBy: 'key_Z' }, keys)).toBe('with a key no longer listed (key_Z)');
     expect(revokerText({ id: 'key_B', revokedBy: 'operator' }, keys)).toBe("by Vigil's operators");
     expect(revokerText({ id: 'key_B', revokedBy: 'unknown' }, keys)).toBe('by someone not recorded');
+  });
+
+  it("names a message's target by method, host and path", () => {
+    expect(targetText({ method: 'POST', url: 'https://example.com:8443/hooks/order?x=1' })).toBe(
+      'POST example.com:8443/hooks/order',
+    );
   });
 });

@@ -288,3 +288,9 @@ export const revokerText = (
   if (revoker) return `with the key “${revoker.name}” (${revoker.prefix}…)`;
   return by && by !== 'unknown' ? `with a key no longer listed (${by})` : 'by someone not recorded';
 };
+
+/** A message's target as a row names it: `POST example.com/hooks/order` (method, host and path, no query). */
+export const targetText = (message: { method: string; url: string }): string => {
+  const url = new URL(message.url);
+  return `${message.method} ${url.host}${url.pathname}`;
+};

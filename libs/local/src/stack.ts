@@ -210,7 +210,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     fold: (events) => rt.usage.fold(events),
     log: rt.log,
     everyMs: USAGE_FOLD_EVERY_MS,
-    batchEvents: 100,
+    batchEvents: USAGE_FOLD_BATCH,
   });
   if (meter) meter.onJournaled = (count) => usageFolder.journaled(count);
 

@@ -16,6 +16,7 @@ import {
   isLocalApi,
   percentile,
   quickstartCurl,
+  targetText,
   utcDate,
 } from '@/lib/format';
 import type { Message } from '@/lib/types';
@@ -187,10 +188,7 @@ function RecentFailures({ messages }: { messages: Message[] }) {
               <li key={m.id}>
                 <Flex direction="column">
                   <Link asChild weight="medium">
-                    <NextLink href={`/messages/${m.id}`}>
-                      {m.method} {new URL(m.url).host}
-                      {new URL(m.url).pathname}
-                    </NextLink>
+                    <NextLink href={`/messages/${m.id}`}>{targetText(m)}</NextLink>
                   </Link>
                   <Text size="1" color="gray">
                     {m.failureReason

@@ -10,7 +10,7 @@ import { StatusFilter } from '@/components/status-filter';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
-import { attemptOutcome, duration, failureReasonText, localTimeText } from '@/lib/format';
+import { attemptOutcome, duration, failureReasonText, localTimeText, targetText } from '@/lib/format';
 import type { Message, MessageStatus } from '@/lib/types';
 import { LIVE_STATUSES, MESSAGE_STATUSES } from '@/lib/types';
 
@@ -82,10 +82,7 @@ export default async function MessagesPage({
                     <Table.RowHeaderCell data-label="Target">
                       <Flex direction="column">
                         <Link asChild weight="medium">
-                          <NextLink href={`/messages/${m.id}`}>
-                            {m.method} {new URL(m.url).host}
-                            {new URL(m.url).pathname}
-                          </NextLink>
+                          <NextLink href={`/messages/${m.id}`}>{targetText(m)}</NextLink>
                         </Link>
                         <Text size="1" color="gray" className="vigil-mono">
                           {m.id}
