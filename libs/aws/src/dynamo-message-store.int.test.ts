@@ -303,6 +303,7 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
         new GetCommand({ TableName: services.table, Key: { pk: `T#${m.tenantId}`, sk: `M#${m.id}` } }),
       );
       const recorded = dynamoItemBytes(raw!);
+      console.info(`largest message, longest history on ${name}: ${recorded} B (README: Attempt history)`);
       expect(recorded).toBeLessThan(DYNAMO_ITEM_LIMIT_BYTES - 16 * 1024); // with room to spare
       // Attempts this large meet the log's byte budget before its count: the latest that fit are kept.
       const kept = raw!.attempts as Attempt[];
