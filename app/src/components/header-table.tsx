@@ -2,19 +2,20 @@ import { maskedHeaderValue } from '@/lib/format';
 
 /**
  * Headers as a two-column table (name, value) that wraps on a phone; values whose names look like
- * credentials are masked, as everywhere on the console.
+ * credentials are masked, as everywhere on the console, except those in `maskedBefore` (the API
+ * masked them already, keeping their first characters: `webhook-signature: v1,K5oZ…`).
  */
 export function HeaderTable({
   headers,
   label,
-  testId,
+  maskedBefore = [],
 }: {
   headers: Record<string, string>;
   label: string;
-  testId?: string;
+  maskedBefore?: readonly string[];
 }) {
   return (
-    <table className="vigil-headers" aria-label={label} data-testid={testId}>
+    <table className="vigil-headers" aria-label={label}>
       <thead>
         <tr>
           <th scope="col">Name</th>
@@ -25,7 +26,7 @@ export function HeaderTable({
         {Object.entries(headers).map(([name, value]) => (
           <tr key={name}>
             <th scope="row">{name}</th>
-            <td>{maskedHeaderValue(name, value)}</td>
+            <td>{maskedBefore.includes(name) ? value : maskedHeaderValue(name, value)}</td>
           </tr>
         ))}
       </tbody>

@@ -307,7 +307,11 @@ function AttemptItem({ attempt, redelivery }: { attempt: Attempt; redelivery: bo
         {attempt.sentHeaders && (
           <details className="vigil-details" data-testid={`sent-headers-${attempt.n}`}>
             <summary>Headers Vigil sent ({Object.keys(attempt.sentHeaders).length})</summary>
-            <HeaderTable headers={attempt.sentHeaders} label={`Headers Vigil sent in attempt ${attempt.n}`} />
+            <HeaderTable
+              headers={attempt.sentHeaders}
+              label={`Headers Vigil sent in attempt ${attempt.n}`}
+              maskedBefore={['webhook-signature']}
+            />
             <Text as="p" size="1" color="gray" mt="1">
               Exactly as the endpoint received them. The signature shows only its first characters; host and connection
               were added by Vigil&apos;s HTTP client.
