@@ -843,7 +843,9 @@ describe('serverless package (offline, --stage ci)', () => {
     });
 
     it('keeps the assets bucket private: public access blocked, readable by this distribution only', () => {
-      const [bucketId, bucket] = theOnly('AWS::S3::Bucket');
+      // Besides serverless's own deployment bucket.
+      const bucketId = 'WebAssetsBucket';
+      const bucket = resource(bucketId);
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
