@@ -32,6 +32,7 @@ const UNTIMED_INTEGRATION = [
   'libs/client/scripts/*.int.test.ts',
   'infra/*.int.test.ts',
   'bench/cost/dynamo-request-units.int.test.ts',
+  'app/src/lib/console-settings.int.test.ts',
 ];
 
 // Projects run group by group (sequence.groupOrder): unit tests, then the untimed integration

@@ -20,6 +20,7 @@ import {
   sessionSecretParameterArn,
   STAGE,
 } from './names';
+import { consoleOrigin } from './console-origin';
 import { param } from './params';
 import { DELIVER_TIMEOUT_S, METERING_TIMEOUT_S } from '../libs/aws/src/queue-settings';
 import { deliveryQueueArn, deliveryQueueUrl, meteringQueueArn, meteringQueueUrl } from './queues';
@@ -178,9 +179,11 @@ export interface FunctionDefinition {
   timeout: number;
   /** MB; the provider's DEFAULT_MEMORY_MB when absent. */
   memorySize?: number;
-  /** On top of the provider's environment (functionEnvironment). */
   environment?: Record<string, CfnValue>;
   events?: FunctionEvent[];
+  /** Packaged elsewhere (the console's OpenNext bundle): serverless-esbuild leaves it alone. */
+  skipEsbuild?: true;
+  package?: { artifact: string };
 }
 
 interface VigilFunction {
@@ -398,8 +401,14 @@ export const statementsFor = (functionKey: string, grants: Grants): PolicyStatem
     : []),
 ];
 
+/** Each function with its role and its environment: functionEnvironment, then its own. */
 export const functionDefinitions = (): Record<string, FunctionDefinition> =>
-  Object.fromEntries(FUNCTIONS.map(({ key, definition }) => [key, { ...definition, role: roleId(key) }]));
+  Object.fromEntries(
+    FUNCTIONS.map(({ key, definition }) => [
+      key,
+      { ...definition, role: roleId(key), environment: { ...functionEnvironment(), ...definition.environment } },
+    ]),
+  );
 
 export const functionRoleResources = (): Resources =>
   Object.fromEntries(
@@ -413,7 +422,10 @@ export const functionRoleResources = (): Resources =>
     ]),
   );
 
-/** What libs/aws/src/config.ts reads, the same for every function. */
+/**
+ * What libs/aws/src/config.ts reads, the same for every Vigil function (not the provider's: the
+ * console's server function gets none of it, and may not name the console's origin).
+ */
 export const functionEnvironment = (): Record<string, CfnValue> => ({
   VIGIL_TABLE: tableName,
   VIGIL_DELIVERY_QUEUE_URL: deliveryQueueUrl,
@@ -429,5 +441,5 @@ export const functionEnvironment = (): Record<string, CfnValue> => ({
   // Embedded Metric Format lines on stdout (namespace Vigil, dimension Stage): the alarms' input.
   VIGIL_METRICS: 'on',
   // For the handlers' CORS headers on /v1 answers (the preflight itself is API Gateway's).
-  VIGIL_WEB_ORIGIN: param('webOrigin'),
+  VIGIL_WEB_ORIGIN: consoleOrigin,
 });
