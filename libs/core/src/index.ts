@@ -27,6 +27,7 @@ export * from './use-cases/deps';
 export * from './use-cases/dispatch';
 export * from './use-cases/event-deliveries';
 export * from './use-cases/flow-gate';
+export * from './use-cases/idempotent-request';
 export * from './use-cases/manage-message';
 export * from './use-cases/promote-bucket';
 export * from './use-cases/schedule-message';
