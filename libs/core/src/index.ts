@@ -1,4 +1,5 @@
 export * from './backoff';
+export * from './bulk-jobs';
 export * from './clock';
 export * from './delivery-request';
 export * from './delivery-target';
@@ -22,6 +23,7 @@ export * from './signal';
 export * from './signing';
 export * from './targets';
 export * from './time-zones';
+export * from './use-cases/bulk-jobs';
 export * from './use-cases/deliver-message';
 export * from './use-cases/deps';
 export * from './use-cases/dispatch';

@@ -65,7 +65,14 @@ export const runIdempotently = async <T>(
     const now = deps.clock.now();
     const record = { messageIds: [...ids], fingerprint, owner, leaseUntil: now + IDEMPOTENCY_LEASE_MS };
     const claim = await deps.store.claimIdempotencyKey(tenantId, key, record, now, IDEMPOTENCY_TTL_MS);
-    if (claim.claimed) return { results: await writeClaimed(ids, ids.map(() => undefined)), created: true };
+    if (claim.claimed)
+      return {
+        results: await writeClaimed(
+          ids,
+          ids.map(() => undefined),
+        ),
+        created: true,
+      };
     const bound = claim.record;
     const sameRequest =
       (bound.fingerprint === undefined || bound.fingerprint === fingerprint) && bound.messageIds.length === ids.length;
