@@ -20,6 +20,7 @@ import type { FunctionDefinition } from './infra/functions';
 import {
   DEFAULT_MEMORY_MB,
   DELIVER_TIMEOUT_S,
+  JOB_TIMEOUT_S,
   METERING_TIMEOUT_S,
   functionDefinitions,
   functionEnvironment,
@@ -98,7 +99,11 @@ const configuration: ServerlessConfiguration = {
     Conditions: alarmConditions(),
     Resources: {
       ...tableResources(),
-      ...queueResources({ deliverTimeoutS: DELIVER_TIMEOUT_S, meteringTimeoutS: METERING_TIMEOUT_S }),
+      ...queueResources({
+        deliverTimeoutS: DELIVER_TIMEOUT_S,
+        meteringTimeoutS: METERING_TIMEOUT_S,
+        jobTimeoutS: JOB_TIMEOUT_S,
+      }),
       ...schedulerResources({ promoteArn: lambdaArn(PROMOTE) }),
       ...functionRoleResources(),
       ...gatewayResponseResources(),
