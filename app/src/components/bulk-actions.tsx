@@ -39,11 +39,10 @@ const useSelection = (): Selection => {
 
 /** Holds which rows of the page are selected, and the job last started from here. */
 export function BulkSelection({ pageIds, children }: { pageIds: readonly string[]; children: ReactNode }) {
-  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [picked, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [job, setJob] = useState<BulkJob | undefined>();
   // Another page (or the page refreshed with other rows): what is no longer shown is no longer selected.
-  const key = pageIds.join(',');
-  useEffect(() => setSelected((was) => new Set([...was].filter((id) => key.split(',').includes(id)))), [key]);
+  const selected = new Set(pageIds.filter((id) => picked.has(id)));
   const value: Selection = {
     pageIds,
     selected,
@@ -330,24 +329,23 @@ function JobProgress({ initial }: { initial: BulkJob }) {
       color={job.state === 'failed' ? 'red' : job.state === 'done' ? 'green' : 'blue'}
       data-testid="bulk-job"
     >
-      <Callout.Text as="div">
-        <Flex direction="column" gap="2" role="status" aria-live="polite">
-          <Text weight="medium">
+      <Flex direction="column" gap="2">
+        <Flex direction="column" gap="1" role="status" aria-live="polite">
+          <Text size="2" weight="medium">
             {title} {count(reached)}
             {job.total !== null && ` of ${count(job.total)}`} reached: {count(done)} {verb}, {count(skipped)} skipped
             {failed > 0 && `, ${count(failed)} failed`}.
           </Text>
-          {job.stopReason && <Text>{job.stopReason.detail}</Text>}
+          {job.stopReason && <Text size="2">{job.stopReason.detail}</Text>}
         </Flex>
         {job.total !== null && job.total > 0 && (
           <Progress
-            mt="2"
             value={Math.round((reached / job.total) * 100)}
             aria-label={`Bulk job progress: ${count(reached)} of ${count(job.total)}`}
           />
         )}
-        {error && <ErrorCallout error={error} mt="2" />}
-      </Callout.Text>
+        <ErrorCallout error={error} />
+      </Flex>
     </Callout.Root>
   );
 }

@@ -1,9 +1,9 @@
-import { Button, Card, Flex, Heading, Link, Table, Text } from '@radix-ui/themes';
+import { Button, Card, Flex, Heading, Link, Table, Text, VisuallyHidden } from '@radix-ui/themes';
 import type { Metadata } from 'next';
 import NextLink from 'next/link';
 import { redirect } from 'next/navigation';
 import { AutoRefresh } from '@/components/auto-refresh';
-import { BulkSelection, BulkToolbar, SelectPageBox, SelectRowBox } from '@/components/bulk-actions';
+import { BulkSelection, BulkToolbar, SelectRowBox } from '@/components/bulk-actions';
 import { MessageSearch } from '@/components/message-search';
 import { EmptyState } from '@/components/notices';
 import { StatusBadge } from '@/components/status-badge';
@@ -70,7 +70,7 @@ export default async function MessagesPage({
                 <Table.Header>
                   <Table.Row>
                     <Table.ColumnHeaderCell className="vigil-select-cell">
-                      <SelectPageBox />
+                      <VisuallyHidden>Select</VisuallyHidden>
                     </Table.ColumnHeaderCell>
                     <Table.ColumnHeaderCell>Status</Table.ColumnHeaderCell>
                     <Table.ColumnHeaderCell>Target</Table.ColumnHeaderCell>
