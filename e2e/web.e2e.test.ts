@@ -250,7 +250,34 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     // A finished message says how long it is kept (the dev tenant's plan: free, 7 days).
     await page.getByTestId('expires-at').waitFor();
     await expect(page.getByTestId('expires-at').textContent()).resolves.toContain("your plan's retention");
-    expect(receiver.received.filter((r) => r.headers['webhook-id'] === deliveredId)).toHaveLength(1);
+    const arrivals = receiver.received.filter((r) => r.headers['webhook-id'] === deliveredId);
+    expect(arrivals).toHaveLength(1);
+
+    // The headers Vigil sent, as a table: exactly what the receiver got, the signature and the
+    // secret-looking header masked.
+    await page.getByTestId('sent-headers-1').locator('summary').click();
+    const sentRows = await page
+      .getByRole('table', { name: 'Headers Vigil sent in attempt 1' })
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((row) => [row.children[0]!.textContent, row.children[1]!.textContent]));
+    const got = arrivals[0]!.headers as Record<string, string>;
+    expect(Object.fromEntries(sentRows)).toEqual({
+      ...got,
+      'webhook-signature': `${got['webhook-signature']!.slice(0, 7)}…`,
+      'x-api-token': expect.not.stringContaining('super-secret-token-value'),
+    });
+    // The receiver's response headers, the same way.
+    await page.getByTestId('response-headers-1').locator('summary').click();
+    await expect(page.getByRole('table', { name: 'Response headers of attempt 1' }).textContent()).resolves.toContain(
+      'text/plain',
+    );
+    // Copy as curl now sends attempt 1's request again, minus the signature headers.
+    await page.getByRole('button', { name: 'Copy as curl' }).click();
+    const curl = await page.evaluate(() => navigator.clipboard.readText());
+    expect(curl).toContain("-H 'vigil-attempt: 1'");
+    expect(curl).toContain(`-H 'user-agent: ${got['user-agent']}'`);
+    expect(curl).not.toMatch(/webhook-signature|webhook-timestamp|host:|content-length/);
+    await expect(page.getByTestId('curl-note').textContent()).resolves.toContain('attempt #1');
     await screenshot('message-delivered');
   });
 
@@ -541,6 +568,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     // On its page, "Retry now" makes the next attempt at once (confirmed first).
     const before = (await api(apiKey, 'GET', `/v1/messages/${refused.json.id}`)).json;
     await page.goto(`${web}/messages/${refused.json.id}`);
+    // The attempt says how it ended from the API's errorKind, in words.
+    await expect(page.getByTestId('outcome-1').textContent()).resolves.toBe('connection refused');
     await page.getByRole('button', { name: 'Retry now' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Retry now' }).click();
     await expect
@@ -725,6 +754,9 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     page = await phone.newPage();
     await page.goto(`${web}/messages/${deliveredId}`);
     await page.getByTestId('attempt-1').waitFor();
+    // The headers tables fit a phone too: long values wrap.
+    await page.getByTestId('sent-headers-1').locator('summary').click();
+    await page.getByTestId('response-headers-1').locator('summary').click();
     // Nothing sticks out sideways.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);

@@ -1090,7 +1090,7 @@ export interface components {
              * @description While flow control holds the message back (its key had no free turn): when it was due. `nextAttemptAt` is when it tries again; the attempt's lateness counts from here.
              */
             heldByFlowControlSince?: string;
-            /** @description The latest attempt. In lists, cancel and redeliver responses it leaves out `responseSnippet` (the attempt list has it). */
+            /** @description The latest attempt. In lists, cancel and redeliver responses it leaves out `responseSnippet` and `responseHeaders` (the attempt list has them). */
             lastAttempt?: components["schemas"]["AttemptOut"];
             failureReason?: components["schemas"]["FailureReason"];
             /**
@@ -1217,8 +1217,57 @@ export interface components {
             latenessReason?: "flow-control";
             /** @description The HTTP status the endpoint answered with. */
             statusCode?: number;
-            /** @description Why the attempt failed without a usable response (e.g. `timeout after 10000 ms`). */
+            /** @description Why the attempt failed without a usable response (e.g. `timeout after 10000 ms`), for people. */
             error?: string;
+            /**
+             * @description How the attempt went wrong, as data (read from the failure's error code, not its text):
+             *     present with `error`, and with a `3xx` answer (`redirect`). Absent on attempts recorded
+             *     before Vigil kept it (then only `error` tells).
+             *     - `timeout`: no complete answer within the message's `timeoutMs`.
+             *     - `connection-refused`: nothing listens on that port (`ECONNREFUSED`).
+             *     - `connection-reset`: the receiver cut the connection (`ECONNRESET`, `EPIPE`).
+             *     - `dns`: the host name does not resolve (`ENOTFOUND`, `EAI_AGAIN`).
+             *     - `unreachable`: no route to the host (`EHOSTUNREACH`, `ENETUNREACH`, `ETIMEDOUT`).
+             *     - `tls`: the secure connection failed (certificate, protocol).
+             *     - `redirect`: it answered `3xx`; Vigil does not follow redirects.
+             *     - `blocked-target`: Vigil refused the address (private, loopback, link-local...).
+             *     - `invalid-request`: the request could never be sent as given.
+             *     - `other`: anything else.
+             * @enum {string}
+             */
+            errorKind?: "timeout" | "connection-refused" | "connection-reset" | "dns" | "unreachable" | "tls" | "redirect" | "blocked-target" | "invalid-request" | "other";
+            /**
+             * @description The endpoint's response headers, names lower-cased, in the order they came (repeated headers joined with `, `): the first ones that fit 32 headers and 2 KiB (as JSON). Only in the attempt list.
+             * @example {
+             *       "content-type": "application/json",
+             *       "x-request-id": "req_7f3a"
+             *     }
+             */
+            responseHeaders?: {
+                [key: string]: string;
+            };
+            /** @description How many response headers were left out of `responseHeaders` to stay within its bounds. */
+            responseHeadersOmitted?: number;
+            /** @description Which delivery of the message the attempt belongs to: 0 for the first, 1 after the first redeliver, and so on (absent on attempts recorded before Vigil kept it). */
+            round?: number;
+            /**
+             * @description Every header the request carried, as the endpoint received it: the message's own headers, `content-type`, `content-length`, `user-agent`, the Standard Webhooks headers (`webhook-signature` masked to its first characters, `v1,K5oZ…`), Vigil's `vigil-*` headers, and the `host` and `connection` headers of Vigil's HTTP client. Only in the attempt list, and only while the message still describes that request: absent for an attempt made before the message's URL, method, headers, body or send time were changed, for one recorded by a failure write (`record-failed`), and for attempts recorded before Vigil kept what it needs to tell.
+             * @example {
+             *       "content-type": "application/json",
+             *       "content-length": "11",
+             *       "user-agent": "Vigil/0.1.0",
+             *       "webhook-id": "msg_01JDQ7Z8X0S3M5V2T9K4R6P1YB",
+             *       "webhook-timestamp": "1796115600",
+             *       "webhook-signature": "v1,K5oZ…",
+             *       "vigil-attempt": "1",
+             *       "vigil-scheduled-at": "2026-12-01T09:00:00.000Z",
+             *       "host": "example.com",
+             *       "connection": "keep-alive"
+             *     }
+             */
+            sentHeaders?: {
+                [key: string]: string;
+            };
             /** @description The start of the response body as text, at most 1024 bytes in UTF-8 (bytes that are not valid UTF-8 show as U+FFFD, and count as its three bytes). */
             responseSnippet?: string;
             /** @description What a `429` or `503` asked for in `Retry-After` (seconds or an HTTP date), in milliseconds. The next attempt waited at least this long, or the backoff's maximum (24 h) if that is shorter. */

@@ -44,7 +44,7 @@ import type {
   MessageStore,
   PendingRef,
 } from '@vigil/core';
-import { isTerminal, MessageAlreadyExistsError, ValidationError, WAITING_STATUSES, withoutSnippet } from '@vigil/core';
+import { isTerminal, MessageAlreadyExistsError, ValidationError, WAITING_STATUSES, attemptSummary } from '@vigil/core';
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { mergeAsync } from './merge-async';
 import { INDEX, SUMMARY_ATTRIBUTES } from './table-definition';
@@ -451,7 +451,7 @@ export class DynamoMessageStore implements MessageStore {
 /** What listings show of the latest attempt: everything but its snippet (stored once, in the log). */
 const lastAttemptOf = (attempts: readonly Attempt[]): Attempt | undefined => {
   const last = attempts.at(-1);
-  return last && withoutSnippet(last);
+  return last && attemptSummary(last);
 };
 
 /** An item past its exact expiry (`expiresAtMs`) at `now`: a message or idempotency record to treat as gone. */

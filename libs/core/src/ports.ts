@@ -5,7 +5,15 @@
  */
 import type { BulkJob, BulkJobStepRef } from './bulk-jobs';
 import type { NotificationEndpoint } from './event-webhooks';
-import type { Attempt, CallbackRef, FailureReason, HttpMethod, Message, MessageStatus } from './message';
+import type {
+  Attempt,
+  AttemptErrorKind,
+  CallbackRef,
+  FailureReason,
+  HttpMethod,
+  Message,
+  MessageStatus,
+} from './message';
 import type { MessageFilter } from './schemas';
 
 /** What the delivery queue carries: just enough to take the message at its due time. */
@@ -184,8 +192,13 @@ export interface SendResult {
   statusCode?: number;
   /** Set when no HTTP response arrived: timeout, refused connection, blocked target... */
   error?: string;
+  /** What kind of failure `error` is (from the error's code, not its text), or `redirect` for a 3xx. */
+  errorKind?: AttemptErrorKind;
   /** The start of the response body: at most 1024 UTF-8 bytes once decoded. */
   responseSnippet?: string;
+  /** The response's headers as boundResponseHeaders keeps them, and how many it left out. */
+  responseHeaders?: Record<string, string>;
+  responseHeadersOmitted?: number;
   /** A 429 or 503's `Retry-After` (delta-seconds or HTTP-date) as a wait from now, in ms. */
   retryAfterMs?: number;
   /** The target can never be reached as given (e.g. a blocked address): retrying is pointless. */
