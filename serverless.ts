@@ -20,6 +20,7 @@ import type { FunctionDefinition } from './infra/functions';
 import {
   DEFAULT_MEMORY_MB,
   DELIVER_TIMEOUT_S,
+  JOB_TIMEOUT_S,
   METERING_TIMEOUT_S,
   functionDefinitions,
   functionRoleResources,
@@ -106,7 +107,11 @@ const configuration: ServerlessConfiguration = {
     Conditions: { ...alarmConditions(), ...consoleOriginConditions() },
     Resources: {
       ...tableResources(),
-      ...queueResources({ deliverTimeoutS: DELIVER_TIMEOUT_S, meteringTimeoutS: METERING_TIMEOUT_S }),
+      ...queueResources({
+        deliverTimeoutS: DELIVER_TIMEOUT_S,
+        meteringTimeoutS: METERING_TIMEOUT_S,
+        jobTimeoutS: JOB_TIMEOUT_S,
+      }),
       ...schedulerResources({ promoteArn: lambdaArn(PROMOTE) }),
       ...functionRoleResources(),
       ...gatewayResponseResources(),

@@ -5,7 +5,7 @@
  * the API integration tests.
  */
 import { spawnSync } from 'node:child_process';
-import { ApiKeyIn, MessageIn, MessagePatch } from '@vigil/core';
+import { ApiKeyIn, BulkJobIn, MessageIn, MessagePatch } from '@vigil/core';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { assertMatchesSchema, openapiDocument } from '../test-support/openapi';
@@ -37,6 +37,7 @@ describe('openapi.yaml', () => {
     ['MessageIn', MessageIn],
     ['MessagePatch', MessagePatch],
     ['ApiKeyIn', ApiKeyIn],
+    ['BulkJobIn', BulkJobIn],
   ])('documents exactly the fields %s accepts, and the same required ones', (name, schema) => {
     const documented = schemaOf(name);
     const code = zodFields(schema);

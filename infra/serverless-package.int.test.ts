@@ -91,6 +91,7 @@ const FUNCTION_KEYS = [
   'sweep',
   'canary',
   'metering',
+  'bulkJobs',
 ];
 
 /** serverless's logical id for a function key: `createMessage` → `CreateMessageLambdaFunction`. */
@@ -264,7 +265,7 @@ describe('serverless package (offline, --stage ci)', () => {
 
     it('gives every queue a dead-letter queue, the metering queue included', () => {
       const queues = resourcesOfType('AWS::SQS::Queue').filter(([id]) => !id.endsWith('DeadLetterQueue'));
-      expect(queues.map(([id]) => id).sort()).toEqual(['DeliveryQueue', 'MeteringQueue']);
+      expect(queues.map(([id]) => id).sort()).toEqual(['DeliveryQueue', 'JobQueue', 'MeteringQueue']);
       for (const [id, queue] of queues) {
         expect(targetOf(queue.Properties.RedrivePolicy.deadLetterTargetArn), id).toBe(
           `${id.replace('Queue', '')}DeadLetterQueue`,
@@ -280,8 +281,11 @@ describe('serverless package (offline, --stage ci)', () => {
     it('feeds each queue to its function in batches of ten, retrying only the records that failed', () => {
       const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
       const byQueue = Object.fromEntries(mappings.map((m) => [targetOf(m.EventSourceArn), m]));
-      expect(Object.keys(byQueue).sort()).toEqual(['DeliveryQueue', 'MeteringQueue']);
+      expect(Object.keys(byQueue).sort()).toEqual(['DeliveryQueue', 'JobQueue', 'MeteringQueue']);
       expect(targetOf(byQueue.DeliveryQueue.FunctionName)).toBe(functionId('deliver'));
+      // A bulk job's step is a page of 100 messages: one per invocation.
+      expect(targetOf(byQueue.JobQueue.FunctionName)).toBe(functionId('bulkJobs'));
+      expect(byQueue.JobQueue.BatchSize).toBe(1);
       expect(targetOf(byQueue.MeteringQueue.FunctionName)).toBe(functionId('metering'));
       // Delivery tickets go out at once, ten at a time; usage events wait a few seconds to fill
       // batches of 100, which the metering function folds with fewer writes.
@@ -516,6 +520,9 @@ describe('serverless package (offline, --stage ci)', () => {
         ...DISPATCH,
       ],
       listMessages: ['dynamodb:Query'],
+      cancelMessages: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage'],
+      redeliverMessages: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage'],
+      getJob: ['dynamodb:GetItem'],
       getMessage: ['dynamodb:GetItem'],
       updateMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
       cancelMessage: ['dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -558,6 +565,16 @@ describe('serverless package (offline, --stage ci)', () => {
       promote: ['dynamodb:Query', 'sqs:SendMessage'],
       sweep: ['dynamodb:Query', 'sqs:SendMessage'],
       canary: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
+      bulkJobs: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        ...DISPATCH,
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ChangeMessageVisibility',
+      ],
       metering: [
         'dynamodb:UpdateItem',
         'dynamodb:Query',
@@ -603,6 +620,7 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(indexesQueriedBy('promote')).toEqual([INDEX.bucket]);
       expect(indexesQueriedBy('sweep')).toEqual([INDEX.pending]);
       expect(indexesQueriedBy('listMessages')).toEqual([INDEX.byStatus]);
+      expect(indexesQueriedBy('bulkJobs')).toEqual([INDEX.byStatus]);
     });
 
     it("lets only the console's first sign-in make API Gateway keys, on this region's keys and usage plans", () => {

@@ -13,6 +13,7 @@ export type {
   ApiKeyCreated,
   Attempt,
   AttemptList,
+  BulkJob,
   FailureReason,
   Message,
   MessagePage,

@@ -156,7 +156,10 @@ export class DynamoMessageStore implements MessageStore {
     const startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, tenantId, query.status);
     const byStatus = query.status !== undefined;
     // Expired messages are left out (a page may then hold fewer than `limit`, with a cursor for more).
-    const live = { ':now': this.now() };
+    const live = {
+      ':now': this.now(),
+      ...(query.updatedSince !== undefined && { ':since': Date.parse(query.updatedSince) }),
+    };
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -170,7 +173,7 @@ export class DynamoMessageStore implements MessageStore {
               KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
               ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': 'M#', ...live },
             }),
-        FilterExpression: 'attribute_not_exists(expiresAtMs) OR expiresAtMs > :now',
+        FilterExpression: `(attribute_not_exists(expiresAtMs) OR expiresAtMs > :now)${query.updatedSince === undefined ? '' : ' AND updatedAt >= :since'}`,
         ProjectionExpression: SUMMARY_FIELDS.join(', '),
         ExpressionAttributeNames: NAMES,
         ScanIndexForward: false,

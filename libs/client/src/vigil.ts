@@ -17,6 +17,8 @@ import type {
   ApiKey,
   ApiKeyCreated,
   AttemptList,
+  BulkJob,
+  BulkJobIn,
   Health,
   Message,
   MessageIn,
@@ -140,6 +142,25 @@ export class Vigil {
     throw errorFromResponse(response.status, error, response.headers);
   }
 
+  private startBulkJob(
+    path: '/v1/messages/cancel' | '/v1/messages/redeliver',
+    body: BulkJobIn,
+    options: CallOptions & { idempotencyKey?: string },
+  ): Promise<BulkJob> {
+    const header = { 'Idempotency-Key': options.idempotencyKey ?? randomKey() };
+    return this.call('keyed', (fetch) => this.client.POST(path, { body, params: { header }, fetch }), options);
+  }
+
+  /** Bulk jobs (`messages.cancelMany`, `messages.redeliverMany`): where one stands. */
+  readonly jobs = {
+    get: (id: string, options?: CallOptions): Promise<BulkJob> =>
+      this.call(
+        'safe',
+        (fetch) => this.client.GET('/v1/jobs/{jobId}', { params: { path: { jobId: id } }, fetch }),
+        options,
+      ),
+  };
+
   readonly messages = {
     /**
      * Schedules one message. It carries an Idempotency-Key (yours, or one made here), so the
@@ -241,6 +262,18 @@ export class Vigil {
           this.client.POST('/v1/messages/{messageId}/redeliver', { params: { path: { messageId: id } }, fetch }),
         options,
       ),
+
+    /**
+     * Starts a bulk cancel of the messages named by `ids` (up to 1000) or selected by `filter`; it
+     * runs in the background: follow it with `jobs.get`. Keyed like `create`, so a retry after a lost
+     * answer returns the job it started instead of starting a second.
+     */
+    cancelMany: (selection: BulkJobIn, options: CallOptions & { idempotencyKey?: string } = {}): Promise<BulkJob> =>
+      this.startBulkJob('/v1/messages/cancel', selection, options),
+
+    /** Starts a bulk redeliver (each counts like a create; the job stops at the quota), keyed like `cancelMany`. */
+    redeliverMany: (selection: BulkJobIn, options: CallOptions & { idempotencyKey?: string } = {}): Promise<BulkJob> =>
+      this.startBulkJob('/v1/messages/redeliver', selection, options),
 
     /** One page of messages, newest first; pass its `nextCursor` as `cursor` for the next. */
     listPage: (query: ListMessages = {}, options?: CallOptions): Promise<MessagePage> =>

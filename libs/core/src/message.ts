@@ -196,6 +196,15 @@ export interface Message {
   callbacks?: CallbackRef[];
   /** Set on the messages Vigil makes itself (callbacks, notifications): what they are about. */
   origin?: MessageOrigin;
+  /** The bulk job whose redeliver started the current round (absent: a create, or a single redeliver). */
+  redeliveredBy?: RedeliveredBy;
+}
+
+/** A bulk redeliver's mark on the round it started: a later run of the same selection leaves the message alone. */
+export interface RedeliveredBy {
+  jobId: string;
+  /** The job's selection (bulk-jobs.ts's `selectionKeyOf`). */
+  selectionKey: string;
 }
 
 export const TERMINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'failed', 'cancelled'];

@@ -3,6 +3,7 @@
  * SDK clients (which the local stack points at local services); tests may use the same adapters
  * against local services, or small fakes where a unit test needs no I/O.
  */
+import type { BulkJob, BulkJobStepRef } from './bulk-jobs';
 import type { NotificationEndpoint } from './event-webhooks';
 import type {
   Attempt,
@@ -13,6 +14,7 @@ import type {
   Message,
   MessageStatus,
 } from './message';
+import type { MessageFilter } from './schemas';
 
 /** What the delivery queue carries: just enough to take the message at its due time. */
 export interface DeliveryTicket {
@@ -52,8 +54,8 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export interface MessagePageQuery {
-  status?: MessageStatus;
+/** A page of a listing: the filter (schemas.ts's `MessageFilter`), its size and where it starts. */
+export interface MessagePageQuery extends MessageFilter {
   limit: number;
   cursor?: string;
 }
@@ -65,7 +67,10 @@ export interface MessagePage {
 
 /** What an Idempotency-Key is bound to, for 24 hours from its first use. */
 export interface IdempotencyRecord {
-  /** The messages of the request that first used the key, in request order (one for a single create). */
+  /**
+   * What the request that first used the key created, in request order: its messages (one for a
+   * single create), or the bulk job it started.
+   */
   messageIds: string[];
   /** The request's fingerprint (`requestFingerprint`); absent on keys claimed before fingerprints were kept. */
   fingerprint?: string;
@@ -87,7 +92,10 @@ export interface MessageStore {
   save(message: Message, expectedVersion: number): Promise<boolean>;
   /** The message, unless it is missing or expired (past its `expiresAt`, deleted or not yet). */
   get(tenantId: string, messageId: string): Promise<Message | undefined>;
-  /** Newest first, without bodies; `status` narrows. Expired messages are left out. */
+  /**
+   * Newest first, without bodies; the filter narrows (`status` by its index, `updatedSince` within
+   * it, so a page may hold fewer than `limit` with a cursor for more). Expired messages are left out.
+   */
   list(tenantId: string, query: MessagePageQuery): Promise<MessagePage>;
   /**
    * Takes a message for delivery in one conditional write: only if the ticket's version is
@@ -265,4 +273,26 @@ export interface FlowLimiter {
   releaseLease(tenantId: string, key: string, leaseId: string): Promise<void>;
   /** Removes the key's leases expired at `now` (their holders died); how many it removed. */
   reclaimExpiredLeases(tenantId: string, key: string, now: number): Promise<number>;
+}
+
+/**
+ * Bulk jobs (bulk-jobs.ts) and each tenant's running-job places (at most MAX_RUNNING_JOBS), changed
+ * only by conditional writes, so concurrent steps or starts never overwrite each other.
+ */
+export interface BulkJobStore {
+  /** Writes a new job; throws if the id is taken. */
+  insert(job: BulkJob): Promise<void>;
+  /** The job, unless it is missing or expired. */
+  get(tenantId: string, jobId: string): Promise<BulkJob | undefined>;
+  /** Replaces a job if it is still at step `expectedStep` and running; false if it moved on. */
+  save(job: BulkJob, expectedStep: number): Promise<boolean>;
+  /** The tenant's running jobs (job id → when it took its place, epoch ms) and the record's version. */
+  runningJobs(tenantId: string): Promise<{ jobs: Record<string, number>; version: number }>;
+  /** Replaces the tenant's running jobs if the record is still at `expectedVersion`; false if it moved on. */
+  setRunningJobs(tenantId: string, jobs: Record<string, number>, expectedVersion: number): Promise<boolean>;
+}
+
+/** Where a job's steps wait for the engine (SQS on AWS, the local queue on the local stack). */
+export interface BulkJobQueue {
+  enqueue(step: BulkJobStepRef): Promise<void>;
 }

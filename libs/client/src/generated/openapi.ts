@@ -44,7 +44,7 @@ export interface paths {
          *     still leads to more.
          *
          *     Problems: 401 missing or invalid API key; 422 an invalid or unknown query parameter (a bad
-         *     `status`, a `limit` out of range, a cursor Vigil did not issue).
+         *     `status` or `updatedSince`, a `limit` out of range, a cursor Vigil did not issue).
          */
         get: operations["listMessages"];
         put?: never;
@@ -106,6 +106,110 @@ export interface paths {
          *     counted per message).
          */
         post: operations["createMessageBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel many messages
+         * @description Starts a bulk job that cancels the messages you name by `ids` (1 to 1000) or select with a
+         *     `filter` (the listing's filter: `status`, which must be one cancel applies to (scheduled, queued or retrying),
+         *     and optionally `updatedSince`). The job runs in the background, a page of 100 messages at a
+         *     time; follow it with `GET /v1/jobs/{jobId}` (the `Location` header). Each message gets
+         *     exactly what `DELETE /v1/messages/{messageId}` would do to it; one it does not apply
+         *     to is counted as `skipped`, not as an error.
+         *
+         *     Safe to run twice: a second run skips what the first did. At most 3 jobs of a tenant run at
+         *     once; a fourth is refused with 429 `too-many-jobs` until one ends. An `Idempotency-Key` works
+         *     as for creates: the same request again with the key within 24 hours starts nothing and
+         *     returns the job it started (200).
+         *
+         *     Problems: 400 malformed JSON; 401 missing or invalid API key; 409
+         *     `idempotency-key-in-use`; 415 request not sent as JSON; 422 invalid fields (both or neither
+         *     of `ids` and `filter`, more than 1000 ids, an id given twice, an unknown `filter.status` or
+         *     one the action does not apply to, an unknown filter field) or `idempotency-key-reused`; 429
+         *     rate limit or `too-many-jobs`.
+         */
+        post: operations["cancelMessages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver many messages
+         * @description Starts a bulk job that redelivers the messages you name by `ids` (1 to 1000) or select with a
+         *     `filter` (the listing's filter: `status`, which must be one redeliver applies to (delivered or failed),
+         *     and optionally `updatedSince`). The job runs in the background, a page of 100 messages at a
+         *     time; follow it with `GET /v1/jobs/{jobId}` (the `Location` header). Each message gets
+         *     exactly what `POST /v1/messages/{messageId}/redeliver` would do to it; one it does not apply
+         *     to is counted as `skipped`, not as an error.
+         *
+         *     Each redeliver counts like a new message against the monthly quota; a job that reaches the
+         *     quota stops there, `failed` with `stopReason.code` `quota-exceeded` (what it did so far
+         *     stays done).
+         *
+         *     Safe to run twice: a second run skips what the first did. At most 3 jobs of a tenant run at
+         *     once; a fourth is refused with 429 `too-many-jobs` until one ends. An `Idempotency-Key` works
+         *     as for creates: the same request again with the key within 24 hours starts nothing and
+         *     returns the job it started (200).
+         *
+         *     Problems: 400 malformed JSON; 401 missing or invalid API key; 409
+         *     `idempotency-key-in-use`; 415 request not sent as JSON; 422 invalid fields (both or neither
+         *     of `ids` and `filter`, more than 1000 ids, an id given twice, an unknown `filter.status` or
+         *     one the action does not apply to, an unknown filter field) or `idempotency-key-reused`; 429
+         *     rate limit or `too-many-jobs`.
+         */
+        post: operations["redeliverMessages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id (`job_` and a ULID). A value that is not a job id simply matches nothing (404). */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Follow a bulk job
+         * @description Where a bulk cancel or redeliver stands: `running`, then `done` (every selected message
+         *     reached) or `failed` (stopped: `stopReason` says why). `counts` grow as it runs; `total` is
+         *     the number of ids, or for a filter, known when the job is done. A finished job can be read
+         *     for 7 days.
+         *
+         *     Problems: 401 missing or invalid API key; 404 no such job (or another tenant's).
+         */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1028,6 +1132,64 @@ export interface components {
         MessageBatchOut: {
             items: components["schemas"]["MessageOut"][];
         };
+        /** @description Which messages: the filter of `GET /v1/messages` (the same fields as its query parameters), as a bulk job takes it. */
+        MessageFilter: {
+            status?: components["schemas"]["MessageStatus"];
+            /**
+             * Format: date-time
+             * @description Changed at or after this instant (for a finished message, when it finished).
+             */
+            updatedSince?: string;
+        };
+        /** @description The messages a bulk job acts on; exactly one of `ids` and `filter`. */
+        BulkJobIn: {
+            ids?: components["schemas"]["MessageId"][];
+            /** @description Selects the messages when the job reaches them; `status` is required here. */
+            filter?: components["schemas"]["MessageFilter"];
+        };
+        /** @description A bulk cancel or redeliver and how far it got. */
+        BulkJobOut: {
+            /** @example job_01JD8X4Q2Z7N5V3K9W6T0RYB1M */
+            id: string;
+            /** @enum {string} */
+            action: "cancel" | "redeliver";
+            /**
+             * @description `running`; `done`: every selected message reached; `failed`: stopped (see `stopReason`).
+             * @enum {string}
+             */
+            state: "running" | "done" | "failed";
+            /** @description For an ids job, how many ids it names; for a filter job, the filter. */
+            selection: {
+                ids: number;
+            } | {
+                filter: components["schemas"]["MessageFilter"];
+            };
+            counts: {
+                /** @description Cancelled, or redelivered. */
+                done: number;
+                /** @description Left as they were: already cancelled, in a status the action does not apply to, gone (expired or never existed), or already redelivered by an earlier run of the same selection. */
+                skipped: number;
+                /** @description The action failed for them (changed by others throughout its retries, a store error). */
+                failed: number;
+            };
+            /** @description The ids' count; for a filter, known (done + skipped + failed) once the job is done. */
+            total: number | null;
+            /** @description Why a `failed` job stopped. */
+            stopReason?: {
+                /**
+                 * @description `quota-exceeded`: the monthly quota was used up (redeliver); `stalled`: the job made no progress for 15 minutes and was given up.
+                 * @enum {string}
+                 */
+                code: "quota-exceeded" | "stalled";
+                detail: string;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
         /** @description One page of messages, newest first. */
         MessagePage: {
             /** @description The messages on this page, without `body`. */
@@ -1462,6 +1624,27 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description A rate limit or quota as in `TooManyRequests`, or `too-many-jobs`: 3 bulk jobs of your tenant are running already; `Retry-After` says when to try again. */
+        TooManyRequestsOrJobs: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://vigil.dev/problems/too-many-jobs",
+                 *       "title": "Too many bulk jobs running",
+                 *       "status": 429,
+                 *       "detail": "3 bulk jobs are running already, the most at once; start this one when one of them has ended."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Something went wrong on Vigil's side. Quote `requestId` when reporting it; details are never returned. */
         InternalError: {
             headers: {
@@ -1494,6 +1677,11 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description The path of the bulk job, to follow it.
+         * @example /v1/jobs/job_01JD8X4Q2Z7N5V3K9W6T0RYB1M
+         */
+        JobLocation: string;
         /**
          * @description The path of the new message.
          * @example /v1/messages/msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M
@@ -1545,6 +1733,8 @@ export interface operations {
             query?: {
                 /** @description Only messages currently in this status. */
                 status?: components["schemas"]["MessageStatus"];
+                /** @description Only messages changed at or after this instant (RFC 3339). For a finished message that is when it finished: `status=failed&updatedSince=2026-12-01T00:00:00Z` lists the messages failed since then. Applied within the pages, so a page may hold fewer than `limit`. */
+                updatedSince?: string;
                 /** @description Page size. */
                 limit?: number;
                 /** @description Opaque; the `nextCursor` of the previous page. Keep the same `status` filter while paging. */
@@ -1682,6 +1872,129 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailedOrKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    cancelMessages: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Any string of 1 to 255 characters you choose per logical request (a UUID works well). A key is bound for 24 hours to its first request (the route and the request body, compared as parsed JSON, so key order and spelled-out defaults do not matter). Repeating that request with the key returns what it created (200) instead of creating more; a different request with the key is refused with 422 `idempotency-key-reused`; while the first request is still being processed, a repeat waits a few seconds for it and may get 409 `idempotency-key-in-use` (retry). A request that failed (5xx, or 429 for the quota) stored nothing, and its retry with the same key is processed afresh. Concurrent requests with one key create one result. A key outside 1 to 255 characters is a 422.
+                 * @example reminder-inv_42-due
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkJobIn"];
+            };
+        };
+        responses: {
+            /** @description Idempotent replay: this request already started a job with this `Idempotency-Key` in the last 24 hours. Nothing new was started; this is that job as it stands. */
+            200: {
+                headers: {
+                    Location: components["headers"]["JobLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            /** @description The job was started; it runs in the background. */
+            202: {
+                headers: {
+                    Location: components["headers"]["JobLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["IdempotencyKeyInUse"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailedOrKeyReused"];
+            429: components["responses"]["TooManyRequestsOrJobs"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    redeliverMessages: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Any string of 1 to 255 characters you choose per logical request (a UUID works well). A key is bound for 24 hours to its first request (the route and the request body, compared as parsed JSON, so key order and spelled-out defaults do not matter). Repeating that request with the key returns what it created (200) instead of creating more; a different request with the key is refused with 422 `idempotency-key-reused`; while the first request is still being processed, a repeat waits a few seconds for it and may get 409 `idempotency-key-in-use` (retry). A request that failed (5xx, or 429 for the quota) stored nothing, and its retry with the same key is processed afresh. Concurrent requests with one key create one result. A key outside 1 to 255 characters is a 422.
+                 * @example reminder-inv_42-due
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkJobIn"];
+            };
+        };
+        responses: {
+            /** @description Idempotent replay: this request already started a job with this `Idempotency-Key` in the last 24 hours. Nothing new was started; this is that job as it stands. */
+            200: {
+                headers: {
+                    Location: components["headers"]["JobLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            /** @description The job was started; it runs in the background. */
+            202: {
+                headers: {
+                    Location: components["headers"]["JobLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["IdempotencyKeyInUse"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailedOrKeyReused"];
+            429: components["responses"]["TooManyRequestsOrJobs"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id (`job_` and a ULID). A value that is not a job id simply matches nothing (404). */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
