@@ -82,6 +82,9 @@ export default defineConfig({
           include: ['e2e/**/*.e2e.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // A page writes its times in the browser's zone once it has hydrated, which on a busy
+          // two-core machine can take longer than expect.poll's default second.
+          expect: { poll: { timeout: 10_000 } },
           fileParallelism: false,
           sequence: { groupOrder: 3 },
         },
