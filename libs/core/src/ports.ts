@@ -4,6 +4,7 @@
  * against local services, or small fakes where a unit test needs no I/O.
  */
 import type { NotificationEndpoint } from './event-webhooks';
+import type { ListCursor, MessageFilter } from './message-filter';
 import type { Attempt, CallbackRef, FailureReason, HttpMethod, Message, MessageStatus } from './message';
 
 /** What the delivery queue carries: just enough to take the message at its due time. */
@@ -45,14 +46,22 @@ export interface Logger {
 }
 
 export interface MessagePageQuery {
-  status?: MessageStatus;
+  /** Which messages; none: all of them. */
+  filter?: MessageFilter;
   limit: number;
-  cursor?: string;
+  /** Where the page starts; none: the newest messages. */
+  cursor?: ListCursor;
 }
 
+/**
+ * Up to `limit` matching messages, newest first, and where the pages before and after start (each
+ * absent when the store knows there is nothing there). A page may hold fewer than `limit` with a
+ * `next` cursor: it read its budget (LIST_SCAN_BUDGET) before finding them all.
+ */
 export interface MessagePage {
   items: Message[];
-  nextCursor?: string;
+  next?: ListCursor;
+  previous?: ListCursor;
 }
 
 /** What an Idempotency-Key is bound to, for 24 hours from its first use. */
@@ -79,7 +88,10 @@ export interface MessageStore {
   save(message: Message, expectedVersion: number): Promise<boolean>;
   /** The message, unless it is missing or expired (past its `expiresAt`, deleted or not yet). */
   get(tenantId: string, messageId: string): Promise<Message | undefined>;
-  /** Newest first, without bodies; `status` narrows. Expired messages are left out. */
+  /**
+   * One page of the messages `query.filter` selects, newest first, without bodies, reading at most
+   * LIST_SCAN_BUDGET items. Expired messages are left out.
+   */
   list(tenantId: string, query: MessagePageQuery): Promise<MessagePage>;
   /**
    * Takes a message for delivery in one conditional write: only if the ticket's version is
