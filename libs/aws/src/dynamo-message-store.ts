@@ -180,7 +180,7 @@ export class DynamoMessageStore implements MessageStore {
    * One page of a filter's messages. The filter's id range (creation time, id prefix, cursor) is the
    * key condition; its statuses pick the partitions: the tenant's own (`pk`, every status) or one
    * byStatus partition per status, read in parallel and merged by id. Everything else is a
-   * FilterExpression, so each partition reads pages (growing from `limit`) until it has `limit`
+   * FilterExpression, so each partition reads pages (growing from `limit + 1`) until it has `limit`
    * matches or has read its share of LIST_SCAN_BUDGET; the page then ends where every partition was
    * read to, and its cursor goes on from there. A previous-page cursor reads upwards and turns the
    * result round.
@@ -198,7 +198,7 @@ export class DynamoMessageStore implements MessageStore {
             value: `${tenantPk(tenantId)}#${status}`,
             index: INDEX.byStatus,
           }));
-    const share = Math.max(limit, Math.ceil(this.scanBudget / partitions.length));
+    const share = Math.max(limit + 1, Math.ceil(this.scanBudget / partitions.length));
     const reads = range
       ? await Promise.all(
           partitions.map((partition) => this.readPartition({ ...partition, range, filter, upwards, limit, share })),
@@ -245,7 +245,8 @@ export class DynamoMessageStore implements MessageStore {
     const residual = residualFilterOf(read.filter, this.now());
     const items: Record<string, unknown>[] = [];
     let scanned = 0;
-    let pageLimit = read.limit;
+    // One more than the page needs: a partition that ends right after it says so (no empty last page).
+    let pageLimit = read.limit + 1;
     let startKey: Record<string, unknown> | undefined;
     for (;;) {
       const page = await this.db.send(
