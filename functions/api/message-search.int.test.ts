@@ -4,7 +4,7 @@
  * queries answered 422 naming the parameter (every response is checked against openapi.yaml).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../test-support/local-stack';
+import type { LocalStack } from '@vigil/local/stack';
 import { apiClient, newTenantKey, startTestStack } from '../../test-support/local-stack';
 
 let stack: LocalStack;
