@@ -12,12 +12,35 @@ const alias = {
   '@vigil/client': here('./libs/client/src'),
 };
 
+/**
+ * Integration tests that measure nothing in time (a store's items, a template, a package, a
+ * ledger's counts): they run two at a time, on the machine's two cores. Every other integration
+ * test (a stack that delivers, a sender's timeouts, an emulator's timers) runs alone, as do the
+ * e2e tests, so "never early, on time" is measured on a machine that is not also running another
+ * test file. A new integration test is timed until it is listed here.
+ */
+const UNTIMED_INTEGRATION = [
+  'libs/aws/src/dynamo-message-store.int.test.ts',
+  'libs/aws/src/dynamo-storage.int.test.ts',
+  'libs/aws/src/dynamo-session-revocations.int.test.ts',
+  'libs/aws/src/dynamo-usage-ledger.int.test.ts',
+  'libs/aws/src/dynamo-usage-ledger-bounds.int.test.ts',
+  'libs/aws/src/message-store-all-or-nothing.int.test.ts',
+  'libs/aws/src/secret-source.int.test.ts',
+  'libs/aws/src/api-gateway-usage-plans.int.test.ts',
+  'libs/local/src/dynalite-patches.int.test.ts',
+  'libs/cli/src/admin.int.test.ts',
+  'libs/client/scripts/*.int.test.ts',
+  'infra/*.int.test.ts',
+  'bench/cost/dynamo-request-units.int.test.ts',
+];
+
+// Projects run group by group (sequence.groupOrder): unit tests, then the untimed integration
+// tests two at a time, then the timed ones and the e2e tests one file at a time.
 export default defineConfig({
   resolve: { alias },
   test: {
-    // The integration and e2e tiers measure time (never early, on time): one file at a time keeps
-    // them from competing for the machine's two cores.
-    fileParallelism: false,
+    maxWorkers: 2,
     reporters: ['default', './test-support/summary-reporter.ts'],
     projects: [
       {
@@ -26,16 +49,30 @@ export default defineConfig({
           name: 'unit',
           include: ['**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/*.e2e.test.ts', 'node_modules/**'],
+          sequence: { groupOrder: 0 },
         },
       },
       {
         resolve: { alias },
         test: {
           name: 'integration',
-          include: ['**/*.int.test.ts'],
+          include: UNTIMED_INTEGRATION,
           exclude: ['node_modules/**'],
           testTimeout: 30_000,
+          hookTimeout: 60_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'integration-timed',
+          include: ['**/*.int.test.ts'],
+          exclude: [...UNTIMED_INTEGRATION, 'node_modules/**'],
+          testTimeout: 30_000,
           hookTimeout: 30_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
       {
@@ -46,6 +83,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          sequence: { groupOrder: 3 },
         },
       },
     ],

@@ -1,26 +1,72 @@
 /**
  * The local stack for `npm run soak`, as `npm start` runs it, plus two things over IPC (the heaps
  * cannot be read from outside): `memory` answers with the main thread's `process.memoryUsage()`
- * and the store's worker thread's, each taken after a full garbage collection in that thread (so
- * heapUsed is what is live, not garbage waiting for the next collection); `{ snapshot: prefix }`
+ * and the store's worker thread's, with heapUsed = what is live, not garbage waiting for the next
+ * collection: for the store, taken after a full collection the soak asks for in that thread; for
+ * the main thread, as its latest mark-compact left it (observed, not forced: a forced collection
+ * stalled the main thread's loop 30–50 ms each minute, lateness the soak itself caused);
+ * `{ snapshot: prefix }`
  * writes a heap snapshot of each thread (`<prefix>-main.heapsnapshot`,
- * `<prefix>-dynalite.heapsnapshot`) and answers when done.
+ * `<prefix>-dynalite.heapsnapshot`) and answers when done. With `memory` comes what stalled the main
+ * thread since the last one (`stallRecorder`).
  */
-import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { readLocalConfig } from '@vigil/local/config';
 import { startStack } from '@vigil/local/stack';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+/**
+ * What stalled the main thread since the last `memory` question (asked once a minute): its event
+ * loop's delay (p99 and max, from perf_hooks' histogram) and its garbage collections' pauses by
+ * kind (how many scavenges and mark-compacts, and the longest of each), so a minute whose p99 lateness spikes can be told
+ * apart: a long collection, another stall of the loop, or neither (the lateness arose elsewhere).
+ */
+const stallRecorder = () => {
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const empty = () => ({ minor: 0, minorMaxMs: 0, major: 0, majorMaxMs: 0 });
+  let gcs = empty();
+  /** The main thread's heap in use as its latest mark-compact left it: what is live. */
+  let liveAfterMajor: number | undefined;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const { kind = 0, flags = 0 } = ((entry as { detail?: unknown }).detail ?? {}) as {
+        kind?: number;
+        flags?: number;
+      };
+      if (flags & perf.NODE_PERFORMANCE_GC_FLAGS_FORCED) continue; // a heap snapshot's
+      if (kind === perf.NODE_PERFORMANCE_GC_MINOR) {
+        gcs.minor += 1;
+        gcs.minorMaxMs = Math.max(gcs.minorMaxMs, entry.duration);
+      } else if (kind === perf.NODE_PERFORMANCE_GC_MAJOR) {
+        liveAfterMajor = getHeapStatistics().used_heap_size;
+        gcs.major += 1;
+        gcs.majorMaxMs = Math.max(gcs.majorMaxMs, entry.duration);
+      }
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const stalled = () => {
+    const result = { loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, ...gcs };
+    gcs = empty();
+    loop.reset();
+    return result;
+  };
+  return { stalled, liveHeap: () => liveAfterMajor };
+};
 
 const main = async () => {
   const stack = await startStack(readLocalConfig());
+  const stalls = stallRecorder();
   process.on('message', (message: unknown) => {
     if (message === 'memory') {
+      const stalled = stalls.stalled();
       void stack.dynalite.memory(true).then((store) => {
-        gc();
-        process.send?.({ main: { memory: process.memoryUsage(), spaces: getHeapSpaceStatistics() }, store });
+        const memory = process.memoryUsage();
+        const main = {
+          memory: { ...memory, heapUsed: stalls.liveHeap() ?? memory.heapUsed },
+          spaces: getHeapSpaceStatistics(),
+        };
+        process.send?.({ main, store, stalled });
       });
     } else if (typeof message === 'object' && message !== null && 'snapshot' in message) {
       const prefix = String(message.snapshot);

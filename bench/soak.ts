@@ -5,18 +5,20 @@
  * main thread, the store's worker thread and every native buffer), and its main thread's V8 heap
  * in use, asked over IPC. The load: near messages (1-4 s ahead), far ones (6-20 s, through
  * one-second buckets, so the far path runs within the soak), retries (a receiver that answers
- * 500 to the first attempt) and cancels. Each minute it prints RSS, heap and the lateness of first
- * attempts; at the end RSS growth after warm-up (the first minute) and p99 against the first
+ * 500 to the first attempt) and cancels. The webhooks arrive at a receiver on a thread of its own
+ * (bench/soak-receiver.mjs), so the soak's own work is not counted as lateness. Each minute it
+ * prints RSS, heap, the lateness of first attempts (all, and the far path's) and what stalled the
+ * stack's main thread (its event loop's delay, its collections); at the end RSS growth after warm-up (the first minute) and p99 against the first
  * minute's, with the goals of shared/PERFORMANCE.md (≤ 10 %, ≤ 2×).
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HeapSpaceInfo } from 'node:v8';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { freePort } from '../e2e/target';
 import { LOCAL_PROCESS_ENV } from '@vigil/local/config';
 import { FAST_ENGINE_ENV } from '../test-support/local-stack';
@@ -45,27 +47,50 @@ const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 /** First attempts' lateness (arrival − vigil-scheduled-at), by the minute of the soak they arrived in. */
 const lateness: number[][] = [];
+/** The same for far messages only (promoted from a bucket), to tell the far path's tail from the near one's. */
+const farLateness: number[][] = [];
 let early = 0;
 let received = 0;
 let soakStart = 0;
 
-const receiver = createServer((req, res) => {
-  const arrivedAt = Date.now();
-  const attempt = Number(req.headers['vigil-attempt'] ?? 0);
-  const due = Date.parse(String(req.headers['vigil-scheduled-at'] ?? ''));
+/** What the receiver thread (bench/soak-receiver.mjs) posts for each webhook it gets. */
+interface Arrival {
+  arrivedAt: number;
+  attempt: number;
+  dueAt: number;
+  path: string;
+}
+const noteArrival = ({ arrivedAt, attempt, dueAt, path }: Arrival) => {
   received += 1;
-  if (attempt === 1 && Number.isFinite(due)) {
-    const minute = Math.floor((arrivedAt - soakStart) / 60_000);
-    (lateness[minute] ??= []).push(arrivedAt - due);
-    if (arrivedAt < due) early += 1;
-  }
-  req.resume();
-  req.on('end', () => {
-    const status = req.url?.startsWith('/soak/flaky') && attempt < 2 ? 500 : 200;
-    res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+  if (attempt !== 1 || !Number.isFinite(dueAt)) return;
+  const minute = Math.floor((arrivedAt - soakStart) / 60_000);
+  (lateness[minute] ??= []).push(arrivedAt - dueAt);
+  if (path.endsWith('/far')) (farLateness[minute] ??= []).push(arrivedAt - dueAt);
+  if (arrivedAt < dueAt) early += 1;
+};
+
+/** Starts the receiver thread; resolves with its URL and a way to ask for its loop's longest delay. */
+const startReceiver = async () => {
+  const worker = new Worker(new URL('./soak-receiver.mjs', import.meta.url));
+  let onLoop: ((ms: number) => void) | undefined;
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.on('message', (message: Arrival | { port: number } | { loopMaxMs: number }) => {
+      if ('port' in message) resolve(message.port);
+      else if ('loopMaxMs' in message) onLoop?.(message.loopMaxMs);
+      else noteArrival(message);
+    });
+    worker.once('error', reject);
   });
-});
-receiver.keepAliveTimeout = 65_000;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    loopMaxMs: () =>
+      new Promise<number>((resolve) => {
+        onLoop = resolve;
+        worker.postMessage('loop');
+      }),
+    close: () => new Promise((resolve) => worker.once('exit', resolve).postMessage('close')),
+  };
+};
 
 const startStackProcess = async (dataDir: string, port: number) => {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/soak-stack.ts'], {
@@ -103,10 +128,21 @@ interface ThreadMemory {
   memory: NodeJS.MemoryUsage;
   spaces: HeapSpaceInfo[];
 }
-/** Each thread's memoryUsage() and V8 heap spaces, after a full collection in it: the main thread and the store's. */
-const heapOf = (child: ChildProcess): Promise<{ main: ThreadMemory; store: ThreadMemory }> =>
+/** What stalled the stack's main thread in the minute: its event loop's delay and its collections' pauses. */
+interface Stalls {
+  loopP99Ms: number;
+  loopMaxMs: number;
+  minor: number;
+  minorMaxMs: number;
+  major: number;
+  majorMaxMs: number;
+}
+/** Each thread's memoryUsage() and V8 heap spaces, after a full collection in it (the main thread and the store's), and the minute's stalls. */
+const heapOf = (child: ChildProcess): Promise<{ main: ThreadMemory; store: ThreadMemory; stalled: Stalls }> =>
   new Promise((resolve) => {
-    child.once('message', (message) => resolve(message as { main: ThreadMemory; store: ThreadMemory }));
+    child.once('message', (message) =>
+      resolve(message as { main: ThreadMemory; store: ThreadMemory; stalled: Stalls }),
+    );
     child.send('memory');
   });
 /** What V8 holds from the OS for a heap (its spaces' committed size: live objects, garbage and room). */
@@ -135,9 +171,8 @@ const tablesOf = async (dir: string) => {
 };
 
 const main = async () => {
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const address = receiver.address();
-  const receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const receiver = await startReceiver();
+  const receiverUrl = receiver.url;
   const dataDir = await mkdtemp(join(tmpdir(), 'vigil-soak-'));
   const port = await freePort();
   const { child, apiKey } = await startStackProcess(dataDir, port);
@@ -158,7 +193,7 @@ const main = async () => {
   process.stdout.write(
     `soak: ${minutes} min at ${rate} messages/s (60 % near, 20 % far, 10 % retried, 10 % cancelled); ` +
       `stack pid ${child.pid} (MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? LOCAL_PROCESS_ENV.MALLOC_ARENA_MAX}, as npm start), data ${dataDir}\n` +
-      'minute  created  received   RSS MB (anon + file)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms  max ms  early  load  .ldb (MB)\n',
+      'minute  created  received   RSS MB (anon + file)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max\n',
   );
   soakStart = Date.now();
   const end = soakStart + minutes * 60_000;
@@ -184,7 +219,7 @@ const main = async () => {
       counts[kind] += 1;
       const delay =
         kind === 'far' ? 6 + Math.random() * 14 : kind === 'cancelled' ? 10 + Math.random() * 5 : 1 + Math.random() * 3;
-      const path = kind === 'retried' ? '/soak/flaky' : '/soak/ok';
+      const path = kind === 'retried' ? '/soak/flaky' : `/soak/ok/${kind}`;
       void call('POST', '/v1/messages', {
         url: `${receiverUrl}${path}`,
         delay,
@@ -209,7 +244,7 @@ const main = async () => {
   for (let minute = 0; minute < minutes; minute += 1) {
     await sleep(soakStart + (minute + 1) * 60_000 - Date.now());
     const { rss, anon, file } = await rssOf(child.pid!);
-    const { main: mainThread, store } = await heapOf(child);
+    const { main: mainThread, store, stalled } = await heapOf(child);
     // Anonymous memory that is neither V8 heap: buffers, LevelDB (block cache, memtables), malloc's arenas.
     const native = anon - committedOf(mainThread) - committedOf(store);
     if (values.snapshots && (minute === 1 || minute === minutes - 1)) {
@@ -218,14 +253,22 @@ const main = async () => {
     const tables = await tablesOf(join(dataDir, 'dynamodb'));
     const sorted = [...(lateness[minute] ?? [])].sort((a, b) => a - b);
     const p99 = quantile(sorted, 0.99);
+    const farP99 = quantile(
+      [...(farLateness[minute] ?? [])].sort((a, b) => a - b),
+      0.99,
+    );
+    const receiverLoopMaxMs = await receiver.loopMaxMs();
     samples.push({ rss, anon, main: mainThread, store, native, p99, tables: tables.files, tableBytes: tables.bytes });
     const liveOverV8 = (thread: ThreadMemory) => `${mb(thread.memory.heapUsed)}/${mb(committedOf(thread))}`;
     process.stdout.write(
       `${String(minute + 1).padStart(6)}  ${String(created).padStart(7)}  ${String(received).padStart(8)}  ` +
         `${mb(rss).padStart(7)} (${mb(anon).padStart(5)} + ${mb(file).padStart(5)})  ${liveOverV8(mainThread).padStart(17)}  ` +
         `${liveOverV8(store).padStart(18)}  ${mb(native).padStart(6)}  ${String(quantile(sorted, 0.5)).padStart(6)}  ` +
-        `${String(p99).padStart(6)}  ${String(sorted.at(-1) ?? Number.NaN).padStart(6)}  ${String(early).padStart(5)}  ` +
-        `${loadavg()[0]!.toFixed(1).padStart(4)}  ${String(tables.files).padStart(4)} (${mb(tables.bytes)})\n`,
+        `${String(p99).padStart(6)} ${String(farP99).padStart(7)}  ${String(sorted.at(-1) ?? Number.NaN).padStart(6)}  ${String(early).padStart(5)}  ` +
+        `${loadavg()[0]!.toFixed(1).padStart(4)}  ${String(tables.files).padStart(4)} (${mb(tables.bytes)})  ` +
+        `${`${stalled.loopP99Ms.toFixed(0)}/${stalled.loopMaxMs.toFixed(0)}`.padStart(12)}  ` +
+        `${`${stalled.minor}/${stalled.minorMaxMs.toFixed(0)}`.padStart(14)}  ` +
+        `${`${stalled.major}/${stalled.majorMaxMs.toFixed(0)}`.padStart(19)}  ${receiverLoopMaxMs.toFixed(0).padStart(8)}\n`,
     );
   }
   await load;
@@ -263,13 +306,13 @@ const main = async () => {
       `p99 lateness: first minute ${first.p99} ms, last minute ${last.p99} ms (${p99Ratio.toFixed(2)}×), worst minute ` +
         `${worstP99} ms (${worstRatio.toFixed(2)}×) (goal ≤ ${P99_GOAL}×: ${verdict(worstRatio <= P99_GOAL)})`,
       `store: ${first.tables} .ldb files (${mb(first.tableBytes)} MB) after minute 1 → ${last.tables} (${mb(last.tableBytes)} MB) at the end`,
-      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread, and dynalite's worker thread: "store"), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores)`,
+      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread's as its latest mark-compact left it; dynalite's worker thread, "store", after one the soak asks for), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores); loop = the stack's main event loop's delay, scavenges/mark-compacts = its collections and the longest pause of each, receiver loop = the receiver thread's longest delay (ms)`,
       '',
     ].join('\n'),
   );
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
-  receiver.close();
+  await receiver.close();
   if (!values.keep) await rm(dataDir, { recursive: true, force: true });
   process.exit(0);
 };
