@@ -1,6 +1,7 @@
 import { Badge, Button, Card, Flex, Heading, Link, Table, Text } from '@radix-ui/themes';
 import type { Metadata } from 'next';
 import NextLink from 'next/link';
+import { MESSAGE_ID_PATTERN } from '@vigil/core/ids';
 import { redirect } from 'next/navigation';
 import { AutoRefresh } from '@/components/auto-refresh';
 import { MessageFilters } from '@/components/message-filters';
@@ -17,7 +18,6 @@ import { LIVE_STATUSES } from '@/lib/types';
 export const metadata: Metadata = { title: 'Messages' };
 
 const PAGE_SIZE = 25;
-const MESSAGE_ID = /^msg_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export default async function MessagesPage({
   searchParams,
@@ -25,9 +25,9 @@ export default async function MessagesPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const params = await searchParams;
-  // A whole message id (the header's search, an old link): straight to its page.
+  // A whole message id (the search this page had before its filters, kept in links): straight to its page.
   const id = typeof params.id === 'string' ? params.id.trim() : '';
-  if (MESSAGE_ID.test(id)) redirect(`/messages/${encodeURIComponent(id)}`);
+  if (MESSAGE_ID_PATTERN.test(id)) redirect(`/messages/${encodeURIComponent(id)}`);
   const search = searchOf(id ? { ...params, idContains: id } : params);
   const filtered = isFiltered(search);
   const cursor = typeof params.cursor === 'string' && params.cursor !== '' ? params.cursor : undefined;
