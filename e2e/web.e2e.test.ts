@@ -528,8 +528,9 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     const filters = page.getByTestId('message-filters');
     // Once the page runs in the browser, the times are in the browser's zone, named beside them.
     await filters.getByText('(Europe/Berlin)').first().waitFor();
-    await filters.getByTestId('status-scheduled').click();
-    await filters.getByTestId('status-cancelled').click();
+    // A status card is a label around its checkbox: a click on its word ticks it.
+    await filters.getByText('scheduled', { exact: true }).click();
+    await filters.getByText('cancelled', { exact: true }).click();
     await filters.locator('input[name="label"]').fill('e2e-filter');
     const wall = await page.evaluate(
       (iso) => {
