@@ -48,6 +48,12 @@ const LAYERS = {
 };
 
 /**
+ * Single files another layer may import besides its own rules: the console reads its session
+ * secret from SSM as the authorizer does (SsmSecretSource), and nothing else of the adapters.
+ */
+const SHARED_FILES = [{ category: 'secret-source', pattern: 'libs/aws/src/secret-source.ts', importedBy: 'app' }];
+
+/**
  * Tests sit beside the code they test and may import what that code may, plus the test tier's
  * helpers: every test (`*.test.ts`) may import test-support and the contract's types; integration
  * and e2e tests (`*.int.test.ts`, `*.e2e.test.ts`) run against real local services, so they alone
@@ -68,6 +74,7 @@ export default tseslint.config(
       'test-output/',
       'coverage/',
       'app/.next/',
+      'app/.open-next/',
       'app/next-env.d.ts',
       // Generated from openapi.yaml by `npm run contract:types` (checked fresh by a unit test).
       'contract/generated/',
@@ -112,7 +119,7 @@ export default tseslint.config(
         { type: 'bench', pattern: 'bench', partialMatch: false },
         { type: 'lint', pattern: 'lint', partialMatch: false },
       ],
-      'boundaries/files': TEST_TIERS.map(({ category, pattern }) => ({ category, pattern })),
+      'boundaries/files': [...TEST_TIERS, ...SHARED_FILES].map(({ category, pattern }) => ({ category, pattern })),
     },
     rules: {
       'boundaries/dependencies': [
@@ -128,6 +135,10 @@ export default tseslint.config(
             ...TEST_TIERS.map(({ category, allow }) => ({
               from: { file: { categories: category } },
               allow: { to: { element: { type: allow } } },
+            })),
+            ...SHARED_FILES.map(({ category, importedBy }) => ({
+              from: { element: { type: importedBy } },
+              allow: { to: { file: { categories: category } } },
             })),
           ],
         },

@@ -7,30 +7,31 @@
  * Cognito sign-in. Parameters (infra/params.ts) are overridden per deploy with --param.
  * See ARCHITECTURE.md for how the pieces work together.
  *
- *   npm run package -- --stage ci      (offline: builds the bundles and the template)
- *   npx serverless deploy --stage prod --param="webOrigin=https://app.example.com"
+ *   npm run package -- --stage ci      (offline: builds the console, the bundles and the template)
+ *   npx serverless deploy --stage prod  (prints the console's URL: output ConsoleUrl)
  */
 import { alarmConditions, alarmResources } from './infra/alarms';
 import type { ApiGatewaySettings } from './infra/api';
-import { apiGatewaySettings, gatewayResponseResources, REST_API, usagePlanOutputs } from './infra/api';
+import { apiGatewaySettings, apiUrl, gatewayResponseResources, usagePlanOutputs } from './infra/api';
 import { authOutputs, authResources } from './infra/auth';
-import type { CfnValue, Conditions, Outputs, Resources } from './infra/cloudformation';
-import { sub } from './infra/cloudformation';
+import type { Conditions, Outputs, Resources } from './infra/cloudformation';
+import { consoleOriginConditions } from './infra/console-origin';
 import type { FunctionDefinition } from './infra/functions';
 import {
   DEFAULT_MEMORY_MB,
   DELIVER_TIMEOUT_S,
+  JOB_TIMEOUT_S,
   METERING_TIMEOUT_S,
   functionDefinitions,
-  functionEnvironment,
   functionRoleResources,
   PROMOTE,
 } from './infra/functions';
-import { lambdaArn, SERVICE, SESSION_SECRET_PARAMETER, STAGE } from './infra/names';
+import { lambdaArn, SERVICE, SESSION_SECRET_PARAMETER } from './infra/names';
 import { PARAM_DEFAULTS } from './infra/params';
 import { deliveryDeadLetterQueueUrl, deliveryQueueUrl, queueResources } from './infra/queues';
 import { schedulerResources } from './infra/scheduler';
 import { tableName, tableResources } from './infra/tables';
+import { WEB, webAssetsSync, webConsoleResources, webFunctionDefinition, webOutputs } from './infra/web';
 
 interface ServerlessConfiguration {
   service: string;
@@ -48,10 +49,9 @@ interface ServerlessConfiguration {
     logRetentionInDays: number;
     versionFunctions: boolean;
     apiGateway: ApiGatewaySettings;
-    environment: Record<string, CfnValue>;
   };
   package: { individually: boolean };
-  custom: { esbuild: Record<string, unknown> };
+  custom: { esbuild: Record<string, unknown>; s3Sync: Array<Record<string, unknown>> };
   functions: Record<string, FunctionDefinition>;
   resources: { Conditions: Conditions; Resources: Resources; Outputs: Outputs };
 }
@@ -62,8 +62,17 @@ const configuration: ServerlessConfiguration = {
   // serverless 3 does not know nodejs22.x yet and would refuse it; it only warns in this mode.
   configValidationMode: 'warn',
   params: { default: PARAM_DEFAULTS },
-  // The local plugin orders the API deployment after the gateway responses (see the file).
-  plugins: ['serverless-esbuild', './infra/api-deployment-order'],
+  // Local plugins: the console built before packaging, the console's origin in the API's CORS
+  // preflights, the API deployment ordered after the gateway responses (see each file).
+  // serverless-s3-sync uploads the console's assets after each deploy (and empties their bucket
+  // on remove).
+  plugins: [
+    './infra/web-build-plugin',
+    'serverless-esbuild',
+    './infra/console-origin-plugin',
+    './infra/api-deployment-order',
+    'serverless-s3-sync',
+  ],
   provider: {
     name: 'aws',
     runtime: 'nodejs22.x',
@@ -74,7 +83,6 @@ const configuration: ServerlessConfiguration = {
     logRetentionInDays: 30,
     versionFunctions: false,
     apiGateway: apiGatewaySettings(),
-    environment: functionEnvironment(),
   },
   package: { individually: true },
   custom: {
@@ -92,23 +100,29 @@ const configuration: ServerlessConfiguration = {
       // Bundle the SDK too: the copy in the Lambda runtime is whatever version AWS ships.
       exclude: [],
     },
+    s3Sync: webAssetsSync(),
   },
-  functions: functionDefinitions(),
+  functions: { ...functionDefinitions(), [WEB]: webFunctionDefinition() },
   resources: {
-    Conditions: alarmConditions(),
+    Conditions: { ...alarmConditions(), ...consoleOriginConditions() },
     Resources: {
       ...tableResources(),
-      ...queueResources({ deliverTimeoutS: DELIVER_TIMEOUT_S, meteringTimeoutS: METERING_TIMEOUT_S }),
+      ...queueResources({
+        deliverTimeoutS: DELIVER_TIMEOUT_S,
+        meteringTimeoutS: METERING_TIMEOUT_S,
+        jobTimeoutS: JOB_TIMEOUT_S,
+      }),
       ...schedulerResources({ promoteArn: lambdaArn(PROMOTE) }),
       ...functionRoleResources(),
       ...gatewayResponseResources(),
       ...alarmResources(),
       ...authResources(),
+      ...webConsoleResources('app'),
     },
     Outputs: {
       ApiUrl: {
         Description: 'Base URL of the REST API',
-        Value: sub(`https://\${${REST_API}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${STAGE}`),
+        Value: apiUrl,
       },
       TableName: { Description: 'The DynamoDB table', Value: tableName },
       DeliveryQueueUrl: { Description: 'The delivery queue', Value: deliveryQueueUrl },
@@ -123,6 +137,7 @@ const configuration: ServerlessConfiguration = {
       },
       ...usagePlanOutputs(),
       ...authOutputs(),
+      ...webOutputs(),
     },
   },
 };

@@ -30,10 +30,10 @@ const UNTIMED_INTEGRATION = [
   'libs/aws/src/secret-source.int.test.ts',
   'libs/aws/src/api-gateway-usage-plans.int.test.ts',
   'libs/local/src/dynalite-patches.int.test.ts',
-  'libs/cli/src/admin.int.test.ts',
   'libs/client/scripts/*.int.test.ts',
   'infra/*.int.test.ts',
   'bench/cost/dynamo-request-units.int.test.ts',
+  'app/src/lib/console-settings.int.test.ts',
 ];
 
 // Projects run group by group (sequence.groupOrder): unit tests, then the untimed integration

@@ -84,6 +84,15 @@ describe('every route answers as openapi.yaml documents', () => {
     await api.delete(`/v1/messages/${waiting}`);
   });
 
+  it('bulk jobs: cancel, redeliver, follow', async () => {
+    const pending = await api.post('/v1/messages', { url: `${receiver.url}/hook`, delay: 600 });
+    const cancel = await api.post('/v1/messages/cancel', { ids: [pending.json.id] });
+    expect(cancel.status).toBe(202);
+    const redeliver = await api.post('/v1/messages/redeliver', { filter: { status: 'failed' } });
+    expect(redeliver.status).toBe(202);
+    expect((await api.get(`/v1/jobs/${cancel.json.id}`)).status).toBe(200);
+  });
+
   it('signing secret, keys and usage', async () => {
     expect((await api.get('/v1/signing-secret')).status).toBe(200);
     expect((await api.post('/v1/signing-secret/rotate')).status).toBe(200);

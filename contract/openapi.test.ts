@@ -5,7 +5,7 @@
  * the API integration tests.
  */
 import { spawnSync } from 'node:child_process';
-import { ApiKeyIn, MESSAGE_FILTER_FIELDS, MessageIn, MessagePatch } from '@vigil/core';
+import { ApiKeyIn, BulkJobIn, MESSAGE_FILTER_FIELDS, MessageIn, MessagePatch } from '@vigil/core';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { assertMatchesSchema, openapiDocument } from '../test-support/openapi';
@@ -37,6 +37,7 @@ describe('openapi.yaml', () => {
     ['MessageIn', MessageIn],
     ['MessagePatch', MessagePatch],
     ['ApiKeyIn', ApiKeyIn],
+    ['BulkJobIn', BulkJobIn],
   ])('documents exactly the fields %s accepts, and the same required ones', (name, schema) => {
     const documented = schemaOf(name);
     const code = zodFields(schema);
@@ -50,6 +51,10 @@ describe('openapi.yaml', () => {
     ]?.get;
     const documented = (list?.parameters ?? []).map((p) => p.name).sort();
     expect(documented).toEqual([...Object.keys(MESSAGE_FILTER_FIELDS), 'limit', 'cursor'].sort());
+  });
+
+  it("documents exactly the message filter's fields as a bulk job takes and shows it", () => {
+    expect(Object.keys(schemaOf('MessageFilter').properties).sort()).toEqual(Object.keys(MESSAGE_FILTER_FIELDS).sort());
   });
 
   it('documents the sendAt forms the code accepts: RFC 3339 with an offset, or a wall time without one', () => {

@@ -250,7 +250,34 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     // A finished message says how long it is kept (the dev tenant's plan: free, 7 days).
     await page.getByTestId('expires-at').waitFor();
     await expect(page.getByTestId('expires-at').textContent()).resolves.toContain("your plan's retention");
-    expect(receiver.received.filter((r) => r.headers['webhook-id'] === deliveredId)).toHaveLength(1);
+    const arrivals = receiver.received.filter((r) => r.headers['webhook-id'] === deliveredId);
+    expect(arrivals).toHaveLength(1);
+
+    // The headers Vigil sent, as a table: exactly what the receiver got, the signature and the
+    // secret-looking header masked.
+    await page.getByTestId('sent-headers-1').locator('summary').click();
+    const sentRows = await page
+      .getByRole('table', { name: 'Headers Vigil sent in attempt 1' })
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((row) => [row.children[0]!.textContent, row.children[1]!.textContent]));
+    const got = arrivals[0]!.headers as Record<string, string>;
+    expect(Object.fromEntries(sentRows)).toEqual({
+      ...got,
+      'webhook-signature': `${got['webhook-signature']!.slice(0, 7)}…`,
+      'x-api-token': expect.not.stringContaining('super-secret-token-value'),
+    });
+    // The receiver's response headers, the same way.
+    await page.getByTestId('response-headers-1').locator('summary').click();
+    await expect(page.getByRole('table', { name: 'Response headers of attempt 1' }).textContent()).resolves.toContain(
+      'text/plain',
+    );
+    // Copy as curl now sends attempt 1's request again, minus the signature headers.
+    await page.getByRole('button', { name: 'Copy as curl' }).click();
+    const curl = await page.evaluate(() => navigator.clipboard.readText());
+    expect(curl).toContain("-H 'vigil-attempt: 1'");
+    expect(curl).toContain(`-H 'user-agent: ${got['user-agent']}'`);
+    expect(curl).not.toMatch(/webhook-signature|webhook-timestamp|host:|content-length/);
+    await expect(page.getByTestId('curl-note').textContent()).resolves.toContain('attempt #1');
     await screenshot('message-delivered');
   });
 
@@ -598,6 +625,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     // On its page, "Retry now" makes the next attempt at once (confirmed first).
     const before = (await api(apiKey, 'GET', `/v1/messages/${refused.json.id}`)).json;
     await page.goto(`${web}/messages/${refused.json.id}`);
+    // The attempt says how it ended from the API's errorKind, in words.
+    await expect(page.getByTestId('outcome-1').textContent()).resolves.toBe('connection refused');
     await page.getByRole('button', { name: 'Retry now' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Retry now' }).click();
     await expect
@@ -607,6 +636,73 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       })
       .toBeGreaterThan(before.attempts as number);
     await api(apiKey, 'DELETE', `/v1/messages/${refused.json.id}`);
+  });
+
+  it('cancels selected messages and redelivers those failed since a time, as bulk jobs with their progress', async () => {
+    const pending = await Promise.all(
+      [1, 2, 3].map(
+        async () => (await api(apiKey, 'POST', '/v1/messages', { url: `${receiver.url}/bulk`, delay: 3_600 })).json.id,
+      ),
+    );
+    await page.goto(`${web}/messages?status=scheduled`);
+    const toolbar = page.getByRole('group', { name: 'Bulk actions' });
+    for (const id of pending.slice(0, 2)) {
+      await page.getByTestId(`message-${id}`).getByRole('checkbox').click();
+    }
+    await expect(toolbar.getByTestId('selected-count').textContent()).resolves.toBe('2 messages selected');
+    await toolbar.getByRole('button', { name: 'Cancel 2…' }).click();
+    const confirm = page.getByRole('alertdialog');
+    await expect(confirm.getByRole('heading').textContent()).resolves.toBe('Cancel 2 messages?');
+    await screenshot('bulk-cancel-confirm');
+    await confirm.getByRole('button', { name: 'Cancel 2 messages' }).click();
+    const progress = page.getByTestId('bulk-job').getByRole('status');
+    await expect
+      .poll(() => progress.textContent(), { timeout: 30_000 })
+      .toBe('Done 2 of 2 reached: 2 cancelled, 0 skipped.');
+    await screenshot('bulk-cancel-done');
+    for (const id of pending.slice(0, 2)) {
+      expect((await api(apiKey, 'GET', `/v1/messages/${id}`)).json.status).toBe('cancelled');
+    }
+    expect((await api(apiKey, 'GET', `/v1/messages/${pending[2]}`)).json.status).toBe('scheduled');
+    // "Select page" picks every row shown (here the one still scheduled, once the list refreshed).
+    await expect.poll(() => page.getByTestId(`message-${pending[0]}`).count()).toBe(0);
+    const rows = await page.locator('[data-testid^="message-msg_"]').count();
+    await toolbar.getByText('Select page').click();
+    await expect(toolbar.getByTestId('selected-count').textContent()).resolves.toBe(
+      `${rows} message${rows === 1 ? '' : 's'} selected`,
+    );
+    await toolbar.getByText('Select page').click();
+
+    // A message that fails (connection refused, one attempt), then "Redeliver failed since…".
+    const failing = await api(apiKey, 'POST', '/v1/messages', {
+      url: 'http://127.0.0.1:1/closed',
+      delay: 0,
+      retry: { maxAttempts: 1 },
+    });
+    await expect
+      .poll(async () => (await api(apiKey, 'GET', `/v1/messages/${failing.json.id}`)).json.status, { timeout: 30_000 })
+      .toBe('failed');
+    await toolbar.getByRole('button', { name: 'Redeliver failed since…' }).click();
+    const dialog = page.getByRole('dialog');
+    // The picker names the zone it reads the time in (the browser's: Europe/Berlin) and refuses the future.
+    const field = dialog.getByLabel('Failed since (Europe/Berlin)');
+    const inBerlin = (at: DateTime) => at.setZone('Europe/Berlin').toFormat("yyyy-MM-dd'T'HH:mm:ss");
+    await field.fill(inBerlin(DateTime.now().plus({ hours: 2 })));
+    await dialog.getByRole('button', { name: 'Redeliver failed messages' }).click();
+    await expect(dialog.getByRole('alert').textContent()).resolves.toMatch(/^That time is in the future/);
+    // Since the second it was made: what earlier tests left failed stays as it is.
+    await field.fill(inBerlin(DateTime.fromISO(failing.json.createdAt).startOf('second')));
+    await screenshot('bulk-redeliver-since');
+    await dialog.getByRole('button', { name: 'Redeliver failed messages' }).click();
+    await expect
+      .poll(() => progress.textContent(), { timeout: 30_000 })
+      .toBe('Done 1 of 1 reached: 1 redelivered, 0 skipped.');
+    await expect
+      .poll(async () => (await api(apiKey, 'GET', `/v1/messages/${failing.json.id}`)).json.attempts, {
+        timeout: 30_000,
+      })
+      .toBe(2);
+    await screenshot('bulk-redeliver-done');
   });
 
   it('rotates the signing secret, explaining the overlap', async () => {
@@ -715,6 +811,9 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     page = await phone.newPage();
     await page.goto(`${web}/messages/${deliveredId}`);
     await page.getByTestId('attempt-1').waitFor();
+    // The headers tables fit a phone too: long values wrap.
+    await page.getByTestId('sent-headers-1').locator('summary').click();
+    await page.getByTestId('response-headers-1').locator('summary').click();
     // Nothing sticks out sideways.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);

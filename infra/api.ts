@@ -5,13 +5,16 @@
  * (401, 403, 413, 429) are RFC 9457 problems like the ones the handlers return.
  */
 import { PLANS } from '../libs/core/src/plans';
-import type { Outputs, Resources } from './cloudformation';
-import { ref } from './cloudformation';
-import { pascalCase } from './names';
-import { param } from './params';
+import type { Intrinsic, Outputs, Resources } from './cloudformation';
+import { ref, sub } from './cloudformation';
+import { CONSOLE_ORIGIN_TOKEN, consoleOrigin } from './console-origin';
+import { pascalCase, STAGE } from './names';
 
 /** The logical id serverless gives the REST API it creates. */
 export const REST_API = 'ApiGatewayRestApi';
+
+/** The stage's base URL: `https://<api id>.execute-api.<region>.amazonaws.com/<stage>`. */
+export const apiUrl: Intrinsic = sub(`https://\${${REST_API}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${STAGE}`);
 
 export interface UsagePlan {
   quota: { limit: number; period: 'MONTH' };
@@ -69,10 +72,13 @@ export interface CorsSettings {
   maxAge: number;
 }
 
-/** CORS for a /v1 route: serverless adds the OPTIONS method answering the preflight. */
+/**
+ * CORS for a /v1 route, for the console's origin: serverless adds the OPTIONS method answering the
+ * preflight (with the origin's token, which infra/console-origin-plugin.ts resolves).
+ */
 export const corsFor = (path: string): CorsSettings | undefined =>
   path.startsWith('/v1/')
-    ? { origin: param('webOrigin'), headers: CORS_HEADERS, allowCredentials: false, maxAge: 600 }
+    ? { origin: CONSOLE_ORIGIN_TOKEN, headers: CORS_HEADERS, allowCredentials: false, maxAge: 600 }
     : undefined;
 
 interface GatewayProblem {
@@ -151,7 +157,7 @@ export const gatewayResponseResources = (): Resources =>
           ResponseParameters: {
             'gatewayresponse.header.Content-Type': "'application/problem+json'",
             // So the web app can read the refusal (a 401 never reaches the handler's CORS headers).
-            'gatewayresponse.header.Access-Control-Allow-Origin': `'${param('webOrigin')}'`,
+            'gatewayresponse.header.Access-Control-Allow-Origin': sub("'${Origin}'", { Origin: consoleOrigin }),
           },
           ResponseTemplates: { 'application/json': problemTemplate(problem) },
         },

@@ -1,22 +1,25 @@
 /**
  * Sign-in for the web app: a Cognito user pool (people sign in with their e-mail address), its
  * hosted UI domain, and the app client next-auth's Cognito provider uses (authorization code
- * grant, with a client secret). The callback and logout URLs follow the `webOrigin` parameter.
- * next-auth reads the issuer and the client id from the stack outputs; the client secret is not
- * an output (outputs are readable by anyone who can describe the stack): read it with
- * `aws cognito-idp describe-user-pool-client`.
+ * grant, with a client secret). The callback and logout URLs are the console's origin
+ * (infra/console-origin.ts). The console's server function finds the client by its name and reads
+ * its id and secret at cold start (infra/web.ts); the secret is in no output (outputs are readable
+ * by anyone who can describe the stack) and no function configuration.
  */
-import type { Intrinsic, Outputs, Resources } from './cloudformation';
+import type { CfnValue, Intrinsic, Outputs, Resources } from './cloudformation';
 import { ref, sub } from './cloudformation';
+import { consoleOrigin } from './console-origin';
 import { SERVICE, STAGE, stageName } from './names';
-import { param } from './params';
 
 export const USER_POOL = 'UserPool';
 export const USER_POOL_DOMAIN = 'UserPoolDomain';
 export const USER_POOL_CLIENT = 'UserPoolWebClient';
+/** The console's app client's name, by which its server function finds it: `vigil-<stage>-web`. */
+export const USER_POOL_CLIENT_NAME = stageName('web');
 
 /** Where next-auth's Cognito provider receives the authorization code. */
-export const callbackUrl = (webOrigin: string): string => `${webOrigin}/api/auth/callback/cognito`;
+export const callbackUrl = (origin: CfnValue): Intrinsic =>
+  sub('${Origin}/api/auth/callback/cognito', { Origin: origin });
 
 /** `https://cognito-idp.<region>.amazonaws.com/<pool id>`: next-auth's `issuer`. */
 export const issuerUrl: Intrinsic = sub(`https://cognito-idp.\${AWS::Region}.amazonaws.com/\${${USER_POOL}}`);
@@ -57,15 +60,16 @@ export const authResources = (): Resources => ({
   [USER_POOL_CLIENT]: {
     Type: 'AWS::Cognito::UserPoolClient',
     Properties: {
-      ClientName: stageName('web'),
+      ClientName: USER_POOL_CLIENT_NAME,
       UserPoolId: ref(USER_POOL),
       GenerateSecret: true,
       AllowedOAuthFlowsUserPoolClient: true,
       AllowedOAuthFlows: ['code'],
       AllowedOAuthScopes: ['openid', 'email', 'profile'],
       SupportedIdentityProviders: ['COGNITO'],
-      CallbackURLs: [callbackUrl(param('webOrigin'))],
-      LogoutURLs: [param('webOrigin')],
+      CallbackURLs: [callbackUrl(consoleOrigin)],
+      // The console's server function reads its origin here (app/src/lib/deployment.ts).
+      LogoutURLs: [consoleOrigin],
       ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
       PreventUserExistenceErrors: 'ENABLED',
       EnableTokenRevocation: true,

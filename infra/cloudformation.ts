@@ -10,7 +10,10 @@ export type Intrinsic =
   | { 'Fn::Sub': string | [string, Record<string, CfnValue>] }
   | { 'Fn::Join': [string, CfnValue[]] }
   | { 'Fn::Equals': [CfnValue, CfnValue] }
-  | { 'Fn::Not': [Intrinsic] };
+  | { 'Fn::Not': [Intrinsic] }
+  | { 'Fn::If': [string, CfnValue, CfnValue] }
+  | { 'Fn::Select': [number, CfnValue] }
+  | { 'Fn::Split': [string, CfnValue] };
 
 export type CfnValue =
   string | number | boolean | Intrinsic | readonly CfnValue[] | { readonly [key: string]: CfnValue };
@@ -35,7 +38,7 @@ export type Conditions = Record<string, Intrinsic>;
 
 /** `service:Action`, spelled out: the deployment grants no wildcard actions. */
 export type IamAction =
-  `${'dynamodb' | 'sqs' | 'scheduler' | 'iam' | 'logs' | 'lambda' | 'apigateway' | 'ssm'}:${string}`;
+  `${'dynamodb' | 'sqs' | 'scheduler' | 'iam' | 'logs' | 'lambda' | 'apigateway' | 'ssm' | 'cognito-idp' | 's3'}:${string}`;
 
 export type PolicyCondition = { [operator: string]: { [key: string]: CfnValue } };
 
@@ -54,6 +57,20 @@ const statementValue = ({ Condition, ...statement }: PolicyStatement): CfnValue 
 export const ref = (logicalId: string): Intrinsic => ({ Ref: logicalId });
 
 export const arnOf = (logicalId: string): Intrinsic => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+
+/** `Fn::GetAtt` of any attribute. */
+export const getAtt = (logicalId: string, attribute: string): Intrinsic => ({ 'Fn::GetAtt': [logicalId, attribute] });
+
+/** `Fn::If`: `whenTrue` where the template condition holds, else `whenFalse`. */
+export const ifCondition = (condition: string, whenTrue: CfnValue, whenFalse: CfnValue): Intrinsic => ({
+  'Fn::If': [condition, whenTrue, whenFalse],
+});
+
+/** `AWS::NoValue`: the property is left out (in one branch of an `Fn::If`). */
+export const NO_VALUE: Intrinsic = { Ref: 'AWS::NoValue' };
+
+/** The host of an `https://host/...` URL known only to CloudFormation (e.g. a function URL). */
+export const hostOf = (url: CfnValue): Intrinsic => ({ 'Fn::Select': [2, { 'Fn::Split': ['/', url] }] });
 
 /** `Fn::Sub`: `${AWS::Region}`-style pseudo parameters, and `${Name}` from `variables`. */
 export const sub = (template: string, variables?: Record<string, CfnValue>): Intrinsic =>

@@ -20,9 +20,17 @@ import {
   sessionSecretParameterArn,
   STAGE,
 } from './names';
+import { consoleOrigin } from './console-origin';
 import { param } from './params';
-import { DELIVER_TIMEOUT_S, METERING_TIMEOUT_S } from '../libs/aws/src/queue-settings';
-import { deliveryQueueArn, deliveryQueueUrl, meteringQueueArn, meteringQueueUrl } from './queues';
+import { DELIVER_TIMEOUT_S, JOB_TIMEOUT_S, METERING_TIMEOUT_S } from '../libs/aws/src/queue-settings';
+import {
+  deliveryQueueArn,
+  deliveryQueueUrl,
+  jobQueueArn,
+  jobQueueUrl,
+  meteringQueueArn,
+  meteringQueueUrl,
+} from './queues';
 import { bucketSchedulesArn, scheduleGroupName, schedulerRoleArn } from './scheduler';
 import type { IndexName } from './tables';
 import { indexArn, tableArn, tableName } from './tables';
@@ -44,6 +52,10 @@ export interface Grants {
   meter?: true;
   /** Is the metering queue's event source. */
   consumeMetering?: true;
+  /** Puts bulk job steps on the job queue. */
+  enqueueJobs?: true;
+  /** Is the job queue's event source. */
+  consumeJobs?: true;
   /** Creates bucket schedules in the stage's schedule group, handing Scheduler its role. */
   scheduleBuckets?: true;
   /**
@@ -81,6 +93,11 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   // the same, and a batch that fails part-way deletes what it had written
   createMessageBatch: { table: [GET, PUT, UPDATE, DELETE, QUERY], ...CREATE },
   listMessages: { table: [QUERY], queryIndexes: ['byStatus'] },
+  // idempotency claim (put; take-over and release: update), the running-jobs record (get, put), the
+  // job (put), its first step on the job queue
+  cancelMessages: { table: [GET, PUT, UPDATE], enqueueJobs: true },
+  redeliverMessages: { table: [GET, PUT, UPDATE], enqueueJobs: true },
+  getJob: { table: [GET] },
   getMessage: { table: [GET] }, // the message, and where its callback deliveries stand
   updateMessage: { table: [GET, PUT], ...DISPATCH }, // a reschedule dispatches again
   cancelMessage: { table: [GET, PUT] },
@@ -113,6 +130,7 @@ export const PROMOTE = 'promote';
 export const SWEEP = 'sweep';
 export const CANARY = 'canary';
 export const METERING = 'metering';
+export const BULK_JOBS = 'bulkJobs';
 
 /** Every function's memory unless its definition sets its own (the provider's memorySize in serverless.ts). */
 export const DEFAULT_MEMORY_MB = 512;
@@ -131,7 +149,7 @@ export const PROMOTE_TIMEOUT_S = 300;
 export const SWEEP_TIMEOUT_S = 120;
 export const CANARY_TIMEOUT_S = 30;
 /** The queue consumers' timeouts live beside their queues' settings, which the local stack shares. */
-export { DELIVER_TIMEOUT_S, METERING_TIMEOUT_S };
+export { DELIVER_TIMEOUT_S, JOB_TIMEOUT_S, METERING_TIMEOUT_S };
 
 /** The canary's probe target: this stage's own /canary-receiver. */
 export const canaryUrl = sub(
@@ -178,9 +196,11 @@ export interface FunctionDefinition {
   timeout: number;
   /** MB; the provider's DEFAULT_MEMORY_MB when absent. */
   memorySize?: number;
-  /** On top of the provider's environment (functionEnvironment). */
   environment?: Record<string, CfnValue>;
   events?: FunctionEvent[];
+  /** Packaged elsewhere (the console's OpenNext bundle): serverless-esbuild leaves it alone. */
+  skipEsbuild?: true;
+  package?: { artifact: string };
 }
 
 interface VigilFunction {
@@ -264,6 +284,35 @@ const engineFunctions: VigilFunction[] = [
           sqs: {
             arn: deliveryQueueArn,
             batchSize: 10,
+            maximumBatchingWindow: 0,
+            functionResponseType: 'ReportBatchItemFailures',
+          },
+        },
+      ],
+    },
+  },
+  {
+    key: BULK_JOBS,
+    // A step: the job and the running-jobs record (get, put); a filter's page (byStatus); per message
+    // the single commands: get, put, and for a redeliver the quota (counters: query; plan: get),
+    // dispatch and metering; the next step on the job queue.
+    grants: {
+      table: [GET, PUT, QUERY],
+      queryIndexes: ['byStatus'],
+      consumeJobs: true,
+      enqueueJobs: true,
+      ...CREATE,
+    },
+    definition: {
+      handler: 'functions/engine/run-bulk-job.handler',
+      description: 'Bulk job worker: one page of a bulk cancel or redeliver per step, then the next step',
+      timeout: JOB_TIMEOUT_S,
+      events: [
+        {
+          sqs: {
+            arn: jobQueueArn,
+            // One step per invocation: a step is a page of 100 messages already.
+            batchSize: 1,
             maximumBatchingWindow: 0,
             functionResponseType: 'ReportBatchItemFailures',
           },
@@ -359,6 +408,15 @@ export const statementsFor = (functionKey: string, grants: Grants): PolicyStatem
   ...(grants.queryIndexes?.length ? [allow(['dynamodb:Query'], grants.queryIndexes.map(indexArn))] : []),
   ...(grants.enqueue ? [allow(['sqs:SendMessage'], [deliveryQueueArn])] : []),
   ...(grants.meter ? [allow(['sqs:SendMessage'], [meteringQueueArn])] : []),
+  ...(grants.enqueueJobs ? [allow(['sqs:SendMessage'], [jobQueueArn])] : []),
+  ...(grants.consumeJobs
+    ? [
+        allow(
+          ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+          [jobQueueArn],
+        ),
+      ]
+    : []),
   ...(grants.consumeMetering
     ? [
         allow(
@@ -398,8 +456,14 @@ export const statementsFor = (functionKey: string, grants: Grants): PolicyStatem
     : []),
 ];
 
+/** Each function with its role and its environment: functionEnvironment, then its own. */
 export const functionDefinitions = (): Record<string, FunctionDefinition> =>
-  Object.fromEntries(FUNCTIONS.map(({ key, definition }) => [key, { ...definition, role: roleId(key) }]));
+  Object.fromEntries(
+    FUNCTIONS.map(({ key, definition }) => [
+      key,
+      { ...definition, role: roleId(key), environment: { ...functionEnvironment(), ...definition.environment } },
+    ]),
+  );
 
 export const functionRoleResources = (): Resources =>
   Object.fromEntries(
@@ -413,11 +477,15 @@ export const functionRoleResources = (): Resources =>
     ]),
   );
 
-/** What libs/aws/src/config.ts reads, the same for every function. */
+/**
+ * What libs/aws/src/config.ts reads, the same for every Vigil function (not the provider's: the
+ * console's server function gets none of it, and may not name the console's origin).
+ */
 export const functionEnvironment = (): Record<string, CfnValue> => ({
   VIGIL_TABLE: tableName,
   VIGIL_DELIVERY_QUEUE_URL: deliveryQueueUrl,
   VIGIL_METERING_QUEUE_URL: meteringQueueUrl,
+  VIGIL_JOB_QUEUE_URL: jobQueueUrl,
   VIGIL_SCHEDULE_GROUP: scheduleGroupName,
   VIGIL_PROMOTE_ARN: lambdaArn(PROMOTE),
   VIGIL_SCHEDULER_ROLE_ARN: schedulerRoleArn,
@@ -429,5 +497,5 @@ export const functionEnvironment = (): Record<string, CfnValue> => ({
   // Embedded Metric Format lines on stdout (namespace Vigil, dimension Stage): the alarms' input.
   VIGIL_METRICS: 'on',
   // For the handlers' CORS headers on /v1 answers (the preflight itself is API Gateway's).
-  VIGIL_WEB_ORIGIN: param('webOrigin'),
+  VIGIL_WEB_ORIGIN: consoleOrigin,
 });

@@ -4,10 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LOCAL_QUEUES, queueAttributes } from '../libs/local/src/local-queues';
-import { DELIVER_TIMEOUT_S, METERING_TIMEOUT_S } from './functions';
-import { DELIVERY_QUEUE, queueResources } from './queues';
+import { DELIVER_TIMEOUT_S, JOB_TIMEOUT_S, METERING_TIMEOUT_S } from './functions';
+import { DELIVERY_QUEUE, JOB_QUEUE, queueResources } from './queues';
 
-const deployed = queueResources({ deliverTimeoutS: DELIVER_TIMEOUT_S, meteringTimeoutS: METERING_TIMEOUT_S });
+const deployed = queueResources({
+  deliverTimeoutS: DELIVER_TIMEOUT_S,
+  meteringTimeoutS: METERING_TIMEOUT_S,
+  jobTimeoutS: JOB_TIMEOUT_S,
+});
 
 const settingsOf = (id: string) => {
   const properties = deployed[id]?.Properties as {
@@ -26,6 +30,12 @@ describe('local queues and deployed queues', () => {
     expect(settings).toEqual(settingsOf(DELIVERY_QUEUE));
     // Six times the consumer's timeout, as AWS advises for a Lambda event source.
     expect(settings.visibilityTimeoutS).toBe(6 * DELIVER_TIMEOUT_S);
+  });
+
+  it('the job queue has the deployed visibility and receive count', () => {
+    const { name: _name, ...settings } = LOCAL_QUEUES.jobs;
+    expect(settings).toEqual(settingsOf(JOB_QUEUE));
+    expect(settings.visibilityTimeoutS).toBe(6 * JOB_TIMEOUT_S);
   });
 
   it('creates the local queue with exactly those attributes', () => {

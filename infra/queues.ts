@@ -14,19 +14,29 @@ export const DELIVERY_DEAD_LETTER_QUEUE = 'DeliveryDeadLetterQueue';
 /** Usage events from the API and the engine, folded into daily counters by the metering function. */
 export const METERING_QUEUE = 'MeteringQueue';
 export const METERING_DEAD_LETTER_QUEUE = 'MeteringDeadLetterQueue';
+/** Bulk jobs' steps (one page of messages each), read by the job worker. */
+export const JOB_QUEUE = 'JobQueue';
+export const JOB_DEAD_LETTER_QUEUE = 'JobDeadLetterQueue';
 
 export const deliveryQueueArn: Intrinsic = arnOf(DELIVERY_QUEUE);
 export const deliveryQueueUrl: Intrinsic = ref(DELIVERY_QUEUE);
 export const deliveryDeadLetterQueueUrl: Intrinsic = ref(DELIVERY_DEAD_LETTER_QUEUE);
 export const meteringQueueArn: Intrinsic = arnOf(METERING_QUEUE);
 export const meteringQueueUrl: Intrinsic = ref(METERING_QUEUE);
+export const jobQueueArn: Intrinsic = arnOf(JOB_QUEUE);
+export const jobQueueUrl: Intrinsic = ref(JOB_QUEUE);
 
 /** Receives before a ticket is parked in the dead-letter queue (the local stack uses the same). */
 export { MAX_RECEIVE_COUNT } from '../libs/aws/src/queue-settings';
 const FOURTEEN_DAYS_S = 14 * 24 * 3600;
 
-export const queueResources = (consumers: { deliverTimeoutS: number; meteringTimeoutS: number }): Resources => ({
+export const queueResources = (consumers: {
+  deliverTimeoutS: number;
+  meteringTimeoutS: number;
+  jobTimeoutS: number;
+}): Resources => ({
   ...queueWithDeadLetters(METERING_QUEUE, METERING_DEAD_LETTER_QUEUE, 'metering', consumers.meteringTimeoutS),
+  ...queueWithDeadLetters(JOB_QUEUE, JOB_DEAD_LETTER_QUEUE, 'jobs', consumers.jobTimeoutS),
   [DELIVERY_QUEUE]: {
     Type: 'AWS::SQS::Queue',
     Properties: {

@@ -7,7 +7,7 @@
  * Parameters are left at their defaults (infra/params.ts).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,12 +19,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PARAM_DEFAULTS } from './params';
 import { DEFAULT_MEMORY_MB, DELIVER_MEMORY_MB } from './functions';
+import { CLOUDFRONT_POLICY, STATIC_ASSETS_PATH, WEB_ASSETS_DIR, WEB_BUILD_DIR, WEB_SERVER_ZIP } from './web';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const STAGE = 'ci';
-const PACKAGE_TIMEOUT_MS = 240_000;
+// The console's OpenNext bundle included (and `next build` too when app/.next is stale: `npm test` builds it first).
+const PACKAGE_TIMEOUT_MS = 420_000;
 const MAX_ZIP_BYTES = 1024 * 1024;
-const { webOrigin, latenessAlarmMs, canaryEveryMinutes } = PARAM_DEFAULTS;
+const MB = 1024 * 1024;
+/** Lambda's own limits on a function's code, zipped and unzipped. */
+const LAMBDA_MAX_ZIP_BYTES = 50 * MB;
+const LAMBDA_MAX_UNZIPPED_BYTES = 250 * MB;
+/** The console's server bundle's budget, well inside them (4.4 MB zipped, 23 MB unzipped on 2026-12-02). */
+const WEB_MAX_ZIP_BYTES = 10 * MB;
+const WEB_MAX_UNZIPPED_BYTES = 64 * MB;
+const { latenessAlarmMs, canaryEveryMinutes } = PARAM_DEFAULTS;
+/**
+ * The console's origin as the template has it with the default parameters: webOrigin is empty, so
+ * HasCustomWebOrigin is false and the origin is the distribution's own domain.
+ */
+const CONSOLE_ORIGIN = {
+  'Fn::If': ['HasCustomWebOrigin', '', { 'Fn::Sub': 'https://${WebDistribution.DomainName}' }],
+};
+/** The same, quoted as API Gateway's header mappings want it. */
+const QUOTED_CONSOLE_ORIGIN = { 'Fn::Sub': ["'${Origin}'", { Origin: CONSOLE_ORIGIN }] };
 
 const Template = z.object({
   Resources: z.record(
@@ -64,7 +82,7 @@ let rawTemplate: string;
  */
 const SHELL_SECRET = 'ci-session-secret-never-in-the-template';
 
-/** Every function key the deployment must have: one per route, plus the engine. */
+/** Every Vigil function's key: one per route, plus the engine (the console's server function is apart). */
 const FUNCTION_KEYS = [
   ...API_ROUTES.map((r) => r.functionName),
   'authorizer',
@@ -73,10 +91,20 @@ const FUNCTION_KEYS = [
   'sweep',
   'canary',
   'metering',
+  'bulkJobs',
 ];
 
 /** serverless's logical id for a function key: `createMessage` → `CreateMessageLambdaFunction`. */
 const functionId = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction`;
+
+/** The bytes of every file under `dir`. */
+const sizeOfTree = async (dir: string): Promise<number> => {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+};
 
 const resourcesOfType = (type: string): Array<[string, Resource]> =>
   Object.entries(template.Resources).filter(([, r]) => r.Type === type);
@@ -237,7 +265,7 @@ describe('serverless package (offline, --stage ci)', () => {
 
     it('gives every queue a dead-letter queue, the metering queue included', () => {
       const queues = resourcesOfType('AWS::SQS::Queue').filter(([id]) => !id.endsWith('DeadLetterQueue'));
-      expect(queues.map(([id]) => id).sort()).toEqual(['DeliveryQueue', 'MeteringQueue']);
+      expect(queues.map(([id]) => id).sort()).toEqual(['DeliveryQueue', 'JobQueue', 'MeteringQueue']);
       for (const [id, queue] of queues) {
         expect(targetOf(queue.Properties.RedrivePolicy.deadLetterTargetArn), id).toBe(
           `${id.replace('Queue', '')}DeadLetterQueue`,
@@ -253,8 +281,11 @@ describe('serverless package (offline, --stage ci)', () => {
     it('feeds each queue to its function in batches of ten, retrying only the records that failed', () => {
       const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
       const byQueue = Object.fromEntries(mappings.map((m) => [targetOf(m.EventSourceArn), m]));
-      expect(Object.keys(byQueue).sort()).toEqual(['DeliveryQueue', 'MeteringQueue']);
+      expect(Object.keys(byQueue).sort()).toEqual(['DeliveryQueue', 'JobQueue', 'MeteringQueue']);
       expect(targetOf(byQueue.DeliveryQueue.FunctionName)).toBe(functionId('deliver'));
+      // A bulk job's step is a page of 100 messages: one per invocation.
+      expect(targetOf(byQueue.JobQueue.FunctionName)).toBe(functionId('bulkJobs'));
+      expect(byQueue.JobQueue.BatchSize).toBe(1);
       expect(targetOf(byQueue.MeteringQueue.FunctionName)).toBe(functionId('metering'));
       // Delivery tickets go out at once, ten at a time; usage events wait a few seconds to fill
       // batches of 100, which the metering function folds with fewer writes.
@@ -350,7 +381,7 @@ describe('serverless package (offline, --stage ci)', () => {
         const path = pathOf(preflight.ResourceId);
         expect(preflight.AuthorizationType, path).toBe('NONE');
         const headers = preflight.Integration.IntegrationResponses[0].ResponseParameters;
-        expect(headers['method.response.header.Access-Control-Allow-Origin'], path).toBe(`'${webOrigin}'`);
+        expect(headers['method.response.header.Access-Control-Allow-Origin'], path).toEqual(QUOTED_CONSOLE_ORIGIN);
         expect(headers['method.response.header.Access-Control-Allow-Headers'], path).toMatch(/\bAuthorization\b/);
         const methods = API_ROUTES.filter((r) => r.path === path).map((r) => r.method);
         for (const method of methods)
@@ -379,7 +410,7 @@ describe('serverless package (offline, --stage ci)', () => {
         expect(
           response?.Properties.ResponseParameters['gatewayresponse.header.Access-Control-Allow-Origin'],
           type,
-        ).toBe(`'${webOrigin}'`);
+        ).toEqual(QUOTED_CONSOLE_ORIGIN);
         const body = JSON.parse(response?.Properties.ResponseTemplates['application/json']);
         expect(body, type).toEqual({
           type: `https://vigil.dev/problems/${slug}`,
@@ -467,7 +498,7 @@ describe('serverless package (offline, --stage ci)', () => {
         resourcesOfType('AWS::Lambda::Function')
           .map(([id]) => id)
           .sort(),
-      ).toEqual(FUNCTION_KEYS.map(functionId).sort());
+      ).toEqual([...FUNCTION_KEYS, 'web'].map(functionId).sort());
       for (const [id, group] of resourcesOfType('AWS::Logs::LogGroup'))
         expect(group.Properties.RetentionInDays, id).toBe(30);
     });
@@ -489,6 +520,9 @@ describe('serverless package (offline, --stage ci)', () => {
         ...DISPATCH,
       ],
       listMessages: ['dynamodb:Query'],
+      cancelMessages: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage'],
+      redeliverMessages: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage'],
+      getJob: ['dynamodb:GetItem'],
       getMessage: ['dynamodb:GetItem'],
       updateMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
       cancelMessage: ['dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -531,6 +565,16 @@ describe('serverless package (offline, --stage ci)', () => {
       promote: ['dynamodb:Query', 'sqs:SendMessage'],
       sweep: ['dynamodb:Query', 'sqs:SendMessage'],
       canary: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
+      bulkJobs: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        ...DISPATCH,
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ChangeMessageVisibility',
+      ],
       metering: [
         'dynamodb:UpdateItem',
         'dynamodb:Query',
@@ -576,6 +620,7 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(indexesQueriedBy('promote')).toEqual([INDEX.bucket]);
       expect(indexesQueriedBy('sweep')).toEqual([INDEX.pending]);
       expect(indexesQueriedBy('listMessages')).toEqual([INDEX.byStatus]);
+      expect(indexesQueriedBy('bulkJobs')).toEqual([INDEX.byStatus]);
     });
 
     it("lets only the console's first sign-in make API Gateway keys, on this region's keys and usage plans", () => {
@@ -757,8 +802,8 @@ describe('serverless package (offline, --stage ci)', () => {
         GenerateSecret: true,
         AllowedOAuthFlowsUserPoolClient: true,
         AllowedOAuthFlows: ['code'],
-        CallbackURLs: [`${webOrigin}/api/auth/callback/cognito`],
-        LogoutURLs: [webOrigin],
+        CallbackURLs: [{ 'Fn::Sub': ['${Origin}/api/auth/callback/cognito', { Origin: CONSOLE_ORIGIN }] }],
+        LogoutURLs: [CONSOLE_ORIGIN],
       });
       expect([...client.Properties.AllowedOAuthScopes].sort()).toEqual(['email', 'openid', 'profile']);
     });
@@ -772,6 +817,178 @@ describe('serverless package (offline, --stage ci)', () => {
         'Fn::Sub': `https://cognito-idp.\${AWS::Region}.amazonaws.com/\${${poolId}}`,
       });
       expect(JSON.stringify(template.Outputs.UserPoolDomain?.Value)).toContain('amazoncognito.com');
+    });
+  });
+
+  describe('web console (OpenNext on Lambda, assets in S3, behind CloudFront)', () => {
+    const web = () => resource(functionId('web')).Properties;
+
+    it('serves the console from one distribution: built files from the bucket, everything else from the server, uncached', () => {
+      const [, distribution] = theOnly('AWS::CloudFront::Distribution');
+      const config = distribution.Properties.DistributionConfig;
+      const origins = Object.fromEntries(config.Origins.map((o: { Id: string }) => [o.Id, o]));
+      // The server: the function URL's host, over HTTPS only.
+      expect(origins.server.DomainName).toEqual({
+        'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': ['WebFunctionUrl', 'FunctionUrl'] }] }],
+      });
+      expect(origins.server.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+      // The assets: the bucket, signed for by origin access control (no legacy access identity).
+      expect(targetOf(origins.assets.DomainName)).toBe('WebAssetsBucket');
+      expect(origins.assets.S3OriginConfig).toEqual({ OriginAccessIdentity: '' });
+      expect(targetOf(origins.assets.OriginAccessControlId)).toBe('WebAssetsOriginAccessControl');
+
+      const server = config.DefaultCacheBehavior;
+      expect(server.TargetOriginId).toBe('server');
+      expect(server.CachePolicyId).toBe(CLOUDFRONT_POLICY.cachingDisabled);
+      expect(server.OriginRequestPolicyId).toBe(CLOUDFRONT_POLICY.allViewerExceptHostHeader);
+      expect([...server.AllowedMethods].sort()).toEqual(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
+      expect(server.FunctionAssociations).toEqual([
+        { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': ['WebForwardedHostFunction', 'FunctionARN'] } },
+      ]);
+      expect(config.CacheBehaviors).toEqual([
+        expect.objectContaining({
+          PathPattern: STATIC_ASSETS_PATH,
+          TargetOriginId: 'assets',
+          AllowedMethods: ['GET', 'HEAD'],
+          CachePolicyId: CLOUDFRONT_POLICY.cachingOptimized,
+        }),
+      ]);
+      for (const behavior of [server, ...config.CacheBehaviors])
+        expect(behavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+      // The viewer's host reaches Next.js as x-forwarded-host (server actions check Origin against it).
+      const [, forwardedHost] = theOnly('AWS::CloudFront::Function');
+      expect(forwardedHost.Properties.FunctionCode).toContain("request.headers['x-forwarded-host']");
+    });
+
+    it('keeps the assets bucket private: public access blocked, readable by this distribution only', () => {
+      // Besides serverless's own deployment bucket.
+      const bucketId = 'WebAssetsBucket';
+      const bucket = resource(bucketId);
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+      const policies = resourcesOfType('AWS::S3::BucketPolicy').filter(
+        ([, p]) => targetOf(p.Properties.Bucket) === bucketId,
+      );
+      expect(policies).toHaveLength(1);
+      const statements = allStatements(policies[0]?.[1].Properties.PolicyDocument);
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'cloudfront.amazonaws.com' },
+          Action: 's3:GetObject',
+          Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${WebAssetsBucket}/*' },
+          Condition: {
+            StringEquals: {
+              'AWS:SourceArn': {
+                'Fn::Sub': 'arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${WebDistribution}',
+              },
+            },
+          },
+        },
+      ]);
+      const [, access] = theOnly('AWS::CloudFront::OriginAccessControl');
+      expect(access.Properties.OriginAccessControlConfig).toMatchObject({
+        OriginAccessControlOriginType: 's3',
+        SigningBehavior: 'always',
+        SigningProtocol: 'sigv4',
+      });
+      expect(targetOf(template.Outputs.WebAssetsBucketName?.Value)).toBe(bucketId);
+    });
+
+    it('runs the server bundle on Node 22 behind a public function URL', () => {
+      expect(web()).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        FunctionName: `vigil-${STAGE}-web`,
+      });
+      expect(web().Code.S3Key).toMatch(/\/server-function\.zip$/);
+      const [, url] = theOnly('AWS::Lambda::Url');
+      expect(url.Properties).toMatchObject({
+        AuthType: 'NONE',
+        TargetFunctionArn: { 'Fn::GetAtt': ['WebLambdaFunction', 'Arn'] },
+      });
+      // A public function URL needs both permissions since October 2025 (serverless 3 writes only the first).
+      const permissions = resourcesOfType('AWS::Lambda::Permission')
+        .map(([, p]) => p.Properties)
+        .filter((p) => targetOf(p.FunctionName) === 'WebLambdaFunction');
+      expect(permissions).toEqual([
+        {
+          FunctionName: { Ref: 'WebLambdaFunction' },
+          Action: 'lambda:InvokeFunctionUrl',
+          Principal: '*',
+          FunctionUrlAuthType: 'NONE',
+        },
+        {
+          FunctionName: { Ref: 'WebLambdaFunction' },
+          Action: 'lambda:InvokeFunction',
+          Principal: '*',
+          InvokedViaFunctionUrl: true,
+        },
+      ]);
+    });
+
+    it("gives the server the stack's settings, and of its secrets only names: the parameter and the Cognito client", () => {
+      const variables = web().Environment.Variables as Record<string, unknown>;
+      const [poolId] = theOnly('AWS::Cognito::UserPool');
+      const [, client] = theOnly('AWS::Cognito::UserPoolClient');
+      expect(variables).toEqual({
+        VIGIL_API_URL: template.Outputs.ApiUrl?.Value,
+        VIGIL_STAGE: STAGE,
+        VIGIL_SESSION_SECRET_PARAMETER: `/vigil/${STAGE}/session-secret`,
+        COGNITO_ISSUER: template.Outputs.UserPoolIssuer?.Value,
+        COGNITO_USER_POOL_ID: { Ref: poolId },
+        COGNITO_CLIENT_NAME: client.Properties.ClientName,
+        NEXT_TELEMETRY_DISABLED: '1',
+      });
+      // Its role: its log group, the session secret's parameter, and its own pool's app clients.
+      const statements = roleStatements(roleOf('web'));
+      expect(actionsOf(statements)).toEqual([
+        'cognito-idp:DescribeUserPoolClient',
+        'cognito-idp:ListUserPoolClients',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'ssm:GetParameter',
+      ]);
+      const resourcesOf = (prefix: string) =>
+        statements
+          .filter((s) => asArray(s.Action).some((a) => a.startsWith(prefix)))
+          .flatMap((s) => asArray(s.Resource));
+      expect(resourcesOf('ssm:')).toEqual([
+        {
+          'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/vigil/${STAGE}/session-secret`,
+        },
+      ]);
+      expect(resourcesOf('cognito-idp:').map(targetOf)).toEqual([poolId]);
+    });
+
+    it("makes the console's origin its URL, Cognito's callback and logout URLs, and the API's CORS origin", () => {
+      expect(template.Outputs.ConsoleUrl?.Value).toEqual(CONSOLE_ORIGIN);
+      // Empty webOrigin (the default): the distribution's domain, and the default certificate.
+      expect(template.Conditions?.HasCustomWebOrigin).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+      const config = theOnly('AWS::CloudFront::Distribution')[1].Properties.DistributionConfig;
+      expect(config.ViewerCertificate['Fn::If'][2]).toEqual({ CloudFrontDefaultCertificate: true });
+      for (const key of FUNCTION_KEYS) {
+        expect(resource(functionId(key)).Properties.Environment.Variables.VIGIL_WEB_ORIGIN, key).toEqual(
+          CONSOLE_ORIGIN,
+        );
+      }
+      // Cognito's callback and logout URLs, and the preflights: the tests of the API and of Cognito above.
+      expect(rawTemplate).not.toContain('vigil-console-origin');
+    });
+
+    it("zips the server within Lambda's limits and its own budget, and leaves the assets for the bucket", async () => {
+      // serverless uploads it from where infra/web-build.ts wrote it (its package.artifact).
+      const zipped = (await stat(join(root, WEB_SERVER_ZIP))).size;
+      const unzipped = await sizeOfTree(join(root, WEB_BUILD_DIR, 'server-functions', 'default'));
+      expect(zipped).toBeLessThanOrEqual(Math.min(LAMBDA_MAX_ZIP_BYTES, WEB_MAX_ZIP_BYTES));
+      expect(unzipped).toBeLessThanOrEqual(Math.min(LAMBDA_MAX_UNZIPPED_BYTES, WEB_MAX_UNZIPPED_BYTES));
+      // What serverless-s3-sync uploads after a deploy: Next.js's built files, under the path the distribution serves.
+      expect((await readdir(join(root, WEB_ASSETS_DIR, '_next', 'static'))).length).toBeGreaterThan(0);
     });
   });
 

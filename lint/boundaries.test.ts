@@ -99,6 +99,13 @@ describe('the layer boundaries (npm run lint)', () => {
     expect(await boundaryProblems(APP, importOf(APP, target.handler))).toHaveLength(1);
   });
 
+  it('let the web app read its session secret as the authorizer does, and no other adapter file', async () => {
+    expect(await boundaryProblems(APP, importOf(APP, 'libs/aws/src/secret-source'))).toEqual([]);
+    expect(await boundaryProblems(APP, importOf(APP, 'libs/aws/src/system-clock'))).toEqual([
+      expect.stringMatching(/"app" to elements of type "adapters"/),
+    ]);
+  });
+
   it.each([
     ['the core', target.core],
     ['an adapter', target.adapter],

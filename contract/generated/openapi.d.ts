@@ -46,7 +46,8 @@ export interface paths {
          *
          *     A page reads at most 1,000 stored messages. Filters by status, `createdAtFrom`/`createdAtTo`
          *     and an id prefix (`idContains` starting with `msg_`) choose what is read; `label`,
-         *     `urlPrefix`, `sendAtFrom`/`sendAtTo` and other id text are checked on what is read. So when
+         *     `urlPrefix`, `sendAtFrom`/`sendAtTo`, `updatedSince` and other id text are checked on what is
+         *     read. So when
          *     few messages match, a page may hold fewer than `limit` items (even none) while `nextCursor`
          *     still leads to more. Expired messages (past their `expiresAt`) are left out the same way.
          *
@@ -114,6 +115,110 @@ export interface paths {
          *     counted per message).
          */
         post: operations["createMessageBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel many messages
+         * @description Starts a bulk job that cancels the messages you name by `ids` (1 to 1000) or select with a
+         *     `filter` (the listing's filter: `status`, which must be one cancel applies to (scheduled, queued or retrying),
+         *     and optionally `updatedSince`). The job runs in the background, a page of 100 messages at a
+         *     time; follow it with `GET /v1/jobs/{jobId}` (the `Location` header). Each message gets
+         *     exactly what `DELETE /v1/messages/{messageId}` would do to it; one it does not apply
+         *     to is counted as `skipped`, not as an error.
+         *
+         *     Safe to run twice: a second run skips what the first did. At most 3 jobs of a tenant run at
+         *     once; a fourth is refused with 429 `too-many-jobs` until one ends. An `Idempotency-Key` works
+         *     as for creates: the same request again with the key within 24 hours starts nothing and
+         *     returns the job it started (200).
+         *
+         *     Problems: 400 malformed JSON; 401 missing or invalid API key; 409
+         *     `idempotency-key-in-use`; 415 request not sent as JSON; 422 invalid fields (both or neither
+         *     of `ids` and `filter`, more than 1000 ids, an id given twice, an unknown `filter.status` or
+         *     one the action does not apply to, an unknown filter field) or `idempotency-key-reused`; 429
+         *     rate limit or `too-many-jobs`.
+         */
+        post: operations["cancelMessages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver many messages
+         * @description Starts a bulk job that redelivers the messages you name by `ids` (1 to 1000) or select with a
+         *     `filter` (the listing's filter: `status`, which must be one redeliver applies to (delivered or failed),
+         *     and optionally `updatedSince`). The job runs in the background, a page of 100 messages at a
+         *     time; follow it with `GET /v1/jobs/{jobId}` (the `Location` header). Each message gets
+         *     exactly what `POST /v1/messages/{messageId}/redeliver` would do to it; one it does not apply
+         *     to is counted as `skipped`, not as an error.
+         *
+         *     Each redeliver counts like a new message against the monthly quota; a job that reaches the
+         *     quota stops there, `failed` with `stopReason.code` `quota-exceeded` (what it did so far
+         *     stays done).
+         *
+         *     Safe to run twice: a second run skips what the first did. At most 3 jobs of a tenant run at
+         *     once; a fourth is refused with 429 `too-many-jobs` until one ends. An `Idempotency-Key` works
+         *     as for creates: the same request again with the key within 24 hours starts nothing and
+         *     returns the job it started (200).
+         *
+         *     Problems: 400 malformed JSON; 401 missing or invalid API key; 409
+         *     `idempotency-key-in-use`; 415 request not sent as JSON; 422 invalid fields (both or neither
+         *     of `ids` and `filter`, more than 1000 ids, an id given twice, an unknown `filter.status` or
+         *     one the action does not apply to, an unknown filter field) or `idempotency-key-reused`; 429
+         *     rate limit or `too-many-jobs`.
+         */
+        post: operations["redeliverMessages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id (`job_` and a ULID). A value that is not a job id simply matches nothing (404). */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Follow a bulk job
+         * @description Where a bulk cancel or redeliver stands: `running`, then `done` (every selected message
+         *     reached) or `failed` (stopped: `stopReason` says why). `counts` grow as it runs; `total` is
+         *     the number of ids, or for a filter, known when the job is done. A finished job can be read
+         *     for 7 days.
+         *
+         *     Problems: 401 missing or invalid API key; 404 no such job (or another tenant's).
+         */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1018,7 +1123,7 @@ export interface components {
              * @description While flow control holds the message back (its key had no free turn): when it was due. `nextAttemptAt` is when it tries again; the attempt's lateness counts from here.
              */
             heldByFlowControlSince?: string;
-            /** @description The latest attempt. In lists, cancel and redeliver responses it leaves out `responseSnippet` (the attempt list has it). */
+            /** @description The latest attempt. In lists, cancel and redeliver responses it leaves out `responseSnippet` and `responseHeaders` (the attempt list has them). */
             lastAttempt?: components["schemas"]["AttemptOut"];
             failureReason?: components["schemas"]["FailureReason"];
             /**
@@ -1060,6 +1165,71 @@ export interface components {
         MessageBatchOut: {
             items: components["schemas"]["MessageOut"][];
         };
+        /** @description Which messages: the filter of `GET /v1/messages` (the same fields as its query parameters, with the same rules), as a bulk job takes it and shows it. Every field given narrows; ranges are `[from, to)`. */
+        MessageFilter: {
+            /** @description Messages currently in any of these statuses. */
+            status?: components["schemas"]["MessageStatus"][];
+            label?: components["schemas"]["Label"];
+            /** @description Messages whose `url` starts with this text. */
+            urlPrefix?: string;
+            sendAtFrom?: components["schemas"]["Instant"];
+            sendAtTo?: components["schemas"]["Instant"];
+            createdAtFrom?: components["schemas"]["Instant"];
+            createdAtTo?: components["schemas"]["Instant"];
+            /** @description Changed at or after this instant (for a finished message, when it finished). */
+            updatedSince?: components["schemas"]["Instant"];
+            /** @description Text in the message id, in any case. */
+            idContains?: string;
+        };
+        /** @description The messages a bulk job acts on; exactly one of `ids` and `filter`. */
+        BulkJobIn: {
+            ids?: components["schemas"]["MessageId"][];
+            /** @description Selects the messages when the job reaches them; `status` is required here, and the action must apply to each status in it (cancel: waiting ones; redeliver: delivered, failed). */
+            filter?: components["schemas"]["MessageFilter"];
+        };
+        /** @description A bulk cancel or redeliver and how far it got. */
+        BulkJobOut: {
+            /** @example job_01JD8X4Q2Z7N5V3K9W6T0RYB1M */
+            id: string;
+            /** @enum {string} */
+            action: "cancel" | "redeliver";
+            /**
+             * @description `running`; `done`: every selected message reached; `failed`: stopped (see `stopReason`).
+             * @enum {string}
+             */
+            state: "running" | "done" | "failed";
+            /** @description For an ids job, how many ids it names; for a filter job, the filter. */
+            selection: {
+                ids: number;
+            } | {
+                filter: components["schemas"]["MessageFilter"];
+            };
+            counts: {
+                /** @description Cancelled, or redelivered. */
+                done: number;
+                /** @description Left as they were: already cancelled, in a status the action does not apply to, gone (expired or never existed), or already redelivered by an earlier run of the same selection. */
+                skipped: number;
+                /** @description The action failed for them (changed by others throughout its retries, a store error). */
+                failed: number;
+            };
+            /** @description The ids' count; for a filter, known (done + skipped + failed) once the job is done. */
+            total: number | null;
+            /** @description Why a `failed` job stopped. */
+            stopReason?: {
+                /**
+                 * @description `quota-exceeded`: the monthly quota was used up (redeliver); `stalled`: the job made no progress for 15 minutes and was given up.
+                 * @enum {string}
+                 */
+                code: "quota-exceeded" | "stalled";
+                detail: string;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
         /** @description One page of messages, newest first. */
         MessagePage: {
             /** @description The messages on this page, without `body`. */
@@ -1089,8 +1259,57 @@ export interface components {
             latenessReason?: "flow-control";
             /** @description The HTTP status the endpoint answered with. */
             statusCode?: number;
-            /** @description Why the attempt failed without a usable response (e.g. `timeout after 10000 ms`). */
+            /** @description Why the attempt failed without a usable response (e.g. `timeout after 10000 ms`), for people. */
             error?: string;
+            /**
+             * @description How the attempt went wrong, as data (read from the failure's error code, not its text):
+             *     present with `error`, and with a `3xx` answer (`redirect`). Absent on attempts recorded
+             *     before Vigil kept it (then only `error` tells).
+             *     - `timeout`: no complete answer within the message's `timeoutMs`.
+             *     - `connection-refused`: nothing listens on that port (`ECONNREFUSED`).
+             *     - `connection-reset`: the receiver cut the connection (`ECONNRESET`, `EPIPE`).
+             *     - `dns`: the host name does not resolve (`ENOTFOUND`, `EAI_AGAIN`).
+             *     - `unreachable`: no route to the host (`EHOSTUNREACH`, `ENETUNREACH`, `ETIMEDOUT`).
+             *     - `tls`: the secure connection failed (certificate, protocol).
+             *     - `redirect`: it answered `3xx`; Vigil does not follow redirects.
+             *     - `blocked-target`: Vigil refused the address (private, loopback, link-local...).
+             *     - `invalid-request`: the request could never be sent as given.
+             *     - `other`: anything else.
+             * @enum {string}
+             */
+            errorKind?: "timeout" | "connection-refused" | "connection-reset" | "dns" | "unreachable" | "tls" | "redirect" | "blocked-target" | "invalid-request" | "other";
+            /**
+             * @description The endpoint's response headers, names lower-cased, in the order they came (repeated headers joined with `, `): the first ones that fit 32 headers and 2 KiB (as JSON). Only in the attempt list.
+             * @example {
+             *       "content-type": "application/json",
+             *       "x-request-id": "req_7f3a"
+             *     }
+             */
+            responseHeaders?: {
+                [key: string]: string;
+            };
+            /** @description How many response headers were left out of `responseHeaders` to stay within its bounds. */
+            responseHeadersOmitted?: number;
+            /** @description Which delivery of the message the attempt belongs to: 0 for the first, 1 after the first redeliver, and so on (absent on attempts recorded before Vigil kept it). */
+            round?: number;
+            /**
+             * @description Every header the request carried, as the endpoint received it: the message's own headers, `content-type`, `content-length`, `user-agent`, the Standard Webhooks headers (`webhook-signature` masked to its first characters, `v1,K5oZ…`), Vigil's `vigil-*` headers, and the `host` and `connection` headers of Vigil's HTTP client. Only in the attempt list, and only while the message still describes that request: absent for an attempt made before the message's URL, method, headers, body or send time were changed, for one recorded by a failure write (`record-failed`), and for attempts recorded before Vigil kept what it needs to tell.
+             * @example {
+             *       "content-type": "application/json",
+             *       "content-length": "11",
+             *       "user-agent": "Vigil/0.1.0",
+             *       "webhook-id": "msg_01JDQ7Z8X0S3M5V2T9K4R6P1YB",
+             *       "webhook-timestamp": "1796115600",
+             *       "webhook-signature": "v1,K5oZ…",
+             *       "vigil-attempt": "1",
+             *       "vigil-scheduled-at": "2026-12-01T09:00:00.000Z",
+             *       "host": "example.com",
+             *       "connection": "keep-alive"
+             *     }
+             */
+            sentHeaders?: {
+                [key: string]: string;
+            };
             /** @description The start of the response body as text, at most 1024 bytes in UTF-8 (bytes that are not valid UTF-8 show as U+FFFD, and count as its three bytes). */
             responseSnippet?: string;
             /** @description What a `429` or `503` asked for in `Retry-After` (seconds or an HTTP date), in milliseconds. The next attempt waited at least this long, or the backoff's maximum (24 h) if that is shorter. */
@@ -1447,6 +1666,27 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description A rate limit or quota as in `TooManyRequests`, or `too-many-jobs`: 3 bulk jobs of your tenant are running already; `Retry-After` says when to try again. */
+        TooManyRequestsOrJobs: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://vigil.dev/problems/too-many-jobs",
+                 *       "title": "Too many bulk jobs running",
+                 *       "status": 429,
+                 *       "detail": "3 bulk jobs are running already, the most at once; start this one when one of them has ended."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Something went wrong on Vigil's side. Quote `requestId` when reporting it; details are never returned. */
         InternalError: {
             headers: {
@@ -1479,6 +1719,11 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /**
+         * @description The path of the bulk job, to follow it.
+         * @example /v1/jobs/job_01JD8X4Q2Z7N5V3K9W6T0RYB1M
+         */
+        JobLocation: string;
         /**
          * @description The path of the new message.
          * @example /v1/messages/msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M
@@ -1542,6 +1787,8 @@ export interface operations {
                 createdAtFrom?: components["schemas"]["Instant"];
                 /** @description Only messages created before this instant; after `createdAtFrom`. */
                 createdAtTo?: components["schemas"]["Instant"];
+                /** @description Only messages changed at or after this instant. For a finished message that is when it finished: `status=failed&updatedSince=2026-12-01T00:00:00Z` lists the messages failed since then. */
+                updatedSince?: components["schemas"]["Instant"];
                 /** @description Only messages whose id contains this text, in any case (`01jdx` finds `msg_01JDX…`). Text starting with `msg_` is a prefix of the id, found without reading other messages. */
                 idContains?: string;
                 /** @description Page size. */
@@ -1681,6 +1928,129 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailedOrKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    cancelMessages: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Any string of 1 to 255 characters you choose per logical request (a UUID works well). A key is bound for 24 hours to its first request (the route and the request body, compared as parsed JSON, so key order and spelled-out defaults do not matter). Repeating that request with the key returns what it created (200) instead of creating more; a different request with the key is refused with 422 `idempotency-key-reused`; while the first request is still being processed, a repeat waits a few seconds for it and may get 409 `idempotency-key-in-use` (retry). A request that failed (5xx, or 429 for the quota) stored nothing, and its retry with the same key is processed afresh. Concurrent requests with one key create one result. A key outside 1 to 255 characters is a 422.
+                 * @example reminder-inv_42-due
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkJobIn"];
+            };
+        };
+        responses: {
+            /** @description Idempotent replay: this request already started a job with this `Idempotency-Key` in the last 24 hours. Nothing new was started; this is that job as it stands. */
+            200: {
+                headers: {
+                    Location: components["headers"]["JobLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            /** @description The job was started; it runs in the background. */
+            202: {
+                headers: {
+                    Location: components["headers"]["JobLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["IdempotencyKeyInUse"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailedOrKeyReused"];
+            429: components["responses"]["TooManyRequestsOrJobs"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    redeliverMessages: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Any string of 1 to 255 characters you choose per logical request (a UUID works well). A key is bound for 24 hours to its first request (the route and the request body, compared as parsed JSON, so key order and spelled-out defaults do not matter). Repeating that request with the key returns what it created (200) instead of creating more; a different request with the key is refused with 422 `idempotency-key-reused`; while the first request is still being processed, a repeat waits a few seconds for it and may get 409 `idempotency-key-in-use` (retry). A request that failed (5xx, or 429 for the quota) stored nothing, and its retry with the same key is processed afresh. Concurrent requests with one key create one result. A key outside 1 to 255 characters is a 422.
+                 * @example reminder-inv_42-due
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkJobIn"];
+            };
+        };
+        responses: {
+            /** @description Idempotent replay: this request already started a job with this `Idempotency-Key` in the last 24 hours. Nothing new was started; this is that job as it stands. */
+            200: {
+                headers: {
+                    Location: components["headers"]["JobLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            /** @description The job was started; it runs in the background. */
+            202: {
+                headers: {
+                    Location: components["headers"]["JobLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["IdempotencyKeyInUse"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailedOrKeyReused"];
+            429: components["responses"]["TooManyRequestsOrJobs"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id (`job_` and a ULID). A value that is not a job id simply matches nothing (404). */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };

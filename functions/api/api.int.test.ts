@@ -115,6 +115,47 @@ describe('scheduling and delivery', () => {
     expect(arrivalsFor(created.json.id)).toHaveLength(1);
   });
 
+  it('lists the headers each attempt sent exactly as the receiver got them, the response headers, and how a failure ended', async () => {
+    const created = await api.post('/v1/messages', {
+      url: `${receiver.url}/sent-headers?x=1`,
+      delay: 0,
+      method: 'PUT',
+      headers: { 'x-tenant-trace': 'trace-42', authorization: 'Bearer tenant-own-token' },
+      body: { order: 42, note: 'Zoë' },
+    });
+    await waitForStatus(created.json.id, 'delivered');
+    const [arrival] = arrivalsFor(created.json.id);
+
+    const attempts = await api.get(`/v1/messages/${created.json.id}/attempts`);
+    assertMatchesSchema('AttemptList', attempts.json);
+    const [attempt] = attempts.json.items;
+    // Every header the receiver got, and no other; only the signature is masked.
+    const signature = arrival!.headers['webhook-signature'] as string;
+    expect(attempt.sentHeaders).toEqual({ ...arrival!.headers, 'webhook-signature': `${signature.slice(0, 7)}…` });
+    expect(attempt).toMatchObject({ round: 0, responseHeaders: { 'content-type': 'text/plain' } });
+    expect(attempt).not.toHaveProperty('errorKind');
+    // The message's page shows the latest attempt with its response headers; lists leave them out.
+    const listed = await api.get('/v1/messages?limit=5');
+    const row = listed.json.items.find((m: { id: string }) => m.id === created.json.id);
+    expect(row.lastAttempt).not.toHaveProperty('responseHeaders');
+    expect(row.lastAttempt).not.toHaveProperty('sentHeaders');
+
+    // A port nobody listens on: the attempt says so as data, not only in words.
+    const closed = await startReceiver({});
+    const closedUrl = closed.url;
+    await closed.stop();
+    const refused = await api.post('/v1/messages', {
+      url: `${closedUrl}/nobody`,
+      delay: 0,
+      retry: { maxAttempts: 1 },
+    });
+    await waitForStatus(refused.json.id, 'failed');
+    const failedAttempts = await api.get(`/v1/messages/${refused.json.id}/attempts`);
+    assertMatchesSchema('AttemptList', failedAttempts.json);
+    expect(failedAttempts.json.items[0]).toMatchObject({ errorKind: 'connection-refused', round: 0 });
+    expect(failedAttempts.json.items[0].sentHeaders).toMatchObject({ 'webhook-id': refused.json.id });
+  });
+
   it('delivers a far message through the bucket timer and promote, on time', async () => {
     const created = await api.post('/v1/messages', {
       url: `${receiver.url}/far`,
@@ -212,6 +253,18 @@ describe('changing messages', () => {
     assertMatchesSchema('MessageOut', again.json);
     await waitForArrivals(created.json.id, 2);
     expect((await waitForStatus(created.json.id, 'delivered')).attempts).toBe(2);
+    // Each attempt says which delivery it belongs to: the console marks the redelivery from it.
+    const attempts = (await api.get(`/v1/messages/${created.json.id}/attempts`)).json.items;
+    expect(attempts.map((a: { n: number; round: number }) => [a.n, a.round])).toEqual([
+      [1, 0],
+      [2, 1],
+    ]);
+    // The second attempt's headers are derived with its own number and timestamp, as received.
+    const second = arrivalsFor(created.json.id)[1]!;
+    expect(attempts[1].sentHeaders).toMatchObject({
+      'vigil-attempt': '2',
+      'webhook-timestamp': second.headers['webhook-timestamp'],
+    });
     expect((await api.post('/v1/messages/msg_01JAAAAAAAAAAAAAAAAAAAAAAA/redeliver')).status).toBe(404);
   });
 

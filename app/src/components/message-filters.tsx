@@ -14,6 +14,7 @@ const RANGE_LABELS: Record<(typeof RANGE_PARAMS)[number], string> = {
   sendAtTo: 'Send at before',
   createdAtFrom: 'Created from',
   createdAtTo: 'Created before',
+  updatedSince: 'Changed since',
 };
 
 /**
@@ -78,7 +79,7 @@ export function MessageFilters({ value }: { value: MessageSearch }) {
             </Field>
           </Grid>
           {/* Remounted once the browser knows the zone, so the times are shown in it. */}
-          <Grid key={zone} columns={{ initial: '1', xs: '2', md: '4' }} gap="3">
+          <Grid key={zone} columns={{ initial: '1', xs: '2', md: '5' }} gap="3">
             {RANGE_PARAMS.map((name) => (
               <Field key={name} label={RANGE_LABELS[name]} hint={zone}>
                 <TextField.Root

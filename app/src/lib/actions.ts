@@ -6,7 +6,7 @@
  */
 import { revalidatePath } from 'next/cache';
 import { unstable_rethrow } from 'next/navigation';
-import type { NotificationEventType, Vigil } from '@vigil/client';
+import type { BulkJobIn, NotificationEventType, Vigil } from '@vigil/client';
 import { ApiProblem, withVigil } from './api';
 import { parsePayload } from './format';
 import type { ActionResult } from './types';
@@ -45,6 +45,22 @@ export const retryMessage = async (id: string) =>
 
 export const redeliverMessage = async (id: string) =>
   run((vigil) => vigil.messages.redeliver(id), [`/messages/${id}`, '/messages']);
+
+/**
+ * Starts a bulk cancel or redeliver of the selected messages (`{ ids }`) or those a filter selects;
+ * `idempotencyKey` is made once per confirmation, so a double submit starts one job.
+ */
+export const startBulkJob = async (action: 'cancel' | 'redeliver', selection: BulkJobIn, idempotencyKey: string) =>
+  run(
+    (vigil) =>
+      action === 'cancel'
+        ? vigil.messages.cancelMany(selection, { idempotencyKey })
+        : vigil.messages.redeliverMany(selection, { idempotencyKey }),
+    [],
+  );
+
+/** Where a bulk job stands (the progress the list shows until it ends). */
+export const readBulkJob = async (id: string) => run((vigil) => vigil.jobs.get(id), []);
 
 /** `sendAt` is an exact instant, or a wall time read in `timezone` (which the message then keeps). */
 export const rescheduleMessage = async (id: string, { sendAt, timezone }: { sendAt: string; timezone: string }) =>

@@ -12,6 +12,7 @@ import { encode } from 'next-auth/jwt';
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { webConfig } from './config';
+import { consoleSettings } from './console-settings';
 import type { Problem, SessionTenant } from './types';
 
 export type { SessionTenant };
@@ -90,11 +91,8 @@ export const loadPage = async <T>(
   }
 };
 
-const sessionSecret = (): string => {
-  const secret = process.env.NEXTAUTH_SECRET;
-  if (!secret) throw new Error('The web app needs NEXTAUTH_SECRET in its environment (the local stack sets it).');
-  return secret;
-};
+/** The secret next-auth signs sessions with, which the API's authorizer shares. */
+const sessionSecret = async (): Promise<string> => (await consoleSettings()).sessionSecret;
 
 /** A new session's id (128 random bits): a sign-out revokes it (POST /v1/session/revoke). */
 export const newSessionId = (): string => `ses_${randomBytes(16).toString('base64url')}`;
@@ -104,7 +102,7 @@ export const newSessionId = (): string => `ses_${randomBytes(16).toString('base6
  * minute on AWS), even if someone kept a copy of the cookie. Best effort: the cookie is cleared anyway.
  */
 export const revokeSession = async (session: JWT): Promise<void> => {
-  const token = await encode({ token: session, secret: sessionSecret(), maxAge: CLAIM_TOKEN_SECONDS });
+  const token = await encode({ token: session, secret: await sessionSecret(), maxAge: CLAIM_TOKEN_SECONDS });
   try {
     await clientFor(async () => token).session.revoke();
   } catch (error) {
@@ -137,7 +135,7 @@ export const claimSessionTenant = async (user: {
       email: user.email,
       ...(user.name && { name: user.name }),
     },
-    secret: sessionSecret(),
+    secret: await sessionSecret(),
     maxAge: CLAIM_TOKEN_SECONDS,
   });
   try {

@@ -10,13 +10,14 @@ import CognitoProvider from 'next-auth/providers/cognito';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { SESSION_MAX_AGE_S, sessionClaims } from '@vigil/core/tenancy/session';
 import { claimSessionTenant, newSessionId, revokeSession } from './api';
-import { cognitoSettings, devSignInEnabled } from './config';
+import { devSignInEnabled } from './config';
+import type { CognitoSettings } from './console-settings';
+import { consoleSettings } from './console-settings';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-const providers = (): NextAuthOptions['providers'] => {
+const providers = (cognito: CognitoSettings | undefined): NextAuthOptions['providers'] => {
   const list: NextAuthOptions['providers'] = [];
-  const cognito = cognitoSettings();
   if (cognito) list.push(CognitoProvider(cognito));
   if (devSignInEnabled()) {
     list.push(
@@ -35,40 +36,45 @@ const providers = (): NextAuthOptions['providers'] => {
   return list;
 };
 
-export const authOptions = (): NextAuthOptions => ({
-  providers: providers(),
-  session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_S },
-  events: {
-    signOut: async ({ token }) => {
-      if (token) await revokeSession(token);
+/** next-auth's options, with the secret and Cognito sign-in of where the console runs (console-settings.ts). */
+export const authOptions = async (): Promise<NextAuthOptions> => {
+  const { sessionSecret, cognito } = await consoleSettings();
+  return {
+    secret: sessionSecret,
+    providers: providers(cognito),
+    session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_S },
+    events: {
+      signOut: async ({ token }) => {
+        if (token) await revokeSession(token);
+      },
     },
-  },
-  pages: { signIn: '/signin', error: '/signin' },
-  callbacks: {
-    /**
-     * At sign-in (when `user` is set), the API finds or makes the user's tenant (POST
-     * /v1/session/tenant); its id stays in the token.
-     */
-    jwt: async ({ token, user, account }) => {
-      if (user) {
-        const id = account?.provider === 'cognito' ? `cognito:${user.id}` : user.id;
-        const tenant = await claimSessionTenant({
-          id,
-          email: user.email ?? id,
-          ...(user.name && { name: user.name }),
-        });
-        // The session begins: the API checks these on every call (and refuses it 12 hours on).
-        Object.assign(token, sessionClaims(newSessionId(), Date.now()));
-        token.userId = id;
-        token.tenantId = tenant.id;
-        token.tenantName = tenant.name;
-      }
-      return token;
+    pages: { signIn: '/signin', error: '/signin' },
+    callbacks: {
+      /**
+       * At sign-in (when `user` is set), the API finds or makes the user's tenant (POST
+       * /v1/session/tenant); its id stays in the token.
+       */
+      jwt: async ({ token, user, account }) => {
+        if (user) {
+          const id = account?.provider === 'cognito' ? `cognito:${user.id}` : user.id;
+          const tenant = await claimSessionTenant({
+            id,
+            email: user.email ?? id,
+            ...(user.name && { name: user.name }),
+          });
+          // The session begins: the API checks these on every call (and refuses it 12 hours on).
+          Object.assign(token, sessionClaims(newSessionId(), Date.now()));
+          token.userId = id;
+          token.tenantId = tenant.id;
+          token.tenantName = tenant.name;
+        }
+        return token;
+      },
+      session: async ({ session, token }) => ({
+        ...session,
+        tenantId: token.tenantId as string,
+        tenantName: token.tenantName as string,
+      }),
     },
-    session: async ({ session, token }) => ({
-      ...session,
-      tenantId: token.tenantId as string,
-      tenantName: token.tenantName as string,
-    }),
-  },
-});
+  };
+};

@@ -121,6 +121,64 @@ describe('web app formatting', () => {
     expect([...redeliveryStarts([{ n: 51 }, { n: 52 }, { n: 53, statusCode: 200 }, { n: 54 }], 2, 50)]).toEqual([54]);
   });
 
+  it('marks redeliveries by the round each attempt gives, even after a round that ended without an answer', () => {
+    // A refused target ends a round early (no answer to see); the round says so all the same.
+    const attempts = [
+      { n: 1, round: 0 },
+      { n: 2, round: 1 },
+      { n: 3, round: 1, statusCode: 200 },
+      { n: 4, round: 2, statusCode: 200 },
+    ];
+    expect([...redeliveryStarts(attempts, 8)]).toEqual([2, 4]);
+    // A first delivery that failed before any attempt, then redelivered: its first attempt is a redelivery's.
+    expect([...redeliveryStarts([{ n: 1, round: 1, statusCode: 200 }], 8)]).toEqual([1]);
+    // Earlier attempts dropped: a round seen changing still counts; the first shown is not guessed at.
+    expect([
+      ...redeliveryStarts(
+        [
+          { n: 60, round: 3 },
+          { n: 61, round: 4 },
+        ],
+        8,
+        59,
+      ),
+    ]).toEqual([61]);
+  });
+
+  it('copies a curl of the headers an attempt sent, without the signature and client headers', () => {
+    const sent = {
+      'x-order': '42',
+      authorization: 'Bearer tenant-secret-token',
+      'content-type': 'application/json',
+      'content-length': '11',
+      'user-agent': 'Vigil/0.1.0',
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': '1796115600',
+      'webhook-signature': 'v1,K5oZ…',
+      'vigil-attempt': '2',
+      'vigil-scheduled-at': '2026-12-01T09:00:00.000Z',
+      host: 'example.com',
+      connection: 'keep-alive',
+    };
+    const curl = webhookCurl(
+      { id: 'msg_1', method: 'POST', url: 'https://example.com/hook', headers: {}, body: { order: 42 } },
+      sent,
+    );
+    expect(curl).toBe(
+      [
+        "curl -X POST 'https://example.com/hook'",
+        "  -H 'x-order: 42'",
+        "  -H 'authorization: Bear••••••••en'",
+        "  -H 'content-type: application/json'",
+        "  -H 'user-agent: Vigil/0.1.0'",
+        "  -H 'webhook-id: msg_1'",
+        "  -H 'vigil-attempt: 2'",
+        "  -H 'vigil-scheduled-at: 2026-12-01T09:00:00.000Z'",
+        `  --data-raw '{"order":42}'`,
+      ].join(' \\\n'),
+    );
+  });
+
   it("shows an instant as a wall time in a zone, by the zone's rules, keeping milliseconds", () => {
     // Just after Berlin sprang forward (2026-03-29, 02:00 CET -> 03:00 CEST): 01:30Z is 03:30 there.
     expect(wallTimeIn('2026-03-29T01:30:00.000Z', 'Europe/Berlin')).toBe('2026-03-29T03:30:00');
@@ -199,9 +257,20 @@ describe('web app formatting', () => {
     expect(attemptOutcome({ error: 'socket hang up (ECONNRESET)' })).toBe('connection reset');
     expect(attemptOutcome({ error: 'getaddrinfo ENOTFOUND nowhere.invalid' })).toBe('host not found');
     expect(attemptOutcome({ error: 'unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE)' })).toBe(
-      'TLS error',
+      'secure connection (TLS) failed',
     );
     expect(attemptOutcome({})).toBe('no answer');
+    // The kind the API gives wins over the text, which is only read for attempts recorded before it.
+    expect(attemptOutcome({ errorKind: 'connection-refused', error: 'something else entirely' })).toBe(
+      'connection refused',
+    );
+    expect(attemptOutcome({ errorKind: 'timeout', error: 'timeout after 10000 ms', durationMs: 10_004 })).toBe(
+      'timed out after 10.0 s',
+    );
+    expect(attemptOutcome({ errorKind: 'dns', error: 'getaddrinfo EAI_AGAIN x' })).toBe('host not found');
+    expect(attemptOutcome({ errorKind: 'tls' })).toBe('secure connection (TLS) failed');
+    expect(attemptOutcome({ statusCode: 302, errorKind: 'redirect' })).toBe('HTTP 302, not followed');
+    expect(attemptOutcome({ errorKind: 'other', error: 'odd' })).toBe('odd');
     const odd = `something odd happened ${'x'.repeat(80)}`;
     expect(attemptOutcome({ error: odd })).toHaveLength(60);
     expect(attemptOutcome({ error: odd }).endsWith('…')).toBe(true);

@@ -1,5 +1,5 @@
 /** Small, pure presentation helpers shared by the pages. */
-import type { FailureReason } from './types';
+import type { AttemptErrorKind, FailureReason } from './types';
 
 // Always a number ("in 1 day"), never "tomorrow": 25 h ahead is often the day after tomorrow.
 const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
@@ -106,25 +106,37 @@ export const firstLines = (text: string, lines = COLLAPSED_LINES): { head: strin
 /** A value in single quotes for a POSIX shell. */
 const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
 
+/** Headers a curl command leaves out of what Vigil sent: its own client sets them, or only Vigil can make them. */
+const NOT_REPLAYED = new Set(['host', 'connection', 'content-length', 'webhook-timestamp', 'webhook-signature']);
+
 /**
- * A `curl` that sends the request Vigil sends for a message (its method, URL, headers, body, and
- * Vigil's `webhook-id`), without the signature headers, which only Vigil can make. Header values
- * that look like credentials stay masked, as on the page: put the real ones in.
+ * A `curl` that sends the request Vigil sends for a message: its method, URL, body, and the
+ * headers an attempt sent (`sentHeaders`, from the attempt list) or, before any attempt, the ones
+ * the message will send. The signature headers (`webhook-timestamp`, `webhook-signature`) are
+ * left out, since only Vigil can sign: a receiver that verifies signatures will refuse the copy.
+ * Header values that look like credentials stay masked, as on the page: put the real ones in.
  */
-export const webhookCurl = (message: {
-  id: string;
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body?: unknown;
-}): string => {
+export const webhookCurl = (
+  message: {
+    id: string;
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body?: unknown;
+  },
+  sentHeaders?: Record<string, string>,
+): string => {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers)) headers[name] = maskedHeaderValue(name, value);
-  const hasContentType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
-  if (message.body !== undefined && !hasContentType) {
-    headers['content-type'] = typeof message.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
+  for (const [name, value] of Object.entries(sentHeaders ?? message.headers)) {
+    if (!NOT_REPLAYED.has(name)) headers[name] = maskedHeaderValue(name, value);
   }
-  headers['webhook-id'] = message.id;
+  if (sentHeaders === undefined) {
+    const hasContentType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+    if (message.body !== undefined && !hasContentType) {
+      headers['content-type'] = typeof message.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
+    }
+    headers['webhook-id'] = message.id;
+  }
   const lines = [`curl -X ${message.method} ${shellQuote(message.url)}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`  -H ${shellQuote(`${name}: ${value}`)}`);
   if (message.body !== undefined) {
@@ -135,26 +147,32 @@ export const webhookCurl = (message: {
 };
 
 /**
- * The attempt numbers that began a redelivery, as far as the attempts show it: a round ends with a
- * 2xx, a 410 or its last allowed attempt, so an attempt after one of those is a redelivery's first.
- * (A round ended early without a response, e.g. a refused target, is not seen as ended; while
- * earlier attempts are `omitted`, only the 2xx/410 ends are seen.)
+ * The attempt numbers that began a redelivery. Attempts say which delivery (`round`) they belong
+ * to, so a change of round is one. Attempts recorded before Vigil kept the round are read from
+ * their answers: a round ends with a 2xx, a 410 or its last allowed attempt, so an attempt after
+ * one of those is a redelivery's first (a round ended early without a response, e.g. a refused
+ * target, is not seen as ended; while earlier attempts are `omitted`, only the 2xx/410 ends are seen).
  */
 export const redeliveryStarts = (
-  attempts: ReadonlyArray<{ n: number; statusCode?: number }>,
+  attempts: ReadonlyArray<{ n: number; statusCode?: number; round?: number }>,
   maxAttempts: number,
   omitted = 0,
 ): Set<number> => {
   const starts = new Set<number>();
   let inRound: number | undefined = omitted > 0 ? undefined : 0;
-  let previous: { statusCode?: number } | undefined;
+  let previous: { statusCode?: number; round?: number } | undefined;
   for (const attempt of attempts) {
-    const code = previous?.statusCode;
-    const answeredEnd = code !== undefined && ((code >= 200 && code < 300) || code === 410);
-    if (previous !== undefined && (answeredEnd || (inRound !== undefined && inRound >= maxAttempts))) {
-      starts.add(attempt.n);
-      inRound = 0;
+    if (previous === undefined) {
+      // A first delivery that made no attempt (it failed before sending) and was redelivered.
+      if (omitted === 0 && attempt.round !== undefined && attempt.round > 0) starts.add(attempt.n);
+    } else if (attempt.round !== undefined && previous.round !== undefined) {
+      if (attempt.round > previous.round) starts.add(attempt.n);
+    } else {
+      const code = previous.statusCode;
+      const answeredEnd = code !== undefined && ((code >= 200 && code < 300) || code === 410);
+      if (answeredEnd || (inRound !== undefined && inRound >= maxAttempts)) starts.add(attempt.n);
     }
+    if (starts.has(attempt.n)) inRound = 0;
     if (inRound !== undefined) inRound += 1;
     previous = attempt;
   }
@@ -246,23 +264,51 @@ export const failureReasonText = (reason: FailureReason): { title: string; detai
   detail: reason.detail,
 });
 
-/** What the sender's error texts (and their errno codes) mean, in a few words. */
+/** How an attempt went wrong, in a few words, by the kind the API gives (`errorKind`). */
+const ERROR_KIND_WORDS: Record<Exclude<AttemptErrorKind, 'other'>, string> = {
+  timeout: 'timed out',
+  'connection-refused': 'connection refused',
+  'connection-reset': 'connection reset',
+  dns: 'host not found',
+  unreachable: 'host unreachable',
+  tls: 'secure connection (TLS) failed',
+  redirect: 'redirected (Vigil does not follow redirects)',
+  'blocked-target': 'address refused by Vigil',
+  'invalid-request': 'request could not be sent',
+};
+
+/**
+ * What the sender's error texts (and their errno codes) mean, in a few words: only for attempts
+ * recorded before the API said it as `errorKind`.
+ */
 const ERROR_WORDS: Array<[RegExp, string]> = [
   [/ECONNREFUSED/, 'connection refused'],
   [/ECONNRESET|socket hang up/, 'connection reset'],
   [/ENOTFOUND|EAI_AGAIN|getaddrinfo/, 'host not found'],
   [/ETIMEDOUT|ENETUNREACH|EHOSTUNREACH/, 'host unreachable'],
-  [/CERT|certificate|SSL|TLS|EPROTO/i, 'TLS error'],
-  [/not allowed|private|loopback|link-local/i, 'target refused by Vigil'],
+  [/CERT|certificate|SSL|TLS|EPROTO/i, 'secure connection (TLS) failed'],
+  [/not allowed|private|loopback|link-local/i, 'address refused by Vigil'],
 ];
 
 /**
  * How an attempt ended, in a few words for a list row: `HTTP 503`, `timed out after 10 s`,
- * `connection refused`; an error Vigil has no words for is shown as it is, cut at 60 characters.
+ * `connection refused`; from its `errorKind`, or, for an attempt recorded before there was one,
+ * from its error text (an error Vigil has no words for is shown as it is, cut at 60 characters).
  */
-export const attemptOutcome = (attempt: { statusCode?: number; error?: string }): string => {
-  if (attempt.statusCode !== undefined) return `HTTP ${attempt.statusCode}`;
+export const attemptOutcome = (attempt: {
+  statusCode?: number;
+  error?: string;
+  errorKind?: AttemptErrorKind;
+  durationMs?: number;
+}): string => {
+  if (attempt.statusCode !== undefined) {
+    return attempt.errorKind === 'redirect' ? `HTTP ${attempt.statusCode}, not followed` : `HTTP ${attempt.statusCode}`;
+  }
   const error = attempt.error ?? 'no answer';
+  if (attempt.errorKind === 'timeout' && attempt.durationMs !== undefined) {
+    return `timed out after ${duration(attempt.durationMs)}`;
+  }
+  if (attempt.errorKind !== undefined && attempt.errorKind !== 'other') return ERROR_KIND_WORDS[attempt.errorKind];
   const timeout = /^timeout after (\d+) ms/.exec(error);
   if (timeout) return `timed out after ${duration(Number(timeout[1]))}`;
   const words = ERROR_WORDS.find(([pattern]) => pattern.test(error));

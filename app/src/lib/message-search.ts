@@ -7,7 +7,8 @@ import type { ListMessages } from '@vigil/client';
 import type { MessageStatus } from '@/lib/types';
 import { MESSAGE_STATUSES } from '@/lib/types';
 
-export const RANGE_PARAMS = ['sendAtFrom', 'sendAtTo', 'createdAtFrom', 'createdAtTo'] as const;
+/** The filters that are instants (`updatedSince`: changed at or after it, e.g. failed since). */
+export const RANGE_PARAMS = ['sendAtFrom', 'sendAtTo', 'createdAtFrom', 'createdAtTo', 'updatedSince'] as const;
 const TEXT_PARAMS = ['label', 'urlPrefix', 'idContains', ...RANGE_PARAMS] as const;
 
 /** Every filter of the page; '' (or no status) where none is given. */

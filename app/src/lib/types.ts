@@ -6,13 +6,14 @@
 import type { Problem as ClientProblem } from '@vigil/client';
 import { WAITING_STATUSES } from '@vigil/core/lifecycle';
 import { isTerminal, MESSAGE_STATUSES } from '@vigil/core/message';
-import type { MessageStatus } from '@vigil/client';
+import type { Attempt, MessageStatus } from '@vigil/client';
 
 export type {
   ApiKey,
   ApiKeyCreated,
   Attempt,
   AttemptList,
+  BulkJob,
   FailureReason,
   Message,
   MessagePage,
@@ -23,6 +24,8 @@ export type {
   Usage,
   UsageDay,
 } from '@vigil/client';
+/** How an attempt went wrong, as the API says it (`errorKind`). */
+export type AttemptErrorKind = NonNullable<Attempt['errorKind']>;
 /** A problem document; a validation problem names each bad field in `errors`. */
 export type Problem = ClientProblem;
 

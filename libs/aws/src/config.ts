@@ -55,6 +55,8 @@ const Env = z.object({
   AWS_REGION: z.string().default('us-east-1'),
   VIGIL_TABLE: z.string().min(1),
   VIGIL_DELIVERY_QUEUE_URL: z.url(),
+  /** Bulk jobs' steps go here (the job worker reads them); only the bulk routes and the worker need it. */
+  VIGIL_JOB_QUEUE_URL: optionalUrl,
   /** Usage events go here; without it nothing is metered (and no quota is enforced). */
   VIGIL_METERING_QUEUE_URL: optionalUrl,
   /** Gather usage events this long before sending them (0 on AWS: one request per invocation). */
@@ -146,6 +148,7 @@ export interface VigilConfig {
   table: string;
   deliveryQueueUrl: string;
   meteringQueueUrl?: string;
+  jobQueueUrl?: string;
   meteringFlushMs: number;
   scheduleGroup: string;
   promoteArn: string;
@@ -218,6 +221,7 @@ export const readConfig = (env: Environment = process.env): VigilConfig => {
     table: e.VIGIL_TABLE,
     deliveryQueueUrl: e.VIGIL_DELIVERY_QUEUE_URL,
     meteringQueueUrl: e.VIGIL_METERING_QUEUE_URL,
+    jobQueueUrl: e.VIGIL_JOB_QUEUE_URL,
     meteringFlushMs: e.VIGIL_METERING_FLUSH_MS,
     scheduleGroup: e.VIGIL_SCHEDULE_GROUP,
     promoteArn: e.VIGIL_PROMOTE_ARN,

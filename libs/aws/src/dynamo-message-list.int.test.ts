@@ -31,7 +31,8 @@ const messageAt = (tenantId: string, i: number): Message => {
     sendAt: T0 + ((i * 7) % 50) * MINUTE,
     dueAt: T0 + ((i * 7) % 50) * MINUTE,
     createdAt,
-    updatedAt: createdAt,
+    // Changed a while after creation, in another order than created: updatedSince is not a createdAt range.
+    updatedAt: createdAt + ((i * 13) % 40) * MINUTE,
     maxAttempts: 8,
     timeoutMs: 10_000,
     metadata: {},
@@ -94,6 +95,7 @@ describe.each(backends)('listing with a filter on $name', ({ start, available })
     ['a sendAt range', { sendAtFrom: T0 + 10 * MINUTE, sendAtTo: T0 + 20 * MINUTE }],
     ['a createdAt range', { createdAtFrom: T0 + 30 * MINUTE, createdAtTo: T0 + 61 * MINUTE }],
     ['a createdAt range and a status', { createdAtFrom: T0 + 30 * MINUTE, status: ['scheduled'] }],
+    ['a status changed since an instant', { status: ['failed', 'delivered'], updatedSince: T0 + 50 * MINUTE }],
     ['id text inside the id', { idContains: (messages[42] as Message).id.slice(-8) }],
     ['an id prefix', { idContains: (messages[42] as Message).id.slice(0, 14) }],
     [

@@ -2,6 +2,9 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Attempt, Message } from '@vigil/core';
 import {
   appendAttempt,
+  ATTEMPT_LOG_BUDGET_BYTES,
+  attemptBytes,
+  attemptSummary,
   DAY_MS,
   derivedMessageId,
   headerBytes,
@@ -11,6 +14,7 @@ import {
   MAX_MESSAGE_BYTES,
   MessageAlreadyExistsError,
   messageBytes,
+  RESPONSE_HEADERS_MAX_BYTES,
 } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
@@ -95,16 +99,31 @@ const largestMessage = (): Message => {
   return m;
 };
 
-/** An attempt as large as the sender and the engine let one be: the longest multi-byte snippet and error. */
+/**
+ * An attempt as large as the sender and the engine let one be: the longest multi-byte snippet and
+ * error, response headers at their cap (2 KiB of two-byte characters, some left out), the longest
+ * error kind, a late round, and the sent facts of a request signed with two secrets.
+ */
 const largestAttempt = (n: number): Attempt => ({
   n,
   startedAt: new Date(T0 + n * 86_400_000).toISOString(),
   durationMs: 30_000,
   latenessMs: 123_456_789,
+  latenessReason: 'flow-control',
   statusCode: 503,
   error: 'é'.repeat(300), // capped to 512 bytes by the log
+  errorKind: 'connection-refused',
   responseSnippet: '\uFFFD'.repeat(1024), // 1 KiB of invalid UTF-8 as decoded: capped to 1024 bytes
+  // Capped to RESPONSE_HEADERS_MAX_BYTES by the log (values as Node decodes them: latin-1, 2 bytes each in UTF-8).
+  responseHeaders: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`x-h-${i}`, 'ÿ'.repeat(40)])),
   retryAfterMs: 86_400_000,
+  round: 999_999,
+  sent: {
+    timestamp: 1_900_000_000,
+    signature: 'v1,K5oZ… v1,3Jpw…',
+    userAgent: 'Vigil/0.123.456-rc.7',
+    digest: '0123456789abcdef',
+  },
 });
 
 const unavailable = dynamoDbLocalUnavailable();
@@ -280,16 +299,28 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
         new GetCommand({ TableName: services.table, Key: { pk: `T#${m.tenantId}`, sk: `M#${m.id}` } }),
       );
       const recorded = dynamoItemBytes(raw!);
+      console.info(`largest message, longest history on ${name}: ${recorded} B (README: Attempt history)`);
       expect(recorded).toBeLessThan(DYNAMO_ITEM_LIMIT_BYTES - 16 * 1024); // with room to spare
-      expect(raw!.attempts).toHaveLength(50);
-      expect(raw!.lastAttempt).not.toHaveProperty('responseSnippet'); // the snippet is stored once
-      for (const a of raw!.attempts as Attempt[])
+      // Attempts this large meet the log's byte budget before its count: the latest that fit are kept.
+      const kept = raw!.attempts as Attempt[];
+      expect(kept.length).toBeGreaterThan(20);
+      expect(kept.length).toBeLessThan(50);
+      expect(kept.at(-1)!.n).toBe(200);
+      expect(kept.reduce((sum, a) => sum + attemptBytes(a), 0)).toBeLessThanOrEqual(ATTEMPT_LOG_BUDGET_BYTES);
+      // The snippet and the response headers are stored once, not again in the listing's summary.
+      expect(raw!.lastAttempt).not.toHaveProperty('responseSnippet');
+      expect(raw!.lastAttempt).not.toHaveProperty('responseHeaders');
+      expect(raw!.lastAttempt).toMatchObject({ errorKind: 'connection-refused' });
+      for (const a of kept) {
         expect(Buffer.byteLength(a.responseSnippet!)).toBeLessThanOrEqual(1024);
+        expect(Buffer.byteLength(JSON.stringify(a.responseHeaders))).toBeLessThanOrEqual(RESPONSE_HEADERS_MAX_BYTES);
+        expect(a.responseHeadersOmitted).toBeGreaterThan(0);
+      }
 
       // Then a record that cannot be written: the failure write with the attempt and the longest reason fits too.
       const ticket = { tenantId: m.tenantId, messageId: m.id, version: current.version, dueAt: current.dueAt };
       const taken = await store.take(ticket, T0 + 300_000, T0 + 345_000);
-      const { responseSnippet: _s, ...sent } = largestAttempt(201);
+      const sent = attemptSummary(largestAttempt(201)); // as the engine's failure write carries it
       expect(
         await store.fail(taken!, taken!.version, {
           reason: { code: 'record-failed', detail: 'é'.repeat(256) },

@@ -50,6 +50,7 @@ import type {
   PendingRef,
 } from '@vigil/core';
 import {
+  attemptSummary,
   idRangeOf,
   isIdPrefix,
   isTerminal,
@@ -57,7 +58,6 @@ import {
   MessageAlreadyExistsError,
   statusesToRead,
   WAITING_STATUSES,
-  withoutSnippet,
 } from '@vigil/core';
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { mergeAsync } from './merge-async';
@@ -537,7 +537,7 @@ export class DynamoMessageStore implements MessageStore {
 /** What listings show of the latest attempt: everything but its snippet (stored once, in the log). */
 const lastAttemptOf = (attempts: readonly Attempt[]): Attempt | undefined => {
   const last = attempts.at(-1);
-  return last && withoutSnippet(last);
+  return last && attemptSummary(last);
 };
 
 /** An item past its exact expiry (`expiresAtMs`) at `now`: a message or idempotency record to treat as gone. */
@@ -573,8 +573,8 @@ const summaryOf = (item: Record<string, unknown>): Message => {
 
 /**
  * What a filter asks beyond its key range and statuses, as a FilterExpression: never an expired
- * message, then label, url prefix, the exact sendAt and createdAt ranges, and id text that is not
- * a prefix. Evaluated on the items the key range reads (each one counts against the page's budget).
+ * message, then label, url prefix, the exact sendAt and createdAt ranges, updatedSince, and id
+ * text that is not a prefix. Evaluated on the items the key range reads (each one counts against the page's budget).
  */
 const residualFilterOf = (filter: MessageFilter, now: number) => {
   const parts = ['(attribute_not_exists(expiresAtMs) OR expiresAtMs > :now)'];
@@ -589,6 +589,7 @@ const residualFilterOf = (filter: MessageFilter, now: number) => {
   if (filter.sendAtTo !== undefined) add('sendAt < :sendAtTo', ':sendAtTo', filter.sendAtTo);
   if (filter.createdAtFrom !== undefined) add('createdAt >= :createdAtFrom', ':createdAtFrom', filter.createdAtFrom);
   if (filter.createdAtTo !== undefined) add('createdAt < :createdAtTo', ':createdAtTo', filter.createdAtTo);
+  if (filter.updatedSince !== undefined) add('updatedAt >= :updatedSince', ':updatedSince', filter.updatedSince);
   if (filter.idContains !== undefined && !isIdPrefix(filter.idContains)) {
     add('contains(id, :idContains)', ':idContains', filter.idContains);
   }

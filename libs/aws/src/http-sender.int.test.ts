@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import type { OutboundRequest } from '@vigil/core';
+import type { OutboundRequest, SendResult } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NodeHttpSender, parseRetryAfter } from './http-sender';
 
@@ -61,6 +61,9 @@ const receiver = () => {
   };
 };
 
+/** A result without the response headers (every answer has some, with a `date`): the rest compared exactly. */
+const withoutHeaders = ({ responseHeaders: _headers, ...rest }: SendResult): SendResult => rest;
+
 const request = (url: string, over: Partial<OutboundRequest> = {}): OutboundRequest => ({
   url,
   method: 'POST',
@@ -97,8 +100,8 @@ describe('NodeHttpSender', () => {
       const second = await sender.send(request(`${base}/hooks/b`, { body: '' }));
 
       // Assess
-      expect(first).toEqual({ statusCode: 201, responseSnippet: 'created' });
-      expect(second).toEqual({ statusCode: 201, responseSnippet: 'created' });
+      expect(withoutHeaders(first)).toEqual({ statusCode: 201, responseSnippet: 'created' });
+      expect(withoutHeaders(second)).toEqual({ statusCode: 201, responseSnippet: 'created' });
       const [a, b] = server.seen;
       expect(a).toMatchObject({ method: 'PUT', url: '/hooks/a?x=1', body });
       expect(a?.headers).toMatchObject({
@@ -125,7 +128,7 @@ describe('NodeHttpSender', () => {
 
       const result = await sender.send(request(`${base}/moved`));
 
-      expect(result).toEqual({ statusCode: 302 });
+      expect(withoutHeaders(result)).toEqual({ statusCode: 302, errorKind: 'redirect' });
       expect(server.seen.map((s) => s.url)).toEqual(['/moved']);
     });
 
@@ -162,11 +165,11 @@ describe('NodeHttpSender', () => {
       const result = await sender.send(request(base, { timeoutMs: 5_000 }));
 
       // Assess
-      expect(result).toEqual({ statusCode: 200, responseSnippet: 'a'.repeat(1024) });
+      expect(withoutHeaders(result)).toEqual({ statusCode: 200, responseSnippet: 'a'.repeat(1024) });
       expect(performance.now() - started).toBeLessThan(1_000);
       // The dropped connection does not break the next send.
       server.answer((_req, res) => res.end('next'));
-      expect(await sender.send(request(base))).toEqual({ statusCode: 200, responseSnippet: 'next' });
+      expect(withoutHeaders(await sender.send(request(base)))).toEqual({ statusCode: 200, responseSnippet: 'next' });
     });
 
     it('cuts a multibyte UTF-8 body at a character boundary', async () => {
@@ -192,7 +195,7 @@ describe('NodeHttpSender', () => {
   describe('Retry-After', () => {
     it('reads delta-seconds from a 429 and an HTTP-date from a 503, as a wait in ms', async () => {
       server.answer((_req, res) => res.writeHead(429, { 'retry-after': '120' }).end('slow down'));
-      expect(await sender.send(request(base))).toEqual({
+      expect(withoutHeaders(await sender.send(request(base)))).toEqual({
         statusCode: 429,
         responseSnippet: 'slow down',
         retryAfterMs: 120_000,
@@ -209,9 +212,9 @@ describe('NodeHttpSender', () => {
 
     it('ignores Retry-After on other statuses, and a value that is neither form', async () => {
       server.answer((_req, res) => res.writeHead(500, { 'retry-after': '120' }).end());
-      expect(await sender.send(request(base))).toEqual({ statusCode: 500 });
+      expect(withoutHeaders(await sender.send(request(base)))).toEqual({ statusCode: 500 });
       server.answer((_req, res) => res.writeHead(429, { 'retry-after': 'soon' }).end());
-      expect(await sender.send(request(base))).toEqual({ statusCode: 429 });
+      expect(withoutHeaders(await sender.send(request(base)))).toEqual({ statusCode: 429 });
     });
 
     it('parses both forms, a past date as no wait, and caps an absurd one at a year', () => {
@@ -237,7 +240,7 @@ describe('NodeHttpSender', () => {
       const result = await sender.send(request(base, { timeoutMs: 300 }));
       const elapsed = performance.now() - started;
 
-      expect(result).toEqual({ error: 'timeout after 300 ms' });
+      expect(result).toEqual({ error: 'timeout after 300 ms', errorKind: 'timeout' });
       expect(elapsed).toBeGreaterThanOrEqual(295);
       expect(elapsed).toBeLessThan(450);
     });
@@ -250,7 +253,12 @@ describe('NodeHttpSender', () => {
 
       const result = await sender.send(request(base, { timeoutMs: 300 }));
 
-      expect(result).toEqual({ statusCode: 200, responseSnippet: 'partial', error: 'timeout after 300 ms' });
+      expect(withoutHeaders(result)).toEqual({
+        statusCode: 200,
+        responseSnippet: 'partial',
+        error: 'timeout after 300 ms',
+        errorKind: 'timeout',
+      });
     });
 
     it('reports a refused connection', async () => {
@@ -274,9 +282,90 @@ describe('NodeHttpSender', () => {
     it('refuses URLs that are not http or https', async () => {
       expect(await sender.send(request('ftp://127.0.0.1/x'))).toEqual({
         error: 'unsupported target protocol ftp:',
+        errorKind: 'invalid-request',
         permanent: true,
       });
       expect(await sender.send(request('not a url'))).toMatchObject({ permanent: true });
+    });
+  });
+
+  describe('telling how it failed, by the error code', () => {
+    it('says refused for a closed port, timeout for a receiver that never answers, reset for one that cuts the connection', async () => {
+      // Prepare: a port nobody listens on any more, and receivers that stall or reset.
+      const closed = receiver();
+      const closedUrl = await closed.start();
+      await closed.stop();
+
+      // Act
+      const refused = await sender.send(request(closedUrl));
+      server.answer(() => {});
+      const timedOut = await sender.send(request(base, { timeoutMs: 200 }));
+      server.answer((req) => req.socket.destroy());
+      const reset = await sender.send(request(base));
+      server.answer((req, res) => {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('partial', () => req.socket.destroy());
+      });
+      const cutMidBody = await sender.send(request(base));
+
+      // Assess
+      expect(refused).toMatchObject({ errorKind: 'connection-refused', error: expect.stringMatching(/ECONNREFUSED/) });
+      expect(timedOut).toEqual({ error: 'timeout after 200 ms', errorKind: 'timeout' });
+      expect(reset).toMatchObject({ errorKind: 'connection-reset' });
+      expect(reset.statusCode).toBeUndefined();
+      expect(cutMidBody).toMatchObject({ statusCode: 200, errorKind: 'connection-reset' });
+    });
+
+    it('says dns for a name that does not resolve, and invalid-request for a header Node cannot send', async () => {
+      const unresolvable = await sender.send(request('http://no-such-host.invalid/hook', { timeoutMs: 5_000 }));
+      const invalid = await sender.send(request(base, { headers: { 'x-bad': 'line\nbreak' } }));
+
+      expect(unresolvable).toMatchObject({ errorKind: 'dns', error: expect.stringMatching(/ENOTFOUND|EAI_AGAIN/) });
+      expect(invalid).toMatchObject({ errorKind: 'invalid-request', permanent: true });
+    });
+
+    it('says tls when the secure connection fails (an HTTP server on an https URL)', async () => {
+      const result = await sender.send(request(base.replace('http:', 'https:')));
+
+      expect(result).toMatchObject({ errorKind: 'tls' });
+    });
+  });
+
+  describe('keeping the response headers', () => {
+    it('keeps them with names lower-cased, in the order they came', async () => {
+      server.answer((_req, res) =>
+        res
+          .writeHead(202, [
+            ['X-Request-Id', 'req_1'],
+            ['Content-Type', 'application/json'],
+            ['Set-Cookie', 'a=1'],
+            ['Set-Cookie', 'b=2'],
+          ])
+          .end('{}'),
+      );
+
+      const { responseHeaders = {}, responseHeadersOmitted } = await sender.send(request(base));
+
+      expect(Object.keys(responseHeaders).slice(0, 3)).toEqual(['x-request-id', 'content-type', 'set-cookie']);
+      expect(responseHeaders).toMatchObject({ 'x-request-id': 'req_1', 'set-cookie': 'a=1, b=2' });
+      expect(responseHeadersOmitted).toBeUndefined();
+    });
+
+    it('keeps at most 32 headers and 2 KiB of them, and counts those left out', async () => {
+      // 40 headers of ~100 bytes each, then a small one that still fits after a large one is left out.
+      server.answer((_req, res) => {
+        for (let i = 0; i < 40; i += 1) res.setHeader(`x-h${String(i).padStart(2, '0')}`, 'v'.repeat(90));
+        res.end('ok');
+      });
+
+      const { responseHeaders = {}, responseHeadersOmitted = 0 } = await sender.send(request(base));
+
+      const kept = Object.keys(responseHeaders);
+      expect(Buffer.byteLength(JSON.stringify(responseHeaders))).toBeLessThanOrEqual(2048);
+      expect(kept.length).toBeLessThanOrEqual(32);
+      expect(kept[0]).toBe('x-h00');
+      // 40 of Node's own + connection, content-length, date, keep-alive: what is not kept is counted.
+      expect(kept.length + responseHeadersOmitted).toBe(44);
     });
   });
 
@@ -287,7 +376,11 @@ describe('NodeHttpSender', () => {
     it('refuses a loopback IP literal before connecting', async () => {
       const result = await guarded.send(request(base));
 
-      expect(result).toEqual({ error: 'target address not allowed: 127.0.0.1 is loopback', permanent: true });
+      expect(result).toEqual({
+        error: 'target address not allowed: 127.0.0.1 is loopback',
+        errorKind: 'blocked-target',
+        permanent: true,
+      });
       expect(server.connections()).toBe(0);
     });
 
@@ -301,7 +394,11 @@ describe('NodeHttpSender', () => {
       expect(byName).toMatchObject({ permanent: true });
       expect(byName.error).toMatch(/^target address not allowed: (127\.0\.0\.1|::1) is loopback$/);
       expect(mapped).toMatchObject({ error: expect.stringMatching(/is loopback$/), permanent: true });
-      expect(v6).toEqual({ error: 'target address not allowed: ::1 is loopback', permanent: true });
+      expect(v6).toEqual({
+        error: 'target address not allowed: ::1 is loopback',
+        errorKind: 'blocked-target',
+        permanent: true,
+      });
       expect(server.connections()).toBe(0);
       expect(server.seen).toHaveLength(0);
     });
@@ -309,7 +406,7 @@ describe('NodeHttpSender', () => {
     it('lets the same target through when private targets are allowed', async () => {
       const result = await sender.send(request(base));
 
-      expect(result).toEqual({ statusCode: 200, responseSnippet: 'ok' });
+      expect(withoutHeaders(result)).toEqual({ statusCode: 200, responseSnippet: 'ok' });
     });
   });
 });
@@ -352,6 +449,7 @@ describe("NodeHttpSender and the local stack's own ports", () => {
 
     expect(result).toEqual({
       error: `target address not allowed: ${shown} port ${port} is this local stack's own DynamoDB (dynalite)`,
+      errorKind: 'blocked-target',
       permanent: true,
     });
     expect(hits).toBe(0);
@@ -374,6 +472,7 @@ describe("NodeHttpSender and the local stack's own ports", () => {
 
     expect(result).toEqual({
       error: `target address not allowed: ${external} port ${port} is this local stack's own DynamoDB (dynalite)`,
+      errorKind: 'blocked-target',
       permanent: true,
     });
     expect(hits).toBe(0);
@@ -384,7 +483,7 @@ describe("NodeHttpSender and the local stack's own ports", () => {
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
     try {
       const result = await sender.send(request(`http://localhost:${(other.address() as AddressInfo).port}/`));
-      expect(result).toEqual({ statusCode: 200, responseSnippet: 'ok' });
+      expect(withoutHeaders(result)).toEqual({ statusCode: 200, responseSnippet: 'ok' });
     } finally {
       other.closeAllConnections();
       await new Promise((resolve) => other.close(resolve));

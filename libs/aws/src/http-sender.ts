@@ -12,8 +12,15 @@ import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
-import type { DeliveryTarget, OutboundRequest, ReservedEndpoint, SendResult, TargetPolicy } from '@vigil/core';
-import { classifyTargetAddress, reservedEndpointAt, truncateUtf8 } from '@vigil/core';
+import type {
+  AttemptErrorKind,
+  DeliveryTarget,
+  OutboundRequest,
+  ReservedEndpoint,
+  SendResult,
+  TargetPolicy,
+} from '@vigil/core';
+import { boundResponseHeaders, classifyTargetAddress, reservedEndpointAt, truncateUtf8 } from '@vigil/core';
 
 export interface NodeHttpSenderOptions {
   /** Lets targets resolve to loopback, private, link-local... addresses (the local stack). */
@@ -84,6 +91,67 @@ const describeError = (err: NodeJS.ErrnoException): string => {
   return err.code && !message.includes(err.code) ? `${message} (${err.code})` : message;
 };
 
+/** Node's error codes by the kind of failure they are (anything not listed is `other`). */
+const KIND_OF_CODE: Record<string, AttemptErrorKind> = {
+  ECONNREFUSED: 'connection-refused',
+  ECONNRESET: 'connection-reset',
+  EPIPE: 'connection-reset',
+  ECONNABORTED: 'connection-reset',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_FAIL: 'dns',
+  EAI_NONAME: 'dns',
+  EAI_NODATA: 'dns',
+  ETIMEDOUT: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  EHOSTUNREACH: 'unreachable',
+  EHOSTDOWN: 'unreachable',
+  ENETDOWN: 'unreachable',
+  EADDRNOTAVAIL: 'unreachable',
+  EPROTO: 'tls',
+  ERR_INVALID_CHAR: 'invalid-request',
+  ERR_INVALID_HTTP_TOKEN: 'invalid-request',
+  ERR_HTTP_INVALID_HEADER_VALUE: 'invalid-request',
+  ERR_INVALID_URL: 'invalid-request',
+  ERR_UNESCAPED_CHARACTERS: 'invalid-request',
+};
+
+/**
+ * What kind of failure a Node error is, by its code: TLS failures by their families (`ERR_TLS_*`,
+ * `ERR_SSL_*`, OpenSSL's certificate codes); an AggregateError (every address of a host tried) by
+ * its first error that has a code.
+ */
+export const errorKindOf = (err: NodeJS.ErrnoException): AttemptErrorKind => {
+  if (err instanceof TargetNotAllowedError) return 'blocked-target';
+  const inner =
+    err instanceof AggregateError ? (err.errors as NodeJS.ErrnoException[]).find((e) => e?.code) : undefined;
+  const code = err.code ?? inner?.code;
+  if (code === undefined) return 'other';
+  const known = KIND_OF_CODE[code];
+  if (known) return known;
+  if (/^(ERR_TLS_|ERR_SSL_)|CERT|^DEPTH_ZERO_SELF_SIGNED|_SIGNATURE$|^UNABLE_TO_/.test(code)) return 'tls';
+  return 'other';
+};
+
+/** A response's headers as Node has them (names lower-cased, repeats joined), bounded for the attempt. */
+const keptResponseHeaders = (
+  res: http.IncomingMessage,
+): Pick<SendResult, 'responseHeaders' | 'responseHeadersOmitted'> => {
+  const all: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined) all[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const { headers, omitted } = boundResponseHeaders(all);
+  return { responseHeaders: headers, ...(omitted > 0 && { responseHeadersOmitted: omitted }) };
+};
+
+/** A failure without a usable response, as a send result: its text and its kind. */
+const failure = (err: NodeJS.ErrnoException, permanent = false): SendResult => ({
+  error: describeError(err),
+  errorKind: errorKindOf(err),
+  ...(permanent && { permanent }),
+});
+
 /**
  * The first `max` bytes as text, without a broken character at the cut, and at most `max` bytes
  * once decoded too: each invalid byte decodes to U+FFFD, three bytes in UTF-8, so a KiB of binary
@@ -148,15 +216,15 @@ export class NodeHttpSender implements DeliveryTarget {
 
   async send(request: OutboundRequest): Promise<SendResult> {
     const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
-    if (!url) return { error: 'invalid target URL', permanent: true };
+    if (!url) return { error: 'invalid target URL', errorKind: 'invalid-request', permanent: true };
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return { error: `unsupported target protocol ${url.protocol}`, permanent: true };
+      return { error: `unsupported target protocol ${url.protocol}`, errorKind: 'invalid-request', permanent: true };
     }
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
     // The lookup is skipped for literal IPs, so they are checked here; names at each lookup.
     const refused = this.guarded && isIP(host) ? firstRefused([host], port, this.policy) : undefined;
-    if (refused) return { error: refused.message, permanent: true };
+    if (refused) return failure(refused, true);
 
     const body = request.body === '' ? undefined : Buffer.from(request.body, 'utf8');
     const headers: Record<string, string> = { ...request.headers };
@@ -192,13 +260,17 @@ export class NodeHttpSender implements DeliveryTarget {
       let settled = false;
       let statusCode: number | undefined;
       let retryAfterMs: number | undefined;
+      let responseHeaders: Pick<SendResult, 'responseHeaders' | 'responseHeadersOmitted'> = {};
       const chunks: Buffer[] = [];
       let received = 0;
       const answered = (): SendResult => {
         const snippet = decodeSnippet(chunks, this.maxSnippetBytes);
         return {
           statusCode,
+          // Not followed: a 3xx is an answer, but not a delivery.
+          ...(statusCode !== undefined && statusCode >= 300 && statusCode < 400 && { errorKind: 'redirect' as const }),
           ...(snippet !== '' && { responseSnippet: snippet }),
+          ...responseHeaders,
           ...(retryAfterMs !== undefined && { retryAfterMs }),
         };
       };
@@ -211,6 +283,7 @@ export class NodeHttpSender implements DeliveryTarget {
 
       const onResponse = (res: http.IncomingMessage) => {
         statusCode = res.statusCode;
+        responseHeaders = keptResponseHeaders(res);
         // Only a 429 or 503 asks to wait (RFC 9110 §10.2.3); every other answer skips the parse.
         if (statusCode === 429 || statusCode === 503) {
           retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
@@ -226,7 +299,7 @@ export class NodeHttpSender implements DeliveryTarget {
         });
         // A body that fits is read to the end, which hands the socket back for reuse.
         res.on('end', () => finish(answered()));
-        res.on('error', (err) => finish({ ...answered(), error: describeError(err) }));
+        res.on('error', (err) => finish({ ...answered(), ...failure(err) }));
         res.on('close', () => finish(answered()));
       };
 
@@ -240,13 +313,17 @@ export class NodeHttpSender implements DeliveryTarget {
         );
       } catch (err) {
         // Node checks header names and values up front (ERR_INVALID_CHAR, ERR_INVALID_HTTP_TOKEN).
-        return resolve({ error: describeError(err as NodeJS.ErrnoException), permanent: true });
+        return resolve(failure(err as NodeJS.ErrnoException, true));
       }
 
       const timer = setTimeout(
         () => {
           // Once the status line arrived it is reported too: a 2xx counts as delivered.
-          finish({ ...(statusCode !== undefined && answered()), error: `timeout after ${timeoutMs} ms` });
+          finish({
+            ...(statusCode !== undefined && answered()),
+            error: `timeout after ${timeoutMs} ms`,
+            errorKind: 'timeout',
+          });
           req.destroy();
         },
         Math.max(0, deadline - performance.now()),
@@ -254,8 +331,7 @@ export class NodeHttpSender implements DeliveryTarget {
 
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (settled) return;
-        if (err instanceof TargetNotAllowedError) return finish({ error: err.message, permanent: true });
-        finish({ error: describeError(err) });
+        finish(failure(err, err instanceof TargetNotAllowedError));
       });
       req.end(body);
     });

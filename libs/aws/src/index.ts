@@ -16,3 +16,5 @@ export * from './usage-quota';
 export * from './api-gateway-usage-plans';
 export * from './tenant-admin';
 export * from './dynamo-flow-limiter';
+export * from './dynamo-bulk-job-store';
+export * from './sqs-bulk-job-queue';

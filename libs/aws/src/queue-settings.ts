@@ -8,6 +8,8 @@
 export const DELIVER_TIMEOUT_S = 60;
 /** The metering function's timeout on AWS. */
 export const METERING_TIMEOUT_S = 30;
+/** The bulk job worker's timeout on AWS: one step (a page of 100 messages) takes seconds. */
+export const JOB_TIMEOUT_S = 60;
 /** Receives before a record is parked in the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
 
@@ -25,6 +27,9 @@ export const consumedQueueSettings = (consumerTimeoutS: number): ConsumedQueueSe
 });
 
 export const DELIVERY_QUEUE_SETTINGS = consumedQueueSettings(DELIVER_TIMEOUT_S);
+
+/** The job queue's settings: bulk job steps, read by the job worker. */
+export const JOB_QUEUE_SETTINGS = consumedQueueSettings(JOB_TIMEOUT_S);
 
 /** The metering queue's settings (the local stack creates it only when asked to meter through a queue). */
 export const METERING_QUEUE_SETTINGS = consumedQueueSettings(METERING_TIMEOUT_S);

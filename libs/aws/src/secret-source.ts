@@ -40,7 +40,8 @@ export class SsmSecretSource implements SecretSource {
     private readonly ssm: SsmClientLike,
     /** The parameter's name, e.g. `/vigil/prod/session-secret`. */
     readonly parameterName: string,
-    private readonly clock: Clock,
+    /** Only read (never slept on): the console passes a bare `{ now }`. */
+    private readonly clock: Pick<Clock, 'now'>,
     private readonly cacheMs: number = SECRET_CACHE_MS,
   ) {}
 

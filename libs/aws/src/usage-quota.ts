@@ -9,8 +9,18 @@ import { monthToDate, planNamed, QuotaExceededError } from '@vigil/core';
 
 const QUOTA_REFRESH_MS = 5_000;
 
+interface QuotaState {
+  month: string;
+  counted: number;
+  /** Added here since the counters were read. */
+  since: number;
+  readAt: number;
+}
+
 export class UsageQuotaGuard implements QuotaGuard {
-  private readonly seen = new Map<string, { month: string; counted: number; since: number; readAt: number }>();
+  private readonly seen = new Map<string, QuotaState>();
+  /** A read of a tenant's counters in flight: checks made meanwhile wait for it instead of reading again. */
+  private readonly reading = new Map<string, Promise<QuotaState>>();
 
   constructor(
     private readonly ledger: UsageLedger,
@@ -19,19 +29,33 @@ export class UsageQuotaGuard implements QuotaGuard {
   ) {}
 
   async assertWithin(tenantId: string, adding: number): Promise<void> {
-    const now = this.now();
-    const { from, to } = monthToDate(now);
-    let state = this.seen.get(tenantId);
-    if (!state || state.month !== from || now - state.readAt > QUOTA_REFRESH_MS) {
-      const days = await this.ledger.days(tenantId, from, to);
-      state = { month: from, counted: days.reduce((sum, d) => sum + d.scheduled, 0), since: 0, readAt: now };
-      this.seen.set(tenantId, state);
-    }
     const plan = planNamed((await this.tenants.recentTenant(tenantId)).plan);
+    const now = this.now();
+    const state = await this.stateOf(tenantId, now);
+    // No await from here on: concurrent checks (a bulk redeliver's, a burst of creates) each see the
+    // others' additions, so together they never pass the quota.
     const used = state.counted + state.since;
     if (used + adding > plan.monthlyMessages) {
       throw QuotaExceededError.monthly(plan.monthlyMessages, used, now);
     }
     state.since += adding;
+  }
+
+  private stateOf(tenantId: string, now: number): Promise<QuotaState> | QuotaState {
+    const { from, to } = monthToDate(now);
+    const state = this.seen.get(tenantId);
+    if (state && state.month === from && now - state.readAt <= QUOTA_REFRESH_MS) return state;
+    const inFlight = this.reading.get(tenantId);
+    if (inFlight) return inFlight;
+    const read = this.ledger
+      .days(tenantId, from, to)
+      .then((days) => {
+        const fresh = { month: from, counted: days.reduce((sum, d) => sum + d.scheduled, 0), since: 0, readAt: now };
+        this.seen.set(tenantId, fresh);
+        return fresh;
+      })
+      .finally(() => this.reading.delete(tenantId));
+    this.reading.set(tenantId, read);
+    return read;
   }
 }

@@ -10,6 +10,12 @@ export type Message = Schemas['MessageOut'];
 export type MessageIn = Schemas['MessageIn'];
 export type MessagePatch = Schemas['MessagePatch'];
 export type MessagePage = Schemas['MessagePage'];
+/** Which messages: the listing's filter, as a bulk job takes it. */
+export type MessageFilter = Schemas['MessageFilter'];
+/** A bulk cancel or redeliver: `{ ids }` (up to 1000) or `{ filter }`. */
+export type BulkJobIn = Schemas['BulkJobIn'];
+/** A bulk job and how far it got. */
+export type BulkJob = Schemas['BulkJobOut'];
 export type Attempt = Schemas['AttemptOut'];
 export type AttemptList = Schemas['AttemptList'];
 export type FailureReason = Schemas['FailureReason'];

@@ -17,6 +17,8 @@ import type {
   ApiKey,
   ApiKeyCreated,
   AttemptList,
+  BulkJob,
+  BulkJobIn,
   Health,
   Message,
   MessageIn,
@@ -85,6 +87,8 @@ export interface ListMessages {
   sendAtTo?: string | Date;
   createdAtFrom?: string | Date;
   createdAtTo?: string | Date;
+  /** Changed at or after this instant (a finished message: when it finished), e.g. failed since. */
+  updatedSince?: string | Date;
   /** Text in the message id, any case; `msg_…` is a prefix. */
   idContains?: string;
   /** Page size, 1 to 100 (default 20). */
@@ -93,7 +97,7 @@ export interface ListMessages {
   cursor?: string;
 }
 
-const RANGE_ENDS = ['sendAtFrom', 'sendAtTo', 'createdAtFrom', 'createdAtTo'] as const;
+const RANGE_ENDS = ['sendAtFrom', 'sendAtTo', 'createdAtFrom', 'createdAtTo', 'updatedSince'] as const;
 
 /** The query as the API reads it: statuses as a list, instants as RFC 3339 text. */
 const listQueryOf = (query: ListMessages) => {
@@ -173,6 +177,25 @@ export class Vigil {
     if (response.ok) return data as T;
     throw errorFromResponse(response.status, error, response.headers);
   }
+
+  private startBulkJob(
+    path: '/v1/messages/cancel' | '/v1/messages/redeliver',
+    body: BulkJobIn,
+    options: CallOptions & { idempotencyKey?: string },
+  ): Promise<BulkJob> {
+    const header = { 'Idempotency-Key': options.idempotencyKey ?? randomKey() };
+    return this.call('keyed', (fetch) => this.client.POST(path, { body, params: { header }, fetch }), options);
+  }
+
+  /** Bulk jobs (`messages.cancelMany`, `messages.redeliverMany`): where one stands. */
+  readonly jobs = {
+    get: (id: string, options?: CallOptions): Promise<BulkJob> =>
+      this.call(
+        'safe',
+        (fetch) => this.client.GET('/v1/jobs/{jobId}', { params: { path: { jobId: id } }, fetch }),
+        options,
+      ),
+  };
 
   readonly messages = {
     /**
@@ -275,6 +298,18 @@ export class Vigil {
           this.client.POST('/v1/messages/{messageId}/redeliver', { params: { path: { messageId: id } }, fetch }),
         options,
       ),
+
+    /**
+     * Starts a bulk cancel of the messages named by `ids` (up to 1000) or selected by `filter`; it
+     * runs in the background: follow it with `jobs.get`. Keyed like `create`, so a retry after a lost
+     * answer returns the job it started instead of starting a second.
+     */
+    cancelMany: (selection: BulkJobIn, options: CallOptions & { idempotencyKey?: string } = {}): Promise<BulkJob> =>
+      this.startBulkJob('/v1/messages/cancel', selection, options),
+
+    /** Starts a bulk redeliver (each counts like a create; the job stops at the quota), keyed like `cancelMany`. */
+    redeliverMany: (selection: BulkJobIn, options: CallOptions & { idempotencyKey?: string } = {}): Promise<BulkJob> =>
+      this.startBulkJob('/v1/messages/redeliver', selection, options),
 
     /** One page of messages, newest first; pass its `nextCursor` (or `previousCursor`) as `cursor` for the next (or previous). */
     listPage: (query: ListMessages = {}, options?: CallOptions): Promise<MessagePage> =>

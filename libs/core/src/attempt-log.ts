@@ -15,13 +15,18 @@ export const SNIPPET_MAX_BYTES = 1024;
 export const ATTEMPT_ERROR_MAX_BYTES = 512;
 /** A failure reason's detail, in UTF-8 bytes. */
 export const FAILURE_DETAIL_MAX_BYTES = 512;
+/** A response's headers kept with its attempt: at most this many... */
+export const RESPONSE_HEADERS_MAX = 32;
+/** ...and at most this many bytes, measured as JSON in UTF-8 (names lower-cased, values as received). */
+export const RESPONSE_HEADERS_MAX_BYTES = 2048;
 /** The attempt log keeps at most this many entries... */
 export const ATTEMPT_LOG_LIMIT = 50;
 /**
  * ...and at most this many bytes of them, measured as JSON in UTF-8 (which is never less than
  * what DynamoDB counts for the same list of maps: JSON spends at least as much on names, quotes
  * and separators as DynamoDB's per-element overhead, and a number's digits at least its size).
- * 50 attempts with the largest snippet and error each take about 85 KiB, so the count binds first.
+ * An attempt with the largest snippet, error and response headers takes about 3.9 KiB, so at
+ * worst the budget binds first (about 24 such attempts are kept); 50 ordinary ones fit easily.
  */
 export const ATTEMPT_LOG_BUDGET_BYTES = 96 * 1024;
 
@@ -35,28 +40,80 @@ export const truncateUtf8 = (text: string, maxBytes: number): string => {
   return encoded.subarray(0, cut).toString('utf8');
 };
 
-/** The attempt with its texts capped in bytes (a sender may already have done it: this is the rule). */
-export const boundAttempt = (attempt: Attempt): Attempt => ({
-  ...attempt,
-  ...(attempt.error !== undefined && { error: truncateUtf8(attempt.error, ATTEMPT_ERROR_MAX_BYTES) }),
-  ...(attempt.responseSnippet !== undefined && {
-    responseSnippet: truncateUtf8(attempt.responseSnippet, SNIPPET_MAX_BYTES),
-  }),
-});
+const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
+
+/**
+ * The response headers an attempt keeps: names lower-cased, the first ones (in the order given)
+ * that fit RESPONSE_HEADERS_MAX and RESPONSE_HEADERS_MAX_BYTES; one that does not fit is left out
+ * and counted in `omitted` (a later, smaller one may still fit).
+ */
+export const boundResponseHeaders = (
+  headers: Record<string, string>,
+  alreadyOmitted = 0,
+): { headers: Record<string, string>; omitted: number } => {
+  const kept: Record<string, string> = {};
+  let count = 0;
+  let omitted = alreadyOmitted;
+  let bytes = 2; // {}
+  for (const [rawName, value] of Object.entries(headers)) {
+    const name = rawName.toLowerCase();
+    if (name in kept) {
+      omitted += 1;
+      continue;
+    }
+    // "name":"value", plus a comma after the first.
+    const cost = jsonBytes(name) + jsonBytes(value) + 1 + (count > 0 ? 1 : 0);
+    if (count >= RESPONSE_HEADERS_MAX || bytes + cost > RESPONSE_HEADERS_MAX_BYTES) {
+      omitted += 1;
+      continue;
+    }
+    kept[name] = value;
+    bytes += cost;
+    count += 1;
+  }
+  return { headers: kept, omitted };
+};
+
+/** The attempt with its texts and headers capped in bytes (a sender may already have done it: this is the rule). */
+export const boundAttempt = (attempt: Attempt): Attempt => {
+  const { responseHeaders: _headers, responseHeadersOmitted: _omitted, ...rest } = attempt;
+  const response =
+    attempt.responseHeaders === undefined
+      ? undefined
+      : boundResponseHeaders(attempt.responseHeaders, attempt.responseHeadersOmitted);
+  return {
+    ...rest,
+    ...(attempt.error !== undefined && { error: truncateUtf8(attempt.error, ATTEMPT_ERROR_MAX_BYTES) }),
+    ...(attempt.responseSnippet !== undefined && {
+      responseSnippet: truncateUtf8(attempt.responseSnippet, SNIPPET_MAX_BYTES),
+    }),
+    ...(response && { responseHeaders: response.headers }),
+    ...(response && response.omitted > 0 && { responseHeadersOmitted: response.omitted }),
+  };
+};
 
 export const boundFailureReason = (reason: FailureReason): FailureReason => ({
   code: reason.code,
   detail: truncateUtf8(reason.detail, FAILURE_DETAIL_MAX_BYTES),
 });
 
-/** The attempt without its response snippet: what listings and failure records carry. */
-export const withoutSnippet = (attempt: Attempt): Attempt => {
-  const { responseSnippet: _snippet, ...rest } = attempt;
+/**
+ * The attempt without its response snippet, response headers and sent facts: what listings and
+ * failure records carry (how it ended, in a few hundred bytes).
+ */
+export const attemptSummary = (attempt: Attempt): Attempt => {
+  const {
+    responseSnippet: _snippet,
+    responseHeaders: _headers,
+    responseHeadersOmitted: _omitted,
+    sent: _sent,
+    ...rest
+  } = attempt;
   return rest;
 };
 
 /** An upper bound of what one attempt costs DynamoDB as an element of the attempts list. */
-export const attemptBytes = (attempt: Attempt): number => Buffer.byteLength(JSON.stringify(attempt), 'utf8');
+export const attemptBytes = (attempt: Attempt): number => jsonBytes(attempt);
 
 /** The log with `attempt` added: the latest entries within ATTEMPT_LOG_LIMIT and ATTEMPT_LOG_BUDGET_BYTES. */
 export const appendAttempt = (message: Pick<Message, 'attempts'>, attempt: Attempt): Attempt[] => {

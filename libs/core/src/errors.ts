@@ -160,3 +160,26 @@ export class NotificationEndpointLimitError extends VigilError {
   readonly type = 'endpoint-limit';
   readonly title = 'Too many notification endpoints';
 }
+
+export class BulkJobNotFoundError extends VigilError {
+  readonly status = 404;
+  readonly type = 'not-found';
+  readonly title = 'No such job';
+
+  constructor(jobId: string) {
+    super(`Job ${jobId} does not exist.`);
+  }
+}
+
+/** A tenant has as many bulk jobs running as it may (MAX_RUNNING_JOBS): a 429 until one ends. */
+export class TooManyRunningJobsError extends VigilError {
+  readonly status = 429;
+  readonly type = 'too-many-jobs';
+  readonly title = 'Too many bulk jobs running';
+
+  constructor(max: number, retryAfterS: number) {
+    super(`${max} bulk jobs are running already, the most at once; start this one when one of them has ended.`, {
+      headers: { 'retry-after': String(retryAfterS) },
+    });
+  }
+}

@@ -3,7 +3,7 @@
  * (its status and far-path bucket) given when it is next due.
  */
 import { MessageStateConflictError } from './errors';
-import type { Message, MessageStatus } from './message';
+import type { Message, MessageStatus, RedeliveredBy } from './message';
 import { routeFor } from './routing';
 import type { EngineSettings } from './settings';
 
@@ -30,10 +30,16 @@ export const assertCanCancel = (message: Message): void => {
   }
 };
 
-export const assertCanRedeliver = (message: Message): void => {
+/** `by`: the bulk job redelivering it; a round started by a run of the same selection is not started again. */
+export const assertCanRedeliver = (message: Message, by?: RedeliveredBy): void => {
   if (message.status !== 'delivered' && message.status !== 'failed') {
     throw new MessageStateConflictError(
       `Message ${message.id} is ${message.status}; only delivered or failed messages can be redelivered.`,
+    );
+  }
+  if (by !== undefined && message.redeliveredBy?.selectionKey === by.selectionKey) {
+    throw new MessageStateConflictError(
+      `Message ${message.id} was redelivered already by job ${message.redeliveredBy.jobId}, a run of the same selection.`,
     );
   }
 };

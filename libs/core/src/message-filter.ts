@@ -33,6 +33,8 @@ export interface MessageFilter {
   sendAtTo?: number;
   createdAtFrom?: number;
   createdAtTo?: number;
+  /** Changed at or after this instant (epoch ms); for a finished message, when it finished. */
+  updatedSince?: number;
   /** Text in the message id, case as ids are written (`msg_` then upper case); see `normalizeIdText`. */
   idContains?: string;
 }
@@ -106,7 +108,7 @@ export const idRangeOf = (filter: MessageFilter, cursor?: ListCursor): { from: s
 };
 
 /** The parts of a message a filter looks at (a listing's summary holds them all). */
-export type FilteredParts = Pick<Message, 'id' | 'status' | 'url' | 'sendAt' | 'createdAt' | 'labels'>;
+export type FilteredParts = Pick<Message, 'id' | 'status' | 'url' | 'sendAt' | 'createdAt' | 'updatedAt' | 'labels'>;
 
 const inRange = (value: number, from: number | undefined, to: number | undefined) =>
   (from === undefined || value >= from) && (to === undefined || value < to);
@@ -118,7 +120,24 @@ export const matchesFilter = (m: FilteredParts, filter: MessageFilter): boolean 
   (filter.urlPrefix === undefined || m.url.startsWith(filter.urlPrefix)) &&
   inRange(m.sendAt, filter.sendAtFrom, filter.sendAtTo) &&
   inRange(m.createdAt, filter.createdAtFrom, filter.createdAtTo) &&
+  (filter.updatedSince === undefined || m.updatedAt >= filter.updatedSince) &&
   (filter.idContains === undefined || m.id.includes(filter.idContains));
+
+/** The instants of a filter, which the API gives and shows as RFC 3339. */
+const FILTER_INSTANTS = ['sendAtFrom', 'sendAtTo', 'createdAtFrom', 'createdAtTo', 'updatedSince'] as const;
+type FilterInstant = (typeof FILTER_INSTANTS)[number];
+
+/** A filter as a request gives it and the API shows it (`MessageFilter` in openapi.yaml): instants as RFC 3339. */
+export type MessageFilterOut = Omit<MessageFilter, FilterInstant> & Partial<Record<FilterInstant, string>>;
+
+export const toMessageFilterOut = (filter: MessageFilter): MessageFilterOut => {
+  const out: MessageFilterOut = { ...filter } as MessageFilterOut;
+  for (const name of FILTER_INSTANTS) {
+    const ms = filter[name];
+    if (ms !== undefined) out[name] = new Date(ms).toISOString();
+  }
+  return out;
+};
 
 const CURSOR_KEY = { next: 'n', previous: 'p' } as const;
 

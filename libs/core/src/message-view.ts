@@ -1,5 +1,6 @@
 /** How a stored message is shown through the API (`MessageOut` in openapi.yaml). */
 
+import { sentHeadersByAttempt } from './delivery-request';
 import { WAITING_STATUSES } from './lifecycle';
 import type { FlowControl } from './flow-control';
 import type {
@@ -41,7 +42,7 @@ export interface MessageOut {
   heldByFlowControlSince?: string;
   nextAttemptAt?: string;
   deliveredAt?: string;
-  lastAttempt?: Attempt;
+  lastAttempt?: AttemptOut;
   failureReason?: FailureReason;
   /** In a final state: when the message and its attempts expire (its plan's retention after it got there). */
   expiresAt?: string;
@@ -80,7 +81,7 @@ export const toMessageOut = (
       WAITING_STATUSES.includes(message.status) && { heldByFlowControlSince: iso(message.flowHeldFrom) }),
     ...(WAITING_STATUSES.includes(message.status) && { nextAttemptAt: iso(message.dueAt) }),
     ...(message.deliveredAt !== undefined && { deliveredAt: iso(message.deliveredAt) }),
-    ...(lastAttempt && { lastAttempt }),
+    ...(lastAttempt && { lastAttempt: attemptOut(lastAttempt) }),
     ...(message.failureReason && { failureReason: message.failureReason }),
     ...(message.expiresAt !== undefined && { expiresAt: iso(message.expiresAt) }),
     ...(message.callback && { callback: message.callback }),
@@ -95,16 +96,33 @@ export const toMessageOut = (
   };
 };
 
+/**
+ * `AttemptOut` in openapi.yaml: an attempt as stored, but for its sent facts, which the attempt
+ * list turns into the headers it sent.
+ */
+export type AttemptOut = Omit<Attempt, 'sent'> & {
+  /** Every header the request carried, as the receiver got it (the signature masked). */
+  sentHeaders?: Record<string, string>;
+};
+
+const attemptOut = (attempt: Attempt, sentHeaders?: Record<string, string>): AttemptOut => {
+  const { sent: _sent, ...rest } = attempt;
+  return sentHeaders === undefined ? rest : { ...rest, sentHeaders };
+};
+
 /** `AttemptList` in openapi.yaml: the kept attempts, how many earlier ones were dropped, and why it failed. */
 export interface AttemptListOut {
-  items: Attempt[];
+  items: AttemptOut[];
   /** Earlier attempts no longer kept (the log keeps the latest ATTEMPT_LOG_LIMIT, within a byte budget). */
   omitted: number;
   failureReason?: FailureReason;
 }
 
-export const toAttemptList = (message: Pick<Message, 'attempts' | 'failureReason'>): AttemptListOut => ({
-  items: message.attempts,
-  omitted: Math.max(0, (message.attempts[0]?.n ?? 1) - 1),
-  ...(message.failureReason && { failureReason: message.failureReason }),
-});
+export const toAttemptList = (message: Message): AttemptListOut => {
+  const sentHeaders = sentHeadersByAttempt(message, message.attempts);
+  return {
+    items: message.attempts.map((attempt) => attemptOut(attempt, sentHeaders.get(attempt.n))),
+    omitted: Math.max(0, (message.attempts[0]?.n ?? 1) - 1),
+    ...(message.failureReason && { failureReason: message.failureReason }),
+  };
+};

@@ -29,10 +29,66 @@ export interface Attempt {
   latenessReason?: LatenessReason;
   statusCode?: number;
   error?: string;
+  /**
+   * How the attempt went wrong, as data (the sender reads it from the error's code, never its
+   * text): set with `error`, and for a redirect (a 3xx is answered, never followed).
+   */
+  errorKind?: AttemptErrorKind;
   /** At most 1024 UTF-8 bytes of the response body (see SNIPPET_MAX_BYTES). */
   responseSnippet?: string;
+  /**
+   * The receiver's response headers, names lower-cased, in the order they came: the first ones
+   * that fit RESPONSE_HEADERS_MAX and RESPONSE_HEADERS_MAX_BYTES (attempt-log.ts).
+   */
+  responseHeaders?: Record<string, string>;
+  /** How many response headers were left out of `responseHeaders` to stay within its bounds. */
+  responseHeadersOmitted?: number;
   /** What a 429 or 503 asked for in `Retry-After`, in ms: the next attempt waits at least this long. */
   retryAfterMs?: number;
+  /** The message's round when the attempt was made (0: before any redeliver; see `Message.round`). */
+  round?: number;
+  /**
+   * What the request carried that the message alone does not tell (delivery-request.ts): enough to
+   * derive every header it sent, and a digest to know the message still derives it.
+   */
+  sent?: SentFacts;
+}
+
+/**
+ * How an attempt went wrong, without reading error texts. `timeout`: no complete answer within the
+ * message's timeout; `connection-refused` / `connection-reset`: the receiver's host refused or cut
+ * the connection; `dns`: the host name did not resolve; `unreachable`: no route to the host;
+ * `tls`: the secure connection failed (certificate, protocol); `redirect`: it answered 3xx, which
+ * Vigil does not follow; `blocked-target`: Vigil refused the address (private, loopback...);
+ * `invalid-request`: the request could never be sent as given; `other`: anything else.
+ */
+export const ATTEMPT_ERROR_KINDS = [
+  'timeout',
+  'connection-refused',
+  'connection-reset',
+  'dns',
+  'unreachable',
+  'tls',
+  'redirect',
+  'blocked-target',
+  'invalid-request',
+  'other',
+] as const;
+export type AttemptErrorKind = (typeof ATTEMPT_ERROR_KINDS)[number];
+
+/**
+ * The parts of an attempt's request that change from one attempt to the next (the rest follows
+ * from the message): the signing timestamp, the signature masked, the user agent of the Vigil
+ * version that sent it, and a digest of the whole request but its signature.
+ */
+export interface SentFacts {
+  /** `webhook-timestamp`, epoch seconds. */
+  timestamp: number;
+  /** `webhook-signature` with each signature cut to its first characters (`v1,K5oZ…`). */
+  signature: string;
+  userAgent: string;
+  /** SHA-256 (first 16 hex digits) of method, URL, headers but the signature, and body. */
+  digest: string;
 }
 
 export const LATENESS_REASONS = ['flow-control'] as const;
@@ -142,6 +198,15 @@ export interface Message {
   callbacks?: CallbackRef[];
   /** Set on the messages Vigil makes itself (callbacks, notifications): what they are about. */
   origin?: MessageOrigin;
+  /** The bulk job whose redeliver started the current round (absent: a create, or a single redeliver). */
+  redeliveredBy?: RedeliveredBy;
+}
+
+/** A bulk redeliver's mark on the round it started: a later run of the same selection leaves the message alone. */
+export interface RedeliveredBy {
+  jobId: string;
+  /** The job's selection (bulk-jobs.ts's `selectionKeyOf`). */
+  selectionKey: string;
 }
 
 export const TERMINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'failed', 'cancelled'];

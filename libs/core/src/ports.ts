@@ -3,9 +3,18 @@
  * SDK clients (which the local stack points at local services); tests may use the same adapters
  * against local services, or small fakes where a unit test needs no I/O.
  */
+import type { BulkJob, BulkJobStepRef } from './bulk-jobs';
 import type { NotificationEndpoint } from './event-webhooks';
 import type { ListCursor, MessageFilter } from './message-filter';
-import type { Attempt, CallbackRef, FailureReason, HttpMethod, Message, MessageStatus } from './message';
+import type {
+  Attempt,
+  AttemptErrorKind,
+  CallbackRef,
+  FailureReason,
+  HttpMethod,
+  Message,
+  MessageStatus,
+} from './message';
 
 /** What the delivery queue carries: just enough to take the message at its due time. */
 export interface DeliveryTicket {
@@ -66,7 +75,10 @@ export interface MessagePage {
 
 /** What an Idempotency-Key is bound to, for 24 hours from its first use. */
 export interface IdempotencyRecord {
-  /** The messages of the request that first used the key, in request order (one for a single create). */
+  /**
+   * What the request that first used the key created, in request order: its messages (one for a
+   * single create), or the bulk job it started.
+   */
   messageIds: string[];
   /** The request's fingerprint (`requestFingerprint`); absent on keys claimed before fingerprints were kept. */
   fingerprint?: string;
@@ -188,8 +200,13 @@ export interface SendResult {
   statusCode?: number;
   /** Set when no HTTP response arrived: timeout, refused connection, blocked target... */
   error?: string;
+  /** What kind of failure `error` is (from the error's code, not its text), or `redirect` for a 3xx. */
+  errorKind?: AttemptErrorKind;
   /** The start of the response body: at most 1024 UTF-8 bytes once decoded. */
   responseSnippet?: string;
+  /** The response's headers as boundResponseHeaders keeps them, and how many it left out. */
+  responseHeaders?: Record<string, string>;
+  responseHeadersOmitted?: number;
   /** A 429 or 503's `Retry-After` (delta-seconds or HTTP-date) as a wait from now, in ms. */
   retryAfterMs?: number;
   /** The target can never be reached as given (e.g. a blocked address): retrying is pointless. */
@@ -264,4 +281,26 @@ export interface FlowLimiter {
   releaseLease(tenantId: string, key: string, leaseId: string): Promise<void>;
   /** Removes the key's leases expired at `now` (their holders died); how many it removed. */
   reclaimExpiredLeases(tenantId: string, key: string, now: number): Promise<number>;
+}
+
+/**
+ * Bulk jobs (bulk-jobs.ts) and each tenant's running-job places (at most MAX_RUNNING_JOBS), changed
+ * only by conditional writes, so concurrent steps or starts never overwrite each other.
+ */
+export interface BulkJobStore {
+  /** Writes a new job; throws if the id is taken. */
+  insert(job: BulkJob): Promise<void>;
+  /** The job, unless it is missing or expired. */
+  get(tenantId: string, jobId: string): Promise<BulkJob | undefined>;
+  /** Replaces a job if it is still at step `expectedStep` and running; false if it moved on. */
+  save(job: BulkJob, expectedStep: number): Promise<boolean>;
+  /** The tenant's running jobs (job id → when it took its place, epoch ms) and the record's version. */
+  runningJobs(tenantId: string): Promise<{ jobs: Record<string, number>; version: number }>;
+  /** Replaces the tenant's running jobs if the record is still at `expectedVersion`; false if it moved on. */
+  setRunningJobs(tenantId: string, jobs: Record<string, number>, expectedVersion: number): Promise<boolean>;
+}
+
+/** Where a job's steps wait for the engine (SQS on AWS, the local queue on the local stack). */
+export interface BulkJobQueue {
+  enqueue(step: BulkJobStepRef): Promise<void>;
 }

@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import type { FieldError } from './errors';
 import { ValidationError } from './errors';
+import { MAX_BULK_IDS } from './bulk-jobs';
 import { targetTypeOf } from './delivery-target';
+import { MESSAGE_ID_PATTERN } from './ids';
 import { CALLBACK_EVENTS, HTTP_METHODS, MESSAGE_STATUSES, NOTIFICATION_EVENT_TYPES } from './message';
 import { FLOW_KEY_PATTERN, FLOW_LIMITS } from './flow-control';
 import { headerProblems, isWellFormedText, NOT_WELL_FORMED } from './message-limits';
@@ -179,7 +181,8 @@ const statusList = z
 
 /**
  * The fields of `MessageFilter` as a request gives them (the query of `GET /v1/messages`, a bulk
- * job's `filter`). Ranges are `[from, to)`.
+ * job's `filter`). Ranges are `[from, to)`. `updatedSince`: changed at or after this instant (for a
+ * finished message: when it finished, so "failed since Monday" is `status=failed&updatedSince=...`).
  */
 export const MESSAGE_FILTER_FIELDS = {
   status: statusList.optional(),
@@ -189,6 +192,7 @@ export const MESSAGE_FILTER_FIELDS = {
   sendAtTo: instant.optional(),
   createdAtFrom: instant.optional(),
   createdAtTo: instant.optional(),
+  updatedSince: instant.optional(),
   idContains: z
     .string()
     .regex(ID_TEXT_PATTERN, 'must be 1 to 30 letters, digits and _ (a message id or part of one)')
@@ -228,6 +232,27 @@ export const MessageListQuery = z
   }));
 export type MessageListQuery = z.infer<typeof MessageListQuery>;
 
+/**
+ * `POST /v1/messages/cancel` and `/redeliver`: the messages to act on, by `ids` (1 to
+ * MAX_BULK_IDS, each once) or by a `filter` (the listing's, MessageFilter), exactly one of them.
+ */
+export const BulkJobIn = z
+  .strictObject({
+    ids: z
+      .array(z.string().regex(MESSAGE_ID_PATTERN, 'must be a message id (msg_ and 26 characters)'))
+      .min(1)
+      .max(MAX_BULK_IDS, `at most ${MAX_BULK_IDS} ids; select more with a filter`)
+      .refine((ids) => new Set(ids).size === ids.length, 'each id at most once')
+      .optional(),
+    filter: MessageFilterSchema.optional(),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.ids === undefined) === (value.filter === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of ids or filter' });
+    }
+  });
+export type BulkJobIn = z.infer<typeof BulkJobIn>;
+
 /** `GET /v1/keys`: the active keys, or with `include=revoked` also those revoked lately. */
 export const ApiKeyListQuery = z.strictObject({ include: z.literal('revoked').optional() });
 
@@ -237,6 +262,13 @@ export const DeliveryTicketSchema = z.object({
   messageId: z.string().min(1),
   version: z.int().min(0),
   dueAt: z.int(),
+});
+
+/** The body of a job queue message: run this step of a bulk job. */
+export const BulkJobStepSchema = z.object({
+  tenantId: z.string().min(1),
+  jobId: z.string().min(1),
+  step: z.int().min(0),
 });
 
 /** The body of a metering queue message. */

@@ -10,11 +10,15 @@ import {
   ATTEMPT_LOG_BUDGET_BYTES,
   ATTEMPT_LOG_LIMIT,
   attemptBytes,
+  boundResponseHeaders,
   DEFAULT_BACKOFF,
   DEFAULT_ENGINE_SETTINGS,
   MessageIn as MessageInSchema,
   nextAttemptDelayMs,
+  patchMessage,
   redeliverMessage,
+  RESPONSE_HEADERS_MAX,
+  RESPONSE_HEADERS_MAX_BYTES,
   retryDelayMs,
   scheduleMessage,
   SNIPPET_MAX_BYTES,
@@ -65,13 +69,14 @@ describe('the attempt log', () => {
     expect(Buffer.byteLength(stored!.error!)).toBeLessThanOrEqual(512);
   });
 
-  it('keeps the latest 50 attempts, numbered as they were, and says how many earlier ones are gone', () => {
+  it('keeps the latest 50 attempts, numbered as they were, and says how many earlier ones are gone', async () => {
     let log: Attempt[] = [];
     for (let n = 1; n <= 120; n += 1) log = appendAttempt({ attempts: log }, attempt(n));
     expect(log).toHaveLength(ATTEMPT_LOG_LIMIT);
     expect(log[0]!.n).toBe(71);
     expect(log.at(-1)!.n).toBe(120);
-    expect(toAttemptList({ attempts: log })).toMatchObject({ omitted: 70 });
+    const { message } = await scheduleMessage(setup().deps, TENANT, input({ delay: 10 }));
+    expect(toAttemptList({ ...message, attempts: log })).toMatchObject({ omitted: 70 });
   });
 
   it('stays within its byte budget when every attempt carries the largest multi-byte snippet and error', () => {
@@ -83,6 +88,63 @@ describe('the attempt log', () => {
     expect(bytes).toBeLessThanOrEqual(ATTEMPT_LOG_BUDGET_BYTES);
     expect(log.at(-1)!.n).toBe(200);
     expect(log.map((a) => a.n)).toEqual(Array.from({ length: log.length }, (_, i) => 200 - log.length + 1 + i));
+  });
+});
+
+describe('what an attempt keeps about its request and response', () => {
+  it('keeps the response headers lower-cased, the first that fit 32 and 2 KiB, and counts the rest', () => {
+    const many = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`X-H${i}`, 'é'.repeat(20)]));
+    const { headers, omitted } = boundResponseHeaders({ 'X-First': 'a', 'x-first': 'b', ...many });
+
+    expect(Object.keys(headers)[0]).toBe('x-first');
+    expect(headers['x-first']).toBe('a'); // a repeat of a name is left out, not merged
+    expect(Object.keys(headers).length).toBeLessThanOrEqual(RESPONSE_HEADERS_MAX);
+    expect(Buffer.byteLength(JSON.stringify(headers))).toBeLessThanOrEqual(RESPONSE_HEADERS_MAX_BYTES);
+    expect(Object.keys(headers).length + omitted).toBe(62);
+    // The log applies the same bound to what a sender handed over unbounded.
+    const [stored] = appendAttempt({ attempts: [] }, attempt(1, { responseHeaders: many }));
+    expect(stored!.responseHeaders).toEqual(boundResponseHeaders(many).headers);
+    expect(stored!.responseHeadersOmitted).toBe(boundResponseHeaders(many).omitted);
+  });
+
+  it('records the error kind, the round and the request facts, from which the API derives every header sent', async () => {
+    const { deps, store, sender, deliverLatest } = setup({
+      script: [{ error: 'connect ECONNREFUSED 1.2.3.4:443', errorKind: 'connection-refused' }, { statusCode: 200 }],
+    });
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, headers: { 'x-trace': 't1' }, body: { order: 42 } }),
+    );
+    await deliverLatest();
+    await deliverLatest();
+    const stored = store.messages.get(message.id)!;
+    expect(stored.attempts[0]).toMatchObject({ errorKind: 'connection-refused', round: 0 });
+
+    const list = toAttemptList(stored);
+    for (const [i, request] of sender.requests.entries()) {
+      const { 'webhook-signature': signature, ...rest } = request.headers;
+      const shown = list.items[i]!.sentHeaders!;
+      // Exactly what was sent, plus the two headers Node's client adds; the signature masked.
+      expect(shown).toEqual({
+        ...rest,
+        'webhook-signature': `${signature!.slice(0, 7)}…`,
+        host: 'example.com',
+        connection: 'keep-alive',
+      });
+      expect(Object.keys(shown)).toEqual([...Object.keys(request.headers), 'host', 'connection']);
+    }
+    expect(list.items[0]).not.toHaveProperty('sent');
+  });
+
+  it('derives no headers for attempts sent before the message was changed', async () => {
+    const { deps, store, deliverLatest } = setup({ script: [{ statusCode: 500 }] });
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10, headers: { 'x-trace': 'before' } }));
+    await deliverLatest();
+    await patchMessage(deps, TENANT, message.id, { headers: { 'x-trace': 'after' } });
+
+    const [first] = toAttemptList(store.messages.get(message.id)!).items;
+    expect(first).not.toHaveProperty('sentHeaders');
   });
 });
 

@@ -4,7 +4,7 @@
  * keys bound to one request, and redeliver counted like a create.
  */
 import { describe, expect, it } from 'vitest';
-import type { Message, MessageIn, QuotaGuard, SchedulingDeps, UsageEvent } from '../src';
+import type { Message, MessageIn, SchedulingDeps, UsageEvent } from '../src';
 import {
   DEFAULT_ENGINE_SETTINGS,
   FixedClock,
@@ -24,7 +24,7 @@ import {
   scheduleMessage,
   ValidationError,
 } from '../src';
-import { MemoryQueue, MemoryStore, MemoryTimer, silentLog } from './memory-ports';
+import { CountingQuota, MemoryQueue, MemoryStore, MemoryTimer, silentLog } from './memory-ports';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
@@ -37,16 +37,6 @@ class FailingStore extends MemoryStore {
     this.inserts += 1;
     if (this.inserts >= this.failFrom) throw new Error('ProvisionedThroughputExceededException (injected)');
     return super.insert(message);
-  }
-}
-
-/** A quota of `limit` messages, counted like the real guard. */
-class CountingQuota implements QuotaGuard {
-  used = 0;
-  constructor(public limit: number) {}
-  async assertWithin(_tenantId: string, adding: number) {
-    if (this.used + adding > this.limit) throw new QuotaExceededError('quota used up');
-    this.used += adding;
   }
 }
 

@@ -4,7 +4,11 @@
  */
 import type {
   Attempt,
+  BulkJob,
   BucketTimer,
+  BulkJobQueue,
+  BulkJobStepRef,
+  BulkJobStore,
   CallbackRef,
   DeliveryQueue,
   DeliveryTicket,
@@ -21,6 +25,7 @@ import type {
   MessageStore,
   OutboundRequest,
   PendingRef,
+  QuotaGuard,
   SchedulingDeps,
   SendResult,
   TenantDirectory,
@@ -42,6 +47,7 @@ import {
   isExpired,
   isTerminal,
   MessageAlreadyExistsError,
+  QuotaExceededError,
   WAITING_STATUSES,
 } from '../src';
 
@@ -380,3 +386,47 @@ export const deliveryHarness = (options: {
   };
   return { clock, store, queue, deps, sender, worker, deliverLatest, tenantReads: () => tenantReads };
 };
+
+/** A quota of `limit` messages, counted like the real guard. */
+export class CountingQuota implements QuotaGuard {
+  used = 0;
+  constructor(public limit: number) {}
+  async assertWithin(_tenantId: string, adding: number) {
+    if (this.used + adding > this.limit) throw new QuotaExceededError('quota used up');
+    this.used += adding;
+  }
+}
+
+/** Bulk jobs and running places in memory, with the store's conditions; the queue keeps what was sent. */
+export class MemoryBulkJobs implements BulkJobStore, BulkJobQueue {
+  readonly jobs = new Map<string, BulkJob>();
+  readonly running = new Map<string, { jobs: Record<string, number>; version: number }>();
+  readonly sent: BulkJobStepRef[] = [];
+
+  async insert(job: BulkJob) {
+    if (this.jobs.has(job.id)) throw new Error(`job ${job.id} exists`);
+    this.jobs.set(job.id, structuredClone(job));
+  }
+  async get(tenantId: string, jobId: string) {
+    const job = this.jobs.get(jobId);
+    return job && job.tenantId === tenantId ? structuredClone(job) : undefined;
+  }
+  async save(job: BulkJob, expectedStep: number) {
+    const current = this.jobs.get(job.id);
+    if (!current || current.step !== expectedStep || current.state !== 'running') return false;
+    this.jobs.set(job.id, structuredClone(job));
+    return true;
+  }
+  async runningJobs(tenantId: string) {
+    return structuredClone(this.running.get(tenantId) ?? { jobs: {}, version: 0 });
+  }
+  async setRunningJobs(tenantId: string, jobs: Record<string, number>, expectedVersion: number) {
+    const current = this.running.get(tenantId) ?? { jobs: {}, version: 0 };
+    if (current.version !== expectedVersion) return false;
+    this.running.set(tenantId, { jobs: { ...jobs }, version: expectedVersion + 1 });
+    return true;
+  }
+  async enqueue(step: BulkJobStepRef) {
+    this.sent.push(step);
+  }
+}

@@ -8,11 +8,13 @@ import {
   idRangeOf,
   ID_TIME_SLACK_MS,
   listMessages,
+  matchesFilter,
   MessageFilterSchema,
   MessageIn,
   MessageListQuery,
   messageBytes,
   newMessageId,
+  toMessageFilterOut,
   ValidationError,
 } from '../src';
 import { MemoryStore } from './memory-ports';
@@ -35,6 +37,7 @@ describe('MessageListQuery', () => {
         sendAtFrom: '2026-12-01T00:00:00Z',
         sendAtTo: '2026-12-02T01:00:00+01:00',
         createdAtFrom: '2026-11-30T00:00:00.500Z',
+        updatedSince: '2026-12-01T01:00:00+01:00',
         idContains: 'msg_01jdx',
         limit: '50',
       });
@@ -47,6 +50,7 @@ describe('MessageListQuery', () => {
           sendAtFrom: T0,
           sendAtTo: T0 + 86_400_000,
           createdAtFrom: T0 - 86_400_000 + 500,
+          updatedSince: T0,
           idContains: 'msg_01JDX',
         },
         limit: 50,
@@ -92,6 +96,36 @@ describe('MessageListQuery', () => {
       MessageFilterSchema.parse({ status: ['failed'], label: 'billing', createdAtFrom: '2026-12-01T00:00:00Z' }),
     ).toEqual({ status: ['failed'], label: 'billing', createdAtFrom: T0 });
     expect(errorsOf(MessageFilterSchema, { limit: 5 }).map((e) => e.path)).toEqual(['limit']);
+  });
+
+  it('shows a filter as given (instants as RFC 3339), which parses back to the same filter', () => {
+    const filter = MessageFilterSchema.parse({
+      status: 'failed',
+      sendAtTo: '2026-12-02T00:00:00+01:00',
+      updatedSince: '2026-12-01T00:00:00Z',
+    });
+    const shown = toMessageFilterOut(filter);
+    expect(shown).toEqual({
+      status: ['failed'],
+      sendAtTo: '2026-12-01T23:00:00.000Z',
+      updatedSince: '2026-12-01T00:00:00.000Z',
+    });
+    expect(MessageFilterSchema.parse(shown)).toEqual(filter);
+  });
+});
+
+describe('matchesFilter', () => {
+  it('selects by updatedSince: changed at or after the instant', () => {
+    const m = {
+      id: newMessageId(T0),
+      status: 'failed' as const,
+      url: 'https://e.com',
+      sendAt: T0,
+      createdAt: T0,
+      updatedAt: T0 + 5,
+    };
+    expect(matchesFilter(m, { status: ['failed'], updatedSince: T0 + 5 })).toBe(true);
+    expect(matchesFilter(m, { status: ['failed'], updatedSince: T0 + 6 })).toBe(false);
   });
 });
 

@@ -6,7 +6,7 @@
  * (the cost bench: `metering: 'queue'` in stack.ts).
  */
 import type { ConsumedQueueSettings } from '@vigil/aws/queue-settings';
-import { DELIVERY_QUEUE_SETTINGS, METERING_QUEUE_SETTINGS } from '@vigil/aws/queue-settings';
+import { DELIVERY_QUEUE_SETTINGS, JOB_QUEUE_SETTINGS, METERING_QUEUE_SETTINGS } from '@vigil/aws/queue-settings';
 
 export interface LocalQueue extends ConsumedQueueSettings {
   name: string;
@@ -14,6 +14,7 @@ export interface LocalQueue extends ConsumedQueueSettings {
 
 export const LOCAL_QUEUES = {
   delivery: { name: 'vigil-local-delivery', ...DELIVERY_QUEUE_SETTINGS },
+  jobs: { name: 'vigil-local-jobs', ...JOB_QUEUE_SETTINGS },
   metering: { name: 'vigil-local-metering', ...METERING_QUEUE_SETTINGS },
 } as const satisfies Record<string, LocalQueue>;
 

@@ -1,5 +1,5 @@
 /**
- * Provisioning the local stack as serverless.ts deploys on AWS: the table, the delivery queue (with
+ * Provisioning the local stack as serverless.ts deploys on AWS: the table, the delivery and job queues (with
  * the settings infra/queues.ts deploys, local-queues.ts), the schedule group; and what only the local
  * stack has: the development tenant and key, the web session secret, and the endpoints file that
  * `npm run admin -- --local` reads.
@@ -33,6 +33,8 @@ export interface QueueRef {
 
 export interface Provisioned {
   delivery: QueueRef;
+  /** Bulk jobs' steps (the job worker's queue). */
+  jobs: QueueRef;
   /** The metering queue, when asked for (a stack that meters usage as AWS does). */
   metering?: QueueRef;
   /** The SDK clients provisioning used (the SQS one feeds the pollers); destroyed at stop. */
@@ -70,13 +72,14 @@ export const provision = async (
     return { url: queue.QueueUrl as string, arn: await arnOf(queue.QueueUrl) };
   };
   const delivery = await queueWithDlq(LOCAL_QUEUES.delivery);
+  const jobs = await queueWithDlq(LOCAL_QUEUES.jobs);
   const metering = options.meteringQueue ? await queueWithDlq(LOCAL_QUEUES.metering) : undefined;
   try {
     await clients.scheduler.send(new CreateScheduleGroupCommand({ Name: names.scheduleGroup }));
   } catch (error) {
     if ((error as Error).name !== 'ConflictException') throw error;
   }
-  return { delivery, ...(metering && { metering }), clients };
+  return { delivery, jobs, ...(metering && { metering }), clients };
 };
 
 /** The development tenant and key, made once and kept in the data dir so restarts keep them. */

@@ -1,8 +1,8 @@
 /**
  * The embedded local stack: in one Node process, the real-protocol local services (dynalite for
  * DynamoDB, fauxqs for SQS, the scheduler emulator for EventBridge Scheduler) and, on top, the
- * same handlers that run on AWS: the API behind a local gateway, the delivery worker behind an
- * SQS poller, promote behind the scheduler emulator, the sweep at start-up and every minute, and
+ * same handlers that run on AWS: the API behind a local gateway, the delivery worker and the bulk
+ * job worker behind SQS pollers, promote behind the scheduler emulator, the sweep at start-up and every minute, and
  * the expiry reaper (DynamoDB TTL's stand-in: dynalite has none) every minute.
  * Its parts: the services (stack-services.ts), their provisioning (stack-provisioning.ts), and
  * here the wiring of the handlers onto them. The handlers get their settings as an argument
@@ -19,6 +19,7 @@ import { handler as authorizer } from '@vigil/functions/api/authorizer';
 import { handler as deliver } from '@vigil/functions/engine/deliver';
 import { handler as foldUsageEvents } from '@vigil/functions/metering/fold-usage';
 import { handler as promote } from '@vigil/functions/engine/promote';
+import { handler as runBulkJob } from '@vigil/functions/engine/run-bulk-job';
 import { handler as sweep } from '@vigil/functions/engine/sweep';
 import type { Context } from 'aws-lambda';
 import type { LocalConfig } from './config';
@@ -142,7 +143,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
 
   // Provision what serverless.ts deploys on AWS: the table, the queues, the schedule group.
   const table = settings.VIGIL_TABLE as string;
-  const { delivery, metering, clients } = await provision(
+  const { delivery, jobs, metering, clients } = await provision(
     services,
     { table, scheduleGroup: settings.VIGIL_SCHEDULE_GROUP as string },
     { meteringQueue: meterByQueue },
@@ -180,6 +181,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     VIGIL_SQS_ENDPOINT: handlerEndpoints.sqs,
     VIGIL_SCHEDULER_ENDPOINT: handlerEndpoints.scheduler,
     VIGIL_DELIVERY_QUEUE_URL: delivery.url,
+    VIGIL_JOB_QUEUE_URL: jobs.url,
     // Metering goes through the journal (durable across kill -9), unless asked to use the queue.
     VIGIL_METERING_QUEUE_URL: metering?.url,
     VIGIL_RESERVED_ENDPOINTS: reserved.flatMap(([name, port]) => (port ? [`${name}=${port}`] : [])).join(','),
@@ -226,6 +228,16 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
       queueArn: delivery.arn,
       handler: (event) => invocation('deliver', () => deliver(event, lambdaContext)),
       log: rt.log,
+    }),
+    // Bulk jobs: one step per call, as the deployed event source (infra/functions.ts) hands them.
+    startSqsPoller({
+      sqs: clients.sqs,
+      queueUrl: jobs.url,
+      queueArn: jobs.arn,
+      handler: (event) => invocation('bulkJobs', () => runBulkJob(event, lambdaContext)),
+      log: rt.log,
+      loops: 2,
+      batchSize: 1,
     }),
     ...(metering
       ? [

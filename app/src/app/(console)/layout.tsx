@@ -13,7 +13,7 @@ import { DisplayZoneScope } from '@/lib/display-zone';
 export const dynamic = 'force-dynamic';
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
-  const session = await getServerSession(authOptions());
+  const session = await getServerSession(await authOptions());
   if (!session) redirect('/signin');
   return (
     <DisplayZoneScope user={session.user?.email ?? ''}>

@@ -4,7 +4,8 @@ import { redirect } from 'next/navigation';
 import { getServerSession } from 'next-auth';
 import { SignInForm } from '@/components/sign-in-form';
 import { authOptions } from '@/lib/auth';
-import { cognitoSettings, devSignInEnabled } from '@/lib/config';
+import { devSignInEnabled } from '@/lib/config';
+import { consoleSettings } from '@/lib/console-settings';
 
 export const metadata: Metadata = { title: 'Sign in' };
 export const dynamic = 'force-dynamic';
@@ -20,10 +21,10 @@ const ERRORS: Record<string, string> = {
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string }> }) {
   const { error } = await searchParams;
-  const session = await getServerSession(authOptions());
+  const session = await getServerSession(await authOptions());
   if (session && error !== 'SessionExpired') redirect('/');
   const dev = devSignInEnabled();
-  const cognito = Boolean(cognitoSettings());
+  const cognito = Boolean((await consoleSettings()).cognito);
   return (
     <Flex align="center" justify="center" minHeight="100vh" p="4">
       <Box width="100%" maxWidth="400px">

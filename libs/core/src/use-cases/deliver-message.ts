@@ -33,10 +33,10 @@
  * the state write and dispatched after it, so a crash in between leaves them to the sweep. They
  * come after the send, so they never delay it. Event deliveries themselves are not metered.
  */
-import { appendAttempt, boundFailureReason, withoutSnippet } from '../attempt-log';
+import { appendAttempt, boundFailureReason, attemptSummary } from '../attempt-log';
 import type { AttemptVerdict, BackoffPolicy } from '../backoff';
 import { judgeAttempt, nextAttemptDelayMs } from '../backoff';
-import { buildDeliveryRequest } from '../delivery-request';
+import { buildDeliveryRequest, sentFactsOf } from '../delivery-request';
 import { deliveryTargetFor } from '../delivery-target';
 import { TenantNotFoundError } from '../errors';
 import { callbackDeliveryFor, failureNotificationsFor, withCallbackRefs } from '../event-webhooks';
@@ -57,7 +57,7 @@ import type {
 } from '../ports';
 import { longestRetentionMs, retentionMs, withRetention } from '../retention';
 import type { UsageEvent } from '../usage';
-import { attemptUsage, outcomeUsage, scheduledUsage } from '../usage';
+import { attemptUsage, outcomeUsage, roundOf, scheduledUsage } from '../usage';
 import { dispatchMessages, enqueueTickets } from './dispatch';
 import type { EventDeliveryDeps } from './event-deliveries';
 import { dispatchEventDeliveries, endpointsOf, storeEventDeliveries } from './event-deliveries';
@@ -181,6 +181,7 @@ export class DeliveryWorker {
       message.flowHeldFrom ?? message.dueAt,
       result,
       heldByFlow,
+      { round: roundOf(message), sent: sentFactsOf(prepared.request) },
     );
     return this.record(message, attempt, result, prepared.keepMs);
   }
@@ -455,7 +456,7 @@ export class DeliveryWorker {
     const expiresAt = now + keepMs;
     const bounded = boundFailureReason(reason);
     const fields = { tenantId: message.tenantId, messageId: message.id, reason: bounded.code };
-    const attempts = attempt ? appendAttempt(message, withoutSnippet(attempt)) : undefined;
+    const attempts = attempt ? appendAttempt(message, attemptSummary(attempt)) : undefined;
     // Before the failure write, like the record's: the round ends failed (unless the attempt that
     // could not be recorded was answered 2xx: that round was delivered, and counted so already).
     const delivered = attempt !== undefined && judgeAttempt(attempt, 0, 1) === 'delivered';
@@ -541,7 +542,8 @@ const describeAttempt = (
   finishedAt: number,
   dueAt: number,
   result: SendResult,
-  heldByFlow = false,
+  heldByFlow: boolean,
+  request: Pick<Attempt, 'round' | 'sent'>,
 ): Attempt => ({
   n,
   startedAt: new Date(startedAt).toISOString(),
@@ -550,6 +552,10 @@ const describeAttempt = (
   ...(heldByFlow && { latenessReason: 'flow-control' as const }),
   ...(result.statusCode !== undefined && { statusCode: result.statusCode }),
   ...(result.error !== undefined && { error: result.error }),
+  ...(result.errorKind !== undefined && { errorKind: result.errorKind }),
   ...(result.responseSnippet !== undefined && { responseSnippet: result.responseSnippet }),
+  ...(result.responseHeaders !== undefined && { responseHeaders: result.responseHeaders }),
+  ...(result.responseHeadersOmitted !== undefined && { responseHeadersOmitted: result.responseHeadersOmitted }),
   ...(result.retryAfterMs !== undefined && { retryAfterMs: result.retryAfterMs }),
+  ...request,
 });

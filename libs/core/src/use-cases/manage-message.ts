@@ -1,5 +1,5 @@
 /** Reading and changing one tenant's messages: get, list, patch, cancel, redeliver. */
-import { MessageNotFoundError, MessageStateConflictError, ValidationError } from '../errors';
+import { ConcurrentChangeError, MessageNotFoundError, ValidationError } from '../errors';
 import {
   assertCanCancel,
   assertCanPatch,
@@ -8,7 +8,7 @@ import {
   lastAttemptNumber,
   placeMessage,
 } from '../lifecycle';
-import type { Message } from '../message';
+import type { Message, RedeliveredBy } from '../message';
 import { assertMessageWithinLimits } from '../message-limits';
 import type { MessageFilter } from '../message-filter';
 import { decodeListCursor, encodeListCursor } from '../message-filter';
@@ -58,6 +58,13 @@ export const listMessages = async (
   };
 };
 
+/** What a command did to one message: changed it, or found it as asked already (a bulk job counts these). */
+export interface CommandOutcome {
+  /** The message as stored now. */
+  message: Message;
+  changed: boolean;
+}
+
 /**
  * Read, change, write back if nobody else wrote in between (optimistic concurrency on the
  * version); a few tries, then the conflict is reported. Returns the stored message.
@@ -67,69 +74,77 @@ const changeMessage = async (
   tenantId: string,
   messageId: string,
   change: (current: Message, now: number) => { next: Message; dispatch: boolean } | 'unchanged',
-): Promise<Message> => {
+): Promise<CommandOutcome> => {
   for (let tries = 0; tries < 3; tries += 1) {
     const current = await getMessage(deps.store, tenantId, messageId);
     const now = deps.clock.now();
     const outcome = change(current, now);
-    if (outcome === 'unchanged') return current;
+    if (outcome === 'unchanged') return { message: current, changed: false };
     const next = { ...outcome.next, updatedAt: now };
     if (await deps.store.save(next, current.version)) {
       if (outcome.dispatch) await dispatchMessages(deps, [next]);
-      return next;
+      return { message: next, changed: true };
     }
   }
-  throw new MessageStateConflictError(`Message ${messageId} changed while this request ran; try again.`);
+  throw new ConcurrentChangeError(`Message ${messageId} changed while this request ran; try again.`);
 };
 
+const changedMessage = async (outcome: Promise<CommandOutcome>): Promise<Message> => (await outcome).message;
+
 export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: string, patch: MessagePatch) =>
-  changeMessage(deps, tenantId, messageId, (current, now) => {
-    assertCanPatch(current);
-    const refused = patch.url === undefined ? [] : targetErrors(deps.targets, patch.url, 'url');
-    if (refused.length > 0) throw new ValidationError(refused);
-    let next: Message = {
-      ...current,
-      ...(patch.url !== undefined && { url: patch.url }),
-      ...(patch.method !== undefined && { method: patch.method }),
-      ...(patch.headers !== undefined && { headers: patch.headers }),
-      ...(patch.metadata !== undefined && { metadata: patch.metadata }),
-      ...('body' in patch && encodeBody(patch.body)),
-    };
-    if (patch.labels?.length === 0) delete next.labels;
-    else if (patch.labels !== undefined) next.labels = patch.labels;
-    if (patch.flowControl === null) delete next.flowControl;
-    else if (patch.flowControl !== undefined) next.flowControl = patch.flowControl;
-    // The message as it will be after the patch obeys the same rules as a new one.
-    assertMessageWithinLimits(next);
-    const rescheduled = patch.sendAt !== undefined || patch.delay !== undefined;
-    if (patch.timezone !== undefined && !rescheduled) {
-      throw new ValidationError([{ path: 'timezone', message: TIMEZONE_ALONE }]);
-    }
-    if (!rescheduled) return { next, dispatch: false };
-    // A wall time without a zone of its own is read in the zone the message was scheduled in.
-    const resolved = resolveSendAt(patch, now, '', current.timezone);
-    if ('error' in resolved) throw new ValidationError([resolved.error]);
-    // A new due time makes every ticket already in flight stale: bump the version, re-dispatch.
-    // A new due time ends a flow control hold: lateness counts from the new one.
-    const { flowHeldFrom: _heldFrom, ...unheld } = next;
-    next = {
-      ...unheld,
-      sendAt: resolved.sendAt,
-      ...(resolved.timezone !== undefined && { timezone: resolved.timezone, localSendAt: resolved.localSendAt }),
-      dueAt: Math.max(resolved.sendAt, now),
-      version: current.version + 1,
-    };
-    return {
-      next: placeMessage(next, now, deps.settings, current.status === 'retrying' ? 'retry' : 'fresh'),
-      dispatch: true,
-    };
-  });
+  changedMessage(
+    changeMessage(deps, tenantId, messageId, (current, now) => {
+      assertCanPatch(current);
+      const refused = patch.url === undefined ? [] : targetErrors(deps.targets, patch.url, 'url');
+      if (refused.length > 0) throw new ValidationError(refused);
+      let next: Message = {
+        ...current,
+        ...(patch.url !== undefined && { url: patch.url }),
+        ...(patch.method !== undefined && { method: patch.method }),
+        ...(patch.headers !== undefined && { headers: patch.headers }),
+        ...(patch.metadata !== undefined && { metadata: patch.metadata }),
+        ...('body' in patch && encodeBody(patch.body)),
+      };
+      if (patch.labels?.length === 0) delete next.labels;
+      else if (patch.labels !== undefined) next.labels = patch.labels;
+      if (patch.flowControl === null) delete next.flowControl;
+      else if (patch.flowControl !== undefined) next.flowControl = patch.flowControl;
+      // The message as it will be after the patch obeys the same rules as a new one.
+      assertMessageWithinLimits(next);
+      const rescheduled = patch.sendAt !== undefined || patch.delay !== undefined;
+      if (patch.timezone !== undefined && !rescheduled) {
+        throw new ValidationError([{ path: 'timezone', message: TIMEZONE_ALONE }]);
+      }
+      if (!rescheduled) return { next, dispatch: false };
+      // A wall time without a zone of its own is read in the zone the message was scheduled in.
+      const resolved = resolveSendAt(patch, now, '', current.timezone);
+      if ('error' in resolved) throw new ValidationError([resolved.error]);
+      // A new due time makes every ticket already in flight stale: bump the version, re-dispatch.
+      // A new due time ends a flow control hold: lateness counts from the new one.
+      const { flowHeldFrom: _heldFrom, ...unheld } = next;
+      next = {
+        ...unheld,
+        sendAt: resolved.sendAt,
+        ...(resolved.timezone !== undefined && { timezone: resolved.timezone, localSendAt: resolved.localSendAt }),
+        dueAt: Math.max(resolved.sendAt, now),
+        version: current.version + 1,
+      };
+      return {
+        next: placeMessage(next, now, deps.settings, current.status === 'retrying' ? 'retry' : 'fresh'),
+        dispatch: true,
+      };
+    }),
+  );
 
 /**
  * Cancels a waiting message. Cancelled is final: the message expires after the retention of the
  * tenant's `plan` (the caller's plan, as the authorizer passed it), counted from now.
  */
 export const cancelMessage = (deps: SchedulingDeps, tenantId: string, messageId: string, plan: string) =>
+  changedMessage(cancelMessageOutcome(deps, tenantId, messageId, plan));
+
+/** The same cancel, saying whether it changed the message (false: it was cancelled already). */
+export const cancelMessageOutcome = (deps: SchedulingDeps, tenantId: string, messageId: string, plan: string) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanCancel(current);
     if (current.status === 'cancelled') return 'unchanged';
@@ -144,13 +159,15 @@ export const cancelMessage = (deps: SchedulingDeps, tenantId: string, messageId:
  * message already due is left as it is.
  */
 export const retryMessageNow = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
-  changeMessage(deps, tenantId, messageId, (current, now) => {
-    assertCanRetryNow(current);
-    if (current.dueAt <= now) return 'unchanged';
-    // A new due time makes the ticket in flight (or the bucket entry) stale: bump the version, re-dispatch.
-    const next: Message = { ...current, dueAt: now, version: current.version + 1 };
-    return { next: placeMessage(next, now, deps.settings, 'retry'), dispatch: true };
-  });
+  changedMessage(
+    changeMessage(deps, tenantId, messageId, (current, now) => {
+      assertCanRetryNow(current);
+      if (current.dueAt <= now) return 'unchanged';
+      // A new due time makes the ticket in flight (or the bucket entry) stale: bump the version, re-dispatch.
+      const next: Message = { ...current, dueAt: now, version: current.version + 1 };
+      return { next: placeMessage(next, now, deps.settings, 'retry'), dispatch: true };
+    }),
+  );
 
 /**
  * A delivered or failed message goes out again now, with a fresh retry budget, and no longer
@@ -158,20 +175,25 @@ export const retryMessageNow = (deps: SchedulingDeps, tenantId: string, messageI
  * new message: checked against the monthly quota (429) and metered as `scheduled`; but an event
  * delivery (a callback, a notification: `origin`) is Vigil's own and counts nowhere, redelivered too.
  */
-export const redeliverMessage = async (deps: SchedulingDeps, tenantId: string, messageId: string) => {
+export const redeliverMessage = async (
+  deps: SchedulingDeps,
+  tenantId: string,
+  messageId: string,
+  by?: RedeliveredBy,
+) => {
   // The state is checked before the quota, so a message that cannot be redelivered gets its 409.
   const current = await getMessage(deps.store, tenantId, messageId);
-  assertCanRedeliver(current);
+  assertCanRedeliver(current, by);
   if (!current.origin) await deps.quota?.assertWithin(tenantId, 1);
-  const message = await requeueFinished(deps, tenantId, messageId);
+  const { message } = await requeueFinished(deps, tenantId, messageId, by);
   // Keyed by the new round (sch_<id>_<round>), counted on the day of the redeliver.
   if (!message.origin) await deps.meter?.record([scheduledUsage(message)]);
   return message;
 };
 
-const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
+const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string, by?: RedeliveredBy) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
-    assertCanRedeliver(current);
+    assertCanRedeliver(current, by);
     // A new round starts clean: no delivery time, no failure reason, no count of unrecorded takes,
     // no expiry (a message waiting to be delivered never expires), and no flow control hold.
     const {
@@ -180,10 +202,12 @@ const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: stri
       takes: _takes,
       expiresAt: _expiresAt,
       flowHeldFrom: _heldFrom,
+      redeliveredBy: _by,
       ...rest
     } = current;
     const next: Message = {
       ...rest,
+      ...(by !== undefined && { redeliveredBy: by }),
       dueAt: now,
       roundStart: lastAttemptNumber(current),
       round: roundOf(current) + 1,

@@ -10,12 +10,7 @@
  */
 
 import type { FieldError } from '../errors';
-import {
-  IdempotencyKeyInUseError,
-  IdempotencyKeyReusedError,
-  MessageAlreadyExistsError,
-  ValidationError,
-} from '../errors';
+import { MessageAlreadyExistsError, ValidationError } from '../errors';
 import { newMessageId } from '../ids';
 import { placeMessage } from '../lifecycle';
 import type { BodyKind, Message } from '../message';
@@ -28,16 +23,11 @@ import { hasUtcOffset, isKnownTimeZone, localTimeOf, wallTimeToInstant } from '.
 import { scheduledUsage } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
+import type { IdempotentRequest } from './idempotent-request';
+import { runIdempotently } from './idempotent-request';
 
 /** A `sendAt` this far in the past is still delivered (now); further back is refused. */
 export const PAST_TOLERANCE_MS = 60_000;
-/** How long an Idempotency-Key stays bound to its first request. */
-export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
-/** How long a request may take to write its messages before a retry with its key may take over. */
-export const IDEMPOTENCY_LEASE_MS = 60_000;
-/** How long a request waits for a concurrent one with the same key to finish before answering 409. */
-export const IDEMPOTENCY_WAIT_MS = 5_000;
-const IDEMPOTENCY_POLL_MS = 100;
 /** Writes in flight at once while storing a batch. */
 const INSERT_CONCURRENCY = 25;
 
@@ -226,7 +216,7 @@ export const scheduleBatch = async (
 const buildOrReplay = async (
   deps: SchedulingDeps,
   tenantId: string,
-  idempotency: { key: string; fingerprint: string } | undefined,
+  idempotency: IdempotentRequest | undefined,
   build: () => Message[],
 ): Promise<{ messages: Message[] } | { replay: Message[] }> => {
   try {
@@ -248,7 +238,7 @@ const createMessages = async (
   deps: SchedulingDeps,
   tenantId: string,
   built: Message[],
-  idempotency: { key: string; fingerprint: string } | undefined,
+  idempotency: IdempotentRequest | undefined,
 ): Promise<BatchResult> => {
   if (idempotency !== undefined) return createIdempotently(deps, tenantId, built, idempotency);
   await deps.quota?.assertWithin(tenantId, built.length);
@@ -259,74 +249,38 @@ const createMessages = async (
 };
 
 /**
- * Binds the key to this request, or answers from the request it is bound to: the same request
- * gets its messages (waiting a little while a concurrent twin is still writing them), a different
- * request a 422, and the retry of a request that failed or died part-way finishes it.
+ * Binds the key to this request, or answers from the request it is bound to (idempotent-request.ts).
+ * Writing under the claimed key stores the missing messages (all or none), then dispatches and
+ * meters all of the request's messages.
  */
 const createIdempotently = async (
   deps: SchedulingDeps,
   tenantId: string,
   built: Message[],
-  { key, fingerprint }: { key: string; fingerprint: string },
+  idempotency: IdempotentRequest,
 ): Promise<BatchResult> => {
-  const fresh = built.map((m) => ({ ...m, idempotencyKey: key }));
-  // Message ids are unique, so the first one names this request as the key's owner.
-  const owner = fresh[0]?.id ?? newMessageId(deps.clock.now());
-  const waitUntil = deps.clock.now() + IDEMPOTENCY_WAIT_MS;
-  for (;;) {
-    const now = deps.clock.now();
-    const record = { messageIds: fresh.map((m) => m.id), fingerprint, owner, leaseUntil: now + IDEMPOTENCY_LEASE_MS };
-    const claim = await deps.store.claimIdempotencyKey(tenantId, key, record, now, IDEMPOTENCY_TTL_MS);
-    if (claim.claimed) {
-      return { messages: await writeClaimed(deps, { tenantId, key, owner }, fresh, fresh), created: true };
-    }
-    const bound = claim.record;
-    const sameRequest =
-      (bound.fingerprint === undefined || bound.fingerprint === fingerprint) &&
-      bound.messageIds.length === fresh.length;
-    if (!sameRequest) throw new IdempotencyKeyReusedError(key);
-    const stored = await Promise.all(bound.messageIds.map((id) => deps.store.get(tenantId, id)));
-    if (stored.every((m) => m !== undefined)) return { messages: stored as Message[], created: false };
-    if (bound.leaseUntil < now) {
-      if (await deps.store.takeOverIdempotencyKey(tenantId, key, bound.owner, owner, now, now + IDEMPOTENCY_LEASE_MS)) {
-        // The request that bound the key failed or died part-way: finish its work, with its ids.
-        const adopted = fresh.map((m, i) => stored[i] ?? { ...m, id: bound.messageIds[i] as string });
-        const missing = adopted.filter((_, i) => stored[i] === undefined);
-        return { messages: await writeClaimed(deps, { tenantId, key, owner }, missing, adopted), created: true };
-      }
-      continue; // another retry took over first: look again
-    }
-    if (now >= waitUntil) throw new IdempotencyKeyInUseError(key);
-    await deps.clock.sleepUntil(now + IDEMPOTENCY_POLL_MS);
-  }
-};
-
-/**
- * Stores `missing` (all or none) under a key this request owns, then dispatches and meters all
- * of the request's messages. On failure the key's lease ends at once, so a retry can finish it.
- */
-const writeClaimed = async (
-  deps: SchedulingDeps,
-  claim: { tenantId: string; key: string; owner: string },
-  missing: Message[],
-  all: Message[],
-): Promise<Message[]> => {
-  try {
-    await deps.quota?.assertWithin(claim.tenantId, all.length);
-    await insertAllOrNothing(deps, missing, { sameIdIsOurs: true });
-  } catch (error) {
-    await deps.store.releaseIdempotencyKey(claim.tenantId, claim.key, claim.owner).catch((releaseError: unknown) =>
-      deps.log.warn('idempotency key not released; a retry may take over once its lease ends', {
-        tenantId: claim.tenantId,
-        error: String(releaseError),
-      }),
-    );
-    throw error;
-  }
-  await dispatchMessages(deps, all);
-  // Nothing of these was metered before: a request meters only after all its writes succeeded.
-  await meterScheduled(deps, all);
-  return all;
+  const fresh = built.map((m) => ({ ...m, idempotencyKey: idempotency.key }));
+  const { results, created } = await runIdempotently(
+    deps,
+    tenantId,
+    idempotency,
+    fresh.map((m) => m.id),
+    {
+      load: (ids) => Promise.all(ids.map((id) => deps.store.get(tenantId, id))),
+      write: async (ids, stored) => {
+        // Taking over a request that failed part-way: its ids, and only what it did not store.
+        const all = fresh.map((m, i) => stored[i] ?? { ...m, id: ids[i] as string });
+        const missing = all.filter((_, i) => stored[i] === undefined);
+        await deps.quota?.assertWithin(tenantId, all.length);
+        await insertAllOrNothing(deps, missing, { sameIdIsOurs: true });
+        await dispatchMessages(deps, all);
+        // Nothing of these was metered before: a request meters only after all its writes succeeded.
+        await meterScheduled(deps, all);
+        return all;
+      },
+    },
+  );
+  return { messages: results, created };
 };
 
 /**

@@ -1,9 +1,10 @@
-import { Badge, Button, Card, Flex, Heading, Link, Table, Text } from '@radix-ui/themes';
+import { Badge, Button, Card, Flex, Heading, Link, Table, Text, VisuallyHidden } from '@radix-ui/themes';
 import type { Metadata } from 'next';
 import NextLink from 'next/link';
 import { MESSAGE_ID_PATTERN } from '@vigil/core/ids';
 import { redirect } from 'next/navigation';
 import { AutoRefresh } from '@/components/auto-refresh';
+import { BulkSelection, BulkToolbar, SelectRowBox } from '@/components/bulk-actions';
 import { MessageFilters } from '@/components/message-filters';
 import { EmptyState } from '@/components/notices';
 import { StatusBadge } from '@/components/status-badge';
@@ -53,82 +54,91 @@ export default async function MessagesPage({
         Messages
       </Heading>
       {filters}
-      <Card size="1">
-        {page.items.length === 0 ? (
-          <EmptyState
-            title={filtered ? 'No messages match these filters' : 'No messages yet'}
-            hint={
-              filtered
-                ? page.nextCursor
-                  ? 'None on this page: the next page looks further back.'
-                  : 'Change or clear the filters to see more.'
-                : 'Schedule one with the quickstart command on the overview page, or send a test webhook from Settings.'
-            }
-          />
-        ) : (
-          <div className="vigil-table-scroll vigil-cards">
-            <Table.Root>
-              <Table.Header>
-                <Table.Row>
-                  <Table.ColumnHeaderCell>Status</Table.ColumnHeaderCell>
-                  <Table.ColumnHeaderCell>Target</Table.ColumnHeaderCell>
-                  <Table.ColumnHeaderCell>Send at</Table.ColumnHeaderCell>
-                  <Table.ColumnHeaderCell>Attempts</Table.ColumnHeaderCell>
-                  <Table.ColumnHeaderCell>Lateness</Table.ColumnHeaderCell>
-                </Table.Row>
-              </Table.Header>
-              <Table.Body>
-                {page.items.map((m) => (
-                  <Table.Row key={m.id} data-testid={`message-${m.id}`} align="center">
-                    <Table.Cell data-label="Status">
-                      <StatusBadge status={m.status} />
-                    </Table.Cell>
-                    <Table.RowHeaderCell data-label="Target">
-                      <Flex direction="column">
-                        <Link asChild weight="medium">
-                          <NextLink href={`/messages/${m.id}`}>{targetText(m)}</NextLink>
-                        </Link>
-                        <Text size="1" color="gray" className="vigil-mono">
-                          {m.id}
-                        </Text>
-                        {m.labels.length > 0 && (
-                          <Flex gap="1" wrap="wrap" mt="1" data-testid="labels">
-                            {m.labels.map((label) => (
-                              <Badge key={label} color="gray" variant="surface" size="1">
-                                {label}
-                              </Badge>
-                            ))}
-                          </Flex>
-                        )}
-                      </Flex>
-                    </Table.RowHeaderCell>
-                    <Table.Cell data-label="Send at">
-                      <Timestamp iso={m.sendAt} stacked />
-                      {m.timezone && m.localSendAt && (
-                        <Text as="div" size="1" color="gray">
-                          {localTimeText(m.localSendAt, m.timezone)}
-                        </Text>
-                      )}
-                    </Table.Cell>
-                    <Table.Cell data-label="Attempts">
-                      <Flex direction="column">
-                        <Text>
-                          {m.attempts}
-                          {m.lastAttempt && <Text color="gray"> · {attemptOutcome(m.lastAttempt)}</Text>}
-                        </Text>
-                        <AttemptProgress message={m} />
-                      </Flex>
-                    </Table.Cell>
-                    <Table.Cell data-label="Lateness">
-                      {m.lastAttempt ? duration(m.lastAttempt.latenessMs) : <Text color="gray">—</Text>}
-                    </Table.Cell>
+      <BulkSelection pageIds={page.items.map((m) => m.id)}>
+        <BulkToolbar />
+        <Card size="1">
+          {page.items.length === 0 ? (
+            <EmptyState
+              title={filtered ? 'No messages match these filters' : 'No messages yet'}
+              hint={
+                filtered
+                  ? page.nextCursor
+                    ? 'None on this page: the next page looks further back.'
+                    : 'Change or clear the filters to see more.'
+                  : 'Schedule one with the quickstart command on the overview page, or send a test webhook from Settings.'
+              }
+            />
+          ) : (
+            <div className="vigil-table-scroll vigil-cards">
+              <Table.Root>
+                <Table.Header>
+                  <Table.Row>
+                    <Table.ColumnHeaderCell className="vigil-select-cell">
+                      <VisuallyHidden>Select</VisuallyHidden>
+                    </Table.ColumnHeaderCell>
+                    <Table.ColumnHeaderCell>Status</Table.ColumnHeaderCell>
+                    <Table.ColumnHeaderCell>Target</Table.ColumnHeaderCell>
+                    <Table.ColumnHeaderCell>Send at</Table.ColumnHeaderCell>
+                    <Table.ColumnHeaderCell>Attempts</Table.ColumnHeaderCell>
+                    <Table.ColumnHeaderCell>Lateness</Table.ColumnHeaderCell>
                   </Table.Row>
-                ))}
-              </Table.Body>
-            </Table.Root>
-          </div>
-        )}
-      </Card>
+                </Table.Header>
+                <Table.Body>
+                  {page.items.map((m) => (
+                    <Table.Row key={m.id} data-testid={`message-${m.id}`} align="center">
+                      <Table.Cell className="vigil-select-cell">
+                        <SelectRowBox id={m.id} label={`${targetText(m)} (${m.id})`} />
+                      </Table.Cell>
+                      <Table.Cell data-label="Status">
+                        <StatusBadge status={m.status} />
+                      </Table.Cell>
+                      <Table.RowHeaderCell data-label="Target">
+                        <Flex direction="column">
+                          <Link asChild weight="medium">
+                            <NextLink href={`/messages/${m.id}`}>{targetText(m)}</NextLink>
+                          </Link>
+                          <Text size="1" color="gray" className="vigil-mono">
+                            {m.id}
+                          </Text>
+                          {m.labels.length > 0 && (
+                            <Flex gap="1" wrap="wrap" mt="1" data-testid="labels">
+                              {m.labels.map((label) => (
+                                <Badge key={label} color="gray" variant="surface" size="1">
+                                  {label}
+                                </Badge>
+                              ))}
+                            </Flex>
+                          )}
+                        </Flex>
+                      </Table.RowHeaderCell>
+                      <Table.Cell data-label="Send at">
+                        <Timestamp iso={m.sendAt} stacked />
+                        {m.timezone && m.localSendAt && (
+                          <Text as="div" size="1" color="gray">
+                            {localTimeText(m.localSendAt, m.timezone)}
+                          </Text>
+                        )}
+                      </Table.Cell>
+                      <Table.Cell data-label="Attempts">
+                        <Flex direction="column">
+                          <Text>
+                            {m.attempts}
+                            {m.lastAttempt && <Text color="gray"> · {attemptOutcome(m.lastAttempt)}</Text>}
+                          </Text>
+                          <AttemptProgress message={m} />
+                        </Flex>
+                      </Table.Cell>
+                      <Table.Cell data-label="Lateness">
+                        {m.lastAttempt ? duration(m.lastAttempt.latenessMs) : <Text color="gray">—</Text>}
+                      </Table.Cell>
+                    </Table.Row>
+                  ))}
+                </Table.Body>
+              </Table.Root>
+            </div>
+          )}
+        </Card>
+      </BulkSelection>
       <Flex gap="3" justify="end" wrap="wrap" asChild>
         <nav aria-label="Pages">
           {cursor && (

@@ -7,6 +7,7 @@ import { AutoRefresh } from '@/components/auto-refresh';
 import { CollapsiblePre } from '@/components/collapsible-pre';
 import { CopyButton } from '@/components/copy-button';
 import { EventLinks } from '@/components/event-links';
+import { HeaderTable } from '@/components/header-table';
 import { MessageActions } from '@/components/message-actions';
 import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
@@ -39,6 +40,8 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
   const headers = Object.entries(message.headers);
   const body = message.body === undefined ? undefined : prettyBody(message.body);
   const redeliveries = redeliveryStarts(attempts, message.maxAttempts, omitted);
+  // The latest attempt whose headers the API could derive: the curl command sends what it sent.
+  const lastSent = attempts.findLast((a) => a.sentHeaders !== undefined);
   const deliveredAfter =
     message.deliveredAt === undefined ? undefined : Date.parse(message.deliveredAt) - Date.parse(message.sendAt);
 
@@ -194,18 +197,23 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
             <Heading as="h2" size="3">
               Request
             </Heading>
-            <CopyButton value={webhookCurl(message)} label="Copy as curl" />
+            <CopyButton value={webhookCurl(message, lastSent?.sentHeaders)} label="Copy as curl" />
           </Flex>
-          <Text size="1" color="gray">
-            The curl command sends what Vigil sends, without the signature headers (webhook-timestamp,
-            webhook-signature), which only Vigil can make; masked header values stay masked.
+          <Text size="1" color="gray" data-testid="curl-note">
+            {lastSent
+              ? `The curl command sends the request of attempt #${lastSent.n} again: the same method, address, headers and body, `
+              : 'The curl command sends the request Vigil will send: the same method, address, headers and body, '}
+            without the two signature headers (webhook-timestamp and webhook-signature): only Vigil can sign, so a
+            receiver that checks signatures will refuse the copy. Header values that look like secrets stay masked: put
+            the real ones in.
           </Text>
           <Text size="2" weight="medium">
-            Headers
+            Its own headers
           </Text>
           {headers.length === 0 ? (
             <Text size="2" color="gray">
-              None of its own (Vigil adds webhook-id, webhook-timestamp and webhook-signature when it sends).
+              None. Vigil adds its own to every attempt (the webhook signature, the attempt number...): each attempt
+              below lists every header it sent.
             </Text>
           ) : (
             <pre className="vigil-pre" data-testid="headers">
@@ -260,6 +268,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
 function AttemptItem({ attempt, redelivery }: { attempt: Attempt; redelivery: boolean }) {
   const ok = attempt.statusCode !== undefined && attempt.statusCode >= 200 && attempt.statusCode < 300;
   const color = ok ? 'var(--grass-9)' : attempt.statusCode === undefined ? 'var(--red-9)' : 'var(--amber-9)';
+  const response = attempt.responseHeaders ? Object.keys(attempt.responseHeaders).length : 0;
   return (
     <li style={{ ['--timeline-dot' as string]: color }} data-testid={`attempt-${attempt.n}`}>
       <Flex direction="column" gap="1">
@@ -270,15 +279,16 @@ function AttemptItem({ attempt, redelivery }: { attempt: Attempt; redelivery: bo
         )}
         <Flex gap="2" align="center" wrap="wrap">
           <Text weight="bold">#{attempt.n}</Text>
-          {attempt.statusCode !== undefined ? (
-            <Badge color={ok ? 'grass' : 'amber'}>HTTP {attempt.statusCode}</Badge>
-          ) : (
-            <Badge color="red">{attemptOutcome(attempt)}</Badge>
-          )}
+          <Badge
+            color={ok ? 'grass' : attempt.statusCode === undefined ? 'red' : 'amber'}
+            data-testid={`outcome-${attempt.n}`}
+          >
+            {attemptOutcome(attempt)}
+          </Badge>
           <Text size="2" color="gray">
             sent {duration(attempt.latenessMs)} after it was due
-            {attempt.latenessReason === 'flow-control' && ', held back by flow control'} · answered in{' '}
-            {duration(attempt.durationMs)}
+            {attempt.latenessReason === 'flow-control' && ', held back by flow control'} ·{' '}
+            {attempt.statusCode === undefined ? 'gave up after' : 'answered in'} {duration(attempt.durationMs)}
           </Text>
         </Flex>
         <Text size="1" color="gray">
@@ -298,10 +308,33 @@ function AttemptItem({ attempt, redelivery }: { attempt: Attempt; redelivery: bo
         {attempt.responseSnippet && (
           <Box>
             <Text size="1" color="gray">
-              Response
+              Response body{attempt.responseSnippet.length >= 1000 && ' (its first KiB)'}
             </Text>
             <CollapsiblePre text={prettyBody(attempt.responseSnippet).text} testId={`response-${attempt.n}`} />
           </Box>
+        )}
+        {attempt.responseHeaders && (
+          <details className="vigil-details" data-testid={`response-headers-${attempt.n}`}>
+            <summary>
+              Response headers ({response}
+              {attempt.responseHeadersOmitted ? `; ${attempt.responseHeadersOmitted} more not kept` : ''})
+            </summary>
+            <HeaderTable headers={attempt.responseHeaders} label={`Response headers of attempt ${attempt.n}`} />
+          </details>
+        )}
+        {attempt.sentHeaders && (
+          <details className="vigil-details" data-testid={`sent-headers-${attempt.n}`}>
+            <summary>Headers Vigil sent ({Object.keys(attempt.sentHeaders).length})</summary>
+            <HeaderTable
+              headers={attempt.sentHeaders}
+              label={`Headers Vigil sent in attempt ${attempt.n}`}
+              maskedBefore={['webhook-signature']}
+            />
+            <Text as="p" size="1" color="gray" mt="1">
+              Exactly as the endpoint received them. The signature shows only its first characters; host and connection
+              were added by Vigil&apos;s HTTP client.
+            </Text>
+          </details>
         )}
       </Flex>
     </li>

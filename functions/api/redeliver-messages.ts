@@ -1,0 +1,3 @@
+import { bulkJobRoute } from './bulk-job-route';
+
+export const handler = bulkJobRoute('redeliver');

@@ -1,0 +1,92 @@
+/**
+ * An Idempotency-Key honoured the same way by every create (messages, batches, bulk jobs): the key
+ * binds the request's fingerprint and the ids of what it creates, with a lease and a 24 h TTL. The
+ * same request again gets the first result (waiting a little while a concurrent twin is still
+ * writing it), a different request a 422, and the retry of a request that failed or died part-way
+ * takes over the lease and finishes it with the same ids.
+ */
+import { IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '../errors';
+import type { SchedulingDeps } from './deps';
+
+/** How long an Idempotency-Key stays bound to its first request. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+/** How long a request may take to write its results before a retry with its key may take over. */
+export const IDEMPOTENCY_LEASE_MS = 60_000;
+/** How long a request waits for a concurrent one with the same key to finish before answering 409. */
+export const IDEMPOTENCY_WAIT_MS = 5_000;
+const IDEMPOTENCY_POLL_MS = 100;
+
+/** The key a request came with, and the fingerprint of the request (request-fingerprint.ts). */
+export interface IdempotentRequest {
+  key: string;
+  fingerprint: string;
+}
+
+/** How a request's results are found again and written (all or nothing) under a claimed key. */
+export interface IdempotentResults<T> {
+  /** The results with these ids, as stored now (undefined: not stored). */
+  load(ids: readonly string[]): Promise<Array<T | undefined>>;
+  /**
+   * Stores what is missing of the request's results, which carry `ids` (the key's: this request's
+   * own, or those of the request it takes over), and returns all of them. `stored` is what exists
+   * already, by position. Throws if nothing (more) could be stored.
+   */
+  write(ids: readonly string[], stored: ReadonlyArray<T | undefined>): Promise<T[]>;
+}
+
+/**
+ * Binds `key` to this request (whose results get `ids`; the first names the request as the key's
+ * owner) and writes them, or answers from the request the key is bound to. On a failed write the
+ * key's lease ends at once, so a retry can finish it.
+ */
+export const runIdempotently = async <T>(
+  deps: Pick<SchedulingDeps, 'store' | 'clock' | 'log'>,
+  tenantId: string,
+  { key, fingerprint }: IdempotentRequest,
+  ids: readonly string[],
+  results: IdempotentResults<T>,
+): Promise<{ results: T[]; created: boolean }> => {
+  const owner = ids[0] ?? '';
+  const writeClaimed = async (boundIds: readonly string[], stored: ReadonlyArray<T | undefined>) => {
+    try {
+      return await results.write(boundIds, stored);
+    } catch (error) {
+      await deps.store.releaseIdempotencyKey(tenantId, key, owner).catch((releaseError: unknown) =>
+        deps.log.warn('idempotency key not released; a retry may take over once its lease ends', {
+          tenantId,
+          error: String(releaseError),
+        }),
+      );
+      throw error;
+    }
+  };
+  const waitUntil = deps.clock.now() + IDEMPOTENCY_WAIT_MS;
+  for (;;) {
+    const now = deps.clock.now();
+    const record = { messageIds: [...ids], fingerprint, owner, leaseUntil: now + IDEMPOTENCY_LEASE_MS };
+    const claim = await deps.store.claimIdempotencyKey(tenantId, key, record, now, IDEMPOTENCY_TTL_MS);
+    if (claim.claimed)
+      return {
+        results: await writeClaimed(
+          ids,
+          ids.map(() => undefined),
+        ),
+        created: true,
+      };
+    const bound = claim.record;
+    const sameRequest =
+      (bound.fingerprint === undefined || bound.fingerprint === fingerprint) && bound.messageIds.length === ids.length;
+    if (!sameRequest) throw new IdempotencyKeyReusedError(key);
+    const stored = await results.load(bound.messageIds);
+    if (stored.every((r) => r !== undefined)) return { results: stored as T[], created: false };
+    if (bound.leaseUntil < now) {
+      if (await deps.store.takeOverIdempotencyKey(tenantId, key, bound.owner, owner, now, now + IDEMPOTENCY_LEASE_MS)) {
+        // The request that bound the key failed or died part-way: finish its work, with its ids.
+        return { results: await writeClaimed(bound.messageIds, stored), created: true };
+      }
+      continue; // another retry took over first: look again
+    }
+    if (now >= waitUntil) throw new IdempotencyKeyInUseError(key);
+    await deps.clock.sleepUntil(now + IDEMPOTENCY_POLL_MS);
+  }
+};

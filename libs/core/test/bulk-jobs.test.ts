@@ -1,0 +1,281 @@
+/**
+ * Bulk jobs in memory at a fixed clock: steps run page by page, counts, a second run, the quota
+ * stop, the running-job bound and the selection rules. The same use cases run against the real
+ * local stack in functions/engine/bulk-jobs.int.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import type { BulkAction, BulkJob, BulkJobDeps, Message, MessageFilter } from '../src';
+import {
+  BULK_PAGE,
+  BULK_STALL_MS,
+  BulkJobIn,
+  DEFAULT_ENGINE_SETTINGS,
+  FixedClock,
+  IdempotencyKeyReusedError,
+  MAX_BULK_IDS,
+  MAX_RUNNING_JOBS,
+  MessageIn,
+  newMessageId,
+  runBulkJobStep,
+  scheduleBatch,
+  startBulkJob,
+  toBulkJobOut,
+  TooManyRunningJobsError,
+  ValidationError,
+} from '../src';
+import { CountingQuota, MemoryBulkJobs, MemoryQueue, MemoryStore, MemoryTimer, silentLog } from './memory-ports';
+
+const T0 = Date.parse('2026-12-02T10:00:00.000Z');
+const TENANT = 'tnt_bulk';
+
+const setup = (quotaLimit = 100_000) => {
+  const clock = new FixedClock(T0);
+  const store = new MemoryStore(() => clock.now());
+  const jobs = new MemoryBulkJobs();
+  const quota = new CountingQuota(quotaLimit);
+  const deps: BulkJobDeps = {
+    store,
+    queue: new MemoryQueue(),
+    timer: new MemoryTimer(),
+    clock,
+    settings: DEFAULT_ENGINE_SETTINGS,
+    log: silentLog,
+    quota,
+    jobs,
+    jobQueue: jobs,
+  };
+  /** Runs every queued step until the job's queue is empty, as the engine's job queue does. */
+  const runAll = async () => {
+    for (let i = 0; i < jobs.sent.length; i += 1) await runBulkJobStep(deps, jobs.sent[i]!);
+  };
+  const job = (id: string) => jobs.jobs.get(id) as BulkJob;
+  return { clock, store, jobs, quota, deps, runAll, job };
+};
+
+/** `count` messages a day ahead (scheduled), in batches of 100. */
+const scheduleMany = async (deps: BulkJobDeps, count: number): Promise<Message[]> => {
+  const made: Message[] = [];
+  for (let i = 0; i < count; i += 100) {
+    const inputs = Array.from({ length: Math.min(100, count - i) }, () =>
+      MessageIn.parse({ url: 'https://example.com/hook', delay: 86_400 }),
+    );
+    made.push(...(await scheduleBatch(deps, TENANT, inputs)).messages);
+  }
+  return made;
+};
+
+/** Marks messages failed as the worker would, at the clock's time. */
+const failAll = async (store: MemoryStore, messages: readonly Message[], now: number) => {
+  for (const m of messages) {
+    const current = store.messages.get(m.id) as Message;
+    await store.save({ ...current, status: 'failed', updatedAt: now, version: current.version + 1 }, current.version);
+  }
+};
+
+const cancelIds = (ids: string[]) => ({ action: 'cancel' as const, input: { ids }, plan: 'free' });
+
+describe('a bulk cancel by ids', () => {
+  it('cancels every message a page per step, and a second run skips them all', async () => {
+    const { deps, store, jobs, runAll, job } = setup();
+    const messages = await scheduleMany(deps, 250);
+    const first = await startBulkJob(deps, TENANT, cancelIds(messages.map((m) => m.id)));
+    expect(first.job).toMatchObject({ state: 'running', total: 250, counts: { done: 0, skipped: 0, failed: 0 } });
+    await runAll();
+    expect(jobs.sent.map((s) => s.step)).toEqual([0, 1, 2]); // 250 ids: three pages of BULK_PAGE
+    expect(BULK_PAGE).toBe(100);
+    expect(job(first.job.id)).toMatchObject({
+      state: 'done',
+      total: 250,
+      counts: { done: 250, skipped: 0, failed: 0 },
+    });
+    expect([...store.messages.values()].every((m) => m.status === 'cancelled')).toBe(true);
+
+    const second = await startBulkJob(deps, TENANT, cancelIds(messages.map((m) => m.id)));
+    await runAll();
+    expect(job(second.job.id)).toMatchObject({ state: 'done', counts: { done: 0, skipped: 250, failed: 0 } });
+    expect((await jobs.runningJobs(TENANT)).jobs).toEqual({});
+  });
+
+  it('runs a step delivered twice once', async () => {
+    const { deps, jobs, job } = setup();
+    const messages = await scheduleMany(deps, 150);
+    const { job: started } = await startBulkJob(deps, TENANT, cancelIds(messages.map((m) => m.id)));
+    const step0 = jobs.sent[0]!;
+    expect(await runBulkJobStep(deps, step0)).toBe('ran');
+    // The same step again (SQS delivers at least once): nothing is counted twice; its hand-on is queued again.
+    expect(await runBulkJobStep(deps, step0)).toBe('stale');
+    expect(job(started.id).counts.done).toBe(100);
+    expect(jobs.sent.map((s) => s.step)).toEqual([0, 1, 1]);
+    expect(await runBulkJobStep(deps, jobs.sent[1]!)).toBe('ran');
+    expect(await runBulkJobStep(deps, jobs.sent[2]!)).toBe('stale');
+    expect(job(started.id)).toMatchObject({ state: 'done', counts: { done: 150, skipped: 0, failed: 0 } });
+  });
+
+  it('skips ids that name no message', async () => {
+    const { deps, runAll, job } = setup();
+    const [message] = await scheduleMany(deps, 1);
+    const { job: started } = await startBulkJob(
+      deps,
+      TENANT,
+      cancelIds([message!.id, 'msg_01JNOSUCHMESSAGE000000000A']),
+    );
+    await runAll();
+    expect(job(started.id)).toMatchObject({ state: 'done', counts: { done: 1, skipped: 1, failed: 0 } });
+  });
+});
+
+describe('a bulk redeliver by filter', () => {
+  const failedSince = (since: number) => ({
+    action: 'redeliver' as const,
+    input: { filter: { status: ['failed' as const], updatedSince: since } },
+    plan: 'free',
+  });
+
+  it('redelivers the messages failed since the instant, counting each as a send, and a second run skips them', async () => {
+    const { deps, store, clock, quota, runAll, job } = setup();
+    const early = await scheduleMany(deps, 5);
+    await failAll(store, early, T0 + 1_000);
+    const late = await scheduleMany(deps, 120);
+    await failAll(store, late, T0 + 60_000);
+    clock.set(T0 + 120_000);
+    const sentBefore = quota.used;
+
+    const first = await startBulkJob(deps, TENANT, failedSince(T0 + 30_000));
+    await runAll();
+    expect(job(first.job.id)).toMatchObject({
+      state: 'done',
+      total: 120,
+      counts: { done: 120, skipped: 0, failed: 0 },
+    });
+    expect(quota.used - sentBefore).toBe(120);
+    expect(late.every((m) => store.messages.get(m.id)?.status === 'queued')).toBe(true);
+    expect(early.every((m) => store.messages.get(m.id)?.status === 'failed')).toBe(true);
+
+    // They fail again; the same selection run again leaves them alone.
+    await failAll(store, late, T0 + 180_000);
+    const second = await startBulkJob(deps, TENANT, failedSince(T0 + 30_000));
+    await runAll();
+    expect(job(second.job.id)).toMatchObject({ state: 'done', counts: { done: 0, skipped: 120, failed: 0 } });
+    expect(quota.used - sentBefore).toBe(120);
+  });
+
+  it('stops at the monthly quota and says so', async () => {
+    const { deps, store, quota, runAll, job } = setup();
+    const messages = await scheduleMany(deps, 40);
+    await failAll(store, messages, T0);
+    quota.limit = quota.used + 15;
+    const { job: started } = await startBulkJob(deps, TENANT, failedSince(T0));
+    await runAll();
+    expect(job(started.id)).toMatchObject({
+      state: 'failed',
+      counts: { done: 15, skipped: 0, failed: 0 },
+      stopReason: { code: 'quota-exceeded' },
+    });
+    expect([...store.messages.values()].filter((m) => m.status === 'queued')).toHaveLength(15);
+  });
+});
+
+describe('a bulk cancel by filter', () => {
+  it('goes on past a page the scan budget left empty, and shows its filter as given', async () => {
+    const { deps, store, runAll, job } = setup();
+    const messages = await scheduleMany(deps, 5);
+    // The store's first page finds nothing within its scan budget and says where to go on from.
+    const list = store.list.bind(store);
+    let calls = 0;
+    store.list = async (tenantId, query) => {
+      calls += 1;
+      return calls === 1
+        ? { items: [], next: { direction: 'next', id: newMessageId(T0 + 86_400_000) } }
+        : list(tenantId, query);
+    };
+    const input = {
+      filter: BulkJobIn.parse({ filter: { status: 'scheduled,queued', createdAtFrom: '2026-12-01T00:00:00Z' } })
+        .filter!,
+    };
+    const { job: started } = await startBulkJob(deps, TENANT, { action: 'cancel', input, plan: 'free' });
+    await runAll();
+    expect(calls).toBeGreaterThan(1);
+    expect(job(started.id)).toMatchObject({ state: 'done', total: 5, counts: { done: 5, skipped: 0, failed: 0 } });
+    expect(messages.every((m) => store.messages.get(m.id)?.status === 'cancelled')).toBe(true);
+    expect(toBulkJobOut(job(started.id)).selection).toEqual({
+      filter: { status: ['scheduled', 'queued'], createdAtFrom: '2026-12-01T00:00:00.000Z' },
+    });
+  });
+});
+
+describe('starting bulk jobs', () => {
+  it(`runs at most ${MAX_RUNNING_JOBS} jobs of a tenant at once, and frees the place of a stalled one`, async () => {
+    const { deps, clock, jobs, job } = setup();
+    const [message] = await scheduleMany(deps, 1);
+    const started = [];
+    for (let i = 0; i < MAX_RUNNING_JOBS; i += 1)
+      started.push(await startBulkJob(deps, TENANT, cancelIds([message!.id])));
+    await expect(startBulkJob(deps, TENANT, cancelIds([message!.id]))).rejects.toThrow(TooManyRunningJobsError);
+    // Another tenant is not held back.
+    await expect(startBulkJob(deps, 'tnt_other', cancelIds([message!.id]))).resolves.toBeDefined();
+    // Nothing ran them: past the stall time they are given up, and a new job starts.
+    clock.advance(BULK_STALL_MS + 1);
+    const next = await startBulkJob(deps, TENANT, cancelIds([message!.id]));
+    expect(next.created).toBe(true);
+    expect(job(started[0]!.job.id)).toMatchObject({ state: 'failed', stopReason: { code: 'stalled' } });
+    expect(Object.keys((await jobs.runningJobs(TENANT)).jobs)).toEqual([next.job.id]);
+  });
+
+  it('answers a repeated Idempotency-Key with the job it started, and refuses it for another request', async () => {
+    const { deps, jobs } = setup();
+    const [message] = await scheduleMany(deps, 1);
+    const request = { ...cancelIds([message!.id]), idempotencyKey: 'bulk-1' };
+    const first = await startBulkJob(deps, TENANT, request);
+    const again = await startBulkJob(deps, TENANT, request);
+    expect(again).toEqual({ job: first.job, created: false });
+    expect(jobs.jobs.size).toBe(1);
+    await expect(startBulkJob(deps, TENANT, { ...request, action: 'redeliver' })).rejects.toThrow(
+      IdempotencyKeyReusedError,
+    );
+  });
+
+  it('refuses a filter without a status, or with one the action does not apply to, naming filter.status', async () => {
+    const { deps, jobs } = setup();
+    for (const [action, filter] of [
+      ['cancel', {}],
+      ['cancel', { status: [] }],
+      ['cancel', { status: ['delivered'] }],
+      ['cancel', { status: ['queued', 'delivered'] }],
+      ['redeliver', { status: ['queued'] }],
+    ] satisfies Array<[BulkAction, MessageFilter]>) {
+      const refused = startBulkJob(deps, TENANT, { action, input: { filter }, plan: 'free' });
+      await expect(refused).rejects.toThrow(ValidationError);
+      await expect(refused).rejects.toMatchObject({ errors: [{ path: 'filter.status' }] });
+    }
+    expect(jobs.jobs.size).toBe(0);
+  });
+});
+
+describe('the bulk request schema', () => {
+  const problems = (body: unknown) => {
+    const parsed = BulkJobIn.safeParse(body);
+    return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+  const id = (n: number) => `msg_01J${String(n).padStart(23, '0')}`;
+
+  it(`takes 1 to ${MAX_BULK_IDS} distinct message ids, or a filter, not both`, () => {
+    expect(problems({ ids: [id(1)] })).toEqual([]);
+    expect(problems({ ids: Array.from({ length: MAX_BULK_IDS }, (_, i) => id(i)) })).toEqual([]);
+    expect(problems({ ids: Array.from({ length: MAX_BULK_IDS + 1 }, (_, i) => id(i)) })).toEqual([
+      `ids: at most ${MAX_BULK_IDS} ids; select more with a filter`,
+    ]);
+    expect(problems({ ids: [id(1), id(1)] })).toEqual(['ids: each id at most once']);
+    expect(problems({ ids: ['nope'] })[0]).toMatch(/^ids\.0: must be a message id/);
+    expect(problems({ ids: [id(1)], filter: { status: 'failed' } })).toEqual([': give exactly one of ids or filter']);
+    expect(problems({})).toEqual([': give exactly one of ids or filter']);
+    expect(problems({ filter: { status: 'lost' } })[0]).toMatch(/^filter\.status\b/);
+    expect(problems({ filter: { status: ['failed', 'lost'] } })[0]).toMatch(/^filter\.status\b/);
+    expect(problems({ filter: { status: 'failed', updatedSince: 'monday' } })[0]).toMatch(/^filter\.updatedSince: /);
+    // The listing's filter: any of its fields, statuses as a list or a comma list.
+    expect(
+      problems({ filter: { status: ['failed', 'delivered'], label: 'x', urlPrefix: 'https://a.example/' } }),
+    ).toEqual([]);
+    expect(problems({ filter: { status: 'failed,delivered' } })).toEqual([]);
+    expect(problems({ filter: { status: 'failed', colour: 'x' } })).toEqual(['filter: Unrecognized key: "colour"']);
+  });
+});
