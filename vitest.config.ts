@@ -21,6 +21,7 @@ const alias = {
  */
 const UNTIMED_INTEGRATION = [
   'libs/aws/src/dynamo-message-store.int.test.ts',
+  'libs/aws/src/dynamo-message-list.int.test.ts',
   'libs/aws/src/dynamo-storage.int.test.ts',
   'libs/aws/src/dynamo-session-revocations.int.test.ts',
   'libs/aws/src/dynamo-usage-ledger.int.test.ts',

@@ -13,6 +13,7 @@ import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { startStack } from '@vigil/local/stack';
+import { quantile } from './quantile';
 
 /** A 10 s near window and 1 s buckets so the far path runs within the benchmark; VIGIL_* overrides. */
 const ENGINE_ENV = {
@@ -27,8 +28,6 @@ const only = process.env.BENCH_ONLY;
 const runs = (part: string) => only === undefined || only === part;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const quantile = (sorted: number[], q: number) =>
-  sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
 
 interface LatenessReport {
   scheduled: number;

@@ -5,7 +5,7 @@
  * the API integration tests.
  */
 import { spawnSync } from 'node:child_process';
-import { ApiKeyIn, BulkJobIn, MessageIn, MessagePatch } from '@vigil/core';
+import { ApiKeyIn, BulkJobIn, MESSAGE_FILTER_FIELDS, MessageIn, MessagePatch } from '@vigil/core';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { assertMatchesSchema, openapiDocument } from '../test-support/openapi';
@@ -43,6 +43,18 @@ describe('openapi.yaml', () => {
     const code = zodFields(schema);
     expect(Object.keys(documented.properties).sort()).toEqual(code.names);
     expect((documented.required ?? []).sort()).toEqual(code.required);
+  });
+
+  it("documents exactly the list query's parameters: the message filter's fields, limit and cursor", () => {
+    const list = (openapiDocument.paths as Record<string, Record<string, { parameters: Array<{ name: string }> }>>)[
+      '/v1/messages'
+    ]?.get;
+    const documented = (list?.parameters ?? []).map((p) => p.name).sort();
+    expect(documented).toEqual([...Object.keys(MESSAGE_FILTER_FIELDS), 'limit', 'cursor'].sort());
+  });
+
+  it("documents exactly the message filter's fields as a bulk job takes and shows it", () => {
+    expect(Object.keys(schemaOf('MessageFilter').properties).sort()).toEqual(Object.keys(MESSAGE_FILTER_FIELDS).sort());
   });
 
   it('documents the sendAt forms the code accepts: RFC 3339 with an offset, or a wall time without one', () => {

@@ -173,6 +173,10 @@ const INLINE_NOT_RUN: Array<[RegExp, string]> = [
   [/^(BENCH_ONLY=\w+ )?npm run bench(:cold)?$/, 'benchmarks, minutes long'],
   [/^npm run bench:cost$/, 'a benchmark, minutes long: bench/cost/cost-bench.int.test.ts runs its short form'],
   [/^npm run bench:capacity$/, 'a benchmark (the cost scenarios, then the model): its arithmetic is unit-tested'],
+  [
+    /^npm run bench:list$/,
+    'a benchmark, a million messages written: libs/aws/src/dynamo-message-list.int.test.ts tests what it measures',
+  ],
   [/^npm run chaos$/, 'the short profile: e2e/chaos.e2e.test.ts runs the same runner'],
   [/^npm run chaos -- --minutes 30$/, 'the long profile: 30 minutes'],
   [/^npm run soak -- --minutes (N|\d+)$/, 'a benchmark, minutes long'],

@@ -537,6 +537,63 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.waitForURL('**/messages?status=failed');
   });
 
+  it('filters the list by statuses, label and created time, kept in the URL: shareable, and back undoes it', async () => {
+    // Prepare: two labelled messages (one cancelled), one without the label.
+    const made = async (labels?: string[]) =>
+      (await api(apiKey, 'POST', '/v1/messages', { url: `${receiver.url}/filtered`, delay: 3600, labels })).json
+        .id as string;
+    const startedAt = new Date(Date.now() - 60_000);
+    const [kept, cancelled, other] = [await made(['e2e-filter']), await made(['e2e-filter']), await made()];
+    await api(apiKey, 'DELETE', `/v1/messages/${cancelled}`);
+    await page.goto(`${web}/messages`);
+    const rows = async () =>
+      page
+        .locator('[data-testid^="message-msg_"]')
+        .evaluateAll((els) => els.map((el) => el.getAttribute('data-testid')));
+
+    // Act: pick two statuses and the label, and a created-from time typed in the shown zone.
+    const filters = page.getByTestId('message-filters');
+    // Once the page runs in the browser, the times are in the browser's zone, named beside them.
+    await filters.getByText('(Europe/Berlin)').first().waitFor();
+    // A status card is a label around its checkbox: a click on its word ticks it.
+    await filters.getByText('scheduled', { exact: true }).click();
+    await filters.getByText('cancelled', { exact: true }).click();
+    await filters.locator('input[name="label"]').fill('e2e-filter');
+    const wall = await page.evaluate(
+      (iso) => {
+        const d = new Date(iso);
+        const pad = (n: number) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+      },
+      new Date(Math.floor(startedAt.getTime() / 1000) * 1000).toISOString(),
+    );
+    await filters.locator('input[name="createdAtFrom"]').fill(wall);
+    await filters.getByRole('button', { name: 'Apply filters' }).click();
+
+    // Assess: the URL holds the filters (the time as a UTC instant), and the list is what they select.
+    await page.waitForURL(/label=e2e-filter/);
+    const url = new URL(page.url());
+    expect(url.searchParams.get('status')).toBe('scheduled,cancelled');
+    expect(url.searchParams.get('createdAtFrom')).toBe(
+      new Date(Math.floor(startedAt.getTime() / 1000) * 1000).toISOString(),
+    );
+    await page.getByTestId(`message-${kept}`).waitFor();
+    expect(await rows()).toEqual([`message-${cancelled}`, `message-${kept}`]);
+    await expect(page.getByTestId(`message-${kept}`).getByTestId('labels').textContent()).resolves.toBe('e2e-filter');
+    await screenshot('messages-filtered');
+    // Shared: the same URL opened afresh shows the same list, the filters filled in.
+    const shared = await context.newPage();
+    await shared.goto(url.toString());
+    await shared.getByTestId(`message-${cancelled}`).waitFor();
+    await expect(shared.getByTestId(`message-${other}`).count()).resolves.toBe(0);
+    await expect(shared.locator('input[name="label"]').inputValue()).resolves.toBe('e2e-filter');
+    await shared.close();
+    // Back: the unfiltered list again.
+    await page.goBack();
+    await page.waitForURL(`${web}/messages`);
+    await page.getByTestId(`message-${other}`).waitFor();
+  });
+
   it('says on the list how the last attempt went and when the next try is', async () => {
     // A closed port on this machine: every attempt is refused, and the message waits to retry (this
     // stack's backoff is short: 0.5 s doubling).

@@ -26,7 +26,7 @@ describe('assertResponseMatchesContract', () => {
         path: '/v1/messages?limit=1',
         status: 200,
         headers: JSON_TYPE,
-        text: JSON.stringify({ items: [], nextCursor: null }),
+        text: JSON.stringify({ items: [], nextCursor: null, previousCursor: null }),
       }),
     ).not.toThrow();
     expect(check({ method: 'DELETE', path: '/v1/keys/key_1', status: 204, text: '' })).not.toThrow();

@@ -130,7 +130,7 @@ describe.runIf(unavailable === undefined)('the cost meter against DynamoDB Local
 
   it('counts reads: a consistent get and a listing by status', async () => {
     await metered(() => store.get('tnt_cost', 'msg_cost_near'));
-    await metered(() => store.list('tnt_cost', { status: 'delivered', limit: 10 }));
+    await metered(() => store.list('tnt_cost', { filter: { status: ['delivered'] }, limit: 10 }));
   });
 
   it('counts a small failure write and a delete', async () => {

@@ -37,14 +37,23 @@ export interface paths {
         };
         /**
          * List messages
-         * @description Lists your messages, newest first (by creation time), one page at a time. Pass the
-         *     `nextCursor` of a page as `cursor` to get the next one; `nextCursor` is `null` on the last
-         *     page. Items leave out `body`; get a single message to see it. Expired messages (past their
-         *     `expiresAt`) are left out, so a page may hold fewer than `limit` items while `nextCursor`
-         *     still leads to more.
+         * @description Lists your messages, newest first (by creation time), one page at a time, optionally
+         *     filtered: every filter given narrows (all must hold), ranges are `[from, to)`. Pass a page's
+         *     `nextCursor` as `cursor` to get the page after it and its `previousCursor` for the page
+         *     before; each is `null` when there is nothing that way (`previousCursor` on the first page).
+         *     A cursor is a place in the listing, so keep the same filters while paging. Items leave out
+         *     `body`; get a single message to see it.
+         *
+         *     A page reads at most 1,000 stored messages. Filters by status, `createdAtFrom`/`createdAtTo`
+         *     and an id prefix (`idContains` starting with `msg_`) choose what is read; `label`,
+         *     `urlPrefix`, `sendAtFrom`/`sendAtTo`, `updatedSince` and other id text are checked on what is
+         *     read. So when
+         *     few messages match, a page may hold fewer than `limit` items (even none) while `nextCursor`
+         *     still leads to more. Expired messages (past their `expiresAt`) are left out the same way.
          *
          *     Problems: 401 missing or invalid API key; 422 an invalid or unknown query parameter (a bad
-         *     `status` or `updatedSince`, a `limit` out of range, a cursor Vigil did not issue).
+         *     `status`, a `limit` out of range, a time without an offset, a range that ends before it
+         *     starts, a cursor Vigil did not issue), naming the parameter as `query.<name>`.
          */
         get: operations["listMessages"];
         put?: never;
@@ -858,6 +867,25 @@ export interface components {
         Metadata: {
             [key: string]: string;
         };
+        /**
+         * @description A label to find messages by: 1 to 64 letters, digits and `. _ : / -`.
+         * @example billing
+         */
+        Label: string;
+        /**
+         * @description Labels to find the message by (`GET /v1/messages?label=`); at most 10, each at most once. Stored and returned, never sent to the endpoint. Counts toward the message's 256 KiB.
+         * @example [
+         *       "billing",
+         *       "eu"
+         *     ]
+         */
+        Labels: components["schemas"]["Label"][];
+        /**
+         * Format: date-time
+         * @description An RFC 3339 date-time with an offset, e.g. `2026-12-01T00:00:00Z`.
+         * @example 2026-12-01T00:00:00Z
+         */
+        Instant: string;
         /** @description How hard to try. */
         RetryPolicy: {
             /**
@@ -886,6 +914,7 @@ export interface components {
              */
             timeoutMs?: number;
             metadata?: components["schemas"]["Metadata"];
+            labels?: components["schemas"]["Labels"];
             flowControl?: components["schemas"]["FlowControl"];
             callback?: components["schemas"]["MessageCallback"];
         } & (unknown | unknown);
@@ -1017,6 +1046,8 @@ export interface components {
             headers?: components["schemas"]["MessageHeaders"];
             body?: components["schemas"]["MessageBody"];
             metadata?: components["schemas"]["Metadata"];
+            /** @description Replaces the labels; `[]` removes them all. */
+            labels?: components["schemas"]["Labels"];
             flowControl?: components["schemas"]["FlowControl"] | null;
         };
         /**
@@ -1084,6 +1115,8 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @description Your labels, as given (`[]` when none). */
+            labels: string[];
             flowControl?: components["schemas"]["FlowControl"];
             /**
              * Format: date-time
@@ -1132,19 +1165,26 @@ export interface components {
         MessageBatchOut: {
             items: components["schemas"]["MessageOut"][];
         };
-        /** @description Which messages: the filter of `GET /v1/messages` (the same fields as its query parameters), as a bulk job takes it. */
+        /** @description Which messages: the filter of `GET /v1/messages` (the same fields as its query parameters, with the same rules), as a bulk job takes it and shows it. Every field given narrows; ranges are `[from, to)`. */
         MessageFilter: {
-            status?: components["schemas"]["MessageStatus"];
-            /**
-             * Format: date-time
-             * @description Changed at or after this instant (for a finished message, when it finished).
-             */
-            updatedSince?: string;
+            /** @description Messages currently in any of these statuses. */
+            status?: components["schemas"]["MessageStatus"][];
+            label?: components["schemas"]["Label"];
+            /** @description Messages whose `url` starts with this text. */
+            urlPrefix?: string;
+            sendAtFrom?: components["schemas"]["Instant"];
+            sendAtTo?: components["schemas"]["Instant"];
+            createdAtFrom?: components["schemas"]["Instant"];
+            createdAtTo?: components["schemas"]["Instant"];
+            /** @description Changed at or after this instant (for a finished message, when it finished). */
+            updatedSince?: components["schemas"]["Instant"];
+            /** @description Text in the message id, in any case. */
+            idContains?: string;
         };
         /** @description The messages a bulk job acts on; exactly one of `ids` and `filter`. */
         BulkJobIn: {
             ids?: components["schemas"]["MessageId"][];
-            /** @description Selects the messages when the job reaches them; `status` is required here. */
+            /** @description Selects the messages when the job reaches them; `status` is required here, and the action must apply to each status in it (cancel: waiting ones; redeliver: delivered, failed). */
             filter?: components["schemas"]["MessageFilter"];
         };
         /** @description A bulk cancel or redeliver and how far it got. */
@@ -1194,8 +1234,10 @@ export interface components {
         MessagePage: {
             /** @description The messages on this page, without `body`. */
             items: components["schemas"]["MessageOutWithoutBody"][];
-            /** @description Pass as `cursor` to get the next page; `null` when this is the last page. */
+            /** @description Pass as `cursor` to get the next (older) page; `null` when this is the last page. */
             nextCursor: string | null;
+            /** @description Pass as `cursor` to get the previous (newer) page; `null` on the first page. */
+            previousCursor: string | null;
         };
         /** @description One try at delivering a message. An attempt that got a response has `statusCode`; one that got none (timeout, connection refused, DNS failure, refused target) has `error`. */
         AttemptOut: {
@@ -1731,13 +1773,27 @@ export interface operations {
     listMessages: {
         parameters: {
             query?: {
-                /** @description Only messages currently in this status. */
-                status?: components["schemas"]["MessageStatus"];
-                /** @description Only messages changed at or after this instant (RFC 3339). For a finished message that is when it finished: `status=failed&updatedSince=2026-12-01T00:00:00Z` lists the messages failed since then. Applied within the pages, so a page may hold fewer than `limit`. */
-                updatedSince?: string;
+                /** @description Only messages currently in one of these statuses, as a comma-separated list (e.g. `failed,retrying`; the parameter given once). */
+                status?: components["schemas"]["MessageStatus"][];
+                /** @description Only messages carrying this label. */
+                label?: components["schemas"]["Label"];
+                /** @description Only messages whose `url` starts with this text (e.g. `https://api.example.com/billing/`). */
+                urlPrefix?: string;
+                /** @description Only messages whose `sendAt` is at or after this instant. */
+                sendAtFrom?: components["schemas"]["Instant"];
+                /** @description Only messages whose `sendAt` is before this instant; after `sendAtFrom`. */
+                sendAtTo?: components["schemas"]["Instant"];
+                /** @description Only messages created at or after this instant. */
+                createdAtFrom?: components["schemas"]["Instant"];
+                /** @description Only messages created before this instant; after `createdAtFrom`. */
+                createdAtTo?: components["schemas"]["Instant"];
+                /** @description Only messages changed at or after this instant. For a finished message that is when it finished: `status=failed&updatedSince=2026-12-01T00:00:00Z` lists the messages failed since then. */
+                updatedSince?: components["schemas"]["Instant"];
+                /** @description Only messages whose id contains this text, in any case (`01jdx` finds `msg_01JDX…`). Text starting with `msg_` is a prefix of the id, found without reading other messages. */
+                idContains?: string;
                 /** @description Page size. */
                 limit?: number;
-                /** @description Opaque; the `nextCursor` of the previous page. Keep the same `status` filter while paging. */
+                /** @description Opaque; a page's `nextCursor` or `previousCursor`. Keep the same filters while paging. */
                 cursor?: string;
             };
             header?: never;
@@ -2654,6 +2710,7 @@ export interface operations {
                  *           "maxAttempts": 1,
                  *           "timeoutMs": 10000,
                  *           "metadata": {},
+                 *           "labels": [],
                  *           "lastAttempt": {
                  *             "n": 1,
                  *             "startedAt": "2026-12-01T09:00:00.002Z",

@@ -9,6 +9,7 @@ export const handler = httpRoute({ query: MessageListQuery }, async ({ tenantId,
     body: {
       items: page.items.map((m) => toMessageOut(m, { withBody: false })),
       nextCursor: page.nextCursor ?? null,
+      previousCursor: page.previousCursor ?? null,
     },
   };
 });

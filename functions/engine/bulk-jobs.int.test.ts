@@ -81,13 +81,13 @@ describe(`a bulk cancel over ${MAX_BULK_IDS} messages`, () => {
     const { api } = await newTenant();
     const ids = await createMany(api, MAX_BULK_IDS, { url: 'https://example.com/hook', delay: 86_400 });
 
-    const started = await api.post('/v1/messages/cancel', { filter: { status: 'scheduled' } });
+    const started = await api.post('/v1/messages/cancel', { filter: { status: ['scheduled'] } });
     expect(started.status).toBe(202);
     expect(started.headers.get('location')).toBe(`/v1/jobs/${started.json.id}`);
     expect(started.json).toMatchObject({
       action: 'cancel',
       state: 'running',
-      selection: { filter: { status: 'scheduled' } },
+      selection: { filter: { status: ['scheduled'] } },
     });
     const first = await finished(api, started.json.id);
     expect(first).toMatchObject({
@@ -128,7 +128,7 @@ describe('a bulk redeliver of the messages failed since an instant', () => {
     const listed = await api.get(`/v1/messages?status=failed&updatedSince=${encodeURIComponent(since)}&limit=100`);
     expect(listed.json.items.map((m: { id: string }) => m.id).sort()).toEqual([...recent].sort());
 
-    const filter = { status: 'failed', updatedSince: since };
+    const filter = { status: ['failed'], updatedSince: since };
     const started = await api.post('/v1/messages/redeliver', { filter });
     expect(started.status).toBe(202);
     const first = await finished(api, started.json.id);
@@ -173,7 +173,7 @@ describe('a bulk redeliver of the messages failed since an instant', () => {
     );
     // The quota guard reads the counters at most every 5 s.
     await new Promise((r) => setTimeout(r, 5_200));
-    const started = await api.post('/v1/messages/redeliver', { filter: { status: 'failed' } });
+    const started = await api.post('/v1/messages/redeliver', { filter: { status: ['failed'] } });
     const job = await finished(api, started.json.id);
     expect(job).toMatchObject({
       state: 'failed',
@@ -242,10 +242,11 @@ describe('starting bulk jobs', () => {
     const cases: Array<[string, unknown, string]> = [
       ['/v1/messages/cancel', { ids: Array.from({ length: MAX_BULK_IDS + 1 }, (_, i) => id(i)) }, 'ids'],
       ['/v1/messages/cancel', { ids: [id(1)], filter: { status: 'scheduled' } }, ''],
-      ['/v1/messages/redeliver', { filter: { status: 'lost' } }, 'filter.status'],
-      ['/v1/messages/redeliver', { filter: { status: 'queued' } }, 'filter.status'],
+      ['/v1/messages/redeliver', { filter: { status: ['lost'] } }, 'filter.status.0'],
+      ['/v1/messages/redeliver', { filter: { status: ['queued'] } }, 'filter.status'],
+      ['/v1/messages/cancel', { filter: { status: ['queued', 'failed'] } }, 'filter.status'],
       ['/v1/messages/cancel', { filter: {} }, 'filter.status'],
-      ['/v1/messages/cancel', { filter: { status: 'queued', updatedSince: 'yesterday' } }, 'filter.updatedSince'],
+      ['/v1/messages/cancel', { filter: { status: ['queued'], updatedSince: 'yesterday' } }, 'filter.updatedSince'],
     ];
     for (const [path, body, field] of cases) {
       const refused = await api.post(path, body);

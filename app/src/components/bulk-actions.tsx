@@ -246,7 +246,7 @@ function RedeliverFailedSince({ onStarted }: { onStarted: (job: BulkJob) => void
               return;
             }
             startTransition(async () => {
-              const filter = { status: 'failed' as const, updatedSince: instant.toISOString() };
+              const filter = { status: ['failed' as const], updatedSince: instant.toISOString() };
               const result = await startBulkJob('redeliver', { filter }, key);
               if (!result.ok) {
                 setError(result.error);

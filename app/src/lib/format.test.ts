@@ -18,6 +18,7 @@ import {
   revokerText,
   targetText,
   wallTimeIn,
+  instantOfWallTime,
   webhookCurl,
   zonedTime,
 } from './format';
@@ -299,5 +300,15 @@ describe('web app formatting', () => {
     expect(targetText({ method: 'POST', url: 'https://example.com:8443/hooks/order?x=1' })).toBe(
       'POST example.com:8443/hooks/order',
     );
+  });
+});
+
+describe('instantOfWallTime', () => {
+  it('reads a datetime-local wall time in a zone, as wallTimeIn writes it', () => {
+    expect(instantOfWallTime('2026-12-01T20:38:43.747', 'America/New_York')).toBe('2026-12-02T01:38:43.747Z');
+    expect(instantOfWallTime('2026-07-01T09:00', 'Europe/Berlin')).toBe('2026-07-01T07:00:00.000Z');
+    expect(instantOfWallTime('2026-12-01T00:00', 'UTC')).toBe('2026-12-01T00:00:00.000Z');
+    const iso = '2026-03-29T01:30:00.000Z';
+    expect(instantOfWallTime(wallTimeIn(iso, 'Europe/Berlin'), 'Europe/Berlin')).toBe(iso);
   });
 });

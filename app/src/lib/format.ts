@@ -74,6 +74,18 @@ export const wallTimeIn = (iso: string, zone: string): string => {
 };
 
 /**
+ * The instant a `datetime-local` wall time names in `zone` (the inverse of `wallTimeIn`), as RFC
+ * 3339 UTC: the zone's offset at a first guess, then again at the instant found (so a wall time
+ * near a change lands right); a wall time in a spring-forward gap moves forward by the gap.
+ */
+export const instantOfWallTime = (wall: string, zone: string): string => {
+  const asUtc = Date.parse(`${wall}Z`);
+  const offsetAt = (ms: number) => Date.parse(`${wallTimeIn(new Date(ms).toISOString(), zone)}Z`) - ms;
+  const first = asUtc - offsetAt(asUtc);
+  return new Date(asUtc - offsetAt(first)).toISOString();
+};
+
+/**
  * A message's local send time as people read it: `2026-03-29 03:30:00.000 Europe/Berlin (UTC+02:00)`,
  * from the API's `localSendAt` (`2026-03-29T03:30:00.000+02:00`) and `timezone`.
  */

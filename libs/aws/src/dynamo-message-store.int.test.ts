@@ -15,7 +15,6 @@ import {
   MessageAlreadyExistsError,
   messageBytes,
   RESPONSE_HEADERS_MAX_BYTES,
-  ValidationError,
 } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
@@ -234,24 +233,21 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     expect((await store.get(m.tenantId, m.id))?.url).toBe('https://e.com/2');
   });
 
-  it.runIf(available)(
-    'lists newest first, pages with a cursor, filters by status, and refuses a forged cursor',
-    async () => {
-      const tenantId = 'tnt_list';
-      const made = [message({ tenantId }), message({ tenantId }), message({ tenantId, status: 'delivered' })];
-      for (const m of made) await store.insert(m);
-      const first = await store.list(tenantId, { limit: 2 });
-      expect(first.items.map((m) => m.id)).toEqual([made[2]!.id, made[1]!.id]);
-      expect(first.items[0]!.body).toBe('');
-      const second = await store.list(tenantId, { limit: 2, cursor: first.nextCursor });
-      expect(second.items.map((m) => m.id)).toEqual([made[0]!.id]);
-      const delivered = await store.list(tenantId, { limit: 10, status: 'delivered' });
-      expect(delivered.items.map((m) => m.id)).toEqual([made[2]!.id]);
-      const forged = Buffer.from(JSON.stringify({ pk: 'T#tnt_a', sk: 'M#x' })).toString('base64url');
-      await expect(store.list(tenantId, { limit: 2, cursor: forged })).rejects.toThrow(ValidationError);
-      await expect(store.list(tenantId, { limit: 2, cursor: 'garbage!' })).rejects.toThrow(ValidationError);
-    },
-  );
+  it.runIf(available)('lists newest first, pages with a cursor both ways, and filters by status', async () => {
+    const tenantId = 'tnt_list';
+    const made = [message({ tenantId }), message({ tenantId }), message({ tenantId, status: 'delivered' })];
+    for (const m of made) await store.insert(m);
+    const first = await store.list(tenantId, { limit: 2 });
+    expect(first.items.map((m) => m.id)).toEqual([made[2]!.id, made[1]!.id]);
+    expect(first.items[0]!.body).toBe('');
+    expect(first.previous).toBeUndefined();
+    const second = await store.list(tenantId, { limit: 2, cursor: first.next });
+    expect(second.items.map((m) => m.id)).toEqual([made[0]!.id]);
+    const back = await store.list(tenantId, { limit: 2, cursor: second.previous });
+    expect(back.items.map((m) => m.id)).toEqual([made[2]!.id, made[1]!.id]);
+    const delivered = await store.list(tenantId, { limit: 10, filter: { status: ['delivered'] } });
+    expect(delivered.items.map((m) => m.id)).toEqual([made[2]!.id]);
+  });
 
   it.runIf(available)('finds far-path bucket members across shards and pending messages by due time', async () => {
     const bucketAt = T0 + 3_600_000;
@@ -397,7 +393,7 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
       body: m.body,
       expiresAt,
     });
-    const page = await store.list(m.tenantId, { limit: 100, status: 'failed' });
+    const page = await store.list(m.tenantId, { limit: 100, filter: { status: ['failed'] } });
     expect(page.items.find((x) => x.id === m.id)?.failureReason).toEqual(reason);
     expect((await collect(store.pendingBefore(T0 + 10_000_000))).map((r) => r.messageId)).not.toContain(m.id);
   });
@@ -484,7 +480,7 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
       expect(await store.save({ ...done, status: 'delivered', expiresAt, version: 1 }, 0)).toBe(true);
       expect(await rawItem(done)).toMatchObject({ expiresAt: Math.ceil(expiresAt / 1000), expiresAtMs: expiresAt });
       expect(await store.get(tenantId, done.id)).toEqual({ ...done, status: 'delivered', expiresAt, version: 1 });
-      const [listed] = (await store.list(tenantId, { limit: 10, status: 'delivered' })).items;
+      const [listed] = (await store.list(tenantId, { limit: 10, filter: { status: ['delivered'] } })).items;
       expect(listed).toMatchObject({ id: done.id, expiresAt });
 
       // An expiry on a message still to be delivered is never stored: pending messages do not expire.
@@ -524,7 +520,9 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
       await store.save({ ...old, status: 'delivered', expiresAt, version: 1 }, 0);
       await store.save({ ...kept, status: 'delivered', expiresAt: expiresAt + 1_000, version: 1 }, 0);
       const ids = async (status?: 'delivered') =>
-        (await store.list(tenantId, { limit: 10, ...(status && { status }) })).items.map((x) => x.id);
+        (await store.list(tenantId, { limit: 10, ...(status && { filter: { status: [status] } }) })).items.map(
+          (x) => x.id,
+        );
 
       now = expiresAt - 1;
       expect(await ids()).toEqual([waiting.id, kept.id, old.id]);

@@ -8,6 +8,9 @@
  *                request's messageIds, fingerprint, owner and leaseUntil
  * Indexes (sparse: an item is in one only while it carries the key):
  *   byStatus  statusPk T#<tenant>#<status>, sk        newest-first listing by status (summaries only)
+ * A listing reads one key range of message ids (ULIDs: creation order) in the tenant's partition,
+ * or in each of its statuses' byStatus partitions, and filters the rest (label, url, sendAt) with a
+ * FilterExpression, reading at most LIST_SCAN_BUDGET items a page (see `list`).
  *   pending   pendPk   P#<shard>, pendingAt           non-terminal messages by next due time (sweep)
  *   bucket    bucketPk B#<bucketAt>#<shard>, dueAt    far-path messages by bucket (promote)
  * The pending and bucket indexes are sharded by message id so a popular minute spreads over
@@ -38,20 +41,37 @@ import type {
   FailureReason,
   IdempotencyClaim,
   IdempotencyRecord,
+  ListCursor,
   Message,
+  MessageFilter,
   MessagePage,
   MessagePageQuery,
   MessageStore,
   PendingRef,
 } from '@vigil/core';
-import { isTerminal, MessageAlreadyExistsError, ValidationError, WAITING_STATUSES, attemptSummary } from '@vigil/core';
+import {
+  attemptSummary,
+  idRangeOf,
+  isIdPrefix,
+  isTerminal,
+  LIST_SCAN_BUDGET,
+  MessageAlreadyExistsError,
+  statusesToRead,
+  WAITING_STATUSES,
+} from '@vigil/core';
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { mergeAsync } from './merge-async';
 import { INDEX, SUMMARY_ATTRIBUTES } from './table-definition';
 
 const DERIVED = ['pk', 'sk', 'statusPk', 'pendPk', 'pendingAt', 'bucketPk', 'expiresAt', 'expiresAtMs'] as const;
 const REF_FIELDS = ['tenantId', 'id', 'version', '#status', 'dueAt', 'leaseUntil'];
-const NAMES = { '#status': 'status', '#url': 'url', '#method': 'method', '#timezone': 'timezone' };
+const NAMES = {
+  '#status': 'status',
+  '#url': 'url',
+  '#method': 'method',
+  '#timezone': 'timezone',
+  '#labels': 'labels',
+};
 /** Everything a listing shows (the byStatus index holds exactly these): the body and the attempt log stay behind. */
 const SUMMARY_FIELDS = SUMMARY_ATTRIBUTES.map((name) => (`#${name}` in NAMES ? `#${name}` : name));
 
@@ -62,12 +82,16 @@ const messageSk = (messageId: string) => `M#${messageId}`;
 export const expiryAttributes = (ms: number) => ({ expiresAt: Math.ceil(ms / 1000), expiresAtMs: ms });
 
 export class DynamoMessageStore implements MessageStore {
-  /** `now` decides which messages have expired (a message past its expiry reads as gone). */
+  /**
+   * `now` decides which messages have expired (a message past its expiry reads as gone);
+   * `scanBudget` is how many items one listing page may read (tests make it small).
+   */
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly shards: number,
     private readonly now: () => number = Date.now,
+    private readonly scanBudget: number = LIST_SCAN_BUDGET,
   ) {}
 
   private shardOf(messageId: string): number {
@@ -152,45 +176,107 @@ export class DynamoMessageStore implements MessageStore {
     return this.fromItem(Item);
   }
 
+  /**
+   * One page of a filter's messages. The filter's id range (creation time, id prefix, cursor) is the
+   * key condition; its statuses pick the partitions: the tenant's own (`pk`, every status) or one
+   * byStatus partition per status, read in parallel and merged by id. Everything else is a
+   * FilterExpression, so each partition reads pages (growing from `limit + 1`) until it has `limit`
+   * matches or has read its share of LIST_SCAN_BUDGET; the page then ends where every partition was
+   * read to, and its cursor goes on from there. A previous-page cursor reads upwards and turns the
+   * result round.
+   */
   async list(tenantId: string, query: MessagePageQuery): Promise<MessagePage> {
-    const startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, tenantId, query.status);
-    const byStatus = query.status !== undefined;
-    // Expired messages are left out (a page may then hold fewer than `limit`, with a cursor for more).
-    const live = {
-      ':now': this.now(),
-      ...(query.updatedSince !== undefined && { ':since': Date.parse(query.updatedSince) }),
-    };
-    const { Items = [], LastEvaluatedKey } = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        ...(byStatus
-          ? {
-              IndexName: INDEX.byStatus,
-              KeyConditionExpression: 'statusPk = :pk',
-              ExpressionAttributeValues: { ':pk': `${tenantPk(tenantId)}#${query.status}`, ...live },
-            }
-          : {
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-              ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':prefix': 'M#', ...live },
-            }),
-        FilterExpression: `(attribute_not_exists(expiresAtMs) OR expiresAtMs > :now)${query.updatedSince === undefined ? '' : ' AND updatedAt >= :since'}`,
-        ProjectionExpression: SUMMARY_FIELDS.join(', '),
-        ExpressionAttributeNames: NAMES,
-        ScanIndexForward: false,
-        Limit: query.limit,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    const items = Items.map((item) => {
-      const { lastAttempt, expiresAtMs, ...rest } = item;
-      return {
-        ...rest,
-        body: '',
-        attempts: lastAttempt ? [lastAttempt] : [],
-        ...(typeof expiresAtMs === 'number' && { expiresAt: expiresAtMs }),
-      } as unknown as Message;
-    });
-    return { items, ...(LastEvaluatedKey && { nextCursor: encodeCursor(LastEvaluatedKey) }) };
+    const { filter = {}, limit, cursor } = query;
+    const range = idRangeOf(filter, cursor);
+    const upwards = cursor?.direction === 'previous';
+    const statuses = statusesToRead(filter);
+    const partitions =
+      statuses === undefined
+        ? [{ key: 'pk', value: tenantPk(tenantId) }]
+        : statuses.map((status) => ({
+            key: 'statusPk',
+            value: `${tenantPk(tenantId)}#${status}`,
+            index: INDEX.byStatus,
+          }));
+    const share = Math.max(limit + 1, Math.ceil(this.scanBudget / partitions.length));
+    const reads = range
+      ? await Promise.all(
+          partitions.map((partition) => this.readPartition({ ...partition, range, filter, upwards, limit, share })),
+        )
+      : [];
+    // Scan order: newest first, or oldest first when reading upwards.
+    const earlier = (a: string, b: string) => (upwards ? a < b : a > b);
+    // Where every partition has been read to: the least advanced of those not read to their end.
+    const readTo = reads
+      .map((read) => read.readTo)
+      .reduce<string | undefined>(
+        (least, at) => (at === undefined || (least !== undefined && !earlier(at, least)) ? least : at),
+        undefined,
+      );
+    const found = reads
+      .flatMap((read) => read.items)
+      .filter((item) => readTo === undefined || !earlier(readTo, item.id as string))
+      .sort((a, b) => (earlier(a.id as string, b.id as string) ? -1 : 1));
+    const taken = found.slice(0, limit);
+    const last = taken.at(-1)?.id as string | undefined;
+    const goOnFrom =
+      last !== undefined && taken.length === limit && (found.length > limit || readTo !== undefined) ? last : readTo;
+    const items = (upwards ? taken.reverse() : taken).map(summaryOf);
+    // Going down, the page before is above its newest item (none before the first page); going up,
+    // the page after is below its oldest.
+    const next = upwards ? cursorAt('next', items.at(-1)?.id ?? cursor?.id) : cursorAt('next', goOnFrom);
+    const previous = upwards
+      ? cursorAt('previous', goOnFrom)
+      : cursor && cursorAt('previous', items[0]?.id ?? cursor.id);
+    return { items, ...(next && { next }), ...(previous && { previous }) };
+  }
+
+  /** Reads one partition in scan order until it has `limit` matches, has read `share` items, or ends. */
+  private async readPartition(read: {
+    key: string;
+    value: string;
+    index?: string;
+    range: { from: string; to: string };
+    filter: MessageFilter;
+    upwards: boolean;
+    limit: number;
+    share: number;
+  }): Promise<{ items: Record<string, unknown>[]; readTo?: string }> {
+    const residual = residualFilterOf(read.filter, this.now());
+    const items: Record<string, unknown>[] = [];
+    let scanned = 0;
+    // One more than the page needs: a partition that ends right after it says so (no empty last page).
+    let pageLimit = read.limit + 1;
+    let startKey: Record<string, unknown> | undefined;
+    for (;;) {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          ...(read.index && { IndexName: read.index }),
+          KeyConditionExpression: `${read.key} = :pk AND sk BETWEEN :from AND :to`,
+          FilterExpression: residual.expression,
+          ProjectionExpression: SUMMARY_FIELDS.join(', '),
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: {
+            ':pk': read.value,
+            ':from': messageSk(read.range.from),
+            ':to': messageSk(read.range.to),
+            ...residual.values,
+          },
+          ScanIndexForward: read.upwards,
+          Limit: Math.min(pageLimit, read.share - scanned),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      scanned += page.ScannedCount ?? 0;
+      startKey = page.LastEvaluatedKey;
+      if (startKey === undefined) return { items };
+      if (items.length >= read.limit || scanned >= read.share) {
+        return { items, readTo: String(startKey.sk).slice('M#'.length) };
+      }
+      pageLimit *= 4;
+    }
   }
 
   async take(ticket: DeliveryTicket, now: number, leaseUntil: number): Promise<Message | undefined> {
@@ -471,22 +557,41 @@ const idempotencyRecordOf = (item: Record<string, unknown>): IdempotencyRecord =
   };
 };
 
-const encodeCursor = (key: Record<string, unknown>): string => Buffer.from(JSON.stringify(key)).toString('base64url');
+const cursorAt = (direction: ListCursor['direction'], id: string | undefined): ListCursor | undefined =>
+  id === undefined ? undefined : { direction, id };
 
-/** A cursor is only ever valid for the tenant (and status) that received it. */
-const decodeCursor = (cursor: string, tenantId: string, status: string | undefined): Record<string, unknown> => {
-  const invalid = () => ValidationError.single('cursor', 'is not a cursor returned by this listing');
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
+/** A listing's item as a message: no body, its latest attempt as its log, its exact expiry. */
+const summaryOf = (item: Record<string, unknown>): Message => {
+  const { lastAttempt, expiresAtMs, ...rest } = item;
+  return {
+    ...rest,
+    body: '',
+    attempts: lastAttempt ? [lastAttempt] : [],
+    ...(typeof expiresAtMs === 'number' && { expiresAt: expiresAtMs }),
+  } as unknown as Message;
+};
+
+/**
+ * What a filter asks beyond its key range and statuses, as a FilterExpression: never an expired
+ * message, then label, url prefix, the exact sendAt and createdAt ranges, updatedSince, and id
+ * text that is not a prefix. Evaluated on the items the key range reads (each one counts against the page's budget).
+ */
+const residualFilterOf = (filter: MessageFilter, now: number) => {
+  const parts = ['(attribute_not_exists(expiresAtMs) OR expiresAtMs > :now)'];
+  const values: Record<string, unknown> = { ':now': now };
+  const add = (expression: string, name: string, value: unknown) => {
+    parts.push(expression);
+    values[name] = value;
+  };
+  if (filter.label !== undefined) add('contains(#labels, :label)', ':label', filter.label);
+  if (filter.urlPrefix !== undefined) add('begins_with(#url, :urlPrefix)', ':urlPrefix', filter.urlPrefix);
+  if (filter.sendAtFrom !== undefined) add('sendAt >= :sendAtFrom', ':sendAtFrom', filter.sendAtFrom);
+  if (filter.sendAtTo !== undefined) add('sendAt < :sendAtTo', ':sendAtTo', filter.sendAtTo);
+  if (filter.createdAtFrom !== undefined) add('createdAt >= :createdAtFrom', ':createdAtFrom', filter.createdAtFrom);
+  if (filter.createdAtTo !== undefined) add('createdAt < :createdAtTo', ':createdAtTo', filter.createdAtTo);
+  if (filter.updatedSince !== undefined) add('updatedAt >= :updatedSince', ':updatedSince', filter.updatedSince);
+  if (filter.idContains !== undefined && !isIdPrefix(filter.idContains)) {
+    add('contains(id, :idContains)', ':idContains', filter.idContains);
   }
-  if (typeof key !== 'object' || key === null) throw invalid();
-  const k = key as Record<string, unknown>;
-  const okMain = k.pk === tenantPk(tenantId) && typeof k.sk === 'string' && k.sk.startsWith('M#');
-  const okStatus = status === undefined || k.statusPk === `${tenantPk(tenantId)}#${status}`;
-  const allowed = new Set(status === undefined ? ['pk', 'sk'] : ['pk', 'sk', 'statusPk']);
-  if (!okMain || !okStatus || Object.keys(k).some((name) => !allowed.has(name))) throw invalid();
-  return k;
+  return { expression: parts.join(' AND '), values };
 };

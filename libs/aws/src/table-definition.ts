@@ -29,6 +29,7 @@ export const SUMMARY_ATTRIBUTES = [
   'maxAttempts',
   'timeoutMs',
   'metadata',
+  'labels',
   'flowControl',
   'flowHeldFrom',
   'lastAttempt',

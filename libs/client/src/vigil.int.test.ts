@@ -346,6 +346,31 @@ describe('batches and pages', () => {
     expect(page.nextCursor).toEqual(expect.any(String));
     const next = await client.messages.listPage({ limit: 5, cursor: page.nextCursor! });
     expect(next.items.map((m) => m.id)).not.toContain(page.items[0]!.id);
+    const back = await client.messages.listPage({ limit: 5, cursor: next.previousCursor! });
+    expect(back.items.map((m) => m.id)).toEqual(page.items.map((m) => m.id));
+  });
+
+  it('lists with filters: several statuses, a label, a url prefix and a createdAt range given as Dates', async () => {
+    const url = `${receiver.url}/filtered`;
+    const from = new Date();
+    const [kept, cancelled] = await vigil.messages.createBatch([
+      { url: `${url}/kept`, in: '2h', labels: ['sdk-filter'] },
+      { url: `${url}/cancelled`, in: '2h', labels: ['sdk-filter'] },
+      { url: `${url}/unlabelled`, in: '2h' },
+    ]);
+    await vigil.messages.cancel(cancelled!.id);
+    const page = await vigil.messages.listPage({
+      status: ['scheduled', 'cancelled'],
+      label: 'sdk-filter',
+      urlPrefix: url,
+      createdAtFrom: new Date(from.getTime() - 1_000),
+      createdAtTo: new Date(Date.now() + 1_000),
+    });
+    expect(page.items.map((m) => [m.id, m.status, m.labels])).toEqual([
+      [cancelled!.id, 'cancelled', ['sdk-filter']],
+      [kept!.id, 'scheduled', ['sdk-filter']],
+    ]);
+    expect((await vigil.messages.listPage({ status: 'cancelled', label: 'sdk-filter' })).items).toHaveLength(1);
   });
 });
 

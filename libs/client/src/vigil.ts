@@ -74,12 +74,44 @@ export type CreateMessage = Omit<MessageIn, 'sendAt' | 'delay'> &
 /** The API's MessagePatch, with `in` and a Date for `sendAt`. */
 export type UpdateMessage = Omit<MessagePatch, 'sendAt' | 'delay'> & When;
 
+/**
+ * Which messages to list, a page at a time (the API's `GET /v1/messages` query): every filter
+ * given narrows; ranges are `[from, to)`.
+ */
 export interface ListMessages {
-  status?: MessageStatus;
+  /** One status, or several (any of them). */
+  status?: MessageStatus | MessageStatus[];
+  label?: string;
+  urlPrefix?: string;
+  sendAtFrom?: string | Date;
+  sendAtTo?: string | Date;
+  createdAtFrom?: string | Date;
+  createdAtTo?: string | Date;
+  /** Changed at or after this instant (a finished message: when it finished), e.g. failed since. */
+  updatedSince?: string | Date;
+  /** Text in the message id, any case; `msg_…` is a prefix. */
+  idContains?: string;
   /** Page size, 1 to 100 (default 20). */
   limit?: number;
+  /** A page's `nextCursor` or `previousCursor`. */
   cursor?: string;
 }
+
+const RANGE_ENDS = ['sendAtFrom', 'sendAtTo', 'createdAtFrom', 'createdAtTo', 'updatedSince'] as const;
+
+/** The query as the API reads it: statuses as a list, instants as RFC 3339 text. */
+const listQueryOf = (query: ListMessages) => {
+  const { status, ...rest } = query;
+  const out: Record<string, unknown> = { ...rest };
+  for (const end of RANGE_ENDS) {
+    const value = query[end];
+    if (value instanceof Date) out[end] = value.toISOString();
+  }
+  if (status !== undefined) out.status = Array.isArray(status) ? status : [status];
+  return out as Omit<ListMessages, 'status' | (typeof RANGE_ENDS)[number]> & {
+    status?: MessageStatus[];
+  } & Partial<Record<(typeof RANGE_ENDS)[number], string>>;
+};
 
 /** At most this many messages go in one batch request (the API's limit). */
 export const BATCH_CHUNK = 100;
@@ -121,7 +153,11 @@ export class Vigil {
   constructor(options: VigilOptions) {
     if (!options?.baseUrl) throw new TypeError('new Vigil({ baseUrl }) needs the API URL, e.g. http://localhost:4000.');
     this.options = options;
-    this.client = createClient<paths>({ baseUrl: options.baseUrl.replace(/\/+$/, '') });
+    this.client = createClient<paths>({
+      baseUrl: options.baseUrl.replace(/\/+$/, ''),
+      // Lists in a query as the API reads them: `status=failed,retrying`.
+      querySerializer: { array: { style: 'form', explode: false } },
+    });
   }
 
   /** Runs one openapi-fetch call over the transport; the data on success, a typed error otherwise. */
@@ -275,9 +311,13 @@ export class Vigil {
     redeliverMany: (selection: BulkJobIn, options: CallOptions & { idempotencyKey?: string } = {}): Promise<BulkJob> =>
       this.startBulkJob('/v1/messages/redeliver', selection, options),
 
-    /** One page of messages, newest first; pass its `nextCursor` as `cursor` for the next. */
+    /** One page of messages, newest first; pass its `nextCursor` (or `previousCursor`) as `cursor` for the next (or previous). */
     listPage: (query: ListMessages = {}, options?: CallOptions): Promise<MessagePage> =>
-      this.call('safe', (fetch) => this.client.GET('/v1/messages', { params: { query }, fetch }), options),
+      this.call(
+        'safe',
+        (fetch) => this.client.GET('/v1/messages', { params: { query: listQueryOf(query) }, fetch }),
+        options,
+      ),
 
     /** Every message (newest first, without `body`), fetching page after page as you iterate: `for await (const m of vigil.messages.list())`. */
     list: (query: Omit<ListMessages, 'cursor'> & { cursor?: string } = {}, options?: CallOptions) => {

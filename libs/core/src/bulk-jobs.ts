@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { WAITING_STATUSES } from './lifecycle';
 import type { MessageStatus } from './message';
 import { canonicalJson } from './request-fingerprint';
-import type { MessageFilter } from './schemas';
+import type { MessageFilter, MessageFilterOut } from './message-filter';
+import { toMessageFilterOut } from './message-filter';
 
 export const BULK_ACTIONS = ['cancel', 'redeliver'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
@@ -140,8 +141,8 @@ export interface BulkJobOut {
   id: string;
   action: BulkAction;
   state: BulkJobState;
-  /** For an ids job, how many ids it names; for a filter job, the filter. */
-  selection: { ids: number } | { filter: MessageFilter };
+  /** For an ids job, how many ids it names; for a filter job, the filter as given. */
+  selection: { ids: number } | { filter: MessageFilterOut };
   counts: BulkCounts;
   total: number | null;
   stopReason?: { code: BulkStopCode; detail: string };
@@ -156,7 +157,8 @@ export const toBulkJobOut = (job: BulkJob): BulkJobOut => ({
   id: job.id,
   action: job.action,
   state: job.state,
-  selection: 'ids' in job.selection ? { ids: job.selection.ids.length } : { filter: job.selection.filter },
+  selection:
+    'ids' in job.selection ? { ids: job.selection.ids.length } : { filter: toMessageFilterOut(job.selection.filter) },
   counts: job.counts,
   total: job.total ?? null,
   ...(job.stopReason && { stopReason: job.stopReason }),

@@ -10,6 +10,7 @@ export * from './ids';
 export * from './attempt-log';
 export * from './lifecycle';
 export * from './message';
+export * from './message-filter';
 export * from './message-limits';
 export * from './message-view';
 export * from './ports';

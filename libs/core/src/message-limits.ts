@@ -2,7 +2,8 @@
  * The size and header rules every message obeys, checked before anything is written (create,
  * batch and PATCH), so that a stored message can always be sent and its record always written:
  *
- * - url + body (as sent, JSON serialised) + header names and values + metadata keys and values:
+ * - url + body (as sent, JSON serialised) + header names and values + metadata keys and values
+ *   + labels:
  *   at most MAX_MESSAGE_BYTES UTF-8 bytes (413);
  * - at most MAX_HEADERS headers, together at most MAX_HEADER_BYTES (names + values, UTF-8);
  *   each name an HTTP token, each value one Node's HTTP client will send, no name twice, none
@@ -70,11 +71,15 @@ const entryBytes = (record: Record<string, string>): number =>
 export const headerBytes = (headers: Record<string, string>): number => entryBytes(headers);
 
 /** The parts of a message the size rule counts. */
-export type MessageParts = Pick<Message, 'url' | 'body' | 'headers' | 'metadata'>;
+export type MessageParts = Pick<Message, 'url' | 'body' | 'headers' | 'metadata' | 'labels'>;
 
-/** url + body + header names and values + metadata keys and values, in UTF-8 bytes. */
+/** url + body + header names and values + metadata keys and values + labels, in UTF-8 bytes. */
 export const messageBytes = (m: MessageParts): number =>
-  utf8Bytes(m.url) + utf8Bytes(m.body) + entryBytes(m.headers) + entryBytes(m.metadata);
+  utf8Bytes(m.url) +
+  utf8Bytes(m.body) +
+  entryBytes(m.headers) +
+  entryBytes(m.metadata) +
+  (m.labels ?? []).reduce((sum, label) => sum + utf8Bytes(label), 0);
 
 const describeChar = (value: string): string => {
   const index = value.search(INVALID_HEADER_VALUE_CHAR);
@@ -133,7 +138,7 @@ export const sizeError = (m: MessageParts, path: string): FieldError | undefined
   if (bytes <= MAX_MESSAGE_BYTES) return undefined;
   return {
     path,
-    message: `is ${bytes} bytes (url + body + headers + metadata, UTF-8); the limit is ${MAX_MESSAGE_BYTES} bytes (256 KiB)`,
+    message: `is ${bytes} bytes (url + body + headers + metadata + labels, UTF-8); the limit is ${MAX_MESSAGE_BYTES} bytes (256 KiB)`,
   };
 };
 

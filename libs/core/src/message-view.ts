@@ -36,6 +36,7 @@ export interface MessageOut {
   maxAttempts: number;
   timeoutMs: number;
   metadata: Record<string, string>;
+  labels: string[];
   flowControl?: FlowControl;
   /** While flow control holds the message back: when it was due (its next try is `nextAttemptAt`). */
   heldByFlowControlSince?: string;
@@ -74,6 +75,7 @@ export const toMessageOut = (
     maxAttempts: message.maxAttempts,
     timeoutMs: message.timeoutMs,
     metadata: message.metadata,
+    labels: message.labels ?? [],
     ...(message.flowControl !== undefined && { flowControl: message.flowControl }),
     ...(message.flowHeldFrom !== undefined &&
       WAITING_STATUSES.includes(message.status) && { heldByFlowControlSince: iso(message.flowHeldFrom) }),

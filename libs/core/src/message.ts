@@ -159,6 +159,8 @@ export interface Message {
   maxAttempts: number;
   timeoutMs: number;
   metadata: Record<string, string>;
+  /** Labels to find the message by (message-filter.ts); absent when it has none. */
+  labels?: string[];
   /** The flow key this message's requests count against, and its limits (flow-control.ts). */
   flowControl?: FlowControl;
   /**

@@ -5,6 +5,7 @@
  */
 import type { BulkJob, BulkJobStepRef } from './bulk-jobs';
 import type { NotificationEndpoint } from './event-webhooks';
+import type { ListCursor, MessageFilter } from './message-filter';
 import type {
   Attempt,
   AttemptErrorKind,
@@ -14,7 +15,6 @@ import type {
   Message,
   MessageStatus,
 } from './message';
-import type { MessageFilter } from './schemas';
 
 /** What the delivery queue carries: just enough to take the message at its due time. */
 export interface DeliveryTicket {
@@ -54,15 +54,23 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** A page of a listing: the filter (schemas.ts's `MessageFilter`), its size and where it starts. */
-export interface MessagePageQuery extends MessageFilter {
+export interface MessagePageQuery {
+  /** Which messages; none: all of them. */
+  filter?: MessageFilter;
   limit: number;
-  cursor?: string;
+  /** Where the page starts; none: the newest messages. */
+  cursor?: ListCursor;
 }
 
+/**
+ * Up to `limit` matching messages, newest first, and where the pages before and after start (each
+ * absent when the store knows there is nothing there). A page may hold fewer than `limit` with a
+ * `next` cursor: it read its budget (LIST_SCAN_BUDGET) before finding them all.
+ */
 export interface MessagePage {
   items: Message[];
-  nextCursor?: string;
+  next?: ListCursor;
+  previous?: ListCursor;
 }
 
 /** What an Idempotency-Key is bound to, for 24 hours from its first use. */
@@ -93,8 +101,8 @@ export interface MessageStore {
   /** The message, unless it is missing or expired (past its `expiresAt`, deleted or not yet). */
   get(tenantId: string, messageId: string): Promise<Message | undefined>;
   /**
-   * Newest first, without bodies; the filter narrows (`status` by its index, `updatedSince` within
-   * it, so a page may hold fewer than `limit` with a cursor for more). Expired messages are left out.
+   * One page of the messages `query.filter` selects, newest first, without bodies, reading at most
+   * LIST_SCAN_BUDGET items. Expired messages are left out.
    */
   list(tenantId: string, query: MessagePageQuery): Promise<MessagePage>;
   /**

@@ -14,6 +14,8 @@ import { FLOW_KEY_PATTERN, FLOW_LIMITS } from './flow-control';
 import { headerProblems, isWellFormedText, NOT_WELL_FORMED } from './message-limits';
 import { hasUtcOffset, isKnownTimeZone, MAX_TIME_ZONE_LENGTH } from './time-zones';
 import { USAGE_KINDS } from './usage';
+import type { MessageFilter } from './message-filter';
+import { ID_TEXT_PATTERN, LABEL_PATTERN, LABEL_RULE, MAX_LABELS, normalizeIdText } from './message-filter';
 
 export const MAX_DELAY_S = 365 * 24 * 3600;
 export const MAX_BATCH = 100;
@@ -42,6 +44,13 @@ const headers = z.record(z.string(), z.string()).superRefine((value, ctx) => {
 const metadata = z
   .record(text().min(1).max(64), text().max(256))
   .refine((m) => Object.keys(m).length <= 10, 'at most 10 metadata tags');
+
+/** The message's labels, to find it by (message-filter.ts): distinct, at most MAX_LABELS. */
+const label = z.string().regex(LABEL_PATTERN, `must be ${LABEL_RULE}`);
+const labels = z
+  .array(label)
+  .max(MAX_LABELS, `at most ${MAX_LABELS} labels`)
+  .refine((list) => new Set(list).size === list.length, 'each label at most once');
 
 /** Any JSON value; a string body is stored and sent as given, so it must be well-formed text. */
 const body = z.unknown().refine((value) => typeof value !== 'string' || isWellFormedText(value), NOT_WELL_FORMED);
@@ -108,6 +117,7 @@ export const MessageIn = z
     retry: z.strictObject({ maxAttempts: z.int().min(1).max(20).default(8) }).optional(),
     timeoutMs: z.int().min(1000).max(30_000).default(10_000),
     metadata: metadata.default({}),
+    labels: labels.optional(),
     callback: callback.optional(),
     flowControl: flowControl.optional(),
   })
@@ -136,6 +146,8 @@ export const MessagePatch = z
     headers: headers.optional(),
     body: body.optional(),
     metadata: metadata.optional(),
+    /** Replaces the labels (`[]` removes them all). */
+    labels: labels.optional(),
     /** `null` removes the message's flow control. */
     flowControl: flowControl.nullable().optional(),
   })
@@ -152,24 +164,72 @@ export const MessagePatch = z
   });
 export type MessagePatch = z.infer<typeof MessagePatch>;
 
-/**
- * Which messages: the filter part of a listing (`GET /v1/messages`), and what a bulk job's
- * `filter` selects (bulk-jobs.ts), parsed by this one schema in both places. `updatedSince`: changed
- * at or after this instant (for a finished message: when it finished, so "failed since Monday" is
- * `status=failed&updatedSince=...`).
- */
-export const MessageFilter = z.strictObject({
-  status: z.enum(MESSAGE_STATUSES).optional(),
-  updatedSince: z.iso
-    .datetime({ offset: true, message: 'must be an RFC 3339 date-time, e.g. 2026-12-01T00:00:00Z' })
-    .optional(),
-});
-export type MessageFilter = z.infer<typeof MessageFilter>;
+/** An instant bounding a filter's range: RFC 3339 with an offset, as epoch ms. */
+const instant = z.iso
+  .datetime({ offset: true, message: 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T00:00:00Z' })
+  .transform((value) => Date.parse(value));
 
-export const MessageListQuery = MessageFilter.extend({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(2048).optional(),
-});
+/** Statuses as a comma list (`failed,retrying`; a query string) or an array (a JSON body). */
+const statusList = z
+  .union([z.string().transform((value) => value.split(',').map((s) => s.trim())), z.array(z.string())])
+  .pipe(
+    z
+      .array(z.enum(MESSAGE_STATUSES, { message: `each status must be one of ${MESSAGE_STATUSES.join(', ')}` }))
+      .min(1)
+      .max(MESSAGE_STATUSES.length),
+  );
+
+/**
+ * The fields of `MessageFilter` as a request gives them (the query of `GET /v1/messages`, a bulk
+ * job's `filter`). Ranges are `[from, to)`. `updatedSince`: changed at or after this instant (for a
+ * finished message: when it finished, so "failed since Monday" is `status=failed&updatedSince=...`).
+ */
+export const MESSAGE_FILTER_FIELDS = {
+  status: statusList.optional(),
+  label: label.optional(),
+  urlPrefix: text().min(1).max(2048).optional(),
+  sendAtFrom: instant.optional(),
+  sendAtTo: instant.optional(),
+  createdAtFrom: instant.optional(),
+  createdAtTo: instant.optional(),
+  updatedSince: instant.optional(),
+  idContains: z
+    .string()
+    .regex(ID_TEXT_PATTERN, 'must be 1 to 30 letters, digits and _ (a message id or part of one)')
+    .transform(normalizeIdText)
+    .optional(),
+};
+
+/** A range's end must come after its start. */
+const checkRanges = (value: Partial<MessageFilter>, ctx: z.core.$RefinementCtx) => {
+  for (const name of ['sendAt', 'createdAt'] as const) {
+    const from = value[`${name}From`];
+    const to = value[`${name}To`];
+    if (from !== undefined && to !== undefined && to <= from) {
+      ctx.addIssue({ code: 'custom', path: [`${name}To`], message: `must be after ${name}From` });
+    }
+  }
+};
+
+/** Drops what was not given, so a filter holds only the fields that narrow. */
+const toFilter = ({ limit: _limit, cursor: _cursor, ...value }: Record<string, unknown>): MessageFilter =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as MessageFilter;
+
+/** One filter, from a JSON body (a bulk job) or any object of the same fields. */
+export const MessageFilterSchema = z.strictObject(MESSAGE_FILTER_FIELDS).superRefine(checkRanges).transform(toFilter);
+
+export const MessageListQuery = z
+  .strictObject({
+    ...MESSAGE_FILTER_FIELDS,
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().min(1).max(2048).optional(),
+  })
+  .superRefine(checkRanges)
+  .transform(({ limit, cursor, ...rest }) => ({
+    filter: toFilter(rest),
+    limit,
+    ...(cursor !== undefined && { cursor }),
+  }));
 export type MessageListQuery = z.infer<typeof MessageListQuery>;
 
 /**
@@ -184,7 +244,7 @@ export const BulkJobIn = z
       .max(MAX_BULK_IDS, `at most ${MAX_BULK_IDS} ids; select more with a filter`)
       .refine((ids) => new Set(ids).size === ids.length, 'each id at most once')
       .optional(),
-    filter: MessageFilter.optional(),
+    filter: MessageFilterSchema.optional(),
   })
   .superRefine((value, ctx) => {
     if ((value.ids === undefined) === (value.filter === undefined)) {

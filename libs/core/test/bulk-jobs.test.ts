@@ -4,7 +4,7 @@
  * local stack in functions/engine/bulk-jobs.int.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { BulkJob, BulkJobDeps, Message } from '../src';
+import type { BulkAction, BulkJob, BulkJobDeps, Message, MessageFilter } from '../src';
 import {
   BULK_PAGE,
   BULK_STALL_MS,
@@ -15,9 +15,11 @@ import {
   MAX_BULK_IDS,
   MAX_RUNNING_JOBS,
   MessageIn,
+  newMessageId,
   runBulkJobStep,
   scheduleBatch,
   startBulkJob,
+  toBulkJobOut,
   TooManyRunningJobsError,
   ValidationError,
 } from '../src';
@@ -125,7 +127,7 @@ describe('a bulk cancel by ids', () => {
 describe('a bulk redeliver by filter', () => {
   const failedSince = (since: number) => ({
     action: 'redeliver' as const,
-    input: { filter: { status: 'failed' as const, updatedSince: new Date(since).toISOString() } },
+    input: { filter: { status: ['failed' as const], updatedSince: since } },
     plan: 'free',
   });
 
@@ -173,6 +175,34 @@ describe('a bulk redeliver by filter', () => {
   });
 });
 
+describe('a bulk cancel by filter', () => {
+  it('goes on past a page the scan budget left empty, and shows its filter as given', async () => {
+    const { deps, store, runAll, job } = setup();
+    const messages = await scheduleMany(deps, 5);
+    // The store's first page finds nothing within its scan budget and says where to go on from.
+    const list = store.list.bind(store);
+    let calls = 0;
+    store.list = async (tenantId, query) => {
+      calls += 1;
+      return calls === 1
+        ? { items: [], next: { direction: 'next', id: newMessageId(T0 + 86_400_000) } }
+        : list(tenantId, query);
+    };
+    const input = {
+      filter: BulkJobIn.parse({ filter: { status: 'scheduled,queued', createdAtFrom: '2026-12-01T00:00:00Z' } })
+        .filter!,
+    };
+    const { job: started } = await startBulkJob(deps, TENANT, { action: 'cancel', input, plan: 'free' });
+    await runAll();
+    expect(calls).toBeGreaterThan(1);
+    expect(job(started.id)).toMatchObject({ state: 'done', total: 5, counts: { done: 5, skipped: 0, failed: 0 } });
+    expect(messages.every((m) => store.messages.get(m.id)?.status === 'cancelled')).toBe(true);
+    expect(toBulkJobOut(job(started.id)).selection).toEqual({
+      filter: { status: ['scheduled', 'queued'], createdAtFrom: '2026-12-01T00:00:00.000Z' },
+    });
+  });
+});
+
 describe('starting bulk jobs', () => {
   it(`runs at most ${MAX_RUNNING_JOBS} jobs of a tenant at once, and frees the place of a stalled one`, async () => {
     const { deps, clock, jobs, job } = setup();
@@ -208,9 +238,11 @@ describe('starting bulk jobs', () => {
     const { deps, jobs } = setup();
     for (const [action, filter] of [
       ['cancel', {}],
-      ['cancel', { status: 'delivered' }],
-      ['redeliver', { status: 'queued' }],
-    ] as const) {
+      ['cancel', { status: [] }],
+      ['cancel', { status: ['delivered'] }],
+      ['cancel', { status: ['queued', 'delivered'] }],
+      ['redeliver', { status: ['queued'] }],
+    ] satisfies Array<[BulkAction, MessageFilter]>) {
       const refused = startBulkJob(deps, TENANT, { action, input: { filter }, plan: 'free' });
       await expect(refused).rejects.toThrow(ValidationError);
       await expect(refused).rejects.toMatchObject({ errors: [{ path: 'filter.status' }] });
@@ -236,8 +268,14 @@ describe('the bulk request schema', () => {
     expect(problems({ ids: ['nope'] })[0]).toMatch(/^ids\.0: must be a message id/);
     expect(problems({ ids: [id(1)], filter: { status: 'failed' } })).toEqual([': give exactly one of ids or filter']);
     expect(problems({})).toEqual([': give exactly one of ids or filter']);
-    expect(problems({ filter: { status: 'lost' } })[0]).toMatch(/^filter\.status: /);
+    expect(problems({ filter: { status: 'lost' } })[0]).toMatch(/^filter\.status\b/);
+    expect(problems({ filter: { status: ['failed', 'lost'] } })[0]).toMatch(/^filter\.status\b/);
     expect(problems({ filter: { status: 'failed', updatedSince: 'monday' } })[0]).toMatch(/^filter\.updatedSince: /);
-    expect(problems({ filter: { status: 'failed', label: 'x' } })).toEqual(['filter: Unrecognized key: "label"']);
+    // The listing's filter: any of its fields, statuses as a list or a comma list.
+    expect(
+      problems({ filter: { status: ['failed', 'delivered'], label: 'x', urlPrefix: 'https://a.example/' } }),
+    ).toEqual([]);
+    expect(problems({ filter: { status: 'failed,delivered' } })).toEqual([]);
+    expect(problems({ filter: { status: 'failed', colour: 'x' } })).toEqual(['filter: Unrecognized key: "colour"']);
   });
 });

@@ -40,6 +40,8 @@ import {
   emptyCounts,
   expiredLeases,
   FixedClock,
+  idRangeOf,
+  matchesFilter,
   leaseAdmits,
   nextSlot,
   isExpired,
@@ -129,16 +131,32 @@ export class MemoryStore implements MessageStore {
     const m = this.messages.get(id);
     return m && m.tenantId === tenantId && !isExpired(m, this.now()) ? structuredClone(m) : undefined;
   }
+  /** The filter's messages within the cursor's id range, a page of them, without a scan budget. */
   async list(tenantId: string, query: MessagePageQuery): Promise<MessagePage> {
-    const items = [...this.messages.values()]
-      .filter((m) => m.tenantId === tenantId && (!query.status || m.status === query.status))
-      .filter((m) => query.updatedSince === undefined || m.updatedAt >= Date.parse(query.updatedSince))
-      .filter((m) => !isExpired(m, this.now()))
-      .filter((m) => query.cursor === undefined || m.id < query.cursor)
-      .sort((a, b) => (a.id < b.id ? 1 : -1));
-    const page = items.slice(0, query.limit);
-    const last = page.at(-1);
-    return { items: page, ...(items.length > query.limit && last && { nextCursor: last.id }) };
+    const filter = query.filter ?? {};
+    const range = idRangeOf(filter, query.cursor);
+    const upwards = query.cursor?.direction === 'previous';
+    const found = [...this.messages.values()]
+      .filter((m) => m.tenantId === tenantId && matchesFilter(m, filter) && !isExpired(m, this.now()))
+      .filter((m) => range !== undefined && m.id >= range.from && m.id <= range.to)
+      .sort((a, b) => (a.id < b.id === upwards ? -1 : 1));
+    const taken = found.slice(0, query.limit);
+    const items = upwards ? taken.reverse() : taken;
+    const more = found.length > query.limit;
+    const newest = items[0]?.id;
+    const oldest = items.at(-1)?.id;
+    return {
+      items: structuredClone(items),
+      ...(upwards
+        ? {
+            ...(oldest && { next: { direction: 'next', id: oldest } }),
+            ...(more && newest && { previous: { direction: 'previous', id: newest } }),
+          }
+        : {
+            ...(more && oldest && { next: { direction: 'next', id: oldest } }),
+            ...(query.cursor && newest && { previous: { direction: 'previous', id: newest } }),
+          }),
+    };
   }
   async take(ticket: DeliveryTicket, now: number, leaseUntil: number) {
     this.calls += 1;

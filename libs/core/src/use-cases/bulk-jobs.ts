@@ -62,16 +62,17 @@ export const bulkSelectionOf = (action: BulkAction, input: BulkJobIn): BulkSelec
   if (input.ids !== undefined) return { ids: input.ids };
   const filter = input.filter ?? {};
   const applies = BULK_ACTION_STATUSES[action];
-  if (filter.status === undefined) {
+  if (filter.status === undefined || filter.status.length === 0) {
     throw ValidationError.single(
       'filter.status',
       `give the status of the messages to ${action}: ${applies.join(', ')}`,
     );
   }
-  if (!applies.includes(filter.status)) {
+  const refused = filter.status.filter((status) => !applies.includes(status));
+  if (refused.length > 0) {
     throw ValidationError.single(
       'filter.status',
-      `${action} applies to ${applies.join(', ')} messages only, not to ${filter.status} ones`,
+      `${action} applies to ${applies.join(', ')} messages only, not to ${refused.join(', ')} ones`,
     );
   }
   return { filter };
@@ -212,12 +213,14 @@ const nextPage = async (deps: BulkJobDeps, job: BulkJob): Promise<{ ids: string[
     const to = Math.min(from + BULK_PAGE, job.selection.ids.length);
     return { ids: job.selection.ids.slice(from, to), ...(to < job.selection.ids.length && { cursor: String(to) }) };
   }
+  // A filter job's cursor is the id its last page ended at. A page may be empty with a cursor (the
+  // store's scan budget ran out before it found a match): the job goes on from there.
   const page = await deps.store.list(job.tenantId, {
-    ...job.selection.filter,
+    filter: job.selection.filter,
     limit: BULK_PAGE,
-    ...(job.cursor !== undefined && { cursor: job.cursor }),
+    ...(job.cursor !== undefined && { cursor: { direction: 'next', id: job.cursor } }),
   });
-  return { ids: page.items.map((m) => m.id), ...(page.nextCursor !== undefined && { cursor: page.nextCursor }) };
+  return { ids: page.items.map((m) => m.id), ...(page.next !== undefined && { cursor: page.next.id }) };
 };
 
 /** Applies the action to a page, BULK_CONCURRENCY at a time; stops at the quota. */

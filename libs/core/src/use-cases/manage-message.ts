@@ -10,7 +10,9 @@ import {
 } from '../lifecycle';
 import type { Message, RedeliveredBy } from '../message';
 import { assertMessageWithinLimits } from '../message-limits';
-import type { MessagePage, MessagePageQuery, MessageStore } from '../ports';
+import type { MessageFilter } from '../message-filter';
+import { decodeListCursor, encodeListCursor } from '../message-filter';
+import type { MessageStore } from '../ports';
 import type { MessagePatch } from '../schemas';
 import { TIMEZONE_ALONE } from '../schemas';
 import { targetErrors } from '../targets';
@@ -26,8 +28,35 @@ export const getMessage = async (store: MessageStore, tenantId: string, messageI
   return message;
 };
 
-export const listMessages = (store: MessageStore, tenantId: string, query: MessagePageQuery): Promise<MessagePage> =>
-  store.list(tenantId, query);
+/** A page of a listing as the API shows it: its cursors encoded. */
+export interface MessageListPage {
+  items: Message[];
+  nextCursor?: string;
+  previousCursor?: string;
+}
+
+/**
+ * One page of the messages a filter selects, newest first. A previous page that reaches the
+ * newest messages with room to spare is the first page, full: paging back always ends where the
+ * listing starts, never on a short or empty page.
+ */
+export const listMessages = async (
+  store: MessageStore,
+  tenantId: string,
+  query: { filter?: MessageFilter; limit: number; cursor?: string },
+): Promise<MessageListPage> => {
+  const filter = query.filter ?? {};
+  const cursor = query.cursor === undefined ? undefined : decodeListCursor(query.cursor);
+  let page = await store.list(tenantId, { filter, limit: query.limit, ...(cursor && { cursor }) });
+  if (cursor?.direction === 'previous' && page.previous === undefined && page.items.length < query.limit) {
+    page = await store.list(tenantId, { filter, limit: query.limit });
+  }
+  return {
+    items: page.items,
+    ...(page.next && { nextCursor: encodeListCursor(page.next) }),
+    ...(page.previous && { previousCursor: encodeListCursor(page.previous) }),
+  };
+};
 
 /** What a command did to one message: changed it, or found it as asked already (a bulk job counts these). */
 export interface CommandOutcome {
@@ -76,6 +105,8 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
         ...(patch.metadata !== undefined && { metadata: patch.metadata }),
         ...('body' in patch && encodeBody(patch.body)),
       };
+      if (patch.labels?.length === 0) delete next.labels;
+      else if (patch.labels !== undefined) next.labels = patch.labels;
       if (patch.flowControl === null) delete next.flowControl;
       else if (patch.flowControl !== undefined) next.flowControl = patch.flowControl;
       // The message as it will be after the patch obeys the same rules as a new one.

@@ -116,6 +116,7 @@ const buildMessage = (
     maxAttempts: input.retry?.maxAttempts ?? 8,
     timeoutMs: input.timeoutMs,
     metadata: input.metadata,
+    ...(input.labels !== undefined && input.labels.length > 0 && { labels: input.labels }),
     ...(input.callback !== undefined && { callback: input.callback }),
     ...(input.flowControl !== undefined && { flowControl: input.flowControl }),
     attempts: [],

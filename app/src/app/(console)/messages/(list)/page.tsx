@@ -1,19 +1,20 @@
-import { Button, Card, Flex, Heading, Link, Table, Text, VisuallyHidden } from '@radix-ui/themes';
+import { Badge, Button, Card, Flex, Heading, Link, Table, Text, VisuallyHidden } from '@radix-ui/themes';
 import type { Metadata } from 'next';
 import NextLink from 'next/link';
+import { MESSAGE_ID_PATTERN } from '@vigil/core/ids';
 import { redirect } from 'next/navigation';
 import { AutoRefresh } from '@/components/auto-refresh';
 import { BulkSelection, BulkToolbar, SelectRowBox } from '@/components/bulk-actions';
-import { MessageSearch } from '@/components/message-search';
+import { MessageFilters } from '@/components/message-filters';
 import { EmptyState } from '@/components/notices';
 import { StatusBadge } from '@/components/status-badge';
-import { StatusFilter } from '@/components/status-filter';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
 import { attemptOutcome, duration, failureReasonText, localTimeText, targetText } from '@/lib/format';
-import type { Message, MessageStatus } from '@/lib/types';
-import { LIVE_STATUSES, MESSAGE_STATUSES } from '@/lib/types';
+import { isFiltered, listQueryOf, searchHref, searchOf } from '@/lib/message-search';
+import type { Message } from '@/lib/types';
+import { LIVE_STATUSES } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Messages' };
 
@@ -22,25 +23,29 @@ const PAGE_SIZE = 25;
 export default async function MessagesPage({
   searchParams,
 }: {
-  searchParams: Promise<{ status?: string; cursor?: string; id?: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const params = await searchParams;
-  const id = params.id?.trim();
-  if (id) redirect(`/messages/${encodeURIComponent(id)}`);
-  const status = MESSAGE_STATUSES.includes(params.status as MessageStatus)
-    ? (params.status as MessageStatus)
-    : undefined;
-  const query = { limit: PAGE_SIZE, status, cursor: params.cursor || undefined };
-  const loaded = await loadPage((vigil) => vigil.messages.listPage(query));
-  if (loaded.problem) return <ProblemNotice heading="Messages" problem={loaded.problem} />;
+  // A whole message id (the search this page had before its filters, kept in links): straight to its page.
+  const id = typeof params.id === 'string' ? params.id.trim() : '';
+  if (MESSAGE_ID_PATTERN.test(id)) redirect(`/messages/${encodeURIComponent(id)}`);
+  const search = searchOf(id ? { ...params, idContains: id } : params);
+  const filtered = isFiltered(search);
+  const cursor = typeof params.cursor === 'string' && params.cursor !== '' ? params.cursor : undefined;
+  const loaded = await loadPage((vigil) =>
+    vigil.messages.listPage({ ...listQueryOf(search), limit: PAGE_SIZE, ...(cursor && { cursor }) }),
+  );
+  const filters = <MessageFilters value={search} />;
+  if (loaded.problem) {
+    return (
+      <Flex direction="column" gap="4">
+        {filters}
+        <ProblemNotice heading="Messages" problem={loaded.problem} />
+      </Flex>
+    );
+  }
   const page = loaded.data;
   const live = page.items.some((m) => LIVE_STATUSES.includes(m.status));
-  const pageLink = (cursor?: string) => {
-    const next = new URLSearchParams();
-    if (status) next.set('status', status);
-    if (cursor) next.set('cursor', cursor);
-    return `/messages${next.size ? `?${next}` : ''}`;
-  };
 
   return (
     <Flex direction="column" gap="4">
@@ -48,19 +53,18 @@ export default async function MessagesPage({
       <Heading as="h1" size="6">
         Messages
       </Heading>
-      <Flex gap="3" wrap="wrap" justify="between">
-        <StatusFilter value={status} />
-        <MessageSearch />
-      </Flex>
+      {filters}
       <BulkSelection pageIds={page.items.map((m) => m.id)}>
         <BulkToolbar />
         <Card size="1">
           {page.items.length === 0 ? (
             <EmptyState
-              title={status ? `No ${status} messages` : 'No messages yet'}
+              title={filtered ? 'No messages match these filters' : 'No messages yet'}
               hint={
-                status
-                  ? 'Pick another status to see more.'
+                filtered
+                  ? page.nextCursor
+                    ? 'None on this page: the next page looks further back.'
+                    : 'Change or clear the filters to see more.'
                   : 'Schedule one with the quickstart command on the overview page, or send a test webhook from Settings.'
               }
             />
@@ -96,6 +100,15 @@ export default async function MessagesPage({
                           <Text size="1" color="gray" className="vigil-mono">
                             {m.id}
                           </Text>
+                          {m.labels.length > 0 && (
+                            <Flex gap="1" wrap="wrap" mt="1" data-testid="labels">
+                              {m.labels.map((label) => (
+                                <Badge key={label} color="gray" variant="surface" size="1">
+                                  {label}
+                                </Badge>
+                              ))}
+                            </Flex>
+                          )}
                         </Flex>
                       </Table.RowHeaderCell>
                       <Table.Cell data-label="Send at">
@@ -126,17 +139,24 @@ export default async function MessagesPage({
           )}
         </Card>
       </BulkSelection>
-      <Flex gap="3" justify="end">
-        {params.cursor && (
-          <Button asChild variant="soft" color="gray">
-            <NextLink href={pageLink()}>First page</NextLink>
-          </Button>
-        )}
-        {page.nextCursor && (
-          <Button asChild variant="soft">
-            <NextLink href={pageLink(page.nextCursor)}>Next page</NextLink>
-          </Button>
-        )}
+      <Flex gap="3" justify="end" wrap="wrap" asChild>
+        <nav aria-label="Pages">
+          {cursor && (
+            <Button asChild variant="soft" color="gray">
+              <NextLink href={searchHref(search)}>First page</NextLink>
+            </Button>
+          )}
+          {page.previousCursor && (
+            <Button asChild variant="soft">
+              <NextLink href={searchHref(search, page.previousCursor)}>Previous page</NextLink>
+            </Button>
+          )}
+          {page.nextCursor && (
+            <Button asChild variant="soft">
+              <NextLink href={searchHref(search, page.nextCursor)}>Next page</NextLink>
+            </Button>
+          )}
+        </nav>
       </Flex>
       {live && (
         <Text size="1" color="gray" align="right">

@@ -155,6 +155,24 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
               </DataList.Value>
             </DataList.Item>
           )}
+          {message.labels.length > 0 && (
+            <DataList.Item>
+              <DataList.Label>Labels</DataList.Label>
+              <DataList.Value>
+                <Flex gap="2" wrap="wrap" data-testid="labels">
+                  {message.labels.map((label) => (
+                    <Link key={label} asChild size="2">
+                      <NextLink href={`/messages?label=${encodeURIComponent(label)}`}>
+                        <Badge color="gray" variant="surface">
+                          {label}
+                        </Badge>
+                      </NextLink>
+                    </Link>
+                  ))}
+                </Flex>
+              </DataList.Value>
+            </DataList.Item>
+          )}
           {Object.keys(message.metadata).length > 0 && (
             <DataList.Item>
               <DataList.Label>Metadata</DataList.Label>

@@ -1,0 +1,50 @@
+/**
+ * The Messages page's filters as its URL holds them (so a filtered list is a link anyone can open,
+ * and the back button returns to it), and as the API's list query. The URL uses the API's own
+ * parameter names and forms: `status=failed,retrying`, instants as RFC 3339 UTC.
+ */
+import type { ListMessages } from '@vigil/client';
+import type { MessageStatus } from '@/lib/types';
+import { MESSAGE_STATUSES } from '@/lib/types';
+
+/** The filters that are instants (`updatedSince`: changed at or after it, e.g. failed since). */
+export const RANGE_PARAMS = ['sendAtFrom', 'sendAtTo', 'createdAtFrom', 'createdAtTo', 'updatedSince'] as const;
+const TEXT_PARAMS = ['label', 'urlPrefix', 'idContains', ...RANGE_PARAMS] as const;
+
+/** Every filter of the page; '' (or no status) where none is given. */
+export type MessageSearch = { status: MessageStatus[] } & Record<(typeof TEXT_PARAMS)[number], string>;
+
+type SearchParams = Record<string, string | string[] | undefined>;
+
+const first = (value: string | string[] | undefined): string => (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
+
+/** The filters in a page's search params (a status repeated or as a comma list; unknown ones dropped). */
+export const searchOf = (params: SearchParams): MessageSearch => {
+  const statuses = [params.status ?? []].flat().flatMap((s) => s.split(','));
+  return {
+    status: MESSAGE_STATUSES.filter((status) => statuses.includes(status)),
+    ...(Object.fromEntries(TEXT_PARAMS.map((name) => [name, first(params[name])])) as Record<
+      (typeof TEXT_PARAMS)[number],
+      string
+    >),
+  };
+};
+
+/** True when any filter is given. */
+export const isFiltered = (search: MessageSearch): boolean =>
+  search.status.length > 0 || TEXT_PARAMS.some((name) => search[name] !== '');
+
+/** The page's URL for these filters, at `cursor` if given. */
+export const searchHref = (search: MessageSearch, cursor?: string): string => {
+  const params = new URLSearchParams();
+  if (search.status.length > 0) params.set('status', search.status.join(','));
+  for (const name of TEXT_PARAMS) if (search[name] !== '') params.set(name, search[name]);
+  if (cursor) params.set('cursor', cursor);
+  return `/messages${params.size > 0 ? `?${params}` : ''}`;
+};
+
+/** The API's list query for these filters. */
+export const listQueryOf = (search: MessageSearch): ListMessages => ({
+  ...(search.status.length > 0 && { status: search.status }),
+  ...Object.fromEntries(TEXT_PARAMS.filter((name) => search[name] !== '').map((name) => [name, search[name]])),
+});
