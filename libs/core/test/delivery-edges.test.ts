@@ -344,6 +344,22 @@ describe('the sweep and a backlogged queue', () => {
     expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
   });
 
+  it('after a restart, re-enqueues what the dead worker held for the end of its lease, past the horizon', async () => {
+    const { deps, queue, clock, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    clock.set(T0 + 5_000);
+    const leaseUntil = clock.now() + 45_000;
+    // The worker took it (and perhaps sent it), then the process died before the record.
+    await store.take({ tenantId: TENANT, messageId: message.id, version: 0, dueAt: T0 + 5_000 }, clock.now(), leaseUntil);
+    queue.sent.length = 0;
+    clock.advance(2_000);
+    // A near window of 5 s (the chaos suite's) ends long before the lease: the message is taken all the same.
+    expect(await sweepPending(deps, 5_000, { queueLost: true })).toEqual({ requeued: 1 });
+    expect(queue.sent[0]!.ticket).toMatchObject({ messageId: message.id, dueAt: leaseUntil + 1_000 });
+    // The periodic sweep leaves a held message alone while its lease runs.
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
+  });
+
   it('does not re-enqueue a message that moved on after the index was read', async () => {
     const { deps, queue, clock, store } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 5 }));

@@ -14,6 +14,10 @@
  * overdue), the whole near window at start-up of the local stack (whose queue does not persist).
  * With `queueLost` (that start-up) no ticket is in flight any more, so deferrals do not count: the
  * sweep looks a flight allowance further and takes every message whose own time is within the horizon.
+ * Nor is any worker alive: a message still `delivering` was held by the process that stopped (a
+ * crash between send and record, say), so it is re-enqueued for the end of its lease however far
+ * past the horizon that is, instead of waiting for the first periodic sweep after it (a lease of
+ * 45 s plus up to a minute's wait).
  */
 import type { DeliveryTicket, PendingRef } from '../ports';
 import type { SchedulingDeps } from './deps';
@@ -37,10 +41,13 @@ export const sweepPending = async (
   return { requeued };
 };
 
-/** With the queue lost, only what is due within the horizon (deferrals past it do not hide a message). */
+/**
+ * With the queue lost, only what is due within the horizon (deferrals past it do not hide a
+ * message), and every message a dead worker held, whenever its lease ends.
+ */
 async function* overdue(refs: AsyncIterable<PendingRef>, horizon: number, queueLost: boolean) {
   for await (const ref of refs) {
-    if (queueLost && wakeAtOf(ref) >= horizon) continue; // only deferred past the horizon
+    if (queueLost && ref.status !== 'delivering' && wakeAtOf(ref) >= horizon) continue; // only deferred past the horizon
     yield ref;
   }
 }
