@@ -1,13 +1,16 @@
 'use client';
 
-import { AlertDialog, Button, Callout, Checkbox, Dialog, Flex, Progress, Text, TextField } from '@radix-ui/themes';
+import { Button, Callout, Checkbox, Flex, Progress, Text } from '@radix-ui/themes';
 import { useRouter } from 'next/navigation';
 import type { ReactNode } from 'react';
-import { createContext, useContext, useEffect, useState, useTransition } from 'react';
+import { createContext, useContext, useEffect, useState } from 'react';
 import { readBulkJob, startBulkJob } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
-import { browserTimeZone, count, wallTimeIn } from '@/lib/format';
+import { browserTimeZone, count, instantOfWallTime, wallTimeNow } from '@/lib/format';
 import type { BulkJob } from '@/lib/types';
+import { ConfirmButton } from './confirm-button';
+import { DateTimeField } from './date-time-field';
+import { FormDialog } from './form-dialog';
 import { ErrorCallout } from './notices';
 
 /**
@@ -94,7 +97,7 @@ export function SelectRowBox({ id, label }: { id: string; label: string }) {
 
 const plural = (n: number) => `${count(n)} message${n === 1 ? '' : 's'}`;
 
-/** A new Idempotency-Key per confirmation: a double submit starts one job. */
+/** A new Idempotency-Key each time a dialog opens: a double submit starts one job. */
 const newKey = () => `console-bulk-${crypto.randomUUID()}`;
 
 /** The bar above the list: what is selected, the bulk buttons, "redeliver failed since", and the job's progress. */
@@ -125,15 +128,13 @@ export function BulkToolbar() {
   );
 }
 
-const ACTION_TEXT: Record<Action, { button: string; verb: string; applies: string }> = {
+const ACTION_TEXT: Record<Action, { verb: string; applies: string }> = {
   cancel: {
-    button: 'Cancel',
     verb: 'Cancel',
     applies:
       'Only scheduled, queued or retrying messages are cancelled; the others are skipped. This cannot be undone.',
   },
   redeliver: {
-    button: 'Redeliver',
     verb: 'Redeliver',
     applies:
       'Only delivered or failed messages are sent again, now; the others are skipped. Each redelivery counts towards your monthly quota.',
@@ -141,56 +142,20 @@ const ACTION_TEXT: Record<Action, { button: string; verb: string; applies: strin
 };
 
 function BulkConfirm({ action, ids, onStarted }: { action: Action; ids: string[]; onStarted: (job: BulkJob) => void }) {
-  const text = ACTION_TEXT[action];
-  const [open, setOpen] = useState(false);
+  const { verb, applies } = ACTION_TEXT[action];
   const [key, setKey] = useState(newKey);
-  const [error, setError] = useState<string | undefined>();
-  const [pending, startTransition] = useTransition();
   return (
-    <AlertDialog.Root
-      open={open}
-      onOpenChange={(next) => {
-        setOpen(next);
-        setError(undefined);
-        if (next) setKey(newKey());
-      }}
-    >
-      <AlertDialog.Trigger>
-        <Button variant="soft">
-          {text.button} {count(ids.length)}…
-        </Button>
-      </AlertDialog.Trigger>
-      <AlertDialog.Content maxWidth="460px">
-        <AlertDialog.Title>
-          {text.verb} {plural(ids.length)}?
-        </AlertDialog.Title>
-        <AlertDialog.Description size="2">{text.applies}</AlertDialog.Description>
-        <ErrorCallout error={error} mt="3" />
-        <Flex gap="3" mt="4" justify="end">
-          <AlertDialog.Cancel>
-            <Button variant="soft" color="gray">
-              Keep them
-            </Button>
-          </AlertDialog.Cancel>
-          <Button
-            loading={pending}
-            onClick={() =>
-              startTransition(async () => {
-                const result = await startBulkJob(action, { ids }, key);
-                if (!result.ok) {
-                  setError(result.error);
-                  return;
-                }
-                setOpen(false);
-                onStarted(result.data);
-              })
-            }
-          >
-            {text.verb} {plural(ids.length)}
-          </Button>
-        </Flex>
-      </AlertDialog.Content>
-    </AlertDialog.Root>
+    <ConfirmButton
+      label={`${verb} ${count(ids.length)}…`}
+      title={`${verb} ${plural(ids.length)}?`}
+      description={applies}
+      confirmLabel={`${verb} ${plural(ids.length)}`}
+      cancelLabel="Keep them"
+      color="indigo"
+      action={() => startBulkJob(action, { ids }, key)}
+      onOpen={() => setKey(newKey())}
+      onDone={onStarted}
+    />
   );
 }
 
@@ -200,97 +165,48 @@ function BulkConfirm({ action, ids, onStarted }: { action: Action; ids: string[]
  */
 function RedeliverFailedSince({ onStarted }: { onStarted: (job: BulkJob) => void }) {
   const displayZone = useDisplayZone();
-  const [open, setOpen] = useState(false);
   const [zone, setZone] = useState('UTC');
   const [value, setValue] = useState('');
   const [key, setKey] = useState(newKey);
-  const [error, setError] = useState<string | undefined>();
-  const [pending, startTransition] = useTransition();
-  const latest = open ? wallTimeIn(new Date().toISOString(), zone).slice(0, 19) : undefined;
   return (
-    <Dialog.Root
-      open={open}
-      onOpenChange={(next) => {
-        setOpen(next);
-        setError(undefined);
-        if (next) {
-          const shownIn = displayZone ?? browserTimeZone();
-          setZone(shownIn);
-          // A day ago, to the second: a starting point to change.
-          setValue(wallTimeIn(new Date(Date.now() - 86_400_000).toISOString(), shownIn).slice(0, 19));
-          setKey(newKey());
-        }
-      }}
-    >
-      <Dialog.Trigger>
+    <FormDialog
+      trigger={
         <Button variant="soft" color="gray">
           Redeliver failed since…
         </Button>
-      </Dialog.Trigger>
-      <Dialog.Content maxWidth="460px">
-        <Dialog.Title>Redeliver every failed message since…</Dialog.Title>
-        <form
-          noValidate
-          onSubmit={(event) => {
-            event.preventDefault();
-            // The console shows times in UTC or in the browser's zone: a wall time in either is read here.
-            const instant = value ? new Date(zone === 'UTC' ? `${value}Z` : value) : undefined;
-            if (!instant || Number.isNaN(instant.getTime())) {
-              setError('Pick a date and time.');
-              return;
-            }
-            if (instant.getTime() > Date.now()) {
-              setError(
-                `That time is in the future: pick one before now (${(latest ?? '').replace('T', ' ')} ${zone}).`,
-              );
-              return;
-            }
-            startTransition(async () => {
-              const filter = { status: ['failed' as const], updatedSince: instant.toISOString() };
-              const result = await startBulkJob('redeliver', { filter }, key);
-              if (!result.ok) {
-                setError(result.error);
-                return;
-              }
-              setOpen(false);
-              onStarted(result.data);
-            });
-          }}
-        >
-          <Flex direction="column" gap="3">
-            <Dialog.Description size="2" color="gray">
-              Every message that failed at or after this time is sent again, now. Each redelivery counts towards your
-              monthly quota; running it again later skips what this one redelivered.
-            </Dialog.Description>
-            <label htmlFor="failed-since">
-              <Text size="2" weight="medium">
-                Failed since ({zone})
-              </Text>
-            </label>
-            <TextField.Root
-              id="failed-since"
-              type="datetime-local"
-              step="1"
-              value={value}
-              max={latest}
-              onChange={(event) => setValue(event.target.value)}
-              required
-            />
-            <ErrorCallout error={error} />
-            <Flex gap="3" justify="end">
-              <Dialog.Close>
-                <Button variant="soft" color="gray" type="button">
-                  Close
-                </Button>
-              </Dialog.Close>
-              <Button type="submit" loading={pending}>
-                Redeliver failed messages
-              </Button>
-            </Flex>
-          </Flex>
-        </form>
-      </Dialog.Content>
-    </Dialog.Root>
+      }
+      title="Redeliver every failed message since…"
+      description="Every message that failed at or after this time is sent again, now. Each redelivery counts towards your monthly quota; running it again later skips what this one redelivered."
+      submitLabel="Redeliver failed messages"
+      onOpen={() => {
+        const shownIn = displayZone ?? browserTimeZone();
+        setZone(shownIn);
+        // A day ago, to the second: a starting point to change.
+        setValue(wallTimeNow(shownIn, Date.now() - 86_400_000));
+        setKey(newKey());
+      }}
+      check={() => {
+        if (!value) return 'Pick a date and time.';
+        if (Date.parse(instantOfWallTime(value, zone)) > Date.now()) {
+          return `That time is in the future: pick one before now (${wallTimeNow(zone).replace('T', ' ')} ${zone}).`;
+        }
+        return undefined;
+      }}
+      action={() =>
+        startBulkJob('redeliver', { filter: { status: ['failed'], updatedSince: instantOfWallTime(value, zone) } }, key)
+      }
+      onDone={onStarted}
+    >
+      <DateTimeField
+        id="failed-since"
+        label="Failed since"
+        zone={zone}
+        value={value}
+        onChange={setValue}
+        // Now in `zone`: nothing later can have failed yet.
+        max={wallTimeNow(zone)}
+      />
+    </FormDialog>
   );
 }
 

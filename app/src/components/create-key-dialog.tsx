@@ -7,7 +7,9 @@ import { useState, useTransition } from 'react';
 import { createApiKey } from '@/lib/actions';
 import { isLocalApi, quickstartCurl } from '@/lib/format';
 import { CopyButton } from './copy-button';
+import { DialogFooter } from './dialog-footer';
 import { ErrorCallout } from './notices';
+import { FieldLabel } from './field-label';
 
 /** Create a key: name it, then see its secret once, with a copy button and a clear warning. */
 export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
@@ -120,11 +122,7 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
               <Dialog.Description size="2" color="gray">
                 Name the key after what will use it, so you know what breaks if you revoke it.
               </Dialog.Description>
-              <label htmlFor="key-name">
-                <Text size="2" weight="medium">
-                  Name
-                </Text>
-              </label>
+              <FieldLabel htmlFor="key-name">Name</FieldLabel>
               <TextField.Root
                 id="key-name"
                 required
@@ -134,16 +132,12 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
                 onChange={(event) => setName(event.target.value)}
               />
               <ErrorCallout error={error} />
-              <Flex gap="3" justify="end">
-                <Dialog.Close>
-                  <Button variant="soft" color="gray" type="button">
-                    Cancel
-                  </Button>
-                </Dialog.Close>
-                <Button type="submit" loading={pending} disabled={name.trim() === ''}>
-                  Create key
-                </Button>
-              </Flex>
+              <DialogFooter
+                closeLabel="Cancel"
+                submitLabel="Create key"
+                pending={pending}
+                disabled={name.trim() === ''}
+              />
             </Flex>
           </form>
         )}

@@ -1,15 +1,16 @@
 'use client';
 
-import { Button, Dialog, Flex, Select, Text, TextField } from '@radix-ui/themes';
-import { useRouter } from 'next/navigation';
-import { useState, useTransition } from 'react';
+import { Button, Flex, Select } from '@radix-ui/themes';
+import { useState } from 'react';
 import { cancelMessage, redeliverMessage, rescheduleMessage, retryMessage } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
-import { browserTimeZone, wallTimeIn } from '@/lib/format';
+import { browserTimeZone, wallTimeIn, wallTimeNow } from '@/lib/format';
 import type { MessageStatus } from '@/lib/types';
 import { PENDING_STATUSES } from '@/lib/types';
 import { ConfirmButton } from './confirm-button';
-import { ErrorCallout } from './notices';
+import { DateTimeField } from './date-time-field';
+import { FormDialog } from './form-dialog';
+import { FieldLabel } from './field-label';
 
 export function MessageActions({
   id,
@@ -81,126 +82,71 @@ const zoneChoices = (messageZone: string | undefined, browserZone: string) => {
  * to the millisecond (a repeated hour's second instant included).
  */
 function RescheduleDialog({ id, sendAt, timezone }: { id: string; sendAt: string; timezone?: string }) {
-  const router = useRouter();
-  const [open, setOpen] = useState(false);
   const displayZone = useDisplayZone();
   const [choices, setChoices] = useState(() => zoneChoices(timezone, timezone ?? 'UTC'));
   const [zone, setZone] = useState(timezone ?? 'UTC');
   const [value, setValue] = useState(() => wallTimeIn(sendAt, timezone ?? 'UTC'));
-  const [error, setError] = useState<string | undefined>();
-  const [busy, startTransition] = useTransition();
   // The current time as the input shows it in `zone`: while the value is this, nothing was edited.
   const shown = wallTimeIn(sendAt, zone);
-  // Now, as a wall time in `zone` to the second: the picker offers nothing earlier. (Wall times in one
-  // zone compare as strings; an overdue message's own time stays allowed, untouched.)
-  const earliest = open ? wallTimeIn(new Date().toISOString(), zone).slice(0, 19) : undefined;
+  // Now in `zone`, to the second: the picker offers nothing earlier, unless the message is overdue already.
+  const earliest = wallTimeNow(zone);
   return (
-    <Dialog.Root
-      open={open}
-      onOpenChange={(next) => {
-        setOpen(next);
-        setError(undefined);
-        if (next) {
-          // The browser's zone is known only in the browser: looked up when the dialog opens. Without
-          // a zone of its own, the message is read in the zone the console shows times in.
-          const initial = timezone ?? displayZone ?? browserTimeZone();
-          setChoices(zoneChoices(timezone, browserTimeZone()));
-          setZone(initial);
-          setValue(wallTimeIn(sendAt, initial));
-        }
+    <FormDialog
+      trigger={<Button variant="soft">Reschedule</Button>}
+      title="Reschedule"
+      description={
+        <span data-testid="reschedule-zone">
+          When should it be delivered? The time is read in {zone}, and the message keeps that time zone. A time skipped
+          by a daylight-saving change moves forward by the gap; a time that happens twice is the earlier one.
+        </span>
+      }
+      submitLabel="Reschedule"
+      onOpen={() => {
+        // The browser's zone is known only in the browser: looked up when the dialog opens. Without
+        // a zone of its own, the message is read in the zone the console shows times in.
+        const initial = timezone ?? displayZone ?? browserTimeZone();
+        setChoices(zoneChoices(timezone, browserTimeZone()));
+        setZone(initial);
+        setValue(wallTimeIn(sendAt, initial));
       }}
+      check={() => {
+        if (!value) return 'Pick a date and time.';
+        // Wall times in one zone compare as strings; an overdue message's own time stays allowed, untouched.
+        const now = wallTimeNow(zone);
+        if (value !== shown && value < now) {
+          return `That time has already passed in ${zone}: pick a time after ${now.replace('T', ' ')}.`;
+        }
+        return undefined;
+      }}
+      // Untouched: the exact instant it had, not its wall time read again.
+      action={() => rescheduleMessage(id, { sendAt: value === shown ? sendAt : value, timezone: zone })}
     >
-      <Dialog.Trigger>
-        <Button variant="soft">Reschedule</Button>
-      </Dialog.Trigger>
-      <Dialog.Content maxWidth="460px">
-        <Dialog.Title>Reschedule</Dialog.Title>
-        <form
-          // Checked here, to say it in words beside the field rather than in the browser's bubble.
-          noValidate
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (!value) {
-              setError('Pick a date and time.');
-              return;
-            }
-            const now = wallTimeIn(new Date().toISOString(), zone);
-            if (value !== shown && value < now) {
-              setError(
-                `That time has already passed in ${zone}: pick a time after ${now.replace('T', ' ').slice(0, 19)}.`,
-              );
-              return;
-            }
-            // Untouched: the exact instant it had, not its wall time read again.
-            const next = value === shown ? sendAt : value;
-            startTransition(async () => {
-              const result = await rescheduleMessage(id, { sendAt: next, timezone: zone });
-              if (!result.ok) {
-                setError(result.error);
-                return;
-              }
-              setOpen(false);
-              router.refresh();
-            });
-          }}
-        >
-          <Flex direction="column" gap="3">
-            <Dialog.Description size="2" color="gray" data-testid="reschedule-zone">
-              When should it be delivered? The time is read in {zone}, and the message keeps that time zone. A time
-              skipped by a daylight-saving change moves forward by the gap; a time that happens twice is the earlier
-              one.
-            </Dialog.Description>
-            <label htmlFor="time-zone">
-              <Text size="2" weight="medium">
-                Time zone
-              </Text>
-            </label>
-            <Select.Root
-              value={zone}
-              onValueChange={(nextZone) => {
-                // An unedited time stays the same instant, shown in the new zone; an edited one is kept as typed.
-                if (value === shown) setValue(wallTimeIn(sendAt, nextZone));
-                setZone(nextZone);
-              }}
-            >
-              <Select.Trigger id="time-zone" aria-label="Time zone" />
-              <Select.Content>
-                {choices.map((choice) => (
-                  <Select.Item key={choice.zone} value={choice.zone}>
-                    {choice.label}
-                  </Select.Item>
-                ))}
-              </Select.Content>
-            </Select.Root>
-            <label htmlFor="send-at">
-              <Text size="2" weight="medium">
-                Send at ({zone})
-              </Text>
-            </label>
-            <TextField.Root
-              id="send-at"
-              type="datetime-local"
-              // Milliseconds only when the time has them (a step of 1 s would refuse them).
-              step={value.includes('.') ? '0.001' : '1'}
-              value={value}
-              min={earliest !== undefined && shown >= earliest ? earliest : undefined}
-              onChange={(event) => setValue(event.target.value)}
-              required
-            />
-            <ErrorCallout error={error} />
-            <Flex gap="3" justify="end">
-              <Dialog.Close>
-                <Button variant="soft" color="gray" type="button">
-                  Close
-                </Button>
-              </Dialog.Close>
-              <Button type="submit" loading={busy}>
-                Reschedule
-              </Button>
-            </Flex>
-          </Flex>
-        </form>
-      </Dialog.Content>
-    </Dialog.Root>
+      <FieldLabel htmlFor="time-zone">Time zone</FieldLabel>
+      <Select.Root
+        value={zone}
+        onValueChange={(nextZone) => {
+          // An unedited time stays the same instant, shown in the new zone; an edited one is kept as typed.
+          if (value === shown) setValue(wallTimeIn(sendAt, nextZone));
+          setZone(nextZone);
+        }}
+      >
+        <Select.Trigger id="time-zone" aria-label="Time zone" />
+        <Select.Content>
+          {choices.map((choice) => (
+            <Select.Item key={choice.zone} value={choice.zone}>
+              {choice.label}
+            </Select.Item>
+          ))}
+        </Select.Content>
+      </Select.Root>
+      <DateTimeField
+        id="send-at"
+        label="Send at"
+        zone={zone}
+        value={value}
+        min={shown >= earliest ? earliest : undefined}
+        onChange={setValue}
+      />
+    </FormDialog>
   );
 }

@@ -3,6 +3,7 @@
 import { Button, Flex, Separator, Text, TextField } from '@radix-ui/themes';
 import { signIn } from 'next-auth/react';
 import { useState } from 'react';
+import { FieldLabel } from './field-label';
 
 export function SignInForm({ dev, cognito }: { dev: boolean; cognito: boolean }) {
   const [email, setEmail] = useState('');
@@ -24,11 +25,7 @@ export function SignInForm({ dev, cognito }: { dev: boolean; cognito: boolean })
           }}
         >
           <Flex direction="column" gap="3">
-            <label htmlFor="email">
-              <Text size="2" weight="medium">
-                Email
-              </Text>
-            </label>
+            <FieldLabel htmlFor="email">Email</FieldLabel>
             <TextField.Root
               id="email"
               type="email"

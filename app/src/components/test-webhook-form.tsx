@@ -6,6 +6,7 @@ import { useState, useTransition } from 'react';
 import { sendTestWebhook } from '@/lib/actions';
 import { DEFAULT_TEST_PAYLOAD, parsePayload } from '@/lib/format';
 import { ErrorCallout } from './notices';
+import { FieldLabel } from './field-label';
 
 /** Sends a webhook due now to a URL, with a JSON payload the user may edit (checked before it is sent). */
 export function TestWebhookForm() {
@@ -50,9 +51,7 @@ export function TestWebhookForm() {
           </Button>
         </Flex>
         <Flex direction="column" gap="1">
-          <Text as="label" size="2" weight="medium" htmlFor="test-payload">
-            Payload (JSON)
-          </Text>
+          <FieldLabel htmlFor="test-payload">Payload (JSON)</FieldLabel>
           <TextArea
             id="test-payload"
             className="vigil-mono"

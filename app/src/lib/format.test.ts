@@ -18,6 +18,7 @@ import {
   revokerText,
   targetText,
   wallTimeIn,
+  wallTimeNow,
   instantOfWallTime,
   webhookCurl,
   zonedTime,
@@ -310,5 +311,15 @@ describe('instantOfWallTime', () => {
     expect(instantOfWallTime('2026-12-01T00:00', 'UTC')).toBe('2026-12-01T00:00:00.000Z');
     const iso = '2026-03-29T01:30:00.000Z';
     expect(instantOfWallTime(wallTimeIn(iso, 'Europe/Berlin'), 'Europe/Berlin')).toBe(iso);
+  });
+});
+
+describe('wallTimeNow', () => {
+  it('is now in a zone to the second, as a date picker takes its bounds', () => {
+    const now = Date.parse('2026-12-02T01:38:43.747Z');
+    expect(wallTimeNow('America/New_York', now)).toBe('2026-12-01T20:38:43');
+    expect(wallTimeNow('UTC', now)).toBe('2026-12-02T01:38:43');
+    // A whole second has no fraction to cut.
+    expect(wallTimeNow('Asia/Kolkata', Date.parse('2026-12-31T23:00:00.000Z'))).toBe('2027-01-01T04:30:00');
   });
 });

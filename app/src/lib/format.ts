@@ -73,6 +73,10 @@ export const wallTimeIn = (iso: string, zone: string): string => {
   return ms === '000' || ms === '' ? wall : `${wall}.${ms}`;
 };
 
+/** Now as a `datetime-local` wall time in `zone`, to the second: the bound a date picker offers. */
+export const wallTimeNow = (zone: string, now = Date.now()): string =>
+  wallTimeIn(new Date(now).toISOString(), zone).slice(0, 19);
+
 /**
  * The instant a `datetime-local` wall time names in `zone` (the inverse of `wallTimeIn`), as RFC
  * 3339 UTC: the zone's offset at a first guess, then again at the instant found (so a wall time
