@@ -6,6 +6,7 @@ import { NotificationEndpointActions } from './notification-endpoint-actions';
 import { NotificationEndpointForm } from './notification-endpoint-form';
 import { StatusBadge } from './status-badge';
 import { Timestamp } from './timestamp';
+import { SectionCard } from './section-card';
 
 /** The most endpoints a tenant may have (the API's limit, said here so the form can say it too). */
 const MAX_ENDPOINTS = 5;
@@ -71,46 +72,40 @@ export function NotificationEndpointsCard({
 }) {
   const full = endpoints.length >= MAX_ENDPOINTS;
   return (
-    <Card size="2">
-      <Flex direction="column" gap="3">
-        <Heading as="h2" size="3">
-          Notification endpoints
-        </Heading>
-        <Text size="2" color="gray">
-          Vigil tells these URLs when a message fails and when an API key is created or revoked, with a signed webhook
-          (verified with your signing secret, like every delivery) that is retried up to 5 times. At most{' '}
-          {MAX_ENDPOINTS}.
-        </Text>
-        {endpoints.map(({ endpoint, deliveries }) => (
-          <Card key={endpoint.id} variant="surface" data-testid="notification-endpoint">
-            <Flex direction="column" gap="3">
-              <Flex direction="column" gap="1">
-                <Code variant="ghost" style={{ overflowWrap: 'anywhere' }}>
-                  {endpoint.url}
-                </Code>
-                <Flex gap="1" wrap="wrap">
-                  {endpoint.events.map((type) => (
-                    <Badge key={type} color="gray" highContrast>
-                      {notificationEventLabel(type)}
-                    </Badge>
-                  ))}
-                </Flex>
+    <SectionCard title="Notification endpoints">
+      <Text size="2" color="gray">
+        Vigil tells these URLs when a message fails and when an API key is created or revoked, with a signed webhook
+        (verified with your signing secret, like every delivery) that is retried up to 5 times. At most {MAX_ENDPOINTS}.
+      </Text>
+      {endpoints.map(({ endpoint, deliveries }) => (
+        <Card key={endpoint.id} variant="surface" data-testid="notification-endpoint">
+          <Flex direction="column" gap="3">
+            <Flex direction="column" gap="1">
+              <Code variant="ghost" style={{ overflowWrap: 'anywhere' }}>
+                {endpoint.url}
+              </Code>
+              <Flex gap="1" wrap="wrap">
+                {endpoint.events.map((type) => (
+                  <Badge key={type} color="gray" highContrast>
+                    {notificationEventLabel(type)}
+                  </Badge>
+                ))}
               </Flex>
-              <NotificationEndpointActions id={endpoint.id} url={endpoint.url} />
-              <Heading as="h3" size="2">
-                Recent deliveries
-              </Heading>
-              <RecentDeliveries deliveries={deliveries} />
             </Flex>
-          </Card>
-        ))}
-        {full ? (
-          <Text size="2" color="gray">
-            You have {MAX_ENDPOINTS} endpoints, the most there can be: remove one to add another.
-          </Text>
-        ) : null}
-        <NotificationEndpointForm full={full} />
-      </Flex>
-    </Card>
+            <NotificationEndpointActions id={endpoint.id} url={endpoint.url} />
+            <Heading as="h3" size="2">
+              Recent deliveries
+            </Heading>
+            <RecentDeliveries deliveries={deliveries} />
+          </Flex>
+        </Card>
+      ))}
+      {full ? (
+        <Text size="2" color="gray">
+          You have {MAX_ENDPOINTS} endpoints, the most there can be: remove one to add another.
+        </Text>
+      ) : null}
+      <NotificationEndpointForm full={full} />
+    </SectionCard>
   );
 }

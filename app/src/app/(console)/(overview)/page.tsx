@@ -2,6 +2,7 @@ import { Box, Card, Code, Flex, Grid, Heading, Link, Progress, Text } from '@rad
 import type { Metadata } from 'next';
 import NextLink from 'next/link';
 import { CopyButton } from '@/components/copy-button';
+import { SectionCard } from '@/components/section-card';
 import { UsageChart } from '@/components/usage-chart';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
@@ -75,62 +76,49 @@ export default async function OverviewPage() {
 
       <RecentFailures messages={failed.items} />
 
-      <Card size="2">
-        <Flex direction="column" gap="3">
-          <Heading as="h2" size="3">
-            Last 30 days
-          </Heading>
-          <UsageChart
-            days={everyDay(usage.from, usage.to, usage.days, (date) => ({
-              date,
-              scheduled: 0,
-              delivered: 0,
-              failed: 0,
-              attempts: 0,
-            }))}
-          />
-        </Flex>
-      </Card>
+      <SectionCard title="Last 30 days">
+        <UsageChart
+          days={everyDay(usage.from, usage.to, usage.days, (date) => ({
+            date,
+            scheduled: 0,
+            delivered: 0,
+            failed: 0,
+            attempts: 0,
+          }))}
+        />
+      </SectionCard>
 
-      <Card size="2">
-        <Flex direction="column" gap="3">
-          <Flex justify="between" align="center" gap="3">
-            <Heading as="h2" size="3">
-              Quickstart
-            </Heading>
-            <CopyButton value={curl} label="Copy command" />
-          </Flex>
-          <Text size="2" color="gray">
-            Schedule a webhook 10 seconds from now. Put your full API key in place of{' '}
-            <Code>{key ? `${key.prefix}…` : 'vgl_…'}</Code>
-            {key ? (
-              <> (your key “{key.name}”; its secret was shown once when it was made).</>
-            ) : (
-              <>
-                {' '}
-                —{' '}
-                <Link asChild>
-                  <NextLink href="/keys">create a key</NextLink>
-                </Link>{' '}
-                first.
-              </>
-            )}
-          </Text>
-          <pre className="vigil-pre" data-testid="quickstart">
-            {curl}
-          </pre>
-          {local && (
-            <Text size="2" color="gray">
-              It goes to a receiver on your machine: start one with <Code>npm run receiver -- 9000</Code> in the Vigil
-              folder, then watch it arrive on the{' '}
+      <SectionCard title="Quickstart" action={<CopyButton value={curl} label="Copy command" />}>
+        <Text size="2" color="gray">
+          Schedule a webhook 10 seconds from now. Put your full API key in place of{' '}
+          <Code>{key ? `${key.prefix}…` : 'vgl_…'}</Code>
+          {key ? (
+            <> (your key “{key.name}”; its secret was shown once when it was made).</>
+          ) : (
+            <>
+              {' '}
+              —{' '}
               <Link asChild>
-                <NextLink href="/messages">Messages</NextLink>
+                <NextLink href="/keys">create a key</NextLink>
               </Link>{' '}
-              page.
-            </Text>
+              first.
+            </>
           )}
-        </Flex>
-      </Card>
+        </Text>
+        <pre className="vigil-pre" data-testid="quickstart">
+          {curl}
+        </pre>
+        {local && (
+          <Text size="2" color="gray">
+            It goes to a receiver on your machine: start one with <Code>npm run receiver -- 9000</Code> in the Vigil
+            folder, then watch it arrive on the{' '}
+            <Link asChild>
+              <NextLink href="/messages">Messages</NextLink>
+            </Link>{' '}
+            page.
+          </Text>
+        )}
+      </SectionCard>
     </Flex>
   );
 }
@@ -172,43 +160,41 @@ function Figure({
 function RecentFailures({ messages }: { messages: Message[] }) {
   if (messages.length === 0) return null;
   return (
-    <Card size="2" data-testid="recent-failures">
-      <Flex direction="column" gap="3">
-        <Flex justify="between" align="center" gap="3">
-          <Heading as="h2" size="3">
-            Recent failures
-          </Heading>
-          <Link asChild size="2">
-            <NextLink href="/messages?status=failed">All failed messages</NextLink>
-          </Link>
-        </Flex>
-        <Flex asChild direction="column" gap="2">
-          <ul className="vigil-plain-list">
-            {messages.map((m) => (
-              <li key={m.id}>
-                <Flex direction="column">
-                  <Link asChild weight="medium">
-                    <NextLink href={`/messages/${m.id}`}>{targetText(m)}</NextLink>
-                  </Link>
-                  <Text size="1" color="gray">
-                    {m.failureReason
-                      ? failureReasonText(m.failureReason).title
-                      : m.lastAttempt
-                        ? `${m.attempts} attempt${m.attempts === 1 ? '' : 's'}, the last: ${attemptOutcome(m.lastAttempt)}`
-                        : 'No attempt was made'}
-                    {m.lastAttempt && (
-                      <>
-                        {' · '}
-                        <Timestamp iso={m.lastAttempt.startedAt} />
-                      </>
-                    )}
-                  </Text>
-                </Flex>
-              </li>
-            ))}
-          </ul>
-        </Flex>
+    <SectionCard
+      title="Recent failures"
+      testId="recent-failures"
+      action={
+        <Link asChild size="2">
+          <NextLink href="/messages?status=failed">All failed messages</NextLink>
+        </Link>
+      }
+    >
+      <Flex asChild direction="column" gap="2">
+        <ul className="vigil-plain-list">
+          {messages.map((m) => (
+            <li key={m.id}>
+              <Flex direction="column">
+                <Link asChild weight="medium">
+                  <NextLink href={`/messages/${m.id}`}>{targetText(m)}</NextLink>
+                </Link>
+                <Text size="1" color="gray">
+                  {m.failureReason
+                    ? failureReasonText(m.failureReason).title
+                    : m.lastAttempt
+                      ? `${m.attempts} attempt${m.attempts === 1 ? '' : 's'}, the last: ${attemptOutcome(m.lastAttempt)}`
+                      : 'No attempt was made'}
+                  {m.lastAttempt && (
+                    <>
+                      {' · '}
+                      <Timestamp iso={m.lastAttempt.startedAt} />
+                    </>
+                  )}
+                </Text>
+              </Flex>
+            </li>
+          ))}
+        </ul>
       </Flex>
-    </Card>
+    </SectionCard>
   );
 }

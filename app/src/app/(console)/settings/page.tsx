@@ -1,6 +1,7 @@
-import { Card, Code, DataList, Flex, Heading, Text } from '@radix-ui/themes';
+import { Code, DataList, Flex, Heading, Text } from '@radix-ui/themes';
 import type { Metadata } from 'next';
 import { NotificationEndpointsCard } from '@/components/notification-endpoints-card';
+import { SectionCard } from '@/components/section-card';
 import { SigningSecretCard } from '@/components/signing-secret-card';
 import { TestWebhookForm } from '@/components/test-webhook-form';
 import { ProblemNotice } from '@/components/problem-notice';
@@ -35,60 +36,50 @@ export default async function SettingsPage() {
 
       <SigningSecretCard secret={secret} />
 
-      <Card size="2">
-        <Flex direction="column" gap="3">
-          <Heading as="h2" size="3">
-            Send a test webhook
-          </Heading>
-          <Text size="2" color="gray">
-            Vigil sends a small signed JSON webhook to this URL now, exactly as it sends your own, and you can follow it
-            on its message page.
-          </Text>
-          <TestWebhookForm />
-        </Flex>
-      </Card>
+      <SectionCard title="Send a test webhook">
+        <Text size="2" color="gray">
+          Vigil sends a small signed JSON webhook to this URL now, exactly as it sends your own, and you can follow it
+          on its message page.
+        </Text>
+        <TestWebhookForm />
+      </SectionCard>
 
       <NotificationEndpointsCard endpoints={endpoints} />
 
-      <Card size="2">
-        <Flex direction="column" gap="3">
-          <Heading as="h2" size="3">
-            Plan and limits
-          </Heading>
-          <DataList.Root>
-            <DataList.Item>
-              <DataList.Label>Plan</DataList.Label>
-              <DataList.Value>
-                <Code variant="ghost" data-testid="plan">
-                  {plan.name}
-                </Code>
-              </DataList.Value>
-            </DataList.Item>
-            <DataList.Item>
-              <DataList.Label>Messages per month</DataList.Label>
-              <DataList.Value>
-                {count(monthToDate.scheduled)} used of {count(plan.monthlyMessages)}
-              </DataList.Value>
-            </DataList.Item>
-            <DataList.Item>
-              <DataList.Label>Request rate</DataList.Label>
-              <DataList.Value>
-                {count(plan.ratePerSecond)} per second, bursts of up to {count(plan.burst)}
-              </DataList.Value>
-            </DataList.Item>
-            <DataList.Item>
-              <DataList.Label>History kept</DataList.Label>
-              <DataList.Value>
-                {count(plan.retentionDays)} days after a message is delivered, failed or cancelled
-              </DataList.Value>
-            </DataList.Item>
-          </DataList.Root>
-          <Text size="1" color="gray">
-            Beyond the rate, the API answers 429 with Retry-After; beyond the monthly quota, new messages are refused
-            with 429 quota-exceeded until the month turns.
-          </Text>
-        </Flex>
-      </Card>
+      <SectionCard title="Plan and limits">
+        <DataList.Root>
+          <DataList.Item>
+            <DataList.Label>Plan</DataList.Label>
+            <DataList.Value>
+              <Code variant="ghost" data-testid="plan">
+                {plan.name}
+              </Code>
+            </DataList.Value>
+          </DataList.Item>
+          <DataList.Item>
+            <DataList.Label>Messages per month</DataList.Label>
+            <DataList.Value>
+              {count(monthToDate.scheduled)} used of {count(plan.monthlyMessages)}
+            </DataList.Value>
+          </DataList.Item>
+          <DataList.Item>
+            <DataList.Label>Request rate</DataList.Label>
+            <DataList.Value>
+              {count(plan.ratePerSecond)} per second, bursts of up to {count(plan.burst)}
+            </DataList.Value>
+          </DataList.Item>
+          <DataList.Item>
+            <DataList.Label>History kept</DataList.Label>
+            <DataList.Value>
+              {count(plan.retentionDays)} days after a message is delivered, failed or cancelled
+            </DataList.Value>
+          </DataList.Item>
+        </DataList.Root>
+        <Text size="1" color="gray">
+          Beyond the rate, the API answers 429 with Retry-After; beyond the monthly quota, new messages are refused with
+          429 quota-exceeded until the month turns.
+        </Text>
+      </SectionCard>
     </Flex>
   );
 }

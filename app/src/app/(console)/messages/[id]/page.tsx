@@ -9,6 +9,7 @@ import { CopyButton } from '@/components/copy-button';
 import { EventLinks } from '@/components/event-links';
 import { HeaderTable } from '@/components/header-table';
 import { MessageActions } from '@/components/message-actions';
+import { SectionCard } from '@/components/section-card';
 import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
@@ -191,76 +192,66 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
         </DataList.Root>
       </Card>
 
-      <Card size="2">
-        <Flex direction="column" gap="3">
-          <Flex justify="between" align="center" gap="2" wrap="wrap">
-            <Heading as="h2" size="3">
-              Request
-            </Heading>
-            <CopyButton value={webhookCurl(message, lastSent?.sentHeaders)} label="Copy as curl" />
-          </Flex>
-          <Text size="1" color="gray" data-testid="curl-note">
-            {lastSent
-              ? `The curl command sends the request of attempt #${lastSent.n} again: the same method, address, headers and body, `
-              : 'The curl command sends the request Vigil will send: the same method, address, headers and body, '}
-            without the two signature headers (webhook-timestamp and webhook-signature): only Vigil can sign, so a
-            receiver that checks signatures will refuse the copy. Header values that look like secrets stay masked: put
-            the real ones in.
+      <SectionCard
+        title="Request"
+        action={<CopyButton value={webhookCurl(message, lastSent?.sentHeaders)} label="Copy as curl" />}
+      >
+        <Text size="1" color="gray" data-testid="curl-note">
+          {lastSent
+            ? `The curl command sends the request of attempt #${lastSent.n} again: the same method, address, headers and body, `
+            : 'The curl command sends the request Vigil will send: the same method, address, headers and body, '}
+          without the two signature headers (webhook-timestamp and webhook-signature): only Vigil can sign, so a
+          receiver that checks signatures will refuse the copy. Header values that look like secrets stay masked: put
+          the real ones in.
+        </Text>
+        <Text size="2" weight="medium">
+          Its own headers
+        </Text>
+        {headers.length === 0 ? (
+          <Text size="2" color="gray">
+            None. Vigil adds its own to every attempt (the webhook signature, the attempt number...): each attempt below
+            lists every header it sent.
           </Text>
+        ) : (
+          <pre className="vigil-pre" data-testid="headers">
+            {headers.map(([name, value]) => `${name}: ${maskedHeaderValue(name, value)}`).join('\n')}
+          </pre>
+        )}
+        <Flex justify="between" align="center" gap="2">
           <Text size="2" weight="medium">
-            Its own headers
+            Body {body?.json && <Badge color="gray">JSON</Badge>}
           </Text>
-          {headers.length === 0 ? (
-            <Text size="2" color="gray">
-              None. Vigil adds its own to every attempt (the webhook signature, the attempt number...): each attempt
-              below lists every header it sent.
-            </Text>
-          ) : (
-            <pre className="vigil-pre" data-testid="headers">
-              {headers.map(([name, value]) => `${name}: ${maskedHeaderValue(name, value)}`).join('\n')}
-            </pre>
-          )}
-          <Flex justify="between" align="center" gap="2">
-            <Text size="2" weight="medium">
-              Body {body?.json && <Badge color="gray">JSON</Badge>}
-            </Text>
-            {body && <CopyButton value={body.text} label="Copy body" />}
-          </Flex>
-          {body ? (
-            <CollapsiblePre text={body.text} testId="body" />
-          ) : (
-            <Text size="2" color="gray">
-              No body.
-            </Text>
-          )}
+          {body && <CopyButton value={body.text} label="Copy body" />}
         </Flex>
-      </Card>
+        {body ? (
+          <CollapsiblePre text={body.text} testId="body" />
+        ) : (
+          <Text size="2" color="gray">
+            No body.
+          </Text>
+        )}
+      </SectionCard>
 
-      <Card size="2">
-        <Flex direction="column" gap="3">
-          <Heading as="h2" size="3">
-            Attempts
-          </Heading>
-          {attempts.length === 0 ? (
-            <Text size="2" color="gray">
-              {live ? 'No attempt yet: it will be sent when it is due.' : 'No attempts were made.'}
-            </Text>
-          ) : (
-            <>
-              {omitted > 0 && (
-                <Text size="2" color="gray" data-testid="attempts-omitted">
-                  {omitted} earlier {omitted === 1 ? 'attempt is' : 'attempts are'} no longer kept (the latest 50 are).
-                </Text>
-              )}
-              <ol className="vigil-timeline" data-testid="attempts">
-                {attempts.map((a) => (
-                  <AttemptItem key={a.n} attempt={a} redelivery={redeliveries.has(a.n)} />
-                ))}
-              </ol>
-            </>
-          )}
-        </Flex>
-      </Card>
+      <SectionCard title="Attempts">
+        {attempts.length === 0 ? (
+          <Text size="2" color="gray">
+            {live ? 'No attempt yet: it will be sent when it is due.' : 'No attempts were made.'}
+          </Text>
+        ) : (
+          <>
+            {omitted > 0 && (
+              <Text size="2" color="gray" data-testid="attempts-omitted">
+                {omitted} earlier {omitted === 1 ? 'attempt is' : 'attempts are'} no longer kept (the latest 50 are).
+              </Text>
+            )}
+            <ol className="vigil-timeline" data-testid="attempts">
+              {attempts.map((a) => (
+                <AttemptItem key={a.n} attempt={a} redelivery={redeliveries.has(a.n)} />
+              ))}
+            </ol>
+          </>
+        )}
+      </SectionCard>
     </Flex>
   );
 }
