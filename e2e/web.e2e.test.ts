@@ -9,6 +9,8 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,19 +46,46 @@ const browserTestsRun = tierRuns(
 
 let stack: StackProcess;
 let receiver: Receiver;
+let unavailable: { url: string; stop(): Promise<void> };
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let web: string;
 let shot = 0;
 
+/**
+ * A receiver that is down: it answers every request 503 with a Retry-After of as many seconds as its
+ * URL's `retryAfter` says (`/sync?retryAfter=3600`), so a message sent there waits that long for its
+ * next attempt.
+ */
+const startUnavailable = async () => {
+  const server = createServer((request, response) => {
+    const retryAfter = new URL(request.url ?? '/', 'http://receiver').searchParams.get('retryAfter') ?? '60';
+    response.writeHead(503, { 'retry-after': retryAfter, 'content-type': 'text/plain' });
+    response.end('down for maintenance');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
+
 /** WCAG 2 A/AA problems axe-core found, by page (serious and critical ones fail the suite). */
 const accessibility: string[] = [];
 
-/** Saves what the page looks like now as test-output/web/NN-name.png, and checks it with axe-core. */
-const screenshot = async (name: string) => {
-  shot += 1;
-  await page.screenshot({ path: join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+/**
+ * The README's pictures (docs/screenshots/), each taken where the suite has the page it shows, and
+ * saved as test-output/web/readme/<name>.png: look at them, then copy them over the README's.
+ */
+const README_SHOTS = join(SHOTS, 'readme');
+
+/** Checks the page as it is now with axe-core; serious and critical problems are kept for the suite's verdict. */
+const checkAccessibility = async (name: string) => {
   await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<any> } }).axe;
@@ -75,6 +104,17 @@ const screenshot = async (name: string) => {
       accessibility.push(`${name}: ${v.id} (${v.impact}) ${v.help}: ${v.targets.join(', ')}`);
     }
   }
+};
+
+/**
+ * Saves what the page looks like now as test-output/web/NN-name.png (and as one of the README's
+ * pictures, when named), and checks it with axe-core.
+ */
+const screenshot = async (name: string, readme?: string) => {
+  shot += 1;
+  await page.screenshot({ path: join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+  if (readme) await page.screenshot({ path: join(README_SHOTS, `${readme}.png`), fullPage: true });
+  await checkAccessibility(name);
 };
 
 /**
@@ -122,8 +162,9 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
   beforeAll(async () => {
     // Only this run's pictures, so none of an older run's are taken for this one's.
     await rm(SHOTS, { recursive: true, force: true });
-    await mkdir(SHOTS, { recursive: true });
+    await mkdir(README_SHOTS, { recursive: true });
     receiver = await startReceiver({ port: 0 });
+    unavailable = await startUnavailable();
     stack = await StackProcess.create({ web: true });
     await stack.start(120_000);
     web = stack.webUrl as string;
@@ -153,6 +194,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await browser?.close();
     await stack?.stop();
     await receiver?.stop();
+    await unavailable?.stop();
   });
 
   it('signs a new user in (their tenant is made on first sign-in)', async () => {
@@ -392,7 +434,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByText(/over the last \d+ deliver(y|ies)/).waitFor();
     await expect(page.getByTestId('quickstart').textContent()).resolves.toContain(apiKey.slice(0, 12));
     await page.locator('.recharts-bar-rectangle').first().waitFor();
-    await screenshot('overview');
+    await screenshot('overview', 'overview');
   });
 
   it('cancels a pending message from its page', async () => {
@@ -621,21 +663,80 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     // (Relative once the page has hydrated: the server renders the exact UTC time.)
     await expect.poll(() => row.getByTestId('next-try').textContent()).toMatch(/^next try (now|in \d+ seconds?)$/);
     await screenshot('messages-retrying');
-
-    // On its page, "Retry now" makes the next attempt at once (confirmed first).
-    const before = (await api(apiKey, 'GET', `/v1/messages/${refused.json.id}`)).json;
+    // On its page, the attempt says how it ended from the API's errorKind, in words.
     await page.goto(`${web}/messages/${refused.json.id}`);
-    // The attempt says how it ended from the API's errorKind, in words.
     await expect(page.getByTestId('outcome-1').textContent()).resolves.toBe('connection refused');
-    await page.getByRole('button', { name: 'Retry now' }).click();
-    await page.getByRole('alertdialog').getByRole('button', { name: 'Retry now' }).click();
+    await api(apiKey, 'DELETE', `/v1/messages/${refused.json.id}`);
+  });
+
+  it("makes a retrying message's next attempt now from its page, confirmed first", async () => {
+    // Prepare: a receiver down for an hour (503, Retry-After: 3600): the message's next attempt is an
+    // hour away, so nothing but "Retry now" makes it within the test, and it stays retrying meanwhile.
+    const created = await api(apiKey, 'POST', '/v1/messages', {
+      url: `${unavailable.url}/down?retryAfter=3600`,
+      delay: 0,
+      retry: { maxAttempts: 3 },
+    });
     await expect
-      .poll(async () => (await api(apiKey, 'GET', `/v1/messages/${refused.json.id}`)).json.attempts, {
+      .poll(async () => (await api(apiKey, 'GET', `/v1/messages/${created.json.id}`)).json.status, { timeout: 30_000 })
+      .toBe('retrying');
+    await page.goto(`${web}/messages/${created.json.id}`);
+    await expect(page.getByTestId('outcome-1').textContent()).resolves.toBe('HTTP 503');
+
+    // Act
+    await page.getByRole('button', { name: 'Retry now' }).click();
+    const confirm = page.getByRole('alertdialog');
+    await screenshot('retry-now-confirm');
+    await confirm.getByRole('button', { name: 'Retry now' }).click();
+
+    // Assess: the second attempt is made now, not in an hour, and the page shows it.
+    await confirm.waitFor({ state: 'hidden' });
+    await expect
+      .poll(async () => (await api(apiKey, 'GET', `/v1/messages/${created.json.id}`)).json.attempts, {
         timeout: 10_000,
         interval: 250,
       })
-      .toBeGreaterThan(before.attempts as number);
-    await api(apiKey, 'DELETE', `/v1/messages/${refused.json.id}`);
+      .toBe(2);
+    await page.getByTestId('attempt-2').waitFor({ timeout: 10_000 });
+    await api(apiKey, 'DELETE', `/v1/messages/${created.json.id}`);
+  });
+
+  it('keeps a dialog as it is while its message moves on, and says so in words when confirmed', async () => {
+    // Prepare: a message whose one retry is 8 s away (Retry-After: 8), after which it has failed.
+    const created = await api(apiKey, 'POST', '/v1/messages', {
+      url: `${unavailable.url}/down?retryAfter=8`,
+      delay: 0,
+      retry: { maxAttempts: 2 },
+    });
+    const status = async () => (await api(apiKey, 'GET', `/v1/messages/${created.json.id}`)).json.status as string;
+    await expect.poll(status, { timeout: 30_000 }).toBe('retrying');
+    await page.goto(`${web}/messages/${created.json.id}`);
+    // The page reads itself again every second while the message is on its way (a live message).
+    const messagePath = new URL(`${web}/messages/${created.json.id}`).pathname;
+    const refreshes: string[] = [];
+    page.on('request', (request) => {
+      const headers = request.headers();
+      if (headers.rsc === '1' && !headers['next-router-prefetch'] && new URL(request.url()).pathname === messagePath) {
+        refreshes.push(request.url());
+      }
+    });
+    await expect.poll(() => refreshes.length, { timeout: 10_000 }).toBeGreaterThan(0);
+
+    // Act: the dialog is opened, and the message fails meanwhile (its last retry).
+    await page.getByRole('button', { name: 'Retry now' }).click();
+    const confirm = page.getByRole('alertdialog');
+    await confirm.waitFor();
+    const whileOpen = refreshes.length;
+    await expect.poll(status, { timeout: 30_000 }).toBe('failed');
+
+    // Assess: nothing was read again under the open dialog (a refresh would have taken its button
+    // away); confirmed, it says why nothing was done; closed, the page catches up.
+    expect(refreshes.length).toBe(whileOpen);
+    await confirm.getByRole('button', { name: 'Retry now' }).click();
+    await expect(confirm.getByRole('alert').textContent()).resolves.toContain('only a retrying message');
+    await confirm.getByRole('button', { name: 'Keep it' }).click();
+    await page.getByTestId('status').getByText('failed').waitFor({ timeout: 10_000 });
+    expect(await page.getByRole('button', { name: 'Retry now' }).count()).toBe(0);
   });
 
   it('cancels selected messages and redelivers those failed since a time, as bulk jobs with their progress', async () => {
@@ -787,8 +888,88 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByTestId('attempt-2').waitFor({ timeout: 30_000 });
     await expect(page.getByTestId('redelivery-2').textContent()).resolves.toContain('Redelivered');
     expect(await page.getByTestId('redelivery-1').count()).toBe(0);
-    await screenshot('message-redelivered');
+    await screenshot('message-redelivered', 'message');
   });
+
+  it('checks every page, and a dialog of each kind, in light and dark on a desktop and a phone (axe-core)', async () => {
+    // Prepare: a tenant's billing webhooks in every state, for the README's picture of the list.
+    const billing = async (body: Record<string, unknown>) => {
+      const created = await api(apiKey, 'POST', '/v1/messages', { labels: ['billing'], ...body });
+      expect(created.status).toBe(201);
+      return created.json.id as string;
+    };
+    const settled = [
+      await billing({ url: `${receiver.url}/billing/invoice-paid`, delay: 0, body: { invoice: 'in_1042' } }),
+      await billing({ url: `${receiver.url}/billing/invoice-paid`, delay: 0, body: { invoice: 'in_1043' } }),
+      // Refused: tried once, failed.
+      await billing({ url: 'http://127.0.0.1:1/billing/refund-issued', delay: 0, retry: { maxAttempts: 1 } }),
+      // Down for an hour: retrying, its next try an hour away.
+      await billing({ url: `${unavailable.url}/billing/ledger-sync?retryAfter=3600`, delay: 0 }),
+    ];
+    await billing({ url: `${receiver.url}/billing/payment-reminder`, delay: 7_200, body: { invoice: 'in_1044' } });
+    await billing({
+      url: `${receiver.url}/billing/trial-ends`,
+      sendAt: `${DateTime.now().setZone('America/New_York').plus({ days: 3 }).toISODate()}T09:00:00`,
+      timezone: 'America/New_York',
+    });
+    const status = async (id: string) => (await api(apiKey, 'GET', `/v1/messages/${id}`)).json.status as string;
+    await expect
+      .poll(() => Promise.all(settled.map(status)), { timeout: 30_000, interval: 500 })
+      .toEqual(['delivered', 'delivered', 'failed', 'retrying']);
+
+    // Each look in a browser context of its own; the walk-through's page afterwards goes on.
+    const walkThrough = page;
+    const cookies = await context.cookies();
+    const sizes = { desktop: { width: 1280, height: 860 }, phone: { width: 390, height: 844 } };
+    const consolePages: Array<[string, string]> = [
+      ['overview', '/'],
+      ['messages', '/messages?label=billing'],
+      ['message', `/messages/${deliveredId}`],
+      ['message-not-found', '/messages/msg_0000000000000000000000000'],
+      ['keys', '/keys'],
+      ['settings', '/settings'],
+    ];
+    for (const [size, viewport] of Object.entries(sizes)) {
+      for (const colorScheme of ['light', 'dark'] as const) {
+        const look = `${size}-${colorScheme}`;
+        const variant = await browser.newContext({ viewport, colorScheme, timezoneId: 'Europe/Berlin' });
+        page = await variant.newPage();
+        // Dark: a picture of each page too; light on a phone: axe only.
+        const check = (name: string, readme?: string) =>
+          colorScheme === 'dark' ? screenshot(`${look}-${name}`, readme) : checkAccessibility(`${look}-${name}`);
+        // Light on a desktop, the walk-through above checked every page already.
+        const everyPage = look !== 'desktop-light';
+        if (everyPage) {
+          await page.goto(`${web}/signin`);
+          await page.getByRole('heading', { level: 1 }).waitFor();
+          await check('signin');
+        }
+        await variant.addCookies(cookies);
+        for (const [name, path] of everyPage ? consolePages : []) {
+          await page.goto(`${web}${path}`);
+          await page.getByRole('heading', { level: 1 }).waitFor();
+          if (name === 'messages') {
+            // Once the browser has written the times in its zone, as a person sees them.
+            await page.getByTestId('message-filters').getByText('(Europe/Berlin)').first().waitFor();
+          }
+          await check(name, look === 'desktop-dark' && name === 'messages' ? 'messages-dark' : undefined);
+        }
+        // A form dialog and a confirmation, open over their pages.
+        await page.goto(`${web}/messages?label=billing`);
+        await page.getByRole('button', { name: 'Redeliver failed since…' }).click();
+        await page.getByRole('dialog').waitFor();
+        await checkAccessibility(`${look}-redeliver-since-dialog`);
+        await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+        await page.goto(`${web}/keys`);
+        await page.getByRole('button', { name: 'Revoke' }).first().click();
+        await page.getByRole('alertdialog').waitFor();
+        await checkAccessibility(`${look}-revoke-dialog`);
+        await page.getByRole('alertdialog').getByRole('button', { name: 'Keep it' }).click();
+        await variant.close();
+      }
+    }
+    page = walkThrough;
+  }, 600_000);
 
   it('revokes the key, after which the API refuses it', async () => {
     await page.goto(`${web}/keys`);
@@ -817,7 +998,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     // Nothing sticks out sideways.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await screenshot('phone-dark-message');
+    await screenshot('phone-dark-message', 'message-phone-dark');
     await page.goto(`${web}/`);
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await screenshot('phone-dark-overview');
