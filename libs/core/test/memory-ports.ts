@@ -448,6 +448,12 @@ export class MemoryBulkJobs implements BulkJobStore, BulkJobQueue {
     this.jobs.set(job.id, structuredClone(job));
     return true;
   }
+  async choosePage(job: BulkJob) {
+    const current = this.jobs.get(job.id);
+    if (!current || current.step !== job.step || current.state !== 'running' || current.page) return false;
+    this.jobs.set(job.id, structuredClone(job));
+    return true;
+  }
   async runningJobs(tenantId: string) {
     return structuredClone(this.running.get(tenantId) ?? { jobs: {}, version: 0 });
   }
