@@ -82,7 +82,7 @@ export const outdatedIndexes = (table: Pick<TableDescription, 'GlobalSecondaryIn
   });
 };
 
-const describe = async (dynamo: DynamoDBClient, table: string): Promise<TableDescription | undefined> => {
+const describeTable = async (dynamo: DynamoDBClient, table: string): Promise<TableDescription | undefined> => {
   try {
     return (await dynamo.send(new DescribeTableCommand({ TableName: table }))).Table;
   } catch (error) {
@@ -95,7 +95,7 @@ const describe = async (dynamo: DynamoDBClient, table: string): Promise<TableDes
 const settle = async (dynamo: DynamoDBClient, table: string, gone: boolean): Promise<void> => {
   const until = Date.now() + TABLE_STATE_WAIT_MS;
   for (;;) {
-    const state = await describe(dynamo, table);
+    const state = await describeTable(dynamo, table);
     if (gone ? state === undefined : state?.TableStatus === 'ACTIVE') return;
     if (Date.now() > until) throw new Error(`table ${table} did not become ${gone ? 'deleted' : 'active'} in time`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -119,7 +119,7 @@ const drop = async (dynamo: DynamoDBClient, table: string) => {
 
 /** The table as it stands, once ACTIVE; undefined if missing, or still being deleted (finished first). */
 const standing = async (dynamo: DynamoDBClient, table: string): Promise<TableDescription | undefined> => {
-  const found = await describe(dynamo, table);
+  const found = await describeTable(dynamo, table);
   if (found?.TableStatus === 'DELETING') {
     await drop(dynamo, table);
     return undefined;
@@ -131,7 +131,7 @@ const standing = async (dynamo: DynamoDBClient, table: string): Promise<TableDes
 /** Copies every item of `from` into `to` as it is stored; resolves with how many. */
 const copyItems = async (dynamo: DynamoDBClient, from: string, to: string): Promise<number> => {
   let copied = 0;
-  for await (const page of paginateScan({ client: dynamo }, { TableName: from })) {
+  for await (const page of paginateScan({ client: dynamo }, { TableName: from, ConsistentRead: true })) {
     const items = page.Items ?? [];
     for (let i = 0; i < items.length; i += BATCH_WRITE_MAX) {
       let pending: Record<string, AttributeValue>[] = items.slice(i, i + BATCH_WRITE_MAX);
