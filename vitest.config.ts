@@ -10,6 +10,8 @@ const alias = {
   '@vigil/functions': here('./functions'),
   // The worktree's own client source (node_modules/@vigil/client links to the main checkout's).
   '@vigil/client': here('./libs/client/src'),
+  // The web app's own `@/…` imports (its tsconfig paths), for its unit tests.
+  '@': here('./app/src'),
 };
 
 /**

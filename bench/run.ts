@@ -5,7 +5,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -13,6 +13,7 @@ import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { startStack } from '@vigil/local/stack';
+import { StackProcess } from '../e2e/target';
 import { quantile } from './quantile';
 
 /** A 10 s near window and 1 s buckets so the far path runs within the benchmark; VIGIL_* overrides. */
@@ -23,9 +24,11 @@ const ENGINE_ENV = {
   VIGIL_LOG_LEVEL: 'error',
   ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('VIGIL_'))),
 };
-/** `BENCH_ONLY=burst npm run bench` runs one part: ingest, light, burst or far. */
+/** `BENCH_ONLY=burst npm run bench` runs one part: ingest, light, burst, far or cold. */
 const only = process.env.BENCH_ONLY;
 const runs = (part: string) => only === undefined || only === part;
+/** `BENCH_REPEAT=5` runs the 1,000-message burst that many times and prints the median of their p99s. */
+const repeat = Math.max(1, Math.min(20, Number(process.env.BENCH_REPEAT ?? 1) || 1));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -158,8 +161,9 @@ const main = async () => {
   // 1. Ingest vs raw PutItem on the same dynalite, 32 concurrent.
   if (runs('ingest')) await ingest(stack, receiver, url, say);
   if (runs('light')) await lightLoad(stack, receiver, url, say);
-  if (runs('burst')) await nearBurst(stack, receiver, url, say);
+  if (runs('burst')) await nearBursts(stack, receiver, url, say);
   if (runs('far')) await farBurst(stack, receiver, url, say);
+  if (runs('cold')) await coldBurst(receiver, say);
 
   await stack.stop();
   await receiver.stop();
@@ -236,46 +240,127 @@ const lightLoad = async (stack: LocalStack, receiver: Receiver, url: string, say
   );
 };
 
-/** 1,000 messages due at the same instant, near path (created in batches of 100). */
-const nearBurst = async (stack: LocalStack, receiver: Receiver, url: string, say: Say) => {
-  const burstAt = new Date(Math.ceil((Date.now() + 8_000) / 1000) * 1000).toISOString();
-  const burst: Array<{ id: string; sendAt: string }> = [];
+/**
+ * `count` messages due at one instant `leadMs` from now (rounded up to a whole second unless
+ * `exact`), created in batches of 100 at once; resolves with their lateness. `path` names them at
+ * the receiver.
+ */
+const burstAt = async (
+  apiUrl: string,
+  apiKey: string,
+  receiver: Receiver,
+  options: {
+    count: number;
+    leadMs: number;
+    path: string;
+    waitMs: number;
+    expect?: 'scheduled' | 'queued';
+    exact?: boolean;
+  },
+): Promise<LatenessReport & { createMs: number }> => {
+  const started = Date.now();
+  const due = started + options.leadMs;
+  const dueAt = new Date(options.exact ? due : Math.ceil(due / 1000) * 1000).toISOString();
+  const created: Array<{ id: string; sendAt: string; status: string }> = [];
   await Promise.all(
-    Array.from({ length: 10 }, async (_, b) => {
-      const messages = Array.from({ length: 100 }, (_, i) => ({
-        url: `${receiver.url}/burst`,
-        sendAt: burstAt,
+    Array.from({ length: Math.ceil(options.count / 100) }, async (_, b) => {
+      const messages = Array.from({ length: Math.min(100, options.count - b * 100) }, (_, i) => ({
+        url: `${receiver.url}/${options.path}`,
+        sendAt: dueAt,
         body: { b, i },
       }));
-      const { status, json } = await post(`${url}/batch`, stack.apiKey, { messages });
+      const { status, json } = await post(`${apiUrl}/v1/messages/batch`, apiKey, { messages });
       if (status !== 201) throw new Error(`batch got ${status}: ${JSON.stringify(json)}`);
-      burst.push(...json.items);
+      created.push(...json.items);
     }),
   );
-  const burstReport = await lateness(receiver, burst, 30_000);
-  say('');
-  say(`Burst: 1,000 messages due at the same instant (near path)`);
-  say(formatLateness(burstReport, 'goal p99 <= 250 ms, max <= 1 s'));
+  if (options.expect && !created.every((m) => m.status === options.expect)) {
+    throw new Error(`${options.path}: expected every message ${options.expect}, got ${created.map((m) => m.status)}`);
+  }
+  const createMs = Date.now() - started;
+  return { ...(await lateness(receiver, created, options.waitMs)), createMs };
 };
 
-/** 100 messages due at the same instant, through the bucket timer and promote. */
-const farBurst = async (stack: LocalStack, receiver: Receiver, url: string, say: Say) => {
-  const farAt = new Date(Math.ceil((Date.now() + 20_000) / 1000) * 1000).toISOString();
-  const farMessages = Array.from({ length: 100 }, (_, i) => ({
-    url: `${receiver.url}/far`,
-    sendAt: farAt,
-    body: { i },
-  }));
-  const far = (await post(`${url}/batch`, stack.apiKey, { messages: farMessages })).json.items as Array<{
-    id: string;
-    sendAt: string;
-    status: string;
-  }>;
-  if (!far.every((m) => m.status === 'scheduled')) throw new Error('far burst did not take the far path');
-  const farReport = await lateness(receiver, far, 40_000);
+/** 1,000 messages due at the same instant, near path; `BENCH_REPEAT` times, with the median p99. */
+const nearBursts = async (stack: LocalStack, receiver: Receiver, url: string, say: Say) => {
+  const p99s: number[] = [];
+  for (let run = 1; run <= repeat; run += 1) {
+    const report = await burstAt(stack.url, stack.apiKey, receiver, {
+      count: 1_000,
+      leadMs: 8_000,
+      path: 'burst',
+      waitMs: 30_000,
+      expect: 'queued',
+    });
+    p99s.push(report.p99);
+    say('');
+    say(`Burst: 1,000 messages due at the same instant (near path)${repeat > 1 ? `, run ${run} of ${repeat}` : ''}`);
+    say(formatLateness(report, 'goal p99 <= 250 ms, max <= 1 s'));
+  }
+  if (repeat > 1) {
+    const sorted = [...p99s].sort((a, b) => a - b);
+    say(`  p99 of the ${repeat} runs: ${p99s.join(', ')} ms; median ${quantile(sorted, 0.5)} ms   (goal <= 250 ms)`);
+  }
+};
+
+/**
+ * 100 messages due at the same instant through the bucket timer and promote, against 100 due at one
+ * instant on the near path in the same run (the same size, so the ratio compares the paths).
+ */
+const farBurst = async (stack: LocalStack, receiver: Receiver, _url: string, say: Say) => {
+  const near = await burstAt(stack.url, stack.apiKey, receiver, {
+    count: 100,
+    leadMs: 6_000,
+    path: 'near100',
+    waitMs: 30_000,
+    expect: 'queued',
+  });
+  const far = await burstAt(stack.url, stack.apiKey, receiver, {
+    count: 100,
+    leadMs: 20_000,
+    path: 'far',
+    waitMs: 40_000,
+    expect: 'scheduled',
+  });
+  const { VIGIL_NEAR_WINDOW_S, VIGIL_FAR_LEAD_S, VIGIL_BUCKET_S } = ENGINE_ENV;
   say('');
-  say('Far path: 100 messages due at the same instant (bucket timer -> promote -> queue)');
-  say(formatLateness(farReport, 'goal: same as the near path'));
+  say(
+    `Far path: 100 messages due at the same instant (bucket timer -> promote -> queue; near window ${VIGIL_NEAR_WINDOW_S} s, far lead ${VIGIL_FAR_LEAD_S} s, buckets of ${VIGIL_BUCKET_S} s)`,
+  );
+  say(formatLateness(far, 'goal: same as the near path'));
+  say('  the same burst on the near path, this run:');
+  say(formatLateness(near, 'baseline'));
+  say(`  far p99 / near p99           ${(far.p99 / Math.max(1, near.p99)).toFixed(2)}   (goal <= 1)`);
+};
+
+/**
+ * 200 messages due 2.8 s after a fresh stack process first answered (cold process, cold pools, the
+ * start-up sweep): what the first burst after a deploy or a restart gets. The stack is started as
+ * `npm start` starts it, with this benchmark's engine settings.
+ */
+const uptime = () => `load average ${loadavg()[0]!.toFixed(1)}`;
+
+const coldBurst = async (receiver: Receiver, say: Say) => {
+  const stack = await StackProcess.create({ env: { ...ENGINE_ENV, VIGIL_RATE_LIMITS: 'off' } });
+  const apiKey = await stack.start(120_000);
+  try {
+    const report = await burstAt(stack.baseUrl, apiKey, receiver, {
+      count: 200,
+      leadMs: 2_800,
+      path: 'cold',
+      waitMs: 30_000,
+      exact: true,
+    });
+    say('');
+    say('Cold burst: 200 messages due 2.8 s after a freshly started stack process first answered (near path)');
+    say(`  created in ${report.createMs} ms (two batches of 100 at once; ${uptime()})`);
+    if (report.createMs >= 2_800)
+      say("  the creates ended after the due instant: this lateness is the API's, not the engine's");
+    say(formatLateness(report, 'goal: as a warm burst'));
+  } finally {
+    await stack.stop();
+    await rm(stack.dataDir, { recursive: true, force: true });
+  }
 };
 
 const formatLateness = (r: LatenessReport, goal: string) =>

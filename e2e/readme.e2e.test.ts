@@ -170,7 +170,7 @@ const INLINE_NOT_RUN: Array<[RegExp, string]> = [
     'next build takes minutes: npm test runs it, and the browser tests use it',
   ],
   [/^npm run package$/, 'minutes long: infra/serverless-package.int.test.ts runs it'],
-  [/^(BENCH_ONLY=\w+ )?npm run bench(:cold)?$/, 'benchmarks, minutes long'],
+  [/^(BENCH_REPEAT=\d+ )?(BENCH_ONLY=\w+ )?npm run bench(:cold)?$/, 'benchmarks, minutes long'],
   [/^npm run bench:cost$/, 'a benchmark, minutes long: bench/cost/cost-bench.int.test.ts runs its short form'],
   [/^npm run bench:capacity$/, 'a benchmark (the cost scenarios, then the model): its arithmetic is unit-tested'],
   [

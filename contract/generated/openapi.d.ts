@@ -1279,10 +1279,11 @@ export interface components {
              */
             errorKind?: "timeout" | "connection-refused" | "connection-reset" | "dns" | "unreachable" | "tls" | "redirect" | "blocked-target" | "invalid-request" | "other";
             /**
-             * @description The endpoint's response headers, names lower-cased, in the order they came (repeated headers joined with `, `): the first ones that fit 32 headers and 2 KiB (as JSON). Only in the attempt list.
+             * @description The endpoint's response headers, names lower-cased, in the order they came (repeated headers joined with `, `): the first ones that fit 32 headers and 2 KiB (as JSON). Only in the attempt list. The values of `set-cookie`, `set-cookie2`, `authorization` and `proxy-authorization` are credentials of the receiver's (or the request's, echoed): they are never stored, and read `[withheld by Vigil]`. Challenges (`www-authenticate`, `proxy-authenticate`) are kept as they came.
              * @example {
              *       "content-type": "application/json",
-             *       "x-request-id": "req_7f3a"
+             *       "x-request-id": "req_7f3a",
+             *       "set-cookie": "[withheld by Vigil]"
              *     }
              */
             responseHeaders?: {

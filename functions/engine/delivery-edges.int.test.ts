@@ -1,12 +1,12 @@
 /**
  * The delivery engine at its edges, through the whole local stack (API, queue, worker, store) and
- * a real receiver: a message whose record can never be written is not re-sent forever, and a
- * receiver's `Retry-After` is respected.
+ * a real receiver: a message whose record can never be written is not re-sent forever, a
+ * receiver's `Retry-After` is respected, and the cookies it sets are not stored.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Message } from '@vigil/core';
-import { MessageIn, scheduleMessage } from '@vigil/core';
+import { MessageIn, scheduleMessage, WITHHELD_HEADER_VALUE } from '@vigil/core';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack, waitFor } from '../../test-support/local-stack';
@@ -22,10 +22,15 @@ interface Arrival {
   arrivedAt: number;
 }
 
+interface Answer {
+  status: number;
+  headers?: http.OutgoingHttpHeaders;
+}
+
 /** A receiver on 127.0.0.1 whose answer (status and headers) each test sets per path. */
 const startTarget = async () => {
   const arrivals: Arrival[] = [];
-  const answers = new Map<string, (count: number) => { status: number; headers?: Record<string, string> }>();
+  const answers = new Map<string, (count: number) => Answer>();
   const server = http.createServer((req, res) => {
     const arrivedAt = Date.now();
     req.resume();
@@ -46,8 +51,7 @@ const startTarget = async () => {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     arrivals,
-    answer: (path: string, fn: (count: number) => { status: number; headers?: Record<string, string> }) =>
-      answers.set(path, fn),
+    answer: (path: string, fn: (count: number) => Answer) => answers.set(path, fn),
     stop: () => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(resolve));
@@ -205,5 +209,39 @@ describe('a receiver that asks to wait', () => {
       expect.objectContaining({ n: 2, statusCode: 200 }),
     ]);
     expect(attempts.json.items[1]).not.toHaveProperty('retryAfterMs');
+  }, 30_000);
+});
+
+describe('a receiver that sets cookies', () => {
+  it('has its cookies withheld: the attempt names the header, and neither the API nor the store holds a value', async () => {
+    // Prepare: a receiver answering with two session cookies and a challenge.
+    target.answer('/cookies', () => ({
+      status: 200,
+      headers: {
+        'set-cookie': ['session=rcv-s3cr3t-1; HttpOnly; Secure', 'refresh=rcv-s3cr3t-2'],
+        'www-authenticate': 'Bearer realm="receiver"',
+        'x-request-id': 'req_cookie',
+      },
+    }));
+    const created = await api.post('/v1/messages', { url: `${target.url}/cookies`, delay: 0 });
+    const id = created.json.id as string;
+
+    // Act
+    await waitFor(
+      () => api.get(`/v1/messages/${id}`),
+      (r) => r.json.status === 'delivered',
+    );
+
+    // Assess
+    const attempts = await api.get(`/v1/messages/${id}/attempts`);
+    assertMatchesSchema('AttemptList', attempts.json);
+    expect(attempts.json.items[0].responseHeaders).toMatchObject({
+      'set-cookie': WITHHELD_HEADER_VALUE,
+      'www-authenticate': 'Bearer realm="receiver"',
+      'x-request-id': 'req_cookie',
+    });
+    expect(JSON.stringify(attempts.json)).not.toContain('rcv-s3cr3t');
+    const stored = await stack.runtime.scheduling.store.get(stack.tenantId, id);
+    expect(JSON.stringify(stored)).not.toContain('rcv-s3cr3t');
   }, 30_000);
 });

@@ -181,6 +181,7 @@ describe('web app formatting', () => {
 
   it("shows an instant as a wall time in a zone, by the zone's rules, keeping milliseconds", () => {
     // Just after Berlin sprang forward (2026-03-29, 02:00 CET -> 03:00 CEST): 01:30Z is 03:30 there.
+    expect(wallTimeIn('abc', 'Europe/Berlin')).toBe('');
     expect(wallTimeIn('2026-03-29T01:30:00.000Z', 'Europe/Berlin')).toBe('2026-03-29T03:30:00');
     expect(wallTimeIn('2026-03-29T00:59:59.999Z', 'Europe/Berlin')).toBe('2026-03-29T01:59:59.999');
     // Both instants of New York's repeated hour (2026-11-01) read 01:30 there.

@@ -54,8 +54,10 @@ export const browserTimeZone = (): string => Intl.DateTimeFormat().resolvedOptio
 /**
  * An instant as the wall time a `datetime-local` input takes, in `zone`, by the zone's rules (Intl),
  * never by offset arithmetic: `2026-03-29T03:30:00`, with `.123` only when there are milliseconds.
+ * '' (an empty input) for text that is not an instant, such as a hand-edited URL's `updatedSince=abc`.
  */
 export const wallTimeIn = (iso: string, zone: string): string => {
+  if (!Number.isFinite(Date.parse(iso))) return '';
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: zone,
     year: 'numeric',

@@ -59,6 +59,19 @@ export class DynamoBulkJobStore implements BulkJobStore {
     );
   }
 
+  async choosePage(job: BulkJob): Promise<boolean> {
+    return this.conditionally(
+      new PutCommand({
+        TableName: this.table,
+        Item: this.toItem(job),
+        ConditionExpression:
+          'attribute_exists(pk) AND step = :step AND #state = :running AND attribute_not_exists(page)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':step': job.step, ':running': 'running' },
+      }),
+    );
+  }
+
   async runningJobs(tenantId: string): Promise<{ jobs: Record<string, number>; version: number }> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: runningKey(tenantId), ConsistentRead: true }),

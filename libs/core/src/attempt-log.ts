@@ -19,6 +19,23 @@ export const FAILURE_DETAIL_MAX_BYTES = 512;
 export const RESPONSE_HEADERS_MAX = 32;
 /** ...and at most this many bytes, measured as JSON in UTF-8 (names lower-cased, values as received). */
 export const RESPONSE_HEADERS_MAX_BYTES = 2048;
+/**
+ * Response headers whose values are credentials: a cookie the receiver sets (`set-cookie`, and the
+ * obsolete `set-cookie2`) is a session of the receiver's, and an `authorization` echoed back is the
+ * request's own credential. Their values are never stored: the attempt keeps the name, to show the
+ * receiver sent one, with WITHHELD_HEADER_VALUE. A challenge (`www-authenticate`,
+ * `proxy-authenticate`) is kept as it came: it names a scheme and a realm (a Digest nonce is the
+ * receiver's one-time value, not a credential), which is what a 401 is debugged with.
+ */
+export const WITHHELD_RESPONSE_HEADERS: readonly string[] = [
+  'set-cookie',
+  'set-cookie2',
+  'authorization',
+  'proxy-authorization',
+];
+/** What a withheld response header's value is stored as. */
+export const WITHHELD_HEADER_VALUE = '[withheld by Vigil]';
+
 /** The attempt log keeps at most this many entries... */
 export const ATTEMPT_LOG_LIMIT = 50;
 /**
@@ -45,7 +62,8 @@ const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(v
 /**
  * The response headers an attempt keeps: names lower-cased, the first ones (in the order given)
  * that fit RESPONSE_HEADERS_MAX and RESPONSE_HEADERS_MAX_BYTES; one that does not fit is left out
- * and counted in `omitted` (a later, smaller one may still fit).
+ * and counted in `omitted` (a later, smaller one may still fit). The values of
+ * WITHHELD_RESPONSE_HEADERS are replaced by WITHHELD_HEADER_VALUE before anything else.
  */
 export const boundResponseHeaders = (
   headers: Record<string, string>,
@@ -55,8 +73,9 @@ export const boundResponseHeaders = (
   let count = 0;
   let omitted = alreadyOmitted;
   let bytes = 2; // {}
-  for (const [rawName, value] of Object.entries(headers)) {
+  for (const [rawName, received] of Object.entries(headers)) {
     const name = rawName.toLowerCase();
+    const value = WITHHELD_RESPONSE_HEADERS.includes(name) ? WITHHELD_HEADER_VALUE : received;
     if (name in kept) {
       omitted += 1;
       continue;

@@ -77,6 +77,12 @@ export interface BulkJob {
   step: number;
   /** Where the next step starts: an offset into `ids`, or the listing's cursor. Absent at the start. */
   cursor?: string;
+  /**
+   * The page the current step acts on, stored before it acts on any of it: a step that dies midway
+   * is run again on the same messages (a filter's listing no longer selects those it changed), and
+   * of two runs of one step only the one that stored the page acts.
+   */
+  page?: BulkPage;
   createdAt: number;
   updatedAt: number;
   finishedAt?: number;
@@ -84,6 +90,12 @@ export interface BulkJob {
   stopReason?: { code: BulkStopCode; detail: string };
   /** When a finished job expires (epoch ms). */
   expiresAt?: number;
+}
+
+/** One step's messages, and where the page after them starts (none: this is the last). */
+export interface BulkPage {
+  ids: string[];
+  cursor?: string;
 }
 
 /** What the engine's job queue carries: run step `step` of a job. */

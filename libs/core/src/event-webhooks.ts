@@ -119,8 +119,11 @@ const outcomeData = (message: Message): Record<string, unknown> => ({
 
 /**
  * The callback delivery of a message whose round just ended (`message` as it is finished), if
- * its callback asks for that outcome. Its id is derived from the message, its round and the
- * round's last due time, so a round calls back once however often its end is recorded.
+ * its callback asks for that outcome. Its id is derived from the message, its round, the round's
+ * last due time and the outcome, so a round calls back once per outcome however often its end is
+ * recorded; and a callback made for an end that was then not recorded (the record failed, the
+ * message ended `failed`) is another delivery than the one for the end that was, and can be
+ * withdrawn without touching it (deliver-message.ts).
  */
 export const callbackDeliveryFor = (message: Message, now: number, settings: EngineSettings): Message | undefined => {
   const event = outcomeOf(message);
@@ -128,7 +131,7 @@ export const callbackDeliveryFor = (message: Message, now: number, settings: Eng
   const round = roundOf(message);
   return eventDelivery(
     message.tenantId,
-    derivedMessageId(message.dueAt, `callback:${message.id}:${round}`),
+    derivedMessageId(message.dueAt, `callback:${message.id}:${round}:${event}`),
     message.callback.url,
     { type: `message.${event}`, timestamp: new Date(now).toISOString(), data: outcomeData(message) },
     { kind: 'callback', messageId: message.id, round, event },

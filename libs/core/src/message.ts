@@ -200,6 +200,8 @@ export interface Message {
   origin?: MessageOrigin;
   /** The bulk job whose redeliver started the current round (absent: a create, or a single redeliver). */
   redeliveredBy?: RedeliveredBy;
+  /** The bulk job that cancelled it (absent: not cancelled, or by a single cancel): a re-run step counts it as its own. */
+  cancelledBy?: string;
 }
 
 /** A bulk redeliver's mark on the round it started: a later run of the same selection leaves the message alone. */

@@ -294,6 +294,11 @@ export interface BulkJobStore {
   get(tenantId: string, jobId: string): Promise<BulkJob | undefined>;
   /** Replaces a job if it is still at step `expectedStep` and running; false if it moved on. */
   save(job: BulkJob, expectedStep: number): Promise<boolean>;
+  /**
+   * Replaces a job carrying the page its current step acts on (`job.page`), if it is still at that
+   * step, running, and has no page chosen yet; false otherwise (another run of the step chose first).
+   */
+  choosePage(job: BulkJob): Promise<boolean>;
   /** The tenant's running jobs (job id → when it took its place, epoch ms) and the record's version. */
   runningJobs(tenantId: string): Promise<{ jobs: Record<string, number>; version: number }>;
   /** Replaces the tenant's running jobs if the record is still at `expectedVersion`; false if it moved on. */

@@ -203,6 +203,80 @@ describe('a bulk cancel by filter', () => {
   });
 });
 
+describe('a step that dies midway and is run again', () => {
+  /** The job store's next progress save throws without landing: the step dies after changing its page's messages. */
+  const dieBeforeProgress = (jobs: MemoryBulkJobs) => {
+    const save = jobs.save.bind(jobs);
+    let armed = true;
+    jobs.save = async (job, expectedStep) => {
+      if (armed && expectedStep === job.step - 1) {
+        armed = false;
+        throw new Error('the step died');
+      }
+      return save(job, expectedStep);
+    };
+  };
+  /** Runs every queued step as the queue does, handing a step that throws back to be run again. */
+  const runWithRetries = async (deps: BulkJobDeps, jobs: MemoryBulkJobs) => {
+    for (let i = 0; i < jobs.sent.length; i += 1) {
+      await runBulkJobStep(deps, jobs.sent[i]!).catch(() => jobs.sent.push(jobs.sent[i]!));
+    }
+  };
+
+  it('counts a cancel by filter exactly: the re-run acts on the page it stored, its own cancels done', async () => {
+    const { deps, store, jobs, job } = setup();
+    const messages = await scheduleMany(deps, 150);
+    dieBeforeProgress(jobs);
+    const input = { filter: { status: ['scheduled' as const] } };
+
+    const { job: started } = await startBulkJob(deps, TENANT, { action: 'cancel', input, plan: 'free' });
+    await runWithRetries(deps, jobs);
+
+    // Without the stored page the re-run lists the 50 still scheduled, and the first 100 go uncounted.
+    expect(job(started.id)).toMatchObject({ state: 'done', total: 150, counts: { done: 150, skipped: 0, failed: 0 } });
+    expect(messages.every((m) => store.messages.get(m.id)?.status === 'cancelled')).toBe(true);
+  });
+
+  it('counts a cancel by ids exactly: its own cancels are done, not skipped', async () => {
+    const { deps, jobs, job } = setup();
+    const messages = await scheduleMany(deps, 120);
+    dieBeforeProgress(jobs);
+
+    const { job: started } = await startBulkJob(deps, TENANT, cancelIds(messages.map((m) => m.id)));
+    await runWithRetries(deps, jobs);
+
+    expect(job(started.id)).toMatchObject({ state: 'done', total: 120, counts: { done: 120, skipped: 0, failed: 0 } });
+  });
+
+  it('counts a redeliver by filter exactly, each message sent and quota-counted once', async () => {
+    const { deps, store, jobs, quota, job } = setup();
+    const messages = await scheduleMany(deps, 130);
+    await failAll(store, messages, T0);
+    const before = quota.used;
+    dieBeforeProgress(jobs);
+    const input = { filter: { status: ['failed' as const] } };
+
+    const { job: started } = await startBulkJob(deps, TENANT, { action: 'redeliver', input, plan: 'free' });
+    await runWithRetries(deps, jobs);
+
+    expect(job(started.id)).toMatchObject({ state: 'done', total: 130, counts: { done: 130, skipped: 0, failed: 0 } });
+    expect(quota.used - before).toBe(130);
+    expect(messages.every((m) => store.messages.get(m.id)?.status === 'queued')).toBe(true);
+  });
+
+  it('counts each message once when a step is run twice at once', async () => {
+    const { deps, jobs, job } = setup();
+    const messages = await scheduleMany(deps, 30);
+    const { job: started } = await startBulkJob(deps, TENANT, cancelIds(messages.map((m) => m.id)));
+    const step0 = jobs.sent[0]!;
+
+    const outcomes = await Promise.all([runBulkJobStep(deps, step0), runBulkJobStep(deps, step0)]);
+
+    expect(outcomes.sort()).toEqual(['ran', 'stale']);
+    expect(job(started.id)).toMatchObject({ state: 'done', counts: { done: 30, skipped: 0, failed: 0 } });
+  });
+});
+
 describe('starting bulk jobs', () => {
   it(`runs at most ${MAX_RUNNING_JOBS} jobs of a tenant at once, and frees the place of a stalled one`, async () => {
     const { deps, clock, jobs, job } = setup();

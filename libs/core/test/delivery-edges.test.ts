@@ -27,6 +27,7 @@ import {
   toAttemptList,
   toMessageOut,
   truncateUtf8,
+  WITHHELD_HEADER_VALUE,
 } from '../src';
 import { deliveryHarness } from './memory-ports';
 
@@ -105,6 +106,30 @@ describe('what an attempt keeps about its request and response', () => {
     const [stored] = appendAttempt({ attempts: [] }, attempt(1, { responseHeaders: many }));
     expect(stored!.responseHeaders).toEqual(boundResponseHeaders(many).headers);
     expect(stored!.responseHeadersOmitted).toBe(boundResponseHeaders(many).omitted);
+  });
+
+  it('never keeps the value of a cookie the receiver sets or a credential it echoes, only its name', () => {
+    const received = {
+      'Set-Cookie': 'session=s3cr3t-0f-the-receiver; HttpOnly, csrf=tok3n',
+      'set-cookie2': 'legacy=s3cr3t',
+      authorization: 'Bearer echoed-s3cr3t',
+      'www-authenticate': 'Bearer realm="api", error="invalid_token"',
+      'x-request-id': 'req_1',
+    };
+
+    const { headers } = boundResponseHeaders(received);
+    const [stored] = appendAttempt({ attempts: [] }, attempt(1, { responseHeaders: received }));
+
+    expect(headers).toEqual({
+      'set-cookie': WITHHELD_HEADER_VALUE,
+      'set-cookie2': WITHHELD_HEADER_VALUE,
+      authorization: WITHHELD_HEADER_VALUE,
+      // A challenge is no credential: kept, to debug a 401 with.
+      'www-authenticate': 'Bearer realm="api", error="invalid_token"',
+      'x-request-id': 'req_1',
+    });
+    expect(stored!.responseHeaders).toEqual(headers);
+    expect(JSON.stringify(stored)).not.toMatch(/s3cr3t|tok3n/);
   });
 
   it('records the error kind, the round and the request facts, from which the API derives every header sent', async () => {
@@ -350,7 +375,11 @@ describe('the sweep and a backlogged queue', () => {
     clock.set(T0 + 5_000);
     const leaseUntil = clock.now() + 45_000;
     // The worker took it (and perhaps sent it), then the process died before the record.
-    await store.take({ tenantId: TENANT, messageId: message.id, version: 0, dueAt: T0 + 5_000 }, clock.now(), leaseUntil);
+    await store.take(
+      { tenantId: TENANT, messageId: message.id, version: 0, dueAt: T0 + 5_000 },
+      clock.now(),
+      leaseUntil,
+    );
     queue.sent.length = 0;
     clock.advance(2_000);
     // A near window of 5 s (the chaos suite's) ends long before the lease: the message is taken all the same.

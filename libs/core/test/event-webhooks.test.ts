@@ -18,9 +18,10 @@ import {
   redeliverMessage,
   scheduleMessage,
   storeEventDeliveries,
+  sweepPending,
   withCallbackRefs,
 } from '../src';
-import { deliveryHarness } from './memory-ports';
+import { deliveryHarness, MemoryEndpoints } from './memory-ports';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
@@ -94,12 +95,14 @@ describe('which rounds call back', () => {
     expect(failureNotificationsFor(finished({ status: 'failed', origin }), [], T0, settings)).toEqual([]);
   });
 
-  it('gives a round one id whenever its end is recorded, and the next round another', () => {
+  it('gives a round one id per outcome whenever its end is recorded, and the next round another', () => {
     const first = callbackDeliveryFor(finished({}), T0 + 10, settings)!;
     const again = callbackDeliveryFor(finished({}), T0 + 5_000, settings)!;
     const next = callbackDeliveryFor(finished({ round: 1 }), T0 + 10, settings)!;
+    const otherEnd = callbackDeliveryFor(finished({ status: 'failed' }), T0 + 10, settings)!;
     expect(again.id).toBe(first.id);
     expect(next.id).not.toBe(first.id);
+    expect(otherEnd.id).not.toBe(first.id);
   });
 
   it('keeps links to the latest callback deliveries only', () => {
@@ -167,5 +170,64 @@ describe('the worker at a round’s end', () => {
     const { message } = await scheduleMessage(h.deps, TENANT, input({}));
     expect(await h.deliverLatest()).toBe('delivered');
     await expect(redeliverMessage(deps, TENANT, message.id)).rejects.toBeInstanceOf(QuotaExceededError);
+  });
+});
+
+describe('a round whose end cannot be recorded', () => {
+  const CALLBACK_URL = 'https://example.com/outcome';
+  const ENDPOINT_URL = 'https://example.com/ops';
+
+  /** A 2xx whose record the store refuses three times: the message ends `failed` (record-failed). */
+  const undeliverableRecord = async (on: Array<'delivered' | 'failed'>) => {
+    const endpoints = new MemoryEndpoints();
+    await endpoints.addEndpoint({
+      id: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
+      tenantId: TENANT,
+      url: ENDPOINT_URL,
+      events: ['message.failed'],
+      createdAt: T0,
+    });
+    const h = deliveryHarness({ t0: T0, secret: SECRET, script: [{ statusCode: 200 }], endpoints });
+    const { message } = await scheduleMessage(h.deps, TENANT, input({ callback: { url: CALLBACK_URL, on } }));
+    h.store.unsavable.add(message.id);
+    expect(await h.deliverLatest()).toBe('failed');
+    // Every event delivery dispatched goes out, as the queue would hand it on; and whatever the
+    // sweep finds an hour later (a stored delivery never dispatched) too.
+    const deliverQueued = async (from: number) => {
+      for (let i = from; i < h.queue.sent.length; i += 1) await h.worker.deliver(h.queue.sent[i]!.ticket);
+    };
+    await deliverQueued(1);
+    h.clock.advance(3_600_000);
+    const swept = h.queue.sent.length;
+    await sweepPending(h.deps, -60_000);
+    await deliverQueued(swept);
+    const told = (url: string) =>
+      h.sender.requests.filter((r) => r.url === url).map((r) => JSON.parse(r.body ?? '{}').type as string);
+    return { ...h, message, told };
+  };
+
+  it('calls back `failed`, with the reason, and never `delivered`', async () => {
+    const h = await undeliverableRecord(['delivered', 'failed']);
+
+    const parent = (await h.store.get(TENANT, h.message.id))!;
+    expect(parent).toMatchObject({ status: 'failed', failureReason: { code: 'record-failed' } });
+    expect(parent.callbacks).toEqual([expect.objectContaining({ round: 0, event: 'failed' })]);
+    expect(h.told(CALLBACK_URL)).toEqual(['message.failed']);
+    const body = JSON.parse(h.sender.requests.find((r) => r.url === CALLBACK_URL)!.body!);
+    expect(body.data.message).toMatchObject({ status: 'failed', failureReason: { code: 'record-failed' } });
+    // The `delivered` callback stored before the record is withdrawn, so no sweep sends it later.
+    const withdrawn = callbackDeliveryFor({ ...parent, status: 'delivered' }, T0, settings)!;
+    expect((await h.store.get(TENANT, withdrawn.id))?.status).toBe('cancelled');
+  });
+
+  it('tells the notification endpoints `message.failed`', async () => {
+    const h = await undeliverableRecord(['delivered', 'failed']);
+    expect(h.told(ENDPOINT_URL)).toEqual(['message.failed']);
+  });
+
+  it('says nothing to a callback that asked for `delivered` only', async () => {
+    const h = await undeliverableRecord(['delivered']);
+    expect(h.told(CALLBACK_URL)).toEqual([]);
+    expect(h.told(ENDPOINT_URL)).toEqual(['message.failed']);
   });
 });

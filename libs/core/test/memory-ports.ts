@@ -23,6 +23,8 @@ import type {
   MessagePage,
   MessagePageQuery,
   MessageStore,
+  NotificationEndpoint,
+  NotificationEndpointStore,
   OutboundRequest,
   PendingRef,
   QuotaGuard,
@@ -247,6 +249,33 @@ export class MemoryTimer implements BucketTimer {
   }
 }
 
+/** A tenant's notification endpoints and the deliveries noted on them, in memory. */
+export class MemoryEndpoints implements NotificationEndpointStore {
+  readonly endpoints: NotificationEndpoint[] = [];
+  readonly deliveries: Array<{ endpointId: string; messageId: string }> = [];
+  async listEndpoints(tenantId: string) {
+    return structuredClone(this.endpoints.filter((e) => e.tenantId === tenantId));
+  }
+  async addEndpoint(endpoint: NotificationEndpoint) {
+    this.endpoints.push(structuredClone(endpoint));
+  }
+  async removeEndpoint(tenantId: string, endpointId: string) {
+    const i = this.endpoints.findIndex((e) => e.tenantId === tenantId && e.id === endpointId);
+    if (i >= 0) this.endpoints.splice(i, 1);
+    return i >= 0;
+  }
+  async recordDelivery(_tenantId: string, endpointId: string, messageId: string) {
+    this.deliveries.push({ endpointId, messageId });
+  }
+  async recentDeliveries(_tenantId: string, endpointId: string, limit: number) {
+    return this.deliveries
+      .filter((d) => d.endpointId === endpointId)
+      .map((d) => d.messageId)
+      .reverse()
+      .slice(0, limit);
+  }
+}
+
 /** Answers each request with the next scripted result (the last one repeats). */
 export class ScriptedSender implements DeliveryTarget {
   readonly requests: Array<OutboundRequest & { at: number }> = [];
@@ -348,6 +377,7 @@ export const deliveryHarness = (options: {
   tenants?: TenantDirectory;
   meter?: UsageMeter;
   flowLimiter?: FlowLimiter;
+  endpoints?: NotificationEndpointStore;
 }) => {
   const clock = new FixedClock(options.t0);
   const store = new MemoryStore(() => clock.now());
@@ -377,6 +407,7 @@ export const deliveryHarness = (options: {
     backoff: DEFAULT_BACKOFF,
     random: () => 0.5,
     ...(options.flowLimiter && { flowLimiter: options.flowLimiter }),
+    ...(options.endpoints && { endpoints: options.endpoints }),
   });
   /** Delivers the latest ticket on the queue, with the clock set to when the queue surfaces it (a second before due). */
   const deliverLatest = () => {
@@ -414,6 +445,12 @@ export class MemoryBulkJobs implements BulkJobStore, BulkJobQueue {
   async save(job: BulkJob, expectedStep: number) {
     const current = this.jobs.get(job.id);
     if (!current || current.step !== expectedStep || current.state !== 'running') return false;
+    this.jobs.set(job.id, structuredClone(job));
+    return true;
+  }
+  async choosePage(job: BulkJob) {
+    const current = this.jobs.get(job.id);
+    if (!current || current.step !== job.step || current.state !== 'running' || current.page) return false;
     this.jobs.set(job.id, structuredClone(job));
     return true;
   }

@@ -25,4 +25,8 @@ describe('the local gateway router', () => {
         .sort(),
     );
   });
+
+  it('answers a path parameter that is not valid percent-encoding as malformed, not with a throw', () => {
+    expect(matchRoute(routes, 'GET', '/v1/messages/%ff')).toEqual({ kind: 'malformed-path', segment: '%ff' });
+  });
 });

@@ -88,6 +88,18 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
         problemResponse(404, 'not-found', 'No such route', `${url.pathname} is not a Vigil API route.`, requestId),
       );
     }
+    if (match.kind === 'malformed-path') {
+      return send(
+        res,
+        problemResponse(
+          400,
+          'malformed-path',
+          'Malformed path',
+          `${match.segment.slice(0, 100)} is not valid percent-encoding.`,
+          requestId,
+        ),
+      );
+    }
     if (match.kind === 'method-not-allowed') {
       const { allow } = match;
       return send(

@@ -16,6 +16,7 @@ const main = async () => {
       `  Tenant      ${stack.tenantId} (development)`,
       `  API key     ${stack.apiKey}`,
       `  Data        ${stack.dataDir}`,
+      ...(stack.tableUpgrade ? [`  Upgraded    ${stack.tableUpgrade}`] : []),
       ...(stack.faults
         ? [`  CHAOS       faults injected between the handlers and the local services (VIGIL_CHAOS=${config.chaos})`]
         : []),

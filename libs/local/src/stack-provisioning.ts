@@ -8,20 +8,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { TenantAdmin } from '@vigil/aws';
-import { TABLE_DEFINITION } from '@vigil/aws';
 import { addApiKey, ensureTenant, ensureUsagePlan, newApiKey, newTenantId } from '@vigil/core';
 import type { LocalQueue } from './local-queues';
 import { LOCAL_QUEUES, queueAttributes } from './local-queues';
 import type { LocalServices } from './stack-services';
+import type { TableUpgrade } from './table-upgrade';
+import { upgradeTable } from './table-upgrade';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = 'us-east-1';
@@ -37,6 +33,8 @@ export interface Provisioned {
   jobs: QueueRef;
   /** The metering queue, when asked for (a stack that meters usage as AWS does). */
   metering?: QueueRef;
+  /** What was done to bring a table made by an older Vigil to the current indexes, if anything. */
+  tableUpgrade?: TableUpgrade;
   /** The SDK clients provisioning used (the SQS one feeds the pollers); destroyed at stop. */
   clients: { dynamo: DynamoDBClient; sqs: SQSClient; scheduler: SchedulerClient };
 }
@@ -54,12 +52,8 @@ export const provision = async (
     sqs: new SQSClient({ region, endpoint: endpoints.sqs, credentials }),
     scheduler: new SchedulerClient({ region, endpoint: endpoints.scheduler, credentials }),
   };
-  try {
-    await clients.dynamo.send(new DescribeTableCommand({ TableName: names.table }));
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-    await clients.dynamo.send(new CreateTableCommand({ TableName: names.table, ...TABLE_DEFINITION }));
-  }
+  // Made from TABLE_DEFINITION, or brought to it (a data dir made by an older Vigil).
+  const tableUpgrade = await upgradeTable(clients.dynamo, names.table);
   /** A queue with its dead-letter queue, with the settings infra/queues.ts deploys (local-queues.ts). */
   const queueWithDlq = async ({ name, ...settings }: LocalQueue): Promise<QueueRef> => {
     const arnOf = async (url: string | undefined) =>
@@ -79,7 +73,7 @@ export const provision = async (
   } catch (error) {
     if ((error as Error).name !== 'ConflictException') throw error;
   }
-  return { delivery, jobs, ...(metering && { metering }), clients };
+  return { delivery, jobs, ...(metering && { metering }), ...(tableUpgrade && { tableUpgrade }), clients };
 };
 
 /** The development tenant and key, made once and kept in the data dir so restarts keep them. */

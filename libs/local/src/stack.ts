@@ -29,6 +29,7 @@ import { startExpiryReaper } from './expiry-reaper';
 import type { FaultLayer } from './fault-proxy';
 import { startGateway } from './gateway';
 import { repairPendingIndexes } from './repair-indexes';
+import { describeUpgrade } from './table-upgrade';
 import {
   ENDPOINTS_FILE,
   LOCAL_REGION,
@@ -78,6 +79,8 @@ export interface LocalStack {
   dynalite: Pick<DynaliteThread, 'memory' | 'writeHeapSnapshot'>;
   /** The web app's address, when it runs. */
   webUrl?: string;
+  /** What start-up did to bring the data dir's table to the current indexes (one line), if anything. */
+  tableUpgrade?: string;
   /** The fault layer, when the stack runs with `VIGIL_CHAOS` (the chaos suite). */
   faults?: FaultLayer;
   /** Tenant administration on this stack's store and API Gateway emulator (as the admin command has it). */
@@ -143,7 +146,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
 
   // Provision what serverless.ts deploys on AWS: the table, the queues, the schedule group.
   const table = settings.VIGIL_TABLE as string;
-  const { delivery, jobs, metering, clients } = await provision(
+  const { delivery, jobs, metering, tableUpgrade, clients } = await provision(
     services,
     { table, scheduleGroup: settings.VIGIL_SCHEDULE_GROUP as string },
     { meteringQueue: meterByQueue },
@@ -292,6 +295,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     runtime: rt,
     tenantAdmin,
     ...(faults && { faults }),
+    ...(tableUpgrade && { tableUpgrade: describeUpgrade(tableUpgrade) }),
     foldUsage: () => usageFolder.foldNow(),
     reapExpired: () => reaper.reapNow(),
     async stop() {

@@ -8,8 +8,14 @@
  * each (cancelMessageOutcome, redeliverMessage: their rules, quota and metering, nothing copied),
  * saves the progress conditionally on the step number and queues the next step with the cursor. So
  * no invocation runs long, a step delivered twice runs once, and a job picks up where it stopped.
+ *
+ * Counts are exact across a step that dies midway (a crash, a throw after some writes) and is run
+ * again: the step stores its page before acting (`choosePage`), so the re-run acts on the same
+ * messages even when the filter no longer selects those already changed; and a message changed by
+ * this job in the run that died carries the job's mark (`cancelledBy`, `redeliveredBy`), so it is
+ * counted `done` again, not `skipped`, and the progress saved once counts each message once.
  */
-import type { BulkAction, BulkCounts, BulkJob, BulkJobStepRef, BulkSelection } from '../bulk-jobs';
+import type { BulkAction, BulkCounts, BulkJob, BulkJobStepRef, BulkPage, BulkSelection } from '../bulk-jobs';
 import {
   addCounts,
   BULK_ACTION_STATUSES,
@@ -184,16 +190,22 @@ const leaveRunningPlace = async (deps: BulkJobDeps, tenantId: string, jobId: str
 
 type ItemOutcome = keyof BulkCounts | { quota: QuotaExceededError };
 
-/** One message: the single-message command, and what it came to. */
+/** One message: the single-message command, and what it came to (`done` too if this job did it in a run that died). */
 const actOn = async (deps: BulkJobDeps, job: BulkJob, messageId: string): Promise<ItemOutcome> => {
   try {
     if (job.action === 'cancel') {
-      return (await cancelMessageOutcome(deps, job.tenantId, messageId, job.plan)).changed ? 'done' : 'skipped';
+      const { changed, message } = await cancelMessageOutcome(deps, job.tenantId, messageId, job.plan, job.id);
+      return changed || message.cancelledBy === job.id ? 'done' : 'skipped';
     }
     await redeliverMessage(deps, job.tenantId, messageId, { jobId: job.id, selectionKey: job.selectionKey });
     return 'done';
   } catch (error) {
     if (error instanceof QuotaExceededError) return { quota: error };
+    if (error instanceof MessageStateConflictError && job.action === 'redeliver') {
+      // Redelivered already by this selection: by this very job (a run of this step that died) is its own.
+      const current = await deps.store.get(job.tenantId, messageId).catch(() => undefined);
+      return current?.redeliveredBy?.jobId === job.id ? 'done' : 'skipped';
+    }
     // Gone, or in a state the command does not apply to (cancelled already, redelivered by this selection).
     if (error instanceof MessageNotFoundError || error instanceof MessageStateConflictError) return 'skipped';
     deps.log.warn('bulk job: a message could not be changed', {
@@ -207,7 +219,7 @@ const actOn = async (deps: BulkJobDeps, job: BulkJob, messageId: string): Promis
 };
 
 /** The ids of the job's next page, and where the page after it starts (none: this is the last). */
-const nextPage = async (deps: BulkJobDeps, job: BulkJob): Promise<{ ids: string[]; cursor?: string }> => {
+const nextPage = async (deps: BulkJobDeps, job: BulkJob): Promise<BulkPage> => {
   if ('ids' in job.selection) {
     const from = Number(job.cursor ?? 0);
     const to = Math.min(from + BULK_PAGE, job.selection.ids.length);
@@ -250,10 +262,15 @@ export const runBulkJobStep = async (deps: BulkJobDeps, ref: BulkJobStepRef): Pr
     return 'stale';
   }
   if (job.step !== ref.step) return 'stale';
-  const page = await nextPage(deps, job);
+  let page = job.page;
+  if (page === undefined) {
+    page = await nextPage(deps, job);
+    // Stored before any message is changed; another run of this step that stored its page first acts.
+    if (!(await deps.jobs.choosePage({ ...job, page, updatedAt: deps.clock.now() }))) return 'stale';
+  }
   const { counts, quota } = await actOnPage(deps, job, page.ids);
   const now = deps.clock.now();
-  const { cursor: _cursor, ...rest } = job;
+  const { cursor: _cursor, page: _page, ...rest } = job;
   const progressed: BulkJob = {
     ...rest,
     counts: addCounts(job.counts, counts),

@@ -31,7 +31,10 @@
  * When a round ends (delivered, or failed), its event deliveries (event-webhooks.ts: the
  * message's callback, `message.failed` for the tenant's notification endpoints) are stored before
  * the state write and dispatched after it, so a crash in between leaves them to the sweep. They
- * come after the send, so they never delay it. Event deliveries themselves are not metered.
+ * come after the send, so they never delay it. They tell the end that was recorded: a record that
+ * fails (a 2xx whose record the store refuses) finishes the message `failed`, makes that end's
+ * events, and withdraws those stored for the end it could not record. Event deliveries themselves
+ * are not metered.
  */
 import { appendAttempt, boundFailureReason, attemptSummary } from '../attempt-log';
 import type { AttemptVerdict, BackoffPolicy } from '../backoff';
@@ -60,7 +63,12 @@ import type { UsageEvent } from '../usage';
 import { attemptUsage, outcomeUsage, roundOf, scheduledUsage } from '../usage';
 import { dispatchMessages, enqueueTickets } from './dispatch';
 import type { EventDeliveryDeps } from './event-deliveries';
-import { dispatchEventDeliveries, endpointsOf, storeEventDeliveries } from './event-deliveries';
+import {
+  dispatchEventDeliveries,
+  endpointsOf,
+  storeEventDeliveries,
+  withdrawEventDeliveries,
+} from './event-deliveries';
 import type { FlowAdmission } from './flow-gate';
 import { FlowGate } from './flow-gate';
 
@@ -366,7 +374,7 @@ export class DeliveryWorker {
             `${RECORD_RETRY_DELAYS_MS.length + 1} tries (${errorName(saved.error)}); not sent again.`,
         },
         keepMs,
-        attempt,
+        { attempt, unrecordedEvents: eventDeliveries },
       );
     }
     await dispatchEventDeliveries(this.deps, eventDeliveries);
@@ -444,13 +452,20 @@ export class DeliveryWorker {
    * the body again). With the attempt that was sent, the log gets it without its snippet; should
    * even that write throw, the reason alone is written, the smallest write there is. The message
    * expires `keepMs` after it (retention.ts).
+   *
+   * The events go with the state written, not with the send: the round's end is `failed`, so its
+   * `failed` callback and `message.failed` notifications are made; those a record that then failed
+   * had stored for another end (`unrecordedEvents`: a `delivered` callback for a 2xx) are
+   * withdrawn once the failure write has landed (not before: until then the record may have landed
+   * after all, and the failure write then finds the message moved on and leaves them be).
    */
   private async finishFailed(
     message: Message,
     reason: FailureReason,
     keepMs: number,
-    attempt?: Attempt,
+    sent?: { attempt: Attempt; unrecordedEvents: readonly Message[] },
   ): Promise<DeliveryOutcome> {
+    const attempt = sent?.attempt;
     const { store, clock, log, events } = this.deps;
     const now = clock.now();
     const expiresAt = now + keepMs;
@@ -495,6 +510,9 @@ export class DeliveryWorker {
       log.warn('message changed before it could be finished as failed', fields);
       return 'skipped';
     }
+    const failureEventIds = new Set(eventDeliveries.map((d) => d.id));
+    const contradicting = (sent?.unrecordedEvents ?? []).filter((d) => !failureEventIds.has(d.id));
+    if (contradicting.length > 0) await withdrawEventDeliveries(this.deps, contradicting, keepMs);
     await dispatchEventDeliveries(this.deps, eventDeliveries);
     log.error('message finished as failed', { ...fields, detail: bounded.detail, attempt: attempt?.n });
     if (attempt) {

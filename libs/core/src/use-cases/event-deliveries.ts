@@ -26,6 +26,7 @@ import { TEST_EVENT_TYPE } from '../message';
 import type { MessageOut } from '../message-view';
 import { toMessageOut } from '../message-view';
 import type { MessageStore, NotificationEndpointStore } from '../ports';
+import { withRetention } from '../retention';
 import type { NotificationEndpointIn } from '../schemas';
 import { targetErrors } from '../targets';
 import type { SchedulingDeps } from './deps';
@@ -56,6 +57,40 @@ export const storeEventDeliveries = async (
     });
     return false;
   });
+};
+
+/**
+ * Withdraws stored event deliveries that tell of an end the message did not come to (made before
+ * a record that then failed: the message ended otherwise). Each is cancelled if it is still as it
+ * was stored, untaken (a conditional write on its version); one a worker has taken already is past
+ * withdrawing, and logged. Cancelled, it is kept like any final message, `keepMs` from now.
+ */
+export const withdrawEventDeliveries = async (
+  deps: Pick<SchedulingDeps, 'store' | 'log' | 'clock'>,
+  deliveries: readonly Message[],
+  keepMs: number,
+): Promise<void> => {
+  const now = deps.clock.now();
+  await Promise.all(
+    deliveries.map(async (delivery) => {
+      const { bucketAt: _bucket, ...rest } = delivery;
+      const withdrawn = withRetention(
+        { ...rest, status: 'cancelled', version: delivery.version + 1, updatedAt: now },
+        now,
+        keepMs,
+      );
+      const fields = { tenantId: delivery.tenantId, messageId: delivery.id, origin: delivery.origin?.kind };
+      try {
+        if (await deps.store.save(withdrawn, delivery.version)) return;
+        deps.log.error('an event delivery of an end that was not recorded was taken already; not withdrawn', fields);
+      } catch (error) {
+        deps.log.error('an event delivery of an end that was not recorded could not be withdrawn', {
+          ...fields,
+          error: String(error),
+        });
+      }
+    }),
+  );
 };
 
 /** Dispatches stored event deliveries, and notes each notification on its endpoint (for the console). */

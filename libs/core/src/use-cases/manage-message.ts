@@ -143,13 +143,27 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
 export const cancelMessage = (deps: SchedulingDeps, tenantId: string, messageId: string, plan: string) =>
   changedMessage(cancelMessageOutcome(deps, tenantId, messageId, plan));
 
-/** The same cancel, saying whether it changed the message (false: it was cancelled already). */
-export const cancelMessageOutcome = (deps: SchedulingDeps, tenantId: string, messageId: string, plan: string) =>
+/**
+ * The same cancel, saying whether it changed the message (false: it was cancelled already). A bulk
+ * job names itself (`byJob`): the message keeps it, so a re-run of the job's step knows its own.
+ */
+export const cancelMessageOutcome = (
+  deps: SchedulingDeps,
+  tenantId: string,
+  messageId: string,
+  plan: string,
+  byJob?: string,
+) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanCancel(current);
     if (current.status === 'cancelled') return 'unchanged';
     const { bucketAt: _bucket, ...rest } = current;
-    const cancelled: Message = { ...rest, status: 'cancelled', version: current.version + 1 };
+    const cancelled: Message = {
+      ...rest,
+      status: 'cancelled',
+      ...(byJob !== undefined && { cancelledBy: byJob }),
+      version: current.version + 1,
+    };
     return { next: withRetention(cancelled, now, retentionMs(plan, deps.settings)), dispatch: false };
   });
 

@@ -3,6 +3,7 @@ import { Badge, Box, Callout, Card, DataList, Flex, Heading, Link, Text } from '
 import type { Metadata } from 'next';
 import NextLink from 'next/link';
 import { notFound } from 'next/navigation';
+import { MESSAGE_ID_PATTERN } from '@vigil/core/ids';
 import { AutoRefresh } from '@/components/auto-refresh';
 import { CollapsiblePre } from '@/components/collapsible-pre';
 import { CopyButton } from '@/components/copy-button';
@@ -13,6 +14,7 @@ import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
+import { decodedPathSegment } from '@/lib/message-search';
 import {
   attemptOutcome,
   duration,
@@ -32,7 +34,10 @@ const load = (id: string) => loadPage((vigil) => Promise.all([vigil.messages.get
 
 export default async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const loaded = await load(decodeURIComponent(id));
+  // Anything that cannot be a message id (`%ff`, a typo'd path) is a plain 404, not a crash or an API call.
+  const messageId = decodedPathSegment(id);
+  if (messageId === undefined || !MESSAGE_ID_PATTERN.test(messageId)) notFound();
+  const loaded = await load(messageId);
   if (loaded.problem?.status === 404) notFound();
   if (loaded.problem) return <ProblemNotice heading="Message" problem={loaded.problem} />;
   const [message, { items: attempts, omitted = 0 }] = loaded.data;
