@@ -51,17 +51,19 @@ export const countsText = (job: BulkJob): string => {
 const selectionText = (job: BulkJob): string =>
   'ids' in job.selection ? `${job.selection.ids} ids` : filterFlags(job.selection.filter).join(' ');
 
+/** A job's state in its colour: green done, red failed, cyan running. */
+const stateText = (state: BulkJob['state'], color: Output['color']): string =>
+  state === 'done' ? color.green(state) : state === 'failed' ? color.red(state) : color.cyan(state);
+
+/** How a job ended, in one line: `job_...  done  12 cancelled, 3 skipped, 0 failed (of 15)`, and why it stopped. */
+export const jobLine = (job: BulkJob, color: Output['color']): string =>
+  `${job.id}  ${stateText(job.state, color)}  ${countsText(job)}${job.stopReason ? `: ${job.stopReason.detail}` : ''}`;
+
 /** A job for people (or its object with --json). */
 export const printJob = (output: Output, job: BulkJob) => {
   if (output.json) return output.data(job);
   const { color } = output;
-  const state =
-    job.state === 'done'
-      ? color.green(job.state)
-      : job.state === 'failed'
-        ? color.red(job.state)
-        : color.cyan(job.state);
-  output.line(`${color.bold(job.id)}  ${state}`);
+  output.line(`${color.bold(job.id)}  ${stateText(job.state, color)}`);
   const fields: Array<[string, string]> = [
     ['action', job.action],
     ['selects', selectionText(job)],

@@ -15,7 +15,7 @@ import { login } from './login';
 import type { FilterOptions } from './filter';
 import { FILTER_FLAGS, filterFlags, filterFromOptions, withFilterOptions } from './filter';
 import type { BulkAction } from './jobs';
-import { ACTION_STATUSES, checkJobId, countsText, followJob, jobExitCode, printJob } from './jobs';
+import { ACTION_STATUSES, checkJobId, followJob, jobExitCode, jobLine, printJob } from './jobs';
 import type { SendOptions } from './messages';
 import {
   checkId,
@@ -246,10 +246,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       },
     );
     if (output.json) output.data(job);
-    else
-      output.line(
-        `${job.id}  ${statusText(job.state, output.color)}  ${countsText(job)}${job.stopReason ? `: ${job.stopReason.detail}` : ''}`,
-      );
+    else output.line(jobLine(job, output.color));
     exitCode = jobExitCode(job);
   };
 
