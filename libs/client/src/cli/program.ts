@@ -128,7 +128,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       program
         .command('ls')
         .description('list messages, newest first, filtered by the flags given (all must hold)')
-        .option('--limit <n>', 'how many (default 20, at most 10000)', '20')
+        .option('--limit <n>', 'how many, at most 10000', '20')
         .option('--cursor <cursor>', 'start at the page a "next page" line gave')
         .option('--previous-cursor <cursor>', 'start at the page a "previous page" line gave'),
     ),
