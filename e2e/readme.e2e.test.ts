@@ -378,7 +378,7 @@ describe("the README's command lines, as written", () => {
     const actions = commands.map((c) => ({ line: c.line, ...actionFor(c.line) }));
     const runs = (a: (typeof actions)[number], how?: string) =>
       'run' in a.action && (how === undefined ? a.action.run !== 'cli' : a.action.run === how);
-    // "From a terminal": login, send, ls, show, cancel and run, all run.
+    // "From a terminal": login, send, ls, show, cancel, the filters and bulk jobs, and run, all run.
     expect(actions.filter((a) => runs(a, 'cli')).map((a) => a.line.split(' ').slice(0, 3).join(' '))).toEqual([
       'npx vigil login',
       'npx vigil send',
@@ -386,6 +386,14 @@ describe("the README's command lines, as written", () => {
       'npx vigil ls',
       'npx vigil show',
       'npx vigil cancel',
+      // Find messages, and cancel or redeliver all a filter selects.
+      'npx vigil send',
+      'npx vigil send',
+      'npx vigil ls',
+      'npx vigil ls',
+      'npx vigil cancel',
+      'npx vigil redeliver',
+      'npx vigil jobs',
       'npx vigil run',
     ]);
     // The walk-through and the local admin lines are among those run.
@@ -488,23 +496,29 @@ describe("the README's command lines, as written", () => {
     expect(vars.SECRET).toMatch(/^whsec_/);
   });
 
-  it('runs "From a terminal" as written: login, send --in and --at --tz, ls, show, cancel, and run with its alerts', async () => {
+  it('runs "From a terminal" as written: login, send --in and --at --tz, ls, show, cancel, filters and bulk jobs, and run with its alerts', async () => {
     const cliHome = await mkdtemp(join(tmpdir(), 'vigil-readme-home-'));
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     // The CLI's own substitutions: the bin npx runs (npm install links it: see the test after
-    // this one), a date that stays in the future, and the id the last send printed.
+    // this one), a date that stays in the future, and the ids the last send and bulk job printed.
     let lastId = '';
+    let lastJob = '';
     const cliLine = (line: string) =>
       substitute(line)
         .replace(/^npx vigil /, 'node libs/client/bin/vigil.mjs ')
         .replace(/2026-12-24T09:00/g, `${tomorrow}T09:00`)
-        .replace(/\bmsg_01JDX\.\.\./g, lastId);
-    /** A printed line as a pattern: linePattern's, and the CLI's `2026-11-23 21:10:00.123Z` times and `2s` durations vary. */
+        .replace(/\bmsg_01JDX\.\.\./g, lastId)
+        .replace(/\bjob_01JDX\.\.\./g, lastJob);
+    /**
+     * A printed line as a pattern: linePattern's, and the CLI's `2026-11-23 21:10:00.123Z` times,
+     * `2s` durations and `eyJ...` list cursors vary.
+     */
     const cliPattern = (line: string) =>
       new RegExp(
         linePattern(line)
           .source.replace(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\\\.\d{3})?Z/g, '\\d{4}-\\d{2}-\\d{2} [\\d:.]+Z')
-          .replace(/after \d+s\b/g, 'after \\d+s'),
+          .replace(/after \d+s\b/g, 'after \\d+s')
+          .replace(/eyJ\\\.\\\.\\\./g, 'eyJ[\\w-]+'),
       );
     const cliEnv = { ...env, ...vars, HOME: cliHome, XDG_CONFIG_HOME: '', NO_COLOR: '1' };
 
@@ -521,6 +535,7 @@ describe("the README's command lines, as written", () => {
           expect(printed, line).toMatch(cliPattern(substitute(shownLine)));
         }
         lastId = /^Scheduled (msg_\w+)/.exec(result.stdout)?.[1] ?? lastId;
+        lastJob = /^(job_\w{26})\b/.exec(result.stdout)?.[1] ?? lastJob;
       }
       // The stored key is readable by its owner only; the run's alert reached the receiver.
       expect((await stat(join(cliHome, '.config', 'vigil', 'config.json'))).mode & 0o777).toBe(0o600);

@@ -18,6 +18,8 @@ export {
 } from './errors.ts';
 export type { FieldError, Problem } from './errors.ts';
 export { parseDuration } from './duration.ts';
+export { attemptOutcome, ERROR_KIND_WORDS } from './attempt-outcome.ts';
+export type { AttemptErrorKind } from './attempt-outcome.ts';
 export type { Duration } from './duration.ts';
 export type { RetryOptions } from './retry-policy.ts';
 export type { Fetch } from './transport.ts';

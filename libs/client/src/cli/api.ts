@@ -1,9 +1,18 @@
 /**
- * What the commands call: the SDK's message calls (`new Vigil(...).messages`), and the API's
- * shapes under the SDK's names. The CLI has no HTTP client of its own.
+ * What the commands call: the SDK's message and bulk-job calls (`new Vigil(...)`'s `messages` and
+ * `jobs`), and the API's shapes under the SDK's names. The CLI has no HTTP client of its own.
  */
 import type { Vigil } from '../vigil';
 
-export type Api = Vigil['messages'];
+export type Api = Pick<Vigil, 'messages' | 'jobs'>;
 export type { CreateMessage } from '../vigil';
-export type { Attempt, AttemptList, Message, MessageStatus } from '../types';
+export type {
+  Attempt,
+  AttemptList,
+  BulkJob,
+  BulkJobIn,
+  Message,
+  MessageFilter,
+  MessagePage,
+  MessageStatus,
+} from '../types';

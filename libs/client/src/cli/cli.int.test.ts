@@ -279,7 +279,7 @@ describe('vigil send, ls, show', () => {
     expect(lines[1]).toMatch(
       new RegExp(`^${scheduled.id}\\s+scheduled\\s+\\S+ \\S+Z\\s+0/8\\s+-\\s+${receiver.url}/later$`),
     );
-    expect(table.stderr).toBe('(more: vigil ls --limit 4)\n');
+    expect(table.stderr).toMatch(/^next page: vigil ls --limit 2 --cursor \S+\n$/);
   });
 
   it('colours statuses only when asked to or on a terminal, never in JSON', async () => {
@@ -312,7 +312,7 @@ describe('vigil send, ls, show', () => {
         '  body     hello',
         expect.stringMatching(/^ {2}\S+ \S+Z {2}created$/),
         expect.stringMatching(/^ {2}\S+ \S+Z {2}due$/),
-        expect.stringMatching(/^ {2}\S+ \S+Z {2}attempt 1 {2}200 {2}\d+ ms, \d+ ms late {2}"ok"$/),
+        expect.stringMatching(/^ {2}\S+ \S+Z {2}attempt 1 {2}HTTP 200 {2}\d+ ms, \d+ ms late {2}"ok"$/),
         expect.stringMatching(/^ {2}\S+ \S+Z {2}delivered$/),
       ]),
     );
@@ -350,6 +350,192 @@ describe('vigil cancel, redeliver', () => {
   });
 });
 
+describe('vigil ls filters, bulk cancel and redeliver, vigil jobs', () => {
+  // These tests run the CLI several times each: a minute each on a busy machine.
+  const SEVERAL_RUNS_MS = 60_000;
+
+  /** Schedules messages an hour away through the API (one batch), to `paths` with `labels`; their ids, oldest first. */
+  const schedule = async (labels: string[], paths: string[]): Promise<string[]> => {
+    const api = apiClient(stack.url, stack.apiKey);
+    const created = await api.post('/v1/messages/batch', {
+      messages: paths.map((path) => ({ url: `${receiver.url}${path}`, delay: 3600, labels })),
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    return (created.json.items as Array<{ id: string }>).map((m) => m.id);
+  };
+  const statusOf = async (id: string) =>
+    (await apiClient(stack.url, stack.apiKey).get(`/v1/messages/${id}`)).json.status;
+  const idsOf = (run: Run) => (json(run) as Array<{ id: string }>).map((m) => m.id);
+  /** The command a "next page:" or "previous page:" line printed, as arguments. */
+  const pageCommand = (stderr: string, which: 'next' | 'previous') => {
+    const line = new RegExp(`^${which} page: vigil (.*)$`, 'm').exec(stderr);
+    expect(line, stderr).not.toBeNull();
+    return line![1]!.split(' ');
+  };
+
+  it(
+    'selects by label, url prefix, statuses and created time, and pages both ways with the cursors it prints',
+    async () => {
+      const [a0, a1, b0] = await schedule(['cli-find'], ['/find/a', '/find/a', '/find/b']);
+      await schedule([], ['/find/a']);
+      await apiClient(stack.url, stack.apiKey).delete(`/v1/messages/${a0}`);
+
+      const labelled = idsOf(await vigil(['ls', '--label', 'cli-find', '--json']));
+      const underA = idsOf(
+        await vigil(['ls', '--label', 'cli-find', '--url-prefix', `${receiver.url}/find/a`, '--json']),
+      );
+      const cancelled = idsOf(
+        await vigil(['ls', '--label', 'cli-find', '--status', 'cancelled,failed', '--created-after', '5m', '--json']),
+      );
+
+      expect(labelled).toEqual([b0, a1, a0]);
+      expect(underA).toEqual([a1, a0]);
+      expect(cancelled).toEqual([a0]);
+
+      // Two at a time: the first page prints the command for the next, which prints the one back.
+      const first = await vigil(['ls', '--label', 'cli-find', '--limit', '2']);
+      expect(
+        first.stdout
+          .trimEnd()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(/\s+/)[0]),
+      ).toEqual([b0, a1]);
+      expect(first.stderr).not.toMatch(/^previous page:/m);
+      const nextArgs = pageCommand(first.stderr, 'next');
+      expect(nextArgs.slice(0, 5)).toEqual(['ls', '--label', 'cli-find', '--limit', '2']);
+      const second = await vigil([...nextArgs, '--json']);
+      expect(idsOf(second)).toEqual([a0]);
+      expect(second.stderr).not.toMatch(/^next page:/m);
+      const back = await vigil([...pageCommand(second.stderr, 'previous'), '--json']);
+      expect(idsOf(back)).toEqual([b0, a1]);
+    },
+    SEVERAL_RUNS_MS,
+  );
+
+  it(
+    'says what is wrong with a filter in the words of its flags (exit 2)',
+    async () => {
+      const notATime = await vigil(['ls', '--created-after', 'yesterday']);
+      const reversed = await vigil([
+        'ls',
+        '--send-after',
+        '2026-12-02T00:00:00Z',
+        '--send-before',
+        '2026-12-01T00:00:00Z',
+      ]);
+      const badLabel = await vigil(['ls', '--label', 'no spaces']);
+      const both = await vigil(['cancel', 'msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M', '--label', 'x']);
+      const neither = await vigil(['redeliver']);
+
+      expect(notATime).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/^vigil: --created-after "yesterday" is not a time: write 2026-12-01T09:00:00Z/),
+      });
+      expect(reversed).toMatchObject({
+        code: 2,
+        stderr: 'vigil: the API refused the request (422): --send-before: must be after --send-after\n',
+      });
+      expect(badLabel).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/^vigil: the API refused the request \(422\): --label: /),
+      });
+      expect(both).toMatchObject({ code: 2, stderr: 'vigil: give message ids or filter flags, not both\n' });
+      expect(neither).toMatchObject({
+        code: 2,
+        stderr: 'vigil: vigil redeliver needs message ids or filter flags: e.g. vigil redeliver --label billing\n',
+      });
+    },
+    SEVERAL_RUNS_MS,
+  );
+
+  it(
+    'cancels every message a filter selects as a bulk job, following it to its end',
+    async () => {
+      const ids = await schedule(['cli-bulk'], ['/bulk', '/bulk', '/bulk', '/bulk', '/bulk']);
+      const [other] = await schedule([], ['/bulk']);
+
+      const run = await vigil(['cancel', '--label', 'cli-bulk']);
+
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^job_\w{26} {2}done {2}5 cancelled, 0 skipped, 0 failed \(of 5\)\n$/);
+      expect(run.stderr).toMatch(/^job_\w{26} {2}running {2}\d+ cancelled/m);
+      for (const id of ids) expect(await statusOf(id)).toBe('cancelled');
+      expect(await statusOf(other!)).toBe('scheduled');
+
+      // Run again: nothing left to cancel (the default statuses are the waiting ones).
+      const again = json(await vigil(['cancel', '--label', 'cli-bulk', '--json']));
+      expect(again).toMatchObject({ action: 'cancel', state: 'done', counts: { done: 0, failed: 0 } });
+    },
+    SEVERAL_RUNS_MS,
+  );
+
+  it(
+    'starts a job without waiting (--no-wait), and vigil jobs show tells where it stands',
+    async () => {
+      const ids = await schedule(['cli-nowait'], ['/nowait', '/nowait']);
+
+      const started = await vigil(['cancel', '--label', 'cli-nowait', '--status', 'scheduled', '--no-wait']);
+      const jobId = started.stdout.trim();
+
+      expect(started.code, started.stderr).toBe(0);
+      expect(jobId).toMatch(/^job_\w{26}$/);
+      expect(started.stderr).toBe(
+        `Started ${jobId} (cancel --status scheduled --label cli-nowait): follow it with vigil jobs show ${jobId}\n`,
+      );
+      await expect
+        .poll(async () => (await apiClient(stack.url, stack.apiKey).get(`/v1/jobs/${jobId}`)).json.state, {
+          timeout: 15_000,
+        })
+        .toBe('done');
+      const shown = await vigil(['jobs', 'show', jobId]);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stdout.split('\n')).toEqual(
+        expect.arrayContaining([
+          `${jobId}  done`,
+          '  action   cancel',
+          '  selects  --status scheduled --label cli-nowait',
+          '  counts   2 cancelled, 0 skipped, 0 failed (of 2)',
+          expect.stringMatching(/^ {2}finished \S+ \S+Z$/),
+        ]),
+      );
+      for (const id of ids) expect(await statusOf(id)).toBe('cancelled');
+
+      const unknown = await vigil(['jobs', 'show', 'job_01JD8X4Q2Z7N5V3K9W6T0RYB1M']);
+      const malformed = await vigil(['jobs', 'show', 'job_nope']);
+      expect(unknown).toMatchObject({
+        code: 4,
+        stderr: 'vigil: no job job_01JD8X4Q2Z7N5V3K9W6T0RYB1M: check the id vigil cancel or vigil redeliver printed\n',
+      });
+      expect(malformed).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/^vigil: "job_nope" is not a job id/),
+      });
+    },
+    SEVERAL_RUNS_MS,
+  );
+
+  it("shows how a failed attempt ended by its kind: a refused connection reads 'connection refused'", async () => {
+    // Nothing listens on the discard port of this machine.
+    const created = await apiClient(stack.url, stack.apiKey).post('/v1/messages', {
+      url: 'http://127.0.0.1:9/refused',
+      delay: 0,
+      retry: { maxAttempts: 1 },
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const id = created.json.id as string;
+    await expect.poll(() => statusOf(id), { timeout: 10_000 }).toBe('failed');
+
+    const row = await vigil(['ls', '--id-contains', id]);
+    const shown = await vigil(['show', id]);
+
+    expect(row.stdout.split('\n')[1]).toMatch(
+      new RegExp(`^${id}\\s+failed\\s+.*\\s+1/1\\s+connection refused\\s+http://127`),
+    );
+    expect(shown.stdout).toMatch(/attempt 1 {2}connection refused {2}\d+ ms/);
+  });
+});
+
 describe('errors: one line and an exit code', () => {
   it('exits 4 for an unknown message, 2 for a malformed id or a bad flag', async () => {
     const unknown = await vigil(['show', 'msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M']);
@@ -374,7 +560,7 @@ describe('errors: one line and an exit code', () => {
     expect(unknownFlag).toMatchObject({ code: 2, stderr: expect.stringMatching(/^vigil: unknown option '--colour'/) });
     expect(badStatus).toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/^vigil: option '--status <status>' argument 'done' is invalid/),
+      stderr: expect.stringMatching(/^vigil: option '--status <list>' argument 'done' is invalid/),
     });
     expect(refused).toMatchObject({
       code: 2,
@@ -404,7 +590,7 @@ describe('vigil tail', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
       new RegExp(
-        `^\\S+ \\S+Z  ${message.id}  attempt 1  200  \\d+ ms, \\d+ ms late  \\w+  POST ${receiver.url}/tailed$`,
+        `^\\S+ \\S+Z  ${message.id}  attempt 1  HTTP 200  \\d+ ms, \\d+ ms late  \\w+  POST ${receiver.url}/tailed$`,
         'm',
       ),
     );

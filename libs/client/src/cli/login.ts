@@ -96,7 +96,7 @@ export const login = async (
 
   const profile: Profile = { apiKey, apiUrl, ...(notifyUrl && { notifyUrl }) };
   try {
-    await connect(profile).listPage({ limit: 1 });
+    await connect(profile).messages.listPage({ limit: 1 });
   } catch (error) {
     const failure = toCliError(error, { apiUrl });
     throw new CliError(

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { messageFromOptions } from './messages';
+import type { Api, Message, MessagePage } from './api';
+import { listMessages, MAX_LIST_REQUESTS, messageFromOptions } from './messages';
 
 const noStdin = Readable.from([]);
 
@@ -41,12 +42,13 @@ describe('vigil send: the message asked for', () => {
     }
   });
 
-  it('takes headers as name:value, metadata as name=value, retries after the first attempt, and a method', async () => {
+  it('takes headers as name:value, metadata as name=value, labels, retries after the first attempt, and a method', async () => {
     const message = await messageFromOptions(
       'https://x.test/h',
       {
         header: ['x-kind: invoice', 'authorization:Bearer a:b'],
         metadata: ['customer=cus_7'],
+        label: ['billing', 'eu'],
         retries: '2',
         method: 'put',
       },
@@ -56,6 +58,7 @@ describe('vigil send: the message asked for', () => {
     expect(message).toMatchObject({
       headers: { 'x-kind': 'invoice', authorization: 'Bearer a:b' },
       metadata: { customer: 'cus_7' },
+      labels: ['billing', 'eu'],
       retry: { maxAttempts: 3 },
       method: 'PUT',
     });
@@ -77,5 +80,73 @@ describe('vigil send: the message asked for', () => {
         message: expect.stringContaining(message),
       });
     }
+  });
+});
+
+/**
+ * An API whose listing pages through `count` messages (m0 newest) as the real one does: `n:i` and
+ * `p:i` cursors, and a previous page that reaches the newest answered as the whole first page.
+ */
+const pagedApi = (count: number) => {
+  const ids = Array.from({ length: count }, (_, i) => `m${i}`);
+  const requests: Array<{ limit?: number; cursor?: string }> = [];
+  const page = (from: number, limit: number): MessagePage => ({
+    items: ids.slice(from, from + limit).map((id) => ({ id }) as Message),
+    nextCursor: from + limit < count ? `n:${from + limit}` : null,
+    previousCursor: from > 0 ? `p:${from}` : null,
+  });
+  const api = {
+    messages: {
+      listPage: async (query: { limit?: number; cursor?: string }) => {
+        requests.push({ limit: query.limit, ...(query.cursor && { cursor: query.cursor }) });
+        const limit = query.limit ?? 20;
+        const [direction, at] = (query.cursor ?? 'n:0').split(':') as ['n' | 'p', string];
+        if (direction === 'n') return page(Number(at), limit);
+        const from = Number(at) - limit;
+        return from <= 0 ? page(0, limit) : page(from, limit);
+      },
+    },
+  } as unknown as Api;
+  return { api, requests };
+};
+
+describe('vigil ls: pages of the API', () => {
+  it('reads on down in pages of at most 100 until it has the limit, with the cursors of both ends', async () => {
+    const { api, requests } = pagedApi(300);
+
+    const list = await listMessages(api, {}, 250);
+
+    expect(requests).toEqual([{ limit: 100 }, { limit: 100, cursor: 'n:100' }, { limit: 50, cursor: 'n:200' }]);
+    expect(list.items.map((m) => m.id)).toEqual(Array.from({ length: 250 }, (_, i) => `m${i}`));
+    expect(list).toMatchObject({ nextCursor: 'n:250', stopped: false });
+    expect(list).not.toHaveProperty('previousCursor');
+  });
+
+  it('reads on up from a previous cursor, newest first, without repeating what the first page holds', async () => {
+    const { api } = pagedApi(300);
+
+    const list = await listMessages(api, {}, 150, { cursor: 'p:130', upwards: true });
+
+    // Up from m130: m30..m129, then the first page (m0..m49), of which m0..m29 are new.
+    expect(list.items.map((m) => m.id)).toEqual(Array.from({ length: 130 }, (_, i) => `m${i}`));
+    expect(list).toMatchObject({ nextCursor: 'n:130', stopped: false });
+    expect(list).not.toHaveProperty('previousCursor');
+  });
+
+  it(`stops after ${MAX_LIST_REQUESTS} requests when pages come back empty (a filter few messages match)`, async () => {
+    let calls = 0;
+    const api = {
+      messages: {
+        listPage: async () => {
+          calls += 1;
+          return { items: [], nextCursor: `n:${calls}`, previousCursor: null };
+        },
+      },
+    } as unknown as Api;
+
+    const list = await listMessages(api, { label: 'rare' }, 20);
+
+    expect(calls).toBe(MAX_LIST_REQUESTS);
+    expect(list).toEqual({ items: [], nextCursor: `n:${MAX_LIST_REQUESTS}`, stopped: true });
   });
 });

@@ -1,22 +1,12 @@
-/** `vigil send`, `ls`, `show`, `cancel`, `redeliver`: one message API call each, printed for people or as JSON. */
+/** `vigil send`, `ls`, `show`, `cancel`, `redeliver` by ids: message API calls, printed for people or as JSON. */
 import { readFile } from 'node:fs/promises';
-import type { Api, Attempt, AttemptList, CreateMessage, Message, MessageStatus } from './api';
+import type { Api, Attempt, AttemptList, CreateMessage, Message, MessageFilter, MessagePage } from './api';
 import { durationArg } from './duration';
 import { formatDuration } from './duration';
 import { CliError, EXIT, usageError } from './exit-codes';
 import type { Output } from './output';
 import { localText, outcomeText, relativeText, statusText, table, timeText, truncate } from './output';
 import { parseSendTime } from './wall-time';
-
-export const STATUSES: MessageStatus[] = [
-  'scheduled',
-  'queued',
-  'delivering',
-  'delivered',
-  'retrying',
-  'failed',
-  'cancelled',
-];
 
 // ---------------------------------------------------------------------------------------------
 // send
@@ -31,6 +21,7 @@ export interface SendOptions {
   retries?: string;
   method?: string;
   metadata?: string[];
+  label?: string[];
 }
 
 /** `--data`: `@file` (or `@-` for stdin) read from there; JSON when it parses as JSON, text otherwise. */
@@ -104,6 +95,7 @@ export const messageFromOptions = async (
   if (Object.keys(headers).length > 0) message.headers = headers;
   const metadata = parseMetadata(options.metadata);
   if (Object.keys(metadata).length > 0) message.metadata = metadata;
+  if (options.label && options.label.length > 0) message.labels = options.label;
   if (options.retries !== undefined) {
     const retries = Number(options.retries);
     if (!Number.isInteger(retries) || retries < 0 || retries > 19) {
@@ -135,20 +127,58 @@ export const printScheduled = (output: Output, message: Message, now: number) =>
 // ls
 // ---------------------------------------------------------------------------------------------
 
-/** Up to `limit` messages, newest first, reading as many pages of at most 100 as that takes. */
-export const listMessages = async (api: Api, status: MessageStatus | undefined, limit: number) => {
-  const items: Message[] = [];
-  let cursor: string | undefined;
+/** Requests one `vigil ls` makes at most (each reads at most 1,000 stored messages): 100 full pages of 100. */
+export const MAX_LIST_REQUESTS = 100;
+
+/** Where `vigil ls` starts: a page's `nextCursor` (reads on down) or its `previousCursor` (reads on up). */
+export type ListStart = { cursor: string; upwards: boolean };
+
+export interface MessageList {
+  items: Message[];
+  /** Where the page after these starts, and the page before them. */
+  nextCursor?: string;
+  previousCursor?: string;
+  /** Whether it stopped at MAX_LIST_REQUESTS with fewer than asked for (a filter few messages match). */
+  stopped: boolean;
+}
+
+/**
+ * Up to `limit` messages of `filter`, newest first, reading pages of at most 100: from the newest, or
+ * from `start` on down (a next cursor) or up (a previous cursor, each page above the last). A
+ * filter checked on each message may answer pages with few items, so it stops after
+ * MAX_LIST_REQUESTS requests whatever it found, with the cursors to go on from.
+ */
+export const listMessages = async (
+  api: Api,
+  filter: MessageFilter,
+  limit: number,
+  start?: ListStart,
+): Promise<MessageList> => {
+  const upwards = start?.upwards ?? false;
+  const pages: MessagePage[] = [];
+  const seen = new Set<string>();
+  let items: Message[] = [];
+  let cursor = start?.cursor;
   do {
-    const page = await api.listPage({
-      ...(status && { status }),
+    const page = await api.messages.listPage({
+      ...filter,
       limit: Math.min(100, limit - items.length),
       ...(cursor && { cursor }),
     });
-    items.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor && items.length < limit);
-  return { items, more: cursor !== undefined };
+    pages.push(page);
+    // A page read upwards that reaches the newest messages is the whole first page: it may repeat some.
+    const fresh = page.items.filter((m) => !seen.has(m.id));
+    for (const m of fresh) seen.add(m.id);
+    items = upwards ? [...fresh, ...items] : [...items, ...fresh];
+    cursor = (upwards ? page.previousCursor : page.nextCursor) ?? undefined;
+  } while (cursor && items.length < limit && pages.length < MAX_LIST_REQUESTS);
+  const [top, bottom] = upwards ? [pages.at(-1)!, pages[0]!] : [pages[0]!, pages.at(-1)!];
+  return {
+    items,
+    ...(bottom.nextCursor && { nextCursor: bottom.nextCursor }),
+    ...(top.previousCursor && { previousCursor: top.previousCursor }),
+    stopped: cursor !== undefined && items.length < limit,
+  };
 };
 
 const lastText = (message: Message, output: Output) =>

@@ -3,7 +3,9 @@
  * with `--json`; errors as one line on stderr that says what to do.
  */
 import pc from 'picocolors';
+import { attemptOutcome } from '../attempt-outcome';
 import type { Env } from './config';
+import { formatDuration } from './duration';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -90,13 +92,10 @@ export const statusText = (status: string, color: Colors): string => {
   }
 };
 
-/** An HTTP status or an error, coloured by outcome. */
-export const outcomeText = (attempt: { statusCode?: number; error?: string }, color: Colors): string => {
-  if (attempt.statusCode !== undefined) {
-    const code = String(attempt.statusCode);
-    return attempt.statusCode < 300 ? color.green(code) : color.red(code);
-  }
-  return color.red(attempt.error ?? 'no response');
+/** How an attempt ended (attempt-outcome.ts), green for a 2xx answer, red otherwise. */
+export const outcomeText = (attempt: Parameters<typeof attemptOutcome>[0], color: Colors): string => {
+  const words = attemptOutcome(attempt, formatDuration);
+  return attempt.statusCode !== undefined && attempt.statusCode < 300 ? color.green(words) : color.red(words);
 };
 
 /** `2026-12-01T09:00:00.000Z` as `2026-12-01 09:00:00Z` (milliseconds only when there are some). */

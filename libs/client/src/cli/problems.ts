@@ -12,12 +12,42 @@ interface ProblemLike {
 const isProblemLike = (error: unknown): error is ProblemLike =>
   error instanceof Error && typeof (error as unknown as ProblemLike).status === 'number';
 
+/** What a failure was about, to say it in the user's terms. */
+export interface Where {
+  apiUrl?: string;
+  /** The message or job the call named. */
+  id?: string;
+  /** The flag of each API field the command sets (`sendAtTo` → `--send-before`). */
+  flags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A field the API names (`query.sendAtTo`, `filter.status`, `url`) as the user gave it: the flag
+ * that set it when there is one (`--send-before`), and the API's other field names in its message
+ * likewise (`must be after sendAtFrom` → `must be after --send-after`).
+ */
+const fieldText = (path: string, message: string, flags: Where['flags'] = {}) => {
+  const field = path.replace(/^(query|filter)\./, '').replace(/\.\d+$/, '');
+  const named = Object.entries(flags).reduce(
+    (text, [name, flag]) => text.replace(new RegExp(`\\b${name}\\b`, 'g'), flag),
+    message,
+  );
+  const where = flags[field] ?? path;
+  return where ? `${where}: ${named}` : named;
+};
+
 /** The fields a 422 names, `url: must be http(s); delay: too large`. */
-const fieldsText = (errors: ProblemLike['errors']) =>
-  (errors ?? []).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
+const fieldsText = (errors: ProblemLike['errors'], flags?: Where['flags']) =>
+  (errors ?? []).map((e) => fieldText(e.path, e.message, flags)).join('; ');
+
+/** What an id names, by its prefix, for "no such ...". */
+const KINDS: Array<[string, string, string]> = [
+  ['job_', 'job', 'check the id vigil cancel or vigil redeliver printed'],
+  ['msg_', 'message', 'check the id with vigil ls'],
+];
 
 /** `error` (from the SDK, the file system, anything) as the CliError the CLI prints. */
-export const toCliError = (error: unknown, where: { apiUrl?: string; id?: string } = {}): CliError => {
+export const toCliError = (error: unknown, where: Where = {}): CliError => {
   if (error instanceof CliError) return error;
   if (isProblemLike(error)) {
     const detail = error.detail || error.message;
@@ -37,18 +67,15 @@ export const toCliError = (error: unknown, where: { apiUrl?: string; id?: string
       );
     }
     if (status === 404) {
-      return new CliError(
-        where.id ? `no message ${where.id}` : `not found (${detail})`,
-        EXIT.notFound,
-        'check the id with vigil ls',
-      );
+      const [, kind, hint] = KINDS.find(([prefix]) => where.id?.startsWith(prefix)) ?? KINDS[1]!;
+      return new CliError(where.id ? `no ${kind} ${where.id}` : `not found (${detail})`, EXIT.notFound, hint);
     }
     if (status === 409) return new CliError(`${where.id ? `${where.id}: ` : ''}${detail}`, EXIT.conflict);
     if (status === 429) {
       return new CliError(`${detail} (429)`, EXIT.limited, 'wait a moment and try again');
     }
     if (status >= 400 && status < 500) {
-      const fields = fieldsText(error.errors);
+      const fields = fieldsText(error.errors, where.flags);
       return new CliError(`the API refused the request (${status}): ${fields || detail}`, EXIT.usage);
     }
     return new CliError(

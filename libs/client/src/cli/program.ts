@@ -3,8 +3,8 @@
  * given (environment, streams, API client), so tests can run it in-process and main.ts runs it
  * for real. `runCli` resolves with the exit code.
  */
-import { Command, CommanderError, Option } from 'commander';
-import type { Api } from './api';
+import { Command, CommanderError } from 'commander';
+import type { Api, MessageFilter } from './api';
 import type { Credentials } from './config';
 import { resolveCredentials } from './config';
 import type { CliContext, CommonOptions } from './context';
@@ -12,8 +12,20 @@ import { durationArg } from './duration';
 import type { CliError } from './exit-codes';
 import { EXIT, usageError } from './exit-codes';
 import { login } from './login';
+import type { FilterOptions } from './filter';
+import { FILTER_FLAGS, filterFlags, filterFromOptions, withFilterOptions } from './filter';
+import type { BulkAction } from './jobs';
+import { ACTION_STATUSES, checkJobId, followJob, jobExitCode, jobLine, printJob } from './jobs';
 import type { SendOptions } from './messages';
-import { checkId, listMessages, messageFromOptions, printList, printScheduled, printShow, STATUSES } from './messages';
+import {
+  checkId,
+  listMessages,
+  MAX_LIST_REQUESTS,
+  messageFromOptions,
+  printList,
+  printScheduled,
+  printShow,
+} from './messages';
 import type { Output } from './output';
 import { createOutput, statusText } from './output';
 import { toCliError } from './problems';
@@ -28,9 +40,13 @@ Configuration:
   VIGIL_API_KEY and VIGIL_API_URL override the profile. NO_COLOR turns colour off.
 
 Exit codes:
-  0 ok, 1 failure (the API failed), 2 bad command line or refused input, 3 no key or key refused,
-  4 no such message, 5 the message's state does not allow it, 6 rate limit or quota,
-  7 the API could not be reached; vigil run exits with its command's code.`;
+  0 ok, 1 failure (the API failed, or a bulk job failed for some messages), 2 bad command line or
+  refused input, 3 no key or key refused, 4 no such message or job, 5 the message's state does not
+  allow it, 6 rate limit or quota, 7 the API could not be reached, 130 interrupted;
+  vigil run exits with its command's code.`;
+
+/** The flag of each query parameter `vigil ls` sets, for the API's refusals. */
+const LIST_FLAGS = { ...FILTER_FLAGS, limit: '--limit', cursor: '--cursor' };
 
 const withCommon = (command: Command, json = true) =>
   (json ? command.option('--json', 'print JSON (for scripts)') : command).option(
@@ -97,33 +113,58 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       .option('--data <data>', 'the body: JSON or text, or @file.json, or @- for stdin')
       .option('--header <name:value>', 'a request header (repeat for more)', collect, [])
       .option('--metadata <name=value>', 'a tag of your own, never sent (repeat for more)', collect, [])
+      .option('--label <label>', 'a label to find it by (vigil ls --label; repeat for more, up to 10)', collect, [])
       .option('--method <method>', 'POST (default), PUT or PATCH')
       .option('--retries <n>', 'retries after the first attempt, 0 to 19 (default 7)'),
   ).action(async (url: string, options: CommonOptions & SendOptions) => {
     const out = start(options);
     const message = await messageFromOptions(url, options, context.stdin);
     const { api } = await connect(options);
-    printScheduled(out, await api.create(message), context.now());
+    printScheduled(out, await api.messages.create(message), context.now());
   });
 
   withCommon(
-    program
-      .command('ls')
-      .description('list messages, newest first')
-      .addOption(new Option('--status <status>', 'only messages in this status').choices(STATUSES))
-      .option('--limit <n>', 'how many (default 20)', '20'),
-  ).action(async (options: CommonOptions & { status?: (typeof STATUSES)[number]; limit: string }) => {
-    const out = start(options);
-    const limit = Number(options.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-      throw usageError(`--limit ${options.limit}: give a whole number from 1 to 10000`);
-    const { api } = await connect(options);
-    const { items, more } = await listMessages(api, options.status, limit);
-    printList(out, items, context.now());
-    if (more && !out.json) {
-      out.note(`(more: vigil ls${options.status ? ` --status ${options.status}` : ''} --limit ${limit * 2})`);
-    }
-  });
+    withFilterOptions(
+      program
+        .command('ls')
+        .description('list messages, newest first, filtered by the flags given (all must hold)')
+        .option('--limit <n>', 'how many, at most 10000', '20')
+        .option('--cursor <cursor>', 'start at the page a "next page" line gave')
+        .option('--previous-cursor <cursor>', 'start at the page a "previous page" line gave'),
+    ),
+  ).action(
+    async (options: CommonOptions & FilterOptions & { limit: string; cursor?: string; previousCursor?: string }) => {
+      const out = start(options);
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+        throw usageError(`--limit ${options.limit}: give a whole number from 1 to 10000`);
+      if (options.cursor !== undefined && options.previousCursor !== undefined)
+        throw usageError('give --cursor or --previous-cursor, not both');
+      const filter = filterFromOptions(options, context.now());
+      const cursor = options.cursor ?? options.previousCursor;
+      const { api } = await connect(options);
+      const list = await listMessages(
+        api,
+        filter,
+        limit,
+        cursor === undefined ? undefined : { cursor, upwards: options.previousCursor !== undefined },
+      ).catch((error: unknown) => {
+        throw toCliError(error, { ...(apiUrl && { apiUrl }), flags: LIST_FLAGS });
+      });
+      printList(out, list.items, context.now());
+      // The same listing (the times as the instants they were read as) from the page before or after.
+      const again = ['vigil ls', ...filterFlags(filter), ...(options.limit === '20' ? [] : ['--limit', String(limit)])];
+      if (options.profile) again.push('--profile', options.profile);
+      if (list.stopped) {
+        out.note(
+          `(${list.items.length} found in ${MAX_LIST_REQUESTS} pages: few messages match; the next page goes on)`,
+        );
+      }
+      if (list.previousCursor)
+        out.note(`previous page: ${[...again, '--previous-cursor', list.previousCursor].join(' ')}`);
+      if (list.nextCursor) out.note(`next page: ${[...again, '--cursor', list.nextCursor].join(' ')}`);
+    },
+  );
 
   withCommon(
     program
@@ -135,36 +176,95 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     checkId(id);
     const { api } = await connect(options);
     try {
-      const [message, attempts] = await Promise.all([api.get(id), api.attempts(id)]);
+      const [message, attempts] = await Promise.all([api.messages.get(id), api.messages.attempts(id)]);
       printShow(out, message, attempts, context.now());
     } catch (error) {
       throw toCliError(error, { id, apiUrl });
     }
   });
 
-  for (const [name, description, verb] of [
-    ['cancel', 'cancel pending messages (scheduled, queued or retrying)', 'cancel'],
-    ['redeliver', 'deliver delivered or failed messages again, now', 'redeliver'],
+  for (const [name, description] of [
+    ['cancel', 'cancel pending messages (scheduled, queued or retrying): by ids, or all a filter selects (a bulk job)'],
+    ['redeliver', 'deliver delivered or failed messages again, now: by ids, or all a filter selects (a bulk job)'],
   ] as const) {
-    withCommon(program.command(name).description(description).argument('<id...>', 'message ids (msg_...)')).action(
-      async (ids: string[], options: CommonOptions) => {
-        const out = start(options);
-        for (const id of ids) checkId(id);
-        const { api } = await connect(options);
-        const done = [];
-        for (const id of ids) {
-          try {
-            const message = await api[verb](id);
-            done.push(message);
-            if (!out.json) out.line(`${message.id}  ${statusText(message.status, out.color)}`);
-          } catch (error) {
-            fail(toCliError(error, { id, apiUrl }));
-          }
+    withCommon(
+      withFilterOptions(
+        program
+          .command(name)
+          .description(description)
+          .argument('[id...]', 'message ids (msg_...)')
+          .option('--no-wait', 'with a filter: print the job id and return, without following the job'),
+      ),
+    ).action(async (ids: string[], options: CommonOptions & FilterOptions & { wait: boolean }) => {
+      const out = start(options);
+      const filter = filterFromOptions(options, context.now());
+      const filtered = Object.keys(filter).length > 0;
+      if (ids.length > 0 && filtered) throw usageError('give message ids or filter flags, not both');
+      if (ids.length === 0 && !filtered) {
+        throw usageError(`vigil ${name} needs message ids or filter flags`, `e.g. vigil ${name} --label billing`);
+      }
+      if (filtered) {
+        await bulk(name, filter, options);
+        return;
+      }
+      for (const id of ids) checkId(id);
+      const { api } = await connect(options);
+      const done = [];
+      for (const id of ids) {
+        try {
+          const message = await api.messages[name](id);
+          done.push(message);
+          if (!out.json) out.line(`${message.id}  ${statusText(message.status, out.color)}`);
+        } catch (error) {
+          fail(toCliError(error, { id, apiUrl }));
         }
-        if (out.json) out.data(done);
+      }
+      if (out.json) out.data(done);
+    });
+  }
+
+  /** A bulk job for a filter (the action's statuses unless --status is given), followed to its end unless --no-wait. */
+  const bulk = async (action: BulkAction, given: MessageFilter, options: CommonOptions & { wait: boolean }) => {
+    const filter = { ...given, status: given.status ?? ACTION_STATUSES[action] };
+    const { api } = await connect(options);
+    const started = await (
+      action === 'cancel' ? api.messages.cancelMany({ filter }) : api.messages.redeliverMany({ filter })
+    ).catch((error: unknown) => {
+      throw toCliError(error, { ...(apiUrl && { apiUrl }), flags: FILTER_FLAGS });
+    });
+    if (!options.wait) {
+      if (output.json) output.data(started);
+      else output.line(started.id);
+      output.note(
+        `Started ${started.id} (${action} ${filterFlags(filter).join(' ')}): follow it with vigil jobs show ${started.id}`,
+      );
+      return;
+    }
+    const job = await interruptible((signal) => followJob(api, output, started, { signal, now: context.now })).catch(
+      (error: unknown) => {
+        throw toCliError(error, { ...(apiUrl && { apiUrl }), id: started.id });
       },
     );
-  }
+    if (output.json) output.data(job);
+    else output.line(jobLine(job, output.color));
+    exitCode = jobExitCode(job);
+  };
+
+  const jobs = program
+    .command('jobs')
+    .description('bulk jobs (vigil cancel and vigil redeliver with filter flags start them)');
+  withCommon(
+    jobs.command('show').description('where a bulk job stands').argument('<id>', 'the job id (job_...)'),
+  ).action(async (id: string, options: CommonOptions) => {
+    const out = start(options);
+    checkJobId(id);
+    const { api } = await connect(options);
+    try {
+      printJob(out, await api.jobs.get(id));
+    } catch (error) {
+      throw toCliError(error, { id, apiUrl });
+    }
+  });
 
   withCommon(
     program
@@ -176,16 +276,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     const intervalMs = durationArg('--interval', options.interval);
     if (intervalMs < 500) throw usageError('--interval must be at least 500ms');
     const { api } = await connect(options);
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      await tail(api, out, { intervalMs, signal: stop.signal, since: context.now() });
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    await interruptible((signal) => tail(api, out, { intervalMs, signal, since: context.now() }));
   });
 
   withCommon(
@@ -225,6 +316,20 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
   }
   return exitCode;
 };
+
+/** Runs `task` with a signal that Ctrl-C (SIGINT) or SIGTERM aborts. */
+async function interruptible<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await task(stop.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
 
 function collect(value: string, previous: string[]) {
   return [...previous, value];

@@ -116,7 +116,7 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
         message: `${name} still running after ${formatDuration(deadlineMs)}`,
       };
       // Scheduled while the command starts: the dead-man timer is Vigil's, not this process's.
-      deadline = api.create({ url: notifyUrl, delay: deadlineMs / 1000, body: alert, metadata }).then(
+      deadline = api.messages.create({ url: notifyUrl, delay: deadlineMs / 1000, body: alert, metadata }).then(
         (message) => {
           note(`deadline alert ${message.id} at ${message.sendAt}`);
           return message;
@@ -133,7 +133,7 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
   const scheduled = await deadline;
   if (scheduled && outcome.endedAt.getTime() < Date.parse(scheduled.sendAt)) {
     try {
-      await api.cancel(scheduled.id);
+      await api.messages.cancel(scheduled.id);
     } catch (error) {
       const failure = toCliError(error, { id: scheduled.id });
       note(
@@ -145,7 +145,7 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
   }
   const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited ${outcome.exitCode ?? outcome.code}`;
   try {
-    const sent = await api.create({
+    const sent = await api.messages.create({
       url: notifyUrl,
       delay: 0,
       body: completionAlert(name, command, outcome, deps.host),

@@ -11,4 +11,4 @@ export const sdkApi = (credentials: Pick<Profile, 'apiKey' | 'apiUrl'>): Api =>
     baseUrl: credentials.apiUrl,
     apiKey: credentials.apiKey,
     timeoutMs: CLI_TIMEOUT_MS,
-  }).messages;
+  });

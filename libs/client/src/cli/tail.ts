@@ -11,6 +11,7 @@ import { toCliError } from './problems';
 import type { Output } from './output';
 import { outcomeText, statusText, timeText } from './output';
 import { EXIT } from './exit-codes';
+import { sleep } from './sleep';
 
 const FINAL = new Set(['delivered', 'failed', 'cancelled']);
 /** At most this many finished messages are re-read per poll (the rest on the next ones). */
@@ -22,18 +23,6 @@ export interface TailOptions {
   /** When tail started: attempts before it are not printed. */
   since: number;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 export const printAttempt = (output: Output, message: Message, attempt: Attempt) => {
   if (output.json) {
@@ -61,17 +50,17 @@ export const tail = async (api: Api, output: Output, options: TailOptions): Prom
 
   const poll = async () => {
     const pages = await Promise.all([
-      api.listPage({ limit: 100 }),
-      api.listPage({ status: 'queued', limit: 100 }),
-      api.listPage({ status: 'delivering', limit: 100 }),
-      api.listPage({ status: 'retrying', limit: 100 }),
+      api.messages.listPage({ limit: 100 }),
+      api.messages.listPage({ status: 'queued', limit: 100 }),
+      api.messages.listPage({ status: 'delivering', limit: 100 }),
+      api.messages.listPage({ status: 'retrying', limit: 100 }),
     ]);
     const current = new Map<string, Message>();
     for (const page of pages) for (const message of page.items) current.set(message.id, message);
     const gone = [...printed].filter(([id, state]) => state.pending && !current.has(id)).slice(0, REREADS_PER_POLL);
     for (const [id] of gone) {
       try {
-        current.set(id, await api.get(id));
+        current.set(id, await api.messages.get(id));
       } catch {
         printed.delete(id);
       }
@@ -89,7 +78,7 @@ export const tail = async (api: Api, output: Output, options: TailOptions): Prom
         const fresh =
           message.attempts - before === 1 && last?.n === message.attempts
             ? [last]
-            : (await api.attempts(message.id)).items.filter((a) => a.n > before);
+            : (await api.messages.attempts(message.id)).items.filter((a) => a.n > before);
         for (const attempt of fresh) {
           if (Date.parse(attempt.startedAt) >= options.since) printAttempt(output, message, attempt);
         }

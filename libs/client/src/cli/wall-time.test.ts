@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTimeZone, parseSendTime } from './wall-time';
+import { isTimeZone, parseFilterInstant, parseSendTime } from './wall-time';
 
 const berlin = () => 'Europe/Berlin';
 
@@ -44,5 +44,44 @@ describe('--at and --tz', () => {
   it('knows IANA zones through Intl', () => {
     expect(isTimeZone('Europe/Berlin')).toBe(true);
     expect(isTimeZone('Nowhere/Else')).toBe(false);
+  });
+});
+
+describe("a filter's times (--created-after, --send-before...)", () => {
+  const now = Date.parse('2026-12-02T12:00:00Z');
+
+  it('reads an instant with Z or an offset as it is', () => {
+    expect(parseFilterInstant('2026-12-01T09:00:00Z', now)).toEqual({ instant: '2026-12-01T09:00:00.000Z' });
+    expect(parseFilterInstant('2026-12-01T10:00+01:00', now)).toEqual({ instant: '2026-12-01T09:00:00.000Z' });
+  });
+
+  it("reads a wall time or a date in this machine's zone, whatever its offset that day", () => {
+    expect(parseFilterInstant('2026-12-01T09:00', now, { zone: berlin })).toEqual({
+      instant: '2026-12-01T08:00:00.000Z',
+    });
+    expect(parseFilterInstant('2026-07-01 09:00:30.5', now, { zone: berlin })).toEqual({
+      instant: '2026-07-01T07:00:30.500Z',
+    });
+    expect(parseFilterInstant('2026-12-01', now, { zone: () => 'America/New_York' })).toEqual({
+      instant: '2026-12-01T05:00:00.000Z',
+    });
+    // Berlin's clocks skip 02:00-03:00 on 2026-03-29: 02:30 does not exist, and reads as 03:30.
+    expect(parseFilterInstant('2026-03-29T02:30', now, { zone: berlin })).toEqual({
+      instant: '2026-03-29T01:30:00.000Z',
+    });
+  });
+
+  it('reads a duration as that long ago, or ahead for a send time', () => {
+    expect(parseFilterInstant('2h', now)).toEqual({ instant: '2026-12-02T10:00:00.000Z' });
+    expect(parseFilterInstant('2h', now, { ahead: true })).toEqual({ instant: '2026-12-02T14:00:00.000Z' });
+    expect(parseFilterInstant('1d12h', now)).toEqual({ instant: '2026-12-01T00:00:00.000Z' });
+  });
+
+  it('says how to write a time it cannot read', () => {
+    expect(parseFilterInstant('yesterday', now)).toEqual({
+      error: expect.stringContaining('"yesterday" is not a time'),
+    });
+    expect(parseFilterInstant('2026-13-45', now)).toHaveProperty('error');
+    expect(parseFilterInstant('10x', now)).toHaveProperty('error');
   });
 });

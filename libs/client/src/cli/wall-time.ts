@@ -2,8 +2,11 @@
  * `--at`: an absolute instant (`2026-12-24T09:00:00Z`, `2026-12-24T09:00+01:00`) or a wall time
  * without an offset (`2026-12-24T09:00`, `2026-12-24 09:00`) read in a time zone: `--tz`, or this
  * machine's zone. A wall time goes to the API as it is, with its zone, so Vigil's server applies one
- * rule for gaps and overlaps (see the README's time-zone rules); the CLI does no offset arithmetic.
+ * rule for gaps and overlaps (see the README's time-zone rules); the CLI does no offset arithmetic
+ * for a send. A filter's bound is an instant the CLI works out (`parseFilterInstant`): the API's
+ * filters take instants only.
  */
+import { parseDuration } from '../duration';
 
 export type SendTime = { sendAt: string; timezone?: undefined } | { sendAt: string; timezone: string };
 
@@ -49,4 +52,68 @@ export const parseSendTime = (
     return { error: `--tz "${timezone}" is not a time zone: use an IANA name such as Europe/Berlin or UTC` };
   }
   return { sendAt: wall, timezone };
+};
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** How far a zone's clock is ahead of UTC at the instant `ms` (whole seconds; offsets are). */
+const zoneOffsetMs = (ms: number, zone: string): number => {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(ms));
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  return wall - Math.floor(ms / 1000) * 1000;
+};
+
+/**
+ * The instant a wall time (given as if it were UTC, `wallMs`) shows in `zone`. Two passes settle a
+ * change of offset between the guess and the answer; a wall time in a spring-forward gap reads as
+ * the instant an hour on (a filter's bound, where an hour's gap in the clock selects no message).
+ */
+const instantOfWallTime = (wallMs: number, zone: string): number => {
+  const guess = wallMs - zoneOffsetMs(wallMs, zone);
+  return wallMs - zoneOffsetMs(guess, zone);
+};
+
+/**
+ * A filter's bound (`--created-after`, `--send-before`...) as the API's RFC 3339 instant: an instant
+ * with an offset (`2026-12-01T09:00:00Z`, `2026-12-01T10:00+01:00`), a wall time or a date (midnight)
+ * in this machine's zone (`2026-12-01T09:00`, `2026-12-01`), or a duration (`2h`, `7d`) from now:
+ * ago, or ahead when `ahead` (a send time: `--send-before 2h` is due within two hours).
+ */
+export const parseFilterInstant = (
+  text: string,
+  now: number,
+  { ahead = false, zone = systemTimeZone }: { ahead?: boolean; zone?: () => string } = {},
+): { instant: string } | { error: string } => {
+  const trimmed = text.trim();
+  if (/^\d[\d.]*(ms|s|m|h|d)/.test(trimmed)) {
+    try {
+      const ms = parseDuration(trimmed);
+      return { instant: new Date(ahead ? now + ms : now - ms).toISOString() };
+    } catch {
+      // Not a duration after all: read as a time below.
+    }
+  }
+  const match = DATE_TIME.exec(DATE_ONLY.test(trimmed) ? `${trimmed}T00:00` : trimmed);
+  const [, date, hourMinute, seconds = ':00', offset] = match ?? [];
+  const wallMs = match ? Date.parse(`${date}T${hourMinute}${seconds}Z`) : Number.NaN;
+  if (Number.isNaN(wallMs)) {
+    return {
+      error: `"${text}" is not a time: write 2026-12-01T09:00:00Z, 2026-12-01T09:00 or 2026-12-01 (this machine's zone), or a duration such as 2h`,
+    };
+  }
+  if (offset) {
+    const normalised = offset.toUpperCase() === 'Z' ? 'Z' : offset.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
+    return { instant: new Date(`${date}T${hourMinute}${seconds}${normalised}`).toISOString() };
+  }
+  return { instant: new Date(instantOfWallTime(wallMs, zone())).toISOString() };
 };

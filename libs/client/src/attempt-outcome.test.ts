@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { attemptOutcome } from './attempt-outcome';
+
+const seconds = (ms: number) => `${Math.round(ms / 1000)}s`;
+
+describe('how an attempt ended, in words', () => {
+  it('reads the kind of failure, not its text', () => {
+    expect(
+      attemptOutcome({ errorKind: 'connection-refused', error: 'connect ECONNREFUSED 1.2.3.4:443' }, seconds),
+    ).toBe('connection refused');
+    expect(attemptOutcome({ errorKind: 'dns', error: 'getaddrinfo EAI_AGAIN x' }, seconds)).toBe('host not found');
+    expect(attemptOutcome({ errorKind: 'timeout', error: 'timeout after 10000 ms', durationMs: 10_004 }, seconds)).toBe(
+      'timed out after 10s',
+    );
+  });
+
+  it('names the answer for a response, a redirect as not followed', () => {
+    expect(attemptOutcome({ statusCode: 503 }, seconds)).toBe('HTTP 503');
+    expect(attemptOutcome({ statusCode: 302, errorKind: 'redirect' }, seconds)).toBe('HTTP 302, not followed');
+  });
+
+  it('shows the text of an attempt recorded before errorKind, and of one of kind other', () => {
+    expect(attemptOutcome({ error: 'connect ECONNREFUSED 1.2.3.4:443' }, seconds)).toBe(
+      'connect ECONNREFUSED 1.2.3.4:443',
+    );
+    expect(attemptOutcome({ errorKind: 'other', error: 'odd' }, seconds)).toBe('odd');
+    expect(attemptOutcome({}, seconds)).toBe('no response');
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * How a delivery attempt ended, in a few words for people: `HTTP 503`, `connection refused`,
+ * `timed out after 10s`. Read from the attempt's `errorKind` (data, the same words whatever the
+ * sender's error text); an attempt recorded before the API kept `errorKind` shows its `error` text
+ * as it is.
+ */
+import type { Attempt } from './types.ts';
+
+export type AttemptErrorKind = NonNullable<Attempt['errorKind']>;
+
+/** Each kind but `other` (whose words are the attempt's own `error`) in a few words. */
+export const ERROR_KIND_WORDS: Readonly<Record<Exclude<AttemptErrorKind, 'other'>, string>> = {
+  timeout: 'timed out',
+  'connection-refused': 'connection refused',
+  'connection-reset': 'connection reset',
+  dns: 'host not found',
+  unreachable: 'host unreachable',
+  tls: 'secure connection (TLS) failed',
+  redirect: 'redirected (Vigil does not follow redirects)',
+  'blocked-target': 'address refused by Vigil',
+  'invalid-request': 'request could not be sent',
+};
+
+/** The outcome of `attempt`; `formatDuration` writes a timeout's wait (`10s`, `10 s`: the caller's style). */
+export const attemptOutcome = (
+  attempt: Pick<Attempt, 'statusCode' | 'error' | 'errorKind'> & { durationMs?: number },
+  formatDuration: (ms: number) => string,
+): string => {
+  const { statusCode, errorKind, error } = attempt;
+  if (statusCode !== undefined)
+    return errorKind === 'redirect' ? `HTTP ${statusCode}, not followed` : `HTTP ${statusCode}`;
+  if (errorKind === 'timeout' && attempt.durationMs !== undefined) {
+    return `timed out after ${formatDuration(attempt.durationMs)}`;
+  }
+  if (errorKind !== undefined && errorKind !== 'other') return ERROR_KIND_WORDS[errorKind];
+  return error ?? 'no response';
+};

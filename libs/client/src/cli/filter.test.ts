@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { filterFlags, filterFromOptions } from './filter';
+
+const now = Date.parse('2026-12-02T12:00:00Z');
+
+describe('the filter flags', () => {
+  it('give the API filter of the flags set, times as instants', () => {
+    expect(
+      filterFromOptions(
+        {
+          status: ['failed', 'retrying'],
+          label: 'billing',
+          urlPrefix: 'https://api.example.com/',
+          idContains: '01jdx',
+          createdAfter: '2h',
+          sendBefore: '2026-12-24T09:00:00Z',
+          updatedSince: '2026-12-01T00:00:00+01:00',
+        },
+        now,
+      ),
+    ).toEqual({
+      status: ['failed', 'retrying'],
+      label: 'billing',
+      urlPrefix: 'https://api.example.com/',
+      idContains: '01jdx',
+      createdAtFrom: '2026-12-02T10:00:00.000Z',
+      sendAtTo: '2026-12-24T09:00:00.000Z',
+      updatedSince: '2026-11-30T23:00:00.000Z',
+    });
+    expect(filterFromOptions({}, now)).toEqual({});
+  });
+
+  it('refuse a time they cannot read, naming the flag (exit 2)', () => {
+    expect(() => filterFromOptions({ sendAfter: 'soon' }, now)).toThrow(
+      expect.objectContaining({ code: 2, message: expect.stringMatching(/^--send-after "soon" is not a time/) }),
+    );
+  });
+
+  it('are given back as flags for the next command, quoted for a shell where needed', () => {
+    expect(
+      filterFlags({
+        status: ['failed', 'retrying'],
+        urlPrefix: "https://x.test/it's here",
+        createdAtFrom: '2026-12-02T10:00:00.000Z',
+      }),
+    ).toEqual([
+      '--status',
+      'failed,retrying',
+      '--url-prefix',
+      `'https://x.test/it'\\''s here'`,
+      '--created-after',
+      '2026-12-02T10:00:00.000Z',
+    ]);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * Bulk jobs at the command line: `vigil cancel` / `vigil redeliver` with filter flags start one
+ * (`POST /v1/messages/cancel|redeliver`) and follow it until it ends; `vigil jobs show` prints one.
+ */
+import type { Api, BulkJob, MessageFilter } from './api';
+import { CliError, EXIT, usageError } from './exit-codes';
+import { filterFlags } from './filter';
+import type { Output } from './output';
+import { timeText } from './output';
+import { sleep } from './sleep';
+
+export type BulkAction = BulkJob['action'];
+
+/** What each action applies to (the API's rule): a filter without `--status` takes these. */
+export const ACTION_STATUSES: Readonly<Record<BulkAction, MessageFilter['status']>> = {
+  cancel: ['scheduled', 'queued', 'retrying'],
+  redeliver: ['delivered', 'failed'],
+};
+
+/** What a message counted as `done` went through, by action. */
+const DONE_WORD: Readonly<Record<BulkAction, string>> = { cancel: 'cancelled', redeliver: 'redelivered' };
+
+/** How often a followed job is read. */
+export const FOLLOW_INTERVAL_MS = 1_000;
+/**
+ * How long a followed job may make no progress before the CLI stops following it: the API's own
+ * stall window (a job without progress for 15 minutes is given up), so the CLI never waits forever.
+ */
+export const FOLLOW_STALL_MS = 15 * 60_000;
+
+const JOB_ID = /^job_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** Checks an id looks like a job's before calling: a typo is a usage error, not a 404. */
+export const checkJobId = (id: string) => {
+  if (!JOB_ID.test(id)) {
+    throw usageError(
+      `"${id}" is not a job id (job_ and 26 letters and digits)`,
+      'vigil cancel and vigil redeliver print it',
+    );
+  }
+};
+
+/** `12 cancelled, 3 skipped, 0 failed (of 15)`. */
+export const countsText = (job: BulkJob): string => {
+  const { done, skipped, failed } = job.counts;
+  const of = job.total === null ? '' : ` (of ${job.total})`;
+  return `${done} ${DONE_WORD[job.action]}, ${skipped} skipped, ${failed} failed${of}`;
+};
+
+/** What the job selects: `12 ids`, or its filter as the flags that give it (`--status scheduled --label billing`). */
+const selectionText = (job: BulkJob): string =>
+  'ids' in job.selection ? `${job.selection.ids} ids` : filterFlags(job.selection.filter).join(' ');
+
+/** A job's state in its colour: green done, red failed, cyan running. */
+const stateText = (state: BulkJob['state'], color: Output['color']): string =>
+  state === 'done' ? color.green(state) : state === 'failed' ? color.red(state) : color.cyan(state);
+
+/** How a job ended, in one line: `job_...  done  12 cancelled, 3 skipped, 0 failed (of 15)`, and why it stopped. */
+export const jobLine = (job: BulkJob, color: Output['color']): string =>
+  `${job.id}  ${stateText(job.state, color)}  ${countsText(job)}${job.stopReason ? `: ${job.stopReason.detail}` : ''}`;
+
+/** A job for people (or its object with --json). */
+export const printJob = (output: Output, job: BulkJob) => {
+  if (output.json) return output.data(job);
+  const { color } = output;
+  output.line(`${color.bold(job.id)}  ${stateText(job.state, color)}`);
+  const fields: Array<[string, string]> = [
+    ['action', job.action],
+    ['selects', selectionText(job)],
+    ['counts', countsText(job)],
+    ['created', timeText(job.createdAt)],
+    ['updated', timeText(job.updatedAt)],
+  ];
+  if (job.finishedAt) fields.push(['finished', timeText(job.finishedAt)]);
+  if (job.stopReason) fields.push(['stopped', `${job.stopReason.code}: ${job.stopReason.detail}`]);
+  for (const [name, value] of fields) output.line(`  ${color.dim(name.padEnd(9))}${value}`);
+};
+
+/** How a followed job's end sets the exit code: 0 when it reached every message without a failure. */
+export const jobExitCode = (job: BulkJob): number => {
+  if (job.state === 'failed') return job.stopReason?.code === 'quota-exceeded' ? EXIT.limited : EXIT.failure;
+  return job.counts.failed > 0 ? EXIT.failure : EXIT.ok;
+};
+
+export interface FollowOptions {
+  signal: AbortSignal;
+  now: () => number;
+  intervalMs?: number;
+}
+
+/**
+ * Reads `job` until it ends, noting its counts on stderr while they change; resolves with its final
+ * state. Stops following (a CliError naming the job, so it can be followed with `vigil jobs show`)
+ * when interrupted or when it made no progress for FOLLOW_STALL_MS. A read that fails for a moment
+ * (the SDK has retried it already) is noted and tried again on the next round.
+ */
+export const followJob = async (api: Api, output: Output, job: BulkJob, options: FollowOptions): Promise<BulkJob> => {
+  const follow = `follow it with vigil jobs show ${job.id}`;
+  let current = job;
+  let shown = '';
+  let movedAt = options.now();
+  for (;;) {
+    if (current.state !== 'running') return current;
+    const progress = countsText(current);
+    if (progress !== shown) {
+      if (!output.json) output.note(`${current.id}  running  ${progress}`);
+      shown = progress;
+      movedAt = options.now();
+    }
+    if (options.now() - movedAt >= FOLLOW_STALL_MS) {
+      throw new CliError(
+        `${job.id} made no progress for ${FOLLOW_STALL_MS / 60_000} minutes; stopped following it`,
+        EXIT.failure,
+        follow,
+      );
+    }
+    await sleep(options.intervalMs ?? FOLLOW_INTERVAL_MS, options.signal);
+    if (options.signal.aborted) throw new CliError(`stopped following ${job.id}; it goes on`, EXIT.interrupted, follow);
+    try {
+      current = await api.jobs.get(job.id, { signal: options.signal });
+    } catch (error) {
+      if (options.signal.aborted) continue;
+      const status = (error as { status?: number }).status;
+      if (status !== undefined && status >= 400 && status < 500 && status !== 429) throw error;
+      output.note(`vigil: could not read ${job.id} (${(error as Error).message}); trying again`);
+    }
+  }
+};

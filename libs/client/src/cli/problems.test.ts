@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { errorFromResponse } from '../errors';
+import { FILTER_FLAGS } from './filter';
+import { toCliError } from './problems';
+
+const refused = (errors: Array<{ path: string; message: string }>) =>
+  errorFromResponse(
+    422,
+    { type: 'about:blank', title: 'Invalid', status: 422, detail: 'invalid', errors },
+    new Headers(),
+  );
+
+describe('a refusal in the words of the command line', () => {
+  it('names the flag that set a field, and the flags its message mentions', () => {
+    const error = toCliError(
+      refused([
+        { path: 'query.sendAtTo', message: 'must be after sendAtFrom' },
+        { path: 'filter.status.1', message: 'cannot be cancelled' },
+        { path: 'url', message: 'must be http(s)' },
+      ]),
+      { flags: FILTER_FLAGS },
+    );
+
+    expect(error).toMatchObject({
+      code: 2,
+      message:
+        'the API refused the request (422): --send-before: must be after --send-after; --status: cannot be cancelled; url: must be http(s)',
+    });
+  });
+
+  it('says which kind of thing was not found, by its id', () => {
+    const notFound = errorFromResponse(
+      404,
+      { type: 'about:blank', title: 'Not found', status: 404, detail: 'x' },
+      new Headers(),
+    );
+
+    expect(toCliError(notFound, { id: 'job_01JD8X4Q2Z7N5V3K9W6T0RYB1M' })).toMatchObject({
+      code: 4,
+      message: 'no job job_01JD8X4Q2Z7N5V3K9W6T0RYB1M',
+    });
+    expect(toCliError(notFound, { id: 'msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M' })).toMatchObject({
+      code: 4,
+      message: 'no message msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M',
+      hint: 'check the id with vigil ls',
+    });
+  });
+});
