@@ -1,4 +1,5 @@
 /** Small, pure presentation helpers shared by the pages. */
+import { attemptOutcome as outcomeOfAttempt } from '@vigil/client';
 import type { AttemptErrorKind, FailureReason } from './types';
 
 // Always a number ("in 1 day"), never "tomorrow": 25 h ahead is often the day after tomorrow.
@@ -270,19 +271,6 @@ export const failureReasonText = (reason: FailureReason): { title: string; detai
   detail: reason.detail,
 });
 
-/** How an attempt went wrong, in a few words, by the kind the API gives (`errorKind`). */
-const ERROR_KIND_WORDS: Record<Exclude<AttemptErrorKind, 'other'>, string> = {
-  timeout: 'timed out',
-  'connection-refused': 'connection refused',
-  'connection-reset': 'connection reset',
-  dns: 'host not found',
-  unreachable: 'host unreachable',
-  tls: 'secure connection (TLS) failed',
-  redirect: 'redirected (Vigil does not follow redirects)',
-  'blocked-target': 'address refused by Vigil',
-  'invalid-request': 'request could not be sent',
-};
-
 /**
  * What the sender's error texts (and their errno codes) mean, in a few words: only for attempts
  * recorded before the API said it as `errorKind`.
@@ -298,8 +286,9 @@ const ERROR_WORDS: Array<[RegExp, string]> = [
 
 /**
  * How an attempt ended, in a few words for a list row: `HTTP 503`, `timed out after 10 s`,
- * `connection refused`; from its `errorKind`, or, for an attempt recorded before there was one,
- * from its error text (an error Vigil has no words for is shown as it is, cut at 60 characters).
+ * `connection refused`; from its `errorKind` in the words the CLI uses too (`@vigil/client`), or,
+ * for an attempt recorded before there was one (or of a kind Vigil has no words for), from its
+ * error text (shown as it is when no pattern knows it, cut at 60 characters).
  */
 export const attemptOutcome = (attempt: {
   statusCode?: number;
@@ -307,14 +296,11 @@ export const attemptOutcome = (attempt: {
   errorKind?: AttemptErrorKind;
   durationMs?: number;
 }): string => {
-  if (attempt.statusCode !== undefined) {
-    return attempt.errorKind === 'redirect' ? `HTTP ${attempt.statusCode}, not followed` : `HTTP ${attempt.statusCode}`;
+  const { statusCode, errorKind } = attempt;
+  if (statusCode !== undefined || (errorKind !== undefined && errorKind !== 'other')) {
+    return outcomeOfAttempt(attempt, duration);
   }
   const error = attempt.error ?? 'no answer';
-  if (attempt.errorKind === 'timeout' && attempt.durationMs !== undefined) {
-    return `timed out after ${duration(attempt.durationMs)}`;
-  }
-  if (attempt.errorKind !== undefined && attempt.errorKind !== 'other') return ERROR_KIND_WORDS[attempt.errorKind];
   const timeout = /^timeout after (\d+) ms/.exec(error);
   if (timeout) return `timed out after ${duration(Number(timeout[1]))}`;
   const words = ERROR_WORDS.find(([pattern]) => pattern.test(error));
