@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { filterFlags, filterFromOptions } from './filter';
+import { parse } from 'yaml';
+import { filterFlags, filterFromOptions, STATUSES } from './filter';
 
 const now = Date.parse('2026-12-02T12:00:00Z');
 
@@ -51,5 +53,10 @@ describe('the filter flags', () => {
       '--created-after',
       '2026-12-02T10:00:00.000Z',
     ]);
+  });
+
+  it("offers every status of the contract (the client keeps its own list: it may not import the core's)", () => {
+    const contract = parse(readFileSync(new URL('../../../../openapi.yaml', import.meta.url), 'utf8'));
+    expect([...STATUSES].sort()).toEqual([...contract.components.schemas.MessageStatus.enum].sort());
   });
 });
