@@ -155,9 +155,11 @@ describe('a bulk redeliver of the messages failed since an instant', () => {
   it('stops at the monthly quota, failed with quota-exceeded, having redelivered what the quota allowed', async () => {
     const { api, tenantId } = await newTenant('free');
     const ids = await createMany(api, 10, { url: `${receiver.url}/gone-quota`, delay: 0 });
+    // Setting the scene, not a timing claim: a loaded machine may take longer than the default 20 s.
     await waitFor(
       () => statusesOf(api, ids),
       (s) => s.every((x) => x === 'failed'),
+      90_000,
     );
     await stack.foldUsage();
     // This month's counters show the plan's allowance less 4 (an earlier-format counter item).
