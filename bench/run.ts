@@ -161,8 +161,8 @@ const main = async () => {
   // 1. Ingest vs raw PutItem on the same dynalite, 32 concurrent.
   if (runs('ingest')) await ingest(stack, receiver, url, say);
   if (runs('light')) await lightLoad(stack, receiver, url, say);
-  if (runs('burst')) await nearBursts(stack, receiver, url, say);
-  if (runs('far')) await farBurst(stack, receiver, url, say);
+  if (runs('burst')) await nearBursts(stack, receiver, say);
+  if (runs('far')) await farBurst(stack, receiver, say);
   if (runs('cold')) await coldBurst(receiver, say);
 
   await stack.stop();
@@ -282,7 +282,7 @@ const burstAt = async (
 };
 
 /** 1,000 messages due at the same instant, near path; `BENCH_REPEAT` times, with the median p99. */
-const nearBursts = async (stack: LocalStack, receiver: Receiver, url: string, say: Say) => {
+const nearBursts = async (stack: LocalStack, receiver: Receiver, say: Say) => {
   const p99s: number[] = [];
   for (let run = 1; run <= repeat; run += 1) {
     const report = await burstAt(stack.url, stack.apiKey, receiver, {
@@ -307,7 +307,7 @@ const nearBursts = async (stack: LocalStack, receiver: Receiver, url: string, sa
  * 100 messages due at the same instant through the bucket timer and promote, against 100 due at one
  * instant on the near path in the same run (the same size, so the ratio compares the paths).
  */
-const farBurst = async (stack: LocalStack, receiver: Receiver, _url: string, say: Say) => {
+const farBurst = async (stack: LocalStack, receiver: Receiver, say: Say) => {
   const near = await burstAt(stack.url, stack.apiKey, receiver, {
     count: 100,
     leadMs: 6_000,
