@@ -6,22 +6,23 @@
  * in use, asked over IPC. The load: near messages (1-4 s ahead), far ones (6-20 s, through
  * one-second buckets, so the far path runs within the soak), retries (a receiver that answers
  * 500 to the first attempt) and cancels. The webhooks arrive at a receiver on a thread of its own
- * (bench/soak-receiver.mjs), so the soak's own work is not counted as lateness. Each minute it
+ * (bench/receiver-thread.mjs), so the soak's own work is not counted as lateness. Each minute it
  * prints RSS, heap, the lateness of first attempts (all, and the far path's) and what stalled the
  * stack's main thread (its event loop's delay, its collections); at the end RSS growth after warm-up (the first minute) and p99 against the first
  * minute's, with the goals of shared/PERFORMANCE.md (≤ 10 %, ≤ 2×).
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HeapSpaceInfo } from 'node:v8';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { freePort } from '../e2e/target';
 import { LOCAL_PROCESS_ENV } from '@vigil/local/config';
 import { FAST_ENGINE_ENV } from '../test-support/local-stack';
+import type { Arrival } from './receiver-thread';
+import { startReceiverThread } from './receiver-thread';
 
 const { values } = parseArgs({
   options: {
@@ -29,12 +30,15 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '10' },
     keep: { type: 'boolean', default: false },
     snapshots: { type: 'string' },
+    arrivals: { type: 'string' },
   },
 });
 const minutes = Number(values.minutes);
 const rate = Number(values.rate);
 if (!(minutes >= 1) || !(rate > 0)) {
-  process.stderr.write('usage: npm run soak -- --minutes N (≥ 1) [--rate messages/s, default 10] [--keep]\n');
+  process.stderr.write(
+    'usage: npm run soak -- --minutes N (≥ 1) [--rate messages/s, default 10] [--keep] [--snapshots DIR] [--arrivals FILE.csv]\n',
+  );
   process.exit(2);
 }
 
@@ -53,13 +57,6 @@ let early = 0;
 let received = 0;
 let soakStart = 0;
 
-/** What the receiver thread (bench/soak-receiver.mjs) posts for each webhook it gets. */
-interface Arrival {
-  arrivedAt: number;
-  attempt: number;
-  dueAt: number;
-  path: string;
-}
 const noteArrival = ({ arrivedAt, attempt, dueAt, path }: Arrival) => {
   received += 1;
   if (attempt !== 1 || !Number.isFinite(dueAt)) return;
@@ -67,30 +64,10 @@ const noteArrival = ({ arrivedAt, attempt, dueAt, path }: Arrival) => {
   (lateness[minute] ??= []).push(arrivedAt - dueAt);
   if (path.endsWith('/far')) (farLateness[minute] ??= []).push(arrivedAt - dueAt);
   if (arrivedAt < dueAt) early += 1;
+  if (values.arrivals) firstAttempts.push(`${dueAt},${arrivedAt},${arrivedAt - dueAt},${path}`);
 };
-
-/** Starts the receiver thread; resolves with its URL and a way to ask for its loop's longest delay. */
-const startReceiver = async () => {
-  const worker = new Worker(new URL('./soak-receiver.mjs', import.meta.url));
-  let onLoop: ((ms: number) => void) | undefined;
-  const port = await new Promise<number>((resolve, reject) => {
-    worker.on('message', (message: Arrival | { port: number } | { loopMaxMs: number }) => {
-      if ('port' in message) resolve(message.port);
-      else if ('loopMaxMs' in message) onLoop?.(message.loopMaxMs);
-      else noteArrival(message);
-    });
-    worker.once('error', reject);
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    loopMaxMs: () =>
-      new Promise<number>((resolve) => {
-        onLoop = resolve;
-        worker.postMessage('loop');
-      }),
-    close: () => new Promise((resolve) => worker.once('exit', resolve).postMessage('close')),
-  };
-};
+/** `--arrivals FILE`: every first attempt (due, arrived, lateness ms, path), written as CSV at the end, to line spikes up with what else ran. */
+const firstAttempts: string[] = [];
 
 const startStackProcess = async (dataDir: string, port: number) => {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/soak-stack.ts'], {
@@ -171,7 +148,7 @@ const tablesOf = async (dir: string) => {
 };
 
 const main = async () => {
-  const receiver = await startReceiver();
+  const receiver = await startReceiverThread(noteArrival);
   const receiverUrl = receiver.url;
   const dataDir = await mkdtemp(join(tmpdir(), 'vigil-soak-'));
   const port = await freePort();
@@ -193,7 +170,7 @@ const main = async () => {
   process.stdout.write(
     `soak: ${minutes} min at ${rate} messages/s (60 % near, 20 % far, 10 % retried, 10 % cancelled); ` +
       `stack pid ${child.pid} (MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? LOCAL_PROCESS_ENV.MALLOC_ARENA_MAX}, as npm start), data ${dataDir}\n` +
-      'minute  created  received   RSS MB (anon + file)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max\n',
+      'minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max\n',
   );
   soakStart = Date.now();
   const end = soakStart + minutes * 60_000;
@@ -201,7 +178,10 @@ const main = async () => {
   let failedCreates = 0;
   const counts = { near: 0, far: 0, retried: 0, cancelled: 0 };
   const samples: Array<{
+    /** The minute's mean RSS (read every second). */
     rss: number;
+    rssAtEnd: number;
+    rssMax: number;
     anon: number;
     main: ThreadMemory;
     store: ThreadMemory;
@@ -210,6 +190,17 @@ const main = async () => {
     tables: number;
     tableBytes: number;
   }> = [];
+
+  // RSS read every second: a minute's mean is its figure. One reading at a minute's end lands
+  // anywhere in V8's collection cycle (the main thread's heap holds 90-150 MB around a live ~35 MB,
+  // by when it last collected), a swing of ±25 MB that would decide the goal by chance.
+  let minuteRss: number[] = [];
+  const rssSampler = setInterval(() => {
+    void rssOf(child.pid!).then(
+      ({ rss }) => minuteRss.push(rss),
+      () => {},
+    );
+  }, 1_000);
 
   const load = (async () => {
     let next = Date.now();
@@ -243,7 +234,10 @@ const main = async () => {
 
   for (let minute = 0; minute < minutes; minute += 1) {
     await sleep(soakStart + (minute + 1) * 60_000 - Date.now());
-    const { rss, anon, file } = await rssOf(child.pid!);
+    const { rss: rssAtEnd, anon, file } = await rssOf(child.pid!);
+    const rss = minuteRss.length > 0 ? minuteRss.reduce((sum, value) => sum + value, 0) / minuteRss.length : rssAtEnd;
+    const rssMax = Math.max(rssAtEnd, ...minuteRss);
+    minuteRss = [];
     const { main: mainThread, store, stalled } = await heapOf(child);
     // Anonymous memory that is neither V8 heap: buffers, LevelDB (block cache, memtables), malloc's arenas.
     const native = anon - committedOf(mainThread) - committedOf(store);
@@ -258,11 +252,22 @@ const main = async () => {
       0.99,
     );
     const receiverLoopMaxMs = await receiver.loopMaxMs();
-    samples.push({ rss, anon, main: mainThread, store, native, p99, tables: tables.files, tableBytes: tables.bytes });
+    samples.push({
+      rss,
+      rssAtEnd,
+      rssMax,
+      anon,
+      main: mainThread,
+      store,
+      native,
+      p99,
+      tables: tables.files,
+      tableBytes: tables.bytes,
+    });
     const liveOverV8 = (thread: ThreadMemory) => `${mb(thread.memory.heapUsed)}/${mb(committedOf(thread))}`;
     process.stdout.write(
       `${String(minute + 1).padStart(6)}  ${String(created).padStart(7)}  ${String(received).padStart(8)}  ` +
-        `${mb(rss).padStart(7)} (${mb(anon).padStart(5)} + ${mb(file).padStart(5)})  ${liveOverV8(mainThread).padStart(17)}  ` +
+        `${mb(rss).padStart(7)} ${`${mb(rssAtEnd)}/${mb(rssMax)}`.padStart(11)} (${mb(anon).padStart(5)} + ${mb(file).padStart(5)})  ${liveOverV8(mainThread).padStart(17)}  ` +
         `${liveOverV8(store).padStart(18)}  ${mb(native).padStart(6)}  ${String(quantile(sorted, 0.5)).padStart(6)}  ` +
         `${String(p99).padStart(6)} ${String(farP99).padStart(7)}  ${String(sorted.at(-1) ?? Number.NaN).padStart(6)}  ${String(early).padStart(5)}  ` +
         `${loadavg()[0]!.toFixed(1).padStart(4)}  ${String(tables.files).padStart(4)} (${mb(tables.bytes)})  ` +
@@ -272,11 +277,13 @@ const main = async () => {
     );
   }
   await load;
+  clearInterval(rssSampler);
 
   const first = samples[0]!;
   const last = samples.at(-1)!;
-  // Warm-up ends with minute 1 or 2, whichever is lower: a busy machine can make minute 1 a spike
-  // (a backlog in the heap), and measuring from a spike would hide growth.
+  // RSS figures are minute means. Warm-up ends with minute 1 or 2, whichever is lower: a busy
+  // machine can make minute 1 a spike (a backlog in the heap), and measuring from a spike would
+  // hide growth.
   const second = samples[1] ?? first;
   const warm = second.rss < first.rss ? second : first;
   const growth = (last.rss - warm.rss) / warm.rss;
@@ -290,11 +297,12 @@ const main = async () => {
       `load: ${created} messages created (${failedCreates} not accepted): ${Object.entries(counts)
         .map(([k, v]) => `${v} ${k}`)
         .join(', ')}; ${received} requests received; ${early} early`,
-      `RSS after warm-up ${mb(warm.rss)} MB (the lower of the ends of minutes 1 and 2: ${mb(first.rss)}, ${mb(second.rss)}) → end ` +
+      `RSS (a minute's mean, read every second) after warm-up ${mb(warm.rss)} MB (the lower of minutes 1 and 2: ${mb(first.rss)}, ${mb(second.rss)}) → last minute ` +
         `${mb(last.rss)} MB: ${(growth * 100).toFixed(1)} % (goal ≤ ${RSS_GOAL * 100} %: ${verdict(growth <= RSS_GOAL)}); ` +
-        `lowest ${mb(Math.min(...samples.map((s) => s.rss)))} MB, highest ${mb(Math.max(...samples.map((s) => s.rss)))} MB`,
-      `of which anonymous memory ${mb(warm.anon)} MB → ${mb(last.anon)} MB: ${(((last.anon - warm.anon) / warm.anon) * 100).toFixed(1)} %, ` +
-        `file-backed (the node binary, LevelDB's table files mapped for reads) ${mb(warm.rss - warm.anon)} MB → ${mb(last.rss - last.anon)} MB`,
+        `minute means ${mb(Math.min(...samples.map((s) => s.rss)))}–${mb(Math.max(...samples.map((s) => s.rss)))} MB; ` +
+        `single readings at minutes' ends ${mb(warm.rssAtEnd)} → ${mb(last.rssAtEnd)} MB (${(((last.rssAtEnd - warm.rssAtEnd) / warm.rssAtEnd) * 100).toFixed(1)} %), highest reading ${mb(Math.max(...samples.map((s) => s.rssMax)))} MB`,
+      `at those minutes' ends, anonymous memory ${mb(warm.anon)} MB → ${mb(last.anon)} MB: ${(((last.anon - warm.anon) / warm.anon) * 100).toFixed(1)} %, ` +
+        `file-backed (the node binary, LevelDB's table files mapped for reads) ${mb(warm.rssAtEnd - warm.anon)} MB → ${mb(last.rssAtEnd - last.anon)} MB`,
       ...(['main', 'store'] as const).map((thread) => {
         const [a, b] = [warm[thread], last[thread]];
         const spaces = ['new_space', 'old_space', 'code_space', 'large_object_space']
@@ -313,6 +321,8 @@ const main = async () => {
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   await receiver.close();
+  if (values.arrivals)
+    await writeFile(values.arrivals, `dueAt,arrivedAt,latenessMs,path\n${firstAttempts.join('\n')}\n`);
   if (!values.keep) await rm(dataDir, { recursive: true, force: true });
   process.exit(0);
 };

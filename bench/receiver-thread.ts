@@ -1,0 +1,80 @@
+/**
+ * Starts the benchmarks' receiver on a thread of its own (bench/receiver-thread.mjs) and keeps
+ * what it reports: every webhook's arrival, stamped on the receiver's own loop.
+ */
+import { Worker } from 'node:worker_threads';
+
+/** One webhook as the receiver thread saw it arrive. */
+export interface Arrival {
+  /** Epoch ms, stamped when the request line reached the receiver's loop. */
+  arrivedAt: number;
+  /** `vigil-attempt` (0 when absent). */
+  attempt: number;
+  /** `vigil-scheduled-at` as epoch ms (NaN when absent). */
+  dueAt: number;
+  path: string;
+  webhookId: string;
+}
+
+export interface ReceiverThread {
+  url: string;
+  /** Every arrival so far, in the order they were stamped. */
+  arrivals: Arrival[];
+  /** Resolves once `predicate` holds for the arrivals, or rejects after `timeoutMs`. */
+  waitFor(predicate: (arrivals: readonly Arrival[]) => boolean, timeoutMs: number): Promise<void>;
+  /** The receiver loop's longest delay since the last ask (ms). */
+  loopMaxMs(): Promise<number>;
+  close(): Promise<void>;
+}
+
+type FromThread = { port: number } | { loopMaxMs: number } | { arrivals: Arrival[] };
+
+export const startReceiverThread = async (onArrival?: (arrival: Arrival) => void): Promise<ReceiverThread> => {
+  const worker = new Worker(new URL('./receiver-thread.mjs', import.meta.url));
+  const arrivals: Arrival[] = [];
+  const waiters = new Set<() => void>();
+  let onLoop: ((ms: number) => void) | undefined;
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.on('message', (message: FromThread) => {
+      if ('port' in message) resolve(message.port);
+      else if ('loopMaxMs' in message) onLoop?.(message.loopMaxMs);
+      else {
+        for (const arrival of message.arrivals) {
+          arrivals.push(arrival);
+          onArrival?.(arrival);
+        }
+        for (const wake of waiters) wake();
+      }
+    });
+    worker.once('error', reject);
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    arrivals,
+    waitFor: (predicate, timeoutMs) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!predicate(arrivals)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`receiver: not all arrived within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+    loopMaxMs: () =>
+      new Promise<number>((resolve) => {
+        onLoop = resolve;
+        worker.postMessage('loop');
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        worker.once('exit', () => resolve());
+        worker.postMessage('close');
+      }),
+  };
+};
