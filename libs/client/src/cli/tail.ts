@@ -1,10 +1,11 @@
 /**
  * `vigil tail`: prints each delivery attempt as it happens, until Ctrl-C. The API lists messages
  * newest first with a status filter and no "changed since", so tail polls what can change soon:
- * the newest page, and the `queued`, `delivering` and `retrying` messages (a far-future message
- * becomes `queued` before it is sent); a message it saw pending that leaves those lists is read
- * once more by id to catch its last attempt. Each poll costs 4 list calls (plus one per message
- * that finished): at the default 2 s, 2 requests per second.
+ * the newest page, and the messages that are `queued`, `delivering` or `retrying` (one listing of
+ * the three: a far-future message becomes `queued` before it is sent); a message it saw pending
+ * that leaves those lists is read once more by id to catch its last attempt. Each poll costs 2
+ * list calls while fewer than 100 messages are pending (up to 300 are followed), plus one per
+ * message that finished: at the default 2 s, one request a second.
  */
 import type { Api, Attempt, Message } from './api';
 import { toCliError } from './problems';
@@ -16,6 +17,8 @@ import { sleep } from './sleep';
 const FINAL = new Set(['delivered', 'failed', 'cancelled']);
 /** At most this many finished messages are re-read per poll (the rest on the next ones). */
 const REREADS_PER_POLL = 20;
+/** Pages of pending messages read per poll at most (100 each). */
+const PENDING_PAGES = 3;
 
 export interface TailOptions {
   intervalMs: number;
@@ -43,20 +46,32 @@ export const printAttempt = (output: Output, message: Message, attempt: Attempt)
   );
 };
 
+/** The messages that may still be attempted: up to PENDING_PAGES pages of them. */
+const pendingMessages = async (api: Api): Promise<Message[]> => {
+  const found: Message[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < PENDING_PAGES; page += 1) {
+    const { items, nextCursor } = await api.messages.listPage({
+      status: ['queued', 'delivering', 'retrying'],
+      limit: 100,
+      ...(cursor !== undefined && { cursor }),
+    });
+    found.push(...items);
+    cursor = nextCursor ?? undefined;
+    if (cursor === undefined) break;
+  }
+  return found;
+};
+
 export const tail = async (api: Api, output: Output, options: TailOptions): Promise<void> => {
   /** Per message: the attempts already accounted for, and whether it may still change. */
   const printed = new Map<string, { attempts: number; pending: boolean }>();
   let baseline = true;
 
   const poll = async () => {
-    const pages = await Promise.all([
-      api.messages.listPage({ limit: 100 }),
-      api.messages.listPage({ status: 'queued', limit: 100 }),
-      api.messages.listPage({ status: 'delivering', limit: 100 }),
-      api.messages.listPage({ status: 'retrying', limit: 100 }),
-    ]);
+    const [newest, pending] = await Promise.all([api.messages.listPage({ limit: 100 }), pendingMessages(api)]);
     const current = new Map<string, Message>();
-    for (const page of pages) for (const message of page.items) current.set(message.id, message);
+    for (const message of [...newest.items, ...pending]) current.set(message.id, message);
     const gone = [...printed].filter(([id, state]) => state.pending && !current.has(id)).slice(0, REREADS_PER_POLL);
     for (const [id] of gone) {
       try {
