@@ -357,6 +357,17 @@ const coldBurst = async (receiver: Receiver, say: Say) => {
     if (report.createMs >= 2_800)
       say("  the creates ended after the due instant: this lateness is the API's, not the engine's");
     say(formatLateness(report, 'goal: as a warm burst'));
+    // The same burst again on the same process, now warm: the baseline the cold one is held to.
+    const warm = await burstAt(stack.baseUrl, apiKey, receiver, {
+      count: 200,
+      leadMs: 2_800,
+      path: 'warm',
+      waitMs: 30_000,
+      exact: true,
+    });
+    say('  the same burst again on that process, now warm:');
+    say(formatLateness(warm, 'baseline'));
+    say(`  cold p99 / warm p99          ${(report.p99 / Math.max(1, warm.p99)).toFixed(2)}   (goal: about 1)`);
   } finally {
     await stack.stop();
     await rm(stack.dataDir, { recursive: true, force: true });

@@ -11,6 +11,8 @@
  * thread since the last one (`stallRecorder`).
  */
 import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
 import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { readLocalConfig } from '@vigil/local/config';
 import { startStack } from '@vigil/local/stack';
@@ -54,6 +56,31 @@ const stallRecorder = () => {
   return { stalled, liveHeap: () => liveAfterMajor };
 };
 
+/**
+ * Samples what the main thread allocates for `ms` (V8's sampling heap profiler, one sample per
+ * 32 KiB on average, counting objects the collections have freed since, so it shows what is
+ * allocated, not what stays) and writes it as a `.heapprofile` (Chrome DevTools opens it;
+ * `npm run soak` prints its top allocators).
+ */
+const sampleAllocations = async (file: string, ms: number) => {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) =>
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', {
+    samplingInterval: 32_768,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const { profile } = await post('HeapProfiler.stopSampling');
+  session.disconnect();
+  await writeFile(file, JSON.stringify(profile));
+};
+
 const main = async () => {
   const stack = await startStack(readLocalConfig());
   const stalls = stallRecorder();
@@ -74,6 +101,9 @@ const main = async () => {
       void stack.dynalite
         .writeHeapSnapshot(`${prefix}-dynalite.heapsnapshot`)
         .then(() => process.send?.({ snapshot: prefix }));
+    } else if (typeof message === 'object' && message !== null && 'allocations' in message) {
+      const { file, ms } = message.allocations as { file: string; ms: number };
+      void sampleAllocations(file, ms).then(() => process.send?.({ allocations: file }));
     }
   });
   process.stdout.write(`API key ${stack.apiKey}\n`);

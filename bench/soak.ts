@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { freePort } from '../e2e/target';
 import { LOCAL_PROCESS_ENV } from '@vigil/local/config';
 import { FAST_ENGINE_ENV } from '../test-support/local-stack';
+import { summarizeAllocations } from './allocation-profile';
 import type { Arrival } from './receiver-thread';
 import { startReceiverThread } from './receiver-thread';
 
@@ -31,13 +32,14 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     snapshots: { type: 'string' },
     arrivals: { type: 'string' },
+    allocations: { type: 'string' },
   },
 });
 const minutes = Number(values.minutes);
 const rate = Number(values.rate);
 if (!(minutes >= 1) || !(rate > 0)) {
   process.stderr.write(
-    'usage: npm run soak -- --minutes N (≥ 1) [--rate messages/s, default 10] [--keep] [--snapshots DIR] [--arrivals FILE.csv]\n',
+    'usage: npm run soak -- --minutes N (≥ 1) [--rate messages/s, default 10] [--keep] [--snapshots DIR] [--arrivals FILE.csv] [--allocations FILE.heapprofile]\n',
   );
   process.exit(2);
 }
@@ -70,7 +72,8 @@ const noteArrival = ({ arrivedAt, attempt, dueAt, path }: Arrival) => {
 const firstAttempts: string[] = [];
 
 const startStackProcess = async (dataDir: string, port: number) => {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/soak-stack.ts'], {
+  const nodeFlags = (process.env.SOAK_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'bench/soak-stack.ts'], {
     env: {
       ...LOCAL_PROCESS_ENV,
       ...process.env,
@@ -131,6 +134,14 @@ const snapshotOf = (child: ChildProcess, dir: string, label: string): Promise<vo
   new Promise((resolve) => {
     child.once('message', () => resolve());
     child.send({ snapshot: join(dir, label) });
+  });
+
+const ALLOCATION_SAMPLE_MS = 30_000;
+/** Has the stack sample its main thread's allocations for `ms` into `file` (bench/soak-stack.ts). */
+const allocationsOf = (child: ChildProcess, file: string, ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    child.once('message', () => resolve());
+    child.send({ allocations: { file, ms } });
   });
 
 /** The store's LevelDB table files: live tables only, unless something pins obsolete ones. */
@@ -241,6 +252,10 @@ const main = async () => {
     const { main: mainThread, store, stalled } = await heapOf(child);
     // Anonymous memory that is neither V8 heap: buffers, LevelDB (block cache, memtables), malloc's arenas.
     const native = anon - committedOf(mainThread) - committedOf(store);
+    if (values.allocations && minute === 1) {
+      // After warm-up: what the stack's main thread allocates in 30 s of steady load (printed at the end).
+      await allocationsOf(child, values.allocations, ALLOCATION_SAMPLE_MS);
+    }
     if (values.snapshots && (minute === 1 || minute === minutes - 1)) {
       await snapshotOf(child, values.snapshots, `minute-${minute + 1}`);
     }
@@ -313,6 +328,9 @@ const main = async () => {
       `native (anonymous memory outside both V8 heaps: Buffers, LevelDB's caches and memtables, malloc's arenas) ${mb(warm.native)} MB → ${mb(last.native)} MB`,
       `p99 lateness: first minute ${first.p99} ms, last minute ${last.p99} ms (${p99Ratio.toFixed(2)}×), worst minute ` +
         `${worstP99} ms (${worstRatio.toFixed(2)}×) (goal ≤ ${P99_GOAL}×: ${verdict(worstRatio <= P99_GOAL)})`,
+      ...(values.allocations
+        ? [summarizeAllocations(JSON.parse(await readFile(values.allocations, 'utf8')), ALLOCATION_SAMPLE_MS / 1000)]
+        : []),
       `store: ${first.tables} .ldb files (${mb(first.tableBytes)} MB) after minute 1 → ${last.tables} (${mb(last.tableBytes)} MB) at the end`,
       `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread's as its latest mark-compact left it; dynalite's worker thread, "store", after one the soak asks for), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores); loop = the stack's main event loop's delay, scavenges/mark-compacts = its collections and the longest pause of each, receiver loop = the receiver thread's longest delay (ms)`,
       '',
