@@ -8,6 +8,7 @@
  * message that finished: at the default 2 s, one request a second.
  */
 import type { Api, Attempt, Message } from './api';
+import { listMessages } from './messages';
 import { toCliError } from './problems';
 import type { Output } from './output';
 import { outcomeText, statusText, timeText } from './output';
@@ -17,8 +18,8 @@ import { sleep } from './sleep';
 const FINAL = new Set(['delivered', 'failed', 'cancelled']);
 /** At most this many finished messages are re-read per poll (the rest on the next ones). */
 const REREADS_PER_POLL = 20;
-/** Pages of pending messages read per poll at most (100 each). */
-const PENDING_PAGES = 3;
+/** Pending messages followed per poll at most (read in pages of 100). */
+const PENDING_FOLLOWED = 300;
 
 export interface TailOptions {
   intervalMs: number;
@@ -46,32 +47,18 @@ export const printAttempt = (output: Output, message: Message, attempt: Attempt)
   );
 };
 
-/** The messages that may still be attempted: up to PENDING_PAGES pages of them. */
-const pendingMessages = async (api: Api): Promise<Message[]> => {
-  const found: Message[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < PENDING_PAGES; page += 1) {
-    const { items, nextCursor } = await api.messages.listPage({
-      status: ['queued', 'delivering', 'retrying'],
-      limit: 100,
-      ...(cursor !== undefined && { cursor }),
-    });
-    found.push(...items);
-    cursor = nextCursor ?? undefined;
-    if (cursor === undefined) break;
-  }
-  return found;
-};
-
 export const tail = async (api: Api, output: Output, options: TailOptions): Promise<void> => {
   /** Per message: the attempts already accounted for, and whether it may still change. */
   const printed = new Map<string, { attempts: number; pending: boolean }>();
   let baseline = true;
 
   const poll = async () => {
-    const [newest, pending] = await Promise.all([api.messages.listPage({ limit: 100 }), pendingMessages(api)]);
+    const [newest, pending] = await Promise.all([
+      api.messages.listPage({ limit: 100 }),
+      listMessages(api, { status: ['queued', 'delivering', 'retrying'] }, PENDING_FOLLOWED),
+    ]);
     const current = new Map<string, Message>();
-    for (const message of [...newest.items, ...pending]) current.set(message.id, message);
+    for (const message of [...newest.items, ...pending.items]) current.set(message.id, message);
     const gone = [...printed].filter(([id, state]) => state.pending && !current.has(id)).slice(0, REREADS_PER_POLL);
     for (const [id] of gone) {
       try {
