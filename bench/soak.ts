@@ -117,32 +117,25 @@ interface Stalls {
   major: number;
   majorMaxMs: number;
 }
-/** Each thread's memoryUsage() and V8 heap spaces, after a full collection in it (the main thread and the store's), and the minute's stalls. */
-const heapOf = (child: ChildProcess): Promise<{ main: ThreadMemory; store: ThreadMemory; stalled: Stalls }> =>
+/** Asks the stack's process (bench/soak-stack.ts) over IPC; resolves with its answer, its next message. */
+const askStack = <T = unknown>(child: ChildProcess, request: string | object): Promise<T> =>
   new Promise((resolve) => {
-    child.once('message', (message) =>
-      resolve(message as { main: ThreadMemory; store: ThreadMemory; stalled: Stalls }),
-    );
-    child.send('memory');
+    child.once('message', (answer) => resolve(answer as T));
+    child.send(request);
   });
+/** Each thread's memoryUsage() and V8 heap spaces, after a full collection in it (the main thread and the store's), and the minute's stalls. */
+const heapOf = (child: ChildProcess) =>
+  askStack<{ main: ThreadMemory; store: ThreadMemory; stalled: Stalls }>(child, 'memory');
 /** What V8 holds from the OS for a heap (its spaces' committed size: live objects, garbage and room). */
 const committedOf = (thread: ThreadMemory) => thread.spaces.reduce((sum, space) => sum + space.physical_space_size, 0);
 const spaceOf = (thread: ThreadMemory, name: string) =>
   thread.spaces.find((space) => space.space_name === name)?.physical_space_size ?? 0;
 /** Heap snapshots of both threads, `<dir>/<label>-main.heapsnapshot` and `<label>-dynalite.heapsnapshot`. */
-const snapshotOf = (child: ChildProcess, dir: string, label: string): Promise<void> =>
-  new Promise((resolve) => {
-    child.once('message', () => resolve());
-    child.send({ snapshot: join(dir, label) });
-  });
+const snapshotOf = (child: ChildProcess, dir: string, label: string) => askStack(child, { snapshot: join(dir, label) });
 
 const ALLOCATION_SAMPLE_MS = 30_000;
 /** Has the stack sample its main thread's allocations for `ms` into `file` (bench/soak-stack.ts). */
-const allocationsOf = (child: ChildProcess, file: string, ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    child.once('message', () => resolve());
-    child.send({ allocations: { file, ms } });
-  });
+const allocationsOf = (child: ChildProcess, file: string, ms: number) => askStack(child, { allocations: { file, ms } });
 
 /** The store's LevelDB table files: live tables only, unless something pins obsolete ones. */
 const tablesOf = async (dir: string) => {
