@@ -5,7 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE_DEFINITION } from '@vigil/aws/table-definition';
 import dynalite from 'dynalite';
@@ -28,6 +29,19 @@ export const dynamoClientFor = (endpoint: string) =>
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
 
+/**
+ * Creates a table and returns once it is ACTIVE: dynalite answers CreateTable while the table is
+ * still CREATING (it turns ACTIVE on a timer, later than the answer when dynalite runs in its own
+ * thread), and refuses a write to it until then as ResourceNotFoundException.
+ */
+export const createActiveTable = async (client: DynamoDBClient, input: CreateTableCommandInput): Promise<void> => {
+  await client.send(new CreateTableCommand(input));
+  await waitUntilTableExists(
+    { client, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 },
+    { TableName: input.TableName },
+  );
+};
+
 const withTable = async (
   name: string,
   endpoint: string,
@@ -35,7 +49,7 @@ const withTable = async (
   table = 'vigil-test',
 ): Promise<DynamoBackend> => {
   const client = dynamoClientFor(endpoint);
-  await client.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
+  await createActiveTable(client, { TableName: table, ...TABLE_DEFINITION });
   return {
     name,
     db: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),

@@ -10,8 +10,9 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActiveTable } from '../../../test-support/dynamo-backends';
 import type { DynaliteThread } from './dynalite-thread';
 import { startDynaliteThread } from './dynalite-thread';
 import { STORE_MEMORY_BOUNDS, withStoreMemoryBounds } from './dynalite-patches.mjs';
@@ -29,20 +30,18 @@ beforeAll(async () => {
     endpoint: dynamo.endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  await client.send(
-    new CreateTableCommand({
-      TableName,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createActiveTable(client, {
+    TableName,
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
 });
 
 afterAll(async () => {
@@ -118,14 +117,12 @@ describe("the local store's memory", () => {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     try {
-      await writer.send(
-        new CreateTableCommand({
-          TableName,
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
+      await createActiveTable(writer, {
+        TableName,
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      });
       const body = 'y'.repeat(100_000);
       for (let i = 0; i < 15; i += 1) {
         await writer.send(new PutItemCommand({ TableName, Item: { pk: { S: `item${i}` }, body: { S: body } } }));

@@ -7,7 +7,6 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -20,6 +19,7 @@ import type { DynaliteThread } from './dynalite-thread';
 import { startDynaliteThread } from './dynalite-thread';
 import type { FaultProxy, FaultRates } from './fault-proxy';
 import { seededRandom, startFaultProxy } from './fault-proxy';
+import { createActiveTable } from '../../../test-support/dynamo-backends';
 import type { SchedulerEmulator } from './scheduler-emulator';
 import { startSchedulerEmulator } from './scheduler-emulator';
 
@@ -52,14 +52,12 @@ beforeAll(async () => {
   const { startFauxqs } = await import('fauxqs');
   sqsServer = await startFauxqs({ port: 0, logger: false });
   scheduler = await startSchedulerEmulator({ statePath: join(dir, 'schedules.json'), invoke: async () => {} });
-  await dynamoVia(dynamo.endpoint).send(
-    new CreateTableCommand({
-      TableName: 'chaos',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createActiveTable(dynamoVia(dynamo.endpoint), {
+    TableName: 'chaos',
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
 });
 
 afterAll(async () => {

@@ -7,13 +7,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore, TABLE_DEFINITION } from '@vigil/aws';
 import type { Message } from '@vigil/core';
 import { newApiKey, newMessageId, newTenantId } from '@vigil/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dynamoClientFor } from '../../../test-support/dynamo-backends';
+import { createActiveTable, dynamoClientFor } from '../../../test-support/dynamo-backends';
 import { apiClient, startTestStack } from '../../../test-support/local-stack';
 import { startDynaliteThread } from './dynalite-thread';
 import type { LocalStack } from './stack';
@@ -72,7 +72,7 @@ const dataDirWith = async (
   const dynalite = await startDynaliteThread(join(dataDir, 'dynamodb'));
   const client = dynamoClientFor(dynalite.endpoint);
   try {
-    await client.send(new CreateTableCommand({ TableName: table, ...definition }));
+    await createActiveTable(client, { TableName: table, ...definition });
     const store = new DynamoMessageStore(
       DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
       table,
@@ -161,7 +161,7 @@ describe('an upgrade a stopped start left', () => {
     const dynalite = await startDynaliteThread(join(dataDir, 'dynamodb'));
     const client = dynamoClientFor(dynalite.endpoint);
     try {
-      await client.send(new CreateTableCommand({ TableName: spareTableOf(TABLE), ...TABLE_DEFINITION }));
+      await createActiveTable(client, { TableName: spareTableOf(TABLE), ...TABLE_DEFINITION });
       await new DynamoMessageStore(DynamoDBDocumentClient.from(client), spareTableOf(TABLE), 8).insert(messages[0]!);
 
       // Act
