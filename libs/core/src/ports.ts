@@ -133,12 +133,12 @@ export interface MessageStore {
    * never acknowledged). Missing ones are skipped.
    */
   remove(tenantId: string, messageIds: readonly string[]): Promise<void>;
+  /** What a live (unexpired) Idempotency-Key is bound to, if anything: a read, no claim. */
+  findIdempotencyKey(tenantId: string, key: string, now: number): Promise<IdempotencyRecord | undefined>;
   /**
    * Binds an idempotency key to a request (its messages, fingerprint and owner) for `ttlMs`, in
    * one conditional write; if the key is already bound and not expired, returns what it is bound to.
    */
-  /** What a live (unexpired) Idempotency-Key is bound to, if anything: a read, no claim. */
-  findIdempotencyKey(tenantId: string, key: string, now: number): Promise<IdempotencyRecord | undefined>;
   claimIdempotencyKey(
     tenantId: string,
     key: string,

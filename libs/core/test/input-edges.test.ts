@@ -222,6 +222,50 @@ describe('idempotency keys', () => {
     expect([...store.messages.keys()]).toEqual([claimedId]);
   });
 
+  it("finishes at once a request whose own claim was applied but its answer lost (the store client's retry found it taken)", async () => {
+    const { deps, store, clock } = setup();
+    const claim = store.claimIdempotencyKey.bind(store);
+    // The conditional put lands, its answer is lost, the retried put finds the key bound: to us.
+    store.claimIdempotencyKey = async (...args) => {
+      await claim(...args);
+      return claim(...args);
+    };
+    const { message, created } = await scheduleMessage(deps, TENANT, input(), 'k-lost-answer');
+    expect(created).toBe(true);
+    expect([...store.messages.keys()]).toEqual([message.id]);
+    expect(clock.now()).toBe(T0); // no waiting out its own lease
+  });
+
+  it('finishes at once a take-over that was applied though the store said it was not', async () => {
+    const { deps, store, clock } = setup();
+    const body = input();
+    const deadId = 'msg_01JDEAD00000000000000000001';
+    await store.claimIdempotencyKey(
+      TENANT,
+      'k-dead-lost',
+      {
+        messageIds: [deadId],
+        fingerprint: requestFingerprint('POST /v1/messages', body),
+        owner: deadId,
+        leaseUntil: T0 + IDEMPOTENCY_LEASE_MS,
+      },
+      T0,
+      86_400_000,
+    );
+    clock.advance(IDEMPOTENCY_LEASE_MS + 1);
+    const takeOver = store.takeOverIdempotencyKey.bind(store);
+    store.takeOverIdempotencyKey = async (...args) => {
+      await takeOver(...args);
+      return false;
+    };
+    const before = clock.now();
+    const { message, created } = await scheduleMessage(deps, TENANT, body, 'k-dead-lost');
+    expect(created).toBe(true);
+    expect(message.id).toBe(deadId);
+    expect([...store.messages.keys()]).toEqual([deadId]);
+    expect(clock.now()).toBe(before);
+  });
+
   it('keeps the key for the same request when the quota refused it, so a later retry can succeed', async () => {
     const { deps, store, quota } = setup(0);
     const body = input();

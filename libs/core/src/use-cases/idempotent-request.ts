@@ -79,6 +79,10 @@ export const runIdempotently = async <T>(
     if (!sameRequest) throw new IdempotencyKeyReusedError(key);
     const stored = await results.load(bound.messageIds);
     if (stored.every((r) => r !== undefined)) return { results: stored as T[], created: false };
+    // This request's own claim or take-over, applied though its answer was lost (the store client
+    // retried the conditional write and found it done): the key is this request's to finish, now,
+    // not after its own lease.
+    if (bound.owner === owner) return { results: await writeClaimed(bound.messageIds, stored), created: true };
     if (bound.leaseUntil < now) {
       if (await deps.store.takeOverIdempotencyKey(tenantId, key, bound.owner, owner, now, now + IDEMPOTENCY_LEASE_MS)) {
         // The request that bound the key failed or died part-way: finish its work, with its ids.
