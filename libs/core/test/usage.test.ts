@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Message, MessageIn, SchedulingDeps, SendResult } from '../src';
 import {
   attemptUsage,
+  cancelMessage,
   DEFAULT_BACKOFF,
   DEFAULT_ENGINE_SETTINGS,
   DeliveryWorker,
@@ -217,6 +218,26 @@ describe('metering across a crash between a send and its record', () => {
     expect(await deliverNext()).toBe('delivered');
     expect(meter.ids()).toContain(`sch_${message.id}_0`);
     expect(meter.counts()).toEqual({ scheduled: 1, attempt: 1, delivered: 1, failed: 0 });
+  });
+
+  it('still counts a message whose create died before metering it and that was cancelled before its first attempt', async () => {
+    const { deps, meter } = setup();
+    const { message } = await scheduleMessage({ ...deps, meter: undefined }, TENANT, input());
+    // The client's retry with its Idempotency-Key finds the message stored and counts nothing.
+    await cancelMessage(deps, TENANT, message.id, 'free');
+    expect(meter.ids()).toEqual([`sch_${message.id}_0`]);
+    expect(meter.counts()).toEqual({ scheduled: 1, attempt: 0, delivered: 0, failed: 0 });
+    // Cancelled already: nothing more.
+    await cancelMessage(deps, TENANT, message.id, 'free');
+    expect(meter.recorded).toHaveLength(1);
+  });
+
+  it('counts a cancelled message once when its create was metered (the echo counts nothing)', async () => {
+    const { deps, meter } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input());
+    await cancelMessage(deps, TENANT, message.id, 'free');
+    expect(meter.recorded.map((r) => r.event.id)).toEqual([`sch_${message.id}_0`, `sch_${message.id}_0`]);
+    expect(meter.counts().scheduled).toBe(1);
   });
 });
 

@@ -146,14 +146,28 @@ export const cancelMessage = (deps: SchedulingDeps, tenantId: string, messageId:
 /**
  * The same cancel, saying whether it changed the message (false: it was cancelled already). A bulk
  * job names itself (`byJob`): the message keeps it, so a re-run of the job's step knows its own.
+ *
+ * A round cancelled before its first attempt echoes the round's `scheduled` event, as that attempt
+ * would have: the create (or redeliver) that began the round may have died between its write and
+ * its meter call, and its idempotent retry counts nothing. Counted already, the echo counts nothing.
  */
-export const cancelMessageOutcome = (
+export const cancelMessageOutcome = async (
   deps: SchedulingDeps,
   tenantId: string,
   messageId: string,
   plan: string,
   byJob?: string,
-) =>
+): Promise<CommandOutcome> => {
+  const outcome = await cancelWaiting(deps, tenantId, messageId, plan, byJob);
+  const { message } = outcome;
+  const attemptedThisRound = lastAttemptNumber(message) > (message.roundStart ?? 0);
+  if (outcome.changed && !message.origin && !attemptedThisRound) {
+    await deps.meter?.record([{ ...scheduledUsage(message), echo: true }]);
+  }
+  return outcome;
+};
+
+const cancelWaiting = (deps: SchedulingDeps, tenantId: string, messageId: string, plan: string, byJob?: string) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanCancel(current);
     if (current.status === 'cancelled') return 'unchanged';

@@ -204,11 +204,6 @@ export const scheduleBatch = async (
 };
 
 /**
- * One `scheduled` event per stored message, keyed by message id and round (`sch_<id>_0`): a crash
- * before this call is made up for by the echo that goes with the message's first attempt
- * (deliver-message.ts); a repeat (an idempotent retry finishing the work) counts nothing.
- */
-/**
  * Builds the request's messages; but a request refused only for its times (a `sendAt` now more
  * than 60 s past, say) that repeats one already bound to its Idempotency-Key gets the first
  * result again, as a retry of an accepted request must, however late it comes.
@@ -231,6 +226,11 @@ const buildOrReplay = async (
   }
 };
 
+/**
+ * One `scheduled` event per stored message, keyed by message id and round (`sch_<id>_0`): a crash
+ * before this call is made up for by the echo that goes with the message's first attempt
+ * (deliver-message.ts), or with its cancel (manage-message.ts); a repeat counts nothing.
+ */
 export const meterScheduled = (deps: SchedulingDeps, messages: readonly Message[]) =>
   deps.meter?.record(messages.map(scheduledUsage));
 
