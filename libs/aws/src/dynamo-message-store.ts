@@ -22,9 +22,17 @@
  * A message item carries its attempt log (bounded in bytes by libs/core's attempt-log.ts) and, for
  * listings, `lastAttempt`: the latest attempt without its response snippet, so no snippet is
  * stored twice. See dynamo-item-size.ts for why the largest message with the longest log fits.
+ *
+ * Every conditional write of a message (insert, save, take, fail) stores a fresh `writeId`. When a
+ * write is applied but its answer is lost (a reset, a 500 after DynamoDB applied it), the SDK
+ * sends it again and the repeat fails the condition its first send made false; the item's
+ * `writeId` then says the write was this one, done, rather than a concurrent change (see
+ * `ownWrite`). Without it a take whose answer was lost left its message `delivering` until its
+ * lease ran out, and an insert's made a create fail that had stored its message.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   DeleteCommand,
@@ -64,6 +72,13 @@ import { mergeAsync } from './merge-async';
 import { INDEX, SUMMARY_ATTRIBUTES } from './table-definition';
 
 const DERIVED = ['pk', 'sk', 'statusPk', 'pendPk', 'pendingAt', 'bucketPk', 'expiresAt', 'expiresAtMs'] as const;
+/** Attributes the store keeps for itself: never part of the Message read back. */
+const STORE_ONLY = [...DERIVED, 'lastAttempt', 'writeId'];
+
+/** A fresh id for one conditional write of a message (the module comment says why). */
+const newWriteId = () => randomBytes(9).toString('base64url');
+/** Asks DynamoDB for the item as it stands when a condition fails (dynalite ignores it: `ownWrite` reads). */
+const ITEM_ON_CONDITION_FAILURE = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
 const REF_FIELDS = ['tenantId', 'id', 'version', '#status', 'dueAt', 'leaseUntil'];
 const NAMES = {
   '#status': 'status',
@@ -121,30 +136,31 @@ export class DynamoMessageStore implements MessageStore {
 
   private fromItem(item: Record<string, unknown>): Message {
     const message = { ...item };
-    for (const key of [...DERIVED, 'lastAttempt']) delete message[key];
+    for (const key of STORE_ONLY) delete message[key];
     if (typeof item.expiresAtMs === 'number') message.expiresAt = item.expiresAtMs;
     return message as unknown as Message;
   }
 
   async insert(message: Message): Promise<void> {
+    const writeId = newWriteId();
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: this.toItem(message),
+          Item: { ...this.toItem(message), writeId },
           ConditionExpression: 'attribute_not_exists(pk)',
+          ...ITEM_ON_CONDITION_FAILURE,
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new MessageAlreadyExistsError(`Message ${message.id} already exists.`, { cause: error });
-      }
-      throw error;
+      if (await this.ownWrite(error, message, writeId)) return;
+      throw new MessageAlreadyExistsError(`Message ${message.id} already exists.`, { cause: error });
     }
   }
 
   async save(message: Message, expectedVersion: number): Promise<boolean> {
-    const item = this.toItem(message);
+    const writeId = newWriteId();
+    const item = { ...this.toItem(message), writeId };
     const bytes = dynamoItemBytes(item);
     if (bytes > DYNAMO_ITEM_LIMIT_BYTES) throw new ItemTooLargeError(bytes);
     try {
@@ -154,13 +170,39 @@ export class DynamoMessageStore implements MessageStore {
           Item: item,
           ConditionExpression: 'attribute_exists(pk) AND version = :expected',
           ExpressionAttributeValues: { ':expected': expectedVersion },
+          ...ITEM_ON_CONDITION_FAILURE,
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      return (await this.ownWrite(error, message, writeId)) !== undefined;
     }
+  }
+
+  /**
+   * After a write of `message` that carried `writeId` threw: rethrows anything but a failed
+   * condition; then the item as it stands if that write is what made it so (applied, its answer
+   * lost, its retry refused by the condition it had made false), else undefined (another change
+   * won). The item comes with the exception on DynamoDB, from a consistent read on dynalite.
+   */
+  private async ownWrite(
+    error: unknown,
+    message: Pick<Message, 'tenantId' | 'id'>,
+    writeId: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const current = error.Item
+      ? unmarshall(error.Item)
+      : (
+          await this.db.send(
+            new GetCommand({
+              TableName: this.table,
+              Key: { pk: tenantPk(message.tenantId), sk: messageSk(message.id) },
+              ConsistentRead: true,
+            }),
+          )
+        ).Item;
+    return current?.writeId === writeId ? current : undefined;
   }
 
   async get(tenantId: string, messageId: string): Promise<Message | undefined> {
@@ -280,6 +322,7 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   async take(ticket: DeliveryTicket, now: number, leaseUntil: number): Promise<Message | undefined> {
+    const writeId = newWriteId();
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
@@ -288,7 +331,7 @@ export class DynamoMessageStore implements MessageStore {
           ConditionExpression:
             'version = :v AND (#status IN (:scheduled, :queued, :retrying) OR (#status = :delivering AND leaseUntil < :now))',
           UpdateExpression:
-            'SET #status = :delivering, statusPk = :statusPk, leaseUntil = :lease, pendingAt = :lease, updatedAt = :now, version = :next, takes = if_not_exists(takes, :zero) + :one REMOVE bucketPk, bucketAt',
+            'SET #status = :delivering, statusPk = :statusPk, leaseUntil = :lease, pendingAt = :lease, updatedAt = :now, version = :next, takes = if_not_exists(takes, :zero) + :one, writeId = :writeId REMOVE bucketPk, bucketAt',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':v': ticket.version,
@@ -302,14 +345,16 @@ export class DynamoMessageStore implements MessageStore {
             ':lease': leaseUntil,
             ':zero': 0,
             ':one': 1,
+            ':writeId': writeId,
           },
           ReturnValues: 'ALL_NEW',
+          ...ITEM_ON_CONDITION_FAILURE,
         }),
       );
       return Attributes ? this.fromItem(Attributes) : undefined;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
+      const own = await this.ownWrite(error, { tenantId: ticket.tenantId, id: ticket.messageId }, writeId);
+      return own && this.fromItem(own);
     }
   }
 
@@ -321,6 +366,7 @@ export class DynamoMessageStore implements MessageStore {
     const withLog = failure.attempts !== undefined;
     const expiry = expiryAttributes(failure.expiresAt);
     const last = failure.attempts && lastAttemptOf(failure.attempts);
+    const writeId = newWriteId();
     try {
       await this.db.send(
         new UpdateCommand({
@@ -328,7 +374,7 @@ export class DynamoMessageStore implements MessageStore {
           Key: { pk: tenantPk(message.tenantId), sk: messageSk(message.id) },
           ConditionExpression: 'attribute_exists(pk) AND version = :expected',
           UpdateExpression: [
-            'SET #status = :failed, statusPk = :statusPk, failureReason = :reason, updatedAt = :now, version = :next',
+            'SET #status = :failed, statusPk = :statusPk, failureReason = :reason, updatedAt = :now, version = :next, writeId = :writeId',
             ', expiresAt = :expiresAt, expiresAtMs = :expiresAtMs',
             ...(withLog ? [', attempts = :attempts', ...(last ? [', lastAttempt = :last'] : [])] : []),
             ...(failure.callbacks ? [', callbacks = :callbacks'] : []),
@@ -347,13 +393,14 @@ export class DynamoMessageStore implements MessageStore {
             ...(withLog && { ':attempts': failure.attempts }),
             ...(last && { ':last': last }),
             ...(failure.callbacks && { ':callbacks': failure.callbacks }),
+            ':writeId': writeId,
           },
+          ...ITEM_ON_CONDITION_FAILURE,
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      return (await this.ownWrite(error, message, writeId)) !== undefined;
     }
   }
 
