@@ -137,3 +137,34 @@ export const dynamoBackends = () => {
     { name: 'DynamoDB Local', start: startDynamoDbLocal, available: unavailable === undefined },
   ];
 };
+
+/**
+ * Runs `write` with the answer to the next `command` (PutItemCommand, UpdateItemCommand) sent
+ * through `db` lost after DynamoDB applied it: the SDK sees a connection reset and sends the same
+ * request again, as it would on AWS. Resolves with what `write` returned and how often the command
+ * went out (2: the retry happened).
+ */
+export const withLostAnswer = async <T>(
+  db: DynamoDBDocumentClient,
+  command: 'PutItemCommand' | 'UpdateItemCommand',
+  write: () => Promise<T>,
+): Promise<{ result: T; sends: number }> => {
+  let sends = 0;
+  db.middlewareStack.add(
+    (next, context) => async (args) => {
+      const matches = context.commandName === command;
+      if (matches) sends += 1;
+      const result = await next(args);
+      if (matches && sends === 1) {
+        throw Object.assign(new Error('socket hang up (the answer lost after the write)'), { code: 'ECONNRESET' });
+      }
+      return result;
+    },
+    { step: 'deserialize', name: 'loseNextAnswer', override: true },
+  );
+  try {
+    return { result: await write(), sends };
+  } finally {
+    db.middlewareStack.remove('loseNextAnswer');
+  }
+};

@@ -4,12 +4,15 @@
  *                                                       at most); once finished, `expiresAt` (TTL) and
  *                                                       `expiresAtMs`, 7 days on
  *   running jobs    pk T#<tenant>  sk JOBS#RUNNING      `jobs`: job id → when it took its place, `version`
+ * Each conditional write stores a fresh `writeId`, so one applied whose answer was lost counts as
+ * done (own-write.ts): otherwise a step whose progress was saved would read as stale, and the job
+ * would stop, its next step never queued.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BulkJob, BulkJobStore } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
+import { ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
 
 const tenantPk = (tenantId: string) => `T#${tenantId}`;
 const jobKey = (tenantId: string, jobId: string) => ({ pk: tenantPk(tenantId), sk: `J#${jobId}` });
@@ -29,13 +32,14 @@ export class DynamoBulkJobStore implements BulkJobStore {
   }
 
   async insert(job: BulkJob): Promise<void> {
-    await this.db.send(
+    const inserted = await this.conditionally(
       new PutCommand({
         TableName: this.table,
         Item: this.toItem(job),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+    if (!inserted) throw new Error(`Bulk job ${job.id} exists already.`);
   }
 
   async get(tenantId: string, jobId: string): Promise<BulkJob | undefined> {
@@ -43,7 +47,7 @@ export class DynamoBulkJobStore implements BulkJobStore {
       new GetCommand({ TableName: this.table, Key: jobKey(tenantId, jobId), ConsistentRead: true }),
     );
     if (!Item || (typeof Item.expiresAtMs === 'number' && Item.expiresAtMs <= this.now())) return undefined;
-    const { pk: _pk, sk: _sk, expiresAt: _ttl, expiresAtMs, ...job } = Item;
+    const { pk: _pk, sk: _sk, expiresAt: _ttl, expiresAtMs, [WRITE_ID]: _writeId, ...job } = Item;
     return { ...job, ...(typeof expiresAtMs === 'number' && { expiresAt: expiresAtMs }) } as BulkJob;
   }
 
@@ -90,13 +94,17 @@ export class DynamoBulkJobStore implements BulkJobStore {
     );
   }
 
+  /** Puts the command's item if its condition holds; true if it did (also when only its answer was lost). */
   private async conditionally(command: PutCommand): Promise<boolean> {
+    const writeId = newWriteId();
+    const { Item, TableName = this.table } = command.input;
+    const item: Record<string, unknown> = { ...Item, [WRITE_ID]: writeId };
     try {
-      await this.db.send(command);
+      await this.db.send(new PutCommand({ ...command.input, Item: item, ...ITEM_ON_CONDITION_FAILURE }));
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      const key = { pk: String(item.pk), sk: String(item.sk) };
+      return (await ownWrite(this.db, TableName, key, error, writeId)) !== undefined;
     }
   }
 }

@@ -18,7 +18,12 @@ import {
 } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
-import { dynamoDbLocalUnavailable, startDynalite, startDynamoDbLocal } from '../../../test-support/dynamo-backends';
+import {
+  dynamoDbLocalUnavailable,
+  startDynalite,
+  startDynamoDbLocal,
+  withLostAnswer,
+} from '../../../test-support/dynamo-backends';
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { DynamoMessageStore } from './dynamo-message-store';
 
@@ -225,39 +230,10 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     expect(again?.version).toBe(2);
   });
 
-  /**
-   * The next `command` the store sends is applied, then its answer lost: the SDK sees a connection
-   * reset, as after DynamoDB applied a write, and sends the same request again (its retry).
-   */
-  const loseNextAnswer = (command: 'PutItemCommand' | 'UpdateItemCommand') => {
-    const sent: string[] = [];
-    services.db.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === command) sent.push(command);
-        const result = await next(args);
-        if (context.commandName === command && sent.length === 1) {
-          throw Object.assign(new Error('socket hang up (the answer lost after the write)'), { code: 'ECONNRESET' });
-        }
-        return result;
-      },
-      { step: 'deserialize', name: 'loseNextAnswer', override: true },
-    );
-    return sent;
-  };
-  /** Runs `write` with its next `command`'s answer lost; resolves with what it returned and how often the command went out. */
-  const withLostAnswer = async <T>(command: 'PutItemCommand' | 'UpdateItemCommand', write: () => Promise<T>) => {
-    const sent = loseNextAnswer(command);
-    try {
-      return { result: await write(), sends: sent.length };
-    } finally {
-      services.db.middlewareStack.remove('loseNextAnswer');
-    }
-  };
-
   describe('a write applied whose answer was lost is its own, though its retry fails the condition', () => {
     it.runIf(available)('insert: stored, not "already exists"', async () => {
       const m = message();
-      const { sends } = await withLostAnswer('PutItemCommand', () => store.insert(m));
+      const { sends } = await withLostAnswer(services.db, 'PutItemCommand', () => store.insert(m));
       expect(sends).toBe(2); // the SDK sent it again
       expect(await store.get(m.tenantId, m.id)).toEqual(m);
       await expect(store.insert(m)).rejects.toThrow(MessageAlreadyExistsError);
@@ -267,7 +243,7 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
       const m = message();
       await store.insert(m);
       const ticket = { tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt };
-      const { result: taken, sends } = await withLostAnswer('UpdateItemCommand', () =>
+      const { result: taken, sends } = await withLostAnswer(services.db, 'UpdateItemCommand', () =>
         store.take(ticket, T0, T0 + 45_000),
       );
       expect(sends).toBe(2);
@@ -280,13 +256,13 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     it.runIf(available)('save and fail: true, and a genuine conflict is still false', async () => {
       const m = message();
       await store.insert(m);
-      const saved = await withLostAnswer('PutItemCommand', () =>
+      const saved = await withLostAnswer(services.db, 'PutItemCommand', () =>
         store.save({ ...m, url: 'https://e.com/2', version: 1 }, 0),
       );
       expect(saved).toEqual({ result: true, sends: 2 });
       expect(await store.save({ ...m, url: 'https://e.com/3', version: 1 }, 0)).toBe(false);
       const failure = { reason: { code: 'poison' as const, detail: 'x' }, now: T0, expiresAt: T0 + DAY_MS };
-      const failed = await withLostAnswer('UpdateItemCommand', () => store.fail(m, 1, failure));
+      const failed = await withLostAnswer(services.db, 'UpdateItemCommand', () => store.fail(m, 1, failure));
       expect(failed).toEqual({ result: true, sends: 2 });
       expect(await store.fail(m, 1, failure)).toBe(false);
       expect(await store.get(m.tenantId, m.id)).toMatchObject({ status: 'failed', url: 'https://e.com/2', version: 2 });

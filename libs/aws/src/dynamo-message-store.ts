@@ -23,16 +23,13 @@
  * listings, `lastAttempt`: the latest attempt without its response snippet, so no snippet is
  * stored twice. See dynamo-item-size.ts for why the largest message with the longest log fits.
  *
- * Every conditional write of a message (insert, save, take, fail) stores a fresh `writeId`. When a
- * write is applied but its answer is lost (a reset, a 500 after DynamoDB applied it), the SDK
- * sends it again and the repeat fails the condition its first send made false; the item's
- * `writeId` then says the write was this one, done, rather than a concurrent change (see
- * `ownWrite`). Without it a take whose answer was lost left its message `delivering` until its
- * lease ran out, and an insert's made a create fail that had stored its message.
+ * Every conditional write of a message (insert, save, take, fail) stores a fresh `writeId`, so a
+ * write applied whose answer was lost is told from a lost race (own-write.ts). Without it a take
+ * whose answer was lost left its message `delivering` until its lease ran out, and an insert's
+ * made a create fail that had stored its message.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   DeleteCommand,
@@ -69,16 +66,12 @@ import {
 } from '@vigil/core';
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { mergeAsync } from './merge-async';
+import { ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
 import { INDEX, SUMMARY_ATTRIBUTES } from './table-definition';
 
 const DERIVED = ['pk', 'sk', 'statusPk', 'pendPk', 'pendingAt', 'bucketPk', 'expiresAt', 'expiresAtMs'] as const;
 /** Attributes the store keeps for itself: never part of the Message read back. */
-const STORE_ONLY = [...DERIVED, 'lastAttempt', 'writeId'];
-
-/** A fresh id for one conditional write of a message (the module comment says why). */
-const newWriteId = () => randomBytes(9).toString('base64url');
-/** Asks DynamoDB for the item as it stands when a condition fails (dynalite ignores it: `ownWrite` reads). */
-const ITEM_ON_CONDITION_FAILURE = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
+const STORE_ONLY = [...DERIVED, 'lastAttempt', WRITE_ID];
 const REF_FIELDS = ['tenantId', 'id', 'version', '#status', 'dueAt', 'leaseUntil'];
 const NAMES = {
   '#status': 'status',
@@ -179,30 +172,10 @@ export class DynamoMessageStore implements MessageStore {
     }
   }
 
-  /**
-   * After a write of `message` that carried `writeId` threw: rethrows anything but a failed
-   * condition; then the item as it stands if that write is what made it so (applied, its answer
-   * lost, its retry refused by the condition it had made false), else undefined (another change
-   * won). The item comes with the exception on DynamoDB, from a consistent read on dynalite.
-   */
-  private async ownWrite(
-    error: unknown,
-    message: Pick<Message, 'tenantId' | 'id'>,
-    writeId: string,
-  ): Promise<Record<string, unknown> | undefined> {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const current = error.Item
-      ? unmarshall(error.Item)
-      : (
-          await this.db.send(
-            new GetCommand({
-              TableName: this.table,
-              Key: { pk: tenantPk(message.tenantId), sk: messageSk(message.id) },
-              ConsistentRead: true,
-            }),
-          )
-        ).Item;
-    return current?.writeId === writeId ? current : undefined;
+  /** `ownWrite` (own-write.ts) for the item of `message`. */
+  private ownWrite(error: unknown, message: Pick<Message, 'tenantId' | 'id'>, writeId: string) {
+    const key = { pk: tenantPk(message.tenantId), sk: messageSk(message.id) };
+    return ownWrite(this.db, this.table, key, error, writeId);
   }
 
   async get(tenantId: string, messageId: string): Promise<Message | undefined> {

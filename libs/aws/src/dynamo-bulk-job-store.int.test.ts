@@ -1,0 +1,79 @@
+/**
+ * DynamoBulkJobStore's conditional writes on both engines: a step's progress that was saved though
+ * its answer was lost counts as saved (so the job hands on to its next step), and a step another
+ * run saved first still reads as stale.
+ */
+import type { BulkJob } from '@vigil/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoBackend } from '../../../test-support/dynamo-backends';
+import { dynamoBackends, withLostAnswer } from '../../../test-support/dynamo-backends';
+import { DynamoBulkJobStore } from './dynamo-bulk-job-store';
+
+const T0 = Date.parse('2026-12-03T10:00:00.000Z');
+let seq = 0;
+const aJob = (over: Partial<BulkJob> = {}): BulkJob => {
+  seq += 1;
+  return {
+    id: `job_01JTEST${String(seq).padStart(19, '0')}`,
+    tenantId: 'tnt_jobs',
+    action: 'cancel',
+    selection: { ids: ['msg_1', 'msg_2'] },
+    selectionKey: `cancel:${seq}`,
+    plan: 'free',
+    state: 'running',
+    counts: { done: 0, skipped: 0, failed: 0 },
+    step: 0,
+    createdAt: T0,
+    updatedAt: T0,
+    ...over,
+  };
+};
+
+describe.each(dynamoBackends())('DynamoBulkJobStore on $name', ({ start, available }) => {
+  let services: DynamoBackend;
+  let store: DynamoBulkJobStore;
+  beforeAll(async () => {
+    if (!available) return;
+    services = await start();
+    store = new DynamoBulkJobStore(services.db, services.table, () => T0);
+  }, 60_000);
+  afterAll(() => services?.stop());
+
+  it.runIf(available)('reads back what it stored, without its write id', async () => {
+    const job = aJob();
+    await store.insert(job);
+    expect(await store.get(job.tenantId, job.id)).toEqual(job);
+    await expect(store.insert(job)).rejects.toThrow(/exists already/);
+  });
+
+  it.runIf(available)('counts a write whose answer was lost as done: insert, page and progress', async () => {
+    const job = aJob();
+    expect(await withLostAnswer(services.db, 'PutItemCommand', () => store.insert(job))).toEqual({
+      result: undefined,
+      sends: 2,
+    });
+    const withPage = { ...job, page: { ids: ['msg_1', 'msg_2'] }, updatedAt: T0 + 1 };
+    expect(await withLostAnswer(services.db, 'PutItemCommand', () => store.choosePage(withPage))).toEqual({
+      result: true,
+      sends: 2,
+    });
+    const progressed = { ...job, step: 1, counts: { done: 2, skipped: 0, failed: 0 }, updatedAt: T0 + 2 };
+    expect(await withLostAnswer(services.db, 'PutItemCommand', () => store.save(progressed, 0))).toEqual({
+      result: true,
+      sends: 2,
+    });
+    expect(await store.get(job.tenantId, job.id)).toEqual(progressed);
+    // Another run of step 0 that comes late is still told it is stale.
+    expect(await store.save({ ...progressed, updatedAt: T0 + 3 }, 0)).toBe(false);
+  });
+
+  it.runIf(available)('keeps the running-jobs record under its version through a lost answer', async () => {
+    const tenantId = 'tnt_running';
+    const lost = await withLostAnswer(services.db, 'PutItemCommand', () =>
+      store.setRunningJobs(tenantId, { job_a: T0 }, 0),
+    );
+    expect(lost).toEqual({ result: true, sends: 2 });
+    expect(await store.runningJobs(tenantId)).toEqual({ jobs: { job_a: T0 }, version: 1 });
+    expect(await store.setRunningJobs(tenantId, {}, 0)).toBe(false);
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * Telling a write whose answer was lost from a lost race. DynamoDB can apply a conditional write
+ * and the answer never arrive (a reset, a 500 after the fact); the SDK sends it again, and the
+ * repeat fails the condition its first send made false. A store that writes a fresh `writeId` with
+ * each conditional write asks `ownWrite` after a ConditionalCheckFailedException: the item as it
+ * stands carries that id only if the write that "failed" was its own, done.
+ */
+import { randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+
+/** The attribute a conditional write stores its id in (a store strips it on reads). */
+export const WRITE_ID = 'writeId';
+
+/** A fresh id for one conditional write. */
+export const newWriteId = (): string => randomBytes(9).toString('base64url');
+
+/** Asks DynamoDB for the item as it stands when a condition fails (dynalite ignores it: `ownWrite` reads it then). */
+export const ITEM_ON_CONDITION_FAILURE = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
+
+/**
+ * After a write of the item at `key` that carried `writeId` threw: rethrows anything but a failed
+ * condition; then the item as it stands if that write is what made it so (applied, its answer lost,
+ * its retry refused), else undefined (another change won). The item comes with the exception on
+ * DynamoDB (ITEM_ON_CONDITION_FAILURE), from a consistent read on dynalite.
+ */
+export const ownWrite = async (
+  db: DynamoDBDocumentClient,
+  table: string,
+  key: Record<string, string>,
+  error: unknown,
+  writeId: string,
+): Promise<Record<string, unknown> | undefined> => {
+  if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  const current = error.Item
+    ? unmarshall(error.Item)
+    : (await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+  return current?.[WRITE_ID] === writeId ? current : undefined;
+};
