@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { FLOW_ITEM_IDLE_MS } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
-import { dynamoBackends } from '../../../test-support/dynamo-backends';
+import { dynamoBackends, withLostAnswer } from '../../../test-support/dynamo-backends';
 import { DynamoFlowLimiter } from './dynamo-flow-limiter';
 
 const backends = dynamoBackends();
@@ -65,6 +65,20 @@ describe.each(backends)('DynamoFlowLimiter on $name', ({ start, available }) => 
     // Giving back a lease twice counts it out once.
     await workers[0]!.releaseLease(TENANT, 'par', held[0]!);
     expect((await read('par')).leaseCount).toBe(3);
+  });
+
+  it.skipIf(!available)('counts a lease granted whose answer was lost as held, and only that one', async () => {
+    const limiter = new DynamoFlowLimiter(services.db, services.table);
+    const ask = (id: string) =>
+      limiter.acquireLease(TENANT, 'lost', { id, until: T0 + 60_000, parallelism: 1, now: T0 });
+    expect(await withLostAnswer(services.db, 'UpdateItemCommand', () => ask('mine'))).toEqual({
+      result: true,
+      sends: 2,
+    });
+    expect((await read('lost')).leaseCount).toBe(1);
+    expect(await ask('other')).toBe(false);
+    await limiter.releaseLease(TENANT, 'lost', 'mine');
+    expect(await ask('other')).toBe(true);
   });
 
   it.skipIf(!available)('reclaims the leases of holders that died once they expire, once', async () => {

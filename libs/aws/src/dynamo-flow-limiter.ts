@@ -12,9 +12,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { FlowLimiter } from '@vigil/core';
 import { expiredLeases, FLOW_ITEM_IDLE_MS } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
+import { ITEM_ON_CONDITION_FAILURE } from './own-write';
 
 const LEASE_PREFIX = 'L#';
 /** A reservation races other workers' at most this many rounds (each round is two conditional writes). */
@@ -103,6 +105,9 @@ export class DynamoFlowLimiter implements FlowLimiter {
       add: 'leaseCount :one',
       names: { '#lease': `${LEASE_PREFIX}${lease.id}` },
       values: { ':parallelism': lease.parallelism, ':until': lease.until, ':one': 1 },
+      // Granted with its answer lost, the SDK's retry is refused by the lease it had just made: the
+      // lease's own attribute tells (its id is this holder's alone).
+      isOwn: (current) => current[`${LEASE_PREFIX}${lease.id}`] === lease.until,
     });
     return ok !== undefined;
   }
@@ -146,6 +151,8 @@ export class DynamoFlowLimiter implements FlowLimiter {
   /**
    * One conditional update that also moves the item's expiry to FLOW_ITEM_IDLE_MS from `now`;
    * the attributes it returns (an empty object unless asked), or undefined if the condition failed.
+   * `isOwn`: whether the item as it stands after a failed condition shows the update applied (its
+   * answer lost, its retry refused), which then counts as done.
    */
   private async update(
     tenantId: string,
@@ -158,6 +165,7 @@ export class DynamoFlowLimiter implements FlowLimiter {
       names?: Record<string, string>;
       values: Record<string, unknown>;
       returnOld?: boolean;
+      isOwn?: (current: Record<string, unknown>) => boolean;
     },
   ): Promise<Record<string, unknown> | undefined> {
     const expiry = expiryAttributes(now + FLOW_ITEM_IDLE_MS);
@@ -177,12 +185,16 @@ export class DynamoFlowLimiter implements FlowLimiter {
             ':expiresAtMs': expiry.expiresAtMs,
           },
           ...(change.returnOld && { ReturnValues: 'UPDATED_OLD' as const }),
+          ...(change.isOwn && ITEM_ON_CONDITION_FAILURE),
         }),
       );
       return Attributes ?? {};
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!change.isOwn) return undefined;
+      // The item comes with the exception on DynamoDB; dynalite ignores the ask, so read it.
+      const current = error.Item ? unmarshall(error.Item) : await this.read(tenantId, key);
+      return current && change.isOwn(current) ? {} : undefined;
     }
   }
 
