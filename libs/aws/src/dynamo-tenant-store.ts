@@ -12,6 +12,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, paginateQuery, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type {
   ApiKeyIdentity,
   ApiKeyInfo,
@@ -24,6 +25,7 @@ import type {
   UserDirectory,
 } from '@vigil/core';
 import { ApiKeyTakenError, TenantNotFoundError } from '@vigil/core';
+import { ITEM_ON_CONDITION_FAILURE } from './own-write';
 import { TTL_ATTRIBUTE } from './table-definition';
 
 /** Tenants rarely change; a short cache keeps the delivery hot path and the quota check off the store. */
@@ -43,6 +45,14 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     private readonly table: string,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** The tenant's item as stored (a consistent read). */
+  private async tenantItem(tenantId: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: 'TENANT' }, ConsistentRead: true }),
+    );
+    return Item;
+  }
 
   async getTenant(tenantId: string): Promise<Tenant | undefined> {
     const { Item } = await this.db.send(
@@ -127,11 +137,16 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
           UpdateExpression: 'SET signingSecrets = :secrets, rotatedAt = :at',
           ConditionExpression: 'signingSecrets[0] = :current',
           ExpressionAttributeValues: { ':secrets': secrets, ':at': rotatedAt, ':current': expectedCurrent },
+          ...ITEM_ON_CONDITION_FAILURE,
         }),
       );
     } catch (error) {
       ignoreConditionFailed(error);
-      return false;
+      // Refused, or applied with its answer lost and the SDK's retry refused by the rotation it had
+      // made: the new current secret (fresh random bytes) tells which.
+      const { Item } = error as ConditionalCheckFailedException;
+      const current = Item ? unmarshall(Item) : await this.tenantItem(tenantId);
+      return (current?.signingSecrets as string[] | undefined)?.[0] === secrets[0];
     } finally {
       this.cache.delete(tenantId);
     }

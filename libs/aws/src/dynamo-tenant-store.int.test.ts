@@ -1,0 +1,40 @@
+/**
+ * Signing secret rotation on DynamoDB (DynamoTenantStore), on dynalite and DynamoDB Local: a
+ * rotation applied whose answer was lost is reported as done (the caller is shown the secret that
+ * now signs), and one that lost to another rotation is not.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoBackend } from '../../../test-support/dynamo-backends';
+import { dynamoBackends, withLostAnswer } from '../../../test-support/dynamo-backends';
+import { DynamoTenantStore } from './dynamo-tenant-store';
+
+const T0 = Date.parse('2026-12-03T09:00:00.000Z');
+
+describe.each(dynamoBackends())('signing secret rotation on $name', ({ start, available }) => {
+  let services: DynamoBackend;
+  let store: DynamoTenantStore;
+  beforeAll(async () => {
+    if (!available) return;
+    services = await start();
+    store = new DynamoTenantStore(services.db, services.table, () => T0);
+  }, 60_000);
+  afterAll(() => services?.stop());
+
+  it.runIf(available)('reports a rotation whose answer was lost as done, and a lost race as not', async () => {
+    await store.insertTenant({
+      id: 'tnt_rot',
+      name: 'rot',
+      plan: 'free',
+      signingSecrets: ['whsec_old'],
+      createdAt: T0,
+    });
+    const rotated = await withLostAnswer(services.db, 'UpdateItemCommand', () =>
+      store.replaceSigningSecrets('tnt_rot', 'whsec_old', ['whsec_new', 'whsec_old'], T0 + 1),
+    );
+    expect(rotated).toEqual({ result: true, sends: 2 });
+    expect((await store.getTenant('tnt_rot'))?.signingSecrets).toEqual(['whsec_new', 'whsec_old']);
+    // A second rotation from the old secret lost the race: refused.
+    expect(await store.replaceSigningSecrets('tnt_rot', 'whsec_old', ['whsec_other', 'whsec_old'], T0 + 2)).toBe(false);
+    expect((await store.getTenant('tnt_rot'))?.signingSecrets).toEqual(['whsec_new', 'whsec_old']);
+  });
+});
