@@ -26,6 +26,8 @@ const UNTIMED_INTEGRATION = [
   'libs/aws/src/dynamo-message-list.int.test.ts',
   'libs/aws/src/dynamo-storage.int.test.ts',
   'libs/aws/src/dynamo-session-revocations.int.test.ts',
+  'libs/aws/src/dynamo-tenant-store.int.test.ts',
+  'libs/aws/src/dynamo-bulk-job-store.int.test.ts',
   'libs/aws/src/dynamo-usage-ledger.int.test.ts',
   'libs/aws/src/dynamo-usage-ledger-bounds.int.test.ts',
   'libs/aws/src/message-store-all-or-nothing.int.test.ts',
