@@ -13,30 +13,23 @@ import type { DynamoBackend } from '../../test-support/dynamo-backends';
 import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../test-support/dynamo-backends';
 import type { Usage } from './aws-call-meter';
 import { AwsCallMeter, usageBetween } from './aws-call-meter';
+import { aMessage } from '../../test-support/messages';
 
 const T0 = Date.parse('2026-12-02T09:00:00.000Z');
 
-const message = (id: string, over: Partial<Message> = {}): Message => ({
-  id,
-  tenantId: 'tnt_cost',
-  status: 'queued',
-  url: 'https://example.com/hook',
-  method: 'POST',
-  headers: { 'x-source': 'checkout' },
-  body: JSON.stringify({ order: '42', note: 'x'.repeat(1_000) }),
-  bodyKind: 'json',
-  sendAt: T0 + 10_000,
-  dueAt: T0 + 10_000,
-  createdAt: T0,
-  updatedAt: T0,
-  maxAttempts: 8,
-  timeoutMs: 10_000,
-  metadata: { customer: 'cus_7' },
-  attempts: [],
-  roundStart: 0,
-  version: 0,
-  ...over,
-});
+const message = (id: string, over: Partial<Message> = {}): Message =>
+  aMessage({
+    id,
+    tenantId: 'tnt_cost',
+    headers: { 'x-source': 'checkout' },
+    body: JSON.stringify({ order: '42', note: 'x'.repeat(1_000) }),
+    sendAt: T0 + 10_000,
+    dueAt: T0 + 10_000,
+    createdAt: T0,
+    updatedAt: T0,
+    metadata: { customer: 'cus_7' },
+    ...over,
+  });
 
 const writeUnitsOf = (usage: Usage) =>
   Object.entries(usage)

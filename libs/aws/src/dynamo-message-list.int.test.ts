@@ -4,11 +4,12 @@
  * little reads no more than its budget before handing back a cursor.
  */
 import type { ListCursor, Message, MessageFilter, MessageStatus } from '@vigil/core';
-import { matchesFilter, newMessageId } from '@vigil/core';
+import { matchesFilter } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
 import { dynamoDbLocalUnavailable, startDynalite, startDynamoDbLocal } from '../../../test-support/dynamo-backends';
 import { DynamoMessageStore } from './dynamo-message-store';
+import { aMessage } from '../../../test-support/messages';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const MINUTE = 60_000;
@@ -19,28 +20,19 @@ const LABELS = ['billing', 'eu', 'billing:retry', 'ops/pager'];
 const messageAt = (tenantId: string, i: number): Message => {
   const createdAt = T0 + i * MINUTE;
   const labels = LABELS.filter((_, k) => (i + k) % (k + 2) === 0);
-  return {
-    id: newMessageId(createdAt),
-    tenantId,
-    status: STATUSES[i % STATUSES.length] as MessageStatus,
-    url: i % 3 === 0 ? `https://billing.example.com/hooks/${i}` : `https://api.example.com/v${i % 2}/hook`,
-    method: 'POST',
-    headers: {},
-    body: '{}',
-    bodyKind: 'json',
-    sendAt: T0 + ((i * 7) % 50) * MINUTE,
-    dueAt: T0 + ((i * 7) % 50) * MINUTE,
+  return aMessage(
+    {
+      tenantId,
+      status: STATUSES[i % STATUSES.length] as MessageStatus,
+      url: i % 3 === 0 ? `https://billing.example.com/hooks/${i}` : `https://api.example.com/v${i % 2}/hook`,
+      sendAt: T0 + ((i * 7) % 50) * MINUTE,
+      dueAt: T0 + ((i * 7) % 50) * MINUTE,
+      // Changed a while after creation, in another order than created: updatedSince is not a createdAt range.
+      updatedAt: createdAt + ((i * 13) % 40) * MINUTE,
+      ...(labels.length > 0 && { labels }),
+    },
     createdAt,
-    // Changed a while after creation, in another order than created: updatedSince is not a createdAt range.
-    updatedAt: createdAt + ((i * 13) % 40) * MINUTE,
-    maxAttempts: 8,
-    timeoutMs: 10_000,
-    metadata: {},
-    ...(labels.length > 0 && { labels }),
-    attempts: [],
-    roundStart: 0,
-    version: 0,
-  };
+  );
 };
 
 /** Every page from the first, following `next`; and every page back from the last, following `previous`. */

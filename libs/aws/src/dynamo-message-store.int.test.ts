@@ -26,6 +26,7 @@ import {
 } from '../../../test-support/dynamo-backends';
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { DynamoMessageStore } from './dynamo-message-store';
+import { aMessage } from '../../../test-support/messages';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 /** The store's clock (which messages have expired): the day of T0 unless a test moves it. */
@@ -33,27 +34,16 @@ let now = T0;
 let seq = 0;
 const message = (over: Partial<Message> = {}): Message => {
   seq += 1;
-  return {
+  return aMessage({
     id: `msg_01JTEST${String(seq).padStart(19, '0')}`,
-    tenantId: 'tnt_a',
-    status: 'queued',
-    url: 'https://example.com/hook',
-    method: 'POST',
     headers: { 'x-trace': 't' },
     body: '{"a":1}',
-    bodyKind: 'json',
     sendAt: T0 + 10_000,
     dueAt: T0 + 10_000,
     createdAt: T0,
     updatedAt: T0,
-    maxAttempts: 8,
-    timeoutMs: 10_000,
-    metadata: {},
-    attempts: [],
-    roundStart: 0,
-    version: 0,
     ...over,
-  };
+  });
 };
 
 const collect = async <T>(it: AsyncIterable<T>) => {

@@ -11,6 +11,7 @@ import { startDynalite } from '../../../test-support/dynamo-backends';
 import { dynamoItemBytes } from './dynamo-item-size';
 import { DynamoMessageStore } from './dynamo-message-store';
 import { ITEM_OVERHEAD_BYTES, storedBytes } from './dynamo-storage';
+import { aMessage } from '../../../test-support/messages';
 
 /** DynamoDB Standard storage, us-east-1, per GB-month (the list price on 2026-12-02). */
 const STORAGE_USD_PER_GB_MONTH = 0.25;
@@ -18,26 +19,20 @@ const STORAGE_USD_PER_GB_MONTH = 0.25;
 const T0 = Date.parse('2026-12-02T09:00:00.000Z');
 
 /** A typical message: a JSON body of 1,024 bytes, one header, one metadata tag. */
-const oneKilobyteMessage = (): Message => ({
-  id: 'msg_01KBZ3E7Y8RZ6Q4M2N0P9S8T7V',
-  tenantId: 'tnt_01KBZ3E7Y8RZ6Q4M2N0P9S8T7W',
-  status: 'queued',
-  url: 'https://api.example.com/webhooks/orders',
-  method: 'POST',
-  headers: { 'x-source': 'checkout' },
-  body: JSON.stringify({ order: '12345', note: 'x'.repeat(1024 - 30) }),
-  bodyKind: 'json',
-  sendAt: T0,
-  dueAt: T0,
-  createdAt: T0 - 60_000,
-  updatedAt: T0 - 60_000,
-  maxAttempts: 8,
-  timeoutMs: 10_000,
-  metadata: { customer: 'c_42' },
-  attempts: [],
-  roundStart: 0,
-  version: 0,
-});
+const oneKilobyteMessage = (): Message =>
+  aMessage(
+    {
+      id: 'msg_01KBZ3E7Y8RZ6Q4M2N0P9S8T7V',
+      tenantId: 'tnt_01KBZ3E7Y8RZ6Q4M2N0P9S8T7W',
+      url: 'https://api.example.com/webhooks/orders',
+      headers: { 'x-source': 'checkout' },
+      body: JSON.stringify({ order: '12345', note: 'x'.repeat(1024 - 30) }),
+      createdAt: T0 - 60_000,
+      updatedAt: T0 - 60_000,
+      metadata: { customer: 'c_42' },
+    },
+    T0,
+  );
 
 describe('storage of a retained message', () => {
   let dynamo: DynamoBackend;

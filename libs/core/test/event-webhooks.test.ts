@@ -22,6 +22,7 @@ import {
   withCallbackRefs,
 } from '../src';
 import { deliveryHarness, MemoryEndpoints } from './memory-ports';
+import { aMessage } from '../../../test-support/messages';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
@@ -31,28 +32,19 @@ const settings = DEFAULT_ENGINE_SETTINGS;
 const input = (over: Partial<Record<string, unknown>>): MessageIn =>
   MessageInSchema.parse({ url: 'https://example.com/hook', delay: 0, ...over });
 
-const finished = (over: Partial<Message>): Message => ({
-  id: 'msg_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
-  tenantId: TENANT,
-  status: 'delivered',
-  url: 'https://example.com/hook',
-  method: 'POST',
-  headers: {},
-  body: '{}',
-  bodyKind: 'json',
-  sendAt: T0,
-  dueAt: T0,
-  createdAt: T0,
-  updatedAt: T0,
-  maxAttempts: 8,
-  timeoutMs: 10_000,
-  metadata: {},
-  attempts: [{ n: 1, startedAt: new Date(T0).toISOString(), durationMs: 5, latenessMs: 1, statusCode: 200 }],
-  roundStart: 0,
-  version: 2,
-  callback: { url: 'https://example.com/outcome', on: ['delivered', 'failed'] },
-  ...over,
-});
+const finished = (over: Partial<Message>): Message =>
+  aMessage(
+    {
+      id: 'msg_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
+      tenantId: TENANT,
+      status: 'delivered',
+      attempts: [{ n: 1, startedAt: new Date(T0).toISOString(), durationMs: 5, latenessMs: 1, statusCode: 200 }],
+      version: 2,
+      callback: { url: 'https://example.com/outcome', on: ['delivered', 'failed'] },
+      ...over,
+    },
+    T0,
+  );
 
 describe('derived message ids', () => {
   it('are message ids, the same for the same key and time, and different for another key', () => {

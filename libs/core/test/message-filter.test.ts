@@ -18,6 +18,7 @@ import {
   ValidationError,
 } from '../src';
 import { MemoryStore } from './memory-ports';
+import { aMessage } from '../../../test-support/messages';
 
 const errorsOf = (schema: typeof MessageListQuery | typeof MessageFilterSchema | typeof MessageIn, input: unknown) => {
   const result = schema.safeParse(input);
@@ -216,26 +217,9 @@ describe('listMessages', () => {
     for (let i = 0; i < 5; i += 1) {
       const id = newMessageId(T0 + i);
       ids.unshift(id);
-      await store.insert({
-        id,
-        tenantId: 'tnt_a',
-        status: 'queued',
-        url: 'https://e.com',
-        method: 'POST',
-        headers: {},
-        body: '',
-        bodyKind: 'none',
-        sendAt: T0,
-        dueAt: T0,
-        createdAt: T0 + i,
-        updatedAt: T0 + i,
-        maxAttempts: 8,
-        timeoutMs: 10_000,
-        metadata: {},
-        attempts: [],
-        roundStart: 0,
-        version: 0,
-      });
+      await store.insert(
+        aMessage({ id, url: 'https://e.com', body: '', bodyKind: 'none', sendAt: T0, dueAt: T0 }, T0 + i),
+      );
     }
     // Act: back from the page that starts at the second message.
     const previousCursor = encodeListCursor({ direction: 'previous', id: ids[1] as string });

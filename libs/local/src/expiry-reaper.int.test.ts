@@ -10,32 +10,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
 import { startDynalite } from '../../../test-support/dynamo-backends';
 import { reapExpired } from './expiry-reaper';
+import { aMessage } from '../../../test-support/messages';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 let seq = 0;
 const message = (over: Partial<Message> = {}): Message => {
   seq += 1;
-  return {
-    id: `msg_01JREAP${String(seq).padStart(19, '0')}`,
-    tenantId: 'tnt_reap',
-    status: 'queued',
-    url: 'https://example.com/hook',
-    method: 'POST',
-    headers: {},
-    body: '{"a":1}',
-    bodyKind: 'json',
-    sendAt: T0,
-    dueAt: T0,
-    createdAt: T0,
-    updatedAt: T0,
-    maxAttempts: 8,
-    timeoutMs: 10_000,
-    metadata: {},
-    attempts: [{ n: 1, startedAt: new Date(T0).toISOString(), durationMs: 3, latenessMs: 0, statusCode: 200 }],
-    roundStart: 0,
-    version: 0,
-    ...over,
-  };
+  return aMessage(
+    {
+      id: `msg_01JREAP${String(seq).padStart(19, '0')}`,
+      tenantId: 'tnt_reap',
+      body: '{"a":1}',
+      attempts: [{ n: 1, startedAt: new Date(T0).toISOString(), durationMs: 3, latenessMs: 0, statusCode: 200 }],
+      ...over,
+    },
+    T0,
+  );
 };
 
 describe('the expiry reaper on dynalite', () => {

@@ -18,6 +18,7 @@ import { apiClient, startTestStack } from '../../../test-support/local-stack';
 import { startDynaliteThread } from './dynalite-thread';
 import type { LocalStack } from './stack';
 import { outdatedIndexes, spareTableOf, upgradeTable } from './table-upgrade';
+import { aMessage } from '../../../test-support/messages';
 
 const TABLE = 'vigil-local';
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
@@ -38,28 +39,21 @@ const BEFORE_LABELS: Omit<CreateTableCommandInput, 'TableName'> = {
   ),
 };
 
-const delivered = (tenantId: string, i: number): Message => ({
-  id: newMessageId(T0 + i),
-  tenantId,
-  status: 'delivered',
-  url: `https://example.com/hook/${i}`,
-  method: 'POST',
-  headers: {},
-  body: '{}',
-  bodyKind: 'json',
-  sendAt: T0,
-  dueAt: T0,
-  createdAt: T0 + i,
-  updatedAt: T0 + i,
-  deliveredAt: T0,
-  maxAttempts: 8,
-  timeoutMs: 10_000,
-  metadata: {},
-  labels: ['billing', `n-${i}`],
-  attempts: [{ n: 1, startedAt: new Date(T0).toISOString(), durationMs: 5, latenessMs: 1, statusCode: 200 }],
-  roundStart: 0,
-  version: 2,
-});
+const delivered = (tenantId: string, i: number): Message =>
+  aMessage({
+    id: newMessageId(T0 + i),
+    tenantId,
+    status: 'delivered',
+    url: `https://example.com/hook/${i}`,
+    sendAt: T0,
+    dueAt: T0,
+    createdAt: T0 + i,
+    updatedAt: T0 + i,
+    deliveredAt: T0,
+    labels: ['billing', `n-${i}`],
+    attempts: [{ n: 1, startedAt: new Date(T0).toISOString(), durationMs: 5, latenessMs: 1, statusCode: 200 }],
+    version: 2,
+  });
 
 /** A data dir whose dynalite table `table` has `definition`, holding `count` delivered messages of `tenantId`. */
 const dataDirWith = async (
