@@ -8,7 +8,7 @@
  * done (own-write.ts): otherwise a step whose progress was saved would read as stale, and the job
  * would stop, its next step never queued.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BulkJob, BulkJobStore } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
@@ -17,6 +17,8 @@ import { ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own
 const tenantPk = (tenantId: string) => `T#${tenantId}`;
 const jobKey = (tenantId: string, jobId: string) => ({ pk: tenantPk(tenantId), sk: `J#${jobId}` });
 const runningKey = (tenantId: string) => ({ pk: tenantPk(tenantId), sk: 'JOBS#RUNNING' });
+/** An item this store writes: its key, and what it holds. */
+type JobItem = { pk: string; sk: string } & Record<string, unknown>;
 
 export class DynamoBulkJobStore implements BulkJobStore {
   /** `now` decides which finished jobs have expired (read as gone before TTL deletes them). */
@@ -26,19 +28,16 @@ export class DynamoBulkJobStore implements BulkJobStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private toItem(job: BulkJob): Record<string, unknown> {
+  private toItem(job: BulkJob): JobItem {
     const { expiresAt, ...rest } = job;
     return { ...rest, ...jobKey(job.tenantId, job.id), ...(expiresAt !== undefined && expiryAttributes(expiresAt)) };
   }
 
   async insert(job: BulkJob): Promise<void> {
-    const inserted = await this.conditionally(
-      new PutCommand({
-        TableName: this.table,
-        Item: this.toItem(job),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    const inserted = await this.conditionally({
+      Item: this.toItem(job),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
     if (!inserted) throw new Error(`Bulk job ${job.id} exists already.`);
   }
 
@@ -52,28 +51,21 @@ export class DynamoBulkJobStore implements BulkJobStore {
   }
 
   async save(job: BulkJob, expectedStep: number): Promise<boolean> {
-    return this.conditionally(
-      new PutCommand({
-        TableName: this.table,
-        Item: this.toItem(job),
-        ConditionExpression: 'attribute_exists(pk) AND step = :step AND #state = :running',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':step': expectedStep, ':running': 'running' },
-      }),
-    );
+    return this.conditionally({
+      Item: this.toItem(job),
+      ConditionExpression: 'attribute_exists(pk) AND step = :step AND #state = :running',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':step': expectedStep, ':running': 'running' },
+    });
   }
 
   async choosePage(job: BulkJob): Promise<boolean> {
-    return this.conditionally(
-      new PutCommand({
-        TableName: this.table,
-        Item: this.toItem(job),
-        ConditionExpression:
-          'attribute_exists(pk) AND step = :step AND #state = :running AND attribute_not_exists(page)',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':step': job.step, ':running': 'running' },
-      }),
-    );
+    return this.conditionally({
+      Item: this.toItem(job),
+      ConditionExpression: 'attribute_exists(pk) AND step = :step AND #state = :running AND attribute_not_exists(page)',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':step': job.step, ':running': 'running' },
+    });
   }
 
   async runningJobs(tenantId: string): Promise<{ jobs: Record<string, number>; version: number }> {
@@ -84,27 +76,29 @@ export class DynamoBulkJobStore implements BulkJobStore {
   }
 
   async setRunningJobs(tenantId: string, jobs: Record<string, number>, expectedVersion: number): Promise<boolean> {
-    return this.conditionally(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...runningKey(tenantId), jobs, version: expectedVersion + 1 },
-        ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :version',
-        ...(expectedVersion !== 0 && { ExpressionAttributeValues: { ':version': expectedVersion } }),
-      }),
-    );
+    return this.conditionally({
+      Item: { ...runningKey(tenantId), jobs, version: expectedVersion + 1 },
+      ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :version',
+      ...(expectedVersion !== 0 && { ExpressionAttributeValues: { ':version': expectedVersion } }),
+    });
   }
 
-  /** Puts the command's item if its condition holds; true if it did (also when only its answer was lost). */
-  private async conditionally(command: PutCommand): Promise<boolean> {
+  /** Puts `put.Item` if its condition holds; true if it did (also when only its answer was lost). */
+  private async conditionally(put: Omit<PutCommandInput, 'TableName' | 'Item'> & { Item: JobItem }): Promise<boolean> {
     const writeId = newWriteId();
-    const { Item, TableName = this.table } = command.input;
-    const item: Record<string, unknown> = { ...Item, [WRITE_ID]: writeId };
     try {
-      await this.db.send(new PutCommand({ ...command.input, Item: item, ...ITEM_ON_CONDITION_FAILURE }));
+      await this.db.send(
+        new PutCommand({
+          ...put,
+          TableName: this.table,
+          Item: { ...put.Item, [WRITE_ID]: writeId },
+          ...ITEM_ON_CONDITION_FAILURE,
+        }),
+      );
       return true;
     } catch (error) {
-      const key = { pk: String(item.pk), sk: String(item.sk) };
-      return (await ownWrite(this.db, TableName, key, error, writeId)) !== undefined;
+      const key = { pk: put.Item.pk, sk: put.Item.sk };
+      return (await ownWrite(this.db, this.table, key, error, writeId)) !== undefined;
     }
   }
 }

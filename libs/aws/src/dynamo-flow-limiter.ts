@@ -12,11 +12,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { FlowLimiter } from '@vigil/core';
 import { expiredLeases, FLOW_ITEM_IDLE_MS } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
-import { ITEM_ON_CONDITION_FAILURE } from './own-write';
+import { ITEM_ON_CONDITION_FAILURE, itemAfterRefusal } from './own-write';
 
 const LEASE_PREFIX = 'L#';
 /** A reservation races other workers' at most this many rounds (each round is two conditional writes). */
@@ -192,8 +191,7 @@ export class DynamoFlowLimiter implements FlowLimiter {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       if (!change.isOwn) return undefined;
-      // The item comes with the exception on DynamoDB; dynalite ignores the ask, so read it.
-      const current = error.Item ? unmarshall(error.Item) : await this.read(tenantId, key);
+      const current = await itemAfterRefusal(this.db, this.table, flowItemKey(tenantId, key), error);
       return current && change.isOwn(current) ? {} : undefined;
     }
   }

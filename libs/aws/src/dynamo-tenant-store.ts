@@ -12,7 +12,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, paginateQuery, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type {
   ApiKeyIdentity,
   ApiKeyInfo,
@@ -25,7 +24,7 @@ import type {
   UserDirectory,
 } from '@vigil/core';
 import { ApiKeyTakenError, TenantNotFoundError } from '@vigil/core';
-import { ITEM_ON_CONDITION_FAILURE } from './own-write';
+import { ITEM_ON_CONDITION_FAILURE, itemAfterRefusal } from './own-write';
 import { TTL_ATTRIBUTE } from './table-definition';
 
 /** Tenants rarely change; a short cache keeps the delivery hot path and the quota check off the store. */
@@ -45,14 +44,6 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     private readonly table: string,
     private readonly now: () => number = Date.now,
   ) {}
-
-  /** The tenant's item as stored (a consistent read). */
-  private async tenantItem(tenantId: string): Promise<Record<string, unknown> | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: 'TENANT' }, ConsistentRead: true }),
-    );
-    return Item;
-  }
 
   async getTenant(tenantId: string): Promise<Tenant | undefined> {
     const { Item } = await this.db.send(
@@ -141,11 +132,9 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
         }),
       );
     } catch (error) {
-      ignoreConditionFailed(error);
       // Refused, or applied with its answer lost and the SDK's retry refused by the rotation it had
       // made: the new current secret (fresh random bytes) tells which.
-      const { Item } = error as ConditionalCheckFailedException;
-      const current = Item ? unmarshall(Item) : await this.tenantItem(tenantId);
+      const current = await itemAfterRefusal(this.db, this.table, { pk: `T#${tenantId}`, sk: 'TENANT' }, error);
       return (current?.signingSecrets as string[] | undefined)?.[0] === secrets[0];
     } finally {
       this.cache.delete(tenantId);

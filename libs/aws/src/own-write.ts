@@ -21,10 +21,25 @@ export const newWriteId = (): string => randomBytes(9).toString('base64url');
 export const ITEM_ON_CONDITION_FAILURE = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
 
 /**
+ * After a conditional write of the item at `key` threw: rethrows anything but a failed condition;
+ * then the item as it stands (undefined if there is none). It comes with the exception on DynamoDB
+ * (ITEM_ON_CONDITION_FAILURE), from a consistent read on dynalite.
+ */
+export const itemAfterRefusal = async (
+  db: DynamoDBDocumentClient,
+  table: string,
+  key: Record<string, string>,
+  error: unknown,
+): Promise<Record<string, unknown> | undefined> => {
+  if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  if (error.Item) return unmarshall(error.Item);
+  return (await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+};
+
+/**
  * After a write of the item at `key` that carried `writeId` threw: rethrows anything but a failed
  * condition; then the item as it stands if that write is what made it so (applied, its answer lost,
- * its retry refused), else undefined (another change won). The item comes with the exception on
- * DynamoDB (ITEM_ON_CONDITION_FAILURE), from a consistent read on dynalite.
+ * its retry refused), else undefined (another change won).
  */
 export const ownWrite = async (
   db: DynamoDBDocumentClient,
@@ -33,9 +48,6 @@ export const ownWrite = async (
   error: unknown,
   writeId: string,
 ): Promise<Record<string, unknown> | undefined> => {
-  if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  const current = error.Item
-    ? unmarshall(error.Item)
-    : (await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+  const current = await itemAfterRefusal(db, table, key, error);
   return current?.[WRITE_ID] === writeId ? current : undefined;
 };
