@@ -65,6 +65,21 @@ const input = (over: Partial<Record<string, unknown>> = {}): MessageIn =>
 
 const scheduled = (events: UsageEvent[]) => events.filter((e) => e.kind === 'scheduled').length;
 
+/** Binds `key` at T0 to a create of `body` by the request whose first message id is `ownerId`, as its claim would. */
+const claimedAtT0 = (store: MemoryStore, key: string, body: MessageIn, ownerId: string) =>
+  store.claimIdempotencyKey(
+    TENANT,
+    key,
+    {
+      messageIds: [ownerId],
+      fingerprint: requestFingerprint('POST /v1/messages', body),
+      owner: ownerId,
+      leaseUntil: T0 + IDEMPOTENCY_LEASE_MS,
+    },
+    T0,
+    86_400_000,
+  );
+
 describe('every message is checked before anything is written', () => {
   it('refuses a batch with one message over 256 KiB (url + body + headers + metadata) with a 413 naming it', async () => {
     const { deps, store, queue } = setup();
@@ -182,18 +197,7 @@ describe('idempotency keys', () => {
   it('waits for a twin request still writing, then answers 409 idempotency-key-in-use', async () => {
     const { deps, store, clock } = setup();
     const body = input();
-    await store.claimIdempotencyKey(
-      TENANT,
-      'k-busy',
-      {
-        messageIds: ['msg_01JTWIN00000000000000000000'],
-        fingerprint: requestFingerprint('POST /v1/messages', body),
-        owner: 'msg_01JTWIN00000000000000000000',
-        leaseUntil: T0 + IDEMPOTENCY_LEASE_MS,
-      },
-      T0,
-      86_400_000,
-    );
+    await claimedAtT0(store, 'k-busy', body, 'msg_01JTWIN00000000000000000000');
     await expect(scheduleMessage(deps, TENANT, body, 'k-busy')).rejects.toThrow(IdempotencyKeyInUseError);
     expect(clock.now()).toBeGreaterThanOrEqual(T0 + IDEMPOTENCY_WAIT_MS);
     expect(store.messages.size).toBe(0);
@@ -203,18 +207,7 @@ describe('idempotency keys', () => {
     const { deps, store, clock } = setup();
     const body = input();
     const claimedId = 'msg_01JDEAD00000000000000000000';
-    await store.claimIdempotencyKey(
-      TENANT,
-      'k-dead',
-      {
-        messageIds: [claimedId],
-        fingerprint: requestFingerprint('POST /v1/messages', body),
-        owner: claimedId,
-        leaseUntil: T0 + IDEMPOTENCY_LEASE_MS,
-      },
-      T0,
-      86_400_000,
-    );
+    await claimedAtT0(store, 'k-dead', body, claimedId);
     clock.advance(IDEMPOTENCY_LEASE_MS + 1);
     const { message, created } = await scheduleMessage(deps, TENANT, body, 'k-dead');
     expect(created).toBe(true);
@@ -240,18 +233,7 @@ describe('idempotency keys', () => {
     const { deps, store, clock } = setup();
     const body = input();
     const deadId = 'msg_01JDEAD00000000000000000001';
-    await store.claimIdempotencyKey(
-      TENANT,
-      'k-dead-lost',
-      {
-        messageIds: [deadId],
-        fingerprint: requestFingerprint('POST /v1/messages', body),
-        owner: deadId,
-        leaseUntil: T0 + IDEMPOTENCY_LEASE_MS,
-      },
-      T0,
-      86_400_000,
-    );
+    await claimedAtT0(store, 'k-dead-lost', body, deadId);
     clock.advance(IDEMPOTENCY_LEASE_MS + 1);
     const takeOver = store.takeOverIdempotencyKey.bind(store);
     store.takeOverIdempotencyKey = async (...args) => {
