@@ -7,7 +7,7 @@ import type { ListCursor, Message, MessageFilter, MessageStatus } from '@vigil/c
 import { matchesFilter } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
-import { dynamoDbLocalUnavailable, startDynalite, startDynamoDbLocal } from '../../../test-support/dynamo-backends';
+import { dynamoBackends } from '../../../test-support/dynamo-backends';
 import { DynamoMessageStore } from './dynamo-message-store';
 import { aMessage } from '../../../test-support/messages';
 
@@ -57,11 +57,7 @@ const walk = async (store: DynamoMessageStore, tenantId: string, filter: Message
   return { pages, back };
 };
 
-const unavailable = dynamoDbLocalUnavailable();
-const backends = [
-  { name: 'dynalite', start: startDynalite, available: true },
-  { name: 'DynamoDB Local', start: startDynamoDbLocal, available: unavailable === undefined },
-];
+const backends = dynamoBackends();
 
 describe.each(backends)('listing with a filter on $name', ({ start, available }) => {
   const tenantId = 'tnt_search';

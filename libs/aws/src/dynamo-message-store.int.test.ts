@@ -18,12 +18,7 @@ import {
 } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
-import {
-  dynamoDbLocalUnavailable,
-  startDynalite,
-  startDynamoDbLocal,
-  withLostAnswer,
-} from '../../../test-support/dynamo-backends';
+import { dynamoBackends, withLostAnswer } from '../../../test-support/dynamo-backends';
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { DynamoMessageStore } from './dynamo-message-store';
 import { aMessage } from '../../../test-support/messages';
@@ -121,13 +116,7 @@ const largestAttempt = (n: number): Attempt => ({
   },
 });
 
-const unavailable = dynamoDbLocalUnavailable();
-if (unavailable) console.warn(`DynamoDB Local tier skipped: ${unavailable}`);
-
-const backends = [
-  { name: 'dynalite', start: startDynalite, available: true },
-  { name: 'DynamoDB Local', start: startDynamoDbLocal, available: unavailable === undefined },
-];
+const backends = dynamoBackends();
 
 describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available }) => {
   let services: DynamoBackend;

@@ -6,18 +6,14 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
-import { dynamoDbLocalUnavailable, startDynalite, startDynamoDbLocal } from '../../../test-support/dynamo-backends';
+import { dynamoBackends } from '../../../test-support/dynamo-backends';
 import { DynamoTenantStore } from './dynamo-tenant-store';
 import { TTL_ATTRIBUTE } from './table-definition';
 
 const T0 = Date.parse('2026-12-02T09:00:00.000Z');
 const ENDS_AT = T0 + 12 * 3_600_000;
 
-const unavailable = dynamoDbLocalUnavailable();
-const backends = [
-  { name: 'dynalite', start: startDynalite, available: true },
-  { name: 'DynamoDB Local', start: startDynamoDbLocal, available: unavailable === undefined },
-];
+const backends = dynamoBackends();
 
 describe.each(backends)('session revocations on $name', ({ start, available }) => {
   let services: DynamoBackend;

@@ -9,16 +9,10 @@ import type { DeliveryTicket, Message, PendingRef, SchedulingDeps } from '@vigil
 import { DEFAULT_ENGINE_SETTINGS, FixedClock, MessageIn, scheduleBatch } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
-import { dynamoDbLocalUnavailable, startDynalite, startDynamoDbLocal } from '../../../test-support/dynamo-backends';
+import { dynamoBackends } from '../../../test-support/dynamo-backends';
 import { DynamoMessageStore } from './dynamo-message-store';
 
-const unavailable = dynamoDbLocalUnavailable();
-if (unavailable) console.warn(`DynamoDB Local tier skipped: ${unavailable}`);
-
-const backends = [
-  { name: 'dynalite', start: startDynalite, available: true },
-  { name: 'DynamoDB Local', start: startDynamoDbLocal, available: unavailable === undefined },
-];
+const backends = dynamoBackends();
 
 /** The real store, except that its third insert carries an item over DynamoDB's 400 KB limit. */
 class ThirdWriteRefused extends DynamoMessageStore {
