@@ -1,5 +1,5 @@
 /**
- * The benchmarks' receiver, on a thread of its own (bench/receiver-thread.ts starts it): it stamps
+ * The benchmarks' receiver, on a thread or in a process of its own (bench/receiver-thread.ts starts it): it stamps
  * each webhook's arrival on an event loop that does nothing else, so the benchmark's own work
  * (making messages, reading memory, counting arrivals, printing) cannot show up as lateness, and
  * the engine's loop does not parse the requests it sends, as no real receiver's would. It answers
@@ -10,15 +10,24 @@
  */
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import process from 'node:process';
 import { setImmediate } from 'node:timers';
 import { parentPort } from 'node:worker_threads';
+
+// On a worker thread its host is the thread's parent port; in a process of its own (forked with
+// IPC, as the soak runs it), the process's channel.
+const host = parentPort ?? {
+  postMessage: (message) => process.send(message),
+  on: (event, listener) => process.on(event, listener),
+  close: () => process.disconnect(),
+};
 
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
 
 let pending = [];
 const flush = () => {
-  parentPort.postMessage({ arrivals: pending });
+  host.postMessage({ arrivals: pending });
   pending = [];
 };
 
@@ -37,13 +46,13 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 65_000;
 
-parentPort.on('message', (message) => {
+host.on('message', (message) => {
   if (message === 'loop') {
-    parentPort.postMessage({ loopMaxMs: loop.max / 1e6 });
+    host.postMessage({ loopMaxMs: loop.max / 1e6 });
     loop.reset();
   } else if (message === 'close') {
     server.closeAllConnections();
-    server.close(() => parentPort.close());
+    server.close(() => host.close());
   }
 });
-server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+server.listen(0, '127.0.0.1', () => host.postMessage({ port: server.address().port }));

@@ -2,6 +2,8 @@
  * Starts the benchmarks' receiver on a thread of its own (bench/receiver-thread.mjs) and keeps
  * what it reports: every webhook's arrival, stamped on the receiver's own loop.
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 /** One webhook as the receiver thread saw it arrive. */
@@ -29,8 +31,33 @@ export interface ReceiverThread {
 
 type FromThread = { port: number } | { loopMaxMs: number } | { arrivals: Arrival[] };
 
-export const startReceiverThread = async (onArrival?: (arrival: Arrival) => void): Promise<ReceiverThread> => {
-  const worker = new Worker(new URL('./receiver-thread.mjs', import.meta.url));
+/** What the receiver runs in, as its host sees it: a worker thread or a child process. */
+interface ReceiverHost {
+  on(event: 'message', listener: (message: FromThread) => void): unknown;
+  once(event: 'error' | 'exit', listener: (arg: unknown) => void): unknown;
+  postMessage(message: string): void;
+}
+const threadHost = (script: URL): ReceiverHost => new Worker(script);
+const processHost = (script: URL): ReceiverHost => {
+  // Structured clone, not JSON: an arrival's dueAt may be NaN.
+  const child = fork(fileURLToPath(script), [], { execArgv: [], serialization: 'advanced', stdio: 'inherit' });
+  return {
+    on: (event, listener) => child.on(event, listener),
+    once: (event, listener) => child.once(event, listener),
+    postMessage: (message) => child.send(message),
+  };
+};
+
+/**
+ * `ownProcess`: the receiver runs in a process of its own instead of a thread of this one, so
+ * nothing of this process (its collections, its allocator, its memory map) can delay a stamp.
+ */
+export const startReceiverThread = async (
+  onArrival?: (arrival: Arrival) => void,
+  { ownProcess = false }: { ownProcess?: boolean } = {},
+): Promise<ReceiverThread> => {
+  const script = new URL('./receiver-thread.mjs', import.meta.url);
+  const worker = ownProcess ? processHost(script) : threadHost(script);
   const arrivals: Arrival[] = [];
   const waiters = new Set<() => void>();
   let onLoop: ((ms: number) => void) | undefined;

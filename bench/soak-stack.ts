@@ -4,7 +4,8 @@
  * and the store's worker thread's, with heapUsed = what is live, not garbage waiting for the next
  * collection: for the store, taken after a full collection the soak asks for in that thread; for
  * the main thread, as its latest mark-compact left it (observed, not forced: a forced collection
- * stalled the main thread's loop 30–50 ms each minute, lateness the soak itself caused);
+ * stalled the main thread's loop 30–50 ms each minute, lateness the soak itself caused), and the
+ * store's thread id (the soak's CPU by thread names it);
  * `{ snapshot: prefix }`
  * writes a heap snapshot of each thread (`<prefix>-main.heapsnapshot`,
  * `<prefix>-dynalite.heapsnapshot`) and answers when done. With `memory` comes what stalled the main
@@ -93,7 +94,7 @@ const main = async () => {
           memory: { ...memory, heapUsed: stalls.liveHeap() ?? memory.heapUsed },
           spaces: getHeapSpaceStatistics(),
         };
-        process.send?.({ main, store, stalled });
+        process.send?.({ main, store: { ...store, tid: stack.dynalite.tid }, stalled });
       });
     } else if (typeof message === 'object' && message !== null && 'snapshot' in message) {
       const prefix = String(message.snapshot);

@@ -24,6 +24,7 @@ import { FAST_ENGINE_ENV } from '../test-support/local-stack';
 import { summarizeAllocations } from './allocation-profile';
 import type { Arrival } from './receiver-thread';
 import { startReceiverThread } from './receiver-thread';
+import { majorFaultsOf, threadCpuMeter } from './thread-cpu';
 
 const { values } = parseArgs({
   options: {
@@ -33,13 +34,14 @@ const { values } = parseArgs({
     snapshots: { type: 'string' },
     arrivals: { type: 'string' },
     allocations: { type: 'string' },
+    receiver: { type: 'string', default: 'thread' },
   },
 });
 const minutes = Number(values.minutes);
 const rate = Number(values.rate);
-if (!(minutes >= 1) || !(rate > 0)) {
+if (!(minutes >= 1) || !(rate > 0) || !['thread', 'process'].includes(values.receiver!)) {
   process.stderr.write(
-    'usage: npm run soak -- --minutes N (≥ 1) [--rate messages/s, default 10] [--keep] [--snapshots DIR] [--arrivals FILE.csv] [--allocations FILE.heapprofile]\n',
+    'usage: npm run soak -- --minutes N (≥ 1) [--rate messages/s, default 10] [--keep] [--snapshots DIR] [--arrivals FILE.csv] [--allocations FILE.heapprofile] [--receiver thread|process, default thread]\n',
   );
   process.exit(2);
 }
@@ -59,11 +61,15 @@ let early = 0;
 let received = 0;
 let soakStart = 0;
 
-const noteArrival = ({ arrivedAt, attempt, dueAt, path }: Arrival) => {
+/** First attempts that reached the receiver this late or later: the stack is asked how late it sent them. */
+const LATE_MS = 10;
+const lateArrivals: Array<{ minute: number; latenessMs: number; id: string }> = [];
+const noteArrival = ({ arrivedAt, attempt, dueAt, path, webhookId }: Arrival) => {
   received += 1;
   if (attempt !== 1 || !Number.isFinite(dueAt)) return;
   const minute = Math.floor((arrivedAt - soakStart) / 60_000);
   (lateness[minute] ??= []).push(arrivedAt - dueAt);
+  if (arrivedAt - dueAt >= LATE_MS) lateArrivals.push({ minute, latenessMs: arrivedAt - dueAt, id: webhookId });
   if (path.endsWith('/far')) (farLateness[minute] ??= []).push(arrivedAt - dueAt);
   if (arrivedAt < dueAt) early += 1;
   if (values.arrivals) firstAttempts.push(`${dueAt},${arrivedAt},${arrivedAt - dueAt},${path}`);
@@ -107,6 +113,8 @@ const rssOf = async (pid: number) => {
 interface ThreadMemory {
   memory: NodeJS.MemoryUsage;
   spaces: HeapSpaceInfo[];
+  /** The thread's id in the operating system (the store's worker thread reports it). */
+  tid?: number;
 }
 /** What stalled the stack's main thread in the minute: its event loop's delay and its collections' pauses. */
 interface Stalls {
@@ -151,8 +159,80 @@ const tablesOf = async (dir: string) => {
   return { files: names.length, bytes: sizes.reduce((sum, size) => sum + size, 0) };
 };
 
+/** Minute-by-minute CPU ms of two series added (threads that started late count 0 before). */
+const addSeries = (a: number[], b: number[]) =>
+  Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (a[i] ?? 0) + (b[i] ?? 0));
+/** A series' first three minutes' mean against its last three's: whether that work grew. */
+const trendOf = (series: number[]) => {
+  const mean = (part: number[]) => part.reduce((sum, ms) => sum + ms, 0) / Math.max(1, part.length);
+  const [first, last] = [mean(series.slice(0, 3)), mean(series.slice(-3))];
+  return `${first.toFixed(0)} → ${last.toFixed(0)} CPU ms a minute (first 3 minutes' mean → last 3's: ${(last / first).toFixed(2)}×)`;
+};
+/** The stack's threads that used ≥ 1 % of its CPU over the run, each with its trend, busiest first. */
+const cpuTrend = (series: Map<number, number[]>, label: (tid: number) => string) => {
+  const total = [...series.values()].flat().reduce((sum, ms) => sum + ms, 0);
+  return [...series.entries()]
+    .map(([tid, row]) => ({ tid, row, used: row.reduce((sum, ms) => sum + ms, 0) }))
+    .filter(({ used }) => used >= total * 0.01)
+    .sort((a, b) => b.used - a.used)
+    .map(
+      ({ tid, row, used }) =>
+        `stack ${label(tid)} (${((used / total) * 100).toFixed(0)} % of its CPU): ${trendOf(row)}`,
+    );
+};
+
+/**
+ * Where a late arrival's time went: the stack records each attempt's lateness as it sent it (due →
+ * request started, `latenessMs` of GET /v1/messages/{id}/attempts); the rest is the way there
+ * (the request written, carried, read and stamped by the receiver). Asked for every first attempt
+ * that arrived LATE_MS or later (every k-th when there are more than 400), split into the run's first and second halves.
+ */
+const splitLateArrivals = async (
+  call: (method: string, path: string) => Promise<{ status: number; json: any }>,
+): Promise<string> => {
+  const step = Math.ceil(lateArrivals.length / 400);
+  const asked = lateArrivals.filter((_, i) => i % step === 0);
+  const split = await Promise.all(
+    asked.map(async (late, i) => {
+      await sleep(i * 20); // 50 a second: within the plan's rate
+      const answer = await call('GET', `/v1/messages/${late.id}/attempts`);
+      const first = (answer.json?.items as Array<{ n: number; latenessMs: number }> | undefined)?.find(
+        (a) => a.n === 1,
+      );
+      return first ? { ...late, sentLateMs: first.latenessMs } : undefined;
+    }),
+  );
+  const known = split.filter((late) => late !== undefined);
+  const half = (part: typeof known, label: string) => {
+    if (part.length === 0) return `  ${label}: none`;
+    const median = (values: number[]) =>
+      quantile(
+        [...values].sort((a, b) => a - b),
+        0.5,
+      );
+    const stackShare = part.filter((late) => late.sentLateMs * 2 >= late.latenessMs).length;
+    return (
+      `  ${label}: ${part.length}; median ${median(part.map((late) => late.latenessMs))} ms at the receiver, ` +
+      `${median(part.map((late) => late.sentLateMs))} ms of it before the request started; ` +
+      `${stackShare} of ${part.length} were at least half late before the request started`
+    );
+  };
+  const midpoint = minutes / 2;
+  return [
+    `late first attempts (≥ ${LATE_MS} ms at the receiver): ${lateArrivals.length}${lateArrivals.length > asked.length ? ` (${asked.length} of them asked)` : ''}; how late the stack sent them (its own record of each attempt):`,
+    half(
+      known.filter((late) => late.minute < midpoint),
+      'first half of the run',
+    ),
+    half(
+      known.filter((late) => late.minute >= midpoint),
+      'second half',
+    ),
+  ].join('\n');
+};
+
 const main = async () => {
-  const receiver = await startReceiverThread(noteArrival);
+  const receiver = await startReceiverThread(noteArrival, { ownProcess: values.receiver === 'process' });
   const receiverUrl = receiver.url;
   const dataDir = await mkdtemp(join(tmpdir(), 'vigil-soak-'));
   const port = await freePort();
@@ -174,8 +254,15 @@ const main = async () => {
   process.stdout.write(
     `soak: ${minutes} min at ${rate} messages/s (60 % near, 20 % far, 10 % retried, 10 % cancelled); ` +
       `stack pid ${child.pid} (MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? LOCAL_PROCESS_ENV.MALLOC_ARENA_MAX}, as npm start), data ${dataDir}\n` +
-      'minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max\n',
+      'minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max  cpu ms main/store/other  soak cpu ms  major faults\n',
   );
+  // CPU by thread, to tell which thread's work grows over the run: the stack's, and the soak's own
+  // (load, receiver) that shares the machine's two cores with it.
+  const stackCpu = threadCpuMeter(child.pid!);
+  const soakCpu = threadCpuMeter(process.pid);
+  await Promise.all([stackCpu.start(), soakCpu.start()]);
+  let storeTid: number | undefined;
+  let majorFaults = await majorFaultsOf(child.pid!);
   soakStart = Date.now();
   const end = soakStart + minutes * 60_000;
   let created = 0;
@@ -260,6 +347,15 @@ const main = async () => {
       0.99,
     );
     const receiverLoopMaxMs = await receiver.loopMaxMs();
+    storeTid ??= store.tid;
+    const [stackUsed, soakUsed] = await Promise.all([stackCpu.minute(), soakCpu.minute()]);
+    const sum = (values: Iterable<number>) => [...values].reduce((total, ms) => total + ms, 0);
+    const mainMs = stackUsed.get(child.pid!) ?? 0;
+    const storeMs = (storeTid && stackUsed.get(storeTid)) || 0;
+    const faultsNow = await majorFaultsOf(child.pid!);
+    const faultsColumn = String(faultsNow - majorFaults);
+    majorFaults = faultsNow;
+    const cpuColumn = `${mainMs.toFixed(0)}/${storeMs.toFixed(0)}/${(sum(stackUsed.values()) - mainMs - storeMs).toFixed(0)}`;
     samples.push({
       rss,
       rssAtEnd,
@@ -281,7 +377,8 @@ const main = async () => {
         `${loadavg()[0]!.toFixed(1).padStart(4)}  ${String(tables.files).padStart(4)} (${mb(tables.bytes)})  ` +
         `${`${stalled.loopP99Ms.toFixed(0)}/${stalled.loopMaxMs.toFixed(0)}`.padStart(12)}  ` +
         `${`${stalled.minor}/${stalled.minorMaxMs.toFixed(0)}`.padStart(14)}  ` +
-        `${`${stalled.major}/${stalled.majorMaxMs.toFixed(0)}`.padStart(19)}  ${receiverLoopMaxMs.toFixed(0).padStart(8)}\n`,
+        `${`${stalled.major}/${stalled.majorMaxMs.toFixed(0)}`.padStart(19)}  ${receiverLoopMaxMs.toFixed(0).padStart(8)}  ` +
+        `${cpuColumn.padStart(23)}  ${sum(soakUsed.values()).toFixed(0).padStart(11)}  ${faultsColumn.padStart(12)}\n`,
     );
   }
   await load;
@@ -324,11 +421,16 @@ const main = async () => {
       ...(values.allocations
         ? [summarizeAllocations(JSON.parse(await readFile(values.allocations, 'utf8')), ALLOCATION_SAMPLE_MS / 1000)]
         : []),
+      ...cpuTrend(stackCpu.series, (tid) =>
+        tid === child.pid ? 'main' : tid === storeTid ? 'store' : `thread ${tid}`,
+      ),
+      `soak process (the load; the receiver too unless --receiver process): ${trendOf([...soakCpu.series.values()].reduce(addSeries, []))}`,
       `store: ${first.tables} .ldb files (${mb(first.tableBytes)} MB) after minute 1 → ${last.tables} (${mb(last.tableBytes)} MB) at the end`,
-      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread's as its latest mark-compact left it; dynalite's worker thread, "store", after one the soak asks for), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores); loop = the stack's main event loop's delay, scavenges/mark-compacts = its collections and the longest pause of each, receiver loop = the receiver thread's longest delay (ms)`,
+      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread's as its latest mark-compact left it; dynalite's worker thread, "store", after one the soak asks for), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores); loop = the stack's main event loop's delay, scavenges/mark-compacts = its collections and the longest pause of each, receiver loop = the receiver thread's longest delay (ms); cpu ms = CPU time the stack's main thread, its store's thread and its other threads (V8's helpers, libuv's pool, LevelDB's compaction) used in the minute, and the soak's own process (load and receiver); major faults = pages the stack's process had to read back from disk in the minute`,
       '',
     ].join('\n'),
   );
+  process.stdout.write(`${await splitLateArrivals(call)}\n`);
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   await receiver.close();

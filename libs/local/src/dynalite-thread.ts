@@ -17,6 +17,8 @@ export interface ThreadMemory {
 
 export interface DynaliteThread {
   endpoint: string;
+  /** The worker thread's id in the operating system (Linux only). */
+  tid?: number;
   /**
    * The worker thread's own V8 heap (heapUsed, heapTotal; rss and external are the process's),
    * after a full garbage collection in that thread when `afterGc` (what is live, not garbage).
@@ -29,14 +31,17 @@ export interface DynaliteThread {
 
 export const startDynaliteThread = async (path: string): Promise<DynaliteThread> => {
   const worker = new Worker(join(__dirname, 'dynalite-worker.mjs'), { workerData: { path } });
-  const port = await new Promise<number>((resolve, reject) => {
-    worker.once('message', (message: { port?: number; error?: string }) =>
-      message.port ? resolve(message.port) : reject(new Error(`dynalite did not start: ${message.error}`)),
+  const { port, tid } = await new Promise<{ port: number; tid?: number }>((resolve, reject) => {
+    worker.once('message', (message: { port?: number; tid?: number; error?: string }) =>
+      message.port
+        ? resolve({ port: message.port, tid: message.tid })
+        : reject(new Error(`dynalite did not start: ${message.error}`)),
     );
     worker.once('error', reject);
   });
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    tid,
     memory: (afterGc = false) =>
       new Promise((resolve) => {
         const answer = (message: Partial<ThreadMemory>) => {

@@ -1,6 +1,7 @@
 // Runs dynalite (the DynamoDB API on LevelDB) in a worker thread, so the local stack's store
 // gets a core of its own instead of sharing the event loop with the API and the delivery worker.
 // Plain JavaScript: a worker thread loads it as it is, under tsx, vitest or plain node.
+import { readlinkSync } from 'node:fs';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import process from 'node:process';
@@ -13,7 +14,7 @@ applyDynalitePatches();
 
 const server = dynalite({ path: workerData.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 server.once('error', (error) => parentPort.postMessage({ error: String(error) }));
-server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port, tid: threadId() }));
 parentPort.on('message', (message) => {
   if (message === 'close') server.close(() => parentPort.postMessage({ closed: true }));
   // This thread's own V8 heap (process.memoryUsage() in a worker reports its isolate's heap),
@@ -23,6 +24,15 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ memory: process.memoryUsage(), spaces: getHeapSpaceStatistics() });
   }
 });
+
+/** This thread's id in the operating system (Linux; undefined elsewhere): the stack keeps its priority, the soak tells its CPU apart by it. */
+const threadId = () => {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+  } catch {
+    return undefined;
+  }
+};
 
 let gc;
 /** A full garbage collection, made callable on first use (diagnostics only: never on a request's path). */

@@ -21,8 +21,8 @@ export interface LocalServices {
   ports: Array<[string, number]>;
   scheduler: SchedulerEmulator;
   apiGateway: ApiGatewayEmulator;
-  /** dynalite's worker thread: its own heap, for the soak's measurements. */
-  dynalite: Pick<DynaliteThread, 'memory' | 'writeHeapSnapshot'>;
+  /** dynalite's worker thread: its own heap and its thread id, for the soak's measurements. */
+  dynalite: Pick<DynaliteThread, 'tid' | 'memory' | 'writeHeapSnapshot'>;
   /** Stops the emulators (the scheduler's firings in hand finish first): before the runtime goes. */
   stopEmulators(): Promise<void>;
   /** Stops SQS and DynamoDB: last, once nothing uses them. */

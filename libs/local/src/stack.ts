@@ -75,8 +75,8 @@ export interface LocalStack {
   sessionSecret: string;
   /** DynamoDB's local endpoint. */
   dynamoEndpoint: string;
-  /** dynalite's worker thread: its own heap, for the soak's measurements. */
-  dynalite: Pick<DynaliteThread, 'memory' | 'writeHeapSnapshot'>;
+  /** dynalite's worker thread: its own heap and its thread id, for the soak's measurements. */
+  dynalite: Pick<DynaliteThread, 'tid' | 'memory' | 'writeHeapSnapshot'>;
   /** The web app's address, when it runs. */
   webUrl?: string;
   /** What start-up did to bring the data dir's table to the current indexes (one line), if anything. */
