@@ -113,7 +113,7 @@ const rssOf = async (pid: number) => {
 interface ThreadMemory {
   memory: NodeJS.MemoryUsage;
   spaces: HeapSpaceInfo[];
-  /** The thread's id in the operating system (the store's worker thread reports it). */
+  /** The thread's id in the operating system (given for the store's worker thread). */
   tid?: number;
 }
 /** What stalled the stack's main thread in the minute: its event loop's delay and its collections' pauses. */
@@ -166,7 +166,8 @@ const addSeries = (a: number[], b: number[]) =>
 const trendOf = (series: number[]) => {
   const mean = (part: number[]) => part.reduce((sum, ms) => sum + ms, 0) / Math.max(1, part.length);
   const [first, last] = [mean(series.slice(0, 3)), mean(series.slice(-3))];
-  return `${first.toFixed(0)} → ${last.toFixed(0)} CPU ms a minute (first 3 minutes' mean → last 3's: ${(last / first).toFixed(2)}×)`;
+  const ratio = first > 0 ? `${(last / first).toFixed(2)}×` : 'none at first';
+  return `${first.toFixed(0)} → ${last.toFixed(0)} CPU ms a minute (first 3 minutes' mean → last 3's: ${ratio})`;
 };
 /** The stack's threads that used ≥ 1 % of its CPU over the run, each with its trend, busiest first. */
 const cpuTrend = (series: Map<number, number[]>, label: (tid: number) => string) => {

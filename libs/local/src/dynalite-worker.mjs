@@ -25,7 +25,7 @@ parentPort.on('message', (message) => {
   }
 });
 
-/** This thread's id in the operating system (Linux; undefined elsewhere): the stack keeps its priority, the soak tells its CPU apart by it. */
+/** This thread's id in the operating system (Linux; undefined elsewhere): the soak tells this thread's CPU apart by it. */
 const threadId = () => {
   try {
     return Number(readlinkSync('/proc/thread-self').split('/').at(-1));
