@@ -159,21 +159,22 @@ const tablesOf = async (dir: string) => {
   return { files: names.length, bytes: sizes.reduce((sum, size) => sum + size, 0) };
 };
 
+const sumOf = (values: Iterable<number>) => [...values].reduce((total, value) => total + value, 0);
 /** Minute-by-minute CPU ms of two series added (threads that started late count 0 before). */
 const addSeries = (a: number[], b: number[]) =>
   Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (a[i] ?? 0) + (b[i] ?? 0));
 /** A series' first three minutes' mean against its last three's: whether that work grew. */
 const trendOf = (series: number[]) => {
-  const mean = (part: number[]) => part.reduce((sum, ms) => sum + ms, 0) / Math.max(1, part.length);
+  const mean = (part: number[]) => sumOf(part) / Math.max(1, part.length);
   const [first, last] = [mean(series.slice(0, 3)), mean(series.slice(-3))];
   const ratio = first > 0 ? `${(last / first).toFixed(2)}×` : 'none at first';
   return `${first.toFixed(0)} → ${last.toFixed(0)} CPU ms a minute (first 3 minutes' mean → last 3's: ${ratio})`;
 };
 /** The stack's threads that used ≥ 1 % of its CPU over the run, each with its trend, busiest first. */
 const cpuTrend = (series: Map<number, number[]>, label: (tid: number) => string) => {
-  const total = [...series.values()].flat().reduce((sum, ms) => sum + ms, 0);
+  const total = sumOf([...series.values()].flat());
   return [...series.entries()]
-    .map(([tid, row]) => ({ tid, row, used: row.reduce((sum, ms) => sum + ms, 0) }))
+    .map(([tid, row]) => ({ tid, row, used: sumOf(row) }))
     .filter(({ used }) => used >= total * 0.01)
     .sort((a, b) => b.used - a.used)
     .map(
@@ -350,13 +351,12 @@ const main = async () => {
     const receiverLoopMaxMs = await receiver.loopMaxMs();
     storeTid ??= store.tid;
     const [stackUsed, soakUsed] = await Promise.all([stackCpu.minute(), soakCpu.minute()]);
-    const sum = (values: Iterable<number>) => [...values].reduce((total, ms) => total + ms, 0);
     const mainMs = stackUsed.get(child.pid!) ?? 0;
     const storeMs = (storeTid && stackUsed.get(storeTid)) || 0;
     const faultsNow = await majorFaultsOf(child.pid!);
     const faultsColumn = String(faultsNow - majorFaults);
     majorFaults = faultsNow;
-    const cpuColumn = `${mainMs.toFixed(0)}/${storeMs.toFixed(0)}/${(sum(stackUsed.values()) - mainMs - storeMs).toFixed(0)}`;
+    const cpuColumn = `${mainMs.toFixed(0)}/${storeMs.toFixed(0)}/${(sumOf(stackUsed.values()) - mainMs - storeMs).toFixed(0)}`;
     samples.push({
       rss,
       rssAtEnd,
@@ -379,7 +379,7 @@ const main = async () => {
         `${`${stalled.loopP99Ms.toFixed(0)}/${stalled.loopMaxMs.toFixed(0)}`.padStart(12)}  ` +
         `${`${stalled.minor}/${stalled.minorMaxMs.toFixed(0)}`.padStart(14)}  ` +
         `${`${stalled.major}/${stalled.majorMaxMs.toFixed(0)}`.padStart(19)}  ${receiverLoopMaxMs.toFixed(0).padStart(8)}  ` +
-        `${cpuColumn.padStart(23)}  ${sum(soakUsed.values()).toFixed(0).padStart(11)}  ${faultsColumn.padStart(12)}\n`,
+        `${cpuColumn.padStart(23)}  ${sumOf(soakUsed.values()).toFixed(0).padStart(11)}  ${faultsColumn.padStart(12)}\n`,
     );
   }
   await load;
