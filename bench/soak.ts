@@ -263,7 +263,6 @@ const main = async () => {
   const stackCpu = threadCpuMeter(child.pid!);
   const soakCpu = threadCpuMeter(process.pid);
   await Promise.all([stackCpu.start(), soakCpu.start()]);
-  let storeTid: number | undefined;
   let majorFaults = await majorFaultsOf(child.pid!);
   soakStart = Date.now();
   const end = soakStart + minutes * 60_000;
@@ -349,10 +348,9 @@ const main = async () => {
       0.99,
     );
     const receiverLoopMaxMs = await receiver.loopMaxMs();
-    storeTid ??= store.tid;
     const [stackUsed, soakUsed] = await Promise.all([stackCpu.minute(), soakCpu.minute()]);
     const mainMs = stackUsed.get(child.pid!) ?? 0;
-    const storeMs = (storeTid && stackUsed.get(storeTid)) || 0;
+    const storeMs = (store.tid && stackUsed.get(store.tid)) || 0;
     const faultsNow = await majorFaultsOf(child.pid!);
     const faultsColumn = String(faultsNow - majorFaults);
     majorFaults = faultsNow;
@@ -423,7 +421,7 @@ const main = async () => {
         ? [summarizeAllocations(JSON.parse(await readFile(values.allocations, 'utf8')), ALLOCATION_SAMPLE_MS / 1000)]
         : []),
       ...cpuTrend(stackCpu.series, (tid) =>
-        tid === child.pid ? 'main' : tid === storeTid ? 'store' : `thread ${tid}`,
+        tid === child.pid ? 'main' : tid === last.store.tid ? 'store' : `thread ${tid}`,
       ),
       `soak process (the load; the receiver too unless --receiver process): ${trendOf([...soakCpu.series.values()].reduce(addSeries, []))}`,
       `store: ${first.tables} .ldb files (${mb(first.tableBytes)} MB) after minute 1 → ${last.tables} (${mb(last.tableBytes)} MB) at the end`,
