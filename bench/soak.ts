@@ -24,6 +24,7 @@ import { FAST_ENGINE_ENV } from '../test-support/local-stack';
 import { summarizeAllocations } from './allocation-profile';
 import type { Arrival } from './receiver-thread';
 import { startReceiverThread } from './receiver-thread';
+import { startTimerProbe } from './timer-probe';
 import { majorFaultsOf, threadCpuMeter } from './thread-cpu';
 
 const { values } = parseArgs({
@@ -164,11 +165,24 @@ const sumOf = (values: Iterable<number>) => [...values].reduce((total, value) =>
 const addSeries = (a: number[], b: number[]) =>
   Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (a[i] ?? 0) + (b[i] ?? 0));
 /** A series' first three minutes' mean against its last three's: whether that work grew. */
-const trendOf = (series: number[]) => {
+/** A per-minute series' first three minutes' mean and its last three's. */
+const edgeMeans = (series: number[]) => {
   const mean = (part: number[]) => sumOf(part) / Math.max(1, part.length);
-  const [first, last] = [mean(series.slice(0, 3)), mean(series.slice(-3))];
+  return [mean(series.slice(0, 3)), mean(series.slice(-3))] as const;
+};
+const trendOf = (series: number[]) => {
+  const [first, last] = edgeMeans(series);
   const ratio = first > 0 ? `${(last / first).toFixed(2)}×` : 'none at first';
   return `${first.toFixed(0)} → ${last.toFixed(0)} CPU ms a minute (first 3 minutes' mean → last 3's: ${ratio})`;
+};
+/** A per-minute count's total in each half of the run. */
+const halvesOf = (series: number[]) => {
+  const half = Math.ceil(series.length / 2);
+  return `${sumOf(series.slice(0, half))} in the first half of the run, ${sumOf(series.slice(half))} in the second`;
+};
+const probeTrend = (series: number[]) => {
+  const [first, last] = edgeMeans(series);
+  return `${first.toFixed(1)} → ${last.toFixed(1)} ms (first 3 minutes' mean → last 3's: ${(last / first).toFixed(2)}×), worst minute ${Math.max(...series).toFixed(1)} ms`;
 };
 /** The stack's threads that used ≥ 1 % of its CPU over the run, each with its trend, busiest first. */
 const cpuTrend = (series: Map<number, number[]>, label: (tid: number) => string) => {
@@ -256,10 +270,14 @@ const main = async () => {
   process.stdout.write(
     `soak: ${minutes} min at ${rate} messages/s (60 % near, 20 % far, 10 % retried, 10 % cancelled); ` +
       `stack pid ${child.pid} (MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? LOCAL_PROCESS_ENV.MALLOC_ARENA_MAX}, as npm start), data ${dataDir}\n` +
-      'minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max  cpu ms main/store/other  soak cpu ms  major faults\n',
+      'minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max  probe p99/max/≥10  cpu ms main/store/other  soak cpu ms  major faults\n',
   );
   // CPU by thread, to tell which thread's work grows over the run: the stack's, and the soak's own
   // (load, receiver) that shares the machine's two cores with it.
+  // A process that only waits on timers: how late the machine itself fires them, minute by minute.
+  const probe = startTimerProbe();
+  const probeP99s: number[] = [];
+  const probeLate: number[] = [];
   const stackCpu = threadCpuMeter(child.pid!);
   const soakCpu = threadCpuMeter(process.pid);
   await Promise.all([stackCpu.start(), soakCpu.start()]);
@@ -348,6 +366,9 @@ const main = async () => {
       0.99,
     );
     const receiverLoopMaxMs = await receiver.loopMaxMs();
+    const probed = await probe.minute();
+    probeP99s.push(probed.p99Ms);
+    probeLate.push(probed.lateCount);
     const [stackUsed, soakUsed] = await Promise.all([stackCpu.minute(), soakCpu.minute()]);
     const mainMs = stackUsed.get(child.pid!) ?? 0;
     const storeMs = (store.tid && stackUsed.get(store.tid)) || 0;
@@ -377,6 +398,7 @@ const main = async () => {
         `${`${stalled.loopP99Ms.toFixed(0)}/${stalled.loopMaxMs.toFixed(0)}`.padStart(12)}  ` +
         `${`${stalled.minor}/${stalled.minorMaxMs.toFixed(0)}`.padStart(14)}  ` +
         `${`${stalled.major}/${stalled.majorMaxMs.toFixed(0)}`.padStart(19)}  ${receiverLoopMaxMs.toFixed(0).padStart(8)}  ` +
+        `${`${probed.p99Ms.toFixed(1)}/${probed.maxMs.toFixed(0)}/${probed.lateCount}`.padStart(17)}  ` +
         `${cpuColumn.padStart(23)}  ${sumOf(soakUsed.values()).toFixed(0).padStart(11)}  ${faultsColumn.padStart(12)}\n`,
     );
   }
@@ -424,8 +446,9 @@ const main = async () => {
         tid === child.pid ? 'main' : tid === last.store.tid ? 'store' : `thread ${tid}`,
       ),
       `soak process (the load; the receiver too unless --receiver process): ${trendOf([...soakCpu.series.values()].reduce(addSeries, []))}`,
+      `timer probe (a process that only waits on 5 ms timers: the machine's own lateness): p99 ${probeTrend(probeP99s)}; timers 10 ms or more late: ${halvesOf(probeLate)}`,
       `store: ${first.tables} .ldb files (${mb(first.tableBytes)} MB) after minute 1 → ${last.tables} (${mb(last.tableBytes)} MB) at the end`,
-      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread's as its latest mark-compact left it; dynalite's worker thread, "store", after one the soak asks for), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores); loop = the stack's main event loop's delay, scavenges/mark-compacts = its collections and the longest pause of each, receiver loop = the receiver thread's longest delay (ms); cpu ms = CPU time the stack's main thread, its store's thread and its other threads (V8's helpers, libuv's pool, LevelDB's compaction) used in the minute, and the soak's own process (load and receiver); major faults = pages the stack's process had to read back from disk in the minute`,
+      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread's as its latest mark-compact left it; dynalite's worker thread, "store", after one the soak asks for), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores); loop = the stack's main event loop's delay, scavenges/mark-compacts = its collections and the longest pause of each, receiver loop = the receiver thread's longest delay (ms); probe = how late a process that does nothing but wait on 5 ms timers saw them fire (p99/max in ms, and how many were 10 ms or more late: the machine, not Vigil); cpu ms = CPU time the stack's main thread, its store's thread and its other threads (V8's helpers, libuv's pool, LevelDB's compaction) used in the minute, and the soak's own process (load and receiver); major faults = pages the stack's process had to read back from disk in the minute`,
       '',
     ].join('\n'),
   );
@@ -433,6 +456,7 @@ const main = async () => {
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   await receiver.close();
+  probe.close();
   if (values.arrivals)
     await writeFile(values.arrivals, `dueAt,arrivedAt,latenessMs,path\n${firstAttempts.join('\n')}\n`);
   if (!values.keep) await rm(dataDir, { recursive: true, force: true });
