@@ -164,12 +164,12 @@ const sumOf = (values: Iterable<number>) => [...values].reduce((total, value) =>
 /** Minute-by-minute CPU ms of two series added (threads that started late count 0 before). */
 const addSeries = (a: number[], b: number[]) =>
   Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (a[i] ?? 0) + (b[i] ?? 0));
-/** A series' first three minutes' mean against its last three's: whether that work grew. */
 /** A per-minute series' first three minutes' mean and its last three's. */
 const edgeMeans = (series: number[]) => {
   const mean = (part: number[]) => sumOf(part) / Math.max(1, part.length);
   return [mean(series.slice(0, 3)), mean(series.slice(-3))] as const;
 };
+/** A series' first three minutes' mean against its last three's: whether that work grew. */
 const trendOf = (series: number[]) => {
   const [first, last] = edgeMeans(series);
   const ratio = first > 0 ? `${(last / first).toFixed(2)}×` : 'none at first';
@@ -180,6 +180,7 @@ const halvesOf = (series: number[]) => {
   const half = Math.ceil(series.length / 2);
   return `${sumOf(series.slice(0, half))} in the first half of the run, ${sumOf(series.slice(half))} in the second`;
 };
+/** The timer probe's p99 by minute: first three minutes' mean → last three's, and its worst minute. */
 const probeTrend = (series: number[]) => {
   const [first, last] = edgeMeans(series);
   return `${first.toFixed(1)} → ${last.toFixed(1)} ms (first 3 minutes' mean → last 3's: ${(last / first).toFixed(2)}×), worst minute ${Math.max(...series).toFixed(1)} ms`;
@@ -272,12 +273,12 @@ const main = async () => {
       `stack pid ${child.pid} (MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? LOCAL_PROCESS_ENV.MALLOC_ARENA_MAX}, as npm start), data ${dataDir}\n` +
       'minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max  probe p99/max/≥10  cpu ms main/store/other  soak cpu ms  major faults\n',
   );
-  // CPU by thread, to tell which thread's work grows over the run: the stack's, and the soak's own
-  // (load, receiver) that shares the machine's two cores with it.
   // A process that only waits on timers: how late the machine itself fires them, minute by minute.
   const probe = startTimerProbe();
   const probeP99s: number[] = [];
   const probeLate: number[] = [];
+  // CPU by thread, to tell which thread's work grows over the run: the stack's, and the soak's own
+  // (load, receiver) that shares the machine's two cores with it.
   const stackCpu = threadCpuMeter(child.pid!);
   const soakCpu = threadCpuMeter(process.pid);
   await Promise.all([stackCpu.start(), soakCpu.start()]);
