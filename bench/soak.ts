@@ -24,6 +24,7 @@ import { FAST_ENGINE_ENV } from '../test-support/local-stack';
 import { summarizeAllocations } from './allocation-profile';
 import type { Arrival } from './receiver-thread';
 import { startReceiverThread } from './receiver-thread';
+import { quantile } from './quantile';
 import { startTimerProbe } from './timer-probe';
 import { majorFaultsOf, threadCpuMeter } from './thread-cpu';
 
@@ -50,8 +51,6 @@ if (!(minutes >= 1) || !(rate > 0) || !['thread', 'process'].includes(values.rec
 const RSS_GOAL = 0.1;
 const P99_GOAL = 2;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-const quantile = (sorted: number[], q: number) =>
-  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 /** First attempts' lateness (arrival − vigil-scheduled-at), by the minute of the soak they arrived in. */
@@ -271,10 +270,10 @@ const main = async () => {
   process.stdout.write(
     `soak: ${minutes} min at ${rate} messages/s (60 % near, 20 % far, 10 % retried, 10 % cancelled); ` +
       `stack pid ${child.pid} (MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? LOCAL_PROCESS_ENV.MALLOC_ARENA_MAX}, as npm start), data ${dataDir}\n` +
-      'minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max  probe p99/max/≥10  cpu ms main/store/other  soak cpu ms  major faults\n',
+      `minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max  probe p99/max/≥${LATE_MS}  cpu ms main/store/other  soak cpu ms  major faults\n`,
   );
   // A process that only waits on timers: how late the machine itself fires them, minute by minute.
-  const probe = startTimerProbe();
+  const probe = startTimerProbe(LATE_MS);
   const probeP99s: number[] = [];
   const probeLate: number[] = [];
   // CPU by thread, to tell which thread's work grows over the run: the stack's, and the soak's own
@@ -447,9 +446,9 @@ const main = async () => {
         tid === child.pid ? 'main' : tid === last.store.tid ? 'store' : `thread ${tid}`,
       ),
       `soak process (the load; the receiver too unless --receiver process): ${trendOf([...soakCpu.series.values()].reduce(addSeries, []))}`,
-      `timer probe (a process that only waits on 5 ms timers: the machine's own lateness): p99 ${probeTrend(probeP99s)}; timers 10 ms or more late: ${halvesOf(probeLate)}`,
+      `timer probe (a process that only waits on 5 ms timers: the machine's own lateness): p99 ${probeTrend(probeP99s)}; timers ${LATE_MS} ms or more late: ${halvesOf(probeLate)}`,
       `store: ${first.tables} .ldb files (${mb(first.tableBytes)} MB) after minute 1 → ${last.tables} (${mb(last.tableBytes)} MB) at the end`,
-      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread's as its latest mark-compact left it; dynalite's worker thread, "store", after one the soak asks for), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores); loop = the stack's main event loop's delay, scavenges/mark-compacts = its collections and the longest pause of each, receiver loop = the receiver thread's longest delay (ms); probe = how late a process that does nothing but wait on 5 ms timers saw them fire (p99/max in ms, and how many were 10 ms or more late: the machine, not Vigil); cpu ms = CPU time the stack's main thread, its store's thread and its other threads (V8's helpers, libuv's pool, LevelDB's compaction) used in the minute, and the soak's own process (load and receiver); major faults = pages the stack's process had to read back from disk in the minute`,
+      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread's as its latest mark-compact left it; dynalite's worker thread, "store", after one the soak asks for), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores); loop = the stack's main event loop's delay, scavenges/mark-compacts = its collections and the longest pause of each, receiver loop = the receiver thread's longest delay (ms); probe = how late a process that does nothing but wait on 5 ms timers saw them fire (p99/max in ms, and how many were ${LATE_MS} ms or more late: the machine, not Vigil); cpu ms = CPU time the stack's main thread, its store's thread and its other threads (V8's helpers, libuv's pool, LevelDB's compaction) used in the minute, and the soak's own process (load and receiver); major faults = pages the stack's process had to read back from disk in the minute`,
       '',
     ].join('\n'),
   );

@@ -9,14 +9,17 @@ import { execFileSync } from 'node:child_process';
 
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
 
+/** A /proc stat line's fields after the command name (which may hold spaces): field 3 first. */
+const fieldsAfterName = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+
 /** CPU ms each live thread of `pid` has used since it started, by thread id. */
 export const cpuByThread = async (pid: number): Promise<Map<number, number>> => {
   const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   const entries = await Promise.all(
     tids.map(async (tid) => {
       const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
-      // Fields after the command name (which may hold spaces), from field 3: utime is 14, stime 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime is field 14, stime 15.
+      const fields = fieldsAfterName(stat);
       return [Number(tid), (Number(fields[11]) + Number(fields[12])) * TICK_MS] as const;
     }),
   );
@@ -26,7 +29,7 @@ export const cpuByThread = async (pid: number): Promise<Map<number, number>> => 
 /** Major page faults of `pid` so far (a page read back from disk: the thread that took it waited for it). */
 export const majorFaultsOf = async (pid: number): Promise<number> => {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[9]) || 0;
+  return Number(fieldsAfterName(stat)[9]) || 0; // majflt is field 12
 };
 
 /**

@@ -1,13 +1,14 @@
 /** Starts the soak's timer probe (bench/timer-probe.mjs) in a process of its own. */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { quantile } from './quantile';
 
 /** How late the probe's 5 ms timers fired in a minute (ms). */
 export interface ProbeMinute {
   p99Ms: number;
   maxMs: number;
   count: number;
-  /** Timers that fired 10 ms or more late. */
+  /** Timers that fired `lateMs` or more late. */
   lateCount: number;
 }
 
@@ -17,7 +18,8 @@ export interface TimerProbe {
   close(): void;
 }
 
-export const startTimerProbe = (): TimerProbe => {
+/** `lateMs`: how late a timer must fire to count as a stall. */
+export const startTimerProbe = (lateMs: number): TimerProbe => {
   const child = fork(fileURLToPath(new URL('./timer-probe.mjs', import.meta.url)), [], {
     execArgv: [],
     stdio: 'inherit',
@@ -25,7 +27,15 @@ export const startTimerProbe = (): TimerProbe => {
   return {
     minute: () =>
       new Promise((resolve) => {
-        child.once('message', (answer) => resolve(answer as ProbeMinute));
+        child.once('message', (answer) => {
+          const late = (answer as { late: number[] }).late.sort((a, b) => a - b);
+          resolve({
+            p99Ms: quantile(late, 0.99),
+            maxMs: late.at(-1) ?? Number.NaN,
+            count: late.length,
+            lateCount: late.filter((ms) => ms >= lateMs).length,
+          });
+        });
         child.send('minute');
       }),
     close: () => child.disconnect(),
