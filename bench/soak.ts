@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { HeapSpaceInfo } from 'node:v8';
 import { parseArgs } from 'node:util';
 import { freePort } from '../e2e/target';
-import { LOCAL_PROCESS_ENV } from '@vigil/local/config';
+import { LOCAL_PROCESS_ENV, STACK_NODE_FLAGS } from '@vigil/local/config';
 import { FAST_ENGINE_ENV } from '../test-support/local-stack';
 import { summarizeAllocations } from './allocation-profile';
 import type { Arrival } from './receiver-thread';
@@ -77,9 +77,11 @@ const noteArrival = ({ arrivedAt, attempt, dueAt, path, webhookId }: Arrival) =>
 /** `--arrivals FILE`: every first attempt (due, arrived, lateness ms, path), written as CSV at the end, to line spikes up with what else ran. */
 const firstAttempts: string[] = [];
 
+/** The stack's Node flags: `npm start`'s, then SOAK_NODE_FLAGS's (a later flag wins). */
+const stackNodeFlags = [...STACK_NODE_FLAGS, ...(process.env.SOAK_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
+
 const startStackProcess = async (dataDir: string, port: number) => {
-  const nodeFlags = (process.env.SOAK_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'bench/soak-stack.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...stackNodeFlags, '--import', 'tsx', 'bench/soak-stack.ts'], {
     env: {
       ...LOCAL_PROCESS_ENV,
       ...process.env,
@@ -269,7 +271,7 @@ const main = async () => {
 
   process.stdout.write(
     `soak: ${minutes} min at ${rate} messages/s (60 % near, 20 % far, 10 % retried, 10 % cancelled); ` +
-      `stack pid ${child.pid} (MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? LOCAL_PROCESS_ENV.MALLOC_ARENA_MAX}, as npm start), data ${dataDir}\n` +
+      `stack pid ${child.pid} (MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? LOCAL_PROCESS_ENV.MALLOC_ARENA_MAX} ${stackNodeFlags.join(' ')}; as npm start but the flags SOAK_NODE_FLAGS adds), data ${dataDir}\n` +
       `minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max  probe p99/max/≥${LATE_MS}  cpu ms main/store/other  soak cpu ms  major faults\n`,
   );
   // A process that only waits on timers: how late the machine itself fires them, minute by minute.

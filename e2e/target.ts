@@ -10,7 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_PROCESS_ENV } from '@vigil/local/config';
+import { LOCAL_PROCESS_ENV, STACK_NODE_FLAGS } from '@vigil/local/config';
 
 export interface E2eTarget {
   mode: 'local' | 'remote';
@@ -83,7 +83,7 @@ export class StackProcess {
 
   /** Starts the stack and resolves with the API key it printed. */
   start(timeoutMs = 60_000): Promise<string> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'libs/local/src/main.ts'], {
+    const child = spawn(process.execPath, [...STACK_NODE_FLAGS, '--import', 'tsx', 'libs/local/src/main.ts'], {
       env: {
         ...LOCAL_PROCESS_ENV,
         ...process.env,

@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { HeapSpaceInfo } from 'node:v8';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 
 /** A thread's memoryUsage() and its V8 heap's spaces (new, old, code, large objects...). */
@@ -29,7 +30,20 @@ export interface DynaliteThread {
   stop(): Promise<void>;
 }
 
+/**
+ * The store thread's semi-spaces, in MB: V8's default on 64-bit, whatever the process was started
+ * with. The stack's process starts with larger ones for its main thread (STACK_NODE_FLAGS in
+ * config.ts: fewer scavenges to land on a send's instant); the store's work is never between a
+ * due instant and its send, and there they would only hold ~100 MB more.
+ */
+export const STORE_SEMI_SPACE_MB = 16;
+
 export const startDynaliteThread = async (path: string): Promise<DynaliteThread> => {
+  // V8 reads its flags when a thread's heap is made, and the flag outranks a Worker's
+  // resourceLimits: set back to the default just before this thread is made (the main thread's
+  // heap was made at start and keeps its own).
+  setFlagsFromString('--min-semi-space-size=0'); // 0: V8 picks its own
+  setFlagsFromString(`--max-semi-space-size=${STORE_SEMI_SPACE_MB}`);
   const worker = new Worker(join(__dirname, 'dynalite-worker.mjs'), { workerData: { path } });
   const { port, tid } = await new Promise<{ port: number; tid?: number }>((resolve, reject) => {
     worker.once('message', (message: { port?: number; tid?: number; error?: string }) =>
