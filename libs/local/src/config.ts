@@ -93,15 +93,15 @@ export const LOCAL_PROCESS_ENV: Record<string, string> = { MALLOC_ARENA_MAX: '2'
 
 /**
  * The Node flags the local stack's process starts with (`npm start` in package.json, the soak and
- * the e2e suite): the main thread's young generation grows to 64 MB semi-spaces instead of V8's
- * default 16 (within the first minute at 10 messages/s). That thread sends every webhook the instant it
- * is due and allocates ~25 MB/s at 10 messages/s (the AWS SDK's calls to the local services): with
- * 16 MB it stops for a scavenge ~100 times a minute, each up to 10-30 ms, and a send due during one
- * goes late. With 64 MB it stops a quarter as often, for pauses no longer (a scavenge copies what
- * is live, not the space), for about 80 MB more RSS. Starting at that size (`--min-semi-space-size`)
- * made the first scavenge a 54 ms pause and held ~15 MB more, so it grows.
- * The store's thread keeps the default (dynalite-thread.ts). Measured with `npm run soak` (README:
- * Soak).
+ * the e2e suite): the main thread's young generation may grow to 64 MB semi-spaces instead of V8's
+ * 16 (it does within the first minute at 10 messages/s). That thread sends every webhook the
+ * instant it is due and allocates ~25 MB/s at 10 messages/s (the AWS SDK's calls to the local
+ * services): with 16 MB it stops for a scavenge 100-140 times a minute, the longest 10-36 ms, and a
+ * send due during one goes late. With 64 MB it stops a quarter as often, for pauses no longer (a
+ * scavenge copies what is live, not the space), for about 80 MB more RSS. Starting at that size
+ * (`--min-semi-space-size`) made the first scavenge a 54 ms pause and held ~15 MB more, so it
+ * grows. The store's thread keeps the default (dynalite-thread.ts). Measured with `npm run soak`
+ * (README: Soak).
  */
 export const STACK_NODE_FLAGS = ['--max-semi-space-size=64'] as const;
 
