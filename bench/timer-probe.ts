@@ -7,7 +7,6 @@ import { quantile } from './quantile';
 export interface ProbeMinute {
   p99Ms: number;
   maxMs: number;
-  count: number;
   /** Timers that fired `lateMs` or more late. */
   lateCount: number;
 }
@@ -32,7 +31,6 @@ export const startTimerProbe = (lateMs: number): TimerProbe => {
           resolve({
             p99Ms: quantile(late, 0.99),
             maxMs: late.at(-1) ?? Number.NaN,
-            count: late.length,
             lateCount: late.filter((ms) => ms >= lateMs).length,
           });
         });
