@@ -330,6 +330,18 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await screenshot('message-not-found');
   });
 
+  it('answers a path that is not valid percent-encoding with its 404 page, signed in or not (not a 500)', async () => {
+    for (const path of ['/messages/%ff', '/messages/%E0%A4%A', '/messages/%ff/attempts', '/%ff', '/keys/100%']) {
+      const anonymous = await fetch(`${web}${path}`, { redirect: 'manual' });
+      expect({ path, status: anonymous.status }).toEqual({ path, status: 404 });
+      expect(await anonymous.text()).toContain('Page not found');
+      const response = await page.goto(`${web}${path}`);
+      expect({ path, status: response?.status() }).toEqual({ path, status: 404 });
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Page not found');
+    }
+    await screenshot('undecodable-path');
+  });
+
   it('has one h1, a header landmark and a skip link on every page, and nothing wider than the window', async () => {
     for (const path of ['/', '/messages', `/messages/${deliveredId}`, '/keys', '/settings']) {
       await page.goto(`${web}${path}`);

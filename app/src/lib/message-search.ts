@@ -48,12 +48,3 @@ export const listQueryOf = (search: MessageSearch): ListMessages => ({
   ...(search.status.length > 0 && { status: search.status }),
   ...Object.fromEntries(TEXT_PARAMS.filter((name) => search[name] !== '').map((name) => [name, search[name]])),
 });
-
-/** A path segment as the page's params hold it, decoded; undefined when it is not valid percent-encoding (`%ff`). */
-export const decodedPathSegment = (segment: string): string | undefined => {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-};

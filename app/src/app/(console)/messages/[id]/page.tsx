@@ -15,7 +15,7 @@ import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
-import { decodedPathSegment } from '@/lib/message-search';
+import { decodedPathSegment } from '@/lib/paths';
 import {
   attemptOutcome,
   duration,
