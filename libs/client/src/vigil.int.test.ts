@@ -9,6 +9,7 @@ import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleSessionToken } from '../../../test-support/console-session';
+import { bindKeyAsDeadRequest, IDEMPOTENCY_LEASE_MS } from '../../../test-support/dead-request';
 import type { FlakyProxy } from '../../../test-support/flaky-proxy';
 import { startFlakyProxy } from '../../../test-support/flaky-proxy';
 import { newTenantKey, startTestStack } from '../../../test-support/local-stack';
@@ -211,6 +212,20 @@ describe('retries that never duplicate', () => {
     expect(keys).toHaveLength(before + 1);
     await vigil.keys.revoke(keys.find((k) => k.name === 'lost answer')!.id);
   });
+
+  it("finishes a create whose first request died after binding its key, within the client's default retries", async () => {
+    const url = `${receiver.url}/dead-request`;
+    const message = { url, sendAt: new Date(Date.now() + 3_600_000), body: { n: 1 } };
+    const twin = await vigil.messages.create({ ...message, idempotencyKey: 'finished-twin' });
+    // The server that bound `dead-twin` died before it wrote anything: every try is answered 409
+    // in-use until the key's lease ends, then the next one takes the key over with the bound id.
+    const boundId = await bindKeyAsDeadRequest(stack, { key: 'dead-twin', like: 'finished-twin' });
+    const started = Date.now();
+    const created = await vigil.messages.create({ ...message, idempotencyKey: 'dead-twin' });
+    expect(created.id).toBe(boundId);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(IDEMPOTENCY_LEASE_MS - 1_000);
+    expect((await messagesTo(url)).map((m) => m.id).sort()).toEqual([twin.id, boundId].sort());
+  }, 40_000);
 
   it('retries a read after a lost answer', async () => {
     const client = new Vigil({ apiKey: stack.apiKey, baseUrl: proxy.url, retries: { baseDelayMs: 50 } });
