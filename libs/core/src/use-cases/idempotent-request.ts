@@ -11,12 +11,13 @@ import type { SchedulingDeps } from './deps';
 /** How long an Idempotency-Key stays bound to its first request. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 /**
- * How long a request may take to write its results before a retry with its key may take over. Longer
- * than an API function can run on AWS (its 10 s timeout, infra/timeouts.test.ts), so a live request
- * is never taken over there; short enough that @vigil/client's default retries, each answered 409
- * after IDEMPOTENCY_WAIT_MS, reach past it when the request's server died (retry-policy.test.ts).
- * A take-over of a request that was only slow (the local stack has no timeout) is safe: it writes
- * the same ids, and a message that exists already is the other request's.
+ * How long a request may take to write its results before a retry with its key may take over.
+ * Longer than an API function can run on AWS (its 10 s timeout, infra/timeouts.test.ts), so a live
+ * request is never taken over there; short enough that @vigil/client's default retries, each
+ * answered 409 after IDEMPOTENCY_WAIT_MS, reach past it when the request's server died
+ * (libs/client/src/vigil.int.test.ts). A take-over of a request that was only slow (the local
+ * stack has no timeout) is safe: it writes the same ids, and a message that exists already is the
+ * other request's.
  */
 export const IDEMPOTENCY_LEASE_MS = 15_000;
 /** How long a request waits for a concurrent one with the same key to finish before answering 409. */
