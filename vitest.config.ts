@@ -33,6 +33,7 @@ const UNTIMED_INTEGRATION = [
   'libs/aws/src/message-store-all-or-nothing.int.test.ts',
   'libs/aws/src/secret-source.int.test.ts',
   'libs/aws/src/api-gateway-usage-plans.int.test.ts',
+  'libs/aws/src/wiring/local-signer.int.test.ts',
   'libs/local/src/dynalite-patches.int.test.ts',
   'libs/client/scripts/*.int.test.ts',
   'infra/*.int.test.ts',
