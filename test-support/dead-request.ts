@@ -11,6 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore } from '@vigil/aws';
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, newMessageId } from '@vigil/core';
+import { ENDPOINTS_FILE } from '@vigil/local/stack-provisioning';
 
 export { IDEMPOTENCY_LEASE_MS };
 
@@ -19,7 +20,7 @@ export const bindKeyAsDeadRequest = async (
   stack: { dataDir: string; tenantId: string },
   { key, like }: { key: string; like: string },
 ): Promise<string> => {
-  const where = JSON.parse(await readFile(join(stack.dataDir, 'endpoints.json'), 'utf8'));
+  const where = JSON.parse(await readFile(join(stack.dataDir, ENDPOINTS_FILE), 'utf8'));
   const client = new DynamoDBClient({
     region: where.region,
     endpoint: where.dynamodb,
