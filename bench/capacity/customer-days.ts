@@ -2,7 +2,7 @@
  * The two days a big customer will bring (issue 14, item 6), on the cost bench's scenarios, and
  * the fixes to model against them, in the order they pay off (docs/CAPACITY.md).
  */
-import { DEFAULT_ENGINE_SETTINGS } from '@vigil/core';
+import { DEFAULT_ENGINE_SETTINGS, PROMOTE_PAGES_IN_FLIGHT } from '@vigil/core';
 import type { ScenarioUsage } from '../cost/cost-report';
 import type { CustomerDay, DayReport, Deployment } from './capacity-model';
 import { quotasToRaise, shardsFor } from './capacity-model';
@@ -68,14 +68,17 @@ export const customerDays = (scenarios: readonly ScenarioUsage[]): CustomerDay[]
   ];
 };
 
-/** The deployment as it is: one byStatus key per tenant and status, messages under `T#<tenant>`, 8 index shards. */
+/**
+ * The deployment as it is: one byStatus key per tenant and status, messages under `T#<tenant>`, 8 index
+ * shards, promote handing PROMOTE_PAGES_IN_FLIGHT pages to the queue at once.
+ */
 export const TODAY: Deployment = {
   name: 'today',
   statusShards: 1,
   messageShards: 1,
   ledgerShards: 1,
   indexShards: 8,
-  promotePagesInFlight: 1,
+  promotePagesInFlight: PROMOTE_PAGES_IN_FLIGHT,
   quotas: AWS_QUOTAS,
   deliverPollersWarm: false,
 };
@@ -86,8 +89,8 @@ export const HEADROOM = 1.25;
 /**
  * The fixes in the order the limits throttle today, each on top of the ones before, sized from
  * `today` (the model of every day on TODAY): each shard count the smallest power of two that brings
- * its keys under their limit with HEADROOM; then the quotas some day still exceeds; then promote's
- * pace, which only the far path's lateness shows once the rest is fixed.
+ * its keys under their limit with HEADROOM; then the quotas some day still exceeds. (Promote's pace,
+ * the last fix once, is the engine's own now: PROMOTE_PAGES_IN_FLIGHT pages at once.)
  * `model` runs the days on a deployment (so each step is sized on the one before).
  */
 export const fixLadder = (today: readonly DayReport[], model: (d: Deployment) => DayReport[]): Deployment[] => {
@@ -133,7 +136,6 @@ export const fixLadder = (today: readonly DayReport[], model: (d: Deployment) =>
     quotas: { ...beforeQuotas.quotas, ...raised },
     deliverPollersWarm: true,
   });
-  then({ name: 'promote hands 8 pages to the queue at once (one per bucket shard)', promotePagesInFlight: 8 });
   return steps;
 };
 

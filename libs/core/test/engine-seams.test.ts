@@ -19,6 +19,7 @@ import {
   MessageIn as MessageInSchema,
   parseRecords,
   placeMessage,
+  PROMOTE_PAGES_IN_FLIGHT,
   promoteBucket,
   routeFor,
   routeOf,
@@ -127,6 +128,80 @@ describe('the queue delay is worked out once, at enqueue, and only the queue ada
     expect(queue.calls.map((call) => call.length)).toEqual([TICKET_PAGE, TICKET_PAGE, 7]);
     expect(TICKET_PAGE).not.toBe(10);
     expect(clock.now()).toBe(T0);
+  });
+
+  it(`hands a big bucket to the queue ${PROMOTE_PAGES_IN_FLIGHT} pages at a time, never more, each ticket once`, async () => {
+    const { deps, clock } = setup();
+    const members = TICKET_PAGE * 20 + 3;
+    deps.store.bucketMembers = async function* () {
+      for (let i = 0; i < members; i += 1)
+        yield {
+          tenantId: TENANT,
+          messageId: `msg_${i}`,
+          version: 0,
+          status: 'scheduled' as const,
+          dueAt: T0 + 120_000,
+        };
+    };
+    // Each page stays on its way until the test lets it arrive, oldest first.
+    const waiting: Array<() => void> = [];
+    const sent: string[] = [];
+    let mostAtOnce = 0;
+    const queue: DeliveryQueue = {
+      enqueue: (entries) =>
+        new Promise<void>((arrived) => {
+          waiting.push(() => {
+            sent.push(...entries.map((e) => e.ticket.messageId));
+            arrived();
+          });
+          mostAtOnce = Math.max(mostAtOnce, waiting.length);
+        }),
+    };
+    const promoting = promoteBucket({ ...deps, queue }, T0);
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    let done = false;
+    void promoting.then(() => (done = true));
+    while (!done) {
+      await settle();
+      waiting.shift()?.();
+    }
+
+    expect(await promoting).toEqual({ promoted: members });
+    expect(mostAtOnce).toBe(PROMOTE_PAGES_IN_FLIGHT);
+    expect(new Set(sent).size).toBe(members);
+    expect(sent).toHaveLength(members);
+    expect(clock.now()).toBe(T0);
+  });
+
+  it('fails the promote when the queue refuses a page, after the pages on their way settle, reading no further', async () => {
+    const { deps } = setup();
+    let read = 0;
+    deps.store.bucketMembers = async function* () {
+      for (let i = 0; i < TICKET_PAGE * 50; i += 1) {
+        read += 1;
+        yield {
+          tenantId: TENANT,
+          messageId: `msg_${i}`,
+          version: 0,
+          status: 'scheduled' as const,
+          dueAt: T0 + 120_000,
+        };
+      }
+    };
+    let calls = 0;
+    let settled = 0;
+    const queue: DeliveryQueue = {
+      enqueue: async () => {
+        calls += 1;
+        if (calls === 3) throw new Error('SQS refused 100 delivery tickets');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        settled += 1;
+      },
+    };
+
+    await expect(promoteBucket({ ...deps, queue }, T0)).rejects.toThrow('SQS refused');
+    expect(settled).toBe(calls - 1);
+    expect(read).toBeLessThanOrEqual(TICKET_PAGE * (PROMOTE_PAGES_IN_FLIGHT + 2));
   });
 
   it('sweeps every overdue message onto the queue in one list with its delay', async () => {
