@@ -11,12 +11,10 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoMessageStore } from '@vigil/aws';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DAY_MS } from '@vigil/core';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
@@ -26,6 +24,7 @@ import { Webhook } from 'standardwebhooks';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tierRuns } from '../test-support/ci';
+import { openStackStore } from '../test-support/stack-store';
 import { StackProcess } from './target';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -540,22 +539,15 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     // Prepare: a message of this tenant, finished as the worker finishes a poison message (taken,
     // then failed with its reason), through the stack's own store.
     const created = await api(apiKey, 'POST', '/v1/messages', { url: `${receiver.url}/poison`, delay: 600 });
-    const where = JSON.parse(await readFile(join(stack.dataDir, 'endpoints.json'), 'utf8'));
-    const client = new DynamoDBClient({
-      region: where.region,
-      endpoint: where.dynamodb,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const db = DynamoDBDocumentClient.from(client);
+    const { store, db, table, close } = await openStackStore(stack.dataDir);
     const { Items = [] } = await db.send(
       new ScanCommand({
-        TableName: where.table,
+        TableName: table,
         FilterExpression: 'sk = :sk',
         ExpressionAttributeValues: { ':sk': `M#${created.json.id}` },
       }),
     );
     const tenantId = Items[0]?.tenantId as string;
-    const store = new DynamoMessageStore(db, where.table, 8);
     const ticket = { tenantId, messageId: created.json.id, version: 0, dueAt: Date.parse(created.json.sendAt) };
     const taken = await store.take(ticket, Date.now(), Date.now() + 45_000);
     const detail = 'Taken for delivery 5 times without an attempt being recorded; not sent again.';
@@ -565,7 +557,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       expiresAt: Date.now() + 7 * DAY_MS,
     };
     expect(await store.fail(taken!, taken!.version, failure)).toBe(true);
-    client.destroy();
+    close();
 
     // Act
     await page.goto(`${web}/messages/${created.json.id}`);

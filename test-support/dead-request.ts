@@ -5,13 +5,8 @@
  * store, as the store's own claim writes it; the request's fingerprint is copied from a finished
  * request with the same body (`like`), so the key is bound exactly as the API would have bound it.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoMessageStore } from '@vigil/aws';
 import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, newMessageId } from '@vigil/core';
-import { ENDPOINTS_FILE } from '@vigil/local/stack-provisioning';
+import { openStackStore } from './stack-store';
 
 export { IDEMPOTENCY_LEASE_MS };
 
@@ -20,13 +15,7 @@ export const bindKeyAsDeadRequest = async (
   stack: { dataDir: string; tenantId: string },
   { key, like }: { key: string; like: string },
 ): Promise<string> => {
-  const where = JSON.parse(await readFile(join(stack.dataDir, ENDPOINTS_FILE), 'utf8'));
-  const client = new DynamoDBClient({
-    region: where.region,
-    endpoint: where.dynamodb,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const store = new DynamoMessageStore(DynamoDBDocumentClient.from(client), where.table, 8);
+  const { store, close } = await openStackStore(stack.dataDir);
   const now = Date.now();
   const claim = (k: string, messageId: string, fingerprint?: string) =>
     store.claimIdempotencyKey(
@@ -41,6 +30,6 @@ export const bindKeyAsDeadRequest = async (
   const messageId = newMessageId(now);
   const dead = await claim(key, messageId, finished.record.fingerprint);
   if (!dead.claimed) throw new Error(`the Idempotency-Key ${key} is bound already`);
-  client.destroy();
+  close();
   return messageId;
 };

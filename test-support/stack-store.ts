@@ -1,0 +1,30 @@
+/**
+ * The message store of a running local stack, opened from its data dir (the endpoints file the
+ * stack writes at start), for tests that put a message into a state no API call makes.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoMessageStore } from '@vigil/aws';
+import { ENDPOINTS_FILE, LOCAL_CREDENTIALS } from '@vigil/local/stack-provisioning';
+
+export interface StackStore {
+  store: DynamoMessageStore;
+  /** The same table through a document client, for reads the store has no method for. */
+  db: DynamoDBDocumentClient;
+  table: string;
+  close(): void;
+}
+
+export const openStackStore = async (dataDir: string): Promise<StackStore> => {
+  const where = JSON.parse(await readFile(join(dataDir, ENDPOINTS_FILE), 'utf8'));
+  const client = new DynamoDBClient({ region: where.region, endpoint: where.dynamodb, credentials: LOCAL_CREDENTIALS });
+  const db = DynamoDBDocumentClient.from(client);
+  return {
+    store: new DynamoMessageStore(db, where.table, 8),
+    db,
+    table: where.table,
+    close: () => client.destroy(),
+  };
+};
