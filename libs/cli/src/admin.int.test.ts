@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiGatewayEmulator } from '@vigil/local/api-gateway-emulator';
 import type { LocalStack } from '@vigil/local/stack';
+import { ENDPOINTS_FILE } from '@vigil/local/stack-provisioning';
 import { ensureTenant, PLANS } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack } from '../../../test-support/local-stack';
@@ -139,9 +140,9 @@ describe('npm run admin', () => {
       usagePlans: [{ name: 'vigil-free-ci' }, { name: 'vigil-pro-ci' }],
     });
     const dataDir = await mkdtemp(join(tmpdir(), 'vigil-admin-'));
-    const endpoints = JSON.parse(await readFile(join(stack.dataDir, 'endpoints.json'), 'utf8'));
+    const endpoints = JSON.parse(await readFile(join(stack.dataDir, ENDPOINTS_FILE), 'utf8'));
     await writeFile(
-      join(dataDir, 'endpoints.json'),
+      join(dataDir, ENDPOINTS_FILE),
       JSON.stringify({ ...endpoints, apigateway: emulator.endpoint, stage: 'ci' }),
     );
 
