@@ -6,7 +6,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { DeliveryQueue, DeliveryTicket, Logger, Message, MessageIn, OutboundRequest, SendResult } from '../src';
+import type {
+  DeliveryQueue,
+  DeliveryTicket,
+  Logger,
+  Message,
+  MessageIn,
+  OutboundRequest,
+  PendingRef,
+  SendResult,
+} from '../src';
 import {
   DEFAULT_BACKOFF,
   DEFAULT_ENGINE_SETTINGS,
@@ -55,6 +64,15 @@ const setup = () => {
   const deps = { store, queue, timer, clock, settings: s, log: silentLog };
   return { clock, store, queue, timer, deps };
 };
+
+/** The i-th member of a bucket, still waiting, due two minutes after T0. */
+const waitingMember = (i: number): PendingRef => ({
+  tenantId: TENANT,
+  messageId: `msg_${i}`,
+  version: 0,
+  status: 'scheduled',
+  dueAt: T0 + 120_000,
+});
 
 const input = (over: Partial<Record<string, unknown>>): MessageIn =>
   MessageInSchema.parse({ url: 'https://example.com/hook', ...over });
@@ -114,13 +132,7 @@ describe('the queue delay is worked out once, at enqueue, and only the queue ada
   it('keeps memory bounded for a bucket of any size: pages of the use case, never the queue batch of 10', async () => {
     const { deps, queue, clock } = setup();
     const members = TICKET_PAGE * 2 + 7;
-    const refs = Array.from({ length: members }, (_, i) => ({
-      tenantId: TENANT,
-      messageId: `msg_${i}`,
-      version: 0,
-      status: 'scheduled' as const,
-      dueAt: T0 + 120_000,
-    }));
+    const refs = Array.from({ length: members }, (_, i) => waitingMember(i));
     deps.store.bucketMembers = async function* () {
       yield* refs;
     };
@@ -134,14 +146,7 @@ describe('the queue delay is worked out once, at enqueue, and only the queue ada
     const { deps, clock } = setup();
     const members = TICKET_PAGE * 20 + 3;
     deps.store.bucketMembers = async function* () {
-      for (let i = 0; i < members; i += 1)
-        yield {
-          tenantId: TENANT,
-          messageId: `msg_${i}`,
-          version: 0,
-          status: 'scheduled' as const,
-          dueAt: T0 + 120_000,
-        };
+      for (let i = 0; i < members; i += 1) yield waitingMember(i);
     };
     // Each page stays on its way until the test lets it arrive, oldest first.
     const waiting: Array<() => void> = [];
@@ -179,13 +184,7 @@ describe('the queue delay is worked out once, at enqueue, and only the queue ada
     deps.store.bucketMembers = async function* () {
       for (let i = 0; i < TICKET_PAGE * 50; i += 1) {
         read += 1;
-        yield {
-          tenantId: TENANT,
-          messageId: `msg_${i}`,
-          version: 0,
-          status: 'scheduled' as const,
-          dueAt: T0 + 120_000,
-        };
+        yield waitingMember(i);
       }
     };
     let calls = 0;
