@@ -31,5 +31,6 @@ const env = {
 };
 // The restart scenario needs a stack it controls, so only the local run includes it.
 const files = remote ? ['e2e/delivery.e2e.test.ts'] : [];
-const result = spawnSync('npx', ['vitest', 'run', '--project', 'e2e', ...files], { stdio: 'inherit', env });
+const projects = ['--project', 'e2e', '--project', 'e2e-timed'];
+const result = spawnSync('npx', ['vitest', 'run', ...projects, ...files], { stdio: 'inherit', env });
 process.exit(result.status ?? 1);
