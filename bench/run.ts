@@ -13,7 +13,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '@vigil/local/stack';
 import { startStack } from '@vigil/local/stack';
+import { NodeHttpSender } from '@vigil/aws/http-sender';
+import { systemClock } from '@vigil/aws/system-clock';
 import { StackProcess } from '../e2e/target';
+import type { DistantPath } from './distant-path';
+import { startDistantPath } from './distant-path';
 import { quantile } from './quantile';
 import type { ReceiverThread as Receiver } from './receiver-thread';
 import { startReceiverThread } from './receiver-thread';
@@ -26,7 +30,7 @@ const ENGINE_ENV = {
   VIGIL_LOG_LEVEL: 'error',
   ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('VIGIL_'))),
 };
-/** `BENCH_ONLY=burst npm run bench` runs one part: ingest, light, burst, far or cold. */
+/** `BENCH_ONLY=burst npm run bench` runs one part: ingest, light, burst, far, cold or distant. */
 const only = process.env.BENCH_ONLY;
 const runs = (part: string) => only === undefined || only === part;
 /** `BENCH_REPEAT=5` runs the 1,000-message burst that many times and prints the median of their p99s. */
@@ -164,6 +168,7 @@ const main = async () => {
   if (runs('burst')) await nearBursts(stack, receiver, say);
   if (runs('far')) await farBurst(stack, receiver, say);
   if (runs('cold')) await coldBurst(receiver, say);
+  if (runs('distant')) await distantReceivers(stack, receiver, say);
 
   await stack.stop();
   await receiver.close();
@@ -371,6 +376,73 @@ const coldBurst = async (receiver: Receiver, say: Say) => {
   } finally {
     await stack.stop();
     await rm(stack.dataDir, { recursive: true, force: true });
+  }
+};
+
+/** The round trip to the distant receivers: a receiver in another region of the same continent. */
+const DISTANT_RTT_MS = 40;
+const DISTANT_COUNT = 20;
+
+/**
+ * Lone deliveries to receivers 40 ms away (bench/distant-path.ts), each at an origin of its own,
+ * so every one needs a new connection, as a lone webhook to a customer's server does (idle
+ * connections are closed after 2 s). Through the stack, the worker connects when it takes the
+ * message, ~200 ms ahead; the baseline, in the same run and interleaved with it, is the engine's
+ * sender sending at the instant without connecting ahead. The floor is half a round trip: the
+ * request's own way there.
+ */
+const distantReceivers = async (stack: LocalStack, receiver: Receiver, say: Say) => {
+  const paths: DistantPath[] = await Promise.all(
+    Array.from({ length: 2 * DISTANT_COUNT }, () => startDistantPath(receiver.url, DISTANT_RTT_MS)),
+  );
+  const sender = new NodeHttpSender({ allowPrivateTargets: true });
+  try {
+    const first = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
+    const dueOf = (i: number) => first + i * 150;
+    const ahead = await Promise.all(
+      Array.from({ length: DISTANT_COUNT }, async (_, i) => {
+        const sendAt = new Date(dueOf(i)).toISOString();
+        const { status, json } = await post(`${stack.url}/v1/messages`, stack.apiKey, {
+          url: `${paths[i]!.url}/distant`,
+          sendAt,
+        });
+        if (status !== 201) throw new Error(`distant create got ${status}: ${JSON.stringify(json)}`);
+        return json as { id: string; sendAt: string };
+      }),
+    );
+    // The baseline: each sent 75 ms after one of the stack's, on a new connection made at its instant.
+    const atInstant = Array.from({ length: DISTANT_COUNT }, (_, i) => ({
+      id: `distant-baseline-${i}`,
+      sendAt: new Date(dueOf(i) + 75).toISOString(),
+    }));
+    await Promise.all(
+      atInstant.map(async (m, i) => {
+        await systemClock.sleepUntil(Date.parse(m.sendAt));
+        const result = await sender.send({
+          url: `${paths[DISTANT_COUNT + i]!.url}/distant-baseline`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'webhook-id': m.id },
+          body: '{}',
+          timeoutMs: 10_000,
+        });
+        if (result.statusCode !== 200) throw new Error(`baseline send: ${JSON.stringify(result)}`);
+      }),
+    );
+    const withAhead = await lateness(receiver, ahead, 15_000);
+    const baseline = await lateness(receiver, atInstant, 15_000);
+    say('');
+    say(
+      `Distant receivers: ${DISTANT_COUNT} lone deliveries, each on a new connection to a receiver ${DISTANT_RTT_MS} ms away (a round trip; the floor is half of one, ${DISTANT_RTT_MS / 2} ms)`,
+    );
+    say('  through the stack (the connection opened at the take, ~200 ms ahead):');
+    say(formatLateness(withAhead, `goal: the floor + the near path's own lateness`));
+    say('  baseline, this run: the same sender connecting at the instant:');
+    say(formatLateness(baseline, `1.5 round trips: ${DISTANT_RTT_MS * 1.5} ms + the timer's lateness`));
+    const aboveFloor = (r: LatenessReport) => `p50 ${r.p50 - DISTANT_RTT_MS / 2}, p99 ${r.p99 - DISTANT_RTT_MS / 2}`;
+    say(`  above the floor: ahead ${aboveFloor(withAhead)} ms; at the instant ${aboveFloor(baseline)} ms`);
+  } finally {
+    sender.close();
+    await Promise.all(paths.map((path) => path.close()));
   }
 };
 

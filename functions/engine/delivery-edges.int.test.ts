@@ -20,6 +20,8 @@ interface Arrival {
   webhookId: string;
   attempt: string;
   arrivedAt: number;
+  /** When the connection the request came on was opened. */
+  connectedAt: number;
 }
 
 interface Answer {
@@ -31,6 +33,7 @@ interface Answer {
 const startTarget = async () => {
   const arrivals: Arrival[] = [];
   const answers = new Map<string, (count: number) => Answer>();
+  const connectedAt = new WeakMap<object, number>();
   const server = http.createServer((req, res) => {
     const arrivedAt = Date.now();
     req.resume();
@@ -42,11 +45,13 @@ const startTarget = async () => {
         webhookId: String(req.headers['webhook-id']),
         attempt: String(req.headers['vigil-attempt']),
         arrivedAt,
+        connectedAt: connectedAt.get(req.socket) ?? Number.NaN,
       });
       const { status, headers = {} } = answers.get(path)?.(count) ?? { status: 200 };
       res.writeHead(status, headers).end(`answer ${status}`);
     });
   });
+  server.on('connection', (socket) => connectedAt.set(socket, Date.now()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -244,4 +249,28 @@ describe('a receiver that sets cookies', () => {
     const stored = await stack.runtime.scheduling.store.get(stack.tenantId, id);
     expect(JSON.stringify(stored)).not.toContain('rcv-s3cr3t');
   }, 30_000);
+});
+
+describe('a receiver no connection is open to', () => {
+  it('is connected to when the message is taken, before its instant, and gets the request on that connection', async () => {
+    // A receiver of its own: no connection from an earlier test could be reused.
+    const lone = await startTarget();
+    try {
+      const created = await api.post('/v1/messages', { url: `${lone.url}/ahead`, delay: 3 });
+      expect(created.status).toBe(201);
+      const sendAt = Date.parse(created.json.sendAt);
+      await waitFor(
+        async () => lone.arrivals.length,
+        (n) => n > 0,
+        15_000,
+      );
+      const [arrival] = lone.arrivals;
+      expect(arrival!.arrivedAt).toBeGreaterThanOrEqual(sendAt);
+      // Opened at the take, the take lead (200 ms) before the instant; the request waited for the instant.
+      expect(arrival!.connectedAt).toBeLessThan(sendAt);
+      expect(arrival!.connectedAt).toBeGreaterThan(Date.parse(created.json.createdAt));
+    } finally {
+      await lone.stop();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * The HTTP delivery target on `node:http` / `node:https` with one keep-alive Agent per protocol (the hot path:
- * about 3.5x the rate of fetch, see PERFORMANCE.md). Every send is bounded by its timeout from
+ * about 3.5x the rate of fetch, see PERFORMANCE.md), which can open a send's connection ahead of it
+ * (connections-ahead.ts). Every send is bounded by its timeout from
  * connect to the last byte of the snippet, never throws, never follows redirects, and (unless the
  * deployment allows private targets) refuses any target whose resolved address is not public.
  */
@@ -21,6 +22,7 @@ import type {
   TargetPolicy,
 } from '@vigil/core';
 import { boundResponseHeaders, classifyTargetAddress, reservedEndpointAt, truncateUtf8 } from '@vigil/core';
+import { HttpAgentAhead, HttpsAgentAhead } from './connections-ahead';
 
 export interface NodeHttpSenderOptions {
   /** Lets targets resolve to loopback, private, link-local... addresses (the local stack). */
@@ -185,9 +187,12 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
  */
 const IDLE_SOCKET_MS = 2_000;
 
+/** Where a request's URL says to connect, or why it never can be sent. */
+type Destination = { url: URL; host: string; port: number; lookup?: LookupFunction } | { refused: SendResult };
+
 export class NodeHttpSender implements DeliveryTarget {
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private readonly httpAgent: HttpAgentAhead;
+  private readonly httpsAgent: HttpsAgentAhead;
   private readonly policy: TargetPolicy;
   /** Every connect is checked, unless anything goes (private targets allowed, nothing reserved). */
   private readonly guarded: boolean;
@@ -210,21 +215,29 @@ export class NodeHttpSender implements DeliveryTarget {
       scheduling: 'lifo',
       timeout: IDLE_SOCKET_MS,
     };
-    this.httpAgent = new http.Agent(agentOptions);
-    this.httpsAgent = new https.Agent(agentOptions);
+    this.httpAgent = new HttpAgentAhead(agentOptions);
+    this.httpsAgent = new HttpsAgentAhead(agentOptions);
+  }
+
+  /**
+   * Opens the connection `request` will be sent on (see connections-ahead.ts), through the same
+   * checks as the send: an address the send would refuse is never connected to.
+   */
+  connectAhead(request: OutboundRequest): void {
+    const destination = this.destinationOf(request);
+    if ('refused' in destination) return;
+    const { url, host, port, lookup } = destination;
+    (url.protocol === 'https:' ? this.httpsAgent : this.httpAgent).connectAhead({
+      host,
+      port,
+      ...(lookup && { lookup }),
+    });
   }
 
   async send(request: OutboundRequest): Promise<SendResult> {
-    const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
-    if (!url) return { error: 'invalid target URL', errorKind: 'invalid-request', permanent: true };
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return { error: `unsupported target protocol ${url.protocol}`, errorKind: 'invalid-request', permanent: true };
-    }
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    // The lookup is skipped for literal IPs, so they are checked here; names at each lookup.
-    const refused = this.guarded && isIP(host) ? firstRefused([host], port, this.policy) : undefined;
-    if (refused) return failure(refused, true);
+    const destination = this.destinationOf(request);
+    if ('refused' in destination) return destination.refused;
+    const { url, lookup } = destination;
 
     const body = request.body === '' ? undefined : Buffer.from(request.body, 'utf8');
     const headers: Record<string, string> = { ...request.headers };
@@ -235,11 +248,31 @@ export class NodeHttpSender implements DeliveryTarget {
     const deadline = performance.now() + request.timeoutMs;
     return this.exchange(
       url,
-      { method: request.method, headers, ...(this.guarded && { lookup: guardedLookup(port, this.policy) }) },
+      { method: request.method, headers, ...(lookup && { lookup }) },
       body,
       request.timeoutMs,
       deadline,
     );
+  }
+
+  private destinationOf(request: OutboundRequest): Destination {
+    const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
+    if (!url) return { refused: { error: 'invalid target URL', errorKind: 'invalid-request', permanent: true } };
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return {
+        refused: {
+          error: `unsupported target protocol ${url.protocol}`,
+          errorKind: 'invalid-request',
+          permanent: true,
+        },
+      };
+    }
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    // The lookup is skipped for literal IPs, so they are checked here; names at each lookup.
+    const refused = this.guarded && isIP(host) ? firstRefused([host], port, this.policy) : undefined;
+    if (refused) return { refused: failure(refused, true) };
+    return { url, host, port, ...(this.guarded && { lookup: guardedLookup(port, this.policy) }) };
   }
 
   /** Destroys the agents and their sockets; the sender is unusable afterwards. */

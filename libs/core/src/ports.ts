@@ -222,6 +222,12 @@ export type TargetType = 'http';
 /** Sends one delivery to a target of one type (the HTTP sender is the first adapter). */
 export interface DeliveryTarget {
   send(request: OutboundRequest): Promise<SendResult>;
+  /**
+   * Gets ready to send `request` soon: the HTTP sender resolves its host and opens the connection
+   * (TCP's and TLS's handshakes, round trips to the receiver), so the send at the due instant only
+   * writes. Sends nothing and never throws; a connection no send takes is closed after a while.
+   */
+  connectAhead?(request: OutboundRequest): void;
 }
 
 /** One adapter per target type, registered by the wiring (a type left out does not compile). */

@@ -279,6 +279,8 @@ export class MemoryEndpoints implements NotificationEndpointStore {
 /** Answers each request with the next scripted result (the last one repeats). */
 export class ScriptedSender implements DeliveryTarget {
   readonly requests: Array<OutboundRequest & { at: number }> = [];
+  /** The requests the worker asked to connect ahead for, and when. */
+  readonly connectedAhead: Array<OutboundRequest & { at: number }> = [];
   constructor(
     private readonly script: SendResult[],
     private readonly now: () => number,
@@ -286,6 +288,9 @@ export class ScriptedSender implements DeliveryTarget {
   async send(request: OutboundRequest): Promise<SendResult> {
     this.requests.push({ ...request, at: this.now() });
     return this.script[Math.min(this.requests.length - 1, this.script.length - 1)] as SendResult;
+  }
+  connectAhead(request: OutboundRequest): void {
+    this.connectedAhead.push({ ...request, at: this.now() });
   }
 }
 

@@ -132,6 +132,26 @@ describe('delivering', () => {
     expect(sender.requests[0]!.at).toBe(due);
   });
 
+  it('connects ahead when it takes the message, for the request it sends at the instant', async () => {
+    const { deps, worker, clock, queue, sender } = setup();
+    await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    clock.set(T0 + 9_000);
+    await worker.deliver(queue.sent[0]!.ticket);
+    const due = T0 + 10_000;
+    const { at: sentAt, ...sent } = sender.requests[0]!;
+    expect(sentAt).toBe(due);
+    expect(sender.connectedAhead).toEqual([{ ...sent, at: due - DEFAULT_ENGINE_SETTINGS.takeLeadMs }]);
+  });
+
+  it('does not connect ahead for a message already due: it is sent at once', async () => {
+    const { deps, worker, clock, queue, sender } = setup();
+    await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    clock.set(T0 + 12_000);
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('delivered');
+    expect(sender.requests).toHaveLength(1);
+    expect(sender.connectedAhead).toEqual([]);
+  });
+
   it('a duplicate ticket never sends twice', async () => {
     const { deps, worker, sender, clock, queue } = setup();
     await scheduleMessage(deps, TENANT, input({ delay: 10 }));

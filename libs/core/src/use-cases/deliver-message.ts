@@ -171,6 +171,7 @@ export class DeliveryWorker {
       admission = await this.admit({ ...message, flowControl: message.flowControl });
       if (!admission.admitted) return this.holdBack(message, message.flowControl, admission.retryAt, prepared.keepMs);
     }
+    if (message.dueAt > clock.now()) connectAhead(deliveryTargets, prepared.request);
     await clock.sleepUntil(message.dueAt);
     const startedAt = clock.now();
     this.sending += 1;
@@ -536,6 +537,11 @@ const send = (targets: DeliveryTargets, request: OutboundRequest): Promise<SendR
     return Promise.resolve({ error: 'no delivery target takes this URL', permanent: true });
   }
   return target.send(request);
+};
+
+/** Lets the adapter the request's URL names open its connection now, for a send at the due instant. */
+const connectAhead = (targets: DeliveryTargets, request: OutboundRequest): void => {
+  deliveryTargetFor(targets, request.url)?.connectAhead?.(request);
 };
 
 const errorName = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
