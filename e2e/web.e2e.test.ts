@@ -1046,6 +1046,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await dialog.getByRole('button', { name: 'Create key' }).click();
     await dialog.getByTestId('new-key-secret').waitFor();
     await dialog.getByRole('button', { name: 'Done' }).click();
+    // Gone, not only closing: its overlay covers the page while it fades out.
+    await dialog.waitFor({ state: 'detached' });
     const revoke = page.getByRole('row', { name: /phone/ }).getByRole('button', { name: 'Revoke' });
     const box = (await revoke.boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(390);
