@@ -138,6 +138,17 @@ describe('NodeHttpSender.connectAhead', () => {
     expect(() => target.connectAhead({ ...request('http://x'), url: 'ftp://127.0.0.1/file' })).not.toThrow();
   });
 
+  it('does not hand a send a connection the receiver closed meanwhile: it connects anew', async () => {
+    const { url, seen } = await startServer();
+    const target = sender();
+    target.connectAhead(request(url));
+    await until(() => seen.connections.length === 1, 'the connection opened ahead');
+    seen.connections[0]!.socket.destroy();
+    await sleep(50);
+    expect((await target.send(request(url))).statusCode).toBe(200);
+    expect(seen.requests.map((r) => r.connection)).toEqual([1]);
+  });
+
   it('leaves a send to a receiver that refused the connection ahead to fail as it would have', async () => {
     const { url } = await startServer();
     const closed = url.replace(/:\d+$/, ':1');

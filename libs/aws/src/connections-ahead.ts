@@ -76,11 +76,16 @@ class OpenedConnections {
     this.byOrigin.clear();
   }
 
+  /** Those that can still carry a request: not closed by either side (a server may close an idle one). */
   private live(origin: string): OpenedAhead[] {
     const opened = this.byOrigin.get(origin) ?? [];
-    const live = opened.filter(({ socket }) => !socket.destroyed);
+    const usable = ({ socket }: OpenedAhead) => !socket.destroyed && socket.writable;
+    const live = opened.filter(usable);
     if (live.length !== opened.length) {
-      for (const dead of opened.filter(({ socket }) => socket.destroyed)) clearTimeout(dead.timer);
+      for (const dead of opened.filter((o) => !usable(o))) {
+        clearTimeout(dead.timer);
+        dead.socket.destroy();
+      }
       this.set(origin, live);
     }
     return live;
