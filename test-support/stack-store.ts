@@ -1,12 +1,14 @@
 /**
  * The message store of a running local stack, opened from its data dir (the endpoints file the
- * stack writes at start), for tests that put a message into a state no API call makes.
+ * stack writes at start), for tests that put a message into a state no API call makes. The stack's
+ * indexes have their default shard count (a test stack started with VIGIL_INDEX_SHARDS set needs its own).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore } from '@vigil/aws';
+import { DEFAULT_INDEX_SHARDS } from '@vigil/aws/config';
 import { ENDPOINTS_FILE, LOCAL_CREDENTIALS } from '@vigil/local/stack-provisioning';
 
 export interface StackStore {
@@ -22,7 +24,7 @@ export const openStackStore = async (dataDir: string): Promise<StackStore> => {
   const client = new DynamoDBClient({ region: where.region, endpoint: where.dynamodb, credentials: LOCAL_CREDENTIALS });
   const db = DynamoDBDocumentClient.from(client);
   return {
-    store: new DynamoMessageStore(db, where.table, 8),
+    store: new DynamoMessageStore(db, where.table, DEFAULT_INDEX_SHARDS),
     db,
     table: where.table,
     close: () => client.destroy(),

@@ -33,6 +33,9 @@ const reservedEndpoints = z
       }),
   );
 
+/** How many shards the pending and bucket indexes spread over unless VIGIL_INDEX_SHARDS says otherwise. */
+export const DEFAULT_INDEX_SHARDS = 8;
+
 /**
  * API Gateway usage plans for tenants: where tenants are made (the operator's shell through
  * tenant-admin.ts, the console's first sign-in through wiring/provisioning.ts, the local stack),
@@ -69,7 +72,7 @@ const Env = z.object({
   VIGIL_SCHEDULER_ENDPOINT: optionalUrl,
   /** SSM's endpoint, for a local one (tests); unset on AWS. */
   VIGIL_SSM_ENDPOINT: optionalUrl,
-  VIGIL_INDEX_SHARDS: z.coerce.number().int().min(1).max(64).default(8),
+  VIGIL_INDEX_SHARDS: z.coerce.number().int().min(1).max(64).default(DEFAULT_INDEX_SHARDS),
   VIGIL_NEAR_WINDOW_S: z.coerce
     .number()
     .min(1)

@@ -10,6 +10,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore, TABLE_DEFINITION } from '@vigil/aws';
+import { DEFAULT_INDEX_SHARDS } from '@vigil/aws/config';
 import type { Message } from '@vigil/core';
 import { newApiKey, newMessageId, newTenantId } from '@vigil/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -136,7 +137,7 @@ describe('an upgrade a stopped start left', () => {
 
       // Assess
       expect(upgrade).toEqual({ table: TABLE, indexes: [], items: messages.length });
-      const store = new DynamoMessageStore(DynamoDBDocumentClient.from(client), TABLE, 8);
+      const store = new DynamoMessageStore(DynamoDBDocumentClient.from(client), TABLE, DEFAULT_INDEX_SHARDS);
       const page = await store.list(tenantId, { filter: { status: ['delivered'] }, limit: 100 });
       expect(page.items.map((m) => m.id).sort()).toEqual(messages.map((m) => m.id).sort());
       await expect(client.send(new DescribeTableCommand({ TableName: spareTableOf(TABLE) }))).rejects.toThrow(
@@ -156,14 +157,18 @@ describe('an upgrade a stopped start left', () => {
     const client = dynamoClientFor(dynalite.endpoint);
     try {
       await createActiveTable(client, { TableName: spareTableOf(TABLE), ...TABLE_DEFINITION });
-      await new DynamoMessageStore(DynamoDBDocumentClient.from(client), spareTableOf(TABLE), 8).insert(messages[0]!);
+      await new DynamoMessageStore(
+        DynamoDBDocumentClient.from(client),
+        spareTableOf(TABLE),
+        DEFAULT_INDEX_SHARDS,
+      ).insert(messages[0]!);
 
       // Act
       const upgrade = await upgradeTable(client, TABLE);
 
       // Assess
       expect(upgrade).toEqual({ table: TABLE, indexes: ['byStatus'], items: messages.length });
-      const store = new DynamoMessageStore(DynamoDBDocumentClient.from(client), TABLE, 8);
+      const store = new DynamoMessageStore(DynamoDBDocumentClient.from(client), TABLE, DEFAULT_INDEX_SHARDS);
       const page = await store.list(tenantId, { filter: { status: ['delivered'], label: 'billing' }, limit: 100 });
       expect(page.items).toHaveLength(messages.length);
     } finally {
