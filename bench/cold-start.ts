@@ -2,13 +2,20 @@
  * `npm run bench:cold`: builds the Lambda bundles exactly as `serverless package` does (offline),
  * then for each function reports its zip size (goal <= 1 MB) and the time a fresh Node process
  * takes to load its handler module (median of 5): the part of a cold start the code controls.
+ * Lambda gives a function CPU in proportion to its memory (1,769 MB is one vCPU), so where this
+ * machine lets the bench cap a process's CPU (a cgroup it may write), it loads each module again
+ * under its deployed memory's share of a core: what a cold start costs at that size.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_ENGINE_SETTINGS } from '@vigil/core';
+import { DELIVER, memorySizeOf } from '../infra/functions';
 
 const RUNS = 5;
+/** Lambda's memory for one full vCPU: below it, a function gets memory / 1,769 of a core. */
+const MB_PER_VCPU = 1_769;
 const out = mkdtempSync(join(tmpdir(), 'vigil-cold-'));
 
 const build = spawnSync('npm', ['run', 'package', '--', '--stage', 'bench', '--package', out], {
@@ -30,7 +37,41 @@ const handlerFile = (dir: string): string | undefined => {
   return undefined;
 };
 
+/**
+ * A cgroup (v1's cpu controller) whose CPU quota the bench sets, or undefined where this machine
+ * has none it may write (then the capped column says so). Processes join it by writing their pid.
+ */
+const cpuCap = (() => {
+  const dir = `/sys/fs/cgroup/cpu/vigil-bench-cold-${process.pid}`;
+  try {
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'cpu.cfs_period_us'), '100000');
+    return {
+      set: (share: number) => writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(Math.round(share * 100_000))),
+      procs: join(dir, 'cgroup.procs'),
+      remove: () => rmdirSync(dir),
+    };
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Milliseconds a fresh Node process takes to require `file`; inside the capped cgroup when `capped`. */
+const loadMs = (file: string, capped: boolean): number => {
+  const script = `const t = performance.now(); require(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`;
+  const env = { PATH: process.env.PATH, AWS_REGION: 'us-east-1', NODE_ENV: 'production' as const };
+  const run =
+    capped && cpuCap
+      ? spawnSync('sh', ['-c', `echo $$ > ${cpuCap.procs} && exec "$0" -e "$1"`, process.execPath, script], {
+          encoding: 'utf8',
+          env,
+        })
+      : spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env });
+  return Number(run.stdout);
+};
+
 const rows: string[] = [];
+let deliverCapped: number | undefined;
 for (const zip of readdirSync(out)
   .filter((name) => name.endsWith('.zip'))
   .sort()) {
@@ -39,30 +80,39 @@ for (const zip of readdirSync(out)
   spawnSync('python3', ['-m', 'zipfile', '-e', join(out, zip), dir]);
   const file = handlerFile(dir);
   if (!file) continue;
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i += 1) {
-    const run = spawnSync(
-      process.execPath,
-      [
-        '-e',
-        `const t = performance.now(); require(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`,
-      ],
-      { encoding: 'utf8', env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', NODE_ENV: 'production' } },
-    );
-    times.push(Number(run.stdout));
+  const times = Array.from({ length: RUNS }, () => loadMs(file, false));
+  const memory = memorySizeOf(name);
+  const share = Math.min(1, memory / MB_PER_VCPU);
+  let capped = 'not measurable here';
+  if (cpuCap) {
+    cpuCap.set(share);
+    const ms = median(Array.from({ length: 3 }, () => loadMs(file, true)));
+    if (name === DELIVER) deliverCapped = ms;
+    capped = `${ms.toFixed(0)} ms`;
   }
   const kb = statSync(join(out, zip)).size / 1024;
-  rows.push(`| ${name} | ${kb.toFixed(0)} KB | ${median(times).toFixed(0)} ms |`);
+  rows.push(
+    `| ${name} | ${kb.toFixed(0)} KB | ${median(times).toFixed(0)} ms | ${memory} MB: ${(share * 100).toFixed(1)} % | ${capped} |`,
+  );
 }
+cpuCap?.remove();
 rmSync(out, { recursive: true, force: true });
 
 process.stdout.write(
   [
     `Lambda bundles (${new Date().toISOString()}, Node ${process.version}): zip size (goal <= 1 MB) and handler module load time, median of ${RUNS} fresh processes`,
     '',
-    '| function | zip | load |',
-    '|---|---|---|',
+    '| function | zip | load (a whole core) | memory: its share of a core | load at that share (median of 3) |',
+    '|---|---|---|---|---|',
     ...rows,
+    '',
+    ...(deliverCapped === undefined
+      ? ["No CPU cgroup to write here (run as root on cgroup v1 to measure loads at each function's share of a core)."]
+      : [
+          `A cold deliver spends ${deliverCapped.toFixed(0)} ms loading its module at its share of a core, before its runtime's own start; ` +
+            `a ticket surfaces ${DEFAULT_ENGINE_SETTINGS.armLeadMs}-${DEFAULT_ENGINE_SETTINGS.armLeadMs + 1000} ms before it is due (VIGIL_ARM_LEAD_MS on AWS), ` +
+            `so a cold deliver ${deliverCapped >= DEFAULT_ENGINE_SETTINGS.armLeadMs ? 'can be late' : 'fits in the lead'} if Lambda gives its init no more CPU than its memory's share.`,
+        ]),
     '',
   ].join('\n'),
 );
