@@ -196,6 +196,7 @@ export interface FunctionDefinition {
   timeout: number;
   /** MB; the provider's DEFAULT_MEMORY_MB when absent. */
   memorySize?: number;
+  provisionedConcurrency?: number | string;
   environment?: Record<string, CfnValue>;
   events?: FunctionEvent[];
   /** Packaged elsewhere (the console's OpenNext bundle): serverless-esbuild leaves it alone. */
@@ -279,6 +280,7 @@ const engineFunctions: VigilFunction[] = [
       description: 'Delivery worker: holds each ticket until it is due, sends, records',
       timeout: DELIVER_TIMEOUT_S,
       memorySize: DELIVER_MEMORY_MB,
+      provisionedConcurrency: param('deliverWarmEnvironments'),
       events: [
         {
           sqs: {

@@ -21,6 +21,12 @@ export const PARAM_DEFAULTS = {
   latenessAlarmMs: 1000,
   /** How often the canary sends its probes, in minutes (2 or more: EventBridge wants `rate(1 minute)` singular). */
   canaryEveryMinutes: 5,
+  /**
+   * Deliver's environments kept initialized (Lambda provisioned concurrency on its `provisioned`
+   * alias, which the delivery queue invokes): a lone ticket meets one that is warm instead of a cold
+   * start that can outlast the arm lead. 0 for none (a development stage).
+   */
+  deliverWarmEnvironments: 1,
   /** Where alarm notifications are e-mailed; empty for none (subscribe to the AlarmTopic yourself). */
   alarmEmail: '',
 } as const;
