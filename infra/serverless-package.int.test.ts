@@ -451,7 +451,7 @@ describe('serverless package (offline, --stage ci)', () => {
     });
 
     it('keeps deliverWarmEnvironments of the delivery worker initialized, on the alias the delivery queue invokes', () => {
-      // A cold deliver loads its module for ~1.4 s at 256 MB's share of a core (npm run bench:cold):
+      // A cold deliver loads its module for 1.4-1.8 s at 256 MB's share of a core (npm run bench:cold):
       // more than a ticket's arm lead. Provisioned concurrency has that done before a ticket comes.
       const [aliasId, alias] = theOnly('AWS::Lambda::Alias');
       expect(alias.Properties).toMatchObject({
