@@ -196,7 +196,11 @@ export interface FunctionDefinition {
   timeout: number;
   /** MB; the provider's DEFAULT_MEMORY_MB when absent. */
   memorySize?: number;
-  provisionedConcurrency?: number | string;
+  /**
+   * Environments kept initialized, as a `${param:...}` (serverless then makes a version and a
+   * `provisioned` alias with this provisioned concurrency, and points the function's events at it).
+   */
+  provisionedConcurrency?: string;
   environment?: Record<string, CfnValue>;
   events?: FunctionEvent[];
   /** Packaged elsewhere (the console's OpenNext bundle): serverless-esbuild leaves it alone. */

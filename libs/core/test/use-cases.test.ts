@@ -143,6 +143,17 @@ describe('delivering', () => {
     expect(sender.connectedAhead).toEqual([{ ...sent, at: due - DEFAULT_ENGINE_SETTINGS.takeLeadMs }]);
   });
 
+  it('delivers all the same when the target throws while connecting ahead', async () => {
+    const { deps, worker, clock, queue, sender } = setup();
+    sender.connectAhead = () => {
+      throw new Error('no head start today');
+    };
+    await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    clock.set(T0 + 9_000);
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('delivered');
+    expect(sender.requests[0]!.at).toBe(T0 + 10_000);
+  });
+
   it('does not connect ahead for a message already due: it is sent at once', async () => {
     const { deps, worker, clock, queue, sender } = setup();
     await scheduleMessage(deps, TENANT, input({ delay: 10 }));

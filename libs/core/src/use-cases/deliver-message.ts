@@ -539,9 +539,16 @@ const send = (targets: DeliveryTargets, request: OutboundRequest): Promise<SendR
   return target.send(request);
 };
 
-/** Lets the adapter the request's URL names open its connection now, for a send at the due instant. */
+/**
+ * Lets the adapter the request's URL names open its connection now, for a send at the due instant.
+ * Only a head start: an adapter that throws here costs it, never the delivery.
+ */
 const connectAhead = (targets: DeliveryTargets, request: OutboundRequest): void => {
-  deliveryTargetFor(targets, request.url)?.connectAhead?.(request);
+  try {
+    deliveryTargetFor(targets, request.url)?.connectAhead?.(request);
+  } catch {
+    // The send connects by itself at the instant.
+  }
 };
 
 const errorName = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
