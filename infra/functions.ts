@@ -337,7 +337,9 @@ const engineFunctions: VigilFunction[] = [
   },
   {
     key: SWEEP,
-    grants: { queryIndexes: ['pending'], enqueue: true },
+    // The pending index's overdue entries (query), each one's place moved past the flight
+    // allowance before its ticket is re-enqueued (update).
+    grants: { table: [UPDATE], queryIndexes: ['pending'], enqueue: true },
     definition: {
       handler: 'functions/engine/sweep.handler',
       description: 'Safety net: re-enqueue overdue messages',
