@@ -337,9 +337,9 @@ const engineFunctions: VigilFunction[] = [
   },
   {
     key: SWEEP,
-    // The pending index's overdue entries (query), each one's place moved past the flight
-    // allowance before its ticket is re-enqueued (update).
-    grants: { table: [UPDATE], queryIndexes: ['pending'], enqueue: true },
+    // The pending index's overdue entries (query), each message's state and lease (get), its place
+    // moved past the flight allowance before its ticket is re-enqueued (update).
+    grants: { table: [GET, UPDATE], queryIndexes: ['pending'], enqueue: true },
     definition: {
       handler: 'functions/engine/sweep.handler',
       description: 'Safety net: re-enqueue overdue messages',

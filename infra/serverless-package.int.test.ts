@@ -579,7 +579,7 @@ describe('serverless package (offline, --stage ci)', () => {
         'sqs:ChangeMessageVisibility',
       ],
       promote: ['dynamodb:Query', 'sqs:SendMessage'],
-      sweep: ['dynamodb:UpdateItem', 'dynamodb:Query', 'sqs:SendMessage'],
+      sweep: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'sqs:SendMessage'],
       canary: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
       bulkJobs: [
         'dynamodb:GetItem',

@@ -78,15 +78,17 @@ describe.runIf(unavailable === undefined)('the cost meter against DynamoDB Local
     const m = message('msg_cost_near');
     const insert = await metered(() => store.insert(m));
     expect(insert['dynamodb.wru.byStatus']).toBeGreaterThan(0);
-    const taken = (await store.take(
-      { tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt },
-      T0,
-      T0 + 60_000,
-    )) as Message;
+    const take = await metered(() =>
+      store.take({ tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt }, T0, T0 + 60_000),
+    );
+    // The pending index holds which message only, at its due time: a take leaves its entry as it was.
+    expect(take['dynamodb.wru.pending'] ?? 0).toBe(0);
+    expect(take['dynamodb.wru.byStatus']).toBeGreaterThan(0); // queued → delivering: a move
+    const held = (await store.get(m.tenantId, m.id)) as Message;
     await metered(() =>
       store.save(
         {
-          ...taken,
+          ...held,
           status: 'delivered',
           deliveredAt: T0 + 10_000,
           attempts: [
@@ -99,10 +101,10 @@ describe.runIf(unavailable === undefined)('the cost meter against DynamoDB Local
               responseSnippet: 'ok',
             },
           ],
-          version: taken.version + 1,
+          version: held.version + 1,
           expiresAt: T0 + 7 * 86_400_000,
         },
-        taken.version,
+        held.version,
       ),
     );
   });

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Attempt, Message } from '@vigil/core';
 import {
   appendAttempt,
@@ -21,6 +21,7 @@ import type { DynamoBackend } from '../../../test-support/dynamo-backends';
 import { dynamoBackends, withLostAnswer } from '../../../test-support/dynamo-backends';
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { DynamoMessageStore } from './dynamo-message-store';
+import { INDEX } from './table-definition';
 import { aMessage } from '../../../test-support/messages';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
@@ -484,6 +485,44 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     await store.insert(done);
     expect(await store.deferPending({ ...ref!, messageId: done.id, status: 'delivered' }, T0)).toBe(false);
   });
+
+  it.runIf(available)(
+    'leaves a taken message at its due time in the pending index, which says which message; the sweep reads its lease from the table',
+    async () => {
+      const tenantId = 'tnt_held';
+      const m = message({ tenantId, dueAt: T0 - 120_000 });
+      await store.insert(m);
+      await store.take({ tenantId, messageId: m.id, version: 0, dueAt: m.dueAt }, T0, T0 + 45_000);
+      const shards = await Promise.all(
+        [0, 1, 2, 3].map((shard) =>
+          services.db.send(
+            new QueryCommand({
+              TableName: services.table,
+              IndexName: INDEX.pending,
+              KeyConditionExpression: 'pendPk = :pk AND pendingAt < :before',
+              ExpressionAttributeValues: { ':pk': `P#${shard}`, ':before': T0 },
+            }),
+          ),
+        ),
+      );
+      const entry = shards.flatMap((page) => page.Items ?? []).find((e) => e.id === m.id);
+      expect(entry && Object.keys(entry).sort()).toEqual(['id', 'pendPk', 'pendingAt', 'pk', 'sk', 'tenantId']);
+      expect(entry?.pendingAt).toBe(m.dueAt); // not moved to the lease's end by the take
+      const [ref] = (await collect(store.pendingBefore(T0))).filter((r) => r.tenantId === tenantId);
+      expect(ref).toEqual({
+        tenantId,
+        messageId: m.id,
+        version: 1,
+        status: 'delivering',
+        dueAt: m.dueAt,
+        leaseUntil: T0 + 45_000,
+      });
+      // Finished: out of it.
+      const held = (await store.get(tenantId, m.id))!;
+      await store.fail(m, held.version, { reason: { code: 'poison', detail: 'x' }, now: T0, expiresAt: T0 + DAY_MS });
+      expect((await collect(store.pendingBefore(T0))).filter((r) => r.tenantId === tenantId)).toEqual([]);
+    },
+  );
 
   /** The message item as stored, with the attributes only the store sees. */
   const rawItem = async (m: Pick<Message, 'tenantId' | 'id'>) =>

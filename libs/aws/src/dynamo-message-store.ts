@@ -11,7 +11,11 @@
  * A listing reads one key range of message ids (ULIDs: creation order) in the tenant's partition,
  * or in each of its statuses' byStatus partitions, and filters the rest (label, url, sendAt) with a
  * FilterExpression, reading at most LIST_SCAN_BUDGET items a page (see `list`).
- *   pending   pendPk   P#<shard>, pendingAt           non-terminal messages by next due time (sweep)
+ *   pending   pendPk   P#<shard>, pendingAt           non-terminal messages by due time (sweep): which
+ *             message only (tenantId, id), at its due time or where the sweep deferred it; a take
+ *             puts it back at its due time (where it already is, unless deferred: no index write),
+ *             and the sweep reads a held message's lease from the table. So a delivery writes its
+ *             entry twice (in, out), not four times
  *   bucket    bucketPk B#<bucketAt>#<shard>, dueAt    far-path messages by bucket (promote)
  * The pending and bucket indexes are sharded by message id so a popular minute spreads over
  * several partitions; readers query the shards in parallel.
@@ -30,7 +34,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -73,6 +77,8 @@ const DERIVED = ['pk', 'sk', 'statusPk', 'pendPk', 'pendingAt', 'bucketPk', 'exp
 /** Attributes the store keeps for itself: never part of the Message read back. */
 const STORE_ONLY = [...DERIVED, 'lastAttempt', WRITE_ID];
 const REF_FIELDS = ['tenantId', 'id', 'version', '#status', 'dueAt', 'leaseUntil'];
+/** How many messages the sweep reads from the table at once (those it found overdue in the pending index). */
+const PENDING_READS_IN_FLIGHT = 25;
 const NAMES = {
   '#status': 'status',
   '#url': 'url',
@@ -121,7 +127,7 @@ export class DynamoMessageStore implements MessageStore {
       lastAttempt: lastAttemptOf(m.attempts),
       ...(pending && {
         pendPk: `P#${shard}`,
-        pendingAt: m.status === 'delivering' ? (m.leaseUntil ?? m.dueAt) : m.dueAt,
+        pendingAt: m.dueAt,
       }),
       ...(inBucket && { bucketPk: `B#${m.bucketAt}#${shard}` }),
     };
@@ -304,7 +310,7 @@ export class DynamoMessageStore implements MessageStore {
           ConditionExpression:
             'version = :v AND (#status IN (:scheduled, :queued, :retrying) OR (#status = :delivering AND leaseUntil < :now))',
           UpdateExpression:
-            'SET #status = :delivering, statusPk = :statusPk, leaseUntil = :lease, pendingAt = :lease, updatedAt = :now, version = :next, takes = if_not_exists(takes, :zero) + :one, writeId = :writeId REMOVE bucketPk, bucketAt',
+            'SET #status = :delivering, statusPk = :statusPk, leaseUntil = :lease, pendingAt = dueAt, updatedAt = :now, version = :next, takes = if_not_exists(takes, :zero) + :one, writeId = :writeId REMOVE bucketPk, bucketAt',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':v': ticket.version,
@@ -504,55 +510,77 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   bucketMembers(bucketAt: number): AsyncIterable<PendingRef> {
-    return this.queryShards((shard) => ({
-      IndexName: INDEX.bucket,
-      KeyConditionExpression: 'bucketPk = :pk',
-      ExpressionAttributeValues: { ':pk': `B#${bucketAt}#${shard}` },
-    }));
+    return this.queryShards(
+      (shard) => ({
+        IndexName: INDEX.bucket,
+        KeyConditionExpression: 'bucketPk = :pk',
+        ExpressionAttributeValues: { ':pk': `B#${bucketAt}#${shard}` },
+        ProjectionExpression: REF_FIELDS.join(', '),
+        ExpressionAttributeNames: { '#status': 'status' },
+      }),
+      async (items) => items.map(refOf),
+    );
   }
 
   pendingBefore(beforeMs: number): AsyncIterable<PendingRef> {
-    return this.queryShards((shard) => ({
-      IndexName: INDEX.pending,
-      KeyConditionExpression: 'pendPk = :pk AND pendingAt < :before',
-      ExpressionAttributeValues: { ':pk': `P#${shard}`, ':before': beforeMs },
-    }));
+    return this.queryShards(
+      (shard) => ({
+        IndexName: INDEX.pending,
+        KeyConditionExpression: 'pendPk = :pk AND pendingAt < :before',
+        ExpressionAttributeValues: { ':pk': `P#${shard}`, ':before': beforeMs },
+      }),
+      (entries) => this.currentRefs(entries),
+    );
   }
 
-  /** Reads every shard of an index in parallel, each page by page. */
+  /**
+   * What the pending index's entries (which message only) are now: each message read from the table,
+   * PENDING_READS_IN_FLIGHT at a time; one that has finished or gone since the index was read is left out.
+   */
+  private async currentRefs(entries: ReadonlyArray<Record<string, unknown>>): Promise<PendingRef[]> {
+    const refs: PendingRef[] = [];
+    for (let i = 0; i < entries.length; i += PENDING_READS_IN_FLIGHT) {
+      const read = await Promise.all(
+        entries.slice(i, i + PENDING_READS_IN_FLIGHT).map(async (entry) => {
+          const { Item } = await this.db.send(
+            new GetCommand({
+              TableName: this.table,
+              Key: { pk: entry.pk, sk: entry.sk },
+              ProjectionExpression: REF_FIELDS.join(', '),
+              ExpressionAttributeNames: { '#status': 'status' },
+              ConsistentRead: true,
+            }),
+          );
+          return Item && !isTerminal(Item.status as PendingRef['status']) ? refOf(Item) : undefined;
+        }),
+      );
+      for (const ref of read) if (ref) refs.push(ref);
+    }
+    return refs;
+  }
+
+  /** Reads every shard of an index in parallel, each page by page, turning each page's items into refs. */
   private queryShards(
-    keyFor: (shard: number) => {
-      IndexName: string;
-      KeyConditionExpression: string;
-      ExpressionAttributeValues: Record<string, unknown>;
-    },
+    queryFor: (shard: number) => Omit<QueryCommandInput, 'TableName'>,
+    refsOf: (items: ReadonlyArray<Record<string, unknown>>) => Promise<PendingRef[]>,
   ): AsyncIterable<PendingRef> {
     const readShard = async function* (this: DynamoMessageStore, shard: number): AsyncGenerator<PendingRef> {
-      const pages = paginateQuery(
-        { client: this.db },
-        {
-          TableName: this.table,
-          ...keyFor(shard),
-          ProjectionExpression: REF_FIELDS.join(', '),
-          ExpressionAttributeNames: { '#status': 'status' },
-        },
-      );
-      for await (const page of pages) {
-        for (const item of page.Items ?? []) {
-          yield {
-            tenantId: item.tenantId,
-            messageId: item.id,
-            version: item.version,
-            status: item.status,
-            dueAt: item.dueAt,
-            ...(item.leaseUntil !== undefined && { leaseUntil: item.leaseUntil }),
-          };
-        }
-      }
+      const pages = paginateQuery({ client: this.db }, { TableName: this.table, ...queryFor(shard) });
+      for await (const page of pages) yield* await refsOf(page.Items ?? []);
     };
     return mergeAsync(Array.from({ length: this.shards }, (_, shard) => readShard.call(this, shard)));
   }
 }
+
+/** A message's ref from an item (or index entry) that carries REF_FIELDS. */
+const refOf = (item: Record<string, unknown>): PendingRef => ({
+  tenantId: item.tenantId as string,
+  messageId: item.id as string,
+  version: item.version as number,
+  status: item.status as PendingRef['status'],
+  dueAt: item.dueAt as number,
+  ...(item.leaseUntil !== undefined && { leaseUntil: item.leaseUntil as number }),
+});
 
 /** What listings show of the latest attempt: everything but its snippet (stored once, in the log). */
 const lastAttemptOf = (attempts: readonly Attempt[]): Attempt | undefined => {

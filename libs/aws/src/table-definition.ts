@@ -42,10 +42,20 @@ export const SUMMARY_ATTRIBUTES = [
   'expiresAtMs',
 ] as const;
 
+/** What promote reads of a bucket's members: enough to send each its ticket without reading the message. */
 const REF_PROJECTION = {
   ProjectionType: 'INCLUDE' as const,
   NonKeyAttributes: ['tenantId', 'id', 'version', 'status', 'dueAt', 'leaseUntil'],
 };
+
+/**
+ * The pending index holds which message, not its state: attributes no write changes. So an entry is
+ * written when a message enters the index, moves in it (a new due time, the sweep's deferral) and
+ * leaves it, and not when a worker takes the message, which leaves it at its due time (two write
+ * units a delivery, the delete and put of an entry whose `pendingAt` and `version` changed, until
+ * 2026-12-04). The sweep, which reads it, reads the few messages it finds overdue from the table.
+ */
+const PENDING_PROJECTION = { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: ['tenantId', 'id'] };
 
 export const TABLE_DEFINITION = {
   BillingMode: 'PAY_PER_REQUEST' as const,
@@ -77,7 +87,7 @@ export const TABLE_DEFINITION = {
         { AttributeName: 'pendPk', KeyType: 'HASH' as const },
         { AttributeName: 'pendingAt', KeyType: 'RANGE' as const },
       ],
-      Projection: REF_PROJECTION,
+      Projection: PENDING_PROJECTION,
     },
     {
       IndexName: INDEX.bucket,

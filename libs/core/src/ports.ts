@@ -166,8 +166,11 @@ export interface MessageStore {
   /** Messages waiting in a far-path bucket (every shard, every page). */
   bucketMembers(bucketAt: number): AsyncIterable<PendingRef>;
   /**
-   * Non-terminal messages whose next step is due before `beforeMs` (for a message held by a
-   * worker: whose lease ends before it), earliest first per shard.
+   * Non-terminal messages whose place in the pending index is before `beforeMs`, earliest first per
+   * shard, as they are now. A message's place is its due time, or where the sweep deferred it
+   * (`deferPending`) until its next write; a worker's take puts it at its due time, so a message held
+   * by a worker is among them from its due time on, with its lease (`leaseUntil`) to tell whether it
+   * is overdue.
    */
   pendingBefore(beforeMs: number): AsyncIterable<PendingRef>;
 }

@@ -351,6 +351,29 @@ describe('the sweep and a backlogged queue', () => {
     expect(queue.sent).toHaveLength(2);
   });
 
+  it('finds a held message at its due time (a take does not move it) and leaves it to its worker until its lease ends', async () => {
+    const { deps, queue, clock, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    clock.set(T0 + 5_000);
+    const leaseUntil = clock.now() + 180_000; // a long request: its worker holds it past the grace
+    await store.take(
+      { tenantId: TENANT, messageId: message.id, version: 0, dueAt: T0 + 5_000 },
+      clock.now(),
+      leaseUntil,
+    );
+    queue.sent.length = 0;
+    clock.advance(90_000);
+    const overdueByPlace: string[] = [];
+    for await (const ref of store.pendingBefore(clock.now() - 60_000)) overdueByPlace.push(ref.messageId);
+    expect(overdueByPlace).toEqual([message.id]); // in the index at its due time
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
+    expect(store.writes.at(-1)?.op).toBe('take'); // not even deferred: its lease says it is not overdue
+    // Its worker died: once the lease and the grace have passed, the sweep hands it out again.
+    clock.set(leaseUntil + 62_000);
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+    expect(queue.sent[0]!.ticket).toMatchObject({ messageId: message.id, dueAt: leaseUntil + 1_000 });
+  });
+
   it('after a restart that lost the queue, re-enqueues a deferred message all the same', async () => {
     const { deps, queue, clock } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 600 }));

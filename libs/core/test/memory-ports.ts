@@ -177,7 +177,7 @@ export class MemoryStore implements MessageStore {
       takes: (m.takes ?? 0) + 1,
     };
     this.messages.set(m.id, taken);
-    this.deferred.delete(m.id);
+    this.deferred.delete(m.id); // back at its due time
     return structuredClone(taken);
   }
   async remove(tenantId: string, messageIds: readonly string[]) {
@@ -229,7 +229,7 @@ export class MemoryStore implements MessageStore {
   }
   async *pendingBefore(beforeMs: number) {
     for (const m of this.messages.values()) {
-      const at = this.deferred.get(m.id) ?? (m.status === 'delivering' ? (m.leaseUntil ?? m.dueAt) : m.dueAt);
+      const at = this.deferred.get(m.id) ?? m.dueAt;
       if (!isTerminal(m.status) && at < beforeMs) yield ref(m);
     }
   }

@@ -1,8 +1,9 @@
 /**
  * The safety net. Every message that still has something to happen to it sits in the pending
- * index under the time that something is due (for a message a worker holds: when its lease ends).
- * The sweep re-enqueues whatever is overdue: a crash between write and enqueue, a lost timer, a
- * worker that died holding a message. Duplicates are harmless: the worker's take is conditional.
+ * index under the time that something is due (a worker's take puts it there too: a message a worker
+ * holds is overdue only once its lease ends, which the sweep reads with it). The sweep re-enqueues
+ * whatever is overdue: a crash between write and enqueue, a lost timer, a worker that died holding
+ * a message. Duplicates are harmless: the worker's take is conditional.
  *
  * A re-enqueued ticket may wait in a backlogged queue for a while. So that every later sweep does
  * not add one more ticket per minute to that backlog, the sweep first moves the message's place in
@@ -42,12 +43,15 @@ export const sweepPending = async (
 };
 
 /**
- * With the queue lost, only what is due within the horizon (deferrals past it do not hide a
+ * What needs a worker by the horizon. A worker's take leaves a message at its due time in the
+ * pending index, so a held message is found from then on: it is overdue only once its lease has run
+ * out. With the queue lost, only what is due within the horizon (deferrals past it do not hide a
  * message), and every message a dead worker held, whenever its lease ends.
  */
 async function* overdue(refs: AsyncIterable<PendingRef>, horizon: number, queueLost: boolean) {
   for await (const ref of refs) {
-    if (queueLost && ref.status !== 'delivering' && wakeAtOf(ref) >= horizon) continue; // only deferred past the horizon
+    const heldByDeadWorker = queueLost && ref.status === 'delivering';
+    if (!heldByDeadWorker && wakeAtOf(ref) >= horizon) continue;
     yield ref;
   }
 }
