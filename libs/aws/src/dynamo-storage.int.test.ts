@@ -49,10 +49,10 @@ describe('storage of a retained message', () => {
     expect(dynamoItemBytes(item)).toBe(22);
     // byStatus holds the keys and the listing's summary attributes (INCLUDE): here only the keys, 15 bytes.
     expect(stored).toEqual({ table: 122, indexes: { byStatus: 115 }, total: 237 });
-    // A pending item is in the INCLUDE index with its keys and the ticket fields only.
-    const pending = storedBytes({ ...item, pendPk: 'P#1', pendingAt: 5, version: 0 });
+    // A pending item is in the INCLUDE index with its keys and which message only (tenantId, id).
+    const pending = storedBytes({ ...item, pendPk: 'P#1', pendingAt: 5, version: 0, tenantId: 't', id: 'm' });
     expect(pending.indexes.pending).toBe(
-      dynamoItemBytes({ pk: 'a', sk: 'b', pendPk: 'P#1', pendingAt: 5, version: 0 }) + ITEM_OVERHEAD_BYTES,
+      dynamoItemBytes({ pk: 'a', sk: 'b', pendPk: 'P#1', pendingAt: 5, tenantId: 't', id: 'm' }) + ITEM_OVERHEAD_BYTES,
     );
   });
 
