@@ -307,7 +307,9 @@ const main = async () => {
 
   process.stdout.write(
     `soak: ${minutes} min at ${rate} messages/s (60 % near, 20 % far, 10 % retried, 10 % cancelled) after ${warmupMinutes} min of the same load not counted (the warm-up); ` +
-      `stack pid ${child.pid} (MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? LOCAL_PROCESS_ENV.MALLOC_ARENA_MAX} ${stackNodeFlags.join(' ')}; as npm start but the flags SOAK_NODE_FLAGS adds), data ${dataDir}\n`,
+      `stack pid ${child.pid} (${Object.keys(LOCAL_PROCESS_ENV)
+        .map((name) => `${name}=${process.env[name] ?? LOCAL_PROCESS_ENV[name]}`)
+        .join(' ')} ${stackNodeFlags.join(' ')}; as npm start but the flags SOAK_NODE_FLAGS adds), data ${dataDir}\n`,
   );
   const columns = `minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max  probe p99/max/≥${LATE_MS}  cpu ms main/store/other  soak cpu ms  major faults\n`;
   // A process that only waits on timers: how late the machine itself fires them, minute by minute.

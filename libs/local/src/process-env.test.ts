@@ -1,6 +1,6 @@
 /**
  * The local stack's process environment: `npm start` runs the stack with glibc's malloc held to
- * two arenas (LOCAL_PROCESS_ENV in config.ts) and the main thread's larger young generation
+ * two arenas and returning freed memory (LOCAL_PROCESS_ENV in config.ts) and the main thread's larger young generation
  * (STACK_NODE_FLAGS); the soak and the e2e suite start it the same way, so what the soak measures
  * is what `npm start` runs, and a value the caller set is kept.
  */
@@ -29,19 +29,37 @@ const startLineWith = (replacement: (flags: string) => string, env: NodeJS.Proce
     },
   ).trim();
 
-/** What the process `npm start` starts sees as MALLOC_ARENA_MAX. */
-const arenasSeenByStart = (env: NodeJS.ProcessEnv) => startLineWith(() => 'node -p process.env.MALLOC_ARENA_MAX', env);
+const MALLOC_SETTINGS = Object.keys(LOCAL_PROCESS_ENV);
+
+/** What the process `npm start` starts sees of the malloc settings. */
+const mallocSeenByStart = (env: NodeJS.ProcessEnv) =>
+  JSON.parse(
+    startLineWith(
+      () =>
+        `node -p 'JSON.stringify(Object.fromEntries(${JSON.stringify(MALLOC_SETTINGS)}.map((k) => [k, process.env[k]])))'`,
+      env,
+    ),
+  ) as Record<string, string | undefined>;
 
 describe('the local stack process environment', () => {
-  it('caps glibc at two malloc arenas', () => {
-    expect(LOCAL_PROCESS_ENV).toEqual({ MALLOC_ARENA_MAX: '2' });
+  it('caps glibc at two malloc arenas and has it map large blocks and trim its heaps', () => {
+    expect(LOCAL_PROCESS_ENV).toEqual({
+      MALLOC_ARENA_MAX: '2',
+      MALLOC_MMAP_THRESHOLD_: '131072',
+      MALLOC_TRIM_THRESHOLD_: '262144',
+    });
     expect(scripts.start).toMatch(ENTRY);
   });
 
   it('is what npm start gives the stack, unless the caller chose its own value', () => {
-    const { MALLOC_ARENA_MAX: _unset, ...callerEnv } = process.env;
-    expect(arenasSeenByStart(callerEnv)).toBe(LOCAL_PROCESS_ENV.MALLOC_ARENA_MAX);
-    expect(arenasSeenByStart({ ...callerEnv, MALLOC_ARENA_MAX: '8' })).toBe('8');
+    const callerEnv: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of MALLOC_SETTINGS) delete callerEnv[name];
+    expect(mallocSeenByStart(callerEnv)).toEqual(LOCAL_PROCESS_ENV);
+    expect(mallocSeenByStart({ ...callerEnv, MALLOC_ARENA_MAX: '8', MALLOC_TRIM_THRESHOLD_: '0' })).toEqual({
+      ...LOCAL_PROCESS_ENV,
+      MALLOC_ARENA_MAX: '8',
+      MALLOC_TRIM_THRESHOLD_: '0',
+    });
   });
 
   it('starts the stack with its Node flags, through tsx to the process that runs it', () => {
