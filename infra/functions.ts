@@ -100,7 +100,8 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   getJob: { table: [GET] },
   getMessage: { table: [GET] }, // the message, and where its callback deliveries stand
   updateMessage: { table: [GET, PUT], ...DISPATCH }, // a reschedule dispatches again
-  cancelMessage: { table: [GET, PUT] },
+  // a cancel before the round's first attempt echoes its `scheduled` event to the metering queue
+  cancelMessage: { table: [GET, PUT], meter: true },
   listAttempts: { table: [GET] },
   redeliverMessage: { table: [GET, PUT, QUERY], ...CREATE }, // counts like a create: quota and metering
   retryMessage: { table: [GET, PUT], ...DISPATCH }, // the next attempt now: a new due time, dispatched again

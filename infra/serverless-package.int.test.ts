@@ -541,7 +541,7 @@ describe('serverless package (offline, --stage ci)', () => {
       getJob: ['dynamodb:GetItem'],
       getMessage: ['dynamodb:GetItem'],
       updateMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
-      cancelMessage: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      cancelMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', 'sqs:SendMessage'],
       listAttempts: ['dynamodb:GetItem'],
       redeliverMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
       retryMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
