@@ -41,6 +41,7 @@ const UNTIMED_INTEGRATION = [
   'app/src/lib/console-settings.int.test.ts',
   'functions/api/input-edges.int.test.ts',
   'functions/engine/bulk-jobs.int.test.ts',
+  'bench/cost/grants-cover-calls.int.test.ts',
 ];
 
 /**

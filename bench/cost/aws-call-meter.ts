@@ -79,6 +79,88 @@ export const parseQueueCounter = (
   return { functionName, queue, operation };
 };
 
+/**
+ * One kind of AWS call a function made, as IAM authorises it: the action (`dynamodb:UpdateItem`,
+ * `sqs:SendMessage` for a batch too, each part of a transaction as its own item action) and what it
+ * acts on (`table` or an index's name for DynamoDB, the queue's name for SQS, `*` otherwise). The
+ * grants test (grants-cover-calls.int.test.ts) checks each against the function's role.
+ */
+export interface AwsCall {
+  functionName: string;
+  action: string;
+  resource: string;
+}
+
+const CALL_PREFIX = 'call|';
+
+/** The counter of calls by function, IAM action and resource. */
+export const callCounter = (call: AwsCall): string =>
+  `${CALL_PREFIX}${call.functionName}|${call.action}|${call.resource}`;
+
+/** A call counter's parts, or undefined for any other counter. */
+export const parseCallCounter = (name: string): AwsCall | undefined => {
+  if (!name.startsWith(CALL_PREFIX)) return undefined;
+  const [functionName = '', action = '', resource = ''] = name.slice(CALL_PREFIX.length).split('|');
+  return { functionName, action, resource };
+};
+
+/** SQS's batch operations are authorised as their single forms. */
+const SQS_ACTION: Record<string, string> = {
+  SendMessageBatch: 'SendMessage',
+  DeleteMessageBatch: 'DeleteMessage',
+  ChangeMessageVisibilityBatch: 'ChangeMessageVisibility',
+};
+/** A transaction's parts are authorised as these item actions. */
+const TRANSACT_ACTION: Record<string, string> = {
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  ConditionCheck: 'ConditionCheckItem',
+  Get: 'GetItem',
+};
+/** API Gateway's management API is authorised by HTTP method. */
+const API_GATEWAY_METHOD: Array<[RegExp, string]> = [
+  [/^Get/, 'GET'],
+  [/^Create/, 'POST'],
+  [/^Delete/, 'DELETE'],
+  [/^Update/, 'PATCH'],
+];
+
+/** What IAM must allow for one request (action, resource), from its target header or client and command. */
+const iamCallsOf = (
+  target: string,
+  context: { commandName?: string; clientName?: string },
+  body: unknown,
+): Array<Omit<AwsCall, 'functionName'>> => {
+  if (target.startsWith('DynamoDB_')) {
+    const operation = target.split('.')[1] ?? '';
+    const input = JSON.parse(bodyText(body)) as Record<string, any>;
+    if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
+      return (input.TransactItems ?? []).map((part: Record<string, unknown>) => ({
+        action: `dynamodb:${TRANSACT_ACTION[Object.keys(part)[0] ?? ''] ?? 'unknown'}`,
+        resource: 'table',
+      }));
+    }
+    return [{ action: `dynamodb:${operation}`, resource: String(input.IndexName ?? 'table') }];
+  }
+  if (target.startsWith('AmazonSQS.')) {
+    const operation = target.split('.')[1] ?? '';
+    const input = JSON.parse(bodyText(body)) as Record<string, any>;
+    const queue =
+      String(input.QueueUrl ?? '*')
+        .split('/')
+        .pop() ?? '*';
+    return [{ action: `sqs:${SQS_ACTION[operation] ?? operation}`, resource: queue }];
+  }
+  const command = (context.commandName ?? 'unknown').replace(/Command$/, '');
+  const service = (context.clientName ?? 'unknown').replace(/Client$/, '').toLowerCase();
+  if (service === 'apigateway') {
+    const method = API_GATEWAY_METHOD.find(([pattern]) => pattern.test(command))?.[1] ?? command;
+    return [{ action: `apigateway:${method}`, resource: '*' }];
+  }
+  return [{ action: `${service}:${command}`, resource: '*' }];
+};
+
 /** The pseudo-operation of a queue counter that counts the messages sent (not requests). */
 export const MESSAGES_SENT = 'messagesSent';
 
@@ -150,6 +232,9 @@ export class AwsCallMeter {
     (client as unknown as MiddlewareClient).middlewareStack.add(
       (next, context) => async (args) => {
         const target = args.request.headers['x-amz-target'] ?? '';
+        for (const call of iamCallsOf(target, context, args.request.body)) {
+          this.add(callCounter({ functionName: this.functionName(), ...call }));
+        }
         if (target.startsWith('DynamoDB_')) return this.dynamo(target.split('.')[1] ?? '', next, args);
         if (target.startsWith('AmazonSQS.')) return this.sqs(target.split('.')[1] ?? '', next, args);
         if (context.clientName === 'SchedulerClient') {

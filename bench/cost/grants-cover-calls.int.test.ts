@@ -1,0 +1,256 @@
+/**
+ * Every AWS call a function really makes is allowed by the role infra/functions.ts gives it. The
+ * local stack has no IAM, so a call the role lacks works in every other test and is refused only on
+ * AWS: the sweep's `deferPending` (an UpdateItem) was refused that way on every deployment until
+ * 2026-12-04. Here the handlers run on the local stack with the cost bench's meter, which records
+ * each call as IAM authorises it (aws-call-meter.ts: `AwsCall`) under the function whose invocation
+ * made it, through the message routes, the engine (deliver, promote, the sweep re-enqueueing an
+ * overdue message, retries), metering, bulk jobs, keys, notification endpoints and usage; then each
+ * call is matched against that function's statements (statementsFor, what the template carries).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { INDEX } from '@vigil/aws/table-definition';
+import { API_ROUTES } from '@vigil/functions/api/routes';
+import { handler as sweep } from '@vigil/functions/engine/sweep';
+import type { Receiver } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
+import type { LocalStack } from '@vigil/local/stack';
+import { startStack } from '@vigil/local/stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AwsCall } from './aws-call-meter';
+import { AwsCallMeter, OUTSIDE_INVOCATIONS, parseCallCounter } from './aws-call-meter';
+import type { CfnValue, PolicyStatement } from '../../infra/cloudformation';
+import { FUNCTIONS, statementsFor } from '../../infra/functions';
+import { deliveryQueueArn, jobQueueArn, meteringQueueArn } from '../../infra/queues';
+import type { IndexName } from '../../infra/tables';
+import { indexArn, tableArn } from '../../infra/tables';
+
+const INDEXES: IndexName[] = Object.values(INDEX);
+
+/** Which function's role a call is checked against, and its statements. */
+const statementsOf = (functionName: string): PolicyStatement[] => {
+  const fn = FUNCTIONS.find((f) => f.key === functionName);
+  if (!fn) throw new Error(`a call was made in ${functionName}, which infra/functions.ts does not deploy`);
+  return statementsFor(fn.key, fn.grants);
+};
+
+/**
+ * Whether `statements` allow `call`: a statement with its action on its resource (the table, the
+ * index by name, the queue by the local queue it stands for); a call on `*` (Scheduler, API
+ * Gateway, SSM) by its action only.
+ */
+const allows = (
+  statements: readonly PolicyStatement[],
+  call: Pick<AwsCall, 'action' | 'resource'>,
+  resourceOf: (value: CfnValue) => string,
+): boolean =>
+  statements.some(
+    (statement) =>
+      statement.Effect === 'Allow' &&
+      statement.Action.includes(call.action as PolicyStatement['Action'][number]) &&
+      (call.resource === '*' || statement.Resource.some((resource) => resourceOf(resource) === call.resource)),
+  );
+
+describe('the IAM grants, against the calls the functions make', () => {
+  let dataDir: string;
+  let stack: LocalStack;
+  let receiver: Receiver;
+  let calls: AwsCall[];
+  let resourceOf: (value: CfnValue) => string;
+  const meter = new AwsCallMeter(new Set(API_ROUTES.map((route) => route.functionName)));
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${stack.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${stack.apiKey}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    // A 4xx may still be what a route answers here; a 5xx never is.
+    expect(response.status, `${method} ${path}: ${text}`).toBeLessThan(500);
+    return text === '' ? {} : JSON.parse(text);
+  };
+  const statusOf = async (id: string): Promise<string> => (await api('GET', `/v1/messages/${id}`)).status;
+  const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'vigil-grants-'));
+    // `/flaky` fails its first attempt (then waits out a 30 s backoff, unless retried now).
+    receiver = await startReceiver({
+      respond: ({ path, count }) => (path.startsWith('/flaky') && count < 1 ? 500 : 200),
+    });
+    stack = await startStack({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      authCacheMs: 60_000,
+      // The test runs the sweep itself, in an invocation the meter sees.
+      sweepEveryMs: 3_600_000,
+      rateLimits: false,
+      env: {
+        VIGIL_NEAR_WINDOW_S: '10',
+        VIGIL_FAR_LEAD_S: '3',
+        VIGIL_BUCKET_S: '1',
+        VIGIL_ARM_LEAD_MS: '1000',
+        VIGIL_RETRY_BASE_MS: '30000',
+        VIGIL_LOG_LEVEL: 'error',
+      },
+      // As on AWS: usage goes through the metering queue to the metering function.
+      metering: 'queue',
+      observer: meter,
+    });
+    const { config } = stack.runtime;
+    const queueName = (url: string | undefined) => url?.split('/').pop() ?? '';
+    const known = new Map<string, string>([
+      [JSON.stringify(tableArn), 'table'],
+      ...INDEXES.map((index): [string, string] => [JSON.stringify(indexArn(index)), index]),
+      [JSON.stringify(deliveryQueueArn), queueName(config.deliveryQueueUrl)],
+      [JSON.stringify(meteringQueueArn), queueName(config.meteringQueueUrl)],
+      [JSON.stringify(jobQueueArn), queueName(config.jobQueueUrl)],
+    ]);
+    resourceOf = (value) => known.get(JSON.stringify(value)) ?? 'other';
+
+    const url = (path: string) => `${receiver.url}/${path}`;
+    // Messages: near, far (then rescheduled), a batch, one retried once, one cancelled.
+    const near = await api('POST', '/v1/messages', { url: url('near'), delay: 2, body: { a: 1 } });
+    // Far: one through its bucket (promote), one rescheduled into the near window.
+    const far = await api('POST', '/v1/messages', { url: url('far'), delay: 14, body: { a: 2 } });
+    const moved = await api('POST', '/v1/messages', { url: url('moved'), delay: 30, body: { a: 3 } });
+    await api('PATCH', `/v1/messages/${moved.id}`, { delay: 5 });
+    const batch = await api('POST', '/v1/messages/batch', {
+      messages: [1, 2, 3].map((i) => ({ url: url(`batch/${i}`), delay: 2 })),
+    });
+    const flaky = await api('POST', '/v1/messages', { url: url('flaky'), delay: 1 });
+    const cancelled = await api('POST', '/v1/messages', { url: url('cancelled'), delay: 60 });
+    await api('DELETE', `/v1/messages/${cancelled.id}`);
+    const bulkCancelled = await api('POST', '/v1/messages', { url: url('bulk-cancelled'), delay: 60 });
+    const cancelJob = await api('POST', '/v1/messages/cancel', { ids: [bulkCancelled.id] });
+    // An overdue message (due an hour ago and still queued, as a lost ticket leaves one): the sweep
+    // defers its place in the pending index past the flight allowance and re-enqueues it.
+    const overdue = await api('POST', '/v1/messages', { url: url('overdue'), delay: 4 });
+    const raw = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        region: 'us-east-1',
+        endpoint: stack.dynamoEndpoint,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      }),
+    );
+    await raw.send(
+      new UpdateCommand({
+        TableName: config.table,
+        Key: { pk: `T#${stack.tenantId}`, sk: `M#${overdue.id}` },
+        UpdateExpression: 'SET pendingAt = :past, dueAt = :past',
+        ExpressionAttributeValues: { ':past': Date.now() - 3_600_000 },
+      }),
+    );
+    raw.destroy();
+    expect((await meter.invocation('sweep', () => sweep({}))).requeued).toBeGreaterThanOrEqual(1);
+
+    await until('the first attempt to fail', async () => (await statusOf(flaky.id)) === 'retrying');
+    await api('POST', `/v1/messages/${flaky.id}/retry`);
+    const ids = [near.id, far.id, moved.id, flaky.id, overdue.id, ...batch.items.map((m: { id: string }) => m.id)];
+    await until('every message delivered', async () =>
+      (await Promise.all(ids.map(statusOf))).every((status) => status === 'delivered'),
+    );
+    await until('the bulk cancel', async () => (await api('GET', `/v1/jobs/${cancelJob.id}`)).state === 'done');
+    // Reads, redeliveries and a bulk job.
+    await api('GET', '/v1/messages?limit=5');
+    await api('GET', `/v1/messages/${near.id}/attempts`);
+    await api('POST', `/v1/messages/${near.id}/redeliver`);
+    const job = await api('POST', '/v1/messages/redeliver', { ids: [far.id] });
+    await until('the bulk job to finish', async () => (await api('GET', `/v1/jobs/${job.id}`)).state === 'done');
+    await until(
+      'the redeliveries',
+      async () => (await statusOf(near.id)) === 'delivered' && (await statusOf(far.id)) === 'delivered',
+    );
+    // Tenancy: signing secret, keys, notification endpoints, usage.
+    await api('GET', '/v1/signing-secret');
+    await api('POST', '/v1/signing-secret/rotate');
+    const key = await api('POST', '/v1/keys', { name: 'grants' });
+    await api('GET', '/v1/keys');
+    await api('DELETE', `/v1/keys/${key.id}`);
+    const endpoint = await api('POST', '/v1/notification-endpoints', { url: url('ops'), events: ['key.created'] });
+    await api('GET', '/v1/notification-endpoints');
+    await api('POST', `/v1/notification-endpoints/${endpoint.id}/test`);
+    await api('GET', `/v1/notification-endpoints/${endpoint.id}/deliveries`);
+    await api('DELETE', `/v1/notification-endpoints/${endpoint.id}`);
+    await api('GET', '/v1/usage');
+    // Usage reaches the metering function within its 5 s window.
+    await until(
+      'the metering function to fold usage',
+      async () => meter.snapshot()['lambda.metering.invocations']! > 0,
+    );
+
+    calls = Object.keys(meter.snapshot())
+      .map(parseCallCounter)
+      .filter((call): call is AwsCall => call !== undefined && call.functionName !== OUTSIDE_INVOCATIONS);
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await receiver?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('ran the functions whose calls it checks', () => {
+    const ran = new Set(calls.map((call) => call.functionName));
+    for (const name of [
+      'createMessage',
+      'createMessageBatch',
+      'updateMessage',
+      'cancelMessage',
+      'cancelMessages',
+      'retryMessage',
+      'getMessage',
+      'listMessages',
+      'listAttempts',
+      'redeliverMessage',
+      'redeliverMessages',
+      'getJob',
+      'bulkJobs',
+      'deliver',
+      'promote',
+      'sweep',
+      'metering',
+      'authorizer',
+      'rotateSigningSecret',
+      'createApiKey',
+      'revokeApiKey',
+      'createNotificationEndpoint',
+      'testNotificationEndpoint',
+      'getUsage',
+    ]) {
+      expect(ran, name).toContain(name);
+    }
+  });
+
+  it('finds every call a function made in its role', () => {
+    const refused = calls.filter((call) => !allows(statementsOf(call.functionName), call, resourceOf));
+    expect(refused).toEqual([]);
+    // The sweep's own calls, which its role once lacked: it reads and defers overdue messages.
+    expect(calls.filter((call) => call.functionName === 'sweep').map((call) => call.action)).toEqual(
+      expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'sqs:SendMessage']),
+    );
+  });
+
+  it('would have refused the sweep as it was deployed before 2026-12-04', () => {
+    const sweepGrants = FUNCTIONS.find((f) => f.key === 'sweep')!.grants;
+    const before = statementsFor('sweep', { ...sweepGrants, table: undefined });
+    const deferrals = calls.filter((call) => call.functionName === 'sweep' && call.action === 'dynamodb:UpdateItem');
+    expect(deferrals.length).toBeGreaterThan(0);
+    for (const call of deferrals) expect(allows(before, call, resourceOf)).toBe(false);
+  });
+});
