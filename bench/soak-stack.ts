@@ -9,14 +9,16 @@
  * `{ snapshot: prefix }`
  * writes a heap snapshot of each thread (`<prefix>-main.heapsnapshot`,
  * `<prefix>-dynalite.heapsnapshot`) and answers when done. With `memory` comes what stalled the main
- * thread since the last one (`stallRecorder`).
+ * thread since the last one (`stallRecorder`) and the stack's AWS calls by operation (`callRecorder`).
  */
 import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { readLocalConfig } from '@vigil/local/config';
+import type { ClientInstrument } from '@vigil/aws';
 import { startStack } from '@vigil/local/stack';
+import type { MiddlewareClient } from './cost/aws-call-meter';
 
 /**
  * What stalled the main thread since the last `memory` question (asked once a minute): its event
@@ -82,8 +84,47 @@ const sampleAllocations = async (file: string, ms: number) => {
   await writeFile(file, JSON.stringify(profile));
 };
 
+/**
+ * The stack's AWS calls (store, queues, scheduler) since the last `memory` question, by operation:
+ * how many, and their total time seen from the caller (request to parsed answer, ms). A minute whose
+ * store thread works harder at the same load says whether it was asked more or each answer cost more.
+ */
+const callRecorder = () => {
+  let calls = new Map<string, { n: number; ms: number }>();
+  const instrument: ClientInstrument = (client) => {
+    (client as unknown as MiddlewareClient).middlewareStack.add(
+      (next, context) => async (args) => {
+        const started = performance.now();
+        try {
+          return await next(args);
+        } finally {
+          const target = args.request.headers['x-amz-target'];
+          const operation = target
+            ? target.replace(/^DynamoDB_\d+\./, 'DynamoDB.').replace(/^AmazonSQS\./, 'SQS.')
+            : `${(context.clientName ?? '').replace(/Client$/, '')}.${(context.commandName ?? '').replace(/Command$/, '')}`;
+          const seen = calls.get(operation) ?? { n: 0, ms: 0 };
+          seen.n += 1;
+          seen.ms += performance.now() - started;
+          calls.set(operation, seen);
+        }
+      },
+      { step: 'build', name: 'soakCallRecorder' },
+    );
+  };
+  const taken = () => {
+    const minute = Object.fromEntries(calls);
+    calls = new Map();
+    return minute;
+  };
+  return { instrument, taken };
+};
+
 const main = async () => {
-  const stack = await startStack(readLocalConfig());
+  const calls = callRecorder();
+  const stack = await startStack({
+    ...readLocalConfig(),
+    observer: { instrument: calls.instrument, invocation: (_functionName, run) => run() },
+  });
   const stalls = stallRecorder();
   process.on('message', (message: unknown) => {
     if (message === 'memory') {
@@ -94,7 +135,7 @@ const main = async () => {
           memory: { ...memory, heapUsed: stalls.liveHeap() ?? memory.heapUsed },
           spaces: getHeapSpaceStatistics(),
         };
-        process.send?.({ main, store: { ...store, tid: stack.dynalite.tid }, stalled });
+        process.send?.({ main, store: { ...store, tid: stack.dynalite.tid }, stalled, calls: calls.taken() });
       });
     } else if (typeof message === 'object' && message !== null && 'snapshot' in message) {
       const prefix = String(message.snapshot);

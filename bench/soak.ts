@@ -145,7 +145,37 @@ const askStack = <T = unknown>(child: ChildProcess, request: string | object): P
   });
 /** Each thread's memoryUsage() and V8 heap spaces, after a full collection in it (the main thread and the store's), and the minute's stalls. */
 const heapOf = (child: ChildProcess) =>
-  askStack<{ main: ThreadMemory; store: ThreadMemory; stalled: Stalls }>(child, 'memory');
+  askStack<{ main: ThreadMemory; store: ThreadMemory; stalled: Stalls; calls: CallsByOperation }>(child, 'memory');
+/** The stack's AWS calls in a minute by operation (`DynamoDB.GetItem`, `SQS.SendMessageBatch`, ...): how many, their total ms. */
+type CallsByOperation = Record<string, { n: number; ms: number }>;
+/** Store calls (DynamoDB) in one minute: how many, and their mean time seen from the stack's main thread. */
+const storeCallsOf = (calls: CallsByOperation) => {
+  const store = Object.entries(calls).filter(([operation]) => operation.startsWith('DynamoDB.'));
+  const n = sumOf(store.map(([, c]) => c.n));
+  return { n, meanMs: n > 0 ? sumOf(store.map(([, c]) => c.ms)) / n : 0 };
+};
+/**
+ * Each store operation's calls a minute and mean time, first three minutes → last three: whether a
+ * store that worked harder was asked more, or answered each call more slowly.
+ */
+const callTrends = (minutes: CallsByOperation[]) => {
+  const operations = [...new Set(minutes.flatMap((minute) => Object.keys(minute)))].filter((o) =>
+    o.startsWith('DynamoDB.'),
+  );
+  const edge = (part: CallsByOperation[], operation: string) => {
+    const n = sumOf(part.map((m) => m[operation]?.n ?? 0));
+    const ms = sumOf(part.map((m) => m[operation]?.ms ?? 0));
+    return { perMinute: n / Math.max(1, part.length), meanMs: n > 0 ? ms / n : 0 };
+  };
+  return operations
+    .map((operation) => ({ operation, a: edge(minutes.slice(0, 3), operation), b: edge(minutes.slice(-3), operation) }))
+    .sort((x, y) => y.b.perMinute - x.b.perMinute)
+    .map(
+      ({ operation, a, b }) =>
+        `  ${operation.slice('DynamoDB.'.length)}: ${a.perMinute.toFixed(0)} → ${b.perMinute.toFixed(0)} a minute, ` +
+        `${a.meanMs.toFixed(1)} → ${b.meanMs.toFixed(1)} ms each`,
+    );
+};
 /** What V8 holds from the OS for a heap (its spaces' committed size: live objects, garbage and room). */
 const committedOf = (thread: ThreadMemory) => thread.spaces.reduce((sum, space) => sum + space.physical_space_size, 0);
 const spaceOf = (thread: ThreadMemory, name: string) =>
@@ -311,7 +341,9 @@ const main = async () => {
         .map((name) => `${name}=${process.env[name] ?? LOCAL_PROCESS_ENV[name]}`)
         .join(' ')} ${stackNodeFlags.join(' ')}; as npm start but the flags SOAK_NODE_FLAGS adds), data ${dataDir}\n`,
   );
-  const columns = `minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max  probe p99/max/≥${LATE_MS}  cpu ms main/store/other  soak cpu ms  major faults\n`;
+  const columns = `minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max  probe p99/max/≥${LATE_MS}  cpu ms main/store/other  soak cpu ms  major faults  store calls n/ms each\n`;
+  /** The stack's AWS calls by operation, minute by minute. */
+  const callMinutes: CallsByOperation[] = [];
   // A process that only waits on timers: how late the machine itself fires them, minute by minute.
   const probe = startTimerProbe(LATE_MS);
   const probeP99s: number[] = [];
@@ -402,7 +434,9 @@ const main = async () => {
     const rss = minuteRss.length > 0 ? minuteRss.reduce((sum, value) => sum + value, 0) / minuteRss.length : rssAtEnd;
     const rssMax = Math.max(rssAtEnd, ...minuteRss);
     minuteRss = [];
-    const { main: mainThread, store, stalled } = await heapOf(child);
+    const { main: mainThread, store, stalled, calls } = await heapOf(child);
+    callMinutes.push(calls);
+    const storeCalls = storeCallsOf(calls);
     // Anonymous memory that is neither V8 heap: buffers, LevelDB (block cache, memtables), malloc's arenas.
     const native = anon - committedOf(mainThread) - committedOf(store);
     if (values.allocations && minute === 1) {
@@ -453,7 +487,8 @@ const main = async () => {
         `${`${stalled.minor}/${stalled.minorMaxMs.toFixed(0)}`.padStart(14)}  ` +
         `${`${stalled.major}/${stalled.majorMaxMs.toFixed(0)}`.padStart(19)}  ${receiverLoopMaxMs.toFixed(0).padStart(8)}  ` +
         `${`${probed.p99Ms.toFixed(1)}/${probed.maxMs.toFixed(0)}/${probed.lateCount}`.padStart(17)}  ` +
-        `${cpuColumn.padStart(23)}  ${sumOf(soakUsed.values()).toFixed(0).padStart(11)}  ${faultsColumn.padStart(12)}\n`,
+        `${cpuColumn.padStart(23)}  ${sumOf(soakUsed.values()).toFixed(0).padStart(11)}  ${faultsColumn.padStart(12)}  ` +
+        `${`${storeCalls.n}/${storeCalls.meanMs.toFixed(1)}`.padStart(20)}\n`,
     );
   }
   await load;
@@ -503,7 +538,9 @@ const main = async () => {
       `soak process (the load; the receiver too unless --receiver process): ${trendOf([...soakCpu.series.values()].reduce(addSeries, []))}`,
       `timer probe (a process that only waits on 5 ms timers: the machine's own lateness): p99 ${probeTrend(probeP99s)}; timers ${LATE_MS} ms or more late: ${halvesOf(probeLate)}`,
       `store: ${first.tables} .ldb files (${mb(first.tableBytes)} MB) after minute 1 → ${last.tables} (${mb(last.tableBytes)} MB) at the end`,
-      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread's as its latest mark-compact left it; dynalite's worker thread, "store", after one the soak asks for), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores); loop = the stack's main event loop's delay, scavenges/mark-compacts = its collections and the longest pause of each, receiver loop = the receiver thread's longest delay (ms); probe = how late a process that does nothing but wait on 5 ms timers saw them fire (p99/max in ms, and how many were ${LATE_MS} ms or more late: the machine, not Vigil); cpu ms = CPU time the stack's main thread, its store's thread and its other threads (V8's helpers, libuv's pool, LevelDB's compaction) used in the minute, and the soak's own process (load and receiver); major faults = pages the stack's process had to read back from disk in the minute`,
+      `store calls by operation (the stack's DynamoDB calls, counted and timed by its own clients; first 3 minutes → last 3):`,
+      ...callTrends(callMinutes),
+      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread's as its latest mark-compact left it; dynalite's worker thread, "store", after one the soak asks for), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores); loop = the stack's main event loop's delay, scavenges/mark-compacts = its collections and the longest pause of each, receiver loop = the receiver thread's longest delay (ms); probe = how late a process that does nothing but wait on 5 ms timers saw them fire (p99/max in ms, and how many were ${LATE_MS} ms or more late: the machine, not Vigil); cpu ms = CPU time the stack's main thread, its store's thread and its other threads (V8's helpers, libuv's pool, LevelDB's compaction) used in the minute, and the soak's own process (load and receiver); major faults = pages the stack's process had to read back from disk in the minute; store calls = the stack's DynamoDB calls in the minute and their mean time from request to parsed answer`,
       '',
     ].join('\n'),
   );

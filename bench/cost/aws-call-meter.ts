@@ -179,7 +179,8 @@ interface HttpRequestLike {
 }
 type Next = (args: { request: HttpRequestLike }) => Promise<{ output: Record<string, unknown> }>;
 type Middleware = (next: Next, context: { commandName?: string; clientName?: string }) => Next;
-interface MiddlewareClient {
+/** An AWS SDK v3 client as far as a middleware needs it (the soak's call recorder adds one too). */
+export interface MiddlewareClient {
   middlewareStack: { add(middleware: Middleware, options: { step: 'build'; name: string }): void };
 }
 
