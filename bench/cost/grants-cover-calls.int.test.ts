@@ -124,7 +124,7 @@ describe('the IAM grants, against the calls the functions make', () => {
     resourceOf = (value) => known.get(JSON.stringify(value)) ?? 'other';
 
     const url = (path: string) => `${receiver.url}/${path}`;
-    // Messages: near, far (then rescheduled), a batch, one retried once, one cancelled.
+    // Messages: near, far, a batch, one retried now after a failed attempt, cancelled ones.
     const near = await api('POST', '/v1/messages', { url: url('near'), delay: 2, body: { a: 1 } });
     // Far: one through its bucket (promote), one rescheduled into the near window.
     const far = await api('POST', '/v1/messages', { url: url('far'), delay: 14, body: { a: 2 } });
