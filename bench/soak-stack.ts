@@ -19,6 +19,7 @@ import { readLocalConfig } from '@vigil/local/config';
 import type { ClientInstrument } from '@vigil/aws';
 import { startStack } from '@vigil/local/stack';
 import type { MiddlewareClient } from './cost/aws-call-meter';
+import { partitionKeyClass } from './cost/partition-key-class';
 
 /**
  * What stalled the main thread since the last `memory` question (asked once a minute): its event
@@ -84,9 +85,21 @@ const sampleAllocations = async (file: string, ms: number) => {
   await writeFile(file, JSON.stringify(profile));
 };
 
+const utf8 = new TextDecoder();
+/** What a Query reads: its index (or the table) and its partition key's class (`P#<shard>`, `B#<bucket>#<shard>`, ...). */
+const queried = (body: unknown): string => {
+  const text = body instanceof Uint8Array ? utf8.decode(body) : String(body ?? '');
+  const input = JSON.parse(text || '{}') as {
+    IndexName?: string;
+    ExpressionAttributeValues?: Record<string, { S?: string }>;
+  };
+  const key = Object.values(input.ExpressionAttributeValues ?? {})[0]?.S ?? '';
+  return `${input.IndexName ?? 'table'} ${partitionKeyClass(key)}`;
+};
+
 /**
- * The stack's AWS calls (store, queues, scheduler) since the last `memory` question, by operation:
- * how many, and their total time seen from the caller (request to parsed answer, ms). A minute whose
+ * The stack's AWS calls (store, queues, scheduler) since the last `memory` question, by operation
+ * (a Query also by index and partition key class): how many, and their total time seen from the caller (request to parsed answer, ms). A minute whose
  * store thread works harder at the same load says whether it was asked more or each answer cost more.
  */
 const callRecorder = () => {
@@ -100,7 +113,8 @@ const callRecorder = () => {
         } finally {
           const target = args.request.headers['x-amz-target'];
           const operation = target
-            ? target.replace(/^DynamoDB_\d+\./, 'DynamoDB.').replace(/^AmazonSQS\./, 'SQS.')
+            ? target.replace(/^DynamoDB_\d+\./, 'DynamoDB.').replace(/^AmazonSQS\./, 'SQS.') +
+              (target.endsWith('.Query') ? ` ${queried(args.request.body)}` : '')
             : `${(context.clientName ?? '').replace(/Client$/, '')}.${(context.commandName ?? '').replace(/Command$/, '')}`;
           const seen = calls.get(operation) ?? { n: 0, ms: 0 };
           seen.n += 1;
