@@ -19,6 +19,7 @@ import { readLocalConfig } from '@vigil/local/config';
 import type { ClientInstrument } from '@vigil/aws';
 import { startStack } from '@vigil/local/stack';
 import type { MiddlewareClient } from './cost/aws-call-meter';
+import { bodyText, queriedKey } from './cost/aws-call-meter';
 import { partitionKeyClass } from './cost/partition-key-class';
 
 /**
@@ -85,16 +86,10 @@ const sampleAllocations = async (file: string, ms: number) => {
   await writeFile(file, JSON.stringify(profile));
 };
 
-const utf8 = new TextDecoder();
 /** What a Query reads: its index (or the table) and its partition key's class (`P#<shard>`, `B#<bucket>#<shard>`, ...). */
 const queried = (body: unknown): string => {
-  const text = body instanceof Uint8Array ? utf8.decode(body) : String(body ?? '');
-  const input = JSON.parse(text || '{}') as {
-    IndexName?: string;
-    ExpressionAttributeValues?: Record<string, { S?: string }>;
-  };
-  const key = Object.values(input.ExpressionAttributeValues ?? {})[0]?.S ?? '';
-  return `${input.IndexName ?? 'table'} ${partitionKeyClass(key)}`;
+  const input = JSON.parse(bodyText(body)) as Record<string, any>;
+  return `${input.IndexName ?? 'table'} ${partitionKeyClass(queriedKey(input))}`;
 };
 
 /**

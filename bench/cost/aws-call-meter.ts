@@ -130,11 +130,10 @@ const API_GATEWAY_METHOD: Array<[RegExp, string]> = [
 const iamCallsOf = (
   target: string,
   context: { commandName?: string; clientName?: string },
-  body: unknown,
+  input: Record<string, any>,
 ): Array<Omit<AwsCall, 'functionName'>> => {
   if (target.startsWith('DynamoDB_')) {
     const operation = target.split('.')[1] ?? '';
-    const input = JSON.parse(bodyText(body)) as Record<string, any>;
     if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
       return (input.TransactItems ?? []).map((part: Record<string, unknown>) => ({
         action: `dynamodb:${TRANSACT_ACTION[Object.keys(part)[0] ?? ''] ?? 'unknown'}`,
@@ -145,7 +144,6 @@ const iamCallsOf = (
   }
   if (target.startsWith('AmazonSQS.')) {
     const operation = target.split('.')[1] ?? '';
-    const input = JSON.parse(bodyText(body)) as Record<string, any>;
     const queue =
       String(input.QueueUrl ?? '*')
         .split('/')
@@ -196,7 +194,7 @@ const native = (item: Record<string, unknown> | undefined): Item | undefined =>
 
 const utf8 = new TextDecoder();
 /** A request body as text (the SDK serializes to bytes; its string-like adapter warns when used as a string). */
-const bodyText = (body: unknown): string =>
+export const bodyText = (body: unknown): string =>
   body instanceof Uint8Array ? utf8.decode(body) : typeof body === 'string' ? body : '{}';
 
 export class AwsCallMeter {
@@ -233,11 +231,13 @@ export class AwsCallMeter {
     (client as unknown as MiddlewareClient).middlewareStack.add(
       (next, context) => async (args) => {
         const target = args.request.headers['x-amz-target'] ?? '';
-        for (const call of iamCallsOf(target, context, args.request.body)) {
+        // DynamoDB's and SQS's JSON protocols: the request's input, parsed once for every counter.
+        const input = target === '' ? {} : (JSON.parse(bodyText(args.request.body)) as Record<string, any>);
+        for (const call of iamCallsOf(target, context, input)) {
           this.add(callCounter({ functionName: this.functionName(), ...call }));
         }
-        if (target.startsWith('DynamoDB_')) return this.dynamo(target.split('.')[1] ?? '', next, args);
-        if (target.startsWith('AmazonSQS.')) return this.sqs(target.split('.')[1] ?? '', next, args);
+        if (target.startsWith('DynamoDB_')) return this.dynamo(target.split('.')[1] ?? '', input, next, args);
+        if (target.startsWith('AmazonSQS.')) return this.sqs(target.split('.')[1] ?? '', input, next, args);
         if (context.clientName === 'SchedulerClient') {
           this.add(`scheduler.api.${(context.commandName ?? 'unknown').replace(/Command$/, '')}`);
         }
@@ -305,8 +305,7 @@ export class AwsCallMeter {
     this.add(`dynamodb.calls.${operation}`);
   }
 
-  private async dynamo(operation: string, next: Next, args: { request: HttpRequestLike }) {
-    const input = JSON.parse(bodyText(args.request.body)) as Record<string, any>;
+  private async dynamo(operation: string, input: Record<string, any>, next: Next, args: { request: HttpRequestLike }) {
     const asked = input.ReturnValues as string | undefined;
     const wanted = { PutItem: 'ALL_OLD', DeleteItem: 'ALL_OLD', UpdateItem: 'ALL_NEW' }[operation];
     const injected = wanted !== undefined && (asked === undefined || asked === 'NONE');
@@ -446,8 +445,7 @@ export class AwsCallMeter {
     );
   }
 
-  private async sqs(operation: string, next: Next, args: { request: HttpRequestLike }) {
-    const input = JSON.parse(bodyText(args.request.body)) as Record<string, any>;
+  private async sqs(operation: string, input: Record<string, any>, next: Next, args: { request: HttpRequestLike }) {
     const sent: string[] =
       operation === 'SendMessageBatch'
         ? (input.Entries ?? []).map((e: { MessageBody: string }) => e.MessageBody)
@@ -475,7 +473,7 @@ export class AwsCallMeter {
 }
 
 /** A Query's partition key value: the value its key condition gives the first name it compares. */
-const queriedKey = (input: Record<string, any>): string => {
+export const queriedKey = (input: Record<string, any>): string => {
   const [, placeholder = ''] = /^\s*#?\w+\s*=\s*(:\w+)/.exec(String(input.KeyConditionExpression ?? '')) ?? [];
   const value = input.ExpressionAttributeValues?.[placeholder];
   return String(value && typeof value === 'object' ? (value.S ?? value.N ?? '') : (value ?? ''));

@@ -55,10 +55,11 @@ const FINAL = new Set(['delivered', 'failed', 'cancelled']);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs: number) => {
+/** Polls `check` every 200 ms until it holds; throws, naming `what`, after `timeoutMs`. */
+export const until = async (what: string, check: () => Promise<boolean>, timeoutMs: number) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`cost bench: timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(200);
   }
 };

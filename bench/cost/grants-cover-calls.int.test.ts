@@ -23,6 +23,7 @@ import { startStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsCall } from './aws-call-meter';
 import { AwsCallMeter, OUTSIDE_INVOCATIONS, parseCallCounter } from './aws-call-meter';
+import { until } from './cost-scenarios';
 import type { CfnValue, PolicyStatement } from '../../infra/cloudformation';
 import { FUNCTIONS, statementsFor } from '../../infra/functions';
 import { deliveryQueueArn, jobQueueArn, meteringQueueArn } from '../../infra/queues';
@@ -78,13 +79,7 @@ describe('the IAM grants, against the calls the functions make', () => {
     return text === '' ? {} : JSON.parse(text);
   };
   const statusOf = async (id: string): Promise<string> => (await api('GET', `/v1/messages/${id}`)).status;
-  const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  };
+  const within = (what: string, check: () => Promise<boolean>) => until(what, check, 20_000);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'vigil-grants-'));
@@ -159,20 +154,20 @@ describe('the IAM grants, against the calls the functions make', () => {
     raw.destroy();
     expect((await meter.invocation('sweep', () => sweep({}))).requeued).toBeGreaterThanOrEqual(1);
 
-    await until('the first attempt to fail', async () => (await statusOf(flaky.id)) === 'retrying');
+    await within('the first attempt to fail', async () => (await statusOf(flaky.id)) === 'retrying');
     await api('POST', `/v1/messages/${flaky.id}/retry`);
     const ids = [near.id, far.id, moved.id, flaky.id, overdue.id, ...batch.items.map((m: { id: string }) => m.id)];
-    await until('every message delivered', async () =>
+    await within('every message delivered', async () =>
       (await Promise.all(ids.map(statusOf))).every((status) => status === 'delivered'),
     );
-    await until('the bulk cancel', async () => (await api('GET', `/v1/jobs/${cancelJob.id}`)).state === 'done');
+    await within('the bulk cancel', async () => (await api('GET', `/v1/jobs/${cancelJob.id}`)).state === 'done');
     // Reads, redeliveries and a bulk job.
     await api('GET', '/v1/messages?limit=5');
     await api('GET', `/v1/messages/${near.id}/attempts`);
     await api('POST', `/v1/messages/${near.id}/redeliver`);
     const job = await api('POST', '/v1/messages/redeliver', { ids: [far.id] });
-    await until('the bulk job to finish', async () => (await api('GET', `/v1/jobs/${job.id}`)).state === 'done');
-    await until(
+    await within('the bulk job to finish', async () => (await api('GET', `/v1/jobs/${job.id}`)).state === 'done');
+    await within(
       'the redeliveries',
       async () => (await statusOf(near.id)) === 'delivered' && (await statusOf(far.id)) === 'delivered',
     );
@@ -189,7 +184,7 @@ describe('the IAM grants, against the calls the functions make', () => {
     await api('DELETE', `/v1/notification-endpoints/${endpoint.id}`);
     await api('GET', '/v1/usage');
     // Usage reaches the metering function within its 5 s window.
-    await until(
+    await within(
       'the metering function to fold usage',
       async () => meter.snapshot()['lambda.metering.invocations']! > 0,
     );
