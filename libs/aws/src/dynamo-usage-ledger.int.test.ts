@@ -103,4 +103,36 @@ describe.each(backends)('DynamoUsageLedger on $name', ({ start, available }) => 
       { date: '2026-11-23', scheduled: 2, attempt: 40, delivered: 0, failed: 0 },
     ]);
   });
+
+  it.runIf(available)('counts two ids whose digests differ only in bytes that are not UTF-8', async () => {
+    // dynalite 4.0.0 compared binary values as UTF-8 text, so every invalid byte read as U+FFFD and
+    // such digests were "equal": the second id's write failed its `NOT contains` condition on every
+    // try, its fold gave up (LedgerContentionError), and the local stack's journal retried that fold
+    // forever, counting nothing more. patches/dynalite+4.0.0.patch compares the bytes.
+    const tenantId = 'tnt_ledger3';
+    const [first, second] = utf8LookalikeDigests(tenantId);
+    expect(usageSlot(first).digest).not.toBe(usageSlot(second).digest);
+    expect(await ledger.fold([first])).toEqual({ counted: 1, duplicates: 0 });
+    expect(await ledger.fold([second])).toEqual({ counted: 1, duplicates: 0 });
+    // Another ledger (knowing neither) finds each counted once.
+    const other = new DynamoUsageLedger(DynamoDBDocumentClient.from(client), services.table);
+    expect(await other.fold([first, second])).toEqual({ counted: 0, duplicates: 2 });
+    expect(await ledger.days(tenantId, '2026-11-23', '2026-11-23')).toEqual([
+      { date: '2026-11-23', scheduled: 0, attempt: 2, delivered: 0, failed: 0 },
+    ]);
+  });
 });
+
+/** Two attempt events of one tenant, day and shard whose digests differ but read alike as UTF-8 text. */
+const utf8LookalikeDigests = (tenantId: string): [UsageEvent, UsageEvent] => {
+  const byText = new Map<string, UsageEvent>();
+  for (let i = 0; i < 100_000; i += 1) {
+    const event = attemptUsage({ id: `msg_lookalike_${i}`, tenantId, dueAt: T0 }, 1);
+    const slot = usageSlot(event);
+    const text = `${slot.shard}/${Buffer.from(slot.digest, 'latin1').toString('utf8')}`;
+    const seen = byText.get(text);
+    if (seen && usageSlot(seen).digest !== slot.digest) return [seen, event];
+    byText.set(text, event);
+  }
+  throw new Error('no two look-alike digests in 100,000 ids');
+};

@@ -10,7 +10,13 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActiveTable } from '../../../test-support/dynamo-backends';
 import type { DynaliteThread } from './dynalite-thread';
@@ -137,4 +143,44 @@ describe("the local store's memory", () => {
       await rm(own, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe("the local store's binary values", () => {
+  // dynalite 4.0.0 compared binary values in `contains` and `begins_with` as UTF-8 text, so two
+  // values differing only in bytes that are not UTF-8 (each read as U+FFFD) were equal: the usage
+  // ledger's `NOT contains(ids, :digest)` then failed for an id never counted, on every try.
+  // patches/dynalite+4.0.0.patch (applied by `npm install`) compares the bytes.
+  const a = Uint8Array.of(0x61, 0x80);
+  const lookalike = Uint8Array.of(0x61, 0x81);
+  const holds = async (ConditionExpression: string, value: Uint8Array) => {
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          TableName,
+          Key: { pk: { S: 'binary' }, sk: { S: 'ids' } },
+          UpdateExpression: 'SET checked = :true',
+          ConditionExpression,
+          ExpressionAttributeValues: { ':v': { B: value }, ':true': { BOOL: true } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  };
+
+  it('compares their bytes in contains and begins_with, not their UTF-8 reading', async () => {
+    await client.send(
+      new PutItemCommand({
+        TableName,
+        Item: { pk: { S: 'binary' }, sk: { S: 'ids' }, ids: { BS: [a] }, one: { B: a } },
+      }),
+    );
+    expect(await holds('contains(ids, :v)', a)).toBe(true);
+    expect(await holds('contains(ids, :v)', lookalike)).toBe(false);
+    expect(await holds('contains(one, :v)', lookalike)).toBe(false);
+    expect(await holds('begins_with(one, :v)', lookalike)).toBe(false);
+    expect(await holds('begins_with(one, :v)', a.subarray(0, 1))).toBe(true);
+  });
 });

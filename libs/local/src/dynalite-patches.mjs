@@ -1,5 +1,8 @@
-// Runtime fixes for dynalite 4.0.0, applied by dynalite-worker.mjs before dynalite starts (the
-// package itself is left as npm installs it). Plain JavaScript, like the worker that loads it.
+// Runtime fixes for dynalite 4.0.0, applied by dynalite-worker.mjs before dynalite starts. Plain
+// JavaScript, like the worker that loads it. (One fix cannot be made from outside, as it lies in a
+// function private to dynalite/db/index.js: binary values compared as UTF-8 text in `contains` and
+// `begins_with`. It is patches/dynalite+4.0.0.patch, applied by patch-package on `npm install`, and
+// holds wherever dynalite runs, the tests' in-process instances too.)
 //
 // The leak: dynalite turns LevelDB iterators into streams (createKeyStream/createValueStream in
 // dynalite/db/index.js) and, when a stream ends or is destroyed, closes its iterator only
