@@ -266,6 +266,37 @@ const cpuTrend = (series: Map<number, number[]>, label: (tid: number) => string)
 };
 
 /**
+ * What the stack counted for the run (GET /v1/usage, every day it covers), once its metering has
+ * caught up: every accepted create is one `scheduled`, exactly, so a fold that stops counting (as a
+ * usage ledger stuck on one batch did) shows here. Attempts are shown beside the requests the
+ * receiver got; retries still due when the load stopped can keep the two a few apart.
+ */
+const countedUsage = async (
+  call: (method: string, path: string) => Promise<{ status: number; json: any }>,
+  accepted: number,
+): Promise<string> => {
+  const deadline = Date.now() + 20_000;
+  let counted = { scheduled: 0, attempt: 0 };
+  for (;;) {
+    const answer = await call('GET', '/v1/usage');
+    const days = (answer.json?.days ?? []) as Array<{ scheduled: number; attempts: number }>;
+    counted = days.reduce(
+      (sum, day) => ({ scheduled: sum.scheduled + day.scheduled, attempt: sum.attempt + day.attempts }),
+      {
+        scheduled: 0,
+        attempt: 0,
+      },
+    );
+    if (counted.scheduled >= accepted || Date.now() > deadline) break;
+    await sleep(1_000); // the local stack folds its usage journal every 5 s
+  }
+  return (
+    `usage counted (GET /v1/usage): scheduled ${counted.scheduled} of ${accepted} accepted ` +
+    `(exact: ${counted.scheduled === accepted ? 'met' : 'NOT met'}); attempts ${counted.attempt}, requests received ${received}`
+  );
+};
+
+/**
  * Where a late arrival's time went: the stack records each attempt's lateness as it sent it (due →
  * request started, `latenessMs` of GET /v1/messages/{id}/attempts); the rest is the way there
  * (the request written, carried, read and stamped by the receiver). Asked for every first attempt
@@ -544,6 +575,7 @@ const main = async () => {
       '',
     ].join('\n'),
   );
+  process.stdout.write(`${await countedUsage(call, created - failedCreates)}\n`);
   process.stdout.write(`${await splitLateArrivals(call)}\n`);
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
