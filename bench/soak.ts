@@ -148,12 +148,14 @@ const heapOf = (child: ChildProcess) =>
   askStack<{ main: ThreadMemory; store: ThreadMemory; stalled: Stalls; calls: CallsByOperation }>(child, 'memory');
 /** The stack's AWS calls in a minute by operation (`DynamoDB.GetItem`, `SQS.SendMessageBatch`, ...): how many, their total ms. */
 type CallsByOperation = Record<string, { n: number; ms: number }>;
-/** Store calls (DynamoDB) in one minute: how many, and their mean time seen from the stack's main thread. */
-const storeCallsOf = (calls: CallsByOperation) => {
-  const store = Object.entries(calls).filter(([operation]) => operation.startsWith('DynamoDB.'));
-  const n = sumOf(store.map(([, c]) => c.n));
-  return { n, meanMs: n > 0 ? sumOf(store.map(([, c]) => c.ms)) / n : 0 };
+/** Calls taken together: how many, and their mean time. */
+const tally = (calls: ReadonlyArray<{ n: number; ms: number }>) => {
+  const n = sumOf(calls.map((c) => c.n));
+  return { n, meanMs: n > 0 ? sumOf(calls.map((c) => c.ms)) / n : 0 };
 };
+/** Store calls (DynamoDB) in one minute: how many, and their mean time seen from the stack's main thread. */
+const storeCallsOf = (calls: CallsByOperation) =>
+  tally(Object.entries(calls).flatMap(([operation, c]) => (operation.startsWith('DynamoDB.') ? [c] : [])));
 /**
  * Each store operation's calls a minute and mean time, first three minutes → last three: whether a
  * store that worked harder was asked more, or answered each call more slowly.
@@ -163,9 +165,8 @@ const callTrends = (minutes: CallsByOperation[]) => {
     o.startsWith('DynamoDB.'),
   );
   const edge = (part: CallsByOperation[], operation: string) => {
-    const n = sumOf(part.map((m) => m[operation]?.n ?? 0));
-    const ms = sumOf(part.map((m) => m[operation]?.ms ?? 0));
-    return { perMinute: n / Math.max(1, part.length), meanMs: n > 0 ? ms / n : 0 };
+    const { n, meanMs } = tally(part.flatMap((minute) => minute[operation] ?? []));
+    return { perMinute: n / Math.max(1, part.length), meanMs };
   };
   return operations
     .map((operation) => ({ operation, a: edge(minutes.slice(0, 3), operation), b: edge(minutes.slice(-3), operation) }))
@@ -276,23 +277,17 @@ const countedUsage = async (
   accepted: number,
 ): Promise<string> => {
   const deadline = Date.now() + 20_000;
-  let counted = { scheduled: 0, attempt: 0 };
+  let counted = { scheduled: 0, attempts: 0 };
   for (;;) {
     const answer = await call('GET', '/v1/usage');
     const days = (answer.json?.days ?? []) as Array<{ scheduled: number; attempts: number }>;
-    counted = days.reduce(
-      (sum, day) => ({ scheduled: sum.scheduled + day.scheduled, attempt: sum.attempt + day.attempts }),
-      {
-        scheduled: 0,
-        attempt: 0,
-      },
-    );
+    counted = { scheduled: sumOf(days.map((d) => d.scheduled)), attempts: sumOf(days.map((d) => d.attempts)) };
     if (counted.scheduled >= accepted || Date.now() > deadline) break;
     await sleep(1_000); // the local stack folds its usage journal every 5 s
   }
   return (
     `usage counted (GET /v1/usage): scheduled ${counted.scheduled} of ${accepted} accepted ` +
-    `(exact: ${counted.scheduled === accepted ? 'met' : 'NOT met'}); attempts ${counted.attempt}, requests received ${received}`
+    `(exact: ${counted.scheduled === accepted ? 'met' : 'NOT met'}); attempts ${counted.attempts}, requests received ${received}`
   );
 };
 
