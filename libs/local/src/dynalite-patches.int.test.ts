@@ -90,14 +90,16 @@ describe('the local store under writes and queries', () => {
       expect(all.Count).toBe(round + 1);
     }
 
-    // Compaction runs in LevelDB's background thread: give its deletions a moment.
-    const deadline = Date.now() + 5_000;
+    // Compaction runs in LevelDB's background thread: give its deletions a moment (on a busy
+    // machine it lags: CI once saw 9 files after 5 s).
+    const deadline = Date.now() + 20_000;
     while ((await tableFiles()) > 8 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    // About the live tables only (a few level-0 files and the compacted level 1: 2 to 7 seen).
-    // With every query's iterator left open, every table file ever written stays: 12 and more.
-    expect(await tableFiles()).toBeLessThanOrEqual(8);
+    // About the live tables only: 4 on a quiet machine, and never more than LevelDB's own cap on
+    // level 0 (12 files stop its writes) plus the compacted level 1. With every query's iterator left
+    // open, every table file ever written stays: 39 to 42 in this test.
+    expect(await tableFiles()).toBeLessThanOrEqual(16);
   }, 60_000);
 });
 
