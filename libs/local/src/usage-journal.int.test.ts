@@ -3,7 +3,7 @@
  * ledger (on dynalite) once each, across a kill -9 of the process that wrote them and a restart.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { access, mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoUsageLedger } from '@vigil/aws';
@@ -12,7 +12,7 @@ import { attemptUsage, scheduledUsage, usageDate } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
 import { startDynalite } from '../../../test-support/dynamo-backends';
-import { JournalUsageMeter, journalPaths, startUsageJournalFolder } from './usage-journal';
+import { JournalUsageMeter, MAX_FOLD_PASSES, journalPaths, startUsageJournalFolder } from './usage-journal';
 
 let services: DynamoBackend;
 let ledger: DynamoUsageLedger;
@@ -170,5 +170,132 @@ describe('the usage journal', () => {
     await folder.stop();
     meter.close();
     expect((await countsOf(tenantId)).attempt).toBe(2);
+  });
+
+  it('sets aside an event the ledger can never count, and goes on counting everything journaled after it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-journal-'));
+    const tenantId = newTenant();
+    const message = { id: 'msg_poison', tenantId, dueAt: Date.now() };
+    const uncountable = attemptUsage(message, 2).id;
+    let ledgerFixed = false;
+    const errors: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const options = {
+      dataDir,
+      log: { ...silent, error: (m: string, fields?: Record<string, unknown>) => errors.push({ message: m, fields }) },
+      everyMs: 60_000,
+      fold: async (events: UsageEvent[]) => {
+        // As dynalite's binary comparison once did: one event's fold fails, every time.
+        if (!ledgerFixed && events.some((event) => event.id === uncountable)) throw new Error('ledger contention');
+        return ledger.fold(events);
+      },
+    };
+    const meter = new JournalUsageMeter(journalPaths(dataDir).journal, () => silent);
+    await meter.record([attemptUsage(message, 1), attemptUsage(message, 2), attemptUsage(message, 3)]);
+    const folder = await startUsageJournalFolder(options); // its first pass
+    for (let pass = 2; pass < MAX_FOLD_PASSES; pass += 1) expect(await folder.foldNow()).toBe(0);
+    expect((await countsOf(tenantId)).attempt).toBe(0);
+
+    // The MAX_FOLD_PASSES-th failure: folded one by one, the uncountable one set aside.
+    expect(await folder.foldNow()).toBe(2);
+    expect((await countsOf(tenantId)).attempt).toBe(2);
+    const setAside = errors.find((e) => e.message.includes('set aside'));
+    expect(setAside?.fields?.ids).toEqual([uncountable]);
+    const deadLetter = await readFile(journalPaths(dataDir).deadLetter, 'utf8');
+    expect(
+      deadLetter
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).id),
+    ).toEqual([uncountable]);
+
+    // What is journaled afterwards is counted on the next pass, as usual.
+    await meter.record([attemptUsage(message, 4)]);
+    expect(await folder.foldNow()).toBe(1);
+    expect((await countsOf(tenantId)).attempt).toBe(3);
+    await folder.stop();
+
+    // Once the ledger can count it (a fixed store), a restart folds the set-aside event and drops the file.
+    ledgerFixed = true;
+    const restarted = await startUsageJournalFolder(options);
+    expect((await countsOf(tenantId)).attempt).toBe(4);
+    await expect(access(journalPaths(dataDir).deadLetter)).rejects.toThrow();
+    await restarted.stop();
+    meter.close();
+  });
+
+  it('sets aside two uncountable events of one read, each in its own fold, and counts all the rest', async () => {
+    // 1,200 events read at once, folded 500 at a time: one uncountable event in the first fold, one
+    // in the second. The journal's offset moves past the first once it is set aside, so the second
+    // fold's failures are counted on their own (with the offset kept at the read's start, the first
+    // fold would fail again on every pass and the two would take turns for ever).
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-journal-'));
+    const message = { id: 'msg_two_poisons', tenantId: newTenant(), dueAt: Date.now() };
+    const events = Array.from({ length: 1_200 }, (_, i) => attemptUsage(message, i + 1));
+    const uncountable = new Set([events[99]!.id, events[799]!.id]);
+    const counted = new Set<string>();
+    const meter = new JournalUsageMeter(journalPaths(dataDir).journal, () => silent);
+    await meter.record(events);
+    const folder = await startUsageJournalFolder({
+      dataDir,
+      log: silent,
+      everyMs: 60_000,
+      fold: async (batch) => {
+        if (batch.some((event) => uncountable.has(event.id))) throw new Error('ledger contention');
+        for (const event of batch) counted.add(event.id);
+      },
+    });
+    let passes = 1;
+    while (counted.size < 1_198 && passes < 4 * MAX_FOLD_PASSES) {
+      await folder.foldNow();
+      passes += 1;
+    }
+    expect(counted.size).toBe(1_198);
+    expect(passes).toBe(2 * MAX_FOLD_PASSES - 1);
+    const deadLetter = await readFile(journalPaths(dataDir).deadLetter, 'utf8');
+    expect(
+      new Set(
+        deadLetter
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line).id),
+      ),
+    ).toEqual(uncountable);
+    await folder.stop();
+    meter.close();
+  });
+
+  it('sets nothing aside while the ledger is down, until the outage outlasts twice the passes', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-journal-'));
+    const tenantId = newTenant();
+    const message = { id: 'msg_outage', tenantId, dueAt: Date.now() };
+    let down = true;
+    const meter = new JournalUsageMeter(journalPaths(dataDir).journal, () => silent);
+    await meter.record(Array.from({ length: 12 }, (_, i) => attemptUsage(message, i + 1)));
+    const folder = await startUsageJournalFolder({
+      dataDir,
+      log: silent,
+      everyMs: 60_000,
+      redriveEveryMs: 0,
+      fold: async (events) => {
+        if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:4567');
+        return ledger.fold(events);
+      },
+    }); // its first pass
+    // Every event fails alone as well: the fault is the ledger's, so they stay in the journal.
+    for (let pass = 2; pass < 2 * MAX_FOLD_PASSES; pass += 1) expect(await folder.foldNow()).toBe(0);
+    await expect(access(journalPaths(dataDir).deadLetter)).rejects.toThrow();
+
+    // Down for 2 × MAX_FOLD_PASSES passes: set aside, so that later events are not held behind them...
+    expect(await folder.foldNow()).toBe(0);
+    const deadLetter = await readFile(journalPaths(dataDir).deadLetter, 'utf8');
+    expect(deadLetter.trim().split('\n')).toHaveLength(12);
+    // ...and folded again (each redrive, here every pass) once the ledger is back.
+    down = false;
+    await meter.record([attemptUsage(message, 13)]);
+    expect(await folder.foldNow()).toBe(1);
+    expect((await countsOf(tenantId)).attempt).toBe(13);
+    await expect(access(journalPaths(dataDir).deadLetter)).rejects.toThrow();
+    await folder.stop();
+    meter.close();
   });
 });

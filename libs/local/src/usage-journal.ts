@@ -8,10 +8,18 @@
  * a small file that it replaces after each fold succeeds; at start-up it folds whatever the last
  * run left. Folding an event twice is harmless: the ledger counts each event id once.
  *
+ * A fold that fails is tried again on the next pass, as SQS hands a failed batch back; and as SQS
+ * parks a record in the dead-letter queue after maxReceiveCount receives, events whose fold failed
+ * that many passes in a row are folded one by one, and those that still fail are set aside in a
+ * dead-letter file in the data dir, so that one event the ledger cannot count never stops the
+ * counting of everything journaled after it. The set-aside events are folded again at start-up and
+ * every REDRIVE_EVERY_MS (the fault may have been passing); those counted leave the file.
+ *
  * Not fsync'ed: the journal survives the process, not a power cut of the machine. On AWS the
  * metering queue is SQS, durable already; this adapter is only chosen by the local stack.
  */
 import {
+  appendFileSync,
   closeSync,
   existsSync,
   fstatSync,
@@ -19,12 +27,14 @@ import {
   readFileSync,
   readSync,
   renameSync,
+  rmSync,
   statSync,
   truncateSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { METERING_QUEUE_SETTINGS } from '@vigil/aws/queue-settings';
 import type { Logger, UsageEvent, UsageMeter } from '@vigil/core';
 import { UsageEventSchema } from '@vigil/core';
 
@@ -32,6 +42,14 @@ import { UsageEventSchema } from '@vigil/core';
 export const USAGE_JOURNAL_FILE = 'usage-journal.ndjson';
 /** How many bytes of the journal are folded (a decimal number), replaced after each fold. */
 export const USAGE_JOURNAL_OFFSET_FILE = 'usage-journal.offset';
+/** Events whose fold failed MAX_FOLD_PASSES passes in a row and then alone: one per line, not counted yet. */
+export const USAGE_JOURNAL_DEAD_LETTER_FILE = 'usage-journal.dead-letter.ndjson';
+/** Passes in a row a fold may fail before its events are folded one by one (the metering queue's maxReceiveCount). */
+export const MAX_FOLD_PASSES = METERING_QUEUE_SETTINGS.maxReceiveCount;
+/** Events folded alone that must all fail before the fault is taken for the ledger's, not theirs. */
+const OUTAGE_PROBE = 10;
+/** How often the set-aside events are folded again (also once at start-up). */
+export const REDRIVE_EVERY_MS = 10 * 60_000;
 /** A journal folded to its end and at least this long is emptied (after its offset is reset). */
 export const JOURNAL_COMPACT_BYTES = 1024 * 1024;
 /** The most the folder reads per step. */
@@ -44,7 +62,10 @@ const NEWLINE = 0x0a;
 export const journalPaths = (dataDir: string) => ({
   journal: join(dataDir, USAGE_JOURNAL_FILE),
   offset: join(dataDir, USAGE_JOURNAL_OFFSET_FILE),
+  deadLetter: join(dataDir, USAGE_JOURNAL_DEAD_LETTER_FILE),
 });
+
+const eventLines = (events: readonly UsageEvent[]) => events.map((event) => `${JSON.stringify(event)}\n`).join('');
 
 /** UsageMeter on the journal: each call is one synchronous append of one line per event. */
 export class JournalUsageMeter implements UsageMeter {
@@ -70,7 +91,7 @@ export class JournalUsageMeter implements UsageMeter {
   async record(events: readonly UsageEvent[]): Promise<void> {
     if (events.length === 0) return;
     try {
-      writeSync(this.fd, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+      writeSync(this.fd, eventLines(events));
       this.onJournaled(events.length);
     } catch (error) {
       // Metering must never fail the request or the delivery it describes.
@@ -103,6 +124,8 @@ export interface UsageJournalFolderOptions {
   batchEvents?: number;
   /** A journal folded to its end and at least this long is emptied (default JOURNAL_COMPACT_BYTES). */
   compactBytes?: number;
+  /** How often the set-aside events are folded again (default REDRIVE_EVERY_MS). */
+  redriveEveryMs?: number;
 }
 
 /**
@@ -110,7 +133,15 @@ export interface UsageJournalFolderOptions {
  * first fold is done, or has failed (it is then tried again on the next pass).
  */
 export const startUsageJournalFolder = async (options: UsageJournalFolderOptions): Promise<UsageJournalFolder> => {
-  const { dataDir, fold, log, everyMs, batchEvents = 100, compactBytes = JOURNAL_COMPACT_BYTES } = options;
+  const {
+    dataDir,
+    fold,
+    log,
+    everyMs,
+    batchEvents = 100,
+    compactBytes = JOURNAL_COMPACT_BYTES,
+    redriveEveryMs = REDRIVE_EVERY_MS,
+  } = options;
   const paths = journalPaths(dataDir);
 
   const readOffset = (): number => {
@@ -125,8 +156,34 @@ export const startUsageJournalFolder = async (options: UsageJournalFolderOptions
   };
   const sizeOf = () => (existsSync(paths.journal) ? statSync(paths.journal).size : 0);
 
-  /** Reads the complete lines from `offset`: their events and the offset just past them. */
-  const readLines = (offset: number, size: number): { events: UsageEvent[]; next: number } => {
+  /**
+   * The events of complete lines read from `offset` (a malformed line is logged and skipped), and
+   * where each event's line ends.
+   */
+  const parseLines = (text: string, offset: number): { events: UsageEvent[]; ends: number[] } => {
+    const events: UsageEvent[] = [];
+    const ends: number[] = [];
+    let at = offset;
+    for (const line of text.split('\n')) {
+      const lineAt = at;
+      at += Buffer.byteLength(line) + 1;
+      if (line.trim() === '') continue;
+      let parsed: ReturnType<typeof UsageEventSchema.safeParse> | undefined;
+      try {
+        parsed = UsageEventSchema.safeParse(JSON.parse(line));
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed?.success) {
+        events.push(parsed.data);
+        ends.push(at);
+      } else log.error('usage journal: a malformed line skipped', { offset: lineAt });
+    }
+    return { events, ends };
+  };
+
+  /** Reads the complete lines from `offset`: their events, where each one's line ends, and the offset just past them. */
+  const readLines = (offset: number, size: number): { events: UsageEvent[]; ends: number[]; next: number } => {
     const buffer = Buffer.alloc(Math.min(READ_BYTES, size - offset));
     const fd = openSync(paths.journal, 'r');
     let read: number;
@@ -138,32 +195,112 @@ export const startUsageJournalFolder = async (options: UsageJournalFolderOptions
     const end = buffer.subarray(0, read).lastIndexOf(NEWLINE) + 1;
     if (end === 0) {
       // No line end yet: a write in progress, or one line longer than a read (never a usage event).
-      if (read < READ_BYTES) return { events: [], next: offset };
+      if (read < READ_BYTES) return { events: [], ends: [], next: offset };
       log.error('usage journal: an over-long line skipped', { offset });
-      return { events: [], next: offset + read };
+      return { events: [], ends: [], next: offset + read };
     }
-    const events: UsageEvent[] = [];
-    let at = offset;
-    for (const line of buffer.subarray(0, end).toString('utf8').split('\n')) {
-      const lineAt = at;
-      at += Buffer.byteLength(line) + 1;
-      if (line.trim() === '') continue;
-      let parsed: ReturnType<typeof UsageEventSchema.safeParse> | undefined;
-      try {
-        parsed = UsageEventSchema.safeParse(JSON.parse(line));
-      } catch {
-        parsed = undefined;
-      }
-      if (parsed?.success) events.push(parsed.data);
-      else log.error('usage journal: a malformed line skipped', { offset: lineAt });
-    }
-    return { events, next: offset + end };
+    return { ...parseLines(buffer.subarray(0, end).toString('utf8'), offset), next: offset + end };
   };
+
+  /**
+   * Folds each event alone; resolves with those that failed and the last failure. With `probe`,
+   * throws as soon as the first OUTAGE_PROBE events have all failed: the fault is then the
+   * ledger's (the store down), not the events', and they stay where they are.
+   */
+  const foldEach = async (events: readonly UsageEvent[], probe: boolean) => {
+    const failed: UsageEvent[] = [];
+    let error: unknown;
+    for (const [index, event] of events.entries()) {
+      try {
+        await fold([event]);
+      } catch (caught) {
+        failed.push(event);
+        error = caught;
+        if (probe && failed.length === index + 1 && failed.length >= OUTAGE_PROBE) throw caught;
+      }
+    }
+    return { failed, error };
+  };
+
+  /** The fold that failed last (by its first event) and in how many passes in a row. */
+  let failing: { id: string; passes: number } | undefined;
+  /**
+   * Folds `events`. A failure throws (the pass stops, and the events are folded again on the next)
+   * until the same events have failed MAX_FOLD_PASSES passes in a row; then each is folded alone,
+   * and those that fail alone too are set aside in the dead-letter file. While the first of them
+   * all fail alone (the ledger is down, not the events wrong), nothing is set aside for another
+   * MAX_FOLD_PASSES passes; after that, whatever fails is set aside, so a pass is never stuck.
+   * Resolves with how many were set aside.
+   */
+  const foldBounded = async (events: UsageEvent[]): Promise<number> => {
+    let passes: number;
+    try {
+      await fold(events);
+      failing = undefined;
+      return 0;
+    } catch (error) {
+      passes = failing?.id === events[0]!.id ? failing.passes + 1 : 1;
+      failing = { id: events[0]!.id, passes };
+      if (passes < MAX_FOLD_PASSES) throw error;
+    }
+    const { failed, error } = await foldEach(events, passes < 2 * MAX_FOLD_PASSES);
+    failing = undefined;
+    if (failed.length === 0) return 0;
+    appendFileSync(paths.deadLetter, eventLines(failed));
+    log.error(`usage journal: events set aside after ${passes} failed folds; not counted until folded again`, {
+      ids: failed.map((event) => event.id),
+      file: paths.deadLetter,
+      error: String(error),
+    });
+    return failed.length;
+  };
+
+  /** Folds the set-aside events again (in batches; a batch that fails, one by one); those counted leave the file. */
+  const redrive = async () => {
+    if (!existsSync(paths.deadLetter)) return;
+    const { events } = parseLines(readFileSync(paths.deadLetter, 'utf8'), 0);
+    const failed: UsageEvent[] = [];
+    let error: unknown;
+    for (let i = 0; i < events.length; i += FOLD_EVENTS) {
+      const batch = events.slice(i, i + FOLD_EVENTS);
+      try {
+        await fold(batch);
+      } catch {
+        const each = await foldEach(batch, true);
+        failed.push(...each.failed);
+        error = each.error;
+      }
+    }
+    // Replaced, never rewritten in place (as the offset): a kill leaves the old file or the new one.
+    if (failed.length === 0) rmSync(paths.deadLetter);
+    else {
+      writeFileSync(`${paths.deadLetter}.tmp`, eventLines(failed));
+      renameSync(`${paths.deadLetter}.tmp`, paths.deadLetter);
+    }
+    if (events.length > failed.length) {
+      log.info('usage journal: set-aside events counted', { events: events.length - failed.length });
+    }
+    if (failed.length > 0) {
+      log.error('usage journal: set-aside events still not counted', {
+        events: failed.length,
+        file: paths.deadLetter,
+        error: String(error),
+      });
+    }
+  };
+  let redrivenAt = -Infinity;
 
   let folded = 0;
   let unfolded = 0;
   const pass = async (): Promise<number> => {
     unfolded = 0;
+    if (Date.now() - redrivenAt >= redriveEveryMs) {
+      redrivenAt = Date.now();
+      // A redrive that fails (the ledger down) leaves the file as it was, and the journal is folded anyway.
+      await redrive().catch((error: unknown) => {
+        log.error('usage journal: set-aside events not folded again; tried again later', { error: String(error) });
+      });
+    }
     let offset = readOffset();
     let count = 0;
     for (;;) {
@@ -171,12 +308,16 @@ export const startUsageJournalFolder = async (options: UsageJournalFolderOptions
       // The journal was emptied after the offset was last written, or removed by hand.
       if (offset > size) offset = 0;
       if (offset === size) break;
-      const { events, next } = readLines(offset, size);
+      const { events, ends, next } = readLines(offset, size);
       if (next === offset) break;
-      for (let i = 0; i < events.length; i += FOLD_EVENTS) await fold(events.slice(i, i + FOLD_EVENTS));
+      // The offset moves past each fold done: a fold set aside is never folded again from the journal.
+      for (let i = 0; i < events.length; i += FOLD_EVENTS) {
+        const batch = events.slice(i, i + FOLD_EVENTS);
+        count += batch.length - (await foldBounded(batch));
+        writeOffset(ends[i + batch.length - 1]!);
+      }
       offset = next;
       writeOffset(offset);
-      count += events.length;
     }
     // Synchronously from here: no append can come between the size read and the truncation.
     const size = sizeOf();
