@@ -22,12 +22,12 @@ import { SqsUsageMeter } from './sqs-usage-meter';
 import { systemClock } from './system-clock';
 import { UsageQuotaGuard } from './usage-quota';
 import type { ClientInstrument, StoreCallCounts } from './wiring/base';
-import { configureWiring, part } from './wiring/base';
+import { configureWiring, part, withoutSdkLogging } from './wiring/base';
 import { messageStore, notificationEndpoints, targetPolicy } from './wiring/messages';
 import { tenancyWiring, usageLedger } from './wiring/tenancy';
 
 export type { ClientInstrument, InstrumentableClient, StoreCallCounts } from './wiring/base';
-export { base } from './wiring/base';
+export { base, localServiceClientOptions, withoutSdkLogging } from './wiring/base';
 export { tenancyWiring } from './wiring/tenancy';
 
 export interface Runtime {
@@ -66,8 +66,8 @@ export const runtime = (): Runtime =>
     const { config, log } = b;
     const { store: tenants, tenancy } = tenancyWiring();
     const usage = usageLedger();
-    const sqs = new SQSClient(b.clientOptions(config.endpoints.sqs));
-    const scheduler = new SchedulerClient(b.clientOptions(config.endpoints.scheduler));
+    const sqs = withoutSdkLogging(new SQSClient(b.clientOptions(config.endpoints.sqs)));
+    const scheduler = withoutSdkLogging(new SchedulerClient(b.clientOptions(config.endpoints.scheduler)));
     b.instrument(sqs);
     b.instrument(scheduler);
     // One policy for the URL as written (create, PATCH) and for every address it resolves to (send).

@@ -12,6 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { TenantAdmin } from '@vigil/aws';
+import { localServiceClientOptions, withoutSdkLogging } from '@vigil/aws';
 import { addApiKey, ensureTenant, ensureUsagePlan, newApiKey, newTenantId } from '@vigil/core';
 import type { LocalQueue } from './local-queues';
 import { LOCAL_QUEUES, queueAttributes } from './local-queues';
@@ -39,19 +40,26 @@ export interface Provisioned {
   clients: { dynamo: DynamoDBClient; sqs: SQSClient; scheduler: SchedulerClient };
 }
 
+/**
+ * The stack's own clients of its services (provisioning, the pollers' receives and deletes, the
+ * expiry reaper), built as the handlers' are (wiring/base.ts): unsigned, without the SDK's logger.
+ */
+export const localClients = (endpoints: { dynamo: string; sqs: string; scheduler: string }) => {
+  const local = (endpoint: string) => localServiceClientOptions(LOCAL_REGION, endpoint);
+  return {
+    dynamo: withoutSdkLogging(new DynamoDBClient(local(endpoints.dynamo))),
+    sqs: withoutSdkLogging(new SQSClient(local(endpoints.sqs))),
+    scheduler: withoutSdkLogging(new SchedulerClient(local(endpoints.scheduler))),
+  };
+};
+
 export const provision = async (
   services: LocalServices,
   names: { table: string; scheduleGroup: string },
   options: { meteringQueue?: boolean } = {},
 ): Promise<Provisioned> => {
   const { endpoints } = services;
-  const region = LOCAL_REGION;
-  const credentials = LOCAL_CREDENTIALS;
-  const clients = {
-    dynamo: new DynamoDBClient({ region, endpoint: endpoints.dynamo, credentials }),
-    sqs: new SQSClient({ region, endpoint: endpoints.sqs, credentials }),
-    scheduler: new SchedulerClient({ region, endpoint: endpoints.scheduler, credentials }),
-  };
+  const clients = localClients(endpoints);
   // Made from TABLE_DEFINITION, or brought to it (a data dir made by an older Vigil).
   const tableUpgrade = await upgradeTable(clients.dynamo, names.table);
   /** A queue with its dead-letter queue, with the settings infra/queues.ts deploys (local-queues.ts). */

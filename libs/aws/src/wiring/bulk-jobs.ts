@@ -9,7 +9,7 @@ import { ConfigError } from '../config';
 import { DynamoBulkJobStore } from '../dynamo-bulk-job-store';
 import { SqsBulkJobQueue } from '../sqs-bulk-job-queue';
 import { runtime } from '../wiring';
-import { part } from './base';
+import { part, withoutSdkLogging } from './base';
 
 /** The job store alone (reading a job needs no queue). */
 export const bulkJobStore = (): DynamoBulkJobStore =>
@@ -19,7 +19,7 @@ export const bulkJobWiring = (): BulkJobDeps =>
   part('bulk-jobs', (b) => {
     const { jobQueueUrl } = b.config;
     if (jobQueueUrl === undefined) throw new ConfigError('Invalid Vigil configuration: VIGIL_JOB_QUEUE_URL is not set');
-    const sqs = new SQSClient(b.clientOptions(b.config.endpoints.sqs));
+    const sqs = withoutSdkLogging(new SQSClient(b.clientOptions(b.config.endpoints.sqs)));
     b.instrument(sqs);
     b.onClose(() => sqs.destroy());
     return { ...runtime().scheduling, jobs: bulkJobStore(), jobQueue: new SqsBulkJobQueue(sqs, jobQueueUrl) };

@@ -57,4 +57,10 @@ describe("a local service's client", () => {
     expect(base().clientOptions(endpoint)).toHaveProperty('signer');
     expect(base().clientOptions(undefined)).not.toHaveProperty('signer');
   });
+
+  it("carries no SDK logger middleware: it copied each call's input and output for a log line nobody wrote", () => {
+    for (const client of [base().db, base().meteringDb]) {
+      expect(client.middlewareStack.identify().some((name) => name.startsWith('loggerMiddleware'))).toBe(false);
+    }
+  });
 });
