@@ -317,7 +317,8 @@ export const startUsageJournalFolder = async (options: UsageJournalFolderOptions
         writeOffset(ends[i + batch.length - 1]!);
       }
       offset = next;
-      writeOffset(offset);
+      // Past lines that held no event (malformed), when the last fold did not end there already.
+      if (ends[ends.length - 1] !== next) writeOffset(offset);
     }
     // Synchronously from here: no append can come between the size read and the truncation.
     const size = sizeOf();
