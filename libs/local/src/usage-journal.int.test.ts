@@ -27,6 +27,13 @@ const silent = { info: () => {}, warn: () => {}, error: () => {} };
 let tenants = 0;
 const newTenant = () => `tnt_journal${(tenants += 1)}`;
 
+/** The ids of the events set aside in the data dir's dead-letter file. */
+const setAsideIds = async (dataDir: string) =>
+  (await readFile(journalPaths(dataDir).deadLetter, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as UsageEvent).id);
+
 const countsOf = async (tenantId: string) => {
   const today = usageDate(Date.now());
   return (await ledger.days(tenantId, today, today))[0] ?? { scheduled: 0, attempt: 0 };
@@ -200,13 +207,7 @@ describe('the usage journal', () => {
     expect((await countsOf(tenantId)).attempt).toBe(2);
     const setAside = errors.find((e) => e.message.includes('set aside'));
     expect(setAside?.fields?.ids).toEqual([uncountable]);
-    const deadLetter = await readFile(journalPaths(dataDir).deadLetter, 'utf8');
-    expect(
-      deadLetter
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line).id),
-    ).toEqual([uncountable]);
+    expect(await setAsideIds(dataDir)).toEqual([uncountable]);
 
     // What is journaled afterwards is counted on the next pass, as usual.
     await meter.record([attemptUsage(message, 4)]);
@@ -251,15 +252,7 @@ describe('the usage journal', () => {
     }
     expect(counted.size).toBe(1_198);
     expect(passes).toBe(2 * MAX_FOLD_PASSES - 1);
-    const deadLetter = await readFile(journalPaths(dataDir).deadLetter, 'utf8');
-    expect(
-      new Set(
-        deadLetter
-          .trim()
-          .split('\n')
-          .map((line) => JSON.parse(line).id),
-      ),
-    ).toEqual(uncountable);
+    expect(new Set(await setAsideIds(dataDir))).toEqual(uncountable);
     await folder.stop();
     meter.close();
   });
@@ -287,8 +280,7 @@ describe('the usage journal', () => {
 
     // Down for 2 × MAX_FOLD_PASSES passes: set aside, so that later events are not held behind them...
     expect(await folder.foldNow()).toBe(0);
-    const deadLetter = await readFile(journalPaths(dataDir).deadLetter, 'utf8');
-    expect(deadLetter.trim().split('\n')).toHaveLength(12);
+    expect(await setAsideIds(dataDir)).toHaveLength(12);
     // ...and folded again (each redrive, here every pass) once the ledger is back.
     down = false;
     await meter.record([attemptUsage(message, 13)]);
