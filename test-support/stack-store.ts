@@ -7,9 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoMessageStore } from '@vigil/aws';
+import { DynamoMessageStore, localServiceClientOptions } from '@vigil/aws';
 import { DEFAULT_INDEX_SHARDS } from '@vigil/aws/config';
-import { ENDPOINTS_FILE, LOCAL_CREDENTIALS } from '@vigil/local/stack-provisioning';
+import { ENDPOINTS_FILE } from '@vigil/local/stack-provisioning';
 
 export interface StackStore {
   store: DynamoMessageStore;
@@ -21,7 +21,7 @@ export interface StackStore {
 
 export const openStackStore = async (dataDir: string): Promise<StackStore> => {
   const where = JSON.parse(await readFile(join(dataDir, ENDPOINTS_FILE), 'utf8'));
-  const client = new DynamoDBClient({ region: where.region, endpoint: where.dynamodb, credentials: LOCAL_CREDENTIALS });
+  const client = new DynamoDBClient(localServiceClientOptions(where.region, where.dynamodb));
   const db = DynamoDBDocumentClient.from(client);
   return {
     store: new DynamoMessageStore(db, where.table, DEFAULT_INDEX_SHARDS),

@@ -4,34 +4,23 @@
  * signed (the services check no signature; signing the pollers' calls cost the main thread ~4 %
  * under the soak's load), and without the SDK's logger middleware.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListScheduleGroupsCommand } from '@aws-sdk/client-scheduler';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordingService } from '../../../test-support/recording-service';
+import { startRecordingService } from '../../../test-support/recording-service';
 import { localClients } from './stack-provisioning';
 
-const seen: IncomingHttpHeaders[] = [];
-const service = createServer((request, response) => {
-  seen.push(request.headers);
-  request.resume();
-  request.on('end', () => {
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end('{}');
-  });
-});
-let endpoint: string;
-
+let service: RecordingService;
 beforeAll(async () => {
-  await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+  service = await startRecordingService();
 });
-afterAll(() => new Promise((resolve) => service.close(resolve)));
+afterAll(() => service.close());
 
 describe("the local stack's own clients", () => {
   it('send unsigned requests, without the SDK logger middleware', async () => {
+    const { endpoint, seen } = service;
     const clients = localClients({ dynamo: endpoint, sqs: endpoint, scheduler: endpoint });
     await clients.dynamo.send(new ListTablesCommand({}));
     await clients.sqs.send(new ListQueuesCommand({}));

@@ -20,7 +20,6 @@ import type { LocalServices } from './stack-services';
 import type { TableUpgrade } from './table-upgrade';
 import { upgradeTable } from './table-upgrade';
 
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = 'us-east-1';
 
 export interface QueueRef {

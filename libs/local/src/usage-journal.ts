@@ -149,11 +149,12 @@ export const startUsageJournalFolder = async (options: UsageJournalFolderOptions
     const offset = Number(readFileSync(paths.offset, 'utf8').trim());
     return Number.isSafeInteger(offset) && offset >= 0 ? offset : 0;
   };
-  const writeOffset = (offset: number) => {
-    // Replaced, never rewritten in place: a kill leaves the old offset or the new one.
-    writeFileSync(`${paths.offset}.tmp`, `${offset}\n`);
-    renameSync(`${paths.offset}.tmp`, paths.offset);
+  /** Replaces a file whole, never rewriting it in place: a kill leaves the old text or the new. */
+  const replaceFile = (path: string, text: string) => {
+    writeFileSync(`${path}.tmp`, text);
+    renameSync(`${path}.tmp`, path);
   };
+  const writeOffset = (offset: number) => replaceFile(paths.offset, `${offset}\n`);
   const sizeOf = () => (existsSync(paths.journal) ? statSync(paths.journal).size : 0);
 
   /**
@@ -271,12 +272,8 @@ export const startUsageJournalFolder = async (options: UsageJournalFolderOptions
         error = each.error;
       }
     }
-    // Replaced, never rewritten in place (as the offset): a kill leaves the old file or the new one.
     if (failed.length === 0) rmSync(paths.deadLetter);
-    else {
-      writeFileSync(`${paths.deadLetter}.tmp`, eventLines(failed));
-      renameSync(`${paths.deadLetter}.tmp`, paths.deadLetter);
-    }
+    else replaceFile(paths.deadLetter, eventLines(failed));
     if (events.length > failed.length) {
       log.info('usage journal: set-aside events counted', { events: events.length - failed.length });
     }

@@ -3,27 +3,18 @@
  * localSigner): the services check no signature, and signing cost the local stack's main thread
  * ~12 % of each call. A client of AWS itself (no endpoint configured) still signs.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordingService } from '../../../../test-support/recording-service';
+import { startRecordingService } from '../../../../test-support/recording-service';
 import { base, configureWiring, resetWiring } from './base';
 
-let seen: IncomingHttpHeaders[] = [];
-const service = createServer((request, response) => {
-  seen.push(request.headers);
-  request.resume();
-  request.on('end', () => {
-    response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-    response.end('{}');
-  });
-});
+let service: RecordingService;
 let endpoint: string;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+  service = await startRecordingService();
+  endpoint = service.endpoint;
   configureWiring({
     VIGIL_DYNAMODB_ENDPOINT: endpoint,
     AWS_REGION: 'eu-west-1',
@@ -36,16 +27,16 @@ beforeAll(async () => {
 afterAll(async () => {
   resetWiring();
   configureWiring(undefined);
-  await new Promise((resolve) => service.close(resolve));
+  await service.close();
 });
 
 describe("a local service's client", () => {
   it('stamps a date and an Authorization of SigV4 shape with its region, and no signature', async () => {
-    seen = [];
+    service.seen.length = 0;
     const client = new DynamoDBClient(base().clientOptions(endpoint));
     await client.send(new GetItemCommand({ TableName: 'vigil-local', Key: { pk: { S: 'a' }, sk: { S: 'b' } } }));
     client.destroy();
-    const [headers] = seen;
+    const [headers] = service.seen;
     expect(headers?.['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
     expect(headers?.authorization).toBe(
       `AWS4-HMAC-SHA256 Credential=local/${headers?.['x-amz-date']?.toString().slice(0, 8)}/eu-west-1/local/aws4_request, SignedHeaders=host;x-amz-date, Signature=local`,
