@@ -20,6 +20,8 @@ export interface Arrival {
 
 export interface ReceiverThread {
   url: string;
+  /** The receiver thread's id in the operating system (Linux, as a thread of this process). */
+  tid?: number;
   /** Every arrival so far, in the order they were stamped. */
   arrivals: Arrival[];
   /** Resolves once `predicate` holds for the arrivals, or rejects after `timeoutMs`. */
@@ -29,7 +31,7 @@ export interface ReceiverThread {
   close(): Promise<void>;
 }
 
-type FromThread = { port: number } | { loopMaxMs: number } | { arrivals: Arrival[] };
+type FromThread = { port: number; tid?: number } | { loopMaxMs: number } | { arrivals: Arrival[] };
 
 /** What the receiver runs in, as its host sees it: a worker thread or a child process. */
 interface ReceiverHost {
@@ -61,9 +63,9 @@ export const startReceiverThread = async (
   const arrivals: Arrival[] = [];
   const waiters = new Set<() => void>();
   let onLoop: ((ms: number) => void) | undefined;
-  const port = await new Promise<number>((resolve, reject) => {
+  const { port, tid } = await new Promise<{ port: number; tid?: number }>((resolve, reject) => {
     worker.on('message', (message: FromThread) => {
-      if ('port' in message) resolve(message.port);
+      if ('port' in message) resolve(message);
       else if ('loopMaxMs' in message) onLoop?.(message.loopMaxMs);
       else {
         for (const arrival of message.arrivals) {
@@ -77,6 +79,7 @@ export const startReceiverThread = async (
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    ...(!ownProcess && tid !== undefined && { tid }),
     arrivals,
     waitFor: (predicate, timeoutMs) =>
       new Promise<void>((resolve, reject) => {

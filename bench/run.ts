@@ -153,6 +153,8 @@ const main = async () => {
     // The benchmark measures the engine, not the plan limits.
     rateLimits: false,
     env: ENGINE_ENV,
+    // The receiver stands for the customer's server: the stack lowers its own threads only.
+    keepThreadPriority: receiver.tid === undefined ? [] : [receiver.tid],
   });
   const url = `${stack.url}/v1/messages`;
   const out: string[] = [];

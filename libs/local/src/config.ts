@@ -1,6 +1,7 @@
 /** The local stack's own settings, read once from the environment (see README: Configuration). */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { HELPER_THREAD_NICE } from './thread-priority';
 import type { WebMode } from './web-app';
 
 const LocalEnv = z.object({
@@ -18,6 +19,8 @@ const LocalEnv = z.object({
   VIGIL_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   VIGIL_WEB: z.enum(['dev', 'start', 'off']).default('dev'),
   VIGIL_WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** The nice value of the stack's threads but its main one (thread-priority.ts); 0 leaves them alone. */
+  VIGIL_HELPER_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(HELPER_THREAD_NICE),
   /** The chaos suite's fault layer (fault-proxy.ts): `<seed>[:<rates>]`; unset (the default) means off. */
   VIGIL_CHAOS: z.string().min(1).optional(),
 });
@@ -40,6 +43,11 @@ export interface LocalConfig {
    * fault-proxy.ts): for the chaos suite only, off unless set.
    */
   chaos?: string;
+  /**
+   * The nice value the stack gives the process's other threads (default HELPER_THREAD_NICE), so
+   * that they do not preempt the thread that started it, which sends the webhooks; 0: left alone.
+   */
+  helperThreadNice?: number;
 }
 
 export const readLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConfig => {
@@ -61,6 +69,7 @@ export const readLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConf
     rateLimits: e.VIGIL_RATE_LIMITS === 'on',
     ...(e.VIGIL_WEB !== 'off' && { web: { mode: e.VIGIL_WEB, port: e.VIGIL_WEB_PORT } }),
     ...(e.VIGIL_CHAOS !== undefined && { chaos: e.VIGIL_CHAOS }),
+    helperThreadNice: e.VIGIL_HELPER_THREAD_NICE,
   };
 };
 

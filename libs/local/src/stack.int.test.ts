@@ -3,11 +3,13 @@
  * startRuntime({ env }) and leaves this process's environment as it found it, so two stacks in a
  * row (or a stack and a test that sets its own environment) never see each other's settings.
  */
+import { getPriority } from 'node:os';
 import { runtime } from '@vigil/aws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack } from '../../../test-support/local-stack';
 import { startReceiver } from './receiver';
 import type { LocalStack } from './stack';
+import { currentThreadId, HELPER_THREAD_NICE } from './thread-priority';
 
 describe('the local stack, configured by arguments', () => {
   let stack: LocalStack | undefined;
@@ -55,5 +57,18 @@ describe('the local stack, configured by arguments', () => {
     expect(stack.runtime.config.engine.nearWindowMs).toBe(8_000);
     expect(stack.runtime.config.endpoints.dynamodb).toBe(stack.dynamoEndpoint);
     expect(stack.dynamoEndpoint).not.toBe(firstDynamo);
+  });
+
+  it('lowers its helper threads (the store among them) below the thread that sends the webhooks', async () => {
+    // Arrange
+    const sender = currentThreadId()!;
+    const senderNice = getPriority(sender);
+
+    // Act
+    stack = await startTestStack();
+
+    // Assert
+    expect(getPriority(stack.dynalite.tid!)).toBe(HELPER_THREAD_NICE);
+    expect(getPriority(sender)).toBe(senderNice);
   });
 });

@@ -42,6 +42,7 @@ import type { LocalServices } from './stack-services';
 import { startServices } from './stack-services';
 import { startSqsPoller } from './sqs-poller';
 import { JournalUsageMeter, journalPaths, startUsageJournalFolder } from './usage-journal';
+import { HELPER_THREAD_NICE, lowerHelperThreads } from './thread-priority';
 import type { WebApp } from './web-app';
 import { startWebApp } from './web-app';
 
@@ -65,6 +66,8 @@ export interface StackOptions extends LocalConfig {
    */
   metering?: 'journal' | 'queue';
   observer?: StackObserver;
+  /** Threads of the hosting process whose priority the stack leaves as it is (the benchmark's receiver). */
+  keepThreadPriority?: readonly number[];
 }
 
 export interface LocalStack {
@@ -143,6 +146,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     },
   });
   const { endpoints, stage } = services;
+  const helperThreads = lowerHelperThreads(options.helperThreadNice ?? HELPER_THREAD_NICE, options.keepThreadPriority);
 
   // Provision what serverless.ts deploys on AWS: the table, the queues, the schedule group.
   const table = settings.VIGIL_TABLE as string;
@@ -300,6 +304,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     reapExpired: () => reaper.reapNow(),
     async stop() {
       clearInterval(sweeper);
+      helperThreads.stop();
       await reaper.stop();
       await web?.stop();
       await rm(join(dataDir, ENDPOINTS_FILE), { force: true });
