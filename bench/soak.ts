@@ -27,7 +27,7 @@ import type { Arrival } from './receiver-thread';
 import { startReceiverThread } from './receiver-thread';
 import { quantile } from './quantile';
 import { startTimerProbe } from './timer-probe';
-import { majorFaultsOf, threadCpuMeter } from './thread-cpu';
+import { majorFaultsOf, preemptionsOf, threadCpuMeter } from './thread-cpu';
 
 const { values } = parseArgs({
   options: {
@@ -367,13 +367,14 @@ const main = async () => {
         .map((name) => `${name}=${process.env[name] ?? LOCAL_PROCESS_ENV[name]}`)
         .join(' ')} ${stackNodeFlags.join(' ')}; as npm start but the flags SOAK_NODE_FLAGS adds), data ${dataDir}\n`,
   );
-  const columns = `minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max  probe p99/max/≥${LATE_MS}  cpu ms main/store/other  soak cpu ms  major faults  store calls n/ms each\n`;
+  const columns = `minute  created  received  RSS MB mean  end/max (anon + file at end)   main heap live/V8  store heap live/V8  native  p50 ms  p99 ms (far)  max ms  early  load  .ldb (MB)  loop p99/max  scavenges n/max  mark-compacts n/max  receiver loop max  probe p99/max/≥${LATE_MS}  cpu ms main/store/other  soak cpu ms  major faults  main preempted  store calls n/ms each\n`;
   /** The stack's AWS calls by operation, minute by minute. */
   const callMinutes: CallsByOperation[] = [];
   // A process that only waits on timers: how late the machine itself fires them, minute by minute.
   const probe = startTimerProbe(LATE_MS);
   const probeP99s: number[] = [];
   const probeLate: number[] = [];
+  const mainPreemptions: number[] = [];
   // CPU by thread, to tell which thread's work grows over the run: the stack's, and the soak's own
   // (load, receiver) that shares the machine's two cores with it.
   const stackCpu = threadCpuMeter(child.pid!);
@@ -454,6 +455,7 @@ const main = async () => {
   process.stdout.write(columns);
   await Promise.all([stackCpu.start(), soakCpu.start()]);
   let majorFaults = await majorFaultsOf(child.pid!);
+  let preemptions = await preemptionsOf(child.pid!);
   for (let minute = 0; minute < minutes; minute += 1) {
     await sleep(soakStart + (minute + 1) * 60_000 - Date.now());
     const { rss: rssAtEnd, anon, file } = await rssOf(child.pid!);
@@ -489,6 +491,9 @@ const main = async () => {
     const faultsNow = await majorFaultsOf(child.pid!);
     const faultsColumn = String(faultsNow - majorFaults);
     majorFaults = faultsNow;
+    const preemptionsNow = await preemptionsOf(child.pid!);
+    mainPreemptions.push(preemptionsNow - preemptions);
+    preemptions = preemptionsNow;
     const cpuColumn = `${mainMs.toFixed(0)}/${storeMs.toFixed(0)}/${(sumOf(stackUsed.values()) - mainMs - storeMs).toFixed(0)}`;
     samples.push({
       rss,
@@ -513,7 +518,7 @@ const main = async () => {
         `${`${stalled.minor}/${stalled.minorMaxMs.toFixed(0)}`.padStart(14)}  ` +
         `${`${stalled.major}/${stalled.majorMaxMs.toFixed(0)}`.padStart(19)}  ${receiverLoopMaxMs.toFixed(0).padStart(8)}  ` +
         `${`${probed.p99Ms.toFixed(1)}/${probed.maxMs.toFixed(0)}/${probed.lateCount}`.padStart(17)}  ` +
-        `${cpuColumn.padStart(23)}  ${sumOf(soakUsed.values()).toFixed(0).padStart(11)}  ${faultsColumn.padStart(12)}  ` +
+        `${cpuColumn.padStart(23)}  ${sumOf(soakUsed.values()).toFixed(0).padStart(11)}  ${faultsColumn.padStart(12)}  ${String(mainPreemptions.at(-1)).padStart(14)}  ` +
         `${`${storeCalls.n}/${storeCalls.meanMs.toFixed(1)}`.padStart(20)}\n`,
     );
   }
@@ -563,10 +568,13 @@ const main = async () => {
       ),
       `soak process (the load; the receiver too unless --receiver process): ${trendOf([...soakCpu.series.values()].reduce(addSeries, []))}`,
       `timer probe (a process that only waits on 5 ms timers: the machine's own lateness): p99 ${probeTrend(probeP99s)}; timers ${LATE_MS} ms or more late: ${halvesOf(probeLate)}`,
+      `stack main thread preempted (switched out while it could have run on): ${edgeMeans(mainPreemptions)
+        .map((mean) => mean.toFixed(0))
+        .join(' → ')} times a minute (first 3 minutes' mean → last 3's)`,
       `store: ${first.tables} .ldb files (${mb(first.tableBytes)} MB) after minute 1 → ${last.tables} (${mb(last.tableBytes)} MB) at the end`,
       `store calls by operation (the stack's DynamoDB calls, counted and timed by its own clients; first 3 minutes → last 3):`,
       ...callTrends(callMinutes),
-      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread's as its latest mark-compact left it; dynalite's worker thread, "store", after one the soak asks for), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores); loop = the stack's main event loop's delay, scavenges/mark-compacts = its collections and the longest pause of each, receiver loop = the receiver thread's longest delay (ms); probe = how late a process that does nothing but wait on 5 ms timers saw them fire (p99/max in ms, and how many were ${LATE_MS} ms or more late: the machine, not Vigil); cpu ms = CPU time the stack's main thread, its store's thread and its other threads (V8's helpers, libuv's pool, LevelDB's compaction) used in the minute, and the soak's own process (load and receiver); major faults = pages the stack's process had to read back from disk in the minute; store calls = the stack's DynamoDB calls in the minute and their mean time from request to parsed answer`,
+      `measured in the stack's own process (pid ${child.pid}): RSS from /proc/<pid>/status (main thread, the store's worker thread, native memory), live heap = each thread's V8 heap in use after a full collection (the main thread's as its latest mark-compact left it; dynalite's worker thread, "store", after one the soak asks for), V8 = what that heap holds from the OS, native = anonymous memory outside both heaps, load = the machine's 1-minute load average (it has 2 cores); loop = the stack's main event loop's delay, scavenges/mark-compacts = its collections and the longest pause of each, receiver loop = the receiver thread's longest delay (ms); probe = how late a process that does nothing but wait on 5 ms timers saw them fire (p99/max in ms, and how many were ${LATE_MS} ms or more late: the machine, not Vigil); cpu ms = CPU time the stack's main thread, its store's thread and its other threads (V8's helpers, libuv's pool, LevelDB's compaction) used in the minute, and the soak's own process (load and receiver); major faults = pages the stack's process had to read back from disk in the minute; main preempted = how often the stack's main thread was switched out involuntarily in the minute (another thread took its core: VIGIL_HELPER_THREAD_NICE); store calls = the stack's DynamoDB calls in the minute and their mean time from request to parsed answer`,
       '',
     ].join('\n'),
   );

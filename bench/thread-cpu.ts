@@ -33,6 +33,15 @@ export const majorFaultsOf = async (pid: number): Promise<number> => {
 };
 
 /**
+ * How many times `pid`'s thread `tid` has been switched out involuntarily so far (preempted by
+ * another thread while it could have run on: `nonvoluntary_ctxt_switches` in its status).
+ */
+export const preemptionsOf = async (pid: number, tid = pid): Promise<number> => {
+  const status = await readFile(`/proc/${pid}/task/${tid}/status`, 'utf8').catch(() => '');
+  return Number(/^nonvoluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1] ?? 0);
+};
+
+/**
  * Tracks `pid`'s threads minute by minute: `start()` takes the baseline, each `minute()` returns the
  * CPU ms each thread used since the last call (threads that ended in between are left out);
  * `series` keeps every minute's.
