@@ -8,11 +8,11 @@
  * `[{ arrivedAt, attempt, dueAt, path, webhookId }]`. Asked `'loop'`, it answers with its own
  * loop's longest delay since the last ask (ms).
  */
+import { readlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import process from 'node:process';
 import { setImmediate } from 'node:timers';
-import { readlinkSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
 // On a worker thread its host is the thread's parent port; in a process of its own (forked with
