@@ -13,7 +13,7 @@ import { aMessage } from '../../../test-support/messages';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const MINUTE = 60_000;
-const STATUSES: MessageStatus[] = ['scheduled', 'queued', 'delivered', 'failed', 'retrying', 'cancelled'];
+const STATUSES: MessageStatus[] = ['scheduled', 'queued', 'delivered', 'failed', 'retrying', 'cancelled', 'delivering'];
 const LABELS = ['billing', 'eu', 'billing:retry', 'ops/pager'];
 
 /** The i-th message of a tenant: one a minute, statuses, labels, urls and send times in a spread. */
@@ -69,6 +69,14 @@ describe.each(backends)('listing with a filter on $name', ({ start, available })
     services = await start();
     store = new DynamoMessageStore(services.db, services.table, 4, () => T0, 40);
     for (const m of messages) await store.insert(m);
+    // Some scheduled and retrying messages taken by a worker: delivering, each still listed in the
+    // partition it was taken from (the ones inserted as delivering are in queued's).
+    for (const [i, m] of messages.entries()) {
+      if (i >= 45 || (m.status !== 'scheduled' && m.status !== 'retrying')) continue;
+      const ticket = { tenantId, messageId: m.id, version: m.version, dueAt: m.dueAt };
+      const taken = await store.take(ticket, m.updatedAt, m.updatedAt + 45_000);
+      messages[i] = { ...m, status: 'delivering', version: taken!.version };
+    }
     await store.insert(messageAt('tnt_other', 5)); // another tenant's message never shows
   }, 60_000);
   afterAll(() => services?.stop());
@@ -77,6 +85,15 @@ describe.each(backends)('listing with a filter on $name', ({ start, available })
     ['no filter', {}],
     ['one status', { status: ['failed'] }],
     ['several statuses', { status: ['failed', 'retrying', 'cancelled'] }],
+    // A delivering message is listed in the partition of the status it was taken from: each waiting
+    // status alone, with delivering, and delivering with a status that has its partition to itself.
+    ['queued alone', { status: ['queued'] }],
+    ['scheduled alone', { status: ['scheduled'] }],
+    ['retrying alone', { status: ['retrying'] }],
+    ['delivering alone', { status: ['delivering'] }],
+    ['queued and delivering', { status: ['delivering', 'queued'] }],
+    ['every waiting status', { status: ['scheduled', 'queued', 'retrying', 'delivering'] }],
+    ['delivering and failed', { status: ['delivering', 'failed'] }],
     ['a label', { label: 'billing' }],
     ['a label and statuses', { label: 'eu', status: ['delivered', 'queued'] }],
     ['a url prefix', { urlPrefix: 'https://billing.example.com/' }],

@@ -524,6 +524,38 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     },
   );
 
+  it.runIf(available)(
+    "keeps a taken message's listing entry in its queued partition (rewritten, not moved), and lists it by either status",
+    async () => {
+      const tenantId = 'tnt_listed';
+      const m = message({ tenantId, status: 'queued' });
+      await store.insert(m);
+      await store.take({ tenantId, messageId: m.id, version: 0, dueAt: m.dueAt }, T0, T0 + 45_000);
+      const entriesIn = async (status: string) =>
+        (
+          await services.db.send(
+            new QueryCommand({
+              TableName: services.table,
+              IndexName: INDEX.byStatus,
+              KeyConditionExpression: 'statusPk = :pk',
+              ExpressionAttributeValues: { ':pk': `T#${tenantId}#${status}` },
+            }),
+          )
+        ).Items ?? [];
+      expect((await entriesIn('queued')).map((e) => [e.id, e.status])).toEqual([[m.id, 'delivering']]);
+      expect(await entriesIn('delivering')).toEqual([]);
+      const listed = async (status: Message['status'][]) =>
+        (await store.list(tenantId, { filter: { status }, limit: 10 })).items.map((x) => x.id);
+      expect(await listed(['delivering'])).toEqual([m.id]);
+      expect(await listed(['queued'])).toEqual([]);
+      // Recorded: it leaves the partition for its final status's.
+      const held = (await store.get(tenantId, m.id))!;
+      expect(await store.save({ ...held, status: 'delivered', version: held.version + 1 }, held.version)).toBe(true);
+      expect(await entriesIn('queued')).toEqual([]);
+      expect(await listed(['delivered'])).toEqual([m.id]);
+    },
+  );
+
   /** The message item as stored, with the attributes only the store sees. */
   const rawItem = async (m: Pick<Message, 'tenantId' | 'id'>) =>
     (

@@ -7,7 +7,8 @@
  *   idempotency  pk T#<tenant>  sk I#<key>          (expiresAt: TTL attribute on AWS): the
  *                request's messageIds, fingerprint, owner and leaseUntil
  * Indexes (sparse: an item is in one only while it carries the key):
- *   byStatus  statusPk T#<tenant>#<status>, sk        newest-first listing by status (summaries only)
+ *   byStatus  statusPk T#<tenant>#<status>, sk        newest-first listing by status (summaries only);
+ *             a taken (`delivering`) message stays in the partition it was taken from (`listedUnder`)
  * A listing reads one key range of message ids (ULIDs: creation order) in the tenant's partition,
  * or in each of its statuses' byStatus partitions, and filters the rest (label, url, sendAt) with a
  * FilterExpression, reading at most LIST_SCAN_BUDGET items a page (see `list`).
@@ -55,6 +56,7 @@ import type {
   MessageFilter,
   MessagePage,
   MessagePageQuery,
+  MessageStatus,
   MessageStore,
   PendingRef,
 } from '@vigil/core';
@@ -64,6 +66,7 @@ import {
   isIdPrefix,
   isTerminal,
   LIST_SCAN_BUDGET,
+  MESSAGE_STATUSES,
   MessageAlreadyExistsError,
   statusesToRead,
   WAITING_STATUSES,
@@ -91,6 +94,22 @@ const SUMMARY_FIELDS = SUMMARY_ATTRIBUTES.map((name) => (`#${name}` in NAMES ? `
 
 const tenantPk = (tenantId: string) => `T#${tenantId}`;
 const messageSk = (messageId: string) => `M#${messageId}`;
+
+/**
+ * The byStatus partition a message is listed in: its status's, but while it is `delivering` (from a
+ * worker's take to its record) it stays in the partition of the status it was taken from
+ * (`scheduled`, `queued` or `retrying`): a take only rewrites the entry (1 write unit) where moving
+ * it to a partition of its own cost a delete and a put (2), and a record that sends a retried message
+ * back to `retrying` rewrites it again. A message stored as `delivering` by a whole write (not a
+ * take) is listed under `queued`. So a listing of a waiting status filters by status, and one of
+ * `delivering` reads the three waiting partitions (see `partitionsListing`).
+ */
+const WAITING_PARTITIONS = ['scheduled', 'queued', 'retrying'] as const satisfies readonly MessageStatus[];
+const listedUnder = (status: MessageStatus): MessageStatus => (status === 'delivering' ? 'queued' : status);
+/** The byStatus partitions that may list a message in `status`. */
+const partitionsListing = (status: MessageStatus): readonly MessageStatus[] =>
+  status === 'delivering' ? WAITING_PARTITIONS : [status];
+const statusPkOf = (tenantId: string, status: MessageStatus) => `${tenantPk(tenantId)}#${listedUnder(status)}`;
 
 /** The item attributes of an expiry at `ms`: seconds for DynamoDB's TTL, milliseconds for exact checks. */
 export const expiryAttributes = (ms: number) => ({ expiresAt: Math.ceil(ms / 1000), expiresAtMs: ms });
@@ -123,7 +142,7 @@ export class DynamoMessageStore implements MessageStore {
       ...(!pending && expiresAt !== undefined && expiryAttributes(expiresAt)),
       pk: tenantPk(m.tenantId),
       sk: messageSk(m.id),
-      statusPk: `${tenantPk(m.tenantId)}#${m.status}`,
+      statusPk: statusPkOf(m.tenantId, m.status),
       lastAttempt: lastAttemptOf(m.attempts),
       ...(pending && {
         pendPk: `P#${shard}`,
@@ -199,12 +218,12 @@ export class DynamoMessageStore implements MessageStore {
 
   /**
    * One page of a filter's messages. The filter's id range (creation time, id prefix, cursor) is the
-   * key condition; its statuses pick the partitions: the tenant's own (`pk`, every status) or one
-   * byStatus partition per status, read in parallel and merged by id. Everything else is a
-   * FilterExpression, so each partition reads pages (growing from `limit + 1`) until it has `limit`
-   * matches or has read its share of LIST_SCAN_BUDGET; the page then ends where every partition was
-   * read to, and its cursor goes on from there. A previous-page cursor reads upwards and turns the
-   * result round.
+   * key condition; its statuses pick the partitions: the tenant's own (`pk`, every status) or the
+   * byStatus partitions that list them (`partitionsListing`), read in parallel and merged by id.
+   * Everything else is a FilterExpression, so each partition reads pages (growing from `limit + 1`)
+   * until it has `limit + 1` matches or has read its share of LIST_SCAN_BUDGET; the page then ends
+   * where every partition was read to, and its cursor goes on from there. A previous-page cursor
+   * reads upwards and turns the result round.
    */
   async list(tenantId: string, query: MessagePageQuery): Promise<MessagePage> {
     const { filter = {}, limit, cursor } = query;
@@ -214,11 +233,17 @@ export class DynamoMessageStore implements MessageStore {
     const partitions =
       statuses === undefined
         ? [{ key: 'pk', value: tenantPk(tenantId) }]
-        : statuses.map((status) => ({
-            key: 'statusPk',
-            value: `${tenantPk(tenantId)}#${status}`,
-            index: INDEX.byStatus,
-          }));
+        : [...new Set(statuses.flatMap(partitionsListing))].map((listed) => {
+            const wanted = statuses.filter((status) => partitionsListing(status).includes(listed));
+            const holds = MESSAGE_STATUSES.filter((status) => partitionsListing(status).includes(listed));
+            return {
+              key: 'statusPk',
+              value: statusPkOf(tenantId, listed),
+              index: INDEX.byStatus,
+              // A partition that lists more statuses than were asked for keeps only those asked for.
+              ...(wanted.length < holds.length && { statuses: wanted }),
+            };
+          });
     const share = Math.max(limit + 1, Math.ceil(this.scanBudget / partitions.length));
     const reads = range
       ? await Promise.all(
@@ -252,18 +277,24 @@ export class DynamoMessageStore implements MessageStore {
     return { items, ...(next && { next }), ...(previous && { previous }) };
   }
 
-  /** Reads one partition in scan order until it has `limit` matches, has read `share` items, or ends. */
+  /**
+   * Reads one partition in scan order until it has one match more than the page needs (so a page
+   * that holds the last match knows it: no empty last page when entries the filter leaves out
+   * follow), has read `share` items, or ends.
+   */
   private async readPartition(read: {
     key: string;
     value: string;
     index?: string;
     range: { from: string; to: string };
     filter: MessageFilter;
+    /** Only these statuses (a byStatus partition that lists others too). */
+    statuses?: readonly MessageStatus[];
     upwards: boolean;
     limit: number;
     share: number;
   }): Promise<{ items: Record<string, unknown>[]; readTo?: string }> {
-    const residual = residualFilterOf(read.filter, this.now());
+    const residual = residualFilterOf(read.filter, this.now(), read.statuses);
     const items: Record<string, unknown>[] = [];
     let scanned = 0;
     // One more than the page needs: a partition that ends right after it says so (no empty last page).
@@ -293,7 +324,7 @@ export class DynamoMessageStore implements MessageStore {
       scanned += page.ScannedCount ?? 0;
       startKey = page.LastEvaluatedKey;
       if (startKey === undefined) return { items };
-      if (items.length >= read.limit || scanned >= read.share) {
+      if (items.length > read.limit || scanned >= read.share) {
         return { items, readTo: String(startKey.sk).slice('M#'.length) };
       }
       pageLimit *= 4;
@@ -310,7 +341,7 @@ export class DynamoMessageStore implements MessageStore {
           ConditionExpression:
             'version = :v AND (#status IN (:scheduled, :queued, :retrying) OR (#status = :delivering AND leaseUntil < :now))',
           UpdateExpression:
-            'SET #status = :delivering, statusPk = :statusPk, leaseUntil = :lease, pendingAt = dueAt, updatedAt = :now, version = :next, takes = if_not_exists(takes, :zero) + :one, writeId = :writeId REMOVE bucketPk, bucketAt',
+            'SET #status = :delivering, leaseUntil = :lease, pendingAt = dueAt, updatedAt = :now, version = :next, takes = if_not_exists(takes, :zero) + :one, writeId = :writeId REMOVE bucketPk, bucketAt',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':v': ticket.version,
@@ -319,7 +350,6 @@ export class DynamoMessageStore implements MessageStore {
             ':queued': 'queued',
             ':retrying': 'retrying',
             ':delivering': 'delivering',
-            ':statusPk': `${tenantPk(ticket.tenantId)}#delivering`,
             ':now': now,
             ':lease': leaseUntil,
             ':zero': 0,
@@ -363,7 +393,7 @@ export class DynamoMessageStore implements MessageStore {
           ExpressionAttributeValues: {
             ':expected': expectedVersion,
             ':failed': 'failed',
-            ':statusPk': `${tenantPk(message.tenantId)}#failed`,
+            ':statusPk': statusPkOf(message.tenantId, 'failed'),
             ':reason': failure.reason,
             ':now': failure.now,
             ':next': expectedVersion + 1,
@@ -624,13 +654,17 @@ const summaryOf = (item: Record<string, unknown>): Message => {
  * message, then label, url prefix, the exact sendAt and createdAt ranges, updatedSince, and id
  * text that is not a prefix. Evaluated on the items the key range reads (each one counts against the page's budget).
  */
-const residualFilterOf = (filter: MessageFilter, now: number) => {
+const residualFilterOf = (filter: MessageFilter, now: number, statuses?: readonly MessageStatus[]) => {
   const parts = ['(attribute_not_exists(expiresAtMs) OR expiresAtMs > :now)'];
   const values: Record<string, unknown> = { ':now': now };
   const add = (expression: string, name: string, value: unknown) => {
     parts.push(expression);
     values[name] = value;
   };
+  if (statuses !== undefined) {
+    statuses.forEach((status, i) => (values[`:status${i}`] = status));
+    parts.push(`#status IN (${statuses.map((_, i) => `:status${i}`).join(', ')})`);
+  }
   if (filter.label !== undefined) add('contains(#labels, :label)', ':label', filter.label);
   if (filter.urlPrefix !== undefined) add('begins_with(#url, :urlPrefix)', ':urlPrefix', filter.urlPrefix);
   if (filter.sendAtFrom !== undefined) add('sendAt >= :sendAtFrom', ':sendAtFrom', filter.sendAtFrom);
