@@ -118,7 +118,7 @@ process.stdout.write(
       ? ["No CPU cgroup to write here (run as root on cgroup v1 to measure loads at each function's share of a core)."]
       : [
           `A cold deliver spends ${deliverCapped.toFixed(0)} ms loading its module at its share of a core, before its runtime's own start; ` +
-            `a ticket surfaces ${DEFAULT_ENGINE_SETTINGS.armLeadMs}-${DEFAULT_ENGINE_SETTINGS.armLeadMs + 1000} ms before it is due (VIGIL_ARM_LEAD_MS on AWS), ` +
+            `a worker gets a ticket ${DEFAULT_ENGINE_SETTINGS.armLeadMs}-${DEFAULT_ENGINE_SETTINGS.armLeadMs + 1000} ms before it is due (VIGIL_ARM_LEAD_MS on AWS), ` +
             `so a cold deliver ${deliverCapped >= DEFAULT_ENGINE_SETTINGS.armLeadMs ? 'can be late' : 'fits in the lead'} if Lambda gives its init no more CPU than its memory's share.`,
         ]),
     '',

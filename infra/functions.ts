@@ -23,9 +23,13 @@ import {
 import { consoleOrigin } from './console-origin';
 import { param } from './params';
 import { DELIVER_TIMEOUT_S, JOB_TIMEOUT_S, METERING_TIMEOUT_S } from '../libs/aws/src/queue-settings';
+import { DELIVERY_BATCH_SIZE } from '../libs/core/src/routing';
+import { DEFAULT_ENGINE_SETTINGS } from '../libs/core/src/settings';
 import {
   deliveryQueueArn,
   deliveryQueueUrl,
+  promptDeliveryQueueArn,
+  promptDeliveryQueueUrl,
   jobQueueArn,
   jobQueueUrl,
   meteringQueueArn,
@@ -136,8 +140,8 @@ export const BULK_JOBS = 'bulkJobs';
 /** Every function's memory unless its definition sets its own (the provider's memorySize in serverless.ts). */
 export const DEFAULT_MEMORY_MB = 512;
 /**
- * deliver spends most of its billed time waiting: it holds each ticket from the arm lead (SQS
- * surfaces it 1–2 s early) until the due instant. Lambda bills that wait by memory, so the worker
+ * deliver spends most of its billed time waiting: it holds each ticket from the arm lead (it gets
+ * it 1–2 s early) until the due instant. Lambda bills that wait by memory, so the worker
  * runs at half the default (`npm run bench:cost`: the held seconds were 40 % of a single near-path
  * delivery's cost at 512 MB). Its CPU share halves too; what that does to lateness on AWS is not
  * measured here (the canary's lateness alarm would show it), hence half and not the 128 MB floor.
@@ -290,7 +294,17 @@ const engineFunctions: VigilFunction[] = [
         {
           sqs: {
             arn: deliveryQueueArn,
-            batchSize: 10,
+            batchSize: DELIVERY_BATCH_SIZE,
+            // Tickets due about the same second share an invocation (the engine allows for it:
+            // they surface this much earlier; libs/core settings.ts gatherWindowMs).
+            maximumBatchingWindow: DEFAULT_ENGINE_SETTINGS.gatherWindowMs / 1000,
+            functionResponseType: 'ReportBatchItemFailures',
+          },
+        },
+        {
+          sqs: {
+            arn: promptDeliveryQueueArn,
+            batchSize: DELIVERY_BATCH_SIZE,
             maximumBatchingWindow: 0,
             functionResponseType: 'ReportBatchItemFailures',
           },
@@ -415,7 +429,7 @@ export const statementsFor = (functionKey: string, grants: Grants): PolicyStatem
   allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [logGroupArn(functionKey)]),
   ...(grants.table?.length ? [allow(grants.table, [tableArn])] : []),
   ...(grants.queryIndexes?.length ? [allow(['dynamodb:Query'], grants.queryIndexes.map(indexArn))] : []),
-  ...(grants.enqueue ? [allow(['sqs:SendMessage'], [deliveryQueueArn])] : []),
+  ...(grants.enqueue ? [allow(['sqs:SendMessage'], [deliveryQueueArn, promptDeliveryQueueArn])] : []),
   ...(grants.meter ? [allow(['sqs:SendMessage'], [meteringQueueArn])] : []),
   ...(grants.enqueueJobs ? [allow(['sqs:SendMessage'], [jobQueueArn])] : []),
   ...(grants.consumeJobs
@@ -438,7 +452,7 @@ export const statementsFor = (functionKey: string, grants: Grants): PolicyStatem
     ? [
         allow(
           ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
-          [deliveryQueueArn],
+          [deliveryQueueArn, promptDeliveryQueueArn],
         ),
       ]
     : []),
@@ -493,6 +507,7 @@ export const functionRoleResources = (): Resources =>
 export const functionEnvironment = (): Record<string, CfnValue> => ({
   VIGIL_TABLE: tableName,
   VIGIL_DELIVERY_QUEUE_URL: deliveryQueueUrl,
+  VIGIL_PROMPT_QUEUE_URL: promptDeliveryQueueUrl,
   VIGIL_METERING_QUEUE_URL: meteringQueueUrl,
   VIGIL_JOB_QUEUE_URL: jobQueueUrl,
   VIGIL_SCHEDULE_GROUP: scheduleGroupName,

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { LOCAL_QUEUES, queueAttributes } from '../libs/local/src/local-queues';
 import { DELIVER_TIMEOUT_S, JOB_TIMEOUT_S, METERING_TIMEOUT_S } from './functions';
-import { DELIVERY_QUEUE, JOB_QUEUE, queueResources } from './queues';
+import { DELIVERY_QUEUE, JOB_QUEUE, PROMPT_DELIVERY_QUEUE, queueResources } from './queues';
 
 const deployed = queueResources({
   deliverTimeoutS: DELIVER_TIMEOUT_S,
@@ -25,9 +25,11 @@ const settingsOf = (id: string) => {
 };
 
 describe('local queues and deployed queues', () => {
-  it('the delivery queue has the deployed visibility and receive count', () => {
+  it('the delivery queues have the deployed visibility and receive count', () => {
     const { name: _name, ...settings } = LOCAL_QUEUES.delivery;
     expect(settings).toEqual(settingsOf(DELIVERY_QUEUE));
+    const { name: _prompt, ...promptSettings } = LOCAL_QUEUES.prompt;
+    expect(promptSettings).toEqual(settingsOf(PROMPT_DELIVERY_QUEUE));
     // Six times the consumer's timeout, as AWS advises for a Lambda event source.
     expect(settings.visibilityTimeoutS).toBe(6 * DELIVER_TIMEOUT_S);
   });

@@ -1,15 +1,18 @@
 /**
- * The delivery queue: near-path tickets (delayed up to 900 s) wait here for the deliver worker.
- * A ticket the worker keeps failing on is parked in the dead-letter queue after five receives,
- * where it stays two weeks for someone to look at (the message itself is safe in the table, and
- * the sweep re-enqueues anything overdue).
+ * The delivery queue: near-path tickets (delayed up to 900 s) wait here for the deliver worker,
+ * whose event source gathers them for up to the gather window (so tickets due about the same second
+ * share a held invocation). The prompt delivery queue takes the tickets due too soon to wait that
+ * long; deliver reads it as it comes. A ticket the worker keeps failing on, from either, is parked
+ * in the delivery dead-letter queue after five receives, where it stays two weeks for someone to
+ * look at (the message itself is safe in the table, and the sweep re-enqueues anything overdue).
  */
-import type { Intrinsic, Resources } from './cloudformation';
+import type { CfnResource, Intrinsic, Resources } from './cloudformation';
 import { arnOf, ref } from './cloudformation';
 import { stageName } from './names';
 import { consumedQueueSettings } from '../libs/aws/src/queue-settings';
 
 export const DELIVERY_QUEUE = 'DeliveryQueue';
+export const PROMPT_DELIVERY_QUEUE = 'PromptDeliveryQueue';
 export const DELIVERY_DEAD_LETTER_QUEUE = 'DeliveryDeadLetterQueue';
 /** Usage events from the API and the engine, folded into daily counters by the metering function. */
 export const METERING_QUEUE = 'MeteringQueue';
@@ -20,6 +23,8 @@ export const JOB_DEAD_LETTER_QUEUE = 'JobDeadLetterQueue';
 
 export const deliveryQueueArn: Intrinsic = arnOf(DELIVERY_QUEUE);
 export const deliveryQueueUrl: Intrinsic = ref(DELIVERY_QUEUE);
+export const promptDeliveryQueueArn: Intrinsic = arnOf(PROMPT_DELIVERY_QUEUE);
+export const promptDeliveryQueueUrl: Intrinsic = ref(PROMPT_DELIVERY_QUEUE);
 export const deliveryDeadLetterQueueUrl: Intrinsic = ref(DELIVERY_DEAD_LETTER_QUEUE);
 export const meteringQueueArn: Intrinsic = arnOf(METERING_QUEUE);
 export const meteringQueueUrl: Intrinsic = ref(METERING_QUEUE);
@@ -37,25 +42,29 @@ export const queueResources = (consumers: {
 }): Resources => ({
   ...queueWithDeadLetters(METERING_QUEUE, METERING_DEAD_LETTER_QUEUE, 'metering', consumers.meteringTimeoutS),
   ...queueWithDeadLetters(JOB_QUEUE, JOB_DEAD_LETTER_QUEUE, 'jobs', consumers.jobTimeoutS),
-  [DELIVERY_QUEUE]: {
-    Type: 'AWS::SQS::Queue',
-    Properties: {
-      QueueName: stageName('delivery'),
-      // AWS's advice for a Lambda event source: at least six times the function's timeout.
-      VisibilityTimeout: consumedQueueSettings(consumers.deliverTimeoutS).visibilityTimeoutS,
-      SqsManagedSseEnabled: true,
-      RedrivePolicy: {
-        deadLetterTargetArn: arnOf(DELIVERY_DEAD_LETTER_QUEUE),
-        maxReceiveCount: consumedQueueSettings(consumers.deliverTimeoutS).maxReceiveCount,
-      },
-    },
-  },
+  [DELIVERY_QUEUE]: deliveryQueue('delivery', consumers.deliverTimeoutS),
+  [PROMPT_DELIVERY_QUEUE]: deliveryQueue('delivery-prompt', consumers.deliverTimeoutS),
   [DELIVERY_DEAD_LETTER_QUEUE]: {
     Type: 'AWS::SQS::Queue',
     Properties: {
       QueueName: stageName('delivery-dlq'),
       MessageRetentionPeriod: FOURTEEN_DAYS_S,
       SqsManagedSseEnabled: true,
+    },
+  },
+});
+
+/** A queue of delivery tickets: consumed by deliver, parked in the delivery dead-letter queue. */
+const deliveryQueue = (name: string, deliverTimeoutS: number): CfnResource => ({
+  Type: 'AWS::SQS::Queue',
+  Properties: {
+    QueueName: stageName(name),
+    // AWS's advice for a Lambda event source: at least six times the function's timeout.
+    VisibilityTimeout: consumedQueueSettings(deliverTimeoutS).visibilityTimeoutS,
+    SqsManagedSseEnabled: true,
+    RedrivePolicy: {
+      deadLetterTargetArn: arnOf(DELIVERY_DEAD_LETTER_QUEUE),
+      maxReceiveCount: consumedQueueSettings(deliverTimeoutS).maxReceiveCount,
     },
   },
 });

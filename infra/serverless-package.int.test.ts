@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { METRIC, METRICS_NAMESPACE } from '@vigil/aws/metrics';
 import { INDEX, SUMMARY_ATTRIBUTES, TTL_ATTRIBUTE } from '@vigil/aws/table-definition';
 import { PLANS } from '@vigil/core/plans';
+import { DEFAULT_ENGINE_SETTINGS } from '@vigil/core';
 import { API_ROUTES } from '@vigil/functions/api/routes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -263,37 +264,56 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(dlq.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     });
 
-    it('gives every queue a dead-letter queue, the metering queue included', () => {
+    it('gives every queue a dead-letter queue, the metering queue included (both delivery queues share one)', () => {
       const queues = resourcesOfType('AWS::SQS::Queue').filter(([id]) => !id.endsWith('DeadLetterQueue'));
-      expect(queues.map(([id]) => id).sort()).toEqual(['DeliveryQueue', 'JobQueue', 'MeteringQueue']);
+      expect(queues.map(([id]) => id).sort()).toEqual([
+        'DeliveryQueue',
+        'JobQueue',
+        'MeteringQueue',
+        'PromptDeliveryQueue',
+      ]);
       for (const [id, queue] of queues) {
         expect(targetOf(queue.Properties.RedrivePolicy.deadLetterTargetArn), id).toBe(
-          `${id.replace('Queue', '')}DeadLetterQueue`,
+          `${id.replace('Prompt', '').replace('Queue', '')}DeadLetterQueue`,
         );
       }
+      expect(resource('PromptDeliveryQueue').Properties.QueueName).toBe(`vigil-${STAGE}-delivery-prompt`);
     });
 
     it('hides a received ticket for at least six times the deliver timeout', () => {
       const deliverTimeout = resource(functionId('deliver')).Properties.Timeout as number;
-      expect(resource('DeliveryQueue').Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * deliverTimeout);
+      for (const id of ['DeliveryQueue', 'PromptDeliveryQueue'])
+        expect(resource(id).Properties.VisibilityTimeout, id).toBeGreaterThanOrEqual(6 * deliverTimeout);
     });
 
     it('feeds each queue to its function in batches of ten, retrying only the records that failed', () => {
       const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
       const byQueue = Object.fromEntries(mappings.map((m) => [targetOf(m.EventSourceArn), m]));
-      expect(Object.keys(byQueue).sort()).toEqual(['DeliveryQueue', 'JobQueue', 'MeteringQueue']);
+      expect(Object.keys(byQueue).sort()).toEqual([
+        'DeliveryQueue',
+        'JobQueue',
+        'MeteringQueue',
+        'PromptDeliveryQueue',
+      ]);
       // Deliver's `provisioned` alias, where its warm environments are (deliverWarmEnvironments).
-      expect(byQueue.DeliveryQueue.FunctionName).toEqual({
-        'Fn::Join': [':', [{ 'Fn::GetAtt': [functionId('deliver'), 'Arn'] }, 'provisioned']],
-      });
+      for (const id of ['DeliveryQueue', 'PromptDeliveryQueue']) {
+        expect(byQueue[id].FunctionName, id).toEqual({
+          'Fn::Join': [':', [{ 'Fn::GetAtt': [functionId('deliver'), 'Arn'] }, 'provisioned']],
+        });
+      }
       // A bulk job's step is a page of 100 messages: one per invocation.
       expect(targetOf(byQueue.JobQueue.FunctionName)).toBe(functionId('bulkJobs'));
       expect(byQueue.JobQueue.BatchSize).toBe(1);
       expect(targetOf(byQueue.MeteringQueue.FunctionName)).toBe(functionId('metering'));
-      // Delivery tickets go out at once, ten at a time; usage events wait a few seconds to fill
-      // batches of 100, which the metering function folds with fewer writes.
-      expect(byQueue.DeliveryQueue.MaximumBatchingWindowInSeconds).toBe(0);
+      // Delivery tickets wait up to the engine's gather window to fill batches of ten (tickets due
+      // about the same second share an invocation); prompt ones, due too soon for that, go out at
+      // once. Usage events wait a few seconds to fill batches of 100, which the metering function
+      // folds with fewer writes.
+      expect(byQueue.DeliveryQueue.MaximumBatchingWindowInSeconds).toBe(DEFAULT_ENGINE_SETTINGS.gatherWindowMs / 1000);
+      expect(byQueue.DeliveryQueue.MaximumBatchingWindowInSeconds).toBe(1);
       expect(byQueue.DeliveryQueue.BatchSize).toBe(10);
+      expect(byQueue.PromptDeliveryQueue.MaximumBatchingWindowInSeconds).toBe(0);
+      expect(byQueue.PromptDeliveryQueue.BatchSize).toBe(10);
       expect(byQueue.MeteringQueue.MaximumBatchingWindowInSeconds).toBe(5);
       expect(byQueue.MeteringQueue.BatchSize).toBe(100);
       for (const mapping of mappings) expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
@@ -499,6 +519,7 @@ describe('serverless package (offline, --stage ci)', () => {
         expect(fn.Architectures).toEqual(['arm64']);
         expect(targetOf(fn.Environment.Variables.VIGIL_TABLE), key).toBe('VigilTable');
         expect(targetOf(fn.Environment.Variables.VIGIL_DELIVERY_QUEUE_URL), key).toBe('DeliveryQueue');
+        expect(targetOf(fn.Environment.Variables.VIGIL_PROMPT_QUEUE_URL), key).toBe('PromptDeliveryQueue');
         expect(fn.Environment.Variables.VIGIL_ALLOW_PRIVATE_TARGETS, key).toBe('false');
         expect(fn.Environment.Variables.VIGIL_STAGE, key).toBe(STAGE);
         expect(fn.Environment.Variables.VIGIL_METRICS, key).toBe('on');

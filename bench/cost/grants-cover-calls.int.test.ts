@@ -26,7 +26,7 @@ import { AwsCallMeter, OUTSIDE_INVOCATIONS, parseCallCounter } from './aws-call-
 import { until } from './cost-scenarios';
 import type { CfnValue, PolicyStatement } from '../../infra/cloudformation';
 import { FUNCTIONS, statementsFor } from '../../infra/functions';
-import { deliveryQueueArn, jobQueueArn, meteringQueueArn } from '../../infra/queues';
+import { deliveryQueueArn, jobQueueArn, meteringQueueArn, promptDeliveryQueueArn } from '../../infra/queues';
 import type { IndexName } from '../../infra/tables';
 import { indexArn, tableArn } from '../../infra/tables';
 
@@ -113,6 +113,7 @@ describe('the IAM grants, against the calls the functions make', () => {
       [JSON.stringify(tableArn), 'table'],
       ...INDEXES.map((index): [string, string] => [JSON.stringify(indexArn(index)), index]),
       [JSON.stringify(deliveryQueueArn), queueName(config.deliveryQueueUrl)],
+      [JSON.stringify(promptDeliveryQueueArn), queueName(config.promptQueueUrl)],
       [JSON.stringify(meteringQueueArn), queueName(config.meteringQueueUrl)],
       [JSON.stringify(jobQueueArn), queueName(config.jobQueueUrl)],
     ]);

@@ -48,3 +48,28 @@ describe('the retention override (VIGIL_RETENTION_OVERRIDE_S)', () => {
     );
   });
 });
+
+describe('gathering delivery tickets (VIGIL_PROMPT_QUEUE_URL, VIGIL_GATHER_WINDOW_MS)', () => {
+  const PROMPT = 'http://127.0.0.1:9324/000000000000/vigil-test-delivery-prompt';
+
+  it('gathers for a second when a prompt queue takes the tickets that cannot wait', () => {
+    const config = readConfig({ ...BASE, VIGIL_PROMPT_QUEUE_URL: PROMPT });
+    expect(config.engine.gatherWindowMs).toBe(1_000);
+    expect(config.promptQueueUrl).toBe(PROMPT);
+    // A gathered ticket can reach a worker armLead + window + 1 s early: still within the horizon.
+    expect(config.engine.armHorizonMs).toBeGreaterThan(config.engine.armLeadMs + 2_000);
+  });
+
+  it('gathers nothing without one: every ticket on the delivery queue, as it comes', () => {
+    const config = readConfig(BASE);
+    expect(config.engine.gatherWindowMs).toBe(0);
+    expect(config.promptQueueUrl).toBe(BASE.VIGIL_DELIVERY_QUEUE_URL);
+  });
+
+  it('refuses a window without a prompt queue (a ticket due within it would wait it out: late)', () => {
+    expect(() => readConfig({ ...BASE, VIGIL_GATHER_WINDOW_MS: '1000' })).toThrow(/VIGIL_PROMPT_QUEUE_URL/);
+    expect(
+      readConfig({ ...BASE, VIGIL_PROMPT_QUEUE_URL: PROMPT, VIGIL_GATHER_WINDOW_MS: '0' }).engine.gatherWindowMs,
+    ).toBe(0);
+  });
+});

@@ -58,6 +58,17 @@ const Env = z.object({
   AWS_REGION: z.string().default('us-east-1'),
   VIGIL_TABLE: z.string().min(1),
   VIGIL_DELIVERY_QUEUE_URL: z.url(),
+  /**
+   * Tickets not to wait out the delivery queue's gather window go here (a queue whose consumer does
+   * not gather: routing.ts `placeTickets`). Without it nothing is gathered: every ticket goes on the
+   * delivery queue.
+   */
+  VIGIL_PROMPT_QUEUE_URL: optionalUrl,
+  /**
+   * The delivery queue consumer's batching window (deliver's event source on AWS, the local poller),
+   * which the engine allows for: 1,000 with a prompt queue, else 0 (and only 0 without one).
+   */
+  VIGIL_GATHER_WINDOW_MS: z.coerce.number().int().min(0).max(10_000).optional(),
   /** Bulk jobs' steps go here (the job worker reads them); only the bulk routes and the worker need it. */
   VIGIL_JOB_QUEUE_URL: optionalUrl,
   /** Usage events go here; without it nothing is metered (and no quota is enforced). */
@@ -150,6 +161,8 @@ export interface VigilConfig {
   region: string;
   table: string;
   deliveryQueueUrl: string;
+  /** Where tickets that cannot wait for a batch go: the delivery queue itself when nothing gathers. */
+  promptQueueUrl: string;
   meteringQueueUrl?: string;
   jobQueueUrl?: string;
   meteringFlushMs: number;
@@ -198,12 +211,21 @@ export const readConfig = (env: Environment = process.env): VigilConfig => {
     throw new ConfigError(`Invalid Vigil configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (e.VIGIL_PROMPT_QUEUE_URL === undefined && (e.VIGIL_GATHER_WINDOW_MS ?? 0) > 0) {
+    // A ticket due within the window would wait it out on the delivery queue: late.
+    throw new ConfigError(
+      'VIGIL_GATHER_WINDOW_MS needs VIGIL_PROMPT_QUEUE_URL, the queue for tickets that cannot wait',
+    );
+  }
+  const gatherWindowMs =
+    e.VIGIL_GATHER_WINDOW_MS ?? (e.VIGIL_PROMPT_QUEUE_URL === undefined ? 0 : DEFAULT_ENGINE_SETTINGS.gatherWindowMs);
   const engine: EngineSettings = {
     ...DEFAULT_ENGINE_SETTINGS,
     nearWindowMs: e.VIGIL_NEAR_WINDOW_S * 1000,
     armLeadMs: e.VIGIL_ARM_LEAD_MS,
+    gatherWindowMs,
     takeLeadMs: e.VIGIL_TAKE_LEAD_MS,
-    armHorizonMs: Math.max(DEFAULT_ENGINE_SETTINGS.armHorizonMs, e.VIGIL_ARM_LEAD_MS + 3_000),
+    armHorizonMs: Math.max(DEFAULT_ENGINE_SETTINGS.armHorizonMs, e.VIGIL_ARM_LEAD_MS + gatherWindowMs + 3_000),
     bucketMs: e.VIGIL_BUCKET_S * 1000,
     farLeadMs: e.VIGIL_FAR_LEAD_S * 1000,
     sweepGraceMs: e.VIGIL_SWEEP_GRACE_S * 1000,
@@ -223,6 +245,7 @@ export const readConfig = (env: Environment = process.env): VigilConfig => {
     region: e.AWS_REGION,
     table: e.VIGIL_TABLE,
     deliveryQueueUrl: e.VIGIL_DELIVERY_QUEUE_URL,
+    promptQueueUrl: e.VIGIL_PROMPT_QUEUE_URL ?? e.VIGIL_DELIVERY_QUEUE_URL,
     meteringQueueUrl: e.VIGIL_METERING_QUEUE_URL,
     jobQueueUrl: e.VIGIL_JOB_QUEUE_URL,
     meteringFlushMs: e.VIGIL_METERING_FLUSH_MS,

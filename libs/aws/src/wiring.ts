@@ -87,7 +87,7 @@ export const runtime = (): Runtime =>
     const scheduling: Runtime['scheduling'] = {
       store: messageStore(),
       endpoints: notificationEndpoints(),
-      queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl),
+      queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl, config.promptQueueUrl),
       timer: new SchedulerBucketTimer(scheduler, {
         groupName: config.scheduleGroup,
         promoteArn: config.promoteArn,

@@ -27,8 +27,13 @@ export interface DeliveryTicket {
 }
 
 export interface DeliveryQueue {
-  /** Puts tickets on the queue; each becomes visible after its `delaySeconds` (0..900). */
-  enqueue(entries: ReadonlyArray<{ ticket: DeliveryTicket; delaySeconds: number }>): Promise<void>;
+  /**
+   * Puts tickets on the queue; each becomes visible after its `delaySeconds` (0..900). A `prompt`
+   * ticket is not to wait while its consumer gathers a batch (due too soon, or it fills one with
+   * the tickets beside it): it goes where a worker gets it as it comes (the prompt queue; a queue
+   * that does not gather may take it with the rest).
+   */
+  enqueue(entries: ReadonlyArray<{ ticket: DeliveryTicket; delaySeconds: number; prompt?: boolean }>): Promise<void>;
 }
 
 /** The far-future timer: one one-shot timer per bucket, which fires the promote step. */

@@ -5,8 +5,18 @@
 export interface EngineSettings {
   /** Messages due within this many ms go straight to the delivery queue (SQS allows 900 s). */
   nearWindowMs: number;
-  /** The queue surfaces a message this long before it is due, so slow work lands early. */
+  /** A worker gets a message this long before it is due, so slow work lands early. */
   armLeadMs: number;
+  /**
+   * How long the delivery queue's consumer may keep a ticket to fill a batch before it hands the
+   * batch to a worker (the batching window of deliver's event source on AWS, of the local poller
+   * here). A ticket that can afford it surfaces `armLeadMs + gatherWindowMs` before it is due, so
+   * tickets due about the same second share one worker's held invocation instead of holding one
+   * each; a ticket due sooner, or one of ten enqueued for the same second (they fill a batch by
+   * themselves), goes on the prompt queue, handed over as it comes (`placeTickets`).
+   * 0: no gathering (every ticket on the delivery queue, handed over as it comes).
+   */
+  gatherWindowMs: number;
   /** A surfaced message further than this from due is put back on the queue instead of held. */
   armHorizonMs: number;
   /**
@@ -53,6 +63,7 @@ export interface EngineSettings {
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   nearWindowMs: 840_000,
   armLeadMs: 1_000,
+  gatherWindowMs: 1_000,
   armHorizonMs: 5_000,
   takeLeadMs: 200,
   takeCostMs: 3,
@@ -69,12 +80,14 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
 /** Rejects settings under which the far path could schedule a timer in the past. */
 export const checkEngineSettings = (s: EngineSettings): string[] => {
   const problems: string[] = [];
-  if (s.nearWindowMs > 900_000 - s.armLeadMs)
-    problems.push('the near window must leave room for the arm lead within SQS 900 s');
+  if (s.nearWindowMs > 900_000 - s.armLeadMs - s.gatherWindowMs)
+    problems.push('the near window must leave room for the arm lead and the gather window within SQS 900 s');
   if (s.nearWindowMs < s.farLeadMs + s.bucketMs + 1_000)
     problems.push('the near window must exceed the far lead plus one bucket, or far timers land in the past');
   if (s.farLeadMs < s.bucketMs)
     problems.push('the far lead must cover a whole bucket (the timer may fire anywhere inside it)');
-  if (s.armHorizonMs <= s.armLeadMs) problems.push('the arm horizon must exceed the arm lead');
+  // A gathered ticket reaches a worker up to armLead + gatherWindow + 1 s (whole-second delays) early.
+  if (s.armHorizonMs <= s.armLeadMs + s.gatherWindowMs + 1_000)
+    problems.push('the arm horizon must exceed the arm lead plus the gather window and a second');
   return problems;
 };

@@ -125,7 +125,7 @@ describe('the queue delay is worked out once, at enqueue, and only the queue ada
     expect(queue.calls.map((call) => call.length)).toEqual([25]);
     // Each delay surfaces its ticket the arm lead before it is due, worked out from the clock at enqueue.
     for (const { ticket, delaySeconds } of queue.sent) {
-      expect(delaySeconds).toBe(Math.floor((ticket.dueAt - bucketAt! - s.armLeadMs) / 1000));
+      expect(delaySeconds).toBe(Math.floor((ticket.dueAt - bucketAt! - s.armLeadMs - s.gatherWindowMs) / 1000));
     }
   });
 

@@ -4,7 +4,9 @@ import {
   checkEngineSettings,
   DEFAULT_BACKOFF,
   DEFAULT_ENGINE_SETTINGS,
+  DELIVERY_BATCH_SIZE,
   judgeAttempt,
+  placeTickets,
   queueDelaySeconds,
   retryDelayMs,
   routeFor,
@@ -14,12 +16,42 @@ const s = DEFAULT_ENGINE_SETTINGS;
 const now = Date.parse('2026-11-23T10:00:00.000Z');
 
 describe('routing', () => {
-  it('sends a message due within the near window to the queue, surfacing it about the arm lead early', () => {
-    // Prepare: due in 10.5 s; arm lead 1 s
+  it('sends a message due within the near window to the queue, surfacing it about the arm lead and the gather window early', () => {
+    // Prepare: due in 10.5 s; arm lead 1 s, gather window 1 s
     const route = routeFor(now + 10_500, now, s);
-    // Assess: near; 9.5 s → 9 whole seconds of delay, so it surfaces 1.5 s before it is due
+    // Assess: near; 8.5 s → 8 whole seconds of delay, so it surfaces 2.5 s before it is due and a
+    // worker has it at least 1.5 s before, however long its consumer gathered
     expect(route).toEqual({ path: 'near' });
-    expect(queueDelaySeconds(now + 10_500, now, s)).toBe(9);
+    expect(queueDelaySeconds(now + 10_500, now, s)).toBe(8);
+    expect(placeTickets([{ dueAt: now + 10_500 }], now, s)).toEqual([
+      { ticket: { dueAt: now + 10_500 }, delaySeconds: 8, prompt: false },
+    ]);
+    // Not gathered, or without gathering: the arm lead alone.
+    expect(queueDelaySeconds(now + 10_500, now, s, false)).toBe(9);
+    expect(placeTickets([{ dueAt: now + 10_500 }], now, { ...s, gatherWindowMs: 0 })).toEqual([
+      { ticket: { dueAt: now + 10_500 }, delaySeconds: 9, prompt: false },
+    ]);
+  });
+
+  it('puts on the prompt queue a ticket due too soon to wait out the gather window, and none without gathering', () => {
+    const prompt = (dueAt: number, settings = s) => placeTickets([{ dueAt }], now, settings)[0]!.prompt;
+    expect(prompt(now + 1_999)).toBe(true);
+    expect(prompt(now - 5_000)).toBe(true); // overdue (the sweep's)
+    expect(prompt(now + 2_000)).toBe(false); // surfaces now; a worker has it ≥ 1 s early
+    expect(prompt(now + 1_000, { ...s, gatherWindowMs: 0 })).toBe(false);
+  });
+
+  it('puts on the prompt queue tickets enqueued together that fill batches by themselves, and gathers the rest', () => {
+    // A batch create: ten due at one instant (a worker's batch), and two others a few seconds apart.
+    const batch = Array.from({ length: DELIVERY_BATCH_SIZE }, () => ({ dueAt: now + 30_000 }));
+    const placed = placeTickets([...batch, { dueAt: now + 20_000 }, { dueAt: now + 40_000 }], now, s);
+    expect(placed.map((p) => [p.delaySeconds, p.prompt])).toEqual([
+      ...batch.map(() => [29, true]),
+      [18, false],
+      [38, false],
+    ]);
+    // Nine in a second do not fill a batch: gathered.
+    expect(placeTickets(batch.slice(1), now, s).every((p) => !p.prompt && p.delaySeconds === 28)).toBe(true);
   });
 
   it('never asks SQS for a negative delay or one past 900 s', () => {

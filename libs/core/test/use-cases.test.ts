@@ -54,7 +54,9 @@ describe('scheduling a message', () => {
     expect(queue.sent).toEqual([
       {
         ticket: { tenantId: TENANT, messageId: message.id, version: 0, dueAt: T0 + 30_000 },
-        delaySeconds: 29,
+        // A worker gets it the arm lead (1 s) early, after up to the gather window (1 s) in the queue.
+        delaySeconds: 28,
+        prompt: false,
       },
     ]);
   });
@@ -220,7 +222,7 @@ describe('delivering', () => {
     await scheduleMessage(deps, TENANT, input({ delay: 60 }));
     expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('requeued');
     expect(sender.requests).toHaveLength(0);
-    expect(queue.sent[1]!.delaySeconds).toBe(59);
+    expect(queue.sent[1]!.delaySeconds).toBe(58);
   });
 });
 
@@ -298,7 +300,9 @@ describe('promote and sweep', () => {
     const [bucketAt] = [...timer.buckets];
     clock.set(bucketAt!);
     expect(await promoteBucket(deps, bucketAt!)).toEqual({ promoted: 1 });
-    expect(queue.sent).toEqual([{ ticket: expect.objectContaining({ messageId: a.message.id }), delaySeconds: 149 }]);
+    expect(queue.sent).toEqual([
+      { ticket: expect.objectContaining({ messageId: a.message.id }), delaySeconds: 148, prompt: false },
+    ]);
   });
 
   it('re-enqueues an overdue message whose enqueue was lost, but leaves healthy ones alone', async () => {

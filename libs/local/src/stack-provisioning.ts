@@ -29,6 +29,8 @@ export interface QueueRef {
 
 export interface Provisioned {
   delivery: QueueRef;
+  /** The prompt delivery queue: tickets due too soon to wait while the delivery queue's poller gathers. */
+  prompt: QueueRef;
   /** Bulk jobs' steps (the job worker's queue). */
   jobs: QueueRef;
   /** The metering queue, when asked for (a stack that meters usage as AWS does). */
@@ -61,18 +63,23 @@ export const provision = async (
   const clients = localClients(endpoints);
   // Made from TABLE_DEFINITION, or brought to it (a data dir made by an older Vigil).
   const tableUpgrade = await upgradeTable(clients.dynamo, names.table);
-  /** A queue with its dead-letter queue, with the settings infra/queues.ts deploys (local-queues.ts). */
-  const queueWithDlq = async ({ name, ...settings }: LocalQueue): Promise<QueueRef> => {
-    const arnOf = async (url: string | undefined) =>
-      (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
-        .Attributes?.QueueArn as string;
-    const dlq = await clients.sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
-    const queue = await clients.sqs.send(
-      new CreateQueueCommand({ QueueName: name, Attributes: queueAttributes(settings, await arnOf(dlq.QueueUrl)) }),
-    );
-    return { url: queue.QueueUrl as string, arn: await arnOf(queue.QueueUrl) };
+  const arnOf = async (url: string | undefined) =>
+    (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes
+      ?.QueueArn as string;
+  const createQueue = async (name: string, attributes?: Record<string, string>): Promise<QueueRef> => {
+    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    return { url: QueueUrl as string, arn: await arnOf(QueueUrl) };
   };
-  const delivery = await queueWithDlq(LOCAL_QUEUES.delivery);
+  /**
+   * A queue with the settings infra/queues.ts deploys (local-queues.ts), parking what failed too
+   * often in `deadLetters` or in a dead-letter queue of its own.
+   */
+  const queueWithDlq = async ({ name, ...settings }: LocalQueue, deadLetters?: QueueRef): Promise<QueueRef> =>
+    createQueue(name, queueAttributes(settings, (deadLetters ?? (await createQueue(`${name}-dlq`))).arn));
+  // As deployed (infra/queues.ts): both delivery queues park their tickets in one dead-letter queue.
+  const deliveryDeadLetters = await createQueue(`${LOCAL_QUEUES.delivery.name}-dlq`);
+  const delivery = await queueWithDlq(LOCAL_QUEUES.delivery, deliveryDeadLetters);
+  const prompt = await queueWithDlq(LOCAL_QUEUES.prompt, deliveryDeadLetters);
   const jobs = await queueWithDlq(LOCAL_QUEUES.jobs);
   const metering = options.meteringQueue ? await queueWithDlq(LOCAL_QUEUES.metering) : undefined;
   try {
@@ -80,7 +87,7 @@ export const provision = async (
   } catch (error) {
     if ((error as Error).name !== 'ConflictException') throw error;
   }
-  return { delivery, jobs, ...(metering && { metering }), ...(tableUpgrade && { tableUpgrade }), clients };
+  return { delivery, prompt, jobs, ...(metering && { metering }), ...(tableUpgrade && { tableUpgrade }), clients };
 };
 
 /** The development tenant and key, made once and kept in the data dir so restarts keep them. */

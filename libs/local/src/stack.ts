@@ -150,7 +150,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
 
   // Provision what serverless.ts deploys on AWS: the table, the queues, the schedule group.
   const table = settings.VIGIL_TABLE as string;
-  const { delivery, jobs, metering, tableUpgrade, clients } = await provision(
+  const { delivery, prompt, jobs, metering, tableUpgrade, clients } = await provision(
     services,
     { table, scheduleGroup: settings.VIGIL_SCHEDULE_GROUP as string },
     { meteringQueue: meterByQueue },
@@ -188,6 +188,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     VIGIL_SQS_ENDPOINT: handlerEndpoints.sqs,
     VIGIL_SCHEDULER_ENDPOINT: handlerEndpoints.scheduler,
     VIGIL_DELIVERY_QUEUE_URL: delivery.url,
+    VIGIL_PROMPT_QUEUE_URL: prompt.url,
     VIGIL_JOB_QUEUE_URL: jobs.url,
     // Metering goes through the journal (durable across kill -9), unless asked to use the queue.
     VIGIL_METERING_QUEUE_URL: metering?.url,
@@ -229,10 +230,20 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   await invocation('sweep', () => sweep({ lookAheadS: rt.config.engine.nearWindowMs / 1000 }));
 
   const pollers = [
+    // Deliver's two event sources, as deployed: the delivery queue's gathers a batch for up to the
+    // gather window (the engine allows for it), the prompt queue's hands tickets over as they come.
     startSqsPoller({
       sqs: clients.sqs,
       queueUrl: delivery.url,
       queueArn: delivery.arn,
+      handler: (event) => invocation('deliver', () => deliver(event, lambdaContext)),
+      log: rt.log,
+      batchWindowMs: rt.config.engine.gatherWindowMs,
+    }),
+    startSqsPoller({
+      sqs: clients.sqs,
+      queueUrl: prompt.url,
+      queueArn: prompt.arn,
       handler: (event) => invocation('deliver', () => deliver(event, lambdaContext)),
       log: rt.log,
     }),

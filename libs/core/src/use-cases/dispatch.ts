@@ -10,7 +10,7 @@
  */
 import type { Message } from '../message';
 import type { DeliveryTicket, PendingRef } from '../ports';
-import { queueDelaySeconds, routeOf } from '../routing';
+import { placeTickets, routeOf } from '../routing';
 import type { SchedulingDeps } from './deps';
 
 /**
@@ -33,16 +33,16 @@ export const ticketForRef = (ref: PendingRef): DeliveryTicket => ({
   dueAt: ref.dueAt,
 });
 
-/** Puts tickets on the delivery queue, each delayed to surface about the arm lead before its `dueAt`. */
+/**
+ * Puts tickets on the delivery queue, each delayed so a worker gets it about the arm lead before its
+ * `dueAt`, and marked prompt when it need not be gathered into a batch (`placeTickets`).
+ */
 export const enqueueTickets = async (
   deps: Pick<SchedulingDeps, 'queue' | 'clock' | 'settings'>,
   tickets: readonly DeliveryTicket[],
 ): Promise<void> => {
   if (tickets.length === 0) return;
-  const now = deps.clock.now();
-  await deps.queue.enqueue(
-    tickets.map((ticket) => ({ ticket, delaySeconds: queueDelaySeconds(ticket.dueAt, now, deps.settings) })),
-  );
+  await deps.queue.enqueue(placeTickets(tickets, deps.clock.now(), deps.settings));
 };
 
 /** Reads a stream in pages of at most `size` items (the last one may be shorter, none is empty). */
