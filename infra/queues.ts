@@ -1,10 +1,12 @@
 /**
  * The delivery queue: near-path tickets (delayed up to 900 s) wait here for the deliver worker,
  * whose event source gathers them for up to the gather window (so tickets due about the same second
- * share a held invocation). The prompt delivery queue takes the tickets due too soon to wait that
- * long; deliver reads it as it comes. A ticket the worker keeps failing on, from either, is parked
- * in the delivery dead-letter queue after five receives, where it stays two weeks for someone to
- * look at (the message itself is safe in the table, and the sweep re-enqueues anything overdue).
+ * share a held invocation). The prompt delivery queue takes the tickets not to be gathered (due too
+ * soon to wait that long, or ten or more for one second that fill batches by themselves: routing.ts
+ * `placeTickets`); deliver reads it as tickets come. A ticket the worker keeps failing on, from
+ * either, is parked in the delivery dead-letter queue after five receives, where it stays two weeks
+ * for someone to look at (the message itself is safe in the table, and the sweep re-enqueues
+ * anything overdue).
  */
 import type { CfnResource, Intrinsic, Resources } from './cloudformation';
 import { arnOf, ref } from './cloudformation';

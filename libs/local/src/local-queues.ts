@@ -14,7 +14,7 @@ export interface LocalQueue extends ConsumedQueueSettings {
 
 export const LOCAL_QUEUES = {
   delivery: { name: 'vigil-local-delivery', ...DELIVERY_QUEUE_SETTINGS },
-  /** Tickets due too soon to wait while the delivery queue's poller gathers a batch; its tickets park in the delivery queue's dead-letter queue. */
+  /** The prompt delivery queue (tickets not to be gathered), parking in the delivery queue's dead-letter queue. */
   prompt: { name: 'vigil-local-delivery-prompt', ...DELIVERY_QUEUE_SETTINGS },
   jobs: { name: 'vigil-local-jobs', ...JOB_QUEUE_SETTINGS },
   metering: { name: 'vigil-local-metering', ...METERING_QUEUE_SETTINGS },

@@ -29,7 +29,7 @@ export interface QueueRef {
 
 export interface Provisioned {
   delivery: QueueRef;
-  /** The prompt delivery queue: tickets due too soon to wait while the delivery queue's poller gathers. */
+  /** The prompt delivery queue: tickets not to wait while the delivery queue's poller gathers a batch. */
   prompt: QueueRef;
   /** Bulk jobs' steps (the job worker's queue). */
   jobs: QueueRef;
