@@ -44,53 +44,39 @@ export const queueResources = (consumers: {
 }): Resources => ({
   ...queueWithDeadLetters(METERING_QUEUE, METERING_DEAD_LETTER_QUEUE, 'metering', consumers.meteringTimeoutS),
   ...queueWithDeadLetters(JOB_QUEUE, JOB_DEAD_LETTER_QUEUE, 'jobs', consumers.jobTimeoutS),
-  [DELIVERY_QUEUE]: deliveryQueue('delivery', consumers.deliverTimeoutS),
-  [PROMPT_DELIVERY_QUEUE]: deliveryQueue('delivery-prompt', consumers.deliverTimeoutS),
-  [DELIVERY_DEAD_LETTER_QUEUE]: {
-    Type: 'AWS::SQS::Queue',
-    Properties: {
-      QueueName: stageName('delivery-dlq'),
-      MessageRetentionPeriod: FOURTEEN_DAYS_S,
-      SqsManagedSseEnabled: true,
-    },
-  },
+  // The two delivery queues park in one dead-letter queue.
+  [DELIVERY_QUEUE]: consumedQueue('delivery', consumers.deliverTimeoutS, DELIVERY_DEAD_LETTER_QUEUE),
+  [PROMPT_DELIVERY_QUEUE]: consumedQueue('delivery-prompt', consumers.deliverTimeoutS, DELIVERY_DEAD_LETTER_QUEUE),
+  [DELIVERY_DEAD_LETTER_QUEUE]: deadLetterQueue('delivery-dlq'),
 });
 
-/** A queue of delivery tickets: consumed by deliver, parked in the delivery dead-letter queue. */
-const deliveryQueue = (name: string, deliverTimeoutS: number): CfnResource => ({
+/** A queue whose consumer is a Lambda function, parking what it keeps failing on in `dlqId`. */
+const consumedQueue = (name: string, consumerTimeoutS: number, dlqId: string): CfnResource => ({
   Type: 'AWS::SQS::Queue',
   Properties: {
     QueueName: stageName(name),
     // AWS's advice for a Lambda event source: at least six times the function's timeout.
-    VisibilityTimeout: consumedQueueSettings(deliverTimeoutS).visibilityTimeoutS,
+    VisibilityTimeout: consumedQueueSettings(consumerTimeoutS).visibilityTimeoutS,
     SqsManagedSseEnabled: true,
     RedrivePolicy: {
-      deadLetterTargetArn: arnOf(DELIVERY_DEAD_LETTER_QUEUE),
-      maxReceiveCount: consumedQueueSettings(deliverTimeoutS).maxReceiveCount,
+      deadLetterTargetArn: arnOf(dlqId),
+      maxReceiveCount: consumedQueueSettings(consumerTimeoutS).maxReceiveCount,
     },
+  },
+});
+
+/** A dead-letter queue: what a consumer kept failing on, kept two weeks for someone to look at. */
+const deadLetterQueue = (name: string): CfnResource => ({
+  Type: 'AWS::SQS::Queue',
+  Properties: {
+    QueueName: stageName(name),
+    MessageRetentionPeriod: FOURTEEN_DAYS_S,
+    SqsManagedSseEnabled: true,
   },
 });
 
 /** A queue whose consumer is a Lambda function, with its dead-letter queue. */
 const queueWithDeadLetters = (id: string, dlqId: string, name: string, consumerTimeoutS: number): Resources => ({
-  [id]: {
-    Type: 'AWS::SQS::Queue',
-    Properties: {
-      QueueName: stageName(name),
-      VisibilityTimeout: consumedQueueSettings(consumerTimeoutS).visibilityTimeoutS,
-      SqsManagedSseEnabled: true,
-      RedrivePolicy: {
-        deadLetterTargetArn: arnOf(dlqId),
-        maxReceiveCount: consumedQueueSettings(consumerTimeoutS).maxReceiveCount,
-      },
-    },
-  },
-  [dlqId]: {
-    Type: 'AWS::SQS::Queue',
-    Properties: {
-      QueueName: stageName(`${name}-dlq`),
-      MessageRetentionPeriod: FOURTEEN_DAYS_S,
-      SqsManagedSseEnabled: true,
-    },
-  },
+  [id]: consumedQueue(name, consumerTimeoutS, dlqId),
+  [dlqId]: deadLetterQueue(`${name}-dlq`),
 });
