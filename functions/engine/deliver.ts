@@ -6,12 +6,13 @@
  */
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
-import { runtime } from '@vigil/aws';
+import { METRIC, runtime } from '@vigil/aws';
 import { DeliveryTicketSchema, parseRecords, settleEach } from '@vigil/core';
 import type { SQSEvent } from 'aws-lambda';
 
 const deliverRecords = async (event: SQSEvent) => {
-  const { worker, log } = runtime();
+  const { worker, log, metrics } = runtime();
+  metrics({ [METRIC.ticketsPerInvocation]: { value: event.Records.length, unit: 'Count' } });
   const tickets = parseRecords(DeliveryTicketSchema, event.Records, log, 'delivery ticket');
   return settleEach(tickets, (ticket) => worker.deliver(ticket));
 };

@@ -12,6 +12,11 @@ export const METRIC = {
   attemptFailed: 'AttemptFailed',
   /** Gave up: attempts exhausted, 410 Gone, or an unreachable target. */
   deliveryFailed: 'DeliveryFailed',
+  /**
+   * Tickets one deliver invocation was handed: Lambda bills each invocation's held time, so the more
+   * tickets share one (gathered per second: docs/ARCHITECTURE.md §2.2), the less a delivery costs.
+   */
+  ticketsPerInvocation: 'TicketsPerInvocation',
   canaryLateness: 'CanaryLateness',
   canarySuccess: 'CanarySuccess',
 } as const;

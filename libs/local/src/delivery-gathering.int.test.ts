@@ -7,7 +7,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiClient, FAST_ENGINE_ENV, waitFor } from '../../../test-support/local-stack';
 import type { Receiver } from './receiver';
 import { startReceiver } from './receiver';
@@ -18,10 +18,19 @@ describe('delivery tickets gathered per second, prompt ones not kept waiting', (
   let stack: LocalStack;
   let receiver: Receiver;
   let api: ReturnType<typeof apiClient>;
-  /** Deliver invocations and the tickets each was handed. */
+  /** Deliver invocations. */
   const delivers: number[] = [];
+  /** The TicketsPerInvocation metric's values, from the EMF lines deliver writes to stdout. */
+  const ticketsPerInvocation: number[] = [];
+  const write = process.stdout.write.bind(process.stdout);
 
   beforeAll(async () => {
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk, ...rest) => {
+      const text = String(chunk);
+      if (!text.includes('"TicketsPerInvocation"')) return write(chunk, ...(rest as []));
+      ticketsPerInvocation.push(JSON.parse(text).TicketsPerInvocation as number);
+      return true;
+    });
     receiver = await startReceiver({ port: 0 });
     stack = await startStack({
       port: 0,
@@ -30,7 +39,8 @@ describe('delivery tickets gathered per second, prompt ones not kept waiting', (
       sweepEveryMs: 60_000,
       authCacheMs: 60_000,
       rateLimits: true,
-      env: FAST_ENGINE_ENV,
+      // Metrics on, as deployed: deliver writes how many tickets each invocation was handed.
+      env: { ...FAST_ENGINE_ENV, VIGIL_METRICS: 'on' },
       observer: {
         instrument: () => {},
         invocation: (functionName, run) => {
@@ -45,6 +55,7 @@ describe('delivery tickets gathered per second, prompt ones not kept waiting', (
   afterAll(async () => {
     await stack?.stop();
     await receiver?.stop();
+    vi.restoreAllMocks();
   });
 
   const attemptOf = async (id: string) =>
@@ -64,6 +75,7 @@ describe('delivery tickets gathered per second, prompt ones not kept waiting', (
     // Arrange: ten messages 50 ms apart, each due 4 s after it was created (on the delivery queue:
     // more than the arm lead plus the gather window away).
     const before = delivers.length;
+    const metered = ticketsPerInvocation.length;
     const ids: string[] = [];
     for (let i = 0; i < 10; i += 1) {
       const sendAt = new Date(Date.now() + 4_000).toISOString();
@@ -80,6 +92,10 @@ describe('delivery tickets gathered per second, prompt ones not kept waiting', (
       expect(attempt.latenessMs).toBeLessThan(250);
     }
     expect(delivers.length - before).toBeLessThanOrEqual(5);
+    // The metric says as much: one value an invocation, the ten tickets between them.
+    const values = ticketsPerInvocation.slice(metered);
+    expect(values).toHaveLength(delivers.length - before);
+    expect(values.reduce((sum, n) => sum + n, 0)).toBe(10);
   }, 30_000);
 
   it('sends a message due within the gather window without waiting the window out', async () => {
