@@ -232,21 +232,19 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   const pollers = [
     // Deliver's two event sources, as deployed: the delivery queue's gathers a batch for up to the
     // gather window (the engine allows for it), the prompt queue's hands tickets over as they come.
-    startSqsPoller({
-      sqs: clients.sqs,
-      queueUrl: delivery.url,
-      queueArn: delivery.arn,
-      handler: (event) => invocation('deliver', () => deliver(event, lambdaContext)),
-      log: rt.log,
-      batchWindowMs: rt.config.engine.gatherWindowMs,
-    }),
-    startSqsPoller({
-      sqs: clients.sqs,
-      queueUrl: prompt.url,
-      queueArn: prompt.arn,
-      handler: (event) => invocation('deliver', () => deliver(event, lambdaContext)),
-      log: rt.log,
-    }),
+    ...[
+      { queue: delivery, batchWindowMs: rt.config.engine.gatherWindowMs },
+      { queue: prompt, batchWindowMs: 0 },
+    ].map(({ queue, batchWindowMs }) =>
+      startSqsPoller({
+        sqs: clients.sqs,
+        queueUrl: queue.url,
+        queueArn: queue.arn,
+        handler: (event) => invocation('deliver', () => deliver(event, lambdaContext)),
+        log: rt.log,
+        batchWindowMs,
+      }),
+    ),
     // Bulk jobs: one step per call, as the deployed event source (infra/functions.ts) hands them.
     startSqsPoller({
       sqs: clients.sqs,
