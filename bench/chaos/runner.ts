@@ -12,6 +12,7 @@ import { seededRandom } from '@vigil/local/fault-proxy';
 import { StackProcess } from '../../e2e/target';
 import { FAST_ENGINE_ENV } from '../../test-support/local-stack';
 import type { AcceptedMessage, FinalView, InvariantResult, RunFacts, UsageCounts } from './invariants';
+import { readFinalStates } from './final-states';
 import { checkAll } from './invariants';
 import type { BehaviourName, ChaosReceiver } from './receivers';
 import { BEHAVIOUR_NAMES, BEHAVIOURS, startChaosReceiver } from './receivers';
@@ -371,29 +372,21 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   await killer;
   await Promise.all(ops);
   const lastDue = Math.max(workloadEnd, ...[...accepted.values()].map((m) => m.sendAt));
-  log(
-    `  workload done: ${accepted.size} messages accepted (${stats.batches} batches), ${kills.length} kill(s); waiting for final states (grace ${Math.round(options.graceMs / 1000)} s after the last due time)`,
-  );
-
   // Wait until every accepted message is final, or the grace has passed.
-  const finals = new Map<string, FinalView | undefined>();
   const deadline = lastDue + options.graceMs;
-  const terminal = new Set(['delivered', 'failed', 'cancelled']);
-  for (;;) {
-    const open = [...accepted.values()].filter((m) => !terminal.has(finals.get(m.id)?.status ?? ''));
-    if (open.length === 0) break;
-    for (let at = 0; at < open.length; at += 10) {
-      await Promise.all(
-        open.slice(at, at + 10).map(async (m) => {
-          const answer = await api('GET', `/v1/messages/${m.id}`);
-          if (answer.status === 200)
-            finals.set(m.id, { status: answer.json.status, attempts: answer.json.attempts ?? 0 });
-        }),
-      );
-    }
-    if (Date.now() > deadline) break;
-    await sleep(2_000);
-  }
+  log(
+    `  workload done: ${accepted.size} messages accepted (${stats.batches} batches), ${kills.length} kill(s); waiting for final states (grace ${Math.round(options.graceMs / 1000)} s after the last due time, ${Math.round((deadline - Date.now()) / 1000)} s from now)`,
+  );
+  const finals: Map<string, FinalView | undefined> = await readFinalStates([...accepted.keys()], {
+    read: async (id) => {
+      const answer = await api('GET', `/v1/messages/${id}`);
+      return answer.status === 200 ? { status: answer.json.status, attempts: answer.json.attempts ?? 0 } : undefined;
+    },
+    deadline,
+    now: Date.now,
+    sleep,
+    pauseMs: 2_000,
+  });
   // Receivers may still be answering slow requests, the engine recording, and the metering
   // poller gathers usage events for up to 5 s before it folds them.
   await sleep(8_000);

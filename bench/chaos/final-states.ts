@@ -1,0 +1,53 @@
+/**
+ * The chaos run's last step before its checks: reading every accepted message until it is final or
+ * the grace has passed. A read the API did not answer (a fault the layer injected, a 5xx) says
+ * nothing of the message, so one past the deadline is asked again, up to UNANSWERED_READ_PASSES
+ * passes: a single failed read must not read as "the API never showed its final state".
+ */
+import type { FinalView } from './invariants';
+
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['delivered', 'failed', 'cancelled']);
+/** Passes past the deadline for the messages whose last read got no answer. */
+export const UNANSWERED_READ_PASSES = 5;
+/** Reads in flight at once. */
+const READS_IN_FLIGHT = 10;
+
+export interface FinalStateReading {
+  /** The message's view, or undefined when the API did not answer the read with it. */
+  read(id: string): Promise<FinalView | undefined>;
+  /** Epoch ms after which a message the API answered with a waiting status stays as it was seen. */
+  deadline: number;
+  now(): number;
+  sleep(ms: number): Promise<unknown>;
+  /** Between passes; 2 s in the run. */
+  pauseMs: number;
+}
+
+/** Each id's last view the API answered with (absent: it never answered). */
+export const readFinalStates = async (
+  ids: readonly string[],
+  how: FinalStateReading,
+): Promise<Map<string, FinalView>> => {
+  const finals = new Map<string, FinalView>();
+  let passesPastDeadline = 0;
+  for (;;) {
+    const open = ids.filter((id) => !TERMINAL_STATUSES.has(finals.get(id)?.status ?? ''));
+    if (open.length === 0) break;
+    let unanswered = 0;
+    for (let at = 0; at < open.length; at += READS_IN_FLIGHT) {
+      await Promise.all(
+        open.slice(at, at + READS_IN_FLIGHT).map(async (id) => {
+          const view = await how.read(id);
+          if (view) finals.set(id, view);
+          else unanswered += 1;
+        }),
+      );
+    }
+    if (how.now() > how.deadline) {
+      passesPastDeadline += 1;
+      if (unanswered === 0 || passesPastDeadline >= UNANSWERED_READ_PASSES) break;
+    }
+    await how.sleep(how.pauseMs);
+  }
+  return finals;
+};
