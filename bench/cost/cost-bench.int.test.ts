@@ -24,7 +24,7 @@ describe('the cost bench, short form', () => {
 
   beforeAll(async () => {
     bench = await startCostBench();
-    scenarios = await bench.run({ single: 3, far: 3, batch: 6, retried: 1, cancelled: 2 });
+    scenarios = await bench.run({ single: 3, busy: 20, far: 3, batch: 6, retried: 1, cancelled: 2 });
   }, 150_000);
   afterAll(() => bench?.stop());
 
@@ -39,6 +39,14 @@ describe('the cost bench, short form', () => {
     // Insert, take, record, each over 1 KB with its 1 KB body.
     expect(usage['dynamodb.wru.table']).toBeGreaterThanOrEqual(6 * messages);
     expect(usage['scheduler.invocations']).toBeUndefined();
+  });
+
+  it('meters single creates at a busy pace: tickets due the same second share deliver invocations', () => {
+    const { usage, messages } = scenario('Single creates at');
+    expect(usage['apigateway.requests']).toBe(messages);
+    expect(usage['lambda.createMessage.invocations']).toBe(messages);
+    // 20 creates within 0.4 s are due within about a second: gathered, not one invocation each.
+    expect(usage['lambda.deliver.invocations']).toBeLessThanOrEqual(messages / 2);
   });
 
   it('meters the far path: one schedule and one Scheduler invocation for the bucket, promote reading it', () => {
@@ -77,7 +85,7 @@ describe('the cost bench, short form', () => {
       loads
         .filter((l) => l.units === 'wru' && l.functionName === fn && l.index === index && l.keyClass === keyClass)
         .reduce((sum, l) => sum + l.amount, 0);
-    // Create puts each message's summary on `queued`; deliver moves it to `delivering`, then `delivered`.
+    // Create puts each message's summary on `queued`; deliver's take rewrites it there, its record moves it to `delivered`.
     expect(writes('createMessage', 'byStatus', 'T#<tenant>#queued')).toBeGreaterThanOrEqual(messages);
     expect(writes('deliver', 'byStatus', 'T#<tenant>#queued')).toBeGreaterThanOrEqual(messages);
     expect(writes('deliver', 'byStatus', 'T#<tenant>#delivered')).toBeGreaterThanOrEqual(messages);

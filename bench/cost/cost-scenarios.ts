@@ -21,6 +21,8 @@ import type { ScenarioUsage } from './cost-report';
 /** How many messages each scenario carries (the short form in the test uses few). */
 export interface ScenarioSizes {
   single: number;
+  /** Single creates at BUSY_PER_SECOND. */
+  busy: number;
   far: number;
   /** Messages in the one batch request. */
   batch: number;
@@ -28,9 +30,12 @@ export interface ScenarioSizes {
   cancelled: number;
 }
 
-export const FULL_SIZES: ScenarioSizes = { single: 40, far: 40, batch: 100, retried: 20, cancelled: 20 };
+export const FULL_SIZES: ScenarioSizes = { single: 40, busy: 300, far: 40, batch: 100, retried: 20, cancelled: 20 };
 /** `npm run bench:cost -- --short` and `npm run bench:capacity`: a few messages per scenario. */
-export const SHORT_SIZES: ScenarioSizes = { single: 5, far: 5, batch: 10, retried: 3, cancelled: 3 };
+export const SHORT_SIZES: ScenarioSizes = { single: 5, busy: 20, far: 5, batch: 10, retried: 3, cancelled: 3 };
+/** The busy scenario's pace: a tenant at a few million single creates a day, from BUSY_CLIENTS callers. */
+const BUSY_PER_SECOND = 50;
+const BUSY_CLIENTS = 5;
 
 /**
  * A 10 s near window, 1 s buckets with a 3 s lead (the far path runs within seconds), retries after
@@ -155,19 +160,31 @@ export const startCostBench = async (): Promise<CostBench> => {
   };
 
   /**
-   * `count` single creates to `<receiver>/<path>/<i>`, one every 150 ms, each due 3 s later (so each
-   * ticket surfaces alone); `after` runs on each created message before the next.
+   * `count` single creates to `<receiver>/<path>/<i>`, each due 3 s later, started `perSecond` a
+   * second in all by `clients` callers in turn; `after` runs on each created message before that
+   * caller's next create.
    */
-  const createSpaced = async (count: number, path: string, after: (id: string) => Promise<void> = async () => {}) => {
+  const createPaced = async (
+    count: number,
+    path: string,
+    pace: { perSecond: number; clients: number },
+    after: (id: string) => Promise<void> = async () => {},
+  ) => {
     const ids: string[] = [];
-    for (let i = 0; i < count; i += 1) {
-      const { id } = await post('/v1/messages', { url: `${receiver.url}/${path}/${i}`, delay: 3, body: BODY });
-      await after(id);
-      ids.push(id);
-      await sleep(150);
-    }
+    const start = Date.now();
+    const caller = async (first: number) => {
+      for (let i = first; i < count; i += pace.clients) {
+        await sleep(start + (i * 1000) / pace.perSecond - Date.now());
+        const { id } = await post('/v1/messages', { url: `${receiver.url}/${path}/${i}`, delay: 3, body: BODY });
+        await after(id);
+        ids.push(id);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(pace.clients, count) }, (_, first) => caller(first)));
     return ids;
   };
+  /** One create every 150 ms, one caller: about one ticket a second, so each surfaces nearly alone. */
+  const spaced = { perSecond: 1000 / 150, clients: 1 };
 
   const dueIn = (ms: number) => new Date(Math.ceil((Date.now() + ms) / 1000) * 1000).toISOString();
 
@@ -187,9 +204,21 @@ export const startCostBench = async (): Promise<CostBench> => {
             name: 'Single create, near path',
             unit: 'deliveries',
             messages: sizes.single,
-            note: 'one POST /v1/messages every 150 ms, each due 3 s later: one delivery per deliver invocation',
+            note: 'one POST /v1/messages every 150 ms, each due 3 s later: a ticket or two a second to gather',
           },
-          () => createSpaced(sizes.single, 'single'),
+          () => createPaced(sizes.single, 'single', spaced),
+          30_000,
+        ),
+      );
+      results.push(
+        await measure(
+          {
+            name: `Single creates at ${BUSY_PER_SECOND} a second, near path`,
+            unit: 'deliveries',
+            messages: sizes.busy,
+            note: `${BUSY_CLIENTS} callers, each create due 3 s later: tickets due the same second share deliver invocations`,
+          },
+          () => createPaced(sizes.busy, 'busy', { perSecond: BUSY_PER_SECOND, clients: BUSY_CLIENTS }),
           30_000,
         ),
       );
@@ -245,7 +274,7 @@ export const startCostBench = async (): Promise<CostBench> => {
             messages: sizes.retried,
             note: 'the receiver answers 500 twice, then 200: three attempts each',
           },
-          () => createSpaced(sizes.retried, 'retry'),
+          () => createPaced(sizes.retried, 'retry', spaced),
           45_000,
         ),
       );
@@ -258,7 +287,7 @@ export const startCostBench = async (): Promise<CostBench> => {
             note: 'created due in 3 s, cancelled at once; its ticket still reaches the worker, which skips it',
           },
           async () => {
-            const ids = await createSpaced(sizes.cancelled, 'cancel', cancel);
+            const ids = await createPaced(sizes.cancelled, 'cancel', spaced, cancel);
             // The tickets surface about a second before due: let the worker see them.
             await sleep(3_500);
             return ids;
