@@ -440,6 +440,7 @@ describe("the README's command lines, as written", () => {
     const shown = banner!.text.split('\n').filter((l) => l.trim() !== '' && !/^\s*Web app\b/.test(l));
     expect(shown).toHaveLength(3);
     for (const sampleLine of shown) expect(stack.output).toMatch(linePattern(substitute(sampleLine)));
+    expect(stack.output, 'no SDK notice ahead of the banner').not.toMatch(/NodeVersionSupportWarning/);
   });
 
   it('walks through "a webhook 10 seconds from now": signed, delivered on time, its attempt listed', async () => {
