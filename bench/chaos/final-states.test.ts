@@ -20,9 +20,9 @@ describe('readFinalStates', () => {
       ],
       ['b', [{ status: 'failed', attempts: 3 }]],
     ]);
-    const finals = await readFinalStates(['a', 'b'], {
+    const { finals } = await readFinalStates(['a', 'b'], {
       ...clock(60_000),
-      read: async (id) => answers.get(id)!.shift(),
+      read: async (id) => answers.get(id)!.shift()!,
     });
     expect(finals.get('a')?.status).toBe('delivered');
     expect(finals.get('b')?.status).toBe('failed');
@@ -32,16 +32,17 @@ describe('readFinalStates', () => {
     // The first pass starts after the deadline (the workload's last creates ran long) and the
     // API answers that one read with a 5xx: the message is still read, on the next pass.
     let reads = 0;
-    const finals = await readFinalStates(['late'], {
+    const { finals, unanswered } = await readFinalStates(['late'], {
       ...clock(-1),
-      read: async () => (++reads === 1 ? undefined : { status: 'delivered', attempts: 1 }),
+      read: async () => (++reads === 1 ? '503 service-unavailable' : { status: 'delivered', attempts: 1 }),
     });
     expect(finals.get('late')).toEqual({ status: 'delivered', attempts: 1 });
+    expect(unanswered.size).toBe(0);
   });
 
   it('stops past the deadline once every open message answered, and keeps what it saw', async () => {
     let reads = 0;
-    const finals = await readFinalStates(['stuck'], {
+    const { finals } = await readFinalStates(['stuck'], {
       ...clock(5_000),
       read: async () => {
         reads += 1;
@@ -53,16 +54,18 @@ describe('readFinalStates', () => {
     expect(reads).toBe(4);
   });
 
-  it('gives up on a message the API never answers after a bounded number of passes', async () => {
+  it('gives up on a message the API never answers after a bounded number of passes, keeping its last answer', async () => {
     let reads = 0;
-    const finals = await readFinalStates(['gone'], {
+    const { finals, unanswered } = await readFinalStates(['gone'], {
       ...clock(-1),
       read: async () => {
         reads += 1;
-        return undefined;
+        return reads === 1 ? '503 service-unavailable' : '429 too-many-requests';
       },
     });
     expect(finals.has('gone')).toBe(false);
+    // What the API said the last time: the run prints it beside the broken invariant.
+    expect(unanswered.get('gone')).toBe('429 too-many-requests');
     expect(reads).toBe(UNANSWERED_READ_PASSES);
   });
 });

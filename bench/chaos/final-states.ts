@@ -13,8 +13,8 @@ export const UNANSWERED_READ_PASSES = 5;
 const READS_IN_FLIGHT = 10;
 
 export interface FinalStateReading {
-  /** The message's view, or undefined when the API did not answer the read with it. */
-  read(id: string): Promise<FinalView | undefined>;
+  /** The message's view, or what the API answered instead (`503 service-unavailable`, say). */
+  read(id: string): Promise<FinalView | string>;
   /** Epoch ms after which a message the API answered with a waiting status stays as it was seen. */
   deadline: number;
   now(): number;
@@ -23,12 +23,16 @@ export interface FinalStateReading {
   pauseMs: number;
 }
 
-/** Each id's last view the API answered with (absent: it never answered). */
-export const readFinalStates = async (
-  ids: readonly string[],
-  how: FinalStateReading,
-): Promise<Map<string, FinalView>> => {
+export interface FinalStates {
+  /** Each id's last view the API answered with (absent: it never answered). */
+  finals: Map<string, FinalView>;
+  /** For each id the API never answered with a view, what it answered the last time. */
+  unanswered: Map<string, string>;
+}
+
+export const readFinalStates = async (ids: readonly string[], how: FinalStateReading): Promise<FinalStates> => {
   const finals = new Map<string, FinalView>();
+  const lastRefusal = new Map<string, string>();
   let passesPastDeadline = 0;
   for (;;) {
     const open = ids.filter((id) => !TERMINAL_STATUSES.has(finals.get(id)?.status ?? ''));
@@ -38,8 +42,10 @@ export const readFinalStates = async (
       await Promise.all(
         open.slice(at, at + READS_IN_FLIGHT).map(async (id) => {
           const view = await how.read(id);
-          if (view) finals.set(id, view);
-          else unanswered += 1;
+          if (typeof view === 'string') {
+            lastRefusal.set(id, view);
+            unanswered += 1;
+          } else finals.set(id, view);
         }),
       );
     }
@@ -49,5 +55,5 @@ export const readFinalStates = async (
     }
     await how.sleep(how.pauseMs);
   }
-  return finals;
+  return { finals, unanswered: new Map([...lastRefusal].filter(([id]) => !finals.has(id))) };
 };

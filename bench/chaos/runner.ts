@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { seededRandom } from '@vigil/local/fault-proxy';
 import { StackProcess } from '../../e2e/target';
 import { FAST_ENGINE_ENV } from '../../test-support/local-stack';
-import type { AcceptedMessage, FinalView, InvariantResult, RunFacts, UsageCounts } from './invariants';
+import type { AcceptedMessage, InvariantResult, RunFacts, UsageCounts } from './invariants';
 import { readFinalStates } from './final-states';
 import { checkAll } from './invariants';
 import type { BehaviourName, ChaosReceiver } from './receivers';
@@ -377,16 +377,20 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   log(
     `  workload done: ${accepted.size} messages accepted (${stats.batches} batches), ${kills.length} kill(s); waiting for final states (grace ${Math.round(options.graceMs / 1000)} s after the last due time, ${Math.round((deadline - Date.now()) / 1000)} s from now)`,
   );
-  const finals: Map<string, FinalView | undefined> = await readFinalStates([...accepted.keys()], {
+  const { finals, unanswered } = await readFinalStates([...accepted.keys()], {
     read: async (id) => {
       const answer = await api('GET', `/v1/messages/${id}`);
-      return answer.status === 200 ? { status: answer.json.status, attempts: answer.json.attempts ?? 0 } : undefined;
+      return answer.status === 200
+        ? { status: answer.json.status, attempts: answer.json.attempts ?? 0 }
+        : `${answer.status} ${answer.error ?? answer.json?.type ?? ''}`.trim();
     },
     deadline,
     now: Date.now,
     sleep,
     pauseMs: 2_000,
   });
+  for (const [id, answer] of unanswered)
+    log(`  ${id}: no final state read; the API's last answer to its GET: ${answer}`);
   // Receivers may still be answering slow requests, the engine recording, and the metering
   // poller gathers usage events for up to 5 s before it folds them.
   await sleep(8_000);
