@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { costPerMillion, formatScenario } from './cost-report';
-import { PRICES } from './prices';
+import { PRICES, PROVISIONED_UTILIZATION } from './prices';
 
 /** Ten deliveries that used exactly these resources. */
 const known = {
@@ -50,10 +50,26 @@ describe('cost per million deliveries', () => {
     expect(cost.total).toBeCloseTo(17.47086, 4);
   });
 
+  it("prices the what-if of a provisioned table: a million deliveries' units over capacity-hours used at the target", () => {
+    // 11 WRU and 0.5 RRU per delivery: 11 million writes a million, 3,600 a capacity unit-hour.
+    const dynamo =
+      ((11_000_000 / 3_600) * PRICES.dynamoProvisionedWriteUnitHour +
+        (500_000 / 3_600) * PRICES.dynamoProvisionedReadUnitHour) /
+      PROVISIONED_UTILIZATION;
+    expect(cost.provisioned.dynamo).toBeCloseTo(dynamo, 10);
+    // About 2.84 instead of 6.94 on demand; the other services as they are.
+    expect(cost.provisioned.dynamo).toBeCloseTo(2.8633, 3);
+    expect(cost.provisioned.total).toBeCloseTo(
+      cost.total - line('DynamoDB writes')! - line('DynamoDB reads')! + dynamo,
+      10,
+    );
+  });
+
   it('prints each service with what each delivery used', () => {
     const text = formatScenario(known, cost);
     expect(text).toContain('DynamoDB writes          6.88   11 WRU: table 6, byStatus 3, pending 2');
     expect(text).toContain('deliver 1500 ms × 256 MB');
     expect(text).toMatch(/total\s+17\.47/);
+    expect(text).toMatch(/provisioned table\s+13\.40 {3}what-if: DynamoDB 2\.86 with capacity auto-scaled to 70 % use/);
   });
 });

@@ -3,7 +3,7 @@
  * the list prices of prices.ts; and the text the cost bench prints.
  */
 import type { Usage } from './aws-call-meter';
-import { PRICES } from './prices';
+import { PRICES, PROVISIONED_UTILIZATION } from './prices';
 
 export interface ScenarioUsage {
   name: string;
@@ -27,7 +27,14 @@ export interface CostLine {
 export interface ScenarioCost {
   lines: CostLine[];
   total: number;
+  /**
+   * The what-if of a table with provisioned capacity (auto-scaled to PROVISIONED_UTILIZATION) in
+   * place of on-demand units: DynamoDB's lines, and the total with them.
+   */
+  provisioned: { dynamo: number; total: number };
 }
+
+const SECONDS_PER_HOUR = 3_600;
 
 const LAMBDA_COUNTER = /^lambda\.(.+)\.invocations$/;
 
@@ -90,7 +97,16 @@ export const costPerMillion = (scenario: ScenarioUsage, memoryMbOf: (functionNam
       detail: `${round(per('scheduler.invocations'), 3)} invocations, ${round(per('scheduler.api.CreateSchedule'), 3)} CreateSchedule (not billed)`,
     },
   ];
-  return { lines, total: lines.reduce((sum, line) => sum + line.perMillion, 0) };
+  const total = lines.reduce((sum, line) => sum + line.perMillion, 0);
+  const onDemandDynamo = lines
+    .filter((line) => line.service.startsWith('DynamoDB'))
+    .reduce((sum, line) => sum + line.perMillion, 0);
+  // A million messages' units, spread over capacity-hours that are PROVISIONED_UTILIZATION used.
+  const unitHours = (units: number) => (units * 1_000_000) / SECONDS_PER_HOUR / PROVISIONED_UTILIZATION;
+  const dynamo =
+    unitHours(writeUnits / messages) * PRICES.dynamoProvisionedWriteUnitHour +
+    unitHours(per('dynamodb.rru')) * PRICES.dynamoProvisionedReadUnitHour;
+  return { lines, total, provisioned: { dynamo, total: total - onDemandDynamo + dynamo } };
 };
 
 /** The text block of one scenario. */
@@ -102,4 +118,5 @@ export const formatScenario = (scenario: ScenarioUsage, cost: ScenarioCost): str
       (line) => `    ${line.service.padEnd(22)}${line.perMillion.toFixed(2).padStart(7)}   ${line.detail}`,
     ),
     `    ${'total'.padEnd(22)}${cost.total.toFixed(2).padStart(7)}`,
+    `    ${'provisioned table'.padEnd(22)}${cost.provisioned.total.toFixed(2).padStart(7)}   what-if: DynamoDB ${cost.provisioned.dynamo.toFixed(2)} with capacity auto-scaled to ${PROVISIONED_UTILIZATION * 100} % use (the stack deploys it on demand)`,
   ].join('\n');

@@ -13,6 +13,14 @@ export const PRICES = {
   dynamoWriteRequestUnitPerMillion: 0.625,
   /** Same page: per million read request units. */
   dynamoReadRequestUnitPerMillion: 0.125,
+  /**
+   * "Amazon DynamoDB pricing — provisioned capacity": per write capacity unit-hour (one 1 KB write a
+   * second for an hour). Not how the stack deploys its table (on demand): the cost bench prices the
+   * what-if of a steady business that provisions it (PROVISIONED_UTILIZATION).
+   */
+  dynamoProvisionedWriteUnitHour: 0.00065,
+  /** Same page: per read capacity unit-hour (one strongly consistent 4 KB read a second). */
+  dynamoProvisionedReadUnitHour: 0.00013,
   /** Same page: storage, Standard table class, per GB-month (after the first 25 GB). */
   dynamoStoragePerGbMonth: 0.25,
   /** "Amazon SQS pricing": standard queue, per million requests (each 64 KB chunk is a request). */
@@ -26,3 +34,9 @@ export const PRICES = {
   /** "Amazon EventBridge pricing", Scheduler: per million invocations; its API calls are not billed. */
   schedulerInvocationPerMillion: 1.0,
 } as const;
+
+/**
+ * How much of provisioned capacity a steady business uses: DynamoDB auto scaling's default target
+ * (70 %); the rest is headroom it pays for.
+ */
+export const PROVISIONED_UTILIZATION = 0.7;
