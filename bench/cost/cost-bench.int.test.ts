@@ -63,6 +63,23 @@ describe('the cost bench, short form', () => {
     expect(usage['lambda.createMessageBatch.invocations']).toBe(1);
   });
 
+  it('sends the usage of tickets delivered at one instant together: fewer metering requests than deliveries', () => {
+    const { usage, messages } = scenario('Batch of');
+    const deliverUsageSends = Object.entries(usage)
+      .filter(([name]) => {
+        const counter = parseQueueCounter(name);
+        return (
+          counter?.functionName === 'deliver' &&
+          counter.queue.includes('metering') &&
+          counter.operation === 'SendMessageBatch'
+        );
+      })
+      .reduce((sum, [, n]) => sum + n, 0);
+    expect(deliverUsageSends).toBeGreaterThan(0);
+    // One request a delivery without the worker's gather window (DELIVERY_USAGE_GATHER_MS).
+    expect(deliverUsageSends).toBeLessThan(messages);
+  });
+
   it('meters each attempt of a retried delivery as its own deliver invocation', () => {
     const { usage } = scenario('Delivered after two retries');
     expect(usage['lambda.deliver.invocations']).toBe(3);

@@ -73,8 +73,6 @@ const Env = z.object({
   VIGIL_JOB_QUEUE_URL: optionalUrl,
   /** Usage events go here; without it nothing is metered (and no quota is enforced). */
   VIGIL_METERING_QUEUE_URL: optionalUrl,
-  /** Gather usage events this long before sending them (0 on AWS: one request per invocation). */
-  VIGIL_METERING_FLUSH_MS: z.coerce.number().int().min(0).max(1000).default(0),
   VIGIL_SCHEDULE_GROUP: z.string().min(1).default('default'),
   VIGIL_PROMOTE_ARN: z.string().min(1),
   VIGIL_SCHEDULER_ROLE_ARN: z.string().min(1),
@@ -165,7 +163,6 @@ export interface VigilConfig {
   promptQueueUrl: string;
   meteringQueueUrl?: string;
   jobQueueUrl?: string;
-  meteringFlushMs: number;
   scheduleGroup: string;
   promoteArn: string;
   schedulerRoleArn: string;
@@ -248,7 +245,6 @@ export const readConfig = (env: Environment = process.env): VigilConfig => {
     promptQueueUrl: e.VIGIL_PROMPT_QUEUE_URL ?? e.VIGIL_DELIVERY_QUEUE_URL,
     meteringQueueUrl: e.VIGIL_METERING_QUEUE_URL,
     jobQueueUrl: e.VIGIL_JOB_QUEUE_URL,
-    meteringFlushMs: e.VIGIL_METERING_FLUSH_MS,
     scheduleGroup: e.VIGIL_SCHEDULE_GROUP,
     promoteArn: e.VIGIL_PROMOTE_ARN,
     schedulerRoleArn: e.VIGIL_SCHEDULER_ROLE_ARN,

@@ -18,7 +18,7 @@ import type { MetricsWriter } from './metrics';
 import { createMetricsWriter, METRIC } from './metrics';
 import { SchedulerBucketTimer } from './scheduler-bucket-timer';
 import { SqsDeliveryQueue } from './sqs-delivery-queue';
-import { SqsUsageMeter } from './sqs-usage-meter';
+import { DELIVERY_USAGE_GATHER_MS, SqsUsageMeter } from './sqs-usage-meter';
 import { systemClock } from './system-clock';
 import { UsageQuotaGuard } from './usage-quota';
 import type { ClientInstrument, StoreCallCounts } from './wiring/base';
@@ -78,11 +78,12 @@ export const runtime = (): Runtime =>
       sqs.destroy();
       scheduler.destroy();
     });
-    const meter =
-      chosen.meter ??
-      (config.meteringQueueUrl
-        ? new SqsUsageMeter(sqs, config.meteringQueueUrl, log, config.meteringFlushMs)
-        : undefined);
+    const sqsMeter = (gatherMs: number) =>
+      config.meteringQueueUrl ? new SqsUsageMeter(sqs, config.meteringQueueUrl, log, gatherMs) : undefined;
+    // A create answers once its usage is sent, so the API's meter sends at once; the worker's
+    // gathers the events of tickets sent about the same instant (after their sends).
+    const meter = chosen.meter ?? sqsMeter(0);
+    const deliveryMeter = chosen.meter ?? sqsMeter(DELIVERY_USAGE_GATHER_MS);
     const metering = meter ? { meter, quota: new UsageQuotaGuard(usage, tenants) } : {};
     const scheduling: Runtime['scheduling'] = {
       store: messageStore(),
@@ -102,6 +103,7 @@ export const runtime = (): Runtime =>
     const metrics: MetricsWriter = config.metrics ? createMetricsWriter(config.stage) : () => {};
     const worker = new DeliveryWorker({
       ...scheduling,
+      meter: deliveryMeter,
       tenants: signingSecretDirectory(tenancy),
       // One adapter per target type (the message's URL scheme picks it): HTTP only so far.
       deliveryTargets: { http: sender },
