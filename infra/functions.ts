@@ -290,26 +290,21 @@ const engineFunctions: VigilFunction[] = [
       timeout: DELIVER_TIMEOUT_S,
       memorySize: DELIVER_MEMORY_MB,
       provisionedConcurrency: param('deliverWarmEnvironments'),
+      // Two event sources alike but for the batching window: the delivery queue's gathers tickets
+      // due about the same second into one invocation (the engine allows for it: they surface this
+      // much earlier; libs/core settings.ts gatherWindowMs), the prompt queue's hands them over as
+      // they come.
       events: [
-        {
-          sqs: {
-            arn: deliveryQueueArn,
-            batchSize: DELIVERY_BATCH_SIZE,
-            // Tickets due about the same second share an invocation (the engine allows for it:
-            // they surface this much earlier; libs/core settings.ts gatherWindowMs).
-            maximumBatchingWindow: DEFAULT_ENGINE_SETTINGS.gatherWindowMs / 1000,
-            functionResponseType: 'ReportBatchItemFailures',
-          },
+        { arn: deliveryQueueArn, maximumBatchingWindow: DEFAULT_ENGINE_SETTINGS.gatherWindowMs / 1000 },
+        { arn: promptDeliveryQueueArn, maximumBatchingWindow: 0 },
+      ].map(({ arn, maximumBatchingWindow }) => ({
+        sqs: {
+          arn,
+          batchSize: DELIVERY_BATCH_SIZE,
+          maximumBatchingWindow,
+          functionResponseType: 'ReportBatchItemFailures' as const,
         },
-        {
-          sqs: {
-            arn: promptDeliveryQueueArn,
-            batchSize: DELIVERY_BATCH_SIZE,
-            maximumBatchingWindow: 0,
-            functionResponseType: 'ReportBatchItemFailures',
-          },
-        },
-      ],
+      })),
     },
   },
   {
