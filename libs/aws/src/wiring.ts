@@ -45,6 +45,8 @@ export interface Runtime {
   storeCalls: StoreCallCounts;
   /** Calls of the metering counters (folding usage, quota reads), apart from storeCalls. */
   meteringCalls: StoreCallCounts;
+  /** Calls of the tenant store (keys, tenants, sessions), apart from storeCalls. */
+  tenancyCalls: StoreCallCounts;
 }
 
 /** Adapters a home chooses itself instead of the defaults built from the configuration. */
@@ -135,6 +137,7 @@ export const runtime = (): Runtime =>
       metrics,
       storeCalls: b.storeCalls,
       meteringCalls: b.meteringCalls,
+      tenancyCalls: b.tenancyCalls,
     };
   });
 

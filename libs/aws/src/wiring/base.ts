@@ -44,8 +44,11 @@ export interface Base {
   db: DynamoDBDocumentClient;
   /** The metering counters' document client: its calls are counted apart, in meteringCalls. */
   meteringDb: DynamoDBDocumentClient;
+  /** Tenants', keys' and sessions' document client: its calls are counted apart, in tenancyCalls. */
+  tenancyDb: DynamoDBDocumentClient;
   storeCalls: StoreCallCounts;
   meteringCalls: StoreCallCounts;
+  tenancyCalls: StoreCallCounts;
   /** Runs `close` when the process-wide wiring is reset (the local stack stopping). */
   onClose(close: () => void): void;
   /** Hands a newly built client to the host's instrument, if it gave one (see ClientInstrument). */
@@ -127,6 +130,7 @@ const createBase = (env: Environment, closers: Array<() => void>, instrument: Cl
   };
   const storeCalls: StoreCallCounts = new Map();
   const meteringCalls: StoreCallCounts = new Map();
+  const tenancyCalls: StoreCallCounts = new Map();
   return {
     config,
     env,
@@ -135,8 +139,11 @@ const createBase = (env: Environment, closers: Array<() => void>, instrument: Cl
     db: countedClient(storeCalls),
     // Metering has a client of its own so that its writes are counted apart from the delivery path's.
     meteringDb: countedClient(meteringCalls),
+    // So do tenancy's lookups (a key, a tenant: cached for a minute, not made per message).
+    tenancyDb: countedClient(tenancyCalls),
     storeCalls,
     meteringCalls,
+    tenancyCalls,
     onClose: (close) => closers.push(close),
     instrument,
   };

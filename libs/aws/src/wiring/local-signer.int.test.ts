@@ -50,7 +50,7 @@ describe("a local service's client", () => {
   });
 
   it("carries no SDK logger middleware: it copied each call's input and output for a log line nobody wrote", () => {
-    for (const client of [base().db, base().meteringDb]) {
+    for (const client of [base().db, base().meteringDb, base().tenancyDb]) {
       expect(client.middlewareStack.identify().some((name) => name.startsWith('loggerMiddleware'))).toBe(false);
     }
   });

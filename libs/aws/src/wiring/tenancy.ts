@@ -24,7 +24,7 @@ export const usageLedger = (): DynamoUsageLedger =>
 
 export const tenancyWiring = (): TenancyWiring =>
   part('tenancy', (b) => {
-    const store = new DynamoTenantStore(b.db, b.config.table, () => systemClock.now());
+    const store = new DynamoTenantStore(b.tenancyDb, b.config.table, () => systemClock.now());
     const tenancy: TenancyDeps = {
       tenants: store,
       keys: store,
