@@ -448,10 +448,15 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await screenshot('overview', 'overview');
   });
 
-  it('cancels a pending message from its page', async () => {
-    const created = await api(apiKey, 'POST', '/v1/messages', { url: `${receiver.url}/later`, delay: 600 });
+  it("cancels a pending message from its page (whose URL's password it shows masked)", async () => {
+    const withPassword = receiver.url.replace('http://', 'http://ops:hunter2-pw@');
+    const created = await api(apiKey, 'POST', '/v1/messages', { url: `${withPassword}/later`, delay: 600 });
     expect(created.status).toBe(201);
     await page.goto(`${web}/messages/${created.json.id}`);
+    // The target and the curl command show the user, not the password (sent as Basic authentication).
+    const shown = await page.getByRole('main').innerText();
+    expect(shown).toContain(`${receiver.url.replace('http://', 'http://ops:••••••••@')}/later`);
+    expect(shown).not.toContain('hunter2-pw');
     // An API problem reads as words in the page, not as JSON.
     await page.getByRole('button', { name: 'Reschedule' }).click();
     const reschedule = page.getByRole('dialog');

@@ -1,5 +1,6 @@
 import { DataList, Flex, Link, Text } from '@radix-ui/themes';
 import NextLink from 'next/link';
+import { maskedUrl } from '@/lib/format';
 import type { Message } from '@/lib/types';
 import { StatusBadge } from './status-badge';
 
@@ -23,7 +24,7 @@ export function EventLinks({ message }: { message: Message }) {
           <DataList.Value data-testid="callback">
             <Flex direction="column" gap="1">
               <Text className="vigil-mono" style={{ overflowWrap: 'anywhere' }}>
-                {callback.url}
+                {maskedUrl(callback.url)}
               </Text>
               <Text size="1" color="gray">
                 Called when a delivery (or redelivery) ends {callback.on.join(' or ')}, with a signed webhook of its

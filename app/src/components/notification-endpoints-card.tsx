@@ -1,5 +1,6 @@
 import { Badge, Card, Code, Flex, Heading, Link, Table, Text } from '@radix-ui/themes';
 import NextLink from 'next/link';
+import { maskedUrl } from '@/lib/format';
 import { notificationEventLabel } from '@/lib/notification-events';
 import type { Message, NotificationEndpoint } from '@/lib/types';
 import { NotificationEndpointActions } from './notification-endpoint-actions';
@@ -82,7 +83,7 @@ export function NotificationEndpointsCard({
           <Flex direction="column" gap="3">
             <Flex direction="column" gap="1">
               <Code variant="ghost" style={{ overflowWrap: 'anywhere' }}>
-                {endpoint.url}
+                {maskedUrl(endpoint.url)}
               </Code>
               <Flex gap="1" wrap="wrap">
                 {endpoint.events.map((type) => (
@@ -92,7 +93,7 @@ export function NotificationEndpointsCard({
                 ))}
               </Flex>
             </Flex>
-            <NotificationEndpointActions id={endpoint.id} url={endpoint.url} />
+            <NotificationEndpointActions id={endpoint.id} url={maskedUrl(endpoint.url)} />
             <Heading as="h3" size="2">
               Recent deliveries
             </Heading>

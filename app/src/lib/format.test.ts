@@ -9,6 +9,7 @@ import {
   isLocalApi,
   localTimeText,
   maskedHeaderValue,
+  maskedUrl,
   percentile,
   parsePayload,
   prettyBody,
@@ -195,6 +196,21 @@ describe('web app formatting', () => {
   it('reads a local send time with its zone and offset', () => {
     expect(localTimeText('2026-03-29T03:30:00.000+02:00', 'Europe/Berlin')).toBe(
       '2026-03-29 03:30:00.000 Europe/Berlin (UTC+02:00)',
+    );
+  });
+
+  it('masks the password of a URL (sent as Basic authentication), wherever the parser finds it', () => {
+    expect(maskedUrl('https://alice:s3cret@example.com/hook?a=1#x')).toBe(
+      'https://alice:••••••••@example.com/hook?a=1#x',
+    );
+    // The parser takes the last @ of the authority: the whole of `s3c@ret` is the password.
+    expect(maskedUrl('https://alice:s3c@ret@example.com:8443/')).toBe('https://alice:••••••••@example.com:8443/');
+    // A user without a password, no user, or not a URL: as written.
+    expect(maskedUrl('https://alice@example.com/')).toBe('https://alice@example.com/');
+    expect(maskedUrl('https://example.com/a%20b')).toBe('https://example.com/a%20b');
+    expect(maskedUrl('not a url')).toBe('not a url');
+    expect(webhookCurl({ id: 'msg_4', method: 'POST', url: 'http://bob:hunter2@127.0.0.1:9000/in', headers: {} })).toBe(
+      "curl -X POST 'http://bob:••••••••@127.0.0.1:9000/in' \\\n  -H 'webhook-id: msg_4'",
     );
   });
 

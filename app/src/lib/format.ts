@@ -121,7 +121,8 @@ const NOT_REPLAYED = new Set(['host', 'connection', 'content-length', 'webhook-t
  * headers an attempt sent (`sentHeaders`, from the attempt list) or, before any attempt, the ones
  * the message will send. The signature headers (`webhook-timestamp`, `webhook-signature`) are
  * left out, since only Vigil can sign: a receiver that verifies signatures will refuse the copy.
- * Header values that look like credentials stay masked, as on the page: put the real ones in.
+ * Header values that look like credentials and a password in the URL stay masked, as on the page:
+ * put the real ones in.
  */
 export const webhookCurl = (
   message: {
@@ -144,7 +145,7 @@ export const webhookCurl = (
     }
     headers['webhook-id'] = message.id;
   }
-  const lines = [`curl -X ${message.method} ${shellQuote(message.url)}`];
+  const lines = [`curl -X ${message.method} ${shellQuote(maskedUrl(message.url))}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`  -H ${shellQuote(`${name}: ${value}`)}`);
   if (message.body !== undefined) {
     const body = typeof message.body === 'string' ? message.body : JSON.stringify(message.body);
@@ -195,10 +196,27 @@ export const duration = (ms: number): string => {
 
 /** Header names whose values are credentials: shown masked. */
 const SECRET_HEADER = /auth|token|secret|key|signature|password|cookie|credential|session/i;
+const MASK = '••••••••';
 
 export const maskedHeaderValue = (name: string, value: string): string => {
   if (!SECRET_HEADER.test(name)) return value;
-  return value.length <= 8 ? '••••••••' : `${value.slice(0, 4)}••••••••${value.slice(-2)}`;
+  return value.length <= 8 ? MASK : `${value.slice(0, 4)}${MASK}${value.slice(-2)}`;
+};
+
+/**
+ * A URL as the console shows it: a password in it (`https://user:pass@host/`, which Vigil sends as
+ * Basic authentication) masked like a credential header's value, read by the WHATWG URL parser as
+ * the sender reads it; a URL without one, as written.
+ */
+export const maskedUrl = (url: string): string => {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  if (parsed.password === '') return url;
+  return `${parsed.protocol}//${parsed.username}:${MASK}@${parsed.host}${parsed.pathname}${parsed.search}${parsed.hash}`;
 };
 
 /** A secret with only its start visible: `whsec_MfKQ••••••••`. */

@@ -124,6 +124,18 @@ describe('NodeHttpSender', () => {
       expect(server.seen[0]?.headers).toMatchObject({ 'user-agent': 'Custom/1', 'content-length': '17' });
     });
 
+    it("sends a URL's user and password as Basic authentication, unless the headers carry an authorization", async () => {
+      const withUser = base.replace('http://', 'http://al%40ice:p%3Ass@');
+
+      await sender.send(request(`${withUser}/basic`));
+      await sender.send(request(`${withUser}/own`, { headers: { Authorization: 'Bearer own' } }));
+
+      const [basic, own] = server.seen;
+      expect(basic?.url).toBe('/basic');
+      expect(basic?.headers.authorization).toBe(`Basic ${Buffer.from('al@ice:p:ss').toString('base64')}`);
+      expect(own?.headers.authorization).toBe('Bearer own');
+    });
+
     it('returns a redirect as a status code and does not follow it', async () => {
       server.answer((_req, res) => res.writeHead(302, { location: `${base}/elsewhere` }).end());
 

@@ -22,6 +22,7 @@ import {
   failureReasonText,
   localTimeText,
   maskedHeaderValue,
+  maskedUrl,
   prettyBody,
   redeliveryStarts,
   webhookCurl,
@@ -86,7 +87,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
                 <Badge color="gray" mr="2">
                   {message.method}
                 </Badge>
-                {message.url}
+                {maskedUrl(message.url)}
               </Text>
             </DataList.Value>
           </DataList.Item>
@@ -206,8 +207,8 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
             ? `The curl command sends the request of attempt #${lastSent.n} again: the same method, address, headers and body, `
             : 'The curl command sends the request Vigil will send: the same method, address, headers and body, '}
           without the two signature headers (webhook-timestamp and webhook-signature): only Vigil can sign, so a
-          receiver that checks signatures will refuse the copy. Header values that look like secrets stay masked: put
-          the real ones in.
+          receiver that checks signatures will refuse the copy. Header values that look like secrets, and a password in
+          the address, stay masked: put the real ones in.
         </Text>
         <Text size="2" weight="medium">
           Its own headers
