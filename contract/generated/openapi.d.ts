@@ -823,7 +823,7 @@ export interface components {
         Delay: number;
         /**
          * Format: uri
-         * @description The absolute `http://` or `https://` URL to deliver to. Unless the deployment allows private targets, a literal private, loopback, link-local, unique-local, carrier-grade NAT, unspecified or cloud-metadata address (`169.254.169.254`, `fd00:ec2::254`), or `localhost`, is refused with 422 on `url` when the message is created or changed, and a host name is checked on every resolution when it is sent (the attempt fails, not retried). The local stack allows private targets but never its own services: its API, web app, DynamoDB, SQS, scheduler and API Gateway emulator ports on this host are refused the same way.
+         * @description The absolute `http://` or `https://` URL to deliver to. Unless the deployment allows private targets, a literal private, loopback, link-local, unique-local, carrier-grade NAT, unspecified or cloud-metadata address (`169.254.169.254`, `fd00:ec2::254`), or `localhost`, is refused with 422 on `url` when the message is created or changed, and a host name is checked on every resolution when it is sent (the attempt fails, not retried). The local stack allows private targets but never its own services: its API, web app, DynamoDB, SQS, scheduler and API Gateway emulator ports on this host are refused the same way. A user and password in it (`https://user:pass@example.com/`) are sent as Basic authentication unless the headers give an `authorization` of their own; the API returns the URL as given, and the web console shows its password masked.
          * @example https://example.com/hooks/reminder
          */
         TargetUrl: string;
@@ -1602,9 +1602,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["ValidationProblem"] | components["schemas"]["Problem"];
             };
         };
-        /** @description The request body is not declared as JSON (`Content-Type: application/json`). */
+        /** @description The request body is not declared as JSON (`Content-Type: application/json`), or it is still compressed (a `Content-Encoding` such as gzip that the gateway did not undo): send it uncompressed. That answer carries `Accept-Encoding: identity`. */
         UnsupportedMediaType: {
             headers: {
+                /** @description `identity`, on an answer to a body still compressed: the codings a request body may use. */
+                "Accept-Encoding"?: string;
                 [name: string]: unknown;
             };
             content: {

@@ -123,6 +123,14 @@ const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, strin
   try {
     return JSON.parse(text);
   } catch (error) {
+    // A body still compressed (API Gateway decompresses the codings it knows; the local gateway
+    // none) would read as broken JSON, quoting its bytes: say what is wrong instead.
+    const coding = (headers['content-encoding'] ?? '').trim();
+    if (coding !== '' && coding.toLowerCase() !== 'identity') {
+      throw new UnsupportedMediaTypeError(`Content-Encoding ${coding} is not supported; send the body uncompressed.`, {
+        headers: { 'accept-encoding': 'identity' },
+      });
+    }
     throw new MalformedRequestError(`The body is not valid JSON: ${(error as Error).message}`);
   }
 };

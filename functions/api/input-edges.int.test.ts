@@ -5,6 +5,7 @@
  * bound to one request, batches included, under concurrency; redeliver counted like a create.
  * Every tenant here is new, so "nothing stored" is an empty listing.
  */
+import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore } from '@vigil/aws';
@@ -54,7 +55,7 @@ const newTenant = async (plan: 'free' | 'pro' = 'pro') => {
   const key = newApiKey();
   await ensureTenant(stack.runtime.tenancy, { id: tenantId, name: tenantId, plan });
   await addApiKey(stack.runtime.tenancy, tenantId, key, 'test');
-  return { tenantId, api: apiClient(stack.url, key) };
+  return { tenantId, apiKey: key, api: apiClient(stack.url, key) };
 };
 
 type Api = ReturnType<typeof apiClient>;
@@ -97,6 +98,35 @@ describe('one size rule and the header rules, before anything is written', () =>
 
     const exact = await api.post('/v1/messages', { url, delay: 600, headers, metadata, body: body.slice(1) });
     expect(exact.status).toBe(201);
+  });
+
+  it('answers 415 to a body still compressed, saying to send it uncompressed, and stores nothing', async () => {
+    const { api, apiKey } = await newTenant();
+    const message = { url: `${receiver.url}/coded`, delay: 600 };
+    const post = (body: RequestInit['body'], encoding: string) =>
+      fetch(`${stack.url}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': 'application/json',
+          'content-encoding': encoding,
+        },
+        body,
+      });
+
+    const gzipped = await post(new Uint8Array(gzipSync(JSON.stringify(message))), 'gzip');
+    // A body that reads as JSON is taken whatever the header says: API Gateway may have decompressed it.
+    const decompressed = await post(JSON.stringify(message), 'gzip');
+
+    expect(gzipped.status).toBe(415);
+    expect(gzipped.headers.get('content-type')).toBe('application/problem+json');
+    expect(gzipped.headers.get('accept-encoding')).toBe('identity');
+    const problem = await gzipped.json();
+    assertMatchesSchema('Problem', problem);
+    expect(problem.detail).toBe('Content-Encoding gzip is not supported; send the body uncompressed.');
+    expect(decompressed.status).toBe(201);
+    const { id } = await decompressed.json();
+    expect((await listed(api)).map((m) => m.id)).toEqual([id]);
   });
 
   it('answers 422 naming the header for a reserved, unsendable, too many or too large headers', async () => {
