@@ -294,6 +294,20 @@ describe('bad input', () => {
     expect(response.json.errors.map((e: { path: string }) => e.path).sort()).toEqual(['retry.maxAttempts', 'status']);
   });
 
+  it('answers 422 naming a query parameter that a route without any was given, as routes with some do', async () => {
+    const created = await api.post('/v1/messages', { url: `${receiver.url}/query`, delay: 600 });
+
+    const attempts = await api.get(`/v1/messages/${created.json.id}/attempts?limit=10`);
+    const message = await api.get(`/v1/messages/${created.json.id}?fields=id`);
+
+    expect(attempts.status).toBe(422);
+    assertMatchesSchema('ValidationProblem', attempts.json);
+    expect(attempts.json.errors).toEqual([{ path: 'query.limit', message: 'unknown field' }]);
+    expect(message.json.errors).toEqual([{ path: 'query.fields', message: 'unknown field' }]);
+    expect((await api.get(`/v1/messages/${created.json.id}/attempts`)).status).toBe(200);
+    await api.delete(`/v1/messages/${created.json.id}`);
+  });
+
   it('answers 400 for malformed JSON and 415 for a body that is not JSON', async () => {
     expect((await api.post('/v1/messages', '{"url":')).status).toBe(400);
     const form = await api.raw('POST', '/v1/messages', 'url=x', {

@@ -17,7 +17,7 @@ import {
   VigilError,
 } from '@vigil/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Whole request bodies above this are refused before parsing (a batch of 100 small messages fits). */
 export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -135,6 +135,18 @@ const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, strin
   }
 };
 
+/**
+ * The query of a tenant's route that takes none: any parameter is refused as an unknown field, as
+ * on the routes that take some, so `?limit=10` on a route without paging is a 422, not silently
+ * ignored. The open routes (/health, the canary's receiver), called by machines, ignore it.
+ */
+const NO_QUERY = z.strictObject({});
+
+const queryOf = <Q extends z.ZodType>(spec: RouteSpec<z.ZodType, Q>, event: APIGatewayProxyEvent) => {
+  const schema = spec.query ?? (spec.auth === false ? undefined : NO_QUERY);
+  return schema && validate(schema, event.queryStringParameters ?? {}, 'query');
+};
+
 const validate = <S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query'): z.output<S> => {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
@@ -202,7 +214,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
         ...(user && { user }),
         ...(session && { session }),
         body: spec.body ? validate(spec.body, readJsonBody(event, headers), 'body') : undefined,
-        query: spec.query ? validate(spec.query, event.queryStringParameters ?? {}, 'query') : undefined,
+        query: queryOf(spec, event),
         params: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? ''])),
         headers,
         rawBody: rawBodyOf(event),
