@@ -308,6 +308,23 @@ describe('bad input', () => {
     await api.delete(`/v1/messages/${created.json.id}`);
   });
 
+  it('answers 422 naming the fields of a body that a route without one was given, and does nothing', async () => {
+    const created = await api.post('/v1/messages', { url: `${receiver.url}/bodyless`, delay: 600 });
+    await api.delete(`/v1/messages/${created.json.id}`);
+
+    // Redeliver takes no options: a caller who meant "in a minute" is told, not redelivered now.
+    const later = await api.post(`/v1/messages/${created.json.id}/redeliver`, { delay: 60 });
+    const list = await api.post(`/v1/messages/${created.json.id}/redeliver`, [1]);
+
+    expect(later.status).toBe(422);
+    assertMatchesSchema('ValidationProblem', later.json);
+    expect(later.json.errors).toEqual([{ path: 'delay', message: 'unknown field' }]);
+    expect(list.status).toBe(422);
+    expect((await api.get(`/v1/messages/${created.json.id}`)).json).toMatchObject({ status: 'cancelled', attempts: 0 });
+    // An empty object is no body: refused for the message's state (cancelled), not for its body.
+    expect((await api.post(`/v1/messages/${created.json.id}/redeliver`, {})).status).toBe(409);
+  });
+
   it('answers 400 for malformed JSON and 415 for a body that is not JSON', async () => {
     expect((await api.post('/v1/messages', '{"url":')).status).toBe(400);
     const form = await api.raw('POST', '/v1/messages', 'url=x', {

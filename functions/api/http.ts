@@ -136,15 +136,28 @@ const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, strin
 };
 
 /**
- * The query of a tenant's route that takes none: any parameter is refused as an unknown field, as
- * on the routes that take some, so `?limit=10` on a route without paging is a 422, not silently
- * ignored. The open routes (/health, the canary's receiver), called by machines, ignore it.
+ * The query or the body of a tenant's route that takes none: any parameter or field is refused as
+ * unknown, as on the routes that take some, so `?limit=10` on a route without paging or
+ * `{"delay": 60}` on a redeliver is a 422, not silently ignored (no body, or `{}`, is fine). The
+ * open routes (/health, the canary's receiver, which reads the raw body), called by machines,
+ * ignore both.
  */
-const NO_QUERY = z.strictObject({});
+const NOTHING = z.strictObject({});
 
 const queryOf = <Q extends z.ZodType>(spec: RouteSpec<z.ZodType, Q>, event: APIGatewayProxyEvent) => {
-  const schema = spec.query ?? (spec.auth === false ? undefined : NO_QUERY);
+  const schema = spec.query ?? (spec.auth === false ? undefined : NOTHING);
   return schema && validate(schema, event.queryStringParameters ?? {}, 'query');
+};
+
+const bodyOf = <B extends z.ZodType>(
+  spec: RouteSpec<B, z.ZodType>,
+  event: APIGatewayProxyEvent,
+  headers: Record<string, string>,
+) => {
+  if (spec.body) return validate(spec.body, readJsonBody(event, headers), 'body');
+  if (spec.auth === false || rawBodyOf(event).trim() === '') return undefined;
+  validate(NOTHING, readJsonBody(event, headers), 'body');
+  return undefined;
 };
 
 const validate = <S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query'): z.output<S> => {
@@ -213,7 +226,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
         keyId: typeof keyId === 'string' && spec.caller !== 'session-user' ? keyId : '',
         ...(user && { user }),
         ...(session && { session }),
-        body: spec.body ? validate(spec.body, readJsonBody(event, headers), 'body') : undefined,
+        body: bodyOf(spec, event, headers),
         query: queryOf(spec, event),
         params: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? ''])),
         headers,
