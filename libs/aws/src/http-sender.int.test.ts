@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { OutboundRequest, SendResult } from '@vigil/core';
@@ -134,6 +135,19 @@ describe('NodeHttpSender', () => {
       expect(basic?.url).toBe('/basic');
       expect(basic?.headers.authorization).toBe(`Basic ${Buffer.from('al@ice:p:ss').toString('base64')}`);
       expect(own?.headers.authorization).toBe('Bearer own');
+    });
+
+    it('records no status for an answer whose status line is not HTTP (099): an attempt failed, retried', async () => {
+      const raw = net.createServer((socket) => {
+        socket.on('error', () => {});
+        socket.once('data', () => socket.end('HTTP/1.1 099 Weird\r\ncontent-length: 0\r\n\r\n'));
+      });
+      await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+
+      const result = await sender.send(request(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`));
+      raw.close();
+
+      expect(result).toEqual({ error: "the answer's status 99 is not an HTTP status", errorKind: 'other' });
     });
 
     it('returns a redirect as a status code and does not follow it', async () => {

@@ -315,6 +315,15 @@ export class NodeHttpSender implements DeliveryTarget {
       };
 
       const onResponse = (res: http.IncomingMessage) => {
+        if (res.statusCode === undefined || res.statusCode < 100) {
+          // Node's parser takes any three digits: `099` is no HTTP status, and no answer to record.
+          finish({
+            error: `the answer's status ${res.statusCode ?? '(none)'} is not an HTTP status`,
+            errorKind: 'other',
+          });
+          res.destroy();
+          return;
+        }
         statusCode = res.statusCode;
         responseHeaders = keptResponseHeaders(res);
         // Only a 429 or 503 asks to wait (RFC 9110 §10.2.3); every other answer skips the parse.
