@@ -123,8 +123,8 @@ const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, strin
   try {
     return JSON.parse(text);
   } catch (error) {
-    // A body still compressed (API Gateway decompresses the codings it knows; the local gateway
-    // none) would read as broken JSON, quoting its bytes: say what is wrong instead.
+    // A body still compressed (API Gateway decompresses the codings it knows, the local gateway
+    // none) reads as broken JSON, whose error quotes its bytes: say what is wrong instead.
     const coding = (headers['content-encoding'] ?? '').trim();
     if (coding !== '' && coding.toLowerCase() !== 'identity') {
       throw new UnsupportedMediaTypeError(`Content-Encoding ${coding} is not supported; send the body uncompressed.`, {

@@ -139,7 +139,7 @@ const createBase = (env: Environment, closers: Array<() => void>, instrument: Cl
     db: countedClient(storeCalls),
     // Metering has a client of its own so that its writes are counted apart from the delivery path's.
     meteringDb: countedClient(meteringCalls),
-    // So do tenancy's lookups (a key, a tenant: cached for a minute, not made per message).
+    // And tenancy's, whose lookups (a key, a tenant) are cached for a minute, not made per message.
     tenancyDb: countedClient(tenancyCalls),
     storeCalls,
     meteringCalls,
