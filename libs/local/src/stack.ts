@@ -131,10 +131,6 @@ const startFaults = async (chaos: string, services: LocalServices, dataDir: stri
 };
 
 export const startStack = async (options: StackOptions): Promise<LocalStack> => {
-  // On Node 20 the AWS SDK prints eight lines, ahead of `npm start`'s banner or a bench's figures, on
-  // its releases from January 2027 needing Node 22: news for whoever upgrades the SDK (pinned here),
-  // not for whoever runs the stack. Set before the stack builds its first client.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { dataDir } = options;
   await mkdir(dataDir, { recursive: true });
   const invocation: StackObserver['invocation'] = options.observer?.invocation ?? ((_name, run) => run());
