@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { TICKET_PAGE } from '@vigil/core';
 import { API_ROUTES } from '@vigil/functions/api/routes';
+import { quietSdkNodeNotice } from '@vigil/local/sdk-notice';
 import { AUTHORIZER, DELIVER, FUNCTIONS, METERING } from '../infra/functions';
 import type { ScenarioUsage } from './cost/cost-report';
 import { SHORT_SIZES, startCostBench } from './cost/cost-scenarios';
@@ -71,6 +72,7 @@ const measure = async (): Promise<ScenarioUsage[]> => {
 };
 
 const main = async () => {
+  quietSdkNodeNotice();
   const { values } = parseArgs({
     options: {
       save: { type: 'string' },

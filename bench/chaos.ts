@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseChaosSettings } from '@vigil/local/fault-proxy';
+import { quietSdkNodeNotice } from '@vigil/local/sdk-notice';
 import { formatVerdict } from './chaos/invariants';
 import { formatStats, longProfile, runChaos, SHORT_PROFILE } from './chaos/runner';
 
@@ -60,6 +61,7 @@ const profile = minutes === undefined ? SHORT_PROFILE : longProfile(minutes);
 const seed = number('seed', values.seed) ?? Math.floor(Math.random() * 1_000_000);
 
 const main = async () => {
+  quietSdkNodeNotice();
   const report = await runChaos({
     seed,
     workloadMs: profile.workloadMs,

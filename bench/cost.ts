@@ -3,12 +3,14 @@
  * real handlers make on the local stack (bench/cost/). Prints each scenario's dollars per million
  * deliveries with the breakdown by service. `-- --short` runs a few messages per scenario.
  */
+import { quietSdkNodeNotice } from '@vigil/local/sdk-notice';
 import { memorySizeOf } from '../infra/functions';
 import { costPerMillion, formatScenario } from './cost/cost-report';
 import { FULL_SIZES, SHORT_SIZES, startCostBench } from './cost/cost-scenarios';
 import { PRICES_AS_OF } from './cost/prices';
 
 const main = async () => {
+  quietSdkNodeNotice();
   const sizes = process.argv.includes('--short') ? SHORT_SIZES : FULL_SIZES;
   const bench = await startCostBench();
   try {

@@ -22,6 +22,7 @@ import { TABLE_DEFINITION } from '@vigil/aws/table-definition';
 import type { Message, MessageFilter, MessageStatus } from '@vigil/core';
 import { LIST_SCAN_BUDGET, listMessages } from '@vigil/core';
 import { startDynaliteThread } from '@vigil/local/dynalite-thread';
+import { quietSdkNodeNotice } from '@vigil/local/sdk-notice';
 import { ulid } from 'ulid';
 import { quantile } from './quantile';
 
@@ -203,6 +204,7 @@ const measure = async (
 };
 
 const main = async () => {
+  quietSdkNodeNotice();
   const dir = await mkdtemp(join(tmpdir(), 'vigil-bench-list-'));
   // The local stack's store: dynalite on LevelDB in a worker thread (its own core), with the stack's patches.
   const dynamo = await startDynaliteThread(dir);

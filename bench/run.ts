@@ -16,6 +16,7 @@ import { startStack } from '@vigil/local/stack';
 import { NodeHttpSender } from '@vigil/aws/http-sender';
 import { systemClock } from '@vigil/aws/system-clock';
 import type { StoreCallCounts } from '@vigil/aws/wiring';
+import { quietSdkNodeNotice } from '@vigil/local/sdk-notice';
 import { StackProcess } from '../e2e/target';
 import type { DistantPath } from './distant-path';
 import { startDistantPath } from './distant-path';
@@ -143,6 +144,7 @@ const lateness = async (
 };
 
 const main = async () => {
+  quietSdkNodeNotice();
   const dataDir = await mkdtemp(join(tmpdir(), 'vigil-bench-'));
   const receiver = await startReceiverThread();
   const stack: LocalStack = await startStack({

@@ -21,6 +21,7 @@ import type { HeapSpaceInfo } from 'node:v8';
 import { parseArgs } from 'node:util';
 import { freePort } from '../e2e/target';
 import { LOCAL_PROCESS_ENV, STACK_NODE_FLAGS } from '@vigil/local/config';
+import { quietSdkNodeNotice } from '@vigil/local/sdk-notice';
 import { FAST_ENGINE_ENV } from '../test-support/local-stack';
 import { summarizeAllocations } from './allocation-profile';
 import type { Arrival } from './receiver-thread';
@@ -342,6 +343,7 @@ const splitLateArrivals = async (
 };
 
 const main = async () => {
+  quietSdkNodeNotice();
   const receiver = await startReceiverThread(noteArrival, { ownProcess: values.receiver === 'process' });
   const receiverUrl = receiver.url;
   const dataDir = await mkdtemp(join(tmpdir(), 'vigil-soak-'));

@@ -1,11 +1,10 @@
 /** `npm start`: the whole local stack in one process, until Ctrl-C. */
 import { readLocalConfig } from './config';
+import { quietSdkNodeNotice } from './sdk-notice';
 import { startStack } from './stack';
 
 const main = async () => {
-  // On Node 20 the AWS SDK prints eight lines, ahead of the banner, on its releases from January 2027
-  // needing Node 22: news for whoever upgrades the SDK (pinned here), not for whoever runs the stack.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  quietSdkNodeNotice();
   const config = readLocalConfig();
   const stack = await startStack(config);
   const line = '─'.repeat(64);
