@@ -133,6 +133,21 @@ describe('scheduling and delivery', () => {
     const signature = arrival!.headers['webhook-signature'] as string;
     expect(attempt.sentHeaders).toEqual({ ...arrival!.headers, 'webhook-signature': `${signature.slice(0, 7)}…` });
     expect(attempt).toMatchObject({ round: 0, responseHeaders: { 'content-type': 'text/plain' } });
+
+    // A URL's user and password went as Basic authentication, and the list says so.
+    const withUser = await api.post('/v1/messages', {
+      url: `${receiver.url.replace('http://', 'http://ops:p%40ss@')}/sent-basic`,
+      delay: 0,
+    });
+    await waitForStatus(withUser.json.id, 'delivered');
+    const [basicArrival] = arrivalsFor(withUser.json.id);
+    const [basicAttempt] = (await api.get(`/v1/messages/${withUser.json.id}/attempts`)).json.items;
+    expect(basicArrival!.headers.authorization).toBe(`Basic ${Buffer.from('ops:p@ss').toString('base64')}`);
+    const basicSignature = basicArrival!.headers['webhook-signature'] as string;
+    expect(basicAttempt.sentHeaders).toEqual({
+      ...basicArrival!.headers,
+      'webhook-signature': `${basicSignature.slice(0, 7)}…`,
+    });
     expect(attempt).not.toHaveProperty('errorKind');
     // The message's page shows the latest attempt with its response headers; lists leave them out.
     const listed = await api.get('/v1/messages?limit=5');

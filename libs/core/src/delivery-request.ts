@@ -95,13 +95,23 @@ export const sentFactsOf = (request: OutboundRequest): SentFacts => ({
 });
 
 /**
- * The headers the HTTP sender's client (Node's, with keep-alive connections) adds to every
- * request: the receiver gets them too.
+ * The headers the HTTP sender's client (Node's, with keep-alive connections) adds to a request,
+ * in its order: the receiver gets them too. A URL's user and password go as Basic authentication
+ * unless the request carries an `authorization` of its own (Node's `auth`, decoded as it decodes
+ * it), and a request without a body (POST, PUT and PATCH all) says `content-length: 0`.
  */
-const httpClientHeaders = (url: string): Record<string, string> => ({
-  host: new URL(url).host,
-  connection: 'keep-alive',
-});
+const httpClientHeaders = (url: string, headers: Record<string, string>): Record<string, string> => {
+  const { host, username, password } = new URL(url);
+  const ownAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+  const credentials = `${decodeURIComponent(username)}:${decodeURIComponent(password)}`;
+  return {
+    host,
+    ...((username !== '' || password !== '') &&
+      !ownAuthorization && { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` }),
+    connection: 'keep-alive',
+    ...(headers['content-length'] === undefined && { 'content-length': '0' }),
+  };
+};
 
 /**
  * The headers each attempt sent, by attempt number, as the receiver got them (the signature
@@ -121,7 +131,7 @@ export const sentHeadersByAttempt = (
     const headers = deliveryHeaders(message, { attempt: attempt.n, ...sent });
     bodyDigest ??= sha256(message.body);
     if (requestDigest(message.method, message.url, headers, bodyDigest) !== sent.digest) continue;
-    out.set(attempt.n, { ...headers, ...httpClientHeaders(message.url) });
+    out.set(attempt.n, { ...headers, ...httpClientHeaders(message.url, headers) });
   }
   return out;
 };

@@ -162,6 +162,23 @@ describe('what an attempt keeps about its request and response', () => {
     expect(list.items[0]).not.toHaveProperty('sent');
   });
 
+  it("lists the Basic authorization Node sends for a URL's user and password, unless the message has its own", async () => {
+    const { deps, store, deliverLatest } = setup({ script: [{ statusCode: 200 }, { statusCode: 200 }] });
+    const sentHeadersOf = async (url: string, headers: Record<string, string> = {}) => {
+      const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10, url, headers }));
+      await deliverLatest();
+      return toAttemptList(store.messages.get(message.id)!).items[0]!.sentHeaders!;
+    };
+
+    const fromUrl = await sentHeadersOf('https://al%40ice:p%3Ass@example.com/in');
+    const own = await sentHeadersOf('https://ops:pw@example.com/in', { Authorization: 'Bearer own' });
+
+    expect(fromUrl).toMatchObject({ authorization: `Basic ${Buffer.from('al@ice:p:ss').toString('base64')}` });
+    expect(Object.keys(fromUrl).slice(-4)).toEqual(['host', 'authorization', 'connection', 'content-length']);
+    expect(own).toMatchObject({ Authorization: 'Bearer own' });
+    expect(own).not.toHaveProperty('authorization');
+  });
+
   it('derives no headers for attempts sent before the message was changed', async () => {
     const { deps, store, deliverLatest } = setup({ script: [{ statusCode: 500 }] });
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10, headers: { 'x-trace': 'before' } }));
