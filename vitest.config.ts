@@ -16,8 +16,7 @@ const alias = {
 
 /**
  * Integration tests that measure nothing in time (a store's items, a template, a package, a
- * ledger's counts, what the CLI prints and what it sends, never early, with waits of seconds): they
- * run two at a time, on the machine's two cores. Every other integration
+ * ledger's counts): they run two at a time, on the machine's two cores. Every other integration
  * test (a stack that delivers, a sender's timeouts, an emulator's timers) runs alone, as do the
  * timed e2e tests, so "never early, on time" is measured on a machine that is not also running another
  * test file. A new integration test is timed until it is listed here.
@@ -43,7 +42,6 @@ const UNTIMED_INTEGRATION = [
   'functions/api/input-edges.int.test.ts',
   'functions/engine/bulk-jobs.int.test.ts',
   'bench/cost/grants-cover-calls.int.test.ts',
-  'libs/client/src/cli/cli.int.test.ts',
 ];
 
 /**
