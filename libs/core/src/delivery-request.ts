@@ -103,14 +103,24 @@ export const sentFactsOf = (request: OutboundRequest): SentFacts => ({
 const httpClientHeaders = (url: string, headers: Record<string, string>): Record<string, string> => {
   const { host, username, password } = new URL(url);
   const ownAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
-  const credentials = `${decodeURIComponent(username)}:${decodeURIComponent(password)}`;
   return {
     host,
     ...((username !== '' || password !== '') &&
-      !ownAuthorization && { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` }),
+      !ownAuthorization && {
+        authorization: `Basic ${Buffer.from(basicCredentials(username, password)).toString('base64')}`,
+      }),
     connection: 'keep-alive',
     ...(headers['content-length'] === undefined && { 'content-length': '0' }),
   };
+};
+
+/** `user:password` as Node sends it, percent-decoded (a URL whose escapes do not decode is refused at create). */
+const basicCredentials = (username: string, password: string): string => {
+  try {
+    return `${decodeURIComponent(username)}:${decodeURIComponent(password)}`;
+  } catch {
+    return `${username}:${password}`;
+  }
 };
 
 /**

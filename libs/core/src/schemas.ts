@@ -20,6 +20,15 @@ import { ID_TEXT_PATTERN, LABEL_PATTERN, LABEL_RULE, MAX_LABELS, normalizeIdText
 export const MAX_DELAY_S = 365 * 24 * 3600;
 export const MAX_BATCH = 100;
 
+const isPercentDecodable = (part: string): boolean => {
+  try {
+    decodeURIComponent(part);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Text Vigil stores: DynamoDB refuses an unpaired surrogate, so it is a 422 here, never a 500. */
 const text = () => z.string().refine(isWellFormedText, NOT_WELL_FORMED);
 
@@ -32,7 +41,13 @@ const httpUrl = text()
     } catch {
       return false;
     }
-  }, 'must be an absolute http or https URL');
+  }, 'must be an absolute http or https URL')
+  .refine((value) => {
+    // Its user and password are sent as Basic authentication, percent-decoded first: a `%` not
+    // followed by two hex digits there could never be sent (Node refuses the request).
+    const { username, password } = URL.canParse(value) ? new URL(value) : { username: '', password: '' };
+    return isPercentDecodable(username) && isPercentDecodable(password);
+  }, 'has a user or password that is not valid percent-encoding (write % as %25)');
 
 /** The header rules of message-limits.ts, each problem at `headers.<name>` (or `headers`). */
 const headers = z.record(z.string(), z.string()).superRefine((value, ctx) => {

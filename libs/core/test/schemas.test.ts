@@ -41,6 +41,14 @@ describe('MessageIn', () => {
     expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt: '12/01/2026' })[0]?.path).toBe('sendAt');
   });
 
+  it('refuses a user or password in the URL that does not percent-decode: it could never be sent', () => {
+    expect(errorsOf(MessageIn, { url: 'https://a%ZZ:pw@e.com/', delay: 1 })).toEqual([
+      { path: 'url', message: 'has a user or password that is not valid percent-encoding (write % as %25)' },
+    ]);
+    expect(errorsOf(MessageIn, { url: 'https://ops:50%@e.com/', delay: 1 })[0]?.path).toBe('url');
+    expect(errorsOf(MessageIn, { url: 'https://al%40ice:50%25@e.com/', delay: 1 })).toEqual([]);
+  });
+
   it('refuses headers Vigil sets itself, whatever their case', () => {
     const errors = errorsOf(MessageIn, {
       url: 'https://e.com',
