@@ -24,12 +24,15 @@ interface AttemptHeaderFacts {
   signature: string;
 }
 
+/** Whether `headers` name `lowerCaseName`, in any case. */
+const hasHeader = (headers: Record<string, string>, lowerCaseName: string): boolean =>
+  Object.keys(headers).some((name) => name.toLowerCase() === lowerCaseName);
+
 /** The headers of one attempt's request, in the order they are sent. */
 const deliveryHeaders = (message: Message, facts: AttemptHeaderFacts): Record<string, string> => {
   const headers: Record<string, string> = { ...message.headers };
   const contentType = CONTENT_TYPES[message.bodyKind];
-  const hasContentType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
-  if (contentType && !hasContentType) headers['content-type'] = contentType;
+  if (contentType && !hasHeader(headers, 'content-type')) headers['content-type'] = contentType;
   // A message may not set it (message-limits.ts); set here, not by the sender, so it is derivable.
   if (message.body !== '') headers['content-length'] = String(Buffer.byteLength(message.body, 'utf8'));
   Object.assign(headers, {
@@ -102,24 +105,28 @@ export const sentFactsOf = (request: OutboundRequest): SentFacts => ({
  */
 const httpClientHeaders = (url: string, headers: Record<string, string>): Record<string, string> => {
   const { host, username, password } = new URL(url);
-  const ownAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+  // A URL stored before undecodable escapes were refused at create: its user and password as written.
+  const credentials = basicCredentialsOf(username, password) ?? `${username}:${password}`;
   return {
     host,
     ...((username !== '' || password !== '') &&
-      !ownAuthorization && {
-        authorization: `Basic ${Buffer.from(basicCredentials(username, password)).toString('base64')}`,
+      !hasHeader(headers, 'authorization') && {
+        authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
       }),
     connection: 'keep-alive',
     ...(headers['content-length'] === undefined && { 'content-length': '0' }),
   };
 };
 
-/** `user:password` as Node sends it, percent-decoded (a URL whose escapes do not decode is refused at create). */
-const basicCredentials = (username: string, password: string): string => {
+/**
+ * A URL's `user:password` as Node sends it for Basic authentication, percent-decoded; undefined
+ * when an escape does not decode (Node then refuses the request, so the URL rule refuses the URL).
+ */
+export const basicCredentialsOf = (username: string, password: string): string | undefined => {
   try {
     return `${decodeURIComponent(username)}:${decodeURIComponent(password)}`;
   } catch {
-    return `${username}:${password}`;
+    return undefined;
   }
 };
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { FieldError } from './errors';
 import { ValidationError } from './errors';
 import { MAX_BULK_IDS } from './bulk-jobs';
+import { basicCredentialsOf } from './delivery-request';
 import { targetTypeOf } from './delivery-target';
 import { MESSAGE_ID_PATTERN } from './ids';
 import { CALLBACK_EVENTS, HTTP_METHODS, MESSAGE_STATUSES, NOTIFICATION_EVENT_TYPES } from './message';
@@ -19,15 +20,6 @@ import { ID_TEXT_PATTERN, LABEL_PATTERN, LABEL_RULE, MAX_LABELS, normalizeIdText
 
 export const MAX_DELAY_S = 365 * 24 * 3600;
 export const MAX_BATCH = 100;
-
-const isPercentDecodable = (part: string): boolean => {
-  try {
-    decodeURIComponent(part);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Text Vigil stores: DynamoDB refuses an unpaired surrogate, so it is a 422 here, never a 500. */
 const text = () => z.string().refine(isWellFormedText, NOT_WELL_FORMED);
@@ -46,7 +38,7 @@ const httpUrl = text()
     // Its user and password are sent as Basic authentication, percent-decoded first: a `%` not
     // followed by two hex digits there could never be sent (Node refuses the request).
     const { username, password } = URL.canParse(value) ? new URL(value) : { username: '', password: '' };
-    return isPercentDecodable(username) && isPercentDecodable(password);
+    return basicCredentialsOf(username, password) !== undefined;
   }, 'has a user or password that is not valid percent-encoding (write % as %25)');
 
 /** The header rules of message-limits.ts, each problem at `headers.<name>` (or `headers`). */
