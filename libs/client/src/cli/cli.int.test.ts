@@ -1,6 +1,8 @@
 /**
- * The `vigil` CLI as a user runs it: the bin spawned as a process, with a HOME of its own, against
- * a real local stack and a webhook receiver.
+ * The `vigil` CLI as a user runs it: the bin of the package as installed (the bundle, built once
+ * here by the package's own build:cli; `e2e/readme.e2e.test.ts` runs this checkout's bin, which
+ * compiles the source through tsx at each start) spawned as a process, with a HOME of its own,
+ * against a real local stack and a webhook receiver.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -12,12 +14,14 @@ import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack } from '../../../../test-support/local-stack';
-
-const BIN = join(import.meta.dirname, '../../bin/vigil.mjs');
+import type { InstalledClient } from '../../scripts/installed-client';
+import { installClient } from '../../scripts/installed-client';
 
 let stack: LocalStack;
 let receiver: Receiver;
 let home: string;
+let installed: InstalledClient;
+let vigilBin: string;
 
 interface Run {
   code: number | null;
@@ -27,7 +31,7 @@ interface Run {
 
 /** `vigil <args>` in a shell-less spawn, with the test's HOME and only the environment given. */
 const start = (args: string[], env: Record<string, string> = {}): ChildProcess =>
-  spawn(process.execPath, [BIN, ...args], {
+  spawn(process.execPath, [vigilBin, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: home, ...env } as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -57,7 +61,8 @@ const bodiesAt = (path: string) => receiver.received.filter((r) => r.path === pa
 const bodyOf = (r: ReceivedWebhook) => JSON.parse(r.body) as Record<string, unknown>;
 
 beforeAll(async () => {
-  [stack, receiver] = await Promise.all([startTestStack(), startReceiver()]);
+  [stack, receiver, installed] = await Promise.all([startTestStack(), startReceiver(), installClient()]);
+  vigilBin = installed.bin;
   home = await mkdtemp(join(tmpdir(), 'vigil-cli-home-'));
   // Logged in once, as a user would; each test below uses the stored profile.
   const login = await vigil(['login', '--api-key', stack.apiKey, '--api-url', stack.url]);
@@ -66,6 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([stack?.stop(), receiver?.stop()]);
+  installed?.remove();
   if (home) await rm(home, { recursive: true, force: true });
 });
 
@@ -135,7 +141,7 @@ describe('vigil login', () => {
   it('asks for the key (not echoed), the URL and a notify URL on a terminal', async () => {
     const xdg = await mkdtemp(join(tmpdir(), 'vigil-xdg-'));
     // A real pseudo-terminal (util-linux script), as a person at a terminal has.
-    const child = spawn('script', ['-qec', `exec ${process.execPath} ${BIN} login --profile tty`, '/dev/null'], {
+    const child = spawn('script', ['-qec', `exec ${process.execPath} ${vigilBin} login --profile tty`, '/dev/null'], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: home,
@@ -683,7 +689,7 @@ describe('vigil run', () => {
       'script',
       [
         '-qec',
-        `exec ${process.execPath} ${BIN} run --notify ${receiver.url}/ctrl-c -- sh -c 'echo started; exec sleep 30'`,
+        `exec ${process.execPath} ${vigilBin} run --notify ${receiver.url}/ctrl-c -- sh -c 'echo started; exec sleep 30'`,
         '/dev/null',
       ],
       {
@@ -711,7 +717,11 @@ describe('vigil run', () => {
       'trap "n=$((n+1))" INT; echo started; while [ "${n:-0}" -lt 1 ]; do sleep 0.1; done; sleep 1; echo "SIGINTs: $n"';
     const child = spawn(
       'script',
-      ['-qec', `exec ${process.execPath} ${BIN} run --notify ${receiver.url}/once -- sh -c '${script}'`, '/dev/null'],
+      [
+        '-qec',
+        `exec ${process.execPath} ${vigilBin} run --notify ${receiver.url}/once -- sh -c '${script}'`,
+        '/dev/null',
+      ],
       {
         env: { PATH: process.env.PATH ?? '', HOME: home, TERM: 'dumb' } as unknown as NodeJS.ProcessEnv,
         stdio: ['pipe', 'pipe', 'pipe'],
