@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Attempt, Message } from '@vigil/core';
 import {
   appendAttempt,
@@ -7,7 +7,9 @@ import {
   attemptSummary,
   DAY_MS,
   derivedMessageId,
+  FLOW_HOLD_PER_TAKE_MS,
   headerBytes,
+  LEGACY_SEND_WINDOW_MS,
   MAX_HEADER_BYTES,
   MAX_CALLBACK_REFS,
   MAX_HEADERS,
@@ -184,7 +186,7 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     expect(taken).toMatchObject({
       status: 'delivering',
       version: 1,
-      leaseUntil: T0 + 50_000,
+      leaseUntil: T0 + 50_000 + m.timeoutMs,
       body: '{"a":1}',
     });
     expect(await store.take(ticket, T0 + 9_000, T0 + 50_000)).toBeUndefined();
@@ -201,14 +203,43 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
   it.runIf(available)('lets a message whose lease ran out be taken again', async () => {
     const m = message();
     await store.insert(m);
-    await store.take({ tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt }, T0, T0 + 1_000);
+    const taken = await store.take({ tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt }, T0, T0);
+    expect(
+      await store.take({ tenantId: m.tenantId, messageId: m.id, version: 1, dueAt: m.dueAt }, taken!.leaseUntil!, T0),
+    ).toBeUndefined();
     const again = await store.take(
       { tenantId: m.tenantId, messageId: m.id, version: 1, dueAt: m.dueAt },
-      T0 + 2_000,
+      taken!.leaseUntil! + 1,
       T0 + 40_000,
     );
     expect(again?.version).toBe(2);
   });
+
+  it.runIf(available)(
+    "leases a taken message for its own send window: its timeout, and flow control's hold when it has a flow key",
+    async () => {
+      const quick = message({ timeoutMs: 2_000 });
+      const flowing = message({ flowControl: { key: 'k', parallelism: 1 } });
+      // Stored before the window was kept beside the message: the longest timeout, as every lease was then.
+      const legacy = message({ timeoutMs: 2_000 });
+      for (const m of [quick, flowing, legacy]) await store.insert(m);
+      await services.db.send(
+        new UpdateCommand({
+          TableName: services.table,
+          Key: { pk: `T#${legacy.tenantId}`, sk: `M#${legacy.id}` },
+          UpdateExpression: 'REMOVE sendWindowMs',
+        }),
+      );
+      const leaseOf = async (m: Message) =>
+        (await store.take({ tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt }, T0, T0 + 15_000))
+          ?.leaseUntil;
+
+      expect(await leaseOf(quick)).toBe(T0 + 15_000 + 2_000);
+      expect(await leaseOf(flowing)).toBe(T0 + 15_000 + flowing.timeoutMs + FLOW_HOLD_PER_TAKE_MS);
+      expect(await leaseOf(legacy)).toBe(T0 + 15_000 + LEGACY_SEND_WINDOW_MS);
+      expect(await store.get(quick.tenantId, quick.id)).not.toHaveProperty('sendWindowMs');
+    },
+  );
 
   describe('a write applied whose answer was lost is its own, though its retry fails the condition', () => {
     it.runIf(available)('insert: stored, not "already exists"', async () => {
@@ -227,7 +258,13 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
         store.take(ticket, T0, T0 + 45_000),
       );
       expect(sends).toBe(2);
-      expect(taken).toMatchObject({ id: m.id, status: 'delivering', version: 1, takes: 1, leaseUntil: T0 + 45_000 });
+      expect(taken).toMatchObject({
+        id: m.id,
+        status: 'delivering',
+        version: 1,
+        takes: 1,
+        leaseUntil: T0 + 45_000 + m.timeoutMs,
+      });
       expect(taken).not.toHaveProperty('writeId');
       // Another ticket of the same version is refused as before.
       expect(await store.take(ticket, T0 + 1, T0 + 45_001)).toBeUndefined();
@@ -515,7 +552,7 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
         version: 1,
         status: 'delivering',
         dueAt: m.dueAt,
-        leaseUntil: T0 + 45_000,
+        leaseUntil: T0 + 45_000 + m.timeoutMs,
       });
       // Finished: out of it.
       const held = (await store.get(tenantId, m.id))!;

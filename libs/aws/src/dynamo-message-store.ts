@@ -65,9 +65,11 @@ import {
   idRangeOf,
   isIdPrefix,
   isTerminal,
+  LEGACY_SEND_WINDOW_MS,
   LIST_SCAN_BUDGET,
   MESSAGE_STATUSES,
   MessageAlreadyExistsError,
+  sendWindowMs,
   statusesToRead,
   WAITING_STATUSES,
 } from '@vigil/core';
@@ -76,7 +78,17 @@ import { mergeAsync } from './merge-async';
 import { ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
 import { INDEX, SUMMARY_ATTRIBUTES } from './table-definition';
 
-const DERIVED = ['pk', 'sk', 'statusPk', 'pendPk', 'pendingAt', 'bucketPk', 'expiresAt', 'expiresAtMs'] as const;
+const DERIVED = [
+  'pk',
+  'sk',
+  'statusPk',
+  'pendPk',
+  'pendingAt',
+  'bucketPk',
+  'expiresAt',
+  'expiresAtMs',
+  'sendWindowMs',
+] as const;
 /** Attributes the store keeps for itself: never part of the Message read back. */
 const STORE_ONLY = [...DERIVED, 'lastAttempt', WRITE_ID];
 const REF_FIELDS = ['tenantId', 'id', 'version', '#status', 'dueAt', 'leaseUntil'];
@@ -144,6 +156,8 @@ export class DynamoMessageStore implements MessageStore {
       sk: messageSk(m.id),
       statusPk: statusPkOf(m.tenantId, m.status),
       lastAttempt: lastAttemptOf(m.attempts),
+      // What a take adds to its lease (take-lease.ts): kept beside the message, as the take reads no item.
+      sendWindowMs: sendWindowMs(m),
       ...(pending && {
         pendPk: `P#${shard}`,
         pendingAt: m.dueAt,
@@ -331,7 +345,7 @@ export class DynamoMessageStore implements MessageStore {
     }
   }
 
-  async take(ticket: DeliveryTicket, now: number, leaseUntil: number): Promise<Message | undefined> {
+  async take(ticket: DeliveryTicket, now: number, leaseFrom: number): Promise<Message | undefined> {
     const writeId = newWriteId();
     try {
       const { Attributes } = await this.db.send(
@@ -341,7 +355,7 @@ export class DynamoMessageStore implements MessageStore {
           ConditionExpression:
             'version = :v AND (#status IN (:scheduled, :queued, :retrying) OR (#status = :delivering AND leaseUntil < :now))',
           UpdateExpression:
-            'SET #status = :delivering, leaseUntil = :lease, pendingAt = dueAt, updatedAt = :now, version = :next, takes = if_not_exists(takes, :zero) + :one, writeId = :writeId REMOVE bucketPk, bucketAt',
+            'SET #status = :delivering, leaseUntil = if_not_exists(sendWindowMs, :legacyWindow) + :leaseFrom, pendingAt = dueAt, updatedAt = :now, version = :next, takes = if_not_exists(takes, :zero) + :one, writeId = :writeId REMOVE bucketPk, bucketAt',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':v': ticket.version,
@@ -351,7 +365,8 @@ export class DynamoMessageStore implements MessageStore {
             ':retrying': 'retrying',
             ':delivering': 'delivering',
             ':now': now,
-            ':lease': leaseUntil,
+            ':leaseFrom': leaseFrom,
+            ':legacyWindow': LEGACY_SEND_WINDOW_MS,
             ':zero': 0,
             ':one': 1,
             ':writeId': writeId,

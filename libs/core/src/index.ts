@@ -22,6 +22,7 @@ export * from './schemas';
 export * from './settings';
 export * from './signal';
 export * from './signing';
+export * from './take-lease';
 export * from './targets';
 export * from './time-zones';
 export * from './use-cases/bulk-jobs';

@@ -113,10 +113,11 @@ export interface MessageStore {
   /**
    * Takes a message for delivery in one conditional write: only if the ticket's version is
    * current and nobody holds it (a duplicate ticket or a cancel makes this return undefined).
-   * Returns the message as taken (status `delivering`, version bumped, lease set, `takes` counted
-   * up by one: a save that records an attempt resets it).
+   * Returns the message as taken (status `delivering`, version bumped, `takes` counted up by one: a
+   * save that records an attempt resets it), its lease ending at `leaseFrom` plus its
+   * `sendWindowMs` (take-lease.ts; a message stored before the window was kept: LEGACY_SEND_WINDOW_MS).
    */
-  take(ticket: DeliveryTicket, now: number, leaseUntil: number): Promise<Message | undefined>;
+  take(ticket: DeliveryTicket, now: number, leaseFrom: number): Promise<Message | undefined>;
   /**
    * Finishes a message `failed` with a reason, if its version is still `expectedVersion`, in one
    * small conditional update that never rewrites the body or headers (so it fits where a full

@@ -14,6 +14,7 @@ import { CALLBACK_EVENTS, HTTP_METHODS, MESSAGE_STATUSES, NOTIFICATION_EVENT_TYP
 import { FLOW_KEY_PATTERN, FLOW_LIMITS } from './flow-control';
 import { headerProblems, isWellFormedText, NOT_WELL_FORMED } from './message-limits';
 import { hasUtcOffset, isKnownTimeZone, MAX_TIME_ZONE_LENGTH } from './time-zones';
+import { MESSAGE_TIMEOUT_MAX_MS } from './take-lease';
 import { USAGE_KINDS } from './usage';
 import type { MessageFilter } from './message-filter';
 import { ID_TEXT_PATTERN, LABEL_PATTERN, LABEL_RULE, MAX_LABELS, normalizeIdText } from './message-filter';
@@ -122,7 +123,7 @@ export const MessageIn = z
     headers: headers.default({}),
     body: body.optional(),
     retry: z.strictObject({ maxAttempts: z.int().min(1).max(20).default(8) }).optional(),
-    timeoutMs: z.int().min(1000).max(30_000).default(10_000),
+    timeoutMs: z.int().min(1000).max(MESSAGE_TIMEOUT_MAX_MS).default(10_000),
     metadata: metadata.default({}),
     labels: labels.optional(),
     callback: callback.optional(),

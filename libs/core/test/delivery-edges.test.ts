@@ -13,6 +13,7 @@ import {
   boundResponseHeaders,
   DEFAULT_BACKOFF,
   DEFAULT_ENGINE_SETTINGS,
+  FLOW_HOLD_PER_TAKE_MS,
   MessageIn as MessageInSchema,
   nextAttemptDelayMs,
   patchMessage,
@@ -34,7 +35,8 @@ import { deliveryHarness } from './memory-ports';
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const LEASE_MS = 30_000 + DEFAULT_ENGINE_SETTINGS.leaseMarginMs;
+/** How long past its due time a default message (10 s timeout) stays leased to the worker that took it. */
+const LEASE_MS = 10_000 + DEFAULT_ENGINE_SETTINGS.leaseMarginMs;
 
 const setup = (options: Omit<Parameters<typeof deliveryHarness>[0], 't0' | 'secret'> = {}) =>
   deliveryHarness({ t0: T0, secret: SECRET, ...options });
@@ -351,6 +353,53 @@ describe('Retry-After', () => {
   });
 });
 
+describe("a take's lease", () => {
+  /** Takes the message's ticket with a worker that then dies (its tenant store throws): the lease stays. */
+  const takenByADeadWorker = async (over: Partial<Record<string, unknown>>) => {
+    const { deps, store, queue, clock, worker } = setup({
+      tenants: {
+        forDelivery: async () => {
+          throw new Error('the worker died here');
+        },
+      },
+    });
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10, ...over }));
+    clock.set(message.dueAt - DEFAULT_ENGINE_SETTINGS.takeLeadMs);
+    await expect(worker.deliver(queue.sent.at(-1)!.ticket)).rejects.toThrow('the worker died here');
+    return { message, held: store.messages.get(message.id)!, deps, queue, clock };
+  };
+
+  it("runs the message's own timeout and the lease margin past its due time, so a short timeout recovers soon", async () => {
+    const margin = DEFAULT_ENGINE_SETTINGS.leaseMarginMs;
+    const byDefault = await takenByADeadWorker({});
+    expect(byDefault.held).toMatchObject({
+      status: 'delivering',
+      leaseUntil: byDefault.message.dueAt + 10_000 + margin,
+    });
+    const quick = await takenByADeadWorker({ timeoutMs: 2_000 });
+    expect(quick.held.leaseUntil).toBe(quick.message.dueAt + 2_000 + margin);
+    const longest = await takenByADeadWorker({ timeoutMs: 30_000 });
+    expect(longest.held.leaseUntil).toBe(longest.message.dueAt + 30_000 + margin);
+  });
+
+  it("leaves room for flow control's hold before the send of a message that has a flow key", async () => {
+    const { message, held } = await takenByADeadWorker({ flowControl: { key: 'k', parallelism: 1 } });
+    expect(held.leaseUntil).toBe(
+      message.dueAt + 10_000 + FLOW_HOLD_PER_TAKE_MS + DEFAULT_ENGINE_SETTINGS.leaseMarginMs,
+    );
+  });
+
+  it('hands the message of a dead worker out again at the next sweep after its lease', async () => {
+    const { message, held, deps, queue, clock } = await takenByADeadWorker({});
+    queue.sent.length = 0;
+    clock.set(held.leaseUntil! - 1);
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
+    clock.set(held.leaseUntil! + 62_000); // past the lease by the sweep's grace (here a minute)
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+    expect(queue.sent[0]!.ticket).toMatchObject({ messageId: message.id, dueAt: held.leaseUntil! + 1_000 });
+  });
+});
+
 describe('the sweep and a backlogged queue', () => {
   it('re-enqueues an overdue message once per flight allowance, not on every sweep', async () => {
     const { deps, queue, clock } = setup();
@@ -372,12 +421,13 @@ describe('the sweep and a backlogged queue', () => {
     const { deps, queue, clock, store } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 5 }));
     clock.set(T0 + 5_000);
-    const leaseUntil = clock.now() + 180_000; // a long request: its worker holds it past the grace
-    await store.take(
+    // A long lease: its worker holds it past the grace.
+    const taken = await store.take(
       { tenantId: TENANT, messageId: message.id, version: 0, dueAt: T0 + 5_000 },
       clock.now(),
-      leaseUntil,
+      clock.now() + 170_000,
     );
+    const leaseUntil = taken!.leaseUntil!;
     queue.sent.length = 0;
     clock.advance(90_000);
     const overdueByPlace: string[] = [];
@@ -413,13 +463,13 @@ describe('the sweep and a backlogged queue', () => {
     const { deps, queue, clock, store } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 5 }));
     clock.set(T0 + 5_000);
-    const leaseUntil = clock.now() + 45_000;
     // The worker took it (and perhaps sent it), then the process died before the record.
-    await store.take(
+    const taken = await store.take(
       { tenantId: TENANT, messageId: message.id, version: 0, dueAt: T0 + 5_000 },
       clock.now(),
-      leaseUntil,
+      clock.now() + DEFAULT_ENGINE_SETTINGS.leaseMarginMs,
     );
+    const leaseUntil = taken!.leaseUntil!;
     queue.sent.length = 0;
     clock.advance(2_000);
     // A near window of 5 s (the chaos suite's) ends long before the lease: the message is taken all the same.

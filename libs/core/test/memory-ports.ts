@@ -50,6 +50,7 @@ import {
   isTerminal,
   MessageAlreadyExistsError,
   QuotaExceededError,
+  sendWindowMs,
   WAITING_STATUSES,
 } from '../src';
 
@@ -160,7 +161,7 @@ export class MemoryStore implements MessageStore {
           }),
     };
   }
-  async take(ticket: DeliveryTicket, now: number, leaseUntil: number) {
+  async take(ticket: DeliveryTicket, now: number, leaseFrom: number) {
     this.calls += 1;
     this.writes.push({ op: 'take', at: this.now() });
     const m = this.messages.get(ticket.messageId);
@@ -171,7 +172,7 @@ export class MemoryStore implements MessageStore {
     const taken: Message = {
       ...rest,
       status: 'delivering',
-      leaseUntil,
+      leaseUntil: leaseFrom + sendWindowMs(m),
       updatedAt: now,
       version: m.version + 1,
       takes: (m.takes ?? 0) + 1,

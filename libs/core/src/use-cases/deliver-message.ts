@@ -59,6 +59,7 @@ import type {
   TenantForDelivery,
 } from '../ports';
 import { longestRetentionMs, retentionMs, withRetention } from '../retention';
+import { leaseFrom } from '../take-lease';
 import type { UsageEvent } from '../usage';
 import { attemptUsage, outcomeUsage, roundOf, scheduledUsage } from '../usage';
 import { dispatchMessages, enqueueTickets } from './dispatch';
@@ -72,8 +73,6 @@ import {
 import type { FlowAdmission } from './flow-gate';
 import { FlowGate } from './flow-gate';
 
-/** Requests time out after at most 30 s (the MessageIn limit): a lease covers that. */
-const MAX_TIMEOUT_MS = 30_000;
 /** The longest a record waits for other sends to finish: far inside the lease. */
 const RECORD_DEFER_MAX_MS = 1_000;
 /** A record that throws is tried again after these waits (three tries in all, well inside the lease). */
@@ -133,7 +132,7 @@ export class DeliveryWorker {
       this.holding -= 1;
     }
     const now = clock.now();
-    return store.take(ticket, now, Math.max(ticket.dueAt, now) + MAX_TIMEOUT_MS + settings.leaseMarginMs);
+    return store.take(ticket, now, leaseFrom(ticket.dueAt, now, settings.leaseMarginMs));
   }
 
   /**
