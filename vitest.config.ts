@@ -45,6 +45,19 @@ const UNTIMED_INTEGRATION = [
 ];
 
 /**
+ * Integration tests that run a whole stack and mostly wait on it (deliveries due seconds ahead,
+ * retries, the metering window), judging outcomes, not instants: never early, counts, order. They
+ * hardly load the machine, so two of them run side by side, after the timed ones. A test that
+ * bounds how late something may be (the client's `vigil.int`, the sender's timeouts) stays timed.
+ */
+const WAITING_INTEGRATION = [
+  'libs/client/src/cli/cli.int.test.ts',
+  'functions/api/api.int.test.ts',
+  'functions/engine/event-deliveries.int.test.ts',
+  'functions/metering/metering.int.test.ts',
+];
+
+/**
  * End-to-end tests that judge outcomes, not instants: the console in a browser, and the stack
  * under faults and kill -9 (final states, counts, never early: a busy neighbour can make a
  * delivery late, never early). They run two at a time. The others (the README's walk-through, the
@@ -67,8 +80,8 @@ const E2E_TIMEOUTS = {
 };
 
 // Projects run group by group (sequence.groupOrder): unit tests, then the untimed integration
-// tests two at a time, then the timed ones one file at a time, then the untimed e2e tests two at a
-// time and the timed ones one file at a time.
+// tests two at a time, then the timed ones one file at a time and the waiting ones two at a time,
+// then the untimed e2e tests two at a time and the timed ones one file at a time.
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -100,7 +113,7 @@ export default defineConfig({
         test: {
           name: 'integration-timed',
           include: ['**/*.int.test.ts'],
-          exclude: [...UNTIMED_INTEGRATION, 'node_modules/**'],
+          exclude: [...UNTIMED_INTEGRATION, ...WAITING_INTEGRATION, 'node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
           fileParallelism: false,
@@ -110,10 +123,21 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          name: 'integration-waiting',
+          include: WAITING_INTEGRATION,
+          exclude: ['node_modules/**'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          sequence: { groupOrder: 3 },
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: 'e2e',
           include: UNTIMED_E2E,
           ...E2E_TIMEOUTS,
-          sequence: { groupOrder: 3 },
+          sequence: { groupOrder: 4 },
         },
       },
       {
@@ -124,7 +148,7 @@ export default defineConfig({
           exclude: [...UNTIMED_E2E, 'node_modules/**'],
           ...E2E_TIMEOUTS,
           fileParallelism: false,
-          sequence: { groupOrder: 4 },
+          sequence: { groupOrder: 5 },
         },
       },
     ],
