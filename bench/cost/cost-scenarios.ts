@@ -75,7 +75,12 @@ export interface CostBench {
   stop(): Promise<void>;
 }
 
-export const startCostBench = async (): Promise<CostBench> => {
+/**
+ * `usageFoldEveryMs`: how long the metering function's poller gathers usage (the deployed batching
+ * window, 5 s, unless given; each scenario waits for it once). A shorter one changes only what the
+ * metering function is invoked for, so the test's short form, which checks shapes, uses one.
+ */
+export const startCostBench = async (options: { usageFoldEveryMs?: number } = {}): Promise<CostBench> => {
   const dataDir = await mkdtemp(join(tmpdir(), 'vigil-cost-'));
   const meter = new AwsCallMeter(new Set(API_ROUTES.map((route) => route.functionName)));
   // Two failures on each /retry/* path before a 200: the retried scenario's two retries.
@@ -92,6 +97,7 @@ export const startCostBench = async (): Promise<CostBench> => {
     rateLimits: false,
     env: ENGINE_ENV,
     metering: 'queue',
+    ...(options.usageFoldEveryMs !== undefined && { usageFoldEveryMs: options.usageFoldEveryMs }),
     observer: meter,
   });
   const local = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
@@ -139,7 +145,7 @@ export const startCostBench = async (): Promise<CostBench> => {
     }
     return true;
   };
-  /** Every message final, every ticket and usage event consumed (the metering window is 5 s). */
+  /** Every message final, every ticket and usage event consumed (after the metering window). */
   const settled = async (ids: string[], timeoutMs: number) => {
     await until(
       'messages to be final',

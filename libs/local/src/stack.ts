@@ -65,6 +65,11 @@ export interface StackOptions extends LocalConfig {
    * batch size and window (the cost bench; the queue is in memory, so a kill loses its events).
    */
   metering?: 'journal' | 'queue';
+  /**
+   * How long usage is gathered before it is folded (ms): the deployed metering function's batching
+   * window unless given (the cost bench's short form, which checks shapes, not figures, folds sooner).
+   */
+  usageFoldEveryMs?: number;
   observer?: StackObserver;
   /** Threads of the hosting process whose priority the stack leaves as it is (the benchmark's receiver). */
   keepThreadPriority?: readonly number[];
@@ -219,7 +224,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     dataDir,
     fold: (events) => rt.usage.fold(events),
     log: rt.log,
-    everyMs: USAGE_FOLD_EVERY_MS,
+    everyMs: options.usageFoldEveryMs ?? USAGE_FOLD_EVERY_MS,
     batchEvents: USAGE_FOLD_BATCH,
   });
   if (meter) meter.onJournaled = (count) => usageFolder.journaled(count);
@@ -265,7 +270,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
             log: rt.log,
             loops: 1,
             batchSize: USAGE_FOLD_BATCH,
-            batchWindowMs: USAGE_FOLD_EVERY_MS,
+            batchWindowMs: options.usageFoldEveryMs ?? USAGE_FOLD_EVERY_MS,
           }),
         ]
       : []),
