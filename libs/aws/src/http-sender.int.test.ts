@@ -147,7 +147,31 @@ describe('NodeHttpSender', () => {
       const result = await sender.send(request(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`));
       raw.close();
 
-      expect(result).toEqual({ error: "the answer's status 99 is not an HTTP status", errorKind: 'other' });
+      expect(result).toEqual({ error: "the answer's status 99 is not an HTTP status", errorKind: 'invalid-response' });
+    });
+
+    it("says an answer that is not HTTP is one (invalid-response), with the parser's words", async () => {
+      const answering = async (answer: string) => {
+        const raw = net.createServer((socket) => {
+          socket.on('error', () => {});
+          socket.once('data', () => socket.end(answer));
+        });
+        await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+        const result = await sender.send(request(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`));
+        raw.close();
+        return result;
+      };
+
+      const garbage = await answering('220 mail.example.com ESMTP ready\r\n');
+      // Past Node's 16 KiB for a response's header section.
+      const overflowing = await answering(`HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(17 * 1024)}\r\n\r\n`);
+
+      expect(garbage).toMatchObject({ errorKind: 'invalid-response', error: expect.stringMatching(/HPE_/) });
+      expect(garbage).not.toHaveProperty('statusCode');
+      expect(overflowing).toMatchObject({
+        errorKind: 'invalid-response',
+        error: expect.stringMatching(/HPE_HEADER_OVERFLOW/),
+      });
     });
 
     it('returns a redirect as a status code and does not follow it', async () => {

@@ -132,6 +132,8 @@ export const errorKindOf = (err: NodeJS.ErrnoException): AttemptErrorKind => {
   const known = KIND_OF_CODE[code];
   if (known) return known;
   if (/^(ERR_TLS_|ERR_SSL_)|CERT|^DEPTH_ZERO_SELF_SIGNED|_SIGNATURE$|^UNABLE_TO_/.test(code)) return 'tls';
+  // Node's HTTP parser (llhttp): the answer was not HTTP (HPE_INVALID_CONSTANT, HPE_HEADER_OVERFLOW, ...).
+  if (code.startsWith('HPE_')) return 'invalid-response';
   return 'other';
 };
 
@@ -319,7 +321,7 @@ export class NodeHttpSender implements DeliveryTarget {
           // Node's parser takes any three digits: `099` is no HTTP status, and no answer to record.
           finish({
             error: `the answer's status ${res.statusCode ?? '(none)'} is not an HTTP status`,
-            errorKind: 'other',
+            errorKind: 'invalid-response',
           });
           res.destroy();
           return;

@@ -9,6 +9,12 @@ describe('how an attempt ended, in words', () => {
       attemptOutcome({ errorKind: 'connection-refused', error: 'connect ECONNREFUSED 1.2.3.4:443' }, seconds),
     ).toBe('connection refused');
     expect(attemptOutcome({ errorKind: 'dns', error: 'getaddrinfo EAI_AGAIN x' }, seconds)).toBe('host not found');
+    expect(
+      attemptOutcome(
+        { errorKind: 'invalid-response', error: 'Parse Error: Expected HTTP/ (HPE_INVALID_CONSTANT)' },
+        seconds,
+      ),
+    ).toBe('answer was not valid HTTP');
     expect(attemptOutcome({ errorKind: 'timeout', error: 'timeout after 10000 ms', durationMs: 10_004 }, seconds)).toBe(
       'timed out after 10s',
     );

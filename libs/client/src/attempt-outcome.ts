@@ -19,6 +19,7 @@ export const ERROR_KIND_WORDS: Readonly<Record<Exclude<AttemptErrorKind, 'other'
   redirect: 'redirected (Vigil does not follow redirects)',
   'blocked-target': 'address refused by Vigil',
   'invalid-request': 'request could not be sent',
+  'invalid-response': 'answer was not valid HTTP',
 };
 
 /** The outcome of `attempt`; `formatDuration` writes a timeout's wait (`10s`, `10 s`: the caller's style). */

@@ -60,7 +60,9 @@ export interface Attempt {
  * the connection; `dns`: the host name did not resolve; `unreachable`: no route to the host;
  * `tls`: the secure connection failed (certificate, protocol); `redirect`: it answered 3xx, which
  * Vigil does not follow; `blocked-target`: Vigil refused the address (private, loopback...);
- * `invalid-request`: the request could never be sent as given; `other`: anything else.
+ * `invalid-request`: the request could never be sent as given; `invalid-response`: the receiver
+ * answered, but not in HTTP (a malformed status line or header, a header section past Node's
+ * 16 KiB, a status under 100); `other`: anything else.
  */
 export const ATTEMPT_ERROR_KINDS = [
   'timeout',
@@ -72,6 +74,7 @@ export const ATTEMPT_ERROR_KINDS = [
   'redirect',
   'blocked-target',
   'invalid-request',
+  'invalid-response',
   'other',
 ] as const;
 export type AttemptErrorKind = (typeof ATTEMPT_ERROR_KINDS)[number];

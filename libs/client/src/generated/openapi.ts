@@ -1274,10 +1274,13 @@ export interface components {
              *     - `redirect`: it answered `3xx`; Vigil does not follow redirects.
              *     - `blocked-target`: Vigil refused the address (private, loopback, link-local...).
              *     - `invalid-request`: the request could never be sent as given.
+             *     - `invalid-response`: the receiver answered, but not in HTTP: a malformed status line
+             *       or header, a header section over 16 KiB, a status under 100 (Node's parser's
+             *       `HPE_*` errors; `error` has its words).
              *     - `other`: anything else.
              * @enum {string}
              */
-            errorKind?: "timeout" | "connection-refused" | "connection-reset" | "dns" | "unreachable" | "tls" | "redirect" | "blocked-target" | "invalid-request" | "other";
+            errorKind?: "timeout" | "connection-refused" | "connection-reset" | "dns" | "unreachable" | "tls" | "redirect" | "blocked-target" | "invalid-request" | "invalid-response" | "other";
             /**
              * @description The endpoint's response headers, names lower-cased, in the order they came (repeated headers joined with `, `): the first ones that fit 32 headers and 2 KiB (as JSON). Only in the attempt list. The values of `set-cookie`, `set-cookie2`, `authorization` and `proxy-authorization` are credentials of the receiver's (or the request's, echoed): they are never stored, and read `[withheld by Vigil]`. Challenges (`www-authenticate`, `proxy-authenticate`) are kept as they came.
              * @example {
