@@ -5,6 +5,7 @@
  * bound to one request, batches included, under concurrency; redeliver counted like a create.
  * Every tenant here is new, so "nothing stored" is an empty listing.
  */
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -281,6 +282,35 @@ describe('idempotency keys', () => {
     const otherRoute = await api.post('/v1/messages/batch', { messages: [body] }, { 'idempotency-key': 'order-42' });
     expect(otherRoute.status).toBe(422);
     expect((await listed(api)).map((m) => m.id)).toEqual([first.json.id]);
+  });
+
+  it('reads a repeated Idempotency-Key header by its last value, as API Gateway hands it over', async () => {
+    const { apiKey, api } = await newTenant();
+    const body = JSON.stringify({ url: `${receiver.url}/idem-twice`, delay: 600 });
+    // Two header lines of one name (fetch would join them into one).
+    const created = await new Promise<{ status: number; json: { id: string } }>((resolve, reject) => {
+      const req = request(`${stack.url}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': 'application/json',
+          'idempotency-key': ['first-key', 'last-key'],
+        },
+      });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+      });
+      req.end(body);
+    });
+    expect(created.status).toBe(201);
+
+    const again = await api.post('/v1/messages', JSON.parse(body), { 'idempotency-key': 'last-key' });
+    expect(again.status).toBe(200);
+    expect(again.json.id).toBe(created.json.id);
+    expect((await api.post('/v1/messages', JSON.parse(body), { 'idempotency-key': 'first-key' })).status).toBe(201);
   });
 
   it('honours the key for a batch as a whole: a repeated batch returns the same messages and stores nothing new', async () => {

@@ -15,13 +15,16 @@ export const proxyEvent = (request: {
   requestId: string;
 }): APIGatewayProxyEvent => {
   const { req, url, body, route, pathParameters, requestId } = request;
+  // Each header line as sent (Node's req.headers joins repeats, or keeps the first of some such as
+  // authorization): API Gateway REST gives a repeated header's last value in `headers`, every value
+  // in `multiValueHeaders`. Names lower-cased, as the handlers read them.
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    const values = Array.isArray(value) ? value : [value];
-    headers[name] = values.join(', ');
-    multiValueHeaders[name] = values;
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!.toLowerCase();
+    const value = req.rawHeaders[i + 1]!;
+    headers[name] = value;
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};
