@@ -24,6 +24,8 @@ export const MAX_BODY_BYTES = MAX_MESSAGE_BYTES;
 export const MAX_HEADERS = 50;
 /** Header names and values of one message together, in UTF-8 bytes: 16 KiB. */
 export const MAX_HEADER_BYTES = 16 * 1024;
+/** The longest a message's request may take (MessageIn's `timeoutMs`). */
+export const MESSAGE_TIMEOUT_MAX_MS = 30_000;
 
 /** Set by Vigil on every delivery (Standard Webhooks and Vigil's own headers). */
 const VIGIL_HEADER = /^(webhook-|vigil-)|^user-agent$/i;

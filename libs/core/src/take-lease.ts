@@ -7,9 +7,7 @@
  */
 import { FLOW_HOLD_PER_TAKE_MS } from './flow-control';
 import type { Message } from './message';
-
-/** The longest timeout a message may have (MessageIn's `timeoutMs`). */
-export const MESSAGE_TIMEOUT_MAX_MS = 30_000;
+import { MESSAGE_TIMEOUT_MAX_MS } from './message-limits';
 
 /**
  * How long after its due instant a taken message may still be on the wire: its own timeout, and
