@@ -22,22 +22,25 @@ afterAll(() => stack?.stop());
 describe('the vigil bin after install', () => {
   it('runs from the bundle with only the package beside it, found by npx through node_modules/.bin', async () => {
     const { consumer, remove } = await installClient();
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: consumer,
-      VIGIL_API_KEY: stack.apiKey,
-      VIGIL_API_URL: stack.url,
-      npm_config_update_notifier: 'false',
-    } as unknown as NodeJS.ProcessEnv;
+    try {
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: consumer,
+        VIGIL_API_KEY: stack.apiKey,
+        VIGIL_API_URL: stack.url,
+        npm_config_update_notifier: 'false',
+      } as unknown as NodeJS.ProcessEnv;
 
-    const version = await run('npx', ['--no-install', 'vigil', '--version'], { cwd: consumer, env });
-    const sent = await run('npx', ['--no-install', 'vigil', 'send', 'http://127.0.0.1:9/x', '--in', '1h', '--json'], {
-      cwd: consumer,
-      env,
-    });
+      const version = await run('npx', ['--no-install', 'vigil', '--version'], { cwd: consumer, env });
+      const sent = await run('npx', ['--no-install', 'vigil', 'send', 'http://127.0.0.1:9/x', '--in', '1h', '--json'], {
+        cwd: consumer,
+        env,
+      });
 
-    expect(version.stdout.trim()).toBe(clientPackage.version);
-    expect(JSON.parse(sent.stdout)).toMatchObject({ status: 'scheduled', url: 'http://127.0.0.1:9/x' });
-    remove();
+      expect(version.stdout.trim()).toBe(clientPackage.version);
+      expect(JSON.parse(sent.stdout)).toMatchObject({ status: 'scheduled', url: 'http://127.0.0.1:9/x' });
+    } finally {
+      remove();
+    }
   }, 120_000);
 });
