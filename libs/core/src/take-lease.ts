@@ -2,8 +2,9 @@
  * A worker's take leases its message: nobody else may take it until the lease ends, and once it
  * has ended (the worker died, say) the sweep hands the message to another worker. The lease runs
  * `leaseMarginMs` (the record after the send, a slow start) plus the message's send window past
- * the later of its due instant and the take, so a message is sent again sooner after a crash the
- * shorter its own timeout: a default one (10 s) 25 s after it was due, one of 30 s 45 s after.
+ * the later of its due instant and the take: a default message's (10 s timeout) ends 25 s after it
+ * was due, one of 30 s 45 s after. The periodic sweep reads only what is `sweepGraceMs` (60 s)
+ * past due, so there the grace decides; a restart's sweep, and one with a shorter grace, go by the lease.
  */
 import { FLOW_HOLD_PER_TAKE_MS } from './flow-control';
 import type { Message } from './message';
