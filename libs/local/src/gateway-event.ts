@@ -24,7 +24,7 @@ export const proxyEvent = (request: {
     const name = req.rawHeaders[i]!.toLowerCase();
     const value = req.rawHeaders[i + 1]!;
     headers[name] = value;
-    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    (multiValueHeaders[name] ??= []).push(value);
   }
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};

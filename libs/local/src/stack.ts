@@ -137,6 +137,7 @@ const startFaults = async (chaos: string, services: LocalServices, dataDir: stri
 
 export const startStack = async (options: StackOptions): Promise<LocalStack> => {
   const { dataDir } = options;
+  const usageFoldEveryMs = options.usageFoldEveryMs ?? USAGE_FOLD_EVERY_MS;
   await mkdir(dataDir, { recursive: true });
   const invocation: StackObserver['invocation'] = options.observer?.invocation ?? ((_name, run) => run());
   const meterByQueue = options.metering === 'queue';
@@ -224,7 +225,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     dataDir,
     fold: (events) => rt.usage.fold(events),
     log: rt.log,
-    everyMs: options.usageFoldEveryMs ?? USAGE_FOLD_EVERY_MS,
+    everyMs: usageFoldEveryMs,
     batchEvents: USAGE_FOLD_BATCH,
   });
   if (meter) meter.onJournaled = (count) => usageFolder.journaled(count);
@@ -270,7 +271,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
             log: rt.log,
             loops: 1,
             batchSize: USAGE_FOLD_BATCH,
-            batchWindowMs: options.usageFoldEveryMs ?? USAGE_FOLD_EVERY_MS,
+            batchWindowMs: usageFoldEveryMs,
           }),
         ]
       : []),
