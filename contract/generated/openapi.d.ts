@@ -835,7 +835,8 @@ export interface components {
          *     names are reserved (422 if given, whatever their case): Vigil's own, any name starting with
          *     `webhook-` or `vigil-`, and `user-agent`; and those owned by the HTTP stack: the hop-by-hop
          *     and transport headers `connection`, `keep-alive`, `proxy-*`, `te`, `trailer`,
-         *     `transfer-encoding`, `upgrade`, `expect`, `host`, `content-length`. A `content-type` here
+         *     `transfer-encoding`, `upgrade`, `expect`, `host`, `content-length`; and `__proto__`, which
+         *     a JavaScript object cannot hold as a name. A `content-type` here
          *     replaces the default content type (`text/plain; charset=utf-8` for string bodies,
          *     `application/json` otherwise). Headers count toward the message's 256 KiB.
          * @example {
@@ -851,6 +852,7 @@ export interface components {
          *     `text/plain; charset=utf-8` unless `headers` sets a content type); anything else (object,
          *     array, number, boolean, `null`) is serialised and sent as `application/json`. Leave it out
          *     to send no body. Counts toward the message's 256 KiB once serialised (413 otherwise).
+         *     Arrays and objects nest at most 100 levels deep (`[]` is one; 422 otherwise).
          * @example {
          *       "invoiceId": "inv_42",
          *       "kind": "due"
@@ -859,7 +861,7 @@ export interface components {
          */
         MessageBody: unknown;
         /**
-         * @description Your own tags for the message, name to value; at most 10, names 1 to 64 characters, values up to 256. Stored and returned, never sent to the endpoint. Counts toward the message's 256 KiB.
+         * @description Your own tags for the message, name to value; at most 10, names 1 to 64 characters, values up to 256. Stored and returned, never sent to the endpoint. Counts toward the message's 256 KiB. `__proto__` cannot be a name (422); any other, `constructor` included, is kept.
          * @example {
          *       "customer": "cus_7"
          *     }

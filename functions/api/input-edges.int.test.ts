@@ -8,8 +8,10 @@
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore } from '@vigil/aws';
+import { documentClient } from '@vigil/aws/dynamo-document-client';
 import type { Message, MessageStore } from '@vigil/core';
 import {
   addApiKey,
@@ -36,13 +38,12 @@ let db: DynamoDBDocumentClient;
 beforeAll(async () => {
   receiver = await startReceiver();
   stack = await startTestStack();
-  db = DynamoDBDocumentClient.from(
+  db = documentClient(
     new DynamoDBClient({
       region: 'us-east-1',
       endpoint: stack.runtime.config.endpoints.dynamodb,
       credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     }),
-    { marshallOptions: { removeUndefinedValues: true } },
   );
 });
 afterAll(async () => {

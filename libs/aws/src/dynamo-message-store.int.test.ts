@@ -145,6 +145,19 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
   );
 
   it.runIf(available)(
+    'keeps header and metadata names that mean something to JavaScript objects (constructor, toString), through insert and save',
+    async () => {
+      const named = { constructor: 'c', toString: 't', valueOf: 'v', hasOwnProperty: 'h' };
+      const m = message({ headers: named, metadata: named });
+      await store.insert(m);
+      expect(await store.get('tnt_a', m.id)).toEqual(m);
+      const changed: Message = { ...m, headers: { ...named, constructor: 'c2' }, version: 1 };
+      expect(await store.save(changed, 0)).toBe(true);
+      expect(await store.get('tnt_a', m.id)).toEqual(changed);
+    },
+  );
+
+  it.runIf(available)(
     "keeps a message's time zone and local send time through insert, save, get and list",
     async () => {
       const tenantId = `tnt_tz_${name.replace(/\W/g, '')}`;

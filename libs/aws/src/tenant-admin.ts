@@ -4,10 +4,10 @@
  */
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TenancyDeps } from '@vigil/core';
 import { ApiGatewayUsagePlanBinder } from './api-gateway-usage-plans';
 import { ConfigError, readUsagePlanConfig } from './config';
+import { documentClient } from './dynamo-document-client';
 import { DynamoTenantStore } from './dynamo-tenant-store';
 import { DynamoUsageLedger } from './dynamo-usage-ledger';
 import { createLogger } from './logger';
@@ -39,7 +39,7 @@ export const openTenantAdmin = (options: TenantAdminOptions): TenantAdmin => {
   const at = (endpoint: string | undefined) =>
     endpoint ? { region, endpoint, credentials: localCredentials } : { region };
   const dynamo = new DynamoDBClient(at(options.dynamoEndpoint));
-  const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const db = documentClient(dynamo);
   const store = new DynamoTenantStore(db, options.table);
   const apiGateway = options.usagePlans && new APIGatewayClient(at(options.usagePlans.endpoint));
   const usagePlans = options.usagePlans && new ApiGatewayUsagePlanBinder(options.usagePlans.stage, apiGateway);

@@ -66,6 +66,26 @@ export const NOT_WELL_FORMED =
 
 export const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
+/**
+ * How deep a JSON body may nest arrays and objects (`[]` is one level). Deeper than any real
+ * payload, and far from the call stack's end for every reader that recurses into the body:
+ * `JSON.stringify` (which overflows near 4,000 levels), the request fingerprint, the console.
+ */
+export const MAX_BODY_NESTING = 100;
+
+export const BODY_TOO_DEEP = `nests arrays and objects more than ${MAX_BODY_NESTING} levels deep`;
+
+/** True when `value` nests arrays and objects more than `max` levels deep; without recursion, so any depth is safe to measure. */
+export const nestsDeeperThan = (value: unknown, max: number): boolean => {
+  const open: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 0 }];
+  for (let next = open.pop(); next !== undefined; next = open.pop()) {
+    if (next.node === null || typeof next.node !== 'object') continue;
+    if (next.depth === max) return true;
+    for (const child of Object.values(next.node)) open.push({ node: child, depth: next.depth + 1 });
+  }
+  return false;
+};
+
 const entryBytes = (record: Record<string, string>): number =>
   Object.entries(record).reduce((sum, [name, value]) => sum + utf8Bytes(name) + utf8Bytes(value), 0);
 

@@ -12,7 +12,15 @@ import { targetTypeOf } from './delivery-target';
 import { MESSAGE_ID_PATTERN } from './ids';
 import { CALLBACK_EVENTS, HTTP_METHODS, MESSAGE_STATUSES, NOTIFICATION_EVENT_TYPES } from './message';
 import { FLOW_KEY_PATTERN, FLOW_LIMITS } from './flow-control';
-import { headerProblems, isWellFormedText, MESSAGE_TIMEOUT_MAX_MS, NOT_WELL_FORMED } from './message-limits';
+import {
+  BODY_TOO_DEEP,
+  headerProblems,
+  isWellFormedText,
+  MAX_BODY_NESTING,
+  MESSAGE_TIMEOUT_MAX_MS,
+  nestsDeeperThan,
+  NOT_WELL_FORMED,
+} from './message-limits';
 import { hasUtcOffset, isKnownTimeZone, MAX_TIME_ZONE_LENGTH } from './time-zones';
 import { USAGE_KINDS } from './usage';
 import type { MessageFilter } from './message-filter';
@@ -41,16 +49,33 @@ const httpUrl = text()
     return basicCredentialsOf(username, password) !== undefined;
   }, 'has a user or password that is not valid percent-encoding (write % as %25)');
 
+/**
+ * A JSON object with names the tenant chooses (headers, metadata). `__proto__` is refused by name:
+ * JSON can carry it, but a JavaScript object cannot hold it as an entry, so it would be dropped
+ * without a word.
+ */
+const namedEntries = <T extends z.ZodType>(record: T) =>
+  z.preprocess((value, ctx) => {
+    if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__')) {
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: '__proto__ cannot be used as a name here' });
+    }
+    return value;
+  }, record);
+
 /** The header rules of message-limits.ts, each problem at `headers.<name>` (or `headers`). */
-const headers = z.record(z.string(), z.string()).superRefine((value, ctx) => {
+const headerRecord = z.record(z.string(), z.string()).superRefine((value, ctx) => {
   for (const { name, message } of headerProblems(value)) {
     ctx.addIssue({ code: 'custom', path: name === undefined ? [] : [name], message });
   }
 });
 
-const metadata = z
-  .record(text().min(1).max(64), text().max(256))
-  .refine((m) => Object.keys(m).length <= 10, 'at most 10 metadata tags');
+const headers = namedEntries(headerRecord);
+
+const metadata = namedEntries(
+  z
+    .record(text().min(1).max(64), text().max(256))
+    .refine((m) => Object.keys(m).length <= 10, 'at most 10 metadata tags'),
+);
 
 /** The message's labels, to find it by (message-filter.ts): distinct, at most MAX_LABELS. */
 const label = z.string().regex(LABEL_PATTERN, `must be ${LABEL_RULE}`);
@@ -59,8 +84,11 @@ const labels = z
   .max(MAX_LABELS, `at most ${MAX_LABELS} labels`)
   .refine((list) => new Set(list).size === list.length, 'each label at most once');
 
-/** Any JSON value; a string body is stored and sent as given, so it must be well-formed text. */
-const body = z.unknown().refine((value) => typeof value !== 'string' || isWellFormedText(value), NOT_WELL_FORMED);
+/** Any JSON value to MAX_BODY_NESTING levels; a string body is stored and sent as given, so it must be well-formed text. */
+const body = z
+  .unknown()
+  .refine((value) => typeof value !== 'string' || isWellFormedText(value), NOT_WELL_FORMED)
+  .refine((value) => !nestsDeeperThan(value, MAX_BODY_NESTING), BODY_TOO_DEEP);
 
 /** Flow control per destination (flow-control.ts): a key and at least one of its limits. */
 const flowControl = z

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldErrors, MessageBatchIn, MessageIn, MessagePatch } from '../src';
+import { BODY_TOO_DEEP, fieldErrors, MAX_BODY_NESTING, MessageBatchIn, MessageIn, MessagePatch } from '../src';
 
 const errorsOf = (schema: typeof MessageIn | typeof MessageBatchIn | typeof MessagePatch, input: unknown) => {
   const result = schema.safeParse(input);
@@ -27,6 +27,37 @@ describe('MessageIn', () => {
     });
     expect(errors.map((e) => e.path).sort()).toEqual(['retry.maxAttempts', 'status', 'url']);
     expect(errors.find((e) => e.path === 'status')?.message).toBe('unknown field');
+  });
+
+  it('refuses a body nested more than MAX_BODY_NESTING levels, measured without recursion at any depth', () => {
+    const nested = (levels: number) => JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`);
+    const message = (body: unknown) => ({ url: 'https://e.com', delay: 1, body });
+    expect(errorsOf(MessageIn, message(nested(MAX_BODY_NESTING)))).toEqual([]);
+    expect(errorsOf(MessageIn, message({ a: nested(MAX_BODY_NESTING - 1) }))).toEqual([]);
+    const tooDeep = [{ path: 'body', message: BODY_TOO_DEEP }];
+    expect(errorsOf(MessageIn, message(nested(MAX_BODY_NESTING + 1)))).toEqual(tooDeep);
+    expect(errorsOf(MessageIn, message({ a: nested(MAX_BODY_NESTING) }))).toEqual(tooDeep);
+    // Deep enough that JSON.stringify (and any recursive reader) would overflow the stack.
+    expect(errorsOf(MessageIn, message(nested(100_000)))).toEqual(tooDeep);
+    expect(errorsOf(MessagePatch, { body: nested(100_000) })).toEqual(tooDeep);
+    expect(errorsOf(MessageBatchIn, { messages: [message(1), message(nested(5_000))] })).toEqual([
+      { path: 'messages.1.body', message: BODY_TOO_DEEP },
+    ]);
+  });
+
+  it('keeps header and metadata names as given, and refuses __proto__, which an object cannot hold', () => {
+    const named = { constructor: 'c', toString: 't', valueOf: 'v' };
+    expect(MessageIn.parse({ url: 'https://e.com', delay: 1, headers: named, metadata: named })).toMatchObject({
+      headers: named,
+      metadata: named,
+    });
+    // JSON.parse makes __proto__ an own entry, as a request body would.
+    const proto = JSON.parse('{"__proto__":"x","ok":"y"}');
+    expect(errorsOf(MessageIn, { url: 'https://e.com', delay: 1, headers: proto, metadata: proto })).toEqual([
+      { path: 'headers.__proto__', message: '__proto__ cannot be used as a name here' },
+      { path: 'metadata.__proto__', message: '__proto__ cannot be used as a name here' },
+    ]);
+    expect(errorsOf(MessagePatch, { metadata: proto })).toHaveLength(1);
   });
 
   it('wants exactly one of sendAt and delay', () => {

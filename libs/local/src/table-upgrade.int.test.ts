@@ -11,6 +11,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore, TABLE_DEFINITION } from '@vigil/aws';
 import { DEFAULT_INDEX_SHARDS } from '@vigil/aws/config';
+import { documentClient } from '@vigil/aws/dynamo-document-client';
 import type { Message } from '@vigil/core';
 import { newApiKey, newMessageId, newTenantId } from '@vigil/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -68,11 +69,7 @@ const dataDirWith = async (
   const client = dynamoClientFor(dynalite.endpoint);
   try {
     await createActiveTable(client, { TableName: table, ...definition });
-    const store = new DynamoMessageStore(
-      DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
-      table,
-      8,
-    );
+    const store = new DynamoMessageStore(documentClient(client), table, 8);
     const messages = Array.from({ length: count }, (_, i) => delivered(tenantId, i));
     for (const message of messages) await store.insert(message);
     return { dataDir, messages };

@@ -5,9 +5,10 @@
  * clients as a `part` on top, so a function's bundle carries only the clients it uses.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@vigil/core';
 import type { Environment, VigilConfig } from '../config';
+import { documentClient } from '../dynamo-document-client';
 import { readConfig } from '../config';
 import { createLogger } from '../logger';
 import { VIGIL_VERSION } from '../version';
@@ -126,7 +127,7 @@ const createBase = (env: Environment, closers: Array<() => void>, instrument: Cl
     );
     instrument(client);
     closers.push(() => client.destroy());
-    return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    return documentClient(client);
   };
   const storeCalls: StoreCallCounts = new Map();
   const meteringCalls: StoreCallCounts = new Map();
