@@ -42,6 +42,7 @@ const UNTIMED_INTEGRATION = [
   'functions/api/input-edges.int.test.ts',
   'functions/engine/bulk-jobs.int.test.ts',
   'bench/cost/grants-cover-calls.int.test.ts',
+  'contract/hostile-input.int.test.ts',
 ];
 
 /**

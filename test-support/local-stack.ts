@@ -20,7 +20,7 @@ export const FAST_ENGINE_ENV: Record<string, string> = {
 };
 
 export const startTestStack = async (
-  options: { dataDir?: string; env?: Record<string, string>; authCacheMs?: number } = {},
+  options: { dataDir?: string; env?: Record<string, string>; authCacheMs?: number; rateLimits?: boolean } = {},
 ): Promise<LocalStack> =>
   startStack({
     port: 0,
@@ -28,7 +28,7 @@ export const startTestStack = async (
     dataDir: options.dataDir ?? (await mkdtemp(join(tmpdir(), 'vigil-int-'))),
     authCacheMs: options.authCacheMs ?? 60_000,
     sweepEveryMs: 60_000,
-    rateLimits: true,
+    rateLimits: options.rateLimits ?? true,
     env: { ...FAST_ENGINE_ENV, ...options.env },
   });
 

@@ -49,7 +49,11 @@ const TEMPLATES = Object.keys(openapiDocument.paths as Json)
   }))
   .sort((a, b) => a.params - b.params);
 
-const templateOf = (path: string): string | undefined => TEMPLATES.find((t) => t.pattern.test(path))?.template;
+/** A trailing slash names the same route (`/v1/messages/`), as API Gateway and the local gateway route it. */
+const templateOf = (path: string): string | undefined => {
+  const route = path.length > 1 ? path.replace(/\/$/, '') : path;
+  return TEMPLATES.find((t) => t.pattern.test(route))?.template;
+};
 
 /** `{ $ref: '#/components/responses/X' }` to the object it names, with its pointer segments. */
 const resolveRef = (node: Json, at: string[]): { node: Json; at: string[] } => {

@@ -6,6 +6,24 @@ import type { IncomingMessage } from 'node:http';
 import type { ApiRoute } from '@vigil/functions/api/routes';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 
+/**
+ * Name-value pairs as API Gateway's JSON carries them: each name's last value, and all of them in
+ * order. Built as own entries, as JSON.parse would build them in a Lambda, so a name such as
+ * `__proto__` is an entry like any other, never the object's prototype.
+ */
+const byName = (pairs: Iterable<[string, string]>) => {
+  const all = new Map<string, string[]>();
+  for (const [name, value] of pairs) {
+    const values = all.get(name);
+    if (values) values.push(value);
+    else all.set(name, [value]);
+  }
+  return {
+    last: Object.fromEntries([...all].map(([name, values]) => [name, values.at(-1)!])),
+    all: Object.fromEntries(all),
+  };
+};
+
 export const proxyEvent = (request: {
   req: IncomingMessage;
   url: URL;
@@ -18,20 +36,11 @@ export const proxyEvent = (request: {
   // Each header line as sent (Node's req.headers joins repeats, or keeps the first of some such as
   // authorization): API Gateway REST gives a repeated header's last value in `headers`, every value
   // in `multiValueHeaders`. Names lower-cased, as the handlers read them.
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!.toLowerCase();
-    const value = req.rawHeaders[i + 1]!;
-    headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
-  }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) {
-    query[name] = value;
-    multiQuery[name] = [...(multiQuery[name] ?? []), value];
-  }
+  const headerLines: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
+    headerLines.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
+  const { last: headers, all: multiValueHeaders } = byName(headerLines);
+  const { last: query, all: multiQuery } = byName(url.searchParams);
   return {
     resource: route.path,
     path: url.pathname,
