@@ -852,7 +852,9 @@ export interface components {
          *     `text/plain; charset=utf-8` unless `headers` sets a content type); anything else (object,
          *     array, number, boolean, `null`) is serialised and sent as `application/json`. Leave it out
          *     to send no body. Counts toward the message's 256 KiB once serialised (413 otherwise).
-         *     Arrays and objects nest at most 100 levels deep (`[]` is one; 422 otherwise).
+         *     Arrays and objects nest at most 100 levels deep (`[]` is one; 422 otherwise). Numbers are
+         *     sent and shown as written (`12345678901234567890`, `1E2`, `-0` stay so), not as a double
+         *     would read them; a JavaScript client reading this answer with `JSON.parse` rounds them.
          * @example {
          *       "invoiceId": "inv_42",
          *       "kind": "due"

@@ -10,7 +10,10 @@ import type { FieldError, SessionIdentity, WebUser } from '@vigil/core';
 import {
   fieldErrors,
   MalformedRequestError,
+  parseExactJson,
   PayloadTooLargeError,
+  plainNumbersOutsideBodies,
+  stringifyExactJson,
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -121,7 +124,7 @@ const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, strin
     throw new UnsupportedMediaTypeError(`Content-Type ${type} is not supported; send application/json.`);
   }
   try {
-    return JSON.parse(text);
+    return plainNumbersOutsideBodies(parseExactJson(text));
   } catch (error) {
     // A body still compressed (API Gateway decompresses the codings it knows, the local gateway
     // none) reads as broken JSON, whose error quotes its bytes: say what is wrong instead.
@@ -236,6 +239,6 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
       return {
         statusCode: response.status,
         headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...response.headers },
-        body: response.body === undefined ? '' : JSON.stringify(response.body),
+        body: response.body === undefined ? '' : stringifyExactJson(response.body),
       };
     });

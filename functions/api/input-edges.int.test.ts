@@ -201,6 +201,43 @@ describe('one size rule and the header rules, before anything is written', () =>
   });
 });
 
+describe('a JSON body goes out as it was written', () => {
+  /** Numbers a double would not write back the same: an int64 id, an exponent, a signed zero, trailing zeros, an overflow. */
+  const WRITTEN = '{"id":12345678901234567890,"e":1E2,"z":-0,"price":0.10,"big":1e999,"list":[1,2.5]}';
+
+  it('delivers, stores and shows every number as written: a create, a batch and a PATCH', async () => {
+    const { apiKey } = await newTenant();
+    const raw = async (method: string, path: string, text?: string) => {
+      const response = await fetch(`${stack.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: text,
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    const url = `${receiver.url}/exact`;
+    const created = await raw('POST', '/v1/messages', `{"url":"${url}","delay":1.50,"body":${WRITTEN}}`);
+    expect(created.status).toBe(201);
+    expect(created.text).toContain(`"body":${WRITTEN}`);
+    const { id } = JSON.parse(created.text);
+    expect((await raw('GET', `/v1/messages/${id}`)).text).toContain(`"body":${WRITTEN}`);
+    await receiver.waitFor((all) => all.some((r) => r.path === '/exact'), 10_000);
+    expect(arrivalsAt('/exact').map((r) => r.body)).toEqual([WRITTEN]);
+
+    const batch = await raw(
+      'POST',
+      '/v1/messages/batch',
+      `{"messages":[{"url":"${url}","delay":600,"body":${WRITTEN}}]}`,
+    );
+    expect(batch.status).toBe(201);
+    const batched = JSON.parse(batch.text).items[0].id;
+    expect((await raw('GET', `/v1/messages/${batched}`)).text).toContain(`"body":${WRITTEN}`);
+    const patched = await raw('PATCH', `/v1/messages/${batched}`, '{"body":[1.0,-0]}');
+    expect(patched.status).toBe(200);
+    expect(patched.text).toContain('"body":[1.0,-0]');
+  });
+});
+
 describe('a batch is all or nothing, even when a write fails part-way', () => {
   /** The real store on the stack's dynalite, except that its third insert is over DynamoDB's item limit. */
   class ThirdWriteRefused extends DynamoMessageStore {

@@ -12,6 +12,7 @@ export * from './lifecycle';
 export * from './message';
 export * from './message-filter';
 export * from './message-limits';
+export * from './exact-json';
 export * from './message-view';
 export * from './ports';
 export * from './queue-records';

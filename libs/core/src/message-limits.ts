@@ -14,6 +14,7 @@
  */
 import type { FieldError } from './errors';
 import { PayloadTooLargeError, ValidationError } from './errors';
+import { isExactNumber } from './exact-json';
 import type { Message } from './message';
 
 /** url + body + headers + metadata of one message, in UTF-8 bytes: 256 KiB. */
@@ -79,7 +80,7 @@ export const BODY_TOO_DEEP = `nests arrays and objects more than ${MAX_BODY_NEST
 export const nestsDeeperThan = (value: unknown, max: number): boolean => {
   const open: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 0 }];
   for (let next = open.pop(); next !== undefined; next = open.pop()) {
-    if (next.node === null || typeof next.node !== 'object') continue;
+    if (next.node === null || typeof next.node !== 'object' || isExactNumber(next.node)) continue;
     if (next.depth === max) return true;
     for (const child of Object.values(next.node)) open.push({ node: child, depth: next.depth + 1 });
   }

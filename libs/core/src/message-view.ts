@@ -1,6 +1,7 @@
 /** How a stored message is shown through the API (`MessageOut` in openapi.yaml). */
 
 import { sentHeadersByAttempt } from './delivery-request';
+import { parseExactJson } from './exact-json';
 import { WAITING_STATUSES } from './lifecycle';
 import type { FlowControl } from './flow-control';
 import type {
@@ -18,7 +19,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export const decodeBody = (message: Pick<Message, 'body' | 'bodyKind'>): unknown => {
   if (message.bodyKind === 'none') return undefined;
   if (message.bodyKind === 'text') return message.body;
-  return JSON.parse(message.body);
+  return parseExactJson(message.body);
 };
 
 export interface MessageOut {

@@ -4,9 +4,11 @@
  * in any order), so a client's retry matches even if it serialises its JSON differently.
  */
 import { createHash } from 'node:crypto';
+import { isExactNumber } from './exact-json';
 
 /** JSON with object keys sorted at every level; arrays keep their order. */
 export const canonicalJson = (value: unknown): string => {
+  if (isExactNumber(value)) return value.toString();
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -11,6 +11,7 @@
 
 import type { FieldError } from '../errors';
 import { MessageAlreadyExistsError, ValidationError } from '../errors';
+import { stringifyExactJson } from '../exact-json';
 import { newMessageId } from '../ids';
 import { placeMessage } from '../lifecycle';
 import type { BodyKind, Message } from '../message';
@@ -40,10 +41,10 @@ export interface EncodedBody {
   bodyKind: BodyKind;
 }
 
-/** The body exactly as it will be sent: a string as given, any other JSON value serialised. */
+/** The body exactly as it will be sent: a string as given, any other JSON value serialised with its numbers as written. */
 export const encodeBody = (body: unknown): EncodedBody => {
   if (body === undefined) return { body: '', bodyKind: 'none' };
-  return typeof body === 'string' ? { body, bodyKind: 'text' } : { body: JSON.stringify(body), bodyKind: 'json' };
+  return typeof body === 'string' ? { body, bodyKind: 'text' } : { body: stringifyExactJson(body), bodyKind: 'json' };
 };
 
 /** When a message is due, and the zone it was scheduled in with the local time of that instant. */
