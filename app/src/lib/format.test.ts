@@ -226,6 +226,18 @@ describe('web app formatting', () => {
     expect(prettyBody('plain text')).toEqual({ text: 'plain text', json: false });
   });
 
+  it('shows and replays a body with its numbers as written, an int64 id as its digits', async () => {
+    // As @vigil/client reads the message: the id a double cannot hold is kept as its digits.
+    const { Vigil } = await import('@vigil/client');
+    const answer =
+      '{"id":"msg_5","method":"POST","url":"https://e.com/","headers":{},"body":{"id":12345678901234567890,"n":1E2}}';
+    const vigil = new Vigil({ baseUrl: 'http://api.test', apiKey: 'k', fetch: async () => new Response(answer) });
+    const message = await vigil.messages.get('msg_5');
+    expect(prettyBody(message.body).text).toBe('{\n  "id": 12345678901234567890,\n  "n": 1E2\n}');
+    expect(prettyBody('{"id":12345678901234567890}').text).toBe('{\n  "id": 12345678901234567890\n}');
+    expect(webhookCurl({ ...message, headers: {} })).toContain(`--data-raw '{"id":12345678901234567890,"n":1E2}'`);
+  });
+
   it('takes nearest-rank percentiles', () => {
     expect(percentile([], 50)).toBeUndefined();
     expect(percentile([5, 1, 3], 50)).toBe(3);

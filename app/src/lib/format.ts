@@ -1,5 +1,6 @@
 /** Small, pure presentation helpers shared by the pages. */
 import { attemptOutcome as outcomeOfAttempt } from '@vigil/client';
+import { parseExactJson, stringifyExactJson } from '@vigil/core/exact-json';
 import type { AttemptErrorKind, FailureReason } from './types';
 
 // Always a number ("in 1 day"), never "tomorrow": 25 h ahead is often the day after tomorrow.
@@ -148,7 +149,7 @@ export const webhookCurl = (
   const lines = [`curl -X ${message.method} ${shellQuote(maskedUrl(message.url))}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`  -H ${shellQuote(`${name}: ${value}`)}`);
   if (message.body !== undefined) {
-    const body = typeof message.body === 'string' ? message.body : JSON.stringify(message.body);
+    const body = typeof message.body === 'string' ? message.body : stringifyExactJson(message.body);
     lines.push(`  --data-raw ${shellQuote(body)}`);
   }
   return lines.join(' \\\n');
@@ -222,16 +223,16 @@ export const maskedUrl = (url: string): string => {
 /** A secret with only its start visible: `whsec_MfKQ••••••••`. */
 export const maskedSecret = (secret: string, visible = 10): string => `${secret.slice(0, visible)}${'•'.repeat(16)}`;
 
-/** A body as it is best read: JSON pretty-printed, a string as is (pretty too if it holds JSON). */
+/** A body as it is best read: JSON pretty-printed with its numbers as written, a string as is (pretty too if it holds JSON). */
 export const prettyBody = (body: unknown): { text: string; json: boolean } => {
   if (typeof body === 'string') {
     try {
-      return { text: JSON.stringify(JSON.parse(body), null, 2), json: true };
+      return { text: stringifyExactJson(parseExactJson(body), 2), json: true };
     } catch {
       return { text: body, json: false };
     }
   }
-  return { text: JSON.stringify(body, null, 2), json: true };
+  return { text: stringifyExactJson(body, 2), json: true };
 };
 
 /** The p-th percentile (nearest rank) of some numbers, or undefined when there are none. */

@@ -24,6 +24,13 @@ export const clientPackage = JSON.parse(readFileSync(join(CLIENT, 'package.json'
 /** What the package's dependencies need at run time besides themselves. */
 const TRANSITIVE = ['openapi-typescript-helpers'];
 
+/** Links the package's dependencies (and theirs) into a consumer's node_modules, as an install would place them. */
+export const linkDependencies = (consumer: string): void => {
+  for (const dependency of [...Object.keys(clientPackage.dependencies), ...TRANSITIVE]) {
+    symlinkSync(join(ROOT, 'node_modules', dependency), join(consumer, 'node_modules', dependency), 'dir');
+  }
+};
+
 export interface InstalledClient {
   /** The consumer's project directory (node_modules/@vigil/client inside). */
   consumer: string;
@@ -45,9 +52,7 @@ export const installClient = async (): Promise<InstalledClient> => {
     esbuildArgs.map((arg) => (arg.startsWith('--outfile=') ? `--outfile=${join(installed, 'dist', 'cli.js')}` : arg)),
     { cwd: CLIENT },
   );
-  for (const dependency of [...Object.keys(clientPackage.dependencies), ...TRANSITIVE]) {
-    symlinkSync(join(ROOT, 'node_modules', dependency), join(consumer, 'node_modules', dependency), 'dir');
-  }
+  linkDependencies(consumer);
   mkdirSync(join(consumer, 'node_modules', '.bin'));
   symlinkSync(
     join('..', '@vigil', 'client', clientPackage.bin.vigil!),

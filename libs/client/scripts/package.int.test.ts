@@ -5,11 +5,12 @@
  * TypeScript's NodeNext resolution. Built here into a temporary directory, never into the repository.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { linkDependencies } from './installed-client';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -23,9 +24,7 @@ describe('the package as published', () => {
     mkdirSync(installed, { recursive: true });
     await run(process.execPath, [TSC, '-p', join(CLIENT, 'tsconfig.build.json'), '--outDir', join(installed, 'dist')]);
     cpSync(join(CLIENT, 'package.json'), join(installed, 'package.json'));
-    for (const dependency of ['openapi-fetch', 'openapi-typescript-helpers', 'standardwebhooks']) {
-      symlinkSync(join(ROOT, 'node_modules', dependency), join(consumer, 'node_modules', dependency), 'dir');
-    }
+    linkDependencies(consumer);
     writeFileSync(join(consumer, 'package.json'), '{ "type": "module" }\n');
     writeFileSync(
       join(consumer, 'use.mjs'),

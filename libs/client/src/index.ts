@@ -18,6 +18,7 @@ export {
 } from './errors.ts';
 export type { FieldError, Problem } from './errors.ts';
 export { parseDuration } from './duration.ts';
+export { isLosslessNumber, LosslessNumber } from './exact-json.ts';
 export { attemptOutcome, ERROR_KIND_WORDS } from './attempt-outcome.ts';
 export type { AttemptErrorKind } from './attempt-outcome.ts';
 export type { Duration } from './duration.ts';

@@ -16,6 +16,8 @@ import { newTenantKey, startTestStack } from '../../../test-support/local-stack'
 import { assertMatchesSchema } from '../../../test-support/openapi';
 import type { Message } from './index';
 import {
+  isLosslessNumber,
+  LosslessNumber,
   Vigil,
   VigilAuthError,
   VigilBatchError,
@@ -137,6 +139,18 @@ describe('messages', () => {
     expect(cancelled.status).toBe('cancelled');
     expect((await vigil.messages.cancel(created.id)).status).toBe('cancelled');
     await expect(vigil.messages.update(created.id, { in: '1h' })).rejects.toBeInstanceOf(VigilConflictError);
+  });
+
+  it('keeps a body number a double cannot hold (an int64 id) as its digits: sent, read back and sent again', async () => {
+    const id = new LosslessNumber('12345678901234567890');
+    const created = await vigil.messages.create({ url: `${receiver.url}/exact`, in: '1s', body: { id, n: 1.5 } });
+    const received = await receiver.waitFor((all) => all.some((r) => r.path === '/exact'), 10_000);
+    expect(received.find((r) => r.path === '/exact')!.body).toBe('{"id":12345678901234567890,"n":1.5}');
+    const read = (await vigil.messages.get(created.id)).body as { id: LosslessNumber; n: number };
+    expect(isLosslessNumber(read.id) && read.id.toString()).toBe('12345678901234567890');
+    expect(read.n).toBe(1.5);
+    const again = await vigil.messages.create({ url: `${receiver.url}/exact-again`, in: '1h', body: read });
+    expect(again.body).toEqual({ id, n: 1.5 });
   });
 
   it('redelivers a failed message, and refuses to redeliver one that waits', async () => {

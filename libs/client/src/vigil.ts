@@ -11,6 +11,7 @@ import { VigilBatchError, VigilError, errorFromResponse } from './errors.ts';
 import type { paths } from './generated/openapi.ts';
 import type { RetryOptions, Safety } from './retry-policy.ts';
 import { retryPolicy } from './retry-policy.ts';
+import { parseApiJson, stringifyApiJson } from './exact-json.ts';
 import type { Fetch, TransportOptions } from './transport.ts';
 import { send } from './transport.ts';
 import type {
@@ -32,6 +33,12 @@ import type {
   SigningSecretRotated,
   Usage,
 } from './types.ts';
+
+/** How each call reaches the transport: its fetch, and the answer kept as text for parseApiJson. */
+interface ExactInit {
+  fetch: Fetch;
+  parseAs: 'text';
+}
 
 export interface VigilOptions {
   /** The API's URL, e.g. `http://localhost:4000` or your stage's API Gateway URL. */
@@ -155,15 +162,21 @@ export class Vigil {
     this.options = options;
     this.client = createClient<paths>({
       baseUrl: options.baseUrl.replace(/\/+$/, ''),
+      // A LosslessNumber read from an answer (a body's int64 id) goes back as its digits.
+      bodySerializer: (body) => stringifyApiJson(body),
       // Lists in a query as the API reads them: `status=failed,retrying`.
       querySerializer: { array: { style: 'form', explode: false } },
     });
   }
 
-  /** Runs one openapi-fetch call over the transport; the data on success, a typed error otherwise. */
+  /**
+   * Runs one openapi-fetch call over the transport; the data on success, a typed error otherwise.
+   * Answers are read as text and parsed by parseApiJson, so a message body's numbers stay as
+   * written (exact-json.ts).
+   */
   private async call<T>(
     safety: Safety,
-    run: (fetch: Fetch) => Promise<{ data?: unknown; error?: unknown; response: Response }>,
+    run: (init: ExactInit) => Promise<{ data?: unknown; error?: unknown; response: Response }>,
     options: CallOptions = {},
   ): Promise<T> {
     const transport: TransportOptions = {
@@ -173,8 +186,11 @@ export class Vigil {
       timeoutMs: options.timeoutMs ?? this.options.timeoutMs ?? 30_000,
       retry: retryPolicy(options.retries ?? this.options.retries),
     };
-    const { data, error, response } = await run((request) => send(transport, request, safety, options.signal));
-    if (response.ok) return data as T;
+    const { data, error, response } = await run({
+      fetch: (request) => send(transport, request, safety, options.signal),
+      parseAs: 'text',
+    });
+    if (response.ok) return (typeof data === 'string' && data !== '' ? parseApiJson(data) : undefined) as T;
     throw errorFromResponse(response.status, error, response.headers);
   }
 
@@ -184,7 +200,7 @@ export class Vigil {
     options: CallOptions & { idempotencyKey?: string },
   ): Promise<BulkJob> {
     const header = { 'Idempotency-Key': options.idempotencyKey ?? randomKey() };
-    return this.call('keyed', (fetch) => this.client.POST(path, { body, params: { header }, fetch }), options);
+    return this.call('keyed', (init) => this.client.POST(path, { body, params: { header }, ...init }), options);
   }
 
   /** Bulk jobs (`messages.cancelMany`, `messages.redeliverMany`): where one stands. */
@@ -192,7 +208,7 @@ export class Vigil {
     get: (id: string, options?: CallOptions): Promise<BulkJob> =>
       this.call(
         'safe',
-        (fetch) => this.client.GET('/v1/jobs/{jobId}', { params: { path: { jobId: id } }, fetch }),
+        (init) => this.client.GET('/v1/jobs/{jobId}', { params: { path: { jobId: id } }, ...init }),
         options,
       ),
   };
@@ -207,7 +223,7 @@ export class Vigil {
       const body = messageIn(message);
       return this.call(
         'keyed',
-        (fetch) => this.client.POST('/v1/messages', { body, params: { header: { 'Idempotency-Key': key } }, fetch }),
+        (init) => this.client.POST('/v1/messages', { body, params: { header: { 'Idempotency-Key': key } }, ...init }),
         options,
       );
     },
@@ -232,7 +248,7 @@ export class Vigil {
         try {
           const { items } = await this.call<{ items: Message[] }>(
             'keyed',
-            (fetch) => this.client.POST('/v1/messages/batch', { body, params: { header }, fetch }),
+            (init) => this.client.POST('/v1/messages/batch', { body, params: { header }, ...init }),
             options,
           );
           created.push(...items);
@@ -247,7 +263,7 @@ export class Vigil {
     get: (id: string, options?: CallOptions): Promise<Message> =>
       this.call(
         'safe',
-        (fetch) => this.client.GET('/v1/messages/{messageId}', { params: { path: { messageId: id } }, fetch }),
+        (init) => this.client.GET('/v1/messages/{messageId}', { params: { path: { messageId: id } }, ...init }),
         options,
       ),
 
@@ -255,7 +271,8 @@ export class Vigil {
     attempts: (id: string, options?: CallOptions): Promise<AttemptList> =>
       this.call(
         'safe',
-        (fetch) => this.client.GET('/v1/messages/{messageId}/attempts', { params: { path: { messageId: id } }, fetch }),
+        (init) =>
+          this.client.GET('/v1/messages/{messageId}/attempts', { params: { path: { messageId: id } }, ...init }),
         options,
       ),
 
@@ -266,7 +283,7 @@ export class Vigil {
       const safety: Safety = body.delay === undefined ? 'safe' : 'unsafe';
       return this.call(
         safety,
-        (fetch) => this.client.PATCH('/v1/messages/{messageId}', { params: { path: { messageId: id } }, body, fetch }),
+        (init) => this.client.PATCH('/v1/messages/{messageId}', { params: { path: { messageId: id } }, body, ...init }),
         options,
       );
     },
@@ -275,7 +292,7 @@ export class Vigil {
     cancel: (id: string, options?: CallOptions): Promise<Message> =>
       this.call(
         'safe',
-        (fetch) => this.client.DELETE('/v1/messages/{messageId}', { params: { path: { messageId: id } }, fetch }),
+        (init) => this.client.DELETE('/v1/messages/{messageId}', { params: { path: { messageId: id } }, ...init }),
         options,
       ),
 
@@ -286,7 +303,7 @@ export class Vigil {
     retry: (id: string, options?: CallOptions): Promise<Message> =>
       this.call(
         'unsafe',
-        (fetch) => this.client.POST('/v1/messages/{messageId}/retry', { params: { path: { messageId: id } }, fetch }),
+        (init) => this.client.POST('/v1/messages/{messageId}/retry', { params: { path: { messageId: id } }, ...init }),
         options,
       ),
 
@@ -294,8 +311,8 @@ export class Vigil {
     redeliver: (id: string, options?: CallOptions): Promise<Message> =>
       this.call(
         'unsafe',
-        (fetch) =>
-          this.client.POST('/v1/messages/{messageId}/redeliver', { params: { path: { messageId: id } }, fetch }),
+        (init) =>
+          this.client.POST('/v1/messages/{messageId}/redeliver', { params: { path: { messageId: id } }, ...init }),
         options,
       ),
 
@@ -315,7 +332,7 @@ export class Vigil {
     listPage: (query: ListMessages = {}, options?: CallOptions): Promise<MessagePage> =>
       this.call(
         'safe',
-        (fetch) => this.client.GET('/v1/messages', { params: { query: listQueryOf(query) }, fetch }),
+        (init) => this.client.GET('/v1/messages', { params: { query: listQueryOf(query) }, ...init }),
         options,
       ),
 
@@ -342,22 +359,22 @@ export class Vigil {
       (
         await this.call<{ items: ApiKey[] }>(
           'safe',
-          (fetch) =>
+          (init) =>
             this.client.GET('/v1/keys', {
               params: { query: query.includeRevoked ? { include: 'revoked' } : {} },
-              fetch,
+              ...init,
             }),
           options,
         )
       ).items,
     /** A new key; its secret (`key`) is in this answer only. Not retried after a lost answer. */
     create: (input: { name: string }, options?: CallOptions): Promise<ApiKeyCreated> =>
-      this.call('unsafe', (fetch) => this.client.POST('/v1/keys', { body: input, fetch }), options),
+      this.call('unsafe', (init) => this.client.POST('/v1/keys', { body: input, ...init }), options),
     /** Revokes a key (revoking a revoked key changes nothing, so it is retried). */
     revoke: async (id: string, options?: CallOptions): Promise<void> => {
       await this.call(
         'safe',
-        (fetch) => this.client.DELETE('/v1/keys/{keyId}', { params: { path: { keyId: id } }, fetch }),
+        (init) => this.client.DELETE('/v1/keys/{keyId}', { params: { path: { keyId: id } }, ...init }),
         options,
       );
     },
@@ -370,21 +387,21 @@ export class Vigil {
       (
         await this.call<{ items: NotificationEndpoint[] }>(
           'safe',
-          (fetch) => this.client.GET('/v1/notification-endpoints', { fetch }),
+          (init) => this.client.GET('/v1/notification-endpoints', { ...init }),
           options,
         )
       ).items,
     /** Adds an endpoint (all events unless `events` names some). Not retried after a lost answer. */
     add: (input: NotificationEndpointIn, options?: CallOptions): Promise<NotificationEndpoint> =>
-      this.call('unsafe', (fetch) => this.client.POST('/v1/notification-endpoints', { body: input, fetch }), options),
+      this.call('unsafe', (init) => this.client.POST('/v1/notification-endpoints', { body: input, ...init }), options),
     /** Removes an endpoint. */
     remove: async (id: string, options?: CallOptions): Promise<void> => {
       await this.call(
         'safe',
-        (fetch) =>
+        (init) =>
           this.client.DELETE('/v1/notification-endpoints/{endpointId}', {
             params: { path: { endpointId: id } },
-            fetch,
+            ...init,
           }),
         options,
       );
@@ -393,10 +410,10 @@ export class Vigil {
     test: (id: string, options?: CallOptions): Promise<Message> =>
       this.call(
         'unsafe',
-        (fetch) =>
+        (init) =>
           this.client.POST('/v1/notification-endpoints/{endpointId}/test', {
             params: { path: { endpointId: id } },
-            fetch,
+            ...init,
           }),
         options,
       ),
@@ -405,10 +422,10 @@ export class Vigil {
       (
         await this.call<{ items: Message[] }>(
           'safe',
-          (fetch) =>
+          (init) =>
             this.client.GET('/v1/notification-endpoints/{endpointId}/deliveries', {
               params: { path: { endpointId: id } },
-              fetch,
+              ...init,
             }),
           options,
         )
@@ -418,10 +435,10 @@ export class Vigil {
   readonly signingSecret = {
     /** The tenant's `whsec_` secret, for your receivers. */
     get: (options?: CallOptions): Promise<SigningSecret> =>
-      this.call('safe', (fetch) => this.client.GET('/v1/signing-secret', { fetch }), options),
+      this.call('safe', (init) => this.client.GET('/v1/signing-secret', { ...init }), options),
     /** A new secret; for 24 h deliveries carry signatures by the old and the new one. Not retried after a lost answer. */
     rotate: (options?: CallOptions): Promise<SigningSecretRotated> =>
-      this.call('unsafe', (fetch) => this.client.POST('/v1/signing-secret/rotate', { fetch }), options),
+      this.call('unsafe', (init) => this.client.POST('/v1/signing-secret/rotate', { ...init }), options),
   };
 
   /** Per-day counts from `from` to `to` (UTC dates; default the last 30 days), the month to date and the plan. */
@@ -430,22 +447,22 @@ export class Vigil {
       ...(range.from !== undefined && { from: dateOnly(range.from) }),
       ...(range.to !== undefined && { to: dateOnly(range.to) }),
     };
-    return this.call('safe', (fetch) => this.client.GET('/v1/usage', { params: { query }, fetch }), options);
+    return this.call('safe', (init) => this.client.GET('/v1/usage', { params: { query }, ...init }), options);
   }
 
   /** The API's liveness, version and clock (no key needed). */
   health(options?: CallOptions): Promise<Health> {
-    return this.call('safe', (fetch) => this.client.GET('/health', { fetch }), options);
+    return this.call('safe', (init) => this.client.GET('/health', { ...init }), options);
   }
 
   /** For the web console's server only (these take a console session token, not an API key). */
   readonly session = {
     /** The signed-in user's tenant, made at first sign-in. */
     claimTenant: (options?: CallOptions): Promise<SessionTenant> =>
-      this.call('safe', (fetch) => this.client.POST('/v1/session/tenant', { fetch }), options),
+      this.call('safe', (init) => this.client.POST('/v1/session/tenant', { ...init }), options),
     /** Signs the calling session out: the API refuses its token from then on (revoking twice changes nothing). */
     revoke: async (options?: CallOptions): Promise<void> => {
-      await this.call('safe', (fetch) => this.client.POST('/v1/session/revoke', { fetch }), options);
+      await this.call('safe', (init) => this.client.POST('/v1/session/revoke', { ...init }), options);
     },
   };
 }

@@ -59,9 +59,9 @@ export const holdsExactNumber = (value: unknown): boolean => {
   return false;
 };
 
-/** `JSON.stringify`, writing each ExactNumber as the text it was read from. */
-export const stringifyExactJson = (value: unknown): string =>
-  holdsExactNumber(value) ? (stringify(value) ?? 'null') : JSON.stringify(value);
+/** `JSON.stringify`, writing each ExactNumber as the text it was read from (`space` indents, as JSON.stringify's). */
+export const stringifyExactJson = (value: unknown, space?: number): string =>
+  holdsExactNumber(value) ? (stringify(value, null, space) ?? 'null') : JSON.stringify(value, null, space);
 
 /**
  * Turns every ExactNumber in a parsed request into a plain number, except under members named

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { stringifyApiJson } from '../exact-json';
 import type { Api, Message, MessagePage } from './api';
 import { listMessages, MAX_LIST_REQUESTS, messageFromOptions } from './messages';
 
@@ -34,6 +35,9 @@ describe('vigil send: the message asked for', () => {
       expect(
         await messageFromOptions('https://x.test/h', { data: '@-' }, Readable.from([Buffer.from('[1,2]')])),
       ).toMatchObject({ body: [1, 2] });
+      // An int64 id keeps its digits on its way to the API.
+      const exact = await messageFromOptions('https://x.test/h', { data: '{"id":12345678901234567890}' }, noStdin);
+      expect(stringifyApiJson(exact.body)).toBe('{"id":12345678901234567890}');
       await expect(messageFromOptions('https://x.test/h', { data: `@${dir}/none.json` }, noStdin)).rejects.toThrow(
         `--data @${dir}/none.json: cannot read ${dir}/none.json (ENOENT)`,
       );

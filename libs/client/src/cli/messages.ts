@@ -7,6 +7,7 @@ import { CliError, EXIT, usageError } from './exit-codes';
 import type { Output } from './output';
 import { localText, outcomeText, relativeText, statusText, table, timeText, truncate } from './output';
 import { parseSendTime } from './wall-time';
+import { parseApiJson, stringifyApiJson } from '../exact-json';
 
 // ---------------------------------------------------------------------------------------------
 // send
@@ -42,7 +43,8 @@ export const readData = async (data: string, stdin: NodeJS.ReadableStream): Prom
     }
   }
   try {
-    return JSON.parse(text);
+    // Its numbers as written: `{"id":12345678901234567890}` is sent with those digits.
+    return parseApiJson(text);
   } catch {
     return text;
   }
@@ -267,7 +269,7 @@ export const printShow = (output: Output, message: Message, attempts: AttemptLis
   if (message.body !== undefined) {
     fields.push([
       'body',
-      truncate(typeof message.body === 'string' ? message.body : JSON.stringify(message.body), 200),
+      truncate(typeof message.body === 'string' ? message.body : stringifyApiJson(message.body), 200),
     ]);
   }
   for (const [name, value] of fields) output.line(`  ${color.dim(name.padEnd(9))}${value}`);

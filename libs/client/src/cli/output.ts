@@ -4,6 +4,7 @@
  */
 import pc from 'picocolors';
 import { attemptOutcome } from '../attempt-outcome';
+import { stringifyApiJson } from '../exact-json';
 import type { Env } from './config';
 import { formatDuration } from './duration';
 
@@ -42,7 +43,7 @@ export const createOutput = (streams: Streams, env: Env, json: boolean): Output 
     color,
     ...(streams.stdout.isTTY && streams.stdout.columns && { width: streams.stdout.columns }),
     line: (text = '') => void streams.stdout.write(`${text}\n`),
-    data: (value, ndjson = false) => void streams.stdout.write(`${JSON.stringify(value, null, ndjson ? 0 : 2)}\n`),
+    data: (value, ndjson = false) => void streams.stdout.write(`${stringifyApiJson(value, ndjson ? 0 : 2)}\n`),
     note: (text) => void streams.stderr.write(`${text}\n`),
     error: (message, hint) =>
       void streams.stderr.write(`${errorColor.red('vigil:')} ${message}${hint ? `: ${hint}` : ''}\n`),
