@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   decodeBody,
-  DEFAULT_ENGINE_SETTINGS,
   encodeBody,
   FixedClock,
   IdempotencyKeyReusedError,
@@ -13,7 +12,7 @@ import {
   scheduleMessage,
   stringifyExactJson,
 } from '../src';
-import { CountingQuota, MemoryQueue, MemoryStore, MemoryTimer, silentLog } from './memory-ports';
+import { CountingQuota, memorySchedulingDeps } from './memory-ports';
 
 /** Numbers a double does not write back as written: an int64 id, an exponent, a signed zero, trailing zeros, an overflow. */
 const WRITTEN = '{"id":12345678901234567890,"e":1E2,"z":-0,"price":0.10,"big":1e999,"tiny":1e-400,"plain":[1,2.5,-3]}';
@@ -61,17 +60,7 @@ describe('JSON whose numbers keep their digits', () => {
     expect(stringifyExactJson(decodeBody(encoded))).toBe(WRITTEN);
 
     const clock = new FixedClock(Date.parse('2026-11-23T10:00:00.000Z'));
-    const store = new MemoryStore(() => clock.now());
-    const deps = {
-      store,
-      queue: new MemoryQueue(),
-      timer: new MemoryTimer(),
-      clock,
-      settings: DEFAULT_ENGINE_SETTINGS,
-      log: silentLog,
-      quota: new CountingQuota(1_000),
-      meter: { record: async () => {} },
-    };
+    const deps = memorySchedulingDeps(clock, { quota: new CountingQuota(1_000), meter: { record: async () => {} } });
     const create = (id: string) =>
       scheduleMessage(
         deps,

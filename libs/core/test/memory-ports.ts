@@ -350,6 +350,21 @@ export class MemoryFlowLimiter implements FlowLimiter {
 
 export const silentLog: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
+/** What creating and changing messages needs, in memory, on `clock`: a store, queue and timer, the default settings. */
+export const memorySchedulingDeps = (
+  clock: FixedClock,
+  over: Partial<SchedulingDeps> = {},
+): SchedulingDeps & { store: MemoryStore } =>
+  ({
+    store: new MemoryStore(() => clock.now()),
+    queue: new MemoryQueue(),
+    timer: new MemoryTimer(),
+    clock,
+    settings: DEFAULT_ENGINE_SETTINGS,
+    log: silentLog,
+    ...over,
+  }) as SchedulingDeps & { store: MemoryStore };
+
 /**
  * Keeps every usage event handed to it, with the number of store writes made before it (to
  * check what is metered before the record write), and counts them as the ledger does: each id once.

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageIn, SchedulingDeps, TargetPolicy } from '../src';
+import type { MessageIn, TargetPolicy } from '../src';
 import {
   classifyTargetAddress,
-  DEFAULT_ENGINE_SETTINGS,
   FixedClock,
   MessageIn as MessageInSchema,
   patchMessage,
@@ -12,7 +11,7 @@ import {
   targetUrlProblem,
   ValidationError,
 } from '../src';
-import { MemoryQueue, MemoryStore, MemoryTimer, silentLog } from './memory-ports';
+import { memorySchedulingDeps } from './memory-ports';
 
 const DYNALITE = 41234;
 /** The local stack: private targets allowed, its own services reserved. */
@@ -106,18 +105,8 @@ describe('the target policy', () => {
 describe('creating and changing messages under a target policy', () => {
   const T0 = Date.parse('2026-11-23T10:00:00.000Z');
   const setup = (targets: TargetPolicy) => {
-    const clock = new FixedClock(T0);
-    const store = new MemoryStore(() => clock.now());
-    const deps: SchedulingDeps = {
-      store,
-      queue: new MemoryQueue(),
-      timer: new MemoryTimer(),
-      clock,
-      settings: DEFAULT_ENGINE_SETTINGS,
-      log: silentLog,
-      targets,
-    };
-    return { deps, store };
+    const deps = memorySchedulingDeps(new FixedClock(T0), { targets });
+    return { deps, store: deps.store };
   };
   const input = (url: string): MessageIn => MessageInSchema.parse({ url, delay: 60 });
   const fieldErrorsOf = async (promise: Promise<unknown>) => {

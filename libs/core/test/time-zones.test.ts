@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageIn, SchedulingDeps } from '../src';
+import type { MessageIn } from '../src';
 import {
-  DEFAULT_ENGINE_SETTINGS,
   fieldErrors,
   FixedClock,
   isKnownTimeZone,
@@ -17,7 +16,7 @@ import {
   ValidationError,
   wallTimeToInstant,
 } from '../src';
-import { MemoryQueue, MemoryStore, MemoryTimer, silentLog } from './memory-ports';
+import { memorySchedulingDeps } from './memory-ports';
 
 const utc = (iso: string) => Date.parse(iso);
 /** Well before every transition below, so all of 2026's are within the year ahead. */
@@ -221,17 +220,8 @@ describe('the request schemas', () => {
 
 describe('scheduling and moving a message in a time zone', () => {
   const setup = () => {
-    const clock = new FixedClock(NOW);
-    const store = new MemoryStore(() => clock.now());
-    const deps: SchedulingDeps = {
-      store,
-      queue: new MemoryQueue(),
-      timer: new MemoryTimer(),
-      clock,
-      settings: DEFAULT_ENGINE_SETTINGS,
-      log: silentLog,
-    };
-    return { deps, store };
+    const deps = memorySchedulingDeps(new FixedClock(NOW));
+    return { deps, store: deps.store };
   };
   const input = (over: Record<string, unknown>): MessageIn =>
     MessageInSchema.parse({ url: 'https://example.com/hook', ...over });
