@@ -254,6 +254,26 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     },
   );
 
+  it.runIf(available)(
+    "extends a take's lease while it is still that take's, changing nothing else, and not after another take",
+    async () => {
+      const m = message();
+      await store.insert(m);
+      const ticket = { tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt };
+      const taken = (await store.take(ticket, T0, T0 + 15_000))!;
+      const { result, sends } = await withLostAnswer(services.db, 'UpdateItemCommand', () =>
+        store.extendLease(taken, T0 + 60_000),
+      );
+      expect({ result, sends }).toEqual({ result: true, sends: 2 }); // applied twice, the same write
+      expect(await store.get(m.tenantId, m.id)).toEqual({ ...taken, leaseUntil: T0 + 60_000 });
+      // Its lease over, another worker takes it: the first can no longer extend it.
+      const again = await store.take({ ...ticket, version: 1 }, T0 + 60_001, T0 + 70_000);
+      expect(again?.version).toBe(2);
+      expect(await store.extendLease(taken, T0 + 90_000)).toBe(false);
+      expect((await store.get(m.tenantId, m.id))?.leaseUntil).toBe(again!.leaseUntil);
+    },
+  );
+
   describe('a write applied whose answer was lost is its own, though its retry fails the condition', () => {
     it.runIf(available)('insert: stored, not "already exists"', async () => {
       const m = message();

@@ -382,6 +382,26 @@ export class DynamoMessageStore implements MessageStore {
     }
   }
 
+  async extendLease(message: Pick<Message, 'tenantId' | 'id' | 'version'>, leaseUntil: number): Promise<boolean> {
+    try {
+      // Applied twice (an answer lost, the SDK's retry) it is the same write: no writeId needed.
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: tenantPk(message.tenantId), sk: messageSk(message.id) },
+          ConditionExpression: 'version = :v AND #status = :delivering',
+          UpdateExpression: 'SET leaseUntil = :until',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':v': message.version, ':delivering': 'delivering', ':until': leaseUntil },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async fail(
     message: Pick<Message, 'tenantId' | 'id'>,
     expectedVersion: number,

@@ -119,6 +119,13 @@ export interface MessageStore {
    */
   take(ticket: DeliveryTicket, now: number, leaseFrom: number): Promise<Message | undefined>;
   /**
+   * Moves a taken message's lease to `leaseUntil` if it is still this take's (the version the take
+   * left, still `delivering`), in one small conditional update that changes nothing else, so the
+   * record after the send still finds its version. False if another worker has taken it since (or
+   * it moved on): then the late worker must not send.
+   */
+  extendLease(message: Pick<Message, 'tenantId' | 'id' | 'version'>, leaseUntil: number): Promise<boolean>;
+  /**
    * Finishes a message `failed` with a reason, if its version is still `expectedVersion`, in one
    * small conditional update that never rewrites the body or headers (so it fits where a full
    * save could not). `attempts`, when given, replaces the attempt log; `expiresAt` is when the

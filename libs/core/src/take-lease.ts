@@ -23,6 +23,28 @@ export const sendWindowMs = (message: Pick<Message, 'timeoutMs' | 'flowControl'>
  */
 export const LEGACY_SEND_WINDOW_MS = MESSAGE_TIMEOUT_MAX_MS;
 
+/**
+ * The least a lease must run past the end of a send's timeout: room for the attempt's record. A
+ * worker whose send could end later than that (late since its take: a slow read, a stalled
+ * process) extends its lease first (`sendLeaseShortfall`).
+ */
+export const RECORD_ROOM_MS = 5_000;
+
+/**
+ * The lease a send starting `now` needs, when the take's own lease would end too soon for it (the
+ * send's timeout and RECORD_ROOM_MS past now); undefined when the lease covers the send. A send on
+ * time (at its due instant, or at once after a take past it) never needs one.
+ */
+export const sendLeaseShortfall = (
+  message: Pick<Message, 'timeoutMs' | 'flowControl' | 'leaseUntil'>,
+  now: number,
+  leaseMarginMs: number,
+): number | undefined => {
+  if (message.leaseUntil === undefined || now + message.timeoutMs + RECORD_ROOM_MS <= message.leaseUntil)
+    return undefined;
+  return now + sendWindowMs(message) + leaseMarginMs;
+};
+
 /** Where a take's lease starts: the window of the message taken is added to it by the store. */
 export const leaseFrom = (dueAt: number, now: number, leaseMarginMs: number): number =>
   Math.max(dueAt, now) + leaseMarginMs;

@@ -389,6 +389,52 @@ describe("a take's lease", () => {
     );
   });
 
+  /** A worker whose tenant read returns `lateMs` after the take, having let `meanwhile` happen. */
+  const lateWorker = (lateMs: number, meanwhile: (h: ReturnType<typeof setup>) => void = () => {}) => {
+    const h: ReturnType<typeof setup> = setup({
+      tenants: {
+        forDelivery: async () => {
+          h.clock.advance(lateMs);
+          meanwhile(h);
+          return { signingSecrets: [SECRET], plan: 'free' };
+        },
+      },
+    });
+    return h;
+  };
+
+  it('is extended before the send of a worker late since its take, so that a send never outlives it', async () => {
+    const h = lateWorker(20_000);
+    const { message } = await scheduleMessage(h.deps, TENANT, input({ delay: 10 }));
+    expect(await h.deliverLatest()).toBe('delivered');
+    expect(h.sender.requests).toHaveLength(1);
+    const sentAt = h.sender.requests[0]!.at;
+    // Taken at its take lead before due, then 20 s late: the take's lease (due + 25 s) would end
+    // before a send from then could time out and be recorded.
+    expect(sentAt).toBe(message.dueAt - DEFAULT_ENGINE_SETTINGS.takeLeadMs + 20_000);
+    expect(h.store.writes.map((w) => w.op)).toEqual(['insert', 'take', 'extend', 'save']);
+    expect(h.store.extendedLeases).toEqual([sentAt + 10_000 + DEFAULT_ENGINE_SETTINGS.leaseMarginMs]);
+  });
+
+  it('is not extended for a worker on time, nor for one a few seconds late: the margin covers them', async () => {
+    for (const lateMs of [0, 3_000]) {
+      const h = lateWorker(lateMs);
+      await scheduleMessage(h.deps, TENANT, input({ delay: 10 }));
+      expect(await h.deliverLatest()).toBe('delivered');
+      expect(h.store.writes.map((w) => w.op)).toEqual(['insert', 'take', 'save']);
+    }
+  });
+
+  it('keeps a late worker from sending a message another worker has taken since', async () => {
+    const h = lateWorker(40_000, ({ store }) => {
+      // Meanwhile its lease ended and the sweep's ticket let another worker take it.
+      for (const [id, m] of store.messages) store.messages.set(id, { ...m, version: m.version + 1 });
+    });
+    await scheduleMessage(h.deps, TENANT, input({ delay: 10 }));
+    expect(await h.deliverLatest()).toBe('skipped');
+    expect(h.sender.requests).toHaveLength(0);
+  });
+
   it('hands the message of a dead worker out again at the next sweep after its lease', async () => {
     const { message, held, deps, queue, clock } = await takenByADeadWorker({});
     queue.sent.length = 0;

@@ -68,7 +68,9 @@ export class MemoryStore implements MessageStore {
   readonly keys = new Map<string, IdempotencyRecord & { expires: number }>();
   calls = 0;
   /** Every write, with the clock's time when it was made. */
-  readonly writes: Array<{ op: 'insert' | 'save' | 'take' | 'remove' | 'fail' | 'defer'; at: number }> = [];
+  readonly writes: Array<{ op: 'insert' | 'save' | 'take' | 'extend' | 'remove' | 'fail' | 'defer'; at: number }> = [];
+  /** Each lease a late worker extended to (extendLease). */
+  readonly extendedLeases: number[] = [];
   /** Places in the pending index moved by the sweep (reset by any other write). */
   readonly deferred = new Map<string, number>();
   /** Makes the next `save` calls throw this (one per call, until the list is empty). */
@@ -180,6 +182,15 @@ export class MemoryStore implements MessageStore {
     this.messages.set(m.id, taken);
     this.deferred.delete(m.id); // back at its due time
     return structuredClone(taken);
+  }
+  async extendLease(message: Pick<Message, 'tenantId' | 'id' | 'version'>, leaseUntil: number) {
+    this.calls += 1;
+    this.writes.push({ op: 'extend', at: this.now() });
+    const m = this.messages.get(message.id);
+    if (!m || m.version !== message.version || m.status !== 'delivering') return false;
+    this.messages.set(m.id, { ...m, leaseUntil });
+    this.extendedLeases.push(leaseUntil);
+    return true;
   }
   async remove(tenantId: string, messageIds: readonly string[]) {
     this.calls += 1;

@@ -59,7 +59,7 @@ import type {
   TenantForDelivery,
 } from '../ports';
 import { longestRetentionMs, retentionMs, withRetention } from '../retention';
-import { leaseFrom } from '../take-lease';
+import { leaseFrom, sendLeaseShortfall } from '../take-lease';
 import type { UsageEvent } from '../usage';
 import { attemptUsage, outcomeUsage, roundOf, scheduledUsage } from '../usage';
 import { dispatchMessages, enqueueTickets } from './dispatch';
@@ -172,6 +172,7 @@ export class DeliveryWorker {
     }
     if (message.dueAt > clock.now()) connectAhead(deliveryTargets, prepared.request);
     await clock.sleepUntil(message.dueAt);
+    if (!(await this.leaseCoversSend(message))) return 'skipped';
     const startedAt = clock.now();
     this.sending += 1;
     const result = await send(deliveryTargets, prepared.request).finally(() => {
@@ -192,6 +193,26 @@ export class DeliveryWorker {
       { round: roundOf(message), sent: sentFactsOf(prepared.request) },
     );
     return this.record(message, attempt, result, prepared.keepMs);
+  }
+
+  /**
+   * Whether the take's lease still covers a send starting now, extending it when the worker is late
+   * since its take (sendLeaseShortfall): a send must not outlive its lease, or the sweep could hand
+   * the message to a second worker while the first is still sending it. False when another worker
+   * has taken it since: this one then sends nothing (the other does).
+   */
+  private async leaseCoversSend(message: Message): Promise<boolean> {
+    const { clock, settings, store, log } = this.deps;
+    const needed = sendLeaseShortfall(message, clock.now(), settings.leaseMarginMs);
+    if (needed === undefined) return true;
+    const extended = await store.extendLease(message, needed);
+    if (!extended) {
+      log.warn('late for its send, and taken by another worker since: not sent by this one', {
+        tenantId: message.tenantId,
+        messageId: message.id,
+      });
+    }
+    return extended;
   }
 
   /**
