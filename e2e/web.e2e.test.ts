@@ -15,7 +15,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { DAY_MS } from '@vigil/core';
+import { DAY_MS, parseExactJson, stringifyExactJson } from '@vigil/core';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -145,7 +145,7 @@ const api = async (apiKey: string, method: string, path: string, body?: unknown)
       authorization: `Bearer ${apiKey}`,
       ...(body !== undefined && { 'content-type': 'application/json' }),
     },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : stringifyExactJson(body),
   });
   return { status: response.status, headers: response.headers, json: (await response.json()) as any };
 };
@@ -265,7 +265,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       url: `${receiver.url}/hook`,
       delay: 10, // long enough that the page still sees it waiting on a busy machine
       headers: { 'x-api-token': 'super-secret-token-value' },
-      body: { order: 42, note: 'from the browser test' },
+      // An int64 id, which a double would round: shown and copied with its digits.
+      body: { order: 42, customerId: parseExactJson('12345678901234567890'), note: 'from the browser test' },
     });
     expect(created.status).toBe(201);
     deliveredId = created.json.id;
@@ -280,6 +281,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     // Secret-looking header values are masked; the JSON body is pretty-printed.
     await expect(page.getByTestId('headers').textContent()).resolves.not.toContain('super-secret-token-value');
     await expect(page.getByTestId('body').textContent()).resolves.toContain('"order": 42');
+    await expect(page.getByTestId('body').textContent()).resolves.toContain('"customerId": 12345678901234567890');
     await screenshot('message-scheduled');
 
     // The page refreshes itself while the message is on its way.
@@ -316,6 +318,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByRole('button', { name: 'Copy as curl' }).click();
     const curl = await page.evaluate(() => navigator.clipboard.readText());
     expect(curl).toContain("-H 'vigil-attempt: 1'");
+    expect(curl).toContain('"customerId":12345678901234567890');
+    expect(arrivals[0]!.body).toContain('"customerId":12345678901234567890');
     expect(curl).toContain(`-H 'user-agent: ${got['user-agent']}'`);
     expect(curl).not.toMatch(/webhook-signature|webhook-timestamp|host:|content-length/);
     await expect(page.getByTestId('curl-note').textContent()).resolves.toContain('attempt #1');

@@ -8,7 +8,7 @@ import { revalidatePath } from 'next/cache';
 import { unstable_rethrow } from 'next/navigation';
 import type { BulkJobIn, NotificationEventType, Vigil } from '@vigil/client';
 import { ApiProblem, withVigil } from './api';
-import { parsePayload } from './format';
+import { parsePayload, plainData } from './format';
 import type { ActionResult } from './types';
 
 const readable = (error: unknown): string => {
@@ -23,7 +23,7 @@ const readable = (error: unknown): string => {
 
 const run = async <T>(work: (vigil: Vigil) => Promise<T>, paths: string[]): Promise<ActionResult<T>> => {
   try {
-    const data = await withVigil(work);
+    const data = plainData(await withVigil(work));
     for (const path of paths) revalidatePath(path);
     return { ok: true, data };
   } catch (error) {

@@ -12,6 +12,7 @@ import {
   maskedUrl,
   percentile,
   parsePayload,
+  plainData,
   prettyBody,
   quickstartCurl,
   redeliveryStarts,
@@ -24,6 +25,7 @@ import {
   webhookCurl,
   zonedTime,
 } from './format';
+import { stringifyExactJson } from '@vigil/core/exact-json';
 
 describe('web app formatting', () => {
   it('says times relative to now', () => {
@@ -236,6 +238,15 @@ describe('web app formatting', () => {
     expect(prettyBody(message.body).text).toBe('{\n  "id": 12345678901234567890,\n  "n": 1E2\n}');
     expect(prettyBody('{"id":12345678901234567890}').text).toBe('{\n  "id": 12345678901234567890\n}');
     expect(webhookCurl({ ...message, headers: {} })).toContain(`--data-raw '{"id":12345678901234567890,"n":1E2}'`);
+  });
+
+  it('reads a typed payload with its numbers as typed, and hands the browser plain data', () => {
+    const parsed = parsePayload('{"id":12345678901234567890,"n":1}');
+    expect(parsed.ok && stringifyExactJson(parsed.data)).toBe('{"id":12345678901234567890,"n":1}');
+    // React carries plain objects only: an exact number goes to the browser as its digits.
+    const message = { id: 'msg_1', body: parsed.ok ? parsed.data : undefined };
+    expect(plainData(message)).toEqual({ id: 'msg_1', body: { id: '12345678901234567890', n: 1 } });
+    expect(plainData(undefined)).toBeUndefined();
   });
 
   it('takes nearest-rank percentiles', () => {

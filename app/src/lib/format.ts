@@ -1,5 +1,5 @@
 /** Small, pure presentation helpers shared by the pages. */
-import { attemptOutcome as outcomeOfAttempt } from '@vigil/client';
+import { attemptOutcome as outcomeOfAttempt, isLosslessNumber } from '@vigil/client';
 import { parseExactJson, stringifyExactJson } from '@vigil/core/exact-json';
 import type { AttemptErrorKind, FailureReason } from './types';
 
@@ -334,11 +334,11 @@ export const DEFAULT_TEST_PAYLOAD = JSON.stringify(
   2,
 );
 
-/** A payload typed as JSON text: its value, or why it is not JSON, in words. */
+/** A payload typed as JSON text: its value (numbers as typed, an int64 id too), or why it is not JSON, in words. */
 export const parsePayload = (text: string): { ok: true; data: unknown } | { ok: false; error: string } => {
   if (text.trim() === '') return { ok: false, error: 'Write the payload as JSON (for an empty object: {}).' };
   try {
-    return { ok: true, data: JSON.parse(text) };
+    return { ok: true, data: parseExactJson(text) };
   } catch (error) {
     return { ok: false, error: `The payload is not valid JSON: ${(error as Error).message}.` };
   }
@@ -363,3 +363,14 @@ export const targetText = (message: { method: string; url: string }): string => 
   const url = new URL(message.url);
   return `${message.method} ${url.host}${url.pathname}`;
 };
+
+/**
+ * Data a server action hands the browser, as React can carry it: plain objects only, so a body's
+ * number kept as written (a LosslessNumber, a class) goes as its digits, a string.
+ */
+export const plainData = <T>(data: T): T =>
+  data === undefined
+    ? data
+    : (JSON.parse(
+        JSON.stringify(data, (_name, value: unknown) => (isLosslessNumber(value) ? value.toString() : value)),
+      ) as T);
