@@ -236,12 +236,32 @@ const oddPathSegment = fc.oneof(
 /** Header values a fetch client can send at all: tab and printable ASCII. */
 const headerText = fc.oneof(
   fc.string({ unit: fc.constantFrom('a', 'Z', '0', ' ', '\t', '-', ',', ';', '=', '"', '%', '~'), maxLength: 40 }),
-  fc.constantFrom('x'.repeat(256), 'x'.repeat(9_000), ' padded ', 'a, b'),
+  fc.constantFrom('x'.repeat(256), 'x'.repeat(6_000), ' padded ', 'a, b'),
 );
 
 /** `undefined` four times in five: a header most requests leave out. */
 const sometimes = <T>(arbitrary: fc.Arbitrary<T>) =>
   fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
+
+/** Authorization values an authorizer must refuse with a 401: other schemes, broken or forged tokens. */
+const oddAuthorization = fc
+  .oneof(
+    fc.constantFrom(
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+      'Bearer  ',
+      'bearer vgl_0000000000000000000000000000000000000000000',
+      `Bearer vgl_${'x'.repeat(43)}`,
+      'Bearer eyJhbGciOiJub25lIn0.eyJ0ZW5hbnRJZCI6InRudF9hIn0.',
+      'Bearer eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..AAAA.AAAA.AAAA',
+      'Bearer a.b.c.d.e',
+      'Bearer ....',
+      `Bearer ${'A'.repeat(6_000)}`,
+    ),
+    headerText.map((text) => `Bearer ${text}`),
+    headerText,
+  )
+  .map((value) => `odd:${value}`);
 
 interface Drawn {
   method: string;
@@ -336,6 +356,7 @@ const requests = (hook: string): fc.Arbitrary<Drawn> => {
       auth: fc.oneof(
         { weight: 6, arbitrary: fc.constant('key') },
         { weight: 1, arbitrary: fc.constantFrom('none', 'garbage', 'session') },
+        { weight: 1, arbitrary: oddAuthorization },
       ),
     })
     .map((draw): Drawn => {
@@ -371,6 +392,7 @@ const requests = (hook: string): fc.Arbitrary<Drawn> => {
       if (draw.encoding !== undefined) headers['content-encoding'] = draw.encoding;
       const bearer = { key: stack.apiKey, none: undefined, garbage: 'vgl_garbage', session: sessionToken }[draw.auth];
       if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
+      else if (draw.auth.startsWith('odd:')) headers.authorization = draw.auth.slice('odd:'.length);
       return {
         method,
         path: search === '' ? path : `${path}?${search}`,
