@@ -2,10 +2,11 @@
  * Hostile input on every route of openapi.yaml, drawn by fast-check from a seed: valid requests with
  * one part broken (a field replaced by text from any code point, a huge or unparseable number, a
  * deep nest, a JavaScript-meaningful name, a removed or unknown field), odd path ids and queries,
- * wrong content types, raw bodies that are not JSON. Whatever it sends, the API answers below 500
- * with what the contract documents (a problem document for a 4xx); a message it accepts is stored
- * as sent, its body's numbers as written; and another tenant's message, accepted before, is untouched at the end.
- * `FUZZ_SEED=N` replays a run; `FUZZ_RUNS=N` draws more.
+ * wrong content types and Authorization values, raw bodies that are not JSON. Whatever it sends,
+ * the API answers below 500 with what the contract documents (a problem document for a 4xx); a
+ * message it accepts is stored as sent, its body's numbers as written; and another tenant's
+ * message, accepted before, is untouched at the end. `FUZZ_SEED=N` replays a run; `FUZZ_RUNS=N`
+ * draws more.
  */
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
