@@ -30,7 +30,7 @@ import {
   truncateUtf8,
   WITHHELD_HEADER_VALUE,
 } from '../src';
-import { deliveryHarness } from './memory-ports';
+import { deliveryHarness, MemoryFlowLimiter } from './memory-ports';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
@@ -390,8 +390,13 @@ describe("a take's lease", () => {
   });
 
   /** A worker whose tenant read returns `lateMs` after the take, having let `meanwhile` happen. */
-  const lateWorker = (lateMs: number, meanwhile: (h: ReturnType<typeof setup>) => void = () => {}) => {
+  const lateWorker = (
+    lateMs: number,
+    meanwhile: (h: ReturnType<typeof setup>) => void = () => {},
+    options: Parameters<typeof setup>[0] = {},
+  ) => {
     const h: ReturnType<typeof setup> = setup({
+      ...options,
       tenants: {
         forDelivery: async () => {
           h.clock.advance(lateMs);
@@ -425,14 +430,22 @@ describe("a take's lease", () => {
     }
   });
 
-  it('keeps a late worker from sending a message another worker has taken since', async () => {
-    const h = lateWorker(40_000, ({ store }) => {
-      // Meanwhile its lease ended and the sweep's ticket let another worker take it.
-      for (const [id, m] of store.messages) store.messages.set(id, { ...m, version: m.version + 1 });
-    });
-    await scheduleMessage(h.deps, TENANT, input({ delay: 10 }));
-    expect(await h.deliverLatest()).toBe('skipped');
-    expect(h.sender.requests).toHaveLength(0);
+  it('keeps a late worker from sending a message another worker has taken since, giving back its flow turn', async () => {
+    for (const flowControl of [undefined, { key: 'k', parallelism: 1 }]) {
+      const flowLimiter = new MemoryFlowLimiter();
+      const h = lateWorker(
+        40_000,
+        ({ store }) => {
+          // Meanwhile its lease ended and the sweep's ticket let another worker take it.
+          for (const [id, m] of store.messages) store.messages.set(id, { ...m, version: m.version + 1 });
+        },
+        { flowLimiter },
+      );
+      await scheduleMessage(h.deps, TENANT, input({ delay: 10, ...(flowControl && { flowControl }) }));
+      expect(await h.deliverLatest()).toBe('skipped');
+      expect(h.sender.requests).toHaveLength(0);
+      expect([...flowLimiter.keys.values()].map((key) => key.leases)).toEqual(flowControl ? [{}] : []);
+    }
   });
 
   it('hands the message of a dead worker out again at the next sweep after its lease', async () => {

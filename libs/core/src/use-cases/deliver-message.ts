@@ -172,7 +172,10 @@ export class DeliveryWorker {
     }
     if (message.dueAt > clock.now()) connectAhead(deliveryTargets, prepared.request);
     await clock.sleepUntil(message.dueAt);
-    if (!(await this.leaseCoversSend(message))) return 'skipped';
+    if (!(await this.leaseCoversSend(message))) {
+      if (admission?.admitted) await this.releaseTurn(message, admission);
+      return 'skipped';
+    }
     const startedAt = clock.now();
     this.sending += 1;
     const result = await send(deliveryTargets, prepared.request).finally(() => {
