@@ -6,6 +6,7 @@
  * Every tenant here is new, so "nothing stored" is an empty listing.
  */
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -198,6 +199,32 @@ describe('one size rule and the header rules, before anything is written', () =>
     expect(hopByHop.json.errors).toEqual([{ path: 'headers.te', message: expect.stringMatching(/HTTP stack/) }]);
     expect((await api.get(path)).json).toEqual(before);
     await api.delete(path);
+  });
+});
+
+describe('a request the gateway cannot read', () => {
+  /** Sends raw bytes to the stack's port and reads the whole answer. */
+  const raw = (bytes: string) =>
+    new Promise<string>((resolve, reject) => {
+      const { port } = new URL(stack.url);
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(bytes));
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString('utf8')));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+
+  it('answers a head over 16 KiB with 431 and one that is not HTTP with 400, each a problem document', async () => {
+    const tooLarge = await fetch(`${stack.url}/v1/messages`, { headers: { 'x-pad': 'p'.repeat(20_000) } });
+    expect(tooLarge.status).toBe(431);
+    expect(tooLarge.headers.get('content-type')).toBe('application/problem+json');
+    assertMatchesSchema('Problem', await tooLarge.json());
+
+    const notHttp = await raw('HELLO there\r\n\r\n');
+    expect(notHttp).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const body = JSON.parse(notHttp.slice(notHttp.indexOf('\r\n\r\n') + 4));
+    assertMatchesSchema('Problem', body);
+    expect(body.detail).toContain('not valid HTTP');
   });
 });
 

@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger, PlanName } from '@vigil/core';
 import { PLANS, rateLimitHeaders } from '@vigil/core';
 import { MAX_REQUEST_BYTES, problemResponse } from '@vigil/functions/api/http';
@@ -60,6 +61,43 @@ const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
 const send = (res: ServerResponse, result: APIGatewayProxyResult) => {
   res.writeHead(result.statusCode, { ...(result.headers as Record<string, string>) });
   res.end(result.body);
+};
+
+/**
+ * A request Node's parser refused before any route (a head over its 16 KiB, a request line that is
+ * not HTTP): answered with a problem document, as every other refusal, and the connection closed.
+ * In front of a deployment API Gateway answers these itself.
+ */
+const answerUnreadable = (error: NodeJS.ErrnoException, socket: Duplex) => {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const problem =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? problemResponse(
+          431,
+          'request-head-too-large',
+          'The request head is too large',
+          'The request line and headers together are over 16 KiB: send large data in the body.',
+          'unknown',
+        )
+      : problemResponse(
+          400,
+          'malformed-request',
+          'The request could not be read',
+          `The request is not valid HTTP (${error.code ?? 'parse error'}).`,
+          'unknown',
+        );
+  const headers = {
+    ...(problem.headers as Record<string, string>),
+    'content-length': String(Buffer.byteLength(problem.body)),
+    connection: 'close',
+  };
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.end(
+    `HTTP/1.1 ${problem.statusCode} ${STATUS_CODES[problem.statusCode]}\r\n${head.join('')}\r\n${problem.body}`,
+  );
 };
 
 const unauthorized = (requestId: string) =>
@@ -170,6 +208,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       else res.destroy();
     });
   });
+  server.on('clientError', answerUnreadable);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
