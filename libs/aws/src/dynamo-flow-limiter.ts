@@ -15,7 +15,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FlowLimiter } from '@vigil/core';
 import { expiredLeases, FLOW_ITEM_IDLE_MS } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
-import { ITEM_ON_CONDITION_FAILURE, itemAfterRefusal } from './own-write';
+import { appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, itemAfterRefusal } from './own-write';
 
 const LEASE_PREFIX = 'L#';
 /** A reservation races other workers' at most this many rounds (each round is two conditional writes). */
@@ -129,8 +129,8 @@ export class DynamoFlowLimiter implements FlowLimiter {
 
   /** Removes a lease and counts it out, once: only if it is still there (and, reclaiming, still expiring at `until`). */
   private async endLease(tenantId: string, key: string, leaseId: string, until?: number): Promise<boolean> {
-    try {
-      await this.db.send(
+    return appliedUnlessRefused(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: flowItemKey(tenantId, key),
@@ -139,12 +139,8 @@ export class DynamoFlowLimiter implements FlowLimiter {
           ExpressionAttributeNames: { '#lease': `${LEASE_PREFIX}${leaseId}` },
           ExpressionAttributeValues: { ':minusOne': -1, ...(until !== undefined && { ':until': until }) },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**

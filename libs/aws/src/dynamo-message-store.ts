@@ -75,7 +75,7 @@ import {
 } from '@vigil/core';
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { mergeAsync } from './merge-async';
-import { ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
+import { appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
 import { INDEX, SUMMARY_ATTRIBUTES } from './table-definition';
 
 const DERIVED = [
@@ -383,9 +383,9 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   async extendLease(message: Pick<Message, 'tenantId' | 'id' | 'version'>, leaseUntil: number): Promise<boolean> {
-    try {
-      // Applied twice (an answer lost, the SDK's retry) it is the same write: no writeId needed.
-      await this.db.send(
+    // Applied twice (an answer lost, the SDK's retry) it is the same write: no writeId needed.
+    return appliedUnlessRefused(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: tenantPk(message.tenantId), sk: messageSk(message.id) },
@@ -394,12 +394,8 @@ export class DynamoMessageStore implements MessageStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':v': message.version, ':delivering': 'delivering', ':until': leaseUntil },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async fail(
@@ -449,8 +445,8 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   async deferPending(ref: PendingRef, untilMs: number): Promise<boolean> {
-    try {
-      await this.db.send(
+    return appliedUnlessRefused(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: tenantPk(ref.tenantId), sk: messageSk(ref.messageId) },
@@ -460,12 +456,8 @@ export class DynamoMessageStore implements MessageStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':v': ref.version, ':status': ref.status, ':until': untilMs },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async remove(tenantId: string, messageIds: readonly string[]): Promise<void> {
@@ -531,8 +523,8 @@ export class DynamoMessageStore implements MessageStore {
     now: number,
     leaseUntil: number,
   ): Promise<boolean> {
-    try {
-      await this.db.send(
+    return appliedUnlessRefused(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: idempotencyKey(tenantId, key),
@@ -549,12 +541,8 @@ export class DynamoMessageStore implements MessageStore {
             ':lease': leaseUntil,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async releaseIdempotencyKey(tenantId: string, key: string, owner: string): Promise<void> {

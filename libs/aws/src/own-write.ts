@@ -21,6 +21,20 @@ export const newWriteId = (): string => randomBytes(9).toString('base64url');
 export const ITEM_ON_CONDITION_FAILURE = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
 
 /**
+ * Runs a conditional write that needs no write id (applied twice, it is the same write): true when
+ * it was applied, false when its condition refused it; any other error is thrown.
+ */
+export const appliedUnlessRefused = async (write: Promise<unknown>): Promise<boolean> => {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+};
+
+/**
  * After a conditional write of the item at `key` threw: rethrows anything but a failed condition;
  * then the item as it stands (undefined if there is none). It comes with the exception on DynamoDB
  * (ITEM_ON_CONDITION_FAILURE), from a consistent read on dynalite.
