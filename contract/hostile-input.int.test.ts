@@ -12,7 +12,7 @@ import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import fc from 'fast-check';
-import { parseExactJson, plainNumbersOutsideBodies } from '@vigil/core';
+import { parseExactJson, parseRequestJson } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleSessionToken } from '../test-support/console-session';
 import { apiClient, newTenantKey, startTestStack } from '../test-support/local-stack';
@@ -413,7 +413,7 @@ const requests = (hook: string): fc.Arbitrary<Drawn> => {
 
 /** What a created message must show of what was sent: its body's numbers as written. */
 const sentParts = (sent: Json) => {
-  const parsed = plainNumbersOutsideBodies(parseExactJson(toText(sent))) as Record<string, Json>;
+  const parsed = parseRequestJson(toText(sent)) as Record<string, Json>;
   return {
     url: parsed.url,
     headers: parsed.headers ?? {},

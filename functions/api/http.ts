@@ -10,9 +10,8 @@ import type { FieldError, SessionIdentity, WebUser } from '@vigil/core';
 import {
   fieldErrors,
   MalformedRequestError,
-  parseExactJson,
   PayloadTooLargeError,
-  plainNumbersOutsideBodies,
+  parseRequestJson,
   stringifyExactJson,
   UnauthorizedError,
   UnsupportedMediaTypeError,
@@ -124,7 +123,7 @@ const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, strin
     throw new UnsupportedMediaTypeError(`Content-Type ${type} is not supported; send application/json.`);
   }
   try {
-    return plainNumbersOutsideBodies(parseExactJson(text));
+    return parseRequestJson(text);
   } catch (error) {
     // A body still compressed (API Gateway decompresses the codings it knows, the local gateway
     // none) reads as broken JSON, whose error quotes its bytes: say what is wrong instead.

@@ -28,40 +28,29 @@ const hasInexactNumber = (text: string): boolean => {
   return false;
 };
 
-/**
- * `JSON.parse`, except that a number a double would not write back as written is an ExactNumber.
- * A syntax error is JSON.parse's own; a duplicate name keeps its last value, as JSON.parse does.
- */
-export const parseExactJson = (text: string): unknown => {
+/** JSON text read as parseExactJson reads it, and whether it holds an ExactNumber at all. */
+const readExactJson = (text: string): { value: unknown; exact: boolean } => {
   const value: unknown = JSON.parse(text);
-  if (!hasInexactNumber(text)) return value;
+  if (!hasInexactNumber(text)) return { value, exact: false };
   try {
-    return parse(text, null, {
+    const exact = parse(text, null, {
       parseNumber: (token) => (readsBackTheSame(token) ? Number(token) : new LosslessNumber(token)),
       onDuplicateKey: ({ newValue }) => newValue,
     });
+    return { value: exact, exact: true };
   } catch {
     // lossless-json recurses, so text nested thousands of levels deep overflows its stack: such a
     // body is refused by the nesting rule (MAX_BODY_NESTING) whatever its numbers. JSON.parse
     // accepted the text, so its reading stands.
-    return value;
+    return { value, exact: false };
   }
 };
 
-/** True when an ExactNumber is anywhere in `value` (walked without recursion). */
-export const holdsExactNumber = (value: unknown): boolean => {
-  const open: unknown[] = [value];
-  while (open.length > 0) {
-    const node = open.pop();
-    if (isExactNumber(node)) return true;
-    if (node !== null && typeof node === 'object') for (const child of Object.values(node)) open.push(child);
-  }
-  return false;
-};
-
-/** `JSON.stringify`, writing each ExactNumber as the text it was read from (`space` indents, as JSON.stringify's). */
-export const stringifyExactJson = (value: unknown, space?: number): string =>
-  holdsExactNumber(value) ? (stringify(value, null, space) ?? 'null') : JSON.stringify(value, null, space);
+/**
+ * `JSON.parse`, except that a number a double would not write back as written is an ExactNumber.
+ * A syntax error is JSON.parse's own; a duplicate name keeps its last value, as JSON.parse does.
+ */
+export const parseExactJson = (text: string): unknown => readExactJson(text).value;
 
 /**
  * Turns every ExactNumber in a parsed request into a plain number, except under members named
@@ -69,7 +58,7 @@ export const stringifyExactJson = (value: unknown, space?: number): string =>
  * other fields are Vigil's (a delay, a timeout), read as numbers whatever their spelling. In place,
  * without recursion.
  */
-export const plainNumbersOutsideBodies = <T>(request: T): T => {
+const plainNumbersOutsideBodies = <T>(request: T): T => {
   const open: unknown[] = [request];
   while (open.length > 0) {
     const node = open.pop();
@@ -84,3 +73,27 @@ export const plainNumbersOutsideBodies = <T>(request: T): T => {
   }
   return isExactNumber(request) ? (Number(request.value) as T) : request;
 };
+
+/**
+ * A request's JSON body: ExactNumbers only inside message bodies (plainNumbersOutsideBodies), and
+ * no walk over the request at all when its text holds none (nearly every request).
+ */
+export const parseRequestJson = (text: string): unknown => {
+  const { value, exact } = readExactJson(text);
+  return exact ? plainNumbersOutsideBodies(value) : value;
+};
+
+/** True when an ExactNumber is anywhere in `value` (walked without recursion). */
+const holdsExactNumber = (value: unknown): boolean => {
+  const open: unknown[] = [value];
+  while (open.length > 0) {
+    const node = open.pop();
+    if (isExactNumber(node)) return true;
+    if (node !== null && typeof node === 'object') for (const child of Object.values(node)) open.push(child);
+  }
+  return false;
+};
+
+/** `JSON.stringify`, writing each ExactNumber as the text it was read from (`space` indents, as JSON.stringify's). */
+export const stringifyExactJson = (value: unknown, space?: number): string =>
+  holdsExactNumber(value) ? (stringify(value, null, space) ?? 'null') : JSON.stringify(value, null, space);

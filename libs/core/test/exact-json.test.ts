@@ -7,7 +7,7 @@ import {
   isExactNumber,
   MessageIn,
   parseExactJson,
-  plainNumbersOutsideBodies,
+  parseRequestJson,
   requestFingerprint,
   scheduleMessage,
   stringifyExactJson,
@@ -42,10 +42,9 @@ describe('JSON whose numbers keep their digits', () => {
   });
 
   it("keeps a request's numbers exact in message bodies only: Vigil's own fields are plain numbers", () => {
-    const request = parseExactJson(
+    const plain = parseRequestJson(
       `{"delay":1.50,"timeoutMs":1E4,"body":${WRITTEN},"messages":[{"delay":6E1,"body":{"n":1.0}}]}`,
-    );
-    const plain = plainNumbersOutsideBodies(request) as Record<string, any>;
+    ) as Record<string, any>;
     expect(plain.delay).toBe(1.5);
     expect(plain.timeoutMs).toBe(10_000);
     expect(plain.messages[0].delay).toBe(60);
