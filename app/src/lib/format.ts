@@ -1,6 +1,6 @@
 /** Small, pure presentation helpers shared by the pages. */
-import { attemptOutcome as outcomeOfAttempt, isLosslessNumber } from '@vigil/client';
-import { parseExactJson, stringifyExactJson } from '@vigil/core/exact-json';
+import { attemptOutcome as outcomeOfAttempt } from '@vigil/client';
+import { isExactNumber, parseExactJson, stringifyExactJson } from '@vigil/core/exact-json';
 import type { AttemptErrorKind, FailureReason } from './types';
 
 // Always a number ("in 1 day"), never "tomorrow": 25 h ahead is often the day after tomorrow.
@@ -372,5 +372,5 @@ export const plainData = <T>(data: T): T =>
   data === undefined
     ? data
     : (JSON.parse(
-        JSON.stringify(data, (_name, value: unknown) => (isLosslessNumber(value) ? value.toString() : value)),
+        JSON.stringify(data, (_name, value: unknown) => (isExactNumber(value) ? value.toString() : value)),
       ) as T);
