@@ -265,6 +265,37 @@ describe('a JSON body goes out as it was written', () => {
   });
 });
 
+describe('changes made at once', () => {
+  it('keeps every PATCH it answered 200, each written over the others, and delivers the message as changed', async () => {
+    const { api } = await newTenant();
+    const { json: created } = await api.post('/v1/messages', { url: `${receiver.url}/at-once/0`, delay: 4, body: {} });
+    const changes = [
+      { url: `${receiver.url}/at-once/1` },
+      { method: 'PUT' },
+      { headers: { 'x-team': 'blue' } },
+      { metadata: { order: '42' } },
+      { labels: ['changed'] },
+      { body: { step: 2 } },
+    ];
+    const answers = await Promise.all(changes.map((change) => api.patch(`/v1/messages/${created.id}`, change)));
+    // A change that lost every try to the others is refused whole (409), never half applied.
+    expect(answers.map((a) => a.status).every((s) => s === 200 || s === 409)).toBe(true);
+    const applied = changes.filter((_, i) => answers[i]!.status === 200);
+    expect(applied.length).toBeGreaterThanOrEqual(2);
+    const { json: stored } = await api.get(`/v1/messages/${created.id}`);
+    for (const change of applied) expect(stored).toMatchObject(change);
+
+    const delivered = await waitForStatus(api, created.id, 'delivered');
+    expect(delivered.attempts).toBe(1);
+    const was = (field: string) => applied.some((change) => field in change);
+    const arrived = arrivalsAt(was('url') ? '/at-once/1' : '/at-once/0');
+    expect(arrived).toHaveLength(1);
+    expect(arrived[0]!.method).toBe(was('method') ? 'PUT' : 'POST');
+    expect(JSON.parse(arrived[0]!.body)).toEqual(was('body') ? { step: 2 } : {});
+    expect(arrived[0]!.headers['x-team']).toBe(was('headers') ? 'blue' : undefined);
+  });
+});
+
 describe('a batch is all or nothing, even when a write fails part-way', () => {
   /** The real store on the stack's dynalite, except that its third insert is over DynamoDB's item limit. */
   class ThirdWriteRefused extends DynamoMessageStore {

@@ -237,6 +237,35 @@ describe('changing messages', () => {
     expect(sender.requests).toHaveLength(0);
   });
 
+  it('keeps both of two changes made at once: the second is written over the first, never instead of it', async () => {
+    const { deps, worker, sender, clock, queue, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    // Both requests read the message before either writes it back.
+    const read = store.get.bind(store);
+    let arrived = 0;
+    let bothRead!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothRead = resolve));
+    store.get = async (tenantId, messageId) => {
+      const found = await read(tenantId, messageId);
+      arrived += 1;
+      if (arrived === 2) bothRead();
+      if (arrived <= 2) await barrier;
+      return found;
+    };
+    await Promise.all([
+      patchMessage(deps, TENANT, message.id, { url: 'https://e.com/new' }),
+      patchMessage(deps, TENANT, message.id, { headers: { 'x-team': 'blue' } }),
+    ]);
+    const stored = store.messages.get(message.id)!;
+    expect(stored.url).toBe('https://e.com/new');
+    expect(stored.headers).toEqual({ 'x-team': 'blue' });
+    // The change made the ticket in flight stale; the one dispatched with it delivers the message as changed.
+    clock.set(T0 + 9_000);
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('skipped');
+    expect(await worker.deliver(queue.sent.at(-1)!.ticket)).toBe('delivered');
+    expect(sender.requests.map((r) => [r.url, r.headers['x-team']])).toEqual([['https://e.com/new', 'blue']]);
+  });
+
   it('refuses to change or cancel a delivered message, and redelivers it with a fresh budget', async () => {
     const { deps, worker, clock, queue, store } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 1, retry: { maxAttempts: 1 } }));

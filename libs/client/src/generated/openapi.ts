@@ -271,8 +271,13 @@ export interface paths {
          *     256 KiB in all (url + body + headers + metadata) is a 413, invalid or reserved headers a
          *     422, and the message stays as it was.
          *
+         *     Changes sent at once are each applied over the others, never instead of them: a change
+         *     that keeps finding the message changed by others meanwhile is refused whole with 409
+         *     `state-conflict` (send it again).
+         *
          *     Problems: 400 malformed JSON; 401 missing or invalid API key; 404 no such message; 409 the
-         *     message is `delivering`, `delivered`, `failed` or `cancelled`; 413 the changed message
+         *     message is `delivering`, `delivered`, `failed` or `cancelled`, or others kept changing it
+         *     while this change ran; 413 the changed message
          *     would be over 256 KiB; 415 request not sent as JSON; 422 invalid fields (including an
          *     empty patch, both `sendAt` and `delay`, a wall time with no zone to read it in,
          *     `timezone` without `sendAt` or `delay`, or headers that break the rules).

@@ -115,20 +115,23 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
       if (patch.timezone !== undefined && !rescheduled) {
         throw new ValidationError([{ path: 'timezone', message: TIMEZONE_ALONE }]);
       }
-      if (!rescheduled) return { next, dispatch: false };
-      // A wall time without a zone of its own is read in the zone the message was scheduled in.
-      const resolved = resolveSendAt(patch, now, '', current.timezone);
-      if ('error' in resolved) throw new ValidationError([resolved.error]);
-      // A new due time makes every ticket already in flight stale: bump the version, re-dispatch.
-      // A new due time ends a flow control hold: lateness counts from the new one.
-      const { flowHeldFrom: _heldFrom, ...unheld } = next;
-      next = {
-        ...unheld,
-        sendAt: resolved.sendAt,
-        ...(resolved.timezone !== undefined && { timezone: resolved.timezone, localSendAt: resolved.localSendAt }),
-        dueAt: Math.max(resolved.sendAt, now),
-        version: current.version + 1,
-      };
+      if (rescheduled) {
+        // A wall time without a zone of its own is read in the zone the message was scheduled in.
+        const resolved = resolveSendAt(patch, now, '', current.timezone);
+        if ('error' in resolved) throw new ValidationError([resolved.error]);
+        // A new due time ends a flow control hold: lateness counts from the new one.
+        const { flowHeldFrom: _heldFrom, ...unheld } = next;
+        next = {
+          ...unheld,
+          sendAt: resolved.sendAt,
+          ...(resolved.timezone !== undefined && { timezone: resolved.timezone, localSendAt: resolved.localSendAt }),
+          dueAt: Math.max(resolved.sendAt, now),
+        };
+      }
+      // Every change bumps the version, a new due time or not: a request that read the message
+      // before this one wrote it then fails its conditional write and reads it again, so it writes
+      // over this change, never instead of it. Tickets in flight go stale with it: re-dispatch.
+      next = { ...next, version: current.version + 1 };
       return {
         next: placeMessage(next, now, deps.settings, current.status === 'retrying' ? 'retry' : 'fresh'),
         dispatch: true,
