@@ -83,7 +83,14 @@ export const corsFor = (path: string): CorsSettings | undefined =>
 
 interface GatewayProblem {
   logicalId: string;
-  responseType: 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'THROTTLED' | 'QUOTA_EXCEEDED' | 'REQUEST_TOO_LARGE';
+  responseType:
+    | 'UNAUTHORIZED'
+    | 'ACCESS_DENIED'
+    | 'THROTTLED'
+    | 'QUOTA_EXCEEDED'
+    | 'REQUEST_TOO_LARGE'
+    | 'AUTHORIZER_FAILURE'
+    | 'AUTHORIZER_CONFIGURATION_ERROR';
   status: number;
   slug: string;
   title: string;
@@ -132,6 +139,21 @@ export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
     title: 'The payload is too large',
     detail: 'The request is larger than API Gateway accepts (10 MB).',
   },
+  // The authorizer failed (threw, timed out, or a store it reads did not answer): no verdict on the
+  // credential, so a 500 the client may retry, never a 401 it would take as final.
+  ...(
+    [
+      ['AuthorizerFailureGatewayResponse', 'AUTHORIZER_FAILURE'],
+      ['AuthorizerConfigurationErrorGatewayResponse', 'AUTHORIZER_CONFIGURATION_ERROR'],
+    ] as const
+  ).map(([logicalId, responseType]): GatewayProblem => ({
+    logicalId,
+    responseType,
+    status: 500,
+    slug: 'internal',
+    title: 'Internal error',
+    detail: 'The credential could not be checked just now; try again. Quote the request id if it persists.',
+  })),
 ];
 
 /** The problem body; `$context.requestId` is filled in by API Gateway. */

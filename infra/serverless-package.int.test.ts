@@ -419,6 +419,9 @@ describe('serverless package (offline, --stage ci)', () => {
         { type: 'THROTTLED', status: 429, slug: 'rate-limited' },
         { type: 'QUOTA_EXCEEDED', status: 429, slug: 'quota-exceeded' },
         { type: 'REQUEST_TOO_LARGE', status: 413, slug: 'payload-too-large' },
+        // An authorizer that failed is no verdict on the credential: a 500 a client retries, not a 401.
+        { type: 'AUTHORIZER_FAILURE', status: 500, slug: 'internal' },
+        { type: 'AUTHORIZER_CONFIGURATION_ERROR', status: 500, slug: 'internal' },
       ];
       const responses = resourcesOfType('AWS::ApiGateway::GatewayResponse');
       expect(responses.map(([, r]) => r.Properties.ResponseType).sort()).toEqual(expected.map((e) => e.type).sort());

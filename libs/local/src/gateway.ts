@@ -111,6 +111,20 @@ const unauthorized = (requestId: string) =>
     { 'www-authenticate': 'Bearer' },
   );
 
+/**
+ * The authorizer failed (a store it reads did not answer): not a verdict on the credential, so
+ * not a 401 a client would take as final, but a 500 it may retry, as API Gateway's
+ * AUTHORIZER_FAILURE answers deployed (infra/api.ts).
+ */
+const authorizerFailed = (requestId: string) =>
+  problemResponse(
+    500,
+    'internal',
+    'Internal error',
+    'The credential could not be checked just now; try again. Quote the request id if it persists.',
+    requestId,
+  );
+
 export const startGateway = async (options: GatewayOptions): Promise<Gateway> => {
   const routes = API_ROUTES.map(compileRoute);
   const limiter = new TenantRateLimiter();
@@ -169,9 +183,10 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     }
     const event = proxyEvent({ req, url, body, route: compiled.route, pathParameters, requestId });
     if (compiled.route.auth) {
-      // Denied or failed alike: API Gateway answers 401 (a failure is logged by the cache).
       const decision = await auth.decide(event, compiled.route);
-      if (decision.kind !== 'allowed') return send(res, unauthorized(requestId));
+      if (decision.kind === 'denied') return send(res, unauthorized(requestId));
+      // Logged by the cache.
+      if (decision.kind === 'failed') return send(res, authorizerFailed(requestId));
       const { identity } = decision;
       event.requestContext.authorizer = { ...identity.context, principalId: identity.principalId };
       const plan = PLANS[String(identity.context.plan) as PlanName] ?? PLANS.free;

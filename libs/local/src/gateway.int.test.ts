@@ -1,0 +1,61 @@
+/**
+ * The local gateway's answer when its authorizer fails rather than refuses: a store the authorizer
+ * reads did not answer (throttled, down). That is no verdict on the credential, so the answer is a
+ * 500 problem document a client retries, as API Gateway's AUTHORIZER_FAILURE is deployed
+ * (infra/api.ts), never the 401 a client takes as "this key is wrong". The authorizer here is a
+ * stand-in that throws, the one way to make only it fail.
+ */
+import { AuthorizerDenied } from '@vigil/functions/api/authorizer';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Authorizer, Gateway } from './gateway';
+import { startGateway } from './gateway';
+
+let gateway: Gateway | undefined;
+const logged: string[] = [];
+
+const gatewayWith = async (authorizer: Authorizer) => {
+  gateway = await startGateway({
+    port: 0,
+    host: '127.0.0.1',
+    authorizer,
+    authCacheMs: 0,
+    rateLimits: false,
+    log: { info: () => {}, warn: () => {}, error: (message) => void logged.push(message) },
+  });
+  const response = await fetch(`${gateway.url}/v1/messages`, { headers: { authorization: 'Bearer vgl_any' } });
+  return { response, problem: await response.json() };
+};
+
+afterEach(async () => {
+  await gateway?.stop();
+  gateway = undefined;
+  logged.length = 0;
+});
+
+describe('an authorizer that fails, not refuses', () => {
+  it('answers 500 with a problem document saying to try again, and logs the failure', async () => {
+    const { response, problem } = await gatewayWith(async () => {
+      throw new Error('ProvisionedThroughputExceededException: Rate of requests exceeds the allowed throughput');
+    });
+    expect(response.status).toBe(500);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('www-authenticate')).toBeNull();
+    expect(problem).toMatchObject({
+      type: 'https://vigil.dev/problems/internal',
+      status: 500,
+      detail: expect.stringContaining('try again'),
+      requestId: expect.any(String),
+    });
+    expect(logged).toEqual(['authorizer failed']);
+  });
+
+  it('still answers 401 to a refusal', async () => {
+    const { response, problem } = await gatewayWith(async () => {
+      throw new AuthorizerDenied();
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(problem.type).toBe('https://vigil.dev/problems/unauthorized');
+    expect(logged).toEqual([]);
+  });
+});
