@@ -134,6 +134,7 @@ describe.runIf(unavailable === undefined)('the cost meter against DynamoDB Local
     await metered(() =>
       store.fail(m, 0, { reason: { code: 'poison', detail: 'taken too often' }, now: T0, expiresAt: T0 + 86_400_000 }),
     );
-    await metered(() => store.remove('tnt_cost', [m.id]));
+    // The failure bumped its version: the delete of a rollback removes a message only as last written.
+    await metered(() => store.removeUnchanged([{ ...m, version: 1 }]));
   });
 });

@@ -460,19 +460,29 @@ export class DynamoMessageStore implements MessageStore {
     );
   }
 
-  async remove(tenantId: string, messageIds: readonly string[]): Promise<void> {
+  async removeUnchanged(messages: ReadonlyArray<Pick<Message, 'tenantId' | 'id' | 'version'>>): Promise<string[]> {
+    const kept: string[] = [];
     // Deletes one by one (conditional-write tables on both engines; a rollback is rare and small).
-    for (let i = 0; i < messageIds.length; i += 25) {
+    for (let i = 0; i < messages.length; i += 25) {
       await Promise.all(
-        messageIds
-          .slice(i, i + 25)
-          .map((id) =>
+        messages.slice(i, i + 25).map(async ({ tenantId, id, version }) => {
+          // Missing passes (nothing to delete; or this delete applied, its answer lost, and the
+          // SDK's retry finds it gone); a version moved on is refused: kept.
+          const deleted = await appliedUnlessRefused(
             this.db.send(
-              new DeleteCommand({ TableName: this.table, Key: { pk: tenantPk(tenantId), sk: messageSk(id) } }),
+              new DeleteCommand({
+                TableName: this.table,
+                Key: { pk: tenantPk(tenantId), sk: messageSk(id) },
+                ConditionExpression: 'attribute_not_exists(pk) OR version = :v',
+                ExpressionAttributeValues: { ':v': version },
+              }),
             ),
-          ),
+          );
+          if (!deleted) kept.push(id);
+        }),
       );
     }
+    return kept;
   }
 
   async findIdempotencyKey(tenantId: string, key: string, now: number): Promise<IdempotencyRecord | undefined> {

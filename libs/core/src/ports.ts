@@ -142,10 +142,12 @@ export interface MessageStore {
    */
   deferPending(ref: PendingRef, untilMs: number): Promise<boolean>;
   /**
-   * Deletes messages outright (rolling back a batch that failed part-way: those messages were
-   * never acknowledged). Missing ones are skipped.
+   * Deletes the messages of a request that failed part-way (never acknowledged), each only while
+   * it is still as that request wrote it (its `version`): one a worker took meanwhile (the sweep
+   * finds a stored message before its request answers) is kept, and its id returned, so nothing
+   * sent is deleted and then written and sent again by the request's retry. Missing ones are skipped.
    */
-  remove(tenantId: string, messageIds: readonly string[]): Promise<void>;
+  removeUnchanged(messages: ReadonlyArray<Pick<Message, 'tenantId' | 'id' | 'version'>>): Promise<string[]>;
   /** What a live (unexpired) Idempotency-Key is bound to, if anything: a read, no claim. */
   findIdempotencyKey(tenantId: string, key: string, now: number): Promise<IdempotencyRecord | undefined>;
   /**

@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Message, MessageIn, SchedulingDeps, UsageEvent } from '../src';
 import {
+  DEFAULT_BACKOFF,
   DEFAULT_ENGINE_SETTINGS,
+  DeliveryWorker,
   FixedClock,
   IDEMPOTENCY_LEASE_MS,
   IDEMPOTENCY_WAIT_MS,
@@ -22,20 +24,28 @@ import {
   requestFingerprint,
   scheduleBatch,
   scheduleMessage,
+  ticketFor,
   ValidationError,
 } from '../src';
-import { CountingQuota, MemoryQueue, MemoryStore, MemoryTimer, silentLog } from './memory-ports';
+import { CountingQuota, MemoryQueue, MemoryStore, MemoryTimer, ScriptedSender, silentLog } from './memory-ports';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
 
-/** A store whose inserts fail from the `failFrom`-th on (1-based), as a throttled table would. */
+/**
+ * A store whose inserts fail from the `failFrom`-th on (1-based), as a throttled table would, each
+ * after `whileFailing` (what else happens while the write is in trouble) has run.
+ */
 class FailingStore extends MemoryStore {
   inserts = 0;
   failFrom = Number.POSITIVE_INFINITY;
+  whileFailing = async () => {};
   override async insert(message: Message) {
     this.inserts += 1;
-    if (this.inserts >= this.failFrom) throw new Error('ProvisionedThroughputExceededException (injected)');
+    if (this.inserts >= this.failFrom) {
+      await this.whileFailing();
+      throw new Error('ProvisionedThroughputExceededException (injected)');
+    }
     return super.insert(message);
   }
 }
@@ -118,6 +128,38 @@ describe('a batch is all or nothing', () => {
     expect(queue.sent).toEqual([]);
     expect(timer.buckets.size).toBe(0);
     expect(metered).toEqual([]);
+  });
+
+  it('keeps a message a worker took before the rollback, and its retry with the key sends it no second time', async () => {
+    const { deps, store, queue, clock } = setup();
+    const sender = new ScriptedSender([{ statusCode: 200 }], () => clock.now());
+    const worker = new DeliveryWorker({
+      ...deps,
+      tenants: {
+        forDelivery: async () => ({ signingSecrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], plan: 'free' }),
+      },
+      deliveryTargets: { http: sender },
+      backoff: DEFAULT_BACKOFF,
+      random: () => 0.5,
+    });
+    const inputs = [input({ delay: 0 }), input({ delay: 0 }), input({ delay: 0 })];
+    // The third write is in trouble long enough for the sweep to find the first message overdue:
+    // a worker takes it and sends it before the request rolls back.
+    store.failFrom = 3;
+    store.whileFailing = async () => {
+      const [first] = store.messages.values();
+      expect(await worker.deliver(ticketFor(first!))).toBe('delivered');
+    };
+    await expect(scheduleBatch(deps, TENANT, inputs, 'b-taken')).rejects.toThrow(/injected/);
+    const [sent] = sender.requests;
+    const sentId = sent!.headers['webhook-id'];
+    expect([...store.messages.values()].map((m) => [m.id, m.status])).toEqual([[sentId, 'delivered']]);
+
+    store.failFrom = Number.POSITIVE_INFINITY;
+    const retry = await scheduleBatch(deps, TENANT, inputs, 'b-taken');
+    expect(retry.messages.map((m) => m.status)).toEqual(['delivered', 'queued', 'queued']);
+    for (const { ticket } of queue.sent) await worker.deliver(ticket);
+    expect(sender.requests.map((r) => r.headers['webhook-id']).sort()).toEqual(retry.messages.map((m) => m.id).sort());
   });
 
   it('stores, then dispatches, then meters every message when all writes succeed', async () => {

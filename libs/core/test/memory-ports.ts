@@ -192,10 +192,17 @@ export class MemoryStore implements MessageStore {
     this.extendedLeases.push(leaseUntil);
     return true;
   }
-  async remove(tenantId: string, messageIds: readonly string[]) {
+  async removeUnchanged(messages: ReadonlyArray<Pick<Message, 'tenantId' | 'id' | 'version'>>) {
     this.calls += 1;
     this.writes.push({ op: 'remove', at: this.now() });
-    for (const id of messageIds) if (this.messages.get(id)?.tenantId === tenantId) this.messages.delete(id);
+    const kept: string[] = [];
+    for (const { tenantId, id, version } of messages) {
+      const stored = this.messages.get(id);
+      if (stored?.tenantId !== tenantId) continue;
+      if (stored.version === version) this.messages.delete(id);
+      else kept.push(id);
+    }
+    return kept;
   }
   async findIdempotencyKey(tenantId: string, key: string, now: number) {
     const existing = this.keys.get(`${tenantId}/${key}`);

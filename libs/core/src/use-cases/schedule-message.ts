@@ -313,24 +313,29 @@ const insertAllOrNothing = async (
 
 const ROLLBACK_TRIES = 3;
 
-/** Deletes the messages of a failed request (retrying a little); they were never acknowledged. */
+/**
+ * Deletes the messages of a failed request (retrying a little); they were never acknowledged. One a
+ * worker took meanwhile (the sweep found it overdue while the request was still failing) is kept:
+ * it may have been sent, and the request's retry with its Idempotency-Key finds it stored instead
+ * of writing and sending it again.
+ */
 const removeWritten = async (deps: SchedulingDeps, written: readonly Message[]): Promise<void> => {
   const [first] = written;
   if (first === undefined) return;
-  const messageIds = written.map((m) => m.id);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await deps.store.remove(first.tenantId, messageIds);
+      const kept = await deps.store.removeUnchanged(written);
       deps.log.warn('a request failed part-way; the messages it had stored were removed', {
         tenantId: first.tenantId,
-        removed: messageIds.length,
+        removed: written.length - kept.length,
+        ...(kept.length > 0 && { keptTakenByWorker: kept.slice(0, 100) }),
       });
       return;
     } catch (error) {
       if (attempt >= ROLLBACK_TRIES) {
         deps.log.error('a request failed part-way and its stored messages could not be removed', {
           tenantId: first.tenantId,
-          messageIds: messageIds.slice(0, 100),
+          messageIds: written.slice(0, 100).map((m) => m.id),
           error: String(error),
         });
         return;
