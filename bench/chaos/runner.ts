@@ -153,7 +153,10 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       } catch (error) {
         restarts += 1;
         if (tries >= 5) throw error;
-        log(`  stack failed to start (try ${tries}), starting again`);
+        // The error's first line says how it ended, its last what the stack printed last.
+        const lines = String(error).trim().split('\n');
+        const why = [lines[0], ...(lines.length > 1 ? [lines.at(-1)] : [])].join(' … ').slice(0, 300);
+        log(`  stack failed to start (try ${tries}: ${why}), starting again`);
         await stack.stop('SIGKILL');
       }
     }
