@@ -34,16 +34,19 @@ const TENANT = 'tnt_a';
 
 /**
  * A store whose inserts fail from the `failFrom`-th on (1-based), as a throttled table would, each
- * after `whileFailing` (what else happens while the write is in trouble) has run.
+ * after `whileFailing` (what else happens while the write is in trouble) has run; with
+ * `landsAnyway`, a failing write is made all the same and only its answer lost (a timeout).
  */
 class FailingStore extends MemoryStore {
   inserts = 0;
   failFrom = Number.POSITIVE_INFINITY;
+  landsAnyway = false;
   whileFailing = async () => {};
   override async insert(message: Message) {
     this.inserts += 1;
     if (this.inserts >= this.failFrom) {
       await this.whileFailing();
+      if (this.landsAnyway) await super.insert(message);
       throw new Error('ProvisionedThroughputExceededException (injected)');
     }
     return super.insert(message);
@@ -128,6 +131,16 @@ describe('a batch is all or nothing', () => {
     expect(queue.sent).toEqual([]);
     expect(timer.buckets.size).toBe(0);
     expect(metered).toEqual([]);
+  });
+
+  it('removes a message whose write threw though it landed (its answer lost), with those written', async () => {
+    const { deps, store, queue } = setup();
+    store.failFrom = 2;
+    store.landsAnyway = true;
+    await expect(scheduleBatch(deps, TENANT, [input(), input(), input()])).rejects.toThrow(/injected/);
+    expect(store.inserts).toBe(3);
+    expect(store.messages.size).toBe(0);
+    expect(queue.sent).toEqual([]);
   });
 
   it('keeps a message a worker took before the rollback, and its retry with the key sends it no second time', async () => {

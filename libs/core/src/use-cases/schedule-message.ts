@@ -286,28 +286,35 @@ const createIdempotently = async (
 
 /**
  * Inserts every message, or none: writes run a chunk at a time, and after a failure the ones
- * already written are deleted again before the error is thrown. `sameIdIsOurs`: a message id
- * that exists already was written by another request under the same idempotency key.
+ * that may have been written are deleted again before the error is thrown: those written, and
+ * those whose write threw (a timeout or a lost answer: it may have landed all the same). An id
+ * that exists already is never deleted: with `sameIdIsOurs` it was written by another request
+ * under the same idempotency key, and without, the write was refused, not made.
  */
 const insertAllOrNothing = async (
   deps: SchedulingDeps,
   messages: readonly Message[],
   { sameIdIsOurs }: { sameIdIsOurs: boolean },
 ): Promise<void> => {
-  const written: Message[] = [];
+  const mayBeWritten: Message[] = [];
   let failure: { error: unknown } | undefined;
   for (let i = 0; i < messages.length && failure === undefined; i += INSERT_CONCURRENCY) {
     const chunk = messages.slice(i, i + INSERT_CONCURRENCY);
     // Every write of the chunk settles before a rollback starts, so none lands after it.
     const results = await Promise.allSettled(chunk.map((m) => deps.store.insert(m)));
     results.forEach((result, j) => {
-      if (result.status === 'fulfilled') written.push(chunk[j] as Message);
-      else if (!(sameIdIsOurs && result.reason instanceof MessageAlreadyExistsError))
+      const message = chunk[j] as Message;
+      if (result.status === 'fulfilled') mayBeWritten.push(message);
+      else if (result.reason instanceof MessageAlreadyExistsError) {
+        if (!sameIdIsOurs) failure ??= { error: result.reason };
+      } else {
+        mayBeWritten.push(message);
         failure ??= { error: result.reason };
+      }
     });
   }
   if (failure === undefined) return;
-  await removeWritten(deps, written);
+  await removeWritten(deps, mayBeWritten);
   throw failure.error;
 };
 
