@@ -8,7 +8,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-export const STORE_MARSHALLING = { removeUndefinedValues: true, convertClassInstanceToMap: true } as const;
+const STORE_MARSHALLING = { removeUndefinedValues: true, convertClassInstanceToMap: true } as const;
 
 export const documentClient = (client: DynamoDBClient): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(client, { marshallOptions: STORE_MARSHALLING });
