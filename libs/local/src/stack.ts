@@ -41,6 +41,7 @@ import {
 import type { LocalServices } from './stack-services';
 import { startServices } from './stack-services';
 import { startSqsPoller } from './sqs-poller';
+import { retriedAtStart } from './start-retries';
 import { JournalUsageMeter, journalPaths, startUsageJournalFolder } from './usage-journal';
 import { HELPER_THREAD_NICE, lowerHelperThreads } from './thread-priority';
 import type { WebApp } from './web-app';
@@ -232,8 +233,13 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
 
   // A kill in the middle of a store write can leave an unfinished message out of dynalite's indexes.
   await repairPendingIndexes(clients.dynamo, table);
-  // The queue did not survive the last stop: re-enqueue everything due within the near window.
-  await invocation('sweep', () => sweep({ lookAheadS: rt.config.engine.nearWindowMs / 1000 }));
+  // The queue did not survive the last stop: re-enqueue everything due within the near window
+  // (again after a passing fault: start-retries.ts).
+  await retriedAtStart(
+    'the start-up sweep',
+    () => invocation('sweep', () => sweep({ lookAheadS: rt.config.engine.nearWindowMs / 1000 })),
+    rt.log,
+  );
 
   const pollers = [
     // Deliver's two event sources, as deployed: the delivery queue's gathers a batch for up to the
