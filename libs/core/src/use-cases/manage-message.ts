@@ -68,6 +68,11 @@ export interface CommandOutcome {
 /**
  * Read, change, write back if nobody else wrote in between (optimistic concurrency on the
  * version); a few tries, then the conflict is reported. Returns the stored message.
+ *
+ * Every change bumps the version, whatever it changes: a request that read the message before
+ * this one wrote it then fails its conditional write and reads it again, so it writes over this
+ * change, never instead of it; and a ticket in flight goes stale with the old version (a change
+ * that keeps the message waiting dispatches it again).
  */
 const changeMessage = async (
   deps: SchedulingDeps,
@@ -80,7 +85,7 @@ const changeMessage = async (
     const now = deps.clock.now();
     const outcome = change(current, now);
     if (outcome === 'unchanged') return { message: current, changed: false };
-    const next = { ...outcome.next, updatedAt: now };
+    const next = { ...outcome.next, version: current.version + 1, updatedAt: now };
     if (await deps.store.save(next, current.version)) {
       if (outcome.dispatch) await dispatchMessages(deps, [next]);
       return { message: next, changed: true };
@@ -128,10 +133,7 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
           dueAt: Math.max(resolved.sendAt, now),
         };
       }
-      // Every change bumps the version, a new due time or not: a request that read the message
-      // before this one wrote it then fails its conditional write and reads it again, so it writes
-      // over this change, never instead of it. Tickets in flight go stale with it: re-dispatch.
-      next = { ...next, version: current.version + 1 };
+      // The version changeMessage bumps makes the ticket in flight stale: re-dispatch.
       return {
         next: placeMessage(next, now, deps.settings, current.status === 'retrying' ? 'retry' : 'fresh'),
         dispatch: true,
@@ -179,7 +181,6 @@ const cancelWaiting = (deps: SchedulingDeps, tenantId: string, messageId: string
       ...rest,
       status: 'cancelled',
       ...(byJob !== undefined && { cancelledBy: byJob }),
-      version: current.version + 1,
     };
     return { next: withRetention(cancelled, now, retentionMs(plan, deps.settings)), dispatch: false };
   });
@@ -194,8 +195,8 @@ export const retryMessageNow = (deps: SchedulingDeps, tenantId: string, messageI
     changeMessage(deps, tenantId, messageId, (current, now) => {
       assertCanRetryNow(current);
       if (current.dueAt <= now) return 'unchanged';
-      // A new due time makes the ticket in flight (or the bucket entry) stale: bump the version, re-dispatch.
-      const next: Message = { ...current, dueAt: now, version: current.version + 1 };
+      // A new due time: the ticket in flight (or the bucket entry) goes stale with the version, re-dispatch.
+      const next: Message = { ...current, dueAt: now };
       return { next: placeMessage(next, now, deps.settings, 'retry'), dispatch: true };
     }),
   );
@@ -243,7 +244,6 @@ const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: stri
       roundStart: lastAttemptNumber(current),
       round: roundOf(current) + 1,
       roundAt: now,
-      version: current.version + 1,
     };
     return { next: placeMessage(next, now, deps.settings, 'fresh'), dispatch: true };
   });
