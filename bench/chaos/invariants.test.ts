@@ -4,6 +4,7 @@ import {
   checkBoundedSends,
   checkCreatesAnswered,
   checkFinalState,
+  checkJobsEnd,
   checkNeverEarly,
   checkNotStuck,
   checkRetryAfter,
@@ -76,6 +77,21 @@ describe('the chaos invariants', () => {
       expect(checkNeverEarly(facts({ receipts: [receipt({ arrivedAt: T - 1 })] })).ok).toBe(true);
       const early = checkNeverEarly(facts({ receipts: [receipt({ arrivedAt: T - 2 })] }));
       expect(early.violations).toEqual([{ id: 'msg_1', detail: 'attempt 1 arrived 2 ms early' }]);
+    });
+
+    it('holds a PATCH answered 200 to its new sendAt, and allows the one a lost PATCH answer may have set', () => {
+      const moved = message({ sendAt: T + 4_000 });
+      const old = receipt({ scheduledAt: T, arrivedAt: T + 5 });
+      expect(checkNeverEarly(facts({ accepted: [moved], receipts: [old] })).violations).toEqual([
+        { id: 'msg_1', detail: "attempt 1's vigil-scheduled-at differs from the sendAt the API answered" },
+      ]);
+      const maybeMoved = message({ sendAt: T, maybeSendAt: [T + 4_000] });
+      const late = receipt({ scheduledAt: T + 4_000, arrivedAt: T + 4_005 });
+      expect(checkNeverEarly(facts({ accepted: [maybeMoved], receipts: [old, late] })).ok).toBe(true);
+      const early = receipt({ scheduledAt: T + 4_000, arrivedAt: T + 3_000 });
+      expect(checkNeverEarly(facts({ accepted: [maybeMoved], receipts: [early] })).violations).toEqual([
+        { id: 'msg_1', detail: 'attempt 1 arrived 1000 ms early' },
+      ]);
     });
   });
 
@@ -158,6 +174,16 @@ describe('the chaos invariants', () => {
       );
       expect(result.rule).toContain('60 s');
       expect(result.violations).toEqual([{ id: 's7', detail: 'still 409 idempotency-key-in-use' }]);
+    });
+  });
+
+  describe('jobs-end', () => {
+    it('names a bulk job that did not end done', () => {
+      expect(checkJobsEnd(facts()).ok).toBe(true);
+      const problems = [{ key: 'c4', problem: 'job_1 still running after 60 s of stack up-time' }];
+      const result = checkJobsEnd(facts({ jobs: { started: 1, problems } }));
+      expect(result.checked).toBe(1);
+      expect(result.violations).toEqual([{ id: 'c4', detail: 'job_1 still running after 60 s of stack up-time' }]);
     });
   });
 

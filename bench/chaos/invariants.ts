@@ -12,8 +12,13 @@ export interface AcceptedMessage {
   /** The suite's own name for the message (its receiver path), one per logical message. */
   key: string;
   behaviour: BehaviourName;
-  /** Epoch ms. */
+  /** Epoch ms: as the API last answered it (the create's, or a PATCH answered 200). */
   sendAt: number;
+  /**
+   * Other due times a PATCH may have set though its answer was lost (a 5xx or no answer, then a
+   * 409 or no definite answer at all): attempts may carry any of these or `sendAt`.
+   */
+  maybeSendAt?: number[];
   /**
    * The suite cancelled it: `cancelled` (2xx), `refused` (409 and nothing ambiguous before),
    * `ambiguous` (an earlier try may have cancelled it: the answer was lost).
@@ -51,6 +56,8 @@ export interface RunFacts {
   kills: number[];
   /** Idempotency answers that were not what the contract promises. */
   idempotencyProblems: Array<{ key: string; problem: string }>;
+  /** Bulk jobs started, and what was wrong with each that did not end `done` (absent: none started). */
+  jobs?: { started: number; problems: Array<{ key: string; problem: string }> };
   usage?: UsageCounts;
   usageError?: string;
   /** How long past its due time a message may still be in a waiting state at the end. */
@@ -119,22 +126,26 @@ export const checkFinalState = (facts: RunFacts): InvariantResult => {
 };
 
 export const checkNeverEarly = (facts: RunFacts): InvariantResult => {
-  const sendAtOf = new Map(facts.accepted.map((m) => [m.id, m.sendAt]));
+  const messageOf = new Map(facts.accepted.map((m) => [m.id, m]));
   const violations: Array<{ id: string; detail: string }> = [];
   for (const r of facts.receipts) {
-    const sendAt = sendAtOf.get(r.webhookId);
-    const due = Number.isNaN(r.scheduledAt) ? sendAt : r.scheduledAt;
+    const m = messageOf.get(r.webhookId);
+    const due = Number.isNaN(r.scheduledAt) ? m?.sendAt : r.scheduledAt;
     if (due === undefined) continue;
     if (r.arrivedAt < due - CLOCK_GRANULARITY_MS) {
       violations.push({ id: r.webhookId, detail: `attempt ${r.attempt} arrived ${due - r.arrivedAt} ms early` });
     }
-    if (sendAt !== undefined && !Number.isNaN(r.scheduledAt) && r.scheduledAt !== sendAt) {
-      violations.push({ id: r.webhookId, detail: 'vigil-scheduled-at differs from the sendAt the API answered' });
+    const answered = m ? [m.sendAt, ...(m.maybeSendAt ?? [])] : [];
+    if (m && !Number.isNaN(r.scheduledAt) && !answered.includes(r.scheduledAt)) {
+      violations.push({
+        id: r.webhookId,
+        detail: `attempt ${r.attempt}'s vigil-scheduled-at differs from the sendAt the API answered${m.maybeSendAt ? ' (and from the ones a lost PATCH answer may have set)' : ''}`,
+      });
     }
   }
   return result(
     'never-early',
-    `no request arrives before its vigil-scheduled-at / sendAt (± ${CLOCK_GRANULARITY_MS} ms)`,
+    `no request arrives before its vigil-scheduled-at (± ${CLOCK_GRANULARITY_MS} ms), which is the sendAt the API last answered (a create's or a PATCH's)`,
     facts.receipts.length,
     violations,
   );
@@ -287,6 +298,14 @@ export const checkCreatesAnswered = (facts: RunFacts): InvariantResult => {
   );
 };
 
+export const checkJobsEnd = (facts: RunFacts): InvariantResult =>
+  result(
+    'jobs-end',
+    'a bulk job the API started ends `done` within 60 s, kills or not',
+    facts.jobs?.started ?? 0,
+    (facts.jobs?.problems ?? []).map((p) => ({ id: p.key, detail: p.problem })),
+  );
+
 export const checkAll = (facts: RunFacts): InvariantResult[] => [
   checkFinalState(facts),
   checkNeverEarly(facts),
@@ -296,6 +315,7 @@ export const checkAll = (facts: RunFacts): InvariantResult[] => [
   checkIdempotency(facts),
   checkRetryAfter(facts),
   checkCreatesAnswered(facts),
+  checkJobsEnd(facts),
 ];
 
 /** A violation's kind: its detail with ids and numbers blanked out. */

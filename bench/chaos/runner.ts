@@ -3,8 +3,9 @@
  * stack as a child process with its fault layer on (VIGIL_CHAOS: throttling, 5xx, held requests
  * and connection resets between the handlers and dynalite, fauxqs and the scheduler emulator),
  * killed with SIGKILL at random instants and started again on the same data dir, while a seeded
- * workload schedules near and far messages, batches, cancels and idempotent re-posts to receivers
- * that misbehave in known ways. At the end the invariants (invariants.ts) are checked and printed.
+ * workload schedules near and far messages, batches, cancels (one by one and as bulk jobs),
+ * reschedules (PATCH), retries made now and idempotent re-posts to receivers that misbehave in
+ * known ways. At the end the invariants (invariants.ts) are checked and printed.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -199,8 +200,19 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     }
   };
   const idempotencyProblems: RunFacts['idempotencyProblems'] = [];
+  const jobs: NonNullable<RunFacts['jobs']> = { started: 0, problems: [] };
   const kills: number[] = [];
-  const stats = { creates: 0, batches: 0, repostsChecked: 0, cancels: 0, keyReuseProbes: 0, redelivers: 0 };
+  const stats = {
+    creates: 0,
+    batches: 0,
+    repostsChecked: 0,
+    cancels: 0,
+    keyReuseProbes: 0,
+    redelivers: 0,
+    reschedules: 0,
+    retriesNow: 0,
+    bulkCancels: 0,
+  };
   const ops: Array<Promise<void>> = [];
   const runKey = `chaos-${seed}-${startedAt}`;
 
@@ -227,6 +239,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const cancelAfter = between(500, 2_500);
     const repostAfter = between(0, 3_000);
     const redeliver = random() < 0.5;
+    const retryNow = behaviour === 'flaky' && random() < 0.5;
     stats.creates += 1;
     const answer = await persist(() => api('POST', '/v1/messages', body, headers));
     if (answer.status !== 201 && answer.status !== 200) {
@@ -275,6 +288,20 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
           await persist(() => api('POST', `/v1/messages/${m.id}/redeliver`));
           break;
         }
+      }
+    }
+    if (retryNow) {
+      // Once its first attempt has failed, its next made now (the retry ticket still on its way).
+      const until = Date.now() + 30_000;
+      while (Date.now() < until) {
+        await sleep(500);
+        const now = await api('GET', `/v1/messages/${m.id}`);
+        if (now.status === 200 && now.json.status === 'retrying') {
+          stats.retriesNow += 1;
+          await persist(() => api('POST', `/v1/messages/${m.id}/retry`));
+          break;
+        }
+        if (now.status === 200 && !['scheduled', 'queued', 'delivering'].includes(now.json.status)) break;
       }
     }
     if (options.cancel) {
@@ -328,6 +355,94 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     }
   };
 
+  /** A PATCH of its due time (earlier or later) soon after the create; retried as a client would. */
+  const reschedule = async (i: number) => {
+    const behaviour = pick(BEHAVIOUR_NAMES.filter((b) => b !== 'gone'));
+    const key = `r${i}`;
+    const body = messageIn(behaviour, key, Date.now() + between(6_000, 20_000));
+    const patchAfter = between(300, 2_500);
+    const moveBy = between(-4_000, 8_000);
+    const headers = { 'idempotency-key': `${runKey}-${key}` };
+    stats.creates += 1;
+    const answer = await persist(() => api('POST', '/v1/messages', body, headers));
+    if (answer.status !== 201 && answer.status !== 200) {
+      if (retryable(answer)) abandon([key], answer);
+      log(`  create ${key} ${refusal(answer)}`);
+      return;
+    }
+    const m = accept(answer.json, behaviour, key);
+    await sleep(patchAfter);
+    stats.reschedules += 1;
+    // Whole milliseconds, as the API keeps them; at least 1.5 s ahead.
+    const sendAt = new Date(Math.max(m.sendAt + Math.round(moveBy), Date.now() + 1_500)).toISOString();
+    let lost = false;
+    for (let tries = 1; ; tries += 1) {
+      const patched = await persist(() => api('PATCH', `/v1/messages/${m.id}`, { sendAt }));
+      lost ||= patched.ambiguous;
+      if (patched.status === 200) {
+        m.sendAt = Date.parse(patched.json.sendAt);
+        return;
+      }
+      // Others changed it meanwhile (the engine's dispatch): the API says to send it again.
+      if (patched.status === 409 && patched.json?.title === 'Changed by another request' && tries < 5) continue;
+      // Refused (409: already handed to a worker), or no definite answer: a lost answer may have moved it.
+      if (lost || retryable(patched)) m.maybeSendAt = [Date.parse(sendAt)];
+      return;
+    }
+  };
+
+  /** A bulk cancel of a few messages due a little later, followed until its job ends. */
+  const bulkCancel = async (i: number) => {
+    const size = 2 + Math.floor(random() * 3);
+    const items = Array.from({ length: size }, (_, j) => {
+      const key = `c${i}-${j}`;
+      return { key, body: messageIn('ok', key, Date.now() + between(8_000, 15_000)) };
+    });
+    const cancelAfter = between(300, 2_000);
+    const created: AcceptedMessage[] = [];
+    for (const item of items) {
+      stats.creates += 1;
+      const headers = { 'idempotency-key': `${runKey}-${item.key}` };
+      const answer = await persist(() => api('POST', '/v1/messages', item.body, headers));
+      if (answer.status === 201 || answer.status === 200) created.push(accept(answer.json, 'ok', item.key));
+      else {
+        if (retryable(answer)) abandon([item.key], answer);
+        log(`  create ${item.key} ${refusal(answer)}`);
+      }
+    }
+    if (created.length === 0) return;
+    await sleep(cancelAfter);
+    stats.bulkCancels += 1;
+    // Until the job says it ended, each of them may or may not be cancelled: the final-state check
+    // takes either (and a cancelled one must never have been received).
+    for (const m of created) m.cancel = 'ambiguous';
+    const headers = { 'idempotency-key': `${runKey}-c${i}` };
+    const started = await persist(() => api('POST', '/v1/messages/cancel', { ids: created.map((m) => m.id) }, headers));
+    if (started.status !== 202 && started.status !== 200) {
+      log(`  bulk cancel c${i} ${refusal(started)}`);
+      return;
+    }
+    jobs.started += 1;
+    const problem = (text: string) => {
+      jobs.problems.push({ key: `c${i}`, problem: `${started.json.id} ${text}` });
+      log(`  bulk cancel c${i} ${text}`);
+    };
+    // Measured in stack up-time: a kill stops the job as it stops everything else.
+    const from = upClock();
+    while (upClock() - from < 60_000) {
+      await sleep(1_000);
+      const job = await api('GET', `/v1/jobs/${started.json.id}`);
+      if (job.status !== 200 || job.json.state === 'running') continue;
+      if (job.json.state !== 'done') problem(`ended ${job.json.state}: ${job.json.stopReason ?? ''}`);
+      const { done = 0, skipped = 0, failed = 0 } = job.json.counts ?? {};
+      if (done + skipped + failed !== created.length) {
+        problem(`counted ${done} done + ${skipped} skipped + ${failed} failed of ${created.length} messages`);
+      }
+      return;
+    }
+    problem('still running after 60 s of stack up-time');
+  };
+
   // The kills: random instants in the first 85 % of the workload, at least 8 s apart.
   const killAt: number[] = [];
   for (let k = 0; k < options.kills; k += 1) killAt.push(startedAt + between(0.1, 0.85) * options.workloadMs);
@@ -367,6 +482,11 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       messages = 3.5;
     } else if (roll < 0.22) {
       ops.push(single(i, { cancel: true }));
+    } else if (roll < 0.3) {
+      ops.push(reschedule(i));
+    } else if (roll < 0.33) {
+      ops.push(bulkCancel(i));
+      messages = 3;
     } else {
       ops.push(single(i, { repost: random() < 0.1, probe: random() < 0.04 }));
     }
@@ -434,6 +554,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     finals,
     kills,
     idempotencyProblems,
+    jobs,
     graceMs: options.graceMs,
     ...(usage ? { usage } : { usageError: 'no 200 from GET /v1/usage' }),
   };
