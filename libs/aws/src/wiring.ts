@@ -97,6 +97,7 @@ export const runtime = (): Runtime =>
         roleArn: config.schedulerRoleArn,
       }),
       clock: systemClock,
+      random: Math.random,
       settings: config.engine,
       log,
       targets,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineSettings, MessageIn, SchedulingDeps, SendResult } from '../src';
 import {
   cancelMessage,
+  ConcurrentChangeError,
   DEFAULT_BACKOFF,
   DEFAULT_ENGINE_SETTINGS,
   DeliveryWorker,
@@ -264,6 +265,36 @@ describe('changing messages', () => {
     expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('skipped');
     expect(await worker.deliver(queue.sent.at(-1)!.ticket)).toBe('delivered');
     expect(sender.requests.map((r) => [r.url, r.headers['x-team']])).toEqual([['https://e.com/new', 'blue']]);
+  });
+
+  it('tries a change again after growing pauses while others keep changing the message, then answers 409', async () => {
+    const { deps, clock, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 60 }));
+    // Another writer changes the message between this change's read and its write, `others` times.
+    const race = (others: number) => {
+      const save = store.save.bind(store);
+      const triedAt: number[] = [];
+      store.save = async (next, expectedVersion) => {
+        triedAt.push(clock.now());
+        if (triedAt.length <= others) {
+          const current = store.messages.get(next.id)!;
+          await save({ ...current, version: current.version + 1 }, current.version);
+        }
+        return save(next, expectedVersion);
+      };
+      return triedAt;
+    };
+    const fourLost = race(4);
+    const from = clock.now();
+    const changed = await patchMessage({ ...deps, random: () => 0 }, TENANT, message.id, { labels: ['late'] });
+    expect(changed.labels).toEqual(['late']);
+    // Pauses of half of 10, 20, 40 and 80 ms (random 0): each try finds the message as the last writer left it.
+    expect(fourLost.map((at) => at - from)).toEqual([0, 5, 15, 35, 75]);
+
+    store.save = MemoryStore.prototype.save.bind(store);
+    race(5);
+    await expect(patchMessage(deps, TENANT, message.id, { labels: ['later'] })).rejects.toThrow(ConcurrentChangeError);
+    expect(store.messages.get(message.id)!.labels).toEqual(['late']);
   });
 
   it('refuses to change or cancel a delivered message, and redelivers it with a fresh budget', async () => {

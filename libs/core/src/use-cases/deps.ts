@@ -18,4 +18,6 @@ export interface SchedulingDeps {
   quota?: QuotaGuard;
   /** Which target URLs may be stored (create and PATCH); none checked without it. */
   targets?: TargetPolicy;
+  /** In [0, 1): spreads the tries of a change that found the message changed (0.5 without it). */
+  random?: () => number;
 }

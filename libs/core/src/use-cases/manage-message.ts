@@ -1,4 +1,6 @@
 /** Reading and changing one tenant's messages: get, list, patch, cancel, redeliver. */
+import type { BackoffPolicy } from '../backoff';
+import { retryDelayMs } from '../backoff';
 import { ConcurrentChangeError, MessageNotFoundError, ValidationError } from '../errors';
 import {
   assertCanCancel,
@@ -80,7 +82,7 @@ const changeMessage = async (
   messageId: string,
   change: (current: Message, now: number) => { next: Message; dispatch: boolean } | 'unchanged',
 ): Promise<CommandOutcome> => {
-  for (let tries = 0; tries < 3; tries += 1) {
+  for (let tries = 1; ; tries += 1) {
     const current = await getMessage(deps.store, tenantId, messageId);
     const now = deps.clock.now();
     const outcome = change(current, now);
@@ -90,9 +92,20 @@ const changeMessage = async (
       if (outcome.dispatch) await dispatchMessages(deps, [next]);
       return { message: next, changed: true };
     }
+    if (tries >= CHANGE_TRIES) break;
+    await deps.clock.sleepUntil(deps.clock.now() + retryDelayMs(tries, CHANGE_BACKOFF, deps.random?.() ?? 0.5));
   }
   throw new ConcurrentChangeError(`Message ${messageId} changed while this request ran; try again.`);
 };
+
+/** Tries of a change that keeps finding the message changed by others, before it answers 409. */
+export const CHANGE_TRIES = 5;
+
+/**
+ * The pauses between those tries: 10 ms doubling, half of each random, so changes sent at once
+ * spread out instead of colliding again (all four: 75–150 ms, a small part of the API's 10 s).
+ */
+export const CHANGE_BACKOFF: BackoffPolicy = { baseMs: 10, factor: 2, capMs: 80 };
 
 const changedMessage = async (outcome: Promise<CommandOutcome>): Promise<Message> => (await outcome).message;
 

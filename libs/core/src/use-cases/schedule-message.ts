@@ -314,27 +314,29 @@ const insertAllOrNothing = async (
     });
   }
   if (failure === undefined) return;
-  await removeWritten(deps, mayBeWritten);
+  await rollBackInserts(deps, mayBeWritten);
   throw failure.error;
 };
 
 const ROLLBACK_TRIES = 3;
 
 /**
- * Deletes the messages of a failed request (retrying a little); they were never acknowledged. One a
- * worker took meanwhile (the sweep found it overdue while the request was still failing) is kept:
- * it may have been sent, and the request's retry with its Idempotency-Key finds it stored instead
- * of writing and sending it again.
+ * Deletes the messages a failed request may have stored (retrying a little); they were never
+ * acknowledged. A delete of one whose write never landed finds nothing and passes. One a worker
+ * took meanwhile (the sweep found it overdue while the request was still failing) is kept: it may
+ * have been sent, and the request's retry with its Idempotency-Key finds it stored instead of
+ * writing and sending it again.
  */
-const removeWritten = async (deps: SchedulingDeps, written: readonly Message[]): Promise<void> => {
-  const [first] = written;
+const rollBackInserts = async (deps: SchedulingDeps, mayBeWritten: readonly Message[]): Promise<void> => {
+  const [first] = mayBeWritten;
   if (first === undefined) return;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const kept = await deps.store.removeUnchanged(written);
-      deps.log.warn('a request failed part-way; the messages it had stored were removed', {
+      const kept = await deps.store.removeUnchanged(mayBeWritten);
+      deps.log.warn('a request failed part-way; the messages it may have stored were deleted', {
         tenantId: first.tenantId,
-        removed: written.length - kept.length,
+        // Deletes that passed: of messages stored, or of writes that never landed (nothing to delete).
+        deleted: mayBeWritten.length - kept.length,
         ...(kept.length > 0 && { keptTakenByWorker: kept.slice(0, 100) }),
       });
       return;
@@ -342,7 +344,7 @@ const removeWritten = async (deps: SchedulingDeps, written: readonly Message[]):
       if (attempt >= ROLLBACK_TRIES) {
         deps.log.error('a request failed part-way and its stored messages could not be removed', {
           tenantId: first.tenantId,
-          messageIds: written.slice(0, 100).map((m) => m.id),
+          messageIds: mayBeWritten.slice(0, 100).map((m) => m.id),
           error: String(error),
         });
         return;
