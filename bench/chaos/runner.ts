@@ -13,7 +13,7 @@ import { seededRandom } from '@vigil/local/fault-proxy';
 import { StackProcess } from '../../e2e/target';
 import { FAST_ENGINE_ENV } from '../../test-support/local-stack';
 import type { AcceptedMessage, InvariantResult, RunFacts, UsageCounts } from './invariants';
-import { readFinalStates } from './final-states';
+import { readFinalStates, TERMINAL_STATUSES } from './final-states';
 import { checkAll } from './invariants';
 import type { BehaviourName, ChaosReceiver } from './receivers';
 import { BEHAVIOUR_NAMES, BEHAVIOURS, startChaosReceiver } from './receivers';
@@ -230,26 +230,43 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     return m;
   };
 
+  /** Reads a message every `everyMs` until it shows `status` (true), ends otherwise, or `forMs` pass. */
+  const reaches = async (id: string, status: string, everyMs: number, forMs: number): Promise<boolean> => {
+    const until = Date.now() + forMs;
+    while (Date.now() < until) {
+      await sleep(everyMs);
+      const now = await api('GET', `/v1/messages/${id}`);
+      if (now.status !== 200) continue;
+      if (now.json.status === status) return true;
+      if (TERMINAL_STATUSES.has(now.json.status)) return false;
+    }
+    return false;
+  };
+  const keyHeaders = (key: string) => ({ 'idempotency-key': `${runKey}-${key}` });
+  /** One create, repeated as a careful client would: the message accepted, or undefined (logged). */
+  const create = async (behaviour: BehaviourName, key: string, body: object): Promise<AcceptedMessage | undefined> => {
+    stats.creates += 1;
+    const answer = await persist(() => api('POST', '/v1/messages', body, keyHeaders(key)));
+    if (answer.status === 201 || answer.status === 200) return accept(answer.json, behaviour, key);
+    // Only a request that never got a definite answer is left out; a 4xx refused it, so nothing
+    // of it may be delivered (bounded-sends names any that is).
+    if (retryable(answer)) abandon([key], answer);
+    log(`  create ${key} ${refusal(answer)}`);
+    return undefined;
+  };
+
   const single = async (i: number, options: { cancel?: boolean; repost?: boolean; probe?: boolean }) => {
     const behaviour = options.cancel ? 'ok' : pick(BEHAVIOUR_NAMES);
     const key = `s${i}`;
     const sendAt = Date.now() + (options.cancel ? between(5_000, 15_000) : dueIn());
     const body = messageIn(behaviour, key, sendAt);
-    const headers = { 'idempotency-key': `${runKey}-${key}` };
+    const headers = keyHeaders(key);
     const cancelAfter = between(500, 2_500);
     const repostAfter = between(0, 3_000);
     const redeliver = random() < 0.5;
     const retryNow = behaviour === 'flaky' && random() < 0.5;
-    stats.creates += 1;
-    const answer = await persist(() => api('POST', '/v1/messages', body, headers));
-    if (answer.status !== 201 && answer.status !== 200) {
-      // Only a request that never got a definite answer is left out; a 4xx refused it, so nothing
-      // of it may be delivered (bounded-sends names any that is).
-      if (retryable(answer)) abandon([key], answer);
-      log(`  create ${key} ${refusal(answer)}`);
-      return;
-    }
-    const m = accept(answer.json, behaviour, key);
+    const m = await create(behaviour, key, body);
+    if (!m) return;
     if (options.repost) {
       await sleep(repostAfter);
       const again = await persist(() => api('POST', '/v1/messages', body, headers));
@@ -276,33 +293,16 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
         idempotencyProblems.push({ key, problem: `a reused key made a second message ${reused.json.id}` });
       }
     }
-    if (behaviour === 'gone' && redeliver) {
+    if (behaviour === 'gone' && redeliver && (await reaches(m.id, 'failed', 2_000, 90_000))) {
       // Once it has failed (410), a redeliver: a new round, counted like a create, failing again.
-      const until = Date.now() + 90_000;
-      while (Date.now() < until) {
-        await sleep(2_000);
-        const now = await api('GET', `/v1/messages/${m.id}`);
-        if (now.status === 200 && now.json.status === 'failed') {
-          stats.redelivers += 1;
-          m.redelivered = true;
-          await persist(() => api('POST', `/v1/messages/${m.id}/redeliver`));
-          break;
-        }
-      }
+      stats.redelivers += 1;
+      m.redelivered = true;
+      await persist(() => api('POST', `/v1/messages/${m.id}/redeliver`));
     }
-    if (retryNow) {
-      // Once its first attempt has failed, its next made now (the retry ticket still on its way).
-      const until = Date.now() + 30_000;
-      while (Date.now() < until) {
-        await sleep(500);
-        const now = await api('GET', `/v1/messages/${m.id}`);
-        if (now.status === 200 && now.json.status === 'retrying') {
-          stats.retriesNow += 1;
-          await persist(() => api('POST', `/v1/messages/${m.id}/retry`));
-          break;
-        }
-        if (now.status === 200 && !['scheduled', 'queued', 'delivering'].includes(now.json.status)) break;
-      }
+    if (retryNow && (await reaches(m.id, 'retrying', 500, 30_000))) {
+      // Its first attempt failed: its next made now (the retry ticket still on its way).
+      stats.retriesNow += 1;
+      await persist(() => api('POST', `/v1/messages/${m.id}/retry`));
     }
     if (options.cancel) {
       await sleep(cancelAfter);
@@ -319,7 +319,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       const key = `b${i}-${j}`;
       return { behaviour, key, body: messageIn(behaviour, key, Date.now() + dueIn()) };
     });
-    const headers = { 'idempotency-key': `${runKey}-b${i}` };
+    const headers = keyHeaders(`b${i}`);
     const payload = { messages: items.map((item) => item.body) };
     const repostAfter = between(0, 3_000);
     stats.batches += 1;
@@ -362,15 +362,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const body = messageIn(behaviour, key, Date.now() + between(6_000, 20_000));
     const patchAfter = between(300, 2_500);
     const moveBy = between(-4_000, 8_000);
-    const headers = { 'idempotency-key': `${runKey}-${key}` };
-    stats.creates += 1;
-    const answer = await persist(() => api('POST', '/v1/messages', body, headers));
-    if (answer.status !== 201 && answer.status !== 200) {
-      if (retryable(answer)) abandon([key], answer);
-      log(`  create ${key} ${refusal(answer)}`);
-      return;
-    }
-    const m = accept(answer.json, behaviour, key);
+    const m = await create(behaviour, key, body);
+    if (!m) return;
     await sleep(patchAfter);
     stats.reschedules += 1;
     // Whole milliseconds, as the API keeps them; at least 1.5 s ahead.
@@ -401,14 +394,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const cancelAfter = between(300, 2_000);
     const created: AcceptedMessage[] = [];
     for (const item of items) {
-      stats.creates += 1;
-      const headers = { 'idempotency-key': `${runKey}-${item.key}` };
-      const answer = await persist(() => api('POST', '/v1/messages', item.body, headers));
-      if (answer.status === 201 || answer.status === 200) created.push(accept(answer.json, 'ok', item.key));
-      else {
-        if (retryable(answer)) abandon([item.key], answer);
-        log(`  create ${item.key} ${refusal(answer)}`);
-      }
+      const m = await create('ok', item.key, item.body);
+      if (m) created.push(m);
     }
     if (created.length === 0) return;
     await sleep(cancelAfter);
@@ -416,8 +403,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     // Until the job says it ended, each of them may or may not be cancelled: the final-state check
     // takes either (and a cancelled one must never have been received).
     for (const m of created) m.cancel = 'ambiguous';
-    const headers = { 'idempotency-key': `${runKey}-c${i}` };
-    const started = await persist(() => api('POST', '/v1/messages/cancel', { ids: created.map((m) => m.id) }, headers));
+    const ids = created.map((m) => m.id);
+    const started = await persist(() => api('POST', '/v1/messages/cancel', { ids }, keyHeaders(`c${i}`)));
     if (started.status !== 202 && started.status !== 200) {
       log(`  bulk cancel c${i} ${refusal(started)}`);
       return;
