@@ -4,6 +4,7 @@ import {
   checkBoundedSends,
   checkCreatesAnswered,
   checkFinalState,
+  checkFlowLimits,
   checkJobsEnd,
   checkNeverEarly,
   checkNotStuck,
@@ -184,6 +185,70 @@ describe('the chaos invariants', () => {
       const result = checkJobsEnd(facts({ jobs: { started: 1, problems } }));
       expect(result.checked).toBe(1);
       expect(result.violations).toEqual([{ id: 'c4', detail: 'job_1 still running after 60 s of stack up-time' }]);
+    });
+  });
+
+  describe('flow-limits', () => {
+    const flowFacts = (flow: AcceptedMessage['flow'], spans: Array<[number, number]>) =>
+      facts({
+        accepted: spans.map((_, i) => message({ id: `msg_${i}`, key: `f${i}`, flow })),
+        receipts: spans.map(([from, to], i) =>
+          receipt({ webhookId: `msg_${i}`, key: `f${i}`, arrivedAt: T + from, endedAt: T + to }),
+        ),
+      });
+    const one = { key: 'k', parallelism: 1 };
+
+    it('holds requests of a key one after the other, and names one that started while another was in flight', () => {
+      expect(
+        checkFlowLimits(
+          flowFacts(one, [
+            [0, 1_500],
+            [1_500, 1_600],
+            [2_000, 3_000],
+          ]),
+        ).ok,
+      ).toBe(true);
+      expect(
+        checkFlowLimits(
+          flowFacts(one, [
+            [0, 1_500],
+            [1_499, 1_600],
+          ]),
+        ).violations,
+      ).toEqual([
+        { id: 'msg_1', detail: "k: attempt 1 started with 1 of the key's requests in flight (parallelism 1)" },
+      ]);
+    });
+
+    it('takes an exchange never seen to end as open to the end of the run', () => {
+      const open = flowFacts(one, [
+        [0, 100],
+        [200, 300],
+      ]);
+      delete open.receipts[0]!.endedAt;
+      expect(checkFlowLimits(open).ok).toBe(false);
+    });
+
+    it('names its rate + 1 starts within a second, less the receiver slack', () => {
+      const rate = { key: 'r', ratePerSecond: 2 };
+      expect(
+        checkFlowLimits(
+          flowFacts(rate, [
+            [0, 1],
+            [550, 551],
+            [1_100, 1_101],
+          ]),
+        ).ok,
+      ).toBe(true);
+      expect(
+        checkFlowLimits(
+          flowFacts(rate, [
+            [0, 1],
+            [300, 301],
+            [899, 900],
+          ]),
+        ).violations,
+      ).toEqual([{ id: 'msg_2', detail: 'r: 3 requests arrived within 899 ms (ratePerSecond 2)' }]);
     });
   });
 

@@ -26,6 +26,14 @@ export interface AcceptedMessage {
   cancel?: 'cancelled' | 'refused' | 'ambiguous';
   /** The suite asked for a redeliver once it failed (a `gone` message: one attempt per round). */
   redelivered?: boolean;
+  /** The message's `flowControl`, when it has one. */
+  flow?: FlowLimits;
+}
+
+export interface FlowLimits {
+  key: string;
+  parallelism?: number;
+  ratePerSecond?: number;
 }
 
 export interface FinalView {
@@ -306,6 +314,60 @@ export const checkJobsEnd = (facts: RunFacts): InvariantResult =>
     (facts.jobs?.problems ?? []).map((p) => ({ id: p.key, detail: p.problem })),
   );
 
+/**
+ * How much closer than a second apart the receiver may see the first and the last of
+ * `ratePerSecond` + 1 starts of one key: the limiter spaces starts (1000 + 100) / rate ms apart,
+ * and a request reaches the receiver (another process, on a busy machine) a little after it starts.
+ */
+export const RATE_SLACK_MS = 100;
+
+export const checkFlowLimits = (facts: RunFacts): InvariantResult => {
+  const flowOf = new Map(facts.accepted.filter((m) => m.flow).map((m) => [m.id, m.flow!]));
+  const byKey = new Map<string, { limits: FlowLimits; receipts: Receipt[] }>();
+  for (const r of facts.receipts) {
+    const limits = flowOf.get(r.webhookId);
+    if (!limits) continue;
+    const group = byKey.get(limits.key) ?? { limits, receipts: [] };
+    group.receipts.push(r);
+    byKey.set(limits.key, group);
+  }
+  const end = Math.max(0, ...facts.receipts.map((r) => r.endedAt ?? r.arrivedAt));
+  const violations: Array<{ id: string; detail: string }> = [];
+  for (const [key, { limits, receipts }] of byKey) {
+    const starts = [...receipts].sort((a, b) => a.arrivedAt - b.arrivedAt);
+    if (limits.parallelism !== undefined) {
+      for (const r of starts) {
+        // Requests of the key still open when this one arrived (an exchange never seen to end: to the run's end).
+        const open = starts.filter((o) => o !== r && o.arrivedAt <= r.arrivedAt && (o.endedAt ?? end) > r.arrivedAt);
+        if (open.length >= limits.parallelism) {
+          violations.push({
+            id: r.webhookId,
+            detail: `${key}: attempt ${r.attempt} started with ${open.length} of the key's requests in flight (parallelism ${limits.parallelism})`,
+          });
+        }
+      }
+    }
+    const rate = limits.ratePerSecond;
+    if (rate !== undefined) {
+      for (let i = 0; i + rate < starts.length; i += 1) {
+        const within = starts[i + rate]!.arrivedAt - starts[i]!.arrivedAt;
+        if (within < 1_000 - RATE_SLACK_MS) {
+          violations.push({
+            id: starts[i + rate]!.webhookId,
+            detail: `${key}: ${rate + 1} requests arrived within ${within} ms (ratePerSecond ${rate})`,
+          });
+        }
+      }
+    }
+  }
+  return result(
+    'flow-limits',
+    `a flow key's parallelism is never exceeded, nor its rate (its rate + 1 starts ≥ ${1_000 - RATE_SLACK_MS} ms apart at the receiver)`,
+    [...byKey.values()].reduce((n, g) => n + g.receipts.length, 0),
+    violations,
+  );
+};
+
 export const checkAll = (facts: RunFacts): InvariantResult[] => [
   checkFinalState(facts),
   checkNeverEarly(facts),
@@ -316,6 +378,7 @@ export const checkAll = (facts: RunFacts): InvariantResult[] => [
   checkRetryAfter(facts),
   checkCreatesAnswered(facts),
   checkJobsEnd(facts),
+  checkFlowLimits(facts),
 ];
 
 /** A violation's kind: its detail with ids and numbers blanked out. */

@@ -155,6 +155,8 @@ export interface Receipt {
   arrivedAt: number;
   /** The status line the receiver sent (0: none, the connection was reset or never answered in time). */
   status: number;
+  /** Epoch ms when the exchange ended: the answer sent in full, or the connection closed before. */
+  endedAt?: number;
 }
 
 export interface ChaosReceiver {
@@ -191,6 +193,7 @@ export const startChaosReceiver = async (): Promise<ChaosReceiver> => {
       status: 0,
     };
     receipts.push(receipt);
+    res.once('close', () => (receipt.endedAt = Date.now()));
     req.resume();
     req.on('end', () => {
       if (!behaviour) return void reply(res, 404, 'no such behaviour');

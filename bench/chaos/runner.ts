@@ -4,7 +4,7 @@
  * and connection resets between the handlers and dynalite, fauxqs and the scheduler emulator),
  * killed with SIGKILL at random instants and started again on the same data dir, while a seeded
  * workload schedules near and far messages, batches, cancels (one by one and as bulk jobs),
- * reschedules (PATCH), retries made now and idempotent re-posts to receivers that misbehave in
+ * reschedules (PATCH), retries made now, messages under flow keys and idempotent re-posts to receivers that misbehave in
  * known ways. At the end the invariants (invariants.ts) are checked and printed.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { seededRandom } from '@vigil/local/fault-proxy';
 import { StackProcess } from '../../e2e/target';
 import { FAST_ENGINE_ENV } from '../../test-support/local-stack';
-import type { AcceptedMessage, InvariantResult, RunFacts, UsageCounts } from './invariants';
+import type { AcceptedMessage, FlowLimits, InvariantResult, RunFacts, UsageCounts } from './invariants';
 import { readFinalStates, TERMINAL_STATUSES } from './final-states';
 import { checkAll } from './invariants';
 import type { BehaviourName, ChaosReceiver } from './receivers';
@@ -61,6 +61,13 @@ export const CHAOS_ENGINE_ENV: Record<string, string> = {
   VIGIL_LOG_LEVEL: 'error',
   VIGIL_WEB: 'off',
 };
+
+/** The flow keys of the workload's limited messages, and the receivers they go to. */
+const FLOW_KEYS: readonly FlowLimits[] = [
+  { key: 'chaos-one-at-a-time', parallelism: 1 },
+  { key: 'chaos-two-a-second', ratePerSecond: 2 },
+];
+const FLOW_BEHAVIOURS: readonly BehaviourName[] = ['ok', 'slow', 'flaky', 'timeout', 'reset-once'];
 
 /** How long (of stack up-time) the suite repeats a request that gets no definite answer. */
 const PATIENCE_MS = 60_000;
@@ -212,16 +219,18 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     reschedules: 0,
     retriesNow: 0,
     bulkCancels: 0,
+    flowLimited: 0,
   };
   const ops: Array<Promise<void>> = [];
   const runKey = `chaos-${seed}-${startedAt}`;
 
-  const messageIn = (behaviour: BehaviourName, key: string, sendAt: number) => ({
+  const messageIn = (behaviour: BehaviourName, key: string, sendAt: number, flow?: FlowLimits) => ({
     url: receiver.urlFor(behaviour, key),
     sendAt: new Date(sendAt).toISOString(),
     body: { key, behaviour },
     retry: { maxAttempts: BEHAVIOURS[behaviour].maxAttempts },
     timeoutMs: BEHAVIOURS[behaviour].timeoutMs,
+    ...(flow && { flowControl: flow }),
   });
   const dueIn = () => (random() < 0.3 ? between(6_000, 20_000) : between(1_000, 4_000));
   const accept = (json: any, behaviour: BehaviourName, key: string) => {
@@ -384,6 +393,23 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     }
   };
 
+  /**
+   * A message under one of two flow keys (one request in flight; two starts a second): the limiter
+   * holds it back under faults and kills (flow-limits).
+   */
+  const limited = async (i: number) => {
+    const behaviour = pick(FLOW_BEHAVIOURS);
+    const key = `f${i}`;
+    const flow = pick(FLOW_KEYS);
+    // Due on a 10 s boundary, with the others of that boundary: they contend for the key's turns.
+    const sendAt = Math.ceil((Date.now() + dueIn()) / 10_000) * 10_000 + Math.round(between(0, 200));
+    const m = await create(behaviour, key, messageIn(behaviour, key, sendAt, flow));
+    if (m) {
+      m.flow = flow;
+      stats.flowLimited += 1;
+    }
+  };
+
   /** A bulk cancel of a few messages due a little later, followed until its job ends. */
   const bulkCancel = async (i: number) => {
     const size = 2 + Math.floor(random() * 3);
@@ -474,6 +500,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     } else if (roll < 0.33) {
       ops.push(bulkCancel(i));
       messages = 3;
+    } else if (roll < 0.4) {
+      ops.push(limited(i));
     } else {
       ops.push(single(i, { repost: random() < 0.1, probe: random() < 0.04 }));
     }
