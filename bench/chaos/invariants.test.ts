@@ -3,6 +3,7 @@ import type { AcceptedMessage, RunFacts } from './invariants';
 import {
   checkBoundedSends,
   checkCreatesAnswered,
+  checkEventDeliveries,
   checkFinalState,
   checkFlowLimits,
   checkJobsEnd,
@@ -13,7 +14,7 @@ import {
   expectedUsage,
   formatVerdict,
 } from './invariants';
-import type { Receipt } from './receivers';
+import type { EventReceipt, Receipt } from './receivers';
 
 const T = 1_800_000_000_000;
 
@@ -249,6 +250,56 @@ describe('the chaos invariants', () => {
           ]),
         ).violations,
       ).toEqual([{ id: 'msg_2', detail: 'r: 3 requests arrived within 899 ms (ratePerSecond 2)' }]);
+    });
+  });
+
+  describe('events-once', () => {
+    const event = (over: Partial<EventReceipt> = {}): EventReceipt => ({
+      kind: 'callback',
+      key: 's1',
+      webhookId: 'msg_cb1',
+      attempt: 1,
+      arrivedAt: T + 100,
+      type: 'message.delivered',
+      messageId: 'msg_1',
+      round: 0,
+      messageKey: 's1',
+      ...over,
+    });
+    const failedOnce = facts({
+      accepted: [message({ callback: true })],
+      finals: new Map([['msg_1', { status: 'failed', attempts: 3 }]]),
+      notifying: true,
+    });
+    const ends = [
+      event({ type: 'message.failed' }),
+      event({ kind: 'notification', key: 'ops', webhookId: 'msg_n1', type: 'message.failed' }),
+    ];
+
+    it('holds a callback and a notification of a failed message, once each', () => {
+      expect(checkEventDeliveries({ ...failedOnce, events: ends })).toMatchObject({ ok: true, checked: 2 });
+    });
+
+    it('names a missing one, a second delivery for one round, and one of another end', () => {
+      const result = checkEventDeliveries({
+        ...failedOnce,
+        events: [
+          ends[0]!,
+          event({ webhookId: 'msg_cb2', type: 'message.failed' }),
+          event({ webhookId: 'msg_cb3', round: 1 }),
+        ],
+      });
+      expect(result.violations.map((v) => v.detail)).toEqual([
+        'callback message.delivered for a message that ended failed',
+        'callback: 2 event deliveries for round 0',
+        'notification: no message.failed though it ended failed',
+      ]);
+    });
+
+    it('allows an attempt sent again only across a crash', () => {
+      const twice = [ends[0]!, { ...ends[0]!, arrivedAt: T + 9_000 }, ends[1]!];
+      expect(checkEventDeliveries({ ...failedOnce, events: twice, kills: [T + 5_000] }).ok).toBe(true);
+      expect(checkEventDeliveries({ ...failedOnce, events: twice }).violations).toHaveLength(1);
     });
   });
 

@@ -3,7 +3,7 @@
  * API's answers, the receivers' records, the kill instants) and the final state the API reports.
  * Pure functions over plain data, so each rule is unit-tested without a stack.
  */
-import type { BehaviourName, Receipt } from './receivers';
+import type { BehaviourName, EventReceipt, Receipt } from './receivers';
 import { BEHAVIOURS } from './receivers';
 
 /** One message the API accepted (201, or 200 for an idempotent replay). */
@@ -28,6 +28,8 @@ export interface AcceptedMessage {
   redelivered?: boolean;
   /** The message's `flowControl`, when it has one. */
   flow?: FlowLimits;
+  /** It asked for a callback when a round ends `delivered` or `failed`. */
+  callback?: boolean;
 }
 
 export interface FlowLimits {
@@ -64,6 +66,10 @@ export interface RunFacts {
   kills: number[];
   /** Idempotency answers that were not what the contract promises. */
   idempotencyProblems: Array<{ key: string; problem: string }>;
+  /** Event deliveries received: callbacks, and notifications when `notifying`. */
+  events?: EventReceipt[];
+  /** A notification endpoint for `message.failed` was registered before the first create. */
+  notifying?: boolean;
   /** Bulk jobs started, and what was wrong with each that did not end `done` (absent: none started). */
   jobs?: { started: number; problems: Array<{ key: string; problem: string }> };
   usage?: UsageCounts;
@@ -368,6 +374,83 @@ export const checkFlowLimits = (facts: RunFacts): InvariantResult => {
   );
 };
 
+/**
+ * What each accepted message's end should have raised: a callback of its final status when it asked
+ * for one, and a `message.failed` notification when it failed (while notifying).
+ */
+export const expectedEvents = (
+  facts: Pick<RunFacts, 'accepted' | 'finals' | 'notifying'>,
+): Array<{ kind: EventReceipt['kind']; type: string; m: AcceptedMessage }> =>
+  facts.accepted.flatMap((m) => {
+    const status = facts.finals.get(m.id)?.status;
+    if (status !== 'delivered' && status !== 'failed') return [];
+    return [
+      ...(m.callback ? [{ kind: 'callback' as const, type: `message.${status}`, m }] : []),
+      ...(facts.notifying && status === 'failed' ? [{ kind: 'notification' as const, type: 'message.failed', m }] : []),
+    ];
+  });
+
+export const checkEventDeliveries = (facts: RunFacts): InvariantResult => {
+  const events = facts.events ?? [];
+  const violations: Array<{ id: string; detail: string }> = [];
+  const accepted = new Map(facts.accepted.map((m) => [m.id, m]));
+  const abandoned = new Set(facts.abandonedKeys);
+  // An event delivery's attempt reaches its endpoint once, as a message's does (bounded-sends).
+  const copies = new Map<string, EventReceipt[]>();
+  for (const e of events)
+    copies.set(`${e.webhookId}#${e.attempt}`, [...(copies.get(`${e.webhookId}#${e.attempt}`) ?? []), e]);
+  for (const same of copies.values()) {
+    const sorted = same.sort((a, b) => a.arrivedAt - b.arrivedAt);
+    for (let i = 1; i < sorted.length; i += 1) {
+      if (!killBetween(facts.kills, sorted[i - 1]!.arrivedAt, sorted[i]!.arrivedAt)) {
+        const e = sorted[i]!;
+        violations.push({
+          id: e.messageId ?? e.webhookId,
+          detail: `${e.kind} ${e.type}: attempt ${e.attempt} of ${e.webhookId} sent ${sorted.length}× with no crash between sends`,
+        });
+        break;
+      }
+    }
+  }
+  // One event delivery per kind, message and round, about a message the API accepted with that end.
+  const deliveries = new Map<string, Set<string>>();
+  for (const e of events) {
+    const m = e.messageId === undefined ? undefined : accepted.get(e.messageId);
+    const round = `${e.kind}#${e.messageId}#${e.round}`;
+    deliveries.set(round, new Set([...(deliveries.get(round) ?? []), e.webhookId]));
+    const status = m && facts.finals.get(m.id)?.status;
+    const expected =
+      m &&
+      (e.kind === 'callback' ? m.callback && e.key === m.key : facts.notifying) &&
+      (e.type === `message.${status}` || (m.redelivered && e.type === 'message.failed'));
+    // A create that never got a definite answer may have been stored, and may end, all the same.
+    if (!expected && !(m === undefined && abandoned.has(e.messageKey ?? ''))) {
+      violations.push({
+        id: e.messageId ?? e.webhookId,
+        detail: `${e.kind} ${e.type || '(no type)'} for a message ${m ? `that ended ${status}` : 'the API never accepted'}`,
+      });
+    }
+  }
+  for (const [round, ids] of deliveries) {
+    if (ids.size > 1) {
+      const [kind, messageId, n] = round.split('#');
+      violations.push({ id: messageId!, detail: `${kind}: ${ids.size} event deliveries for round ${n}` });
+    }
+  }
+  const expected = expectedEvents(facts);
+  for (const { kind, type, m } of expected) {
+    if (!events.some((e) => e.kind === kind && e.type === type && e.messageId === m.id)) {
+      violations.push({ id: m.id, detail: `${kind}: no ${type} though it ended ${facts.finals.get(m.id)?.status}` });
+    }
+  }
+  return result(
+    'events-once',
+    'a callback, and a message.failed notification, for each end that asks for one: once per round, no other',
+    expected.length,
+    violations,
+  );
+};
+
 export const checkAll = (facts: RunFacts): InvariantResult[] => [
   checkFinalState(facts),
   checkNeverEarly(facts),
@@ -379,6 +462,7 @@ export const checkAll = (facts: RunFacts): InvariantResult[] => [
   checkCreatesAnswered(facts),
   checkJobsEnd(facts),
   checkFlowLimits(facts),
+  checkEventDeliveries(facts),
 ];
 
 /** A violation's kind: its detail with ids and numbers blanked out. */

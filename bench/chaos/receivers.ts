@@ -1,6 +1,7 @@
 /**
  * The chaos suite's receivers: one local HTTP server whose every path says how to behave, so the
- * final state each message should reach is known from its URL: `/chaos/<behaviour>/<key>`.
+ * final state each message should reach is known from its URL: `/chaos/<behaviour>/<key>`; event
+ * deliveries (callbacks, notifications) arrive at `/events/<kind>/<key>` and are answered 200.
  * Every request is recorded when its headers arrive (before the behaviour plays out), with the
  * Standard Webhooks and Vigil headers the suite checks. Answers depend on `vigil-attempt`, not on
  * how often a path was hit, so an attempt re-sent after a crash gets the same answer.
@@ -159,12 +160,62 @@ export interface Receipt {
   endedAt?: number;
 }
 
+/** An event delivery that arrived (a callback of one message, or a notification of the tenant's). */
+export interface EventReceipt {
+  /** `callback` (at `/events/callback/<key>`) or `notification` (at `/events/notification/<name>`). */
+  kind: 'callback' | 'notification';
+  /** The path's last part: the message's key for a callback. */
+  key: string;
+  /** The event delivery's own id, the same on each of its attempts. */
+  webhookId: string;
+  attempt: number;
+  arrivedAt: number;
+  /** The envelope's `type`, `data.message.id` and `data.round` (absent when the body said otherwise). */
+  type: string;
+  messageId?: string;
+  round?: number;
+  /** The key in the message's own URL (`data.message.url`'s last part). */
+  messageKey?: string;
+}
+
 export interface ChaosReceiver {
   url: string;
   receipts: Receipt[];
+  events: EventReceipt[];
   urlFor(behaviour: BehaviourName, key: string): string;
+  /** Where event deliveries of a kind go (answered 200 at once). */
+  eventUrlFor(kind: EventReceipt['kind'], key: string): string;
   stop(): Promise<void>;
 }
+
+/** Records an event delivery once its body has arrived, and answers it 200. */
+const receiveEvent = (req: IncomingMessage, res: ServerResponse, events: EventReceipt[], arrivedAt: number) => {
+  const [, , kind = '', key = ''] = (req.url ?? '').split('/');
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    let envelope: { type?: unknown; data?: { message?: { id?: unknown; url?: unknown }; round?: unknown } } = {};
+    try {
+      envelope = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      // Recorded with an empty type: the check names it.
+    }
+    events.push({
+      kind: kind === 'callback' ? 'callback' : 'notification',
+      key: decodeURIComponent(key),
+      webhookId: String(req.headers['webhook-id'] ?? ''),
+      attempt: Number(req.headers['vigil-attempt'] ?? 0),
+      arrivedAt,
+      type: String(envelope.type ?? ''),
+      ...(typeof envelope.data?.message?.id === 'string' && { messageId: envelope.data.message.id }),
+      ...(typeof envelope.data?.round === 'number' && { round: envelope.data.round }),
+      ...(typeof envelope.data?.message?.url === 'string' && {
+        messageKey: decodeURIComponent(envelope.data.message.url.split('/').pop() ?? ''),
+      }),
+    });
+    reply(res, 200);
+  });
+};
 
 export const startChaosReceiver = async (): Promise<ChaosReceiver> => {
   const receipts: Receipt[] = [];
@@ -178,8 +229,10 @@ export const startChaosReceiver = async (): Promise<ChaosReceiver> => {
     timers.add(timer);
   };
 
+  const events: EventReceipt[] = [];
   const server = createServer((req, res) => {
     const arrivedAt = Date.now();
+    if (req.url?.startsWith('/events/')) return receiveEvent(req, res, events, arrivedAt);
     const [, , name = '', key = ''] = (req.url ?? '').split('/');
     const behaviour = (BEHAVIOURS as Record<string, Behaviour>)[name];
     const attempt = Number(req.headers['vigil-attempt'] ?? 0);
@@ -213,7 +266,9 @@ export const startChaosReceiver = async (): Promise<ChaosReceiver> => {
   return {
     url,
     receipts,
+    events,
     urlFor: (behaviour, key) => `${url}/chaos/${behaviour}/${encodeURIComponent(key)}`,
+    eventUrlFor: (kind, key) => `${url}/events/${kind}/${encodeURIComponent(key)}`,
     async stop() {
       for (const timer of timers) clearTimeout(timer);
       for (const socket of sockets) socket.destroy();

@@ -4,7 +4,8 @@
  * and connection resets between the handlers and dynalite, fauxqs and the scheduler emulator),
  * killed with SIGKILL at random instants and started again on the same data dir, while a seeded
  * workload schedules near and far messages, batches, cancels (one by one and as bulk jobs),
- * reschedules (PATCH), retries made now, messages under flow keys and idempotent re-posts to receivers that misbehave in
+ * reschedules (PATCH), retries made now, messages under flow keys, callbacks, a notification
+ * endpoint and idempotent re-posts to receivers that misbehave in
  * known ways. At the end the invariants (invariants.ts) are checked and printed.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { StackProcess } from '../../e2e/target';
 import { FAST_ENGINE_ENV } from '../../test-support/local-stack';
 import type { AcceptedMessage, FlowLimits, InvariantResult, RunFacts, UsageCounts } from './invariants';
 import { readFinalStates, TERMINAL_STATUSES } from './final-states';
-import { checkAll } from './invariants';
+import { checkAll, expectedEvents } from './invariants';
 import type { BehaviourName, ChaosReceiver } from './receivers';
 import { BEHAVIOUR_NAMES, BEHAVIOURS, startChaosReceiver } from './receivers';
 
@@ -194,6 +195,16 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     }
   };
 
+  // Every message that fails is also told to the tenant's notification endpoint.
+  const endpoint = await persist(() =>
+    api('POST', '/v1/notification-endpoints', {
+      url: receiver.eventUrlFor('notification', 'ops'),
+      events: ['message.failed'],
+    }),
+  );
+  const notifying = endpoint.status === 201;
+  if (!notifying) log(`  notification endpoint ${refusal(endpoint)}; message.failed not checked`);
+
   const startedAt = Date.now();
   const workloadEnd = startedAt + options.workloadMs;
   const accepted = new Map<string, AcceptedMessage>();
@@ -268,7 +279,11 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const behaviour = options.cancel ? 'ok' : pick(BEHAVIOUR_NAMES);
     const key = `s${i}`;
     const sendAt = Date.now() + (options.cancel ? between(5_000, 15_000) : dueIn());
-    const body = messageIn(behaviour, key, sendAt);
+    const callback = !options.cancel && random() < 0.25;
+    const body = {
+      ...messageIn(behaviour, key, sendAt),
+      ...(callback && { callback: { url: receiver.eventUrlFor('callback', key), on: ['delivered', 'failed'] } }),
+    };
     const headers = keyHeaders(key);
     const cancelAfter = between(500, 2_500);
     const repostAfter = between(0, 3_000);
@@ -276,6 +291,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     const retryNow = behaviour === 'flaky' && random() < 0.5;
     const m = await create(behaviour, key, body);
     if (!m) return;
+    if (callback) m.callback = true;
     if (options.repost) {
       await sleep(repostAfter);
       const again = await persist(() => api('POST', '/v1/messages', body, headers));
@@ -532,6 +548,15 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   // Receivers may still be answering slow requests, the engine recording, and the metering
   // poller gathers usage events for up to 5 s before it folds them.
   await sleep(8_000);
+  // Event deliveries go out after their message's record (a lost dispatch waits for the sweep):
+  // wait for those the messages' ends call for, up to a minute.
+  const eventsDue = expectedEvents({ accepted: [...accepted.values()], finals, notifying });
+  const eventsBy = Date.now() + 60_000;
+  const arrived = () =>
+    eventsDue.every(({ kind, type, m }) =>
+      receiver.events.some((e) => e.kind === kind && e.type === type && e.messageId === m.id),
+    );
+  while (!arrived() && Date.now() < eventsBy) await sleep(1_000);
 
   // Usage counters, folded by the metering function in batches: wait until they settle.
   const usageFrom = new Date(startedAt).toISOString().slice(0, 10);
@@ -570,6 +595,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     kills,
     idempotencyProblems,
     jobs,
+    events: receiver.events,
+    notifying,
     graceMs: options.graceMs,
     ...(usage ? { usage } : { usageError: 'no 200 from GET /v1/usage' }),
   };
@@ -595,6 +622,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       accepted: accepted.size,
       abandoned: abandonedKeys.length,
       requestsReceived: receiver.receipts.length,
+      eventsReceived: receiver.events.length,
       kills: kills.length,
       restarts,
       wallSeconds: Math.round((Date.now() - startedAt) / 1000),
