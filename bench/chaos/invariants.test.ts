@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { AcceptedMessage, RunFacts } from './invariants';
+import type { AcceptedMessage, AttemptView, RunFacts } from './invariants';
 import {
   checkBoundedSends,
   checkCreatesAnswered,
   checkEventDeliveries,
   checkFinalState,
   checkFlowLimits,
+  checkHistory,
   checkJobsEnd,
   checkNeverEarly,
   checkNotStuck,
@@ -300,6 +301,26 @@ describe('the chaos invariants', () => {
       const twice = [ends[0]!, { ...ends[0]!, arrivedAt: T + 9_000 }, ends[1]!];
       expect(checkEventDeliveries({ ...failedOnce, events: twice, kills: [T + 5_000] }).ok).toBe(true);
       expect(checkEventDeliveries({ ...failedOnce, events: twice }).violations).toHaveLength(1);
+    });
+  });
+
+  describe('history-as-seen', () => {
+    const listed = (...attempts: Array<Partial<AttemptView>>) =>
+      new Map([['msg_1', attempts.map((a, i) => ({ n: i + 1, startedAt: T + 3, ...a }))]]);
+    const flaky = [receipt({ status: 500 }), receipt({ attempt: 2, status: 0, arrivedAt: T + 2_000 })];
+
+    it('holds when each attempt is listed once with what the receiver answered, or an error where it sent nothing', () => {
+      const histories = listed({ statusCode: 500 }, { n: 2, errorKind: 'connection-reset', startedAt: T + 1_999 });
+      expect(checkHistory(facts({ receipts: flaky, histories }))).toMatchObject({ ok: true, checked: 1 });
+    });
+
+    it('names an attempt listed twice, with another status, or as started after it arrived', () => {
+      const histories = listed({ statusCode: 200 }, { n: 1, statusCode: 500, startedAt: T + 10 });
+      expect(checkHistory(facts({ receipts: flaky, histories })).violations.map((v) => v.detail)).toEqual([
+        'attempt 1 listed as 200, the receiver answered 500',
+        'attempt 1 listed twice',
+        'attempt 1 listed as started 5 ms after it arrived',
+      ]);
     });
   });
 

@@ -44,6 +44,15 @@ export interface FinalView {
   attempts: number;
 }
 
+/** One attempt as `GET /v1/messages/{id}/attempts` lists it. */
+export interface AttemptView {
+  n: number;
+  /** Epoch ms. */
+  startedAt: number;
+  statusCode?: number;
+  errorKind?: string;
+}
+
 export interface UsageCounts {
   scheduled: number;
   delivered: number;
@@ -70,6 +79,8 @@ export interface RunFacts {
   events?: EventReceipt[];
   /** A notification endpoint for `message.failed` was registered before the first create. */
   notifying?: boolean;
+  /** Each final message's attempt list, as the API shows it (absent: not read, or never answered). */
+  histories?: Map<string, AttemptView[]>;
   /** Bulk jobs started, and what was wrong with each that did not end `done` (absent: none started). */
   jobs?: { started: number; problems: Array<{ key: string; problem: string }> };
   usage?: UsageCounts;
@@ -451,6 +462,50 @@ export const checkEventDeliveries = (facts: RunFacts): InvariantResult => {
   );
 };
 
+export const checkHistory = (facts: RunFacts): InvariantResult => {
+  const receipts = byMessage(facts.receipts);
+  const violations: Array<{ id: string; detail: string }> = [];
+  for (const [id, attempts] of facts.histories ?? []) {
+    const seen = new Set<number>();
+    for (const a of attempts) {
+      if (seen.has(a.n)) violations.push({ id, detail: `attempt ${a.n} listed twice` });
+      seen.add(a.n);
+      const copies = (receipts.get(id) ?? []).filter((r) => r.attempt === a.n);
+      // An error with no request received is possible (a connection that failed on the way).
+      if (copies.length === 0) {
+        if (a.statusCode !== undefined) {
+          violations.push({ id, detail: `attempt ${a.n} listed as ${a.statusCode} but never received` });
+        }
+        continue;
+      }
+      if (a.statusCode !== undefined && !copies.some((r) => r.status === a.statusCode)) {
+        const got = copies.map((r) => r.status || 'no answer').join(', ');
+        violations.push({ id, detail: `attempt ${a.n} listed as ${a.statusCode}, the receiver answered ${got}` });
+      }
+      if (a.statusCode === undefined && copies.every((r) => r.status !== 0)) {
+        violations.push({
+          id,
+          detail: `attempt ${a.n} listed as ${a.errorKind ?? 'an error'}, the receiver answered ${copies[0]!.status}`,
+        });
+      }
+      // The record is of the last send of the attempt (a crash may have sent it before).
+      const lastArrival = Math.max(...copies.map((r) => r.arrivedAt));
+      if (a.startedAt > lastArrival + CLOCK_GRANULARITY_MS) {
+        violations.push({
+          id,
+          detail: `attempt ${a.n} listed as started ${a.startedAt - lastArrival} ms after it arrived`,
+        });
+      }
+    }
+  }
+  return result(
+    'history-as-seen',
+    "a message's attempt list names each attempt once, as the receiver saw it: its status, or an error where it sent none",
+    facts.histories?.size ?? 0,
+    violations,
+  );
+};
+
 export const checkAll = (facts: RunFacts): InvariantResult[] => [
   checkFinalState(facts),
   checkNeverEarly(facts),
@@ -463,6 +518,7 @@ export const checkAll = (facts: RunFacts): InvariantResult[] => [
   checkJobsEnd(facts),
   checkFlowLimits(facts),
   checkEventDeliveries(facts),
+  checkHistory(facts),
 ];
 
 /** A violation's kind: its detail with ids and numbers blanked out. */

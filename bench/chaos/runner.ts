@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { seededRandom } from '@vigil/local/fault-proxy';
 import { StackProcess } from '../../e2e/target';
 import { FAST_ENGINE_ENV } from '../../test-support/local-stack';
-import type { AcceptedMessage, FlowLimits, InvariantResult, RunFacts, UsageCounts } from './invariants';
+import type { AcceptedMessage, AttemptView, FlowLimits, InvariantResult, RunFacts, UsageCounts } from './invariants';
 import { readFinalStates, TERMINAL_STATUSES } from './final-states';
 import { checkAll, expectedEvents } from './invariants';
 import type { BehaviourName, ChaosReceiver } from './receivers';
@@ -557,6 +557,25 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       receiver.events.some((e) => e.kind === kind && e.type === type && e.messageId === m.id),
     );
   while (!arrived() && Date.now() < eventsBy) await sleep(1_000);
+  // What each message's attempt list shows (a read the API does not answer is tried twice more).
+  const histories = new Map<string, AttemptView[]>();
+  const ended = [...finals].filter(([, view]) => TERMINAL_STATUSES.has(view.status)).map(([id]) => id);
+  for (let at = 0; at < ended.length; at += 10) {
+    await Promise.all(
+      ended.slice(at, at + 10).map(async (id) => {
+        for (let tries = 0; tries < 3; tries += 1) {
+          const answer = await api('GET', `/v1/messages/${id}/attempts`);
+          if (answer.status !== 200) continue;
+          const items = (answer.json.items ?? []) as Array<AttemptView & { startedAt: string }>;
+          histories.set(
+            id,
+            items.map((a) => ({ ...a, startedAt: Date.parse(a.startedAt) })),
+          );
+          return;
+        }
+      }),
+    );
+  }
 
   // Usage counters, folded by the metering function in batches: wait until they settle.
   const usageFrom = new Date(startedAt).toISOString().slice(0, 10);
@@ -597,6 +616,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     jobs,
     events: receiver.events,
     notifying,
+    histories,
     graceMs: options.graceMs,
     ...(usage ? { usage } : { usageError: 'no 200 from GET /v1/usage' }),
   };
@@ -605,7 +625,13 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   const factsFile = join(stack.dataDir, 'chaos-facts.json');
   await writeFile(
     factsFile,
-    JSON.stringify({ seed, options: { ...options, log: undefined }, ...facts, finals: Object.fromEntries(finals) }),
+    JSON.stringify({
+      seed,
+      options: { ...options, log: undefined },
+      ...facts,
+      finals: Object.fromEntries(finals),
+      histories: Object.fromEntries(histories),
+    }),
   );
   const statuses: Record<string, number> = {};
   for (const m of accepted.values()) {
