@@ -15,8 +15,9 @@ export interface AcceptedMessage {
   /** Epoch ms: as the API last answered it (the create's, or a PATCH answered 200). */
   sendAt: number;
   /**
-   * Other due times a PATCH may have set though its answer was lost (a 5xx or no answer, then a
-   * 409 or no definite answer at all): attempts may carry any of these or `sendAt`.
+   * Other due times its attempts may carry: one a PATCH may have set though its answer was lost (a
+   * 5xx or no answer, then a 409 or no definite answer at all), or the one before a PATCH of a
+   * message already tried.
    */
   maybeSendAt?: number[];
   /**
