@@ -348,11 +348,12 @@ const engineFunctions: VigilFunction[] = [
   {
     key: SWEEP,
     // The pending index's overdue entries (query), each message's state and lease (get), its place
-    // moved past the flight allowance before its ticket is re-enqueued (update).
-    grants: { table: [GET, UPDATE], queryIndexes: ['pending'], enqueue: true },
+    // moved past the flight allowance before its ticket is re-enqueued (update); an idle bulk job's
+    // step queued again, or a stalled one ended and its running place freed (get, put).
+    grants: { table: [GET, PUT, UPDATE], queryIndexes: ['pending'], enqueue: true, enqueueJobs: true },
     definition: {
       handler: 'functions/engine/sweep.handler',
-      description: 'Safety net: re-enqueue overdue messages',
+      description: 'Safety net: re-enqueue overdue messages and idle bulk jobs',
       timeout: SWEEP_TIMEOUT_S,
       events: [{ schedule: { rate: ['rate(1 minute)'] } }],
     },

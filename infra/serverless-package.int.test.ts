@@ -603,7 +603,7 @@ describe('serverless package (offline, --stage ci)', () => {
         'sqs:ChangeMessageVisibility',
       ],
       promote: ['dynamodb:Query', 'sqs:SendMessage'],
-      sweep: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'sqs:SendMessage'],
+      sweep: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'sqs:SendMessage'],
       canary: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
       bulkJobs: [
         'dynamodb:GetItem',

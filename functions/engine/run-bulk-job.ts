@@ -2,8 +2,8 @@
  * The bulk job worker's Lambda: each record of the job queue is one step of a bulk job (one page of
  * messages, then the next step queued with the cursor: see runBulkJobStep), so no invocation runs
  * long. A step that throws, or a malformed record, is reported as a partial batch failure: SQS
- * retries it, and after maxReceiveCount parks it in the dead-letter queue (the job is then given up
- * as stalled when its tenant next starts one).
+ * retries it, and after maxReceiveCount parks it in the dead-letter queue (the sweep then queues the
+ * job's step again once it has been idle for JOB_IDLE_MS, and gives it up as stalled after BULK_STALL_MS).
  */
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';

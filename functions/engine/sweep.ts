@@ -1,18 +1,23 @@
 /**
- * The safety net, every minute on AWS: re-enqueue pending messages that are clearly overdue.
- * `{ lookAheadS }` widens the look to everything due soon (the local stack does this at start-up,
- * because its queue does not survive a restart).
+ * The safety net, every minute on AWS: re-enqueue pending messages that are clearly overdue, and
+ * queue again the step of a bulk job that has been idle for JOB_IDLE_MS (its step was lost).
+ * `{ lookAheadS }` widens the look to everything due soon and every running job (the local stack
+ * does this at start-up, because its queues do not survive a restart).
  */
 import { runtime } from '@vigil/aws';
-import { parseOrThrow, sweepPending } from '@vigil/core';
+import { bulkJobWiring } from '@vigil/aws/wiring/bulk-jobs';
+import { JOB_IDLE_MS, parseOrThrow, resumeIdleJobs, sweepPending } from '@vigil/core';
 import { z } from 'zod';
 
 const SweepInput = z.object({ lookAheadS: z.number().min(0).max(900).optional() }).loose();
 
-export const handler = async (event: unknown): Promise<{ requeued: number }> => {
+export const handler = async (event: unknown): Promise<{ requeued: number; resumedJobs: number }> => {
   const { lookAheadS } = parseOrThrow(SweepInput, event ?? {});
   const { scheduling, config } = runtime();
   const horizonMs = lookAheadS === undefined ? -config.engine.sweepGraceMs : lookAheadS * 1000;
-  // A look ahead is the local stack's start-up: its queue did not survive, so no ticket is in flight.
-  return sweepPending(scheduling, horizonMs, { queueLost: lookAheadS !== undefined });
+  // A look ahead is the local stack's start-up: its queues did not survive, so nothing is in flight.
+  const queueLost = lookAheadS !== undefined;
+  const { requeued } = await sweepPending(scheduling, horizonMs, { queueLost });
+  const { resumed } = await resumeIdleJobs(bulkJobWiring(), queueLost ? 0 : JOB_IDLE_MS);
+  return { requeued, resumedJobs: resumed };
 };

@@ -76,4 +76,22 @@ describe.each(dynamoBackends())('DynamoBulkJobStore on $name', ({ start, availab
     expect(await store.runningJobs(tenantId)).toEqual({ jobs: { job_a: T0 }, version: 1 });
     expect(await store.setRunningJobs(tenantId, {}, 0)).toBe(false);
   });
+
+  it.runIf(available)(
+    "finds every tenant's running jobs idle since before an instant, and no finished one",
+    async () => {
+      const idle = aJob({ tenantId: 'tnt_idle_a', updatedAt: T0 - 600_000 });
+      const moving = aJob({ tenantId: 'tnt_idle_b', updatedAt: T0 - 600_000 });
+      const ended = aJob({ tenantId: 'tnt_idle_b', updatedAt: T0 - 600_000 });
+      for (const job of [idle, moving, ended]) await store.insert(job);
+      expect(await store.save({ ...moving, step: 1, updatedAt: T0 }, 0)).toBe(true);
+      const finished = { ...ended, state: 'done' as const, step: 1, finishedAt: T0 - 500_000, updatedAt: T0 - 500_000 };
+      expect(await store.save(finished, 0)).toBe(true);
+      const found = [];
+      for await (const ref of store.idleRunningJobs(T0 - 60_000)) found.push(ref);
+      expect(found).toEqual([{ tenantId: 'tnt_idle_a', jobId: idle.id }]);
+      // The index is the store's own business: a job reads back without it.
+      expect(await store.get(idle.tenantId, idle.id)).toEqual(idle);
+    },
+  );
 });

@@ -3,16 +3,25 @@
  *   bulk job        pk T#<tenant>  sk J#<jobId>         the job (its ids, up to 1,000, inside: ~35 KB
  *                                                       at most); once finished, `expiresAt` (TTL) and
  *                                                       `expiresAtMs`, 7 days on
+ *                                                       while running, in the pending index under
+ *                                                       pendPk JOBS at its last write (`updatedAt`)
  *   running jobs    pk T#<tenant>  sk JOBS#RUNNING      `jobs`: job id → when it took its place, `version`
  * Each conditional write stores a fresh `writeId`, so one applied whose answer was lost counts as
  * done (own-write.ts): otherwise a step whose progress was saved would read as stale, and the job
  * would stop, its next step never queued.
  */
 import type { DynamoDBDocumentClient, PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { BulkJob, BulkJobStore } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
 import { ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
+import { INDEX } from './table-definition';
+
+/**
+ * Running jobs' partition of the pending index, apart from the messages' `P#<shard>` ones: the
+ * sweep queries it alone, and a deployment runs a few jobs at a time, not thousands.
+ */
+export const RUNNING_JOBS_PENDING_PK = 'JOBS';
 
 const tenantPk = (tenantId: string) => `T#${tenantId}`;
 const jobKey = (tenantId: string, jobId: string) => ({ pk: tenantPk(tenantId), sk: `J#${jobId}` });
@@ -30,7 +39,13 @@ export class DynamoBulkJobStore implements BulkJobStore {
 
   private toItem(job: BulkJob): JobItem {
     const { expiresAt, ...rest } = job;
-    return { ...rest, ...jobKey(job.tenantId, job.id), ...(expiresAt !== undefined && expiryAttributes(expiresAt)) };
+    return {
+      ...rest,
+      ...jobKey(job.tenantId, job.id),
+      // A running job is in the pending index at its last write, for the sweep to find it idle.
+      ...(job.state === 'running' && { pendPk: RUNNING_JOBS_PENDING_PK, pendingAt: job.updatedAt }),
+      ...(expiresAt !== undefined && expiryAttributes(expiresAt)),
+    };
   }
 
   async insert(job: BulkJob): Promise<void> {
@@ -46,7 +61,16 @@ export class DynamoBulkJobStore implements BulkJobStore {
       new GetCommand({ TableName: this.table, Key: jobKey(tenantId, jobId), ConsistentRead: true }),
     );
     if (!Item || (typeof Item.expiresAtMs === 'number' && Item.expiresAtMs <= this.now())) return undefined;
-    const { pk: _pk, sk: _sk, expiresAt: _ttl, expiresAtMs, [WRITE_ID]: _writeId, ...job } = Item;
+    const {
+      pk: _pk,
+      sk: _sk,
+      pendPk: _pendPk,
+      pendingAt: _pendingAt,
+      expiresAt: _ttl,
+      expiresAtMs,
+      [WRITE_ID]: _writeId,
+      ...job
+    } = Item;
     return { ...job, ...(typeof expiresAtMs === 'number' && { expiresAt: expiresAtMs }) } as BulkJob;
   }
 
@@ -81,6 +105,23 @@ export class DynamoBulkJobStore implements BulkJobStore {
       ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :version',
       ...(expectedVersion !== 0 && { ExpressionAttributeValues: { ':version': expectedVersion } }),
     });
+  }
+
+  async *idleRunningJobs(beforeMs: number): AsyncIterable<{ tenantId: string; jobId: string }> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: INDEX.pending,
+          KeyConditionExpression: 'pendPk = :pk AND pendingAt < :before',
+          ExpressionAttributeValues: { ':pk': RUNNING_JOBS_PENDING_PK, ':before': beforeMs },
+          ...(ExclusiveStartKey && { ExclusiveStartKey }),
+        }),
+      );
+      for (const item of page.Items ?? []) yield { tenantId: String(item.tenantId), jobId: String(item.id) };
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
   }
 
   /** Puts `put.Item` if its condition holds; true if it did (also when only its answer was lost). */

@@ -30,8 +30,9 @@ export const BULK_PAGE = 100;
 export const BULK_CONCURRENCY = 10;
 /**
  * A running job whose progress has not moved for this long is given up (`failed`, reason
- * `stalled`) when its tenant next starts a job, freeing its place: its steps died (a step takes
- * seconds; the queue retries one a few times, then parks it).
+ * `stalled`) by the sweep, or when its tenant next starts a job, freeing its place: its steps died,
+ * and the ones the sweep queued again died too (a step takes seconds; the queue retries one a few
+ * times, then parks it).
  */
 export const BULK_STALL_MS = 15 * 60_000;
 /** How long a finished job can still be read. */

@@ -327,6 +327,8 @@ export interface BulkJobStore {
   runningJobs(tenantId: string): Promise<{ jobs: Record<string, number>; version: number }>;
   /** Replaces the tenant's running jobs if the record is still at `expectedVersion`; false if it moved on. */
   setRunningJobs(tenantId: string, jobs: Record<string, number>, expectedVersion: number): Promise<boolean>;
+  /** Every tenant's running jobs last written (`updatedAt`) before `beforeMs`: which jobs, not as they are now. */
+  idleRunningJobs(beforeMs: number): AsyncIterable<{ tenantId: string; jobId: string }>;
 }
 
 /** Where a job's steps wait for the engine (SQS on AWS, the local queue on the local stack). */

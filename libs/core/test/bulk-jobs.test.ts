@@ -12,10 +12,12 @@ import {
   DEFAULT_ENGINE_SETTINGS,
   FixedClock,
   IdempotencyKeyReusedError,
+  JOB_IDLE_MS,
   MAX_BULK_IDS,
   MAX_RUNNING_JOBS,
   MessageIn,
   newMessageId,
+  resumeIdleJobs,
   runBulkJobStep,
   scheduleBatch,
   startBulkJob,
@@ -274,6 +276,31 @@ describe('a step that dies midway and is run again', () => {
 
     expect(outcomes.sort()).toEqual(['ran', 'stale']);
     expect(job(started.id)).toMatchObject({ state: 'done', counts: { done: 30, skipped: 0, failed: 0 } });
+  });
+});
+
+describe('a job whose step was lost', () => {
+  it('is resumed by the sweep once idle for JOB_IDLE_MS, where it stopped, and ends; one idle for the stall time is given up', async () => {
+    const { deps, clock, jobs, job } = setup();
+    const messages = await scheduleMany(deps, 250);
+    const { job: lost } = await startBulkJob(deps, TENANT, cancelIds(messages.map((m) => m.id)));
+    expect(await runBulkJobStep(deps, jobs.sent[0]!)).toBe('ran');
+    // Step 1 is queued, then lost (a queue that did not survive a restart; a step parked in the DLQ).
+    jobs.sent.length = 0;
+    expect(await resumeIdleJobs(deps, JOB_IDLE_MS)).toEqual({ resumed: 0, givenUp: 0 }); // not idle yet
+    clock.advance(JOB_IDLE_MS + 1);
+    expect(await resumeIdleJobs(deps, JOB_IDLE_MS)).toEqual({ resumed: 1, givenUp: 0 });
+    expect(jobs.sent).toEqual([{ tenantId: TENANT, jobId: lost.id, step: 1 }]);
+    for (let i = 0; i < jobs.sent.length; i += 1) await runBulkJobStep(deps, jobs.sent[i]!);
+    expect(job(lost.id)).toMatchObject({ state: 'done', counts: { done: 250, skipped: 0, failed: 0 } });
+    expect(await resumeIdleJobs(deps, 0)).toEqual({ resumed: 0, givenUp: 0 }); // nothing runs now
+
+    // Queued and never run for the stall time (its every resumed step failed, say): given up, its place freed.
+    const { job: stuck } = await startBulkJob(deps, TENANT, cancelIds([messages[0]!.id]));
+    clock.advance(BULK_STALL_MS + 1);
+    expect(await resumeIdleJobs(deps, JOB_IDLE_MS)).toEqual({ resumed: 0, givenUp: 1 });
+    expect(job(stuck.id)).toMatchObject({ state: 'failed', stopReason: { code: 'stalled' } });
+    expect((await jobs.runningJobs(TENANT)).jobs).toEqual({});
   });
 });
 

@@ -502,6 +502,11 @@ export class MemoryBulkJobs implements BulkJobStore, BulkJobQueue {
     this.running.set(tenantId, { jobs: { ...jobs }, version: expectedVersion + 1 });
     return true;
   }
+  async *idleRunningJobs(beforeMs: number) {
+    for (const job of this.jobs.values()) {
+      if (job.state === 'running' && job.updatedAt < beforeMs) yield { tenantId: job.tenantId, jobId: job.id };
+    }
+  }
   async enqueue(step: BulkJobStepRef) {
     this.sent.push(step);
   }

@@ -169,9 +169,14 @@ const holdsPlace = async (deps: BulkJobDeps, tenantId: string, jobId: string, si
   if (!job) return now - since < PLACE_TAKING_MS;
   if (job.state !== 'running') return false;
   if (!isStalled(job, now)) return true;
-  const detail = `The job made no progress for ${BULK_STALL_MS / 60_000} minutes and was given up.`;
   // If it moved meanwhile, it is alive after all.
-  return !(await deps.jobs.save(finishJob(job, now, { code: 'stalled', detail }), job.step));
+  return !(await giveUp(deps, job, now));
+};
+
+/** Ends a stalled job (`stalled`), unless it moved meanwhile; true if it did. */
+const giveUp = (deps: BulkJobDeps, job: BulkJob, now: number): Promise<boolean> => {
+  const detail = `The job made no progress for ${BULK_STALL_MS / 60_000} minutes and was given up.`;
+  return deps.jobs.save(finishJob(job, now, { code: 'stalled', detail }), job.step);
 };
 
 /** Frees the job's running place (a few tries; a place left behind is freed by the next start anyway). */
@@ -287,4 +292,41 @@ export const runBulkJobStep = async (deps: BulkJobDeps, ref: BulkJobStepRef): Pr
   if (next.state === 'running') await deps.jobQueue.enqueue({ tenantId: job.tenantId, jobId: job.id, step: next.step });
   else await leaveRunningPlace(deps, job.tenantId, job.id);
   return 'ran';
+};
+
+/**
+ * How long a running job may go without a step saved before the sweep queues its step again: a step
+ * is a page of 100 messages, seconds of work, and SQS hands a failed one back within its visibility
+ * timeout, so two minutes without one means the step is lost.
+ */
+export const JOB_IDLE_MS = 120_000;
+
+/**
+ * The jobs' safety net, run by the sweep: a running job idle since before `now - idleMs` lost its
+ * step (a local queue that did not survive a restart, a step parked in the dead-letter queue, a
+ * hand-on whose send failed), so its current step is queued again; a duplicate is harmless (a step
+ * runs once). One idle for BULK_STALL_MS is given up (`stalled`) and its running place freed.
+ */
+export const resumeIdleJobs = async (
+  deps: BulkJobDeps,
+  idleMs: number,
+): Promise<{ resumed: number; givenUp: number }> => {
+  const now = deps.clock.now();
+  let resumed = 0;
+  let givenUp = 0;
+  for await (const { tenantId, jobId } of deps.jobs.idleRunningJobs(now - idleMs)) {
+    const job = await deps.jobs.get(tenantId, jobId);
+    if (!job || job.state !== 'running' || job.updatedAt >= now - idleMs) continue;
+    if (isStalled(job, now)) {
+      if (await giveUp(deps, job, now)) {
+        await leaveRunningPlace(deps, tenantId, jobId);
+        givenUp += 1;
+      }
+      continue;
+    }
+    await deps.jobQueue.enqueue({ tenantId, jobId, step: job.step });
+    resumed += 1;
+  }
+  if (resumed + givenUp > 0) deps.log.warn('sweep resumed idle bulk jobs', { resumed, givenUp, idleMs });
+  return { resumed, givenUp };
 };
