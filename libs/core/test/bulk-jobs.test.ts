@@ -302,6 +302,27 @@ describe('a job whose step was lost', () => {
     expect(job(stuck.id)).toMatchObject({ state: 'failed', stopReason: { code: 'stalled' } });
     expect((await jobs.runningJobs(TENANT)).jobs).toEqual({});
   });
+
+  it('is accepted when its first step cannot be queued, and run once the sweep queues it', async () => {
+    const { deps, clock, jobs, runAll, job } = setup();
+    const messages = await scheduleMany(deps, 3);
+    const queueDown = {
+      enqueue: async () => {
+        throw new Error('SQS throttled');
+      },
+    };
+    const { job: started } = await startBulkJob(
+      { ...deps, jobQueue: queueDown },
+      TENANT,
+      cancelIds(messages.map((m) => m.id)),
+    );
+    expect(started.state).toBe('running');
+    expect(jobs.sent).toEqual([]);
+    clock.advance(JOB_IDLE_MS + 1);
+    expect(await resumeIdleJobs(deps, JOB_IDLE_MS)).toEqual({ resumed: 1, givenUp: 0 });
+    await runAll();
+    expect(job(started.id)).toMatchObject({ state: 'done', counts: { done: 3, skipped: 0, failed: 0 } });
+  });
 });
 
 describe('starting bulk jobs', () => {

@@ -118,7 +118,7 @@ export const startBulkJob = async (
   return { job: results[0] as BulkJob, created };
 };
 
-/** Takes a running place, stores the job, queues its first step. */
+/** Takes a running place, stores the job, queues its first step (or leaves it to the sweep). */
 const launch = async (deps: BulkJobDeps, job: BulkJob): Promise<BulkJob> => {
   await takeRunningPlace(deps, job.tenantId, job.id);
   try {
@@ -130,14 +130,12 @@ const launch = async (deps: BulkJobDeps, job: BulkJob): Promise<BulkJob> => {
   try {
     await deps.jobQueue.enqueue({ tenantId: job.tenantId, jobId: job.id, step: job.step });
   } catch (error) {
-    // Nothing will run it: end it at once, so it neither holds a place nor reads as running.
-    const ended = finishJob(job, deps.clock.now(), {
-      code: 'stalled',
-      detail: 'The job could not be queued; start it again.',
+    // Stored, so accepted: the sweep queues the step of a job idle for JOB_IDLE_MS (resumeIdleJobs).
+    deps.log.warn('bulk job stored, its first step not queued; the sweep will queue it', {
+      tenantId: job.tenantId,
+      jobId: job.id,
+      error: String(error),
     });
-    await deps.jobs.save(ended, job.step);
-    await leaveRunningPlace(deps, job.tenantId, job.id);
-    throw error;
   }
   return job;
 };
