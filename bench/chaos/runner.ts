@@ -14,7 +14,7 @@ import { StackProcess } from '../../e2e/target';
 import { FAST_ENGINE_ENV } from '../../test-support/local-stack';
 import type { AcceptedMessage, AttemptView, FlowLimits, InvariantResult, RunFacts, UsageCounts } from './invariants';
 import { readFinalStates, TERMINAL_STATUSES } from './final-states';
-import { checkAll, expectedEvents } from './invariants';
+import { checkAll, expectedEvents, JOB_PATIENCE_MS } from './invariants';
 import type { BehaviourName, ChaosReceiver } from './receivers';
 import { BEHAVIOUR_NAMES, BEHAVIOURS, startChaosReceiver } from './receivers';
 
@@ -457,9 +457,10 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       jobs.problems.push({ key: `c${i}`, problem: `${started.json.id} ${text}` });
       log(`  bulk cancel c${i} ${text}`);
     };
-    // Measured in stack up-time: a kill stops the job as it stops everything else.
+    // Measured in stack up-time: a kill stops the job as it stops everything else. A step that
+    // threw is run again by the sweep once the job has been idle for JOB_IDLE_MS.
     const from = upClock();
-    while (upClock() - from < 60_000) {
+    while (upClock() - from < JOB_PATIENCE_MS) {
       await sleep(1_000);
       const job = await api('GET', `/v1/jobs/${started.json.id}`);
       if (job.status !== 200 || job.json.state === 'running') continue;
@@ -470,7 +471,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       }
       return;
     }
-    problem('still running after 60 s of stack up-time');
+    problem(`still running after ${JOB_PATIENCE_MS / 1000} s of stack up-time`);
   };
 
   // The kills: random instants in the first 85 % of the workload, at least 8 s apart.

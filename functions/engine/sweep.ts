@@ -5,8 +5,9 @@
  * does this at start-up, because its queues do not survive a restart).
  */
 import { runtime } from '@vigil/aws';
+import { JOB_IDLE_MS } from '@vigil/aws/queue-settings';
 import { bulkJobWiring } from '@vigil/aws/wiring/bulk-jobs';
-import { JOB_IDLE_MS, parseOrThrow, resumeIdleJobs, sweepPending } from '@vigil/core';
+import { parseOrThrow, resumeIdleJobs, sweepPending } from '@vigil/core';
 import { z } from 'zod';
 
 const SweepInput = z.object({ lookAheadS: z.number().min(0).max(900).optional() }).loose();

@@ -10,6 +10,12 @@ export const DELIVER_TIMEOUT_S = 60;
 export const METERING_TIMEOUT_S = 30;
 /** The bulk job worker's timeout on AWS: one step (a page of 100 messages) takes seconds. */
 export const JOB_TIMEOUT_S = 60;
+/**
+ * How long a running bulk job may save nothing before the sweep queues its step again: longer than
+ * a step may run (the worker's timeout), so its step is lost or waits out the job queue's
+ * visibility timeout (6 minutes) after a throw.
+ */
+export const JOB_IDLE_MS = (JOB_TIMEOUT_S + 15) * 1000;
 /** Receives before a record is parked in the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
 

@@ -12,7 +12,6 @@ import {
   DEFAULT_ENGINE_SETTINGS,
   FixedClock,
   IdempotencyKeyReusedError,
-  JOB_IDLE_MS,
   MAX_BULK_IDS,
   MAX_RUNNING_JOBS,
   MessageIn,
@@ -280,6 +279,9 @@ describe('a step that dies midway and is run again', () => {
 });
 
 describe('a job whose step was lost', () => {
+  /** The sweep's idle time on AWS (libs/aws queue-settings.ts). */
+  const JOB_IDLE_MS = 75_000;
+
   it('is resumed by the sweep once idle for JOB_IDLE_MS, where it stopped, and ends; one idle for the stall time is given up', async () => {
     const { deps, clock, jobs, job } = setup();
     const messages = await scheduleMany(deps, 250);

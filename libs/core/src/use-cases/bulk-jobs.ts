@@ -130,7 +130,7 @@ const launch = async (deps: BulkJobDeps, job: BulkJob): Promise<BulkJob> => {
   try {
     await deps.jobQueue.enqueue({ tenantId: job.tenantId, jobId: job.id, step: job.step });
   } catch (error) {
-    // Stored, so accepted: the sweep queues the step of a job idle for JOB_IDLE_MS (resumeIdleJobs).
+    // Stored, so accepted: the sweep queues the step of a job idle for a while (resumeIdleJobs).
     deps.log.warn('bulk job stored, its first step not queued; the sweep will queue it', {
       tenantId: job.tenantId,
       jobId: job.id,
@@ -293,17 +293,12 @@ export const runBulkJobStep = async (deps: BulkJobDeps, ref: BulkJobStepRef): Pr
 };
 
 /**
- * How long a running job may go without a step saved before the sweep queues its step again: a step
- * is a page of 100 messages, seconds of work, and SQS hands a failed one back within its visibility
- * timeout, so two minutes without one means the step is lost.
- */
-export const JOB_IDLE_MS = 120_000;
-
-/**
- * The jobs' safety net, run by the sweep: a running job idle since before `now - idleMs` lost its
- * step (a local queue that did not survive a restart, a step parked in the dead-letter queue, a
- * hand-on whose send failed), so its current step is queued again; a duplicate is harmless (a step
- * runs once). One idle for BULK_STALL_MS is given up (`stalled`) and its running place freed.
+ * The jobs' safety net, run by the sweep: a running job that has saved nothing since before
+ * `now - idleMs` (longer than a step may run) lost its step (a local queue that did not survive a
+ * restart, a step that threw and waits out its queue's visibility timeout or was parked in the
+ * dead-letter queue, a hand-on whose send failed), so its current step is queued again; a
+ * duplicate is harmless (a step runs once, and two runs of one page count each message once). One
+ * idle for BULK_STALL_MS is given up (`stalled`) and its running place freed.
  */
 export const resumeIdleJobs = async (
   deps: BulkJobDeps,
