@@ -11,7 +11,7 @@ import { formatStats, runChaos, SHORT_PROFILE } from '../bench/chaos/runner';
 const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000));
 
 describe('Vigil under faults, crashes and misbehaving receivers', () => {
-  it(`keeps every invariant (seed ${seed})`, { timeout: 240_000 }, async () => {
+  it(`keeps every invariant (seed ${seed})`, { timeout: 300_000 }, async () => {
     const lines: string[] = [];
     const report = await runChaos({ seed, ...SHORT_PROFILE, rates: '', log: (line) => lines.push(line) });
     const verdict = `${lines.join('\n')}\n${formatStats(report)}\n\n${formatVerdict(report.results)}`;
