@@ -165,6 +165,54 @@ describe('the worker at a round’s end', () => {
   });
 });
 
+describe('a round that ends while the store is in trouble', () => {
+  it('still stores its callback and its message.failed notification, trying each read and write again', async () => {
+    const endpoints = new MemoryEndpoints();
+    await endpoints.addEndpoint({
+      id: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
+      tenantId: TENANT,
+      url: 'https://example.com/ops',
+      events: ['message.failed'],
+      createdAt: T0,
+    });
+    const h = deliveryHarness({ t0: T0, secret: SECRET, script: [{ statusCode: 410 }], endpoints });
+    const on: Array<'delivered' | 'failed'> = ['failed'];
+    const { message } = await scheduleMessage(
+      h.deps,
+      TENANT,
+      input({ callback: { url: 'https://example.com/outcome', on } }),
+    );
+    // Two throttled tries at each: the endpoints' read, and each event delivery's insert.
+    const throttledTwice = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => {
+      let failures = 0;
+      return async (...args: A): Promise<R> => {
+        if (failures < 2) {
+          failures += 1;
+          throw new Error('ProvisionedThroughputExceededException');
+        }
+        return call(...args);
+      };
+    };
+    endpoints.listEndpoints = throttledTwice(endpoints.listEndpoints.bind(endpoints));
+    const insert = h.store.insert.bind(h.store);
+    h.store.insert = (() => {
+      const perDelivery = new Map<string, (m: Message) => Promise<void>>();
+      return async (m: Message) => {
+        if (!m.origin) return insert(m);
+        if (!perDelivery.has(m.id)) perDelivery.set(m.id, throttledTwice(insert));
+        return perDelivery.get(m.id)!(m);
+      };
+    })();
+
+    expect(await h.deliverLatest()).toBe('failed');
+    const origins = h.queue.sent.slice(1).map((s) => h.store.messages.get(s.ticket.messageId)?.origin?.kind);
+    expect(origins.sort()).toEqual(['callback', 'notification']);
+    expect((await h.store.get(TENANT, message.id))?.callbacks).toEqual([
+      expect.objectContaining({ round: 0, event: 'failed' }),
+    ]);
+  });
+});
+
 describe('a round whose end cannot be recorded', () => {
   const CALLBACK_URL = 'https://example.com/outcome';
   const ENDPOINT_URL = 'https://example.com/ops';

@@ -38,26 +38,55 @@ export interface EventDeliveryDeps extends SchedulingDeps {
 }
 
 /**
- * Stores event deliveries, each once (one already stored under its derived id counts as stored).
- * Returns those that are stored; any other failure is logged and that delivery left out.
+ * Stores event deliveries, each once (one already stored under its derived id counts as stored),
+ * trying a failed one again (EVENT_TRIES in all). Returns those that are stored; one that still
+ * fails is logged and left out.
  */
 export const storeEventDeliveries = async (
-  deps: Pick<SchedulingDeps, 'store' | 'log'>,
+  deps: Pick<SchedulingDeps, 'store' | 'log' | 'clock'>,
   deliveries: readonly Message[],
 ): Promise<Message[]> => {
-  const results = await Promise.allSettled(deliveries.map((d) => deps.store.insert(d)));
-  return deliveries.filter((delivery, i) => {
-    const result = results[i];
-    if (result?.status !== 'rejected' || result.reason instanceof MessageAlreadyExistsError) return true;
-    deps.log.error('an event delivery could not be stored; it is not sent', {
-      tenantId: delivery.tenantId,
-      messageId: delivery.id,
-      origin: delivery.origin?.kind,
-      error: String(result.reason),
+  const stored = new Set<Message>();
+  let left = deliveries;
+  for (let tries = 1; ; tries += 1) {
+    const results = await Promise.allSettled(left.map((d) => deps.store.insert(d)));
+    // Stored, or stored already (a try whose answer was lost: the derived id makes it the same one).
+    const failures = left.flatMap((delivery, i) => {
+      const result = results[i] as PromiseSettledResult<void>;
+      return result.status === 'rejected' && !(result.reason instanceof MessageAlreadyExistsError)
+        ? [{ delivery, error: result.reason as unknown }]
+        : [];
     });
-    return false;
-  });
+    for (const delivery of left) if (!failures.some((f) => f.delivery === delivery)) stored.add(delivery);
+    if (failures.length === 0) break;
+    if (tries >= EVENT_TRIES) {
+      for (const { delivery, error } of failures) {
+        deps.log.error('an event delivery could not be stored; it is not sent', {
+          tenantId: delivery.tenantId,
+          messageId: delivery.id,
+          origin: delivery.origin?.kind,
+          tries,
+          error: String(error),
+        });
+      }
+      break;
+    }
+    await pauseBeforeTry(deps, tries);
+    left = failures.map((f) => f.delivery);
+  }
+  return deliveries.filter((d) => stored.has(d));
 };
+
+/**
+ * Tries at reading the tenant's endpoints and at storing an event delivery before it is given up
+ * (logged): a store throttled for a moment, the bad day notifications are for, must not lose one.
+ * Each try is the SDK's own retries; the pauses keep the whole well inside a take's lease.
+ */
+const EVENT_TRIES = 3;
+const EVENT_PAUSES_MS = [100, 400];
+
+const pauseBeforeTry = (deps: Pick<SchedulingDeps, 'clock'>, tries: number) =>
+  deps.clock.sleepUntil(deps.clock.now() + (EVENT_PAUSES_MS[tries - 1] ?? EVENT_PAUSES_MS.at(-1)!));
 
 /**
  * Withdraws stored event deliveries that tell of an end the message did not come to (made before
@@ -115,17 +144,27 @@ export const dispatchEventDeliveries = async (deps: EventDeliveryDeps, deliverie
   );
 };
 
-/** The tenant's endpoints, or none (logged) when they cannot be read: an event must not fail its cause. */
+/**
+ * The tenant's endpoints (EVENT_TRIES tries), or none (logged) when they cannot be read: an event
+ * must not fail its cause.
+ */
 export const endpointsOf = async (deps: EventDeliveryDeps, tenantId: string): Promise<NotificationEndpoint[]> => {
   if (!deps.endpoints) return [];
-  try {
-    return await deps.endpoints.listEndpoints(tenantId);
-  } catch (error) {
-    deps.log.error('notification endpoints could not be read; their events are not sent', {
-      tenantId,
-      error: String(error),
-    });
-    return [];
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await deps.endpoints.listEndpoints(tenantId);
+    } catch (error) {
+      if (tries < EVENT_TRIES) {
+        await pauseBeforeTry(deps, tries);
+        continue;
+      }
+      deps.log.error('notification endpoints could not be read; their events are not sent', {
+        tenantId,
+        tries,
+        error: String(error),
+      });
+      return [];
+    }
   }
 };
 
