@@ -6,7 +6,7 @@
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StackProcess } from './target';
+import { callApi, StackProcess } from './target';
 
 let stack: StackProcess;
 let receiver: Receiver;
@@ -52,14 +52,7 @@ describe('a crash and restart of the local stack', () => {
   it('finishes a bulk job it was running at a kill -9: its lost step is queued again at start-up', async () => {
     await stack.stop();
     const apiKey = await stack.start();
-    const call = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${stack.baseUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      });
-      return { status: response.status, json: (await response.json()) as any };
-    };
+    const call = (method: string, path: string, body?: unknown) => callApi(stack.baseUrl, apiKey, method, path, body);
     const ids: string[] = [];
     for (let i = 0; i < 10; i += 1) {
       const messages = Array.from({ length: 100 }, () => ({ url: `${receiver.url}/bulk`, delay: 3_600 }));

@@ -49,6 +49,22 @@ export const freePort = (): Promise<number> =>
   });
 
 /** The local stack as a child process, exactly as `npm start` runs it. */
+/** A JSON request to a stack's API with a key: the answer's status and parsed body. */
+export const callApi = async (
+  baseUrl: string,
+  apiKey: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: any }> => {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: await response.json() };
+};
+
 export class StackProcess {
   private child?: ChildProcess;
   output = '';

@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ReceivedWebhook, Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StackProcess } from './target';
+import { callApi, StackProcess } from './target';
 
 let stack: StackProcess;
 let receiver: Receiver;
@@ -52,14 +52,7 @@ interface Totals {
 describe('usage after a crash', () => {
   it('counts exactly what the receiver got, across a kill -9 in the middle of a mixed run', async () => {
     let apiKey = await stack.start();
-    const call = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${stack.baseUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      });
-      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-    };
+    const call = (method: string, path: string, body?: unknown) => callApi(stack.baseUrl, apiKey, method, path, body);
     const accepted: string[] = [];
     const idOf = new Map<string, string>();
     const create = async (path: string, delay: number) => {
