@@ -559,22 +559,19 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       receiver.events.some((e) => e.kind === kind && e.type === type && e.messageId === m.id),
     );
   while (!arrived() && Date.now() < eventsBy) await sleep(1_000);
-  // What each message's attempt list shows (a read the API does not answer is tried twice more).
+  // What each message's attempt list shows (a read without a definite answer is repeated, as a create is).
   const histories = new Map<string, AttemptView[]>();
   const ended = [...finals].filter(([, view]) => TERMINAL_STATUSES.has(view.status)).map(([id]) => id);
   for (let at = 0; at < ended.length; at += 10) {
     await Promise.all(
       ended.slice(at, at + 10).map(async (id) => {
-        for (let tries = 0; tries < 3; tries += 1) {
-          const answer = await api('GET', `/v1/messages/${id}/attempts`);
-          if (answer.status !== 200) continue;
-          const items = (answer.json.items ?? []) as Array<AttemptView & { startedAt: string }>;
-          histories.set(
-            id,
-            items.map((a) => ({ ...a, startedAt: Date.parse(a.startedAt) })),
-          );
-          return;
-        }
+        const answer = await persist(() => api('GET', `/v1/messages/${id}/attempts`));
+        if (answer.status !== 200) return;
+        const items = (answer.json.items ?? []) as Array<AttemptView & { startedAt: string }>;
+        histories.set(
+          id,
+          items.map((a) => ({ ...a, startedAt: Date.parse(a.startedAt) })),
+        );
       }),
     );
   }

@@ -11,7 +11,7 @@
  * would stop, its next step never queued.
  */
 import type { DynamoDBDocumentClient, PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { BulkJob, BulkJobStore } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
 import { ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
@@ -108,20 +108,18 @@ export class DynamoBulkJobStore implements BulkJobStore {
   }
 
   async *idleRunningJobs(beforeMs: number): AsyncIterable<{ tenantId: string; jobId: string }> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.pending,
-          KeyConditionExpression: 'pendPk = :pk AND pendingAt < :before',
-          ExpressionAttributeValues: { ':pk': RUNNING_JOBS_PENDING_PK, ':before': beforeMs },
-          ...(ExclusiveStartKey && { ExclusiveStartKey }),
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        IndexName: INDEX.pending,
+        KeyConditionExpression: 'pendPk = :pk AND pendingAt < :before',
+        ExpressionAttributeValues: { ':pk': RUNNING_JOBS_PENDING_PK, ':before': beforeMs },
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) yield { tenantId: String(item.tenantId), jobId: String(item.id) };
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
   }
 
   /** Puts `put.Item` if its condition holds; true if it did (also when only its answer was lost). */

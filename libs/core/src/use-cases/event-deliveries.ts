@@ -5,6 +5,8 @@
  * between) is found by the sweep. Making one never fails what it is about: a key is created, a
  * message's end recorded, whatever happens to its events (logged).
  */
+import type { BackoffPolicy } from '../backoff';
+import { retryDelayMs } from '../backoff';
 import type { ApiKeyInfo } from '../tenancy/tenant';
 import {
   MessageAlreadyExistsError,
@@ -83,10 +85,11 @@ export const storeEventDeliveries = async (
  * Each try is the SDK's own retries; the pauses keep the whole well inside a take's lease.
  */
 const EVENT_TRIES = 3;
-const EVENT_PAUSES_MS = [100, 400];
+/** 100 ms, then 400 ms: each pause its whole step (no jitter: a worker's own tries collide with no one). */
+const EVENT_BACKOFF: BackoffPolicy = { baseMs: 100, factor: 4, capMs: 400 };
 
 const pauseBeforeTry = (deps: Pick<SchedulingDeps, 'clock'>, tries: number) =>
-  deps.clock.sleepUntil(deps.clock.now() + (EVENT_PAUSES_MS[tries - 1] ?? EVENT_PAUSES_MS.at(-1)!));
+  deps.clock.sleepUntil(deps.clock.now() + retryDelayMs(tries, EVENT_BACKOFF, 1));
 
 /**
  * Withdraws stored event deliveries that tell of an end the message did not come to (made before
