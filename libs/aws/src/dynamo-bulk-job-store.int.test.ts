@@ -94,4 +94,28 @@ describe.each(dynamoBackends())('DynamoBulkJobStore on $name', ({ start, availab
       expect(await store.get(idle.tenantId, idle.id)).toEqual(idle);
     },
   );
+
+  it.runIf(available)(
+    'notes a resume of a job still as read, which then counts as idle from the resume, and no other',
+    async () => {
+      const idleOf = async (beforeMs: number) => {
+        const found = [];
+        for await (const ref of store.idleRunningJobs(beforeMs)) if (ref.tenantId === 'tnt_resumed') found.push(ref);
+        return found;
+      };
+      const job = aJob({ tenantId: 'tnt_resumed', updatedAt: T0 - 600_000 });
+      await store.insert(job);
+      expect(await idleOf(T0 - 60_000)).toHaveLength(1);
+      expect(await store.noteResumed(job, T0 - 30_000)).toBe(true);
+      expect(await idleOf(T0 - 60_000)).toEqual([]);
+      expect(await idleOf(T0)).toEqual([{ tenantId: 'tnt_resumed', jobId: job.id }]);
+      expect(await store.get(job.tenantId, job.id)).toEqual({ ...job, resumedAt: T0 - 30_000 });
+      // A step ran meanwhile: the resume read before it is not noted, and does not undo its write.
+      const progressed = { ...job, step: 1, updatedAt: T0 - 20_000 };
+      expect(await store.save(progressed, 0)).toBe(true);
+      expect(await store.noteResumed(job, T0)).toBe(false);
+      expect(await store.get(job.tenantId, job.id)).toEqual(progressed);
+      expect(await idleOf(T0 - 20_000)).toEqual([]);
+    },
+  );
 });

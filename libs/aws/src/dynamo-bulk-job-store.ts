@@ -5,16 +5,18 @@
  *                                                       `expiresAtMs`, 7 days on
  *                                                       while running, in the pending index under
  *                                                       pendPk JOBS at its last write (`updatedAt`)
+ *                                                       or the sweep's last resume (`resumedAt`)
  *   running jobs    pk T#<tenant>  sk JOBS#RUNNING      `jobs`: job id → when it took its place, `version`
  * Each conditional write stores a fresh `writeId`, so one applied whose answer was lost counts as
  * done (own-write.ts): otherwise a step whose progress was saved would read as stale, and the job
  * would stop, its next step never queued.
  */
 import type { DynamoDBDocumentClient, PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BulkJob, BulkJobStore } from '@vigil/core';
+import { idleSince } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
-import { ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
+import { appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
 import { INDEX } from './table-definition';
 
 /**
@@ -42,8 +44,8 @@ export class DynamoBulkJobStore implements BulkJobStore {
     return {
       ...rest,
       ...jobKey(job.tenantId, job.id),
-      // A running job is in the pending index at its last write, for the sweep to find it idle.
-      ...(job.state === 'running' && { pendPk: RUNNING_JOBS_PENDING_PK, pendingAt: job.updatedAt }),
+      // A running job is in the pending index from when it is idle, for the sweep to find it.
+      ...(job.state === 'running' && { pendPk: RUNNING_JOBS_PENDING_PK, pendingAt: idleSince(job) }),
       ...(expiresAt !== undefined && expiryAttributes(expiresAt)),
     };
   }
@@ -120,6 +122,27 @@ export class DynamoBulkJobStore implements BulkJobStore {
     for await (const page of pages) {
       for (const item of page.Items ?? []) yield { tenantId: String(item.tenantId), jobId: String(item.id) };
     }
+  }
+
+  async noteResumed(job: BulkJob, at: number): Promise<boolean> {
+    // Applied twice (an answer lost, the SDK's retry) it is the same write: no writeId needed.
+    return appliedUnlessRefused(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(job.tenantId, job.id),
+          ConditionExpression: '#state = :running AND step = :step AND updatedAt = :updatedAt',
+          UpdateExpression: 'SET resumedAt = :at, pendingAt = :at',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':running': 'running',
+            ':step': job.step,
+            ':updatedAt': job.updatedAt,
+            ':at': at,
+          },
+        }),
+      ),
+    );
   }
 
   /** Puts `put.Item` if its condition holds; true if it did (also when only its answer was lost). */

@@ -86,6 +86,12 @@ export interface BulkJob {
   page?: BulkPage;
   createdAt: number;
   updatedAt: number;
+  /**
+   * When the sweep last queued the job's step again (resumeIdleJobs): it counts as idle from the
+   * later of this and `updatedAt`, so a step still waiting in a backlogged queue is not queued again
+   * every sweep. Progress and the stall time still count from `updatedAt`.
+   */
+  resumedAt?: number;
   finishedAt?: number;
   /** Why a job ended `failed`. */
   stopReason?: { code: BulkStopCode; detail: string };
@@ -144,6 +150,10 @@ export const finishJob = (job: BulkJob, now: number, stop?: BulkJob['stopReason'
     expiresAt: now + BULK_JOB_RETENTION_MS,
   };
 };
+
+/** Since when a running job has waited for its step: its last write, or the sweep's last resume of it. */
+export const idleSince = (job: Pick<BulkJob, 'updatedAt' | 'resumedAt'>): number =>
+  Math.max(job.updatedAt, job.resumedAt ?? 0);
 
 /** A running job that has not moved for BULK_STALL_MS. */
 export const isStalled = (job: BulkJob, now: number): boolean =>

@@ -327,8 +327,16 @@ export interface BulkJobStore {
   runningJobs(tenantId: string): Promise<{ jobs: Record<string, number>; version: number }>;
   /** Replaces the tenant's running jobs if the record is still at `expectedVersion`; false if it moved on. */
   setRunningJobs(tenantId: string, jobs: Record<string, number>, expectedVersion: number): Promise<boolean>;
-  /** Every tenant's running jobs last written (`updatedAt`) before `beforeMs`: which jobs, not as they are now. */
+  /**
+   * Every tenant's running jobs idle since before `beforeMs` (the later of `updatedAt` and
+   * `resumedAt`, see idleSince): which jobs, not as they are now.
+   */
   idleRunningJobs(beforeMs: number): AsyncIterable<{ tenantId: string; jobId: string }>;
+  /**
+   * Sets `resumedAt` of a job still running as `job` was read (same step, `updatedAt` unchanged), and
+   * nothing else of it; false if it moved on or ended.
+   */
+  noteResumed(job: BulkJob, at: number): Promise<boolean>;
 }
 
 /** Where a job's steps wait for the engine (SQS on AWS, the local queue on the local stack). */

@@ -305,6 +305,29 @@ describe('a job whose step was lost', () => {
     expect((await jobs.runningJobs(TENANT)).jobs).toEqual({});
   });
 
+  it('is queued again only once it has been idle for JOB_IDLE_MS since the last resume, and still stalls', async () => {
+    const { deps, clock, jobs, job } = setup();
+    const messages = await scheduleMany(deps, 150);
+    const { job: waiting } = await startBulkJob(deps, TENANT, cancelIds(messages.map((m) => m.id)));
+    expect(await runBulkJobStep(deps, jobs.sent[0]!)).toBe('ran');
+    jobs.sent.length = 0;
+    // Its step 1 waits in a backlogged queue: the sweep, once a minute, must not add a copy each time.
+    clock.advance(JOB_IDLE_MS + 1);
+    expect(await resumeIdleJobs(deps, JOB_IDLE_MS)).toEqual({ resumed: 1, givenUp: 0 });
+    clock.advance(60_000);
+    expect(await resumeIdleJobs(deps, JOB_IDLE_MS)).toEqual({ resumed: 0, givenUp: 0 });
+    clock.advance(JOB_IDLE_MS - 60_000 + 1);
+    expect(await resumeIdleJobs(deps, JOB_IDLE_MS)).toEqual({ resumed: 1, givenUp: 0 });
+    expect(jobs.sent).toEqual([
+      { tenantId: TENANT, jobId: waiting.id, step: 1 },
+      { tenantId: TENANT, jobId: waiting.id, step: 1 },
+    ]);
+    // Resumes are not progress: with no step run, it is still given up at the stall time.
+    clock.advance(BULK_STALL_MS);
+    expect(await resumeIdleJobs(deps, JOB_IDLE_MS)).toEqual({ resumed: 0, givenUp: 1 });
+    expect(job(waiting.id)).toMatchObject({ state: 'failed', stopReason: { code: 'stalled' } });
+  });
+
   it('is accepted when its first step cannot be queued, and run once the sweep queues it', async () => {
     const { deps, clock, jobs, runAll, job } = setup();
     const messages = await scheduleMany(deps, 3);

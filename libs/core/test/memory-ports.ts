@@ -42,6 +42,7 @@ import {
   emptyCounts,
   expiredLeases,
   FixedClock,
+  idleSince,
   idRangeOf,
   matchesFilter,
   leaseAdmits,
@@ -504,8 +505,14 @@ export class MemoryBulkJobs implements BulkJobStore, BulkJobQueue {
   }
   async *idleRunningJobs(beforeMs: number) {
     for (const job of this.jobs.values()) {
-      if (job.state === 'running' && job.updatedAt < beforeMs) yield { tenantId: job.tenantId, jobId: job.id };
+      if (job.state === 'running' && idleSince(job) < beforeMs) yield { tenantId: job.tenantId, jobId: job.id };
     }
+  }
+  async noteResumed(job: BulkJob, at: number) {
+    const current = this.jobs.get(job.id);
+    if (current?.state !== 'running' || current.step !== job.step || current.updatedAt !== job.updatedAt) return false;
+    current.resumedAt = at;
+    return true;
   }
   async enqueue(step: BulkJobStepRef) {
     this.sent.push(step);

@@ -23,6 +23,7 @@ import {
   BULK_PAGE,
   BULK_STALL_MS,
   finishJob,
+  idleSince,
   isStalled,
   MAX_RUNNING_JOBS,
   newBulkJob,
@@ -309,7 +310,7 @@ export const resumeIdleJobs = async (
   let givenUp = 0;
   for await (const { tenantId, jobId } of deps.jobs.idleRunningJobs(now - idleMs)) {
     const job = await deps.jobs.get(tenantId, jobId);
-    if (!job || job.state !== 'running' || job.updatedAt >= now - idleMs) continue;
+    if (!job || job.state !== 'running' || idleSince(job) >= now - idleMs) continue;
     if (isStalled(job, now)) {
       if (await giveUp(deps, job, now)) {
         await leaveRunningPlace(deps, tenantId, jobId);
@@ -319,6 +320,11 @@ export const resumeIdleJobs = async (
     }
     await deps.jobQueue.enqueue({ tenantId, jobId, step: job.step });
     resumed += 1;
+    // Not idle again for another idleMs: a step that waits in a backlogged queue gets no second copy
+    // each sweep. Unnoted, the next sweep queues one more copy, which runs stale or runs the page once.
+    await deps.jobs.noteResumed(job, now).catch((error: unknown) => {
+      deps.log.warn('bulk job resumed, its resume not noted', { tenantId, jobId, error: String(error) });
+    });
   }
   if (resumed + givenUp > 0) deps.log.warn('sweep resumed idle bulk jobs', { resumed, givenUp, idleMs });
   return { resumed, givenUp };
