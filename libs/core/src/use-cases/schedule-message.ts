@@ -9,6 +9,8 @@
  * request that failed or died part-way finishes it with the same ids.
  */
 
+import type { BackoffPolicy } from '../backoff';
+import { retryDelayMs } from '../backoff';
 import type { FieldError } from '../errors';
 import { MessageAlreadyExistsError, ValidationError } from '../errors';
 import { stringifyExactJson } from '../exact-json';
@@ -319,6 +321,8 @@ const insertAllOrNothing = async (
 };
 
 const ROLLBACK_TRIES = 3;
+/** The rollback's pauses between tries: 100–200 ms, then 200–400 ms. */
+const ROLLBACK_BACKOFF: BackoffPolicy = { baseMs: 200, factor: 2, capMs: 400 };
 
 /**
  * Deletes the messages a failed request may have stored (retrying a little); they were never
@@ -349,7 +353,7 @@ const rollBackInserts = async (deps: SchedulingDeps, mayBeWritten: readonly Mess
         });
         return;
       }
-      await deps.clock.sleepUntil(deps.clock.now() + 100 * 2 ** attempt);
+      await deps.clock.sleepUntil(deps.clock.now() + retryDelayMs(attempt, ROLLBACK_BACKOFF, deps.random?.() ?? 0.5));
     }
   }
 };
