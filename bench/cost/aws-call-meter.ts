@@ -192,6 +192,23 @@ const HASH_KEY = TABLE_DEFINITION.KeySchema.find((k) => k.KeyType === 'HASH')?.A
 const native = (item: Record<string, unknown> | undefined): Item | undefined =>
   item && typeof item[HASH_KEY] === 'object' ? unmarshall(item as RawItem) : item;
 
+/**
+ * An AttributeValue as a request's JSON carries it, with its binary values as bytes again: the wire
+ * holds them in base64, a third longer than what DynamoDB stores and bills (a compressed body).
+ */
+const fromWire = (value: any): any => {
+  if (value === null || typeof value !== 'object') return value;
+  if (typeof value.B === 'string') return { B: Buffer.from(value.B, 'base64') };
+  if (Array.isArray(value.BS)) return { BS: value.BS.map((b: string) => Buffer.from(b, 'base64')) };
+  if (value.M) return { M: Object.fromEntries(Object.entries(value.M).map(([k, v]) => [k, fromWire(v)])) };
+  if (value.L) return { L: value.L.map(fromWire) };
+  return value;
+};
+
+/** An item of a request (PutItem, BatchWriteItem), as a plain object: what DynamoDB stores. */
+const requestItem = (item: RawItem): Item =>
+  unmarshall(Object.fromEntries(Object.entries(item).map(([name, value]) => [name, fromWire(value)])));
+
 const utf8 = new TextDecoder();
 /** A request body as text (the SDK serializes to bytes; its string-like adapter warns when used as a string). */
 export const bodyText = (body: unknown): string =>
@@ -342,7 +359,7 @@ export class AwsCallMeter {
     if (injected) delete output.Attributes;
     switch (operation) {
       case 'PutItem': {
-        const after = unmarshall(input.Item as RawItem);
+        const after = requestItem(input.Item as RawItem);
         this.chargeWrite(operation, attributes, after);
         this.remember(after);
         break;
@@ -405,7 +422,7 @@ export class AwsCallMeter {
     for (const request of Object.values(requests).flat()) {
       if (left.has(JSON.stringify(request))) continue;
       if (request.PutRequest) {
-        const after = unmarshall(request.PutRequest.Item as RawItem);
+        const after = requestItem(request.PutRequest.Item as RawItem);
         this.chargeWrite('BatchWriteItem.Put', this.mirror.get(this.keyOf(after)), after);
         this.remember(after);
       } else if (request.DeleteRequest) {
