@@ -3,8 +3,16 @@
  * have, as the engine would have written them for a queued JSON webhook, so a test names only what
  * it is about.
  */
+import { randomBytes } from 'node:crypto';
 import type { Message } from '@vigil/core';
 import { newMessageId } from '@vigil/core';
+
+/**
+ * `length` random printable ASCII characters (one UTF-8 byte each): gzip keeps about 83 % of them,
+ * so a message store keeps such a body as text (libs/aws/src/stored-body.ts), at its full size.
+ */
+export const incompressibleText = (length: number): string =>
+  Buffer.from(randomBytes(length).map((byte) => 32 + (byte % 95))).toString('latin1');
 
 /** The instant a message made by `aMessage` is created and due at, unless `at` says otherwise. */
 export const MESSAGE_T0 = Date.parse('2026-11-23T10:00:00.000Z');

@@ -25,7 +25,7 @@ describe('the cost bench, short form', () => {
   beforeAll(async () => {
     // Usage folded after 1 s instead of the deployed 5 s: each of the six scenarios waits for it.
     bench = await startCostBench({ usageFoldEveryMs: 1_000 });
-    scenarios = await bench.run({ single: 3, busy: 20, far: 3, batch: 6, retried: 1, cancelled: 2 });
+    scenarios = await bench.run({ single: 3, busy: 20, far: 3, batch: 6, retried: 1, cancelled: 2, large: 2 });
   }, 150_000);
   afterAll(() => bench?.stop());
 
@@ -40,6 +40,14 @@ describe('the cost bench, short form', () => {
     // Insert, take, record, each over 1 KB with its 1 KB body.
     expect(usage['dynamodb.wru.table']).toBeGreaterThanOrEqual(6 * messages);
     expect(usage['scheduler.invocations']).toBeUndefined();
+  });
+
+  it('bills the writes of a 16 KB JSON body by its gzip: a few KB an item, not 16', () => {
+    const perDelivery = (s: ScenarioUsage) => s.usage['dynamodb.wru.table']! / s.messages;
+    const large = scenario('Single create with a 16 KB body');
+    // Stored as text, each of the item's three writes would be 17 units or more: 51 a delivery.
+    expect(perDelivery(large)).toBeLessThan(3 * 8);
+    expect(perDelivery(large)).toBeGreaterThan(perDelivery(scenario('Single create, near')));
   });
 
   it('meters single creates at a busy pace: tickets due the same second share deliver invocations', () => {

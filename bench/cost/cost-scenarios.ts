@@ -3,7 +3,7 @@
  * the metering queue and function, as on AWS), each metered by AwsCallMeter from its first request
  * until its messages are final, the queues are empty and usage is folded.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,11 +28,29 @@ export interface ScenarioSizes {
   batch: number;
   retried: number;
   cancelled: number;
+  /** Single creates with a LARGE_BODY. */
+  large: number;
 }
 
-export const FULL_SIZES: ScenarioSizes = { single: 40, busy: 300, far: 40, batch: 100, retried: 20, cancelled: 20 };
+export const FULL_SIZES: ScenarioSizes = {
+  single: 40,
+  busy: 300,
+  far: 40,
+  batch: 100,
+  retried: 20,
+  cancelled: 20,
+  large: 20,
+};
 /** `npm run bench:cost -- --short` and `npm run bench:capacity`: a few messages per scenario. */
-export const SHORT_SIZES: ScenarioSizes = { single: 5, busy: 20, far: 5, batch: 10, retried: 3, cancelled: 3 };
+export const SHORT_SIZES: ScenarioSizes = {
+  single: 5,
+  busy: 20,
+  far: 5,
+  batch: 10,
+  retried: 3,
+  cancelled: 3,
+  large: 3,
+};
 /** The busy scenario's pace: a tenant at a few million single creates a day, from BUSY_CLIENTS callers. */
 const BUSY_PER_SECOND = 50;
 const BUSY_CLIENTS = 5;
@@ -54,8 +72,49 @@ const ENGINE_ENV = {
   ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('VIGIL_'))),
 };
 
-/** A JSON body of about 1 KB, the issue's typical message. */
-const BODY = { order: 'ord_42', note: 'x'.repeat(1_000) };
+/** A pseudo-random id of `prefix` (24 hex digits: as little for gzip to fold as a real id). */
+const idOf = (prefix: string, n: number) =>
+  `${prefix}_${createHash('sha1').update(`${prefix}${n}`).digest('hex').slice(0, 24)}`;
+
+const PRODUCTS = ['Pro plan seat', 'Extra storage (100 GB)', 'Priority support', 'Café API add-on', 'SMS bundle'];
+
+/**
+ * A webhook body as payment and commerce APIs send them: an event naming its object, with `lines`
+ * line items (ids, amounts, text, a multi-byte name). What a real body shares with gzip, its
+ * repeated field names and shapes, it shares here too; the ids do not repeat.
+ */
+export const webhookBody = (lines: number) => ({
+  id: idOf('evt', lines),
+  type: 'invoice.paid',
+  created: 1_764_950_400,
+  data: {
+    object: {
+      id: idOf('in', lines),
+      customer: idOf('cus', lines),
+      customer_email: 'jane.doe@example.com',
+      customer_name: 'Jane Doe — Zürich',
+      amount_due: 4_900 * lines,
+      amount_paid: 4_900 * lines,
+      currency: 'eur',
+      status: 'paid',
+      lines: Array.from({ length: lines }, (_, i) => ({
+        id: idOf('il', i),
+        price: idOf('price', i),
+        subscription_item: idOf('si', i),
+        description: `${PRODUCTS[i % PRODUCTS.length]} × ${1 + (i % 4)} (Dec 2026)`,
+        amount: 1_900 + ((i * 7_919) % 9_000),
+        quantity: 1 + (i % 4),
+        period: { start: 1_764_547_200 + i * 3_600, end: 1_767_225_600 + i * 3_600 },
+      })),
+      metadata: { order: idOf('ord', lines) },
+    },
+  },
+});
+
+/** About 1 KB of JSON (1,146 bytes; gzip keeps 54 %), the issue's typical message. */
+const BODY = webhookBody(3);
+/** About 16 KB of JSON (16,430 bytes; gzip keeps 27 %): a body every write of its item is billed for. */
+const LARGE_BODY = webhookBody(64);
 const FINAL = new Set(['delivered', 'failed', 'cancelled']);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -175,13 +234,14 @@ export const startCostBench = async (options: { usageFoldEveryMs?: number } = {}
     path: string,
     pace: { perSecond: number; clients: number },
     after: (id: string) => Promise<void> = async () => {},
+    body: unknown = BODY,
   ) => {
     const ids: string[] = [];
     const start = Date.now();
     const caller = async (first: number) => {
       for (let i = first; i < count; i += pace.clients) {
         await sleep(start + (i * 1000) / pace.perSecond - Date.now());
-        const { id } = await post('/v1/messages', { url: `${receiver.url}/${path}/${i}`, delay: 3, body: BODY });
+        const { id } = await post('/v1/messages', { url: `${receiver.url}/${path}/${i}`, delay: 3, body });
         await after(id);
         ids.push(id);
       }
@@ -298,6 +358,18 @@ export const startCostBench = async (options: { usageFoldEveryMs?: number } = {}
             await sleep(3_500);
             return ids;
           },
+          30_000,
+        ),
+      );
+      results.push(
+        await measure(
+          {
+            name: 'Single create with a 16 KB body, near path',
+            unit: 'deliveries',
+            messages: sizes.large,
+            note: 'as the single create above, with 16 KB of JSON instead of 1 KB',
+          },
+          () => createPaced(sizes.large, 'large', spaced, undefined, LARGE_BODY),
           30_000,
         ),
       );

@@ -13,7 +13,8 @@ import type { DynamoBackend } from '../../test-support/dynamo-backends';
 import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../test-support/dynamo-backends';
 import type { Usage } from './aws-call-meter';
 import { AwsCallMeter, usageBetween } from './aws-call-meter';
-import { aMessage } from '../../test-support/messages';
+import { aMessage, incompressibleText } from '../../test-support/messages';
+import { webhookBody } from './cost-scenarios';
 
 const T0 = Date.parse('2026-12-02T09:00:00.000Z');
 
@@ -22,7 +23,8 @@ const message = (id: string, over: Partial<Message> = {}): Message =>
     id,
     tenantId: 'tnt_cost',
     headers: { 'x-source': 'checkout' },
-    body: JSON.stringify({ order: '42', note: 'x'.repeat(1_000) }),
+    // 1 KB gzip cannot shrink: stored as text, so the item is over 1 KB (stored-body.ts).
+    body: JSON.stringify({ order: '42', note: incompressibleText(1_000) }),
     sendAt: T0 + 10_000,
     dueAt: T0 + 10_000,
     createdAt: T0,
@@ -106,6 +108,16 @@ describe.runIf(unavailable === undefined)('the cost meter against DynamoDB Local
         },
         held.version,
       ),
+    );
+  });
+
+  it('counts a compressed body by the bytes DynamoDB stores, not their base64 on the wire', async () => {
+    const m = message('msg_cost_gzip', { body: JSON.stringify(webhookBody(64)) });
+    const insert = await metered(() => store.insert(m));
+    // 16 KB of JSON as about 4.5 KB of gzip: 5 units where the text would cost 17.
+    expect(insert['dynamodb.wru.table']).toBe(5);
+    await metered(() =>
+      store.take({ tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt }, T0, T0 + 60_000),
     );
   });
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
 import { dynamoBackends } from '../../../test-support/dynamo-backends';
 import { DynamoMessageStore } from './dynamo-message-store';
+import { incompressibleText } from '../../../test-support/messages';
 
 const backends = dynamoBackends();
 
@@ -19,7 +20,7 @@ class ThirdWriteRefused extends DynamoMessageStore {
   inserts = 0;
   override insert(message: Message): Promise<void> {
     this.inserts += 1;
-    return super.insert(this.inserts === 3 ? { ...message, body: 'x'.repeat(410_000) } : message);
+    return super.insert(this.inserts === 3 ? { ...message, body: incompressibleText(410_000) } : message);
   }
 }
 
