@@ -175,6 +175,48 @@ describe('a batch is all or nothing', () => {
     expect(sender.requests.map((r) => r.headers['webhook-id']).sort()).toEqual(retry.messages.map((m) => m.id).sort());
   });
 
+  it('finishes a batch stored part-way when its retry comes after its sendAt slipped over 60 s into the past', async () => {
+    const { deps, store, queue, clock } = setup();
+    const sender = new ScriptedSender([{ statusCode: 200 }], () => clock.now());
+    const worker = new DeliveryWorker({
+      ...deps,
+      tenants: {
+        forDelivery: async () => ({ signingSecrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], plan: 'free' }),
+      },
+      deliveryTargets: { http: sender },
+      backoff: DEFAULT_BACKOFF,
+      random: () => 0.5,
+    });
+    const sendAt = new Date(T0 - 30_000).toISOString(); // half a minute ago: still accepted
+    const inputs = [0, 1, 2].map((i) => input({ delay: undefined, sendAt, body: `m${i}` }));
+    store.failFrom = 3;
+    store.whileFailing = async () => {
+      const [first] = store.messages.values();
+      expect(await worker.deliver(ticketFor(first!))).toBe('delivered');
+    };
+    await expect(scheduleBatch(deps, TENANT, inputs, 'b-late')).rejects.toThrow(/injected/);
+    expect(store.messages.size).toBe(1); // kept: it was sent
+
+    // The client retries two minutes later: its sendAt is now 150 s past, yet this is the request
+    // that was judged at T0 and stored in part. Refused, it would read as none scheduled.
+    store.failFrom = Number.POSITIVE_INFINITY;
+    clock.advance(120_000);
+    const retry = await scheduleBatch(deps, TENANT, inputs, 'b-late');
+    expect(retry.created).toBe(true);
+    expect(retry.messages.map((m) => m.status)).toEqual(['delivered', 'queued', 'queued']);
+    expect(retry.messages.every((m) => m.sendAt === T0 - 30_000)).toBe(true);
+    for (const { ticket } of queue.sent) await worker.deliver(ticket);
+    expect(sender.requests).toHaveLength(3);
+    // A request none of which was stored is judged now: refused.
+    store.whileFailing = async () => {};
+    store.failFrom = 1;
+    const other = [input({ delay: undefined, sendAt: new Date(clock.now() - 30_000).toISOString() })];
+    await expect(scheduleBatch(deps, TENANT, other, 'b-none')).rejects.toThrow(/injected/);
+    store.failFrom = Number.POSITIVE_INFINITY;
+    clock.advance(120_000);
+    await expect(scheduleBatch(deps, TENANT, other, 'b-none')).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it('stores, then dispatches, then meters every message when all writes succeed', async () => {
     const { deps, store, queue, metered } = setup();
     const { messages, created } = await scheduleBatch(deps, TENANT, [input(), input()]);

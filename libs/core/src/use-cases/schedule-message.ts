@@ -14,7 +14,7 @@ import { retryDelayMs } from '../backoff';
 import type { FieldError } from '../errors';
 import { MessageAlreadyExistsError, ValidationError } from '../errors';
 import { stringifyExactJson } from '../exact-json';
-import { newMessageId } from '../ids';
+import { messageIdTime, newMessageId } from '../ids';
 import { placeMessage } from '../lifecycle';
 import type { BodyKind, Message } from '../message';
 import { headerFieldErrors, sizeError, tooLargeError } from '../message-limits';
@@ -131,13 +131,16 @@ const buildMessage = (
 
 /**
  * Builds every message of a request, checking all of them before anything is stored: every time
- * and header error at once (422), else every message over the size limit (413).
+ * and header error at once (422), else every message over the size limit (413). Times (`sendAt`,
+ * `delay`) are judged at `judgedAt`: now, or for the retry of a request stored part-way, the
+ * instant its first attempt was (see buildOrReplay).
  */
 const buildAll = (
   deps: SchedulingDeps,
   tenantId: string,
   inputs: readonly MessageIn[],
   pathOf: (i: number) => string,
+  judgedAt?: number,
 ) => {
   const now = deps.clock.now();
   const errors: FieldError[] = [];
@@ -151,7 +154,7 @@ const buildAll = (
     if (input.callback) errors.push(...targetErrors(deps.targets, input.callback.url, `${prefix}callback.url`));
     const oversize = sizeError({ ...input, ...body }, prefix.replace(/\.$/, ''));
     if (oversize) tooLarge.push(oversize);
-    const resolved = resolveSendAt(input, now, prefix);
+    const resolved = resolveSendAt(input, judgedAt ?? now, prefix);
     if ('error' in resolved) errors.push(resolved.error);
     else messages.push(buildMessage(tenantId, input, body, resolved, now, deps));
   });
@@ -182,7 +185,9 @@ export const scheduleMessage = async (
     idempotencyKey === undefined
       ? undefined
       : { key: idempotencyKey, fingerprint: requestFingerprint(CREATE_ROUTE, input) };
-  const built = await buildOrReplay(deps, tenantId, idempotency, () => buildAll(deps, tenantId, [input], () => ''));
+  const built = await buildOrReplay(deps, tenantId, idempotency, (judgedAt) =>
+    buildAll(deps, tenantId, [input], () => '', judgedAt),
+  );
   if ('replay' in built) return { message: built.replay[0] as Message, created: false };
   const { messages, created } = await createMessages(deps, tenantId, built.messages, idempotency);
   return { message: messages[0] as Message, created };
@@ -199,23 +204,27 @@ export const scheduleBatch = async (
     idempotencyKey === undefined
       ? undefined
       : { key: idempotencyKey, fingerprint: requestFingerprint(BATCH_ROUTE, { messages: inputs }) };
-  const built = await buildOrReplay(deps, tenantId, idempotency, () =>
-    buildAll(deps, tenantId, inputs, (i) => `messages.${i}.`),
+  const built = await buildOrReplay(deps, tenantId, idempotency, (judgedAt) =>
+    buildAll(deps, tenantId, inputs, (i) => `messages.${i}.`, judgedAt),
   );
   if ('replay' in built) return { messages: built.replay, created: false };
   return createMessages(deps, tenantId, built.messages, idempotency);
 };
 
 /**
- * Builds the request's messages; but a request refused only for its times (a `sendAt` now more
- * than 60 s past, say) that repeats one already bound to its Idempotency-Key gets the first
- * result again, as a retry of an accepted request must, however late it comes.
+ * Builds the request's messages (times judged now); but a request refused for its times (a
+ * `sendAt` now more than 60 s past, say) that repeats one already bound to its Idempotency-Key is
+ * that request's retry, however late it comes: it gets the first result again, or, if the first
+ * stored only part of it (it died part-way, or its rollback kept messages the sweep had handed to
+ * a worker: those may be delivered), its times are judged as the first attempt's were, at the
+ * instant it was made (its first message id's time), and the retry finishes it. Refusing it then
+ * would tell the client none was scheduled while some are delivered. Nothing stored: refused.
  */
 const buildOrReplay = async (
   deps: SchedulingDeps,
   tenantId: string,
   idempotency: IdempotentRequest | undefined,
-  build: () => Message[],
+  build: (judgedAt?: number) => Message[],
 ): Promise<{ messages: Message[] } | { replay: Message[] }> => {
   try {
     return { messages: build() };
@@ -224,8 +233,10 @@ const buildOrReplay = async (
     const bound = await deps.store.findIdempotencyKey(tenantId, idempotency.key, deps.clock.now());
     if (bound?.fingerprint !== idempotency.fingerprint) throw error;
     const stored = await Promise.all(bound.messageIds.map((id) => deps.store.get(tenantId, id)));
-    if (stored.some((m) => m === undefined)) throw error;
-    return { replay: stored as Message[] };
+    if (stored.every((m) => m !== undefined)) return { replay: stored };
+    const [first] = bound.messageIds;
+    if (first === undefined || stored.every((m) => m === undefined)) throw error;
+    return { messages: build(messageIdTime(first)) };
   }
 };
 
