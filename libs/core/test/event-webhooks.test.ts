@@ -265,6 +265,86 @@ describe('a round whose end cannot be recorded', () => {
     expect(h.told(ENDPOINT_URL)).toEqual(['message.failed']);
   });
 
+  /** A store where every try to record `id` throws and the third lands all the same (its answer lost). */
+  const recordsUnseen = (h: ReturnType<typeof deliveryHarness>, id: string, { readable }: { readable: boolean }) => {
+    const save = h.store.save.bind(h.store);
+    const get = h.store.get.bind(h.store);
+    let tries = 0;
+    h.store.save = async (m, expected) => {
+      if (m.id !== id) return save(m, expected);
+      tries += 1;
+      if (tries === 3) await save(m, expected);
+      throw new Error('TimeoutError (injected)');
+    };
+    if (!readable) {
+      h.store.get = async (tenantId, messageId) => {
+        if (messageId === id) throw new Error('ProvisionedThroughputExceededException (injected)');
+        return get(tenantId, messageId);
+      };
+    }
+    return () => {
+      h.store.save = save;
+      h.store.get = get;
+    };
+  };
+
+  it('reads back a record whose every try threw: one that landed ends the round as recorded, not failed', async () => {
+    const endpoints = new MemoryEndpoints();
+    await endpoints.addEndpoint({
+      id: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
+      tenantId: TENANT,
+      url: ENDPOINT_URL,
+      events: ['message.failed'],
+      createdAt: T0,
+    });
+    const h = deliveryHarness({ t0: T0, secret: SECRET, script: [{ statusCode: 200 }], endpoints });
+    const { message } = await scheduleMessage(
+      h.deps,
+      TENANT,
+      input({ callback: { url: CALLBACK_URL, on: ['delivered', 'failed'] } }),
+    );
+    const restore = recordsUnseen(h, message.id, { readable: true });
+    expect(await h.deliverLatest()).toBe('delivered');
+    restore();
+    for (let i = 1; i < h.queue.sent.length; i += 1) await h.worker.deliver(h.queue.sent[i]!.ticket);
+    h.clock.advance(3_600_000);
+    const swept = h.queue.sent.length;
+    await sweepPending(h.deps, -60_000);
+    for (let i = swept; i < h.queue.sent.length; i += 1) await h.worker.deliver(h.queue.sent[i]!.ticket);
+
+    expect((await h.store.get(TENANT, message.id))?.status).toBe('delivered');
+    const told = (url: string) =>
+      h.sender.requests.filter((r) => r.url === url).map((r) => JSON.parse(r.body ?? '{}').type as string);
+    expect(told(ENDPOINT_URL)).toEqual([]);
+    expect(told(CALLBACK_URL)).toEqual(['message.delivered']);
+  });
+
+  it('withdraws the failure events of a round it could not finish, when the message moved on unseen', async () => {
+    const endpoints = new MemoryEndpoints();
+    await endpoints.addEndpoint({
+      id: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
+      tenantId: TENANT,
+      url: ENDPOINT_URL,
+      events: ['message.failed'],
+      createdAt: T0,
+    });
+    // A 500: the record sends the message back to retrying (a new version), landing unseen, and
+    // the read that would tell fails too; the failure write then finds the message moved on.
+    const h = deliveryHarness({ t0: T0, secret: SECRET, script: [{ statusCode: 500 }], endpoints });
+    const { message } = await scheduleMessage(h.deps, TENANT, input({}));
+    const restore = recordsUnseen(h, message.id, { readable: false });
+    expect(await h.deliverLatest()).toBe('skipped');
+    restore();
+    // Whatever event delivery is left stored, the sweep finds it an hour later.
+    h.clock.advance(3_600_000);
+    const swept = h.queue.sent.length;
+    await sweepPending(h.deps, -60_000);
+    const events = h.queue.sent.slice(swept).filter(({ ticket }) => ticket.messageId !== message.id);
+    for (const { ticket } of events) await h.worker.deliver(ticket);
+    expect(h.sender.requests.filter((r) => r.url === ENDPOINT_URL)).toEqual([]);
+    expect((await h.store.get(TENANT, message.id))?.status).not.toBe('failed');
+  });
+
   it('says nothing to a callback that asked for `delivered` only', async () => {
     const h = await undeliverableRecord(['delivered']);
     expect(h.told(CALLBACK_URL)).toEqual([]);

@@ -427,20 +427,23 @@ export class DeliveryWorker {
   /**
    * Writes the record, trying again (a bounded number of times) when the write throws. A lost
    * condition is final, unless an earlier try threw: that write may have landed after all, so
-   * the message is read back to tell.
+   * the message is read back to tell. So is it when every try threw: the last may have landed with
+   * only its answer lost, and finishing it `failed` then would overwrite a delivered record (a
+   * delivered record keeps the take's version) and tell the endpoints of a failure that was not.
    */
   private async saveRecord(next: Message, taken: Message, n: number): Promise<'saved' | 'lost' | { error: unknown }> {
     const { clock, store, log } = this.deps;
+    const landed = async () => {
+      const current = await store.get(taken.tenantId, taken.id);
+      return current?.version === next.version && lastAttemptNumber(current) === n && current.takes === undefined;
+    };
     let lastError: unknown;
     for (let tries = 0; tries <= RECORD_RETRY_DELAYS_MS.length; tries += 1) {
       if (tries > 0) await clock.sleepUntil(clock.now() + (RECORD_RETRY_DELAYS_MS[tries - 1] ?? 0));
       try {
         if (await store.save(next, taken.version)) return 'saved';
         if (lastError === undefined) return 'lost';
-        const current = await store.get(taken.tenantId, taken.id);
-        const landed =
-          current?.version === next.version && lastAttemptNumber(current) === n && current.takes === undefined;
-        return landed ? 'saved' : 'lost';
+        return (await landed()) ? 'saved' : 'lost';
       } catch (error) {
         lastError = error;
         log.warn('recording the attempt failed', {
@@ -452,6 +455,8 @@ export class DeliveryWorker {
         });
       }
     }
+    // Unknown if even the read fails: finished `failed` as before, whose write is conditional too.
+    if (await landed().catch(() => false)) return 'saved';
     return { error: lastError };
   }
 
@@ -531,6 +536,11 @@ export class DeliveryWorker {
       finished = await store.fail(message, message.version, { reason: bounded, now, expiresAt });
     }
     if (!finished) {
+      // Not finished here (the record landed unseen, or another worker moved it on): its failure
+      // events tell of an end that did not happen. Those the record stored as well stay.
+      const recorded = new Set((sent?.unrecordedEvents ?? []).map((d) => d.id));
+      const unfounded = eventDeliveries.filter((d) => !recorded.has(d.id));
+      if (unfounded.length > 0) await withdrawEventDeliveries(this.deps, unfounded, keepMs);
       log.warn('message changed before it could be finished as failed', fields);
       return 'skipped';
     }
