@@ -270,6 +270,41 @@ describe('the delivery worker and flow control', () => {
     expect(limiter.keys.get(`${TENANT}/k`)!.leases).toEqual({});
   });
 
+  it('on a bad day hands a message back when the limiter fails or its hand-back throws once: no takes creep towards poison', async () => {
+    // The limiter's store fails past its retries for the first eight asks (more takes than poison allows).
+    class FailingLimiter extends MemoryFlowLimiter {
+      failures = DEFAULT_ENGINE_SETTINGS.poisonTakes + 3;
+      override async reserveSlot(...args: Parameters<MemoryFlowLimiter['reserveSlot']>) {
+        if (this.failures > 0) {
+          this.failures -= 1;
+          throw new Error('ProvisionedThroughputExceededException (injected)');
+        }
+        return super.reserveSlot(...args);
+      }
+    }
+    const { deps, limiter, deliverLatest, store, sender } = setup(new FailingLimiter());
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', ratePerSecond: 5 } }),
+    );
+    // And every other hand-back's write throws once before it lands.
+    const save = store.save.bind(store);
+    let throwNext = false;
+    store.save = async (m, expected) => {
+      throwNext = !throwNext;
+      if (throwNext && m.flowHeldFrom !== undefined) throw new Error('InternalServerError (injected)');
+      return save(m, expected);
+    };
+
+    const outcomes = [];
+    while ((limiter as FailingLimiter).failures > 0) outcomes.push(await deliverLatest());
+    expect(outcomes.every((o) => o === 'held')).toBe(true);
+    expect(store.messages.get(message.id)!.takes).toBeUndefined();
+    expect(await deliverLatest()).toBe('delivered');
+    expect(sender.requests).toHaveLength(1);
+  });
+
   it('finishes a message held past the longest hold failed with reason flow-control, never sent', async () => {
     const { deps, limiter, deliverLatest, store, sender } = setup();
     const { message } = await scheduleMessage(

@@ -77,6 +77,8 @@ import { FlowGate } from './flow-gate';
 const RECORD_DEFER_MAX_MS = 1_000;
 /** A record that throws is tried again after these waits (three tries in all, well inside the lease). */
 const RECORD_RETRY_DELAYS_MS = [250, 1_000];
+/** When a message whose flow gate could not be asked is tried again. */
+const FLOW_UNANSWERED_RETRY_MS = 1_000;
 
 export interface DeliveryDeps extends EventDeliveryDeps {
   tenants: TenantDirectory;
@@ -222,11 +224,27 @@ export class DeliveryWorker {
    * Waits for the message's turn at its flow key: at most FLOW_HOLD_PER_TAKE_MS, and never so long
    * that the take's lease could end before the request does.
    */
-  private admit(message: Message & { flowControl: FlowControl }): Promise<FlowAdmission> {
-    const { clock } = this.deps;
+  /**
+   * Asks the flow gate for the message's turn. A gate that cannot be asked (its store failed past
+   * its retries) gives no turn: the message is handed back for a little later, like one the key
+   * was busy for, so a bad day's store errors do not count its takes towards poison. A lease the
+   * gate may have taken all the same expires on its own: the key runs below its limits, never above.
+   */
+  private async admit(message: Message & { flowControl: FlowControl }): Promise<FlowAdmission> {
+    const { clock, log } = this.deps;
     if (this.gate === undefined) throw new Error('flow control is not wired: no FlowLimiter given to the worker');
     const leaseRoom = (message.leaseUntil ?? message.dueAt) - message.timeoutMs - FLOW_LEASE_MARGIN_MS;
-    return this.gate.admit(message, Math.min(clock.now() + FLOW_HOLD_PER_TAKE_MS, leaseRoom));
+    try {
+      return await this.gate.admit(message, Math.min(clock.now() + FLOW_HOLD_PER_TAKE_MS, leaseRoom));
+    } catch (error) {
+      log.warn('flow control could not be asked for a turn; handed back', {
+        tenantId: message.tenantId,
+        messageId: message.id,
+        flowKey: message.flowControl.key,
+        error: String(error),
+      });
+      return { admitted: false, retryAt: clock.now() + FLOW_UNANSWERED_RETRY_MS };
+    }
   }
 
   /** Gives the flow key's turn back; a failure is logged (the lease expires on its own). */
@@ -253,7 +271,7 @@ export class DeliveryWorker {
     retryAt: number,
     keepMs: number,
   ): Promise<DeliveryOutcome> {
-    const { clock, settings, store, log } = this.deps;
+    const { clock, settings, log } = this.deps;
     const now = clock.now();
     const heldFrom = message.flowHeldFrom ?? message.dueAt;
     const fields = { tenantId: message.tenantId, messageId: message.id, flowKey: flow.key };
@@ -281,7 +299,9 @@ export class DeliveryWorker {
       updatedAt: now,
     };
     const next = placeMessage(waiting, now, settings, attemptsThisRound(message) > 0 ? 'retry' : 'fresh');
-    if (!(await store.save(next, message.version))) {
+    const handedBack = await this.saveTrying(next, message, (current) => current.flowHeldFrom === heldFrom, fields);
+    if (handedBack !== 'saved') {
+      if (handedBack !== 'lost') throw handedBack.error;
       log.warn('message changed while flow control held it', fields);
       return 'skipped';
     }
@@ -431,11 +451,28 @@ export class DeliveryWorker {
    * only its answer lost, and finishing it `failed` then would overwrite a delivered record (a
    * delivered record keeps the take's version) and tell the endpoints of a failure that was not.
    */
-  private async saveRecord(next: Message, taken: Message, n: number): Promise<'saved' | 'lost' | { error: unknown }> {
+  private saveRecord(next: Message, taken: Message, n: number): Promise<'saved' | 'lost' | { error: unknown }> {
+    return this.saveTrying(next, taken, (current) => lastAttemptNumber(current) === n && current.takes === undefined, {
+      tenantId: taken.tenantId,
+      messageId: taken.id,
+      attempt: n,
+    });
+  }
+
+  /**
+   * Writes `next` over the taken message as saveRecord does (the tries, the reading back), for any
+   * write that ends a take; `isNext` tells the message read back as `next` (at its version).
+   */
+  private async saveTrying(
+    next: Message,
+    taken: Message,
+    isNext: (current: Message) => boolean,
+    fields: Record<string, unknown>,
+  ): Promise<'saved' | 'lost' | { error: unknown }> {
     const { clock, store, log } = this.deps;
     const landed = async () => {
       const current = await store.get(taken.tenantId, taken.id);
-      return current?.version === next.version && lastAttemptNumber(current) === n && current.takes === undefined;
+      return current?.version === next.version && isNext(current);
     };
     let lastError: unknown;
     for (let tries = 0; tries <= RECORD_RETRY_DELAYS_MS.length; tries += 1) {
@@ -446,13 +483,7 @@ export class DeliveryWorker {
         return (await landed()) ? 'saved' : 'lost';
       } catch (error) {
         lastError = error;
-        log.warn('recording the attempt failed', {
-          tenantId: taken.tenantId,
-          messageId: taken.id,
-          attempt: n,
-          try: tries + 1,
-          error: String(error),
-        });
+        log.warn('writing the end of a take failed', { ...fields, try: tries + 1, error: String(error) });
       }
     }
     // Unknown if even the read fails: finished `failed` as before, whose write is conditional too.
