@@ -31,6 +31,7 @@ import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
+import { incompressibleText } from '../../test-support/messages';
 
 let stack: LocalStack;
 let receiver: Receiver;
@@ -302,7 +303,7 @@ describe('a batch is all or nothing, even when a write fails part-way', () => {
     inserts = 0;
     override insert(message: Message): Promise<void> {
       this.inserts += 1;
-      return super.insert(this.inserts === 3 ? { ...message, body: 'x'.repeat(410_000) } : message);
+      return super.insert(this.inserts === 3 ? { ...message, body: incompressibleText(410_000) } : message);
     }
   }
   let realStore: MessageStore;
