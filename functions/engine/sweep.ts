@@ -7,7 +7,7 @@
 import { runtime } from '@vigil/aws';
 import { JOB_IDLE_MS } from '@vigil/aws/queue-settings';
 import { bulkJobWiring } from '@vigil/aws/wiring/bulk-jobs';
-import { parseOrThrow, resumeIdleJobs, sweepPending } from '@vigil/core';
+import { parseOrThrow, sweep } from '@vigil/core';
 import { z } from 'zod';
 
 const SweepInput = z.object({ lookAheadS: z.number().min(0).max(900).optional() }).loose();
@@ -18,7 +18,5 @@ export const handler = async (event: unknown): Promise<{ requeued: number; resum
   const horizonMs = lookAheadS === undefined ? -config.engine.sweepGraceMs : lookAheadS * 1000;
   // A look ahead is the local stack's start-up: its queues did not survive, so nothing is in flight.
   const queueLost = lookAheadS !== undefined;
-  const { requeued } = await sweepPending(scheduling, horizonMs, { queueLost });
-  const { resumed } = await resumeIdleJobs(bulkJobWiring(), queueLost ? 0 : JOB_IDLE_MS);
-  return { requeued, resumedJobs: resumed };
+  return sweep(scheduling, bulkJobWiring(), { horizonMs, queueLost, jobIdleMs: queueLost ? 0 : JOB_IDLE_MS });
 };

@@ -17,6 +17,7 @@ import {
   MessageIn,
   newMessageId,
   resumeIdleJobs,
+  sweep,
   runBulkJobStep,
   scheduleBatch,
   startBulkJob,
@@ -326,6 +327,35 @@ describe('a job whose step was lost', () => {
     clock.advance(BULK_STALL_MS);
     expect(await resumeIdleJobs(deps, JOB_IDLE_MS)).toEqual({ resumed: 0, givenUp: 1 });
     expect(job(waiting.id)).toMatchObject({ state: 'failed', stopReason: { code: 'stalled' } });
+  });
+
+  it('is resumed though the sweep of the messages fails, and though another idle job cannot be queued', async () => {
+    const { deps, clock, jobs, store } = setup();
+    const messages = await scheduleMany(deps, 2);
+    const { job: first } = await startBulkJob(deps, TENANT, cancelIds([messages[0]!.id]));
+    const { job: second } = await startBulkJob(deps, TENANT, cancelIds([messages[1]!.id]));
+    jobs.sent.length = 0; // both first steps lost
+    clock.advance(JOB_IDLE_MS + 1);
+    // The store fails the messages' pending index past its retries; the queue refuses the first job's step.
+    store.pendingBefore = async function* () {
+      yield* [];
+      throw new Error('ProvisionedThroughputExceededException (injected)');
+    };
+    const enqueue = jobs.enqueue.bind(jobs);
+    jobs.enqueue = async (step) => {
+      if (step.jobId === first.id) throw new Error('SQS throttled (injected)');
+      return enqueue(step);
+    };
+
+    await expect(sweep(deps, deps, { horizonMs: -60_000, queueLost: false, jobIdleMs: JOB_IDLE_MS })).rejects.toThrow(
+      /ProvisionedThroughput/,
+    );
+
+    expect(jobs.sent).toEqual([{ tenantId: TENANT, jobId: second.id, step: 0 }]);
+    // The next sweep, the queue well again, queues the first.
+    jobs.enqueue = enqueue;
+    expect(await resumeIdleJobs(deps, JOB_IDLE_MS)).toEqual({ resumed: 1, givenUp: 0 });
+    expect(jobs.sent.at(-1)).toEqual({ tenantId: TENANT, jobId: first.id, step: 0 });
   });
 
   it('is accepted when its first step cannot be queued, and run once the sweep queues it', async () => {

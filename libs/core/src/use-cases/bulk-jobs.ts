@@ -309,22 +309,27 @@ export const resumeIdleJobs = async (
   let resumed = 0;
   let givenUp = 0;
   for await (const { tenantId, jobId } of deps.jobs.idleRunningJobs(now - idleMs)) {
-    const job = await deps.jobs.get(tenantId, jobId);
-    if (!job || job.state !== 'running' || idleSince(job) >= now - idleMs) continue;
-    if (isStalled(job, now)) {
-      if (await giveUp(deps, job, now)) {
-        await leaveRunningPlace(deps, tenantId, jobId);
-        givenUp += 1;
+    // One job the store or the queue fails for is left to the next sweep; the others go on.
+    try {
+      const job = await deps.jobs.get(tenantId, jobId);
+      if (!job || job.state !== 'running' || idleSince(job) >= now - idleMs) continue;
+      if (isStalled(job, now)) {
+        if (await giveUp(deps, job, now)) {
+          await leaveRunningPlace(deps, tenantId, jobId);
+          givenUp += 1;
+        }
+        continue;
       }
-      continue;
+      await deps.jobQueue.enqueue({ tenantId, jobId, step: job.step });
+      resumed += 1;
+      // Not idle again for another idleMs: a step that waits in a backlogged queue gets no second copy
+      // each sweep. Unnoted, the next sweep queues one more copy, which runs stale or runs the page once.
+      await deps.jobs.noteResumed(job, now).catch((error: unknown) => {
+        deps.log.warn('bulk job resumed, its resume not noted', { tenantId, jobId, error: String(error) });
+      });
+    } catch (error) {
+      deps.log.warn('idle bulk job not resumed; the next sweep tries again', { tenantId, jobId, error: String(error) });
     }
-    await deps.jobQueue.enqueue({ tenantId, jobId, step: job.step });
-    resumed += 1;
-    // Not idle again for another idleMs: a step that waits in a backlogged queue gets no second copy
-    // each sweep. Unnoted, the next sweep queues one more copy, which runs stale or runs the page once.
-    await deps.jobs.noteResumed(job, now).catch((error: unknown) => {
-      deps.log.warn('bulk job resumed, its resume not noted', { tenantId, jobId, error: String(error) });
-    });
   }
   if (resumed + givenUp > 0) deps.log.warn('sweep resumed idle bulk jobs', { resumed, givenUp, idleMs });
   return { resumed, givenUp };
