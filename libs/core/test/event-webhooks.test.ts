@@ -217,8 +217,8 @@ describe('a round whose end cannot be recorded', () => {
   const CALLBACK_URL = 'https://example.com/outcome';
   const ENDPOINT_URL = 'https://example.com/ops';
 
-  /** A 2xx whose record the store refuses three times: the message ends `failed` (record-failed). */
-  const undeliverableRecord = async (on: Array<'delivered' | 'failed'>) => {
+  /** The tenant's notification endpoint for `message.failed`. */
+  const opsEndpoint = async () => {
     const endpoints = new MemoryEndpoints();
     await endpoints.addEndpoint({
       id: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
@@ -227,6 +227,12 @@ describe('a round whose end cannot be recorded', () => {
       events: ['message.failed'],
       createdAt: T0,
     });
+    return endpoints;
+  };
+
+  /** A 2xx whose record the store refuses three times: the message ends `failed` (record-failed). */
+  const undeliverableRecord = async (on: Array<'delivered' | 'failed'>) => {
+    const endpoints = await opsEndpoint();
     const h = deliveryHarness({ t0: T0, secret: SECRET, script: [{ statusCode: 200 }], endpoints });
     const { message } = await scheduleMessage(h.deps, TENANT, input({ callback: { url: CALLBACK_URL, on } }));
     h.store.unsavable.add(message.id);
@@ -289,14 +295,7 @@ describe('a round whose end cannot be recorded', () => {
   };
 
   it('reads back a record whose every try threw: one that landed ends the round as recorded, not failed', async () => {
-    const endpoints = new MemoryEndpoints();
-    await endpoints.addEndpoint({
-      id: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
-      tenantId: TENANT,
-      url: ENDPOINT_URL,
-      events: ['message.failed'],
-      createdAt: T0,
-    });
+    const endpoints = await opsEndpoint();
     const h = deliveryHarness({ t0: T0, secret: SECRET, script: [{ statusCode: 200 }], endpoints });
     const { message } = await scheduleMessage(
       h.deps,
@@ -320,14 +319,7 @@ describe('a round whose end cannot be recorded', () => {
   });
 
   it('withdraws the failure events of a round it could not finish, when the message moved on unseen', async () => {
-    const endpoints = new MemoryEndpoints();
-    await endpoints.addEndpoint({
-      id: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
-      tenantId: TENANT,
-      url: ENDPOINT_URL,
-      events: ['message.failed'],
-      createdAt: T0,
-    });
+    const endpoints = await opsEndpoint();
     // A 500: the record sends the message back to retrying (a new version), landing unseen, and
     // the read that would tell fails too; the failure write then finds the message moved on.
     const h = deliveryHarness({ t0: T0, secret: SECRET, script: [{ statusCode: 500 }], endpoints });

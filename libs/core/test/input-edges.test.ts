@@ -93,6 +93,21 @@ const claimedAtT0 = (store: MemoryStore, key: string, body: MessageIn, ownerId: 
     86_400_000,
   );
 
+/** A delivery worker on `deps` whose receiver answers 200 to everything. */
+const workerFor = (deps: SchedulingDeps, clock: FixedClock) => {
+  const sender = new ScriptedSender([{ statusCode: 200 }], () => clock.now());
+  const worker = new DeliveryWorker({
+    ...deps,
+    tenants: {
+      forDelivery: async () => ({ signingSecrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], plan: 'free' }),
+    },
+    deliveryTargets: { http: sender },
+    backoff: DEFAULT_BACKOFF,
+    random: () => 0.5,
+  });
+  return { sender, worker };
+};
+
 describe('every message is checked before anything is written', () => {
   it('refuses a batch with one message over 256 KiB (url + body + headers + metadata) with a 413 naming it', async () => {
     const { deps, store, queue } = setup();
@@ -145,16 +160,7 @@ describe('a batch is all or nothing', () => {
 
   it('keeps a message a worker took before the rollback, and its retry with the key sends it no second time', async () => {
     const { deps, store, queue, clock } = setup();
-    const sender = new ScriptedSender([{ statusCode: 200 }], () => clock.now());
-    const worker = new DeliveryWorker({
-      ...deps,
-      tenants: {
-        forDelivery: async () => ({ signingSecrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], plan: 'free' }),
-      },
-      deliveryTargets: { http: sender },
-      backoff: DEFAULT_BACKOFF,
-      random: () => 0.5,
-    });
+    const { sender, worker } = workerFor(deps, clock);
     const inputs = [input({ delay: 0 }), input({ delay: 0 }), input({ delay: 0 })];
     // The third write is in trouble long enough for the sweep to find the first message overdue:
     // a worker takes it and sends it before the request rolls back.
@@ -177,16 +183,7 @@ describe('a batch is all or nothing', () => {
 
   it('finishes a batch stored part-way when its retry comes after its sendAt slipped over 60 s into the past', async () => {
     const { deps, store, queue, clock } = setup();
-    const sender = new ScriptedSender([{ statusCode: 200 }], () => clock.now());
-    const worker = new DeliveryWorker({
-      ...deps,
-      tenants: {
-        forDelivery: async () => ({ signingSecrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], plan: 'free' }),
-      },
-      deliveryTargets: { http: sender },
-      backoff: DEFAULT_BACKOFF,
-      random: () => 0.5,
-    });
+    const { sender, worker } = workerFor(deps, clock);
     const sendAt = new Date(T0 - 30_000).toISOString(); // half a minute ago: still accepted
     const inputs = [0, 1, 2].map((i) => input({ delay: undefined, sendAt, body: `m${i}` }));
     store.failFrom = 3;
