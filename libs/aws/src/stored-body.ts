@@ -25,8 +25,8 @@ export const COMPRESSED_BODY = 'bodyGz';
 
 /** The item attributes that hold `body`: `{ body }` or `{ bodyGz }`. */
 export const storedBody = (body: string): { body: string } | { [COMPRESSED_BODY]: Uint8Array } => {
-  if (Buffer.byteLength(body, 'utf8') < COMPRESS_BODIES_FROM_BYTES) return { body };
   const text = Buffer.from(body, 'utf8');
+  if (text.byteLength < COMPRESS_BODIES_FROM_BYTES) return { body };
   // Not well-formed UTF-16 (a lone surrogate): its UTF-8 would not read back as the same string.
   if (text.toString('utf8') !== body) return { body };
   const gz = gzipSync(text);
