@@ -4,6 +4,7 @@
  * bounds, which statuses an action applies to, how a job's progress moves and how it is shown.
  */
 import { monotonicFactory } from 'ulid';
+import { idRandom } from './ids';
 import { createHash } from 'node:crypto';
 import { WAITING_STATUSES } from './lifecycle';
 import type { MessageStatus } from './message';
@@ -39,7 +40,7 @@ export const BULK_STALL_MS = 15 * 60_000;
 export const BULK_JOB_RETENTION_MS = 7 * 86_400_000;
 
 export const JOB_ID_PATTERN = /^job_[0-9A-HJKMNP-TV-Z]{26}$/;
-const nextUlid = monotonicFactory();
+const nextUlid = monotonicFactory(idRandom);
 export const newJobId = (nowMs: number): string => `job_${nextUlid(nowMs)}`;
 
 export const BULK_JOB_STATES = ['running', 'done', 'failed'] as const;

@@ -16,6 +16,7 @@
  * day its attempt was due (the others), whenever it is emitted.
  */
 import { monotonicFactory } from 'ulid';
+import { idRandom } from './ids';
 import { VigilError } from './errors';
 import type { Message } from './message';
 
@@ -59,7 +60,7 @@ export interface UsageLedger {
   days(tenantId: string, from: string, to: string): Promise<UsageDay[]>;
 }
 
-const nextId = monotonicFactory();
+const nextId = monotonicFactory(idRandom);
 
 /** Id prefixes by kind: `sch_<messageId>_<round>`, `att_<messageId>_<n>`, `dlv_`/`fld_<messageId>_<round>`. */
 export const USAGE_ID_PREFIX: Record<UsageKind, string> = {
