@@ -184,7 +184,10 @@ export class DynamoUsageLedger implements UsageLedger {
           Key: { pk: day.pk, sk: levelKey(day.date, shard, level) },
           // A new level starts from the totals of the full ones before it.
           UpdateExpression: `ADD ids :ids SET ${TOTAL_NAMES.map((k) => `#${k} = if_not_exists(#${k}, :base_${k}) + :add_${k}`).join(', ')}`,
-          ConditionExpression: `attribute_not_exists(ids) OR (size(ids) <= :room AND ${digests.map(([name]) => `NOT contains(ids, ${name})`).join(' AND ')})`,
+          // The ids' terms first and flat, the level's room last: the same condition as `not yet a
+          // level, or room and none of the ids`, which dynalite parses 4× faster (a parenthesised
+          // group of 50 terms is parsed again at each alternative its grammar tries).
+          ConditionExpression: `${digests.map(([name]) => `NOT contains(ids, ${name})`).join(' AND ')} AND (attribute_not_exists(ids) OR size(ids) <= :room)`,
           ExpressionAttributeNames: Object.fromEntries(TOTAL_NAMES.map((k) => [`#${k}`, k])),
           ExpressionAttributeValues: {
             ':ids': new Set(digests.map(([, bytes]) => bytes)),
