@@ -156,6 +156,8 @@ export const startCostBench = async (options: { usageFoldEveryMs?: number } = {}
     rateLimits: false,
     env: ENGINE_ENV,
     metering: 'queue',
+    // Each create its own SendMessageBatch, as each is its own Lambda invocation on AWS.
+    shareQueueRequests: false,
     ...(options.usageFoldEveryMs !== undefined && { usageFoldEveryMs: options.usageFoldEveryMs }),
     observer: meter,
   });

@@ -3,34 +3,62 @@
  * tickets (not to wait while the delivery queue's consumer gathers a batch: routing.ts
  * `placeTickets`) on the prompt queue, the rest on the delivery queue (one queue for both when
  * nothing gathers).
+ *
+ * Concurrent callers in one process share SendMessageBatch requests (batch-coalescer.ts): a
+ * partial batch goes at once while fewer than PARTIAL_SENDS_IN_FLIGHT are out, and waits for one of
+ * them otherwise. A Lambda invocation's create sends as it did; the local stack's API, serving
+ * many creates at once, sends about one request per ten of them.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { DeliveryQueue, DeliveryTicket } from '@vigil/core';
+import type { BatchOutcome } from './batch-coalescer';
+import { BatchCoalescer } from './batch-coalescer';
 
 const SQS_BATCH = 10;
+/**
+ * Partial batches on the wire per queue before others wait to share one: enough that one request
+ * SQS holds does not stall the rest, few enough that a busy process fills its requests.
+ */
+export const PARTIAL_SENDS_IN_FLIGHT = 4;
 
 type Entry = { ticket: DeliveryTicket; delaySeconds: number; prompt?: boolean };
 
 export class SqsDeliveryQueue implements DeliveryQueue {
+  private readonly senders = new Map<string, BatchCoalescer<Entry>>();
+
+  private readonly partialSendsInFlight: number;
+
   constructor(
     private readonly sqs: SQSClient,
     private readonly queueUrl: string,
     private readonly promptQueueUrl: string = queueUrl,
-  ) {}
-
-  async enqueue(entries: ReadonlyArray<Entry>): Promise<void> {
-    const chunks: Array<{ queueUrl: string; entries: ReadonlyArray<Entry> }> = [];
-    for (const [queueUrl, onIt] of [
-      [this.promptQueueUrl, entries.filter((e) => e.prompt === true)],
-      [this.queueUrl, entries.filter((e) => e.prompt !== true)],
-    ] as const) {
-      for (let i = 0; i < onIt.length; i += SQS_BATCH) chunks.push({ queueUrl, entries: onIt.slice(i, i + SQS_BATCH) });
-    }
-    await Promise.all(chunks.map(({ queueUrl, entries: chunk }) => this.sendChunk(queueUrl, chunk)));
+    /** `shareRequests: false` sends every call's tickets in requests of their own, at once. */
+    options: { shareRequests?: boolean } = {},
+  ) {
+    this.partialSendsInFlight = options.shareRequests === false ? Infinity : PARTIAL_SENDS_IN_FLIGHT;
   }
 
-  private async sendChunk(queueUrl: string, chunk: ReadonlyArray<Entry>, retried = false): Promise<void> {
+  async enqueue(entries: ReadonlyArray<Entry>): Promise<void> {
+    const prompt = entries.filter((e) => e.prompt === true);
+    const gathered = entries.filter((e) => e.prompt !== true);
+    await Promise.all([
+      prompt.length > 0 && this.senderFor(this.promptQueueUrl).send(prompt),
+      gathered.length > 0 && this.senderFor(this.queueUrl).send(gathered),
+    ]);
+  }
+
+  private senderFor(queueUrl: string): BatchCoalescer<Entry> {
+    let sender = this.senders.get(queueUrl);
+    if (sender === undefined) {
+      sender = new BatchCoalescer((chunk) => this.sendChunk(queueUrl, chunk), SQS_BATCH, this.partialSendsInFlight);
+      this.senders.set(queueUrl, sender);
+    }
+    return sender;
+  }
+
+  /** One SendMessageBatch; the entries SQS refuses are sent once more, and those refused again reported. */
+  private async sendChunk(queueUrl: string, chunk: ReadonlyArray<Entry>, retried = false): Promise<BatchOutcome> {
     const result = await this.sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
@@ -41,10 +69,19 @@ export class SqsDeliveryQueue implements DeliveryQueue {
         })),
       }),
     );
-    const failed = (result.Failed ?? []).map((f) => chunk[Number(f.Id)]).filter((e) => e !== undefined);
-    if (failed.length === 0) return;
-    if (!retried) return this.sendChunk(queueUrl, failed, true);
-    const reasons = (result.Failed ?? []).map((f) => `${f.Code}: ${f.Message}`).join('; ');
-    throw new Error(`SQS refused ${failed.length} delivery tickets: ${reasons}`);
+    const refused = (result.Failed ?? []).filter((f) => chunk[Number(f.Id)] !== undefined);
+    if (refused.length === 0) return [];
+    if (!retried) {
+      const again = refused.map((f) => Number(f.Id));
+      const outcome = await this.sendChunk(
+        queueUrl,
+        again.map((i) => chunk[i] as Entry),
+        true,
+      );
+      return outcome.map(({ index, error }) => ({ index: again[index] as number, error }));
+    }
+    const reasons = refused.map((f) => `${f.Code}: ${f.Message}`).join('; ');
+    const error = new Error(`SQS refused ${refused.length} delivery tickets: ${reasons}`);
+    return refused.map((f) => ({ index: Number(f.Id), error }));
   }
 }

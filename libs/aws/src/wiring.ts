@@ -57,6 +57,12 @@ export interface RuntimeAdapters {
   meter?: UsageMeter;
   /** Every AWS client the wiring builds is handed to it first (the cost bench meters their calls). */
   instrument?: ClientInstrument;
+  /**
+   * Whether concurrent enqueues share SendMessageBatch requests (default: yes, sqs-delivery-queue.ts).
+   * The cost bench says no: on AWS each create is a Lambda invocation of its own, whose tickets
+   * share a request with no other create's.
+   */
+  shareQueueRequests?: boolean;
 }
 
 /** What the last startRuntime chose (nothing: a Lambda). */
@@ -90,7 +96,9 @@ export const runtime = (): Runtime =>
     const scheduling: Runtime['scheduling'] = {
       store: messageStore(),
       endpoints: notificationEndpoints(),
-      queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl, config.promptQueueUrl),
+      queue: new SqsDeliveryQueue(sqs, config.deliveryQueueUrl, config.promptQueueUrl, {
+        shareRequests: chosen.shareQueueRequests ?? true,
+      }),
       timer: new SchedulerBucketTimer(scheduler, {
         groupName: config.scheduleGroup,
         promoteArn: config.promoteArn,
