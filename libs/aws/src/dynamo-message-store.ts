@@ -79,6 +79,7 @@ import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './d
 import { mergeAsync } from './merge-async';
 import { bodyOfItem, COMPRESSED_BODY, storedBody } from './stored-body';
 import { appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
+import { settleAll } from './settle-all';
 import { INDEX, SUMMARY_ATTRIBUTES } from './table-definition';
 
 const DERIVED = [
@@ -469,8 +470,11 @@ export class DynamoMessageStore implements MessageStore {
   async removeUnchanged(messages: ReadonlyArray<Pick<Message, 'tenantId' | 'id' | 'version'>>): Promise<string[]> {
     const kept: string[] = [];
     // Deletes one by one (conditional-write tables on both engines; a rollback is rare and small).
+    // Every delete settles before this returns or throws: one still in flight (the SDK retrying it)
+    // would land after the rollback ended and the request's key was released, and delete the same
+    // message written again by the retry that took the key over (version 0 again).
     for (let i = 0; i < messages.length; i += 25) {
-      await Promise.all(
+      await settleAll(
         messages.slice(i, i + 25).map(async ({ tenantId, id, version }) => {
           // Missing passes (nothing to delete; or this delete applied, its answer lost, and the
           // SDK's retry finds it gone); a version moved on is refused: kept.

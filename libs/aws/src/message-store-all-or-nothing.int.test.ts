@@ -117,6 +117,42 @@ describe.each(backends)('all-or-nothing writes and idempotency keys on $name', (
     },
   );
 
+  it.runIf(available)(
+    'throws a rollback that failed part-way only once every delete it sent has landed or failed',
+    async () => {
+      const store = new DynamoMessageStore(services.db, services.table, 4);
+      const tenantId = newTenant();
+      const inputs = [5, 5].map((delay) => MessageIn.parse({ url: 'https://example.com/h', delay }));
+      const { messages } = await scheduleBatch(depsWith(store).deps, tenantId, inputs);
+      const [refused, slow] = messages as [Message, Message];
+      // The first delete fails at once; the second is slow (an SDK retry after a throttle, say). A
+      // rollback that gave up while it was still on its way would release the key, and the delete
+      // would land on the message the retry that takes the key over writes again.
+      const sk = (m: Message) => `M#${m.id}`;
+      let slowLanded = false;
+      services.db.middlewareStack.add(
+        (next) => async (args) => {
+          const key = (args.input as { Key?: { sk?: string } }).Key?.sk;
+          if (key === sk(refused)) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+          if (key !== sk(slow)) return next(args);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          const result = await next(args);
+          slowLanded = true;
+          return result;
+        },
+        { step: 'initialize', name: 'refuseOneDeleteSlowAnother', override: true },
+      );
+      try {
+        await expect(store.removeUnchanged(messages)).rejects.toThrow(/throttled/);
+        expect(slowLanded).toBe(true);
+      } finally {
+        services.db.middlewareStack.remove('refuseOneDeleteSlowAnother');
+      }
+      expect(await store.get(tenantId, slow.id)).toBeUndefined();
+      expect(await store.get(tenantId, refused.id)).toBeDefined();
+    },
+  );
+
   it.runIf(available)('lets exactly one of ten concurrent requests claim a key', async () => {
     const store = new DynamoMessageStore(services.db, services.table, 4);
     const tenantId = newTenant();
