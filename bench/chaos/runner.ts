@@ -58,7 +58,9 @@ export const CHAOS_ENGINE_ENV: Record<string, string> = {
   VIGIL_SWEEP_EVERY_S: '5',
   // A ticket the sweep re-enqueued is expected within seconds at these timings (default 300 s).
   VIGIL_FLIGHT_ALLOWANCE_S: '15',
-  VIGIL_LOG_LEVEL: 'error',
+  // Warnings too: a rollback, a take-over, a record that failed are what a broken invariant is
+  // traced back by (the stack's output is kept in the data dir, beside the facts).
+  VIGIL_LOG_LEVEL: 'warn',
   VIGIL_WEB: 'off',
 };
 
@@ -632,6 +634,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       histories: Object.fromEntries(histories),
     }),
   );
+  await writeFile(join(stack.dataDir, 'stack-output.log'), stack.output);
   const statuses: Record<string, number> = {};
   for (const m of accepted.values()) {
     const status = finals.get(m.id)?.status ?? 'unknown';
