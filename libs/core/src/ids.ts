@@ -9,8 +9,8 @@ let randomTaken = RANDOM_POOL_BYTES;
 /**
  * The random source of every ULID made here: cryptographic bytes drawn 4 KB at a time, each a
  * fraction in [0, 1) (a byte / 256 picks one of ULID's 32 characters evenly). ulid's own source
- * asks the platform for one byte per character, sixteen calls an id: a sixth of the CPU the local
- * stack's API spent on a create besides its store write (`npm run bench`, ingest).
+ * asks the platform for one byte per character, sixteen calls an id: 5 % of the local stack's main
+ * thread in a CPU profile of the ingest benchmark (`BENCH_ONLY=ingest npm run bench`).
  */
 export const idRandom = (): number => {
   if (randomTaken === RANDOM_POOL_BYTES) {
