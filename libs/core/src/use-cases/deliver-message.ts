@@ -222,13 +222,11 @@ export class DeliveryWorker {
 
   /**
    * Waits for the message's turn at its flow key: at most FLOW_HOLD_PER_TAKE_MS, and never so long
-   * that the take's lease could end before the request does.
-   */
-  /**
-   * Asks the flow gate for the message's turn. A gate that cannot be asked (its store failed past
-   * its retries) gives no turn: the message is handed back for a little later, like one the key
-   * was busy for, so a bad day's store errors do not count its takes towards poison. A lease the
-   * gate may have taken all the same expires on its own: the key runs below its limits, never above.
+   * that the take's lease could end before the request does. A gate that cannot be asked (its
+   * store failed past its retries) gives no turn: the message is handed back for a little later,
+   * like one the key was busy for, so a bad day's store errors do not count its takes towards
+   * poison. A lease the gate may have taken all the same expires on its own: the key runs below
+   * its limits, never above.
    */
   private async admit(message: Message & { flowControl: FlowControl }): Promise<FlowAdmission> {
     const { clock, log } = this.deps;
