@@ -25,36 +25,30 @@ export const PARTIAL_SENDS_IN_FLIGHT = 4;
 type Entry = { ticket: DeliveryTicket; delaySeconds: number; prompt?: boolean };
 
 export class SqsDeliveryQueue implements DeliveryQueue {
-  private readonly senders = new Map<string, BatchCoalescer<Entry>>();
-
-  private readonly partialSendsInFlight: number;
+  private readonly gathered: BatchCoalescer<Entry>;
+  private readonly prompt: BatchCoalescer<Entry>;
 
   constructor(
     private readonly sqs: SQSClient,
-    private readonly queueUrl: string,
-    private readonly promptQueueUrl: string = queueUrl,
+    queueUrl: string,
+    promptQueueUrl: string = queueUrl,
     /** `shareRequests: false` sends every call's tickets in requests of their own, at once. */
     options: { shareRequests?: boolean } = {},
   ) {
-    this.partialSendsInFlight = options.shareRequests === false ? Infinity : PARTIAL_SENDS_IN_FLIGHT;
+    const inFlight = options.shareRequests === false ? Infinity : PARTIAL_SENDS_IN_FLIGHT;
+    const senderTo = (url: string) =>
+      new BatchCoalescer<Entry>((chunk) => this.sendChunk(url, chunk), SQS_BATCH, inFlight);
+    this.gathered = senderTo(queueUrl);
+    this.prompt = promptQueueUrl === queueUrl ? this.gathered : senderTo(promptQueueUrl);
   }
 
   async enqueue(entries: ReadonlyArray<Entry>): Promise<void> {
     const prompt = entries.filter((e) => e.prompt === true);
     const gathered = entries.filter((e) => e.prompt !== true);
     await Promise.all([
-      prompt.length > 0 && this.senderFor(this.promptQueueUrl).send(prompt),
-      gathered.length > 0 && this.senderFor(this.queueUrl).send(gathered),
+      prompt.length > 0 && this.prompt.send(prompt),
+      gathered.length > 0 && this.gathered.send(gathered),
     ]);
-  }
-
-  private senderFor(queueUrl: string): BatchCoalescer<Entry> {
-    let sender = this.senders.get(queueUrl);
-    if (sender === undefined) {
-      sender = new BatchCoalescer((chunk) => this.sendChunk(queueUrl, chunk), SQS_BATCH, this.partialSendsInFlight);
-      this.senders.set(queueUrl, sender);
-    }
-    return sender;
   }
 
   /** One SendMessageBatch; the entries SQS refuses are sent once more, and those refused again reported. */
