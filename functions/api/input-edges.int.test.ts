@@ -279,8 +279,10 @@ describe('changes made at once', () => {
       { body: { step: 2 } },
     ];
     const answers = await Promise.all(changes.map((change) => api.patch(`/v1/messages/${created.id}`, change)));
-    // A change that lost every try to the others is refused whole (409), never half applied.
+    // A change that lost every try to the others is refused whole (409), never half applied, and
+    // told to be sent again (Retry-After, which @vigil/client takes as leave to retry).
     expect(answers.map((a) => a.status).every((s) => s === 200 || s === 409)).toBe(true);
+    for (const refused of answers.filter((a) => a.status === 409)) expect(refused.headers.get('retry-after')).toBe('1');
     const applied = changes.filter((_, i) => answers[i]!.status === 200);
     expect(applied.length).toBeGreaterThanOrEqual(2);
     const { json: stored } = await api.get(`/v1/messages/${created.id}`);

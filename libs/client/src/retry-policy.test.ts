@@ -20,6 +20,7 @@ describe('the retry policy', () => {
     ['500', status(500), ['safe', 'keyed'], ['unsafe']],
     ['503', status(503), ['safe', 'keyed'], ['unsafe']],
     ['409 (idempotency key in use)', status(409), ['keyed'], ['safe', 'unsafe']],
+    ['409 with Retry-After (changed by others, nothing applied)', status(409, 1_000), ['safe', 'keyed', 'unsafe'], []],
     ['501', status(501), [], ['safe', 'keyed', 'unsafe']],
     ['400', status(400), [], ['safe', 'keyed', 'unsafe']],
     ['404', status(404), [], ['safe', 'keyed', 'unsafe']],

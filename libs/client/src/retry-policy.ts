@@ -10,6 +10,11 @@
  * - `unsafe` (redeliver, key create, secret rotation, a PATCH by `in` or `delay`): only answers that
  *   say nothing was done: 429, and a refused connection.
  *
+ * Whatever the request, a 409 that carries `Retry-After` is retried too: the API sends one only when
+ * others' changes kept winning and nothing of this request was applied (`state-conflict`, "Changed
+ * by another request": a PATCH, a cancel or a bulk job's start), so sending it again as it was is
+ * what it asks for.
+ *
  * Waits grow exponentially with jitter (half to all of `baseDelayMs * 2^n`, at most `maxDelayMs`);
  * a `Retry-After` is honoured (waited at least); the sum of the waits stays within
  * `maxTotalWaitMs`, and a Retry-After beyond that ends the retries at once.
@@ -50,6 +55,7 @@ const isRetryable = (outcome: Outcome, safety: Safety): boolean => {
   if (outcome.kind === 'refused') return true;
   if (outcome.kind === 'response') {
     if (outcome.status === 429) return true;
+    if (outcome.status === 409 && outcome.retryAfterMs !== undefined) return true;
     if (safety === 'unsafe') return false;
     if (outcome.status === 409) return safety === 'keyed';
     return outcome.status >= 500 && outcome.status !== 501;

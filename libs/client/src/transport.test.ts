@@ -89,6 +89,22 @@ describe('the transport', () => {
     expect(refusedOnce.requests).toHaveLength(2);
   });
 
+  it('sends any call again after a 409 that carries Retry-After (refused whole), and no call after one without', async () => {
+    const conflict = (retryAfter?: string) => () => {
+      const answer = problem(409);
+      if (retryAfter !== undefined) answer.headers.set('retry-after', retryAfter);
+      return answer;
+    };
+    const changedByOthers = scripted(conflict('1'), () => new Response('{}', { status: 200 }));
+    expect((await send(changedByOthers.options(), post(), 'unsafe')).status).toBe(200);
+    expect(changedByOthers.requests).toHaveLength(2);
+    expect(changedByOthers.waits).toEqual([1_000]);
+
+    const delivered = scripted(conflict());
+    expect((await send(delivered.options(), post(), 'safe')).status).toBe(409);
+    expect(delivered.requests).toHaveLength(1);
+  });
+
   it('gives up after the retries allowed, with the last answer', async () => {
     const { requests, waits, options } = scripted(
       () => problem(503),

@@ -302,6 +302,25 @@ describe('retries that never duplicate', () => {
     expect(stored.sort()).toEqual(created.map((m) => m.id).sort());
   });
 
+  it('sends a change again when others’ changes kept winning (409 with Retry-After), even one by `in`', async () => {
+    const answered: number[] = [];
+    const fetch = async (request: Request) => {
+      const response = await globalThis.fetch(request);
+      answered.push(response.status);
+      return response;
+    };
+    const client = new Vigil({ apiKey: stack.apiKey, baseUrl: stack.url, fetch, retries: { max: 10 } });
+    const created = await client.messages.create({ url: `${receiver.url}/changed-at-once`, in: '1h', body: {} });
+    // 24 changes of one message at once: the API's own five tries leave some refused whole (409).
+    const moves = Array.from({ length: 24 }, (_, i) => `${61 + i}m`);
+    const changed = await Promise.all(moves.map((move) => client.messages.update(created.id, { in: move })));
+
+    expect(answered.filter((status) => status === 409).length).toBeGreaterThan(0);
+    expect(changed).toHaveLength(24);
+    const stored = await client.messages.get(created.id);
+    expect(changed.map((m) => m.sendAt)).toContainEqual(stored.sendAt);
+  });
+
   it('stops at once when the caller aborts, with the signal’s reason', async () => {
     const client = new Vigil({ apiKey: stack.apiKey, baseUrl: proxy.url, timeoutMs: 5_000 });
     proxy.holdAnswers('GET /v1/usage', 1);

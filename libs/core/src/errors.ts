@@ -97,10 +97,22 @@ export class MessageAlreadyExistsError extends VigilError {
   readonly title = 'A message with this id already exists';
 }
 
+/** How long a request refused by others' changes is told to wait before it is sent again (`Retry-After`). */
+export const CONCURRENT_CHANGE_RETRY_AFTER_S = 1;
+
+/**
+ * Others' changes kept winning while this request ran. With `sendAgain`, nothing of the request was
+ * applied and sending it again as it was is the way on: the answer says so with `Retry-After`, which
+ * the client library takes as leave to retry. Without it the caller must look again first.
+ */
 export class ConcurrentChangeError extends VigilError {
   readonly status = 409;
   readonly type = 'state-conflict';
   readonly title = 'Changed by another request';
+
+  constructor(message: string, options: { sendAgain: boolean }) {
+    super(message, options.sendAgain ? { headers: { 'retry-after': String(CONCURRENT_CHANGE_RETRY_AFTER_S) } } : {});
+  }
 }
 
 /** The Idempotency-Key was first used for a different request (another route or another body). */

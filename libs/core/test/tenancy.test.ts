@@ -286,6 +286,8 @@ describe('signing secrets', () => {
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(refused.reason).toBeInstanceOf(ConcurrentChangeError);
+    // Not one to send again as it was (it would rotate once more): the caller reads the secret again.
+    expect((refused.reason as ConcurrentChangeError).headers).toBeUndefined();
   });
 });
 

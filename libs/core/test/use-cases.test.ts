@@ -293,7 +293,12 @@ describe('changing messages', () => {
 
     store.save = MemoryStore.prototype.save.bind(store);
     race(5);
-    await expect(patchMessage(deps, TENANT, message.id, { labels: ['later'] })).rejects.toThrow(ConcurrentChangeError);
+    const refused = await patchMessage(deps, TENANT, message.id, { labels: ['later'] }).catch(
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(ConcurrentChangeError);
+    // Nothing of it was applied, so the answer says to send it again as it was (the client retries it).
+    expect((refused as ConcurrentChangeError).headers).toEqual({ 'retry-after': '1' });
     expect(store.messages.get(message.id)!.labels).toEqual(['late']);
   });
 

@@ -145,8 +145,9 @@ export interface paths {
          *     returns the job it started (200).
          *
          *     Problems: 400 malformed JSON; 401 missing or invalid API key; 409
-         *     `idempotency-key-in-use`; 415 request not sent as JSON; 422 invalid fields (both or neither
-         *     of `ids` and `filter`, more than 1000 ids, an id given twice, an unknown `filter.status` or
+         *     `idempotency-key-in-use`, or `state-conflict` when other jobs of the tenant were starting at
+         *     the same moment (with `Retry-After`: send it again); 415 request not sent as JSON; 422
+         *     invalid fields (both or neither of `ids` and `filter`, more than 1000 ids, an id given twice, an unknown `filter.status` or
          *     one the action does not apply to, an unknown filter field) or `idempotency-key-reused`; 429
          *     rate limit or `too-many-jobs`.
          */
@@ -185,8 +186,9 @@ export interface paths {
          *     returns the job it started (200).
          *
          *     Problems: 400 malformed JSON; 401 missing or invalid API key; 409
-         *     `idempotency-key-in-use`; 415 request not sent as JSON; 422 invalid fields (both or neither
-         *     of `ids` and `filter`, more than 1000 ids, an id given twice, an unknown `filter.status` or
+         *     `idempotency-key-in-use`, or `state-conflict` when other jobs of the tenant were starting at
+         *     the same moment (with `Retry-After`: send it again); 415 request not sent as JSON; 422
+         *     invalid fields (both or neither of `ids` and `filter`, more than 1000 ids, an id given twice, an unknown `filter.status` or
          *     one the action does not apply to, an unknown filter field) or `idempotency-key-reused`; 429
          *     rate limit or `too-many-jobs`.
          */
@@ -253,7 +255,8 @@ export interface paths {
          *     The response leaves out `body`.
          *
          *     Problems: 401 missing or invalid API key; 404 no such message; 409 the message is
-         *     `delivering`, `delivered` or `failed`.
+         *     `delivering`, `delivered` or `failed`, or others kept changing it while this ran (with
+         *     `Retry-After`: send it again).
          */
         delete: operations["cancelMessage"];
         options?: never;
@@ -273,7 +276,7 @@ export interface paths {
          *
          *     Changes sent at once are each applied over the others, never instead of them: a change
          *     that keeps finding the message changed by others meanwhile is refused whole with 409
-         *     `state-conflict` (send it again).
+         *     `state-conflict` and `Retry-After`: nothing of it was applied; send it again.
          *
          *     Problems: 400 malformed JSON; 401 missing or invalid API key; 404 no such message; 409 the
          *     message is `delivering`, `delivered`, `failed` or `cancelled`, or others kept changing it
@@ -339,7 +342,8 @@ export interface paths {
          *     message is gone (404).
          *
          *     Problems: 401 missing or invalid API key; 404 no such message (or expired); 409 the message
-         *     is neither `delivered` nor `failed`; 429 rate limit, or the monthly quota is used up
+         *     is neither `delivered` nor `failed`, or others kept changing it while this ran (with
+         *     `Retry-After`: send it again); 429 rate limit, or the monthly quota is used up
          *     (`quota-exceeded`).
          */
         post: operations["redeliverMessage"];
@@ -370,7 +374,8 @@ export interface paths {
          *     is left as it is. Takes no request body. The response leaves out `body`.
          *
          *     Problems: 401 missing or invalid API key; 404 no such message (or expired); 409 the message
-         *     is not `retrying`; 429 rate limit.
+         *     is not `retrying`, or others kept changing it while this ran (with `Retry-After`: send it
+         *     again); 429 rate limit.
          */
         post: operations["retryMessage"];
         delete?: never;
@@ -1548,9 +1553,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The message is in a status that does not allow this operation. */
+        /** @description `state-conflict`: the message is in a status that does not allow this operation (no `Retry-After`: look at it before anything else), or others kept changing it while this request ran, `Changed by another request`: nothing of this request was applied, and `Retry-After` says when to send it again as it was (the client library does). */
         Conflict: {
             headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
@@ -1600,6 +1606,24 @@ export interface components {
                  *       "title": "A request with this Idempotency-Key is in progress",
                  *       "status": 409,
                  *       "detail": "A request with Idempotency-Key \"order-42\" is still being processed; retry in a few seconds."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `idempotency-key-in-use` as for creates (retry after a few seconds; you will then get its result), or `state-conflict`, `Changed by another request`: other bulk jobs of your tenant were starting at the same moment and kept winning the count of running jobs; nothing was started, and `Retry-After` says when to send it again. */
+        KeyInUseOrJobsStarting: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://vigil.dev/problems/state-conflict",
+                 *       "title": "Changed by another request",
+                 *       "status": 409,
+                 *       "detail": "Other bulk jobs were starting at the same time; try again."
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1990,7 +2014,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            409: components["responses"]["IdempotencyKeyInUse"];
+            409: components["responses"]["KeyInUseOrJobsStarting"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailedOrKeyReused"];
             429: components["responses"]["TooManyRequestsOrJobs"];
@@ -2038,7 +2062,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            409: components["responses"]["IdempotencyKeyInUse"];
+            409: components["responses"]["KeyInUseOrJobsStarting"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailedOrKeyReused"];
             429: components["responses"]["TooManyRequestsOrJobs"];

@@ -28,7 +28,9 @@ export const rotateSigningSecret = async (
   const secret = newSigningSecret();
   const rotatedAt = deps.clock.now();
   if (!(await deps.tenants.replaceSigningSecrets(tenantId, current, [secret, current], rotatedAt))) {
-    throw new ConcurrentChangeError('The signing secret was rotated by another request just now; read it again.');
+    throw new ConcurrentChangeError('The signing secret was rotated by another request just now; read it again.', {
+      sendAgain: false,
+    });
   }
   return { secret, previousValidUntil: rotatedAt + SECRET_ROTATION_OVERLAP_MS };
 };

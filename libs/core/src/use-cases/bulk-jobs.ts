@@ -159,7 +159,7 @@ const takeRunningPlace = async (deps: BulkJobDeps, tenantId: string, jobId: stri
       throw new TooManyRunningJobsError(MAX_RUNNING_JOBS, RETRY_AFTER_S);
     if (await deps.jobs.setRunningJobs(tenantId, { ...live, [jobId]: now }, version)) return;
   }
-  throw new ConcurrentChangeError('Other bulk jobs were starting at the same time; try again.');
+  throw new ConcurrentChangeError('Other bulk jobs were starting at the same time; try again.', { sendAgain: true });
 };
 
 /** Whether a running place is still its job's: the job runs and moves (a stalled one is ended now). */

@@ -95,7 +95,9 @@ const changeMessage = async (
     if (tries >= CHANGE_TRIES) break;
     await deps.clock.sleepUntil(deps.clock.now() + retryDelayMs(tries, CHANGE_BACKOFF, deps.random?.() ?? 0.5));
   }
-  throw new ConcurrentChangeError(`Message ${messageId} changed while this request ran; try again.`);
+  throw new ConcurrentChangeError(`Message ${messageId} changed while this request ran; try again.`, {
+    sendAgain: true,
+  });
 };
 
 /** Tries of a change that keeps finding the message changed by others, before it answers 409. */
