@@ -116,6 +116,9 @@ describe.each(dynamoBackends())('DynamoBulkJobStore on $name', ({ start, availab
       expect(await store.noteResumed(job, T0)).toBe(false);
       expect(await store.get(job.tenantId, job.id)).toEqual(progressed);
       expect(await idleOf(T0 - 20_000)).toEqual([]);
+      // A start-up's revive (its queues lost) notes the resume and where the stall time counts from.
+      expect(await store.noteResumed(progressed, T0, true)).toBe(true);
+      expect(await store.get(job.tenantId, job.id)).toEqual({ ...progressed, resumedAt: T0, revivedAt: T0 });
     },
   );
 });

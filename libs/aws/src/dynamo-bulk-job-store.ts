@@ -124,7 +124,7 @@ export class DynamoBulkJobStore implements BulkJobStore {
     }
   }
 
-  async noteResumed(job: BulkJob, at: number): Promise<boolean> {
+  async noteResumed(job: BulkJob, at: number, revived = false): Promise<boolean> {
     // Applied twice (an answer lost, the SDK's retry) it is the same write: no writeId needed.
     return appliedUnlessRefused(
       this.db.send(
@@ -132,7 +132,7 @@ export class DynamoBulkJobStore implements BulkJobStore {
           TableName: this.table,
           Key: jobKey(job.tenantId, job.id),
           ConditionExpression: '#state = :running AND step = :step AND updatedAt = :updatedAt',
-          UpdateExpression: 'SET resumedAt = :at, pendingAt = :at',
+          UpdateExpression: `SET resumedAt = :at, pendingAt = :at${revived ? ', revivedAt = :at' : ''}`,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':running': 'running',

@@ -93,6 +93,12 @@ export interface BulkJob {
    * every sweep. Progress and the stall time still count from `updatedAt`.
    */
   resumedAt?: number;
+  /**
+   * When a start-up that lost the job's queued step (the local stack's: its queues do not survive a
+   * restart) queued it again: the stall time counts from the later of this and `updatedAt`, so the
+   * hours a stopped stack was down are not the job's stall. Ordinary resumes do not move it.
+   */
+  revivedAt?: number;
   finishedAt?: number;
   /** Why a job ended `failed`. */
   stopReason?: { code: BulkStopCode; detail: string };
@@ -156,9 +162,9 @@ export const finishJob = (job: BulkJob, now: number, stop?: BulkJob['stopReason'
 export const idleSince = (job: Pick<BulkJob, 'updatedAt' | 'resumedAt'>): number =>
   Math.max(job.updatedAt, job.resumedAt ?? 0);
 
-/** A running job that has not moved for BULK_STALL_MS. */
+/** A running job that has not moved for BULK_STALL_MS (since its last progress, or a start-up that revived it). */
 export const isStalled = (job: BulkJob, now: number): boolean =>
-  job.state === 'running' && now - job.updatedAt > BULK_STALL_MS;
+  job.state === 'running' && now - Math.max(job.updatedAt, job.revivedAt ?? 0) > BULK_STALL_MS;
 
 /** `BulkJobOut` in openapi.yaml. */
 export interface BulkJobOut {

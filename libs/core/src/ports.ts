@@ -334,9 +334,10 @@ export interface BulkJobStore {
   idleRunningJobs(beforeMs: number): AsyncIterable<{ tenantId: string; jobId: string }>;
   /**
    * Sets `resumedAt` of a job still running as `job` was read (same step, `updatedAt` unchanged), and
-   * nothing else of it; false if it moved on or ended.
+   * `revivedAt` too when `revived` (a start-up that lost its queues), nothing else of it; false if it
+   * moved on or ended.
    */
-  noteResumed(job: BulkJob, at: number): Promise<boolean>;
+  noteResumed(job: BulkJob, at: number, revived?: boolean): Promise<boolean>;
 }
 
 /** Where a job's steps wait for the engine (SQS on AWS, the local queue on the local stack). */

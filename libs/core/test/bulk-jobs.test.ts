@@ -329,6 +329,36 @@ describe('a job whose step was lost', () => {
     expect(job(waiting.id)).toMatchObject({ state: 'failed', stopReason: { code: 'stalled' } });
   });
 
+  it('is revived, not given up, by a start-up that lost its queues however long the stack was down, and stalls from then', async () => {
+    const { deps, clock, jobs, job, runAll } = setup();
+    const messages = await scheduleMany(deps, 250);
+    const { job: running } = await startBulkJob(deps, TENANT, cancelIds(messages.map((m) => m.id)));
+    expect(await runBulkJobStep(deps, jobs.sent[0]!)).toBe('ran');
+    jobs.sent.length = 0; // the stack stops: its queued step is lost with its queues
+    clock.advance(12 * 3_600_000); // started again the next morning
+
+    const startUp = await sweep(deps, deps, { horizonMs: 900_000, queueLost: true, jobIdleMs: 0 });
+    expect(startUp.resumedJobs).toBe(1);
+    expect(job(running.id)).toMatchObject({ state: 'running', revivedAt: clock.now() });
+    // A start meanwhile does not take its place for a stalled job's, nor does the next sweep give it up.
+    await startBulkJob(deps, TENANT, cancelIds([messages[0]!.id]));
+    expect(Object.keys((await jobs.runningJobs(TENANT)).jobs)).toContain(running.id);
+    clock.advance(60_000);
+    expect(await resumeIdleJobs(deps, JOB_IDLE_MS)).toEqual({ resumed: 0, givenUp: 0 });
+    await runAll();
+    expect(job(running.id)).toMatchObject({ state: 'done', counts: { done: 250, skipped: 0, failed: 0 } });
+
+    // One that then makes no progress for the stall time, up and running, is still given up.
+    const { job: stuck } = await startBulkJob(deps, TENANT, cancelIds([messages[1]!.id]));
+    jobs.sent.length = 0;
+    clock.advance(3_600_000);
+    await sweep(deps, deps, { horizonMs: 900_000, queueLost: true, jobIdleMs: 0 });
+    jobs.sent.length = 0; // its revived step is lost again
+    clock.advance(BULK_STALL_MS + 1);
+    expect(await resumeIdleJobs(deps, JOB_IDLE_MS)).toEqual({ resumed: 0, givenUp: 1 });
+    expect(job(stuck.id)).toMatchObject({ state: 'failed', stopReason: { code: 'stalled' } });
+  });
+
   it('is resumed though the sweep of the messages fails, and though another idle job cannot be queued', async () => {
     const { deps, clock, jobs, store } = setup();
     const messages = await scheduleMany(deps, 2);
@@ -396,6 +426,54 @@ describe('starting bulk jobs', () => {
     expect(next.created).toBe(true);
     expect(job(started[0]!.job.id)).toMatchObject({ state: 'failed', stopReason: { code: 'stalled' } });
     expect(Object.keys((await jobs.runningJobs(TENANT)).jobs)).toEqual([next.job.id]);
+  });
+
+  it('runs a job whose insert threw after storing it (its answer lost), in its place, and frees the place of one not stored', async () => {
+    const { deps, jobs, job } = setup();
+    const [message] = await scheduleMany(deps, 1);
+    const insert = jobs.insert.bind(jobs);
+    jobs.insert = async (stored) => {
+      await insert(stored);
+      throw new Error('socket hang up (the answer lost after the write)');
+    };
+    const { job: started } = await startBulkJob(deps, TENANT, cancelIds([message!.id]));
+    expect(job(started.id)).toMatchObject({ state: 'running' });
+    expect(Object.keys((await jobs.runningJobs(TENANT)).jobs)).toEqual([started.id]);
+    expect(jobs.sent).toEqual([{ tenantId: TENANT, jobId: started.id, step: 0 }]);
+
+    jobs.insert = async () => {
+      throw new Error('ProvisionedThroughputExceededException (nothing written)');
+    };
+    await expect(startBulkJob(deps, TENANT, cancelIds([message!.id]))).rejects.toThrow(/ProvisionedThroughput/);
+    expect(Object.keys((await jobs.runningJobs(TENANT)).jobs)).toEqual([started.id]);
+  });
+
+  it('keeps the place of the job a take-over started when the request it took over wakes up, and counts that place once', async () => {
+    const { deps, clock, jobs } = setup();
+    const [message] = await scheduleMany(deps, 1);
+    await startBulkJob(deps, TENANT, cancelIds([message!.id]));
+    await startBulkJob(deps, TENANT, cancelIds([message!.id]));
+    const request = { ...cancelIds([message!.id]), idempotencyKey: 'bulk-slow' };
+    // The third start takes its place and stalls before its insert, past the key's lease.
+    const insert = jobs.insert.bind(jobs);
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    jobs.insert = async (stored) => {
+      jobs.insert = insert;
+      await woken;
+      return insert(stored);
+    };
+    const slow = startBulkJob(deps, TENANT, request);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    clock.advance(16_000);
+    // Its client's retry takes the key over: the same job id, in the same place, not a fourth one.
+    const retried = await startBulkJob(deps, TENANT, request);
+    expect(retried.created).toBe(true);
+    wake();
+    // The slow request finds the job stored by the retry: that job is its answer, and keeps its place.
+    expect((await slow).job.id).toBe(retried.job.id);
+    expect(Object.keys((await jobs.runningJobs(TENANT)).jobs)).toHaveLength(MAX_RUNNING_JOBS);
+    await expect(startBulkJob(deps, TENANT, cancelIds([message!.id]))).rejects.toThrow(TooManyRunningJobsError);
   });
 
   it('answers a repeated Idempotency-Key with the job it started, and refuses it for another request', async () => {

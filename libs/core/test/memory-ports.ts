@@ -508,10 +508,11 @@ export class MemoryBulkJobs implements BulkJobStore, BulkJobQueue {
       if (job.state === 'running' && idleSince(job) < beforeMs) yield { tenantId: job.tenantId, jobId: job.id };
     }
   }
-  async noteResumed(job: BulkJob, at: number) {
+  async noteResumed(job: BulkJob, at: number, revived = false) {
     const current = this.jobs.get(job.id);
     if (current?.state !== 'running' || current.step !== job.step || current.updatedAt !== job.updatedAt) return false;
     current.resumedAt = at;
+    if (revived) current.revivedAt = at;
     return true;
   }
   async enqueue(step: BulkJobStepRef) {

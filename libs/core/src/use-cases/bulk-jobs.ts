@@ -119,14 +119,29 @@ export const startBulkJob = async (
   return { job: results[0] as BulkJob, created };
 };
 
-/** Takes a running place, stores the job, queues its first step (or leaves it to the sweep). */
-const launch = async (deps: BulkJobDeps, job: BulkJob): Promise<BulkJob> => {
-  await takeRunningPlace(deps, job.tenantId, job.id);
+/**
+ * Takes a running place, stores the job, queues its first step (or leaves it to the sweep).
+ *
+ * An insert that throws may have stored the job after all (its answer lost past the SDK's
+ * retries), or found it stored by a retry that took this request's Idempotency-Key over and
+ * launched the same job id meanwhile: the job is read back, and if it is there it runs, in the
+ * place taken for it, and is the answer. The place is left only when the job is known not to be
+ * stored; when even the read fails it stays, and the next start frees it (PLACE_TAKING_MS).
+ */
+const launch = async (deps: BulkJobDeps, proposed: BulkJob): Promise<BulkJob> => {
+  await takeRunningPlace(deps, proposed.tenantId, proposed.id);
+  let job = proposed;
   try {
-    await deps.jobs.insert(job);
+    await deps.jobs.insert(proposed);
   } catch (error) {
-    await leaveRunningPlace(deps, job.tenantId, job.id);
-    throw error;
+    const stored = await deps.jobs.get(proposed.tenantId, proposed.id).catch(() => {
+      throw error;
+    });
+    if (!stored) {
+      await leaveRunningPlace(deps, proposed.tenantId, proposed.id);
+      throw error;
+    }
+    job = stored;
   }
   try {
     await deps.jobQueue.enqueue({ tenantId: job.tenantId, jobId: job.id, step: job.step });
@@ -155,6 +170,8 @@ const takeRunningPlace = async (deps: BulkJobDeps, tenantId: string, jobId: stri
       ),
     );
     const live = Object.fromEntries(held.flat()) as Record<string, number>;
+    // A retry that took a dead request's Idempotency-Key over takes that request's place again, not one more.
+    delete live[jobId];
     if (Object.keys(live).length >= MAX_RUNNING_JOBS)
       throw new TooManyRunningJobsError(MAX_RUNNING_JOBS, RETRY_AFTER_S);
     if (await deps.jobs.setRunningJobs(tenantId, { ...live, [jobId]: now }, version)) return;
@@ -300,10 +317,15 @@ export const runBulkJobStep = async (deps: BulkJobDeps, ref: BulkJobStepRef): Pr
  * dead-letter queue, a hand-on whose send failed), so its current step is queued again; a
  * duplicate is harmless (a step runs once, and two runs of one page count each message once). One
  * idle for BULK_STALL_MS is given up (`stalled`) and its running place freed.
+ *
+ * `revive` (the local stack's start-up, whose queues did not survive): every running job gets its
+ * step again and none is given up, however long the stack was down, since a stopped stack gave it no
+ * chance to move; its stall time counts afresh from now (`revivedAt`).
  */
 export const resumeIdleJobs = async (
   deps: BulkJobDeps,
   idleMs: number,
+  { revive = false }: { revive?: boolean } = {},
 ): Promise<{ resumed: number; givenUp: number }> => {
   const now = deps.clock.now();
   let resumed = 0;
@@ -313,7 +335,7 @@ export const resumeIdleJobs = async (
     try {
       const job = await deps.jobs.get(tenantId, jobId);
       if (!job || job.state !== 'running' || idleSince(job) >= now - idleMs) continue;
-      if (isStalled(job, now)) {
+      if (!revive && isStalled(job, now)) {
         if (await giveUp(deps, job, now)) {
           await leaveRunningPlace(deps, tenantId, jobId);
           givenUp += 1;
@@ -324,7 +346,7 @@ export const resumeIdleJobs = async (
       resumed += 1;
       // Not idle again for another idleMs: a step that waits in a backlogged queue gets no second copy
       // each sweep. Unnoted, the next sweep queues one more copy, which runs stale or runs the page once.
-      await deps.jobs.noteResumed(job, now).catch((error: unknown) => {
+      await deps.jobs.noteResumed(job, now, revive).catch((error: unknown) => {
         deps.log.warn('bulk job resumed, its resume not noted', { tenantId, jobId, error: String(error) });
       });
     } catch (error) {

@@ -30,7 +30,7 @@ export const sweep = async (
   { horizonMs, queueLost, jobIdleMs }: SweepOptions,
 ): Promise<{ requeued: number; resumedJobs: number }> => {
   const pending = await settled(() => sweepPending(messages, horizonMs, { queueLost }));
-  const resumed = await settled(() => resumeIdleJobs(jobs, jobIdleMs));
+  const resumed = await settled(() => resumeIdleJobs(jobs, jobIdleMs, { revive: queueLost }));
   if ('error' in pending) throw pending.error;
   if ('error' in resumed) throw resumed.error;
   return { requeued: pending.value.requeued, resumedJobs: resumed.value.resumed };
