@@ -280,8 +280,9 @@ export interface paths {
          *
          *     Problems: 400 malformed JSON; 401 missing or invalid API key; 404 no such message; 409 the
          *     message is `delivering`, `delivered`, `failed` or `cancelled`, or others kept changing it
-         *     while this change ran; 413 the changed message
-         *     would be over 256 KiB; 415 request not sent as JSON; 422 invalid fields (including an
+         *     while this change ran, or it is an event delivery (`origin`) and the patch changes its
+         *     `url`, `method`, `headers` or `body` (what Vigil sends is Vigil's: it can be rescheduled or
+         *     labelled); 413 the changed message would be over 256 KiB; 415 request not sent as JSON; 422 invalid fields (including an
          *     empty patch, both `sendAt` and `delay`, a wall time with no zone to read it in,
          *     `timezone` without `sendAt` or `delay`, or headers that break the rules).
          */

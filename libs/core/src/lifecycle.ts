@@ -12,10 +12,24 @@ export const WAITING_STATUSES: readonly MessageStatus[] = ['scheduled', 'queued'
 
 const isWaiting = (status: MessageStatus) => WAITING_STATUSES.includes(status);
 
-export const assertCanPatch = (message: Message): void => {
+/** The fields of a patch that change what a message sends (and where). */
+const SENT_FIELDS = ['url', 'method', 'headers', 'body'] as const;
+
+/**
+ * `changes`: the fields the patch sets. An event delivery (`origin`: a callback, a notification) is
+ * Vigil's own, uncounted and outside the quota, so what it sends is Vigil's too: it can be moved in
+ * time or labelled, never made to send something else (that would be a free webhook of any kind).
+ */
+export const assertCanPatch = (message: Message, changes: readonly string[]): void => {
   if (!isWaiting(message.status)) {
     throw new MessageStateConflictError(
       `Message ${message.id} is ${message.status}; only scheduled, queued or retrying messages can be changed.`,
+    );
+  }
+  const sent = SENT_FIELDS.filter((field) => changes.includes(field));
+  if (message.origin && sent.length > 0) {
+    throw new MessageStateConflictError(
+      `Message ${message.id} is an event delivery Vigil made (a ${message.origin.kind}): its ${sent.join(', ')} cannot be changed; it can be rescheduled, retried, redelivered or cancelled.`,
     );
   }
 };

@@ -14,6 +14,7 @@ import {
   MAX_CALLBACK_REFS,
   MESSAGE_ID_PATTERN,
   MessageIn as MessageInSchema,
+  patchMessage,
   QuotaExceededError,
   redeliverMessage,
   scheduleMessage,
@@ -162,6 +163,28 @@ describe('the worker at a round’s end', () => {
     const { message } = await scheduleMessage(h.deps, TENANT, input({}));
     expect(await h.deliverLatest()).toBe('delivered');
     await expect(redeliverMessage(deps, TENANT, message.id)).rejects.toBeInstanceOf(QuotaExceededError);
+  });
+
+  it('never lets a patch change what an event delivery sends (a free, uncounted webhook), only when and its labels', async () => {
+    const h = setup([{ statusCode: 503 }]);
+    const delivery = callbackDeliveryFor(finished({}), T0, settings)!;
+    await storeEventDeliveries(h.deps, [delivery]);
+    h.queue.sent.push({ ticket: { tenantId: TENANT, messageId: delivery.id, version: 0, dueAt: T0 }, delaySeconds: 0 });
+    expect(await h.deliverLatest()).toBe('retrying');
+
+    for (const change of [
+      { url: 'https://elsewhere.example/any' },
+      { body: { anything: 1 } },
+      { headers: { 'x-any': '1' } },
+      { method: 'PUT' as const },
+    ]) {
+      await expect(patchMessage(h.deps, TENANT, delivery.id, change)).rejects.toThrow(
+        /is an event delivery Vigil made \(a callback\): its (url|body|headers|method) cannot be changed/,
+      );
+    }
+    const moved = await patchMessage(h.deps, TENANT, delivery.id, { delay: 60, labels: ['looked-at'] });
+    expect(moved).toMatchObject({ url: delivery.url, body: delivery.body, labels: ['looked-at'] });
+    expect(moved.sendAt).toBe(h.clock.now() + 60_000);
   });
 });
 

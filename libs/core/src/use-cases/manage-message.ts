@@ -114,7 +114,7 @@ const changedMessage = async (outcome: Promise<CommandOutcome>): Promise<Message
 export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: string, patch: MessagePatch) =>
   changedMessage(
     changeMessage(deps, tenantId, messageId, (current, now) => {
-      assertCanPatch(current);
+      assertCanPatch(current, Object.keys(patch));
       const refused = patch.url === undefined ? [] : targetErrors(deps.targets, patch.url, 'url');
       if (refused.length > 0) throw new ValidationError(refused);
       let next: Message = {
