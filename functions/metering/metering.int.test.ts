@@ -80,6 +80,17 @@ describe('metering', () => {
     expect(usage.monthToDate).toMatchObject({ scheduled: 5, delivered: 5, attempts: 7 });
     expect(usage.plan).toEqual({ name: 'pro', ...PLANS.pro });
     expect((await b.api.get('/v1/usage')).json.days).toEqual([]);
+    // The range's rules hold with its defaults: a from ahead of today (UTC) reads that day, a from
+    // decades back is a 422, neither a 500.
+    const tomorrow = usageDate(Date.now() + 86_400_000);
+    expect((await a.api.get(`/v1/usage?from=${tomorrow}`)).json).toMatchObject({
+      from: tomorrow,
+      to: tomorrow,
+      days: [],
+    });
+    const refused = await a.api.get('/v1/usage?from=2000-01-01');
+    expect(refused.status).toBe(422);
+    expect(refused.json.errors).toEqual([{ path: 'query.from', message: expect.stringMatching(/at most 366 days/) }]);
     // Every journaled event was folded: the folder's offset is at the journal's end.
     const journal = journalPaths(stack.dataDir);
     await stack.foldUsage();

@@ -352,10 +352,5 @@ export type NotificationEndpointIn = z.infer<typeof NotificationEndpointIn>;
 
 const isoDate = z.iso.date({ message: 'must be a date, YYYY-MM-DD' });
 
-export const UsageQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() }).superRefine((q, ctx) => {
-  if (q.from && q.to && q.from > q.to)
-    ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
-  if (q.from && q.to && Date.parse(q.to) - Date.parse(q.from) > 366 * 86_400_000) {
-    ctx.addIssue({ code: 'custom', path: ['from'], message: 'the range is at most 366 days' });
-  }
-});
+/** The dates' rules (in order, at most 366 days) hold for the range with its defaults: `usageRange`. */
+export const UsageQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() });

@@ -32,7 +32,9 @@ import {
   sessionOf,
   signingSecretDirectory,
   tenantForUser,
+  usageRange,
   usageReport,
+  ValidationError,
 } from '../src';
 import { tenancyPorts } from './memory-tenancy-ports';
 
@@ -319,6 +321,31 @@ describe('usage report', () => {
       burst: 200,
       retentionDays: 30,
     });
+  });
+
+  it('holds the range rules with its defaults: a from ahead of today reads up to it, a from years back is refused', () => {
+    const now = Date.parse('2026-11-23T10:00:00Z');
+    // A caller at UTC+13 asking for its own today, still tomorrow in UTC: that day, nothing counted yet.
+    expect(usageRange({ from: '2026-11-24' }, now)).toEqual({ from: '2026-11-24', to: '2026-11-24' });
+    expect(usageRange({ to: '2026-11-01' }, now)).toEqual({ from: '2026-10-03', to: '2026-11-01' });
+    const refusal = (query: { from?: string; to?: string }) => {
+      try {
+        usageRange(query, now);
+      } catch (error) {
+        return error instanceof ValidationError ? error.errors : error;
+      }
+      return 'accepted';
+    };
+    expect(refusal({ from: '2000-01-01' })).toEqual([
+      { path: 'query.from', message: 'the range is at most 366 days (to is 2026-11-23 when not given)' },
+    ]);
+    expect(refusal({ from: '2026-11-02', to: '2026-11-01' })).toEqual([
+      { path: 'query.from', message: 'must not be after to' },
+    ]);
+    expect(refusal({ from: '2025-11-21', to: '2026-11-23' })).toEqual([
+      { path: 'query.from', message: 'the range is at most 366 days' },
+    ]);
+    expect(refusal({ from: '2025-11-22', to: '2026-11-23' })).toBe('accepted');
   });
 
   it("reports a plan this build does not know with the free plan's limits", async () => {

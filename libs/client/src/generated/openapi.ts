@@ -2592,7 +2592,9 @@ export interface operations {
     getUsage: {
         parameters: {
             query?: {
+                /** @description The first day (UTC). Default 29 days before `to`. */
                 from?: string;
+                /** @description The last day (UTC). Default today, or `from` when that is later (a day east of UTC that has begun there). The range with its defaults is at most 366 days. */
                 to?: string;
             };
             header?: never;

@@ -1,4 +1,5 @@
 /** GET /v1/usage: a tenant's daily usage, its month to date and its plan's limits. */
+import { ValidationError } from '../errors';
 import type { PlanName } from '../plans';
 import { PLANS } from '../plans';
 import type { UsageCounts, UsageDay } from '../usage';
@@ -8,6 +9,8 @@ import type { TenancyDeps } from './deps';
 const DAY_MS = 86_400_000;
 /** Without `from`, the report covers this many days up to `to`. */
 export const DEFAULT_USAGE_DAYS = 30;
+/** The longest range one report covers, from `from` to `to`. */
+export const MAX_USAGE_RANGE_DAYS = 366;
 
 export interface UsageReport {
   from: string;
@@ -23,15 +26,32 @@ const sum = (days: readonly UsageCounts[]): UsageCounts =>
     return total;
   }, emptyCounts());
 
-/** `to` defaults to today (UTC), `from` to DEFAULT_USAGE_DAYS days before it; a plan unknown here counts as free. */
+/**
+ * The dates a report covers: `to` defaults to today (UTC), or to `from` when that is later (a caller
+ * east of UTC asking for its own today), `from` to DEFAULT_USAGE_DAYS days before `to`. The rules
+ * hold for the range as resolved, defaults included: `from` not after `to`, at most
+ * MAX_USAGE_RANGE_DAYS apart (422 on `query.from`).
+ */
+export const usageRange = (query: { from?: string; to?: string }, now: number): { from: string; to: string } => {
+  const today = usageDate(now);
+  const to = query.to ?? (query.from !== undefined && query.from > today ? query.from : today);
+  const from = query.from ?? usageDate(Date.parse(to) - (DEFAULT_USAGE_DAYS - 1) * DAY_MS);
+  if (from > to) throw ValidationError.single('query.from', 'must not be after to');
+  if (Date.parse(to) - Date.parse(from) > MAX_USAGE_RANGE_DAYS * DAY_MS) {
+    const toSaid = query.to === undefined ? ` (to is ${to} when not given)` : '';
+    throw ValidationError.single('query.from', `the range is at most ${MAX_USAGE_RANGE_DAYS} days${toSaid}`);
+  }
+  return { from, to };
+};
+
+/** The report for `usageRange(query)`; a plan unknown here counts as free. */
 export const usageReport = async (
   deps: Pick<TenancyDeps, 'ledger' | 'tenants' | 'clock'>,
   tenantId: string,
   query: { from?: string; to?: string },
 ): Promise<UsageReport> => {
   const now = deps.clock.now();
-  const to = query.to ?? usageDate(now);
-  const from = query.from ?? usageDate(Date.parse(to) - (DEFAULT_USAGE_DAYS - 1) * DAY_MS);
+  const { from, to } = usageRange(query, now);
   const month = monthToDate(now);
   const [days, monthDays, tenant] = await Promise.all([
     deps.ledger.days(tenantId, from, to),
