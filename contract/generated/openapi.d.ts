@@ -1480,7 +1480,7 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description A `Problem` (status 422) that lists every invalid field. */
+        /** @description A `Problem` (status 422) that lists every invalid field, the first 50 of them: with more, a 51st entry (`path` "") says how many more were found. Too many headers or metadata tags is one problem, not one per entry. */
         ValidationProblem: components["schemas"]["Problem"] & {
             errors: components["schemas"]["FieldError"][];
         };

@@ -161,6 +161,18 @@ describe('one size rule and the header rules, before anything is written', () =>
     expect(await listed(api)).toEqual([]);
   });
 
+  it('answers a body of 100,000 mistakes with a small 422 listing the first 50 and how many more', async () => {
+    const { api } = await newTenant();
+    const unknown = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`field${i}`, 0]));
+    const response = await api.raw('POST', '/v1/messages', { url: `${receiver.url}/m`, delay: 1, ...unknown });
+    expect(response.status).toBe(422);
+    assertMatchesSchema('ValidationProblem', response.json);
+    expect(response.json.errors).toHaveLength(51);
+    expect(response.json.errors.at(-1)).toEqual({ path: '', message: 'and 99950 more problems not listed' });
+    expect(JSON.stringify(response.json).length).toBeLessThan(8_000);
+    expect(await listed(api)).toEqual([]);
+  });
+
   it('answers 422 for text with an unpaired surrogate, which DynamoDB could not store', async () => {
     const { api } = await newTenant();
     const raw = `{"url":"${receiver.url}/s","delay":1,"body":"x\\ud800","metadata":{"k":"\\udc00"}}`;

@@ -24,13 +24,32 @@ export abstract class VigilError extends Error {
   }
 }
 
+/**
+ * The most field errors one problem lists: a request can carry hundreds of thousands of mistakes (a
+ * 6 MiB body of unknown fields), and its answer must stay a small problem document, not 30 MB.
+ */
+export const MAX_FIELD_ERRORS = 50;
+
+/** The first MAX_FIELD_ERRORS, and a last entry saying how many more there were. */
+const bounded = (errors: readonly FieldError[]): FieldError[] =>
+  errors.length <= MAX_FIELD_ERRORS
+    ? [...errors]
+    : [
+        ...errors.slice(0, MAX_FIELD_ERRORS),
+        { path: '', message: `and ${errors.length - MAX_FIELD_ERRORS} more problems not listed` },
+      ];
+
 export class ValidationError extends VigilError {
   readonly status = 422;
   readonly type = 'validation-failed';
   readonly title = 'The request is not valid';
+  /** Every problem found, up to MAX_FIELD_ERRORS (then one entry tells how many more). */
+  readonly errors: FieldError[];
 
-  constructor(readonly errors: FieldError[]) {
-    super(errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '));
+  constructor(errors: readonly FieldError[]) {
+    const listed = bounded(errors);
+    super(listed.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '));
+    this.errors = listed;
   }
 
   static single(path: string, message: string): ValidationError {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { BODY_TOO_DEEP, fieldErrors, MAX_BODY_NESTING, MessageBatchIn, MessageIn, MessagePatch } from '../src';
+import {
+  BODY_TOO_DEEP,
+  fieldErrors,
+  MAX_BODY_NESTING,
+  MAX_FIELD_ERRORS,
+  MessageBatchIn,
+  MessageIn,
+  MessagePatch,
+  ValidationError,
+} from '../src';
 
 const errorsOf = (schema: typeof MessageIn | typeof MessageBatchIn | typeof MessagePatch, input: unknown) => {
   const result = schema.safeParse(input);
@@ -92,6 +101,34 @@ describe('MessageIn', () => {
   it('caps metadata at ten tags', () => {
     const metadata = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v']));
     expect(errorsOf(MessageIn, { url: 'https://e.com', delay: 1, metadata })[0]?.path).toBe('metadata');
+  });
+});
+
+describe('a request with a great many mistakes', () => {
+  const problems = (input: unknown) => {
+    const result = MessageIn.safeParse(input);
+    return result.success ? [] : new ValidationError(fieldErrors(result.error)).errors;
+  };
+  const many = (count: number, entry: (i: number) => [string, unknown]) =>
+    Object.fromEntries(Array.from({ length: count }, (_, i) => entry(i)));
+  const valid = { url: 'https://example.com/hook', delay: 1 };
+
+  it(`lists the first ${MAX_FIELD_ERRORS} problems and says how many more, in errors and in detail`, () => {
+    const listed = problems({ ...valid, ...many(20_000, (i) => [`unknown${i}`, 0]) });
+    expect(listed).toHaveLength(MAX_FIELD_ERRORS + 1);
+    expect(listed[0]).toEqual({ path: 'unknown0', message: 'unknown field' });
+    expect(listed.at(-1)).toEqual({ path: '', message: `and ${20_000 - MAX_FIELD_ERRORS} more problems not listed` });
+    const error = new ValidationError(listed);
+    expect(error.message.length).toBeLessThan(2_000);
+  });
+
+  it('tells too many headers or metadata tags as one problem, without looking at each entry', () => {
+    expect(problems({ ...valid, headers: many(100_000, (i) => [`bad name ${i}`, 'v']) })).toEqual([
+      { path: 'headers', message: 'at most 50 headers (got 100000)' },
+    ]);
+    expect(problems({ ...valid, metadata: many(50_000, (i) => [`${'k'.repeat(65)}${i}`, 'v']) })).toEqual([
+      { path: 'metadata', message: 'at most 10 metadata tags' },
+    ]);
   });
 });
 
