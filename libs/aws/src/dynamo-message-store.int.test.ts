@@ -309,7 +309,7 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
       const m = message();
       await store.insert(m);
       const saved = await withLostAnswer(services.db, 'PutItemCommand', () =>
-        store.save({ ...m, url: 'https://e.com/2', version: 1 }, 0),
+        store.save({ ...m, url: 'https://e.com/2', status: 'delivering', version: 1 }, 0),
       );
       expect(saved).toEqual({ result: true, sends: 2 });
       expect(await store.save({ ...m, url: 'https://e.com/3', version: 1 }, 0)).toBe(false);
@@ -537,6 +537,12 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     const reason = { code: 'poison' as const, detail: 'Taken for delivery 5 times without an attempt being recorded.' };
     const expiresAt = T0 + 1 + 7 * DAY_MS;
     expect(await store.fail(taken!, 0, { reason, now: T0 + 1, expiresAt })).toBe(false); // stale version
+    // A record that ended the round keeps the take's version: the failure write never lands over it.
+    const delivered = { ...taken!, status: 'delivered' as const, deliveredAt: T0 + 1 };
+    expect(await store.save(delivered, 1)).toBe(true);
+    expect(await store.fail(taken!, 1, { reason, now: T0 + 1, expiresAt })).toBe(false);
+    expect(await store.get(m.tenantId, m.id)).toMatchObject({ status: 'delivered', version: 1 });
+    expect(await store.save(taken!, 1)).toBe(true); // as taken again
     expect(await store.fail(taken!, 1, { reason, now: T0 + 1, expiresAt })).toBe(true);
     const failed = await store.get(m.tenantId, m.id);
     expect(failed).toMatchObject({

@@ -419,7 +419,9 @@ export class DynamoMessageStore implements MessageStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: tenantPk(message.tenantId), sk: messageSk(message.id) },
-          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+          // Still as taken: a record keeps the take's version when it ends the round (delivered, or
+          // failed by its answers), so the version alone would let this overwrite one that landed unseen.
+          ConditionExpression: 'attribute_exists(pk) AND version = :expected AND #status = :delivering',
           UpdateExpression: [
             'SET #status = :failed, statusPk = :statusPk, failureReason = :reason, updatedAt = :now, version = :next, writeId = :writeId',
             ', expiresAt = :expiresAt, expiresAtMs = :expiresAtMs',
@@ -430,6 +432,7 @@ export class DynamoMessageStore implements MessageStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':expected': expectedVersion,
+            ':delivering': 'delivering',
             ':failed': 'failed',
             ':statusPk': statusPkOf(message.tenantId, 'failed'),
             ':reason': failure.reason,

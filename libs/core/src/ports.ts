@@ -126,10 +126,11 @@ export interface MessageStore {
    */
   extendLease(message: Pick<Message, 'tenantId' | 'id' | 'version'>, leaseUntil: number): Promise<boolean>;
   /**
-   * Finishes a message `failed` with a reason, if its version is still `expectedVersion`, in one
-   * small conditional update that never rewrites the body or headers (so it fits where a full
+   * Finishes a taken message `failed` with a reason, if it is still `delivering` at `expectedVersion`,
+   * in one small conditional update that never rewrites the body or headers (so it fits where a full
    * save could not). `attempts`, when given, replaces the attempt log; `expiresAt` is when the
-   * failed message expires (retention.ts). False if the message moved on.
+   * failed message expires (retention.ts). False if the message moved on (a record that ended the
+   * round keeps the take's version: the status tells it apart).
    */
   fail(
     message: Pick<Message, 'tenantId' | 'id'>,

@@ -245,6 +245,36 @@ describe('a record that fails', () => {
     expect(await deliverLatest()).toBe('retrying');
     expect(store.messages.get(message.id)).toMatchObject({ status: 'retrying', attempts: [{ n: 1 }] });
   });
+
+  it('never overwrites a delivered record that landed unseen (every try threw, and so did reading it back)', async () => {
+    const { deps, store, deliverLatest } = setup({ script: [{ statusCode: 200 }] });
+    const callback = { url: 'https://example.com/outcome', on: ['delivered', 'failed'] };
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10, callback }));
+    const save = store.save.bind(store);
+    store.save = async (m, v) => {
+      const saved = await save(m, v);
+      if (m.id === message.id) throw new Error('TimeoutError (the write landed)');
+      return saved;
+    };
+    const get = store.get.bind(store);
+    store.get = async (tenantId, id) => {
+      if (id === message.id) throw new Error('ThrottlingException');
+      return get(tenantId, id);
+    };
+
+    expect(await deliverLatest()).toBe('skipped');
+    // The receiver got a 2xx and the record says so; its delivered callback stays, the failed one
+    // made for the failure write is withdrawn (cancelled, never sent).
+    expect(store.messages.get(message.id)).toMatchObject({
+      status: 'delivered',
+      attempts: [{ n: 1, statusCode: 200 }],
+    });
+    const events = [...store.messages.values()].filter((m) => m.origin?.kind === 'callback');
+    expect(events.map((m) => [m.origin?.kind === 'callback' && m.origin.event, m.status])).toEqual([
+      ['delivered', 'queued'],
+      ['failed', 'cancelled'],
+    ]);
+  });
 });
 
 describe('poison', () => {

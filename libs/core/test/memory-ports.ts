@@ -107,7 +107,7 @@ export class MemoryStore implements MessageStore {
     this.calls += 1;
     this.writes.push({ op: 'fail', at: this.now() });
     const current = this.messages.get(message.id);
-    if (!current || current.version !== expectedVersion) return false;
+    if (!current || current.version !== expectedVersion || current.status !== 'delivering') return false;
     const { leaseUntil: _l, bucketAt: _b, takes: _t, ...rest } = current;
     this.messages.set(message.id, {
       ...rest,
