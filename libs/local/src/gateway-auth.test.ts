@@ -100,4 +100,27 @@ describe('the local gateway authorizer step', () => {
     await cache.decide(eventWith('Bearer vgl_a'), route);
     expect(calls).toHaveLength(3);
   });
+
+  it('does not cache an answer asked for before a revocation that came while it was asked', async () => {
+    let answer!: (result: APIGatewayAuthorizerResult) => void;
+    const { cache, calls } = setup(() => new Promise((resolve) => (answer = resolve)));
+    const deciding = cache.decide(eventWith('Bearer vgl_a'), route);
+    cache.clear(); // the key revokes itself while another request of it is being authorized
+    answer(policy('Allow'));
+    expect((await deciding).kind).toBe('allowed');
+    const again = cache.decide(eventWith('Bearer vgl_a'), route);
+    answer(policy('Deny'));
+    expect((await again).kind).toBe('denied');
+    expect(calls).toHaveLength(2);
+  });
+
+  it('keeps at most 10,000 answers: expired ones are swept out when it is full', async () => {
+    const { cache, calls, advance } = setup(async () => policy('Allow'));
+    for (let i = 0; i < 10_000; i += 1) await cache.decide(eventWith(`Bearer session-${i}`), route);
+    advance(60_001);
+    await cache.decide(eventWith('Bearer fresh'), route);
+    await cache.decide(eventWith('Bearer fresh'), route);
+    expect(calls).toHaveLength(10_001);
+    expect(cache.size).toBe(1);
+  });
 });

@@ -36,18 +36,29 @@ export interface AuthorizerCacheOptions {
 /** How often the keys-changed file is looked at, at most. */
 const KEYS_CHANGED_CHECK_MS = 100;
 
+/** The most answers kept: each console session token is a key of its own, so expired ones are swept out. */
+const MAX_CACHED_ANSWERS = 10_000;
+
 export class AuthorizerCache {
   private readonly cache = new Map<string, { identity: CallerIdentity; expires: number }>();
   private keysChanged = { checkedAt: 0, mtimeMs: 0 };
+  /** Moves at every clear: an answer asked for before a revocation is not cached after it. */
+  private generation = 0;
   private readonly now: () => number;
 
   constructor(private readonly options: AuthorizerCacheOptions) {
     this.now = options.now ?? Date.now;
   }
 
-  /** Forgets every cached answer (after a key is revoked). */
+  /** How many answers are kept now. */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** Forgets every cached answer (after a key is revoked), and those still being asked for. */
   clear(): void {
     this.cache.clear();
+    this.generation += 1;
   }
 
   async decide(event: APIGatewayProxyEvent, route: ApiRoute): Promise<AuthDecision> {
@@ -55,6 +66,7 @@ export class AuthorizerCache {
     this.forgetRevokedKeys();
     const cached = this.cache.get(header);
     if (cached && cached.expires > this.now()) return { kind: 'allowed', identity: cached.identity };
+    const asked = this.generation;
     let result: APIGatewayAuthorizerResult;
     try {
       result = await this.options.authorizer(authorizerEvent(event, route));
@@ -65,9 +77,21 @@ export class AuthorizerCache {
     }
     if (!result.policyDocument.Statement.some((s) => s.Effect === 'Allow')) return { kind: 'denied' };
     const identity = { context: result.context ?? {}, principalId: result.principalId };
-    if (this.options.authCacheMs > 0)
-      this.cache.set(header, { identity, expires: this.now() + this.options.authCacheMs });
+    if (this.options.authCacheMs > 0 && asked === this.generation) this.remember(header, identity);
     return { kind: 'allowed', identity };
+  }
+
+  private remember(header: string, identity: CallerIdentity): void {
+    const now = this.now();
+    if (this.cache.size >= MAX_CACHED_ANSWERS) {
+      for (const [key, entry] of this.cache) if (entry.expires <= now) this.cache.delete(key);
+      // All live (a flood of distinct tokens): the oldest go, as a cache that forgets early is only slower.
+      for (const key of this.cache.keys()) {
+        if (this.cache.size < MAX_CACHED_ANSWERS) break;
+        this.cache.delete(key);
+      }
+    }
+    this.cache.set(header, { identity, expires: now + this.options.authCacheMs });
   }
 
   private forgetRevokedKeys(): void {
@@ -75,7 +99,7 @@ export class AuthorizerCache {
     const file = this.options.keysChangedFile;
     if (!file || now - this.keysChanged.checkedAt < KEYS_CHANGED_CHECK_MS) return;
     const mtimeMs = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-    if (mtimeMs !== this.keysChanged.mtimeMs) this.cache.clear();
+    if (mtimeMs !== this.keysChanged.mtimeMs) this.clear();
     this.keysChanged = { checkedAt: now, mtimeMs };
   }
 }
