@@ -506,6 +506,22 @@ describe('the sweep and a backlogged queue', () => {
     expect(queue.sent).toHaveLength(2);
   });
 
+  it('leaves an overdue message where the next sweep finds it when its re-enqueue fails, not a flight allowance later', async () => {
+    const { deps, queue, clock } = setup();
+    await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    queue.sent.length = 0; // the ticket was lost
+    clock.set(T0 + 5_000 + 61_000);
+    const enqueue = queue.enqueue.bind(queue);
+    queue.enqueue = async () => {
+      throw new Error('SQS throttled past its retries (injected)');
+    };
+    await expect(sweepPending(deps, -60_000)).rejects.toThrow(/injected/);
+    queue.enqueue = enqueue;
+    clock.advance(60_000);
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+    expect(queue.sent).toHaveLength(1);
+  });
+
   it('finds a held message at its due time (a take does not move it) and leaves it to its worker until its lease ends', async () => {
     const { deps, queue, clock, store } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 5 }));

@@ -9,7 +9,8 @@
  * not add one more ticket per minute to that backlog, the sweep first moves the message's place in
  * the pending index ahead by the flight allowance (a conditional write: a message that moved on in
  * the meantime is left alone, and not re-enqueued); only when the ticket has not arrived by then is
- * the message found, and re-enqueued, again.
+ * the message found, and re-enqueued, again. When the enqueue itself fails, the page's deferrals are
+ * put back (best effort), so the next sweep finds those messages instead of an allowance later.
  *
  * `horizonMs` says how far to look: a negative grace for the periodic sweep (only what is clearly
  * overdue), the whole near window at start-up of the local stack (whose queue does not persist).
@@ -34,9 +35,18 @@ export const sweepPending = async (
   const lookTo = options.queueLost ? horizon + deps.settings.flightAllowanceMs : horizon;
   let requeued = 0;
   for await (const page of pagesOf(overdue(deps.store.pendingBefore(lookTo), horizon, options.queueLost === true))) {
-    const tickets = (await Promise.all(page.map((ref) => inFlight(deps, ref, now)))).flatMap((t) => (t ? [t] : []));
-    await enqueueTickets(deps, tickets);
-    requeued += tickets.length;
+    const deferred = (await Promise.all(page.map((ref) => inFlight(deps, ref, now)))).flatMap((d) => (d ? [d] : []));
+    try {
+      await enqueueTickets(
+        deps,
+        deferred.map((d) => d.ticket),
+      );
+    } catch (error) {
+      // Not in flight after all: back where the next sweep finds them, not a flight allowance later.
+      await Promise.all(deferred.map(({ ref }) => deps.store.deferPending(ref, wakeAtOf(ref)).catch(() => false)));
+      throw error;
+    }
+    requeued += deferred.length;
   }
   if (requeued > 0) deps.log.warn('sweep re-enqueued pending messages', { requeued, horizonMs });
   return { requeued };
@@ -61,7 +71,11 @@ const wakeAtOf = (ref: PendingRef): number =>
   ref.status === 'delivering' ? Math.max(ref.dueAt, (ref.leaseUntil ?? 0) + 1_000) : ref.dueAt;
 
 /** The ticket for a pending message, once its place in the index is moved past the flight allowance. */
-const inFlight = async (deps: SchedulingDeps, ref: PendingRef, now: number): Promise<DeliveryTicket | undefined> => {
+const inFlight = async (
+  deps: SchedulingDeps,
+  ref: PendingRef,
+  now: number,
+): Promise<{ ref: PendingRef; ticket: DeliveryTicket } | undefined> => {
   const wakeAt = wakeAtOf(ref);
   try {
     const deferred = await deps.store.deferPending(ref, Math.max(wakeAt, now) + deps.settings.flightAllowanceMs);
@@ -74,5 +88,5 @@ const inFlight = async (deps: SchedulingDeps, ref: PendingRef, now: number): Pro
       error: String(error),
     });
   }
-  return { ...ticketForRef(ref), dueAt: wakeAt };
+  return { ref, ticket: { ...ticketForRef(ref), dueAt: wakeAt } };
 };
