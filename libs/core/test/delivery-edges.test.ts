@@ -30,7 +30,7 @@ import {
   truncateUtf8,
   WITHHELD_HEADER_VALUE,
 } from '../src';
-import { deliveryHarness, MemoryFlowLimiter } from './memory-ports';
+import { deliveryHarness, MemoryEndpoints, MemoryFlowLimiter } from './memory-ports';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
@@ -273,6 +273,43 @@ describe('a record that fails', () => {
     expect(events.map((m) => [m.origin?.kind === 'callback' && m.origin.event, m.status])).toEqual([
       ['delivered', 'queued'],
       ['failed', 'cancelled'],
+    ]);
+  });
+});
+
+describe('a failure write whose answer was lost', () => {
+  it('counts as finished when its fallback finds it landed: the failure events go out, none withdrawn', async () => {
+    const endpoints = new MemoryEndpoints();
+    await endpoints.addEndpoint({
+      id: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
+      tenantId: TENANT,
+      url: 'https://example.com/ops',
+      events: ['message.failed'],
+      createdAt: T0,
+    });
+    const { deps, store, deliverLatest } = setup({ script: [{ statusCode: 200 }], endpoints });
+    const callback = { url: 'https://example.com/outcome', on: ['delivered', 'failed'] };
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10, callback }));
+    store.unsavable.add(message.id); // the record fails every try: the message is finished failed
+    const fail = store.fail.bind(store);
+    let fails = 0;
+    store.fail = async (...args: Parameters<typeof store.fail>) => {
+      const done = await fail(...args);
+      fails += 1;
+      if (fails === 1) throw new Error('TimeoutError (the write landed, its answer lost)');
+      return done;
+    };
+
+    expect(await deliverLatest()).toBe('failed');
+    expect(store.messages.get(message.id)).toMatchObject({
+      status: 'failed',
+      failureReason: { code: 'record-failed' },
+    });
+    const events = [...store.messages.values()].filter((m) => m.origin);
+    expect(events.map((m) => [m.origin?.kind, m.origin?.event, m.status]).sort()).toEqual([
+      ['callback', 'delivered', 'cancelled'],
+      ['callback', 'failed', 'queued'],
+      ['notification', 'message.failed', 'queued'],
     ]);
   });
 });

@@ -505,6 +505,12 @@ export class DeliveryWorker {
     return deliveries.length === 0 ? [] : storeEventDeliveries(this.deps, deliveries);
   }
 
+  /** Whether the message stands as this worker's failure write at `now` left it (the version after the take's). */
+  private async finishedHere(taken: Message, now: number): Promise<boolean> {
+    const current = await this.deps.store.get(taken.tenantId, taken.id);
+    return current?.status === 'failed' && current.version === taken.version + 1 && current.updatedAt === now;
+  }
+
   /**
    * Finishes a taken message `failed` with a reason, by the store's small failure write (never
    * the body again). With the attempt that was sent, the log gets it without its snippet; should
@@ -563,6 +569,8 @@ export class DeliveryWorker {
         error: String(error),
       });
       finished = await store.fail(message, message.version, { reason: bounded, now, expiresAt });
+      // The first write may have landed with only its answer lost: this one then finds it done.
+      if (!finished) finished = await this.finishedHere(message, now).catch(() => false);
     }
     if (!finished) {
       // Not finished here (the record landed unseen, or another worker moved it on): its failure
