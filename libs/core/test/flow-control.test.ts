@@ -255,6 +255,30 @@ describe('the delivery worker and flow control', () => {
     expect(store.messages.get(message.id)).toMatchObject({ status: 'queued', flowHeldFrom: message.dueAt });
   });
 
+  it('takes a lease that outlasts the rate wait and the request: no other worker reclaims it mid-request', async () => {
+    // Prepare: a key limited both ways, whose next rate slot is 12 s after the message is due.
+    const { deps, limiter, deliverLatest, sender } = setup();
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, timeoutMs: 30_000, flowControl: { key: 'k', parallelism: 10, ratePerSecond: 1 } }),
+    );
+    limiter.keys.set(`${TENANT}/k`, { nextSlotAt: message.dueAt + 12_000, leases: {} });
+    const acquire = limiter.acquireLease.bind(limiter);
+    const leases: number[] = [];
+    limiter.acquireLease = async (tenantId, key, lease) => {
+      leases.push(lease.until);
+      return acquire(tenantId, key, lease);
+    };
+
+    expect(await deliverLatest()).toBe('delivered');
+
+    // The request started at its slot and may run its whole 30 s timeout: the lease lasts past that.
+    const started = sender.requests[0]!.at;
+    expect(started).toBe(message.dueAt + 12_000);
+    expect(leases[0]).toBeGreaterThanOrEqual(started + 30_000);
+  });
+
   it('reclaims the lease of a holder that died, then sends', async () => {
     const { deps, limiter, deliverLatest, store, sender } = setup();
     const { message } = await scheduleMessage(

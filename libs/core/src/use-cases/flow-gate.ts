@@ -8,7 +8,8 @@
  *   this worker comes back. So a burst costs about one failed write per poll, not one per message.
  * - A rate slot is reserved from the due instant on (so, for a message limited by rate alone, in
  *   the take lead, before it is due); the message sleeps until its slot and, should it wake too
- *   late to honour it, reserves again.
+ *   late to honour it, reserves again. A lease taken before that wait lasts from `holdUntil`, the
+ *   latest the request may start, so it never runs out while its request is still on the wire.
  */
 import type { Clock } from '../clock';
 import type { FlowControl } from '../flow-control';
@@ -58,6 +59,8 @@ export class FlowGate {
         parallelism: flow.parallelism,
         holdUntil,
         lengthMs: leaseLengthMs(message.timeoutMs),
+        // A rate slot may make it wait until holdUntil before its request starts: the lease covers that wait.
+        startBy: flow.ratePerSecond === undefined ? undefined : holdUntil,
       });
       if (lease === 'none') return { admitted: false, retryAt: clock.now() };
       held = lease === 'waited';
@@ -93,7 +96,7 @@ export class FlowGate {
   private async lease(
     tenantId: string,
     key: string,
-    lease: { id: string; parallelism: number; holdUntil: number; lengthMs: number },
+    lease: { id: string; parallelism: number; holdUntil: number; lengthMs: number; startBy?: number },
   ): Promise<'at-once' | 'waited' | 'none'> {
     const { clock, limiter } = this.deps;
     const name = lineKey(tenantId, key);
@@ -116,7 +119,8 @@ export class FlowGate {
       head = true;
       for (let failures = 0; ;) {
         const now = clock.now();
-        const until = now + lease.lengthMs;
+        // Long enough for the request, from the latest instant it may start.
+        const until = Math.max(now, lease.startBy ?? now) + lease.lengthMs;
         if (await limiter.acquireLease(tenantId, key, { id: lease.id, until, parallelism: lease.parallelism, now })) {
           return waited ? 'waited' : 'at-once';
         }
