@@ -53,6 +53,7 @@ import type {
   FailureReason,
   IdempotencyClaim,
   IdempotencyRecord,
+  IdempotentSettlement,
   ListCursor,
   Message,
   MessageFilter,
@@ -556,7 +557,8 @@ export class DynamoMessageStore implements MessageStore {
             fromOwner === ''
               ? 'attribute_exists(pk) AND attribute_not_exists(#owner)'
               : 'attribute_exists(pk) AND #owner = :from AND leaseUntil < :now',
-          UpdateExpression: 'SET #owner = :to, leaseUntil = :lease',
+          // The new owner's results are undecided: a withdrawal or a keep was the old owner's.
+          UpdateExpression: 'SET #owner = :to, leaseUntil = :lease REMOVE settled',
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: {
             ...(fromOwner !== '' && { ':from': fromOwner, ':now': now }),
@@ -582,6 +584,39 @@ export class DynamoMessageStore implements MessageStore {
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async settleIdempotentResults(
+    tenantId: string,
+    key: string,
+    owner: string,
+    settlement: IdempotentSettlement,
+    leaseUntil: number,
+  ): Promise<IdempotentSettlement | undefined> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: idempotencyKey(tenantId, key),
+          // The same decision again (a retry of this write whose answer was lost) holds as well.
+          ConditionExpression: '#owner = :owner AND (attribute_not_exists(settled) OR settled = :settled)',
+          UpdateExpression: `SET settled = :settled${settlement === 'withdrawn' ? ', leaseUntil = :lease' : ''}`,
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':settled': settlement,
+            ...(settlement === 'withdrawn' && { ':lease': leaseUntil }),
+          },
+        }),
+      );
+      return settlement;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: idempotencyKey(tenantId, key), ConsistentRead: true }),
+      );
+      return Item?.owner === owner ? idempotencyRecordOf(Item).settled : undefined;
     }
   }
 
@@ -678,6 +713,7 @@ const idempotencyRecordOf = (item: Record<string, unknown>): IdempotencyRecord =
     ...(typeof item.fingerprint === 'string' && { fingerprint: item.fingerprint }),
     owner: typeof item.owner === 'string' ? item.owner : '',
     leaseUntil: typeof item.leaseUntil === 'number' ? item.leaseUntil : Number(item.createdAt ?? 0),
+    ...((item.settled === 'kept' || item.settled === 'withdrawn') && { settled: item.settled }),
   };
 };
 

@@ -9,7 +9,7 @@ import type { DeliveryTicket, Message, PendingRef, SchedulingDeps } from '@vigil
 import { DEFAULT_ENGINE_SETTINGS, FixedClock, MessageIn, scheduleBatch } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
-import { dynamoBackends } from '../../../test-support/dynamo-backends';
+import { dynamoBackends, withLostAnswer } from '../../../test-support/dynamo-backends';
 import { DynamoMessageStore } from './dynamo-message-store';
 import { incompressibleText } from '../../../test-support/messages';
 
@@ -208,6 +208,40 @@ describe.each(backends)('all-or-nothing writes and idempotency keys on $name', (
       await store.releaseIdempotencyKey(tenantId, 'k', winner);
       const released = await store.claimIdempotencyKey(tenantId, 'k', record, later, 86_400_000);
       expect(released).toEqual({ claimed: false, record: { ...record, owner: winner, leaseUntil: 0 } });
+    },
+  );
+
+  it.runIf(available)(
+    "settles an owner's results once, kept or withdrawn, whichever comes first; a take-over clears it",
+    async () => {
+      const store = new DynamoMessageStore(services.db, services.table, 4);
+      const t = Date.now();
+      const record = { messageIds: ['msg_a'], fingerprint: 'sha256:f', owner: 'own_1', leaseUntil: t + 15_000 };
+      const bound = async (key: string, tenantId: string) => {
+        const claim = await store.claimIdempotencyKey(tenantId, key, { ...record, owner: 'x' }, t, 86_400_000);
+        return claim.claimed ? undefined : claim.record;
+      };
+
+      const kept = newTenant();
+      await store.claimIdempotencyKey(kept, 'k', record, t, 86_400_000);
+      expect(await store.settleIdempotentResults(kept, 'k', 'own_2', 'kept', 0)).toBeUndefined(); // not its owner
+      // Applied though its answer was lost: the store client's retry finds the same decision made.
+      const once = await withLostAnswer(services.db, 'UpdateItemCommand', () =>
+        store.settleIdempotentResults(kept, 'k', 'own_1', 'kept', 0),
+      );
+      expect(once).toEqual({ result: 'kept', sends: 2 });
+      expect(await store.settleIdempotentResults(kept, 'k', 'own_1', 'withdrawn', t + 60_000)).toBe('kept');
+      expect(await bound('k', kept)).toEqual({ ...record, settled: 'kept' });
+
+      const withdrawn = newTenant();
+      await store.claimIdempotencyKey(withdrawn, 'k', record, t, 86_400_000);
+      expect(await store.settleIdempotentResults(withdrawn, 'k', 'own_1', 'withdrawn', t + 60_000)).toBe('withdrawn');
+      expect(await store.settleIdempotentResults(withdrawn, 'k', 'own_1', 'kept', 0)).toBe('withdrawn');
+      // A withdrawal leases the key to its owner for its deletes; released, a retry takes it over, undecided.
+      expect(await bound('k', withdrawn)).toEqual({ ...record, leaseUntil: t + 60_000, settled: 'withdrawn' });
+      await store.releaseIdempotencyKey(withdrawn, 'k', 'own_1');
+      expect(await store.takeOverIdempotencyKey(withdrawn, 'k', 'own_1', 'own_2', t + 1, t + 15_001)).toBe(true);
+      expect(await bound('k', withdrawn)).toEqual({ ...record, owner: 'own_2', leaseUntil: t + 15_001 });
     },
   );
 

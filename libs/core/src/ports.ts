@@ -94,7 +94,15 @@ export interface IdempotencyRecord {
    * missing, the owner died or failed, and a retry of the same request may take over.
    */
   leaseUntil: number;
+  /**
+   * What became of the owner's results, decided once (`settleIdempotentResults`): `kept` when a
+   * retry found them all stored and answered with them, `withdrawn` when the owner's write failed
+   * and it deletes what it may have stored. Absent while undecided; a take-over clears it.
+   */
+  settled?: IdempotentSettlement;
 }
+
+export type IdempotentSettlement = 'kept' | 'withdrawn';
 
 export type IdempotencyClaim = { claimed: true } | { claimed: false; record: IdempotencyRecord };
 
@@ -179,6 +187,20 @@ export interface MessageStore {
    * takes over without waiting); does nothing if another owner holds the key.
    */
   releaseIdempotencyKey(tenantId: string, key: string, owner: string): Promise<void>;
+  /**
+   * Decides what becomes of `owner`'s results under the key, in one conditional write: `kept` or
+   * `withdrawn` (see `IdempotencyRecord.settled`), only while `owner` holds the key and nothing else
+   * was decided. A withdrawal also leases the key to its owner until `leaseUntil`, for its deletes.
+   * Returns the decision the key holds afterwards (this one, or the other one made first), or
+   * undefined when the key is no longer `owner`'s.
+   */
+  settleIdempotentResults(
+    tenantId: string,
+    key: string,
+    owner: string,
+    settlement: IdempotentSettlement,
+    leaseUntil: number,
+  ): Promise<IdempotentSettlement | undefined>;
   /** Messages waiting in a far-path bucket (every shard, every page). */
   bucketMembers(bucketAt: number): AsyncIterable<PendingRef>;
   /**

@@ -4,7 +4,7 @@
  * keys bound to one request, and redeliver counted like a create.
  */
 import { describe, expect, it } from 'vitest';
-import type { Message, MessageIn, SchedulingDeps, UsageEvent } from '../src';
+import type { Message, MessageIn, ScheduleResult, SchedulingDeps, UsageEvent } from '../src';
 import {
   DEFAULT_BACKOFF,
   DEFAULT_ENGINE_SETTINGS,
@@ -286,6 +286,53 @@ describe('idempotency keys', () => {
     expect(store.messages.size).toBe(5);
     expect(queue.sent).toHaveLength(5);
     expect(scheduled(metered)).toBe(5);
+  });
+
+  it('never deletes a message a retry answered with: a retry that finds it stored while its request fails keeps it', async () => {
+    const { deps, store } = setup();
+    const body = input();
+    // The write lands but its answer is lost; while the request is failing, its client's retry comes.
+    store.failFrom = 1;
+    store.landsAnyway = true;
+    let retried: Promise<ScheduleResult> | undefined;
+    const settle = store.settleIdempotentResults.bind(store);
+    store.settleIdempotentResults = async (tenantId, key, owner, settlement, leaseUntil) => {
+      if (settlement === 'withdrawn') {
+        retried ??= scheduleMessage(deps, TENANT, body, 'k-kept');
+        await retried;
+      }
+      return settle(tenantId, key, owner, settlement, leaseUntil);
+    };
+
+    await expect(scheduleMessage(deps, TENANT, body, 'k-kept')).rejects.toThrow(/injected/);
+    const answered = await retried!;
+    // The retry's answer is the message stored: the failing request left it where it was.
+    expect(answered.created).toBe(false);
+    expect(store.messages.get(answered.message.id)).toMatchObject({ id: answered.message.id, status: 'queued' });
+    expect(store.messages.size).toBe(1);
+  });
+
+  it('has a retry that comes while its request deletes what it stored wait, then write it again with the same id', async () => {
+    const { deps, store } = setup();
+    const body = input();
+    store.failFrom = 1;
+    store.landsAnyway = true;
+    const remove = store.removeUnchanged.bind(store);
+    let during: unknown;
+    store.removeUnchanged = async (messages) => {
+      // Withdrawn already: the retry finds the message still stored, yet does not answer with it.
+      during = await scheduleMessage(deps, TENANT, body, 'k-withdrawn').catch((error: unknown) => error);
+      return remove(messages);
+    };
+    await expect(scheduleMessage(deps, TENANT, body, 'k-withdrawn')).rejects.toThrow(/injected/);
+    expect(during).toBeInstanceOf(IdempotencyKeyInUseError);
+    expect(store.messages.size).toBe(0);
+
+    // The request released its key at the end of its rollback: the next retry takes over at once.
+    store.failFrom = Number.POSITIVE_INFINITY;
+    const finished = await scheduleMessage(deps, TENANT, body, 'k-withdrawn');
+    expect(finished.created).toBe(true);
+    expect(store.messages.get(finished.message.id)).toMatchObject({ status: 'queued' });
   });
 
   it('waits for a twin request still writing, then answers 409 idempotency-key-in-use', async () => {

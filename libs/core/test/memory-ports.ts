@@ -18,6 +18,7 @@ import type {
   FlowLimiter,
   IdempotencyClaim,
   IdempotencyRecord,
+  IdempotentSettlement,
   Logger,
   Message,
   MessagePage,
@@ -236,12 +237,30 @@ export class MemoryStore implements MessageStore {
   ) {
     const existing = this.keys.get(`${tenantId}/${key}`);
     if (!existing || existing.owner !== fromOwner || existing.leaseUntil >= now) return false;
-    this.keys.set(`${tenantId}/${key}`, { ...existing, owner: toOwner, leaseUntil });
+    const { settled: _undecided, ...rest } = existing;
+    this.keys.set(`${tenantId}/${key}`, { ...rest, owner: toOwner, leaseUntil });
     return true;
   }
   async releaseIdempotencyKey(tenantId: string, key: string, owner: string) {
     const existing = this.keys.get(`${tenantId}/${key}`);
     if (existing?.owner === owner) this.keys.set(`${tenantId}/${key}`, { ...existing, leaseUntil: 0 });
+  }
+  async settleIdempotentResults(
+    tenantId: string,
+    key: string,
+    owner: string,
+    settlement: IdempotentSettlement,
+    leaseUntil: number,
+  ) {
+    const existing = this.keys.get(`${tenantId}/${key}`);
+    if (existing?.owner !== owner) return undefined;
+    if (existing.settled !== undefined) return existing.settled;
+    this.keys.set(`${tenantId}/${key}`, {
+      ...existing,
+      settled: settlement,
+      ...(settlement === 'withdrawn' && { leaseUntil }),
+    });
+    return settlement;
   }
   async *bucketMembers(bucketAt: number) {
     for (const m of this.messages.values())

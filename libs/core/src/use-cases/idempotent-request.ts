@@ -4,8 +4,15 @@
  * same request again gets the first result (waiting a little while a concurrent twin is still
  * writing it), a different request a 422, and the retry of a request that failed or died part-way
  * takes over the lease and finishes it with the same ids.
+ *
+ * A retry that finds another request's results all stored answers with them only once they are
+ * `kept` for good on the key; a request whose write failed deletes what it may have stored only once
+ * they are `withdrawn` (`settleIdempotentResults`: one conditional write decides, whichever comes
+ * first). Without that, a retry sent while the first request was still failing (its client timed
+ * out) answered with a message the first request's rollback then deleted: accepted, and lost.
  */
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '../errors';
+import type { IdempotencyRecord } from '../ports';
 import type { SchedulingDeps } from './deps';
 
 /** How long an Idempotency-Key stays bound to its first request. */
@@ -22,6 +29,12 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 export const IDEMPOTENCY_LEASE_MS = 15_000;
 /** How long a request waits for a concurrent one with the same key to finish before answering 409. */
 export const IDEMPOTENCY_WAIT_MS = 5_000;
+/**
+ * The lease a withdrawal gives its request for deleting what it may have stored (a rollback's tries,
+ * each bounded by the store client's timeouts): no retry takes the key over meanwhile, and one
+ * released at the end of the rollback is taken over at once.
+ */
+export const WITHDRAWAL_LEASE_MS = 60_000;
 const IDEMPOTENCY_POLL_MS = 100;
 
 /** The key a request came with, and the fingerprint of the request (request-fingerprint.ts). */
@@ -37,9 +50,10 @@ export interface IdempotentResults<T> {
   /**
    * Stores what is missing of the request's results, which carry `ids` (the key's: this request's
    * own, or those of the request it takes over), and returns all of them. `stored` is what exists
-   * already, by position. Throws if nothing (more) could be stored.
+   * already, by position. Throws if nothing (more) could be stored. A write that fails part-way and
+   * would delete what it stored calls `withdraw` first, and deletes nothing unless it says true.
    */
-  write(ids: readonly string[], stored: ReadonlyArray<T | undefined>): Promise<T[]>;
+  write(ids: readonly string[], stored: ReadonlyArray<T | undefined>, withdraw: () => Promise<boolean>): Promise<T[]>;
 }
 
 /**
@@ -55,9 +69,17 @@ export const runIdempotently = async <T>(
   results: IdempotentResults<T>,
 ): Promise<{ results: T[]; created: boolean }> => {
   const owner = ids[0] ?? '';
+  const withdraw = async () =>
+    (await deps.store.settleIdempotentResults(
+      tenantId,
+      key,
+      owner,
+      'withdrawn',
+      deps.clock.now() + WITHDRAWAL_LEASE_MS,
+    )) === 'withdrawn';
   const writeClaimed = async (boundIds: readonly string[], stored: ReadonlyArray<T | undefined>) => {
     try {
-      return await results.write(boundIds, stored);
+      return await results.write(boundIds, stored, withdraw);
     } catch (error) {
       await deps.store.releaseIdempotencyKey(tenantId, key, owner).catch((releaseError: unknown) =>
         deps.log.warn('idempotency key not released; a retry may take over once its lease ends', {
@@ -67,6 +89,15 @@ export const runIdempotently = async <T>(
       );
       throw error;
     }
+  };
+  /**
+   * Whether the results the key is bound to, found all stored, are the answer: this request's own,
+   * kept already, or kept now (a key claimed before owners were kept has no owner to settle with).
+   */
+  const isKept = async (bound: IdempotencyRecord): Promise<boolean> => {
+    if (bound.owner === owner || bound.owner === '' || bound.settled === 'kept') return true;
+    if (bound.settled === 'withdrawn') return false;
+    return (await deps.store.settleIdempotentResults(tenantId, key, bound.owner, 'kept', bound.leaseUntil)) === 'kept';
   };
   const waitUntil = deps.clock.now() + IDEMPOTENCY_WAIT_MS;
   for (;;) {
@@ -86,14 +117,16 @@ export const runIdempotently = async <T>(
       (bound.fingerprint === undefined || bound.fingerprint === fingerprint) && bound.messageIds.length === ids.length;
     if (!sameRequest) throw new IdempotencyKeyReusedError(key);
     const stored = await results.load(bound.messageIds);
-    if (stored.every((r) => r !== undefined)) return { results: stored as T[], created: false };
+    if (stored.every((r) => r !== undefined) && (await isKept(bound)))
+      return { results: stored as T[], created: false };
     // This request's own claim or take-over, applied though its answer was lost (the store client
     // retried the conditional write and found it done): the key is this request's to finish, now,
     // not after its own lease.
     if (bound.owner === owner) return { results: await writeClaimed(bound.messageIds, stored), created: true };
+    // Released or run out (its results missing, or withdrawn): the request that bound the key failed or died.
     if (bound.leaseUntil < now) {
       if (await deps.store.takeOverIdempotencyKey(tenantId, key, bound.owner, owner, now, now + IDEMPOTENCY_LEASE_MS)) {
-        // The request that bound the key failed or died part-way: finish its work, with its ids.
+        // Finish its work, with its ids (what is stored stays, the rest is written).
         return { results: await writeClaimed(bound.messageIds, stored), created: true };
       }
       continue; // another retry took over first: look again

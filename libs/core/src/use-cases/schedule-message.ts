@@ -281,12 +281,12 @@ const createIdempotently = async (
     fresh.map((m) => m.id),
     {
       load: (ids) => Promise.all(ids.map((id) => deps.store.get(tenantId, id))),
-      write: async (ids, stored) => {
+      write: async (ids, stored, withdraw) => {
         // Taking over a request that failed part-way: its ids, and only what it did not store.
         const all = fresh.map((m, i) => stored[i] ?? { ...m, id: ids[i] as string });
         const missing = all.filter((_, i) => stored[i] === undefined);
         await deps.quota?.assertWithin(tenantId, all.length);
-        await insertAllOrNothing(deps, missing, { sameIdIsOurs: true });
+        await insertAllOrNothing(deps, missing, { sameIdIsOurs: true, withdraw });
         await dispatchMessages(deps, all);
         // Nothing of these was metered before: a request meters only after all its writes succeeded.
         await meterScheduled(deps, all);
@@ -302,12 +302,14 @@ const createIdempotently = async (
  * that may have been written are deleted again before the error is thrown: those written, and
  * those whose write threw (a timeout or a lost answer: it may have landed all the same). An id
  * that exists already is never deleted: with `sameIdIsOurs` it was written by another request
- * under the same idempotency key, and without, the write was refused, not made.
+ * under the same idempotency key, and without, the write was refused, not made. Under a key,
+ * `withdraw` decides first (idempotent-request.ts): when a retry has kept the messages as its
+ * answer, or the key is another request's now, nothing is deleted.
  */
 const insertAllOrNothing = async (
   deps: SchedulingDeps,
   messages: readonly Message[],
-  { sameIdIsOurs }: { sameIdIsOurs: boolean },
+  { sameIdIsOurs, withdraw }: { sameIdIsOurs: boolean; withdraw?: () => Promise<boolean> },
 ): Promise<void> => {
   const mayBeWritten: Message[] = [];
   let failure: { error: unknown } | undefined;
@@ -327,8 +329,34 @@ const insertAllOrNothing = async (
     });
   }
   if (failure === undefined) return;
-  await rollBackInserts(deps, mayBeWritten);
+  if (mayBeWritten.length > 0 && (await withdrawn(deps, mayBeWritten, withdraw)))
+    await rollBackInserts(deps, mayBeWritten);
   throw failure.error;
+};
+
+/** Whether the messages may be deleted: always without a key; under one, once withdrawn on it (a failure to tell keeps them). */
+const withdrawn = async (
+  deps: SchedulingDeps,
+  mayBeWritten: readonly Message[],
+  withdraw: (() => Promise<boolean>) | undefined,
+): Promise<boolean> => {
+  if (withdraw === undefined) return true;
+  const decided = await withdraw().catch((error: unknown) => {
+    deps.log.warn('a request failed part-way; its messages could not be withdrawn, so they stay', {
+      tenantId: mayBeWritten[0]?.tenantId,
+      error: String(error),
+    });
+    return undefined;
+  });
+  if (decided === false) {
+    deps.log.warn(
+      'a request failed part-way; a retry with its key has its messages as its answer, or took the key over: they stay',
+      {
+        tenantId: mayBeWritten[0]?.tenantId,
+      },
+    );
+  }
+  return decided === true;
 };
 
 const ROLLBACK_TRIES = 3;
