@@ -141,7 +141,8 @@ describe.runIf(unavailable === undefined)('the cost meter against DynamoDB Local
   });
 
   it('counts a small failure write and a delete', async () => {
-    const m = message('msg_cost_failed');
+    // A taken message (the failure write finishes only one still delivering).
+    const m = message('msg_cost_failed', { status: 'delivering' });
     await store.insert(m);
     await metered(() =>
       store.fail(m, 0, { reason: { code: 'poison', detail: 'taken too often' }, now: T0, expiresAt: T0 + 86_400_000 }),
