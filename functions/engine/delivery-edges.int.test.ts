@@ -109,7 +109,7 @@ describe('a message whose attempt can never be recorded', () => {
       assertMatchesSchema('MessageOut', failed.json);
       expect(failed.json.failureReason).toEqual({
         code: 'record-failed',
-        detail: expect.stringMatching(/^Attempt 1 was sent \(HTTP 200\) but could not be recorded after 3 tries/),
+        detail: expect.stringMatching(/^Attempt 1 was sent \(HTTP 200\) but could not be recorded after 1 try/),
       });
       expect(failed.json.attempts).toBe(1);
       const attempts = await api.get(`/v1/messages/${id}/attempts`);

@@ -30,7 +30,7 @@ import {
   truncateUtf8,
   WITHHELD_HEADER_VALUE,
 } from '../src';
-import { deliveryHarness, MemoryEndpoints, MemoryFlowLimiter } from './memory-ports';
+import { deliveryHarness, MemoryFlowLimiter, opsEndpoint } from './memory-ports';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
@@ -202,7 +202,7 @@ describe('a record that fails', () => {
     expect(store.messages.get(message.id)).toMatchObject({ status: 'delivered', attempts: [{ n: 1 }] });
   });
 
-  it('finishes the message failed (record-failed) after three tries, with the attempt, and never sends again', async () => {
+  it('finishes the message failed (record-failed) when the store refuses the record itself, with the attempt, and never sends again', async () => {
     const { deps, store, sender, queue, clock, deliverLatest } = setup({
       script: [{ statusCode: 200, responseSnippet: 'ok' }],
     });
@@ -213,12 +213,15 @@ describe('a record that fails', () => {
     expect(stored.status).toBe('failed');
     expect(stored.failureReason).toEqual({
       code: 'record-failed',
-      detail: expect.stringMatching(/^Attempt 1 was sent \(HTTP 200\) but could not be recorded after 3 tries/),
+      detail: expect.stringMatching(
+        /^Attempt 1 was sent \(HTTP 200\) but could not be recorded after 1 try \(ValidationException\)/,
+      ),
     });
     // The send that happened is shown (without its snippet), so the count and numbering stay right.
     expect(stored.attempts).toEqual([expect.objectContaining({ n: 1, statusCode: 200 })]);
     expect(stored.attempts[0]).not.toHaveProperty('responseSnippet');
-    expect(store.writes.filter((w) => w.op === 'save')).toHaveLength(3);
+    // A refusal of the write itself does not change when tried again: one try.
+    expect(store.writes.filter((w) => w.op === 'save')).toHaveLength(1);
 
     // Nothing brings it back: not the old ticket, not the sweep a long time later.
     clock.advance(3_600_000);
@@ -226,6 +229,34 @@ describe('a record that fails', () => {
     expect(await deps.store.take(queue.sent[0]!.ticket, clock.now(), clock.now() + LEASE_MS)).toBeUndefined();
     expect(sender.requests).toHaveLength(1);
     expect(toMessageOut(stored, { withBody: false }).failureReason?.code).toBe('record-failed');
+  });
+
+  it('rides out a store throttled for seconds: tried again over about 15 s, within the lease, then recorded', async () => {
+    const { deps, store, clock, deliverLatest } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    const throttled = () =>
+      Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+        name: 'ProvisionedThroughputExceededException',
+      });
+    store.saveFailures.push(throttled(), throttled(), throttled(), throttled(), throttled());
+    expect(await deliverLatest()).toBe('delivered');
+    expect(store.messages.get(message.id)).toMatchObject({ status: 'delivered', attempts: [{ n: 1 }] });
+    // Six tries: the last one after 15.25 s of pauses, inside the lease (due + 10 s timeout + 15 s).
+    expect(store.writes.filter((w) => w.op === 'save')).toHaveLength(6);
+    expect(clock.now()).toBeLessThan(message.dueAt + 25_000 - 3_000);
+  });
+
+  it('stops trying a throttled record while its lease still has room, and finishes it failed', async () => {
+    const { deps, store, deliverLatest } = setup();
+    // A lease shorter than the tries: timeout 1 s, so it ends 16 s after the send.
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10, timeoutMs: 1_000 }));
+    for (let i = 0; i < 10; i += 1) {
+      store.saveFailures.push(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    }
+    expect(await deliverLatest()).toBe('failed');
+    // Pauses of 0.25, 1, 2, 4 s fit before lease end - 3 s (13 s); the 8 s one would not.
+    expect(store.writes.filter((w) => w.op === 'save')).toHaveLength(5);
+    expect(store.messages.get(message.id)?.failureReason?.detail).toMatch(/after 5 tries \(ThrottlingException\)/);
   });
 
   it('counts a write that threw but landed as recorded (it reads the message back)', async () => {
@@ -279,14 +310,7 @@ describe('a record that fails', () => {
 
 describe('a failure write whose answer was lost', () => {
   it('counts as finished when its fallback finds it landed: the failure events go out, none withdrawn', async () => {
-    const endpoints = new MemoryEndpoints();
-    await endpoints.addEndpoint({
-      id: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
-      tenantId: TENANT,
-      url: 'https://example.com/ops',
-      events: ['message.failed'],
-      createdAt: T0,
-    });
+    const endpoints = await opsEndpoint(TENANT, T0);
     const { deps, store, deliverLatest } = setup({ script: [{ statusCode: 200 }], endpoints });
     const callback = { url: 'https://example.com/outcome', on: ['delivered', 'failed'] };
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10, callback }));

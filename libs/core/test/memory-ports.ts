@@ -93,7 +93,11 @@ export class MemoryStore implements MessageStore {
     this.calls += 1;
     this.writes.push({ op: 'save', at: this.now() });
     if (this.saveFailures.length > 0) throw this.saveFailures.shift();
-    if (this.unsavable.has(message.id)) throw new Error('ValidationException: Item size has exceeded the maximum');
+    if (this.unsavable.has(message.id)) {
+      throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+        name: 'ValidationException',
+      });
+    }
     const current = this.messages.get(message.id);
     if (!current || current.version !== expectedVersion) return false;
     this.messages.set(message.id, structuredClone(message));
@@ -314,6 +318,19 @@ export class MemoryEndpoints implements NotificationEndpointStore {
       .slice(0, limit);
   }
 }
+
+/** A tenant's one notification endpoint, for `message.failed` (made at `createdAt`). */
+export const opsEndpoint = async (tenantId: string, createdAt: number, url = 'https://example.com/ops') => {
+  const endpoints = new MemoryEndpoints();
+  await endpoints.addEndpoint({
+    id: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
+    tenantId,
+    url,
+    events: ['message.failed'],
+    createdAt,
+  });
+  return endpoints;
+};
 
 /** Answers each request with the next scripted result (the last one repeats). */
 export class ScriptedSender implements DeliveryTarget {

@@ -1165,7 +1165,7 @@ export interface components {
          *       it was never sent.
          * @example {
          *       "code": "record-failed",
-         *       "detail": "Attempt 1 was sent (HTTP 200) but could not be recorded after 3 tries (ValidationException); not sent again."
+         *       "detail": "Attempt 1 was sent (HTTP 200) but could not be recorded after 1 try (ValidationException); not sent again."
          *     }
          */
         FailureReason: {

@@ -75,8 +75,15 @@ import { FlowGate } from './flow-gate';
 
 /** The longest a record waits for other sends to finish: far inside the lease. */
 const RECORD_DEFER_MAX_MS = 1_000;
-/** A record that throws is tried again after these waits (three tries in all, well inside the lease). */
-const RECORD_RETRY_DELAYS_MS = [250, 1_000];
+/**
+ * A record that throws is tried again after these waits (six tries in all over about 15 s: a store
+ * throttled for a few seconds must not turn a sent attempt into a failure), while the take's lease
+ * has room: no try starts later than RECORD_LEASE_ROOM_MS before it ends, after which the message
+ * may be another worker's. An error the store says will not change (a refusal of the request
+ * itself, not of the moment) is not tried again.
+ */
+const RECORD_RETRY_DELAYS_MS = [250, 1_000, 2_000, 4_000, 8_000];
+const RECORD_LEASE_ROOM_MS = 3_000;
 /** When a message whose flow gate could not be asked is tried again. */
 const FLOW_UNANSWERED_RETRY_MS = 1_000;
 
@@ -413,7 +420,7 @@ export class DeliveryWorker {
           code: 'record-failed',
           detail:
             `Attempt ${attempt.n} was sent (${answer}) but could not be recorded after ` +
-            `${RECORD_RETRY_DELAYS_MS.length + 1} tries (${errorName(saved.error)}); not sent again.`,
+            `${saved.tries} ${saved.tries === 1 ? 'try' : 'tries'} (${errorName(saved.error)}); not sent again.`,
         },
         keepMs,
         { attempt, unrecordedEvents: eventDeliveries },
@@ -449,7 +456,11 @@ export class DeliveryWorker {
    * only its answer lost, and finishing it `failed` then would overwrite a delivered record (a
    * delivered record keeps the take's version) and tell the endpoints of a failure that was not.
    */
-  private saveRecord(next: Message, taken: Message, n: number): Promise<'saved' | 'lost' | { error: unknown }> {
+  private saveRecord(
+    next: Message,
+    taken: Message,
+    n: number,
+  ): Promise<'saved' | 'lost' | { error: unknown; tries: number }> {
     return this.saveTrying(next, taken, (current) => lastAttemptNumber(current) === n && current.takes === undefined, {
       tenantId: taken.tenantId,
       messageId: taken.id,
@@ -466,27 +477,31 @@ export class DeliveryWorker {
     taken: Message,
     isNext: (current: Message) => boolean,
     fields: Record<string, unknown>,
-  ): Promise<'saved' | 'lost' | { error: unknown }> {
+  ): Promise<'saved' | 'lost' | { error: unknown; tries: number }> {
     const { clock, store, log } = this.deps;
     const landed = async () => {
       const current = await store.get(taken.tenantId, taken.id);
       return current?.version === next.version && isNext(current);
     };
+    const roomUntil = (taken.leaseUntil ?? Number.POSITIVE_INFINITY) - RECORD_LEASE_ROOM_MS;
     let lastError: unknown;
-    for (let tries = 0; tries <= RECORD_RETRY_DELAYS_MS.length; tries += 1) {
-      if (tries > 0) await clock.sleepUntil(clock.now() + (RECORD_RETRY_DELAYS_MS[tries - 1] ?? 0));
+    let tries = 0;
+    for (const wait of [0, ...RECORD_RETRY_DELAYS_MS]) {
+      if (tries > 0 && (isLastingRefusal(lastError) || clock.now() + wait > roomUntil)) break;
+      if (wait > 0) await clock.sleepUntil(clock.now() + wait);
+      tries += 1;
       try {
         if (await store.save(next, taken.version)) return 'saved';
         if (lastError === undefined) return 'lost';
         return (await landed()) ? 'saved' : 'lost';
       } catch (error) {
         lastError = error;
-        log.warn('writing the end of a take failed', { ...fields, try: tries + 1, error: String(error) });
+        log.warn('writing the end of a take failed', { ...fields, try: tries, error: String(error) });
       }
     }
     // Unknown if even the read fails: finished `failed` as before, whose write is conditional too.
     if (await landed().catch(() => false)) return 'saved';
-    return { error: lastError };
+    return { error: lastError, tries };
   }
 
   /**
@@ -622,6 +637,20 @@ const connectAhead = (targets: DeliveryTargets, request: OutboundRequest): void 
 };
 
 const errorName = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
+
+/**
+ * Store errors that trying again within seconds cannot change: the request itself refused (an item
+ * over the size limit, a malformed write) or the table not there to take it, as DynamoDB and the
+ * store name them; not a throttle, a timeout or a server error of the moment.
+ */
+const LASTING_REFUSALS = new Set([
+  'ValidationException',
+  'ItemTooLargeError',
+  'SerializationException',
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+]);
+const isLastingRefusal = (error: unknown): boolean => error instanceof Error && LASTING_REFUSALS.has(error.name);
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
