@@ -6,11 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Message, MessageIn, UsageEvent } from '../src';
 import {
+  addNotificationEndpoint,
   callbackDeliveryFor,
   DEFAULT_ENGINE_SETTINGS,
   derivedMessageId,
   EVENT_MAX_ATTEMPTS,
   failureNotificationsFor,
+  FixedClock,
+  MAX_NOTIFICATION_ENDPOINTS,
+  NotificationEndpointLimitError,
   MAX_CALLBACK_REFS,
   MESSAGE_ID_PATTERN,
   MessageIn as MessageInSchema,
@@ -22,7 +26,7 @@ import {
   sweepPending,
   withCallbackRefs,
 } from '../src';
-import { deliveryHarness, MemoryEndpoints } from './memory-ports';
+import { deliveryHarness, MemoryEndpoints, opsEndpoint } from './memory-ports';
 import { aMessage } from '../../../test-support/messages';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
@@ -188,16 +192,27 @@ describe('the worker at a round’s end', () => {
   });
 });
 
+describe('notification endpoints added at once', () => {
+  it(`keep to ${MAX_NOTIFICATION_ENDPOINTS}: those past the limit in creation order remove themselves and are refused`, async () => {
+    const endpoints = new MemoryEndpoints();
+    const deps = { clock: new FixedClock(T0), endpoints };
+    const adds = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        addNotificationEndpoint(deps, TENANT, { url: `https://example.com/ops/${i}`, events: ['message.failed'] }),
+      ),
+    );
+    const added = adds.flatMap((a) => (a.status === 'fulfilled' ? [a.value.id] : []));
+    expect(added).toHaveLength(MAX_NOTIFICATION_ENDPOINTS);
+    expect(adds.filter((a) => a.status === 'rejected').map((a) => (a as PromiseRejectedResult).reason)).toEqual(
+      Array.from({ length: 5 }, () => expect.any(NotificationEndpointLimitError)),
+    );
+    expect((await endpoints.listEndpoints(TENANT)).map((e) => e.id).sort()).toEqual([...added].sort());
+  });
+});
+
 describe('a round that ends while the store is in trouble', () => {
   it('still stores its callback and its message.failed notification, trying each read and write again', async () => {
-    const endpoints = new MemoryEndpoints();
-    await endpoints.addEndpoint({
-      id: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
-      tenantId: TENANT,
-      url: 'https://example.com/ops',
-      events: ['message.failed'],
-      createdAt: T0,
-    });
+    const endpoints = await opsEndpoint(TENANT, T0);
     const h = deliveryHarness({ t0: T0, secret: SECRET, script: [{ statusCode: 410 }], endpoints });
     const on: Array<'delivered' | 'failed'> = ['failed'];
     const { message } = await scheduleMessage(
@@ -240,22 +255,9 @@ describe('a round whose end cannot be recorded', () => {
   const CALLBACK_URL = 'https://example.com/outcome';
   const ENDPOINT_URL = 'https://example.com/ops';
 
-  /** The tenant's notification endpoint for `message.failed`. */
-  const opsEndpoint = async () => {
-    const endpoints = new MemoryEndpoints();
-    await endpoints.addEndpoint({
-      id: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
-      tenantId: TENANT,
-      url: ENDPOINT_URL,
-      events: ['message.failed'],
-      createdAt: T0,
-    });
-    return endpoints;
-  };
-
   /** A 2xx whose record the store refuses three times: the message ends `failed` (record-failed). */
   const undeliverableRecord = async (on: Array<'delivered' | 'failed'>) => {
-    const endpoints = await opsEndpoint();
+    const endpoints = await opsEndpoint(TENANT, T0, ENDPOINT_URL);
     const h = deliveryHarness({ t0: T0, secret: SECRET, script: [{ statusCode: 200 }], endpoints });
     const { message } = await scheduleMessage(h.deps, TENANT, input({ callback: { url: CALLBACK_URL, on } }));
     h.store.unsavable.add(message.id);
@@ -318,7 +320,7 @@ describe('a round whose end cannot be recorded', () => {
   };
 
   it('reads back a record whose every try threw: one that landed ends the round as recorded, not failed', async () => {
-    const endpoints = await opsEndpoint();
+    const endpoints = await opsEndpoint(TENANT, T0, ENDPOINT_URL);
     const h = deliveryHarness({ t0: T0, secret: SECRET, script: [{ statusCode: 200 }], endpoints });
     const { message } = await scheduleMessage(
       h.deps,
@@ -342,7 +344,7 @@ describe('a round whose end cannot be recorded', () => {
   });
 
   it('withdraws the failure events of a round it could not finish, when the message moved on unseen', async () => {
-    const endpoints = await opsEndpoint();
+    const endpoints = await opsEndpoint(TENANT, T0, ENDPOINT_URL);
     // A 500: the record sends the message back to retrying (a new version), landing unseen, and
     // the read that would tell fails too; the failure write then finds the message moved on.
     const h = deliveryHarness({ t0: T0, secret: SECRET, script: [{ statusCode: 500 }], endpoints });

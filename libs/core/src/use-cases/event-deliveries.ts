@@ -207,7 +207,11 @@ export const notifyKeyEvent = async (
 
 type EndpointDeps = Pick<EventDeliveryDeps, 'clock' | 'targets'> & { endpoints: NotificationEndpointStore };
 
-/** Adds an endpoint: its URL checked like a message's target, at most MAX_NOTIFICATION_ENDPOINTS. */
+/**
+ * Adds an endpoint: its URL checked like a message's target, at most MAX_NOTIFICATION_ENDPOINTS.
+ * Adds sent at once may each find room: so each looks again once it is stored, and one that is
+ * past the limit in creation order (ties by id) removes itself and is refused, so the limit holds.
+ */
 export const addNotificationEndpoint = async (
   deps: EndpointDeps,
   tenantId: string,
@@ -231,8 +235,19 @@ export const addNotificationEndpoint = async (
     createdAt: now,
   };
   await deps.endpoints.addEndpoint(endpoint);
+  const after = await deps.endpoints.listEndpoints(tenantId);
+  const rank = [...after].sort(inCreationOrder).findIndex((e) => e.id === endpoint.id);
+  if (rank >= MAX_NOTIFICATION_ENDPOINTS) {
+    await deps.endpoints.removeEndpoint(tenantId, endpoint.id);
+    throw new NotificationEndpointLimitError(
+      `A tenant may have at most ${MAX_NOTIFICATION_ENDPOINTS} notification endpoints; others were added at the same time.`,
+    );
+  }
   return endpoint;
 };
+
+const inCreationOrder = (a: NotificationEndpoint, b: NotificationEndpoint) =>
+  a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 const findEndpoint = async (
   deps: { endpoints: NotificationEndpointStore },
