@@ -6,7 +6,8 @@ export const handler = httpRoute({}, async ({ tenantId, keyId, params }) => {
   const { tenancy, scheduling } = runtime();
   const revoked = params.keyId ?? '';
   // Noted as who revoked it: the calling key (which may be the key itself), or the console.
-  await revokeApiKey(tenancy, tenantId, revoked, keyId);
-  await notifyKeyEvent(scheduling, tenantId, 'key.revoked', { id: revoked });
+  const { revokedNow } = await revokeApiKey(tenancy, tenantId, revoked, keyId);
+  // Announced once: revoking it again changes nothing, so tells nobody anything.
+  if (revokedNow) await notifyKeyEvent(scheduling, tenantId, 'key.revoked', { id: revoked });
   return { status: 204 };
 });

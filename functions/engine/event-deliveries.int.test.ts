@@ -245,6 +245,8 @@ describe('notification endpoints', () => {
     const made = await own.post('/v1/keys', { name: 'ci' });
     expect(made.status).toBe(201);
     expect((await own.delete(`/v1/keys/${made.json.id}`)).status).toBe(204);
+    // Revoking it again changes nothing and tells nobody (one key.revoked below, not two).
+    expect((await own.delete(`/v1/keys/${made.json.id}`)).status).toBe(204);
     const failing = await own.post('/v1/messages', { url: `${receiver.url}/gone-nep`, delay: 0 });
 
     // Assess: each endpoint got what it subscribed to, verified with the tenant's secret.

@@ -1,7 +1,8 @@
 /**
  * Signing secret rotation on DynamoDB (DynamoTenantStore), on dynalite and DynamoDB Local: a
  * rotation applied whose answer was lost is reported as done (the caller is shown the secret that
- * now signs), and one that lost to another rotation is not.
+ * now signs), and one that lost to another rotation is not; and a key revocation tells whether it
+ * was this call's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
@@ -36,5 +37,16 @@ describe.each(dynamoBackends())('signing secret rotation on $name', ({ start, av
     // A second rotation from the old secret lost the race: refused.
     expect(await store.replaceSigningSecrets('tnt_rot', 'whsec_old', ['whsec_other', 'whsec_old'], T0 + 2)).toBe(false);
     expect((await store.getTenant('tnt_rot'))?.signingSecrets).toEqual(['whsec_new', 'whsec_old']);
+  });
+
+  it.runIf(available)('tells a key revoked by this call from one revoked before, a lost answer included', async () => {
+    const key = { keyId: 'key_rev', tenantId: 'tnt_rev', hash: 'h_rev', prefix: 'vgl_rev', name: 'ci', createdAt: T0 };
+    await store.addApiKey(key);
+    const revoked = await withLostAnswer(services.db, 'UpdateItemCommand', () =>
+      store.revokeTenantApiKey('tnt_rev', 'key_rev', T0 + 1, 'key_rev'),
+    );
+    expect(revoked.result).toBe('revoked');
+    expect(await store.revokeTenantApiKey('tnt_rev', 'key_rev', T0 + 2, 'console')).toBe('revoked-before');
+    expect(await store.revokeTenantApiKey('tnt_rev', 'key_none', T0 + 2, 'console')).toBeUndefined();
   });
 });

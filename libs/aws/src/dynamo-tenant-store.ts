@@ -212,13 +212,19 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     return { tenantId: String(found.pk).slice(2), prefix: String(found.prefix) };
   }
 
-  async revokeTenantApiKey(tenantId: string, keyId: string, at: number, by: string): Promise<boolean> {
+  async revokeTenantApiKey(
+    tenantId: string,
+    keyId: string,
+    at: number,
+    by: string,
+  ): Promise<'revoked' | 'revoked-before' | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: `KEY#${keyId}` }, ConsistentRead: true }),
     );
-    if (!Item) return false;
-    await this.revokeKeyRecords(Item, at, by);
-    return true;
+    if (!Item) return undefined;
+    const revoked = await this.revokeKeyRecords(Item, at, by);
+    // This call's revocation if the record holds its time and author (a retry of its write included).
+    return revoked.revokedAt === at && revoked.revokedBy === by ? 'revoked' : 'revoked-before';
   }
 
   /** At most once a minute per key (API Gateway caches the authorizer's answer for up to a minute anyway). */
@@ -298,7 +304,7 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     tenantRecord: Record<string, unknown>,
     revokedAt: number,
     revokedBy: string,
-  ): Promise<void> {
+  ): Promise<{ revokedAt?: unknown; revokedBy?: unknown }> {
     // The first revocation's time and author stay (a second revoke changes nothing).
     const revoke = (key: Record<string, unknown>) =>
       this.db.send(
@@ -308,11 +314,13 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
           UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at), revokedBy = if_not_exists(revokedBy, :by)',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':at': revokedAt, ':by': revokedBy },
+          ReturnValues: 'ALL_NEW',
         }),
       );
     await revoke({ pk: `K#${tenantRecord.hash}`, sk: 'KEY' });
-    await revoke({ pk: tenantRecord.pk, sk: tenantRecord.sk });
+    const { Attributes } = await revoke({ pk: tenantRecord.pk, sk: tenantRecord.sk });
     for (const listener of this.revocationListeners) listener();
+    return { revokedAt: Attributes?.revokedAt, revokedBy: Attributes?.revokedBy };
   }
 
   /** Kept until the session would have ended (DynamoDB TTL deletes it after; reads check expiresAtMs). */

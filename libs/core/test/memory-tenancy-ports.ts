@@ -104,9 +104,10 @@ export class MemoryKeys implements ApiKeyStore {
 
   async revokeTenantApiKey(tenantId: string, keyId: string, at: number, by: string) {
     const key = [...this.byHash.values()].find((k) => k.tenantId === tenantId && k.keyId === keyId);
-    if (!key) return false;
-    if (key.revokedAt === undefined) Object.assign(key, { revokedAt: at, revokedBy: by });
-    return true;
+    if (!key) return undefined;
+    if (key.revokedAt !== undefined) return 'revoked-before' as const;
+    Object.assign(key, { revokedAt: at, revokedBy: by });
+    return 'revoked' as const;
   }
 
   async revokeApiKey(keyId: string, at: number) {

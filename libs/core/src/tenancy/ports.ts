@@ -40,8 +40,16 @@ export interface ApiKeyStore {
   listApiKeys(tenantId: string, options?: { revokedSince?: number }): Promise<ApiKeyInfo[]>;
   /** Whose active key has this hash. */
   findApiKey(hash: string): Promise<ApiKeyIdentity | undefined>;
-  /** Revokes one of the tenant's keys at `at`, noting who did (`by`); false when it has no such key. */
-  revokeTenantApiKey(tenantId: string, keyId: string, at: number, by: string): Promise<boolean>;
+  /**
+   * Revokes one of the tenant's keys at `at`, noting who did (`by`): `revoked`, or `revoked-before`
+   * when it was already (its first revocation's time and author stay); undefined when it has no such key.
+   */
+  revokeTenantApiKey(
+    tenantId: string,
+    keyId: string,
+    at: number,
+    by: string,
+  ): Promise<'revoked' | 'revoked-before' | undefined>;
   /** Revokes a key by id whoever holds it (operators: may scan); undefined when there is none. */
   revokeApiKey(keyId: string, at: number): Promise<{ tenantId: string; prefix: string } | undefined>;
   /** Notes that a key was used at `now`, at most once a minute per key. Best effort. */
