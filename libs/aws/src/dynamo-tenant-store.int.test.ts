@@ -2,7 +2,7 @@
  * Signing secret rotation on DynamoDB (DynamoTenantStore), on dynalite and DynamoDB Local: a
  * rotation applied whose answer was lost is reported as done (the caller is shown the secret that
  * now signs), and one that lost to another rotation is not; and a key revocation tells whether it
- * was this call's.
+ * was this call's; a discarded key leaves nothing behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
@@ -48,5 +48,22 @@ describe.each(dynamoBackends())('signing secret rotation on $name', ({ start, av
     expect(revoked.result).toBe('revoked');
     expect(await store.revokeTenantApiKey('tnt_rev', 'key_rev', T0 + 2, 'console')).toBe('revoked-before');
     expect(await store.revokeTenantApiKey('tnt_rev', 'key_none', T0 + 2, 'console')).toBeUndefined();
+  });
+
+  it.runIf(available)('discards a key as if never made: both its records, no revocation left', async () => {
+    const key = {
+      keyId: 'key_past',
+      tenantId: 'tnt_disc',
+      hash: 'h_past',
+      prefix: 'vgl_past',
+      name: 'ci',
+      createdAt: T0,
+    };
+    await store.addApiKey(key);
+    expect(await store.findApiKey('h_past')).toMatchObject({ tenantId: 'tnt_disc', keyId: 'key_past' });
+    await store.discardApiKey('tnt_disc', 'key_past');
+    expect(await store.findApiKey('h_past')).toBeUndefined();
+    expect(await store.listApiKeys('tnt_disc', { revokedSince: 0 })).toEqual([]);
+    await store.discardApiKey('tnt_disc', 'key_past'); // again: nothing there, nothing done
   });
 });

@@ -11,7 +11,14 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, paginateQuery, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  paginateScan,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type {
   ApiKeyIdentity,
   ApiKeyInfo,
@@ -225,6 +232,26 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     const revoked = await this.revokeKeyRecords(Item, at, by);
     // This call's revocation if the record holds its time and author (a retry of its write included).
     return revoked.revokedAt === at && revoked.revokedBy === by ? 'revoked' : 'revoked-before';
+  }
+
+  async discardApiKey(tenantId: string, keyId: string): Promise<void> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: `KEY#${keyId}` }, ConsistentRead: true }),
+    );
+    if (!Item) return;
+    // The hash's record only while it is this key's (a hash is one plaintext: never another's).
+    await this.db
+      .send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: `K#${Item.hash}`, sk: 'KEY' },
+          ConditionExpression: 'tenantId = :tenant AND keyId = :key',
+          ExpressionAttributeValues: { ':tenant': tenantId, ':key': keyId },
+        }),
+      )
+      .catch(ignoreConditionFailed);
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: `KEY#${keyId}` } }));
+    for (const listener of this.revocationListeners) listener();
   }
 
   /** At most once a minute per key (API Gateway caches the authorizer's answer for up to a minute anyway). */

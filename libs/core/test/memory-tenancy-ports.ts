@@ -110,6 +110,11 @@ export class MemoryKeys implements ApiKeyStore {
     return 'revoked' as const;
   }
 
+  async discardApiKey(tenantId: string, keyId: string) {
+    for (const [hash, key] of this.byHash)
+      if (key.tenantId === tenantId && key.keyId === keyId) this.byHash.delete(hash);
+  }
+
   async revokeApiKey(keyId: string, at: number) {
     const key = [...this.byHash.values()].find((k) => k.keyId === keyId);
     if (!key) return undefined;

@@ -121,6 +121,28 @@ describe('API keys', () => {
     expect(created).toMatchObject({ name: 'room again', prefix: created.key.slice(0, 12), createdAt: T0 });
   });
 
+  it(`keeps to ${MAX_ACTIVE_KEYS} active keys when creates come at once: those past it are discarded, never handed out`, async () => {
+    const ports = tenancyPorts(T0);
+    const { tenant } = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
+    ports.clock.advance(1_000);
+    const creates = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) => createApiKey(ports.deps, tenant.id, `ci ${i}`)),
+    );
+    const made = creates.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+    expect(made).toHaveLength(MAX_ACTIVE_KEYS - 1); // and the tenant's first key
+    expect(creates.filter((c) => c.status === 'rejected')).toHaveLength(30 - (MAX_ACTIVE_KEYS - 1));
+    const active = await listApiKeys(ports.deps, tenant.id);
+    expect(active).toHaveLength(MAX_ACTIVE_KEYS);
+    // A discarded key was never made: no record of it, not even a revocation.
+    expect(await listApiKeys(ports.deps, tenant.id, { includeRevoked: true })).toHaveLength(MAX_ACTIVE_KEYS);
+    for (const key of made) {
+      expect(await ports.deps.keys.findApiKey(hashApiKey(key.key))).toMatchObject({
+        tenantId: tenant.id,
+        keyId: key.id,
+      });
+    }
+  });
+
   it('stops a revoked key at once, and says "not found" for keys the tenant does not hold', async () => {
     const ports = tenancyPorts(T0);
     const acme = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });

@@ -49,17 +49,29 @@ export const listApiKeys = (
     includeRevoked ? { revokedSince: deps.clock.now() - KEY_HISTORY_DAYS * DAY_MS } : undefined,
   );
 
-/** Makes a new key for the tenant (at most MAX_ACTIVE_KEYS active); the plaintext is returned once. */
+/**
+ * Makes a new key for the tenant (at most MAX_ACTIVE_KEYS active); the plaintext is returned once.
+ * Creates sent at once may each find room: so each looks again once its key is stored, and one past
+ * the limit in creation order (ties by id) is discarded and refused, so the limit holds.
+ */
 export const createApiKey = async (
   deps: KeyDeps,
   tenantId: string,
   name: string,
 ): Promise<ApiKeyInfo & { key: string }> => {
-  if ((await deps.keys.listApiKeys(tenantId)).length >= MAX_ACTIVE_KEYS) {
-    throw new ApiKeyLimitError(`A tenant may have at most ${MAX_ACTIVE_KEYS} active API keys; revoke one first.`);
-  }
+  const limit = () =>
+    new ApiKeyLimitError(`A tenant may have at most ${MAX_ACTIVE_KEYS} active API keys; revoke one first.`);
+  if ((await deps.keys.listApiKeys(tenantId)).length >= MAX_ACTIVE_KEYS) throw limit();
   const key = newApiKey();
-  return { ...(await addApiKey(deps, tenantId, key, name)), key };
+  const made = await addApiKey(deps, tenantId, key, name);
+  const active = [...(await deps.keys.listApiKeys(tenantId))].sort(
+    (a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  if (active.findIndex((k) => k.id === made.id) >= MAX_ACTIVE_KEYS) {
+    await deps.keys.discardApiKey(tenantId, made.id);
+    throw limit();
+  }
+  return { ...made, key };
 };
 
 /**

@@ -50,6 +50,11 @@ export interface ApiKeyStore {
     at: number,
     by: string,
   ): Promise<'revoked' | 'revoked-before' | undefined>;
+  /**
+   * Removes one of the tenant's keys as if it had never been made (its records, not a revocation):
+   * a key made past the limit by requests sent at once, never handed out.
+   */
+  discardApiKey(tenantId: string, keyId: string): Promise<void>;
   /** Revokes a key by id whoever holds it (operators: may scan); undefined when there is none. */
   revokeApiKey(keyId: string, at: number): Promise<{ tenantId: string; prefix: string } | undefined>;
   /** Notes that a key was used at `now`, at most once a minute per key. Best effort. */
