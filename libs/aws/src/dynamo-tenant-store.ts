@@ -225,26 +225,22 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     at: number,
     by: string,
   ): Promise<'revoked' | 'revoked-before' | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: `KEY#${keyId}` }, ConsistentRead: true }),
-    );
-    if (!Item) return undefined;
-    const revoked = await this.revokeKeyRecords(Item, at, by);
+    const record = await this.tenantKeyRecord(tenantId, keyId);
+    if (!record) return undefined;
+    const revoked = await this.revokeKeyRecords(record, at, by);
     // This call's revocation if the record holds its time and author (a retry of its write included).
     return revoked.revokedAt === at && revoked.revokedBy === by ? 'revoked' : 'revoked-before';
   }
 
   async discardApiKey(tenantId: string, keyId: string): Promise<void> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: `KEY#${keyId}` }, ConsistentRead: true }),
-    );
-    if (!Item) return;
+    const record = await this.tenantKeyRecord(tenantId, keyId);
+    if (!record) return;
     // The hash's record only while it is this key's (a hash is one plaintext: never another's).
     await this.db
       .send(
         new DeleteCommand({
           TableName: this.table,
-          Key: { pk: `K#${Item.hash}`, sk: 'KEY' },
+          Key: { pk: `K#${record.hash}`, sk: 'KEY' },
           ConditionExpression: 'tenantId = :tenant AND keyId = :key',
           ExpressionAttributeValues: { ':tenant': tenantId, ':key': keyId },
         }),
@@ -252,6 +248,14 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
       .catch(ignoreConditionFailed);
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: `KEY#${keyId}` } }));
     for (const listener of this.revocationListeners) listener();
+  }
+
+  /** The tenant's record of one of its keys (a consistent read), if it has it. */
+  private async tenantKeyRecord(tenantId: string, keyId: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: `KEY#${keyId}` }, ConsistentRead: true }),
+    );
+    return Item;
   }
 
   /** At most once a minute per key (API Gateway caches the authorizer's answer for up to a minute anyway). */

@@ -1,4 +1,5 @@
 /** A tenant's API keys: made (at most MAX_ACTIVE_KEYS active), listed, revoked. The plaintext is shown once. */
+import { pastLimitInCreationOrder } from '../created-at-once';
 import { ApiKeyNotFoundError } from '../errors';
 import { DAY_MS } from '../retention';
 import type { TenancyDeps } from './deps';
@@ -64,10 +65,7 @@ export const createApiKey = async (
   if ((await deps.keys.listApiKeys(tenantId)).length >= MAX_ACTIVE_KEYS) throw limit();
   const key = newApiKey();
   const made = await addApiKey(deps, tenantId, key, name);
-  const active = [...(await deps.keys.listApiKeys(tenantId))].sort(
-    (a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
-  if (active.findIndex((k) => k.id === made.id) >= MAX_ACTIVE_KEYS) {
+  if (pastLimitInCreationOrder(await deps.keys.listApiKeys(tenantId), made.id, MAX_ACTIVE_KEYS)) {
     await deps.keys.discardApiKey(tenantId, made.id);
     throw limit();
   }

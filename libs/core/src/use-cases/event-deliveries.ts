@@ -7,6 +7,7 @@
  */
 import type { BackoffPolicy } from '../backoff';
 import { retryDelayMs } from '../backoff';
+import { pastLimitInCreationOrder } from '../created-at-once';
 import type { ApiKeyInfo } from '../tenancy/tenant';
 import {
   MessageAlreadyExistsError,
@@ -235,9 +236,7 @@ export const addNotificationEndpoint = async (
     createdAt: now,
   };
   await deps.endpoints.addEndpoint(endpoint);
-  const after = await deps.endpoints.listEndpoints(tenantId);
-  const rank = [...after].sort(inCreationOrder).findIndex((e) => e.id === endpoint.id);
-  if (rank >= MAX_NOTIFICATION_ENDPOINTS) {
+  if (pastLimitInCreationOrder(await deps.endpoints.listEndpoints(tenantId), endpoint.id, MAX_NOTIFICATION_ENDPOINTS)) {
     await deps.endpoints.removeEndpoint(tenantId, endpoint.id);
     throw new NotificationEndpointLimitError(
       `A tenant may have at most ${MAX_NOTIFICATION_ENDPOINTS} notification endpoints; others were added at the same time.`,
@@ -245,9 +244,6 @@ export const addNotificationEndpoint = async (
   }
   return endpoint;
 };
-
-const inCreationOrder = (a: NotificationEndpoint, b: NotificationEndpoint) =>
-  a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 const findEndpoint = async (
   deps: { endpoints: NotificationEndpointStore },
