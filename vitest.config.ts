@@ -31,6 +31,8 @@ const UNTIMED_INTEGRATION = [
   'libs/aws/src/dynamo-usage-ledger.int.test.ts',
   'libs/aws/src/dynamo-usage-ledger-bounds.int.test.ts',
   'libs/aws/src/message-store-all-or-nothing.int.test.ts',
+  'libs/aws/src/tenant-partitions.int.test.ts',
+  'libs/local/src/table-layout.int.test.ts',
   'libs/aws/src/secret-source.int.test.ts',
   'libs/aws/src/sqs-delivery-queue.int.test.ts',
   'libs/aws/src/api-gateway-usage-plans.int.test.ts',

@@ -6,6 +6,7 @@ import type { BackoffPolicy, EngineSettings, ReservedEndpoint } from '@vigil/cor
 import { checkEngineSettings, DEFAULT_BACKOFF, DEFAULT_ENGINE_SETTINGS } from '@vigil/core';
 import { z } from 'zod';
 import { VIGIL_VERSION } from './version';
+import { MAX_TENANT_SHARDS } from './tenant-partitions';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
@@ -82,6 +83,11 @@ const Env = z.object({
   /** SSM's endpoint, for a local one (tests); unset on AWS. */
   VIGIL_SSM_ENDPOINT: optionalUrl,
   VIGIL_INDEX_SHARDS: z.coerce.number().int().min(1).max(64).default(DEFAULT_INDEX_SHARDS),
+  /**
+   * Keys a tenant's messages, idempotency claims, listing entries and usage levels spread over
+   * (tenant-partitions.ts): 1, every tenant under its own key, as before sharding.
+   */
+  VIGIL_TENANT_SHARDS: z.coerce.number().int().min(1).max(MAX_TENANT_SHARDS).default(1),
   VIGIL_NEAR_WINDOW_S: z.coerce
     .number()
     .min(1)
@@ -168,6 +174,8 @@ export interface VigilConfig {
   schedulerRoleArn: string;
   endpoints: { dynamodb?: string; sqs?: string; scheduler?: string; ssm?: string };
   indexShards: number;
+  /** Keys a tenant's busy items spread over (VIGIL_TENANT_SHARDS). */
+  tenantShards: number;
   engine: EngineSettings;
   backoff: BackoffPolicy;
   allowPrivateTargets: boolean;
@@ -199,6 +207,19 @@ export const readUsagePlanConfig = (env: Environment = process.env): UsagePlanCo
     throw new ConfigError(`Invalid Vigil configuration: ${problems}`);
   }
   return { enabled: parsed.data.VIGIL_USAGE_PLANS, endpoint: parsed.data.VIGIL_APIGATEWAY_ENDPOINT };
+};
+
+/**
+ * Where a deployment's messages are: the shard counts of its indexes and of its tenants' keys (the
+ * local stack checks them against its table's before anything reads it: local/table-layout.ts).
+ */
+export const readStoreLayout = (env: Environment = process.env): { indexShards: number; tenantShards: number } => {
+  const parsed = Env.pick({ VIGIL_INDEX_SHARDS: true, VIGIL_TENANT_SHARDS: true }).safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid Vigil configuration: ${problems}`);
+  }
+  return { indexShards: parsed.data.VIGIL_INDEX_SHARDS, tenantShards: parsed.data.VIGIL_TENANT_SHARDS };
 };
 
 export const readConfig = (env: Environment = process.env): VigilConfig => {
@@ -255,6 +276,7 @@ export const readConfig = (env: Environment = process.env): VigilConfig => {
       ssm: e.VIGIL_SSM_ENDPOINT,
     },
     indexShards: e.VIGIL_INDEX_SHARDS,
+    tenantShards: e.VIGIL_TENANT_SHARDS,
     engine,
     backoff: { ...DEFAULT_BACKOFF, baseMs: e.VIGIL_RETRY_BASE_MS, factor: e.VIGIL_RETRY_FACTOR },
     allowPrivateTargets: e.VIGIL_ALLOW_PRIVATE_TARGETS,

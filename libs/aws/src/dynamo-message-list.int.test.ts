@@ -58,8 +58,16 @@ const walk = async (store: DynamoMessageStore, tenantId: string, filter: Message
 };
 
 const backends = dynamoBackends();
+/**
+ * Every tenant under its own key on each backend, and a tenant's messages and listing entries spread
+ * over 8 (tenant-partitions.ts) on dynalite: the merge over keys is the store's own, the queries the same.
+ */
+const layouts = [
+  ...backends.map((backend) => ({ ...backend, layout: 'one key a tenant', tenantShards: 1 })),
+  { ...(backends[0] as (typeof backends)[number]), layout: '8 keys a tenant', tenantShards: 8 },
+];
 
-describe.each(backends)('listing with a filter on $name', ({ start, available }) => {
+describe.each(layouts)('listing with a filter on $name, $layout', ({ start, available, tenantShards }) => {
   const tenantId = 'tnt_search';
   const messages = Array.from({ length: 90 }, (_, i) => messageAt(tenantId, i));
   let services: DynamoBackend;
@@ -67,7 +75,7 @@ describe.each(backends)('listing with a filter on $name', ({ start, available })
   beforeAll(async () => {
     if (!available) return;
     services = await start();
-    store = new DynamoMessageStore(services.db, services.table, 4, () => T0, 40);
+    store = new DynamoMessageStore(services.db, services.table, { indexShards: 4, tenantShards }, () => T0, 40);
     for (const m of messages) await store.insert(m);
     // Some scheduled and retrying messages taken by a worker: delivering, each still listed in the
     // partition it was taken from (the ones inserted as delivering are in queued's).
@@ -141,7 +149,9 @@ describe.each(backends)('listing with a filter on $name', ({ start, available })
       expect(page.next).toBeDefined();
       const { pages } = await walk(store, tenantId, { idContains: oldest.id.slice(-10) }, 5);
       expect(pages.flat()).toEqual([oldest.id]);
-      expect(pages.length).toBe(3); // 90 messages at 40 a page
+      // 90 messages at 40 a page; over 8 keys a page ends where its least read key stopped, so more.
+      if (tenantShards === 1) expect(pages.length).toBe(3);
+      else expect(pages.length).toBeLessThanOrEqual(8);
     },
   );
 

@@ -2,7 +2,9 @@
  * MessageStore on DynamoDB (one table; dynalite in the local stack). Conditional writes only, no
  * transactions (dynalite lacks them), so the same code runs on both.
  *
- * Item layout (every key starts with the tenant, so a tenant only ever reaches its own items):
+ * Item layout (every key starts with the tenant, so a tenant only ever reaches its own items; with
+ * tenant shards, VIGIL_TENANT_SHARDS, each key below but the tenant's own carries `#<n>` too,
+ * n from the message id or the key: tenant-partitions.ts):
  *   message      pk T#<tenant>  sk M#<messageId>
  *   idempotency  pk T#<tenant>  sk I#<key>          (expiresAt: TTL attribute on AWS): the
  *                request's messageIds, fingerprint, owner and leaseUntil
@@ -10,8 +12,9 @@
  *   byStatus  statusPk T#<tenant>#<status>, sk        newest-first listing by status (summaries only);
  *             a taken (`delivering`) message stays in the partition it was taken from (`listedUnder`)
  * A listing reads one key range of message ids (ULIDs: creation order) in the tenant's partition,
- * or in each of its statuses' byStatus partitions, and filters the rest (label, url, sendAt) with a
- * FilterExpression, reading at most LIST_SCAN_BUDGET items a page (see `list`).
+ * or in each of its statuses' byStatus partitions (every shard of each), merges them by id, and
+ * filters the rest (label, url, sendAt) with a FilterExpression, reading at most LIST_SCAN_BUDGET
+ * items a page (see `list`).
  *   pending   pendPk   P#<shard>, pendingAt           non-terminal messages by due time (sweep): which
  *             message only (tenantId, id), at its due time or where the sweep deferred it; a take
  *             puts it back at its due time (where it already is, unless deferred: no index write),
@@ -35,7 +38,6 @@
  * whose answer was lost left its message `delivering` until its lease ran out, and an insert's
  * made a create fail that had stored its message.
  */
-import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
@@ -81,6 +83,7 @@ import { mergeAsync } from './merge-async';
 import { bodyOfItem, COMPRESSED_BODY, storedBody } from './stored-body';
 import { appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
 import { settleAll } from './settle-all';
+import { shardOf, TenantPartitions, UNSHARDED } from './tenant-partitions';
 import { INDEX, SUMMARY_ATTRIBUTES } from './table-definition';
 
 const DERIVED = [
@@ -109,7 +112,6 @@ const NAMES = {
 /** Everything a listing shows (the byStatus index holds exactly these): the body and the attempt log stay behind. */
 const SUMMARY_FIELDS = SUMMARY_ATTRIBUTES.map((name) => (`#${name}` in NAMES ? `#${name}` : name));
 
-const tenantPk = (tenantId: string) => `T#${tenantId}`;
 const messageSk = (messageId: string) => `M#${messageId}`;
 
 /**
@@ -126,12 +128,53 @@ const listedUnder = (status: MessageStatus): MessageStatus => (status === 'deliv
 /** The byStatus partitions that may list a message in `status`. */
 const partitionsListing = (status: MessageStatus): readonly MessageStatus[] =>
   status === 'delivering' ? WAITING_PARTITIONS : [status];
-const statusPkOf = (tenantId: string, status: MessageStatus) => `${tenantPk(tenantId)}#${listedUnder(status)}`;
+
+/**
+ * Where a store's items go: the pending and bucket indexes' shards (VIGIL_INDEX_SHARDS) and the keys
+ * a tenant's messages and listing entries spread over (VIGIL_TENANT_SHARDS, tenant-partitions.ts).
+ * A number is the index shards alone, every tenant under its one key.
+ */
+export type StoreLayout = number | { indexShards: number; tenantShards: number };
+
+/** A key range of message ids (both ends included). */
+type IdRange = { from: string; to: string };
+
+/** One partition a listing reads: a table or byStatus key. */
+interface ListedPartition {
+  key: 'pk' | 'statusPk';
+  value: string;
+  index?: string;
+  /** Only these statuses (a byStatus partition that lists others too). */
+  statuses?: readonly MessageStatus[];
+}
+
+/** How far a listing has read one partition. */
+interface PartitionRead {
+  partition: ListedPartition;
+  residual: { expression: string; values: Record<string, unknown> };
+  /** Its matches so far, in scan order. */
+  items: Record<string, unknown>[];
+  /** Items read, matching or not. */
+  scanned: number;
+  /** The next query's Limit. */
+  pageLimit: number;
+  started: boolean;
+  /** Read to the end of the range. */
+  ended: boolean;
+  startKey?: Record<string, unknown>;
+  /** The id it has been read to (through), unless ended. */
+  readTo?: string;
+}
 
 /** The item attributes of an expiry at `ms`: seconds for DynamoDB's TTL, milliseconds for exact checks. */
 export const expiryAttributes = (ms: number) => ({ expiresAt: Math.ceil(ms / 1000), expiresAtMs: ms });
 
 export class DynamoMessageStore implements MessageStore {
+  /** Shards of the pending and bucket indexes. */
+  private readonly shards: number;
+  /** The keys a tenant's messages, claims and listing entries are under. */
+  private readonly partitions: TenantPartitions;
+
   /**
    * `now` decides which messages have expired (a message past its expiry reads as gone);
    * `scanBudget` is how many items one listing page may read (tests make it small).
@@ -139,13 +182,31 @@ export class DynamoMessageStore implements MessageStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly shards: number,
+    layout: StoreLayout,
     private readonly now: () => number = Date.now,
     private readonly scanBudget: number = LIST_SCAN_BUDGET,
-  ) {}
+  ) {
+    this.shards = typeof layout === 'number' ? layout : layout.indexShards;
+    this.partitions = typeof layout === 'number' ? UNSHARDED : new TenantPartitions(layout.tenantShards);
+  }
 
   private shardOf(messageId: string): number {
-    return createHash('sha1').update(messageId).digest().readUInt16BE(0) % this.shards;
+    return shardOf(messageId, this.shards);
+  }
+
+  /** The table key of a message. */
+  private messageKey(tenantId: string, messageId: string) {
+    return { pk: this.partitions.messagePk(tenantId, messageId), sk: messageSk(messageId) };
+  }
+
+  /** The table key of an idempotency claim. */
+  private claimKey(tenantId: string, key: string) {
+    return { pk: this.partitions.claimPk(tenantId, key), sk: `I#${key}` };
+  }
+
+  /** The byStatus partition key of a message in `status`. */
+  private statusPkOf(message: Pick<Message, 'tenantId' | 'id'>, status: MessageStatus): string {
+    return this.partitions.statusPk(message.tenantId, message.id, listedUnder(status));
   }
 
   private toItem(message: Message): Record<string, unknown> {
@@ -159,9 +220,8 @@ export class DynamoMessageStore implements MessageStore {
       ...storedBody(body),
       // Only a final state expires: a message still to be delivered is kept whatever it carries.
       ...(!pending && expiresAt !== undefined && expiryAttributes(expiresAt)),
-      pk: tenantPk(m.tenantId),
-      sk: messageSk(m.id),
-      statusPk: statusPkOf(m.tenantId, m.status),
+      ...this.messageKey(m.tenantId, m.id),
+      statusPk: this.statusPkOf(m, m.status),
       lastAttempt: lastAttemptOf(m.attempts),
       // What a take adds to its lease (take-lease.ts): kept beside the message, as the take reads no item.
       sendWindowMs: sendWindowMs(m),
@@ -221,7 +281,7 @@ export class DynamoMessageStore implements MessageStore {
 
   /** `ownWrite` (own-write.ts) for the item of `message`. */
   private ownWrite(error: unknown, message: Pick<Message, 'tenantId' | 'id'>, writeId: string) {
-    const key = { pk: tenantPk(message.tenantId), sk: messageSk(message.id) };
+    const key = this.messageKey(message.tenantId, message.id);
     return ownWrite(this.db, this.table, key, error, writeId);
   }
 
@@ -229,7 +289,7 @@ export class DynamoMessageStore implements MessageStore {
     const { Item } = await this.db.send(
       new GetCommand({
         TableName: this.table,
-        Key: { pk: tenantPk(tenantId), sk: messageSk(messageId) },
+        Key: this.messageKey(tenantId, messageId),
         ConsistentRead: true,
       }),
     );
@@ -241,50 +301,64 @@ export class DynamoMessageStore implements MessageStore {
   /**
    * One page of a filter's messages. The filter's id range (creation time, id prefix, cursor) is the
    * key condition; its statuses pick the partitions: the tenant's own (`pk`, every status) or the
-   * byStatus partitions that list them (`partitionsListing`), read in parallel and merged by id.
-   * Everything else is a FilterExpression, so each partition reads pages (growing from `limit + 1`)
-   * until it has `limit + 1` matches or has read its share of LIST_SCAN_BUDGET; the page then ends
-   * where every partition was read to, and its cursor goes on from there. A previous-page cursor
-   * reads upwards and turns the result round.
+   * byStatus partitions that list them (`partitionsListing`), each as many keys as the tenant has
+   * shards, read in parallel and merged by id. Everything else is a FilterExpression.
+   *
+   * Each partition is read in scan order, query by query (growing from its share of the page), and
+   * what the page holds is what lies up to where every partition has been read to: the least
+   * advanced of those not read to their end. Partitions are read again, that one and any with less
+   * than its share, until the page has one match more than it needs (so a page that holds the last
+   * match knows it: no empty last page when entries the filter leaves out follow), every partition
+   * ended, or the page has read LIST_SCAN_BUDGET items (shared by the partitions read at once); the
+   * page then ends where every partition was read to, and its cursor goes on from there. With one
+   * shard a partition's share is the whole page; with n, twice its nth (ids spread evenly over
+   * shards). A previous-page cursor reads upwards and turns the result round.
    */
   async list(tenantId: string, query: MessagePageQuery): Promise<MessagePage> {
     const { filter = {}, limit, cursor } = query;
     const range = idRangeOf(filter, cursor);
     const upwards = cursor?.direction === 'previous';
-    const statuses = statusesToRead(filter);
-    const partitions =
-      statuses === undefined
-        ? [{ key: 'pk', value: tenantPk(tenantId) }]
-        : [...new Set(statuses.flatMap(partitionsListing))].map((listed) => {
-            const wanted = statuses.filter((status) => partitionsListing(status).includes(listed));
-            const holds = MESSAGE_STATUSES.filter((status) => partitionsListing(status).includes(listed));
-            return {
-              key: 'statusPk',
-              value: statusPkOf(tenantId, listed),
-              index: INDEX.byStatus,
-              // A partition that lists more statuses than were asked for keeps only those asked for.
-              ...(wanted.length < holds.length && { statuses: wanted }),
-            };
-          });
-    const share = Math.max(limit + 1, Math.ceil(this.scanBudget / partitions.length));
-    const reads = range
-      ? await Promise.all(
-          partitions.map((partition) => this.readPartition({ ...partition, range, filter, upwards, limit, share })),
-        )
-      : [];
     // Scan order: newest first, or oldest first when reading upwards.
     const earlier = (a: string, b: string) => (upwards ? a < b : a > b);
-    // Where every partition has been read to: the least advanced of those not read to their end.
-    const readTo = reads
-      .map((read) => read.readTo)
-      .reduce<string | undefined>(
-        (least, at) => (at === undefined || (least !== undefined && !earlier(at, least)) ? least : at),
-        undefined,
+    const partitions = range ? this.listingPartitions(tenantId, statusesToRead(filter)) : [];
+    const wanted = limit + 1;
+    const shards = this.partitions.shards;
+    const perPartition = shards === 1 ? wanted : Math.min(wanted, Math.ceil((2 * wanted) / shards) + 1);
+    const now = this.now();
+    const reads: PartitionRead[] = partitions.map((partition) => ({
+      partition,
+      residual: residualFilterOf(filter, now, partition.statuses),
+      items: [],
+      scanned: 0,
+      pageLimit: perPartition,
+      started: false,
+      ended: false,
+    }));
+    // Where every partition has been read to (undefined: every one to its end).
+    const readToOf = () =>
+      reads
+        .filter((read) => !read.ended)
+        .map((read) => read.readTo)
+        .reduce<string | undefined>(
+          (least, at) => (at === undefined || (least !== undefined && !earlier(at, least)) ? least : at),
+          undefined,
+        );
+    const within = (readTo: string | undefined) =>
+      reads.flatMap((read) => read.items).filter((item) => readTo === undefined || !earlier(readTo, item.id as string));
+    for (;;) {
+      const readTo = readToOf();
+      if (reads.every((read) => read.started) && (readTo === undefined || within(readTo).length >= wanted)) break;
+      const left = this.scanBudget - reads.reduce((sum, read) => sum + read.scanned, 0);
+      const lagging = reads.filter(
+        (read) => !read.ended && (!read.started || read.readTo === readTo || read.items.length < perPartition),
       );
-    const found = reads
-      .flatMap((read) => read.items)
-      .filter((item) => readTo === undefined || !earlier(readTo, item.id as string))
-      .sort((a, b) => (earlier(a.id as string, b.id as string) ? -1 : 1));
+      if (lagging.length === 0 || left <= 0) break;
+      // The budget left, shared by the partitions read now.
+      const most = Math.max(1, Math.floor(left / lagging.length));
+      await Promise.all(lagging.map((read) => this.readOn(read, range as IdRange, upwards, most)));
+    }
+    const readTo = readToOf();
+    const found = within(readTo).sort((a, b) => (earlier(a.id as string, b.id as string) ? -1 : 1));
     const taken = found.slice(0, limit);
     const last = taken.at(-1)?.id as string | undefined;
     const goOnFrom =
@@ -299,58 +373,51 @@ export class DynamoMessageStore implements MessageStore {
     return { items, ...(next && { next }), ...(previous && { previous }) };
   }
 
-  /**
-   * Reads one partition in scan order until it has one match more than the page needs (so a page
-   * that holds the last match knows it: no empty last page when entries the filter leaves out
-   * follow), has read `share` items, or ends.
-   */
-  private async readPartition(read: {
-    key: string;
-    value: string;
-    index?: string;
-    range: { from: string; to: string };
-    filter: MessageFilter;
-    /** Only these statuses (a byStatus partition that lists others too). */
-    statuses?: readonly MessageStatus[];
-    upwards: boolean;
-    limit: number;
-    share: number;
-  }): Promise<{ items: Record<string, unknown>[]; readTo?: string }> {
-    const residual = residualFilterOf(read.filter, this.now(), read.statuses);
-    const items: Record<string, unknown>[] = [];
-    let scanned = 0;
-    // One more than the page needs: a partition that ends right after it says so (no empty last page).
-    let pageLimit = read.limit + 1;
-    let startKey: Record<string, unknown> | undefined;
-    for (;;) {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          ...(read.index && { IndexName: read.index }),
-          KeyConditionExpression: `${read.key} = :pk AND sk BETWEEN :from AND :to`,
-          FilterExpression: residual.expression,
-          ProjectionExpression: SUMMARY_FIELDS.join(', '),
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: {
-            ':pk': read.value,
-            ':from': messageSk(read.range.from),
-            ':to': messageSk(read.range.to),
-            ...residual.values,
-          },
-          ScanIndexForward: read.upwards,
-          Limit: Math.min(pageLimit, read.share - scanned),
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      scanned += page.ScannedCount ?? 0;
-      startKey = page.LastEvaluatedKey;
-      if (startKey === undefined) return { items };
-      if (items.length > read.limit || scanned >= read.share) {
-        return { items, readTo: String(startKey.sk).slice('M#'.length) };
-      }
-      pageLimit *= 4;
-    }
+  /** The partitions a listing of `statuses` reads (undefined: every status, from the table). */
+  private listingPartitions(tenantId: string, statuses: readonly MessageStatus[] | undefined): ListedPartition[] {
+    if (statuses === undefined) return this.partitions.messageKeys(tenantId).map((value) => ({ key: 'pk', value }));
+    return [...new Set(statuses.flatMap(partitionsListing))].flatMap((listed) => {
+      const wanted = statuses.filter((status) => partitionsListing(status).includes(listed));
+      const holds = MESSAGE_STATUSES.filter((status) => partitionsListing(status).includes(listed));
+      return this.partitions.statusKeys(tenantId, listed).map((value) => ({
+        key: 'statusPk',
+        value,
+        index: INDEX.byStatus,
+        // A partition that lists more statuses than were asked for keeps only those asked for.
+        ...(wanted.length < holds.length && { statuses: wanted }),
+      }));
+    });
+  }
+
+  /** Reads one more query's worth of a listing's partition: at most `most` items. */
+  private async readOn(read: PartitionRead, range: IdRange, upwards: boolean, most: number): Promise<void> {
+    const { partition, residual } = read;
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        ...(partition.index && { IndexName: partition.index }),
+        KeyConditionExpression: `${partition.key} = :pk AND sk BETWEEN :from AND :to`,
+        FilterExpression: residual.expression,
+        ProjectionExpression: SUMMARY_FIELDS.join(', '),
+        ExpressionAttributeNames: NAMES,
+        ExpressionAttributeValues: {
+          ':pk': partition.value,
+          ':from': messageSk(range.from),
+          ':to': messageSk(range.to),
+          ...residual.values,
+        },
+        ScanIndexForward: upwards,
+        Limit: Math.min(read.pageLimit, most),
+        ExclusiveStartKey: read.startKey,
+      }),
+    );
+    read.started = true;
+    read.items.push(...(page.Items ?? []));
+    read.scanned += page.ScannedCount ?? 0;
+    read.startKey = page.LastEvaluatedKey;
+    read.ended = read.startKey === undefined;
+    read.readTo = read.startKey && String(read.startKey.sk).slice('M#'.length);
+    read.pageLimit *= 4;
   }
 
   async take(ticket: DeliveryTicket, now: number, leaseFrom: number): Promise<Message | undefined> {
@@ -359,7 +426,7 @@ export class DynamoMessageStore implements MessageStore {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: tenantPk(ticket.tenantId), sk: messageSk(ticket.messageId) },
+          Key: this.messageKey(ticket.tenantId, ticket.messageId),
           ConditionExpression:
             'version = :v AND (#status IN (:scheduled, :queued, :retrying) OR (#status = :delivering AND leaseUntil < :now))',
           UpdateExpression:
@@ -396,7 +463,7 @@ export class DynamoMessageStore implements MessageStore {
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: tenantPk(message.tenantId), sk: messageSk(message.id) },
+          Key: this.messageKey(message.tenantId, message.id),
           ConditionExpression: 'version = :v AND #status = :delivering',
           UpdateExpression: 'SET leaseUntil = :until',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -419,7 +486,7 @@ export class DynamoMessageStore implements MessageStore {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: tenantPk(message.tenantId), sk: messageSk(message.id) },
+          Key: this.messageKey(message.tenantId, message.id),
           // Still as taken: a record keeps the take's version when it ends the round (delivered, or
           // failed by its answers), so the version alone would let this overwrite one that landed unseen.
           ConditionExpression: 'attribute_exists(pk) AND version = :expected AND #status = :delivering',
@@ -435,7 +502,7 @@ export class DynamoMessageStore implements MessageStore {
             ':expected': expectedVersion,
             ':delivering': 'delivering',
             ':failed': 'failed',
-            ':statusPk': statusPkOf(message.tenantId, 'failed'),
+            ':statusPk': this.statusPkOf(message, 'failed'),
             ':reason': failure.reason,
             ':now': failure.now,
             ':next': expectedVersion + 1,
@@ -460,7 +527,7 @@ export class DynamoMessageStore implements MessageStore {
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: tenantPk(ref.tenantId), sk: messageSk(ref.messageId) },
+          Key: this.messageKey(ref.tenantId, ref.messageId),
           // Only a message still pending, unchanged since the index was read.
           ConditionExpression: 'attribute_exists(pendPk) AND version = :v AND #status = :status',
           UpdateExpression: 'SET pendingAt = :until',
@@ -486,7 +553,7 @@ export class DynamoMessageStore implements MessageStore {
             this.db.send(
               new DeleteCommand({
                 TableName: this.table,
-                Key: { pk: tenantPk(tenantId), sk: messageSk(id) },
+                Key: this.messageKey(tenantId, id),
                 ConditionExpression: 'attribute_not_exists(pk) OR version = :v',
                 ExpressionAttributeValues: { ':v': version },
               }),
@@ -501,7 +568,7 @@ export class DynamoMessageStore implements MessageStore {
 
   async findIdempotencyKey(tenantId: string, key: string, now: number): Promise<IdempotencyRecord | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: idempotencyKey(tenantId, key), ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: this.claimKey(tenantId, key), ConsistentRead: true }),
     );
     return Item && Number(Item.expiresAtMs) >= now ? idempotencyRecordOf(Item) : undefined;
   }
@@ -513,7 +580,7 @@ export class DynamoMessageStore implements MessageStore {
     now: number,
     ttlMs: number,
   ): Promise<IdempotencyClaim> {
-    const itemKey = idempotencyKey(tenantId, key);
+    const itemKey = this.claimKey(tenantId, key);
     try {
       await this.db.send(
         new PutCommand({
@@ -551,7 +618,7 @@ export class DynamoMessageStore implements MessageStore {
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: idempotencyKey(tenantId, key),
+          Key: this.claimKey(tenantId, key),
           // Keys claimed before owners were kept have none: the first retry takes them.
           ConditionExpression:
             fromOwner === ''
@@ -575,7 +642,7 @@ export class DynamoMessageStore implements MessageStore {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: idempotencyKey(tenantId, key),
+          Key: this.claimKey(tenantId, key),
           ConditionExpression: '#owner = :owner',
           UpdateExpression: 'SET leaseUntil = :over',
           ExpressionAttributeNames: { '#owner': 'owner' },
@@ -598,7 +665,7 @@ export class DynamoMessageStore implements MessageStore {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: idempotencyKey(tenantId, key),
+          Key: this.claimKey(tenantId, key),
           // The same decision again (a retry of this write whose answer was lost) holds as well.
           ConditionExpression: '#owner = :owner AND (attribute_not_exists(settled) OR settled = :settled)',
           UpdateExpression: `SET settled = :settled${settlement === 'withdrawn' ? ', leaseUntil = :lease' : ''}`,
@@ -614,7 +681,7 @@ export class DynamoMessageStore implements MessageStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const { Item } = await this.db.send(
-        new GetCommand({ TableName: this.table, Key: idempotencyKey(tenantId, key), ConsistentRead: true }),
+        new GetCommand({ TableName: this.table, Key: this.claimKey(tenantId, key), ConsistentRead: true }),
       );
       return Item?.owner === owner ? idempotencyRecordOf(Item).settled : undefined;
     }
@@ -702,8 +769,6 @@ const lastAttemptOf = (attempts: readonly Attempt[]): Attempt | undefined => {
 /** An item past its exact expiry (`expiresAtMs`) at `now`: a message or idempotency record to treat as gone. */
 const isExpiredItem = (item: Record<string, unknown>, now: number): boolean =>
   typeof item.expiresAtMs === 'number' && item.expiresAtMs <= now;
-
-const idempotencyKey = (tenantId: string, key: string) => ({ pk: tenantPk(tenantId), sk: `I#${key}` });
 
 /** Reads a claim, including those made before fingerprints and owners were kept (one messageId). */
 const idempotencyRecordOf = (item: Record<string, unknown>): IdempotencyRecord => {

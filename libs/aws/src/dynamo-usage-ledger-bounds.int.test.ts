@@ -16,6 +16,7 @@ import { dynamoBackends, dynamoClientFor } from '../../../test-support/dynamo-ba
 import { dynamoItemBytes } from './dynamo-item-size';
 import { DynamoUsageLedger } from './dynamo-usage-ledger';
 import { LEVEL_CAPACITY, SHARDS, SHARD_ENTRIES } from './usage-ledger-layout';
+import { UNSHARDED } from './tenant-partitions';
 
 const backends = dynamoBackends();
 
@@ -69,7 +70,7 @@ describe.each(backends)('DynamoUsageLedger bounds on $name', ({ name, start, ava
   const resetSpent = () => Object.assign(spent, { writes: 0, writeUnits: 0, reads: 0, readUnits: 0, lostRaces: 0 });
   /** Fails the next write of a day total (a crash between a level write and the day total). */
   let failNextDayTotal = false;
-  const ledger = (maxCachedIds?: number) => new DynamoUsageLedger(db, services.table, maxCachedIds);
+  const ledger = (maxCachedIds?: number) => new DynamoUsageLedger(db, services.table, UNSHARDED, maxCachedIds);
 
   beforeAll(async () => {
     if (!available) return;

@@ -20,6 +20,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { UsageDay, UsageEvent, UsageLedger } from '@vigil/core';
 import { emptyCounts, USAGE_KINDS } from '@vigil/core';
+import { type TenantPartitions, UNSHARDED } from './tenant-partitions';
 import type { ShardTotals, UsageSlot } from './usage-ledger-layout';
 import {
   dayTotalKey,
@@ -93,6 +94,8 @@ export class DynamoUsageLedger implements UsageLedger {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** Where the id levels are (tenant-partitions.ts): the day totals stay under the tenant's key. */
+    private readonly partitions: TenantPartitions = UNSHARDED,
     private readonly maxCachedIds = DEFAULT_CACHED_IDS,
   ) {}
 
@@ -181,7 +184,7 @@ export class DynamoUsageLedger implements UsageLedger {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: day.pk, sk: levelKey(day.date, shard, level) },
+          Key: { pk: this.partitions.ledgerLevelPk(day.pk, shard), sk: levelKey(day.date, shard, level) },
           // A new level starts from the totals of the full ones before it.
           UpdateExpression: `ADD ids :ids SET ${TOTAL_NAMES.map((k) => `#${k} = if_not_exists(#${k}, :base_${k}) + :add_${k}`).join(', ')}`,
           // The ids' terms first and flat, the level's room last: the same condition as `not yet a
@@ -227,7 +230,7 @@ export class DynamoUsageLedger implements UsageLedger {
         TableName: this.table,
         ConsistentRead: true,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': day.pk, ':from': from, ':to': to },
+        ExpressionAttributeValues: { ':pk': this.partitions.ledgerLevelPk(day.pk, shard), ':from': from, ':to': to },
       },
     );
     for await (const page of pages) {

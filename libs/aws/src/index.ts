@@ -18,3 +18,4 @@ export * from './tenant-admin';
 export * from './dynamo-flow-limiter';
 export * from './dynamo-bulk-job-store';
 export * from './sqs-bulk-job-queue';
+export * from './tenant-partitions';

@@ -8,7 +8,8 @@
  * - per shard (the event id's digest picks one of SHARDS), a chain of **id levels**
  *   `UL#<date>#<shard>#<level>`: at most LEVEL_CAPACITY 8-byte digests of the ids counted there
  *   (`ids`, a binary set) and the shard's running totals through that level. Level k+1 is only
- *   written once level k is full, and a full level never changes again.
+ *   written once level k is full, and a full level never changes again. Under the tenant's key, or
+ *   with tenant shards under a key per ledger shard (tenant-partitions.ts `ledgerLevelPk`).
  * - items of the earlier format `U#<date>#<00..15>` (counts and the string set `seen` of every id
  *   they counted) are still summed by `days()` and consulted for dedupe, never written.
  */

@@ -10,7 +10,7 @@ import { systemClock } from '../system-clock';
 import { part } from './base';
 
 export const messageStore = (): DynamoMessageStore =>
-  part('message-store', (b) => new DynamoMessageStore(b.db, b.config.table, b.config.indexShards));
+  part('message-store', (b) => new DynamoMessageStore(b.db, b.config.table, b.config));
 
 /** The tenants' notification endpoints (same table): for their routes, the worker and the key routes. */
 export const notificationEndpoints = (): DynamoNotificationEndpoints =>

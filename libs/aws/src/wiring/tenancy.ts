@@ -6,6 +6,7 @@ import type { TenancyDeps } from '@vigil/core';
 import { DynamoTenantStore } from '../dynamo-tenant-store';
 import { DynamoUsageLedger } from '../dynamo-usage-ledger';
 import { systemClock } from '../system-clock';
+import { TenantPartitions } from '../tenant-partitions';
 import type { Base } from './base';
 import { part } from './base';
 
@@ -20,7 +21,10 @@ export interface TenancyWiring {
 
 /** The process-wide usage ledger (the metering fold writes it, the usage report and quota read it). */
 export const usageLedger = (): DynamoUsageLedger =>
-  part('usage-ledger', (b) => new DynamoUsageLedger(b.meteringDb, b.config.table));
+  part(
+    'usage-ledger',
+    (b) => new DynamoUsageLedger(b.meteringDb, b.config.table, new TenantPartitions(b.config.tenantShards)),
+  );
 
 export const tenancyWiring = (): TenancyWiring =>
   part('tenancy', (b) => {
