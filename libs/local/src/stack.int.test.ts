@@ -3,10 +3,12 @@
  * startRuntime({ env }) and leaves this process's environment as it found it, so two stacks in a
  * row (or a stack and a test that sets its own environment) never see each other's settings.
  */
-import { getPriority } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
+import { getPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runtime } from '@vigil/aws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { apiClient, startTestStack } from '../../../test-support/local-stack';
+import { apiClient, startTestStack, waitFor } from '../../../test-support/local-stack';
 import { startReceiver } from './receiver';
 import type { LocalStack } from './stack';
 import { currentThreadId, HELPER_THREAD_NICE } from './thread-priority';
@@ -25,23 +27,60 @@ describe('the local stack, configured by arguments', () => {
 
     try {
       // Act
-      stack = await startTestStack({ env: { VIGIL_NEAR_WINDOW_S: '7', VIGIL_INDEX_SHARDS: '3' } });
-      const created = await apiClient(stack.url, stack.apiKey).post('/v1/messages', {
-        url: `${receiver.url}/configured`,
-        delay: 1,
+      stack = await startTestStack({
+        env: { VIGIL_NEAR_WINDOW_S: '7', VIGIL_INDEX_SHARDS: '3', VIGIL_TENANT_SHARDS: '8' },
       });
+      const api = apiClient(stack.url, stack.apiKey);
+      const created = await api.post('/v1/messages', { url: `${receiver.url}/configured`, delay: 1 });
       await receiver.waitFor((received) => received.length === 1, 10_000);
+      const delivered = await waitFor(
+        () => api.get(`/v1/messages/${created.json.id}`),
+        (read) => read.json.status === 'delivered',
+      );
+      const listed = await api.get('/v1/messages?status=delivered');
 
       // Assert
       expect(created.status).toBe(201);
       expect(process.env).toEqual(before);
       expect(stack.runtime.config.engine.nearWindowMs).toBe(7_000);
       expect(stack.runtime.config.indexShards).toBe(3);
+      expect(stack.runtime.config.tenantShards).toBe(8);
+      expect(delivered.json.status).toBe('delivered');
+      expect(listed.json.items.map((m: { id: string }) => m.id)).toEqual([created.json.id]);
       expect(stack.runtime.config.endpoints.dynamodb).toBe(stack.dynamoEndpoint);
       expect(runtime()).toBe(stack.runtime);
     } finally {
       await receiver.stop();
     }
+  });
+
+  it('refuses to start on a data dir written with other shard counts, and finds every message with its own', async () => {
+    // Arrange
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-layout-'));
+    stack = await startTestStack({ dataDir, env: { VIGIL_TENANT_SHARDS: '8' } });
+    const apiKey = stack.apiKey;
+    const created = await apiClient(stack.url, apiKey).post('/v1/messages', {
+      url: 'https://example.com/later',
+      delay: 3_600,
+    });
+    await stack.stop();
+    stack = undefined;
+
+    // Act
+    const refused = await startTestStack({ dataDir }).catch((error: Error) => error);
+    const refusedIndexes = await startTestStack({
+      dataDir,
+      env: { VIGIL_TENANT_SHARDS: '8', VIGIL_INDEX_SHARDS: '16' },
+    }).catch((error: Error) => error);
+    expect(refused).toMatchObject({ name: 'TableLayoutMismatchError' });
+    expect((refused as Error).message).toMatch(/VIGIL_TENANT_SHARDS=8 \(this start: 1\)/);
+    expect((refusedIndexes as Error).message).toMatch(/VIGIL_INDEX_SHARDS=8 \(this start: 16\)/);
+    stack = await startTestStack({ dataDir, env: { VIGIL_TENANT_SHARDS: '8' } });
+
+    // Assert
+    const read = await apiClient(stack.url, apiKey).get(`/v1/messages/${created.json.id}`);
+    expect(read.status).toBe(200);
+    expect(read.json.status).toBe('scheduled');
   });
 
   it("gives the next stack its own settings, not the last one's", async () => {

@@ -14,7 +14,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ClientInstrument, Runtime, TenantAdmin } from '@vigil/aws';
-import { openTenantAdmin, resetRuntime, startRuntime } from '@vigil/aws';
+import { openTenantAdmin, readStoreLayout, resetRuntime, startRuntime } from '@vigil/aws';
 import { handler as authorizer } from '@vigil/functions/api/authorizer';
 import { handler as deliver } from '@vigil/functions/engine/deliver';
 import { handler as foldUsageEvents } from '@vigil/functions/metering/fold-usage';
@@ -43,6 +43,7 @@ import { startServices } from './stack-services';
 import { startSqsPoller } from './sqs-poller';
 import { retriedAtStart } from './start-retries';
 import { JournalUsageMeter, journalPaths, startUsageJournalFolder } from './usage-journal';
+import { keepTableLayout } from './table-layout';
 import { HELPER_THREAD_NICE, lowerHelperThreads } from './thread-priority';
 import type { WebApp } from './web-app';
 import { startWebApp } from './web-app';
@@ -167,6 +168,16 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     { table, scheduleGroup: settings.VIGIL_SCHEDULE_GROUP as string },
     { meteringQueue: meterByQueue },
   );
+  try {
+    // Before anything reads the table: a start with other shard counts would not find its messages.
+    await keepTableLayout(clients.dynamo, table, readStoreLayout(settings));
+  } catch (error) {
+    helperThreads.stop();
+    for (const client of Object.values(clients)) client.destroy();
+    await services.stopEmulators();
+    await services.stopStores();
+    throw error;
+  }
   // The pollers' receives and deletes are billed on AWS too (Lambda's event source mapping).
   options.observer?.instrument(clients.sqs);
   const sessionSecret = await sessionSecretOf(dataDir, settings.NEXTAUTH_SECRET);
