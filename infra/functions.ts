@@ -509,8 +509,9 @@ export const functionEnvironment = (): Record<string, CfnValue> => ({
   VIGIL_SCHEDULE_GROUP: scheduleGroupName,
   VIGIL_PROMOTE_ARN: lambdaArn(PROMOTE),
   VIGIL_SCHEDULER_ROLE_ARN: schedulerRoleArn,
-  // Changing the shard count strands items written under the old one: set once per stage.
-  VIGIL_INDEX_SHARDS: '8',
+  // Changing a shard count strands items written under the old one: set once per stage (params.ts).
+  VIGIL_INDEX_SHARDS: param('indexShards'),
+  VIGIL_TENANT_SHARDS: param('tenantShards'),
   VIGIL_ALLOW_PRIVATE_TARGETS: 'false',
   VIGIL_LOG_LEVEL: 'info',
   VIGIL_STAGE: STAGE,

@@ -29,6 +29,20 @@ export const PARAM_DEFAULTS = {
   deliverWarmEnvironments: 1,
   /** Where alarm notifications are e-mailed; empty for none (subscribe to the AlarmTopic yourself). */
   alarmEmail: '',
+  /**
+   * Keys a tenant's messages, listing entries and usage levels spread over (VIGIL_TENANT_SHARDS,
+   * libs/aws tenant-partitions.ts): 128 lets one tenant create 10,000 messages a second before a
+   * key throttles (docs/CAPACITY.md); a listing reads that many keys a status. Set once, before the
+   * stage's table holds messages: messages written under one count are not found under another, so
+   * a stage deployed before 2026-12-06 (one key a tenant) keeps `tenantShards=1`.
+   */
+  tenantShards: 128,
+  /**
+   * Shards of the pending and bucket indexes (VIGIL_INDEX_SHARDS, at most 64): 32 carry the
+   * 10,000 messages a second docs/CAPACITY.md models (8 throttle at 4,000). Set once, like
+   * `tenantShards`: a stage deployed before 2026-12-06 keeps `indexShards=8`.
+   */
+  indexShards: 32,
 } as const;
 
 export type ParamName = keyof typeof PARAM_DEFAULTS;

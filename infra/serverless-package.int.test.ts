@@ -526,6 +526,9 @@ describe('serverless package (offline, --stage ci)', () => {
         expect(fn.Environment.Variables.VIGIL_ALLOW_PRIVATE_TARGETS, key).toBe('false');
         expect(fn.Environment.Variables.VIGIL_STAGE, key).toBe(STAGE);
         expect(fn.Environment.Variables.VIGIL_METRICS, key).toBe('on');
+        // Every function finds the stage's messages under the same keys (params.ts; set once per stage).
+        expect(fn.Environment.Variables.VIGIL_TENANT_SHARDS, key).toBe(String(PARAM_DEFAULTS.tenantShards));
+        expect(fn.Environment.Variables.VIGIL_INDEX_SHARDS, key).toBe(String(PARAM_DEFAULTS.indexShards));
         // No source maps are shipped, so nothing for Node to load them for.
         expect(fn.Environment.Variables.NODE_OPTIONS ?? '', key).not.toContain('source-maps');
         // Only the authorizer learns where the web session secret is, and only its name.

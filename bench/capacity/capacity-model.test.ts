@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MESSAGES_SENT, partitionCounter, queueCounter } from '../cost/aws-call-meter';
 import type { ScenarioUsage } from '../cost/cost-report';
 import type { CodeFacts, CustomerDay, Deployment } from './capacity-model';
-import { TODAY as TODAY_LAYOUT } from './customer-days';
+import { UNSHARDED_LAYOUT as TODAY_LAYOUT } from './customer-days';
 import { meteringScale, modelDay, quotasToRaise, shardsFor, simulateLateness } from './capacity-model';
 
 const FACTS: CodeFacts = {

@@ -41,21 +41,21 @@ export interface CodeFacts {
 /** A key layout and the account's quotas: today's, or a what-if. */
 export interface Deployment {
   name: string;
-  /** Keys `T#<tenant>#<status>` is split into in the byStatus index (today 1). */
+  /** Keys `T#<tenant>#<status>` is split into in the byStatus index. */
   statusShards: number;
   /**
    * Keys a tenant's per-message items (messages `M#`, idempotency claims `I#`) are split into in
-   * the table (today 1: all under `T#<tenant>`).
+   * the table (1: all under `T#<tenant>`).
    */
   messageShards: number;
   /**
-   * Keys a tenant's usage ledger (id levels `UL#`, day totals `U#`) is split into: today 1, the
-   * tenant's own `T#<tenant>`; N puts each of the ledger's shards under a key of its own.
+   * Keys a tenant's usage id levels (`UL#`) are split into: 1, the tenant's own `T#<tenant>`; N puts
+   * each of the ledger's shards under a key of its own. The day totals (`U#`, one item a day) stay.
    */
   ledgerShards: number;
   /** Shards of the pending and bucket indexes (VIGIL_INDEX_SHARDS, default 8). */
   indexShards: number;
-  /** Pages promote hands to the queue at once (today 1). */
+  /** Pages promote hands to the queue at once (PROMOTE_PAGES_IN_FLIGHT). */
   promotePagesInFlight: number;
   quotas: AwsQuotas;
   /** The deliver event source mapping starts at its ceiling (provisioned mode, pre-scaled) instead of ramping. */
@@ -165,8 +165,8 @@ const PROMOTE = 'promote';
 const METERING = 'metering';
 /** Table items there is one of per message (or per create request): what `messageShards` splits. */
 const PER_MESSAGE_ITEMS = new Set(['M#', 'I#']);
-/** The usage ledger's items: what `ledgerShards` splits. */
-const LEDGER_ITEMS = new Set(['UL#', 'U#']);
+/** The usage ledger's id levels: what `ledgerShards` splits (a day total is one item, so one key). */
+const LEDGER_ITEMS = new Set(['UL#']);
 /** The simulation gives up past a day of backlog; lateness at this bound means "a day or more". */
 export const MAX_SIMULATED_S = 86_400;
 

@@ -7,6 +7,7 @@ import type { ScenarioUsage } from '../cost/cost-report';
 import type { CustomerDay, DayReport, Deployment } from './capacity-model';
 import { quotasToRaise, shardsFor } from './capacity-model';
 import { SHARDS as LEDGER_SHARDS } from '@vigil/aws/usage-ledger-layout';
+import { PARAM_DEFAULTS } from '../../infra/params';
 import { AWS_QUOTAS } from './aws-quotas';
 import type { FlowKeyTraffic } from './flow-limiter-load';
 
@@ -69,11 +70,12 @@ export const customerDays = (scenarios: readonly ScenarioUsage[]): CustomerDay[]
 };
 
 /**
- * The deployment as it is: one byStatus key per tenant and status, messages under `T#<tenant>`, 8 index
- * shards, promote handing PROMOTE_PAGES_IN_FLIGHT pages to the queue at once.
+ * The deployment before tenant shards: one byStatus key per tenant and status, messages, claims and
+ * usage levels under `T#<tenant>`, 8 index shards, promote handing PROMOTE_PAGES_IN_FLIGHT pages to
+ * the queue at once. A local stack runs so by default (VIGIL_TENANT_SHARDS=1).
  */
-export const TODAY: Deployment = {
-  name: 'today',
+export const UNSHARDED_LAYOUT: Deployment = {
+  name: 'one key a tenant (VIGIL_TENANT_SHARDS=1, the local default; the template before 2026-12-06)',
   statusShards: 1,
   messageShards: 1,
   ledgerShards: 1,
@@ -83,52 +85,85 @@ export const TODAY: Deployment = {
   deliverPollersWarm: false,
 };
 
+/** The shard counts of a stage deployed with the template's defaults. */
+const { tenantShards: TENANT_SHARDS, indexShards: INDEX_SHARDS } = PARAM_DEFAULTS;
+
+/**
+ * The deployment as the template makes it (infra/params.ts `tenantShards`): a tenant's messages, claims and
+ * listing entries over TENANT_SHARDS keys each, its usage levels under a key per ledger shard. The
+ * bench measures on a local stack with one key a tenant: each call writes the same items, whatever
+ * their keys are named, so the model places the same units on the deployment's keys.
+ */
+export const TODAY: Deployment = {
+  ...UNSHARDED_LAYOUT,
+  name:
+    `today: the template's tenantShards=${TENANT_SHARDS} (a tenant's messages, claims and listing entries over ` +
+    `${TENANT_SHARDS} keys, usage levels under ${LEDGER_SHARDS}) and indexShards=${INDEX_SHARDS}`,
+  statusShards: TENANT_SHARDS,
+  messageShards: TENANT_SHARDS,
+  ledgerShards: TENANT_SHARDS > 1 ? LEDGER_SHARDS : 1,
+  indexShards: INDEX_SHARDS,
+};
+
 /** Growth room over the model's figure in every fix (25 %). */
 export const HEADROOM = 1.25;
 
 /**
- * The fixes in the order the limits throttle today, each on top of the ones before, sized from
- * `today` (the model of every day on TODAY): each shard count the smallest power of two that brings
- * its keys under their limit with HEADROOM; then the quotas some day still exceeds. (Promote's pace,
- * the last fix once, is the engine's own now: PROMOTE_PAGES_IN_FLIGHT pages at once.)
- * `model` runs the days on a deployment (so each step is sized on the one before).
+ * The fixes in the order the limits throttle, from the layout before tenant shards: first the tenant
+ * shards the template now has (TODAY), then what the days still need, each on top of the ones before,
+ * sized from `today` (the model of every day on TODAY): each shard count the smallest power of two
+ * that brings its keys under their limit with HEADROOM (a step only where that is more than the
+ * layout has); then the quotas some day still exceeds. (Promote's pace, a fix once, is the engine's
+ * own now: PROMOTE_PAGES_IN_FLIGHT pages at once.) `model` runs the days on a deployment (so each
+ * step is sized on the one before).
  */
 export const fixLadder = (today: readonly DayReport[], model: (d: Deployment) => DayReport[]): Deployment[] => {
-  const worst = (pick: (r: DayReport) => number[]) => Math.max(1, ...today.flatMap(pick));
+  const worst = (pick: (r: DayReport) => number[]) => Math.max(0, ...today.flatMap(pick));
+  const limit = AWS_QUOTAS.dynamoPartitionWriteUnitsPerSecond;
+  // What a class of tenant keys would carry on one key: its load on each key times its keys.
   const statusShards = shardsFor(
     HEADROOM *
       worst((r) =>
-        r.keys.filter((k) => k.index === 'byStatus' && k.keyClass.startsWith('T#<tenant>#')).map((k) => k.utilization),
+        r.keys
+          .filter((k) => k.index === 'byStatus' && k.keyClass.startsWith('T#<tenant>#'))
+          .map((k) => k.utilization * k.keys),
       ),
   );
   const messageShards = shardsFor(
     HEADROOM *
       worst((r) =>
         r.keys
-          .filter((k) => k.index === 'table' && k.keyClass === 'T#<tenant>')
-          .map(
-            (k) =>
-              ((k.writesByItemKind['M#'] ?? 0) + (k.writesByItemKind['I#'] ?? 0)) /
-              AWS_QUOTAS.dynamoPartitionWriteUnitsPerSecond,
-          ),
+          .filter((k) => k.index === 'table' && k.keyClass.startsWith('T#<tenant>'))
+          .map((k) => (((k.writesByItemKind['M#'] ?? 0) + (k.writesByItemKind['I#'] ?? 0)) * k.keys) / limit),
       ),
   );
-  const ledgerShards = LEDGER_SHARDS;
   const indexShards =
     TODAY.indexShards *
     shardsFor(HEADROOM * worst((r) => r.keys.filter((k) => k.keyClass.includes('<shard>')).map((k) => k.utilization)));
-  const steps: Deployment[] = [TODAY];
+  // (TODAY's, times what its keys still need.)
+  const steps: Deployment[] = [UNSHARDED_LAYOUT, TODAY];
   const then = (change: Partial<Deployment> & { name: string }) => {
     const previous = steps[steps.length - 1] ?? TODAY;
     steps.push({ ...previous, ...change });
   };
-  then({
-    name: `shard a tenant's messages and idempotency claims ${messageShards} ways (T#<tenant>#<n>)`,
-    messageShards,
-  });
-  then({ name: `the usage ledger's ${ledgerShards} shards each under a key of its own`, ledgerShards });
-  then({ name: `shard the byStatus key ${statusShards} ways (T#<tenant>#<status>#<n>)`, statusShards });
-  then({ name: `${indexShards} pending/bucket shards (VIGIL_INDEX_SHARDS, today 8, at most 64)`, indexShards });
+  if (messageShards > TODAY.messageShards) {
+    then({ name: `shard a tenant's messages and idempotency claims ${messageShards} ways`, messageShards });
+  }
+  if (TODAY.ledgerShards < LEDGER_SHARDS) {
+    then({
+      name: `the usage ledger's ${LEDGER_SHARDS} shards each under a key of its own`,
+      ledgerShards: LEDGER_SHARDS,
+    });
+  }
+  if (statusShards > TODAY.statusShards) {
+    then({ name: `shard the byStatus key ${statusShards} ways`, statusShards });
+  }
+  if (indexShards > TODAY.indexShards) {
+    then({
+      name: `${indexShards} pending/bucket shards (indexShards, today ${INDEX_SHARDS}, at most 64)`,
+      indexShards,
+    });
+  }
   const beforeQuotas = steps[steps.length - 1] ?? TODAY;
   const raised = quotasToRaise(model(beforeQuotas), HEADROOM);
   then({
