@@ -128,6 +128,6 @@ describe('GET /v1/messages filters', () => {
     expect(await problems('status=failed,lost')).toEqual(['query.status.1']);
     expect(await problems('createdAtFrom=2026-12-01')).toEqual(['query.createdAtFrom']);
     expect(await problems('label=a,b&idContains=msg-1')).toEqual(['query.label', 'query.idContains']);
-    expect(await problems('cursor=forged')).toEqual(['cursor']);
+    expect(await problems('cursor=forged')).toEqual(['query.cursor']);
   });
 });

@@ -151,7 +151,7 @@ export const encodeListCursor = (cursor: ListCursor): string =>
  * changes. Cursors issued before paging went both ways (`{pk, sk, statusPk?}`) still lead on.
  */
 export const decodeListCursor = (cursor: string): ListCursor => {
-  const invalid = () => ValidationError.single('cursor', 'is not a cursor returned by this listing');
+  const invalid = () => ValidationError.single('query.cursor', 'is not a cursor returned by this listing');
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -202,7 +202,7 @@ describe('list cursors', () => {
         decodeListCursor(cursor);
       } catch (error) {
         expect((error as ValidationError).errors).toEqual([
-          { path: 'cursor', message: 'is not a cursor returned by this listing' },
+          { path: 'query.cursor', message: 'is not a cursor returned by this listing' },
         ]);
       }
     }
