@@ -2,8 +2,10 @@
  * Signing secret rotation on DynamoDB (DynamoTenantStore), on dynalite and DynamoDB Local: a
  * rotation applied whose answer was lost is reported as done (the caller is shown the secret that
  * now signs), and one that lost to another rotation is not; and a key revocation tells whether it
- * was this call's; a discarded key leaves nothing behind.
+ * was this call's; a discarded key leaves nothing behind; a revoked key's records expire.
  */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { KEY_HISTORY_DAYS } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
 import { dynamoBackends, withLostAnswer } from '../../../test-support/dynamo-backends';
@@ -66,4 +68,30 @@ describe.each(dynamoBackends())('signing secret rotation on $name', ({ start, av
     expect(await store.listApiKeys('tnt_disc', { revokedSince: 0 })).toEqual([]);
     await store.discardApiKey('tnt_disc', 'key_past'); // again: nothing there, nothing done
   });
+
+  it.runIf(available)(
+    'lets both records of a revoked key expire once it is no longer listed, from its first revocation',
+    async () => {
+      const key = {
+        keyId: 'key_old',
+        tenantId: 'tnt_ttl',
+        hash: 'h_old',
+        prefix: 'vgl_old',
+        name: 'ci',
+        createdAt: T0,
+      };
+      await store.addApiKey(key);
+      await store.revokeTenantApiKey('tnt_ttl', 'key_old', T0 + 5, 'console');
+      await store.revokeTenantApiKey('tnt_ttl', 'key_old', T0 + 9_000, 'operator');
+      const read = async (pk: string, sk: string) =>
+        (await services.db.send(new GetCommand({ TableName: services.table, Key: { pk, sk } }))).Item;
+      const ends = T0 + 5 + KEY_HISTORY_DAYS * 86_400_000;
+      for (const item of [await read('K#h_old', 'KEY'), await read('T#tnt_ttl', 'KEY#key_old')]) {
+        expect(item).toMatchObject({ revokedAt: T0 + 5, expiresAtMs: ends, expiresAt: Math.ceil(ends / 1000) });
+      }
+      // An active key never expires.
+      await store.addApiKey({ ...key, keyId: 'key_live', hash: 'h_live' });
+      expect(await read('T#tnt_ttl', 'KEY#key_live')).not.toHaveProperty('expiresAtMs');
+    },
+  );
 });

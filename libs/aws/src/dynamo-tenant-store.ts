@@ -4,6 +4,7 @@
  *   tenant   pk T#<tenant>       sk TENANT   { name, plan, signingSecrets: [current, previous?], rotatedAt?, createdAt }
  *   api key  pk K#<sha256(key)>  sk KEY      { keyId, tenantId, prefix, name, createdAt, revokedAt?, revokedBy? }
  *   key info pk T#<tenant>       sk KEY#<id> { keyId, hash, prefix, name, createdAt, revokedAt?, revokedBy?, lastUsedAt? }
+ *   (revoked, both expire KEY_HISTORY_DAYS after: expiresAt (TTL), expiresAtMs)
  *   user     pk U#<user id>      sk USER     { tenantId, email, createdAt }   (web sign-in: user -> tenant)
  *   session  pk S#<session id>   sk REVOKED  { revokedAt, expiresAt (TTL), expiresAtMs }   (a console sign-out)
  * The first answers "whose key is this?" for the authorizer; the second lists a tenant's keys.
@@ -30,7 +31,7 @@ import type {
   UsageKey,
   UserDirectory,
 } from '@vigil/core';
-import { ApiKeyTakenError, TenantNotFoundError } from '@vigil/core';
+import { ApiKeyTakenError, revokedKeyExpiry, TenantNotFoundError } from '@vigil/core';
 import { ITEM_ON_CONDITION_FAILURE, itemAfterRefusal } from './own-write';
 import { TTL_ATTRIBUTE } from './table-definition';
 
@@ -342,9 +343,18 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
         new UpdateCommand({
           TableName: this.table,
           Key: key,
-          UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at), revokedBy = if_not_exists(revokedBy, :by)',
+          // Both records go once the key is no longer listed (TTL on AWS, the reaper locally).
+          UpdateExpression:
+            'SET revokedAt = if_not_exists(revokedAt, :at), revokedBy = if_not_exists(revokedBy, :by), ' +
+            '#ttl = if_not_exists(#ttl, :ttl), expiresAtMs = if_not_exists(expiresAtMs, :ttlMs)',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': revokedAt, ':by': revokedBy },
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':at': revokedAt,
+            ':by': revokedBy,
+            ':ttl': Math.ceil(revokedKeyExpiry(revokedAt) / 1000),
+            ':ttlMs': revokedKeyExpiry(revokedAt),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -39,6 +39,9 @@ export const addApiKey = async (
 /** How long a revoked key stays listed (greyed, with when and by whom) when asked for. */
 export const KEY_HISTORY_DAYS = 30;
 
+/** When a key revoked at `revokedAt` is no longer listed, so its records may go (epoch ms). */
+export const revokedKeyExpiry = (revokedAt: number): number => revokedAt + KEY_HISTORY_DAYS * DAY_MS;
+
 /** The tenant's active keys, oldest first; with `includeRevoked`, also those revoked in the last KEY_HISTORY_DAYS. */
 export const listApiKeys = (
   deps: Pick<TenancyDeps, 'keys' | 'clock'>,
