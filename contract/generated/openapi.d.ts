@@ -1222,7 +1222,7 @@ export interface components {
             counts: {
                 /** @description Cancelled, or redelivered. */
                 done: number;
-                /** @description Left as they were: already cancelled, in a status the action does not apply to, gone (expired or never existed), or already redelivered by an earlier run of the same selection. */
+                /** @description Left as they were: already cancelled, in a status the action does not apply to, gone (expired or never existed), or redelivered already by a run of the same selection since this job started. */
                 skipped: number;
                 /** @description The action failed for them (changed by others throughout its retries, a store error). */
                 failed: number;

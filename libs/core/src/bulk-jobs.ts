@@ -67,7 +67,7 @@ export interface BulkJob {
   tenantId: string;
   action: BulkAction;
   selection: BulkSelection;
-  /** Names the selection (action and what it selects): a later run of the same one skips what an earlier run did. */
+  /** Names the selection (action and what it selects): a run of the same one skips what another did while both ran. */
   selectionKey: string;
   /** The plan of the caller that started it (a cancelled message's retention). */
   plan: string;

@@ -3,7 +3,7 @@
  * (its status and far-path bucket) given when it is next due.
  */
 import { MessageStateConflictError } from './errors';
-import type { Message, MessageStatus, RedeliveredBy } from './message';
+import type { BulkRedeliver, Message, MessageStatus } from './message';
 import { routeFor } from './routing';
 import type { EngineSettings } from './settings';
 
@@ -44,16 +44,21 @@ export const assertCanCancel = (message: Message): void => {
   }
 };
 
-/** `by`: the bulk job redelivering it; a round started by a run of the same selection is not started again. */
-export const assertCanRedeliver = (message: Message, by?: RedeliveredBy): void => {
+/**
+ * `by`: the bulk job redelivering it. A round started by a run of the same selection since this job
+ * was started is not started again (two runs of one request side by side, or this job's own step run
+ * again); a round from before it was started is the past this job was asked to redo.
+ */
+export const assertCanRedeliver = (message: Message, by?: BulkRedeliver): void => {
   if (message.status !== 'delivered' && message.status !== 'failed') {
     throw new MessageStateConflictError(
       `Message ${message.id} is ${message.status}; only delivered or failed messages can be redelivered.`,
     );
   }
-  if (by !== undefined && message.redeliveredBy?.selectionKey === by.selectionKey) {
+  const mark = message.redeliveredBy;
+  if (by !== undefined && mark?.selectionKey === by.selectionKey && (message.roundAt ?? 0) >= by.startedAt) {
     throw new MessageStateConflictError(
-      `Message ${message.id} was redelivered already by job ${message.redeliveredBy.jobId}, a run of the same selection.`,
+      `Message ${message.id} was redelivered already by job ${mark.jobId}, a run of the same selection, since this one started.`,
     );
   }
 };

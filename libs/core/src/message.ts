@@ -207,11 +207,20 @@ export interface Message {
   cancelledBy?: string;
 }
 
-/** A bulk redeliver's mark on the round it started: a later run of the same selection leaves the message alone. */
+/**
+ * A bulk redeliver's mark on the round it started: a run of the same selection that was already
+ * started when this round began leaves the message alone (two runs of one request side by side
+ * redeliver it once); one started after redelivers it again.
+ */
 export interface RedeliveredBy {
   jobId: string;
   /** The job's selection (bulk-jobs.ts's `selectionKeyOf`). */
   selectionKey: string;
+}
+
+/** A bulk redeliver asking: its mark, and when its job was started (`createdAt`). */
+export interface BulkRedeliver extends RedeliveredBy {
+  startedAt: number;
 }
 
 export const TERMINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'failed', 'cancelled'];

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BulkAction, BulkJob, BulkJobDeps, Message, MessageFilter } from '../src';
 import {
+  assertCanRedeliver,
   BULK_PAGE,
   BULK_STALL_MS,
   BulkJobIn,
@@ -15,6 +16,7 @@ import {
   MAX_BULK_IDS,
   MAX_RUNNING_JOBS,
   MessageIn,
+  MessageStateConflictError,
   newMessageId,
   resumeIdleJobs,
   sweep,
@@ -133,7 +135,7 @@ describe('a bulk redeliver by filter', () => {
     plan: 'free',
   });
 
-  it('redelivers the messages failed since the instant, counting each as a send, and a second run skips them', async () => {
+  it('redelivers the messages failed since the instant, counting each as a send, and a later run those failed again', async () => {
     const { deps, store, clock, quota, runAll, job } = setup();
     const early = await scheduleMany(deps, 5);
     await failAll(store, early, T0 + 1_000);
@@ -153,12 +155,13 @@ describe('a bulk redeliver by filter', () => {
     expect(late.every((m) => store.messages.get(m.id)?.status === 'queued')).toBe(true);
     expect(early.every((m) => store.messages.get(m.id)?.status === 'failed')).toBe(true);
 
-    // They fail again; the same selection run again leaves them alone.
+    // They fail again; the same selection run again (the receiver mended) sends them again.
     await failAll(store, late, T0 + 180_000);
+    clock.set(T0 + 240_000);
     const second = await startBulkJob(deps, TENANT, failedSince(T0 + 30_000));
     await runAll();
-    expect(job(second.job.id)).toMatchObject({ state: 'done', counts: { done: 0, skipped: 120, failed: 0 } });
-    expect(quota.used - sentBefore).toBe(120);
+    expect(job(second.job.id)).toMatchObject({ state: 'done', counts: { done: 120, skipped: 0, failed: 0 } });
+    expect(quota.used - sentBefore).toBe(240);
   });
 
   it('stops at the monthly quota and says so', async () => {
@@ -532,5 +535,33 @@ describe('the bulk request schema', () => {
     ).toEqual([]);
     expect(problems({ filter: { status: 'failed,delivered' } })).toEqual([]);
     expect(problems({ filter: { status: 'failed', colour: 'x' } })).toEqual(['filter: Unrecognized key: "colour"']);
+  });
+});
+
+describe("a bulk redeliver's mark on the round it started", () => {
+  const marked = (roundAt: number): Message =>
+    ({
+      id: 'msg_marked',
+      status: 'failed',
+      roundAt,
+      redeliveredBy: { jobId: 'job_a', selectionKey: 'sel_x' },
+    }) as Message;
+
+  it('stops a run of the same selection started before the round began: a twin, or the same job run again', () => {
+    expect(() => assertCanRedeliver(marked(1_000), { jobId: 'job_b', selectionKey: 'sel_x', startedAt: 900 })).toThrow(
+      MessageStateConflictError,
+    );
+    expect(() => assertCanRedeliver(marked(1_000), { jobId: 'job_a', selectionKey: 'sel_x', startedAt: 500 })).toThrow(
+      /redelivered already by job job_a/,
+    );
+  });
+
+  it('lets a run started after the round began redeliver it, and any other selection', () => {
+    expect(() =>
+      assertCanRedeliver(marked(1_000), { jobId: 'job_c', selectionKey: 'sel_x', startedAt: 1_001 }),
+    ).not.toThrow();
+    expect(() =>
+      assertCanRedeliver(marked(1_000), { jobId: 'job_d', selectionKey: 'sel_y', startedAt: 1 }),
+    ).not.toThrow();
   });
 });

@@ -218,7 +218,8 @@ const actOn = async (deps: BulkJobDeps, job: BulkJob, messageId: string): Promis
       const { changed, message } = await cancelMessageOutcome(deps, job.tenantId, messageId, job.plan, job.id);
       return changed || message.cancelledBy === job.id ? 'done' : 'skipped';
     }
-    await redeliverMessage(deps, job.tenantId, messageId, { jobId: job.id, selectionKey: job.selectionKey });
+    const by = { jobId: job.id, selectionKey: job.selectionKey, startedAt: job.createdAt };
+    await redeliverMessage(deps, job.tenantId, messageId, by);
     return 'done';
   } catch (error) {
     if (error instanceof QuotaExceededError) return { quota: error };

@@ -10,7 +10,7 @@ import {
   lastAttemptNumber,
   placeMessage,
 } from '../lifecycle';
-import type { Message, RedeliveredBy } from '../message';
+import type { BulkRedeliver, Message } from '../message';
 import { assertMessageWithinLimits } from '../message-limits';
 import type { MessageFilter } from '../message-filter';
 import { decodeListCursor, encodeListCursor } from '../message-filter';
@@ -226,7 +226,7 @@ export const redeliverMessage = async (
   deps: SchedulingDeps,
   tenantId: string,
   messageId: string,
-  by?: RedeliveredBy,
+  by?: BulkRedeliver,
 ) => {
   // The state is checked before the quota, so a message that cannot be redelivered gets its 409.
   const current = await getMessage(deps.store, tenantId, messageId);
@@ -238,7 +238,7 @@ export const redeliverMessage = async (
   return message;
 };
 
-const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string, by?: RedeliveredBy) =>
+const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string, by?: BulkRedeliver) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanRedeliver(current, by);
     // A new round starts clean: no delivery time, no failure reason, no count of unrecorded takes,
@@ -254,7 +254,7 @@ const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: stri
     } = current;
     const next: Message = {
       ...rest,
-      ...(by !== undefined && { redeliveredBy: by }),
+      ...(by !== undefined && { redeliveredBy: { jobId: by.jobId, selectionKey: by.selectionKey } }),
       dueAt: now,
       roundStart: lastAttemptNumber(current),
       round: roundOf(current) + 1,
