@@ -137,10 +137,10 @@ export const fixLadder = (today: readonly DayReport[], model: (d: Deployment) =>
           .map((k) => (((k.writesByItemKind['M#'] ?? 0) + (k.writesByItemKind['I#'] ?? 0)) * k.keys) / limit),
       ),
   );
+  // TODAY's index shards, times what its keys still need.
   const indexShards =
     TODAY.indexShards *
     shardsFor(HEADROOM * worst((r) => r.keys.filter((k) => k.keyClass.includes('<shard>')).map((k) => k.utilization)));
-  // (TODAY's, times what its keys still need.)
   const steps: Deployment[] = [UNSHARDED_LAYOUT, TODAY];
   const then = (change: Partial<Deployment> & { name: string }) => {
     const previous = steps[steps.length - 1] ?? TODAY;
