@@ -6,6 +6,7 @@ import type { BackoffPolicy, EngineSettings, ReservedEndpoint } from '@vigil/cor
 import { checkEngineSettings, DEFAULT_BACKOFF, DEFAULT_ENGINE_SETTINGS } from '@vigil/core';
 import { z } from 'zod';
 import { VIGIL_VERSION } from './version';
+import type { TableLayout } from './tenant-partitions';
 import { MAX_TENANT_SHARDS } from './tenant-partitions';
 
 const flag = z
@@ -199,36 +200,33 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** The usage plan settings (tenant administration: the admin command, the web app, the local stack). */
-export const readUsagePlanConfig = (env: Environment = process.env): UsagePlanConfig => {
-  const parsed = UsagePlanEnv.safeParse(env);
+/** `env` read by `schema`, or a ConfigError naming every setting that is wrong. */
+const parseEnv = <T extends z.ZodType>(schema: T, env: Environment): z.infer<T> => {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`Invalid Vigil configuration: ${problems}`);
   }
-  return { enabled: parsed.data.VIGIL_USAGE_PLANS, endpoint: parsed.data.VIGIL_APIGATEWAY_ENDPOINT };
+  return parsed.data;
+};
+
+/** The usage plan settings (tenant administration: the admin command, the web app, the local stack). */
+export const readUsagePlanConfig = (env: Environment = process.env): UsagePlanConfig => {
+  const e = parseEnv(UsagePlanEnv, env);
+  return { enabled: e.VIGIL_USAGE_PLANS, endpoint: e.VIGIL_APIGATEWAY_ENDPOINT };
 };
 
 /**
  * Where a deployment's messages are: the shard counts of its indexes and of its tenants' keys (the
  * local stack checks them against its table's before anything reads it: local/table-layout.ts).
  */
-export const readStoreLayout = (env: Environment = process.env): { indexShards: number; tenantShards: number } => {
-  const parsed = Env.pick({ VIGIL_INDEX_SHARDS: true, VIGIL_TENANT_SHARDS: true }).safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`Invalid Vigil configuration: ${problems}`);
-  }
-  return { indexShards: parsed.data.VIGIL_INDEX_SHARDS, tenantShards: parsed.data.VIGIL_TENANT_SHARDS };
+export const readStoreLayout = (env: Environment = process.env): TableLayout => {
+  const e = parseEnv(Env.pick({ VIGIL_INDEX_SHARDS: true, VIGIL_TENANT_SHARDS: true }), env);
+  return { indexShards: e.VIGIL_INDEX_SHARDS, tenantShards: e.VIGIL_TENANT_SHARDS };
 };
 
 export const readConfig = (env: Environment = process.env): VigilConfig => {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`Invalid Vigil configuration: ${problems}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(Env, env);
   if (e.VIGIL_PROMPT_QUEUE_URL === undefined && (e.VIGIL_GATHER_WINDOW_MS ?? 0) > 0) {
     // A ticket due within the window would wait it out on the delivery queue: late.
     throw new ConfigError(

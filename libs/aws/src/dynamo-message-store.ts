@@ -83,6 +83,7 @@ import { mergeAsync } from './merge-async';
 import { bodyOfItem, COMPRESSED_BODY, storedBody } from './stored-body';
 import { appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
 import { settleAll } from './settle-all';
+import type { TableLayout } from './tenant-partitions';
 import { shardOf, TenantPartitions, UNSHARDED } from './tenant-partitions';
 import { INDEX, SUMMARY_ATTRIBUTES } from './table-definition';
 
@@ -134,7 +135,7 @@ const partitionsListing = (status: MessageStatus): readonly MessageStatus[] =>
  * a tenant's messages and listing entries spread over (VIGIL_TENANT_SHARDS, tenant-partitions.ts).
  * A number is the index shards alone, every tenant under its one key.
  */
-export type StoreLayout = number | { indexShards: number; tenantShards: number };
+export type StoreLayout = number | TableLayout;
 
 /** A key range of message ids (both ends included). */
 type IdRange = { from: string; to: string };

@@ -22,6 +22,14 @@
 import { createHash } from 'node:crypto';
 import type { MessageStatus } from '@vigil/core';
 
+/** The shard counts that decide where a message's items are, one pair per table. */
+export interface TableLayout {
+  /** Shards of the pending and bucket indexes (VIGIL_INDEX_SHARDS). */
+  indexShards: number;
+  /** Keys a tenant's busy items spread over (VIGIL_TENANT_SHARDS). */
+  tenantShards: number;
+}
+
 /** At most: a listing reads this many keys a partition (each a query of its own). */
 export const MAX_TENANT_SHARDS = 128;
 

@@ -12,12 +12,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-
-/** The shard counts that decide where a message's items are. */
-export interface TableLayout {
-  indexShards: number;
-  tenantShards: number;
-}
+import type { TableLayout } from '@vigil/aws';
 
 /** The layout's item: a key no tenant item has (every tenant key starts with `T#`). */
 const LAYOUT_KEY = { pk: 'LAYOUT', sk: 'LAYOUT' } as const;
