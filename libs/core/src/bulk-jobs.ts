@@ -119,9 +119,23 @@ export interface BulkJobStepRef {
   step: number;
 }
 
-/** `sel_<sha256>` of the action and the selection: the same request names the same selection. */
+/** A selection as a set: its ids, or its filter's statuses, sorted and each once. */
+const canonicalSelection = (selection: BulkSelection): BulkSelection => {
+  const sortedOnce = (values: readonly string[]) => [...new Set(values)].sort();
+  if ('ids' in selection) return { ids: sortedOnce(selection.ids) };
+  const { status, ...rest } = selection.filter;
+  return { filter: { ...rest, ...(status !== undefined && { status: sortedOnce(status) as typeof status }) } };
+};
+
+/**
+ * `sel_<sha256>` of the action and the selection: the same request names the same selection, and
+ * so does one that lists the same ids or statuses in another order.
+ */
 export const selectionKeyOf = (action: BulkAction, selection: BulkSelection): string =>
-  `sel_${createHash('sha256').update(canonicalJson({ action, selection })).digest('hex').slice(0, 32)}`;
+  `sel_${createHash('sha256')
+    .update(canonicalJson({ action, selection: canonicalSelection(selection) }))
+    .digest('hex')
+    .slice(0, 32)}`;
 
 export const newBulkJob = (
   input: { id: string; tenantId: string; action: BulkAction; selection: BulkSelection; plan: string },

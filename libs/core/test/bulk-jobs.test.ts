@@ -22,6 +22,7 @@ import {
   sweep,
   runBulkJobStep,
   scheduleBatch,
+  selectionKeyOf,
   startBulkJob,
   toBulkJobOut,
   TooManyRunningJobsError,
@@ -563,5 +564,23 @@ describe("a bulk redeliver's mark on the round it started", () => {
     expect(() =>
       assertCanRedeliver(marked(1_000), { jobId: 'job_d', selectionKey: 'sel_y', startedAt: 1 }),
     ).not.toThrow();
+  });
+});
+
+describe("a bulk job's selection key", () => {
+  it('is the same for the same ids or statuses in another order or twice, and differs for others', () => {
+    const failedOrDelivered = selectionKeyOf('redeliver', {
+      filter: { status: ['failed', 'delivered'], updatedSince: T0 },
+    });
+    expect(
+      selectionKeyOf('redeliver', { filter: { updatedSince: T0, status: ['delivered', 'failed', 'failed'] } }),
+    ).toBe(failedOrDelivered);
+    expect(selectionKeyOf('redeliver', { filter: { status: ['failed'], updatedSince: T0 } })).not.toBe(
+      failedOrDelivered,
+    );
+    expect(selectionKeyOf('cancel', { ids: ['msg_b', 'msg_a'] })).toBe(
+      selectionKeyOf('cancel', { ids: ['msg_a', 'msg_b', 'msg_a'] }),
+    );
+    expect(selectionKeyOf('cancel', { ids: ['msg_a'] })).not.toBe(selectionKeyOf('redeliver', { ids: ['msg_a'] }));
   });
 });
