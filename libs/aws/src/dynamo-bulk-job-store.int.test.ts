@@ -1,7 +1,7 @@
 /**
  * DynamoBulkJobStore's conditional writes on both engines: a step's progress that was saved though
  * its answer was lost counts as saved (so the job hands on to its next step), and a step another
- * run saved first still reads as stale.
+ * run saved first still reads as stale, and a save conditioned on an updatedAt that moved is refused.
  */
 import type { BulkJob } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,17 @@ describe.each(dynamoBackends())('DynamoBulkJobStore on $name', ({ start, availab
     store = new DynamoBulkJobStore(services.db, services.table, () => T0);
   }, 60_000);
   afterAll(() => services?.stop());
+
+  it.runIf(available)('saves a job unchanged since an instant only while its updatedAt is still that', async () => {
+    const job = aJob();
+    await store.insert(job);
+    expect(await store.choosePage({ ...job, page: { ids: ['msg_1'] }, updatedAt: T0 + 5 })).toBe(true);
+    const givenUp = { ...job, state: 'failed' as const, finishedAt: T0 + 9, updatedAt: T0 + 9 };
+    expect(await store.save(givenUp, 0, T0)).toBe(false);
+    expect((await store.get(job.tenantId, job.id))?.state).toBe('running');
+    expect(await store.save(givenUp, 0, T0 + 5)).toBe(true);
+    expect((await store.get(job.tenantId, job.id))?.state).toBe('failed');
+  });
 
   it.runIf(available)('reads back what it stored, without its write id', async () => {
     const job = aJob();

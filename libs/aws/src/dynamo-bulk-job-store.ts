@@ -76,12 +76,17 @@ export class DynamoBulkJobStore implements BulkJobStore {
     return { ...job, ...(typeof expiresAtMs === 'number' && { expiresAt: expiresAtMs }) } as BulkJob;
   }
 
-  async save(job: BulkJob, expectedStep: number): Promise<boolean> {
+  async save(job: BulkJob, expectedStep: number, unchangedSince?: number): Promise<boolean> {
+    const unchanged = unchangedSince !== undefined;
     return this.conditionally({
       Item: this.toItem(job),
-      ConditionExpression: 'attribute_exists(pk) AND step = :step AND #state = :running',
+      ConditionExpression: `attribute_exists(pk) AND step = :step AND #state = :running${unchanged ? ' AND updatedAt = :since' : ''}`,
       ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':step': expectedStep, ':running': 'running' },
+      ExpressionAttributeValues: {
+        ':step': expectedStep,
+        ':running': 'running',
+        ...(unchanged && { ':since': unchangedSince }),
+      },
     });
   }
 

@@ -339,8 +339,11 @@ export interface BulkJobStore {
   insert(job: BulkJob): Promise<void>;
   /** The job, unless it is missing or expired. */
   get(tenantId: string, jobId: string): Promise<BulkJob | undefined>;
-  /** Replaces a job if it is still at step `expectedStep` and running; false if it moved on. */
-  save(job: BulkJob, expectedStep: number): Promise<boolean>;
+  /**
+   * Replaces a job if it is still at step `expectedStep` and running (and with `unchangedSince`,
+   * still last written at that `updatedAt`); false if it moved on.
+   */
+  save(job: BulkJob, expectedStep: number, unchangedSince?: number): Promise<boolean>;
   /**
    * Replaces a job carrying the page its current step acts on (`job.page`), if it is still at that
    * step, running, and has no page chosen yet; false otherwise (another run of the step chose first).

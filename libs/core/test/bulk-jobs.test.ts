@@ -310,6 +310,26 @@ describe('a job whose step was lost', () => {
     expect((await jobs.runningJobs(TENANT)).jobs).toEqual({});
   });
 
+  it('is not given up when a run of its step chooses its page between the sweep reading it and ending it', async () => {
+    const { deps, clock, jobs, job } = setup();
+    const messages = await scheduleMany(deps, 5);
+    const { job: slow } = await startBulkJob(deps, TENANT, cancelIds(messages.map((m) => m.id)));
+    clock.advance(BULK_STALL_MS + 1);
+    // The sweep reads the job, stalled by then; before it writes, the step's run stores its page
+    // (the same step: only its updatedAt tells the job moved).
+    const get = jobs.get.bind(jobs);
+    jobs.get = async (tenantId, jobId) => {
+      const read = await get(tenantId, jobId);
+      jobs.get = get;
+      const page = { ids: messages.map((m) => m.id) };
+      expect(await jobs.choosePage({ ...(read as BulkJob), page, updatedAt: clock.now() })).toBe(true);
+      return read;
+    };
+
+    expect(await resumeIdleJobs(deps, 75_000)).toEqual({ resumed: 0, givenUp: 0 });
+    expect(job(slow.id)).toMatchObject({ state: 'running', page: { ids: messages.map((m) => m.id) } });
+  });
+
   it('is queued again only once it has been idle for JOB_IDLE_MS since the last resume, and still stalls', async () => {
     const { deps, clock, jobs, job } = setup();
     const messages = await scheduleMany(deps, 150);

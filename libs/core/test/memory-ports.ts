@@ -518,9 +518,10 @@ export class MemoryBulkJobs implements BulkJobStore, BulkJobQueue {
     const job = this.jobs.get(jobId);
     return job && job.tenantId === tenantId ? structuredClone(job) : undefined;
   }
-  async save(job: BulkJob, expectedStep: number) {
+  async save(job: BulkJob, expectedStep: number, unchangedSince?: number) {
     const current = this.jobs.get(job.id);
     if (!current || current.step !== expectedStep || current.state !== 'running') return false;
+    if (unchangedSince !== undefined && current.updatedAt !== unchangedSince) return false;
     this.jobs.set(job.id, structuredClone(job));
     return true;
   }

@@ -189,10 +189,13 @@ const holdsPlace = async (deps: BulkJobDeps, tenantId: string, jobId: string, si
   return !(await giveUp(deps, job, now));
 };
 
-/** Ends a stalled job (`stalled`), unless it moved meanwhile; true if it did. */
+/**
+ * Ends a stalled job (`stalled`), unless it moved meanwhile (a step chose its page or saved its
+ * progress since `job` was read: its updatedAt moved, even within the step); true if it did.
+ */
 const giveUp = (deps: BulkJobDeps, job: BulkJob, now: number): Promise<boolean> => {
   const detail = `The job made no progress for ${BULK_STALL_MS / 60_000} minutes and was given up.`;
-  return deps.jobs.save(finishJob(job, now, { code: 'stalled', detail }), job.step);
+  return deps.jobs.save(finishJob(job, now, { code: 'stalled', detail }), job.step, job.updatedAt);
 };
 
 /** Frees the job's running place (a few tries; a place left behind is freed by the next start anyway). */
