@@ -69,11 +69,14 @@ export class StackProcess {
   private child?: ChildProcess;
   output = '';
 
+  /** Whether it has started once (a restart keeps its ports: clients already hold its URL). */
+  private started = false;
+
   private constructor(
     readonly dataDir: string,
-    readonly port: number,
+    public port: number,
     /** The web app's port, when the stack runs it (VIGIL_WEB=start: the production build). */
-    readonly webPort?: number,
+    public webPort?: number,
     /** More environment for the stack (the chaos suite's engine settings and VIGIL_CHAOS). */
     public env: Record<string, string> = {},
   ) {}
@@ -97,8 +100,26 @@ export class StackProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Starts the stack and resolves with the API key it printed. */
-  start(timeoutMs = 60_000): Promise<string> {
+  /**
+   * Starts the stack and resolves with the API key it printed. A first start whose port was taken
+   * meanwhile (a free port is picked before the stack binds it, and e2e files run two at a time)
+   * starts again on other free ports, twice at most.
+   */
+  async start(timeoutMs = 60_000): Promise<string> {
+    for (let tries = 1; ; tries += 1) {
+      try {
+        const key = await this.startOnce(timeoutMs);
+        this.started = true;
+        return key;
+      } catch (error) {
+        if (this.started || tries >= 3 || !/is already in use/.test(String(error))) throw error;
+        this.port = await freePort();
+        if (this.webPort !== undefined) this.webPort = await freePort();
+      }
+    }
+  }
+
+  private startOnce(timeoutMs: number): Promise<string> {
     const child = spawn(process.execPath, [...STACK_NODE_FLAGS, '--import', 'tsx', 'libs/local/src/main.ts'], {
       env: {
         ...LOCAL_PROCESS_ENV,
