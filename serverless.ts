@@ -14,7 +14,7 @@ import { alarmConditions, alarmResources } from './infra/alarms';
 import type { ApiGatewaySettings } from './infra/api';
 import { apiGatewaySettings, apiUrl, gatewayResponseResources, usagePlanOutputs } from './infra/api';
 import { authOutputs, authResources } from './infra/auth';
-import type { Conditions, Outputs, Resources } from './infra/cloudformation';
+import type { CfnResource, Conditions, Outputs, Resources } from './infra/cloudformation';
 import { consoleOriginConditions } from './infra/console-origin';
 import type { FunctionDefinition } from './infra/functions';
 import {
@@ -22,6 +22,7 @@ import {
   DELIVER_TIMEOUT_S,
   JOB_TIMEOUT_S,
   METERING_TIMEOUT_S,
+  FUNCTIONS,
   functionDefinitions,
   functionRoleResources,
   PROMOTE,
@@ -31,6 +32,7 @@ import { PARAM_DEFAULTS } from './infra/params';
 import { deliveryDeadLetterQueueUrl, deliveryQueueUrl, queueResources } from './infra/queues';
 import { schedulerResources } from './infra/scheduler';
 import { tableName, tableResources } from './infra/tables';
+import { afterTableLayoutCheck, tableLayoutCheckResources } from './infra/table-layout-check';
 import { WEB, webAssetsSync, webConsoleResources, webFunctionDefinition, webOutputs } from './infra/web';
 
 interface ServerlessConfiguration {
@@ -53,7 +55,13 @@ interface ServerlessConfiguration {
   package: { individually: boolean };
   custom: { esbuild: Record<string, unknown>; s3Sync: Array<Record<string, unknown>> };
   functions: Record<string, FunctionDefinition>;
-  resources: { Conditions: Conditions; Resources: Resources; Outputs: Outputs };
+  resources: {
+    Conditions: Conditions;
+    Resources: Resources;
+    Outputs: Outputs;
+    /** Attributes added to resources serverless generates (its functions). */
+    extensions: Record<string, Partial<CfnResource>>;
+  };
 }
 
 const configuration: ServerlessConfiguration = {
@@ -107,6 +115,7 @@ const configuration: ServerlessConfiguration = {
     Conditions: { ...alarmConditions(), ...consoleOriginConditions() },
     Resources: {
       ...tableResources(),
+      ...tableLayoutCheckResources(),
       ...queueResources({
         deliverTimeoutS: DELIVER_TIMEOUT_S,
         meteringTimeoutS: METERING_TIMEOUT_S,
@@ -119,6 +128,8 @@ const configuration: ServerlessConfiguration = {
       ...authResources(),
       ...webConsoleResources('app'),
     },
+    // Every Vigil function waits for the table's layout check (infra/table-layout-check.ts).
+    extensions: afterTableLayoutCheck(FUNCTIONS.map((f) => f.key)),
     Outputs: {
       ApiUrl: {
         Description: 'Base URL of the REST API',

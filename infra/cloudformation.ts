@@ -19,7 +19,7 @@ export type CfnValue =
   string | number | boolean | Intrinsic | readonly CfnValue[] | { readonly [key: string]: CfnValue };
 
 export interface CfnResource {
-  Type: `AWS::${string}`;
+  Type: `AWS::${string}` | `Custom::${string}`;
   Properties: { [key: string]: CfnValue };
   /** Created only when this template condition holds. */
   Condition?: string;

@@ -38,9 +38,15 @@ import {
 import { bucketSchedulesArn, scheduleGroupName, schedulerRoleArn } from './scheduler';
 import type { IndexName } from './tables';
 import { indexArn, tableArn, tableName } from './tables';
+import { TABLE_LAYOUT_CHECK } from './table-layout-check';
 
 type TableAction =
-  'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query';
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:Scan';
 
 /** What a function may touch. Everything not listed is denied. */
 export interface Grants {
@@ -80,6 +86,8 @@ const PUT: TableAction = 'dynamodb:PutItem';
 const UPDATE: TableAction = 'dynamodb:UpdateItem';
 const DELETE: TableAction = 'dynamodb:DeleteItem';
 const QUERY: TableAction = 'dynamodb:Query';
+/** The layout check only: whether a table without a layout record holds anything (one item). */
+const SCAN: TableAction = 'dynamodb:Scan';
 
 /** Handing a stored message on: near ones to the queue, far ones to their bucket's schedule. */
 const DISPATCH = { enqueue: true, scheduleBuckets: true } as const;
@@ -153,6 +161,8 @@ export const API_TIMEOUT_S = 10;
 export const PROMOTE_TIMEOUT_S = 300;
 export const SWEEP_TIMEOUT_S = 120;
 export const CANARY_TIMEOUT_S = 30;
+/** A few reads and a put; it answers CloudFormation before this ends whatever happens (custom resource). */
+export const TABLE_LAYOUT_CHECK_TIMEOUT_S = 30;
 /** The queue consumers' timeouts live beside their queues' settings, which the local stack shares. */
 export { DELIVER_TIMEOUT_S, JOB_TIMEOUT_S, METERING_TIMEOUT_S };
 
@@ -369,6 +379,17 @@ const engineFunctions: VigilFunction[] = [
       timeout: CANARY_TIMEOUT_S,
       environment: { VIGIL_CANARY_URL: canaryUrl },
       events: [{ schedule: { rate: [`rate(${param('canaryEveryMinutes')} minutes)`] } }],
+    },
+  },
+  {
+    key: TABLE_LAYOUT_CHECK,
+    // The table's layout record (get; put, conditional, on a table without one); whether a table
+    // without one holds anything (a scan of one item).
+    grants: { table: [GET, PUT, SCAN] },
+    definition: {
+      handler: 'functions/deploy/keep-table-layout.handler',
+      description: "Deploy: checks the table's shard counts against the deploy's (custom resource TableLayoutCheck)",
+      timeout: TABLE_LAYOUT_CHECK_TIMEOUT_S,
     },
   },
   {

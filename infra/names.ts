@@ -34,6 +34,9 @@ export const logGroupArn = (functionKey: string): Intrinsic =>
 /** `createMessage` → `CreateMessage`: the stem of a function's logical ids. */
 export const pascalCase = (key: string): string => key.charAt(0).toUpperCase() + key.slice(1);
 
+/** The logical id serverless gives a function: `deliver` → `DeliverLambdaFunction`. */
+export const functionLogicalId = (functionKey: string): string => `${pascalCase(functionKey)}LambdaFunction`;
+
 /**
  * The SSM SecureString parameter holding the web app's session secret (next-auth's secret, with
  * which the authorizer verifies session tokens). The operator creates it once per stage

@@ -34,7 +34,8 @@ export const PARAM_DEFAULTS = {
    * libs/aws tenant-partitions.ts): 128 lets one tenant create 10,000 messages a second before a
    * key throttles (docs/CAPACITY.md); a listing reads that many keys a status. Set once, before the
    * stage's table holds messages: messages written under one count are not found under another, so
-   * a stage deployed before 2026-12-06 (one key a tenant) keeps `tenantShards=1`.
+   * a stage deployed before 2026-12-06 (one key a tenant) keeps `tenantShards=1`. A deploy with
+   * other counts than its table was written with fails in its layout check (table-layout-check.ts).
    */
   tenantShards: 128,
   /**

@@ -93,6 +93,7 @@ const FUNCTION_KEYS = [
   'canary',
   'metering',
   'bulkJobs',
+  'tableLayoutCheck',
 ];
 
 /** serverless's logical id for a function key: `createMessage` → `CreateMessageLambdaFunction`. */
@@ -251,6 +252,64 @@ describe('serverless package (offline, --stage ci)', () => {
         ProjectionType: 'INCLUDE',
         NonKeyAttributes: [...SUMMARY_ATTRIBUTES],
       });
+    });
+    it('checks the table’s shard counts before any function runs with them (TableLayoutCheck)', () => {
+      const check = resource('TableLayoutCheck');
+      expect(check.Type).toBe('Custom::TableLayout');
+      expect(check.Properties).toEqual({
+        ServiceToken: { 'Fn::GetAtt': [functionId('tableLayoutCheck'), 'Arn'] },
+        TableName: { Ref: 'VigilTable' },
+        TenantShards: PARAM_DEFAULTS.tenantShards,
+        IndexShards: PARAM_DEFAULTS.indexShards,
+      });
+      // CloudFormation updates the check before every function that reads the table, and not its own provider.
+      for (const key of FUNCTION_KEYS) {
+        const waitsFor = asArray((resource(functionId(key)).DependsOn as string | string[]) ?? []);
+        if (key === 'tableLayoutCheck') expect(waitsFor).not.toContain('TableLayoutCheck');
+        else expect(waitsFor, key).toContain('TableLayoutCheck');
+      }
+    });
+
+    it('orders its resources without a dependency cycle (DependsOn, Ref, GetAtt, Sub)', () => {
+      const ids = new Set(Object.keys(template.Resources));
+      const referencedBy = (node: unknown): string[] => {
+        if (Array.isArray(node)) return node.flatMap(referencedBy);
+        if (typeof node !== 'object' || node === null) return [];
+        return Object.entries(node).flatMap(([key, value]) => {
+          if (key === 'Ref' && typeof value === 'string') return [value];
+          if (key === 'Fn::GetAtt') return [asArray(value as string | string[])[0] ?? ''];
+          if (key === 'Fn::Sub') {
+            const [text, variables] = asArray(value as unknown[]) as [string, Record<string, unknown>?];
+            const named = [...text.matchAll(/\$\{([^}.!]+)/g)].map((m) => m[1] ?? '');
+            return [...named.filter((name) => !(name in (variables ?? {}))), ...referencedBy(variables)];
+          }
+          return referencedBy(value);
+        });
+      };
+      const dependencies = new Map(
+        Object.entries(template.Resources).map(([id, r]) => [
+          id,
+          [...new Set([...asArray((r.DependsOn as string | string[]) ?? []), ...referencedBy(r.Properties)])].filter(
+            (dep) => ids.has(dep),
+          ),
+        ]),
+      );
+      const done = new Set<string>();
+      const visit = (id: string, path: string[]) => {
+        if (path.includes(id)) throw new Error(`dependency cycle: ${[...path, id].join(' → ')}`);
+        if (done.has(id)) return;
+        for (const dep of dependencies.get(id) ?? []) visit(dep, [...path, id]);
+        done.add(id);
+      };
+      // The graph holds what CloudFormation orders by: the check after its provider and the table, the functions after it.
+      expect(dependencies.get('TableLayoutCheck')).toEqual(
+        expect.arrayContaining([functionId('tableLayoutCheck'), 'VigilTable']),
+      );
+      expect(dependencies.get(functionId('deliver'))).toEqual(
+        expect.arrayContaining(['TableLayoutCheck', 'DeliverRole', 'VigilTable', 'DeliveryQueue']),
+      );
+      for (const id of ids) visit(id, []);
+      expect(done.size).toBe(ids.size);
     });
   });
 
@@ -626,6 +685,7 @@ describe('serverless package (offline, --stage ci)', () => {
         'sqs:GetQueueAttributes',
         'sqs:ChangeMessageVisibility',
       ],
+      tableLayoutCheck: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
     };
 
     it('runs every function with a role of its own that only Lambda can assume', () => {

@@ -23,13 +23,13 @@ import { arnOf, getAtt, hostOf, ifCondition, NO_VALUE, ref, serviceRole, sub } f
 import { consoleOrigin, HAS_CUSTOM_WEB_ORIGIN, WEB_DISTRIBUTION } from './console-origin';
 import type { FunctionDefinition } from './functions';
 import { roleId, statementsFor } from './functions';
-import { lambdaName, pascalCase, SESSION_SECRET_PARAMETER, stageName, STAGE } from './names';
+import { functionLogicalId, lambdaName, SESSION_SECRET_PARAMETER, stageName, STAGE } from './names';
 import { param } from './params';
 
 /** The console's server function (its serverless key: `vigil-<stage>-web`). */
 export const WEB = 'web';
 /** serverless's logical id for it. */
-export const WEB_LAMBDA = `${pascalCase(WEB)}LambdaFunction`;
+export const WEB_LAMBDA = functionLogicalId(WEB);
 export const WEB_FUNCTION_URL = 'WebFunctionUrl';
 export const WEB_ASSETS_BUCKET = 'WebAssetsBucket';
 export const WEB_ASSETS_BUCKET_POLICY = 'WebAssetsBucketPolicy';

@@ -7,7 +7,7 @@ import { checkEngineSettings, DEFAULT_BACKOFF, DEFAULT_ENGINE_SETTINGS } from '@
 import { z } from 'zod';
 import { VIGIL_VERSION } from './version';
 import type { TableLayout } from './tenant-partitions';
-import { MAX_TENANT_SHARDS } from './tenant-partitions';
+import { MAX_INDEX_SHARDS, MAX_TENANT_SHARDS } from './tenant-partitions';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
@@ -83,7 +83,7 @@ const Env = z.object({
   VIGIL_SCHEDULER_ENDPOINT: optionalUrl,
   /** SSM's endpoint, for a local one (tests); unset on AWS. */
   VIGIL_SSM_ENDPOINT: optionalUrl,
-  VIGIL_INDEX_SHARDS: z.coerce.number().int().min(1).max(64).default(DEFAULT_INDEX_SHARDS),
+  VIGIL_INDEX_SHARDS: z.coerce.number().int().min(1).max(MAX_INDEX_SHARDS).default(DEFAULT_INDEX_SHARDS),
   /**
    * Keys a tenant's messages, idempotency claims, listing entries and usage levels spread over
    * (tenant-partitions.ts): 1, every tenant under its own key, as before sharding.

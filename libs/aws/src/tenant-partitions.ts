@@ -32,6 +32,8 @@ export interface TableLayout {
 
 /** At most: a listing reads this many keys a partition (each a query of its own). */
 export const MAX_TENANT_SHARDS = 128;
+/** At most: the sweep and promote read every shard of their index, each a query of its own. */
+export const MAX_INDEX_SHARDS = 64;
 
 const tenantKey = (tenantId: string) => `T#${tenantId}`;
 

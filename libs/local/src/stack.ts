@@ -15,6 +15,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ClientInstrument, Runtime, TenantAdmin } from '@vigil/aws';
 import { openTenantAdmin, readStoreLayout, resetRuntime, startRuntime } from '@vigil/aws';
+import { documentClient } from '@vigil/aws/dynamo-document-client';
+import type { LayoutGuard } from '@vigil/aws/table-layout';
+import { keepTableLayout } from '@vigil/aws/table-layout';
 import { handler as authorizer } from '@vigil/functions/api/authorizer';
 import { handler as deliver } from '@vigil/functions/engine/deliver';
 import { handler as foldUsageEvents } from '@vigil/functions/metering/fold-usage';
@@ -43,7 +46,6 @@ import { startServices } from './stack-services';
 import { startSqsPoller } from './sqs-poller';
 import { retriedAtStart } from './start-retries';
 import { JournalUsageMeter, journalPaths, startUsageJournalFolder } from './usage-journal';
-import { keepTableLayout } from './table-layout';
 import { HELPER_THREAD_NICE, lowerHelperThreads } from './thread-priority';
 import type { WebApp } from './web-app';
 import { startWebApp } from './web-app';
@@ -110,6 +112,18 @@ export interface LocalStack {
 }
 
 /**
+ * A data dir's table keeps the shard counts it was written with (@vigil/aws table-layout.ts): a start
+ * with others is refused. A table from before the record was written with one tenant shard, and
+ * with the index shards it is started with (unknown: the local default was the only one used).
+ */
+const DATA_DIR_LAYOUT: LayoutGuard = {
+  names: { tenantShards: 'VIGIL_TENANT_SHARDS', indexShards: 'VIGIL_INDEX_SHARDS' },
+  asker: 'this start',
+  advice: () => 'Start with the counts it was written with, or with another data dir (VIGIL_DATA_DIR).',
+  unrecorded: (asked) => ({ indexShards: asked.indexShards, tenantShards: 1 }),
+};
+
+/**
  * The usage journal is folded into the counters every 5 s, or at once when 100 events are waiting:
  * the deployed metering function's batching window and batch size.
  */
@@ -170,7 +184,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   );
   try {
     // Before anything reads the table: a start with other shard counts would not find its messages.
-    await keepTableLayout(clients.dynamo, table, readStoreLayout(settings));
+    await keepTableLayout(documentClient(clients.dynamo), table, readStoreLayout(settings), DATA_DIR_LAYOUT);
   } catch (error) {
     helperThreads.stop();
     for (const client of Object.values(clients)) client.destroy();
