@@ -362,6 +362,22 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     const ids = pending.map((r) => r.messageId);
     expect(ids).toContain(overdue.id);
     expect(ids).not.toContain(done.id);
+    expect(pending.find((r) => r.messageId === overdue.id)?.origin).toBeUndefined();
+  });
+
+  it.runIf(available)('gives the sweep an overdue event delivery’s origin, to check the end it tells of', async () => {
+    const origin = {
+      kind: 'callback',
+      messageId: 'msg_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
+      round: 2,
+      event: 'failed',
+    } as const;
+    const delivery = message({ tenantId: 'tnt_events', dueAt: T0 - 120_000, origin });
+    await store.insert(delivery);
+
+    const [ref] = (await collect(store.pendingBefore(T0 - 60_000))).filter((r) => r.tenantId === 'tnt_events');
+
+    expect(ref).toMatchObject({ messageId: delivery.id, status: delivery.status, origin });
   });
 
   it.runIf(available)(

@@ -58,6 +58,7 @@ import type {
   IdempotentSettlement,
   ListCursor,
   Message,
+  MessageOrigin,
   MessageFilter,
   MessagePage,
   MessagePageQuery,
@@ -725,7 +726,8 @@ export class DynamoMessageStore implements MessageStore {
             new GetCommand({
               TableName: this.table,
               Key: { pk: entry.pk, sk: entry.sk },
-              ProjectionExpression: REF_FIELDS.join(', '),
+              // And an event delivery's origin: the sweep checks the end it tells of before sending it.
+              ProjectionExpression: [...REF_FIELDS, 'origin'].join(', '),
               ExpressionAttributeNames: { '#status': 'status' },
               ConsistentRead: true,
             }),
@@ -759,6 +761,7 @@ const refOf = (item: Record<string, unknown>): PendingRef => ({
   status: item.status as PendingRef['status'],
   dueAt: item.dueAt as number,
   ...(item.leaseUntil !== undefined && { leaseUntil: item.leaseUntil as number }),
+  ...(item.origin !== undefined && { origin: item.origin as MessageOrigin }),
 });
 
 /** What listings show of the latest attempt: everything but its snippet (stored once, in the log). */

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { placeMessage } from './lifecycle';
+import { isTerminal } from './message';
 import type {
   CallbackEvent,
   CallbackRef,
@@ -158,7 +159,7 @@ export const failureNotificationsFor = (
         derivedMessageId(message.dueAt, `notification:${endpoint.id}:${message.id}:${round}`),
         endpoint.url,
         envelope,
-        { kind: 'notification', endpointId: endpoint.id, event: 'message.failed' },
+        { kind: 'notification', endpointId: endpoint.id, event: 'message.failed', messageId: message.id, round },
         now,
         settings,
       ),
@@ -186,6 +187,49 @@ export const accountNotificationsFor = (
       settings,
     ),
   );
+
+/**
+ * Whether an event delivery tells an end its message's record holds. A round's event deliveries
+ * are stored before its record and dispatched after it, so one that is found unsent (by the sweep)
+ * may tell of an end that was never recorded: a worker that died between the two, or a record that
+ * lost to another change, and a send taken again that was answered otherwise. Judged from the
+ * message as it is now (`parent`; undefined once it is gone):
+ * - `founded`: the record tells this end (a callback: its link on the message, or, where the
+ *   failure write had to leave the links out, the round ended so); or it cannot be told (the
+ *   message gone, a later round, a notification made before it named its message): sent as before;
+ * - `open`: the round has not ended yet (the record may still land): wait;
+ * - `unfounded`: the round ended otherwise (another end, cancelled, or another delivery linked for
+ *   it): withdraw it.
+ */
+export type EventFoundation = 'founded' | 'open' | 'unfounded';
+
+export const eventFoundation = (
+  delivery: Pick<Message, 'id' | 'origin'>,
+  parent: Pick<Message, 'status' | 'round' | 'callbacks'> | undefined,
+): EventFoundation => {
+  const about = aboutMessage(delivery.origin);
+  if (!about || !parent) return 'founded';
+  const { round, end } = about;
+  if (delivery.origin?.kind === 'callback') {
+    const linked = (parent.callbacks ?? []).filter((ref) => ref.round === round);
+    if (linked.some((ref) => ref.id === delivery.id)) return 'founded';
+    if (linked.length > 0) return 'unfounded';
+  }
+  if (roundOf(parent) !== round) return 'founded';
+  if (parent.status === end) return 'founded';
+  return isTerminal(parent.status) ? 'unfounded' : 'open';
+};
+
+/** The message, round and end an event delivery tells of: a callback, a `message.failed` notification. */
+export const aboutMessage = (
+  origin: MessageOrigin | undefined,
+): { messageId: string; round: number; end: CallbackEvent } | undefined => {
+  if (origin?.kind === 'callback') return { messageId: origin.messageId, round: origin.round, end: origin.event };
+  if (origin?.kind === 'notification' && origin.event === 'message.failed' && origin.messageId !== undefined) {
+    return { messageId: origin.messageId, round: origin.round ?? 0, end: 'failed' };
+  }
+  return undefined;
+};
 
 /** The message with links to the callback deliveries among `deliveries` (the newest MAX_CALLBACK_REFS kept). */
 export const withCallbackRefs = (message: Message, deliveries: readonly Message[]): Message => {

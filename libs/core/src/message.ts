@@ -130,7 +130,14 @@ export const TEST_EVENT_TYPE = 'notification.test';
  */
 export type MessageOrigin =
   | { kind: 'callback'; messageId: string; round: number; event: CallbackEvent }
-  | { kind: 'notification'; endpointId: string; event: NotificationEventType | typeof TEST_EVENT_TYPE };
+  | {
+      kind: 'notification';
+      endpointId: string;
+      event: NotificationEventType | typeof TEST_EVENT_TYPE;
+      /** `message.failed`: the message and round it tells of (absent on those made before 2026-12-06). */
+      messageId?: string;
+      round?: number;
+    };
 
 /** A callback delivery made for a round of this message (the callback is a message of its own). */
 export interface CallbackRef {

@@ -13,6 +13,7 @@ import type {
   FailureReason,
   HttpMethod,
   Message,
+  MessageOrigin,
   MessageStatus,
 } from './message';
 
@@ -50,6 +51,11 @@ export interface PendingRef {
   status: MessageStatus;
   dueAt: number;
   leaseUntil?: number;
+  /**
+   * An event delivery's origin, where the sweep read the message itself (pendingBefore): the sweep
+   * checks the end it tells of before sending it again (event-webhooks.ts eventFoundation).
+   */
+  origin?: MessageOrigin;
 }
 
 /** Structured, safe logging: fields are ids and figures, never secrets or bodies. */

@@ -11,6 +11,7 @@ import {
   DEFAULT_ENGINE_SETTINGS,
   derivedMessageId,
   EVENT_MAX_ATTEMPTS,
+  eventFoundation,
   failureNotificationsFor,
   FixedClock,
   MAX_NOTIFICATION_ENDPOINTS,
@@ -366,5 +367,143 @@ describe('a round whose end cannot be recorded', () => {
     const h = await undeliverableRecord(['delivered']);
     expect(h.told(CALLBACK_URL)).toEqual([]);
     expect(h.told(ENDPOINT_URL)).toEqual(['message.failed']);
+  });
+});
+
+describe('whether an event delivery tells an end its message recorded', () => {
+  const callback = callbackDeliveryFor(finished({}), T0, settings)!;
+  const [notification] = failureNotificationsFor(
+    finished({ status: 'failed' }),
+    [
+      {
+        id: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
+        tenantId: TENANT,
+        url: 'https://e.com/',
+        events: ['message.failed'],
+        createdAt: T0,
+      },
+    ],
+    T0,
+    settings,
+  );
+  const link = { id: callback.id, round: 0, event: 'delivered' as const };
+
+  it('a callback: founded by its link, or by the round ending so where the links were left out', () => {
+    expect(eventFoundation(callback, finished({ callbacks: [link] }))).toBe('founded');
+    expect(eventFoundation(callback, finished({ callbacks: undefined }))).toBe('founded');
+  });
+
+  it('a callback: open while its round goes on, unfounded once it ended otherwise or another delivery is linked for it', () => {
+    expect(eventFoundation(callback, finished({ status: 'delivering' }))).toBe('open');
+    expect(eventFoundation(callback, finished({ status: 'retrying' }))).toBe('open');
+    expect(eventFoundation(callback, finished({ status: 'failed' }))).toBe('unfounded');
+    expect(eventFoundation(callback, finished({ status: 'cancelled' }))).toBe('unfounded');
+    const other = { id: derivedMessageId(T0 + 9, 'x'), round: 0, event: 'delivered' as const };
+    expect(eventFoundation(callback, finished({ callbacks: [other] }))).toBe('unfounded');
+  });
+
+  it('a message.failed notification names its message and round: founded by a failed round, unfounded by another end', () => {
+    expect(notification?.origin).toMatchObject({ kind: 'notification', messageId: finished({}).id, round: 0 });
+    expect(eventFoundation(notification!, finished({ status: 'failed' }))).toBe('founded');
+    expect(eventFoundation(notification!, finished({ status: 'retrying' }))).toBe('open');
+    expect(eventFoundation(notification!, finished({ status: 'delivered' }))).toBe('unfounded');
+  });
+
+  it('sends as before what cannot be told: the message gone, a later round, a notification that names no message', () => {
+    expect(eventFoundation(callback, undefined)).toBe('founded');
+    expect(eventFoundation(callback, finished({ status: 'failed', round: 1 }))).toBe('founded');
+    const {
+      messageId: _m,
+      round: _r,
+      ...unnamed
+    } = notification!.origin as { kind: 'notification' } & Record<string, unknown>;
+    expect(
+      eventFoundation({ ...notification!, origin: unnamed as Message['origin'] }, finished({ status: 'delivered' })),
+    ).toBe('founded');
+    expect(eventFoundation(aMessage({ tenantId: TENANT }, T0), finished({}))).toBe('founded');
+  });
+});
+
+describe('an event delivery of an end that was not recorded (a worker killed between its send and its record)', () => {
+  const CALLBACK_URL = 'https://example.com/outcome';
+  const ENDPOINT_URL = 'https://example.com/ops';
+
+  /**
+   * The message's first send is answered `first`; the worker dies before its record (the write
+   * never happens). After its lease the sweep hands the message out again, the same attempt is
+   * answered `then`, and it ends (one attempt allowed). The sweep runs every minute for an hour
+   * after, and every ticket goes to a worker, as the queue would hand it on.
+   */
+  const killedBeforeRecord = async (first: number, then: number) => {
+    const endpoints = await opsEndpoint(TENANT, T0, ENDPOINT_URL);
+    const h = deliveryHarness({
+      t0: T0,
+      secret: SECRET,
+      // Then every event delivery is answered 200.
+      script: [{ statusCode: first }, { statusCode: then }, { statusCode: 200 }],
+      endpoints,
+    });
+    const { message } = await scheduleMessage(
+      h.deps,
+      TENANT,
+      input({ callback: { url: CALLBACK_URL, on: ['delivered', 'failed'] }, retry: { maxAttempts: 1 } }),
+    );
+    const save = h.store.save.bind(h.store);
+    let killed = false;
+    h.store.save = async (m, expected) => {
+      if (m.id !== message.id || m.attempts.length === 0 || killed) return save(m, expected);
+      killed = true;
+      return new Promise<boolean>(() => {});
+    };
+    void h.deliverLatest();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(h.sender.requests).toHaveLength(1);
+    let handed = h.queue.sent.length;
+    const handOn = async () => {
+      for (; handed < h.queue.sent.length; handed += 1) {
+        const { ticket } = h.queue.sent[handed]!;
+        h.clock.set(Math.max(h.clock.now(), ticket.dueAt));
+        await h.worker.deliver(ticket);
+      }
+    };
+    for (let minute = 1; minute <= 60; minute += 1) {
+      h.clock.set(T0 + minute * 60_000);
+      await sweepPending(h.deps, -settings.sweepGraceMs);
+      await handOn();
+    }
+    const told = (url: string) =>
+      h.sender.requests.filter((r) => r.url === url).map((r) => JSON.parse(r.body ?? '{}').type as string);
+    return { ...h, message, told };
+  };
+
+  it('never calls back `delivered` for a send answered 2xx whose retake was answered 500 and failed', async () => {
+    const h = await killedBeforeRecord(200, 500);
+
+    const parent = (await h.store.get(TENANT, h.message.id))!;
+    expect(parent.status).toBe('failed');
+    expect(h.told(CALLBACK_URL)).toEqual(['message.failed']);
+    expect(h.told(ENDPOINT_URL)).toEqual(['message.failed']);
+    // The `delivered` callback stored before the lost record is withdrawn, kept as long as its message.
+    const withdrawn = (await h.store.get(
+      TENANT,
+      callbackDeliveryFor({ ...parent, status: 'delivered' }, T0, settings)!.id,
+    ))!;
+    expect(withdrawn.status).toBe('cancelled');
+    expect(withdrawn.expiresAt).toBe(parent.expiresAt);
+  });
+
+  it('never tells `message.failed` for a send answered 500 whose retake was answered 2xx and delivered', async () => {
+    const h = await killedBeforeRecord(500, 200);
+
+    expect((await h.store.get(TENANT, h.message.id))?.status).toBe('delivered');
+    expect(h.told(CALLBACK_URL)).toEqual(['message.delivered']);
+    expect(h.told(ENDPOINT_URL)).toEqual([]);
+  });
+
+  it('calls back once, as recorded, when the retake is answered as the first send was', async () => {
+    const h = await killedBeforeRecord(200, 200);
+
+    expect(h.told(CALLBACK_URL)).toEqual(['message.delivered']);
+    expect(h.sender.requests.filter((r) => r.url === CALLBACK_URL)).toHaveLength(1);
   });
 });

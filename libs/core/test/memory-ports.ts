@@ -65,6 +65,9 @@ const ref = (m: Message): PendingRef => ({
   ...(m.leaseUntil !== undefined && { leaseUntil: m.leaseUntil }),
 });
 
+/** What the store's sweep read gives (pendingBefore reads the message itself): with its origin. */
+const sweptRef = (m: Message): PendingRef => ({ ...ref(m), ...(m.origin && { origin: structuredClone(m.origin) }) });
+
 export class MemoryStore implements MessageStore {
   readonly messages = new Map<string, Message>();
   readonly keys = new Map<string, IdempotencyRecord & { expires: number }>();
@@ -273,7 +276,7 @@ export class MemoryStore implements MessageStore {
   async *pendingBefore(beforeMs: number) {
     for (const m of this.messages.values()) {
       const at = this.deferred.get(m.id) ?? m.dueAt;
-      if (!isTerminal(m.status) && at < beforeMs) yield ref(m);
+      if (!isTerminal(m.status) && at < beforeMs) yield sweptRef(m);
     }
   }
 }

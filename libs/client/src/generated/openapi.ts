@@ -964,7 +964,7 @@ export interface components {
             /** @description Where the callback delivery stands (absent once it has expired). */
             status?: components["schemas"]["MessageStatus"];
         };
-        /** @description On a message Vigil made itself: the callback of a message's round (`messageId`), or an event for a notification endpoint (`endpointId`). Such a message is not metered. */
+        /** @description On a message Vigil made itself: the callback of a message's round (`messageId`), or an event for a notification endpoint (`endpointId`). Such a message is not metered. One that tells how a round ended is sent only once that end is recorded: if the round ended otherwise (a worker stopped between a send and its record, and the send taken again was answered otherwise), it is withdrawn (`cancelled`) unsent. */
         MessageOrigin: {
             /** @constant */
             kind: "callback";
@@ -977,6 +977,10 @@ export interface components {
             endpointId: string;
             /** @enum {string} */
             event: "message.failed" | "key.created" | "key.revoked" | "notification.test";
+            /** @description `message.failed`: the message whose round failed (absent on those made before 2026-12-06). */
+            messageId?: components["schemas"]["MessageId"];
+            /** @description `message.failed`: the round that failed. */
+            round?: number;
         };
         /**
          * @description The JSON body of every event delivery (a callback, a notification). `message.delivered`

@@ -30,7 +30,8 @@
  *
  * When a round ends (delivered, or failed), its event deliveries (event-webhooks.ts: the
  * message's callback, `message.failed` for the tenant's notification endpoints) are stored before
- * the state write and dispatched after it, so a crash in between leaves them to the sweep. They
+ * the state write and dispatched after it, so a crash in between leaves them to the sweep, which
+ * sends one only once its message's record tells its end (sweep-pending.ts). They
  * come after the send, so they never delay it. They tell the end that was recorded: a record that
  * fails (a 2xx whose record the store refuses) finishes the message `failed`, makes that end's
  * events, and withdraws those stored for the end it could not record. Event deliveries themselves

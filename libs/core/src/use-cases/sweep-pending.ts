@@ -21,9 +21,12 @@
  * past the horizon that is, instead of waiting for the first periodic sweep after it (a lease of
  * 45 s plus up to a minute's wait).
  */
+import { aboutMessage, eventFoundation } from '../event-webhooks';
 import type { DeliveryTicket, PendingRef } from '../ports';
+import { longestRetentionMs } from '../retention';
 import type { SchedulingDeps } from './deps';
 import { enqueueTickets, pagesOf, ticketForRef } from './dispatch';
+import { withdrawEventDeliveries } from './event-deliveries';
 
 export const sweepPending = async (
   deps: SchedulingDeps,
@@ -35,7 +38,7 @@ export const sweepPending = async (
   const lookTo = options.queueLost ? horizon + deps.settings.flightAllowanceMs : horizon;
   let requeued = 0;
   for await (const page of pagesOf(overdue(deps.store.pendingBefore(lookTo), horizon, options.queueLost === true))) {
-    const deferred = (await Promise.all(page.map((ref) => inFlight(deps, ref, now)))).flatMap((d) => (d ? [d] : []));
+    const deferred = (await Promise.all(page.map((ref) => handOn(deps, ref, now)))).flatMap((d) => (d ? [d] : []));
     try {
       await enqueueTickets(
         deps,
@@ -69,6 +72,47 @@ async function* overdue(refs: AsyncIterable<PendingRef>, horizon: number, queueL
 /** When a pending message next needs a worker: a held one once its lease has run out. */
 const wakeAtOf = (ref: PendingRef): number =>
   ref.status === 'delivering' ? Math.max(ref.dueAt, (ref.leaseUntil ?? 0) + 1_000) : ref.dueAt;
+
+/**
+ * The ticket for a pending message (inFlight); or, for an event delivery not sent yet whose round's
+ * end is not the one it tells (event-webhooks.ts eventFoundation), none: it waits a flight allowance
+ * while that round is open, and is withdrawn once it ended otherwise. Such a delivery was stored
+ * before its message's record and dispatched only after it, so the sweep is how one of an end that
+ * was never recorded would reach its receiver. A message that cannot be read is left to the next sweep.
+ */
+const handOn = async (
+  deps: SchedulingDeps,
+  ref: PendingRef,
+  now: number,
+): Promise<{ ref: PendingRef; ticket: DeliveryTicket } | undefined> => {
+  const about = ref.status === 'queued' ? aboutMessage(ref.origin) : undefined;
+  if (!about) return inFlight(deps, ref, now);
+  const fields = { tenantId: ref.tenantId, messageId: ref.messageId, about: about.messageId, round: about.round };
+  try {
+    const parent = await deps.store.get(ref.tenantId, about.messageId);
+    const foundation = eventFoundation({ id: ref.messageId, origin: ref.origin }, parent);
+    if (foundation === 'founded') return inFlight(deps, ref, now);
+    if (foundation === 'open') {
+      await deps.store.deferPending(ref, now + deps.settings.flightAllowanceMs);
+      deps.log.info('an event delivery waits for its message’s round to end', fields);
+      return undefined;
+    }
+    const delivery = await deps.store.get(ref.tenantId, ref.messageId);
+    if (delivery?.version !== ref.version) return undefined; // moved on since it was read
+    const keepMs = parent?.expiresAt === undefined ? longestRetentionMs(deps.settings) : parent.expiresAt - now;
+    await withdrawEventDeliveries(deps, [delivery], Math.max(0, keepMs));
+    deps.log.warn('an event delivery told of an end its message did not record: withdrawn', {
+      ...fields,
+      ended: parent?.status,
+    });
+  } catch (error) {
+    deps.log.warn('an event delivery’s message could not be read; left to the next sweep', {
+      ...fields,
+      error: String(error),
+    });
+  }
+  return undefined;
+};
 
 /** The ticket for a pending message, once its place in the index is moved past the flight allowance. */
 const inFlight = async (
