@@ -168,6 +168,21 @@ interface PartitionRead {
   readTo?: string;
 }
 
+/**
+ * One entry per message, its newest version. DynamoDB updates a global secondary index after the
+ * table, so while a message's status change is on its way a listing that reads both statuses'
+ * partitions can find it under each; the page shows it once, as it is now (a bulk job's step
+ * handles it once). Both copies have the same id, so they fall on the same page.
+ */
+const newestOfEach = (items: ReadonlyArray<Record<string, unknown>>): Record<string, unknown>[] => {
+  const byId = new Map<unknown, Record<string, unknown>>();
+  for (const item of items) {
+    const seen = byId.get(item.id);
+    if (seen === undefined || Number(item.version) > Number(seen.version)) byId.set(item.id, item);
+  }
+  return byId.size === items.length ? [...items] : [...byId.values()];
+};
+
 /** The item attributes of an expiry at `ms`: seconds for DynamoDB's TTL, milliseconds for exact checks. */
 export const expiryAttributes = (ms: number) => ({ expiresAt: Math.ceil(ms / 1000), expiresAtMs: ms });
 
@@ -346,7 +361,11 @@ export class DynamoMessageStore implements MessageStore {
           undefined,
         );
     const within = (readTo: string | undefined) =>
-      reads.flatMap((read) => read.items).filter((item) => readTo === undefined || !earlier(readTo, item.id as string));
+      newestOfEach(
+        reads
+          .flatMap((read) => read.items)
+          .filter((item) => readTo === undefined || !earlier(readTo, item.id as string)),
+      );
     for (;;) {
       const readTo = readToOf();
       if (reads.every((read) => read.started) && (readTo === undefined || within(readTo).length >= wanted)) break;
