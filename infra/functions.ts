@@ -25,6 +25,7 @@ import { param } from './params';
 import { DELIVER_TIMEOUT_S, JOB_TIMEOUT_S, METERING_TIMEOUT_S } from '../libs/aws/src/queue-settings';
 import { DELIVERY_BATCH_SIZE } from '../libs/core/src/routing';
 import { DEFAULT_ENGINE_SETTINGS } from '../libs/core/src/settings';
+import { AUTHORIZATION_CACHE_S } from '../libs/core/src/tenancy/session';
 import {
   deliveryQueueArn,
   deliveryQueueUrl,
@@ -234,7 +235,8 @@ const requestAuthorizer: NonNullable<HttpEvent['http']['authorizer']> = {
   name: AUTHORIZER,
   type: 'request',
   identitySource: 'method.request.header.Authorization',
-  resultTtlInSeconds: 60,
+  // A console session's token is refused in its last minute (session.ts), so no answer kept outlives it.
+  resultTtlInSeconds: AUTHORIZATION_CACHE_S,
 };
 
 const routeGrants = (route: ApiRoute): Grants => {

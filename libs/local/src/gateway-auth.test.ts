@@ -101,6 +101,21 @@ describe('the local gateway authorizer step', () => {
     expect(calls).toHaveLength(3);
   });
 
+  it('keeps a console session’s answer no longer than its session, however long the cache', async () => {
+    const endsAt = 1_000_000 + 10_000;
+    const { cache, calls, advance } = setup(async () => ({
+      ...policy('Allow'),
+      context: { tenantId: 'tnt_a', sessionId: 'ses_AAAAAAAAAAAAAAAAAAAAAA', sessionEndsAt: endsAt },
+    }));
+    await cache.decide(eventWith('Bearer session-token'), route);
+    advance(9_999);
+    await cache.decide(eventWith('Bearer session-token'), route);
+    expect(calls).toHaveLength(1);
+    advance(1);
+    await cache.decide(eventWith('Bearer session-token'), route);
+    expect(calls).toHaveLength(2);
+  });
+
   it('does not cache an answer asked for before a revocation that came while it was asked', async () => {
     let answer!: (result: APIGatewayAuthorizerResult) => void;
     const { cache, calls } = setup(() => new Promise((resolve) => (answer = resolve)));

@@ -91,7 +91,11 @@ export class AuthorizerCache {
         this.cache.delete(key);
       }
     }
-    this.cache.set(header, { identity, expires: now + this.options.authCacheMs });
+    // A console session's answer is kept no longer than its session (API Gateway's minute is
+    // bounded by the authorizer itself; a local cache may be set longer).
+    const sessionEndsAt = identity.context.sessionEndsAt;
+    const until = typeof sessionEndsAt === 'number' ? sessionEndsAt : Number.POSITIVE_INFINITY;
+    this.cache.set(header, { identity, expires: Math.min(now + this.options.authCacheMs, until) });
   }
 
   private forgetRevokedKeys(): void {

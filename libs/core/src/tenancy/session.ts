@@ -2,7 +2,8 @@
  * The web console's sessions as the API sees them. The console (next-auth) puts these claims in
  * every session token it makes; the authorizer accepts a session token only when its issuer and
  * audience are the console's and the API's, it names its session, and the session began at most
- * SESSION_MAX_AGE_S ago (however often next-auth re-issued the token since). A sign-out revokes the
+ * SESSION_MAX_AGE_S ago (however often next-auth re-issued the token since), less the minute an
+ * authorization may be reused for. A sign-out revokes the
  * session: the API refuses its tokens from then on (within the authorizer cache's minute on AWS).
  */
 
@@ -12,6 +13,12 @@ export const SESSION_ISSUER = 'vigil-console';
 export const SESSION_AUDIENCE = 'vigil-api';
 /** The longest a console session lives, from sign-in: 12 hours. */
 export const SESSION_MAX_AGE_S = 12 * 3600;
+/**
+ * How long the API may reuse an authorization it made for the same token: API Gateway's authorizer
+ * cache (infra/functions.ts resultTtlInSeconds). A session token is refused in its session's last
+ * this many seconds, so that no authorization kept for it outlives the 12 hours.
+ */
+export const AUTHORIZATION_CACHE_S = 60;
 /** Clock skew allowed between the console's clock and the API's. */
 const SKEW_S = 60;
 
@@ -44,7 +51,8 @@ export interface SessionIdentity {
 
 /**
  * The session a decrypted token's claims stand for at `nowMs`; undefined when the token was not made
- * by the console for the API, names no session, or its session began more than 12 hours ago.
+ * by the console for the API, names no session, or its session ends within AUTHORIZATION_CACHE_S
+ * (it began 12 hours ago, less that minute, or earlier).
  */
 export const sessionOf = (claims: Record<string, unknown>, nowMs: number): SessionIdentity | undefined => {
   const { iss, aud, sid, authTime } = claims;
@@ -53,6 +61,6 @@ export const sessionOf = (claims: Record<string, unknown>, nowMs: number): Sessi
   if (typeof sid !== 'string' || !SESSION_ID_PATTERN.test(sid)) return undefined;
   if (typeof authTime !== 'number' || !Number.isFinite(authTime)) return undefined;
   const nowS = nowMs / 1000;
-  if (authTime > nowS + SKEW_S || nowS - authTime > SESSION_MAX_AGE_S) return undefined;
+  if (authTime > nowS + SKEW_S || nowS - authTime > SESSION_MAX_AGE_S - AUTHORIZATION_CACHE_S) return undefined;
   return { sessionId: sid, endsAt: (authTime + SESSION_MAX_AGE_S) * 1000 };
 };
