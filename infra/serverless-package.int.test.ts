@@ -258,6 +258,7 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(check.Type).toBe('Custom::TableLayout');
       expect(check.Properties).toEqual({
         ServiceToken: { 'Fn::GetAtt': [functionId('tableLayoutCheck'), 'Arn'] },
+        ServiceTimeout: 120,
         TableName: { Ref: 'VigilTable' },
         TenantShards: PARAM_DEFAULTS.tenantShards,
         IndexShards: PARAM_DEFAULTS.indexShards,

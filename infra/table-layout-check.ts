@@ -17,6 +17,8 @@ import { tableName } from './tables';
 export const TABLE_LAYOUT_CHECK = 'tableLayoutCheck';
 /** The custom resource's logical id. */
 export const TABLE_LAYOUT_CHECK_RESOURCE = 'TableLayoutCheck';
+/** How long CloudFormation waits for the check's answer (1–3,600 s; 3,600 when unset). */
+export const TABLE_LAYOUT_CHECK_SERVICE_TIMEOUT_S = 120;
 
 export const tableLayoutCheckResources = (): Resources => ({
   [TABLE_LAYOUT_CHECK_RESOURCE]: {
@@ -24,6 +26,9 @@ export const tableLayoutCheckResources = (): Resources => ({
     Properties: {
       // Read by reference: the provider function exists, with its role, before CloudFormation asks it.
       ServiceToken: arnOf(functionLogicalId(TABLE_LAYOUT_CHECK)),
+      // A provider that never answers (it could not even start) fails the deploy in two minutes,
+      // not CloudFormation's default hour; it answers well within its own 30 s otherwise.
+      ServiceTimeout: TABLE_LAYOUT_CHECK_SERVICE_TIMEOUT_S,
       TableName: tableName,
       TenantShards: param('tenantShards'),
       IndexShards: param('indexShards'),
