@@ -500,6 +500,36 @@ describe('an event delivery of an end that was not recorded (a worker killed bet
     expect(h.told(ENDPOINT_URL)).toEqual([]);
   });
 
+  it('reads the message once for a round’s callback and its notifications, and leaves them while the round goes on', async () => {
+    const h = deliveryHarness({ t0: T0, secret: SECRET });
+    const parent = finished({ status: 'retrying', dueAt: T0 + 3_600_000 });
+    await h.store.insert(parent);
+    const endpoints = ['nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2A', 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2B'].map((id) => ({
+      id,
+      tenantId: TENANT,
+      url: `https://example.com/${id}`,
+      events: ['message.failed' as const],
+      createdAt: T0,
+    }));
+    const ended = { ...parent, status: 'failed' as const };
+    await storeEventDeliveries(h.deps, [
+      callbackDeliveryFor(ended, T0, settings)!,
+      ...failureNotificationsFor(ended, endpoints, T0, settings),
+    ]);
+    const get = h.store.get.bind(h.store);
+    const reads: string[] = [];
+    h.store.get = async (tenantId, messageId) => {
+      reads.push(messageId);
+      return get(tenantId, messageId);
+    };
+
+    h.clock.set(T0 + 10 * 60_000);
+    await sweepPending(h.deps, -settings.sweepGraceMs);
+
+    expect(reads).toEqual([parent.id]);
+    expect(h.queue.sent).toEqual([]);
+  });
+
   it('calls back once, as recorded, when the retake is answered as the first send was', async () => {
     const h = await killedBeforeRecord(200, 200);
 

@@ -22,7 +22,8 @@
  * 45 s plus up to a minute's wait).
  */
 import { aboutMessage, eventFoundation } from '../event-webhooks';
-import type { DeliveryTicket, PendingRef } from '../ports';
+import type { Message } from '../message';
+import type { DeliveryTicket, MessageStore, PendingRef } from '../ports';
 import { longestRetentionMs } from '../retention';
 import type { SchedulingDeps } from './deps';
 import { enqueueTickets, pagesOf, ticketForRef } from './dispatch';
@@ -38,7 +39,9 @@ export const sweepPending = async (
   const lookTo = options.queueLost ? horizon + deps.settings.flightAllowanceMs : horizon;
   let requeued = 0;
   for await (const page of pagesOf(overdue(deps.store.pendingBefore(lookTo), horizon, options.queueLost === true))) {
-    const deferred = (await Promise.all(page.map((ref) => handOn(deps, ref, now)))).flatMap((d) => (d ? [d] : []));
+    const messages = readOnce(deps.store);
+    const handed = await Promise.all(page.map((ref) => handOn(deps, ref, now, messages)));
+    const deferred = handed.flatMap((d) => (d ? [d] : []));
     try {
       await enqueueTickets(
         deps,
@@ -84,12 +87,13 @@ const handOn = async (
   deps: SchedulingDeps,
   ref: PendingRef,
   now: number,
+  messages: MessageReads,
 ): Promise<{ ref: PendingRef; ticket: DeliveryTicket } | undefined> => {
   const about = ref.status === 'queued' ? aboutMessage(ref.origin) : undefined;
   if (!about) return inFlight(deps, ref, now);
   const fields = { tenantId: ref.tenantId, messageId: ref.messageId, about: about.messageId, round: about.round };
   try {
-    const parent = await deps.store.get(ref.tenantId, about.messageId);
+    const parent = await messages(ref.tenantId, about.messageId);
     const foundation = eventFoundation({ id: ref.messageId, origin: ref.origin }, parent);
     if (foundation === 'founded') return inFlight(deps, ref, now);
     if (foundation === 'open') {
@@ -112,6 +116,23 @@ const handOn = async (
     });
   }
   return undefined;
+};
+
+/** A message as the store has it, read once however many of a page's event deliveries are about it. */
+type MessageReads = (tenantId: string, messageId: string) => Promise<Message | undefined>;
+
+/** One page's reads: a round's callback and its `message.failed` notifications share their message's. */
+const readOnce = (store: MessageStore): MessageReads => {
+  const reads = new Map<string, Promise<Message | undefined>>();
+  return (tenantId, messageId) => {
+    const key = `${tenantId}/${messageId}`;
+    let read = reads.get(key);
+    if (read === undefined) {
+      read = store.get(tenantId, messageId);
+      reads.set(key, read);
+    }
+    return read;
+  };
 };
 
 /** The ticket for a pending message, once its place in the index is moved past the flight allowance. */
