@@ -886,6 +886,20 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     }
     await expect(page.getByTestId('endpoint-delivery').first().textContent()).resolves.toContain('Test event');
     await screenshot('settings-notification-endpoint');
+
+    // A message that fails tells the endpoint, and that delivery's page leads to the message.
+    const failing = await api(apiKey, 'POST', '/v1/messages', {
+      url: 'http://127.0.0.1:1/closed',
+      delay: 1,
+      retry: { maxAttempts: 1 },
+    });
+    const toldFailed = (r: { path: string; body: string }) => r.path === '/events' && r.body.includes('message.failed');
+    await receiver.waitFor((all) => all.some(toldFailed), 20_000);
+    const told = receiver.received.find(toldFailed)!;
+    await page.goto(`${web}/messages/${String(told.headers['webhook-id'])}`);
+    await page.getByTestId('origin').getByRole('link', { name: failing.json.id }).click();
+    await page.waitForURL(`**/messages/${failing.json.id}`);
+    await page.getByTestId('status').getByText('failed').waitFor();
   });
 
   it('delivered the webhook scheduled with the quickstart command', async () => {
@@ -1029,8 +1043,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByRole('menuitem', { name: 'Messages' }).click();
     await page.waitForURL(`${web}/messages`);
 
-    // The list is stacked cards: every field of a row on screen.
-    const card = page.getByTestId(`message-${deliveredId}`);
+    // The list is stacked cards: every field of a row on screen (the newest delivered one's).
+    const card = page.locator('[data-testid^="message-msg_"]').filter({ hasText: 'delivered' }).first();
     for (const label of ['Status', 'Target', 'Send at', 'Attempts', 'Lateness']) {
       const cell = card.locator(`[data-label="${label}"]`);
       await cell.scrollIntoViewIfNeeded();

@@ -54,8 +54,15 @@ export function EventLinks({ message }: { message: Message }) {
               </Text>
             ) : (
               <Text>
-                {origin.event === 'notification.test' ? 'A test event' : `The event ${origin.event}`} for a notification
-                endpoint (Settings). Not counted in your usage.
+                {origin.event === 'notification.test' ? 'A test event' : `The event ${origin.event}`}
+                {origin.messageId && (
+                  <>
+                    {' '}
+                    of {messageLink(origin.messageId, origin.messageId)}
+                    {origin.round ? ` (redelivery ${origin.round})` : ''}
+                  </>
+                )}{' '}
+                for a notification endpoint (Settings). Not counted in your usage.
               </Text>
             )}
           </DataList.Value>
