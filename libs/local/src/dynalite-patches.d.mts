@@ -6,3 +6,4 @@ export declare const withStoreMemoryBounds: <T extends object>(
 export declare const boundStoreMemory: () => boolean;
 export declare const closeIteratorsOnStreamEnd: () => boolean;
 export declare const applyDynalitePatches: () => void;
+export declare const writeItemsWithTheirIndexes: () => boolean;

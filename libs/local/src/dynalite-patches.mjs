@@ -67,7 +67,74 @@ export const boundStoreMemory = () => {
   return true;
 };
 
+/**
+ * An item and its index entries written as one LevelDB batch. dynalite 4.0.0 writes an item's
+ * index entries and then the item, as separate LevelDB writes (`updateIndexes`, then the item's
+ * put or del, in putItem, updateItem and deleteItem): a kill -9 in between left the item as it was
+ * with its index entries deleted (a message listed nowhere, found by no sweep) or with the new
+ * write's entries beside it (a listing showing a write that never landed). LevelDB applies a batch
+ * whole or not at all, so the item and its index entries now change together.
+ *
+ * All of dynalite's sub-databases are one LevelDB under key prefixes (`item-<table>~`,
+ * `index-<global|local>~<table>~<index>~`, from its getSubDb). The patched `updateIndexes` works out
+ * the index writes as dynalite would (its own `getIndexActions`) and keeps them for the item's key;
+ * the item's own put or del, which follows it under the item's lock, takes them into its batch.
+ */
+const dynaliteDb = createRequire(dynalitePath)('./db/index.js');
+
+export const writeItemsWithTheirIndexes = () => {
+  const original = dynaliteDb.updateIndexes;
+  if (original.withTheItem) return false;
+  /** Per item sub-database: the index writes waiting for the item's own write, by item key. */
+  const waiting = new WeakMap();
+  const itemPrefix = (tableName) => `item-${tableName}~`;
+  const indexPrefix = (type, tableName, index) => `index-${type.toLowerCase()}~${tableName}~${index}~`;
+
+  /** Makes an item sub-database's put and del take the index writes waiting for their key. */
+  const takeWaitingWrites = (itemDb, mainDb, tableName) => {
+    if (waiting.has(itemDb)) return waiting.get(itemDb);
+    const byKey = new Map();
+    waiting.set(itemDb, byKey);
+    const write = (op) =>
+      function (key, ...rest) {
+        const indexWrites = byKey.get(key);
+        if (indexWrites === undefined) return op.original.call(itemDb, key, ...rest);
+        byKey.delete(key);
+        const callback = rest.at(-1);
+        const itemWrite =
+          op.type === 'put'
+            ? { type: 'put', key: itemPrefix(tableName) + key, value: rest[0] }
+            : { type: 'del', key: itemPrefix(tableName) + key };
+        return mainDb.batch([...indexWrites, itemWrite], callback);
+      };
+    const put = { type: 'put', original: itemDb.put };
+    const del = { type: 'del', original: itemDb.del };
+    itemDb.put = write(put);
+    itemDb.del = write(del);
+    return byKey;
+  };
+
+  const updateIndexes = function (store, table, existingItem, item, cb) {
+    if (!existingItem && !item) return cb();
+    const writes = [];
+    for (const type of ['Local', 'Global']) {
+      const indexes = table[`${type}SecondaryIndexes`] || [];
+      const { puts, deletes } = dynaliteDb.getIndexActions(indexes, existingItem, item, table);
+      for (const d of deletes) writes.push({ type: 'del', key: indexPrefix(type, table.TableName, d.index) + d.key });
+      for (const p of puts)
+        writes.push({ type: 'put', key: indexPrefix(type, table.TableName, p.index) + p.key, value: p.item });
+    }
+    const byKey = takeWaitingWrites(store.getItemDb(table.TableName), store.db, table.TableName);
+    byKey.set(dynaliteDb.createKey(item || existingItem, table), writes);
+    cb();
+  };
+  updateIndexes.withTheItem = true;
+  dynaliteDb.updateIndexes = updateIndexes;
+  return true;
+};
+
 export const applyDynalitePatches = () => {
   closeIteratorsOnStreamEnd();
   boundStoreMemory();
+  writeItemsWithTheirIndexes();
 };

@@ -6,7 +6,9 @@
  * delivered (and a running bulk job out of the pending index is never resumed). At start-up, before
  * the sweep, the local stack writes every unfinished message and running job again unchanged,
  * which makes dynalite write its index entries again. DynamoDB's own indexes have no
- * such gap; this is the embedded store's repair only.
+ * such gap; this is the embedded store's repair only. Since 2026-12-06 the store writes an item and
+ * its index entries in one batch (dynalite-patches.mjs `writeItemsWithTheirIndexes`), so a kill no
+ * longer splits them; the repair stays for data dirs written before.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PutItemCommandInput } from '@aws-sdk/client-dynamodb';

@@ -96,16 +96,17 @@ const pauseBeforeTry = (deps: Pick<SchedulingDeps, 'clock'>, tries: number) =>
  * Withdraws stored event deliveries that tell of an end the message did not come to (made before
  * a record that then failed: the message ended otherwise). Each is cancelled if it is still as it
  * was stored, untaken (a conditional write on its version); one a worker has taken already is past
- * withdrawing, and logged. Cancelled, it is kept like any final message, `keepMs` from now.
+ * withdrawing, and logged. Cancelled, it is kept like any final message, `keepMs` from now. Resolves
+ * with how many were withdrawn.
  */
 export const withdrawEventDeliveries = async (
   deps: Pick<SchedulingDeps, 'store' | 'log' | 'clock'>,
   deliveries: readonly Message[],
   keepMs: number,
-): Promise<void> => {
+): Promise<number> => {
   const now = deps.clock.now();
-  await Promise.all(
-    deliveries.map(async (delivery) => {
+  const withdrawn = await Promise.all(
+    deliveries.map(async (delivery): Promise<boolean> => {
       const { bucketAt: _bucket, ...rest } = delivery;
       const withdrawn = withRetention(
         { ...rest, status: 'cancelled', version: delivery.version + 1, updatedAt: now },
@@ -114,7 +115,7 @@ export const withdrawEventDeliveries = async (
       );
       const fields = { tenantId: delivery.tenantId, messageId: delivery.id, origin: delivery.origin?.kind };
       try {
-        if (await deps.store.save(withdrawn, delivery.version)) return;
+        if (await deps.store.save(withdrawn, delivery.version)) return true;
         deps.log.error('an event delivery of an end that was not recorded was taken already; not withdrawn', fields);
       } catch (error) {
         deps.log.error('an event delivery of an end that was not recorded could not be withdrawn', {
@@ -122,8 +123,10 @@ export const withdrawEventDeliveries = async (
           error: String(error),
         });
       }
+      return false;
     }),
   );
+  return withdrawn.filter(Boolean).length;
 };
 
 /** Dispatches stored event deliveries, and notes each notification on its endpoint (for the console). */

@@ -104,11 +104,12 @@ const handOn = async (
     const delivery = await deps.store.get(ref.tenantId, ref.messageId);
     if (delivery?.version !== ref.version) return undefined; // moved on since it was read
     const keepMs = parent?.expiresAt === undefined ? longestRetentionMs(deps.settings) : parent.expiresAt - now;
-    await withdrawEventDeliveries(deps, [delivery], Math.max(0, keepMs));
-    deps.log.warn('an event delivery told of an end its message did not record: withdrawn', {
-      ...fields,
-      ended: parent?.status,
-    });
+    if (await withdrawEventDeliveries(deps, [delivery], Math.max(0, keepMs))) {
+      deps.log.warn('an event delivery told of an end its message did not record: withdrawn', {
+        ...fields,
+        ended: parent?.status,
+      });
+    }
   } catch (error) {
     deps.log.warn('an event delivery’s message could not be read; left to the next sweep', {
       ...fields,
