@@ -203,7 +203,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       events: ['message.failed'],
     }),
   );
-  const notifying = endpoint.status === 201;
+  // 200: a retry whose first try made the endpoint (one endpoint a URL).
+  const notifying = endpoint.status === 201 || endpoint.status === 200;
   if (!notifying) log(`  notification endpoint ${refusal(endpoint)}; message.failed not checked`);
 
   const startedAt = Date.now();

@@ -513,9 +513,12 @@ export interface paths {
          * Add a notification endpoint
          * @description Adds an endpoint that receives the events it names (all of them by default), each as a
          *     signed webhook with its own attempts and retries (see "Callbacks and notification events").
-         *     Its `url` is checked like a message's (`TargetUrl`). At most 5 per tenant.
+         *     Its `url` is checked like a message's (`TargetUrl`). At most 5 per tenant, one per URL:
+         *     the same request again (a retry after its answer was lost) answers 200 with the endpoint
+         *     it made, and adds none, so no event is sent twice.
          *
-         *     Problems: 400 malformed JSON; 401 missing or invalid API key; 409 already 5 endpoints;
+         *     Problems: 400 malformed JSON; 401 missing or invalid API key; 409 already 5 endpoints, or
+         *     an endpoint for this URL with other events or description (`endpoint-exists`, naming it);
          *     415 not JSON; 422 invalid url, events or description, or unknown fields.
          */
         post: operations["createNotificationEndpoint"];
@@ -2483,6 +2486,17 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The endpoint this URL has already, with these events and description. */
+            200: {
+                headers: {
+                    /** @description The endpoint's path. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationEndpointOut"];
+                };
+            };
             /** @description The new endpoint. */
             201: {
                 headers: {

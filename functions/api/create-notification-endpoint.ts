@@ -4,13 +4,14 @@ import { addNotificationEndpoint, NotificationEndpointIn, toNotificationEndpoint
 import { httpRoute } from './http';
 
 export const handler = httpRoute({ body: NotificationEndpointIn }, async ({ tenantId, body }) => {
-  const endpoint = await addNotificationEndpoint(
+  const { endpoint, created } = await addNotificationEndpoint(
     { endpoints: notificationEndpoints(), clock: systemClock, targets: targetPolicy() },
     tenantId,
     body,
   );
   return {
-    status: 201,
+    // 200: the endpoint this URL had already, as asked (a retried request adds no second one).
+    status: created ? 201 : 200,
     body: toNotificationEndpointOut(endpoint),
     headers: { location: `/v1/notification-endpoints/${endpoint.id}` },
   };

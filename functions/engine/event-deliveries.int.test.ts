@@ -314,6 +314,23 @@ describe('notification endpoints', () => {
     const sixth = await own.post('/v1/notification-endpoints', { url: `${receiver.url}/nep-6` });
     expect(sixth.status).toBe(409);
     expect(sixth.json.detail).toContain('at most 5');
+    // One URL, one endpoint: the same request again (a retry after a lost answer) gets that endpoint
+    // back, even at the limit; the URL with other events is refused.
+    const [made] = (await own.get('/v1/notification-endpoints')).json.items.filter(
+      (e: { url: string }) => e.url === `${receiver.url}/nep-0`,
+    );
+    const again = await own.post('/v1/notification-endpoints', { url: `${receiver.url}/nep-0` });
+    expect(again.status).toBe(200);
+    expect(again.json).toEqual(made);
+    expect(again.headers.get('location')).toBe(`/v1/notification-endpoints/${made.id}`);
+    const otherEvents = await own.post('/v1/notification-endpoints', {
+      url: `${receiver.url}/nep-0`,
+      events: ['key.created'],
+    });
+    expect(otherEvents.status).toBe(409);
+    expect(otherEvents.json).toMatchObject({ type: expect.stringContaining('endpoint-exists') });
+    expect(otherEvents.json.detail).toContain(made.id);
+    expect((await own.get('/v1/notification-endpoints')).json.items).toHaveLength(5);
 
     const refused = await own.post('/v1/notification-endpoints', {
       url: `http://localhost:${new URL(stack.url).port}/x`,

@@ -192,6 +192,12 @@ export class NotificationEndpointLimitError extends VigilError {
   readonly title = 'Too many notification endpoints';
 }
 
+export class NotificationEndpointExistsError extends VigilError {
+  readonly status = 409;
+  readonly type = 'endpoint-exists';
+  readonly title = 'An endpoint for this URL exists';
+}
+
 export class BulkJobNotFoundError extends VigilError {
   readonly status = 404;
   readonly type = 'not-found';

@@ -15,6 +15,7 @@ import {
   failureNotificationsFor,
   FixedClock,
   MAX_NOTIFICATION_ENDPOINTS,
+  NotificationEndpointExistsError,
   NotificationEndpointLimitError,
   MAX_CALLBACK_REFS,
   MESSAGE_ID_PATTERN,
@@ -202,12 +203,41 @@ describe('notification endpoints added at once', () => {
         addNotificationEndpoint(deps, TENANT, { url: `https://example.com/ops/${i}`, events: ['message.failed'] }),
       ),
     );
-    const added = adds.flatMap((a) => (a.status === 'fulfilled' ? [a.value.id] : []));
+    const added = adds.flatMap((a) => (a.status === 'fulfilled' ? [a.value.endpoint.id] : []));
     expect(added).toHaveLength(MAX_NOTIFICATION_ENDPOINTS);
     expect(adds.filter((a) => a.status === 'rejected').map((a) => (a as PromiseRejectedResult).reason)).toEqual(
       Array.from({ length: 5 }, () => expect.any(NotificationEndpointLimitError)),
     );
     expect((await endpoints.listEndpoints(TENANT)).map((e) => e.id).sort()).toEqual([...added].sort());
+  });
+});
+
+describe('one endpoint a URL', () => {
+  const ops = { url: 'https://example.com/ops', events: ['message.failed' as const] };
+
+  it('answers an add repeated after a lost answer with the endpoint it made, and refuses the URL with other events', async () => {
+    const endpoints = new MemoryEndpoints();
+    const deps = { clock: new FixedClock(T0), endpoints };
+    const first = await addNotificationEndpoint(deps, TENANT, ops);
+    const again = await addNotificationEndpoint(deps, TENANT, { ...ops, events: [...ops.events] });
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ endpoint: first.endpoint, created: false });
+    await expect(addNotificationEndpoint(deps, TENANT, { ...ops, events: ['key.created'] })).rejects.toBeInstanceOf(
+      NotificationEndpointExistsError,
+    );
+    await expect(addNotificationEndpoint(deps, TENANT, { ...ops, description: 'pager' })).rejects.toBeInstanceOf(
+      NotificationEndpointExistsError,
+    );
+    expect(await endpoints.listEndpoints(TENANT)).toEqual([first.endpoint]);
+  });
+
+  it('keeps one endpoint when the same URL is added several times at once: the first in creation order', async () => {
+    const endpoints = new MemoryEndpoints();
+    const deps = { clock: new FixedClock(T0), endpoints };
+    const adds = await Promise.all(Array.from({ length: 4 }, () => addNotificationEndpoint(deps, TENANT, ops)));
+    const kept = await endpoints.listEndpoints(TENANT);
+    expect(kept).toHaveLength(1);
+    expect(new Set(adds.map((a) => a.endpoint.id))).toEqual(new Set([kept[0]!.id]));
   });
 });
 

@@ -11,6 +11,7 @@ import { pastLimitInCreationOrder } from '../created-at-once';
 import type { ApiKeyInfo } from '../tenancy/tenant';
 import {
   MessageAlreadyExistsError,
+  NotificationEndpointExistsError,
   NotificationEndpointLimitError,
   NotificationEndpointNotFoundError,
   ValidationError,
@@ -216,14 +217,41 @@ type EndpointDeps = Pick<EventDeliveryDeps, 'clock' | 'targets'> & { endpoints: 
  * Adds sent at once may each find room: so each looks again once it is stored, and one that is
  * past the limit in creation order (ties by id) removes itself and is refused, so the limit holds.
  */
+/** An endpoint added, or the one the tenant had for its URL already (`created: false`). */
+export interface AddedEndpoint {
+  endpoint: NotificationEndpoint;
+  created: boolean;
+}
+
+/** Whether two endpoints tell the same receiver the same things. */
+const sameEndpoint = (a: NotificationEndpoint, b: Pick<NotificationEndpoint, 'events' | 'description'>) =>
+  [...a.events].sort().join() === [...b.events].sort().join() && a.description === b.description;
+
+/** The endpoint `mine` gives way to: the first for its URL in creation order (then id), unless it is `mine`. */
+const earlierForUrl = (all: readonly NotificationEndpoint[], mine: NotificationEndpoint) => {
+  const [first] = all
+    .filter((e) => e.url === mine.url)
+    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return first && first.id !== mine.id ? first : undefined;
+};
+
+/**
+ * Adds a notification endpoint. One URL has one endpoint: asked again for a URL it has, with the same
+ * events and description, it answers with that endpoint and adds none (a request retried after its
+ * answer was lost must not add a second one, which would send every event twice); with others it is
+ * refused (409 `endpoint-exists`). Two adds of one URL at once converge on the first in creation
+ * order, as two adds past the limit do.
+ */
 export const addNotificationEndpoint = async (
   deps: EndpointDeps,
   tenantId: string,
   input: NotificationEndpointIn,
-): Promise<NotificationEndpoint> => {
+): Promise<AddedEndpoint> => {
   const errors = targetErrors(deps.targets, input.url, 'url');
   if (errors.length > 0) throw new ValidationError(errors);
   const existing = await deps.endpoints.listEndpoints(tenantId);
+  const forUrl = existing.find((e) => e.url === input.url);
+  if (forUrl) return { endpoint: theSameOrRefused(forUrl, input), created: false };
   if (existing.length >= MAX_NOTIFICATION_ENDPOINTS) {
     throw new NotificationEndpointLimitError(
       `A tenant may have at most ${MAX_NOTIFICATION_ENDPOINTS} notification endpoints (it has ${existing.length}); remove one first.`,
@@ -239,13 +267,30 @@ export const addNotificationEndpoint = async (
     createdAt: now,
   };
   await deps.endpoints.addEndpoint(endpoint);
-  if (pastLimitInCreationOrder(await deps.endpoints.listEndpoints(tenantId), endpoint.id, MAX_NOTIFICATION_ENDPOINTS)) {
+  const after = await deps.endpoints.listEndpoints(tenantId);
+  const earlier = earlierForUrl(after, endpoint);
+  if (earlier) {
+    await deps.endpoints.removeEndpoint(tenantId, endpoint.id);
+    return { endpoint: theSameOrRefused(earlier, input), created: false };
+  }
+  if (pastLimitInCreationOrder(after, endpoint.id, MAX_NOTIFICATION_ENDPOINTS)) {
     await deps.endpoints.removeEndpoint(tenantId, endpoint.id);
     throw new NotificationEndpointLimitError(
       `A tenant may have at most ${MAX_NOTIFICATION_ENDPOINTS} notification endpoints; others were added at the same time.`,
     );
   }
-  return endpoint;
+  return { endpoint, created: true };
+};
+
+/** The tenant's endpoint for the URL, when it is what was asked for; else the refusal naming it. */
+const theSameOrRefused = (
+  forUrl: NotificationEndpoint,
+  input: Pick<NotificationEndpoint, 'events' | 'description'>,
+): NotificationEndpoint => {
+  if (sameEndpoint(forUrl, input)) return forUrl;
+  throw new NotificationEndpointExistsError(
+    `The endpoint ${forUrl.id} receives this URL's events already (${forUrl.events.join(', ')}); remove it first to add the URL with other events or another description.`,
+  );
 };
 
 const findEndpoint = async (
