@@ -218,7 +218,7 @@ export const readUsagePlanConfig = (env: Environment = process.env): UsagePlanCo
 
 /**
  * Where a deployment's messages are: the shard counts of its indexes and of its tenants' keys (the
- * local stack checks them against its table's before anything reads it: local/table-layout.ts).
+ * local stack and a deploy check them against its table's before anything reads it: table-layout.ts).
  */
 export const readStoreLayout = (env: Environment = process.env): TableLayout => {
   const e = parseEnv(Env.pick({ VIGIL_INDEX_SHARDS: true, VIGIL_TENANT_SHARDS: true }), env);

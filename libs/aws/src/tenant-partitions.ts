@@ -14,7 +14,7 @@
  * partitions it needs (`messageKeys`, `statusKeys`) and merges them by id. With one shard (the
  * default) every key is the one the table had before sharding. A table holds one layout: items
  * written under one count are not found under another (the local stack refuses to start on a data
- * dir written with a different count: local/table-layout.ts).
+ * dir written with a different count, and a deploy with one fails: table-layout.ts).
  *
  * What stays under `T#<tenant>`: the tenant's record, API keys, notification endpoints, flow
  * limiters, bulk jobs and the usage day totals: written per request or per fold, not per message.

@@ -8,7 +8,8 @@ export const pastLimitInCreationOrder = (
   items: ReadonlyArray<{ id: string; createdAt: number }>,
   id: string,
   limit: number,
-): boolean =>
-  [...items]
-    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .findIndex((item) => item.id === id) >= limit;
+): boolean => inCreationOrder(items).findIndex((item) => item.id === id) >= limit;
+
+/** `items` in the order every creator sees: by `createdAt`, ties by id. */
+export const inCreationOrder = <Item extends { id: string; createdAt: number }>(items: readonly Item[]): Item[] =>
+  [...items].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

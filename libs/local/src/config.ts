@@ -1,5 +1,6 @@
 /** The local stack's own settings, read once from the environment (see README: Configuration). */
 import { resolve } from 'node:path';
+import { AUTHORIZATION_CACHE_S } from '@vigil/core/tenancy/session';
 import { z } from 'zod';
 import { HELPER_THREAD_NICE } from './thread-priority';
 import type { WebMode } from './web-app';
@@ -12,7 +13,8 @@ const LocalEnv = z.object({
     .string()
     .regex(/^vgl_[0-9A-Za-z]{43}$/, 'must look like vgl_ followed by 43 letters or digits')
     .optional(),
-  VIGIL_AUTH_CACHE_S: z.coerce.number().min(0).max(3600).default(60),
+  // API Gateway's authorizer cache by default (a session's answer is kept no longer than the session).
+  VIGIL_AUTH_CACHE_S: z.coerce.number().min(0).max(3600).default(AUTHORIZATION_CACHE_S),
   VIGIL_SWEEP_EVERY_S: z.coerce.number().min(1).max(3600).default(60),
   /** How often expired items (finished messages past their retention, old idempotency keys) are deleted. */
   VIGIL_REAP_EVERY_S: z.coerce.number().min(1).max(3600).default(60),

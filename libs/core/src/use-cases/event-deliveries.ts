@@ -7,7 +7,7 @@
  */
 import type { BackoffPolicy } from '../backoff';
 import { retryDelayMs } from '../backoff';
-import { pastLimitInCreationOrder } from '../created-at-once';
+import { inCreationOrder, pastLimitInCreationOrder } from '../created-at-once';
 import type { ApiKeyInfo } from '../tenancy/tenant';
 import {
   MessageAlreadyExistsError,
@@ -212,11 +212,6 @@ export const notifyKeyEvent = async (
 
 type EndpointDeps = Pick<EventDeliveryDeps, 'clock' | 'targets'> & { endpoints: NotificationEndpointStore };
 
-/**
- * Adds an endpoint: its URL checked like a message's target, at most MAX_NOTIFICATION_ENDPOINTS.
- * Adds sent at once may each find room: so each looks again once it is stored, and one that is
- * past the limit in creation order (ties by id) removes itself and is refused, so the limit holds.
- */
 /** An endpoint added, or the one the tenant had for its URL already (`created: false`). */
 export interface AddedEndpoint {
   endpoint: NotificationEndpoint;
@@ -229,18 +224,18 @@ const sameEndpoint = (a: NotificationEndpoint, b: Pick<NotificationEndpoint, 'ev
 
 /** The endpoint `mine` gives way to: the first for its URL in creation order (then id), unless it is `mine`. */
 const earlierForUrl = (all: readonly NotificationEndpoint[], mine: NotificationEndpoint) => {
-  const [first] = all
-    .filter((e) => e.url === mine.url)
-    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const [first] = inCreationOrder(all.filter((e) => e.url === mine.url));
   return first && first.id !== mine.id ? first : undefined;
 };
 
 /**
- * Adds a notification endpoint. One URL has one endpoint: asked again for a URL it has, with the same
- * events and description, it answers with that endpoint and adds none (a request retried after its
- * answer was lost must not add a second one, which would send every event twice); with others it is
- * refused (409 `endpoint-exists`). Two adds of one URL at once converge on the first in creation
- * order, as two adds past the limit do.
+ * Adds an endpoint: its URL checked like a message's target, at most MAX_NOTIFICATION_ENDPOINTS, one
+ * a URL. Asked again for a URL it has, with the same events and description, it answers with that
+ * endpoint and adds none (a request retried after its answer was lost must not add a second one,
+ * which would send every event twice); with others it is refused (409 `endpoint-exists`). Adds sent
+ * at once may each find room: so each looks again once it is stored, and one that is past the limit
+ * in creation order (ties by id), or not the first for its URL, removes itself, so the limit holds
+ * and one URL keeps one endpoint.
  */
 export const addNotificationEndpoint = async (
   deps: EndpointDeps,
