@@ -2,8 +2,8 @@
  * When the client tries a request again, and after how long: pure, so every rule is unit-tested
  * without a network. A request is retried only when repeating it cannot do anything twice:
  *
- * - `safe` (reads, cancel, key revoke, a PATCH that sets absolute values): a network error, a timeout, 429 or
- *   5xx.
+ * - `safe` (reads, cancel, key revoke, a notification endpoint's add, a PATCH that sets absolute
+ *   values): a network error, a timeout, 429 or 5xx.
  * - `keyed` (create and batch, which always carry an Idempotency-Key): the same, plus 409
  *   `idempotency-key-in-use` (the first request with the key is still running): the API answers a
  *   repeat with the first result, so a retry after a lost answer never makes a second message.

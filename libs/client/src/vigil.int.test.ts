@@ -227,6 +227,18 @@ describe('retries that never duplicate', () => {
     await vigil.keys.revoke(keys.find((k) => k.name === 'lost answer')!.id);
   });
 
+  it('adds one notification endpoint when the answer to its add is lost: the retry gets the endpoint it made', async () => {
+    const client = new Vigil({ apiKey: stack.apiKey, baseUrl: proxy.url, retries: { baseDelayMs: 50 } });
+    const url = `${receiver.url}/lost-endpoint-answer`;
+    proxy.dropAnswers('POST /v1/notification-endpoints ', 1);
+    const added = await client.notificationEndpoints.add({ url, events: ['message.failed'] });
+
+    expect(proxy.requests.filter((line) => line.startsWith('POST /v1/notification-endpoints '))).toHaveLength(2);
+    const endpoints = (await vigil.notificationEndpoints.list()).filter((e) => e.url === url);
+    expect(endpoints.map((e) => e.id)).toEqual([added.id]);
+    await vigil.notificationEndpoints.remove(added.id);
+  });
+
   it("finishes a create whose first request died after binding its key, within the client's default retries", async () => {
     const url = `${receiver.url}/dead-request`;
     const message = { url, sendAt: new Date(Date.now() + 3_600_000), body: { n: 1 } };

@@ -391,9 +391,12 @@ export class Vigil {
           options,
         )
       ).items,
-    /** Adds an endpoint (all events unless `events` names some). Not retried after a lost answer. */
+    /**
+     * Adds an endpoint (all events unless `events` names some). Retried like a read: the API keeps
+     * one endpoint a URL and answers the same add again with the endpoint it made.
+     */
     add: (input: NotificationEndpointIn, options?: CallOptions): Promise<NotificationEndpoint> =>
-      this.call('unsafe', (init) => this.client.POST('/v1/notification-endpoints', { body: input, ...init }), options),
+      this.call('safe', (init) => this.client.POST('/v1/notification-endpoints', { body: input, ...init }), options),
     /** Removes an endpoint. */
     remove: async (id: string, options?: CallOptions): Promise<void> => {
       await this.call(
