@@ -3,6 +3,7 @@
  * the same data dir, and every message still arrives exactly once, never early; a bulk job running
  * at the kill ends with every message counted once.
  */
+import { randomBytes } from 'node:crypto';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,39 @@ describe('a crash and restart of the local stack', () => {
       expect(got[0]?.arrivedAt ?? 0).toBeGreaterThanOrEqual(Date.parse(m.sendAt));
     }
   });
+
+  it('stops with the reason when its store can no longer write, and keeps every message it accepted', async () => {
+    await stack.stop();
+    // LevelDB's table files grow to 2 MiB: a compaction's write past 1.5 MiB fails as one to a full disk does.
+    stack.fileSizeLimitKb = 1_536;
+    const apiKey = await stack.start();
+    const accepted: Array<{ id: string; data: string }> = [];
+    const answers = new Set<number | string>();
+    for (let i = 0; i < 100 && stack.pid !== undefined; i += 1) {
+      // Random bytes: gzip cannot make the stored body much smaller than it was sent.
+      const data = randomBytes(120_000).toString('base64');
+      const created = await callApi(stack.baseUrl, apiKey, 'POST', '/v1/messages', {
+        url: `${receiver.url}/full-disk`,
+        delay: 3_600,
+        body: { data },
+      }).catch((error: unknown) => ({ status: String(error), json: undefined }));
+      answers.add(created.status);
+      if (created.status === 201) accepted.push({ id: created.json.id, data });
+    }
+    expect(await stack.exited(30_000)).toBe(1);
+    expect(stack.output).toMatch(/Vigil's local store can go on no longer: LevelDB: IO error: .*File too large/);
+    expect(accepted.length).toBeGreaterThan(0);
+    // Every answer was an answer (or the stopped stack's closed connection): none a 4xx for the caller's input.
+    expect([...answers].filter((status) => typeof status === 'number' && status >= 400 && status < 500)).toEqual([]);
+
+    stack.fileSizeLimitKb = undefined;
+    await stack.start();
+    for (const { id, data } of accepted) {
+      const read = await callApi(stack.baseUrl, apiKey, 'GET', `/v1/messages/${id}`);
+      expect(read.status, id).toBe(200);
+      expect(read.json.body, id).toEqual({ data });
+    }
+  }, 120_000);
 
   it('finishes a bulk job it was running at a kill -9: its lost step is queued again at start-up', async () => {
     await stack.stop();

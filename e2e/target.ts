@@ -72,6 +72,12 @@ export class StackProcess {
   /** Whether it has started once (a restart keeps its ports: clients already hold its URL). */
   private started = false;
 
+  /**
+   * The largest file the stack may write, in KiB (bash's `ulimit -f`), from its next start: a
+   * write past it fails with EFBIG, as one to a full disk fails with ENOSPC. Unset: no limit.
+   */
+  fileSizeLimitKb?: number;
+
   private constructor(
     readonly dataDir: string,
     public port: number,
@@ -120,7 +126,12 @@ export class StackProcess {
   }
 
   private startOnce(timeoutMs: number): Promise<string> {
-    const child = spawn(process.execPath, [...STACK_NODE_FLAGS, '--import', 'tsx', 'libs/local/src/main.ts'], {
+    const command = [process.execPath, ...STACK_NODE_FLAGS, '--import', 'tsx', 'libs/local/src/main.ts'];
+    const limited =
+      this.fileSizeLimitKb === undefined
+        ? command
+        : ['bash', '-c', 'ulimit -f "$0" && exec "$@"', String(this.fileSizeLimitKb), ...command];
+    const child = spawn(limited[0]!, limited.slice(1), {
       env: {
         ...LOCAL_PROCESS_ENV,
         ...process.env,
@@ -155,6 +166,20 @@ export class StackProcess {
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`the stack exited with ${code} before it was ready:\n${this.output}`));
+      });
+    });
+  }
+
+  /** Resolves with the stack's exit code once it has exited on its own (rejects if it has not within `timeoutMs`). */
+  async exited(timeoutMs: number): Promise<number | null> {
+    const child = this.child;
+    if (!child) throw new Error('the stack was never started');
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the stack still runs after ${timeoutMs} ms`)), timeoutMs);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code);
       });
     });
   }

@@ -38,7 +38,24 @@ export interface DynaliteThread {
  */
 export const STORE_SEMI_SPACE_MB = 16;
 
-export const startDynaliteThread = async (path: string): Promise<DynaliteThread> => {
+/**
+ * LevelDB's codes for a write it could not make (a full or failing disk) and for damaged files:
+ * after either it refuses every write until it is opened again, so the store cannot go on.
+ */
+const STORE_CANNOT_GO_ON: ReadonlySet<string> = new Set(['LEVEL_IO_ERROR', 'LEVEL_CORRUPTION']);
+
+export interface DynaliteThreadOptions {
+  /**
+   * Told, once, why the store can go on no longer: LevelDB could not write (`IO error: … No space
+   * left on device`) or found its files damaged, or the thread ended unasked. Never after `stop()`.
+   */
+  onFailure?: (reason: string) => void;
+}
+
+export const startDynaliteThread = async (
+  path: string,
+  options: DynaliteThreadOptions = {},
+): Promise<DynaliteThread> => {
   // V8 reads its flags when a thread's heap is made, and the flag outranks a Worker's
   // resourceLimits: set back to the default just before this thread is made (the main thread's
   // heap was made at start and keeps its own).
@@ -53,6 +70,19 @@ export const startDynaliteThread = async (path: string): Promise<DynaliteThread>
     );
     worker.once('error', reject);
   });
+  let stopping = false;
+  let failed = false;
+  const fail = (reason: string) => {
+    if (stopping || failed) return;
+    failed = true;
+    options.onFailure?.(reason);
+  };
+  worker.on('message', (message: { storeError?: { message: string; code?: string } }) => {
+    const { storeError } = message;
+    if (storeError?.code && STORE_CANNOT_GO_ON.has(storeError.code)) fail(`LevelDB: ${storeError.message}`);
+  });
+  worker.on('error', (error) => fail(`its thread failed: ${error.message}`));
+  worker.on('exit', (code) => fail(`its thread ended (exit code ${code})`));
   return {
     endpoint: `http://127.0.0.1:${port}`,
     tid,
@@ -70,6 +100,7 @@ export const startDynaliteThread = async (path: string): Promise<DynaliteThread>
       await pipeline(await worker.getHeapSnapshot(), createWriteStream(file));
     },
     async stop() {
+      stopping = true;
       const closed = new Promise<void>((resolve) => {
         const answer = (message: { closed?: boolean }) => {
           if (!message.closed) return;

@@ -12,6 +12,11 @@ import { applyDynalitePatches } from './dynalite-patches.mjs';
 // Before the first store is made: dynalite 4.0.0 never closes its LevelDB iterators otherwise.
 applyDynalitePatches();
 
+// An error dynalite answered with a 500 (patches/dynalite+4.0.0.patch) goes to the stack too: one
+// LevelDB gives on a write it cannot make (a full or failing disk) means every later write fails.
+dynalite.onUnexpectedError = (error) =>
+  parentPort.postMessage({ storeError: { message: String(error?.message ?? error), code: error?.code } });
+
 const server = dynalite({ path: workerData.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 server.once('error', (error) => parentPort.postMessage({ error: String(error) }));
 server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port, tid: threadId() }));

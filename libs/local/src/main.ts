@@ -1,12 +1,35 @@
 /** `npm start`: the whole local stack in one process, until Ctrl-C. */
 import { readLocalConfig } from './config';
 import { quietSdkNodeNotice } from './sdk-notice';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startStack } from './stack';
+
+/** How long a stop after a store failure may take before the process exits anyway. */
+const STOP_AFTER_FAILURE_MS = 5_000;
 
 const main = async () => {
   quietSdkNodeNotice();
   const config = readLocalConfig();
-  const stack = await startStack(config);
+  let stopping = false;
+  // The store refuses every write from now on: a stack left running would answer each request with
+  // an error. What it accepted is on disk, as after a kill -9, and is delivered after a restart.
+  const storeFailed = async (reason: string) => {
+    process.stderr.write(
+      [
+        '',
+        `Vigil's local store can go on no longer: ${reason}`,
+        `  What it accepted is kept in ${config.dataDir} and delivered after a restart:`,
+        '  free the disk (or mend it), then start Vigil again.',
+        '',
+      ].join('\n'),
+    );
+    if (stopping) return;
+    stopping = true;
+    await Promise.race([started.then((stack) => stack.stop()), sleep(STOP_AFTER_FAILURE_MS)]).catch(() => undefined);
+    process.exit(1);
+  };
+  const started = startStack({ ...config, onStoreFailure: (reason) => void storeFailed(reason) });
+  const stack = await started;
   const line = '─'.repeat(64);
   process.stdout.write(
     [
@@ -34,7 +57,6 @@ const main = async () => {
       '',
     ].join('\n'),
   );
-  let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;

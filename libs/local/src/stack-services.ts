@@ -35,9 +35,11 @@ export const startServices = async (options: {
   dataDir: string;
   /** What the scheduler emulator calls when a schedule fires. */
   invoke: (target: SchedulerTarget) => Promise<void>;
+  /** Told why the store can go on no longer (see DynaliteThreadOptions). */
+  onStoreFailure: (reason: string) => void;
 }): Promise<LocalServices> => {
   const { dataDir, invoke } = options;
-  const dynamo = await startDynaliteThread(join(dataDir, 'dynamodb'));
+  const dynamo = await startDynaliteThread(join(dataDir, 'dynamodb'), { onFailure: options.onStoreFailure });
   // fauxqs is ESM-only; a dynamic import loads it from this CommonJS-compiled module too.
   const { startFauxqs } = await import('fauxqs');
   const sqsServer = await startFauxqs({ port: 0, logger: false });

@@ -82,6 +82,12 @@ export interface StackOptions extends LocalConfig {
   shareQueueRequests?: boolean;
   /** Threads of the hosting process whose priority the stack leaves as it is (the benchmark's receiver). */
   keepThreadPriority?: readonly number[];
+  /**
+   * Told, once, why the store can go on no longer: LevelDB could not write (a full or failing disk)
+   * or found its files damaged, or its thread ended. `npm start` stops and exits 1 (what the store
+   * accepted is on disk, and delivered after a restart); unset, the stack logs it as an error.
+   */
+  onStoreFailure?: (reason: string) => void;
 }
 
 export interface LocalStack {
@@ -165,8 +171,11 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
 
   const settings = { ...LOCAL_ENGINE_DEFAULTS, ...(options.env ?? process.env) };
   const promoteArn = settings.VIGIL_PROMOTE_ARN as string;
+  // The runtime's logger tells a store failure unless the caller takes it (set once the runtime exists).
+  const storeFailure = { report: options.onStoreFailure };
   const services = await startServices({
     dataDir,
+    onStoreFailure: (reason) => storeFailure.report?.(reason),
     invoke: async (target) => {
       if (target.arn !== promoteArn) throw new Error(`no local function behind ${target.arn}`);
       await invocation('promote', () => promote(JSON.parse(target.input ?? '{}')));
@@ -242,6 +251,8 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     ...(options.observer && { instrument: options.observer.instrument }),
     ...(options.shareQueueRequests !== undefined && { shareQueueRequests: options.shareQueueRequests }),
   });
+
+  storeFailure.report ??= (reason) => rt.log.error('the local store can go on no longer', { reason });
 
   await writeEndpointsFile(dataDir, services, table);
   const tenantAdmin = openTenantAdmin({
