@@ -1,9 +1,17 @@
 /**
  * The REST API around the routes (the routes themselves are in infra/functions.ts): API keys come
  * from the authorizer (its `usageIdentifierKey`), one usage plan per Vigil plan throttles and caps
- * a tenant, the web app's origin may call /v1 from a browser, and API Gateway's own refusals
- * (401, 403, 413, 429) are RFC 9457 problems like the ones the handlers return.
+ * a tenant, the web app's origin may call /v1 from a browser, and API Gateway's own answers
+ * (its refusals, a mistyped route, a function that failed) are RFC 9457 problems like the ones the
+ * handlers return.
  */
+import type { GatewayProblem } from '../functions/api/gateway-problems';
+import {
+  FUNCTION_FAILED,
+  FUNCTION_UNAVAILABLE,
+  GATEWAY_TIMEOUT,
+  NO_SUCH_ROUTE,
+} from '../functions/api/gateway-problems';
 import { PLANS } from '../libs/core/src/plans';
 import type { Intrinsic, Outputs, Resources } from './cloudformation';
 import { ref, sub } from './cloudformation';
@@ -81,83 +89,87 @@ export const corsFor = (path: string): CorsSettings | undefined =>
     ? { origin: CONSOLE_ORIGIN_TOKEN, headers: CORS_HEADERS, allowCredentials: false, maxAge: 600 }
     : undefined;
 
-interface GatewayProblem {
+/** One of API Gateway's own answers (its response types), as a problem of the app's. */
+interface GatewayAnswer extends GatewayProblem {
   logicalId: string;
-  responseType:
-    | 'UNAUTHORIZED'
-    | 'ACCESS_DENIED'
-    | 'THROTTLED'
-    | 'QUOTA_EXCEEDED'
-    | 'REQUEST_TOO_LARGE'
-    | 'AUTHORIZER_FAILURE'
-    | 'AUTHORIZER_CONFIGURATION_ERROR';
-  status: number;
-  slug: string;
-  title: string;
-  detail: string;
+  responseType: string;
 }
 
-/** API Gateway's own answers, reworded as the app's problems (functions/api/http.ts). */
-export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
-  {
-    logicalId: 'UnauthorizedGatewayResponse',
-    responseType: 'UNAUTHORIZED',
+const answer = (responseType: string, problem: GatewayProblem): GatewayAnswer => ({
+  // ACCESS_DENIED → AccessDeniedGatewayResponse (the ids the template has had since the first ones).
+  logicalId: `${responseType
+    .toLowerCase()
+    .split('_')
+    .map((word) => pascalCase(word))
+    .join('')}GatewayResponse`,
+  responseType,
+  ...problem,
+});
+
+/**
+ * API Gateway's own answers, reworded as the app's problems (functions/api/http.ts): its refusals
+ * before a function runs, a mistyped route, and a function that failed, never ran or took too long.
+ * A response type given no status keeps API Gateway's, so each sets its own.
+ */
+export const GATEWAY_PROBLEMS: readonly GatewayAnswer[] = [
+  answer('UNAUTHORIZED', {
     status: 401,
     slug: 'unauthorized',
     title: 'Missing or invalid API key',
     detail: 'Send a valid API key as Authorization: Bearer <key>.',
-  },
-  {
-    logicalId: 'AccessDeniedGatewayResponse',
-    responseType: 'ACCESS_DENIED',
-    status: 403,
-    slug: 'forbidden',
-    title: 'Forbidden',
-    detail: 'This API key may not make this request.',
-  },
-  {
-    logicalId: 'ThrottledGatewayResponse',
-    responseType: 'THROTTLED',
+  }),
+  ...['ACCESS_DENIED', 'INVALID_API_KEY'].map((type) =>
+    answer(type, {
+      status: 403,
+      slug: 'forbidden',
+      title: 'Forbidden',
+      detail: 'This API key may not make this request.',
+    }),
+  ),
+  answer('THROTTLED', {
     status: 429,
     slug: 'rate-limited',
     title: 'Too many requests',
     detail: "The request rate is above the plan's limit; retry shortly.",
-  },
-  {
-    logicalId: 'QuotaExceededGatewayResponse',
-    responseType: 'QUOTA_EXCEEDED',
+  }),
+  answer('QUOTA_EXCEEDED', {
     status: 429,
     slug: 'quota-exceeded',
     title: 'Monthly quota exceeded',
     detail: "This month's request quota of the plan is used up.",
-  },
-  {
-    logicalId: 'RequestTooLargeGatewayResponse',
-    responseType: 'REQUEST_TOO_LARGE',
+  }),
+  answer('REQUEST_TOO_LARGE', {
     status: 413,
     slug: 'payload-too-large',
     title: 'The payload is too large',
     detail: 'The request is larger than API Gateway accepts (10 MB).',
-  },
+  }),
+  answer('UNSUPPORTED_MEDIA_TYPE', {
+    status: 415,
+    slug: 'unsupported-media-type',
+    title: 'Unsupported media type',
+    detail: 'Send JSON, as Content-Type: application/json.',
+  }),
+  // API Gateway's name for "no route has this method and path" (not only for a missing credential).
+  ...['MISSING_AUTHENTICATION_TOKEN', 'RESOURCE_NOT_FOUND'].map((type) => answer(type, NO_SUCH_ROUTE)),
   // The authorizer failed (threw, timed out, or a store it reads did not answer): no verdict on the
   // credential, so a 500 the client may retry, never a 401 it would take as final.
-  ...(
-    [
-      ['AuthorizerFailureGatewayResponse', 'AUTHORIZER_FAILURE'],
-      ['AuthorizerConfigurationErrorGatewayResponse', 'AUTHORIZER_CONFIGURATION_ERROR'],
-    ] as const
-  ).map(([logicalId, responseType]): GatewayProblem => ({
-    logicalId,
-    responseType,
-    status: 500,
-    slug: 'internal',
-    title: 'Internal error',
-    detail: 'The credential could not be checked just now; try again. Quote the request id if it persists.',
-  })),
+  ...['AUTHORIZER_FAILURE', 'AUTHORIZER_CONFIGURATION_ERROR'].map((type) =>
+    answer(type, {
+      status: 500,
+      slug: 'internal',
+      title: 'Internal error',
+      detail: 'The credential could not be checked just now; try again. Quote the request id if it persists.',
+    }),
+  ),
+  answer('INTEGRATION_FAILURE', FUNCTION_UNAVAILABLE),
+  answer('INTEGRATION_TIMEOUT', GATEWAY_TIMEOUT),
+  // Every other 5xx: a function that crashed, ran past its timeout or answered malformed.
+  answer('DEFAULT_5XX', FUNCTION_FAILED),
 ];
 
 /** The problem body; `$context.requestId` is filled in by API Gateway. */
-export const problemTemplate = (problem: GatewayProblem): string =>
+export const problemTemplate = (problem: GatewayAnswer): string =>
   JSON.stringify({
     type: `https://vigil.dev/problems/${problem.slug}`,
     title: problem.title,
@@ -178,6 +190,12 @@ export const gatewayResponseResources = (): Resources =>
           StatusCode: String(problem.status),
           ResponseParameters: {
             'gatewayresponse.header.Content-Type': "'application/problem+json'",
+            ...Object.fromEntries(
+              Object.entries(problem.headers ?? {}).map(([name, value]) => [
+                `gatewayresponse.header.${name}`,
+                `'${value}'`,
+              ]),
+            ),
             // So the web app can read the refusal (a 401 never reaches the handler's CORS headers).
             'gatewayresponse.header.Access-Control-Allow-Origin': sub("'${Origin}'", { Origin: consoleOrigin }),
           },

@@ -472,16 +472,25 @@ describe('serverless package (offline, --stage ci)', () => {
       }
     });
 
-    it("turns API Gateway's own refusals into problem+json bodies like the app's", () => {
+    it("turns API Gateway's own answers into problem+json bodies like the app's, each with its status", () => {
       const expected = [
         { type: 'UNAUTHORIZED', status: 401, slug: 'unauthorized' },
         { type: 'ACCESS_DENIED', status: 403, slug: 'forbidden' },
+        { type: 'INVALID_API_KEY', status: 403, slug: 'forbidden' },
         { type: 'THROTTLED', status: 429, slug: 'rate-limited' },
         { type: 'QUOTA_EXCEEDED', status: 429, slug: 'quota-exceeded' },
         { type: 'REQUEST_TOO_LARGE', status: 413, slug: 'payload-too-large' },
+        { type: 'UNSUPPORTED_MEDIA_TYPE', status: 415, slug: 'unsupported-media-type' },
+        // A mistyped path or method: API Gateway's own answer is a 403 "Missing Authentication Token".
+        { type: 'MISSING_AUTHENTICATION_TOKEN', status: 404, slug: 'not-found' },
+        { type: 'RESOURCE_NOT_FOUND', status: 404, slug: 'not-found' },
         // An authorizer that failed is no verdict on the credential: a 500 a client retries, not a 401.
         { type: 'AUTHORIZER_FAILURE', status: 500, slug: 'internal' },
         { type: 'AUTHORIZER_CONFIGURATION_ERROR', status: 500, slug: 'internal' },
+        // A function that never ran (its concurrency used up), took too long, or failed.
+        { type: 'INTEGRATION_FAILURE', status: 503, slug: 'unavailable' },
+        { type: 'INTEGRATION_TIMEOUT', status: 504, slug: 'timeout' },
+        { type: 'DEFAULT_5XX', status: 502, slug: 'internal' },
       ];
       const responses = resourcesOfType('AWS::ApiGateway::GatewayResponse');
       expect(responses.map(([, r]) => r.Properties.ResponseType).sort()).toEqual(expected.map((e) => e.type).sort());
@@ -505,6 +514,8 @@ describe('serverless package (offline, --stage ci)', () => {
           detail: expect.any(String),
           requestId: '$context.requestId',
         });
+        if (status === 503)
+          expect(response?.Properties.ResponseParameters['gatewayresponse.header.Retry-After'], type).toBe("'1'");
         // A deployment snapshots the API: it must come after the responses it should serve.
         expect(deployment.DependsOn, `${deploymentId} waits for ${id}`).toContain(id);
       }

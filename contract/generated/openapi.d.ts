@@ -1467,7 +1467,7 @@ export interface components {
              */
             time: string;
         };
-        /** @description An RFC 9457 problem document. `type` is a stable identifier for the kind of problem, a URI ending in one of `validation-failed`, `malformed-request`, `payload-too-large`, `unsupported-media-type`, `unauthorized`, `not-found`, `state-conflict`, `idempotency-key-reused`, `idempotency-key-in-use`, `rate-limited`, `quota-exceeded`, `internal`, ...: branch on it, not on `title` or `detail`. More members may be added. */
+        /** @description An RFC 9457 problem document. `type` is a stable identifier for the kind of problem, a URI ending in one of `validation-failed`, `malformed-request`, `payload-too-large`, `unsupported-media-type`, `unauthorized`, `not-found`, `state-conflict`, `idempotency-key-reused`, `idempotency-key-in-use`, `rate-limited`, `quota-exceeded`, `internal`, `unavailable`, `timeout`, ...: branch on it, not on `title` or `detail`. More members may be added. Answers API Gateway gives itself have this shape too: 404 for a method and path no route has, 502 `internal` for a function that failed or ran past its 10 s, 503 `unavailable` (with Retry-After) for one it could not invoke, 504 `timeout` for no answer within 29 s. */
         Problem: {
             /**
              * Format: uri-reference

@@ -81,8 +81,9 @@ export const authorizerEvent = (event: APIGatewayProxyEvent, route: ApiRoute): A
     requestContext: event.requestContext,
   }) as APIGatewayRequestAuthorizerEvent;
 
-export const lambdaContext = (functionName: string, requestId: string): Context =>
-  ({
+export const lambdaContext = (functionName: string, requestId: string, timeoutMs: number): Context => {
+  const deadline = Date.now() + timeoutMs;
+  return {
     functionName,
     awsRequestId: requestId,
     functionVersion: '$LATEST',
@@ -91,8 +92,9 @@ export const lambdaContext = (functionName: string, requestId: string): Context 
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => {},
     fail: () => {},
     succeed: () => {},
-  }) as Context;
+  } as Context;
+};

@@ -3,10 +3,12 @@
  * reads did not answer (throttled, down). That is no verdict on the credential, so the answer is a
  * 500 problem document a client retries, as API Gateway's AUTHORIZER_FAILURE is deployed
  * (infra/api.ts), never the 401 a client takes as "this key is wrong". The authorizer here is a
- * stand-in that throws, the one way to make only it fail.
+ * stand-in that throws, the one way to make only it fail. And a function that runs past its
+ * timeout gets API Gateway's answer for one Lambda ended, as deployed.
  */
 import { AuthorizerDenied } from '@vigil/functions/api/authorizer';
-import { afterEach, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Authorizer, Gateway } from './gateway';
 import { startGateway } from './gateway';
 
@@ -57,5 +59,46 @@ describe('an authorizer that fails, not refuses', () => {
     expect(response.headers.get('www-authenticate')).toBe('Bearer');
     expect(problem.type).toBe('https://vigil.dev/problems/unauthorized');
     expect(logged).toEqual([]);
+  });
+});
+
+describe('a function that runs past its timeout', () => {
+  it("answers 502 as API Gateway does for a function Lambda ended, and drops the handler's late answer", async () => {
+    let finished = false;
+    gateway = await startGateway({
+      port: 0,
+      host: '127.0.0.1',
+      authorizer: async () => {
+        throw new AuthorizerDenied();
+      },
+      authCacheMs: 0,
+      rateLimits: false,
+      functionTimeoutMs: 300,
+      invocation: async (_functionName, run) => {
+        await sleep(1_000);
+        try {
+          return await run();
+        } finally {
+          finished = true;
+        }
+      },
+      log: { info: () => {}, warn: () => {}, error: (message) => void logged.push(message) },
+    });
+    const started = Date.now();
+    const response = await fetch(`${gateway.url}/health`);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(response.status).toBe(502);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({
+      type: 'https://vigil.dev/problems/internal',
+      status: 502,
+      detail: expect.stringContaining('try again'),
+      requestId: expect.any(String),
+    });
+    expect(logged).toContain('function timed out');
+
+    await vi.waitFor(() => expect(finished).toBe(true), { timeout: 3_000 });
+    // The gateway goes on answering.
+    expect((await fetch(`${gateway.url}/no-such-route`)).status).toBe(404);
   });
 });

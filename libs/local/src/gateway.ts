@@ -11,6 +11,8 @@ import { createServer, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger, PlanName } from '@vigil/core';
 import { PLANS, rateLimitHeaders } from '@vigil/core';
+import type { GatewayProblem } from '@vigil/functions/api/gateway-problems';
+import { API_TIMEOUT_S, FUNCTION_FAILED } from '@vigil/functions/api/gateway-problems';
 import { MAX_REQUEST_BYTES, problemResponse } from '@vigil/functions/api/http';
 import { API_ROUTES } from '@vigil/functions/api/routes';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -36,6 +38,11 @@ export interface GatewayOptions {
   log: Logger;
   /** Runs each route handler call as one invocation of its function (the stack's observer). */
   invocation?<T>(functionName: string, run: () => Promise<T>): Promise<T>;
+  /**
+   * How long a route's function may take before the answer is API Gateway's to a function that
+   * failed, 502 (default: the deployed functions' timeout, API_TIMEOUT_S). The handler runs on.
+   */
+  functionTimeoutMs?: number;
 }
 
 export interface Gateway {
@@ -100,6 +107,10 @@ const answerUnreadable = (error: NodeJS.ErrnoException, socket: Duplex) => {
   );
 };
 
+/** One of API Gateway's own answers (gateway-problems.ts), as it is deployed (infra/api.ts). */
+const gatewayProblem = (problem: GatewayProblem, requestId: string) =>
+  problemResponse(problem.status, problem.slug, problem.title, problem.detail, requestId, undefined, problem.headers);
+
 const unauthorized = (requestId: string) =>
   problemResponse(
     401,
@@ -127,6 +138,7 @@ const authorizerFailed = (requestId: string) =>
 
 export const startGateway = async (options: GatewayOptions): Promise<Gateway> => {
   const routes = API_ROUTES.map(compileRoute);
+  const functionTimeoutMs = options.functionTimeoutMs ?? API_TIMEOUT_S * 1000;
   const limiter = new TenantRateLimiter();
   const auth = new AuthorizerCache(options);
 
@@ -211,8 +223,21 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     }
     const handler = (compiled.handler ??= (await compiled.route.load()).handler);
     const { functionName } = compiled.route;
-    const invoke = () => handler(event, lambdaContext(functionName, requestId));
-    send(res, await (options.invocation ? options.invocation(functionName, invoke) : invoke()));
+    const invoke = () => handler(event, lambdaContext(functionName, requestId, functionTimeoutMs));
+    const invocation = options.invocation ? options.invocation(functionName, invoke) : invoke();
+    // On AWS Lambda ends a function at its timeout and API Gateway answers for it; here the
+    // handler cannot be stopped, so it runs on and its late answer (or error) is dropped.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timed-out'>((resolve) => {
+      timer = setTimeout(() => resolve('timed-out'), functionTimeoutMs);
+    });
+    const result = await Promise.race([invocation, timedOut]).finally(() => clearTimeout(timer));
+    if (result !== 'timed-out') return send(res, result);
+    options.log.error('function timed out', { functionName, requestId, timeoutMs: functionTimeoutMs });
+    invocation.catch((error: unknown) =>
+      options.log.error('function failed after its timeout', { functionName, requestId, error: String(error) }),
+    );
+    send(res, gatewayProblem(FUNCTION_FAILED, requestId));
   };
 
   const server: Server = createServer((req, res) => {

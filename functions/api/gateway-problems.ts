@@ -1,0 +1,61 @@
+/**
+ * API Gateway's own answers to requests no route handler answered, as the problems the handlers
+ * write (http.ts): infra/api.ts deploys them as gateway responses, and the local gateway answers
+ * the same where it stands in for API Gateway. Without them API Gateway answers in its own shape
+ * (`{"message": "Missing Authentication Token"}` for a mistyped path, `{"message": "Internal server
+ * error"}` for a function that failed), which no client of a problem+json API can branch on.
+ */
+
+export interface GatewayProblem {
+  status: number;
+  slug: string;
+  title: string;
+  detail: string;
+  /** Headers beside the problem's content type, e.g. a Retry-After. */
+  headers?: Record<string, string>;
+}
+
+/** The API functions' timeout (Lambda), well inside API Gateway's 29 s integration limit. */
+export const API_TIMEOUT_S = 10;
+
+/**
+ * A method and path no route has. API Gateway cannot tell an unknown path from a known one asked
+ * with another method (both are its MISSING_AUTHENTICATION_TOKEN); the local gateway can, and
+ * answers those 404 and 405 in its own words.
+ */
+export const NO_SUCH_ROUTE: GatewayProblem = {
+  status: 404,
+  slug: 'not-found',
+  title: 'No such route',
+  detail: 'This method and path are not a Vigil API route (see the API reference, openapi.yaml).',
+};
+
+/**
+ * The function failed without an answer: it crashed or ran past API_TIMEOUT_S. What it did before
+ * may stand, so this is no "nothing happened": a create repeated with its Idempotency-Key returns
+ * the message it made.
+ */
+export const FUNCTION_FAILED: GatewayProblem = {
+  status: 502,
+  slug: 'internal',
+  title: 'Internal error',
+  detail: 'Vigil failed to answer this request; try again. Quote the request id if it persists.',
+};
+
+/** API Gateway could not invoke the function (its concurrency used up, say): it never ran. */
+export const FUNCTION_UNAVAILABLE: GatewayProblem = {
+  status: 503,
+  slug: 'unavailable',
+  title: 'Service unavailable',
+  detail: 'Vigil could not take this request just now; try again after Retry-After.',
+  headers: { 'Retry-After': '1' },
+};
+
+/** No answer within API Gateway's 29 s (a function timeout above it, which Vigil's are not). */
+export const GATEWAY_TIMEOUT: GatewayProblem = {
+  status: 504,
+  slug: 'timeout',
+  title: 'Request timed out',
+  detail:
+    'Vigil did not answer within 29 s and may have applied the request; repeat it (a create with the same Idempotency-Key returns the message it made).',
+};
