@@ -46,6 +46,7 @@ const UNTIMED_INTEGRATION = [
   'bench/cost/dynamo-request-units.int.test.ts',
   'app/src/lib/console-settings.int.test.ts',
   'functions/api/input-edges.int.test.ts',
+  'functions/api/unavailable.int.test.ts',
   'functions/engine/bulk-jobs.int.test.ts',
   'bench/cost/grants-cover-calls.int.test.ts',
   'contract/hostile-input.int.test.ts',

@@ -7,10 +7,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL_PROCESS_ENV, STACK_NODE_FLAGS } from '@vigil/local/config';
+import { freePort } from '../test-support/free-port';
 
 export interface E2eTarget {
   mode: 'local' | 'remote';
@@ -37,16 +37,7 @@ export const remoteTarget = (): E2eTarget | undefined => {
   return baseUrl && apiKey ? { mode: 'remote', baseUrl: baseUrl.replace(/\/$/, ''), apiKey } : undefined;
 };
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+export { freePort };
 
 /** The local stack as a child process, exactly as `npm start` runs it. */
 /** A JSON request to a stack's API with a key: the answer's status and parsed body. */

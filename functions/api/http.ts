@@ -1,10 +1,12 @@
 /**
  * The HTTP edge shared by every API handler: a middy chain that parses and validates the request
  * once (JSON body, query, headers) with zod, hands a typed request to the route, shapes the JSON
- * response, and maps every error to an RFC 9457 problem+json answer. Unexpected errors become a
- * plain 500 carrying the request id; their details go to the log only.
+ * response, and maps every error to an RFC 9457 problem+json answer. A service that was
+ * unavailable (throttled, failing, out of reach) is a 503 with Retry-After; other unexpected errors
+ * become a plain 500 carrying the request id; their details go to the log only.
  */
 import middy from '@middy/core';
+import { isDependencyUnavailable } from '@vigil/aws/dependency-errors';
 import { base } from '@vigil/aws/wiring/base';
 import type { FieldError, SessionIdentity, WebUser } from '@vigil/core';
 import {
@@ -20,6 +22,12 @@ import {
 } from '@vigil/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
+
+/**
+ * The wait a 503 for an unavailable dependency asks for: the SDK's own retries (backoff included)
+ * were used up within the request, so the next try is worth a second's pause, no more.
+ */
+const DEPENDENCY_RETRY_AFTER_S = 1;
 
 /** Whole request bodies above this are refused before parsing (a batch of 100 small messages fits). */
 export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -192,6 +200,23 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
             requestId,
             error instanceof ValidationError || error instanceof PayloadTooLargeError ? error.errors : undefined,
             error.headers,
+          );
+          return;
+        }
+        if (isDependencyUnavailable(error)) {
+          base().log.warn('a service Vigil depends on was unavailable', {
+            requestId,
+            route: `${request.event.httpMethod} ${request.event.resource}`,
+            error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          });
+          request.response = problemResponse(
+            503,
+            'unavailable',
+            'Service unavailable',
+            'A service Vigil depends on was unavailable (throttled or failing); try again after Retry-After. A create repeated with its Idempotency-Key is never made twice.',
+            requestId,
+            undefined,
+            { 'retry-after': String(DEPENDENCY_RETRY_AFTER_S) },
           );
           return;
         }
