@@ -386,7 +386,13 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
 
   if (options.web) {
     try {
-      web = await startWebApp({ ...options.web, host: options.host, apiUrl: gateway.url, sessionSecret });
+      web = await startWebApp({
+        ...options.web,
+        host: options.host,
+        apiUrl: gateway.url,
+        sessionSecret,
+        onExit: (how) => rt.log.error('the web app stopped; the API and the engine go on', { how }),
+      });
     } catch (error) {
       await stack.stop();
       throw error;

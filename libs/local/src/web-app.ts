@@ -3,12 +3,15 @@
  * needs to reach the stack (the API's URL and the session secret the authorizer shares: the app
  * talks to the API only, first sign-ins included), and the development sign-in turned on. `dev` compiles pages on demand (no
  * build step after `npm install`); `start` serves the production build (`npm run build -w app`).
+ * It ends with the stack, a stack killed with -9 included, and an app that stops on its own is
+ * reported with its last lines.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export type WebMode = 'dev' | 'start';
 
@@ -20,6 +23,8 @@ export interface WebAppOptions {
   sessionSecret: string;
   /** Extra environment for the app (tests). */
   env?: Record<string, string>;
+  /** Told when the app stops without being asked to, with its exit code and its last lines. */
+  onExit?: (how: string) => void;
 }
 
 export interface WebApp {
@@ -29,6 +34,7 @@ export interface WebApp {
 
 const APP_DIR = join(__dirname, '..', '..', '..', 'app');
 const NEXT_BIN = require.resolve('next/dist/bin/next', { paths: [APP_DIR] });
+const END_WITH_PARENT = pathToFileURL(join(__dirname, 'end-with-parent.mjs')).href;
 
 /** Resolves once something accepts connections on host:port. */
 const portOpen = (host: string, port: number): Promise<boolean> =>
@@ -55,7 +61,7 @@ export const startWebApp = async (options: WebAppOptions): Promise<WebApp> => {
   const url = `http://localhost:${options.port}`;
   const child: ChildProcess = spawn(
     process.execPath,
-    [NEXT_BIN, options.mode, '--port', String(options.port), '--hostname', options.host],
+    ['--import', END_WITH_PARENT, NEXT_BIN, options.mode, '--port', String(options.port), '--hostname', options.host],
     {
       cwd: APP_DIR,
       env: {
@@ -66,9 +72,11 @@ export const startWebApp = async (options: WebAppOptions): Promise<WebApp> => {
         NEXTAUTH_SECRET: options.sessionSecret,
         VIGIL_API_URL: options.apiUrl,
         VIGIL_DEV_SIGN_IN: 'on',
+        VIGIL_END_WITH_PARENT: '1',
         ...options.env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its stdin is a pipe nothing writes to: it ends when this process does (end-with-parent.mjs).
+      stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
   // Keep the last lines the app printed: if it dies, they say why.
@@ -95,9 +103,14 @@ export const startWebApp = async (options: WebAppOptions): Promise<WebApp> => {
     }
   }
 
+  let stopping = false;
+  void exited.then((code) => {
+    if (!stopping) options.onExit?.(`exit code ${code}; its last lines:\n${recent.join('\n')}`);
+  });
   return {
     url,
     async stop() {
+      stopping = true;
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
