@@ -7,6 +7,7 @@
  */
 import type { GatewayProblem } from '../functions/api/gateway-problems';
 import {
+  AUTHORIZER_FAILED,
   FUNCTION_FAILED,
   FUNCTION_UNAVAILABLE,
   GATEWAY_TIMEOUT,
@@ -152,16 +153,15 @@ export const GATEWAY_PROBLEMS: readonly GatewayAnswer[] = [
   }),
   // API Gateway's name for "no route has this method and path" (not only for a missing credential).
   ...['MISSING_AUTHENTICATION_TOKEN', 'RESOURCE_NOT_FOUND'].map((type) => answer(type, NO_SUCH_ROUTE)),
-  // The authorizer failed (threw, timed out, or a store it reads did not answer): no verdict on the
-  // credential, so a 500 the client may retry, never a 401 it would take as final.
-  ...['AUTHORIZER_FAILURE', 'AUTHORIZER_CONFIGURATION_ERROR'].map((type) =>
-    answer(type, {
-      status: 500,
-      slug: 'internal',
-      title: 'Internal error',
-      detail: 'The credential could not be checked just now; try again. Quote the request id if it persists.',
-    }),
-  ),
+  // The authorizer failed: no verdict on the credential, so a 503 the client retries, never a 401.
+  answer('AUTHORIZER_FAILURE', AUTHORIZER_FAILED),
+  // It answered what API Gateway cannot read: a fault of Vigil's, not of the moment.
+  answer('AUTHORIZER_CONFIGURATION_ERROR', {
+    status: 500,
+    slug: 'internal',
+    title: 'Internal error',
+    detail: 'The credential could not be checked; quote the request id when you report it.',
+  }),
   answer('INTEGRATION_FAILURE', FUNCTION_UNAVAILABLE),
   answer('INTEGRATION_TIMEOUT', GATEWAY_TIMEOUT),
   // Every other 5xx: a function that crashed, ran past its timeout or answered malformed.

@@ -484,8 +484,8 @@ describe('serverless package (offline, --stage ci)', () => {
         // A mistyped path or method: API Gateway's own answer is a 403 "Missing Authentication Token".
         { type: 'MISSING_AUTHENTICATION_TOKEN', status: 404, slug: 'not-found' },
         { type: 'RESOURCE_NOT_FOUND', status: 404, slug: 'not-found' },
-        // An authorizer that failed is no verdict on the credential: a 500 a client retries, not a 401.
-        { type: 'AUTHORIZER_FAILURE', status: 500, slug: 'internal' },
+        // An authorizer that failed is no verdict on the credential: a 503 a client retries, not a 401.
+        { type: 'AUTHORIZER_FAILURE', status: 503, slug: 'unavailable' },
         { type: 'AUTHORIZER_CONFIGURATION_ERROR', status: 500, slug: 'internal' },
         // A function that never ran (its concurrency used up), took too long, or failed.
         { type: 'INTEGRATION_FAILURE', status: 503, slug: 'unavailable' },

@@ -51,6 +51,18 @@ export const FUNCTION_UNAVAILABLE: GatewayProblem = {
   headers: { 'Retry-After': '1' },
 };
 
+/**
+ * The authorizer failed (threw, timed out: nearly always a store it reads that did not answer):
+ * no verdict on the credential, so never a 401 a client would take as final, but a 503 it retries.
+ */
+export const AUTHORIZER_FAILED: GatewayProblem = {
+  status: 503,
+  slug: 'unavailable',
+  title: 'Service unavailable',
+  detail: 'The credential could not be checked just now; try again after Retry-After.',
+  headers: { 'Retry-After': '1' },
+};
+
 /** No answer within API Gateway's 29 s (a function timeout above it, which Vigil's are not). */
 export const GATEWAY_TIMEOUT: GatewayProblem = {
   status: 504,

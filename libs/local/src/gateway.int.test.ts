@@ -1,7 +1,7 @@
 /**
  * The local gateway's answer when its authorizer fails rather than refuses: a store the authorizer
  * reads did not answer (throttled, down). That is no verdict on the credential, so the answer is a
- * 500 problem document a client retries, as API Gateway's AUTHORIZER_FAILURE is deployed
+ * 503 problem document a client retries, as API Gateway's AUTHORIZER_FAILURE is deployed
  * (infra/api.ts), never the 401 a client takes as "this key is wrong". The authorizer here is a
  * stand-in that throws, the one way to make only it fail. And a function that runs past its
  * timeout gets API Gateway's answer for one Lambda ended, as deployed.
@@ -35,16 +35,17 @@ afterEach(async () => {
 });
 
 describe('an authorizer that fails, not refuses', () => {
-  it('answers 500 with a problem document saying to try again, and logs the failure', async () => {
+  it('answers 503 with a problem document saying to try again after Retry-After, and logs the failure', async () => {
     const { response, problem } = await gatewayWith(async () => {
       throw new Error('ProvisionedThroughputExceededException: Rate of requests exceeds the allowed throughput');
     });
-    expect(response.status).toBe(500);
+    expect(response.status).toBe(503);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('retry-after')).toBe('1');
     expect(response.headers.get('www-authenticate')).toBeNull();
     expect(problem).toMatchObject({
-      type: 'https://vigil.dev/problems/internal',
-      status: 500,
+      type: 'https://vigil.dev/problems/unavailable',
+      status: 503,
       detail: expect.stringContaining('try again'),
       requestId: expect.any(String),
     });

@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger, PlanName } from '@vigil/core';
 import { PLANS, rateLimitHeaders } from '@vigil/core';
 import type { GatewayProblem } from '@vigil/functions/api/gateway-problems';
-import { API_TIMEOUT_S, FUNCTION_FAILED } from '@vigil/functions/api/gateway-problems';
+import { API_TIMEOUT_S, AUTHORIZER_FAILED, FUNCTION_FAILED } from '@vigil/functions/api/gateway-problems';
 import { MAX_REQUEST_BYTES, problemResponse } from '@vigil/functions/api/http';
 import { API_ROUTES } from '@vigil/functions/api/routes';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -122,20 +122,6 @@ const unauthorized = (requestId: string) =>
     { 'www-authenticate': 'Bearer' },
   );
 
-/**
- * The authorizer failed (a store it reads did not answer): not a verdict on the credential, so
- * not a 401 a client would take as final, but a 500 it may retry, as API Gateway's
- * AUTHORIZER_FAILURE answers deployed (infra/api.ts).
- */
-const authorizerFailed = (requestId: string) =>
-  problemResponse(
-    500,
-    'internal',
-    'Internal error',
-    'The credential could not be checked just now; try again. Quote the request id if it persists.',
-    requestId,
-  );
-
 export const startGateway = async (options: GatewayOptions): Promise<Gateway> => {
   const routes = API_ROUTES.map(compileRoute);
   const functionTimeoutMs = options.functionTimeoutMs ?? API_TIMEOUT_S * 1000;
@@ -198,7 +184,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       const decision = await auth.decide(event, compiled.route);
       if (decision.kind === 'denied') return send(res, unauthorized(requestId));
       // Logged by the cache.
-      if (decision.kind === 'failed') return send(res, authorizerFailed(requestId));
+      if (decision.kind === 'failed') return send(res, gatewayProblem(AUTHORIZER_FAILED, requestId));
       const { identity } = decision;
       event.requestContext.authorizer = { ...identity.context, principalId: identity.principalId };
       const plan = PLANS[String(identity.context.plan) as PlanName] ?? PLANS.free;
