@@ -90,13 +90,30 @@ export const corsFor = (path: string): CorsSettings | undefined =>
     ? { origin: CONSOLE_ORIGIN_TOKEN, headers: CORS_HEADERS, allowCredentials: false, maxAge: 600 }
     : undefined;
 
+/** API Gateway's response types this API answers in its own words (AWS::ApiGateway::GatewayResponse). */
+type GatewayResponseType =
+  | 'UNAUTHORIZED'
+  | 'ACCESS_DENIED'
+  | 'INVALID_API_KEY'
+  | 'THROTTLED'
+  | 'QUOTA_EXCEEDED'
+  | 'REQUEST_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'MISSING_AUTHENTICATION_TOKEN'
+  | 'RESOURCE_NOT_FOUND'
+  | 'AUTHORIZER_FAILURE'
+  | 'AUTHORIZER_CONFIGURATION_ERROR'
+  | 'INTEGRATION_FAILURE'
+  | 'INTEGRATION_TIMEOUT'
+  | 'DEFAULT_5XX';
+
 /** One of API Gateway's own answers (its response types), as a problem of the app's. */
 interface GatewayAnswer extends GatewayProblem {
   logicalId: string;
-  responseType: string;
+  responseType: GatewayResponseType;
 }
 
-const answer = (responseType: string, problem: GatewayProblem): GatewayAnswer => ({
+const answer = (responseType: GatewayResponseType, problem: GatewayProblem): GatewayAnswer => ({
   // ACCESS_DENIED → AccessDeniedGatewayResponse (the ids the template has had since the first ones).
   logicalId: `${responseType
     .toLowerCase()
@@ -119,7 +136,7 @@ export const GATEWAY_PROBLEMS: readonly GatewayAnswer[] = [
     title: 'Missing or invalid API key',
     detail: 'Send a valid API key as Authorization: Bearer <key>.',
   }),
-  ...['ACCESS_DENIED', 'INVALID_API_KEY'].map((type) =>
+  ...(['ACCESS_DENIED', 'INVALID_API_KEY'] as const).map((type) =>
     answer(type, {
       status: 403,
       slug: 'forbidden',
@@ -152,7 +169,7 @@ export const GATEWAY_PROBLEMS: readonly GatewayAnswer[] = [
     detail: 'Send JSON, as Content-Type: application/json.',
   }),
   // API Gateway's name for "no route has this method and path" (not only for a missing credential).
-  ...['MISSING_AUTHENTICATION_TOKEN', 'RESOURCE_NOT_FOUND'].map((type) => answer(type, NO_SUCH_ROUTE)),
+  ...(['MISSING_AUTHENTICATION_TOKEN', 'RESOURCE_NOT_FOUND'] as const).map((type) => answer(type, NO_SUCH_ROUTE)),
   // The authorizer failed: no verdict on the credential, so a 503 the client retries, never a 401.
   answer('AUTHORIZER_FAILURE', AUTHORIZER_FAILED),
   // It answered what API Gateway cannot read: a fault of Vigil's, not of the moment.
