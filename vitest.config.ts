@@ -28,6 +28,7 @@ const UNTIMED_INTEGRATION = [
   'libs/aws/src/dynamo-session-revocations.int.test.ts',
   'libs/aws/src/dynamo-tenant-store.int.test.ts',
   'libs/aws/src/dynamo-bulk-job-store.int.test.ts',
+  'libs/aws/src/dynamo-notification-endpoints.int.test.ts',
   'libs/aws/src/dynamo-usage-ledger.int.test.ts',
   'libs/aws/src/dynamo-usage-ledger-bounds.int.test.ts',
   'libs/aws/src/message-store-all-or-nothing.int.test.ts',

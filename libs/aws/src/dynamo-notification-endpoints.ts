@@ -11,6 +11,7 @@ import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { NotificationEndpoint, NotificationEndpointStore } from '@vigil/core';
 import { MAX_NOTIFICATION_ENDPOINTS } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
+import { ITEM_ON_CONDITION_FAILURE, itemAfterRefusal } from './own-write';
 
 const ENDPOINT_PREFIX = 'NEP#';
 const DELIVERY_PREFIX = 'NED#';
@@ -44,13 +45,22 @@ export class DynamoNotificationEndpoints implements NotificationEndpointStore {
   }
 
   async addEndpoint(endpoint: NotificationEndpoint): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: `T#${endpoint.tenantId}`, sk: `${ENDPOINT_PREFIX}${endpoint.id}`, ...endpoint },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    const key = { pk: `T#${endpoint.tenantId}`, sk: `${ENDPOINT_PREFIX}${endpoint.id}` };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...key, ...endpoint },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ...ITEM_ON_CONDITION_FAILURE,
+        }),
+      );
+    } catch (error) {
+      // The id is new to this add, so an item already at its key is this put: applied, its answer
+      // lost, and the SDK's retry refused by the condition the first send made false.
+      const current = await itemAfterRefusal(this.db, this.table, key, error);
+      if (current?.url !== endpoint.url || current?.createdAt !== endpoint.createdAt) throw error;
+    }
   }
 
   async removeEndpoint(tenantId: string, endpointId: string): Promise<boolean> {
