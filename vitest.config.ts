@@ -41,6 +41,7 @@ const UNTIMED_INTEGRATION = [
   'libs/aws/src/wiring/local-signer.int.test.ts',
   'libs/local/src/dynalite-patches.int.test.ts',
   'libs/local/src/dynalite-atomic-writes.int.test.ts',
+  'libs/local/src/end-with-parent.int.test.ts',
   'libs/local/src/gateway.int.test.ts',
   'libs/client/scripts/*.int.test.ts',
   'infra/*.int.test.ts',
