@@ -203,10 +203,11 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
           );
           return;
         }
+        const route = `${request.event.httpMethod} ${request.event.resource}`;
         if (isDependencyUnavailable(error)) {
           base().log.warn('a service Vigil depends on was unavailable', {
             requestId,
-            route: `${request.event.httpMethod} ${request.event.resource}`,
+            route,
             error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
           });
           request.response = problemResponse(
@@ -222,7 +223,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
         }
         base().log.error('unexpected error', {
           requestId,
-          route: `${request.event.httpMethod} ${request.event.resource}`,
+          route,
           error: error instanceof Error ? (error.stack ?? error.message) : String(error),
         });
         request.response = problemResponse(

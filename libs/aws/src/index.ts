@@ -19,4 +19,3 @@ export * from './dynamo-flow-limiter';
 export * from './dynamo-bulk-job-store';
 export * from './sqs-bulk-job-queue';
 export * from './tenant-partitions';
-export * from './dependency-errors';
