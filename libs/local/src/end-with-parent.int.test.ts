@@ -31,19 +31,26 @@ const alive = (pid: number) => {
   }
 };
 
-const startParent = async (childScript: string) => {
+/** Starts the stand-in stack with `childScript` as its child; resolves with the first `count` pids printed. */
+const startParent = async (childScript: string, count = 1) => {
   const parent = spawn(process.execPath, ['-e', PARENT, PRELOAD, childScript], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const pid = await new Promise<number>((resolve) =>
-    parent.stdout.once('data', (chunk) => resolve(Number(String(chunk)))),
-  );
-  return { parent, pid };
+  const pids = await new Promise<number[]>((resolve) => {
+    let out = '';
+    parent.stdout.on('data', (chunk) => {
+      out += String(chunk);
+      const numbers = out.split('\n').filter(Boolean).map(Number);
+      if (numbers.length >= count) resolve(numbers);
+    });
+  });
+  return { parent, pids };
 };
 
 describe('a process started with end-with-parent.mjs', () => {
   it('ends when the process that started it is killed with -9', async () => {
-    const { parent, pid } = await startParent('setInterval(() => {}, 1000)');
+    const { parent, pids } = await startParent('setInterval(() => {}, 1000)');
+    const [pid] = pids as [number];
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(alive(pid)).toBe(true);
     parent.kill('SIGKILL');
@@ -59,17 +66,7 @@ describe('a process started with end-with-parent.mjs', () => {
       });
       console.log(g.pid);
       setInterval(() => {}, 1000);`;
-    const parent = spawn(process.execPath, ['-e', PARENT, PRELOAD, `${grandchild}`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const pids = await new Promise<number[]>((resolve) => {
-      let out = '';
-      parent.stdout.on('data', (chunk) => {
-        out += String(chunk);
-        const numbers = out.split('\n').filter(Boolean).map(Number);
-        if (numbers.length >= 2) resolve(numbers);
-      });
-    });
+    const { parent, pids } = await startParent(grandchild, 2);
     const [, grandchildPid] = pids as [number, number];
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(alive(grandchildPid)).toBe(true);
