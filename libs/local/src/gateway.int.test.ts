@@ -7,6 +7,7 @@
  * timeout gets API Gateway's answer for one Lambda ended, as deployed.
  */
 import { AuthorizerDenied } from '@vigil/functions/api/authorizer';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Authorizer, Gateway } from './gateway';
@@ -100,6 +101,53 @@ describe('a function that runs past its timeout', () => {
 
     await vi.waitFor(() => expect(finished).toBe(true), { timeout: 3_000 });
     // The gateway goes on answering.
+    expect((await fetch(`${gateway.url}/no-such-route`)).status).toBe(404);
+  });
+});
+
+describe('a client that stalls halfway through its request', () => {
+  it('is answered 408 with a problem document once its arrival time is up, and the gateway goes on', async () => {
+    gateway = await startGateway({
+      port: 0,
+      host: '127.0.0.1',
+      authorizer: async () => {
+        throw new AuthorizerDenied();
+      },
+      authCacheMs: 0,
+      rateLimits: false,
+      requestArrivalTimeoutMs: 500,
+      log: { info: () => {}, warn: () => {}, error: (message) => void logged.push(message) },
+    });
+    const { port } = gateway;
+    const stalled = async (start: string) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.write(start);
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString()));
+        socket.on('close', () => resolve(text));
+      });
+      return { answer, tookMs: Date.now() - started };
+    };
+
+    // Half a body: the head said 100 bytes, 3 came.
+    const body = await stalled(
+      'POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"u',
+    );
+    // Half a head.
+    const head = await stalled('GET /health HTTP/1.1\r\nHost: x\r\n');
+    for (const { answer, tookMs } of [body, head]) {
+      expect(tookMs).toBeLessThan(3_000);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).toContain('content-type: application/problem+json');
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+        type: 'https://vigil.dev/problems/timeout',
+        status: 408,
+        detail: expect.stringContaining('within 0.5 s'),
+      });
+    }
+    expect(logged).toEqual([]);
     expect((await fetch(`${gateway.url}/no-such-route`)).status).toBe(404);
   });
 });

@@ -43,6 +43,11 @@ export interface GatewayOptions {
    * failed, 502 (default: the deployed functions' timeout, API_TIMEOUT_S). The handler runs on.
    */
   functionTimeoutMs?: number;
+  /**
+   * How long a client may take to send a whole request, head and body (default
+   * REQUEST_ARRIVAL_TIMEOUT_MS); one that stalls past it is answered 408 and its connection closed.
+   */
+  requestArrivalTimeoutMs?: number;
 }
 
 export interface Gateway {
@@ -53,8 +58,17 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
-  new Promise((resolve, reject) => {
+/**
+ * A request's head and body must arrive within 30 s (its head within 10 s): a client that stalls
+ * halfway would otherwise hold a socket for Node's default of 5 minutes. API Gateway bounds a
+ * request's arrival on its side too.
+ */
+export const REQUEST_ARRIVAL_TIMEOUT_MS = 30_000;
+const HEAD_ARRIVAL_TIMEOUT_MS = 10_000;
+
+/** The body, or why there is none to answer: over the limit, or the client went away mid-body. */
+const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large' | 'gone'> =>
+  new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -62,7 +76,8 @@ const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
       if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
     });
     req.on('end', () => resolve(size > MAX_REQUEST_BYTES ? 'too-large' : Buffer.concat(chunks)));
-    req.on('error', reject);
+    // Reset, or ended by the arrival timeout (answered 408 by answerUnreadable): nobody to answer.
+    req.on('error', () => resolve('gone'));
   });
 
 const send = (res: ServerResponse, result: APIGatewayProxyResult) => {
@@ -72,30 +87,38 @@ const send = (res: ServerResponse, result: APIGatewayProxyResult) => {
 
 /**
  * A request Node's parser refused before any route (a head over its 16 KiB, a request line that is
- * not HTTP): answered with a problem document, as every other refusal, and the connection closed.
- * In front of a deployment API Gateway answers these itself.
+ * not HTTP) or one that did not arrive in time: answered with a problem document, as every other
+ * refusal, and the connection closed. In front of a deployment API Gateway answers these itself.
  */
-const answerUnreadable = (error: NodeJS.ErrnoException, socket: Duplex) => {
+const answerUnreadable = (error: NodeJS.ErrnoException, socket: Duplex, arrivalTimeoutMs: number) => {
   if (!socket.writable || error.code === 'ECONNRESET') {
     socket.destroy();
     return;
   }
   const problem =
-    error.code === 'HPE_HEADER_OVERFLOW'
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? problemResponse(
-          431,
-          'request-head-too-large',
-          'The request head is too large',
-          'The request line and headers together are over 16 KiB: send large data in the body.',
+          408,
+          'timeout',
+          'The request took too long to arrive',
+          `The request's head and body must arrive within ${arrivalTimeoutMs / 1000} s; send it again.`,
           'unknown',
         )
-      : problemResponse(
-          400,
-          'malformed-request',
-          'The request could not be read',
-          `The request is not valid HTTP (${error.code ?? 'parse error'}).`,
-          'unknown',
-        );
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? problemResponse(
+            431,
+            'request-head-too-large',
+            'The request head is too large',
+            'The request line and headers together are over 16 KiB: send large data in the body.',
+            'unknown',
+          )
+        : problemResponse(
+            400,
+            'malformed-request',
+            'The request could not be read',
+            `The request is not valid HTTP (${error.code ?? 'parse error'}).`,
+            'unknown',
+          );
   const headers = {
     ...(problem.headers as Record<string, string>),
     'content-length': String(Buffer.byteLength(problem.body)),
@@ -167,6 +190,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     }
     const { compiled, pathParameters } = match;
     const body = await readBody(req);
+    if (body === 'gone') return;
     if (body === 'too-large') {
       return send(
         res,
@@ -226,15 +250,24 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     send(res, gatewayProblem(FUNCTION_FAILED, requestId));
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error) => {
-      options.log.error('gateway failed', { error: String(error) });
-      if (!res.headersSent)
-        send(res, problemResponse(500, 'internal', 'Internal error', 'The local gateway failed.', 'unknown'));
-      else res.destroy();
-    });
-  });
-  server.on('clientError', answerUnreadable);
+  const arrivalTimeoutMs = options.requestArrivalTimeoutMs ?? REQUEST_ARRIVAL_TIMEOUT_MS;
+  const server: Server = createServer(
+    {
+      requestTimeout: arrivalTimeoutMs,
+      headersTimeout: Math.min(HEAD_ARRIVAL_TIMEOUT_MS, arrivalTimeoutMs),
+      // How often Node looks for requests past those bounds (its default, 30 s, would double them).
+      connectionsCheckingInterval: Math.min(1_000, arrivalTimeoutMs / 4),
+    },
+    (req, res) => {
+      handle(req, res).catch((error) => {
+        options.log.error('gateway failed', { error: String(error) });
+        if (!res.headersSent)
+          send(res, problemResponse(500, 'internal', 'Internal error', 'The local gateway failed.', 'unknown'));
+        else res.destroy();
+      });
+    },
+  );
+  server.on('clientError', (error, socket) => answerUnreadable(error, socket, arrivalTimeoutMs));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
