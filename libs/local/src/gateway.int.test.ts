@@ -10,21 +10,30 @@ import { AuthorizerDenied } from '@vigil/functions/api/authorizer';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Authorizer, Gateway } from './gateway';
+import type { Authorizer, Gateway, GatewayOptions } from './gateway';
 import { startGateway } from './gateway';
 
 let gateway: Gateway | undefined;
 const logged: string[] = [];
 
-const gatewayWith = async (authorizer: Authorizer) => {
+/** A gateway on a free port whose errors are kept in `logged`; by default every key is refused. */
+const startTestGateway = async (options: Partial<GatewayOptions> = {}): Promise<Gateway> => {
   gateway = await startGateway({
     port: 0,
     host: '127.0.0.1',
-    authorizer,
+    authorizer: async () => {
+      throw new AuthorizerDenied();
+    },
     authCacheMs: 0,
     rateLimits: false,
     log: { info: () => {}, warn: () => {}, error: (message) => void logged.push(message) },
+    ...options,
   });
+  return gateway;
+};
+
+const gatewayWith = async (authorizer: Authorizer) => {
+  const gateway = await startTestGateway({ authorizer });
   const response = await fetch(`${gateway.url}/v1/messages`, { headers: { authorization: 'Bearer vgl_any' } });
   return { response, problem: await response.json() };
 };
@@ -67,14 +76,7 @@ describe('an authorizer that fails, not refuses', () => {
 describe('a function that runs past its timeout', () => {
   it("answers 502 as API Gateway does for a function Lambda ended, and drops the handler's late answer", async () => {
     let finished = false;
-    gateway = await startGateway({
-      port: 0,
-      host: '127.0.0.1',
-      authorizer: async () => {
-        throw new AuthorizerDenied();
-      },
-      authCacheMs: 0,
-      rateLimits: false,
+    const gateway = await startTestGateway({
       functionTimeoutMs: 300,
       invocation: async (_functionName, run) => {
         await sleep(1_000);
@@ -84,7 +86,6 @@ describe('a function that runs past its timeout', () => {
           finished = true;
         }
       },
-      log: { info: () => {}, warn: () => {}, error: (message) => void logged.push(message) },
     });
     const started = Date.now();
     const response = await fetch(`${gateway.url}/health`);
@@ -107,17 +108,7 @@ describe('a function that runs past its timeout', () => {
 
 describe('a client that stalls halfway through its request', () => {
   it('is answered 408 with a problem document once its arrival time is up, and the gateway goes on', async () => {
-    gateway = await startGateway({
-      port: 0,
-      host: '127.0.0.1',
-      authorizer: async () => {
-        throw new AuthorizerDenied();
-      },
-      authCacheMs: 0,
-      rateLimits: false,
-      requestArrivalTimeoutMs: 500,
-      log: { info: () => {}, warn: () => {}, error: (message) => void logged.push(message) },
-    });
+    const gateway = await startTestGateway({ requestArrivalTimeoutMs: 500 });
     const { port } = gateway;
     const stalled = async (start: string) => {
       const socket = connect(port, '127.0.0.1');
