@@ -34,8 +34,25 @@ export const MAX_BATCH = 100;
 /** Text Vigil stores: DynamoDB refuses an unpaired surrogate, so it is a 422 here, never a 500. */
 const text = () => z.string().refine(isWellFormedText, NOT_WELL_FORMED);
 
+/**
+ * A URL is stored as it was written and sent as the WHATWG URL parser reads it, so what the parser
+ * would quietly change is refused rather than sent somewhere other than what the message shows: it
+ * drops tabs and line breaks and trims spaces and control characters, reads `\` as `/`, takes
+ * `http:///x` as host `x`; port 0 is no port a request can reach.
+ */
+const URL_AS_WRITTEN: ReadonlyArray<[RegExp, string]> = [
+  // eslint-disable-next-line no-control-regex
+  [/[\u0000-\u0020\u007f]/, 'has a space or control character: percent-encode it (a space is %20)'],
+  [/\\/, 'has a backslash: write / between path segments, or percent-encode it as %5C'],
+  [/^[a-z][a-z0-9+.-]*:(?!\/\/[^/?#])/i, 'must name its host right after the scheme, as in https://example.com/hook'],
+];
+
 const httpUrl = text()
   .max(2048)
+  .superRefine((value, ctx) => {
+    for (const [pattern, message] of URL_AS_WRITTEN)
+      if (pattern.test(value)) ctx.addIssue({ code: 'custom', message, continue: false });
+  })
   .refine((value) => {
     try {
       // A scheme no delivery target takes is refused here (delivery-target.ts names them).
@@ -44,6 +61,7 @@ const httpUrl = text()
       return false;
     }
   }, 'must be an absolute http or https URL')
+  .refine((value) => !URL.canParse(value) || new URL(value).port !== '0', 'has port 0, which no request can reach')
   .refine((value) => {
     // Its user and password are sent as Basic authentication, percent-decoded first: a `%` not
     // followed by two hex digits there could never be sent (Node refuses the request).

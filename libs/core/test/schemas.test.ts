@@ -81,6 +81,31 @@ describe('MessageIn', () => {
     expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt: '12/01/2026' })[0]?.path).toBe('sendAt');
   });
 
+  it('refuses a URL the parser would send somewhere other than it reads, each with what to write instead', () => {
+    const problemOf = (url: string) => errorsOf(MessageIn, { url, delay: 1 });
+    const control = [{ path: 'url', message: 'has a space or control character: percent-encode it (a space is %20)' }];
+    // Node drops the line break and sends `/aX-Injected:%201`; the message would show the original.
+    expect(problemOf('http://127.0.0.1:9100/a\r\nX-Injected: 1')).toEqual(control);
+    expect(problemOf('http://e.com/a b')).toEqual(control);
+    expect(problemOf(' http://e.com/')).toEqual(control);
+    expect(problemOf('http://e.com/\t')).toEqual(control);
+    expect(problemOf('http://e.com/\u0000')).toEqual(control);
+    expect(problemOf('http://a.com\\@b.com/')).toEqual([
+      { path: 'url', message: 'has a backslash: write / between path segments, or percent-encode it as %5C' },
+    ]);
+    const hostFirst = [
+      { path: 'url', message: 'must name its host right after the scheme, as in https://example.com/hook' },
+    ];
+    expect(problemOf('http:///x')).toEqual(hostFirst);
+    expect(problemOf('https:/e.com')).toEqual(hostFirst);
+    expect(problemOf('http://127.0.0.1:0/')).toEqual([
+      { path: 'url', message: 'has port 0, which no request can reach' },
+    ]);
+    // What the parser only spells otherwise is the same address: kept as written.
+    for (const url of ['HTTP://E.COM:8080/p?a=1#f', 'http://[::1]:9000/x', 'http://exämple.com/ä', 'https://e.com/%20'])
+      expect(problemOf(url)).toEqual([]);
+  });
+
   it('refuses a user or password in the URL that does not percent-decode: it could never be sent', () => {
     expect(errorsOf(MessageIn, { url: 'https://a%ZZ:pw@e.com/', delay: 1 })).toEqual([
       { path: 'url', message: 'has a user or password that is not valid percent-encoding (write % as %25)' },
