@@ -174,6 +174,55 @@ describe('NodeHttpSender', () => {
       });
     });
 
+    it('ends at once on a 101 Switching Protocols, which no webhook answer follows (it used to wait out the timeout)', async () => {
+      const raw = net.createServer((socket) => {
+        socket.on('error', () => {});
+        socket.once('data', () => {
+          socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: h2c\r\nconnection: Upgrade\r\n\r\n');
+          setTimeout(() => socket.destroy(), 20);
+        });
+      });
+      await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+      const started = performance.now();
+
+      const result = await sender.send(
+        request(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`, { timeoutMs: 5_000 }),
+      );
+      raw.close();
+
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(result).toMatchObject({
+        statusCode: 101,
+        error: 'the receiver switched protocols (101 to h2c) instead of answering',
+        errorKind: 'invalid-response',
+        responseHeaders: { upgrade: 'h2c', connection: 'Upgrade' },
+      });
+    });
+
+    it('keeps the status, headers and body so far of an answer cut by a reset, as of one cut by a close', async () => {
+      const cutBy = async (cut: (socket: net.Socket) => void) => {
+        const raw = net.createServer((socket) => {
+          socket.on('error', () => {});
+          socket.once('data', () => {
+            socket.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\nx-why: half\r\n\r\nabc');
+            setTimeout(() => cut(socket), 50);
+          });
+        });
+        await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+        const result = await sender.send(request(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`));
+        raw.close();
+        return result;
+      };
+
+      const reset = await cutBy((socket) => socket.resetAndDestroy());
+      const closed = await cutBy((socket) => socket.end());
+
+      for (const result of [reset, closed]) {
+        expect(result).toMatchObject({ statusCode: 200, responseSnippet: 'abc', responseHeaders: { 'x-why': 'half' } });
+      }
+      expect(reset).toMatchObject({ errorKind: 'connection-reset' });
+    });
+
     it('returns a redirect as a status code and does not follow it', async () => {
       server.answer((_req, res) => res.writeHead(302, { location: `${base}/elsewhere` }).end());
 
@@ -278,7 +327,11 @@ describe('NodeHttpSender', () => {
       expect(parseRetryAfter('99999999999999', now)).toBe(366 * 24 * 3_600_000);
       expect(parseRetryAfter('-5', now)).toBeUndefined();
       expect(parseRetryAfter('1.5', now)).toBeUndefined();
+      expect(parseRetryAfter('Tue Dec  1 09:01:00 2026', now)).toBe(60_000);
       expect(parseRetryAfter('2026-12-01T09:01:00Z', now)).toBeUndefined();
+      // A fragment of a date is no date (Date.parse reads `Wed, 1` as 2001-01-01: no wait at all).
+      expect(parseRetryAfter('Wed, 1', now)).toBeUndefined();
+      expect(parseRetryAfter('Tue, 01 Dec 2026', now)).toBeUndefined();
       expect(parseRetryAfter(undefined, now)).toBeUndefined();
     });
   });

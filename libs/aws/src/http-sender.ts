@@ -12,6 +12,7 @@ import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type {
   AttemptErrorKind,
@@ -168,6 +169,16 @@ const decodeSnippet = (chunks: Buffer[], max: number): string =>
 const RETRY_AFTER_MAX_MS = 366 * 24 * 3_600_000;
 
 /**
+ * RFC 9110's three forms of an HTTP-date, whole (`Date.parse` alone reads a fragment such as
+ * `Wed, 1` as a date in 2001): IMF-fixdate, the obsolete RFC 850 form, and asctime's.
+ */
+const HTTP_DATE_FORMS = [
+  /^[a-z]{3}, \d{2} [a-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/i,
+  /^[a-z]{6,9}, \d{2}-[a-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT$/i,
+  /^[a-z]{3} [a-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/i,
+];
+
+/**
  * `Retry-After` as a wait in ms from now: delta-seconds (`120`) or an HTTP-date (RFC 9110); a
  * date in the past is 0; anything else is ignored (undefined).
  */
@@ -175,7 +186,7 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, RETRY_AFTER_MAX_MS);
-  if (!/^[A-Za-z]{3,9},? /.test(text)) return undefined; // an IMF-fixdate, or an obsolete form
+  if (!HTTP_DATE_FORMS.some((form) => form.test(text))) return undefined;
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.min(Math.max(0, at - now), RETRY_AFTER_MAX_MS);
 };
@@ -373,9 +384,26 @@ export class NodeHttpSender implements DeliveryTarget {
         Math.max(0, deadline - performance.now()),
       );
 
+      // A `101 Switching Protocols` ends HTTP on this socket: no answer to the webhook will come.
+      // Without a listener Node drops the socket without a word and the send would wait out its timeout.
+      req.on('upgrade', (res: http.IncomingMessage, socket: Duplex) => {
+        socket.destroy();
+        statusCode = res.statusCode;
+        responseHeaders = keptResponseHeaders(res);
+        finish({
+          ...answered(),
+          error: `the receiver switched protocols (${res.statusCode}${res.headers.upgrade ? ` to ${res.headers.upgrade}` : ''}) instead of answering`,
+          errorKind: 'invalid-response',
+        });
+      });
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (settled) return;
-        finish(failure(err, err instanceof TargetNotAllowedError));
+        // A connection reset once the status line arrived keeps what did (status, headers, the body
+        // so far), as a connection closed or a timeout at that point does: the same answer is judged alike.
+        finish({
+          ...(statusCode !== undefined && answered()),
+          ...failure(err, err instanceof TargetNotAllowedError),
+        });
       });
       req.end(body);
     });
