@@ -336,6 +336,41 @@ describe('NodeHttpSender', () => {
     });
   });
 
+  describe('with every connection to the origin in use', () => {
+    it('starts the attempt when the request gets a connection, and sends nothing that got none in time', async () => {
+      const one = new NodeHttpSender({ allowPrivateTargets: true, maxConnectionsPerOrigin: 1 });
+      server.answer((req, res) => {
+        if (req.url === '/slow') setTimeout(() => res.end('late'), 600);
+        else res.end('ok');
+      });
+      try {
+        // The second request waits for the first's connection, then goes: it reports the wait.
+        const [slow, queued] = await Promise.all([
+          one.send(request(`${base}/slow`, { timeoutMs: 2_000 })),
+          one.send(request(`${base}/queued`, { timeoutMs: 2_000 })),
+        ]);
+        expect(slow).toMatchObject({ statusCode: 200 });
+        expect(slow.waitedMs).toBeUndefined();
+        expect(queued).toMatchObject({ statusCode: 200, waitedMs: expect.any(Number) });
+        expect(queued.waitedMs).toBeGreaterThanOrEqual(500);
+
+        // One whose timeout ends before a connection is free was never on the wire, and says so.
+        const [, unsent] = await Promise.all([
+          one.send(request(`${base}/slow`, { timeoutMs: 2_000 })),
+          one.send(request(`${base}/never`, { timeoutMs: 200 })),
+        ]);
+        expect(unsent).toEqual({
+          error: `not sent: all 1 connections to ${new URL(base).host} were in use for the whole 200 ms timeout`,
+          errorKind: 'other',
+        });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(server.seen.map((s) => s.url)).toEqual(['/slow', '/queued', '/slow']);
+      } finally {
+        one.close();
+      }
+    });
+  });
+
   describe('failing without throwing', () => {
     it('gives up on a server that never answers within the timeout', async () => {
       server.answer(() => {});

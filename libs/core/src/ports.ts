@@ -258,6 +258,11 @@ export interface SendResult {
   retryAfterMs?: number;
   /** The target can never be reached as given (e.g. a blocked address): retrying is pointless. */
   permanent?: boolean;
+  /**
+   * How long the request waited for a connection of its own before it went on the wire (a
+   * sender's limit of connections to one origin, all in use): the attempt starts when it went.
+   */
+  waitedMs?: number;
 }
 
 /**

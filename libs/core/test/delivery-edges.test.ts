@@ -192,6 +192,17 @@ describe('what an attempt keeps about its request and response', () => {
   });
 });
 
+describe('a request that waited for a connection', () => {
+  it('starts its attempt when it went on the wire, so its lateness counts the wait', async () => {
+    const { deps, store, deliverLatest } = setup({ script: [{ statusCode: 200, waitedMs: 1_500 }] });
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    expect(await deliverLatest()).toBe('delivered');
+    const [sent] = store.messages.get(message.id)!.attempts;
+    expect(sent).toMatchObject({ startedAt: new Date(message.dueAt + 1_500).toISOString(), latenessMs: 1_500 });
+    expect(sent).not.toHaveProperty('waitedMs');
+  });
+});
+
 describe('a record that fails', () => {
   it('is tried again, and a try that lands delivers as usual', async () => {
     const { deps, store, sender, deliverLatest } = setup();

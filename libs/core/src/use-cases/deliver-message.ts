@@ -198,7 +198,8 @@ export class DeliveryWorker {
     const heldByFlow = admission?.admitted === true && (admission.held || message.flowHeldFrom !== undefined);
     const attempt = describeAttempt(
       n,
-      startedAt,
+      // A request that waited for a connection (the sender's limit per origin) started when it went.
+      startedAt + (result.waitedMs ?? 0),
       clock.now(),
       message.flowHeldFrom ?? message.dueAt,
       result,
