@@ -62,6 +62,15 @@ const whenAborted = (signal: AbortSignal): Promise<never> =>
     else signal.addEventListener('abort', () => fail(signal.reason), { once: true });
   });
 
+/**
+ * The Requests of the tries under way. Node's fetch (undici) has a Request follow its signal through
+ * a weak reference: once nothing holds the Request (a garbage collection, some seconds in), aborting
+ * its signal no longer ends the fetch, so a try that timed out left its connection waiting for
+ * undici's own 300 s headers timeout and kept a script or the CLI running minutes after its error.
+ * Each try's Request is held here until the try ends.
+ */
+const triesUnderWay = new Set<Request>();
+
 /** One try: the request sent and its whole answer read within `timeoutMs`, or what went wrong. */
 const tryOnce = async (
   options: TransportOptions,
@@ -76,11 +85,10 @@ const tryOnce = async (
   const timer = setTimeout(() => controller.abort(timedOut), options.timeoutMs);
   const aborted = whenAborted(controller.signal);
   aborted.catch(() => undefined);
+  const request = new Request(url, { ...init, signal: controller.signal });
+  triesUnderWay.add(request);
   try {
-    const answer = await Promise.race([
-      options.fetch(new Request(url, { ...init, signal: controller.signal })),
-      aborted,
-    ]);
+    const answer = await Promise.race([options.fetch(request), aborted]);
     const bytes =
       answer.status === 204 || answer.status === 304 ? null : await Promise.race([answer.arrayBuffer(), aborted]);
     const response = new Response(bytes && bytes.byteLength > 0 ? bytes : null, {
@@ -104,6 +112,7 @@ const tryOnce = async (
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
+    triesUnderWay.delete(request);
   }
 };
 
