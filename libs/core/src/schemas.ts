@@ -23,7 +23,7 @@ import {
   NOT_WELL_FORMED,
   tooManyHeaders,
 } from './message-limits';
-import { hasUtcOffset, isKnownTimeZone, MAX_TIME_ZONE_LENGTH } from './time-zones';
+import { hasUtcOffset, ianaSpelling, isKnownTimeZone, MAX_TIME_ZONE_LENGTH } from './time-zones';
 import { USAGE_KINDS } from './usage';
 import type { MessageFilter } from './message-filter';
 import { ID_TEXT_PATTERN, LABEL_PATTERN, LABEL_RULE, MAX_LABELS, normalizeIdText } from './message-filter';
@@ -140,16 +140,21 @@ const sendAt = z.iso.datetime({
 });
 const delay = z.number().min(0).max(MAX_DELAY_S);
 
-/** An IANA time zone name the runtime's tz data knows; an unknown one is named in the problem. */
-const timezone = z.string().superRefine((value, ctx) => {
-  if (!isKnownTimeZone(value)) {
-    const shown = value.length > MAX_TIME_ZONE_LENGTH ? `${value.slice(0, MAX_TIME_ZONE_LENGTH)}…` : value;
-    ctx.addIssue({
-      code: 'custom',
-      message: `unknown time zone ${JSON.stringify(shown)}: give an IANA name such as Europe/Berlin or America/New_York`,
-    });
-  }
-});
+/**
+ * An IANA time zone name the runtime's tz data knows, kept as IANA spells it (`europe/berlin` is
+ * stored and shown as `Europe/Berlin`); an unknown one is named in the problem.
+ */
+const timezone = z
+  .string()
+  .superRefine((value, ctx) => {
+    if (!isKnownTimeZone(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown time zone ${JSON.stringify(shownName(value, MAX_TIME_ZONE_LENGTH))}: give an IANA name such as Europe/Berlin or America/New_York`,
+      });
+    }
+  })
+  .transform(ianaSpelling);
 
 /** A non-empty list of distinct values of `values` (every one at most once, so at most all of them). */
 const distinctList = <T extends readonly [string, ...string[]]>(values: T) =>
@@ -346,12 +351,24 @@ export const UsageEventSchema = z.object({
 /** The input a bucket timer hands to the promote step. */
 export const PromoteInput = z.object({ bucketAt: z.int() });
 
+/** A name the caller wrote, as a problem shows it: cut to `max` characters, `…` saying it was cut. */
+const shownName = (name: string, max: number): string => (name.length > max ? `${name.slice(0, max)}…` : name);
+
+/**
+ * The longest a name the caller chose (a field, header or metadata key) is shown in a problem's
+ * `errors[].path` and `detail`: a 1 MB unknown field name would otherwise come back twice.
+ */
+export const MAX_SHOWN_NAME_LENGTH = 100;
+
 /** Turns zod issues into the `errors` of a validation problem, one per field (ValidationError keeps the first MAX_FIELD_ERRORS). */
 export const fieldErrors = (error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): FieldError[] =>
   error.issues.flatMap((issue) => {
-    const path = [...prefix, ...issue.path].map(String);
+    const path = [...prefix, ...issue.path].map((segment) => shownName(String(segment), MAX_SHOWN_NAME_LENGTH));
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...path, key].join('.'), message: 'unknown field' }));
+      return issue.keys.map((key) => ({
+        path: [...path, shownName(key, MAX_SHOWN_NAME_LENGTH)].join('.'),
+        message: 'unknown field',
+      }));
     }
     if (issue.code === 'invalid_key') {
       return [{ path: path.join('.'), message: issue.issues[0]?.message ?? issue.message }];

@@ -20,6 +20,16 @@ export const MAX_TIME_ZONE_LENGTH = 64;
 export const isKnownTimeZone = (name: string): boolean =>
   name.length > 0 && name.length <= MAX_TIME_ZONE_LENGTH && IANAZone.isValidZone(name);
 
+/**
+ * A known zone as IANA spells it: `europe/berlin` → `Europe/Berlin`, `utc` → `UTC` (the runtime
+ * finds a zone whatever its case). Only the case changes: an alias stays the alias its caller wrote
+ * (`US/Eastern` is not turned into `America/New_York`).
+ */
+export const ianaSpelling = (name: string): string => {
+  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
+};
+
 /** A date-time ending in `Z` or a numeric offset names its instant by itself. */
 const UTC_OFFSET = /(?:Z|[+-]\d{2}:\d{2})$/i;
 

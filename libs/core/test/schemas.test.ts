@@ -81,6 +81,32 @@ describe('MessageIn', () => {
     expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt: '12/01/2026' })[0]?.path).toBe('sendAt');
   });
 
+  it('keeps a time zone as IANA spells it, whatever case it was written in, and an alias as written', () => {
+    const zoneOf = (timezone: string) =>
+      MessageIn.parse({ url: 'https://e.com', sendAt: '2026-12-24T09:00', timezone }).timezone;
+    expect(zoneOf('europe/berlin')).toBe('Europe/Berlin');
+    expect(zoneOf('utc')).toBe('UTC');
+    expect(zoneOf('US/Eastern')).toBe('US/Eastern');
+    expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt: '2026-12-24T09:00', timezone: 'Mars/Base' })).toEqual([
+      {
+        path: 'timezone',
+        message: 'unknown time zone "Mars/Base": give an IANA name such as Europe/Berlin or America/New_York',
+      },
+    ]);
+  });
+
+  it('shows a name the caller chose cut to 100 characters, so a problem never echoes a huge one', () => {
+    const name = 'k'.repeat(1_000_000);
+    const cut = `${'k'.repeat(100)}…`;
+    expect(errorsOf(MessageIn, { url: 'https://e.com', delay: 1, [name]: 1 })).toEqual([
+      { path: cut, message: 'unknown field' },
+    ]);
+    expect(errorsOf(MessageIn, { url: 'https://e.com', delay: 1, headers: { [`${name}:`]: 'v' } })).toContainEqual({
+      path: `headers.${cut}`,
+      message: expect.stringContaining('HTTP tokens'),
+    });
+  });
+
   it('refuses a URL the parser would send somewhere other than it reads, each with what to write instead', () => {
     const problemOf = (url: string) => errorsOf(MessageIn, { url, delay: 1 });
     const control = [{ path: 'url', message: 'has a space or control character: percent-encode it (a space is %20)' }];
