@@ -154,9 +154,26 @@ const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, strin
  */
 const NOTHING = z.strictObject({});
 
+/**
+ * The query, each parameter given once: API Gateway (and the local gateway) would hand the handler
+ * the last of a repeated one, so `?status=failed&status=queued` would list only `queued` without a
+ * word. A list is one parameter with commas (`status=failed,queued`).
+ */
 const queryOf = <Q extends z.ZodType>(spec: RouteSpec<z.ZodType, Q>, event: APIGatewayProxyEvent) => {
   const schema = spec.query ?? (spec.auth === false ? undefined : NOTHING);
-  return schema && validate(schema, event.queryStringParameters ?? {}, 'query');
+  if (!schema) return undefined;
+  const repeated = Object.entries(event.multiValueQueryStringParameters ?? {}).filter(
+    ([, values]) => (values?.length ?? 0) > 1,
+  );
+  if (repeated.length > 0) {
+    throw new ValidationError(
+      repeated.map(([name, values]) => ({
+        path: `query.${name}`,
+        message: `given ${values?.length} times: give it once (a list is one parameter with commas, e.g. status=failed,queued)`,
+      })),
+    );
+  }
+  return validate(schema, event.queryStringParameters ?? {}, 'query');
 };
 
 const bodyOf = <B extends z.ZodType>(
