@@ -286,10 +286,21 @@ const toFilter = ({ limit: _limit, cursor: _cursor, ...value }: Record<string, u
 /** One filter, from a JSON body (a bulk job) or any object of the same fields. */
 export const MessageFilterSchema = z.strictObject(MESSAGE_FILTER_FIELDS).superRefine(checkRanges).transform(toFilter);
 
+/**
+ * A page's size as a query string gives it: digits only. (A number coerced from text would take
+ * `1e1`, `0x10` and ` 5` too, and call an empty `limit=` too small.)
+ */
+const pageLimit = z
+  .string()
+  .regex(/^\d{1,6}$/, 'must be a whole number from 1 to 100')
+  .transform(Number)
+  .pipe(z.int().min(1).max(100))
+  .default(20);
+
 export const MessageListQuery = z
   .strictObject({
     ...MESSAGE_FILTER_FIELDS,
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    limit: pageLimit,
     cursor: z.string().min(1).max(2048).optional(),
   })
   .superRefine(checkRanges)

@@ -62,6 +62,15 @@ describe('MessageListQuery', () => {
       expect(MessageListQuery.parse({})).toEqual({ filter: {}, limit: 20 });
     });
 
+    it('takes a page size written in digits only, from 1 to 100', () => {
+      expect(MessageListQuery.parse({ limit: '100' }).limit).toBe(100);
+      const whole = [{ path: 'limit', message: 'must be a whole number from 1 to 100' }];
+      for (const limit of ['1e1', '0x10', ' 5', '', '5.0', '-1'])
+        expect(errorsOf(MessageListQuery, { limit })).toEqual(whole);
+      expect(errorsOf(MessageListQuery, { limit: '0' })[0]?.path).toBe('limit');
+      expect(errorsOf(MessageListQuery, { limit: '101' })[0]?.path).toBe('limit');
+    });
+
     it('names each bad field: an unknown status, a label with a comma, a time that is not one', () => {
       const errors = errorsOf(MessageListQuery, {
         status: 'failed,lost',
