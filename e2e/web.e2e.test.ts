@@ -589,7 +589,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.waitForURL(`**/messages/${created.json.id}`);
     await page.goto(`${web}/`);
     await page.getByRole('link', { name: 'Failed this month' }).click();
-    await page.waitForURL('**/messages?status=failed');
+    await page.waitForURL('**/messages?status=failed&origin=message');
   });
 
   it('filters the list by statuses, label and created time, kept in the URL: shareable, and back undoes it', async () => {
@@ -900,6 +900,16 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByTestId('origin').getByRole('link', { name: failing.json.id }).click();
     await page.waitForURL(`**/messages/${failing.json.id}`);
     await page.getByTestId('status').getByText('failed').waitFor();
+
+    // In the list that alert says it is Vigil's own, and "Made by: You" leaves it out.
+    const alertId = String(told.headers['webhook-id']);
+    await page.goto(`${web}/messages?idContains=${alertId}&origin=notification`);
+    await expect(page.getByTestId(`message-${alertId}`).getByTestId('made-by-vigil').textContent()).resolves.toContain(
+      'Sent by Vigil: an alert for a notification endpoint',
+    );
+    await page.goto(`${web}/messages?idContains=${alertId}&origin=message`);
+    await page.getByText('No messages match these filters').waitFor();
+    await expect(page.getByTestId('origin-message').getAttribute('data-state')).resolves.toBe('checked');
   });
 
   it('delivered the webhook scheduled with the quickstart command', async () => {

@@ -129,6 +129,7 @@ describe('GET /v1/messages filters', () => {
     expect(await problems('createdAtFrom=2026-12-01')).toEqual(['query.createdAtFrom']);
     expect(await problems('label=a,b&idContains=msg-1')).toEqual(['query.label', 'query.idContains']);
     expect(await problems('cursor=forged')).toEqual(['query.cursor']);
+    expect(await problems('origin=message,robot')).toEqual(['query.origin.1']);
     // A parameter given twice would otherwise be read as its last value alone, without a word.
     expect(await problems('status=failed&status=queued')).toEqual(['query.status']);
     expect(await problems('limit=500&limit=5&label=a')).toEqual(['query.limit']);

@@ -176,7 +176,7 @@ function RedeliverFailedSince({ onStarted }: { onStarted: (job: BulkJob) => void
         </Button>
       }
       title="Redeliver every failed message since…"
-      description="Every message that failed at or after this time is sent again, now. Each redelivery counts towards your monthly quota; running it again later skips what this one redelivered."
+      description="Every message you scheduled that failed at or after this time is sent again, now. Vigil's own callbacks and alerts are left out (redeliver one from its page). Each redelivery counts towards your monthly quota; running it again later skips what this one redelivered."
       submitLabel="Redeliver failed messages"
       onOpen={() => {
         const shownIn = displayZone ?? browserTimeZone();
@@ -193,7 +193,11 @@ function RedeliverFailedSince({ onStarted }: { onStarted: (job: BulkJob) => void
         return undefined;
       }}
       action={() =>
-        startBulkJob('redeliver', { filter: { status: ['failed'], updatedSince: instantOfWallTime(value, zone) } }, key)
+        startBulkJob(
+          'redeliver',
+          { filter: { status: ['failed'], origin: ['message'], updatedSince: instantOfWallTime(value, zone) } },
+          key,
+        )
       }
       onDone={onStarted}
     >

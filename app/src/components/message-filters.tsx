@@ -7,7 +7,15 @@ import { type FormEvent, useState } from 'react';
 import { useDisplayZone } from '@/lib/display-zone';
 import { instantOfWallTime, wallTimeIn } from '@/lib/format';
 import { type MessageSearch, RANGE_PARAMS, searchHref } from '@/lib/message-search';
+import { MESSAGE_ORIGIN_KINDS, type MessageOriginKind } from '@/lib/types';
 import { MESSAGE_STATUSES } from '@/lib/types';
+
+/** Who made a message, as the filter names it: you, or Vigil (its own event deliveries). */
+export const ORIGIN_LABELS: Record<MessageOriginKind, string> = {
+  message: 'You',
+  callback: 'Vigil: callbacks',
+  notification: 'Vigil: alerts',
+};
 
 const RANGE_LABELS: Record<(typeof RANGE_PARAMS)[number], string> = {
   sendAtFrom: 'Send at from',
@@ -26,6 +34,7 @@ export function MessageFilters({ value }: { value: MessageSearch }) {
   const router = useRouter();
   const zone = useDisplayZone() ?? 'UTC';
   const [statuses, setStatuses] = useState<string[]>(value.status);
+  const [origins, setOrigins] = useState<string[]>(value.origin);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -33,6 +42,7 @@ export function MessageFilters({ value }: { value: MessageSearch }) {
     const text = (name: string) => String(form.get(name) ?? '').trim();
     const next: MessageSearch = {
       status: statuses,
+      origin: origins,
       label: text('label'),
       urlPrefix: text('urlPrefix'),
       idContains: text('idContains'),
@@ -63,6 +73,29 @@ export function MessageFilters({ value }: { value: MessageSearch }) {
               {MESSAGE_STATUSES.map((status) => (
                 <CheckboxCards.Item key={status} value={status} data-testid={`status-${status}`}>
                   {status}
+                </CheckboxCards.Item>
+              ))}
+            </CheckboxCards.Root>
+          </fieldset>
+          <fieldset className="vigil-fieldset">
+            <legend>
+              <Text size="2" weight="medium">
+                Made by
+              </Text>{' '}
+              <Text size="1" color="gray">
+                (Vigil's own: a message's callback, a notification endpoint's alert)
+              </Text>
+            </legend>
+            <CheckboxCards.Root
+              size="1"
+              value={origins}
+              onValueChange={setOrigins}
+              columns={{ initial: '1', xs: '3' }}
+              gap="2"
+            >
+              {MESSAGE_ORIGIN_KINDS.map((origin) => (
+                <CheckboxCards.Item key={origin} value={origin} data-testid={`origin-${origin}`}>
+                  {ORIGIN_LABELS[origin]}
                 </CheckboxCards.Item>
               ))}
             </CheckboxCards.Root>

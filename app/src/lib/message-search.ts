@@ -4,15 +4,18 @@
  * parameter names and forms: `status=failed,retrying`, instants as RFC 3339 UTC.
  */
 import type { ListMessages } from '@vigil/client';
-import type { MessageStatus } from '@/lib/types';
-import { MESSAGE_STATUSES } from '@/lib/types';
+import type { MessageOriginKind, MessageStatus } from '@/lib/types';
+import { MESSAGE_ORIGIN_KINDS, MESSAGE_STATUSES } from '@/lib/types';
 
 /** The filters that are instants (`updatedSince`: changed at or after it, e.g. failed since). */
 export const RANGE_PARAMS = ['sendAtFrom', 'sendAtTo', 'createdAtFrom', 'createdAtTo', 'updatedSince'] as const;
 const TEXT_PARAMS = ['label', 'urlPrefix', 'idContains', ...RANGE_PARAMS] as const;
 
-/** Every filter of the page; '' (or no status) where none is given. */
-export type MessageSearch = { status: MessageStatus[] } & Record<(typeof TEXT_PARAMS)[number], string>;
+/** Every filter of the page; '' (or no status, no origin) where none is given. */
+export type MessageSearch = { status: MessageStatus[]; origin: MessageOriginKind[] } & Record<
+  (typeof TEXT_PARAMS)[number],
+  string
+>;
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
@@ -20,9 +23,12 @@ const first = (value: string | string[] | undefined): string => (Array.isArray(v
 
 /** The filters in a page's search params (a status repeated or as a comma list; unknown ones dropped). */
 export const searchOf = (params: SearchParams): MessageSearch => {
-  const statuses = [params.status ?? []].flat().flatMap((s) => s.split(','));
+  const listed = (name: string) => [params[name] ?? []].flat().flatMap((s) => s.split(','));
+  const statuses = listed('status');
+  const origins = listed('origin');
   return {
     status: MESSAGE_STATUSES.filter((status) => statuses.includes(status)),
+    origin: MESSAGE_ORIGIN_KINDS.filter((origin) => origins.includes(origin)),
     ...(Object.fromEntries(TEXT_PARAMS.map((name) => [name, first(params[name])])) as Record<
       (typeof TEXT_PARAMS)[number],
       string
@@ -32,12 +38,13 @@ export const searchOf = (params: SearchParams): MessageSearch => {
 
 /** True when any filter is given. */
 export const isFiltered = (search: MessageSearch): boolean =>
-  search.status.length > 0 || TEXT_PARAMS.some((name) => search[name] !== '');
+  search.status.length > 0 || search.origin.length > 0 || TEXT_PARAMS.some((name) => search[name] !== '');
 
 /** The page's URL for these filters, at `cursor` if given. */
 export const searchHref = (search: MessageSearch, cursor?: string): string => {
   const params = new URLSearchParams();
   if (search.status.length > 0) params.set('status', search.status.join(','));
+  if (search.origin.length > 0) params.set('origin', search.origin.join(','));
   for (const name of TEXT_PARAMS) if (search[name] !== '') params.set(name, search[name]);
   if (cursor) params.set('cursor', cursor);
   return `/messages${params.size > 0 ? `?${params}` : ''}`;
@@ -46,5 +53,6 @@ export const searchHref = (search: MessageSearch, cursor?: string): string => {
 /** The API's list query for these filters. */
 export const listQueryOf = (search: MessageSearch): ListMessages => ({
   ...(search.status.length > 0 && { status: search.status }),
+  ...(search.origin.length > 0 && { origin: search.origin }),
   ...Object.fromEntries(TEXT_PARAMS.filter((name) => search[name] !== '').map((name) => [name, search[name]])),
 });

@@ -6,6 +6,7 @@
 import type { Problem as ClientProblem } from '@vigil/client';
 import { WAITING_STATUSES } from '@vigil/core/lifecycle';
 import { isTerminal, MESSAGE_STATUSES } from '@vigil/core/message';
+import { MESSAGE_ORIGIN_KINDS } from '@vigil/core/message-filter';
 import type { Attempt, MessageStatus } from '@vigil/client';
 
 export type {
@@ -16,6 +17,7 @@ export type {
   BulkJob,
   FailureReason,
   Message,
+  MessageOriginKind,
   MessagePage,
   MessageStatus,
   NotificationEndpoint,
@@ -29,7 +31,7 @@ export type AttemptErrorKind = NonNullable<Attempt['errorKind']>;
 /** A problem document; a validation problem names each bad field in `errors`. */
 export type Problem = ClientProblem;
 
-export { MESSAGE_STATUSES };
+export { MESSAGE_ORIGIN_KINDS, MESSAGE_STATUSES };
 /** Statuses a message can still leave on its own: rows in these are refreshed while on screen. */
 export const LIVE_STATUSES: readonly MessageStatus[] = MESSAGE_STATUSES.filter((status) => !isTerminal(status));
 /** Statuses in which a message can still be cancelled or rescheduled. */

@@ -31,6 +31,9 @@ const messageAt = (tenantId: string, i: number): Message => {
       // Changed a while after creation, in another order than created: updatedSince is not a createdAt range.
       updatedAt: createdAt + ((i * 13) % 40) * MINUTE,
       ...(labels.length > 0 && { labels }),
+      // Some are Vigil's event deliveries: a message's callback, a notification endpoint's alert.
+      ...(i % 5 === 1 && { origin: { kind: 'callback', messageId: `msg_of_${i}`, round: 0, event: 'failed' } }),
+      ...(i % 5 === 2 && { origin: { kind: 'notification', endpointId: 'nep_1', event: 'message.failed' } }),
     },
     createdAt,
   );
@@ -112,6 +115,10 @@ describe.each(layouts)('listing with a filter on $name, $layout', ({ start, avai
     ['a status changed since an instant', { status: ['failed', 'delivered'], updatedSince: T0 + 50 * MINUTE }],
     ['id text inside the id', { idContains: (messages[42] as Message).id.slice(-8) }],
     ['an id prefix', { idContains: (messages[42] as Message).id.slice(0, 14) }],
+    ['your own messages only', { origin: ['message'] }],
+    ['your own failed ones', { origin: ['message'], status: ['failed'] }],
+    ["Vigil's own event deliveries", { origin: ['callback', 'notification'], status: ['failed', 'queued'] }],
+    ['every origin (no narrowing)', { origin: ['notification', 'message', 'callback'] }],
     [
       'everything at once',
       { status: ['queued', 'failed'], label: 'billing', urlPrefix: 'https://', createdAtFrom: T0 + 5 * MINUTE },
@@ -130,6 +137,15 @@ describe.each(layouts)('listing with a filter on $name, $layout', ({ start, avai
       // Paging back from the last page visits what paging forward did (a short page may end up full).
       expect(back.flat()).toEqual(expected.slice(0, back.flat().length));
       expect(new Set(back.flat().concat(pages.at(-1) ?? [])).size).toBe(expected.length);
+    },
+  );
+
+  it.runIf(available)(
+    'shows who made an event delivery on the listing by status too (the index holds it)',
+    async () => {
+      const page = await store.list(tenantId, { filter: { status: ['delivered'], origin: ['callback'] }, limit: 50 });
+      expect(page.items.length).toBeGreaterThan(0);
+      for (const m of page.items) expect(m.origin).toMatchObject({ kind: 'callback' });
     },
   );
 

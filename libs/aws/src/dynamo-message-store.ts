@@ -73,6 +73,7 @@ import {
   isTerminal,
   LEGACY_SEND_WINDOW_MS,
   LIST_SCAN_BUDGET,
+  MESSAGE_ORIGIN_KINDS,
   MESSAGE_STATUSES,
   MessageAlreadyExistsError,
   sendWindowMs,
@@ -110,6 +111,7 @@ const NAMES = {
   '#method': 'method',
   '#timezone': 'timezone',
   '#labels': 'labels',
+  '#origin': 'origin',
 };
 /** Everything a listing shows (the byStatus index holds exactly these): the body and the attempt log stay behind. */
 const SUMMARY_FIELDS = SUMMARY_ATTRIBUTES.map((name) => (`#${name}` in NAMES ? `#${name}` : name));
@@ -153,7 +155,7 @@ interface ListedPartition {
 /** How far a listing has read one partition. */
 interface PartitionRead {
   partition: ListedPartition;
-  residual: { expression: string; values: Record<string, unknown> };
+  residual: { expression: string; values: Record<string, unknown>; names: Record<string, string> };
   /** Its matches so far, in scan order. */
   items: Record<string, unknown>[];
   /** Items read, matching or not. */
@@ -420,7 +422,7 @@ export class DynamoMessageStore implements MessageStore {
         KeyConditionExpression: `${partition.key} = :pk AND sk BETWEEN :from AND :to`,
         FilterExpression: residual.expression,
         ProjectionExpression: SUMMARY_FIELDS.join(', '),
-        ExpressionAttributeNames: NAMES,
+        ExpressionAttributeNames: { ...NAMES, ...residual.names },
         ExpressionAttributeValues: {
           ':pk': partition.value,
           ':from': messageSk(range.from),
@@ -845,5 +847,17 @@ const residualFilterOf = (filter: MessageFilter, now: number, statuses?: readonl
   if (filter.idContains !== undefined && !isIdPrefix(filter.idContains)) {
     add('contains(id, :idContains)', ':idContains', filter.idContains);
   }
-  return { expression: parts.join(' AND '), values };
+  const names: Record<string, string> = {};
+  const origins = filter.origin === undefined ? [] : [...new Set(filter.origin)];
+  if (origins.length > 0 && origins.length < MESSAGE_ORIGIN_KINDS.length) {
+    // The tenant's own messages carry no origin; Vigil's event deliveries name their kind in it.
+    const either = origins.map((kind) => {
+      if (kind === 'message') return 'attribute_not_exists(#origin)';
+      names['#originKind'] = 'kind';
+      values[`:origin_${kind}`] = kind;
+      return `#origin.#originKind = :origin_${kind}`;
+    });
+    parts.push(`(${either.join(' OR ')})`);
+  }
+  return { expression: parts.join(' AND '), values, names };
 };

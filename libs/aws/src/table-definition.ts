@@ -40,6 +40,7 @@ export const SUMMARY_ATTRIBUTES = [
   'bucketAt',
   'leaseUntil',
   'expiresAtMs',
+  'origin',
 ] as const;
 
 /** What promote reads of a bucket's members: enough to send each its ticket without reading the message. */

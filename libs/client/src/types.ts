@@ -4,6 +4,8 @@ import type { components } from './generated/openapi.ts';
 type Schemas = components['schemas'];
 
 export type MessageStatus = Schemas['MessageStatus'];
+/** Who made a message: `message` (you), `callback` or `notification` (Vigil's own event deliveries). */
+export type MessageOriginKind = Schemas['MessageOriginKind'];
 export type HttpMethod = Schemas['HttpMethod'];
 /** A message as the API answers it (lists, cancel and redeliver leave out `body`). */
 export type Message = Schemas['MessageOut'];

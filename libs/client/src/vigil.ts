@@ -25,6 +25,7 @@ import type {
   MessageIn,
   MessagePage,
   MessagePatch,
+  MessageOriginKind,
   MessageStatus,
   NotificationEndpoint,
   NotificationEndpointIn,
@@ -98,6 +99,8 @@ export interface ListMessages {
   updatedSince?: string | Date;
   /** Text in the message id, any case; `msg_…` is a prefix. */
   idContains?: string;
+  /** Who made them, one or several: `message` (you), `callback` or `notification` (Vigil's own event deliveries). */
+  origin?: MessageOriginKind | MessageOriginKind[];
   /** Page size, 1 to 100 (default 20). */
   limit?: number;
   /** A page's `nextCursor` or `previousCursor`. */
@@ -108,15 +111,17 @@ const RANGE_ENDS = ['sendAtFrom', 'sendAtTo', 'createdAtFrom', 'createdAtTo', 'u
 
 /** The query as the API reads it: statuses as a list, instants as RFC 3339 text. */
 const listQueryOf = (query: ListMessages) => {
-  const { status, ...rest } = query;
+  const { status, origin, ...rest } = query;
   const out: Record<string, unknown> = { ...rest };
   for (const end of RANGE_ENDS) {
     const value = query[end];
     if (value instanceof Date) out[end] = value.toISOString();
   }
   if (status !== undefined) out.status = Array.isArray(status) ? status : [status];
-  return out as Omit<ListMessages, 'status' | (typeof RANGE_ENDS)[number]> & {
+  if (origin !== undefined) out.origin = Array.isArray(origin) ? origin : [origin];
+  return out as Omit<ListMessages, 'status' | 'origin' | (typeof RANGE_ENDS)[number]> & {
     status?: MessageStatus[];
+    origin?: MessageOriginKind[];
   } & Partial<Record<(typeof RANGE_ENDS)[number], string>>;
 };
 

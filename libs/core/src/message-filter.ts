@@ -37,7 +37,18 @@ export interface MessageFilter {
   updatedSince?: number;
   /** Text in the message id, case as ids are written (`msg_` then upper case); see `normalizeIdText`. */
   idContains?: string;
+  /** Who made it: any of these (`message`: the tenant's own; `callback`, `notification`: Vigil's event deliveries). */
+  origin?: MessageOriginKind[];
 }
+
+/**
+ * Who made a message: the tenant (`message`, through the API), or Vigil, as an event delivery
+ * (`callback`: a message's callback; `notification`: one for a notification endpoint).
+ */
+export const MESSAGE_ORIGIN_KINDS = ['message', 'callback', 'notification'] as const;
+export type MessageOriginKind = (typeof MESSAGE_ORIGIN_KINDS)[number];
+
+export const originKindOf = (message: Pick<Message, 'origin'>): MessageOriginKind => message.origin?.kind ?? 'message';
 
 /** Where a page starts: after (older than) `id` for the next page, before (newer than) it for the previous one. */
 export type ListCursor = { direction: 'next' | 'previous'; id: string };
@@ -108,7 +119,10 @@ export const idRangeOf = (filter: MessageFilter, cursor?: ListCursor): { from: s
 };
 
 /** The parts of a message a filter looks at (a listing's summary holds them all). */
-export type FilteredParts = Pick<Message, 'id' | 'status' | 'url' | 'sendAt' | 'createdAt' | 'updatedAt' | 'labels'>;
+export type FilteredParts = Pick<
+  Message,
+  'id' | 'status' | 'url' | 'sendAt' | 'createdAt' | 'updatedAt' | 'labels' | 'origin'
+>;
 
 const inRange = (value: number, from: number | undefined, to: number | undefined) =>
   (from === undefined || value >= from) && (to === undefined || value < to);
@@ -121,7 +135,8 @@ export const matchesFilter = (m: FilteredParts, filter: MessageFilter): boolean 
   inRange(m.sendAt, filter.sendAtFrom, filter.sendAtTo) &&
   inRange(m.createdAt, filter.createdAtFrom, filter.createdAtTo) &&
   (filter.updatedSince === undefined || m.updatedAt >= filter.updatedSince) &&
-  (filter.idContains === undefined || m.id.includes(filter.idContains));
+  (filter.idContains === undefined || m.id.includes(filter.idContains)) &&
+  (filter.origin === undefined || filter.origin.length === 0 || filter.origin.includes(originKindOf(m)));
 
 /** The instants of a filter, which the API gives and shows as RFC 3339. */
 const FILTER_INSTANTS = ['sendAtFrom', 'sendAtTo', 'createdAtFrom', 'createdAtTo', 'updatedSince'] as const;

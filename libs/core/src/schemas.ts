@@ -26,7 +26,14 @@ import {
 import { hasUtcOffset, ianaSpelling, isKnownTimeZone, MAX_TIME_ZONE_LENGTH } from './time-zones';
 import { USAGE_KINDS } from './usage';
 import type { MessageFilter } from './message-filter';
-import { ID_TEXT_PATTERN, LABEL_PATTERN, LABEL_RULE, MAX_LABELS, normalizeIdText } from './message-filter';
+import {
+  ID_TEXT_PATTERN,
+  LABEL_PATTERN,
+  LABEL_RULE,
+  MAX_LABELS,
+  MESSAGE_ORIGIN_KINDS,
+  normalizeIdText,
+} from './message-filter';
 
 export const MAX_DELAY_S = 365 * 24 * 3600;
 export const MAX_BATCH = 100;
@@ -247,6 +254,16 @@ const statusList = z
       .max(MESSAGE_STATUSES.length),
   );
 
+/** Origins as a comma list (`message`; a query string) or an array (a JSON body). */
+const originList = z
+  .union([z.string().transform((value) => value.split(',').map((s) => s.trim())), z.array(z.string())])
+  .pipe(
+    z
+      .array(z.enum(MESSAGE_ORIGIN_KINDS, { message: `each origin must be one of ${MESSAGE_ORIGIN_KINDS.join(', ')}` }))
+      .min(1)
+      .max(MESSAGE_ORIGIN_KINDS.length),
+  );
+
 /**
  * The fields of `MessageFilter` as a request gives them (the query of `GET /v1/messages`, a bulk
  * job's `filter`). Ranges are `[from, to)`. `updatedSince`: changed at or after this instant (for a
@@ -266,6 +283,7 @@ export const MESSAGE_FILTER_FIELDS = {
     .regex(ID_TEXT_PATTERN, 'must be 1 to 30 letters, digits and _ (a message id or part of one)')
     .transform(normalizeIdText)
     .optional(),
+  origin: originList.optional(),
 };
 
 /** A range's end must come after its start. */

@@ -62,6 +62,21 @@ describe('MessageListQuery', () => {
       expect(MessageListQuery.parse({})).toEqual({ filter: {}, limit: 20 });
     });
 
+    it('takes who made the messages as a comma list, and finds by it', () => {
+      expect(MessageListQuery.parse({ origin: 'message' }).filter).toEqual({ origin: ['message'] });
+      expect(MessageFilterSchema.parse({ origin: ['callback', 'notification'] })).toEqual({
+        origin: ['callback', 'notification'],
+      });
+      expect(errorsOf(MessageListQuery, { origin: 'message,robot' })).toEqual([
+        { path: 'origin.1', message: 'each origin must be one of message, callback, notification' },
+      ]);
+      const own = aMessage({}, T0);
+      const callback = aMessage({ origin: { kind: 'callback', messageId: own.id, round: 0, event: 'failed' } }, T0);
+      expect(matchesFilter(own, { origin: ['message'] })).toBe(true);
+      expect(matchesFilter(callback, { origin: ['message'] })).toBe(false);
+      expect(matchesFilter(callback, { origin: ['callback', 'message'] })).toBe(true);
+    });
+
     it('takes a page size written in digits only, from 1 to 100', () => {
       expect(MessageListQuery.parse({ limit: '100' }).limit).toBe(100);
       const whole = [{ path: 'limit', message: 'must be a whole number from 1 to 100' }];

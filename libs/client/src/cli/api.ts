@@ -13,6 +13,7 @@ export type {
   BulkJobIn,
   Message,
   MessageFilter,
+  MessageOriginKind,
   MessagePage,
   MessageStatus,
 } from '../types';

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import type { MessageFilter, MessageStatus } from './api';
+import type { MessageFilter, MessageOriginKind, MessageStatus } from './api';
 import { usageError } from './exit-codes';
 import { parseFilterInstant } from './wall-time';
 
@@ -19,9 +19,13 @@ export const STATUSES: MessageStatus[] = [
   'cancelled',
 ];
 
+/** Who made a message: you, or Vigil (a callback, a notification endpoint's alert). */
+export const ORIGINS: MessageOriginKind[] = ['message', 'callback', 'notification'];
+
 /** The flags as commander parses them (times still as typed). */
 export interface FilterOptions {
   status?: MessageStatus[];
+  origin?: MessageOriginKind[];
   label?: string;
   urlPrefix?: string;
   idContains?: string;
@@ -43,6 +47,7 @@ export const FILTER_FLAGS: Readonly<Record<keyof MessageFilter, string>> = {
   createdAtFrom: '--created-after',
   createdAtTo: '--created-before',
   updatedSince: '--updated-since',
+  origin: '--origin',
 };
 
 /** The time flags, each with its filter field and whether a duration counts ahead (a send time) or back. */
@@ -54,15 +59,17 @@ const TIME_FLAGS = [
   ['updatedSince', 'updatedSince', false],
 ] as const;
 
-/** `--status failed,retrying`: known statuses, each once. */
-const statusList = (text: string): MessageStatus[] => {
-  const given = text.split(',').map((s) => s.trim());
-  const unknown = given.filter((s) => !STATUSES.includes(s as MessageStatus));
-  if (unknown.length > 0 || given.length === 0) {
-    throw new InvalidArgumentError(`give a comma list of ${STATUSES.join(', ')}`);
-  }
-  return [...new Set(given)] as MessageStatus[];
-};
+/** `--status failed,retrying`, `--origin message`: known values, each once. */
+const listOf =
+  <T extends string>(known: readonly T[]) =>
+  (text: string): T[] => {
+    const given = text.split(',').map((s) => s.trim());
+    const unknown = given.filter((s) => !known.includes(s as T));
+    if (unknown.length > 0 || given.length === 0) {
+      throw new InvalidArgumentError(`give a comma list of ${known.join(', ')}`);
+    }
+    return [...new Set(given)] as T[];
+  };
 
 /** How a time flag is written. */
 const TIME_HELP = '2026-12-01T09:00:00Z, or 2026-12-01T09:00 or 2026-12-01 in this zone';
@@ -73,7 +80,12 @@ export const withFilterOptions = (command: Command): Command =>
     .option(
       '--status <list>',
       `only messages in one of these statuses, a comma list (${STATUSES.join(', ')})`,
-      statusList,
+      listOf(STATUSES),
+    )
+    .option(
+      '--origin <list>',
+      "only messages made by one of these, a comma list: message (yours), callback, notification (Vigil's own event deliveries)",
+      listOf(ORIGINS),
     )
     .option('--label <label>', 'only messages carrying this label')
     .option('--url-prefix <text>', 'only messages whose URL starts with this')
@@ -91,6 +103,7 @@ export const withFilterOptions = (command: Command): Command =>
 export const filterFromOptions = (options: FilterOptions, now: number): MessageFilter => {
   const filter: MessageFilter = {
     ...(options.status && { status: options.status }),
+    ...(options.origin && { origin: options.origin }),
     ...(options.label !== undefined && { label: options.label }),
     ...(options.urlPrefix !== undefined && { urlPrefix: options.urlPrefix }),
     ...(options.idContains !== undefined && { idContains: options.idContains }),

@@ -1202,7 +1202,14 @@ export interface components {
             updatedSince?: components["schemas"]["Instant"];
             /** @description Text in the message id, in any case. */
             idContains?: string;
+            /** @description Who made them: `message` (you), `callback` or `notification` (Vigil's own event deliveries). `["message"]` leaves Vigil's own out, as the console's redeliver does. */
+            origin?: components["schemas"]["MessageOriginKind"][];
         };
+        /**
+         * @description Who made a message: `message`, you (through the API); `callback` and `notification`, Vigil, as an event delivery (its `origin` says which message or endpoint it is for).
+         * @enum {string}
+         */
+        MessageOriginKind: "message" | "callback" | "notification";
         /** @description The messages a bulk job acts on; exactly one of `ids` and `filter`. */
         BulkJobIn: {
             ids?: components["schemas"]["MessageId"][];
@@ -1858,6 +1865,8 @@ export interface operations {
                 updatedSince?: components["schemas"]["Instant"];
                 /** @description Only messages whose id contains this text, in any case (`01jdx` finds `msg_01JDX…`). Text starting with `msg_` is a prefix of the id, found without reading other messages. */
                 idContains?: string;
+                /** @description Only messages made by one of these, as a comma-separated list: `message`, the ones you scheduled; `callback` and `notification`, Vigil's own event deliveries (a message's callback, a notification endpoint's `message.failed`). `origin=message` leaves Vigil's own out. */
+                origin?: components["schemas"]["MessageOriginKind"][];
                 /** @description Page size. */
                 limit?: number;
                 /** @description Opaque; a page's `nextCursor` or `previousCursor`. Keep the same filters while paging. */

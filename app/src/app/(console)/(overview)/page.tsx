@@ -33,9 +33,10 @@ export default async function OverviewPage() {
   const loaded = await loadPage((vigil) =>
     Promise.all([
       vigil.usage({ from: utcDate(29), to: utcDate(0) }),
-      vigil.messages.listPage({ status: 'delivered', limit: RECENT }),
+      // Your own messages, as the month's figures count them: not Vigil's callbacks and alerts.
+      vigil.messages.listPage({ status: 'delivered', origin: ['message'], limit: RECENT }),
       vigil.keys.list(),
-      vigil.messages.listPage({ status: 'failed', limit: RECENT_FAILURES }),
+      vigil.messages.listPage({ status: 'failed', origin: ['message'], limit: RECENT_FAILURES }),
     ]),
   );
   if (loaded.problem) return <ProblemNotice heading="Overview" problem={loaded.problem} />;
@@ -63,8 +64,16 @@ export default async function OverviewPage() {
             of {count(plan.monthlyMessages)} on the {plan.name} plan
           </Text>
         </Figure>
-        <Figure label="Delivered this month" value={count(monthToDate.delivered)} href="/messages?status=delivered" />
-        <Figure label="Failed this month" value={count(monthToDate.failed)} href="/messages?status=failed" />
+        <Figure
+          label="Delivered this month"
+          value={count(monthToDate.delivered)}
+          href="/messages?status=delivered&origin=message"
+        />
+        <Figure
+          label="Failed this month"
+          value={count(monthToDate.failed)}
+          href="/messages?status=failed&origin=message"
+        />
         <Figure label="Lateness p50 / p99" value={p50 === undefined ? '—' : `${duration(p50)} / ${duration(p99 ?? 0)}`}>
           <Text size="1" color="gray">
             {lateness.length === 0
@@ -165,7 +174,7 @@ function RecentFailures({ messages }: { messages: Message[] }) {
       testId="recent-failures"
       action={
         <Link asChild size="2">
-          <NextLink href="/messages?status=failed">All failed messages</NextLink>
+          <NextLink href="/messages?status=failed&origin=message">All failed messages</NextLink>
         </Link>
       }
     >

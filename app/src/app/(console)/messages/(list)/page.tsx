@@ -100,6 +100,16 @@ export default async function MessagesPage({
                           <Text size="1" color="gray" className="vigil-mono">
                             {m.id}
                           </Text>
+                          {m.origin && (
+                            <Text size="1" color="gray" data-testid="made-by-vigil">
+                              Sent by Vigil:{' '}
+                              {m.origin.kind === 'callback'
+                                ? `the callback of ${m.origin.messageId}`
+                                : m.origin.event === 'notification.test'
+                                  ? 'a test event'
+                                  : 'an alert for a notification endpoint'}
+                            </Text>
+                          )}
                           {m.labels.length > 0 && (
                             <Flex gap="1" wrap="wrap" mt="1" data-testid="labels">
                               {m.labels.map((label) => (
