@@ -16,15 +16,18 @@ export function Timestamp({
   iso,
   exact = false,
   stacked = false,
+  once,
 }: {
   iso: string;
   exact?: boolean;
   stacked?: boolean;
+  /** Said instead of "… ago" once the instant has passed (a next try that is due: "due now"). */
+  once?: string;
 }) {
   const now = useNow();
   const inBrowser = now !== undefined;
   const utc = absoluteTime(iso);
-  const relative = inBrowser ? relativeTime(iso, now) : utc;
+  const relative = !inBrowser ? utc : once !== undefined && Date.parse(iso) <= now ? once : relativeTime(iso, now);
   const zone = useDisplayZone() ?? 'UTC';
   const hover = zone === 'UTC' ? utc : `${zonedTime(iso, zone)}\n${utc}`;
   if (stacked) {

@@ -216,6 +216,19 @@ describe('web app formatting', () => {
     );
   });
 
+  it('masks the value of a query parameter named like a credential, and leaves the rest as written', () => {
+    expect(maskedUrl('https://example.com/in?token=abcdefghijklmnop&order=42#top')).toBe(
+      'https://example.com/in?token=abcd••••••••op&order=42#top',
+    );
+    expect(maskedUrl('https://example.com/in?api_key=short&sig=s3cr3tvalue&a%20b=c')).toBe(
+      'https://example.com/in?api_key=••••••••&sig=s3cr••••••••ue&a%20b=c',
+    );
+    expect(maskedUrl('https://bob:pw@example.com/in?access_token=0123456789')).toBe(
+      'https://bob:••••••••@example.com/in?access_token=0123••••••••89',
+    );
+    expect(maskedUrl('https://example.com/in?page=2&flag')).toBe('https://example.com/in?page=2&flag');
+  });
+
   it('masks header values that look like credentials, and only those', () => {
     expect(maskedHeaderValue('Authorization', 'Bearer abcdefghijklmnop')).toBe('Bear••••••••op');
     expect(maskedHeaderValue('x-api-key', 'short')).toBe('••••••••');

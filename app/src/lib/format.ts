@@ -122,7 +122,7 @@ const NOT_REPLAYED = new Set(['host', 'connection', 'content-length', 'webhook-t
  * headers an attempt sent (`sentHeaders`, from the attempt list) or, before any attempt, the ones
  * the message will send. The signature headers (`webhook-timestamp`, `webhook-signature`) are
  * left out, since only Vigil can sign: a receiver that verifies signatures will refuse the copy.
- * Header values that look like credentials and a password in the URL stay masked, as on the page:
+ * Header values that look like credentials, and a password or a credential-named query value in the URL, stay masked, as on the page:
  * put the real ones in.
  */
 export const webhookCurl = (
@@ -196,7 +196,7 @@ export const duration = (ms: number): string => {
 };
 
 /** Header names whose values are credentials: shown masked. */
-const SECRET_HEADER = /auth|token|secret|key|signature|password|cookie|credential|session/i;
+const SECRET_HEADER = /auth|token|secret|key|signature|^sig$|password|cookie|credential|session/i;
 const MASK = '••••••••';
 
 export const maskedHeaderValue = (name: string, value: string): string => {
@@ -204,10 +204,31 @@ export const maskedHeaderValue = (name: string, value: string): string => {
   return value.length <= 8 ? MASK : `${value.slice(0, 4)}${MASK}${value.slice(-2)}`;
 };
 
+/** A query (`?a=1&token=…`) with the value of each parameter named like a credential masked as such a header's. */
+const maskedQuery = (query: string): string =>
+  query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq === -1) return pair;
+      const name = pair.slice(0, eq).replace(/^\?/, '');
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // Not valid percent-encoding: judged as written.
+      }
+      return SECRET_HEADER.test(decoded)
+        ? `${pair.slice(0, eq)}=${maskedHeaderValue(decoded, pair.slice(eq + 1))}`
+        : pair;
+    })
+    .join('&');
+
 /**
  * A URL as the console shows it: a password in it (`https://user:pass@host/`, which Vigil sends as
  * Basic authentication) masked like a credential header's value, read by the WHATWG URL parser as
- * the sender reads it; a URL without one, as written.
+ * the sender reads it, and so is the value of a query parameter named like a credential
+ * (`?token=…`, `api_key=…`, `sig=…`); the rest as written.
  */
 export const maskedUrl = (url: string): string => {
   let parsed: URL;
@@ -216,8 +237,14 @@ export const maskedUrl = (url: string): string => {
   } catch {
     return url;
   }
-  if (parsed.password === '') return url;
-  return `${parsed.protocol}//${parsed.username}:${MASK}@${parsed.host}${parsed.pathname}${parsed.search}${parsed.hash}`;
+  if (parsed.password !== '') {
+    return `${parsed.protocol}//${parsed.username}:${MASK}@${parsed.host}${parsed.pathname}${maskedQuery(parsed.search)}${parsed.hash}`;
+  }
+  const start = url.indexOf('?');
+  if (start === -1) return url;
+  const hash = url.indexOf('#', start);
+  const end = hash === -1 ? url.length : hash;
+  return `${url.slice(0, start)}${maskedQuery(url.slice(start, end))}${url.slice(end)}`;
 };
 
 /** A secret with only its start visible: `whsec_MfKQ••••••••`. */

@@ -95,7 +95,10 @@ export default async function MessagesPage({
                       <Table.RowHeaderCell data-label="Target">
                         <Flex direction="column">
                           <Link asChild weight="medium">
-                            <NextLink href={`/messages/${m.id}`}>{targetText(m)}</NextLink>
+                            {/* A long path without break points wraps anywhere rather than push the columns out. */}
+                            <NextLink href={`/messages/${m.id}`} style={{ overflowWrap: 'anywhere' }}>
+                              {targetText(m)}
+                            </NextLink>
                           </Link>
                           <Text size="1" color="gray" className="vigil-mono">
                             {m.id}
@@ -184,9 +187,10 @@ export default async function MessagesPage({
 function AttemptProgress({ message }: { message: Message }) {
   const live = LIVE_STATUSES.includes(message.status);
   if (live && message.nextAttemptAt && message.attempts > 0) {
+    // Past its time, it is being tried (or about to be): "next try 4 seconds ago" read as done.
     return (
       <Text size="1" color="gray" data-testid="next-try">
-        next try <Timestamp iso={message.nextAttemptAt} />
+        next try <Timestamp iso={message.nextAttemptAt} once="due now" />
       </Text>
     );
   }

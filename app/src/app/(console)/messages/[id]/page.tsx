@@ -1,5 +1,5 @@
 import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
-import { Badge, Box, Callout, Card, DataList, Flex, Heading, Link, Text } from '@radix-ui/themes';
+import { Badge, Box, Callout, Card, Code, DataList, Flex, Heading, Link, Text } from '@radix-ui/themes';
 import type { Metadata } from 'next';
 import NextLink from 'next/link';
 import { notFound } from 'next/navigation';
@@ -44,6 +44,8 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
   if (loaded.problem) return <ProblemNotice heading="Message" problem={loaded.problem} />;
   const [message, { items: attempts, omitted = 0 }] = loaded.data;
   const live = LIVE_STATUSES.includes(message.status);
+  // The generated type is a union with the schema's `oneOf` alternatives, which say nothing more.
+  const flow = message.flowControl as { key: string; parallelism?: number; ratePerSecond?: number } | undefined;
   const headers = Object.entries(message.headers);
   const body = message.body === undefined ? undefined : prettyBody(message.body);
   const redeliveries = redeliveryStarts(attempts, message.maxAttempts, omitted);
@@ -115,7 +117,13 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
                   </Text>
                 </Flex>
               ) : (
-                <Text color="gray">Not yet</Text>
+                <Text color="gray">
+                  {message.status === 'failed'
+                    ? 'No: it failed (redeliver it to try again)'
+                    : message.status === 'cancelled'
+                      ? 'No: it was cancelled'
+                      : 'Not yet'}
+                </Text>
               )}
             </DataList.Value>
           </DataList.Item>
@@ -132,7 +140,8 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
             <DataList.Value>
               <Flex direction="column">
                 <Text as="div" data-testid="attempts-summary">
-                  {message.attempts === 1 ? '1 attempt' : `${message.attempts} attempts`} made so far.
+                  {message.attempts === 1 ? '1 attempt' : `${message.attempts} attempts`}{' '}
+                  {live ? 'made so far.' : 'made.'}
                 </Text>
                 <Text as="div" size="1" color="gray">
                   {message.maxAttempts === 1
@@ -143,6 +152,23 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
               </Flex>
             </DataList.Value>
           </DataList.Item>
+          {flow && (
+            <DataList.Item>
+              <DataList.Label>Flow control</DataList.Label>
+              <DataList.Value data-testid="flow-control">
+                <Text>
+                  Key <Code variant="ghost">{flow.key}</Code>:{' '}
+                  {[
+                    flow.parallelism !== undefined && `at most ${flow.parallelism} at once`,
+                    flow.ratePerSecond !== undefined && `at most ${flow.ratePerSecond} a second`,
+                  ]
+                    .filter(Boolean)
+                    .join(', ')}{' '}
+                  to its destination; a message waits for a free turn.
+                </Text>
+              </DataList.Value>
+            </DataList.Item>
+          )}
           <DataList.Item>
             <DataList.Label>Created</DataList.Label>
             <DataList.Value>
@@ -207,8 +233,8 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
             ? `The curl command sends the request of attempt #${lastSent.n} again: the same method, address, headers and body, `
             : 'The curl command sends the request Vigil will send: the same method, address, headers and body, '}
           without the two signature headers (webhook-timestamp and webhook-signature): only Vigil can sign, so a
-          receiver that checks signatures will refuse the copy. Header values that look like secrets, and a password in
-          the address, stay masked: put the real ones in.
+          receiver that checks signatures will refuse the copy. Header values that look like secrets, and a password or
+          a query value named like one (token, key, signature…) in the address, stay masked: put the real ones in.
         </Text>
         <Text size="2" weight="medium">
           Its own headers
