@@ -41,11 +41,18 @@ const sessionToken = async (): Promise<string | undefined> => {
   return undefined;
 };
 
-/** A client for one bearer token (a function: the session cookie is read at each call). */
+/**
+ * A client for one bearer token (a function: the session cookie is read at each call). A page waits
+ * for the API at most about 25 s: a try is given 12 s (the API's functions end at 10 s, and API
+ * Gateway answers for them then) and a read one retry. The client's defaults (30 s, three retries)
+ * left a page blank for 90 s before it said the API was not answering.
+ */
 const clientFor = (token: () => Promise<string>): Vigil =>
   new Vigil({
     baseUrl: webConfig().apiUrl,
     apiKey: token,
+    timeoutMs: 12_000,
+    retries: 1,
     // Never cached by Next.js: every page shows the API's answer of the moment.
     fetch: (request) => fetch(request, { cache: 'no-store' }),
   });
