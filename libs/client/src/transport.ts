@@ -43,6 +43,17 @@ const sleepFor = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
+/**
+ * Why a fetch failed, its cause included: Node's fetch says only `fetch failed` and keeps what
+ * happened (`connect ECONNREFUSED 127.0.0.1:4000`, `getaddrinfo ENOTFOUND api.example`) in `cause`.
+ */
+const reasonOf = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  const inner = cause instanceof Error ? cause.message : undefined;
+  return inner && !error.message.includes(inner) ? `${error.message} (${inner})` : error.message;
+};
+
 /** Whether a fetch failure says the connection was refused (Node's undici names the cause's code). */
 const wasRefused = (error: unknown): boolean => {
   const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
@@ -143,8 +154,7 @@ export const send = async (
     if (wait === undefined) {
       if (result.response) return result.response;
       if (result.outcome.kind === 'timeout') throw new VigilTimeoutError(options.timeoutMs);
-      const reason = result.error instanceof Error ? result.error.message : String(result.error);
-      throw new VigilNetworkError(`${request.method} ${request.url} got no answer: ${reason}.`, {
+      throw new VigilNetworkError(`${request.method} ${request.url} got no answer: ${reasonOf(result.error)}.`, {
         cause: result.error,
       });
     }

@@ -133,9 +133,23 @@ describe('vigil login', () => {
       /^vigil: login failed: the API refused the key \(401: .*\): run vigil login with a valid key, or fix VIGIL_API_KEY\n$/,
     );
     expect(noApi.code).toBe(7);
-    expect(noApi.stderr).toMatch(/^vigil: login failed: cannot reach the Vigil API at http:\/\/127\.0\.0\.1:9 .*\n$/);
+    // With what Node's fetch keeps in its error's cause (port 9 is one fetch never connects to).
+    expect(noApi.stderr).toMatch(
+      /^vigil: login failed: cannot reach the Vigil API at http:\/\/127\.0\.0\.1:9 \(.* got no answer: fetch failed \(bad port\)\): check the URL/,
+    );
     await expect(stat(join(xdg, 'vigil', 'config.json'))).rejects.toThrow(/ENOENT/);
     await rm(xdg, { recursive: true, force: true });
+  });
+
+  it('says which setting is not a URL (exit 2), and suggests a command on the same line as the typo', async () => {
+    const notUrl = await vigil(['ls'], { VIGIL_API_KEY: stack.apiKey, VIGIL_API_URL: 'not-a-url' });
+    expect(notUrl.code).toBe(2);
+    expect(notUrl.stderr).toBe(
+      'vigil: VIGIL_API_URL "not-a-url" is not an http(s) URL: set it to e.g. http://127.0.0.1:4000\n',
+    );
+    const typo = await vigil(['snd'], {});
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe("vigil: unknown command 'snd' (Did you mean send?): see vigil --help\n");
   });
 
   it('asks for the key (not echoed), the URL and a notify URL on a terminal', async () => {

@@ -7,7 +7,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CliError, EXIT } from './exit-codes';
+import { CliError, EXIT, usageError } from './exit-codes';
 
 export interface Profile {
   apiKey: string;
@@ -97,10 +97,18 @@ export const resolveCredentials = async (env: Env, given?: string): Promise<Cred
     );
   }
   const notifyUrl = env.VIGIL_NOTIFY_URL || stored?.notifyUrl;
+  const apiUrl = env.VIGIL_API_URL || stored?.apiUrl || DEFAULT_API_URL;
+  if (!/^https?:\/\/[^/]/i.test(apiUrl) || !URL.canParse(apiUrl)) {
+    const from = env.VIGIL_API_URL ? 'VIGIL_API_URL' : `the API URL of profile "${name}" in ${configPath(env)}`;
+    throw usageError(
+      `${from} "${apiUrl}" is not an http(s) URL`,
+      env.VIGIL_API_URL ? 'set it to e.g. http://127.0.0.1:4000' : 'run vigil login --api-url',
+    );
+  }
   return {
     profile: name,
     apiKey,
-    apiUrl: (env.VIGIL_API_URL || stored?.apiUrl || DEFAULT_API_URL).replace(/\/+$/, ''),
+    apiUrl: apiUrl.replace(/\/+$/, ''),
     ...(notifyUrl && { notifyUrl }),
   };
 };

@@ -54,7 +54,7 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
     const { status } = error;
     if (status === 0) {
       return new CliError(
-        `cannot reach the Vigil API${where.apiUrl ? ` at ${where.apiUrl}` : ''} (${detail})`,
+        `cannot reach the Vigil API${where.apiUrl ? ` at ${where.apiUrl}` : ''} (${detail.replace(/\.$/, '')})`,
         EXIT.unreachable,
         'check the URL (vigil login --api-url, or VIGIL_API_URL) and that the API is running',
       );

@@ -85,7 +85,14 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     .configureOutput({
       writeOut: (text) => void context.streams.stdout.write(text),
       writeErr: (text) => void context.streams.stderr.write(text),
-      outputError: (text, write) => write(`vigil: ${text.replace(/^error: /, '').trimEnd()}: see vigil --help\n`),
+      // One line: commander puts its "(Did you mean send?)" on a line of its own.
+      outputError: (text, write) =>
+        write(
+          `vigil: ${text
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')}: see vigil --help\n`,
+        ),
     });
 
   withCommon(
