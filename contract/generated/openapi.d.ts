@@ -1653,7 +1653,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["ValidationProblem"] | components["schemas"]["Problem"];
             };
         };
-        /** @description The request body is not declared as JSON (`Content-Type: application/json`; a route that takes no body reads one sent anyway, to refuse what is in it), or it is still compressed (a `Content-Encoding` such as gzip that the gateway did not undo): send it uncompressed. That answer carries `Accept-Encoding: identity`. */
+        /** @description The request body is not declared as JSON (`Content-Type: application/json`; a route that takes no body reads one sent anyway, to refuse what is in it; a body without a `Content-Type` is read as JSON), is declared in a charset other than UTF-8, or it is still compressed (a `Content-Encoding` such as gzip that the gateway did not undo): send it uncompressed. That answer carries `Accept-Encoding: identity`. */
         UnsupportedMediaType: {
             headers: {
                 /** @description `identity`, on an answer to a body still compressed: the codings a request body may use. */

@@ -130,6 +130,13 @@ const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, strin
   if (type !== '' && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
     throw new UnsupportedMediaTypeError(`Content-Type ${type} is not supported; send application/json.`);
   }
+  // JSON is UTF-8 (RFC 8259), and the body is read so: another charset named would be read wrong.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    throw new UnsupportedMediaTypeError(
+      `Content-Type charset ${charset.slice(0, 40)} is not supported; send the body as UTF-8 (charset=utf-8, or none).`,
+    );
+  }
   try {
     return parseRequestJson(text);
   } catch (error) {

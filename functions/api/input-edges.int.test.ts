@@ -133,6 +133,26 @@ describe('one size rule and the header rules, before anything is written', () =>
     expect((await listed(api)).map((m) => m.id)).toEqual([id]);
   });
 
+  it('answers 415 to a body declared in a charset other than UTF-8, which it would read wrong', async () => {
+    const { apiKey } = await newTenant();
+    const post = (type: string) =>
+      fetch(`${stack.url}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': type },
+        body: JSON.stringify({ url: `${receiver.url}/charset`, delay: 600, body: 'café' }),
+      });
+
+    const latin1 = await post('application/json; charset=ISO-8859-1');
+    expect(latin1.status).toBe(415);
+    const problem = await latin1.json();
+    assertMatchesSchema('Problem', problem);
+    expect(problem.detail).toBe(
+      'Content-Type charset ISO-8859-1 is not supported; send the body as UTF-8 (charset=utf-8, or none).',
+    );
+    expect((await post('application/json; charset="UTF-8"')).status).toBe(201);
+    expect((await post('application/json;charset=utf8')).status).toBe(201);
+  });
+
   it('answers 422 naming the header for a reserved, unsendable, too many or too large headers', async () => {
     const { api } = await newTenant();
     const post = (headers: Record<string, string>) =>
