@@ -1110,9 +1110,14 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${web}/signin**`);
     await page.goto(`${web}/keys`);
-    await page.waitForURL(`${web}/signin**`);
+    await page.waitForURL(`${web}/signin?from=%2Fkeys`);
     // The sign-out revoked the session in the API: someone who copied the cookie gets nothing.
     const refused = await api(kept, 'GET', '/v1/keys');
     expect(refused.status).toBe(401);
+    // Signing in again goes back to the page asked for, not to the overview.
+    await page.getByLabel('Email').fill('grace@example.com');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${web}/keys`);
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
   });
 });

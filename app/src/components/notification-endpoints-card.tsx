@@ -1,6 +1,6 @@
 import { Badge, Card, Code, Flex, Heading, Link, Table, Text } from '@radix-ui/themes';
 import NextLink from 'next/link';
-import { maskedUrl } from '@/lib/format';
+import { attemptOutcome, maskedUrl } from '@/lib/format';
 import { notificationEventLabel } from '@/lib/notification-events';
 import type { Message, NotificationEndpoint } from '@/lib/types';
 import { NotificationEndpointActions } from './notification-endpoint-actions';
@@ -51,9 +51,8 @@ function RecentDeliveries({ deliveries }: { deliveries: Message[] }) {
             </Table.Cell>
             <Table.Cell>
               {delivery.attempts}
-              {delivery.lastAttempt?.statusCode !== undefined && (
-                <Text color="gray"> · HTTP {delivery.lastAttempt.statusCode}</Text>
-              )}
+              {/* How the last try went, in the words the Messages list uses: a refused connection too, not only a status. */}
+              {delivery.lastAttempt && <Text color="gray"> · {attemptOutcome(delivery.lastAttempt)}</Text>}
             </Table.Cell>
             <Table.Cell>
               <Timestamp iso={delivery.createdAt} />
@@ -85,6 +84,11 @@ export function NotificationEndpointsCard({
               <Code variant="ghost" style={{ overflowWrap: 'anywhere' }}>
                 {maskedUrl(endpoint.url)}
               </Code>
+              {endpoint.description && (
+                <Text size="2" color="gray" data-testid="endpoint-description">
+                  {endpoint.description}
+                </Text>
+              )}
               <Flex gap="1" wrap="wrap">
                 {endpoint.events.map((type) => (
                   <Badge key={type} color="gray" highContrast>

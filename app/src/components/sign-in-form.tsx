@@ -5,13 +5,13 @@ import { signIn } from 'next-auth/react';
 import { useState } from 'react';
 import { FieldLabel } from './field-label';
 
-export function SignInForm({ dev, cognito }: { dev: boolean; cognito: boolean }) {
+export function SignInForm({ dev, cognito, returnTo = '/' }: { dev: boolean; cognito: boolean; returnTo?: string }) {
   const [email, setEmail] = useState('');
   const [busy, setBusy] = useState(false);
   return (
     <Flex direction="column" gap="4">
       {cognito && (
-        <Button size="3" onClick={() => signIn('cognito', { callbackUrl: '/' })}>
+        <Button size="3" onClick={() => signIn('cognito', { callbackUrl: returnTo })}>
           Continue with your Vigil account
         </Button>
       )}
@@ -21,7 +21,7 @@ export function SignInForm({ dev, cognito }: { dev: boolean; cognito: boolean })
           onSubmit={(event) => {
             event.preventDefault();
             setBusy(true);
-            void signIn('dev', { email, callbackUrl: '/' });
+            void signIn('dev', { email, callbackUrl: returnTo });
           }}
         >
           <Flex direction="column" gap="3">

@@ -9,9 +9,10 @@ import { sessionClaims } from '@vigil/core/tenancy/session';
 import { randomBytes } from 'node:crypto';
 import type { JWT } from 'next-auth/jwt';
 import { encode } from 'next-auth/jwt';
-import { cookies } from 'next/headers';
+import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { webConfig } from './config';
+import { PAGE_PATH_HEADER, signInHref } from './paths';
 import { consoleSettings } from './console-settings';
 import type { Problem, SessionTenant } from './types';
 
@@ -58,9 +59,9 @@ const clientFor = (token: () => Promise<string>): Vigil =>
   });
 
 /** The client's errors as the pages show them: a problem to render, or a new sign-in. */
-const asApiProblem = (error: unknown): never => {
+const asApiProblem = async (error: unknown): Promise<never> => {
   // The session expired or its tenant is gone: sign in again.
-  if (error instanceof VigilAuthError) redirect('/signin?error=SessionExpired');
+  if (error instanceof VigilAuthError) redirect(signInHref((await headers()).get(PAGE_PATH_HEADER), { expired: true }));
   if (error instanceof VigilNetworkError) {
     throw new ApiProblem({
       type: 'api-unreachable',
@@ -79,7 +80,7 @@ export const withVigil = async <T>(use: (vigil: Vigil) => Promise<T>): Promise<T
   try {
     return await use(vigil);
   } catch (error) {
-    return asApiProblem(error);
+    return await asApiProblem(error);
   }
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodedPathSegment, isDecodablePath } from './paths';
+import { decodedPathSegment, isDecodablePath, returnPath, signInHref } from './paths';
 
 describe('a path segment', () => {
   it('is decoded, or undefined when it is not valid percent-encoding (a 404, not a crash)', () => {
@@ -21,5 +21,19 @@ describe('a request path', () => {
     expect(isDecodablePath('/messages/%E0%A4%A')).toBe(false);
     expect(isDecodablePath('/%ff/messages')).toBe(false);
     expect(isDecodablePath('/messages/100%')).toBe(false);
+  });
+});
+
+describe('where a sign-in returns to', () => {
+  it('is the page the session ended on, a path of this app only', () => {
+    expect(signInHref('/messages/msg_01J?x=1', { expired: true })).toBe(
+      '/signin?error=SessionExpired&from=%2Fmessages%2Fmsg_01J%3Fx%3D1',
+    );
+    expect(signInHref('/keys')).toBe('/signin?from=%2Fkeys');
+    expect(signInHref('/', { expired: true })).toBe('/signin?error=SessionExpired');
+    expect(signInHref(null)).toBe('/signin');
+    for (const elsewhere of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', '/signin?from=/x', 'x'])
+      expect(returnPath(elsewhere)).toBe('/');
+    expect(returnPath('/messages?status=failed')).toBe('/messages?status=failed');
   });
 });

@@ -2,6 +2,7 @@ import { Box, Flex, Separator, Text } from '@radix-ui/themes';
 import NextLink from 'next/link';
 import { redirect } from 'next/navigation';
 import { getServerSession } from 'next-auth';
+import { headers } from 'next/headers';
 import type { ReactNode } from 'react';
 import { NavLinks } from '@/components/nav-links';
 import { SignOutButton } from '@/components/sign-out-button';
@@ -9,12 +10,14 @@ import { ThemeToggle } from '@/components/theme-toggle';
 import { ZoneToggle } from '@/components/zone-toggle';
 import { authOptions } from '@/lib/auth';
 import { DisplayZoneScope } from '@/lib/display-zone';
+import { PAGE_PATH_HEADER, signInHref } from '@/lib/paths';
 
 export const dynamic = 'force-dynamic';
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const session = await getServerSession(await authOptions());
-  if (!session) redirect('/signin');
+  // Signed out (or never in): sign in, then back to the page asked for.
+  if (!session) redirect(signInHref((await headers()).get(PAGE_PATH_HEADER)));
   return (
     <DisplayZoneScope user={session.user?.email ?? ''}>
       <div className="vigil-shell">

@@ -6,6 +6,7 @@ import { SignInForm } from '@/components/sign-in-form';
 import { authOptions } from '@/lib/auth';
 import { devSignInEnabled } from '@/lib/config';
 import { consoleSettings } from '@/lib/console-settings';
+import { returnPath } from '@/lib/paths';
 
 export const metadata: Metadata = { title: 'Sign in' };
 export const dynamic = 'force-dynamic';
@@ -13,16 +14,22 @@ export const dynamic = 'force-dynamic';
 /** next-auth's error codes, said the way a person would. */
 const ERRORS: Record<string, string> = {
   CredentialsSignin: 'That does not look like an email address.',
-  SessionExpired: 'Your session has ended. Please sign in again.',
+  SessionExpired: 'Your session has ended, so what you last asked for was not done. Please sign in again.',
   Callback: 'Signing in did not complete. Please try again.',
   OAuthSignin: 'Could not reach the sign-in provider. Please try again.',
   default: 'Signing in did not work. Please try again.',
 };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string }> }) {
-  const { error } = await searchParams;
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ error?: string; from?: string }>;
+}) {
+  const { error, from } = await searchParams;
+  // Where the session ended: signing in again goes back there (a path of this app only).
+  const returnTo = returnPath(from);
   const session = await getServerSession(await authOptions());
-  if (session && error !== 'SessionExpired') redirect('/');
+  if (session && error !== 'SessionExpired') redirect(returnTo);
   const dev = devSignInEnabled();
   const cognito = Boolean((await consoleSettings()).cognito);
   return (
@@ -50,7 +57,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
                 </Callout.Text>
               </Callout.Root>
             )}
-            <SignInForm dev={dev} cognito={cognito} />
+            <SignInForm dev={dev} cognito={cognito} returnTo={returnTo} />
           </Flex>
         </Card>
       </Box>
