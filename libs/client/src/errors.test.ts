@@ -10,6 +10,7 @@ import {
   VigilServerError,
   VigilValidationError,
 } from './errors';
+import { Vigil } from './vigil';
 
 const problem = (status: number, extra: Record<string, unknown> = {}) => ({
   type: `https://vigil.dev/problems/p${status}`,
@@ -82,5 +83,40 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Tue, 01 Dec 2026 08:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter(null, now)).toBeUndefined();
     expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+});
+
+describe('a call refused before it is sent', () => {
+  // Never sent: the fetch would throw if it were.
+  const vigil = new Vigil({
+    apiKey: 'vgl_x',
+    baseUrl: 'http://127.0.0.1:9',
+    fetch: () => Promise.reject(new Error('nothing is sent')),
+  });
+  const refusal = (create: () => Promise<unknown>) => create().catch((error: unknown) => error);
+
+  it('is a VigilValidationError naming the field, as the API would refuse it', async () => {
+    const cases: Array<[() => Promise<unknown>, string, RegExp]> = [
+      [() => vigil.messages.create({ url: 'https://e.com', in: '10x' }), 'in', /"10x" is not a duration/],
+      [() => vigil.messages.create({ url: 'https://e.com', in: -5 }), 'in', /0 or more seconds/],
+      [
+        () => vigil.messages.create({ url: 'https://e.com', in: '1m', delay: 5 }),
+        '',
+        /one of `in`, `sendAt` or `delay`/,
+      ],
+      [() => vigil.messages.create({ url: 'https://e.com', sendAt: new Date('nope') }), 'sendAt', /invalid Date/],
+      [
+        () => vigil.messages.create({ url: 'https://e.com', in: '1m', retries: 2, retry: { maxAttempts: 3 } }),
+        'retries',
+        /not both/,
+      ],
+      [() => vigil.messages.createBatch([], { idempotencyKey: 'k'.repeat(241) }), 'idempotencyKey', /240 characters/],
+    ];
+    for (const [create, path, message] of cases) {
+      const error = await refusal(create);
+      expect(error).toBeInstanceOf(VigilValidationError);
+      expect((error as VigilValidationError).is('validation-failed')).toBe(true);
+      expect((error as VigilValidationError).errors).toEqual([{ path, message: expect.stringMatching(message) }]);
+    }
   });
 });

@@ -7,7 +7,7 @@
 import createClient from 'openapi-fetch';
 import type { Duration } from './duration.ts';
 import { parseDuration } from './duration.ts';
-import { VigilBatchError, VigilError, errorFromResponse } from './errors.ts';
+import { VigilBatchError, VigilError, VigilValidationError, errorFromResponse } from './errors.ts';
 import type { paths } from './generated/openapi.ts';
 import type { RetryOptions, Safety } from './retry-policy.ts';
 import { retryPolicy } from './retry-policy.ts';
@@ -135,11 +135,33 @@ const randomKey = (): string => {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 };
 
+/**
+ * A request refused before it is sent, as the API refuses one: a VigilValidationError (422) naming
+ * the field, so a caller's `instanceof VigilValidationError` covers it too (no `requestId`: the
+ * API never saw it).
+ */
+const refusedBeforeSending = (path: string, message: string): VigilValidationError =>
+  new VigilValidationError({
+    type: 'validation-failed',
+    title: 'The request is not valid',
+    status: 422,
+    detail: `${path === '' ? '' : `${path}: `}${message} (checked before sending)`,
+    errors: [{ path, message }],
+  });
+
 /** `in` / `sendAt` (Date) / `delay` as the API's `sendAt` or `delay`; at most one of them. */
 const whenOf = ({ in: after, sendAt, delay }: When): { sendAt?: string; delay?: number } => {
   const given = [after, sendAt, delay].filter((value) => value !== undefined).length;
-  if (given > 1) throw new TypeError('Give one of `in`, `sendAt` or `delay`, not several.');
-  if (after !== undefined) return { delay: parseDuration(after) / 1000 };
+  if (given > 1) throw refusedBeforeSending('', 'give one of `in`, `sendAt` or `delay`, not several');
+  if (after !== undefined) {
+    try {
+      return { delay: parseDuration(after) / 1000 };
+    } catch (error) {
+      throw refusedBeforeSending('in', (error as Error).message);
+    }
+  }
+  if (sendAt instanceof Date && Number.isNaN(sendAt.getTime()))
+    throw refusedBeforeSending('sendAt', 'is an invalid Date');
   if (sendAt !== undefined) return { sendAt: sendAt instanceof Date ? sendAt.toISOString() : sendAt };
   return delay === undefined ? {} : { delay };
 };
@@ -147,7 +169,8 @@ const whenOf = ({ in: after, sendAt, delay }: When): { sendAt?: string; delay?: 
 /** The request body for one message to create. */
 export const messageIn = (message: CreateMessage): MessageIn => {
   const { in: after, sendAt, delay, retries, ...rest } = message;
-  if (retries !== undefined && rest.retry !== undefined) throw new TypeError('Give `retries` or `retry`, not both.');
+  if (retries !== undefined && rest.retry !== undefined)
+    throw refusedBeforeSending('retries', 'give `retries` or `retry`, not both');
   const { idempotencyKey: _ignored, ...fields } = rest as typeof rest & { idempotencyKey?: string };
   return {
     ...fields,
@@ -244,7 +267,7 @@ export class Vigil {
       options: CallOptions & { idempotencyKey?: string } = {},
     ): Promise<Message[]> => {
       const key = options.idempotencyKey ?? randomKey();
-      if (key.length > 240) throw new RangeError('A batch idempotencyKey may be at most 240 characters.');
+      if (key.length > 240) throw refusedBeforeSending('idempotencyKey', 'a batch key may be at most 240 characters');
       const bodies = messages.map(messageIn);
       const created: Message[] = [];
       for (let start = 0, chunk = 0; start < bodies.length; start += BATCH_CHUNK, chunk++) {
