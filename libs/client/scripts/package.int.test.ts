@@ -38,7 +38,7 @@ describe('the package as published', () => {
       ].join('\n'),
     );
     const { stdout } = await run(process.execPath, ['use.mjs'], { cwd: consumer });
-    expect(JSON.parse(stdout)).toEqual(['function', 5_400_000, 'RangeError', true, 'missing-headers']);
+    expect(JSON.parse(stdout)).toEqual(['function', 5_400_000, 'VigilValidationError', true, 'missing-headers']);
 
     writeFileSync(
       join(consumer, 'check.ts'),

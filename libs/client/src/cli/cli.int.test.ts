@@ -790,5 +790,12 @@ describe('vigil run', () => {
       stderr:
         'vigil: vigil run needs a URL to notify: give --notify <url>, or store one with vigil login --notify-url <url>\n',
     });
+    // One that can never take an alert is refused before the command runs, not after it.
+    expect(await vigil(['run', '--notify', 'not-a-url', '--', 'sh', '-c', 'echo ran'])).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr:
+        'vigil: --notify "not-a-url" is not an http(s) URL: give --notify https://…, or store one with vigil login --notify-url\n',
+    });
   });
 });

@@ -11,6 +11,23 @@ const refused = (errors: Array<{ path: string; message: string }>) =>
   );
 
 describe('a refusal in the words of the command line', () => {
+  it("names vigil send's flags, a field inside one, and the message a size rule is about", () => {
+    const flags = { delay: '--in', sendAt: '--at', headers: '--header', 'retry.maxAttempts': '--retries' };
+    const error = toCliError(
+      refused([
+        { path: 'delay', message: 'Too big: expected number to be <=31536000' },
+        { path: 'headers.x-trace', message: 'is reserved' },
+        { path: 'retry.maxAttempts', message: 'Too big' },
+        { path: '', message: 'is 300023 bytes (url + body + headers + metadata); the limit is 262144' },
+      ]),
+      { flags },
+    );
+    expect(error.message).toBe(
+      'the API refused the request (422): --in: Too big: expected number to be <=31536000; --header x-trace: is reserved; ' +
+        '--retries: Too big; the message is 300023 bytes (url + body + headers + metadata); the limit is 262144',
+    );
+  });
+
   it('names the flag that set a field, and the flags its message mentions', () => {
     const error = toCliError(
       refused([

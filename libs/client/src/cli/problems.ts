@@ -28,12 +28,16 @@ export interface Where {
  */
 const fieldText = (path: string, message: string, flags: Where['flags'] = {}) => {
   const field = path.replace(/^(query|filter)\./, '').replace(/\.\d+$/, '');
-  const named = Object.entries(flags).reduce(
-    (text, [name, flag]) => text.replace(new RegExp(`\\b${name}\\b`, 'g'), flag),
-    message,
-  );
-  const where = flags[field] ?? path;
-  return where ? `${where}: ${named}` : named;
+  // Only names no sentence uses (`sendAtFrom`, not `headers` in "url + body + headers").
+  const named = Object.entries(flags)
+    .filter(([name]) => /[A-Z]/.test(name))
+    .reduce((text, [name, flag]) => text.replace(new RegExp(`\\b${name}\\b`, 'g'), flag), message);
+  // A field inside one a flag sets (`headers.x-trace`, `retry.maxAttempts`): that flag, and the rest.
+  const [first = '', ...rest] = field.split('.');
+  const where = flags[field] ?? (flags[first] ? [flags[first], ...rest].join(' ') : path);
+  // A rule about the whole message (its size) names no field: say what it is about.
+  if (!where) return /^is /.test(named) ? `the message ${named}` : named;
+  return `${where}: ${named}`;
 };
 
 /** The fields a 422 names, `url: must be http(s); delay: too large`. */

@@ -47,6 +47,18 @@ Exit codes:
 
 /** The flag of each query parameter `vigil ls` sets, for the API's refusals. */
 const LIST_FLAGS = { ...FILTER_FLAGS, limit: '--limit', cursor: '--cursor' };
+/** The flag of each field `vigil send` sets, to name the API's refusals in the user's terms. */
+const SEND_FLAGS = {
+  delay: '--in',
+  sendAt: '--at',
+  timezone: '--tz',
+  body: '--data',
+  headers: '--header',
+  metadata: '--metadata',
+  labels: '--label',
+  method: '--method',
+  'retry.maxAttempts': '--retries',
+};
 
 const withCommon = (command: Command, json = true) =>
   (json ? command.option('--json', 'print JSON (for scripts)') : command).option(
@@ -126,8 +138,11 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
   ).action(async (url: string, options: CommonOptions & SendOptions) => {
     const out = start(options);
     const message = await messageFromOptions(url, options, context.stdin);
-    const { api } = await connect(options);
-    printScheduled(out, await api.messages.create(message), context.now());
+    const { api, credentials } = await connect(options);
+    const created = await api.messages.create(message).catch((error: unknown) => {
+      throw toCliError(error, { apiUrl: credentials.apiUrl, flags: SEND_FLAGS });
+    });
+    printScheduled(out, created, context.now());
   });
 
   withCommon(

@@ -87,6 +87,13 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
       'give --notify <url>, or store one with vigil login --notify-url <url>',
     );
   }
+  // Checked before the command runs: a two-hour job must not learn at its end that its alert cannot go.
+  if (!/^https?:\/\/[^/]/i.test(notifyUrl) || !URL.canParse(notifyUrl)) {
+    throw usageError(
+      `${options.notify === undefined ? "the profile's notify URL" : '--notify'} "${notifyUrl}" is not an http(s) URL`,
+      'give --notify https://…, or store one with vigil login --notify-url',
+    );
+  }
   let deadlineMs: number | undefined;
   if (options.deadline !== undefined) {
     deadlineMs = durationArg('--deadline', options.deadline);
