@@ -57,49 +57,25 @@ export function MessageFilters({ value }: { value: MessageSearch }) {
     <Card size="1" asChild>
       <form role="search" aria-label="Filter messages" onSubmit={submit} data-testid="message-filters">
         <Flex direction="column" gap="3">
-          <fieldset className="vigil-fieldset">
-            <legend>
-              <Text size="2" weight="medium">
-                Status
-              </Text>
-            </legend>
-            <CheckboxCards.Root
-              size="1"
-              value={statuses}
-              onValueChange={setStatuses}
-              columns={{ initial: '2', xs: '4', md: '7' }}
-              gap="2"
-            >
-              {MESSAGE_STATUSES.map((status) => (
-                <CheckboxCards.Item key={status} value={status} data-testid={`status-${status}`}>
-                  {status}
-                </CheckboxCards.Item>
-              ))}
-            </CheckboxCards.Root>
-          </fieldset>
-          <fieldset className="vigil-fieldset">
-            <legend>
-              <Text size="2" weight="medium">
-                Made by
-              </Text>{' '}
-              <Text size="1" color="gray">
-                (Vigil's own: a message's callback, a notification endpoint's alert)
-              </Text>
-            </legend>
-            <CheckboxCards.Root
-              size="1"
-              value={origins}
-              onValueChange={setOrigins}
-              columns={{ initial: '1', xs: '3' }}
-              gap="2"
-            >
-              {MESSAGE_ORIGIN_KINDS.map((origin) => (
-                <CheckboxCards.Item key={origin} value={origin} data-testid={`origin-${origin}`}>
-                  {ORIGIN_LABELS[origin]}
-                </CheckboxCards.Item>
-              ))}
-            </CheckboxCards.Root>
-          </fieldset>
+          <Choices
+            legend="Status"
+            values={MESSAGE_STATUSES}
+            label={(status) => status}
+            testId="status"
+            chosen={statuses}
+            onChange={setStatuses}
+            columns={{ initial: '2', xs: '4', md: '7' }}
+          />
+          <Choices
+            legend="Made by"
+            hint="(Vigil's own: a message's callback, a notification endpoint's alert)"
+            values={MESSAGE_ORIGIN_KINDS}
+            label={(origin) => ORIGIN_LABELS[origin]}
+            testId="origin"
+            chosen={origins}
+            onChange={setOrigins}
+            columns={{ initial: '1', xs: '3' }}
+          />
           <Grid columns={{ initial: '1', sm: '3' }} gap="3">
             <Field label="Label" hint="e.g. billing">
               <TextField.Root name="label" defaultValue={value.label} placeholder="billing" />
@@ -134,6 +110,41 @@ export function MessageFilters({ value }: { value: MessageSearch }) {
         </Flex>
       </form>
     </Card>
+  );
+}
+
+/** A filter that takes any of a few values: one box each (`testId`-value), under its legend. */
+function Choices<T extends string>(props: {
+  legend: string;
+  hint?: string;
+  values: readonly T[];
+  label: (value: T) => string;
+  testId: string;
+  chosen: string[];
+  onChange: (chosen: string[]) => void;
+  columns: Record<string, string>;
+}) {
+  return (
+    <fieldset className="vigil-fieldset">
+      <legend>
+        <Text size="2" weight="medium">
+          {props.legend}
+        </Text>
+        {props.hint && (
+          <Text size="1" color="gray">
+            {' '}
+            {props.hint}
+          </Text>
+        )}
+      </legend>
+      <CheckboxCards.Root size="1" value={props.chosen} onValueChange={props.onChange} columns={props.columns} gap="2">
+        {props.values.map((value) => (
+          <CheckboxCards.Item key={value} value={value} data-testid={`${props.testId}-${value}`}>
+            {props.label(value)}
+          </CheckboxCards.Item>
+        ))}
+      </CheckboxCards.Root>
+    </fieldset>
   );
 }
 

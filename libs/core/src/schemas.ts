@@ -244,25 +244,20 @@ const instant = z.iso
   .datetime({ offset: true, message: 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T00:00:00Z' })
   .transform((value) => Date.parse(value));
 
-/** Statuses as a comma list (`failed,retrying`; a query string) or an array (a JSON body). */
-const statusList = z
-  .union([z.string().transform((value) => value.split(',').map((s) => s.trim())), z.array(z.string())])
-  .pipe(
+/**
+ * Some of `values`, each once at most, as a comma list (`failed,retrying`; a query string) or an
+ * array (a JSON body); `what` names one in the problem (`each status must be one of …`).
+ */
+const listOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z.union([z.string().transform((value) => value.split(',').map((s) => s.trim())), z.array(z.string())]).pipe(
     z
-      .array(z.enum(MESSAGE_STATUSES, { message: `each status must be one of ${MESSAGE_STATUSES.join(', ')}` }))
+      .array(z.enum(values, { message: `each ${what} must be one of ${values.join(', ')}` }))
       .min(1)
-      .max(MESSAGE_STATUSES.length),
+      .max(values.length),
   );
 
-/** Origins as a comma list (`message`; a query string) or an array (a JSON body). */
-const originList = z
-  .union([z.string().transform((value) => value.split(',').map((s) => s.trim())), z.array(z.string())])
-  .pipe(
-    z
-      .array(z.enum(MESSAGE_ORIGIN_KINDS, { message: `each origin must be one of ${MESSAGE_ORIGIN_KINDS.join(', ')}` }))
-      .min(1)
-      .max(MESSAGE_ORIGIN_KINDS.length),
-  );
+const statusList = listOf(MESSAGE_STATUSES, 'status');
+const originList = listOf(MESSAGE_ORIGIN_KINDS, 'origin');
 
 /**
  * The fields of `MessageFilter` as a request gives them (the query of `GET /v1/messages`, a bulk
