@@ -56,11 +56,8 @@ export const FUNCTION_UNAVAILABLE: GatewayProblem = {
  * no verdict on the credential, so never a 401 a client would take as final, but a 503 it retries.
  */
 export const AUTHORIZER_FAILED: GatewayProblem = {
-  status: 503,
-  slug: 'unavailable',
-  title: 'Service unavailable',
+  ...FUNCTION_UNAVAILABLE,
   detail: 'The credential could not be checked just now; try again after Retry-After.',
-  headers: { 'Retry-After': '1' },
 };
 
 /** No answer within API Gateway's 29 s (a function timeout above it, which Vigil's are not). */

@@ -11,7 +11,7 @@ import { MESSAGE_ORIGIN_KINDS, type MessageOriginKind } from '@/lib/types';
 import { MESSAGE_STATUSES } from '@/lib/types';
 
 /** Who made a message, as the filter names it: you, or Vigil (its own event deliveries). */
-export const ORIGIN_LABELS: Record<MessageOriginKind, string> = {
+const ORIGIN_LABELS: Record<MessageOriginKind, string> = {
   message: 'You',
   callback: 'Vigil: callbacks',
   notification: 'Vigil: alerts',

@@ -109,7 +109,9 @@ export interface ListMessages {
 
 const RANGE_ENDS = ['sendAtFrom', 'sendAtTo', 'createdAtFrom', 'createdAtTo', 'updatedSince'] as const;
 
-/** The query as the API reads it: statuses as a list, instants as RFC 3339 text. */
+const asList = <T extends string>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** The query as the API reads it: statuses and origins as lists, instants as RFC 3339 text. */
 const listQueryOf = (query: ListMessages) => {
   const { status, origin, ...rest } = query;
   const out: Record<string, unknown> = { ...rest };
@@ -117,8 +119,8 @@ const listQueryOf = (query: ListMessages) => {
     const value = query[end];
     if (value instanceof Date) out[end] = value.toISOString();
   }
-  if (status !== undefined) out.status = Array.isArray(status) ? status : [status];
-  if (origin !== undefined) out.origin = Array.isArray(origin) ? origin : [origin];
+  if (status !== undefined) out.status = asList(status);
+  if (origin !== undefined) out.origin = asList(origin);
   return out as Omit<ListMessages, 'status' | 'origin' | (typeof RANGE_ENDS)[number]> & {
     status?: MessageStatus[];
     origin?: MessageOriginKind[];

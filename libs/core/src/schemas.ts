@@ -245,8 +245,8 @@ const instant = z.iso
   .transform((value) => Date.parse(value));
 
 /**
- * Some of `values`, each once at most, as a comma list (`failed,retrying`; a query string) or an
- * array (a JSON body); `what` names one in the problem (`each status must be one of …`).
+ * Some of `values` (at most as many as there are), as a comma list (`failed,retrying`; a query
+ * string) or an array (a JSON body); `what` names one in the problem (`each status must be one of …`).
  */
 const listOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.union([z.string().transform((value) => value.split(',').map((s) => s.trim())), z.array(z.string())]).pipe(

@@ -85,6 +85,35 @@ const send = (res: ServerResponse, result: APIGatewayProxyResult) => {
   res.end(result.body);
 };
 
+/** Why Node's parser gave up on a request (its error's code), as the problem the client gets. */
+const unreadableProblem = (code: string | undefined, arrivalTimeoutMs: number) => {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return problemResponse(
+      408,
+      'timeout',
+      'The request took too long to arrive',
+      `The request's head and body must arrive within ${arrivalTimeoutMs / 1000} s; send it again.`,
+      'unknown',
+    );
+  }
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return problemResponse(
+      431,
+      'request-head-too-large',
+      'The request head is too large',
+      'The request line and headers together are over 16 KiB: send large data in the body.',
+      'unknown',
+    );
+  }
+  return problemResponse(
+    400,
+    'malformed-request',
+    'The request could not be read',
+    `The request is not valid HTTP (${code ?? 'parse error'}).`,
+    'unknown',
+  );
+};
+
 /**
  * A request Node's parser refused before any route (a head over its 16 KiB, a request line that is
  * not HTTP) or one that did not arrive in time: answered with a problem document, as every other
@@ -95,30 +124,7 @@ const answerUnreadable = (error: NodeJS.ErrnoException, socket: Duplex, arrivalT
     socket.destroy();
     return;
   }
-  const problem =
-    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? problemResponse(
-          408,
-          'timeout',
-          'The request took too long to arrive',
-          `The request's head and body must arrive within ${arrivalTimeoutMs / 1000} s; send it again.`,
-          'unknown',
-        )
-      : error.code === 'HPE_HEADER_OVERFLOW'
-        ? problemResponse(
-            431,
-            'request-head-too-large',
-            'The request head is too large',
-            'The request line and headers together are over 16 KiB: send large data in the body.',
-            'unknown',
-          )
-        : problemResponse(
-            400,
-            'malformed-request',
-            'The request could not be read',
-            `The request is not valid HTTP (${error.code ?? 'parse error'}).`,
-            'unknown',
-          );
+  const problem = unreadableProblem(error.code, arrivalTimeoutMs);
   const headers = {
     ...(problem.headers as Record<string, string>),
     'content-length': String(Buffer.byteLength(problem.body)),

@@ -83,6 +83,15 @@ export interface Credentials extends Profile {
 /** The profile's name: `--profile`, else `VIGIL_PROFILE`, else `default`. */
 export const profileName = (env: Env, given?: string): string => given || env.VIGIL_PROFILE || DEFAULT_PROFILE;
 
+/**
+ * Refuses (a usage error naming `name`) a URL that is not an absolute http(s) one with its host
+ * right after `//`: the API's, a notify URL, wherever it came from (a flag, the environment, the file).
+ */
+export const checkHttpUrl = (name: string, url: string, hint?: string): void => {
+  if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url))
+    throw usageError(`${name} "${url}" is not an http(s) URL`, hint);
+};
+
 /** The key, URL and notify URL to use: the environment's over the profile's. Fails when there is no key. */
 export const resolveCredentials = async (env: Env, given?: string): Promise<Credentials> => {
   const name = profileName(env, given);
@@ -98,13 +107,11 @@ export const resolveCredentials = async (env: Env, given?: string): Promise<Cred
   }
   const notifyUrl = env.VIGIL_NOTIFY_URL || stored?.notifyUrl;
   const apiUrl = env.VIGIL_API_URL || stored?.apiUrl || DEFAULT_API_URL;
-  if (!/^https?:\/\/[^/]/i.test(apiUrl) || !URL.canParse(apiUrl)) {
-    const from = env.VIGIL_API_URL ? 'VIGIL_API_URL' : `the API URL of profile "${name}" in ${configPath(env)}`;
-    throw usageError(
-      `${from} "${apiUrl}" is not an http(s) URL`,
-      env.VIGIL_API_URL ? 'set it to e.g. http://127.0.0.1:4000' : 'run vigil login --api-url',
-    );
-  }
+  checkHttpUrl(
+    env.VIGIL_API_URL ? 'VIGIL_API_URL' : `the API URL of profile "${name}" in ${configPath(env)}`,
+    apiUrl,
+    env.VIGIL_API_URL ? 'set it to e.g. http://127.0.0.1:4000' : 'run vigil login --api-url',
+  );
   return {
     profile: name,
     apiKey,

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import type { Api } from './api';
 import type { Env, Profile } from './config';
-import { DEFAULT_API_URL, profileName, readConfig, saveProfile } from './config';
+import { checkHttpUrl, DEFAULT_API_URL, profileName, readConfig, saveProfile } from './config';
 import type { CliContext } from './context';
 import { CliError, EXIT, usageError } from './exit-codes';
 import type { Output } from './output';
@@ -47,15 +47,6 @@ const ask = async (context: CliContext, questions: Array<{ prompt: string; secre
   return answers;
 };
 
-const checkUrl = (flag: string, url: string) => {
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
-  } catch {
-    throw usageError(`${flag} "${url}" is not an http(s) URL`);
-  }
-};
-
 export const login = async (
   context: CliContext,
   output: Output,
@@ -90,9 +81,9 @@ export const login = async (
   }
   apiUrl = (apiUrl ?? env.VIGIL_API_URL ?? stored?.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, '');
   if (!apiKey) throw usageError('no API key given');
-  checkUrl('--api-url', apiUrl);
+  checkHttpUrl('--api-url', apiUrl);
   if (notifyUrl === undefined) notifyUrl = stored?.notifyUrl;
-  if (notifyUrl) checkUrl('--notify-url', notifyUrl);
+  if (notifyUrl) checkHttpUrl('--notify-url', notifyUrl);
 
   const profile: Profile = { apiKey, apiUrl, ...(notifyUrl && { notifyUrl }) };
   try {

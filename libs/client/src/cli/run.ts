@@ -8,6 +8,7 @@
  * alert is delivered at once (delay 0) with how it ended and the last 4 KB of its output.
  */
 import type { Api, Message } from './api';
+import { checkHttpUrl } from './config';
 import { durationArg } from './duration';
 import { formatDuration } from './duration';
 import { EXIT, usageError } from './exit-codes';
@@ -88,12 +89,11 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
     );
   }
   // Checked before the command runs: a two-hour job must not learn at its end that its alert cannot go.
-  if (!/^https?:\/\/[^/]/i.test(notifyUrl) || !URL.canParse(notifyUrl)) {
-    throw usageError(
-      `${options.notify === undefined ? "the profile's notify URL" : '--notify'} "${notifyUrl}" is not an http(s) URL`,
-      'give --notify https://…, or store one with vigil login --notify-url',
-    );
-  }
+  checkHttpUrl(
+    options.notify === undefined ? "the profile's notify URL" : '--notify',
+    notifyUrl,
+    'give --notify https://…, or store one with vigil login --notify-url',
+  );
   let deadlineMs: number | undefined;
   if (options.deadline !== undefined) {
     deadlineMs = durationArg('--deadline', options.deadline);
