@@ -56,14 +56,14 @@ const BUSY_PER_SECOND = 50;
 const BUSY_CLIENTS = 5;
 
 /**
- * A 10 s near window, 1 s buckets with a 3 s lead (the far path runs within seconds), retries after
+ * A 6 s near window, 1 s buckets with a 3 s lead (the far path runs within seconds), retries after
  * about a second, and the deployed arm lead (the local stack's own default is 3 s: its one-thread
  * store needs it for bursts, and the held seconds are what deliver is billed for on AWS).
  * VIGIL_* in the environment override.
  */
 const ENGINE_ENV = {
   VIGIL_ARM_LEAD_MS: '1000',
-  VIGIL_NEAR_WINDOW_S: '10',
+  VIGIL_NEAR_WINDOW_S: '6',
   VIGIL_FAR_LEAD_S: '3',
   VIGIL_BUCKET_S: '1',
   VIGIL_RETRY_BASE_MS: '1000',
@@ -299,8 +299,8 @@ export const startCostBench = async (options: { usageFoldEveryMs?: number } = {}
             note: `all due in one bucket (${sizes.far} messages per Scheduler schedule), delivered in batches of 10`,
           },
           async () => {
-            // Past the 10 s near window even after the last create (about 100 ms each).
-            const sendAt = dueIn(15_000 + 150 * sizes.far);
+            // Past the 6 s near window even after the last create (about 100 ms each).
+            const sendAt = dueIn(8_000 + 150 * sizes.far);
             const ids: string[] = [];
             for (let i = 0; i < sizes.far; i += 1) {
               const created = await post('/v1/messages', { url: `${receiver.url}/far/${i}`, sendAt, body: BODY });
@@ -322,7 +322,7 @@ export const startCostBench = async (options: { usageFoldEveryMs?: number } = {}
             note: 'one POST /v1/messages/batch, all due at one instant',
           },
           async () => {
-            const sendAt = dueIn(5_000);
+            const sendAt = dueIn(4_000);
             const messages = Array.from({ length: sizes.batch }, (_, i) => ({
               url: `${receiver.url}/batch/${i}`,
               sendAt,
