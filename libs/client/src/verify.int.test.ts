@@ -107,10 +107,33 @@ describe('verifyWebhook with real deliveries', () => {
     expect(raw).toMatchObject({ id, payload: { hello: 'world' }, body: arrival.body });
   });
 
-  it('gives a text body as text', async () => {
+  it('gives a text body as text (and `npm run receiver` verifies it too)', async () => {
+    receiver.setSecret(secret);
     const { arrival } = await deliver('/text', 'just words');
     const verified = await verifyWebhook({ headers: arrival.headers, body: arrival.body }, secret);
     expect(verified.payload).toBe('just words');
+    expect(arrival.verified).toBe(true);
+  });
+
+  it('verifies a body that starts with a byte order mark, in every form (it is part of what was signed)', async () => {
+    const { id, arrival } = await deliver('/bom', '\ufeffhello bom');
+    expect(arrival.body.startsWith('\ufeff')).toBe(true);
+    const headers = headersOf(arrival);
+    const request = new Request(`${receiver.url}/bom`, { method: 'POST', headers, body: arrival.body });
+    expect(await verifyWebhook(request, secret)).toMatchObject({ id, body: '\ufeffhello bom' });
+    const raw = await verifyWebhook({ headers, body: Buffer.from(arrival.body) }, secret);
+    expect(raw.payload).toBe('\ufeffhello bom');
+  });
+
+  it('verifies a delivery with no body as Express 4 leaves it (an empty object), and no other empty object', async () => {
+    const { id, arrival } = await deliver('/empty', undefined);
+    const headers = headersOf(arrival);
+    expect(arrival.body).toBe('');
+    expect(await verifyWebhook({ headers, body: {} }, secret)).toMatchObject({ id, payload: undefined, body: '' });
+    // A body the headers say is there, parsed to {}: not the raw body.
+    expect(await reasonOf(verifyWebhook({ headers: { ...headers, 'content-length': '2' }, body: {} }, secret))).toBe(
+      'bad-body',
+    );
   });
 
   it('refuses a tampered body, a wrong secret, a stale timestamp, missing headers and a parsed body, each with its reason', async () => {

@@ -41,11 +41,11 @@ export interface VerifiedWebhook<T = unknown> {
   payload: T;
   /** The raw body as text, exactly as signed. */
   body: string;
-  /** `webhook-id`: the message id, the same on every attempt; de-duplicate on it. */
+  /** `webhook-id`: the message id, the same on every attempt (and on a redelivery you ask for); de-duplicate on it. */
   id: string;
   /** `vigil-attempt`: the attempt number, from 1 (undefined if the request has no such header). */
   attempt: number | undefined;
-  /** `vigil-scheduled-at`: the instant this attempt was due (RFC 3339), when present. */
+  /** `vigil-scheduled-at`: the instant the message was due (RFC 3339; the same on every attempt), when present. */
   scheduledAt: string | undefined;
   /** `webhook-timestamp`: when the attempt was signed and sent. */
   timestamp: Date;
@@ -80,7 +80,8 @@ const headerGetter = (headers: Headers | HeaderRecord): ((name: string) => strin
   return (name) => lower.get(name);
 };
 
-const decoder = new TextDecoder();
+/** UTF-8 with a leading byte order mark kept: it is part of the signed body. */
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 const textOf = (chunk: unknown): string | undefined => {
   if (typeof chunk === 'string') return chunk;
@@ -89,17 +90,31 @@ const textOf = (chunk: unknown): string | undefined => {
   return undefined;
 };
 
-const rawBodyOf = async (input: WebhookRequest): Promise<string> => {
+/**
+ * An empty object where the body would be: what Express 4's body parsers leave on a request they
+ * skipped (`express.raw({ type: '*\/*' })` skips one with no `content-type`, as a delivery with no
+ * body is), so the body is empty when the headers say so.
+ */
+const skippedEmptyBody = (given: unknown, header: (name: string) => string | undefined): boolean => {
+  if (typeof given !== 'object' || given === null || Object.getPrototypeOf(given) !== Object.prototype) return false;
+  if (Object.keys(given).length > 0) return false;
+  const length = header('content-length');
+  return length === '0' || (length === undefined && header('transfer-encoding') === undefined);
+};
+
+const rawBodyOf = async (input: WebhookRequest, header: (name: string) => string | undefined): Promise<string> => {
   if (isFetchRequest(input)) {
     if (input.bodyUsed) {
       throw new WebhookVerificationError('bad-body', 'The request body was already read: verify before reading it.');
     }
-    return input.text();
+    // Not `text()`, which drops a leading byte order mark the signature covers.
+    return decoder.decode(new Uint8Array(await input.arrayBuffer()));
   }
   const given = (input as { body?: unknown }).body;
   if (given !== undefined && given !== null) {
     const text = textOf(given);
     if (text !== undefined) return text;
+    if (skippedEmptyBody(given, header)) return '';
     throw new WebhookVerificationError(
       'bad-body',
       'The body was already parsed: verify the raw body (express.raw({ type: "*/*" }) or the unread request).',
@@ -177,7 +192,7 @@ export const verifyWebhook = async <T = unknown>(
       `webhook-timestamp is ${nowSeconds - timestampSeconds} s from now; at most ${tolerance} s is accepted.`,
     );
   }
-  const body = await rawBodyOf(request);
+  const body = await rawBodyOf(request, header);
   const timestamp = new Date(timestampSeconds * 1000);
   const given = signatures
     .split(' ')

@@ -58,7 +58,8 @@ export const startReceiver = async (options: ReceiverOptions = {}): Promise<Rece
       let verified: boolean | undefined;
       if (verifier) {
         try {
-          verifier.verify(body, req.headers as Record<string, string>);
+          // The signature only: a text body is as valid as JSON (the library parses JSON unless told not to).
+          verifier.verify(body, req.headers as Record<string, string>, { jsonParse: false });
           verified = true;
         } catch {
           verified = false;
