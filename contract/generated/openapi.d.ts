@@ -422,9 +422,15 @@ export interface paths {
          * @description Replaces the signing secret with a new one and returns it. For the next 24 hours every
          *     delivery carries two signatures in `webhook-signature` (space-separated): one with the new
          *     secret and one with the old, so your endpoints keep verifying while you switch them to the
-         *     new secret. Deliveries already being prepared may take up to a minute to pick it up.
+         *     new secret. A secret replaced earlier that is still in its own 24 hours keeps signing too (a
+         *     second rotation within the day ends no overlap early); a delivery carries at most three
+         *     signatures, so a third rotation within 24 hours is refused until the oldest overlap ends.
+         *     Deliveries already being prepared may take up to a minute to pick it up; `GET
+         *     /v1/signing-secret` answers the new secret at once.
          *
-         *     Problems: 401 missing or invalid API key; 409 another rotation happened at the same moment.
+         *     Problems: 401 missing or invalid API key; 409 another rotation happened at the same moment
+         *     (`state-conflict`), or two secrets replaced in the last 24 hours still sign deliveries
+         *     (`rotation-limit`: its detail says when the oldest stops).
          */
         post: operations["rotateSigningSecret"];
         delete?: never;

@@ -51,5 +51,22 @@ describe('signing secret rotation', () => {
     expect(() => new Webhook(after).verify(second.body, headers)).not.toThrow();
     // A secret that was never the tenant's does not verify.
     expect(() => new Webhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw').verify(second.body, headers)).toThrow();
+
+    // Rotated again within the day: the first secret keeps its 24 hours beside the two since.
+    const again = await api.post('/v1/signing-secret/rotate');
+    expect(again.status).toBe(200);
+    const third = await deliverOne('/again');
+    const thirdHeaders = third.headers as Record<string, string>;
+    expect(thirdHeaders['webhook-signature']?.split(' ')).toHaveLength(3);
+    for (const secret of [before, after, again.json.secret as string]) {
+      expect(() => new Webhook(secret).verify(third.body, thirdHeaders)).not.toThrow();
+    }
+    // A third rotation within the day would end the first secret's overlap early: refused, saying until when.
+    const refused = await api.post('/v1/signing-secret/rotate');
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused.json).toMatchObject({ type: expect.stringMatching(/rotation-limit$/), status: 409 });
+    expect(refused.json.detail).toMatch(/Rotate again after \d{4}-\d\d-\d\dT/);
+    expect((await api.get('/v1/signing-secret')).json.secret).toBe(again.json.secret);
   });
 });

@@ -10,9 +10,12 @@ import { CopyButton } from './copy-button';
 import { SectionCard } from './section-card';
 
 /** The tenant's signing secret: masked until revealed, copyable, and rotated with a 24 h overlap. */
-export function SigningSecretCard({ secret }: { secret: string }) {
+export function SigningSecretCard({ secret: read }: { secret: string }) {
   const [revealed, setRevealed] = useState(false);
-  const [rotatedUntil, setRotatedUntil] = useState<string | undefined>();
+  const [rotated, setRotated] = useState<{ secret: string; previousValidUntil: string } | undefined>();
+  // The rotation's own answer, not a read of the page that may have raced it.
+  const secret = rotated?.secret ?? read;
+  const rotatedUntil = rotated?.previousValidUntil;
   return (
     <SectionCard title="Signing secret">
       <Text size="2" color="gray">
@@ -52,7 +55,7 @@ export function SigningSecretCard({ secret }: { secret: string }) {
           confirmLabel="Rotate"
           action={rotateSigningSecret}
           onDone={(data) => {
-            setRotatedUntil(data.previousValidUntil);
+            setRotated(data);
             setRevealed(false);
           }}
         />

@@ -32,12 +32,18 @@ describe.each(dynamoBackends())('signing secret rotation on $name', ({ start, av
       createdAt: T0,
     });
     const rotated = await withLostAnswer(services.db, 'UpdateItemCommand', () =>
-      store.replaceSigningSecrets('tnt_rot', 'whsec_old', ['whsec_new', 'whsec_old'], T0 + 1),
+      store.replaceSigningSecrets('tnt_rot', 'whsec_old', ['whsec_new', 'whsec_old'], [T0 + 1]),
     );
     expect(rotated).toEqual({ result: true, sends: 2 });
-    expect((await store.getTenant('tnt_rot'))?.signingSecrets).toEqual(['whsec_new', 'whsec_old']);
+    expect(await store.getTenant('tnt_rot')).toMatchObject({
+      signingSecrets: ['whsec_new', 'whsec_old'],
+      rotatedAt: T0 + 1,
+      retiredAt: [T0 + 1],
+    });
     // A second rotation from the old secret lost the race: refused.
-    expect(await store.replaceSigningSecrets('tnt_rot', 'whsec_old', ['whsec_other', 'whsec_old'], T0 + 2)).toBe(false);
+    expect(await store.replaceSigningSecrets('tnt_rot', 'whsec_old', ['whsec_other', 'whsec_old'], [T0 + 2])).toBe(
+      false,
+    );
     expect((await store.getTenant('tnt_rot'))?.signingSecrets).toEqual(['whsec_new', 'whsec_old']);
   });
 

@@ -1,7 +1,7 @@
 /**
  * Tenancy's storage on DynamoDB (same table as messages). Storage only: the rules (key limits,
  * secret rotation and its overlap, ids) are in libs/core/src/tenancy.
- *   tenant   pk T#<tenant>       sk TENANT   { name, plan, signingSecrets: [current, previous?], rotatedAt?, createdAt }
+ *   tenant   pk T#<tenant>       sk TENANT   { name, plan, signingSecrets: [current, ...earlier], rotatedAt?, retiredAt?, createdAt }
  *   api key  pk K#<sha256(key)>  sk KEY      { keyId, tenantId, prefix, name, createdAt, revokedAt?, revokedBy? }
  *   key info pk T#<tenant>       sk KEY#<id> { keyId, hash, prefix, name, createdAt, revokedAt?, revokedBy?, lastUsedAt? }
  *   (revoked, both expire KEY_HISTORY_DAYS after: expiresAt (TTL), expiresAtMs)
@@ -55,7 +55,7 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
 
   async getTenant(tenantId: string): Promise<Tenant | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: 'TENANT' } }),
+      new GetCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: 'TENANT' }, ConsistentRead: true }),
     );
     if (!Item) return undefined;
     return {
@@ -64,6 +64,7 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
       plan: Item.plan,
       signingSecrets: Item.signingSecrets,
       rotatedAt: Item.rotatedAt,
+      ...(Item.retiredAt !== undefined && { retiredAt: Item.retiredAt }),
       createdAt: Item.createdAt,
       ...(Item.usageKey !== undefined && { usageKeyId: Item.usageKeyId, usageKey: Item.usageKey }),
     };
@@ -126,16 +127,21 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     tenantId: string,
     expectedCurrent: string,
     secrets: string[],
-    rotatedAt: number,
+    retiredAt: number[],
   ): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `T#${tenantId}`, sk: 'TENANT' },
-          UpdateExpression: 'SET signingSecrets = :secrets, rotatedAt = :at',
+          UpdateExpression: 'SET signingSecrets = :secrets, rotatedAt = :at, retiredAt = :retired',
           ConditionExpression: 'signingSecrets[0] = :current',
-          ExpressionAttributeValues: { ':secrets': secrets, ':at': rotatedAt, ':current': expectedCurrent },
+          ExpressionAttributeValues: {
+            ':secrets': secrets,
+            ':at': retiredAt[0],
+            ':retired': retiredAt,
+            ':current': expectedCurrent,
+          },
           ...ITEM_ON_CONDITION_FAILURE,
         }),
       );

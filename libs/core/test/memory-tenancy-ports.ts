@@ -48,10 +48,10 @@ export class MemoryTenants implements TenantStore {
     Object.assign(await this.existing(tenantId), usage);
   }
 
-  async replaceSigningSecrets(tenantId: string, expectedCurrent: string, secrets: string[], rotatedAt: number) {
+  async replaceSigningSecrets(tenantId: string, expectedCurrent: string, secrets: string[], retiredAt: number[]) {
     const tenant = await this.existing(tenantId);
     if (tenant.signingSecrets[0] !== expectedCurrent) return false;
-    Object.assign(tenant, { signingSecrets: [...secrets], rotatedAt });
+    Object.assign(tenant, { signingSecrets: [...secrets], rotatedAt: retiredAt[0], retiredAt: [...retiredAt] });
     return true;
   }
 

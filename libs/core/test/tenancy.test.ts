@@ -32,6 +32,7 @@ import {
   sessionClaims,
   sessionOf,
   signingSecretDirectory,
+  SigningSecretRotationLimitError,
   tenantForUser,
   usageRange,
   usageReport,
@@ -58,6 +59,17 @@ describe('tenancy rules', () => {
     expect(activeSigningSecrets(tenant, T0 + SECRET_ROTATION_OVERLAP_MS - 1)).toEqual(['whsec_new', 'whsec_old']);
     expect(activeSigningSecrets(tenant, T0 + SECRET_ROTATION_OVERLAP_MS)).toEqual(['whsec_new']);
     expect(activeSigningSecrets({ signingSecrets: ['whsec_only'] }, T0)).toEqual(['whsec_only']);
+  });
+
+  it('signs with each earlier secret until its own overlap ends', () => {
+    const tenant = {
+      signingSecrets: ['whsec_c', 'whsec_b', 'whsec_a'],
+      rotatedAt: T0 + HOUR,
+      retiredAt: [T0 + HOUR, T0],
+    };
+    expect(activeSigningSecrets(tenant, T0 + HOUR)).toEqual(['whsec_c', 'whsec_b', 'whsec_a']);
+    expect(activeSigningSecrets(tenant, T0 + SECRET_ROTATION_OVERLAP_MS)).toEqual(['whsec_c', 'whsec_b']);
+    expect(activeSigningSecrets(tenant, T0 + HOUR + SECRET_ROTATION_OVERLAP_MS)).toEqual(['whsec_c']);
   });
 });
 
@@ -302,6 +314,42 @@ describe('signing secrets', () => {
 
     ports.clock.set(previousValidUntil);
     expect((await directory.forDelivery(tenant.id)).signingSecrets).toEqual([secret]);
+  });
+
+  it('keeps every replaced secret signing for its own 24 hours, rotated twice in an hour; a third rotation then is refused, not one dropped', async () => {
+    const ports = tenancyPorts(T0);
+    const { tenant } = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
+    const [first] = tenant.signingSecrets as [string];
+    const directory = signingSecretDirectory(ports.deps);
+    const second = await rotateSigningSecret(ports.deps, tenant.id);
+    ports.clock.advance(HOUR);
+    const third = await rotateSigningSecret(ports.deps, tenant.id);
+    expect((await directory.forDelivery(tenant.id)).signingSecrets).toEqual([third.secret, second.secret, first]);
+    expect(third.previousValidUntil).toBe(T0 + HOUR + SECRET_ROTATION_OVERLAP_MS);
+
+    const refused = await rotateSigningSecret(ports.deps, tenant.id).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SigningSecretRotationLimitError);
+    expect((refused as Error).message).toContain(
+      `Rotate again after ${new Date(T0 + SECRET_ROTATION_OVERLAP_MS).toISOString()}`,
+    );
+    expect(await currentSigningSecret(ports.deps, tenant.id)).toBe(third.secret);
+
+    // The first secret's overlap over: one more rotation, and the first no longer signs.
+    ports.clock.set(T0 + SECRET_ROTATION_OVERLAP_MS);
+    const fourth = await rotateSigningSecret(ports.deps, tenant.id);
+    expect((await directory.forDelivery(tenant.id)).signingSecrets).toEqual([
+      fourth.secret,
+      third.secret,
+      second.secret,
+    ]);
+  });
+
+  it('reads the secret as stored, not from a cached tenant (another process rotated it since)', async () => {
+    const ports = tenancyPorts(T0);
+    const { tenant } = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
+    const { secret } = await rotateSigningSecret(ports.deps, tenant.id);
+    const cached = Object.assign(Object.create(ports.deps.tenants), { recentTenant: async () => tenant });
+    expect(await currentSigningSecret({ ...ports.deps, tenants: cached }, tenant.id)).toBe(secret);
   });
 
   it('refuses the second of two rotations racing, rather than lose one', async () => {

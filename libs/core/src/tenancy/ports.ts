@@ -17,14 +17,15 @@ export interface TenantStore {
   setPlan(tenantId: string, plan: string): Promise<void>;
   setUsageKey(tenantId: string, usage: UsageKey): Promise<void>;
   /**
-   * Replaces the signing secrets only if the current one is still `expectedCurrent` (false when
-   * another rotation got there first, so no rotation is lost).
+   * Replaces the signing secrets (and when each earlier one was replaced: `rotatedAt` becomes
+   * `retiredAt[0]`) only if the current one is still `expectedCurrent` (false when another rotation
+   * got there first, so no rotation is lost).
    */
   replaceSigningSecrets(
     tenantId: string,
     expectedCurrent: string,
     secrets: string[],
-    rotatedAt: number,
+    retiredAt: number[],
   ): Promise<boolean>;
   /** Every tenant, oldest first (operators only: may scan). */
   listTenants(): Promise<Tenant[]>;

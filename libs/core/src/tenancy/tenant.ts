@@ -10,10 +10,15 @@ export interface Tenant {
   id: string;
   name: string;
   plan: string;
-  /** The current secret first; after a rotation, the previous one second. */
+  /** The current secret first, then the earlier ones (newest first), each honoured for the overlap after it was replaced. */
   signingSecrets: string[];
-  /** When the secrets were last rotated: the previous one is honoured until then + the overlap. */
+  /** When the secrets were last rotated (the time the second one was replaced). */
   rotatedAt?: number;
+  /**
+   * When each earlier secret was replaced (`retiredAt[i]` for `signingSecrets[i + 1]`). Absent on a
+   * tenant last rotated before 2026-12-06, which kept one earlier secret, replaced at `rotatedAt`.
+   */
+  retiredAt?: number[];
   createdAt: number;
   /** The tenant's API Gateway API key (id and value) in its plan's usage plan; absent locally. */
   usageKeyId?: string;
@@ -29,13 +34,44 @@ export interface UsageKey {
 /** After a rotation, deliveries carry signatures from the old and the new secret this long. */
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 3_600_000;
 
-/** The secrets deliveries are signed with at `now`: the current one, plus the previous one during the overlap. */
-export const activeSigningSecrets = (tenant: Pick<Tenant, 'signingSecrets' | 'rotatedAt'>, now: number): string[] => {
-  const [current, previous] = tenant.signingSecrets;
-  if (current === undefined) return [];
-  const overlapping = previous !== undefined && now < (tenant.rotatedAt ?? 0) + SECRET_ROTATION_OVERLAP_MS;
-  return overlapping ? [current, previous] : [current];
+/**
+ * At most this many earlier secrets sign beside the current one: a rotation while as many are still
+ * in their overlap is refused (SigningSecretRotationLimitError), never one of them dropped early.
+ */
+export const MAX_EARLIER_SIGNING_SECRETS = 2;
+
+/** An earlier secret still in its overlap at some instant, and until when it signs. */
+export interface EarlierSigningSecret {
+  secret: string;
+  retiredAt: number;
+  validUntil: number;
+}
+
+type SecretsOf = Pick<Tenant, 'signingSecrets' | 'rotatedAt' | 'retiredAt'>;
+
+/** The earlier secrets that still sign at `now`, newest first. */
+export const earlierSigningSecrets = (tenant: SecretsOf, now: number): EarlierSigningSecret[] => {
+  const retiredAt = tenant.retiredAt ?? (tenant.rotatedAt === undefined ? [] : [tenant.rotatedAt]);
+  return tenant.signingSecrets.slice(1).flatMap((secret, i) => {
+    const retired = retiredAt[i];
+    if (retired === undefined) return [];
+    const validUntil = retired + SECRET_ROTATION_OVERLAP_MS;
+    return now < validUntil ? [{ secret, retiredAt: retired, validUntil }] : [];
+  });
 };
+
+/** The secrets deliveries are signed with at `now`: the current one, plus each earlier one during its overlap. */
+export const activeSigningSecrets = (tenant: SecretsOf, now: number): string[] => {
+  const [current] = tenant.signingSecrets;
+  if (current === undefined) return [];
+  return [current, ...earlierSigningSecrets(tenant, now).map((earlier) => earlier.secret)];
+};
+
+export class SigningSecretRotationLimitError extends VigilError {
+  readonly status = 409;
+  readonly type = 'rotation-limit';
+  readonly title = 'Too many signing secrets in their overlap';
+}
 
 /** A key as its tenant sees it: never the secret itself. */
 export interface ApiKeyInfo {
