@@ -925,6 +925,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByTestId('attempt-2').waitFor({ timeout: 30_000 });
     await expect(page.getByTestId('redelivery-2').textContent()).resolves.toContain('Redelivered');
     expect(await page.getByTestId('redelivery-1').count()).toBe(0);
+    // Delivered again long after it was due: not told as lateness.
+    await expect.poll(() => page.getByTestId('delivered-at').textContent()).toContain('on a redelivery');
     await screenshot('message-redelivered', 'message');
   });
 

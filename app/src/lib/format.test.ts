@@ -350,9 +350,12 @@ describe('web app formatting', () => {
     expect(revokerText({ id: 'key_B', revokedBy: 'unknown' }, keys)).toBe('by someone not recorded');
   });
 
-  it("names a message's target by method, host and path", () => {
+  it("names a message's target by method, host and path, as written", () => {
     expect(targetText({ method: 'POST', url: 'https://example.com:8443/hooks/order?x=1' })).toBe(
       'POST example.com:8443/hooks/order',
+    );
+    expect(targetText({ method: 'PUT', url: 'https://user:pass@bücher.example/straße/ä?token=x#y' })).toBe(
+      'PUT bücher.example/straße/ä',
     );
   });
 });

@@ -385,10 +385,14 @@ export const revokerText = (
   return by && by !== 'unknown' ? `with a key no longer listed (${by})` : 'by someone not recorded';
 };
 
-/** A message's target as a row names it: `POST example.com/hooks/order` (method, host and path, no query). */
+/**
+ * A message's target as a row names it: `POST example.com/hooks/order` (method, host and path, no
+ * credentials, query or fragment), as written, as its page shows it: `bücher.example/straße`, not
+ * the parser's `xn--bcher-kva.example/stra%C3%9Fe`.
+ */
 export const targetText = (message: { method: string; url: string }): string => {
-  const url = new URL(message.url);
-  return `${message.method} ${url.host}${url.pathname}`;
+  const written = /^[a-z][a-z\d+.-]*:\/\/(?:[^@/?#]*@)?([^?#]*)/i.exec(message.url)?.[1];
+  return `${message.method} ${written ?? message.url}`;
 };
 
 /**

@@ -113,7 +113,9 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
                 <Flex direction="column">
                   <Timestamp iso={message.deliveredAt} exact />
                   <Text size="1" color="gray">
-                    {duration(Math.max(0, deliveredAfter ?? 0))} after it was due
+                    {redeliveries.size > 0
+                      ? `on a redelivery, ${duration(Math.max(0, deliveredAfter ?? 0))} after it was first due`
+                      : `${duration(Math.max(0, deliveredAfter ?? 0))} after it was due`}
                   </Text>
                 </Flex>
               ) : (
