@@ -31,4 +31,26 @@ describe('the quota guard', () => {
     }
     expect(ledger.reads).toBe(1);
   });
+
+  it('never forgets what it admitted when it reads counters that do not hold it yet (metering lags)', async () => {
+    const ledger = ledgerShowing(PLANS.free.monthlyMessages - 100);
+    let now = NOW;
+    const guard = new UsageQuotaGuard(ledger, { recentTenant: async () => ({ plan: 'free' }) as never }, () => now);
+    await guard.assertWithin('tnt_a', 60);
+    // A refresh later the counters still show the month before those 60 (their usage events are on the way).
+    now += 60_000;
+    await expect(guard.assertWithin('tnt_a', 60)).rejects.toThrow(/40 of this month's quota of 10000 are left/);
+    await guard.assertWithin('tnt_a', 40);
+    await expect(guard.assertWithin('tnt_a', 1)).rejects.toThrow(/is used up/);
+    expect(ledger.reads).toBe(2);
+  });
+
+  it('starts a new month from the counters alone', async () => {
+    const ledger = ledgerShowing(0);
+    let now = Date.parse('2026-11-30T23:59:59Z');
+    const guard = new UsageQuotaGuard(ledger, { recentTenant: async () => ({ plan: 'free' }) as never }, () => now);
+    await guard.assertWithin('tnt_a', PLANS.free.monthlyMessages);
+    now = Date.parse('2026-12-01T00:00:01Z');
+    await guard.assertWithin('tnt_a', PLANS.free.monthlyMessages);
+  });
 });

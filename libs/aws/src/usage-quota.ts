@@ -1,8 +1,11 @@
 /**
  * QuotaGuard from the metering counters and the tenant's plan. Month-to-date usage is read at
  * most every QUOTA_REFRESH_MS per tenant and counted up locally in between, so a busy tenant
- * costs one query per interval, not one per message. Metering is asynchronous, so the quota is
- * enforced to within a few seconds' worth of traffic.
+ * costs one query per interval, not one per message. Metering is asynchronous (a usage event
+ * reaches the counters seconds after its create), so a read never lowers what this process has
+ * counted: what it admitted itself is never admitted twice. Creates in other processes (other
+ * Lambda instances) meanwhile are seen once they are metered, so on AWS the quota holds to within
+ * those few seconds' worth of a tenant's traffic.
  */
 import type { QuotaGuard, TenantStore, UsageLedger } from '@vigil/core';
 import { monthToDate, planNamed, QuotaExceededError } from '@vigil/core';
@@ -36,7 +39,7 @@ export class UsageQuotaGuard implements QuotaGuard {
     // others' additions, so together they never pass the quota.
     const used = state.counted + state.since;
     if (used + adding > plan.monthlyMessages) {
-      throw QuotaExceededError.monthly(plan.monthlyMessages, used, now);
+      throw QuotaExceededError.monthly(plan.monthlyMessages, used, adding, now);
     }
     state.since += adding;
   }
@@ -50,7 +53,10 @@ export class UsageQuotaGuard implements QuotaGuard {
     const read = this.ledger
       .days(tenantId, from, to)
       .then((days) => {
-        const fresh = { month: from, counted: days.reduce((sum, d) => sum + d.scheduled, 0), since: 0, readAt: now };
+        const metered = days.reduce((sum, d) => sum + d.scheduled, 0);
+        // The counters may not hold yet what this process admitted since its last read.
+        const admitted = state && state.month === from ? state.counted + state.since : 0;
+        const fresh = { month: from, counted: Math.max(metered, admitted), since: 0, readAt: now };
         this.seen.set(tenantId, fresh);
         return fresh;
       })

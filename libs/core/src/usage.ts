@@ -147,11 +147,18 @@ export class QuotaExceededError extends VigilError {
     super(message, quota && { headers: rateLimitHeaders(quota) });
   }
 
-  /** The plan's monthly allowance is used up: what is left of it, and when it renews (1st, UTC). */
-  static monthly(limit: number, used: number, now: number): QuotaExceededError {
+  /**
+   * `adding` messages would pass the plan's monthly allowance: what is left of it, and when it
+   * renews (1st, UTC). A request for more than is left is told so, not that none is.
+   */
+  static monthly(limit: number, used: number, adding: number, now: number): QuotaExceededError {
+    const remaining = Math.max(0, limit - used);
     return new QuotaExceededError(
-      `This month's quota of ${limit} messages is used up (${used} scheduled); it renews on the 1st (UTC).`,
-      { limit, remaining: limit - used, resetSeconds: secondsToNextMonth(now) },
+      remaining === 0
+        ? `This month's quota of ${limit} messages is used up (${used} scheduled); it renews on the 1st (UTC).`
+        : `This request makes ${adding} messages, and ${remaining} of this month's quota of ${limit} are left ` +
+            `(${used} scheduled): send at most ${remaining} now, the rest once it renews on the 1st (UTC).`,
+      { limit, remaining, resetSeconds: secondsToNextMonth(now) },
     );
   }
 }

@@ -159,7 +159,7 @@ describe('the worker at a round’s end', () => {
     // Stored, not yet dispatched: hand its ticket to the worker as dispatch would.
     h.queue.sent.push({ ticket: { tenantId: TENANT, messageId: delivery.id, version: 0, dueAt: T0 }, delaySeconds: 0 });
     expect(await h.deliverLatest()).toBe('delivered');
-    const refusing = { assertWithin: async () => Promise.reject(QuotaExceededError.monthly(1, 1, T0)) };
+    const refusing = { assertWithin: async () => Promise.reject(QuotaExceededError.monthly(1, 1, 1, T0)) };
     const deps = { ...h.deps, quota: refusing };
 
     const again = await redeliverMessage(deps, TENANT, delivery.id);

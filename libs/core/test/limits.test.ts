@@ -24,11 +24,15 @@ describe('the monthly quota', () => {
   });
 
   it("answers quota-exceeded with the plan's allowance, what is left and when it renews", () => {
-    const error = QuotaExceededError.monthly(10_000, 9_998, Date.parse('2026-11-30T00:00:00Z'));
+    const error = QuotaExceededError.monthly(10_000, 9_998, 5, Date.parse('2026-11-30T00:00:00Z'));
 
     expect(error.status).toBe(429);
+    // Two are left: the request is refused for wanting five, not told that none is left.
     expect(error.message).toBe(
-      "This month's quota of 10000 messages is used up (9998 scheduled); it renews on the 1st (UTC).",
+      "This request makes 5 messages, and 2 of this month's quota of 10000 are left (9998 scheduled): send at most 2 now, the rest once it renews on the 1st (UTC).",
+    );
+    expect(QuotaExceededError.monthly(10_000, 10_000, 1, 0).message).toBe(
+      "This month's quota of 10000 messages is used up (10000 scheduled); it renews on the 1st (UTC).",
     );
     expect(error.headers).toEqual({
       'ratelimit-limit': '10000',
