@@ -215,6 +215,26 @@ describe('one size rule and the header rules, before anything is written', () =>
     expect(await listed(api)).toEqual([]);
   });
 
+  it('answers a batch near the 6 MiB request limit, and its replay, in far less than the 6 MB a function may answer on AWS', async () => {
+    const { api } = await newTenant();
+    const messages = Array.from({ length: 100 }, (_, n) => ({
+      url: `${receiver.url}/big-batch/${n}`,
+      delay: 600,
+      body: `${n}:${'q'.repeat(62_800)}`,
+    }));
+    const ids: string[][] = [];
+    for (const expected of [201, 200]) {
+      const response = await api.raw('POST', '/v1/messages/batch', { messages }, { 'idempotency-key': 'big' });
+      expect(response.status).toBe(expected);
+      expect(JSON.stringify(response.json).length).toBeLessThan(100_000);
+      expect(response.json.items[0]).not.toHaveProperty('body');
+      ids.push(response.json.items.map((m: { id: string }) => m.id));
+    }
+    expect(ids[1]).toEqual(ids[0]);
+    // The bodies are stored all the same.
+    expect((await api.get(`/v1/messages/${ids[0]![0]}`)).json.body).toBe(messages[0]!.body);
+  });
+
   it('checks the message as it would be after a PATCH, and leaves it unchanged when refused', async () => {
     const { api } = await newTenant();
     const created = await api.post('/v1/messages', {

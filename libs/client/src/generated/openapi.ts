@@ -101,7 +101,8 @@ export interface paths {
          *     `messages.3.url`, or 413 naming `messages.3`) and nothing is stored. If storing fails
          *     part-way (a 5xx), the messages already stored are removed before the answer, so nothing of
          *     the batch is ever delivered; retry it, ideally with an `Idempotency-Key`. On success the
-         *     messages come back in the order given.
+         *     messages come back in the order given, without their bodies (you sent them; a hundred
+         *     echoed back could pass the 6 MB a function may answer on AWS).
          *
          *     An `Idempotency-Key` covers the batch as a whole: the same batch again with the same key
          *     within 24 hours returns the same messages in their current state (200) and stores nothing;
@@ -1080,7 +1081,7 @@ export interface components {
         };
         /**
          * @description A scheduled webhook and where it stands. `body` is included when you get, create or
-         *     change a single message (and in batch creation); lists, cancel and redeliver leave it out.
+         *     change a single message; lists, batch creation, cancel and redeliver leave it out.
          */
         MessageOut: {
             id: components["schemas"]["MessageId"];
