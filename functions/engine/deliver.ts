@@ -7,7 +7,7 @@
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import { METRIC, runtime } from '@vigil/aws';
-import { DeliveryTicketSchema, parseRecords, settleEach } from '@vigil/core';
+import { DeliveryTicketSchema, failedRecordLogger, parseRecords, settleEach } from '@vigil/core';
 import type { SQSEvent } from 'aws-lambda';
 
 const deliverRecords = async (event: SQSEvent) => {
@@ -17,4 +17,6 @@ const deliverRecords = async (event: SQSEvent) => {
   return settleEach(tickets, (ticket) => worker.deliver(ticket));
 };
 
-export const handler = middy<SQSEvent>().use(sqsPartialBatchFailure()).handler(deliverRecords);
+export const handler = middy<SQSEvent>()
+  .use(sqsPartialBatchFailure({ logger: failedRecordLogger(() => runtime().log, 'delivery ticket') }))
+  .handler(deliverRecords);

@@ -8,7 +8,7 @@
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import { bulkJobWiring } from '@vigil/aws/wiring/bulk-jobs';
-import { BulkJobStepSchema, parseRecords, runBulkJobStep, settleEach } from '@vigil/core';
+import { BulkJobStepSchema, failedRecordLogger, parseRecords, runBulkJobStep, settleEach } from '@vigil/core';
 import type { SQSEvent } from 'aws-lambda';
 
 const runSteps = async (event: SQSEvent) => {
@@ -17,4 +17,6 @@ const runSteps = async (event: SQSEvent) => {
   return settleEach(steps, (step) => runBulkJobStep(deps, step));
 };
 
-export const handler = middy<SQSEvent>().use(sqsPartialBatchFailure()).handler(runSteps);
+export const handler = middy<SQSEvent>()
+  .use(sqsPartialBatchFailure({ logger: failedRecordLogger(() => bulkJobWiring().log, 'bulk job step') }))
+  .handler(runSteps);

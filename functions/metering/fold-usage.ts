@@ -6,7 +6,7 @@
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import { runtime } from '@vigil/aws';
-import { parseRecords, UsageEventSchema } from '@vigil/core';
+import { failedRecordLogger, parseRecords, UsageEventSchema } from '@vigil/core';
 import type { SQSEvent } from 'aws-lambda';
 
 /**
@@ -29,4 +29,6 @@ const foldRecords = async (event: SQSEvent): Promise<Array<PromiseSettledResult<
   });
 };
 
-export const handler = middy<SQSEvent>().use(sqsPartialBatchFailure()).handler(foldRecords);
+export const handler = middy<SQSEvent>()
+  .use(sqsPartialBatchFailure({ logger: failedRecordLogger(() => runtime().log, 'usage event') }))
+  .handler(foldRecords);

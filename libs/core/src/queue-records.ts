@@ -66,3 +66,16 @@ export const settleEach = <T>(
   handle: (data: T) => Promise<unknown>,
 ): Promise<Array<PromiseSettledResult<unknown>>> =>
   Promise.allSettled(parsed.map((p) => (p.ok ? handle(p.data) : Promise.reject(p.failure))));
+
+/**
+ * What a queue consumer logs of each record it reports as failed (middy's partial batch failure
+ * `logger`, whose default writes the error and the whole record, body and receipt included, as
+ * lines of text): one line with the record's queue id and the error, never its body. A malformed
+ * record, logged when it was parsed, is not logged again.
+ */
+export const failedRecordLogger =
+  (log: () => Logger, what: string) =>
+  (reason: unknown, record: QueueRecord): void => {
+    if (reason instanceof MalformedRecordError) return;
+    log().warn(`${what} failed; the queue hands it back`, { queueMessageId: record.messageId, error: String(reason) });
+  };

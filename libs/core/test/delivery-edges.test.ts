@@ -319,6 +319,43 @@ describe('a record that fails', () => {
   });
 });
 
+describe('a take that fails', () => {
+  it('is tried again in a moment, not left for the sweep a minute later, and the message goes out once', async () => {
+    const { deps, store, sender, clock, deliverLatest } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    const take = store.take.bind(store);
+    const failures = [new Error('TimeoutError: no connection within 2000 ms'), new Error('ThrottlingException')];
+    store.take = async (...args) => {
+      const failure = failures.shift();
+      if (failure) throw failure;
+      return take(...args);
+    };
+    expect(await deliverLatest()).toBe('delivered');
+    expect(sender.requests).toHaveLength(1);
+    expect(store.messages.get(message.id)).toMatchObject({ status: 'delivered', attempts: [{ n: 1 }] });
+    // Two waits (250 ms, 1 s) past the take lead: still within a second and a half of due.
+    expect(clock.now() - message.dueAt).toBeLessThan(1_500);
+  });
+
+  it('still throws (for the sweep) when every try fails, and at once for a lasting refusal', async () => {
+    for (const [error, takes] of [
+      [new Error('ThrottlingException'), 4],
+      [Object.assign(new Error('no such table'), { name: 'ResourceNotFoundException' }), 1],
+    ] as const) {
+      const { deps, store, sender, deliverLatest } = setup();
+      await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+      let tries = 0;
+      store.take = async () => {
+        tries += 1;
+        throw error;
+      };
+      await expect(deliverLatest()).rejects.toBe(error);
+      expect(tries).toBe(takes);
+      expect(sender.requests).toHaveLength(0);
+    }
+  });
+});
+
 describe('a failure write whose answer was lost', () => {
   it('counts as finished when its fallback finds it landed: the failure events go out, none withdrawn', async () => {
     const endpoints = await opsEndpoint(TENANT, T0);

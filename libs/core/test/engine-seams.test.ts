@@ -26,6 +26,7 @@ import {
   FixedClock,
   MalformedRecordError,
   MessageIn as MessageInSchema,
+  failedRecordLogger,
   parseRecords,
   placeMessage,
   PROMOTE_PAGES_IN_FLIGHT,
@@ -78,11 +79,11 @@ const input = (over: Partial<Record<string, unknown>>): MessageIn =>
   MessageInSchema.parse({ url: 'https://example.com/hook', ...over });
 
 const recordingLog = () => {
-  const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+  const lines: Array<{ level: 'warn' | 'error'; message: string; fields?: Record<string, unknown> }> = [];
   const log: Logger = {
     info: () => {},
-    warn: () => {},
-    error: (message, fields) => lines.push({ message, fields }),
+    warn: (message, fields) => lines.push({ level: 'warn', message, fields }),
+    error: (message, fields) => lines.push({ level: 'error', message, fields }),
   };
   return { log, lines };
 };
@@ -272,6 +273,20 @@ describe('queue records: one parse, bad ones reported, never thrown', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
     expect(results[1]).toMatchObject({ reason: expect.any(MalformedRecordError) });
     expect(results[2]).toMatchObject({ reason: new Error('handler failed') });
+  });
+
+  it('logs a failed record as one line with its queue id and the error, never its body; a malformed one only once', () => {
+    const { log, lines } = recordingLog();
+    const logFailure = failedRecordLogger(() => log, 'delivery ticket');
+    logFailure(new Error('TimeoutError: no connection'), { messageId: 'sqs-1', body: 'do not log me' });
+    logFailure(new MalformedRecordError('sqs-2', 'the body is not JSON'), { messageId: 'sqs-2', body: '{' });
+    expect(lines).toEqual([
+      {
+        level: 'warn',
+        message: 'delivery ticket failed; the queue hands it back',
+        fields: { queueMessageId: 'sqs-1', error: 'Error: TimeoutError: no connection' },
+      },
+    ]);
   });
 });
 

@@ -39,7 +39,7 @@ export interface Base {
     endpoint?: string;
     /** Local endpoints only: requests shaped as signed, not signed (localSigner). */
     signer?: ReturnType<typeof localSigner>;
-    requestHandler: { connectionTimeout: number; requestTimeout: number };
+    requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
   };
   /** The store's document client (calls counted in storeCalls). */
   db: DynamoDBDocumentClient;
@@ -110,10 +110,22 @@ const createBase = (env: Environment, closers: Array<() => void>, instrument: Cl
   const config = readConfig(env);
   const { endpoints, region } = config;
   // Every call is bounded: a store or queue that hangs fails the call (and the SDK retries it)
-  // instead of holding a worker forever.
-  const bounded = { maxAttempts: 3, requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 } };
+  // instead of holding a worker forever. Without throwOnRequestTimeout the SDK's handler (since
+  // @smithy/node-http-handler 4.x) only logs a warning when requestTimeout passes and waits on.
+  const timeouts = { connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true };
+  const bounded = { maxAttempts: 3, requestHandler: timeouts };
+  // A local service is on this machine: connecting takes no time, and a request that waits for a
+  // connection waits for one of the client's 50 sockets, a wait that counts against
+  // connectionTimeout. A burst of a thousand takes on a busy machine failed unsent after 2 s that
+  // way, each ticket then left a minute for the sweep: locally only requestTimeout bounds a call.
   const clientOptions = (endpoint: string | undefined) =>
-    endpoint ? { ...localServiceClientOptions(region, endpoint), ...bounded } : { region, ...bounded };
+    endpoint
+      ? {
+          ...localServiceClientOptions(region, endpoint),
+          ...bounded,
+          requestHandler: { ...timeouts, connectionTimeout: timeouts.requestTimeout },
+        }
+      : { region, ...bounded };
   /** A DynamoDB client whose calls are counted by command name (the benchmark reads the counts). */
   const countedClient = (counts: StoreCallCounts) => {
     const client = withoutSdkLogging(new DynamoDBClient(clientOptions(endpoints.dynamodb)));

@@ -49,6 +49,30 @@ describe("a local service's client", () => {
     expect(base().clientOptions(undefined)).not.toHaveProperty('signer');
   });
 
+  it('lets a call wait for one of its connections: 200 calls at once to a slow service all answered, none timed out waiting for a socket', async () => {
+    // The SDK's 50 sockets make the 51st call wait for one, a wait that counted against a 2 s connectionTimeout.
+    const slow = await startRecordingService({ answerAfterMs: 1_000 });
+    const client = new DynamoDBClient({ ...base().clientOptions(slow.endpoint), maxAttempts: 1 });
+    const get = new GetItemCommand({ TableName: 'vigil-local', Key: { pk: { S: 'a' }, sk: { S: 'b' } } });
+    const results = await Promise.allSettled(Array.from({ length: 200 }, () => client.send(get)));
+    client.destroy();
+    await slow.close();
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String(r.reason))).toEqual([]);
+  });
+
+  it('ends a call the service never answers after requestTimeout, with a TimeoutError: no call waits forever', async () => {
+    const silent = await startRecordingService({ answerAfterMs: Number.POSITIVE_INFINITY });
+    const client = new DynamoDBClient({ ...base().clientOptions(silent.endpoint), maxAttempts: 1 });
+    const started = Date.now();
+    const error = await client
+      .send(new GetItemCommand({ TableName: 'vigil-local', Key: { pk: { S: 'a' }, sk: { S: 'b' } } }))
+      .catch((e: unknown) => e);
+    client.destroy();
+    await silent.close();
+    expect(error).toMatchObject({ name: 'TimeoutError' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_900);
+  }, 20_000);
+
   it("carries no SDK logger middleware: it copied each call's input and output for a log line nobody wrote", () => {
     for (const client of [base().db, base().meteringDb, base().tenancyDb]) {
       expect(client.middlewareStack.identify().some((name) => name.startsWith('loggerMiddleware'))).toBe(false);

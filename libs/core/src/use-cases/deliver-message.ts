@@ -85,6 +85,12 @@ const RECORD_DEFER_MAX_MS = 1_000;
  */
 const RECORD_RETRY_DELAYS_MS = [250, 1_000, 2_000, 4_000, 8_000];
 const RECORD_LEASE_ROOM_MS = 3_000;
+/**
+ * A take the store failed (throttled, or not answered within the client's timeouts and retries) is
+ * tried again after these waits instead of leaving its ticket to the sweep, a minute later; a
+ * lasting refusal is not. The sweep stays the net for a store down longer.
+ */
+const TAKE_RETRY_DELAYS_MS = [250, 1_000, 2_000];
 /** When a message whose flow gate could not be asked is tried again. */
 const FLOW_UNANSWERED_RETRY_MS = 1_000;
 
@@ -141,8 +147,23 @@ export class DeliveryWorker {
     } finally {
       this.holding -= 1;
     }
-    const now = clock.now();
-    return store.take(ticket, now, leaseFrom(ticket.dueAt, now, settings.leaseMarginMs));
+    for (let tries = 1; ; tries += 1) {
+      const now = clock.now();
+      try {
+        return await store.take(ticket, now, leaseFrom(ticket.dueAt, now, settings.leaseMarginMs));
+      } catch (error) {
+        const wait = TAKE_RETRY_DELAYS_MS[tries - 1];
+        if (wait === undefined || isLastingRefusal(error)) throw error;
+        this.deps.log.warn('taking a message failed; trying again', {
+          tenantId: ticket.tenantId,
+          messageId: ticket.messageId,
+          try: tries,
+          inMs: wait,
+          error: String(error),
+        });
+        await clock.sleepUntil(clock.now() + wait);
+      }
+    }
   }
 
   /**
