@@ -88,9 +88,11 @@ const RECORD_LEASE_ROOM_MS = 3_000;
 /**
  * A take the store failed (throttled, or not answered within the client's timeouts and retries) is
  * tried again after these waits instead of leaving its ticket to the sweep, a minute later; a
- * lasting refusal is not. The sweep stays the net for a store down longer.
+ * lasting refusal is not, nor is one that would start more than TAKE_RETRY_PAST_DUE_MS after the
+ * message was due. The sweep stays the net for a store down longer.
  */
 const TAKE_RETRY_DELAYS_MS = [250, 1_000, 2_000];
+export const TAKE_RETRY_PAST_DUE_MS = 2_000;
 /** When a message whose flow gate could not be asked is tried again. */
 const FLOW_UNANSWERED_RETRY_MS = 1_000;
 
@@ -153,7 +155,8 @@ export class DeliveryWorker {
         return await store.take(ticket, now, leaseFrom(ticket.dueAt, now, settings.leaseMarginMs));
       } catch (error) {
         const wait = TAKE_RETRY_DELAYS_MS[tries - 1];
-        if (wait === undefined || isLastingRefusal(error)) throw error;
+        const tooLate = wait !== undefined && clock.now() + wait > ticket.dueAt + TAKE_RETRY_PAST_DUE_MS;
+        if (wait === undefined || tooLate || isLastingRefusal(error)) throw error;
         this.deps.log.warn('taking a message failed; trying again', {
           tenantId: ticket.tenantId,
           messageId: ticket.messageId,
