@@ -23,7 +23,13 @@ import {
   NOT_WELL_FORMED,
   tooManyHeaders,
 } from './message-limits';
-import { hasUtcOffset, ianaSpelling, isKnownTimeZone, MAX_TIME_ZONE_LENGTH } from './time-zones';
+import {
+  hasUtcOffset,
+  ianaSpelling,
+  isKnownTimeZone,
+  MAX_TIME_ZONE_LENGTH,
+  notBeforeSubMillisecond,
+} from './time-zones';
 import { USAGE_KINDS } from './usage';
 import type { MessageFilter } from './message-filter';
 import {
@@ -239,10 +245,10 @@ export const MessagePatch = z
   });
 export type MessagePatch = z.infer<typeof MessagePatch>;
 
-/** An instant bounding a filter's range: RFC 3339 with an offset, as epoch ms. */
+/** An instant bounding a filter's range: RFC 3339 with an offset, as epoch ms (a fraction of one up). */
 const instant = z.iso
   .datetime({ offset: true, message: 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T00:00:00Z' })
-  .transform((value) => Date.parse(value));
+  .transform((value) => notBeforeSubMillisecond(value, Date.parse(value)));
 
 /**
  * Some of `values` (at most as many as there are), as a comma list (`failed,retrying`; a query

@@ -36,6 +36,14 @@ const UTC_OFFSET = /(?:Z|[+-]\d{2}:\d{2})$/i;
 export const hasUtcOffset = (dateTime: string): boolean => UTC_OFFSET.test(dateTime);
 
 /**
+ * `ms`, the whole milliseconds parsed from `dateTime`, moved up by one when the text names a part
+ * of a millisecond more (`…00.9999999Z`): `Date.parse` and Luxon drop those digits, which would put
+ * a message due at it a fraction of a millisecond early, and a range's bound before its instant.
+ */
+export const notBeforeSubMillisecond = (dateTime: string, ms: number): number =>
+  /\.\d{3}\d*[1-9]/.test(dateTime) ? ms + 1 : ms;
+
+/**
  * The instant (epoch ms) of a wall time without an offset in `zone`, by the gap and overlap rules
  * above; undefined if it is no date-time or the zone is unknown.
  */

@@ -8,6 +8,7 @@ import {
   MessageBatchIn,
   MessageIn as MessageInSchema,
   MessagePatch,
+  MessageFilterSchema,
   patchMessage,
   resolveSendAt,
   scheduleBatch,
@@ -121,6 +122,29 @@ describe('resolving sendAt', () => {
       sendAt: utc('2026-07-01T07:00:00Z'),
       timezone: 'America/New_York',
       localSendAt: '2026-07-01T03:00:00.000-04:00',
+    });
+  });
+
+  it('never names an instant before the one written: a part of a millisecond rounds up, in a date-time, a wall time and a delay', () => {
+    expect(resolveSendAt({ sendAt: '2026-12-01T00:00:00.9999999Z' }, NOW)).toEqual({
+      sendAt: utc('2026-12-01T00:00:01Z'),
+    });
+    expect(resolveSendAt({ sendAt: '2026-12-01T00:00:00.1230000Z' }, NOW)).toEqual({
+      sendAt: utc('2026-12-01T00:00:00.123Z'),
+    });
+    expect(resolveSendAt({ sendAt: '2026-12-01T01:00:00.0000001', timezone: 'Europe/Berlin' }, NOW)).toMatchObject({
+      sendAt: utc('2026-12-01T00:00:00.001Z'),
+    });
+    expect(resolveSendAt({ delay: 0.0004 }, NOW)).toEqual({ sendAt: NOW + 1 });
+    // Float noise is not a fraction: 1.1 s is 1,100 ms, not 1,101.
+    expect(resolveSendAt({ delay: 1.1 }, NOW)).toEqual({ sendAt: NOW + 1_100 });
+    const filter = MessageFilterSchema.parse({
+      createdAtFrom: '2026-12-01T00:00:00.0005Z',
+      createdAtTo: '2026-12-01T00:00:00.9995Z',
+    });
+    expect(filter).toEqual({
+      createdAtFrom: utc('2026-12-01T00:00:00.001Z'),
+      createdAtTo: utc('2026-12-01T00:00:01Z'),
     });
   });
 

@@ -22,7 +22,7 @@ import { requestFingerprint } from '../request-fingerprint';
 import type { MessageIn } from '../schemas';
 import { MAX_DELAY_S, NO_OFFSET_NO_ZONE } from '../schemas';
 import { targetErrors } from '../targets';
-import { hasUtcOffset, isKnownTimeZone, localTimeOf, wallTimeToInstant } from '../time-zones';
+import { hasUtcOffset, isKnownTimeZone, localTimeOf, notBeforeSubMillisecond, wallTimeToInstant } from '../time-zones';
 import { scheduledUsage } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
@@ -76,7 +76,8 @@ export const resolveSendAt = (
   }
   const withZone = (sendAt: number): ResolvedSendAt =>
     zone === undefined ? { sendAt } : { sendAt, timezone: zone, localSendAt: localTimeOf(sendAt, zone) };
-  if (input.delay !== undefined) return withZone(now + Math.round(input.delay * 1000));
+  // Whole milliseconds, never fewer than the delay names (to the microsecond, past float noise).
+  if (input.delay !== undefined) return withZone(now + Math.ceil(Math.round(input.delay * 1e6) / 1e3));
   const path = `${pathPrefix}sendAt`;
   const given = input.sendAt ?? '';
   let sendAt: number | undefined;
@@ -85,6 +86,7 @@ export const resolveSendAt = (
   else sendAt = wallTimeToInstant(given, zone);
   if (sendAt === undefined || Number.isNaN(sendAt))
     return { error: { path, message: 'must be an RFC 3339 date-time' } };
+  sendAt = notBeforeSubMillisecond(given, sendAt);
   // A wall time names its instant only through the zone: say which instant was judged.
   const which = hasUtcOffset(given) ? '' : ` (${new Date(sendAt).toISOString()} in ${zone})`;
   if (sendAt < now - PAST_TOLERANCE_MS) {
