@@ -26,6 +26,7 @@ import {
   zonedTime,
 } from './format';
 import { stringifyExactJson } from '@vigil/core/exact-json';
+import { wallTimeToInstant } from '@vigil/core/time-zones';
 
 describe('web app formatting', () => {
   it('says times relative to now', () => {
@@ -367,6 +368,21 @@ describe('instantOfWallTime', () => {
     expect(instantOfWallTime('2026-12-01T00:00', 'UTC')).toBe('2026-12-01T00:00:00.000Z');
     const iso = '2026-03-29T01:30:00.000Z';
     expect(instantOfWallTime(wallTimeIn(iso, 'Europe/Berlin'), 'Europe/Berlin')).toBe(iso);
+  });
+
+  it('resolves a wall time near a clock change as the API does, east and west of UTC: a gap moves forward, an overlap is the earlier instant', () => {
+    const cases = [
+      ['2027-03-14T02:30', 'America/New_York', '2027-03-14T07:30:00.000Z'], // gap: 03:30 EDT
+      ['2027-03-28T02:30', 'Europe/Berlin', '2027-03-28T01:30:00.000Z'], // gap: 03:30 CEST
+      ['2027-10-31T02:30', 'Europe/Berlin', '2027-10-31T00:30:00.000Z'], // overlap: 02:30 CEST
+      ['2027-11-07T01:30', 'America/New_York', '2027-11-07T05:30:00.000Z'], // overlap: 01:30 EDT
+      ['2027-04-04T02:30', 'Australia/Sydney', '2027-04-03T15:30:00.000Z'], // overlap: 02:30 AEDT
+      ['2027-04-04T01:45', 'Australia/Lord_Howe', '2027-04-03T14:45:00.000Z'], // a 30-minute overlap
+    ] as const;
+    for (const [wall, zone, instant] of cases) {
+      expect(instantOfWallTime(wall, zone), `${wall} ${zone}`).toBe(instant);
+      expect(instantOfWallTime(wall, zone)).toBe(new Date(wallTimeToInstant(wall, zone)!).toISOString());
+    }
   });
 });
 

@@ -81,16 +81,23 @@ export const wallTimeIn = (iso: string, zone: string): string => {
 export const wallTimeNow = (zone: string, now = Date.now()): string =>
   wallTimeIn(new Date(now).toISOString(), zone).slice(0, 19);
 
+const DAY_MS = 86_400_000;
+
 /**
  * The instant a `datetime-local` wall time names in `zone` (the inverse of `wallTimeIn`), as RFC
- * 3339 UTC: the zone's offset at a first guess, then again at the instant found (so a wall time
- * near a change lands right); a wall time in a spring-forward gap moves forward by the gap.
+ * 3339 UTC, by the API's rule (Temporal's `compatible`, libs/core/src/time-zones.ts): a wall time in
+ * a fall-back overlap is the earlier of its two instants, one in a spring-forward gap moves forward
+ * by the gap. The zone's offsets a day either side are the candidates (a change between them is the
+ * one the wall time is near); one that gives back the wall time names it.
  */
 export const instantOfWallTime = (wall: string, zone: string): string => {
   const asUtc = Date.parse(`${wall}Z`);
   const offsetAt = (ms: number) => Date.parse(`${wallTimeIn(new Date(ms).toISOString(), zone)}Z`) - ms;
-  const first = asUtc - offsetAt(asUtc);
-  return new Date(asUtc - offsetAt(first)).toISOString();
+  const before = offsetAt(asUtc - DAY_MS);
+  const after = offsetAt(asUtc + DAY_MS);
+  const named = [before, after].map((offset) => asUtc - offset).filter((ms) => asUtc - offsetAt(ms) === ms);
+  // None in a gap: read with the offset before the change, the wall time lands after it, moved forward.
+  return new Date(named.length > 0 ? Math.min(...named) : asUtc - before).toISOString();
 };
 
 /**
