@@ -996,8 +996,8 @@ export interface components {
          * @description The JSON body of every event delivery (a callback, a notification). `message.delivered`
          *     and `message.failed` carry `data.message` (a `MessageOut` without body, with its
          *     `lastAttempt`) and `data.round`; `key.created` / `key.revoked` carry `data.key` (`id`,
-         *     and `name`, `prefix`, `createdAt` when created); `notification.test` carries
-         *     `data.endpointId`.
+         *     `name`, `prefix`, and `createdAt` when created or `revokedAt` when revoked);
+         *     `notification.test` carries `data.endpointId`.
          */
         EventEnvelope: {
             /** @enum {string} */

@@ -257,7 +257,16 @@ describe('notification endpoints', () => {
       name: 'ci',
       prefix: made.json.prefix,
     });
-    expect(events.find((e) => e.type === 'key.revoked')?.data.key).toMatchObject({ id: made.json.id });
+    // The revoked key named as created, with the time its list shows.
+    const listed = (await own.get('/v1/keys?include=revoked')).json.items.find(
+      (k: { id: string }) => k.id === made.json.id,
+    );
+    expect(events.find((e) => e.type === 'key.revoked')?.data.key).toEqual({
+      id: made.json.id,
+      name: 'ci',
+      prefix: made.json.prefix,
+      revokedAt: listed.revokedAt,
+    });
     expect(events.find((e) => e.type === 'message.failed')?.data.message).toMatchObject({
       id: failing.json.id,
       status: 'failed',

@@ -204,7 +204,7 @@ export const notifyKeyEvent = async (
       ...(key.prefix !== undefined && { prefix: key.prefix }),
       ...(type === 'key.created' &&
         key.createdAt !== undefined && { createdAt: new Date(key.createdAt).toISOString() }),
-      ...(type === 'key.revoked' && { revokedAt: new Date(now).toISOString() }),
+      ...(type === 'key.revoked' && { revokedAt: new Date(key.revokedAt ?? now).toISOString() }),
     },
   };
   await sendAccountEvent(deps, subscribed, { type, key: key.id, data });
