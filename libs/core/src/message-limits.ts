@@ -47,8 +47,13 @@ export const isHttpToken = (name: string): boolean => HTTP_TOKEN.test(name);
 /** True when Node's HTTP client would send this value (the rule of node:http `validateHeaderValue`). */
 export const isValidHeaderValue = (value: string): boolean => !INVALID_HEADER_VALUE_CHAR.test(value);
 
-/** Why a header name may not be set by a message, or undefined when it may. */
-export const reservedHeaderReason = (name: string): string | undefined => {
+/**
+ * Why a header name may not be set by a message, or undefined when it may. An `_` counts as a `-`:
+ * servers that read headers the CGI way (PHP, WSGI, Rack) turn both into `_`, so `webhook_id` would
+ * reach them as the same `HTTP_WEBHOOK_ID` as Vigil's own `webhook-id`.
+ */
+export const reservedHeaderReason = (written: string): string | undefined => {
+  const name = written.replace(/_/g, '-');
   if (VIGIL_HEADER.test(name)) return 'this header is set by Vigil and cannot be overridden';
   if (TRANSPORT_HEADER.test(name)) {
     return 'this is a hop-by-hop or transport header owned by the HTTP stack and cannot be set';

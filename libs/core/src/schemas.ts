@@ -413,15 +413,24 @@ export const parseOrThrow = <S extends z.ZodType>(schema: S, input: unknown): z.
   return result.data;
 };
 
+/**
+ * A name or description a person reads in lists and events, trimmed: no control characters (NUL,
+ * a line break) within it.
+ */
+const plainText = () =>
+  text()
+    .trim()
+    .refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters (a line break, a tab, NUL)');
+
 export const ApiKeyIn = z.strictObject({
-  name: text().trim().min(1).max(100),
+  name: plainText().min(1).max(100),
 });
 export type ApiKeyIn = z.infer<typeof ApiKeyIn>;
 
 export const NotificationEndpointIn = z.strictObject({
   url: httpUrl,
   events: distinctList(NOTIFICATION_EVENT_TYPES).default([...NOTIFICATION_EVENT_TYPES]),
-  description: text().trim().max(200).optional(),
+  description: plainText().max(200).optional(),
 });
 export type NotificationEndpointIn = z.infer<typeof NotificationEndpointIn>;
 

@@ -79,7 +79,7 @@ describe('header rules', () => {
     return result.success ? [] : fieldErrors(result.error).map((e) => e.path);
   };
 
-  it('reserves hop-by-hop and transport headers as well as Vigil’s own, whatever their case', () => {
+  it('reserves hop-by-hop and transport headers as well as Vigil’s own, whatever their case, and with _ for -', () => {
     const reserved = [
       'Connection',
       'keep-alive',
@@ -95,6 +95,11 @@ describe('header rules', () => {
       'user-agent',
       'webhook-id',
       'Vigil-Attempt',
+      // A CGI-style server (PHP, WSGI, Rack) reads webhook_signature as webhook-signature.
+      'webhook_signature',
+      'Vigil_Attempt',
+      'user_agent',
+      'content_length',
     ];
     for (const name of reserved) expect(pathsOf({ [name]: 'x' }), name).toEqual([`headers.${name}`]);
     const owner = headerProblems({ upgrade: 'h2c', 'webhook-id': 'x' }).map((p) => p.message);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ApiKeyIn,
   BODY_TOO_DEEP,
   fieldErrors,
   MAX_BODY_NESTING,
@@ -7,6 +8,7 @@ import {
   MessageBatchIn,
   MessageIn,
   MessagePatch,
+  NotificationEndpointIn,
   ValidationError,
 } from '../src';
 
@@ -205,5 +207,17 @@ describe('MessagePatch', () => {
     expect(errorsOf(MessagePatch, {})).toHaveLength(1);
     expect(errorsOf(MessagePatch, { delay: 5, sendAt: '2026-12-01T09:00:00Z' })).toHaveLength(1);
     expect(errorsOf(MessagePatch, { body: null })).toEqual([]);
+  });
+});
+
+describe('names and descriptions people read', () => {
+  it('are trimmed, and refused with a control character inside (NUL, a line break, a tab)', () => {
+    expect(ApiKeyIn.parse({ name: '  ci – prod \n' })).toEqual({ name: 'ci – prod' });
+    for (const name of ['a\u0000b', 'line\nbreak', 'tab\there']) {
+      expect(ApiKeyIn.safeParse({ name }).success, JSON.stringify(name)).toBe(false);
+    }
+    const endpoint = { url: 'https://example.com/ops', events: ['key.created'] };
+    expect(NotificationEndpointIn.safeParse({ ...endpoint, description: 'ops\u0007' }).success).toBe(false);
+    expect(NotificationEndpointIn.parse({ ...endpoint, description: ' ops ' }).description).toBe('ops');
   });
 });
