@@ -434,7 +434,10 @@ export const NotificationEndpointIn = z.strictObject({
 });
 export type NotificationEndpointIn = z.infer<typeof NotificationEndpointIn>;
 
-const isoDate = z.iso.date({ message: 'must be a date, YYYY-MM-DD' });
+/** A day of usage: none is counted before 2000 (and a year 0 would default `from` to no date at all). */
+const isoDate = z.iso
+  .date({ message: 'must be a date, YYYY-MM-DD' })
+  .refine((date) => date >= '2000-01-01', 'must be 2000-01-01 or later');
 
 /** The dates' rules (in order, at most 366 days) hold for the range with its defaults: `usageRange`. */
 export const UsageQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() });

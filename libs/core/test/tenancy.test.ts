@@ -36,6 +36,7 @@ import {
   tenantForUser,
   usageRange,
   usageReport,
+  UsageQuery,
   ValidationError,
 } from '../src';
 import { tenancyPorts } from './memory-tenancy-ports';
@@ -416,10 +417,13 @@ describe('usage report', () => {
     expect(refusal({ from: '2026-11-02', to: '2026-11-01' })).toEqual([
       { path: 'query.from', message: 'must not be after to' },
     ]);
-    expect(refusal({ from: '2025-11-21', to: '2026-11-23' })).toEqual([
+    // 367 days, counted with both ends; then 366.
+    expect(refusal({ from: '2025-11-22', to: '2026-11-23' })).toEqual([
       { path: 'query.from', message: 'the range is at most 366 days' },
     ]);
-    expect(refusal({ from: '2025-11-22', to: '2026-11-23' })).toBe('accepted');
+    expect(refusal({ from: '2025-11-23', to: '2026-11-23' })).toBe('accepted');
+    expect(UsageQuery.safeParse({ to: '0000-01-29' }).success).toBe(false);
+    expect(UsageQuery.safeParse({ from: '2000-01-01' }).success).toBe(true);
   });
 
   it("reports a plan this build does not know with the free plan's limits", async () => {

@@ -625,7 +625,9 @@ export interface paths {
          *     `from` to `to` (UTC dates, inclusive; default the last 30 days; at most 366 days), plus
          *     the month to date and your plan's limits. Counting is asynchronous: a message shows up
          *     within seconds. Days without usage are left out. Each fact counts once, across crashes:
-         *     `attempts` equals the distinct (`webhook-id`, `vigil-attempt`) pairs your receivers got.
+         *     `attempts` equals the distinct (`webhook-id`, `vigil-attempt`) pairs Vigil attempted,
+         *     those that could not reach your receiver included (a refused connection, a host that does
+         *     not resolve).
          *
          *     Problems: 401 missing or invalid API key; 422 invalid dates or range.
          */
@@ -1372,8 +1374,8 @@ export interface components {
         };
         /**
          * @description Counts for one UTC day. Each fact is counted once, across crashes and retries of Vigil's
-         *     own, so the counts equal what your receivers got: `attempts` is the number of distinct
-         *     (`webhook-id`, `vigil-attempt`) pairs sent.
+         *     own: `attempts` is the number of distinct (`webhook-id`, `vigil-attempt`) pairs attempted
+         *     (an attempt that could not reach the receiver included).
          */
         UsageDay: {
             /** Format: date */
@@ -1382,11 +1384,12 @@ export interface components {
             scheduled: number;
             /** @description Rounds (a create or a redeliver) that ended with a 2xx answer; on the day that attempt was due. */
             delivered: number;
-            /** @description Rounds that ended without one (attempts spent, or 410 Gone); on the day the last attempt was due. */
+            /** @description Rounds that ended without one (attempts spent, 410 Gone, or a failure reason such as `flow-control` or `poison`); on the day it was last due (its last attempt's). */
             failed: number;
             /**
-             * @description Delivery attempts sent, each (`webhook-id`, `vigil-attempt`) pair once; on the day the
-             *     attempt was due. An attempt re-sent after a crash of Vigil keeps its number and counts once.
+             * @description Delivery attempts made, each (`webhook-id`, `vigil-attempt`) pair once, one that could not
+             *     reach the receiver included; on the day the attempt was due. An attempt re-sent after a
+             *     crash of Vigil keeps its number and counts once.
              */
             attempts: number;
         };

@@ -37,7 +37,8 @@ export const usageRange = (query: { from?: string; to?: string }, now: number): 
   const to = query.to ?? (query.from !== undefined && query.from > today ? query.from : today);
   const from = query.from ?? usageDate(Date.parse(to) - (DEFAULT_USAGE_DAYS - 1) * DAY_MS);
   if (from > to) throw ValidationError.single('query.from', 'must not be after to');
-  if (Date.parse(to) - Date.parse(from) > MAX_USAGE_RANGE_DAYS * DAY_MS) {
+  // Days counted with both ends: 2025-11-24 to 2026-11-23 is 365 days.
+  if (Date.parse(to) - Date.parse(from) >= MAX_USAGE_RANGE_DAYS * DAY_MS) {
     const toSaid = query.to === undefined ? ` (to is ${to} when not given)` : '';
     throw ValidationError.single('query.from', `the range is at most ${MAX_USAGE_RANGE_DAYS} days${toSaid}`);
   }
