@@ -367,6 +367,12 @@ describe('vigil cancel, redeliver', () => {
     expect(cancel.stderr).toMatch(new RegExp(`^vigil: ${message.id}: .*delivered.*\\n$`));
     expect(redeliver).toEqual([expect.objectContaining({ id: message.id, status: 'queued' })]);
     expect(bodiesAt('/again')[1]!.headers['vigil-attempt']).toBe('2');
+    // Listed with its attempts across both rounds, not as "2/1" of a round's most.
+    await expect
+      .poll(async () => json(await vigil(['show', message.id, '--json'])).message.status, { timeout: 5_000 })
+      .toBe('delivered');
+    const row = (await vigil(['ls'])).stdout.split('\n').find((line) => line.startsWith(message.id));
+    expect(row).toMatch(/ delivered +\S+ \S+ +2 +HTTP 200 /);
   });
 });
 

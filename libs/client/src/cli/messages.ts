@@ -183,6 +183,13 @@ export const listMessages = async (
   };
 };
 
+/**
+ * `2/3`: attempts made of the round's most; after a redelivery (`maxAttempts` is per round) the
+ * count across rounds alone, `9`, so it never reads as more than allowed.
+ */
+const attemptsText = (message: Message): string =>
+  (message.lastAttempt?.round ?? 0) > 0 ? String(message.attempts) : `${message.attempts}/${message.maxAttempts}`;
+
 const lastText = (message: Message, output: Output) =>
   message.lastAttempt ? outcomeText(message.lastAttempt, output.color) : '-';
 
@@ -194,7 +201,7 @@ export const printList = (output: Output, messages: Message[], now: number) => {
     m.id,
     statusText(m.status, output.color),
     `${timeText(m.sendAt)}${output.width ? output.color.dim(` ${relativeText(m.sendAt, now, formatDuration)}`) : ''}`,
-    `${m.attempts}/${m.maxAttempts}`,
+    attemptsText(m),
     lastText(m, output),
     truncate(m.url, urlWidth),
   ]);
