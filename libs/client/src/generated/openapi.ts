@@ -1250,7 +1250,7 @@ export interface components {
                 /** @description The action failed for them (changed by others throughout its retries, a store error). */
                 failed: number;
             };
-            /** @description The ids' count; for a filter, known (done + skipped + failed) once the job is done. */
+            /** @description The ids' count; for a filter, known (done + skipped + failed) once the job is done: what it reached, so a message another job or a delivery moved out of the selected statuses first is not counted. */
             total: number | null;
             /** @description Why a `failed` job stopped. */
             stopReason?: {
