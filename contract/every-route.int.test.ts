@@ -7,9 +7,14 @@ import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTenant, rotateSigningSecret } from '@vigil/core';
+import { Webhook } from 'standardwebhooks';
 import { consoleSessionToken } from '../test-support/console-session';
 import { apiClient, startTestStack } from '../test-support/local-stack';
 import { checkedResponses, documentedOperations } from '../test-support/openapi';
+
+/** The canary's reserved tenant (libs/aws/src/canary.ts: CANARY_TENANT_ID). */
+const CANARY_TENANT_ID = 'tnt_canary';
 
 let stack: LocalStack;
 let receiver: Receiver;
@@ -145,8 +150,28 @@ describe('every route answers as openapi.yaml documents', () => {
     expect((await api.post('/v1/session/revoke', {})).status).toBe(401);
   });
 
-  it('the internal canary receiver refuses a probe not signed by the canary tenant', async () => {
+  it('the internal canary receiver refuses a probe not signed by the canary tenant, and takes one signed by a secret it replaced minutes ago', async () => {
     expect((await api.post('/canary-receiver', { probe: 'unsigned' })).status).toBe(401);
+    const { tenancy } = stack.tenantAdmin;
+    await ensureTenant(tenancy, { id: CANARY_TENANT_ID, name: 'Canary', plan: 'pro' });
+    const [before] = (await tenancy.tenants.getTenant(CANARY_TENANT_ID))!.signingSecrets;
+    await rotateSigningSecret(tenancy, CANARY_TENANT_ID);
+    // A probe made by a worker that read the tenant before the rotation: signed by the earlier secret only.
+    const probe = async (secret: string) => {
+      const body = JSON.stringify({ probe: 'canary' });
+      const id = 'msg_01JDXPROBE0000000000000000';
+      const now = new Date();
+      const headers = {
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': new Webhook(secret).sign(id, now, body),
+        'vigil-scheduled-at': now.toISOString(),
+        'content-type': 'application/json',
+      };
+      return (await fetch(`${stack.url}/canary-receiver`, { method: 'POST', headers, body })).status;
+    };
+    expect(await probe(before!)).toBe(204);
+    expect(await probe('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')).toBe(401);
   });
 
   it('covered every route: a success for each tenant route, a documented answer for the internal ones', () => {

@@ -1,20 +1,27 @@
 /**
  * Where the canary's probes arrive: verifies the Standard Webhooks signature with the canary
- * tenant's secret and publishes how late the probe was (CanaryLateness) and that it arrived
+ * tenant's secrets (any that still signs: a probe made just before a rotation carries only the
+ * earlier one) and publishes how late the probe was (CanaryLateness) and that it arrived
  * (CanarySuccess). Anything not signed by the canary tenant is refused.
  */
 import { CANARY_TENANT_ID, METRIC, runtime } from '@vigil/aws';
-import { currentSigningSecret, UnauthorizedError } from '@vigil/core';
+import { activeSigningSecrets, UnauthorizedError } from '@vigil/core';
 import { Webhook } from 'standardwebhooks';
 import { httpRoute } from './http';
 
 export const handler = httpRoute({ auth: false }, async ({ headers, rawBody }) => {
   const { tenancy, metrics, log } = runtime();
-  const secret = await currentSigningSecret(tenancy, CANARY_TENANT_ID).catch(() => undefined);
-  try {
-    if (!secret) throw new Error('no canary tenant yet');
-    new Webhook(secret).verify(rawBody, headers);
-  } catch {
+  const tenant = await tenancy.tenants.getTenant(CANARY_TENANT_ID).catch(() => undefined);
+  const secrets = tenant ? activeSigningSecrets(tenant, Date.now()) : [];
+  const signedBy = (secret: string) => {
+    try {
+      new Webhook(secret).verify(rawBody, headers, { jsonParse: false });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!secrets.some(signedBy)) {
     metrics({ [METRIC.canarySuccess]: { value: 0, unit: 'Count' } });
     throw new UnauthorizedError('This endpoint only accepts probes signed by the canary tenant.');
   }
