@@ -17,17 +17,9 @@ import { authOutputs, authResources } from './infra/auth';
 import type { CfnResource, Conditions, Outputs, Resources } from './infra/cloudformation';
 import { consoleOriginConditions } from './infra/console-origin';
 import type { FunctionDefinition } from './infra/functions';
-import {
-  DEFAULT_MEMORY_MB,
-  DELIVER_TIMEOUT_S,
-  JOB_TIMEOUT_S,
-  METERING_TIMEOUT_S,
-  FUNCTIONS,
-  functionDefinitions,
-  functionRoleResources,
-  PROMOTE,
-} from './infra/functions';
+import { DEFAULT_MEMORY_MB, FUNCTIONS, functionDefinitions, functionRoleResources, PROMOTE } from './infra/functions';
 import { lambdaArn, SERVICE, SESSION_SECRET_PARAMETER } from './infra/names';
+import { DELIVERY_QUEUE_SETTINGS, JOB_QUEUE_SETTINGS, METERING_QUEUE_SETTINGS } from './libs/aws/src/queue-settings';
 import { PARAM_DEFAULTS } from './infra/params';
 import { deliveryDeadLetterQueueUrl, deliveryQueueUrl, queueResources } from './infra/queues';
 import { schedulerResources } from './infra/scheduler';
@@ -117,9 +109,9 @@ const configuration: ServerlessConfiguration = {
       ...tableResources(),
       ...tableLayoutCheckResources(),
       ...queueResources({
-        deliverTimeoutS: DELIVER_TIMEOUT_S,
-        meteringTimeoutS: METERING_TIMEOUT_S,
-        jobTimeoutS: JOB_TIMEOUT_S,
+        delivery: DELIVERY_QUEUE_SETTINGS,
+        metering: METERING_QUEUE_SETTINGS,
+        jobs: JOB_QUEUE_SETTINGS,
       }),
       ...schedulerResources({ promoteArn: lambdaArn(PROMOTE) }),
       ...functionRoleResources(),

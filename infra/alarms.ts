@@ -1,6 +1,7 @@
 /**
- * What pages someone: parked delivery tickets, late deliveries, and the canary (missing, failing
- * or late). Every alarm notifies one SNS topic per stage, when it fires and when it clears; the
+ * What pages someone: a record parked in any dead-letter queue (delivery tickets, usage events, bulk
+ * job steps), a failing sweep or promote (the far path and the net under it), late deliveries, and
+ * the canary (missing, failing or late). Every alarm notifies one SNS topic per stage, when it fires and when it clears; the
  * topic has no subscriber unless the `alarmEmail` parameter names one (anything else subscribes
  * to the topic outside this stack). The lateness and canary metrics are the Embedded Metric
  * Format lines the functions write (libs/aws/src/metrics.ts), dimensioned by stage.
@@ -10,7 +11,9 @@ import type { CfnResource, CfnValue, Conditions, Resources } from './cloudformat
 import { ref } from './cloudformation';
 import { STAGE, stageName } from './names';
 import { param } from './params';
-import { DELIVERY_DEAD_LETTER_QUEUE } from './queues';
+import { PROMOTE, SWEEP } from './functions';
+import { functionLogicalId } from './names';
+import { DELIVERY_DEAD_LETTER_QUEUE, JOB_DEAD_LETTER_QUEUE, METERING_DEAD_LETTER_QUEUE } from './queues';
 
 export const ALARM_TOPIC = 'AlarmTopic';
 export const HAS_ALARM_EMAIL = 'HasAlarmEmail';
@@ -56,6 +59,38 @@ const alarm = (spec: AlarmSpec): CfnResource => ({
 
 const byStage = [{ Name: 'Stage', Value: STAGE }];
 
+/** Fires as soon as one record is parked in `queue`, a dead-letter queue. */
+const deadLetterAlarm = (name: string, queue: string, description: string): CfnResource =>
+  alarm({
+    name,
+    description,
+    namespace: 'AWS/SQS',
+    metricName: 'ApproximateNumberOfMessagesVisible',
+    dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+    statistic: { Statistic: 'Maximum' },
+    periodS: 60,
+    datapoints: 1,
+    comparison: 'GreaterThanThreshold',
+    threshold: 0,
+    treatMissingData: 'notBreaching',
+  });
+
+/** Fires when the function failed in two of three minutes in a row (a failure once is retried). */
+const functionErrorsAlarm = (name: string, functionKey: string, description: string): CfnResource =>
+  alarm({
+    name,
+    description,
+    namespace: 'AWS/Lambda',
+    metricName: 'Errors',
+    dimensions: [{ Name: 'FunctionName', Value: ref(functionLogicalId(functionKey)) }],
+    statistic: { Statistic: 'Sum' },
+    periodS: 60,
+    datapoints: 2,
+    comparison: 'GreaterThanThreshold',
+    threshold: 0,
+    treatMissingData: 'notBreaching',
+  });
+
 export const alarmResources = (): Resources => ({
   [ALARM_TOPIC]: {
     Type: 'AWS::SNS::Topic',
@@ -66,19 +101,31 @@ export const alarmResources = (): Resources => ({
     Condition: HAS_ALARM_EMAIL,
     Properties: { TopicArn: ref(ALARM_TOPIC), Protocol: 'email', Endpoint: param('alarmEmail') },
   },
-  DeliveryDeadLetterAlarm: alarm({
-    name: 'delivery-dlq',
-    description: 'Delivery tickets were parked in the dead-letter queue: the deliver worker keeps failing on them.',
-    namespace: 'AWS/SQS',
-    metricName: 'ApproximateNumberOfMessagesVisible',
-    dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [DELIVERY_DEAD_LETTER_QUEUE, 'QueueName'] } }],
-    statistic: { Statistic: 'Maximum' },
-    periodS: 60,
-    datapoints: 1,
-    comparison: 'GreaterThanThreshold',
-    threshold: 0,
-    treatMissingData: 'notBreaching',
-  }),
+  DeliveryDeadLetterAlarm: deadLetterAlarm(
+    'delivery-dlq',
+    DELIVERY_DEAD_LETTER_QUEUE,
+    'Delivery tickets were parked in the dead-letter queue: the deliver worker keeps failing on them.',
+  ),
+  MeteringDeadLetterAlarm: deadLetterAlarm(
+    'metering-dlq',
+    METERING_DEAD_LETTER_QUEUE,
+    'Usage events were parked in the dead-letter queue: they are not counted (usage, quotas) until redriven.',
+  ),
+  JobDeadLetterAlarm: deadLetterAlarm(
+    'jobs-dlq',
+    JOB_DEAD_LETTER_QUEUE,
+    'Bulk job steps were parked in the dead-letter queue: the sweep resumes their jobs, or gives them up as stalled.',
+  ),
+  SweepErrorsAlarm: functionErrorsAlarm(
+    'sweep-errors',
+    SWEEP,
+    'The sweep keeps failing: overdue messages (lost tickets, a failed bucket timer) are not re-enqueued.',
+  ),
+  PromoteErrorsAlarm: functionErrorsAlarm(
+    'promote-errors',
+    PROMOTE,
+    'Far-path buckets keep failing to promote: their messages wait for the sweep, a minute or more late.',
+  ),
   DeliveryLatenessAlarm: alarm({
     name: 'delivery-lateness-p99',
     description: 'p99 delivery lateness has been above the threshold for 15 minutes.',

@@ -27,8 +27,13 @@ export const issuerUrl: Intrinsic = sub(`https://cognito-idp.\${AWS::Region}.ama
 export const authResources = (): Resources => ({
   [USER_POOL]: {
     Type: 'AWS::Cognito::UserPool',
+    // A user's tenant is found by the pool's `sub` for them: a new pool would give every user a new,
+    // empty tenant. Kept like the table (README: Tear down).
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
     Properties: {
       UserPoolName: stageName('users'),
+      DeletionProtection: 'ACTIVE',
       UsernameAttributes: ['email'],
       AutoVerifiedAttributes: ['email'],
       UsernameConfiguration: { CaseSensitive: false },

@@ -23,9 +23,14 @@ import {
 } from './names';
 import { consoleOrigin } from './console-origin';
 import { param } from './params';
-import { DELIVER_TIMEOUT_S, JOB_TIMEOUT_S, METERING_TIMEOUT_S } from '../libs/aws/src/queue-settings';
+import {
+  DELIVER_TIMEOUT_S,
+  DELIVERY_BATCHING_WINDOW_S,
+  JOB_TIMEOUT_S,
+  METERING_BATCHING_WINDOW_S,
+  METERING_TIMEOUT_S,
+} from '../libs/aws/src/queue-settings';
 import { DELIVERY_BATCH_SIZE } from '../libs/core/src/routing';
-import { DEFAULT_ENGINE_SETTINGS } from '../libs/core/src/settings';
 import { AUTHORIZATION_CACHE_S } from '../libs/core/src/tenancy/session';
 import {
   deliveryQueueArn,
@@ -51,9 +56,14 @@ type TableAction =
   | 'dynamodb:Scan';
 
 /** What a function may touch. Everything not listed is denied. */
+/** The canary tenant's item key (libs/aws/src/canary.ts: `T#${CANARY_TENANT_ID}`). */
+export const CANARY_TENANT_KEY = 'T#tnt_canary';
+
 export interface Grants {
   /** Item actions on the table's primary key. */
   table?: TableAction[];
+  /** Those item actions only on items with one of these partition keys (`dynamodb:LeadingKeys`). */
+  tableKeys?: string[];
   /** dynamodb:Query on these indexes. */
   queryIndexes?: IndexName[];
   /** Puts delivery tickets on the delivery queue (SendMessageBatch is authorised as sqs:SendMessage). */
@@ -132,7 +142,8 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   // find the endpoint, store the test delivery, note it on the endpoint, dispatch
   testNotificationEndpoint: { table: [QUERY, PUT], ...DISPATCH },
   listNotificationEndpointDeliveries: { table: [QUERY, GET] }, // the delivery records, then each message
-  canaryReceiver: { table: [GET] }, // the canary tenant's signing secret
+  // The canary tenant's signing secrets, and no other tenant's item: its route is public.
+  canaryReceiver: { table: [GET], tableKeys: [CANARY_TENANT_KEY] },
   getUsage: { table: [GET, QUERY] }, // the plan, and the daily counters
   // the user's record (get, conditional put), the tenant (conditional put, else get), its usage key (update)
   claimSessionTenant: { table: [GET, PUT, UPDATE], bindUsagePlans: true },
@@ -308,7 +319,7 @@ const engineFunctions: VigilFunction[] = [
       // much earlier; libs/core settings.ts gatherWindowMs), the prompt queue's hands them over as
       // they come.
       events: [
-        { arn: deliveryQueueArn, maximumBatchingWindow: DEFAULT_ENGINE_SETTINGS.gatherWindowMs / 1000 },
+        { arn: deliveryQueueArn, maximumBatchingWindow: DELIVERY_BATCHING_WINDOW_S },
         { arn: promptDeliveryQueueArn, maximumBatchingWindow: 0 },
       ].map(({ arn, maximumBatchingWindow }) => ({
         sqs: {
@@ -410,7 +421,7 @@ const engineFunctions: VigilFunction[] = [
             arn: meteringQueueArn,
             // Events sharing a counter are folded with one write: the bigger the batch, the fewer writes.
             batchSize: 100,
-            maximumBatchingWindow: 5,
+            maximumBatchingWindow: METERING_BATCHING_WINDOW_S,
             functionResponseType: 'ReportBatchItemFailures',
           },
         },
@@ -447,7 +458,16 @@ const allow = (Action: IamAction[], Resource: CfnValue[]): PolicyStatement => ({
 export const statementsFor = (functionKey: string, grants: Grants): PolicyStatement[] => [
   // Its own log group only (serverless creates the group, so no logs:CreateLogGroup).
   allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [logGroupArn(functionKey)]),
-  ...(grants.table?.length ? [allow(grants.table, [tableArn])] : []),
+  ...(grants.table?.length
+    ? [
+        {
+          ...allow(grants.table, [tableArn]),
+          ...(grants.tableKeys && {
+            Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': grants.tableKeys } },
+          }),
+        },
+      ]
+    : []),
   ...(grants.queryIndexes?.length ? [allow(['dynamodb:Query'], grants.queryIndexes.map(indexArn))] : []),
   ...(grants.enqueue ? [allow(['sqs:SendMessage'], [deliveryQueueArn, promptDeliveryQueueArn])] : []),
   ...(grants.meter ? [allow(['sqs:SendMessage'], [meteringQueueArn])] : []),

@@ -4,13 +4,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LOCAL_QUEUES, queueAttributes } from '../libs/local/src/local-queues';
-import { DELIVER_TIMEOUT_S, JOB_TIMEOUT_S, METERING_TIMEOUT_S } from './functions';
+import {
+  DELIVERY_BATCHING_WINDOW_S,
+  DELIVERY_QUEUE_SETTINGS,
+  JOB_QUEUE_SETTINGS,
+  METERING_QUEUE_SETTINGS,
+} from '../libs/aws/src/queue-settings';
+import { DELIVER_TIMEOUT_S, JOB_TIMEOUT_S } from './functions';
 import { DELIVERY_QUEUE, JOB_QUEUE, PROMPT_DELIVERY_QUEUE, queueResources } from './queues';
 
 const deployed = queueResources({
-  deliverTimeoutS: DELIVER_TIMEOUT_S,
-  meteringTimeoutS: METERING_TIMEOUT_S,
-  jobTimeoutS: JOB_TIMEOUT_S,
+  delivery: DELIVERY_QUEUE_SETTINGS,
+  metering: METERING_QUEUE_SETTINGS,
+  jobs: JOB_QUEUE_SETTINGS,
 });
 
 const settingsOf = (id: string) => {
@@ -30,8 +36,8 @@ describe('local queues and deployed queues', () => {
     expect(settings).toEqual(settingsOf(DELIVERY_QUEUE));
     const { name: _prompt, ...promptSettings } = LOCAL_QUEUES.prompt;
     expect(promptSettings).toEqual(settingsOf(PROMPT_DELIVERY_QUEUE));
-    // Six times the consumer's timeout, as AWS advises for a Lambda event source.
-    expect(settings.visibilityTimeoutS).toBe(6 * DELIVER_TIMEOUT_S);
+    // Six times the consumer's timeout plus the batching window, as AWS advises for a Lambda event source.
+    expect(settings.visibilityTimeoutS).toBe(6 * DELIVER_TIMEOUT_S + DELIVERY_BATCHING_WINDOW_S);
   });
 
   it('the job queue has the deployed visibility and receive count', () => {

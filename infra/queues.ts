@@ -11,7 +11,7 @@
 import type { CfnResource, Intrinsic, Resources } from './cloudformation';
 import { arnOf, ref } from './cloudformation';
 import { stageName } from './names';
-import { consumedQueueSettings } from '../libs/aws/src/queue-settings';
+import type { ConsumedQueueSettings } from '../libs/aws/src/queue-settings';
 
 export const DELIVERY_QUEUE = 'DeliveryQueue';
 export const PROMPT_DELIVERY_QUEUE = 'PromptDeliveryQueue';
@@ -38,29 +38,31 @@ export { MAX_RECEIVE_COUNT } from '../libs/aws/src/queue-settings';
 const FOURTEEN_DAYS_S = 14 * 24 * 3600;
 
 export const queueResources = (consumers: {
-  deliverTimeoutS: number;
-  meteringTimeoutS: number;
-  jobTimeoutS: number;
+  delivery: ConsumedQueueSettings;
+  metering: ConsumedQueueSettings;
+  jobs: ConsumedQueueSettings;
 }): Resources => ({
-  ...queueWithDeadLetters(METERING_QUEUE, METERING_DEAD_LETTER_QUEUE, 'metering', consumers.meteringTimeoutS),
-  ...queueWithDeadLetters(JOB_QUEUE, JOB_DEAD_LETTER_QUEUE, 'jobs', consumers.jobTimeoutS),
+  ...queueWithDeadLetters(METERING_QUEUE, METERING_DEAD_LETTER_QUEUE, 'metering', consumers.metering),
+  ...queueWithDeadLetters(JOB_QUEUE, JOB_DEAD_LETTER_QUEUE, 'jobs', consumers.jobs),
   // The two delivery queues park in one dead-letter queue.
-  [DELIVERY_QUEUE]: consumedQueue('delivery', consumers.deliverTimeoutS, DELIVERY_DEAD_LETTER_QUEUE),
-  [PROMPT_DELIVERY_QUEUE]: consumedQueue('delivery-prompt', consumers.deliverTimeoutS, DELIVERY_DEAD_LETTER_QUEUE),
+  [DELIVERY_QUEUE]: consumedQueue('delivery', consumers.delivery, DELIVERY_DEAD_LETTER_QUEUE),
+  [PROMPT_DELIVERY_QUEUE]: consumedQueue('delivery-prompt', consumers.delivery, DELIVERY_DEAD_LETTER_QUEUE),
   [DELIVERY_DEAD_LETTER_QUEUE]: deadLetterQueue('delivery-dlq'),
 });
 
-/** A queue whose consumer is a Lambda function, parking what it keeps failing on in `dlqId`. */
-const consumedQueue = (name: string, consumerTimeoutS: number, dlqId: string): CfnResource => ({
+/**
+ * A queue whose consumer is a Lambda function, parking what it keeps failing on in `dlqId`; its
+ * visibility as AWS advises for an event source (libs/aws/src/queue-settings.ts).
+ */
+const consumedQueue = (name: string, settings: ConsumedQueueSettings, dlqId: string): CfnResource => ({
   Type: 'AWS::SQS::Queue',
   Properties: {
     QueueName: stageName(name),
-    // AWS's advice for a Lambda event source: at least six times the function's timeout.
-    VisibilityTimeout: consumedQueueSettings(consumerTimeoutS).visibilityTimeoutS,
+    VisibilityTimeout: settings.visibilityTimeoutS,
     SqsManagedSseEnabled: true,
     RedrivePolicy: {
       deadLetterTargetArn: arnOf(dlqId),
-      maxReceiveCount: consumedQueueSettings(consumerTimeoutS).maxReceiveCount,
+      maxReceiveCount: settings.maxReceiveCount,
     },
   },
 });
@@ -76,7 +78,7 @@ const deadLetterQueue = (name: string): CfnResource => ({
 });
 
 /** A queue whose consumer is a Lambda function, with its dead-letter queue. */
-const queueWithDeadLetters = (id: string, dlqId: string, name: string, consumerTimeoutS: number): Resources => ({
-  [id]: consumedQueue(name, consumerTimeoutS, dlqId),
+const queueWithDeadLetters = (id: string, dlqId: string, name: string, settings: ConsumedQueueSettings): Resources => ({
+  [id]: consumedQueue(name, settings, dlqId),
   [dlqId]: deadLetterQueue(`${name}-dlq`),
 });

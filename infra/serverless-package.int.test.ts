@@ -11,6 +11,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CANARY_TENANT_ID } from '@vigil/aws/canary';
 import { METRIC, METRICS_NAMESPACE } from '@vigil/aws/metrics';
 import { INDEX, SUMMARY_ATTRIBUTES, TTL_ATTRIBUTE } from '@vigil/aws/table-definition';
 import { PLANS } from '@vigil/core/plans';
@@ -53,6 +54,8 @@ const Template = z.object({
       Properties: z.record(z.string(), z.any()).default({}),
       Condition: z.string().optional(),
       DependsOn: z.any().optional(),
+      DeletionPolicy: z.string().optional(),
+      UpdateReplacePolicy: z.string().optional(),
     }),
   ),
   Outputs: z.record(z.string(), z.object({ Value: z.any() }).loose()),
@@ -252,6 +255,16 @@ describe('serverless package (offline, --stage ci)', () => {
         ProjectionType: 'INCLUDE',
         NonKeyAttributes: [...SUMMARY_ATTRIBUTES],
       });
+    });
+
+    it('keeps the table and the user pool when the stack is deleted or would replace them, each deletion-protected', () => {
+      const [, table] = theOnly('AWS::DynamoDB::Table');
+      const [, pool] = theOnly('AWS::Cognito::UserPool');
+      for (const kept of [table, pool]) {
+        expect(kept).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      }
+      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+      expect(pool.Properties.DeletionProtection).toBe('ACTIVE');
     });
     it('checks the table’s shard counts before any function runs with them (TableLayoutCheck)', () => {
       const check = resource('TableLayoutCheck');
@@ -772,6 +785,18 @@ describe('serverless package (offline, --stage ci)', () => {
       }
     });
 
+    it("lets the canary receiver, a public route, read the canary tenant's item and no other tenant's", () => {
+      const reads = roleStatements(roleOf('canaryReceiver')).filter((s) =>
+        asArray(s.Action).some((a) => a.startsWith('dynamodb:')),
+      );
+      expect(reads).toEqual([
+        expect.objectContaining({
+          Action: ['dynamodb:GetItem'],
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`T#${CANARY_TENANT_ID}`] } },
+        }),
+      ]);
+    });
+
     it('passes the scheduler role, and nothing else, only to Scheduler', () => {
       for (const key of FUNCTION_KEYS) {
         for (const statement of roleStatements(roleOf(key)).filter((s) => asArray(s.Action).includes('iam:PassRole'))) {
@@ -831,7 +856,7 @@ describe('serverless package (offline, --stage ci)', () => {
     it('notifies one stage topic, firing and clearing, with an e-mail subscription only when alarmEmail is set', () => {
       const [topicId, topic] = theOnly('AWS::SNS::Topic');
       expect(topic.Properties.TopicName).toBe(`vigil-${STAGE}-alarms`);
-      expect(alarms()).toHaveLength(4);
+      expect(alarms()).toHaveLength(8);
       for (const alarm of alarms()) {
         expect(alarm.AlarmName).toMatch(new RegExp(`^vigil-${STAGE}-`));
         expect(alarm.AlarmActions.map(targetOf), alarm.AlarmName).toEqual([topicId]);
@@ -845,19 +870,35 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(condition).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [PARAM_DEFAULTS.alarmEmail, ''] }] });
     });
 
-    it('fires as soon as a delivery ticket is parked in the dead-letter queue', () => {
-      const alarm = alarmOn('ApproximateNumberOfMessagesVisible');
-      expect(alarm).toMatchObject({
-        Namespace: 'AWS/SQS',
-        Statistic: 'Maximum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        ComparisonOperator: 'GreaterThanThreshold',
-        Threshold: 0,
-      });
-      expect(alarm.Dimensions).toEqual([
-        { Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeliveryDeadLetterQueue', 'QueueName'] } },
+    it('fires as soon as a record is parked in any dead-letter queue: tickets, usage events, bulk job steps', () => {
+      const parked = alarms().filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
+      for (const alarm of parked) {
+        expect(alarm).toMatchObject({
+          Namespace: 'AWS/SQS',
+          Statistic: 'Maximum',
+          Period: 60,
+          EvaluationPeriods: 1,
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 0,
+        });
+      }
+      const deadLetterQueues = resourcesOfType('AWS::SQS::Queue')
+        .filter(([, queue]) => String(queue.Properties.QueueName).endsWith('-dlq'))
+        .map(([id]) => id)
+        .sort();
+      expect(deadLetterQueues).toHaveLength(3);
+      expect(parked.map((a) => a.Dimensions[0].Value['Fn::GetAtt'][0]).sort()).toEqual(deadLetterQueues);
+    });
+
+    it('fires when the sweep or promote (the far path and the net under every message) fails two minutes of three', () => {
+      const failing = alarms().filter((a) => a.MetricName === 'Errors');
+      expect(failing.map((a) => targetOf(a.Dimensions[0].Value)).sort()).toEqual([
+        'PromoteLambdaFunction',
+        'SweepLambdaFunction',
       ]);
+      for (const alarm of failing) {
+        expect(alarm).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Period: 60, EvaluationPeriods: 2 });
+      }
     });
 
     it('fires when p99 delivery lateness stays above latenessAlarmMs for three 5-minute periods', () => {
@@ -956,6 +997,8 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(server.TargetOriginId).toBe('server');
       expect(server.CachePolicyId).toBe(CLOUDFRONT_POLICY.cachingDisabled);
       expect(server.OriginRequestPolicyId).toBe(CLOUDFRONT_POLICY.allViewerExceptHostHeader);
+      // HSTS, no framing by another site, nosniff: the pages show signing secrets and new keys.
+      expect(server.ResponseHeadersPolicyId).toBe(CLOUDFRONT_POLICY.securityHeaders);
       expect([...server.AllowedMethods].sort()).toEqual(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
       expect(server.FunctionAssociations).toEqual([
         { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': ['WebForwardedHostFunction', 'FunctionARN'] } },

@@ -20,9 +20,14 @@ export const indexArn = (index: IndexName): Intrinsic => sub(`\${TableArn}/index
 export const tableResources = (): Resources => ({
   [TABLE]: {
     Type: 'AWS::DynamoDB::Table',
+    // Every tenant's messages, keys and secrets: a stack deleted, or a change that would replace the
+    // table (a new name), keeps it; deleting it is a deliberate act of its own (README: Tear down).
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
     Properties: {
       TableName: stageName('table'),
       ...TABLE_DEFINITION,
+      DeletionProtectionEnabled: true,
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       // Expired idempotency claims are deleted by DynamoDB itself.
       TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },

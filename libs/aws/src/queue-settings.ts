@@ -3,6 +3,7 @@
  * plain numbers: infra/queues.ts deploys them, and the local stack creates its queues with the
  * same, so a failed record comes back and is parked in the dead-letter queue alike in both.
  */
+import { DEFAULT_ENGINE_SETTINGS } from '../../core/src/settings';
 
 /**
  * The deliver function's timeout on AWS. One ticket's work in an invocation can take up to the arm
@@ -34,16 +35,27 @@ export interface ConsumedQueueSettings {
   maxReceiveCount: number;
 }
 
-/** AWS's advice for a Lambda event source: a visibility of at least six times the function's timeout. */
-export const consumedQueueSettings = (consumerTimeoutS: number): ConsumedQueueSettings => ({
-  visibilityTimeoutS: 6 * consumerTimeoutS,
+/**
+ * How long the delivery queue's event source gathers tickets into a batch: the gather window
+ * (VIGIL_GATHER_WINDOW_MS's default, libs/core/src/settings.ts).
+ */
+export const DELIVERY_BATCHING_WINDOW_S = DEFAULT_ENGINE_SETTINGS.gatherWindowMs / 1000;
+/** How long the metering queue's event source gathers usage events: the more, the fewer counter writes. */
+export const METERING_BATCHING_WINDOW_S = 5;
+
+/**
+ * AWS's advice for a Lambda event source: a visibility of at least six times the function's
+ * timeout, plus the event source's batching window.
+ */
+export const consumedQueueSettings = (consumerTimeoutS: number, batchingWindowS = 0): ConsumedQueueSettings => ({
+  visibilityTimeoutS: 6 * consumerTimeoutS + batchingWindowS,
   maxReceiveCount: MAX_RECEIVE_COUNT,
 });
 
-export const DELIVERY_QUEUE_SETTINGS = consumedQueueSettings(DELIVER_TIMEOUT_S);
+export const DELIVERY_QUEUE_SETTINGS = consumedQueueSettings(DELIVER_TIMEOUT_S, DELIVERY_BATCHING_WINDOW_S);
 
 /** The job queue's settings: bulk job steps, read by the job worker. */
 export const JOB_QUEUE_SETTINGS = consumedQueueSettings(JOB_TIMEOUT_S);
 
 /** The metering queue's settings (the local stack creates it only when asked to meter through a queue). */
-export const METERING_QUEUE_SETTINGS = consumedQueueSettings(METERING_TIMEOUT_S);
+export const METERING_QUEUE_SETTINGS = consumedQueueSettings(METERING_TIMEOUT_S, METERING_BATCHING_WINDOW_S);
