@@ -16,6 +16,7 @@ import {
   MessagePatch,
   nextSlot,
   parseOrThrow,
+  patchMessage,
   pollWaitMs,
   RATE_GUARD_MS,
   RATE_START_TOLERANCE_MS,
@@ -217,6 +218,27 @@ describe('the delivery worker and flow control', () => {
     expect(done.attempts[0]).toMatchObject({ latenessMs: 40_000, latenessReason: 'flow-control' });
     expect(done.flowHeldFrom).toBeUndefined();
     expect(clock.now()).toBeGreaterThanOrEqual(message.dueAt + 40_000);
+  });
+
+  it('sends a held message now once its flow control is removed, not at the key’s slot, and tells no lateness of the key’s as its own', async () => {
+    const { deps, limiter, deliverLatest, sender, store, clock } = setup();
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', ratePerSecond: 1 } }),
+    );
+    limiter.keys.set(`${TENANT}/k`, { nextSlotAt: message.dueAt + 40_000, leases: {} });
+    expect(await deliverLatest()).toBe('held');
+
+    clock.set(message.dueAt + 5_000);
+    const patched = await patchMessage(deps, TENANT, message.id, parseOrThrow(MessagePatch, { flowControl: null }));
+    expect(patched.dueAt).toBe(message.dueAt + 5_000);
+    expect(patched).not.toHaveProperty('flowHeldFrom');
+    expect(toMessageOut(patched, { withBody: false })).not.toHaveProperty('heldByFlowControlSince');
+
+    expect(await deliverLatest()).toBe('delivered');
+    expect(sender.requests[0]!.at).toBe(message.dueAt + 5_000);
+    expect(store.messages.get(message.id)!.attempts[0]!.latenessMs).toBe(0);
   });
 
   it('hands a message back due at a whole millisecond, though a rate of 3 places slots at fractions', async () => {

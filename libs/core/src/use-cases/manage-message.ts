@@ -127,8 +127,12 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
       };
       if (patch.labels?.length === 0) delete next.labels;
       else if (patch.labels !== undefined) next.labels = patch.labels;
-      if (patch.flowControl === null) delete next.flowControl;
-      else if (patch.flowControl !== undefined) next.flowControl = patch.flowControl;
+      if (patch.flowControl === null) {
+        // Held by its key until now: no longer held, so it goes now, not at the key's next slot (and
+        // no wait of the key's is later told as Vigil's lateness).
+        const { flowControl: _flow, flowHeldFrom, ...free } = next;
+        next = flowHeldFrom === undefined ? free : { ...free, dueAt: Math.max(free.sendAt, now) };
+      } else if (patch.flowControl !== undefined) next.flowControl = patch.flowControl;
       // The message as it will be after the patch obeys the same rules as a new one.
       assertMessageWithinLimits(next);
       const rescheduled = patch.sendAt !== undefined || patch.delay !== undefined;
