@@ -23,6 +23,7 @@ import {
   patchMessage,
   QuotaExceededError,
   redeliverMessage,
+  removeNotificationEndpoint,
   scheduleMessage,
   storeEventDeliveries,
   sweepPending,
@@ -320,6 +321,20 @@ describe('a round whose end cannot be recorded', () => {
     // The `delivered` callback stored before the record is withdrawn, so no sweep sends it later.
     const withdrawn = callbackDeliveryFor({ ...parent, status: 'delivered' }, T0, settings)!;
     expect((await h.store.get(TENANT, withdrawn.id))?.status).toBe('cancelled');
+  });
+
+  it('withdraws a notification for an endpoint removed since it was made: that endpoint is told nothing more', async () => {
+    const endpoints = await opsEndpoint(TENANT, T0, ENDPOINT_URL);
+    const h = deliveryHarness({ t0: T0, secret: SECRET, script: [{ statusCode: 410 }], endpoints });
+    await scheduleMessage(h.deps, TENANT, input({}));
+    expect(await h.deliverLatest()).toBe('failed');
+    const notification = [...h.store.messages.values()].find((m) => m.origin?.kind === 'notification')!;
+    const [endpoint] = await endpoints.listEndpoints(TENANT);
+    await removeNotificationEndpoint({ endpoints }, TENANT, endpoint!.id);
+
+    expect(await h.deliverLatest()).toBe('skipped');
+    expect(h.sender.requests.filter((r) => r.url === ENDPOINT_URL)).toEqual([]);
+    expect((await h.store.get(TENANT, notification.id))?.status).toBe('cancelled');
   });
 
   it('tells the notification endpoints `message.failed`', async () => {

@@ -195,6 +195,11 @@ export class DeliveryWorker {
         await this.keepMsOf(message),
       );
     }
+    if (await this.endpointRemoved(message)) {
+      // An endpoint removed is told nothing more: its events still to be sent are withdrawn.
+      await withdrawEventDeliveries(this.deps, [message], await this.keepMsOf(message));
+      return 'skipped';
+    }
     const n = lastAttemptNumber(message) + 1;
     const prepared = await this.prepare(message, n);
     if ('failure' in prepared) return this.finishFailed(message, prepared.failure, prepared.keepMs);
@@ -239,6 +244,21 @@ export class DeliveryWorker {
    * the message to a second worker while the first is still sending it. False when another worker
    * has taken it since: this one then sends nothing (the other does).
    */
+  /**
+   * Whether `message` is an event for a notification endpoint the tenant has removed since. Read
+   * for each attempt (a few items); an endpoint list that cannot be read counts as it still being there.
+   */
+  private async endpointRemoved(message: Message): Promise<boolean> {
+    const { origin } = message;
+    if (origin?.kind !== 'notification' || this.deps.endpoints === undefined) return false;
+    try {
+      const endpoints = await this.deps.endpoints.listEndpoints(message.tenantId);
+      return !endpoints.some((endpoint) => endpoint.id === origin.endpointId);
+    } catch {
+      return false;
+    }
+  }
+
   private async leaseCoversSend(message: Message): Promise<boolean> {
     const { clock, settings, store, log } = this.deps;
     const needed = sendLeaseShortfall(message, clock.now(), settings.leaseMarginMs);
