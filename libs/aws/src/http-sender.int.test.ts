@@ -363,8 +363,19 @@ describe('NodeHttpSender', () => {
           error: `not sent: all 1 connections to ${new URL(base).host} were in use for the whole 200 ms timeout`,
           errorKind: 'other',
         });
+
+        // One that got a connection with less than half its timeout left is not sent either: an
+        // answer in time could not come, and the retry would make it a duplicate.
+        const [, late] = await Promise.all([
+          one.send(request(`${base}/slow`, { timeoutMs: 2_000 })),
+          one.send(request(`${base}/too-late`, { timeoutMs: 1_000 })),
+        ]);
+        expect(late).toMatchObject({ errorKind: 'other', waitedMs: expect.any(Number) });
+        expect(late.error).toMatch(
+          /^not sent: it waited \d+ ms for one of the 1 connections to .*, and less than half of its 1000 ms timeout was left for an answer$/,
+        );
         await new Promise((resolve) => setTimeout(resolve, 100));
-        expect(server.seen.map((s) => s.url)).toEqual(['/slow', '/queued', '/slow']);
+        expect(server.seen.map((s) => s.url)).toEqual(['/slow', '/queued', '/slow', '/slow']);
       } finally {
         one.close();
       }

@@ -212,6 +212,9 @@ const IDLE_SOCKET_MS = 2_000;
 /** Where a request's URL says to connect, or why it never can be sent. */
 type Destination = { url: URL; host: string; port: number; lookup?: LookupFunction } | { refused: SendResult };
 
+/** A request that waited for a connection longer than this share of its timeout is not sent. */
+const MAX_CONNECTION_WAIT_SHARE = 0.5;
+
 export class NodeHttpSender implements DeliveryTarget {
   private readonly httpAgent: HttpAgentAhead;
   private readonly httpsAgent: HttpsAgentAhead;
@@ -387,11 +390,26 @@ export class NodeHttpSender implements DeliveryTarget {
       let wireAt: number | undefined = Object.values(agent.requests).some((queued) => queued?.includes(req))
         ? undefined
         : calledAt;
-      req.once('socket', () => (wireAt ??= performance.now()));
       const finish = (result: SendResult | Promise<SendResult>) => {
         const waitedMs = Math.round((wireAt ?? calledAt) - calledAt);
         finishing(waitedMs > 0 ? Promise.resolve(result).then((r) => ({ ...r, waitedMs })) : result);
       };
+      req.once('socket', () => {
+        if (wireAt !== undefined) return;
+        wireAt = performance.now();
+        // Sent with less than half its timeout left, a request a receiver answers in time would be
+        // given up on meanwhile, and sent again by the retry: a duplicate. Not sent at all instead.
+        const waited = wireAt - calledAt;
+        if (waited <= timeoutMs * MAX_CONNECTION_WAIT_SHARE) return;
+        clearTimeout(timer);
+        finish({
+          error:
+            `not sent: it waited ${Math.round(waited)} ms for one of the ${agent.maxSockets} connections to ` +
+            `${url.host}, and less than half of its ${timeoutMs} ms timeout was left for an answer`,
+          errorKind: 'other',
+        });
+        req.destroy();
+      });
 
       const timer = setTimeout(
         () => {
