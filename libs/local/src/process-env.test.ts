@@ -4,7 +4,7 @@
  * (STACK_NODE_FLAGS); the soak and the e2e suite start it the same way, so what the soak measures
  * is what `npm start` runs, and a value the caller set is kept.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,20 +14,19 @@ const root = join(__dirname, '..', '..', '..');
 const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 const ENTRY = /libs\/local\/src\/main\.ts$/;
 
-/** Runs `npm start`'s own shell line with its program swapped: `tsx <flags> <entry>` → `replacement`. */
+/** `npm start`'s own shell line with its program swapped: `node --import tsx <flags> <entry>` → `replacement`. */
+const startLine = (replacement: (flags: string) => string) =>
+  scripts.start!.replace(/node --import tsx (.*?) ?libs\/local\/src\/main\.ts$/, (_line, flags: string) =>
+    replacement(flags),
+  );
+
+/** Runs `npm start`'s own shell line with its program swapped (startLine). */
 const startLineWith = (replacement: (flags: string) => string, env: NodeJS.ProcessEnv) =>
-  execFileSync(
-    'sh',
-    [
-      '-c',
-      scripts.start!.replace(/tsx (.*?) ?libs\/local\/src\/main\.ts$/, (_line, flags: string) => replacement(flags)),
-    ],
-    {
-      cwd: root,
-      env: { ...env, PATH: `${join(root, 'node_modules', '.bin')}${delimiter}${env.PATH}` },
-      encoding: 'utf8',
-    },
-  ).trim();
+  execFileSync('sh', ['-c', startLine(replacement)], {
+    cwd: root,
+    env: { ...env, PATH: `${join(root, 'node_modules', '.bin')}${delimiter}${env.PATH}` },
+    encoding: 'utf8',
+  }).trim();
 
 const MALLOC_SETTINGS = Object.keys(LOCAL_PROCESS_ENV);
 
@@ -62,10 +61,39 @@ describe('the local stack process environment', () => {
     });
   });
 
-  it('starts the stack with its Node flags, through tsx to the process that runs it', () => {
+  it('starts the stack with its Node flags, in the process that runs it', () => {
     const execArgv = JSON.parse(
-      startLineWith((flags) => `tsx ${flags} -e 'console.log(JSON.stringify(process.execArgv))'`, process.env),
+      startLineWith(
+        (flags) => `node --import tsx ${flags} -e 'console.log(JSON.stringify(process.execArgv))'`,
+        process.env,
+      ),
     ) as string[];
     expect(execArgv).toEqual(expect.arrayContaining([...STACK_NODE_FLAGS]));
   });
+
+  it('is the process npm started (exec), so a SIGTERM sent to it reaches the stack and stops it', async () => {
+    // Through `sh -c` without exec the shell died of the signal and left the stack running, orphaned;
+    // and tsx's CLI, relaying a Ctrl-C, killed a child that had not acknowledged it within 60 ms.
+    const child = spawn(
+      'sh',
+      [
+        '-c',
+        startLine(
+          (flags) =>
+            `node --import tsx ${flags} -e "process.on('SIGTERM', () => { console.log('stopping'); process.exit(0); }); console.log('up'); setInterval(() => {}, 1000)"`,
+        ),
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, PATH: `${join(root, 'node_modules', '.bin')}${delimiter}${process.env.PATH}` },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(out).toBe('up\nstopping\n');
+    expect(code).toBe(0);
+  }, 15_000);
 });
