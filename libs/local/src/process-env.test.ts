@@ -93,6 +93,12 @@ describe('the local stack process environment', () => {
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // Without exec the node process outlives its shell: its group ends here, not after the test run.
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
     expect(out).toBe('up\nstopping\n');
     expect(code).toBe(0);
   }, 15_000);
