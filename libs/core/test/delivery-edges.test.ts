@@ -599,6 +599,31 @@ describe("a take's lease", () => {
   });
 });
 
+describe('a restart while messages were being sent', () => {
+  it("takes a dead worker's message when its lease ends, though a burst's worker takes each ticket at once, ahead", async () => {
+    // A worker holding a burst takes each ticket as it arrives (here: every one, takeCostMs 1 s).
+    const { deps, store, queue, clock, sender, worker } = setup({ settings: { takeCostMs: 1_000 } });
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    // Taken by a worker killed before it sent: leased for its timeout and the margin past due.
+    clock.set(message.dueAt - 3_000);
+    const held = await store.take(queue.sent[0]!.ticket, clock.now(), message.dueAt);
+    expect(held).toMatchObject({ status: 'delivering' });
+    // The restart's sweep re-enqueues it for when that lease ends.
+    queue.sent.length = 0;
+    expect(await sweepPending(deps, 0, { queueLost: true })).toEqual({ requeued: 1 });
+    const { ticket } = queue.sent[0]!;
+    expect(ticket.dueAt).toBe(held!.leaseUntil! + 1_000);
+
+    // The ticket surfaces seconds ahead; the take made at once loses to the lease, the one at the lead wins.
+    clock.set(ticket.dueAt - 3_000);
+    expect(await worker.deliver(ticket)).toBe('delivered');
+    expect(sender.requests).toHaveLength(1);
+    // Sent as soon as it is taken: it is overdue (its own due time passed with the dead worker).
+    expect(sender.requests[0]!.at).toBe(ticket.dueAt - DEFAULT_ENGINE_SETTINGS.takeLeadMs);
+    expect(sender.requests[0]!.at).toBeGreaterThan(held!.leaseUntil!);
+  });
+});
+
 describe('the sweep and a backlogged queue', () => {
   it('re-enqueues an overdue message once per flight allowance, not on every sweep', async () => {
     const { deps, queue, clock } = setup();

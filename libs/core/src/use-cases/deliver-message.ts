@@ -136,9 +136,14 @@ export class DeliveryWorker {
     return this.fire(taken);
   }
 
-  /** Waits until the take lead (or takes at once when too many are held), then claims the message. */
+  /**
+   * Waits until the take lead (or takes at once when too many are held), then claims the message.
+   * A take made at once that lost, ahead of the lead, is made again at the lead: the sweep's ticket
+   * for a message a dead worker still holds is due when that worker's lease ends (a burst of them
+   * after a restart), and the message can be taken only then.
+   */
   private async take(ticket: DeliveryTicket): Promise<Message | undefined> {
-    const { clock, settings, store } = this.deps;
+    const { clock, settings } = this.deps;
     this.holding += 1;
     try {
       if (this.holding * settings.takeCostMs > settings.takeLeadMs) {
@@ -149,6 +154,17 @@ export class DeliveryWorker {
     } finally {
       this.holding -= 1;
     }
+    const leadAt = ticket.dueAt - settings.takeLeadMs;
+    const rushed = clock.now() < leadAt;
+    const taken = await this.takeNow(ticket);
+    if (taken !== undefined || !rushed) return taken;
+    await clock.sleepUntil(leadAt);
+    return this.takeNow(ticket);
+  }
+
+  /** The store's take, tried again after a failure (TAKE_RETRY_DELAYS_MS). */
+  private async takeNow(ticket: DeliveryTicket): Promise<Message | undefined> {
+    const { clock, settings, store } = this.deps;
     for (let tries = 1; ; tries += 1) {
       const now = clock.now();
       try {
