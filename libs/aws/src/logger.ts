@@ -4,6 +4,10 @@ import type { Logger } from '@vigil/core';
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 export type LogLevel = keyof typeof LEVELS;
 
+/** A VIGIL_LOG_LEVEL as given, or `info` for none or one that is no level (the config check says so). */
+export const logLevelOf = (value: unknown): LogLevel =>
+  typeof value === 'string' && value in LEVELS ? (value as LogLevel) : 'info';
+
 export const createLogger = (
   level: LogLevel,
   base: Record<string, unknown> = {},

@@ -90,12 +90,27 @@ export const provision = async (
   return { delivery, prompt, jobs, ...(metering && { metering }), ...(tableUpgrade && { tableUpgrade }), clients };
 };
 
+/** What dev-tenant.json holds; a file that does not is named, with what to do. */
+const savedIdentity = async (file: string): Promise<{ tenantId: string; apiKey: string }> => {
+  const text = await readFile(file, 'utf8');
+  try {
+    const saved = JSON.parse(text) as { tenantId?: unknown; apiKey?: unknown };
+    if (typeof saved.tenantId === 'string' && typeof saved.apiKey === 'string') {
+      return { tenantId: saved.tenantId, apiKey: saved.apiKey };
+    }
+  } catch {
+    // Said below.
+  }
+  throw new Error(
+    `${file} is not the development tenant's saved id and key (it is damaged or empty): ` +
+      'delete it and start again for a new development tenant and key.',
+  );
+};
+
 /** The development tenant and key, made once and kept in the data dir so restarts keep them. */
 const devIdentity = async (dataDir: string, fixedKey: string | undefined) => {
   const file = join(dataDir, 'dev-tenant.json');
-  const saved = existsSync(file)
-    ? (JSON.parse(await readFile(file, 'utf8')) as { tenantId: string; apiKey: string })
-    : undefined;
+  const saved = existsSync(file) ? await savedIdentity(file) : undefined;
   const identity = {
     tenantId: saved?.tenantId ?? newTenantId(),
     apiKey: fixedKey ?? saved?.apiKey ?? newApiKey(),

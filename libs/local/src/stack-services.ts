@@ -3,6 +3,7 @@
  * (dynalite for DynamoDB, fauxqs for SQS, the scheduler emulator for EventBridge Scheduler, the API
  * Gateway emulator for usage plans), each on a free port, with their state in the data dir.
  */
+import type { Logger } from '@vigil/core';
 import { join } from 'node:path';
 import { usagePlanName } from '@vigil/aws';
 import { PLANS } from '@vigil/core';
@@ -37,19 +38,26 @@ export const startServices = async (options: {
   invoke: (target: SchedulerTarget) => Promise<void>;
   /** Told why the store can go on no longer (see DynaliteThreadOptions). */
   onStoreFailure: (reason: string) => void;
+  /** Where the emulators tell of their saved state (a corrupt file replaced, a save that failed). */
+  log: Logger;
 }): Promise<LocalServices> => {
   const { dataDir, invoke } = options;
+  const stateLog = ({ level, msg, ...fields }: Record<string, unknown>) => {
+    const write = level === 'error' ? options.log.error : level === 'warn' ? options.log.warn : options.log.info;
+    write(String(msg), fields);
+  };
   const dynamo = await startDynaliteThread(join(dataDir, 'dynamodb'), { onFailure: options.onStoreFailure });
   // fauxqs is ESM-only; a dynamic import loads it from this CommonJS-compiled module too.
   const { startFauxqs } = await import('fauxqs');
   const sqsServer = await startFauxqs({ port: 0, logger: false });
-  const scheduler = await startSchedulerEmulator({ statePath: join(dataDir, 'schedules.json'), invoke });
+  const scheduler = await startSchedulerEmulator({ statePath: join(dataDir, 'schedules.json'), invoke, log: stateLog });
 
   // API Gateway's usage plans, one per plan as infra/api.ts deploys them: tenants made here get
   // their API Gateway key in their plan's usage plan, as on AWS.
   const stage = 'local';
   const apiGateway = await startApiGatewayEmulator({
     statePath: join(dataDir, 'apigateway.json'),
+    log: stateLog,
     usagePlans: Object.entries(PLANS).map(([name, plan]) => ({
       name: usagePlanName(name, stage),
       throttle: { rateLimit: plan.ratePerSecond, burstLimit: plan.burst },

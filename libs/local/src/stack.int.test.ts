@@ -3,7 +3,7 @@
  * startRuntime({ env }) and leaves this process's environment as it found it, so two stacks in a
  * row (or a stack and a test that sets its own environment) never see each other's settings.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runtime } from '@vigil/aws';
@@ -81,6 +81,35 @@ describe('the local stack, configured by arguments', () => {
     const read = await apiClient(stack.url, apiKey).get(`/v1/messages/${created.json.id}`);
     expect(read.status).toBe(200);
     expect(read.json.status).toBe('scheduled');
+  });
+
+  it("says so when it replaces a corrupt saved state (the far path's timers), in its log", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+    await writeFile(join(dataDir, 'schedules.json'), 'garbage{');
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      lines.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    try {
+      stack = await startTestStack({ dataDir, env: { VIGIL_LOG_LEVEL: 'warn' } });
+    } finally {
+      process.stdout.write = write;
+    }
+    const warned = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.level === 'warn');
+    expect(warned).toMatchObject({
+      msg: 'scheduler state is corrupt, starting empty',
+      statePath: join(dataDir, 'schedules.json'),
+    });
+  });
+
+  it('names a damaged dev-tenant.json and what to do, rather than a bare JSON error', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+    await writeFile(join(dataDir, 'dev-tenant.json'), '');
+    await expect(startTestStack({ dataDir })).rejects.toThrow(
+      `${join(dataDir, 'dev-tenant.json')} is not the development tenant's saved id and key (it is damaged or empty): delete it`,
+    );
   });
 
   it("gives the next stack its own settings, not the last one's", async () => {

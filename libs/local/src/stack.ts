@@ -15,6 +15,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ClientInstrument, Runtime, TenantAdmin } from '@vigil/aws';
 import { openTenantAdmin, readStoreLayout, resetRuntime, startRuntime } from '@vigil/aws';
+import { createLogger, logLevelOf } from '@vigil/aws/logger';
+import { VIGIL_VERSION } from '@vigil/aws/version';
 import { documentClient } from '@vigil/aws/dynamo-document-client';
 import type { LayoutGuard } from '@vigil/aws/table-layout';
 import { keepTableLayout } from '@vigil/aws/table-layout';
@@ -176,6 +178,8 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   const services = await startServices({
     dataDir,
     onStoreFailure: (reason) => storeFailure.report?.(reason),
+    // The runtime's logger does not exist yet: one of the same kind and level for the emulators.
+    log: createLogger(logLevelOf(settings.VIGIL_LOG_LEVEL), { service: 'vigil', version: VIGIL_VERSION }),
     invoke: async (target) => {
       if (target.arn !== promoteArn) throw new Error(`no local function behind ${target.arn}`);
       await invocation('promote', () => promote(JSON.parse(target.input ?? '{}')));
