@@ -142,3 +142,27 @@ describe('a client that stalls halfway through its request', () => {
     expect((await fetch(`${gateway.url}/no-such-route`)).status).toBe(404);
   });
 });
+
+describe('stopping', () => {
+  it('answers the requests under way before it closes, when given time to (a Ctrl-C of the stack)', async () => {
+    let authorizing!: () => void;
+    const started = new Promise<void>((resolve) => (authorizing = resolve));
+    const stopping = await startTestGateway({
+      authorizer: async () => {
+        authorizing();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        throw new AuthorizerDenied();
+      },
+    });
+    gateway = undefined;
+    const answer = fetch(`${stopping.url}/v1/messages`, { headers: { authorization: 'Bearer vgl_any' } });
+    await started;
+    const stopAt = performance.now();
+    await stopping.stop({ drainMs: 5_000 });
+    expect((await answer).status).toBe(401);
+    // As soon as the last answer is out, not at the end of the drain.
+    expect(performance.now() - stopAt).toBeLessThan(2_000);
+    // Closed to anything new.
+    await expect(fetch(`${stopping.url}/health`)).rejects.toThrow();
+  });
+});

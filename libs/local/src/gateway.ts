@@ -55,7 +55,11 @@ export interface Gateway {
   port: number;
   /** Forgets every cached authorizer answer (after a key is revoked). */
   clearAuthCache(): void;
-  stop(): Promise<void>;
+  /**
+   * Stops taking requests; those under way get up to `drainMs` to be answered (a batch's writes
+   * finished or rolled back, not cut off with the stores under them), then every connection closes.
+   */
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
 
 /**
@@ -293,9 +297,15 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     url: `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`,
     port,
     clearAuthCache: () => auth.clear(),
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    async stop({ drainMs = 0 } = {}) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A kept-alive connection whose request was answered is closed as soon as it is idle.
+      server.closeIdleConnections();
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      const cut = setTimeout(() => server.closeAllConnections(), drainMs);
+      await closed;
+      clearInterval(idle);
+      clearTimeout(cut);
     },
   };
 };

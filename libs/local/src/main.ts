@@ -7,6 +7,12 @@ import { startStack } from './stack';
 /** How long a stop after a store failure may take before the process exits anyway. */
 const STOP_AFTER_FAILURE_MS = 5_000;
 
+/**
+ * How long a Ctrl-C lets the work under way finish: the longest delivery (its 30 s timeout at most)
+ * and its record, and any API request (10 s at most), so none is cut off and sent again.
+ */
+const STOP_DRAIN_MS = 45_000;
+
 const main = async () => {
   quietSdkNodeNotice();
   const config = readLocalConfig();
@@ -58,10 +64,16 @@ const main = async () => {
     ].join('\n'),
   );
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      process.stdout.write(`\n${signal} again: stopped at once; what was under way is finished after a restart.\n`);
+      process.exit(130);
+    }
     stopping = true;
-    process.stdout.write(`\n${signal}: stopping the Vigil local stack...\n`);
-    await stack.stop();
+    process.stdout.write(
+      `\n${signal}: stopping the Vigil local stack, letting the requests and deliveries under way finish ` +
+        `(at most ${STOP_DRAIN_MS / 1000} s; ${signal} again stops it at once)...\n`,
+    );
+    await stack.stop({ drainMs: STOP_DRAIN_MS });
     process.stdout.write('Stopped.\n');
     process.exit(0);
   };

@@ -4,6 +4,8 @@
  * row (or a stack and a test that sets its own environment) never see each other's settings.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runtime } from '@vigil/aws';
@@ -111,6 +113,36 @@ describe('the local stack, configured by arguments', () => {
       `${join(dataDir, 'dev-tenant.json')} is not the development tenant's saved id and key (it is damaged or empty): delete it`,
     );
   });
+
+  it('lets a delivery under way finish and be recorded when stopped with a drain (Ctrl-C), so a restart does not send it again', async () => {
+    // A receiver that answers after 4 s: longer than the pollers' default 3 s grace.
+    let arrivals = 0;
+    const slow = createServer((req, res) => {
+      arrivals += 1;
+      req.resume();
+      setTimeout(() => res.end('ok'), 4_000);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`;
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+    try {
+      stack = await startTestStack({ dataDir });
+      const created = await apiClient(stack.url, stack.apiKey).post('/v1/messages', { url, delay: 0 });
+      await waitFor(
+        async () => arrivals,
+        (n) => n === 1,
+      );
+      await stack.stop({ drainMs: 10_000 });
+      stack = await startTestStack({ dataDir });
+      const read = await apiClient(stack.url, stack.apiKey).get(`/v1/messages/${created.json.id}`);
+      expect(read.json).toMatchObject({ status: 'delivered', attempts: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(arrivals).toBe(1);
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
+  }, 30_000);
 
   it("gives the next stack its own settings, not the last one's", async () => {
     // Arrange

@@ -116,7 +116,12 @@ export interface LocalStack {
   reapExpired(): Promise<number>;
   /** Folds the usage journal into the counters now (it is folded every 5 s, or per 100 events, anyway); resolves with the events folded. */
   foldUsage(): Promise<number>;
-  stop(): Promise<void>;
+  /**
+   * Stops it. `drainMs`: how long the API requests and the deliveries under way may take to finish
+   * first (each then recorded, not cut off and sent again after a restart); by default 3 s for the
+   * deliveries and none for the requests, as tests want.
+   */
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
 
 /**
@@ -369,14 +374,14 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
     ...(tableUpgrade && { tableUpgrade: describeUpgrade(tableUpgrade) }),
     foldUsage: () => usageFolder.foldNow(),
     reapExpired: () => reaper.reapNow(),
-    async stop() {
+    async stop({ drainMs }: { drainMs?: number } = {}) {
       clearInterval(sweeper);
       helperThreads.stop();
       await reaper.stop();
       await web?.stop();
       await rm(join(dataDir, ENDPOINTS_FILE), { force: true });
-      await gateway.stop();
-      await Promise.all(pollers.map((poller) => poller.stop()));
+      await gateway.stop({ drainMs: drainMs ?? 0 });
+      await Promise.all(pollers.map((poller) => poller.stop(drainMs)));
       await services.stopEmulators();
       await usageFolder.stop();
       meter?.close();
