@@ -3,15 +3,10 @@ import { readLocalConfig } from './config';
 import { quietSdkNodeNotice } from './sdk-notice';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startStack } from './stack';
+import { STOP_DRAIN_MS, stopOnSignal } from './stop-signal';
 
 /** How long a stop after a store failure may take before the process exits anyway. */
 const STOP_AFTER_FAILURE_MS = 5_000;
-
-/**
- * How long a Ctrl-C lets the work under way finish: the longest delivery (its 30 s timeout at most)
- * and its record, and any API request (10 s at most), so none is cut off and sent again.
- */
-const STOP_DRAIN_MS = 45_000;
 
 const main = async () => {
   quietSdkNodeNotice();
@@ -63,20 +58,13 @@ const main = async () => {
       '',
     ].join('\n'),
   );
-  const shutdown = async (signal: string) => {
-    if (stopping) {
-      process.stdout.write(`\n${signal} again: stopped at once; what was under way is finished after a restart.\n`);
-      process.exit(130);
-    }
-    stopping = true;
-    process.stdout.write(
-      `\n${signal}: stopping the Vigil local stack, letting the requests and deliveries under way finish ` +
-        `(at most ${STOP_DRAIN_MS / 1000} s; ${signal} again stops it at once)...\n`,
-    );
-    await stack.stop({ drainMs: STOP_DRAIN_MS });
-    process.stdout.write('Stopped.\n');
-    process.exit(0);
-  };
+  const shutdown = stopOnSignal({
+    stop: () => stack.stop({ drainMs: STOP_DRAIN_MS }),
+    drainMs: STOP_DRAIN_MS,
+    write: (text) => process.stdout.write(text),
+    exit: (code) => process.exit(code),
+    beforeStop: () => (stopping = true),
+  });
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 };
