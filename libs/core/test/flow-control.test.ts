@@ -148,6 +148,21 @@ describe('the delivery worker and flow control', () => {
     ...deliveryHarness({ t0: T0, secret: SECRET, flowLimiter: limiter }),
   });
 
+  /** A message due in 10 s on key `k` at `ratePerSecond`, the key's next slot `slotAfterDueMs` after that. */
+  const slotted = async (
+    h: Pick<ReturnType<typeof setup>, 'deps' | 'limiter'>,
+    ratePerSecond: number,
+    slotAfterDueMs: number,
+  ) => {
+    const { message } = await scheduleMessage(
+      h.deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', ratePerSecond } }),
+    );
+    h.limiter.keys.set(`${TENANT}/k`, { nextSlotAt: message.dueAt + slotAfterDueMs, leases: {} });
+    return message;
+  };
+
   it('never asks the limiter anything for a message without flowControl', async () => {
     const { deps, limiter, deliverLatest, sender } = setup();
     await scheduleMessage(deps, TENANT, input({ delay: 10 }));
@@ -159,12 +174,7 @@ describe('the delivery worker and flow control', () => {
   it('starts a rate-limited message at its slot, and records the wait as flow-control lateness', async () => {
     // Prepare: the key's next slot is 3 s after the message is due.
     const { deps, limiter, deliverLatest, sender, store } = setup();
-    const { message } = await scheduleMessage(
-      deps,
-      TENANT,
-      input({ delay: 10, flowControl: { key: 'k', ratePerSecond: 5 } }),
-    );
-    limiter.keys.set(`${TENANT}/k`, { nextSlotAt: message.dueAt + 3_000, leases: {} });
+    const message = await slotted({ deps, limiter }, 5, 3_000);
 
     // Act
     expect(await deliverLatest()).toBe('delivered');
@@ -189,12 +199,7 @@ describe('the delivery worker and flow control', () => {
   it('hands a message back to the queue when no turn comes within a take, keeping when it was due', async () => {
     // Prepare: the key's next slot is 40 s out, past what one take may hold.
     const { deps, limiter, deliverLatest, sender, store, queue, clock } = setup();
-    const { message } = await scheduleMessage(
-      deps,
-      TENANT,
-      input({ delay: 10, flowControl: { key: 'k', ratePerSecond: 1 } }),
-    );
-    limiter.keys.set(`${TENANT}/k`, { nextSlotAt: message.dueAt + 40_000, leases: {} });
+    const message = await slotted({ deps, limiter }, 1, 40_000);
 
     // Act
     expect(await deliverLatest()).toBe('held');
@@ -222,12 +227,7 @@ describe('the delivery worker and flow control', () => {
 
   it('sends a held message now once its flow control is removed, not at the key’s slot, and tells no lateness of the key’s as its own', async () => {
     const { deps, limiter, deliverLatest, sender, store, clock } = setup();
-    const { message } = await scheduleMessage(
-      deps,
-      TENANT,
-      input({ delay: 10, flowControl: { key: 'k', ratePerSecond: 1 } }),
-    );
-    limiter.keys.set(`${TENANT}/k`, { nextSlotAt: message.dueAt + 40_000, leases: {} });
+    const message = await slotted({ deps, limiter }, 1, 40_000);
     expect(await deliverLatest()).toBe('held');
 
     clock.set(message.dueAt + 5_000);
