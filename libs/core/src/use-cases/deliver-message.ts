@@ -255,12 +255,6 @@ export class DeliveryWorker {
   }
 
   /**
-   * Whether the take's lease still covers a send starting now, extending it when the worker is late
-   * since its take (sendLeaseShortfall): a send must not outlive its lease, or the sweep could hand
-   * the message to a second worker while the first is still sending it. False when another worker
-   * has taken it since: this one then sends nothing (the other does).
-   */
-  /**
    * Whether `message` is an event for a notification endpoint the tenant has removed since. Read
    * for each attempt (a few items); an endpoint list that cannot be read counts as it still being there.
    */
@@ -275,6 +269,12 @@ export class DeliveryWorker {
     }
   }
 
+  /**
+   * Whether the take's lease still covers a send starting now, extending it when the worker is late
+   * since its take (sendLeaseShortfall): a send must not outlive its lease, or the sweep could hand
+   * the message to a second worker while the first is still sending it. False when another worker
+   * has taken it since: this one then sends nothing (the other does).
+   */
   private async leaseCoversSend(message: Message): Promise<boolean> {
     const { clock, settings, store, log } = this.deps;
     const needed = sendLeaseShortfall(message, clock.now(), settings.leaseMarginMs);
