@@ -1,10 +1,22 @@
 /** `npm run receiver`: prints every webhook that arrives, and whether its signature verifies. */
 import { startReceiver } from './receiver';
 
-const port = Number(process.argv[2] ?? 9000);
+const portText = process.argv[2] ?? '9000';
+const port = Number(portText);
 const secret = process.argv[3];
 
+/** Says what is wrong in one line and exits 2 (a usage error) or 1. */
+const fail = (message: string, code: number): never => {
+  process.stderr.write(`receiver: ${message}\n`);
+  process.exit(code);
+};
+
 const main = async () => {
+  if (!/^\d+$/.test(portText) || port > 65_535)
+    fail(`the port must be a number from 0 to 65535, not ${JSON.stringify(portText)}`, 2);
+  if (secret !== undefined && !/^whsec_[A-Za-z0-9+/=]+$/.test(secret)) {
+    fail('the secret must be the whsec_... signing secret (GET /v1/signing-secret)', 2);
+  }
   const receiver = await startReceiver({
     port,
     ...(secret && { secret }),
@@ -26,4 +38,11 @@ const main = async () => {
   process.on('SIGINT', () => void receiver.stop().then(() => process.exit(0)));
 };
 
-void main();
+main().catch((error: NodeJS.ErrnoException) =>
+  fail(
+    error.code === 'EADDRINUSE'
+      ? `port ${port} is in use: name another, npm run receiver -- <port> [whsec_...]`
+      : `could not start: ${error.message}`,
+    1,
+  ),
+);

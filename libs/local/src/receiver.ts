@@ -83,7 +83,14 @@ export const startReceiver = async (options: ReceiverOptions = {}): Promise<Rece
   });
   server.keepAliveTimeout = 65_000;
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
+  // A port in use (or not to be had) rejects, rather than an unhandled 'error' event.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
 

@@ -1,0 +1,44 @@
+/** `npm run receiver` on a port it cannot have, or with arguments it cannot use: one line, an exit code. */
+import { spawnSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReceiver } from './receiver';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const busy = createServer();
+let port: number;
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  port = (busy.address() as AddressInfo).port;
+});
+afterAll(() => busy.close());
+
+const receiverMain = (...args: string[]) =>
+  spawnSync('node', ['--import', 'tsx', 'libs/local/src/receiver-main.ts', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+
+describe('the receiver on a port in use', () => {
+  it('rejects, rather than throwing an unhandled error event', async () => {
+    await expect(startReceiver({ port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+
+  it('says so in one line and exits 1, and names a bad port or secret with exit 2', () => {
+    const inUse = receiverMain(String(port));
+    expect(inUse.status).toBe(1);
+    expect(inUse.stderr).toBe(
+      `receiver: port ${port} is in use: name another, npm run receiver -- <port> [whsec_...]\n`,
+    );
+    const badPort = receiverMain('abc');
+    expect(badPort.status).toBe(2);
+    expect(badPort.stderr).toBe('receiver: the port must be a number from 0 to 65535, not "abc"\n');
+    const badSecret = receiverMain('0', 'secret');
+    expect(badSecret.status).toBe(2);
+    expect(badSecret.stderr).toMatch(/^receiver: the secret must be the whsec_/);
+  });
+});
