@@ -318,6 +318,8 @@ describe('a round whose end cannot be recorded', () => {
     expect(h.told(CALLBACK_URL)).toEqual(['message.failed']);
     const body = JSON.parse(h.sender.requests.find((r) => r.url === CALLBACK_URL)!.body!);
     expect(body.data.message).toMatchObject({ status: 'failed', failureReason: { code: 'record-failed' } });
+    // With its expiry, as the API and a callback from a recorded attempt show it.
+    expect(body.data.message.expiresAt).toBe(new Date(parent.expiresAt!).toISOString());
     // The `delivered` callback stored before the record is withdrawn, so no sweep sends it later.
     const withdrawn = callbackDeliveryFor({ ...parent, status: 'delivered' }, T0, settings)!;
     expect((await h.store.get(TENANT, withdrawn.id))?.status).toBe('cancelled');

@@ -616,8 +616,16 @@ export class DeliveryWorker {
     // Before the failure write, like the record's: the round ends failed (unless the attempt that
     // could not be recorded was answered 2xx: that round was delivered, and counted so already).
     const delivered = attempt !== undefined && judgeAttempt(attempt, 0, 1) === 'delivered';
+    // The message as the failure write leaves it, its expiry included (as the record's events show it).
     const eventDeliveries = await this.storeEventsOf(
-      { ...message, status: 'failed', failureReason: bounded, updatedAt: now, ...(attempts && { attempts }) },
+      {
+        ...message,
+        status: 'failed',
+        failureReason: bounded,
+        updatedAt: now,
+        expiresAt,
+        ...(attempts && { attempts }),
+      },
       now,
     );
     const callbacks = withCallbackRefs(message, eventDeliveries).callbacks;
