@@ -155,6 +155,23 @@ const unauthorized = (requestId: string) =>
     { 'www-authenticate': 'Bearer' },
   );
 
+/** A port the gateway cannot listen on, said as what to do (in use: another process has it). */
+export const listenError = (error: NodeJS.ErrnoException, host: string, port: number): Error =>
+  error.code === 'EADDRINUSE'
+    ? new Error(`port ${port} on ${host} is already in use: stop the other process or set VIGIL_PORT`)
+    : error;
+
+/**
+ * Whether the gateway will be able to listen on `port`: asked before the stack starts anything, so
+ * a port in use stops a start before its pollers deliver a thing (or its endpoints file is written).
+ */
+export const assertPortFree = (host: string, port: number): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+
 export const startGateway = async (options: GatewayOptions): Promise<Gateway> => {
   const routes = API_ROUTES.map(compileRoute);
   const functionTimeoutMs = options.functionTimeoutMs ?? API_TIMEOUT_S * 1000;
@@ -280,15 +297,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
   server.on('clientError', (error, socket) => answerUnreadable(error, socket, arrivalTimeoutMs));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(
-              `port ${options.port} on ${options.host} is already in use: stop the other process or set VIGIL_PORT`,
-            )
-          : error,
-      ),
-    );
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port)));
     server.listen(options.port, options.host, resolve);
   });
   const address = server.address();

@@ -3,7 +3,7 @@
  * startRuntime({ env }) and leaves this process's environment as it found it, so two stacks in a
  * row (or a stack and a test that sets its own environment) never see each other's settings.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getPriority, tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack, waitFor } from '../../../test-support/local-stack';
 import { startReceiver } from './receiver';
 import type { LocalStack } from './stack';
+import { startStack } from './stack';
 import { currentThreadId, HELPER_THREAD_NICE } from './thread-priority';
 
 describe('the local stack, configured by arguments', () => {
@@ -104,6 +105,21 @@ describe('the local stack, configured by arguments', () => {
       msg: 'scheduler state is corrupt, starting empty',
       statePath: join(dataDir, 'schedules.json'),
     });
+  });
+
+  it('refuses a port in use before it starts anything: no endpoints file for the admin command, nothing delivered', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+    try {
+      await expect(
+        startStack({ port, host: '127.0.0.1', dataDir, authCacheMs: 0, sweepEveryMs: 60_000, rateLimits: false }),
+      ).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use: stop the other process or set VIGIL_PORT`);
+      expect(await readdir(dataDir)).toEqual([]);
+    } finally {
+      busy.close();
+    }
   });
 
   it('names a damaged dev-tenant.json and what to do, rather than a bare JSON error', async () => {

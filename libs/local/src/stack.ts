@@ -32,7 +32,7 @@ import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
 import type { DynaliteThread } from './dynalite-thread';
 import { startExpiryReaper } from './expiry-reaper';
 import type { FaultLayer } from './fault-proxy';
-import { startGateway } from './gateway';
+import { assertPortFree, startGateway } from './gateway';
 import { repairPendingIndexes } from './repair-indexes';
 import { describeUpgrade } from './table-upgrade';
 import {
@@ -172,6 +172,7 @@ const startFaults = async (chaos: string, services: LocalServices, dataDir: stri
 export const startStack = async (options: StackOptions): Promise<LocalStack> => {
   const { dataDir } = options;
   const usageFoldEveryMs = options.usageFoldEveryMs ?? USAGE_FOLD_EVERY_MS;
+  if (options.port !== 0) await assertPortFree(options.host, options.port);
   await mkdir(dataDir, { recursive: true });
   const invocation: StackObserver['invocation'] = options.observer?.invocation ?? ((_name, run) => run());
   const meterByQueue = options.metering === 'queue';
