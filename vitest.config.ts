@@ -44,6 +44,7 @@ const UNTIMED_INTEGRATION = [
   'libs/local/src/end-with-parent.int.test.ts',
   'libs/local/src/gateway.int.test.ts',
   'libs/local/src/receiver.int.test.ts',
+  'libs/local/src/stack.int.test.ts',
   'libs/client/src/transport-abort.int.test.ts',
   'libs/client/scripts/*.int.test.ts',
   'infra/*.int.test.ts',
