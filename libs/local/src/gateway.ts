@@ -162,14 +162,18 @@ export const listenError = (error: NodeJS.ErrnoException, host: string, port: nu
     : error;
 
 /**
- * Whether the gateway will be able to listen on `port`: asked before the stack starts anything, so
+ * The port the gateway will listen on: `port`, or a free one for 0 (whose number must be known
+ * before the gateway starts). Listened on and let go at once, before the stack starts anything, so
  * a port in use stops a start before its pollers deliver a thing (or its endpoints file is written).
  */
-export const assertPortFree = (host: string, port: number): Promise<void> =>
+export const gatewayPortFor = (host: string, port: number): Promise<number> =>
   new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
-    probe.listen(port, host, () => probe.close(() => resolve()));
+    probe.listen(port, host, () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : port));
+    });
   });
 
 export const startGateway = async (options: GatewayOptions): Promise<Gateway> => {

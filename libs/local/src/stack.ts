@@ -11,7 +11,6 @@
  * them (usage-journal.ts).
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ClientInstrument, Runtime, TenantAdmin } from '@vigil/aws';
 import { openTenantAdmin, readStoreLayout, resetRuntime, startRuntime } from '@vigil/aws';
@@ -32,7 +31,7 @@ import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
 import type { DynaliteThread } from './dynalite-thread';
 import { startExpiryReaper } from './expiry-reaper';
 import type { FaultLayer } from './fault-proxy';
-import { assertPortFree, startGateway } from './gateway';
+import { gatewayPortFor, startGateway } from './gateway';
 import { repairPendingIndexes } from './repair-indexes';
 import { describeUpgrade } from './table-upgrade';
 import {
@@ -145,17 +144,6 @@ const USAGE_FOLD_EVERY_MS = 5_000;
 const USAGE_FOLD_BATCH = 100;
 const lambdaContext = { callbackWaitsForEmptyEventLoop: false } as Context;
 
-/** A port free on `host` now (for a gateway asked to listen on port 0, whose port must be known first). */
-const freePort = (host: string): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-
 const portOf = (endpoint: string) => Number(new URL(endpoint).port);
 
 /** The chaos suite only (opt-in, VIGIL_CHAOS): fault proxies in front of the services, for the handlers. */
@@ -172,7 +160,7 @@ const startFaults = async (chaos: string, services: LocalServices, dataDir: stri
 export const startStack = async (options: StackOptions): Promise<LocalStack> => {
   const { dataDir } = options;
   const usageFoldEveryMs = options.usageFoldEveryMs ?? USAGE_FOLD_EVERY_MS;
-  if (options.port !== 0) await assertPortFree(options.host, options.port);
+  const gatewayPort = await gatewayPortFor(options.host, options.port);
   await mkdir(dataDir, { recursive: true });
   const invocation: StackObserver['invocation'] = options.observer?.invocation ?? ((_name, run) => run());
   const meterByQueue = options.metering === 'queue';
@@ -225,7 +213,6 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   };
   // The stack's own ports: no webhook may target them, even with private targets allowed (a
   // webhook to dynalite with X-Amz-Target: DynamoDB_20120810.Scan would read every tenant's data).
-  const gatewayPort = options.port === 0 ? await freePort(options.host) : options.port;
   const reserved: Array<[string, number | undefined]> = [
     ['API (gateway)', gatewayPort],
     ['web app', options.web?.port],
