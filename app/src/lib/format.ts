@@ -3,12 +3,14 @@ import { attemptOutcome as outcomeOfAttempt } from '@vigil/client';
 import { isExactNumber, parseExactJson, stringifyExactJson } from '@vigil/core/exact-json';
 import type { AttemptErrorKind, FailureReason } from './types';
 
+const DAY_MS = 86_400_000;
+
 // Always a number ("in 1 day"), never "tomorrow": 25 h ahead is often the day after tomorrow.
 const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
-  ['year', 365 * 86_400_000],
-  ['month', 30 * 86_400_000],
-  ['day', 86_400_000],
+  ['year', 365 * DAY_MS],
+  ['month', 30 * DAY_MS],
+  ['day', DAY_MS],
   ['hour', 3_600_000],
   ['minute', 60_000],
   ['second', 1000],
@@ -80,8 +82,6 @@ export const wallTimeIn = (iso: string, zone: string): string => {
 /** Now as a `datetime-local` wall time in `zone`, to the second: the bound a date picker offers. */
 export const wallTimeNow = (zone: string, now = Date.now()): string =>
   wallTimeIn(new Date(now).toISOString(), zone).slice(0, 19);
-
-const DAY_MS = 86_400_000;
 
 /**
  * The instant a `datetime-local` wall time names in `zone` (the inverse of `wallTimeIn`), as RFC
@@ -280,7 +280,7 @@ export const count = (n: number): string => n.toLocaleString('en-US');
 
 /** YYYY-MM-DD of a day `daysAgo` before today (UTC). */
 export const utcDate = (daysAgo = 0, now = Date.now()): string =>
-  new Date(now - daysAgo * 86_400_000).toISOString().slice(0, 10);
+  new Date(now - daysAgo * DAY_MS).toISOString().slice(0, 10);
 
 /** The API leaves out days without usage; a chart wants every day from `from` to `to`, zeros included. */
 export const everyDay = <D extends { date: string }>(
@@ -291,7 +291,7 @@ export const everyDay = <D extends { date: string }>(
 ): D[] => {
   const byDate = new Map(days.map((d) => [d.date, d]));
   const out: D[] = [];
-  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) {
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY_MS) {
     const date = new Date(t).toISOString().slice(0, 10);
     out.push(byDate.get(date) ?? empty(date));
   }
