@@ -59,7 +59,7 @@ const main = async () => {
     ].join('\n'),
   );
   const shutdown = stopOnSignal({
-    stop: () => stack.stop({ drainMs: STOP_DRAIN_MS }),
+    stop: (drainMs) => stack.stop({ drainMs }),
     drainMs: STOP_DRAIN_MS,
     write: (text) => process.stdout.write(text),
     exit: (code) => process.exit(code),

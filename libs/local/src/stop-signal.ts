@@ -14,7 +14,8 @@ export const STOP_DRAIN_MS = 45_000;
 export const SAME_SIGNAL_MS = 1_000;
 
 export const stopOnSignal = (options: {
-  stop: () => Promise<void>;
+  /** Stops the stack, letting the work under way finish for at most `drainMs`. */
+  stop: (drainMs: number) => Promise<void>;
   drainMs: number;
   write: (text: string) => void;
   exit: (code: number) => void;
@@ -37,7 +38,7 @@ export const stopOnSignal = (options: {
       `\n${signal}: stopping the Vigil local stack, letting the requests and deliveries under way finish ` +
         `(at most ${options.drainMs / 1000} s; ${signal} again stops it at once)...\n`,
     );
-    await options.stop();
+    await options.stop(options.drainMs);
     options.write('Stopped.\n');
     options.exit(0);
   };
