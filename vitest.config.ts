@@ -55,6 +55,21 @@ const UNTIMED_INTEGRATION = [
   'functions/engine/bulk-jobs.int.test.ts',
   'bench/cost/grants-cover-calls.int.test.ts',
   'contract/hostile-input.int.test.ts',
+  // Routes, refusals, keys, secrets and logs through a stack: each waits for a delivery at most,
+  // never judges when it came.
+  'contract/every-route.int.test.ts',
+  'functions/api/targets.int.test.ts',
+  'functions/api/message-search.int.test.ts',
+  'functions/api/secrets-in-logs.int.test.ts',
+  'functions/api/signing-secret.int.test.ts',
+  'functions/api/api-keys.int.test.ts',
+  'functions/api/authorizer.int.test.ts',
+  'functions/api/authorizer-ssm.int.test.ts',
+  'libs/client/src/verify.int.test.ts',
+  'libs/local/src/api-gateway-emulator.int.test.ts',
+  'libs/local/src/stack-provisioning.int.test.ts',
+  'libs/local/src/table-upgrade.int.test.ts',
+  'libs/local/src/expiry-reaper.int.test.ts',
 ];
 
 /**
