@@ -251,13 +251,14 @@ export interface paths {
         /**
          * Cancel a message
          * @description Cancels a message that is `scheduled`, `queued` or `retrying`: no further attempt will be
-         *     made, even if it was about to fire. The message is kept (status `cancelled`) and can still
-         *     be read. Cancelling a message that is already cancelled changes nothing and returns 200.
-         *     The response leaves out `body`.
+         *     made, even if it was about to fire. So is a `delivering` one that shows
+         *     `heldByFlowControlSince` (a worker holds it for its flow key's turn: nothing is on the wire
+         *     yet). The message is kept (status `cancelled`) and can still be read. Cancelling a message
+         *     that is already cancelled changes nothing and returns 200. The response leaves out `body`.
          *
          *     Problems: 401 missing or invalid API key; 404 no such message; 409 the message is
-         *     `delivering`, `delivered` or `failed`, or others kept changing it while this ran (with
-         *     `Retry-After`: send it again).
+         *     `delivering` (and not held by flow control), `delivered` or `failed`, or others kept
+         *     changing it while this ran (with `Retry-After`: send it again).
          */
         delete: operations["cancelMessage"];
         options?: never;
@@ -1151,7 +1152,7 @@ export interface components {
             flowControl?: components["schemas"]["FlowControl"];
             /**
              * Format: date-time
-             * @description While flow control holds the message back (its key had no free turn): when it was due. `nextAttemptAt` is when it tries again; the attempt's lateness counts from here.
+             * @description While flow control holds the message back (its key had no free turn): when it was due. `nextAttemptAt` is when it tries again; the attempt's lateness counts from here. Also on a `delivering` message a worker has held more than a second for its key's turn, which can still be cancelled.
              */
             heldByFlowControlSince?: string;
             /** @description The latest attempt. In lists, cancel and redeliver responses it leaves out `responseSnippet` and `responseHeaders` (the attempt list has them). */

@@ -137,6 +137,38 @@ describe('flow control with parallelism = 2', () => {
   }, 90_000);
 });
 
+describe('a message held at a full key', () => {
+  it('can be cancelled while its worker holds it for a turn, and is never sent', async () => {
+    // Prepare: one turn, taken by a request the receiver answers after 4 s; the other message waits.
+    const receiver = await startReceiver(4_000);
+    try {
+      const { ids } = await burst(receiver.url, 2, { key: 'one-at-a-time', parallelism: 1 }, 1_000);
+
+      // Act: once the waiting one shows it is held, cancel it.
+      let held: { id: string; status: string } | undefined;
+      for (const until = Date.now() + 15_000; held === undefined && Date.now() < until;) {
+        await new Promise((r) => setTimeout(r, 250));
+        const views = await Promise.all(ids.map(async (id) => (await api.get(`/v1/messages/${id}`)).json));
+        held = views.find((m) => m.heldByFlowControlSince !== undefined);
+      }
+      expect(held).toMatchObject({ status: 'delivering' });
+      const cancelled = await api.delete(`/v1/messages/${held!.id}`);
+
+      // Assess: cancelled at once; the other delivered; the cancelled one never arrives, even after
+      // the turn it waited for came.
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.json.status).toBe('cancelled');
+      const other = ids.find((id) => id !== held!.id)!;
+      await allDelivered(receiver.arrivals, [other], 20_000);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(receiver.arrivals.map((a) => a.webhookId)).toEqual([other]);
+      expect((await api.get(`/v1/messages/${held!.id}`)).json.status).toBe('cancelled');
+    } finally {
+      await receiver.stop();
+    }
+  }, 60_000);
+});
+
 describe('flow control with ratePerSecond = 5', () => {
   it('starts no more than 5 requests in any one-second window under a burst of 100, and delivers all', async () => {
     // Prepare

@@ -276,6 +276,37 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     },
   );
 
+  it.runIf(available)(
+    'marks a wait for a flow key turn on a take, ends it once (its lost answer its own), and a take clears a mark left behind',
+    async () => {
+      const m = message();
+      await store.insert(m);
+      const ticket = { tenantId: m.tenantId, messageId: m.id, version: 0, dueAt: m.dueAt };
+      const taken = (await store.take(ticket, T0, T0 + 15_000))!;
+      expect(await store.markWaitingForTurn({ ...taken, version: 0 }, T0 + 1)).toBe(false); // not this take
+      expect(await store.markWaitingForTurn(taken, T0 + 1)).toBe(true);
+      expect(await store.get(m.tenantId, m.id)).toEqual({ ...taken, flowWaitingSince: T0 + 1 });
+
+      const { result, sends } = await withLostAnswer(services.db, 'UpdateItemCommand', () =>
+        store.endWaitForTurn(taken),
+      );
+      expect({ result, sends }).toEqual({ result: true, sends: 2 });
+      const ended = await store.get(m.tenantId, m.id);
+      expect(ended).toEqual({ ...taken, version: taken.version + 1 });
+      // A cancel that read it marked writes over the take's version: it loses now.
+      expect(await store.save({ ...taken, status: 'cancelled', version: taken.version + 1 }, taken.version)).toBe(
+        false,
+      );
+      expect(await store.endWaitForTurn(taken)).toBe(false);
+
+      // A worker that died while marked: the next take, after its lease, clears the mark.
+      expect(await store.markWaitingForTurn(ended!, T0 + 2)).toBe(true);
+      const again = await store.take({ ...ticket, version: ended!.version }, T0 + 60_000, T0 + 70_000);
+      expect(again).toBeDefined();
+      expect(again).not.toHaveProperty('flowWaitingSince');
+    },
+  );
+
   describe('a write applied whose answer was lost is its own, though its retry fails the condition', () => {
     it.runIf(available)('insert: stored, not "already exists"', async () => {
       const m = message();

@@ -453,7 +453,7 @@ export class DynamoMessageStore implements MessageStore {
           ConditionExpression:
             'version = :v AND (#status IN (:scheduled, :queued, :retrying) OR (#status = :delivering AND leaseUntil < :now))',
           UpdateExpression:
-            'SET #status = :delivering, leaseUntil = if_not_exists(sendWindowMs, :legacyWindow) + :leaseFrom, pendingAt = dueAt, updatedAt = :now, version = :next, takes = if_not_exists(takes, :zero) + :one, writeId = :writeId REMOVE bucketPk, bucketAt',
+            'SET #status = :delivering, leaseUntil = if_not_exists(sendWindowMs, :legacyWindow) + :leaseFrom, pendingAt = dueAt, updatedAt = :now, version = :next, takes = if_not_exists(takes, :zero) + :one, writeId = :writeId REMOVE bucketPk, bucketAt, flowWaitingSince',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':v': ticket.version,
@@ -496,6 +496,49 @@ export class DynamoMessageStore implements MessageStore {
     );
   }
 
+  async markWaitingForTurn(message: Pick<Message, 'tenantId' | 'id' | 'version'>, since: number): Promise<boolean> {
+    // Applied twice it is the same write, as extendLease's.
+    return appliedUnlessRefused(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.messageKey(message.tenantId, message.id),
+          ConditionExpression: 'version = :v AND #status = :delivering',
+          UpdateExpression: 'SET flowWaitingSince = :since',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':v': message.version, ':delivering': 'delivering', ':since': since },
+        }),
+      ),
+    );
+  }
+
+  async endWaitForTurn(message: Pick<Message, 'tenantId' | 'id' | 'version'>): Promise<boolean> {
+    // It moves the version on, so the SDK's retry of a write that landed would find its condition
+    // failed: the write's id tells that apart from a cancel.
+    const writeId = newWriteId();
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.messageKey(message.tenantId, message.id),
+          ConditionExpression: 'version = :v AND #status = :delivering',
+          UpdateExpression: 'SET version = :next, writeId = :writeId REMOVE flowWaitingSince',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':v': message.version,
+            ':next': message.version + 1,
+            ':delivering': 'delivering',
+            ':writeId': writeId,
+          },
+          ...ITEM_ON_CONDITION_FAILURE,
+        }),
+      );
+      return true;
+    } catch (error) {
+      return (await this.ownWrite(error, message, writeId)) !== undefined;
+    }
+  }
+
   async fail(
     message: Pick<Message, 'tenantId' | 'id'>,
     expectedVersion: number,
@@ -518,7 +561,7 @@ export class DynamoMessageStore implements MessageStore {
             ', expiresAt = :expiresAt, expiresAtMs = :expiresAtMs',
             ...(withLog ? [', attempts = :attempts', ...(last ? [', lastAttempt = :last'] : [])] : []),
             ...(failure.callbacks ? [', callbacks = :callbacks'] : []),
-            ' REMOVE pendPk, pendingAt, leaseUntil, bucketPk, bucketAt, takes',
+            ' REMOVE pendPk, pendingAt, leaseUntil, bucketPk, bucketAt, takes, flowWaitingSince',
           ].join(''),
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {

@@ -54,6 +54,13 @@ export const slotSpacingMs = (ratePerSecond: number): number => (1_000 + RATE_GU
 
 /** The longest a worker holds one taken message for its flow key before handing it back to the queue. */
 export const FLOW_HOLD_PER_TAKE_MS = 15_000;
+/**
+ * A taken message that has waited this long for its key's turn is marked waiting (one small write),
+ * after which a cancel may stop it: a busy key can keep a message `delivering` for an hour, one
+ * hold after another, and a cancel must not have to wait for that. A shorter wait is never marked,
+ * so a key with turns to spare costs nothing more.
+ */
+export const FLOW_CANCELLABLE_AFTER_MS = 1_000;
 /** A lease outlives its request's timeout by this much before anyone may reclaim it. */
 export const FLOW_LEASE_MARGIN_MS = 5_000;
 /** A key's limiter item expires this long after it was last used (storage is bounded by use). */

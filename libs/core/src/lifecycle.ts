@@ -12,6 +12,13 @@ export const WAITING_STATUSES: readonly MessageStatus[] = ['scheduled', 'queued'
 
 const isWaiting = (status: MessageStatus) => WAITING_STATUSES.includes(status);
 
+/**
+ * Taken, but held by its worker for its flow key's turn past FLOW_CANCELLABLE_AFTER_MS: nothing is
+ * on the wire yet, and a cancel may stop it (the worker's write that ends the wait loses to it).
+ */
+export const isWaitingForTurn = (message: Message): boolean =>
+  message.status === 'delivering' && message.flowWaitingSince !== undefined;
+
 /** The fields of a patch that change what a message sends (and where). */
 const SENT_FIELDS = ['url', 'method', 'headers', 'body'] as const;
 
@@ -35,7 +42,7 @@ export const assertCanPatch = (message: Message, changes: readonly string[]): vo
 };
 
 export const assertCanCancel = (message: Message): void => {
-  if (!isWaiting(message.status) && message.status !== 'cancelled') {
+  if (!isWaiting(message.status) && message.status !== 'cancelled' && !isWaitingForTurn(message)) {
     throw new MessageStateConflictError(
       message.status === 'delivering'
         ? `Message ${message.id} is being delivered right now and can no longer be cancelled.`

@@ -2,7 +2,7 @@
 
 import { sentHeadersByAttempt } from './delivery-request';
 import { parseExactJson } from './exact-json';
-import { WAITING_STATUSES } from './lifecycle';
+import { isWaitingForTurn, WAITING_STATUSES } from './lifecycle';
 import type { FlowControl } from './flow-control';
 import type {
   Attempt,
@@ -55,12 +55,23 @@ export interface MessageOut {
   body?: unknown;
 }
 
+/**
+ * When it was due, for a message flow control holds back: one waiting for its next try after a
+ * hand-back, or one a worker holds at its key's gate long enough to be marked (lifecycle.ts,
+ * isWaitingForTurn).
+ */
+const heldByFlowControlSince = (message: Message): number | undefined => {
+  if (WAITING_STATUSES.includes(message.status)) return message.flowHeldFrom;
+  return isWaitingForTurn(message) ? (message.flowHeldFrom ?? message.dueAt) : undefined;
+};
+
 export const toMessageOut = (
   message: Message,
   options: { withBody: boolean; callbackStatuses?: ReadonlyMap<string, MessageStatus> },
 ): MessageOut => {
   const lastAttempt = message.attempts.at(-1);
   const body = options.withBody ? decodeBody(message) : undefined;
+  const heldSince = heldByFlowControlSince(message);
   return {
     id: message.id,
     status: message.status,
@@ -78,8 +89,7 @@ export const toMessageOut = (
     metadata: message.metadata,
     labels: message.labels ?? [],
     ...(message.flowControl !== undefined && { flowControl: message.flowControl }),
-    ...(message.flowHeldFrom !== undefined &&
-      WAITING_STATUSES.includes(message.status) && { heldByFlowControlSince: iso(message.flowHeldFrom) }),
+    ...(heldSince !== undefined && { heldByFlowControlSince: iso(heldSince) }),
     ...(WAITING_STATUSES.includes(message.status) && { nextAttemptAt: iso(message.dueAt) }),
     ...(message.deliveredAt !== undefined && { deliveredAt: iso(message.deliveredAt) }),
     ...(lastAttempt && { lastAttempt: attemptOut(lastAttempt) }),

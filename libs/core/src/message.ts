@@ -178,6 +178,12 @@ export interface Message {
    * moved to the next try. Its attempt's lateness counts from here.
    */
   flowHeldFrom?: number;
+  /**
+   * Set on a taken message while its worker waits for its flow key's turn longer than
+   * FLOW_CANCELLABLE_AFTER_MS: the instant the wait began. A cancel may end such a wait (the worker
+   * ends it with a write the cancel's makes fail, and the other way round); a take clears it.
+   */
+  flowWaitingSince?: number;
   attempts: Attempt[];
   /** Far path only: the start of the minute bucket whose timer promotes it (epoch ms). */
   bucketAt?: number;

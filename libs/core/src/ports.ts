@@ -140,6 +140,19 @@ export interface MessageStore {
    */
   extendLease(message: Pick<Message, 'tenantId' | 'id' | 'version'>, leaseUntil: number): Promise<boolean>;
   /**
+   * Marks a taken message as waiting for its flow key's turn since `since` (`flowWaitingSince`), if
+   * it is still this take's, in one small conditional update that changes nothing else (the version
+   * stays): from then on a cancel may stop it. False if it moved on.
+   */
+  markWaitingForTurn(message: Pick<Message, 'tenantId' | 'id' | 'version'>, since: number): Promise<boolean>;
+  /**
+   * Ends a marked wait for a turn, if the message is still this take's and still `delivering`: the
+   * mark goes and the version is bumped (to `version + 1`), so a cancel that read it marked loses
+   * its conditional write; one that came first has made this return false. The worker sends only
+   * after true.
+   */
+  endWaitForTurn(message: Pick<Message, 'tenantId' | 'id' | 'version'>): Promise<boolean>;
+  /**
    * Finishes a taken message `failed` with a reason, if it is still `delivering` at `expectedVersion`,
    * in one small conditional update that never rewrites the body or headers (so it fits where a full
    * save could not). `attempts`, when given, replaces the attempt log; `expiresAt` is when the

@@ -7,12 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageIn } from '../src';
 import {
+  cancelMessage,
   DEFAULT_ENGINE_SETTINGS,
   DeliveryTicketSchema,
   expiredLeases,
   FLOW_HOLD_PER_TAKE_MS,
   leaseAdmits,
   MessageIn as MessageInSchema,
+  MessageStateConflictError,
   MessagePatch,
   nextSlot,
   parseOrThrow,
@@ -183,6 +185,8 @@ describe('the delivery worker and flow control', () => {
     expect(sender.requests[0]!.at).toBe(message.dueAt + 3_000);
     const attempt = store.messages.get(message.id)!.attempts[0]!;
     expect(attempt).toMatchObject({ latenessMs: 3_000, latenessReason: 'flow-control' });
+    // A wait that long was marked (cancellable meanwhile), and its end written before the send.
+    expect(store.writes.map((w) => w.op)).toEqual(['insert', 'take', 'mark-waiting', 'end-waiting', 'save']);
   });
 
   it('does not call an on-time start late for flow control', async () => {
@@ -194,6 +198,81 @@ describe('the delivery worker and flow control', () => {
     );
     expect(await deliverLatest()).toBe('delivered');
     expect(store.messages.get(message.id)!.attempts[0]!.latenessReason).toBeUndefined();
+    // No wait, so no mark: a key with turns to spare costs no store write more.
+    expect(store.writes.map((w) => w.op)).toEqual(['insert', 'take', 'save']);
+  });
+
+  /** A parallelism-1 key whose one lease a live request elsewhere holds until `heldUntil`. */
+  const fullKey = async (h: Pick<ReturnType<typeof setup>, 'deps' | 'limiter'>) => {
+    const { message } = await scheduleMessage(
+      h.deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', parallelism: 1 } }),
+    );
+    h.limiter.keys.set(`${TENANT}/k`, { leases: { elsewhere: message.dueAt + 3_600_000 } });
+    return message;
+  };
+
+  it('lets a message held at a full key for over a second be cancelled: its turn is given back, nothing sent', async () => {
+    // Prepare: the key frees up only once the held message has been cancelled meanwhile.
+    const { deps, limiter, deliverLatest, store, sender, clock } = setup();
+    const message = await fullKey({ deps, limiter });
+    const views: unknown[] = [];
+    const acquire = limiter.acquireLease.bind(limiter);
+    limiter.acquireLease = async (tenantId, key, lease) => {
+      const held = store.messages.get(message.id)!;
+      if (held.status === 'delivering' && held.flowWaitingSince !== undefined) {
+        views.push(toMessageOut(held, { withBody: false }));
+        await cancelMessage(deps, TENANT, message.id, 'free');
+        limiter.keys.set(`${TENANT}/k`, { leases: {} });
+      }
+      return acquire(tenantId, key, lease);
+    };
+
+    // Act
+    expect(await deliverLatest()).toBe('skipped');
+
+    // Assess: marked after a second of waiting, shown held since it was due, cancelled, never sent,
+    // and the turn it got after the cancel is free again.
+    expect(views[0]).toMatchObject({
+      status: 'delivering',
+      heldByFlowControlSince: new Date(message.dueAt).toISOString(),
+    });
+    const cancelled = store.messages.get(message.id)!;
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled).not.toHaveProperty('leaseUntil');
+    expect(cancelled).not.toHaveProperty('flowWaitingSince');
+    expect(sender.requests).toHaveLength(0);
+    expect(limiter.keys.get(`${TENANT}/k`)!.leases).toEqual({});
+    expect(clock.now()).toBeLessThan(message.dueAt + FLOW_HOLD_PER_TAKE_MS);
+  });
+
+  it('refuses a cancel before the wait is marked and once it has ended: what may be on the wire is not cancelled', async () => {
+    const { deps, limiter, deliverLatest, store, sender } = setup();
+    const message = await fullKey({ deps, limiter });
+    const refusals: unknown[] = [];
+    const cancel = () =>
+      cancelMessage(deps, TENANT, message.id, 'free').catch((error: unknown) => refusals.push(error));
+    const acquire = limiter.acquireLease.bind(limiter);
+    limiter.acquireLease = async (tenantId, key, lease) => {
+      const held = store.messages.get(message.id)!;
+      if (held.flowWaitingSince === undefined)
+        await cancel(); // taken, not marked yet
+      else limiter.keys.set(`${TENANT}/k`, { leases: {} });
+      return acquire(tenantId, key, lease);
+    };
+    const endWait = store.endWaitForTurn.bind(store);
+    store.endWaitForTurn = async (m) => {
+      const ended = await endWait(m);
+      await cancel(); // its wait is over: the request goes next
+      return ended;
+    };
+
+    expect(await deliverLatest()).toBe('delivered');
+    expect(refusals.length).toBeGreaterThanOrEqual(2);
+    for (const refusal of refusals) expect(refusal).toBeInstanceOf(MessageStateConflictError);
+    expect(sender.requests).toHaveLength(1);
+    expect(store.messages.get(message.id)!.status).toBe('delivered');
   });
 
   it('hands a message back to the queue when no turn comes within a take, keeping when it was due', async () => {

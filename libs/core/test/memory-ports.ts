@@ -73,7 +73,10 @@ export class MemoryStore implements MessageStore {
   readonly keys = new Map<string, IdempotencyRecord & { expires: number }>();
   calls = 0;
   /** Every write, with the clock's time when it was made. */
-  readonly writes: Array<{ op: 'insert' | 'save' | 'take' | 'extend' | 'remove' | 'fail' | 'defer'; at: number }> = [];
+  readonly writes: Array<{
+    op: 'insert' | 'save' | 'take' | 'extend' | 'remove' | 'fail' | 'defer' | 'mark-waiting' | 'end-waiting';
+    at: number;
+  }> = [];
   /** Each lease a late worker extended to (extendLease). */
   readonly extendedLeases: number[] = [];
   /** Places in the pending index moved by the sweep (reset by any other write). */
@@ -116,7 +119,7 @@ export class MemoryStore implements MessageStore {
     this.writes.push({ op: 'fail', at: this.now() });
     const current = this.messages.get(message.id);
     if (!current || current.version !== expectedVersion || current.status !== 'delivering') return false;
-    const { leaseUntil: _l, bucketAt: _b, takes: _t, ...rest } = current;
+    const { leaseUntil: _l, bucketAt: _b, takes: _t, flowWaitingSince: _w, ...rest } = current;
     this.messages.set(message.id, {
       ...rest,
       status: 'failed',
@@ -179,7 +182,7 @@ export class MemoryStore implements MessageStore {
     if (!m || m.version !== ticket.version) return undefined;
     const free = WAITING_STATUSES.includes(m.status) || (m.status === 'delivering' && (m.leaseUntil ?? 0) < now);
     if (!free) return undefined;
-    const { bucketAt: _b, ...rest } = m;
+    const { bucketAt: _b, flowWaitingSince: _w, ...rest } = m;
     const taken: Message = {
       ...rest,
       status: 'delivering',
@@ -199,6 +202,23 @@ export class MemoryStore implements MessageStore {
     if (!m || m.version !== message.version || m.status !== 'delivering') return false;
     this.messages.set(m.id, { ...m, leaseUntil });
     this.extendedLeases.push(leaseUntil);
+    return true;
+  }
+  async markWaitingForTurn(message: Pick<Message, 'tenantId' | 'id' | 'version'>, since: number) {
+    this.calls += 1;
+    this.writes.push({ op: 'mark-waiting', at: this.now() });
+    const m = this.messages.get(message.id);
+    if (!m || m.version !== message.version || m.status !== 'delivering') return false;
+    this.messages.set(m.id, { ...m, flowWaitingSince: since });
+    return true;
+  }
+  async endWaitForTurn(message: Pick<Message, 'tenantId' | 'id' | 'version'>) {
+    this.calls += 1;
+    this.writes.push({ op: 'end-waiting', at: this.now() });
+    const m = this.messages.get(message.id);
+    if (!m || m.version !== message.version || m.status !== 'delivering') return false;
+    const { flowWaitingSince: _since, ...rest } = m;
+    this.messages.set(m.id, { ...rest, version: m.version + 1 });
     return true;
   }
   async removeUnchanged(messages: ReadonlyArray<Pick<Message, 'tenantId' | 'id' | 'version'>>) {

@@ -45,7 +45,7 @@ import { deliveryTargetFor } from '../delivery-target';
 import { TenantNotFoundError } from '../errors';
 import { callbackDeliveryFor, failureNotificationsFor, withCallbackRefs } from '../event-webhooks';
 import type { FlowControl } from '../flow-control';
-import { FLOW_HOLD_PER_TAKE_MS, FLOW_LEASE_MARGIN_MS } from '../flow-control';
+import { FLOW_CANCELLABLE_AFTER_MS, FLOW_HOLD_PER_TAKE_MS, FLOW_LEASE_MARGIN_MS } from '../flow-control';
 import { Signal } from '../signal';
 import { attemptsThisRound, lastAttemptNumber, placeMessage } from '../lifecycle';
 import type { Attempt, FailureReason, Message } from '../message';
@@ -199,7 +199,7 @@ export class DeliveryWorker {
   }
 
   private async fire(message: Message): Promise<DeliveryOutcome> {
-    const { clock, deliveryTargets, settings } = this.deps;
+    const { settings } = this.deps;
     const takes = message.takes ?? 0;
     if (takes > settings.poisonTakes) {
       return this.finishFailed(
@@ -219,16 +219,27 @@ export class DeliveryWorker {
     const n = lastAttemptNumber(message) + 1;
     const prepared = await this.prepare(message, n);
     if ('failure' in prepared) return this.finishFailed(message, prepared.failure, prepared.keepMs);
+    if (message.flowControl === undefined) return this.sendOnTime(message, n, prepared);
+    const turn = await this.waitForTurn({ ...message, flowControl: message.flowControl }, prepared.keepMs);
+    if ('outcome' in turn) return turn.outcome;
+    return this.sendOnTime(turn.message, n, prepared, turn.admission);
+  }
 
-    let admission: FlowAdmission | undefined;
-    if (message.flowControl !== undefined) {
-      admission = await this.admit({ ...message, flowControl: message.flowControl });
-      if (!admission.admitted) return this.holdBack(message, message.flowControl, admission.retryAt, prepared.keepMs);
-    }
+  /**
+   * Sends the prepared request at the message's due instant (never before), then records the
+   * attempt; `admission`: the flow key's turn it was given, ended once the request is over.
+   */
+  private async sendOnTime(
+    message: Message,
+    n: number,
+    prepared: { request: OutboundRequest; keepMs: number },
+    admission?: FlowAdmission & { admitted: true },
+  ): Promise<DeliveryOutcome> {
+    const { clock, deliveryTargets } = this.deps;
     if (message.dueAt > clock.now()) connectAhead(deliveryTargets, prepared.request);
     await clock.sleepUntil(message.dueAt);
     if (!(await this.leaseCoversSend(message))) {
-      if (admission?.admitted) await this.releaseTurn(message, admission);
+      if (admission) await this.releaseTurn(message, admission);
       return 'skipped';
     }
     const startedAt = clock.now();
@@ -239,8 +250,8 @@ export class DeliveryWorker {
         this.quiet.fire();
       }
     });
-    if (admission?.admitted) await this.releaseTurn(message, admission);
-    const heldByFlow = admission?.admitted === true && (admission.held || message.flowHeldFrom !== undefined);
+    if (admission) await this.releaseTurn(message, admission);
+    const heldByFlow = admission !== undefined && (admission.held || message.flowHeldFrom !== undefined);
     const attempt = describeAttempt(
       n,
       // A request that waited for a connection (the sender's limit per origin) started when it went.
@@ -290,6 +301,86 @@ export class DeliveryWorker {
   }
 
   /**
+   * Waits for the message's turn at its flow key (admit), handing it back to the queue when none
+   * came (holdBack). A wait longer than FLOW_CANCELLABLE_AFTER_MS is marked on the message, so a
+   * cancel may stop it meanwhile; a marked wait that gets its turn ends with a conditional write
+   * (one more store call, for a message flow control made late already) that a cancel before it
+   * makes fail, and that makes a cancel after it fail: the turn is then given back, nothing sent.
+   * Returns the message as it stands once it has its turn (its version bumped, when marked).
+   */
+  private async waitForTurn(
+    message: Message & { flowControl: FlowControl },
+    keepMs: number,
+  ): Promise<{ message: Message; admission: FlowAdmission & { admitted: true } } | { outcome: DeliveryOutcome }> {
+    const { clock, store, log } = this.deps;
+    const wait = { over: false, ended: new Signal() };
+    let marking: Promise<boolean> | undefined;
+    const onWaiting = (untilAt?: number) => {
+      marking ??= this.markWaitingForTurn(message, wait, untilAt !== undefined);
+    };
+    let admission: FlowAdmission;
+    try {
+      admission = await this.admit(message, onWaiting);
+    } finally {
+      wait.over = true;
+      wait.ended.fire();
+    }
+    const marked = (await marking) ?? false;
+    if (!admission.admitted) {
+      return { outcome: await this.holdBack(message, message.flowControl, admission.retryAt, keepMs) };
+    }
+    if (!marked) return { message, admission };
+    const fields = { tenantId: message.tenantId, messageId: message.id, flowKey: message.flowControl.key };
+    let ended: boolean | undefined;
+    try {
+      ended = await store.endWaitForTurn(message);
+    } catch (error) {
+      log.warn('the end of a wait for a flow key turn could not be written; handed back', {
+        ...fields,
+        error: String(error),
+      });
+    }
+    if (ended === true) return { message: { ...message, version: message.version + 1 }, admission };
+    await this.releaseTurn(message, admission);
+    if (ended === false) {
+      log.info('cancelled (or taken by another worker) while it waited for its flow key turn; not sent', fields);
+      return { outcome: 'skipped' };
+    }
+    // Unknown whether it landed: the hand-back's write is conditional on the take's version, so a
+    // cancel (or that write, had it landed) wins and nothing is sent twice.
+    return {
+      outcome: await this.holdBack(message, message.flowControl, clock.now() + FLOW_UNANSWERED_RETRY_MS, keepMs),
+    };
+  }
+
+  /**
+   * Marks the message waiting for its turn, so a cancel may stop it: at once when the gate knows the
+   * wait is long (`known`: a rate slot FLOW_CANCELLABLE_AFTER_MS or more away), else once it has
+   * lasted that long (a full key: no telling when a lease comes back). True if it did; a mark that
+   * fails is logged, and the message waits on, not cancellable, as before.
+   */
+  private async markWaitingForTurn(
+    message: Message,
+    wait: { over: boolean; ended: Signal },
+    known: boolean,
+  ): Promise<boolean> {
+    const { clock, store, log } = this.deps;
+    const since = clock.now();
+    if (!known) await wait.ended.wait(clock.sleepUntil(since + FLOW_CANCELLABLE_AFTER_MS));
+    if (wait.over) return false;
+    try {
+      return await store.markWaitingForTurn(message, since);
+    } catch (error) {
+      log.warn('a wait for a flow key turn could not be marked; not cancellable meanwhile', {
+        tenantId: message.tenantId,
+        messageId: message.id,
+        error: String(error),
+      });
+      return false;
+    }
+  }
+
+  /**
    * Waits for the message's turn at its flow key: at most FLOW_HOLD_PER_TAKE_MS, and never so long
    * that the take's lease could end before the request does. A gate that cannot be asked (its
    * store failed past its retries) gives no turn: the message is handed back for a little later,
@@ -297,12 +388,12 @@ export class DeliveryWorker {
    * poison. A lease the gate may have taken all the same expires on its own: the key runs below
    * its limits, never above.
    */
-  private async admit(message: Message & { flowControl: FlowControl }): Promise<FlowAdmission> {
+  private async admit(message: Message & { flowControl: FlowControl }, onWaiting: () => void): Promise<FlowAdmission> {
     const { clock, log } = this.deps;
     if (this.gate === undefined) throw new Error('flow control is not wired: no FlowLimiter given to the worker');
     const leaseRoom = (message.leaseUntil ?? message.dueAt) - message.timeoutMs - FLOW_LEASE_MARGIN_MS;
     try {
-      return await this.gate.admit(message, Math.min(clock.now() + FLOW_HOLD_PER_TAKE_MS, leaseRoom));
+      return await this.gate.admit(message, Math.min(clock.now() + FLOW_HOLD_PER_TAKE_MS, leaseRoom), onWaiting);
     } catch (error) {
       log.warn('flow control could not be asked for a turn; handed back', {
         tenantId: message.tenantId,

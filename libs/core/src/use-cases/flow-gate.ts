@@ -13,7 +13,7 @@
  */
 import type { Clock } from '../clock';
 import type { FlowControl } from '../flow-control';
-import { leaseLengthMs, pollWaitMs, slotSpacingMs, startsInSlot } from '../flow-control';
+import { FLOW_CANCELLABLE_AFTER_MS, leaseLengthMs, pollWaitMs, slotSpacingMs, startsInSlot } from '../flow-control';
 import type { Message } from '../message';
 import type { FlowLimiter } from '../ports';
 import { Signal } from '../signal';
@@ -45,8 +45,16 @@ export class FlowGate {
 
   constructor(private readonly deps: { limiter: FlowLimiter; clock: Clock }) {}
 
-  /** Waits for the message's turn under its `flowControl`, at most until `holdUntil`. */
-  async admit(message: Message & { flowControl: FlowControl }, holdUntil: number): Promise<FlowAdmission> {
+  /**
+   * Waits for the message's turn under its `flowControl`, at most until `holdUntil`. `onWaiting` is
+   * told when it has to wait: for a lease, for as long as it takes (`untilAt` unknown), or for a rate
+   * slot FLOW_CANCELLABLE_AFTER_MS or more away (until `untilAt`); more than once, maybe.
+   */
+  async admit(
+    message: Message & { flowControl: FlowControl },
+    holdUntil: number,
+    onWaiting: (untilAt?: number) => void = () => {},
+  ): Promise<FlowAdmission> {
     const { clock, limiter } = this.deps;
     const { tenantId, flowControl: flow } = message;
     let held = false;
@@ -61,6 +69,7 @@ export class FlowGate {
         lengthMs: leaseLengthMs(message.timeoutMs),
         // A rate slot may make it wait until holdUntil before its request starts: the lease covers that wait.
         startBy: flow.ratePerSecond === undefined ? undefined : holdUntil,
+        onWaiting,
       });
       if (lease === 'none') return { admitted: false, retryAt: clock.now() };
       held = lease === 'waited';
@@ -83,6 +92,7 @@ export class FlowGate {
           return { admitted: false, retryAt: Math.ceil(slot.freeAt) };
         }
         held ||= slot.slotAt > from;
+        if (slot.slotAt - now >= FLOW_CANCELLABLE_AFTER_MS) onWaiting(slot.slotAt);
         await clock.sleepUntil(slot.slotAt);
         if (startsInSlot(slot.slotAt, clock.now())) break;
         // Woke too late to honour the slot (a busy event loop): starting now could crowd a second.
@@ -96,7 +106,14 @@ export class FlowGate {
   private async lease(
     tenantId: string,
     key: string,
-    lease: { id: string; parallelism: number; holdUntil: number; lengthMs: number; startBy?: number },
+    lease: {
+      id: string;
+      parallelism: number;
+      holdUntil: number;
+      lengthMs: number;
+      startBy?: number;
+      onWaiting: (untilAt?: number) => void;
+    },
   ): Promise<'at-once' | 'waited' | 'none'> {
     const { clock, limiter } = this.deps;
     const name = lineKey(tenantId, key);
@@ -113,6 +130,7 @@ export class FlowGate {
       let waited = false;
       if (line.members > 1) {
         waited = true;
+        lease.onWaiting();
         await Promise.race([before, clock.sleepUntil(lease.holdUntil)]);
         if (clock.now() >= lease.holdUntil) return 'none';
       }
@@ -126,6 +144,7 @@ export class FlowGate {
         }
         waited = true;
         failures += 1;
+        if (failures === 1) lease.onWaiting();
         if (failures % RECLAIM_EVERY_FAILURES === 0 && (await limiter.reclaimExpiredLeases(tenantId, key, now)) > 0) {
           continue;
         }

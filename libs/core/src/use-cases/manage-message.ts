@@ -195,7 +195,8 @@ const cancelWaiting = (deps: SchedulingDeps, tenantId: string, messageId: string
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanCancel(current);
     if (current.status === 'cancelled') return 'unchanged';
-    const { bucketAt: _bucket, ...rest } = current;
+    // A message waiting for its flow key's turn is a taken one: its take ends here too.
+    const { bucketAt: _bucket, leaseUntil: _lease, takes: _takes, flowWaitingSince: _waiting, ...rest } = current;
     const cancelled: Message = {
       ...rest,
       status: 'cancelled',
