@@ -17,12 +17,15 @@ export function MessageActions({
   status,
   sendAt,
   timezone,
+  heldByFlowControl = false,
 }: {
   id: string;
   status: MessageStatus;
   sendAt: string;
   /** The zone the message was scheduled in, if it has one. */
   timezone?: string;
+  /** Held back by its flow key (waiting for a free turn): cancellable, even while a worker holds it. */
+  heldByFlowControl?: boolean;
 }) {
   const pending = PENDING_STATUSES.includes(status);
   const final = status === 'delivered' || status === 'failed';
@@ -39,7 +42,7 @@ export function MessageActions({
         />
       )}
       {pending && <RescheduleDialog id={id} sendAt={sendAt} timezone={timezone} />}
-      {pending && (
+      {(pending || heldByFlowControl) && (
         <ConfirmButton
           label="Cancel"
           title="Cancel this message?"

@@ -75,7 +75,13 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
             <CopyButton value={message.id} label="Copy ID" />
           </Flex>
         </Flex>
-        <MessageActions id={message.id} status={message.status} sendAt={message.sendAt} timezone={message.timezone} />
+        <MessageActions
+          id={message.id}
+          status={message.status}
+          sendAt={message.sendAt}
+          timezone={message.timezone}
+          heldByFlowControl={message.heldByFlowControlSince !== undefined}
+        />
       </Flex>
 
       {message.failureReason && <FailureNotice reason={message.failureReason} />}
@@ -168,6 +174,12 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
                     .join(', ')}{' '}
                   to its destination; a message waits for a free turn.
                 </Text>
+                {message.heldByFlowControlSince && (
+                  <Text as="p" size="1" color="gray" data-testid="held-by-flow-control">
+                    Waiting for a free turn since it was due, <Timestamp iso={message.heldByFlowControlSince} />; it can
+                    still be cancelled.
+                  </Text>
+                )}
               </DataList.Value>
             </DataList.Item>
           )}
