@@ -480,33 +480,33 @@ export class DynamoMessageStore implements MessageStore {
     }
   }
 
-  async extendLease(message: Pick<Message, 'tenantId' | 'id' | 'version'>, leaseUntil: number): Promise<boolean> {
-    // Applied twice (an answer lost, the SDK's retry) it is the same write: no writeId needed.
-    return appliedUnlessRefused(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.messageKey(message.tenantId, message.id),
-          ConditionExpression: 'version = :v AND #status = :delivering',
-          UpdateExpression: 'SET leaseUntil = :until',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':v': message.version, ':delivering': 'delivering', ':until': leaseUntil },
-        }),
-      ),
-    );
+  extendLease(message: Pick<Message, 'tenantId' | 'id' | 'version'>, leaseUntil: number): Promise<boolean> {
+    return this.setWhileTaken(message, 'leaseUntil', leaseUntil);
   }
 
-  async markWaitingForTurn(message: Pick<Message, 'tenantId' | 'id' | 'version'>, since: number): Promise<boolean> {
-    // Applied twice it is the same write, as extendLease's.
+  markWaitingForTurn(message: Pick<Message, 'tenantId' | 'id' | 'version'>, since: number): Promise<boolean> {
+    return this.setWhileTaken(message, 'flowWaitingSince', since);
+  }
+
+  /**
+   * Sets one attribute of a taken message if it is still that take's (its version, `delivering`),
+   * changing nothing else. Applied twice (an answer lost, the SDK's retry) it is the same write: no
+   * writeId needed.
+   */
+  private setWhileTaken(
+    message: Pick<Message, 'tenantId' | 'id' | 'version'>,
+    attribute: 'leaseUntil' | 'flowWaitingSince',
+    value: number,
+  ): Promise<boolean> {
     return appliedUnlessRefused(
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.messageKey(message.tenantId, message.id),
           ConditionExpression: 'version = :v AND #status = :delivering',
-          UpdateExpression: 'SET flowWaitingSince = :since',
+          UpdateExpression: `SET ${attribute} = :value`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':v': message.version, ':delivering': 'delivering', ':since': since },
+          ExpressionAttributeValues: { ':v': message.version, ':delivering': 'delivering', ':value': value },
         }),
       ),
     );
