@@ -53,8 +53,20 @@ describe.each(dynamoBackends())('signing secret rotation on $name', ({ start, av
     const revoked = await withLostAnswer(services.db, 'UpdateItemCommand', () =>
       store.revokeTenantApiKey('tnt_rev', 'key_rev', T0 + 1, 'key_rev'),
     );
-    expect(revoked.result).toBe('revoked');
-    expect(await store.revokeTenantApiKey('tnt_rev', 'key_rev', T0 + 2, 'console')).toBe('revoked-before');
+    // The key as revoked, for its announcement: no listing of the tenant's keys needed.
+    const asRevoked = {
+      id: 'key_rev',
+      name: 'ci',
+      prefix: 'vgl_rev',
+      createdAt: T0,
+      revokedAt: T0 + 1,
+      revokedBy: 'key_rev',
+    };
+    expect(revoked.result).toEqual({ key: asRevoked, revokedNow: true });
+    expect(await store.revokeTenantApiKey('tnt_rev', 'key_rev', T0 + 2, 'console')).toEqual({
+      key: asRevoked,
+      revokedNow: false,
+    });
     expect(await store.revokeTenantApiKey('tnt_rev', 'key_none', T0 + 2, 'console')).toBeUndefined();
   });
 

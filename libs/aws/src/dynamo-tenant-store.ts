@@ -35,6 +35,20 @@ import { ApiKeyTakenError, revokedKeyExpiry, TenantNotFoundError } from '@vigil/
 import { ITEM_ON_CONDITION_FAILURE, itemAfterRefusal } from './own-write';
 import { TTL_ATTRIBUTE } from './table-definition';
 
+/** A key as its tenant's record (`T#<tenant>` / `KEY#<id>`) holds it. */
+const keyInfoOf = (item: Record<string, unknown>): ApiKeyInfo => ({
+  id: item.keyId as string,
+  name: item.name as string,
+  prefix: item.prefix as string,
+  createdAt: item.createdAt as number,
+  ...(item.lastUsedAt !== undefined && { lastUsedAt: item.lastUsedAt as number }),
+  // Keys revoked before their author was noted: by an operator or the console, unknown which.
+  ...(item.revokedAt !== undefined && {
+    revokedAt: item.revokedAt as number,
+    revokedBy: (item.revokedBy as string | undefined) ?? 'unknown',
+  }),
+});
+
 /** Tenants rarely change; a short cache keeps the delivery hot path and the quota check off the store. */
 const TENANT_CACHE_MS = 60_000;
 
@@ -231,12 +245,12 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     keyId: string,
     at: number,
     by: string,
-  ): Promise<'revoked' | 'revoked-before' | undefined> {
+  ): Promise<{ key: ApiKeyInfo; revokedNow: boolean } | undefined> {
     const record = await this.tenantKeyRecord(tenantId, keyId);
     if (!record) return undefined;
     const revoked = await this.revokeKeyRecords(record, at, by);
     // This call's revocation if the record holds its time and author (a retry of its write included).
-    return revoked.revokedAt === at && revoked.revokedBy === by ? 'revoked' : 'revoked-before';
+    return { key: keyInfoOf(revoked), revokedNow: revoked.revokedAt === at && revoked.revokedBy === by };
   }
 
   async discardApiKey(tenantId: string, keyId: string): Promise<void> {
@@ -294,15 +308,7 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
         if (item.revokedAt !== undefined && (revokedSince === undefined || item.revokedAt < revokedSince)) continue;
-        keys.push({
-          id: item.keyId,
-          name: item.name,
-          prefix: item.prefix,
-          createdAt: item.createdAt,
-          ...(item.lastUsedAt !== undefined && { lastUsedAt: item.lastUsedAt }),
-          // Keys revoked before their author was noted: by an operator or the console, unknown which.
-          ...(item.revokedAt !== undefined && { revokedAt: item.revokedAt, revokedBy: item.revokedBy ?? 'unknown' }),
-        });
+        keys.push(keyInfoOf(item));
       }
     }
     return keys;
@@ -342,7 +348,7 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     tenantRecord: Record<string, unknown>,
     revokedAt: number,
     revokedBy: string,
-  ): Promise<{ revokedAt?: unknown; revokedBy?: unknown }> {
+  ): Promise<Record<string, unknown>> {
     // The first revocation's time and author stay (a second revoke changes nothing).
     const revoke = (key: Record<string, unknown>) =>
       this.db.send(
@@ -367,7 +373,7 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     await revoke({ pk: `K#${tenantRecord.hash}`, sk: 'KEY' });
     const { Attributes } = await revoke({ pk: tenantRecord.pk, sk: tenantRecord.sk });
     for (const listener of this.revocationListeners) listener();
-    return { revokedAt: Attributes?.revokedAt, revokedBy: Attributes?.revokedBy };
+    return Attributes ?? tenantRecord;
   }
 
   /** Kept until the session would have ended (DynamoDB TTL deletes it after; reads check expiresAtMs). */

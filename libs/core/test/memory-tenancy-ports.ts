@@ -105,9 +105,10 @@ export class MemoryKeys implements ApiKeyStore {
   async revokeTenantApiKey(tenantId: string, keyId: string, at: number, by: string) {
     const key = [...this.byHash.values()].find((k) => k.tenantId === tenantId && k.keyId === keyId);
     if (!key) return undefined;
-    if (key.revokedAt !== undefined) return 'revoked-before' as const;
-    Object.assign(key, { revokedAt: at, revokedBy: by });
-    return 'revoked' as const;
+    const revokedNow = key.revokedAt === undefined;
+    if (revokedNow) Object.assign(key, { revokedAt: at, revokedBy: by });
+    const { keyId: id, name, prefix, createdAt, revokedAt, revokedBy } = key;
+    return { key: { id, name, prefix, createdAt, revokedAt, revokedBy }, revokedNow };
   }
 
   async discardApiKey(tenantId: string, keyId: string) {

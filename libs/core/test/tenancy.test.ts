@@ -186,9 +186,13 @@ describe('API keys', () => {
     // The console revokes the first key; the ci key revokes itself a day later.
     await revokeApiKey(ports.deps, tenant.id, keyId, SESSION_KEY_ID);
     ports.clock.set(T0 + DAY_MS);
-    expect(await revokeApiKey(ports.deps, tenant.id, ci.id, ci.id)).toEqual({ revokedNow: true });
+    const asRevoked = expect.objectContaining({ id: ci.id, name: 'ci', revokedAt: T0 + DAY_MS, revokedBy: ci.id });
+    expect(await revokeApiKey(ports.deps, tenant.id, ci.id, ci.id)).toEqual({ key: asRevoked, revokedNow: true });
     // Revoking again changes neither when nor by whom, and says it did not revoke it (nothing to announce).
-    expect(await revokeApiKey(ports.deps, tenant.id, ci.id, SESSION_KEY_ID)).toEqual({ revokedNow: false });
+    expect(await revokeApiKey(ports.deps, tenant.id, ci.id, SESSION_KEY_ID)).toEqual({
+      key: asRevoked,
+      revokedNow: false,
+    });
 
     expect(await listApiKeys(ports.deps, tenant.id)).toEqual([]);
     expect(await listApiKeys(ports.deps, tenant.id, { includeRevoked: true })).toEqual([

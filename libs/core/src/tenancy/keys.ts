@@ -78,19 +78,20 @@ export const createApiKey = async (
 /**
  * A tenant revokes one of its own keys; a key id it does not hold is not found. `by` is who asked:
  * the calling key's id, or SESSION_KEY_ID for the console. Revoking a revoked key changes nothing
- * and answers the same; `revokedNow` tells whether this call did it (only that one is announced).
+ * and answers the same; `revokedNow` tells whether this call did it (only that one is announced),
+ * `key` the key as revoked (its name, prefix and the time as stored).
  */
 export const revokeApiKey = async (
   deps: KeyDeps,
   tenantId: string,
   keyId: string,
   by: string,
-): Promise<{ revokedNow: boolean }> => {
+): Promise<{ key: ApiKeyInfo; revokedNow: boolean }> => {
   const revoked = API_KEY_ID_PATTERN.test(keyId)
     ? await deps.keys.revokeTenantApiKey(tenantId, keyId, deps.clock.now(), by)
     : undefined;
   if (revoked === undefined) throw new ApiKeyNotFoundError(`API key ${keyId} does not exist.`);
-  return { revokedNow: revoked === 'revoked' };
+  return revoked;
 };
 
 /** An operator revokes a key by id, whoever holds it; undefined when there is no such key. */

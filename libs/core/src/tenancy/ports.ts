@@ -42,15 +42,16 @@ export interface ApiKeyStore {
   /** Whose active key has this hash. */
   findApiKey(hash: string): Promise<ApiKeyIdentity | undefined>;
   /**
-   * Revokes one of the tenant's keys at `at`, noting who did (`by`): `revoked`, or `revoked-before`
-   * when it was already (its first revocation's time and author stay); undefined when it has no such key.
+   * Revokes one of the tenant's keys at `at`, noting who did (`by`): the key as it stands now, and
+   * whether this call revoked it (`revokedNow`; false when it was already: its first revocation's
+   * time and author stay); undefined when the tenant has no such key.
    */
   revokeTenantApiKey(
     tenantId: string,
     keyId: string,
     at: number,
     by: string,
-  ): Promise<'revoked' | 'revoked-before' | undefined>;
+  ): Promise<{ key: ApiKeyInfo; revokedNow: boolean } | undefined>;
   /**
    * Removes one of the tenant's keys as if it had never been made (its records, not a revocation):
    * a key made past the limit by requests sent at once, never handed out.
