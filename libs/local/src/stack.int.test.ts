@@ -3,7 +3,9 @@
  * startRuntime({ env }) and leaves this process's environment as it found it, so two stacks in a
  * row (or a stack and a test that sets its own environment) never see each other's settings.
  */
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getPriority, tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { runtime } from '@vigil/aws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack, waitFor } from '../../../test-support/local-stack';
+import { DATA_DIR_LOCK_FILE } from './data-dir-lock';
 import { startReceiver } from './receiver';
 import type { LocalStack } from './stack';
 import { startStack } from './stack';
@@ -120,6 +123,30 @@ describe('the local stack, configured by arguments', () => {
     } finally {
       busy.close();
     }
+  });
+
+  it('refuses a data dir another running Vigil holds before it starts anything, and takes over one a dead process left', async () => {
+    // Arrange: another process holds the dir (as a stack started by `npm start` elsewhere would).
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    await writeFile(join(dataDir, DATA_DIR_LOCK_FILE), String(other.pid));
+    try {
+      // Act, Assert: refused, naming the process and what to do; nothing of this start in the dir.
+      await expect(startTestStack({ dataDir })).rejects.toThrow(
+        `another Vigil (process ${other.pid}) is using the data dir ${dataDir}: stop it first, or start this one with another VIGIL_DATA_DIR`,
+      );
+      expect(await readdir(dataDir)).toEqual([DATA_DIR_LOCK_FILE]);
+    } finally {
+      other.kill('SIGKILL');
+      await once(other, 'exit');
+    }
+
+    // Its process gone (a kill -9 leaves the file behind), the next start takes the dir over.
+    stack = await startTestStack({ dataDir });
+    expect(await readFile(join(dataDir, DATA_DIR_LOCK_FILE), 'utf8')).toBe(String(process.pid));
+    await stack.stop();
+    stack = undefined;
+    expect(await readdir(dataDir)).not.toContain(DATA_DIR_LOCK_FILE);
   });
 
   it('names a damaged dev-tenant.json and what to do, rather than a bare JSON error', async () => {

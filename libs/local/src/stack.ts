@@ -31,6 +31,8 @@ import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
 import type { DynaliteThread } from './dynalite-thread';
 import { startExpiryReaper } from './expiry-reaper';
 import type { FaultLayer } from './fault-proxy';
+import type { DataDirLock } from './data-dir-lock';
+import { lockDataDir } from './data-dir-lock';
 import { gatewayPortFor, startGateway } from './gateway';
 import { repairPendingIndexes } from './repair-indexes';
 import { describeUpgrade } from './table-upgrade';
@@ -158,10 +160,25 @@ const startFaults = async (chaos: string, services: LocalServices, dataDir: stri
 };
 
 export const startStack = async (options: StackOptions): Promise<LocalStack> => {
+  // Before anything starts: the port, then the data dir (one stack each).
+  const gatewayPort = await gatewayPortFor(options.host, options.port);
+  await mkdir(options.dataDir, { recursive: true });
+  const dataDirLock = await lockDataDir(options.dataDir);
+  try {
+    return await startOnDataDir(options, gatewayPort, dataDirLock);
+  } catch (error) {
+    await dataDirLock.release();
+    throw error;
+  }
+};
+
+const startOnDataDir = async (
+  options: StackOptions,
+  gatewayPort: number,
+  dataDirLock: DataDirLock,
+): Promise<LocalStack> => {
   const { dataDir } = options;
   const usageFoldEveryMs = options.usageFoldEveryMs ?? USAGE_FOLD_EVERY_MS;
-  const gatewayPort = await gatewayPortFor(options.host, options.port);
-  await mkdir(dataDir, { recursive: true });
   const invocation: StackObserver['invocation'] = options.observer?.invocation ?? ((_name, run) => run());
   const meterByQueue = options.metering === 'queue';
 
@@ -378,6 +395,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
       for (const client of Object.values(clients)) client.destroy();
       await faults?.stop();
       await services.stopStores();
+      await dataDirLock.release();
     },
   };
 
