@@ -5,6 +5,7 @@
  * first: `<dataDir>/vigil.pid`, made exclusively with its process id, before anything starts. A
  * file whose process is gone (a `kill -9`, a crash) is stale and taken over.
  */
+import { readFileSync } from 'node:fs';
 import { open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -20,13 +21,22 @@ export interface DataDirLock {
   release(): Promise<void>;
 }
 
-/** Whether a process with this id is running (one we may not signal is running too). */
+/**
+ * Whether a process with this id is running (one we may not signal is running too). A zombie (killed,
+ * not yet reaped: its parent was killed with it, under an init that does not reap) is not.
+ */
 const running = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/<pid>/stat: "<pid> (<name>) <state> ...", the name in parentheses may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): the signal's answer stands
   }
 };
 
