@@ -145,12 +145,22 @@ const flowControl = z
     message: 'give parallelism, ratePerSecond or both: a flow key without a limit limits nothing',
   });
 
+/**
+ * RFC 3339 lets the `T` between date and time and the `Z` of UTC be written lower case (§5.6, as
+ * ISO 8601 and ABNF do): read as upper case, which the parser and the rest of Vigil expect.
+ */
+const upperCaseTAndZ = (value: unknown) =>
+  typeof value === 'string' ? value.replace(/^(\d{4}-\d\d-\d\d)t/, '$1T').replace(/z$/, 'Z') : value;
+
 /** An RFC 3339 date-time, or a wall time without an offset to be read in a `timezone`. */
-const sendAt = z.iso.datetime({
-  offset: true,
-  local: true,
-  message: 'must be an RFC 3339 date-time, e.g. 2026-12-01T09:00:00Z, or a wall time with a timezone',
-});
+const sendAt = z.preprocess(
+  upperCaseTAndZ,
+  z.iso.datetime({
+    offset: true,
+    local: true,
+    message: 'must be an RFC 3339 date-time, e.g. 2026-12-01T09:00:00Z, or a wall time with a timezone',
+  }),
+);
 const delay = z.number().min(0).max(MAX_DELAY_S);
 
 /**
@@ -246,9 +256,12 @@ export const MessagePatch = z
 export type MessagePatch = z.infer<typeof MessagePatch>;
 
 /** An instant bounding a filter's range: RFC 3339 with an offset, as epoch ms (a fraction of one up). */
-const instant = z.iso
-  .datetime({ offset: true, message: 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T00:00:00Z' })
-  .transform((value) => notBeforeSubMillisecond(value, Date.parse(value)));
+const instant = z.preprocess(
+  upperCaseTAndZ,
+  z.iso
+    .datetime({ offset: true, message: 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T00:00:00Z' })
+    .transform((value) => notBeforeSubMillisecond(value, Date.parse(value))),
+);
 
 /**
  * Some of `values` (at most as many as there are), as a comma list (`failed,retrying`; a query

@@ -81,6 +81,13 @@ describe('MessageIn', () => {
   it('accepts RFC 3339 with offsets and refuses other date formats', () => {
     expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt: '2026-12-01T10:00:00+01:00' })).toEqual([]);
     expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt: '12/01/2026' })[0]?.path).toBe('sendAt');
+    // RFC 3339 §5.6: the T and the Z may be written lower case.
+    expect(MessageIn.parse({ url: 'https://e.com', sendAt: '2026-12-01t09:00:00.5z' }).sendAt).toBe(
+      '2026-12-01T09:00:00.5Z',
+    );
+    expect(MessageIn.parse({ url: 'https://e.com', sendAt: '2026-12-01t10:00:00+01:00' }).sendAt).toBe(
+      '2026-12-01T10:00:00+01:00',
+    );
   });
 
   it('keeps a time zone as IANA spells it, whatever case it was written in, and an alias as written', () => {
