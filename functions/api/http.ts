@@ -116,10 +116,21 @@ const lowerCaseHeaders = (headers: APIGatewayProxyEvent['headers']): Record<stri
     Object.entries(headers ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k.toLowerCase(), v]])),
   );
 
+/**
+ * The request's body as text. A body handed over as base64 (bytes that were not UTF-8, or binary as
+ * API Gateway passes it) must decode as UTF-8: decoded leniently, a bad byte would turn into U+FFFD
+ * and be stored changed, a URL or a key name included.
+ */
 const rawBodyOf = (event: APIGatewayProxyEvent): string => {
   const raw = event.body ?? '';
-  return event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (!event.isBase64Encoded) return raw;
+  try {
+    return STRICT_UTF8.decode(Buffer.from(raw, 'base64'));
+  } catch {
+    throw new MalformedRequestError('The body is not valid UTF-8: JSON is UTF-8 text (RFC 8259).');
+  }
 };
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, string>): unknown => {
   const text = rawBodyOf(event);

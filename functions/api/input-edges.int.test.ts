@@ -279,6 +279,30 @@ describe('a request the gateway cannot read', () => {
     assertMatchesSchema('Problem', body);
     expect(body.detail).toContain('not valid HTTP');
   });
+
+  it('reads a target starting with // as the path it is (no route), never as a host, and never answers 500', async () => {
+    const statusOf = async (target: string) =>
+      /^HTTP\/1\.1 (\d+)/.exec(await raw(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`))?.[1];
+    expect(await statusOf('//[')).toBe('404');
+    expect(await statusOf('//a:99999/v1/usage')).toBe('404');
+    expect(await statusOf('//anything/v1/usage')).toBe('404');
+    expect(await statusOf('*')).toBe('400');
+  });
+
+  it('answers 400 to a body that is not UTF-8, and stores nothing (it was stored with U+FFFD for the bad bytes)', async () => {
+    const { api, apiKey } = await newTenant();
+    const text = (bad: string) => `{"url":"${receiver.url}/utf8","delay":3600,"metadata":{"k":"${bad}"}}`;
+    const response = await fetch(`${stack.url}/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: Buffer.concat([Buffer.from(text('').slice(0, -3)), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]),
+    });
+    expect(response.status).toBe(400);
+    const problem = await response.json();
+    assertMatchesSchema('Problem', problem);
+    expect(problem.detail).toBe('The body is not valid UTF-8: JSON is UTF-8 text (RFC 8259).');
+    expect(await listed(api)).toEqual([]);
+  });
 });
 
 describe('a JSON body goes out as it was written', () => {

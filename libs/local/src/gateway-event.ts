@@ -2,6 +2,7 @@
  * The events the local gateway hands the handlers, shaped as API Gateway REST (v1) builds them: the
  * proxy event for a route's function, the REQUEST authorizer's event, and a Lambda context.
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { ApiRoute } from '@vigil/functions/api/routes';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
@@ -51,8 +52,10 @@ export const proxyEvent = (request: {
     multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
     pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
     stageVariables: null,
-    body: body.length > 0 ? body.toString('utf8') : null,
-    isBase64Encoded: false,
+    // Bytes that are not UTF-8 go as base64, as API Gateway hands a binary body: read as text they
+    // would turn into U+FFFD unseen, and a handler could not refuse them.
+    body: body.length === 0 ? null : isUtf8(body) ? body.toString('utf8') : body.toString('base64'),
+    isBase64Encoded: body.length > 0 && !isUtf8(body),
     requestContext: {
       requestId,
       resourcePath: route.path,

@@ -84,6 +84,20 @@ const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large' | 'gone'> 
     req.on('error', () => resolve('gone'));
   });
 
+/**
+ * The URL of a request's target, its path as sent: `//host/v1/usage` is the path `//host/v1/usage`
+ * (no route), not `/v1/usage` on a host `host`, as URL's own reading of a relative reference has it
+ * (and `//[` threw). Undefined for a target that is not a path (`*`, an absolute URL).
+ */
+const requestUrl = (target: string): URL | undefined => {
+  if (!target.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://localhost${target}`);
+  } catch {
+    return undefined;
+  }
+};
+
 const send = (res: ServerResponse, result: APIGatewayProxyResult) => {
   res.writeHead(result.statusCode, { ...(result.headers as Record<string, string>) });
   res.end(result.body);
@@ -184,7 +198,19 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url ?? '/');
+    if (url === undefined) {
+      return send(
+        res,
+        problemResponse(
+          400,
+          'malformed-request',
+          'The request could not be read',
+          'The request target is not a path (it must start with a single /).',
+          requestId,
+        ),
+      );
+    }
     const match = matchRoute(routes, req.method ?? '', url.pathname);
     if (match.kind === 'not-found') {
       return send(
