@@ -256,11 +256,14 @@ describe('one size rule and the header rules, before anything is written', () =>
 });
 
 describe('a request the gateway cannot read', () => {
-  /** Sends raw bytes to the stack's port and reads the whole answer. */
-  const raw = (bytes: string) =>
+  /**
+   * Sends raw bytes to the stack's port and reads the whole answer; `halfClose: false` keeps this
+   * side open after them, as a client waiting for its answer does.
+   */
+  const raw = (bytes: string, { halfClose = true } = {}) =>
     new Promise<string>((resolve, reject) => {
       const { port } = new URL(stack.url);
-      const socket = connect(Number(port), '127.0.0.1', () => socket.end(bytes));
+      const socket = connect(Number(port), '127.0.0.1', () => (halfClose ? socket.end(bytes) : socket.write(bytes)));
       let answer = '';
       socket.on('data', (chunk) => (answer += chunk.toString('utf8')));
       socket.on('end', () => resolve(answer));
@@ -287,6 +290,18 @@ describe('a request the gateway cannot read', () => {
     expect(await statusOf('//a:99999/v1/usage')).toBe('404');
     expect(await statusOf('//anything/v1/usage')).toBe('404');
     expect(await statusOf('*')).toBe('400');
+  });
+
+  it('answers a create sent with Connection: close and then stray bytes with its own 201, not a 400 (it was stored all the same)', async () => {
+    const { api, apiKey } = await newTenant();
+    const body = JSON.stringify({ url: `${receiver.url}/stray`, delay: 3_600 });
+    const answer = await raw(
+      `POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}xyz`,
+      { halfClose: false },
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 201 Created\r\n/);
+    expect(await listed(api)).toHaveLength(1);
   });
 
   it('answers 400 to a body that is not UTF-8, and stores nothing (it was stored with U+FFFD for the bad bytes)', async () => {

@@ -138,6 +138,10 @@ const unreadableProblem = (code: string | undefined, arrivalTimeoutMs: number) =
  * refusal, and the connection closed. In front of a deployment API Gateway answers these itself.
  */
 const answerUnreadable = (error: NodeJS.ErrnoException, socket: Duplex, arrivalTimeoutMs: number) => {
+  // Bytes after a request that said `Connection: close`: that request is being handled, and its
+  // answer (then the close) is the one this connection gets. A 400 written now would be read as
+  // its answer, and a create it made be sent again.
+  if (error.code === 'HPE_CLOSED_CONNECTION') return;
   if (!socket.writable || error.code === 'ECONNRESET') {
     socket.destroy();
     return;
