@@ -304,6 +304,18 @@ describe('a request the gateway cannot read', () => {
     expect(await listed(api)).toHaveLength(1);
   });
 
+  it('answers a request without a valid key 401 at once, before its body arrives (an upload held meanwhile cost memory)', async () => {
+    const started = Date.now();
+    const answer = await raw(
+      `POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer vgl_${'W'.repeat(43)}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: 6000000\r\n\r\n{"url":`,
+      { halfClose: false },
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 401 Unauthorized\r\n/);
+    expect(answer.toLowerCase()).toContain('connection: close');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('answers 400 to a body that is not UTF-8, and stores nothing (it was stored with U+FFFD for the bad bytes)', async () => {
     const { api, apiKey } = await newTenant();
     const text = (bad: string) => `{"url":"${receiver.url}/utf8","delay":3600,"metadata":{"k":"${bad}"}}`;

@@ -122,9 +122,10 @@ describe('a client that stalls halfway through its request', () => {
       return { answer, tookMs: Date.now() - started };
     };
 
-    // Half a body: the head said 100 bytes, 3 came.
+    // Half a body: the head said 100 bytes, 3 came (on an open route: one that needs a key refuses
+    // a request without one before reading its body).
     const body = await stalled(
-      'POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"u',
+      'POST /canary-receiver HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"u',
     );
     // Half a head.
     const head = await stalled('GET /health HTTP/1.1\r\nHost: x\r\n');

@@ -103,6 +103,12 @@ const send = (res: ServerResponse, result: APIGatewayProxyResult) => {
   res.end(result.body);
 };
 
+const NO_BODY = Buffer.alloc(0);
+
+/** A refusal before the request's body was read: the connection closes after it (the body is not waited for). */
+const refuseUnread = (res: ServerResponse, result: APIGatewayProxyResult) =>
+  send(res, { ...result, headers: { ...result.headers, connection: 'close' } });
+
 /** Why Node's parser gave up on a request (its error's code), as the problem the client gets. */
 const unreadableProblem = (code: string | undefined, arrivalTimeoutMs: number) => {
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
@@ -250,34 +256,24 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       );
     }
     const { compiled, pathParameters } = match;
-    const body = await readBody(req);
-    if (body === 'gone') return;
-    if (body === 'too-large') {
-      return send(
-        res,
-        problemResponse(
-          413,
-          'payload-too-large',
-          'The payload is too large',
-          'The request body is larger than 6 MiB.',
-          requestId,
-        ),
-      );
-    }
-    const event = proxyEvent({ req, url, body, route: compiled.route, pathParameters, requestId });
+    const eventWith = (body: Buffer) =>
+      proxyEvent({ req, url, body, route: compiled.route, pathParameters, requestId });
+    // Authorized (and rate-limited) before the body is read, as API Gateway does: a caller without
+    // a key is answered at once, and holds no upload of up to 6 MiB in this process meanwhile.
+    let authorizer: Record<string, unknown> | undefined;
     if (compiled.route.auth) {
-      const decision = await auth.decide(event, compiled.route);
-      if (decision.kind === 'denied') return send(res, unauthorized(requestId));
+      const decision = await auth.decide(eventWith(NO_BODY), compiled.route);
+      if (decision.kind === 'denied') return refuseUnread(res, unauthorized(requestId));
       // Logged by the cache.
-      if (decision.kind === 'failed') return send(res, gatewayProblem(AUTHORIZER_FAILED, requestId));
+      if (decision.kind === 'failed') return refuseUnread(res, gatewayProblem(AUTHORIZER_FAILED, requestId));
       const { identity } = decision;
-      event.requestContext.authorizer = { ...identity.context, principalId: identity.principalId };
+      authorizer = { ...identity.context, principalId: identity.principalId };
       const plan = PLANS[String(identity.context.plan) as PlanName] ?? PLANS.free;
       const rate: RateDecision = options.rateLimits
         ? limiter.take(String(identity.context.tenantId), plan)
         : { allowed: true };
       if (!rate.allowed) {
-        return send(
+        return refuseUnread(
           res,
           problemResponse(
             429,
@@ -292,6 +288,22 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
         );
       }
     }
+    const body = await readBody(req);
+    if (body === 'gone') return;
+    if (body === 'too-large') {
+      return send(
+        res,
+        problemResponse(
+          413,
+          'payload-too-large',
+          'The payload is too large',
+          'The request body is larger than 6 MiB.',
+          requestId,
+        ),
+      );
+    }
+    const event = eventWith(body);
+    if (authorizer) event.requestContext.authorizer = authorizer;
     const handler = (compiled.handler ??= (await compiled.route.load()).handler);
     const { functionName } = compiled.route;
     const invoke = () => handler(event, lambdaContext(functionName, requestId, functionTimeoutMs));
