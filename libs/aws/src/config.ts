@@ -78,6 +78,11 @@ const Env = z.object({
   VIGIL_SCHEDULE_GROUP: z.string().min(1).default('default'),
   VIGIL_PROMOTE_ARN: z.string().min(1),
   VIGIL_SCHEDULER_ROLE_ARN: z.string().min(1),
+  /**
+   * The SQS queue EventBridge Scheduler parks a bucket's promote invocation in when it gave up on
+   * it (set by the deployment); without it such an invocation is dropped and waits for the sweep.
+   */
+  VIGIL_SCHEDULER_DLQ_ARN: z.string().min(1).optional(),
   VIGIL_DYNAMODB_ENDPOINT: optionalUrl,
   VIGIL_SQS_ENDPOINT: optionalUrl,
   VIGIL_SCHEDULER_ENDPOINT: optionalUrl,
@@ -173,6 +178,8 @@ export interface VigilConfig {
   scheduleGroup: string;
   promoteArn: string;
   schedulerRoleArn: string;
+  /** Where Scheduler parks a promote invocation it gave up on (VIGIL_SCHEDULER_DLQ_ARN). */
+  schedulerDeadLetterArn?: string;
   endpoints: { dynamodb?: string; sqs?: string; scheduler?: string; ssm?: string };
   indexShards: number;
   /** Keys a tenant's busy items spread over (VIGIL_TENANT_SHARDS). */
@@ -267,6 +274,7 @@ export const readConfig = (env: Environment = process.env): VigilConfig => {
     scheduleGroup: e.VIGIL_SCHEDULE_GROUP,
     promoteArn: e.VIGIL_PROMOTE_ARN,
     schedulerRoleArn: e.VIGIL_SCHEDULER_ROLE_ARN,
+    schedulerDeadLetterArn: e.VIGIL_SCHEDULER_DLQ_ARN,
     endpoints: {
       dynamodb: e.VIGIL_DYNAMODB_ENDPOINT,
       sqs: e.VIGIL_SQS_ENDPOINT,

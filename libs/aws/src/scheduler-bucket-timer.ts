@@ -1,7 +1,10 @@
 /**
  * BucketTimer on EventBridge Scheduler: one one-time `at()` schedule per far-path bucket, named
  * after the bucket so that creating it twice is a harmless ConflictException. It invokes the
- * promote function with `{ bucketAt }` and deletes itself after it has fired.
+ * promote function with `{ bucketAt }` and deletes itself after it has fired. An invocation
+ * Scheduler still could not make after its retries goes to the dead-letter queue when there is
+ * one (the deployment's, infra/scheduler.ts), so a lost bucket is seen (its alarm) rather than
+ * only caught up by the sweep.
  */
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { ConflictException, CreateScheduleCommand } from '@aws-sdk/client-scheduler';
@@ -20,7 +23,13 @@ export class SchedulerBucketTimer implements BucketTimer {
 
   constructor(
     private readonly scheduler: SchedulerClient,
-    private readonly target: { groupName: string; promoteArn: string; roleArn: string },
+    private readonly target: {
+      groupName: string;
+      promoteArn: string;
+      roleArn: string;
+      /** The SQS queue Scheduler parks an invocation it gave up on in; none, and it drops it. */
+      deadLetterArn?: string;
+    },
   ) {}
 
   async ensureBucket(bucketAt: number): Promise<void> {
@@ -39,6 +48,7 @@ export class SchedulerBucketTimer implements BucketTimer {
             RoleArn: this.target.roleArn,
             Input: JSON.stringify({ bucketAt }),
             RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 600 },
+            ...(this.target.deadLetterArn && { DeadLetterConfig: { Arn: this.target.deadLetterArn } }),
           },
         }),
       );

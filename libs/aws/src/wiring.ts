@@ -103,6 +103,7 @@ export const runtime = (): Runtime =>
         groupName: config.scheduleGroup,
         promoteArn: config.promoteArn,
         roleArn: config.schedulerRoleArn,
+        deadLetterArn: config.schedulerDeadLetterArn,
       }),
       clock: systemClock,
       random: Math.random,

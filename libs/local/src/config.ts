@@ -88,6 +88,8 @@ export const LOCAL_ENGINE_DEFAULTS: Record<string, string> = {
   VIGIL_SCHEDULE_GROUP: 'vigil-local',
   VIGIL_PROMOTE_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:vigil-local-promote',
   VIGIL_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/vigil-local-scheduler',
+  // Handed to the scheduler emulator as on AWS; it has no queue to park a given-up firing in, and logs it.
+  VIGIL_SCHEDULER_DLQ_ARN: 'arn:aws:sqs:us-east-1:000000000000:vigil-local-scheduler-dlq',
   AWS_REGION: 'us-east-1',
 };
 

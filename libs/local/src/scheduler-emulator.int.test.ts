@@ -251,6 +251,26 @@ describe('scheduler emulator', () => {
       expect(target.calls.map((c) => c.target.input)).toEqual([JSON.stringify({ bucketAt: due })]);
     });
 
+    it("takes a target's dead-letter queue as the deployment names it, returns it, and fires as usual", async () => {
+      // Prepare
+      const target = recorder();
+      const { client } = await start({ invoke: target.invoke });
+      const due = nextSecondPlusOne();
+      const deadLetterConfig = { Arn: 'arn:aws:sqs:us-east-1:000000000000:vigil-scheduler-dlq' };
+      const input = scheduleInput('bucket-with-dlq', due);
+
+      // Act
+      await client.send(
+        new CreateScheduleCommand({ ...input, Target: { ...input.Target, DeadLetterConfig: deadLetterConfig } }),
+      );
+      const fetched = await client.send(new GetScheduleCommand({ Name: 'bucket-with-dlq' }));
+      await waitFor(() => target.calls.length > 0, 4000);
+
+      // Assess
+      expect(fetched.Target?.DeadLetterConfig).toEqual(deadLetterConfig);
+      expect(target.calls.map((c) => c.target.input)).toEqual([JSON.stringify({ bucketAt: due })]);
+    });
+
     it('rejects what it cannot emulate or what is malformed with ValidationException', async () => {
       // Prepare
       const { client, emulator } = await start({ invoke: recorder().invoke });

@@ -88,6 +88,8 @@ export class SchedulerFiring {
             name,
             groupName,
             attempt,
+            // Where EventBridge Scheduler would have parked it.
+            deadLetterQueue: target.DeadLetterConfig?.Arn,
             error: String(error),
           });
           break;

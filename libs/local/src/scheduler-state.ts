@@ -18,6 +18,8 @@ export const targetSchema = z.object({
       MaximumEventAgeInSeconds: z.number().int().min(60).max(86_400).optional(),
     })
     .optional(),
+  /** Kept and returned as given; the emulator has no queue to park a firing in (scheduler-firing.ts logs it). */
+  DeadLetterConfig: z.object({ Arn: z.string().min(1).max(1600) }).optional(),
 });
 export const flexibleTimeWindowSchema = z
   .object({
