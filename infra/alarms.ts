@@ -1,6 +1,6 @@
 /**
  * What pages someone: a record parked in any dead-letter queue (delivery tickets, usage events, bulk
- * job steps), a failing sweep or promote (the far path and the net under it), late deliveries, and
+ * job steps, bucket timers Scheduler could not fire), a failing sweep or promote (the far path and the net under it), late deliveries, and
  * the canary (missing, failing or late). Every alarm notifies one SNS topic per stage, when it fires and when it clears; the
  * topic has no subscriber unless the `alarmEmail` parameter names one (anything else subscribes
  * to the topic outside this stack). The lateness and canary metrics are the Embedded Metric
@@ -14,6 +14,7 @@ import { param } from './params';
 import { PROMOTE, SWEEP } from './functions';
 import { functionLogicalId } from './names';
 import { DELIVERY_DEAD_LETTER_QUEUE, JOB_DEAD_LETTER_QUEUE, METERING_DEAD_LETTER_QUEUE } from './queues';
+import { SCHEDULER_DEAD_LETTER_QUEUE } from './scheduler';
 
 export const ALARM_TOPIC = 'AlarmTopic';
 export const HAS_ALARM_EMAIL = 'HasAlarmEmail';
@@ -115,6 +116,11 @@ export const alarmResources = (): Resources => ({
     'jobs-dlq',
     JOB_DEAD_LETTER_QUEUE,
     'Bulk job steps were parked in the dead-letter queue: the sweep resumes their jobs, or gives them up as stalled.',
+  ),
+  SchedulerDeadLetterAlarm: deadLetterAlarm(
+    'scheduler-dlq',
+    SCHEDULER_DEAD_LETTER_QUEUE,
+    "Scheduler could not invoke promote for a far-path bucket after its retries: the bucket's messages wait for the sweep, a minute or more late (the record names the bucket).",
   ),
   SweepErrorsAlarm: functionErrorsAlarm(
     'sweep-errors',

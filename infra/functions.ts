@@ -42,7 +42,7 @@ import {
   meteringQueueArn,
   meteringQueueUrl,
 } from './queues';
-import { bucketSchedulesArn, scheduleGroupName, schedulerRoleArn } from './scheduler';
+import { bucketSchedulesArn, scheduleGroupName, schedulerDeadLetterQueueArn, schedulerRoleArn } from './scheduler';
 import type { IndexName } from './tables';
 import { indexArn, tableArn, tableName } from './tables';
 import { TABLE_LAYOUT_CHECK } from './table-layout-check';
@@ -553,6 +553,7 @@ export const functionEnvironment = (): Record<string, CfnValue> => ({
   VIGIL_SCHEDULE_GROUP: scheduleGroupName,
   VIGIL_PROMOTE_ARN: lambdaArn(PROMOTE),
   VIGIL_SCHEDULER_ROLE_ARN: schedulerRoleArn,
+  VIGIL_SCHEDULER_DLQ_ARN: schedulerDeadLetterQueueArn,
   // Changing a shard count strands items written under the old one: set once per stage (params.ts).
   VIGIL_INDEX_SHARDS: param('indexShards'),
   VIGIL_TENANT_SHARDS: param('tenantShards'),

@@ -68,7 +68,7 @@ const consumedQueue = (name: string, settings: ConsumedQueueSettings, dlqId: str
 });
 
 /** A dead-letter queue: what a consumer kept failing on, kept two weeks for someone to look at. */
-const deadLetterQueue = (name: string): CfnResource => ({
+export const deadLetterQueue = (name: string): CfnResource => ({
   Type: 'AWS::SQS::Queue',
   Properties: {
     QueueName: stageName(name),

@@ -585,16 +585,39 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(trust?.Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
       expect(trust?.Condition?.StringEquals?.['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
       const statements = roleStatements(role);
-      expect(actionsOf(statements)).toEqual(['lambda:InvokeFunction']);
+      expect(actionsOf(statements)).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+      const invoke = statements.filter((s) => asArray(s.Action).includes('lambda:InvokeFunction'));
       const promoteName = resource(functionId('promote')).Properties.FunctionName;
       expect(promoteName).toBe(`vigil-${STAGE}-promote`);
-      expect(JSON.stringify(statements[0]?.Resource)).toMatch(new RegExp(`:function:${promoteName}"`));
+      expect(invoke).toHaveLength(1);
+      expect(JSON.stringify(invoke[0]?.Resource)).toMatch(new RegExp(`:function:${promoteName}"`));
 
       for (const key of FUNCTION_KEYS) {
         const env = resource(functionId(key)).Properties.Environment.Variables;
         expect(targetOf(env.VIGIL_SCHEDULE_GROUP), key).toBe(groupId);
         expect(targetOf(env.VIGIL_SCHEDULER_ROLE_ARN), key).toBe('SchedulerRole');
         expect(JSON.stringify(env.VIGIL_PROMOTE_ARN), key).toMatch(new RegExp(`:function:${promoteName}"`));
+      }
+    });
+
+    it('parks a bucket Scheduler could not promote after its retries in a dead-letter queue of its own', () => {
+      // The schedules are made at run time (libs/aws scheduler-bucket-timer.ts): every function that
+      // may make one learns the queue from its environment, and Scheduler's role may send to it only.
+      const dlq = resource('SchedulerDeadLetterQueue');
+      expect(dlq.Type).toBe('AWS::SQS::Queue');
+      expect(dlq.Properties).toMatchObject({
+        QueueName: `vigil-${STAGE}-scheduler-dlq`,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+        SqsManagedSseEnabled: true,
+      });
+      const sends = roleStatements(resource('SchedulerRole')).filter((s) =>
+        asArray(s.Action).includes('sqs:SendMessage'),
+      );
+      expect(sends.flatMap((s) => asArray(s.Action))).toEqual(['sqs:SendMessage']);
+      expect(sends.flatMap((s) => asArray(s.Resource)).map(targetOf)).toEqual(['SchedulerDeadLetterQueue']);
+      for (const key of FUNCTION_KEYS) {
+        const env = resource(functionId(key)).Properties.Environment.Variables;
+        expect(env.VIGIL_SCHEDULER_DLQ_ARN, key).toEqual({ 'Fn::GetAtt': ['SchedulerDeadLetterQueue', 'Arn'] });
       }
     });
 
@@ -856,7 +879,7 @@ describe('serverless package (offline, --stage ci)', () => {
     it('notifies one stage topic, firing and clearing, with an e-mail subscription only when alarmEmail is set', () => {
       const [topicId, topic] = theOnly('AWS::SNS::Topic');
       expect(topic.Properties.TopicName).toBe(`vigil-${STAGE}-alarms`);
-      expect(alarms()).toHaveLength(8);
+      expect(alarms()).toHaveLength(9);
       for (const alarm of alarms()) {
         expect(alarm.AlarmName).toMatch(new RegExp(`^vigil-${STAGE}-`));
         expect(alarm.AlarmActions.map(targetOf), alarm.AlarmName).toEqual([topicId]);
@@ -870,7 +893,7 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(condition).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [PARAM_DEFAULTS.alarmEmail, ''] }] });
     });
 
-    it('fires as soon as a record is parked in any dead-letter queue: tickets, usage events, bulk job steps', () => {
+    it('fires as soon as a record is parked in any dead-letter queue: tickets, usage events, bulk job steps, bucket timers', () => {
       const parked = alarms().filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
       for (const alarm of parked) {
         expect(alarm).toMatchObject({
@@ -886,7 +909,12 @@ describe('serverless package (offline, --stage ci)', () => {
         .filter(([, queue]) => String(queue.Properties.QueueName).endsWith('-dlq'))
         .map(([id]) => id)
         .sort();
-      expect(deadLetterQueues).toHaveLength(3);
+      expect(deadLetterQueues).toEqual([
+        'DeliveryDeadLetterQueue',
+        'JobDeadLetterQueue',
+        'MeteringDeadLetterQueue',
+        'SchedulerDeadLetterQueue',
+      ]);
       expect(parked.map((a) => a.Dimensions[0].Value['Fn::GetAtt'][0]).sort()).toEqual(deadLetterQueues);
     });
 
