@@ -169,6 +169,20 @@ export const DEFAULT_MEMORY_MB = 512;
  */
 export const DELIVER_MEMORY_MB = 256;
 
+/**
+ * The most concurrent invocations the metering and bulk job queues' event sources run (their
+ * maximumConcurrency; deliver's is the deliverMaxConcurrency parameter). Every SQS event source is
+ * bounded so that a surge on its queue waits there (the event source receives no more; nothing is
+ * throttled or retried) instead of taking the account's concurrent executions from the API and its
+ * authorizer (params.ts, deliverMaxConcurrency, says how the bounds share the default 1,000).
+ * Metering folds up to 100 events an invocation: about 24 at once carry 10,000 messages a second
+ * (docs/CAPACITY.md). A bulk job runs one step at a time, so this many jobs step at once; each
+ * step takes seconds, well inside the 75 s after which the sweep would queue a waiting step again
+ * (JOB_IDLE_MS).
+ */
+export const METERING_MAX_CONCURRENCY = 50;
+export const BULK_JOBS_MAX_CONCURRENCY = 20;
+
 /** Well inside API Gateway's 29 s integration limit (the local gateway answers past it as API Gateway does). */
 export { API_TIMEOUT_S };
 export const PROMOTE_TIMEOUT_S = 300;
@@ -205,6 +219,8 @@ export interface SqsEvent {
     arn: CfnValue;
     batchSize: number;
     maximumBatchingWindow: number;
+    /** Concurrent invocations the event source runs at most (2–1,000; a `${param:...}` or a number). */
+    maximumConcurrency: number | string;
     functionResponseType: 'ReportBatchItemFailures';
   };
 }
@@ -326,6 +342,7 @@ const engineFunctions: VigilFunction[] = [
           arn,
           batchSize: DELIVERY_BATCH_SIZE,
           maximumBatchingWindow,
+          maximumConcurrency: param('deliverMaxConcurrency'),
           functionResponseType: 'ReportBatchItemFailures' as const,
         },
       })),
@@ -354,6 +371,7 @@ const engineFunctions: VigilFunction[] = [
             // One step per invocation: a step is a page of 100 messages already.
             batchSize: 1,
             maximumBatchingWindow: 0,
+            maximumConcurrency: BULK_JOBS_MAX_CONCURRENCY,
             functionResponseType: 'ReportBatchItemFailures',
           },
         },
@@ -422,6 +440,7 @@ const engineFunctions: VigilFunction[] = [
             // Events sharing a counter are folded with one write: the bigger the batch, the fewer writes.
             batchSize: 100,
             maximumBatchingWindow: METERING_BATCHING_WINDOW_S,
+            maximumConcurrency: METERING_MAX_CONCURRENCY,
             functionResponseType: 'ReportBatchItemFailures',
           },
         },

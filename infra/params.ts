@@ -27,6 +27,17 @@ export const PARAM_DEFAULTS = {
    * start that can outlast the arm lead. 0 for none (a development stage).
    */
   deliverWarmEnvironments: 1,
+  /**
+   * The most deliver invocations each of its two queues' event sources runs at once (Lambda's
+   * maximumConcurrency: 2 to 1,000). Unbounded, a surge of deliveries could take all of the
+   * account's concurrent executions (1,000 by default, shared by every function) and leave the API
+   * and its authorizer throttled. Two of these, metering's and the bulk jobs' bounds
+   * (infra/functions.ts) add up to 670, leaving 330 for the API, the authorizer and the functions
+   * nothing bounds (queue-concurrency.test.ts). A deliver invocation holds its batch of up to ten
+   * tickets about 2 s, so 300 carry about 1,400 deliveries a second a queue: a bigger surge waits in
+   * its queue, late rather than refused (docs/CAPACITY.md). Raise it with the account's limit.
+   */
+  deliverMaxConcurrency: 300,
   /** Where alarm notifications are e-mailed; empty for none (subscribe to the AlarmTopic yourself). */
   alarmEmail: '',
   /**

@@ -20,7 +20,7 @@ import { API_ROUTES } from '@vigil/functions/api/routes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PARAM_DEFAULTS } from './params';
-import { DEFAULT_MEMORY_MB, DELIVER_MEMORY_MB } from './functions';
+import { BULK_JOBS_MAX_CONCURRENCY, DEFAULT_MEMORY_MB, DELIVER_MEMORY_MB, METERING_MAX_CONCURRENCY } from './functions';
 import { CLOUDFRONT_POLICY, STATIC_ASSETS_PATH, WEB_ASSETS_DIR, WEB_BUILD_DIR, WEB_SERVER_ZIP } from './web';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -390,6 +390,20 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(byQueue.MeteringQueue.MaximumBatchingWindowInSeconds).toBe(5);
       expect(byQueue.MeteringQueue.BatchSize).toBe(100);
       for (const mapping of mappings) expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    });
+
+    it("bounds each queue's consumer, so a surge waits in its queue instead of taking the API's concurrency", () => {
+      const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
+      const boundOf = Object.fromEntries(mappings.map((m) => [targetOf(m.EventSourceArn), m.ScalingConfig]));
+      expect(boundOf).toEqual({
+        DeliveryQueue: { MaximumConcurrency: PARAM_DEFAULTS.deliverMaxConcurrency },
+        PromptDeliveryQueue: { MaximumConcurrency: PARAM_DEFAULTS.deliverMaxConcurrency },
+        MeteringQueue: { MaximumConcurrency: METERING_MAX_CONCURRENCY },
+        JobQueue: { MaximumConcurrency: BULK_JOBS_MAX_CONCURRENCY },
+      });
+      // Bounded by its event sources, not by reserved concurrency, which would take from the account's pool.
+      for (const [id, fn] of resourcesOfType('AWS::Lambda::Function'))
+        expect(fn.Properties.ReservedConcurrentExecutions, id).toBeUndefined();
     });
   });
 
