@@ -9,7 +9,8 @@
  *   --save FILE    write the metered scenarios to FILE
  *   --usage FILE   model FILE (a --save) instead of running the scenarios
  *   --status-shards N, --message-shards N, --ledger-shards N, --index-shards N, --promote-pages N,
- *   --warm-pollers  model one layout of your own instead of today's (and skip the fix ladder)
+ *   --deliver-max-concurrency N, --warm-pollers  model one layout of your own instead of today's (and
+ *                  skip the fix ladder)
  */
 import { writeFile, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -82,6 +83,7 @@ const main = async () => {
       'ledger-shards': { type: 'string' },
       'index-shards': { type: 'string' },
       'promote-pages': { type: 'string' },
+      'deliver-max-concurrency': { type: 'string' },
       'warm-pollers': { type: 'boolean' },
     },
   });
@@ -98,6 +100,7 @@ const main = async () => {
     'ledger-shards',
     'index-shards',
     'promote-pages',
+    'deliver-max-concurrency',
     'warm-pollers',
   ].some((name) => values[name as keyof typeof values] !== undefined);
   const chosen: Deployment = custom
@@ -109,6 +112,11 @@ const main = async () => {
         ledgerShards: positive('ledger-shards', values['ledger-shards'], TODAY.ledgerShards),
         indexShards: positive('index-shards', values['index-shards'], TODAY.indexShards),
         promotePagesInFlight: positive('promote-pages', values['promote-pages'], TODAY.promotePagesInFlight),
+        deliverMaxConcurrency: positive(
+          'deliver-max-concurrency',
+          values['deliver-max-concurrency'],
+          TODAY.deliverMaxConcurrency,
+        ),
         deliverPollersWarm: values['warm-pollers'] ?? false,
       }
     : TODAY;

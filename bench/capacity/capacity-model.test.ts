@@ -106,6 +106,23 @@ describe('the capacity model', () => {
       expect(report.sqsRequestsPerSecond).toEqual({ 'vigil-delivery': 10_000 });
     });
 
+    it('holds deliver to its maximumConcurrency: bound × batch size ÷ hold deliveries a second, the rest late', () => {
+      // Keys sharded enough that deliver's bound is what holds the day.
+      const bounded: Deployment = { ...TODAY, statusShards: 16, messageShards: 16, deliverMaxConcurrency: 300 };
+      const report = modelDay(day(['delivery'], 10_000), bounded, FACTS, LATENCIES);
+      const bound = report.ceilings.find((c) => c.limit.startsWith("deliver's maximumConcurrency"));
+      // 2,000 batches wanted, 300 allowed: 300 × 10 ÷ 2 s = 1,500 deliveries a second.
+      expect(bound).toMatchObject({ load: 2_000, capacity: 300, phase: 'delivery', quota: undefined });
+      expect(bound?.maxMessagesPerSecond).toBeCloseTo(1_500, 6);
+      expect(report.ceilings[0]).toBe(bound);
+      // 100,000 due over 10 s go out at 1,500 a second: the last about 67 s after the first was due.
+      expect(report.lateness?.lastSentAfterS).toBeCloseTo(100_000 / 1_500, 0);
+      // The account carries deliver at its bound, not at what the day asks.
+      expect(report.ceilings.find((c) => c.quota === 'lambdaConcurrentExecutions')?.load).toBe(300);
+      // A parameter, not an AWS quota: nothing asks Service Quotas for it.
+      expect(quotasToRaise([report], 1.25)).not.toHaveProperty('deliverMaxConcurrency');
+    });
+
     it('names the limit that throttles first and the rate the day sustains under it', () => {
       const report = modelDay(day(['create', 'delivery'], 10_000), TODAY, FACTS, LATENCIES);
       const [first] = report.ceilings;

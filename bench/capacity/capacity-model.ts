@@ -60,6 +60,14 @@ export interface Deployment {
   quotas: AwsQuotas;
   /** The deliver event source mapping starts at its ceiling (provisioned mode, pre-scaled) instead of ramping. */
   deliverPollersWarm: boolean;
+  /**
+   * The most batches deliver's event source runs at once: its maximumConcurrency (the template's
+   * deliverMaxConcurrency parameter, kept below the account's concurrency so the API keeps room),
+   * beside the mapping's own maximum; Infinity for none. A day's tickets go through one of deliver's
+   * two queues (single creates the gathered one, batches and promoted buckets the prompt one), so
+   * one bound applies. The account's concurrency carries deliver at most at this bound.
+   */
+  deliverMaxConcurrency: number;
 }
 
 /** One day a customer brings. */
@@ -365,10 +373,13 @@ export const modelDay = (
       'dynamoTableReadUnitsPerSecond',
     );
   }
+  // Deliver runs no more batches than its bound, whatever the day asks: the account carries those.
+  const accountConcurrency =
+    totalConcurrency - deliverBatches + Math.min(deliverBatches, deployment.deliverMaxConcurrency);
   const lambda = 'Lambda concurrent executions (account)';
   ceiling(
     lambda,
-    totalConcurrency,
+    accountConcurrency,
     quotas.lambdaConcurrentExecutions,
     'concurrent',
     keyPhase,
@@ -383,6 +394,16 @@ export const modelDay = (
     'delivery',
     'sqsMappingMaxConcurrentBatches',
   );
+  // Not a quota: the deployment's own bound (a parameter), raised with the account's concurrency.
+  if (Number.isFinite(deployment.deliverMaxConcurrency)) {
+    ceiling(
+      "deliver's maximumConcurrency (deliverMaxConcurrency)",
+      deliverBatches,
+      deployment.deliverMaxConcurrency,
+      'batches',
+      'delivery',
+    );
+  }
   ceiling(
     'SQS in-flight messages, delivery queue',
     deliveryInFlight,
@@ -433,12 +454,15 @@ export const modelDay = (
       Math.min(
         steady,
         mappingRate(
-          deployment.deliverPollersWarm
-            ? quotas.sqsMappingMaxConcurrentBatches
-            : Math.min(
-                quotas.sqsMappingMaxConcurrentBatches,
-                quotas.sqsMappingStartBatches + (quotas.sqsMappingScalePerMinute * sinceFirstReadyS) / 60,
-              ),
+          Math.min(
+            deployment.deliverMaxConcurrency,
+            deployment.deliverPollersWarm
+              ? quotas.sqsMappingMaxConcurrentBatches
+              : Math.min(
+                  quotas.sqsMappingMaxConcurrentBatches,
+                  quotas.sqsMappingStartBatches + (quotas.sqsMappingScalePerMinute * sinceFirstReadyS) / 60,
+                ),
+          ),
         ),
       ),
   });
@@ -510,7 +534,7 @@ export const simulateLateness = (input: LatenessInput): Lateness => {
 };
 
 /** Rounds a raised quota up to a number a support case asks for: two significant digits. */
-const roundUpForRequest = (n: number): number => {
+export const roundUpForRequest = (n: number): number => {
   const unit = 10 ** Math.max(0, Math.floor(Math.log10(n)) - 1);
   return Math.ceil(n / unit) * unit;
 };

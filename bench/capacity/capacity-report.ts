@@ -21,7 +21,10 @@ const layoutOf = (d: Deployment) =>
   `byStatus ${d.statusShards} key(s) per tenant and status, messages under ${d.messageShards} key(s) per tenant, ` +
   `usage ledger under ${d.ledgerShards} key(s) per tenant, ` +
   `${d.indexShards} pending/bucket shards, promote ${d.promotePagesInFlight} page(s) at once, ` +
-  `deliver mapping ${d.deliverPollersWarm ? 'pre-scaled' : 'ramping from 5 batches'}`;
+  `deliver mapping ${d.deliverPollersWarm ? 'pre-scaled' : 'ramping from 5 batches'}, ` +
+  (Number.isFinite(d.deliverMaxConcurrency)
+    ? `at most ${number(d.deliverMaxConcurrency)} batches (deliverMaxConcurrency)`
+    : 'no maximumConcurrency');
 
 export const formatDay = (report: DayReport): string => {
   const { day } = report;

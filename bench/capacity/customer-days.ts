@@ -5,7 +5,7 @@
 import { DEFAULT_ENGINE_SETTINGS, PROMOTE_PAGES_IN_FLIGHT } from '@vigil/core';
 import type { ScenarioUsage } from '../cost/cost-report';
 import type { CustomerDay, DayReport, Deployment } from './capacity-model';
-import { quotasToRaise, shardsFor } from './capacity-model';
+import { quotasToRaise, roundUpForRequest, shardsFor } from './capacity-model';
 import { SHARDS as LEDGER_SHARDS } from '@vigil/aws/usage-ledger-layout';
 import { PARAM_DEFAULTS } from '../../infra/params';
 import { AWS_QUOTAS } from './aws-quotas';
@@ -83,10 +83,16 @@ export const UNSHARDED_LAYOUT: Deployment = {
   promotePagesInFlight: PROMOTE_PAGES_IN_FLIGHT,
   quotas: AWS_QUOTAS,
   deliverPollersWarm: false,
+  // No bound of its own then (the template's deliverMaxConcurrency came with 2026-12-06's hardening).
+  deliverMaxConcurrency: Number.POSITIVE_INFINITY,
 };
 
-/** The shard counts of a stage deployed with the template's defaults. */
-const { tenantShards: TENANT_SHARDS, indexShards: INDEX_SHARDS } = PARAM_DEFAULTS;
+/** The shard counts and deliver's concurrency bound of a stage deployed with the template's defaults. */
+const {
+  tenantShards: TENANT_SHARDS,
+  indexShards: INDEX_SHARDS,
+  deliverMaxConcurrency: DELIVER_MAX_CONCURRENCY,
+} = PARAM_DEFAULTS;
 
 /**
  * The deployment as the template makes it (infra/params.ts `tenantShards`): a tenant's messages, claims and
@@ -98,11 +104,13 @@ export const TODAY: Deployment = {
   ...UNSHARDED_LAYOUT,
   name:
     `today: the template's tenantShards=${TENANT_SHARDS} (a tenant's messages, claims and listing entries over ` +
-    `${TENANT_SHARDS} keys, usage levels under ${LEDGER_SHARDS}) and indexShards=${INDEX_SHARDS}`,
+    `${TENANT_SHARDS} keys, usage levels under ${LEDGER_SHARDS}), indexShards=${INDEX_SHARDS} ` +
+    `and deliverMaxConcurrency=${DELIVER_MAX_CONCURRENCY}`,
   statusShards: TENANT_SHARDS,
   messageShards: TENANT_SHARDS,
   ledgerShards: TENANT_SHARDS > 1 ? LEDGER_SHARDS : 1,
   indexShards: INDEX_SHARDS,
+  deliverMaxConcurrency: DELIVER_MAX_CONCURRENCY,
 };
 
 /** Growth room over the model's figure in every fix (25 %). */
@@ -165,11 +173,32 @@ export const fixLadder = (today: readonly DayReport[], model: (d: Deployment) =>
     });
   }
   const beforeQuotas = steps[steps.length - 1] ?? TODAY;
-  const raised = quotasToRaise(model(beforeQuotas), HEADROOM);
+  const reports = model(beforeQuotas);
+  const raised = quotasToRaise(reports, HEADROOM);
+  // Deliver's own bound goes up too, and the account's concurrency holds deliver at that bound with
+  // the API and the rest beside it: the bound exists to keep the API that room in a surge.
+  const deliverBatches = Math.max(0, ...reports.map((r) => r.concurrency.deliver ?? 0));
+  const besideDeliver = Math.max(
+    0,
+    ...reports.map((r) =>
+      Object.entries(r.concurrency)
+        .filter(([fn]) => fn !== 'deliver')
+        .reduce((sum, [, n]) => sum + n, 0),
+    ),
+  );
+  const deliverMaxConcurrency = Math.max(
+    beforeQuotas.deliverMaxConcurrency,
+    roundUpForRequest(deliverBatches * HEADROOM),
+  );
+  const lambdaConcurrentExecutions = Math.max(
+    raised.lambdaConcurrentExecutions ?? beforeQuotas.quotas.lambdaConcurrentExecutions,
+    roundUpForRequest(deliverMaxConcurrency + besideDeliver * HEADROOM),
+  );
   then({
-    name: 'raise the quotas still exceeded; pre-scale the deliver mapping (provisioned pollers)',
-    quotas: { ...beforeQuotas.quotas, ...raised },
+    name: 'raise the quotas still exceeded and deliverMaxConcurrency with them; pre-scale the deliver mapping (provisioned pollers)',
+    quotas: { ...beforeQuotas.quotas, ...raised, lambdaConcurrentExecutions },
     deliverPollersWarm: true,
+    deliverMaxConcurrency,
   });
   return steps;
 };
