@@ -13,6 +13,8 @@ import { startDynalite } from '../../../test-support/dynamo-backends';
 import {
   ApiGatewayUsagePlanBinder,
   UsageKeyConflictError,
+  USAGE_KEY_STAGE_TAG,
+  USAGE_KEY_TENANT_TAG,
   UsagePlanNotFoundError,
   usageKeyName,
   usagePlanName,
@@ -77,6 +79,18 @@ describe('ApiGatewayUsagePlanBinder', () => {
       expect(bound.usageKey).toMatch(/^[0-9A-Za-z]{40}$/);
       const holding = emulator.usagePlans().filter((p) => p.keyIds.includes(bound.usageKeyId));
       expect(holding.map((p) => p.name)).toEqual(['vigil-pro-test']);
+    });
+
+    it('tags the key it makes with its stage, the one tag the deployed function may delete keys by', async () => {
+      // Prepare
+      const { client, binder } = await start();
+
+      // Act
+      const bound = await binder.bind({ id: 'tnt_tagged', plan: 'free' });
+
+      // Assess
+      const key = await client.send(new GetApiKeyCommand({ apiKey: bound.usageKeyId }));
+      expect(key.tags).toEqual({ [USAGE_KEY_TENANT_TAG]: 'tnt_tagged', [USAGE_KEY_STAGE_TAG]: STAGE });
     });
 
     it('gives two tenants two different keys', async () => {
@@ -245,7 +259,7 @@ describe('provisioning tenants with API Gateway usage plans', () => {
         id: stored?.usageKeyId,
         name: `vigil-test-${created.tenant.id}`,
         enabled: true,
-        tags: { tenantId: created.tenant.id },
+        tags: { tenantId: created.tenant.id, [USAGE_KEY_STAGE_TAG]: STAGE },
       },
     ]);
     expect(await tenants.findApiKey(hashApiKey(created.apiKey))).toEqual({

@@ -10,8 +10,14 @@
  * one made, and a key already in the plan counts as bound. Two binds of one tenant at once both
  * settle on the oldest key of the name and the other one is deleted.
  *
- * The caller needs apigateway:GET on /usageplans and /apikeys, apigateway:POST on /apikeys and
- * /usageplans/{id}/keys, and apigateway:DELETE on /apikeys/{id} (only after such a race).
+ * Every key it makes is tagged with its stage (USAGE_KEY_STAGE_TAG), so a deployed function may be
+ * allowed to make and delete keys of its own stage only (infra/functions.ts).
+ *
+ * The caller needs apigateway:GET on /usageplans and /apikeys (the lists), on
+ * /usageplans/{id}/keys/{keyId} (after a conflict) and, to move a key, apigateway:DELETE on
+ * /usageplans/{id}/keys/{keyId}; apigateway:POST on /apikeys and /usageplans/{id}/keys,
+ * apigateway:PUT on /tags/{key ARN} (AWS's reference lists it for CreateApiKey: the key's tags),
+ * and apigateway:DELETE on /apikeys/{id} (only after such a race).
  */
 import { randomBytes } from 'node:crypto';
 import type { ApiKey } from '@aws-sdk/client-api-gateway';
@@ -34,6 +40,11 @@ export const usagePlanName = (plan: string, stage: string): string => `vigil-${p
 
 /** The API Gateway API key of a tenant on a stage. */
 export const usageKeyName = (stage: string, tenantId: string): string => `vigil-${stage}-${tenantId}`;
+
+/** The tag naming the stage whose binder made a key (API Gateway tag keys may hold `:`). */
+export const USAGE_KEY_STAGE_TAG = 'vigil:stage';
+/** The tag naming the key's tenant. */
+export const USAGE_KEY_TENANT_TAG = 'tenantId';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const USAGE_KEY_LENGTH = 40;
@@ -176,7 +187,7 @@ export class ApiGatewayUsagePlanBinder implements UsagePlanBinder {
           description: `Vigil tenant ${tenantId}: usage plan identity (not a credential the tenant sees)`,
           enabled: true,
           value: newUsageKeyValue(),
-          tags: { tenantId },
+          tags: { [USAGE_KEY_TENANT_TAG]: tenantId, [USAGE_KEY_STAGE_TAG]: this.stage },
         }),
       ),
       name,
