@@ -54,6 +54,12 @@ const statementValue = ({ Condition, ...statement }: PolicyStatement): CfnValue 
   ...(Condition && { Condition }),
 });
 
+/** An IAM policy document of these statements. */
+export const policyDocument = (statements: PolicyStatement[]): CfnValue => ({
+  Version: '2012-10-17',
+  Statement: statements.map(statementValue),
+});
+
 export const ref = (logicalId: string): Intrinsic => ({ Ref: logicalId });
 
 export const arnOf = (logicalId: string): Intrinsic => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
@@ -97,11 +103,23 @@ export const serviceRole = (spec: {
         },
       ],
     },
-    Policies: [
-      {
-        PolicyName: spec.policyName,
-        PolicyDocument: { Version: '2012-10-17', Statement: spec.statements.map(statementValue) },
-      },
-    ],
+    Policies: [{ PolicyName: spec.policyName, PolicyDocument: policyDocument(spec.statements) }],
+  },
+});
+
+/**
+ * A policy of its own attached to a role (AWS::IAM::Policy), for statements that name resources
+ * made after the role's function: in the role itself they would make the function wait for them.
+ */
+export const attachedPolicy = (spec: {
+  roleId: string;
+  policyName: string;
+  statements: PolicyStatement[];
+}): CfnResource => ({
+  Type: 'AWS::IAM::Policy',
+  Properties: {
+    PolicyName: spec.policyName,
+    Roles: [ref(spec.roleId)],
+    PolicyDocument: policyDocument(spec.statements),
   },
 });

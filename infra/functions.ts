@@ -9,9 +9,11 @@
 import { API_TIMEOUT_S } from '../functions/api/gateway-problems';
 import { API_ROUTES, type ApiRoute } from '../functions/api/routes';
 import type { CorsSettings } from './api';
-import { corsFor, REST_API } from './api';
-import type { CfnValue, IamAction, PolicyStatement, Resources } from './cloudformation';
-import { serviceRole, sub } from './cloudformation';
+import { corsFor, REST_API, usagePlanLogicalId } from './api';
+import { USAGE_KEY_STAGE_TAG, USAGE_KEY_TENANT_TAG } from '../libs/aws/src/api-gateway-usage-plans';
+import { PLANS } from '../libs/core/src/plans';
+import type { CfnValue, IamAction, PolicyCondition, PolicyStatement, Resources } from './cloudformation';
+import { attachedPolicy, ref, serviceRole, sub } from './cloudformation';
 import {
   lambdaArn,
   lambdaName,
@@ -82,7 +84,9 @@ export interface Grants {
   scheduleBuckets?: true;
   /**
    * Gives new tenants their API Gateway key in their plan's usage plan (libs/aws/src/api-gateway-usage-plans.ts
-   * lists the calls); the function runs with VIGIL_USAGE_PLANS=on.
+   * lists the calls); the function runs with VIGIL_USAGE_PLANS=on. Its statements
+   * (usagePlanBindingStatements) name this stage's usage plans, so they are a policy attached to the
+   * function's role rather than part of it (functionRoleResources).
    */
   bindUsagePlans?: true;
   /**
@@ -464,8 +468,14 @@ export const memorySizeOf = (functionKey: string): number => {
   return fn.definition.memorySize ?? DEFAULT_MEMORY_MB;
 };
 
-/** An API Gateway management resource of this region (API keys and usage plans are regional). */
-const apiGatewayArn = (path: string): CfnValue => sub(`arn:\${AWS::Partition}:apigateway:\${AWS::Region}::${path}`);
+/**
+ * An API Gateway management resource of this region (API keys and usage plans are regional), in the
+ * formats of AWS's Service Authorization Reference, "Actions, resources, and condition keys for
+ * Amazon API Gateway Management": `arn:${Partition}:apigateway:${Region}::/apikeys/${ApiKeyId}`,
+ * `…::/usageplans/${UsagePlanId}/keys/${Id}`, `…::/tags/${UrlEncodedResourceARN}`.
+ */
+const apiGatewayArn = (path: string, variables?: Record<string, CfnValue>): CfnValue =>
+  sub(`arn:\${AWS::Partition}:apigateway:\${AWS::Region}::${path}`, variables);
 
 const allow = (Action: IamAction[], Resource: CfnValue[]): PolicyStatement => ({
   Effect: 'Allow',
@@ -473,8 +483,62 @@ const allow = (Action: IamAction[], Resource: CfnValue[]): PolicyStatement => ({
   Resource,
 });
 
-/** The statements of one function's role. */
+/** Each of this stage's usage plans (one per plan, infra/api.ts) by its id, its Ref. */
+const usagePlanArns = (path: string): CfnValue[] =>
+  Object.keys(PLANS).map((plan) =>
+    apiGatewayArn(`/usageplans/\${UsagePlan}${path}`, { UsagePlan: ref(usagePlanLogicalId(plan)) }),
+  );
+
+/**
+ * A request that tags what it creates as the binder does: with this stage (and nothing but the
+ * binder's two tags). The reference lists aws:RequestTag and aws:TagKeys for apigateway:POST on
+ * ApiKeys and apigateway:PUT on Tags.
+ */
+const TAGGED_FOR_THIS_STAGE: PolicyCondition = {
+  StringEquals: { [`aws:RequestTag/${USAGE_KEY_STAGE_TAG}`]: STAGE },
+  'ForAllValues:StringEquals': { 'aws:TagKeys': [USAGE_KEY_TENANT_TAG, USAGE_KEY_STAGE_TAG] },
+};
+
+/**
+ * What binding a tenant to its usage plan calls (ApiGatewayUsagePlanBinder.bind, the only binder
+ * call the claim makes), each as narrow as API Gateway's IAM allows (the reference above):
+ * - GetUsagePlans and GetApiKeys (the binder finds this stage's plan, and a key made by an earlier
+ *   try, by name): apigateway:GET on the collections `/usageplans` and `/apikeys`. NOT SCOPED: a
+ *   list is authorised on its collection, whose only condition key, aws:ResourceTag, is about the
+ *   collection and not the items listed, so this lets the function read every usage plan and every
+ *   API key of the region, values included. Only a binder that finds keys without listing them
+ *   (by an id it kept) could drop it.
+ * - CreateApiKey: apigateway:POST on `/apikeys`, and apigateway:PUT on the new key's `/tags/…` (the
+ *   reference maps CreateApiKey to both: the tags given on create), each only for a request tagging
+ *   the key with this stage. The Tags resource has no resource condition key, so the PUT cannot be
+ *   held to new keys: the function may put those two tags on other taggable resources of the
+ *   region too, and so mark a key of another stage as its own.
+ * - CreateUsagePlanKey, and GetUsagePlanKey after a conflict: this stage's usage plans only, by id.
+ *   Which key goes in has no condition key (the resource is the plan's keys).
+ * - DeleteApiKey (the younger of two keys two racing binds made): only keys tagged with this
+ *   stage, aws:ResourceTag (so keys made before 2026-12-06 evening, untagged, are never deleted by
+ *   it; the binder deletes only a key it just made).
+ */
+export const usagePlanBindingStatements = (): PolicyStatement[] => [
+  allow(['apigateway:GET'], [apiGatewayArn('/usageplans'), apiGatewayArn('/apikeys')]),
+  { ...allow(['apigateway:POST'], [apiGatewayArn('/apikeys')]), Condition: TAGGED_FOR_THIS_STAGE },
+  { ...allow(['apigateway:PUT'], [apiGatewayArn('/tags/*')]), Condition: TAGGED_FOR_THIS_STAGE },
+  allow(['apigateway:POST'], usagePlanArns('/keys')),
+  allow(['apigateway:GET'], usagePlanArns('/keys/*')),
+  {
+    ...allow(['apigateway:DELETE'], [apiGatewayArn('/apikeys/*')]),
+    Condition: { StringEquals: { [`aws:ResourceTag/${USAGE_KEY_STAGE_TAG}`]: STAGE } },
+  },
+];
+
+/** Everything one function may do: its role's own statements and those of the policy attached to it. */
 export const statementsFor = (functionKey: string, grants: Grants): PolicyStatement[] => [
+  ...roleStatementsFor(functionKey, grants),
+  ...(grants.bindUsagePlans ? usagePlanBindingStatements() : []),
+];
+
+/** The statements of one function's role itself (its inline policy). */
+const roleStatementsFor = (functionKey: string, grants: Grants): PolicyStatement[] => [
   // Its own log group only (serverless creates the group, so no logs:CreateLogGroup).
   allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [logGroupArn(functionKey)]),
   ...(grants.table?.length
@@ -515,17 +579,6 @@ export const statementsFor = (functionKey: string, grants: Grants): PolicyStatem
         ),
       ]
     : []),
-  ...(grants.bindUsagePlans
-    ? [
-        allow(
-          ['apigateway:GET'],
-          [apiGatewayArn('/usageplans'), apiGatewayArn('/apikeys'), apiGatewayArn('/usageplans/*/keys/*')],
-        ),
-        allow(['apigateway:POST'], [apiGatewayArn('/apikeys'), apiGatewayArn('/usageplans/*/keys')]),
-        // Only after two binds of one tenant raced: the younger duplicate key is deleted.
-        allow(['apigateway:DELETE'], [apiGatewayArn('/apikeys/*')]),
-      ]
-    : []),
   ...(grants.readSessionSecret ? [allow(['ssm:GetParameter'], [sessionSecretParameterArn])] : []),
   ...(grants.scheduleBuckets
     ? [
@@ -547,15 +600,38 @@ export const functionDefinitions = (): Record<string, FunctionDefinition> =>
     ]),
   );
 
+/** The logical id of the policy attached to a function's role for its usage-plan statements. */
+export const usagePlansPolicyId = (functionKey: string): string => `${pascalCase(functionKey)}UsagePlansPolicy`;
+
+/**
+ * Each function's role, and for a function binding usage plans a policy attached to it. The usage
+ * plans follow the API's deployment, which follows the API's methods and so the functions behind
+ * them: a role naming the plans would make its function wait for them (a dependency cycle). A
+ * separate policy waits for the role and the plans, and nothing waits for it.
+ */
 export const functionRoleResources = (): Resources =>
   Object.fromEntries(
-    FUNCTIONS.map(({ key, grants }) => [
-      roleId(key),
-      serviceRole({
-        service: 'lambda.amazonaws.com',
-        policyName: lambdaName(key),
-        statements: statementsFor(key, grants),
-      }),
+    FUNCTIONS.flatMap(({ key, grants }) => [
+      [
+        roleId(key),
+        serviceRole({
+          service: 'lambda.amazonaws.com',
+          policyName: lambdaName(key),
+          statements: roleStatementsFor(key, grants),
+        }),
+      ],
+      ...(grants.bindUsagePlans
+        ? [
+            [
+              usagePlansPolicyId(key),
+              attachedPolicy({
+                roleId: roleId(key),
+                policyName: `${lambdaName(key)}-usage-plans`,
+                statements: usagePlanBindingStatements(),
+              }),
+            ],
+          ]
+        : []),
     ]),
   );
 

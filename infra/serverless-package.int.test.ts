@@ -11,6 +11,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { USAGE_KEY_STAGE_TAG } from '@vigil/aws/api-gateway-usage-plans';
 import { CANARY_TENANT_ID } from '@vigil/aws/canary';
 import { METRIC, METRICS_NAMESPACE } from '@vigil/aws/metrics';
 import { INDEX, SUMMARY_ATTRIBUTES, TTL_ATTRIBUTE } from '@vigil/aws/table-definition';
@@ -155,7 +156,14 @@ const roleOf = (functionKey: string): Resource => {
   return resource(roleId);
 };
 
-const roleStatements = (role: Resource): Statement[] => allStatements(role.Properties.Policies);
+/** A role's statements: its inline policies', and those of the policies attached to it (AWS::IAM::Policy). */
+const roleStatements = (role: Resource): Statement[] => {
+  const roleId = Object.entries(template.Resources).find(([, r]) => r === role)?.[0];
+  const attached = resourcesOfType('AWS::IAM::Policy')
+    .filter(([, policy]) => asArray(policy.Properties.Roles).some((r) => targetOf(r) === roleId))
+    .map(([, policy]) => policy.Properties.PolicyDocument);
+  return [...allStatements(role.Properties.Policies), ...allStatements(attached)];
+};
 
 const actionsOf = (statements: Statement[]): string[] =>
   [...new Set(statements.flatMap((s) => asArray(s.Action)))].sort();
@@ -711,6 +719,7 @@ describe('serverless package (offline, --stage ci)', () => {
         'dynamodb:UpdateItem',
         'apigateway:GET',
         'apigateway:POST',
+        'apigateway:PUT',
         'apigateway:DELETE',
       ],
       revokeSession: ['dynamodb:PutItem'],
@@ -788,22 +797,59 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(indexesQueriedBy('bulkJobs')).toEqual([INDEX.byStatus]);
     });
 
-    it("lets only the console's first sign-in make API Gateway keys, on this region's keys and usage plans", () => {
+    it("lets only the console's first sign-in make API Gateway keys: tagged with its stage, into this stage's usage plans", () => {
       for (const key of FUNCTION_KEYS) {
+        if (key === 'claimSessionTenant') continue;
         const apiGateway = roleStatements(roleOf(key)).filter((s) =>
           asArray(s.Action).some((a) => a.startsWith('apigateway:')),
         );
-        const usagePlans = resource(functionId(key)).Properties.Environment.Variables.VIGIL_USAGE_PLANS;
-        if (key !== 'claimSessionTenant') {
-          expect(apiGateway, key).toEqual([]);
-          expect(usagePlans, key).toBeUndefined();
-          continue;
-        }
-        expect(usagePlans).toBe('on');
-        const resources = apiGateway.flatMap((s) => asArray(s.Resource)).map((r) => JSON.stringify(r));
-        expect(resources.length).toBeGreaterThan(0);
-        for (const r of resources) expect(r).toMatch(/:apigateway:\$\{AWS::Region\}::\/(usageplans|apikeys)/);
+        expect(apiGateway, key).toEqual([]);
+        expect(resource(functionId(key)).Properties.Environment.Variables.VIGIL_USAGE_PLANS, key).toBeUndefined();
       }
+      expect(resource(functionId('claimSessionTenant')).Properties.Environment.Variables.VIGIL_USAGE_PLANS).toBe('on');
+
+      // In a policy attached to the function's role, not in the role: the usage plans come after the
+      // API's deployment, which comes after the function (the template's cycle test holds the order).
+      const role = roleOf('claimSessionTenant');
+      const inline = allStatements(role.Properties.Policies);
+      expect(inline.filter((s) => asArray(s.Action).some((a) => a.startsWith('apigateway:')))).toEqual([]);
+      const policy = resource('ClaimSessionTenantUsagePlansPolicy');
+      expect(policy.Type).toBe('AWS::IAM::Policy');
+      expect(policy.Properties.Roles).toEqual([{ Ref: 'ClaimSessionTenantRole' }]);
+
+      const arn = (path: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:apigateway:\${AWS::Region}::${path}` });
+      const inEachUsagePlan = (path: string) =>
+        Object.keys(PLANS).map((plan) => ({
+          'Fn::Sub': [
+            `arn:\${AWS::Partition}:apigateway:\${AWS::Region}::/usageplans/\${UsagePlan}${path}`,
+            { UsagePlan: { Ref: `ApiGatewayUsagePlan${plan.charAt(0).toUpperCase()}${plan.slice(1)}` } },
+          ],
+        }));
+      const taggedForThisStage = {
+        StringEquals: { [`aws:RequestTag/${USAGE_KEY_STAGE_TAG}`]: STAGE },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenantId', USAGE_KEY_STAGE_TAG] },
+      };
+      const statements = allStatements(policy.Properties.PolicyDocument);
+      expect(statements).toEqual([
+        // The two lists (the binder finds plans and keys by name): API Gateway's IAM cannot narrow them.
+        { Effect: 'Allow', Action: ['apigateway:GET'], Resource: [arn('/usageplans'), arn('/apikeys')] },
+        // Keys are made only tagged with this stage, and deleted only when so tagged.
+        { Effect: 'Allow', Action: ['apigateway:POST'], Resource: [arn('/apikeys')], Condition: taggedForThisStage },
+        { Effect: 'Allow', Action: ['apigateway:PUT'], Resource: [arn('/tags/*')], Condition: taggedForThisStage },
+        // Into this stage's usage plans only, by their ids.
+        { Effect: 'Allow', Action: ['apigateway:POST'], Resource: inEachUsagePlan('/keys') },
+        { Effect: 'Allow', Action: ['apigateway:GET'], Resource: inEachUsagePlan('/keys/*') },
+        {
+          Effect: 'Allow',
+          Action: ['apigateway:DELETE'],
+          Resource: [arn('/apikeys/*')],
+          Condition: { StringEquals: { [`aws:ResourceTag/${USAGE_KEY_STAGE_TAG}`]: STAGE } },
+        },
+      ]);
+      for (const plan of Object.keys(PLANS))
+        expect(resource(`ApiGatewayUsagePlan${plan.charAt(0).toUpperCase()}${plan.slice(1)}`).Type).toBe(
+          'AWS::ApiGateway::UsagePlan',
+        );
     });
 
     it("lets only the authorizer read the session secret, and only this stage's parameter", () => {
