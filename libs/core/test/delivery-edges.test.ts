@@ -3,7 +3,7 @@
  * that fail, poison messages, tenants that are gone, receivers that ask to wait, and a sweep that
  * does not pile tickets onto a backlogged queue.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Attempt, MessageIn } from '../src';
 import {
   appendAttempt,
@@ -200,6 +200,32 @@ describe('a request that waited for a connection', () => {
     const [sent] = store.messages.get(message.id)!.attempts;
     expect(sent).toMatchObject({ startedAt: new Date(message.dueAt + 1_500).toISOString(), latenessMs: 1_500 });
     expect(sent).not.toHaveProperty('waitedMs');
+  });
+});
+
+describe('a record beside a slow receiver', () => {
+  it('is not held up the whole second by a send still waiting for its answer, only while sends start', async () => {
+    // Prepare: a receiver that never answers holds one send in flight.
+    const { deps, store, worker, queue, sender, clock } = setup();
+    const send = sender.send.bind(sender);
+    sender.send = async (request) => {
+      const answer = await send(request);
+      return request.url.includes('/slow') ? new Promise(() => {}) : answer;
+    };
+    await scheduleMessage(deps, TENANT, input({ url: 'https://example.com/slow', delay: 10 }));
+    clock.set(queue.sent.at(-1)!.ticket.dueAt - 1_000);
+    void worker.deliver(queue.sent.at(-1)!.ticket);
+    await vi.waitFor(() => expect(sender.requests).toHaveLength(1));
+
+    // Act: another message, to a receiver that answers at once.
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 20 }));
+    clock.set(message.dueAt - 1_000);
+    expect(await worker.deliver(queue.sent.at(-1)!.ticket)).toBe('delivered');
+
+    // Assess: recorded within SEND_STARTS_QUIET_MS of its send, not RECORD_DEFER_MAX_MS.
+    const sentAt = sender.requests[1]!.at;
+    const recordedAt = store.writes.findLast((w) => w.op === 'save')!.at;
+    expect(recordedAt - sentAt).toBeLessThanOrEqual(100);
   });
 });
 

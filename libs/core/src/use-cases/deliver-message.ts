@@ -77,6 +77,12 @@ import { FlowGate } from './flow-gate';
 /** The longest a record waits for other sends to finish: far inside the lease. */
 const RECORD_DEFER_MAX_MS = 1_000;
 /**
+ * A record waits for other sends only while sends are still starting (a burst): once none has
+ * started for this long, the ones in flight are waiting on their receivers' answers, and a slow
+ * receiver must not hold every other delivery's record up (it held each for the whole second).
+ */
+const SEND_STARTS_QUIET_MS = 100;
+/**
  * A record that throws is tried again after these waits (six tries in all over about 15 s: a store
  * throttled for a few seconds must not turn a sent attempt into a failure), while the take's lease
  * has room: no try starts later than RECORD_LEASE_ROOM_MS before it ends, after which the message
@@ -117,6 +123,8 @@ export class DeliveryWorker {
   /** Requests on the wire right now; records wait for them (briefly) so a burst's sends go first. */
   private sending = 0;
   private readonly quiet = new Signal();
+  /** When the latest send started: records wait for a burst's sends only while they are starting. */
+  private lastSendStartedAt = Number.NEGATIVE_INFINITY;
   private readonly gate: FlowGate | undefined;
 
   constructor(private readonly deps: DeliveryDeps) {
@@ -243,6 +251,7 @@ export class DeliveryWorker {
       return 'skipped';
     }
     const startedAt = clock.now();
+    this.lastSendStartedAt = startedAt;
     this.sending += 1;
     const result = await send(deliveryTargets, prepared.request).finally(() => {
       this.sending -= 1;
@@ -528,9 +537,11 @@ export class DeliveryWorker {
     keepMs: number,
   ): Promise<DeliveryOutcome> {
     const { clock, settings, log, events, backoff, random } = this.deps;
-    if (this.sending > 0) {
-      // A store write costs as much CPU as several sends: let the sends of a burst go first.
-      await this.quiet.wait(clock.sleepUntil(clock.now() + RECORD_DEFER_MAX_MS));
+    // A store write costs as much CPU as several sends: let the sends of a burst go first, while
+    // they are still starting (SEND_STARTS_QUIET_MS), at most RECORD_DEFER_MAX_MS.
+    const deferUntil = clock.now() + RECORD_DEFER_MAX_MS;
+    while (this.sending > 0 && clock.now() < Math.min(deferUntil, this.lastSendStartedAt + SEND_STARTS_QUIET_MS)) {
+      await this.quiet.wait(clock.sleepUntil(Math.min(deferUntil, this.lastSendStartedAt + SEND_STARTS_QUIET_MS)));
     }
     const now = clock.now();
     // Recording an attempt ends the take: the lease, the count of takes without a record and a
