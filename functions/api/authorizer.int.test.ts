@@ -103,6 +103,7 @@ describe('next-auth session tokens', () => {
       const response = await apiClient(stack.url, token).post('/v1/session/tenant', {});
       expect(response.status).toBe(401);
       expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
     }
     expect(await stack.runtime.tenants.listTenants()).not.toContainEqual(
       expect.objectContaining({ name: 'eve@example.com' }),

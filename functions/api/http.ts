@@ -138,7 +138,7 @@ const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, strin
     throw new PayloadTooLargeError('The request body is larger than 6 MiB.');
   if (text.trim() === '') throw ValidationError.single('', 'a JSON body is required');
   const type = headers['content-type'] ?? '';
-  if (type !== '' && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+  if (type !== '' && !/^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(type)) {
     throw new UnsupportedMediaTypeError(`Content-Type ${type} is not supported; send application/json.`);
   }
   // JSON is UTF-8 (RFC 8259), and the body is read so: another charset named would be read wrong.

@@ -151,6 +151,10 @@ describe('one size rule and the header rules, before anything is written', () =>
     );
     expect((await post('application/json; charset="UTF-8"')).status).toBe(201);
     expect((await post('application/json;charset=utf8')).status).toBe(201);
+    // Types that only begin like JSON's are not JSON (a JSON text sequence, a list of two types).
+    expect((await post('application/json-seq')).status).toBe(415);
+    expect((await post('application/json, text/plain')).status).toBe(415);
+    expect((await post('application/merge-patch+json')).status).toBe(201);
   });
 
   it('answers 422 naming the header for a reserved, unsendable, too many or too large headers', async () => {

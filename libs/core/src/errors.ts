@@ -86,6 +86,11 @@ export class UnauthorizedError extends VigilError {
   readonly status = 401;
   readonly type = 'unauthorized';
   readonly title = 'Missing or invalid API key';
+
+  constructor(message: string) {
+    // A 401 names the scheme it wants (RFC 9110 §11.6.1), as the gateway's own 401 does.
+    super(message, { headers: { 'www-authenticate': 'Bearer' } });
+  }
 }
 
 export class MessageNotFoundError extends VigilError {
