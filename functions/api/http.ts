@@ -10,7 +10,7 @@ import { isDependencyUnavailable } from '@vigil/aws/dependency-errors';
 import { base } from '@vigil/aws/wiring/base';
 import type { FieldError, SessionIdentity, WebUser } from '@vigil/core';
 import {
-  fieldErrors,
+  validationErrorOf,
   MalformedRequestError,
   PayloadTooLargeError,
   parseRequestJson,
@@ -208,7 +208,7 @@ const bodyOf = <B extends z.ZodType>(
 const validate = <S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query'): z.output<S> => {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new ValidationError(fieldErrors(result.error, where === 'query' ? ['query'] : []));
+  throw validationErrorOf(result.error, where === 'query' ? ['query'] : []);
 };
 
 export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined>(

@@ -30,13 +30,13 @@ export abstract class VigilError extends Error {
  */
 export const MAX_FIELD_ERRORS = 50;
 
-/** The first MAX_FIELD_ERRORS, and a last entry saying how many more there were. */
-const bounded = (errors: readonly FieldError[]): FieldError[] =>
-  errors.length <= MAX_FIELD_ERRORS
+/** The first MAX_FIELD_ERRORS of `total` problems, and a last entry saying how many more there were. */
+const bounded = (errors: readonly FieldError[], total: number): FieldError[] =>
+  total <= MAX_FIELD_ERRORS
     ? [...errors]
     : [
         ...errors.slice(0, MAX_FIELD_ERRORS),
-        { path: '', message: `and ${errors.length - MAX_FIELD_ERRORS} more problems not listed` },
+        { path: '', message: `and ${total - MAX_FIELD_ERRORS} more problems not listed` },
       ];
 
 export class ValidationError extends VigilError {
@@ -46,8 +46,9 @@ export class ValidationError extends VigilError {
   /** Every problem found, up to MAX_FIELD_ERRORS (then one entry tells how many more). */
   readonly errors: FieldError[];
 
-  constructor(errors: readonly FieldError[]) {
-    const listed = bounded(errors);
+  /** `total`: how many problems there are, when `errors` lists only the first of them. */
+  constructor(errors: readonly FieldError[], total = errors.length) {
+    const listed = bounded(errors, total);
     super(listed.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '));
     this.errors = listed;
   }

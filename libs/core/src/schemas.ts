@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { FieldError } from './errors';
-import { ValidationError } from './errors';
+import { MAX_FIELD_ERRORS, ValidationError } from './errors';
 import { MAX_BULK_IDS } from './bulk-jobs';
 import { basicCredentialsOf } from './delivery-request';
 import { targetTypeOf } from './delivery-target';
@@ -403,26 +403,49 @@ const shownName = (name: string, max: number): string => (name.length > max ? `$
  */
 export const MAX_SHOWN_NAME_LENGTH = 100;
 
-/** Turns zod issues into the `errors` of a validation problem, one per field (ValidationError keeps the first MAX_FIELD_ERRORS). */
-export const fieldErrors = (error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): FieldError[] =>
-  error.issues.flatMap((issue) => {
+/**
+ * Turns zod issues into the `errors` of a validation problem, one per field, the first `most` of
+ * them (ValidationError lists MAX_FIELD_ERRORS).
+ */
+export const fieldErrors = (
+  error: z.ZodError,
+  prefix: ReadonlyArray<PropertyKey> = [],
+  most = Number.POSITIVE_INFINITY,
+): FieldError[] => {
+  const errors: FieldError[] = [];
+  for (const issue of error.issues) {
     const path = [...prefix, ...issue.path].map((segment) => shownName(String(segment), MAX_SHOWN_NAME_LENGTH));
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({
-        path: [...path, shownName(key, MAX_SHOWN_NAME_LENGTH)].join('.'),
-        message: 'unknown field',
-      }));
+      for (const key of issue.keys.slice(0, most - errors.length)) {
+        errors.push({ path: [...path, shownName(key, MAX_SHOWN_NAME_LENGTH)].join('.'), message: 'unknown field' });
+      }
+    } else if (issue.code === 'invalid_key') {
+      errors.push({ path: path.join('.'), message: issue.issues[0]?.message ?? issue.message });
+    } else {
+      errors.push({ path: path.join('.'), message: issue.message });
     }
-    if (issue.code === 'invalid_key') {
-      return [{ path: path.join('.'), message: issue.issues[0]?.message ?? issue.message }];
-    }
-    return [{ path: path.join('.'), message: issue.message }];
-  });
+    if (errors.length >= most) break;
+  }
+  return errors;
+};
+
+/**
+ * The validation problem of zod's issues: the first MAX_FIELD_ERRORS made into field errors, the
+ * rest only counted (a 6 MiB body of unknown fields is 600,000 of them: making each an entry cost
+ * a second).
+ */
+export const validationErrorOf = (error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): ValidationError => {
+  const total = error.issues.reduce(
+    (sum, issue) => sum + (issue.code === 'unrecognized_keys' ? issue.keys.length : 1),
+    0,
+  );
+  return new ValidationError(fieldErrors(error, prefix, MAX_FIELD_ERRORS), total);
+};
 
 /** Parses or throws a ValidationError carrying every problem found. */
 export const parseOrThrow = <S extends z.ZodType>(schema: S, input: unknown): z.output<S> => {
   const result = schema.safeParse(input);
-  if (!result.success) throw new ValidationError(fieldErrors(result.error));
+  if (!result.success) throw validationErrorOf(result.error);
   return result.data;
 };
 

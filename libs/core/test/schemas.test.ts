@@ -3,6 +3,7 @@ import {
   ApiKeyIn,
   BODY_TOO_DEEP,
   fieldErrors,
+  validationErrorOf,
   MAX_BODY_NESTING,
   MAX_FIELD_ERRORS,
   MessageBatchIn,
@@ -167,7 +168,7 @@ describe('MessageIn', () => {
 describe('a request with a great many mistakes', () => {
   const problems = (input: unknown) => {
     const result = MessageIn.safeParse(input);
-    return result.success ? [] : new ValidationError(fieldErrors(result.error)).errors;
+    return result.success ? [] : validationErrorOf(result.error).errors;
   };
   const many = (count: number, entry: (i: number) => [string, unknown]) =>
     Object.fromEntries(Array.from({ length: count }, (_, i) => entry(i)));
@@ -180,6 +181,9 @@ describe('a request with a great many mistakes', () => {
     expect(listed.at(-1)).toEqual({ path: '', message: `and ${20_000 - MAX_FIELD_ERRORS} more problems not listed` });
     const error = new ValidationError(listed);
     expect(error.message.length).toBeLessThan(2_000);
+    // Only the listed ones are made into entries; the rest are counted.
+    const result = MessageIn.safeParse({ ...valid, ...many(20_000, (i) => [`unknown${i}`, 0]) });
+    expect(fieldErrors(result.error!, [], MAX_FIELD_ERRORS)).toHaveLength(MAX_FIELD_ERRORS);
   });
 
   it('tells too many headers or metadata tags as one problem, without looking at each entry', () => {
