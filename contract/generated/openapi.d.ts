@@ -1315,7 +1315,8 @@ export interface components {
              *     - `invalid-request`: the request could never be sent as given.
              *     - `invalid-response`: the receiver answered, but not in HTTP: a malformed status line
              *       or header, a header section over 16 KiB, a status under 100 (Node's parser's
-             *       `HPE_*` errors; `error` has its words).
+             *       `HPE_*` errors; `error` has its words); or more than 64 KiB, or more than 32
+             *       informational (`1xx`) responses, before its answer's status line.
              *     - `other`: anything else.
              * @enum {string}
              */

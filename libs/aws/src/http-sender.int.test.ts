@@ -199,6 +199,87 @@ describe('NodeHttpSender', () => {
       });
     });
 
+    describe('with a receiver that streams bytes before its status line', () => {
+      /** A raw receiver that answers every request by writing `chunk` for as long as the connection lasts. */
+      const flooding = async (chunk: string) => {
+        const raw = net.createServer((socket) => {
+          socket.on('error', () => {});
+          socket.once('data', () => {
+            const pump = () => {
+              while (!socket.destroyed) if (!socket.write(chunk)) return void socket.once('drain', pump);
+            };
+            pump();
+          });
+        });
+        await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+        const started = performance.now();
+        const cpuBefore = process.cpuUsage();
+        const result = await sender.send(
+          request(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`, { timeoutMs: 5_000 }),
+        );
+        const { user, system } = process.cpuUsage(cpuBefore);
+        const elapsedMs = performance.now() - started;
+        await new Promise((resolve) => raw.close(resolve));
+        return { result, elapsedMs, cpuMs: (user + system) / 1000 };
+      };
+
+      it('gives up on endless informational responses at once, not at the timeout (it kept a CPU busy till then)', async () => {
+        const { result, elapsedMs, cpuMs } = await flooding('HTTP/1.1 102 Processing\r\n\r\n'.repeat(100));
+
+        expect(result).toEqual({
+          error: "the receiver sent 33 informational (1xx) responses before its answer's status line",
+          errorKind: 'invalid-response',
+        });
+        expect(elapsedMs).toBeLessThan(1_000);
+        expect(cpuMs).toBeLessThan(1_000);
+      });
+
+      it("gives up on endless bare CRLFs (which Node's header limit does not count) past 64 KiB", async () => {
+        const { result, elapsedMs, cpuMs } = await flooding('\r\n'.repeat(32_768));
+
+        expect(result).toMatchObject({
+          error: expect.stringMatching(/^the receiver sent \d+ KiB before its answer's status line$/),
+          errorKind: 'invalid-response',
+        });
+        expect(elapsedMs).toBeLessThan(1_000);
+        expect(cpuMs).toBeLessThan(1_000);
+      });
+
+      it('still reads the answer after a 100 Continue and 103 Early Hints', async () => {
+        const raw = net.createServer((socket) => {
+          socket.on('error', () => {});
+          socket.once('data', () => {
+            socket.write('HTTP/1.1 100 Continue\r\n\r\n');
+            socket.write('HTTP/1.1 103 Early Hints\r\nlink: </style.css>; rel=preload; as=style\r\n\r\n');
+            socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
+          });
+        });
+        await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+
+        const result = await sender.send(request(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`));
+        raw.close();
+
+        expect(withoutHeaders(result)).toEqual({ statusCode: 200, responseSnippet: 'ok' });
+      });
+
+      it('reads an answer whose body, in the same chunks as its head, is far larger than the bound', async () => {
+        const body = 'x'.repeat(256 * 1024);
+        const raw = net.createServer((socket) => {
+          socket.on('error', () => {});
+          socket.once('data', () =>
+            socket.end(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`),
+          );
+        });
+        await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+
+        const result = await sender.send(request(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`));
+        raw.close();
+
+        expect(result).toMatchObject({ statusCode: 200, responseSnippet: 'x'.repeat(1024) });
+        expect(result).not.toHaveProperty('error');
+      });
+    });
+
     it('keeps the status, headers and body so far of an answer cut by a reset, as of one cut by a close', async () => {
       const cutBy = async (cut: (socket: net.Socket) => void) => {
         const raw = net.createServer((socket) => {

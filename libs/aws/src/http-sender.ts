@@ -215,6 +215,24 @@ type Destination = { url: URL; host: string; port: number; lookup?: LookupFuncti
 /** A request that waited for a connection longer than this share of its timeout is not sent. */
 const MAX_CONNECTION_WAIT_SHARE = 0.5;
 
+/**
+ * What a receiver may send before its answer's status line. The body is cut at the snippet, but
+ * Node's parser reads everything before the status for as long as it comes: endless informational
+ * responses (`102 Processing`), or endless bare CRLFs, which its 16 KiB header limit does not
+ * count. One receiver doing that at the loopback's speed kept a CPU busy for the whole timeout,
+ * and every other delivery of the process came late. 64 KiB holds a final head at Node's 16 KiB
+ * limit plus three 1xx heads as large; real ones (100 Continue, 103 Early Hints) are well under 1 KiB.
+ */
+export const MAX_BYTES_BEFORE_STATUS = 64 * 1024;
+
+/**
+ * Informational (1xx) responses read before the answer. A webhook meets one or two: 100 Continue,
+ * 103 Early Hints, and 102 Processing, which RFC 2518 sent once a long request had taken 20 s.
+ * 32 leaves room for a receiver that sends a 102 every second through the longest timeout (30 s);
+ * the byte bound above is what keeps a fast flood cheap, this one names what happened sooner.
+ */
+export const MAX_INFORMATIONAL_RESPONSES = 32;
+
 export class NodeHttpSender implements DeliveryTarget {
   private readonly httpAgent: HttpAgentAhead;
   private readonly httpsAgent: HttpsAgentAhead;
@@ -332,14 +350,20 @@ export class NodeHttpSender implements DeliveryTarget {
           ...(retryAfterMs !== undefined && { retryAfterMs }),
         };
       };
+      // Bytes and informational responses that came before the answer's status (see MAX_BYTES_BEFORE_STATUS).
+      let bytesBeforeStatus = 0;
+      let informational = 0;
+      let stopCounting = () => {};
       const finishing = (result: SendResult | Promise<SendResult>) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        stopCounting();
         resolve(result);
       };
 
       const onResponse = (res: http.IncomingMessage) => {
+        stopCounting();
         if (res.statusCode === undefined || res.statusCode < 100) {
           // Node's parser takes any three digits: `099` is no HTTP status, and no answer to record.
           finish({
@@ -433,9 +457,35 @@ export class NodeHttpSender implements DeliveryTarget {
         Math.max(0, deadline - performance.now()),
       );
 
+      const refuseBeforeStatus = (what: string) => {
+        finish({ error: `the receiver sent ${what} before its answer's status line`, errorKind: 'invalid-response' });
+        req.destroy();
+      };
+      req.on('information', () => {
+        informational += 1;
+        if (informational > MAX_INFORMATIONAL_RESPONSES) {
+          refuseBeforeStatus(`${informational} informational (1xx) responses`);
+        }
+      });
+      req.once('socket', (socket: Duplex) => {
+        // Counted on the socket, after Node's parser has read each chunk: a chunk that ends the head
+        // fires 'response' first, so only what came before the status is counted.
+        const counting = (chunk: Buffer) => {
+          bytesBeforeStatus += chunk.length;
+          if (bytesBeforeStatus > MAX_BYTES_BEFORE_STATUS) {
+            refuseBeforeStatus(`${Math.floor(bytesBeforeStatus / 1024)} KiB`);
+          }
+        };
+        socket.on('data', counting);
+        // A keep-alive socket goes on to other requests: the count is this one's alone.
+        stopCounting = () => socket.off('data', counting);
+        if (settled) stopCounting();
+      });
+
       // A `101 Switching Protocols` ends HTTP on this socket: no answer to the webhook will come.
       // Without a listener Node drops the socket without a word and the send would wait out its timeout.
       req.on('upgrade', (res: http.IncomingMessage, socket: Duplex) => {
+        stopCounting();
         socket.destroy();
         statusCode = res.statusCode;
         responseHeaders = keptResponseHeaders(res);
