@@ -415,6 +415,25 @@ describe('NodeHttpSender', () => {
       expect(parseRetryAfter('Tue, 01 Dec 2026', now)).toBeUndefined();
       expect(parseRetryAfter(undefined, now)).toBeUndefined();
     });
+
+    it('reads every HTTP-date form as GMT, whatever zone the process runs in (asctime was read in its own)', () => {
+      const now = Date.parse('2026-12-01T09:00:00Z');
+      const zone = process.env.TZ;
+      try {
+        for (const tz of ['Asia/Tokyo', 'America/New_York']) {
+          process.env.TZ = tz;
+          // Node applies a TZ set at run time to the next Date operation; without that this proves nothing.
+          expect(new Date(now).getTimezoneOffset()).not.toBe(0);
+
+          expect(parseRetryAfter('Tue, 01 Dec 2026 09:01:00 GMT', now)).toBe(60_000);
+          expect(parseRetryAfter('Tuesday, 01-Dec-26 09:01:00 GMT', now)).toBe(60_000);
+          expect(parseRetryAfter('Tue Dec  1 09:01:00 2026', now)).toBe(60_000);
+        }
+      } finally {
+        if (zone === undefined) delete process.env.TZ;
+        else process.env.TZ = zone;
+      }
+    });
   });
 
   describe('with every connection to the origin in use', () => {

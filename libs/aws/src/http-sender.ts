@@ -177,6 +177,9 @@ const decodeSnippet = (chunks: Buffer[], max: number): string =>
 /** A year: the longest wait a `Retry-After` is read as (the engine caps it at its backoff's maximum). */
 const RETRY_AFTER_MAX_MS = 366 * 24 * 3_600_000;
 
+/** asctime's form of an HTTP-date (`Sun Nov  6 08:49:37 1994`): the one that names no zone. */
+const ASCTIME_DATE = /^[a-z]{3} [a-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/i;
+
 /**
  * RFC 9110's three forms of an HTTP-date, whole (`Date.parse` alone reads a fragment such as
  * `Wed, 1` as a date in 2001): IMF-fixdate, the obsolete RFC 850 form, and asctime's.
@@ -184,7 +187,7 @@ const RETRY_AFTER_MAX_MS = 366 * 24 * 3_600_000;
 const HTTP_DATE_FORMS = [
   /^[a-z]{3}, \d{2} [a-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/i,
   /^[a-z]{6,9}, \d{2}-[a-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT$/i,
-  /^[a-z]{3} [a-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/i,
+  ASCTIME_DATE,
 ];
 
 /**
@@ -196,7 +199,9 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
   const text = value.trim();
   if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, RETRY_AFTER_MAX_MS);
   if (!HTTP_DATE_FORMS.some((form) => form.test(text))) return undefined;
-  const at = Date.parse(text);
+  // Every HTTP-date is GMT, but `Date.parse` reads one without a zone in the process's own: under
+  // TZ=Asia/Tokyo a wait of a minute became none, and the retry came early.
+  const at = Date.parse(ASCTIME_DATE.test(text) ? `${text} GMT` : text);
   return Number.isNaN(at) ? undefined : Math.min(Math.max(0, at - now), RETRY_AFTER_MAX_MS);
 };
 
