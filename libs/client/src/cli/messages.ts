@@ -23,6 +23,7 @@ export interface SendOptions {
   method?: string;
   metadata?: string[];
   label?: string[];
+  idempotencyKey?: string;
 }
 
 /** `--data`: `@file` (or `@-` for stdin) read from there; JSON when it parses as JSON, text otherwise. */
@@ -76,14 +77,14 @@ export const messageFromOptions = async (
   url: string,
   options: SendOptions,
   stdin: NodeJS.ReadableStream,
-): Promise<CreateMessage> => {
+): Promise<CreateMessage & { idempotencyKey?: string }> => {
   if (options.in !== undefined && options.at !== undefined) {
     throw usageError('give --in or --at, not both');
   }
   if (options.tz !== undefined && options.at === undefined) {
     throw usageError('--tz goes with --at', 'write --at 2026-12-24T09:00 --tz Europe/Berlin');
   }
-  const message: CreateMessage = { url };
+  const message: CreateMessage & { idempotencyKey?: string } = { url };
   if (options.at !== undefined) {
     const time = parseSendTime(options.at, options.tz);
     if ('error' in time) throw usageError(`--at ${time.error}`);
@@ -104,6 +105,16 @@ export const messageFromOptions = async (
       throw usageError(`--retries ${options.retries}: give a whole number from 0 to 19`);
     }
     message.retry = { maxAttempts: retries + 1 };
+  }
+  if (options.idempotencyKey !== undefined) {
+    // Sent as a header: printable ASCII (a line break or a non-Latin-1 character cannot be sent), 1 to 255 long as the API takes it.
+    if (!/^[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?$/.test(options.idempotencyKey)) {
+      throw usageError(
+        '--idempotency-key: give 1 to 255 printable ASCII characters, not starting or ending with a space',
+        'e.g. --idempotency-key invoice-42-reminder',
+      );
+    }
+    message.idempotencyKey = options.idempotencyKey;
   }
   if (options.method !== undefined) {
     const method = options.method.toUpperCase();

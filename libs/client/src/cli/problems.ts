@@ -1,4 +1,5 @@
 /** Any failure as one line that says what to do, with the exit code a script can branch on. */
+import { VigilTimeoutError } from '../errors';
 import { CliError, EXIT } from './exit-codes';
 
 interface ProblemLike {
@@ -19,6 +20,11 @@ export interface Where {
   id?: string;
   /** The flag of each API field the command sets (`sendAtTo` → `--send-before`). */
   flags?: Readonly<Record<string, string>>;
+  /**
+   * What to do when the API did not answer in time: the request may have been carried out all the
+   * same (a create stored, its answer lost), so trying again blindly may do it twice.
+   */
+  timeoutHint?: string;
 }
 
 /**
@@ -56,6 +62,13 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
   if (isProblemLike(error)) {
     const detail = error.detail || error.message;
     const { status } = error;
+    if (error instanceof VigilTimeoutError) {
+      return new CliError(
+        `no answer from the Vigil API${where.apiUrl ? ` at ${where.apiUrl}` : ''} in time (${detail.replace(/\.$/, '')})`,
+        EXIT.unreachable,
+        where.timeoutHint ?? 'it may have been done all the same: check before trying again',
+      );
+    }
     if (status === 0) {
       return new CliError(
         `cannot reach the Vigil API${where.apiUrl ? ` at ${where.apiUrl}` : ''} (${detail.replace(/\.$/, '')})`,

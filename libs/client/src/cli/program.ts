@@ -134,13 +134,23 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       .option('--metadata <name=value>', 'a tag of your own, never sent (repeat for more)', collect, [])
       .option('--label <label>', 'a label to find it by (vigil ls --label; repeat for more, up to 10)', collect, [])
       .option('--method <method>', 'POST (default), PUT or PATCH')
-      .option('--retries <n>', 'retries after the first attempt, 0 to 19 (default 7)'),
+      .option('--retries <n>', 'retries after the first attempt, 0 to 19 (default 7)')
+      .option(
+        '--idempotency-key <key>',
+        'send again with the same key and get the message the first send made, not a second one',
+      ),
   ).action(async (url: string, options: CommonOptions & SendOptions) => {
     const out = start(options);
     const message = await messageFromOptions(url, options, context.stdin);
     const { api, credentials } = await connect(options);
     const created = await api.messages.create(message).catch((error: unknown) => {
-      throw toCliError(error, { apiUrl: credentials.apiUrl, flags: SEND_FLAGS });
+      throw toCliError(error, {
+        apiUrl: credentials.apiUrl,
+        flags: SEND_FLAGS,
+        timeoutHint: options.idempotencyKey
+          ? 'the message may have been scheduled: send again with the same --idempotency-key (it will not make a second), or check vigil ls'
+          : 'the message may have been scheduled: check vigil ls before sending again (or send with --idempotency-key, which is safe to repeat)',
+      });
     });
     printScheduled(out, created, context.now());
   });

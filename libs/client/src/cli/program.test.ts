@@ -1,0 +1,113 @@
+/**
+ * The command line run in-process (runCli), its API an SDK client over a fake fetch: what a user
+ * sees on stdout and stderr, and the exit code, for answers a live stack will not give on demand.
+ */
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { Fetch } from '../transport';
+import { Vigil } from '../vigil';
+import type { Env } from './config';
+import { runCli } from './program';
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+  requests: Request[];
+}
+
+const MESSAGE = {
+  id: 'msg_01JDX0000000000000000000AA',
+  url: 'https://x.test/h',
+  method: 'POST',
+  status: 'scheduled',
+  sendAt: '2026-12-24T08:00:00.000Z',
+  createdAt: '2026-12-01T08:00:00.000Z',
+  updatedAt: '2026-12-01T08:00:00.000Z',
+  attempts: 0,
+  maxAttempts: 8,
+  timeoutMs: 10000,
+  headers: {},
+  metadata: {},
+  labels: [],
+};
+
+export const answer = (status: number, body: unknown, type = 'application/json') =>
+  new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': type } });
+
+/** `vigil <argv>` with VIGIL_API_KEY and VIGIL_API_URL set (no config file), each request answered by `fetch`. */
+export const cli = async (
+  argv: string[],
+  fetch: Fetch,
+  { env = {}, timeoutMs = 1_000 }: { env?: Env; timeoutMs?: number } = {},
+): Promise<Ran> => {
+  let stdout = '';
+  let stderr = '';
+  const requests: Request[] = [];
+  const code = await runCli(argv, {
+    env: {
+      XDG_CONFIG_HOME: '/nonexistent/vigil-test',
+      VIGIL_API_KEY: 'vgl_test',
+      VIGIL_API_URL: 'http://api.test',
+      ...env,
+    },
+    streams: {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+    },
+    stdin: Readable.from([]),
+    stdinIsTTY: false,
+    connect: (credentials) =>
+      new Vigil({
+        baseUrl: credentials.apiUrl,
+        apiKey: credentials.apiKey,
+        timeoutMs,
+        retries: 0,
+        fetch: (request) => {
+          requests.push(request.clone());
+          return fetch(request);
+        },
+      }),
+    now: () => Date.parse('2026-12-01T08:00:00Z'),
+    hostname: () => 'test-host',
+  });
+  return { code, stdout, stderr, requests };
+};
+
+describe('vigil send', () => {
+  it('says an API that did not answer in time may have scheduled the message, not that the URL is wrong', async () => {
+    // Prepare: an API that takes longer than a try may.
+    const slow: Fetch = (request) =>
+      new Promise((_, fail) => request.signal.addEventListener('abort', () => fail(request.signal.reason)));
+
+    // Act
+    const ran = await cli(['send', 'https://x.test/h', '--in', '2h'], slow, { timeoutMs: 50 });
+
+    // Assess
+    expect(ran.code).toBe(7);
+    expect(ran.stderr).not.toMatch(/check the URL/);
+    expect(ran.stderr).toMatch(
+      /^vigil: no answer from the Vigil API at http:\/\/api\.test in time \(.*\): the message may have been scheduled: check vigil ls/,
+    );
+    expect(ran.stderr.split('\n')).toHaveLength(2);
+  });
+
+  it('sends --idempotency-key as the Idempotency-Key, so a retry of the same send makes no second message', async () => {
+    const ran = await cli(['send', 'https://x.test/h', '--idempotency-key', 'invoice-42', '--json'], async () =>
+      answer(201, MESSAGE),
+    );
+
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    expect(ran.requests.map((r) => r.headers.get('idempotency-key'))).toEqual(['invoice-42']);
+    expect(await ran.requests[0]!.json()).not.toHaveProperty('idempotencyKey');
+  });
+
+  it('refuses an --idempotency-key that cannot be sent as a header (exit 2), before any call', async () => {
+    const ran = await cli(['send', 'https://x.test/h', '--idempotency-key', 'a\nb'], async () => answer(201, MESSAGE));
+
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(/^vigil: --idempotency-key: give 1 to 255 printable ASCII characters/);
+    expect(ran.requests).toEqual([]);
+  });
+});
