@@ -1,6 +1,6 @@
 /** `vigil send`, `ls`, `show`, `cancel`, `redeliver` by ids: message API calls, printed for people or as JSON. */
 import { readFile } from 'node:fs/promises';
-import type { Api, Attempt, AttemptList, CreateMessage, Message, MessageFilter, MessagePage } from './api';
+import type { Api, Attempt, CallOptions, AttemptList, CreateMessage, Message, MessageFilter, MessagePage } from './api';
 import { durationArg } from './duration';
 import { formatDuration } from './duration';
 import { CliError, EXIT, usageError } from './exit-codes';
@@ -166,6 +166,7 @@ export const listMessages = async (
   filter: MessageFilter,
   limit: number,
   start?: ListStart,
+  options?: CallOptions,
 ): Promise<MessageList> => {
   const upwards = start?.upwards ?? false;
   const pages: MessagePage[] = [];
@@ -173,11 +174,14 @@ export const listMessages = async (
   let items: Message[] = [];
   let cursor = start?.cursor;
   do {
-    const page = await api.messages.listPage({
-      ...filter,
-      limit: Math.min(100, limit - items.length),
-      ...(cursor && { cursor }),
-    });
+    const page = await api.messages.listPage(
+      {
+        ...filter,
+        limit: Math.min(100, limit - items.length),
+        ...(cursor && { cursor }),
+      },
+      options,
+    );
     pages.push(page);
     // A page read upwards that reaches the newest messages is the whole first page: it may repeat some.
     const fresh = page.items.filter((m) => !seen.has(m.id));

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Api, Message, MessagePage, MessageStatus } from './api';
 import type { Output } from './output';
 import { tail } from './tail';
@@ -55,5 +55,68 @@ describe('vigil tail: what a poll costs', () => {
       { status: ['queued', 'delivering', 'retrying'], cursor: '100' },
       { status: ['queued', 'delivering', 'retrying'], cursor: '200' },
     ]);
+  });
+});
+
+/** A call that answers only by rejecting when its signal aborts (an API that hangs); one without a signal never ends. */
+const hanging = <T>(options?: { signal?: AbortSignal }): Promise<T> =>
+  new Promise((_, fail) =>
+    options?.signal?.addEventListener('abort', () => fail(options.signal!.reason), { once: true }),
+  );
+
+const endsWithin = (task: Promise<void>, ms: number) =>
+  Promise.race([
+    task.then(() => 'ended'),
+    new Promise((done) => setTimeout(() => done(`still running after ${ms} ms`), ms)),
+  ]);
+
+describe('vigil tail: Ctrl-C', () => {
+  it('stops at once while a listing hangs, without a "(retrying)" note', async () => {
+    // Prepare
+    const notes: string[] = [];
+    const api = {
+      messages: {
+        listPage: (_query: unknown, options?: { signal?: AbortSignal }) => hanging<MessagePage>(options),
+      },
+    } as unknown as Api;
+    const output = { ...quietOutput([]), note: (text: string) => void notes.push(text) } as Output;
+    const controller = new AbortController();
+    const running = tail(api, output, { intervalMs: 500, signal: controller.signal, since: 0 });
+
+    // Act
+    await new Promise((done) => setTimeout(done, 20));
+    controller.abort();
+
+    // Assess
+    expect(await endsWithin(running, 200)).toBe('ended');
+    expect(notes).toEqual([]);
+  });
+
+  it('stops at once while re-reading a message that finished hangs', async () => {
+    // Prepare: the first poll sees a queued message; the second no longer lists it, so it is read by id.
+    let polls = 0;
+    let reading = false;
+    const api = {
+      messages: {
+        listPage: async (query: { status?: MessageStatus[] }): Promise<MessagePage> => {
+          if (!query.status) polls += 1;
+          const items = query.status && polls === 1 ? [{ id: 'msg_a', status: 'queued', attempts: 0 } as Message] : [];
+          return { items, nextCursor: null, previousCursor: null };
+        },
+        get: (_id: string, options?: { signal?: AbortSignal }) => {
+          reading = true;
+          return hanging<Message>(options);
+        },
+      },
+    } as unknown as Api;
+    const controller = new AbortController();
+    const running = tail(api, quietOutput([]), { intervalMs: 500, signal: controller.signal, since: 0 });
+
+    // Act
+    await vi.waitFor(() => expect(reading).toBe(true), { timeout: 2_000 });
+    controller.abort();
+
+    // Assess
+    expect(await endsWithin(running, 200)).toBe('ended');
   });
 });

@@ -52,17 +52,20 @@ export const tail = async (api: Api, output: Output, options: TailOptions): Prom
   const printed = new Map<string, { attempts: number; pending: boolean }>();
   let baseline = true;
 
+  // Every call takes the signal: Ctrl-C ends a call under way at once, not after its timeout and retries.
+  const call = { signal: options.signal };
+
   const poll = async () => {
     const [newest, pending] = await Promise.all([
-      api.messages.listPage({ limit: 100 }),
-      listMessages(api, { status: ['queued', 'delivering', 'retrying'] }, PENDING_FOLLOWED),
+      api.messages.listPage({ limit: 100 }, call),
+      listMessages(api, { status: ['queued', 'delivering', 'retrying'] }, PENDING_FOLLOWED, undefined, call),
     ]);
     const current = new Map<string, Message>();
     for (const message of [...newest.items, ...pending.items]) current.set(message.id, message);
     const gone = [...printed].filter(([id, state]) => state.pending && !current.has(id)).slice(0, REREADS_PER_POLL);
     for (const [id] of gone) {
       try {
-        current.set(id, await api.messages.get(id));
+        current.set(id, await api.messages.get(id, call));
       } catch {
         printed.delete(id);
       }
@@ -80,7 +83,7 @@ export const tail = async (api: Api, output: Output, options: TailOptions): Prom
         const fresh =
           message.attempts - before === 1 && last?.n === message.attempts
             ? [last]
-            : (await api.messages.attempts(message.id)).items.filter((a) => a.n > before);
+            : (await api.messages.attempts(message.id, call)).items.filter((a) => a.n > before);
         for (const attempt of fresh) {
           if (Date.parse(attempt.startedAt) >= options.since) printAttempt(output, message, attempt);
         }
@@ -97,6 +100,7 @@ export const tail = async (api: Api, output: Output, options: TailOptions): Prom
     try {
       await poll();
     } catch (error) {
+      if (options.signal.aborted) return;
       const failure = toCliError(error);
       // A bad key will not get better; anything else (a restart, a rate limit) may.
       if (failure.code === EXIT.auth) throw failure;
