@@ -151,6 +151,19 @@ const refusedBeforeSending = (path: string, message: string): VigilValidationErr
     errors: [{ path, message }],
   });
 
+/**
+ * A success that is not the API's answer: a web page or an empty answer from a URL that is not the
+ * Vigil API (a proxy, the web app, a path added to baseUrl). `url` is in the problem for the CLI.
+ */
+const notTheApi = (url: string, status: number, text: string): VigilError =>
+  new VigilError({
+    type: 'invalid-response',
+    title: 'The answer is not from the Vigil API',
+    status,
+    detail: `The answer from ${url} (HTTP ${status}) is ${text.trim() === '' ? 'empty' : 'not JSON'}: is baseUrl the Vigil API?`,
+    url,
+  });
+
 /** `in` / `sendAt` (Date) / `delay` as the API's `sendAt` or `delay`; at most one of them. */
 const whenOf = ({ in: after, sendAt, delay }: When): { sendAt?: string; delay?: number } => {
   const given = [after, sendAt, delay].filter((value) => value !== undefined).length;
@@ -216,12 +229,23 @@ export class Vigil {
       timeoutMs: options.timeoutMs ?? this.options.timeoutMs ?? 30_000,
       retry: retryPolicy(options.retries ?? this.options.retries),
     };
+    let url = '';
     const { data, error, response } = await run({
-      fetch: (request) => send(transport, request, safety, options.signal),
+      fetch: (request) => {
+        url = request.url;
+        return send(transport, request, safety, options.signal);
+      },
       parseAs: 'text',
     });
-    if (response.ok) return (typeof data === 'string' && data !== '' ? parseApiJson(data) : undefined) as T;
-    throw errorFromResponse(response.status, error, response.headers);
+    if (!response.ok) throw errorFromResponse(response.status, error, response.headers);
+    // Only a 204 answers nothing; any other success carries a JSON document.
+    if (response.status === 204) return undefined as T;
+    try {
+      if (typeof data === 'string' && data !== '') return parseApiJson(data) as T;
+    } catch {
+      // Not JSON (a web page at a wrong URL): said below.
+    }
+    throw notTheApi(url, response.status, typeof data === 'string' ? data : '');
   }
 
   private startBulkJob(

@@ -4,6 +4,7 @@ import { CliError, EXIT } from './exit-codes';
 
 interface ProblemLike {
   status: number;
+  type?: string;
   message: string;
   detail?: string;
   requestId?: string;
@@ -62,6 +63,15 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
   if (isProblemLike(error)) {
     const detail = error.detail || error.message;
     const { status } = error;
+    if (error.type === 'invalid-response') {
+      // The SDK's "is baseUrl the Vigil API?" in the CLI's words.
+      const what = detail.replace(/:[^:]*baseUrl[^:]*$/, '');
+      return new CliError(
+        `${what.charAt(0).toLowerCase()}${what.slice(1)}, so it is not the Vigil API`,
+        EXIT.unreachable,
+        'check the URL (vigil login --api-url, or VIGIL_API_URL)',
+      );
+    }
     if (error instanceof VigilTimeoutError) {
       return new CliError(
         `no answer from the Vigil API${where.apiUrl ? ` at ${where.apiUrl}` : ''} in time (${detail.replace(/\.$/, '')})`,

@@ -111,3 +111,16 @@ describe('vigil send', () => {
     expect(ran.requests).toEqual([]);
   });
 });
+
+describe('an API URL that is not the Vigil API', () => {
+  it('says a web page answered, in one line, exit 7 (not a SyntaxError, exit 1)', async () => {
+    const ran = await cli(['send', 'https://x.test/h'], async () =>
+      answer(200, '<!doctype html>\n<html><body>Welcome</body></html>', 'text/html'),
+    );
+
+    expect(ran.code).toBe(7);
+    expect(ran.stderr).toBe(
+      'vigil: the answer from http://api.test/v1/messages (HTTP 200) is not JSON, so it is not the Vigil API: check the URL (vigil login --api-url, or VIGIL_API_URL)\n',
+    );
+  });
+});

@@ -1,0 +1,42 @@
+/** The client's calls over an injected fetch: how answers that are not the API's are reported. */
+import { describe, expect, it } from 'vitest';
+import { VigilError } from './errors';
+import { Vigil } from './vigil';
+
+/** A client whose every request gets `answer()`. */
+const clientAnswering = (answer: () => Response) =>
+  new Vigil({ baseUrl: 'http://api.test', retries: 0, fetch: async () => answer() });
+
+describe('an answer that is not the Vigil API’s', () => {
+  it('is a VigilError naming the URL when a success is a web page, not a raw SyntaxError', async () => {
+    const vigil = clientAnswering(
+      () =>
+        new Response('<!doctype html><html><body>Welcome</body></html>', {
+          status: 200,
+          headers: { 'content-type': 'text/html' },
+        }),
+    );
+
+    const failure = await vigil.messages.get('msg_01JDX0000000000000000000AA').catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(VigilError);
+    expect((failure as VigilError).is('invalid-response')).toBe(true);
+    expect((failure as VigilError).message).toBe(
+      'The answer from http://api.test/v1/messages/msg_01JDX0000000000000000000AA (HTTP 200) is not JSON: is baseUrl the Vigil API?',
+    );
+  });
+
+  it('is a VigilError when a success other than 204 is empty, not a message that resolves undefined', async () => {
+    const vigil = clientAnswering(() => new Response(null, { status: 200 }));
+
+    await expect(vigil.health()).rejects.toThrow(
+      'The answer from http://api.test/health (HTTP 200) is empty: is baseUrl the Vigil API?',
+    );
+  });
+
+  it('is not what a 204 is: revoking a key answers nothing', async () => {
+    const vigil = clientAnswering(() => new Response(null, { status: 204 }));
+
+    await expect(vigil.keys.revoke('key_01JDX0000000000000000000AA')).resolves.toBeUndefined();
+  });
+});
