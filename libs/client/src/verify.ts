@@ -10,6 +10,7 @@
  * tolerance is checked here, where it can be set, and the signatures compared in constant time.
  */
 import { Webhook } from 'standardwebhooks';
+import { parseApiJson } from './exact-json.ts';
 
 export type WebhookVerificationReason =
   /** `webhook-id`, `webhook-timestamp` or `webhook-signature` is missing. */
@@ -37,7 +38,11 @@ export class WebhookVerificationError extends Error {
 
 /** A delivery that verified. */
 export interface VerifiedWebhook<T = unknown> {
-  /** The body: parsed when it is JSON (`content-type: application/json`), else the text; undefined when empty. */
+  /**
+   * The body: parsed when it is JSON (`content-type: application/json`), else the text; undefined
+   * when empty. Parsed as the client reads the API's answers: a number a double would not hold
+   * (an int64 id) is a LosslessNumber, whose `toString()` gives its digits.
+   */
   payload: T;
   /** The raw body as text, exactly as signed. */
   body: string;
@@ -148,7 +153,7 @@ const payloadOf = (body: string, contentType: string | undefined): unknown => {
   if (body === '') return undefined;
   if (!contentType || !/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) return body;
   try {
-    return JSON.parse(body);
+    return parseApiJson(body);
   } catch {
     throw new WebhookVerificationError('bad-body', 'The body is declared JSON but does not parse.');
   }
