@@ -1,6 +1,6 @@
 /** The client's calls over an injected fetch: how answers that are not the API's are reported. */
 import { describe, expect, it } from 'vitest';
-import { VigilError } from './errors';
+import { VigilError, VigilValidationError } from './errors';
 import { Vigil } from './vigil';
 
 /** A client whose every request gets `answer()`. */
@@ -38,5 +38,51 @@ describe('an answer that is not the Vigil API’s', () => {
     const vigil = clientAnswering(() => new Response(null, { status: 204 }));
 
     await expect(vigil.keys.revoke('key_01JDX0000000000000000000AA')).resolves.toBeUndefined();
+  });
+});
+
+describe('an id no message, job, key or endpoint can have', () => {
+  it('is refused before sending with a VigilValidationError naming it, for every call that takes an id', async () => {
+    // Prepare: an API that would answer the list route (what `GET /v1/messages/` reached).
+    const requests: string[] = [];
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: 0,
+      fetch: async (request) => {
+        requests.push(`${request.method} ${request.url}`);
+        return new Response('{"items":[],"nextCursor":null,"previousCursor":null}', { status: 200 });
+      },
+    });
+    const calls = [
+      () => vigil.messages.get(''),
+      () => vigil.messages.attempts(''),
+      () => vigil.messages.update(' ', { metadata: {} }),
+      () => vigil.messages.cancel(''),
+      () => vigil.messages.retry('..'),
+      () => vigil.messages.redeliver('.'),
+      () => vigil.jobs.get(''),
+      () => vigil.keys.revoke(''),
+      () => vigil.notificationEndpoints.remove(''),
+      () => vigil.notificationEndpoints.test(''),
+      () => vigil.notificationEndpoints.deliveries(''),
+    ];
+
+    // Act
+    const failures = await Promise.all(
+      calls.map((call) =>
+        call().then(
+          () => 'resolved',
+          (error: unknown) => error,
+        ),
+      ),
+    );
+
+    // Assess
+    for (const failure of failures) {
+      expect(failure).toBeInstanceOf(VigilValidationError);
+      expect((failure as VigilValidationError).errors[0]?.path).toBe('id');
+    }
+    expect((failures[0] as Error).message).toBe('id: "" is not a message id (checked before sending)');
+    expect(requests).toEqual([]);
   });
 });

@@ -164,6 +164,18 @@ const notTheApi = (url: string, status: number, text: string): VigilError =>
     url,
   });
 
+/**
+ * An id as a path segment, refused before sending when no id could be it: an empty one made
+ * `GET /v1/messages/` (the list: a page resolved as a Message) and `DELETE /v1/messages/` (a bare
+ * 405), and `.` or `..` would name another route once the URL is resolved. Anything else goes to the
+ * API, which answers 404 for an id that names nothing.
+ */
+const idOf = (id: string, kind: string): string => {
+  if (typeof id !== 'string' || id.trim() === '' || id === '.' || id === '..')
+    throw refusedBeforeSending('id', `${JSON.stringify(id) ?? String(id)} is not a ${kind} id`);
+  return id;
+};
+
 /** `in` / `sendAt` (Date) / `delay` as the API's `sendAt` or `delay`; at most one of them. */
 const whenOf = ({ in: after, sendAt, delay }: When): { sendAt?: string; delay?: number } => {
   const given = [after, sendAt, delay].filter((value) => value !== undefined).length;
@@ -262,7 +274,7 @@ export class Vigil {
     get: (id: string, options?: CallOptions): Promise<BulkJob> =>
       this.call(
         'safe',
-        (init) => this.client.GET('/v1/jobs/{jobId}', { params: { path: { jobId: id } }, ...init }),
+        (init) => this.client.GET('/v1/jobs/{jobId}', { params: { path: { jobId: idOf(id, 'job') } }, ...init }),
         options,
       ),
   };
@@ -317,7 +329,11 @@ export class Vigil {
     get: (id: string, options?: CallOptions): Promise<Message> =>
       this.call(
         'safe',
-        (init) => this.client.GET('/v1/messages/{messageId}', { params: { path: { messageId: id } }, ...init }),
+        (init) =>
+          this.client.GET('/v1/messages/{messageId}', {
+            params: { path: { messageId: idOf(id, 'message') } },
+            ...init,
+          }),
         options,
       ),
 
@@ -326,7 +342,10 @@ export class Vigil {
       this.call(
         'safe',
         (init) =>
-          this.client.GET('/v1/messages/{messageId}/attempts', { params: { path: { messageId: id } }, ...init }),
+          this.client.GET('/v1/messages/{messageId}/attempts', {
+            params: { path: { messageId: idOf(id, 'message') } },
+            ...init,
+          }),
         options,
       ),
 
@@ -337,7 +356,12 @@ export class Vigil {
       const safety: Safety = body.delay === undefined ? 'safe' : 'unsafe';
       return this.call(
         safety,
-        (init) => this.client.PATCH('/v1/messages/{messageId}', { params: { path: { messageId: id } }, body, ...init }),
+        (init) =>
+          this.client.PATCH('/v1/messages/{messageId}', {
+            params: { path: { messageId: idOf(id, 'message') } },
+            body,
+            ...init,
+          }),
         options,
       );
     },
@@ -346,7 +370,11 @@ export class Vigil {
     cancel: (id: string, options?: CallOptions): Promise<Message> =>
       this.call(
         'safe',
-        (init) => this.client.DELETE('/v1/messages/{messageId}', { params: { path: { messageId: id } }, ...init }),
+        (init) =>
+          this.client.DELETE('/v1/messages/{messageId}', {
+            params: { path: { messageId: idOf(id, 'message') } },
+            ...init,
+          }),
         options,
       ),
 
@@ -357,7 +385,11 @@ export class Vigil {
     retry: (id: string, options?: CallOptions): Promise<Message> =>
       this.call(
         'unsafe',
-        (init) => this.client.POST('/v1/messages/{messageId}/retry', { params: { path: { messageId: id } }, ...init }),
+        (init) =>
+          this.client.POST('/v1/messages/{messageId}/retry', {
+            params: { path: { messageId: idOf(id, 'message') } },
+            ...init,
+          }),
         options,
       ),
 
@@ -366,7 +398,10 @@ export class Vigil {
       this.call(
         'unsafe',
         (init) =>
-          this.client.POST('/v1/messages/{messageId}/redeliver', { params: { path: { messageId: id } }, ...init }),
+          this.client.POST('/v1/messages/{messageId}/redeliver', {
+            params: { path: { messageId: idOf(id, 'message') } },
+            ...init,
+          }),
         options,
       ),
 
@@ -428,7 +463,7 @@ export class Vigil {
     revoke: async (id: string, options?: CallOptions): Promise<void> => {
       await this.call(
         'safe',
-        (init) => this.client.DELETE('/v1/keys/{keyId}', { params: { path: { keyId: id } }, ...init }),
+        (init) => this.client.DELETE('/v1/keys/{keyId}', { params: { path: { keyId: idOf(id, 'key') } }, ...init }),
         options,
       );
     },
@@ -457,7 +492,7 @@ export class Vigil {
         'safe',
         (init) =>
           this.client.DELETE('/v1/notification-endpoints/{endpointId}', {
-            params: { path: { endpointId: id } },
+            params: { path: { endpointId: idOf(id, 'notification endpoint') } },
             ...init,
           }),
         options,
@@ -469,7 +504,7 @@ export class Vigil {
         'unsafe',
         (init) =>
           this.client.POST('/v1/notification-endpoints/{endpointId}/test', {
-            params: { path: { endpointId: id } },
+            params: { path: { endpointId: idOf(id, 'notification endpoint') } },
             ...init,
           }),
         options,
@@ -481,7 +516,7 @@ export class Vigil {
           'safe',
           (init) =>
             this.client.GET('/v1/notification-endpoints/{endpointId}/deliveries', {
-              params: { path: { endpointId: id } },
+              params: { path: { endpointId: idOf(id, 'notification endpoint') } },
               ...init,
             }),
           options,
