@@ -149,7 +149,8 @@ export const problemOf = (status: number, body: unknown): Problem => {
   if (isProblem(body)) {
     return { ...body, type: body.type || 'about:blank', status, detail: String(body.detail ?? '') };
   }
-  const text = typeof body === 'string' ? body.slice(0, 200) : '';
+  // A proxy's page (HTML, with its line breaks): its start, on one line.
+  const text = typeof body === 'string' ? body.replace(/\s+/g, ' ').trim().slice(0, 200) : '';
   return { type: 'about:blank', title: `The Vigil API answered ${status}`, status, detail: text };
 };
 

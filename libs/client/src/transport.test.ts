@@ -1,6 +1,6 @@
 /** The transport's rare paths, with an injected fetch (the common ones run against the real stack in vigil.int.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { VigilNetworkError, VigilTimeoutError } from './errors';
+import { VigilAuthError, VigilNetworkError, VigilTimeoutError, VigilValidationError } from './errors';
 import { DEFAULT_RETRY } from './retry-policy';
 import type { Fetch, TransportOptions } from './transport';
 import { send } from './transport';
@@ -213,5 +213,56 @@ describe('timeouts and aborts', () => {
     );
     setTimeout(() => controller.abort(new Error('stop')), 20);
     await expect(waiting).rejects.toThrow('stop');
+  });
+});
+
+describe('a key or header that cannot be sent', () => {
+  it('is refused before sending, without quoting the key (Headers’ TypeError quoted it)', async () => {
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      apiKey: 'vgl_topsecret\nx',
+      fetch: () => Promise.reject(new Error('no request expected')),
+    });
+
+    const failure = await vigil.health().catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(VigilAuthError);
+    expect((failure as Error).message).not.toMatch(/topsecret/);
+    expect((failure as VigilAuthError).is('invalid-api-key')).toBe(true);
+  });
+
+  it('names a header whose value cannot be sent, not its value', async () => {
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      headers: { 'x-secret': 'hush\nhush' },
+      fetch: () => Promise.reject(new Error('no request expected')),
+    });
+
+    const failure = await vigil.health().catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(VigilValidationError);
+    expect((failure as Error).message).toBe(
+      'headers: the header "x-secret" or its value cannot be sent (checked before sending)',
+    );
+  });
+});
+
+describe('why no answer came', () => {
+  it('is one line even when the cause has line breaks (an OpenSSL error)', async () => {
+    const tls = Object.assign(new TypeError('fetch failed'), {
+      cause: new Error('write EPROTO 40E8:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:\n'),
+    });
+    const { options } = scripted(() => {
+      throw tls;
+    });
+
+    const failure = await send({ ...options(), retry: { ...DEFAULT_RETRY, max: 0 } }, post(), 'safe').catch(
+      (error: unknown) => error,
+    );
+
+    expect(failure).toBeInstanceOf(VigilNetworkError);
+    expect((failure as Error).message).toBe(
+      'POST http://api.test/v1/keys got no answer: fetch failed (write EPROTO 40E8:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:).',
+    );
   });
 });

@@ -3,7 +3,13 @@
  * whole answer included), the caller's AbortSignal, and retries as retry-policy.ts decides. Fetch
  * only (no `node:` import), so it runs on Node 20+, browsers and edge runtimes.
  */
-import { VigilNetworkError, VigilTimeoutError, parseRetryAfter } from './errors.ts';
+import {
+  VigilAuthError,
+  VigilNetworkError,
+  VigilTimeoutError,
+  VigilValidationError,
+  parseRetryAfter,
+} from './errors.ts';
 import type { Outcome, RetryOptions, Safety } from './retry-policy.ts';
 import { nextRetryDelay } from './retry-policy.ts';
 
@@ -50,7 +56,8 @@ const sleepFor = (ms: number, signal?: AbortSignal): Promise<void> =>
 const reasonOf = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);
   const cause = (error as { cause?: unknown }).cause;
-  const inner = cause instanceof Error ? cause.message : undefined;
+  // One line: an OpenSSL error (https to an http port) carries line breaks.
+  const inner = cause instanceof Error ? cause.message.replace(/\s+/g, ' ').trim() : undefined;
   return inner && !error.message.includes(inner) ? `${error.message} (${inner})` : error.message;
 };
 
@@ -141,8 +148,30 @@ export const send = async (
   if (signal?.aborted) throw abortError(signal);
   const headers = new Headers(request.headers);
   const token = await resolve(options.apiKey);
+  // Checked here, not left to Headers: its TypeError quotes the value, and a key must never be shown.
+  if (token && !/^[\x21-\x7e]+$/.test(token)) {
+    throw new VigilAuthError({
+      type: 'invalid-api-key',
+      title: 'The API key cannot be sent',
+      status: 0,
+      detail: 'The API key has a space, line break, control or non-ASCII character: it was not sent (nor shown here).',
+    });
+  }
   if (token) headers.set('authorization', `Bearer ${token}`);
-  for (const [name, value] of Object.entries((await resolve(options.headers)) ?? {})) headers.set(name, value);
+  for (const [name, value] of Object.entries((await resolve(options.headers)) ?? {})) {
+    try {
+      headers.set(name, value);
+    } catch {
+      // Headers' own message quotes the value, which may be a secret.
+      throw new VigilValidationError({
+        type: 'validation-failed',
+        title: 'The request is not valid',
+        status: 422,
+        detail: `headers: the header ${JSON.stringify(name)} or its value cannot be sent (checked before sending)`,
+        errors: [{ path: `headers.${name}`, message: 'cannot be sent as a header' }],
+      });
+    }
+  }
   const body = request.body ? await request.arrayBuffer() : undefined;
   const init: RequestInit = { method: request.method, headers, ...(body !== undefined && { body }) };
   const sleep = options.sleep ?? sleepFor;

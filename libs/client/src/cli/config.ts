@@ -92,10 +92,40 @@ export const checkHttpUrl = (name: string, url: string, hint?: string): void => 
     throw usageError(`${name} "${url}" is not an http(s) URL`, hint);
 };
 
-/** The key, URL and notify URL to use: the environment's over the profile's. Fails when there is no key. */
-export const resolveCredentials = async (env: Env, given?: string): Promise<Credentials> => {
+/**
+ * Refuses (exit 3) a key that cannot be an API key: one with a line break, a space, a control or
+ * non-ASCII character (a paste gone wrong) would be refused by fetch with the key in its message, or
+ * sent cut short. The message names where the key came from, never the key.
+ */
+export const checkApiKey = (where: string, apiKey: string, hint: string): void => {
+  if (!/^[\x21-\x7e]+$/.test(apiKey))
+    throw new CliError(
+      `${where} is not an API key: it has a space, line break, control or non-ASCII character`,
+      EXIT.auth,
+      hint,
+    );
+};
+
+/**
+ * The key, URL and notify URL to use: the environment's over the profile's. Fails when there is no
+ * key. With both VIGIL_API_KEY and VIGIL_API_URL set the file is needed for the notify URL only, so a
+ * broken one is a warning (`warn`), not a failure of every command.
+ */
+export const resolveCredentials = async (
+  env: Env,
+  given?: string,
+  warn: (text: string) => void = () => {},
+): Promise<Credentials> => {
   const name = profileName(env, given);
-  const stored = (await readConfig(env)).profiles[name];
+  let config: ConfigFile;
+  try {
+    config = await readConfig(env);
+  } catch (error) {
+    if (!(env.VIGIL_API_KEY && env.VIGIL_API_URL && error instanceof CliError)) throw error;
+    warn(`${error.message}; using VIGIL_API_KEY and VIGIL_API_URL`);
+    config = { profiles: {} };
+  }
+  const stored = config.profiles[name];
   const apiKey = env.VIGIL_API_KEY || stored?.apiKey;
   if (!apiKey) {
     const flag = name === DEFAULT_PROFILE ? '' : ` --profile ${name}`;
@@ -105,6 +135,11 @@ export const resolveCredentials = async (env: Env, given?: string): Promise<Cred
       `run vigil login${flag}, or set VIGIL_API_KEY`,
     );
   }
+  checkApiKey(
+    env.VIGIL_API_KEY ? 'VIGIL_API_KEY' : `the API key of profile "${name}" in ${configPath(env)}`,
+    apiKey,
+    env.VIGIL_API_KEY ? 'set it to the key alone (vgl_...)' : 'run vigil login again with the key',
+  );
   const notifyUrl = env.VIGIL_NOTIFY_URL || stored?.notifyUrl;
   const apiUrl = env.VIGIL_API_URL || stored?.apiUrl || DEFAULT_API_URL;
   checkHttpUrl(

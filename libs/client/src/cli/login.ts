@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import type { Api } from './api';
 import type { Env, Profile } from './config';
-import { checkHttpUrl, DEFAULT_API_URL, profileName, readConfig, saveProfile } from './config';
+import { checkApiKey, checkHttpUrl, DEFAULT_API_URL, profileName, readConfig, saveProfile } from './config';
 import type { CliContext } from './context';
 import { CliError, EXIT, usageError } from './exit-codes';
 import type { Output } from './output';
@@ -81,6 +81,7 @@ export const login = async (
   }
   apiUrl = (apiUrl ?? env.VIGIL_API_URL ?? stored?.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, '');
   if (!apiKey) throw usageError('no API key given');
+  checkApiKey(options.apiKey === undefined ? 'the key given' : '--api-key', apiKey, 'give the key alone (vgl_...)');
   checkHttpUrl('--api-url', apiUrl);
   if (notifyUrl === undefined) notifyUrl = stored?.notifyUrl;
   if (notifyUrl) checkHttpUrl('--notify-url', notifyUrl);

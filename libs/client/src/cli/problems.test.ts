@@ -63,3 +63,35 @@ describe('a refusal in the words of the command line', () => {
     });
   });
 });
+
+describe('a wrong API URL, in one line', () => {
+  it('hints at the API URL, not at an id, for a 404 of a command that named no id', () => {
+    const error = errorFromResponse(
+      404,
+      { type: 'not-found', title: 'No such route', status: 404, detail: '/v1/v1/messages is not a Vigil API route.' },
+      new Headers(),
+    );
+
+    const failure = toCliError(error, { apiUrl: 'http://localhost:4000/v1' });
+
+    expect(failure.code).toBe(4);
+    expect(failure.hint).toMatch(/^check the API URL http:\/\/localhost:4000\/v1: the API's root, without \/v1/);
+    expect(failure.hint).not.toMatch(/vigil ls/);
+  });
+
+  it('flattens and shortens a web page that answered 404', () => {
+    const page = `<!DOCTYPE html>\n<html>\n  <head><title>404</title></head>\n  <body>${'x'.repeat(500)}</body>\n</html>\n`;
+
+    const failure = toCliError(errorFromResponse(404, page, new Headers()), { apiUrl: 'http://localhost:8080' });
+
+    expect(failure.message).not.toMatch(/\n/);
+    expect(failure.message.length).toBeLessThan(200);
+    expect(failure.message).toMatch(/^not found \(<!DOCTYPE html> <html> <head><title>404/);
+  });
+
+  it('keeps an error with line breaks in its cause (https to an http port) on one line', () => {
+    const failure = toCliError(new Error('write EPROTO 40E8:error:0A00010B:SSL routines::wrong version number:\n'));
+
+    expect(failure.message).toBe('write EPROTO 40E8:error:0A00010B:SSL routines::wrong version number:');
+  });
+});

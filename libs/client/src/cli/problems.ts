@@ -1,6 +1,7 @@
 /** Any failure as one line that says what to do, with the exit code a script can branch on. */
 import { VigilTimeoutError } from '../errors';
 import { CliError, EXIT } from './exit-codes';
+import { truncate } from './output';
 
 interface ProblemLike {
   status: number;
@@ -57,11 +58,17 @@ const KINDS: Array<[string, string, string]> = [
   ['msg_', 'message', 'check the id with vigil ls'],
 ];
 
+/**
+ * Text from elsewhere (a proxy's HTML page, an OpenSSL error with its line breaks) as part of one
+ * line: its runs of white space one space, and at most `max` characters.
+ */
+const oneLine = (text: string, max = 160): string => truncate(text.replace(/\s+/g, ' ').trim(), max);
+
 /** `error` (from the SDK, the file system, anything) as the CliError the CLI prints. */
 export const toCliError = (error: unknown, where: Where = {}): CliError => {
   if (error instanceof CliError) return error;
   if (isProblemLike(error)) {
-    const detail = error.detail || error.message;
+    const detail = oneLine(error.detail || error.message);
     const { status } = error;
     if (error.type === 'invalid-response') {
       // The SDK's "is baseUrl the Vigil API?" in the CLI's words.
@@ -94,8 +101,16 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
       );
     }
     if (status === 404) {
+      // No id named: the route itself is not there, so the URL is likely not the API's root.
+      if (!where.id) {
+        return new CliError(
+          `not found (${detail})`,
+          EXIT.notFound,
+          `check the API URL${where.apiUrl ? ` ${where.apiUrl}` : ''}: the API's root, without /v1 (vigil login --api-url, or VIGIL_API_URL)`,
+        );
+      }
       const [, kind, hint] = KINDS.find(([prefix]) => where.id?.startsWith(prefix)) ?? KINDS[1]!;
-      return new CliError(where.id ? `no ${kind} ${where.id}` : `not found (${detail})`, EXIT.notFound, hint);
+      return new CliError(`no ${kind} ${where.id}`, EXIT.notFound, hint);
     }
     if (status === 409) return new CliError(`${where.id ? `${where.id}: ` : ''}${detail}`, EXIT.conflict);
     if (status === 429) {
@@ -111,5 +126,5 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
       error.requestId ? `try again; quote request id ${error.requestId} if it persists` : 'try again',
     );
   }
-  return new CliError(error instanceof Error ? error.message : String(error), EXIT.failure);
+  return new CliError(oneLine(error instanceof Error ? error.message : String(error), 300), EXIT.failure);
 };

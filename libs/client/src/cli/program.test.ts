@@ -2,6 +2,9 @@
  * The command line run in-process (runCli), its API an SDK client over a fake fetch: what a user
  * sees on stdout and stderr, and the exit code, for answers a live stack will not give on demand.
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Fetch } from '../transport';
@@ -122,5 +125,55 @@ describe('an API URL that is not the Vigil API', () => {
     expect(ran.stderr).toBe(
       'vigil: the answer from http://api.test/v1/messages (HTTP 200) is not JSON, so it is not the Vigil API: check the URL (vigil login --api-url, or VIGIL_API_URL)\n',
     );
+  });
+});
+
+describe('credentials', () => {
+  it('run from VIGIL_API_KEY and VIGIL_API_URL when the config file is broken, with a warning', async () => {
+    // Prepare
+    const xdg = await mkdtemp(join(tmpdir(), 'vigil-broken-config-'));
+    await mkdir(join(xdg, 'vigil'));
+    await writeFile(join(xdg, 'vigil', 'config.json'), '{broken');
+
+    // Act
+    const ran = await cli(
+      ['ls', '--json'],
+      async () => answer(200, { items: [], nextCursor: null, previousCursor: null }),
+      {
+        env: { XDG_CONFIG_HOME: xdg },
+      },
+    );
+    await rm(xdg, { recursive: true, force: true });
+
+    // Assess
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe('[]\n');
+    expect(ran.stderr).toBe(
+      `vigil: ${join(xdg, 'vigil', 'config.json')} is not valid JSON; using VIGIL_API_KEY and VIGIL_API_URL\n`,
+    );
+  });
+
+  it.each([
+    ['a line break', 'vgl_topsecret\nx'],
+    ['a control character', 'vgl_topsecret\u0001'],
+    ['a character beyond Latin-1', 'vgl_topsecret\u2028'],
+  ])('refuse a key with %s (exit 3) without showing it or calling the API', async (_what, key) => {
+    const ran = await cli(['ls'], async () => answer(200, { items: [] }), { env: { VIGIL_API_KEY: key } });
+
+    expect(ran.code).toBe(3);
+    expect(ran.stderr).toBe(
+      'vigil: VIGIL_API_KEY is not an API key: it has a space, line break, control or non-ASCII character: set it to the key alone (vgl_...)\n',
+    );
+    expect(ran.requests).toEqual([]);
+  });
+
+  it('refuse such a key at login (exit 3) without showing it', async () => {
+    const ran = await cli(['login', '--api-key', 'vgl_topsecret\nx', '--api-url', 'http://api.test'], async () =>
+      answer(200, { items: [] }),
+    );
+
+    expect(ran.code).toBe(3);
+    expect(ran.stderr).not.toMatch(/topsecret/);
+    expect(ran.stderr).toMatch(/^vigil: --api-key is not an API key/);
   });
 });

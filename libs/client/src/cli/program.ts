@@ -77,7 +77,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     return output;
   };
   const connect = async (options: CommonOptions): Promise<{ api: Api; credentials: Credentials }> => {
-    const credentials = await resolveCredentials(context.env, options.profile);
+    const credentials = await resolveCredentials(context.env, options.profile, (text) => output.note(`vigil: ${text}`));
     apiUrl = credentials.apiUrl;
     return { api: context.connect(credentials), credentials };
   };
