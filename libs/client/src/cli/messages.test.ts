@@ -154,3 +154,21 @@ describe('vigil ls: pages of the API', () => {
     expect(list).toEqual({ items: [], nextCursor: `n:${MAX_LIST_REQUESTS}`, stopped: true });
   });
 });
+
+describe('vigil send --data: bytes that are not UTF-8', () => {
+  it('are refused (exit 2) naming the flag, from a file and from stdin, not sent as U+FFFD', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-data-'));
+    const binary = Buffer.from([0xa6, 0x59, 0xfc, 0x1c]);
+    await writeFile(join(dir, 'small.bin'), binary);
+    try {
+      await expect(
+        messageFromOptions('https://x.test/h', { data: `@${dir}/small.bin` }, noStdin),
+      ).rejects.toMatchObject({ code: 2, message: `--data @${dir}/small.bin: the body is not UTF-8 text` });
+      await expect(
+        messageFromOptions('https://x.test/h', { data: '@-' }, Readable.from([binary])),
+      ).rejects.toMatchObject({ code: 2, message: '--data @-: the body is not UTF-8 text' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -31,16 +31,26 @@ export const readData = async (data: string, stdin: NodeJS.ReadableStream): Prom
   let text = data;
   if (data.startsWith('@')) {
     const path = data.slice(1);
+    let bytes: Buffer;
     if (path === '-') {
       const chunks: Buffer[] = [];
       for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer));
-      text = Buffer.concat(chunks).toString('utf8');
+      bytes = Buffer.concat(chunks);
     } else {
       try {
-        text = await readFile(path, 'utf8');
+        bytes = await readFile(path);
       } catch (error) {
         throw usageError(`--data ${data}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
       }
+    }
+    // A body is text: bytes that are not UTF-8 are refused, not sent with U+FFFD in their place.
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+      throw usageError(
+        `--data ${data}: the body is not UTF-8 text`,
+        'a message body is JSON or text; send binary data as base64',
+      );
     }
   }
   try {
