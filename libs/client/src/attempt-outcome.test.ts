@@ -25,6 +25,18 @@ describe('how an attempt ended, in words', () => {
     expect(attemptOutcome({ statusCode: 302, errorKind: 'redirect' }, seconds)).toBe('HTTP 302, not followed');
   });
 
+  it('says when an answer whose status came was then cut short, so a 200 does not read as delivered', () => {
+    expect(attemptOutcome({ statusCode: 200, errorKind: 'timeout', durationMs: 30_002 }, seconds)).toBe(
+      'HTTP 200, then the answer timed out',
+    );
+    expect(attemptOutcome({ statusCode: 200, errorKind: 'connection-reset' }, seconds)).toBe(
+      'HTTP 200, then the connection was reset',
+    );
+    expect(attemptOutcome({ statusCode: 204, errorKind: 'invalid-response' }, seconds)).toBe(
+      'HTTP 204, then the answer was not valid HTTP',
+    );
+  });
+
   it('shows the text of an attempt recorded before errorKind, and of one of kind other', () => {
     expect(attemptOutcome({ error: 'connect ECONNREFUSED 1.2.3.4:443' }, seconds)).toBe(
       'connect ECONNREFUSED 1.2.3.4:443',

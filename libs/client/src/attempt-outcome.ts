@@ -22,14 +22,27 @@ export const ERROR_KIND_WORDS: Readonly<Record<Exclude<AttemptErrorKind, 'other'
   'invalid-response': 'answer was not valid HTTP',
 };
 
+/**
+ * What went wrong after an answer's status arrived: the rest of it timed out, was cut, or was not
+ * HTTP. The attempt failed, so its status alone ("HTTP 200") would read as a success.
+ */
+const AFTER_STATUS: Partial<Record<AttemptErrorKind, string>> = {
+  timeout: 'then the answer timed out',
+  'connection-reset': 'then the connection was reset',
+  'invalid-response': 'then the answer was not valid HTTP',
+};
+
 /** The outcome of `attempt`; `formatDuration` writes a timeout's wait (`10s`, `10 s`: the caller's style). */
 export const attemptOutcome = (
   attempt: Pick<Attempt, 'statusCode' | 'error' | 'errorKind'> & { durationMs?: number },
   formatDuration: (ms: number) => string,
 ): string => {
   const { statusCode, errorKind, error } = attempt;
-  if (statusCode !== undefined)
-    return errorKind === 'redirect' ? `HTTP ${statusCode}, not followed` : `HTTP ${statusCode}`;
+  if (statusCode !== undefined) {
+    if (errorKind === 'redirect') return `HTTP ${statusCode}, not followed`;
+    const after = errorKind === undefined ? undefined : AFTER_STATUS[errorKind];
+    return after ? `HTTP ${statusCode}, ${after}` : `HTTP ${statusCode}`;
+  }
   if (errorKind === 'timeout' && attempt.durationMs !== undefined) {
     return `timed out after ${formatDuration(attempt.durationMs)}`;
   }

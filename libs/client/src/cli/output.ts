@@ -96,7 +96,8 @@ export const statusText = (status: string, color: Colors): string => {
 /** How an attempt ended (attempt-outcome.ts), green for a 2xx answer, red otherwise. */
 export const outcomeText = (attempt: Parameters<typeof attemptOutcome>[0], color: Colors): string => {
   const words = attemptOutcome(attempt, formatDuration);
-  return attempt.statusCode !== undefined && attempt.statusCode < 300 ? color.green(words) : color.red(words);
+  const succeeded = attempt.statusCode !== undefined && attempt.statusCode < 300 && attempt.errorKind === undefined;
+  return succeeded ? color.green(words) : color.red(words);
 };
 
 /** `2026-12-01T09:00:00.000Z` as `2026-12-01 09:00:00Z` (milliseconds only when there are some). */
