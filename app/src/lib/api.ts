@@ -4,7 +4,7 @@
  * session token as the bearer token, so the app sees exactly what any tenant sees through the API.
  * Problems come back as ApiProblem; an expired session sends the user to sign in again.
  */
-import { Vigil, VigilAuthError, VigilError, VigilNetworkError } from '@vigil/client';
+import { Vigil, VigilAuthError, VigilError, VigilNetworkError, VigilTimeoutError } from '@vigil/client';
 import { sessionClaims } from '@vigil/core/tenancy/session';
 import { randomBytes } from 'node:crypto';
 import type { JWT } from 'next-auth/jwt';
@@ -48,11 +48,13 @@ const sessionToken = async (): Promise<string | undefined> => {
  * Gateway answers for them then) and a read one retry. The client's defaults (30 s, three retries)
  * left a page blank for 90 s before it said the API was not answering.
  */
+const API_TRY_TIMEOUT_MS = 12_000;
+
 const clientFor = (token: () => Promise<string>): Vigil =>
   new Vigil({
     baseUrl: webConfig().apiUrl,
     apiKey: token,
-    timeoutMs: 12_000,
+    timeoutMs: API_TRY_TIMEOUT_MS,
     retries: 1,
     // Never cached by Next.js: every page shows the API's answer of the moment.
     fetch: (request) => fetch(request, { cache: 'no-store' }),
@@ -62,6 +64,18 @@ const clientFor = (token: () => Promise<string>): Vigil =>
 const asApiProblem = async (error: unknown): Promise<never> => {
   // The session expired or its tenant is gone: sign in again.
   if (error instanceof VigilAuthError) redirect(signInHref((await headers()).get(PAGE_PATH_HEADER), { expired: true }));
+  // No answer in time is not "nothing there": the API may be slow and may have done what was
+  // asked (a redeliver asked again would be a second one), so the page says to look first.
+  if (error instanceof VigilTimeoutError) {
+    throw new ApiProblem({
+      type: 'api-timeout',
+      status: 504,
+      title: 'The Vigil API did not answer in time',
+      detail:
+        `No answer from ${webConfig().apiUrl} within ${API_TRY_TIMEOUT_MS / 1000} s. It may be busy, and what you ` +
+        'asked may have been done: reload the page to see where things stand before you try again.',
+    });
+  }
   if (error instanceof VigilNetworkError) {
     throw new ApiProblem({
       type: 'api-unreachable',
@@ -76,7 +90,11 @@ const asApiProblem = async (error: unknown): Promise<never> => {
 
 /** Calls the API as the signed-in user (no session: to the sign-in page). */
 export const withVigil = async <T>(use: (vigil: Vigil) => Promise<T>): Promise<T> => {
-  const vigil = clientFor(async () => (await sessionToken()) ?? redirect('/signin'));
+  // No session (it expired, or its cookie went): to the sign-in page, saying so, and back here after.
+  const vigil = clientFor(
+    async () =>
+      (await sessionToken()) ?? redirect(signInHref((await headers()).get(PAGE_PATH_HEADER), { expired: true })),
+  );
   try {
     return await use(vigil);
   } catch (error) {
