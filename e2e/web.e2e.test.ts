@@ -157,6 +157,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
   let deliveredId: string;
   /** The message the create-key dialog's curl command scheduled. */
   let quickstartId: string;
+  /** A message with the longest label and metadata tag there may be. */
+  let taggedId: string;
 
   beforeAll(async () => {
     // Only this run's pictures, so none of an older run's are taken for this one's.
@@ -346,6 +348,15 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
   });
 
   it('has one h1, a header landmark and a skip link on every page, and nothing wider than the window', async () => {
+    // With a label and a metadata tag as long as they may be, without a space (on a phone too, below).
+    const tagged = await api(apiKey, 'POST', '/v1/messages', {
+      url: `${receiver.url}/tags`,
+      delay: 3_600,
+      labels: ['l'.repeat(64)],
+      metadata: { ['k'.repeat(64)]: 'v'.repeat(256) },
+    });
+    expect(tagged.status).toBe(201);
+    taggedId = tagged.json.id;
     for (const path of ['/', '/messages', `/messages/${deliveredId}`, '/keys', '/settings']) {
       await page.goto(`${web}${path}`);
       await page.getByRole('heading', { level: 1 }).waitFor();
@@ -1043,6 +1054,20 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot('phone-dark-message', 'message-phone-dark');
+
+    // A label and a metadata tag as long as they may be, without a space: they wrap inside the page.
+    const tags = [
+      { path: `/messages/${taggedId}`, text: `${'k'.repeat(64)}: ${'v'.repeat(256)}` },
+      { path: `/messages/${taggedId}`, text: 'l'.repeat(64) },
+      { path: '/messages', text: 'l'.repeat(64) },
+    ];
+    for (const { path, text } of tags) {
+      await page.goto(`${web}${path}`);
+      const tag = page.getByText(text, { exact: true }).first();
+      await tag.waitFor();
+      const right = await tag.evaluate((element) => element.getBoundingClientRect().right);
+      expect(right, `${path}: ${text.slice(0, 10)}… inside the window`).toBeLessThanOrEqual(390);
+    }
     await page.goto(`${web}/`);
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await screenshot('phone-dark-overview');

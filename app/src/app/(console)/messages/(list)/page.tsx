@@ -116,7 +116,7 @@ export default async function MessagesPage({
                           {m.labels.length > 0 && (
                             <Flex gap="1" wrap="wrap" mt="1" data-testid="labels">
                               {m.labels.map((label) => (
-                                <Badge key={label} color="gray" variant="surface" size="1">
+                                <Badge key={label} color="gray" variant="surface" size="1" className="vigil-tag">
                                   {label}
                                 </Badge>
                               ))}

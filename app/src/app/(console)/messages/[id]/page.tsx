@@ -210,7 +210,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
                   {message.labels.map((label) => (
                     <Link key={label} asChild size="2">
                       <NextLink href={`/messages?label=${encodeURIComponent(label)}`}>
-                        <Badge color="gray" variant="surface">
+                        <Badge color="gray" variant="surface" className="vigil-tag">
                           {label}
                         </Badge>
                       </NextLink>
@@ -226,7 +226,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
               <DataList.Value>
                 <Flex gap="2" wrap="wrap">
                   {Object.entries(message.metadata).map(([k, v]) => (
-                    <Badge key={k} color="gray" variant="surface">
+                    <Badge key={k} color="gray" variant="surface" className="vigil-tag">
                       {k}: {v}
                     </Badge>
                   ))}
