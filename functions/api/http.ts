@@ -132,8 +132,26 @@ const rawBodyOf = (event: APIGatewayProxyEvent): string => {
 };
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/**
+ * A body still compressed (API Gateway decompresses the codings it knows, the local gateway none)
+ * reads as bytes that are not UTF-8, or as broken JSON, whose error quotes its bytes: say what is
+ * wrong instead. Undefined when no coding was declared.
+ */
+const stillCompressed = (headers: Record<string, string>): UnsupportedMediaTypeError | undefined => {
+  const coding = (headers['content-encoding'] ?? '').trim();
+  if (coding === '' || coding.toLowerCase() === 'identity') return undefined;
+  return new UnsupportedMediaTypeError(`Content-Encoding ${coding} is not supported; send the body uncompressed.`, {
+    headers: { 'accept-encoding': 'identity' },
+  });
+};
+
 const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, string>): unknown => {
-  const text = rawBodyOf(event);
+  let text: string;
+  try {
+    text = rawBodyOf(event);
+  } catch (error) {
+    throw stillCompressed(headers) ?? error;
+  }
   if (Buffer.byteLength(text) > MAX_REQUEST_BYTES)
     throw new PayloadTooLargeError('The request body is larger than 6 MiB.');
   if (text.trim() === '') throw ValidationError.single('', 'a JSON body is required');
@@ -151,15 +169,9 @@ const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, strin
   try {
     return parseRequestJson(text);
   } catch (error) {
-    // A body still compressed (API Gateway decompresses the codings it knows, the local gateway
-    // none) reads as broken JSON, whose error quotes its bytes: say what is wrong instead.
-    const coding = (headers['content-encoding'] ?? '').trim();
-    if (coding !== '' && coding.toLowerCase() !== 'identity') {
-      throw new UnsupportedMediaTypeError(`Content-Encoding ${coding} is not supported; send the body uncompressed.`, {
-        headers: { 'accept-encoding': 'identity' },
-      });
-    }
-    throw new MalformedRequestError(`The body is not valid JSON: ${(error as Error).message}`);
+    throw (
+      stillCompressed(headers) ?? new MalformedRequestError(`The body is not valid JSON: ${(error as Error).message}`)
+    );
   }
 };
 

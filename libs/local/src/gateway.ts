@@ -105,10 +105,6 @@ const send = (res: ServerResponse, result: APIGatewayProxyResult) => {
 
 const NO_BODY = Buffer.alloc(0);
 
-/** A refusal before the request's body was read: the connection closes after it (the body is not waited for). */
-const refuseUnread = (res: ServerResponse, result: APIGatewayProxyResult) =>
-  send(res, { ...result, headers: { ...result.headers, connection: 'close' } });
-
 /** Why Node's parser gave up on a request (its error's code), as the problem the client gets. */
 const unreadableProblem = (code: string | undefined, arrivalTimeoutMs: number) => {
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
@@ -259,13 +255,14 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     const eventWith = (body: Buffer) =>
       proxyEvent({ req, url, body, route: compiled.route, pathParameters, requestId });
     // Authorized (and rate-limited) before the body is read, as API Gateway does: a caller without
-    // a key is answered at once, and holds no upload of up to 6 MiB in this process meanwhile.
+    // a key is answered at once, and holds no upload of up to 6 MiB in this process meanwhile (Node
+    // reads what is left of a refused request's body and drops it).
     let authorizer: Record<string, unknown> | undefined;
     if (compiled.route.auth) {
       const decision = await auth.decide(eventWith(NO_BODY), compiled.route);
-      if (decision.kind === 'denied') return refuseUnread(res, unauthorized(requestId));
+      if (decision.kind === 'denied') return send(res, unauthorized(requestId));
       // Logged by the cache.
-      if (decision.kind === 'failed') return refuseUnread(res, gatewayProblem(AUTHORIZER_FAILED, requestId));
+      if (decision.kind === 'failed') return send(res, gatewayProblem(AUTHORIZER_FAILED, requestId));
       const { identity } = decision;
       authorizer = { ...identity.context, principalId: identity.principalId };
       const plan = PLANS[String(identity.context.plan) as PlanName] ?? PLANS.free;
@@ -273,7 +270,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
         ? limiter.take(String(identity.context.tenantId), plan)
         : { allowed: true };
       if (!rate.allowed) {
-        return refuseUnread(
+        return send(
           res,
           problemResponse(
             429,
