@@ -1059,7 +1059,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     const tags = [
       { path: `/messages/${taggedId}`, text: `${'k'.repeat(64)}: ${'v'.repeat(256)}` },
       { path: `/messages/${taggedId}`, text: 'l'.repeat(64) },
-      { path: '/messages', text: 'l'.repeat(64) },
+      { path: `/messages?label=${'l'.repeat(64)}`, text: 'l'.repeat(64) },
     ];
     for (const { path, text } of tags) {
       await page.goto(`${web}${path}`);
