@@ -397,7 +397,10 @@ export class DeliveryWorker {
    * poison. A lease the gate may have taken all the same expires on its own: the key runs below
    * its limits, never above.
    */
-  private async admit(message: Message & { flowControl: FlowControl }, onWaiting: () => void): Promise<FlowAdmission> {
+  private async admit(
+    message: Message & { flowControl: FlowControl },
+    onWaiting: (untilAt?: number) => void,
+  ): Promise<FlowAdmission> {
     const { clock, log } = this.deps;
     if (this.gate === undefined) throw new Error('flow control is not wired: no FlowLimiter given to the worker');
     const leaseRoom = (message.leaseUntil ?? message.dueAt) - message.timeoutMs - FLOW_LEASE_MARGIN_MS;
