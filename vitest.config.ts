@@ -88,17 +88,18 @@ const WAITING_INTEGRATION = [
 ];
 
 /**
- * End-to-end tests that judge outcomes, not instants: the console in a browser, and the stack
- * under faults and kill -9 (final states, counts, never early: a busy neighbour can make a
- * delivery late, never early). They run two at a time. The others (the README's walk-through, the
- * delivery scenarios also run against a deployed stage) run alone. A new e2e test is timed until it
- * is listed here.
+ * End-to-end tests that judge outcomes, not instants: the console in a browser, the stack under
+ * faults and kill -9, and the canary's delivery scenarios (final states, counts, exactly once,
+ * never early: a busy neighbour can make a delivery late, never early). They run two at a time,
+ * the scenarios beside the chaos, restart and usage tests while the console's run. The README's
+ * walk-through ("delivered on time") runs alone. A new e2e test is timed until it is listed here.
  */
 const UNTIMED_E2E = [
   'e2e/web.e2e.test.ts',
   'e2e/chaos.e2e.test.ts',
   'e2e/usage.e2e.test.ts',
   'e2e/restart.e2e.test.ts',
+  'e2e/delivery.e2e.test.ts',
 ];
 
 const E2E_TIMEOUTS = {
