@@ -167,6 +167,9 @@ describe('the chaos invariants', () => {
       ]);
       const later = [receipt({ status: 429 }), receipt({ attempt: 2, arrivedAt: T + 2_005 })];
       expect(checkRetryAfter(facts({ accepted, receipts: later })).ok).toBe(true);
+      // Rescheduled after the 429: the second attempt goes at the time the tenant set (seed 723038).
+      const moved = [receipt({ status: 429 }), receipt({ attempt: 2, scheduledAt: T + 1_946, arrivedAt: T + 1_946 })];
+      expect(checkRetryAfter(facts({ accepted, receipts: moved })).ok).toBe(true);
     });
   });
 

@@ -304,6 +304,11 @@ export const checkRetryAfter = (facts: RunFacts): InvariantResult => {
     const first = got.find((r) => r.attempt === 1);
     const second = got.find((r) => r.attempt === 2);
     if (!first || !second) continue;
+    // Rescheduled after the 429 (a PATCH of the retrying message): the second attempt goes at the
+    // time the tenant set, which its vigil-scheduled-at names, and Retry-After no longer binds it.
+    const rescheduled =
+      [first, second].every((r) => !Number.isNaN(r.scheduledAt)) && second.scheduledAt !== first.scheduledAt;
+    if (rescheduled) continue;
     checked += 1;
     const gap = second.arrivedAt - first.arrivedAt;
     if (gap < wait * 1000 - CLOCK_GRANULARITY_MS) {
