@@ -16,7 +16,7 @@ import { GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/l
 import type { BulkJob, BulkJobStore } from '@vigil/core';
 import { idleSince } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
-import { appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
+import { appliedOrOwn, appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, newWriteId, WRITE_ID } from './own-write';
 import { INDEX } from './table-definition';
 
 /**
@@ -153,19 +153,19 @@ export class DynamoBulkJobStore implements BulkJobStore {
   /** Puts `put.Item` if its condition holds; true if it did (also when only its answer was lost). */
   private async conditionally(put: Omit<PutCommandInput, 'TableName' | 'Item'> & { Item: JobItem }): Promise<boolean> {
     const writeId = newWriteId();
-    try {
-      await this.db.send(
+    return appliedOrOwn(
+      this.db,
+      this.table,
+      { pk: put.Item.pk, sk: put.Item.sk },
+      writeId,
+      this.db.send(
         new PutCommand({
           ...put,
           TableName: this.table,
           Item: { ...put.Item, [WRITE_ID]: writeId },
           ...ITEM_ON_CONDITION_FAILURE,
         }),
-      );
-      return true;
-    } catch (error) {
-      const key = { pk: put.Item.pk, sk: put.Item.sk };
-      return (await ownWrite(this.db, this.table, key, error, writeId)) !== undefined;
-    }
+      ),
+    );
   }
 }

@@ -83,7 +83,14 @@ import {
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { mergeAsync } from './merge-async';
 import { bodyOfItem, COMPRESSED_BODY, storedBody } from './stored-body';
-import { appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, newWriteId, ownWrite, WRITE_ID } from './own-write';
+import {
+  appliedOrOwn,
+  appliedUnlessRefused,
+  ITEM_ON_CONDITION_FAILURE,
+  newWriteId,
+  ownWrite,
+  WRITE_ID,
+} from './own-write';
 import { settleAll } from './settle-all';
 import type { TableLayout } from './tenant-partitions';
 import { shardOf, TenantPartitions, UNSHARDED } from './tenant-partitions';
@@ -282,8 +289,10 @@ export class DynamoMessageStore implements MessageStore {
     const item = { ...this.toItem(message), writeId };
     const bytes = dynamoItemBytes(item);
     if (bytes > DYNAMO_ITEM_LIMIT_BYTES) throw new ItemTooLargeError(bytes);
-    try {
-      await this.db.send(
+    return this.appliedOrOwn(
+      message,
+      writeId,
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: item,
@@ -291,17 +300,19 @@ export class DynamoMessageStore implements MessageStore {
           ExpressionAttributeValues: { ':expected': expectedVersion },
           ...ITEM_ON_CONDITION_FAILURE,
         }),
-      );
-      return true;
-    } catch (error) {
-      return (await this.ownWrite(error, message, writeId)) !== undefined;
-    }
+      ),
+    );
   }
 
   /** `ownWrite` (own-write.ts) for the item of `message`. */
   private ownWrite(error: unknown, message: Pick<Message, 'tenantId' | 'id'>, writeId: string) {
     const key = this.messageKey(message.tenantId, message.id);
     return ownWrite(this.db, this.table, key, error, writeId);
+  }
+
+  /** `appliedOrOwn` (own-write.ts) for a write of the item of `message`. */
+  private appliedOrOwn(message: Pick<Message, 'tenantId' | 'id'>, writeId: string, write: Promise<unknown>) {
+    return appliedOrOwn(this.db, this.table, this.messageKey(message.tenantId, message.id), writeId, write);
   }
 
   async get(tenantId: string, messageId: string): Promise<Message | undefined> {
@@ -516,8 +527,10 @@ export class DynamoMessageStore implements MessageStore {
     // It moves the version on, so the SDK's retry of a write that landed would find its condition
     // failed: the write's id tells that apart from a cancel.
     const writeId = newWriteId();
-    try {
-      await this.db.send(
+    return this.appliedOrOwn(
+      message,
+      writeId,
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.messageKey(message.tenantId, message.id),
@@ -532,11 +545,8 @@ export class DynamoMessageStore implements MessageStore {
           },
           ...ITEM_ON_CONDITION_FAILURE,
         }),
-      );
-      return true;
-    } catch (error) {
-      return (await this.ownWrite(error, message, writeId)) !== undefined;
-    }
+      ),
+    );
   }
 
   async fail(
@@ -548,8 +558,10 @@ export class DynamoMessageStore implements MessageStore {
     const expiry = expiryAttributes(failure.expiresAt);
     const last = failure.attempts && lastAttemptOf(failure.attempts);
     const writeId = newWriteId();
-    try {
-      await this.db.send(
+    return this.appliedOrOwn(
+      message,
+      writeId,
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.messageKey(message.tenantId, message.id),
@@ -581,11 +593,8 @@ export class DynamoMessageStore implements MessageStore {
           },
           ...ITEM_ON_CONDITION_FAILURE,
         }),
-      );
-      return true;
-    } catch (error) {
-      return (await this.ownWrite(error, message, writeId)) !== undefined;
-    }
+      ),
+    );
   }
 
   async deferPending(ref: PendingRef, untilMs: number): Promise<boolean> {

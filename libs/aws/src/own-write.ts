@@ -51,6 +51,26 @@ export const itemAfterRefusal = async (
 };
 
 /**
+ * Runs a conditional write of the item at `key` that carries `writeId`: true when it was applied,
+ * also when only its answer was lost (ownWrite); false when another change refused it; any other
+ * error is thrown.
+ */
+export const appliedOrOwn = async (
+  db: DynamoDBDocumentClient,
+  table: string,
+  key: Record<string, string>,
+  writeId: string,
+  write: Promise<unknown>,
+): Promise<boolean> => {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    return (await ownWrite(db, table, key, error, writeId)) !== undefined;
+  }
+};
+
+/**
  * After a write of the item at `key` that carried `writeId` threw: rethrows anything but a failed
  * condition; then the item as it stands if that write is what made it so (applied, its answer lost,
  * its retry refused), else undefined (another change won).
