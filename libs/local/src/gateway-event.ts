@@ -42,6 +42,9 @@ export const proxyEvent = (request: {
     headerLines.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
   const { last: headers, all: multiValueHeaders } = byName(headerLines);
   const { last: query, all: multiQuery } = byName(url.searchParams);
+  // Bytes that are not UTF-8 go as base64, as API Gateway hands a binary body: read as text they
+  // would turn into U+FFFD unseen, and a handler could not refuse them.
+  const binary = body.length > 0 && !isUtf8(body);
   return {
     resource: route.path,
     path: url.pathname,
@@ -52,10 +55,8 @@ export const proxyEvent = (request: {
     multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
     pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
     stageVariables: null,
-    // Bytes that are not UTF-8 go as base64, as API Gateway hands a binary body: read as text they
-    // would turn into U+FFFD unseen, and a handler could not refuse them.
-    body: body.length === 0 ? null : isUtf8(body) ? body.toString('utf8') : body.toString('base64'),
-    isBase64Encoded: body.length > 0 && !isUtf8(body),
+    body: body.length === 0 ? null : body.toString(binary ? 'base64' : 'utf8'),
+    isBase64Encoded: binary,
     requestContext: {
       requestId,
       resourcePath: route.path,
