@@ -53,6 +53,12 @@ const sleepFor = (ms: number, signal?: AbortSignal): Promise<void> =>
  * Why a fetch failed, its cause included: Node's fetch says only `fetch failed` and keeps what
  * happened (`connect ECONNREFUSED 127.0.0.1:4000`, `getaddrinfo ENOTFOUND api.example`) in `cause`.
  */
+/**
+ * Whether a key can go in an Authorization header as it is: printable ASCII without a space. A key
+ * with a line break, a space, a control or a non-ASCII character (a paste gone wrong) cannot.
+ */
+export const isSendableApiKey = (key: string): boolean => /^[\x21-\x7e]+$/.test(key);
+
 const reasonOf = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);
   const cause = (error as { cause?: unknown }).cause;
@@ -149,7 +155,7 @@ export const send = async (
   const headers = new Headers(request.headers);
   const token = await resolve(options.apiKey);
   // Checked here, not left to Headers: its TypeError quotes the value, and a key must never be shown.
-  if (token && !/^[\x21-\x7e]+$/.test(token)) {
+  if (token && !isSendableApiKey(token)) {
     throw new VigilAuthError({
       type: 'invalid-api-key',
       title: 'The API key cannot be sent',

@@ -8,6 +8,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CliError, EXIT, usageError } from './exit-codes';
+import { isSendableApiKey } from '../transport';
 
 export interface Profile {
   apiKey: string;
@@ -98,7 +99,7 @@ export const checkHttpUrl = (name: string, url: string, hint?: string): void => 
  * sent cut short. The message names where the key came from, never the key.
  */
 export const checkApiKey = (where: string, apiKey: string, hint: string): void => {
-  if (!/^[\x21-\x7e]+$/.test(apiKey))
+  if (!isSendableApiKey(apiKey))
     throw new CliError(
       `${where} is not an API key: it has a space, line break, control or non-ASCII character`,
       EXIT.auth,
