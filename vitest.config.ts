@@ -75,7 +75,8 @@ const UNTIMED_INTEGRATION = [
 /**
  * Integration tests that run a whole stack and mostly wait on it (deliveries due seconds ahead,
  * retries, the metering window), judging outcomes, not instants: never early, counts, order. They
- * hardly load the machine, so two of them run side by side, after the timed ones. A test that
+ * hardly load the machine, so three of them run side by side, after the timed ones (the CLI's and
+ * the cost bench's, about 45 s each, are the long poles; two at a time the group took 65 s). A test that
  * bounds how late something may be (the client's `vigil.int`, the sender's timeouts) stays timed.
  */
 const WAITING_INTEGRATION = [
@@ -111,7 +112,7 @@ const E2E_TIMEOUTS = {
 };
 
 // Projects run group by group (sequence.groupOrder): unit tests, then the untimed integration
-// tests two at a time, then the timed ones one file at a time and the waiting ones two at a time,
+// tests two at a time, then the timed ones one file at a time and the waiting ones three at a time,
 // then the untimed e2e tests two at a time and the timed ones one file at a time.
 export default defineConfig({
   resolve: { alias },
@@ -157,6 +158,7 @@ export default defineConfig({
           name: 'integration-waiting',
           include: WAITING_INTEGRATION,
           exclude: ['node_modules/**'],
+          maxWorkers: 3,
           testTimeout: 30_000,
           hookTimeout: 30_000,
           sequence: { groupOrder: 3 },
