@@ -235,7 +235,8 @@ export class MemoryStore implements MessageStore {
   }
   async findIdempotencyKey(tenantId: string, key: string, now: number) {
     const existing = this.keys.get(`${tenantId}/${key}`);
-    if (!existing || existing.expires <= now) return undefined;
+    // Held through its expiry instant, as the DynamoDB adapter holds it (free once `expiresAtMs < now`).
+    if (!existing || existing.expires < now) return undefined;
     const { expires: _expires, ...bound } = existing;
     return structuredClone(bound);
   }
@@ -247,7 +248,7 @@ export class MemoryStore implements MessageStore {
     ttlMs: number,
   ): Promise<IdempotencyClaim> {
     const existing = this.keys.get(`${tenantId}/${key}`);
-    if (existing && existing.expires > now) {
+    if (existing && existing.expires >= now) {
       const { expires: _expires, ...bound } = existing;
       return { claimed: false, record: structuredClone(bound) };
     }

@@ -443,4 +443,17 @@ describe('usage report', () => {
       retentionDays: 7,
     });
   });
+
+  it("reports a plan named like an object's own property ('toString') with the free plan's limits", async () => {
+    const ports = tenancyPorts(T0);
+    const { tenant } = await provisionTenant(ports.deps, { name: 'acme', plan: 'toString' });
+    const report = await usageReport(ports.deps, tenant.id, { from: '2026-11-01', to: '2026-11-02' });
+    expect(report.plan).toEqual({
+      name: 'toString',
+      monthlyMessages: 10_000,
+      ratePerSecond: 10,
+      burst: 20,
+      retentionDays: 7,
+    });
+  });
 });

@@ -1,7 +1,6 @@
 /** GET /v1/usage: a tenant's daily usage, its month to date and its plan's limits. */
 import { ValidationError } from '../errors';
-import type { PlanName } from '../plans';
-import { PLANS } from '../plans';
+import { planNamed } from '../plans';
 import type { UsageCounts, UsageDay } from '../usage';
 import { emptyCounts, monthToDate, usageDate } from '../usage';
 import type { TenancyDeps } from './deps';
@@ -59,7 +58,7 @@ export const usageReport = async (
     deps.ledger.days(tenantId, month.from, month.to),
     deps.tenants.recentTenant(tenantId),
   ]);
-  const plan = PLANS[tenant.plan as PlanName] ?? PLANS.free;
+  const plan = planNamed(tenant.plan);
   return {
     from,
     to,
