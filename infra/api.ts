@@ -12,6 +12,7 @@ import {
   FUNCTION_UNAVAILABLE,
   GATEWAY_TIMEOUT,
   NO_SUCH_ROUTE,
+  UNAUTHORIZED,
 } from '../functions/api/gateway-problems';
 import { PLANS } from '../libs/core/src/plans';
 import type { Intrinsic, Outputs, Resources } from './cloudformation';
@@ -130,12 +131,7 @@ const answer = (responseType: GatewayResponseType, problem: GatewayProblem): Gat
  * A response type given no status keeps API Gateway's, so each sets its own.
  */
 export const GATEWAY_PROBLEMS: readonly GatewayAnswer[] = [
-  answer('UNAUTHORIZED', {
-    status: 401,
-    slug: 'unauthorized',
-    title: 'Missing or invalid API key',
-    detail: 'Send a valid API key as Authorization: Bearer <key>.',
-  }),
+  answer('UNAUTHORIZED', UNAUTHORIZED),
   ...(['ACCESS_DENIED', 'INVALID_API_KEY'] as const).map((type) =>
     answer(type, {
       status: 403,

@@ -551,6 +551,11 @@ describe('serverless package (offline, --stage ci)', () => {
         });
         if (status === 503)
           expect(response?.Properties.ResponseParameters['gatewayresponse.header.Retry-After'], type).toBe("'1'");
+        // A 401 names the scheme it wants (RFC 9110 §11.6.1), as the handlers' and the local gateway's do.
+        if (status === 401)
+          expect(response?.Properties.ResponseParameters['gatewayresponse.header.WWW-Authenticate'], type).toBe(
+            "'Bearer'",
+          );
         // A deployment snapshots the API: it must come after the responses it should serve.
         expect(deployment.DependsOn, `${deploymentId} waits for ${id}`).toContain(id);
       }

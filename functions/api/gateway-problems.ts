@@ -15,6 +15,19 @@ export interface GatewayProblem {
   headers?: Record<string, string>;
 }
 
+/**
+ * No credential, or one that is not a live key or session: the authorizer's refusal, answered by
+ * API Gateway (and the local gateway) before any function runs. It names the scheme it wants (RFC
+ * 9110 §11.6.1), as a handler's own 401 does (UnauthorizedError).
+ */
+export const UNAUTHORIZED: GatewayProblem = {
+  status: 401,
+  slug: 'unauthorized',
+  title: 'Missing or invalid API key',
+  detail: 'Send a valid API key as Authorization: Bearer <key>.',
+  headers: { 'WWW-Authenticate': 'Bearer' },
+};
+
 /** The API functions' timeout (Lambda), well inside API Gateway's 29 s integration limit. */
 export const API_TIMEOUT_S = 10;
 

@@ -9,10 +9,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger, PlanName } from '@vigil/core';
-import { PLANS, rateLimitHeaders } from '@vigil/core';
+import type { Logger } from '@vigil/core';
+import { planNamed, rateLimitHeaders } from '@vigil/core';
 import type { GatewayProblem } from '@vigil/functions/api/gateway-problems';
-import { API_TIMEOUT_S, AUTHORIZER_FAILED, FUNCTION_FAILED } from '@vigil/functions/api/gateway-problems';
+import { API_TIMEOUT_S, AUTHORIZER_FAILED, FUNCTION_FAILED, UNAUTHORIZED } from '@vigil/functions/api/gateway-problems';
 import { MAX_REQUEST_BYTES, problemResponse } from '@vigil/functions/api/http';
 import { API_ROUTES } from '@vigil/functions/api/routes';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -164,17 +164,6 @@ const answerUnreadable = (error: NodeJS.ErrnoException, socket: Duplex, arrivalT
 const gatewayProblem = (problem: GatewayProblem, requestId: string) =>
   problemResponse(problem.status, problem.slug, problem.title, problem.detail, requestId, undefined, problem.headers);
 
-const unauthorized = (requestId: string) =>
-  problemResponse(
-    401,
-    'unauthorized',
-    'Missing or invalid API key',
-    'Send a valid API key as Authorization: Bearer vgl_...',
-    requestId,
-    undefined,
-    { 'www-authenticate': 'Bearer' },
-  );
-
 /** A port the gateway cannot listen on, said as what to do (in use: another process has it). */
 export const listenError = (error: NodeJS.ErrnoException, host: string, port: number): Error =>
   error.code === 'EADDRINUSE'
@@ -260,12 +249,12 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     let authorizer: Record<string, unknown> | undefined;
     if (compiled.route.auth) {
       const decision = await auth.decide(eventWith(NO_BODY), compiled.route);
-      if (decision.kind === 'denied') return send(res, unauthorized(requestId));
+      if (decision.kind === 'denied') return send(res, gatewayProblem(UNAUTHORIZED, requestId));
       // Logged by the cache.
       if (decision.kind === 'failed') return send(res, gatewayProblem(AUTHORIZER_FAILED, requestId));
       const { identity } = decision;
       authorizer = { ...identity.context, principalId: identity.principalId };
-      const plan = PLANS[String(identity.context.plan) as PlanName] ?? PLANS.free;
+      const plan = planNamed(String(identity.context.plan));
       const rate: RateDecision = options.rateLimits
         ? limiter.take(String(identity.context.tenantId), plan)
         : { allowed: true };
