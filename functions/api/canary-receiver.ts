@@ -1,31 +1,32 @@
 /**
- * Where the canary's probes arrive: verifies the Standard Webhooks signature with the canary
- * tenant's secrets (any that still signs: a probe made just before a rotation carries only the
- * earlier one) and publishes how late the probe was (CanaryLateness) and that it arrived
- * (CanarySuccess). Anything not signed by the canary tenant is refused.
+ * Where the canary's probes arrive: a probe signed by the canary tenant (receiveCanaryProbe)
+ * publishes how late it was (CanaryLateness) and that it arrived (CanarySuccess); anything else is
+ * refused and counted as a failed probe. A tenant store that does not answer is a 503, no verdict.
  */
-import { CANARY_TENANT_ID, METRIC, runtime } from '@vigil/aws';
-import { activeSigningSecrets, UnauthorizedError } from '@vigil/core';
+import { CANARY_TENANT_ID, METRIC, metricsWriter, tenancyWiring } from '@vigil/aws';
+import { receiveCanaryProbe, UnauthorizedError } from '@vigil/core';
 import { Webhook } from 'standardwebhooks';
 import { httpRoute } from './http';
 
 export const handler = httpRoute({ auth: false }, async ({ headers, rawBody }) => {
-  const { tenancy, metrics, log } = runtime();
-  const tenant = await tenancy.tenants.getTenant(CANARY_TENANT_ID).catch(() => undefined);
-  const secrets = tenant ? activeSigningSecrets(tenant, Date.now()) : [];
-  const signedBy = (secret: string) => {
-    try {
-      new Webhook(secret).verify(rawBody, headers, { jsonParse: false });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!secrets.some(signedBy)) {
+  const { tenancy, log } = tenancyWiring();
+  const metrics = metricsWriter();
+  const verdict = await receiveCanaryProbe(tenancy, CANARY_TENANT_ID, {
+    isSignedBy: (secret) => {
+      try {
+        new Webhook(secret).verify(rawBody, headers, { jsonParse: false });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    scheduledAt: headers['vigil-scheduled-at'],
+  });
+  if (!verdict.signed) {
     metrics({ [METRIC.canarySuccess]: { value: 0, unit: 'Count' } });
     throw new UnauthorizedError('This endpoint only accepts probes signed by the canary tenant.');
   }
-  const latenessMs = Math.max(0, Date.now() - Date.parse(headers['vigil-scheduled-at'] ?? ''));
+  const { latenessMs } = verdict;
   metrics({
     [METRIC.canarySuccess]: { value: 1, unit: 'Count' },
     [METRIC.canaryLateness]: { value: latenessMs, unit: 'Milliseconds' },

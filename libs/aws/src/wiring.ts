@@ -65,6 +65,10 @@ export interface RuntimeAdapters {
   shareQueueRequests?: boolean;
 }
 
+/** The process-wide CloudWatch metrics writer (embedded metric format), or one that drops them when metrics are off. */
+export const metricsWriter = (): MetricsWriter =>
+  part('metrics', (b) => (b.config.metrics ? createMetricsWriter(b.config.stage) : () => {}));
+
 /** What the last startRuntime chose (nothing: a Lambda). */
 let chosen: RuntimeAdapters = {};
 
@@ -112,7 +116,7 @@ export const runtime = (): Runtime =>
       targets,
       ...metering,
     };
-    const metrics: MetricsWriter = config.metrics ? createMetricsWriter(config.stage) : () => {};
+    const metrics = metricsWriter();
     const worker = new DeliveryWorker({
       ...scheduling,
       meter: deliveryMeter,

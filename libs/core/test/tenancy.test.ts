@@ -19,6 +19,7 @@ import {
   MAX_ACTIVE_KEYS,
   newApiKey,
   provisionTenant,
+  receiveCanaryProbe,
   revokeAnyApiKey,
   revokeApiKey,
   revokeSession,
@@ -455,5 +456,60 @@ describe('usage report', () => {
       burst: 20,
       retentionDays: 7,
     });
+  });
+});
+
+describe('canary probe', () => {
+  const CANARY = 'tnt_canary';
+  /** A probe signed with `secret`, due `lateMs` before T0 + 1 h. */
+  const probeSignedBy = (secret: string, scheduledAt = new Date(T0 + HOUR - 250).toISOString()) => ({
+    isSignedBy: (candidate: string) => candidate === secret,
+    scheduledAt,
+  });
+
+  it('counts a probe signed by the canary tenant and says how late it came', async () => {
+    const ports = tenancyPorts(T0);
+    const canary = await ensureTenant(ports.deps, { id: CANARY, name: 'Canary', plan: 'pro' });
+    ports.clock.set(T0 + HOUR);
+    const [secret] = canary.signingSecrets;
+    expect(await receiveCanaryProbe(ports.deps, CANARY, probeSignedBy(secret!))).toEqual({
+      signed: true,
+      latenessMs: 250,
+    });
+    // Early by the sender's clock, or naming no instant: not late.
+    expect(
+      await receiveCanaryProbe(ports.deps, CANARY, probeSignedBy(secret!, new Date(T0 + 2 * HOUR).toISOString())),
+    ).toEqual({ signed: true, latenessMs: 0 });
+    expect(await receiveCanaryProbe(ports.deps, CANARY, probeSignedBy(secret!, 'soon'))).toEqual({
+      signed: true,
+      latenessMs: 0,
+    });
+  });
+
+  it('counts a probe signed with the secret a rotation replaced, for the overlap only', async () => {
+    const ports = tenancyPorts(T0);
+    const [before] = (await ensureTenant(ports.deps, { id: CANARY, name: 'Canary', plan: 'pro' })).signingSecrets;
+    await rotateSigningSecret(ports.deps, CANARY);
+    expect(await receiveCanaryProbe(ports.deps, CANARY, probeSignedBy(before!))).toMatchObject({ signed: true });
+    ports.clock.set(T0 + SECRET_ROTATION_OVERLAP_MS);
+    expect(await receiveCanaryProbe(ports.deps, CANARY, probeSignedBy(before!))).toEqual({ signed: false });
+  });
+
+  it('refuses a probe another tenant signed, and any probe when there is no canary tenant', async () => {
+    const ports = tenancyPorts(T0);
+    const other = await provisionTenant(ports.deps, { name: 'acme', plan: 'free' });
+    const [othersSecret] = other.tenant.signingSecrets;
+    expect(await receiveCanaryProbe(ports.deps, CANARY, probeSignedBy(othersSecret!))).toEqual({ signed: false });
+    await ensureTenant(ports.deps, { id: CANARY, name: 'Canary', plan: 'pro' });
+    expect(await receiveCanaryProbe(ports.deps, CANARY, probeSignedBy(othersSecret!))).toEqual({ signed: false });
+  });
+
+  it('gives a store that does not answer back as an error, not as an unsigned probe (a failed canary)', async () => {
+    const ports = tenancyPorts(T0);
+    await ensureTenant(ports.deps, { id: CANARY, name: 'Canary', plan: 'pro' });
+    ports.tenants.getTenant = () => Promise.reject(new Error('ProvisionedThroughputExceededException'));
+    await expect(receiveCanaryProbe(ports.deps, CANARY, probeSignedBy('whsec_any'))).rejects.toThrow(
+      'ProvisionedThroughputExceededException',
+    );
   });
 });

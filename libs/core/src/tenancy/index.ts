@@ -1,4 +1,5 @@
 export * from './authorize';
+export * from './canary-probe';
 export * from './deps';
 export * from './keys';
 export * from './ports';
