@@ -12,7 +12,6 @@ export * from './metrics';
 export * from './canary';
 export * from './dynamo-usage-ledger';
 export * from './sqs-usage-meter';
-export * from './usage-quota';
 export * from './api-gateway-usage-plans';
 export * from './tenant-admin';
 export * from './dynamo-flow-limiter';

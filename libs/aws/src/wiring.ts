@@ -8,7 +8,7 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { EventDeliveryDeps, Logger, NotificationEndpointStore, TenancyDeps, UsageMeter } from '@vigil/core';
-import { DeliveryWorker, signingSecretDirectory } from '@vigil/core';
+import { DeliveryWorker, signingSecretDirectory, UsageQuotaGuard } from '@vigil/core';
 import type { Environment, VigilConfig } from './config';
 import { DynamoFlowLimiter } from './dynamo-flow-limiter';
 import type { DynamoTenantStore } from './dynamo-tenant-store';
@@ -20,7 +20,6 @@ import { SchedulerBucketTimer } from './scheduler-bucket-timer';
 import { SqsDeliveryQueue } from './sqs-delivery-queue';
 import { DELIVERY_USAGE_GATHER_MS, SqsUsageMeter } from './sqs-usage-meter';
 import { systemClock } from './system-clock';
-import { UsageQuotaGuard } from './usage-quota';
 import type { ClientInstrument, StoreCallCounts } from './wiring/base';
 import { configureWiring, part, withoutSdkLogging } from './wiring/base';
 import { messageStore, notificationEndpoints, targetPolicy } from './wiring/messages';
@@ -96,7 +95,7 @@ export const runtime = (): Runtime =>
     // gathers the events of tickets sent about the same instant (after their sends).
     const meter = chosen.meter ?? sqsMeter(0);
     const deliveryMeter = chosen.meter ?? sqsMeter(DELIVERY_USAGE_GATHER_MS);
-    const metering = meter ? { meter, quota: new UsageQuotaGuard(usage, tenants) } : {};
+    const metering = meter ? { meter, quota: new UsageQuotaGuard(usage, tenants, systemClock) } : {};
     const scheduling: Runtime['scheduling'] = {
       store: messageStore(),
       endpoints: notificationEndpoints(),

@@ -7,4 +7,5 @@ export * from './provisioning';
 export * from './secrets';
 export * from './session';
 export * from './tenant';
+export * from './usage-quota';
 export * from './usage-report';

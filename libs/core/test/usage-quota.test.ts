@@ -1,8 +1,7 @@
 /** The quota guard's arithmetic with an in-memory ledger: concurrent checks share one read of the counters. */
-import type { UsageDay, UsageLedger } from '@vigil/core';
-import { PLANS, QuotaExceededError } from '@vigil/core';
 import { describe, expect, it } from 'vitest';
-import { UsageQuotaGuard } from './usage-quota';
+import type { UsageDay, UsageLedger } from '../src';
+import { PLANS, QuotaExceededError, UsageQuotaGuard } from '../src';
 
 const NOW = Date.parse('2026-12-02T10:00:00Z');
 
@@ -23,7 +22,11 @@ const ledgerShowing = (scheduled: number) => {
 describe('the quota guard', () => {
   it('lets exactly what is left through when many checks of one tenant arrive at once', async () => {
     const ledger = ledgerShowing(PLANS.free.monthlyMessages - 4);
-    const guard = new UsageQuotaGuard(ledger, { recentTenant: async () => ({ plan: 'free' }) as never }, () => NOW);
+    const guard = new UsageQuotaGuard(
+      ledger,
+      { recentTenant: async () => ({ plan: 'free' }) as never },
+      { now: () => NOW },
+    );
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => guard.assertWithin('tnt_a', 1)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
     for (const r of results.filter((r) => r.status === 'rejected')) {
@@ -35,7 +38,11 @@ describe('the quota guard', () => {
   it('never forgets what it admitted when it reads counters that do not hold it yet (metering lags)', async () => {
     const ledger = ledgerShowing(PLANS.free.monthlyMessages - 100);
     let now = NOW;
-    const guard = new UsageQuotaGuard(ledger, { recentTenant: async () => ({ plan: 'free' }) as never }, () => now);
+    const guard = new UsageQuotaGuard(
+      ledger,
+      { recentTenant: async () => ({ plan: 'free' }) as never },
+      { now: () => now },
+    );
     await guard.assertWithin('tnt_a', 60);
     // A refresh later the counters still show the month before those 60 (their usage events are on the way).
     now += 60_000;
@@ -48,7 +55,11 @@ describe('the quota guard', () => {
   it('starts a new month from the counters alone', async () => {
     const ledger = ledgerShowing(0);
     let now = Date.parse('2026-11-30T23:59:59Z');
-    const guard = new UsageQuotaGuard(ledger, { recentTenant: async () => ({ plan: 'free' }) as never }, () => now);
+    const guard = new UsageQuotaGuard(
+      ledger,
+      { recentTenant: async () => ({ plan: 'free' }) as never },
+      { now: () => now },
+    );
     await guard.assertWithin('tnt_a', PLANS.free.monthlyMessages);
     now = Date.parse('2026-12-01T00:00:01Z');
     await guard.assertWithin('tnt_a', PLANS.free.monthlyMessages);

@@ -7,8 +7,11 @@
  * Lambda instances) meanwhile are seen once they are metered, so on AWS the quota holds to within
  * those few seconds' worth of a tenant's traffic.
  */
-import type { QuotaGuard, TenantStore, UsageLedger } from '@vigil/core';
-import { monthToDate, planNamed, QuotaExceededError } from '@vigil/core';
+import type { Clock } from '../clock';
+import { planNamed } from '../plans';
+import type { QuotaGuard, UsageLedger } from '../usage';
+import { monthToDate, QuotaExceededError } from '../usage';
+import type { TenantStore } from './ports';
 
 const QUOTA_REFRESH_MS = 5_000;
 
@@ -28,12 +31,12 @@ export class UsageQuotaGuard implements QuotaGuard {
   constructor(
     private readonly ledger: UsageLedger,
     private readonly tenants: Pick<TenantStore, 'recentTenant'>,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Pick<Clock, 'now'>,
   ) {}
 
   async assertWithin(tenantId: string, adding: number): Promise<void> {
     const plan = planNamed((await this.tenants.recentTenant(tenantId)).plan);
-    const now = this.now();
+    const now = this.clock.now();
     const state = await this.stateOf(tenantId, now);
     // No await from here on: concurrent checks (a bulk redeliver's, a burst of creates) each see the
     // others' additions, so together they never pass the quota.
