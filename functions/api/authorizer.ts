@@ -15,12 +15,10 @@
 import { sessionSecretSource } from '@vigil/aws/wiring/session-secret';
 import { tenancyWiring } from '@vigil/aws/wiring/tenancy';
 import type { Credential } from '@vigil/core';
-import { authorizeCaller, SESSION_KEY_ID, sessionOf } from '@vigil/core';
+import { authorizeCaller, isApiKeyToken, sessionCredential } from '@vigil/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { decode } from 'next-auth/jwt';
 import { SESSION_TENANT_ROUTE } from './session-tenant-route';
-
-export { SESSION_KEY_ID };
 
 export class AuthorizerDenied extends Error {
   override name = 'AuthorizerDenied';
@@ -41,28 +39,6 @@ const wholeApi = (methodArn: string): string => methodArn.split('/').slice(0, 2)
 const onSessionTenantRoute = (event: APIGatewayRequestAuthorizerEvent): boolean =>
   event.httpMethod === SESSION_TENANT_ROUTE.method && event.resource === SESSION_TENANT_ROUTE.path;
 
-/**
- * A next-auth session token (an encrypted JWT) as a credential; undefined when it does not decrypt,
- * has expired, was not made by the console for the API (issuer, audience), names no session, or its
- * session began more than 12 hours ago (sessionOf in @vigil/core).
- */
-const sessionCredential = async (
-  token: string,
-  secret: string,
-  event: APIGatewayRequestAuthorizerEvent,
-  now: number,
-): Promise<Credential | undefined> => {
-  const claims = await decode({ token, secret }).catch(() => null);
-  const session = claims ? sessionOf(claims, now) : undefined;
-  if (!claims || !session) return undefined;
-  const { tenantId, userId, email, name } = claims;
-  if (typeof tenantId === 'string' && tenantId.startsWith('tnt_')) return { kind: 'session', tenantId, session };
-  if (typeof userId === 'string' && typeof email === 'string' && onSessionTenantRoute(event)) {
-    return { kind: 'user', userId, email, session, ...(typeof name === 'string' && { name }) };
-  }
-  return undefined;
-};
-
 const allow = (principalId: string, resource: string) => ({
   principalId,
   policyDocument: {
@@ -75,10 +51,14 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   const { tenancy, config, log } = tenancyWiring();
   const token = bearerToken(event);
   let credential: Credential | undefined;
-  if (token?.startsWith('vgl_')) credential = { kind: 'api-key', key: token };
+  if (token && isApiKeyToken(token)) credential = { kind: 'api-key', key: token };
   else if (token) {
+    // A next-auth session token (an encrypted JWT): one that does not decrypt or has expired stands for nobody.
     const secret = await sessionSecretSource().get();
-    if (secret) credential = await sessionCredential(token, secret, event, tenancy.clock.now());
+    const claims = secret ? await decode({ token, secret }).catch(() => null) : null;
+    if (claims) {
+      credential = sessionCredential(claims, tenancy.clock.now(), { claimingTenant: onSessionTenantRoute(event) });
+    }
   }
   const caller = credential && (await authorizeCaller(tenancy, credential));
   if (!caller) throw new AuthorizerDenied();

@@ -104,12 +104,6 @@ export class MessageNotFoundError extends VigilError {
   }
 }
 
-export class RouteNotFoundError extends VigilError {
-  readonly status = 404;
-  readonly type = 'not-found';
-  readonly title = 'No such route';
-}
-
 export class MessageStateConflictError extends VigilError {
   readonly status = 409;
   readonly type = 'state-conflict';

@@ -14,6 +14,7 @@ import {
   DAY_MS,
   ensureTenant,
   hashApiKey,
+  isApiKeyToken,
   KEY_HISTORY_DAYS,
   listApiKeys,
   MAX_ACTIVE_KEYS,
@@ -31,6 +32,7 @@ import {
   AUTHORIZATION_CACHE_S,
   SESSION_MAX_AGE_S,
   sessionClaims,
+  sessionCredential,
   sessionOf,
   signingSecretDirectory,
   SigningSecretRotationLimitError,
@@ -263,6 +265,52 @@ describe('authorizing callers', () => {
     expect(await authorizeCaller(ports.deps, { kind: 'session', tenantId: tenant.id, session: other })).toMatchObject({
       tenantId: tenant.id,
     });
+  });
+});
+
+describe('bearer tokens as credentials (isApiKeyToken, sessionCredential)', () => {
+  const session = sessionClaims('ses_AAAAAAAAAAAAAAAAAAAAAA', T0);
+  const identity = { sessionId: 'ses_AAAAAAAAAAAAAAAAAAAAAA', endsAt: T0 + SESSION_MAX_AGE_S * 1000 };
+  const user = { userId: 'cognito:abc', email: 'ada@example.com', name: 'Ada' };
+
+  it('tells an API key from a console session token by its prefix', () => {
+    expect(isApiKeyToken(newApiKey())).toBe(true);
+    // A malformed key is still a key (refused by authorizeCaller), never decrypted as a session.
+    expect(isApiKeyToken('vgl_short')).toBe(true);
+    expect(isApiKeyToken('eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..x')).toBe(false);
+  });
+
+  it("stands for the session's tenant, on every route", () => {
+    const claims = { ...session, tenantId: 'tnt_01JD8X4Q2Z7N5V3K9W6T0RYB1M', ...user };
+    for (const claimingTenant of [false, true]) {
+      expect(sessionCredential(claims, T0, { claimingTenant })).toEqual({
+        kind: 'session',
+        tenantId: 'tnt_01JD8X4Q2Z7N5V3K9W6T0RYB1M',
+        session: identity,
+      });
+    }
+  });
+
+  it('stands for a user without a tenant on the route that claims one only', () => {
+    expect(sessionCredential({ ...session, ...user }, T0, { claimingTenant: true })).toEqual({
+      kind: 'user',
+      ...user,
+      session: identity,
+    });
+    expect(sessionCredential({ ...session, ...user }, T0, { claimingTenant: false })).toBeUndefined();
+  });
+
+  it('stands for nobody when its tenant is not a tenant id, or its session is not one the console made', () => {
+    expect(sessionCredential({ ...session, tenantId: 'tnt_../x' }, T0, { claimingTenant: false })).toBeUndefined();
+    expect(sessionCredential({ ...session, tenantId: 'acme' }, T0, { claimingTenant: false })).toBeUndefined();
+    expect(sessionCredential({ ...session, tenantId: 42 }, T0, { claimingTenant: false })).toBeUndefined();
+    const { sid: _sid, ...noSession } = session;
+    expect(sessionCredential({ ...noSession, tenantId: 'tnt_a' }, T0, { claimingTenant: false })).toBeUndefined();
+    expect(sessionCredential({ ...session, ...user, iss: 'x' }, T0, { claimingTenant: true })).toBeUndefined();
+    // An ended session: 12 hours after sign-in.
+    expect(
+      sessionCredential({ ...session, tenantId: 'tnt_a' }, identity.endsAt, { claimingTenant: false }),
+    ).toBeUndefined();
   });
 });
 

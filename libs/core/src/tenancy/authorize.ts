@@ -5,7 +5,8 @@
  */
 import type { TenancyDeps } from './deps';
 import type { SessionIdentity } from './session';
-import { API_KEY_PATTERN, hashApiKey } from './tenant';
+import { sessionOf } from './session';
+import { API_KEY_PATTERN, hashApiKey, TENANT_ID_PATTERN } from './tenant';
 
 /** The keyId of calls made by the web console on behalf of a signed-in user. */
 export const SESSION_KEY_ID = 'session';
@@ -31,6 +32,30 @@ export type Caller =
       session?: SessionIdentity;
     }
   | { kind: 'user'; userId: string; email: string; name?: string };
+
+/** A bearer token that presents itself as an API key (`vgl_...`); any other is a console session token. */
+export const isApiKeyToken = (token: string): boolean => token.startsWith('vgl_');
+
+/**
+ * A console session token's claims (decrypted at the edge) as a credential: the session's tenant;
+ * or, on the one route where the console claims a signed-in user's tenant (`claimingTenant`), the
+ * user, who may have none yet. Undefined when the console did not make the session for the API, it
+ * has ended (sessionOf), or it names neither.
+ */
+export const sessionCredential = (
+  claims: Record<string, unknown>,
+  nowMs: number,
+  { claimingTenant }: { claimingTenant: boolean },
+): Credential | undefined => {
+  const session = sessionOf(claims, nowMs);
+  if (!session) return undefined;
+  const { tenantId, userId, email, name } = claims;
+  if (typeof tenantId === 'string' && TENANT_ID_PATTERN.test(tenantId)) return { kind: 'session', tenantId, session };
+  if (claimingTenant && typeof userId === 'string' && typeof email === 'string') {
+    return { kind: 'user', userId, email, session, ...(typeof name === 'string' && { name }) };
+  }
+  return undefined;
+};
 
 /** The caller a credential stands for; undefined when it stands for nobody (refused with a 401). */
 export const authorizeCaller = async (
