@@ -1,10 +1,11 @@
 /**
  * The whole AWS deployment of one stage (`--stage`, default dev; `--region`, default us-east-1),
- * assembled from infra/: the table, the delivery queue and its dead-letter queue, the far-path
- * schedule group and the role Scheduler invokes promote with, the functions (API behind a
- * REQUEST authorizer, deliver, promote, sweep, canary), each with its own least-privilege role,
- * the REST API's usage plans, CORS and problem+json refusals, the alarms, and the web app's
- * Cognito sign-in. Parameters (infra/params.ts) are overridden per deploy with --param.
+ * assembled from infra/: the table, the delivery, metering and bulk-job queues with their
+ * dead-letter queues, the far-path schedule group and the role Scheduler invokes promote with (and
+ * its dead-letter queue), the functions (API behind a REQUEST authorizer, deliver, promote, sweep,
+ * canary, metering, bulkJobs, the layout check), each with its own least-privilege role, the
+ * REST API's usage plans, CORS and problem+json refusals, the alarms, and the web console (OpenNext
+ * on Lambda, S3 and CloudFront) with its Cognito sign-in. Parameters (infra/params.ts) are overridden per deploy with --param.
  * See ARCHITECTURE.md for how the pieces work together.
  *
  *   npm run package -- --stage ci      (offline: builds the console, the bundles and the template)

@@ -29,7 +29,7 @@ export const tableResources = (): Resources => ({
       ...TABLE_DEFINITION,
       DeletionProtectionEnabled: true,
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      // Expired idempotency claims are deleted by DynamoDB itself.
+      // Expired idempotency claims, and finished messages past their plan's retention, are deleted by DynamoDB itself.
       TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
     },
   },
