@@ -1,4 +1,4 @@
-import { VIGIL_VERSION } from '@vigil/aws';
+import { VIGIL_VERSION } from '@vigil/core';
 import { httpRoute } from './http';
 
 export const handler = httpRoute({ auth: false }, async () => ({

@@ -3,9 +3,8 @@
  * or malformed setting stops the function loudly instead of misbehaving later.
  */
 import type { BackoffPolicy, EngineSettings, ReservedEndpoint } from '@vigil/core';
-import { checkEngineSettings, DEFAULT_BACKOFF, DEFAULT_ENGINE_SETTINGS } from '@vigil/core';
+import { checkEngineSettings, DEFAULT_BACKOFF, DEFAULT_ENGINE_SETTINGS, VIGIL_VERSION } from '@vigil/core';
 import { z } from 'zod';
-import { VIGIL_VERSION } from './version';
 import type { TableLayout } from './tenant-partitions';
 import { MAX_INDEX_SHARDS, MAX_TENANT_SHARDS } from './tenant-partitions';
 

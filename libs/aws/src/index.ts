@@ -6,7 +6,6 @@ export * from './scheduler-bucket-timer';
 export * from './sqs-delivery-queue';
 export * from './system-clock';
 export * from './table-definition';
-export * from './version';
 export * from './wiring';
 export * from './metrics';
 export * from './canary';

@@ -60,6 +60,9 @@ export interface EngineSettings {
   retentionOverrideMs?: number;
 }
 
+/** The product version (the root package.json's), sent as `user-agent: Vigil/<version>` and served by /health. */
+export const VIGIL_VERSION = '0.1.0';
+
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   nearWindowMs: 840_000,
   armLeadMs: 1_000,
@@ -74,7 +77,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   poisonTakes: 5,
   flightAllowanceMs: 300_000,
   flowMaxHoldMs: 3_600_000,
-  version: '0.1.0',
+  version: VIGIL_VERSION,
 };
 
 /** Rejects settings under which the far path could schedule a timer in the past. */

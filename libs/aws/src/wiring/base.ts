@@ -7,11 +7,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@vigil/core';
+import { VIGIL_VERSION } from '@vigil/core';
 import type { Environment, VigilConfig } from '../config';
 import { documentClient } from '../dynamo-document-client';
 import { readConfig } from '../config';
 import { createLogger } from '../logger';
-import { VIGIL_VERSION } from '../version';
 
 /** Store calls by command name, counted by the DynamoDB client itself (for the benchmark). */
 export type StoreCallCounts = Map<string, number>;
