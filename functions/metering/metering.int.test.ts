@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 const newTenant = async (plan: 'free' | 'pro') => {
-  const tenantId = newTenantId();
+  const tenantId = newTenantId(Date.now());
   const key = newApiKey();
   await ensureTenant(stack.runtime.tenancy, { id: tenantId, name: tenantId, plan });
   await addApiKey(stack.runtime.tenancy, tenantId, key, 'test');

@@ -1,6 +1,7 @@
 /** The local stack's own settings, read once from the environment (see README: Configuration). */
 import { resolve } from 'node:path';
 import { AUTHORIZATION_CACHE_S } from '@vigil/core/tenancy/session';
+import { API_KEY_PATTERN } from '@vigil/core/tenancy/tenant';
 import { z } from 'zod';
 import { HELPER_THREAD_NICE } from './thread-priority';
 import type { WebMode } from './web-app';
@@ -11,7 +12,7 @@ const LocalEnv = z.object({
   VIGIL_DATA_DIR: z.string().default('.vigil'),
   VIGIL_DEV_API_KEY: z
     .string()
-    .regex(/^vgl_[0-9A-Za-z]{43}$/, 'must look like vgl_ followed by 43 letters or digits')
+    .regex(API_KEY_PATTERN, 'must look like vgl_ followed by 43 letters or digits')
     .optional(),
   // API Gateway's authorizer cache by default (a session's answer is kept no longer than the session).
   VIGIL_AUTH_CACHE_S: z.coerce.number().min(0).max(3600).default(AUTHORIZATION_CACHE_S),

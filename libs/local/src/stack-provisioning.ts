@@ -112,7 +112,7 @@ const devIdentity = async (dataDir: string, fixedKey: string | undefined) => {
   const file = join(dataDir, 'dev-tenant.json');
   const saved = existsSync(file) ? await savedIdentity(file) : undefined;
   const identity = {
-    tenantId: saved?.tenantId ?? newTenantId(),
+    tenantId: saved?.tenantId ?? newTenantId(Date.now()),
     apiKey: fixedKey ?? saved?.apiKey ?? newApiKey(),
   };
   await writeFile(file, `${JSON.stringify(identity, null, 2)}\n`, { mode: 0o600 });

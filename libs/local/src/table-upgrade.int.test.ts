@@ -88,7 +88,7 @@ describe('a data dir made before the byStatus index projected labels', () => {
 
   it('is rebuilt at start-up: every message kept, listed by status with its labels, and one line says so', async () => {
     // Prepare: the old table, with 60 labelled messages of the tenant the stack will sign in as.
-    const tenantId = newTenantId();
+    const tenantId = newTenantId(Date.now());
     const apiKey = newApiKey();
     const { dataDir, messages } = await dataDirWith(BEFORE_LABELS, TABLE, tenantId, 60);
     await writeFile(join(dataDir, 'dev-tenant.json'), JSON.stringify({ tenantId, apiKey }));
@@ -114,7 +114,7 @@ describe('a data dir made before the byStatus index projected labels', () => {
   }, 60_000);
 
   it('leaves a table made from the current definition as it is', async () => {
-    const tenantId = newTenantId();
+    const tenantId = newTenantId(Date.now());
     const { dataDir } = await dataDirWith(TABLE_DEFINITION, TABLE, tenantId, 1);
     stack = await startTestStack({ dataDir });
     expect(stack.tableUpgrade).toBeUndefined();
@@ -124,7 +124,7 @@ describe('a data dir made before the byStatus index projected labels', () => {
 describe('an upgrade a stopped start left', () => {
   it('is finished from the spare when the table was already deleted, and nothing is lost', async () => {
     // Prepare: the process died after filling the spare and deleting the table.
-    const tenantId = newTenantId();
+    const tenantId = newTenantId(Date.now());
     const { dataDir, messages } = await dataDirWith(TABLE_DEFINITION, spareTableOf(TABLE), tenantId, 30);
     const dynalite = await startDynaliteThread(join(dataDir, 'dynamodb'));
     const client = dynamoClientFor(dynalite.endpoint);
@@ -148,7 +148,7 @@ describe('an upgrade a stopped start left', () => {
 
   it('starts over from the table when the spare was cut short', async () => {
     // Prepare: an old table, and a spare holding a part of it (the copy stopped midway).
-    const tenantId = newTenantId();
+    const tenantId = newTenantId(Date.now());
     const { dataDir, messages } = await dataDirWith(BEFORE_LABELS, TABLE, tenantId, 20);
     const dynalite = await startDynaliteThread(join(dataDir, 'dynamodb'));
     const client = dynamoClientFor(dynalite.endpoint);

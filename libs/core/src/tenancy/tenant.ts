@@ -141,8 +141,8 @@ export const newApiKey = (): string => {
 export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 export const apiKeyPrefix = (key: string): string => key.slice(0, API_KEY_PREFIX_LENGTH);
 
-/** `tnt_<ulid>`; `nowMs` seeds the ulid's time part (the wall clock when absent). */
-export const newTenantId = (nowMs?: number): string => `tnt_${ulid(nowMs)}`;
+/** `tnt_<ulid>`; `nowMs` (the caller's clock) seeds the ulid's time part. */
+export const newTenantId = (nowMs: number): string => `tnt_${ulid(nowMs)}`;
 /** `key_<ulid>`. */
 export const newApiKeyId = (nowMs: number): string => `key_${ulid(nowMs)}`;
 
