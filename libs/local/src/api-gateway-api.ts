@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { EmulatedAnswer } from './emulated-api';
-import { EmulatedApiError } from './emulated-api';
+import { describeIssues, EmulatedApiError, parseJsonBody } from './emulated-api';
 import type { ApiGatewayState, ApiKey, UsagePlan } from './api-gateway-state';
 import { createApiKeySchema, createUsagePlanKeySchema, createUsagePlanSchema } from './api-gateway-state';
 
@@ -25,17 +25,8 @@ const DEFAULT_PAGE = 25;
 const MAX_PAGE = 500;
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
-const describeIssues = (error: z.ZodError): string =>
-  error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
-
 const parseBody = <T>(schema: z.ZodType<T>, body: string): T => {
-  let json: unknown;
-  try {
-    json = body.trim() === '' ? {} : JSON.parse(body);
-  } catch {
-    throw badRequest('Invalid request body: not valid JSON.');
-  }
-  const parsed = schema.safeParse(json);
+  const parsed = schema.safeParse(parseJsonBody(body, badRequest));
   if (!parsed.success) throw badRequest(describeIssues(parsed.error));
   return parsed.data;
 };

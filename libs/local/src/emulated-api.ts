@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { z } from 'zod';
 
 /** Emulated AWS APIs take request bodies of at most this many bytes. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -21,6 +22,20 @@ export class EmulatedApiError<Code extends string = string> extends Error {
     super(message);
   }
 }
+
+/** A schema's refusal as the emulated services word it: `path: message; ...`. */
+export const describeIssues = (error: z.ZodError): string =>
+  error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+
+/** A request's JSON body ({} when empty); one that is not JSON is refused with the service's own error. */
+export const parseJsonBody = (body: string, refuse: (message: string) => EmulatedApiError): unknown => {
+  if (body.trim() === '') return {};
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw refuse('The request body is not valid JSON.');
+  }
+};
 
 export interface EmulatedAnswer {
   status: number;

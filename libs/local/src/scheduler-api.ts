@@ -4,7 +4,7 @@
  * emulator's state, answering as the service does so that `@aws-sdk/client-scheduler` works as is.
  */
 import { z } from 'zod';
-import { EmulatedApiError } from './emulated-api';
+import { describeIssues, EmulatedApiError, parseJsonBody } from './emulated-api';
 import type { SchedulerState, StoredSchedule } from './scheduler-state';
 import {
   actionSchema,
@@ -66,22 +66,10 @@ export const parseAtExpression = (expression: string, timezone: string | undefin
   return at;
 };
 
-const describeIssues = (error: z.ZodError): string =>
-  error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
-
 const parseName = (raw: string | undefined, what: string): string => {
   const parsed = nameSchema.safeParse(raw);
   if (!parsed.success) throw invalid(`${what} ${describeIssues(parsed.error)}`);
   return parsed.data;
-};
-
-const parseJson = (body: string): unknown => {
-  if (body.trim() === '') return {};
-  try {
-    return JSON.parse(body);
-  } catch {
-    throw invalid('The request body is not valid JSON.');
-  }
 };
 
 const seconds = (ms: number) => ms / 1000;
@@ -214,7 +202,7 @@ export const schedulerApi = (
     if (collection === 'schedules' && rest.length === 0) {
       if (rawName === undefined && method === 'GET') return listSchedules(url.searchParams);
       const name = () => parseName(rawName, 'Name');
-      if (method === 'POST') return createSchedule(name(), parseJson(body));
+      if (method === 'POST') return createSchedule(name(), parseJsonBody(body, invalid));
       if (method === 'GET') return getSchedule(name(), groupName());
       if (method === 'DELETE') return deleteSchedule(name(), groupName());
     }
