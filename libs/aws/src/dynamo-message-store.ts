@@ -134,7 +134,11 @@ const messageSk = (messageId: string) => `M#${messageId}`;
  * take) is listed under `queued`. So a listing of a waiting status filters by status, and one of
  * `delivering` reads the three waiting partitions (see `partitionsListing`).
  */
-const WAITING_PARTITIONS = ['scheduled', 'queued', 'retrying'] as const satisfies readonly MessageStatus[];
+/** A take takes from the waiting statuses only, so those are the partitions a taken message may be listed under. */
+const WAITING_PARTITIONS = WAITING_STATUSES;
+/** The waiting statuses as expression values (`:scheduled`, ...): what a take may take a message from. */
+const WAITING_STATUS_ATTRIBUTES = Object.fromEntries(WAITING_STATUSES.map((status) => [`:${status}`, status]));
+const WAITING_STATUS_VALUES = WAITING_STATUSES.map((status) => `:${status}`).join(', ');
 const listedUnder = (status: MessageStatus): MessageStatus => (status === 'delivering' ? 'queued' : status);
 /** The byStatus partitions that may list a message in `status`. */
 const partitionsListing = (status: MessageStatus): readonly MessageStatus[] =>
@@ -461,17 +465,14 @@ export class DynamoMessageStore implements MessageStore {
         new UpdateCommand({
           TableName: this.table,
           Key: this.messageKey(ticket.tenantId, ticket.messageId),
-          ConditionExpression:
-            'version = :v AND (#status IN (:scheduled, :queued, :retrying) OR (#status = :delivering AND leaseUntil < :now))',
+          ConditionExpression: `version = :v AND (#status IN (${WAITING_STATUS_VALUES}) OR (#status = :delivering AND leaseUntil < :now))`,
           UpdateExpression:
             'SET #status = :delivering, leaseUntil = if_not_exists(sendWindowMs, :legacyWindow) + :leaseFrom, pendingAt = dueAt, updatedAt = :now, version = :next, takes = if_not_exists(takes, :zero) + :one, writeId = :writeId REMOVE bucketPk, bucketAt, flowWaitingSince',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':v': ticket.version,
             ':next': ticket.version + 1,
-            ':scheduled': 'scheduled',
-            ':queued': 'queued',
-            ':retrying': 'retrying',
+            ...WAITING_STATUS_ATTRIBUTES,
             ':delivering': 'delivering',
             ':now': now,
             ':leaseFrom': leaseFrom,
