@@ -9,7 +9,6 @@ import { ApiGatewayUsagePlanBinder } from './api-gateway-usage-plans';
 import { ConfigError, readUsagePlanConfig } from './config';
 import { documentClient } from './dynamo-document-client';
 import { DynamoTenantStore } from './dynamo-tenant-store';
-import { DynamoUsageLedger } from './dynamo-usage-ledger';
 import { createLogger } from './logger';
 import { systemClock } from './system-clock';
 
@@ -23,8 +22,12 @@ export interface TenantAdminOptions {
 }
 
 export interface TenantAdmin {
-  /** Every tenancy port, with the usage-plan binder when there are usage plans. */
-  tenancy: TenancyDeps;
+  /**
+   * Tenancy's ports for tenants and keys, with the usage-plan binder when there are usage plans. No
+   * usage ledger: its keys depend on the stage's tenant shards, which the operator's shell does not
+   * know (a ledger here would read and write the wrong keys); a command that needs usage wires it.
+   */
+  tenancy: Omit<TenancyDeps, 'ledger'>;
   /** The DynamoDB adapter behind the ports (listeners for revocations). */
   store: DynamoTenantStore;
   /** The stage whose usage plans new tenants join, when they join any. */
@@ -40,7 +43,7 @@ export const openTenantAdmin = (options: TenantAdminOptions): TenantAdmin => {
     endpoint ? { region, endpoint, credentials: localCredentials } : { region };
   const dynamo = new DynamoDBClient(at(options.dynamoEndpoint));
   const db = documentClient(dynamo);
-  const store = new DynamoTenantStore(db, options.table);
+  const store = new DynamoTenantStore(db, options.table, () => systemClock.now());
   const apiGateway = options.usagePlans && new APIGatewayClient(at(options.usagePlans.endpoint));
   const usagePlans = options.usagePlans && new ApiGatewayUsagePlanBinder(options.usagePlans.stage, apiGateway);
   return {
@@ -49,7 +52,6 @@ export const openTenantAdmin = (options: TenantAdminOptions): TenantAdmin => {
       keys: store,
       users: store,
       sessions: store,
-      ledger: new DynamoUsageLedger(db, options.table),
       clock: systemClock,
       log: createLogger('warn', { service: 'vigil-admin' }),
       ...(usagePlans && { usagePlans }),
