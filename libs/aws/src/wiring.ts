@@ -3,7 +3,8 @@
  * (wiring/tenancy.ts): the queue, the scheduler and metering for the message routes, and the
  * delivery worker with its HTTP sender. Built once per process; handlers call `runtime()`, or,
  * where they need less, `messageStore()`, `tenancyWiring()` or `provisioningWiring()`, so that each function's
- * bundle carries only its own clients. Nothing else constructs clients.
+ * bundle carries only its own clients. Nothing else the functions run constructs clients (the
+ * operator's shell opens tenancy with tenant-admin.ts).
  */
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
