@@ -7,7 +7,7 @@
 import { runtime } from '@vigil/aws';
 import { JOB_IDLE_MS } from '@vigil/aws/queue-settings';
 import { bulkJobWiring } from '@vigil/aws/wiring/bulk-jobs';
-import { parseOrThrow, sweep } from '@vigil/core';
+import { parseOrThrow, sweep, sweepOptionsFor } from '@vigil/core';
 import { z } from 'zod';
 
 const SweepInput = z.object({ lookAheadS: z.number().min(0).max(900).optional() }).loose();
@@ -15,8 +15,6 @@ const SweepInput = z.object({ lookAheadS: z.number().min(0).max(900).optional() 
 export const handler = async (event: unknown): Promise<{ requeued: number; resumedJobs: number }> => {
   const { lookAheadS } = parseOrThrow(SweepInput, event ?? {});
   const { scheduling, config } = runtime();
-  const horizonMs = lookAheadS === undefined ? -config.engine.sweepGraceMs : lookAheadS * 1000;
-  // A look ahead is the local stack's start-up: its queues did not survive, so nothing is in flight.
-  const queueLost = lookAheadS !== undefined;
-  return sweep(scheduling, bulkJobWiring(), { horizonMs, queueLost, jobIdleMs: queueLost ? 0 : JOB_IDLE_MS });
+  const options = sweepOptionsFor({ lookAheadS }, { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS });
+  return sweep(scheduling, bulkJobWiring(), options);
 };

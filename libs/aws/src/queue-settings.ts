@@ -3,6 +3,7 @@
  * plain numbers: infra/queues.ts deploys them, and the local stack creates its queues with the
  * same, so a failed record comes back and is parked in the dead-letter queue alike in both.
  */
+// By path, not by the @vigil/core alias: infra/ imports this file, and serverless loads infra/ without the aliases.
 import { DEFAULT_ENGINE_SETTINGS } from '../../core/src/settings';
 
 /**

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BulkAction, BulkJob, BulkJobDeps, Message, MessageFilter } from '../src';
 import {
+  sweepOptionsFor,
   assertCanRedeliver,
   BULK_PAGE,
   BULK_STALL_MS,
@@ -286,6 +287,13 @@ describe('a step that dies midway and is run again', () => {
 describe('a job whose step was lost', () => {
   /** The sweep's idle time on AWS (libs/aws queue-settings.ts). */
   const JOB_IDLE_MS = 75_000;
+
+  it('is looked for idle only on a periodic sweep; a start-up that looks ahead takes every running job and all due soon', () => {
+    const engine = { sweepGraceMs: 60_000, jobIdleMs: JOB_IDLE_MS };
+    expect(sweepOptionsFor({}, engine)).toEqual({ horizonMs: -60_000, queueLost: false, jobIdleMs: JOB_IDLE_MS });
+    expect(sweepOptionsFor({ lookAheadS: 840 }, engine)).toEqual({ horizonMs: 840_000, queueLost: true, jobIdleMs: 0 });
+    expect(sweepOptionsFor({ lookAheadS: 0 }, engine)).toEqual({ horizonMs: 0, queueLost: true, jobIdleMs: 0 });
+  });
 
   it('is resumed by the sweep once idle for JOB_IDLE_MS, where it stopped, and ends; one idle for the stall time is given up', async () => {
     const { deps, clock, jobs, job } = setup();

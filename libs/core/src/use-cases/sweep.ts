@@ -18,6 +18,20 @@ export interface SweepOptions {
   jobIdleMs: number;
 }
 
+/**
+ * What a sweep run looks at: a periodic run (no look-ahead) re-enqueues messages overdue by the
+ * sweep's grace and requeues bulk jobs idle for `jobIdleMs`; a run that looks ahead is a start-up
+ * whose queues did not survive (the local stack), so it takes everything due within the look-ahead
+ * and every running job, none of it in flight.
+ */
+export const sweepOptionsFor = (
+  { lookAheadS }: { lookAheadS?: number | undefined },
+  { sweepGraceMs, jobIdleMs }: { sweepGraceMs: number; jobIdleMs: number },
+): SweepOptions =>
+  lookAheadS === undefined
+    ? { horizonMs: -sweepGraceMs, queueLost: false, jobIdleMs }
+    : { horizonMs: lookAheadS * 1000, queueLost: true, jobIdleMs: 0 };
+
 const settled = <T>(run: () => Promise<T>): Promise<{ value: T } | { error: unknown }> =>
   run().then(
     (value) => ({ value }),
