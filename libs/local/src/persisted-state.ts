@@ -4,9 +4,10 @@
  * other in the order they were asked for, and read back through a schema at start (a missing
  * file starts empty; a corrupt one is logged and starts empty too).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
+import { replaceFile } from './replace-file';
 
 export interface PersistedStateOptions<S extends z.ZodType> {
   /** The JSON file; absent: nothing is written or read. */
@@ -56,9 +57,7 @@ export const persistedState = <S extends z.ZodType>(options: PersistedStateOptio
       const snapshot = JSON.stringify(state);
       const write = writes.then(async () => {
         await mkdir(dirname(path), { recursive: true });
-        const tmp = `${path}.${process.pid}.tmp`;
-        await writeFile(tmp, snapshot);
-        await rename(tmp, path);
+        await replaceFile(path, snapshot);
       });
       writes = write.catch((error: unknown) => log({ level: 'error', msg: `${what} not saved`, error: String(error) }));
       return write;

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -15,6 +15,7 @@ import type { TenantAdmin } from '@vigil/aws';
 import { localServiceClientOptions, withoutSdkLogging } from '@vigil/aws';
 import { addApiKey, ensureTenant, ensureUsagePlan, newApiKey, newTenantId } from '@vigil/core';
 import type { LocalQueue } from './local-queues';
+import { replaceFile } from './replace-file';
 import { LOCAL_QUEUES, queueAttributes } from './local-queues';
 import type { LocalServices } from './stack-services';
 import type { TableUpgrade } from './table-upgrade';
@@ -115,7 +116,10 @@ const devIdentity = async (dataDir: string, fixedKey: string | undefined) => {
     tenantId: saved?.tenantId ?? newTenantId(Date.now()),
     apiKey: fixedKey ?? saved?.apiKey ?? newApiKey(),
   };
-  await writeFile(file, `${JSON.stringify(identity, null, 2)}\n`, { mode: 0o600 });
+  // Written only when it changes, and whole (a kill -9 mid-write leaves the earlier file).
+  if (saved?.tenantId !== identity.tenantId || saved.apiKey !== identity.apiKey) {
+    await replaceFile(file, `${JSON.stringify(identity, null, 2)}\n`, { mode: 0o600 });
+  }
   return identity;
 };
 
@@ -133,9 +137,11 @@ export const provisionDevTenant = async (tenantAdmin: TenantAdmin, dataDir: stri
 export const sessionSecretOf = async (dataDir: string, given: string | undefined): Promise<string> => {
   if (given) return given;
   const file = join(dataDir, 'session-secret');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const saved = existsSync(file) ? (await readFile(file, 'utf8')).trim() : '';
+  // An empty file (left by a crash before this was written whole) is no secret: a new one is made.
+  if (saved !== '') return saved;
   const secret = randomBytes(32).toString('base64url');
-  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  await replaceFile(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 };
 
@@ -143,7 +149,7 @@ export const ENDPOINTS_FILE = 'endpoints.json';
 
 /** Where `npm run admin -- --local` finds this stack's store while it runs. */
 export const writeEndpointsFile = (dataDir: string, services: LocalServices, table: string) =>
-  writeFile(
+  replaceFile(
     join(dataDir, ENDPOINTS_FILE),
     `${JSON.stringify(
       {

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getPriority, tmpdir } from 'node:os';
@@ -147,6 +147,24 @@ describe('the local stack, configured by arguments', () => {
     await stack.stop();
     stack = undefined;
     expect(await readdir(dataDir)).not.toContain(DATA_DIR_LOCK_FILE);
+  });
+
+  it('leaves dev-tenant.json as it is on a start that changes nothing, and makes a session secret an interrupted start left empty', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+    const file = join(dataDir, 'dev-tenant.json');
+    stack = await startTestStack({ dataDir });
+    const { apiKey } = stack;
+    await stack.stop();
+    stack = undefined;
+    const first = await stat(file);
+    // A crash while the secret was first written (a kill -9 in start-up) left it empty.
+    await writeFile(join(dataDir, 'session-secret'), '');
+
+    stack = await startTestStack({ dataDir });
+    expect(stack.apiKey).toBe(apiKey);
+    // Not written again (a kill -9 in the middle of a rewrite would have left it empty).
+    expect((await stat(file)).mtimeMs).toBe(first.mtimeMs);
+    expect((await readFile(join(dataDir, 'session-secret'), 'utf8')).trim()).toMatch(/^[\w-]{43}$/);
   });
 
   it('names a damaged dev-tenant.json and what to do, rather than a bare JSON error', async () => {
