@@ -163,8 +163,30 @@ export class QuotaExceededError extends VigilError {
   }
 }
 
+/** Messages a quota check let through, counted until they are stored, or given back when they are not. */
+export interface QuotaReservation {
+  /** Gives the messages back: their write failed, so they take nothing of the quota (a retry counts them again). */
+  release(): void;
+}
+
 /** Refuses new messages beyond the tenant's monthly allowance. */
 export interface QuotaGuard {
-  /** Throws QuotaExceededError when `adding` more messages would pass the tenant's monthly quota. */
-  assertWithin(tenantId: string, adding: number): Promise<void>;
+  /**
+   * Counts `adding` more messages against the tenant's monthly quota, or throws QuotaExceededError
+   * when they would pass it. The caller releases what it counted when it then stores nothing.
+   */
+  assertWithin(tenantId: string, adding: number): Promise<QuotaReservation>;
 }
+
+/** A check where there is no quota: nothing to give back. */
+export const NO_RESERVATION: QuotaReservation = { release: () => {} };
+
+/** Runs `write`; when it throws, the messages the quota counted for it are given back. */
+export const withReleaseOnFailure = async <T>(counted: QuotaReservation, write: () => Promise<T>): Promise<T> => {
+  try {
+    return await write();
+  } catch (error) {
+    counted.release();
+    throw error;
+  }
+};

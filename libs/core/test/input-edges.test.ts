@@ -399,6 +399,30 @@ describe('idempotency keys', () => {
     expect(created).toBe(true);
     expect(store.messages.size).toBe(1);
   });
+
+  it('gives the quota back when a create stores nothing, so failed writes do not use it up', async () => {
+    const { deps, store, quota } = setup(5);
+    store.failFrom = 2; // the batch's second write fails: all or nothing, none is kept
+    await expect(scheduleBatch(deps, TENANT, [input(), input(), input()])).rejects.toThrow('injected');
+    expect(store.messages.size).toBe(0);
+    expect(quota.used).toBe(0);
+    store.failFrom = Number.POSITIVE_INFINITY;
+    await scheduleBatch(deps, TENANT, [input(), input(), input(), input(), input()]);
+    expect(quota.used).toBe(5);
+  });
+
+  it('counts a create retried with its Idempotency-Key after a failed write once, as its usage does', async () => {
+    const { deps, store, quota, metered } = setup(3);
+    const batch = [input(), input(), input()];
+    store.failFrom = 3;
+    await expect(scheduleBatch(deps, TENANT, batch, 'k-retried')).rejects.toThrow('injected');
+    store.failFrom = Number.POSITIVE_INFINITY;
+    const { created } = await scheduleBatch(deps, TENANT, batch, 'k-retried');
+    expect(created).toBe(true);
+    expect(store.messages.size).toBe(3);
+    expect(quota.used).toBe(3);
+    expect(scheduled(metered)).toBe(3);
+  });
 });
 
 describe('redeliver counts like a create', () => {

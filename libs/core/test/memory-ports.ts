@@ -525,6 +525,13 @@ export class CountingQuota implements QuotaGuard {
   async assertWithin(_tenantId: string, adding: number) {
     if (this.used + adding > this.limit) throw new QuotaExceededError('quota used up');
     this.used += adding;
+    let released = false;
+    return {
+      release: () => {
+        if (!released) this.used -= adding;
+        released = true;
+      },
+    };
   }
 }
 

@@ -64,4 +64,28 @@ describe('the quota guard', () => {
     now = Date.parse('2026-12-01T00:00:01Z');
     await guard.assertWithin('tnt_a', PLANS.free.monthlyMessages);
   });
+
+  it('gives back what a failed write counted, once, before and after the counters are read again', async () => {
+    const ledger = ledgerShowing(PLANS.free.monthlyMessages - 100);
+    let now = NOW;
+    const guard = new UsageQuotaGuard(
+      ledger,
+      { recentTenant: async () => ({ plan: 'free' }) as never },
+      { now: () => now },
+    );
+    const failed = await guard.assertWithin('tnt_a', 100);
+    await expect(guard.assertWithin('tnt_a', 1)).rejects.toThrow(QuotaExceededError);
+    failed.release();
+    failed.release();
+    await guard.assertWithin('tnt_a', 60);
+    await expect(guard.assertWithin('tnt_a', 41)).rejects.toThrow(QuotaExceededError);
+
+    // A refresh later (the counters do not hold the 60 yet), a failure counted before it is given back.
+    const late = await guard.assertWithin('tnt_a', 40);
+    now += 10_000;
+    await expect(guard.assertWithin('tnt_a', 1)).rejects.toThrow(QuotaExceededError);
+    late.release();
+    await guard.assertWithin('tnt_a', 40);
+    await expect(guard.assertWithin('tnt_a', 1)).rejects.toThrow(QuotaExceededError);
+  });
 });

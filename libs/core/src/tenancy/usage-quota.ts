@@ -5,11 +5,12 @@
  * reaches the counters seconds after its create), so a read never lowers what this process has
  * counted: what it admitted itself is never admitted twice. Creates in other processes (other
  * Lambda instances) meanwhile are seen once they are metered, so on AWS the quota holds to within
- * those few seconds' worth of a tenant's traffic.
+ * those few seconds' worth of a tenant's traffic. Messages whose write then fails are given back
+ * (QuotaReservation.release), so a request that stored nothing takes nothing of the quota.
  */
 import type { Clock } from '../clock';
 import { planNamed } from '../plans';
-import type { QuotaGuard, UsageLedger } from '../usage';
+import type { QuotaGuard, QuotaReservation, UsageLedger } from '../usage';
 import { monthToDate, QuotaExceededError } from '../usage';
 import type { TenantStore } from './ports';
 
@@ -20,6 +21,8 @@ interface QuotaState {
   counted: number;
   /** Added here since the counters were read. */
   since: number;
+  /** What the counters showed when read (`counted` is at least this). */
+  metered: number;
   readAt: number;
 }
 
@@ -34,7 +37,7 @@ export class UsageQuotaGuard implements QuotaGuard {
     private readonly clock: Pick<Clock, 'now'>,
   ) {}
 
-  async assertWithin(tenantId: string, adding: number): Promise<void> {
+  async assertWithin(tenantId: string, adding: number): Promise<QuotaReservation> {
     const plan = planNamed((await this.tenants.recentTenant(tenantId)).plan);
     const now = this.clock.now();
     const state = await this.stateOf(tenantId, now);
@@ -45,6 +48,18 @@ export class UsageQuotaGuard implements QuotaGuard {
       throw QuotaExceededError.monthly(plan.monthlyMessages, used, adding, now);
     }
     state.since += adding;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const current = this.seen.get(tenantId);
+        if (current === state) state.since -= adding;
+        // Read again since: what it counted went into `counted`, unless the counters showed more
+        // (never below them). A new month's count starts afresh.
+        else if (current?.month === state.month) current.counted = Math.max(current.counted - adding, current.metered);
+      },
+    };
   }
 
   private stateOf(tenantId: string, now: number): Promise<QuotaState> | QuotaState {
@@ -59,7 +74,7 @@ export class UsageQuotaGuard implements QuotaGuard {
         const metered = days.reduce((sum, d) => sum + d.scheduled, 0);
         // The counters may not hold yet what this process admitted since its last read.
         const admitted = state && state.month === from ? state.counted + state.since : 0;
-        const fresh = { month: from, counted: Math.max(metered, admitted), since: 0, readAt: now };
+        const fresh = { month: from, counted: Math.max(metered, admitted), metered, since: 0, readAt: now };
         this.seen.set(tenantId, fresh);
         return fresh;
       })

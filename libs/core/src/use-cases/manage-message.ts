@@ -19,7 +19,7 @@ import type { MessagePatch } from '../schemas';
 import { TIMEZONE_ALONE } from '../schemas';
 import { targetErrors } from '../targets';
 import { retentionMs, withRetention } from '../retention';
-import { roundOf, scheduledUsage } from '../usage';
+import { NO_RESERVATION, roundOf, scheduledUsage, withReleaseOnFailure } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 import { encodeBody, resolveSendAt } from './schedule-message';
@@ -236,8 +236,8 @@ export const redeliverMessage = async (
   // The state is checked before the quota, so a message that cannot be redelivered gets its 409.
   const current = await getMessage(deps.store, tenantId, messageId);
   assertCanRedeliver(current, by);
-  if (!current.origin) await deps.quota?.assertWithin(tenantId, 1);
-  const { message } = await requeueFinished(deps, tenantId, messageId, by);
+  const counted = (!current.origin && (await deps.quota?.assertWithin(tenantId, 1))) || NO_RESERVATION;
+  const { message } = await withReleaseOnFailure(counted, () => requeueFinished(deps, tenantId, messageId, by));
   // Keyed by the new round (sch_<id>_<round>), counted on the day of the redeliver.
   if (!message.origin) await deps.meter?.record([scheduledUsage(message)]);
   return message;

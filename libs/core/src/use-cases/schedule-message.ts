@@ -23,7 +23,7 @@ import type { MessageIn } from '../schemas';
 import { MAX_DELAY_S, NO_OFFSET_NO_ZONE } from '../schemas';
 import { targetErrors } from '../targets';
 import { hasUtcOffset, isKnownTimeZone, localTimeOf, notBeforeSubMillisecond, wallTimeToInstant } from '../time-zones';
-import { scheduledUsage } from '../usage';
+import { NO_RESERVATION, scheduledUsage, withReleaseOnFailure } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 import type { IdempotentRequest } from './idempotent-request';
@@ -257,8 +257,9 @@ const createMessages = async (
   idempotency: IdempotentRequest | undefined,
 ): Promise<BatchResult> => {
   if (idempotency !== undefined) return createIdempotently(deps, tenantId, built, idempotency);
-  await deps.quota?.assertWithin(tenantId, built.length);
-  await insertAllOrNothing(deps, built, { sameIdIsOurs: false });
+  const counted = (await deps.quota?.assertWithin(tenantId, built.length)) ?? NO_RESERVATION;
+  // None stored (all or nothing): nothing counts. Once stored they count, dispatched or not (the sweep sends them).
+  await withReleaseOnFailure(counted, () => insertAllOrNothing(deps, built, { sameIdIsOurs: false }));
   await dispatchMessages(deps, built);
   await meterScheduled(deps, built);
   return { messages: built, created: true };
@@ -287,12 +288,16 @@ const createIdempotently = async (
         // Taking over a request that failed part-way: its ids, and only what it did not store.
         const all = fresh.map((m, i) => stored[i] ?? { ...m, id: ids[i] as string });
         const missing = all.filter((_, i) => stored[i] === undefined);
-        await deps.quota?.assertWithin(tenantId, all.length);
-        await insertAllOrNothing(deps, missing, { sameIdIsOurs: true, withdraw });
-        await dispatchMessages(deps, all);
-        // Nothing of these was metered before: a request meters only after all its writes succeeded.
-        await meterScheduled(deps, all);
-        return all;
+        // Counted by the attempt that meters them: one that fails before (its write, a dispatch) gives
+        // them back, and the retry that takes the request over counts them again.
+        const counted = (await deps.quota?.assertWithin(tenantId, all.length)) ?? NO_RESERVATION;
+        return withReleaseOnFailure(counted, async () => {
+          await insertAllOrNothing(deps, missing, { sameIdIsOurs: true, withdraw });
+          await dispatchMessages(deps, all);
+          // Nothing of these was metered before: a request meters only after all its writes succeeded.
+          await meterScheduled(deps, all);
+          return all;
+        });
       },
     },
   );
