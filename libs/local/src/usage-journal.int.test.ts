@@ -3,6 +3,7 @@
  * ledger (on dynalite) once each, across a kill -9 of the process that wrote them and a restart.
  */
 import { spawn } from 'node:child_process';
+import { writeSync } from 'node:fs';
 import { access, mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +124,43 @@ describe('the usage journal', () => {
       'att_msg_compact_4',
     ]);
     expect(await countsOf(tenantId)).toMatchObject({ scheduled: 1, attempt: 4 });
+  });
+
+  it('loses no count while the disk is full: events wait in memory and are journaled once it takes them again', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-journal-'));
+    const tenantId = newTenant();
+    const message = { id: 'msg_full', tenantId, dueAt: Date.now(), createdAt: Date.now() };
+    // The disk fills up in the middle of a write: part of the line lands, then ENOSPC; then twice more.
+    let full = 3;
+    const appendUntilFull = (fd: number, text: string) => {
+      if (full > 0) {
+        full -= 1;
+        writeSync(fd, text.slice(0, 20));
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      writeSync(fd, text);
+    };
+    const errors: string[] = [];
+    const log = { ...silent, error: (msg: string) => void errors.push(msg) };
+    const meter = new JournalUsageMeter(journalPaths(dataDir).journal, () => log, appendUntilFull);
+    await meter.record([scheduledUsage(message)]);
+    await meter.record([attemptUsage(message, 1)]);
+    await meter.record([attemptUsage(message, 2)]);
+    expect(meter.waiting).toBe(3);
+    expect(errors).toEqual(['usage events not journaled: kept in memory and tried again']);
+
+    // Space again: the next event takes the waiting ones along, in order.
+    await meter.record([attemptUsage(message, 3)]);
+    expect(meter.waiting).toBe(0);
+    const folder = await startUsageJournalFolder({
+      dataDir,
+      log: silent,
+      everyMs: 60_000,
+      fold: (e) => ledger.fold(e),
+    });
+    await folder.stop();
+    meter.close();
+    expect(await countsOf(tenantId)).toMatchObject({ scheduled: 1, attempt: 3 });
   });
 
   it('folds a full batch at once, without waiting for the timer', async () => {

@@ -67,15 +67,37 @@ export const journalPaths = (dataDir: string) => ({
 
 const eventLines = (events: readonly UsageEvent[]) => events.map((event) => `${JSON.stringify(event)}\n`).join('');
 
-/** UsageMeter on the journal: each call is one synchronous append of one line per event. */
+/** Events kept in memory while the journal cannot be written (a full disk): at most this many (about 20 MB). */
+export const MAX_UNJOURNALED_EVENTS = 100_000;
+/** How often events kept in memory are appended again while nothing else is metered. */
+export const REJOURNAL_EVERY_MS = 1_000;
+
+/** Appends all of `text`, however many writes it takes (a write may take part of it). */
+const appendAll = (fd: number, text: string): void => {
+  const bytes = Buffer.from(text);
+  for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
+};
+
+/**
+ * UsageMeter on the journal: each call is one synchronous append of one line per event. Events the
+ * journal does not take (a full or failing disk) are kept in memory, in order, and appended again
+ * with the next call or within REJOURNAL_EVERY_MS, so a disk that fills up for a while loses no
+ * count; an event may then be journaled twice, which the ledger counts once.
+ */
 export class JournalUsageMeter implements UsageMeter {
   private readonly fd: number;
   /** Told how many events each call journaled (the local stack tells its folder). */
   onJournaled: (count: number) => void = () => {};
+  private unjournaled: UsageEvent[] = [];
+  /** A write failed part-way: the journal may end in part of a line. */
+  private torn = false;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(
     path: string,
     private readonly log: () => Logger,
+    /** How text reaches the journal (a test makes it fail as a full disk does). */
+    private readonly append: (fd: number, text: string) => void = appendAll,
   ) {
     this.fd = openSync(path, 'a+');
     // A kill in the middle of a write can leave a torn last line: end it, so that the next event
@@ -90,16 +112,64 @@ export class JournalUsageMeter implements UsageMeter {
 
   async record(events: readonly UsageEvent[]): Promise<void> {
     if (events.length === 0) return;
+    this.unjournaled.push(...events);
+    // Metering must never fail the request or the delivery it describes.
+    this.journalKept();
+  }
+
+  /** Events kept in memory, not journaled yet. */
+  get waiting(): number {
+    return this.unjournaled.length;
+  }
+
+  private journalKept(): void {
+    const events = this.unjournaled;
+    if (events.length === 0) return;
     try {
-      writeSync(this.fd, eventLines(events));
-      this.onJournaled(events.length);
+      // After a failed write, a line of its own for the first event (the folder skips empty and torn lines).
+      this.append(this.fd, `${this.torn ? '\n' : ''}${eventLines(events)}`);
     } catch (error) {
-      // Metering must never fail the request or the delivery it describes.
-      this.log().error('usage events not journaled', { ids: events.map((e) => e.id), error: String(error) });
+      this.keepForLater(error);
+      return;
     }
+    if (this.torn) this.log().warn('usage events journaled again', { events: events.length });
+    this.torn = false;
+    this.unjournaled = [];
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    this.onJournaled(events.length);
+  }
+
+  private keepForLater(error: unknown): void {
+    if (!this.torn) {
+      this.log().error('usage events not journaled: kept in memory and tried again', { error: String(error) });
+    }
+    this.torn = true;
+    const over = this.unjournaled.length - MAX_UNJOURNALED_EVENTS;
+    if (over > 0) {
+      const lost = this.unjournaled.splice(0, over);
+      this.log().error('usage events lost: the journal has taken none for too long', {
+        events: lost.length,
+        ids: lost.slice(0, 10).map((e) => e.id),
+      });
+    }
+    this.retry ??= setTimeout(() => {
+      this.retry = undefined;
+      this.journalKept();
+    }, REJOURNAL_EVERY_MS).unref();
   }
 
   close(): void {
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    this.journalKept();
+    clearTimeout(this.retry);
+    if (this.unjournaled.length > 0) {
+      this.log().error('usage events lost: the journal took none before the stop', {
+        events: this.unjournaled.length,
+        ids: this.unjournaled.slice(0, 10).map((e) => e.id),
+      });
+    }
     closeSync(this.fd);
   }
 }
