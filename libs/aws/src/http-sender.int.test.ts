@@ -1,7 +1,9 @@
+import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { OutboundRequest, SendResult } from '@vigil/core';
 import { WITHHELD_HEADER_VALUE } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -536,6 +538,73 @@ describe('NodeHttpSender', () => {
         permanent: true,
       });
       expect(await sender.send(request('not a url'))).toMatchObject({ permanent: true });
+    });
+  });
+
+  describe('after a stall of this process (stopped, or its event loop blocked)', () => {
+    /**
+     * A receiver on its own thread, so it answers while this one is blocked: 200 after `answerMs`
+     * (never, when undefined); it tells when a request has arrived.
+     */
+    const receiverThread = async (answerMs: number | undefined) => {
+      const thread = new Worker(
+        `const http = require('node:http');
+        const { parentPort, workerData } = require('node:worker_threads');
+        const server = http.createServer((req, res) => {
+          req.resume();
+          parentPort.postMessage('arrived');
+          if (workerData !== null) setTimeout(() => res.end('ok'), workerData);
+        });
+        server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));`,
+        { eval: true, workerData: answerMs ?? null },
+      );
+      const [port] = (await once(thread, 'message')) as [number];
+      return {
+        url: `http://127.0.0.1:${port}/hook`,
+        arrived: () => once(thread, 'message'),
+        stop: () => thread.terminate(),
+      };
+    };
+    /** Blocks this thread's event loop for `ms`, as a SIGSTOP or a long synchronous task does. */
+    const stall = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+
+    it('reads the answer that came during the stall instead of calling it a timeout (and sending it again)', async () => {
+      const target = await receiverThread(50);
+      try {
+        const sending = sender.send(request(target.url, { timeoutMs: 1_000 }));
+        await target.arrived();
+        stall(2_500); // answered 50 ms in; the deadline passes long before the answer is read
+
+        const result = await sending;
+
+        expect(result.statusCode).toBe(200);
+        expect(result.errorKind).toBeUndefined();
+      } finally {
+        await target.stop();
+      }
+    });
+
+    it('still ends a request whose receiver never answers: within its timeout twice, plus the stall', async () => {
+      const target = await receiverThread(undefined);
+      try {
+        const started = performance.now();
+        const sending = sender.send(request(target.url, { timeoutMs: 400 }));
+        await target.arrived();
+        stall(1_500);
+
+        const result = await sending;
+        const elapsed = performance.now() - started;
+
+        expect(result).toMatchObject({ errorKind: 'timeout' });
+        expect(result.error).toMatch(/^timeout after 400 ms \(and 400 ms given back for a stall of this process\)$/);
+        expect(elapsed).toBeGreaterThanOrEqual(1_500 + 400);
+        expect(elapsed).toBeLessThan(1_500 + 2 * 400 + 150);
+      } finally {
+        await target.stop();
+      }
     });
   });
 

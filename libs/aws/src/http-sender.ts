@@ -2,7 +2,8 @@
  * The HTTP delivery target on `node:http` / `node:https` with one keep-alive Agent per protocol (the hot path:
  * about 3.5x the rate of fetch, see PERFORMANCE.md), which can open a send's connection ahead of it
  * (connections-ahead.ts). Every send is bounded by its timeout from
- * connect to the last byte of the snippet, never throws, never follows redirects, and (unless the
+ * connect to the last byte of the snippet (in the process's own time: a stall of the process is
+ * given back, up to the timeout again, see STALL_LATENESS_MS), never throws, never follows redirects, and (unless the
  * deployment allows private targets) refuses any target whose resolved address is not public.
  */
 import dns from 'node:dns';
@@ -238,6 +239,19 @@ export const MAX_BYTES_BEFORE_STATUS = 64 * 1024;
  */
 export const MAX_INFORMATIONAL_RESPONSES = 32;
 
+/**
+ * A request's deadline timer that fires this much later than it was due found the process stalled
+ * (stopped, swapped out, a long collection, a synchronous hog), not a busy event loop: a loop that
+ * busy runs timers tens of ms late (the integration tests measured 45 ms on a loaded machine). After
+ * a stall Node runs its timers before it reads its sockets, so the deadline would fire before an
+ * answer already waiting on the socket was read: an attempt the receiver answered 200 in 300 ms was
+ * recorded as a timeout and sent again. A deadline that late gives its request back the time it
+ * lost, up to its timeout in all (STALL_GIVE_BACK_SHARE), and lets the sockets be read first.
+ */
+export const STALL_LATENESS_MS = 200;
+/** The most a request is given back for stalls, as a share of its timeout: it ends within twice its timeout plus the stalls. */
+const STALL_GIVE_BACK_SHARE = 1;
+
 export class NodeHttpSender implements DeliveryTarget {
   private readonly httpAgent: HttpAgentAhead;
   private readonly httpsAgent: HttpsAgentAhead;
@@ -440,27 +454,41 @@ export class NodeHttpSender implements DeliveryTarget {
         req.destroy();
       });
 
-      const timer = setTimeout(
-        () => {
-          if (wireAt === undefined) {
-            finish({
-              error:
-                `not sent: all ${agent.maxSockets} connections to ${url.host} were in use for the whole ` +
-                `${timeoutMs} ms timeout`,
-              errorKind: 'other',
-            });
-          } else {
-            // Once the status line arrived it is reported too: a 2xx counts as delivered.
-            finish({
-              ...(statusCode !== undefined && answered()),
-              error: `timeout after ${timeoutMs - Math.round(wireAt - calledAt)} ms`,
-              errorKind: 'timeout',
-            });
-          }
-          req.destroy();
-        },
-        Math.max(0, deadline - performance.now()),
-      );
+      const expire = () => {
+        if (wireAt === undefined) {
+          finish({
+            error:
+              `not sent: all ${agent.maxSockets} connections to ${url.host} were in use for the whole ` +
+              `${timeoutMs} ms timeout`,
+            errorKind: 'other',
+          });
+        } else {
+          // Once the status line arrived it is reported too: a 2xx counts as delivered.
+          const stalled =
+            givenBackMs > 0 ? ` (and ${Math.round(givenBackMs)} ms given back for a stall of this process)` : '';
+          finish({
+            ...(statusCode !== undefined && answered()),
+            error: `timeout after ${timeoutMs - Math.round(wireAt - calledAt)} ms${stalled}`,
+            errorKind: 'timeout',
+          });
+        }
+        req.destroy();
+      };
+      // The deadline, moved on by what stalls of the process took from the request (STALL_LATENESS_MS).
+      let dueAt = Math.max(deadline, performance.now());
+      let givenBackMs = 0;
+      let lastChance = false;
+      const onDeadline = () => {
+        const lateMs = performance.now() - dueAt;
+        if (lateMs <= STALL_LATENESS_MS || lastChance) return expire();
+        // Stalled: the sockets are read before a timer set now fires (the poll phase comes first).
+        const backMs = Math.min(lateMs, timeoutMs * STALL_GIVE_BACK_SHARE - givenBackMs);
+        givenBackMs += Math.max(0, backMs);
+        lastChance = backMs <= 0;
+        dueAt = performance.now() + Math.max(0, backMs);
+        timer = setTimeout(onDeadline, Math.max(1, backMs));
+      };
+      let timer = setTimeout(onDeadline, dueAt - performance.now());
 
       const refuseBeforeStatus = (what: string) => {
         finish({ error: `the receiver sent ${what} before its answer's status line`, errorKind: 'invalid-response' });
