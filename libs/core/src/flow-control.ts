@@ -61,6 +61,14 @@ export const FLOW_HOLD_PER_TAKE_MS = 15_000;
  * so a key with turns to spare costs nothing more.
  */
 export const FLOW_CANCELLABLE_AFTER_MS = 1_000;
+/**
+ * How far ahead of its rate slot a message makes the write it owes before starting (ending a
+ * marked wait, `endWaitForTurn`), so the write's latency lands before the slot, not between the
+ * slot and the start: the local stack's store took 30 to 60 ms for it in a burst of three keys,
+ * past the 25 ms tolerance, and a key let rate + 1 starts into one second. A write slower than
+ * this makes its message miss the slot and reserve another: never early, never a crowded second.
+ */
+export const FLOW_START_LEAD_MS = 150;
 /** A lease outlives its request's timeout by this much before anyone may reclaim it. */
 export const FLOW_LEASE_MARGIN_MS = 5_000;
 /** A key's limiter item expires this long after it was last used (storage is bounded by use). */

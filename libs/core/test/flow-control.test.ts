@@ -12,6 +12,7 @@ import {
   DeliveryTicketSchema,
   expiredLeases,
   FLOW_HOLD_PER_TAKE_MS,
+  FLOW_START_LEAD_MS,
   leaseAdmits,
   MessageIn as MessageInSchema,
   MessageStateConflictError,
@@ -200,6 +201,50 @@ describe('the delivery worker and flow control', () => {
     expect(store.messages.get(message.id)!.attempts[0]!.latenessReason).toBeUndefined();
     // No wait, so no mark: a key with turns to spare costs no store write more.
     expect(store.writes.map((w) => w.op)).toEqual(['insert', 'take', 'save']);
+  });
+
+  /** The store's end of a marked wait taking `ms` (the local stack's took 30 to 60 ms in a burst). */
+  const slowEndOfWait = (h: Pick<ReturnType<typeof setup>, 'store' | 'clock'>, ms: number) => {
+    const endWait = h.store.endWaitForTurn.bind(h.store);
+    h.store.endWaitForTurn = async (m) => {
+      const ended = await endWait(m);
+      h.clock.advance(ms);
+      return ended;
+    };
+  };
+
+  it('ends a marked wait in the lead before its slot: a 60 ms write does not start the message past its slot', async () => {
+    // Prepare: the slot is 3 s out (a wait marked at once), and its end takes 60 ms to write.
+    const { deps, limiter, deliverLatest, sender, store, clock } = setup();
+    const message = await slotted({ deps, limiter }, 5, 3_000);
+    slowEndOfWait({ store, clock }, 60);
+
+    // Act
+    expect(await deliverLatest()).toBe('delivered');
+
+    // Assess: started at its slot, which was the only one it took (the next message's is one spacing
+    // on: a start 60 ms late would put rate + 1 of them into one second), after the end of its wait.
+    const slotAt = message.dueAt + 3_000;
+    expect(sender.requests[0]!.at).toBe(slotAt);
+    expect(limiter.keys.get(`${TENANT}/k`)!.nextSlotAt).toBe(slotAt + slotSpacingMs(5));
+    const ops = store.writes.map((w) => w.op);
+    expect(ops).toEqual(['insert', 'take', 'mark-waiting', 'end-waiting', 'save']);
+    expect(store.writes[ops.indexOf('end-waiting')]!.at).toBe(slotAt - FLOW_START_LEAD_MS);
+  });
+
+  it('starts a message whose end of wait outlasts the lead in a new slot, never past its old one', async () => {
+    const { deps, limiter, deliverLatest, sender, store, clock } = setup();
+    const message = await slotted({ deps, limiter }, 5, 3_000);
+    slowEndOfWait({ store, clock }, FLOW_START_LEAD_MS + 250);
+
+    expect(await deliverLatest()).toBe('delivered');
+
+    // Its first slot missed, it reserved the next one (free from now on) and started in it.
+    const missed = message.dueAt + 3_000;
+    const startedAt = sender.requests[0]!.at;
+    expect(startedAt).toBe(missed + 250);
+    expect(limiter.keys.get(`${TENANT}/k`)!.nextSlotAt).toBe(startedAt + slotSpacingMs(5));
+    expect(store.messages.get(message.id)!.attempts[0]).toMatchObject({ statusCode: 200 });
   });
 
   /** A parallelism-1 key whose one lease a live request elsewhere holds until `heldUntil`. */

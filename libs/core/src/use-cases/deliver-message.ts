@@ -71,7 +71,7 @@ import {
   storeEventDeliveries,
   withdrawEventDeliveries,
 } from './event-deliveries';
-import type { FlowAdmission } from './flow-gate';
+import type { BeforeStart, FlowAdmission } from './flow-gate';
 import { FlowGate } from './flow-gate';
 
 /** The longest a record waits for other sends to finish: far inside the lease. */
@@ -315,43 +315,61 @@ export class DeliveryWorker {
    * cancel may stop it meanwhile; a marked wait that gets its turn ends with a conditional write
    * (one more store call, for a message flow control made late already) that a cancel before it
    * makes fail, and that makes a cancel after it fail: the turn is then given back, nothing sent.
-   * Returns the message as it stands once it has its turn (its version bumped, when marked).
+   * The gate makes that write in the lead before the message's rate slot (flow-gate.ts), so it
+   * does not delay the start past its slot. Returns the message as it stands once it has its turn
+   * (its version bumped, when marked).
    */
   private async waitForTurn(
     message: Message & { flowControl: FlowControl },
     keepMs: number,
   ): Promise<{ message: Message; admission: FlowAdmission & { admitted: true } } | { outcome: DeliveryOutcome }> {
     const { clock, store, log } = this.deps;
-    const wait = { over: false, ended: new Signal() };
+    const wait = { over: false, ended: new Signal(), marked: false };
     let marking: Promise<boolean> | undefined;
     const onWaiting = (untilAt?: number) => {
-      marking ??= this.markWaitingForTurn(message, wait, untilAt !== undefined);
+      if (!wait.over) marking ??= this.markWaitingForTurn(message, wait, untilAt !== undefined);
+    };
+    const over = () => {
+      wait.over = true;
+      wait.ended.fire();
+    };
+    const fields = { tenantId: message.tenantId, messageId: message.id, flowKey: message.flowControl.key };
+    // How the end of a marked wait went: true (written), false (a cancel, or another take, came
+    // first), undefined (not known: the write failed). Absent while not written.
+    let ended: { written: boolean | undefined } | undefined;
+    const beforeStart: BeforeStart = {
+      pending: () => wait.marked && ended === undefined,
+      run: async () => {
+        // From here on the wait is not marked any more (it is short now): the start is next.
+        over();
+        if (!((await marking) ?? false)) return true;
+        try {
+          ended = { written: await store.endWaitForTurn(message) };
+        } catch (error) {
+          ended = { written: undefined };
+          log.warn('the end of a wait for a flow key turn could not be written; handed back', {
+            ...fields,
+            error: String(error),
+          });
+        }
+        return ended.written === true;
+      },
     };
     let admission: FlowAdmission;
     try {
-      admission = await this.admit(message, onWaiting);
+      admission = await this.admit(message, onWaiting, beforeStart);
     } finally {
-      wait.over = true;
-      wait.ended.fire();
+      over();
     }
-    const marked = (await marking) ?? false;
-    if (!admission.admitted) {
-      return { outcome: await this.holdBack(message, message.flowControl, admission.retryAt, keepMs) };
+    await marking;
+    // Once its wait's end is written, the message's version is one on.
+    const current = ended?.written === true ? { ...message, version: message.version + 1 } : message;
+    if (admission.admitted) return { message: current, admission };
+    if ('retryAt' in admission) {
+      return { outcome: await this.holdBack(current, message.flowControl, admission.retryAt, keepMs) };
     }
-    if (!marked) return { message, admission };
-    const fields = { tenantId: message.tenantId, messageId: message.id, flowKey: message.flowControl.key };
-    let ended: boolean | undefined;
-    try {
-      ended = await store.endWaitForTurn(message);
-    } catch (error) {
-      log.warn('the end of a wait for a flow key turn could not be written; handed back', {
-        ...fields,
-        error: String(error),
-      });
-    }
-    if (ended === true) return { message: { ...message, version: message.version + 1 }, admission };
-    await this.releaseTurn(message, admission);
-    if (ended === false) {
+    // Stopped by the end of its wait (the gate gave the turn back).
+    if (ended?.written === false) {
       log.info('cancelled (or taken by another worker) while it waited for its flow key turn; not sent', fields);
       return { outcome: 'skipped' };
     }
@@ -370,13 +388,14 @@ export class DeliveryWorker {
    */
   private async markWaitingForTurn(
     message: Message,
-    wait: { over: boolean; ended: Signal },
+    wait: { over: boolean; ended: Signal; marked: boolean },
     known: boolean,
   ): Promise<boolean> {
     const { clock, store, log } = this.deps;
     const since = clock.now();
     if (!known) await wait.ended.wait(clock.sleepUntil(since + FLOW_CANCELLABLE_AFTER_MS));
     if (wait.over) return false;
+    wait.marked = true;
     try {
       return await store.markWaitingForTurn(message, since);
     } catch (error) {
@@ -400,12 +419,18 @@ export class DeliveryWorker {
   private async admit(
     message: Message & { flowControl: FlowControl },
     onWaiting: (untilAt?: number) => void,
+    beforeStart: BeforeStart,
   ): Promise<FlowAdmission> {
     const { clock, log } = this.deps;
     if (this.gate === undefined) throw new Error('flow control is not wired: no FlowLimiter given to the worker');
     const leaseRoom = (message.leaseUntil ?? message.dueAt) - message.timeoutMs - FLOW_LEASE_MARGIN_MS;
     try {
-      return await this.gate.admit(message, Math.min(clock.now() + FLOW_HOLD_PER_TAKE_MS, leaseRoom), onWaiting);
+      return await this.gate.admit(
+        message,
+        Math.min(clock.now() + FLOW_HOLD_PER_TAKE_MS, leaseRoom),
+        onWaiting,
+        beforeStart,
+      );
     } catch (error) {
       log.warn('flow control could not be asked for a turn; handed back', {
         tenantId: message.tenantId,

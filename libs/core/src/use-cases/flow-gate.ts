@@ -10,10 +10,22 @@
  *   the take lead, before it is due); the message sleeps until its slot and, should it wake too
  *   late to honour it, reserves again. A lease taken before that wait lasts from `holdUntil`, the
  *   latest the request may start, so it never runs out while its request is still on the wire.
+ * - A write the caller must make before the start (`BeforeStart`: ending a marked wait) is made
+ *   in the lead before the slot, FLOW_START_LEAD_MS ahead (arm early, fire on time), not between
+ *   the slot and the start, where its latency pushed the start past the slot's tolerance without a
+ *   new slot, and let rate + 1 starts into one second. Should it take longer than the lead, the
+ *   start misses its slot and reserves again, like any late wake.
  */
 import type { Clock } from '../clock';
 import type { FlowControl } from '../flow-control';
-import { FLOW_CANCELLABLE_AFTER_MS, leaseLengthMs, pollWaitMs, slotSpacingMs, startsInSlot } from '../flow-control';
+import {
+  FLOW_CANCELLABLE_AFTER_MS,
+  FLOW_START_LEAD_MS,
+  leaseLengthMs,
+  pollWaitMs,
+  slotSpacingMs,
+  startsInSlot,
+} from '../flow-control';
 import type { Message } from '../message';
 import type { FlowLimiter } from '../ports';
 import { Signal } from '../signal';
@@ -30,7 +42,21 @@ export type FlowAdmission =
       release: () => Promise<void>;
     }
   /** No turn came before `holdUntil`; `retryAt` is when one may (for a rate, the key's next free slot). */
-  | { admitted: false; retryAt: number };
+  | { admitted: false; retryAt: number }
+  /** The caller's write before the start said no (`BeforeStart.run`): the turn is given back. */
+  | { admitted: false; stopped: true };
+
+/**
+ * What the caller does last before the message may start: end a marked wait with a conditional
+ * write, which decides between a cancel and the send. The gate runs it once, in the lead before the
+ * rate slot while a write is pending, else just before admitting.
+ */
+export interface BeforeStart {
+  /** True while a write is to be made: the slot is then reserved no sooner than the lead it needs. */
+  pending(): boolean;
+  /** Does it; false stops the admission (the gate gives the turn back). */
+  run(): Promise<boolean>;
+}
 
 /** Waiters for one key's leases in this worker: only the head asks the store. */
 interface Line {
@@ -49,11 +75,13 @@ export class FlowGate {
    * Waits for the message's turn under its `flowControl`, at most until `holdUntil`. `onWaiting` is
    * told when it has to wait: for a lease, for as long as it takes (`untilAt` unknown), or for a rate
    * slot FLOW_CANCELLABLE_AFTER_MS or more away (until `untilAt`); more than once, maybe.
+   * `beforeStart` is run once before the start: in the lead before a rate slot (see above).
    */
   async admit(
     message: Message & { flowControl: FlowControl },
     holdUntil: number,
     onWaiting: (untilAt?: number) => void = () => {},
+    beforeStart?: BeforeStart,
   ): Promise<FlowAdmission> {
     const { clock, limiter } = this.deps;
     const { tenantId, flowControl: flow } = message;
@@ -80,24 +108,39 @@ export class FlowGate {
       await limiter.releaseLease(tenantId, flow.key, leaseId);
       this.lines.get(lineKey(tenantId, flow.key))?.released.fire();
     };
+    let ran = false;
+    /** Runs the caller's `beforeStart` once; false when it stopped the admission (the turn given back). */
+    const readyToStart = async (): Promise<boolean> => {
+      if (!beforeStart || ran) return true;
+      ran = true;
+      if (await beforeStart.run()) return true;
+      await release();
+      return false;
+    };
     if (flow.ratePerSecond !== undefined) {
       const spacingMs = slotSpacingMs(flow.ratePerSecond);
       for (;;) {
         const now = clock.now();
-        const from = Math.max(now, message.dueAt);
+        const startable = Math.max(now, message.dueAt);
+        // A write still to make before the start: a slot no sooner than the lead it needs.
+        const from = !ran && beforeStart?.pending() ? Math.max(startable, now + FLOW_START_LEAD_MS) : startable;
         const slot = await limiter.reserveSlot(tenantId, flow.key, { from, spacingMs, latest: holdUntil, now });
         if ('freeAt' in slot) {
           await release();
           // Slots are fractional ms; a due time is a whole one (tickets carry integers), never earlier.
           return { admitted: false, retryAt: Math.ceil(slot.freeAt) };
         }
-        held ||= slot.slotAt > from;
+        held ||= slot.slotAt > startable;
         if (slot.slotAt - now >= FLOW_CANCELLABLE_AFTER_MS) onWaiting(slot.slotAt);
+        if (!ran && beforeStart?.pending()) await clock.sleepUntil(slot.slotAt - FLOW_START_LEAD_MS);
+        if (!(await readyToStart())) return { admitted: false, stopped: true };
         await clock.sleepUntil(slot.slotAt);
         if (startsInSlot(slot.slotAt, clock.now())) break;
-        // Woke too late to honour the slot (a busy event loop): starting now could crowd a second.
+        // Woke too late to honour the slot (a busy event loop, a slow write): starting now could crowd a second.
         held = true;
       }
+    } else if (!(await readyToStart())) {
+      return { admitted: false, stopped: true };
     }
     return { admitted: true, held, release };
   }
