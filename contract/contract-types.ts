@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
+import ts from 'typescript';
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
 export const CONTRACT_TYPES_FILE = fileURLToPath(new URL('./generated/openapi.d.ts', import.meta.url));
@@ -21,10 +22,35 @@ const HEADER = `/**
  */
 `;
 
+/**
+ * An optional property as `name?: T | undefined`: a caller compiling with `exactOptionalPropertyTypes`
+ * may then pass a value that may be undefined (`headers: maybeHeaders`), which JSON leaves out
+ * anyway, instead of spreading it in only when it is set.
+ */
+const undefinedAllowed = (property: ts.PropertySignature): ts.PropertySignature | undefined => {
+  const { type } = property;
+  if (!property.questionToken || !type) return undefined;
+  const undefinedType = ts.factory.createKeywordTypeNode(ts.SyntaxKind.UndefinedKeyword);
+  const alreadyAllowed =
+    type.kind === ts.SyntaxKind.UndefinedKeyword ||
+    (ts.isUnionTypeNode(type) && type.types.some((t) => t.kind === ts.SyntaxKind.UndefinedKeyword));
+  if (alreadyAllowed) return undefined;
+  return ts.factory.updatePropertySignature(
+    property,
+    property.modifiers,
+    property.name,
+    property.questionToken,
+    ts.factory.createUnionTypeNode([type, undefinedType]),
+  );
+};
+
 const generate = async (): Promise<string> => {
   // A field with a default may be left out of a request (`method`, `timeoutMs`): it is optional
   // unless the schema lists it as required (every response field is).
-  const ast = await openapiTS(readFileSync(OPENAPI_FILE, 'utf8'), { defaultNonNullable: false });
+  const ast = await openapiTS(readFileSync(OPENAPI_FILE, 'utf8'), {
+    defaultNonNullable: false,
+    transformProperty: undefinedAllowed,
+  });
   return astToString(ast);
 };
 

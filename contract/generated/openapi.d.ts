@@ -920,7 +920,7 @@ export interface components {
              * @description Attempts per round, the first included (so `1` means no retries).
              * @default 8
              */
-            maxAttempts?: number;
+            maxAttempts?: number | undefined;
         };
         /**
          * @description A webhook to schedule. Exactly one of `sendAt` or `delay` is required. Unknown fields are
@@ -928,23 +928,23 @@ export interface components {
          */
         MessageIn: {
             url: components["schemas"]["TargetUrl"];
-            sendAt?: components["schemas"]["SendAt"];
-            delay?: components["schemas"]["Delay"];
-            timezone?: components["schemas"]["TimeZone"];
+            sendAt?: components["schemas"]["SendAt"] | undefined;
+            delay?: components["schemas"]["Delay"] | undefined;
+            timezone?: components["schemas"]["TimeZone"] | undefined;
             /** @default POST */
-            method?: components["schemas"]["HttpMethod"];
-            headers?: components["schemas"]["MessageHeaders"];
-            body?: components["schemas"]["MessageBody"];
-            retry?: components["schemas"]["RetryPolicy"];
+            method?: components["schemas"]["HttpMethod"] | undefined;
+            headers?: components["schemas"]["MessageHeaders"] | undefined;
+            body?: components["schemas"]["MessageBody"] | undefined;
+            retry?: components["schemas"]["RetryPolicy"] | undefined;
             /**
              * @description How long one attempt may take, connecting included, before it counts as failed, in milliseconds.
              * @default 10000
              */
-            timeoutMs?: number;
-            metadata?: components["schemas"]["Metadata"];
-            labels?: components["schemas"]["Labels"];
-            flowControl?: components["schemas"]["FlowControl"];
-            callback?: components["schemas"]["MessageCallback"];
+            timeoutMs?: number | undefined;
+            metadata?: components["schemas"]["Metadata"] | undefined;
+            labels?: components["schemas"]["Labels"] | undefined;
+            flowControl?: components["schemas"]["FlowControl"] | undefined;
+            callback?: components["schemas"]["MessageCallback"] | undefined;
         } & (unknown | unknown);
         /**
          * @description Where to be told when a round of the message ends (its create, or a redeliver), and on
@@ -975,7 +975,7 @@ export interface components {
             round: number;
             event: components["schemas"]["CallbackEvent"];
             /** @description Where the callback delivery stands (absent once it has expired). */
-            status?: components["schemas"]["MessageStatus"];
+            status?: components["schemas"]["MessageStatus"] | undefined;
         };
         /** @description On a message Vigil made itself: the callback of a message's round (`messageId`), or an event for a notification endpoint (`endpointId`). Such a message is not metered. One that tells how a round ended is sent only once that end is recorded: if the round ended otherwise (a worker stopped between a send and its record, and the send taken again was answered otherwise), it is withdrawn (`cancelled`) unsent. */
         MessageOrigin: {
@@ -991,9 +991,9 @@ export interface components {
             /** @enum {string} */
             event: "message.failed" | "key.created" | "key.revoked" | "notification.test";
             /** @description `message.failed`: the message whose round failed (absent on those made before 2026-12-06). */
-            messageId?: components["schemas"]["MessageId"];
+            messageId?: components["schemas"]["MessageId"] | undefined;
             /** @description `message.failed`: the round that failed. */
-            round?: number;
+            round?: number | undefined;
         };
         /**
          * @description The JSON body of every event delivery (a callback, a notification). `message.delivered`
@@ -1012,15 +1012,15 @@ export interface components {
         NotificationEndpointIn: {
             url: components["schemas"]["TargetUrl"];
             /** @description The events it receives (default all). */
-            events?: components["schemas"]["NotificationEventType"][];
-            description?: string;
+            events?: components["schemas"]["NotificationEventType"][] | undefined;
+            description?: string | undefined;
         };
         NotificationEndpointOut: {
             id: string;
             /** Format: uri */
             url: string;
             events: components["schemas"]["NotificationEventType"][];
-            description?: string;
+            description?: string | undefined;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1050,9 +1050,9 @@ export interface components {
              */
             key: string;
             /** @description At most this many requests of the key in flight at once. */
-            parallelism?: number;
+            parallelism?: number | undefined;
             /** @description At most this many requests of the key started in any one-second window (500 at most: one key's limiter is one DynamoDB item, which takes about 1,000 writes a second). */
-            ratePerSecond?: number;
+            ratePerSecond?: number | undefined;
         } | unknown | unknown;
         /** @description Up to 100 messages to schedule together, all or nothing. */
         MessageBatchIn: {
@@ -1070,17 +1070,17 @@ export interface components {
          *     `flowControl` replaces the message's flow control; `null` removes it.
          */
         MessagePatch: {
-            sendAt?: components["schemas"]["SendAt"];
-            delay?: components["schemas"]["Delay"];
-            timezone?: components["schemas"]["TimeZone"];
-            url?: components["schemas"]["TargetUrl"];
-            method?: components["schemas"]["HttpMethod"];
-            headers?: components["schemas"]["MessageHeaders"];
-            body?: components["schemas"]["MessageBody"];
-            metadata?: components["schemas"]["Metadata"];
+            sendAt?: components["schemas"]["SendAt"] | undefined;
+            delay?: components["schemas"]["Delay"] | undefined;
+            timezone?: components["schemas"]["TimeZone"] | undefined;
+            url?: components["schemas"]["TargetUrl"] | undefined;
+            method?: components["schemas"]["HttpMethod"] | undefined;
+            headers?: components["schemas"]["MessageHeaders"] | undefined;
+            body?: components["schemas"]["MessageBody"] | undefined;
+            metadata?: components["schemas"]["Metadata"] | undefined;
             /** @description Replaces the labels; `[]` removes them all. */
-            labels?: components["schemas"]["Labels"];
-            flowControl?: components["schemas"]["FlowControl"] | null;
+            labels?: components["schemas"]["Labels"] | undefined;
+            flowControl?: (components["schemas"]["FlowControl"] | null) | undefined;
         };
         /**
          * @description A scheduled webhook and where it stands. `body` is included when you get, create or
@@ -1100,7 +1100,7 @@ export interface components {
                 [key: string]: string;
             };
             /** @description The payload exactly as given: a string, or any other JSON value. Absent if the message has no body, and in lists, cancel and redeliver responses. */
-            body?: unknown;
+            body?: unknown | undefined;
             /**
              * Format: date-time
              * @description When the message is due (its first attempt), in UTC with millisecond precision: the instant a wall time in `timezone` resolved to.
@@ -1111,17 +1111,17 @@ export interface components {
              * @description The IANA time zone the message was scheduled in, as given. Present only when one was given (on create or a later PATCH).
              * @example Europe/Berlin
              */
-            timezone?: string;
+            timezone?: string | undefined;
             /**
              * @description With `timezone`: `sendAt` as the local time there, with its offset, after the gap and overlap rules (`2026-03-29T02:30:00` asked in `Europe/Berlin` shows `2026-03-29T03:30:00.000+02:00`).
              * @example 2026-03-29T03:30:00.000+02:00
              */
-            localSendAt?: string;
+            localSendAt?: string | undefined;
             /**
              * Format: date-time
              * @description When the next attempt is due. Present while the message is `scheduled`, `queued` or `retrying`.
              */
-            nextAttemptAt?: string;
+            nextAttemptAt?: string | undefined;
             /**
              * Format: date-time
              * @description When the message was created.
@@ -1136,7 +1136,7 @@ export interface components {
              * Format: date-time
              * @description When an attempt last succeeded. Present once the message has been delivered.
              */
-            deliveredAt?: string;
+            deliveredAt?: string | undefined;
             /** @description Attempts made so far, across all rounds (the length of the attempt list). */
             attempts: number;
             /** @description Attempts allowed per round (`retry.maxAttempts`). */
@@ -1149,25 +1149,25 @@ export interface components {
             };
             /** @description Your labels, as given (`[]` when none). */
             labels: string[];
-            flowControl?: components["schemas"]["FlowControl"];
+            flowControl?: components["schemas"]["FlowControl"] | undefined;
             /**
              * Format: date-time
              * @description While flow control holds the message back (its key had no free turn): when it was due. `nextAttemptAt` is when it tries again; the attempt's lateness counts from here. Also on a `delivering` message a worker has held more than a second for its key's turn, which can still be cancelled.
              */
-            heldByFlowControlSince?: string;
+            heldByFlowControlSince?: string | undefined;
             /** @description The latest attempt. In lists, cancel and redeliver responses it leaves out `responseSnippet` and `responseHeaders` (the attempt list has them). */
-            lastAttempt?: components["schemas"]["AttemptOut"];
-            failureReason?: components["schemas"]["FailureReason"];
+            lastAttempt?: components["schemas"]["AttemptOut"] | undefined;
+            failureReason?: components["schemas"]["FailureReason"] | undefined;
             /**
              * Format: date-time
              * @description When the message and its attempts are deleted. Present once it is `delivered`, `failed` or `cancelled`: its plan's retention after it got there (free 7 days, pro 30 days). From then on it reads as `404` and is left out of lists. A message still to be delivered never expires; redelivering one removes its expiry.
              * @example 2026-12-08T09:00:00.412Z
              */
-            expiresAt?: string;
-            callback?: components["schemas"]["MessageCallback"];
+            expiresAt?: string | undefined;
+            callback?: components["schemas"]["MessageCallback"] | undefined;
             /** @description The callback deliveries made for its rounds, oldest first (the latest 10). */
-            callbacks?: components["schemas"]["CallbackRef"][];
-            origin?: components["schemas"]["MessageOrigin"];
+            callbacks?: components["schemas"]["CallbackRef"][] | undefined;
+            origin?: components["schemas"]["MessageOrigin"] | undefined;
         };
         /**
          * @description Why a message ended `failed` although its attempts were not spent (absent when they were,
@@ -1200,20 +1200,20 @@ export interface components {
         /** @description Which messages: the filter of `GET /v1/messages` (the same fields as its query parameters, with the same rules), as a bulk job takes it and shows it. Every field given narrows; ranges are `[from, to)`. */
         MessageFilter: {
             /** @description Messages currently in any of these statuses. */
-            status?: components["schemas"]["MessageStatus"][];
-            label?: components["schemas"]["Label"];
+            status?: components["schemas"]["MessageStatus"][] | undefined;
+            label?: components["schemas"]["Label"] | undefined;
             /** @description Messages whose `url` starts with this text. */
-            urlPrefix?: string;
-            sendAtFrom?: components["schemas"]["Instant"];
-            sendAtTo?: components["schemas"]["Instant"];
-            createdAtFrom?: components["schemas"]["Instant"];
-            createdAtTo?: components["schemas"]["Instant"];
+            urlPrefix?: string | undefined;
+            sendAtFrom?: components["schemas"]["Instant"] | undefined;
+            sendAtTo?: components["schemas"]["Instant"] | undefined;
+            createdAtFrom?: components["schemas"]["Instant"] | undefined;
+            createdAtTo?: components["schemas"]["Instant"] | undefined;
             /** @description Changed at or after this instant (for a finished message, when it finished). */
-            updatedSince?: components["schemas"]["Instant"];
+            updatedSince?: components["schemas"]["Instant"] | undefined;
             /** @description Text in the message id, in any case. */
-            idContains?: string;
+            idContains?: string | undefined;
             /** @description Who made them: `message` (you), `callback` or `notification` (Vigil's own event deliveries). `["message"]` leaves Vigil's own out, as the console's redeliver does. */
-            origin?: components["schemas"]["MessageOriginKind"][];
+            origin?: components["schemas"]["MessageOriginKind"][] | undefined;
         };
         /**
          * @description Who made a message: `message`, you (through the API); `callback` and `notification`, Vigil, as an event delivery (its `origin` says which message or endpoint it is for).
@@ -1222,9 +1222,9 @@ export interface components {
         MessageOriginKind: "message" | "callback" | "notification";
         /** @description The messages a bulk job acts on; exactly one of `ids` and `filter`. */
         BulkJobIn: {
-            ids?: components["schemas"]["MessageId"][];
+            ids?: components["schemas"]["MessageId"][] | undefined;
             /** @description Selects the messages when the job reaches them; `status` is required here, and the action must apply to each status in it (cancel: waiting ones; redeliver: delivered, failed). */
-            filter?: components["schemas"]["MessageFilter"];
+            filter?: components["schemas"]["MessageFilter"] | undefined;
         };
         /** @description A bulk cancel or redeliver and how far it got. */
         BulkJobOut: {
@@ -1261,7 +1261,7 @@ export interface components {
                  */
                 code: "quota-exceeded" | "stalled";
                 detail: string;
-            };
+            } | undefined;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1295,11 +1295,11 @@ export interface components {
              * @description Present when Vigil held the attempt back on purpose: `flow-control`, its flow key had no free turn at the due instant (`latenessMs` is then mostly that wait).
              * @enum {string}
              */
-            latenessReason?: "flow-control";
+            latenessReason?: "flow-control" | undefined;
             /** @description The HTTP status the endpoint answered with. */
-            statusCode?: number;
+            statusCode?: number | undefined;
             /** @description Why the attempt failed without a usable response (e.g. `timeout after 10000 ms`), for people. */
-            error?: string;
+            error?: string | undefined;
             /**
              * @description How the attempt went wrong, as data (read from the failure's error code, not its text):
              *     present with `error`, and with a `3xx` answer (`redirect`). Absent on attempts recorded
@@ -1320,7 +1320,7 @@ export interface components {
              *     - `other`: anything else.
              * @enum {string}
              */
-            errorKind?: "timeout" | "connection-refused" | "connection-reset" | "dns" | "unreachable" | "tls" | "redirect" | "blocked-target" | "invalid-request" | "invalid-response" | "other";
+            errorKind?: ("timeout" | "connection-refused" | "connection-reset" | "dns" | "unreachable" | "tls" | "redirect" | "blocked-target" | "invalid-request" | "invalid-response" | "other") | undefined;
             /**
              * @description The endpoint's response headers, names lower-cased, in the order they came (repeated headers joined with `, `): the first ones that fit 32 headers and 2 KiB (as JSON). Only in the attempt list. The values of `set-cookie`, `set-cookie2`, `authorization` and `proxy-authorization` are credentials of the receiver's (or the request's, echoed): they are never stored, and read `[withheld by Vigil]`. Challenges (`www-authenticate`, `proxy-authenticate`) are kept as they came.
              * @example {
@@ -1331,11 +1331,11 @@ export interface components {
              */
             responseHeaders?: {
                 [key: string]: string;
-            };
+            } | undefined;
             /** @description How many response headers were left out of `responseHeaders` to stay within its bounds. */
-            responseHeadersOmitted?: number;
+            responseHeadersOmitted?: number | undefined;
             /** @description Which delivery of the message the attempt belongs to: 0 for the first, 1 after the first redeliver, and so on (absent on attempts recorded before Vigil kept it). */
-            round?: number;
+            round?: number | undefined;
             /**
              * @description Every header the request carried, as the endpoint received it: the message's own headers, `content-type`, `content-length`, `user-agent`, the Standard Webhooks headers (`webhook-signature` masked to its first characters, `v1,K5oZ…`), Vigil's `vigil-*` headers, and the `host` and `connection` headers of Vigil's HTTP client (with an `authorization: Basic …` from a user and password in the URL, unless the message sets its own, and `content-length: 0` for a message without a body). Only in the attempt list, and only while the message still describes that request: absent for an attempt made before the message's URL, method, headers, body or send time were changed, for one recorded by a failure write (`record-failed`), and for attempts recorded before Vigil kept what it needs to tell.
              * @example {
@@ -1353,18 +1353,18 @@ export interface components {
              */
             sentHeaders?: {
                 [key: string]: string;
-            };
+            } | undefined;
             /** @description The start of the response body as text, at most 1024 bytes in UTF-8 (bytes that are not valid UTF-8 show as U+FFFD, and count as its three bytes). */
-            responseSnippet?: string;
+            responseSnippet?: string | undefined;
             /** @description What a `429` or `503` asked for in `Retry-After` (seconds or an HTTP date), in milliseconds. The next attempt waited at least this long, or the backoff's maximum (24 h) if that is shorter. */
-            retryAfterMs?: number;
+            retryAfterMs?: number | undefined;
         };
         /** @description The kept attempts for a message, oldest first. */
         AttemptList: {
             items: components["schemas"]["AttemptOut"][];
             /** @description How many earlier attempts are no longer kept (the log keeps the latest 50, within 96 KiB). Attempts keep their numbers, so the first listed is number `omitted + 1`. */
             omitted: number;
-            failureReason?: components["schemas"]["FailureReason"];
+            failureReason?: components["schemas"]["FailureReason"] | undefined;
         };
         /** @description The tenant's Standard Webhooks signing secret. */
         SigningSecretOut: {
@@ -1440,18 +1440,18 @@ export interface components {
              * Format: date-time
              * @description When the key was last used (to the minute); absent if never.
              */
-            lastUsedAt?: string;
+            lastUsedAt?: string | undefined;
             /**
              * Format: date-time
              * @description When the key was revoked (only with `include=revoked`).
              */
-            revokedAt?: string;
+            revokedAt?: string | undefined;
             /**
              * @description Who revoked it: the id of the API key that did (`key_...`, possibly the key itself),
              *     `session` for the web console, `operator` for Vigil's operators, `unknown` for keys
              *     revoked before Vigil noted it.
              */
-            revokedBy?: string;
+            revokedBy?: string | undefined;
         };
         ApiKeyCreated: {
             id: string;
@@ -1500,9 +1500,9 @@ export interface components {
             /** @description What went wrong this time, for a human. */
             detail: string;
             /** @description Identifies this occurrence (usually the request path). */
-            instance?: string;
+            instance?: string | undefined;
             /** @description The id of the request in Vigil's logs; always present on 500s. Quote it in support requests. */
-            requestId?: string;
+            requestId?: string | undefined;
         } & {
             [key: string]: unknown;
         };
@@ -1512,7 +1512,7 @@ export interface components {
         };
         /** @description A `Problem` (status 413) that names each message over the size limit in `errors`, when the request could be read. */
         PayloadTooLargeProblem: components["schemas"]["Problem"] & {
-            errors?: components["schemas"]["FieldError"][];
+            errors?: components["schemas"]["FieldError"][] | undefined;
         };
         /** @description One problem with one part of the request. */
         FieldError: {

@@ -68,4 +68,11 @@ describe('the retry policy', () => {
     expect(retryPolicy({ maxTotalWaitMs: 1_000 })).toEqual({ ...DEFAULT_RETRY, maxTotalWaitMs: 1_000 });
     expect(retryPolicy(undefined)).toEqual(DEFAULT_RETRY);
   });
+
+  it('keeps the default of a field given as undefined (a `max: undefined` retried without end)', () => {
+    expect(retryPolicy({ max: undefined, baseDelayMs: undefined, maxTotalWaitMs: 1_000 })).toEqual({
+      ...DEFAULT_RETRY,
+      maxTotalWaitMs: 1_000,
+    });
+  });
 });

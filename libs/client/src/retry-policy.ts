@@ -24,24 +24,31 @@ export type Safety = 'safe' | 'keyed' | 'unsafe';
 
 export interface RetryOptions {
   /** Retries after the first try (default 3; 0 turns retries off). */
-  max?: number;
+  max?: number | undefined;
   /** The first wait's upper bound, doubling after each retry (default 250 ms). */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /** The most one wait may be, unless a Retry-After asks for more (default 10 s). */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** The most all the waits of one call may add up to (default 30 s). */
-  maxTotalWaitMs?: number;
+  maxTotalWaitMs?: number | undefined;
 }
 
-export const DEFAULT_RETRY: Required<RetryOptions> = {
+/** A policy with every field set. */
+export type RetryPolicy = { [K in keyof RetryOptions]-?: NonNullable<RetryOptions[K]> };
+
+export const DEFAULT_RETRY: RetryPolicy = {
   max: 3,
   baseDelayMs: 250,
   maxDelayMs: 10_000,
   maxTotalWaitMs: 30_000,
 };
 
-export const retryPolicy = (retries: number | RetryOptions | undefined): Required<RetryOptions> =>
-  typeof retries === 'number' ? { ...DEFAULT_RETRY, max: retries } : { ...DEFAULT_RETRY, ...retries };
+/** The policy for `retries`: a number is `max`; a field left out or undefined keeps its default. */
+export const retryPolicy = (retries: number | RetryOptions | undefined): RetryPolicy => {
+  if (typeof retries === 'number') return { ...DEFAULT_RETRY, max: retries };
+  const given = Object.entries(retries ?? {}).filter(([, value]) => value !== undefined);
+  return { ...DEFAULT_RETRY, ...Object.fromEntries(given) };
+};
 
 /** What one try ended with. */
 export type Outcome =
@@ -72,7 +79,7 @@ export const nextRetryDelay = (
   safety: Safety,
   retried: number,
   waitedMs: number,
-  policy: Required<RetryOptions>,
+  policy: RetryPolicy,
   random: () => number = Math.random,
 ): number | undefined => {
   if (retried >= policy.max || !isRetryable(outcome, safety)) return undefined;

@@ -10,7 +10,7 @@ import {
   VigilValidationError,
   parseRetryAfter,
 } from './errors.ts';
-import type { Outcome, RetryOptions, Safety } from './retry-policy.ts';
+import type { Outcome, RetryPolicy, Safety } from './retry-policy.ts';
 import { nextRetryDelay } from './retry-policy.ts';
 
 export type Fetch = (request: Request) => Promise<Response>;
@@ -23,7 +23,7 @@ export interface TransportOptions {
   /** More headers on every call (a function is asked per call). */
   headers?: Provider<Record<string, string> | undefined>;
   timeoutMs: number;
-  retry: Required<RetryOptions>;
+  retry: RetryPolicy;
   /** For tests: the jitter's randomness and the wait between tries. */
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;

@@ -58,9 +58,9 @@ export interface VerifiedWebhook<T = unknown> {
 
 export interface VerifyOptions {
   /** How far `webhook-timestamp` may be from now, either way, in seconds (default 300). */
-  toleranceSeconds?: number;
+  toleranceSeconds?: number | undefined;
   /** The current time in epoch milliseconds (default `Date.now()`). */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 type HeaderValue = string | readonly string[] | undefined;

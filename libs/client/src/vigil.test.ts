@@ -86,3 +86,31 @@ describe('an id no message, job, key or endpoint can have', () => {
     expect(requests).toEqual([]);
   });
 });
+
+describe('an option or input given as undefined', () => {
+  it('is as if left out: the default retries, and no field or query parameter sent for it', async () => {
+    // Prepare: an API that fails every try (503), recording what it was sent.
+    const sent: Array<{ url: string; body: string }> = [];
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      apiKey: undefined,
+      timeoutMs: undefined,
+      retries: { max: undefined, baseDelayMs: 1, maxDelayMs: undefined, maxTotalWaitMs: undefined },
+      fetch: async (request) => {
+        sent.push({ url: request.url, body: await request.text() });
+        return new Response('{"type":"unavailable","title":"Unavailable","status":503,"detail":"x"}', { status: 503 });
+      },
+    });
+
+    // Act
+    await vigil.messages
+      .create({ url: 'https://x.test/h', in: undefined, sendAt: '2026-12-24T09:00:00Z', headers: undefined })
+      .catch(() => undefined);
+    await vigil.messages.listPage({ status: 'failed', label: undefined, cursor: undefined }).catch(() => undefined);
+
+    // Assess: 4 tries each (the default 3 retries), with only the fields given.
+    expect(sent).toHaveLength(8);
+    expect(JSON.parse(sent[0]!.body)).toEqual({ url: 'https://x.test/h', sendAt: '2026-12-24T09:00:00Z' });
+    expect(sent[4]!.url).toBe('http://api.test/v1/messages?status=failed');
+  });
+});

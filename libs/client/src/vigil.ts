@@ -45,38 +45,40 @@ export interface VigilOptions {
   /** The API's URL, e.g. `http://localhost:4000` or your stage's API Gateway URL. */
   baseUrl: string;
   /** A `vgl_` API key, or a function giving the bearer token for each call (the web app's session token). */
-  apiKey?: string | (() => string | undefined | Promise<string | undefined>);
+  apiKey?: string | (() => string | undefined | Promise<string | undefined>) | undefined;
   /** Extra headers on every call, or a function giving them per call. */
   headers?:
-    Record<string, string> | (() => Record<string, string> | undefined | Promise<Record<string, string> | undefined>);
+    | Record<string, string>
+    | (() => Record<string, string> | undefined | Promise<Record<string, string> | undefined>)
+    | undefined;
   /** The fetch to use (default: the global fetch, looked up at each call). */
-  fetch?: Fetch;
+  fetch?: Fetch | undefined;
   /** How long one try may take, the whole answer read (default 30 s). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Retries after the first try (a number) or the full policy (default 3 retries, at most 30 s of waiting). */
-  retries?: number | RetryOptions;
+  retries?: number | RetryOptions | undefined;
 }
 
 /** What every call also takes. */
 export interface CallOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  retries?: number | RetryOptions;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  retries?: number | RetryOptions | undefined;
 }
 
 /** When a message is due: one of `in` (`'10m'`, or seconds), `sendAt` (RFC 3339 or a Date) or `delay` (seconds). */
 export interface When {
   /** After this long: `'90s'`, `'10m'`, `'2h'`, `'3d'`, `'1h30m'`, or a number of seconds. Sent as `delay`, so the API's clock counts it. */
-  in?: Duration;
-  sendAt?: string | Date;
-  delay?: number;
+  in?: Duration | undefined;
+  sendAt?: string | Date | undefined;
+  delay?: number | undefined;
 }
 
 /** A message to schedule: the API's MessageIn, with `in`, a Date for `sendAt`, and `retries` (attempts after the first). */
 export type CreateMessage = Omit<MessageIn, 'sendAt' | 'delay'> &
   When & {
     /** Delivery attempts after the first one: `retry.maxAttempts = retries + 1`. Give this or `retry`, not both. */
-    retries?: number;
+    retries?: number | undefined;
   };
 
 /** The API's MessagePatch, with `in` and a Date for `sendAt`. */
@@ -88,43 +90,39 @@ export type UpdateMessage = Omit<MessagePatch, 'sendAt' | 'delay'> & When;
  */
 export interface ListMessages {
   /** One status, or several (any of them). */
-  status?: MessageStatus | MessageStatus[];
-  label?: string;
-  urlPrefix?: string;
-  sendAtFrom?: string | Date;
-  sendAtTo?: string | Date;
-  createdAtFrom?: string | Date;
-  createdAtTo?: string | Date;
+  status?: MessageStatus | MessageStatus[] | undefined;
+  label?: string | undefined;
+  urlPrefix?: string | undefined;
+  sendAtFrom?: string | Date | undefined;
+  sendAtTo?: string | Date | undefined;
+  createdAtFrom?: string | Date | undefined;
+  createdAtTo?: string | Date | undefined;
   /** Changed at or after this instant (a finished message: when it finished), e.g. failed since. */
-  updatedSince?: string | Date;
+  updatedSince?: string | Date | undefined;
   /** Text in the message id, any case; `msg_…` is a prefix. */
-  idContains?: string;
+  idContains?: string | undefined;
   /** Who made them, one or several: `message` (you), `callback` or `notification` (Vigil's own event deliveries). */
-  origin?: MessageOriginKind | MessageOriginKind[];
+  origin?: MessageOriginKind | MessageOriginKind[] | undefined;
   /** Page size, 1 to 100 (default 20). */
-  limit?: number;
+  limit?: number | undefined;
   /** A page's `nextCursor` or `previousCursor`. */
-  cursor?: string;
+  cursor?: string | undefined;
 }
 
-const RANGE_ENDS = ['sendAtFrom', 'sendAtTo', 'createdAtFrom', 'createdAtTo', 'updatedSince'] as const;
+/** `GET /v1/messages`'s query, as the contract types it. */
+type ListQuery = NonNullable<paths['/v1/messages']['get']['parameters']['query']>;
 
 const asList = <T extends string>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
-/** The query as the API reads it: statuses and origins as lists, instants as RFC 3339 text. */
-const listQueryOf = (query: ListMessages) => {
-  const { status, origin, ...rest } = query;
-  const out: Record<string, unknown> = { ...rest };
-  for (const end of RANGE_ENDS) {
-    const value = query[end];
-    if (value instanceof Date) out[end] = value.toISOString();
+/** The query as the API reads it: statuses and origins as lists, instants as RFC 3339 text, undefined left out. */
+const listQueryOf = (query: ListMessages): ListQuery => {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (name === 'status' || name === 'origin') out[name] = asList(value as string | string[]);
+    else out[name] = value instanceof Date ? value.toISOString() : value;
   }
-  if (status !== undefined) out.status = asList(status);
-  if (origin !== undefined) out.origin = asList(origin);
-  return out as Omit<ListMessages, 'status' | 'origin' | (typeof RANGE_ENDS)[number]> & {
-    status?: MessageStatus[];
-    origin?: MessageOriginKind[];
-  } & Partial<Record<(typeof RANGE_ENDS)[number], string>>;
+  return out as ListQuery;
 };
 
 /** At most this many messages go in one batch request (the API's limit). */
@@ -198,7 +196,7 @@ export const messageIn = (message: CreateMessage): MessageIn => {
   const { in: after, sendAt, delay, retries, ...rest } = message;
   if (retries !== undefined && rest.retry !== undefined)
     throw refusedBeforeSending('retries', 'give `retries` or `retry`, not both');
-  const { idempotencyKey: _ignored, ...fields } = rest as typeof rest & { idempotencyKey?: string };
+  const { idempotencyKey: _ignored, ...fields } = rest as typeof rest & { idempotencyKey?: string | undefined };
   return {
     ...fields,
     ...whenOf({ in: after, sendAt, delay }),
@@ -263,7 +261,7 @@ export class Vigil {
   private startBulkJob(
     path: '/v1/messages/cancel' | '/v1/messages/redeliver',
     body: BulkJobIn,
-    options: CallOptions & { idempotencyKey?: string },
+    options: CallOptions & { idempotencyKey?: string | undefined },
   ): Promise<BulkJob> {
     const header = { 'Idempotency-Key': options.idempotencyKey ?? randomKey() };
     return this.call('keyed', (init) => this.client.POST(path, { body, params: { header }, ...init }), options);
@@ -284,7 +282,10 @@ export class Vigil {
      * Schedules one message. It carries an Idempotency-Key (yours, or one made here), so the
      * retries after a lost answer, a 429 or a 5xx return the same message instead of a second one.
      */
-    create: async (message: CreateMessage & { idempotencyKey?: string }, options?: CallOptions): Promise<Message> => {
+    create: async (
+      message: CreateMessage & { idempotencyKey?: string | undefined },
+      options?: CallOptions,
+    ): Promise<Message> => {
       const key = message.idempotencyKey ?? randomKey();
       const body = messageIn(message);
       return this.call(
@@ -302,7 +303,7 @@ export class Vigil {
      */
     createBatch: async (
       messages: readonly CreateMessage[],
-      options: CallOptions & { idempotencyKey?: string } = {},
+      options: CallOptions & { idempotencyKey?: string | undefined } = {},
     ): Promise<Message[]> => {
       const key = options.idempotencyKey ?? randomKey();
       if (key.length > 240) throw refusedBeforeSending('idempotencyKey', 'a batch key may be at most 240 characters');
@@ -410,12 +411,16 @@ export class Vigil {
      * runs in the background: follow it with `jobs.get`. Keyed like `create`, so a retry after a lost
      * answer returns the job it started instead of starting a second.
      */
-    cancelMany: (selection: BulkJobIn, options: CallOptions & { idempotencyKey?: string } = {}): Promise<BulkJob> =>
-      this.startBulkJob('/v1/messages/cancel', selection, options),
+    cancelMany: (
+      selection: BulkJobIn,
+      options: CallOptions & { idempotencyKey?: string | undefined } = {},
+    ): Promise<BulkJob> => this.startBulkJob('/v1/messages/cancel', selection, options),
 
     /** Starts a bulk redeliver (each counts like a create; the job stops at the quota), keyed like `cancelMany`. */
-    redeliverMany: (selection: BulkJobIn, options: CallOptions & { idempotencyKey?: string } = {}): Promise<BulkJob> =>
-      this.startBulkJob('/v1/messages/redeliver', selection, options),
+    redeliverMany: (
+      selection: BulkJobIn,
+      options: CallOptions & { idempotencyKey?: string | undefined } = {},
+    ): Promise<BulkJob> => this.startBulkJob('/v1/messages/redeliver', selection, options),
 
     /** One page of messages, newest first; pass its `nextCursor` (or `previousCursor`) as `cursor` for the next (or previous). */
     listPage: (query: ListMessages = {}, options?: CallOptions): Promise<MessagePage> =>
@@ -426,7 +431,7 @@ export class Vigil {
       ),
 
     /** Every message (newest first, without `body`), fetching page after page as you iterate: `for await (const m of vigil.messages.list())`. */
-    list: (query: Omit<ListMessages, 'cursor'> & { cursor?: string } = {}, options?: CallOptions) => {
+    list: (query: Omit<ListMessages, 'cursor'> & { cursor?: string | undefined } = {}, options?: CallOptions) => {
       const listPage = this.messages.listPage;
       return (async function* pages(): AsyncGenerator<Message, void, undefined> {
         let cursor = query.cursor;
@@ -444,7 +449,7 @@ export class Vigil {
      * The tenant's active keys, oldest first (never their secrets); with `includeRevoked`, also the
      * keys revoked in the last 30 days (with `revokedAt` and `revokedBy`).
      */
-    list: async (query: { includeRevoked?: boolean } = {}, options?: CallOptions): Promise<ApiKey[]> =>
+    list: async (query: { includeRevoked?: boolean | undefined } = {}, options?: CallOptions): Promise<ApiKey[]> =>
       (
         await this.call<{ items: ApiKey[] }>(
           'safe',
@@ -534,7 +539,10 @@ export class Vigil {
   };
 
   /** Per-day counts from `from` to `to` (UTC dates; default the last 30 days), the month to date and the plan. */
-  usage(range: { from?: string | Date; to?: string | Date } = {}, options?: CallOptions): Promise<Usage> {
+  usage(
+    range: { from?: string | Date | undefined; to?: string | Date | undefined } = {},
+    options?: CallOptions,
+  ): Promise<Usage> {
     const query = {
       ...(range.from !== undefined && { from: dateOnly(range.from) }),
       ...(range.to !== undefined && { to: dateOnly(range.to) }),
