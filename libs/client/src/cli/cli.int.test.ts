@@ -270,7 +270,7 @@ describe('vigil send, ls, show', () => {
     expect(human.stdout).toContain(`, ${wall.replace('T', ' ').slice(0, 16)}:00+05:30 Asia/Kolkata) → POST `);
     expect(unknownZone).toMatchObject({
       code: 2,
-      stderr: `vigil: --at --tz "Mars/Olympus" is not a time zone: use an IANA name such as Europe/Berlin or UTC\n`,
+      stderr: `vigil: --tz "Mars/Olympus" is not a time zone: give an IANA name such as Europe/Berlin, Asia/Kolkata or UTC\n`,
     });
   });
 

@@ -19,6 +19,18 @@ describe('durations at the command line', () => {
     }
   });
 
+  it('refuses a schedule more than 365 days ahead in days, not as the API words it (<=31536000)', () => {
+    expect(durationArg('--in', '365d', { ahead: true })).toBe(31_536_000_000);
+    expect(() => durationArg('--in', '400d', { ahead: true })).toThrow(
+      expect.objectContaining({
+        code: 2,
+        message: '--in 400d is too far ahead',
+        hint: 'give at most 365 days (1 year), e.g. --in 365d',
+      }),
+    );
+    expect(durationArg('--interval', '400d')).toBe(34_560_000_000);
+  });
+
   it('prints durations with their two largest units', () => {
     expect(formatDuration(250)).toBe('250 ms');
     expect(formatDuration(45_000)).toBe('45s');

@@ -5,13 +5,24 @@
 import { parseDuration } from '../duration';
 import { usageError } from './exit-codes';
 
-/** The milliseconds of `text`, or a usage error saying what `flag` takes. */
-export const durationArg = (flag: string, text: string): number => {
+/** How far ahead Vigil schedules a message at most: 365 days (the API's largest `delay`, 31,536,000 s). */
+export const MAX_AHEAD_MS = 365 * 86_400_000;
+
+/**
+ * The milliseconds of `text`, or a usage error saying what `flag` takes; one that schedules a
+ * message (`--in`, `--deadline`) is at most MAX_AHEAD_MS, said in days (the API says `<=31536000`).
+ */
+export const durationArg = (flag: string, text: string, { ahead = false }: { ahead?: boolean } = {}): number => {
+  let ms: number;
   try {
-    return parseDuration(text);
+    ms = parseDuration(text);
   } catch (error) {
     throw usageError(`${flag} ${(error as Error).message.replace(/\.$/, '')}`);
   }
+  if (ahead && ms > MAX_AHEAD_MS) {
+    throw usageError(`${flag} ${text} is too far ahead`, `give at most 365 days (1 year), e.g. ${flag} 365d`);
+  }
+  return ms;
 };
 
 /** A duration for people: the two largest units, `1h 30m`, `45s`, `250 ms`. */

@@ -72,6 +72,8 @@ describe('vigil send: the message asked for', () => {
     const refusals: Array<[Parameters<typeof messageFromOptions>[1], string]> = [
       [{ in: '10m', at: '2026-12-24T09:00' }, 'give --in or --at, not both'],
       [{ tz: 'Europe/Berlin' }, '--tz goes with --at'],
+      [{ tz: 'Mars/Base' }, '--tz "Mars/Base" is not a time zone'],
+      [{ in: '400d' }, '--in 400d is too far ahead'],
       [{ at: '2026-12-24T09:00Z', tz: 'Europe/Berlin' }, 'already has an offset'],
       [{ header: ['no-colon'] }, '--header "no-colon" is not name:value'],
       [{ metadata: ['x'] }, '--metadata "x" is not name=value'],

@@ -6,7 +6,7 @@ import { formatDuration } from './duration';
 import { CliError, EXIT, usageError } from './exit-codes';
 import type { Output } from './output';
 import { localText, outcomeText, relativeText, statusText, table, timeText, truncate } from './output';
-import { parseSendTime } from './wall-time';
+import { parseSendTime, systemTimeZone, unknownZone } from './wall-time';
 import { parseApiJson, stringifyApiJson } from '../exact-json';
 
 // ---------------------------------------------------------------------------------------------
@@ -87,21 +87,25 @@ export const messageFromOptions = async (
   url: string,
   options: SendOptions,
   stdin: NodeJS.ReadableStream,
+  zone: () => string = systemTimeZone,
 ): Promise<CreateMessage & { idempotencyKey?: string }> => {
   if (options.in !== undefined && options.at !== undefined) {
     throw usageError('give --in or --at, not both');
   }
   if (options.tz !== undefined && options.at === undefined) {
-    throw usageError('--tz goes with --at', 'write --at 2026-12-24T09:00 --tz Europe/Berlin');
+    // An unknown zone is named first: it is wrong with or without --at.
+    const unknown = unknownZone(options.tz);
+    if (unknown) throw usageError(unknown);
+    throw usageError('--tz goes with --at', `write --at 2026-12-24T09:00 --tz ${options.tz}`);
   }
   const message: CreateMessage & { idempotencyKey?: string } = { url };
   if (options.at !== undefined) {
-    const time = parseSendTime(options.at, options.tz);
-    if ('error' in time) throw usageError(`--at ${time.error}`);
+    const time = parseSendTime(options.at, options.tz, zone);
+    if ('error' in time) throw usageError(time.error);
     message.sendAt = time.sendAt;
     if (time.timezone) message.timezone = time.timezone;
   } else {
-    message.delay = options.in === undefined ? 0 : durationArg('--in', options.in) / 1000;
+    message.delay = options.in === undefined ? 0 : durationArg('--in', options.in, { ahead: true }) / 1000;
   }
   if (options.data !== undefined) message.body = await readData(options.data, stdin);
   const headers = parseHeaders(options.header);

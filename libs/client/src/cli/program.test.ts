@@ -115,6 +115,40 @@ describe('vigil send', () => {
   });
 });
 
+describe('vigil send: what is wrong with a time, in words a person acts on', () => {
+  const created = async () => answer(201, MESSAGE);
+
+  it.each([[['--tz', 'Mars/Base']], [['--at', '2026-12-24T09:00', '--tz', 'Mars/Base']]])(
+    'names the unknown zone of --tz (%j), before any call',
+    async (flags) => {
+      const ran = await cli(['send', 'https://x.test/h', ...flags], created);
+
+      expect(ran.code).toBe(2);
+      expect(ran.stderr).toBe(
+        'vigil: --tz "Mars/Base" is not a time zone: give an IANA name such as Europe/Berlin, Asia/Kolkata or UTC\n',
+      );
+      expect(ran.requests).toEqual([]);
+    },
+  );
+
+  it('says --in past a year as at most 365 days (1 year), before any call', async () => {
+    const ran = await cli(['send', 'https://x.test/h', '--in', '400d'], created);
+
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toBe('vigil: --in 400d is too far ahead: give at most 365 days (1 year), e.g. --in 365d\n');
+    expect(ran.requests).toEqual([]);
+  });
+
+  it('sends the zone TZ names (Asia/Kolkata), not the old name Intl reports for it (Asia/Calcutta)', async () => {
+    const ran = await cli(['send', 'https://x.test/h', '--at', '2026-12-24T09:00'], created, {
+      env: { TZ: 'Asia/Kolkata' },
+    });
+
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(await ran.requests[0]!.json()).toMatchObject({ sendAt: '2026-12-24T09:00:00', timezone: 'Asia/Kolkata' });
+  });
+});
+
 describe('an API URL that is not the Vigil API', () => {
   it('says a web page answered, in one line, exit 7 (not a SyntaxError, exit 1)', async () => {
     const ran = await cli(['send', 'https://x.test/h'], async () =>

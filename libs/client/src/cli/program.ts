@@ -32,6 +32,7 @@ import { toCliError } from './problems';
 import type { RunOptions } from './run';
 import { runWithAlerts } from './run';
 import { tail } from './tail';
+import { systemTimeZone } from './wall-time';
 
 const HELP_AFTER = `
 Configuration:
@@ -141,7 +142,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       ),
   ).action(async (url: string, options: CommonOptions & SendOptions) => {
     const out = start(options);
-    const message = await messageFromOptions(url, options, context.stdin);
+    const message = await messageFromOptions(url, options, context.stdin, () => systemTimeZone(context.env));
     const { api, credentials } = await connect(options);
     const created = await api.messages.create(message).catch((error: unknown) => {
       throw toCliError(error, {

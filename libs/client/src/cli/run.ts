@@ -96,7 +96,7 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
   );
   let deadlineMs: number | undefined;
   if (options.deadline !== undefined) {
-    deadlineMs = durationArg('--deadline', options.deadline);
+    deadlineMs = durationArg('--deadline', options.deadline, { ahead: true });
     if (deadlineMs < 1_000) throw usageError('--deadline must be at least 1s');
   }
   const name = options.name ?? argv[0]!.split('/').pop()!;

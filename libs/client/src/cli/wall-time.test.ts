@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTimeZone, parseFilterInstant, parseSendTime } from './wall-time';
+import { isTimeZone, modernZoneName, parseFilterInstant, parseSendTime, systemTimeZone } from './wall-time';
 
 const berlin = () => 'Europe/Berlin';
 
@@ -41,9 +41,52 @@ describe('--at and --tz', () => {
     expect(parseSendTime('2026-13-45T09:00', 'UTC')).toHaveProperty('error');
   });
 
+  it('names the flag of what is wrong: the unknown zone after --tz, the time after --at', () => {
+    expect(parseSendTime('2026-12-24T09:00', 'Mars/Base')).toEqual({
+      error: '--tz "Mars/Base" is not a time zone: give an IANA name such as Europe/Berlin, Asia/Kolkata or UTC',
+    });
+    expect(parseSendTime('tomorrow', 'UTC')).toEqual({
+      error: expect.stringMatching(/^--at "tomorrow" is not a time/),
+    });
+  });
+
+  it('refuses a day the month does not have, and hour 24, which Date.parse rolls over to the next day', () => {
+    expect(parseSendTime('2026-02-30T09:00', 'UTC')).toEqual({
+      error: '--at "2026-02-30T09:00" is not a date and time: 2026-02 has 28 days',
+    });
+    expect(parseSendTime('2028-02-29T09:00', 'UTC')).toEqual({ sendAt: '2028-02-29T09:00:00', timezone: 'UTC' });
+    expect(parseSendTime('2026-04-31T09:00:00Z', undefined)).toEqual({
+      error: '--at "2026-04-31T09:00:00Z" is not a date and time: 2026-04 has 30 days',
+    });
+    expect(parseSendTime('2026-12-24T24:00', 'UTC')).toEqual({
+      error: '--at "2026-12-24T24:00" is not a date and time: hours go from 00 to 23',
+    });
+  });
+
+  it('sends a zone as the tz database spells it, whatever the case it was typed in', () => {
+    expect(parseSendTime('2026-12-24T09:00', 'europe/berlin')).toMatchObject({ timezone: 'Europe/Berlin' });
+    expect(parseSendTime('2026-12-24T09:00', 'asia/kolkata')).toMatchObject({ timezone: 'Asia/Kolkata' });
+  });
+
   it('knows IANA zones through Intl', () => {
     expect(isTimeZone('Europe/Berlin')).toBe(true);
     expect(isTimeZone('Nowhere/Else')).toBe(false);
+  });
+});
+
+describe("this machine's zone", () => {
+  it('is the zone TZ names, as it names it (Asia/Kolkata, not the Asia/Calcutta ICU reports for it)', () => {
+    expect(systemTimeZone({ TZ: 'Asia/Kolkata' })).toBe('Asia/Kolkata');
+    expect(systemTimeZone({ TZ: ':Europe/Kyiv' })).toBe('Europe/Kyiv');
+  });
+
+  it("is the system's otherwise (TZ unset, or no zone this runtime knows), by its current name", () => {
+    const system = modernZoneName(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    expect(systemTimeZone({})).toBe(system);
+    expect(systemTimeZone({ TZ: '/etc/localtime-of-elsewhere' })).toBe(system);
+    expect(modernZoneName('Asia/Calcutta')).toBe('Asia/Kolkata');
+    expect(modernZoneName('Europe/Kiev')).toBe('Europe/Kyiv');
+    expect(modernZoneName('Europe/Berlin')).toBe('Europe/Berlin');
   });
 });
 
@@ -82,6 +125,9 @@ describe("a filter's times (--created-after, --send-before...)", () => {
       error: expect.stringContaining('"yesterday" is not a time'),
     });
     expect(parseFilterInstant('2026-13-45', now)).toHaveProperty('error');
+    expect(parseFilterInstant('2026-02-30', now)).toEqual({
+      error: '"2026-02-30" is not a date and time: 2026-02 has 28 days',
+    });
     expect(parseFilterInstant('10x', now)).toHaveProperty('error');
   });
 });

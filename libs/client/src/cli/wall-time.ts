@@ -7,6 +7,7 @@
  * filters take instants only.
  */
 import { parseDuration } from '../duration';
+import type { Env } from './config';
 
 export type SendTime = { sendAt: string; timezone?: undefined } | { sendAt: string; timezone: string };
 
@@ -22,36 +23,118 @@ export const isTimeZone = (zone: string): boolean => {
   }
 };
 
-/** This machine's IANA zone (`TZ`, or the system's), as Intl reports it. */
-export const systemTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+/**
+ * The zones ICU still reports by an old name (`Intl` resolves `Asia/Kolkata` to `Asia/Calcutta`),
+ * each with the IANA name people use and the tz database calls it now.
+ */
+const MODERN_ZONE_NAMES: Readonly<Record<string, string>> = {
+  'Africa/Asmera': 'Africa/Asmara',
+  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
+  'America/Catamarca': 'America/Argentina/Catamarca',
+  'America/Coral_Harbour': 'America/Atikokan',
+  'America/Cordoba': 'America/Argentina/Cordoba',
+  'America/Godthab': 'America/Nuuk',
+  'America/Indianapolis': 'America/Indiana/Indianapolis',
+  'America/Jujuy': 'America/Argentina/Jujuy',
+  'America/Louisville': 'America/Kentucky/Louisville',
+  'America/Mendoza': 'America/Argentina/Mendoza',
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Truk': 'Pacific/Chuuk',
+};
 
-/** What to send for `--at text [--tz zone]`, or a message saying what is wrong with it. */
+/** `zone`'s current IANA name when ICU reports an old one (and this runtime knows the new), else `zone`. */
+export const modernZoneName = (zone: string): string => {
+  const modern = MODERN_ZONE_NAMES[zone];
+  return modern && isTimeZone(modern) ? modern : zone;
+};
+
+let zonesByLowerCase: Map<string, string> | undefined;
+
+/**
+ * A zone as the tz database spells it (`europe/berlin` is `Europe/Berlin`), so the message shows it
+ * so; one this runtime lists under no such spelling (a link such as `US/Eastern`) as given.
+ */
+export const zoneSpelling = (zone: string): string => {
+  zonesByLowerCase ??= new Map(
+    [...Intl.supportedValuesOf('timeZone'), ...Object.values(MODERN_ZONE_NAMES), 'UTC'].map((name) => [
+      name.toLowerCase(),
+      name,
+    ]),
+  );
+  return zonesByLowerCase.get(zone.toLowerCase()) ?? zone;
+};
+
+/**
+ * This machine's IANA zone: `TZ` when it names one (what the user set, `Asia/Kolkata`, and not the
+ * old name ICU reports for it, `Asia/Calcutta`), else the system's as Intl reports it, by its
+ * current name.
+ */
+export const systemTimeZone = (env: Env = {}): string => {
+  const fromEnv = env.TZ?.replace(/^:/, '');
+  if (fromEnv && isTimeZone(fromEnv)) return fromEnv;
+  return modernZoneName(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+};
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * What is wrong with a date and time of the right shape (`2026-02-30`, `25:00`), or undefined when
+ * it is one; `Date.parse` takes February 30th as March 2nd, and `24:00` as the next midnight.
+ */
+const calendarProblem = (date: string, hourMinute: string, seconds: string): string | undefined => {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const [hour, minute] = hourMinute.split(':').map(Number) as [number, number];
+  if (month < 1 || month > 12) return `there is no month ${month}`;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
+  if (day < 1 || day > days) return `${date.slice(0, 7)} has ${days} days`;
+  if (hour > 23) return 'hours go from 00 to 23';
+  if (minute > 59 || Number(seconds.slice(1)) >= 60) return 'minutes and seconds go from 00 to 59';
+  return undefined;
+};
+
+/** What is wrong with `--tz zone`, when this runtime knows no such zone. */
+export const unknownZone = (zone: string): string | undefined =>
+  isTimeZone(zone)
+    ? undefined
+    : `--tz "${zone}" is not a time zone: give an IANA name such as Europe/Berlin, Asia/Kolkata or UTC`;
+
+/**
+ * What to send for `--at text [--tz zone]`, or what is wrong, naming the flag (`--tz "Mars/Base" is
+ * not a time zone...`). `defaultZone` is this machine's (systemTimeZone).
+ */
 export const parseSendTime = (
   text: string,
   zone: string | undefined,
   defaultZone: () => string = systemTimeZone,
 ): SendTime | { error: string } => {
+  const unknown = zone === undefined ? undefined : unknownZone(zone);
+  if (unknown) return { error: unknown };
   const match = DATE_TIME.exec(text.trim());
   if (!match) {
     return {
-      error: `"${text}" is not a time: write 2026-12-24T09:00 (a wall time, with --tz) or 2026-12-24T09:00:00Z`,
+      error: `--at "${text}" is not a time: write 2026-12-24T09:00 (a wall time, with --tz) or 2026-12-24T09:00:00Z`,
     };
   }
-  const [, date, hourMinute, seconds = ':00', offset] = match;
+  const [, date = '', hourMinute = '', seconds = ':00', offset] = match;
   const wall = `${date}T${hourMinute}${seconds}`;
-  if (Number.isNaN(Date.parse(`${wall}Z`))) return { error: `"${text}" is not a valid date and time` };
+  const problem = calendarProblem(date, hourMinute, seconds);
+  if (problem) return { error: `--at "${text}" is not a date and time: ${problem}` };
   if (offset) {
     if (zone !== undefined) {
-      return { error: `"${text}" already has an offset (${offset}): drop --tz, or give the time without one` };
+      return { error: `--at "${text}" already has an offset (${offset}): drop --tz, or give the time without one` };
     }
     const normalised = offset.toUpperCase() === 'Z' ? 'Z' : offset.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
     return { sendAt: `${wall}${normalised}` };
   }
-  const timezone = zone ?? defaultZone();
-  if (!isTimeZone(timezone)) {
-    return { error: `--tz "${timezone}" is not a time zone: use an IANA name such as Europe/Berlin or UTC` };
-  }
-  return { sendAt: wall, timezone };
+  return { sendAt: wall, timezone: zone === undefined ? defaultZone() : zoneSpelling(zone) };
 };
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -104,13 +187,15 @@ export const parseFilterInstant = (
     }
   }
   const match = DATE_TIME.exec(DATE_ONLY.test(trimmed) ? `${trimmed}T00:00` : trimmed);
-  const [, date, hourMinute, seconds = ':00', offset] = match ?? [];
+  const [, date = '', hourMinute = '', seconds = ':00', offset] = match ?? [];
   const wallMs = match ? Date.parse(`${date}T${hourMinute}${seconds}Z`) : Number.NaN;
   if (Number.isNaN(wallMs)) {
     return {
       error: `"${text}" is not a time: write 2026-12-01T09:00:00Z, 2026-12-01T09:00 or 2026-12-01 (this machine's zone), or a duration such as 2h`,
     };
   }
+  const problem = calendarProblem(date, hourMinute, seconds);
+  if (problem) return { error: `"${text}" is not a date and time: ${problem}` };
   if (offset) {
     const normalised = offset.toUpperCase() === 'Z' ? 'Z' : offset.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
     return { instant: new Date(`${date}T${hourMinute}${seconds}${normalised}`).toISOString() };
