@@ -149,6 +149,18 @@ describe('vigil send: what is wrong with a time, in words a person acts on', () 
   });
 });
 
+describe('vigil --help', () => {
+  it('shows no "(default: [])" for the options that repeat, and defaults without quotes', async () => {
+    const send = await cli(['send', '--help'], async () => answer(200, {}));
+    const ls = await cli(['ls', '--help'], async () => answer(200, {}));
+
+    expect(send.code).toBe(0);
+    expect(send.stdout).toMatch(/--header <name:value> +a request header \(repeat for more\)\n/);
+    expect(send.stdout).not.toMatch(/default: \[\]/);
+    expect(ls.stdout).toMatch(/how many, at most 10000 \(default: 20\)/);
+  });
+});
+
 describe('an API URL that is not the Vigil API', () => {
   it('says a web page answered, in one line, exit 7 (not a SyntaxError, exit 1)', async () => {
     const ran = await cli(['send', 'https://x.test/h'], async () =>

@@ -3,7 +3,7 @@
  * given (environment, streams, API client), so tests can run it in-process and main.ts runs it
  * for real. `runCli` resolves with the exit code.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { Api, MessageFilter } from './api';
 import type { Credentials } from './config';
 import { resolveCredentials } from './config';
@@ -131,9 +131,9 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       .option('--at <time>', 'at a time: 2026-12-24T09:00 (a wall time, in --tz) or 2026-12-24T08:00:00Z')
       .option('--tz <zone>', "the IANA time zone of --at's wall time (default: this machine's)")
       .option('--data <data>', 'the body: JSON or text, or @file.json, or @- for stdin')
-      .option('--header <name:value>', 'a request header (repeat for more)', collect, [])
-      .option('--metadata <name=value>', 'a tag of your own, never sent (repeat for more)', collect, [])
-      .option('--label <label>', 'a label to find it by (vigil ls --label; repeat for more, up to 10)', collect, [])
+      .option('--header <name:value>', 'a request header (repeat for more)', collect)
+      .option('--metadata <name=value>', 'a tag of your own, never sent (repeat for more)', collect)
+      .option('--label <label>', 'a label to find it by (vigil ls --label; repeat for more, up to 10)', collect)
       .option('--method <method>', 'POST (default), PUT or PATCH')
       .option('--retries <n>', 'retries after the first attempt, 0 to 19 (default 7)')
       .option(
@@ -161,7 +161,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       program
         .command('ls')
         .description('list messages, newest first, filtered by the flags given (all must hold)')
-        .option('--limit <n>', 'how many, at most 10000', '20')
+        .addOption(new Option('--limit <n>', 'how many, at most 10000').default('20', '20'))
         .option('--cursor <cursor>', 'start at the page a "next page" line gave')
         .option('--previous-cursor <cursor>', 'start at the page a "previous page" line gave'),
     ),
@@ -303,7 +303,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     program
       .command('tail')
       .description('print delivery attempts as they happen, until Ctrl-C')
-      .option('--interval <duration>', 'how often to ask the API', '2s'),
+      .addOption(new Option('--interval <duration>', 'how often to ask the API').default('2s', '2s')),
   ).action(async (options: CommonOptions & { interval: string }) => {
     const out = start(options);
     const intervalMs = durationArg('--interval', options.interval);
@@ -364,6 +364,7 @@ async function interruptible<T>(task: (signal: AbortSignal) => Promise<T>): Prom
   }
 }
 
-function collect(value: string, previous: string[]) {
+/** A repeatable option's values. No default list: commander's help would print "(default: [])". */
+function collect(value: string, previous: string[] = []) {
   return [...previous, value];
 }
