@@ -75,6 +75,37 @@ describe('errors from problem+json answers', () => {
   });
 });
 
+describe('the URL an error is about', () => {
+  it('is the URL of the request answered so, or that got no answer; none for a call refused before sending', async () => {
+    const answering = (answer: () => Promise<Response>) =>
+      new Vigil({ baseUrl: 'http://api.test', retries: 0, fetch: answer });
+    const failureOf = (call: Promise<unknown>): Promise<VigilError> =>
+      call.then(
+        () => Promise.reject(new Error('resolved')),
+        (error: unknown) => error as VigilError,
+      );
+
+    const notFound = await failureOf(
+      answering(async () => new Response(JSON.stringify(problem(404)), { status: 404 })).messages.get('msg_1'),
+    );
+    const limited = await failureOf(
+      answering(async () => new Response(JSON.stringify(problem(429)), { status: 429 })).messages.listPage({
+        limit: 5,
+      }),
+    );
+    const unreachable = await failureOf(
+      answering(() => Promise.reject(new TypeError('fetch failed'))).messages.cancel('msg_1'),
+    );
+    const refused = await failureOf(answering(async () => new Response('{}')).messages.get(''));
+
+    expect(notFound).toMatchObject({ status: 404, url: 'http://api.test/v1/messages/msg_1' });
+    expect(limited).toMatchObject({ status: 429, url: 'http://api.test/v1/messages?limit=5' });
+    expect(unreachable).toMatchObject({ status: 0, url: 'http://api.test/v1/messages/msg_1' });
+    expect(refused).toBeInstanceOf(VigilValidationError);
+    expect(refused.url).toBeUndefined();
+  });
+});
+
 describe('parseRetryAfter', () => {
   it('reads seconds and HTTP dates, and nothing else', () => {
     const now = Date.parse('2026-12-01T09:00:00Z');

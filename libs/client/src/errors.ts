@@ -37,11 +37,17 @@ export class VigilError extends Error {
   readonly requestId: string | undefined;
   /** The problem document as received. */
   readonly problem: Problem;
+  /**
+   * The URL of the request it is about (`http://localhost:4000/v1/messages`): the one that was
+   * answered so, or got no answer. Undefined for a request refused before it was sent.
+   */
+  readonly url: string | undefined;
 
-  constructor(problem: Problem, options?: { cause?: unknown }) {
-    super(problem.detail || problem.title, options);
+  constructor(problem: Problem, options: { cause?: unknown; url?: string | undefined } = {}) {
+    super(problem.detail || problem.title, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VigilError';
     this.problem = problem;
+    this.url = options.url;
     this.type = problem.type;
     this.title = problem.title;
     this.status = problem.status;
@@ -82,8 +88,8 @@ export class VigilRateLimitError extends VigilError {
   /** Seconds the API asked to wait (`Retry-After`), when it said. */
   readonly retryAfter: number | undefined;
 
-  constructor(problem: Problem, retryAfter: number | undefined) {
-    super(problem);
+  constructor(problem: Problem, retryAfter: number | undefined, options: { url?: string | undefined } = {}) {
+    super(problem, options);
     this.retryAfter = retryAfter;
   }
 }
@@ -97,9 +103,12 @@ export class VigilServerError extends VigilError {
 export class VigilNetworkError extends VigilError {
   override readonly name: string = 'VigilNetworkError';
 
-  constructor(detail: string, options: { cause?: unknown; type?: string; title?: string } = {}) {
-    const { cause, type = 'network-error', title = 'The Vigil API could not be reached' } = options;
-    super({ type, title, status: 0, detail }, { cause });
+  constructor(
+    detail: string,
+    options: { cause?: unknown; type?: string; title?: string; url?: string | undefined } = {},
+  ) {
+    const { cause, type = 'network-error', title = 'The Vigil API could not be reached', url } = options;
+    super({ type, title, status: 0, detail }, { cause, url });
   }
 }
 
@@ -107,10 +116,11 @@ export class VigilNetworkError extends VigilError {
 export class VigilTimeoutError extends VigilNetworkError {
   override readonly name = 'VigilTimeoutError';
 
-  constructor(timeoutMs: number) {
+  constructor(timeoutMs: number, options: { url?: string | undefined } = {}) {
     super(`No answer from the Vigil API within ${timeoutMs} ms.`, {
       type: 'timeout',
       title: 'The Vigil API did not answer in time',
+      url: options.url,
     });
   }
 }
@@ -129,7 +139,10 @@ export class VigilBatchError extends VigilError {
     readonly failedChunk: number,
     readonly idempotencyKey: string,
   ) {
-    super({ ...cause.problem, detail: `Chunk ${failedChunk} of the batch failed: ${cause.message}` }, { cause });
+    super(
+      { ...cause.problem, detail: `Chunk ${failedChunk} of the batch failed: ${cause.message}` },
+      { cause, url: cause.url },
+    );
   }
 }
 
@@ -154,14 +167,16 @@ export const problemOf = (status: number, body: unknown): Problem => {
   return { type: 'about:blank', title: `The Vigil API answered ${status}`, status, detail: text };
 };
 
-/** The typed error for an error answer. */
-export const errorFromResponse = (status: number, body: unknown, headers: Headers): VigilError => {
+/** The typed error for an error answer (to the request for `url`). */
+export const errorFromResponse = (status: number, body: unknown, headers: Headers, url?: string): VigilError => {
   const problem = problemOf(status, body);
-  if (status === 429) return new VigilRateLimitError(problem, parseRetryAfter(headers.get('retry-after')));
-  if (status === 401 || status === 403) return new VigilAuthError(problem);
-  if (status === 404) return new VigilNotFoundError(problem);
-  if (status === 409) return new VigilConflictError(problem);
-  if (status === 400 || status === 413 || status === 415 || status === 422) return new VigilValidationError(problem);
-  if (status >= 500) return new VigilServerError(problem);
-  return new VigilError(problem);
+  const options = { url };
+  if (status === 429) return new VigilRateLimitError(problem, parseRetryAfter(headers.get('retry-after')), options);
+  if (status === 401 || status === 403) return new VigilAuthError(problem, options);
+  if (status === 404) return new VigilNotFoundError(problem, options);
+  if (status === 409) return new VigilConflictError(problem, options);
+  if (status === 400 || status === 413 || status === 415 || status === 422)
+    return new VigilValidationError(problem, options);
+  if (status >= 500) return new VigilServerError(problem, options);
+  return new VigilError(problem, options);
 };

@@ -188,9 +188,10 @@ export const send = async (
     const wait = nextRetryDelay(result.outcome, safety, retried, waited, options.retry, options.random);
     if (wait === undefined) {
       if (result.response) return result.response;
-      if (result.outcome.kind === 'timeout') throw new VigilTimeoutError(options.timeoutMs);
+      if (result.outcome.kind === 'timeout') throw new VigilTimeoutError(options.timeoutMs, { url: request.url });
       throw new VigilNetworkError(`${request.method} ${request.url} got no answer: ${reasonOf(result.error)}.`, {
         cause: result.error,
+        url: request.url,
       });
     }
     await sleep(wait, signal);

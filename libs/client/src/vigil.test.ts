@@ -21,6 +21,7 @@ describe('an answer that is not the Vigil API’s', () => {
 
     expect(failure).toBeInstanceOf(VigilError);
     expect((failure as VigilError).is('invalid-response')).toBe(true);
+    expect(failure).toMatchObject({ status: 200, url: 'http://api.test/v1/messages/msg_01JDX0000000000000000000AA' });
     expect((failure as VigilError).message).toBe(
       'The answer from http://api.test/v1/messages/msg_01JDX0000000000000000000AA (HTTP 200) is not JSON: is baseUrl the Vigil API?',
     );

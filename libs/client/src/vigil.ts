@@ -151,16 +151,18 @@ const refusedBeforeSending = (path: string, message: string): VigilValidationErr
 
 /**
  * A success that is not the API's answer: a web page or an empty answer from a URL that is not the
- * Vigil API (a proxy, the web app, a path added to baseUrl). `url` is in the problem for the CLI.
+ * Vigil API (a proxy, the web app, a path added to baseUrl), with its `url` and `status`.
  */
 const notTheApi = (url: string, status: number, text: string): VigilError =>
-  new VigilError({
-    type: 'invalid-response',
-    title: 'The answer is not from the Vigil API',
-    status,
-    detail: `The answer from ${url} (HTTP ${status}) is ${text.trim() === '' ? 'empty' : 'not JSON'}: is baseUrl the Vigil API?`,
-    url,
-  });
+  new VigilError(
+    {
+      type: 'invalid-response',
+      title: 'The answer is not from the Vigil API',
+      status,
+      detail: `The answer from ${url} (HTTP ${status}) is ${text.trim() === '' ? 'empty' : 'not JSON'}: is baseUrl the Vigil API?`,
+    },
+    { url },
+  );
 
 /**
  * An id as a path segment, refused before sending when no id could be it: an empty one made
@@ -247,7 +249,7 @@ export class Vigil {
       },
       parseAs: 'text',
     });
-    if (!response.ok) throw errorFromResponse(response.status, error, response.headers);
+    if (!response.ok) throw errorFromResponse(response.status, error, response.headers, url);
     // Only a 204 answers nothing; any other success carries a JSON document.
     if (response.status === 204) return undefined as T;
     try {

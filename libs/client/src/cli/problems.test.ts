@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorFromResponse } from '../errors';
+import { errorFromResponse, VigilError } from '../errors';
 import { FILTER_FLAGS } from './filter';
 import { toCliError } from './problems';
 
@@ -77,6 +77,22 @@ describe('a wrong API URL, in one line', () => {
     expect(failure.code).toBe(4);
     expect(failure.hint).toMatch(/^check the API URL http:\/\/localhost:4000\/v1: the API's root, without \/v1/);
     expect(failure.hint).not.toMatch(/vigil ls/);
+  });
+
+  it("says a success without the API's JSON is not the Vigil API from the error's url and status, whatever its detail says", () => {
+    const error = new VigilError(
+      { type: 'invalid-response', title: 'Not the API', status: 200, detail: 'Réponse illisible : baseUrl ?' },
+      { url: 'http://localhost:3000/v1/messages?limit=20' },
+    );
+
+    const failure = toCliError(error, { apiUrl: 'http://localhost:3000' });
+
+    expect(failure).toMatchObject({
+      code: 7,
+      message:
+        "http://localhost:3000/v1/messages?limit=20 answered HTTP 200 without the Vigil API's JSON, so it is not the Vigil API",
+      hint: 'check the URL (vigil login --api-url, or VIGIL_API_URL)',
+    });
   });
 
   it('flattens and shortens a web page that answered 404', () => {

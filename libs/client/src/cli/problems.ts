@@ -1,5 +1,5 @@
 /** Any failure as one line that says what to do, with the exit code a script can branch on. */
-import { VigilTimeoutError } from '../errors';
+import { VigilError, VigilTimeoutError } from '../errors';
 import { CliError, EXIT } from './exit-codes';
 import { truncate } from './output';
 
@@ -70,11 +70,11 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
   if (isProblemLike(error)) {
     const detail = oneLine(error.detail || error.message);
     const { status } = error;
-    if (error.type === 'invalid-response') {
-      // The SDK's "is baseUrl the Vigil API?" in the CLI's words.
-      const what = detail.replace(/:[^:]*baseUrl[^:]*$/, '');
+    if (error instanceof VigilError && error.is('invalid-response')) {
+      // A success without the API's JSON in it (a web page, nothing): told by its URL and status.
+      const from = error.url ?? where.apiUrl;
       return new CliError(
-        `${what.charAt(0).toLowerCase()}${what.slice(1)}, so it is not the Vigil API`,
+        `${from ? `${from} answered` : 'the answer was'} HTTP ${status} without the Vigil API's JSON, so it is not the Vigil API`,
         EXIT.unreachable,
         'check the URL (vigil login --api-url, or VIGIL_API_URL)',
       );

@@ -169,7 +169,7 @@ describe('an API URL that is not the Vigil API', () => {
 
     expect(ran.code).toBe(7);
     expect(ran.stderr).toBe(
-      'vigil: the answer from http://api.test/v1/messages (HTTP 200) is not JSON, so it is not the Vigil API: check the URL (vigil login --api-url, or VIGIL_API_URL)\n',
+      "vigil: http://api.test/v1/messages answered HTTP 200 without the Vigil API's JSON, so it is not the Vigil API: check the URL (vigil login --api-url, or VIGIL_API_URL)\n",
     );
   });
 });
