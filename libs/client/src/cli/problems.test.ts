@@ -64,6 +64,24 @@ describe('a refusal in the words of the command line', () => {
   });
 });
 
+describe("a message's state that does not allow it (409)", () => {
+  const conflict = (detail: string) =>
+    errorFromResponse(409, { type: 'state-conflict', title: 'Conflict', status: 409, detail }, new Headers());
+  const id = 'msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M';
+
+  it('names the message once when the API already does', () => {
+    const failure = toCliError(conflict(`Message ${id} is delivered and can no longer be cancelled.`), { id });
+
+    expect(failure).toMatchObject({ code: 5, message: `Message ${id} is delivered and can no longer be cancelled.` });
+  });
+
+  it('names the message when the API does not', () => {
+    expect(toCliError(conflict('Changed by another request.'), { id }).message).toBe(
+      `${id}: Changed by another request.`,
+    );
+  });
+});
+
 describe('a wrong API URL, in one line', () => {
   it('hints at the API URL, not at an id, for a 404 of a command that named no id', () => {
     const error = errorFromResponse(

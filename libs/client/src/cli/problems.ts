@@ -112,7 +112,11 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
       const [, kind, hint] = KINDS.find(([prefix]) => where.id?.startsWith(prefix)) ?? KINDS[1]!;
       return new CliError(`no ${kind} ${where.id}`, EXIT.notFound, hint);
     }
-    if (status === 409) return new CliError(`${where.id ? `${where.id}: ` : ''}${detail}`, EXIT.conflict);
+    if (status === 409) {
+      // The API's detail names the message already ("Message msg_... is delivered and ..."): it is said once.
+      const named = !where.id || detail.includes(where.id);
+      return new CliError(`${named ? '' : `${where.id}: `}${detail}`, EXIT.conflict);
+    }
     if (status === 429) {
       return new CliError(`${detail} (429)`, EXIT.limited, 'wait a moment and try again');
     }
