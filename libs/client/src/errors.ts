@@ -102,26 +102,45 @@ export class VigilServerError extends VigilError {
 /** No answer: the connection failed or was closed before a response arrived. */
 export class VigilNetworkError extends VigilError {
   override readonly name: string = 'VigilNetworkError';
+  /**
+   * The system's code for why, when the runtime gives one (Node's fetch does, in its error's cause):
+   * `ECONNREFUSED` (nothing listens there), `ENOTFOUND` (no such host), `ECONNRESET`, ...
+   */
+  readonly code: string | undefined;
 
   constructor(
     detail: string,
-    options: { cause?: unknown; type?: string; title?: string; url?: string | undefined } = {},
+    options: {
+      cause?: unknown;
+      type?: string;
+      title?: string;
+      url?: string | undefined;
+      code?: string | undefined;
+    } = {},
   ) {
     const { cause, type = 'network-error', title = 'The Vigil API could not be reached', url } = options;
     super({ type, title, status: 0, detail }, { cause, url });
+    this.code = options.code;
   }
 }
 
-/** No answer within the request's `timeoutMs`. */
+/** No answer within the request's `timeoutMs`, on any of its `tries`. */
 export class VigilTimeoutError extends VigilNetworkError {
   override readonly name = 'VigilTimeoutError';
+  /** How long each try waited for its answer. */
+  readonly timeoutMs: number;
+  /** How many tries went unanswered (the first and its retries). */
+  readonly tries: number;
 
-  constructor(timeoutMs: number, options: { url?: string | undefined } = {}) {
-    super(`No answer from the Vigil API within ${timeoutMs} ms.`, {
+  constructor(timeoutMs: number, options: { url?: string | undefined; tries?: number | undefined } = {}) {
+    const tries = options.tries ?? 1;
+    super(`No answer from the Vigil API within ${timeoutMs} ms${tries > 1 ? ` (${tries} tries)` : ''}.`, {
       type: 'timeout',
       title: 'The Vigil API did not answer in time',
       url: options.url,
     });
+    this.timeoutMs = timeoutMs;
+    this.tries = tries;
   }
 }
 

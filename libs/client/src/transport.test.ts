@@ -81,7 +81,10 @@ describe('the transport', () => {
     expect(fiveHundred.requests).toHaveLength(1);
 
     const resetOnce = scripted(reset);
-    await expect(send(resetOnce.options(), post(), 'unsafe')).rejects.toBeInstanceOf(VigilNetworkError);
+    const failure = await send(resetOnce.options(), post(), 'unsafe').catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(VigilNetworkError);
+    // Why, as the system's code: for words such as "the connection was reset" without reading the detail.
+    expect(failure).toMatchObject({ code: 'ECONNRESET', url: 'http://api.test/v1/keys' });
     expect(resetOnce.requests).toHaveLength(1);
 
     const refusedOnce = scripted(refused, () => new Response('{}', { status: 201 }));
@@ -190,6 +193,9 @@ describe('timeouts and aborts', () => {
     expect(error).toBeInstanceOf(VigilTimeoutError);
     expect(tries).toBe(4);
     expect(Date.now() - started).toBeLessThan(1_000);
+    // It says how long it waited in all: each try's timeout, and how many tries went unanswered.
+    expect(error).toMatchObject({ timeoutMs: 50, tries: 4, url: 'http://api.test/v1/keys' });
+    expect((error as Error).message).toBe('No answer from the Vigil API within 50 ms (4 tries).');
   });
 
   it('times out an answer whose body never ends', async () => {

@@ -67,11 +67,14 @@ const reasonOf = (error: unknown): string => {
   return inner && !error.message.includes(inner) ? `${error.message} (${inner})` : error.message;
 };
 
-/** Whether a fetch failure says the connection was refused (Node's undici names the cause's code). */
-const wasRefused = (error: unknown): boolean => {
+/** The system's code for why a fetch failed (`ECONNREFUSED`): Node's undici names it in the cause. */
+const codeOf = (error: unknown): string | undefined => {
   const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-  return cause?.code === 'ECONNREFUSED';
+  return typeof cause?.code === 'string' ? cause.code : undefined;
 };
+
+/** Whether a fetch failure says the connection was refused. */
+const wasRefused = (error: unknown): boolean => codeOf(error) === 'ECONNREFUSED';
 
 interface Try {
   outcome: Outcome;
@@ -188,10 +191,12 @@ export const send = async (
     const wait = nextRetryDelay(result.outcome, safety, retried, waited, options.retry, options.random);
     if (wait === undefined) {
       if (result.response) return result.response;
-      if (result.outcome.kind === 'timeout') throw new VigilTimeoutError(options.timeoutMs, { url: request.url });
+      if (result.outcome.kind === 'timeout')
+        throw new VigilTimeoutError(options.timeoutMs, { url: request.url, tries: retried + 1 });
       throw new VigilNetworkError(`${request.method} ${request.url} got no answer: ${reasonOf(result.error)}.`, {
         cause: result.error,
         url: request.url,
+        code: codeOf(result.error),
       });
     }
     await sleep(wait, signal);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorFromResponse, VigilError } from '../errors';
+import { errorFromResponse, VigilError, VigilNetworkError, VigilTimeoutError } from '../errors';
 import { FILTER_FLAGS } from './filter';
 import { toCliError } from './problems';
 
@@ -78,6 +78,39 @@ describe("a message's state that does not allow it (409)", () => {
   it('names the message when the API does not', () => {
     expect(toCliError(conflict('Changed by another request.'), { id }).message).toBe(
       `${id}: Changed by another request.`,
+    );
+  });
+});
+
+describe('an API that does not answer', () => {
+  const apiUrl = 'http://127.0.0.1:4872';
+
+  it('names why in words by the error\'s code, not as the request and fetch\'s "fetch failed"', () => {
+    const refused = new VigilNetworkError(
+      'GET http://127.0.0.1:4872/v1/messages?limit=20 got no answer: fetch failed (connect ECONNREFUSED 127.0.0.1:4872).',
+      { code: 'ECONNREFUSED', url: `${apiUrl}/v1/messages?limit=20` },
+    );
+
+    expect(toCliError(refused, { apiUrl })).toMatchObject({
+      code: 7,
+      message: 'cannot reach the Vigil API at http://127.0.0.1:4872 (connection refused)',
+      hint: 'check the URL (vigil login --api-url, or VIGIL_API_URL) and that the API is running',
+    });
+    expect(toCliError(new VigilNetworkError('GET x got no answer: fetch failed (bad port).'), { apiUrl }).message).toBe(
+      'cannot reach the Vigil API at http://127.0.0.1:4872 (GET x got no answer: fetch failed (bad port))',
+    );
+  });
+
+  it('says how long it waited, every try counted, and that a read is safe to try again', () => {
+    const failure = toCliError(new VigilTimeoutError(15_000, { tries: 4 }), { apiUrl });
+
+    expect(failure).toMatchObject({
+      code: 7,
+      message: 'no answer from the Vigil API at http://127.0.0.1:4872 in 4 tries of 15s each',
+      hint: expect.stringMatching(/^try again later/),
+    });
+    expect(toCliError(new VigilTimeoutError(15_000), { apiUrl }).message).toBe(
+      'no answer from the Vigil API at http://127.0.0.1:4872 within 15s',
     );
   });
 });

@@ -1,5 +1,6 @@
 /** Any failure as one line that says what to do, with the exit code a script can branch on. */
-import { VigilError, VigilTimeoutError } from '../errors';
+import { VigilError, VigilNetworkError, VigilTimeoutError } from '../errors';
+import { formatDuration } from './duration';
 import { CliError, EXIT } from './exit-codes';
 import { truncate } from './output';
 
@@ -23,8 +24,9 @@ export interface Where {
   /** The flag of each API field the command sets (`sendAtTo` → `--send-before`). */
   flags?: Readonly<Record<string, string>>;
   /**
-   * What to do when the API did not answer in time: the request may have been carried out all the
-   * same (a create stored, its answer lost), so trying again blindly may do it twice.
+   * What to do when the API did not answer in time, for a call that changes something: it may have
+   * been carried out all the same (a create stored, its answer lost), so trying again blindly may do
+   * it twice. A read (the default) says to try again later.
    */
   timeoutHint?: string;
 }
@@ -64,6 +66,35 @@ const KINDS: Array<[string, string, string]> = [
  */
 const oneLine = (text: string, max = 160): string => truncate(text.replace(/\s+/g, ' ').trim(), max);
 
+/**
+ * Why no answer came, in words, by the system's code (VigilNetworkError's `code`); another code is
+ * told by the client's detail.
+ */
+const NO_ANSWER: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'its host name could not be looked up',
+  ECONNRESET: 'the connection was reset',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  ETIMEDOUT: 'connecting timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connecting timed out',
+  UND_ERR_SOCKET: 'the connection closed before an answer',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'it does not speak https there: is the URL http://?',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate is not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate is not trusted',
+  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is for another host name',
+};
+
+/** What to do when a read got no answer in time: nothing was changed, so trying again is safe. */
+const READ_TIMEOUT_HINT =
+  'try again later; if it persists, check that the API is running and its URL (vigil login --api-url, or VIGIL_API_URL)';
+
+/** ` at http://localhost:4000` when the API's URL is known. */
+const at = (where: Where) => (where.apiUrl ? ` at ${where.apiUrl}` : '');
+
 /** `error` (from the SDK, the file system, anything) as the CliError the CLI prints. */
 export const toCliError = (error: unknown, where: Where = {}): CliError => {
   if (error instanceof CliError) return error;
@@ -80,15 +111,17 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
       );
     }
     if (error instanceof VigilTimeoutError) {
+      const each = formatDuration(error.timeoutMs);
       return new CliError(
-        `no answer from the Vigil API${where.apiUrl ? ` at ${where.apiUrl}` : ''} in time (${detail.replace(/\.$/, '')})`,
+        `no answer from the Vigil API${at(where)} ${error.tries > 1 ? `in ${error.tries} tries of ${each} each` : `within ${each}`}`,
         EXIT.unreachable,
-        where.timeoutHint ?? 'it may have been done all the same: check before trying again',
+        where.timeoutHint ?? READ_TIMEOUT_HINT,
       );
     }
     if (status === 0) {
+      const why = (error instanceof VigilNetworkError && error.code && NO_ANSWER[error.code]) || oneLine(detail, 120);
       return new CliError(
-        `cannot reach the Vigil API${where.apiUrl ? ` at ${where.apiUrl}` : ''} (${detail.replace(/\.$/, '')})`,
+        `cannot reach the Vigil API${at(where)} (${why.replace(/\.$/, '')})`,
         EXIT.unreachable,
         'check the URL (vigil login --api-url, or VIGIL_API_URL) and that the API is running',
       );

@@ -90,7 +90,7 @@ describe('vigil send', () => {
     expect(ran.code).toBe(7);
     expect(ran.stderr).not.toMatch(/check the URL/);
     expect(ran.stderr).toMatch(
-      /^vigil: no answer from the Vigil API at http:\/\/api\.test in time \(.*\): the message may have been scheduled: check vigil ls/,
+      /^vigil: no answer from the Vigil API at http:\/\/api\.test within 50 ms: the message may have been scheduled: check vigil ls/,
     );
     expect(ran.stderr.split('\n')).toHaveLength(2);
   });
@@ -146,6 +146,20 @@ describe('vigil send: what is wrong with a time, in words a person acts on', () 
 
     expect(ran.code, ran.stderr).toBe(0);
     expect(await ran.requests[0]!.json()).toMatchObject({ sendAt: '2026-12-24T09:00:00', timezone: 'Asia/Kolkata' });
+  });
+});
+
+describe('a read the API did not answer in time', () => {
+  it('says to try again later, not that it "may have been done all the same"', async () => {
+    const slow: Fetch = (request) =>
+      new Promise((_, fail) => request.signal.addEventListener('abort', () => fail(request.signal.reason)));
+
+    const ran = await cli(['show', 'msg_01JDX0000000000000000000AA'], slow, { timeoutMs: 50 });
+
+    expect(ran.code).toBe(7);
+    expect(ran.stderr).toBe(
+      'vigil: no answer from the Vigil API at http://api.test within 50 ms: try again later; if it persists, check that the API is running and its URL (vigil login --api-url, or VIGIL_API_URL)\n',
+    );
   });
 });
 

@@ -46,6 +46,13 @@ Exit codes:
   allow it, 6 rate limit or quota, 7 the API could not be reached, 130 interrupted;
   vigil run exits with its command's code.`;
 
+/** What to do when a cancel or redeliver by id got no answer in time (it may have been done). */
+const CHANGE_TIMEOUT_HINT = {
+  cancel: (id: string) => `try again (cancelling twice changes nothing), or see where it stands with vigil show ${id}`,
+  redeliver: (id: string) =>
+    `it may have been redelivered all the same: check with vigil show ${id} before trying again`,
+};
+
 /** The flag of each query parameter `vigil ls` sets, for the API's refusals. */
 const LIST_FLAGS = { ...FILTER_FLAGS, limit: '--limit', cursor: '--cursor' };
 /** The flag of each field `vigil send` sets, to name the API's refusals in the user's terms. */
@@ -249,7 +256,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
           done.push(message);
           if (!out.json) out.line(`${message.id}  ${statusText(message.status, out.color)}`);
         } catch (error) {
-          fail(toCliError(error, { id, apiUrl }));
+          fail(toCliError(error, { id, apiUrl, timeoutHint: CHANGE_TIMEOUT_HINT[name](id) }));
         }
       }
       if (out.json) out.data(done);
@@ -263,7 +270,11 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     const started = await (
       action === 'cancel' ? api.messages.cancelMany({ filter }) : api.messages.redeliverMany({ filter })
     ).catch((error: unknown) => {
-      throw toCliError(error, { ...(apiUrl && { apiUrl }), flags: FILTER_FLAGS });
+      throw toCliError(error, {
+        ...(apiUrl && { apiUrl }),
+        flags: FILTER_FLAGS,
+        timeoutHint: `a job may have started all the same: check with vigil ls ${filterFlags(filter).join(' ')} before starting another`,
+      });
     });
     if (!options.wait) {
       if (output.json) output.data(started);
@@ -309,7 +320,9 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     const intervalMs = durationArg('--interval', options.interval);
     if (intervalMs < 500) throw usageError('--interval must be at least 500ms');
     const { api } = await connect(options);
-    await interruptible((signal) => tail(api, out, { intervalMs, signal, since: context.now() }));
+    await interruptible((signal) =>
+      tail(api, out, { intervalMs, signal, since: context.now(), ...(apiUrl && { apiUrl }) }),
+    );
   });
 
   withCommon(
@@ -329,6 +342,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     const { api, credentials } = await connect(options);
     exitCode = await runWithAlerts(argv, options, {
       api,
+      apiUrl: credentials.apiUrl,
       output: out,
       stdout: context.streams.stdout as NodeJS.WritableStream,
       stderr: context.streams.stderr as NodeJS.WritableStream,

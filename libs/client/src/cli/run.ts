@@ -75,6 +75,8 @@ export interface RunDeps {
   host: string;
   /** The profile's default notify URL. */
   defaultNotifyUrl?: string;
+  /** The API's URL, to name it when it cannot be reached. */
+  apiUrl?: string;
 }
 
 /** Runs the command with its alerts; resolves with the exit code vigil should exit with (the command's). */
@@ -105,6 +107,7 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
     if (!options.quiet) output.note(`vigil: ${text}`);
   };
   const metadata = { source: 'vigil run', name: name.slice(0, 256) };
+  const where = deps.apiUrl ? { apiUrl: deps.apiUrl } : {};
 
   let deadline: Promise<Message | undefined> = Promise.resolve(undefined);
   const outcome = await runProcess(argv, {
@@ -129,7 +132,7 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
           return message;
         },
         (error: unknown) => {
-          note(`could not schedule the deadline alert: ${toCliError(error).message}`);
+          note(`could not schedule the deadline alert: ${toCliError(error, where).message}`);
           return undefined;
         },
       );
@@ -142,7 +145,7 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
     try {
       await api.messages.cancel(scheduled.id);
     } catch (error) {
-      const failure = toCliError(error, { id: scheduled.id });
+      const failure = toCliError(error, { ...where, id: scheduled.id });
       note(
         failure.code === EXIT.conflict
           ? `the deadline alert ${scheduled.id} was already being delivered`
@@ -160,7 +163,7 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
     });
     note(`${name} ${how} after ${formatDuration(outcome.durationMs)}; alert ${sent.id} to ${notifyUrl}`);
   } catch (error) {
-    output.note(`vigil: ${name} ${how}, but the alert could not be sent: ${toCliError(error).message}`);
+    output.note(`vigil: ${name} ${how}, but the alert could not be sent: ${toCliError(error, where).message}`);
   }
   return outcome.code;
 };

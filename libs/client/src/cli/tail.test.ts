@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { VigilNetworkError } from '../errors';
 import type { Api, Message, MessagePage, MessageStatus } from './api';
 import type { Output } from './output';
 import { tail } from './tail';
@@ -71,7 +72,7 @@ const endsWithin = (task: Promise<void>, ms: number) =>
   ]);
 
 describe('vigil tail: Ctrl-C', () => {
-  it('stops at once while a listing hangs, without a "(retrying)" note', async () => {
+  it('stops at once while a listing hangs, without a "trying again" note', async () => {
     // Prepare
     const notes: string[] = [];
     const api = {
@@ -118,5 +119,41 @@ describe('vigil tail: Ctrl-C', () => {
 
     // Assess
     expect(await endsWithin(running, 200)).toBe('ended');
+  });
+});
+
+describe('vigil tail: an API that cannot be reached for a while', () => {
+  it('notes the failure once, naming the API, while it lasts, and notes when the API answers again', async () => {
+    // Prepare: three polls find the API down, the fourth finds it back.
+    let polls = 0;
+    const api = {
+      messages: {
+        listPage: async (query: { status?: MessageStatus[] }): Promise<MessagePage> => {
+          if (!query.status) polls += 1;
+          if (polls <= 3) throw new VigilNetworkError('fetch failed', { code: 'ECONNREFUSED' });
+          return { items: [], nextCursor: null, previousCursor: null };
+        },
+      },
+    } as unknown as Api;
+    const notes: string[] = [];
+    const output = { ...quietOutput([]), note: (text: string) => void notes.push(text) } as Output;
+    const controller = new AbortController();
+
+    // Act
+    const running = tail(api, output, {
+      intervalMs: 1,
+      signal: controller.signal,
+      since: 0,
+      apiUrl: 'http://127.0.0.1:4872',
+    });
+    await vi.waitFor(() => expect(polls).toBeGreaterThanOrEqual(5), { timeout: 2_000 });
+    controller.abort();
+    await running;
+
+    // Assess
+    expect(notes).toEqual([
+      'vigil: cannot reach the Vigil API at http://127.0.0.1:4872 (connection refused); trying again',
+      'vigil: the API answers again',
+    ]);
   });
 });

@@ -26,6 +26,8 @@ export interface TailOptions {
   signal: AbortSignal;
   /** When tail started: attempts before it are not printed. */
   since: number;
+  /** The API's URL, to name it when it cannot be reached. */
+  apiUrl?: string;
 }
 
 export const printAttempt = (output: Output, message: Message, attempt: Attempt) => {
@@ -96,15 +98,20 @@ export const tail = async (api: Api, output: Output, options: TailOptions): Prom
   };
 
   if (!output.json) output.note('Following deliveries (Ctrl-C to stop)…');
+  // What the last failed poll said: the same failure poll after poll is noted once, and its end too.
+  let failing: string | undefined;
   while (!options.signal.aborted) {
     try {
       await poll();
+      if (failing !== undefined) output.note('vigil: the API answers again');
+      failing = undefined;
     } catch (error) {
       if (options.signal.aborted) return;
-      const failure = toCliError(error);
+      const failure = toCliError(error, options.apiUrl ? { apiUrl: options.apiUrl } : {});
       // A bad key will not get better; anything else (a restart, a rate limit) may.
       if (failure.code === EXIT.auth) throw failure;
-      output.note(`vigil: ${failure.message} (retrying)`);
+      if (failure.message !== failing) output.note(`vigil: ${failure.message}; trying again`);
+      failing = failure.message;
     }
     await sleep(options.intervalMs, options.signal);
   }
