@@ -149,6 +149,45 @@ describe('vigil send: what is wrong with a time, in words a person acts on', () 
   });
 });
 
+describe('an id the API answers 404 for', () => {
+  const id = 'msg_01JDX0000000000000000000AA';
+  /** An API at http://api.test (no /v1 in its root): 404 for any other path, and for the message. */
+  const api: Fetch = async (request) => {
+    const { pathname } = new URL(request.url);
+    if (pathname === '/v1/messages') return answer(200, { items: [], nextCursor: null, previousCursor: null });
+    const route = pathname.startsWith('/v1/v1/');
+    return answer(404, {
+      type: 'https://vigil.dev/problems/not-found',
+      title: route ? 'No such route' : 'No such message',
+      status: 404,
+      detail: route ? `${pathname} is not a Vigil API route.` : `Message ${id} does not exist.`,
+    });
+  };
+
+  it('is no such message when the API is where the URL says', async () => {
+    const ran = await cli(['show', id], api);
+
+    expect(ran.code).toBe(4);
+    expect(ran.stderr).toBe(`vigil: no message ${id}: check the id with vigil ls\n`);
+  });
+
+  it('is a wrong API URL, not a wrong id, when the URL has /v1 in it (every route is a 404 then)', async () => {
+    for (const command of [
+      ['show', id],
+      ['cancel', id],
+      ['jobs', 'show', 'job_01JDX0000000000000000000AA'],
+    ]) {
+      const ran = await cli(command, api, { env: { VIGIL_API_URL: 'http://api.test/v1' } });
+
+      expect(ran.code).toBe(4);
+      expect(ran.stderr).toMatch(
+        /^vigil: not found \(\/v1\/v1\/.* is not a Vigil API route\.\): check the API URL http:\/\/api\.test\/v1: the API's root, without \/v1/,
+      );
+      expect(ran.stderr).not.toMatch(/no (message|job)/);
+    }
+  });
+});
+
 describe('a read the API did not answer in time', () => {
   it('says to try again later, not that it "may have been done all the same"', async () => {
     const slow: Fetch = (request) =>

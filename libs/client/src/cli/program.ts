@@ -28,6 +28,7 @@ import {
 } from './messages';
 import type { Output } from './output';
 import { createOutput, statusText } from './output';
+import type { Where } from './problems';
 import { toCliError } from './problems';
 import type { RunOptions } from './run';
 import { runWithAlerts } from './run';
@@ -89,6 +90,25 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     apiUrl = credentials.apiUrl;
     return { api: context.connect(credentials), credentials };
   };
+  /**
+   * A call that named an id, failed: a 404 is no such message or job, unless the API URL is wrong
+   * (`.../v1`: every route is then a 404 too, and the API's problem type is the same `not-found`).
+   * One listing, which names no id, tells them apart before the id is blamed.
+   */
+  const idFailure = async (api: Api, error: unknown, where: Where & { id: string }): Promise<CliError> => {
+    if ((error as { status?: unknown }).status === 404) {
+      const listing = await api.messages.listPage({ limit: 1 }).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      if ((listing as { status?: unknown } | undefined)?.status === 404) {
+        const { id: _named, ...rest } = where;
+        return toCliError(listing, rest);
+      }
+    }
+    return toCliError(error, where);
+  };
+
   /** The first failure sets the exit code; every failure is printed. */
   const fail = (error: CliError) => {
     output.error(error.message, error.hint);
@@ -219,7 +239,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       const [message, attempts] = await Promise.all([api.messages.get(id), api.messages.attempts(id)]);
       printShow(out, message, attempts, context.now());
     } catch (error) {
-      throw toCliError(error, { id, apiUrl });
+      throw await idFailure(api, error, { id, apiUrl });
     }
   });
 
@@ -256,7 +276,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
           done.push(message);
           if (!out.json) out.line(`${message.id}  ${statusText(message.status, out.color)}`);
         } catch (error) {
-          fail(toCliError(error, { id, apiUrl, timeoutHint: CHANGE_TIMEOUT_HINT[name](id) }));
+          fail(await idFailure(api, error, { id, apiUrl, timeoutHint: CHANGE_TIMEOUT_HINT[name](id) }));
         }
       }
       if (out.json) out.data(done);
@@ -306,7 +326,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     try {
       printJob(out, await api.jobs.get(id));
     } catch (error) {
-      throw toCliError(error, { id, apiUrl });
+      throw await idFailure(api, error, { id, apiUrl });
     }
   });
 
