@@ -130,7 +130,7 @@ describe('vigil login', () => {
 
     expect(wrongKey.code).toBe(3);
     expect(wrongKey.stderr).toMatch(
-      /^vigil: login failed: the API refused the key \(401: .*\): run vigil login with a valid key, or fix VIGIL_API_KEY\n$/,
+      /^vigil: login failed: the API refused --api-key \(401: unknown or revoked\): give a key of the API at http:\/\/.* \(vgl_\.\.\.\), one not revoked\n$/,
     );
     expect(noApi.code).toBe(7);
     // With what Node's fetch keeps in its error's cause (port 9 is one fetch never connects to).
@@ -189,7 +189,9 @@ describe('vigil login', () => {
     const run = await vigil(['ls'], { VIGIL_API_KEY: 'vgl_not_a_key' });
 
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/the API refused the key/);
+    expect(run.stderr).toMatch(
+      /^vigil: the API refused the key in VIGIL_API_KEY \(401: unknown or revoked\): set VIGIL_API_KEY/,
+    );
   });
 });
 

@@ -24,9 +24,15 @@ describe('the CLI config file', () => {
     await saveProfile(env, 'prod', { apiKey: 'vgl_b', apiUrl: 'https://b', notifyUrl: 'https://hooks' });
 
     expect((await stat(configPath(env))).mode & 0o777).toBe(0o600);
-    expect(await resolveCredentials(env)).toEqual({ profile: 'default', apiKey: 'vgl_a', apiUrl: 'http://a' });
+    expect(await resolveCredentials(env)).toEqual({
+      profile: 'default',
+      keyFrom: 'profile',
+      apiKey: 'vgl_a',
+      apiUrl: 'http://a',
+    });
     expect(await resolveCredentials(env, 'prod')).toEqual({
       profile: 'prod',
+      keyFrom: 'profile',
       apiKey: 'vgl_b',
       apiUrl: 'https://b',
       notifyUrl: 'https://hooks',
@@ -46,6 +52,7 @@ describe('the CLI config file', () => {
       await resolveCredentials({ HOME: join(home, 'none'), VIGIL_API_KEY: 'vgl_env', VIGIL_API_URL: 'https://x/' }),
     ).toEqual({
       profile: 'default',
+      keyFrom: 'env',
       apiKey: 'vgl_env',
       apiUrl: 'https://x',
     });

@@ -79,6 +79,8 @@ export const saveProfile = async (env: Env, name: string, profile: Profile): Pro
 
 export interface Credentials extends Profile {
   profile: string;
+  /** Where the key came from: VIGIL_API_KEY (`env`), or the profile (the default). */
+  keyFrom?: 'env' | 'profile';
 }
 
 /** The profile's name: `--profile`, else `VIGIL_PROFILE`, else `default`. */
@@ -150,6 +152,7 @@ export const resolveCredentials = async (
   );
   return {
     profile: name,
+    keyFrom: env.VIGIL_API_KEY ? 'env' : 'profile',
     apiKey,
     apiUrl: apiUrl.replace(/\/+$/, ''),
     ...(notifyUrl && { notifyUrl }),

@@ -90,7 +90,13 @@ export const login = async (
   try {
     await connect(profile).messages.listPage({ limit: 1 });
   } catch (error) {
-    const failure = toCliError(error, { apiUrl });
+    const failure = toCliError(error, {
+      apiUrl,
+      key: {
+        what: options.apiKey === undefined ? 'the key given' : '--api-key',
+        fix: `give a key of the API at ${apiUrl} (vgl_...), one not revoked`,
+      },
+    });
     throw new CliError(
       `login failed: ${failure.message}`,
       failure.code === EXIT.ok ? EXIT.failure : failure.code,

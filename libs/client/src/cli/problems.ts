@@ -23,6 +23,8 @@ export interface Where {
   id?: string;
   /** The flag of each API field the command sets (`sendAtTo` → `--send-before`). */
   flags?: Readonly<Record<string, string>>;
+  /** Which key a refusal (401, 403) is about (`the key in VIGIL_API_KEY`), and how to fix it. */
+  key?: { what: string; fix: string } | undefined;
   /**
    * What to do when the API did not answer in time, for a call that changes something: it may have
    * been carried out all the same (a create stored, its answer lost), so trying again blindly may do
@@ -127,10 +129,12 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
       );
     }
     if (status === 401 || status === 403) {
+      // A 401's detail says how to send a key over HTTP ("Authorization: Bearer ..."): said in the CLI's terms.
+      const why = status === 401 ? 'unknown or revoked' : detail;
       return new CliError(
-        `the API refused the key (${status}: ${detail})`,
+        `the API refused ${where.key?.what ?? 'the key'} (${status}: ${why})`,
         EXIT.auth,
-        'run vigil login with a valid key, or fix VIGIL_API_KEY',
+        where.key?.fix ?? 'run vigil login with a valid key, or fix VIGIL_API_KEY',
       );
     }
     if (status === 404) {

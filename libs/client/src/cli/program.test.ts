@@ -188,6 +188,44 @@ describe('an id the API answers 404 for', () => {
   });
 });
 
+describe('a key the API refuses', () => {
+  const refused: Fetch = async () =>
+    answer(401, {
+      type: 'https://vigil.dev/problems/unauthorized',
+      title: 'Missing or invalid API key',
+      status: 401,
+      detail: 'Send a valid API key as Authorization: Bearer vgl_...',
+    });
+
+  it('is named as VIGIL_API_KEY when that set it: vigil login would not help, the variable overrides the profile', async () => {
+    const ran = await cli(['ls'], refused);
+
+    expect(ran.code).toBe(3);
+    expect(ran.stderr).toBe(
+      'vigil: the API refused the key in VIGIL_API_KEY (401: unknown or revoked): set VIGIL_API_KEY to a valid key (it overrides the stored profile), or unset it\n',
+    );
+  });
+
+  it("is named as the profile's when the profile set it, with the login that replaces it", async () => {
+    const xdg = await mkdtemp(join(tmpdir(), 'vigil-profile-'));
+    await mkdir(join(xdg, 'vigil'));
+    await writeFile(
+      join(xdg, 'vigil', 'config.json'),
+      JSON.stringify({ profiles: { staging: { apiKey: 'vgl_old', apiUrl: 'http://api.test' } } }),
+    );
+
+    const ran = await cli(['ls', '--profile', 'staging'], refused, {
+      env: { XDG_CONFIG_HOME: xdg, VIGIL_API_KEY: '', VIGIL_API_URL: '' },
+    });
+    await rm(xdg, { recursive: true, force: true });
+
+    expect(ran.code).toBe(3);
+    expect(ran.stderr).toBe(
+      'vigil: the API refused the key of profile staging (401: unknown or revoked): run vigil login --profile staging with a valid key\n',
+    );
+  });
+});
+
 describe('a read the API did not answer in time', () => {
   it('says to try again later, not that it "may have been done all the same"', async () => {
     const slow: Fetch = (request) =>

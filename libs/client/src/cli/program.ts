@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Api, MessageFilter } from './api';
 import type { Credentials } from './config';
-import { resolveCredentials } from './config';
+import { DEFAULT_PROFILE, resolveCredentials } from './config';
 import type { CliContext, CommonOptions } from './context';
 import { durationArg } from './duration';
 import type { CliError } from './exit-codes';
@@ -54,6 +54,18 @@ const CHANGE_TIMEOUT_HINT = {
     `it may have been redelivered all the same: check with vigil show ${id} before trying again`,
 };
 
+/** Which key a refusal (401) is about, and how to fix it: the environment's overrides the profile's. */
+const keyOf = (credentials: Credentials): Where['key'] =>
+  credentials.keyFrom === 'env'
+    ? {
+        what: 'the key in VIGIL_API_KEY',
+        fix: 'set VIGIL_API_KEY to a valid key (it overrides the stored profile), or unset it',
+      }
+    : {
+        what: `the key of profile ${credentials.profile}`,
+        fix: `run vigil login${credentials.profile === DEFAULT_PROFILE ? '' : ` --profile ${credentials.profile}`} with a valid key`,
+      };
+
 /** The flag of each query parameter `vigil ls` sets, for the API's refusals. */
 const LIST_FLAGS = { ...FILTER_FLAGS, limit: '--limit', cursor: '--cursor' };
 /** The flag of each field `vigil send` sets, to name the API's refusals in the user's terms. */
@@ -78,7 +90,8 @@ const withCommon = (command: Command, json = true) =>
 export const runCli = async (argv: string[], context: CliContext): Promise<number> => {
   let exitCode: number = EXIT.ok;
   let output: Output = createOutput(context.streams, context.env, argv.includes('--json'));
-  let apiUrl: string | undefined;
+  /** What a failure is told with once connected: the API's URL, and where its key came from. */
+  let known: Where = {};
 
   /** The output for this command's options, and an API client for its profile. */
   const start = (options: CommonOptions) => {
@@ -87,7 +100,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
   };
   const connect = async (options: CommonOptions): Promise<{ api: Api; credentials: Credentials }> => {
     const credentials = await resolveCredentials(context.env, options.profile, (text) => output.note(`vigil: ${text}`));
-    apiUrl = credentials.apiUrl;
+    known = { apiUrl: credentials.apiUrl, key: keyOf(credentials) };
     return { api: context.connect(credentials), credentials };
   };
   /**
@@ -170,10 +183,10 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
   ).action(async (url: string, options: CommonOptions & SendOptions) => {
     const out = start(options);
     const message = await messageFromOptions(url, options, context.stdin, () => systemTimeZone(context.env));
-    const { api, credentials } = await connect(options);
+    const { api } = await connect(options);
     const created = await api.messages.create(message).catch((error: unknown) => {
       throw toCliError(error, {
-        apiUrl: credentials.apiUrl,
+        ...known,
         flags: SEND_FLAGS,
         timeoutHint: options.idempotencyKey
           ? 'the message may have been scheduled: send again with the same --idempotency-key (it will not make a second), or check vigil ls'
@@ -209,7 +222,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         limit,
         cursor === undefined ? undefined : { cursor, upwards: options.previousCursor !== undefined },
       ).catch((error: unknown) => {
-        throw toCliError(error, { ...(apiUrl && { apiUrl }), flags: LIST_FLAGS });
+        throw toCliError(error, { ...known, flags: LIST_FLAGS });
       });
       printList(out, list.items, context.now());
       // The same listing (the times as the instants they were read as) from the page before or after.
@@ -239,7 +252,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       const [message, attempts] = await Promise.all([api.messages.get(id), api.messages.attempts(id)]);
       printShow(out, message, attempts, context.now());
     } catch (error) {
-      throw await idFailure(api, error, { id, apiUrl });
+      throw await idFailure(api, error, { ...known, id });
     }
   });
 
@@ -276,7 +289,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
           done.push(message);
           if (!out.json) out.line(`${message.id}  ${statusText(message.status, out.color)}`);
         } catch (error) {
-          fail(await idFailure(api, error, { id, apiUrl, timeoutHint: CHANGE_TIMEOUT_HINT[name](id) }));
+          fail(await idFailure(api, error, { ...known, id, timeoutHint: CHANGE_TIMEOUT_HINT[name](id) }));
         }
       }
       if (out.json) out.data(done);
@@ -291,7 +304,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       action === 'cancel' ? api.messages.cancelMany({ filter }) : api.messages.redeliverMany({ filter })
     ).catch((error: unknown) => {
       throw toCliError(error, {
-        ...(apiUrl && { apiUrl }),
+        ...known,
         flags: FILTER_FLAGS,
         timeoutHint: `a job may have started all the same: check with vigil ls ${filterFlags(filter).join(' ')} before starting another`,
       });
@@ -306,7 +319,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     }
     const job = await interruptible((signal) => followJob(api, output, started, { signal, now: context.now })).catch(
       (error: unknown) => {
-        throw toCliError(error, { ...(apiUrl && { apiUrl }), id: started.id });
+        throw toCliError(error, { ...known, id: started.id });
       },
     );
     if (output.json) output.data(job);
@@ -326,7 +339,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     try {
       printJob(out, await api.jobs.get(id));
     } catch (error) {
-      throw await idFailure(api, error, { id, apiUrl });
+      throw await idFailure(api, error, { ...known, id });
     }
   });
 
@@ -340,9 +353,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     const intervalMs = durationArg('--interval', options.interval);
     if (intervalMs < 500) throw usageError('--interval must be at least 500ms');
     const { api } = await connect(options);
-    await interruptible((signal) =>
-      tail(api, out, { intervalMs, signal, since: context.now(), ...(apiUrl && { apiUrl }) }),
-    );
+    await interruptible((signal) => tail(api, out, { intervalMs, signal, since: context.now(), where: known }));
   });
 
   withCommon(
@@ -362,7 +373,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     const { api, credentials } = await connect(options);
     exitCode = await runWithAlerts(argv, options, {
       api,
-      apiUrl: credentials.apiUrl,
+      where: known,
       output: out,
       stdout: context.streams.stdout as NodeJS.WritableStream,
       stderr: context.streams.stderr as NodeJS.WritableStream,
@@ -379,7 +390,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       // --help and --version exit 0; a bad or missing command or option is a usage error.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    fail(toCliError(error, { ...(apiUrl && { apiUrl }) }));
+    fail(toCliError(error, known));
   }
   return exitCode;
 };

@@ -13,6 +13,7 @@ import { durationArg } from './duration';
 import { formatDuration } from './duration';
 import { EXIT, usageError } from './exit-codes';
 import type { Output } from './output';
+import type { Where } from './problems';
 import { toCliError } from './problems';
 import type { RunOutcome } from './run-process';
 import { runProcess } from './run-process';
@@ -75,8 +76,8 @@ export interface RunDeps {
   host: string;
   /** The profile's default notify URL. */
   defaultNotifyUrl?: string;
-  /** The API's URL, to name it when it cannot be reached. */
-  apiUrl?: string;
+  /** What a failure is told with (the API's URL, where the key came from). */
+  where?: Where;
 }
 
 /** Runs the command with its alerts; resolves with the exit code vigil should exit with (the command's). */
@@ -107,7 +108,7 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
     if (!options.quiet) output.note(`vigil: ${text}`);
   };
   const metadata = { source: 'vigil run', name: name.slice(0, 256) };
-  const where = deps.apiUrl ? { apiUrl: deps.apiUrl } : {};
+  const where = deps.where ?? {};
 
   let deadline: Promise<Message | undefined> = Promise.resolve(undefined);
   const outcome = await runProcess(argv, {

@@ -144,7 +144,7 @@ describe('vigil tail: an API that cannot be reached for a while', () => {
       intervalMs: 1,
       signal: controller.signal,
       since: 0,
-      apiUrl: 'http://127.0.0.1:4872',
+      where: { apiUrl: 'http://127.0.0.1:4872' },
     });
     await vi.waitFor(() => expect(polls).toBeGreaterThanOrEqual(5), { timeout: 2_000 });
     controller.abort();

@@ -9,6 +9,7 @@
  */
 import type { Api, Attempt, Message } from './api';
 import { listMessages } from './messages';
+import type { Where } from './problems';
 import { toCliError } from './problems';
 import type { Output } from './output';
 import { outcomeText, statusText, timeText } from './output';
@@ -26,8 +27,8 @@ export interface TailOptions {
   signal: AbortSignal;
   /** When tail started: attempts before it are not printed. */
   since: number;
-  /** The API's URL, to name it when it cannot be reached. */
-  apiUrl?: string;
+  /** What a failure is told with (the API's URL, where the key came from). */
+  where?: Where;
 }
 
 export const printAttempt = (output: Output, message: Message, attempt: Attempt) => {
@@ -107,7 +108,7 @@ export const tail = async (api: Api, output: Output, options: TailOptions): Prom
       failing = undefined;
     } catch (error) {
       if (options.signal.aborted) return;
-      const failure = toCliError(error, options.apiUrl ? { apiUrl: options.apiUrl } : {});
+      const failure = toCliError(error, options.where);
       // A bad key will not get better; anything else (a restart, a rate limit) may.
       if (failure.code === EXIT.auth) throw failure;
       if (failure.message !== failing) output.note(`vigil: ${failure.message}; trying again`);
