@@ -588,7 +588,7 @@ describe('errors: one line and an exit code', () => {
     expect(unknownFlag).toMatchObject({ code: 2, stderr: expect.stringMatching(/^vigil: unknown option '--colour'/) });
     expect(badStatus).toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/^vigil: option '--status <list>' argument 'done' is invalid/),
+      stderr: expect.stringMatching(/^vigil: --status done: done is not a status: give a comma list of scheduled, /),
     });
     expect(refused).toMatchObject({
       code: 2,

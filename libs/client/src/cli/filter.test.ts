@@ -10,7 +10,7 @@ describe('the filter flags', () => {
     expect(
       filterFromOptions(
         {
-          status: ['failed', 'retrying'],
+          status: 'failed,retrying,failed',
           label: 'billing',
           urlPrefix: 'https://api.example.com/',
           idContains: '01jdx',
@@ -30,6 +30,19 @@ describe('the filter flags', () => {
       updatedSince: '2026-11-30T23:00:00.000Z',
     });
     expect(filterFromOptions({}, now)).toEqual({});
+  });
+
+  it('refuse a status or origin they do not know, naming it and the ones they do (exit 2)', () => {
+    expect(() => filterFromOptions({ status: 'failed,done' }, now)).toThrow(
+      expect.objectContaining({
+        code: 2,
+        message: '--status failed,done: done is not a status',
+        hint: 'give a comma list of scheduled, queued, delivering, delivered, retrying, failed, cancelled',
+      }),
+    );
+    expect(() => filterFromOptions({ origin: 'mine,theirs' }, now)).toThrow(
+      expect.objectContaining({ message: '--origin mine,theirs: mine, theirs are not origins' }),
+    );
   });
 
   it('refuse a time they cannot read, naming the flag (exit 2)', () => {

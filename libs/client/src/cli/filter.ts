@@ -4,7 +4,6 @@
  * `filter`), so what `ls` shows is what a bulk job with the same flags acts on.
  */
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import type { MessageFilter, MessageOriginKind, MessageStatus } from './api';
 import { usageError } from './exit-codes';
 import { parseFilterInstant } from './wall-time';
@@ -22,10 +21,10 @@ export const STATUSES: MessageStatus[] = [
 /** Who made a message: you, or Vigil (a callback, a notification endpoint's alert). */
 export const ORIGINS: MessageOriginKind[] = ['message', 'callback', 'notification'];
 
-/** The flags as commander parses them (times still as typed). */
+/** The flags as commander parses them (lists and times still as typed). */
 export interface FilterOptions {
-  status?: MessageStatus[];
-  origin?: MessageOriginKind[];
+  status?: string;
+  origin?: string;
   label?: string;
   urlPrefix?: string;
   idContains?: string;
@@ -59,17 +58,27 @@ const TIME_FLAGS = [
   ['updatedSince', 'updatedSince', false],
 ] as const;
 
-/** `--status failed,retrying`, `--origin message`: known values, each once. */
-const listOf =
-  <T extends string>(known: readonly T[]) =>
-  (text: string): T[] => {
-    const given = text.split(',').map((s) => s.trim());
-    const unknown = given.filter((s) => !known.includes(s as T));
-    if (unknown.length > 0 || given.length === 0) {
-      throw new InvalidArgumentError(`give a comma list of ${known.join(', ')}`);
-    }
-    return [...new Set(given)] as T[];
-  };
+/**
+ * `--status failed,retrying`, `--origin message`: known values, each once; a usage error naming the
+ * flag and the value it does not know (`--status done: done is not a status`) otherwise.
+ */
+const listOf = <T extends string>(
+  flag: string,
+  text: string,
+  known: readonly T[],
+  [one, many]: [string, string],
+): T[] => {
+  const given = text.split(',').map((s) => s.trim());
+  const unknown = given.filter((s) => !known.includes(s as T));
+  if (unknown.length > 0) {
+    const named = unknown.map((s) => (s === '' ? '""' : s)).join(', ');
+    throw usageError(
+      `${flag} ${text}: ${named} ${unknown.length === 1 ? `is not ${one}` : `are not ${many}`}`,
+      `give a comma list of ${known.join(', ')}`,
+    );
+  }
+  return [...new Set(given)] as T[];
+};
 
 /** How a time flag is written. */
 const TIME_HELP = '2026-12-01T09:00:00Z, or 2026-12-01T09:00 or 2026-12-01 in this zone';
@@ -77,15 +86,10 @@ const TIME_HELP = '2026-12-01T09:00:00Z, or 2026-12-01T09:00 or 2026-12-01 in th
 /** Adds the filter flags to `command`. */
 export const withFilterOptions = (command: Command): Command =>
   command
-    .option(
-      '--status <list>',
-      `only messages in one of these statuses, a comma list (${STATUSES.join(', ')})`,
-      listOf(STATUSES),
-    )
+    .option('--status <list>', `only messages in one of these statuses, a comma list (${STATUSES.join(', ')})`)
     .option(
       '--origin <list>',
       "only messages made by one of these, a comma list: message (yours), callback, notification (Vigil's own event deliveries)",
-      listOf(ORIGINS),
     )
     .option('--label <label>', 'only messages carrying this label')
     .option('--url-prefix <text>', 'only messages whose URL starts with this')
@@ -102,8 +106,12 @@ export const withFilterOptions = (command: Command): Command =>
 /** The API's filter for the flags given (empty when none), times as instants; a time it cannot read is a usage error. */
 export const filterFromOptions = (options: FilterOptions, now: number): MessageFilter => {
   const filter: MessageFilter = {
-    ...(options.status && { status: options.status }),
-    ...(options.origin && { origin: options.origin }),
+    ...(options.status !== undefined && {
+      status: listOf('--status', options.status, STATUSES, ['a status', 'statuses']),
+    }),
+    ...(options.origin !== undefined && {
+      origin: listOf('--origin', options.origin, ORIGINS, ['an origin', 'origins']),
+    }),
     ...(options.label !== undefined && { label: options.label }),
     ...(options.urlPrefix !== undefined && { urlPrefix: options.urlPrefix }),
     ...(options.idContains !== undefined && { idContains: options.idContains }),

@@ -240,6 +240,30 @@ describe('a read the API did not answer in time', () => {
   });
 });
 
+describe('a command line commander refuses', () => {
+  it('points to the help of the command it is for, not only to vigil --help', async () => {
+    const none: Fetch = async () => answer(200, {});
+
+    expect((await cli(['send'], none)).stderr).toBe("vigil: missing required argument 'url': see vigil send --help\n");
+    expect((await cli(['jobs', 'show'], none)).stderr).toBe(
+      "vigil: missing required argument 'id': see vigil jobs show --help\n",
+    );
+    expect((await cli(['sned'], none)).stderr).toBe(
+      "vigil: unknown command 'sned' (Did you mean send?): see vigil --help\n",
+    );
+  });
+
+  it('names an unknown --status and the statuses there are', async () => {
+    const ran = await cli(['ls', '--status', 'done'], async () => answer(200, {}));
+
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toBe(
+      'vigil: --status done: done is not a status: give a comma list of scheduled, queued, delivering, delivered, retrying, failed, cancelled\n',
+    );
+    expect(ran.requests).toEqual([]);
+  });
+});
+
 describe('vigil --help', () => {
   it('shows no "(default: [])" for the options that repeat, and defaults without quotes', async () => {
     const send = await cli(['send', '--help'], async () => answer(200, {}));

@@ -144,9 +144,22 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
           `vigil: ${text
             .replace(/^error: /, '')
             .trim()
-            .replace(/\s*\n\s*/g, ' ')}: see vigil --help\n`,
+            .replace(/\s*\n\s*/g, ' ')}: see ${helpFor(argv)}\n`,
         ),
     });
+
+  /** The help of the command `argv` names (`vigil send --help`), which says how to write it. */
+  const helpFor = (args: string[]): string => {
+    const names: string[] = [];
+    let commands = program.commands;
+    for (const arg of args) {
+      const command = commands.find((c) => c.name() === arg);
+      if (!command) break;
+      names.push(arg);
+      commands = command.commands;
+    }
+    return ['vigil', ...names, '--help'].join(' ');
+  };
 
   withCommon(
     program
