@@ -5,6 +5,7 @@
 import type { Api, BulkJob, MessageFilter } from './api';
 import { CliError, EXIT, usageError } from './exit-codes';
 import { filterFlags } from './filter';
+import { JOB_ID, MESSAGE_ID } from './ids';
 import type { Output } from './output';
 import { timeText } from './output';
 import { sleep } from './sleep';
@@ -28,16 +29,16 @@ export const FOLLOW_INTERVAL_MS = 1_000;
  */
 export const FOLLOW_STALL_MS = 15 * 60_000;
 
-const JOB_ID = /^job_[0-9A-HJKMNP-TV-Z]{26}$/;
-
-/** Checks an id looks like a job's before calling: a typo is a usage error, not a 404. */
+/** Checks an id looks like a job's before calling: a typo is a usage error, not a 404 (a message's says where it goes). */
 export const checkJobId = (id: string) => {
-  if (!JOB_ID.test(id)) {
-    throw usageError(
-      `"${id}" is not a job id (job_ and 26 letters and digits)`,
-      'vigil cancel and vigil redeliver print it',
-    );
+  if (JOB_ID.test(id)) return;
+  if (MESSAGE_ID.test(id)) {
+    throw usageError(`${id} is a message id, not a job id`, `see the message with vigil show ${id}`);
   }
+  throw usageError(
+    `"${id}" is not a job id (job_ and 26 capital letters and digits)`,
+    'vigil cancel and vigil redeliver print it',
+  );
 };
 
 /** `12 cancelled, 3 skipped, 0 failed (of 15)`. */

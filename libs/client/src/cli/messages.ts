@@ -6,6 +6,7 @@ import { formatDuration } from './duration';
 import { CliError, EXIT, usageError } from './exit-codes';
 import type { Output } from './output';
 import { localText, outcomeText, relativeText, statusText, table, timeText, truncate } from './output';
+import { JOB_ID, MESSAGE_ID } from './ids';
 import { parseSendTime, systemTimeZone, unknownZone } from './wall-time';
 import { parseApiJson, stringifyApiJson } from '../exact-json';
 
@@ -317,13 +318,18 @@ export const printShow = (output: Output, message: Message, attempts: AttemptLis
 // cancel, redeliver
 // ---------------------------------------------------------------------------------------------
 
-/** Checks an id looks like one before calling: a typo is a usage error, not a 404. */
+/**
+ * Checks an id looks like one before calling: a typo is a usage error, not a 404, and a job's id
+ * given for a message's says where it goes.
+ */
 export const checkId = (id: string) => {
-  if (!/^msg_[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) {
-    throw new CliError(
-      `"${id}" is not a message id (msg_ and 26 letters and digits)`,
-      EXIT.usage,
-      'see the ids with vigil ls',
-    );
+  if (MESSAGE_ID.test(id)) return;
+  if (JOB_ID.test(id)) {
+    throw usageError(`${id} is a job id, not a message id`, `see the job with vigil jobs show ${id}`);
   }
+  throw new CliError(
+    `"${id}" is not a message id (msg_ and 26 capital letters and digits)`,
+    EXIT.usage,
+    'see the ids with vigil ls',
+  );
 };

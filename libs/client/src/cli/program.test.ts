@@ -264,6 +264,34 @@ describe('a command line commander refuses', () => {
   });
 });
 
+describe('an id of the other kind', () => {
+  const none: Fetch = async () => answer(200, {});
+  const job = 'job_01JDX0000000000000000000AA';
+  const message = 'msg_01JDX0000000000000000000AA';
+
+  it('says a job id given to vigil show is a job, and where to see it (before any call)', async () => {
+    const ran = await cli(['show', job], none);
+
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toBe(`vigil: ${job} is a job id, not a message id: see the job with vigil jobs show ${job}\n`);
+    expect(ran.requests).toEqual([]);
+  });
+
+  it('says a message id given to vigil jobs show is a message, and where to see it', async () => {
+    const ran = await cli(['jobs', 'show', message], none);
+
+    expect(ran.stderr).toBe(
+      `vigil: ${message} is a message id, not a job id: see the message with vigil show ${message}\n`,
+    );
+  });
+
+  it('says an id in small letters is not one, as ids are written in capitals', async () => {
+    const ran = await cli(['show', message.toLowerCase()], none);
+
+    expect(ran.stderr).toMatch(/is not a message id \(msg_ and 26 capital letters and digits\)/);
+  });
+});
+
 describe('vigil --help', () => {
   it('shows no "(default: [])" for the options that repeat, and defaults without quotes', async () => {
     const send = await cli(['send', '--help'], async () => answer(200, {}));
