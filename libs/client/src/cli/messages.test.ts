@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { stringifyApiJson } from '../exact-json';
-import type { Api, Message, MessagePage } from './api';
-import { listMessages, MAX_LIST_REQUESTS, messageFromOptions } from './messages';
+import type { Api, Attempt, AttemptList, Message, MessagePage } from './api';
+import { listMessages, MAX_LIST_REQUESTS, messageFromOptions, printShow } from './messages';
+import { createOutput } from './output';
 
 const noStdin = Readable.from([]);
 
@@ -172,5 +173,52 @@ describe('vigil send --data: bytes that are not UTF-8', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('vigil show', () => {
+  const shown = (message: Partial<Message>, items: Array<Partial<Attempt>>) => {
+    const lines: string[] = [];
+    const output = createOutput(
+      { stdout: { write: (text: string) => lines.push(text) }, stderr: { write: () => true } },
+      { NO_COLOR: '1' },
+      false,
+    );
+    const base = {
+      id: 'msg_01JDX0000000000000000000AA',
+      status: 'failed',
+      url: 'https://x.test/h',
+      method: 'POST',
+      sendAt: '2026-12-01T08:00:00.000Z',
+      createdAt: '2026-12-01T08:00:00.000Z',
+      updatedAt: '2026-12-01T08:01:00.000Z',
+      attempts: items.length,
+      maxAttempts: 2,
+      timeoutMs: 10_000,
+      headers: {},
+      metadata: {},
+      labels: [],
+    };
+    const attempts = items.map((attempt, i) => ({
+      n: i + 1,
+      startedAt: `2026-12-01T08:00:0${i}.000Z`,
+      durationMs: 5,
+      latenessMs: 1,
+      round: 0,
+      ...attempt,
+    }));
+    printShow(output, { ...base, ...message } as Message, { items: attempts, omitted: 0 } as AttemptList, 0);
+    return lines.join('');
+  };
+
+  it('says why a message failed when its attempts do: a 410, or all of them spent', () => {
+    expect(shown({}, [{ statusCode: 410 }])).toMatch(
+      / {2}failed: the endpoint answered 410 Gone, which stops the retries\n/,
+    );
+    expect(shown({}, [{ statusCode: 503 }, { statusCode: 503 }])).toMatch(/ {2}failed: all 2 attempts failed\n/);
+  });
+
+  it('shows the labels a message was sent with', () => {
+    expect(shown({ labels: ['billing', 'eu'] }, [{ statusCode: 410 }])).toMatch(/\n {2}labels {3}billing, eu\n/);
   });
 });

@@ -253,6 +253,22 @@ const attemptLine = (attempt: Attempt, output: Output) => {
   return `attempt ${attempt.n}  ${outcomeText(attempt, color)}  ${attempt.durationMs} ms, ${attempt.latenessMs} ms late${retryAfter}${snippet}`;
 };
 
+/**
+ * Why a message failed: the API's reason when it gives one (a failure other than the attempts'),
+ * else what its last attempts tell: a 410 that stops retries, or the round's attempts all spent.
+ */
+const failedText = (message: Message, attempts: AttemptList): string => {
+  const reason = attempts.failureReason ?? message.failureReason;
+  if (reason) return `failed: ${reason.code} (${reason.detail})`;
+  const last = attempts.items.at(-1) ?? message.lastAttempt;
+  if (last?.statusCode === 410) return 'failed: the endpoint answered 410 Gone, which stops the retries';
+  if (!last) return 'failed';
+  // The first round's attempts are all the message's; a later round's are those of the list in it.
+  const spent =
+    last.round === 0 ? message.attempts : attempts.items.filter((attempt) => attempt.round === last.round).length;
+  return spent >= message.maxAttempts ? `failed: all ${message.maxAttempts} attempts failed` : 'failed';
+};
+
 /** What happened to a message, in order: created, due, each attempt, and where it stands now. */
 export const timeline = (message: Message, attempts: AttemptList, output: Output): Array<[string, string]> => {
   const { color } = output;
@@ -270,10 +286,7 @@ export const timeline = (message: Message, attempts: AttemptList, output: Output
   if (message.nextAttemptAt && message.status === 'retrying') {
     events.push([message.nextAttemptAt, color.yellow('next attempt')]);
   }
-  if (message.status === 'failed') {
-    const reason = attempts.failureReason ?? message.failureReason;
-    events.push([message.updatedAt, color.red(`failed${reason ? `: ${reason.code} (${reason.detail})` : ''}`)]);
-  }
+  if (message.status === 'failed') events.push([message.updatedAt, color.red(failedText(message, attempts))]);
   if (message.status === 'cancelled') events.push([message.updatedAt, color.dim('cancelled')]);
   return events.sort((a, b) => Date.parse(a[0]) - Date.parse(b[0]));
 };
@@ -295,6 +308,7 @@ export const printShow = (output: Output, message: Message, attempts: AttemptLis
         .join(', '),
     ]);
   }
+  if (message.labels.length > 0) fields.push(['labels', message.labels.join(', ')]);
   if (Object.keys(message.metadata).length > 0) {
     fields.push([
       'metadata',
