@@ -218,6 +218,18 @@ describe('vigil show', () => {
     expect(shown({}, [{ statusCode: 503 }, { statusCode: 503 }])).toMatch(/ {2}failed: all 2 attempts failed\n/);
   });
 
+  it('marks a redelivery, and says when its attempts are spent', () => {
+    const text = shown({ attempts: 4 }, [
+      { statusCode: 503 },
+      { statusCode: 503 },
+      { statusCode: 503, round: 1 },
+      { statusCode: 503, round: 1 },
+    ]);
+
+    expect(text).toMatch(/Z {2}attempt 2 .*\n.*Z {2}redelivered\n.*Z {2}attempt 3 /);
+    expect(text).toMatch(/ {2}failed: all 2 attempts of the redelivery failed\n/);
+  });
+
   it('shows the labels a message was sent with', () => {
     expect(shown({ labels: ['billing', 'eu'] }, [{ statusCode: 410 }])).toMatch(/\n {2}labels {3}billing, eu\n/);
   });

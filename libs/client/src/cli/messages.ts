@@ -263,10 +263,15 @@ const failedText = (message: Message, attempts: AttemptList): string => {
   const last = attempts.items.at(-1) ?? message.lastAttempt;
   if (last?.statusCode === 410) return 'failed: the endpoint answered 410 Gone, which stops the retries';
   if (!last) return 'failed';
-  // The first round's attempts are all the message's; a later round's are those of the list in it.
+  // The first round's attempts are all the message's; a redelivery's are those of the list in its round.
+  const lastRound = last.round ?? 0;
   const spent =
-    last.round === 0 ? message.attempts : attempts.items.filter((attempt) => attempt.round === last.round).length;
-  return spent >= message.maxAttempts ? `failed: all ${message.maxAttempts} attempts failed` : 'failed';
+    lastRound === 0 ? message.attempts : attempts.items.filter((attempt) => (attempt.round ?? 0) === lastRound).length;
+  if (spent < message.maxAttempts) return 'failed';
+  const which = lastRound === 0 ? '' : ' of the redelivery';
+  return message.maxAttempts === 1
+    ? `failed: its one attempt${which} failed`
+    : `failed: all ${message.maxAttempts} attempts${which} failed`;
 };
 
 /** What happened to a message, in order: created, due, each attempt, and where it stands now. */
@@ -280,7 +285,13 @@ export const timeline = (message: Message, attempts: AttemptList, output: Output
       attempts.items[0]?.startedAt ?? message.sendAt,
       color.dim(`${attempts.omitted} earlier attempts not kept`),
     ]);
-  for (const attempt of attempts.items) events.push([attempt.startedAt, attemptLine(attempt, output)]);
+  let round = 0;
+  for (const attempt of attempts.items) {
+    // A redelivery starts a round: said before its first attempt (same instant, kept in order by the stable sort).
+    if ((attempt.round ?? 0) > round) events.push([attempt.startedAt, color.cyan('redelivered')]);
+    round = attempt.round ?? 0;
+    events.push([attempt.startedAt, attemptLine(attempt, output)]);
+  }
   if (message.deliveredAt && message.status === 'delivered')
     events.push([message.deliveredAt, color.green('delivered')]);
   if (message.nextAttemptAt && message.status === 'retrying') {
