@@ -274,10 +274,27 @@ describe('web app formatting', () => {
     ).toBe(99);
   });
 
-  it('formats durations', () => {
+  it('writes a duration as people say it, in the largest unit it reaches, without a trailing .0', () => {
     expect(duration(12)).toBe('12 ms');
-    expect(duration(1400)).toBe('1.40 s');
-    expect(duration(180_000)).toBe('3.0 min');
+    expect(duration(1400)).toBe('1.4 s');
+    expect(duration(1425)).toBe('1.43 s');
+    expect(duration(10_004)).toBe('10 s');
+    expect(duration(12_500)).toBe('12.5 s');
+    expect(duration(180_000)).toBe('3 min');
+    expect(duration(3_570_000)).toBe('59.5 min');
+    // An hour (a receiver's Retry-After: 3600) is an hour, not "60.0 min".
+    expect(duration(3_600_000)).toBe('1 h');
+    expect(duration(5_400_000)).toBe('1.5 h');
+    expect(duration(86_400_000)).toBe('1 day');
+    expect(duration(3 * 86_400_000)).toBe('3 days');
+  });
+
+  it('writes a duration that rounds up to the next unit in that unit', () => {
+    expect(duration(999.6)).toBe('1 s');
+    expect(duration(59_999)).toBe('1 min');
+    expect(duration(3_599_000)).toBe('1 h');
+    expect(duration(86_399_000)).toBe('1 day');
+    expect(duration(0)).toBe('0 ms');
   });
 
   it('fills the days the API leaves out with zeros', () => {
@@ -307,7 +324,7 @@ describe('web app formatting', () => {
 
   it('says how an attempt ended in a few words', () => {
     expect(attemptOutcome({ statusCode: 503 })).toBe('HTTP 503');
-    expect(attemptOutcome({ error: 'timeout after 10000 ms' })).toBe('timed out after 10.0 s');
+    expect(attemptOutcome({ error: 'timeout after 10000 ms' })).toBe('timed out after 10 s');
     expect(attemptOutcome({ error: 'connect ECONNREFUSED 127.0.0.1:9 (ECONNREFUSED)' })).toBe('connection refused');
     expect(attemptOutcome({ error: 'socket hang up (ECONNRESET)' })).toBe('connection reset');
     expect(attemptOutcome({ error: 'getaddrinfo ENOTFOUND nowhere.invalid' })).toBe('host not found');
@@ -320,7 +337,7 @@ describe('web app formatting', () => {
       'connection refused',
     );
     expect(attemptOutcome({ errorKind: 'timeout', error: 'timeout after 10000 ms', durationMs: 10_004 })).toBe(
-      'timed out after 10.0 s',
+      'timed out after 10 s',
     );
     expect(attemptOutcome({ errorKind: 'dns', error: 'getaddrinfo EAI_AGAIN x' })).toBe('host not found');
     expect(attemptOutcome({ errorKind: 'tls' })).toBe('secure connection (TLS) failed');

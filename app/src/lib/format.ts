@@ -195,11 +195,41 @@ export const redeliveryStarts = (
   return starts;
 };
 
-/** 12 ms, 1.4 s, 3 min. */
+/**
+ * The units a duration is written in, each with its size and how many decimals it keeps (seconds
+ * under ten keep two: lateness is read to the hundredth of a second there).
+ */
+const DURATION_UNITS: Array<{ ms: number; decimals: (value: number) => number; write: (n: string) => string }> = [
+  { ms: 1, decimals: () => 0, write: (n) => `${n} ms` },
+  { ms: 1000, decimals: (s) => (s < 10 ? 2 : 1), write: (n) => `${n} s` },
+  { ms: 60_000, decimals: () => 1, write: (n) => `${n} min` },
+  { ms: 3_600_000, decimals: () => 1, write: (n) => `${n} h` },
+  { ms: DAY_MS, decimals: () => 1, write: (n) => `${n} ${n === '1' ? 'day' : 'days'}` },
+];
+
+/**
+ * A duration as people say it: `12 ms`, `1.4 s`, `12.5 s`, `3 min`, `59.5 min`, `1 h`, `1.5 h`,
+ * `2 days`. The largest unit it reaches, rounded, without a trailing `.0`; a value that rounds up
+ * to the next unit is written in it (59,999 ms is `1 min`, never `60.0 s`; an hour is `1 h`, never
+ * `60.0 min`).
+ */
 export const duration = (ms: number): string => {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  return `${(ms / 60_000).toFixed(1)} min`;
+  const size = Math.abs(ms);
+  let index = DURATION_UNITS.findLastIndex((unit) => size >= unit.ms);
+  if (index === -1) index = 0;
+  for (;;) {
+    const unit = DURATION_UNITS[index]!;
+    const value = size / unit.ms;
+    const fixed = value.toFixed(unit.decimals(value));
+    const text = fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+    const next = DURATION_UNITS[index + 1];
+    // Rounded up to a whole next unit (999.6 ms, 59.96 s, 59.96 min, 23.96 h): said in that unit.
+    if (next && Number(text) * unit.ms >= next.ms) {
+      index += 1;
+      continue;
+    }
+    return unit.write(`${ms < 0 ? '-' : ''}${text}`);
+  }
 };
 
 /** Header names whose values are credentials: shown masked. */
