@@ -1,9 +1,15 @@
 import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
 import { Callout, Flex, Heading, Text } from '@radix-ui/themes';
+import { problemWords } from '@/lib/problem-words';
 import type { Problem } from '@/lib/types';
+import { RetryButton } from './retry-button';
 
-/** An API problem, said in words on the page (never raw JSON, never a blank page). */
+/**
+ * An API problem, said in words on the page (never raw JSON, never a blank page): what is wrong,
+ * what still works and what to do, with a button to try again when that is the thing to do.
+ */
 export function ProblemNotice({ problem, heading }: { problem: Problem; heading?: string }) {
+  const { title, detail, retry } = problemWords(problem, 'page');
   return (
     <Flex direction="column" gap="3">
       {heading && (
@@ -11,14 +17,19 @@ export function ProblemNotice({ problem, heading }: { problem: Problem; heading?
           {heading}
         </Heading>
       )}
-      <Callout.Root color="red" role="alert">
+      <Callout.Root color="red" role="alert" data-testid="problem-notice">
         <Callout.Icon>
           <ExclamationTriangleIcon />
         </Callout.Icon>
         <Callout.Text>
-          <Text weight="bold">{problem.title}.</Text> {problem.detail}
+          <Text weight="bold">{title}.</Text> {detail}
         </Callout.Text>
       </Callout.Root>
+      {retry && (
+        <Flex>
+          <RetryButton />
+        </Flex>
+      )}
     </Flex>
   );
 }

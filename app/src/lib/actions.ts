@@ -9,6 +9,7 @@ import { unstable_rethrow } from 'next/navigation';
 import type { BulkJobIn, NotificationEventType, Vigil } from '@vigil/client';
 import { ApiProblem, withVigil } from './api';
 import { parsePayload, plainData } from './format';
+import { problemWords } from './problem-words';
 import type { ActionResult } from './types';
 
 const readable = (error: unknown): string => {
@@ -16,6 +17,9 @@ const readable = (error: unknown): string => {
     const { title, detail, errors } = error.problem;
     // A validation problem names each bad field; its detail only repeats them.
     if (errors?.length) return errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ');
+    // Vigil busy, failing or out of reach: said in plain words (not "try again after Retry-After").
+    const words = problemWords(error.problem, 'action');
+    if (words.retry) return `${words.title}. ${words.detail}`;
     return detail || title;
   }
   return 'Something went wrong on our side. Please try again.';

@@ -1,0 +1,46 @@
+/** The notice a page shows when Vigil could not give it what it shows: plain words, and a way to try again. */
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('next/navigation', () => ({ useRouter: () => ({ refresh: () => {} }) }));
+
+const { ProblemNotice } = await import('./problem-notice');
+
+const text = (html: string) => html.replace(/<[^>]+>/g, '');
+
+describe('the notice of a page Vigil could not load', () => {
+  it('tells a 503 in plain words, says what still works, and offers to try again', () => {
+    const html = renderToStaticMarkup(
+      createElement(ProblemNotice, {
+        heading: 'Messages',
+        problem: {
+          type: 'https://vigil.dev/problems/unavailable',
+          title: 'Service unavailable',
+          status: 503,
+          detail:
+            'A service Vigil depends on was unavailable (throttled or failing); try again after Retry-After. A create repeated with its Idempotency-Key is never made twice.',
+        },
+      }),
+    );
+    expect(text(html)).toContain('Vigil is having trouble right now.');
+    expect(text(html)).toContain('Nothing you scheduled is lost');
+    expect(text(html)).not.toMatch(/Retry-After|Idempotency-Key/);
+    expect(html).toMatch(/<button[^>]*>.*Try again<\/button>/);
+  });
+
+  it('offers no retry for a problem trying again would not mend', () => {
+    const html = renderToStaticMarkup(
+      createElement(ProblemNotice, {
+        problem: {
+          type: 'https://vigil.dev/problems/forbidden',
+          title: 'Forbidden',
+          status: 403,
+          detail: 'Not yours.',
+        },
+      }),
+    );
+    expect(text(html)).toContain('Forbidden. Not yours.');
+    expect(html).not.toContain('Try again');
+  });
+});

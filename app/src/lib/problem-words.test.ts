@@ -1,0 +1,80 @@
+/**
+ * A problem between the console and Vigil, told to a person: what is wrong, what still works and
+ * what to do, without the API's words for programs (Retry-After, Idempotency-Key).
+ */
+import { describe, expect, it } from 'vitest';
+import { problemWords } from './problem-words';
+
+/** The API's 503 when a service it depends on was throttled or failing (functions/api/http.ts). */
+const UNAVAILABLE = {
+  type: 'https://vigil.dev/problems/unavailable',
+  title: 'Service unavailable',
+  status: 503,
+  detail:
+    'A service Vigil depends on was unavailable (throttled or failing); try again after Retry-After. A create repeated with its Idempotency-Key is never made twice.',
+};
+
+describe('a problem told in plain words', () => {
+  it('says a 503 as Vigil having trouble, what still works and to wait and try again, without header names', () => {
+    const words = problemWords(UNAVAILABLE, 'page');
+    expect(words.title).toBe('Vigil is having trouble right now');
+    expect(words.detail).toContain('This page could not be loaded');
+    expect(words.detail).toContain('Nothing you scheduled is lost');
+    expect(words.detail).toContain('Wait a few seconds, then try again.');
+    expect(words.retry).toBe(true);
+    expect(`${words.title} ${words.detail}`).not.toMatch(/Retry-After|Idempotency-Key|throttled|Service unavailable/);
+  });
+
+  it("says the gateway's own 503 (the credential could not be checked) the same way", () => {
+    const words = problemWords({
+      ...UNAVAILABLE,
+      detail: 'The credential could not be checked just now; try again after Retry-After.',
+    });
+    expect(words.title).toBe('Vigil is having trouble right now');
+    expect(words.detail).not.toContain('Retry-After');
+  });
+
+  it('says an action that met a 503 could not be done just now, and names the request id when there is one', () => {
+    const words = problemWords({ ...UNAVAILABLE, requestId: 'req_123' }, 'action');
+    expect(words.detail).toMatch(/^This could not be done just now/);
+    expect(words.detail).toContain('request id req_123');
+  });
+
+  it('says a rate limit as too many requests for the plan, and to wait', () => {
+    const words = problemWords({
+      type: 'https://vigil.dev/problems/rate-limited',
+      title: 'Too many requests',
+      status: 429,
+      detail: 'Your plan allows 10 requests per second (bursts of 20); retry after 1 s.',
+    });
+    expect(words).toMatchObject({ title: 'Too many requests just now', retry: true });
+    expect(words.detail).toContain('more requests a second than its plan allows');
+  });
+
+  it("says the gateway's timeout as no answer in time, and that an action may have been done", () => {
+    const timeout = {
+      type: 'https://vigil.dev/problems/timeout',
+      title: 'Request timed out',
+      status: 504,
+      detail:
+        'Vigil did not answer within 29 s and may have applied the request; repeat it (a create with the same Idempotency-Key returns the message it made).',
+    };
+    expect(problemWords(timeout, 'page').title).toBe('Vigil did not answer in time');
+    expect(problemWords(timeout, 'action').detail).toContain('may have been done anyway: reload the page');
+    expect(problemWords(timeout, 'action').detail).not.toContain('Idempotency-Key');
+  });
+
+  it('keeps the words of a problem about the request itself, and offers no retry', () => {
+    const conflict = {
+      type: 'https://vigil.dev/problems/conflict',
+      title: 'Message cannot be cancelled',
+      status: 409,
+      detail: 'It was delivered already.',
+    };
+    expect(problemWords(conflict)).toEqual({
+      title: 'Message cannot be cancelled',
+      detail: 'It was delivered already.',
+      retry: false,
+    });
+  });
+});
