@@ -36,11 +36,18 @@ export default async function MessagesPage({
     vigil.messages.listPage({ ...listQueryOf(search), limit: PAGE_SIZE, ...(cursor && { cursor }) }),
   );
   const filters = <MessageFilters value={search} />;
+  const heading = (
+    <Heading as="h1" size="6">
+      Messages
+    </Heading>
+  );
   if (loaded.problem) {
+    // The page's h1 first, as when the list is there: then the filters, then what went wrong.
     return (
       <Flex direction="column" gap="4">
+        {heading}
         {filters}
-        <ProblemNotice heading="Messages" problem={loaded.problem} />
+        <ProblemNotice problem={loaded.problem} />
       </Flex>
     );
   }
@@ -50,9 +57,7 @@ export default async function MessagesPage({
   return (
     <Flex direction="column" gap="4">
       <AutoRefresh active={live} />
-      <Heading as="h1" size="6">
-        Messages
-      </Heading>
+      {heading}
       {filters}
       <BulkSelection pageIds={page.items.map((m) => m.id)}>
         <BulkToolbar />
