@@ -74,6 +74,20 @@ const startUnavailable = async () => {
   };
 };
 
+/**
+ * What the browser's console said went wrong, on any page of any context the suite opens (a failed
+ * resource load aside: the 404 pages answer 404 on purpose). A hydration mismatch is one: React
+ * threw away the server's HTML and drew the page again.
+ */
+const browserErrors: string[] = [];
+const watchConsole = (watched: BrowserContext) => {
+  watched.on('console', (message) => {
+    if (message.type() !== 'error' || message.text().startsWith('Failed to load resource')) return;
+    browserErrors.push(`${message.page()?.url() ?? '?'}: ${message.text().slice(0, 600)}`);
+  });
+  watched.on('weberror', (error) => browserErrors.push(`${error.page()?.url() ?? '?'}: ${error.error().message}`));
+};
+
 /** WCAG 2 A/AA problems axe-core found, by page (serious and critical ones fail the suite). */
 const accessibility: string[] = [];
 
@@ -188,6 +202,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       // A browser in a zone of its own (not the machine's UTC): the reschedule dialog must name it.
       timezoneId: 'Europe/Berlin',
     });
+    watchConsole(context);
     page = await context.newPage();
   }, 180_000);
 
@@ -989,6 +1004,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       const viewport = sizes[size];
       const look = `${size}-${colorScheme}`;
       const variant = await browser.newContext({ viewport, colorScheme, timezoneId: 'Europe/Berlin' });
+      watchConsole(variant);
       page = await variant.newPage();
       // Dark: a picture of each page too.
       const check = (name: string, readme?: string) =>
@@ -1043,6 +1059,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
 
   it('reads well on a phone, in the dark theme', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+    watchConsole(phone);
     await phone.addCookies(await context.cookies());
     page = await phone.newPage();
     await page.goto(`${web}/messages/${deliveredId}`);
@@ -1133,6 +1150,10 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
 
   it('has no serious or critical WCAG 2 A/AA problems on any page (axe-core)', () => {
     expect(accessibility).toEqual([]);
+  });
+
+  it('drew every page without an error in the browser console (no hydration mismatch)', () => {
+    expect(browserErrors).toEqual([]);
   });
 
   it('signs out, after which the API refuses a kept copy of the session token', async () => {
