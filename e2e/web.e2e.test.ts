@@ -597,8 +597,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     // Act
     await page.goto(`${web}/messages/${created.json.id}`);
 
-    // Assess: the page says it stopped, and why, in words.
-    const notice = page.getByTestId('failure-reason');
+    // Assess: the page says it stopped, and why, in words, first.
+    const notice = page.getByTestId('message-outcome');
     await notice.waitFor();
     await expect(notice.textContent()).resolves.toMatch(/stopped trying.*Taken for delivery 5 times/);
     await page.getByTestId('status').getByText('failed').waitFor();
@@ -721,6 +721,14 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       .toBe('retrying');
     await page.goto(`${web}/messages/${created.json.id}`);
     await expect(page.getByTestId('outcome-1').textContent()).resolves.toBe('HTTP 503');
+    // The bad news first, above the fold: how its last try went and what the endpoint answered.
+    const outcome = page.getByTestId('message-outcome');
+    await expect(outcome.textContent()).resolves.toMatch(/The last attempt failed: HTTP 503\..*down for maintenance/);
+    const outcomeBox = (await outcome.boundingBox())!;
+    expect(outcomeBox.y + outcomeBox.height).toBeLessThan(860);
+    expect(outcomeBox.y).toBeLessThan((await page.getByText('Target', { exact: true }).boundingBox())!.y);
+    // The hour the receiver asked for is an hour.
+    await page.getByText('The endpoint asked Vigil to wait 1 h before trying again').waitFor();
 
     // Act
     await page.getByRole('button', { name: 'Retry now' }).click();

@@ -1,5 +1,4 @@
-import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
-import { Badge, Box, Callout, Card, Code, DataList, Flex, Heading, Link, Text } from '@radix-ui/themes';
+import { Badge, Box, Card, Code, DataList, Flex, Heading, Link, Text } from '@radix-ui/themes';
 import type { Metadata } from 'next';
 import NextLink from 'next/link';
 import { notFound } from 'next/navigation';
@@ -10,6 +9,7 @@ import { CopyButton } from '@/components/copy-button';
 import { EventLinks } from '@/components/event-links';
 import { HeaderTable } from '@/components/header-table';
 import { MessageActions } from '@/components/message-actions';
+import { MessageOutcome } from '@/components/message-outcome';
 import { SectionCard } from '@/components/section-card';
 import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
@@ -19,7 +19,6 @@ import { decodedPathSegment } from '@/lib/paths';
 import {
   attemptOutcome,
   duration,
-  failureReasonText,
   localTimeText,
   maskedHeaderValue,
   maskedUrl,
@@ -27,7 +26,7 @@ import {
   redeliveryStarts,
   webhookCurl,
 } from '@/lib/format';
-import type { Attempt, FailureReason } from '@/lib/types';
+import type { Attempt } from '@/lib/types';
 import { LIVE_STATUSES } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Message' };
@@ -84,7 +83,8 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
         />
       </Flex>
 
-      {message.failureReason && <FailureNotice reason={message.failureReason} />}
+      {/* The bad news first: why it failed, or how its last try went, above everything else about it. */}
+      <MessageOutcome message={message} last={attempts.at(-1)} />
 
       <Card size="2">
         <DataList.Root orientation={{ initial: 'vertical', sm: 'horizontal' }}>
@@ -375,21 +375,5 @@ function AttemptItem({ attempt, redelivery }: { attempt: Attempt; redelivery: bo
         )}
       </Flex>
     </li>
-  );
-}
-
-/** Why Vigil stopped: a failed message that did not spend its attempts says so at the top. */
-function FailureNotice({ reason }: { reason: FailureReason }) {
-  const { title, detail } = failureReasonText(reason);
-  return (
-    <Callout.Root color="red" role="alert" data-testid="failure-reason">
-      <Callout.Icon>
-        <ExclamationTriangleIcon />
-      </Callout.Icon>
-      <Callout.Text>
-        <Text weight="bold">{title}.</Text> {detail}{' '}
-        <Text color="gray">Nothing more is sent unless you redeliver it.</Text>
-      </Callout.Text>
-    </Callout.Root>
   );
 }

@@ -1,0 +1,92 @@
+import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
+import { Callout, Flex } from '@radix-ui/themes';
+import { attemptOutcome, failureReasonText } from '@/lib/format';
+import type { Attempt, FailureReason, MessageStatus } from '@/lib/types';
+import { Timestamp } from './timestamp';
+
+/** How much of an endpoint's answer the notice quotes (the attempt below has it all). */
+const QUOTED = 200;
+
+/** An endpoint's answer on one line, cut to QUOTED characters: `internal error: database down`. */
+export const quotedAnswer = (snippet: string): string => {
+  const line = snippet.replace(/\s+/g, ' ').trim();
+  return line.length > QUOTED ? `${line.slice(0, QUOTED - 1)}…` : line;
+};
+
+/**
+ * The bad news of a message, first on its page: why a failed message failed (Vigil's reason, or how
+ * its last attempt went: the status and what the endpoint answered, or the connection's error), and
+ * how a retrying message's last try went and when the next is. Nothing for any other message.
+ */
+export function MessageOutcome({
+  message,
+  last,
+}: {
+  message: {
+    status: MessageStatus;
+    attempts: number;
+    failureReason?: FailureReason;
+    nextAttemptAt?: string;
+  };
+  /** Its latest attempt, if it made one. */
+  last?: Attempt;
+}) {
+  const { status, failureReason } = message;
+  if (status !== 'failed' && status !== 'retrying') return null;
+  const failed = status === 'failed';
+  const reason = failureReason ? failureReasonText(failureReason) : undefined;
+  const headline = reason
+    ? reason.title
+    : !last
+      ? 'Not delivered: no attempt was made'
+      : failed
+        ? last.statusCode === undefined
+          ? `Not delivered: ${attemptOutcome(last)} on its last attempt`
+          : `Not delivered: the endpoint answered ${attemptOutcome(last)}`
+        : `The last attempt failed: ${attemptOutcome(last)}`;
+  const answer = last?.responseSnippet ? quotedAnswer(last.responseSnippet) : undefined;
+  const tries = `${message.attempts} ${message.attempts === 1 ? 'attempt' : 'attempts'}`;
+  return (
+    <Callout.Root color={failed ? 'red' : 'amber'} highContrast={!failed} role="alert" data-testid="message-outcome">
+      <Callout.Icon>
+        <ExclamationTriangleIcon />
+      </Callout.Icon>
+      <Flex direction="column" gap="1">
+        <Callout.Text weight="bold">{headline}.</Callout.Text>
+        {reason && (
+          <Callout.Text>
+            {reason.detail}
+            {last && ` Its last attempt: ${attemptOutcome(last)}.`}
+          </Callout.Text>
+        )}
+        {answer && (
+          <Callout.Text size="2">
+            It answered: <span className="vigil-mono-text">{answer}</span>
+          </Callout.Text>
+        )}
+        {last?.error && last.statusCode === undefined && (
+          <Callout.Text size="2" className="vigil-mono-text">
+            {last.error}
+          </Callout.Text>
+        )}
+        <Callout.Text size="2">
+          {failed ? (
+            <>{tries} made. Nothing more is sent unless you redeliver it (once the endpoint works again).</>
+          ) : (
+            <>
+              {tries} made so far;{' '}
+              {message.nextAttemptAt ? (
+                <>
+                  the next is <Timestamp iso={message.nextAttemptAt} once="due now" />.
+                </>
+              ) : (
+                'the next is on its way.'
+              )}
+            </>
+          )}{' '}
+          Every attempt is listed below.
+        </Callout.Text>
+      </Flex>
+    </Callout.Root>
+  );
+}
