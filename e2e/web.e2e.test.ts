@@ -377,6 +377,19 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       await page.getByRole('heading', { level: 1 }).waitFor();
       await checkPageFrame(path);
     }
+
+    // The list is a few Tab presses from the top of its page: the filters, folded, are one stop (open
+    // they were some 45, and the first message was the 58th).
+    await page.goto(`${web}/messages`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await page.getByTestId('filters-given').waitFor();
+    await page.locator('body').focus();
+    let presses = 0;
+    while (presses < 60 && !(await page.evaluate(() => Boolean(document.activeElement?.closest('tbody'))))) {
+      await page.keyboard.press('Tab');
+      presses += 1;
+    }
+    expect(presses, 'Tab presses from the top of the page to the first message').toBeLessThanOrEqual(20);
   });
 
   it('collapses a long body, copies the id, the body and a curl that reproduces the request, in words and local times', async () => {
@@ -632,7 +645,10 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
         .locator('[data-testid^="message-msg_"]')
         .evaluateAll((els) => els.map((el) => el.getAttribute('data-testid')));
 
-    // Act: pick two statuses and the label, and a created-from time typed in the shown zone.
+    // Act: open the filters (folded to a line that says none are given), pick two statuses and the
+    // label, and a created-from time typed in the shown zone.
+    await expect(page.getByTestId('filters-given').textContent()).resolves.toBe('none: every message is listed');
+    await page.getByTestId('message-filters-panel').locator('summary').click();
     const filters = page.getByTestId('message-filters');
     // Once the page runs in the browser, the times are in the browser's zone, named beside them.
     await filters.getByText('(Europe/Berlin)').first().waitFor();
@@ -658,6 +674,14 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     expect(url.searchParams.get('createdAtFrom')).toBe(
       new Date(Math.floor(startedAt.getTime() / 1000) * 1000).toISOString(),
     );
+    // The folded filters' line says which are given, the time in the shown zone.
+    await expect
+      .poll(() => page.getByTestId('filters-given').textContent())
+      .toMatch(
+        new RegExp(
+          `^scheduled or cancelled · label e2e-filter · created from ${wall.replace('T', ' ')} Europe/Berlin \\(UTC\\+0[12]:00\\)$`,
+        ),
+      );
     await page.getByTestId(`message-${kept}`).waitFor();
     expect(await rows()).toEqual([`message-${cancelled}`, `message-${kept}`]);
     await expect(page.getByTestId(`message-${kept}`).getByTestId('labels').textContent()).resolves.toBe('e2e-filter');
@@ -1029,7 +1053,9 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
         await page.goto(`${web}${path}`);
         await page.getByRole('heading', { level: 1 }).waitFor();
         if (name === 'messages') {
-          // Once the browser has written the times in its zone, as a person sees them.
+          // Opened, so that they are checked too; once the browser has written the times in its zone,
+          // as a person sees them.
+          await page.getByTestId('message-filters-panel').locator('summary').click();
           await page.getByTestId('message-filters').getByText('(Europe/Berlin)').first().waitFor();
         }
         await check(name, look === 'desktop-dark' && name === 'messages' ? 'messages-dark' : undefined);

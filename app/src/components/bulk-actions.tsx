@@ -83,14 +83,21 @@ function SelectPageBox() {
   );
 }
 
-/** A row's box; `label` names the message for screen readers. */
-export function SelectRowBox({ id, label }: { id: string; label: string }) {
+/**
+ * A row's box, for its message (or the messages a row of Vigil's own deliveries stands for: all of
+ * them, half-checked while some are); `label` names them for screen readers.
+ */
+export function SelectRowBox({ ids, label }: { ids: readonly string[]; label: string }) {
   const { selected, toggle } = useSelection();
+  const all = ids.every((id) => selected.has(id));
+  const some = !all && ids.some((id) => selected.has(id));
   return (
     <Checkbox
       aria-label={`Select ${label}`}
-      checked={selected.has(id)}
-      onCheckedChange={(checked) => toggle(id, checked === true)}
+      checked={all ? true : some ? 'indeterminate' : false}
+      onCheckedChange={(checked) => {
+        for (const id of ids) toggle(id, checked === true);
+      }}
     />
   );
 }

@@ -5,8 +5,8 @@ import NextLink from 'next/link';
 import { useRouter } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
 import { useDisplayZone } from '@/lib/display-zone';
-import { instantOfWallTime, wallTimeIn } from '@/lib/format';
-import { type MessageSearch, RANGE_PARAMS, searchHref } from '@/lib/message-search';
+import { instantOfWallTime, wallTimeIn, zonedTime } from '@/lib/format';
+import { filterWords, type MessageSearch, RANGE_PARAMS, searchHref } from '@/lib/message-search';
 import { MESSAGE_ORIGIN_KINDS, type MessageOriginKind } from '@/lib/types';
 import { MESSAGE_STATUSES } from '@/lib/types';
 
@@ -53,62 +53,84 @@ export function MessageFilters({ value }: { value: MessageSearch }) {
     router.push(searchHref(next));
   };
 
+  const given = filterWords(value, (iso) => zonedTime(iso, zone, { ms: false }));
   return (
+    // Folded to one line until opened: the list, not twelve fields, is what a person comes for (on a
+    // phone the open filters filled the screen, and took some 45 Tab presses to get past). The line
+    // says which filters are given.
     <Card size="1" asChild>
-      <form role="search" aria-label="Filter messages" onSubmit={submit} data-testid="message-filters">
-        <Flex direction="column" gap="3">
-          <Choices
-            legend="Status"
-            values={MESSAGE_STATUSES}
-            label={(status) => status}
-            testId="status"
-            chosen={statuses}
-            onChange={setStatuses}
-            columns={{ initial: '2', xs: '4', md: '7' }}
-          />
-          <Choices
-            legend="Made by"
-            hint="(Vigil's own: a message's callback, a notification endpoint's alert)"
-            values={MESSAGE_ORIGIN_KINDS}
-            label={(origin) => ORIGIN_LABELS[origin]}
-            testId="origin"
-            chosen={origins}
-            onChange={setOrigins}
-            columns={{ initial: '1', xs: '3' }}
-          />
-          <Grid columns={{ initial: '1', sm: '3' }} gap="3">
-            <Field label="Label" hint="e.g. billing">
-              <TextField.Root name="label" defaultValue={value.label} placeholder="billing" />
-            </Field>
-            <Field label="URL starts with">
-              <TextField.Root name="urlPrefix" defaultValue={value.urlPrefix} placeholder="https://api.example.com/" />
-            </Field>
-            <Field label="Id contains">
-              <TextField.Root name="idContains" defaultValue={value.idContains} placeholder="msg_01JD… or part of it" />
-            </Field>
-          </Grid>
-          {/* Remounted once the browser knows the zone, so the times are shown in it. */}
-          <Grid key={zone} columns={{ initial: '1', xs: '2', md: '5' }} gap="3">
-            {RANGE_PARAMS.map((name) => (
-              <Field key={name} label={RANGE_LABELS[name]} hint={zone}>
+      <details className="vigil-filters" data-testid="message-filters-panel">
+        <summary>
+          <Text size="2" weight="medium">
+            Filters
+          </Text>{' '}
+          <Text size="2" color="gray" data-testid="filters-given">
+            {given.length > 0 ? given.join(' · ') : 'none: every message is listed'}
+          </Text>
+        </summary>
+        <form role="search" aria-label="Filter messages" onSubmit={submit} data-testid="message-filters">
+          <Flex direction="column" gap="3" pt="3">
+            <Choices
+              legend="Status"
+              values={MESSAGE_STATUSES}
+              label={(status) => status}
+              testId="status"
+              chosen={statuses}
+              onChange={setStatuses}
+              columns={{ initial: '2', xs: '4', md: '7' }}
+            />
+            <Choices
+              legend="Made by"
+              hint="(Vigil's own: a message's callback, a notification endpoint's alert)"
+              values={MESSAGE_ORIGIN_KINDS}
+              label={(origin) => ORIGIN_LABELS[origin]}
+              testId="origin"
+              chosen={origins}
+              onChange={setOrigins}
+              columns={{ initial: '1', xs: '3' }}
+            />
+            <Grid columns={{ initial: '1', sm: '3' }} gap="3">
+              <Field label="Label" hint="e.g. billing">
+                <TextField.Root name="label" defaultValue={value.label} placeholder="billing" />
+              </Field>
+              <Field label="URL starts with">
                 <TextField.Root
-                  type="datetime-local"
-                  step="1"
-                  name={name}
-                  aria-label={`${RANGE_LABELS[name]} (${zone})`}
-                  defaultValue={value[name] ? wallTimeIn(value[name], zone) : ''}
+                  name="urlPrefix"
+                  defaultValue={value.urlPrefix}
+                  placeholder="https://api.example.com/"
                 />
               </Field>
-            ))}
-          </Grid>
-          <Flex gap="3" justify="end" wrap="wrap">
-            <Button asChild variant="soft" color="gray">
-              <NextLink href="/messages">Clear</NextLink>
-            </Button>
-            <Button type="submit">Apply filters</Button>
+              <Field label="Id contains">
+                <TextField.Root
+                  name="idContains"
+                  defaultValue={value.idContains}
+                  placeholder="msg_01JD… or part of it"
+                />
+              </Field>
+            </Grid>
+            {/* Remounted once the browser knows the zone, so the times are shown in it. */}
+            <Grid key={zone} columns={{ initial: '1', xs: '2', md: '5' }} gap="3">
+              {RANGE_PARAMS.map((name) => (
+                <Field key={name} label={RANGE_LABELS[name]} hint={zone}>
+                  <TextField.Root
+                    type="datetime-local"
+                    step="1"
+                    name={name}
+                    aria-label={`${RANGE_LABELS[name]} (${zone})`}
+                    defaultValue={value[name] ? wallTimeIn(value[name], zone) : ''}
+                  />
+                </Field>
+              ))}
+            </Grid>
+            <Flex gap="3" justify="end" wrap="wrap">
+              <Button asChild variant="soft" color="gray">
+                <NextLink href="/messages">Clear</NextLink>
+              </Button>
+              <Button type="submit">Apply filters</Button>
+            </Flex>
           </Flex>
-        </Flex>
-      </form>
+        </form>
+      </details>
     </Card>
   );
 }

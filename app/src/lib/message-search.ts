@@ -56,3 +56,31 @@ export const listQueryOf = (search: MessageSearch): ListMessages => ({
   ...(search.origin.length > 0 && { origin: search.origin }),
   ...Object.fromEntries(TEXT_PARAMS.filter((name) => search[name] !== '').map((name) => [name, search[name]])),
 });
+
+const RANGE_WORDS: Record<(typeof RANGE_PARAMS)[number], string> = {
+  sendAtFrom: 'send at from',
+  sendAtTo: 'send at before',
+  createdAtFrom: 'created from',
+  createdAtTo: 'created before',
+  updatedSince: 'changed since',
+};
+
+const ORIGIN_WORDS: Record<MessageOriginKind, string> = {
+  message: 'you',
+  callback: 'Vigil (callbacks)',
+  notification: 'Vigil (alerts)',
+};
+
+/**
+ * The filters given, in a few words each, for the line that stands for the folded filters:
+ * `failed or retrying`, `made by you`, `label billing`, `changed since 2026-12-06 16:00:00 UTC`
+ * (an instant as `time` writes it: in the zone the console shows).
+ */
+export const filterWords = (search: MessageSearch, time: (iso: string) => string): string[] => [
+  ...(search.status.length > 0 ? [search.status.join(' or ')] : []),
+  ...(search.origin.length > 0 ? [`made by ${search.origin.map((o) => ORIGIN_WORDS[o]).join(' or ')}`] : []),
+  ...(search.label ? [`label ${search.label}`] : []),
+  ...(search.urlPrefix ? [`URL starts with ${search.urlPrefix}`] : []),
+  ...(search.idContains ? [`id contains ${search.idContains}`] : []),
+  ...RANGE_PARAMS.filter((name) => search[name] !== '').map((name) => `${RANGE_WORDS[name]} ${time(search[name])}`),
+];

@@ -7,11 +7,13 @@ import { AutoRefresh } from '@/components/auto-refresh';
 import { BulkSelection, BulkToolbar, SelectRowBox } from '@/components/bulk-actions';
 import { MessageFilters } from '@/components/message-filters';
 import { EmptyState } from '@/components/notices';
+import { FailingTargets } from '@/components/failing-targets';
 import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
-import { attemptOutcome, duration, failureReasonText, localTimeText, targetText } from '@/lib/format';
+import { attemptOutcome, duration, failureReasonText, localTimeText, maskedUrl, targetText } from '@/lib/format';
+import { failingTargets, type ListRow, listRows, targetHost } from '@/lib/list-rows';
 import { isFiltered, listQueryOf, searchHref, searchOf } from '@/lib/message-search';
 import type { Message } from '@/lib/types';
 import { LIVE_STATUSES } from '@/lib/types';
@@ -53,12 +55,18 @@ export default async function MessagesPage({
   }
   const page = loaded.data;
   const live = page.items.some((m) => LIVE_STATUSES.includes(m.status));
+  // Vigil's own deliveries to one endpoint in one state as one row, unless those are what was asked for.
+  const foldVigil = search.origin.length === 0 || search.origin.includes('message');
+  const rows: ListRow[] = foldVigil
+    ? listRows(page.items)
+    : page.items.map((message) => ({ kind: 'message', message }));
 
   return (
     <Flex direction="column" gap="4">
       <AutoRefresh active={live} />
       {heading}
       {filters}
+      <FailingTargets targets={failingTargets(page.items)} />
       <BulkSelection pageIds={page.items.map((m) => m.id)}>
         <BulkToolbar />
         <Card size="1">
@@ -89,68 +97,13 @@ export default async function MessagesPage({
                   </Table.Row>
                 </Table.Header>
                 <Table.Body>
-                  {page.items.map((m) => (
-                    <Table.Row key={m.id} data-testid={`message-${m.id}`} align="center">
-                      <Table.Cell className="vigil-select-cell">
-                        <SelectRowBox id={m.id} label={`${targetText(m)} (${m.id})`} />
-                      </Table.Cell>
-                      <Table.Cell data-label="Status">
-                        <StatusBadge status={m.status} />
-                      </Table.Cell>
-                      <Table.RowHeaderCell data-label="Target">
-                        <Flex direction="column">
-                          <Link asChild weight="medium">
-                            {/* A long path without break points wraps anywhere rather than push the columns out. */}
-                            <NextLink href={`/messages/${m.id}`} style={{ overflowWrap: 'anywhere' }}>
-                              {targetText(m)}
-                            </NextLink>
-                          </Link>
-                          <Text size="1" color="gray" className="vigil-mono">
-                            {m.id}
-                          </Text>
-                          {m.origin && (
-                            <Text size="1" color="gray" data-testid="made-by-vigil">
-                              Sent by Vigil:{' '}
-                              {m.origin.kind === 'callback'
-                                ? `the callback of ${m.origin.messageId}`
-                                : m.origin.event === 'notification.test'
-                                  ? 'a test event'
-                                  : 'an alert for a notification endpoint'}
-                            </Text>
-                          )}
-                          {m.labels.length > 0 && (
-                            <Flex gap="1" wrap="wrap" mt="1" data-testid="labels">
-                              {m.labels.map((label) => (
-                                <Badge key={label} color="gray" variant="surface" size="1" className="vigil-tag">
-                                  {label}
-                                </Badge>
-                              ))}
-                            </Flex>
-                          )}
-                        </Flex>
-                      </Table.RowHeaderCell>
-                      <Table.Cell data-label="Send at">
-                        <Timestamp iso={m.sendAt} stacked />
-                        {m.timezone && m.localSendAt && (
-                          <Text as="div" size="1" color="gray">
-                            {localTimeText(m.localSendAt, m.timezone)}
-                          </Text>
-                        )}
-                      </Table.Cell>
-                      <Table.Cell data-label="Attempts">
-                        <Flex direction="column">
-                          <Text>
-                            {m.attempts}
-                            {m.lastAttempt && <Text color="gray"> · {attemptOutcome(m.lastAttempt)}</Text>}
-                          </Text>
-                          <AttemptProgress message={m} />
-                        </Flex>
-                      </Table.Cell>
-                      <Table.Cell data-label="Lateness">
-                        {m.lastAttempt ? duration(m.lastAttempt.latenessMs) : <Text color="gray">—</Text>}
-                      </Table.Cell>
-                    </Table.Row>
-                  ))}
+                  {rows.map((row) =>
+                    row.kind === 'message' ? (
+                      <MessageRow key={row.message.id} message={row.message} />
+                    ) : (
+                      <VigilRow key={row.messages[0]!.id} row={row} />
+                    ),
+                  )}
                 </Table.Body>
               </Table.Root>
             </div>
@@ -182,6 +135,136 @@ export default async function MessagesPage({
         </Text>
       )}
     </Flex>
+  );
+}
+
+/** One message: its status, where it goes, when, and how its attempts went. */
+function MessageRow({ message: m }: { message: Message }) {
+  return (
+    <Table.Row data-testid={`message-${m.id}`} align="center">
+      <Table.Cell className="vigil-select-cell">
+        <SelectRowBox ids={[m.id]} label={`${targetText(m)} (${m.id})`} />
+      </Table.Cell>
+      <Table.Cell data-label="Status">
+        <StatusBadge status={m.status} />
+      </Table.Cell>
+      <Table.RowHeaderCell data-label="Target">
+        <Flex direction="column">
+          <Link asChild weight="medium">
+            {/* Two lines at most (a 2,000-character URL took twenty): all of it on hover and on its page. */}
+            <NextLink href={`/messages/${m.id}`} className="vigil-clamp-2" title={`${m.method} ${maskedUrl(m.url)}`}>
+              {targetText(m)}
+            </NextLink>
+          </Link>
+          <Text size="1" color="gray" className="vigil-mono">
+            {m.id}
+          </Text>
+          {m.origin && (
+            <Text size="1" color="gray" data-testid="made-by-vigil">
+              Sent by Vigil:{' '}
+              {m.origin.kind === 'callback'
+                ? `the callback of ${m.origin.messageId}`
+                : m.origin.event === 'notification.test'
+                  ? 'a test event'
+                  : 'an alert for a notification endpoint'}
+            </Text>
+          )}
+          {m.labels.length > 0 && (
+            <Flex gap="1" wrap="wrap" mt="1" data-testid="labels">
+              {m.labels.map((label) => (
+                <Badge key={label} color="gray" variant="surface" size="1" className="vigil-tag">
+                  {label}
+                </Badge>
+              ))}
+            </Flex>
+          )}
+        </Flex>
+      </Table.RowHeaderCell>
+      <Table.Cell data-label="Send at">
+        <Timestamp iso={m.sendAt} stacked />
+        {m.timezone && m.localSendAt && (
+          <Text as="div" size="1" color="gray">
+            {localTimeText(m.localSendAt, m.timezone)}
+          </Text>
+        )}
+      </Table.Cell>
+      <Table.Cell data-label="Attempts">
+        <Flex direction="column">
+          <Text>
+            {m.attempts}
+            {m.lastAttempt && <Text color="gray"> · {attemptOutcome(m.lastAttempt)}</Text>}
+          </Text>
+          <AttemptProgress message={m} />
+        </Flex>
+      </Table.Cell>
+      <Table.Cell data-label="Lateness">
+        {m.lastAttempt ? duration(m.lastAttempt.latenessMs) : <Text color="gray">—</Text>}
+      </Table.Cell>
+    </Table.Row>
+  );
+}
+
+/**
+ * Vigil's own deliveries to one endpoint in one state (twenty alerts retrying to a notification
+ * endpoint that is down), as one row: how many, where, the latest's time and last attempt, and a
+ * link to them one by one.
+ */
+function VigilRow({ row }: { row: Extract<ListRow, { kind: 'vigil' }> }) {
+  const latest = row.messages[0]!;
+  const { urlPrefix } = targetHost(latest.url);
+  const href = searchHref({
+    ...searchOf({}),
+    status: [row.status],
+    origin: [latest.origin?.kind === 'callback' ? 'callback' : 'notification'],
+    // The URL up to its query (which may hold a token): never credentials in the address bar.
+    ...(urlPrefix && { urlPrefix: latest.url.split(/[?#]/)[0] }),
+  });
+  const what = `${row.messages.length} ${row.what}`;
+  return (
+    <Table.Row data-testid="vigil-row" align="center">
+      <Table.Cell className="vigil-select-cell">
+        <SelectRowBox ids={row.messages.map((m) => m.id)} label={`the ${what} to ${targetText(latest)}`} />
+      </Table.Cell>
+      <Table.Cell data-label="Status">
+        <StatusBadge status={row.status} />
+      </Table.Cell>
+      <Table.RowHeaderCell data-label="Target">
+        <Flex direction="column">
+          <Link asChild weight="medium">
+            <NextLink href={href} className="vigil-clamp-2" title={`${latest.method} ${maskedUrl(latest.url)}`}>
+              {what} to {targetText(latest)}
+            </NextLink>
+          </Link>
+          <Text size="1" color="gray" data-testid="made-by-vigil">
+            Sent by Vigil
+            {row.what === 'callbacks'
+              ? ': callbacks of your messages'
+              : row.what === 'alerts'
+                ? ' for a notification endpoint'
+                : ': test events for a notification endpoint'}
+            , shown as one row (the link lists them one by one)
+          </Text>
+        </Flex>
+      </Table.RowHeaderCell>
+      <Table.Cell data-label="Send at">
+        <Text as="div" size="1" color="gray">
+          the latest
+        </Text>
+        <Timestamp iso={latest.sendAt} stacked />
+      </Table.Cell>
+      <Table.Cell data-label="Attempts">
+        <Flex direction="column">
+          <Text>
+            {latest.attempts}
+            {latest.lastAttempt && <Text color="gray"> · {attemptOutcome(latest.lastAttempt)}</Text>}
+          </Text>
+          <AttemptProgress message={latest} />
+        </Flex>
+      </Table.Cell>
+      <Table.Cell data-label="Lateness">
+        <Text color="gray">—</Text>
+      </Table.Cell>
+    </Table.Row>
   );
 }
 
