@@ -372,11 +372,44 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     });
     expect(tagged.status).toBe(201);
     taggedId = tagged.json.id;
-    for (const path of ['/', '/messages', `/messages/${deliveredId}`, '/keys', '/settings']) {
+    // And a message to a 2,000-character URL that fails (a closed port, one attempt): on the overview's
+    // recent failures too.
+    const longUrl = `http://127.0.0.1:1/${'segment-'.repeat(247)}end`;
+    const long = await api(apiKey, 'POST', '/v1/messages', { url: longUrl, delay: 0, retry: { maxAttempts: 1 } });
+    expect(long.status).toBe(201);
+    await expect
+      .poll(async () => (await api(apiKey, 'GET', `/v1/messages/${long.json.id}`)).json.status, { timeout: 30_000 })
+      .toBe('failed');
+    for (const path of [
+      '/',
+      '/messages',
+      `/messages/${deliveredId}`,
+      `/messages/${long.json.id}`,
+      '/keys',
+      '/settings',
+    ]) {
       await page.goto(`${web}${path}`);
       await page.getByRole('heading', { level: 1 }).waitFor();
       await checkPageFrame(path);
     }
+
+    // The long URL takes two lines of its row and of the overview's recent failures (it took twenty),
+    // all of it on hover; on its page three lines, and all of it on demand.
+    await page.goto(`${web}/messages`);
+    const rowLink = page.getByTestId(`message-${long.json.id}`).getByRole('link');
+    expect((await rowLink.boundingBox())!.height).toBeLessThan(56);
+    await expect(rowLink.getAttribute('title')).resolves.toBe(`POST ${longUrl}`);
+    await page.goto(`${web}/`);
+    const failureLink = page.getByTestId('recent-failures').getByRole('link', { name: /segment-segment/ });
+    expect((await failureLink.boundingBox())!.height).toBeLessThan(56);
+    await page.goto(`${web}/messages/${long.json.id}`);
+    const target = page.getByTestId('target');
+    await expect.poll(() => target.getAttribute('data-clamped')).toBe('true');
+    expect((await target.boundingBox())!.height).toBeLessThan(80);
+    await page.getByRole('button', { name: 'Show all of it' }).click();
+    await expect.poll(() => target.getAttribute('data-clamped')).toBe('false');
+    expect((await target.boundingBox())!.height).toBeGreaterThan(200);
+    await expect(target.textContent()).resolves.toContain(longUrl);
 
     // The list is a few Tab presses from the top of its page: the filters, folded, are one stop (open
     // they were some 45, and the first message was the 58th).

@@ -15,6 +15,7 @@ import {
   everyDay,
   failureReasonText,
   isLocalApi,
+  maskedUrl,
   percentile,
   quickstartCurl,
   targetText,
@@ -184,7 +185,14 @@ function RecentFailures({ messages }: { messages: Message[] }) {
             <li key={m.id}>
               <Flex direction="column">
                 <Link asChild weight="medium">
-                  <NextLink href={`/messages/${m.id}`}>{targetText(m)}</NextLink>
+                  {/* Two lines at most (a 2,000-character URL took sixteen): all of it on hover and on its page. */}
+                  <NextLink
+                    href={`/messages/${m.id}`}
+                    className="vigil-clamp-2"
+                    title={`${m.method} ${maskedUrl(m.url)}`}
+                  >
+                    {targetText(m)}
+                  </NextLink>
                 </Link>
                 <Text size="1" color="gray">
                   {m.failureReason

@@ -4,6 +4,7 @@ import NextLink from 'next/link';
 import { notFound } from 'next/navigation';
 import { MESSAGE_ID_PATTERN } from '@vigil/core/ids';
 import { AutoRefresh } from '@/components/auto-refresh';
+import { ClampedText } from '@/components/clamped-text';
 import { CollapsiblePre } from '@/components/collapsible-pre';
 import { CopyButton } from '@/components/copy-button';
 import { EventLinks } from '@/components/event-links';
@@ -91,12 +92,13 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
           <DataList.Item>
             <DataList.Label>Target</DataList.Label>
             <DataList.Value>
-              <Text className="vigil-mono">
+              {/* Three lines at most (a 2,000-character URL took sixteen): the rest on hover or on demand. */}
+              <ClampedText title={`${message.method} ${maskedUrl(message.url)}`} testId="target">
                 <Badge color="gray" mr="2">
                   {message.method}
                 </Badge>
-                {maskedUrl(message.url)}
-              </Text>
+                <span className="vigil-mono">{maskedUrl(message.url)}</span>
+              </ClampedText>
             </DataList.Value>
           </DataList.Item>
           <DataList.Item>
