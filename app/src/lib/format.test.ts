@@ -51,6 +51,15 @@ describe('web app formatting', () => {
     expect(relativeTime(at(-90_500), now)).toBe('2 minutes ago');
   });
 
+  it('says a span that rounds up to a whole larger unit in that unit, never "60 minutes ago"', () => {
+    const now = Date.parse('2026-11-23T12:00:00.000Z');
+    const at = (ms: number) => new Date(now + ms).toISOString();
+    expect(relativeTime(at(-(59 * 60_000 + 40_000)), now)).toBe('1 hour ago');
+    expect(relativeTime(at(59_600), now)).toBe('in 1 minute');
+    expect(relativeTime(at(-(23 * 3_600_000 + 45 * 60_000)), now)).toBe('1 day ago');
+    expect(relativeTime(at(-(29 * 3_600_000 + 59 * 60_000)), now)).toBe('1 day ago');
+  });
+
   it("names the viewer's zone and its offset, to the millisecond, by the zone's rules", () => {
     // The instant: due 01:38:43.747 UTC is the evening before in New York.
     expect(zonedTime('2026-12-02T01:38:43.747Z', 'America/New_York')).toBe(

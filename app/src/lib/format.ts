@@ -18,18 +18,20 @@ const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
 
 /**
  * "in 5 minutes", "3 seconds ago", "now": the largest unit the span reaches, rounded to the nearest
- * (47 h 59 min is "in 2 days", 36 h "in 2 days", 35 h "in 1 day"; never "tomorrow").
+ * (47 h 59 min is "in 2 days", 36 h "in 2 days", 35 h "in 1 day"; never "tomorrow"); a span that
+ * rounds up to a whole larger unit is said in it (59 min 40 s ago is "1 hour ago", not "60 minutes ago").
  */
 export const relativeTime = (iso: string, now = Date.now()): string => {
   const delta = Date.parse(iso) - now;
   if (Math.abs(delta) < 1000) return 'now';
-  for (const [unit, ms] of UNITS) {
-    if (Math.abs(delta) >= ms) {
-      // Math.round rounds -1.5 to -1: round the size, then give it its sign back.
-      return RELATIVE.format(Math.sign(delta) * Math.round(Math.abs(delta) / ms), unit);
-    }
-  }
-  return 'now';
+  const index = UNITS.findIndex(([, ms]) => Math.abs(delta) >= ms);
+  if (index === -1) return 'now';
+  const [unit, ms] = UNITS[index]!;
+  // Math.round rounds -1.5 to -1: round the size, then give it its sign back.
+  const size = Math.round(Math.abs(delta) / ms);
+  const larger = UNITS[index - 1];
+  if (larger && size * ms >= larger[1]) return RELATIVE.format(Math.sign(delta) * 1, larger[0]);
+  return RELATIVE.format(Math.sign(delta) * size, unit);
 };
 
 /** "2026-11-23 22:41:07.123 UTC": exact, to the millisecond, in one zone for everyone. */
