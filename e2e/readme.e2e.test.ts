@@ -177,6 +177,10 @@ const INLINE_NOT_RUN: Array<[RegExp, string]> = [
     /^npm run bench:list$/,
     'a benchmark, a million messages written: libs/aws/src/dynamo-message-list.int.test.ts tests what it measures',
   ],
+  [
+    /^npm run bench:requests$/,
+    'a benchmark of 6 MiB requests: libs/core/test/json-scan.test.ts and functions/api/input-edges.int.test.ts test what it measures',
+  ],
   [/^npm run chaos$/, 'the short profile: e2e/chaos.e2e.test.ts runs the same runner'],
   [/^npm run chaos -- --minutes 30$/, 'the long profile: 30 minutes'],
   [/^npm run soak -- --minutes (N|\d+)$/, 'a benchmark, minutes long'],

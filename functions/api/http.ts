@@ -169,6 +169,7 @@ const readJsonBody = (event: APIGatewayProxyEvent, headers: Record<string, strin
   try {
     return parseRequestJson(text);
   } catch (error) {
+    if (error instanceof VigilError) throw error; // a request past a bound (413), refused before parsing
     throw (
       stillCompressed(headers) ?? new MalformedRequestError(`The body is not valid JSON: ${(error as Error).message}`)
     );

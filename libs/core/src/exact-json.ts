@@ -4,59 +4,143 @@
  * `12345678901234567000`, `1E2` into `100`, `-0` into `0` and `1e999` into `null`. A message body is
  * sent exactly as it was given, so a number that a double would not write back the same is kept
  * as its text (lossless-json's `LosslessNumber`) from the request, through the stored body, to the
- * API's answers. Text without such a number takes the native JSON path, which is several times
- * faster: only bodies that need the exact path pay for it.
+ * API's answers.
+ *
+ * What reads the text is chosen by a scan of it (json-scan.ts), which counts the number tokens a
+ * double would not write back (the inexact ones):
+ * - none (nearly every request): the native JSON.parse alone;
+ * - a few (up to MARKED_MAX, say an int64 id in each message of a batch): JSON.parse, with each of
+ *   them written as a marker string that is then replaced by its ExactNumber;
+ * - more: JSON.parse, and each body that holds one read again with lossless-json (the whole text,
+ *   when such bodies are most of it).
+ * Until 2026-12 one such number anywhere sent the whole request, 6 MiB of other bodies included,
+ * through lossless-json (1 s and more of CPU), and a regex took number-like text in strings for one.
  */
 import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-json';
+import { PayloadTooLargeError } from './errors';
+import type { JsonScan } from './json-scan';
+import { isInexactNumber, scanJson } from './json-scan';
 
 /** A number written in JSON that a double would not write back as written: kept as its text. */
 export type ExactNumber = LosslessNumber;
 
 export const isExactNumber = (value: unknown): value is ExactNumber => isLosslessNumber(value);
 
-/** True when a double writes `text` back as it is (`100`, `1.5`; not `1E2`, `1.50`, `-0`). */
-const readsBackTheSame = (text: string): boolean => String(Number(text)) === text;
+/**
+ * The most values (objects, arrays, strings, numbers, literals) a request may hold outside its
+ * messages' bodies. The largest valid request, a batch of 100 messages with every field at its
+ * limit (50 headers, 10 metadata tags, 10 labels, a callback, flow control), holds about 9,000;
+ * past this bound a request cannot be valid, and is refused before it is parsed: 600,000 unknown
+ * fields in a 6 MiB body cost JSON.parse and the schema 2 s of CPU to refuse one by one.
+ */
+export const MAX_REQUEST_VALUES = 20_000;
 
 /**
- * Every number token of a JSON text: a number follows `[`, `:` or `,` (or starts the text). Text
- * inside strings can look the same, which only sends that text the exact (slower) way.
+ * Up to this many inexact numbers are read by marking them (see the module comment): each costs a
+ * marker string and a walk over its body afterwards, cheap for a few and dear for a million (1.5
+ * million markers took 3 s where lossless-json took 1).
  */
-const NUMBER_TOKEN = /(?:^|[[:,])\s*(-?\d[\d.eE+-]*)/g;
+const MARKED_MAX = 10_000;
 
-const hasInexactNumber = (text: string): boolean => {
-  for (const match of text.matchAll(NUMBER_TOKEN)) if (!readsBackTheSame(match[1]!)) return true;
-  return false;
-};
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 
-/** JSON text read as parseExactJson reads it, and whether it holds an ExactNumber at all. */
-const readExactJson = (text: string): { value: unknown; exact: boolean } => {
-  const value: unknown = JSON.parse(text);
-  if (!hasInexactNumber(text)) return { value, exact: false };
+/**
+ * Reads JSON text with lossless-json: a number that reads back the same is a plain number, any
+ * other an ExactNumber. lossless-json recurses, so text nested thousands of levels deep overflows
+ * its stack: such a body is refused by the nesting rule (MAX_BODY_NESTING) whatever its numbers,
+ * and `lossy` (JSON.parse's reading) stands; for text that is not JSON, `lossy` throws JSON.parse's error.
+ */
+const readLossless = (text: string, lossy: () => unknown): unknown => {
   try {
-    const exact = parse(text, null, {
-      parseNumber: (token) => (readsBackTheSame(token) ? Number(token) : new LosslessNumber(token)),
+    return parse(text, null, {
+      parseNumber: (token) => (isInexactNumber(token) ? new LosslessNumber(token) : Number(token)),
       onDuplicateKey: ({ newValue }) => newValue,
     });
-    return { value: exact, exact: true };
-  } catch {
-    // lossless-json recurses, so text nested thousands of levels deep overflows its stack: such a
-    // body is refused by the nesting rule (MAX_BODY_NESTING) whatever its numbers. JSON.parse
-    // accepted the text, so its reading stands.
-    return { value, exact: false };
+  } catch (error) {
+    const value = lossy();
+    if (error instanceof RangeError) return value;
+    throw error;
   }
+};
+
+/** A tag no string of the sender's can start with (see readMarked). */
+const randomTag = (): string => {
+  const words = globalThis.crypto.getRandomValues(new Uint32Array(2));
+  return `${words[0]!.toString(36)}${words[1]!.toString(36)}:`;
+};
+
+/**
+ * Parses `text` with JSON.parse, each inexact number (scan.inexactOffsets) written as the string
+ * `"\u0000<tag><n>"`, and returns it with `restore`, which replaces the markers in a part of it
+ * (a body, or the whole) by their ExactNumbers. The tag is empty unless a body's string itself
+ * starts with U+0000 (written `\u0000`, the only way JSON can), and random then: no string of the
+ * sender's can be taken for a marker. A text JSON.parse refuses is refused with its own message
+ * about the text as sent.
+ */
+const readMarked = (text: string, scan: JsonScan): { value: unknown; restore: (part: unknown) => unknown } => {
+  const offsets = scan.inexactOffsets;
+  const tag = scan.nulLeadingString ? randomTag() : '';
+  const parts: string[] = [];
+  let from = 0;
+  for (let k = 0; k < offsets.length; k += 2) {
+    parts.push(text.slice(from, offsets[k]), `"\\u0000${tag}${k / 2}"`);
+    from = offsets[k + 1]!;
+  }
+  parts.push(text.slice(from));
+  let value: unknown;
+  try {
+    value = JSON.parse(parts.join(''));
+  } catch (error) {
+    JSON.parse(text); // throws the error about the text as sent
+    throw error;
+  }
+  const prefix = `\u0000${tag}`;
+  const exact = (marker: string): ExactNumber => {
+    const k = 2 * Number(marker.slice(prefix.length));
+    return new LosslessNumber(text.slice(offsets[k], offsets[k + 1]));
+  };
+  const restore = (part: unknown): unknown => {
+    if (typeof part === 'string') return part.startsWith(prefix) ? exact(part) : part;
+    if (part === null || typeof part !== 'object') return part;
+    const open: object[] = [part];
+    for (let node = open.pop(); node !== undefined; node = open.pop()) {
+      const fields = node as Record<string, unknown>;
+      const names = Array.isArray(node) ? undefined : Object.keys(node);
+      const count = names ? names.length : (node as unknown[]).length;
+      for (let i = 0; i < count; i++) {
+        const name = names ? names[i]! : i;
+        const child = fields[name];
+        if (typeof child === 'string') {
+          if (!child.startsWith(prefix)) continue;
+          // An own `__proto__` (JSON.parse makes one) is set as a field, never through the setter.
+          if (name === '__proto__') Object.defineProperty(fields, name, { value: exact(child) });
+          else fields[name] = exact(child);
+        } else if (child !== null && typeof child === 'object') open.push(child);
+      }
+    }
+    return part;
+  };
+  return { value, restore };
 };
 
 /**
  * `JSON.parse`, except that a number a double would not write back as written is an ExactNumber.
  * A syntax error is JSON.parse's own; a duplicate name keeps its last value, as JSON.parse does.
  */
-export const parseExactJson = (text: string): unknown => readExactJson(text).value;
+export const parseExactJson = (text: string): unknown => {
+  const scan = scanJson(text, { maxInexactOffsets: MARKED_MAX });
+  if (scan.inexact === 0) return JSON.parse(text);
+  if (scan.inexact <= MARKED_MAX) {
+    const { value, restore } = readMarked(text, scan);
+    return restore(value);
+  }
+  return readLossless(text, () => JSON.parse(text));
+};
 
 /**
  * Turns every ExactNumber in a parsed request into a plain number, except under members named
- * `body` (a message's payload, the one place a request carries JSON of its sender's own): the
- * other fields are Vigil's (a delay, a timeout), read as numbers whatever their spelling. In place,
- * without recursion.
+ * `body`: Vigil's own fields are read as numbers whatever their spelling. In place, without recursion.
  */
 const plainNumbersOutsideBodies = <T>(request: T): T => {
   const open: unknown[] = [request];
@@ -75,25 +159,76 @@ const plainNumbersOutsideBodies = <T>(request: T): T => {
 };
 
 /**
- * A request's JSON body: ExactNumbers only inside message bodies (plainNumbersOutsideBodies), and
- * no walk over the request at all when its text holds none (nearly every request).
+ * A request's JSON body: ExactNumbers only inside message bodies (the member `body` of the request,
+ * and of each of its `messages`: a message's payload, the one place a request carries JSON of its
+ * sender's own); Vigil's own fields (a delay, a timeout) are plain numbers whatever their spelling.
+ * A request with more than MAX_REQUEST_VALUES values outside bodies is refused (413) unparsed.
  */
 export const parseRequestJson = (text: string): unknown => {
-  const { value, exact } = readExactJson(text);
-  return exact ? plainNumbersOutsideBodies(value) : value;
+  const scan = scanJson(text, {
+    request: true,
+    maxValuesOutsideBodies: MAX_REQUEST_VALUES,
+    maxInexactOffsets: MARKED_MAX,
+  });
+  if (scan.stoppedEarly) {
+    throw new PayloadTooLargeError(
+      `The request holds more than ${MAX_REQUEST_VALUES.toLocaleString('en-US')} JSON values outside message bodies (a batch of 100 messages with every field at its limit holds about 9,000), so it cannot be a valid request: check what builds it (unknown fields are refused).`,
+    );
+  }
+  if (scan.inexact === 0) return JSON.parse(text);
+  const bodyChars = scan.inexactBodies.reduce((sum, { start, end }) => sum + end - start, 0);
+  if (scan.inexact > MARKED_MAX && bodyChars > text.length / 2) {
+    return plainNumbersOutsideBodies(readLossless(text, () => JSON.parse(text)));
+  }
+  const marked = scan.inexact <= MARKED_MAX ? readMarked(text, scan) : undefined;
+  const value: unknown = marked ? marked.value : JSON.parse(text);
+  if (!isRecord(value)) return value;
+  for (const { message, start, end } of scan.inexactBodies) {
+    const owner = message === undefined ? value : Array.isArray(value.messages) ? value.messages[message] : undefined;
+    if (!isRecord(owner) || !Object.hasOwn(owner, 'body')) continue;
+    const body = owner.body;
+    owner.body = marked ? marked.restore(body) : readLossless(text.slice(start, end), () => body);
+  }
+  return value;
 };
 
-/** True when an ExactNumber is anywhere in `value` (walked without recursion). */
+/** True when an ExactNumber is anywhere in `value` (walked without recursion, past its plain values). */
 const holdsExactNumber = (value: unknown): boolean => {
-  const open: unknown[] = [value];
-  while (open.length > 0) {
-    const node = open.pop();
+  if (value === null || typeof value !== 'object') return false;
+  const open: object[] = [value];
+  for (let node = open.pop(); node !== undefined; node = open.pop()) {
     if (isExactNumber(node)) return true;
-    if (node !== null && typeof node === 'object') for (const child of Object.values(node)) open.push(child);
+    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') open.push(child);
   }
   return false;
 };
 
-/** `JSON.stringify`, writing each ExactNumber as the text it was read from (`space` indents, as JSON.stringify's). */
-export const stringifyExactJson = (value: unknown, space?: number): string =>
-  holdsExactNumber(value) ? (stringify(value, null, space) ?? 'null') : JSON.stringify(value, null, space);
+/** `value` as JSON.stringify writes it, with each ExactNumber as its text (one join per array or object). */
+const exactText = (value: unknown): string | undefined => {
+  if (isExactNumber(value)) return value.value;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const toJson = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJson === 'function') return exactText(toJson.call(value));
+  if (Array.isArray(value)) {
+    const items = new Array<string>(value.length);
+    for (let i = 0; i < value.length; i++) items[i] = exactText(value[i]) ?? 'null';
+    return `[${items.join(',')}]`;
+  }
+  const members: string[] = [];
+  for (const [name, field] of Object.entries(value)) {
+    const text = exactText(field);
+    if (text !== undefined) members.push(`${JSON.stringify(name)}:${text}`);
+  }
+  return `{${members.join(',')}}`;
+};
+
+/**
+ * `JSON.stringify`, writing each ExactNumber as the text it was read from (`space` indents, as
+ * JSON.stringify's). Compact text is written by exactText, two to three times faster than
+ * lossless-json's stringify on a body of many such numbers; indented text (the console's) by lossless-json.
+ */
+export const stringifyExactJson = (value: unknown, space?: number): string => {
+  if (!holdsExactNumber(value)) return JSON.stringify(value, null, space);
+  if (space !== undefined && space > 0) return stringify(value, null, space) ?? 'null';
+  return exactText(value) ?? 'null';
+};

@@ -83,11 +83,21 @@ export const BODY_TOO_DEEP = `nests arrays and objects more than ${MAX_BODY_NEST
 
 /** True when `value` nests arrays and objects more than `max` levels deep; without recursion, so any depth is safe to measure. */
 export const nestsDeeperThan = (value: unknown, max: number): boolean => {
-  const open: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 0 }];
-  for (let next = open.pop(); next !== undefined; next = open.pop()) {
-    if (next.node === null || typeof next.node !== 'object' || isExactNumber(next.node)) continue;
-    if (next.depth === max) return true;
-    for (const child of Object.values(next.node)) open.push({ node: child, depth: next.depth + 1 });
+  // Only arrays and objects are pushed (a body of a million numbers pushes none of them), with
+  // their depth in a parallel stack.
+  const isContainer = (node: unknown): node is object =>
+    node !== null && typeof node === 'object' && !isExactNumber(node);
+  if (!isContainer(value)) return false;
+  const open: object[] = [value];
+  const depths: number[] = [0];
+  for (let node = open.pop(); node !== undefined; node = open.pop()) {
+    const depth = depths.pop()!;
+    if (depth === max) return true;
+    for (const child of Object.values(node)) {
+      if (!isContainer(child)) continue;
+      open.push(child);
+      depths.push(depth + 1);
+    }
   }
   return false;
 };

@@ -6,15 +6,28 @@
 import { createHash } from 'node:crypto';
 import { isExactNumber } from './exact-json';
 
-/** JSON with object keys sorted at every level; arrays keep their order. */
+/**
+ * JSON with object keys sorted at every level; arrays keep their order. The text is part of every
+ * stored fingerprint, so it must stay exactly as it has been written (request-fingerprint.test.ts
+ * holds the first writing as the reference).
+ */
 export const canonicalJson = (value: unknown): string => {
   if (isExactNumber(value)) return value.toString();
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
+  if (Array.isArray(value)) {
+    const items = new Array<string>(value.length);
+    for (let i = 0; i < value.length; i++) items[i] = canonicalJson(value[i] ?? null);
+    return `[${items.join(',')}]`;
+  }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    const fields = value as Record<string, unknown>;
+    // The default sort compares UTF-16 code units, as `<` does.
+    const names = Object.keys(fields).sort();
+    const members: string[] = [];
+    for (const name of names) {
+      const field = fields[name];
+      if (field !== undefined) members.push(`${JSON.stringify(name)}:${canonicalJson(field)}`);
+    }
+    return `{${members.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 };
