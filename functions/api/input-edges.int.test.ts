@@ -546,6 +546,41 @@ describe('idempotency keys', () => {
     expect((await api.post('/v1/messages', JSON.parse(body), { 'idempotency-key': 'first-key' })).status).toBe(201);
   });
 
+  it('refuses a key with characters outside printable ASCII with a 400 saying so, without echoing its garbled bytes', async () => {
+    const { apiKey, api } = await newTenant();
+    const body = JSON.stringify({ url: `${receiver.url}/idem-cyrillic`, delay: 600 });
+    // A 130-character Cyrillic key, sent as curl sends it: its UTF-8 bytes (fetch refuses such a header).
+    const cyrillic = 'ключ'.repeat(32) + 'ок';
+    const sent = await new Promise<{ status: number; text: string; type: string }>((resolve, reject) => {
+      const req = request(`${stack.url}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': 'application/json',
+          'idempotency-key': Buffer.from(cyrillic, 'utf8').toString('latin1'),
+        },
+      });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, type: String(res.headers['content-type']) }));
+      });
+      req.end(body);
+    });
+    expect(cyrillic).toHaveLength(130);
+    expect(sent.status).toBe(400);
+    expect(sent.type).toBe('application/problem+json');
+    const problem = JSON.parse(sent.text);
+    assertMatchesSchema('Problem', problem);
+    expect(problem.detail).toMatch(/Idempotency-Key header holds a character outside printable ASCII/);
+    expect(problem.detail).not.toContain('Ð'); // what its bytes read as in Latin-1
+    // A tab is no printable character either; a key of 255 printable ones is taken.
+    expect((await api.post('/v1/messages', JSON.parse(body), { 'idempotency-key': 'a\tb' })).status).toBe(400);
+    expect((await api.post('/v1/messages', JSON.parse(body), { 'idempotency-key': '~'.repeat(255) })).status).toBe(201);
+    expect(await listed(api)).toHaveLength(1);
+  });
+
   it('honours the key for a batch as a whole: a repeated batch returns the same messages and stores nothing new', async () => {
     const { api } = await newTenant();
     const messages = [1, 2].map((n) => ({ url: `${receiver.url}/idem-batch/${n}`, delay: 600 }));

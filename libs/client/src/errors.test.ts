@@ -141,7 +141,19 @@ describe('a call refused before it is sent', () => {
         'retries',
         /not both/,
       ],
-      [() => vigil.messages.createBatch([], { idempotencyKey: 'k'.repeat(241) }), 'idempotencyKey', /240 characters/],
+      [() => vigil.messages.createBatch([], { idempotencyKey: 'k'.repeat(241) }), 'idempotencyKey', /240 printable/],
+      // Characters the API cannot read as sent (it answers 400), and none: refused before sending.
+      [
+        () => vigil.messages.create({ url: 'https://e.com', in: '1m', idempotencyKey: 'ключ' }),
+        'idempotencyKey',
+        /ASCII/,
+      ],
+      [
+        () => vigil.messages.create({ url: 'https://e.com', in: '1m', idempotencyKey: '' }),
+        'idempotencyKey',
+        /1 to 255/,
+      ],
+      [() => vigil.messages.cancelMany({ ids: ['msg_x'] }, { idempotencyKey: 'café' }), 'idempotencyKey', /ASCII/],
     ];
     for (const [create, path, message] of cases) {
       const error = await refusal(create);

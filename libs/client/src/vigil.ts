@@ -176,6 +176,18 @@ const idOf = (id: string, kind: string): string => {
   return id;
 };
 
+/**
+ * An Idempotency-Key of yours, refused before sending unless the API can take it: 1 to `max`
+ * printable ASCII characters (the API answers another character 400, since a header's bytes are
+ * not read as the characters meant; fetch itself throws on one past U+00FF).
+ */
+const keyOf = (key: string | undefined, max = 255): string => {
+  if (key === undefined) return randomKey();
+  if (typeof key !== 'string' || !/^[\x20-\x7e]*$/.test(key) || key.length < 1 || key.length > max)
+    throw refusedBeforeSending('idempotencyKey', `must be 1 to ${max} printable ASCII characters (a UUID works well)`);
+  return key;
+};
+
 /** `in` / `sendAt` (Date) / `delay` as the API's `sendAt` or `delay`; at most one of them. */
 const whenOf = ({ in: after, sendAt, delay }: When): { sendAt?: string; delay?: number } => {
   const given = [after, sendAt, delay].filter((value) => value !== undefined).length;
@@ -260,12 +272,12 @@ export class Vigil {
     throw notTheApi(url, response.status, typeof data === 'string' ? data : '');
   }
 
-  private startBulkJob(
+  private async startBulkJob(
     path: '/v1/messages/cancel' | '/v1/messages/redeliver',
     body: BulkJobIn,
     options: CallOptions & { idempotencyKey?: string | undefined },
   ): Promise<BulkJob> {
-    const header = { 'Idempotency-Key': options.idempotencyKey ?? randomKey() };
+    const header = { 'Idempotency-Key': keyOf(options.idempotencyKey) };
     return this.call('keyed', (init) => this.client.POST(path, { body, params: { header }, ...init }), options);
   }
 
@@ -288,7 +300,7 @@ export class Vigil {
       message: CreateMessage & { idempotencyKey?: string | undefined },
       options?: CallOptions,
     ): Promise<Message> => {
-      const key = message.idempotencyKey ?? randomKey();
+      const key = keyOf(message.idempotencyKey);
       const body = messageIn(message);
       return this.call(
         'keyed',
@@ -307,8 +319,8 @@ export class Vigil {
       messages: readonly CreateMessage[],
       options: CallOptions & { idempotencyKey?: string | undefined } = {},
     ): Promise<Message[]> => {
-      const key = options.idempotencyKey ?? randomKey();
-      if (key.length > 240) throw refusedBeforeSending('idempotencyKey', 'a batch key may be at most 240 characters');
+      // Each chunk's key is `<key>:<n>`: room is left for the suffix.
+      const key = keyOf(options.idempotencyKey, 240);
       const bodies = messages.map(messageIn);
       const created: Message[] = [];
       for (let start = 0, chunk = 0; start < bodies.length; start += BATCH_CHUNK, chunk++) {
