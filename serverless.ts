@@ -63,13 +63,15 @@ const configuration: ServerlessConfiguration = {
   // serverless 3 does not know nodejs22.x yet and would refuse it; it only warns in this mode.
   configValidationMode: 'warn',
   params: { default: PARAM_DEFAULTS },
-  // Local plugins: the console built before packaging, the console's origin in the API's CORS
-  // preflights, the API deployment ordered after the gateway responses (see each file).
+  // Local plugins: the console built before packaging, a 405 for a method a route's path does not
+  // take, the console's origin in the API's CORS preflights and refusals, the API deployment
+  // ordered after the gateway responses (see each file).
   // serverless-s3-sync uploads the console's assets after each deploy (and empties their bucket
   // on remove).
   plugins: [
     './infra/web-build-plugin',
     'serverless-esbuild',
+    './infra/method-not-allowed-plugin',
     './infra/console-origin-plugin',
     './infra/api-deployment-order',
     'serverless-s3-sync',

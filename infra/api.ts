@@ -11,11 +11,13 @@ import {
   FUNCTION_FAILED,
   FUNCTION_UNAVAILABLE,
   GATEWAY_TIMEOUT,
+  methodNotAllowed,
   NO_SUCH_ROUTE,
   UNAUTHORIZED,
 } from '../functions/api/gateway-problems';
+import { API_ROUTES } from '../functions/api/routes';
 import { PLANS } from '../libs/core/src/plans';
-import type { Intrinsic, Outputs, Resources } from './cloudformation';
+import type { CfnResource, Intrinsic, Outputs, Resources } from './cloudformation';
 import { ref, sub } from './cloudformation';
 import { CONSOLE_ORIGIN_TOKEN, consoleOrigin } from './console-origin';
 import { pascalCase, STAGE } from './names';
@@ -164,7 +166,8 @@ export const GATEWAY_PROBLEMS: readonly GatewayAnswer[] = [
     title: 'Unsupported media type',
     detail: 'Send JSON, as Content-Type: application/json.',
   }),
-  // API Gateway's name for "no route has this method and path" (not only for a missing credential).
+  // API Gateway's name for "no route has this path" (not only for a missing credential); a method
+  // a route's path does not take is answered by that path's ANY method (methodNotAllowedMethods).
   ...(['MISSING_AUTHENTICATION_TOKEN', 'RESOURCE_NOT_FOUND'] as const).map((type) => answer(type, NO_SUCH_ROUTE)),
   // The authorizer failed: no verdict on the credential, so a 503 the client retries, never a 401.
   answer('AUTHORIZER_FAILURE', AUTHORIZER_FAILED),
@@ -217,3 +220,99 @@ export const gatewayResponseResources = (): Resources =>
       },
     ]),
   );
+
+/** The part of a compiled template methodNotAllowedMethods reads. */
+interface CompiledResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+}
+
+const refOf = (value: unknown): string | undefined =>
+  value !== null && typeof value === 'object' && typeof (value as { Ref?: unknown }).Ref === 'string'
+    ? (value as { Ref: string }).Ref
+    : undefined;
+
+/**
+ * An `ANY` method on each resource serverless made for a route, answering the methods its routes
+ * do not take with 405 and `Allow`, as the local gateway does (methodNotAllowed). API Gateway
+ * matches a literal path before a `{parameter}` and a resource's own methods before its ANY, so
+ * `GET /v1/messages/batch` meets the batch resource's ANY (405, Allow: POST), where it met its
+ * MISSING_AUTHENTICATION_TOKEN (404 "No such route"), and `POST /v1/messages` its POST as before.
+ * A mock integration (as serverless's own CORS preflights): no function runs, no authorizer is
+ * asked, no usage plan counts it. `resources` is the compiled template's (logical ids as serverless
+ * names them: `ApiGatewayResourceV1MessagesBatch` → `ApiGatewayMethodV1MessagesBatchAny`).
+ */
+export const methodNotAllowedMethods = (resources: Record<string, CompiledResource>): Resources => {
+  const pathOf = (id: string | undefined): string => {
+    const resource = id === undefined ? undefined : resources[id];
+    if (resource?.Type !== 'AWS::ApiGateway::Resource') return '';
+    return `${pathOf(refOf(resource.Properties?.ParentId))}/${String(resource.Properties?.PathPart)}`;
+  };
+  const routed = new Set(
+    Object.values(resources)
+      .filter(
+        (r) => r.Type === 'AWS::ApiGateway::Method' && !['OPTIONS', 'ANY'].includes(String(r.Properties?.HttpMethod)),
+      )
+      .map((r) => refOf(r.Properties?.ResourceId))
+      .filter((id): id is string => id !== undefined),
+  );
+  return Object.fromEntries(
+    [...routed].map((resourceId) => {
+      const allow = API_ROUTES.filter((route) => route.path === pathOf(resourceId))
+        .map((route) => route.method)
+        .join(', ');
+      if (allow === '') throw new Error(`infra/api.ts: resource ${resourceId} (${pathOf(resourceId)}) is no route's`);
+      const problem = methodNotAllowed('$context.httpMethod', allow);
+      const headers: Record<string, string> = {
+        'Content-Type': "'application/problem+json'",
+        Allow: `'${allow}'`,
+        // So the web app can read the refusal; the console origin's token is resolved by console-origin-plugin.ts.
+        'Access-Control-Allow-Origin': `'${CONSOLE_ORIGIN_TOKEN}'`,
+      };
+      const method: CfnResource = {
+        Type: 'AWS::ApiGateway::Method',
+        Properties: {
+          RestApiId: ref(REST_API),
+          ResourceId: ref(resourceId),
+          HttpMethod: 'ANY',
+          AuthorizationType: 'NONE',
+          ApiKeyRequired: false,
+          RequestParameters: {},
+          MethodResponses: [
+            {
+              StatusCode: '405',
+              ResponseParameters: Object.fromEntries(
+                Object.keys(headers).map((h) => [`method.response.header.${h}`, true]),
+              ),
+              ResponseModels: {},
+            },
+          ],
+          Integration: {
+            Type: 'MOCK',
+            RequestTemplates: { 'application/json': '{"statusCode": 405}' },
+            ContentHandling: 'CONVERT_TO_TEXT',
+            // The one integration response, without a SelectionPattern: whatever the mock says, 405.
+            IntegrationResponses: [
+              {
+                StatusCode: '405',
+                ResponseParameters: Object.fromEntries(
+                  Object.entries(headers).map(([h, value]) => [`method.response.header.${h}`, value]),
+                ),
+                ResponseTemplates: {
+                  'application/json': JSON.stringify({
+                    type: `https://vigil.dev/problems/${problem.slug}`,
+                    title: problem.title,
+                    status: problem.status,
+                    detail: problem.detail,
+                    requestId: '$context.requestId',
+                  }),
+                },
+              },
+            ],
+          },
+        },
+      };
+      return [`${resourceId.replace(/^ApiGatewayResource/, 'ApiGatewayMethod')}Any`, method];
+    }),
+  );
+};

@@ -419,7 +419,7 @@ describe('serverless package (offline, --stage ci)', () => {
     it('serves exactly the routes in API_ROUTES, each by its own function', () => {
       const methods = resourcesOfType('AWS::ApiGateway::Method')
         .map(([, m]) => m.Properties)
-        .filter((m) => m.HttpMethod !== 'OPTIONS');
+        .filter((m) => m.HttpMethod !== 'OPTIONS' && m.HttpMethod !== 'ANY');
       const served = methods.map((m) => `${m.HttpMethod} ${pathOf(m.ResourceId)}`).sort();
       expect(served).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
       for (const route of API_ROUTES) {
@@ -504,6 +504,32 @@ describe('serverless package (offline, --stage ci)', () => {
         const methods = API_ROUTES.filter((r) => r.path === path).map((r) => r.method);
         for (const method of methods)
           expect(headers['method.response.header.Access-Control-Allow-Methods'], path).toContain(method);
+      }
+    });
+
+    it("answers a method a route's path does not take 405 with Allow, from a mock, as the local gateway does (GET /v1/messages/batch)", () => {
+      const [deploymentId, deployment] = theOnly('AWS::ApiGateway::Deployment');
+      const anyMethods = resourcesOfType('AWS::ApiGateway::Method').filter(
+        ([, m]) => m.Properties.HttpMethod === 'ANY',
+      );
+      const paths = [...new Set(API_ROUTES.map((r) => r.path))].sort();
+      expect(anyMethods.map(([, m]) => pathOf(m.Properties.ResourceId)).sort()).toEqual(paths);
+      for (const [id, { Properties: m }] of anyMethods) {
+        const path = pathOf(m.ResourceId);
+        const allow = API_ROUTES.filter((r) => r.path === path).map((r) => r.method);
+        expect(m.AuthorizationType, path).toBe('NONE');
+        expect(m.Integration.Type, path).toBe('MOCK');
+        const [response] = m.Integration.IntegrationResponses;
+        expect(response.StatusCode, path).toBe('405');
+        expect(response.ResponseParameters['method.response.header.Allow'], path).toBe(`'${allow.join(', ')}'`);
+        expect(response.ResponseParameters['method.response.header.Access-Control-Allow-Origin'], path).toEqual(
+          QUOTED_CONSOLE_ORIGIN,
+        );
+        expect(JSON.parse(response.ResponseTemplates['application/json']), path).toMatchObject({
+          type: 'https://vigil.dev/problems/method-not-allowed',
+          status: 405,
+        });
+        expect(deployment.DependsOn, `${deploymentId} waits for ${id}`).toContain(id);
       }
     });
 

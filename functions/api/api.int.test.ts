@@ -77,6 +77,19 @@ describe('access', () => {
     expect((await api.get('/v1/nope')).status).toBe(404);
     expect((await api.raw('PUT', '/v1/messages')).status).toBe(405);
   });
+
+  it('answers GET on the POST-only /v1/messages/batch 405 with Allow: POST (it was 404 "No such message"), and text that is no message id 404 saying so', async () => {
+    const batch = await api.get('/v1/messages/batch');
+    expect(batch.status).toBe(405);
+    expect(batch.headers.get('allow')).toBe('POST');
+    expect(batch.json.detail).toBe('GET is not allowed here; use POST.');
+    const notAnId = await api.get('/v1/messages/batches');
+    expect(notAnId.status).toBe(404);
+    expect(notAnId.json).toMatchObject({
+      title: 'No such message',
+      detail: expect.stringMatching(/^"batches" is not a message id \(msg_ and 26 characters\)/),
+    });
+  });
 });
 
 describe('scheduling and delivery', () => {

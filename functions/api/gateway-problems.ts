@@ -32,9 +32,9 @@ export const UNAUTHORIZED: GatewayProblem = {
 export const API_TIMEOUT_S = 10;
 
 /**
- * A method and path no route has. API Gateway cannot tell an unknown path from a known one asked
- * with another method (both are its MISSING_AUTHENTICATION_TOKEN); the local gateway can, and
- * answers those 404 and 405 in its own words.
+ * A path no route has (API Gateway's MISSING_AUTHENTICATION_TOKEN: it names a request to no
+ * resource so, and a resource's method it does not have, which an ANY method on every route's
+ * resource now answers as METHOD_NOT_ALLOWED: infra/api.ts).
  */
 export const NO_SUCH_ROUTE: GatewayProblem = {
   status: 404,
@@ -42,6 +42,19 @@ export const NO_SUCH_ROUTE: GatewayProblem = {
   title: 'No such route',
   detail: 'This method and path are not a Vigil API route (see the API reference, openapi.yaml).',
 };
+
+/**
+ * A method a route's path does not take (`GET /v1/messages/batch`): 405 naming those it does, in
+ * `Allow`, as RFC 9110 asks. The local gateway and API Gateway (a mock ANY method on each route's
+ * resource, infra/api.ts) answer it alike, before any credential is checked.
+ */
+export const methodNotAllowed = (method: string, allow: string): GatewayProblem => ({
+  status: 405,
+  slug: 'method-not-allowed',
+  title: 'Method not allowed',
+  detail: `${method} is not allowed here; use ${allow}.`,
+  headers: { Allow: allow },
+});
 
 /**
  * The function failed without an answer: it crashed or ran past API_TIMEOUT_S. What it did before

@@ -99,8 +99,13 @@ export class MessageNotFoundError extends VigilError {
   readonly type = 'not-found';
   readonly title = 'No such message';
 
-  constructor(messageId: string) {
-    super(`Message ${messageId} does not exist.`);
+  /** `notAnId`: the text is not even shaped like a message id (`msg_` and 26 characters), so none has it. */
+  constructor(messageId: string, options: { notAnId?: boolean } = {}) {
+    super(
+      options.notAnId
+        ? `${JSON.stringify(messageId.length > 60 ? `${messageId.slice(0, 60)}…` : messageId)} is not a message id (msg_ and 26 characters), so it names no message.`
+        : `Message ${messageId} does not exist.`,
+    );
   }
 }
 

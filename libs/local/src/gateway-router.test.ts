@@ -26,6 +26,22 @@ describe('the local gateway router', () => {
     );
   });
 
+  it("takes a literal route's path as that route's, never as a {messageId}: another method there is a 405", () => {
+    for (const path of ['/v1/messages/batch', '/v1/messages/cancel', '/v1/messages/redeliver']) {
+      expect(matchRoute(routes, 'POST', path)).toMatchObject({ kind: 'matched', compiled: { route: { path } } });
+      for (const method of ['GET', 'PATCH', 'DELETE', 'PUT'])
+        expect(matchRoute(routes, method, path), `${method} ${path}`).toEqual({
+          kind: 'method-not-allowed',
+          allow: 'POST',
+        });
+    }
+    // A message id is still a message's, whatever route could have had its name.
+    expect(matchRoute(routes, 'GET', '/v1/messages/msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M')).toMatchObject({
+      kind: 'matched',
+      compiled: { route: { path: '/v1/messages/{messageId}' } },
+    });
+  });
+
   it('answers a path parameter that is not valid percent-encoding as malformed, not with a throw', () => {
     expect(matchRoute(routes, 'GET', '/v1/messages/%ff')).toEqual({ kind: 'malformed-path', segment: '%ff' });
   });

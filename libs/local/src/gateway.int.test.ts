@@ -167,3 +167,22 @@ describe('stopping', () => {
     await expect(fetch(`${stopping.url}/health`)).rejects.toThrow();
   });
 });
+
+describe('a method a route does not take', () => {
+  it('answers GET, PATCH and DELETE on the POST-only routes 405 with Allow: POST, before any key is checked (GET /v1/messages/batch was "No such message")', async () => {
+    const gateway = await startTestGateway();
+    for (const path of ['/v1/messages/batch', '/v1/messages/cancel', '/v1/messages/redeliver']) {
+      for (const method of ['GET', 'PATCH', 'DELETE']) {
+        const response = await fetch(`${gateway.url}${path}`, { method, headers: { authorization: 'Bearer vgl_any' } });
+        expect(response.status, `${method} ${path}`).toBe(405);
+        expect(response.headers.get('allow')).toBe('POST');
+        expect(response.headers.get('content-type')).toBe('application/problem+json');
+        expect(await response.json()).toMatchObject({
+          type: 'https://vigil.dev/problems/method-not-allowed',
+          status: 405,
+          detail: `${method} is not allowed here; use POST.`,
+        });
+      }
+    }
+  });
+});

@@ -12,7 +12,13 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@vigil/core';
 import { planNamed, rateLimitHeaders } from '@vigil/core';
 import type { GatewayProblem } from '@vigil/functions/api/gateway-problems';
-import { API_TIMEOUT_S, AUTHORIZER_FAILED, FUNCTION_FAILED, UNAUTHORIZED } from '@vigil/functions/api/gateway-problems';
+import {
+  API_TIMEOUT_S,
+  AUTHORIZER_FAILED,
+  FUNCTION_FAILED,
+  methodNotAllowed,
+  UNAUTHORIZED,
+} from '@vigil/functions/api/gateway-problems';
 import { MAX_REQUEST_BYTES, problemResponse } from '@vigil/functions/api/http';
 import { API_ROUTES } from '@vigil/functions/api/routes';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -226,19 +232,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       );
     }
     if (match.kind === 'method-not-allowed') {
-      const { allow } = match;
-      return send(
-        res,
-        problemResponse(
-          405,
-          'method-not-allowed',
-          'Method not allowed',
-          `${req.method} is not allowed here; use ${allow}.`,
-          requestId,
-          undefined,
-          { allow },
-        ),
-      );
+      return send(res, gatewayProblem(methodNotAllowed(req.method ?? '', match.allow), requestId));
     }
     const { compiled, pathParameters } = match;
     const eventWith = (body: Buffer) =>

@@ -1,0 +1,41 @@
+/**
+ * A local serverless plugin: once serverless has compiled the routes' methods, gives each route's
+ * resource an ANY method answering the methods it does not take with 405 and `Allow`
+ * (methodNotAllowedMethods, infra/api.ts), and makes the API deployment wait for them (a
+ * deployment snapshots the API as it is when it is created). Runs before console-origin-plugin,
+ * which resolves the console origin these answers name.
+ */
+import { methodNotAllowedMethods } from './api';
+
+interface CompiledResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DependsOn?: string | string[];
+}
+
+interface Serverless {
+  service: { provider: { compiledCloudFormationTemplate: { Resources: Record<string, CompiledResource> } } };
+}
+
+const asArray = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+class MethodNotAllowed {
+  readonly hooks: Record<string, () => void>;
+
+  constructor(serverless: Serverless) {
+    this.hooks = {
+      'after:package:compileEvents': () => {
+        const { Resources } = serverless.service.provider.compiledCloudFormationTemplate;
+        const methods = methodNotAllowedMethods(Resources);
+        Object.assign(Resources, methods);
+        for (const resource of Object.values(Resources)) {
+          if (resource.Type !== 'AWS::ApiGateway::Deployment') continue;
+          resource.DependsOn = [...new Set([...asArray(resource.DependsOn), ...Object.keys(methods)])];
+        }
+      },
+    };
+  }
+}
+
+module.exports = MethodNotAllowed;
