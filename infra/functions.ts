@@ -131,7 +131,8 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   // a cancel before the round's first attempt echoes its `scheduled` event to the metering queue
   cancelMessage: { table: [GET, PUT], meter: true },
   listAttempts: { table: [GET] },
-  redeliverMessage: { table: [GET, PUT, QUERY], ...CREATE }, // counts like a create: quota and metering
+  // counts like a create: quota and metering; and its idempotency claim (put; take-over, release, settle: update)
+  redeliverMessage: { table: [GET, PUT, UPDATE, QUERY], ...CREATE },
   retryMessage: { table: [GET, PUT], ...DISPATCH }, // the next attempt now: a new due time, dispatched again
   getSigningSecret: { table: [GET] },
   rotateSigningSecret: { table: [GET, UPDATE] },

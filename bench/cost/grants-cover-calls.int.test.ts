@@ -64,12 +64,13 @@ describe('the IAM grants, against the calls the functions make', () => {
   let resourceOf: (value: CfnValue) => string;
   const meter = new AwsCallMeter(new Set(API_ROUTES.map((route) => route.functionName)));
 
-  const api = async (method: string, path: string, body?: unknown) => {
+  const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${stack.url}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${stack.apiKey}`,
         ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...headers,
       },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
@@ -165,7 +166,10 @@ describe('the IAM grants, against the calls the functions make', () => {
     // Reads, redeliveries and a bulk job.
     await api('GET', '/v1/messages?limit=5');
     await api('GET', `/v1/messages/${near.id}/attempts`);
-    await api('POST', `/v1/messages/${near.id}/redeliver`);
+    // Keyed, and repeated: the key's claim, then its replay (settling the claim, an update).
+    const redeliverKey = { 'idempotency-key': 'grants-redeliver' };
+    await api('POST', `/v1/messages/${near.id}/redeliver`, undefined, redeliverKey);
+    await api('POST', `/v1/messages/${near.id}/redeliver`, undefined, redeliverKey);
     const job = await api('POST', '/v1/messages/redeliver', { ids: [far.id] });
     await within('the bulk job to finish', async () => (await api('GET', `/v1/jobs/${job.id}`)).state === 'done');
     await within(

@@ -2,7 +2,8 @@
  * The API's input side at its edges, through the real handlers behind the local gateway on
  * dynalite, fauxqs and the scheduler emulator: size and header limits at create, batch and PATCH
  * with nothing stored; a batch whose write fails part-way is never delivered; idempotency keys
- * bound to one request, batches included, under concurrency; redeliver counted like a create.
+ * bound to one request, batches included, under concurrency; redeliver counted like a create, and
+ * made once by its Idempotency-Key.
  * Every tenant here is new, so "nothing stored" is an empty listing.
  */
 import { request } from 'node:http';
@@ -644,6 +645,56 @@ describe('redeliver counts like a create', () => {
     }
     await waitForScheduled(api, 4);
     expect(arrivalsAt('/redeliver-usage')).toHaveLength(4);
+  });
+
+  it('redelivers once for a repeated Idempotency-Key, even after that round ended: the repeat answers 200 with the message', async () => {
+    const { api } = await newTenant();
+    const created = await api.post('/v1/messages', { url: `${receiver.url}/redeliver-keyed`, delay: 0 });
+    const other = await api.post('/v1/messages', { url: `${receiver.url}/keyed-other-message`, delay: 0 });
+    await waitForStatus(api, created.json.id, 'delivered');
+    await waitForStatus(api, other.json.id, 'delivered');
+    const path = `/v1/messages/${created.json.id}/redeliver`;
+    const key = { 'idempotency-key': 'redeliver-once' };
+
+    const first = await api.post(path, undefined, key);
+    expect(first.status).toBe(202);
+    assertMatchesSchema('MessageOutWithoutBody', first.json);
+    // The repeat of a click whose answer came too late: while the round runs, and after it ended.
+    const during = await api.post(path, undefined, key);
+    expect([during.status, during.json.id]).toEqual([200, created.json.id]);
+    await waitForStatus(api, created.json.id, 'delivered');
+    const after = await api.post(path, undefined, key);
+    expect([after.status, after.json.id, after.json.status]).toEqual([200, created.json.id, 'delivered']);
+    await waitForScheduled(api, 3);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(arrivalsAt('/redeliver-keyed')).toHaveLength(2);
+
+    // The key is bound to its message: on another one it is refused, and nothing is redelivered.
+    const elsewhere = await api.post(`/v1/messages/${other.json.id}/redeliver`, undefined, key);
+    expect(elsewhere.status).toBe(422);
+    expect(elsewhere.json.type).toBe('https://vigil.dev/problems/idempotency-key-reused');
+    // A new key is a new redeliver.
+    expect((await api.post(path, undefined, { 'idempotency-key': 'redeliver-twice' })).status).toBe(202);
+    await waitForStatus(api, created.json.id, 'delivered');
+    await waitForScheduled(api, 4);
+  });
+
+  it('starts one round of ten concurrent redelivers with one key', async () => {
+    const { api } = await newTenant();
+    const created = await api.post('/v1/messages', { url: `${receiver.url}/redeliver-concurrent`, delay: 0 });
+    await waitForStatus(api, created.json.id, 'delivered');
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        api.post(`/v1/messages/${created.json.id}/redeliver`, undefined, { 'idempotency-key': 'redeliver-at-once' }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses.filter((s) => s === 202)).toHaveLength(1);
+    expect(statuses.every((s) => s === 202 || s === 200 || s === 409)).toBe(true);
+    await waitForStatus(api, created.json.id, 'delivered');
+    await waitForScheduled(api, 2);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(arrivalsAt('/redeliver-concurrent')).toHaveLength(2);
   });
 
   it('answers 429 quota-exceeded to a redeliver from a tenant at its quota, and leaves the message delivered', async () => {

@@ -344,9 +344,18 @@ export interface paths {
          *     The message no longer expires (`expiresAt` goes) until it is finished again; an expired
          *     message is gone (404).
          *
-         *     Problems: 401 missing or invalid API key; 404 no such message (or expired); 409 the message
-         *     is neither `delivered` nor `failed`, or others kept changing it while this ran (with
-         *     `Retry-After`: send it again); 429 rate limit, or the monthly quota is used up
+         *     Send an `Idempotency-Key` to make a repeat of this call safe (after a timeout, say): the
+         *     key binds the message and the round this request starts. The same request again with the
+         *     key within 24 hours starts nothing and returns the message in its current state (200) once
+         *     that round exists, whoever started it; the key with another message or route is refused
+         *     (422 `idempotency-key-reused`). A request refused with its key (409, 429) may be repeated
+         *     with it, and then redelivers once.
+         *
+         *     Problems: 400 an `Idempotency-Key` outside printable ASCII; 401 missing or invalid API key;
+         *     404 no such message (or expired); 409 the message is neither `delivered` nor `failed`, or
+         *     others kept changing it while this ran (with `Retry-After`: send it again), or
+         *     `idempotency-key-in-use` (a request with the key is still being processed); 422
+         *     `idempotency-key-reused`; 429 rate limit, or the monthly quota is used up
          *     (`quota-exceeded`).
          */
         post: operations["redeliverMessage"];
@@ -1638,6 +1647,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description `state-conflict` (see `Conflict`: the message's status does not allow this, or others kept changing it, with `Retry-After`), or `idempotency-key-in-use` as for creates (retry after a few seconds; you will then get its result). */
+        ConflictOrKeyInUse: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://vigil.dev/problems/idempotency-key-in-use",
+                 *       "title": "A request with this Idempotency-Key is in progress",
+                 *       "status": 409,
+                 *       "detail": "A request with Idempotency-Key \"redeliver-42\" is still being processed; retry in a few seconds."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description `idempotency-key-in-use` as for creates (retry after a few seconds; you will then get its result), or `state-conflict`, `Changed by another request`: other bulk jobs of your tenant were starting at the same moment and kept winning the count of running jobs; nothing was started, and `Retry-After` says when to send it again. */
         KeyInUseOrJobsStarting: {
             headers: {
@@ -2321,7 +2348,13 @@ export interface operations {
     redeliverMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Any string of 1 to 255 printable ASCII characters (U+0020 to U+007E, as the IETF Idempotency-Key header's String) you choose per logical request (a UUID works well). A key is bound for 24 hours to its first request (the route and the request body, compared as parsed JSON, so key order and spelled-out defaults do not matter). Repeating that request with the key returns what it created (200) instead of creating more; a different request with the key is refused with 422 `idempotency-key-reused`; while the first request is still being processed, a repeat waits a few seconds for it and may get 409 `idempotency-key-in-use` (retry). A request that failed (5xx, or 429 for the quota) stored nothing, and its retry with the same key is processed afresh. Concurrent requests with one key create one result. A key with another character is a 400 (its bytes cannot be read as the characters sent: Node reads them as Latin-1), one outside 1 to 255 characters a 422.
+                 * @example reminder-inv_42-due
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description The message id. A value that is not a message id simply matches nothing (404). */
                 messageId: components["parameters"]["MessageId"];
@@ -2330,6 +2363,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Idempotent replay: this request with this `Idempotency-Key` already started the message's round in the last 24 hours. Nothing new was started; this is the message in its current state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOutWithoutBody"];
+                };
+            };
             /** @description The message, `queued` for delivery. */
             202: {
                 headers: {
@@ -2342,10 +2384,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictOrKeyInUse"];
             413: components["responses"]["RequestTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["ValidationFailedOrKeyReused"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

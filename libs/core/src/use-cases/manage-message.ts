@@ -18,11 +18,14 @@ import type { MessageStore } from '../ports';
 import type { MessagePatch } from '../schemas';
 import { TIMEZONE_ALONE } from '../schemas';
 import { targetErrors } from '../targets';
+import { newMessageId } from '../ids';
+import { requestFingerprint } from '../request-fingerprint';
 import { retentionMs, withRetention } from '../retention';
 import { NO_RESERVATION, roundOf, scheduledUsage, withReleaseOnFailure } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 import { encodeBody, resolveSendAt } from './schedule-message';
+import { runIdempotently } from './idempotent-request';
 
 export const getMessage = async (store: MessageStore, tenantId: string, messageId: string): Promise<Message> => {
   const message = await store.get(tenantId, messageId);
@@ -241,6 +244,59 @@ export const redeliverMessage = async (
   // Keyed by the new round (sch_<id>_<round>), counted on the day of the redeliver.
   if (!message.origin) await deps.meter?.record([scheduledUsage(message)]);
   return message;
+};
+
+/** The route a keyed redeliver's fingerprint names (the key binds it and the message). */
+const REDELIVER_ROUTE = 'POST /v1/messages/{messageId}/redeliver';
+
+/**
+ * What a keyed redeliver binds its Idempotency-Key to: the round of the message it starts,
+ * `<messageId>#round-<n>#<request>` (the request part, unique, makes each request the owner of its
+ * own claim, as a create's fresh message ids do).
+ */
+const roundRef = (messageId: string, round: number, request: string): string =>
+  `${messageId}#round-${round}#${request}`;
+const roundOfRef = (ref: string): number => Number(ref.split('#')[1]?.slice('round-'.length));
+
+/**
+ * `redeliverMessage` made safe to repeat with an Idempotency-Key, as a create is
+ * (idempotent-request.ts): the key binds the message and the round this request starts, the next
+ * one. The same request again answers with the message (`created: false`) once that round exists,
+ * and starts nothing; with another message or route the key is a 422; a request that failed (409,
+ * 429) can be repeated with its key and then redelivers once. A round that exists counts as this
+ * key's whoever started it: two redelivers of one message, keyed or not, never make two rounds of it
+ * where the caller asked for one.
+ */
+export const redeliverMessageIdempotently = async (
+  deps: SchedulingDeps,
+  tenantId: string,
+  messageId: string,
+  idempotencyKey: string | undefined,
+): Promise<{ message: Message; created: boolean }> => {
+  if (idempotencyKey === undefined)
+    return { message: await redeliverMessage(deps, tenantId, messageId), created: true };
+  // Read before the key is claimed: a message that does not exist is a 404 and binds nothing. Its
+  // state is checked when the round is started, never before: a repeat finds it redelivered.
+  const current = await getMessage(deps.store, tenantId, messageId);
+  const ref = roundRef(messageId, roundOf(current) + 1, newMessageId(deps.clock.now()).slice('msg_'.length));
+  const started = async (bound: string): Promise<Message | undefined> => {
+    const message = await deps.store.get(tenantId, messageId);
+    return message && roundOf(message) >= roundOfRef(bound) ? message : undefined;
+  };
+  const { results, created } = await runIdempotently(
+    deps,
+    tenantId,
+    { key: idempotencyKey, fingerprint: requestFingerprint(REDELIVER_ROUTE, { messageId }) },
+    [ref],
+    {
+      load: (refs) => Promise.all(refs.map(started)),
+      // The round the key is bound to: started now, or found started meanwhile.
+      write: async ([bound], stored) => [
+        stored[0] ?? (await started(bound as string)) ?? (await redeliverMessage(deps, tenantId, messageId)),
+      ],
+    },
+  );
+  return { message: results[0] as Message, created };
 };
 
 const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string, by?: BulkRedeliver) =>
