@@ -70,6 +70,7 @@ const UNTIMED_INTEGRATION = [
   'libs/local/src/stack-provisioning.int.test.ts',
   'libs/local/src/table-upgrade.int.test.ts',
   'libs/local/src/expiry-reaper.int.test.ts',
+  'libs/cli/src/admin.int.test.ts',
 ];
 
 /**
@@ -86,6 +87,8 @@ const WAITING_INTEGRATION = [
   'functions/metering/metering.int.test.ts',
   // The cost bench's short form: it counts calls and units while it waits for its scenarios.
   'bench/cost/cost-bench.int.test.ts',
+  // Retention shortened to seconds: it waits for messages to expire and be reaped.
+  'libs/local/src/retention.int.test.ts',
 ];
 
 /**
