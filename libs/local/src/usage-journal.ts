@@ -26,17 +26,16 @@ import {
   openSync,
   readFileSync,
   readSync,
-  renameSync,
   rmSync,
   statSync,
   truncateSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { METERING_QUEUE_SETTINGS } from '@vigil/aws/queue-settings';
 import type { Logger, UsageEvent, UsageMeter } from '@vigil/core';
 import { UsageEventSchema } from '@vigil/core';
+import { replaceFileSync } from './replace-file';
 
 /** The journal's file in the data dir: one usage event per line, appended. */
 export const USAGE_JOURNAL_FILE = 'usage-journal.ndjson';
@@ -219,12 +218,8 @@ export const startUsageJournalFolder = async (options: UsageJournalFolderOptions
     const offset = Number(readFileSync(paths.offset, 'utf8').trim());
     return Number.isSafeInteger(offset) && offset >= 0 ? offset : 0;
   };
-  /** Replaces a file whole, never rewriting it in place: a kill leaves the old text or the new. */
-  const replaceFile = (path: string, text: string) => {
-    writeFileSync(`${path}.tmp`, text);
-    renameSync(`${path}.tmp`, path);
-  };
-  const writeOffset = (offset: number) => replaceFile(paths.offset, `${offset}\n`);
+  // Replaced whole, never rewritten in place: a kill leaves the old text or the new.
+  const writeOffset = (offset: number) => replaceFileSync(paths.offset, `${offset}\n`);
   const sizeOf = () => (existsSync(paths.journal) ? statSync(paths.journal).size : 0);
 
   /**
@@ -343,7 +338,7 @@ export const startUsageJournalFolder = async (options: UsageJournalFolderOptions
       }
     }
     if (failed.length === 0) rmSync(paths.deadLetter);
-    else replaceFile(paths.deadLetter, eventLines(failed));
+    else replaceFileSync(paths.deadLetter, eventLines(failed));
     if (events.length > failed.length) {
       log.info('usage journal: set-aside events counted', { events: events.length - failed.length });
     }
