@@ -11,6 +11,9 @@ const status = (s: number, retryAfterMs?: number): Outcome => ({
   ...(retryAfterMs !== undefined && { retryAfterMs }),
 });
 
+/** A 409 whose problem document says its type. */
+const problem409 = (problem: string): Outcome => ({ kind: 'response', status: 409, problem });
+
 describe('the retry policy', () => {
   it.each<[string, Outcome, Safety[], Safety[]]>([
     ['a network error', { kind: 'network' }, ['safe', 'keyed'], ['unsafe']],
@@ -20,6 +23,9 @@ describe('the retry policy', () => {
     ['500', status(500), ['safe', 'keyed'], ['unsafe']],
     ['503', status(503), ['safe', 'keyed'], ['unsafe']],
     ['409 (idempotency key in use)', status(409), ['keyed'], ['safe', 'unsafe']],
+    ['409 idempotency-key-in-use, so typed', problem409('idempotency-key-in-use'), ['keyed'], ['safe', 'unsafe']],
+    // A keyed redeliver of a message that still waits: asking again changes nothing.
+    ['409 state-conflict without Retry-After', problem409('state-conflict'), [], ['safe', 'keyed', 'unsafe']],
     ['409 with Retry-After (changed by others, nothing applied)', status(409, 1_000), ['safe', 'keyed', 'unsafe'], []],
     ['501', status(501), [], ['safe', 'keyed', 'unsafe']],
     ['400', status(400), [], ['safe', 'keyed', 'unsafe']],

@@ -4,10 +4,11 @@
  *
  * - `safe` (reads, cancel, key revoke, a notification endpoint's add, a PATCH that sets absolute
  *   values): a network error, a timeout, 429 or 5xx.
- * - `keyed` (create and batch, which always carry an Idempotency-Key): the same, plus 409
- *   `idempotency-key-in-use` (the first request with the key is still running): the API answers a
- *   repeat with the first result, so a retry after a lost answer never makes a second message.
- * - `unsafe` (redeliver, key create, secret rotation, a PATCH by `in` or `delay`): only answers that
+ * - `keyed` (create, batch, redeliver and the bulk jobs, which always carry an Idempotency-Key):
+ *   the same, plus 409 `idempotency-key-in-use` (the first request with the key is still running):
+ *   the API answers a repeat with the first result, so a retry after a lost answer never makes a
+ *   second message or redelivery round.
+ * - `unsafe` (key create, secret rotation, retry now, a PATCH by `in` or `delay`): only answers that
  *   say nothing was done: 429, and a refused connection.
  *
  * Whatever the request, a 409 that carries `Retry-After` is retried too: the API sends one only when
@@ -52,7 +53,8 @@ export const retryPolicy = (retries: number | RetryOptions | undefined): RetryPo
 
 /** What one try ended with. */
 export type Outcome =
-  | { kind: 'response'; status: number; retryAfterMs?: number }
+  /** `problem`: a 409's problem type (`idempotency-key-in-use`), when its body said. */
+  | { kind: 'response'; status: number; retryAfterMs?: number; problem?: string }
   | { kind: 'timeout' }
   | { kind: 'network' }
   /** The connection was refused: the request was never sent. */
@@ -64,7 +66,10 @@ const isRetryable = (outcome: Outcome, safety: Safety): boolean => {
     if (outcome.status === 429) return true;
     if (outcome.status === 409 && outcome.retryAfterMs !== undefined) return true;
     if (safety === 'unsafe') return false;
-    if (outcome.status === 409) return safety === 'keyed';
+    // Keyed: the first request with the key still runs. Not a 409 that says the message's state does
+    // not allow it (a redeliver of one that waits): asking again changes nothing.
+    if (outcome.status === 409)
+      return safety === 'keyed' && (outcome.problem === undefined || outcome.problem === 'idempotency-key-in-use');
     return outcome.status >= 500 && outcome.status !== 501;
   }
   return safety !== 'unsafe';

@@ -98,6 +98,16 @@ const whenAborted = (signal: AbortSignal): Promise<never> =>
  */
 const triesUnderWay = new Set<Request>();
 
+/** A problem document's type, as its last path segment (`idempotency-key-in-use`), if the bytes are one. */
+const problemTypeOf = (bytes: ArrayBuffer): string | undefined => {
+  try {
+    const type: unknown = JSON.parse(new TextDecoder().decode(bytes))?.type;
+    return typeof type === 'string' ? type.slice(type.lastIndexOf('/') + 1) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 /** One try: the request sent and its whole answer read within `timeoutMs`, or what went wrong. */
 const tryOnce = async (
   options: TransportOptions,
@@ -124,12 +134,14 @@ const tryOnce = async (
       headers: answer.headers,
     });
     const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+    const problem = answer.status === 409 && bytes ? problemTypeOf(bytes) : undefined;
     return {
       response,
       outcome: {
         kind: 'response',
         status: response.status,
         ...(retryAfter !== undefined && { retryAfterMs: retryAfter * 1000 }),
+        ...(problem !== undefined && { problem }),
       },
     };
   } catch (error) {

@@ -115,3 +115,77 @@ describe('an option or input given as undefined', () => {
     expect(sent[4]!.url).toBe('http://api.test/v1/messages?status=failed');
   });
 });
+
+describe('a redeliver', () => {
+  const MESSAGE = { id: 'msg_01JDX0000000000000000000AA', status: 'queued' };
+
+  it('carries an Idempotency-Key, and is retried with it after a lost answer: one round, not two', async () => {
+    const sent: Request[] = [];
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: { max: 2, baseDelayMs: 1 },
+      fetch: async (request) => {
+        sent.push(request);
+        if (sent.length === 1) throw new TypeError('fetch failed'); // the answer lost on the way
+        return Response.json(MESSAGE, { status: 200 });
+      },
+    });
+
+    expect(await vigil.messages.redeliver(MESSAGE.id)).toMatchObject(MESSAGE);
+    const keys = sent.map((request) => request.headers.get('idempotency-key'));
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[\x21-\x7e]{16,}$/);
+    expect(keys[1]).toBe(keys[0]);
+  });
+
+  it('sends the key it is given, so that a repeat of the call itself redelivers once', async () => {
+    const sent: Request[] = [];
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: 0,
+      fetch: async (request) => {
+        sent.push(request);
+        return Response.json(MESSAGE, { status: 202 });
+      },
+    });
+    await vigil.messages.redeliver(MESSAGE.id, { idempotencyKey: 'redeliver-42' });
+    await vigil.messages.redeliver(MESSAGE.id, { idempotencyKey: 'redeliver-42' });
+    expect(sent.map((request) => request.headers.get('idempotency-key'))).toEqual(['redeliver-42', 'redeliver-42']);
+  });
+});
+
+describe("a keyed call's 409", () => {
+  it('is retried when the key is in use, and thrown at once when the message is in no state for it', async () => {
+    const problem = (type: string) =>
+      new Response(
+        JSON.stringify({ type: `https://vigil.dev/problems/${type}`, title: 't', status: 409, detail: 'd' }),
+        {
+          status: 409,
+          headers: { 'content-type': 'application/problem+json' },
+        },
+      );
+    let tries = 0;
+    const inUseThenDone = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: { max: 2, baseDelayMs: 1 },
+      fetch: async () =>
+        ++tries === 1
+          ? problem('idempotency-key-in-use')
+          : Response.json({ id: 'msg_01JDX0000000000000000000AA' }, { status: 200 }),
+    });
+    await inUseThenDone.messages.redeliver('msg_01JDX0000000000000000000AA');
+    expect(tries).toBe(2);
+
+    let refusals = 0;
+    const waiting = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: { max: 2, baseDelayMs: 1 },
+      fetch: async () => {
+        refusals += 1;
+        return problem('state-conflict');
+      },
+    });
+    await expect(waiting.messages.redeliver('msg_01JDX0000000000000000000AA')).rejects.toThrow(VigilError);
+    expect(refusals).toBe(1);
+  });
+});

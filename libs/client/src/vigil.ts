@@ -408,17 +408,24 @@ export class Vigil {
         options,
       ),
 
-    /** Sends a delivered or failed message again, now (counts like a create). Not retried after a lost answer. */
-    redeliver: (id: string, options?: CallOptions): Promise<Message> =>
-      this.call(
-        'unsafe',
+    /**
+     * Sends a delivered or failed message again, now (counts like a create). It carries an
+     * Idempotency-Key (yours, or one made here), so the retries after a lost answer, a 429 or a 5xx
+     * return the message in the round this call started instead of starting another; give your
+     * own key to make a repeat of the call itself safe (after a timeout, say).
+     */
+    redeliver: async (id: string, options: CallOptions & { idempotencyKey?: string } = {}): Promise<Message> => {
+      const header = { 'Idempotency-Key': keyOf(options.idempotencyKey) };
+      return this.call(
+        'keyed',
         (init) =>
           this.client.POST('/v1/messages/{messageId}/redeliver', {
-            params: { path: { messageId: idOf(id, 'message') } },
+            params: { path: { messageId: idOf(id, 'message') }, header },
             ...init,
           }),
         options,
-      ),
+      );
+    },
 
     /**
      * Starts a bulk cancel of the messages named by `ids` (up to 1000) or selected by `filter`; it

@@ -121,16 +121,7 @@ export const messageFromOptions = async (
     }
     message.retry = { maxAttempts: retries + 1 };
   }
-  if (options.idempotencyKey !== undefined) {
-    // Sent as a header: printable ASCII (a line break or a non-Latin-1 character cannot be sent), 1 to 255 long as the API takes it.
-    if (!/^[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?$/.test(options.idempotencyKey)) {
-      throw usageError(
-        '--idempotency-key: give 1 to 255 printable ASCII characters, not starting or ending with a space',
-        'e.g. --idempotency-key invoice-42-reminder',
-      );
-    }
-    message.idempotencyKey = options.idempotencyKey;
-  }
+  if (options.idempotencyKey !== undefined) message.idempotencyKey = checkedIdempotencyKey(options.idempotencyKey);
   if (options.method !== undefined) {
     const method = options.method.toUpperCase();
     if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') {
@@ -342,6 +333,22 @@ export const printShow = (output: Output, message: Message, attempts: AttemptLis
 // ---------------------------------------------------------------------------------------------
 // cancel, redeliver
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * `--idempotency-key`, checked before any call: sent as a header, so printable ASCII (a line break
+ * or a non-Latin-1 character cannot be sent, and the API answers 400 to any other), at most `max`
+ * long (255, as the API takes it; less where the CLI adds to it), no space at either end (HTTP drops it).
+ */
+export const checkedIdempotencyKey = (key: string, max = 255): string => {
+  const pattern = new RegExp(`^[\\x21-\\x7e]([\\x20-\\x7e]{0,${max - 2}}[\\x21-\\x7e])?$`);
+  if (!pattern.test(key)) {
+    throw usageError(
+      `--idempotency-key: give 1 to ${max} printable ASCII characters, not starting or ending with a space`,
+      'e.g. --idempotency-key invoice-42-reminder',
+    );
+  }
+  return key;
+};
 
 /**
  * Checks an id looks like one before calling: a typo is a usage error, not a 404, and a job's id

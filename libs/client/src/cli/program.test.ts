@@ -304,6 +304,54 @@ describe('vigil --help', () => {
   });
 });
 
+describe('vigil redeliver --idempotency-key', () => {
+  const OTHER = { ...MESSAGE, id: 'msg_01JDX0000000000000000000BB' };
+  const JOB = {
+    id: 'job_01JDX0000000000000000000AA',
+    action: 'redeliver',
+    state: 'done',
+    counts: { done: 1, skipped: 0, failed: 0 },
+    total: 1,
+  };
+
+  it("sends each message's own key, <key>:<id>, so a rerun after a timeout redelivers each once", async () => {
+    const ran = await cli(
+      ['redeliver', MESSAGE.id, OTHER.id, '--idempotency-key', 'fix-42', '--json'],
+      async (request) => answer(202, request.url.includes(OTHER.id) ? OTHER : MESSAGE),
+    );
+
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    expect(ran.requests.map((r) => r.headers.get('idempotency-key'))).toEqual([
+      `fix-42:${MESSAGE.id}`,
+      `fix-42:${OTHER.id}`,
+    ]);
+  });
+
+  it('sends a key of its own without one (the client retries with it), and the given key for a bulk redeliver', async () => {
+    const plain = await cli(['redeliver', MESSAGE.id, '--json'], async () => answer(202, MESSAGE));
+    expect(plain.requests[0]!.headers.get('idempotency-key')).toMatch(/^[\x21-\x7e]{16,}$/);
+
+    const bulk = await cli(
+      ['redeliver', '--label', 'billing', '--no-wait', '--idempotency-key', 'fix-43', '--json'],
+      async () => answer(202, JOB),
+    );
+    expect(bulk.stderr).toMatch(/^Started job_/);
+    expect(bulk.requests.map((r) => [new URL(r.url).pathname, r.headers.get('idempotency-key')])).toEqual([
+      ['/v1/messages/redeliver', 'fix-43'],
+    ]);
+  });
+
+  it('refuses a key that could not be sent, or leaves no room for the id, before any call (exit 2)', async () => {
+    for (const key of ['ключ', 'k'.repeat(225)]) {
+      const ran = await cli(['redeliver', MESSAGE.id, '--idempotency-key', key], async () => answer(202, MESSAGE));
+      expect(ran.code).toBe(2);
+      expect(ran.stderr).toMatch(/^vigil: --idempotency-key: give 1 to 224 printable ASCII characters/);
+      expect(ran.requests).toEqual([]);
+    }
+  });
+});
+
 describe('an API URL that is not the Vigil API', () => {
   it('says a web page answered, in one line, exit 7 (not a SyntaxError, exit 1)', async () => {
     const ran = await cli(['send', 'https://x.test/h'], async () =>

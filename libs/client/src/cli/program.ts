@@ -18,6 +18,7 @@ import type { BulkAction } from './jobs';
 import { ACTION_STATUSES, checkJobId, followJob, jobExitCode, jobLine, printJob } from './jobs';
 import type { SendOptions } from './messages';
 import {
+  checkedIdempotencyKey,
   checkId,
   listMessages,
   MAX_LIST_REQUESTS,
@@ -50,8 +51,10 @@ Exit codes:
 /** What to do when a cancel or redeliver by id got no answer in time (it may have been done). */
 const CHANGE_TIMEOUT_HINT = {
   cancel: (id: string) => `try again (cancelling twice changes nothing), or see where it stands with vigil show ${id}`,
-  redeliver: (id: string) =>
-    `it may have been redelivered all the same: check with vigil show ${id} before trying again`,
+  redeliver: (id: string, key: string | undefined) =>
+    key === undefined
+      ? `it may have been redelivered all the same: check with vigil show ${id} before trying again (or redeliver with --idempotency-key, which is safe to repeat)`
+      : `it may have been redelivered: run again with the same --idempotency-key (it will not redeliver twice), or check with vigil show ${id}`,
 };
 
 /** Which key a refusal (401) is about, and how to fix it: the environment's overrides the profile's. */
@@ -273,48 +276,67 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     ['cancel', 'cancel pending messages (scheduled, queued or retrying): by ids, or all a filter selects (a bulk job)'],
     ['redeliver', 'deliver delivered or failed messages again, now: by ids, or all a filter selects (a bulk job)'],
   ] as const) {
-    withCommon(
-      withFilterOptions(
-        program
-          .command(name)
-          .description(description)
-          .argument('[id...]', 'message ids (msg_...)')
-          .option('--no-wait', 'with a filter: print the job id and return, without following the job'),
-      ),
-    ).action(async (ids: string[], options: CommonOptions & FilterOptions & { wait: boolean }) => {
-      const out = start(options);
-      const filter = filterFromOptions(options, context.now());
-      const filtered = Object.keys(filter).length > 0;
-      if (ids.length > 0 && filtered) throw usageError('give message ids or filter flags, not both');
-      if (ids.length === 0 && !filtered) {
-        throw usageError(`vigil ${name} needs message ids or filter flags`, `e.g. vigil ${name} --label billing`);
-      }
-      if (filtered) {
-        await bulk(name, filter, options);
-        return;
-      }
-      for (const id of ids) checkId(id);
-      const { api } = await connect(options);
-      const done = [];
-      for (const id of ids) {
-        try {
-          const message = await api.messages[name](id);
-          done.push(message);
-          if (!out.json) out.line(`${message.id}  ${statusText(message.status, out.color)}`);
-        } catch (error) {
-          fail(await idFailure(api, error, { ...known, id, timeoutHint: CHANGE_TIMEOUT_HINT[name](id) }));
+    const command = withFilterOptions(
+      program
+        .command(name)
+        .description(description)
+        .argument('[id...]', 'message ids (msg_...)')
+        .option('--no-wait', 'with a filter: print the job id and return, without following the job'),
+    );
+    // A cancel is safe to repeat as it is; a redeliver is made so by a key (each id's is <key>:<id>).
+    if (name === 'redeliver')
+      command.option(
+        '--idempotency-key <key>',
+        'run again with the same key and get the rounds (or the job) the first run started, not new ones',
+      );
+    withCommon(command).action(
+      async (ids: string[], options: CommonOptions & FilterOptions & { wait: boolean; idempotencyKey?: string }) => {
+        const out = start(options);
+        const filter = filterFromOptions(options, context.now());
+        const filtered = Object.keys(filter).length > 0;
+        if (ids.length > 0 && filtered) throw usageError('give message ids or filter flags, not both');
+        if (ids.length === 0 && !filtered) {
+          throw usageError(`vigil ${name} needs message ids or filter flags`, `e.g. vigil ${name} --label billing`);
         }
-      }
-      if (out.json) out.data(done);
-    });
+        // Room for `:<id>` (31 characters) within the API's 255.
+        const key =
+          options.idempotencyKey === undefined ? undefined : checkedIdempotencyKey(options.idempotencyKey, 224);
+        if (filtered) {
+          await bulk(name, filter, options, key);
+          return;
+        }
+        for (const id of ids) checkId(id);
+        const { api } = await connect(options);
+        const done = [];
+        for (const id of ids) {
+          try {
+            const message =
+              name === 'redeliver'
+                ? await api.messages.redeliver(id, key === undefined ? {} : { idempotencyKey: `${key}:${id}` })
+                : await api.messages.cancel(id);
+            done.push(message);
+            if (!out.json) out.line(`${message.id}  ${statusText(message.status, out.color)}`);
+          } catch (error) {
+            fail(await idFailure(api, error, { ...known, id, timeoutHint: CHANGE_TIMEOUT_HINT[name](id, key) }));
+          }
+        }
+        if (out.json) out.data(done);
+      },
+    );
   }
 
   /** A bulk job for a filter (the action's statuses unless --status is given), followed to its end unless --no-wait. */
-  const bulk = async (action: BulkAction, given: MessageFilter, options: CommonOptions & { wait: boolean }) => {
+  const bulk = async (
+    action: BulkAction,
+    given: MessageFilter,
+    options: CommonOptions & { wait: boolean },
+    idempotencyKey?: string,
+  ) => {
     const filter = { ...given, status: given.status ?? ACTION_STATUSES[action] };
     const { api } = await connect(options);
+    const keyed = idempotencyKey === undefined ? {} : { idempotencyKey };
     const started = await (
-      action === 'cancel' ? api.messages.cancelMany({ filter }) : api.messages.redeliverMany({ filter })
+      action === 'cancel' ? api.messages.cancelMany({ filter }, keyed) : api.messages.redeliverMany({ filter }, keyed)
     ).catch((error: unknown) => {
       throw toCliError(error, {
         ...known,
