@@ -7,6 +7,7 @@ import { createContext, useContext, useEffect, useState } from 'react';
 import { readBulkJob, startBulkJob } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
 import { browserTimeZone, count, instantOfWallTime, wallTimeNow } from '@/lib/format';
+import { newIdempotencyKey } from '@/lib/idempotency-keys';
 import type { BulkJob } from '@/lib/types';
 import { ConfirmButton } from './confirm-button';
 import { DateTimeField } from './date-time-field';
@@ -105,7 +106,7 @@ export function SelectRowBox({ ids, label }: { ids: readonly string[]; label: st
 const plural = (n: number) => `${count(n)} message${n === 1 ? '' : 's'}`;
 
 /** A new Idempotency-Key each time a dialog opens: a double submit starts one job. */
-const newKey = () => `console-bulk-${crypto.randomUUID()}`;
+const newKey = () => newIdempotencyKey('bulk');
 
 /** The bar above the list: what is selected, the bulk buttons, "redeliver failed since", and the job's progress. */
 export function BulkToolbar() {

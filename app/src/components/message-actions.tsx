@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { cancelMessage, redeliverMessage, rescheduleMessage, retryMessage } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
 import { browserTimeZone, wallTimeIn, wallTimeNow } from '@/lib/format';
+import { newIdempotencyKey } from '@/lib/idempotency-keys';
 import type { MessageStatus } from '@/lib/types';
 import { PENDING_STATUSES } from '@/lib/types';
 import { ConfirmButton } from './confirm-button';
@@ -51,17 +52,28 @@ export function MessageActions({
           action={() => cancelMessage(id)}
         />
       )}
-      {final && (
-        <ConfirmButton
-          label="Redeliver"
-          color="indigo"
-          title="Deliver this message again?"
-          description="It is sent again now, with the same webhook-id, as a new round of attempts."
-          confirmLabel="Redeliver now"
-          action={() => redeliverMessage(id)}
-        />
-      )}
+      {final && <RedeliverButton id={id} />}
     </Flex>
+  );
+}
+
+/**
+ * Redeliver, with an Idempotency-Key made each time the dialog opens: confirming again after an
+ * answer that did not come in time (the dialog stays open, saying so) sends the same key, and the
+ * API answers with the round the first try started instead of starting a second.
+ */
+function RedeliverButton({ id }: { id: string }) {
+  const [key, setKey] = useState(() => newIdempotencyKey('redeliver'));
+  return (
+    <ConfirmButton
+      label="Redeliver"
+      color="indigo"
+      title="Deliver this message again?"
+      description="It is sent again now, with the same webhook-id, as a new round of attempts."
+      confirmLabel="Redeliver now"
+      action={() => redeliverMessage(id, key)}
+      onOpen={() => setKey(newIdempotencyKey('redeliver'))}
+    />
   );
 }
 

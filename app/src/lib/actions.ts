@@ -47,8 +47,13 @@ export const cancelMessage = async (id: string) =>
 export const retryMessage = async (id: string) =>
   run((vigil) => vigil.messages.retry(id), [`/messages/${id}`, '/messages']);
 
-export const redeliverMessage = async (id: string) =>
-  run((vigil) => vigil.messages.redeliver(id), [`/messages/${id}`, '/messages']);
+/**
+ * Redelivers a finished message; `idempotencyKey` is made once per confirmation (newIdempotencyKey),
+ * so a second click after an answer that came too late, like the client's own retries, starts one
+ * round, not two.
+ */
+export const redeliverMessage = async (id: string, idempotencyKey: string) =>
+  run((vigil) => vigil.messages.redeliver(id, { idempotencyKey }), [`/messages/${id}`, '/messages']);
 
 /**
  * Starts a bulk cancel or redeliver of the selected messages (`{ ids }`) or those a filter selects;

@@ -30,6 +30,8 @@ describe('the app’s API calls, typed by openapi.yaml through @vigil/client', (
       void vigil.messages.update('msg_1', { colour: 'red' });
       // @ts-expect-error the method is one of POST, PUT, PATCH
       void vigil.messages.create({ url: 'https://example.com', in: '1m', method: 'GET' });
+      // A redeliver takes the console's Idempotency-Key, so a repeat of one click starts one round.
+      void vigil.messages.redeliver('msg_1', { idempotencyKey: 'console-redeliver-1' });
     };
     expect(neverCalled).toBeTypeOf('function');
   });
