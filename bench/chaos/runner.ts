@@ -322,9 +322,11 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     }
     if (behaviour === 'gone' && redeliver && (await reaches(m.id, 'failed', 2_000, 90_000))) {
       // Once it has failed (410), a redeliver: a new round, counted like a create, failing again.
+      // Keyed, so a repeat after a lost answer starts no second round: without a key, one whose
+      // round had failed again by then (one attempt against a 410) was redelivered once more.
       stats.redelivers += 1;
       m.redelivered = true;
-      await persist(() => api('POST', `/v1/messages/${m.id}/redeliver`));
+      await persist(() => api('POST', `/v1/messages/${m.id}/redeliver`, undefined, keyHeaders(`${key}-redeliver`)));
     }
     if (retryNow && (await reaches(m.id, 'retrying', 500, 30_000))) {
       // Its first attempt failed: its next made now (the retry ticket still on its way).
