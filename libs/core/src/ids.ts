@@ -20,7 +20,20 @@ export const idRandom = (): number => {
   return (randomPool[randomTaken++] as number) / 256;
 };
 
-const nextUlid = monotonicFactory(idRandom);
+let monotonicUlid = monotonicFactory(idRandom);
+let lastUlidTime = Number.NEGATIVE_INFINITY;
+
+/**
+ * A ULID for `nowMs`, sortable after the ids made before it in the same millisecond. An earlier
+ * time than the last (a clock stepped back, a caller's own clock) starts afresh at that time: ulid's
+ * monotonic factory would carry the later instant on, and an id must carry its own (`messageIdTime`
+ * judges a retried batch by it).
+ */
+const nextUlid = (nowMs: number): string => {
+  if (nowMs < lastUlidTime) monotonicUlid = monotonicFactory(idRandom);
+  lastUlidTime = nowMs;
+  return monotonicUlid(nowMs);
+};
 
 export const MESSAGE_ID_PATTERN = /^msg_[0-9A-HJKMNP-TV-Z]{26}$/;
 

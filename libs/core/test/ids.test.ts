@@ -21,4 +21,15 @@ describe('ids', () => {
     for (const id of ids) expect(id).toMatch(MESSAGE_ID_PATTERN);
     expect(messageIdTime(ids[0] as string)).toBe(at);
   });
+
+  it('makes an id for an earlier instant than the last carry that instant, not the later one', () => {
+    const later = Date.parse('2026-12-05T23:01:00.000Z');
+    const earlier = later - 60_000;
+    newMessageId(later);
+
+    const id = newMessageId(earlier);
+
+    expect(messageIdTime(id)).toBe(earlier);
+    expect(messageIdTime(newMessageId(earlier))).toBe(earlier);
+  });
 });
