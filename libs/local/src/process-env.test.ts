@@ -69,7 +69,8 @@ describe('the local stack process environment', () => {
       ),
     ) as string[];
     expect(execArgv).toEqual(expect.arrayContaining([...STACK_NODE_FLAGS]));
-  });
+    // A Node process loading tsx: a second alone, more beside a busy test worker.
+  }, 15_000);
 
   it('is the process npm started (exec), so a SIGTERM sent to it reaches the stack and stops it', async () => {
     // Through `sh -c` without exec the shell died of the signal and left the stack running, orphaned;

@@ -1,0 +1,13 @@
+/**
+ * Unit tests that need a module graph of their own: they replace modules (`vi.mock`) or the
+ * environment (`vi.stubEnv`), or spy on a global, which would leak into the files a worker runs
+ * after them. Every other unit test shares its worker's modules (`isolate: false`), so it must leave
+ * no state behind; isolated-unit-tests.test.ts checks that every file doing so is listed here.
+ */
+export const ISOLATED_UNIT = [
+  'app/src/app/(console)/messages/(list)/page.test.ts',
+  'app/src/components/problem-notice.test.ts',
+  'app/src/lib/actions.test.ts',
+  'app/src/lib/api-problems.test.ts',
+  'test-support/ci.test.ts',
+];
