@@ -1,13 +1,12 @@
-import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { OutboundRequest, SendResult } from '@vigil/core';
 import { WITHHELD_HEADER_VALUE } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NodeHttpSender, parseRetryAfter } from './http-sender';
+import { receiverThread, stall } from '../../../test-support/stall';
 
 interface Seen {
   method: string;
@@ -542,39 +541,10 @@ describe('NodeHttpSender', () => {
   });
 
   describe('after a stall of this process (stopped, or its event loop blocked)', () => {
-    /**
-     * A receiver on its own thread, so it answers while this one is blocked: 200 after `answerMs`
-     * (never, when undefined); it tells when a request has arrived.
-     */
-    const receiverThread = async (answerMs: number | undefined) => {
-      const thread = new Worker(
-        `const http = require('node:http');
-        const { parentPort, workerData } = require('node:worker_threads');
-        const server = http.createServer((req, res) => {
-          req.resume();
-          parentPort.postMessage('arrived');
-          if (workerData !== null) setTimeout(() => res.end('ok'), workerData);
-        });
-        server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));`,
-        { eval: true, workerData: answerMs ?? null },
-      );
-      const [port] = (await once(thread, 'message')) as [number];
-      return {
-        url: `http://127.0.0.1:${port}/hook`,
-        arrived: () => once(thread, 'message'),
-        stop: () => thread.terminate(),
-      };
-    };
-    /** Blocks this thread's event loop for `ms`, as a SIGSTOP or a long synchronous task does. */
-    const stall = (ms: number) => {
-      const until = performance.now() + ms;
-      while (performance.now() < until);
-    };
-
     it('reads the answer that came during the stall instead of calling it a timeout (and sending it again)', async () => {
       const target = await receiverThread(50);
       try {
-        const sending = sender.send(request(target.url, { timeoutMs: 1_000 }));
+        const sending = sender.send(request(`${target.url}/hook`, { timeoutMs: 1_000 }));
         await target.arrived();
         stall(2_500); // answered 50 ms in; the deadline passes long before the answer is read
 
@@ -591,7 +561,7 @@ describe('NodeHttpSender', () => {
       const target = await receiverThread(undefined);
       try {
         const started = performance.now();
-        const sending = sender.send(request(target.url, { timeoutMs: 400 }));
+        const sending = sender.send(request(`${target.url}/hook`, { timeoutMs: 400 }));
         await target.arrived();
         stall(1_500);
 

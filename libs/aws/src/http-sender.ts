@@ -3,7 +3,7 @@
  * about 3.5x the rate of fetch, see PERFORMANCE.md), which can open a send's connection ahead of it
  * (connections-ahead.ts). Every send is bounded by its timeout from
  * connect to the last byte of the snippet (in the process's own time: a stall of the process is
- * given back, up to the timeout again, see STALL_LATENESS_MS), never throws, never follows redirects, and (unless the
+ * given back, up to the timeout again: stall-aware-deadline.ts), never throws, never follows redirects, and (unless the
  * deployment allows private targets) refuses any target whose resolved address is not public.
  */
 import dns from 'node:dns';
@@ -25,6 +25,7 @@ import type {
 } from '@vigil/core';
 import { boundResponseHeaders, classifyTargetAddress, reservedEndpointAt, truncateUtf8 } from '@vigil/core';
 import { HttpAgentAhead, HttpsAgentAhead } from './connections-ahead';
+import { stallAwareDeadline } from './stall-aware-deadline';
 
 export interface NodeHttpSenderOptions {
   /** Lets targets resolve to loopback, private, link-local... addresses (the local stack). */
@@ -239,19 +240,6 @@ export const MAX_BYTES_BEFORE_STATUS = 64 * 1024;
  */
 export const MAX_INFORMATIONAL_RESPONSES = 32;
 
-/**
- * A request's deadline timer that fires this much later than it was due found the process stalled
- * (stopped, swapped out, a long collection, a synchronous hog), not a busy event loop: a loop that
- * busy runs timers tens of ms late (the integration tests measured 45 ms on a loaded machine). After
- * a stall Node runs its timers before it reads its sockets, so the deadline would fire before an
- * answer already waiting on the socket was read: an attempt the receiver answered 200 in 300 ms was
- * recorded as a timeout and sent again. A deadline that late gives its request back the time it
- * lost, up to its timeout in all (STALL_GIVE_BACK_SHARE), and lets the sockets be read first.
- */
-export const STALL_LATENESS_MS = 200;
-/** The most a request is given back for stalls, as a share of its timeout: it ends within twice its timeout plus the stalls. */
-const STALL_GIVE_BACK_SHARE = 1;
-
 export class NodeHttpSender implements DeliveryTarget {
   private readonly httpAgent: HttpAgentAhead;
   private readonly httpsAgent: HttpsAgentAhead;
@@ -376,7 +364,7 @@ export class NodeHttpSender implements DeliveryTarget {
       const finishing = (result: SendResult | Promise<SendResult>) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        deadlineTimer.cancel();
         stopCounting();
         resolve(result);
       };
@@ -444,7 +432,7 @@ export class NodeHttpSender implements DeliveryTarget {
         // given up on meanwhile, and sent again by the retry: a duplicate. Not sent at all instead.
         const waited = wireAt - calledAt;
         if (waited <= timeoutMs * MAX_CONNECTION_WAIT_SHARE) return;
-        clearTimeout(timer);
+        deadlineTimer.cancel();
         finish({
           error:
             `not sent: it waited ${Math.round(waited)} ms for one of the ${agent.maxSockets} connections to ` +
@@ -454,7 +442,7 @@ export class NodeHttpSender implements DeliveryTarget {
         req.destroy();
       });
 
-      const expire = () => {
+      const expire = (givenBackMs: number) => {
         if (wireAt === undefined) {
           finish({
             error:
@@ -474,21 +462,8 @@ export class NodeHttpSender implements DeliveryTarget {
         }
         req.destroy();
       };
-      // The deadline, moved on by what stalls of the process took from the request (STALL_LATENESS_MS).
-      let dueAt = Math.max(deadline, performance.now());
-      let givenBackMs = 0;
-      let lastChance = false;
-      const onDeadline = () => {
-        const lateMs = performance.now() - dueAt;
-        if (lateMs <= STALL_LATENESS_MS || lastChance) return expire();
-        // Stalled: the sockets are read before a timer set now fires (the poll phase comes first).
-        const backMs = Math.min(lateMs, timeoutMs * STALL_GIVE_BACK_SHARE - givenBackMs);
-        givenBackMs += Math.max(0, backMs);
-        lastChance = backMs <= 0;
-        dueAt = performance.now() + Math.max(0, backMs);
-        timer = setTimeout(onDeadline, Math.max(1, backMs));
-      };
-      let timer = setTimeout(onDeadline, dueAt - performance.now());
+      // The deadline, moved on by what stalls of the process took from the request (at most its timeout).
+      const deadlineTimer = stallAwareDeadline(deadline, timeoutMs, expire);
 
       const refuseBeforeStatus = (what: string) => {
         finish({ error: `the receiver sent ${what} before its answer's status line`, errorKind: 'invalid-response' });

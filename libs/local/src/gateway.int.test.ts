@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Authorizer, Gateway, GatewayOptions } from './gateway';
 import { startGateway } from './gateway';
+import { receiverThread, stall } from '../../../test-support/stall';
 
 let gateway: Gateway | undefined;
 const logged: string[] = [];
@@ -103,6 +104,57 @@ describe('a function that runs past its timeout', () => {
     await vi.waitFor(() => expect(finished).toBe(true), { timeout: 3_000 });
     // The gateway goes on answering.
     expect((await fetch(`${gateway.url}/no-such-route`)).status).toBe(404);
+  });
+});
+
+describe('a function whose answer came during a stall of this process (stopped, or its event loop blocked)', () => {
+  it('answers with it, not 502: the stall is given back to the function, whose store answered in time', async () => {
+    // Prepare: a "store" on its own thread answering 50 ms after a call; the function waits for it.
+    const store = await receiverThread(50, { body: 'stored' });
+    try {
+      const gateway = await startTestGateway({
+        functionTimeoutMs: 1_000,
+        invocation: async <T>() => {
+          const stored = await (await fetch(store.url)).text();
+          return { statusCode: 200, headers: {}, body: stored } as T;
+        },
+      });
+      const answering = fetch(`${gateway.url}/health`);
+      await store.arrived();
+      stall(2_500); // the store answered 50 ms in; the function's timeout passes long before that is read
+
+      const response = await answering;
+
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('stored');
+      expect(logged).toEqual([]);
+    } finally {
+      await store.stop();
+    }
+  });
+
+  it('still answers 502 for a function that never ends: within its timeout twice, plus the stall', async () => {
+    const store = await receiverThread(undefined);
+    try {
+      const gateway = await startTestGateway({
+        functionTimeoutMs: 400,
+        invocation: async <T>() => (await fetch(store.url)) as T,
+      });
+      const started = performance.now();
+      const answering = fetch(`${gateway.url}/health`);
+      await store.arrived();
+      stall(1_500);
+
+      const response = await answering;
+      const elapsed = performance.now() - started;
+
+      expect(response.status).toBe(502);
+      expect(logged).toEqual(['function timed out']);
+      expect(elapsed).toBeGreaterThanOrEqual(1_500 + 400);
+      expect(elapsed).toBeLessThan(1_500 + 2 * 400 + 250);
+    } finally {
+      await store.stop();
+    }
   });
 });
 

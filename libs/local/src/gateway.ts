@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { StallAwareDeadline } from '@vigil/aws/stall-aware-deadline';
+import { stallAwareDeadline } from '@vigil/aws/stall-aware-deadline';
 import type { Logger } from '@vigil/core';
 import { planNamed, rateLimitHeaders } from '@vigil/core';
 import type { GatewayProblem } from '@vigil/functions/api/gateway-problems';
@@ -46,7 +48,8 @@ export interface GatewayOptions {
   invocation?<T>(functionName: string, run: () => Promise<T>): Promise<T>;
   /**
    * How long a route's function may take before the answer is API Gateway's to a function that
-   * failed, 502 (default: the deployed functions' timeout, API_TIMEOUT_S). The handler runs on.
+   * failed, 502 (default: the deployed functions' timeout, API_TIMEOUT_S). The handler runs on. In
+   * the process's own time: a stall of the process is given back, up to the timeout again.
    */
   functionTimeoutMs?: number;
   /**
@@ -289,12 +292,17 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     const invoke = () => handler(event, lambdaContext(functionName, requestId, functionTimeoutMs));
     const invocation = options.invocation ? options.invocation(functionName, invoke) : invoke();
     // On AWS Lambda ends a function at its timeout and API Gateway answers for it; here the
-    // handler cannot be stopped, so it runs on and its late answer (or error) is dropped.
-    let timer: NodeJS.Timeout | undefined;
+    // handler cannot be stopped, so it runs on and its late answer (or error) is dropped. The
+    // timeout is the process's own time: a stall of the process (SIGSTOP, a paused VM) is given
+    // back, up to the timeout again, so that the store's answers that came during it are read
+    // first (a create made in time was answered 502, and its client sent it again).
+    let deadline: StallAwareDeadline | undefined;
     const timedOut = new Promise<'timed-out'>((resolve) => {
-      timer = setTimeout(() => resolve('timed-out'), functionTimeoutMs);
+      deadline = stallAwareDeadline(performance.now() + functionTimeoutMs, functionTimeoutMs, () =>
+        resolve('timed-out'),
+      );
     });
-    const result = await Promise.race([invocation, timedOut]).finally(() => clearTimeout(timer));
+    const result = await Promise.race([invocation, timedOut]).finally(() => deadline?.cancel());
     if (result !== 'timed-out') return send(res, result);
     options.log.error('function timed out', { functionName, requestId, timeoutMs: functionTimeoutMs });
     invocation.catch((error: unknown) =>

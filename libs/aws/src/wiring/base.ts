@@ -12,6 +12,7 @@ import type { Environment, VigilConfig } from '../config';
 import { documentClient } from '../dynamo-document-client';
 import { readConfig } from '../config';
 import { createLogger } from '../logger';
+import { StallAwareRequestHandler } from '../stall-aware-request-handler';
 
 /** Store calls by command name, counted by the DynamoDB client itself (for the benchmark). */
 export type StoreCallCounts = Map<string, number>;
@@ -39,7 +40,8 @@ export interface Base {
     endpoint?: string;
     /** Local endpoints only: requests shaped as signed, not signed (localSigner). */
     signer?: ReturnType<typeof localSigner>;
-    requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
+    /** The SDK's handler with its request timeout kept by a deadline that knows a stall of the process. */
+    requestHandler: StallAwareRequestHandler;
   };
   /** The store's document client (calls counted in storeCalls). */
   db: DynamoDBDocumentClient;
@@ -110,22 +112,24 @@ const createBase = (env: Environment, closers: Array<() => void>, instrument: Cl
   const config = readConfig(env);
   const { endpoints, region } = config;
   // Every call is bounded: a store or queue that hangs fails the call (and the SDK retries it)
-  // instead of holding a worker forever. Without throwOnRequestTimeout the SDK's handler (since
-  // @smithy/node-http-handler 4.x) only logs a warning when requestTimeout passes and waits on.
-  const timeouts = { connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true };
-  const bounded = { maxAttempts: 3, requestHandler: timeouts };
+  // instead of holding a worker forever. The request timeout is kept by a deadline that knows a
+  // stall of the process (stall-aware-request-handler.ts): after a SIGSTOP or a paused VM, the
+  // SDK's own timer called a call answered during the stall a timeout, and the SDK sent it again.
+  const timeouts = { connectionTimeout: 2_000, requestTimeout: 10_000 };
+  const bounded = { maxAttempts: 3 };
   // A local service is on this machine: connecting takes no time, and a request that waits for a
   // connection waits for one of the client's 50 sockets, a wait that counts against
   // connectionTimeout. A burst of a thousand takes on a busy machine failed unsent after 2 s that
-  // way, each ticket then left a minute for the sweep: locally only requestTimeout bounds a call.
+  // way, each ticket then left a minute for the sweep: locally only requestTimeout bounds a call
+  // (and, being stall-aware, a wait for a socket across a stall is not cut by a plain timer either).
   const clientOptions = (endpoint: string | undefined) =>
     endpoint
       ? {
           ...localServiceClientOptions(region, endpoint),
           ...bounded,
-          requestHandler: { ...timeouts, connectionTimeout: timeouts.requestTimeout },
+          requestHandler: new StallAwareRequestHandler({ ...timeouts, connectionTimeout: 0 }),
         }
-      : { region, ...bounded };
+      : { region, ...bounded, requestHandler: new StallAwareRequestHandler(timeouts) };
   /** A DynamoDB client whose calls are counted by command name (the benchmark reads the counts). */
   const countedClient = (counts: StoreCallCounts) => {
     const client = withoutSdkLogging(new DynamoDBClient(clientOptions(endpoints.dynamodb)));

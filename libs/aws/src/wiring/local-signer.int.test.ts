@@ -7,6 +7,8 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordingService } from '../../../../test-support/recording-service';
 import { startRecordingService } from '../../../../test-support/recording-service';
+import { receiverThread, stall } from '../../../../test-support/stall';
+import { StallAwareRequestHandler } from '../stall-aware-request-handler';
 import { base, configureWiring, resetWiring } from './base';
 
 let service: RecordingService;
@@ -63,12 +65,12 @@ describe("a local service's client", () => {
   it('ends a call the service never answers after requestTimeout, with a TimeoutError: no call waits forever', async () => {
     const silent = await startRecordingService({ answerAfterMs: Number.POSITIVE_INFINITY });
     const options = base().clientOptions(silent.endpoint);
-    expect(options.requestHandler.requestTimeout).toBe(10_000);
-    // The same handler settings with a shorter timeout, so the test waits half a second, not ten.
+    expect(options.requestHandler.requestTimeoutMs).toBe(10_000);
+    // The same handler with a shorter timeout, so the test waits half a second, not ten.
     const client = new DynamoDBClient({
       ...options,
       maxAttempts: 1,
-      requestHandler: { ...options.requestHandler, requestTimeout: 500 },
+      requestHandler: new StallAwareRequestHandler({ requestTimeout: 500, connectionTimeout: 0 }),
     });
     const started = Date.now();
     const error = await client
@@ -78,6 +80,59 @@ describe("a local service's client", () => {
     await silent.close();
     expect(error).toMatchObject({ name: 'TimeoutError' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(490);
+  });
+
+  describe('after a stall of this process (stopped, or its event loop blocked)', () => {
+    const getItem = new GetItemCommand({ TableName: 'vigil-local', Key: { pk: { S: 'a' }, sk: { S: 'b' } } });
+    const dynamoAnswer = { body: '{}', headers: { 'content-type': 'application/x-amz-json-1.0' } };
+
+    it('reads the answer that came during the stall instead of calling it a TimeoutError (which the SDK sends again)', async () => {
+      const store = await receiverThread(50, dynamoAnswer);
+      const client = new DynamoDBClient({
+        ...base().clientOptions(store.url),
+        maxAttempts: 1,
+        requestHandler: new StallAwareRequestHandler({ requestTimeout: 1_000, connectionTimeout: 0 }),
+      });
+      try {
+        const calling = client.send(getItem);
+        await store.arrived();
+        stall(2_500); // answered 50 ms in; the request timeout passes long before the answer is read
+
+        await expect(calling).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
+      } finally {
+        client.destroy();
+        await store.stop();
+      }
+    });
+
+    it('still ends a call the service never answers: within its timeout twice, plus the stall', async () => {
+      const store = await receiverThread(undefined);
+      const client = new DynamoDBClient({
+        ...base().clientOptions(store.url),
+        maxAttempts: 1,
+        requestHandler: new StallAwareRequestHandler({ requestTimeout: 400, connectionTimeout: 0 }),
+      });
+      try {
+        const started = performance.now();
+        const calling = client.send(getItem).catch((e: unknown) => e);
+        await store.arrived();
+        stall(1_500);
+
+        const error = await calling;
+        const elapsed = performance.now() - started;
+
+        expect(error).toMatchObject({
+          name: 'TimeoutError',
+          message:
+            'the request had no answer within its 400 ms requestTimeout (and 400 ms given back for a stall of this process)',
+        });
+        expect(elapsed).toBeGreaterThanOrEqual(1_500 + 400);
+        expect(elapsed).toBeLessThan(1_500 + 2 * 400 + 150);
+      } finally {
+        client.destroy();
+        await store.stop();
+      }
+    });
   });
 
   it("carries no SDK logger middleware: it copied each call's input and output for a log line nobody wrote", () => {
