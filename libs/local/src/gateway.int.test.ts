@@ -196,6 +196,38 @@ describe('a client that stalls halfway through its request', () => {
   });
 });
 
+describe('a client that half-closes its side once its request is sent (socket.end())', () => {
+  it('still gets the answer of a slow function, then the connection closes: Node dropped it unanswered', async () => {
+    const gateway = await startTestGateway({
+      invocation: async <T>() => {
+        await sleep(500);
+        return { statusCode: 201, headers: {}, body: 'made' } as T;
+      },
+    });
+    const halfClosed = (request: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(gateway.port, '127.0.0.1');
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString()));
+        socket.on('close', () => resolve(text));
+        socket.end(request);
+      });
+
+    const answers = await Promise.all([
+      halfClosed('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'),
+      halfClosed(
+        'POST /canary-receiver HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+      ),
+    ]);
+
+    for (const answer of answers) {
+      expect(answer).toMatch(/^HTTP\/1\.1 201 /);
+      expect(answer).toContain('made');
+    }
+    expect(logged).toEqual([]);
+  });
+});
+
 describe('stopping', () => {
   it('answers the requests under way before it closes, when given time to (a Ctrl-C of the stack)', async () => {
     let authorizing!: () => void;

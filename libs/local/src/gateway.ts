@@ -330,6 +330,12 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
   );
   server.on('clientError', (error, socket) => answerUnreadable(error, socket, arrivalTimeoutMs));
   server.keepAliveTimeout = 65_000;
+  // A client that half-closes its side once its request is sent (socket.end(), `curl` over some
+  // proxies) still reads the answer, as from API Gateway: by default Node takes the half-close for
+  // the client gone, drops the request under way and closes, and a create the function made was
+  // answered with nothing (its client sent it again). The connection closes after that answer.
+  // (Node's own switch, set on every http.Server since Node 0.x, not in its types.)
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port)));
     server.listen(options.port, options.host, resolve);
