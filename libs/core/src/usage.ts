@@ -181,6 +181,16 @@ export interface QuotaGuard {
 /** A check where there is no quota: nothing to give back. */
 export const NO_RESERVATION: QuotaReservation = { release: () => {} };
 
+/**
+ * Counts `adding` new messages against the tenant's monthly quota, where there is one (throws
+ * QuotaExceededError when they would pass it); where there is none, nothing is counted or given back.
+ */
+export const countAgainstQuota = async (
+  quota: QuotaGuard | undefined,
+  tenantId: string,
+  adding: number,
+): Promise<QuotaReservation> => (await quota?.assertWithin(tenantId, adding)) ?? NO_RESERVATION;
+
 /** Runs `write`; when it throws, the messages the quota counted for it are given back. */
 export const withReleaseOnFailure = async <T>(counted: QuotaReservation, write: () => Promise<T>): Promise<T> => {
   try {

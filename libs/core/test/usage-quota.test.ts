@@ -1,7 +1,7 @@
 /** The quota guard's arithmetic with an in-memory ledger: concurrent checks share one read of the counters. */
 import { describe, expect, it } from 'vitest';
 import type { UsageDay, UsageLedger } from '../src';
-import { PLANS, QuotaExceededError, UsageQuotaGuard } from '../src';
+import { countAgainstQuota, PLANS, QuotaExceededError, UsageQuotaGuard } from '../src';
 
 const NOW = Date.parse('2026-12-02T10:00:00Z');
 
@@ -87,5 +87,29 @@ describe('the quota guard', () => {
     late.release();
     await guard.assertWithin('tnt_a', 40);
     await expect(guard.assertWithin('tnt_a', 1)).rejects.toThrow(QuotaExceededError);
+  });
+});
+
+describe('counting new messages against the quota', () => {
+  it('counts them with the guard where there is one, refuses past it, and gives back a failed write once', async () => {
+    // Prepare: 3 messages of the free plan's month are left
+    const guard = new UsageQuotaGuard(
+      ledgerShowing(PLANS.free.monthlyMessages - 3),
+      { recentTenant: async () => ({ plan: 'free' }) as never },
+      { now: () => NOW },
+    );
+
+    // Act
+    const counted = await countAgainstQuota(guard, 'tnt_a', 3);
+
+    // Assess: the 3 are taken until given back
+    await expect(countAgainstQuota(guard, 'tnt_a', 1)).rejects.toThrow(QuotaExceededError);
+    counted.release();
+    await countAgainstQuota(guard, 'tnt_a', 3);
+  });
+
+  it('counts nothing, and has nothing to give back, where the home has no quota', async () => {
+    const counted = await countAgainstQuota(undefined, 'tnt_a', 1_000_000);
+    expect(() => counted.release()).not.toThrow();
   });
 });

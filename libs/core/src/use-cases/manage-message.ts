@@ -21,7 +21,7 @@ import { targetErrors } from '../targets';
 import { newMessageId } from '../ids';
 import { requestFingerprint } from '../request-fingerprint';
 import { retentionMs, withRetention } from '../retention';
-import { NO_RESERVATION, roundOf, scheduledUsage, withReleaseOnFailure } from '../usage';
+import { countAgainstQuota, NO_RESERVATION, roundOf, scheduledUsage, withReleaseOnFailure } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 import { encodeBody, resolveSendAt } from './schedule-message';
@@ -239,7 +239,7 @@ export const redeliverMessage = async (
   // The state is checked before the quota, so a message that cannot be redelivered gets its 409.
   const current = await getMessage(deps.store, tenantId, messageId);
   assertCanRedeliver(current, by);
-  const counted = (!current.origin && (await deps.quota?.assertWithin(tenantId, 1))) || NO_RESERVATION;
+  const counted = current.origin ? NO_RESERVATION : await countAgainstQuota(deps.quota, tenantId, 1);
   const { message } = await withReleaseOnFailure(counted, () => requeueFinished(deps, tenantId, messageId, by));
   // Keyed by the new round (sch_<id>_<round>), counted on the day of the redeliver.
   if (!message.origin) await deps.meter?.record([scheduledUsage(message)]);

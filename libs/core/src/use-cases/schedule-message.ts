@@ -23,7 +23,7 @@ import type { MessageIn } from '../schemas';
 import { MAX_DELAY_S, NO_OFFSET_NO_ZONE } from '../schemas';
 import { targetErrors } from '../targets';
 import { hasUtcOffset, isKnownTimeZone, localTimeOf, notBeforeSubMillisecond, wallTimeToInstant } from '../time-zones';
-import { NO_RESERVATION, scheduledUsage, withReleaseOnFailure } from '../usage';
+import { countAgainstQuota, scheduledUsage, withReleaseOnFailure } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 import type { IdempotentRequest } from './idempotent-request';
@@ -257,7 +257,7 @@ const createMessages = async (
   idempotency: IdempotentRequest | undefined,
 ): Promise<BatchResult> => {
   if (idempotency !== undefined) return createIdempotently(deps, tenantId, built, idempotency);
-  const counted = (await deps.quota?.assertWithin(tenantId, built.length)) ?? NO_RESERVATION;
+  const counted = await countAgainstQuota(deps.quota, tenantId, built.length);
   // None stored (all or nothing): nothing counts. Once stored they count, dispatched or not (the sweep sends them).
   await withReleaseOnFailure(counted, () => insertAllOrNothing(deps, built, { sameIdIsOurs: false }));
   await dispatchMessages(deps, built);
@@ -290,7 +290,7 @@ const createIdempotently = async (
         const missing = all.filter((_, i) => stored[i] === undefined);
         // Counted by the attempt that meters them: one that fails before (its write, a dispatch) gives
         // them back, and the retry that takes the request over counts them again.
-        const counted = (await deps.quota?.assertWithin(tenantId, all.length)) ?? NO_RESERVATION;
+        const counted = await countAgainstQuota(deps.quota, tenantId, all.length);
         return withReleaseOnFailure(counted, async () => {
           await insertAllOrNothing(deps, missing, { sameIdIsOurs: true, withdraw });
           await dispatchMessages(deps, all);
