@@ -1,13 +1,13 @@
 'use client';
 
 import { Button, Flex, Select } from '@radix-ui/themes';
+import { allowedCommands } from '@vigil/core/lifecycle';
 import { useState } from 'react';
 import { cancelMessage, redeliverMessage, rescheduleMessage, retryMessage } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
 import { browserTimeZone, wallTimeIn, wallTimeNow } from '@/lib/format';
 import { newIdempotencyKey } from '@/lib/idempotency-keys';
 import type { MessageStatus } from '@/lib/types';
-import { PENDING_STATUSES } from '@/lib/types';
 import { ConfirmButton } from './confirm-button';
 import { DateTimeField } from './date-time-field';
 import { FormDialog } from './form-dialog';
@@ -28,11 +28,11 @@ export function MessageActions({
   /** Held back by its flow key (waiting for a free turn): cancellable, even while a worker holds it. */
   heldByFlowControl?: boolean;
 }) {
-  const pending = PENDING_STATUSES.includes(status);
-  const final = status === 'delivered' || status === 'failed';
+  // What the API would accept, by the core's own rule (the buttons offer only those).
+  const allowed = allowedCommands({ status, waitingForTurn: heldByFlowControl });
   return (
     <Flex gap="2" wrap="wrap">
-      {status === 'retrying' && (
+      {allowed.includes('retry') && (
         <ConfirmButton
           label="Retry now"
           color="indigo"
@@ -42,8 +42,8 @@ export function MessageActions({
           action={() => retryMessage(id)}
         />
       )}
-      {pending && <RescheduleDialog id={id} sendAt={sendAt} timezone={timezone} />}
-      {(pending || heldByFlowControl) && (
+      {allowed.includes('update') && <RescheduleDialog id={id} sendAt={sendAt} timezone={timezone} />}
+      {allowed.includes('cancel') && (
         <ConfirmButton
           label="Cancel"
           title="Cancel this message?"
@@ -52,7 +52,7 @@ export function MessageActions({
           action={() => cancelMessage(id)}
         />
       )}
-      {final && <RedeliverButton id={id} />}
+      {allowed.includes('redeliver') && <RedeliverButton id={id} />}
     </Flex>
   );
 }

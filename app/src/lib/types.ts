@@ -4,7 +4,6 @@
  * typed by hand, so the app cannot drift from the contract.
  */
 import type { Problem as ClientProblem } from '@vigil/client';
-import { WAITING_STATUSES } from '@vigil/core/lifecycle';
 import { isTerminal, MESSAGE_STATUSES } from '@vigil/core/message';
 import { MESSAGE_ORIGIN_KINDS } from '@vigil/core/message-filter';
 import type { Attempt, MessageStatus } from '@vigil/client';
@@ -34,8 +33,6 @@ export type Problem = ClientProblem;
 export { MESSAGE_ORIGIN_KINDS, MESSAGE_STATUSES };
 /** Statuses a message can still leave on its own: rows in these are refreshed while on screen. */
 export const LIVE_STATUSES: readonly MessageStatus[] = MESSAGE_STATUSES.filter((status) => !isTerminal(status));
-/** Statuses in which a message can still be cancelled or rescheduled. */
-export const PENDING_STATUSES: readonly MessageStatus[] = WAITING_STATUSES;
 
 /** What a server action hands back to the page: data, or an error a person can read. */
 export type ActionResult<T = undefined> = { ok: true; data: T } | { ok: false; error: string };

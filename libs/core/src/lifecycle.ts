@@ -23,12 +23,51 @@ export const isWaitingForTurn = (message: Message): boolean =>
 const SENT_FIELDS = ['url', 'method', 'headers', 'body'] as const;
 
 /**
+ * The commands that act on one message, named as the API's operations are: `update` (PATCH: move
+ * it in time, change what it sends), `cancel`, `retry` (its next attempt now) and `redeliver`.
+ */
+export const MESSAGE_COMMANDS = ['update', 'cancel', 'retry', 'redeliver'] as const;
+export type MessageCommand = (typeof MESSAGE_COMMANDS)[number];
+
+/**
+ * What the commands a message allows depend on: its status and, while `delivering`, whether its
+ * worker only waits for its flow key's turn (`isWaitingForTurn`; the API shows it as
+ * `heldByFlowControlSince`).
+ */
+export interface MessageCommandState {
+  status: MessageStatus;
+  waitingForTurn?: boolean;
+}
+
+/** A stored message's command state. */
+export const commandStateOf = (message: Message): MessageCommandState => ({
+  status: message.status,
+  waitingForTurn: isWaitingForTurn(message),
+});
+
+/**
+ * The commands a message in this state allows, the API's and the console's one rule: a waiting
+ * message (scheduled, queued, retrying) may be updated or cancelled, a retrying one also retried
+ * now, one waiting for its flow key's turn cancelled, a delivered or failed one redelivered. (The
+ * API answers a cancel of a cancelled message as done, changing nothing: no command it allows.)
+ */
+export const allowedCommands = ({ status, waitingForTurn = false }: MessageCommandState): MessageCommand[] => {
+  if (isWaiting(status)) return status === 'retrying' ? ['update', 'cancel', 'retry'] : ['update', 'cancel'];
+  if (status === 'delivering' && waitingForTurn) return ['cancel'];
+  if (status === 'delivered' || status === 'failed') return ['redeliver'];
+  return [];
+};
+
+const allows = (message: Message, command: MessageCommand) =>
+  allowedCommands(commandStateOf(message)).includes(command);
+
+/**
  * `changes`: the fields the patch sets. An event delivery (`origin`: a callback, a notification) is
  * Vigil's own, uncounted and outside the quota, so what it sends is Vigil's too: it can be moved in
  * time or labelled, never made to send something else (that would be a free webhook of any kind).
  */
 export const assertCanPatch = (message: Message, changes: readonly string[]): void => {
-  if (!isWaiting(message.status)) {
+  if (!allows(message, 'update')) {
     throw new MessageStateConflictError(
       `Message ${message.id} is ${message.status}; only scheduled, queued or retrying messages can be changed.`,
     );
@@ -42,7 +81,7 @@ export const assertCanPatch = (message: Message, changes: readonly string[]): vo
 };
 
 export const assertCanCancel = (message: Message): void => {
-  if (!isWaiting(message.status) && message.status !== 'cancelled' && !isWaitingForTurn(message)) {
+  if (!allows(message, 'cancel') && message.status !== 'cancelled') {
     throw new MessageStateConflictError(
       message.status === 'delivering'
         ? `Message ${message.id} is being delivered right now and can no longer be cancelled.`
@@ -57,7 +96,7 @@ export const assertCanCancel = (message: Message): void => {
  * again); a round from before it was started is the past this job was asked to redo.
  */
 export const assertCanRedeliver = (message: Message, by?: BulkRedeliver): void => {
-  if (message.status !== 'delivered' && message.status !== 'failed') {
+  if (!allows(message, 'redeliver')) {
     throw new MessageStateConflictError(
       `Message ${message.id} is ${message.status}; only delivered or failed messages can be redelivered.`,
     );
@@ -71,7 +110,7 @@ export const assertCanRedeliver = (message: Message, by?: BulkRedeliver): void =
 };
 
 export const assertCanRetryNow = (message: Message): void => {
-  if (message.status !== 'retrying') {
+  if (!allows(message, 'retry')) {
     throw new MessageStateConflictError(
       `Message ${message.id} is ${message.status}; only a retrying message (its last attempt failed and it waits for the next) can be retried now.`,
     );
