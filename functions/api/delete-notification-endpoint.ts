@@ -1,8 +1,8 @@
-import { notificationEndpoints } from '@vigil/aws/wiring/messages';
+import { notificationEndpointWiring } from '@vigil/aws/wiring/messages';
 import { removeNotificationEndpoint } from '@vigil/core';
 import { httpRoute } from './http';
 
 export const handler = httpRoute({}, async ({ tenantId, params }) => {
-  await removeNotificationEndpoint({ endpoints: notificationEndpoints() }, tenantId, params.endpointId ?? '');
+  await removeNotificationEndpoint(notificationEndpointWiring(), tenantId, params.endpointId ?? '');
   return { status: 204 };
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Message, MessageIn, UsageEvent } from '../src';
 import {
   addNotificationEndpoint,
+  listNotificationEndpoints,
   callbackDeliveryFor,
   DEFAULT_ENGINE_SETTINGS,
   derivedMessageId,
@@ -239,6 +240,32 @@ describe('one endpoint a URL', () => {
     const kept = await endpoints.listEndpoints(TENANT);
     expect(kept).toHaveLength(1);
     expect(new Set(adds.map((a) => a.endpoint.id))).toEqual(new Set([kept[0]!.id]));
+  });
+});
+
+describe("listing a tenant's notification endpoints", () => {
+  it("lists the tenant's own endpoints, oldest first, and none of another tenant's", async () => {
+    // Prepare: two endpoints of the tenant, one of another
+    const endpoints = new MemoryEndpoints();
+    const clock = new FixedClock(T0);
+    const deps = { clock, endpoints };
+    const first = await addNotificationEndpoint(deps, TENANT, {
+      url: 'https://example.com/a',
+      events: ['message.failed'],
+    });
+    clock.set(T0 + 1_000);
+    await addNotificationEndpoint(deps, 'tnt_b', { url: 'https://example.com/b', events: ['key.created'] });
+    clock.set(T0 + 2_000);
+    const second = await addNotificationEndpoint(deps, TENANT, {
+      url: 'https://example.com/c',
+      events: ['key.revoked'],
+    });
+
+    // Act
+    const listed = await listNotificationEndpoints(deps, TENANT);
+
+    // Assess
+    expect(listed).toEqual([first.endpoint, second.endpoint]);
   });
 });
 

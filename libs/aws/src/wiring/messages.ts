@@ -2,7 +2,7 @@
  * The message store alone, for the functions that only read messages (get, list, attempts):
  * DynamoDB only, no queue, scheduler or HTTP sender. `runtime()` uses the same store.
  */
-import type { TargetPolicy } from '@vigil/core';
+import type { NotificationEndpointDeps, TargetPolicy } from '@vigil/core';
 import { DynamoMessageStore } from '../dynamo-message-store';
 import { hostAddresses } from '../http-sender';
 import { DynamoNotificationEndpoints } from '../dynamo-notification-endpoints';
@@ -22,4 +22,16 @@ export const targetPolicy = (): TargetPolicy =>
     allowPrivateTargets: config.allowPrivateTargets,
     reservedEndpoints: config.reservedEndpoints,
     localAddresses: config.reservedEndpoints.length > 0 ? hostAddresses() : [],
+  }));
+
+/**
+ * What the notification endpoint routes take (all but the test send, an event delivery: runtime()'s
+ * scheduling): DynamoDB and the target policy, no queue or scheduler client.
+ */
+export const notificationEndpointWiring = (): NotificationEndpointDeps =>
+  part('notification-endpoint-routes', () => ({
+    endpoints: notificationEndpoints(),
+    store: messageStore(),
+    clock: systemClock,
+    targets: targetPolicy(),
   }));

@@ -210,7 +210,22 @@ export const notifyKeyEvent = async (
   await sendAccountEvent(deps, subscribed, { type, key: key.id, data });
 };
 
-type EndpointDeps = Pick<EventDeliveryDeps, 'clock' | 'targets'> & { endpoints: NotificationEndpointStore };
+/**
+ * What the notification endpoint routes need, but a test send: the endpoints, the message store (an
+ * endpoint's recent deliveries are messages), the clock and the target policy (an endpoint's URL is
+ * checked like a message's). A test send is an event delivery, so it takes EventDeliveryDeps.
+ */
+export type NotificationEndpointDeps = Pick<EventDeliveryDeps, 'clock' | 'targets' | 'store'> & {
+  endpoints: NotificationEndpointStore;
+};
+
+type EndpointDeps = Pick<NotificationEndpointDeps, 'clock' | 'targets' | 'endpoints'>;
+
+/** The tenant's notification endpoints, oldest first. */
+export const listNotificationEndpoints = (
+  deps: Pick<NotificationEndpointDeps, 'endpoints'>,
+  tenantId: string,
+): Promise<NotificationEndpoint[]> => deps.endpoints.listEndpoints(tenantId);
 
 /** An endpoint added, or the one the tenant had for its URL already (`created: false`). */
 export interface AddedEndpoint {
@@ -301,7 +316,7 @@ const findEndpoint = async (
 };
 
 export const removeNotificationEndpoint = async (
-  deps: { endpoints: NotificationEndpointStore },
+  deps: Pick<NotificationEndpointDeps, 'endpoints'>,
   tenantId: string,
   endpointId: string,
 ): Promise<void> => {
@@ -333,7 +348,7 @@ export const testNotificationEndpoint = async (
 
 /** The latest deliveries to an endpoint, newest first (those whose message has expired are left out). */
 export const recentEndpointDeliveries = async (
-  deps: { endpoints: NotificationEndpointStore; store: MessageStore },
+  deps: Pick<NotificationEndpointDeps, 'endpoints' | 'store'>,
   tenantId: string,
   endpointId: string,
 ): Promise<MessageOut[]> => {
