@@ -229,15 +229,9 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
     return key;
   }
 
-  async revokeApiKey(keyId: string, at: number): Promise<{ tenantId: string; prefix: string } | undefined> {
-    let found: Record<string, unknown> | undefined;
-    for await (const item of this.scanBySortKey(`KEY#${keyId}`)) {
-      found = item;
-      break;
-    }
-    if (!found) return undefined;
-    await this.revokeKeyRecords(found, at, 'operator');
-    return { tenantId: String(found.pk).slice(2), prefix: String(found.prefix) };
+  async tenantOfApiKey(keyId: string): Promise<string | undefined> {
+    for await (const item of this.scanBySortKey(`KEY#${keyId}`)) return String(item.pk).slice(2);
+    return undefined;
   }
 
   async revokeTenantApiKey(

@@ -20,7 +20,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TenantAdmin } from '@vigil/aws';
 import { openTenantAdmin, tenantAdminFromEnv, usagePlanName } from '@vigil/aws';
-import { changePlan, ensureUsagePlan, PLAN_NAMES, provisionTenant, revokeAnyApiKey } from '@vigil/core';
+import { changePlan, ensureUsagePlan, PLAN_NAMES, provisionTenant, revokeAndAnnounceApiKey } from '@vigil/core';
 import { KEYS_CHANGED_FILE } from '@vigil/local/config';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
@@ -188,9 +188,10 @@ export const adminProgram = (print: (line: string) => void = (line) => process.s
     .action(
       withTenants(async ({ tenancy }) => {
         const keyId = key.commands[0]!.args[0] as string;
-        const revoked = await revokeAnyApiKey(tenancy, keyId);
+        // The key routes' use case; no events here: the operator's shell runs no message engine.
+        const revoked = await revokeAndAnnounceApiKey({ tenancy }, { operator: true, keyId });
         if (!revoked) throw new Error(`No API key ${keyId}.`);
-        print(`Revoked ${keyId} (${revoked.prefix}...) of tenant ${revoked.tenantId}.`);
+        print(`Revoked ${keyId} (${revoked.key.prefix}...) of tenant ${revoked.tenantId}.`);
       }),
     );
   return program;

@@ -26,6 +26,7 @@ export * from './signing';
 export * from './take-lease';
 export * from './targets';
 export * from './time-zones';
+export * from './use-cases/api-keys';
 export * from './use-cases/bulk-jobs';
 export * from './use-cases/deliver-message';
 export * from './use-cases/deps';

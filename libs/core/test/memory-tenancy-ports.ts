@@ -116,11 +116,8 @@ export class MemoryKeys implements ApiKeyStore {
       if (key.tenantId === tenantId && key.keyId === keyId) this.byHash.delete(hash);
   }
 
-  async revokeApiKey(keyId: string, at: number) {
-    const key = [...this.byHash.values()].find((k) => k.keyId === keyId);
-    if (!key) return undefined;
-    if (key.revokedAt === undefined) Object.assign(key, { revokedAt: at, revokedBy: 'operator' });
-    return { tenantId: key.tenantId, prefix: key.prefix };
+  async tenantOfApiKey(keyId: string) {
+    return [...this.byHash.values()].find((k) => k.keyId === keyId)?.tenantId;
   }
 
   async touchApiKey(identity: ApiKeyIdentity, now: number) {

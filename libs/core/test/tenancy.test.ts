@@ -21,6 +21,7 @@ import {
   newApiKey,
   provisionTenant,
   receiveCanaryProbe,
+  OPERATOR_KEY_ID,
   revokeAnyApiKey,
   revokeApiKey,
   revokeSession,
@@ -178,8 +179,10 @@ describe('API keys', () => {
     expect(await listApiKeys(ports.deps, acme.tenant.id)).toEqual([]);
     expect(await revokeAnyApiKey(ports.deps, other.keyId)).toEqual({
       tenantId: other.tenant.id,
-      prefix: other.apiKey.slice(0, 12),
+      key: expect.objectContaining({ id: other.keyId, prefix: other.apiKey.slice(0, 12), revokedBy: OPERATOR_KEY_ID }),
+      revokedNow: true,
     });
+    expect(await revokeAnyApiKey(ports.deps, 'key_nonsense')).toBeUndefined();
   });
 
   it(`lists revoked keys on request, with when and by whom, for ${KEY_HISTORY_DAYS} days`, async () => {

@@ -77,9 +77,10 @@ export const createApiKey = async (
 
 /**
  * A tenant revokes one of its own keys; a key id it does not hold is not found. `by` is who asked:
- * the calling key's id, or SESSION_KEY_ID for the console. Revoking a revoked key changes nothing
- * and answers the same; `revokedNow` tells whether this call did it (only that one is announced),
- * `key` the key as revoked (its name, prefix and the time as stored).
+ * the calling key's id, SESSION_KEY_ID for the console, or OPERATOR_KEY_ID. Revoking a revoked key
+ * changes nothing and answers the same; `revokedNow` tells whether this call did it (only that one
+ * is announced, revokeAndAnnounceApiKey), `key` the key as revoked (its name, prefix and the time
+ * as stored).
  */
 export const revokeApiKey = async (
   deps: KeyDeps,
@@ -94,5 +95,18 @@ export const revokeApiKey = async (
   return revoked;
 };
 
-/** An operator revokes a key by id, whoever holds it; undefined when there is no such key. */
-export const revokeAnyApiKey = (deps: KeyDeps, keyId: string) => deps.keys.revokeApiKey(keyId, deps.clock.now());
+/** Who revoked a key the operator revoked (`revokedBy`; the console says "by Vigil's operators"). */
+export const OPERATOR_KEY_ID = 'operator';
+
+/**
+ * An operator revokes a key by id, whoever holds it: the tenant's revoke (revokeApiKey) of the
+ * tenant that holds it, by OPERATOR_KEY_ID; undefined when there is no such key.
+ */
+export const revokeAnyApiKey = async (
+  deps: KeyDeps,
+  keyId: string,
+): Promise<{ tenantId: string; key: ApiKeyInfo; revokedNow: boolean } | undefined> => {
+  const tenantId = await deps.keys.tenantOfApiKey(keyId);
+  if (tenantId === undefined) return undefined;
+  return { tenantId, ...(await revokeApiKey(deps, tenantId, keyId, OPERATOR_KEY_ID)) };
+};

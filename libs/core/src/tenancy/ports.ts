@@ -57,8 +57,8 @@ export interface ApiKeyStore {
    * a key made past the limit by requests sent at once, never handed out.
    */
   discardApiKey(tenantId: string, keyId: string): Promise<void>;
-  /** Revokes a key by id whoever holds it (operators: may scan); undefined when there is none. */
-  revokeApiKey(keyId: string, at: number): Promise<{ tenantId: string; prefix: string } | undefined>;
+  /** The tenant that holds the key, whoever it is (operators: may scan); undefined when there is none. */
+  tenantOfApiKey(keyId: string): Promise<string | undefined>;
   /** Notes that a key was used at `now`, at most once a minute per key. Best effort. */
   touchApiKey(identity: ApiKeyIdentity, now: number): Promise<void>;
 }
