@@ -25,7 +25,7 @@ const unknownFields = (url: string): string => {
   return `{"url":"${url}","delay":60,${parts.join(',')}}`;
 };
 
-/** A valid batch of 100 messages whose bodies are arrays of `token`, a number a double would not write back. */
+/** A valid batch of 100 messages whose bodies are arrays of `token` (a number a double would not write back, or `1`). */
 const inexactBatch = (url: string, token: string): string => {
   const body = `[${Array(Math.floor(PER_MESSAGE / (token.length + 1)))
     .fill(token)
@@ -70,6 +70,7 @@ const main = async () => {
     ['plain 6 MiB batch (text bodies)', '/v1/messages/batch', plainBatch],
     ['600k unknown fields', '/v1/messages', unknownFields(url)],
     ['an int64 id in each of 100 bodies of 540 fields', '/v1/messages/batch', idInEachBody],
+    ['3M small numbers 1 in bodies', '/v1/messages/batch', inexactBatch(url, '1')],
     ['1.5M numbers 1.0 in bodies', '/v1/messages/batch', inexactBatch(url, '1.0')],
     ['1.5M numbers 1.0, Idempotency-Key', '/v1/messages/batch', inexactBatch(url, '1.0'), { 'idempotency-key': 'k1' }],
     ['1M numbers 1e400 in bodies', '/v1/messages/batch', inexactBatch(url, '1e400')],
