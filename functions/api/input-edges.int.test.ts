@@ -29,6 +29,7 @@ import { handler as sweep } from '@vigil/functions/engine/sweep';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
@@ -398,6 +399,58 @@ describe('a JSON body goes out as it was written', () => {
     const patched = await raw('PATCH', `/v1/messages/${batched}`, '{"body":[1.0,-0]}');
     expect(patched.status).toBe(200);
     expect(patched.text).toContain('"body":[1.0,-0]');
+  });
+
+  /** Bodies as a tenant writes them, spaced, and as a receiver gets them: the same bytes but for the whitespace between tokens. */
+  const ORDERED = { sent: '{"b":1,"1":2}', delivered: '{"b":1,"1":2}' };
+  const NESTED = {
+    sent: '{ "z" : { "10" : "caf\\u00e9 \\ud83d\\ude00 \\/ a  b", "2" : [ { "1" : 12345678901234567890, "0" : 1.0 } ] },\n  "a" : "tab\\tquote\\"" , "a" : 2 }',
+    delivered:
+      '{"z":{"10":"caf\\u00e9 \\ud83d\\ude00 \\/ a  b","2":[{"1":12345678901234567890,"0":1.0}]},"a":"tab\\tquote\\"","a":2}',
+  };
+
+  it('delivers a body byte for byte as sent (names like "1" where they were, escapes, a name given twice), signed over those bytes, and shows it so', async () => {
+    const { api, apiKey } = await newTenant();
+    const secret = (await api.get('/v1/signing-secret')).json.secret as string;
+    const raw = async (method: string, path: string, text?: string) => {
+      const response = await fetch(`${stack.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: text,
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    const url = (path: string) => `${receiver.url}/as-sent/${path}`;
+    const ordered = await raw('POST', '/v1/messages', `{"url":"${url('ordered')}","delay":0,"body":${ORDERED.sent}}`);
+    expect(ordered.status).toBe(201);
+    expect(ordered.text).toContain(`"body":${ORDERED.delivered}`);
+    const batch = await raw(
+      'POST',
+      '/v1/messages/batch',
+      `{"messages":[{"url":"${url('nested')}","delay":0,"body":${NESTED.sent}},{"url":"${url('patched')}","delay":600,"body":{}}]}`,
+    );
+    expect(batch.status).toBe(201);
+    const [nested, patched] = (JSON.parse(batch.text).items as Array<{ id: string }>).map((m) => m.id);
+    const patch = await raw(
+      'PATCH',
+      `/v1/messages/${patched}`,
+      `{"sendAt":"${new Date().toISOString()}","body":${NESTED.sent}}`,
+    );
+    expect(patch.status).toBe(200);
+    expect(patch.text).toContain(`"body":${NESTED.delivered}`);
+    expect((await raw('GET', `/v1/messages/${nested}`)).text).toContain(`"body":${NESTED.delivered}`);
+
+    const arrived = await receiver.waitFor(
+      (all) => all.filter((r) => r.path.startsWith('/as-sent/')).length >= 3,
+      15_000,
+    );
+    const bodyAt = (path: string) => arrived.filter((r) => r.path === `/as-sent/${path}`).map((r) => r.body);
+    expect(bodyAt('ordered')).toEqual([ORDERED.delivered]);
+    expect(bodyAt('nested')).toEqual([NESTED.delivered]);
+    expect(bodyAt('patched')).toEqual([NESTED.delivered]);
+    for (const arrival of arrived.filter((r) => r.path.startsWith('/as-sent/'))) {
+      expect(() => new Webhook(secret).verify(arrival.body, arrival.headers as Record<string, string>)).not.toThrow();
+    }
   });
 });
 

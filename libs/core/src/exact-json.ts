@@ -1,25 +1,26 @@
 /**
  * JSON whose numbers keep the digits they were written with. JavaScript reads every JSON number as
  * a double, so JSON.parse and then JSON.stringify turn `12345678901234567890` (an int64 id) into
- * `12345678901234567000`, `1E2` into `100`, `-0` into `0` and `1e999` into `null`. A message body is
- * sent exactly as it was given, so a number that a double would not write back the same is kept
- * as its text (lossless-json's `LosslessNumber`) from the request, through the stored body, to the
- * API's answers.
+ * `12345678901234567000`, `1E2` into `100`, `-0` into `0` and `1e999` into `null`.
  *
- * What reads the text is chosen by a scan of it (json-scan.ts), which counts the number tokens a
- * double would not write back (the inexact ones):
- * - none (nearly every request): the native JSON.parse alone;
- * - a few (up to MARKED_MAX, say an int64 id in each message of a batch): JSON.parse, with each of
- *   them written as a marker string that is then replaced by its ExactNumber;
- * - more: JSON.parse, and each body that holds one read again with lossless-json (the whole text,
- *   when such bodies are most of it).
- * Until 2026-12 one such number anywhere sent the whole request, 6 MiB of other bodies included,
- * through lossless-json (1 s and more of CPU), and a regex took number-like text in strings for one.
+ * A request's message bodies are not read at all (parseRequestJson): each is kept as its text, a
+ * JsonText (json-text.ts), stored and sent as it came and written into the API's answers as it is.
+ * parseExactJson reads JSON (a body, for the console) with each number that a double would not
+ * write back the same kept as its text (lossless-json's `LosslessNumber`); what reads the text is
+ * chosen by a scan of it (json-scan.ts), which counts the number tokens a double would not write
+ * back (the inexact ones):
+ * - none (nearly every text): the native JSON.parse alone;
+ * - a few (up to MARKED_MAX): JSON.parse, with each of them written as a marker string that is
+ *   then replaced by its ExactNumber;
+ * - more: lossless-json.
+ * Until 2026-12 the bodies of a request were read so too, and written back: V8 moved names that
+ * look like array indexes first, and a body of a million small values cost a second of CPU.
  */
 import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-json';
 import { PayloadTooLargeError } from './errors';
 import type { JsonScan } from './json-scan';
 import { isInexactNumber, scanJson } from './json-scan';
+import { isJsonText, JsonText, readJsonText } from './json-text';
 
 /** A number written in JSON that a double would not write back as written: kept as its text. */
 export type ExactNumber = LosslessNumber;
@@ -139,73 +140,82 @@ export const parseExactJson = (text: string): unknown => {
 };
 
 /**
- * Turns every ExactNumber in a parsed request into a plain number, except under members named
- * `body`: Vigil's own fields are read as numbers whatever their spelling. In place, without recursion.
+ * A message body whose text readJsonText refused but JSON.parse reads (none is known: the two
+ * follow the same grammar, json-text.test.ts): read and written back, as every body was before.
  */
-const plainNumbersOutsideBodies = <T>(request: T): T => {
-  const open: unknown[] = [request];
-  while (open.length > 0) {
-    const node = open.pop();
-    if (node === null || typeof node !== 'object' || isExactNumber(node)) continue;
-    const fields = node as Record<string, unknown>;
-    for (const name of Object.keys(fields)) {
-      if (name === 'body' && !Array.isArray(node)) continue;
-      const child = fields[name];
-      if (isExactNumber(child)) fields[name] = Number(child.value);
-      else open.push(child);
-    }
-  }
-  return isExactNumber(request) ? (Number(request.value) as T) : request;
+const rewrittenBody = (text: string): JsonText => {
+  const written = stringifyExactJson(parseExactJson(text));
+  return readJsonText(written) ?? new JsonText(written, 0);
 };
 
 /**
- * A request's JSON body: ExactNumbers only inside message bodies (the member `body` of the request,
- * and of each of its `messages`: a message's payload, the one place a request carries JSON of its
- * sender's own); Vigil's own fields (a delay, a timeout) are plain numbers whatever their spelling.
+ * A request's JSON body, with each message body (the member `body` of the request, and of each of
+ * its `messages`: a message's payload, the one place a request carries JSON of its sender's own)
+ * that is not a string kept as its text: a JsonText, checked by JSON's grammar but never read into
+ * values, so it is sent as it came (json-text.ts). A string body is read, as it is sent decoded.
+ * Everything else is read by JSON.parse, the request's own numbers as doubles whatever their spelling.
  * A request with more than MAX_REQUEST_VALUES values outside bodies is refused (413) unparsed.
+ *
+ * The bodies are found by a scan (json-scan.ts); JSON.parse reads the text with each of them
+ * written as a marker string (`"\u0000<tag>b<n>"`, the tag random only when a body's string starts
+ * with U+0000), which the body's JsonText then replaces where JSON.parse kept it (a name given
+ * twice: the last). A text that is not JSON is refused with JSON.parse's own message about it as sent.
  */
 export const parseRequestJson = (text: string): unknown => {
-  const scan = scanJson(text, {
-    request: true,
-    maxValuesOutsideBodies: MAX_REQUEST_VALUES,
-    maxInexactOffsets: MARKED_MAX,
-  });
+  const scan = scanJson(text, { request: true, maxValuesOutsideBodies: MAX_REQUEST_VALUES });
   if (scan.stoppedEarly) {
     throw new PayloadTooLargeError(
       `The request holds more than ${MAX_REQUEST_VALUES.toLocaleString('en-US')} JSON values outside message bodies (a batch of 100 messages with every field at its limit holds about 9,000), so it cannot be a valid request: check what builds it (unknown fields are refused).`,
     );
   }
-  if (scan.inexact === 0) return JSON.parse(text);
-  const bodyChars = scan.inexactBodies.reduce((sum, { start, end }) => sum + end - start, 0);
-  if (scan.inexact > MARKED_MAX && bodyChars > text.length / 2) {
-    return plainNumbersOutsideBodies(readLossless(text, () => JSON.parse(text)));
+  const kept = scan.bodies.filter(({ start }) => text.charCodeAt(start) !== 0x22 /* a string: read */);
+  if (kept.length === 0) return JSON.parse(text);
+  const texts = kept.map(({ start, end }) => {
+    const body = readJsonText(text, start, end);
+    if (body !== undefined) return body;
+    JSON.parse(text); // throws the error about the text as sent
+    return rewrittenBody(text.slice(start, end));
+  });
+  const prefix = `\u0000${scan.nulLeadingString ? randomTag() : ''}b`;
+  const parts: string[] = [];
+  let from = 0;
+  kept.forEach(({ start, end }, k) => {
+    parts.push(text.slice(from, start), JSON.stringify(`${prefix}${k}`));
+    from = end;
+  });
+  parts.push(text.slice(from));
+  let value: unknown;
+  try {
+    value = JSON.parse(parts.join(''));
+  } catch (error) {
+    JSON.parse(text);
+    throw error;
   }
-  const marked = scan.inexact <= MARKED_MAX ? readMarked(text, scan) : undefined;
-  const value: unknown = marked ? marked.value : JSON.parse(text);
-  if (!isRecord(value)) return value;
-  for (const { message, start, end } of scan.inexactBodies) {
-    const owner = message === undefined ? value : Array.isArray(value.messages) ? value.messages[message] : undefined;
-    if (!isRecord(owner) || !Object.hasOwn(owner, 'body')) continue;
+  const restore = (owner: unknown) => {
+    if (!isRecord(owner) || !Object.hasOwn(owner, 'body')) return;
     const body = owner.body;
-    owner.body = marked ? marked.restore(body) : readLossless(text.slice(start, end), () => body);
-  }
+    if (typeof body === 'string' && body.startsWith(prefix)) owner.body = texts[Number(body.slice(prefix.length))];
+  };
+  restore(value);
+  if (isRecord(value) && Array.isArray(value.messages)) for (const message of value.messages) restore(message);
   return value;
 };
 
-/** True when an ExactNumber is anywhere in `value` (walked without recursion, past its plain values). */
+/** True when an ExactNumber or a JsonText is anywhere in `value` (walked without recursion, past its plain values). */
 const holdsExactNumber = (value: unknown): boolean => {
   if (value === null || typeof value !== 'object') return false;
   const open: object[] = [value];
   for (let node = open.pop(); node !== undefined; node = open.pop()) {
-    if (isExactNumber(node)) return true;
+    if (isExactNumber(node) || isJsonText(node)) return true;
     for (const child of Object.values(node)) if (child !== null && typeof child === 'object') open.push(child);
   }
   return false;
 };
 
-/** `value` as JSON.stringify writes it, with each ExactNumber as its text (one join per array or object). */
+/** `value` as JSON.stringify writes it, with each ExactNumber and JsonText as its text (one join per array or object). */
 const exactText = (value: unknown): string | undefined => {
   if (isExactNumber(value)) return value.value;
+  if (isJsonText(value)) return value.text;
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   const toJson = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJson === 'function') return exactText(toJson.call(value));
@@ -223,12 +233,15 @@ const exactText = (value: unknown): string | undefined => {
 };
 
 /**
- * `JSON.stringify`, writing each ExactNumber as the text it was read from (`space` indents, as
- * JSON.stringify's). Compact text is written by exactText, two to three times faster than
- * lossless-json's stringify on a body of many such numbers; indented text (the console's) by lossless-json.
+ * `JSON.stringify`, writing each ExactNumber as the text it was read from and each JsonText as its
+ * text (`space` indents, as JSON.stringify's). Compact text is written by exactText, two to three
+ * times faster than lossless-json's stringify on a body of many such numbers; indented text (the
+ * console's) by lossless-json, a JsonText read first.
  */
 export const stringifyExactJson = (value: unknown, space?: number): string => {
   if (!holdsExactNumber(value)) return JSON.stringify(value, null, space);
-  if (space !== undefined && space > 0) return stringify(value, null, space) ?? 'null';
+  // lossless-json indents values only: a JsonText is read first (with its numbers as written).
+  if (space !== undefined && space > 0)
+    return stringify(parseExactJson(exactText(value) ?? 'null'), null, space) ?? 'null';
   return exactText(value) ?? 'null';
 };

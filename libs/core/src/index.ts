@@ -13,6 +13,7 @@ export * from './message';
 export * from './message-filter';
 export * from './message-limits';
 export * from './exact-json';
+export * from './json-text';
 export * from './message-view';
 export * from './ports';
 export * from './queue-records';

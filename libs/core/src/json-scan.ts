@@ -1,9 +1,10 @@
 /**
- * One pass over JSON text, before it is parsed, that tells what parsing it will take: whether a
- * number token is one a double would not write back as written (and so must be read the exact,
- * slower way), where, and how many values a request holds outside its messages' bodies. It
- * allocates nothing per token (a 6 MiB request is scanned in tens of milliseconds) and does not
- * validate: JSON.parse still reads the text, and refuses it when it is not JSON.
+ * One pass over JSON text, before it is parsed, that tells what parsing it will take: in a body,
+ * whether a number token is one a double would not write back as written (and so must be read the
+ * exact, slower way), and where; in a request, where its messages' bodies start and end (they are
+ * kept as text, never read: json-text.ts) and how many values it holds outside them. It allocates
+ * nothing per token (a 6 MiB request is scanned in tens of milliseconds) and does not validate:
+ * JSON.parse and readJsonText still read the text, and refuse it when it is not JSON.
  */
 
 /** A message body of a request, by where JSON.parse puts it, and its text. */
@@ -17,8 +18,9 @@ export interface BodyText {
 /** What scanJson found. */
 export interface JsonScan {
   /**
-   * How many number tokens in value position (in a request: inside message bodies) a double would
-   * not write back as written: `1.0`, `1E2`, `-0`, `12345678901234567890`, `1e400`.
+   * How many number tokens in value position a double would not write back as written: `1.0`,
+   * `1E2`, `-0`, `12345678901234567890`, `1e400` (none counted in a request: its bodies are kept as
+   * text, and its own numbers are read as doubles).
    */
   inexact: number;
   /**
@@ -28,8 +30,11 @@ export interface JsonScan {
   inexactOffsets: number[];
   /** True when a string value inside a body (or anywhere, for a whole body) starts with the escape `\u0000`. */
   nulLeadingString: boolean;
-  /** In a request, the bodies that hold such a number, each as JSON.parse will keep it (the last of a name given twice). */
-  inexactBodies: BodyText[];
+  /**
+   * In a request, every message body in the text, in its order (a name given twice: each of them,
+   * JSON.parse keeping the last).
+   */
+  bodies: BodyText[];
   /** Values (objects, arrays, strings, numbers, literals) outside message bodies (a body's own are not counted). */
   valuesOutsideBodies: number;
   /** True when the scan stopped early: more values outside bodies than it was allowed to count. */
@@ -182,29 +187,23 @@ export const scanJson = (text: string, options: ScanOptions = {}): JsonScan => {
   let nulLeadingString = false;
   const kinds: number[] = [];
   const places: number[] = [];
-  const messageBodies = new Map<number, BodyText>();
-  let ownBody: BodyText | undefined;
+  const bodies: BodyText[] = [];
   let outside = 0;
   let inexact = 0;
   let expectName = false;
   let name = KEY_OTHER;
-  // The message body being read: where it started, at which depth, and whether it holds an inexact number.
+  // The message body being read: where it started, at which depth, and whose it is.
   let bodyStart = -1;
   let bodyDepth = -1;
   let bodyMessage: number | undefined;
-  let bodyInexact = false;
   // The element of `messages` being read (its index), counted per `messages` array.
   let messageIndex = -1;
 
   const endBody = (end: number) => {
     const body: BodyText = { start: bodyStart, end, ...(bodyMessage !== undefined && { message: bodyMessage }) };
-    // JSON.parse keeps the last of a name given twice: a later body without such a number replaces one with.
-    if (bodyMessage === undefined) ownBody = bodyInexact ? body : undefined;
-    else if (bodyInexact) messageBodies.set(bodyMessage, body);
-    else messageBodies.delete(bodyMessage);
+    bodies.push(body);
     bodyStart = -1;
     bodyDepth = -1;
-    bodyInexact = false;
   };
 
   /** Places a value that starts at `start` (of `kind`) from its container and its member's name. */
@@ -227,7 +226,6 @@ export const scanJson = (text: string, options: ScanOptions = {}): JsonScan => {
     } else if (parent === TOP && name === KEY_MESSAGES && kind === ARRAY) {
       place = MESSAGES;
       messageIndex = -1;
-      messageBodies.clear(); // a second `messages` replaces the first
     } else if (parent === MESSAGES && kind === OBJECT) place = MESSAGE;
     if (place !== BODY) outside++;
     return place;
@@ -277,11 +275,10 @@ export const scanJson = (text: string, options: ScanOptions = {}): JsonScan => {
       if (expectName) continue; // a number where a name belongs: the parse refuses the text
       const place = placeValue(start, SCALAR);
       name = KEY_OTHER;
-      if (place === BODY) {
+      if (place === BODY && !request) {
         const kind = numberKind(text, start, i);
         if (kind === INEXACT || (kind === UNSURE && !readsBackTheSame(text.slice(start, i)))) {
           inexact++;
-          bodyInexact = true;
           if (inexactOffsets.length < maxOffsets) inexactOffsets.push(start, i);
         }
       }
@@ -299,12 +296,11 @@ export const scanJson = (text: string, options: ScanOptions = {}): JsonScan => {
       if (kinds.length === bodyDepth) endBody(i);
     }
   }
-  const inexactBodies = [...(ownBody ? [ownBody] : []), ...messageBodies.values()];
   return {
     inexact,
     inexactOffsets,
     nulLeadingString,
-    inexactBodies,
+    bodies,
     valuesOutsideBodies: outside,
     stoppedEarly: outside > max,
   };

@@ -15,6 +15,7 @@
 import type { FieldError } from './errors';
 import { PayloadTooLargeError, ValidationError } from './errors';
 import { isExactNumber } from './exact-json';
+import { isJsonText } from './json-text';
 import type { Message } from './message';
 
 /** url + body + headers + metadata of one message, in UTF-8 bytes: 256 KiB. */
@@ -81,8 +82,12 @@ export const MAX_BODY_NESTING = 100;
 
 export const BODY_TOO_DEEP = `nests arrays and objects more than ${MAX_BODY_NESTING} levels deep`;
 
-/** True when `value` nests arrays and objects more than `max` levels deep; without recursion, so any depth is safe to measure. */
+/**
+ * True when `value` nests arrays and objects more than `max` levels deep; without recursion, so any
+ * depth is safe to measure. A JsonText (a body as sent) was measured when it was read.
+ */
 export const nestsDeeperThan = (value: unknown, max: number): boolean => {
+  if (isJsonText(value)) return value.depth > max;
   // Only arrays and objects are pushed (a body of a million numbers pushes none of them), with
   // their depth in a parallel stack.
   const isContainer = (node: unknown): node is object =>

@@ -2,6 +2,7 @@
 
 import { sentHeadersByAttempt } from './delivery-request';
 import { parseExactJson } from './exact-json';
+import { readJsonText } from './json-text';
 import { isWaitingForTurn, WAITING_STATUSES } from './lifecycle';
 import type { FlowControl } from './flow-control';
 import type {
@@ -16,10 +17,15 @@ import type {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * The body as the API shows it: a text body as its string, a JSON body as the text it is sent as (a
+ * JsonText, written into the answer as it is: not read into values, which would move names like
+ * `"1"` first). A stored text that is not JSON (none is written) is read and written back.
+ */
 export const decodeBody = (message: Pick<Message, 'body' | 'bodyKind'>): unknown => {
   if (message.bodyKind === 'none') return undefined;
   if (message.bodyKind === 'text') return message.body;
-  return parseExactJson(message.body);
+  return readJsonText(message.body) ?? parseExactJson(message.body);
 };
 
 export interface MessageOut {

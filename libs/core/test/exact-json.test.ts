@@ -74,3 +74,41 @@ describe('JSON whose numbers keep their digits', () => {
     expect((await create('12345678901234567890')).created).toBe(false);
   });
 });
+
+describe('an Idempotency-Key over a body kept as its text', () => {
+  const clock = new FixedClock(Date.parse('2026-11-23T10:00:00.000Z'));
+  const request = (body: string) => `{"url":"https://e.com/h","delay":30,"body":${body}}`;
+  /** The request as the API reads it now (its body a JsonText), and as it read it before 2026-12 (the body's values). */
+  const readNow = (text: string) => MessageIn.parse(parseRequestJson(text));
+  const readBefore = (text: string) => MessageIn.parse(parseExactJson(text));
+
+  it('answers a repeat of a request made before bodies were kept as text, with the key that request bound', async () => {
+    const deps = memorySchedulingDeps(clock, { quota: new CountingQuota(1_000), meter: { record: async () => {} } });
+    const text = request('{"b":1,"1":12345678901234567890}');
+    // Bound as the code before 2026-12 bound it: the fingerprint of the body's values (`sha256:`).
+    const before = await scheduleMessage(deps, 'tnt_a', readBefore(text), 'old-key');
+    expect(requestFingerprint('POST /v1/messages', readBefore(text))).toMatch(/^sha256:/);
+    const repeat = await scheduleMessage(
+      deps,
+      'tnt_a',
+      readNow(request('{ "b": 1, "1": 12345678901234567890 }')),
+      'old-key',
+    );
+    expect(repeat).toEqual({ message: before.message, created: false });
+    await expect(scheduleMessage(deps, 'tnt_a', readNow(request('{"b":2}')), 'old-key')).rejects.toThrow(
+      IdempotencyKeyReusedError,
+    );
+  });
+
+  it('takes a body with its names in another order for another request, and other spacing for the same', async () => {
+    const deps = memorySchedulingDeps(clock, { quota: new CountingQuota(1_000), meter: { record: async () => {} } });
+    const first = await scheduleMessage(deps, 'tnt_a', readNow(request('{"b":1,"1":2}')), 'new-key');
+    expect(first.message.body).toBe('{"b":1,"1":2}');
+    const spaced = await scheduleMessage(deps, 'tnt_a', readNow(request('{ "b" : 1 ,\n "1" : 2 }')), 'new-key');
+    expect(spaced).toEqual({ message: first.message, created: false });
+    await expect(scheduleMessage(deps, 'tnt_a', readNow(request('{"1":2,"b":1}')), 'new-key')).rejects.toThrow(
+      IdempotencyKeyReusedError,
+    );
+    expect(requestFingerprint('r', readNow(request('{"b":1}')))).toMatch(/^sha256-sent:/);
+  });
+});

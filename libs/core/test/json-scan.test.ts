@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-json';
+import { LosslessNumber, parse, stringify } from 'lossless-json';
 import { describe, expect, it } from 'vitest';
 import {
+  JsonText,
   MAX_REQUEST_VALUES,
   MessageBatchIn,
   parseExactJson,
@@ -46,6 +47,9 @@ const referenceExact = (text: string): unknown =>
     onDuplicateKey: ({ newValue }) => newValue,
   });
 
+/** JSON text less its whitespace between tokens (a string's own spaces are kept). */
+const withoutSpacing = (text: string): string => (text.match(/"(?:[^"\\]|\\.)*"|[^\s]/g) ?? []).join('');
+
 /** Numbers as text where exact, so two readings compare by what they would write. */
 const shown = (value: unknown): string => stringify(value) ?? 'undefined';
 
@@ -84,9 +88,10 @@ describe('reading JSON exactly, the fast way', () => {
     );
   });
 
-  it("reads a request's bodies exactly and its own fields as plain numbers, whichever way it is read", () => {
+  it("keeps a request's bodies as their text, less the whitespace between tokens, and reads its own fields as plain numbers", () => {
     const request = (bodies: string[], own: string) =>
       `{"delay":${own},"messages":[${bodies.map((body, i) => `{"delay":1.0,"i":${i},"body":${body}}`).join(',')}],"body":${bodies[0] ?? 'null'}}`;
+    const keptText = (body: unknown) => (body instanceof JsonText ? body.text : `not kept as text: ${shown(body)}`);
     fc.assert(
       fc.property(fc.array(jsonText, { maxLength: 4 }), numberToken, (bodies, own) => {
         const text = request(bodies, own);
@@ -96,36 +101,41 @@ describe('reading JSON exactly, the fast way', () => {
           messages: Array<Record<string, unknown>>;
         };
         expect(read.delay).toBe(Number(own));
-        expect(shown(read.body)).toBe(shown(referenceExact(bodies[0] ?? 'null')));
+        const expected = (body: string) => (body.startsWith('"') ? JSON.parse(body) : withoutSpacing(body));
+        const got = (body: unknown) => (typeof body === 'string' ? body : keptText(body));
+        expect(got(read.body)).toBe(expected(bodies[0] ?? 'null'));
         read.messages.forEach((message, i) => {
           expect(message.delay).toBe(1);
-          expect(shown(message.body)).toBe(shown(referenceExact(bodies[i]!)));
+          expect(got(message.body)).toBe(expected(bodies[i]!));
+          // Read, it is what it always was.
+          if (message.body instanceof JsonText)
+            expect(shown(parseExactJson(message.body.text))).toBe(shown(referenceExact(bodies[i]!)));
         });
       }),
       { numRuns: 2_000 },
     );
   });
 
-  it('keeps 5,000 int64 ids exact in a batch read by marking them, and a million 1.0s by reading their bodies again', () => {
+  it('keeps 5,000 int64 ids and a million 1.0s in a batch as written, without reading them', () => {
     for (const count of [5_000, 1_000_000]) {
       const perMessage = count / 100;
+      const body = `[${Array.from({ length: perMessage }, (_, k) => (count > 100_000 ? '1.0' : `1${String(k).padStart(18, '0')}1`)).join(',')}]`;
       const text = JSON.stringify({
         messages: Array.from({ length: 100 }, (_, n) => ({ url: `https://e.com/${n}`, delay: 1, body: 'BODY' })),
-      }).replace(
-        /"BODY"/g,
-        () =>
-          `[${Array.from({ length: perMessage }, (_, k) => (count > 100_000 ? '1.0' : `1${String(k).padStart(18, '0')}1`)).join(',')}]`,
-      );
-      const read = parseRequestJson(text) as { messages: Array<{ body: unknown[] }> };
-      const first = read.messages[0]!.body;
-      expect(first).toHaveLength(perMessage);
-      expect(first.every((n) => isLosslessNumber(n))).toBe(true);
-      expect(stringifyExactJson(read.messages[99]!.body)).toBe(
-        `[${Array.from({ length: perMessage }, (_, k) => (count > 100_000 ? '1.0' : `1${String(k).padStart(18, '0')}1`)).join(',')}]`,
-      );
+      }).replace(/"BODY"/g, () => body);
+      const read = parseRequestJson(text) as { messages: Array<{ body: unknown }> };
+      expect(read.messages.every((m) => m.body instanceof JsonText && m.body.text === body)).toBe(true);
+      expect(stringifyExactJson(read.messages[99]!.body)).toBe(body);
     }
     // A million values take about 4 s of one core: more than the default 5 s on a busy machine.
   }, 30_000);
+
+  it('keeps names that look like indexes where they were written, and escapes as written', () => {
+    const read = parseRequestJson('{"body": {"b":1, "1":{"z":"\\u00e9\\/","0":[2]}} }') as { body: JsonText };
+    expect(read.body.text).toBe('{"b":1,"1":{"z":"\\u00e9\\/","0":[2]}}');
+    expect(read.body.depth).toBe(3);
+    expect(JSON.stringify(JSON.parse(read.body.text))).toBe('{"1":{"0":[2],"z":"é/"},"b":1}');
+  });
 
   it('reads the body JSON.parse keeps: the last of a name given twice, however it is spelled', () => {
     const exactly = (text: string) => stringifyExactJson(parseRequestJson(text));
@@ -139,12 +149,26 @@ describe('reading JSON exactly, the fast way', () => {
     );
   });
 
-  it('never takes a string of the sender that starts with U+0000 for a kept number', () => {
-    const text = '{"body":["\\u00000","\\u0000x",1.0,"\\u00001"]}';
-    const read = parseRequestJson(text) as { body: unknown[] };
-    expect(read.body[0]).toBe('\u00000');
-    expect(read.body[3]).toBe('\u00001');
-    expect(stringifyExactJson(read.body)).toBe('["\\u00000","\\u0000x",1.0,"\\u00001"]');
+  it('never takes a string body of the sender that starts with U+0000 for a body kept as text', () => {
+    for (const body of ['"\\u0000b0"', '"\\u0000b1"']) {
+      const text = `{"body":${body},"messages":[{"body":[1.0,"\\u0000b0"]},{"body":${body}}]}`;
+      const read = parseRequestJson(text) as { body: unknown; messages: Array<{ body: unknown }> };
+      expect(read.body).toBe(JSON.parse(body));
+      expect(read.messages[1]!.body).toBe(JSON.parse(body));
+      expect(stringifyExactJson(read.messages[0]!.body)).toBe('[1.0,"\\u0000b0"]');
+    }
+  });
+
+  it("refuses a body that is not JSON with JSON.parse's own error about the text as sent, wherever it is", () => {
+    for (const text of [
+      '{"body":{"a":1,}}',
+      '{"body":[1 2]}',
+      '{"messages":[{"body":{"a"}}]}',
+      '{"body":[1],"body":[}',
+    ]) {
+      expect(() => JSON.parse(text), text).toThrow(SyntaxError);
+      expect(() => parseRequestJson(text), text).toThrow(SyntaxError);
+    }
   });
 });
 

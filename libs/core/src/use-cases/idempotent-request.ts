@@ -41,7 +41,13 @@ const IDEMPOTENCY_POLL_MS = 100;
 export interface IdempotentRequest {
   key: string;
   fingerprint: string;
+  /** Whether a key's stored fingerprint is this request's, when it is not `fingerprint` itself (fingerprintRequest). */
+  matches?: (stored: string) => boolean;
 }
+
+/** Whether a key's stored fingerprint is this request's (a key bound before fingerprints were kept has none). */
+export const isBoundToRequest = (request: IdempotentRequest, stored: string | undefined): boolean =>
+  stored === undefined || stored === request.fingerprint || (request.matches?.(stored) ?? false);
 
 /** How a request's results are found again and written (all or nothing) under a claimed key. */
 export interface IdempotentResults<T> {
@@ -64,10 +70,11 @@ export interface IdempotentResults<T> {
 export const runIdempotently = async <T>(
   deps: Pick<SchedulingDeps, 'store' | 'clock' | 'log'>,
   tenantId: string,
-  { key, fingerprint }: IdempotentRequest,
+  request: IdempotentRequest,
   ids: readonly string[],
   results: IdempotentResults<T>,
 ): Promise<{ results: T[]; created: boolean }> => {
+  const { key, fingerprint } = request;
   const owner = ids[0] ?? '';
   const withdraw = async () =>
     (await deps.store.settleIdempotentResults(
@@ -113,8 +120,7 @@ export const runIdempotently = async <T>(
         created: true,
       };
     const bound = claim.record;
-    const sameRequest =
-      (bound.fingerprint === undefined || bound.fingerprint === fingerprint) && bound.messageIds.length === ids.length;
+    const sameRequest = isBoundToRequest(request, bound.fingerprint) && bound.messageIds.length === ids.length;
     if (!sameRequest) throw new IdempotencyKeyReusedError(key);
     const stored = await results.load(bound.messageIds);
     if (stored.every((r) => r !== undefined) && (await isKept(bound)))

@@ -15,10 +15,11 @@ import type { FieldError } from '../errors';
 import { MessageAlreadyExistsError, ValidationError } from '../errors';
 import { stringifyExactJson } from '../exact-json';
 import { messageIdTime, newMessageId } from '../ids';
+import { isJsonText } from '../json-text';
 import { placeMessage } from '../lifecycle';
 import type { BodyKind, Message } from '../message';
 import { headerFieldErrors, sizeError, tooLargeError } from '../message-limits';
-import { requestFingerprint } from '../request-fingerprint';
+import { fingerprintRequest } from '../request-fingerprint';
 import type { MessageIn } from '../schemas';
 import { MAX_DELAY_S, NO_OFFSET_NO_ZONE } from '../schemas';
 import { targetErrors } from '../targets';
@@ -27,7 +28,7 @@ import { countAgainstQuota, scheduledUsage, withReleaseOnFailure } from '../usag
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 import type { IdempotentRequest } from './idempotent-request';
-import { runIdempotently } from './idempotent-request';
+import { isBoundToRequest, runIdempotently } from './idempotent-request';
 
 /** A `sendAt` this far in the past is still delivered (now); further back is refused. */
 export const PAST_TOLERANCE_MS = 60_000;
@@ -43,9 +44,13 @@ export interface EncodedBody {
   bodyKind: BodyKind;
 }
 
-/** The body exactly as it will be sent: a string as given, any other JSON value serialised with its numbers as written. */
+/**
+ * The body exactly as it will be sent: a string as given, a JsonText (a request's body) as its text,
+ * any other JSON value (Vigil's own, a callback's) serialised with its numbers as written.
+ */
 export const encodeBody = (body: unknown): EncodedBody => {
   if (body === undefined) return { body: '', bodyKind: 'none' };
+  if (isJsonText(body)) return { body: body.text, bodyKind: 'json' };
   return typeof body === 'string' ? { body, bodyKind: 'text' } : { body: stringifyExactJson(body), bodyKind: 'json' };
 };
 
@@ -184,9 +189,7 @@ export const scheduleMessage = async (
   idempotencyKey?: string,
 ): Promise<ScheduleResult> => {
   const idempotency =
-    idempotencyKey === undefined
-      ? undefined
-      : { key: idempotencyKey, fingerprint: requestFingerprint(CREATE_ROUTE, input) };
+    idempotencyKey === undefined ? undefined : { key: idempotencyKey, ...fingerprintRequest(CREATE_ROUTE, input) };
   const built = await buildOrReplay(deps, tenantId, idempotency, (judgedAt) =>
     buildAll(deps, tenantId, [input], () => '', judgedAt),
   );
@@ -205,7 +208,7 @@ export const scheduleBatch = async (
   const idempotency =
     idempotencyKey === undefined
       ? undefined
-      : { key: idempotencyKey, fingerprint: requestFingerprint(BATCH_ROUTE, { messages: inputs }) };
+      : { key: idempotencyKey, ...fingerprintRequest(BATCH_ROUTE, { messages: inputs }) };
   const built = await buildOrReplay(deps, tenantId, idempotency, (judgedAt) =>
     buildAll(deps, tenantId, inputs, (i) => `messages.${i}.`, judgedAt),
   );
@@ -233,7 +236,7 @@ const buildOrReplay = async (
   } catch (error) {
     if (idempotency === undefined || !(error instanceof ValidationError)) throw error;
     const bound = await deps.store.findIdempotencyKey(tenantId, idempotency.key, deps.clock.now());
-    if (bound?.fingerprint !== idempotency.fingerprint) throw error;
+    if (bound?.fingerprint === undefined || !isBoundToRequest(idempotency, bound.fingerprint)) throw error;
     const stored = await Promise.all(bound.messageIds.map((id) => deps.store.get(tenantId, id)));
     if (stored.every((m) => m !== undefined)) return { replay: stored };
     const [first] = bound.messageIds;
