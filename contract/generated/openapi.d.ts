@@ -745,8 +745,9 @@ export interface webhooks {
          *
          *     The body is exactly the message's `body`: a string is sent as-is, with `content-type:
          *     text/plain; charset=utf-8` unless the message's headers set a content type; any other JSON
-         *     value is serialised and sent as `application/json`. A message without a body is sent
-         *     without one.
+         *     value is sent as `application/json`, as it was written in the request that set it: its
+         *     names in their order, its numbers and escapes as written; only the whitespace between its
+         *     tokens is dropped. A message without a body is sent without one.
          *
          *     **Verify** with any Standard Webhooks library: the signature is
          *     `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{raw body}">`, keyed by the
@@ -1607,7 +1608,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description A message is over 256 KiB: its url, body (JSON serialised), header names and values and metadata keys and values together, in UTF-8 bytes. `errors` names each such message (`""` for a single one, `messages.3` in a batch), with its size and the limit. (A request too large to be read is refused the same way, without `errors`: see `RequestTooLarge`.) */
+        /** @description A message is over 256 KiB: its url, body (a JSON body as sent), header names and values and metadata keys and values together, in UTF-8 bytes. `errors` names each such message (`""` for a single one, `messages.3` in a batch), with its size and the limit. (A request too large to be read is refused the same way, without `errors`: see `RequestTooLarge`.) */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
