@@ -127,7 +127,7 @@ describe('reading JSON exactly, the fast way', () => {
       expect(read.messages.every((m) => m.body instanceof JsonText && m.body.text === body)).toBe(true);
       expect(stringifyExactJson(read.messages[99]!.body)).toBe(body);
     }
-    // A million values take about 4 s of one core: more than the default 5 s on a busy machine.
+    // A 6 MiB text of a million values: seconds on a busy machine, more than the default 5 s.
   }, 30_000);
 
   it('keeps names that look like indexes where they were written, and escapes as written', () => {
