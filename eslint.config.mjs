@@ -8,25 +8,16 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /** Everything but the web app: what the test and tooling homes may exercise. */
-const ALL_BUT_APP = [
-  'core',
-  'adapters',
-  'handlers',
-  'infra',
-  'local',
-  'cli',
-  'contract-types',
-  'test-support',
-  'client',
-];
+const ALL_BUT_APP = ['core', 'adapters', 'handlers', 'infra', 'local', 'cli', 'test-support', 'client'];
 
 /**
  * The layers and what each may import (its own files always), enforced by eslint-plugin-boundaries
  * in `npm run lint` and proven by lint/boundaries.test.ts. Production code first: the core is pure;
  * handlers and adapters never reach the local stack; the web app talks to the API, so it sees only
- * the core's rules and the contract's generated types; only the local stack and the admin CLI put
- * adapters and emulators together. The client package (`@vigil/client`, published on its own)
- * imports nothing of the server: it has its own copy of the contract's types.
+ * the core's rules and the client package (which holds the contract's generated types); only the
+ * local stack and the admin CLI put adapters and emulators together. The client package
+ * (`@vigil/client`, published on its own) imports nothing of the server: the contract's types
+ * are generated into it.
  */
 const LAYERS = {
   core: ['core'],
@@ -35,11 +26,10 @@ const LAYERS = {
   infra: ['core', 'adapters', 'handlers', 'infra'],
   local: ['core', 'adapters', 'handlers', 'infra', 'local'],
   cli: ['core', 'adapters', 'local', 'cli'],
-  app: ['core', 'contract-types', 'client', 'app'],
+  app: ['core', 'client', 'app'],
   client: ['client'],
-  'contract-types': ['contract-types'],
   // Test and tooling homes: they exercise the layers, so they may use any but the web app.
-  contract: ['core', 'contract-types', 'test-support', 'contract'],
+  contract: ['core', 'client', 'test-support', 'contract'],
   'test-support': ALL_BUT_APP,
   // The e2e suites and the benchmarks share their drivers (the chaos suite runs bench/chaos).
   e2e: [...ALL_BUT_APP, 'e2e', 'bench'],
@@ -55,12 +45,12 @@ const SHARED_FILES = [{ category: 'secret-source', pattern: 'libs/aws/src/secret
 
 /**
  * Tests sit beside the code they test and may import what that code may, plus the test tier's
- * helpers: every test (`*.test.ts`) may import test-support and the contract's types; integration
+ * helpers: every test (`*.test.ts`) may import test-support; integration
  * and e2e tests (`*.int.test.ts`, `*.e2e.test.ts`) run against real local services, so they alone
  * may also import the local stack (libs/local) directly. Production code never may.
  */
 const TEST_TIERS = [
-  { category: 'test', pattern: '**/*.test.ts', allow: ['test-support', 'contract-types'] },
+  { category: 'test', pattern: '**/*.test.ts', allow: ['test-support'] },
   { category: 'integration-test', pattern: ['**/*.int.test.ts', '**/*.e2e.test.ts'], allow: ['local'] },
 ];
 
@@ -77,7 +67,6 @@ export default tseslint.config(
       'app/.open-next/',
       'app/next-env.d.ts',
       // Generated from openapi.yaml by `npm run contract:types` (checked fresh by a unit test).
-      'contract/generated/',
       'libs/client/src/generated/',
       'libs/client/dist/',
     ],
@@ -112,7 +101,6 @@ export default tseslint.config(
         { type: 'handlers', pattern: 'functions', partialMatch: false },
         { type: 'infra', pattern: 'infra', partialMatch: false },
         { type: 'app', pattern: 'app', partialMatch: false },
-        { type: 'contract-types', pattern: 'contract/generated', partialMatch: false },
         { type: 'contract', pattern: 'contract', partialMatch: false },
         { type: 'test-support', pattern: 'test-support', partialMatch: false },
         { type: 'e2e', pattern: 'e2e', partialMatch: false },

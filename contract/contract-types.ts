@@ -1,10 +1,10 @@
 /**
  * The API's TypeScript types, generated from openapi.yaml (the contract) by openapi-typescript, so
- * the web app and the client package (`@vigil/client`) read the shapes the contract documents
- * instead of copies typed by hand. `npm run contract:types` writes them to CONTRACT_TYPES_FILE (the
- * repository's copy, `@vigil/contract`) and to CLIENT_TYPES_FILE (the client package's own copy: a
- * published package cannot reach outside its folder); the unit test contract/contract-types.test.ts
- * regenerates both in memory and fails when a committed file is stale, so CI checks them fresh.
+ * the client package (`@vigil/client`), and the web app through it, read the shapes the contract
+ * documents instead of copies typed by hand. `npm run contract:types` writes them to
+ * CLIENT_TYPES_FILE, inside the package (a published package cannot reach outside its folder); the
+ * unit test contract/contract-types.test.ts regenerates them in memory and fails when the committed
+ * file is stale, so CI checks it fresh.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +12,11 @@ import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
 import ts from 'typescript';
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
-export const CONTRACT_TYPES_FILE = fileURLToPath(new URL('./generated/openapi.d.ts', import.meta.url));
 /** A `.ts` file (types only), so the package's `tsc` build emits its declarations into dist/ with the rest. */
 export const CLIENT_TYPES_FILE = fileURLToPath(new URL('../libs/client/src/generated/openapi.ts', import.meta.url));
 
 const HEADER = `/**
- * The Vigil API's types, generated from openapi.yaml by \`npm run contract:types\` (openapi-typescript).
+ * The Vigil API's types, generated from openapi.yaml by \`npm run contract:types\` for @vigil/client (openapi-typescript).
  * Edit openapi.yaml, not this file: contract/contract-types.test.ts fails when it is stale.
  */
 `;
@@ -54,9 +53,5 @@ const generate = async (): Promise<string> => {
   return astToString(ast);
 };
 
-/** The contract types as openapi.yaml generates them now. */
-export const generateContractTypes = async (): Promise<string> => `${HEADER}${COMMENT_HEADER}${await generate()}`;
-
-/** The client package's copy: the same types, in a file of the package. */
-export const generateClientTypes = async (): Promise<string> =>
-  `${HEADER.replace('contract:types`', 'contract:types` for @vigil/client')}${COMMENT_HEADER}${await generate()}`;
+/** The client package's contract types, as openapi.yaml generates them now. */
+export const generateClientTypes = async (): Promise<string> => `${HEADER}${COMMENT_HEADER}${await generate()}`;

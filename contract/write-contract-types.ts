@@ -1,20 +1,15 @@
 /**
- * `npm run contract:types`: regenerates contract/generated/openapi.d.ts and the client package's
- * libs/client/src/generated/openapi.ts from openapi.yaml.
+ * `npm run contract:types`: regenerates the client package's libs/client/src/generated/openapi.ts
+ * from openapi.yaml.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { CLIENT_TYPES_FILE, CONTRACT_TYPES_FILE, generateClientTypes, generateContractTypes } from './contract-types';
+import { CLIENT_TYPES_FILE, generateClientTypes } from './contract-types';
 
 const main = async () => {
-  for (const [file, generate] of [
-    [CONTRACT_TYPES_FILE, generateContractTypes],
-    [CLIENT_TYPES_FILE, generateClientTypes],
-  ] as const) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, await generate());
-    process.stdout.write(`Wrote ${relative(process.cwd(), file)} from openapi.yaml.\n`);
-  }
+  mkdirSync(dirname(CLIENT_TYPES_FILE), { recursive: true });
+  writeFileSync(CLIENT_TYPES_FILE, await generateClientTypes());
+  process.stdout.write(`Wrote ${relative(process.cwd(), CLIENT_TYPES_FILE)} from openapi.yaml.\n`);
 };
 
 main().catch((error) => {

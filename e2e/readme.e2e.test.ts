@@ -164,7 +164,10 @@ const INLINE_NOT_RUN: Array<[RegExp, string]> = [
   [/^npx serverless remove\b/, 'a deployed stage'],
   [/^npm run (lint|typecheck)$/, 'run by CI (.ci/run) itself'],
   [/^npm run format$/, 'rewrites files'],
-  [/^npm run contract:types$/, 'rewrites contract/generated: contract/contract-types.test.ts checks it is fresh'],
+  [
+    /^npm run contract:types$/,
+    'rewrites libs/client/src/generated: contract/contract-types.test.ts checks it is fresh',
+  ],
   [
     /^npm run build( && npm start -w app)?$/,
     'next build takes minutes: npm test runs it, and the browser tests use it',

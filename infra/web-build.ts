@@ -32,7 +32,6 @@ const SOURCES = [
   'app/tsconfig.json',
   'libs/core/src',
   'libs/client/src',
-  'contract/generated',
   'package-lock.json',
 ];
 

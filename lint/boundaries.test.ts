@@ -47,7 +47,6 @@ const target = {
   handler: moduleIn('functions/api'),
   app: moduleIn('app/src/lib'),
   testSupport: moduleIn('test-support'),
-  contractTypes: 'contract/generated/openapi',
   client: moduleIn('libs/client/src'),
   contract: moduleIn('contract'),
 };
@@ -112,7 +111,6 @@ describe('the layer boundaries (npm run lint)', () => {
     ['the local stack', target.local],
     ['a handler', target.handler],
     ['the web app', target.app],
-    ["the repository's contract types (it has its own copy)", target.contractTypes],
     ['the contract tooling', target.contract],
     ['the test helpers', target.testSupport],
   ])('keep the client package (@vigil/client) from importing %s', async (_, path) => {
@@ -155,7 +153,7 @@ describe('the layer boundaries (npm run lint)', () => {
       ['libs/cli/src/boundary-fixture.ts', target.adapter],
       ['libs/cli/src/boundary-fixture.ts', target.local],
       [APP, target.core],
-      [APP, target.contractTypes],
+      ['contract/boundary-fixture.test.ts', target.client],
       [CLIENT, target.client],
     ];
     for (const [fixture, path] of allowed) {
