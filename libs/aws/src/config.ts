@@ -231,6 +231,46 @@ export const readStoreLayout = (env: Environment = process.env): TableLayout => 
   return { indexShards: e.VIGIL_INDEX_SHARDS, tenantShards: e.VIGIL_TENANT_SHARDS };
 };
 
+/** The settings the local stack reads itself, by their names in the handlers' environment. */
+export interface StackSettings {
+  table: string;
+  scheduleGroup: string;
+  /** The promote function's ARN: the scheduler emulator runs promote for a schedule that names it. */
+  promoteArn: string;
+  logLevel: VigilConfig['logLevel'];
+  sessionSecret?: string;
+  layout: TableLayout;
+}
+
+/**
+ * What the local stack reads of the handlers' settings to provision and start what the rest of
+ * them then names (queue URLs, endpoints): checked, before anything starts, by the same rules the
+ * handlers' readConfig applies, so a missing or wrong one is a ConfigError naming it, not an
+ * `undefined` the stack runs on until a schedule fires.
+ */
+export const readStackSettings = (env: Environment): StackSettings => {
+  const e = parseEnv(
+    Env.pick({
+      VIGIL_TABLE: true,
+      VIGIL_SCHEDULE_GROUP: true,
+      VIGIL_PROMOTE_ARN: true,
+      VIGIL_LOG_LEVEL: true,
+      NEXTAUTH_SECRET: true,
+      VIGIL_INDEX_SHARDS: true,
+      VIGIL_TENANT_SHARDS: true,
+    }),
+    env,
+  );
+  return {
+    table: e.VIGIL_TABLE,
+    scheduleGroup: e.VIGIL_SCHEDULE_GROUP,
+    promoteArn: e.VIGIL_PROMOTE_ARN,
+    logLevel: e.VIGIL_LOG_LEVEL,
+    ...(e.NEXTAUTH_SECRET && { sessionSecret: e.NEXTAUTH_SECRET }),
+    layout: { indexShards: e.VIGIL_INDEX_SHARDS, tenantShards: e.VIGIL_TENANT_SHARDS },
+  };
+};
+
 export const readConfig = (env: Environment = process.env): VigilConfig => {
   const e = parseEnv(Env, env);
   if (e.VIGIL_PROMPT_QUEUE_URL === undefined && (e.VIGIL_GATHER_WINDOW_MS ?? 0) > 0) {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { runtime } from '@vigil/aws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack, waitFor } from '../../../test-support/local-stack';
+import { LOCAL_ENGINE_DEFAULTS } from './config';
 import { DATA_DIR_LOCK_FILE } from './data-dir-lock';
 import { startReceiver } from './receiver';
 import type { LocalStack } from './stack';
@@ -123,6 +124,39 @@ describe('the local stack, configured by arguments', () => {
     } finally {
       busy.close();
     }
+  });
+
+  it.each([
+    ['empty', { VIGIL_TABLE: '' }, /VIGIL_TABLE: .*>=1 characters/],
+    ['not one of its values', { VIGIL_LOG_LEVEL: 'loud' }, /VIGIL_LOG_LEVEL: .*"debug"/],
+  ])('refuses a setting it reads itself that is %s, naming it, before it starts anything', async (_, env, named) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+    const started = startStack({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      authCacheMs: 0,
+      sweepEveryMs: 60_000,
+      rateLimits: false,
+      env: { VIGIL_PROMOTE_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:promote', ...env },
+    });
+    await expect(started).rejects.toThrow(/^Invalid Vigil configuration: /);
+    await expect(started).rejects.toThrow(named);
+    expect(await readdir(dataDir)).toEqual([]);
+  });
+
+  it('takes the local default for a setting given as undefined, as for one missing from the environment', async () => {
+    stack = await startStack({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: await mkdtemp(join(tmpdir(), 'vigil-int-')),
+      authCacheMs: 0,
+      sweepEveryMs: 60_000,
+      rateLimits: false,
+      env: { VIGIL_PROMOTE_ARN: undefined, VIGIL_TABLE: undefined },
+    });
+    expect(stack.runtime.config.promoteArn).toBe(LOCAL_ENGINE_DEFAULTS.VIGIL_PROMOTE_ARN);
+    expect(stack.runtime.config.table).toBe(LOCAL_ENGINE_DEFAULTS.VIGIL_TABLE);
   });
 
   it('refuses a data dir another running Vigil holds before it starts anything, and takes over one a dead process left', async () => {

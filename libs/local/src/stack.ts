@@ -13,8 +13,9 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClientInstrument, Runtime, TenantAdmin } from '@vigil/aws';
-import { openTenantAdmin, readStoreLayout, resetRuntime, startRuntime } from '@vigil/aws';
-import { createLogger, logLevelOf } from '@vigil/aws/logger';
+import type { StackSettings } from '@vigil/aws';
+import { openTenantAdmin, readStackSettings, resetRuntime, startRuntime } from '@vigil/aws';
+import { createLogger } from '@vigil/aws/logger';
 import { documentClient } from '@vigil/aws/dynamo-document-client';
 import type { LayoutGuard } from '@vigil/aws/table-layout';
 import { keepTableLayout } from '@vigil/aws/table-layout';
@@ -159,13 +160,24 @@ const startFaults = async (chaos: string, services: LocalServices, dataDir: stri
   );
 };
 
+/**
+ * The handlers' settings: the local defaults under what the caller gave (a name given as undefined
+ * is unset, so its default stands, as for a variable missing from the environment).
+ */
+const settingsOf = (options: StackOptions): Record<string, string | undefined> => ({
+  ...LOCAL_ENGINE_DEFAULTS,
+  ...Object.fromEntries(Object.entries(options.env ?? process.env).filter(([, value]) => value !== undefined)),
+});
+
 export const startStack = async (options: StackOptions): Promise<LocalStack> => {
-  // Before anything starts: the port, then the data dir (one stack each).
+  // Before anything starts: the settings the stack reads itself, the port, then the data dir (one stack each).
+  const settings = settingsOf(options);
+  const own = readStackSettings(settings);
   const gatewayPort = await gatewayPortFor(options.host, options.port);
   await mkdir(options.dataDir, { recursive: true });
   const dataDirLock = await lockDataDir(options.dataDir);
   try {
-    return await startOnDataDir(options, gatewayPort, dataDirLock);
+    return await startOnDataDir(options, { settings, own }, gatewayPort, dataDirLock);
   } catch (error) {
     await dataDirLock.release();
     throw error;
@@ -174,6 +186,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
 
 const startOnDataDir = async (
   options: StackOptions,
+  { settings, own }: { settings: Record<string, string | undefined>; own: StackSettings },
   gatewayPort: number,
   dataDirLock: DataDirLock,
 ): Promise<LocalStack> => {
@@ -182,17 +195,15 @@ const startOnDataDir = async (
   const invocation: StackObserver['invocation'] = options.observer?.invocation ?? ((_name, run) => run());
   const meterByQueue = options.metering === 'queue';
 
-  const settings = { ...LOCAL_ENGINE_DEFAULTS, ...(options.env ?? process.env) };
-  const promoteArn = settings.VIGIL_PROMOTE_ARN as string;
   // The runtime's logger tells a store failure unless the caller takes it (set once the runtime exists).
   const storeFailure = { report: options.onStoreFailure };
   const services = await startServices({
     dataDir,
     onStoreFailure: (reason) => storeFailure.report?.(reason),
     // The runtime's logger does not exist yet: one of the same kind and level for the emulators.
-    log: createLogger(logLevelOf(settings.VIGIL_LOG_LEVEL), { service: 'vigil', version: VIGIL_VERSION }),
+    log: createLogger(own.logLevel, { service: 'vigil', version: VIGIL_VERSION }),
     invoke: async (target) => {
-      if (target.arn !== promoteArn) throw new Error(`no local function behind ${target.arn}`);
+      if (target.arn !== own.promoteArn) throw new Error(`no local function behind ${target.arn}`);
       await invocation('promote', () => promote(JSON.parse(target.input ?? '{}')));
     },
   });
@@ -200,15 +211,15 @@ const startOnDataDir = async (
   const helperThreads = lowerHelperThreads(options.helperThreadNice ?? HELPER_THREAD_NICE, options.keepThreadPriority);
 
   // Provision what serverless.ts deploys on AWS: the table, the queues, the schedule group.
-  const table = settings.VIGIL_TABLE as string;
+  const { table } = own;
   const { delivery, prompt, jobs, metering, tableUpgrade, clients } = await provision(
     services,
-    { table, scheduleGroup: settings.VIGIL_SCHEDULE_GROUP as string },
+    { table, scheduleGroup: own.scheduleGroup },
     { meteringQueue: meterByQueue },
   );
   try {
     // Before anything reads the table: a start with other shard counts would not find its messages.
-    await keepTableLayout(documentClient(clients.dynamo), table, readStoreLayout(settings), DATA_DIR_LAYOUT);
+    await keepTableLayout(documentClient(clients.dynamo), table, own.layout, DATA_DIR_LAYOUT);
   } catch (error) {
     helperThreads.stop();
     for (const client of Object.values(clients)) client.destroy();
@@ -218,7 +229,7 @@ const startOnDataDir = async (
   }
   // The pollers' receives and deletes are billed on AWS too (Lambda's event source mapping).
   options.observer?.instrument(clients.sqs);
-  const sessionSecret = await sessionSecretOf(dataDir, settings.NEXTAUTH_SECRET);
+  const sessionSecret = await sessionSecretOf(dataDir, own.sessionSecret);
 
   // Provisioning, the pollers (Lambda's event sources) and tenant admin reach the services
   // directly; the handlers through the fault proxies when the chaos suite runs.
