@@ -5,18 +5,10 @@
  * (its refusals, a mistyped route, a function that failed) are RFC 9457 problems like the ones the
  * handlers return.
  */
-import type { GatewayProblem } from '../functions/api/gateway-problems';
-import {
-  AUTHORIZER_FAILED,
-  FUNCTION_FAILED,
-  FUNCTION_UNAVAILABLE,
-  GATEWAY_TIMEOUT,
-  methodNotAllowed,
-  NO_SUCH_ROUTE,
-  UNAUTHORIZED,
-} from '../functions/api/gateway-problems';
 import { API_ROUTES } from '../functions/api/routes';
 import { PLANS } from '../libs/core/src/plans';
+import type { ProblemKind } from '../libs/core/src/problems';
+import { methodNotAllowed, PROBLEMS, problemDocument } from '../libs/core/src/problems';
 import type { CfnResource, Intrinsic, Outputs, Resources } from './cloudformation';
 import { ref, sub } from './cloudformation';
 import { CONSOLE_ORIGIN_TOKEN, consoleOrigin } from './console-origin';
@@ -110,13 +102,13 @@ type GatewayResponseType =
   | 'INTEGRATION_TIMEOUT'
   | 'DEFAULT_5XX';
 
-/** One of API Gateway's own answers (its response types), as a problem of the app's. */
-interface GatewayAnswer extends GatewayProblem {
+/** One of API Gateway's own answers (its response types), as a problem of the catalogue's. */
+export interface GatewayAnswer extends ProblemKind {
   logicalId: string;
   responseType: GatewayResponseType;
 }
 
-const answer = (responseType: GatewayResponseType, problem: GatewayProblem): GatewayAnswer => ({
+const answer = (responseType: GatewayResponseType, problem: ProblemKind): GatewayAnswer => ({
   // ACCESS_DENIED → AccessDeniedGatewayResponse (the ids the template has had since the first ones).
   logicalId: `${responseType
     .toLowerCase()
@@ -128,71 +120,35 @@ const answer = (responseType: GatewayResponseType, problem: GatewayProblem): Gat
 });
 
 /**
- * API Gateway's own answers, reworded as the app's problems (functions/api/http.ts): its refusals
- * before a function runs, a mistyped route, and a function that failed, never ran or took too long.
- * A response type given no status keeps API Gateway's, so each sets its own.
+ * API Gateway's own answers, in the words of the problem catalogue (@vigil/core problems.ts) the
+ * handlers and the local gateway answer with: its refusals before a function runs, a mistyped
+ * route, and a function that failed, never ran or took too long. A response type given no status
+ * keeps API Gateway's, so each sets its own.
  */
 export const GATEWAY_PROBLEMS: readonly GatewayAnswer[] = [
-  answer('UNAUTHORIZED', UNAUTHORIZED),
-  ...(['ACCESS_DENIED', 'INVALID_API_KEY'] as const).map((type) =>
-    answer(type, {
-      status: 403,
-      slug: 'forbidden',
-      title: 'Forbidden',
-      detail: 'This API key may not make this request.',
-    }),
-  ),
-  answer('THROTTLED', {
-    status: 429,
-    slug: 'rate-limited',
-    title: 'Too many requests',
-    detail: "The request rate is above the plan's limit; retry shortly.",
-  }),
-  answer('QUOTA_EXCEEDED', {
-    status: 429,
-    slug: 'quota-exceeded',
-    title: 'Monthly quota exceeded',
-    detail: "This month's request quota of the plan is used up.",
-  }),
-  answer('REQUEST_TOO_LARGE', {
-    status: 413,
-    slug: 'payload-too-large',
-    title: 'The payload is too large',
-    detail: 'The request is larger than API Gateway accepts (10 MB).',
-  }),
-  answer('UNSUPPORTED_MEDIA_TYPE', {
-    status: 415,
-    slug: 'unsupported-media-type',
-    title: 'Unsupported media type',
-    detail: 'Send JSON, as Content-Type: application/json.',
-  }),
+  answer('UNAUTHORIZED', PROBLEMS.unauthorized),
+  ...(['ACCESS_DENIED', 'INVALID_API_KEY'] as const).map((type) => answer(type, PROBLEMS.forbidden)),
+  answer('THROTTLED', PROBLEMS.rateLimited),
+  answer('QUOTA_EXCEEDED', PROBLEMS.requestQuotaExceeded),
+  answer('REQUEST_TOO_LARGE', PROBLEMS.requestTooLargeForGateway),
+  answer('UNSUPPORTED_MEDIA_TYPE', PROBLEMS.unsupportedMediaType),
   // API Gateway's name for "no route has this path" (not only for a missing credential); a method
   // a route's path does not take is answered by that path's ANY method (methodNotAllowedMethods).
-  ...(['MISSING_AUTHENTICATION_TOKEN', 'RESOURCE_NOT_FOUND'] as const).map((type) => answer(type, NO_SUCH_ROUTE)),
+  ...(['MISSING_AUTHENTICATION_TOKEN', 'RESOURCE_NOT_FOUND'] as const).map((type) =>
+    answer(type, PROBLEMS.noSuchRoute),
+  ),
   // The authorizer failed: no verdict on the credential, so a 503 the client retries, never a 401.
-  answer('AUTHORIZER_FAILURE', AUTHORIZER_FAILED),
-  // It answered what API Gateway cannot read: a fault of Vigil's, not of the moment.
-  answer('AUTHORIZER_CONFIGURATION_ERROR', {
-    status: 500,
-    slug: 'internal',
-    title: 'Internal error',
-    detail: 'The credential could not be checked; quote the request id when you report it.',
-  }),
-  answer('INTEGRATION_FAILURE', FUNCTION_UNAVAILABLE),
-  answer('INTEGRATION_TIMEOUT', GATEWAY_TIMEOUT),
+  answer('AUTHORIZER_FAILURE', PROBLEMS.authorizerFailed),
+  answer('AUTHORIZER_CONFIGURATION_ERROR', PROBLEMS.authorizerMisconfigured),
+  answer('INTEGRATION_FAILURE', PROBLEMS.functionUnavailable),
+  answer('INTEGRATION_TIMEOUT', PROBLEMS.gatewayTimeout),
   // Every other 5xx: a function that crashed, ran past its timeout or answered malformed.
-  answer('DEFAULT_5XX', FUNCTION_FAILED),
+  answer('DEFAULT_5XX', PROBLEMS.functionFailed),
 ];
 
 /** The problem body; `$context.requestId` is filled in by API Gateway. */
-export const problemTemplate = (problem: GatewayAnswer): string =>
-  JSON.stringify({
-    type: `https://vigil.dev/problems/${problem.slug}`,
-    title: problem.title,
-    status: problem.status,
-    detail: problem.detail,
-    requestId: '$context.requestId',
-  });
+export const problemTemplate = (problem: ProblemKind): string =>
+  JSON.stringify(problemDocument(problem, '$context.requestId'));
 
 export const gatewayResponseResources = (): Resources =>
   Object.fromEntries(
@@ -298,15 +254,7 @@ export const methodNotAllowedMethods = (resources: Record<string, CompiledResour
                 ResponseParameters: Object.fromEntries(
                   Object.entries(headers).map(([h, value]) => [`method.response.header.${h}`, value]),
                 ),
-                ResponseTemplates: {
-                  'application/json': JSON.stringify({
-                    type: `https://vigil.dev/problems/${problem.slug}`,
-                    title: problem.title,
-                    status: problem.status,
-                    detail: problem.detail,
-                    requestId: '$context.requestId',
-                  }),
-                },
+                ResponseTemplates: { 'application/json': problemTemplate(problem) },
               },
             ],
           },

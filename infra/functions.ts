@@ -6,8 +6,7 @@
  * (store, queue, timer), so a handler that starts doing something new needs its grant changed
  * here too.
  */
-import { API_TIMEOUT_S } from '../functions/api/gateway-problems';
-import { API_ROUTES, type ApiRoute } from '../functions/api/routes';
+import { API_ROUTES, API_TIMEOUT_S, type ApiRoute } from '../functions/api/routes';
 import type { CorsSettings } from './api';
 import { corsFor, REST_API, usagePlanLogicalId } from './api';
 import { USAGE_KEY_STAGE_TAG, USAGE_KEY_TENANT_TAG } from '../libs/aws/src/api-gateway-usage-plans';

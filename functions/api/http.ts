@@ -8,8 +8,10 @@
 import middy from '@middy/core';
 import { isDependencyUnavailable } from '@vigil/aws/dependency-errors';
 import { base } from '@vigil/aws/wiring/base';
-import type { FieldError, SessionIdentity, WebUser } from '@vigil/core';
+import type { FieldError, ProblemKind, SessionIdentity, WebUser } from '@vigil/core';
 import {
+  PROBLEMS,
+  problemDocument,
   validationErrorOf,
   MalformedRequestError,
   PayloadTooLargeError,
@@ -22,12 +24,6 @@ import {
 } from '@vigil/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
-
-/**
- * The wait a 503 for an unavailable dependency asks for: the SDK's own retries (backoff included)
- * were used up within the request, so the next try is worth a second's pause, no more.
- */
-const DEPENDENCY_RETRY_AFTER_S = 1;
 
 /** Whole request bodies above this are refused before parsing (a batch of 100 small messages fits). */
 export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -82,33 +78,38 @@ const sessionOfContext = (context: Record<string, unknown> | null | undefined): 
   return { sessionId, endsAt };
 };
 
-const problemBase = 'https://vigil.dev/problems/';
-
 const allowWebOrigin = (response: APIGatewayProxyResult | undefined) => {
   const origin = base().config.webOrigin;
   if (!response || !origin) return;
   response.headers = { ...response.headers, 'access-control-allow-origin': origin, vary: 'Origin' };
 };
 
+/** What an answer says beyond its problem's catalogue entry: a more precise detail, field errors, headers. */
+export interface ProblemSpecifics {
+  detail?: string;
+  errors?: FieldError[] | undefined;
+  headers?: Record<string, string> | undefined;
+}
+
+const lowerCaseKeys = (headers: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+
+/**
+ * `kind` (an entry of the problem catalogue, @vigil/core problems.ts) as the answer: its headers
+ * and the answer's own, its words with the answer's detail when it says more.
+ */
 export const problemResponse = (
-  status: number,
-  slug: string,
-  title: string,
-  detail: string,
+  kind: ProblemKind,
   requestId: string,
-  errors?: FieldError[],
-  headers: Record<string, string> = {},
+  { detail, errors, headers = {} }: ProblemSpecifics = {},
 ): APIGatewayProxyResult => ({
-  statusCode: status,
-  headers: { 'content-type': 'application/problem+json', 'x-request-id': requestId, ...headers },
-  body: JSON.stringify({
-    type: `${problemBase}${slug}`,
-    title,
-    status,
-    detail,
-    requestId,
-    ...(errors && { errors }),
-  }),
+  statusCode: kind.status,
+  headers: {
+    'content-type': 'application/problem+json',
+    'x-request-id': requestId,
+    ...lowerCaseKeys({ ...kind.headers, ...headers }),
+  },
+  body: JSON.stringify({ ...problemDocument(kind, requestId, detail), ...(errors && { errors }) }),
 });
 
 const lowerCaseHeaders = (headers: APIGatewayProxyEvent['headers']): Record<string, string> =>
@@ -240,15 +241,12 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
         const requestId = request.event.requestContext?.requestId ?? 'unknown';
         const error = request.error;
         if (error instanceof VigilError) {
-          request.response = problemResponse(
-            error.status,
-            error.type,
-            error.title,
-            error.message,
-            requestId,
-            error instanceof ValidationError || error instanceof PayloadTooLargeError ? error.errors : undefined,
-            error.headers,
-          );
+          request.response = problemResponse(error.problem, requestId, {
+            detail: error.message,
+            errors:
+              error instanceof ValidationError || error instanceof PayloadTooLargeError ? error.errors : undefined,
+            headers: error.headers,
+          });
           return;
         }
         const route = `${request.event.httpMethod} ${request.event.resource}`;
@@ -258,15 +256,9 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
             route,
             error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
           });
-          request.response = problemResponse(
-            503,
-            'unavailable',
-            'Service unavailable',
-            'A service Vigil depends on was unavailable (throttled or failing); try again after Retry-After. A create repeated with its Idempotency-Key is never made twice.',
-            requestId,
-            undefined,
-            { 'retry-after': String(DEPENDENCY_RETRY_AFTER_S) },
-          );
+          // The SDK's own retries (backoff included) were used up within the request: the next try
+          // is worth a second's pause (the problem's Retry-After), no more.
+          request.response = problemResponse(PROBLEMS.dependencyUnavailable, requestId);
           return;
         }
         base().log.error('unexpected error', {
@@ -274,13 +266,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
           route,
           error: error instanceof Error ? (error.stack ?? error.message) : String(error),
         });
-        request.response = problemResponse(
-          500,
-          'internal',
-          'Internal error',
-          'Something went wrong on our side. Quote the request id if you contact support.',
-          requestId,
-        );
+        request.response = problemResponse(PROBLEMS.internal, requestId);
       },
     })
     .handler(async (event) => {

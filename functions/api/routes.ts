@@ -5,6 +5,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { SESSION_TENANT_ROUTE } from './session-tenant-route';
 
+/** The API functions' timeout (Lambda), well inside API Gateway's 29 s integration limit. */
+export const API_TIMEOUT_S = 10;
+
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 export interface ApiRoute {

@@ -1,8 +1,11 @@
 /**
- * Typed errors of the domain. Each carries what the HTTP edge needs to answer with an RFC 9457
- * problem: a stable `type` slug, a title and a status. One place (functions/api/http.ts) maps
- * them to responses; anything that is not a VigilError becomes a generic 500.
+ * Typed errors of the domain. Each names the problem the HTTP edge answers it with (RFC 9457), from
+ * the one catalogue (problems.ts): a stable `type` slug, a title and a status. One place
+ * (functions/api/http.ts) maps them to responses; anything that is not a VigilError becomes a
+ * generic 500.
  */
+import type { ProblemKind } from './problems';
+import { PROBLEMS } from './problems';
 
 export interface FieldError {
   /** Dot path into the request, e.g. `retry.maxAttempts` or `messages.3.url`; '' for the root. */
@@ -11,9 +14,8 @@ export interface FieldError {
 }
 
 export abstract class VigilError extends Error {
-  abstract readonly status: number;
-  abstract readonly type: string;
-  abstract readonly title: string;
+  /** The problem this error is answered with (its status, type and title). */
+  abstract readonly problem: ProblemKind;
   /** Response headers the answer carries besides the problem (e.g. Retry-After on a 429). */
   readonly headers?: Record<string, string>;
 
@@ -21,6 +23,19 @@ export abstract class VigilError extends Error {
     super(message, options);
     this.name = new.target.name;
     this.headers = options?.headers;
+  }
+
+  get status(): number {
+    return this.problem.status;
+  }
+
+  /** The problem type's slug (`not-found`). */
+  get type(): string {
+    return this.problem.slug;
+  }
+
+  get title(): string {
+    return this.problem.title;
   }
 }
 
@@ -40,9 +55,7 @@ const bounded = (errors: readonly FieldError[], total: number): FieldError[] =>
       ];
 
 export class ValidationError extends VigilError {
-  readonly status = 422;
-  readonly type = 'validation-failed';
-  readonly title = 'The request is not valid';
+  readonly problem = PROBLEMS.validationFailed;
   /** Every problem found, up to MAX_FIELD_ERRORS (then one entry tells how many more). */
   readonly errors: FieldError[];
 
@@ -59,21 +72,15 @@ export class ValidationError extends VigilError {
 }
 
 export class MalformedRequestError extends VigilError {
-  readonly status = 400;
-  readonly type = 'malformed-request';
-  readonly title = 'The request could not be read';
+  readonly problem = PROBLEMS.malformedRequest;
 }
 
 export class UnsupportedMediaTypeError extends VigilError {
-  readonly status = 415;
-  readonly type = 'unsupported-media-type';
-  readonly title = 'The request body must be JSON';
+  readonly problem = PROBLEMS.unsupportedMediaType;
 }
 
 export class PayloadTooLargeError extends VigilError {
-  readonly status = 413;
-  readonly type = 'payload-too-large';
-  readonly title = 'The payload is too large';
+  readonly problem = PROBLEMS.payloadTooLarge;
   /** Which message(s) of the request are too large, when the request is readable. */
   readonly errors?: FieldError[];
 
@@ -84,9 +91,7 @@ export class PayloadTooLargeError extends VigilError {
 }
 
 export class UnauthorizedError extends VigilError {
-  readonly status = 401;
-  readonly type = 'unauthorized';
-  readonly title = 'Missing or invalid API key';
+  readonly problem = PROBLEMS.unauthorized;
 
   constructor(message: string) {
     // A 401 names the scheme it wants (RFC 9110 §11.6.1), as the gateway's own 401 does.
@@ -95,9 +100,7 @@ export class UnauthorizedError extends VigilError {
 }
 
 export class MessageNotFoundError extends VigilError {
-  readonly status = 404;
-  readonly type = 'not-found';
-  readonly title = 'No such message';
+  readonly problem = PROBLEMS.messageNotFound;
 
   /** `notAnId`: the text is not even shaped like a message id (`msg_` and 26 characters), so none has it. */
   constructor(messageId: string, options: { notAnId?: boolean } = {}) {
@@ -110,15 +113,11 @@ export class MessageNotFoundError extends VigilError {
 }
 
 export class MessageStateConflictError extends VigilError {
-  readonly status = 409;
-  readonly type = 'state-conflict';
-  readonly title = 'The message is not in a state that allows this';
+  readonly problem = PROBLEMS.stateConflict;
 }
 
 export class MessageAlreadyExistsError extends VigilError {
-  readonly status = 409;
-  readonly type = 'already-exists';
-  readonly title = 'A message with this id already exists';
+  readonly problem = PROBLEMS.alreadyExists;
 }
 
 /** How long a request refused by others' changes is told to wait before it is sent again (`Retry-After`). */
@@ -130,9 +129,7 @@ export const CONCURRENT_CHANGE_RETRY_AFTER_S = 1;
  * the client library takes as leave to retry. Without it the caller must look again first.
  */
 export class ConcurrentChangeError extends VigilError {
-  readonly status = 409;
-  readonly type = 'state-conflict';
-  readonly title = 'Changed by another request';
+  readonly problem = PROBLEMS.concurrentChange;
 
   constructor(message: string, options: { sendAgain: boolean }) {
     super(message, options.sendAgain ? { headers: { 'retry-after': String(CONCURRENT_CHANGE_RETRY_AFTER_S) } } : {});
@@ -141,9 +138,7 @@ export class ConcurrentChangeError extends VigilError {
 
 /** The Idempotency-Key was first used for a different request (another route or another body). */
 export class IdempotencyKeyReusedError extends VigilError {
-  readonly status = 422;
-  readonly type = 'idempotency-key-reused';
-  readonly title = 'The Idempotency-Key was used for a different request';
+  readonly problem = PROBLEMS.idempotencyKeyReused;
 
   constructor(key: string) {
     super(
@@ -154,9 +149,7 @@ export class IdempotencyKeyReusedError extends VigilError {
 
 /** Another request with the same Idempotency-Key is still being processed. */
 export class IdempotencyKeyInUseError extends VigilError {
-  readonly status = 409;
-  readonly type = 'idempotency-key-in-use';
-  readonly title = 'A request with this Idempotency-Key is in progress';
+  readonly problem = PROBLEMS.idempotencyKeyInUse;
 
   constructor(key: string) {
     super(`A request with Idempotency-Key ${JSON.stringify(key)} is still being processed; retry in a few seconds.`);
@@ -164,16 +157,12 @@ export class IdempotencyKeyInUseError extends VigilError {
 }
 
 export class ApiKeyNotFoundError extends VigilError {
-  readonly status = 404;
-  readonly type = 'not-found';
-  readonly title = 'No such API key';
+  readonly problem = PROBLEMS.apiKeyNotFound;
 }
 
 /** The tenant a message belongs to no longer exists (its deliveries can never be signed). */
 export class TenantNotFoundError extends VigilError {
-  readonly status = 404;
-  readonly type = 'not-found';
-  readonly title = 'No such tenant';
+  readonly problem = PROBLEMS.tenantNotFound;
 
   constructor(tenantId: string) {
     super(`Tenant ${tenantId} does not exist.`);
@@ -181,9 +170,7 @@ export class TenantNotFoundError extends VigilError {
 }
 
 export class NotificationEndpointNotFoundError extends VigilError {
-  readonly status = 404;
-  readonly type = 'not-found';
-  readonly title = 'No such notification endpoint';
+  readonly problem = PROBLEMS.notificationEndpointNotFound;
 
   constructor(endpointId: string) {
     super(`Notification endpoint ${endpointId} does not exist.`);
@@ -192,21 +179,15 @@ export class NotificationEndpointNotFoundError extends VigilError {
 
 /** A tenant has as many notification endpoints as it may (MAX_NOTIFICATION_ENDPOINTS). */
 export class NotificationEndpointLimitError extends VigilError {
-  readonly status = 409;
-  readonly type = 'endpoint-limit';
-  readonly title = 'Too many notification endpoints';
+  readonly problem = PROBLEMS.endpointLimit;
 }
 
 export class NotificationEndpointExistsError extends VigilError {
-  readonly status = 409;
-  readonly type = 'endpoint-exists';
-  readonly title = 'An endpoint for this URL exists';
+  readonly problem = PROBLEMS.endpointExists;
 }
 
 export class BulkJobNotFoundError extends VigilError {
-  readonly status = 404;
-  readonly type = 'not-found';
-  readonly title = 'No such job';
+  readonly problem = PROBLEMS.bulkJobNotFound;
 
   constructor(jobId: string) {
     super(`Job ${jobId} does not exist.`);
@@ -215,9 +196,7 @@ export class BulkJobNotFoundError extends VigilError {
 
 /** A tenant has as many bulk jobs running as it may (MAX_RUNNING_JOBS): a 429 until one ends. */
 export class TooManyRunningJobsError extends VigilError {
-  readonly status = 429;
-  readonly type = 'too-many-jobs';
-  readonly title = 'Too many bulk jobs running';
+  readonly problem = PROBLEMS.tooManyJobs;
 
   constructor(max: number, retryAfterS: number) {
     super(`${max} bulk jobs are running already, the most at once; start this one when one of them has ended.`, {

@@ -4,6 +4,7 @@ export * from './clock';
 export * from './delivery-request';
 export * from './delivery-target';
 export * from './errors';
+export * from './problems';
 export * from './event-webhooks';
 export * from './flow-control';
 export * from './ids';

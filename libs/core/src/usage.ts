@@ -18,6 +18,7 @@
 import { monotonicFactory } from 'ulid';
 import { idRandom } from './ids';
 import { VigilError } from './errors';
+import { PROBLEMS } from './problems';
 import type { Message } from './message';
 
 export const USAGE_KINDS = ['scheduled', 'delivered', 'failed', 'attempt'] as const;
@@ -140,9 +141,7 @@ export const secondsToNextMonth = (now: number): number => {
 };
 
 export class QuotaExceededError extends VigilError {
-  readonly status = 429;
-  readonly type = 'quota-exceeded';
-  readonly title = 'Monthly message quota exceeded';
+  readonly problem = PROBLEMS.quotaExceeded;
   constructor(message: string, quota?: LimitState) {
     super(message, quota && { headers: rateLimitHeaders(quota) });
   }

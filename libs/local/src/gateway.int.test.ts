@@ -10,6 +10,7 @@ import { AuthorizerDenied } from '@vigil/functions/api/authorizer';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GATEWAY_PROBLEMS, problemTemplate } from '../../../infra/api';
 import type { Authorizer, Gateway, GatewayOptions } from './gateway';
 import { startGateway } from './gateway';
 import { receiverThread, stall } from '../../../test-support/stall';
@@ -268,5 +269,101 @@ describe('a method a route does not take', () => {
         });
       }
     }
+  });
+});
+
+describe("the refusals API Gateway answers itself, answered by the local gateway in the template's words", () => {
+  /** The deployed gateway response for `responseType` (infra/api.ts), as a client reads it. */
+  const deployed = (responseType: string) => {
+    const answer = GATEWAY_PROBLEMS.find((problem) => problem.responseType === responseType);
+    if (!answer) throw new Error(`the template answers no ${responseType}`);
+    const { type, title, status } = JSON.parse(problemTemplate(answer));
+    return { body: { type, title, status }, headers: answer.headers ?? {} };
+  };
+  const allowing: Authorizer = async () => ({
+    principalId: 'tnt_test',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: '*' }],
+    },
+    context: { tenantId: 'tnt_test', plan: 'free' },
+  });
+  /** Every function answers 200 at once. */
+  const answered = <T>(): Promise<T> => Promise.resolve({ statusCode: 200, body: '' } as T);
+
+  it.each([
+    [
+      'UNAUTHORIZED',
+      'a key the authorizer refuses',
+      async () => {
+        const gateway = await startTestGateway();
+        return fetch(`${gateway.url}/v1/messages`, { headers: { authorization: 'Bearer vgl_any' } });
+      },
+    ],
+    [
+      'MISSING_AUTHENTICATION_TOKEN',
+      'a path no route has',
+      async () => {
+        const gateway = await startTestGateway();
+        return fetch(`${gateway.url}/v1/v1/messages`);
+      },
+    ],
+    [
+      'AUTHORIZER_FAILURE',
+      'an authorizer that fails',
+      async () => {
+        const gateway = await startTestGateway({
+          authorizer: async () => {
+            throw new Error('the store did not answer');
+          },
+        });
+        return fetch(`${gateway.url}/v1/messages`, { headers: { authorization: 'Bearer vgl_any' } });
+      },
+    ],
+    [
+      'THROTTLED',
+      "a tenant past its plan's burst",
+      async () => {
+        const gateway = await startTestGateway({ authorizer: allowing, rateLimits: true, invocation: answered });
+        const sent = () => fetch(`${gateway.url}/v1/messages`, { headers: { authorization: 'Bearer vgl_any' } });
+        for (let i = 0; i < 40; i += 1) {
+          const response = await sent();
+          if (response.status === 429) return response;
+          await response.body?.cancel();
+        }
+        throw new Error('40 requests at once were never throttled');
+      },
+    ],
+    [
+      'DEFAULT_5XX',
+      'a function that runs past its timeout',
+      async () => {
+        const gateway = await startTestGateway({
+          functionTimeoutMs: 100,
+          invocation: async (_name, run) => {
+            await sleep(300);
+            return run();
+          },
+        });
+        return fetch(`${gateway.url}/health`);
+      },
+    ],
+  ] as const)('%s: %s', async (responseType, _, refused) => {
+    const response = await refused();
+    const { body, headers } = deployed(responseType);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject(body);
+    expect(response.status).toBe(body.status);
+    for (const [name, value] of Object.entries(headers)) expect(response.headers.get(name), name).toBe(value);
+  });
+
+  it('REQUEST_TOO_LARGE: a body over 6 MiB has the type, title and status API Gateway answers past its own 10 MB', async () => {
+    const gateway = await startTestGateway();
+    const response = await fetch(`${gateway.url}/canary-receiver`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'x'.repeat(6 * 1024 * 1024 + 1),
+    });
+    expect(await response.json()).toMatchObject(deployed('REQUEST_TOO_LARGE').body);
   });
 });

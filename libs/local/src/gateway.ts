@@ -12,17 +12,9 @@ import type { Duplex } from 'node:stream';
 import type { StallAwareDeadline } from '@vigil/aws/stall-aware-deadline';
 import { stallAwareDeadline } from '@vigil/aws/stall-aware-deadline';
 import type { Logger } from '@vigil/core';
-import { planNamed, rateLimitHeaders } from '@vigil/core';
-import type { GatewayProblem } from '@vigil/functions/api/gateway-problems';
-import {
-  API_TIMEOUT_S,
-  AUTHORIZER_FAILED,
-  FUNCTION_FAILED,
-  methodNotAllowed,
-  UNAUTHORIZED,
-} from '@vigil/functions/api/gateway-problems';
+import { methodNotAllowed, planNamed, PROBLEMS, rateLimitHeaders } from '@vigil/core';
 import { MAX_REQUEST_BYTES, problemResponse } from '@vigil/functions/api/http';
-import { API_ROUTES } from '@vigil/functions/api/routes';
+import { API_ROUTES, API_TIMEOUT_S } from '@vigil/functions/api/routes';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { Authorizer } from './gateway-auth';
 import { AuthorizerCache } from './gateway-auth';
@@ -117,30 +109,14 @@ const NO_BODY = Buffer.alloc(0);
 /** Why Node's parser gave up on a request (its error's code), as the problem the client gets. */
 const unreadableProblem = (code: string | undefined, arrivalTimeoutMs: number) => {
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return problemResponse(
-      408,
-      'timeout',
-      'The request took too long to arrive',
-      `The request's head and body must arrive within ${arrivalTimeoutMs / 1000} s; send it again.`,
-      'unknown',
-    );
+    return problemResponse(PROBLEMS.requestArrivalTimeout, 'unknown', {
+      detail: `The request's head and body must arrive within ${arrivalTimeoutMs / 1000} s; send it again.`,
+    });
   }
-  if (code === 'HPE_HEADER_OVERFLOW') {
-    return problemResponse(
-      431,
-      'request-head-too-large',
-      'The request head is too large',
-      'The request line and headers together are over 16 KiB: send large data in the body.',
-      'unknown',
-    );
-  }
-  return problemResponse(
-    400,
-    'malformed-request',
-    'The request could not be read',
-    `The request is not valid HTTP (${code ?? 'parse error'}).`,
-    'unknown',
-  );
+  if (code === 'HPE_HEADER_OVERFLOW') return problemResponse(PROBLEMS.requestHeadTooLarge, 'unknown');
+  return problemResponse(PROBLEMS.malformedRequest, 'unknown', {
+    detail: `The request is not valid HTTP (${code ?? 'parse error'}).`,
+  });
 };
 
 /**
@@ -168,10 +144,6 @@ const answerUnreadable = (error: NodeJS.ErrnoException, socket: Duplex, arrivalT
     `HTTP/1.1 ${problem.statusCode} ${STATUS_CODES[problem.statusCode]}\r\n${head.join('')}\r\n${problem.body}`,
   );
 };
-
-/** One of API Gateway's own answers (gateway-problems.ts), as it is deployed (infra/api.ts). */
-const gatewayProblem = (problem: GatewayProblem, requestId: string) =>
-  problemResponse(problem.status, problem.slug, problem.title, problem.detail, requestId, undefined, problem.headers);
 
 /** A port the gateway cannot listen on, said as what to do (in use: another process has it). */
 export const listenError = (error: NodeJS.ErrnoException, host: string, port: number): Error =>
@@ -206,36 +178,28 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     if (url === undefined) {
       return send(
         res,
-        problemResponse(
-          400,
-          'malformed-request',
-          'The request could not be read',
-          'The request target is not a path (it must start with a single /).',
-          requestId,
-        ),
+        problemResponse(PROBLEMS.malformedRequest, requestId, {
+          detail: 'The request target is not a path (it must start with a single /).',
+        }),
       );
     }
     const match = matchRoute(routes, req.method ?? '', url.pathname);
     if (match.kind === 'not-found') {
       return send(
         res,
-        problemResponse(404, 'not-found', 'No such route', `${url.pathname} is not a Vigil API route.`, requestId),
+        problemResponse(PROBLEMS.noSuchRoute, requestId, { detail: `${url.pathname} is not a Vigil API route.` }),
       );
     }
     if (match.kind === 'malformed-path') {
       return send(
         res,
-        problemResponse(
-          400,
-          'malformed-path',
-          'Malformed path',
-          `${match.segment.slice(0, 100)} is not valid percent-encoding.`,
-          requestId,
-        ),
+        problemResponse(PROBLEMS.malformedPath, requestId, {
+          detail: `${match.segment.slice(0, 100)} is not valid percent-encoding.`,
+        }),
       );
     }
     if (match.kind === 'method-not-allowed') {
-      return send(res, gatewayProblem(methodNotAllowed(req.method ?? '', match.allow), requestId));
+      return send(res, problemResponse(methodNotAllowed(req.method ?? '', match.allow), requestId));
     }
     const { compiled, pathParameters } = match;
     const eventWith = (body: Buffer) =>
@@ -246,9 +210,9 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     let authorizer: Record<string, unknown> | undefined;
     if (compiled.route.auth) {
       const decision = await auth.decide(eventWith(NO_BODY), compiled.route);
-      if (decision.kind === 'denied') return send(res, gatewayProblem(UNAUTHORIZED, requestId));
+      if (decision.kind === 'denied') return send(res, problemResponse(PROBLEMS.unauthorized, requestId));
       // Logged by the cache.
-      if (decision.kind === 'failed') return send(res, gatewayProblem(AUTHORIZER_FAILED, requestId));
+      if (decision.kind === 'failed') return send(res, problemResponse(PROBLEMS.authorizerFailed, requestId));
       const { identity } = decision;
       authorizer = { ...identity.context, principalId: identity.principalId };
       const plan = planNamed(String(identity.context.plan));
@@ -258,32 +222,18 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       if (!rate.allowed) {
         return send(
           res,
-          problemResponse(
-            429,
-            'rate-limited',
-            'Too many requests',
-            `Your plan allows ${plan.ratePerSecond} requests per second (bursts of ${plan.burst}); retry after ${rate.retryAfterSeconds} s.`,
-            requestId,
-            undefined,
+          problemResponse(PROBLEMS.rateLimited, requestId, {
+            detail: `Your plan allows ${plan.ratePerSecond} requests per second (bursts of ${plan.burst}); retry after ${rate.retryAfterSeconds} s.`,
             // The bucket holds `burst` requests; none is left until the next token, in Retry-After s.
-            rateLimitHeaders({ limit: plan.burst, remaining: 0, resetSeconds: rate.retryAfterSeconds }),
-          ),
+            headers: rateLimitHeaders({ limit: plan.burst, remaining: 0, resetSeconds: rate.retryAfterSeconds }),
+          }),
         );
       }
     }
     const body = await readBody(req);
     if (body === 'gone') return;
     if (body === 'too-large') {
-      return send(
-        res,
-        problemResponse(
-          413,
-          'payload-too-large',
-          'The payload is too large',
-          'The request body is larger than 6 MiB.',
-          requestId,
-        ),
-      );
+      return send(res, problemResponse(PROBLEMS.payloadTooLarge, requestId));
     }
     const event = eventWith(body);
     if (authorizer) event.requestContext.authorizer = authorizer;
@@ -308,7 +258,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     invocation.catch((error: unknown) =>
       options.log.error('function failed after its timeout', { functionName, requestId, error: String(error) }),
     );
-    send(res, gatewayProblem(FUNCTION_FAILED, requestId));
+    send(res, problemResponse(PROBLEMS.functionFailed, requestId));
   };
 
   const arrivalTimeoutMs = options.requestArrivalTimeoutMs ?? REQUEST_ARRIVAL_TIMEOUT_MS;
@@ -323,7 +273,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       handle(req, res).catch((error) => {
         options.log.error('gateway failed', { error: String(error) });
         if (!res.headersSent)
-          send(res, problemResponse(500, 'internal', 'Internal error', 'The local gateway failed.', 'unknown'));
+          send(res, problemResponse(PROBLEMS.internal, 'unknown', { detail: 'The local gateway failed.' }));
         else res.destroy();
       });
     },

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 import { VigilError } from '../errors';
+import { PROBLEMS } from '../problems';
 
 export interface Tenant {
   id: string;
@@ -68,9 +69,7 @@ export const activeSigningSecrets = (tenant: SecretsOf, now: number): string[] =
 };
 
 export class SigningSecretRotationLimitError extends VigilError {
-  readonly status = 409;
-  readonly type = 'rotation-limit';
-  readonly title = 'Too many signing secrets in their overlap';
+  readonly problem = PROBLEMS.rotationLimit;
 }
 
 /** A key as its tenant sees it: never the secret itself. */
@@ -106,9 +105,7 @@ export interface ApiKeyIdentity {
 export const MAX_ACTIVE_KEYS = 20;
 
 export class ApiKeyLimitError extends VigilError {
-  readonly status = 409;
-  readonly type = 'key-limit';
-  readonly title = 'Too many API keys';
+  readonly problem = PROBLEMS.keyLimit;
 }
 
 /** A key presented with another tenant's id (only an operator adding a fixed key can do this). */
