@@ -186,6 +186,32 @@ describe('refused times', () => {
     expect(refused.json.errors).toEqual([{ path: 'sendAt', message: expect.stringMatching(/no UTC offset/) }]);
   });
 
+  it('a day the month lacks is a 422 saying the date does not exist, with a timezone or an offset', async () => {
+    const zoned = await api.post('/v1/messages', {
+      url: url('/tz/feb-30'),
+      sendAt: '2027-02-30T09:00:00',
+      timezone: 'Europe/Berlin',
+    });
+    const offset = await api.post('/v1/messages', { url: url('/tz/apr-31'), sendAt: '2027-04-31T09:00:00Z' });
+    const month = await api.post('/v1/messages', { url: url('/tz/month-13'), sendAt: '2027-13-01T09:00:00+01:00' });
+    expect(zoned.status).toBe(422);
+    expect(zoned.json.errors).toEqual([
+      { path: 'sendAt', message: '2027-02-30 does not exist: February 2027 has 28 days' },
+    ]);
+    expect(offset.json.errors).toEqual([
+      { path: 'sendAt', message: '2027-04-31 does not exist: April 2027 has 30 days' },
+    ]);
+    expect(month.json.errors).toEqual([
+      { path: 'sendAt', message: '2027-13-01 does not exist: the month is 01 to 12' },
+    ]);
+  });
+
+  it('a delay over 365 days is a 422 saying the most in words, not as the schema library writes a bound', async () => {
+    const refused = await api.post('/v1/messages', { url: url('/tz/far'), delay: 31_536_001 });
+    expect(refused.status).toBe(422);
+    expect(refused.json.errors).toEqual([{ path: 'delay', message: 'must be at most 31,536,000 seconds (365 days)' }]);
+  });
+
   it('the past window is judged on the resolved instant, not the wall time read as UTC', async () => {
     // Ten minutes ago in Kolkata (+05:30) read as UTC would be hours ahead: it is in the past.
     const wall = DateTime.now().setZone('Asia/Kolkata').minus({ minutes: 10 }).toFormat("yyyy-MM-dd'T'HH:mm:ss");

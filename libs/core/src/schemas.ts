@@ -152,16 +152,57 @@ const flowControl = z
 const upperCaseTAndZ = (value: unknown) =>
   typeof value === 'string' ? value.replace(/^(\d{4}-\d\d-\d\d)t/, '$1T').replace(/z$/, 'Z') : value;
 
-/** An RFC 3339 date-time, or a wall time without an offset to be read in a `timezone`. */
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/**
+ * Why a date-time's date is no day of the calendar (`2026-02-30`: February 2026 has 28 days), or
+ * undefined when it is one, or the text is not shaped as a date-time at all.
+ */
+export const missingDate = (value: unknown): string | undefined => {
+  const parts = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})T/i.exec(value) : null;
+  if (!parts) return undefined;
+  const [, year, month, day] = parts as unknown as [string, string, string, string];
+  const date = `${year}-${month}-${day}`;
+  const monthIndex = Number(month) - 1;
+  if (monthIndex < 0 || monthIndex > 11) return `${date} does not exist: the month is 01 to 12`;
+  const days = new Date(Date.UTC(Number(year), monthIndex + 1, 0)).getUTCDate();
+  if (Number(day) < 1 || Number(day) > days) {
+    return `${date} does not exist: ${MONTH_NAMES[monthIndex]} ${year} has ${days} days`;
+  }
+  return undefined;
+};
+
+/**
+ * An RFC 3339 date-time, or a wall time without an offset to be read in a `timezone`. A date the
+ * calendar lacks is said to be one, not told the shapes a date-time may have.
+ */
 const sendAt = z.preprocess(
   upperCaseTAndZ,
   z.iso.datetime({
     offset: true,
     local: true,
-    message: 'must be an RFC 3339 date-time, e.g. 2026-12-01T09:00:00Z, or a wall time with a timezone',
+    error: (issue) =>
+      missingDate(issue.input) ??
+      'must be an RFC 3339 date-time, e.g. 2026-12-01T09:00:00Z, or a wall time with a timezone',
   }),
 );
-const delay = z.number().min(0).max(MAX_DELAY_S);
+const delay = z
+  .number()
+  .min(0, 'must be 0 or more seconds')
+  .max(MAX_DELAY_S, 'must be at most 31,536,000 seconds (365 days)');
 
 /**
  * An IANA time zone name the runtime's tz data knows, kept as IANA spells it (`europe/berlin` is

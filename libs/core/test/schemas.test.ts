@@ -91,6 +91,33 @@ describe('MessageIn', () => {
     );
   });
 
+  it('says a date the calendar lacks does not exist, rather than listing the shapes a date-time may have', () => {
+    const sendAtErrors = (sendAt: string, timezone?: string) =>
+      errorsOf(MessageIn, { url: 'https://e.com', sendAt, ...(timezone && { timezone }) });
+    expect(sendAtErrors('2026-02-30T09:00:00', 'Europe/Berlin')).toEqual([
+      { path: 'sendAt', message: '2026-02-30 does not exist: February 2026 has 28 days' },
+    ]);
+    expect(sendAtErrors('2028-02-30T09:00:00Z')).toEqual([
+      { path: 'sendAt', message: '2028-02-30 does not exist: February 2028 has 29 days' },
+    ]);
+    expect(sendAtErrors('2026-00-10T09:00:00Z')).toEqual([
+      { path: 'sendAt', message: '2026-00-10 does not exist: the month is 01 to 12' },
+    ]);
+    // A date that exists with a time that does not keep the general words.
+    expect(sendAtErrors('2026-02-28T25:00:00Z')).toEqual([
+      { path: 'sendAt', message: expect.stringMatching(/^must be an RFC 3339 date-time/) },
+    ]);
+  });
+
+  it('says the bounds of delay in seconds and days', () => {
+    expect(errorsOf(MessageIn, { url: 'https://e.com', delay: 31_536_001 })).toEqual([
+      { path: 'delay', message: 'must be at most 31,536,000 seconds (365 days)' },
+    ]);
+    expect(errorsOf(MessageIn, { url: 'https://e.com', delay: -1 })).toEqual([
+      { path: 'delay', message: 'must be 0 or more seconds' },
+    ]);
+  });
+
   it('keeps a time zone as IANA spells it, whatever case it was written in, and an alias as written', () => {
     const zoneOf = (timezone: string) =>
       MessageIn.parse({ url: 'https://e.com', sendAt: '2026-12-24T09:00', timezone }).timezone;

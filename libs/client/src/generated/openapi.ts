@@ -833,9 +833,10 @@ export interface components {
          *       02:30 CET an hour later.
          *
          *     A wall time without an offset and without a `timezone` is a 422 (Vigil never guesses a
-         *     zone); on a PATCH it is read in the message's own `timezone` if it has one. The limits
-         *     apply to the resolved instant: up to 60 seconds in the past is delivered right away;
-         *     further in the past, or more than 365 days ahead, is a 422.
+         *     zone); on a PATCH it is read in the message's own `timezone` if it has one. A date the
+         *     calendar lacks (`2026-02-30`) is a 422 saying so. The limits apply to the resolved instant:
+         *     up to 60 seconds in the past is delivered right away; further in the past, or more than 365
+         *     days ahead, is a 422.
          * @example 2026-12-01T09:00:00Z
          * @example 2026-03-29T02:30:00
          */
@@ -851,7 +852,7 @@ export interface components {
          */
         TimeZone: string;
         /**
-         * @description When to deliver, as seconds from now: 0 to 31536000 (365 days). Fractions are allowed and kept to the millisecond (`1.5` is 1500 ms).
+         * @description When to deliver, as seconds from now: 0 to 31536000 (365 days; more is a 422 saying so). Fractions are allowed and kept to the millisecond (`1.5` is 1500 ms).
          * @example 90.5
          */
         Delay: number;
