@@ -129,6 +129,31 @@ describe('a sendAt wall time with a timezone', () => {
   });
 });
 
+describe('a timezone written in another case, or as an alias', () => {
+  it("is stored and answered by its canonical IANA name (asia/kolkata is Asia/Kolkata, not as typed nor ICU's Asia/Calcutta)", async () => {
+    const day = DateTime.now().plus({ days: 3 }).toISODate();
+    const kolkata = await api.post('/v1/messages', {
+      url: url('/tz/kolkata'),
+      sendAt: `${day}T12:00:00`,
+      timezone: 'asia/kolkata',
+    });
+    const eastern = await api.post('/v1/messages', {
+      url: url('/tz/eastern'),
+      sendAt: `${day}T12:00:00`,
+      timezone: 'US/Eastern',
+    });
+    expect(kolkata.status).toBe(201);
+    expect(kolkata.json).toMatchObject({
+      sendAt: `${day}T06:30:00.000Z`,
+      timezone: 'Asia/Kolkata',
+      localSendAt: `${day}T12:00:00.000+05:30`,
+    });
+    expect((await api.get(`/v1/messages/${kolkata.json.id}`)).json.timezone).toBe('Asia/Kolkata');
+    expect(eastern.json.timezone).toBe('America/New_York');
+    expect(eastern.json.localSendAt).toMatch(new RegExp(`^${day}T12:00:00\\.000-0[45]:00$`));
+  });
+});
+
 describe('a batch with time zones', () => {
   it('resolves each message in its own zone, all or nothing', async () => {
     const berlin = nextTransition('Europe/Berlin', 'spring');

@@ -25,7 +25,7 @@ import {
 } from './message-limits';
 import {
   hasUtcOffset,
-  ianaSpelling,
+  canonicalTimeZone,
   isKnownTimeZone,
   MAX_TIME_ZONE_LENGTH,
   notBeforeSubMillisecond,
@@ -205,8 +205,9 @@ const delay = z
   .max(MAX_DELAY_S, 'must be at most 31,536,000 seconds (365 days)');
 
 /**
- * An IANA time zone name the runtime's tz data knows, kept as IANA spells it (`europe/berlin` is
- * stored and shown as `Europe/Berlin`); an unknown one is named in the problem.
+ * An IANA time zone name the runtime's tz data knows, kept by its canonical name (`asia/kolkata`
+ * is stored and shown as `Asia/Kolkata`, `US/Eastern` as `America/New_York`); an unknown one is
+ * named in the problem.
  */
 const timezone = z
   .string()
@@ -218,7 +219,7 @@ const timezone = z
       });
     }
   })
-  .transform(ianaSpelling);
+  .transform(canonicalTimeZone);
 
 /** A non-empty list of distinct values of `values` (every one at most once, so at most all of them). */
 const distinctList = <T extends readonly [string, ...string[]]>(values: T) =>

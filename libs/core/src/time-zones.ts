@@ -21,13 +21,42 @@ export const isKnownTimeZone = (name: string): boolean =>
   name.length > 0 && name.length <= MAX_TIME_ZONE_LENGTH && IANAZone.isValidZone(name);
 
 /**
- * A known zone as IANA spells it: `europe/berlin` → `Europe/Berlin`, `utc` → `UTC` (the runtime
- * finds a zone whatever its case). Only the case changes: an alias stays the alias its caller wrote
- * (`US/Eastern` is not turned into `America/New_York`).
+ * The zones the runtime's ICU names by the tz database's old name (CLDR keeps it as its id: `Intl`
+ * resolves `Asia/Kolkata` to `Asia/Calcutta`), each with its current IANA name. The client's CLI
+ * keeps the same table (libs/client wall-time.ts: it imports nothing of the server).
  */
-export const ianaSpelling = (name: string): string => {
+const CURRENT_ZONE_NAMES: Readonly<Record<string, string>> = {
+  'Africa/Asmera': 'Africa/Asmara',
+  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
+  'America/Catamarca': 'America/Argentina/Catamarca',
+  'America/Coral_Harbour': 'America/Atikokan',
+  'America/Cordoba': 'America/Argentina/Cordoba',
+  'America/Godthab': 'America/Nuuk',
+  'America/Indianapolis': 'America/Indiana/Indianapolis',
+  'America/Jujuy': 'America/Argentina/Jujuy',
+  'America/Louisville': 'America/Kentucky/Louisville',
+  'America/Mendoza': 'America/Argentina/Mendoza',
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Truk': 'Pacific/Chuuk',
+};
+
+/**
+ * A known zone by its canonical IANA name, however it was written: `europe/berlin` →
+ * `Europe/Berlin`, `asia/kolkata` → `Asia/Kolkata` (not ICU's `Asia/Calcutta`), an alias by the
+ * zone it links to (`US/Eastern` → `America/New_York`, `Etc/UTC` → `UTC`), so one zone is stored
+ * and answered under one name. The name changes, never the zone's rules: an alias is that zone.
+ */
+export const canonicalTimeZone = (name: string): string => {
   const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  return resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
+  const current = CURRENT_ZONE_NAMES[resolved];
+  return current !== undefined && IANAZone.isValidZone(current) ? current : resolved;
 };
 
 /** A date-time ending in `Z` or a numeric offset names its instant by itself. */

@@ -118,12 +118,16 @@ describe('MessageIn', () => {
     ]);
   });
 
-  it('keeps a time zone as IANA spells it, whatever case it was written in, and an alias as written', () => {
+  it('keeps a time zone by its canonical IANA name, whatever case or alias it was written with', () => {
     const zoneOf = (timezone: string) =>
       MessageIn.parse({ url: 'https://e.com', sendAt: '2026-12-24T09:00', timezone }).timezone;
     expect(zoneOf('europe/berlin')).toBe('Europe/Berlin');
     expect(zoneOf('utc')).toBe('UTC');
-    expect(zoneOf('US/Eastern')).toBe('US/Eastern');
+    // ICU names it Asia/Calcutta; the tz database (and people) Asia/Kolkata.
+    expect(zoneOf('asia/kolkata')).toBe('Asia/Kolkata');
+    expect(zoneOf('Asia/Calcutta')).toBe('Asia/Kolkata');
+    expect(zoneOf('europe/kyiv')).toBe('Europe/Kyiv');
+    expect(zoneOf('US/Eastern')).toBe('America/New_York');
     expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt: '2026-12-24T09:00', timezone: 'Mars/Base' })).toEqual([
       {
         path: 'timezone',

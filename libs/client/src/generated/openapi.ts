@@ -845,7 +845,9 @@ export interface components {
          * @description An IANA time zone name (`Europe/Berlin`, `America/New_York`, `UTC`) that `sendAt` is read
          *     in when it has no offset (see `SendAt` for the gap and overlap rules). With an offset-bearing
          *     `sendAt`, or with `delay`, it does not move the instant: it is kept to show the message's
-         *     time in (`localSendAt`). An unknown name is a 422 naming it, with the path `timezone`.
+         *     time in (`localSendAt`). The zone is kept by its canonical IANA name, whatever case or
+         *     alias it was written with (`asia/kolkata` is `Asia/Kolkata`, `US/Eastern` is
+         *     `America/New_York`). An unknown name is a 422 naming it, with the path `timezone`.
          *     The instant is fixed when the message is scheduled; later changes to the zone's rules do
          *     not move it.
          * @example Europe/Berlin
@@ -1119,7 +1121,7 @@ export interface components {
              */
             sendAt: string;
             /**
-             * @description The IANA time zone the message was scheduled in, as given. Present only when one was given (on create or a later PATCH).
+             * @description The IANA time zone the message was scheduled in, by its canonical name (`Asia/Kolkata` for `asia/kolkata`). Present only when one was given (on create or a later PATCH).
              * @example Europe/Berlin
              */
             timezone?: string | undefined;
