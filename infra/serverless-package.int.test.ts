@@ -543,8 +543,8 @@ describe('serverless package (offline, --stage ci)', () => {
         { type: 'REQUEST_TOO_LARGE', status: 413, slug: 'payload-too-large' },
         { type: 'UNSUPPORTED_MEDIA_TYPE', status: 415, slug: 'unsupported-media-type' },
         // A mistyped path or method: API Gateway's own answer is a 403 "Missing Authentication Token".
-        { type: 'MISSING_AUTHENTICATION_TOKEN', status: 404, slug: 'not-found' },
-        { type: 'RESOURCE_NOT_FOUND', status: 404, slug: 'not-found' },
+        { type: 'MISSING_AUTHENTICATION_TOKEN', status: 404, slug: 'no-such-route' },
+        { type: 'RESOURCE_NOT_FOUND', status: 404, slug: 'no-such-route' },
         // An authorizer that failed is no verdict on the credential: a 503 a client retries, not a 401.
         { type: 'AUTHORIZER_FAILURE', status: 503, slug: 'unavailable' },
         { type: 'AUTHORIZER_CONFIGURATION_ERROR', status: 500, slug: 'internal' },

@@ -98,10 +98,14 @@ export const PROBLEMS = {
   },
 
   // Where it goes.
-  /** A path no route has (API Gateway's MISSING_AUTHENTICATION_TOKEN). */
+  /**
+   * A path no route has (API Gateway's MISSING_AUTHENTICATION_TOKEN). Its own type, not
+   * `not-found`: a client told so knows the URL is wrong (an API URL ending in /v1, say) without
+   * asking again whether the thing it named exists; one that reads the status sees the 404 it did.
+   */
   noSuchRoute: {
     status: 404,
-    slug: 'not-found',
+    slug: 'no-such-route',
     title: 'No such route',
     detail: 'This method and path are not a Vigil API route (see the API reference, openapi.yaml).',
   },

@@ -253,6 +253,19 @@ describe('stopping', () => {
   });
 });
 
+describe('a path no route has', () => {
+  it('is a 404 of its own type, no-such-route, which a client tells from a message that does not exist (not-found)', async () => {
+    const gateway = await startTestGateway();
+    const response = await fetch(`${gateway.url}/v1/v1/messages/msg_01JDX0000000000000000000AA`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({
+      type: 'https://vigil.dev/problems/no-such-route',
+      title: 'No such route',
+      detail: '/v1/v1/messages/msg_01JDX0000000000000000000AA is not a Vigil API route.',
+    });
+  });
+});
+
 describe('a method a route does not take', () => {
   it('answers GET, PATCH and DELETE on the POST-only routes 405 with Allow: POST, before any key is checked (GET /v1/messages/batch was "No such message")', async () => {
     const gateway = await startTestGateway();

@@ -138,8 +138,9 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
       );
     }
     if (status === 404) {
-      // No id named: the route itself is not there, so the URL is likely not the API's root.
-      if (!where.id) {
+      // No id named, or the API says no route has the path (`no-such-route`): the route itself is
+      // not there, so the URL is likely not the API's root.
+      if (!where.id || (error instanceof VigilError && error.is('no-such-route'))) {
         return new CliError(
           `not found (${detail})`,
           EXIT.notFound,

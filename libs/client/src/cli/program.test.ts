@@ -186,6 +186,26 @@ describe('an id the API answers 404 for', () => {
       expect(ran.stderr).not.toMatch(/no (message|job)/);
     }
   });
+
+  it('is a wrong API URL at once when the API says no route has the path (no-such-route): no listing is asked', async () => {
+    const noRoute: Fetch = async (request) =>
+      answer(404, {
+        type: 'https://vigil.dev/problems/no-such-route',
+        title: 'No such route',
+        status: 404,
+        detail: `${new URL(request.url).pathname} is not a Vigil API route.`,
+      });
+
+    const ran = await cli(['show', id], noRoute, { env: { VIGIL_API_URL: 'http://api.test/v1' } });
+
+    expect(ran.code).toBe(4);
+    expect(ran.stderr).toMatch(
+      /^vigil: not found \(\/v1\/v1\/messages\/.* is not a Vigil API route\.\): check the API URL/,
+    );
+    const paths = ran.requests.map((r) => new URL(r.url).pathname);
+    expect(paths).toContain(`/v1/v1/messages/${id}`);
+    expect(paths).not.toContain('/v1/v1/messages');
+  });
 });
 
 describe('a key the API refuses', () => {

@@ -4,6 +4,7 @@
  * for real. `runCli` resolves with the exit code.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { VigilError } from '../errors';
 import type { Api, MessageFilter } from './api';
 import type { Credentials } from './config';
 import { DEFAULT_PROFILE, resolveCredentials } from './config';
@@ -108,10 +109,12 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
   };
   /**
    * A call that named an id, failed: a 404 is no such message or job, unless the API URL is wrong
-   * (`.../v1`: every route is then a 404 too, and the API's problem type is the same `not-found`).
-   * One listing, which names no id, tells them apart before the id is blamed.
+   * (`.../v1`: every route is then a 404 too). An API that says so (`no-such-route`) is taken at its
+   * word; for one that answers both with `not-found` (before the type was its own), one listing,
+   * which names no id, tells them apart before the id is blamed.
    */
   const idFailure = async (api: Api, error: unknown, where: Where & { id: string }): Promise<CliError> => {
+    if (error instanceof VigilError && error.is('no-such-route')) return toCliError(error, where);
     if ((error as { status?: unknown }).status === 404) {
       const listing = await api.messages.listPage({ limit: 1 }).then(
         () => undefined,
