@@ -90,13 +90,9 @@ export class PayloadTooLargeError extends VigilError {
   }
 }
 
+/** Its answer names the scheme it wants (WWW-Authenticate, RFC 9110 §11.6.1): the catalogue's entry carries it. */
 export class UnauthorizedError extends VigilError {
   readonly problem = PROBLEMS.unauthorized;
-
-  constructor(message: string) {
-    // A 401 names the scheme it wants (RFC 9110 §11.6.1), as the gateway's own 401 does.
-    super(message, { headers: { 'www-authenticate': 'Bearer' } });
-  }
 }
 
 export class MessageNotFoundError extends VigilError {
