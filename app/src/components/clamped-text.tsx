@@ -1,7 +1,8 @@
 'use client';
 
-import { Button, Flex } from '@radix-ui/themes';
+import { Flex } from '@radix-ui/themes';
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { ShowAllToggle } from './show-all-toggle';
 
 /**
  * Text that could take a screen of lines (a 2,000-character URL), shown in `lines` lines at most
@@ -45,15 +46,7 @@ export function ClampedText({
         {children}
       </span>
       {(clipped || expanded) && (
-        <Button
-          variant="ghost"
-          size="1"
-          aria-expanded={expanded}
-          aria-controls={id}
-          onClick={() => setExpanded(!expanded)}
-        >
-          {expanded ? 'Show less' : 'Show all of it'}
-        </Button>
+        <ShowAllToggle expanded={expanded} onToggle={setExpanded} controls={id} showAll="Show all of it" />
       )}
     </Flex>
   );

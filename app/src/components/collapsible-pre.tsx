@@ -1,8 +1,9 @@
 'use client';
 
-import { Button, Flex, Text } from '@radix-ui/themes';
+import { Flex, Text } from '@radix-ui/themes';
 import { useId, useState } from 'react';
 import { COLLAPSED_LINES, firstLines } from '@/lib/format';
+import { ShowAllToggle } from './show-all-toggle';
 
 /**
  * A body as a mono block: over 20 lines it shows its first 20 and a "Show all" button, so a 140 KB
@@ -26,15 +27,12 @@ export function CollapsiblePre({ text, testId }: { text: string; testId?: string
       </pre>
       {long && (
         <Flex align="center" gap="3">
-          <Button
-            variant="ghost"
-            size="1"
-            aria-expanded={expanded}
-            aria-controls={id}
-            onClick={() => setExpanded(!expanded)}
-          >
-            {expanded ? 'Show less' : `Show all ${total.toLocaleString('en-US')} lines`}
-          </Button>
+          <ShowAllToggle
+            expanded={expanded}
+            onToggle={setExpanded}
+            controls={id}
+            showAll={`Show all ${total.toLocaleString('en-US')} lines`}
+          />
           {!expanded && (
             <Text size="1" color="gray">
               {(total - COLLAPSED_LINES).toLocaleString('en-US')} more lines hidden
