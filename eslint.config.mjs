@@ -38,10 +38,11 @@ const LAYERS = {
 };
 
 /**
- * Single files another layer may import besides its own rules: the console reads its session
- * secret from SSM as the authorizer does (SsmSecretSource), and nothing else of the adapters.
+ * Composition roots that may import more than their layer: the console's (Next.js's
+ * instrumentation.ts, run once at its server's start) wires the deployed console's session secret
+ * from the adapters and hands the app the port; the rest of the app imports no adapter.
  */
-const SHARED_FILES = [{ category: 'secret-source', pattern: 'libs/aws/src/secret-source.ts', importedBy: 'app' }];
+const COMPOSITION_ROOTS = [{ category: 'console-wiring', pattern: 'app/src/instrumentation.ts', allow: ['adapters'] }];
 
 /**
  * Tests sit beside the code they test and may import what that code may, plus the test tier's
@@ -107,7 +108,7 @@ export default tseslint.config(
         { type: 'bench', pattern: 'bench', partialMatch: false },
         { type: 'lint', pattern: 'lint', partialMatch: false },
       ],
-      'boundaries/files': [...TEST_TIERS, ...SHARED_FILES].map(({ category, pattern }) => ({ category, pattern })),
+      'boundaries/files': [...TEST_TIERS, ...COMPOSITION_ROOTS].map(({ category, pattern }) => ({ category, pattern })),
     },
     rules: {
       'boundaries/dependencies': [
@@ -124,9 +125,9 @@ export default tseslint.config(
               from: { file: { categories: category } },
               allow: { to: { element: { type: allow } } },
             })),
-            ...SHARED_FILES.map(({ category, importedBy }) => ({
-              from: { element: { type: importedBy } },
-              allow: { to: { file: { categories: category } } },
+            ...COMPOSITION_ROOTS.map(({ category, allow }) => ({
+              from: { file: { categories: category } },
+              allow: { to: { element: { type: allow } } },
             })),
           ],
         },

@@ -98,10 +98,17 @@ describe('the layer boundaries (npm run lint)', () => {
     expect(await boundaryProblems(APP, importOf(APP, target.handler))).toHaveLength(1);
   });
 
-  it('let the web app read its session secret as the authorizer does, and no other adapter file', async () => {
-    expect(await boundaryProblems(APP, importOf(APP, 'libs/aws/src/secret-source'))).toEqual([]);
-    expect(await boundaryProblems(APP, importOf(APP, 'libs/aws/src/system-clock'))).toEqual([
+  it('keep every file of the web app from the session secret adapter, but its composition root', async () => {
+    expect(await boundaryProblems(APP, importOf(APP, 'libs/aws/src/secret-source'))).toEqual([
       expect.stringMatching(/"app" to elements of type "adapters"/),
+    ]);
+    expect(await boundaryProblems(APP, importOf(APP, 'libs/aws/src/wiring/console'))).toEqual([
+      expect.stringMatching(/"app" to elements of type "adapters"/),
+    ]);
+    const root = 'app/src/instrumentation.ts';
+    expect(await boundaryProblems(root, importOf(root, 'libs/aws/src/wiring/console'))).toEqual([]);
+    expect(await boundaryProblems(root, importOf(root, target.local))).toEqual([
+      expect.stringMatching(/"app" to elements of type "local"/),
     ]);
   });
 

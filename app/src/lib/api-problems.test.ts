@@ -12,7 +12,7 @@ vi.mock('next/headers', () => ({
   }),
   headers: async () => new Headers(),
 }));
-vi.mock('./config', () => ({ webConfig: () => ({ apiUrl: 'http://127.0.0.1:9' }) }));
+vi.mock('./config', () => ({ consoleConfig: () => ({ apiUrl: 'http://127.0.0.1:9' }) }));
 
 const { loadPage } = await import('./api');
 

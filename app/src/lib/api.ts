@@ -11,7 +11,7 @@ import type { JWT } from 'next-auth/jwt';
 import { encode } from 'next-auth/jwt';
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { webConfig } from './config';
+import { consoleConfig } from './config';
 import { PAGE_PATH_HEADER, signInHref } from './paths';
 import { consoleSettings } from './console-settings';
 import type { Problem, SessionTenant } from './types';
@@ -52,7 +52,7 @@ const API_TRY_TIMEOUT_MS = 12_000;
 
 const clientFor = (token: () => Promise<string>): Vigil =>
   new Vigil({
-    baseUrl: webConfig().apiUrl,
+    baseUrl: consoleConfig().apiUrl,
     apiKey: token,
     timeoutMs: API_TRY_TIMEOUT_MS,
     retries: 1,
@@ -72,7 +72,7 @@ const asApiProblem = async (error: unknown): Promise<never> => {
       status: 504,
       title: 'The Vigil API did not answer in time',
       detail:
-        `No answer from ${webConfig().apiUrl} within ${API_TRY_TIMEOUT_MS / 1000} s. It may be busy, and what you ` +
+        `No answer from ${consoleConfig().apiUrl} within ${API_TRY_TIMEOUT_MS / 1000} s. It may be busy, and what you ` +
         'asked may have been done: reload the page to see where things stand before you try again.',
     });
   }
@@ -81,7 +81,7 @@ const asApiProblem = async (error: unknown): Promise<never> => {
       type: 'api-unreachable',
       status: 503,
       title: 'The Vigil API is not reachable',
-      detail: `Nothing answered at ${webConfig().apiUrl}. Is the API running?`,
+      detail: `Nothing answered at ${consoleConfig().apiUrl}. Is the API running?`,
     });
   }
   if (error instanceof VigilError) throw new ApiProblem({ ...error.problem, errors: error.errors });

@@ -10,8 +10,8 @@ import CognitoProvider from 'next-auth/providers/cognito';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { SESSION_MAX_AGE_S, sessionClaims } from '@vigil/core/tenancy/session';
 import { claimSessionTenant, newSessionId, revokeSession } from './api';
-import { devSignInEnabled } from './config';
-import type { CognitoSettings } from './console-settings';
+import type { CognitoSettings } from './config';
+import { consoleConfig } from './config';
 import { consoleSettings } from './console-settings';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -19,7 +19,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const providers = (cognito: CognitoSettings | undefined): NextAuthOptions['providers'] => {
   const list: NextAuthOptions['providers'] = [];
   if (cognito) list.push(CognitoProvider(cognito));
-  if (devSignInEnabled()) {
+  if (consoleConfig().devSignIn) {
     list.push(
       CredentialsProvider({
         id: 'dev',

@@ -7,15 +7,12 @@
  */
 import type { GetParameterCommandOutput } from '@aws-sdk/client-ssm';
 import { GetParameterCommand, ParameterNotFound } from '@aws-sdk/client-ssm';
-import type { Clock } from '@vigil/core';
+import type { Clock, SecretSource } from '@vigil/core';
+
+export type { SecretSource };
 
 /** How long a secret read from Parameter Store is used before it is read again. */
 export const SECRET_CACHE_MS = 5 * 60_000;
-
-/** One secret; undefined when the deployment has none (e.g. no web app: no session tokens). */
-export interface SecretSource {
-  get(): Promise<string | undefined>;
-}
 
 export class SecretSourceError extends Error {
   override name = 'SecretSourceError';
@@ -40,7 +37,7 @@ export class SsmSecretSource implements SecretSource {
     private readonly ssm: SsmClientLike,
     /** The parameter's name, e.g. `/vigil/prod/session-secret`. */
     readonly parameterName: string,
-    /** Only read (never slept on): the console passes a bare `{ now }`. */
+    /** Only read (never slept on). */
     private readonly clock: Pick<Clock, 'now'>,
     private readonly cacheMs: number = SECRET_CACHE_MS,
   ) {}

@@ -394,3 +394,12 @@ export interface BulkJobStore {
 export interface BulkJobQueue {
   enqueue(step: BulkJobStepRef): Promise<void>;
 }
+
+/**
+ * One secret, such as the session secret the console signs its sessions with and the authorizer
+ * checks them with: the SSM parameter on AWS (libs/aws, secret-source.ts), a value locally.
+ * Undefined when the deployment has none (e.g. no web app: no session tokens).
+ */
+export interface SecretSource {
+  get(): Promise<string | undefined>;
+}

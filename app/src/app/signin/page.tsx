@@ -4,7 +4,7 @@ import { redirect } from 'next/navigation';
 import { getServerSession } from 'next-auth';
 import { SignInForm } from '@/components/sign-in-form';
 import { authOptions } from '@/lib/auth';
-import { devSignInEnabled } from '@/lib/config';
+import { consoleConfig } from '@/lib/config';
 import { consoleSettings } from '@/lib/console-settings';
 import { returnPath } from '@/lib/paths';
 
@@ -30,7 +30,7 @@ export default async function SignInPage({
   const returnTo = returnPath(from);
   const session = await getServerSession(await authOptions());
   if (session && error !== 'SessionExpired') redirect(returnTo);
-  const dev = devSignInEnabled();
+  const dev = consoleConfig().devSignIn;
   const cognito = Boolean((await consoleSettings()).cognito);
   return (
     <Flex align="center" justify="center" minHeight="100vh" p="4">

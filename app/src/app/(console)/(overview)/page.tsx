@@ -6,7 +6,7 @@ import { SectionCard } from '@/components/section-card';
 import { UsageChart } from '@/components/usage-chart';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
-import { webConfig } from '@/lib/config';
+import { consoleConfig } from '@/lib/config';
 import { Timestamp } from '@/components/timestamp';
 import {
   attemptOutcome,
@@ -48,7 +48,7 @@ export default async function OverviewPage() {
   const { monthToDate, plan } = usage;
   const used = Math.min(100, (monthToDate.scheduled / plan.monthlyMessages) * 100);
   const key = keys.at(-1);
-  const { publicApiUrl } = webConfig();
+  const { publicApiUrl } = consoleConfig();
   // Against a local stack, webhooks go to a receiver on this machine (npm run receiver).
   const local = isLocalApi(publicApiUrl);
   const curl = quickstartCurl(publicApiUrl, key ? `${key.prefix}…` : 'vgl_…');

@@ -7,7 +7,7 @@ import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
 import { revokerText } from '@/lib/format';
-import { webConfig } from '@/lib/config';
+import { consoleConfig } from '@/lib/config';
 
 export const metadata: Metadata = { title: 'API keys' };
 
@@ -22,7 +22,7 @@ export default async function KeysPage() {
         <Heading as="h1" size="6">
           API keys
         </Heading>
-        <CreateKeyDialog apiUrl={webConfig().publicApiUrl} />
+        <CreateKeyDialog apiUrl={consoleConfig().publicApiUrl} />
       </Flex>
       <Text size="2" color="gray">
         Send a key as <Code>Authorization: Bearer vgl_…</Code>. Vigil keeps only a hash of each key, so its secret is
