@@ -5,13 +5,21 @@ import NextLink from 'next/link';
 import { useState, useTransition } from 'react';
 import { sendTestWebhook } from '@/lib/actions';
 import { DEFAULT_TEST_PAYLOAD, parsePayload } from '@/lib/format';
+import { newIdempotencyKey } from '@/lib/idempotency-keys';
 import { ErrorCallout } from './notices';
 import { FieldLabel } from './field-label';
 
-/** Sends a webhook due now to a URL, with a JSON payload the user may edit (checked before it is sent). */
+/**
+ * Sends a webhook due now to a URL, with a JSON payload the user may edit (checked before it is sent).
+ * Its Idempotency-Key stays while the URL and payload do, until one is sent: "Send now" again after
+ * an answer that did not come in time sends the same key, and the API answers with the message the
+ * first try made instead of making a second; an edit, or a test sent, starts a new key.
+ */
 export function TestWebhookForm() {
   const [url, setUrl] = useState('');
   const [payload, setPayload] = useState(DEFAULT_TEST_PAYLOAD);
+  const [key, setKey] = useState(() => newIdempotencyKey('test-webhook'));
+  const renewKey = () => setKey(newIdempotencyKey('test-webhook'));
   const [payloadError, setPayloadError] = useState<string | undefined>();
   const [sent, setSent] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -24,8 +32,9 @@ export function TestWebhookForm() {
         setPayloadError(parsed.ok ? undefined : parsed.error);
         if (!parsed.ok) return;
         startTransition(async () => {
-          const result = await sendTestWebhook(url.trim(), payload);
+          const result = await sendTestWebhook(url.trim(), payload, key);
           if (result.ok) {
+            renewKey();
             setSent(result.data.id);
             setError(undefined);
           } else {
@@ -43,7 +52,10 @@ export function TestWebhookForm() {
             aria-label="Webhook URL"
             placeholder="https://example.com/webhooks/vigil"
             value={url}
-            onChange={(event) => setUrl(event.target.value)}
+            onChange={(event) => {
+              setUrl(event.target.value);
+              renewKey();
+            }}
             style={{ flex: '1 1 280px' }}
           />
           <Button type="submit" loading={pending}>
@@ -60,6 +72,7 @@ export function TestWebhookForm() {
             onChange={(event) => {
               setPayload(event.target.value);
               setPayloadError(undefined);
+              renewKey();
             }}
             aria-invalid={payloadError !== undefined}
             aria-describedby={payloadError ? 'test-payload-error' : undefined}

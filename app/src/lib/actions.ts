@@ -80,12 +80,15 @@ export const rotateSigningSecret = async () => run((vigil) => vigil.signingSecre
 /**
  * Schedules a test webhook to `url`, due now, with `payload` (JSON text, checked again here: the
  * form's own check runs in the browser) as its body; the message page then shows how it went.
+ * `idempotencyKey` is the form's for this URL and payload (newIdempotencyKey), so sending again
+ * after an answer that came too late makes one message, not two.
  */
-export const sendTestWebhook = async (url: string, payload: string) => {
+export const sendTestWebhook = async (url: string, payload: string, idempotencyKey: string) => {
   const body = parsePayload(payload);
   if (!body.ok) return body;
   return run(
-    (vigil) => vigil.messages.create({ url, in: 0, body: body.data, metadata: { source: 'web-app-test' } }),
+    (vigil) =>
+      vigil.messages.create({ url, in: 0, body: body.data, metadata: { source: 'web-app-test' }, idempotencyKey }),
     ['/messages', '/'],
   );
 };
