@@ -25,6 +25,8 @@ type Action = 'cancel' | 'redeliver';
 interface Selection {
   /** The ids on this page, in order. */
   pageIds: readonly string[];
+  /** Those of them that rows of Vigil's own deliveries stand for, several to a row. */
+  foldedIds: ReadonlySet<string>;
   selected: ReadonlySet<string>;
   toggle(id: string, on: boolean): void;
   setAll(on: boolean): void;
@@ -42,13 +44,22 @@ const useSelection = (): Selection => {
 };
 
 /** Holds which rows of the page are selected, and the job last started from here. */
-export function BulkSelection({ pageIds, children }: { pageIds: readonly string[]; children: ReactNode }) {
+export function BulkSelection({
+  pageIds,
+  foldedIds = [],
+  children,
+}: {
+  pageIds: readonly string[];
+  foldedIds?: readonly string[];
+  children: ReactNode;
+}) {
   const [picked, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [job, setJob] = useState<BulkJob | undefined>();
   // Another page (or the page refreshed with other rows): what is no longer shown is no longer selected.
   const selected = new Set(pageIds.filter((id) => picked.has(id)));
   const value: Selection = {
     pageIds,
+    foldedIds: new Set(foldedIds),
     selected,
     toggle: (id, on) =>
       setSelected((was) => {
@@ -65,9 +76,13 @@ export function BulkSelection({ pageIds, children }: { pageIds: readonly string[
   return <SelectionContext.Provider value={value}>{children}</SelectionContext.Provider>;
 }
 
-/** "Select page": every message on this page (or none); half-checked while some are. */
+/**
+ * "Select page": every message on this page (or none); half-checked while some are. That includes
+ * the messages a row of Vigil's own deliveries stands for, as ticking that row does: where the page
+ * has such rows, the box says how many messages it selects, more than the rows it ticks.
+ */
 function SelectPageBox() {
-  const { pageIds, selected, setAll } = useSelection();
+  const { pageIds, foldedIds, selected, setAll } = useSelection();
   const all = pageIds.length > 0 && pageIds.every((id) => selected.has(id));
   const some = !all && pageIds.some((id) => selected.has(id));
   return (
@@ -78,7 +93,7 @@ function SelectPageBox() {
           checked={all ? true : some ? 'indeterminate' : false}
           onCheckedChange={(checked) => setAll(checked === true)}
         />
-        Select page
+        {foldedIds.size > 0 ? `Select page (all ${plural(pageIds.length)})` : 'Select page'}
       </Flex>
     </Text>
   );
@@ -149,14 +164,27 @@ const ACTION_TEXT: Record<Action, { verb: string; applies: string }> = {
   },
 };
 
+/**
+ * What a selection holds besides your own messages: `20 of them are Vigil's own deliveries (alerts
+ * or callbacks, shown folded into rows)`, so a confirmation of 25 messages from six rows says why.
+ */
+export const foldedWords = (ids: readonly string[], foldedIds: ReadonlySet<string>): string => {
+  const folded = ids.filter((id) => foldedIds.has(id)).length;
+  if (folded === 0) return '';
+  if (ids.length === 1) return " It is one of Vigil's own deliveries (an alert or a callback).";
+  const them = folded === ids.length ? 'All of them are' : `${count(folded)} of them are`;
+  return ` ${them} Vigil's own deliveries (alerts or callbacks), shown folded into rows of several.`;
+};
+
 function BulkConfirm({ action, ids, onStarted }: { action: Action; ids: string[]; onStarted: (job: BulkJob) => void }) {
   const { verb, applies } = ACTION_TEXT[action];
+  const { foldedIds } = useSelection();
   const [key, setKey] = useState(newKey);
   return (
     <ConfirmButton
       label={`${verb} ${count(ids.length)}…`}
       title={`${verb} ${plural(ids.length)}?`}
-      description={applies}
+      description={applies + foldedWords(ids, foldedIds)}
       confirmLabel={`${verb} ${plural(ids.length)}`}
       cancelLabel="Keep them"
       color="indigo"

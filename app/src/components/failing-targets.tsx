@@ -19,9 +19,18 @@ const tally = (target: FailingTarget): string =>
 /**
  * The hosts several messages of the page are failing to, on one line above the list: an endpoint
  * that is down, named once, each leading to its failed and retrying messages (to redeliver them once
- * it is back), instead of as many red rows.
+ * it is back), instead of as many red rows. Counted among the page's `counted` messages only, and it
+ * says so: later pages (`morePages`) may hold more failures to the same hosts, or other hosts.
  */
-export function FailingTargets({ targets }: { targets: readonly FailingTarget[] }) {
+export function FailingTargets({
+  targets,
+  counted,
+  morePages,
+}: {
+  targets: readonly FailingTarget[];
+  counted: number;
+  morePages: boolean;
+}) {
   if (targets.length === 0) return null;
   const more = targets.length - NAMED;
   return (
@@ -30,7 +39,9 @@ export function FailingTargets({ targets }: { targets: readonly FailingTarget[] 
         <ExclamationTriangleIcon />
       </Callout.Icon>
       <Text as="div" size="2">
-        <Text weight="bold">Failing on this page:</Text>{' '}
+        <Text weight="bold">
+          Failing among the {count(counted)} messages on this page{morePages && ' (later pages not counted)'}:
+        </Text>{' '}
         <ul className="vigil-inline-list">
           {targets.slice(0, NAMED).map((target) => (
             <li key={target.host} data-testid="failing-target">

@@ -3,7 +3,7 @@
  * and Vigil's own deliveries to one endpoint in one state folded into one row.
  */
 import { describe, expect, it } from 'vitest';
-import { failingTargets, listRows, targetHost } from './list-rows';
+import { failingTargets, foldingLeftPageShort, listRows, pageMakeup, targetHost } from './list-rows';
 import type { Message } from './types';
 
 let n = 0;
@@ -110,5 +110,27 @@ describe('the rows of a page', () => {
     expect(
       rows.map((row) => (row.kind === 'message' ? row.message.status : `${row.messages.length} ${row.status}`)),
     ).toEqual(['2 retrying', '2 failed', 'retrying', 'delivered']);
+  });
+});
+
+describe("a page's makeup", () => {
+  it('counts the rows of your own messages and the deliveries of Vigil folded into rows of several', () => {
+    const page = [message({}), alert('retrying'), alert('retrying'), alert('retrying'), alert('failed'), message({})];
+    expect(pageMakeup(listRows(page))).toEqual({ own: 3, folded: 3, foldedRows: 1 });
+  });
+
+  it('is short of your own messages when folding left fewer than half a page of them and more pages follow', () => {
+    const page = [
+      ...Array.from({ length: 20 }, () => alert('retrying')),
+      ...Array.from({ length: 5 }, () => message({})),
+    ];
+    const makeup = pageMakeup(listRows(page));
+    expect(makeup).toEqual({ own: 5, folded: 20, foldedRows: 1 });
+    expect(foldingLeftPageShort(makeup, 25, true)).toBe(true);
+    // The last page: there are no more of yours to show.
+    expect(foldingLeftPageShort(makeup, 25, false)).toBe(false);
+    // Nothing folded, or most of the page yours: nothing to say.
+    expect(foldingLeftPageShort({ own: 5, folded: 0, foldedRows: 0 }, 25, true)).toBe(false);
+    expect(foldingLeftPageShort({ own: 15, folded: 10, foldedRows: 2 }, 25, true)).toBe(false);
   });
 });

@@ -103,3 +103,31 @@ export const listRows = (messages: readonly Message[]): ListRow[] => {
     row.kind === 'vigil' && row.messages.length === 1 ? { kind: 'message', message: row.messages[0]! } : row,
   );
 };
+
+/** How the page's messages fell into rows: your own, and Vigil's folded into rows of several. */
+export interface PageMakeup {
+  /** Messages shown a row each (yours, and a lone delivery of Vigil's). */
+  own: number;
+  /** Vigil's own deliveries folded into rows of several, and how many such rows. */
+  folded: number;
+  foldedRows: number;
+}
+
+export const pageMakeup = (rows: readonly ListRow[]): PageMakeup => {
+  const makeup = { own: 0, folded: 0, foldedRows: 0 };
+  for (const row of rows) {
+    if (row.kind === 'message') makeup.own += 1;
+    else {
+      makeup.folded += row.messages.length;
+      makeup.foldedRows += 1;
+    }
+  }
+  return makeup;
+};
+
+/**
+ * Whether folding left the page short of messages of its own (25 listed, 20 of them alerts in one
+ * row: six rows), while later pages hold more: the list then offers to show only your messages.
+ */
+export const foldingLeftPageShort = (makeup: PageMakeup, pageSize: number, morePages: boolean): boolean =>
+  morePages && makeup.folded > 0 && makeup.own < pageSize / 2;

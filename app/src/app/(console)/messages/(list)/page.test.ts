@@ -92,11 +92,41 @@ describe('the Messages page', () => {
     const failing = text(html.slice(html.indexOf('data-testid="failing-targets"')));
     // (Written as a sentence: the dots between the hosts are the list's CSS.)
     expect(failing).toMatch(
-      /Failing on this page: 127\.0\.0\.1:9713 20 retrying, all Vigil's own deliveries 127\.0\.0\.1:9710 4 failed /,
+      /Failing among the 25 messages on this page: 127\.0\.0\.1:9713 20 retrying, all Vigil's own deliveries 127\.0\.0\.1:9710 4 failed /,
     );
     expect(html).toContain(
       `href="/messages?status=failed%2Cretrying&amp;urlPrefix=${encodeURIComponent('http://127.0.0.1:9710/')}"`,
     );
+  });
+
+  it('says the failing hosts are counted on this page only when later pages follow', async () => {
+    answer.problem = undefined;
+    answer.data = { items: badDay(), nextCursor: 'c2' };
+    const failing = text(await render()).split('Failing among')[1] ?? '';
+    expect(failing).toMatch(/^ the 25 messages on this page \(later pages not counted\): 127\.0\.0\.1:9713/);
+  });
+
+  it("says when Vigil's folded deliveries leave the page few of your messages, and links to yours alone", async () => {
+    answer.problem = undefined;
+    answer.data = { items: badDay(), nextCursor: 'c2' };
+    const html = await render({ status: 'failed,retrying' });
+    expect(text(html)).toContain(
+      "20 of this page's 25 messages are Vigil's own deliveries, shown as one row, so it lists 5 of yours. Show only your messages",
+    );
+    expect(html).toContain('href="/messages?status=retrying%2Cfailed&amp;origin=message"');
+    // The last page has no more of yours: nothing to say.
+    answer.data = { items: badDay() };
+    expect(await render()).not.toContain('data-testid="folded-note"');
+  });
+
+  it('says how many messages "Select page" selects when rows stand for several', async () => {
+    answer.problem = undefined;
+    answer.data = { items: badDay() };
+    expect(text(await render())).toContain('Select page (all 25 messages)');
+    answer.data = { items: badDay().slice(20) };
+    const plain = text(await render());
+    expect(plain).toContain('Select page');
+    expect(plain).not.toContain('Select page (');
   });
 
   it('keeps the filters folded to one line that says which are given, above the list', async () => {

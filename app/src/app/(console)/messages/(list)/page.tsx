@@ -12,9 +12,9 @@ import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
-import { attemptOutcome, duration, failureReasonText, localTimeText, maskedUrl, targetText } from '@/lib/format';
-import { failingTargets, type ListRow, listRows, targetHost } from '@/lib/list-rows';
-import { isFiltered, listQueryOf, searchHref, searchOf } from '@/lib/message-search';
+import { attemptOutcome, count, duration, failureReasonText, localTimeText, maskedUrl, targetText } from '@/lib/format';
+import { failingTargets, foldingLeftPageShort, type ListRow, listRows, pageMakeup, targetHost } from '@/lib/list-rows';
+import { isFiltered, listQueryOf, type MessageSearch, searchHref, searchOf } from '@/lib/message-search';
 import type { Message } from '@/lib/types';
 import { LIVE_STATUSES } from '@/lib/types';
 
@@ -66,8 +66,16 @@ export default async function MessagesPage({
       <AutoRefresh active={live} />
       {heading}
       {filters}
-      <FailingTargets targets={failingTargets(page.items)} />
-      <BulkSelection pageIds={page.items.map((m) => m.id)}>
+      <FailingTargets
+        targets={failingTargets(page.items)}
+        counted={page.items.length}
+        morePages={Boolean(page.nextCursor)}
+      />
+      <FoldedNote rows={rows} search={search} morePages={Boolean(page.nextCursor)} />
+      <BulkSelection
+        pageIds={page.items.map((m) => m.id)}
+        foldedIds={rows.flatMap((row) => (row.kind === 'vigil' ? row.messages.map((m) => m.id) : []))}
+      >
         <BulkToolbar />
         <Card size="1">
           {page.items.length === 0 ? (
@@ -135,6 +143,25 @@ export default async function MessagesPage({
         </Text>
       )}
     </Flex>
+  );
+}
+
+/**
+ * When Vigil's own deliveries, folded, leave the page few of your messages (25 listed, 20 of them
+ * alerts in one row) and later pages hold more: it says so, with a link to your messages alone.
+ */
+function FoldedNote({ rows, search, morePages }: { rows: ListRow[]; search: MessageSearch; morePages: boolean }) {
+  const makeup = pageMakeup(rows);
+  if (!foldingLeftPageShort(makeup, PAGE_SIZE, morePages)) return null;
+  const { own, folded, foldedRows } = makeup;
+  return (
+    <Text as="p" size="2" color="gray" data-testid="folded-note">
+      {count(folded)} of this page&apos;s {count(own + folded)} messages are Vigil&apos;s own deliveries, shown as{' '}
+      {foldedRows === 1 ? 'one row' : `${count(foldedRows)} rows`}, so it lists {count(own)} of yours.{' '}
+      <Link asChild>
+        <NextLink href={searchHref({ ...search, origin: ['message'] })}>Show only your messages</NextLink>
+      </Link>
+    </Text>
   );
 }
 
