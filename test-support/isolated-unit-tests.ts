@@ -6,8 +6,10 @@
  */
 export const ISOLATED_UNIT = [
   'app/src/app/(console)/messages/(list)/page.test.ts',
+  'app/src/components/bulk-actions.test.ts',
   'app/src/components/problem-notice.test.ts',
   'app/src/lib/actions.test.ts',
   'app/src/lib/api-problems.test.ts',
+  'app/src/lib/test-webhook-action.test.ts',
   'test-support/ci.test.ts',
 ];
