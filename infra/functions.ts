@@ -132,7 +132,8 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   listAttempts: { table: [GET] },
   // counts like a create: quota and metering; and its idempotency claim (put; take-over, release, settle: update)
   redeliverMessage: { table: [GET, PUT, UPDATE, QUERY], ...CREATE },
-  retryMessage: { table: [GET, PUT], ...DISPATCH }, // the next attempt now: a new due time, dispatched again
+  // the next attempt now: a new due time, dispatched again; and its idempotency claim (put; take-over, release, settle: update)
+  retryMessage: { table: [GET, PUT, UPDATE], ...DISPATCH },
   getSigningSecret: { table: [GET] },
   rotateSigningSecret: { table: [GET, UPDATE] },
   listApiKeys: { table: [QUERY] },

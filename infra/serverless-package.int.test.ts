@@ -731,7 +731,7 @@ describe('serverless package (offline, --stage ci)', () => {
       cancelMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', 'sqs:SendMessage'],
       listAttempts: ['dynamodb:GetItem'],
       redeliverMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', ...DISPATCH],
-      retryMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
+      retryMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DISPATCH],
       getSigningSecret: ['dynamodb:GetItem'],
       rotateSigningSecret: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       listApiKeys: ['dynamodb:Query'],

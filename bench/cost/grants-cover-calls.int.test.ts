@@ -157,7 +157,10 @@ describe('the IAM grants, against the calls the functions make', () => {
     expect((await meter.invocation('sweep', () => sweep({}))).requeued).toBeGreaterThanOrEqual(1);
 
     await within('the first attempt to fail', async () => (await statusOf(flaky.id)) === 'retrying');
-    await api('POST', `/v1/messages/${flaky.id}/retry`);
+    // Keyed, and repeated: the key's claim, then its replay (settling the claim, an update).
+    const retryKey = { 'idempotency-key': 'grants-retry' };
+    await api('POST', `/v1/messages/${flaky.id}/retry`, undefined, retryKey);
+    await api('POST', `/v1/messages/${flaky.id}/retry`, undefined, retryKey);
     const ids = [near.id, far.id, moved.id, flaky.id, overdue.id, ...batch.items.map((m: { id: string }) => m.id)];
     await within('every message delivered', async () =>
       (await Promise.all(ids.map(statusOf))).every((status) => status === 'delivered'),

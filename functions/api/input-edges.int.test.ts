@@ -3,7 +3,7 @@
  * dynalite, fauxqs and the scheduler emulator: size and header limits at create, batch and PATCH
  * with nothing stored; a batch whose write fails part-way is never delivered; idempotency keys
  * bound to one request, batches included, under concurrency; redeliver counted like a create, and
- * made once by its Idempotency-Key.
+ * made once by its Idempotency-Key, as retry now is.
  * Every tenant here is new, so "nothing stored" is an empty listing.
  */
 import { request } from 'node:http';
@@ -773,5 +773,80 @@ describe('redeliver counts like a create', () => {
     expect((await api.get(`/v1/messages/${created.json.id}`)).json.status).toBe('delivered');
     await new Promise((r) => setTimeout(r, 1_000));
     expect(arrivalsAt('/redeliver-quota')).toHaveLength(1);
+  });
+});
+
+describe('retry now, made once by its Idempotency-Key', () => {
+  /** A message to a closed port: each attempt fails at once, and the next waits a backoff (short here). */
+  const failingMessage = async (api: Api, path: string) => {
+    const created = await api.post('/v1/messages', { url: `http://127.0.0.1:1${path}`, delay: 0 });
+    expect(created.status).toBe(201);
+    return created.json.id as string;
+  };
+  /**
+   * Once the message has failed `atLeast` attempts and waits to retry, its next attempt is moved
+   * 10 minutes out (a retrying message may be rescheduled between attempts; refused with 409 while
+   * an attempt is on its way), so nothing but a retry now makes one. Returns the message then.
+   */
+  const parked = async (api: Api, id: string, atLeast: number) => {
+    const until = Date.now() + 15_000;
+    for (;;) {
+      const { json } = await api.get(`/v1/messages/${id}`);
+      if (json.status === 'retrying' && json.attempts >= atLeast) {
+        const moved = await api.patch(`/v1/messages/${id}`, { delay: 600 });
+        if (moved.status === 200) return moved.json;
+      }
+      if (Date.now() > until) throw new Error(`message ${id} is ${json.status} after ${json.attempts} attempts`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  it("makes no second attempt for a repeat whose first request's attempt already failed again: it answers 200 with the message", async () => {
+    const { api } = await newTenant();
+    const id = await failingMessage(api, '/retry-now-keyed');
+    const before = await parked(api, id, 1);
+    const path = `/v1/messages/${id}/retry`;
+    const key = { 'idempotency-key': 'retry-now-once' };
+
+    const first = await api.post(path, undefined, key);
+    expect(first.status).toBe(202);
+    assertMatchesSchema('MessageOutWithoutBody', first.json);
+    expect(Date.parse(first.json.nextAttemptAt)).toBeLessThan(Date.now() + 1_000);
+    // The attempt it made fails too, and the message waits to retry again.
+    const waiting = await parked(api, id, before.attempts + 1);
+
+    // The repeat of a click whose answer came too late: nothing moves, no attempt is made.
+    const repeat = await api.post(path, undefined, key);
+    expect([repeat.status, repeat.json.id, repeat.json.status]).toEqual([200, id, 'retrying']);
+    assertMatchesSchema('MessageOutWithoutBody', repeat.json);
+    expect([repeat.json.attempts, repeat.json.nextAttemptAt]).toEqual([waiting.attempts, waiting.nextAttemptAt]);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const after = (await api.get(`/v1/messages/${id}`)).json;
+    expect([after.attempts, after.nextAttemptAt]).toEqual([waiting.attempts, waiting.nextAttemptAt]);
+
+    // The key is bound to its message and route: elsewhere it is refused, and nothing moves.
+    const other = await failingMessage(api, '/retry-now-other');
+    const otherWaiting = await parked(api, other, 1);
+    const elsewhere = await api.post(`/v1/messages/${other}/retry`, undefined, key);
+    expect([elsewhere.status, elsewhere.json.type]).toEqual([422, 'https://vigil.dev/problems/idempotency-key-reused']);
+    expect((await api.get(`/v1/messages/${other}`)).json.nextAttemptAt).toBe(otherWaiting.nextAttemptAt);
+    // A new key is a new retry now.
+    const again = await api.post(path, undefined, { 'idempotency-key': 'retry-now-twice' });
+    expect(again.status).toBe(202);
+    await parked(api, id, waiting.attempts + 1);
+    await api.delete(`/v1/messages/${id}`);
+    await api.delete(`/v1/messages/${other}`);
+  });
+
+  it('refuses a message that is not retrying with 409, and releases the key: its repeat is judged afresh', async () => {
+    const { api } = await newTenant();
+    const created = await api.post('/v1/messages', { url: `${receiver.url}/retry-now-refused`, delay: 600 });
+    const path = `/v1/messages/${created.json.id}/retry`;
+    const key = { 'idempotency-key': 'retry-now-refused' };
+    for (const _try of [1, 2]) {
+      const refused = await api.post(path, undefined, key);
+      expect([refused.status, refused.json.type]).toEqual([409, 'https://vigil.dev/problems/state-conflict']);
+    }
+    expect((await api.get(`/v1/messages/${created.json.id}`)).json).toMatchObject({ status: 'scheduled', attempts: 0 });
   });
 });

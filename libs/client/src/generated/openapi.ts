@@ -385,9 +385,19 @@ export interface paths {
          *     counted again in usage (each attempt is counted as it is made). A message already due
          *     is left as it is. Takes no request body. The response leaves out `body`.
          *
-         *     Problems: 401 missing or invalid API key; 404 no such message (or expired); 409 the message
-         *     is not `retrying`, or others kept changing it while this ran (with `Retry-After`: send it
-         *     again); 429 rate limit.
+         *     Send an `Idempotency-Key` to make a repeat of this call safe (after a timeout, say): the
+         *     key binds the message and the attempt this request makes now, its next one. The same
+         *     request again with the key within 24 hours moves nothing and returns the message in its
+         *     current state (200) once that attempt is made or under way, whoever started it: a repeat
+         *     after that attempt failed again makes no second attempt and uses none of the retry budget.
+         *     The key with another message or route is refused (422 `idempotency-key-reused`). A request
+         *     refused with its key (409) may be repeated with it, and then retries once.
+         *
+         *     Problems: 400 an `Idempotency-Key` outside printable ASCII; 401 missing or invalid API key;
+         *     404 no such message (or expired); 409 the message is not `retrying`, or others kept
+         *     changing it while this ran (with `Retry-After`: send it again), or `idempotency-key-in-use`
+         *     (a request with the key is still being processed); 422 `idempotency-key-reused`; 429 rate
+         *     limit.
          */
         post: operations["retryMessage"];
         delete?: never;
@@ -2400,7 +2410,13 @@ export interface operations {
     retryMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Any string of 1 to 255 printable ASCII characters (U+0020 to U+007E, as the IETF Idempotency-Key header's String) you choose per logical request (a UUID works well). A key is bound for 24 hours to its first request (the route and the request body, compared as parsed JSON, so key order and spelled-out defaults do not matter). Repeating that request with the key returns what it created (200) instead of creating more; a different request with the key is refused with 422 `idempotency-key-reused`; while the first request is still being processed, a repeat waits a few seconds for it and may get 409 `idempotency-key-in-use` (retry). A request that failed (5xx, or 429 for the quota) stored nothing, and its retry with the same key is processed afresh. Concurrent requests with one key create one result. A key with another character is a 400 (its bytes cannot be read as the characters sent: Node reads them as Latin-1), one outside 1 to 255 characters a 422.
+                 * @example reminder-inv_42-due
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description The message id. A value that is not a message id simply matches nothing (404). */
                 messageId: components["parameters"]["MessageId"];
@@ -2409,6 +2425,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Idempotent replay: this request with this `Idempotency-Key` already made the message's next attempt now in the last 24 hours, and that attempt is made or under way. Nothing was moved; this is the message in its current state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOutWithoutBody"];
+                };
+            };
             /** @description The message, due now. */
             202: {
                 headers: {
@@ -2421,10 +2446,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictOrKeyInUse"];
             413: components["responses"]["RequestTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["ValidationFailedOrKeyReused"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

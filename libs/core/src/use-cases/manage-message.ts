@@ -246,26 +246,73 @@ export const redeliverMessage = async (
   return message;
 };
 
-/** The route a keyed redeliver's fingerprint names (the key binds it and the message). */
-const REDELIVER_ROUTE = 'POST /v1/messages/{messageId}/redeliver';
-
 /**
- * What a keyed redeliver binds its Idempotency-Key to: the round of the message it starts,
- * `<messageId>#round-<n>#<request>` (the request part, unique, makes each request the owner of its
- * own claim, as a create's fresh message ids do).
+ * What a keyed command binds its Idempotency-Key to: the step of the message it starts (a round, an
+ * attempt), `<messageId>#<step>-<n>#<request>` in place of a create's message id (the request part,
+ * unique, makes each request the owner of its own claim, as a create's fresh message ids do).
  */
-const roundRef = (messageId: string, round: number, request: string): string =>
-  `${messageId}#round-${round}#${request}`;
-const roundOfRef = (ref: string): number => Number(ref.split('#')[1]?.slice('round-'.length));
+const stepRef = (messageId: string, step: string, n: number, request: string): string =>
+  `${messageId}#${step}-${n}#${request}`;
+const stepOfRef = (ref: string): number => Number(ref.split('#')[1]?.split('-').at(-1));
+
+/** A command on one message that starts a step of it, and how a repeat finds that step started. */
+interface MessageStepCommand {
+  /** The route its fingerprint names: the key binds it and the message. */
+  route: string;
+  /** The step's name in the key's ref (`round`, `attempt`). */
+  step: string;
+  /** The number of the step a request starts, judged from the message before it runs. */
+  next(current: Message): number;
+  /** Whether step `n` of the message is started (or made), whoever started it. */
+  started(message: Message, n: number): boolean;
+  /** Starts the step: the command itself, which checks the message's state. */
+  run(): Promise<Message>;
+}
 
 /**
- * `redeliverMessage` made safe to repeat with an Idempotency-Key, as a create is
- * (idempotent-request.ts): the key binds the message and the round this request starts, the next
- * one. The same request again answers with the message (`created: false`) once that round exists,
- * and starts nothing; with another message or route the key is a 422; a request that failed (409,
- * 429) can be repeated with its key and then redelivers once. A round that exists counts as this
- * key's whoever started it: two redelivers of one message, keyed or not, never make two rounds of it
- * where the caller asked for one.
+ * A message command made safe to repeat with an Idempotency-Key, as a create is
+ * (idempotent-request.ts): the key binds the message and the step this request starts. The same
+ * request again answers with the message (`created: false`) once that step is started, and runs
+ * nothing; with another message or route the key is a 422; a request that failed (409, 429)
+ * releases its key, and its repeat runs the command once. A step that is started counts as this
+ * key's whoever started it, so two requests never start two steps where the caller asked for one.
+ */
+const runMessageCommandIdempotently = async (
+  deps: SchedulingDeps,
+  tenantId: string,
+  messageId: string,
+  idempotencyKey: string,
+  command: MessageStepCommand,
+): Promise<{ message: Message; created: boolean }> => {
+  // Read before the key is claimed: a message that does not exist is a 404 and binds nothing. Its
+  // state is checked when the step is started, never before: a repeat finds it started.
+  const current = await getMessage(deps.store, tenantId, messageId);
+  const request = newMessageId(deps.clock.now()).slice('msg_'.length);
+  const ref = stepRef(messageId, command.step, command.next(current), request);
+  const started = async (bound: string): Promise<Message | undefined> => {
+    const message = await deps.store.get(tenantId, messageId);
+    return message && command.started(message, stepOfRef(bound)) ? message : undefined;
+  };
+  const { results, created } = await runIdempotently(
+    deps,
+    tenantId,
+    { key: idempotencyKey, fingerprint: requestFingerprint(command.route, { messageId }) },
+    [ref],
+    {
+      load: (refs) => Promise.all(refs.map(started)),
+      // The step the key is bound to: started now, or found started meanwhile.
+      write: async ([bound], stored) => [stored[0] ?? (await started(bound as string)) ?? (await command.run())],
+    },
+  );
+  return { message: results[0] as Message, created };
+};
+
+/**
+ * `redeliverMessage` made safe to repeat with an Idempotency-Key: the key binds the message and
+ * the round this request starts, the next one, and a repeat answers with the message once the
+ * message's round is at least that, however long after (runMessageCommandIdempotently). A round
+ * started by a redeliver without a key, or a bulk job, counts: two redelivers of one message never
+ * make two rounds of it where the caller asked for one.
  */
 export const redeliverMessageIdempotently = async (
   deps: SchedulingDeps,
@@ -273,30 +320,46 @@ export const redeliverMessageIdempotently = async (
   messageId: string,
   idempotencyKey: string | undefined,
 ): Promise<{ message: Message; created: boolean }> => {
-  if (idempotencyKey === undefined)
-    return { message: await redeliverMessage(deps, tenantId, messageId), created: true };
-  // Read before the key is claimed: a message that does not exist is a 404 and binds nothing. Its
-  // state is checked when the round is started, never before: a repeat finds it redelivered.
-  const current = await getMessage(deps.store, tenantId, messageId);
-  const ref = roundRef(messageId, roundOf(current) + 1, newMessageId(deps.clock.now()).slice('msg_'.length));
-  const started = async (bound: string): Promise<Message | undefined> => {
-    const message = await deps.store.get(tenantId, messageId);
-    return message && roundOf(message) >= roundOfRef(bound) ? message : undefined;
-  };
-  const { results, created } = await runIdempotently(
-    deps,
-    tenantId,
-    { key: idempotencyKey, fingerprint: requestFingerprint(REDELIVER_ROUTE, { messageId }) },
-    [ref],
-    {
-      load: (refs) => Promise.all(refs.map(started)),
-      // The round the key is bound to: started now, or found started meanwhile.
-      write: async ([bound], stored) => [
-        stored[0] ?? (await started(bound as string)) ?? (await redeliverMessage(deps, tenantId, messageId)),
-      ],
+  const run = () => redeliverMessage(deps, tenantId, messageId);
+  if (idempotencyKey === undefined) return { message: await run(), created: true };
+  return runMessageCommandIdempotently(deps, tenantId, messageId, idempotencyKey, {
+    route: 'POST /v1/messages/{messageId}/redeliver',
+    step: 'round',
+    next: (current) => roundOf(current) + 1,
+    started: (message, round) => roundOf(message) >= round,
+    run,
+  });
+};
+
+/**
+ * `retryMessageNow` made safe to repeat with an Idempotency-Key: the key binds the message and the
+ * attempt this request makes now, the next one (`retrying`: the one after its last; in any other
+ * state the one after the next, since the next is made or being made anyway and a refused request's
+ * repeat must not find it as its own). A repeat answers with the message, and moves nothing, once
+ * that attempt is made or under way (being delivered, or due): so a repeat whose first request's
+ * attempt has already failed again does not make one more attempt, or use one more of the budget.
+ */
+export const retryMessageNowIdempotently = async (
+  deps: SchedulingDeps,
+  tenantId: string,
+  messageId: string,
+  idempotencyKey: string | undefined,
+): Promise<{ message: Message; created: boolean }> => {
+  const run = () => retryMessageNow(deps, tenantId, messageId);
+  if (idempotencyKey === undefined) return { message: await run(), created: true };
+  return runMessageCommandIdempotently(deps, tenantId, messageId, idempotencyKey, {
+    route: 'POST /v1/messages/{messageId}/retry',
+    step: 'attempt',
+    next: (current) => lastAttemptNumber(current) + (current.status === 'retrying' ? 1 : 2),
+    started: (message, attempt) => {
+      const last = lastAttemptNumber(message);
+      if (last >= attempt) return true;
+      const underWay =
+        message.status === 'delivering' || (message.status === 'retrying' && message.dueAt <= deps.clock.now());
+      return last === attempt - 1 && underWay;
     },
-  );
-  return { message: results[0] as Message, created };
+    run,
+  });
 };
 
 const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string, by?: BulkRedeliver) =>
