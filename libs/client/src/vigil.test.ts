@@ -154,6 +154,68 @@ describe('a redeliver', () => {
   });
 });
 
+describe('a retry now', () => {
+  const MESSAGE = { id: 'msg_01JDX0000000000000000000AA', status: 'retrying' };
+
+  it('carries an Idempotency-Key, and is retried with it after a lost answer: one attempt made now, not two', async () => {
+    const sent: Request[] = [];
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: { max: 2, baseDelayMs: 1 },
+      fetch: async (request) => {
+        sent.push(request);
+        if (sent.length === 1) throw new TypeError('fetch failed'); // the answer lost on the way
+        return Response.json(MESSAGE, { status: 200 });
+      },
+    });
+
+    expect(await vigil.messages.retry(MESSAGE.id)).toMatchObject(MESSAGE);
+    const keys = sent.map((request) => request.headers.get('idempotency-key'));
+    expect(sent.map((request) => new URL(request.url).pathname)).toEqual([
+      `/v1/messages/${MESSAGE.id}/retry`,
+      `/v1/messages/${MESSAGE.id}/retry`,
+    ]);
+    expect(keys[0]).toMatch(/^[\x21-\x7e]{16,}$/);
+    expect(keys[1]).toBe(keys[0]);
+  });
+
+  it('sends the key it is given, and a new one per call otherwise', async () => {
+    const sent: Request[] = [];
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: 0,
+      fetch: async (request) => {
+        sent.push(request);
+        return Response.json(MESSAGE, { status: 202 });
+      },
+    });
+    await vigil.messages.retry(MESSAGE.id, { idempotencyKey: 'retry-now-42' });
+    await vigil.messages.retry(MESSAGE.id, { idempotencyKey: 'retry-now-42' });
+    await vigil.messages.retry(MESSAGE.id);
+    await vigil.messages.retry(MESSAGE.id);
+    const keys = sent.map((request) => request.headers.get('idempotency-key'));
+    expect(keys.slice(0, 2)).toEqual(['retry-now-42', 'retry-now-42']);
+    expect(new Set(keys).size).toBe(3);
+  });
+
+  it('is not retried when the message is in no state for it (409 state-conflict)', async () => {
+    let refusals = 0;
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: { max: 2, baseDelayMs: 1 },
+      fetch: async () => {
+        refusals += 1;
+        return new Response(
+          JSON.stringify({ type: 'https://vigil.dev/problems/state-conflict', title: 't', status: 409, detail: 'd' }),
+          { status: 409, headers: { 'content-type': 'application/problem+json' } },
+        );
+      },
+    });
+    await expect(vigil.messages.retry(MESSAGE.id)).rejects.toThrow(VigilError);
+    expect(refusals).toBe(1);
+  });
+});
+
 describe("a keyed call's 409", () => {
   it('is retried when the key is in use, and thrown at once when the message is in no state for it', async () => {
     const problem = (type: string) =>

@@ -395,18 +395,23 @@ export class Vigil {
 
     /**
      * Makes a retrying message's next attempt now instead of at its backoff's time (same round, same
-     * retry budget). Not retried after a lost answer.
+     * retry budget). It carries an Idempotency-Key (yours, or one made here), so the retries after a
+     * lost answer, a 429 or a 5xx return the message with the attempt this call made instead of
+     * making another (even once that attempt has failed again); give your own key to make a repeat
+     * of the call itself safe (after a timeout, say).
      */
-    retry: (id: string, options?: CallOptions): Promise<Message> =>
-      this.call(
-        'unsafe',
+    retry: async (id: string, options: CallOptions & { idempotencyKey?: string } = {}): Promise<Message> => {
+      const header = { 'Idempotency-Key': keyOf(options.idempotencyKey) };
+      return this.call(
+        'keyed',
         (init) =>
           this.client.POST('/v1/messages/{messageId}/retry', {
-            params: { path: { messageId: idOf(id, 'message') } },
+            params: { path: { messageId: idOf(id, 'message') }, header },
             ...init,
           }),
         options,
-      ),
+      );
+    },
 
     /**
      * Sends a delivered or failed message again, now (counts like a create). It carries an
