@@ -2,12 +2,13 @@
 
 import { Button, Flex, Select } from '@radix-ui/themes';
 import { allowedCommands } from '@vigil/core/lifecycle';
+import type { ComponentProps } from 'react';
 import { useState } from 'react';
 import { cancelMessage, redeliverMessage, rescheduleMessage, retryMessage } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
 import { browserTimeZone, wallTimeIn, wallTimeNow } from '@/lib/format';
 import { newIdempotencyKey } from '@/lib/idempotency-keys';
-import type { MessageStatus } from '@/lib/types';
+import type { ActionResult, MessageStatus } from '@/lib/types';
 import { ConfirmButton } from './confirm-button';
 import { DateTimeField } from './date-time-field';
 import { FormDialog } from './form-dialog';
@@ -32,16 +33,7 @@ export function MessageActions({
   const allowed = allowedCommands({ status, waitingForTurn: heldByFlowControl });
   return (
     <Flex gap="2" wrap="wrap">
-      {allowed.includes('retry') && (
-        <ConfirmButton
-          label="Retry now"
-          color="indigo"
-          title="Try this message again now?"
-          description="Its next attempt is made now instead of at its scheduled retry time. It keeps its remaining attempts."
-          confirmLabel="Retry now"
-          action={() => retryMessage(id)}
-        />
-      )}
+      {allowed.includes('retry') && <RetryNowButton id={id} />}
       {allowed.includes('update') && <RescheduleDialog id={id} sendAt={sendAt} timezone={timezone} />}
       {allowed.includes('cancel') && (
         <ConfirmButton
@@ -58,21 +50,49 @@ export function MessageActions({
 }
 
 /**
- * Redeliver, with an Idempotency-Key made each time the dialog opens: confirming again after an
- * answer that did not come in time (the dialog stays open, saying so) sends the same key, and the
- * API answers with the round the first try started instead of starting a second.
+ * A confirmation whose action takes an Idempotency-Key made each time the dialog opens: confirming
+ * again after an answer that did not come in time (the dialog stays open, saying so) sends the same
+ * key, and the API answers with what the first try did instead of doing it a second time.
  */
-function RedeliverButton({ id }: { id: string }) {
-  const [key, setKey] = useState(() => newIdempotencyKey('redeliver'));
+function KeyedConfirmButton<T>({
+  keyFor,
+  action,
+  ...shown
+}: Omit<ComponentProps<typeof ConfirmButton<T>>, 'action' | 'onOpen'> & {
+  /** The action the key is named after (newIdempotencyKey). */
+  keyFor: string;
+  action: (idempotencyKey: string) => Promise<ActionResult<T>>;
+}) {
+  const [key, setKey] = useState(() => newIdempotencyKey(keyFor));
+  return <ConfirmButton {...shown} action={() => action(key)} onOpen={() => setKey(newIdempotencyKey(keyFor))} />;
+}
+
+/** Retry now, keyed: a second confirmation makes the one attempt the first asked for, not another. */
+function RetryNowButton({ id }: { id: string }) {
   return (
-    <ConfirmButton
+    <KeyedConfirmButton
+      keyFor="retry-now"
+      label="Retry now"
+      color="indigo"
+      title="Try this message again now?"
+      description="Its next attempt is made now instead of at its scheduled retry time. It keeps its remaining attempts."
+      confirmLabel="Retry now"
+      action={(key) => retryMessage(id, key)}
+    />
+  );
+}
+
+/** Redeliver, keyed: a second confirmation answers with the round the first started, not a second. */
+function RedeliverButton({ id }: { id: string }) {
+  return (
+    <KeyedConfirmButton
+      keyFor="redeliver"
       label="Redeliver"
       color="indigo"
       title="Deliver this message again?"
       description="It is sent again now, with the same webhook-id, as a new round of attempts."
       confirmLabel="Redeliver now"
-      action={() => redeliverMessage(id, key)}
-      onOpen={() => setKey(newIdempotencyKey('redeliver'))}
+      action={(key) => redeliverMessage(id, key)}
     />
   );
 }

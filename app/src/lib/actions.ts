@@ -44,8 +44,13 @@ export const revokeApiKey = async (id: string) => run((vigil) => vigil.keys.revo
 export const cancelMessage = async (id: string) =>
   run((vigil) => vigil.messages.cancel(id), [`/messages/${id}`, '/messages']);
 
-export const retryMessage = async (id: string) =>
-  run((vigil) => vigil.messages.retry(id), [`/messages/${id}`, '/messages']);
+/**
+ * Makes a retrying message's next attempt now; `idempotencyKey` is made once per confirmation
+ * (newIdempotencyKey), so a second click after an answer that came too late, like the client's own
+ * retries, makes one attempt, not two (even once that attempt has failed again).
+ */
+export const retryMessage = async (id: string, idempotencyKey: string) =>
+  run((vigil) => vigil.messages.retry(id, { idempotencyKey }), [`/messages/${id}`, '/messages']);
 
 /**
  * Redelivers a finished message; `idempotencyKey` is made once per confirmation (newIdempotencyKey),

@@ -32,6 +32,8 @@ describe('the app’s API calls, typed by openapi.yaml through @vigil/client', (
       void vigil.messages.create({ url: 'https://example.com', in: '1m', method: 'GET' });
       // A redeliver takes the console's Idempotency-Key, so a repeat of one click starts one round.
       void vigil.messages.redeliver('msg_1', { idempotencyKey: 'console-redeliver-1' });
+      // So does a retry now: a repeat of one click makes one attempt.
+      void vigil.messages.retry('msg_1', { idempotencyKey: 'console-retry-now-1' });
     };
     expect(neverCalled).toBeTypeOf('function');
   });
