@@ -329,9 +329,10 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       await persist(() => api('POST', `/v1/messages/${m.id}/redeliver`, undefined, keyHeaders(`${key}-redeliver`)));
     }
     if (retryNow && (await reaches(m.id, 'retrying', 500, 30_000))) {
-      // Its first attempt failed: its next made now (the retry ticket still on its way).
+      // Its first attempt failed: its next made now (the retry ticket still on its way). Keyed, so a
+      // repeat after a lost answer makes no second attempt once the first has failed again.
       stats.retriesNow += 1;
-      await persist(() => api('POST', `/v1/messages/${m.id}/retry`));
+      await persist(() => api('POST', `/v1/messages/${m.id}/retry`, undefined, keyHeaders(`${key}-retry`)));
     }
     if (options.cancel) {
       await sleep(cancelAfter);
