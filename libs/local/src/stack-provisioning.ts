@@ -60,8 +60,21 @@ export const provision = async (
   names: { table: string; scheduleGroup: string },
   options: { meteringQueue?: boolean } = {},
 ): Promise<Provisioned> => {
-  const { endpoints } = services;
-  const clients = localClients(endpoints);
+  const clients = localClients(services.endpoints);
+  try {
+    return await provisionWith(clients, names, options);
+  } catch (error) {
+    // A provisioning that fails part-way leaves no client of its own open.
+    for (const client of Object.values(clients)) client.destroy();
+    throw error;
+  }
+};
+
+const provisionWith = async (
+  clients: ReturnType<typeof localClients>,
+  names: { table: string; scheduleGroup: string },
+  options: { meteringQueue?: boolean },
+): Promise<Provisioned> => {
   // Made from TABLE_DEFINITION, or brought to it (a data dir made by an older Vigil).
   const tableUpgrade = await upgradeTable(clients.dynamo, names.table);
   const arnOf = async (url: string | undefined) =>

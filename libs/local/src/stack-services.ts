@@ -41,29 +41,55 @@ export const startServices = async (options: {
   /** Where the emulators tell of their saved state (a corrupt file replaced, a save that failed). */
   log: Logger;
 }): Promise<LocalServices> => {
-  const { dataDir, invoke } = options;
   const stateLog = ({ level, msg, ...fields }: Record<string, unknown>) => {
     const write = level === 'error' ? options.log.error : level === 'warn' ? options.log.warn : options.log.info;
     write(String(msg), fields);
   };
-  const dynamo = await startDynaliteThread(join(dataDir, 'dynamodb'), { onFailure: options.onStoreFailure });
+  // A service that fails to start stops those started before it (the last first), so none is left running.
+  const started: Array<() => Promise<unknown>> = [];
+  const begin = async <T extends { stop(): Promise<unknown> }>(start: () => Promise<T>): Promise<T> => {
+    const service = await start();
+    started.unshift(() => service.stop());
+    return service;
+  };
+  try {
+    return await startEach(options, stateLog, begin);
+  } catch (error) {
+    for (const stop of started) await stop().catch(() => undefined);
+    throw error;
+  }
+};
+
+const startEach = async (
+  options: Parameters<typeof startServices>[0],
+  stateLog: (entry: Record<string, unknown>) => void,
+  begin: <T extends { stop(): Promise<unknown> }>(start: () => Promise<T>) => Promise<T>,
+): Promise<LocalServices> => {
+  const { dataDir, invoke } = options;
+  const dynamo = await begin(() =>
+    startDynaliteThread(join(dataDir, 'dynamodb'), { onFailure: options.onStoreFailure }),
+  );
   // fauxqs is ESM-only; a dynamic import loads it from this CommonJS-compiled module too.
   const { startFauxqs } = await import('fauxqs');
-  const sqsServer = await startFauxqs({ port: 0, logger: false });
-  const scheduler = await startSchedulerEmulator({ statePath: join(dataDir, 'schedules.json'), invoke, log: stateLog });
+  const sqsServer = await begin(() => startFauxqs({ port: 0, logger: false }));
+  const scheduler = await begin(() =>
+    startSchedulerEmulator({ statePath: join(dataDir, 'schedules.json'), invoke, log: stateLog }),
+  );
 
   // API Gateway's usage plans, one per plan as infra/api.ts deploys them: tenants made here get
   // their API Gateway key in their plan's usage plan, as on AWS.
   const stage = 'local';
-  const apiGateway = await startApiGatewayEmulator({
-    statePath: join(dataDir, 'apigateway.json'),
-    log: stateLog,
-    usagePlans: Object.entries(PLANS).map(([name, plan]) => ({
-      name: usagePlanName(name, stage),
-      throttle: { rateLimit: plan.ratePerSecond, burstLimit: plan.burst },
-      quota: { limit: plan.monthlyMessages, period: 'MONTH' as const },
-    })),
-  });
+  const apiGateway = await begin(() =>
+    startApiGatewayEmulator({
+      statePath: join(dataDir, 'apigateway.json'),
+      log: stateLog,
+      usagePlans: Object.entries(PLANS).map(([name, plan]) => ({
+        name: usagePlanName(name, stage),
+        throttle: { rateLimit: plan.ratePerSecond, burstLimit: plan.burst },
+        quota: { limit: plan.monthlyMessages, period: 'MONTH' as const },
+      })),
+    }),
+  );
 
   const endpoints = {
     dynamo: dynamo.endpoint,

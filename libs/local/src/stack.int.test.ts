@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getPriority, tmpdir } from 'node:os';
@@ -143,6 +143,41 @@ describe('the local stack, configured by arguments', () => {
     await expect(started).rejects.toThrow(/^Invalid Vigil configuration: /);
     await expect(started).rejects.toThrow(named);
     expect(await readdir(dataDir)).toEqual([]);
+  });
+
+  it('refuses a bad engine setting the handlers read (VIGIL_NEAR_WINDOW_S=abc), naming it, before it starts anything', async () => {
+    // Arrange
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+
+    // Act
+    const refused = startTestStack({ dataDir, env: { VIGIL_NEAR_WINDOW_S: 'abc' } });
+
+    // Assert: named by the handlers' own rules; no service started, nothing written to the data dir.
+    await expect(refused).rejects.toThrow(/^Invalid Vigil configuration: VIGIL_NEAR_WINDOW_S: /);
+    expect(await readdir(dataDir)).toEqual([]);
+  });
+
+  it('stops every service it started when a start fails after they did, so the next start on the data dir works', async () => {
+    // Arrange: a data dir whose development tenant file is damaged fails the start after the
+    // store, the queues and the emulators have started (and the runtime has been built).
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+    stack = await startTestStack({ dataDir });
+    await stack.stop();
+    stack = undefined;
+    await writeFile(join(dataDir, 'dev-tenant.json'), '{');
+
+    // Act
+    const failed = await startTestStack({ dataDir }).catch((error: Error) => error);
+    await rm(join(dataDir, 'dev-tenant.json'));
+    stack = await startTestStack({ dataDir });
+
+    // Assert: the second start has the store (dynalite's LevelDB lock was given up) and answers.
+    expect(String(failed)).toMatch(/dev-tenant\.json is not the development tenant's saved id and key/);
+    const created = await apiClient(stack.url, stack.apiKey).post('/v1/messages', {
+      url: 'https://example.com/later',
+      delay: 3_600,
+    });
+    expect(created.status).toBe(201);
   });
 
   it('takes the local default for a setting given as undefined, as for one missing from the environment', async () => {

@@ -14,11 +14,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClientInstrument, Runtime, TenantAdmin } from '@vigil/aws';
 import type { StackSettings } from '@vigil/aws';
-import { openTenantAdmin, readStackSettings, resetRuntime, startRuntime } from '@vigil/aws';
+import { openTenantAdmin, readConfig, readStackSettings, resetRuntime, startRuntime } from '@vigil/aws';
 import { createLogger } from '@vigil/aws/logger';
 import { documentClient } from '@vigil/aws/dynamo-document-client';
 import type { LayoutGuard } from '@vigil/aws/table-layout';
 import { keepTableLayout } from '@vigil/aws/table-layout';
+import type { Logger } from '@vigil/core';
 import { VIGIL_VERSION } from '@vigil/core';
 import { handler as authorizer } from '@vigil/functions/api/authorizer';
 import { handler as deliver } from '@vigil/functions/engine/deliver';
@@ -169,10 +170,105 @@ const settingsOf = (options: StackOptions): Record<string, string | undefined> =
   ...Object.fromEntries(Object.entries(options.env ?? process.env).filter(([, value]) => value !== undefined)),
 });
 
+/** What the stack gives the handlers itself: where its services and queues are, its ports, the session secret. */
+interface StackProvided {
+  sessionSecret: string;
+  endpoints: { dynamodb: string; sqs: string; scheduler: string; apigateway: string };
+  queues: { delivery: string; prompt: string; jobs: string; metering?: string };
+  reserved: Array<[string, number | undefined]>;
+  stage: string;
+}
+
+/** The handlers' settings, by the names a Lambda reads from its environment (libs/aws config.ts). */
+const handlerSettingsOf = (settings: Record<string, string | undefined>, provided: StackProvided) => ({
+  ...settings,
+  NEXTAUTH_SECRET: provided.sessionSecret,
+  VIGIL_DYNAMODB_ENDPOINT: provided.endpoints.dynamodb,
+  VIGIL_SQS_ENDPOINT: provided.endpoints.sqs,
+  VIGIL_SCHEDULER_ENDPOINT: provided.endpoints.scheduler,
+  VIGIL_DELIVERY_QUEUE_URL: provided.queues.delivery,
+  VIGIL_PROMPT_QUEUE_URL: provided.queues.prompt,
+  VIGIL_JOB_QUEUE_URL: provided.queues.jobs,
+  // Metering goes through the journal (durable across kill -9), unless asked to use the queue.
+  VIGIL_METERING_QUEUE_URL: provided.queues.metering,
+  VIGIL_RESERVED_ENDPOINTS: provided.reserved.flatMap(([name, port]) => (port ? [`${name}=${port}`] : [])).join(','),
+  // The console's first sign-in (POST /v1/session/tenant) binds new tenants to the emulator's usage plans.
+  VIGIL_USAGE_PLANS: 'on',
+  VIGIL_APIGATEWAY_ENDPOINT: provided.endpoints.apigateway,
+  VIGIL_STAGE: provided.stage,
+});
+
+/**
+ * The handlers' settings checked by their own rules (readConfig) before anything starts, with
+ * stand-ins for what the stack provides once its services run: a bad engine setting
+ * (VIGIL_NEAR_WINDOW_S=abc) is refused, naming it, before a service has started or the data dir
+ * has been written, not by startRuntime once they have.
+ */
+const checkHandlerSettings = (
+  settings: Record<string, string | undefined>,
+  own: StackSettings,
+  options: StackOptions,
+): void => {
+  const standIn = 'http://127.0.0.1:1';
+  const queue = (name: string) => `${standIn}/000000000000/${name}`;
+  readConfig(
+    handlerSettingsOf(settings, {
+      sessionSecret: own.sessionSecret ?? 'a stand-in session secret',
+      endpoints: { dynamodb: standIn, sqs: standIn, scheduler: standIn, apigateway: standIn },
+      queues: {
+        delivery: queue('delivery'),
+        prompt: queue('prompt'),
+        jobs: queue('jobs'),
+        ...(options.metering === 'queue' && { metering: queue('metering') }),
+      },
+      reserved: [],
+      stage: 'local',
+    }),
+  );
+};
+
+/**
+ * What a start has started so far, each with how it is stopped: a start that fails part-way stops
+ * them, the last started first, so it leaves no service, port, thread, timer or client behind.
+ */
+class Started {
+  private readonly stops: Array<{ what: string; stop: () => unknown }> = [];
+
+  constructor(private readonly log: Logger) {}
+
+  add(what: string, stop: () => unknown): void {
+    this.stops.push({ what, stop });
+  }
+
+  /** What was started is stopped from now on by `stop` alone (the whole stack's, in its own order). */
+  handOver(what: string, stop: () => unknown): void {
+    this.stops.length = 0;
+    this.add(what, stop);
+  }
+
+  /** Stops everything started, in reverse order; a stop that fails does not keep the others from theirs. */
+  async unwind(failure: unknown): Promise<void> {
+    for (const { what, stop } of this.stops.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        // The start's own failure is what the caller is told; this one is logged.
+        this.log.error('a failed start could not stop what it had started', {
+          what,
+          failure: String(failure),
+          error: String(error),
+        });
+      }
+    }
+    this.stops.length = 0;
+  }
+}
+
 export const startStack = async (options: StackOptions): Promise<LocalStack> => {
-  // Before anything starts: the settings the stack reads itself, the port, then the data dir (one stack each).
+  // Before anything starts: the settings (the stack's own and the handlers'), the port, then the data dir (one stack each).
   const settings = settingsOf(options);
   const own = readStackSettings(settings);
+  checkHandlerSettings(settings, own, options);
   const gatewayPort = await gatewayPortFor(options.host, options.port);
   await mkdir(options.dataDir, { recursive: true });
   const dataDirLock = await lockDataDir(options.dataDir);
@@ -190,6 +286,25 @@ const startOnDataDir = async (
   gatewayPort: number,
   dataDirLock: DataDirLock,
 ): Promise<LocalStack> => {
+  // The runtime's logger does not exist yet: one of the same kind and level for the emulators.
+  const startLog = createLogger(own.logLevel, { service: 'vigil', version: VIGIL_VERSION });
+  const started = new Started(startLog);
+  try {
+    return await startEach(options, { settings, own }, gatewayPort, dataDirLock, { started, startLog });
+  } catch (error) {
+    // Whatever failed, nothing this start began goes on running (the data dir's lock is startStack's).
+    await started.unwind(error);
+    throw error;
+  }
+};
+
+const startEach = async (
+  options: StackOptions,
+  { settings, own }: { settings: Record<string, string | undefined>; own: StackSettings },
+  gatewayPort: number,
+  dataDirLock: DataDirLock,
+  { started, startLog }: { started: Started; startLog: Logger },
+): Promise<LocalStack> => {
   const { dataDir } = options;
   const usageFoldEveryMs = options.usageFoldEveryMs ?? USAGE_FOLD_EVERY_MS;
   const invocation: StackObserver['invocation'] = options.observer?.invocation ?? ((_name, run) => run());
@@ -200,15 +315,17 @@ const startOnDataDir = async (
   const services = await startServices({
     dataDir,
     onStoreFailure: (reason) => storeFailure.report?.(reason),
-    // The runtime's logger does not exist yet: one of the same kind and level for the emulators.
-    log: createLogger(own.logLevel, { service: 'vigil', version: VIGIL_VERSION }),
+    log: startLog,
     invoke: async (target) => {
       if (target.arn !== own.promoteArn) throw new Error(`no local function behind ${target.arn}`);
       await invocation('promote', () => promote(JSON.parse(target.input ?? '{}')));
     },
   });
+  started.add('SQS and DynamoDB', () => services.stopStores());
+  started.add('the emulators', () => services.stopEmulators());
   const { endpoints, stage } = services;
   const helperThreads = lowerHelperThreads(options.helperThreadNice ?? HELPER_THREAD_NICE, options.keepThreadPriority);
+  started.add('the helper threads’ priority watch', () => helperThreads.stop());
 
   // Provision what serverless.ts deploys on AWS: the table, the queues, the schedule group.
   const { table } = own;
@@ -217,16 +334,11 @@ const startOnDataDir = async (
     { table, scheduleGroup: own.scheduleGroup },
     { meteringQueue: meterByQueue },
   );
-  try {
-    // Before anything reads the table: a start with other shard counts would not find its messages.
-    await keepTableLayout(documentClient(clients.dynamo), table, own.layout, DATA_DIR_LAYOUT);
-  } catch (error) {
-    helperThreads.stop();
+  started.add('the stack’s own clients', () => {
     for (const client of Object.values(clients)) client.destroy();
-    await services.stopEmulators();
-    await services.stopStores();
-    throw error;
-  }
+  });
+  // Before anything reads the table: a start with other shard counts would not find its messages.
+  await keepTableLayout(documentClient(clients.dynamo), table, own.layout, DATA_DIR_LAYOUT);
   // The pollers' receives and deletes are billed on AWS too (Lambda's event source mapping).
   options.observer?.instrument(clients.sqs);
   const sessionSecret = await sessionSecretOf(dataDir, own.sessionSecret);
@@ -234,6 +346,7 @@ const startOnDataDir = async (
   // Provisioning, the pollers (Lambda's event sources) and tenant admin reach the services
   // directly; the handlers through the fault proxies when the chaos suite runs.
   const faults = options.chaos === undefined ? undefined : await startFaults(options.chaos, services, dataDir);
+  if (faults) started.add('the fault proxies', () => faults.stop());
   const handlerEndpoints = faults?.endpoints ?? {
     dynamodb: endpoints.dynamo,
     sqs: endpoints.sqs,
@@ -251,25 +364,17 @@ const startOnDataDir = async (
       portOf(proxy.endpoint),
     ]),
   ];
-  // The handlers' settings, by the names a Lambda reads from its environment (libs/aws config.ts).
-  const handlerSettings = {
-    ...settings,
-    NEXTAUTH_SECRET: sessionSecret,
-    VIGIL_DYNAMODB_ENDPOINT: handlerEndpoints.dynamodb,
-    VIGIL_SQS_ENDPOINT: handlerEndpoints.sqs,
-    VIGIL_SCHEDULER_ENDPOINT: handlerEndpoints.scheduler,
-    VIGIL_DELIVERY_QUEUE_URL: delivery.url,
-    VIGIL_PROMPT_QUEUE_URL: prompt.url,
-    VIGIL_JOB_QUEUE_URL: jobs.url,
-    // Metering goes through the journal (durable across kill -9), unless asked to use the queue.
-    VIGIL_METERING_QUEUE_URL: metering?.url,
-    VIGIL_RESERVED_ENDPOINTS: reserved.flatMap(([name, port]) => (port ? [`${name}=${port}`] : [])).join(','),
-    // The console's first sign-in (POST /v1/session/tenant) binds new tenants to the emulator's usage plans.
-    VIGIL_USAGE_PLANS: 'on',
-    VIGIL_APIGATEWAY_ENDPOINT: endpoints.apigateway,
-    VIGIL_STAGE: stage,
-  };
+  const handlerSettings = handlerSettingsOf(settings, {
+    sessionSecret,
+    endpoints: { ...handlerEndpoints, apigateway: endpoints.apigateway },
+    queues: { delivery: delivery.url, prompt: prompt.url, jobs: jobs.url, ...(metering && { metering: metering.url }) },
+    reserved,
+    stage,
+  });
   const meter = meterByQueue ? undefined : new JournalUsageMeter(journalPaths(dataDir).journal, () => rt.log);
+  if (meter) started.add('the usage journal', () => meter.close());
+  // Set before the runtime is built: a runtime that fails to build has taken the wiring's settings already.
+  started.add('the runtime', () => resetRuntime());
   const rt = startRuntime({
     env: handlerSettings,
     ...(meter && { meter }),
@@ -286,6 +391,7 @@ const startOnDataDir = async (
     dynamoEndpoint: endpoints.dynamo,
     usagePlans: { stage, endpoint: endpoints.apigateway },
   });
+  started.add('tenant administration', () => tenantAdmin.close());
   const identity = await provisionDevTenant(tenantAdmin, dataDir, options.devApiKey);
 
   // Usage the last run journaled and did not fold (a kill -9) is folded before anything else.
@@ -296,6 +402,7 @@ const startOnDataDir = async (
     everyMs: usageFoldEveryMs,
     batchEvents: USAGE_FOLD_BATCH,
   });
+  started.add('the usage journal folder', () => usageFolder.stop());
   if (meter) meter.onJournaled = (count) => usageFolder.journaled(count);
 
   // A kill in the middle of a store write can leave an unfinished message out of dynalite's indexes.
@@ -349,9 +456,11 @@ const startOnDataDir = async (
         ]
       : []),
   ];
+  started.add('the SQS pollers', () => Promise.all(pollers.map((poller) => poller.stop(0))));
   const sweeper = setInterval(() => {
     invocation('sweep', () => sweep({})).catch((error) => rt.log.error('sweep failed', { error: String(error) }));
   }, options.sweepEveryMs);
+  started.add('the sweep', () => clearInterval(sweeper));
   // DynamoDB's TTL deletes expired items on AWS; dynalite has no TTL, so the stack does it.
   const reaper = startExpiryReaper({
     dynamo: clients.dynamo,
@@ -360,6 +469,7 @@ const startOnDataDir = async (
     everyMs: options.reapEveryMs ?? 60_000,
     log: rt.log,
   });
+  started.add('the expiry reaper', () => reaper.stop());
 
   const gateway = await startGateway({
     port: gatewayPort,
@@ -371,6 +481,7 @@ const startOnDataDir = async (
     keysChangedFile: join(dataDir, KEYS_CHANGED_FILE),
     log: rt.log,
   });
+  started.add('the gateway', () => gateway.stop({ drainMs: 0 }));
 
   // A key revoked through the API stops working at once here (API Gateway: within its cache TTL).
   for (const store of [rt.tenants, tenantAdmin.store]) store.onRevocation(() => gateway.clearAuthCache());
@@ -410,19 +521,16 @@ const startOnDataDir = async (
     },
   };
 
+  // From here a failed start stops the whole stack, in the order a stop takes.
+  started.handOver('the stack', () => stack.stop());
   if (options.web) {
-    try {
-      web = await startWebApp({
-        ...options.web,
-        host: options.host,
-        apiUrl: gateway.url,
-        sessionSecret,
-        onExit: (how) => rt.log.error('the web app stopped; the API and the engine go on', { how }),
-      });
-    } catch (error) {
-      await stack.stop();
-      throw error;
-    }
+    web = await startWebApp({
+      ...options.web,
+      host: options.host,
+      apiUrl: gateway.url,
+      sessionSecret,
+      onExit: (how) => rt.log.error('the web app stopped; the API and the engine go on', { how }),
+    });
     stack.webUrl = web.url;
   }
   return stack;
