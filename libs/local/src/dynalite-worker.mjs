@@ -18,6 +18,12 @@ dynalite.onUnexpectedError = (error) =>
   parentPort.postMessage({ storeError: { message: String(error?.message ?? error), code: error?.code } });
 
 const server = dynalite({ path: workerData.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+// No bound of Node's own on how long a request may take to arrive (headersTimeout, 60 s, and
+// requestTimeout): its clients are the stack's, whose deadlines know a stall of the process, and
+// Node judges its bound by the clock, before the sockets are read, so after a stall of over 60 s
+// (SIGSTOP) a request whose head was arriving was answered 408, which the SDK does not retry.
+server.headersTimeout = 0;
+server.requestTimeout = 0;
 server.once('error', (error) => parentPort.postMessage({ error: String(error) }));
 server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port, tid: threadId() }));
 parentPort.on('message', (message) => {

@@ -107,7 +107,11 @@ export const serveEmulatedApi = async (options: EmulatedApiOptions): Promise<Emu
     }
   };
 
-  const server = http.createServer((req, res) => void handle(req, res));
+  // No bound of Node's own on how long a request may take to arrive (headersTimeout, 60 s, and
+  // requestTimeout): an emulator's clients are the stack's, whose deadlines know a stall of the
+  // process, and Node judges its bound by the clock, before the sockets are read, so after a stall
+  // of over 60 s (SIGSTOP) a request whose head was arriving was answered 408.
+  const server = http.createServer({ headersTimeout: 0, requestTimeout: 0 }, (req, res) => void handle(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host, () => resolve());

@@ -1,0 +1,88 @@
+/**
+ * The stack's services are reached only by the stack's own clients, whose deadlines know a stall of
+ * the process (stall-aware-deadline.ts). Node's HTTP server keeps its own bounds on how long a
+ * request may take to arrive (headersTimeout, 60 s; requestTimeout, 300 s), judged by the clock
+ * in a check that, after a stall (SIGSTOP, a paused VM), runs before the sockets are read: a
+ * request whose head was arriving when the process stopped was answered 408 (which the AWS SDK
+ * reads as an UnknownError it does not retry: "usage journal: fold failed ... Unknown: UnknownError"
+ * after a 90 s SIGSTOP of `npm start`).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp } from 'node:fs/promises';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalServices } from './stack-services';
+
+/** Longer than Node's default headersTimeout (60 s), which a stall of the services' process outlasts. */
+const STALL_MS = 62_000;
+
+/** Runs test-support/local-services-child.ts; resolves with it and its services' endpoints. */
+const startServicesChild = async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'vigil-stall-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test-support/local-services-child.ts', dataDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  return { child, endpoints: JSON.parse(line.toString()) as LocalServices['endpoints'] };
+};
+
+/** A request to `endpoint` whose head has begun to arrive: its first line and Host. */
+const beginRequest = async (endpoint: string): Promise<{ socket: Socket; answer: Promise<string> }> => {
+  const { hostname, port } = new URL(endpoint);
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  const answer = new Promise<string>((resolve) => {
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('\r\n\r\n')) resolve(text);
+    });
+    socket.on('close', () => resolve(text));
+  });
+  socket.write(`POST / HTTP/1.1\r\nHost: ${hostname}:${port}\r\n`);
+  return { socket, answer };
+};
+
+describe("the local stack's services, after a stall of their process", () => {
+  let child: ChildProcess | undefined;
+  afterEach(async () => {
+    child?.kill('SIGCONT');
+    child?.kill('SIGKILL');
+    if (child && child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    child = undefined;
+  });
+
+  it(
+    'answer a request whose head was arriving when their process stopped, not 408 as if its client were slow',
+    async () => {
+      // Arrange: one request to each service, its head half sent, read by the service.
+      const started = await startServicesChild();
+      child = started.child;
+      const { dynamo, scheduler, apigateway } = started.endpoints;
+      const requests = await Promise.all([dynamo, scheduler, apigateway].map((endpoint) => beginRequest(endpoint)));
+      await sleep(300);
+
+      // Act: the process stops for longer than Node's head bound; the rest of each head arrives meanwhile.
+      child.kill('SIGSTOP');
+      for (const { socket } of requests)
+        socket.write('Content-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\n\r\n{}');
+      await sleep(STALL_MS);
+      child.kill('SIGCONT');
+      const answers = await Promise.all(requests.map(({ answer }) => answer));
+      for (const { socket } of requests) socket.destroy();
+
+      // Assert: each answered by the service itself (its request id), none by Node's 408.
+      for (const answer of answers) {
+        expect(answer).not.toMatch(/^HTTP\/1\.1 408/);
+        expect(answer.toLowerCase()).toContain('x-amzn-requestid');
+      }
+    },
+    STALL_MS + 30_000,
+  );
+});
