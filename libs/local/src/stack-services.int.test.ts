@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,4 +88,23 @@ describe("the local stack's services, after a stall of their process", () => {
     },
     STALL_MS + 30_000,
   );
+
+  it('listen on 127.0.0.1 only, unreachable from the network', async () => {
+    const started = await startServicesChild();
+    child = started.child;
+
+    // A port bound on every address (0.0.0.0) cannot be bound again on another loopback address;
+    // one bound on 127.0.0.1 alone can. (fauxqs bound 0.0.0.0.)
+    for (const [name, endpoint] of Object.entries(started.endpoints)) {
+      const { hostname, port } = new URL(endpoint);
+      expect(hostname, name).toBe('127.0.0.1');
+      const other = createServer();
+      const bound = await new Promise<string>((resolve) => {
+        other.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? String(error)));
+        other.listen(Number(port), '127.0.0.2', () => resolve('bound'));
+      });
+      await new Promise((resolve) => other.close(resolve));
+      expect(bound, `${name} (port ${port}) bound on every address`).toBe('bound');
+    }
+  });
 });
