@@ -76,10 +76,12 @@ const UNTIMED_INTEGRATION = [
 
 /**
  * Integration tests that run a whole stack and mostly wait on it (deliveries due seconds ahead,
- * retries, the metering window), judging outcomes, not instants: never early, counts, order. They
- * hardly load the machine, so three of them run side by side, after the timed ones (the CLI's and
- * the cost bench's, about 45 s each, are the long poles; two at a time the group took 65 s). A test that
- * bounds how late something may be (the client's `vigil.int`, the sender's timeouts) stays timed.
+ * retries, the metering window, a 62 s stall), judging outcomes, not instants: never early, counts,
+ * order. They hardly load the machine, so they run beside the untimed e2e tests, three files at a
+ * time, while the console's browser test (about 240 s) holds one worker: run after the timed ones
+ * as a group of their own they took about 70 s (the stall test's 67 s their floor) after the e2e
+ * tests' 240 s; together, measured, 288 s. A test that bounds how late something may be (the client's `vigil.int`, the
+ * sender's timeouts) stays timed.
  */
 const WAITING_INTEGRATION = [
   'libs/client/src/cli/cli.int.test.ts',
@@ -97,8 +99,8 @@ const WAITING_INTEGRATION = [
 /**
  * End-to-end tests that judge outcomes, not instants: the console in a browser, the stack under
  * faults and kill -9, and the canary's delivery scenarios (final states, counts, exactly once,
- * never early: a busy neighbour can make a delivery late, never early). They run two at a time,
- * the scenarios beside the chaos, restart and usage tests while the console's run. The README's
+ * never early: a busy neighbour can make a delivery late, never early). They run three at a time
+ * with the waiting integration tests, the others beside the console's. The README's
  * walk-through ("delivered on time") runs alone. A new e2e test is timed until it is listed here.
  */
 const UNTIMED_E2E = [
@@ -118,8 +120,9 @@ const E2E_TIMEOUTS = {
 };
 
 // Projects run group by group (sequence.groupOrder): unit tests (isolated or not), then the untimed integration
-// tests two at a time, then the timed ones one file at a time and the waiting ones three at a time,
-// then the untimed e2e tests two at a time and the timed ones one file at a time.
+// tests two at a time, then the timed ones one file at a time, then the waiting integration tests and
+// the untimed e2e tests three at a time, then the timed e2e tests one file at a time. (Projects that
+// share a group must share their maxWorkers.)
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -179,7 +182,7 @@ export default defineConfig({
           maxWorkers: 3,
           testTimeout: 30_000,
           hookTimeout: 30_000,
-          sequence: { groupOrder: 3 },
+          sequence: { groupOrder: 4 },
         },
       },
       {
@@ -188,6 +191,7 @@ export default defineConfig({
           name: 'e2e',
           include: UNTIMED_E2E,
           ...E2E_TIMEOUTS,
+          maxWorkers: 3,
           sequence: { groupOrder: 4 },
         },
       },
