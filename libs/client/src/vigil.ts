@@ -281,6 +281,20 @@ export class Vigil {
     return this.call('keyed', (init) => this.client.POST(path, { body, params: { header }, ...init }), options);
   }
 
+  /** A keyed command on one message (`messages.retry`, `messages.redeliver`), retried with its key. */
+  private async runKeyedMessageCommand(
+    path: '/v1/messages/{messageId}/retry' | '/v1/messages/{messageId}/redeliver',
+    id: string,
+    options: CallOptions & { idempotencyKey?: string | undefined },
+  ): Promise<Message> {
+    const header = { 'Idempotency-Key': keyOf(options.idempotencyKey) };
+    return this.call(
+      'keyed',
+      (init) => this.client.POST(path, { params: { path: { messageId: idOf(id, 'message') }, header }, ...init }),
+      options,
+    );
+  }
+
   /** Bulk jobs (`messages.cancelMany`, `messages.redeliverMany`): where one stands. */
   readonly jobs = {
     get: (id: string, options?: CallOptions): Promise<BulkJob> =>
@@ -400,18 +414,8 @@ export class Vigil {
      * making another (even once that attempt has failed again); give your own key to make a repeat
      * of the call itself safe (after a timeout, say).
      */
-    retry: async (id: string, options: CallOptions & { idempotencyKey?: string } = {}): Promise<Message> => {
-      const header = { 'Idempotency-Key': keyOf(options.idempotencyKey) };
-      return this.call(
-        'keyed',
-        (init) =>
-          this.client.POST('/v1/messages/{messageId}/retry', {
-            params: { path: { messageId: idOf(id, 'message') }, header },
-            ...init,
-          }),
-        options,
-      );
-    },
+    retry: (id: string, options: CallOptions & { idempotencyKey?: string } = {}): Promise<Message> =>
+      this.runKeyedMessageCommand('/v1/messages/{messageId}/retry', id, options),
 
     /**
      * Sends a delivered or failed message again, now (counts like a create). It carries an
@@ -419,18 +423,8 @@ export class Vigil {
      * return the message in the round this call started instead of starting another; give your
      * own key to make a repeat of the call itself safe (after a timeout, say).
      */
-    redeliver: async (id: string, options: CallOptions & { idempotencyKey?: string } = {}): Promise<Message> => {
-      const header = { 'Idempotency-Key': keyOf(options.idempotencyKey) };
-      return this.call(
-        'keyed',
-        (init) =>
-          this.client.POST('/v1/messages/{messageId}/redeliver', {
-            params: { path: { messageId: idOf(id, 'message') }, header },
-            ...init,
-          }),
-        options,
-      );
-    },
+    redeliver: (id: string, options: CallOptions & { idempotencyKey?: string } = {}): Promise<Message> =>
+      this.runKeyedMessageCommand('/v1/messages/{messageId}/redeliver', id, options),
 
     /**
      * Starts a bulk cancel of the messages named by `ids` (up to 1000) or selected by `filter`; it
