@@ -82,7 +82,7 @@ import {
 } from '@vigil/core';
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { mergeAsync } from './merge-async';
-import { bodyOfItem, COMPRESSED_BODY, storedBody } from './stored-body';
+import { COMPRESSED_BODY, StoredBodies } from './stored-body';
 import {
   appliedOrOwn,
   appliedUnlessRefused,
@@ -209,6 +209,9 @@ export class DynamoMessageStore implements MessageStore {
    * `now` decides which messages have expired (a message past its expiry reads as gone);
    * `scanBudget` is how many items one listing page may read (tests make it small).
    */
+  /** Bodies compressed or read lately, written again without compressing them again. */
+  private readonly bodies = new StoredBodies();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -218,6 +221,11 @@ export class DynamoMessageStore implements MessageStore {
   ) {
     this.shards = typeof layout === 'number' ? layout : layout.indexShards;
     this.partitions = typeof layout === 'number' ? UNSHARDED : new TenantPartitions(layout.tenantShards);
+  }
+
+  /** Which message a body belongs to, for `bodies`. */
+  private bodyKey(message: Pick<Message, 'tenantId' | 'id'>): string {
+    return `${message.tenantId}/${message.id}`;
   }
 
   private shardOf(messageId: string): number {
@@ -239,7 +247,7 @@ export class DynamoMessageStore implements MessageStore {
     return this.partitions.statusPk(message.tenantId, message.id, listedUnder(status));
   }
 
-  private toItem(message: Message): Record<string, unknown> {
+  private async toItem(message: Message): Promise<Record<string, unknown>> {
     const { expiresAt, body, ...m } = message;
     const shard = this.shardOf(m.id);
     const pending = !isTerminal(m.status);
@@ -247,7 +255,7 @@ export class DynamoMessageStore implements MessageStore {
     return {
       ...m,
       // Compressed when that makes every write of the item cheaper (stored-body.ts).
-      ...storedBody(body),
+      ...(await this.bodies.attributesOf(this.bodyKey(m), body)),
       // Only a final state expires: a message still to be delivered is kept whatever it carries.
       ...(!pending && expiresAt !== undefined && expiryAttributes(expiresAt)),
       ...this.messageKey(m.tenantId, m.id),
@@ -263,10 +271,10 @@ export class DynamoMessageStore implements MessageStore {
     };
   }
 
-  private fromItem(item: Record<string, unknown>): Message {
+  private async fromItem(item: Record<string, unknown>): Promise<Message> {
     const message = { ...item };
     for (const key of STORE_ONLY) delete message[key];
-    message.body = bodyOfItem(item);
+    message.body = await this.bodies.bodyOf(this.bodyKey(item as unknown as Message), item);
     if (typeof item.expiresAtMs === 'number') message.expiresAt = item.expiresAtMs;
     return message as unknown as Message;
   }
@@ -277,7 +285,7 @@ export class DynamoMessageStore implements MessageStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...this.toItem(message), writeId },
+          Item: { ...(await this.toItem(message)), writeId },
           ConditionExpression: 'attribute_not_exists(pk)',
           ...ITEM_ON_CONDITION_FAILURE,
         }),
@@ -290,7 +298,7 @@ export class DynamoMessageStore implements MessageStore {
 
   async save(message: Message, expectedVersion: number): Promise<boolean> {
     const writeId = newWriteId();
-    const item = { ...this.toItem(message), writeId };
+    const item = { ...(await this.toItem(message)), writeId };
     const bytes = dynamoItemBytes(item);
     if (bytes > DYNAMO_ITEM_LIMIT_BYTES) throw new ItemTooLargeError(bytes);
     return this.appliedOrOwn(
