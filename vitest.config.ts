@@ -105,6 +105,7 @@ const WAITING_INTEGRATION = [
  */
 const UNTIMED_E2E = [
   'e2e/web.e2e.test.ts',
+  'e2e/web-looks.e2e.test.ts',
   'e2e/chaos.e2e.test.ts',
   'e2e/usage.e2e.test.ts',
   'e2e/restart.e2e.test.ts',
