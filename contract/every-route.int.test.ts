@@ -45,7 +45,7 @@ describe('every route answers as openapi.yaml documents', () => {
     expect((await api.get('/health')).status).toBe(200);
   });
 
-  it('messages: create (and its idempotent replay), list, get, change, attempts, retry, cancel, redeliver', async () => {
+  it('messages: create (and its idempotent replay), list, get, its body, change, attempts, retry, cancel, redeliver', async () => {
     const once = { 'idempotency-key': 'every-route-1' };
     const message = { url: `${receiver.url}/hook`, delay: 600, body: { n: 1 }, metadata: { from: 'contract' } };
     const created = await api.post('/v1/messages', message, once);
@@ -54,6 +54,7 @@ describe('every route answers as openapi.yaml documents', () => {
     const id = created.json.id;
     expect((await api.get('/v1/messages?limit=5')).status).toBe(200);
     expect((await api.get(`/v1/messages/${id}`)).status).toBe(200);
+    expect((await api.get(`/v1/messages/${id}/body`)).text).toBe('{"n":1}');
     expect((await api.patch(`/v1/messages/${id}`, { delay: 900 })).status).toBe(200);
     expect((await api.get(`/v1/messages/${id}/attempts`)).status).toBe(200);
     expect((await api.post(`/v1/messages/${id}/redeliver`)).status).toBe(409);

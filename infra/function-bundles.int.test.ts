@@ -46,6 +46,7 @@ describe('function bundles', () => {
     'getMessage',
     'listMessages',
     'listAttempts',
+    'getMessageBody',
     'health',
     'revokeSession',
     'listNotificationEndpoints',

@@ -130,6 +130,7 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   // a cancel before the round's first attempt echoes its `scheduled` event to the metering queue
   cancelMessage: { table: [GET, PUT], meter: true },
   listAttempts: { table: [GET] },
+  getMessageBody: { table: [GET] },
   // counts like a create: quota and metering; and its idempotency claim (put; take-over, release, settle: update)
   redeliverMessage: { table: [GET, PUT, UPDATE, QUERY], ...CREATE },
   // the next attempt now: a new due time, dispatched again; and its idempotency claim (put; take-over, release, settle: update)

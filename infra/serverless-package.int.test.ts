@@ -730,6 +730,7 @@ describe('serverless package (offline, --stage ci)', () => {
       updateMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
       cancelMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', 'sqs:SendMessage'],
       listAttempts: ['dynamodb:GetItem'],
+      getMessageBody: ['dynamodb:GetItem'],
       redeliverMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', ...DISPATCH],
       retryMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DISPATCH],
       getSigningSecret: ['dynamodb:GetItem'],

@@ -58,7 +58,9 @@ export const apiClient = (baseUrl: string, apiKey: string) => {
     });
     const text = await response.text();
     assertResponseMatchesContract({ method, path, status: response.status, headers: response.headers, text });
-    return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : undefined };
+    // Every answer is JSON but a message's body (GET /v1/messages/{id}/body), which may be any text.
+    const json = text && (response.headers.get('content-type') ?? '').split(';')[0]!.trim().endsWith('json');
+    return { status: response.status, headers: response.headers, text, json: json ? JSON.parse(text) : undefined };
   };
   return {
     get: (path: string, headers?: Record<string, string>) => call('GET', path, undefined, headers),

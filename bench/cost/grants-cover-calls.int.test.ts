@@ -169,6 +169,7 @@ describe('the IAM grants, against the calls the functions make', () => {
     // Reads, redeliveries and a bulk job.
     await api('GET', '/v1/messages?limit=5');
     await api('GET', `/v1/messages/${near.id}/attempts`);
+    await api('GET', `/v1/messages/${near.id}/body`);
     // Keyed, and repeated: the key's claim, then its replay (settling the claim, an update).
     const redeliverKey = { 'idempotency-key': 'grants-redeliver' };
     await api('POST', `/v1/messages/${near.id}/redeliver`, undefined, redeliverKey);
@@ -220,6 +221,7 @@ describe('the IAM grants, against the calls the functions make', () => {
       'getMessage',
       'listMessages',
       'listAttempts',
+      'getMessageBody',
       'redeliverMessage',
       'redeliverMessages',
       'getJob',

@@ -50,7 +50,10 @@ export interface ApiRequest<B, Q> {
 
 export interface ApiResponse {
   status: number;
+  /** Written as JSON (application/json). */
   body?: unknown;
+  /** Or written as it is, in the content type the route's `headers` give: not read or rewritten. */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -298,6 +301,6 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
       return {
         statusCode: response.status,
         headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...response.headers },
-        body: response.body === undefined ? '' : stringifyExactJson(response.body),
+        body: response.text ?? (response.body === undefined ? '' : stringifyExactJson(response.body)),
       };
     });

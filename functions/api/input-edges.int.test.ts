@@ -31,7 +31,7 @@ import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, startTestStack } from '../../test-support/local-stack';
+import { apiClient, startTestStack, waitFor } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
 import { incompressibleText } from '../../test-support/messages';
 
@@ -450,6 +450,85 @@ describe('a JSON body goes out as it was written', () => {
     expect(bodyAt('patched')).toEqual([NESTED.delivered]);
     for (const arrival of arrived.filter((r) => r.path.startsWith('/as-sent/'))) {
       expect(() => new Webhook(secret).verify(arrival.body, arrival.headers as Record<string, string>)).not.toThrow();
+    }
+  });
+});
+
+describe("a message's body as it is sent (GET /v1/messages/{id}/body)", () => {
+  it('answers a JSON body byte for byte as the receiver gets it: names like "1" where they were, escapes, a 20-digit number', async () => {
+    const { api, apiKey } = await newTenant();
+    const create = async (path: string, body: string) => {
+      const response = await fetch(`${stack.url}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: `{"url":"${receiver.url}/body-route/${path}","delay":0,"body":${body}}`,
+      });
+      expect(response.status).toBe(201);
+      return ((await response.json()) as { id: string }).id;
+    };
+    const NESTED = {
+      sent: '{ "z" : { "10" : "caf\\u00e9 \\/" , "2" : [ { "1" : 12345678901234567890, "0" : 1.0 } ] }, "a" : 1, "a" : 2 }',
+      delivered: '{"z":{"10":"caf\\u00e9 \\/","2":[{"1":12345678901234567890,"0":1.0}]},"a":1,"a":2}',
+    };
+    const ordered = await create('ordered', ' {"b" : 1, "1" : 2} ');
+    const nested = await create('nested', NESTED.sent);
+
+    const orderedBody = await api.get(`/v1/messages/${ordered}/body`);
+    expect(orderedBody.status).toBe(200);
+    expect(orderedBody.text).toBe('{"b":1,"1":2}');
+    expect(orderedBody.headers.get('content-type')).toBe('application/json');
+    expect(orderedBody.headers.get('x-content-type-options')).toBe('nosniff');
+    const nestedBody = await api.get(`/v1/messages/${nested}/body`);
+    expect(nestedBody.text).toBe(NESTED.delivered);
+    expect(nestedBody.text).toContain('"caf\\u00e9');
+    expect(nestedBody.text).toContain('12345678901234567890');
+
+    // What the receiver got, and what the attempt says it sent, agree with it.
+    await receiver.waitFor((all) => all.filter((r) => r.path.startsWith('/body-route/')).length >= 2, 15_000);
+    for (const [id, path, text] of [
+      [ordered, 'ordered', orderedBody.text],
+      [nested, 'nested', nestedBody.text],
+    ] as const) {
+      expect(arrivalsAt(`/body-route/${path}`).map((r) => r.body)).toEqual([text]);
+      const attempts = await waitFor(
+        () => api.get(`/v1/messages/${id}/attempts`),
+        ({ json }) => json.items.length === 1,
+      );
+      expect(attempts.json.items[0].sentHeaders['content-length']).toBe(String(Buffer.byteLength(text)));
+    }
+  });
+
+  it('answers a string body as text in the type it is sent with (its own, if the message sets one), and 204 for a message without a body', async () => {
+    const { api } = await newTenant();
+    const create = async (message: Record<string, unknown>) =>
+      (await api.post('/v1/messages', { url: `${receiver.url}/body-route/text`, delay: 600, ...message })).json
+        .id as string;
+    const text = await api.get(`/v1/messages/${await create({ body: 'caf\u00e9 {"b":1,"1":2}' })}/body`);
+    expect([text.status, text.headers.get('content-type'), text.text]).toEqual([
+      200,
+      'text/plain; charset=utf-8',
+      'café {"b":1,"1":2}',
+    ]);
+    const own = await api.get(
+      `/v1/messages/${await create({ body: '<a/>', headers: { 'Content-Type': 'application/xml' } })}/body`,
+    );
+    expect([own.status, own.headers.get('content-type'), own.text]).toEqual([200, 'application/xml', '<a/>']);
+    const empty = await api.get(`/v1/messages/${await create({ body: '' })}/body`);
+    expect([empty.status, empty.text]).toEqual([200, '']);
+    const none = await api.get(`/v1/messages/${await create({})}/body`);
+    expect([none.status, none.text]).toEqual([204, '']);
+  });
+
+  it("answers 404 with a problem document for a message that does not exist, or is another tenant's", async () => {
+    const { api } = await newTenant();
+    const other = await newTenant();
+    const theirs = (await other.api.post('/v1/messages', { url: `${receiver.url}/x`, delay: 600, body: { a: 1 } })).json
+      .id as string;
+    for (const id of ['msg_01JAAAAAAAAAAAAAAAAAAAAAAA', theirs]) {
+      const missing = await api.get(`/v1/messages/${id}/body`);
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('content-type')).toBe('application/problem+json');
+      expect(missing.json.type).toBe('https://vigil.dev/problems/not-found');
     }
   });
 });

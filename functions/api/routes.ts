@@ -117,6 +117,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
     load: () => import('./list-attempts'),
   },
   {
+    method: 'GET',
+    path: '/v1/messages/{messageId}/body',
+    functionName: 'getMessageBody',
+    file: 'functions/api/get-message-body',
+    auth: true,
+    load: () => import('./get-message-body'),
+  },
+  {
     method: 'POST',
     path: '/v1/messages/{messageId}/redeliver',
     functionName: 'redeliverMessage',

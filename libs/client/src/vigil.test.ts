@@ -1,6 +1,6 @@
 /** The client's calls over an injected fetch: how answers that are not the API's are reported. */
 import { describe, expect, it } from 'vitest';
-import { VigilError, VigilValidationError } from './errors';
+import { VigilError, VigilNotFoundError, VigilValidationError } from './errors';
 import { Vigil } from './vigil';
 
 /** A client whose every request gets `answer()`. */
@@ -57,6 +57,7 @@ describe('an id no message, job, key or endpoint can have', () => {
     const calls = [
       () => vigil.messages.get(''),
       () => vigil.messages.attempts(''),
+      () => vigil.messages.body(''),
       () => vigil.messages.update(' ', { metadata: {} }),
       () => vigil.messages.cancel(''),
       () => vigil.messages.retry('..'),
@@ -113,6 +114,58 @@ describe('an option or input given as undefined', () => {
     expect(sent).toHaveLength(8);
     expect(JSON.parse(sent[0]!.body)).toEqual({ url: 'https://x.test/h', sendAt: '2026-12-24T09:00:00Z' });
     expect(sent[4]!.url).toBe('http://api.test/v1/messages?status=failed');
+  });
+});
+
+describe("a message's body", () => {
+  const ID = 'msg_01JDX0000000000000000000AA';
+  const SENT = '{"b":1,"1":2,"name":"caf\\u00e9","id":12345678901234567890,"a":1,"a":2}';
+
+  it('is the text its deliveries send, byte for byte, where the message read into values moves "1" first and rounds', async () => {
+    // Prepare: the API's two answers, the message (its body written in place) and the body alone.
+    const requests: string[] = [];
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: 0,
+      fetch: async (request) => {
+        requests.push(new URL(request.url).pathname);
+        return request.url.endsWith('/body')
+          ? new Response(SENT, { status: 200, headers: { 'content-type': 'application/json' } })
+          : new Response(`{"id":"${ID}","body":${SENT}}`, {
+              status: 200,
+              headers: { 'content-type': 'application/json' },
+            });
+      },
+    });
+
+    // Act
+    const text = await vigil.messages.body(ID);
+    const read = (await vigil.messages.get(ID)).body;
+
+    // Assess
+    expect(text).toBe(SENT);
+    expect(requests).toEqual([`/v1/messages/${ID}/body`, `/v1/messages/${ID}`]);
+    expect(Object.keys(read as object)).toEqual(['1', 'b', 'name', 'id', 'a']);
+    expect(JSON.stringify(read)).not.toBe(SENT);
+  });
+
+  it('is a text body as it is, an empty body as empty, and undefined for a message without one (204)', async () => {
+    const answering = (response: () => Response) => clientAnswering(response).messages.body(ID);
+
+    await expect(
+      answering(() => new Response('not JSON {', { headers: { 'content-type': 'text/plain; charset=utf-8' } })),
+    ).resolves.toBe('not JSON {');
+    await expect(answering(() => new Response('', { status: 200 }))).resolves.toBe('');
+    await expect(answering(() => new Response(null, { status: 204 }))).resolves.toBeUndefined();
+  });
+
+  it('throws VigilNotFoundError for a message that does not exist', async () => {
+    const problem = { type: 'https://vigil.dev/problems/not-found', title: 'No such message', status: 404 };
+    const vigil = clientAnswering(() =>
+      Response.json(problem, { status: 404, headers: { 'content-type': 'application/problem+json' } }),
+    );
+
+    await expect(vigil.messages.body(ID)).rejects.toBeInstanceOf(VigilNotFoundError);
   });
 });
 

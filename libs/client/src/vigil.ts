@@ -239,12 +239,13 @@ export class Vigil {
   /**
    * Runs one openapi-fetch call over the transport; the data on success, a typed error otherwise.
    * Answers are read as text and parsed by parseApiJson, so a message body's numbers stay as
-   * written (exact-json.ts).
+   * written (exact-json.ts); an answer that is a message's body (`answer: 'text'`) is that text.
    */
   private async call<T>(
     safety: Safety,
     run: (init: ExactInit) => Promise<{ data?: unknown; error?: unknown; response: Response }>,
     options: CallOptions = {},
+    answer: 'json' | 'text' = 'json',
   ): Promise<T> {
     const transport: TransportOptions = {
       fetch: this.options.fetch ?? ((request) => globalThis.fetch(request)),
@@ -264,6 +265,7 @@ export class Vigil {
     if (!response.ok) throw errorFromResponse(response.status, error, response.headers, url);
     // Only a 204 answers nothing; any other success carries a JSON document.
     if (response.status === 204) return undefined as T;
+    if (answer === 'text') return (typeof data === 'string' ? data : '') as T;
     try {
       if (typeof data === 'string' && data !== '') return parseApiJson(data) as T;
     } catch {
@@ -364,6 +366,25 @@ export class Vigil {
             ...init,
           }),
         options,
+      ),
+
+    /**
+     * The message's body exactly as its deliveries send it (undefined for a message without one): a
+     * JSON body as its text, names in their order, escapes and every number's digits as written.
+     * `get`'s `body` is the same JSON read into values, where JavaScript puts a name like `"1"`
+     * first (`{"b":1,"1":2}` reads as `{"1":2,"b":1}`), a name given twice once, and an escape as
+     * its character: show or compare this text instead.
+     */
+    body: (id: string, options?: CallOptions): Promise<string | undefined> =>
+      this.call(
+        'safe',
+        (init) =>
+          this.client.GET('/v1/messages/{messageId}/body', {
+            params: { path: { messageId: idOf(id, 'message') } },
+            ...init,
+          }),
+        options,
+        'text',
       ),
 
     /** The message's attempts, oldest first (`omitted` counts those no longer kept). */

@@ -28,11 +28,27 @@ interface AttemptHeaderFacts {
 const hasHeader = (headers: Record<string, string>, lowerCaseName: string): boolean =>
   Object.keys(headers).some((name) => name.toLowerCase() === lowerCaseName);
 
+/** What a delivery sends as its body: the stored text, and the content type it goes with. */
+export interface BodyAsSent {
+  /** The body's text, sent as its UTF-8 bytes: a JSON body compact, as written; a text body as given. */
+  text: string;
+  /** The message's own `content-type` header if it sets one, else `application/json` or `text/plain; charset=utf-8`. */
+  contentType: string;
+}
+
+/** The body a delivery of the message sends, with its content type; undefined for a message without one. */
+export const bodyAsSent = (message: Pick<Message, 'body' | 'bodyKind' | 'headers'>): BodyAsSent | undefined => {
+  const byDefault = CONTENT_TYPES[message.bodyKind];
+  if (byDefault === undefined) return undefined;
+  const own = Object.entries(message.headers).find(([name]) => name.toLowerCase() === 'content-type');
+  return { text: message.body, contentType: own?.[1] ?? byDefault };
+};
+
 /** The headers of one attempt's request, in the order they are sent. */
 const deliveryHeaders = (message: Message, facts: AttemptHeaderFacts): Record<string, string> => {
   const headers: Record<string, string> = { ...message.headers };
-  const contentType = CONTENT_TYPES[message.bodyKind];
-  if (contentType && !hasHeader(headers, 'content-type')) headers['content-type'] = contentType;
+  const sent = bodyAsSent(message);
+  if (sent && !hasHeader(headers, 'content-type')) headers['content-type'] = sent.contentType;
   // A message may not set it (message-limits.ts); set here, not by the sender, so it is derivable.
   if (message.body !== '') headers['content-length'] = String(Buffer.byteLength(message.body, 'utf8'));
   Object.assign(headers, {

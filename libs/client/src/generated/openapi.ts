@@ -320,6 +320,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/messages/{messageId}/body": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message id. A value that is not a message id simply matches nothing (404). */
+                messageId: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a message's body as it is sent
+         * @description The message's body exactly as its deliveries send it: the same bytes, in the content type
+         *     they go with (the message's own `content-type` header if it sets one, else
+         *     `application/json` for a JSON body and `text/plain; charset=utf-8` for a string body). A
+         *     JSON body is its text as written, less the whitespace between tokens: names in their order
+         *     (`{"b":1,"1":2}`), every escape (`"caf\u00e9"`) and every number's digits
+         *     (`12345678901234567890`). The `body` of `GET /v1/messages/{messageId}` holds the same JSON,
+         *     but a JSON reader turns it into values (JavaScript's moves names like `"1"` first, a double
+         *     rounds long numbers): read this route to show or compare what is sent. 204 for a message
+         *     without a body (its deliveries send none). The body is what the message sends now (a
+         *     `PATCH` may have changed it since an earlier attempt; that attempt then lists no
+         *     `sentHeaders`).
+         *
+         *     Problems: 401 missing or invalid API key; 404 no such message.
+         */
+        get: operations["getMessageBody"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/messages/{messageId}/redeliver": {
         parameters: {
             query?: never;
@@ -2347,6 +2382,45 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AttemptList"];
                 };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["RequestTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMessageBody: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message id. A value that is not a message id simply matches nothing (404). */
+                messageId: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The body, as it is sent, in the content type it is sent with: `application/json`, `text/plain; charset=utf-8`, or the message's own (`X-Content-Type-Options: nosniff`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description The message has no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
