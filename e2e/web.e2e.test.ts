@@ -11,7 +11,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { DAY_MS, parseExactJson } from '@vigil/core';
+import { DAY_MS, JsonText } from '@vigil/core';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -135,13 +135,19 @@ describe.runIf(browserTestsRun())('the web app in a browser', () => {
   });
 
   it('shows a webhook scheduled with that key go from scheduled to delivered, with its attempt', async () => {
-    const created = await api(apiKey, 'POST', '/v1/messages', {
-      url: `${receiver.url}/hook`,
-      delay: 10, // long enough that the page still sees it waiting on a busy machine
-      headers: { 'x-api-token': 'super-secret-token-value' },
-      // An int64 id, which a double would round: shown and copied with its digits.
-      body: { order: 42, customerId: parseExactJson('12345678901234567890'), note: 'from the browser test' },
-    });
+    // The body as a tenant writes it, sent as its text: "b" before "1" (read into values, "1" comes
+    // first), an escape, and an int64 id a double would round. The page shows and copies it so.
+    const sentBody =
+      '{"b":1,"1":2,"order":42,"customerId":12345678901234567890,"note":"from the browser test, caf\\u00e9"}';
+    const created = await api(
+      apiKey,
+      'POST',
+      '/v1/messages',
+      new JsonText(
+        `{"url":${JSON.stringify(`${receiver.url}/hook`)},"delay":10,"headers":{"x-api-token":"super-secret-token-value"},"body":${sentBody}}`,
+        2,
+      ),
+    );
     expect(created.status).toBe(201);
     deliveredId = created.json.id;
 
@@ -155,6 +161,11 @@ describe.runIf(browserTestsRun())('the web app in a browser', () => {
     // Secret-looking header values are masked; the JSON body is pretty-printed.
     await expect(page.getByTestId('headers').textContent()).resolves.not.toContain('super-secret-token-value');
     await expect(page.getByTestId('body').textContent()).resolves.toContain('"order": 42');
+    // Indented, in the order it is sent, its escape as written: not read into values and written back.
+    await expect(page.getByTestId('body').textContent()).resolves.toContain('{\n  "b": 1,\n  "1": 2,\n  "order": 42,');
+    await expect(page.getByTestId('body').textContent()).resolves.toContain('caf\\u00e9');
+    await page.getByRole('button', { name: 'Copy body' }).click();
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(sentBody);
     await expect(page.getByTestId('body').textContent()).resolves.toContain('"customerId": 12345678901234567890');
     await screenshot('message-scheduled');
 
@@ -192,8 +203,12 @@ describe.runIf(browserTestsRun())('the web app in a browser', () => {
     await page.getByRole('button', { name: 'Copy as curl' }).click();
     const curl = await page.evaluate(() => navigator.clipboard.readText());
     expect(curl).toContain("-H 'vigil-attempt: 1'");
-    expect(curl).toContain('"customerId":12345678901234567890');
-    expect(arrivals[0]!.body).toContain('"customerId":12345678901234567890');
+    // The body the receiver got, the page's copy and the curl's are the same bytes.
+    expect(arrivals[0]!.body).toBe(sentBody);
+    expect(curl).toContain(`--data-raw '${sentBody}'`);
+    await expect(page.getByTestId('body-note').textContent()).resolves.toContain(
+      `Sent as ${got['content-length']} bytes.`,
+    );
     expect(curl).toContain(`-H 'user-agent: ${got['user-agent']}'`);
     expect(curl).not.toMatch(/webhook-signature|webhook-timestamp|host:|content-length/);
     await expect(page.getByTestId('curl-note').textContent()).resolves.toContain('attempt #1');

@@ -14,6 +14,8 @@ import {
   parsePayload,
   plainData,
   prettyBody,
+  sentBodyOf,
+  bodyNote,
   quickstartCurl,
   redeliveryStarts,
   relativeTime,
@@ -95,7 +97,7 @@ describe('web app formatting', () => {
       method: 'POST',
       url: 'https://example.com/hook?a=1',
       headers: { 'x-api-token': 'super-secret-token-value', 'x-tenant': "o'brien" },
-      body: { order: 42 },
+      body: { text: '{"order":42}', kind: 'json' },
     });
     expect(curl).toBe(
       [
@@ -111,9 +113,15 @@ describe('web app formatting', () => {
     expect(webhookCurl({ id: 'msg_2', method: 'GET', url: 'https://example.com/', headers: {} })).toBe(
       "curl -X GET 'https://example.com/' \\\n  -H 'webhook-id: msg_2'",
     );
-    expect(webhookCurl({ id: 'msg_3', method: 'PUT', url: 'https://e.com/', headers: {}, body: 'hi' })).toContain(
-      "-H 'content-type: text/plain; charset=utf-8'",
-    );
+    expect(
+      webhookCurl({
+        id: 'msg_3',
+        method: 'PUT',
+        url: 'https://e.com/',
+        headers: {},
+        body: { text: 'hi', kind: 'text' },
+      }),
+    ).toContain("-H 'content-type: text/plain; charset=utf-8'");
   });
 
   it('marks the attempts that began a redelivery: after a 2xx, a 410, or a round that spent its tries', () => {
@@ -175,7 +183,13 @@ describe('web app formatting', () => {
       connection: 'keep-alive',
     };
     const curl = webhookCurl(
-      { id: 'msg_1', method: 'POST', url: 'https://example.com/hook', headers: {}, body: { order: 42 } },
+      {
+        id: 'msg_1',
+        method: 'POST',
+        url: 'https://example.com/hook',
+        headers: {},
+        body: { text: '{"order":42}', kind: 'json' },
+      },
       sent,
     );
     expect(curl).toBe(
@@ -245,22 +259,39 @@ describe('web app formatting', () => {
     expect(maskedHeaderValue('content-type', 'application/json')).toBe('application/json');
   });
 
-  it('pretty-prints JSON bodies, also JSON held in a string, and leaves other text alone', () => {
-    expect(prettyBody({ a: 1 })).toEqual({ text: '{\n  "a": 1\n}', json: true });
+  it('indents a JSON body, also JSON held in a string, and leaves other text alone', () => {
     expect(prettyBody('{"a":1}')).toEqual({ text: '{\n  "a": 1\n}', json: true });
+    expect(prettyBody(' [1, {"a" : "b"}] ')).toEqual({ text: '[\n  1,\n  {\n    "a": "b"\n  }\n]', json: true });
     expect(prettyBody('plain text')).toEqual({ text: 'plain text', json: false });
+    expect(prettyBody('{"a":1')).toEqual({ text: '{"a":1', json: false });
   });
 
-  it('shows and replays a body with its numbers as written, an int64 id as its digits', async () => {
-    // As @vigil/client reads the message: the id a double cannot hold is kept as its digits.
+  it('shows and replays the body the API answers as sent: names like "1" where they were, escapes, an int64 id as its digits', async () => {
+    // As @vigil/client gives a message and its body: the message read into values, the body as text.
     const { Vigil } = await import('@vigil/client');
-    const answer =
-      '{"id":"msg_5","method":"POST","url":"https://e.com/","headers":{},"body":{"id":12345678901234567890,"n":1E2}}';
-    const vigil = new Vigil({ baseUrl: 'http://api.test', apiKey: 'k', fetch: async () => new Response(answer) });
-    const message = await vigil.messages.get('msg_5');
-    expect(prettyBody(message.body).text).toBe('{\n  "id": 12345678901234567890,\n  "n": 1E2\n}');
-    expect(prettyBody('{"id":12345678901234567890}').text).toBe('{\n  "id": 12345678901234567890\n}');
-    expect(webhookCurl({ ...message, headers: {} })).toContain(`--data-raw '{"id":12345678901234567890,"n":1E2}'`);
+    const sent = '{"b":1,"1":2,"name":"caf\\u00e9","id":12345678901234567890,"n":1E2}';
+    const message = { id: 'msg_5', method: 'POST', url: 'https://e.com/', headers: {}, body: {} };
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      apiKey: 'k',
+      fetch: async (request) =>
+        new Response(request.url.endsWith('/body') ? sent : JSON.stringify({ ...message, body: JSON.parse(sent) })),
+    });
+    const got = await vigil.messages.get('msg_5');
+    const body = sentBodyOf(got, await vigil.messages.body('msg_5'));
+
+    expect(body).toEqual({ text: sent, kind: 'json' });
+    expect(prettyBody(body!.text).text).toBe(
+      '{\n  "b": 1,\n  "1": 2,\n  "name": "caf\\u00e9",\n  "id": 12345678901234567890,\n  "n": 1E2\n}',
+    );
+    expect(webhookCurl({ ...got, headers: {}, body })).toContain(`--data-raw '${sent}'`);
+    expect(sentBodyOf({ body: 'text' }, 'text')).toEqual({ text: 'text', kind: 'text' });
+    expect(sentBodyOf({}, undefined)).toBeUndefined();
+  });
+
+  it('says how many bytes a body is sent as, and that an indented view adds whitespace only', () => {
+    expect(bodyNote('{"a":"é"}', true)).toMatch(/^Sent as 10 bytes\. Indented here for reading .* Copy body copies/);
+    expect(bodyNote('x', false)).toBe('Sent as 1 byte, exactly as shown.');
   });
 
   it('reads a typed payload with its numbers as typed, and hands the browser plain data', () => {

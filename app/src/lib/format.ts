@@ -1,6 +1,7 @@
 /** Small, pure presentation helpers shared by the pages. */
 import { attemptOutcome as outcomeOfAttempt } from '@vigil/client';
-import { isExactNumber, parseExactJson, stringifyExactJson } from '@vigil/core/exact-json';
+import { isExactNumber, parseExactJson } from '@vigil/core/exact-json';
+import { indentJson } from './json-indent';
 import type { AttemptErrorKind, FailureReason } from './types';
 
 const DAY_MS = 86_400_000;
@@ -127,7 +128,20 @@ const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)
 const NOT_REPLAYED = new Set(['host', 'connection', 'content-length', 'webhook-timestamp', 'webhook-signature']);
 
 /**
- * A `curl` that sends the request Vigil sends for a message: its method, URL, body, and the
+ * A message's body as its deliveries send it (`vigil.messages.body`): the exact text, and whether it
+ * is a JSON body or a string body (sent as text).
+ */
+export interface SentBody {
+  text: string;
+  kind: 'json' | 'text';
+}
+
+/** The body text the API answered for a message, with its kind (a string `body` is a text body). */
+export const sentBodyOf = (message: { body?: unknown }, text: string | undefined): SentBody | undefined =>
+  text === undefined ? undefined : { text, kind: typeof message.body === 'string' ? 'text' : 'json' };
+
+/**
+ * A `curl` that sends the request Vigil sends for a message: its method, URL, body (as sent, byte for byte), and the
  * headers an attempt sent (`sentHeaders`, from the attempt list) or, before any attempt, the ones
  * the message will send. The signature headers (`webhook-timestamp`, `webhook-signature`) are
  * left out, since only Vigil can sign: a receiver that verifies signatures will refuse the copy.
@@ -140,7 +154,7 @@ export const webhookCurl = (
     method: string;
     url: string;
     headers: Record<string, string>;
-    body?: unknown;
+    body?: SentBody | undefined;
   },
   sentHeaders?: Record<string, string>,
 ): string => {
@@ -151,16 +165,13 @@ export const webhookCurl = (
   if (sentHeaders === undefined) {
     const hasContentType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
     if (message.body !== undefined && !hasContentType) {
-      headers['content-type'] = typeof message.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
+      headers['content-type'] = message.body.kind === 'text' ? 'text/plain; charset=utf-8' : 'application/json';
     }
     headers['webhook-id'] = message.id;
   }
   const lines = [`curl -X ${message.method} ${shellQuote(maskedUrl(message.url))}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`  -H ${shellQuote(`${name}: ${value}`)}`);
-  if (message.body !== undefined) {
-    const body = typeof message.body === 'string' ? message.body : stringifyExactJson(message.body);
-    lines.push(`  --data-raw ${shellQuote(body)}`);
-  }
+  if (message.body !== undefined) lines.push(`  --data-raw ${shellQuote(message.body.text)}`);
   return lines.join(' \\\n');
 };
 
@@ -289,16 +300,27 @@ export const maskedUrl = (url: string): string => {
 /** A secret with only its start visible: `whsec_MfKQ••••••••`. */
 export const maskedSecret = (secret: string, visible = 10): string => `${secret.slice(0, visible)}${'•'.repeat(16)}`;
 
-/** A body as it is best read: JSON pretty-printed with its numbers as written, a string as is (pretty too if it holds JSON). */
-export const prettyBody = (body: unknown): { text: string; json: boolean } => {
-  if (typeof body === 'string') {
-    try {
-      return { text: stringifyExactJson(parseExactJson(body), 2), json: true };
-    } catch {
-      return { text: body, json: false };
-    }
-  }
-  return { text: stringifyExactJson(body, 2), json: true };
+/**
+ * A body's text as it is best read: JSON (a JSON body, or a text that holds JSON) indented, its
+ * tokens as written and where they were (indentJson: whitespace added, nothing reordered, unescaped
+ * or rounded); other text as it is.
+ */
+export const prettyBody = (text: string): { text: string; json: boolean } => {
+  const indented = indentJson(text);
+  return indented === undefined ? { text, json: false } : { text: indented, json: true };
+};
+
+/**
+ * What the message page says under a body: how many bytes are sent (what each attempt's
+ * `content-length` says), and, where the view is indented, that only whitespace was added and the
+ * copy is the exact text.
+ */
+export const bodyNote = (text: string, indented: boolean): string => {
+  const bytes = new TextEncoder().encode(text).length;
+  const size = `${bytes.toLocaleString('en-US')} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  return indented
+    ? `Sent as ${size}. Indented here for reading (only spaces and line breaks added: every name, escape and digit as sent, in its place); Copy body copies the text exactly as it is sent.`
+    : `Sent as ${size}, exactly as shown.`;
 };
 
 /** The p-th percentile (nearest rank) of some numbers, or undefined when there are none. */

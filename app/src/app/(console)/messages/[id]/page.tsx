@@ -19,12 +19,14 @@ import { loadPage } from '@/lib/api';
 import { decodedPathSegment } from '@/lib/paths';
 import {
   attemptOutcome,
+  bodyNote,
   duration,
   localTimeText,
   maskedHeaderValue,
   maskedUrl,
   prettyBody,
   redeliveryStarts,
+  sentBodyOf,
   webhookCurl,
 } from '@/lib/format';
 import type { Attempt } from '@/lib/types';
@@ -32,7 +34,10 @@ import { LIVE_STATUSES } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Message' };
 
-const load = (id: string) => loadPage((vigil) => Promise.all([vigil.messages.get(id), vigil.messages.attempts(id)]));
+// The body as it is sent, from its own route: the message's `body` read into values would show a
+// name like "1" first, an escape as its character and a long number rounded.
+const load = (id: string) =>
+  loadPage((vigil) => Promise.all([vigil.messages.get(id), vigil.messages.attempts(id), vigil.messages.body(id)]));
 
 export default async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
@@ -42,12 +47,13 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
   const loaded = await load(messageId);
   if (loaded.problem?.status === 404) notFound();
   if (loaded.problem) return <ProblemNotice heading="Message" problem={loaded.problem} />;
-  const [message, { items: attempts, omitted = 0 }] = loaded.data;
+  const [message, { items: attempts, omitted = 0 }, bodyText] = loaded.data;
   const live = LIVE_STATUSES.includes(message.status);
   // The generated type is a union with the schema's `oneOf` alternatives, which say nothing more.
   const flow = message.flowControl as { key: string; parallelism?: number; ratePerSecond?: number } | undefined;
   const headers = Object.entries(message.headers);
-  const body = message.body === undefined ? undefined : prettyBody(message.body);
+  const sentBody = sentBodyOf(message, bodyText);
+  const body = sentBody === undefined ? undefined : prettyBody(sentBody.text);
   const redeliveries = redeliveryStarts(attempts, message.maxAttempts, omitted);
   // The latest attempt whose headers the API could derive: the curl command sends what it sent.
   const lastSent = attempts.findLast((a) => a.sentHeaders !== undefined);
@@ -242,7 +248,9 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
 
       <SectionCard
         title="Request"
-        action={<CopyButton value={webhookCurl(message, lastSent?.sentHeaders)} label="Copy as curl" />}
+        action={
+          <CopyButton value={webhookCurl({ ...message, body: sentBody }, lastSent?.sentHeaders)} label="Copy as curl" />
+        }
       >
         <Text size="1" color="gray" data-testid="curl-note">
           {lastSent
@@ -269,10 +277,15 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
           <Text size="2" weight="medium">
             Body {body?.json && <Badge color="gray">JSON</Badge>}
           </Text>
-          {body && <CopyButton value={body.text} label="Copy body" />}
+          {sentBody && <CopyButton value={sentBody.text} label="Copy body" />}
         </Flex>
-        {body ? (
-          <CollapsiblePre text={body.text} testId="body" />
+        {sentBody && body ? (
+          <>
+            <CollapsiblePre text={body.text} testId="body" />
+            <Text size="1" color="gray" data-testid="body-note">
+              {bodyNote(sentBody.text, body.json)}
+            </Text>
+          </>
         ) : (
           <Text size="2" color="gray">
             No body.
