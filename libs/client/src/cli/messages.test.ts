@@ -177,7 +177,7 @@ describe('vigil send --data: bytes that are not UTF-8', () => {
 });
 
 describe('vigil show', () => {
-  const shown = (message: Partial<Message>, items: Array<Partial<Attempt>>) => {
+  const shown = (message: Partial<Message>, items: Array<Partial<Attempt>>, body?: string) => {
     const lines: string[] = [];
     const output = createOutput(
       { stdout: { write: (text: string) => lines.push(text) }, stderr: { write: () => true } },
@@ -207,7 +207,7 @@ describe('vigil show', () => {
       round: 0,
       ...attempt,
     }));
-    printShow(output, { ...base, ...message } as Message, { items: attempts, omitted: 0 } as AttemptList, 0);
+    printShow(output, { ...base, ...message } as Message, { items: attempts, omitted: 0 } as AttemptList, 0, body);
     return lines.join('');
   };
 
@@ -228,6 +228,13 @@ describe('vigil show', () => {
 
     expect(text).toMatch(/Z {2}attempt 2 .*\n.*Z {2}redelivered\n.*Z {2}attempt 3 /);
     expect(text).toMatch(/ {2}failed: all 2 attempts of the redelivery failed\n/);
+  });
+
+  it('shows the body as it is sent, "b" before "1", not the message\'s body read into values', () => {
+    const sent = '{"b":1,"1":2,"name":"caf\\u00e9","id":12345678901234567890}';
+    const read = { 1: 2, b: 1, name: 'café' }; // the same body as JavaScript holds it
+
+    expect(shown({ body: read }, [{ statusCode: 410 }], sent)).toContain(`\n  body     ${sent}\n`);
   });
 
   it('shows the labels a message was sent with', () => {

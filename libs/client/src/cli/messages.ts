@@ -293,7 +293,8 @@ export const timeline = (message: Message, attempts: AttemptList, output: Output
   return events.sort((a, b) => Date.parse(a[0]) - Date.parse(b[0]));
 };
 
-export const printShow = (output: Output, message: Message, attempts: AttemptList, now: number) => {
+/** A message and its attempts; `body` is its body as it is sent (`messages.body`), shown in place of `message.body` read into values. */
+export const printShow = (output: Output, message: Message, attempts: AttemptList, now: number, body?: string) => {
   if (output.json) return output.data({ message, attempts });
   const { color } = output;
   output.line(`${color.bold(message.id)}  ${statusText(message.status, color)}`);
@@ -320,10 +321,8 @@ export const printShow = (output: Output, message: Message, attempts: AttemptLis
     ]);
   }
   if (message.body !== undefined) {
-    fields.push([
-      'body',
-      truncate(typeof message.body === 'string' ? message.body : stringifyApiJson(message.body), 200),
-    ]);
+    const sent = body ?? (typeof message.body === 'string' ? message.body : stringifyApiJson(message.body));
+    fields.push(['body', truncate(sent, 200)]);
   }
   for (const [name, value] of fields) output.line(`  ${color.dim(name.padEnd(9))}${value}`);
   output.line();

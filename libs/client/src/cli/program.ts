@@ -268,8 +268,13 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     checkId(id);
     const { api } = await connect(options);
     try {
-      const [message, attempts] = await Promise.all([api.messages.get(id), api.messages.attempts(id)]);
-      printShow(out, message, attempts, context.now());
+      // The body as it is sent (the message's `body` is read into values, a name like "1" first).
+      const [message, attempts, body] = await Promise.all([
+        api.messages.get(id),
+        api.messages.attempts(id),
+        out.json ? undefined : api.messages.body(id),
+      ]);
+      printShow(out, message, attempts, context.now(), body);
     } catch (error) {
       throw await idFailure(api, error, { ...known, id });
     }
