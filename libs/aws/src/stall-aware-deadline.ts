@@ -9,7 +9,8 @@
  *
  * Used by every timeout that bounds a wait for an answer in this process: the webhook sender
  * (http-sender.ts), the AWS SDK clients' request timeout (stall-aware-request-handler.ts) and the
- * local gateway's function timeout.
+ * local gateway's function timeout; and by the local stack's servers' bounds on a connection (how
+ * long a request may take to arrive, how long an idle one stays open: connection-deadlines.ts).
  */
 
 /**

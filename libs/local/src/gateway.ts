@@ -16,6 +16,7 @@ import { methodNotAllowed, planNamed, PROBLEMS, rateLimitHeaders } from '@vigil/
 import { MAX_REQUEST_BYTES, problemResponse } from '@vigil/functions/api/http';
 import { API_ROUTES, API_TIMEOUT_S } from '@vigil/functions/api/routes';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { boundConnectionsInProcessTime } from './connection-deadlines';
 import type { Authorizer } from './gateway-auth';
 import { AuthorizerCache } from './gateway-auth';
 import { lambdaContext, proxyEvent } from './gateway-event';
@@ -46,9 +47,15 @@ export interface GatewayOptions {
   functionTimeoutMs?: number;
   /**
    * How long a client may take to send a whole request, head and body (default
-   * REQUEST_ARRIVAL_TIMEOUT_MS); one that stalls past it is answered 408 and its connection closed.
+   * REQUEST_ARRIVAL_TIMEOUT_MS; its head: HEAD_ARRIVAL_TIMEOUT_MS, or this if shorter); one that
+   * stalls past it is answered 408 and its connection closed. In the process's own time.
    */
   requestArrivalTimeoutMs?: number;
+  /**
+   * How long a kept-alive connection may sit idle between requests (default KEEP_ALIVE_TIMEOUT_MS),
+   * advertised in Keep-Alive. In the process's own time.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface Gateway {
@@ -71,6 +78,9 @@ export interface Gateway {
 export const REQUEST_ARRIVAL_TIMEOUT_MS = 30_000;
 const HEAD_ARRIVAL_TIMEOUT_MS = 10_000;
 
+/** How long an idle kept-alive connection stays open (Node's default is 5 s). */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 /** The body, or why there is none to answer: over the limit, or the client went away mid-body. */
 const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large' | 'gone'> =>
   new Promise((resolve) => {
@@ -81,7 +91,7 @@ const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large' | 'gone'> 
       if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
     });
     req.on('end', () => resolve(size > MAX_REQUEST_BYTES ? 'too-large' : Buffer.concat(chunks)));
-    // Reset, or ended by the arrival timeout (answered 408 by answerUnreadable): nobody to answer.
+    // Reset, or ended by the arrival timeout (answered 408 by answerLate): nobody to answer.
     req.on('error', () => resolve('gone'));
   });
 
@@ -107,12 +117,7 @@ const send = (res: ServerResponse, result: APIGatewayProxyResult) => {
 const NO_BODY = Buffer.alloc(0);
 
 /** Why Node's parser gave up on a request (its error's code), as the problem the client gets. */
-const unreadableProblem = (code: string | undefined, arrivalTimeoutMs: number) => {
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return problemResponse(PROBLEMS.requestArrivalTimeout, 'unknown', {
-      detail: `The request's head and body must arrive within ${arrivalTimeoutMs / 1000} s; send it again.`,
-    });
-  }
+const unreadableProblem = (code: string | undefined) => {
   if (code === 'HPE_HEADER_OVERFLOW') return problemResponse(PROBLEMS.requestHeadTooLarge, 'unknown');
   return problemResponse(PROBLEMS.malformedRequest, 'unknown', {
     detail: `The request is not valid HTTP (${code ?? 'parse error'}).`,
@@ -121,10 +126,10 @@ const unreadableProblem = (code: string | undefined, arrivalTimeoutMs: number) =
 
 /**
  * A request Node's parser refused before any route (a head over its 16 KiB, a request line that is
- * not HTTP) or one that did not arrive in time: answered with a problem document, as every other
- * refusal, and the connection closed. In front of a deployment API Gateway answers these itself.
+ * not HTTP): answered with a problem document, as every other refusal, and the connection closed.
+ * In front of a deployment API Gateway answers these itself.
  */
-const answerUnreadable = (error: NodeJS.ErrnoException, socket: Duplex, arrivalTimeoutMs: number) => {
+const answerUnreadable = (error: NodeJS.ErrnoException, socket: Duplex) => {
   // Bytes after a request that said `Connection: close`: that request is being handled, and its
   // answer (then the close) is the one this connection gets. A 400 written now would be read as
   // its answer, and a create it made be sent again.
@@ -133,7 +138,28 @@ const answerUnreadable = (error: NodeJS.ErrnoException, socket: Duplex, arrivalT
     socket.destroy();
     return;
   }
-  const problem = unreadableProblem(error.code, arrivalTimeoutMs);
+  answerOnSocket(socket, unreadableProblem(error.code));
+};
+
+/**
+ * A request that did not arrive in time (arrivalBounds): answered 408, and the connection closed;
+ * only closed once an answer to it has begun (its body came too slowly after an early refusal).
+ */
+const answerLate = (socket: Duplex, answering: boolean, arrivalTimeoutMs: number) => {
+  if (answering || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  answerOnSocket(
+    socket,
+    problemResponse(PROBLEMS.requestArrivalTimeout, 'unknown', {
+      detail: `The request's head and body must arrive within ${arrivalTimeoutMs / 1000} s; send it again.`,
+    }),
+  );
+};
+
+/** Writes `problem` straight to the connection, outside any response, and closes it. */
+const answerOnSocket = (socket: Duplex, problem: APIGatewayProxyResult) => {
   const headers = {
     ...(problem.headers as Record<string, string>),
     'content-length': String(Buffer.byteLength(problem.body)),
@@ -263,12 +289,10 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
 
   const arrivalTimeoutMs = options.requestArrivalTimeoutMs ?? REQUEST_ARRIVAL_TIMEOUT_MS;
   const server: Server = createServer(
-    {
-      requestTimeout: arrivalTimeoutMs,
-      headersTimeout: Math.min(HEAD_ARRIVAL_TIMEOUT_MS, arrivalTimeoutMs),
-      // How often Node looks for requests past those bounds (its default, 30 s, would double them).
-      connectionsCheckingInterval: Math.min(1_000, arrivalTimeoutMs / 4),
-    },
+    // Node's own bounds on a request's arrival are off: it judges them by the clock, in a check
+    // that after a stall of the process (SIGSTOP, a paused VM) runs before the sockets are read, so
+    // a request sent in good time was answered 408. boundConnectionsInProcessTime keeps them below.
+    { requestTimeout: 0, headersTimeout: 0 },
     (req, res) => {
       handle(req, res).catch((error) => {
         options.log.error('gateway failed', { error: String(error) });
@@ -278,8 +302,15 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       });
     },
   );
-  server.on('clientError', (error, socket) => answerUnreadable(error, socket, arrivalTimeoutMs));
-  server.keepAliveTimeout = 65_000;
+  server.on('clientError', (error, socket) => answerUnreadable(error, socket));
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
+  // A request's head and body must arrive in time, and an idle connection is closed after
+  // keepAliveTimeout, both in the process's own time: a stall of the process is given back.
+  boundConnectionsInProcessTime(server, {
+    headMs: Math.min(HEAD_ARRIVAL_TIMEOUT_MS, arrivalTimeoutMs),
+    requestMs: arrivalTimeoutMs,
+    late: (socket, answering) => answerLate(socket, answering, arrivalTimeoutMs),
+  });
   // A client that half-closes its side once its request is sent (socket.end(), `curl` over some
   // proxies) still reads the answer, as from API Gateway: by default Node takes the half-close for
   // the client gone, drops the request under way and closes, and a create the function made was
