@@ -24,6 +24,13 @@ const server = dynalite({ path: workerData.path, createTableMs: 0, deleteTableMs
 // (SIGSTOP) a request whose head was arriving was answered 408, which the SDK does not retry.
 server.headersTimeout = 0;
 server.requestTimeout = 0;
+// Nor does it close an idle kept-alive connection (Node's 5 s keepAliveTimeout): its one client, the
+// stack's SDK, closes its own (Node's agent, told no Keep-Alive timeout, keeps them until it closes
+// them). Node's timer judges by the clock too, so after a stall of over 6 s it closed every idle
+// connection as the process resumed, under a request the SDK might be sending on it (ECONNRESET, one
+// retry more). The other services' idle timeout is kept in the process's own time
+// (connection-deadlines.ts), which this thread, plain JavaScript, cannot load.
+server.keepAliveTimeout = 0;
 server.once('error', (error) => parentPort.postMessage({ error: String(error) }));
 server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port, tid: threadId() }));
 parentPort.on('message', (message) => {

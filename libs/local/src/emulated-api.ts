@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
+import { boundConnectionsInProcessTime } from './connection-deadlines';
 
 /** Emulated AWS APIs take request bodies of at most this many bytes. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -112,6 +113,10 @@ export const serveEmulatedApi = async (options: EmulatedApiOptions): Promise<Emu
   // process, and Node judges its bound by the clock, before the sockets are read, so after a stall
   // of over 60 s (SIGSTOP) a request whose head was arriving was answered 408.
   const server = http.createServer({ headersTimeout: 0, requestTimeout: 0 }, (req, res) => void handle(req, res));
+  // An idle connection is closed after Node's 5 s keep-alive timeout, in the process's own time: by
+  // Node's timer a connection idle across a stall was closed as the process resumed, under the
+  // next request a client had sent on it.
+  boundConnectionsInProcessTime(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host, () => resolve());

@@ -11,10 +11,10 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rawHttpConnection } from '../../../test-support/raw-http-connection';
 
 /** The gateway's arrival bound here (its head's too): 2 s. */
 const ARRIVAL_MS = 2_000;
@@ -43,47 +43,11 @@ const startGatewayChild = async (options: { requestArrivalTimeoutMs: number; kee
   return Number(line.toString().trim());
 };
 
-/** A connection to the gateway whose answers are read one at a time, each whole (by its Content-Length, or chunks). */
+/** A raw connection to the gateway, closed after the test. */
 const connection = async (port: number) => {
-  const socket = connect(port, '127.0.0.1');
-  sockets.push(socket);
-  await once(socket, 'connect');
-  let text = '';
-  let ended: string | undefined;
-  let waiting: (() => void) | undefined;
-  socket.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-    waiting?.();
-  });
-  const end = (how: string) => {
-    ended ??= how;
-    waiting?.();
-  };
-  socket.on('end', () => end('closed'));
-  socket.on('error', (error: NodeJS.ErrnoException) => end(error.code ?? String(error)));
-  /** The next whole answer, or how the connection ended without one ('closed', 'ECONNRESET'). */
-  const answer = async (): Promise<string> => {
-    for (;;) {
-      const headEnd = text.indexOf('\r\n\r\n');
-      if (headEnd >= 0) {
-        const head = text.slice(0, headEnd);
-        const chunksEnd = text.indexOf('\r\n0\r\n\r\n', headEnd);
-        const length = /\r\ntransfer-encoding: *chunked/i.test(head)
-          ? chunksEnd < 0
-            ? Number.POSITIVE_INFINITY
-            : chunksEnd + 7 - (headEnd + 4)
-          : Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-        if (text.length >= headEnd + 4 + length) {
-          const whole = text.slice(0, headEnd + 4 + length);
-          text = text.slice(whole.length);
-          return whole;
-        }
-      }
-      if (ended !== undefined) return `no answer: ${ended}`;
-      await new Promise<void>((resolve) => (waiting = resolve));
-    }
-  };
-  return { write: (data: string) => socket.write(data), answer };
+  const opened = await rawHttpConnection(port);
+  sockets.push(opened.socket);
+  return opened;
 };
 
 const JSON_HEAD = 'Content-Type: application/json\r\nContent-Length: 10\r\n\r\n';

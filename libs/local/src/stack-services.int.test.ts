@@ -18,10 +18,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rawHttpConnection } from '../../../test-support/raw-http-connection';
 import type { LocalServices } from './stack-services';
 
 /** Longer than Node's default headersTimeout (60 s), which a stall of the services' process outlasts. */
 const STALL_MS = 62_000;
+
+/** Longer than Node's default keep-alive timeout, 5 s, and the second it waits beyond it. */
+const KEEP_ALIVE_STALL_MS = 7_000;
+
+const sockets: Socket[] = [];
 
 /** Runs test-support/local-services-child.ts; resolves with it and its services' endpoints. */
 const startServicesChild = async () => {
@@ -53,6 +59,7 @@ const beginRequest = async (endpoint: string): Promise<{ socket: Socket; answer:
 describe("the local stack's services, after a stall of their process", () => {
   let child: ChildProcess | undefined;
   afterEach(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
     child?.kill('SIGCONT');
     child?.kill('SIGKILL');
     if (child && child.exitCode === null && child.signalCode === null) await once(child, 'exit');
@@ -88,6 +95,43 @@ describe("the local stack's services, after a stall of their process", () => {
     },
     STALL_MS + 30_000,
   );
+
+  it('keep a connection idle across a stall of their process open for the next request, sent during it or just after, not closed under it as the process resumes', async () => {
+    // Arrange: two kept-alive connections to each service, each with one request answered.
+    const started = await startServicesChild();
+    child = started.child;
+    const request = (host: string) =>
+      `POST / HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\n\r\n{}`;
+    const clients = await Promise.all(
+      Object.entries(started.endpoints).flatMap(([name, endpoint]) => {
+        const { host, port } = new URL(endpoint);
+        return ['sent during', 'sent after'].map(async (when) => {
+          const connection = await rawHttpConnection(Number(port));
+          sockets.push(connection.socket);
+          connection.write(request(host));
+          expect(await connection.answer(), name).toMatch(/^HTTP\/1\.1 \d{3} /);
+          return { name: `${name}, ${when}`, when, host, connection };
+        });
+      }),
+    );
+
+    // Act: the process stops for longer than Node's 5 s keep-alive timeout (and its second of
+    // grace); half the clients send their next request meanwhile, half once it has resumed.
+    child.kill('SIGSTOP');
+    await sleep(500);
+    for (const { when, host, connection } of clients) if (when === 'sent during') connection.write(request(host));
+    await sleep(KEEP_ALIVE_STALL_MS - 500);
+    child.kill('SIGCONT');
+    await sleep(300);
+    for (const { when, host, connection } of clients) if (when === 'sent after') connection.write(request(host));
+
+    // Assert: each answered on the connection it had.
+    const answers: Record<string, string> = {};
+    for (const { name, connection } of clients) answers[name] = (await connection.answer()).split('\r\n')[0] ?? '';
+    expect(answers).toEqual(
+      Object.fromEntries(clients.map(({ name }) => [name, expect.stringMatching(/^HTTP\/1\.1 \d{3} /)])),
+    );
+  }, 30_000);
 
   it('listen on 127.0.0.1 only, unreachable from the network', async () => {
     const started = await startServicesChild();

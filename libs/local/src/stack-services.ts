@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { usagePlanName } from '@vigil/aws';
 import { PLANS } from '@vigil/core';
 import type { ApiGatewayEmulator } from './api-gateway-emulator';
+import { boundConnectionsInProcessTime } from './connection-deadlines';
 import { startApiGatewayEmulator } from './api-gateway-emulator';
 import type { DynaliteThread } from './dynalite-thread';
 import { startDynaliteThread } from './dynalite-thread';
@@ -72,6 +73,9 @@ const startEach = async (
   // fauxqs is ESM-only; a dynamic import loads it from this CommonJS-compiled module too.
   const { startFauxqs } = await import('fauxqs');
   const sqsServer = await begin(() => startFauxqs({ port: 0, logger: false }));
+  // Its idle connections closed after Fastify's 72 s keep-alive timeout of the process's own time,
+  // not at once after a stall that long (httpServer: patches/fauxqs+1.9.2.patch).
+  boundConnectionsInProcessTime(sqsServer.httpServer);
   const scheduler = await begin(() =>
     startSchedulerEmulator({ statePath: join(dataDir, 'schedules.json'), invoke, log: stateLog }),
   );
