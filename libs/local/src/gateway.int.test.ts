@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GATEWAY_PROBLEMS, problemTemplate } from '../../../infra/api';
 import type { Authorizer, Gateway, GatewayOptions } from './gateway';
 import { startGateway } from './gateway';
+import { rawHttpConnection } from '../../../test-support/raw-http-connection';
 import { receiverThread, stall } from '../../../test-support/stall';
 
 let gateway: Gateway | undefined;
@@ -194,6 +195,35 @@ describe('a client that stalls halfway through its request', () => {
     }
     expect(logged).toEqual([]);
     expect((await fetch(`${gateway.url}/no-such-route`)).status).toBe(404);
+  });
+});
+
+describe('a kept-alive connection', () => {
+  it('stays open while idle for longer than a request may take to arrive, and bounds its next request from its first byte', async () => {
+    const gateway = await startTestGateway({ requestArrivalTimeoutMs: 500 });
+    const client = await rawHttpConnection(gateway.port);
+    try {
+      // A request refused before its body is read (no key: 401), the body sent all the same.
+      client.write(
+        'POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+      );
+      expect(await client.answer()).toMatch(/^HTTP\/1\.1 401 /);
+      await sleep(1_200);
+      client.write('GET /no-such-route HTTP/1.1\r\nHost: x\r\n\r\n');
+      expect(await client.answer()).toMatch(/^HTTP\/1\.1 404 /);
+      await sleep(1_200);
+
+      // The next one stalls halfway through its head: 408 within its bound of its first byte.
+      client.write('GET /health HTTP/1.1\r\nHost: x\r\n');
+      const started = performance.now();
+      const late = await client.answer();
+      expect(late).toMatch(/^HTTP\/1\.1 408 /);
+      expect(performance.now() - started).toBeGreaterThan(400);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(await client.answer()).toBe('no answer: closed');
+    } finally {
+      client.socket.destroy();
+    }
   });
 });
 
