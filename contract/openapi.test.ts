@@ -5,7 +5,7 @@
  * the API integration tests.
  */
 import { spawnSync } from 'node:child_process';
-import { ApiKeyIn, BulkJobIn, MESSAGE_FILTER_FIELDS, MessageIn, MessagePatch } from '@vigil/core';
+import { ApiKeyIn, BulkJobIn, MESSAGE_FILTER_FIELDS, MessageIn, MessagePatch, PROBLEMS } from '@vigil/core';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { assertMatchesSchema, openapiDocument } from '../test-support/openapi';
@@ -21,6 +21,18 @@ const zodFields = (schema: z.ZodType) => {
   return { names, required };
 };
 
+/** Every problem the contract shows as an example (an object with a type, a title and a 4xx/5xx status). */
+const problemExamples = (node: unknown): Array<{ type: string; title: string }> => {
+  if (Array.isArray(node)) return node.flatMap(problemExamples);
+  if (node === null || typeof node !== 'object') return [];
+  const { type, title, status } = node as Record<string, unknown>;
+  const here =
+    typeof type === 'string' && typeof title === 'string' && typeof status === 'number' && status >= 400
+      ? [{ type, title }]
+      : [];
+  return [...here, ...Object.values(node).flatMap(problemExamples)];
+};
+
 describe('openapi.yaml', () => {
   it('lints clean with Redocly (errors and warnings)', () => {
     const result = spawnSync(process.execPath, ['node_modules/@redocly/cli/bin/cli.js', 'lint', 'openapi.yaml'], {
@@ -32,6 +44,16 @@ describe('openapi.yaml', () => {
     expect(result.status, output).toBe(0);
     expect(output).not.toMatch(/You have \d+ warnings?/);
   }, 30_000);
+
+  it("titles each example problem as the API answers its type (the catalogue's one title per type)", () => {
+    const titles = new Map<string, string>(Object.values(PROBLEMS).map((kind) => [kind.slug, kind.title]));
+    const examples = problemExamples(openapiDocument);
+    expect(examples.length).toBeGreaterThan(10);
+    const untrue = examples
+      .map(({ type, title }) => ({ type, title, answered: titles.get(type.split('/').pop() ?? type) }))
+      .filter(({ title, answered }) => title !== answered);
+    expect(untrue).toEqual([]);
+  });
 
   it.each([
     ['MessageIn', MessageIn],

@@ -110,8 +110,12 @@ const apiCall = async (
     } catch {
       json = undefined;
     }
-    const retryAfter = Number(response.headers.get('retry-after'));
-    return { status: response.status, json, ...(Number.isFinite(retryAfter) && { retryAfterS: retryAfter }) };
+    const retryAfter = response.headers.get('retry-after');
+    return {
+      status: response.status,
+      json,
+      ...(retryAfter !== null && Number.isFinite(Number(retryAfter)) && { retryAfterS: Number(retryAfter) }),
+    };
   } catch (error) {
     return { status: 0, error: (error as Error).message };
   }
@@ -408,8 +412,8 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
         m.sendAt = Date.parse(patched.json.sendAt);
         return;
       }
-      // Others changed it meanwhile (the engine's dispatch): the API says to send it again.
-      if (patched.status === 409 && patched.json?.title === 'Changed by another request' && tries < 5) continue;
+      // Others changed it meanwhile (the engine's dispatch): the API says to send it again, by a 409's Retry-After.
+      if (patched.status === 409 && patched.retryAfterS !== undefined && tries < 5) continue;
       // Refused (409: already handed to a worker), or no definite answer: a lost answer may have moved it.
       if (lost || retryable(patched)) m.maybeSendAt = [Date.parse(sendAt)];
       return;

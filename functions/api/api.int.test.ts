@@ -86,7 +86,8 @@ describe('access', () => {
     const notAnId = await api.get('/v1/messages/batches');
     expect(notAnId.status).toBe(404);
     expect(notAnId.json).toMatchObject({
-      title: 'No such message',
+      type: 'https://vigil.dev/problems/not-found',
+      title: 'Not found',
       detail: expect.stringMatching(/^"batches" is not a message id \(msg_ and 26 characters\)/),
     });
   });

@@ -66,14 +66,14 @@ describe('a problem told in plain words', () => {
 
   it('keeps the words of a problem about the request itself, and offers no retry', () => {
     const conflict = {
-      type: 'https://vigil.dev/problems/conflict',
-      title: 'Message cannot be cancelled',
+      type: 'https://vigil.dev/problems/state-conflict',
+      title: 'The request conflicts with the current state',
       status: 409,
-      detail: 'It was delivered already.',
+      detail: 'Message msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M is delivered and can no longer be cancelled.',
     };
     expect(problemWords(conflict)).toEqual({
-      title: 'Message cannot be cancelled',
-      detail: 'It was delivered already.',
+      title: 'The request conflicts with the current state',
+      detail: 'Message msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M is delivered and can no longer be cancelled.',
       retry: false,
     });
   });

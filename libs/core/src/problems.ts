@@ -6,7 +6,9 @@
  * their words from here, so a client meets one problem in one shape, whoever answered it.
  *
  * A client branches on `type` (its last part, the slug), never on `title` or `detail`. Several
- * refusals may share a type (every "no such thing" is `not-found`): each keeps its own title.
+ * refusals may share a type (every "no such thing" is `not-found`): they share its title too, as
+ * openapi.yaml promises ("the same for every occurrence"), and say what differs in the detail
+ * (problems.test.ts holds every type to one title).
  */
 
 /** What every problem's type URI starts with; the slug follows. */
@@ -77,7 +79,7 @@ export const PROBLEMS = {
   requestArrivalTimeout: {
     status: 408,
     slug: 'timeout',
-    title: 'The request took too long to arrive',
+    title: 'Request timed out',
     detail: "The request's head and body did not arrive in time; send it again.",
   },
 
@@ -115,28 +117,28 @@ export const PROBLEMS = {
     title: 'Method not allowed',
     detail: 'This method is not allowed here; use one the Allow header names.',
   },
-  messageNotFound: { status: 404, slug: 'not-found', title: 'No such message', detail: 'No such message.' },
-  apiKeyNotFound: { status: 404, slug: 'not-found', title: 'No such API key', detail: 'No such API key.' },
-  tenantNotFound: { status: 404, slug: 'not-found', title: 'No such tenant', detail: 'No such tenant.' },
+  messageNotFound: { status: 404, slug: 'not-found', title: 'Not found', detail: 'No such message.' },
+  apiKeyNotFound: { status: 404, slug: 'not-found', title: 'Not found', detail: 'No such API key.' },
+  tenantNotFound: { status: 404, slug: 'not-found', title: 'Not found', detail: 'No such tenant.' },
   notificationEndpointNotFound: {
     status: 404,
     slug: 'not-found',
-    title: 'No such notification endpoint',
+    title: 'Not found',
     detail: 'No such notification endpoint.',
   },
-  bulkJobNotFound: { status: 404, slug: 'not-found', title: 'No such job', detail: 'No such job.' },
+  bulkJobNotFound: { status: 404, slug: 'not-found', title: 'Not found', detail: 'No such job.' },
 
   // What it asks of the state.
   stateConflict: {
     status: 409,
     slug: 'state-conflict',
-    title: 'The message is not in a state that allows this',
+    title: 'The request conflicts with the current state',
     detail: "The message's status does not allow this.",
   },
   concurrentChange: {
     status: 409,
     slug: 'state-conflict',
-    title: 'Changed by another request',
+    title: 'The request conflicts with the current state',
     detail: 'Others changed what this request changes while it ran.',
   },
   alreadyExists: {
@@ -193,7 +195,7 @@ export const PROBLEMS = {
   quotaExceeded: {
     status: 429,
     slug: 'quota-exceeded',
-    title: 'Monthly message quota exceeded',
+    title: 'Monthly quota exceeded',
     detail: "This month's message quota of the plan is used up; it renews on the 1st (UTC).",
   },
   /** The usage plan's monthly request quota (API Gateway's QUOTA_EXCEEDED). */

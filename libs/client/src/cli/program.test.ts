@@ -158,7 +158,7 @@ describe('an id the API answers 404 for', () => {
     const route = pathname.startsWith('/v1/v1/');
     return answer(404, {
       type: 'https://vigil.dev/problems/not-found',
-      title: route ? 'No such route' : 'No such message',
+      title: route ? 'No such route' : 'Not found',
       status: 404,
       detail: route ? `${pathname} is not a Vigil API route.` : `Message ${id} does not exist.`,
     });

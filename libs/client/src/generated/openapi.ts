@@ -1551,7 +1551,7 @@ export interface components {
              * @description Identifies the kind of problem.
              */
             type: string;
-            /** @description A short summary of the kind of problem; the same for every occurrence. */
+            /** @description A short summary of the kind of problem, the same for every occurrence of its `type`. */
             title: string;
             /** @description The HTTP status code. */
             status: number;
@@ -1630,7 +1630,7 @@ export interface components {
                 /**
                  * @example {
                  *       "type": "not-found",
-                 *       "title": "No such message",
+                 *       "title": "Not found",
                  *       "status": 404,
                  *       "detail": "Message msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M does not exist."
                  *     }
@@ -1638,7 +1638,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `state-conflict`: the message is in a status that does not allow this operation (no `Retry-After`: look at it before anything else), or others kept changing it while this request ran, `Changed by another request`: nothing of this request was applied, and `Retry-After` says when to send it again as it was (the client library does). */
+        /** @description `state-conflict`: the message is in a status that does not allow this operation (no `Retry-After`: look at it before anything else), or others kept changing it while this request ran (the detail says so, and `Retry-After` says when to send it again as it was: nothing of this request was applied; the client library does). */
         Conflict: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -1648,7 +1648,7 @@ export interface components {
                 /**
                  * @example {
                  *       "type": "state-conflict",
-                 *       "title": "The message is not in a state that allows this",
+                 *       "title": "The request conflicts with the current state",
                  *       "status": 409,
                  *       "detail": "Message msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M is delivered and can no longer be changed."
                  *     }
@@ -1714,7 +1714,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `idempotency-key-in-use` as for creates (retry after a few seconds; you will then get its result), or `state-conflict`, `Changed by another request`: other bulk jobs of your tenant were starting at the same moment and kept winning the count of running jobs; nothing was started, and `Retry-After` says when to send it again. */
+        /** @description `idempotency-key-in-use` as for creates (retry after a few seconds; you will then get its result), or `state-conflict` with `Retry-After`: other bulk jobs of your tenant were starting at the same moment and kept winning the count of running jobs (the detail says so); nothing was started, and `Retry-After` says when to send it again. */
         KeyInUseOrJobsStarting: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -1724,7 +1724,7 @@ export interface components {
                 /**
                  * @example {
                  *       "type": "https://vigil.dev/problems/state-conflict",
-                 *       "title": "Changed by another request",
+                 *       "title": "The request conflicts with the current state",
                  *       "status": 409,
                  *       "detail": "Other bulk jobs were starting at the same time; try again."
                  *     }
