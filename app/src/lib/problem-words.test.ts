@@ -51,6 +51,23 @@ describe('a problem told in plain words', () => {
     expect(words.detail).toContain('more requests a second than its plan allows');
   });
 
+  it('says a used-up monthly quota as that, with when it renews, not as too many requests to wait out', () => {
+    const words = problemWords(
+      {
+        type: 'https://vigil.dev/problems/quota-exceeded',
+        title: 'Monthly quota exceeded',
+        status: 429,
+        detail: "This month's quota of 1000 messages is used up (1000 scheduled); it renews on the 1st (UTC).",
+      },
+      'action',
+    );
+    expect(words).toEqual({
+      title: "This month's quota is used up",
+      detail: "This month's quota of 1000 messages is used up (1000 scheduled); it renews on the 1st (UTC).",
+      retry: false,
+    });
+  });
+
   it("says the gateway's timeout as no answer in time, and that an action may have been done", () => {
     const timeout = {
       type: 'https://vigil.dev/problems/timeout',

@@ -37,6 +37,10 @@ export const problemWords = (problem: Problem, place: ProblemPlace = 'page'): Pr
       retry: true,
     };
   }
+  // The month's allowance, not the rate: waiting seconds does not help, and the API's detail says when it renews.
+  if (slug === 'quota-exceeded') {
+    return { title: "This month's quota is used up", detail: problem.detail, retry: false };
+  }
   if (slug === 'rate-limited' || problem.status === 429) {
     return {
       title: 'Too many requests just now',

@@ -82,6 +82,29 @@ describe("a message's state that does not allow it (409)", () => {
   });
 });
 
+describe('a limit of the plan (429)', () => {
+  const limited = (type: string, detail: string) =>
+    errorFromResponse(
+      429,
+      { type: `https://vigil.dev/problems/${type}`, title: 'x', status: 429, detail },
+      new Headers(),
+    );
+
+  it('says to wait a moment for the request rate, and to wait for next month for the monthly quota', () => {
+    expect(toCliError(limited('rate-limited', 'Too many requests.'))).toMatchObject({
+      code: 6,
+      message: 'Too many requests. (429)',
+      hint: 'wait a moment and try again',
+    });
+    const monthly = "This month's quota of 1000 messages is used up (1000 scheduled); it renews on the 1st (UTC).";
+    expect(toCliError(limited('quota-exceeded', monthly))).toMatchObject({
+      code: 6,
+      message: `${monthly} (429)`,
+      hint: 'the quota renews at the start of next month (UTC)',
+    });
+  });
+});
+
 describe('an API that does not answer', () => {
   const apiUrl = 'http://127.0.0.1:4872';
 

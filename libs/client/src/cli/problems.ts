@@ -156,7 +156,13 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
       return new CliError(`${named ? '' : `${where.id}: `}${detail}`, EXIT.conflict);
     }
     if (status === 429) {
-      return new CliError(`${detail} (429)`, EXIT.limited, 'wait a moment and try again');
+      // The month's allowance is not waited out in a moment: the API's detail says when it renews.
+      const monthly = error instanceof VigilError && error.is('quota-exceeded');
+      return new CliError(
+        `${detail} (429)`,
+        EXIT.limited,
+        monthly ? 'the quota renews at the start of next month (UTC)' : 'wait a moment and try again',
+      );
     }
     if (status >= 400 && status < 500) {
       const fields = fieldsText(error.errors, where.flags);
