@@ -6,8 +6,9 @@
 import { monotonicFactory } from 'ulid';
 import { idRandom } from './ids';
 import { createHash } from 'node:crypto';
-import { WAITING_STATUSES } from './lifecycle';
+import { allowedCommands } from './lifecycle';
 import type { MessageStatus } from './message';
+import { MESSAGE_STATUSES } from './message';
 import { canonicalJson } from './request-fingerprint';
 import type { MessageFilter, MessageFilterOut } from './message-filter';
 import { toMessageFilterOut } from './message-filter';
@@ -15,10 +16,19 @@ import { toMessageFilterOut } from './message-filter';
 export const BULK_ACTIONS = ['cancel', 'redeliver'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
 
-/** The statuses each action applies to: the single-message commands' rules (lifecycle.ts). */
+/** The statuses whose messages `action` may act on, in the order MESSAGE_STATUSES lists them. */
+const statusesFor = (action: BulkAction): readonly MessageStatus[] =>
+  MESSAGE_STATUSES.filter((status) => allowedCommands({ status }).includes(action));
+
+/**
+ * The statuses each action applies to, as a filter names them: those whose messages the
+ * single-message rule (allowedCommands, lifecycle.ts) lets the command act on. A status is all a
+ * filter says, so `delivering` is not one of cancel's, though the one message of it that waits for
+ * its flow key's turn may be cancelled (by its id).
+ */
 export const BULK_ACTION_STATUSES: Readonly<Record<BulkAction, readonly MessageStatus[]>> = {
-  cancel: WAITING_STATUSES,
-  redeliver: ['delivered', 'failed'],
+  cancel: statusesFor('cancel'),
+  redeliver: statusesFor('redeliver'),
 };
 
 /** Ids one job may name. */

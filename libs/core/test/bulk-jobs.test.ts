@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import type { BulkAction, BulkJob, BulkJobDeps, Message, MessageFilter } from '../src';
 import {
   sweepOptionsFor,
+  allowedCommands,
   assertCanRedeliver,
+  BULK_ACTION_STATUSES,
+  BULK_ACTIONS,
+  bulkSelectionOf,
   BULK_PAGE,
   BULK_STALL_MS,
   BulkJobIn,
@@ -16,6 +20,7 @@ import {
   IdempotencyKeyReusedError,
   MAX_BULK_IDS,
   MAX_RUNNING_JOBS,
+  MESSAGE_STATUSES,
   MessageIn,
   MessageStateConflictError,
   newMessageId,
@@ -179,6 +184,31 @@ describe('a bulk redeliver by filter', () => {
       stopReason: { code: 'quota-exceeded' },
     });
     expect([...store.messages.values()].filter((m) => m.status === 'queued')).toHaveLength(15);
+  });
+});
+
+describe("the statuses a bulk job's filter may name", () => {
+  it.each(BULK_ACTIONS)(
+    'are, for a bulk %s, every status whose message the one-message rule (allowedCommands) lets it act on',
+    (action) => {
+      const allowedOne = MESSAGE_STATUSES.filter((status) => allowedCommands({ status }).includes(action));
+      expect(BULK_ACTION_STATUSES[action]).toEqual(allowedOne);
+      for (const status of MESSAGE_STATUSES) {
+        const select = () => bulkSelectionOf(action, BulkJobIn.parse({ filter: { status } }));
+        if (allowedOne.includes(status))
+          expect(select()).toEqual({ filter: expect.objectContaining({ status: [status] }) });
+        else expect(select).toThrow(ValidationError);
+      }
+    },
+  );
+
+  it('name what each action applies to in words when a filter asks for another status', () => {
+    expect(() => bulkSelectionOf('redeliver', BulkJobIn.parse({ filter: { status: 'scheduled' } }))).toThrow(
+      'redeliver applies to delivered, failed messages only, not to scheduled ones',
+    );
+    expect(() => bulkSelectionOf('cancel', BulkJobIn.parse({ filter: { status: 'delivering' } }))).toThrow(
+      'cancel applies to scheduled, queued, retrying messages only, not to delivering ones',
+    );
   });
 });
 
