@@ -8,7 +8,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /** Everything but the web app: what the test and tooling homes may exercise. */
-const ALL_BUT_APP = ['core', 'adapters', 'handlers', 'infra', 'local', 'cli', 'test-support', 'client'];
+const ALL_BUT_APP = ['core', 'shared', 'adapters', 'handlers', 'infra', 'local', 'cli', 'test-support', 'client'];
 
 /**
  * The layers and what each may import (its own files always), enforced by eslint-plugin-boundaries
@@ -17,17 +17,19 @@ const ALL_BUT_APP = ['core', 'adapters', 'handlers', 'infra', 'local', 'cli', 't
  * the core's rules and the client package (which holds the contract's generated types); only the
  * local stack and the admin CLI put adapters and emulators together. The client package
  * (`@vigil/client`, published on its own) imports nothing of the server: the contract's types
- * are generated into it.
+ * are generated into it, and its CLI's build bundles the core's `shared` data (libs/core/src/shared:
+ * tables both need, such as the time zones' current names), which imports nothing itself.
  */
 const LAYERS = {
-  core: ['core'],
+  shared: [],
+  core: ['core', 'shared'],
   adapters: ['core', 'adapters'],
   handlers: ['core', 'adapters', 'handlers'],
   infra: ['core', 'adapters', 'handlers', 'infra'],
   local: ['core', 'adapters', 'handlers', 'infra', 'local'],
   cli: ['core', 'adapters', 'local', 'cli'],
   app: ['core', 'client', 'app'],
-  client: ['client'],
+  client: ['client', 'shared'],
   // Test and tooling homes: they exercise the layers, so they may use any but the web app.
   contract: ['core', 'client', 'test-support', 'contract'],
   'test-support': ALL_BUT_APP,
@@ -94,6 +96,8 @@ export default tseslint.config(
       // Re-exports and dynamic imports (the route table loads handlers with `import()`) cross layers too.
       'boundaries/dependency-nodes': ['import', 'export', 'dynamic-import', 'require'],
       'boundaries/elements': [
+        // Before the core's own: its shared data is a layer of its own (the first element that matches is a file's).
+        { type: 'shared', pattern: 'libs/core/src/shared', partialMatch: false },
         { type: 'core', pattern: 'libs/core', partialMatch: false },
         { type: 'adapters', pattern: 'libs/aws', partialMatch: false },
         { type: 'local', pattern: 'libs/local', partialMatch: false },

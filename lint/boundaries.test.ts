@@ -126,6 +126,19 @@ describe('the layer boundaries (npm run lint)', () => {
     ]);
   });
 
+  it("let the client package (its CLI's build bundles it) and the core use the core's shared data, which imports nothing", async () => {
+    const shared = 'libs/core/src/shared/current-zone-names';
+    expect(await boundaryProblems(CLIENT, importOf(CLIENT, shared))).toEqual([]);
+    expect(await boundaryProblems(CORE, importOf(CORE, shared))).toEqual([]);
+    const data = 'libs/core/src/shared/boundary-fixture.ts';
+    expect(await boundaryProblems(data, importOf(data, target.core))).toEqual([
+      expect.stringMatching(/from elements of type "shared"/),
+    ]);
+    expect(await boundaryProblems(data, importOf(data, target.client))).toEqual([
+      expect.stringMatching(/from elements of type "shared"/),
+    ]);
+  });
+
   it('let the web app and the tests use the client package', async () => {
     expect(await boundaryProblems(APP, importOf(APP, target.client))).toEqual([]);
     expect(

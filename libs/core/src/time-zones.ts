@@ -12,6 +12,7 @@
  *   02:30 in Berlin on 2026-10-25 is 02:30 CEST (00:30Z), not 02:30 CET an hour later.
  */
 import { DateTime, IANAZone } from 'luxon';
+import { CURRENT_ZONE_NAMES } from './shared/current-zone-names';
 
 /** The longest zone name taken (the longest IANA name is 32 characters). */
 export const MAX_TIME_ZONE_LENGTH = 64;
@@ -19,33 +20,6 @@ export const MAX_TIME_ZONE_LENGTH = 64;
 /** True for a zone the runtime's tz data knows by its IANA name (`Europe/Berlin`, `UTC`). */
 export const isKnownTimeZone = (name: string): boolean =>
   name.length > 0 && name.length <= MAX_TIME_ZONE_LENGTH && IANAZone.isValidZone(name);
-
-/**
- * The zones the runtime's ICU names by the tz database's old name (CLDR keeps it as its id: `Intl`
- * resolves `Asia/Kolkata` to `Asia/Calcutta`), each with its current IANA name. The client's CLI
- * keeps the same table (libs/client wall-time.ts: it imports nothing of the server).
- */
-const CURRENT_ZONE_NAMES: Readonly<Record<string, string>> = {
-  'Africa/Asmera': 'Africa/Asmara',
-  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
-  'America/Catamarca': 'America/Argentina/Catamarca',
-  'America/Coral_Harbour': 'America/Atikokan',
-  'America/Cordoba': 'America/Argentina/Cordoba',
-  'America/Godthab': 'America/Nuuk',
-  'America/Indianapolis': 'America/Indiana/Indianapolis',
-  'America/Jujuy': 'America/Argentina/Jujuy',
-  'America/Louisville': 'America/Kentucky/Louisville',
-  'America/Mendoza': 'America/Argentina/Mendoza',
-  'Asia/Calcutta': 'Asia/Kolkata',
-  'Asia/Katmandu': 'Asia/Kathmandu',
-  'Asia/Rangoon': 'Asia/Yangon',
-  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
-  'Atlantic/Faeroe': 'Atlantic/Faroe',
-  'Europe/Kiev': 'Europe/Kyiv',
-  'Pacific/Enderbury': 'Pacific/Kanton',
-  'Pacific/Ponape': 'Pacific/Pohnpei',
-  'Pacific/Truk': 'Pacific/Chuuk',
-};
 
 /**
  * A known zone by its canonical IANA name, however it was written: `europe/berlin` →

@@ -7,6 +7,8 @@
  * filters take instants only.
  */
 import { parseDuration } from '../duration';
+// The server's table (a message's zone is stored by the same names): data the CLI's build bundles.
+import { CURRENT_ZONE_NAMES } from '../../../core/src/shared/current-zone-names';
 import type { Env } from './config';
 
 export type SendTime = { sendAt: string; timezone?: undefined } | { sendAt: string; timezone: string };
@@ -23,35 +25,9 @@ export const isTimeZone = (zone: string): boolean => {
   }
 };
 
-/**
- * The zones ICU still reports by an old name (`Intl` resolves `Asia/Kolkata` to `Asia/Calcutta`),
- * each with the IANA name people use and the tz database calls it now.
- */
-const MODERN_ZONE_NAMES: Readonly<Record<string, string>> = {
-  'Africa/Asmera': 'Africa/Asmara',
-  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
-  'America/Catamarca': 'America/Argentina/Catamarca',
-  'America/Coral_Harbour': 'America/Atikokan',
-  'America/Cordoba': 'America/Argentina/Cordoba',
-  'America/Godthab': 'America/Nuuk',
-  'America/Indianapolis': 'America/Indiana/Indianapolis',
-  'America/Jujuy': 'America/Argentina/Jujuy',
-  'America/Louisville': 'America/Kentucky/Louisville',
-  'America/Mendoza': 'America/Argentina/Mendoza',
-  'Asia/Calcutta': 'Asia/Kolkata',
-  'Asia/Katmandu': 'Asia/Kathmandu',
-  'Asia/Rangoon': 'Asia/Yangon',
-  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
-  'Atlantic/Faeroe': 'Atlantic/Faroe',
-  'Europe/Kiev': 'Europe/Kyiv',
-  'Pacific/Enderbury': 'Pacific/Kanton',
-  'Pacific/Ponape': 'Pacific/Pohnpei',
-  'Pacific/Truk': 'Pacific/Chuuk',
-};
-
 /** `zone`'s current IANA name when ICU reports an old one (and this runtime knows the new), else `zone`. */
 export const modernZoneName = (zone: string): string => {
-  const modern = MODERN_ZONE_NAMES[zone];
+  const modern = CURRENT_ZONE_NAMES[zone];
   return modern && isTimeZone(modern) ? modern : zone;
 };
 
@@ -63,7 +39,7 @@ let zonesByLowerCase: Map<string, string> | undefined;
  */
 export const zoneSpelling = (zone: string): string => {
   zonesByLowerCase ??= new Map(
-    [...Intl.supportedValuesOf('timeZone'), ...Object.values(MODERN_ZONE_NAMES), 'UTC'].map((name) => [
+    [...Intl.supportedValuesOf('timeZone'), ...Object.values(CURRENT_ZONE_NAMES), 'UTC'].map((name) => [
       name.toLowerCase(),
       name,
     ]),
