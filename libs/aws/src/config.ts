@@ -231,7 +231,7 @@ export const readStoreLayout = (env: Environment = process.env): TableLayout => 
   return { indexShards: e.VIGIL_INDEX_SHARDS, tenantShards: e.VIGIL_TENANT_SHARDS };
 };
 
-/** The settings the local stack reads itself, by their names in the handlers' environment. */
+/** The settings the local stack reads itself, of the handlers' (VigilConfig). */
 export interface StackSettings {
   table: string;
   scheduleGroup: string;
@@ -243,33 +243,17 @@ export interface StackSettings {
 }
 
 /**
- * What the local stack reads of the handlers' settings to provision and start what the rest of
- * them then names (queue URLs, endpoints): checked, before anything starts, by the same rules the
- * handlers' readConfig applies, so a missing or wrong one is a ConfigError naming it, not an
- * `undefined` the stack runs on until a schedule fires.
+ * What the local stack reads of the handlers' settings, once readConfig has checked them all: it
+ * provisions and starts what the rest of them then name (queue URLs, endpoints).
  */
-export const readStackSettings = (env: Environment): StackSettings => {
-  const e = parseEnv(
-    Env.pick({
-      VIGIL_TABLE: true,
-      VIGIL_SCHEDULE_GROUP: true,
-      VIGIL_PROMOTE_ARN: true,
-      VIGIL_LOG_LEVEL: true,
-      NEXTAUTH_SECRET: true,
-      VIGIL_INDEX_SHARDS: true,
-      VIGIL_TENANT_SHARDS: true,
-    }),
-    env,
-  );
-  return {
-    table: e.VIGIL_TABLE,
-    scheduleGroup: e.VIGIL_SCHEDULE_GROUP,
-    promoteArn: e.VIGIL_PROMOTE_ARN,
-    logLevel: e.VIGIL_LOG_LEVEL,
-    ...(e.NEXTAUTH_SECRET && { sessionSecret: e.NEXTAUTH_SECRET }),
-    layout: { indexShards: e.VIGIL_INDEX_SHARDS, tenantShards: e.VIGIL_TENANT_SHARDS },
-  };
-};
+export const stackSettingsOf = (config: VigilConfig): StackSettings => ({
+  table: config.table,
+  scheduleGroup: config.scheduleGroup,
+  promoteArn: config.promoteArn,
+  logLevel: config.logLevel,
+  ...(config.sessionSecret && { sessionSecret: config.sessionSecret }),
+  layout: { indexShards: config.indexShards, tenantShards: config.tenantShards },
+});
 
 export const readConfig = (env: Environment = process.env): VigilConfig => {
   const e = parseEnv(Env, env);

@@ -157,6 +157,19 @@ describe('the local stack, configured by arguments', () => {
     expect(await readdir(dataDir)).toEqual([]);
   });
 
+  it("names every bad setting in one refusal, its own (VIGIL_LOG_LEVEL) and the handlers' (VIGIL_NEAR_WINDOW_S) alike, as it reads them once", async () => {
+    // Arrange
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+
+    // Act
+    const refused = startTestStack({ dataDir, env: { VIGIL_LOG_LEVEL: 'loud', VIGIL_NEAR_WINDOW_S: 'abc' } });
+
+    // Assert: both named at once (the stack's own were read first, alone, and the second waited for the next start).
+    await expect(refused).rejects.toThrow(/VIGIL_NEAR_WINDOW_S: /);
+    await expect(refused).rejects.toThrow(/VIGIL_LOG_LEVEL: .*"debug"/);
+    expect(await readdir(dataDir)).toEqual([]);
+  });
+
   it('stops every service it started when a start fails after they did, so the next start on the data dir works', async () => {
     // Arrange: a data dir whose development tenant file is damaged fails the start after the
     // store, the queues and the emulators have started (and the runtime has been built).

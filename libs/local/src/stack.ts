@@ -14,7 +14,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClientInstrument, Runtime, TenantAdmin } from '@vigil/aws';
 import type { StackSettings } from '@vigil/aws';
-import { openTenantAdmin, readConfig, readStackSettings, resetRuntime, startRuntime } from '@vigil/aws';
+import { openTenantAdmin, readConfig, resetRuntime, stackSettingsOf, startRuntime } from '@vigil/aws';
 import { createLogger } from '@vigil/aws/logger';
 import { documentClient } from '@vigil/aws/dynamo-document-client';
 import type { LayoutGuard } from '@vigil/aws/table-layout';
@@ -199,21 +199,20 @@ const handlerSettingsOf = (settings: Record<string, string | undefined>, provide
 });
 
 /**
- * The handlers' settings checked by their own rules (readConfig) before anything starts, with
- * stand-ins for what the stack provides once its services run: a bad engine setting
- * (VIGIL_NEAR_WINDOW_S=abc) is refused, naming it, before a service has started or the data dir
- * has been written, not by startRuntime once they have.
+ * The handlers' settings, read once by their own rules (readConfig) before anything starts, with
+ * stand-ins for what the stack provides once its services run, and what the stack reads of them
+ * itself (its table, schedule group, log level, ...): a missing or bad one (VIGIL_LOG_LEVEL=loud,
+ * VIGIL_NEAR_WINDOW_S=abc) is refused, each named, before a service has started or the data dir
+ * has been written, not by startRuntime once they have. The session secret is the caller's, if it
+ * gave one (the stack makes one otherwise).
  */
-const checkHandlerSettings = (
-  settings: Record<string, string | undefined>,
-  own: StackSettings,
-  options: StackOptions,
-): void => {
+const readStackSettings = (settings: Record<string, string | undefined>, options: StackOptions): StackSettings => {
   const standIn = 'http://127.0.0.1:1';
   const queue = (name: string) => `${standIn}/000000000000/${name}`;
-  readConfig(
+  const config = readConfig(
     handlerSettingsOf(settings, {
-      sessionSecret: own.sessionSecret ?? 'a stand-in session secret',
+      // '' is no secret of the caller's, as readConfig reads it.
+      sessionSecret: settings.NEXTAUTH_SECRET ?? '',
       endpoints: { dynamodb: standIn, sqs: standIn, scheduler: standIn, apigateway: standIn },
       queues: {
         delivery: queue('delivery'),
@@ -225,6 +224,7 @@ const checkHandlerSettings = (
       stage: 'local',
     }),
   );
+  return stackSettingsOf(config);
 };
 
 /**
@@ -267,8 +267,7 @@ class Started {
 export const startStack = async (options: StackOptions): Promise<LocalStack> => {
   // Before anything starts: the settings (the stack's own and the handlers'), the port, then the data dir (one stack each).
   const settings = settingsOf(options);
-  const own = readStackSettings(settings);
-  checkHandlerSettings(settings, own, options);
+  const own = readStackSettings(settings, options);
   const gatewayPort = await gatewayPortFor(options.host, options.port);
   await mkdir(options.dataDir, { recursive: true });
   const dataDirLock = await lockDataDir(options.dataDir);
