@@ -112,6 +112,23 @@ describe('retry now with an Idempotency-Key', () => {
     expect(await retryMessageNowIdempotently(deps, TENANT, id, 'k')).toMatchObject({ created: false });
   });
 
+  it('without a key, retries now each time it is asked, as before keys: a repeat after the attempt failed again makes another', async () => {
+    const { clock, deps, attempt, id, stored } = await setup();
+    clock.set(clock.now() + 1_000);
+
+    expect(await retryMessageNowIdempotently(deps, TENANT, id, undefined)).toMatchObject({
+      created: true,
+      message: { status: 'retrying', dueAt: clock.now() },
+    });
+    expect(await attempt()).toBe('retrying');
+    clock.set(clock.now() + 1_000);
+    const again = await retryMessageNowIdempotently(deps, TENANT, id, undefined);
+
+    expect(again).toMatchObject({ created: true, message: { status: 'retrying', dueAt: clock.now() } });
+    expect(await attempt()).toBe('retrying');
+    expect(stored().attempts).toHaveLength(3);
+  });
+
   it('binds nothing to a message that does not exist', async () => {
     const { deps, id } = await setup();
     await expect(retryMessageNowIdempotently(deps, TENANT, 'msg_nope', 'k')).rejects.toThrow(/msg_nope/);

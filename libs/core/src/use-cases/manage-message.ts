@@ -276,14 +276,16 @@ interface MessageStepCommand {
  * nothing; with another message or route the key is a 422; a request that failed (409, 429)
  * releases its key, and its repeat runs the command once. A step that is started counts as this
  * key's whoever started it, so two requests never start two steps where the caller asked for one.
+ * Without a key the command runs as asked, each time (`created: true`).
  */
 const runMessageCommandIdempotently = async (
   deps: SchedulingDeps,
   tenantId: string,
   messageId: string,
-  idempotencyKey: string,
+  idempotencyKey: string | undefined,
   command: MessageStepCommand,
 ): Promise<{ message: Message; created: boolean }> => {
+  if (idempotencyKey === undefined) return { message: await command.run(), created: true };
   // Read before the key is claimed: a message that does not exist is a 404 and binds nothing. Its
   // state is checked when the step is started, never before: a repeat finds it started.
   const current = await getMessage(deps.store, tenantId, messageId);
@@ -307,6 +309,20 @@ const runMessageCommandIdempotently = async (
   return { message: results[0] as Message, created };
 };
 
+/** A command on one message that takes an Idempotency-Key (redeliver, retry now), as the API's routes call it. */
+export type KeyedMessageCommand = (
+  deps: SchedulingDeps,
+  tenantId: string,
+  messageId: string,
+  idempotencyKey: string | undefined,
+) => Promise<{ message: Message; created: boolean }>;
+
+/** The keyed command whose step command each request makes for its message. */
+const keyedMessageCommand =
+  (command: (deps: SchedulingDeps, tenantId: string, messageId: string) => MessageStepCommand): KeyedMessageCommand =>
+  (deps, tenantId, messageId, idempotencyKey) =>
+    runMessageCommandIdempotently(deps, tenantId, messageId, idempotencyKey, command(deps, tenantId, messageId));
+
 /**
  * `redeliverMessage` made safe to repeat with an Idempotency-Key: the key binds the message and
  * the round this request starts, the next one, and a repeat answers with the message once the
@@ -314,22 +330,13 @@ const runMessageCommandIdempotently = async (
  * started by a redeliver without a key, or a bulk job, counts: two redelivers of one message never
  * make two rounds of it where the caller asked for one.
  */
-export const redeliverMessageIdempotently = async (
-  deps: SchedulingDeps,
-  tenantId: string,
-  messageId: string,
-  idempotencyKey: string | undefined,
-): Promise<{ message: Message; created: boolean }> => {
-  const run = () => redeliverMessage(deps, tenantId, messageId);
-  if (idempotencyKey === undefined) return { message: await run(), created: true };
-  return runMessageCommandIdempotently(deps, tenantId, messageId, idempotencyKey, {
-    route: 'POST /v1/messages/{messageId}/redeliver',
-    step: 'round',
-    next: (current) => roundOf(current) + 1,
-    started: (message, round) => roundOf(message) >= round,
-    run,
-  });
-};
+export const redeliverMessageIdempotently = keyedMessageCommand((deps, tenantId, messageId) => ({
+  route: 'POST /v1/messages/{messageId}/redeliver',
+  step: 'round',
+  next: (current) => roundOf(current) + 1,
+  started: (message, round) => roundOf(message) >= round,
+  run: () => redeliverMessage(deps, tenantId, messageId),
+}));
 
 /**
  * `retryMessageNow` made safe to repeat with an Idempotency-Key: the key binds the message and the
@@ -339,28 +346,19 @@ export const redeliverMessageIdempotently = async (
  * that attempt is made or under way (being delivered, or due): so a repeat whose first request's
  * attempt has already failed again does not make one more attempt, or use one more of the budget.
  */
-export const retryMessageNowIdempotently = async (
-  deps: SchedulingDeps,
-  tenantId: string,
-  messageId: string,
-  idempotencyKey: string | undefined,
-): Promise<{ message: Message; created: boolean }> => {
-  const run = () => retryMessageNow(deps, tenantId, messageId);
-  if (idempotencyKey === undefined) return { message: await run(), created: true };
-  return runMessageCommandIdempotently(deps, tenantId, messageId, idempotencyKey, {
-    route: 'POST /v1/messages/{messageId}/retry',
-    step: 'attempt',
-    next: (current) => lastAttemptNumber(current) + (current.status === 'retrying' ? 1 : 2),
-    started: (message, attempt) => {
-      const last = lastAttemptNumber(message);
-      if (last >= attempt) return true;
-      const underWay =
-        message.status === 'delivering' || (message.status === 'retrying' && message.dueAt <= deps.clock.now());
-      return last === attempt - 1 && underWay;
-    },
-    run,
-  });
-};
+export const retryMessageNowIdempotently = keyedMessageCommand((deps, tenantId, messageId) => ({
+  route: 'POST /v1/messages/{messageId}/retry',
+  step: 'attempt',
+  next: (current) => lastAttemptNumber(current) + (current.status === 'retrying' ? 1 : 2),
+  started: (message, attempt) => {
+    const last = lastAttemptNumber(message);
+    if (last >= attempt) return true;
+    const underWay =
+      message.status === 'delivering' || (message.status === 'retrying' && message.dueAt <= deps.clock.now());
+    return last === attempt - 1 && underWay;
+  },
+  run: () => retryMessageNow(deps, tenantId, messageId),
+}));
 
 const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string, by?: BulkRedeliver) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
