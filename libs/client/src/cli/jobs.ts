@@ -12,7 +12,11 @@ import { sleep } from './sleep';
 
 export type BulkAction = BulkJob['action'];
 
-/** What each action applies to (the API's rule): a filter without `--status` takes these. */
+/**
+ * What each action applies to (the API's rule, the core's BULK_ACTION_STATUSES, which the client
+ * cannot import; contract/cli-rules.test.ts holds this copy to it): a filter without `--status`
+ * takes these.
+ */
 export const ACTION_STATUSES: Readonly<Record<BulkAction, MessageFilter['status']>> = {
   cancel: ['scheduled', 'queued', 'retrying'],
   redeliver: ['delivered', 'failed'],
