@@ -136,17 +136,21 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   // the next attempt now: a new due time, dispatched again; and its idempotency claim (put; take-over, release, settle: update)
   retryMessage: { table: [GET, PUT, UPDATE], ...DISPATCH },
   getSigningSecret: { table: [GET] },
-  rotateSigningSecret: { table: [GET, UPDATE] },
+  // the tenant's secrets (get, conditional update); and its idempotency claim (put; take-over, release, settle: update)
+  rotateSigningSecret: { table: [GET, PUT, UPDATE] },
   listApiKeys: { table: [QUERY] },
   // count active keys, then the key's two records; key.created to the notification endpoints
-  // (list them, store each event delivery, note it on its endpoint, dispatch)
-  createApiKey: { table: [QUERY, GET, PUT], ...DISPATCH },
+  // (list them, store each event delivery, note it on its endpoint, dispatch); and its idempotency
+  // claim (put; take-over, release, settle: update)
+  createApiKey: { table: [QUERY, GET, PUT, UPDATE], ...DISPATCH },
   revokeApiKey: { table: [GET, UPDATE, QUERY, PUT], ...DISPATCH }, // and key.revoked likewise
   listNotificationEndpoints: { table: [QUERY] },
-  createNotificationEndpoint: { table: [QUERY, PUT] }, // count them, then the conditional put
+  // count them, then the conditional put; and its idempotency claim (put, get; take-over, release, settle: update)
+  createNotificationEndpoint: { table: [GET, QUERY, PUT, UPDATE] },
   deleteNotificationEndpoint: { table: [DELETE] },
-  // find the endpoint, store the test delivery, note it on the endpoint, dispatch
-  testNotificationEndpoint: { table: [QUERY, PUT], ...DISPATCH },
+  // find the endpoint, store the test delivery, note it on the endpoint, dispatch; and its
+  // idempotency claim (put, get; take-over, release, settle: update), a repeat's delivery (get)
+  testNotificationEndpoint: { table: [GET, QUERY, PUT, UPDATE], ...DISPATCH },
   listNotificationEndpointDeliveries: { table: [QUERY, GET] }, // the delivery records, then each message
   // The canary tenant's signing secrets, and no other tenant's item: its route is public.
   canaryReceiver: { table: [GET], tableKeys: [CANARY_TENANT_KEY] },

@@ -182,13 +182,23 @@ describe('the IAM grants, against the calls the functions make', () => {
     );
     // Tenancy: signing secret, keys, notification endpoints, usage.
     await api('GET', '/v1/signing-secret');
-    await api('POST', '/v1/signing-secret/rotate');
-    const key = await api('POST', '/v1/keys', { name: 'grants' });
+    // The account's actions keyed, and repeated: the key's claim, then its replay (settling the claim, an update).
+    const rotateKey = { 'idempotency-key': 'grants-rotate' };
+    await api('POST', '/v1/signing-secret/rotate', undefined, rotateKey);
+    await api('POST', '/v1/signing-secret/rotate', undefined, rotateKey);
+    const keyKey = { 'idempotency-key': 'grants-key' };
+    const key = await api('POST', '/v1/keys', { name: 'grants' }, keyKey);
+    await api('POST', '/v1/keys', { name: 'grants' }, keyKey);
     await api('GET', '/v1/keys');
     await api('DELETE', `/v1/keys/${key.id}`);
-    const endpoint = await api('POST', '/v1/notification-endpoints', { url: url('ops'), events: ['key.created'] });
+    const endpointKey = { 'idempotency-key': 'grants-endpoint' };
+    const ops = { url: url('ops'), events: ['key.created'] };
+    const endpoint = await api('POST', '/v1/notification-endpoints', ops, endpointKey);
+    await api('POST', '/v1/notification-endpoints', ops, endpointKey);
     await api('GET', '/v1/notification-endpoints');
-    await api('POST', `/v1/notification-endpoints/${endpoint.id}/test`);
+    const testKey = { 'idempotency-key': 'grants-test' };
+    await api('POST', `/v1/notification-endpoints/${endpoint.id}/test`, undefined, testKey);
+    await api('POST', `/v1/notification-endpoints/${endpoint.id}/test`, undefined, testKey);
     await api('GET', `/v1/notification-endpoints/${endpoint.id}/deliveries`);
     await api('DELETE', `/v1/notification-endpoints/${endpoint.id}`);
     await api('GET', '/v1/usage');

@@ -1,8 +1,17 @@
+import { idempotencyWiring } from '@vigil/aws/wiring/messages';
 import { tenancyWiring } from '@vigil/aws/wiring/tenancy';
-import { rotateSigningSecret } from '@vigil/core';
+import { rotateSigningSecretIdempotently } from '@vigil/core';
 import { httpRoute } from './http';
+import { idempotencyKeyHeader } from './idempotency-key';
 
-export const handler = httpRoute({}, async ({ tenantId }) => {
-  const { secret, previousValidUntil } = await rotateSigningSecret(tenancyWiring().tenancy, tenantId);
+/** Rotates the signing secret, or answers the rotation its Idempotency-Key made, as it stands now (both 200). */
+export const handler = httpRoute({}, async ({ tenantId, headers }) => {
+  const key = idempotencyKeyHeader(headers);
+  const { rotation } = await rotateSigningSecretIdempotently(
+    { tenancy: tenancyWiring().tenancy, idempotency: idempotencyWiring() },
+    tenantId,
+    key,
+  );
+  const { secret, previousValidUntil } = rotation;
   return { status: 200, body: { secret, previousValidUntil: new Date(previousValidUntil).toISOString() } };
 });

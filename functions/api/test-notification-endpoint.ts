@@ -1,12 +1,20 @@
 import { runtime } from '@vigil/aws';
-import { testNotificationEndpoint, toMessageOut } from '@vigil/core';
+import { testNotificationEndpointIdempotently, toMessageOut } from '@vigil/core';
 import { httpRoute } from './http';
+import { idempotencyKeyHeader } from './idempotency-key';
 
-export const handler = httpRoute({}, async ({ tenantId, params }) => {
+/** Sends the endpoint a test event (202), or answers the one its Idempotency-Key sent (200). */
+export const handler = httpRoute({}, async ({ tenantId, params, headers }) => {
+  const key = idempotencyKeyHeader(headers);
   const { scheduling } = runtime();
-  const delivery = await testNotificationEndpoint(scheduling, tenantId, params.endpointId ?? '');
+  const { delivery, created } = await testNotificationEndpointIdempotently(
+    scheduling,
+    tenantId,
+    params.endpointId ?? '',
+    key,
+  );
   return {
-    status: 202,
+    status: created ? 202 : 200,
     body: toMessageOut(delivery, { withBody: true }),
     headers: { location: `/v1/messages/${delivery.id}` },
   };

@@ -39,6 +39,7 @@ export * from './use-cases/idempotent-request';
 export * from './use-cases/manage-message';
 export * from './use-cases/promote-bucket';
 export * from './use-cases/schedule-message';
+export * from './use-cases/signing-secret';
 export * from './use-cases/sweep-pending';
 export * from './use-cases/sweep';
 export * from './plans';

@@ -2,7 +2,7 @@
  * The message store alone, for the functions that only read messages (get, list, attempts):
  * DynamoDB only, no queue, scheduler or HTTP sender. `runtime()` uses the same store.
  */
-import type { NotificationEndpointDeps, TargetPolicy } from '@vigil/core';
+import type { IdempotencyDeps, NotificationEndpointDeps, TargetPolicy } from '@vigil/core';
 import { DynamoMessageStore } from '../dynamo-message-store';
 import { hostAddresses } from '../http-sender';
 import { DynamoNotificationEndpoints } from '../dynamo-notification-endpoints';
@@ -35,3 +35,10 @@ export const notificationEndpointWiring = (): NotificationEndpointDeps =>
     clock: systemClock,
     targets: targetPolicy(),
   }));
+
+/**
+ * What honouring an Idempotency-Key takes (the keys' claims are items of the message store's table)
+ * where a route has no message engine: the signing secret's rotation, an endpoint's add.
+ */
+export const idempotencyWiring = (): IdempotencyDeps =>
+  part('idempotency', (b) => ({ store: messageStore(), clock: systemClock, log: b.log }));

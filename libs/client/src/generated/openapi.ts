@@ -484,9 +484,22 @@ export interface paths {
          *     Deliveries already being prepared may take up to a minute to pick it up; `GET
          *     /v1/signing-secret` answers the new secret at once.
          *
-         *     Problems: 401 missing or invalid API key; 409 another rotation happened at the same moment
-         *     (`state-conflict`), or two secrets replaced in the last 24 hours still sign deliveries
-         *     (`rotation-limit`: its detail says when the oldest stops).
+         *     Send an `Idempotency-Key` to make a repeat of this call safe (after a timeout, a double
+         *     click): the key binds the rotation of the secret that was current when the request came.
+         *     The same request again with the key within 24 hours rotates nothing and spends none of the
+         *     day's rotations once that secret is replaced, whoever replaced it; it answers 200 with the
+         *     rotation as it stands now: the secret that signs now (a later rotation's, if there was one
+         *     since: what your receivers need) and until when the secret before it signs too. The secret
+         *     itself is never written to the key's record (Vigil stores the current secret anyway, since
+         *     it signs with it; the key's record names the replaced one by a digest). The key with
+         *     another route is refused (422 `idempotency-key-reused`). A request refused with its key
+         *     (409 `rotation-limit`) may be repeated with it, and is then judged afresh.
+         *
+         *     Problems: 400 an `Idempotency-Key` outside printable ASCII; 401 missing or invalid API key;
+         *     409 another rotation happened at the same moment (`state-conflict`), or two secrets replaced
+         *     in the last 24 hours still sign deliveries (`rotation-limit`: its detail says when the
+         *     oldest stops), or `idempotency-key-in-use` (a request with the key is still being
+         *     processed); 422 `idempotency-key-reused`.
          */
         post: operations["rotateSigningSecret"];
         delete?: never;
@@ -519,8 +532,22 @@ export interface paths {
          * @description Creates a key and returns its secret (`key`) this once: store it now. At most 20 keys may
          *     be active at a time.
          *
-         *     Problems: 400 malformed JSON; 401 missing or invalid API key; 409 already 20 active keys;
-         *     415 not JSON; 422 invalid name or unknown fields.
+         *     Send an `Idempotency-Key` to make a repeat of this call safe (after a timeout, a double
+         *     click, a client's retry): the key binds the request (the name) and the key it makes. The
+         *     same request again with the key within 24 hours makes no second key (a second live key whose
+         *     secret nobody saw) and answers 200 with the key it made, as it is now (`ApiKeyNotShown`),
+         *     **without its secret**: Vigil keeps only a hash of a key, and does not keep the secret in
+         *     plain for 24 hours only to show it again, where anyone who could read the store could take
+         *     it. If the first answer was lost, nobody holds the secret: revoke the key (`DELETE
+         *     /v1/keys/{keyId}`; `lastUsedAt` shows whether it was ever used) and create another with a
+         *     new key. The key with another name or route is refused (422 `idempotency-key-reused`); a
+         *     request refused with its key (409 at 20 keys) may be repeated with it, and is then judged
+         *     afresh.
+         *
+         *     Problems: 400 malformed JSON, or an `Idempotency-Key` outside printable ASCII; 401 missing
+         *     or invalid API key; 409 already 20 active keys, or `idempotency-key-in-use` (a request with
+         *     the key is still being processed); 415 not JSON; 422 invalid name or unknown fields, or
+         *     `idempotency-key-reused`.
          */
         post: operations["createApiKey"];
         delete?: never;
@@ -579,9 +606,17 @@ export interface paths {
          *     the same request again (a retry after its answer was lost) answers 200 with the endpoint
          *     it made, and adds none, so no event is sent twice.
          *
-         *     Problems: 400 malformed JSON; 401 missing or invalid API key; 409 already 5 endpoints, or
-         *     an endpoint for this URL with other events or description (`endpoint-exists`, naming it);
-         *     415 not JSON; 422 invalid url, events or description, or unknown fields.
+         *     An `Idempotency-Key` binds the request (url, events, description) and the endpoint it adds,
+         *     as for creates: the same request again within 24 hours answers 200 with that endpoint (or
+         *     the one its URL had already when the first request came) and adds none; the key with
+         *     another request is refused (422 `idempotency-key-reused`) where, without a key, another
+         *     URL is another endpoint. A URL the target rules refuse binds nothing; a request refused
+         *     with its key (409) may be repeated with it, and is then judged afresh.
+         *
+         *     Problems: 400 malformed JSON, or an `Idempotency-Key` outside printable ASCII; 401 missing
+         *     or invalid API key; 409 already 5 endpoints, or an endpoint for this URL with other events
+         *     or description (`endpoint-exists`, naming it), or `idempotency-key-in-use`; 415 not JSON;
+         *     422 invalid url, events or description, or unknown fields, or `idempotency-key-reused`.
          */
         post: operations["createNotificationEndpoint"];
         delete?: never;
@@ -632,7 +667,14 @@ export interface paths {
          * @description Sends the endpoint a signed `notification.test` event now, as a delivery of its own; the
          *     answer is that delivery (a message: follow it by its id).
          *
-         *     Problems: 401 missing or invalid API key; 404 no such endpoint for your tenant.
+         *     Send an `Idempotency-Key` to make a repeat of this call safe: the key binds the endpoint and
+         *     the test delivery the request makes. The same request again within 24 hours sends nothing
+         *     and answers 200 with that delivery as it is now; the key with another endpoint or route is
+         *     refused (422 `idempotency-key-reused`).
+         *
+         *     Problems: 400 an `Idempotency-Key` outside printable ASCII; 401 missing or invalid API key;
+         *     404 no such endpoint for your tenant; 409 `idempotency-key-in-use` (a request with the key
+         *     is still being processed); 422 `idempotency-key-reused`.
          */
         post: operations["testNotificationEndpoint"];
         delete?: never;
@@ -1519,6 +1561,28 @@ export interface components {
             createdAt: string;
             /** @description The secret API key, shown only in this response. */
             key: string;
+        };
+        /** @description A key made by an earlier request with the same `Idempotency-Key`, as it is now (`ApiKeyOut`), without its secret: the secret was in that request's answer only, and Vigil keeps only a hash of it. */
+        ApiKeyNotShown: {
+            id: string;
+            name: string;
+            prefix: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the key was last used (to the minute); absent if never, so nobody may hold its secret.
+             */
+            lastUsedAt?: string | undefined;
+            /**
+             * Format: date-time
+             * @description When the key was revoked, if it was since.
+             */
+            revokedAt?: string | undefined;
+            /** @description Who revoked it, as in `ApiKeyOut`. */
+            revokedBy?: string | undefined;
+            /** @description Why the secret is not in this answer, and what to do if the first answer was lost: revoke the key (its `DELETE /v1/keys/{keyId}` is named) and create another with a new `Idempotency-Key`. */
+            keyNotShown: string;
         };
         ApiKeyList: {
             items: components["schemas"]["ApiKeyOut"][];
@@ -2560,13 +2624,19 @@ export interface operations {
     rotateSigningSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Any string of 1 to 255 printable ASCII characters (U+0020 to U+007E, as the IETF Idempotency-Key header's String) you choose per logical request (a UUID works well). A key is bound for 24 hours to its first request (the route and the request body, compared as parsed JSON, so key order and spelled-out defaults do not matter). Repeating that request with the key returns what it created (200) instead of creating more; a different request with the key is refused with 422 `idempotency-key-reused`; while the first request is still being processed, a repeat waits a few seconds for it and may get 409 `idempotency-key-in-use` (retry). A request that failed (5xx, or 429 for the quota) stored nothing, and its retry with the same key is processed afresh. Concurrent requests with one key create one result. A key with another character is a 400 (its bytes cannot be read as the characters sent: Node reads them as Latin-1), one outside 1 to 255 characters a 422.
+                 * @example reminder-inv_42-due
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The new secret, and until when the old one still signs deliveries. */
+            /** @description The new secret, and until when the old one still signs deliveries. For a repeat with the `Idempotency-Key` of a rotation made: the secret that signs now, and until when the one before it signs too; nothing was rotated. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2577,10 +2647,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictOrKeyInUse"];
             413: components["responses"]["RequestTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["ValidationFailedOrKeyReused"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -2620,7 +2690,13 @@ export interface operations {
     createApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Any string of 1 to 255 printable ASCII characters (U+0020 to U+007E, as the IETF Idempotency-Key header's String) you choose per logical request (a UUID works well). A key is bound for 24 hours to its first request (the route and the request body, compared as parsed JSON, so key order and spelled-out defaults do not matter). Repeating that request with the key returns what it created (200) instead of creating more; a different request with the key is refused with 422 `idempotency-key-reused`; while the first request is still being processed, a repeat waits a few seconds for it and may get 409 `idempotency-key-in-use` (retry). A request that failed (5xx, or 429 for the quota) stored nothing, and its retry with the same key is processed afresh. Concurrent requests with one key create one result. A key with another character is a 400 (its bytes cannot be read as the characters sent: Node reads them as Latin-1), one outside 1 to 255 characters a 422.
+                 * @example reminder-inv_42-due
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2630,6 +2706,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Idempotent replay: this request with this `Idempotency-Key` made this key in the last 24 hours. No key was made; this is the key as it is now, without its secret, which was in the first answer only (`keyNotShown` says what to do if that answer was lost). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyNotShown"];
+                };
+            };
             /** @description The new key, with its secret. */
             201: {
                 headers: {
@@ -2641,10 +2726,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictOrKeyInUse"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["ValidationFailedOrKeyReused"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -2711,7 +2796,13 @@ export interface operations {
     createNotificationEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Any string of 1 to 255 printable ASCII characters (U+0020 to U+007E, as the IETF Idempotency-Key header's String) you choose per logical request (a UUID works well). A key is bound for 24 hours to its first request (the route and the request body, compared as parsed JSON, so key order and spelled-out defaults do not matter). Repeating that request with the key returns what it created (200) instead of creating more; a different request with the key is refused with 422 `idempotency-key-reused`; while the first request is still being processed, a repeat waits a few seconds for it and may get 409 `idempotency-key-in-use` (retry). A request that failed (5xx, or 429 for the quota) stored nothing, and its retry with the same key is processed afresh. Concurrent requests with one key create one result. A key with another character is a 400 (its bytes cannot be read as the characters sent: Node reads them as Latin-1), one outside 1 to 255 characters a 422.
+                 * @example reminder-inv_42-due
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2721,7 +2812,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The endpoint this URL has already, with these events and description. */
+            /** @description The endpoint this URL has already, with these events and description; or, for a repeat with its `Idempotency-Key`, the endpoint the first request added or found. */
             200: {
                 headers: {
                     /** @description The endpoint's path. */
@@ -2745,10 +2836,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictOrKeyInUse"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["ValidationFailedOrKeyReused"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -2787,7 +2878,13 @@ export interface operations {
     testNotificationEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Any string of 1 to 255 printable ASCII characters (U+0020 to U+007E, as the IETF Idempotency-Key header's String) you choose per logical request (a UUID works well). A key is bound for 24 hours to its first request (the route and the request body, compared as parsed JSON, so key order and spelled-out defaults do not matter). Repeating that request with the key returns what it created (200) instead of creating more; a different request with the key is refused with 422 `idempotency-key-reused`; while the first request is still being processed, a repeat waits a few seconds for it and may get 409 `idempotency-key-in-use` (retry). A request that failed (5xx, or 429 for the quota) stored nothing, and its retry with the same key is processed afresh. Concurrent requests with one key create one result. A key with another character is a 400 (its bytes cannot be read as the characters sent: Node reads them as Latin-1), one outside 1 to 255 characters a 422.
+                 * @example reminder-inv_42-due
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description The notification endpoint's id (`nep_...`). */
                 endpointId: components["parameters"]["EndpointId"];
@@ -2796,6 +2893,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Idempotent replay: this request with this `Idempotency-Key` sent this test delivery in the last 24 hours. Nothing was sent; this is the delivery as it is now. */
+            200: {
+                headers: {
+                    Location: components["headers"]["MessageLocation"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
+                };
+            };
             /** @description The test delivery, on its way. */
             202: {
                 headers: {
@@ -2809,9 +2916,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInUse"];
             413: components["responses"]["RequestTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["ValidationFailedOrKeyReused"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

@@ -16,24 +16,28 @@ import {
 
 type KeyDeps = Pick<TenancyDeps, 'keys' | 'clock'>;
 
-/** Stores a given key (hash and prefix only) for the tenant; idempotent for the same plaintext. */
+/**
+ * Stores a given key (hash and prefix only) for the tenant, under `keyId` (a new one if not given);
+ * idempotent for the same plaintext.
+ */
 export const addApiKey = async (
   deps: KeyDeps,
   tenantId: string,
   plaintext: string,
   name: string,
+  keyId: string = newApiKeyId(deps.clock.now()),
 ): Promise<ApiKeyInfo> => {
   const now = deps.clock.now();
   const prefix = apiKeyPrefix(plaintext);
-  const { keyId, createdAt } = await deps.keys.addApiKey({
-    keyId: newApiKeyId(now),
+  const { keyId: storedId, createdAt } = await deps.keys.addApiKey({
+    keyId,
     tenantId,
     hash: hashApiKey(plaintext),
     prefix,
     name,
     createdAt: now,
   });
-  return { id: keyId, name, prefix, createdAt };
+  return { id: storedId, name, prefix, createdAt };
 };
 
 /** How long a revoked key stays listed (greyed, with when and by whom) when asked for. */
@@ -54,7 +58,8 @@ export const listApiKeys = (
   );
 
 /**
- * Makes a new key for the tenant (at most MAX_ACTIVE_KEYS active); the plaintext is returned once.
+ * Makes a new key for the tenant (at most MAX_ACTIVE_KEYS active), under `keyId` if given (a keyed
+ * request's, bound before it is made); the plaintext is returned once.
  * Creates sent at once may each find room: so each looks again once its key is stored, and one past
  * the limit in creation order (ties by id) is discarded and refused, so the limit holds.
  */
@@ -62,12 +67,13 @@ export const createApiKey = async (
   deps: KeyDeps,
   tenantId: string,
   name: string,
+  keyId?: string,
 ): Promise<ApiKeyInfo & { key: string }> => {
   const limit = () =>
     new ApiKeyLimitError(`A tenant may have at most ${MAX_ACTIVE_KEYS} active API keys; revoke one first.`);
   if ((await deps.keys.listApiKeys(tenantId)).length >= MAX_ACTIVE_KEYS) throw limit();
   const key = newApiKey();
-  const made = await addApiKey(deps, tenantId, key, name);
+  const made = await addApiKey(deps, tenantId, key, name, keyId);
   if (pastLimitInCreationOrder(await deps.keys.listApiKeys(tenantId), made.id, MAX_ACTIVE_KEYS)) {
     await deps.keys.discardApiKey(tenantId, made.id);
     throw limit();

@@ -3,6 +3,7 @@ import { ConcurrentChangeError, TenantNotFoundError } from '../errors';
 import type { TenantDirectory } from '../ports';
 import { newSigningSecret } from '../signing';
 import type { TenancyDeps } from './deps';
+import type { Tenant } from './tenant';
 import {
   activeSigningSecrets,
   earlierSigningSecrets,
@@ -34,10 +35,12 @@ export const currentSigningSecret = async (deps: SecretDeps, tenantId: string): 
 export const rotateSigningSecret = async (
   deps: SecretDeps,
   tenantId: string,
-): Promise<{ secret: string; previousValidUntil: number }> => {
+  { replacing }: { replacing?: string } = {},
+): Promise<SigningSecretRotation> => {
   const tenant = await deps.tenants.getTenant(tenantId);
   const current = tenant?.signingSecrets[0];
   if (!tenant || !current) throw new TenantNotFoundError(tenantId);
+  if (replacing !== undefined && current !== replacing) throw rotatedByAnother();
   const rotatedAt = deps.clock.now();
   const earlier = earlierSigningSecrets(tenant, rotatedAt);
   if (earlier.length >= MAX_EARLIER_SIGNING_SECRETS) {
@@ -51,12 +54,31 @@ export const rotateSigningSecret = async (
   const secret = newSigningSecret();
   const secrets = [secret, current, ...earlier.map((e) => e.secret)];
   const retiredAt = [rotatedAt, ...earlier.map((e) => e.retiredAt)];
-  if (!(await deps.tenants.replaceSigningSecrets(tenantId, current, secrets, retiredAt))) {
-    throw new ConcurrentChangeError('The signing secret was rotated by another request just now; read it again.', {
-      sendAgain: false,
-    });
-  }
+  if (!(await deps.tenants.replaceSigningSecrets(tenantId, current, secrets, retiredAt))) throw rotatedByAnother();
   return { secret, previousValidUntil: rotatedAt + SECRET_ROTATION_OVERLAP_MS };
+};
+
+/** A rotation's answer: the secret that signs now, and until when the one it replaced still signs too. */
+export interface SigningSecretRotation {
+  secret: string;
+  previousValidUntil: number;
+}
+
+/** Refuses a rotation another one got ahead of (`state-conflict`, without Retry-After: read it again). */
+export const rotatedByAnother = (): ConcurrentChangeError =>
+  new ConcurrentChangeError('The signing secret was rotated by another request just now; read it again.', {
+    sendAgain: false,
+  });
+
+/**
+ * The last rotation as it stands now: the current secret and until when the secret it replaced
+ * signs beside it; undefined for a tenant never rotated.
+ */
+export const lastRotation = (tenant: Tenant): SigningSecretRotation | undefined => {
+  const [secret] = tenant.signingSecrets;
+  const replacedAt = (tenant.retiredAt ?? (tenant.rotatedAt === undefined ? [] : [tenant.rotatedAt]))[0];
+  if (secret === undefined || replacedAt === undefined) return undefined;
+  return { secret, previousValidUntil: replacedAt + SECRET_ROTATION_OVERLAP_MS };
 };
 
 /** What delivery needs of a tenant, from one (cached) read: its active secrets at the clock's now and its plan. */

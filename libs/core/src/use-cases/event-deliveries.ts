@@ -31,10 +31,14 @@ import type { MessageOut } from '../message-view';
 import { toMessageOut } from '../message-view';
 import type { MessageStore, NotificationEndpointStore } from '../ports';
 import { withRetention } from '../retention';
+import { newMessageId } from '../ids';
+import { requestFingerprint } from '../request-fingerprint';
 import type { NotificationEndpointIn } from '../schemas';
 import { targetErrors } from '../targets';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
+import type { IdempotencyDeps } from './idempotent-request';
+import { runIdempotently } from './idempotent-request';
 
 /** What making event deliveries needs: scheduling, and the tenant's endpoints where notifications are sent. */
 export interface EventDeliveryDeps extends SchedulingDeps {
@@ -176,12 +180,16 @@ export const endpointsOf = async (deps: EventDeliveryDeps, tenantId: string): Pr
   }
 };
 
+/** Makes and sends an account event's deliveries; `deliveryId`, for one endpoint, is the id its delivery takes. */
 const sendAccountEvent = async (
   deps: EventDeliveryDeps,
   endpoints: readonly NotificationEndpoint[],
   event: Parameters<typeof accountNotificationsFor>[1],
+  deliveryId?: string,
 ): Promise<Message[]> => {
-  const deliveries = accountNotificationsFor(endpoints, event, deps.clock.now(), deps.settings);
+  const deliveries = accountNotificationsFor(endpoints, event, deps.clock.now(), deps.settings).map((d) =>
+    deliveryId === undefined ? d : { ...d, id: deliveryId },
+  );
   const stored = await storeEventDeliveries(deps, deliveries);
   await dispatchEventDeliveries(deps, stored);
   return stored;
@@ -256,9 +264,9 @@ export const addNotificationEndpoint = async (
   deps: EndpointDeps,
   tenantId: string,
   input: NotificationEndpointIn,
+  endpointId?: string,
 ): Promise<AddedEndpoint> => {
-  const errors = targetErrors(deps.targets, input.url, 'url');
-  if (errors.length > 0) throw new ValidationError(errors);
+  assertEndpointTarget(deps, input);
   const existing = await deps.endpoints.listEndpoints(tenantId);
   const forUrl = existing.find((e) => e.url === input.url);
   if (forUrl) return { endpoint: theSameOrRefused(forUrl, input), created: false };
@@ -269,7 +277,7 @@ export const addNotificationEndpoint = async (
   }
   const now = deps.clock.now();
   const endpoint: NotificationEndpoint = {
-    id: newNotificationEndpointId(now),
+    id: endpointId ?? newNotificationEndpointId(now),
     tenantId,
     url: input.url,
     events: input.events,
@@ -290,6 +298,51 @@ export const addNotificationEndpoint = async (
     );
   }
   return { endpoint, created: true };
+};
+
+/** Refuses (422 on `url`) an endpoint URL the target policy refuses, as a message's target. */
+const assertEndpointTarget = (deps: Pick<EndpointDeps, 'targets'>, input: NotificationEndpointIn) => {
+  const errors = targetErrors(deps.targets, input.url, 'url');
+  if (errors.length > 0) throw new ValidationError(errors);
+};
+
+/**
+ * `addNotificationEndpoint` made safe to repeat with an Idempotency-Key (idempotent-request.ts): the
+ * key binds the request (URL, events, description) and the id of the endpoint it adds, chosen before.
+ * The same request again adds nothing and answers with the endpoint (`created: false`): the one the
+ * key added, or the one its URL had already when the first request came (which that request answered
+ * with); the key with another request is a 422, where an add without a key is judged by its URL alone.
+ * A request refused (409 `endpoint-exists`, the limit) releases its key. The URL is checked before the
+ * key is claimed, so a URL refused binds nothing and the key can be used for the corrected request.
+ */
+export const addNotificationEndpointIdempotently = async (
+  deps: EndpointDeps & { idempotency: IdempotencyDeps },
+  tenantId: string,
+  input: NotificationEndpointIn,
+  idempotencyKey: string | undefined,
+): Promise<AddedEndpoint> => {
+  if (idempotencyKey === undefined) return addNotificationEndpoint(deps, tenantId, input);
+  assertEndpointTarget(deps, input);
+  const added = async (endpointId: string): Promise<AddedEndpoint | undefined> => {
+    const all = await deps.endpoints.listEndpoints(tenantId);
+    const endpoint =
+      all.find((e) => e.id === endpointId) ?? all.find((e) => e.url === input.url && sameEndpoint(e, input));
+    return endpoint && { endpoint, created: false };
+  };
+  const { results, created } = await runIdempotently<AddedEndpoint>(
+    deps.idempotency,
+    tenantId,
+    { key: idempotencyKey, fingerprint: requestFingerprint('POST /v1/notification-endpoints', input) },
+    [newNotificationEndpointId(deps.clock.now())],
+    {
+      load: (ids) => Promise.all(ids.map(added)),
+      write: async ([endpointId], stored) => [
+        stored[0] ?? (await addNotificationEndpoint(deps, tenantId, input, endpointId as string)),
+      ],
+    },
+  );
+  const result = results[0] as AddedEndpoint;
+  return { endpoint: result.endpoint, created: created && result.created };
 };
 
 /** The tenant's endpoint for the URL, when it is what was asked for; else the refusal naming it. */
@@ -333,17 +386,56 @@ export const testNotificationEndpoint = async (
   deps: EventDeliveryDeps & { endpoints: NotificationEndpointStore },
   tenantId: string,
   endpointId: string,
+  deliveryId?: string,
 ): Promise<Message> => {
   const endpoint = await findEndpoint(deps, tenantId, endpointId);
   const now = deps.clock.now();
-  const [delivery] = await sendAccountEvent(deps, [endpoint], {
-    type: TEST_EVENT_TYPE,
-    // Each test is a delivery of its own.
-    key: String(now),
-    data: { endpointId: endpoint.id, text: 'A test event from Vigil: this endpoint receives signed events.' },
-  });
+  const [delivery] = await sendAccountEvent(
+    deps,
+    [endpoint],
+    {
+      type: TEST_EVENT_TYPE,
+      // Each test is a delivery of its own.
+      key: String(now),
+      data: { endpointId: endpoint.id, text: 'A test event from Vigil: this endpoint receives signed events.' },
+    },
+    deliveryId,
+  );
   if (!delivery) throw new Error('the test event could not be stored');
   return delivery;
+};
+
+/**
+ * `testNotificationEndpoint` made safe to repeat with an Idempotency-Key: the key binds the endpoint
+ * and the id of the test delivery the request makes, chosen before. The same request again sends
+ * nothing and answers with that delivery as it is now (`created: false`); the key with another
+ * endpoint is a 422. An endpoint that does not exist is a 404 before the key is claimed.
+ */
+export const testNotificationEndpointIdempotently = async (
+  deps: EventDeliveryDeps & { endpoints: NotificationEndpointStore },
+  tenantId: string,
+  endpointId: string,
+  idempotencyKey: string | undefined,
+): Promise<{ delivery: Message; created: boolean }> => {
+  if (idempotencyKey === undefined)
+    return { delivery: await testNotificationEndpoint(deps, tenantId, endpointId), created: true };
+  await findEndpoint(deps, tenantId, endpointId);
+  const { results, created } = await runIdempotently<Message>(
+    deps,
+    tenantId,
+    {
+      key: idempotencyKey,
+      fingerprint: requestFingerprint('POST /v1/notification-endpoints/{endpointId}/test', { endpointId }),
+    },
+    [newMessageId(deps.clock.now())],
+    {
+      load: (ids) => Promise.all(ids.map((id) => deps.store.get(tenantId, id))),
+      write: async ([deliveryId], stored) => [
+        stored[0] ?? (await testNotificationEndpoint(deps, tenantId, endpointId, deliveryId)),
+      ],
+    },
+  );
+  return { delivery: results[0] as Message, created };
 };
 
 /** The latest deliveries to an endpoint, newest first (those whose message has expired are left out). */

@@ -37,6 +37,9 @@ export const IDEMPOTENCY_WAIT_MS = 5_000;
 export const WITHDRAWAL_LEASE_MS = 60_000;
 const IDEMPOTENCY_POLL_MS = 100;
 
+/** What honouring a key takes: the store that holds the keys' claims, the clock, the log. */
+export type IdempotencyDeps = Pick<SchedulingDeps, 'store' | 'clock' | 'log'>;
+
 /** The key a request came with, and the fingerprint of the request (request-fingerprint.ts). */
 export interface IdempotentRequest {
   key: string;
@@ -68,7 +71,7 @@ export interface IdempotentResults<T> {
  * key's lease ends at once, so a retry can finish it.
  */
 export const runIdempotently = async <T>(
-  deps: Pick<SchedulingDeps, 'store' | 'clock' | 'log'>,
+  deps: IdempotencyDeps,
   tenantId: string,
   request: IdempotentRequest,
   ids: readonly string[],
