@@ -1,3 +1,5 @@
+import type { ApiKeyNotShown } from './types.ts';
+
 /**
  * The client's errors: one class per kind of answer a caller acts on differently, each built from
  * the API's RFC 9457 problem document (`type`, `title`, `status`, `detail`, `errors[]` with a dot
@@ -161,6 +163,34 @@ export class VigilBatchError extends VigilError {
     super(
       { ...cause.problem, detail: `Chunk ${failedChunk} of the batch failed: ${cause.message}` },
       { cause, url: cause.url },
+    );
+  }
+}
+
+/**
+ * `keys.create` found the key its Idempotency-Key made already (a retry after a lost answer, or
+ * your own repeat with the key): no second key was made, but the key's secret was in the first
+ * answer only, and the API keeps only its hash, so it cannot be shown again. `apiKey` is the key as
+ * it is now (its id, and `lastUsedAt` if it was ever used). If that first answer was lost, nobody
+ * holds the secret: revoke the key (`keys.revoke(error.apiKey.id)`) and create another with a new
+ * Idempotency-Key.
+ */
+export class VigilKeyNotShownError extends VigilError {
+  override readonly name = 'VigilKeyNotShownError';
+
+  constructor(
+    readonly apiKey: ApiKeyNotShown,
+    readonly idempotencyKey: string,
+    url?: string,
+  ) {
+    super(
+      {
+        type: 'key-not-shown',
+        title: 'The API key was made by an earlier request; its secret is not shown again',
+        status: 200,
+        detail: `${apiKey.id} (${apiKey.name}) was made by an earlier request with Idempotency-Key ${JSON.stringify(idempotencyKey)}. ${apiKey.keyNotShown}`,
+      },
+      { url },
     );
   }
 }

@@ -9,6 +9,7 @@ export {
   VigilBatchError,
   VigilConflictError,
   VigilError,
+  VigilKeyNotShownError,
   VigilNetworkError,
   VigilNotFoundError,
   VigilRateLimitError,

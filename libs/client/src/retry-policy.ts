@@ -2,14 +2,15 @@
  * When the client tries a request again, and after how long: pure, so every rule is unit-tested
  * without a network. A request is retried only when repeating it cannot do anything twice:
  *
- * - `safe` (reads, cancel, key revoke, a notification endpoint's add, a PATCH that sets absolute
- *   values): a network error, a timeout, 429 or 5xx.
- * - `keyed` (create, batch, retry now, redeliver and the bulk jobs, which always carry an
- *   Idempotency-Key): the same, plus 409 `idempotency-key-in-use` (the first request with the key is
- *   still running): the API answers a repeat with the first result, so a retry after a lost answer
- *   never makes a second message, attempt now or redelivery round.
- * - `unsafe` (key create, secret rotation, a PATCH by `in` or `delay`): only answers that
- *   say nothing was done: 429, and a refused connection.
+ * - `safe` (reads, cancel, key revoke, a PATCH that sets absolute values): a network error, a
+ *   timeout, 429 or 5xx.
+ * - `keyed` (create, batch, retry now, redeliver, the bulk jobs, and the account's key create,
+ *   secret rotation, endpoint add and test, which always carry an Idempotency-Key): the same, plus
+ *   409 `idempotency-key-in-use` (the first request with the key is still running): the API answers
+ *   a repeat with the first result, so a retry after a lost answer never makes a second message,
+ *   attempt now, redelivery round, key, rotation, endpoint or test event.
+ * - `unsafe` (a PATCH by `in` or `delay`): only answers that say nothing was done: 429, and a
+ *   refused connection.
  *
  * Whatever the request, a 409 that carries `Retry-After` is retried too: the API sends one only when
  * others' changes kept winning and nothing of this request was applied (`state-conflict`, "Changed

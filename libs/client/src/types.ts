@@ -25,6 +25,8 @@ export type FailureReason = Schemas['FailureReason'];
 export type FlowControl = Schemas['FlowControl'];
 export type ApiKey = Schemas['ApiKeyOut'];
 export type ApiKeyCreated = Schemas['ApiKeyCreated'];
+/** A key made by an earlier request with the same Idempotency-Key, as it is now, without its secret. */
+export type ApiKeyNotShown = Schemas['ApiKeyNotShown'];
 export type SigningSecret = Schemas['SigningSecretOut'];
 export type SigningSecretRotated = Schemas['SigningSecretRotated'];
 export type Usage = Schemas['UsageOut'];

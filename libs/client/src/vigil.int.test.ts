@@ -22,7 +22,7 @@ import {
   VigilAuthError,
   VigilBatchError,
   VigilConflictError,
-  VigilNetworkError,
+  VigilKeyNotShownError,
   VigilNotFoundError,
   VigilTimeoutError,
   VigilValidationError,
@@ -216,15 +216,33 @@ describe('retries that never duplicate', () => {
     expect(receiver.received.filter((r) => r.path === '/lost-answer')).toHaveLength(1);
   });
 
-  it('does not retry a key create after a lost answer (it would make a second key): the error says no answer came', async () => {
+  it('makes one key when the answer to its create is lost: the retry names the key, whose secret went with that answer, to revoke', async () => {
     const client = new Vigil({ apiKey: stack.apiKey, baseUrl: proxy.url, retries: { baseDelayMs: 50 } });
     const before = (await vigil.keys.list()).length;
     proxy.dropAnswers('POST /v1/keys ', 1);
     const lost = await client.keys.create({ name: 'lost answer' }).catch((error: unknown) => error);
-    expect(lost).toBeInstanceOf(VigilNetworkError);
+
+    expect(proxy.requests.filter((line) => line.startsWith('POST /v1/keys '))).toHaveLength(2);
+    expect(lost).toBeInstanceOf(VigilKeyNotShownError);
     const keys = await vigil.keys.list();
     expect(keys).toHaveLength(before + 1);
-    await vigil.keys.revoke(keys.find((k) => k.name === 'lost answer')!.id);
+    const made = keys.find((k) => k.name === 'lost answer')!;
+    expect((lost as VigilKeyNotShownError).apiKey).toMatchObject({ id: made.id, prefix: made.prefix });
+    expect((lost as VigilKeyNotShownError).message).toContain(`DELETE /v1/keys/${made.id}`);
+    await vigil.keys.revoke(made.id);
+  });
+
+  it('rotates the signing secret once when the answer to its rotate is lost: the retry returns the secret that signs now', async () => {
+    const apiKey = await newTenantKey(stack, 'pro', 'lost-rotation');
+    const own = new Vigil({ apiKey, baseUrl: stack.url });
+    const client = new Vigil({ apiKey, baseUrl: proxy.url, retries: { baseDelayMs: 50 } });
+    proxy.dropAnswers('POST /v1/signing-secret/rotate ', 1);
+    const rotated = await client.signingSecret.rotate();
+
+    expect(proxy.requests.filter((line) => line.startsWith('POST /v1/signing-secret/rotate '))).toHaveLength(2);
+    expect((await own.signingSecret.get()).secret).toBe(rotated.secret);
+    // One of the day's rotations spent, not two: one more is allowed.
+    await expect(own.signingSecret.rotate()).resolves.toMatchObject({ secret: expect.stringMatching(/^whsec_/) });
   });
 
   it('adds one notification endpoint when the answer to its add is lost: the retry gets the endpoint it made', async () => {

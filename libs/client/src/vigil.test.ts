@@ -1,6 +1,6 @@
 /** The client's calls over an injected fetch: how answers that are not the API's are reported. */
 import { describe, expect, it } from 'vitest';
-import { VigilError, VigilNotFoundError, VigilValidationError } from './errors';
+import { VigilError, VigilKeyNotShownError, VigilNotFoundError, VigilValidationError } from './errors';
 import { Vigil } from './vigil';
 
 /** A client whose every request gets `answer()`. */
@@ -266,6 +266,115 @@ describe('a retry now', () => {
     });
     await expect(vigil.messages.retry(MESSAGE.id)).rejects.toThrow(VigilError);
     expect(refusals).toBe(1);
+  });
+});
+
+describe("the account's actions", () => {
+  const KEY = {
+    id: 'key_01JDX0000000000000000000AA',
+    name: 'deploy bot',
+    prefix: 'vgl_abcdefgh',
+    createdAt: '2026-12-07T10:00:00.000Z',
+  };
+  const SECRET = 'vgl_0123456789abcdefghijABCDEFGHIJ0123456789abc';
+  const NOT_SHOWN = {
+    ...KEY,
+    keyNotShown: `… revoke the key (DELETE /v1/keys/${KEY.id}) and create another with a new Idempotency-Key.`,
+  };
+  /** A client whose first request's answer is lost on the way, and whose next ones get `answer`. */
+  const losingFirstAnswer = (answer: () => Response) => {
+    const sent: Request[] = [];
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: { max: 2, baseDelayMs: 1 },
+      fetch: async (request) => {
+        sent.push(request);
+        if (sent.length === 1) throw new TypeError('fetch failed');
+        return answer();
+      },
+    });
+    const keys = () => sent.map((request) => request.headers.get('idempotency-key'));
+    return { vigil, sent, keys };
+  };
+
+  it.each([
+    ['keys.create', (v: Vigil) => v.keys.create({ name: 'deploy bot' }), '/v1/keys', { ...KEY, key: SECRET }],
+    [
+      'signingSecret.rotate',
+      (v: Vigil) => v.signingSecret.rotate(),
+      '/v1/signing-secret/rotate',
+      { secret: 'whsec_x' },
+    ],
+    [
+      'notificationEndpoints.add',
+      (v: Vigil) => v.notificationEndpoints.add({ url: 'https://ops.example/hook' }),
+      '/v1/notification-endpoints',
+      { id: 'nep_01JDX0000000000000000000AA' },
+    ],
+    [
+      'notificationEndpoints.test',
+      (v: Vigil) => v.notificationEndpoints.test('nep_01JDX0000000000000000000AA'),
+      '/v1/notification-endpoints/nep_01JDX0000000000000000000AA/test',
+      { id: 'msg_01JDX0000000000000000000AA' },
+    ],
+  ])('%s carries an Idempotency-Key, and is retried with it after a lost answer', async (_, call, path, answer) => {
+    const { vigil, sent, keys } = losingFirstAnswer(() => Response.json(answer, { status: 200 }));
+
+    expect(await call(vigil)).toMatchObject(answer);
+    expect(sent.map((request) => new URL(request.url).pathname)).toEqual([path, path]);
+    expect(keys()[0]).toMatch(/^[\x21-\x7e]{16,}$/);
+    expect(keys()[1]).toBe(keys()[0]);
+  });
+
+  it('sends the key it is given to each, so that a repeat of the call itself does nothing twice', async () => {
+    const sent: Request[] = [];
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: 0,
+      fetch: async (request) => {
+        sent.push(request);
+        return Response.json({ ...KEY, key: SECRET, secret: 'whsec_x' }, { status: 200 });
+      },
+    });
+    await vigil.keys.create({ name: 'deploy bot' }, { idempotencyKey: 'k-1' });
+    await vigil.signingSecret.rotate({ idempotencyKey: 'k-2' });
+    await vigil.notificationEndpoints.add({ url: 'https://ops.example/hook' }, { idempotencyKey: 'k-3' });
+    await vigil.notificationEndpoints.test('nep_01JDX0000000000000000000AA', { idempotencyKey: 'k-4' });
+    expect(sent.map((request) => request.headers.get('idempotency-key'))).toEqual(['k-1', 'k-2', 'k-3', 'k-4']);
+  });
+
+  it('throws VigilKeyNotShownError naming the key when a retry finds the key made, whose secret was lost with the first answer', async () => {
+    const { vigil, keys } = losingFirstAnswer(() => Response.json(NOT_SHOWN, { status: 200 }));
+
+    const failure = await vigil.keys.create({ name: 'deploy bot' }).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(VigilKeyNotShownError);
+    expect(failure).toBeInstanceOf(VigilError);
+    const error = failure as VigilKeyNotShownError;
+    expect(error.apiKey).toMatchObject({ id: KEY.id, name: 'deploy bot' });
+    expect(error.idempotencyKey).toBe(keys()[0]);
+    expect(error.is('key-not-shown')).toBe(true);
+    expect(error.url).toBe('http://api.test/v1/keys');
+    expect(error.message).toContain(`${KEY.id} (deploy bot) was made by an earlier request`);
+    expect(error.message).toContain(`DELETE /v1/keys/${KEY.id}`);
+  });
+
+  it('does not retry a key create refused at the limit (409), nor a rotation at its limit', async () => {
+    let tries = 0;
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: { max: 2, baseDelayMs: 1 },
+      fetch: async () => {
+        tries += 1;
+        return new Response(
+          JSON.stringify({ type: 'https://vigil.dev/problems/rotation-limit', title: 't', status: 409, detail: 'd' }),
+          { status: 409, headers: { 'content-type': 'application/problem+json' } },
+        );
+      },
+    });
+    await expect(vigil.signingSecret.rotate()).rejects.toThrow(VigilError);
+    await expect(vigil.keys.create({ name: 'one too many' })).rejects.toThrow(VigilError);
+    expect(tries).toBe(2);
   });
 });
 

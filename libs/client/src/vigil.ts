@@ -7,7 +7,13 @@
 import createClient from 'openapi-fetch';
 import type { Duration } from './duration.ts';
 import { parseDuration } from './duration.ts';
-import { VigilBatchError, VigilError, VigilValidationError, errorFromResponse } from './errors.ts';
+import {
+  VigilBatchError,
+  VigilError,
+  VigilKeyNotShownError,
+  VigilValidationError,
+  errorFromResponse,
+} from './errors.ts';
 import type { paths } from './generated/openapi.ts';
 import type { RetryOptions, Safety } from './retry-policy.ts';
 import { retryPolicy } from './retry-policy.ts';
@@ -17,6 +23,7 @@ import { send } from './transport.ts';
 import type {
   ApiKey,
   ApiKeyCreated,
+  ApiKeyNotShown,
   AttemptList,
   BulkJob,
   BulkJobIn,
@@ -502,9 +509,27 @@ export class Vigil {
           options,
         )
       ).items,
-    /** A new key; its secret (`key`) is in this answer only. Not retried after a lost answer. */
-    create: (input: { name: string }, options?: CallOptions): Promise<ApiKeyCreated> =>
-      this.call('unsafe', (init) => this.client.POST('/v1/keys', { body: input, ...init }), options),
+    /**
+     * A new key; its secret (`key`) is in this answer only. It carries an Idempotency-Key (yours, or
+     * one made here), so the retries after a lost answer, a 429 or a 5xx make no second key (a live
+     * key whose secret nobody saw). A retry that finds the key made already cannot return its
+     * secret, which the API keeps only as a hash: it throws VigilKeyNotShownError naming the key,
+     * to revoke (its secret was lost with the first answer) before creating another.
+     */
+    create: async (
+      input: { name: string },
+      options: CallOptions & { idempotencyKey?: string | undefined } = {},
+    ): Promise<ApiKeyCreated> => {
+      const idempotencyKey = keyOf(options.idempotencyKey);
+      const header = { 'Idempotency-Key': idempotencyKey };
+      const answer = await this.call<ApiKeyCreated | ApiKeyNotShown>(
+        'keyed',
+        (init) => this.client.POST('/v1/keys', { body: input, params: { header }, ...init }),
+        options,
+      );
+      if ('key' in answer) return answer;
+      throw new VigilKeyNotShownError(answer, idempotencyKey, `${this.options.baseUrl.replace(/\/+$/, '')}/v1/keys`);
+    },
     /** Revokes a key (revoking a revoked key changes nothing, so it is retried). */
     revoke: async (id: string, options?: CallOptions): Promise<void> => {
       await this.call(
@@ -527,11 +552,21 @@ export class Vigil {
         )
       ).items,
     /**
-     * Adds an endpoint (all events unless `events` names some). Retried like a read: the API keeps
-     * one endpoint a URL and answers the same add again with the endpoint it made.
+     * Adds an endpoint (all events unless `events` names some). It carries an Idempotency-Key (yours,
+     * or one made here), and the API keeps one endpoint a URL: a retry after a lost answer answers
+     * with the endpoint the first try added.
      */
-    add: (input: NotificationEndpointIn, options?: CallOptions): Promise<NotificationEndpoint> =>
-      this.call('safe', (init) => this.client.POST('/v1/notification-endpoints', { body: input, ...init }), options),
+    add: (
+      input: NotificationEndpointIn,
+      options: CallOptions & { idempotencyKey?: string | undefined } = {},
+    ): Promise<NotificationEndpoint> => {
+      const header = { 'Idempotency-Key': keyOf(options.idempotencyKey) };
+      return this.call(
+        'keyed',
+        (init) => this.client.POST('/v1/notification-endpoints', { body: input, params: { header }, ...init }),
+        options,
+      );
+    },
     /** Removes an endpoint. */
     remove: async (id: string, options?: CallOptions): Promise<void> => {
       await this.call(
@@ -544,17 +579,23 @@ export class Vigil {
         options,
       );
     },
-    /** Sends the endpoint a signed `notification.test` event; the answer is that delivery (a message). Not retried. */
-    test: (id: string, options?: CallOptions): Promise<Message> =>
-      this.call(
-        'unsafe',
+    /**
+     * Sends the endpoint a signed `notification.test` event; the answer is that delivery (a message).
+     * It carries an Idempotency-Key (yours, or one made here), so a retry after a lost answer
+     * returns the delivery the first try made instead of sending a second test.
+     */
+    test: (id: string, options: CallOptions & { idempotencyKey?: string | undefined } = {}): Promise<Message> => {
+      const header = { 'Idempotency-Key': keyOf(options.idempotencyKey) };
+      return this.call(
+        'keyed',
         (init) =>
           this.client.POST('/v1/notification-endpoints/{endpointId}/test', {
-            params: { path: { endpointId: idOf(id, 'notification endpoint') } },
+            params: { path: { endpointId: idOf(id, 'notification endpoint') }, header },
             ...init,
           }),
         options,
-      ),
+      );
+    },
     /** The latest 20 deliveries to the endpoint, newest first. */
     deliveries: async (id: string, options?: CallOptions): Promise<Message[]> =>
       (
@@ -574,9 +615,19 @@ export class Vigil {
     /** The tenant's `whsec_` secret, for your receivers. */
     get: (options?: CallOptions): Promise<SigningSecret> =>
       this.call('safe', (init) => this.client.GET('/v1/signing-secret', { ...init }), options),
-    /** A new secret; for 24 h deliveries carry signatures by the old and the new one. Not retried after a lost answer. */
-    rotate: (options?: CallOptions): Promise<SigningSecretRotated> =>
-      this.call('unsafe', (init) => this.client.POST('/v1/signing-secret/rotate', { ...init }), options),
+    /**
+     * A new secret; for 24 h deliveries carry signatures by the old and the new one. It carries an
+     * Idempotency-Key (yours, or one made here), so a retry after a lost answer rotates nothing more
+     * (and spends none of the day's three rotations): it returns the secret that signs now.
+     */
+    rotate: (options: CallOptions & { idempotencyKey?: string | undefined } = {}): Promise<SigningSecretRotated> => {
+      const header = { 'Idempotency-Key': keyOf(options.idempotencyKey) };
+      return this.call(
+        'keyed',
+        (init) => this.client.POST('/v1/signing-secret/rotate', { params: { header }, ...init }),
+        options,
+      );
+    },
   };
 
   /** Per-day counts from `from` to `to` (UTC dates; default the last 30 days), the month to date and the plan. */
