@@ -8,6 +8,7 @@ export const ISOLATED_UNIT = [
   'app/src/app/(console)/messages/(list)/page.test.ts',
   'app/src/components/bulk-actions.test.ts',
   'app/src/components/problem-notice.test.ts',
+  'app/src/lib/account-action-keys.test.ts',
   'app/src/lib/actions.test.ts',
   'app/src/lib/api-problems.test.ts',
   'app/src/lib/message-action-keys.test.ts',

@@ -4,27 +4,37 @@ import { ExclamationTriangleIcon, PlusIcon } from '@radix-ui/react-icons';
 import { Button, Callout, Code, Dialog, Flex, Text, TextField } from '@radix-ui/themes';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
-import { createApiKey } from '@/lib/actions';
+import { createApiKey, revokeApiKey } from '@/lib/actions';
 import { isLocalApi, quickstartCurl } from '@/lib/format';
+import { newIdempotencyKey } from '@/lib/idempotency-keys';
+import type { ApiKeyNotShown } from '@/lib/types';
 import { CopyButton } from './copy-button';
 import { DialogFooter } from './dialog-footer';
 import { ErrorCallout } from './notices';
 import { FieldLabel } from './field-label';
 
-/** Create a key: name it, then see its secret once, with a copy button and a clear warning. */
+/**
+ * Create a key: name it, then see its secret once, with a copy button and a clear warning. The
+ * create carries an Idempotency-Key made when the dialog opens, so "Create key" again after an
+ * answer that came too late makes no second key; that repeat cannot show the first key's secret
+ * (Vigil keeps its hash only), so the dialog names the key and offers to revoke it.
+ */
 export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
   const [name, setName] = useState('');
   const [secret, setSecret] = useState<string | undefined>();
+  const [notShown, setNotShown] = useState<ApiKeyNotShown | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [pending, startTransition] = useTransition();
+  const [key, setKey] = useState(() => newIdempotencyKey('create-key'));
   /** Asked before a shown secret goes: a stray click outside or Escape must not lose it. */
   const [confirmingClose, setConfirmingClose] = useState(false);
 
   const reset = () => {
     setName('');
     setSecret(undefined);
+    setNotShown(undefined);
     setError(undefined);
     setConfirmingClose(false);
   };
@@ -40,6 +50,7 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
       open={open}
       onOpenChange={(next) => {
         setOpen(next);
+        if (next) setKey(newIdempotencyKey('create-key'));
         if (!next) {
           reset();
           router.refresh();
@@ -53,7 +64,17 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
       </Dialog.Trigger>
       <Dialog.Content maxWidth="520px" onEscapeKeyDown={guard} onPointerDownOutside={guard} onInteractOutside={guard}>
         <Dialog.Title>{secret ? 'Your new API key' : 'Create an API key'}</Dialog.Title>
-        {secret ? (
+        {notShown && secret === undefined ? (
+          <KeyNotShown
+            apiKey={notShown}
+            onRevoked={() => {
+              // Revoked: a create from here is a new key, with a new Idempotency-Key.
+              setNotShown(undefined);
+              setKey(newIdempotencyKey('create-key'));
+              router.refresh();
+            }}
+          />
+        ) : secret ? (
           <Flex direction="column" gap="3">
             <Callout.Root color="amber" highContrast role="alert">
               <Callout.Icon>
@@ -110,11 +131,14 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
             onSubmit={(event) => {
               event.preventDefault();
               startTransition(async () => {
-                const result = await createApiKey(name.trim());
-                if (result.ok) {
-                  setSecret(result.data.key);
-                  setError(undefined);
-                } else setError(result.error);
+                const result = await createApiKey(name.trim(), key);
+                if (!result.ok) {
+                  setError(result.error);
+                  return;
+                }
+                setError(undefined);
+                if ('created' in result.data) setSecret(result.data.created.key);
+                else setNotShown(result.data.notShown);
               });
             }}
           >
@@ -143,5 +167,52 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
         )}
       </Dialog.Content>
     </Dialog.Root>
+  );
+}
+
+/**
+ * The key an earlier click made, whose secret was in an answer that came too late: shown once, and
+ * not again. Nobody may hold it, so the dialog says so and offers to revoke the key.
+ */
+function KeyNotShown({ apiKey, onRevoked }: { apiKey: ApiKeyNotShown; onRevoked: () => void }) {
+  const [error, setError] = useState<string | undefined>();
+  const [pending, startTransition] = useTransition();
+  return (
+    <Flex direction="column" gap="3" data-testid="key-not-shown">
+      <Callout.Root color="amber" highContrast role="alert">
+        <Callout.Icon>
+          <ExclamationTriangleIcon />
+        </Callout.Icon>
+        <Callout.Text>
+          Your earlier click made the key <Code>{apiKey.name}</Code> (<Code>{apiKey.prefix}…</Code>), but its answer
+          came too late, and its secret was shown in that answer only: Vigil stores only its hash and cannot show it
+          again.{' '}
+          {apiKey.lastUsedAt
+            ? 'It has been used, so someone may hold it: revoke it only if that is not you.'
+            : 'It was never used, so nobody may hold it: revoke it, and create another.'}
+        </Callout.Text>
+      </Callout.Root>
+      <ErrorCallout error={error} />
+      <Flex gap="3" justify="end">
+        <Dialog.Close>
+          <Button variant="soft" color="gray">
+            Keep it
+          </Button>
+        </Dialog.Close>
+        <Button
+          color="red"
+          loading={pending}
+          onClick={() =>
+            startTransition(async () => {
+              const result = await revokeApiKey(apiKey.id);
+              if (!result.ok) setError(result.error);
+              else onRevoked();
+            })
+          }
+        >
+          Revoke it
+        </Button>
+      </Flex>
+    </Flex>
   );
 }

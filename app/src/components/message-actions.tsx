@@ -2,15 +2,14 @@
 
 import { Button, Flex, Select } from '@radix-ui/themes';
 import { allowedCommands } from '@vigil/core/lifecycle';
-import type { ComponentProps } from 'react';
 import { useState } from 'react';
 import { cancelMessage, redeliverMessage, rescheduleMessage, retryMessage } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
 import { browserTimeZone, wallTimeIn, wallTimeNow } from '@/lib/format';
-import { newIdempotencyKey } from '@/lib/idempotency-keys';
-import type { ActionResult, MessageStatus } from '@/lib/types';
+import type { MessageStatus } from '@/lib/types';
 import { ConfirmButton } from './confirm-button';
 import { DateTimeField } from './date-time-field';
+import { KeyedConfirmButton } from './keyed-confirm-button';
 import { FormDialog } from './form-dialog';
 import { FieldLabel } from './field-label';
 
@@ -47,24 +46,6 @@ export function MessageActions({
       {allowed.includes('redeliver') && <RedeliverButton id={id} />}
     </Flex>
   );
-}
-
-/**
- * A confirmation whose action takes an Idempotency-Key made each time the dialog opens: confirming
- * again after an answer that did not come in time (the dialog stays open, saying so) sends the same
- * key, and the API answers with what the first try did instead of doing it a second time.
- */
-function KeyedConfirmButton<T>({
-  keyFor,
-  action,
-  ...shown
-}: Omit<ComponentProps<typeof ConfirmButton<T>>, 'action' | 'onOpen'> & {
-  /** The action the key is named after (newIdempotencyKey). */
-  keyFor: string;
-  action: (idempotencyKey: string) => Promise<ActionResult<T>>;
-}) {
-  const [key, setKey] = useState(() => newIdempotencyKey(keyFor));
-  return <ConfirmButton {...shown} action={() => action(key)} onOpen={() => setKey(newIdempotencyKey(keyFor))} />;
 }
 
 /** Retry now, keyed: a second confirmation makes the one attempt the first asked for, not another. */

@@ -5,15 +5,21 @@ import NextLink from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { removeNotificationEndpoint, testNotificationEndpoint } from '@/lib/actions';
+import { newIdempotencyKey } from '@/lib/idempotency-keys';
 import { ConfirmButton } from './confirm-button';
 import { ErrorCallout } from './notices';
 
-/** Send a test event to an endpoint, or remove it (asking first). */
+/**
+ * Send a test event to an endpoint, or remove it (asking first). The test's Idempotency-Key stays
+ * until a test is sent: "Send test event" again after an answer that did not come in time sends the
+ * same key, and the API answers with the test the first try sent instead of sending a second.
+ */
 export function NotificationEndpointActions({ id, url }: { id: string; url: string }) {
   const router = useRouter();
   const [sent, setSent] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [pending, startTransition] = useTransition();
+  const [testKey, setTestKey] = useState(() => newIdempotencyKey('test-endpoint'));
   return (
     <Flex direction="column" gap="2">
       <Flex gap="2" wrap="wrap">
@@ -23,11 +29,12 @@ export function NotificationEndpointActions({ id, url }: { id: string; url: stri
           loading={pending}
           onClick={() =>
             startTransition(async () => {
-              const result = await testNotificationEndpoint(id);
+              const result = await testNotificationEndpoint(id, testKey);
               if (!result.ok) {
                 setError(result.error);
                 return;
               }
+              setTestKey(newIdempotencyKey('test-endpoint'));
               setError(undefined);
               setSent(result.data.id);
               router.refresh();

@@ -4,16 +4,24 @@ import { Button, Checkbox, Flex, Text, TextField } from '@radix-ui/themes';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { addNotificationEndpoint } from '@/lib/actions';
+import { newIdempotencyKey } from '@/lib/idempotency-keys';
 import { NOTIFICATION_EVENTS } from '@/lib/notification-events';
 import type { NotificationEventType } from '@/lib/types';
 import { ErrorCallout } from './notices';
 
+/**
+ * Adds an endpoint. Its Idempotency-Key stays while the URL and events do, until one is added: "Add
+ * endpoint" again after an answer that did not come in time sends the same key, and the API answers
+ * with the endpoint the first try added; an edit, or an endpoint added, starts a new key.
+ */
 export function NotificationEndpointForm({ full }: { full: boolean }) {
   const router = useRouter();
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<NotificationEventType[]>(NOTIFICATION_EVENTS.map((e) => e.type));
   const [error, setError] = useState<string | undefined>();
   const [pending, startTransition] = useTransition();
+  const [key, setKey] = useState(() => newIdempotencyKey('add-endpoint'));
+  const renewKey = () => setKey(newIdempotencyKey('add-endpoint'));
   return (
     <form
       aria-label="Add a notification endpoint"
@@ -24,11 +32,12 @@ export function NotificationEndpointForm({ full }: { full: boolean }) {
           return;
         }
         startTransition(async () => {
-          const result = await addNotificationEndpoint(url.trim(), events);
+          const result = await addNotificationEndpoint(url.trim(), events, key);
           if (!result.ok) {
             setError(result.error);
             return;
           }
+          renewKey();
           setUrl('');
           setError(undefined);
           router.refresh();
@@ -43,7 +52,10 @@ export function NotificationEndpointForm({ full }: { full: boolean }) {
             aria-label="Endpoint URL"
             placeholder="https://example.com/webhooks/vigil-events"
             value={url}
-            onChange={(event) => setUrl(event.target.value)}
+            onChange={(event) => {
+              setUrl(event.target.value);
+              renewKey();
+            }}
             style={{ flex: '1 1 280px' }}
             disabled={full}
           />
@@ -58,11 +70,12 @@ export function NotificationEndpointForm({ full }: { full: boolean }) {
                 <Checkbox
                   checked={events.includes(type)}
                   disabled={full}
-                  onCheckedChange={(checked) =>
+                  onCheckedChange={(checked) => {
                     setEvents((current) =>
                       checked === true ? [...current, type] : current.filter((chosen) => chosen !== type),
-                    )
-                  }
+                    );
+                    renewKey();
+                  }}
                 />
                 {label}
               </Flex>

@@ -5,8 +5,8 @@ import { Callout, Code, Flex, IconButton, Text, Tooltip } from '@radix-ui/themes
 import { useState } from 'react';
 import { rotateSigningSecret } from '@/lib/actions';
 import { absoluteTime, maskedSecret } from '@/lib/format';
-import { ConfirmButton } from './confirm-button';
 import { CopyButton } from './copy-button';
+import { KeyedConfirmButton } from './keyed-confirm-button';
 import { SectionCard } from './section-card';
 
 /** The tenant's signing secret: masked until revealed, copyable, and rotated with a 24 h overlap. */
@@ -47,13 +47,14 @@ export function SigningSecretCard({ secret: read }: { secret: string }) {
         </Callout.Root>
       )}
       <Flex>
-        <ConfirmButton
+        <KeyedConfirmButton
+          keyFor="rotate-secret"
           label="Rotate secret"
           color="amber"
           title="Rotate the signing secret?"
           description="A new secret signs every delivery from now on. For the next 24 hours each delivery also carries a signature made with the current secret, so receivers that still have it keep accepting webhooks while you update them."
           confirmLabel="Rotate"
-          action={rotateSigningSecret}
+          action={(key) => rotateSigningSecret(key)}
           onDone={(data) => {
             setRotated(data);
             setRevealed(false);

@@ -6,7 +6,8 @@
  */
 import { revalidatePath } from 'next/cache';
 import { unstable_rethrow } from 'next/navigation';
-import type { BulkJobIn, NotificationEventType, Vigil } from '@vigil/client';
+import type { ApiKeyCreated, ApiKeyNotShown, BulkJobIn, NotificationEventType, Vigil } from '@vigil/client';
+import { VigilKeyNotShownError } from '@vigil/client';
 import { ApiProblem, withVigil } from './api';
 import { parsePayload, plainData } from './format';
 import { problemWords } from './problem-words';
@@ -37,7 +38,24 @@ const run = async <T>(work: (vigil: Vigil) => Promise<T>, paths: string[]): Prom
   }
 };
 
-export const createApiKey = async (name: string) => run((vigil) => vigil.keys.create({ name }), ['/keys', '/']);
+/**
+ * Makes a key; `idempotencyKey` is made when the dialog opens (newIdempotencyKey), so a second click
+ * after an answer that came too late, like the client's own retries, makes one key, not two. That
+ * repeat cannot show the key's secret (Vigil keeps its hash only): it answers `notShown`, the key
+ * made, which the dialog offers to revoke, since nobody may hold its secret.
+ */
+export const createApiKey = async (name: string, idempotencyKey: string) =>
+  run(
+    async (vigil): Promise<{ created: ApiKeyCreated } | { notShown: ApiKeyNotShown }> => {
+      try {
+        return { created: await vigil.keys.create({ name }, { idempotencyKey }) };
+      } catch (error) {
+        if (error instanceof VigilKeyNotShownError) return { notShown: error.apiKey };
+        throw error;
+      }
+    },
+    ['/keys', '/'],
+  );
 
 export const revokeApiKey = async (id: string) => run((vigil) => vigil.keys.revoke(id), ['/keys', '/']);
 
@@ -80,7 +98,13 @@ export const readBulkJob = async (id: string) => run((vigil) => vigil.jobs.get(i
 export const rescheduleMessage = async (id: string, { sendAt, timezone }: { sendAt: string; timezone: string }) =>
   run((vigil) => vigil.messages.update(id, { sendAt, timezone }), [`/messages/${id}`, '/messages']);
 
-export const rotateSigningSecret = async () => run((vigil) => vigil.signingSecret.rotate(), ['/settings']);
+/**
+ * Rotates the signing secret; `idempotencyKey` is made when the dialog opens, so a second
+ * confirmation after a late answer rotates once (and spends one of the day's three rotations),
+ * answering the secret that signs now.
+ */
+export const rotateSigningSecret = async (idempotencyKey: string) =>
+  run((vigil) => vigil.signingSecret.rotate({ idempotencyKey }), ['/settings']);
 
 /**
  * Schedules a test webhook to `url`, due now, with `payload` (JSON text, checked again here: the
@@ -98,13 +122,19 @@ export const sendTestWebhook = async (url: string, payload: string, idempotencyK
   );
 };
 
-/** Adds a notification endpoint receiving `events`; the settings page then lists it. */
-export const addNotificationEndpoint = async (url: string, events: NotificationEventType[]) =>
-  run((vigil) => vigil.notificationEndpoints.add({ url, events }), ['/settings']);
+/**
+ * Adds a notification endpoint receiving `events`; the settings page then lists it. `idempotencyKey`
+ * is the form's for this URL and these events, so adding again after a late answer adds one.
+ */
+export const addNotificationEndpoint = async (url: string, events: NotificationEventType[], idempotencyKey: string) =>
+  run((vigil) => vigil.notificationEndpoints.add({ url, events }, { idempotencyKey }), ['/settings']);
 
 export const removeNotificationEndpoint = async (id: string) =>
   run((vigil) => vigil.notificationEndpoints.remove(id), ['/settings']);
 
-/** Sends the endpoint a signed test event now; its delivery shows under the endpoint. */
-export const testNotificationEndpoint = async (id: string) =>
-  run((vigil) => vigil.notificationEndpoints.test(id), ['/settings']);
+/**
+ * Sends the endpoint a signed test event now; its delivery shows under the endpoint.
+ * `idempotencyKey` stays until a test is sent, so a second click after a late answer sends one.
+ */
+export const testNotificationEndpoint = async (id: string, idempotencyKey: string) =>
+  run((vigil) => vigil.notificationEndpoints.test(id, { idempotencyKey }), ['/settings']);

@@ -34,6 +34,14 @@ describe('the app’s API calls, typed by openapi.yaml through @vigil/client', (
       void vigil.messages.redeliver('msg_1', { idempotencyKey: 'console-redeliver-1' });
       // So does a retry now: a repeat of one click makes one attempt.
       void vigil.messages.retry('msg_1', { idempotencyKey: 'console-retry-now-1' });
+      // So do the account's actions: one key, one rotation, one endpoint, one test per click.
+      void vigil.keys.create({ name: 'ci' }, { idempotencyKey: 'console-create-key-1' });
+      void vigil.signingSecret.rotate({ idempotencyKey: 'console-rotate-secret-1' });
+      void vigil.notificationEndpoints.add(
+        { url: 'https://example.com' },
+        { idempotencyKey: 'console-add-endpoint-1' },
+      );
+      void vigil.notificationEndpoints.test('nep_1', { idempotencyKey: 'console-test-endpoint-1' });
     };
     expect(neverCalled).toBeTypeOf('function');
   });

@@ -11,6 +11,7 @@ import type { Attempt, MessageStatus } from '@vigil/client';
 export type {
   ApiKey,
   ApiKeyCreated,
+  ApiKeyNotShown,
   Attempt,
   AttemptList,
   BulkJob,
