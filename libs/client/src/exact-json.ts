@@ -6,6 +6,7 @@
  * and `valueOf()` the nearest double, and writes such a number back as its digits when it is sent.
  */
 import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-json';
+import { JsonText } from './json-text.ts';
 
 export { isLosslessNumber, LosslessNumber };
 
@@ -45,3 +46,37 @@ const holdsLosslessNumber = (value: unknown): boolean => {
 /** `JSON.stringify`, writing a LosslessNumber as its digits (the native path when there is none). */
 export const stringifyApiJson = (value: unknown, space?: number): string =>
   holdsLosslessNumber(value) ? (stringify(value, null, space) ?? 'null') : JSON.stringify(value, null, space);
+
+const holdsWrittenText = (value: unknown): boolean => {
+  const open: unknown[] = [value];
+  while (open.length > 0) {
+    const node = open.pop();
+    if (node instanceof JsonText || isLosslessNumber(node)) return true;
+    if (node !== null && typeof node === 'object') for (const child of Object.values(node)) open.push(child);
+  }
+  return false;
+};
+
+/** A value as JSON.stringify writes it, but a JsonText as its text and a LosslessNumber as its digits. */
+const writeJson = (value: unknown): string | undefined => {
+  if (value instanceof JsonText) return value.text;
+  if (isLosslessNumber(value)) return value.toString();
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const { toJSON } = value as { toJSON?: unknown };
+  if (typeof toJSON === 'function') return writeJson(toJSON.call(value));
+  if (Array.isArray(value)) return `[${value.map((item) => writeJson(item) ?? 'null').join(',')}]`;
+  const fields: string[] = [];
+  for (const [name, item] of Object.entries(value)) {
+    const written = writeJson(item);
+    if (written !== undefined) fields.push(`${JSON.stringify(name)}:${written}`);
+  }
+  return `{${fields.join(',')}}`;
+};
+
+/**
+ * A request's JSON: a body given as JsonText (`jsonText('{"b":1,"1":2}')`) goes in as written, a
+ * LosslessNumber read from an answer as its digits; anything else as `JSON.stringify` writes it
+ * (the native path when the request holds neither).
+ */
+export const requestJson = (value: unknown): string =>
+  holdsWrittenText(value) ? (writeJson(value) ?? 'null') : JSON.stringify(value);

@@ -20,6 +20,7 @@ export {
 export type { FieldError, Problem } from './errors.ts';
 export { parseDuration } from './duration.ts';
 export { isLosslessNumber, LosslessNumber } from './exact-json.ts';
+export { JsonText, jsonText } from './json-text.ts';
 export { attemptOutcome, ERROR_KIND_WORDS } from './attempt-outcome.ts';
 export type { AttemptErrorKind } from './attempt-outcome.ts';
 export type { Duration } from './duration.ts';

@@ -1,6 +1,8 @@
 /** The client's calls over an injected fetch: how answers that are not the API's are reported. */
 import { describe, expect, it } from 'vitest';
 import { VigilError, VigilKeyNotShownError, VigilNotFoundError, VigilValidationError } from './errors';
+import { LosslessNumber } from './exact-json';
+import { jsonText } from './json-text';
 import { Vigil } from './vigil';
 
 /** A client whose every request gets `answer()`. */
@@ -166,6 +168,83 @@ describe("a message's body", () => {
     );
 
     await expect(vigil.messages.body(ID)).rejects.toBeInstanceOf(VigilNotFoundError);
+  });
+});
+
+describe('a body given as JSON text (jsonText)', () => {
+  const AS_WRITTEN = '{"b":1,"1":2,"name":"caf\\u00e9","id":12345678901234567890,"a":1,"a":2}';
+
+  /** A client that keeps each request's body text and answers with a message. */
+  const recording = () => {
+    const bodies: string[] = [];
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: 0,
+      fetch: async (request) => {
+        bodies.push(await request.text());
+        return request.url.endsWith('/batch')
+          ? Response.json({ items: [{ id: 'msg_01JDX0000000000000000000AA' }] }, { status: 202 })
+          : Response.json({ id: 'msg_01JDX0000000000000000000AA' }, { status: 202 });
+      },
+    });
+    return { vigil, bodies };
+  };
+
+  it('is sent as written: "b" before "1", the escape, the 20-digit number and the name given twice', async () => {
+    // Prepare
+    const { vigil, bodies } = recording();
+
+    // Act
+    await vigil.messages.create({ url: 'https://example.com/hook', in: 0, body: jsonText(AS_WRITTEN) });
+
+    // Assess: the text sits in the request byte for byte, where a value would have been rewritten.
+    expect(bodies[0]).toBe(`{"url":"https://example.com/hook","body":${AS_WRITTEN},"delay":0}`);
+    expect(JSON.stringify({ body: JSON.parse(AS_WRITTEN) })).not.toContain(AS_WRITTEN);
+  });
+
+  it('is sent as written by createBatch and update too, whitespace and all, beside a LosslessNumber', async () => {
+    const { vigil, bodies } = recording();
+    const pretty = '{\n  "b": 1,\n  "1": [2, "\\/"]\n}';
+
+    await vigil.messages.createBatch([
+      { url: 'https://example.com/a', in: '1m', body: jsonText(pretty) },
+      { url: 'https://example.com/b', in: '1m', body: { id: new LosslessNumber('12345678901234567890') } },
+    ]);
+    await vigil.messages.update('msg_01JDX0000000000000000000AA', { body: jsonText('[1E2,-0]') });
+
+    expect(bodies[0]).toBe(
+      `{"messages":[{"url":"https://example.com/a","body":${pretty},"delay":60},` +
+        '{"url":"https://example.com/b","body":{"id":12345678901234567890},"delay":60}]}',
+    );
+    expect(bodies[1]).toBe('{"body":[1E2,-0]}');
+  });
+
+  it('is refused before any request when it is not JSON, naming body and why', async () => {
+    const { vigil, bodies } = recording();
+    const refusal = (text: unknown) => {
+      try {
+        void vigil.messages.create({ url: 'https://example.com/hook', body: jsonText(text as string) });
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+
+    for (const text of ['{"b":1', '', 'hello', '[1,]', '{"a":"\ud800"}', 42]) {
+      const error = refusal(text);
+      expect(error, JSON.stringify(text)).toBeInstanceOf(VigilValidationError);
+      expect((error as VigilValidationError).errors[0]!.path).toBe('body');
+    }
+    expect((refusal('{"b":1') as Error).message).toMatch(/^body: is not valid JSON: .+ \(checked before sending\)$/);
+    expect((refusal('{"a":"\ud800"}') as Error).message).toContain('lone surrogate');
+    expect(bodies).toEqual([]);
+  });
+
+  it('writes its values where another writer meets it, and a string of JSON is a string body', async () => {
+    expect(JSON.stringify({ body: jsonText('{"b":1,"1":2}') })).toBe('{"body":{"1":2,"b":1}}');
+    const { vigil, bodies } = recording();
+    await vigil.messages.create({ url: 'https://example.com/hook', body: jsonText('"caf\\u00e9"') });
+    expect(bodies[0]).toBe('{"url":"https://example.com/hook","body":"caf\\u00e9"}');
   });
 });
 

@@ -17,7 +17,7 @@ import {
 import type { paths } from './generated/openapi.ts';
 import type { RetryOptions, Safety } from './retry-policy.ts';
 import { retryPolicy } from './retry-policy.ts';
-import { parseApiJson, stringifyApiJson } from './exact-json.ts';
+import { parseApiJson, requestJson } from './exact-json.ts';
 import type { Fetch, TransportOptions } from './transport.ts';
 import { send } from './transport.ts';
 import type {
@@ -81,14 +81,17 @@ export interface When {
   delay?: number | undefined;
 }
 
-/** A message to schedule: the API's MessageIn, with `in`, a Date for `sendAt`, and `retries` (attempts after the first). */
+/**
+ * A message to schedule: the API's MessageIn, with `in`, a Date for `sendAt`, and `retries` (attempts
+ * after the first). `body` is a value (written by JSON.stringify) or `jsonText(text)`, sent as written.
+ */
 export type CreateMessage = Omit<MessageIn, 'sendAt' | 'delay'> &
   When & {
     /** Delivery attempts after the first one: `retry.maxAttempts = retries + 1`. Give this or `retry`, not both. */
     retries?: number | undefined;
   };
 
-/** The API's MessagePatch, with `in` and a Date for `sendAt`. */
+/** The API's MessagePatch, with `in` and a Date for `sendAt`; `body` a value or `jsonText(text)`, as `CreateMessage`'s. */
 export type UpdateMessage = Omit<MessagePatch, 'sendAt' | 'delay'> & When;
 
 /**
@@ -236,8 +239,9 @@ export class Vigil {
     this.options = options;
     this.client = createClient<paths>({
       baseUrl: options.baseUrl.replace(/\/+$/, ''),
-      // A LosslessNumber read from an answer (a body's int64 id) goes back as its digits.
-      bodySerializer: (body) => stringifyApiJson(body),
+      // A body given as jsonText goes as written, a LosslessNumber read from an answer (a body's
+      // int64 id) as its digits.
+      bodySerializer: (body) => requestJson(body),
       // Lists in a query as the API reads them: `status=failed,retrying`.
       querySerializer: { array: { style: 'form', explode: false } },
     });
