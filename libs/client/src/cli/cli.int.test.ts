@@ -238,6 +238,22 @@ describe('vigil send, ls, show', () => {
     expect(bodyOf(bodiesAt('/inline')[0]!)).toEqual({ n: 1 });
   });
 
+  it('sends --data as typed: the receiver gets "b" before "1", the escape and the 20-digit id as written', async () => {
+    const typed = '{"b":1,"1":2,"name":"caf\\u00e9","id":12345678901234567890,"a":1,"a":2}';
+    const file = join(home, 'typed.json');
+    await writeFile(file, `{\n  "b": 1,\n  "1": 2\n}\n`);
+
+    const inline = await vigil(['send', `${receiver.url}/typed`, '--data', typed]);
+    const fromFile = await vigil(['send', `${receiver.url}/typed-file`, '--data', `@${file}`]);
+    await receiver.waitFor(() => bodiesAt('/typed').length === 1 && bodiesAt('/typed-file').length === 1, 10_000);
+
+    expect(inline.code, inline.stderr).toBe(0);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(bodiesAt('/typed')[0]!.body).toBe(typed);
+    // The whitespace between tokens is dropped, as the API sends every JSON body; the order stays.
+    expect(bodiesAt('/typed-file')[0]!.body).toBe('{"b":1,"1":2}');
+  });
+
   it('schedules --at an instant with an offset', async () => {
     const at = new Date(Date.now() + 3_600_000);
     const text = `${at.toISOString().slice(0, 19)}+00:00`;

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { stringifyApiJson } from '../exact-json';
+import { jsonText } from '../json-text';
+import { Vigil } from '../vigil';
 import type { Api, Attempt, AttemptList, Message, MessagePage } from './api';
 import { listMessages, MAX_LIST_REQUESTS, messageFromOptions, printShow } from './messages';
 import { createOutput } from './output';
@@ -22,29 +23,60 @@ describe('vigil send: the message asked for', () => {
     ).toMatchObject({ sendAt: '2026-12-24T09:00:00', timezone: 'Europe/Berlin' });
   });
 
-  it('reads --data as JSON when it is JSON, as text otherwise, from a file or stdin', async () => {
+  it('reads --data as JSON text when it is JSON, as a string body otherwise, from a file or stdin', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vigil-data-'));
     await writeFile(join(dir, 'body.json'), '{"invoiceId":"inv_42"}');
+    const bodyOf = async (data: string, stdin = noStdin) =>
+      (await messageFromOptions('https://x.test/h', { data }, stdin)).body;
     try {
-      expect(await messageFromOptions('https://x.test/h', { data: '{"a":1}' }, noStdin)).toMatchObject({
-        body: { a: 1 },
-      });
-      expect(await messageFromOptions('https://x.test/h', { data: 'hello' }, noStdin)).toMatchObject({ body: 'hello' });
-      expect(await messageFromOptions('https://x.test/h', { data: `@${dir}/body.json` }, noStdin)).toMatchObject({
-        body: { invoiceId: 'inv_42' },
-      });
-      expect(
-        await messageFromOptions('https://x.test/h', { data: '@-' }, Readable.from([Buffer.from('[1,2]')])),
-      ).toMatchObject({ body: [1, 2] });
-      // An int64 id keeps its digits on its way to the API.
-      const exact = await messageFromOptions('https://x.test/h', { data: '{"id":12345678901234567890}' }, noStdin);
-      expect(stringifyApiJson(exact.body)).toBe('{"id":12345678901234567890}');
-      await expect(messageFromOptions('https://x.test/h', { data: `@${dir}/none.json` }, noStdin)).rejects.toThrow(
+      expect(await bodyOf('{"a":1}')).toEqual(jsonText('{"a":1}'));
+      expect(await bodyOf('hello')).toBe('hello');
+      expect(await bodyOf('{"a":1')).toBe('{"a":1');
+      expect(await bodyOf(`@${dir}/body.json`)).toEqual(jsonText('{"invoiceId":"inv_42"}'));
+      expect(await bodyOf('@-', Readable.from([Buffer.from('[1,2]')]))).toEqual(jsonText('[1,2]'));
+      await expect(bodyOf(`@${dir}/none.json`)).rejects.toThrow(
         `--data @${dir}/none.json: cannot read ${dir}/none.json (ENOENT)`,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('sends --data to the API as typed: "b" before "1", an escape and a 20-digit id as written', async () => {
+    // Prepare: the SDK the CLI calls, over a fetch that keeps the request's body.
+    const typed = '{"b":1,"1":2,"name":"caf\\u00e9","id":12345678901234567890}';
+    const requests: string[] = [];
+    const api = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: 0,
+      fetch: async (request) => {
+        requests.push(await request.text());
+        return Response.json({ id: 'msg_01JDX0000000000000000000AA' }, { status: 202 });
+      },
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-data-'));
+    await writeFile(join(dir, 'body.json'), `${typed}\n`);
+
+    try {
+      // Act: inline, from a file and from stdin.
+      for (const [data, stdin] of [
+        [typed, noStdin],
+        [`@${dir}/body.json`, noStdin],
+        ['@-', Readable.from([Buffer.from(typed)])],
+      ] as const) {
+        const { idempotencyKey: _key, ...message } = await messageFromOptions('https://x.test/h', { data }, stdin);
+        await api.messages.create(message);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+
+    // Assess
+    expect(requests).toEqual([
+      `{"url":"https://x.test/h","body":${typed},"delay":0}`,
+      `{"url":"https://x.test/h","body":${typed}\n,"delay":0}`,
+      `{"url":"https://x.test/h","body":${typed},"delay":0}`,
+    ]);
   });
 
   it('takes headers as name:value, metadata as name=value, labels, retries after the first attempt, and a method', async () => {

@@ -8,7 +8,9 @@ import type { Output } from './output';
 import { localText, outcomeText, relativeText, statusText, table, timeText, truncate } from './output';
 import { JOB_ID, MESSAGE_ID } from './ids';
 import { parseSendTime, systemTimeZone, unknownZone } from './wall-time';
-import { parseApiJson, stringifyApiJson } from '../exact-json';
+import { stringifyApiJson } from '../exact-json';
+import type { JsonText } from '../json-text';
+import { jsonText } from '../json-text';
 
 // ---------------------------------------------------------------------------------------------
 // send
@@ -27,8 +29,11 @@ export interface SendOptions {
   idempotencyKey?: string;
 }
 
-/** `--data`: `@file` (or `@-` for stdin) read from there; JSON when it parses as JSON, text otherwise. */
-export const readData = async (data: string, stdin: NodeJS.ReadableStream): Promise<unknown> => {
+/**
+ * `--data`: `@file` (or `@-` for stdin) read from there; JSON text, sent as written, when it is JSON,
+ * a string body otherwise.
+ */
+export const readData = async (data: string, stdin: NodeJS.ReadableStream): Promise<JsonText | string> => {
   let text = data;
   if (data.startsWith('@')) {
     const path = data.slice(1);
@@ -55,8 +60,8 @@ export const readData = async (data: string, stdin: NodeJS.ReadableStream): Prom
     }
   }
   try {
-    // Its numbers as written: `{"id":12345678901234567890}` is sent with those digits.
-    return parseApiJson(text);
+    // Sent as written: `{"b":1,"1":2}` in that order, escapes and a 20-digit id as typed.
+    return jsonText(text);
   } catch {
     return text;
   }

@@ -189,7 +189,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       .option('--in <duration>', 'after a duration: 90s, 10m, 2h, 3d, 1h30m')
       .option('--at <time>', 'at a time: 2026-12-24T09:00 (a wall time, in --tz) or 2026-12-24T08:00:00Z')
       .option('--tz <zone>', "the IANA time zone of --at's wall time (default: this machine's)")
-      .option('--data <data>', 'the body: JSON or text, or @file.json, or @- for stdin')
+      .option('--data <data>', 'the body: JSON (sent as typed) or text, or @file.json, or @- for stdin')
       .option('--header <name:value>', 'a request header (repeat for more)', collect)
       .option('--metadata <name=value>', 'a tag of your own, never sent (repeat for more)', collect)
       .option('--label <label>', 'a label to find it by (vigil ls --label; repeat for more, up to 10)', collect)
