@@ -4,7 +4,7 @@ import { Button, Callout, Flex, Link, Text, TextArea, TextField } from '@radix-u
 import NextLink from 'next/link';
 import { useState, useTransition } from 'react';
 import { sendTestWebhook } from '@/lib/actions';
-import { DEFAULT_TEST_PAYLOAD, parsePayload } from '@/lib/format';
+import { checkPayload, DEFAULT_TEST_PAYLOAD } from '@/lib/format';
 import { newIdempotencyKey } from '@/lib/idempotency-keys';
 import { ErrorCallout } from './notices';
 import { FieldLabel } from './field-label';
@@ -28,9 +28,9 @@ export function TestWebhookForm() {
     <form
       onSubmit={(event) => {
         event.preventDefault();
-        const parsed = parsePayload(payload);
-        setPayloadError(parsed.ok ? undefined : parsed.error);
-        if (!parsed.ok) return;
+        const checked = checkPayload(payload);
+        setPayloadError(checked.ok ? undefined : checked.error);
+        if (!checked.ok) return;
         startTransition(async () => {
           const result = await sendTestWebhook(url.trim(), payload, key);
           if (result.ok) {

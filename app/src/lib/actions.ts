@@ -9,7 +9,7 @@ import { unstable_rethrow } from 'next/navigation';
 import type { ApiKeyCreated, ApiKeyNotShown, BulkJobIn, NotificationEventType, Vigil } from '@vigil/client';
 import { VigilKeyNotShownError } from '@vigil/client';
 import { ApiProblem, withVigil } from './api';
-import { parsePayload, plainData } from './format';
+import { checkPayload, plainData } from './format';
 import { problemWords } from './problem-words';
 import type { ActionResult } from './types';
 
@@ -108,16 +108,17 @@ export const rotateSigningSecret = async (idempotencyKey: string) =>
 
 /**
  * Schedules a test webhook to `url`, due now, with `payload` (JSON text, checked again here: the
- * form's own check runs in the browser) as its body; the message page then shows how it went.
+ * form's own check runs in the browser) as its body, sent as typed: "b" before "1", an escape and
+ * a 20-digit id as written; the message page then shows how it went.
  * `idempotencyKey` is the form's for this URL and payload (newIdempotencyKey), so sending again
  * after an answer that came too late makes one message, not two.
  */
 export const sendTestWebhook = async (url: string, payload: string, idempotencyKey: string) => {
-  const body = parsePayload(payload);
-  if (!body.ok) return body;
+  const checked = checkPayload(payload);
+  if (!checked.ok) return checked;
   return run(
     (vigil) =>
-      vigil.messages.create({ url, in: 0, body: body.data, metadata: { source: 'web-app-test' }, idempotencyKey }),
+      vigil.messages.create({ url, in: 0, body: checked.body, metadata: { source: 'web-app-test' }, idempotencyKey }),
     ['/messages', '/'],
   );
 };

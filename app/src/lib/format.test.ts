@@ -11,7 +11,7 @@ import {
   maskedHeaderValue,
   maskedUrl,
   percentile,
-  parsePayload,
+  checkPayload,
   plainData,
   prettyBody,
   sentBodyOf,
@@ -27,7 +27,8 @@ import {
   webhookCurl,
   zonedTime,
 } from './format';
-import { stringifyExactJson } from '@vigil/core/exact-json';
+import { jsonText } from '@vigil/client';
+import { parseExactJson, stringifyExactJson } from '@vigil/core/exact-json';
 import { wallTimeToInstant } from '@vigil/core/time-zones';
 
 describe('web app formatting', () => {
@@ -294,11 +295,11 @@ describe('web app formatting', () => {
     expect(bodyNote('x', false)).toBe('Sent as 1 byte, exactly as shown.');
   });
 
-  it('reads a typed payload with its numbers as typed, and hands the browser plain data', () => {
-    const parsed = parsePayload('{"id":12345678901234567890,"n":1}');
-    expect(parsed.ok && stringifyExactJson(parsed.data)).toBe('{"id":12345678901234567890,"n":1}');
+  it('hands the browser plain data, an exact number as its digits', () => {
+    const body = parseExactJson('{"id":12345678901234567890,"n":1}');
+    expect(stringifyExactJson(body)).toBe('{"id":12345678901234567890,"n":1}');
     // React carries plain objects only: an exact number goes to the browser as its digits.
-    const message = { id: 'msg_1', body: parsed.ok ? parsed.data : undefined };
+    const message = { id: 'msg_1', body };
     expect(plainData(message)).toEqual({ id: 'msg_1', body: { id: '12345678901234567890', n: 1 } });
     expect(plainData(undefined)).toBeUndefined();
   });
@@ -388,14 +389,15 @@ describe('web app formatting', () => {
     expect(attemptOutcome({ error: odd }).endsWith('…')).toBe(true);
   });
 
-  it('reads a typed payload as JSON, or says why it is not', () => {
-    expect(parsePayload(DEFAULT_TEST_PAYLOAD)).toEqual({ ok: true, data: JSON.parse(DEFAULT_TEST_PAYLOAD) });
-    expect(parsePayload('{"order": 42}')).toEqual({ ok: true, data: { order: 42 } });
-    expect(parsePayload('[1, 2]')).toEqual({ ok: true, data: [1, 2] });
-    const broken = parsePayload('{"order": 42');
+  it('keeps a typed payload as its text, to send as typed, or says why it is not JSON', () => {
+    const typed = '{"b":1,"1":2,"name":"caf\\u00e9","id":12345678901234567890}';
+    expect(checkPayload(DEFAULT_TEST_PAYLOAD)).toEqual({ ok: true, body: jsonText(DEFAULT_TEST_PAYLOAD) });
+    expect(checkPayload(typed)).toEqual({ ok: true, body: jsonText(typed) });
+    expect(checkPayload('[1, 2]')).toEqual({ ok: true, body: jsonText('[1, 2]') });
+    const broken = checkPayload('{"order": 42');
     expect(broken.ok).toBe(false);
     expect(!broken.ok && broken.error).toMatch(/^The payload is not valid JSON: .+\.$/);
-    expect(parsePayload('   ')).toEqual({ ok: false, error: 'Write the payload as JSON (for an empty object: {}).' });
+    expect(checkPayload('   ')).toEqual({ ok: false, error: 'Write the payload as JSON (for an empty object: {}).' });
   });
 
   it('says who revoked a key', () => {

@@ -1,6 +1,7 @@
 /** Small, pure presentation helpers shared by the pages. */
-import { attemptOutcome as outcomeOfAttempt } from '@vigil/client';
-import { isExactNumber, parseExactJson } from '@vigil/core/exact-json';
+import type { JsonText } from '@vigil/client';
+import { attemptOutcome as outcomeOfAttempt, jsonText, VigilError } from '@vigil/client';
+import { isExactNumber } from '@vigil/core/exact-json';
 import { indentJson } from './json-indent';
 import type { AttemptErrorKind, FailureReason } from './types';
 
@@ -422,13 +423,17 @@ export const DEFAULT_TEST_PAYLOAD = JSON.stringify(
   2,
 );
 
-/** A payload typed as JSON text: its value (numbers as typed, an int64 id too), or why it is not JSON, in words. */
-export const parsePayload = (text: string): { ok: true; data: unknown } | { ok: false; error: string } => {
+/**
+ * A payload typed as JSON text, checked: the text to send as typed (jsonText: names in their order,
+ * escapes and every number's digits as written), or why it is not JSON, in words.
+ */
+export const checkPayload = (text: string): { ok: true; body: JsonText } | { ok: false; error: string } => {
   if (text.trim() === '') return { ok: false, error: 'Write the payload as JSON (for an empty object: {}).' };
   try {
-    return { ok: true, data: parseExactJson(text) };
+    return { ok: true, body: jsonText(text) };
   } catch (error) {
-    return { ok: false, error: `The payload is not valid JSON: ${(error as Error).message}.` };
+    const reason = error instanceof VigilError ? error.errors[0]?.message : undefined;
+    return { ok: false, error: `The payload ${reason ?? 'is not valid JSON'}.` };
   }
 };
 
