@@ -79,9 +79,10 @@ const UNTIMED_INTEGRATION = [
  * Integration tests that run a whole stack and mostly wait on it (deliveries due seconds ahead,
  * retries, the metering window, stalls of 62 s and less), judging outcomes, not instants: never
  * early, counts, order. They hardly load the machine, so they run beside the untimed e2e tests,
- * four files at a time (the group's processes used under half of the two cores, measured): run
- * after the timed ones as a group of their own they took about 70 s more. A test that bounds how
- * late something may be (the client's `vigil.int`, the sender's timeouts) stays timed.
+ * three files at a time (four made every file of the group slower, the chaos and restart tests
+ * about twice: the group took some 150 s more): run after the timed ones as a group of their own
+ * they took about 70 s more. A test that bounds how late something may be (the client's
+ * `vigil.int`, the sender's timeouts) stays timed.
  */
 const WAITING_INTEGRATION = [
   'libs/client/src/cli/cli.int.test.ts',
@@ -101,7 +102,7 @@ const WAITING_INTEGRATION = [
 /**
  * End-to-end tests that judge outcomes, not instants: the console in a browser, the stack under
  * faults and kill -9, and the canary's delivery scenarios (final states, counts, exactly once,
- * never early: a busy neighbour can make a delivery late, never early). They run four at a time
+ * never early: a busy neighbour can make a delivery late, never early). They run three at a time
  * with the waiting integration tests; the console's browser test is two files (the walk-through,
  * every page in every look), as one it took about 270 s, its group's floor. The README's
  * walk-through ("delivered on time") runs alone. A new e2e test is timed until it is listed here.
@@ -125,7 +126,7 @@ const E2E_TIMEOUTS = {
 
 // Projects run group by group (sequence.groupOrder): unit tests (isolated or not), then the untimed integration
 // tests two at a time, then the timed ones one file at a time, then the waiting integration tests and
-// the untimed e2e tests four at a time, then the timed e2e tests one file at a time. (Projects that
+// the untimed e2e tests three at a time, then the timed e2e tests one file at a time. (Projects that
 // share a group must share their maxWorkers.)
 export default defineConfig({
   resolve: { alias },
@@ -183,7 +184,7 @@ export default defineConfig({
           name: 'integration-waiting',
           include: WAITING_INTEGRATION,
           exclude: ['node_modules/**'],
-          maxWorkers: 4,
+          maxWorkers: 3,
           testTimeout: 30_000,
           hookTimeout: 30_000,
           sequence: { groupOrder: 4 },
@@ -195,7 +196,7 @@ export default defineConfig({
           name: 'e2e',
           include: UNTIMED_E2E,
           ...E2E_TIMEOUTS,
-          maxWorkers: 4,
+          maxWorkers: 3,
           sequence: { groupOrder: 4 },
         },
       },

@@ -11,10 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { stringifyExactJson } from '@vigil/core';
+import type { Receiver } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { expect } from 'vitest';
 import { tierRuns } from '../test-support/ci';
+import { StackProcess } from './target';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -68,6 +71,41 @@ export const startUnavailable = async () => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+};
+
+/**
+ * What a browser suite drives: the local stack run as `npm start` runs it, with the console; a
+ * receiver, one that is down, and Chromium. `stop` ends them all.
+ */
+export interface ConsoleStack {
+  stack: StackProcess;
+  receiver: Receiver;
+  unavailable: { url: string; stop(): Promise<void> };
+  browser: Browser;
+  /** The console's URL. */
+  web: string;
+  stop(): Promise<void>;
+}
+
+export const startConsoleStack = async (): Promise<ConsoleStack> => {
+  const receiver = await startReceiver({ port: 0 });
+  const unavailable = await startUnavailable();
+  const stack = await StackProcess.create({ web: true });
+  await stack.start(120_000);
+  const browser = await launchChromium();
+  return {
+    stack,
+    receiver,
+    unavailable,
+    browser,
+    web: stack.webUrl as string,
+    stop: async () => {
+      await browser.close();
+      await stack.stop();
+      await receiver.stop();
+      await unavailable.stop();
+    },
   };
 };
 

@@ -6,13 +6,13 @@
  * tags wrapped, the header one row, the menu). Apart from the walk-through (web.e2e.test.ts) so the
  * two run side by side; it makes the messages it shows itself. Pictures under test-output/web/looks/.
  */
-import { startReceiver } from '@vigil/local/receiver';
 import type { Receiver } from '@vigil/local/receiver';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsRun, callApi, launchChromium, PageChecks, startUnavailable } from './console-browser';
-import { StackProcess } from './target';
+import type { ConsoleStack } from './console-browser';
+import { browserTestsRun, callApi, PageChecks, startConsoleStack } from './console-browser';
+import type { StackProcess } from './target';
 
 let stack: StackProcess;
 let receiver: Receiver;
@@ -21,6 +21,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let web: string;
+let consoleStack: ConsoleStack | undefined;
 
 const checks = new PageChecks('looks');
 const watchConsole = (watched: BrowserContext) => checks.watchConsole(watched);
@@ -40,12 +41,8 @@ describe.runIf(browserTestsRun())('the web app in every look', () => {
 
   beforeAll(async () => {
     await checks.start();
-    receiver = await startReceiver({ port: 0 });
-    unavailable = await startUnavailable();
-    stack = await StackProcess.create({ web: true });
-    await stack.start(120_000);
-    web = stack.webUrl as string;
-    browser = await launchChromium();
+    consoleStack = await startConsoleStack();
+    ({ stack, receiver, unavailable, browser, web } = consoleStack);
     context = await browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: 'Europe/Berlin' });
     watchConsole(context);
     page = await context.newPage();
@@ -85,10 +82,7 @@ describe.runIf(browserTestsRun())('the web app in every look', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    await receiver?.stop();
-    await unavailable?.stop();
+    await consoleStack?.stop();
   });
 
   it('checks every page, and a dialog of each kind, in light and dark on a desktop and in dark on a phone (axe-core)', async () => {

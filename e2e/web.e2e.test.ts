@@ -13,14 +13,14 @@ import { promisify } from 'node:util';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DAY_MS, JsonText } from '@vigil/core';
 import type { Receiver } from '@vigil/local/receiver';
-import { startReceiver } from '@vigil/local/receiver';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DateTime } from 'luxon';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStackStore } from '../test-support/stack-store';
-import { browserTestsRun, callApi, launchChromium, PageChecks, startUnavailable } from './console-browser';
-import { StackProcess } from './target';
+import type { ConsoleStack } from './console-browser';
+import { browserTestsRun, callApi, PageChecks, startConsoleStack } from './console-browser';
+import type { StackProcess } from './target';
 
 let stack: StackProcess;
 let receiver: Receiver;
@@ -29,6 +29,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let web: string;
+let consoleStack: ConsoleStack | undefined;
 
 const checks = new PageChecks('walk-through');
 const watchConsole = (watched: BrowserContext) => checks.watchConsole(watched);
@@ -47,12 +48,8 @@ describe.runIf(browserTestsRun())('the web app in a browser', () => {
 
   beforeAll(async () => {
     await checks.start();
-    receiver = await startReceiver({ port: 0 });
-    unavailable = await startUnavailable();
-    stack = await StackProcess.create({ web: true });
-    await stack.start(120_000);
-    web = stack.webUrl as string;
-    browser = await launchChromium();
+    consoleStack = await startConsoleStack();
+    ({ stack, receiver, unavailable, browser, web } = consoleStack);
     context = await browser.newContext({
       viewport: { width: 1280, height: 860 },
       permissions: ['clipboard-read', 'clipboard-write'],
@@ -64,10 +61,7 @@ describe.runIf(browserTestsRun())('the web app in a browser', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    await receiver?.stop();
-    await unavailable?.stop();
+    await consoleStack?.stop();
   });
 
   it('signs a new user in (their tenant is made on first sign-in)', async () => {
