@@ -1,9 +1,9 @@
 /// <reference lib="dom" />
 /**
- * What the console's browser suites share (web.e2e.test.ts, the walk-through; web-looks.e2e.test.ts,
- * every page in every look): Debian's Chromium driven by playwright-core, a receiver that is down,
- * the checks every page gets (axe-core, one h1, landmarks, a skip link, nothing sideways), the
- * browser console's errors, and the pictures a person looks at.
+ * What the console's browser test (web.e2e.test.ts) stands on: Debian's Chromium driven by
+ * playwright-core, the local stack with the console, a receiver that is down, the checks every page
+ * gets (axe-core, one h1, landmarks, a skip link, nothing sideways), the browser console's errors,
+ * and the pictures a person looks at.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -24,7 +24,7 @@ const haveChromium = existsSync(CHROMIUM);
 const haveBuild = existsSync(join(__dirname, '..', 'app', '.next', 'BUILD_ID'));
 
 /**
- * Whether the browser suites run. Said plainly, not silently: where Chromium or the build is missing
+ * Whether the browser tests run. Said plainly, not silently: where Chromium or the build is missing
  * they do not run, and in CI that fails the run instead.
  */
 export const browserTestsRun = (): boolean =>
@@ -75,7 +75,7 @@ export const startUnavailable = async () => {
 };
 
 /**
- * What a browser suite drives: the local stack run as `npm start` runs it, with the console; a
+ * What the browser test drives: the local stack run as `npm start` runs it, with the console; a
  * receiver, one that is down, and Chromium. `stop` ends them all.
  */
 export interface ConsoleStack {
@@ -125,7 +125,7 @@ export const callApi = async (baseUrl: string, apiKey: string, method: string, p
 const OUTPUT = join(__dirname, '..', 'test-output', 'web');
 
 /**
- * What a suite saw: its pictures (test-output/web/<suite>/NN-name.png, and the README's pictures,
+ * What the suite saw: its pictures (test-output/web/NN-name.png, and the README's pictures,
  * test-output/web/readme/<name>.png: look at them, then copy them over the README's), the WCAG 2
  * A/AA problems axe-core found (serious and critical ones fail the suite) and what the browser's
  * console said went wrong on any page of a context it watches (a failed resource load aside: the
@@ -135,18 +135,13 @@ const OUTPUT = join(__dirname, '..', 'test-output', 'web');
 export class PageChecks {
   readonly accessibility: string[] = [];
   readonly browserErrors: string[] = [];
-  private readonly dir: string;
+  private readonly dir = OUTPUT;
   private readonly readmeDir = join(OUTPUT, 'readme');
   private shot = 0;
-
-  constructor(suite: string) {
-    this.dir = join(OUTPUT, suite);
-  }
 
   /** Only this run's pictures, so none of an older run's are taken for this one's. */
   async start(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
-    await mkdir(this.dir, { recursive: true });
     await mkdir(this.readmeDir, { recursive: true });
   }
 

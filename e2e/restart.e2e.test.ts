@@ -37,6 +37,7 @@ describe('a crash and restart of the local stack', () => {
     };
     // Near ones due during the outage and after it; far ones whose bucket timers fire after the restart.
     const messages = await Promise.all([2, 3, 4, 6, 8, 9, 12, 14].map((delay) => schedule(delay)));
+    const killedAt = Date.now();
     await stack.stop('SIGKILL');
     await new Promise((r) => setTimeout(r, 3_000));
     await stack.start();
@@ -46,8 +47,16 @@ describe('a crash and restart of the local stack', () => {
     await new Promise((r) => setTimeout(r, 2_000));
     for (const m of messages) {
       const got = receiver.received.filter((r) => r.headers['webhook-id'] === m.id);
-      expect(got, m.id).toHaveLength(1);
-      expect(got[0]?.arrivedAt ?? 0).toBeGreaterThanOrEqual(Date.parse(m.sendAt));
+      // Once. But a send the kill came after (on a loaded machine the first are due before the last
+      // create is answered) may have had no record yet: that one is sent again after the restart,
+      // as the same attempt (at-least-once, README).
+      if (got.some((r) => r.arrivedAt < killedAt)) {
+        expect(got.length, m.id).toBeLessThanOrEqual(2);
+        expect(new Set(got.map((r) => r.headers['vigil-attempt'])).size, m.id).toBe(1);
+      } else {
+        expect(got, m.id).toHaveLength(1);
+      }
+      for (const r of got) expect(r.arrivedAt).toBeGreaterThanOrEqual(Date.parse(m.sendAt));
     }
   });
 

@@ -4,9 +4,9 @@
  * local stack run exactly as `npm start` runs it (with the web app's production build):
  * sign in → create a key and copy it → schedule a webhook with that key over the API → watch it
  * go from scheduled to delivered, with its attempt, on the message page → cancel another one →
- * rotate the signing secret → revoke the key and see the API refuse it. Every page is saved as a
- * screenshot under test-output/web/walk-through/ for a person to look at. Every page in every look
- * (dark, a phone) is web-looks.e2e.test.ts, which runs beside this one.
+ * rotate the signing secret → revoke the key and see the API refuse it; then every page in every
+ * look (light and dark, a phone). Every page is saved as a screenshot under test-output/web/ for a
+ * person to look at.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -31,8 +31,9 @@ let page: Page;
 let web: string;
 let consoleStack: ConsoleStack | undefined;
 
-const checks = new PageChecks('walk-through');
+const checks = new PageChecks();
 const watchConsole = (watched: BrowserContext) => checks.watchConsole(watched);
+const checkAccessibility = (name: string) => checks.checkAccessibility(page, name);
 const screenshot = (name: string, readme?: string) => checks.screenshot(page, name, readme);
 const checkPageFrame = (name: string) => checks.checkPageFrame(page, name);
 const api = (apiKey: string, method: string, path: string, body?: unknown) =>
@@ -45,6 +46,8 @@ describe.runIf(browserTestsRun())('the web app in a browser', () => {
   let deliveredId: string;
   /** The message the create-key dialog's curl command scheduled. */
   let quickstartId: string;
+  /** A message with the longest label and metadata tag there may be. */
+  let taggedId: string;
 
   beforeAll(async () => {
     await checks.start();
@@ -230,8 +233,7 @@ describe.runIf(browserTestsRun())('the web app in a browser', () => {
   });
 
   it('has one h1, a header landmark and a skip link on every page, and nothing wider than the window', async () => {
-    // With a label and a metadata tag as long as they may be, without a space (on a phone too:
-    // web-looks.e2e.test.ts).
+    // With a label and a metadata tag as long as they may be, without a space (on a phone too, below).
     const tagged = await api(apiKey, 'POST', '/v1/messages', {
       url: `${receiver.url}/tags`,
       delay: 3_600,
@@ -239,6 +241,7 @@ describe.runIf(browserTestsRun())('the web app in a browser', () => {
       metadata: { ['k'.repeat(64)]: 'v'.repeat(256) },
     });
     expect(tagged.status).toBe(201);
+    taggedId = tagged.json.id;
     // And a message to a 2,000-character URL that fails (a closed port, one attempt): on the overview's
     // recent failures too.
     const longUrl = `http://127.0.0.1:1/${'segment-'.repeat(247)}end`;
@@ -889,6 +892,98 @@ describe.runIf(browserTestsRun())('the web app in a browser', () => {
     await screenshot('message-redelivered', 'message');
   });
 
+  it('checks every page, and a dialog of each kind, in light and dark on a desktop and in dark on a phone (axe-core)', async () => {
+    // Prepare: a tenant's billing webhooks in every state, for the README's picture of the list.
+    const billing = async (body: Record<string, unknown>) => {
+      const created = await api(apiKey, 'POST', '/v1/messages', { labels: ['billing'], ...body });
+      expect(created.status).toBe(201);
+      return created.json.id as string;
+    };
+    const settled = [
+      await billing({ url: `${receiver.url}/billing/invoice-paid`, delay: 0, body: { invoice: 'in_1042' } }),
+      await billing({ url: `${receiver.url}/billing/invoice-paid`, delay: 0, body: { invoice: 'in_1043' } }),
+      // Refused: tried once, failed.
+      await billing({ url: 'http://127.0.0.1:1/billing/refund-issued', delay: 0, retry: { maxAttempts: 1 } }),
+      // Down for an hour: retrying, its next try an hour away.
+      await billing({ url: `${unavailable.url}/billing/ledger-sync?retryAfter=3600`, delay: 0 }),
+    ];
+    await billing({ url: `${receiver.url}/billing/payment-reminder`, delay: 7_200, body: { invoice: 'in_1044' } });
+    await billing({
+      url: `${receiver.url}/billing/trial-ends`,
+      sendAt: `${DateTime.now().setZone('America/New_York').plus({ days: 3 }).toISODate()}T09:00:00`,
+      timezone: 'America/New_York',
+    });
+    const status = async (id: string) => (await api(apiKey, 'GET', `/v1/messages/${id}`)).json.status as string;
+    await expect
+      .poll(() => Promise.all(settled.map(status)), { timeout: 30_000, interval: 500 })
+      .toEqual(['delivered', 'delivered', 'failed', 'retrying']);
+
+    // Each look in a browser context of its own; the walk-through's page afterwards goes on.
+    const walkThrough = page;
+    const cookies = await context.cookies();
+    const sizes = { desktop: { width: 1280, height: 860 }, phone: { width: 390, height: 844 } };
+    const consolePages: Array<[string, string]> = [
+      ['overview', '/'],
+      ['messages', '/messages?label=billing'],
+      ['message', `/messages/${deliveredId}`],
+      ['message-not-found', '/messages/msg_0000000000000000000000000'],
+      ['keys', '/keys'],
+      ['settings', '/settings'],
+    ];
+    // Light on a phone is left out: light's contrast is checked on a desktop, a phone's layout in dark.
+    const looks = [
+      ['desktop', 'light'],
+      ['desktop', 'dark'],
+      ['phone', 'dark'],
+    ] as const;
+    for (const [size, colorScheme] of looks) {
+      const viewport = sizes[size];
+      const look = `${size}-${colorScheme}`;
+      const variant = await browser.newContext({ viewport, colorScheme, timezoneId: 'Europe/Berlin' });
+      watchConsole(variant);
+      page = await variant.newPage();
+      // Dark: a picture of each page too.
+      const check = (name: string, readme?: string) =>
+        colorScheme === 'dark' ? screenshot(`${look}-${name}`, readme) : checkAccessibility(`${look}-${name}`);
+      // Light on a desktop, the walk-through above checked every page already.
+      const everyPage = look !== 'desktop-light';
+      if (everyPage) {
+        await page.goto(`${web}/signin`);
+        await page.getByRole('heading', { level: 1 }).waitFor();
+        await check('signin');
+      }
+      await variant.addCookies(cookies);
+      for (const [name, path] of everyPage ? consolePages : []) {
+        await page.goto(`${web}${path}`);
+        await page.getByRole('heading', { level: 1 }).waitFor();
+        if (name === 'messages') {
+          // Once the browser has written the times in its zone, as a person sees them.
+          await page.getByTestId('zoned-time').filter({ hasText: 'Europe/Berlin' }).first().waitFor();
+        }
+        await check(name, look === 'desktop-dark' && name === 'messages' ? 'messages-dark' : undefined);
+        if (name === 'messages') {
+          // The filters, folded until opened, are checked open too.
+          await page.getByTestId('message-filters-panel').locator('summary').click();
+          await page.getByTestId('message-filters').getByText('(Europe/Berlin)').first().waitFor();
+          await checkAccessibility(`${look}-messages-filters-open`);
+        }
+      }
+      // A form dialog and a confirmation, open over their pages.
+      await page.goto(`${web}/messages?label=billing`);
+      await page.getByRole('button', { name: 'Redeliver failed since…' }).click();
+      await page.getByRole('dialog').waitFor();
+      await checkAccessibility(`${look}-redeliver-since-dialog`);
+      await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+      await page.goto(`${web}/keys`);
+      await page.getByRole('button', { name: 'Revoke' }).first().click();
+      await page.getByRole('alertdialog').waitFor();
+      await checkAccessibility(`${look}-revoke-dialog`);
+      await page.getByRole('alertdialog').getByRole('button', { name: 'Keep it' }).click();
+      await variant.close();
+    }
+    page = walkThrough;
+  }, 600_000);
+
   it('revokes the key, after which the API refuses it', async () => {
     await page.goto(`${web}/keys`);
     await page.getByTestId(`key-${keyId}`).getByRole('button', { name: 'Revoke' }).click();
@@ -902,6 +997,97 @@ describe.runIf(browserTestsRun())('the web app in a browser', () => {
     expect(refused.status).toBe(401);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
     await screenshot('key-revoked');
+  });
+
+  it('reads well on a phone, in the dark theme', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+    watchConsole(phone);
+    await phone.addCookies(await context.cookies());
+    page = await phone.newPage();
+    await page.goto(`${web}/messages/${deliveredId}`);
+    await page.getByTestId('attempt-1').waitFor();
+    // The headers tables fit a phone too: long values wrap.
+    await page.getByTestId('sent-headers-1').locator('summary').click();
+    await page.getByTestId('response-headers-1').locator('summary').click();
+    // Nothing sticks out sideways.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot('phone-dark-message', 'message-phone-dark');
+
+    // A label and a metadata tag as long as they may be, without a space: they wrap inside the page.
+    const tags = [
+      { path: `/messages/${taggedId}`, text: `${'k'.repeat(64)}: ${'v'.repeat(256)}` },
+      { path: `/messages/${taggedId}`, text: 'l'.repeat(64) },
+      { path: `/messages?label=${'l'.repeat(64)}`, text: 'l'.repeat(64) },
+    ];
+    for (const { path, text } of tags) {
+      await page.goto(`${web}${path}`);
+      // The list has a table and a phone's cards: the one on screen.
+      const tag = page.getByText(text, { exact: true }).filter({ visible: true }).first();
+      await tag.waitFor();
+      const right = await tag.evaluate((element) => element.getBoundingClientRect().right);
+      expect(right, `${path}: ${text.slice(0, 10)}… inside the window`).toBeLessThanOrEqual(390);
+    }
+    await page.goto(`${web}/`);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await screenshot('phone-dark-overview');
+
+    // Every page: one h1, header landmark, skip link, nothing sideways; the header is one row.
+    for (const path of ['/', '/messages', `/messages/${deliveredId}`, '/keys', '/settings']) {
+      await page.goto(`${web}${path}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await checkPageFrame(`phone ${path}`);
+      const header = (await page.getByRole('banner').boundingBox())!;
+      expect(header.height, `phone ${path}: the header is one row`).toBeLessThan(56);
+    }
+    // The pages are a menu away.
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('menuitem', { name: 'Messages' }).click();
+    await page.waitForURL(`${web}/messages`);
+
+    // The list is stacked cards: every field of a row on screen (the newest delivered one's).
+    const card = page.locator('[data-testid^="message-msg_"]').filter({ hasText: 'delivered' }).first();
+    for (const label of ['Status', 'Target', 'Send at', 'Attempts', 'Lateness']) {
+      const cell = card.locator(`[data-label="${label}"]`);
+      await cell.scrollIntoViewIfNeeded();
+      const box = (await cell.boundingBox())!;
+      expect(box.x, `${label} on screen`).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width, `${label} on screen`).toBeLessThanOrEqual(390);
+      expect(box.height, `${label} has its own height`).toBeGreaterThan(20);
+      // Seen, not clipped by the card: what is at the cell's place on screen is the cell.
+      const seen = await cell.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+      });
+      expect(seen, `${label} visible`).toBe(true);
+    }
+    await screenshot('phone-dark-messages');
+
+    // A key made on the phone: its Revoke button is on screen.
+    await page.goto(`${web}/keys`);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('phone');
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+    await dialog.getByTestId('new-key-secret').waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    // Gone, not only closing: its overlay covers the page while it fades out.
+    await dialog.waitFor({ state: 'detached' });
+    const revoke = page.getByRole('row', { name: /phone/ }).getByRole('button', { name: 'Revoke' });
+    const box = (await revoke.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    // Reachable: a click there lands on it (not clipped by its card), once the page has settled (a
+    // full run on a loaded machine once found it covered for an instant).
+    await expect
+      .poll(() =>
+        revoke.evaluate((el) => {
+          const r = el.getBoundingClientRect();
+          return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+        }),
+      )
+      .toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await screenshot('phone-dark-keys');
   });
 
   it('has no serious or critical WCAG 2 A/AA problems on any page (axe-core)', () => {
