@@ -365,20 +365,23 @@ describe('a request the gateway cannot read', () => {
   });
 });
 
+/** Requests with `apiKey`, their bodies sent as the text given and their answers read as text. */
+const rawApi = (apiKey: string) => async (method: string, path: string, text?: string) => {
+  const response = await fetch(`${stack.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: text,
+  });
+  return { status: response.status, text: await response.text() };
+};
+
 describe('a JSON body goes out as it was written', () => {
   /** Numbers a double would not write back the same: an int64 id, an exponent, a signed zero, trailing zeros, an overflow. */
   const WRITTEN = '{"id":12345678901234567890,"e":1E2,"z":-0,"price":0.10,"big":1e999,"list":[1,2.5]}';
 
   it('delivers, stores and shows every number as written: a create, a batch and a PATCH', async () => {
     const { apiKey } = await newTenant();
-    const raw = async (method: string, path: string, text?: string) => {
-      const response = await fetch(`${stack.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: text,
-      });
-      return { status: response.status, text: await response.text() };
-    };
+    const raw = rawApi(apiKey);
     const url = `${receiver.url}/exact`;
     const created = await raw('POST', '/v1/messages', `{"url":"${url}","delay":1.50,"body":${WRITTEN}}`);
     expect(created.status).toBe(201);
@@ -412,14 +415,7 @@ describe('a JSON body goes out as it was written', () => {
   it('delivers a body byte for byte as sent (names like "1" where they were, escapes, a name given twice), signed over those bytes, and shows it so', async () => {
     const { api, apiKey } = await newTenant();
     const secret = (await api.get('/v1/signing-secret')).json.secret as string;
-    const raw = async (method: string, path: string, text?: string) => {
-      const response = await fetch(`${stack.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: text,
-      });
-      return { status: response.status, text: await response.text() };
-    };
+    const raw = rawApi(apiKey);
     const url = (path: string) => `${receiver.url}/as-sent/${path}`;
     const ordered = await raw('POST', '/v1/messages', `{"url":"${url('ordered')}","delay":0,"body":${ORDERED.sent}}`);
     expect(ordered.status).toBe(201);
@@ -458,13 +454,13 @@ describe("a message's body as it is sent (GET /v1/messages/{id}/body)", () => {
   it('answers a JSON body byte for byte as the receiver gets it: names like "1" where they were, escapes, a 20-digit number', async () => {
     const { api, apiKey } = await newTenant();
     const create = async (path: string, body: string) => {
-      const response = await fetch(`${stack.url}/v1/messages`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        body: `{"url":"${receiver.url}/body-route/${path}","delay":0,"body":${body}}`,
-      });
+      const response = await rawApi(apiKey)(
+        'POST',
+        '/v1/messages',
+        `{"url":"${receiver.url}/body-route/${path}","delay":0,"body":${body}}`,
+      );
       expect(response.status).toBe(201);
-      return ((await response.json()) as { id: string }).id;
+      return (JSON.parse(response.text) as { id: string }).id;
     };
     const NESTED = {
       sent: '{ "z" : { "10" : "caf\\u00e9 \\/" , "2" : [ { "1" : 12345678901234567890, "0" : 1.0 } ] }, "a" : 1, "a" : 2 }',
