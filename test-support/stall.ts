@@ -3,6 +3,7 @@
  * that goes on answering meanwhile: after a stall Node runs its timers before it reads its sockets,
  * so a plain deadline fires before an answer that came during the stall is read.
  */
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 
@@ -45,4 +46,12 @@ export const receiverThread = async (
 export const stall = (ms: number): void => {
   const until = performance.now() + ms;
   while (performance.now() < until);
+};
+
+/** Ends a child process that may be stopped (SIGSTOP) by a test that failed: woken, killed, waited for. */
+export const endStoppedChild = async (child: ChildProcess | undefined): Promise<void> => {
+  if (!child) return;
+  child.kill('SIGCONT');
+  child.kill('SIGKILL');
+  if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
 };

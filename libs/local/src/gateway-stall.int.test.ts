@@ -15,6 +15,7 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawHttpConnection } from '../../../test-support/raw-http-connection';
+import { endStoppedChild } from '../../../test-support/stall';
 
 /** The gateway's arrival bound here (its head's too): 2 s. */
 const ARRIVAL_MS = 2_000;
@@ -28,9 +29,7 @@ const sockets: Socket[] = [];
 
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
-  child?.kill('SIGCONT');
-  child?.kill('SIGKILL');
-  if (child && child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+  await endStoppedChild(child);
   child = undefined;
 });
 

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawHttpConnection } from '../../../test-support/raw-http-connection';
+import { endStoppedChild } from '../../../test-support/stall';
 import type { LocalServices } from './stack-services';
 
 /** Longer than Node's default headersTimeout (60 s), which a stall of the services' process outlasts. */
@@ -60,9 +61,7 @@ describe("the local stack's services, after a stall of their process", () => {
   let child: ChildProcess | undefined;
   afterEach(async () => {
     for (const socket of sockets.splice(0)) socket.destroy();
-    child?.kill('SIGCONT');
-    child?.kill('SIGKILL');
-    if (child && child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    await endStoppedChild(child);
     child = undefined;
   });
 
