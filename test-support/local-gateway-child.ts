@@ -5,10 +5,10 @@
  * port as one line once it listens, and runs until killed. Every key is refused (401); a route's
  * function answers 201 'made' at once, without running.
  */
-import { AuthorizerDenied } from '@vigil/functions/api/authorizer';
 import type { Logger } from '@vigil/core';
 import type { GatewayOptions } from '@vigil/local/gateway';
 import { startGateway } from '@vigil/local/gateway';
+import { testGatewayOptions } from './test-gateway';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Pick<
   GatewayOptions,
@@ -18,14 +18,7 @@ const quiet = () => {};
 const log: Logger = { info: quiet, warn: quiet, error: (message) => process.stderr.write(`${message}\n`) };
 
 startGateway({
-  port: 0,
-  host: '127.0.0.1',
-  authorizer: async () => {
-    throw new AuthorizerDenied();
-  },
-  authCacheMs: 0,
-  rateLimits: false,
-  log,
+  ...testGatewayOptions(log),
   invocation: async <T>() => ({ statusCode: 201, headers: { 'content-type': 'text/plain' }, body: 'made' }) as T,
   ...options,
 }).then(

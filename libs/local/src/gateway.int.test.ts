@@ -15,6 +15,7 @@ import type { Authorizer, Gateway, GatewayOptions } from './gateway';
 import { startGateway } from './gateway';
 import { rawHttpConnection } from '../../../test-support/raw-http-connection';
 import { receiverThread, stall } from '../../../test-support/stall';
+import { testGatewayOptions } from '../../../test-support/test-gateway';
 
 let gateway: Gateway | undefined;
 const logged: string[] = [];
@@ -22,14 +23,7 @@ const logged: string[] = [];
 /** A gateway on a free port whose errors are kept in `logged`; by default every key is refused. */
 const startTestGateway = async (options: Partial<GatewayOptions> = {}): Promise<Gateway> => {
   gateway = await startGateway({
-    port: 0,
-    host: '127.0.0.1',
-    authorizer: async () => {
-      throw new AuthorizerDenied();
-    },
-    authCacheMs: 0,
-    rateLimits: false,
-    log: { info: () => {}, warn: () => {}, error: (message) => void logged.push(message) },
+    ...testGatewayOptions({ info: () => {}, warn: () => {}, error: (message) => void logged.push(message) }),
     ...options,
   });
   return gateway;
