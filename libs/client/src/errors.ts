@@ -69,6 +69,20 @@ export class VigilValidationError extends VigilError {
   override readonly name = 'VigilValidationError';
 }
 
+/**
+ * A request refused before it is sent, as the API refuses one: a VigilValidationError (422) naming
+ * the field, so a caller's `instanceof VigilValidationError` covers it too (no `requestId`: the
+ * API never saw it).
+ */
+export const refusedBeforeSending = (path: string, message: string): VigilValidationError =>
+  new VigilValidationError({
+    type: 'validation-failed',
+    title: 'The request is not valid',
+    status: 422,
+    detail: `${path === '' ? '' : `${path}: `}${message} (checked before sending)`,
+    errors: [{ path, message }],
+  });
+
 /** 401, 403: the API key (or session) is missing, unknown or revoked. */
 export class VigilAuthError extends VigilError {
   override readonly name = 'VigilAuthError';

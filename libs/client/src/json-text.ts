@@ -6,7 +6,8 @@
  * text (less the whitespace between tokens), so what goes in the request is what is stored, signed
  * and delivered.
  */
-import { VigilValidationError } from './errors.ts';
+import type { VigilValidationError } from './errors.ts';
+import { refusedBeforeSending } from './errors.ts';
 
 /** The message's body as JSON text, checked as JSON when made; the request carries `text` as it is. */
 export class JsonText {
@@ -31,14 +32,7 @@ export class JsonText {
 }
 
 /** Refused as the API refuses a body, before anything is sent. */
-const notJson = (message: string): VigilValidationError =>
-  new VigilValidationError({
-    type: 'validation-failed',
-    title: 'The request is not valid',
-    status: 422,
-    detail: `body: ${message} (checked before sending)`,
-    errors: [{ path: 'body', message }],
-  });
+const notJson = (message: string): VigilValidationError => refusedBeforeSending('body', message);
 
 /**
  * A body as JSON text, to send as written: `messages.create({ url, body: jsonText(payload) })`.

@@ -11,8 +11,8 @@ import {
   VigilBatchError,
   VigilError,
   VigilKeyNotShownError,
-  VigilValidationError,
   errorFromResponse,
+  refusedBeforeSending,
 } from './errors.ts';
 import type { paths } from './generated/openapi.ts';
 import type { RetryOptions, Safety } from './retry-policy.ts';
@@ -144,20 +144,6 @@ const randomKey = (): string => {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 };
-
-/**
- * A request refused before it is sent, as the API refuses one: a VigilValidationError (422) naming
- * the field, so a caller's `instanceof VigilValidationError` covers it too (no `requestId`: the
- * API never saw it).
- */
-const refusedBeforeSending = (path: string, message: string): VigilValidationError =>
-  new VigilValidationError({
-    type: 'validation-failed',
-    title: 'The request is not valid',
-    status: 422,
-    detail: `${path === '' ? '' : `${path}: `}${message} (checked before sending)`,
-    errors: [{ path, message }],
-  });
 
 /**
  * A success that is not the API's answer: a web page or an empty answer from a URL that is not the
