@@ -6,9 +6,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_BACKOFF,
-  DeliveryWorker,
-  FixedClock,
   IdempotencyKeyReusedError,
   MessageIn,
   MessageStateConflictError,
@@ -16,7 +13,7 @@ import {
   retryMessageNowIdempotently,
   scheduleMessage,
 } from '../src';
-import { MemoryQueue, memorySchedulingDeps, ScriptedSender } from './memory-ports';
+import { deliveryHarness } from './memory-ports';
 
 const T0 = Date.parse('2026-12-07T10:00:00.000Z');
 const TENANT = 'tnt_retry_now';
@@ -24,17 +21,9 @@ const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 /** A receiver that answers 503 until told otherwise, and a message that has failed once. */
 const setup = async () => {
-  const clock = new FixedClock(T0);
-  const queue = new MemoryQueue();
-  const deps = memorySchedulingDeps(clock, { queue });
-  const sender = new ScriptedSender([{ statusCode: 503 }], () => clock.now());
-  const worker = new DeliveryWorker({
-    ...deps,
-    tenants: { forDelivery: async () => ({ signingSecrets: [SECRET], plan: 'free' }) },
-    deliveryTargets: { http: sender },
-    backoff: DEFAULT_BACKOFF,
-    random: () => 0.5,
-  });
+  const harness = deliveryHarness({ t0: T0, secret: SECRET, script: [{ statusCode: 503 }] });
+  const { clock, queue, sender, worker } = harness;
+  const deps = { ...harness.deps, store: harness.store };
   /** Delivers the newest ticket at its due time, as the queue would hand it over. */
   const attempt = async () => {
     const ticket = queue.sent.at(-1)!.ticket;
