@@ -42,7 +42,11 @@ export const answer = (status: number, body: unknown, type = 'application/json')
 export const cli = async (
   argv: string[],
   fetch: Fetch,
-  { env = {}, timeoutMs = 1_000 }: { env?: Env; timeoutMs?: number } = {},
+  {
+    env = {},
+    timeoutMs = 1_000,
+    now = () => Date.parse('2026-12-01T08:00:00Z'),
+  }: { env?: Env; timeoutMs?: number; now?: () => number } = {},
 ): Promise<Ran> => {
   let stdout = '';
   let stderr = '';
@@ -71,7 +75,7 @@ export const cli = async (
           return fetch(request);
         },
       }),
-    now: () => Date.parse('2026-12-01T08:00:00Z'),
+    now,
     hostname: () => 'test-host',
   });
   return { code, stdout, stderr, requests };
@@ -93,6 +97,23 @@ describe('vigil send', () => {
       /^vigil: no answer from the Vigil API at http:\/\/api\.test within 50 ms: the message may have been scheduled: check vigil ls/,
     );
     expect(ran.stderr.split('\n')).toHaveLength(2);
+  });
+
+  it('says a message sent at once is due now, however long the API took to answer', async () => {
+    // Prepare: a clock the API's answer takes 1.5 s of; the API makes it due when the request came.
+    const clock = { now: Date.parse('2026-12-01T08:00:00Z') };
+    const slowAnswer: Fetch = async () => {
+      const arrived = new Date(clock.now).toISOString();
+      clock.now += 1_500;
+      return answer(201, { ...MESSAGE, sendAt: arrived });
+    };
+
+    // Act
+    const ran = await cli(['send', 'https://x.test/h'], slowAnswer, { now: () => clock.now });
+
+    // Assess
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout).toMatch(/ for 2026-12-01 08:00:00Z \(now\) → POST /);
   });
 
   it('sends --idempotency-key as the Idempotency-Key, so a retry of the same send makes no second message', async () => {

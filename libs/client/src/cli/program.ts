@@ -203,6 +203,8 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     const out = start(options);
     const message = await messageFromOptions(url, options, context.stdin, () => systemTimeZone(context.env));
     const { api } = await connect(options);
+    // Told from when it was asked for: a message sent at once is due "now", however long the answer took.
+    const askedAt = context.now();
     const created = await api.messages.create(message).catch((error: unknown) => {
       throw toCliError(error, {
         ...known,
@@ -212,7 +214,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
           : 'the message may have been scheduled: check vigil ls before sending again (or send with --idempotency-key, which is safe to repeat)',
       });
     });
-    printScheduled(out, created, context.now());
+    printScheduled(out, created, askedAt);
   });
 
   withCommon(
