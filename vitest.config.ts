@@ -132,7 +132,7 @@ export default defineConfig({
   resolve: { alias },
   test: {
     maxWorkers: 2,
-    reporters: ['default', './test-support/summary-reporter.ts'],
+    reporters: ['default', './test-support/timeline-reporter.ts', './test-support/summary-reporter.ts'],
     projects: [
       {
         resolve: { alias },
