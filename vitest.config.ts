@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { ISOLATED_UNIT } from './test-support/isolated-unit-tests';
+import { BACKGROUND_RUN, TIMED_RUN } from './test-support/test-runs';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -17,10 +18,11 @@ const alias = {
 
 /**
  * Integration tests that measure nothing in time (a store's items, a template, a package, a
- * ledger's counts): they run two at a time, on the machine's two cores. Every other integration
- * test (a stack that delivers, a sender's timeouts, an emulator's timers) runs alone, as do the
- * timed e2e tests, so "never early, on time" is measured on a machine that is not also running another
- * test file. A new integration test is timed until it is listed here.
+ * ledger's counts): they run two at a time, in npm test's background run (nice 19,
+ * test-support/test-runs.ts). Every other integration test (a stack that delivers, a sender's
+ * timeouts, an emulator's timers) runs one file at a time in the timed run, at normal priority, as
+ * does the README's walk-through, so "never early, on time" is measured with the cores theirs
+ * whenever they wake. A new integration test is timed until it is listed here.
  */
 const UNTIMED_INTEGRATION = [
   'libs/aws/src/dynamo-message-store.int.test.ts',
@@ -106,7 +108,8 @@ const WAITING_INTEGRATION = [
  * with the waiting integration tests, the others beside the console's (about 270 s alone: as two
  * files, the walk-through and every page in every look, run side by side, the two took longer than
  * the one, 301 and 204 s, each with its own console and browser on two cores). The README's
- * walk-through ("delivered on time") runs alone. A new e2e test is timed until it is listed here.
+ * walk-through ("delivered on time") is timed: it runs in the timed run, one file at a time. A new
+ * e2e test is timed until it is listed here.
  */
 const UNTIMED_E2E = [
   'e2e/web.e2e.test.ts',
@@ -124,11 +127,12 @@ const E2E_TIMEOUTS = {
   expect: { poll: { timeout: 10_000 } },
 };
 
-// Projects run group by group (sequence.groupOrder): unit tests (isolated or not), then the untimed integration
-// tests two at a time, then the timed ones one file at a time, then the waiting integration tests and
-// the untimed e2e tests three at a time, then the timed e2e tests one file at a time. (Projects that
-// share a group must share their maxWorkers.)
-export default defineConfig({
+// npm test runs these projects as two vitest processes at once (test-support/test-runs.ts), each
+// group by group (sequence.groupOrder). The timed run: unit tests (isolated or not), then the timed
+// integration tests one file at a time, then the timed e2e test. The background run, at the lowest
+// priority: the untimed integration tests two at a time, then the waiting integration tests and the
+// untimed e2e tests three at a time. (Projects that share a group must share their maxWorkers.)
+const config = defineConfig({
   resolve: { alias },
   test: {
     maxWorkers: 2,
@@ -214,3 +218,14 @@ export default defineConfig({
     ],
   },
 });
+
+// A project in neither of npm test's runs would never run there: said at once, whatever is run.
+const projects = (config.test?.projects ?? []).map((project) => (project as { test?: { name?: string } }).test?.name);
+const unrun = projects.filter((name) => !([...TIMED_RUN, ...BACKGROUND_RUN] as string[]).includes(name ?? ''));
+if (unrun.length > 0) {
+  throw new Error(
+    `vitest.config.ts: ${unrun.join(', ')} in neither of npm test's runs: add it to TIMED_RUN or BACKGROUND_RUN (test-support/test-runs.ts)`,
+  );
+}
+
+export default config;

@@ -32,7 +32,11 @@ export default class SummaryReporter implements Reporter {
         `\nThese test files could not be collected:\n${uncollected.map((s) => `  ${s}`).join('\n')}\n`,
       );
     }
-    process.stdout.write(`\nSummary: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+    // One of npm test's two runs (test-support/run-tests.ts) names itself; the runner adds them up.
+    const part = process.env.VIGIL_TEST_PART ? ` (${process.env.VIGIL_TEST_PART})` : '';
+    process.stdout.write(
+      `\nSummary${part}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
+    );
     if (inCi() && skipped.length > 0) {
       process.stdout.write(`CI runs every test, and these were skipped:\n${skipped.map((s) => `  ${s}`).join('\n')}\n`);
       process.exitCode = 1;

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getPriority, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runtime } from '@vigil/aws';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,7 +18,6 @@ import { DATA_DIR_LOCK_FILE } from './data-dir-lock';
 import { startReceiver } from './receiver';
 import type { LocalStack } from './stack';
 import { startStack } from './stack';
-import { currentThreadId, HELPER_THREAD_NICE } from './thread-priority';
 
 describe('the local stack, configured by arguments', () => {
   let stack: LocalStack | undefined;
@@ -300,18 +299,5 @@ describe('the local stack, configured by arguments', () => {
     expect(stack.runtime.config.engine.nearWindowMs).toBe(8_000);
     expect(stack.runtime.config.endpoints.dynamodb).toBe(stack.dynamoEndpoint);
     expect(stack.dynamoEndpoint).not.toBe(firstDynamo);
-  });
-
-  it('lowers its helper threads (the store among them) below the thread that sends the webhooks', async () => {
-    // Arrange
-    const sender = currentThreadId()!;
-    const senderNice = getPriority(sender);
-
-    // Act
-    stack = await startTestStack();
-
-    // Assert
-    expect(getPriority(stack.dynalite.tid!)).toBe(HELPER_THREAD_NICE);
-    expect(getPriority(sender)).toBe(senderNice);
   });
 });

@@ -2,11 +2,15 @@
  * The stack lowers its helper threads' priority, never the thread that started it, nor one it is
  * told to keep, and finds threads started later. Linux only (threads have ids in /proc there);
  * the machines the tests run on are Linux, so it is not skipped elsewhere silently: it fails.
+ * It runs in npm test's timed run, at a normal priority as a user's stack does: in the background
+ * run (nice 19) every thread is as low already.
  */
 import { getPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { currentThreadId, lowerHelperThreads } from './thread-priority';
+import { startTestStack } from '../../../test-support/local-stack';
+import type { LocalStack } from './stack';
+import { currentThreadId, HELPER_THREAD_NICE, lowerHelperThreads } from './thread-priority';
 
 /** A thread that reports its id and then waits until terminated. */
 const startIdleThread = async (): Promise<{ tid: number; worker: Worker }> => {
@@ -64,5 +68,25 @@ describe('lowerHelperThreads', () => {
     // Assert
     expect(threads.lowered()).toEqual([]);
     expect(getPriority(helper.tid)).toBe(before);
+  });
+});
+
+describe('the local stack', () => {
+  let stack: LocalStack | undefined;
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('lowers its helper threads (the store among them) below the thread that sends the webhooks', async () => {
+    // Arrange
+    const sender = currentThreadId()!;
+    const senderNice = getPriority(sender);
+
+    // Act
+    stack = await startTestStack();
+
+    // Assert
+    expect(getPriority(stack.dynalite.tid!)).toBe(HELPER_THREAD_NICE);
+    expect(getPriority(sender)).toBe(senderNice);
   });
 });
