@@ -45,14 +45,19 @@ const run = (part: Part): Promise<Ended> =>
     const [command, ...args] = part.command as [string, ...string[]];
     const child = spawn(command, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      // Each of the two runs names its summary line, which this one adds up; a plain run's stays plain.
-      env: part.name === PLAIN ? process.env : { ...process.env, VIGIL_TEST_PART: part.name },
+      // Each of the two runs names its summary line (VIGIL_TEST_PART), which this one adds up; a plain run's stays plain.
+      env: {
+        ...process.env,
+        // Colours as vitest gives a terminal, though its output comes through a pipe.
+        ...(process.stdout.isTTY && { FORCE_COLOR: '1' }),
+        ...(part.name !== PLAIN && { VIGIL_TEST_PART: part.name }),
+      },
     });
     children.add(child);
     let tail = '';
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
-      tail = (tail + chunk.toString('utf8')).slice(-4_096);
+      tail = (tail + chunk.toString('utf8')).slice(-65_536);
     });
     child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     const ended = (code: number) => {
