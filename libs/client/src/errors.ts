@@ -151,8 +151,9 @@ export class VigilTimeoutError extends VigilNetworkError {
   constructor(timeoutMs: number, options: { url?: string | undefined; tries?: number | undefined } = {}) {
     const tries = options.tries ?? 1;
     super(`No answer from the Vigil API within ${timeoutMs} ms${tries > 1 ? ` (${tries} tries)` : ''}.`, {
+      // The API's title for its own timeouts (a 408, a 504): one title per type, whoever made it.
       type: 'timeout',
-      title: 'The Vigil API did not answer in time',
+      title: 'Request timed out',
       url: options.url,
     });
     this.timeoutMs = timeoutMs;
