@@ -16,6 +16,7 @@ import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
+import { KeptMessageParts, readMessageWithParts } from '@/lib/message-parts';
 import { decodedPathSegment } from '@/lib/paths';
 import {
   attemptOutcome,
@@ -34,10 +35,24 @@ import { LIVE_STATUSES } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Message' };
 
+/** This server's attempts and bodies of messages on their way, read again only once their message changed. */
+const keptParts = new KeptMessageParts();
+
 // The body as it is sent, from its own route: the message's `body` read into values would show a
-// name like "1" first, an escape as its character and a long number rounded.
+// name like "1" first, an escape as its character and a long number rounded. The page reads itself
+// again every second while the message is on its way: the attempts and the body (up to 256 KiB) are
+// read again only when the message answers otherwise than when they were read (message-parts.ts).
 const load = (id: string) =>
-  loadPage((vigil) => Promise.all([vigil.messages.get(id), vigil.messages.attempts(id), vigil.messages.body(id)]));
+  loadPage(async (vigil) => {
+    const { message, parts } = await readMessageWithParts(keptParts, id, {
+      message: () => vigil.messages.get(id),
+      parts: async () => {
+        const [attempts, bodyText] = await Promise.all([vigil.messages.attempts(id), vigil.messages.body(id)]);
+        return { attempts, bodyText };
+      },
+    });
+    return [message, parts.attempts, parts.bodyText] as const;
+  });
 
 export default async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
