@@ -9,6 +9,7 @@ import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, newTenantKey, startTestStack } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
+import { openStackStore } from '../../test-support/stack-store';
 
 let stack: LocalStack;
 let receiver: Receiver;
@@ -27,6 +28,19 @@ const newTenant = async (name: string) => apiClient(stack.url, await newTenantKe
 const keyed = (key: string) => ({ 'idempotency-key': key });
 const arrivalsAt = (path: string): ReceivedWebhook[] => receiver.received.filter((r) => r.path === path);
 const REUSED = 'https://vigil.dev/problems/idempotency-key-reused';
+const STATE_CONFLICT = 'https://vigil.dev/problems/state-conflict';
+
+/** Ends the lease of the request bound to the dev tenant's `key` now, as IDEMPOTENCY_LEASE_MS (15 s) later would. */
+const endLease = async (key: string) => {
+  const { store, close } = await openStackStore(stack.dataDir);
+  try {
+    const bound = await store.findIdempotencyKey(stack.tenantId, key, Date.now());
+    if (!bound) throw new Error(`the Idempotency-Key ${key} is not bound`);
+    await store.releaseIdempotencyKey(stack.tenantId, key, bound.owner);
+  } finally {
+    close();
+  }
+};
 
 describe('POST /v1/keys with an Idempotency-Key', () => {
   it('makes one key for a repeated create: the repeat answers 200 with the key as it is, without its secret, saying to revoke it if that answer was lost', async () => {
@@ -123,6 +137,38 @@ describe('POST /v1/notification-endpoints with an Idempotency-Key', () => {
     expect((await api.get('/v1/notification-endpoints')).json.items.map((e: { id: string }) => e.id)).toEqual([
       first.json.id,
     ]);
+  });
+
+  it('adds nothing again for the repeat of an add whose endpoint was removed since: 409 state-conflict naming it, at once and after the lease', async () => {
+    // The dev tenant, whose claims the test reads in the stack's store.
+    const api = apiClient(stack.url, stack.apiKey);
+    const url = `${receiver.url}/keyed-endpoint-removed`;
+    const first = await api.post('/v1/notification-endpoints', { url }, keyed('p1'));
+    expect(first.status).toBe(201);
+    expect((await api.delete(`/v1/notification-endpoints/${first.json.id}`)).status).toBe(204);
+
+    // Within the first request's lease: it is done, not running (this answered 409 idempotency-key-in-use after 5 s).
+    const started = Date.now();
+    const atOnce = await api.post('/v1/notification-endpoints', { url }, keyed('p1'));
+    expect([atOnce.status, atOnce.json.type]).toEqual([409, STATE_CONFLICT]);
+    expect(atOnce.headers.get('retry-after')).toBeNull();
+    expect(atOnce.json.detail).toContain(
+      `the notification endpoint it added, ${first.json.id}, has been removed since`,
+    );
+    expect(atOnce.json.detail).toContain('send the request with a new Idempotency-Key');
+    expect(Date.now() - started).toBeLessThan(4_000);
+
+    // After the lease (this took the request over and added the endpoint again, with the same id).
+    await endLease('p1');
+    const afterLease = await api.post('/v1/notification-endpoints', { url }, keyed('p1'));
+    expect([afterLease.status, afterLease.json.type]).toEqual([409, STATE_CONFLICT]);
+    const listed = (await api.get('/v1/notification-endpoints')).json.items.map((e: { url: string }) => e.url);
+    expect(listed).not.toContain(url);
+
+    // A new key is a new request: the endpoint is added anew.
+    const anew = await api.post('/v1/notification-endpoints', { url }, keyed('p2'));
+    expect(anew.status).toBe(201);
+    expect((await api.delete(`/v1/notification-endpoints/${anew.json.id}`)).status).toBe(204);
   });
 
   it('binds nothing to a URL the target rules refuse: the key is free for the corrected request', async () => {

@@ -152,6 +152,21 @@ export class IdempotencyKeyInUseError extends VigilError {
   }
 }
 
+/**
+ * The request an Idempotency-Key is bound to is done, and what it made has been removed since (by
+ * the tenant, on purpose): a repeat makes nothing again. The detail names what is gone, where the
+ * use case can (`IdempotentResults.removable`), and says to send a new key to make it anew.
+ */
+export class IdempotentRequestDoneError extends VigilError {
+  readonly problem = PROBLEMS.idempotentResultsRemoved;
+
+  constructor(key: string, what?: string) {
+    super(
+      `The request with Idempotency-Key ${JSON.stringify(key)} is done: ${what ?? 'what it made'} has been removed since, so nothing was made again. To make it anew, send the request with a new Idempotency-Key.`,
+    );
+  }
+}
+
 export class ApiKeyNotFoundError extends VigilError {
   readonly problem = PROBLEMS.apiKeyNotFound;
 }

@@ -102,8 +102,10 @@ export interface IdempotencyRecord {
   leaseUntil: number;
   /**
    * What became of the owner's results, decided once (`settleIdempotentResults`): `kept` when a
-   * retry found them all stored and answered with them, `withdrawn` when the owner's write failed
-   * and it deletes what it may have stored. Absent while undecided; a take-over clears it.
+   * retry found them all stored and answered with them, or when the owner wrote results a tenant may
+   * remove (`IdempotentResults.removable`): the request is done, and a repeat that finds them gone
+   * makes nothing again; `withdrawn` when the owner's write failed and it deletes what it may have
+   * stored. Absent while undecided; a take-over clears it.
    */
   settled?: IdempotentSettlement;
 }

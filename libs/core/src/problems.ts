@@ -141,6 +141,13 @@ export const PROBLEMS = {
     title: 'The request conflicts with the current state',
     detail: 'Others changed what this request changes while it ran.',
   },
+  idempotentResultsRemoved: {
+    status: 409,
+    slug: 'state-conflict',
+    title: 'The request conflicts with the current state',
+    detail:
+      'The request with this Idempotency-Key is done, and what it made has been removed since; nothing was made again.',
+  },
   alreadyExists: {
     status: 409,
     slug: 'already-exists',

@@ -314,6 +314,8 @@ const assertEndpointTarget = (deps: Pick<EndpointDeps, 'targets'>, input: Notifi
  * with); the key with another request is a 422, where an add without a key is judged by its URL alone.
  * A request refused (409 `endpoint-exists`, the limit) releases its key. The URL is checked before the
  * key is claimed, so a URL refused binds nothing and the key can be used for the corrected request.
+ * The tenant may remove the endpoint within the key's 24 h (`removable`): the same request again is
+ * then refused (409 `state-conflict`, naming it), and adds nothing: it was removed on purpose.
  */
 export const addNotificationEndpointIdempotently = async (
   deps: EndpointDeps & { idempotency: IdempotencyDeps },
@@ -339,6 +341,7 @@ export const addNotificationEndpointIdempotently = async (
       write: async ([endpointId], stored) => [
         stored[0] ?? (await addNotificationEndpoint(deps, tenantId, input, endpointId as string)),
       ],
+      removable: ([endpointId]) => `the notification endpoint it added, ${endpointId},`,
     },
   );
   const result = results[0] as AddedEndpoint;

@@ -10,8 +10,16 @@
  * they are `withdrawn` (`settleIdempotentResults`: one conditional write decides, whichever comes
  * first). Without that, a retry sent while the first request was still failing (its client timed
  * out) answered with a message the first request's rollback then deleted: accepted, and lost.
+ *
+ * A request whose results are `kept` is done: a repeat that finds them removed since is refused
+ * (409 `state-conflict`, IdempotentRequestDoneError), never made again. Results a tenant may remove
+ * within the key's 24 h (a notification endpoint) say so (`removable`): their request marks its key
+ * `kept` itself once they are written, one write more, so a repeat after the tenant removed them is
+ * refused, where it waited for the lease (409 `idempotency-key-in-use`) and then added them again.
+ * Messages, jobs, API keys and rotations cannot be removed within 24 h (a cancel or a revoke keeps
+ * the record, a finished message or job is kept for days): their keyed creates make no such write.
  */
-import { IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '../errors';
+import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, IdempotentRequestDoneError } from '../errors';
 import type { IdempotencyRecord } from '../ports';
 import type { SchedulingDeps } from './deps';
 
@@ -63,6 +71,14 @@ export interface IdempotentResults<T> {
    * would delete what it stored calls `withdraw` first, and deletes nothing unless it says true.
    */
   write(ids: readonly string[], stored: ReadonlyArray<T | undefined>, withdraw: () => Promise<boolean>): Promise<T[]>;
+  /**
+   * Given where the tenant may remove the results within the key's 24 h: the request marks its key
+   * done (`kept`) once they are written, and a repeat that finds them removed since is refused
+   * naming what this says is gone (`ids`: the key's), as "the notification endpoint it added,
+   * nep_…,". Left out where nothing removes them within 24 h, as for messages: no write more on
+   * their hot path.
+   */
+  removable?: (ids: readonly string[]) => string;
 }
 
 /**
@@ -89,7 +105,11 @@ export const runIdempotently = async <T>(
     )) === 'withdrawn';
   const writeClaimed = async (boundIds: readonly string[], stored: ReadonlyArray<T | undefined>) => {
     try {
-      return await results.write(boundIds, stored, withdraw);
+      const written = await results.write(boundIds, stored, withdraw);
+      // Done: from now on a repeat answers with these, or, once the tenant removed them, is refused.
+      // (A keep moves no lease; a key taken over meanwhile is the new owner's to mark.)
+      if (results.removable) await deps.store.settleIdempotentResults(tenantId, key, owner, 'kept', 0);
+      return written;
     } catch (error) {
       await deps.store.releaseIdempotencyKey(tenantId, key, owner).catch((releaseError: unknown) =>
         deps.log.warn('idempotency key not released; a retry may take over once its lease ends', {
@@ -128,6 +148,8 @@ export const runIdempotently = async <T>(
     const stored = await results.load(bound.messageIds);
     if (stored.every((r) => r !== undefined) && (await isKept(bound)))
       return { results: stored as T[], created: false };
+    // Done, and what it made removed since: the tenant removed it on purpose, so nothing is made again.
+    if (bound.settled === 'kept') throw new IdempotentRequestDoneError(key, results.removable?.(bound.messageIds));
     // This request's own claim or take-over, applied though its answer was lost (the store client
     // retried the conditional write and found it done): the key is this request's to finish, now,
     // not after its own lease.
