@@ -1,6 +1,12 @@
 /** The client's calls over an injected fetch: how answers that are not the API's are reported. */
 import { describe, expect, it } from 'vitest';
-import { VigilError, VigilKeyNotShownError, VigilNotFoundError, VigilValidationError } from './errors';
+import {
+  VigilConflictError,
+  VigilError,
+  VigilKeyNotShownError,
+  VigilNotFoundError,
+  VigilValidationError,
+} from './errors';
 import { LosslessNumber } from './exact-json';
 import { jsonText } from './json-text';
 import { Vigil } from './vigil';
@@ -438,5 +444,34 @@ describe("a keyed call's 409", () => {
     });
     await inUseThenDone.messages.redeliver('msg_01JDX0000000000000000000AA');
     expect(tries).toBe(2);
+  });
+
+  it("throws VigilConflictError at once, with the API's words, for an add whose Idempotency-Key added an endpoint removed since", async () => {
+    const detail =
+      'The request with Idempotency-Key "ops-hook" is done: the notification endpoint it added, nep_01JDX0000000000000000000AA, has been removed since, so nothing was made again. To make it anew, send the request with a new Idempotency-Key.';
+    let sent = 0;
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: { max: 2, baseDelayMs: 1 },
+      fetch: async () => {
+        sent += 1;
+        return new Response(
+          JSON.stringify({
+            type: 'https://vigil.dev/problems/state-conflict',
+            title: 'The request conflicts with the current state',
+            status: 409,
+            detail,
+          }),
+          { status: 409, headers: { 'content-type': 'application/problem+json' } },
+        );
+      },
+    });
+    const error = await vigil.notificationEndpoints
+      .add({ url: 'https://ops.example/hook' }, { idempotencyKey: 'ops-hook' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VigilConflictError);
+    expect(error).toMatchObject({ status: 409, type: 'https://vigil.dev/problems/state-conflict' });
+    expect((error as Error).message).toContain(detail);
+    expect(sent).toBe(1);
   });
 });

@@ -544,7 +544,8 @@ export class Vigil {
     /**
      * Adds an endpoint (all events unless `events` names some). It carries an Idempotency-Key (yours,
      * or one made here), and the API keeps one endpoint a URL: a retry after a lost answer answers
-     * with the endpoint the first try added.
+     * with the endpoint the first try added. Your key used again once that endpoint was removed
+     * throws VigilConflictError (409 `state-conflict`, naming it): nothing is added again.
      */
     add: (
       input: NotificationEndpointIn,
