@@ -12,7 +12,9 @@ import { ErrorCallout } from './notices';
 /**
  * Adds an endpoint. Its Idempotency-Key stays while the URL and events do, until one is added: "Add
  * endpoint" again after an answer that did not come in time sends the same key, and the API answers
- * with the endpoint the first try added; an edit, or an endpoint added, starts a new key.
+ * with the endpoint the first try added; an edit, or an endpoint added, starts a new key. Once
+ * the endpoint that key added was removed, the API adds it no more with that key: the form says so
+ * and starts a new key, so the next click adds it anew.
  */
 export function NotificationEndpointForm({ full }: { full: boolean }) {
   const router = useRouter();
@@ -38,6 +40,10 @@ export function NotificationEndpointForm({ full }: { full: boolean }) {
             return;
           }
           renewKey();
+          if ('keySpent' in result.data) {
+            setError(result.data.keySpent);
+            return;
+          }
           setUrl('');
           setError(undefined);
           router.refresh();

@@ -2,9 +2,10 @@
  * The account's actions carry their dialog's (or form's) Idempotency-Key: a second click after a
  * late answer sends the same key, so the API makes one key, one rotation, one endpoint, one test.
  * A key's repeat cannot show its secret: the action answers the key made, for the dialog to offer
- * its revoke.
+ * its revoke. An add whose key's endpoint was removed since adds nothing: the action says so in
+ * words, for the form to show, and to take a new key.
  */
-import { VigilKeyNotShownError } from '@vigil/client';
+import { VigilConflictError, VigilKeyNotShownError } from '@vigil/client';
 import { describe, expect, it, vi } from 'vitest';
 
 const calls: Array<{ call: string; idempotencyKey?: string }> = [];
@@ -16,6 +17,8 @@ const KEY = {
 };
 /** Whether keys.create answers as a repeat whose key was made already. */
 let keyMadeAlready = false;
+/** Whether notificationEndpoints.add answers as a repeat whose key's endpoint was removed since. */
+let endpointRemovedSince = false;
 
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }));
 vi.mock('next/navigation', () => ({ unstable_rethrow: () => {} }));
@@ -39,6 +42,13 @@ vi.mock('./api', () => ({
       notificationEndpoints: {
         add: async (_: unknown, { idempotencyKey }: { idempotencyKey: string }) => {
           calls.push({ call: 'notificationEndpoints.add', idempotencyKey });
+          if (endpointRemovedSince)
+            throw new VigilConflictError({
+              type: 'https://vigil.dev/problems/state-conflict',
+              title: 'The request conflicts with the current state',
+              status: 409,
+              detail: `The request with Idempotency-Key "${idempotencyKey}" is done: the notification endpoint it added, nep_1, has been removed since, so nothing was made again. To make it anew, send the request with a new Idempotency-Key.`,
+            });
           return { id: 'nep_1' };
         },
         test: async (_: string, { idempotencyKey }: { idempotencyKey: string }) => {
@@ -81,5 +91,25 @@ describe("the account's keyed actions", () => {
       { call: 'notificationEndpoints.add', idempotencyKey: 'console-add-endpoint-1' },
       { call: 'notificationEndpoints.test', idempotencyKey: 'console-test-endpoint-1' },
     ]);
+  });
+
+  it('add no endpoint again for a key whose endpoint was removed since, and say so in words, for the form to take a new key', async () => {
+    endpointRemovedSince = true;
+    const repeat = await addNotificationEndpoint(
+      'https://ops.example/hook',
+      ['message.failed'],
+      'console-add-endpoint-1',
+    );
+    endpointRemovedSince = false;
+    expect(repeat).toEqual({
+      ok: true,
+      data: {
+        keySpent:
+          'An earlier click added this endpoint, and it was removed since, so it was not added again. Click "Add endpoint" again to add it anew.',
+      },
+    });
+    expect(
+      await addNotificationEndpoint('https://ops.example/hook', ['message.failed'], 'console-add-endpoint-2'),
+    ).toEqual({ ok: true, data: { added: { id: 'nep_1' } } });
   });
 });

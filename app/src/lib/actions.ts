@@ -6,8 +6,15 @@
  */
 import { revalidatePath } from 'next/cache';
 import { unstable_rethrow } from 'next/navigation';
-import type { ApiKeyCreated, ApiKeyNotShown, BulkJobIn, NotificationEventType, Vigil } from '@vigil/client';
-import { VigilKeyNotShownError } from '@vigil/client';
+import type {
+  ApiKeyCreated,
+  ApiKeyNotShown,
+  BulkJobIn,
+  NotificationEndpoint,
+  NotificationEventType,
+  Vigil,
+} from '@vigil/client';
+import { VigilConflictError, VigilKeyNotShownError } from '@vigil/client';
 import { ApiProblem, withVigil } from './api';
 import { checkPayload, plainData } from './format';
 import { problemWords } from './problem-words';
@@ -127,8 +134,28 @@ export const sendTestWebhook = async (url: string, payload: string, idempotencyK
  * Adds a notification endpoint receiving `events`; the settings page then lists it. `idempotencyKey`
  * is the form's for this URL and these events, so adding again after a late answer adds one.
  */
+/**
+ * Adds an endpoint with the form's Idempotency-Key (kept while its URL and events are, until one is
+ * added). The endpoint an earlier click added with that key and that was removed since is not added
+ * again (the API's 409 `state-conflict`): the action answers `keySpent`, in words, for the form to
+ * show and to take a new key, so the next click adds the endpoint anew.
+ */
 export const addNotificationEndpoint = async (url: string, events: NotificationEventType[], idempotencyKey: string) =>
-  run((vigil) => vigil.notificationEndpoints.add({ url, events }, { idempotencyKey }), ['/settings']);
+  run(
+    async (vigil): Promise<{ added: NotificationEndpoint } | { keySpent: string }> => {
+      try {
+        return { added: await vigil.notificationEndpoints.add({ url, events }, { idempotencyKey }) };
+      } catch (error) {
+        if (error instanceof VigilConflictError && error.is('state-conflict'))
+          return {
+            keySpent:
+              'An earlier click added this endpoint, and it was removed since, so it was not added again. Click "Add endpoint" again to add it anew.',
+          };
+        throw error;
+      }
+    },
+    ['/settings'],
+  );
 
 export const removeNotificationEndpoint = async (id: string) =>
   run((vigil) => vigil.notificationEndpoints.remove(id), ['/settings']);
