@@ -182,7 +182,7 @@ describe('POST /v1/notification-endpoints with an Idempotency-Key', () => {
 });
 
 describe('POST /v1/notification-endpoints/{id}/test with an Idempotency-Key', () => {
-  it('sends one test event for a repeated test: the repeat answers 200 with that delivery', async () => {
+  it('sends one test event for a repeated test: the repeat answers 200 with that delivery, and 404 once its endpoint is removed', async () => {
     const api = await newTenant('keyed-endpoint-test');
     const endpoint = (await api.post('/v1/notification-endpoints', { url: `${receiver.url}/keyed-test` })).json;
     const other = (await api.post('/v1/notification-endpoints', { url: `${receiver.url}/keyed-test-other` })).json;
@@ -196,6 +196,10 @@ describe('POST /v1/notification-endpoints/{id}/test with an Idempotency-Key', ()
 
     const elsewhere = await api.post(`/v1/notification-endpoints/${other.id}/test`, undefined, keyed('test-once'));
     expect([elsewhere.status, elsewhere.json.type]).toEqual([422, REUSED]);
+    // Its endpoint removed since, the repeat names no endpoint (404, before its key is looked at) and sends nothing.
+    expect((await api.delete(`/v1/notification-endpoints/${endpoint.id}`)).status).toBe(204);
+    const afterRemoved = await api.post(path, undefined, keyed('test-once'));
+    expect([afterRemoved.status, afterRemoved.json.type]).toEqual([404, 'https://vigil.dev/problems/not-found']);
     await receiver.waitFor((all) => all.some((r) => r.path === '/keyed-test'), 10_000);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(arrivalsAt('/keyed-test')).toHaveLength(1);
