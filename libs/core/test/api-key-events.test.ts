@@ -8,6 +8,7 @@ import {
   provisionTenant,
   revokeAndAnnounceApiKey,
   SESSION_KEY_ID,
+  sweepPending,
 } from '../src';
 import { deliveryHarness, MemoryEndpoints } from './memory-ports';
 import { tenancyPorts } from './memory-tenancy-ports';
@@ -81,11 +82,27 @@ describe('revoking an API key', () => {
     expect(told()).toEqual([]);
   });
 
-  it('revokes the key and tells nobody where there is no engine to tell through (the operator shell)', async () => {
-    const { ports, tenant, keyId, told } = await setup();
-    const revoked = await revokeAndAnnounceApiKey({ tenancy: ports.deps }, { operator: true, keyId });
+  it("stores the operator's key.revoked where there is no queue (the operator shell), and the engine's sweep sends it once its grace has passed", async () => {
+    // Prepare: the shell's events: the store and the endpoints, no queue
+    const { ports, deps, tenant, keyId, told, engine } = await setup();
+    const { store, clock, settings, log, endpoints } = deps.events;
+    const stored = { store, clock, settings, log, endpoints };
+
+    // Act: the operator revokes the key twice; then the engine's periodic sweep runs past its grace
+    const revoked = await revokeAndAnnounceApiKey({ tenancy: ports.deps, events: stored }, { operator: true, keyId });
+    await revokeAndAnnounceApiKey({ tenancy: ports.deps, events: stored }, { operator: true, keyId });
+    const queuedByShell = engine.queue.sent.length;
+    engine.clock.set(T0 + settings.sweepGraceMs + 1);
+    await sweepPending(engine.deps, -settings.sweepGraceMs);
+    await engine.deliverLatest();
+
+    // Assess: stored once, queued by nobody but the sweep, noted on the endpoint, sent as the key's event
     expect(revoked).toMatchObject({ tenantId: tenant.id, revokedNow: true });
-    expect(told()).toEqual([]);
+    expect(told()).toEqual([{ type: 'key.revoked', key: keyId }]);
+    expect(queuedByShell).toBe(0);
+    expect(engine.queue.sent).toHaveLength(1);
+    expect(endpoints.deliveries).toHaveLength(1);
+    expect(engine.sender.requests.map((r) => JSON.parse(r.body as string).type)).toEqual(['key.revoked']);
   });
 });
 

@@ -11,7 +11,7 @@ import { createApiKey, KEY_HISTORY_DAYS, revokeAnyApiKey, revokeApiKey } from '.
 import type { ApiKeyInfo } from '../tenancy/tenant';
 import { newApiKeyId } from '../tenancy/tenant';
 import { DAY_MS } from '../retention';
-import type { EventDeliveryDeps } from './event-deliveries';
+import type { EventDeliveryDeps, StoredEventDeps } from './event-deliveries';
 import { notifyKeyEvent } from './event-deliveries';
 import type { IdempotencyDeps } from './idempotent-request';
 import { runIdempotently } from './idempotent-request';
@@ -19,10 +19,11 @@ import { runIdempotently } from './idempotent-request';
 export interface ApiKeyUseCaseDeps {
   tenancy: Pick<TenancyDeps, 'keys' | 'clock'>;
   /**
-   * Where the key events go (the message engine: an event is a delivery it makes). Absent where there
-   * is no engine to make them, as in the operator's shell: the key is changed and nothing is told.
+   * Where the key events go: the message engine (an event is a delivery it makes and sends at once),
+   * or, in the operator's shell, which has no queue, the message store only (StoredEventDeps: the
+   * engine's sweep sends what is stored). Absent, the key is changed and nothing is told.
    */
-  events?: EventDeliveryDeps;
+  events?: EventDeliveryDeps | StoredEventDeps;
 }
 
 /** Makes a key (createApiKey's limit) and tells it as `key.created`; the plaintext is returned once. */

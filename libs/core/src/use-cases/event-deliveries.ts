@@ -134,10 +134,29 @@ export const withdrawEventDeliveries = async (
   return withdrawn.filter(Boolean).length;
 };
 
+/**
+ * Where an account event's deliveries go when there is no queue at hand (the operator's shell,
+ * `npm run admin`): they are stored only. Each is stored `queued` and due at once, in the pending
+ * index like any message, so the engine's sweep (sweep-pending.ts) hands it on once it is overdue
+ * by the sweep's grace (on AWS a sweep a minute with 60 s of grace: within about two minutes), as
+ * it does a delivery whose dispatch failed; the engine then sends it like any other.
+ */
+export type StoredEventDeps = Pick<SchedulingDeps, 'store' | 'clock' | 'settings' | 'log'> & {
+  endpoints?: NotificationEndpointStore;
+};
+
+/** Whether event deliveries made with `deps` are handed to the queue at once (the engine), or only stored. */
+const handsOnAtOnce = (deps: EventDeliveryDeps | StoredEventDeps): deps is EventDeliveryDeps => 'queue' in deps;
+
 /** Dispatches stored event deliveries, and notes each notification on its endpoint (for the console). */
 export const dispatchEventDeliveries = async (deps: EventDeliveryDeps, deliveries: readonly Message[]) => {
   if (deliveries.length === 0) return;
   await dispatchMessages(deps, deliveries);
+  await noteOnEndpoints(deps, deliveries);
+};
+
+/** Notes each notification delivery on its endpoint (its recent deliveries, for the console). */
+const noteOnEndpoints = async (deps: StoredEventDeps, deliveries: readonly Message[]) => {
   const { endpoints } = deps;
   if (!endpoints) return;
   await Promise.all(
@@ -160,7 +179,7 @@ export const dispatchEventDeliveries = async (deps: EventDeliveryDeps, deliverie
  * The tenant's endpoints (EVENT_TRIES tries), or none (logged) when they cannot be read: an event
  * must not fail its cause.
  */
-export const endpointsOf = async (deps: EventDeliveryDeps, tenantId: string): Promise<NotificationEndpoint[]> => {
+export const endpointsOf = async (deps: StoredEventDeps, tenantId: string): Promise<NotificationEndpoint[]> => {
   if (!deps.endpoints) return [];
   for (let tries = 1; ; tries += 1) {
     try {
@@ -180,9 +199,12 @@ export const endpointsOf = async (deps: EventDeliveryDeps, tenantId: string): Pr
   }
 };
 
-/** Makes and sends an account event's deliveries; `deliveryId`, for one endpoint, is the id its delivery takes. */
+/**
+ * Makes and sends an account event's deliveries (only stores them, for the engine's sweep to send,
+ * where `deps` has no queue); `deliveryId`, for one endpoint, is the id its delivery takes.
+ */
 const sendAccountEvent = async (
-  deps: EventDeliveryDeps,
+  deps: EventDeliveryDeps | StoredEventDeps,
   endpoints: readonly NotificationEndpoint[],
   event: Parameters<typeof accountNotificationsFor>[1],
   deliveryId?: string,
@@ -191,13 +213,17 @@ const sendAccountEvent = async (
     deliveryId === undefined ? d : { ...d, id: deliveryId },
   );
   const stored = await storeEventDeliveries(deps, deliveries);
-  await dispatchEventDeliveries(deps, stored);
+  if (handsOnAtOnce(deps)) await dispatchEventDeliveries(deps, stored);
+  else await noteOnEndpoints(deps, stored);
   return stored;
 };
 
-/** Tells the tenant's endpoints that take it about an API key's `key.created` or `key.revoked`. */
+/**
+ * Tells the tenant's endpoints that take it about an API key's `key.created` or `key.revoked`: sent
+ * at once by the engine, or, from a shell with no queue (StoredEventDeps), by the engine's sweep.
+ */
 export const notifyKeyEvent = async (
-  deps: EventDeliveryDeps,
+  deps: EventDeliveryDeps | StoredEventDeps,
   tenantId: string,
   type: Extract<NotificationEventType, 'key.created' | 'key.revoked'>,
   key: Pick<ApiKeyInfo, 'id'> & Partial<ApiKeyInfo>,
