@@ -24,6 +24,8 @@ export const startTestStack = async (
     dataDir?: string;
     env?: Record<string, string>;
     authCacheMs?: number;
+    /** How often the engine's sweep runs (default a minute, as on AWS). */
+    sweepEveryMs?: number;
     rateLimits?: boolean;
     /** The fault layer between the handlers and the services (VIGIL_CHAOS's `<seed>[:<settings>]`). */
     chaos?: string;
@@ -35,7 +37,7 @@ export const startTestStack = async (
     host: '127.0.0.1',
     dataDir: options.dataDir ?? (await mkdtemp(join(tmpdir(), 'vigil-int-'))),
     authCacheMs: options.authCacheMs ?? 60_000,
-    sweepEveryMs: 60_000,
+    sweepEveryMs: options.sweepEveryMs ?? 60_000,
     rateLimits: options.rateLimits ?? true,
     env: { ...FAST_ENGINE_ENV, ...options.env },
   });

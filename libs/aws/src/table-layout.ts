@@ -59,6 +59,15 @@ const sameLayout = (a: TableLayout, b: TableLayout) =>
 const isConditionFailure = (error: unknown) =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
+/** The layout `table` records (keepTableLayout wrote it), or undefined when it records none. */
+export const recordedTableLayout = async (
+  db: DynamoDBDocumentClient,
+  table: string,
+): Promise<TableLayout | undefined> => {
+  const { Item } = await db.send(new GetCommand({ TableName: table, Key: LAYOUT_KEY, ConsistentRead: true }));
+  return Item && layoutOf(Item);
+};
+
 /**
  * Checks that `table` was written with `asked`, recording it on the first check; throws
  * TableLayoutMismatchError when it was written with other counts. Two first checks side by side
@@ -71,10 +80,7 @@ export const keepTableLayout = async (
   asked: TableLayout,
   guard: LayoutGuard,
 ): Promise<void> => {
-  const recorded = async (): Promise<TableLayout | undefined> => {
-    const { Item } = await db.send(new GetCommand({ TableName: table, Key: LAYOUT_KEY, ConsistentRead: true }));
-    return Item && layoutOf(Item);
-  };
+  const recorded = () => recordedTableLayout(db, table);
   const refuseUnless = (written: TableLayout) => {
     if (!sameLayout(written, asked)) throw new TableLayoutMismatchError(table, written, asked, guard);
   };

@@ -4,13 +4,17 @@
  */
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { TenancyDeps } from '@vigil/core';
+import type { StoredEventDeps, TenancyDeps } from '@vigil/core';
+import { DEFAULT_ENGINE_SETTINGS } from '@vigil/core';
 import { ApiGatewayUsagePlanBinder } from './api-gateway-usage-plans';
 import { ConfigError, readUsagePlanConfig } from './config';
 import { documentClient } from './dynamo-document-client';
+import { DynamoMessageStore } from './dynamo-message-store';
+import { DynamoNotificationEndpoints } from './dynamo-notification-endpoints';
 import { DynamoTenantStore } from './dynamo-tenant-store';
 import { createLogger } from './logger';
 import { systemClock } from './system-clock';
+import { recordedTableLayout } from './table-layout';
 
 export interface TenantAdminOptions {
   region: string;
@@ -32,6 +36,13 @@ export interface TenantAdmin {
   store: DynamoTenantStore;
   /** The stage whose usage plans new tenants join, when they join any. */
   usagePlanStage?: string;
+  /**
+   * Where an account event (an operator's `key revoke`) goes from here: the tenants' notification
+   * endpoints and the message store, under the shard layout the table records (keepTableLayout);
+   * stored only, for the running engine's sweep to send (StoredEventDeps: no queue here). Undefined
+   * when the table records no layout: where its messages belong is not known, and none is stored.
+   */
+  accountEvents(): Promise<StoredEventDeps | undefined>;
   close(): void;
 }
 
@@ -46,6 +57,8 @@ export const openTenantAdmin = (options: TenantAdminOptions): TenantAdmin => {
   const store = new DynamoTenantStore(db, options.table, () => systemClock.now());
   const apiGateway = options.usagePlans && new APIGatewayClient(at(options.usagePlans.endpoint));
   const usagePlans = options.usagePlans && new ApiGatewayUsagePlanBinder(options.usagePlans.stage, apiGateway);
+  const log = createLogger('warn', { service: 'vigil-admin' });
+  const now = () => systemClock.now();
   return {
     tenancy: {
       tenants: store,
@@ -53,11 +66,24 @@ export const openTenantAdmin = (options: TenantAdminOptions): TenantAdmin => {
       users: store,
       sessions: store,
       clock: systemClock,
-      log: createLogger('warn', { service: 'vigil-admin' }),
+      log,
       ...(usagePlans && { usagePlans }),
     },
     store,
     usagePlanStage: options.usagePlans?.stage,
+    async accountEvents() {
+      const layout = await recordedTableLayout(db, options.table);
+      if (!layout) return undefined;
+      return {
+        store: new DynamoMessageStore(db, options.table, layout, now),
+        endpoints: new DynamoNotificationEndpoints(db, options.table, now),
+        clock: systemClock,
+        // An account event is due at once, so it is queued whatever the stage's near window: the
+        // engine's settings are not needed to place it.
+        settings: DEFAULT_ENGINE_SETTINGS,
+        log,
+      };
+    },
     close() {
       dynamo.destroy();
       apiGateway?.destroy();

@@ -2,14 +2,18 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiGatewayEmulator } from '@vigil/local/api-gateway-emulator';
+import type { Receiver } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { ENDPOINTS_FILE } from '@vigil/local/stack-provisioning';
 import { ensureTenant, PLANS } from '@vigil/core';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, startTestStack } from '../../../test-support/local-stack';
+import { apiClient, startTestStack, waitFor } from '../../../test-support/local-stack';
 import { adminProgram } from './admin';
 
 let stack: LocalStack;
+let receiver: Receiver;
 
 /** Runs one admin command against a local stack (the running test stack by default) and returns what it printed. */
 const adminIn = async (dataDir: string, ...args: string[]) => {
@@ -27,10 +31,15 @@ const adminIn = async (dataDir: string, ...args: string[]) => {
 const admin = (...args: string[]) => adminIn(stack.dataDir, ...args);
 
 beforeAll(async () => {
-  // The gateway caches authorizer answers for a minute, as API Gateway does.
-  stack = await startTestStack({ authCacheMs: 60_000 });
+  receiver = await startReceiver();
+  // The gateway caches authorizer answers for a minute, as API Gateway does. The sweep (5 s of
+  // grace in the test stack) runs every second, so what the operator's shell stores is sent soon.
+  stack = await startTestStack({ authCacheMs: 60_000, sweepEveryMs: 1_000 });
 });
-afterAll(() => stack?.stop());
+afterAll(async () => {
+  await stack?.stop();
+  await receiver?.stop();
+});
 
 describe('npm run admin', () => {
   it('takes `--local tenant create --name acme` as the README prints it, in the data dir npm start uses', async () => {
@@ -92,6 +101,53 @@ describe('npm run admin', () => {
     expect(refused.status).toBe(401);
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
   });
+
+  it("tells the tenant's key.revoked endpoint once, signed, that the operator revoked its key, as for its own revoke", async () => {
+    // Prepare: a tenant with a second key (the leaked one) and an endpoint that takes key.revoked
+    const created = await admin('tenant', 'create', '--name', 'leaky');
+    const own = apiClient(stack.url, /API key key_\w+: (vgl_\w+)/.exec(created)![1]!);
+    const leaked = (await own.post('/v1/keys', { name: 'leaked in a log' })).json;
+    const endpoint = (
+      await own.post('/v1/notification-endpoints', { url: `${receiver.url}/operator-revoke`, events: ['key.revoked'] })
+    ).json;
+    const whsec = (await own.get('/v1/signing-secret')).json.secret as string;
+    const arrivals = () => receiver.received.filter((r) => r.path === '/operator-revoke');
+
+    // Act: the operator revokes it (from a shell that runs no engine), then again
+    const first = await admin('key', 'revoke', leaked.id);
+    const again = await admin('key', 'revoke', leaked.id);
+
+    // Assess: one event, signed with the tenant's secret, the key as the tenant's own revoke tells it
+    expect(first).toContain(`Revoked ${leaked.id} (${leaked.prefix}...) of tenant `);
+    expect(first).toContain('Its endpoints that take key.revoked are told');
+    expect(again).toContain(`${leaked.id} (${leaked.prefix}...) of tenant `);
+    expect(again).toContain('was revoked already; nothing more is told.');
+    const [arrival] = await waitFor(
+      async () => arrivals(),
+      (list) => list.length > 0,
+    );
+    const event = new Webhook(whsec).verify(arrival!.body, {
+      'webhook-id': String(arrival!.headers['webhook-id']),
+      'webhook-timestamp': String(arrival!.headers['webhook-timestamp']),
+      'webhook-signature': String(arrival!.headers['webhook-signature']),
+    }) as { type: string; data: { key: Record<string, unknown> } };
+    const listed = (await own.get('/v1/keys?include=revoked')).json.items.find(
+      (k: { id: string }) => k.id === leaked.id,
+    );
+    expect(listed).toMatchObject({ revokedBy: 'operator' });
+    expect(event).toMatchObject({ type: 'key.revoked' });
+    expect(event.data.key).toEqual({
+      id: leaked.id,
+      name: 'leaked in a log',
+      prefix: leaked.prefix,
+      revokedAt: listed.revokedAt,
+    });
+    // Listed on the endpoint like any notification, and nothing more sent past another sweep's grace.
+    const deliveries = (await own.get(`/v1/notification-endpoints/${endpoint.id}/deliveries`)).json.items;
+    expect(deliveries.map((m: { origin: { event: string } }) => m.origin.event)).toEqual(['key.revoked']);
+    await new Promise((r) => setTimeout(r, 7_000));
+    expect(arrivals()).toHaveLength(1);
+  }, 40_000);
 
   it("keeps two tenants apart: one cannot read the other tenant's message", async () => {
     const keyOf = async (name: string) =>

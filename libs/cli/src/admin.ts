@@ -4,7 +4,7 @@
  *   tenant list
  *   tenant bind <tenantId...> | --all          gives tenants made without one their usage-plan key
  *   tenant plan <tenantId> <plan>              moves a tenant to another plan (and usage plan)
- *   key revoke <keyId>
+ *   key revoke <keyId>                         its tenant's endpoints hear key.revoked (the engine's sweep sends it)
  * Against a deployed stage: VIGIL_TABLE and AWS_REGION (and AWS credentials) in the environment.
  * Against a running local stack: --local, with --data-dir <dir> when its data dir is not the one
  * `npm start` uses here (VIGIL_DATA_DIR, default .vigil). `--local` takes no value, so
@@ -186,12 +186,27 @@ export const adminProgram = (print: (line: string) => void = (line) => process.s
     .description('revoke an API key by its id (key_...)')
     .argument('<keyId>', 'the key id, as printed when it was created', nonEmpty)
     .action(
-      withTenants(async ({ tenancy }) => {
+      withTenants(async ({ tenancy, accountEvents }) => {
         const keyId = key.commands[0]!.args[0] as string;
-        // The key routes' use case; no events here: the operator's shell runs no message engine.
-        const revoked = await revokeAndAnnounceApiKey({ tenancy }, { operator: true, keyId });
+        // The key routes' use case, so the tenant's endpoints hear `key.revoked` as for its own revoke:
+        // this shell runs no queue, so the event is stored, and the running engine's sweep sends it.
+        const events = await accountEvents();
+        const revoked = await revokeAndAnnounceApiKey(
+          { tenancy, ...(events && { events }) },
+          { operator: true, keyId },
+        );
         if (!revoked) throw new Error(`No API key ${keyId}.`);
-        print(`Revoked ${keyId} (${revoked.key.prefix}...) of tenant ${revoked.tenantId}.`);
+        const which = `${keyId} (${revoked.key.prefix}...) of tenant ${revoked.tenantId}`;
+        if (!revoked.revokedNow) {
+          print(`${which} was revoked already; nothing more is told.`);
+          return;
+        }
+        print(`Revoked ${which}.`);
+        print(
+          events
+            ? "Its endpoints that take key.revoked are told within about two minutes (the engine's sweep sends it)."
+            : 'Its endpoints are not told: the table records no shard layout (start or deploy the stage once).',
+        );
       }),
     );
   return program;
