@@ -1,8 +1,8 @@
-import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configPath, resolveCredentials, saveProfile } from './config';
+import { configPath, readConfig, resolveCredentials, saveProfile } from './config';
 
 let home: string;
 beforeEach(async () => {
@@ -38,6 +38,20 @@ describe('the CLI config file', () => {
       notifyUrl: 'https://hooks',
     });
     expect(await resolveCredentials({ ...env, VIGIL_PROFILE: 'prod' })).toMatchObject({ profile: 'prod' });
+  });
+
+  it('refuses a config file over 1 MiB (exit 1, naming the file and the limit) rather than read it whole', async () => {
+    // Prepare: a 2 MiB file where the config goes (a log written there by mistake, say).
+    const env = { HOME: home };
+    await mkdir(join(home, '.config', 'vigil'), { recursive: true });
+    await writeFile(configPath(env), `{"profiles":{},"x":"${'x'.repeat(2 * 1024 * 1024)}"}`);
+
+    // Act, Assess
+    await expect(readConfig(env)).rejects.toMatchObject({
+      code: 1,
+      message: `${configPath(env)} is larger than 1 MiB (1,048,576 bytes): not a config vigil login wrote`,
+      hint: 'delete it and run vigil login again',
+    });
   });
 
   it('lets VIGIL_API_KEY and VIGIL_API_URL override the profile, and works with them alone', async () => {

@@ -4,9 +4,10 @@
  * holds named profiles, one per stage; `VIGIL_API_KEY` and `VIGIL_API_URL` override the profile's
  * values, and `--profile` (or `VIGIL_PROFILE`) picks one, `default` otherwise.
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { MAX_CONFIG_BYTES, readFileAtMost, sizeText } from './bounded-read';
 import { CliError, EXIT, usageError } from './exit-codes';
 import { isSendableApiKey } from '../transport';
 
@@ -42,13 +43,21 @@ const isProfile = (value: unknown): value is Profile =>
 /** The stored profiles; none when there is no file yet. */
 export const readConfig = async (env: Env): Promise<ConfigFile> => {
   const path = configPath(env);
-  let text: string;
+  let bytes: Buffer | undefined;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFileAtMost(path, MAX_CONFIG_BYTES);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { profiles: {} };
     throw new CliError(`cannot read ${path}: ${(error as Error).message}`, EXIT.failure);
   }
+  if (bytes === undefined) {
+    throw new CliError(
+      `${path} is larger than ${sizeText(MAX_CONFIG_BYTES)}: not a config vigil login wrote`,
+      EXIT.failure,
+      'delete it and run vigil login again',
+    );
+  }
+  const text = bytes.toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

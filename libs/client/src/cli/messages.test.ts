@@ -208,6 +208,71 @@ describe('vigil send --data: bytes that are not UTF-8', () => {
   });
 });
 
+describe('vigil send --data: a body larger than a message holds', () => {
+  /** An endless `yes |` on stdin that counts the bytes read from it. */
+  const endless = () => {
+    const read = { bytes: 0 };
+    const chunk = Buffer.from('y\n'.repeat(32 * 1024));
+    const stream = Readable.from(
+      (function* () {
+        for (;;) {
+          read.bytes += chunk.length;
+          yield chunk;
+        }
+      })(),
+    );
+    return { stream, read };
+  };
+
+  it('refuses an endless stdin (exit 2, naming the 256 KiB a message holds) after reading at most 6 MiB of it', async () => {
+    const { stream, read } = endless();
+
+    await expect(messageFromOptions('https://x.test/h', { data: '@-' }, stream)).rejects.toMatchObject({
+      code: 2,
+      message:
+        '--data @-: the body is more than 6 MiB (6,291,456 bytes), over the 256 KiB (262,144 bytes) a message holds',
+    });
+    expect(read.bytes).toBeLessThanOrEqual(6 * 1024 * 1024 + 2 * 64 * 1024);
+  });
+
+  it('refuses a file past the limit, /dev/zero included, and takes a pretty JSON file whose body as sent fits', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-data-'));
+    // 300 KiB of text; and 300 KiB of JSON of which 200 KiB is indentation (the API drops it: 100 KiB sent).
+    await writeFile(join(dir, 'big.txt'), 'a'.repeat(300 * 1024));
+    const item = `\n${' '.repeat(198)}1,`;
+    await writeFile(join(dir, 'pretty.json'), `[${item.repeat(1536)}1]`);
+    try {
+      await expect(messageFromOptions('https://x.test/h', { data: `@${dir}/big.txt` }, noStdin)).rejects.toMatchObject({
+        code: 2,
+        message: `--data @${dir}/big.txt: the body is 307,200 bytes, over the 256 KiB (262,144 bytes) a message holds`,
+      });
+      await expect(messageFromOptions('https://x.test/h', { data: '@/dev/zero' }, noStdin)).rejects.toMatchObject({
+        code: 2,
+        message:
+          '--data @/dev/zero: the body is more than 6 MiB (6,291,456 bytes), over the 256 KiB (262,144 bytes) a message holds',
+      });
+      const { body } = await messageFromOptions('https://x.test/h', { data: `@${dir}/pretty.json` }, noStdin);
+      expect((body as { text: string }).text.length).toBeGreaterThan(300 * 1024);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('counts a body as the API does: a JSON body without its whitespace, a text body in UTF-8 bytes', async () => {
+    const fits = (text: string) =>
+      messageFromOptions('https://x.test/h', { data: '@-' }, Readable.from([Buffer.from(text)]));
+    // 262,144 bytes of JSON once its spaces go (a string's own spaces count), and one byte more.
+    const json = (n: number) => `[ "${' '.repeat(n - 4)}" ]`;
+    await expect(fits(json(262_144))).resolves.toBeDefined();
+    await expect(fits(json(262_145))).rejects.toMatchObject({ code: 2 });
+    // é is two bytes: 131,072 of them are the limit.
+    await expect(fits('é'.repeat(131_072))).resolves.toBeDefined();
+    await expect(fits('é'.repeat(131_073))).rejects.toMatchObject({
+      message: '--data @-: the body is 262,146 bytes, over the 256 KiB (262,144 bytes) a message holds',
+    });
+  });
+});
+
 describe('vigil show', () => {
   const shown = (message: Partial<Message>, items: Array<Partial<Attempt>>, body?: string) => {
     const lines: string[] = [];

@@ -1,6 +1,13 @@
 /** `vigil send`, `ls`, `show`, `cancel`, `redeliver` by ids: message API calls, printed for people or as JSON. */
-import { readFile } from 'node:fs/promises';
 import type { Api, Attempt, CallOptions, AttemptList, CreateMessage, Message, MessageFilter, MessagePage } from './api';
+import {
+  compactJsonBytes,
+  MAX_DATA_READ_BYTES,
+  MAX_MESSAGE_BYTES,
+  readAtMost,
+  readFileAtMost,
+  sizeText,
+} from './bounded-read';
 import { durationArg } from './duration';
 import { formatDuration } from './duration';
 import { CliError, EXIT, usageError } from './exit-codes';
@@ -37,18 +44,17 @@ export const readData = async (data: string, stdin: NodeJS.ReadableStream): Prom
   let text = data;
   if (data.startsWith('@')) {
     const path = data.slice(1);
-    let bytes: Buffer;
+    let bytes: Buffer | undefined;
     if (path === '-') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer));
-      bytes = Buffer.concat(chunks);
+      bytes = await readAtMost(stdin as NodeJS.ReadableStream & { destroy?: () => void }, MAX_DATA_READ_BYTES);
     } else {
       try {
-        bytes = await readFile(path);
+        bytes = await readFileAtMost(path, MAX_DATA_READ_BYTES);
       } catch (error) {
         throw usageError(`--data ${data}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
       }
     }
+    if (bytes === undefined) throw tooLarge(data, `more than ${sizeText(MAX_DATA_READ_BYTES)}`);
     // A body is text: bytes that are not UTF-8 are refused, not sent with U+FFFD in their place.
     try {
       text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -59,13 +65,25 @@ export const readData = async (data: string, stdin: NodeJS.ReadableStream): Prom
       );
     }
   }
+  let body: JsonText | string;
   try {
     // Sent as written: `{"b":1,"1":2}` in that order, escapes and a 20-digit id as typed.
-    return jsonText(text);
+    body = jsonText(text);
   } catch {
-    return text;
+    body = text;
   }
+  // As the API counts it: a JSON body without the whitespace between tokens, a text body's UTF-8.
+  const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : compactJsonBytes(body.text);
+  if (size > MAX_MESSAGE_BYTES) throw tooLarge(data, `${size.toLocaleString('en-US')} bytes`);
+  return body;
 };
+
+/** `--data` larger than a message can be: refused before anything is sent, as the API would (413). */
+const tooLarge = (data: string, size: string) =>
+  usageError(
+    `--data ${data.startsWith('@') ? data : '<inline>'}: the body is ${size}, over the ${sizeText(MAX_MESSAGE_BYTES)} a message holds`,
+    'send a smaller body (a link to the data, say)',
+  );
 
 /** `--header name:value`, split at the first colon, as curl takes it. */
 const parseHeaders = (headers: string[] = []): Record<string, string> => {
