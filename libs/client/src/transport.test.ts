@@ -206,6 +206,63 @@ describe('timeouts and aborts', () => {
     expect(error).toBeInstanceOf(VigilTimeoutError);
   });
 
+  it('stops reading an answer past 10 MiB (an endless body) and does not ask again, where it read on to the end of memory', async () => {
+    // Prepare: a server whose 200 goes on and on, 1 MiB a chunk, counting what was read of it.
+    let pulled = 0;
+    const endless = () =>
+      new Response(
+        new ReadableStream({
+          pull: (c) => {
+            pulled += 1;
+            c.enqueue(new Uint8Array(1024 * 1024));
+            // Ends at 64 MiB so that a client reading on ends too (such a read starves the timers).
+            if (pulled === 64) c.close();
+          },
+        }),
+      );
+    const { requests, options } = scripted(endless, endless);
+
+    // Act
+    const error = await send(options({ timeoutMs: 10_000 }), new Request('http://api.test/v1/messages'), 'safe').catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(VigilNetworkError);
+    expect(error).toMatchObject({ type: 'response-too-large', url: 'http://api.test/v1/messages' });
+    expect((error as Error).message).toBe(
+      "GET http://api.test/v1/messages answered more than 10 MiB, more than any answer of the Vigil API: not read further (is the URL the API's?).",
+    );
+    expect(pulled).toBeLessThanOrEqual(12);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('refuses an answer whose Content-Length says more than 10 MiB without reading it, and reads one at the bound', async () => {
+    // Prepare: a body of 64 MiB announced as 10 MiB and a byte; and one of 10 MiB.
+    let pulled = 0;
+    const announced = () =>
+      new Response(
+        new ReadableStream({
+          pull: (c) => {
+            pulled += 1;
+            c.enqueue(new Uint8Array(1024 * 1024));
+            if (pulled === 64) c.close();
+          },
+        }),
+        { headers: { 'content-length': String(10 * 1024 * 1024 + 1) } },
+      );
+    const atBound = () => new Response(new Uint8Array(10 * 1024 * 1024).fill(0x20));
+    const { options } = scripted(announced, atBound);
+
+    // Act, Assess: refused before its body is read (a stream may fill its first chunk on its own).
+    await expect(send(options(), new Request('http://api.test/v1/messages'), 'safe')).rejects.toMatchObject({
+      type: 'response-too-large',
+    });
+    expect(pulled).toBeLessThanOrEqual(1);
+    const answer = await send(options(), new Request('http://api.test/v1/messages'), 'safe');
+    expect((await answer.arrayBuffer()).byteLength).toBe(10 * 1024 * 1024);
+  });
+
   it('rejects with the caller’s reason at once, between tries as well', async () => {
     const controller = new AbortController();
     const { options } = scripted(() => problem(503));

@@ -108,6 +108,47 @@ const problemTypeOf = (bytes: ArrayBuffer): string | undefined => {
   }
 };
 
+/**
+ * The most of an answer the client reads, in bytes. API Gateway answers at most 10 MB (a Lambda 6
+ * MB), and the API's largest answer (a batch's 100 messages, bodies included) is under 7 MiB; a
+ * server that answers more (an endless body, a URL that is not the API's) is not read on to the end
+ * of memory.
+ */
+export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+/** Thrown while reading an answer larger than MAX_RESPONSE_BYTES. */
+class AnswerTooLarge extends Error {}
+
+/** An answer's body, read up to `max` bytes: AnswerTooLarge past them (said by its Content-Length, or read). */
+const readAtMost = async (answer: Response, max: number): Promise<ArrayBuffer> => {
+  const stated = Number(answer.headers.get('content-length') ?? Number.NaN);
+  if (stated > max || !answer.body) {
+    await answer.body?.cancel().catch(() => undefined);
+    if (stated > max) throw new AnswerTooLarge();
+    return new ArrayBuffer(0);
+  }
+  const reader = answer.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new AnswerTooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes.buffer;
+};
+
 /** One try: the request sent and its whole answer read within `timeoutMs`, or what went wrong. */
 const tryOnce = async (
   options: TransportOptions,
@@ -127,7 +168,9 @@ const tryOnce = async (
   try {
     const answer = await Promise.race([options.fetch(request), aborted]);
     const bytes =
-      answer.status === 204 || answer.status === 304 ? null : await Promise.race([answer.arrayBuffer(), aborted]);
+      answer.status === 204 || answer.status === 304
+        ? null
+        : await Promise.race([readAtMost(answer, MAX_RESPONSE_BYTES), aborted]);
     const response = new Response(bytes && bytes.byteLength > 0 ? bytes : null, {
       status: answer.status,
       statusText: answer.statusText,
@@ -146,6 +189,14 @@ const tryOnce = async (
     };
   } catch (error) {
     if (signal?.aborted) throw abortError(signal);
+    if (error instanceof AnswerTooLarge) {
+      // Not retried: the same server would answer as much again.
+      controller.abort(error);
+      throw new VigilNetworkError(
+        `${init.method ?? 'GET'} ${url} answered more than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB, more than any answer of the Vigil API: not read further (is the URL the API's?).`,
+        { type: 'response-too-large', title: 'The answer was too large to be the Vigil API’s', url },
+      );
+    }
     if (controller.signal.reason === timedOut) return { outcome: { kind: 'timeout' } };
     return { outcome: { kind: wasRefused(error) ? 'refused' : 'network' }, error };
   } finally {
