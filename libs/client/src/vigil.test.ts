@@ -66,6 +66,40 @@ describe('an answer that is not the Vigil API’s', () => {
   });
 });
 
+describe('messages.list() following cursors', () => {
+  it('stops with a VigilError when a page answers a cursor it followed already, rather than list the same pages forever', async () => {
+    // Prepare: a server whose second page points back at itself, as a broken proxy or cache might.
+    let requests = 0;
+    const page = (id: string, nextCursor: string) =>
+      Response.json({ items: [{ id, status: 'delivered' }], nextCursor, previousCursor: null });
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: 0,
+      fetch: async (request) => {
+        requests++;
+        // After 50 pages it ends, so that a client following on ends too.
+        if (requests > 50) return Response.json({ items: [], nextCursor: null, previousCursor: null });
+        return new URL(request.url).searchParams.get('cursor') === null ? page('msg_1', 'c1') : page('msg_2', 'c1');
+      },
+    });
+
+    // Act
+    const seen: string[] = [];
+    const failure = await (async () => {
+      for await (const message of vigil.messages.list()) seen.push(message.id);
+    })().catch((error: unknown) => error);
+
+    // Assess: each page once, then an error saying why the listing stopped.
+    expect(seen).toEqual(['msg_1', 'msg_2']);
+    expect(requests).toBe(2);
+    expect(failure).toBeInstanceOf(VigilError);
+    expect((failure as VigilError).is('invalid-response')).toBe(true);
+    expect((failure as VigilError).message).toBe(
+      'GET /v1/messages answered a nextCursor it had answered before (c1): following it would list the same pages without end, so the listing stopped there.',
+    );
+  });
+});
+
 describe('an id no message, job, key or endpoint can have', () => {
   it('is refused before sending with a VigilValidationError naming it, for every call that takes an id', async () => {
     // Prepare: an API that would answer the list route (what `GET /v1/messages/` reached).
