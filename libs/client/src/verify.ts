@@ -107,13 +107,57 @@ const skippedEmptyBody = (given: unknown, header: (name: string) => string | und
   return length === '0' || (length === undefined && header('transfer-encoding') === undefined);
 };
 
+/**
+ * The most of a request body verifyWebhook reads: 1 MiB, four times the 256 KiB a message holds (a
+ * message stored before 2026-12 was written back by JSON.stringify, which can lengthen a number:
+ * `1e21` as `1e+21`). The body is read before its signature can be checked, so anyone who can reach
+ * the receiver could otherwise send one without end and have it held in memory.
+ */
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+
+const tooLarge = () =>
+  new WebhookVerificationError(
+    'bad-body',
+    `The body is over ${MAX_WEBHOOK_BODY_BYTES / 1024 / 1024} MiB, more than Vigil sends (a message holds at most 256 KiB): not read further.`,
+  );
+
+/** The chunks' bytes, read until they end or pass MAX_WEBHOOK_BODY_BYTES (then a bad-body error). */
+const readAtMost = async (next: () => Promise<IteratorResult<unknown>>, stop: () => unknown): Promise<string> => {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await next();
+    if (done) break;
+    const chunk = typeof value === 'string' ? new TextEncoder().encode(value) : (value as Uint8Array);
+    size += chunk.byteLength;
+    if (size > MAX_WEBHOOK_BODY_BYTES) {
+      await Promise.resolve(stop()).catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return decoder.decode(all);
+};
+
 const rawBodyOf = async (input: WebhookRequest, header: (name: string) => string | undefined): Promise<string> => {
+  if (Number(header('content-length') ?? 0) > MAX_WEBHOOK_BODY_BYTES) throw tooLarge();
   if (isFetchRequest(input)) {
     if (input.bodyUsed) {
       throw new WebhookVerificationError('bad-body', 'The request body was already read: verify before reading it.');
     }
     // Not `text()`, which drops a leading byte order mark the signature covers.
-    return decoder.decode(new Uint8Array(await input.arrayBuffer()));
+    if (typeof input.body?.getReader !== 'function') return decoder.decode(new Uint8Array(await input.arrayBuffer()));
+    const reader = input.body.getReader();
+    return readAtMost(
+      () => reader.read(),
+      () => reader.cancel(),
+    );
   }
   const given = (input as { body?: unknown }).body;
   if (given !== undefined && given !== null) {
@@ -126,17 +170,12 @@ const rawBodyOf = async (input: WebhookRequest, header: (name: string) => string
     );
   }
   if (Symbol.asyncIterator in input) {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of input as AsyncIterable<unknown>) {
-      chunks.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : (chunk as Uint8Array));
-    }
-    const all = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-    let at = 0;
-    for (const chunk of chunks) {
-      all.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return decoder.decode(all);
+    // Not a for-await: leaving it would destroy the request, and with it the receiver's answer (a 400).
+    const iterator = (input as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    return readAtMost(
+      () => iterator.next(),
+      () => undefined,
+    );
   }
   return '';
 };
