@@ -95,6 +95,16 @@ export class UnauthorizedError extends VigilError {
   readonly problem = PROBLEMS.unauthorized;
 }
 
+/** The most of an id from a request's path an answer quotes. */
+export const MAX_QUOTED_ID = 60;
+
+/**
+ * An id from a request's path as an answer quotes it: the first 60 characters of a longer one, and
+ * how long it was. A path holds up to 16 KiB, which a 404 echoed whole (and the log with it).
+ */
+export const quotedId = (id: string): string =>
+  id.length > MAX_QUOTED_ID ? `${id.slice(0, MAX_QUOTED_ID)}… (${id.length.toLocaleString('en-US')} characters)` : id;
+
 export class MessageNotFoundError extends VigilError {
   readonly problem = PROBLEMS.messageNotFound;
 
@@ -184,7 +194,7 @@ export class NotificationEndpointNotFoundError extends VigilError {
   readonly problem = PROBLEMS.notificationEndpointNotFound;
 
   constructor(endpointId: string) {
-    super(`Notification endpoint ${endpointId} does not exist.`);
+    super(`Notification endpoint ${quotedId(endpointId)} does not exist.`);
   }
 }
 
@@ -201,7 +211,7 @@ export class BulkJobNotFoundError extends VigilError {
   readonly problem = PROBLEMS.bulkJobNotFound;
 
   constructor(jobId: string) {
-    super(`Job ${jobId} does not exist.`);
+    super(`Job ${quotedId(jobId)} does not exist.`);
   }
 }
 

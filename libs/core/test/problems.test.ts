@@ -4,7 +4,14 @@
  * for every occurrence, as openapi.yaml promises, and a client that shows it says one thing per type.
  */
 import { describe, expect, it } from 'vitest';
-import { ApiKeyNotFoundError, BulkJobNotFoundError, ConcurrentChangeError, MessageNotFoundError } from '../src/errors';
+import {
+  ApiKeyNotFoundError,
+  BulkJobNotFoundError,
+  ConcurrentChangeError,
+  MessageNotFoundError,
+  NotificationEndpointNotFoundError,
+} from '../src/errors';
+import { revokeApiKey } from '../src/tenancy/keys';
 import { methodNotAllowed, PROBLEMS, problemDocument, problemType } from '../src/problems';
 import { QuotaExceededError } from '../src/usage';
 
@@ -52,5 +59,21 @@ describe('the problem catalogue', () => {
       detail: 'Job job_1 does not exist.',
       requestId: 'req_1',
     });
+  });
+});
+
+describe("a 404 for an id from the request's path", () => {
+  it('quotes at most 60 characters of an id longer than any, and its length, where it echoed a 15,000-character one whole', async () => {
+    const long = (prefix: string) => `${prefix}_${'A'.repeat(15_000)}`;
+    const quoted = (id: string) => `${id.slice(0, 60)}… (15,004 characters)`;
+
+    expect(new BulkJobNotFoundError(long('job')).message).toBe(`Job ${quoted(long('job'))} does not exist.`);
+    expect(new NotificationEndpointNotFoundError(long('nep')).message).toBe(
+      `Notification endpoint ${quoted(long('nep'))} does not exist.`,
+    );
+    // A key id no key can have is looked up nowhere.
+    await expect(revokeApiKey({} as Parameters<typeof revokeApiKey>[0], 'tnt_a', long('key'), 'key_b')).rejects.toThrow(
+      `API key ${quoted(long('key'))} does not exist.`,
+    );
   });
 });

@@ -1,6 +1,6 @@
 /** A tenant's API keys: made (at most MAX_ACTIVE_KEYS active), listed, revoked. The plaintext is shown once. */
 import { pastLimitInCreationOrder } from '../created-at-once';
-import { ApiKeyNotFoundError } from '../errors';
+import { ApiKeyNotFoundError, quotedId } from '../errors';
 import { DAY_MS } from '../retention';
 import type { TenancyDeps } from './deps';
 import type { ApiKeyInfo } from './tenant';
@@ -97,7 +97,7 @@ export const revokeApiKey = async (
   const revoked = API_KEY_ID_PATTERN.test(keyId)
     ? await deps.keys.revokeTenantApiKey(tenantId, keyId, deps.clock.now(), by)
     : undefined;
-  if (revoked === undefined) throw new ApiKeyNotFoundError(`API key ${keyId} does not exist.`);
+  if (revoked === undefined) throw new ApiKeyNotFoundError(`API key ${quotedId(keyId)} does not exist.`);
   return revoked;
 };
 
