@@ -10,6 +10,7 @@ import {
   VigilValidationError,
   parseRetryAfter,
 } from './errors.ts';
+import { readBytesAtMost } from './bytes-at-most.ts';
 import type { Outcome, RetryPolicy, Safety } from './retry-policy.ts';
 import { nextRetryDelay } from './retry-policy.ts';
 
@@ -128,24 +129,12 @@ const readAtMost = async (answer: Response, max: number): Promise<ArrayBuffer> =
     return new ArrayBuffer(0);
   }
   const reader = answer.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new AnswerTooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
+  const bytes = await readBytesAtMost(
+    () => reader.read(),
+    () => reader.cancel(),
+    max,
+  );
+  if (!bytes) throw new AnswerTooLarge();
   return bytes.buffer;
 };
 

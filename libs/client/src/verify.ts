@@ -10,6 +10,7 @@
  * tolerance is checked here, where it can be set, and the signatures compared in constant time.
  */
 import { Webhook } from 'standardwebhooks';
+import { readBytesAtMost } from './bytes-at-most.ts';
 import { parseApiJson } from './exact-json.ts';
 
 export type WebhookVerificationReason =
@@ -123,26 +124,9 @@ const tooLarge = () =>
 
 /** The chunks' bytes, read until they end or pass MAX_WEBHOOK_BODY_BYTES (then a bad-body error). */
 const readAtMost = async (next: () => Promise<IteratorResult<unknown>>, stop: () => unknown): Promise<string> => {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await next();
-    if (done) break;
-    const chunk = typeof value === 'string' ? new TextEncoder().encode(value) : (value as Uint8Array);
-    size += chunk.byteLength;
-    if (size > MAX_WEBHOOK_BODY_BYTES) {
-      await Promise.resolve(stop()).catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(chunk);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return decoder.decode(all);
+  const bytes = await readBytesAtMost(next, stop, MAX_WEBHOOK_BODY_BYTES);
+  if (!bytes) throw tooLarge();
+  return decoder.decode(bytes);
 };
 
 const rawBodyOf = async (input: WebhookRequest, header: (name: string) => string | undefined): Promise<string> => {

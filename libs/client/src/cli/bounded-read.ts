@@ -4,6 +4,7 @@
  * process's memory until Node died of it (an out-of-memory crash, not an error naming the flag).
  */
 import { createReadStream } from 'node:fs';
+import { readBytesAtMost } from '../bytes-at-most';
 
 /** The most a message holds, as the API counts it (UTF-8 bytes): README, "Guarantees and limits". */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -33,18 +34,16 @@ export const readAtMost = async (
   stream: AsyncIterable<unknown> & { destroy?: () => void },
   max: number,
 ): Promise<Buffer | undefined> => {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += bytes.length;
-    if (size > max) {
+  const iterator = stream[Symbol.asyncIterator]();
+  const bytes = await readBytesAtMost(
+    () => iterator.next(),
+    async () => {
       stream.destroy?.();
-      return undefined;
-    }
-    chunks.push(bytes);
-  }
-  return Buffer.concat(chunks);
+      await iterator.return?.();
+    },
+    max,
+  );
+  return bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 };
 
 /** A file's bytes if it holds at most `max` (a FIFO or `/dev/zero` included), `undefined` if more. */
