@@ -7,8 +7,8 @@ import { createContext, useContext, useEffect, useState } from 'react';
 import { readBulkJob, startBulkJob } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
 import { browserTimeZone, count, instantOfWallTime, wallTimeNow } from '@/lib/format';
-import { newIdempotencyKey } from '@/lib/idempotency-keys';
 import type { BulkJob } from '@/lib/types';
+import { useIdempotencyKey } from '@/lib/use-idempotency-key';
 import { ConfirmButton } from './confirm-button';
 import { DateTimeField } from './date-time-field';
 import { FormDialog } from './form-dialog';
@@ -120,9 +120,6 @@ export function SelectRowBox({ ids, label }: { ids: readonly string[]; label: st
 
 const plural = (n: number) => `${count(n)} message${n === 1 ? '' : 's'}`;
 
-/** A new Idempotency-Key each time a dialog opens: a double submit starts one job. */
-const newKey = () => newIdempotencyKey('bulk');
-
 /** The bar above the list: what is selected, the bulk buttons, "redeliver failed since", and the job's progress. */
 export function BulkToolbar() {
   const { selected, clear, job, follow } = useSelection();
@@ -179,7 +176,7 @@ export const foldedWords = (ids: readonly string[], foldedIds: ReadonlySet<strin
 function BulkConfirm({ action, ids, onStarted }: { action: Action; ids: string[]; onStarted: (job: BulkJob) => void }) {
   const { verb, applies } = ACTION_TEXT[action];
   const { foldedIds } = useSelection();
-  const [key, setKey] = useState(newKey);
+  const [key, renewKey] = useIdempotencyKey('bulk');
   return (
     <ConfirmButton
       label={`${verb} ${count(ids.length)}…`}
@@ -189,7 +186,7 @@ function BulkConfirm({ action, ids, onStarted }: { action: Action; ids: string[]
       cancelLabel="Keep them"
       color="indigo"
       action={() => startBulkJob(action, { ids }, key)}
-      onOpen={() => setKey(newKey())}
+      onOpen={renewKey}
       onDone={onStarted}
     />
   );
@@ -203,7 +200,7 @@ function RedeliverFailedSince({ onStarted }: { onStarted: (job: BulkJob) => void
   const displayZone = useDisplayZone();
   const [zone, setZone] = useState('UTC');
   const [value, setValue] = useState('');
-  const [key, setKey] = useState(newKey);
+  const [key, renewKey] = useIdempotencyKey('bulk');
   return (
     <FormDialog
       trigger={
@@ -219,7 +216,7 @@ function RedeliverFailedSince({ onStarted }: { onStarted: (job: BulkJob) => void
         setZone(shownIn);
         // A day ago, to the second: a starting point to change.
         setValue(wallTimeNow(shownIn, Date.now() - 86_400_000));
-        setKey(newKey());
+        renewKey();
       }}
       check={() => {
         if (!value) return 'Pick a date and time.';

@@ -6,8 +6,8 @@ import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { createApiKey, revokeApiKey } from '@/lib/actions';
 import { isLocalApi, quickstartCurl } from '@/lib/format';
-import { newIdempotencyKey } from '@/lib/idempotency-keys';
 import type { ApiKeyNotShown } from '@/lib/types';
+import { useIdempotencyKey } from '@/lib/use-idempotency-key';
 import { CopyButton } from './copy-button';
 import { DialogFooter } from './dialog-footer';
 import { ErrorCallout } from './notices';
@@ -27,7 +27,7 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
   const [notShown, setNotShown] = useState<ApiKeyNotShown | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [pending, startTransition] = useTransition();
-  const [key, setKey] = useState(() => newIdempotencyKey('create-key'));
+  const [key, renewKey] = useIdempotencyKey('create-key');
   /** Asked before a shown secret goes: a stray click outside or Escape must not lose it. */
   const [confirmingClose, setConfirmingClose] = useState(false);
 
@@ -50,7 +50,7 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
       open={open}
       onOpenChange={(next) => {
         setOpen(next);
-        if (next) setKey(newIdempotencyKey('create-key'));
+        if (next) renewKey();
         if (!next) {
           reset();
           router.refresh();
@@ -70,7 +70,7 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
             onRevoked={() => {
               // Revoked: a create from here is a new key, with a new Idempotency-Key.
               setNotShown(undefined);
-              setKey(newIdempotencyKey('create-key'));
+              renewKey();
               router.refresh();
             }}
           />

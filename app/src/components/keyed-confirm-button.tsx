@@ -1,9 +1,8 @@
 'use client';
 
 import type { ComponentProps } from 'react';
-import { useState } from 'react';
-import { newIdempotencyKey } from '@/lib/idempotency-keys';
 import type { ActionResult } from '@/lib/types';
+import { useIdempotencyKey } from '@/lib/use-idempotency-key';
 import { ConfirmButton } from './confirm-button';
 
 /**
@@ -16,10 +15,10 @@ export function KeyedConfirmButton<T>({
   action,
   ...shown
 }: Omit<ComponentProps<typeof ConfirmButton<T>>, 'action' | 'onOpen'> & {
-  /** The action the key is named after (newIdempotencyKey). */
+  /** The action the key is named after (useIdempotencyKey). */
   keyFor: string;
   action: (idempotencyKey: string) => Promise<ActionResult<T>>;
 }) {
-  const [key, setKey] = useState(() => newIdempotencyKey(keyFor));
-  return <ConfirmButton {...shown} action={() => action(key)} onOpen={() => setKey(newIdempotencyKey(keyFor))} />;
+  const [key, renewKey] = useIdempotencyKey(keyFor);
+  return <ConfirmButton {...shown} action={() => action(key)} onOpen={renewKey} />;
 }

@@ -5,7 +5,7 @@ import NextLink from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { removeNotificationEndpoint, testNotificationEndpoint } from '@/lib/actions';
-import { newIdempotencyKey } from '@/lib/idempotency-keys';
+import { useIdempotencyKey } from '@/lib/use-idempotency-key';
 import { ConfirmButton } from './confirm-button';
 import { ErrorCallout } from './notices';
 
@@ -19,7 +19,7 @@ export function NotificationEndpointActions({ id, url }: { id: string; url: stri
   const [sent, setSent] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [pending, startTransition] = useTransition();
-  const [testKey, setTestKey] = useState(() => newIdempotencyKey('test-endpoint'));
+  const [testKey, renewTestKey] = useIdempotencyKey('test-endpoint');
   return (
     <Flex direction="column" gap="2">
       <Flex gap="2" wrap="wrap">
@@ -34,7 +34,7 @@ export function NotificationEndpointActions({ id, url }: { id: string; url: stri
                 setError(result.error);
                 return;
               }
-              setTestKey(newIdempotencyKey('test-endpoint'));
+              renewTestKey();
               setError(undefined);
               setSent(result.data.id);
               router.refresh();

@@ -4,9 +4,9 @@ import { Button, Checkbox, Flex, Text, TextField } from '@radix-ui/themes';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { addNotificationEndpoint } from '@/lib/actions';
-import { newIdempotencyKey } from '@/lib/idempotency-keys';
 import { NOTIFICATION_EVENTS } from '@/lib/notification-events';
 import type { NotificationEventType } from '@/lib/types';
+import { useIdempotencyKey } from '@/lib/use-idempotency-key';
 import { ErrorCallout } from './notices';
 
 /**
@@ -22,8 +22,7 @@ export function NotificationEndpointForm({ full }: { full: boolean }) {
   const [events, setEvents] = useState<NotificationEventType[]>(NOTIFICATION_EVENTS.map((e) => e.type));
   const [error, setError] = useState<string | undefined>();
   const [pending, startTransition] = useTransition();
-  const [key, setKey] = useState(() => newIdempotencyKey('add-endpoint'));
-  const renewKey = () => setKey(newIdempotencyKey('add-endpoint'));
+  const [key, renewKey] = useIdempotencyKey('add-endpoint');
   return (
     <form
       aria-label="Add a notification endpoint"

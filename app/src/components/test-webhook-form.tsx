@@ -5,7 +5,7 @@ import NextLink from 'next/link';
 import { useState, useTransition } from 'react';
 import { sendTestWebhook } from '@/lib/actions';
 import { checkPayload, DEFAULT_TEST_PAYLOAD } from '@/lib/format';
-import { newIdempotencyKey } from '@/lib/idempotency-keys';
+import { useIdempotencyKey } from '@/lib/use-idempotency-key';
 import { ErrorCallout } from './notices';
 import { FieldLabel } from './field-label';
 
@@ -18,8 +18,7 @@ import { FieldLabel } from './field-label';
 export function TestWebhookForm() {
   const [url, setUrl] = useState('');
   const [payload, setPayload] = useState(DEFAULT_TEST_PAYLOAD);
-  const [key, setKey] = useState(() => newIdempotencyKey('test-webhook'));
-  const renewKey = () => setKey(newIdempotencyKey('test-webhook'));
+  const [key, renewKey] = useIdempotencyKey('test-webhook');
   const [payloadError, setPayloadError] = useState<string | undefined>();
   const [sent, setSent] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
