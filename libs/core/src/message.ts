@@ -19,32 +19,43 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
 /** How the body was given: JSON is sent as `application/json`, text as given. */
 export type BodyKind = 'json' | 'text' | 'none';
 
-/** One try at delivering a message, as shown to the tenant. */
-export interface Attempt {
-  n: number;
-  startedAt: string;
-  durationMs: number;
-  latenessMs: number;
-  /** Why the attempt started late, when Vigil held it on purpose: its flow key had no free turn. */
-  latenessReason?: LatenessReason;
+/**
+ * What a target answered a delivery's request, or why nothing came: as the sender reports it
+ * (`SendResult`, ports.ts) and as an attempt keeps it.
+ */
+export interface SendOutcome {
   statusCode?: number;
+  /** Set when no HTTP response arrived: timeout, refused connection, blocked target... */
   error?: string;
   /**
    * How the attempt went wrong, as data (the sender reads it from the error's code, never its
    * text): set with `error`, and for a redirect (a 3xx is answered, never followed).
    */
   errorKind?: AttemptErrorKind;
-  /** At most 1024 UTF-8 bytes of the response body (see SNIPPET_MAX_BYTES). */
+  /** The start of the response body: at most 1024 UTF-8 bytes once decoded (see SNIPPET_MAX_BYTES). */
   responseSnippet?: string;
   /**
    * The receiver's response headers, names lower-cased, in the order they came: the first ones
-   * that fit RESPONSE_HEADERS_MAX and RESPONSE_HEADERS_MAX_BYTES (attempt-log.ts).
+   * that fit RESPONSE_HEADERS_MAX and RESPONSE_HEADERS_MAX_BYTES (boundResponseHeaders, attempt-log.ts).
    */
   responseHeaders?: Record<string, string>;
   /** How many response headers were left out of `responseHeaders` to stay within its bounds. */
   responseHeadersOmitted?: number;
-  /** What a 429 or 503 asked for in `Retry-After`, in ms: the next attempt waits at least this long. */
+  /**
+   * What a 429 or 503 asked for in `Retry-After` (delta-seconds or HTTP-date), as a wait from now in
+   * ms: the next attempt waits at least this long.
+   */
   retryAfterMs?: number;
+}
+
+/** One try at delivering a message, as shown to the tenant: when it was made, and what it was answered. */
+export interface Attempt extends SendOutcome {
+  n: number;
+  startedAt: string;
+  durationMs: number;
+  latenessMs: number;
+  /** Why the attempt started late, when Vigil held it on purpose: its flow key had no free turn. */
+  latenessReason?: LatenessReason;
   /** The message's round when the attempt was made (0: before any redeliver; see `Message.round`). */
   round?: number;
   /**

@@ -8,13 +8,13 @@ import type { NotificationEndpoint } from './event-webhooks';
 import type { ListCursor, MessageFilter } from './message-filter';
 import type {
   Attempt,
-  AttemptErrorKind,
   CallbackRef,
   FailureReason,
   HttpMethod,
   Message,
   MessageOrigin,
   MessageStatus,
+  SendOutcome,
 } from './message';
 
 /** What the delivery queue carries: just enough to take the message at its due time. */
@@ -258,19 +258,8 @@ export interface OutboundRequest {
   timeoutMs: number;
 }
 
-export interface SendResult {
-  statusCode?: number;
-  /** Set when no HTTP response arrived: timeout, refused connection, blocked target... */
-  error?: string;
-  /** What kind of failure `error` is (from the error's code, not its text), or `redirect` for a 3xx. */
-  errorKind?: AttemptErrorKind;
-  /** The start of the response body: at most 1024 UTF-8 bytes once decoded. */
-  responseSnippet?: string;
-  /** The response's headers as boundResponseHeaders keeps them, and how many it left out. */
-  responseHeaders?: Record<string, string>;
-  responseHeadersOmitted?: number;
-  /** A 429 or 503's `Retry-After` (delta-seconds or HTTP-date) as a wait from now, in ms. */
-  retryAfterMs?: number;
+/** What a target answered (SendOutcome, as an attempt keeps it), and what only the sender's caller needs. */
+export interface SendResult extends SendOutcome {
   /** The target can never be reached as given (e.g. a blocked address): retrying is pointless. */
   permanent?: boolean;
   /**
