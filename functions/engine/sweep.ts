@@ -12,7 +12,9 @@ import { z } from 'zod';
 
 const SweepInput = z.object({ lookAheadS: z.number().min(0).max(900).optional() }).loose();
 
-export const handler = async (event: unknown): Promise<{ requeued: number; resumedJobs: number }> => {
+export const handler = async (
+  event: unknown,
+): Promise<{ requeued: number; storedEvents: number; resumedJobs: number }> => {
   const { lookAheadS } = parseOrThrow(SweepInput, event ?? {});
   const { scheduling, config } = runtime();
   const options = sweepOptionsFor({ lookAheadS }, { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS });

@@ -808,8 +808,9 @@ export class DynamoMessageStore implements MessageStore {
             new GetCommand({
               TableName: this.table,
               Key: { pk: entry.pk, sk: entry.sk },
-              // And an event delivery's origin: the sweep checks the end it tells of before sending it.
-              ProjectionExpression: [...REF_FIELDS, 'origin'].join(', '),
+              // And an event delivery's origin: the sweep checks the end it tells of before sending it;
+              // and its place in the index: whether a sweep deferred it already.
+              ProjectionExpression: [...REF_FIELDS, 'origin', 'pendingAt'].join(', '),
               ExpressionAttributeNames: { '#status': 'status' },
               ConsistentRead: true,
             }),
@@ -844,6 +845,7 @@ const refOf = (item: Record<string, unknown>): PendingRef => ({
   dueAt: item.dueAt as number,
   ...(item.leaseUntil !== undefined && { leaseUntil: item.leaseUntil as number }),
   ...(item.origin !== undefined && { origin: item.origin as MessageOrigin }),
+  ...(item.pendingAt !== undefined && { pendingAt: item.pendingAt as number }),
 });
 
 /** What listings show of the latest attempt: everything but its snippet (stored once, in the log). */

@@ -17,6 +17,13 @@ import type {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** An origin as the API shows it: without how Vigil hands the delivery on (`handedOnBy`, its own). */
+const originOut = (origin: MessageOrigin): MessageOrigin => {
+  if (origin.kind !== 'notification' || origin.handedOnBy === undefined) return origin;
+  const { handedOnBy: _own, ...shown } = origin;
+  return shown;
+};
+
 /**
  * The body as the API shows it: a text body as its string, a JSON body as the text it is sent as (a
  * JsonText, written into the answer as it is: not read into values, which would move names like
@@ -108,7 +115,7 @@ export const toMessageOut = (
         return status === undefined ? ref : { ...ref, status };
       }),
     }),
-    ...(message.origin && { origin: message.origin }),
+    ...(message.origin && { origin: originOut(message.origin) }),
     ...(body !== undefined && { body }),
   };
 };

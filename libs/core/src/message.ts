@@ -149,6 +149,12 @@ export type MessageOrigin =
       /** `message.failed`: the message and round it tells of (absent on those made before 2026-12-06). */
       messageId?: string;
       round?: number;
+      /**
+       * `sweep`: stored for the engine's sweep to hand on, not dispatched (StoredEventDeps: an account
+       * event from the operator's shell, which has no queue), so the sweep finding it unsent is no
+       * lost ticket. Vigil's own: not shown in the API (message-view.ts).
+       */
+      handedOnBy?: 'sweep';
     };
 
 /** A callback delivery made for a round of this message (the callback is a message of its own). */

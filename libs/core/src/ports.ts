@@ -56,6 +56,11 @@ export interface PendingRef {
    * checks the end it tells of before sending it again (event-webhooks.ts eventFoundation).
    */
   origin?: MessageOrigin;
+  /**
+   * Its place in the pending index, where the sweep read the message itself (pendingBefore): past
+   * `dueAt` once the sweep deferred it (deferPending), as it does each message it hands on.
+   */
+  pendingAt?: number;
 }
 
 /** Structured, safe logging: fields are ids and figures, never secrets or bodies. */

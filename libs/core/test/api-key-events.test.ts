@@ -7,9 +7,13 @@ import {
   OPERATOR_KEY_ID,
   provisionTenant,
   revokeAndAnnounceApiKey,
+  MessageIn,
+  scheduleMessage,
   SESSION_KEY_ID,
   sweepPending,
+  toMessageOut,
 } from '../src';
+import type { Logger } from '../src';
 import { deliveryHarness, MemoryEndpoints } from './memory-ports';
 import { tenancyPorts } from './memory-tenancy-ports';
 
@@ -36,6 +40,23 @@ const setup = async () => {
       .map((m) => JSON.parse(m.body) as { type: string; data: { key: { id: string; revokedAt?: string } } })
       .map(({ type, data }) => ({ type, key: data.key.id }));
   return { ports, deps, tenant, keyId, apiKey, told, engine };
+};
+
+/** A logger that keeps what it was told, by level. */
+const recordingLog = () => {
+  const lines: Array<{ level: 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> }> = [];
+  const log: Logger = {
+    info: (message, fields) => lines.push({ level: 'info', message, ...(fields && { fields }) }),
+    warn: (message, fields) => lines.push({ level: 'warn', message, ...(fields && { fields }) }),
+    error: (message, fields) => lines.push({ level: 'error', message, ...(fields && { fields }) }),
+  };
+  return { log, warnings: () => lines.filter((l) => l.level === 'warn'), lines };
+};
+
+/** The shell's events (the operator's `npm run admin`): the engine's store and endpoints, no queue. */
+const shellEvents = (deps: Awaited<ReturnType<typeof setup>>['deps']) => {
+  const { store, clock, settings, log, endpoints } = deps.events;
+  return { store, clock, settings, log, endpoints };
 };
 
 describe('revoking an API key', () => {
@@ -103,6 +124,60 @@ describe('revoking an API key', () => {
     expect(engine.queue.sent).toHaveLength(1);
     expect(endpoints.deliveries).toHaveLength(1);
     expect(engine.sender.requests.map((r) => JSON.parse(r.body as string).type)).toEqual(['key.revoked']);
+  });
+});
+
+describe("the engine's sweep, finding the operator's stored key.revoked", () => {
+  it('hands it on without warning of a lost dispatch, and shows nothing of it through the API', async () => {
+    // Prepare: the operator revokes a key from the shell (stored only); the engine logs to a record
+    const { ports, deps, keyId, engine } = await setup();
+    await revokeAndAnnounceApiKey({ tenancy: ports.deps, events: shellEvents(deps) }, { operator: true, keyId });
+    const { log, warnings, lines } = recordingLog();
+    const { settings } = engine.deps;
+
+    // Act: the periodic sweep runs past its grace
+    engine.clock.set(T0 + settings.sweepGraceMs + 1);
+    const swept = await sweepPending({ ...engine.deps, log }, -settings.sweepGraceMs);
+    await engine.deliverLatest();
+
+    // Assess: handed on and sent, counted apart from lost tickets, no warning; the API's origin as ever
+    expect(swept).toEqual({ requeued: 0, storedEvents: 1 });
+    expect(warnings()).toEqual([]);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'info', fields: { storedEvents: 1 } }));
+    expect(engine.sender.requests.map((r) => JSON.parse(r.body as string).type)).toEqual(['key.revoked']);
+    const [delivery] = [...engine.store.messages.values()].filter((m) => m.origin?.kind === 'notification');
+    expect(toMessageOut(delivery!, { withBody: false }).origin).toEqual({
+      kind: 'notification',
+      endpointId: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
+      event: 'key.revoked',
+    });
+  });
+
+  it("still warns of a real lost ticket beside it: a message whose enqueue was lost, and the sweep's own ticket for the event once that is lost", async () => {
+    // Prepare: the operator's stored key.revoked, and a tenant's message whose ticket never reached the queue
+    const { ports, deps, tenant, keyId, engine } = await setup();
+    await revokeAndAnnounceApiKey({ tenancy: ports.deps, events: shellEvents(deps) }, { operator: true, keyId });
+    await scheduleMessage(engine.deps, tenant.id, MessageIn.parse({ url: 'https://example.com/hook', delay: 0 }));
+    engine.queue.sent.length = 0; // the enqueue "never happened"
+    const { log, warnings } = recordingLog();
+    const { settings } = engine.deps;
+
+    // Act: a sweep past the grace; then the sweep's tickets are lost too, and a sweep past the flight allowance
+    engine.clock.set(T0 + settings.sweepGraceMs + 1);
+    const first = await sweepPending({ ...engine.deps, log }, -settings.sweepGraceMs);
+    const firstWarnings = warnings().length;
+    engine.queue.sent.length = 0;
+    engine.clock.advance(settings.flightAllowanceMs + settings.sweepGraceMs + 1);
+    const second = await sweepPending({ ...engine.deps, log }, -settings.sweepGraceMs);
+
+    // Assess: the lost message warns at once; the event, once the sweep's own ticket for it is lost
+    expect(first).toEqual({ requeued: 1, storedEvents: 1 });
+    expect(firstWarnings).toBe(1);
+    expect(second).toEqual({ requeued: 2, storedEvents: 0 });
+    expect(warnings().map((w) => [w.message, w.fields?.requeued])).toEqual([
+      ['sweep re-enqueued pending messages', 1],
+      ['sweep re-enqueued pending messages', 2],
+    ]);
   });
 });
 

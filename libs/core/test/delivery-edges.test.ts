@@ -262,7 +262,7 @@ describe('a record that fails', () => {
 
     // Nothing brings it back: not the old ticket, not the sweep a long time later.
     clock.advance(3_600_000);
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0, storedEvents: 0 });
     expect(await deps.store.take(queue.sent[0]!.ticket, clock.now(), clock.now() + LEASE_MS)).toBeUndefined();
     expect(sender.requests).toHaveLength(1);
     expect(toMessageOut(stored, { withBody: false }).failureReason?.code).toBe('record-failed');
@@ -431,7 +431,7 @@ describe('poison', () => {
       expect(store.messages.get(message.id)).toMatchObject({ status: 'delivering', takes: take });
       // The lease runs out; the sweep finds the message and hands out a fresh ticket.
       clock.advance(LEASE_MS + 62_000);
-      expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+      expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1, storedEvents: 0 });
     }
     tenantStoreUp = true; // even now: a message that failed this often is not tried again
     expect(await worker.deliver(queue.sent.at(-1)!.ticket)).toBe('failed');
@@ -618,9 +618,9 @@ describe("a take's lease", () => {
     const { message, held, deps, queue, clock } = await takenByADeadWorker({});
     queue.sent.length = 0;
     clock.set(held.leaseUntil! - 1);
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0, storedEvents: 0 });
     clock.set(held.leaseUntil! + 62_000); // past the lease by the sweep's grace (here a minute)
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1, storedEvents: 0 });
     expect(queue.sent[0]!.ticket).toMatchObject({ messageId: message.id, dueAt: held.leaseUntil! + 1_000 });
   });
 });
@@ -636,7 +636,7 @@ describe('a restart while messages were being sent', () => {
     expect(held).toMatchObject({ status: 'delivering' });
     // The restart's sweep re-enqueues it for when that lease ends.
     queue.sent.length = 0;
-    expect(await sweepPending(deps, 0, { queueLost: true })).toEqual({ requeued: 1 });
+    expect(await sweepPending(deps, 0, { queueLost: true })).toEqual({ requeued: 1, storedEvents: 0 });
     const { ticket } = queue.sent[0]!;
     expect(ticket.dueAt).toBe(held!.leaseUntil! + 1_000);
 
@@ -656,14 +656,14 @@ describe('the sweep and a backlogged queue', () => {
     await scheduleMessage(deps, TENANT, input({ delay: 5 }));
     queue.sent.length = 0; // the ticket sits in a backlog (or was lost)
     clock.set(T0 + 5_000 + 61_000);
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1, storedEvents: 0 });
     for (let minute = 1; minute <= 4; minute += 1) {
       clock.advance(60_000);
-      expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
+      expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0, storedEvents: 0 });
     }
     // The allowance (5 min) and the grace (1 min) have passed and no worker took it: presumed lost.
     clock.advance(3 * 60_000);
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1, storedEvents: 0 });
     expect(queue.sent).toHaveLength(2);
   });
 
@@ -679,7 +679,7 @@ describe('the sweep and a backlogged queue', () => {
     await expect(sweepPending(deps, -60_000)).rejects.toThrow(/injected/);
     queue.enqueue = enqueue;
     clock.advance(60_000);
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1, storedEvents: 0 });
     expect(queue.sent).toHaveLength(1);
   });
 
@@ -699,11 +699,11 @@ describe('the sweep and a backlogged queue', () => {
     const overdueByPlace: string[] = [];
     for await (const ref of store.pendingBefore(clock.now() - 60_000)) overdueByPlace.push(ref.messageId);
     expect(overdueByPlace).toEqual([message.id]); // in the index at its due time
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0, storedEvents: 0 });
     expect(store.writes.at(-1)?.op).toBe('take'); // not even deferred: its lease says it is not overdue
     // Its worker died: once the lease and the grace have passed, the sweep hands it out again.
     clock.set(leaseUntil + 62_000);
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1, storedEvents: 0 });
     expect(queue.sent[0]!.ticket).toMatchObject({ messageId: message.id, dueAt: leaseUntil + 1_000 });
   });
 
@@ -713,16 +713,18 @@ describe('the sweep and a backlogged queue', () => {
     // Start-up: the queue is empty, the sweep re-enqueues what is due within the near window (and defers it).
     expect(await sweepPending(deps, DEFAULT_ENGINE_SETTINGS.nearWindowMs, { queueLost: true })).toEqual({
       requeued: 1,
+      storedEvents: 0,
     });
     // Another restart a minute later: that ticket is gone too, so the deferral must not hide the message.
     clock.advance(60_000);
     queue.sent.length = 0;
     expect(await sweepPending(deps, DEFAULT_ENGINE_SETTINGS.nearWindowMs, { queueLost: true })).toEqual({
       requeued: 1,
+      storedEvents: 0,
     });
     expect(queue.sent[0]!.ticket).toMatchObject({ messageId: message.id, dueAt: T0 + 600_000 });
     // The periodic sweep, meanwhile, leaves it to its ticket.
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0, storedEvents: 0 });
   });
 
   it('after a restart, re-enqueues what the dead worker held for the end of its lease, past the horizon', async () => {
@@ -739,10 +741,10 @@ describe('the sweep and a backlogged queue', () => {
     queue.sent.length = 0;
     clock.advance(2_000);
     // A near window of 5 s (the chaos suite's) ends long before the lease: the message is taken all the same.
-    expect(await sweepPending(deps, 5_000, { queueLost: true })).toEqual({ requeued: 1 });
+    expect(await sweepPending(deps, 5_000, { queueLost: true })).toEqual({ requeued: 1, storedEvents: 0 });
     expect(queue.sent[0]!.ticket).toMatchObject({ messageId: message.id, dueAt: leaseUntil + 1_000 });
     // The periodic sweep leaves a held message alone while its lease runs.
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0 });
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0, storedEvents: 0 });
   });
 
   it('does not re-enqueue a message that moved on after the index was read', async () => {

@@ -209,7 +209,7 @@ describe('the queue delay is worked out once, at enqueue, and only the queue ada
     for (let i = 0; i < 12; i += 1) await scheduleMessage(deps, TENANT, input({ delay: 5 }));
     queue.calls.length = 0; // every enqueue "was lost"
     clock.set(T0 + 5_000 + 61_000);
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 12 });
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 12, storedEvents: 0 });
     expect(queue.calls.map((call) => call.length)).toEqual([12]);
     expect(queue.sent.every(({ delaySeconds }) => delaySeconds === 0)).toBe(true);
   });

@@ -65,8 +65,12 @@ const ref = (m: Message): PendingRef => ({
   ...(m.leaseUntil !== undefined && { leaseUntil: m.leaseUntil }),
 });
 
-/** What the store's sweep read gives (pendingBefore reads the message itself): with its origin. */
-const sweptRef = (m: Message): PendingRef => ({ ...ref(m), ...(m.origin && { origin: structuredClone(m.origin) }) });
+/** What the store's sweep read gives (pendingBefore reads the message itself): with its origin and place. */
+const sweptRef = (m: Message, pendingAt: number): PendingRef => ({
+  ...ref(m),
+  ...(m.origin && { origin: structuredClone(m.origin) }),
+  pendingAt,
+});
 
 export class MemoryStore implements MessageStore {
   readonly messages = new Map<string, Message>();
@@ -297,7 +301,7 @@ export class MemoryStore implements MessageStore {
   async *pendingBefore(beforeMs: number) {
     for (const m of this.messages.values()) {
       const at = this.deferred.get(m.id) ?? m.dueAt;
-      if (!isTerminal(m.status) && at < beforeMs) yield sweptRef(m);
+      if (!isTerminal(m.status) && at < beforeMs) yield sweptRef(m, at);
     }
   }
 }

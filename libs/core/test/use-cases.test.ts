@@ -376,7 +376,7 @@ describe('promote and sweep', () => {
     await scheduleMessage(deps, TENANT, input({ delay: 600 }));
     queue.sent.length = 0; // the enqueue "never happened"
     clock.set(T0 + 5_000 + 61_000);
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1 });
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1, storedEvents: 0 });
     expect(queue.sent[0]!.ticket.messageId).toBe(message.id);
     expect(store.messages.get(message.id)!.status).toBe('queued');
   });

@@ -139,7 +139,9 @@ export const withdrawEventDeliveries = async (
  * `npm run admin`): they are stored only. Each is stored `queued` and due at once, in the pending
  * index like any message, so the engine's sweep (sweep-pending.ts) hands it on once it is overdue
  * by the sweep's grace (on AWS a sweep a minute with 60 s of grace: within about two minutes), as
- * it does a delivery whose dispatch failed; the engine then sends it like any other.
+ * it does a delivery whose dispatch failed; the engine then sends it like any other. Its origin
+ * says it was stored so (`handedOnBy: 'sweep'`, in the same insert), so the sweep counts it apart
+ * from the lost tickets it warns of.
  */
 export type StoredEventDeps = Pick<SchedulingDeps, 'store' | 'clock' | 'settings' | 'log'> & {
   endpoints?: NotificationEndpointStore;
@@ -209,11 +211,15 @@ const sendAccountEvent = async (
   event: Parameters<typeof accountNotificationsFor>[1],
   deliveryId?: string,
 ): Promise<Message[]> => {
-  const deliveries = accountNotificationsFor(endpoints, event, deps.clock.now(), deps.settings).map((d) =>
-    deliveryId === undefined ? d : { ...d, id: deliveryId },
-  );
+  const atOnce = handsOnAtOnce(deps);
+  const deliveries = accountNotificationsFor(endpoints, event, deps.clock.now(), deps.settings).map((d) => ({
+    ...d,
+    ...(deliveryId !== undefined && { id: deliveryId }),
+    // Stored for the sweep, it says so: the sweep finding it unsent is then no lost ticket.
+    ...(!atOnce && d.origin?.kind === 'notification' && { origin: { ...d.origin, handedOnBy: 'sweep' as const } }),
+  }));
   const stored = await storeEventDeliveries(deps, deliveries);
-  if (handsOnAtOnce(deps)) await dispatchEventDeliveries(deps, stored);
+  if (atOnce) await dispatchEventDeliveries(deps, stored);
   else await noteOnEndpoints(deps, stored);
   return stored;
 };

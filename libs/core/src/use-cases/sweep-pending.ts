@@ -12,6 +12,10 @@
  * the message found, and re-enqueued, again. When the enqueue itself fails, the page's deferrals are
  * put back (best effort), so the next sweep finds those messages instead of an allowance later.
  *
+ * An account event the operator's shell stored for the sweep to send (event-deliveries.ts
+ * StoredEventDeps) is handed on the same way, but it is no lost ticket: it is counted apart
+ * (`storedEvents`, logged as info), so the warning and `requeued` stay what they tell operators.
+ *
  * `horizonMs` says how far to look: a negative grace for the periodic sweep (only what is clearly
  * overdue), the whole near window at start-up of the local stack (whose queue does not persist).
  * With `queueLost` (that start-up) no ticket is in flight any more, so deferrals do not count: the
@@ -33,11 +37,12 @@ export const sweepPending = async (
   deps: SchedulingDeps,
   horizonMs: number,
   options: { queueLost?: boolean } = {},
-): Promise<{ requeued: number }> => {
+): Promise<{ requeued: number; storedEvents: number }> => {
   const now = deps.clock.now();
   const horizon = now + horizonMs;
   const lookTo = options.queueLost ? horizon + deps.settings.flightAllowanceMs : horizon;
   let requeued = 0;
+  let storedEvents = 0;
   for await (const page of pagesOf(overdue(deps.store.pendingBefore(lookTo), horizon, options.queueLost === true))) {
     const messages = readOnce(deps.store);
     const handed = await Promise.all(page.map((ref) => handOn(deps, ref, now, messages)));
@@ -52,11 +57,28 @@ export const sweepPending = async (
       await Promise.all(deferred.map(({ ref }) => deps.store.deferPending(ref, wakeAtOf(ref)).catch(() => false)));
       throw error;
     }
-    requeued += deferred.length;
+    const stored = deferred.filter(({ ref }) => storedForSweep(ref)).length;
+    storedEvents += stored;
+    requeued += deferred.length - stored;
   }
   if (requeued > 0) deps.log.warn('sweep re-enqueued pending messages', { requeued, horizonMs });
-  return { requeued };
+  if (storedEvents > 0) deps.log.info('sweep handed on event deliveries stored for it', { storedEvents });
+  return { requeued, storedEvents };
 };
+
+/**
+ * An event delivery stored for the sweep to hand on (`handedOnBy: 'sweep'`: the operator's shell has
+ * no queue), found as it was stored: unwritten since (version 0, `queued`) and never deferred by a
+ * sweep. No ticket was sent for it, so none was lost: it is counted apart (`storedEvents`), not in
+ * `requeued` and its warning. Once a sweep has handed it on, it is deferred past its due time, so
+ * finding it again means that sweep's ticket was lost, and it counts as any other.
+ */
+const storedForSweep = (ref: PendingRef): boolean =>
+  ref.origin?.kind === 'notification' &&
+  ref.origin.handedOnBy === 'sweep' &&
+  ref.status === 'queued' &&
+  ref.version === 0 &&
+  (ref.pendingAt === undefined || ref.pendingAt <= ref.dueAt);
 
 /**
  * What needs a worker by the horizon. A worker's take leaves a message at its due time in the

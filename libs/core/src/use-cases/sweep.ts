@@ -42,10 +42,11 @@ export const sweep = async (
   messages: SchedulingDeps,
   jobs: BulkJobDeps,
   { horizonMs, queueLost, jobIdleMs }: SweepOptions,
-): Promise<{ requeued: number; resumedJobs: number }> => {
+): Promise<{ requeued: number; storedEvents: number; resumedJobs: number }> => {
   const pending = await settled(() => sweepPending(messages, horizonMs, { queueLost }));
   const resumed = await settled(() => resumeIdleJobs(jobs, jobIdleMs, { revive: queueLost }));
   if ('error' in pending) throw pending.error;
   if ('error' in resumed) throw resumed.error;
-  return { requeued: pending.value.requeued, resumedJobs: resumed.value.resumed };
+  const { requeued, storedEvents } = pending.value;
+  return { requeued, storedEvents, resumedJobs: resumed.value.resumed };
 };
