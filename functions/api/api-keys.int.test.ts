@@ -1,17 +1,24 @@
 /** A tenant manages its own API keys: create (secret shown once), list, revoke (refused at once locally). */
+import type { Receiver } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, startTestStack } from '../../test-support/local-stack';
+import { apiClient, startTestStack, waitFor } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
 
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
+let receiver: Receiver;
 
 beforeAll(async () => {
+  receiver = await startReceiver();
   stack = await startTestStack();
   api = apiClient(stack.url, stack.apiKey);
 });
-afterAll(() => stack?.stop());
+afterAll(async () => {
+  await stack?.stop();
+  await receiver?.stop();
+});
 
 describe('/v1/keys', () => {
   it('creates a key that works, lists it without its secret, and revokes it at once', async () => {
@@ -66,6 +73,37 @@ describe('/v1/keys', () => {
     const unknown = await api.get('/v1/keys?include=everything');
     expect(unknown.status).toBe(422);
     assertMatchesSchema('Problem', unknown.json);
+  });
+
+  it('tells a key.revoked endpoint who revoked each key, as the listing of revoked keys does', async () => {
+    // Prepare: an endpoint for key.revoked, and two keys to revoke
+    const endpoint = await api.post('/v1/notification-endpoints', {
+      url: `${receiver.url}/keys-revoked`,
+      events: ['key.revoked'],
+    });
+    expect(endpoint.status).toBe(201);
+    const byMain = (await api.post('/v1/keys', { name: 'revoked by the main key, told' })).json;
+    const itself = (await api.post('/v1/keys', { name: 'revokes itself, told' })).json;
+
+    // Act: the main key revokes one, the other revokes itself
+    expect((await api.delete(`/v1/keys/${byMain.id}`)).status).toBe(204);
+    expect((await apiClient(stack.url, itself.key).delete(`/v1/keys/${itself.id}`)).status).toBe(204);
+
+    // Assess: each event's revokedBy (and revokedAt) is the listing's
+    const arrivals = await waitFor(
+      async () => receiver.received.filter((r) => r.path === '/keys-revoked'),
+      (list) => list.length >= 2,
+    );
+    const told = arrivals.map((a) => JSON.parse(a.body).data.key as Record<string, unknown>);
+    const listed = (await api.get('/v1/keys?include=revoked')).json.items as Array<Record<string, unknown>>;
+    const asListed = (id: string) => {
+      const { revokedAt, revokedBy } = listed.find((k) => k.id === id)!;
+      return expect.objectContaining({ id, revokedAt, revokedBy });
+    };
+    expect(told).toEqual(expect.arrayContaining([asListed(byMain.id), asListed(itself.id)]));
+    expect(told.find((k) => k.id === itself.id)?.revokedBy).toBe(itself.id);
+    expect(told).toHaveLength(2);
+    expect((await api.delete(`/v1/notification-endpoints/${endpoint.json.id}`)).status).toBe(204);
   });
 
   it('refuses a 21st active key with 409, and a bad name with 422', async () => {

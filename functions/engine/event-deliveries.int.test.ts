@@ -266,6 +266,7 @@ describe('notification endpoints', () => {
       name: 'ci',
       prefix: made.json.prefix,
       revokedAt: listed.revokedAt,
+      revokedBy: listed.revokedBy,
     });
     expect(events.find((e) => e.type === 'message.failed')?.data.message).toMatchObject({
       id: failing.json.id,

@@ -141,6 +141,7 @@ describe('npm run admin', () => {
       name: 'leaked in a log',
       prefix: leaked.prefix,
       revokedAt: listed.revokedAt,
+      revokedBy: 'operator',
     });
     // Listed on the endpoint like any notification, and nothing more sent past another sweep's grace.
     const deliveries = (await own.get(`/v1/notification-endpoints/${endpoint.id}/deliveries`)).json.items;

@@ -92,6 +92,38 @@ describe('revoking an API key', () => {
     expect(await authorizeCaller(ports.deps, { kind: 'api-key', key: apiKey })).toBeUndefined();
   });
 
+  it('tells who revoked the key in the event, as the key listing does: the key that did, the console, or the operator', async () => {
+    // Prepare: three keys of one tenant
+    const { ports, deps, tenant, keyId, engine } = await setup();
+    const ci = await createAndAnnounceApiKey(deps, tenant.id, 'ci');
+    const leaked = await createAndAnnounceApiKey(deps, tenant.id, 'leaked');
+
+    // Act: the ci key revokes itself, the console the first key, the operator (from its shell) the leaked one
+    await revokeAndAnnounceApiKey(deps, { tenantId: tenant.id, keyId: ci.id, by: ci.id });
+    await revokeAndAnnounceApiKey(deps, { tenantId: tenant.id, keyId, by: SESSION_KEY_ID });
+    await revokeAndAnnounceApiKey(
+      { tenancy: ports.deps, events: shellEvents(deps) },
+      { operator: true, keyId: leaked.id },
+    );
+
+    // Assess: each key.revoked names its revoker as the listing does, beside when
+    const revokedEvents = [...engine.store.messages.values()]
+      .map((m) => JSON.parse(m.body) as { type: string; data: { key: Record<string, unknown> } })
+      .filter((e) => e.type === 'key.revoked')
+      .map((e) => e.data.key);
+    const listed = await ports.deps.keys.listApiKeys(tenant.id, { revokedSince: 0 });
+    const by = (id: string) => listed.find((k) => k.id === id)!.revokedBy;
+    expect([by(ci.id), by(keyId), by(leaked.id)]).toEqual([ci.id, SESSION_KEY_ID, OPERATOR_KEY_ID]);
+    expect(revokedEvents).toEqual(
+      expect.arrayContaining([
+        { id: ci.id, name: 'ci', prefix: ci.prefix, revokedAt: new Date(T0).toISOString(), revokedBy: ci.id },
+        expect.objectContaining({ id: keyId, revokedBy: 'session' }),
+        expect.objectContaining({ id: leaked.id, name: 'leaked', revokedBy: 'operator' }),
+      ]),
+    );
+    expect(revokedEvents).toHaveLength(3);
+  });
+
   it('answers an operator naming no key with nothing, and a tenant naming a key it does not hold with not found', async () => {
     const { deps, keyId, told } = await setup();
     expect(

@@ -1103,7 +1103,9 @@ export interface components {
          * @description The JSON body of every event delivery (a callback, a notification). `message.delivered`
          *     and `message.failed` carry `data.message` (a `MessageOut` without body, with its
          *     `lastAttempt`) and `data.round`; `key.created` / `key.revoked` carry `data.key` (`id`,
-         *     `name`, `prefix`, and `createdAt` when created or `revokedAt` when revoked);
+         *     `name`, `prefix`, and `createdAt` when created, or `revokedAt` and `revokedBy` when
+         *     revoked: who revoked it, as `GET /v1/keys?include=revoked` lists it: the id of the key
+         *     that did, `session` for the web console, `operator` for Vigil's operators);
          *     `notification.test` carries `data.endpointId`.
          */
         EventEnvelope: {
@@ -3163,37 +3165,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "type": "message.failed",
-                 *       "timestamp": "2026-12-01T09:00:01.120Z",
-                 *       "data": {
-                 *         "round": 0,
-                 *         "message": {
-                 *           "id": "msg_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T",
-                 *           "status": "failed",
-                 *           "url": "https://example.com/hooks/reminder",
-                 *           "method": "POST",
-                 *           "headers": {},
-                 *           "sendAt": "2026-12-01T09:00:00.000Z",
-                 *           "createdAt": "2026-11-30T09:00:00.000Z",
-                 *           "updatedAt": "2026-12-01T09:00:01.118Z",
-                 *           "attempts": 1,
-                 *           "maxAttempts": 1,
-                 *           "timeoutMs": 10000,
-                 *           "metadata": {},
-                 *           "labels": [],
-                 *           "lastAttempt": {
-                 *             "n": 1,
-                 *             "startedAt": "2026-12-01T09:00:00.002Z",
-                 *             "durationMs": 12,
-                 *             "latenessMs": 2,
-                 *             "statusCode": 410
-                 *           }
-                 *         }
-                 *       }
-                 *     }
-                 */
                 "application/json": components["schemas"]["EventEnvelope"];
             };
         };

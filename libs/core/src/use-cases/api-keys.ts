@@ -3,7 +3,7 @@
  * `key.created` or `key.revoked`: the one path of the key routes and of the operator's `key revoke`.
  * A revoke is told once, by the call that made it: revoking a revoked key changes nothing, so it
  * tells nobody anything. The event carries the key's name, prefix and time as stored, so a person
- * reading it knows which key it was.
+ * reading it knows which key it was, and who revoked it (`revokedBy`, as the key listing has it).
  */
 import { requestFingerprint } from '../request-fingerprint';
 import type { TenancyDeps } from '../tenancy/deps';

@@ -244,7 +244,11 @@ export const notifyKeyEvent = async (
       ...(key.prefix !== undefined && { prefix: key.prefix }),
       ...(type === 'key.created' &&
         key.createdAt !== undefined && { createdAt: new Date(key.createdAt).toISOString() }),
-      ...(type === 'key.revoked' && { revokedAt: new Date(key.revokedAt ?? now).toISOString() }),
+      ...(type === 'key.revoked' && {
+        revokedAt: new Date(key.revokedAt ?? now).toISOString(),
+        // Who revoked it, as GET /v1/keys?include=revoked lists it (api-key-view.ts).
+        revokedBy: key.revokedBy ?? 'unknown',
+      }),
     },
   };
   await sendAccountEvent(deps, subscribed, { type, key: key.id, data });
