@@ -8,12 +8,14 @@ import type { LocalStack } from '@vigil/local/stack';
 import { ENDPOINTS_FILE } from '@vigil/local/stack-provisioning';
 import { ensureTenant, PLANS } from '@vigil/core';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiClient, startTestStack, waitFor } from '../../../test-support/local-stack';
 import { adminProgram } from './admin';
 
 let stack: LocalStack;
 let receiver: Receiver;
+/** What the stack's engine logged (its JSON lines, kept here rather than printed). */
+const engineLog: Array<{ level: string; msg: string; [field: string]: unknown }> = [];
 
 /** Runs one admin command against a local stack (the running test stack by default) and returns what it printed. */
 const adminIn = async (dataDir: string, ...args: string[]) => {
@@ -32,11 +34,20 @@ const admin = (...args: string[]) => adminIn(stack.dataDir, ...args);
 
 beforeAll(async () => {
   receiver = await startReceiver();
+  const write = process.stdout.write.bind(process.stdout);
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk, ...rest) => {
+    const text = String(chunk);
+    if (!text.startsWith('{"level":')) return write(chunk, ...(rest as []));
+    engineLog.push(JSON.parse(text));
+    return true;
+  });
   // The gateway caches authorizer answers for a minute, as API Gateway does. The sweep (5 s of
   // grace in the test stack) runs every second, so what the operator's shell stores is sent soon.
-  stack = await startTestStack({ authCacheMs: 60_000, sweepEveryMs: 1_000 });
+  // Its log is kept (info and up): what it tells operators is asserted too.
+  stack = await startTestStack({ authCacheMs: 60_000, sweepEveryMs: 1_000, env: { VIGIL_LOG_LEVEL: 'info' } });
 });
 afterAll(async () => {
+  vi.restoreAllMocks();
   await stack?.stop();
   await receiver?.stop();
 });
@@ -114,6 +125,7 @@ describe('npm run admin', () => {
     const arrivals = () => receiver.received.filter((r) => r.path === '/operator-revoke');
 
     // Act: the operator revokes it (from a shell that runs no engine), then again
+    const loggedBefore = engineLog.length;
     const first = await admin('key', 'revoke', leaked.id);
     const again = await admin('key', 'revoke', leaked.id);
 
@@ -148,6 +160,16 @@ describe('npm run admin', () => {
     expect(deliveries.map((m: { origin: { event: string } }) => m.origin.event)).toEqual(['key.revoked']);
     await new Promise((r) => setTimeout(r, 7_000));
     expect(arrivals()).toHaveLength(1);
+    // Handed on by the sweep as stored for it: said at info, never warned of as a lost dispatch.
+    const logged = engineLog.slice(loggedBefore);
+    expect(logged.filter((l) => l.msg === 'sweep re-enqueued pending messages')).toEqual([]);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        msg: 'sweep handed on event deliveries stored for it',
+        storedEvents: 1,
+      }),
+    );
   }, 40_000);
 
   it("keeps two tenants apart: one cannot read the other tenant's message", async () => {
