@@ -13,6 +13,22 @@ const problem = (status: number) =>
   });
 
 /** A fetch that answers from a script, recording what it was asked, and the waits between tries. */
+/**
+ * An answer of 64 MiB in 1 MiB chunks, counting in `read` the chunks taken of it: it ends, so a
+ * client that reads on ends too (such a read starves the timers).
+ */
+const sixtyFourMebibytes = (read: { chunks: number }, init?: ResponseInit) =>
+  new Response(
+    new ReadableStream({
+      pull: (c) => {
+        read.chunks += 1;
+        c.enqueue(new Uint8Array(1024 * 1024));
+        if (read.chunks === 64) c.close();
+      },
+    }),
+    init,
+  );
+
 const scripted = (...answers: Array<() => Response | Promise<Response>>) => {
   const requests: Request[] = [];
   const waits: number[] = [];
@@ -208,18 +224,8 @@ describe('timeouts and aborts', () => {
 
   it('stops reading an answer past 10 MiB (an endless body) and does not ask again, where it read on to the end of memory', async () => {
     // Prepare: a server whose 200 goes on and on, 1 MiB a chunk, counting what was read of it.
-    let pulled = 0;
-    const endless = () =>
-      new Response(
-        new ReadableStream({
-          pull: (c) => {
-            pulled += 1;
-            c.enqueue(new Uint8Array(1024 * 1024));
-            // Ends at 64 MiB so that a client reading on ends too (such a read starves the timers).
-            if (pulled === 64) c.close();
-          },
-        }),
-      );
+    const read = { chunks: 0 };
+    const endless = () => sixtyFourMebibytes(read);
     const { requests, options } = scripted(endless, endless);
 
     // Act
@@ -233,24 +239,14 @@ describe('timeouts and aborts', () => {
     expect((error as Error).message).toBe(
       "GET http://api.test/v1/messages answered more than 10 MiB, more than any answer of the Vigil API: not read further (is the URL the API's?).",
     );
-    expect(pulled).toBeLessThanOrEqual(12);
+    expect(read.chunks).toBeLessThanOrEqual(12);
     expect(requests).toHaveLength(1);
   });
 
   it('refuses an answer whose Content-Length says more than 10 MiB without reading it, and reads one at the bound', async () => {
     // Prepare: a body of 64 MiB announced as 10 MiB and a byte; and one of 10 MiB.
-    let pulled = 0;
-    const announced = () =>
-      new Response(
-        new ReadableStream({
-          pull: (c) => {
-            pulled += 1;
-            c.enqueue(new Uint8Array(1024 * 1024));
-            if (pulled === 64) c.close();
-          },
-        }),
-        { headers: { 'content-length': String(10 * 1024 * 1024 + 1) } },
-      );
+    const read = { chunks: 0 };
+    const announced = () => sixtyFourMebibytes(read, { headers: { 'content-length': String(10 * 1024 * 1024 + 1) } });
     const atBound = () => new Response(new Uint8Array(10 * 1024 * 1024).fill(0x20));
     const { options } = scripted(announced, atBound);
 
@@ -258,7 +254,7 @@ describe('timeouts and aborts', () => {
     await expect(send(options(), new Request('http://api.test/v1/messages'), 'safe')).rejects.toMatchObject({
       type: 'response-too-large',
     });
-    expect(pulled).toBeLessThanOrEqual(1);
+    expect(read.chunks).toBeLessThanOrEqual(1);
     const answer = await send(options(), new Request('http://api.test/v1/messages'), 'safe');
     expect((await answer.arrayBuffer()).byteLength).toBe(10 * 1024 * 1024);
   });
