@@ -6,19 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { BACKGROUND_NICENESS, BACKGROUND_RUN, TIMED_RUN } from './test-runs';
-
-const SUMMARY = /^Summary \(([^)]+)\): (\d+) passed, (\d+) failed, (\d+) skipped$/m;
+import type { EndedRun } from './test-runs';
+import { addUp, BACKGROUND_NICENESS, BACKGROUND_RUN, summaryOf, TIMED_RUN } from './test-runs';
 
 interface Part {
   name: string;
   command: string[];
-}
-
-interface Ended {
-  name: string;
-  code: number;
-  counts?: { passed: number; failed: number; skipped: number };
 }
 
 /** vitest's own entry, run by this Node (not through npx, which would stand between a signal and it). */
@@ -40,7 +33,7 @@ const PLAIN = 'vitest';
 
 const children = new Set<ReturnType<typeof spawn>>();
 
-const run = (part: Part): Promise<Ended> =>
+const run = (part: Part): Promise<EndedRun> =>
   new Promise((resolve) => {
     const [command, ...args] = part.command as [string, ...string[]];
     const child = spawn(command, args, {
@@ -62,12 +55,7 @@ const run = (part: Part): Promise<Ended> =>
     child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     const ended = (code: number) => {
       children.delete(child);
-      const match = SUMMARY.exec(tail);
-      resolve({
-        name: part.name,
-        code,
-        counts: match ? { passed: Number(match[2]), failed: Number(match[3]), skipped: Number(match[4]) } : undefined,
-      });
+      resolve({ name: part.name, code, counts: summaryOf(tail) });
     };
     child.on('error', (error) => {
       process.stderr.write(
@@ -84,21 +72,9 @@ const main = async (): Promise<number> => {
     const ended = await run({ name: PLAIN, command: [...VITEST, 'run', ...args] });
     return ended.code;
   }
-  const ended = await Promise.all(PARTS.map(run));
-  const total = { passed: 0, failed: 0, skipped: 0 };
-  for (const { counts } of ended) {
-    total.passed += counts?.passed ?? 0;
-    total.failed += counts?.failed ?? 0;
-    total.skipped += counts?.skipped ?? 0;
-  }
-  const uncounted = ended.filter((part) => !part.counts);
-  // A run that ended without its summary (it crashed, or was killed) fails the whole, counted or not.
-  for (const part of uncounted) {
-    process.stdout.write(`\nThe ${part.name} run ended (exit ${part.code}) without its summary line.\n`);
-    total.failed += 1;
-  }
-  process.stdout.write(`\nSummary: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped\n`);
-  return ended.find((part) => part.code !== 0)?.code ?? (total.failed > 0 ? 1 : 0);
+  const { text, code } = addUp(await Promise.all(PARTS.map(run)));
+  process.stdout.write(text);
+  return code;
 };
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
