@@ -11,9 +11,22 @@ import { LosslessNumber } from './exact-json';
 import { jsonText } from './json-text';
 import { Vigil } from './vigil';
 
+/** A client whose every request gets `answer()` (not retried), and the requests it sent. */
+const clientRecording = (answer: () => Response) => {
+  const sent: Request[] = [];
+  const vigil = new Vigil({
+    baseUrl: 'http://api.test',
+    retries: 0,
+    fetch: async (request) => {
+      sent.push(request);
+      return answer();
+    },
+  });
+  return { vigil, sent };
+};
+
 /** A client whose every request gets `answer()`. */
-const clientAnswering = (answer: () => Response) =>
-  new Vigil({ baseUrl: 'http://api.test', retries: 0, fetch: async () => answer() });
+const clientAnswering = (answer: () => Response) => clientRecording(answer).vigil;
 
 /** A client whose first request's answer is lost on the way, and whose next ones get `answer`. */
 const losingFirstAnswer = (answer: () => Response) => {
@@ -313,15 +326,7 @@ describe('a redeliver or a retry now', () => {
   ])(
     '%s sends the key it is given, so that a repeat of the call itself acts once, and a new one per call otherwise',
     async (_, call) => {
-      const sent: Request[] = [];
-      const vigil = new Vigil({
-        baseUrl: 'http://api.test',
-        retries: 0,
-        fetch: async (request) => {
-          sent.push(request);
-          return Response.json(MESSAGE, { status: 202 });
-        },
-      });
+      const { vigil, sent } = clientRecording(() => Response.json(MESSAGE, { status: 202 }));
       await call(vigil, 'action-42');
       await call(vigil, 'action-42');
       await call(vigil);
@@ -405,15 +410,9 @@ describe("a keyed call: the message's actions and the account's", () => {
   });
 
   it('sends the key it is given to each, so that a repeat of the call itself does nothing twice', async () => {
-    const sent: Request[] = [];
-    const vigil = new Vigil({
-      baseUrl: 'http://api.test',
-      retries: 0,
-      fetch: async (request) => {
-        sent.push(request);
-        return Response.json({ ...KEY, key: SECRET, secret: 'whsec_x' }, { status: 200 });
-      },
-    });
+    const { vigil, sent } = clientRecording(() =>
+      Response.json({ ...KEY, key: SECRET, secret: 'whsec_x' }, { status: 200 }),
+    );
     await vigil.keys.create({ name: 'deploy bot' }, { idempotencyKey: 'k-1' });
     await vigil.signingSecret.rotate({ idempotencyKey: 'k-2' });
     await vigil.notificationEndpoints.add({ url: 'https://ops.example/hook' }, { idempotencyKey: 'k-3' });

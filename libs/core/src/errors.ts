@@ -98,12 +98,15 @@ export class UnauthorizedError extends VigilError {
 /** The most of an id from a request's path an answer quotes. */
 export const MAX_QUOTED_ID = 60;
 
+/** The first MAX_QUOTED_ID characters of a longer id, marked as cut (`…`). */
+const cutId = (id: string): string => (id.length > MAX_QUOTED_ID ? `${id.slice(0, MAX_QUOTED_ID)}…` : id);
+
 /**
  * An id from a request's path as an answer quotes it: the first 60 characters of a longer one, and
  * how long it was. A path holds up to 16 KiB, which a 404 echoed whole (and the log with it).
  */
 export const quotedId = (id: string): string =>
-  id.length > MAX_QUOTED_ID ? `${id.slice(0, MAX_QUOTED_ID)}… (${id.length.toLocaleString('en-US')} characters)` : id;
+  id.length > MAX_QUOTED_ID ? `${cutId(id)} (${id.length.toLocaleString('en-US')} characters)` : id;
 
 export class MessageNotFoundError extends VigilError {
   readonly problem = PROBLEMS.messageNotFound;
@@ -112,7 +115,7 @@ export class MessageNotFoundError extends VigilError {
   constructor(messageId: string, options: { notAnId?: boolean } = {}) {
     super(
       options.notAnId
-        ? `${JSON.stringify(messageId.length > 60 ? `${messageId.slice(0, 60)}…` : messageId)} is not a message id (msg_ and 26 characters), so it names no message.`
+        ? `${JSON.stringify(cutId(messageId))} is not a message id (msg_ and 26 characters), so it names no message.`
         : `Message ${messageId} does not exist.`,
     );
   }
