@@ -292,6 +292,64 @@ describe('the delivery worker and flow control', () => {
     expect(clock.now()).toBeLessThan(message.dueAt + FLOW_HOLD_PER_TAKE_MS);
   });
 
+  it('sends nothing when a cancel came in through a mark whose answer was lost: the mark may have landed', async () => {
+    // Prepare: the mark lands but its answer is lost (the store client gave up after the write was
+    // applied); the message shows held, so a cancel is accepted; then the key frees up.
+    const { deps, limiter, deliverLatest, store, sender } = setup();
+    const message = await fullKey({ deps, limiter });
+    const mark = store.markWaitingForTurn.bind(store);
+    store.markWaitingForTurn = async (m, since) => {
+      await mark(m, since);
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    };
+    const answers: unknown[] = [];
+    const acquire = limiter.acquireLease.bind(limiter);
+    limiter.acquireLease = async (tenantId, key, lease) => {
+      const held = store.messages.get(message.id)!;
+      if (held.status === 'delivering' && held.flowWaitingSince !== undefined && answers.length === 0) {
+        answers.push(await cancelMessage(deps, TENANT, message.id, 'free'));
+        limiter.keys.set(`${TENANT}/k`, { leases: {} });
+      }
+      return acquire(tenantId, key, lease);
+    };
+
+    // Act
+    const outcome = await deliverLatest();
+
+    // Assess: the cancel was answered as done, and what it answered stays true: nothing sent, no
+    // attempt, and the turn given back for the key's next message.
+    expect(answers).toEqual([expect.objectContaining({ status: 'cancelled' })]);
+    expect(outcome).toBe('skipped');
+    expect(sender.requests).toHaveLength(0);
+    expect(store.messages.get(message.id)).toMatchObject({ status: 'cancelled', attempts: [] });
+    expect(limiter.keys.get(`${TENANT}/k`)!.leases).toEqual({});
+  });
+
+  it('sends nothing when its mark is refused because a cancel came in through the same mark landed before', async () => {
+    // Prepare: the mark lands, its answer is lost, a cancel comes in through it, and the store
+    // client's retry of the mark is refused (the message moved on): the worker hears "not marked".
+    const { deps, limiter, deliverLatest, store, sender } = setup();
+    const message = await fullKey({ deps, limiter });
+    const answers: unknown[] = [];
+    const mark = store.markWaitingForTurn.bind(store);
+    store.markWaitingForTurn = async (m, since) => {
+      await mark(m, since);
+      answers.push(await cancelMessage(deps, TENANT, message.id, 'free'));
+      limiter.keys.set(`${TENANT}/k`, { leases: {} });
+      return mark(m, since);
+    };
+
+    // Act
+    const outcome = await deliverLatest();
+
+    // Assess: the cancel was answered as done, and nothing was sent.
+    expect(answers).toEqual([expect.objectContaining({ status: 'cancelled' })]);
+    expect(outcome).toBe('skipped');
+    expect(sender.requests).toHaveLength(0);
+    expect(store.messages.get(message.id)).toMatchObject({ status: 'cancelled', attempts: [] });
+    expect(limiter.keys.get(`${TENANT}/k`)!.leases).toEqual({});
+  });
+
   it('refuses a cancel before the wait is marked and once it has ended: what may be on the wire is not cancelled', async () => {
     const { deps, limiter, deliverLatest, store, sender } = setup();
     const message = await fullKey({ deps, limiter });

@@ -114,6 +114,14 @@ export interface DeliveryDeps extends EventDeliveryDeps {
   flowLimiter?: FlowLimiter;
 }
 
+/**
+ * How a mark of a wait for a flow key's turn went: `none` when no write was sent (the wait ended
+ * first); else `marked`, `refused` (the message moved on since the take) or `unknown` (the write
+ * threw). Only `marked` says for sure that it stands, but a refused or unknown one may stand too
+ * (its first try landed, its answer lost), and a cancel may have come in through it.
+ */
+type WaitMark = 'none' | 'marked' | 'refused' | 'unknown';
+
 export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'skipped' | 'requeued' | 'held';
 
 export class DeliveryWorker {
@@ -325,7 +333,7 @@ export class DeliveryWorker {
   ): Promise<{ message: Message; admission: FlowAdmission & { admitted: true } } | { outcome: DeliveryOutcome }> {
     const { clock, store, log } = this.deps;
     const wait = { over: false, ended: new Signal(), marked: false };
-    let marking: Promise<boolean> | undefined;
+    let marking: Promise<WaitMark> | undefined;
     const onWaiting = (untilAt?: number) => {
       if (!wait.over) marking ??= this.markWaitingForTurn(message, wait, untilAt !== undefined);
     };
@@ -340,9 +348,13 @@ export class DeliveryWorker {
     const beforeStart: BeforeStart = {
       pending: () => wait.marked && ended === undefined,
       run: async () => {
-        // From here on the wait is not marked any more (it is short now): the start is next.
+        // From here on the wait is not marked any more (it is short now): the start is next. Any
+        // mark whose write was sent may stand, whatever it answered, and a cancel it let in must
+        // still stop the send: its wait is ended as a marked one's is (conditional on the take, so
+        // a cancel, or another worker's take, stops it).
         over();
-        if (!((await marking) ?? false)) return true;
+        const mark = await marking;
+        if (mark === undefined || mark === 'none') return true;
         try {
           ended = { written: await store.endWaitForTurn(message) };
         } catch (error) {
@@ -383,28 +395,30 @@ export class DeliveryWorker {
   /**
    * Marks the message waiting for its turn, so a cancel may stop it: at once when the gate knows the
    * wait is long (`known`: a rate slot FLOW_CANCELLABLE_AFTER_MS or more away), else once it has
-   * lasted that long (a full key: no telling when a lease comes back). True if it did; a mark that
-   * fails is logged, and the message waits on, not cancellable, as before.
+   * lasted that long (a full key: no telling when a lease comes back). A write refused or thrown
+   * (logged) may have landed all the same: its answer lost, and the store client's retry refused
+   * once a cancel came in through it, or thrown; so the message may show as held and take a cancel,
+   * and its wait is ended as a marked one's is (WaitMark).
    */
   private async markWaitingForTurn(
     message: Message,
     wait: { over: boolean; ended: Signal; marked: boolean },
     known: boolean,
-  ): Promise<boolean> {
+  ): Promise<WaitMark> {
     const { clock, store, log } = this.deps;
     const since = clock.now();
     if (!known) await wait.ended.wait(clock.sleepUntil(since + FLOW_CANCELLABLE_AFTER_MS));
-    if (wait.over) return false;
+    if (wait.over) return 'none';
     wait.marked = true;
     try {
-      return await store.markWaitingForTurn(message, since);
+      return (await store.markWaitingForTurn(message, since)) ? 'marked' : 'refused';
     } catch (error) {
-      log.warn('a wait for a flow key turn could not be marked; not cancellable meanwhile', {
+      log.warn('a wait for a flow key turn could not be marked; its end is written as if it were', {
         tenantId: message.tenantId,
         messageId: message.id,
         error: String(error),
       });
-      return false;
+      return 'unknown';
     }
   }
 
