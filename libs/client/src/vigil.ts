@@ -18,6 +18,7 @@ import type { paths } from './generated/openapi.ts';
 import type { RetryOptions, Safety } from './retry-policy.ts';
 import { retryPolicy } from './retry-policy.ts';
 import { parseApiJson, requestJson } from './exact-json.ts';
+import { followPages } from './follow-pages.ts';
 import type { Fetch, TransportOptions } from './transport.ts';
 import { send } from './transport.ts';
 import type {
@@ -159,15 +160,6 @@ const notTheApi = (url: string, status: number, text: string): VigilError =>
     },
     { url },
   );
-
-/** A list page's `nextCursor` that `messages.list()` had followed already: going on would never end. */
-const repeatedCursor = (cursor: string): VigilError =>
-  new VigilError({
-    type: 'invalid-response',
-    title: 'The answer is not from the Vigil API',
-    status: 200,
-    detail: `GET /v1/messages answered a nextCursor it had answered before (${cursor.slice(0, 40)}${cursor.length > 40 ? '…' : ''}): following it would list the same pages without end, so the listing stopped there.`,
-  });
 
 /**
  * An id as a path segment, refused before sending when no id could be it: an empty one made
@@ -480,18 +472,11 @@ export class Vigil {
     /** Every message (newest first, without `body`), fetching page after page as you iterate: `for await (const m of vigil.messages.list())`. */
     list: (query: Omit<ListMessages, 'cursor'> & { cursor?: string | undefined } = {}, options?: CallOptions) => {
       const listPage = this.messages.listPage;
-      return (async function* pages(): AsyncGenerator<Message, void, undefined> {
-        let cursor = query.cursor;
-        // A cursor answered twice would list the same pages again without end (a broken server or proxy).
-        const followed = new Set<string>();
-        do {
-          if (cursor !== undefined) followed.add(cursor);
-          const page = await listPage({ ...query, ...(cursor !== undefined && { cursor }) }, options);
-          yield* page.items;
-          cursor = page.nextCursor ?? undefined;
-          if (cursor !== undefined && followed.has(cursor)) throw repeatedCursor(cursor);
-        } while (cursor !== undefined);
-      })();
+      return followPages(
+        'GET /v1/messages',
+        (cursor) => listPage({ ...query, ...(cursor !== undefined && { cursor }) }, options),
+        query.cursor,
+      );
     },
   };
 
