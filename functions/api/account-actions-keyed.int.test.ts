@@ -153,7 +153,7 @@ describe('POST /v1/notification-endpoints with an Idempotency-Key', () => {
     expect([atOnce.status, atOnce.json.type]).toEqual([409, STATE_CONFLICT]);
     expect(atOnce.headers.get('retry-after')).toBeNull();
     expect(atOnce.json.detail).toContain(
-      `the notification endpoint it added, ${first.json.id}, has been removed since`,
+      `the notification endpoint it answered with, ${first.json.id}, has been removed since`,
     );
     expect(atOnce.json.detail).toContain('send the request with a new Idempotency-Key');
     expect(Date.now() - started).toBeLessThan(4_000);
@@ -169,6 +169,24 @@ describe('POST /v1/notification-endpoints with an Idempotency-Key', () => {
     const anew = await api.post('/v1/notification-endpoints', { url }, keyed('p2'));
     expect(anew.status).toBe(201);
     expect((await api.delete(`/v1/notification-endpoints/${anew.json.id}`)).status).toBe(204);
+  });
+
+  it('names the endpoint the URL had, which the keyed add answered with, when refusing its repeat once that endpoint was removed', async () => {
+    const api = await newTenant('keyed-endpoint-url-had-one');
+    const url = `${receiver.url}/keyed-endpoint-url-had-one`;
+    const unkeyed = await api.post('/v1/notification-endpoints', { url });
+    expect(unkeyed.status).toBe(201);
+    const keyedAdd = await api.post('/v1/notification-endpoints', { url }, keyed('had-one'));
+    expect([keyedAdd.status, keyedAdd.json.id]).toEqual([200, unkeyed.json.id]);
+    expect((await api.delete(`/v1/notification-endpoints/${unkeyed.json.id}`)).status).toBe(204);
+
+    const repeat = await api.post('/v1/notification-endpoints', { url }, keyed('had-one'));
+
+    expect([repeat.status, repeat.json.type]).toEqual([409, STATE_CONFLICT]);
+    expect(repeat.json.detail).toContain(
+      `the notification endpoint it answered with, ${unkeyed.json.id}, has been removed since`,
+    );
+    expect((await api.get('/v1/notification-endpoints')).json.items).toEqual([]);
   });
 
   it('binds nothing to a URL the target rules refuse: the key is free for the corrected request', async () => {

@@ -47,7 +47,7 @@ vi.mock('./api', () => ({
               type: 'https://vigil.dev/problems/state-conflict',
               title: 'The request conflicts with the current state',
               status: 409,
-              detail: `The request with Idempotency-Key "${idempotencyKey}" is done: the notification endpoint it added, nep_1, has been removed since, so nothing was made again. To make it anew, send the request with a new Idempotency-Key.`,
+              detail: `The request with Idempotency-Key "${idempotencyKey}" is done: the notification endpoint it answered with, nep_1, has been removed since, so nothing was made again. To make it anew, send the request with a new Idempotency-Key.`,
             });
           return { id: 'nep_1' };
         },

@@ -744,7 +744,10 @@ export class DynamoMessageStore implements MessageStore {
     owner: string,
     settlement: IdempotentSettlement,
     leaseUntil: number,
+    ids?: readonly string[],
   ): Promise<IdempotentSettlement | undefined> {
+    const withdrawn = settlement === 'withdrawn';
+    const rebound = settlement === 'kept' && ids !== undefined;
     try {
       await this.db.send(
         new UpdateCommand({
@@ -752,12 +755,13 @@ export class DynamoMessageStore implements MessageStore {
           Key: this.claimKey(tenantId, key),
           // The same decision again (a retry of this write whose answer was lost) holds as well.
           ConditionExpression: '#owner = :owner AND (attribute_not_exists(settled) OR settled = :settled)',
-          UpdateExpression: `SET settled = :settled${settlement === 'withdrawn' ? ', leaseUntil = :lease' : ''}`,
+          UpdateExpression: `SET settled = :settled${withdrawn ? ', leaseUntil = :lease' : ''}${rebound ? ', messageIds = :ids' : ''}`,
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: {
             ':owner': owner,
             ':settled': settlement,
-            ...(settlement === 'withdrawn' && { ':lease': leaseUntil }),
+            ...(withdrawn && { ':lease': leaseUntil }),
+            ...(rebound && { ':ids': [...ids] }),
           },
         }),
       );

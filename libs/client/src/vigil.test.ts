@@ -481,7 +481,7 @@ describe("a keyed call's 409", () => {
 
   it("throws VigilConflictError at once, with the API's words, for an add whose Idempotency-Key added an endpoint removed since", async () => {
     const detail =
-      'The request with Idempotency-Key "ops-hook" is done: the notification endpoint it added, nep_01JDX0000000000000000000AA, has been removed since, so nothing was made again. To make it anew, send the request with a new Idempotency-Key.';
+      'The request with Idempotency-Key "ops-hook" is done: the notification endpoint it answered with, nep_01JDX0000000000000000000AA, has been removed since, so nothing was made again. To make it anew, send the request with a new Idempotency-Key.';
     let sent = 0;
     const vigil = new Vigil({
       baseUrl: 'http://api.test',

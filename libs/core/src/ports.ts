@@ -217,6 +217,8 @@ export interface MessageStore {
    * Decides what becomes of `owner`'s results under the key, in one conditional write: `kept` or
    * `withdrawn` (see `IdempotencyRecord.settled`), only while `owner` holds the key and nothing else
    * was decided. A withdrawal also leases the key to its owner until `leaseUntil`, for its deletes.
+   * A keep with `ids` binds the key to them in the same write: the ids of what the request answered
+   * with, where they may not be the ones it bound (an endpoint add answered with the URL's endpoint).
    * Returns the decision the key holds afterwards (this one, or the other one made first), or
    * undefined when the key is no longer `owner`'s.
    */
@@ -226,6 +228,7 @@ export interface MessageStore {
     owner: string,
     settlement: IdempotentSettlement,
     leaseUntil: number,
+    ids?: readonly string[],
   ): Promise<IdempotentSettlement | undefined>;
   /** Messages waiting in a far-path bucket (every shard, every page). */
   bucketMembers(bucketAt: number): AsyncIterable<PendingRef>;

@@ -48,7 +48,12 @@ const things = (options: { removable?: boolean; failWrite?: boolean } = {}) => {
         return thing;
       });
     },
-    ...(options.removable && { removable: ([id]: readonly string[]) => `the thing it made, ${id},` }),
+    ...(options.removable && {
+      removable: {
+        idsOf: (found: readonly string[]) => found.map((thing) => thing.slice('thing '.length)),
+        named: ([id]: readonly string[]) => `the thing it made, ${id},`,
+      },
+    }),
   };
   return { stored, results, writes: () => writes };
 };
@@ -68,7 +73,7 @@ describe('a notification endpoint added with an Idempotency-Key and removed sinc
     expect(atOnce).toBeInstanceOf(IdempotentRequestDoneError);
     expect(atOnce).toMatchObject({ status: 409, type: 'state-conflict', title: PROBLEMS.stateConflict.title });
     expect((atOnce as Error).message).toBe(
-      `The request with Idempotency-Key "p1" is done: the notification endpoint it added, ${first.endpoint.id}, has been removed since, so nothing was made again. To make it anew, send the request with a new Idempotency-Key.`,
+      `The request with Idempotency-Key "p1" is done: the notification endpoint it answered with, ${first.endpoint.id}, has been removed since, so nothing was made again. To make it anew, send the request with a new Idempotency-Key.`,
     );
     expect(clock.now()).toBe(T0); // told at once, not after waiting for a request that is not running
 
@@ -82,6 +87,26 @@ describe('a notification endpoint added with an Idempotency-Key and removed sinc
     const anew = await addNotificationEndpointIdempotently(deps, TENANT, ops, 'p2');
     expect(anew.created).toBe(true);
     expect((await endpoints.listEndpoints(TENANT)).map((e) => e.id)).toEqual([anew.endpoint.id]);
+  });
+
+  it('names the endpoint the add answered with when its URL had one already, not the id the key bound, with no write more', async () => {
+    const { clock, idempotency, settled } = setup();
+    const endpoints = new MemoryEndpoints();
+    const deps = { clock, endpoints, idempotency };
+    const unkeyed = await addNotificationEndpointIdempotently(deps, TENANT, ops, undefined);
+    clock.advance(1);
+    const keyed = await addNotificationEndpointIdempotently(deps, TENANT, ops, 'p1');
+    expect(keyed).toEqual({ endpoint: unkeyed.endpoint, created: false });
+    expect(settled).toEqual(['kept']); // the mark every keyed add makes, and no other write
+    await removeNotificationEndpoint(deps, TENANT, unkeyed.endpoint.id);
+
+    const repeat = await addNotificationEndpointIdempotently(deps, TENANT, ops, 'p1').catch((e: unknown) => e);
+
+    expect(repeat).toBeInstanceOf(IdempotentRequestDoneError);
+    expect((repeat as Error).message).toContain(
+      `the notification endpoint it answered with, ${unkeyed.endpoint.id}, has been removed since`,
+    );
+    expect(await endpoints.listEndpoints(TENANT)).toEqual([]);
   });
 
   it('still answers the repeat of an add whose endpoint stays with that endpoint (200), adding none', async () => {

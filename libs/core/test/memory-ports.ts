@@ -283,6 +283,7 @@ export class MemoryStore implements MessageStore {
     owner: string,
     settlement: IdempotentSettlement,
     leaseUntil: number,
+    ids?: readonly string[],
   ) {
     const existing = this.keys.get(`${tenantId}/${key}`);
     if (existing?.owner !== owner) return undefined;
@@ -291,6 +292,7 @@ export class MemoryStore implements MessageStore {
       ...existing,
       settled: settlement,
       ...(settlement === 'withdrawn' && { leaseUntil }),
+      ...(settlement === 'kept' && ids && { messageIds: [...ids] }),
     });
     return settlement;
   }

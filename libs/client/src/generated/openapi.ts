@@ -612,9 +612,9 @@ export interface paths {
          *     another request is refused (422 `idempotency-key-reused`) where, without a key, another
          *     URL is another endpoint. A URL the target rules refuse binds nothing; a request refused
          *     with its key (409) may be repeated with it, and is then judged afresh. Once the endpoint
-         *     the key added is deleted, the same request with that key is refused (409
-         *     `state-conflict`, naming the endpoint) and adds nothing: it was deleted on purpose; to add
-         *     it anew, send a new key.
+         *     the key's request answered with (the one it added, or the one its URL had) is deleted, the
+         *     same request with that key is refused (409 `state-conflict`, naming that endpoint) and
+         *     adds nothing: it was deleted on purpose; to add it anew, send a new key.
          *
          *     Problems: 400 malformed JSON, or an `Idempotency-Key` outside printable ASCII; 401 missing
          *     or invalid API key; 409 already 5 endpoints, or an endpoint for this URL with other events

@@ -351,7 +351,8 @@ const assertEndpointTarget = (deps: Pick<EndpointDeps, 'targets'>, input: Notifi
  * A request refused (409 `endpoint-exists`, the limit) releases its key. The URL is checked before the
  * key is claimed, so a URL refused binds nothing and the key can be used for the corrected request.
  * The tenant may remove the endpoint within the key's 24 h (`removable`): the same request again is
- * then refused (409 `state-conflict`, naming it), and adds nothing: it was removed on purpose.
+ * then refused (409 `state-conflict`, naming the endpoint it answered with, the one it added or its
+ * URL's), and adds nothing: it was removed on purpose.
  */
 export const addNotificationEndpointIdempotently = async (
   deps: EndpointDeps & { idempotency: IdempotencyDeps },
@@ -377,7 +378,10 @@ export const addNotificationEndpointIdempotently = async (
       write: async ([endpointId], stored) => [
         stored[0] ?? (await addNotificationEndpoint(deps, tenantId, input, endpointId as string)),
       ],
-      removable: ([endpointId]) => `the notification endpoint it added, ${endpointId},`,
+      removable: {
+        idsOf: (added) => added.map(({ endpoint }) => endpoint.id),
+        named: ([endpointId]) => `the notification endpoint it answered with, ${endpointId},`,
+      },
     },
   );
   const result = results[0] as AddedEndpoint;

@@ -14,8 +14,9 @@
  * A request whose results are `kept` is done: a repeat that finds them removed since is refused
  * (409 `state-conflict`, IdempotentRequestDoneError), never made again. Results a tenant may remove
  * within the key's 24 h (a notification endpoint) say so (`removable`): their request marks its key
- * `kept` itself once they are written, one write more, so a repeat after the tenant removed them is
- * refused, where it waited for the lease (409 `idempotency-key-in-use`) and then added them again.
+ * `kept` itself once they are written, one write more that also binds the key to the ids of what it
+ * answered with (an endpoint its URL had already, say), so a repeat after the tenant removed them is
+ * refused naming them, where it waited for the lease (409 `idempotency-key-in-use`) and then added them again.
  * Messages, jobs, API keys and rotations cannot be removed within 24 h (a cancel or a revoke keeps
  * the record, a finished message or job is kept for days): their keyed creates make no such write.
  */
@@ -74,11 +75,19 @@ export interface IdempotentResults<T> {
   /**
    * Given where the tenant may remove the results within the key's 24 h: the request marks its key
    * done (`kept`) once they are written, and a repeat that finds them removed since is refused
-   * naming what this says is gone (`ids`: the key's), as "the notification endpoint it added,
-   * nep_…,". Left out where nothing removes them within 24 h, as for messages: no write more on
-   * their hot path.
+   * naming what is gone. Left out where nothing removes them within 24 h, as for messages: no write
+   * more on their hot path.
    */
-  removable?: (ids: readonly string[]) => string;
+  removable?: {
+    /**
+     * The ids the results carry: the key's, or others where the request answered with what was there
+     * already (an endpoint add whose URL had one). The key is bound to these with its mark, so a
+     * repeat finds, and names, what the request answered with.
+     */
+    idsOf(results: readonly T[]): string[];
+    /** What is gone, named by its ids, as "the notification endpoint it answered with, nep_…,". */
+    named(ids: readonly string[]): string;
+  };
 }
 
 /**
@@ -108,7 +117,8 @@ export const runIdempotently = async <T>(
       const written = await results.write(boundIds, stored, withdraw);
       // Done: from now on a repeat answers with these, or, once the tenant removed them, is refused.
       // (A keep moves no lease; a key taken over meanwhile is the new owner's to mark.)
-      if (results.removable) await deps.store.settleIdempotentResults(tenantId, key, owner, 'kept', 0);
+      if (results.removable)
+        await deps.store.settleIdempotentResults(tenantId, key, owner, 'kept', 0, results.removable.idsOf(written));
       return written;
     } catch (error) {
       await deps.store.releaseIdempotencyKey(tenantId, key, owner).catch((releaseError: unknown) =>
@@ -124,10 +134,13 @@ export const runIdempotently = async <T>(
    * Whether the results the key is bound to, found all stored, are the answer: this request's own,
    * kept already, or kept now (a key claimed before owners were kept has no owner to settle with).
    */
-  const isKept = async (bound: IdempotencyRecord): Promise<boolean> => {
+  const isKept = async (bound: IdempotencyRecord, stored: readonly T[]): Promise<boolean> => {
     if (bound.owner === owner || bound.owner === '' || bound.settled === 'kept') return true;
     if (bound.settled === 'withdrawn') return false;
-    return (await deps.store.settleIdempotentResults(tenantId, key, bound.owner, 'kept', bound.leaseUntil)) === 'kept';
+    const ids = results.removable?.idsOf(stored);
+    return (
+      (await deps.store.settleIdempotentResults(tenantId, key, bound.owner, 'kept', bound.leaseUntil, ids)) === 'kept'
+    );
   };
   const waitUntil = deps.clock.now() + IDEMPOTENCY_WAIT_MS;
   for (;;) {
@@ -146,10 +159,10 @@ export const runIdempotently = async <T>(
     const sameRequest = isBoundToRequest(request, bound.fingerprint) && bound.messageIds.length === ids.length;
     if (!sameRequest) throw new IdempotencyKeyReusedError(key);
     const stored = await results.load(bound.messageIds);
-    if (stored.every((r) => r !== undefined) && (await isKept(bound)))
+    if (stored.every((r) => r !== undefined) && (await isKept(bound, stored as T[])))
       return { results: stored as T[], created: false };
     // Done, and what it made removed since: the tenant removed it on purpose, so nothing is made again.
-    if (bound.settled === 'kept') throw new IdempotentRequestDoneError(key, results.removable?.(bound.messageIds));
+    if (bound.settled === 'kept') throw new IdempotentRequestDoneError(key, results.removable?.named(bound.messageIds));
     // This request's own claim or take-over, applied though its answer was lost (the store client
     // retried the conditional write and found it done): the key is this request's to finish, now,
     // not after its own lease.
