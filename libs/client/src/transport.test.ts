@@ -301,8 +301,13 @@ describe('a key or header that cannot be sent', () => {
 
     expect(failure).toBeInstanceOf(VigilValidationError);
     expect((failure as Error).message).toBe(
-      'headers: the header "x-secret" or its value cannot be sent (checked before sending)',
+      'headers.x-secret: its name or value cannot be sent as a header (checked before sending)',
     );
+    expect((failure as VigilValidationError).errors).toEqual([
+      { path: 'headers.x-secret', message: 'its name or value cannot be sent as a header' },
+    ]);
+    expect(JSON.stringify(failure)).toContain('x-secret');
+    expect(JSON.stringify(failure)).not.toMatch(/hush/);
   });
 });
 

@@ -7,8 +7,8 @@ import {
   VigilAuthError,
   VigilNetworkError,
   VigilTimeoutError,
-  VigilValidationError,
   parseRetryAfter,
+  refusedBeforeSending,
 } from './errors.ts';
 import { readBytesAtMost } from './bytes-at-most.ts';
 import type { Outcome, RetryPolicy, Safety } from './retry-policy.ts';
@@ -224,13 +224,7 @@ export const send = async (
       headers.set(name, value);
     } catch {
       // Headers' own message quotes the value, which may be a secret.
-      throw new VigilValidationError({
-        type: 'validation-failed',
-        title: 'The request is not valid',
-        status: 422,
-        detail: `headers: the header ${JSON.stringify(name)} or its value cannot be sent (checked before sending)`,
-        errors: [{ path: `headers.${name}`, message: 'cannot be sent as a header' }],
-      });
+      throw refusedBeforeSending(`headers.${name}`, 'its name or value cannot be sent as a header');
     }
   }
   const body = request.body ? await request.arrayBuffer() : undefined;
