@@ -83,6 +83,14 @@ export const refusedBeforeSending = (path: string, message: string): VigilValida
     errors: [{ path, message }],
   });
 
+/**
+ * A success that cannot be the Vigil API's answer, `invalid-response` (a type the API never
+ * answers): a web page or nothing from a URL that is not the API's, or a listing that would never
+ * end. `url` when one request was answered so.
+ */
+export const notFromTheApi = (status: number, detail: string, url?: string): VigilError =>
+  new VigilError({ type: 'invalid-response', title: 'The answer is not from the Vigil API', status, detail }, { url });
+
 /** 401, 403: the API key (or session) is missing, unknown or revoked. */
 export class VigilAuthError extends VigilError {
   override readonly name = 'VigilAuthError';

@@ -3,7 +3,8 @@
  * Vigil API: a cursor answered again would list the same pages without end, and so would new empty
  * pages without end. What it keeps to tell is bounded, however long the listing.
  */
-import { VigilError } from './errors.ts';
+import type { VigilError } from './errors.ts';
+import { notFromTheApi } from './errors.ts';
 
 /**
  * Empty pages in a row after which a listing stops. The API answers an empty page with a cursor
@@ -27,12 +28,7 @@ export interface ListedPage<T> {
 
 /** What answered the listing `route` is not the Vigil API: `why`, so the listing stopped. */
 const notTheApi = (route: string, why: string): VigilError =>
-  new VigilError({
-    type: 'invalid-response',
-    title: 'The answer is not from the Vigil API',
-    status: 200,
-    detail: `${route} answered ${why}, so the listing stopped there.`,
-  });
+  notFromTheApi(200, `${route} answered ${why}, so the listing stopped there.`);
 
 const shown = (cursor: string) => `${cursor.slice(0, 40)}${cursor.length > 40 ? '…' : ''}`;
 

@@ -12,6 +12,7 @@ import {
   VigilError,
   VigilKeyNotShownError,
   errorFromResponse,
+  notFromTheApi,
   refusedBeforeSending,
 } from './errors.ts';
 import type { paths } from './generated/openapi.ts';
@@ -151,14 +152,10 @@ const randomKey = (): string => {
  * Vigil API (a proxy, the web app, a path added to baseUrl), with its `url` and `status`.
  */
 const notTheApi = (url: string, status: number, text: string): VigilError =>
-  new VigilError(
-    {
-      type: 'invalid-response',
-      title: 'The answer is not from the Vigil API',
-      status,
-      detail: `The answer from ${url} (HTTP ${status}) is ${text.trim() === '' ? 'empty' : 'not JSON'}: is baseUrl the Vigil API?`,
-    },
-    { url },
+  notFromTheApi(
+    status,
+    `The answer from ${url} (HTTP ${status}) is ${text.trim() === '' ? 'empty' : 'not JSON'}: is baseUrl the Vigil API?`,
+    url,
   );
 
 /**
