@@ -25,6 +25,8 @@ import {
   wallTimeNow,
   instantOfWallTime,
   webhookCurl,
+  webhookCurlHead,
+  curlWithBody,
   zonedTime,
 } from './format';
 import { jsonText } from '@vigil/client';
@@ -90,6 +92,28 @@ describe('web app formatting', () => {
     expect(head.split('\n')).toHaveLength(20);
     expect(head.endsWith('line 20')).toBe(true);
     expect(firstLines('one line')).toEqual({ head: 'one line', total: 1 });
+  });
+
+  it("writes a curl's head on the server and its body in the browser, together the same command as written at once", () => {
+    const message = {
+      id: 'msg_1',
+      method: 'POST',
+      url: 'https://bob:hunter2@example.com/hook?token=abcdefghijkl',
+      headers: { 'x-api-token': 'super-secret-token-value' },
+    };
+    const body = { text: `{"note":"it's","n":12345678901234567890}`, kind: 'json' as const };
+    const head = webhookCurlHead({ ...message, bodyKind: 'json' });
+
+    // The head holds what only the server may unmask (masked), and the content type the body is sent with.
+    expect(head).not.toMatch(/hunter2|super-secret|abcdefghijkl|--data-raw/);
+    expect(head).toContain("-H 'content-type: application/json'");
+    expect(curlWithBody(head, body.text)).toBe(webhookCurl({ ...message, body }));
+    expect(curlWithBody(head, body.text).endsWith(`  --data-raw '{"note":"it'\\''s","n":12345678901234567890}'`)).toBe(
+      true,
+    );
+    // No body: the head is the command.
+    const bodiless = webhookCurlHead(message);
+    expect(curlWithBody(bodiless, undefined)).toBe(webhookCurl(message));
   });
 
   it('writes a curl that sends what Vigil sends, without the signature, quoting for the shell', () => {

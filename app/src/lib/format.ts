@@ -125,6 +125,9 @@ export const firstLines = (text: string, lines = COLLAPSED_LINES): { head: strin
 /** A value in single quotes for a POSIX shell. */
 const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
 
+/** Between a curl command's lines: a backslash ends each but the last. */
+const CURL_LINE_BREAK = ' \\\n';
+
 /** Headers a curl command leaves out of what Vigil sent: its own client sets them, or only Vigil can make them. */
 const NOT_REPLAYED = new Set(['host', 'connection', 'content-length', 'webhook-timestamp', 'webhook-signature']);
 
@@ -158,6 +161,24 @@ export const webhookCurl = (
     body?: SentBody | undefined;
   },
   sentHeaders?: Record<string, string>,
+): string =>
+  curlWithBody(webhookCurlHead({ ...message, bodyKind: message.body?.kind }, sentHeaders), message.body?.text);
+
+/**
+ * `webhookCurl` but for its body: the method, the masked URL and headers, and the content type a
+ * body of `bodyKind` is sent with (none: the message has no body). The message page's server
+ * writes it, where the URL's and headers' secrets are masked, and the browser adds the body it
+ * holds (`curlWithBody`), so the body is not sent to the browser again in the command.
+ */
+export const webhookCurlHead = (
+  message: {
+    id: string;
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    bodyKind?: SentBody['kind'] | undefined;
+  },
+  sentHeaders?: Record<string, string>,
 ): string => {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(sentHeaders ?? message.headers)) {
@@ -165,16 +186,19 @@ export const webhookCurl = (
   }
   if (sentHeaders === undefined) {
     const hasContentType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
-    if (message.body !== undefined && !hasContentType) {
-      headers['content-type'] = message.body.kind === 'text' ? 'text/plain; charset=utf-8' : 'application/json';
+    if (message.bodyKind !== undefined && !hasContentType) {
+      headers['content-type'] = message.bodyKind === 'text' ? 'text/plain; charset=utf-8' : 'application/json';
     }
     headers['webhook-id'] = message.id;
   }
   const lines = [`curl -X ${message.method} ${shellQuote(maskedUrl(message.url))}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`  -H ${shellQuote(`${name}: ${value}`)}`);
-  if (message.body !== undefined) lines.push(`  --data-raw ${shellQuote(message.body.text)}`);
-  return lines.join(' \\\n');
+  return lines.join(CURL_LINE_BREAK);
 };
+
+/** A curl command's head (`webhookCurlHead`) with the body it sends, as written (none: the head alone). */
+export const curlWithBody = (head: string, bodyText: string | undefined): string =>
+  bodyText === undefined ? head : `${head}${CURL_LINE_BREAK}  --data-raw ${shellQuote(bodyText)}`;
 
 /**
  * The attempt numbers that began a redelivery. Attempts say which delivery (`round`) they belong
