@@ -452,7 +452,21 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     });
     expect(created.status).toBe(201);
     const id = created.json.id as string;
+    // The page reads itself again every second while the message waits (router.refresh, `RSC: 1`).
+    const refreshed = page.waitForEvent('requestfinished', {
+      predicate: (request) =>
+        new URL(request.url()).pathname === `/messages/${id}` &&
+        request.headers().rsc === '1' &&
+        request.headers()['next-router-prefetch'] === undefined,
+      timeout: 15_000,
+    });
     await page.goto(`${web}/messages/${id}`);
+    // Such a refresh's answer carries the body's digest, not the body: not its indented view, its copy
+    // or the curl command (each was in every refresh, three times a body of up to 256 KiB a second).
+    // The body's text as written, JSON-escaped, or in a text row of the payload.
+    const refresh = (await (await (await refreshed).response())?.text()) ?? '';
+    expect(refresh).toContain(id);
+    expect(refresh.match(/line\\?": ?30\b/g) ?? []).toEqual([]);
 
     // Over 20 lines: the first 20, and a button for the rest.
     const body = page.getByTestId('body');
@@ -522,6 +536,21 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await screenshot('reschedule-past-refused');
     await dialog.getByRole('button', { name: 'Close' }).click();
     expect((await api(apiKey, 'GET', `/v1/messages/${id}`)).json.sendAt).toBe(created.json.sendAt);
+
+    // A body changed while the page is open is shown, copied and in the curl on the next refresh:
+    // the browser reads it once, from the console's body route, as the refresh names a new digest.
+    const patched = '{"items":[{"line":1}],"note":"patched, caf\\u00e9"}';
+    const patch = await fetch(`${stack.baseUrl}/v1/messages/${id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: `{"body":${patched}}`,
+    });
+    expect(patch.status).toBe(200);
+    await expect.poll(() => body.textContent(), { timeout: 10_000 }).toContain('"note": "patched, caf\\u00e9"');
+    await page.getByRole('button', { name: 'Copy body' }).click();
+    await expect(clipboard()).resolves.toBe(patched);
+    await page.getByRole('button', { name: 'Copy as curl' }).click();
+    await expect(clipboard()).resolves.toContain(`--data-raw '${patched}'`);
   });
 
   it('shows the month so far and the lateness of recent deliveries on the overview', async () => {

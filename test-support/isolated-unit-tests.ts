@@ -6,6 +6,7 @@
  */
 export const ISOLATED_UNIT = [
   'app/src/app/(console)/messages/(list)/page.test.ts',
+  'app/src/app/(console)/messages/[id]/body/route.test.ts',
   'app/src/app/(console)/messages/[id]/page.test.ts',
   'app/src/components/bulk-actions.test.ts',
   'app/src/components/problem-notice.test.ts',

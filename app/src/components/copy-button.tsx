@@ -4,14 +4,15 @@ import { CheckIcon, CopyIcon } from '@radix-ui/react-icons';
 import { Button } from '@radix-ui/themes';
 import { useState } from 'react';
 
-/** Copies a value to the clipboard and says so for two seconds. */
-export function CopyButton({ value, label = 'Copy' }: { value: string; label?: string }) {
+/** Copies a value to the clipboard and says so for two seconds (`disabled`: the value is not there yet). */
+export function CopyButton({ value, label = 'Copy', disabled }: { value: string; label?: string; disabled?: boolean }) {
   const [copied, setCopied] = useState(false);
   const [failed, setFailed] = useState(false);
   return (
     <Button
       variant="soft"
       size="1"
+      disabled={disabled}
       onClick={async () => {
         try {
           await navigator.clipboard.writeText(value);

@@ -6,9 +6,18 @@ import { RetryButton } from './retry-button';
 
 /**
  * An API problem, said in words on the page (never raw JSON, never a blank page): what is wrong,
- * what still works and what to do, with a button to try again when that is the thing to do.
+ * what still works and what to do, with a button to try again when that is the thing to do: the
+ * page read again, or `onRetry` for a part of it read on its own (the message page's body).
  */
-export function ProblemNotice({ problem, heading }: { problem: Problem; heading?: string }) {
+export function ProblemNotice({
+  problem,
+  heading,
+  onRetry,
+}: {
+  problem: Problem;
+  heading?: string;
+  onRetry?: () => void;
+}) {
   const { title, detail, retry } = problemWords(problem, 'page');
   return (
     <Flex direction="column" gap="3">
@@ -27,7 +36,7 @@ export function ProblemNotice({ problem, heading }: { problem: Problem; heading?
       </Callout.Root>
       {retry && (
         <Flex>
-          <RetryButton />
+          <RetryButton onRetry={onRetry} />
         </Flex>
       )}
     </Flex>

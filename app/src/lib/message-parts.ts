@@ -33,6 +33,12 @@ export const messageMark = (message: Message): string => {
   return createHash('sha256').update(JSON.stringify(own)).digest('base64url');
 };
 
+/**
+ * A body's text as a short digest: the message page names its body by it, and the browser reads the
+ * body again only when it changes (message-body.ts). Its text as the API answers it, byte for byte.
+ */
+export const bodyDigest = (text: string): string => createHash('sha256').update(text).digest('base64url').slice(0, 22);
+
 interface Kept {
   /** The mark of the message the parts were read after (none: the parts were read beside it, not kept). */
   mark?: string;

@@ -1,10 +1,12 @@
 /**
  * The message page as the server renders it, read again and again as its AutoRefresh does while the
  * message is on its way: it asks the API for the message each time, for the body (up to 256 KiB)
- * and the attempts only when the message changed, and shows what the API says now.
+ * and the attempts only when the message changed, and shows what the API says now. A refresh's
+ * answer (Next.js's router asks with `RSC: 1`, not for HTML) names the body by its digest, without its text.
  */
 import { Theme } from '@radix-ui/themes';
-import { createElement } from 'react';
+import type { ReactNode } from 'react';
+import { createElement, isValidElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it, vi } from 'vitest';
 
@@ -40,6 +42,11 @@ vi.mock('@/lib/actions', () => ({
   rescheduleMessage: async () => ({}),
   retryMessage: async () => ({}),
 }));
+/** Whether the page is read as Next.js's router reads it again (a refresh, for anything: fetch's default), or as a document. */
+const request = { rsc: false };
+vi.mock('next/headers', () => ({
+  headers: async () => new Headers({ accept: request.rsc ? '*/*' : 'text/html,application/xhtml+xml,*/*;q=0.8' }),
+}));
 vi.mock('next/navigation', () => ({
   notFound: () => {
     throw new Error('not found');
@@ -54,6 +61,28 @@ const { default: MessagePage } = await import('./page');
 
 const render = async (id: string) =>
   renderToStaticMarkup(createElement(Theme, null, await MessagePage({ params: Promise.resolve({ id }) })));
+
+/**
+ * Every string the page hands the components it renders, its client components' props among them:
+ * what a refresh's answer (the RSC payload) can carry, and more (server components' props too).
+ */
+const handedStrings = (node: ReactNode | unknown, out: string[] = []): string[] => {
+  if (typeof node === 'string') out.push(node);
+  else if (Array.isArray(node)) for (const child of node) handedStrings(child, out);
+  else if (isValidElement(node)) handedStrings(Object.values(node.props as Record<string, unknown>), out);
+  return out;
+};
+
+/** How many of the strings a page read (a refresh, or a document load) hands its components hold `part`. */
+const timesHanded = async (id: string, part: string, rsc: boolean) => {
+  request.rsc = rsc;
+  try {
+    const page = await MessagePage({ params: Promise.resolve({ id }) });
+    return handedStrings(page).filter((s) => s.includes(part)).length;
+  } finally {
+    request.rsc = false;
+  }
+};
 
 const waiting = (id: string, fields: Record<string, unknown> = {}) => ({
   id,
@@ -126,5 +155,34 @@ describe('the message page, read again while its message waits', () => {
     const html = await render(id);
 
     expect(html).toContain('data-testid="attempt-1"');
+  });
+
+  it('does not hand a refresh the body, which the browser holds, only its digest: not in the view, the copy or the curl', async () => {
+    const id = 'msg_01JF0000000000000000000PB4';
+    const sent = `{"items":[${Array.from({ length: 2000 }, (_, i) => `{"line":${i},"note":"caf\\u00e9"}`).join(',')}]}`;
+    api.message = waiting(id);
+    api.bodyText = sent;
+    api.attempts = { items: [], omitted: 0 };
+    await render(id);
+
+    // The first paint (a document load) carries it; each refresh while it waits does not.
+    expect(await timesHanded(id, '"line":1999', false)).toBe(1);
+    expect(await timesHanded(id, '"line":1999', true)).toBe(0);
+    expect(await timesHanded(id, '"line": 1999', true)).toBe(0);
+    // The curl command's head is handed (its secrets masked on the server), without the body.
+    const curlHead = handedStrings(await MessagePage({ params: Promise.resolve({ id }) })).find((s) =>
+      s.startsWith('curl -X POST'),
+    );
+    expect(curlHead).toContain("-H 'content-type: application/json'");
+    expect(curlHead).not.toContain('--data-raw');
+  });
+
+  it('hands a refresh of a message no longer on its way its body, once: its page is not read again on its own', async () => {
+    const id = 'msg_01JF0000000000000000000PB5';
+    api.message = waiting(id, { status: 'delivered', deliveredAt: '2026-12-07T09:00:00.010Z', attempts: 1 });
+    api.bodyText = '{"done":true}';
+    api.attempts = { items: [], omitted: 0 };
+
+    expect(await timesHanded(id, '{"done":true}', true)).toBe(1);
   });
 });

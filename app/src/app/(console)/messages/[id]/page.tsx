@@ -1,5 +1,6 @@
 import { Badge, Box, Card, Code, DataList, Flex, Heading, Link, Text } from '@radix-ui/themes';
 import type { Metadata } from 'next';
+import { headers as requestHeaders } from 'next/headers';
 import NextLink from 'next/link';
 import { notFound } from 'next/navigation';
 import { MESSAGE_ID_PATTERN } from '@vigil/core/ids';
@@ -10,17 +11,18 @@ import { CopyButton } from '@/components/copy-button';
 import { EventLinks } from '@/components/event-links';
 import { HeaderTable } from '@/components/header-table';
 import { MessageActions } from '@/components/message-actions';
+import { CopyCurlButton, MessageBody, MessageBodyPart } from '@/components/message-body';
 import { MessageOutcome } from '@/components/message-outcome';
 import { SectionCard } from '@/components/section-card';
 import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
-import { KeptMessageParts, readMessageWithParts } from '@/lib/message-parts';
+import { bodyInAnswer, isDocumentRequest } from '@/lib/message-body';
+import { bodyDigest, KeptMessageParts, readMessageWithParts } from '@/lib/message-parts';
 import { decodedPathSegment } from '@/lib/paths';
 import {
   attemptOutcome,
-  bodyNote,
   duration,
   localTimeText,
   maskedHeaderValue,
@@ -28,7 +30,7 @@ import {
   prettyBody,
   redeliveryStarts,
   sentBodyOf,
-  webhookCurl,
+  webhookCurlHead,
 } from '@/lib/format';
 import type { Attempt } from '@/lib/types';
 import { LIVE_STATUSES } from '@/lib/types';
@@ -41,7 +43,8 @@ const keptParts = new KeptMessageParts();
 // The body as it is sent, from its own route: the message's `body` read into values would show a
 // name like "1" first, an escape as its character and a long number rounded. The page reads itself
 // again every second while the message is on its way: the attempts and the body (up to 256 KiB) are
-// read again only when the message answers otherwise than when they were read (message-parts.ts).
+// read again only when the message answers otherwise than when they were read (message-parts.ts),
+// and such a refresh's answer names the body by its digest without carrying it (message-body.ts).
 const load = (id: string) =>
   loadPage(async (vigil) => {
     const { message, parts } = await readMessageWithParts(keptParts, id, {
@@ -68,10 +71,16 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
   const flow = message.flowControl as { key: string; parallelism?: number; ratePerSecond?: number } | undefined;
   const headers = Object.entries(message.headers);
   const sentBody = sentBodyOf(message, bodyText);
-  const body = sentBody === undefined ? undefined : prettyBody(sentBody.text);
+  // A refresh (Next.js's router reading the page again) of a message on its way: the browser holds its body.
+  const documentLoad = isDocumentRequest((await requestHeaders()).get('accept'));
+  const shownBody = sentBody && {
+    digest: bodyDigest(sentBody.text),
+    ...(bodyInAnswer({ documentLoad, live }) && { text: sentBody.text }),
+  };
   const redeliveries = redeliveryStarts(attempts, message.maxAttempts, omitted);
   // The latest attempt whose headers the API could derive: the curl command sends what it sent.
   const lastSent = attempts.findLast((a) => a.sentHeaders !== undefined);
+  const curlHead = webhookCurlHead({ ...message, bodyKind: sentBody?.kind }, lastSent?.sentHeaders);
   const deliveredAfter =
     message.deliveredAt === undefined ? undefined : Date.parse(message.deliveredAt) - Date.parse(message.sendAt);
 
@@ -261,52 +270,33 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
         </DataList.Root>
       </Card>
 
-      <SectionCard
-        title="Request"
-        action={
-          <CopyButton value={webhookCurl({ ...message, body: sentBody }, lastSent?.sentHeaders)} label="Copy as curl" />
-        }
-      >
-        <Text size="1" color="gray" data-testid="curl-note">
-          {lastSent
-            ? `The curl command sends the request of attempt #${lastSent.n} again: the same method, address, headers and body, `
-            : 'The curl command sends the request Vigil will send: the same method, address, headers and body, '}
-          without the two signature headers (webhook-timestamp and webhook-signature): only Vigil can sign, so a
-          receiver that checks signatures will refuse the copy. Header values that look like secrets, and a password or
-          a query value named like one (token, key, signature…) in the address, stay masked: put the real ones in.
-        </Text>
-        <Text size="2" weight="medium">
-          Its own headers
-        </Text>
-        {headers.length === 0 ? (
-          <Text size="2" color="gray">
-            None. Vigil adds its own to every attempt (the webhook signature, the attempt number...): each attempt below
-            lists every header it sent.
+      {/* The body, sent to the browser once per change of it (message-body.ts): the card's curl and body part. */}
+      <MessageBody id={message.id} digest={shownBody?.digest} text={shownBody?.text}>
+        <SectionCard title="Request" action={<CopyCurlButton head={curlHead} />}>
+          <Text size="1" color="gray" data-testid="curl-note">
+            {lastSent
+              ? `The curl command sends the request of attempt #${lastSent.n} again: the same method, address, headers and body, `
+              : 'The curl command sends the request Vigil will send: the same method, address, headers and body, '}
+            without the two signature headers (webhook-timestamp and webhook-signature): only Vigil can sign, so a
+            receiver that checks signatures will refuse the copy. Header values that look like secrets, and a password
+            or a query value named like one (token, key, signature…) in the address, stay masked: put the real ones in.
           </Text>
-        ) : (
-          <pre className="vigil-pre" data-testid="headers">
-            {headers.map(([name, value]) => `${name}: ${maskedHeaderValue(name, value)}`).join('\n')}
-          </pre>
-        )}
-        <Flex justify="between" align="center" gap="2">
           <Text size="2" weight="medium">
-            Body {body?.json && <Badge color="gray">JSON</Badge>}
+            Its own headers
           </Text>
-          {sentBody && <CopyButton value={sentBody.text} label="Copy body" />}
-        </Flex>
-        {sentBody && body ? (
-          <>
-            <CollapsiblePre text={body.text} testId="body" />
-            <Text size="1" color="gray" data-testid="body-note">
-              {bodyNote(sentBody.text, body.json)}
+          {headers.length === 0 ? (
+            <Text size="2" color="gray">
+              None. Vigil adds its own to every attempt (the webhook signature, the attempt number...): each attempt
+              below lists every header it sent.
             </Text>
-          </>
-        ) : (
-          <Text size="2" color="gray">
-            No body.
-          </Text>
-        )}
-      </SectionCard>
+          ) : (
+            <pre className="vigil-pre" data-testid="headers">
+              {headers.map(([name, value]) => `${name}: ${maskedHeaderValue(name, value)}`).join('\n')}
+            </pre>
+          )}
+          <MessageBodyPart />
+        </SectionCard>
+      </MessageBody>
 
       <SectionCard title="Attempts">
         {attempts.length === 0 ? (
