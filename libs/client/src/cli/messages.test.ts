@@ -31,12 +31,41 @@ describe('vigil send: the message asked for', () => {
     try {
       expect(await bodyOf('{"a":1}')).toEqual(jsonText('{"a":1}'));
       expect(await bodyOf('hello')).toBe('hello');
-      expect(await bodyOf('{"a":1')).toBe('{"a":1');
       expect(await bodyOf(`@${dir}/body.json`)).toEqual(jsonText('{"invoiceId":"inv_42"}'));
       expect(await bodyOf('@-', Readable.from([Buffer.from('[1,2]')]))).toEqual(jsonText('[1,2]'));
       await expect(bodyOf(`@${dir}/none.json`)).rejects.toThrow(
         `--data @${dir}/none.json: cannot read ${dir}/none.json (ENOENT)`,
       );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --data that looks like JSON but is not (exit 2), naming the error, unless a content-type says it is text', async () => {
+    // A JSON body with a typo was sent as a text/plain body the receiver could not parse, without a word.
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-data-'));
+    await writeFile(join(dir, 'body.json'), '{"invoiceId": "inv_42",}\n');
+    const send = (data: string, header?: string[]) =>
+      messageFromOptions('https://x.test/h', { data, ...(header && { header }) }, noStdin);
+    try {
+      await expect(send('{"a":1,}')).rejects.toMatchObject({
+        code: 2,
+        message: expect.stringMatching(/^--data <inline>: looks like JSON but is not valid JSON: .*position 7/),
+        hint: 'fix the JSON; to send this text as it is, add --header content-type:text/plain',
+      });
+      await expect(send(' [1, 2')).rejects.toMatchObject({
+        code: 2,
+        message: expect.stringContaining('looks like JSON'),
+      });
+      await expect(send(`@${dir}/body.json`)).rejects.toMatchObject({
+        code: 2,
+        message: expect.stringContaining(`--data @${dir}/body.json: looks like JSON but is not valid JSON`),
+      });
+      // Said to be text: sent as it is, as is text that does not start as JSON does.
+      expect((await send('{"a":1,}', ['content-type:text/plain'])).body).toBe('{"a":1,}');
+      expect((await send('hello {"a":1,}')).body).toBe('hello {"a":1,}');
+      // A JSON content type does not make it text.
+      await expect(send('{"a":1,}', ['Content-Type:application/json'])).rejects.toMatchObject({ code: 2 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -18,6 +18,7 @@ import { parseSendTime, systemTimeZone, unknownZone } from './wall-time';
 import { stringifyApiJson } from '../exact-json';
 import type { JsonText } from '../json-text';
 import { jsonText } from '../json-text';
+import type { VigilValidationError } from '../errors';
 
 // ---------------------------------------------------------------------------------------------
 // send
@@ -38,9 +39,16 @@ export interface SendOptions {
 
 /**
  * `--data`: `@file` (or `@-` for stdin) read from there; JSON text, sent as written, when it is JSON,
- * a string body otherwise.
+ * a string body otherwise. Text that starts as JSON does (`{`, `[`) but is not JSON is refused: it is
+ * a JSON body with a typo far more often than text, and sent as text it would reach the receiver as
+ * `text/plain` it cannot parse. `asText` (a `content-type` header of another kind given) sends it as
+ * it is.
  */
-export const readData = async (data: string, stdin: NodeJS.ReadableStream): Promise<JsonText | string> => {
+export const readData = async (
+  data: string,
+  stdin: NodeJS.ReadableStream,
+  asText = false,
+): Promise<JsonText | string> => {
   let text = data;
   if (data.startsWith('@')) {
     const path = data.slice(1);
@@ -69,7 +77,14 @@ export const readData = async (data: string, stdin: NodeJS.ReadableStream): Prom
   try {
     // Sent as written: `{"b":1,"1":2}` in that order, escapes and a 20-digit id as typed.
     body = jsonText(text);
-  } catch {
+  } catch (error) {
+    if (!asText && /^\s*[[{]/.test(text)) {
+      const reason = (error as VigilValidationError).errors[0]?.message ?? 'is not valid JSON';
+      throw usageError(
+        `--data ${data.startsWith('@') ? data : '<inline>'}: looks like JSON but ${reason}`,
+        'fix the JSON; to send this text as it is, add --header content-type:text/plain',
+      );
+    }
     body = text;
   }
   // As the API counts it: a JSON body without the whitespace between tokens, a text body's UTF-8.
@@ -95,6 +110,10 @@ const parseHeaders = (headers: string[] = []): Record<string, string> => {
   }
   return result;
 };
+
+/** Whether `--header content-type:...` names a type that is not JSON (`text/plain`, `application/xml`). */
+const declaresText = (headers: Record<string, string>): boolean =>
+  Object.entries(headers).some(([name, value]) => name.toLowerCase() === 'content-type' && !/\bjson\b/i.test(value));
 
 const parseMetadata = (pairs: string[] = []): Record<string, string> => {
   const result: Record<string, string> = {};
@@ -131,8 +150,8 @@ export const messageFromOptions = async (
   } else {
     message.delay = options.in === undefined ? 0 : durationArg('--in', options.in, { ahead: true }) / 1000;
   }
-  if (options.data !== undefined) message.body = await readData(options.data, stdin);
   const headers = parseHeaders(options.header);
+  if (options.data !== undefined) message.body = await readData(options.data, stdin, declaresText(headers));
   if (Object.keys(headers).length > 0) message.headers = headers;
   const metadata = parseMetadata(options.metadata);
   if (Object.keys(metadata).length > 0) message.metadata = metadata;
