@@ -1,6 +1,7 @@
 /** The client's calls over an injected fetch: how answers that are not the API's are reported. */
 import { describe, expect, it } from 'vitest';
 import {
+  VigilAuthError,
   VigilConflictError,
   VigilError,
   VigilKeyNotShownError,
@@ -76,6 +77,52 @@ describe('an answer that is not the Vigil API’s', () => {
     const vigil = clientAnswering(() => new Response(null, { status: 204 }));
 
     await expect(vigil.keys.revoke('key_01JDX0000000000000000000AA')).resolves.toBeUndefined();
+  });
+});
+
+describe('a 401', () => {
+  /** The API's answer to a request without a valid key, as the gateway sends it. */
+  const unauthorized = () =>
+    Response.json(
+      {
+        type: 'https://vigil.dev/problems/unauthorized',
+        title: 'Missing or invalid API key',
+        status: 401,
+        detail: 'Send a valid API key as Authorization: Bearer <key>.',
+        requestId: 'r-1',
+      },
+      { status: 401, headers: { 'content-type': 'application/problem+json' } },
+    );
+  const answering = (apiKey: string | undefined) =>
+    new Vigil({ baseUrl: 'http://api.test', apiKey, retries: 0, fetch: async () => unauthorized() });
+
+  it('says no key was sent when apiKey was undefined or empty (an environment variable not set), not what header to write', async () => {
+    // `apiKey: process.env.VIGIL_API_KEY`, as README's example reads it, with the variable not set.
+    for (const apiKey of [undefined, '']) {
+      const error = await answering(apiKey)
+        .messages.get('msg_01JDX0000000000000000000AA')
+        .catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(VigilAuthError);
+      expect(error).toMatchObject({
+        status: 401,
+        requestId: 'r-1',
+        url: 'http://api.test/v1/messages/msg_01JDX0000000000000000000AA',
+        message: expect.stringMatching(
+          /^No API key was sent: apiKey gave none \(undefined or empty: is the environment variable/,
+        ),
+      });
+      expect((error as VigilAuthError).is('unauthorized')).toBe(true);
+    }
+  });
+
+  it("keeps the API's words when a key was sent (unknown or revoked)", async () => {
+    const error = await answering('vgl_unknown')
+      .messages.get('msg_01JDX0000000000000000000AA')
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(VigilAuthError);
+    expect((error as VigilAuthError).detail).toBe('Send a valid API key as Authorization: Bearer <key>.');
   });
 });
 

@@ -8,6 +8,7 @@ import createClient from 'openapi-fetch';
 import type { Duration } from './duration.ts';
 import { parseDuration } from './duration.ts';
 import {
+  VigilAuthError,
   VigilBatchError,
   VigilError,
   VigilKeyNotShownError,
@@ -159,6 +160,20 @@ const notTheApi = (url: string, status: number, text: string): VigilError =>
   );
 
 /**
+ * A 401 to a request that carried no key at all: `apiKey` was undefined or empty (most often an
+ * environment variable read into it that is not set), which the API's words, about an
+ * Authorization header the caller never wrote, do not say.
+ */
+const sentWithoutKey = (error: VigilError, url: string): VigilError =>
+  new VigilAuthError(
+    {
+      ...error.problem,
+      detail: `No API key was sent: apiKey gave none (undefined or empty: is the environment variable you read it from set?). Pass your vgl_... key as new Vigil({ apiKey, baseUrl }).`,
+    },
+    { url },
+  );
+
+/**
  * An id as a path segment, refused before sending when no id could be it: an empty one made
  * `GET /v1/messages/` (the list: a page resolved as a Message) and `DELETE /v1/messages/` (a bare
  * 405), and `.` or `..` would name another route once the URL is resolved. Anything else goes to the
@@ -242,8 +257,13 @@ export class Vigil {
     options: CallOptions = {},
     answer: 'json' | 'text' = 'json',
   ): Promise<T> {
+    const fetch = this.options.fetch ?? ((request) => globalThis.fetch(request));
+    let sentKey = false;
     const transport: TransportOptions = {
-      fetch: this.options.fetch ?? ((request) => globalThis.fetch(request)),
+      fetch: (request) => {
+        sentKey = request.headers.has('authorization');
+        return fetch(request);
+      },
       apiKey: this.options.apiKey,
       headers: this.options.headers,
       timeoutMs: options.timeoutMs ?? this.options.timeoutMs ?? 30_000,
@@ -257,7 +277,10 @@ export class Vigil {
       },
       parseAs: 'text',
     });
-    if (!response.ok) throw errorFromResponse(response.status, error, response.headers, url);
+    if (!response.ok) {
+      const refused = errorFromResponse(response.status, error, response.headers, url);
+      throw response.status === 401 && !sentKey ? sentWithoutKey(refused, url) : refused;
+    }
     // Only a 204 answers nothing; any other success carries a JSON document.
     if (response.status === 204) return undefined as T;
     if (answer === 'text') return (typeof data === 'string' ? data : '') as T;
