@@ -200,7 +200,13 @@ const sendAt = z.preprocess(
   }),
 );
 const delay = z
-  .number()
+  // A duration as the CLI and the client write it ("10s") is the natural mistake: say what to write.
+  .number({
+    error: (issue) =>
+      typeof issue.input === 'string'
+        ? 'must be a number of seconds, such as 10 or 0.5, not a string: write "delay": 10, not "10" or "10s"'
+        : 'must be a number of seconds, such as 10 or 0.5',
+  })
   .min(0, 'must be 0 or more seconds')
   .max(MAX_DELAY_S, 'must be at most 31,536,000 seconds (365 days)');
 

@@ -109,6 +109,18 @@ describe('MessageIn', () => {
     ]);
   });
 
+  it('says a delay is a number of seconds, and what to write, when it is given as text ("10s") or anything else', () => {
+    expect(errorsOf(MessageIn, { url: 'https://e.com', delay: '10s' })).toEqual([
+      {
+        path: 'delay',
+        message: 'must be a number of seconds, such as 10 or 0.5, not a string: write "delay": 10, not "10" or "10s"',
+      },
+    ]);
+    expect(errorsOf(MessagePatch, { delay: null })).toEqual([
+      { path: 'delay', message: 'must be a number of seconds, such as 10 or 0.5' },
+    ]);
+  });
+
   it('says the bounds of delay in seconds and days', () => {
     expect(errorsOf(MessageIn, { url: 'https://e.com', delay: 31_536_001 })).toEqual([
       { path: 'delay', message: 'must be at most 31,536,000 seconds (365 days)' },
