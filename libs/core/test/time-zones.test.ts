@@ -171,12 +171,20 @@ describe('resolving sendAt', () => {
     });
   });
 
+  it('says what time it is when a sendAt with an offset is in the past, so a local time written with Z shows', () => {
+    // 12:30 meant in Berlin but written 12:30Z would be ahead; 11:00Z is an hour past.
+    expect(resolveSendAt({ sendAt: '2026-01-15T11:00:00Z' }, NOW)).toEqual({
+      error: { path: 'sendAt', message: 'is more than 60 seconds in the past (it is now 2026-01-15T12:00:00.000Z)' },
+    });
+  });
+
   it('applies the past window and the year horizon to the resolved instant, naming it', () => {
     // 12:30 in Berlin is 11:30Z: 30 minutes past, although 12:30Z would still be ahead.
     expect(resolveSendAt({ sendAt: '2026-01-15T12:30:00', timezone: 'Europe/Berlin' }, NOW)).toEqual({
       error: {
         path: 'sendAt',
-        message: 'is more than 60 seconds in the past (2026-01-15T11:30:00.000Z in Europe/Berlin)',
+        message:
+          'is more than 60 seconds in the past (2026-01-15T11:30:00.000Z in Europe/Berlin; it is now 2026-01-15T12:00:00.000Z)',
       },
     });
     // 13:00:30 in Berlin is 30 s ago: delivered now, like any sendAt up to a minute late.

@@ -93,9 +93,13 @@ export const resolveSendAt = (
     return { error: { path, message: 'must be an RFC 3339 date-time' } };
   sendAt = notBeforeSubMillisecond(given, sendAt);
   // A wall time names its instant only through the zone: say which instant was judged.
-  const which = hasUtcOffset(given) ? '' : ` (${new Date(sendAt).toISOString()} in ${zone})`;
+  const judged = hasUtcOffset(given) ? undefined : `${new Date(sendAt).toISOString()} in ${zone}`;
+  const which = judged === undefined ? '' : ` (${judged})`;
   if (sendAt < now - PAST_TOLERANCE_MS) {
-    return { error: { path, message: `is more than 60 seconds in the past${which}` } };
+    // And against which now: a time meant as local but written with Z, say, is seen at a glance.
+    const against = `it is now ${new Date(now).toISOString()}`;
+    const message = `is more than 60 seconds in the past (${judged === undefined ? against : `${judged}; ${against}`})`;
+    return { error: { path, message } };
   }
   if (sendAt > now + MAX_DELAY_S * 1000) return { error: { path, message: `is more than a year ahead${which}` } };
   return withZone(sendAt);
