@@ -39,9 +39,30 @@ describe('persisted emulator state', () => {
     await writeFile(path, JSON.stringify({ version: 2, items: [] }));
     expect(await open(path).load()).toBeUndefined();
     expect(logs.map((l) => l.msg)).toEqual([
-      'no test state, starting empty',
+      'no test state yet, starting empty',
       'test state is corrupt, starting empty',
       'test state is corrupt, starting empty',
+    ]);
+  });
+
+  it("says a missing file is a first start, without an error: npm start's first lines showed ENOENT", async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vigil-state-'));
+    expect(await open(join(dir, 'state.json')).load()).toBeUndefined();
+    expect(logs).toEqual([
+      { level: 'info', msg: 'no test state yet, starting empty', statePath: join(dir, 'state.json') },
+    ]);
+  });
+
+  it('warns, with the error, about a file it cannot read, and starts empty', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vigil-state-'));
+    expect(await open(dir).load()).toBeUndefined(); // a directory: EISDIR
+    expect(logs).toEqual([
+      {
+        level: 'warn',
+        msg: 'test state cannot be read, starting empty',
+        statePath: dir,
+        error: expect.stringContaining('EISDIR'),
+      },
     ]);
   });
 

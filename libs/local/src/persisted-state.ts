@@ -2,7 +2,8 @@
  * The JSON file an emulator keeps its state in, shared by the emulators: written whole to a
  * temporary file and renamed (a crash mid-write leaves the previous state), writes one after the
  * other in the order they were asked for, and read back through a schema at start (a missing
- * file starts empty; a corrupt one is logged and starts empty too).
+ * file starts empty, said at info without an error; one that cannot be read or is corrupt is
+ * warned about and starts empty too).
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -37,7 +38,12 @@ export const persistedState = <S extends z.ZodType>(options: PersistedStateOptio
       try {
         text = await readFile(path, 'utf8');
       } catch (error) {
-        log({ level: 'info', msg: `no ${what}, starting empty`, statePath: path, error: String(error) });
+        // No file is a first start, not an error: said without one (a new user's first lines).
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          log({ level: 'info', msg: `no ${what} yet, starting empty`, statePath: path });
+        } else {
+          log({ level: 'warn', msg: `${what} cannot be read, starting empty`, statePath: path, error: String(error) });
+        }
         return undefined;
       }
       let parsed: z.ZodSafeParseResult<z.output<S>> | undefined;
