@@ -407,7 +407,7 @@ describe("the README's command lines, as written", () => {
     expect(actions.filter((a) => runs(a)).map((a) => a.line.split('\n')[0])).toEqual([
       expect.stringMatching(/^npm install && npm start/),
       expect.stringMatching(/^KEY=vgl_\.\.\./),
-      expect.stringMatching(/^SECRET=\$\(curl -s localhost:4000\/v1\/signing-secret/),
+      expect.stringMatching(/^SECRET=\$\(curl -sS localhost:4000\/v1\/signing-secret/),
       expect.stringMatching(/^npm run receiver -- 9000 "\$SECRET"/),
       expect.stringMatching(/^curl -s localhost:4000\/v1\/messages \\$/),
       expect.stringMatching(/^curl -s localhost:4000\/v1\/messages\/msg_01JDX\.\.\.\/attempts/),

@@ -16,6 +16,16 @@ const main = async () => {
   if (!/^\d+$/.test(portText) || port > 65_535)
     fail(`the port must be a number from 0 to 65535, not ${JSON.stringify(portText)}`, 2);
   if (secret !== undefined && !/^whsec_[A-Za-z0-9+/=]+$/.test(secret)) {
+    // README's SECRET=$(curl ... | node ...) gives "undefined" when the API refused the key, and
+    // nothing when no API answered: the step before went wrong, and that is what to check.
+    if (secret === '' || secret === 'undefined' || secret === 'null') {
+      fail(
+        `no signing secret came (${JSON.stringify(secret)}): the API did not give one to the command that read it. ` +
+          'Check that npm start is running and that KEY is the API key it printed: ' +
+          'curl -s localhost:4000/v1/signing-secret -H "Authorization: Bearer $KEY" shows what the API answers',
+        2,
+      );
+    }
     fail('the secret must be the whsec_... signing secret (GET /v1/signing-secret)', 2);
   }
   const receiver = await startReceiver({

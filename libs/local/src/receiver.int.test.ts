@@ -41,4 +41,17 @@ describe('the receiver on a port in use', () => {
     expect(badSecret.status).toBe(2);
     expect(badSecret.stderr).toMatch(/^receiver: the secret must be the whsec_/);
   });
+
+  it("says the step before got no secret, and what to check, when README's SECRET line got none", () => {
+    // SECRET=$(curl ... | node -pe '...secret') is "undefined" when the API refused the key, "" when no API answered.
+    for (const secret of ['undefined', '']) {
+      const run = receiverMain('0', secret);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toBe(
+        `receiver: no signing secret came (${JSON.stringify(secret)}): the API did not give one to the command that read it. ` +
+          'Check that npm start is running and that KEY is the API key it printed: ' +
+          'curl -s localhost:4000/v1/signing-secret -H "Authorization: Bearer $KEY" shows what the API answers\n',
+      );
+    }
+  });
 });
