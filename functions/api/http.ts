@@ -12,6 +12,7 @@ import type { FieldError, ProblemKind, SessionIdentity, WebUser } from '@vigil/c
 import {
   PROBLEMS,
   problemDocument,
+  safeParseRequest,
   validationErrorOf,
   MalformedRequestError,
   PayloadTooLargeError,
@@ -223,7 +224,7 @@ const bodyOf = <B extends z.ZodType>(
 };
 
 const validate = <S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query'): z.output<S> => {
-  const result = schema.safeParse(input);
+  const result = safeParseRequest(schema, input);
   if (result.success) return result.data;
   throw validationErrorOf(result.error, where === 'query' ? ['query'] : []);
 };

@@ -490,9 +490,55 @@ export const validationErrorOf = (error: z.ZodError, prefix: ReadonlyArray<Prope
   return new ValidationError(fieldErrors(error, prefix, MAX_FIELD_ERRORS), total);
 };
 
+/** A JSON value as a problem names its kind: `a string`, `a list`, `null`. */
+const kindOf = (value: unknown): string => {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'boolean') return 'true or false';
+  return `a ${typeof value}`;
+};
+
+/** What zod expects, in the same words: `array` is `a list`, `object` `an object`. */
+const expectedKind = (expected: string): string =>
+  expected === 'array' ? 'a list' : expected === 'object' ? 'an object' : `a ${expected}`;
+
+const bounded = (issue: { origin?: string; inclusive?: boolean }, bound: unknown, which: 'least' | 'most') => {
+  const unit =
+    issue.origin === 'string' ? ' characters' : issue.origin === 'array' || issue.origin === 'set' ? ' items' : '';
+  if (issue.inclusive === false) return `must be ${which === 'least' ? 'more' : 'less'} than ${String(bound)}${unit}`;
+  return `must be at ${which} ${String(bound)}${unit}`;
+};
+
+/**
+ * A request's problems in words a person acts on, where a schema gives none of its own (its own
+ * win): `url: is required`, not zod's `Invalid input: expected string, received undefined`;
+ * `must be at most 20`, `must be one of POST, PUT, PATCH`, `must be a string, not a number`.
+ * Anything else keeps zod's words.
+ */
+export const readableIssue = (issue: z.core.$ZodRawIssue): string | undefined => {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'is required';
+      return `must be ${expectedKind(String(issue.expected))}, not ${kindOf(issue.input)}`;
+    case 'too_small':
+      return bounded(issue, issue.minimum, 'least');
+    case 'too_big':
+      return bounded(issue, issue.maximum, 'most');
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((value) => String(value)).join(', ')}`;
+    default:
+      return undefined;
+  }
+};
+
+/** Parses a request's part with readableIssue's words. */
+export const safeParseRequest = <S extends z.ZodType>(schema: S, input: unknown) =>
+  schema.safeParse(input, { error: readableIssue });
+
 /** Parses or throws a ValidationError carrying every problem found. */
 export const parseOrThrow = <S extends z.ZodType>(schema: S, input: unknown): z.output<S> => {
-  const result = schema.safeParse(input);
+  const result = safeParseRequest(schema, input);
   if (!result.success) throw validationErrorOf(result.error);
   return result.data;
 };

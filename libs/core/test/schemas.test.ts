@@ -10,6 +10,7 @@ import {
   MessageIn,
   MessagePatch,
   NotificationEndpointIn,
+  safeParseRequest,
   ValidationError,
 } from '../src';
 
@@ -205,6 +206,41 @@ describe('MessageIn', () => {
   it('caps metadata at ten tags', () => {
     const metadata = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v']));
     expect(errorsOf(MessageIn, { url: 'https://e.com', delay: 1, metadata })[0]?.path).toBe('metadata');
+  });
+});
+
+describe('a request as the API reads it (safeParseRequest)', () => {
+  const requestErrorsOf = (input: unknown) => {
+    const result = safeParseRequest(MessageIn, input);
+    return result.success ? [] : fieldErrors(result.error);
+  };
+
+  it("says what is wrong in words to act on, not zod's: a missing url is required, a bound is at most, an option one of", () => {
+    expect(requestErrorsOf({ delay: 1 })).toEqual([{ path: 'url', message: 'is required' }]);
+    expect(
+      requestErrorsOf({
+        url: 'https://e.com',
+        delay: 1,
+        method: 'GET',
+        timeoutMs: 100,
+        retry: { maxAttempts: 50 },
+        labels: 'billing',
+        headers: { 'x-n': 1 },
+      }),
+    ).toEqual([
+      { path: 'method', message: 'must be one of POST, PUT, PATCH' },
+      { path: 'headers.x-n', message: 'must be a string, not a number' },
+      { path: 'retry.maxAttempts', message: 'must be at most 20' },
+      { path: 'timeoutMs', message: 'must be at least 1000' },
+      { path: 'labels', message: 'must be a list, not a string' },
+    ]);
+    expect(requestErrorsOf([])).toEqual([{ path: '', message: 'must be an object, not a list' }]);
+  });
+
+  it("keeps a schema's own words where it has them", () => {
+    expect(requestErrorsOf({ url: 'https://e.com', delay: -1 })).toEqual([
+      { path: 'delay', message: 'must be 0 or more seconds' },
+    ]);
   });
 });
 
