@@ -45,15 +45,20 @@ export class VigilError extends Error {
    */
   readonly url: string | undefined;
 
-  constructor(problem: Problem, options: { cause?: unknown; url?: string | undefined } = {}) {
-    super(problem.detail || problem.title, options.cause === undefined ? undefined : { cause: options.cause });
+  /**
+   * `options.detail`: the client's own words in place of the problem's (what the API could not know:
+   * that the call sent no key, that baseUrl ends in /v1); `problem` stays as received.
+   */
+  constructor(problem: Problem, options: { cause?: unknown; url?: string | undefined; detail?: string } = {}) {
+    const detail = options.detail ?? problem.detail;
+    super(detail || problem.title, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VigilError';
     this.problem = problem;
     this.url = options.url;
     this.type = problem.type;
     this.title = problem.title;
     this.status = problem.status;
-    this.detail = problem.detail;
+    this.detail = detail;
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
     this.requestId = typeof problem.requestId === 'string' ? problem.requestId : undefined;
   }

@@ -126,6 +126,55 @@ describe('a 401', () => {
   });
 });
 
+describe('a baseUrl that is not the API’s root', () => {
+  /** The API's answer to a path no route has, as the gateway sends it. */
+  const noSuchRoute = (request: Request) =>
+    Response.json(
+      {
+        type: 'https://vigil.dev/problems/no-such-route',
+        title: 'No such route',
+        status: 404,
+        detail: `${new URL(request.url).pathname} is not a Vigil API route.`,
+      },
+      { status: 404, headers: { 'content-type': 'application/problem+json' } },
+    );
+  const getting = (baseUrl: string): Promise<VigilNotFoundError> =>
+    new Vigil({ baseUrl, apiKey: 'vgl_k', retries: 0, fetch: async (request) => noSuchRoute(request) }).messages
+      .get('msg_01JDX0000000000000000000AA')
+      .then(
+        () => {
+          throw new Error('expected a refusal');
+        },
+        (e: unknown) => e as VigilNotFoundError,
+      );
+
+  it('says a baseUrl ending in /v1 is the cause, and the root to give, when the API finds no route', async () => {
+    const error = await getting('http://localhost:4000/v1');
+
+    expect(error).toBeInstanceOf(VigilNotFoundError);
+    expect(error.is('no-such-route')).toBe(true);
+    expect(error.message).toBe(
+      '/v1/v1/messages/msg_01JDX0000000000000000000AA is not a Vigil API route. ' +
+        "baseUrl http://localhost:4000/v1 ends in /v1, which every call adds: give the API's root, http://localhost:4000",
+    );
+    // The problem stays as the API sent it.
+    expect(error.problem.detail).toBe('/v1/v1/messages/msg_01JDX0000000000000000000AA is not a Vigil API route.');
+  });
+
+  it('asks whether baseUrl is the API’s root for any other path no route has', async () => {
+    expect((await getting('http://localhost:4000/api')).message).toBe(
+      "/api/v1/messages/msg_01JDX0000000000000000000AA is not a Vigil API route. Is baseUrl http://localhost:4000/api the Vigil API's root (without /v1)?",
+    );
+  });
+
+  it('is refused when made without its scheme (localhost:4000), which fetch reports only as an "unknown scheme"', () => {
+    expect(() => new Vigil({ baseUrl: 'localhost:4000' })).toThrow(
+      'new Vigil({ baseUrl }) needs the URL with its scheme: http://localhost:4000, not "localhost:4000".',
+    );
+    expect(() => new Vigil({ baseUrl: 'http://localhost:4000' })).not.toThrow();
+  });
+});
+
 describe('messages.list() following cursors', () => {
   it('stops with a VigilError when a page answers a cursor it followed already, rather than list the same pages forever', async () => {
     // Prepare: a server whose second page points back at itself, as a broken proxy or cache might.

@@ -12,6 +12,7 @@ import {
   VigilBatchError,
   VigilError,
   VigilKeyNotShownError,
+  VigilNotFoundError,
   errorFromResponse,
   notFromTheApi,
   refusedBeforeSending,
@@ -165,13 +166,24 @@ const notTheApi = (url: string, status: number, text: string): VigilError =>
  * Authorization header the caller never wrote, do not say.
  */
 const sentWithoutKey = (error: VigilError, url: string): VigilError =>
-  new VigilAuthError(
-    {
-      ...error.problem,
-      detail: `No API key was sent: apiKey gave none (undefined or empty: is the environment variable you read it from set?). Pass your vgl_... key as new Vigil({ apiKey, baseUrl }).`,
-    },
-    { url },
-  );
+  new VigilAuthError(error.problem, {
+    url,
+    detail:
+      'No API key was sent: apiKey gave none (undefined or empty: is the environment variable you read it from set?). Pass your vgl_... key as new Vigil({ apiKey, baseUrl }).',
+  });
+
+/**
+ * A 404 `no-such-route`: the client asks for the API's own routes, so the path is wrong because
+ * baseUrl is (most often ending in /v1, which every route adds: `/v1/v1/messages`), and the API's
+ * words, that the path is no route, do not say so.
+ */
+const notAnApiRoute = (error: VigilError, baseUrl: string, url: string): VigilError => {
+  const root = baseUrl.replace(/\/+$/, '');
+  const hint = /\/v1$/.test(root)
+    ? `baseUrl ${root} ends in /v1, which every call adds: give the API's root, ${root.replace(/\/v1$/, '')}`
+    : `Is baseUrl ${root} the Vigil API's root (without /v1)?`;
+  return new VigilNotFoundError(error.problem, { url, detail: `${error.detail} ${hint}` });
+};
 
 /**
  * An id as a path segment, refused before sending when no id could be it: an empty one made
@@ -235,6 +247,12 @@ export class Vigil {
 
   constructor(options: VigilOptions) {
     if (!options?.baseUrl) throw new TypeError('new Vigil({ baseUrl }) needs the API URL, e.g. http://localhost:4000.');
+    // `localhost:4000` parses as a URL of the scheme "localhost:", and fetch says only "unknown scheme".
+    if (/^[\w.-]+:\d+(\/|$)/.test(options.baseUrl)) {
+      throw new TypeError(
+        `new Vigil({ baseUrl }) needs the URL with its scheme: http://${options.baseUrl.replace(/\/+$/, '')}, not ${JSON.stringify(options.baseUrl)}.`,
+      );
+    }
     this.options = options;
     this.client = createClient<paths>({
       baseUrl: options.baseUrl.replace(/\/+$/, ''),
@@ -279,7 +297,9 @@ export class Vigil {
     });
     if (!response.ok) {
       const refused = errorFromResponse(response.status, error, response.headers, url);
-      throw response.status === 401 && !sentKey ? sentWithoutKey(refused, url) : refused;
+      if (response.status === 401 && !sentKey) throw sentWithoutKey(refused, url);
+      if (refused.is('no-such-route')) throw notAnApiRoute(refused, this.options.baseUrl, url);
+      throw refused;
     }
     // Only a 204 answers nothing; any other success carries a JSON document.
     if (response.status === 204) return undefined as T;

@@ -141,8 +141,10 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
       // No id named, or the API says no route has the path (`no-such-route`): the route itself is
       // not there, so the URL is likely not the API's root.
       if (!where.id || (error instanceof VigilError && error.is('no-such-route'))) {
+        // The API's words: the client's hint about baseUrl is said below in the CLI's terms.
+        const apiDetail = error instanceof VigilError ? oneLine(error.problem.detail || detail) : detail;
         return new CliError(
-          `not found (${detail})`,
+          `not found (${apiDetail})`,
           EXIT.notFound,
           `check the API URL${where.apiUrl ? ` ${where.apiUrl}` : ''}: the API's root, without /v1 (vigil login --api-url, or VIGIL_API_URL)`,
         );
