@@ -226,7 +226,7 @@ const bodyOf = <B extends z.ZodType>(
 const validate = <S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query'): z.output<S> => {
   const result = safeParseRequest(schema, input);
   if (result.success) return result.data;
-  throw validationErrorOf(result.error, where === 'query' ? ['query'] : []);
+  throw validationErrorOf(result.error, where === 'query' ? ['query'] : [], schema);
 };
 
 export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined>(

@@ -451,21 +451,82 @@ const shownName = (name: string, max: number): string => (name.length > max ? `$
  */
 export const MAX_SHOWN_NAME_LENGTH = 100;
 
+/** The schema's own wrappers (optional, default, a transform's pipe) taken off, down to what it reads. */
+const unwrapped = (schema: z.core.$ZodType): z.core.$ZodType => {
+  const def = schema._zod.def as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+  if (def.innerType) return unwrapped(def.innerType);
+  if (def.type === 'pipe' && def.in) return unwrapped(def.in);
+  return schema;
+};
+
+/** The field names the object at `path` of `schema` takes, or undefined where no one object is there. */
+const fieldNamesAt = (schema: z.core.$ZodType, path: ReadonlyArray<PropertyKey>): string[] | undefined => {
+  let at = unwrapped(schema);
+  for (const segment of path) {
+    const def = at._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
+    const next = def.type === 'object' ? def.shape?.[String(segment)] : def.type === 'array' ? def.element : undefined;
+    if (!next) return undefined;
+    at = unwrapped(next);
+  }
+  const def = at._zod.def as { type: string; shape?: Record<string, z.core.$ZodType> };
+  return def.type === 'object' && def.shape ? Object.keys(def.shape) : undefined;
+};
+
+/** Edits (insert, delete, change, swap two letters) from one name to another, past `most` counted as `most + 1`. */
+const editsBetween = (a: string, b: string, most: number): number => {
+  if (Math.abs(a.length - b.length) > most) return most + 1;
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j += 1) rows[0]![j] = j;
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const change = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + change);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = best;
+    }
+  }
+  return Math.min(rows[a.length]![b.length]!, most + 1);
+};
+
+/**
+ * The field an unknown name was likely meant to be (`bodyy`, `header`, `sendat`, `send_at`), one of
+ * `names` at most two edits away (one for a name of four letters or fewer), case and `_`/`-` aside.
+ */
+export const likelyField = (unknown: string, names: readonly string[]): string | undefined => {
+  if (unknown.length > 64) return undefined;
+  const plain = (name: string) => name.toLowerCase().replace(/[_-]/g, '');
+  const most = unknown.length <= 4 ? 1 : 2;
+  let best: { name: string; edits: number } | undefined;
+  for (const name of names) {
+    const edits = editsBetween(plain(unknown), plain(name), most);
+    if (edits <= most && (best === undefined || edits < best.edits)) best = { name, edits };
+  }
+  return best?.name;
+};
+
 /**
  * Turns zod issues into the `errors` of a validation problem, one per field, the first `most` of
- * them (ValidationError lists MAX_FIELD_ERRORS).
+ * them (ValidationError lists MAX_FIELD_ERRORS). Given the schema parsed, an unknown field names
+ * the one it was likely meant to be (`unknown field: did you mean body?`).
  */
 export const fieldErrors = (
   error: z.ZodError,
   prefix: ReadonlyArray<PropertyKey> = [],
   most = Number.POSITIVE_INFINITY,
+  schema?: z.core.$ZodType,
 ): FieldError[] => {
   const errors: FieldError[] = [];
   for (const issue of error.issues) {
     const path = [...prefix, ...issue.path].map((segment) => shownName(String(segment), MAX_SHOWN_NAME_LENGTH));
     if (issue.code === 'unrecognized_keys') {
+      const names = schema && fieldNamesAt(schema, issue.path);
       for (const key of issue.keys.slice(0, most - errors.length)) {
-        errors.push({ path: [...path, shownName(key, MAX_SHOWN_NAME_LENGTH)].join('.'), message: 'unknown field' });
+        const meant = names && likelyField(key, names);
+        errors.push({
+          path: [...path, shownName(key, MAX_SHOWN_NAME_LENGTH)].join('.'),
+          message: meant ? `unknown field: did you mean ${meant}?` : 'unknown field',
+        });
       }
     } else if (issue.code === 'invalid_key') {
       errors.push({ path: path.join('.'), message: issue.issues[0]?.message ?? issue.message });
@@ -482,12 +543,16 @@ export const fieldErrors = (
  * rest only counted (a 6 MiB body of unknown fields is 600,000 of them: making each an entry cost
  * a second).
  */
-export const validationErrorOf = (error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): ValidationError => {
+export const validationErrorOf = (
+  error: z.ZodError,
+  prefix: ReadonlyArray<PropertyKey> = [],
+  schema?: z.core.$ZodType,
+): ValidationError => {
   const total = error.issues.reduce(
     (sum, issue) => sum + (issue.code === 'unrecognized_keys' ? issue.keys.length : 1),
     0,
   );
-  return new ValidationError(fieldErrors(error, prefix, MAX_FIELD_ERRORS), total);
+  return new ValidationError(fieldErrors(error, prefix, MAX_FIELD_ERRORS, schema), total);
 };
 
 /** A JSON value as a problem names its kind: `a string`, `a list`, `null`. */
@@ -539,7 +604,7 @@ export const safeParseRequest = <S extends z.ZodType>(schema: S, input: unknown)
 /** Parses or throws a ValidationError carrying every problem found. */
 export const parseOrThrow = <S extends z.ZodType>(schema: S, input: unknown): z.output<S> => {
   const result = safeParseRequest(schema, input);
-  if (!result.success) throw validationErrorOf(result.error);
+  if (!result.success) throw validationErrorOf(result.error, [], schema);
   return result.data;
 };
 

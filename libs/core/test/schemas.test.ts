@@ -10,6 +10,7 @@ import {
   MessageIn,
   MessagePatch,
   NotificationEndpointIn,
+  parseOrThrow,
   safeParseRequest,
   ValidationError,
 } from '../src';
@@ -235,6 +236,37 @@ describe('a request as the API reads it (safeParseRequest)', () => {
       { path: 'labels', message: 'must be a list, not a string' },
     ]);
     expect(requestErrorsOf([])).toEqual([{ path: '', message: 'must be an object, not a list' }]);
+  });
+
+  it('names the field an unknown one was likely meant to be, at its own level, in a batch too', () => {
+    const errorsOf = (schema: typeof MessageIn | typeof MessageBatchIn, input: unknown) => {
+      try {
+        parseOrThrow(schema, input);
+        return [];
+      } catch (error) {
+        return [...(error as ValidationError).errors].sort((a, b) => a.path.localeCompare(b.path));
+      }
+    };
+    const typos = {
+      url: 'https://e.com',
+      delay: 1,
+      bodyy: {},
+      header: {},
+      time_out_ms: 1,
+      retry: { maxAttempt: 3 },
+      zzz: 1,
+    };
+
+    expect(errorsOf(MessageIn, typos)).toEqual([
+      { path: 'bodyy', message: 'unknown field: did you mean body?' },
+      { path: 'header', message: 'unknown field: did you mean headers?' },
+      { path: 'retry.maxAttempt', message: 'unknown field: did you mean maxAttempts?' },
+      { path: 'time_out_ms', message: 'unknown field: did you mean timeoutMs?' },
+      { path: 'zzz', message: 'unknown field' },
+    ]);
+    expect(errorsOf(MessageBatchIn, { messages: [{ url: 'https://e.com', delay: 1, lables: ['a'] }] })).toEqual([
+      { path: 'messages.0.lables', message: 'unknown field: did you mean labels?' },
+    ]);
   });
 
   it("keeps a schema's own words where it has them", () => {
