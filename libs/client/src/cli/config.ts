@@ -110,6 +110,13 @@ export const checkHttpUrl = (name: string, url: string, hint?: string): void => 
  * sent cut short. The message names where the key came from, never the key.
  */
 export const checkApiKey = (where: string, apiKey: string, hint: string): void => {
+  // README's and the help's `vgl_...`, copied as it is: the API would only say "unknown or revoked".
+  if (apiKey.includes('...') || apiKey.includes('…'))
+    throw new CliError(
+      `${where} is a placeholder (it has "..."), not an API key`,
+      EXIT.auth,
+      "give the key itself: the vgl_ key npm start printed, or one made on the console's API keys page",
+    );
   if (!isSendableApiKey(apiKey))
     throw new CliError(
       `${where} is not an API key: it has a space, line break, control or non-ASCII character`,

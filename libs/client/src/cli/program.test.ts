@@ -445,6 +445,23 @@ describe('credentials', () => {
     expect(ran.requests).toEqual([]);
   });
 
+  it("refuse README's placeholder vgl_... (exit 3) without calling the API, saying to give the key npm start printed", async () => {
+    const login = await cli(['login', '--api-key', 'vgl_...', '--api-url', 'http://api.test'], async () =>
+      answer(401, { type: 'unauthorized', title: 'Missing or invalid API key', status: 401, detail: '' }),
+    );
+    const ls = await cli(['ls'], async () => answer(200, { items: [] }), { env: { VIGIL_API_KEY: 'vgl_...' } });
+
+    expect(login.code).toBe(3);
+    expect(login.stderr).toBe(
+      'vigil: --api-key is a placeholder (it has "..."), not an API key: ' +
+        "give the key itself: the vgl_ key npm start printed, or one made on the console's API keys page\n",
+    );
+    expect(login.requests).toEqual([]);
+    expect(ls.code).toBe(3);
+    expect(ls.stderr).toMatch(/^vigil: VIGIL_API_KEY is a placeholder/);
+    expect(ls.requests).toEqual([]);
+  });
+
   it('refuse such a key at login (exit 3) without showing it', async () => {
     const ran = await cli(['login', '--api-key', 'vgl_topsecret\nx', '--api-url', 'http://api.test'], async () =>
       answer(200, { items: [] }),
