@@ -15,6 +15,11 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+/** The package's own README (libs/client/README.md), which a reader of the package meets first. */
+const PACKAGE_README = readFileSync(join(ROOT, 'libs', 'client', 'README.md'), 'utf8');
+
+/** The ```ts blocks of `markdown`. */
+const tsBlocks = (markdown: string): string[] => [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
 
 const EXPRESS_TYPES = `
 declare module 'express' {
@@ -37,8 +42,7 @@ declare module 'express' {
 const examplesIn = (heading: string): string[] => {
   const start = README.indexOf(`\n## ${heading}\n`);
   const end = README.indexOf('\n## ', start + 1);
-  const section = README.slice(start, end === -1 ? undefined : end);
-  return [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+  return tsBlocks(README.slice(start, end === -1 ? undefined : end));
 };
 
 /**
@@ -120,6 +124,9 @@ const typeCheck = (() => {
           : '';
       sources[`example-${i}.ts`] = `${prelude}${code}\nexport {};\n`;
     });
+    tsBlocks(PACKAGE_README).forEach((code, i) => {
+      sources[`package-example-${i}.ts`] = `${code}\nexport {};\n`;
+    });
     for (const [name, code] of Object.entries(sources)) writeFileSync(join(dir, name), code);
     const program = ts.createProgram(
       Object.keys(sources).map((name) => join(dir, name)),
@@ -161,7 +168,7 @@ const typeCheck = (() => {
 
 /** Every error outside `file`s of the README's examples or MAYBE_UNDEFINED (the client's own source). */
 const elsewhere = (errors: Map<string, string[]>) =>
-  [...errors].filter(([file]) => !/^(example-\d+|maybe-undefined)\.ts$/.test(file));
+  [...errors].filter(([file]) => !/^((package-)?example-\d+|maybe-undefined)\.ts$/.test(file));
 
 describe("the README's client examples", () => {
   const examples = examplesIn('Use it from your code');
@@ -177,6 +184,16 @@ describe("the README's client examples", () => {
 
     expect(examples.flatMap((_, i) => errors.get(`example-${i}.ts`) ?? [])).toEqual([]);
     expect(elsewhere(errors)).toEqual([]);
+  }, 60_000);
+});
+
+describe("the package's own README (libs/client/README.md)", () => {
+  it('has its examples, a schedule and a verify, compile against the client as it is', () => {
+    const examples = tsBlocks(PACKAGE_README);
+    const errors = typeCheck();
+
+    expect(examples).toHaveLength(2);
+    expect(examples.flatMap((_, i) => errors.get(`package-example-${i}.ts`) ?? [])).toEqual([]);
   }, 60_000);
 });
 
