@@ -285,8 +285,26 @@ describe('a path no route has', () => {
     expect(await response.json()).toMatchObject({
       type: 'https://vigil.dev/problems/no-such-route',
       title: 'No such route',
-      detail: '/v1/v1/messages/msg_01JDX0000000000000000000AA is not a Vigil API route.',
+      detail:
+        '/v1/v1/messages/msg_01JDX0000000000000000000AA is not a Vigil API route (see the API reference, openapi.yaml).',
     });
+  });
+
+  it('names the route meant when the path lacks its /v1 (curl localhost:4000/messages), and cuts a long path', async () => {
+    const gateway = await startTestGateway();
+    const detailOf = async (path: string) =>
+      ((await (await fetch(`${gateway.url}${path}`)).json()) as { detail: string }).detail;
+
+    expect(await detailOf('/messages')).toBe(
+      '/messages is not a Vigil API route: its routes start with /v1 (/v1/messages).',
+    );
+    expect(await detailOf('/messages/msg_01JDX0000000000000000000AA/attempts')).toBe(
+      '/messages/msg_01JDX0000000000000000000AA/attempts is not a Vigil API route: its routes start with /v1 (/v1/messages/msg_01JDX0000000000000000000AA/attempts).',
+    );
+    expect(await detailOf('/')).toBe('/ is not a Vigil API route (see the API reference, openapi.yaml).');
+    expect(await detailOf(`/${'x'.repeat(5000)}`)).toBe(
+      `/${'x'.repeat(199)}… is not a Vigil API route (see the API reference, openapi.yaml).`,
+    );
   });
 });
 

@@ -194,6 +194,17 @@ export const gatewayPortFor = (host: string, port: number): Promise<number> =>
 
 export const startGateway = async (options: GatewayOptions): Promise<Gateway> => {
   const routes = API_ROUTES.map(compileRoute);
+  /**
+   * A path no route has: the one meant when it lacks the /v1 every route starts with
+   * (`curl localhost:4000/messages`), else where the routes are listed.
+   */
+  const noSuchRouteDetail = (pathname: string): string => {
+    const long = pathname.length > 200;
+    const shown = long ? `${pathname.slice(0, 200)}…` : pathname;
+    if (!long && !pathname.startsWith('/v1/') && matchRoute(routes, 'GET', `/v1${pathname}`).kind !== 'not-found')
+      return `${shown} is not a Vigil API route: its routes start with /v1 (/v1${pathname}).`;
+    return `${shown} is not a Vigil API route (see the API reference, openapi.yaml).`;
+  };
   const functionTimeoutMs = options.functionTimeoutMs ?? API_TIMEOUT_S * 1000;
   const limiter = new TenantRateLimiter();
   const auth = new AuthorizerCache(options);
@@ -211,10 +222,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     }
     const match = matchRoute(routes, req.method ?? '', url.pathname);
     if (match.kind === 'not-found') {
-      return send(
-        res,
-        problemResponse(PROBLEMS.noSuchRoute, requestId, { detail: `${url.pathname} is not a Vigil API route.` }),
-      );
+      return send(res, problemResponse(PROBLEMS.noSuchRoute, requestId, { detail: noSuchRouteDetail(url.pathname) }));
     }
     if (match.kind === 'malformed-path') {
       return send(
