@@ -585,6 +585,8 @@ export const readableIssue = (issue: z.core.$ZodRawIssue): string | undefined =>
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return 'is required';
+      // A text coerced to a number that is none (`VIGIL_PORT=abc`) arrives as NaN: "not a number" says nothing more.
+      if (Number.isNaN(issue.input)) return `must be ${expectedKind(String(issue.expected))}`;
       return `must be ${expectedKind(String(issue.expected))}, not ${kindOf(issue.input)}`;
     case 'too_small':
       return bounded(issue, issue.minimum, 'least');

@@ -1,6 +1,7 @@
 /** The local stack's own settings, read once from the environment (see README: Configuration). */
 import { resolve } from 'node:path';
 import { AUTHORIZATION_CACHE_S } from '@vigil/core/tenancy/session';
+import { readableIssue } from '@vigil/core/schemas';
 import { API_KEY_PATTERN } from '@vigil/core/tenancy/tenant';
 import { z } from 'zod';
 import { HELPER_THREAD_NICE } from './thread-priority';
@@ -54,7 +55,8 @@ export interface LocalConfig {
 }
 
 export const readLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConfig => {
-  const parsed = LocalEnv.safeParse(env);
+  // In the API's words for a request (VIGIL_WEB must be one of dev, start, off), not zod's.
+  const parsed = LocalEnv.safeParse(env, { error: readableIssue });
   if (!parsed.success) {
     throw new Error(
       `Invalid local stack configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
