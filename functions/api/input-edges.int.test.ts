@@ -3,7 +3,8 @@
  * dynalite, fauxqs and the scheduler emulator: size and header limits at create, batch and PATCH
  * with nothing stored; a batch whose write fails part-way is never delivered; idempotency keys
  * bound to one request, batches included, under concurrency; redeliver counted like a create, and
- * made once by its Idempotency-Key, as retry now is.
+ * made once by its Idempotency-Key, as retry now is; retry now of an attempt due already, its
+ * ticket lost, sends it at once, not at the sweep.
  * Every tenant here is new, so "nothing stored" is an empty listing.
  */
 import { request } from 'node:http';
@@ -17,12 +18,14 @@ import { documentClient } from '@vigil/aws/dynamo-document-client';
 import type { Message, MessageStore } from '@vigil/core';
 import {
   addApiKey,
+  enqueueTickets,
   ensureTenant,
   MAX_HEADER_BYTES,
   MAX_MESSAGE_BYTES,
   newApiKey,
   newTenantId,
   PLANS,
+  ticketFor,
   usageDate,
 } from '@vigil/core';
 import { handler as sweep } from '@vigil/functions/engine/sweep';
@@ -81,6 +84,24 @@ const waitForStatus = async (api: Api, id: string, status: string, timeoutMs = 1
     if (json.status === status) return json;
     if (Date.now() > until) throw new Error(`message ${id} is ${json.status}, not ${status}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+/**
+ * Once the message has failed `atLeast` attempts and waits to retry, its next attempt is moved
+ * 10 minutes out (a retrying message may be rescheduled between attempts; refused with 409 while
+ * an attempt is on its way), so nothing but a retry now makes one. Returns the message then.
+ */
+const parked = async (api: Api, id: string, atLeast: number) => {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const { json } = await api.get(`/v1/messages/${id}`);
+    if (json.status === 'retrying' && json.attempts >= atLeast) {
+      const moved = await api.patch(`/v1/messages/${id}`, { delay: 600 });
+      if (moved.status === 200) return moved.json;
+    }
+    if (Date.now() > until) throw new Error(`message ${id} is ${json.status} after ${json.attempts} attempts`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 };
 
@@ -858,23 +879,6 @@ describe('retry now, made once by its Idempotency-Key', () => {
     expect(created.status).toBe(201);
     return created.json.id as string;
   };
-  /**
-   * Once the message has failed `atLeast` attempts and waits to retry, its next attempt is moved
-   * 10 minutes out (a retrying message may be rescheduled between attempts; refused with 409 while
-   * an attempt is on its way), so nothing but a retry now makes one. Returns the message then.
-   */
-  const parked = async (api: Api, id: string, atLeast: number) => {
-    const until = Date.now() + 15_000;
-    for (;;) {
-      const { json } = await api.get(`/v1/messages/${id}`);
-      if (json.status === 'retrying' && json.attempts >= atLeast) {
-        const moved = await api.patch(`/v1/messages/${id}`, { delay: 600 });
-        if (moved.status === 200) return moved.json;
-      }
-      if (Date.now() > until) throw new Error(`message ${id} is ${json.status} after ${json.attempts} attempts`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
 
   it("makes no second attempt for a repeat whose first request's attempt already failed again: it answers 200 with the message", async () => {
     const { api } = await newTenant();
@@ -923,5 +927,88 @@ describe('retry now, made once by its Idempotency-Key', () => {
       expect([refused.status, refused.json.type]).toEqual([409, 'https://vigil.dev/problems/state-conflict']);
     }
     expect((await api.get(`/v1/messages/${created.json.id}`)).json).toMatchObject({ status: 'scheduled', attempts: 0 });
+  });
+});
+
+describe('retry now of an attempt due already, its ticket lost', () => {
+  /** Answers 503 on a path until it is opened, then 200. */
+  let flaky: Receiver;
+  const open = new Set<string>();
+  beforeAll(async () => {
+    flaky = await startReceiver({ respond: ({ path }) => (open.has(path) ? 200 : 503) });
+  });
+  const arrivalsOf = (path: string) => flaky.received.filter((r) => r.path === path);
+  afterAll(async () => {
+    await flaky?.stop();
+  });
+
+  /**
+   * A message whose first attempt failed, its next one due a second ago with no ticket for it on
+   * the queue: written as a change whose enqueue then failed leaves it (its version on, so the
+   * ticket of its parked attempt is stale), and placed in the pending index 10 minutes on, as the
+   * sweep places a message it sent a ticket for (that ticket lost too): so nothing but a retry now
+   * can send it within the test.
+   */
+  const dueWithoutTicket = async (tenantId: string, api: Api, path: string): Promise<Message> => {
+    const created = await api.post('/v1/messages', { url: `${flaky.url}${path}`, delay: 0 });
+    expect(created.status).toBe(201);
+    const waiting = await parked(api, created.json.id, 1);
+    open.add(path);
+    expect(arrivalsOf(path)).toHaveLength(waiting.attempts);
+    const { store } = stack.runtime.scheduling;
+    const current = (await store.get(tenantId, created.json.id))!;
+    const { bucketAt: _bucket, ...near } = current;
+    const lost: Message = { ...near, dueAt: Date.now() - 1_000, version: current.version + 1 };
+    expect(await store.save(lost, current.version)).toBe(true);
+    const ref = { tenantId, messageId: lost.id, version: lost.version, status: lost.status, dueAt: lost.dueAt };
+    expect(await store.deferPending(ref, Date.now() + 600_000)).toBe(true);
+    return lost;
+  };
+
+  it.each([
+    ['without a key', undefined],
+    ['with a key, as @vigil/client sends it', 'lost-ticket'],
+  ])('%s: the attempt is sent now, not left to the sweep, and once', async (_, key) => {
+    const { tenantId, api } = await newTenant();
+    const path = `/lost-ticket-${key ?? 'none'}`;
+    const lost = await dueWithoutTicket(tenantId, api, path);
+
+    const retried = await api.post(`/v1/messages/${lost.id}/retry`, undefined, key ? { 'idempotency-key': key } : {});
+
+    // Answered as before: 202, the message due as it was, nothing moved.
+    expect(retried.status).toBe(202);
+    expect(retried.json.nextAttemptAt).toBe(new Date(lost.dueAt).toISOString());
+    // Its next attempt comes (the sweep would not look for it for 10 minutes).
+    const tried = lost.attempts.length;
+    await flaky.waitFor(() => arrivalsOf(path).length > tried, 10_000);
+    const delivered = await waitForStatus(api, lost.id, 'delivered');
+    expect(delivered.attempts).toBe(tried + 1);
+    // With a key, its repeat answers 200 with the message as it is, and sends nothing more.
+    if (key) {
+      const repeat = await api.post(`/v1/messages/${lost.id}/retry`, undefined, { 'idempotency-key': key });
+      expect([repeat.status, repeat.json.status]).toEqual([200, 'delivered']);
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(arrivalsOf(path)).toHaveLength(tried + 1);
+  });
+
+  it('makes one attempt where its own ticket was on its way too: both tickets are taken for it once', async () => {
+    const { tenantId, api } = await newTenant();
+    const path = '/lost-ticket-found';
+    const lost = await dueWithoutTicket(tenantId, api, path);
+
+    // Its own ticket goes after all (as a slow enqueue would), and retry now sends another beside it.
+    await enqueueTickets(stack.runtime.scheduling, [ticketFor(lost)]);
+    const retried = await api.post(`/v1/messages/${lost.id}/retry`, undefined, { 'idempotency-key': 'both' });
+    expect(retried.status).toBe(202);
+
+    await waitForStatus(api, lost.id, 'delivered');
+    await new Promise((r) => setTimeout(r, 1_500));
+    const tried = lost.attempts.length;
+    expect(arrivalsOf(path)).toHaveLength(tried + 1);
+    const attempts = await api.get(`/v1/messages/${lost.id}/attempts`);
+    expect(attempts.json.items.map((a: { n: number }) => a.n)).toEqual(
+      Array.from({ length: tried + 1 }, (_, i) => i + 1),
+    );
   });
 });

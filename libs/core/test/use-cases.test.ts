@@ -342,7 +342,7 @@ describe('retrying now', () => {
     expect(store.messages.get(message.id)!).toMatchObject({ status: 'delivered', roundStart: 0 });
   });
 
-  it('refuses a message that is not retrying, and leaves one already due as it is', async () => {
+  it('refuses a message that is not retrying, and leaves one already due as it is, handing it to a worker again', async () => {
     const { deps, worker, clock, queue, store } = setup([{ statusCode: 503 }]);
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 1 }));
     await expect(retryMessageNow(deps, TENANT, message.id)).rejects.toThrow(MessageStateConflictError);
@@ -351,8 +351,19 @@ describe('retrying now', () => {
     const waiting = store.messages.get(message.id)!;
     clock.set(waiting.dueAt + 5);
     const sent = queue.sent.length;
+    const writes = store.writes.length;
     expect(await retryMessageNow(deps, TENANT, message.id)).toEqual(waiting);
-    expect(queue.sent).toHaveLength(sent);
+    // Nothing written; the ticket its backoff sent may be lost, so another, at its version, goes at
+    // once on the prompt queue, as the engine would send one due now.
+    expect(store.writes).toHaveLength(writes);
+    expect(store.messages.get(message.id)).toEqual(waiting);
+    expect(queue.sent.slice(sent)).toEqual([
+      {
+        ticket: { tenantId: TENANT, messageId: message.id, version: waiting.version, dueAt: waiting.dueAt },
+        delaySeconds: 0,
+        prompt: true,
+      },
+    ]);
   });
 });
 

@@ -418,7 +418,9 @@ export interface paths {
          *     instead of when its backoff, or the receiver's `Retry-After`, said: for when you know the
          *     receiver is back. It stays in the same round with the same retry budget, and is not
          *     counted again in usage (each attempt is counted as it is made). A message already due
-         *     is left as it is. Takes no request body. The response leaves out `body`.
+         *     is left as it is and handed to a worker now (a repeat with its key too, while that attempt
+         *     is due and not yet being made): one attempt, never two. Takes no request body. The
+         *     response leaves out `body`.
          *
          *     Send an `Idempotency-Key` to make a repeat of this call safe (after a timeout, say): the
          *     key binds the message and the attempt this request makes now, its next one. The same

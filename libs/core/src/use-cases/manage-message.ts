@@ -23,7 +23,7 @@ import { requestFingerprint } from '../request-fingerprint';
 import { retentionMs, withRetention } from '../retention';
 import { countAgainstQuota, NO_RESERVATION, roundOf, scheduledUsage, withReleaseOnFailure } from '../usage';
 import type { SchedulingDeps } from './deps';
-import { dispatchMessages } from './dispatch';
+import { dispatchMessages, enqueueTickets, ticketFor } from './dispatch';
 import { encodeBody, resolveSendAt } from './schedule-message';
 import { runIdempotently } from './idempotent-request';
 
@@ -211,18 +211,42 @@ const cancelWaiting = (deps: SchedulingDeps, tenantId: string, messageId: string
 /**
  * A retrying message's next attempt is made now instead of when its backoff (or the receiver's
  * Retry-After) said: for when the receiver is known to be back. Same round, same retry budget; a
- * message already due is left as it is.
+ * message already due is left as it is, and handed to a worker again (`sendDueAgain`).
  */
-export const retryMessageNow = (deps: SchedulingDeps, tenantId: string, messageId: string) =>
-  changedMessage(
-    changeMessage(deps, tenantId, messageId, (current, now) => {
-      assertCanRetryNow(current);
-      if (current.dueAt <= now) return 'unchanged';
-      // A new due time: the ticket in flight (or the bucket entry) goes stale with the version, re-dispatch.
-      const next: Message = { ...current, dueAt: now };
-      return { next: placeMessage(next, now, deps.settings, 'retry'), dispatch: true };
-    }),
-  );
+export const retryMessageNow = async (deps: SchedulingDeps, tenantId: string, messageId: string) => {
+  const { message, changed } = await changeMessage(deps, tenantId, messageId, (current, now) => {
+    assertCanRetryNow(current);
+    if (current.dueAt <= now) return 'unchanged';
+    // A new due time: the ticket in flight (or the bucket entry) goes stale with the version, re-dispatch.
+    const next: Message = { ...current, dueAt: now };
+    return { next: placeMessage(next, now, deps.settings, 'retry'), dispatch: true };
+  });
+  if (!changed) await sendDueAgain(deps, message);
+  return message;
+};
+
+/**
+ * Sends a ticket for a `retrying` message that is due and not yet taken, at its version and due
+ * time, as the engine's scheduling and the sweep send one (`enqueueTickets`: due now, so on the
+ * prompt queue at no delay): its own ticket may be lost (an enqueue that failed after its write),
+ * and the sweep would find it only a minute or two later, though a retry now asks for it now. A
+ * ticket still on its way makes this one a duplicate, which is harmless: the worker's take is
+ * conditional on the version and a waiting status, so one ticket takes it and the other is
+ * skipped; nothing is written, no attempt or retry is spent. A failed enqueue is logged, and the
+ * sweep stays the net.
+ */
+const sendDueAgain = async (deps: SchedulingDeps, message: Message): Promise<void> => {
+  if (message.status !== 'retrying' || message.dueAt > deps.clock.now()) return;
+  try {
+    await enqueueTickets(deps, [ticketFor(message)]);
+  } catch (error) {
+    deps.log.error('a due message could not be handed to a worker again; the sweep will re-enqueue it', {
+      tenantId: message.tenantId,
+      messageId: message.id,
+      error: String(error),
+    });
+  }
+};
 
 /**
  * A delivered or failed message goes out again now, with a fresh retry budget, and no longer
@@ -267,6 +291,11 @@ interface MessageStepCommand {
   started(message: Message, n: number): boolean;
   /** Starts the step: the command itself, which checks the message's state. */
   run(): Promise<Message>;
+  /**
+   * What a request that finds its step started, and so does not run the command, does for it: a
+   * retry now hands a due attempt to a worker again, whose ticket may be lost. Writes nothing.
+   */
+  resume?(message: Message): Promise<void>;
 }
 
 /**
@@ -295,6 +324,11 @@ const runMessageCommandIdempotently = async (
     const message = await deps.store.get(tenantId, messageId);
     return message && command.started(message, stepOfRef(bound)) ? message : undefined;
   };
+  let ran = false;
+  const run = () => {
+    ran = true;
+    return command.run();
+  };
   const { results, created } = await runIdempotently(
     deps,
     tenantId,
@@ -303,10 +337,14 @@ const runMessageCommandIdempotently = async (
     {
       load: (refs) => Promise.all(refs.map(started)),
       // The step the key is bound to: started now, or found started meanwhile.
-      write: async ([bound], stored) => [stored[0] ?? (await started(bound as string)) ?? (await command.run())],
+      write: async ([bound], stored) => [stored[0] ?? (await started(bound as string)) ?? (await run())],
     },
   );
-  return { message: results[0] as Message, created };
+  const message = results[0] as Message;
+  // Found started (by this key's first request, or by whoever): what the key binds and answers is
+  // as it was; the step is only helped on its way.
+  if (!ran) await command.resume?.(message);
+  return { message, created };
 };
 
 /** A command on one message that takes an Idempotency-Key (redeliver, retry now), as the API's routes call it. */
@@ -345,6 +383,9 @@ export const redeliverMessageIdempotently = keyedMessageCommand((deps, tenantId,
  * repeat must not find it as its own). A repeat answers with the message, and moves nothing, once
  * that attempt is made or under way (being delivered, or due): so a repeat whose first request's
  * attempt has already failed again does not make one more attempt, or use one more of the budget.
+ * An attempt found due and not yet taken (by a repeat, or by a first request that finds the message
+ * due already) is handed to a worker again (`sendDueAgain`), its ticket may be lost: the take lets
+ * one ticket have it, so a duplicate makes no second attempt.
  */
 export const retryMessageNowIdempotently = keyedMessageCommand((deps, tenantId, messageId) => ({
   route: 'POST /v1/messages/{messageId}/retry',
@@ -358,6 +399,8 @@ export const retryMessageNowIdempotently = keyedMessageCommand((deps, tenantId, 
     return last === attempt - 1 && underWay;
   },
   run: () => retryMessageNow(deps, tenantId, messageId),
+  // An attempt found due is handed to a worker again, as a first request's retry now does.
+  resume: (message) => sendDueAgain(deps, message),
 }));
 
 const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string, by?: BulkRedeliver) =>
