@@ -350,6 +350,81 @@ describe('the delivery worker and flow control', () => {
     expect(limiter.keys.get(`${TENANT}/k`)!.leases).toEqual({});
   });
 
+  it('hands a message back at once when the end of its wait lands and its answer is lost: not left delivering until its lease ends', async () => {
+    // Prepare: a rate slot 3 s out (the wait is marked at once); the end of the wait lands, but its
+    // answer is lost (the store client gave up after the write was applied).
+    const { deps, limiter, deliverLatest, store, sender, queue, clock } = setup();
+    const message = await slotted({ deps, limiter }, 5, 3_000);
+    const endWait = store.endWaitForTurn.bind(store);
+    store.endWaitForTurn = async (m) => {
+      await endWait(m);
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    };
+
+    // Act
+    const callsBefore = store.calls;
+    const outcome = await deliverLatest();
+
+    // Assess: nothing sent, and the message is waiting again (not `delivering` under a lease the
+    // sweep ends a minute or two later), due a second on, its take not counted towards poison, a
+    // ticket for it on the queue; so a cancel is accepted meanwhile.
+    expect(outcome).toBe('held');
+    expect(sender.requests).toHaveLength(0);
+    const held = store.messages.get(message.id)!;
+    expect(held).toMatchObject({ status: 'queued', dueAt: clock.now() + 1_000, flowHeldFrom: message.dueAt });
+    expect(held).not.toHaveProperty('leaseUntil');
+    expect(held).not.toHaveProperty('takes');
+    expect(queue.sent.at(-1)!.ticket).toMatchObject({ messageId: message.id, version: held.version });
+    // The hand-back's write made at once, over the end of the wait it found by one read (this path's only).
+    expect(store.writes.map((w) => w.op)).toEqual(['insert', 'take', 'mark-waiting', 'end-waiting', 'save']);
+    expect(store.calls - callsBefore).toBe(5);
+    expect((await cancelMessage(deps, TENANT, message.id, 'free')).status).toBe('cancelled');
+  });
+
+  it('leaves a cancel that came before an end of wait whose write threw as it is: cancelled, nothing sent', async () => {
+    // Prepare: the end of the wait does not land (a cancel came first, through the mark) and throws.
+    const { deps, limiter, deliverLatest, store, sender } = setup();
+    const message = await slotted({ deps, limiter }, 5, 3_000);
+    const answers: unknown[] = [];
+    store.endWaitForTurn = async () => {
+      answers.push(await cancelMessage(deps, TENANT, message.id, 'free'));
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    };
+
+    // Act
+    const outcome = await deliverLatest();
+
+    // Assess: the message one version on is the cancel's, not the end of the wait's: no hand-back over it.
+    expect(answers).toEqual([expect.objectContaining({ status: 'cancelled' })]);
+    expect(outcome).toBe('skipped');
+    expect(sender.requests).toHaveLength(0);
+    expect(store.messages.get(message.id)).toMatchObject({ status: 'cancelled', attempts: [] });
+  });
+
+  it('sends a message handed back so once its next ticket comes, its lateness counted from when it was first due', async () => {
+    const { deps, limiter, deliverLatest, store, sender } = setup();
+    const message = await slotted({ deps, limiter }, 5, 3_000);
+    const endWait = store.endWaitForTurn.bind(store);
+    let lost = true;
+    store.endWaitForTurn = async (m) => {
+      const ended = await endWait(m);
+      if (lost) {
+        lost = false;
+        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+      }
+      return ended;
+    };
+
+    expect(await deliverLatest()).toBe('held');
+    expect(await deliverLatest()).toBe('delivered');
+
+    expect(sender.requests).toHaveLength(1);
+    const done = store.messages.get(message.id)!;
+    expect(done.attempts).toHaveLength(1);
+    expect(done.attempts[0]).toMatchObject({ latenessReason: 'flow-control' });
+    expect(done.attempts[0]!.latenessMs).toBe(sender.requests[0]!.at - message.dueAt);
+  });
+
   it('refuses a cancel before the wait is marked and once it has ended: what may be on the wire is not cancelled', async () => {
     const { deps, limiter, deliverLatest, store, sender } = setup();
     const message = await fullKey({ deps, limiter });

@@ -385,11 +385,32 @@ export class DeliveryWorker {
       log.info('cancelled (or taken by another worker) while it waited for its flow key turn; not sent', fields);
       return { outcome: 'skipped' };
     }
-    // Unknown whether it landed: the hand-back's write is conditional on the take's version, so a
-    // cancel (or that write, had it landed) wins and nothing is sent twice.
+    // Unknown whether it landed: the hand-back's write is conditional on the version the message is
+    // found at, so a cancel (or another worker's take) wins and nothing is sent twice; should the
+    // end of the wait have landed, the hand-back is made over it, not refused by its version.
+    const found = await this.endOfWaitFound(message);
     return {
-      outcome: await this.holdBack(message, message.flowControl, clock.now() + FLOW_UNANSWERED_RETRY_MS, keepMs),
+      outcome: await this.holdBack(found, message.flowControl, clock.now() + FLOW_UNANSWERED_RETRY_MS, keepMs),
     };
+  }
+
+  /**
+   * The taken message as the end of its wait left it, when that write threw (it may have landed,
+   * its answer lost): read back, it is one version on, still this take's (`delivering` under the
+   * same lease and count of takes) and no longer marked, if it landed; then the hand-back is made
+   * at that version, where one at the take's was refused and left the message `delivering`, not
+   * cancellable, until the sweep took it again once its lease ended (a minute or two). Otherwise,
+   * or if the read fails, the message as taken. One read, on this rare path only.
+   */
+  private async endOfWaitFound(message: Message): Promise<Message> {
+    const current = await this.deps.store.get(message.tenantId, message.id).catch(() => undefined);
+    const landed =
+      current?.status === 'delivering' &&
+      current.version === message.version + 1 &&
+      current.takes === message.takes &&
+      current.leaseUntil === message.leaseUntil &&
+      current.flowWaitingSince === undefined;
+    return landed ? { ...message, version: message.version + 1 } : message;
   }
 
   /**
