@@ -8,6 +8,7 @@ import {
   attemptSummary,
   DAY_MS,
   derivedMessageId,
+  EARLIER_REQUESTS_BUDGET_BYTES,
   FLOW_HOLD_PER_TAKE_MS,
   headerBytes,
   LEGACY_SEND_WINDOW_MS,
@@ -18,6 +19,7 @@ import {
   MessageAlreadyExistsError,
   messageBytes,
   RESPONSE_HEADERS_MAX_BYTES,
+  withEarlierRequests,
 } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
@@ -91,7 +93,31 @@ const largestMessage = (): Message => {
   });
   expect(headerBytes(m.headers)).toBe(MAX_HEADER_BYTES);
   expect(messageBytes(m)).toBe(MAX_MESSAGE_BYTES);
-  return m;
+  return { ...m, earlierRequests: fullestEarlierRequests(m) };
+};
+
+/**
+ * The most a message keeps of the requests its attempts were sent with before it was changed
+ * (earlier-requests.ts): 50 attempts, each followed by a PATCH of its URL (2,048 characters of
+ * three-byte UTF-8), method, headers and body: at its byte budget.
+ */
+const fullestEarlierRequests = (m: Message) => {
+  let current: Message = { ...m, attempts: [] };
+  for (let n = 1; n <= 50; n += 1) {
+    const url = `https://example.com/${n}/${'€'.repeat(2048 - 24)}`;
+    const sent = { ...current, attempts: [...current.attempts, { ...largestAttempt(n), round: 0 }] };
+    current = withEarlierRequests(sent, {
+      ...sent,
+      url,
+      method: n % 2 ? 'PUT' : 'POST',
+      headers: { 'x-n': String(n) },
+      body: String(n),
+    });
+  }
+  const list = current.earlierRequests!;
+  expect(list).toHaveLength(50);
+  expect(Buffer.byteLength(JSON.stringify(list))).toBeGreaterThan(EARLIER_REQUESTS_BUDGET_BYTES - 2048);
+  return list;
 };
 
 /**
@@ -412,7 +438,7 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
   });
 
   it.runIf(available)(
-    'keeps the largest message with the longest attempt history under 400 KB: records and the failure write fit',
+    'keeps the largest message with the longest attempt history and the most kept of earlier requests under 400 KB: records and the failure write fit',
     async () => {
       const m = largestMessage();
       await store.insert(m);

@@ -2,6 +2,7 @@ export * from './backoff';
 export * from './bulk-jobs';
 export * from './clock';
 export * from './delivery-request';
+export * from './earlier-requests';
 export * from './delivery-target';
 export * from './errors';
 export * from './problems';

@@ -1,6 +1,8 @@
 /** How a stored message is shown through the API (`MessageOut` in openapi.yaml). */
 
 import { sentHeadersByAttempt } from './delivery-request';
+import type { AttemptRequest } from './earlier-requests';
+import { attemptRequests } from './earlier-requests';
 import { parseExactJson } from './exact-json';
 import { readJsonText } from './json-text';
 import { isWaitingForTurn, WAITING_STATUSES } from './lifecycle';
@@ -9,10 +11,12 @@ import type {
   Attempt,
   CallbackRef,
   FailureReason,
+  HttpMethod,
   Message,
   MessageCallback,
   MessageOrigin,
   MessageStatus,
+  RequestPart,
 } from './message';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -122,16 +126,28 @@ export const toMessageOut = (
 
 /**
  * `AttemptOut` in openapi.yaml: an attempt as stored, but for its sent facts, which the attempt
- * list turns into the headers it sent.
+ * list turns into the headers it sent, and with, in the attempt list, the URL and method it was
+ * sent with and what of its request differs from the message now (earlier-requests.ts).
  */
 export type AttemptOut = Omit<Attempt, 'sent'> & {
   /** Every header the request carried, as the receiver got it (the signature masked). */
   sentHeaders?: Record<string, string>;
+  /** The URL it was sent to (absent once a change left only its digest). */
+  url?: string;
+  method?: HttpMethod;
+  /** The parts of its request a change of the message has made differ from the message's since. */
+  differs?: RequestPart[];
 };
 
-const attemptOut = (attempt: Attempt, sentHeaders?: Record<string, string>): AttemptOut => {
+const attemptOut = (attempt: Attempt, sentHeaders?: Record<string, string>, request?: AttemptRequest): AttemptOut => {
   const { sent: _sent, ...rest } = attempt;
-  return sentHeaders === undefined ? rest : { ...rest, sentHeaders };
+  return {
+    ...rest,
+    ...(request?.url !== undefined && { url: request.url }),
+    ...(request && { method: request.method }),
+    ...(request && request.differs.length > 0 && { differs: request.differs }),
+    ...(sentHeaders !== undefined && { sentHeaders }),
+  };
 };
 
 /** `AttemptList` in openapi.yaml: the kept attempts, how many earlier ones were dropped, and why it failed. */
@@ -144,8 +160,9 @@ export interface AttemptListOut {
 
 export const toAttemptList = (message: Message): AttemptListOut => {
   const sentHeaders = sentHeadersByAttempt(message, message.attempts);
+  const requests = attemptRequests(message, message.attempts);
   return {
-    items: message.attempts.map((attempt) => attemptOut(attempt, sentHeaders.get(attempt.n))),
+    items: message.attempts.map((attempt) => attemptOut(attempt, sentHeaders.get(attempt.n), requests.get(attempt.n))),
     omitted: Math.max(0, (message.attempts[0]?.n ?? 1) - 1),
     ...(message.failureReason && { failureReason: message.failureReason }),
   };

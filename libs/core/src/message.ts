@@ -106,6 +106,30 @@ export interface SentFacts {
   digest: string;
 }
 
+/** The parts of a message's request a PATCH can change after an attempt was sent (earlier-requests.ts). */
+export const REQUEST_PARTS = ['url', 'method', 'headers', 'body'] as const;
+export type RequestPart = (typeof REQUEST_PARTS)[number];
+
+/**
+ * One change of a message's request after attempts were sent: what those attempts were sent with
+ * that the change replaced. A part set here covers the attempts numbered up to `upTo` that no
+ * earlier entry (a smaller `upTo`) setting the same part covers; a part no entry covers for an
+ * attempt is the message's own. Entries are kept in the order of `upTo`, each `upTo` once.
+ */
+export interface EarlierRequest {
+  /** The number of the last attempt made before the change. */
+  upTo: number;
+  /** The URL those attempts were sent to. */
+  url?: string;
+  /** The URL's digest, in place of `url` once its text no longer fits the list's bound. */
+  urlDigest?: string;
+  method?: HttpMethod;
+  /** A digest of the message's own headers they carried (names, values and order). */
+  headers?: string;
+  /** A digest of the body they carried, with its kind. */
+  body?: string;
+}
+
 export const LATENESS_REASONS = ['flow-control'] as const;
 export type LatenessReason = (typeof LATENESS_REASONS)[number];
 
@@ -203,6 +227,12 @@ export interface Message {
    */
   flowWaitingSince?: number;
   attempts: Attempt[];
+  /**
+   * What the attempts made before a change of the message (a PATCH of its url, method, headers or
+   * body) were sent with, where the change replaced it (earlier-requests.ts): absent until such a
+   * change follows an attempt, so an attempt no entry covers went to the message as it is.
+   */
+  earlierRequests?: EarlierRequest[];
   /** Far path only: the start of the minute bucket whose timer promotes it (epoch ms). */
   bucketAt?: number;
   /** Attempts numbered up to this belong to an earlier round (a redeliver starts a new round). */

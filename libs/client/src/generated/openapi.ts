@@ -1445,6 +1445,24 @@ export interface components {
             /** @description Which delivery of the message the attempt belongs to: 0 for the first, 1 after the first redeliver, and so on (absent on attempts recorded before Vigil kept it). */
             round?: number | undefined;
             /**
+             * @description The URL the request was sent to: the message's own, or, for an attempt sent before a `PATCH` changed the message's `url`, the one it had then (`differs` then names `url`). Only in the attempt list. Absent only when the message's URL was changed so many times (each after new attempts, with URLs of up to 2,048 characters) that the oldest no longer fit the 12 KiB Vigil keeps of them: `differs` still says whether it differs.
+             * @example https://example.com/webhooks/orders
+             */
+            url?: string | undefined;
+            /**
+             * @description The HTTP method the request was sent with: the message's own, or the one it had when the attempt was sent. Only in the attempt list.
+             * @enum {string}
+             */
+            method?: ("POST" | "PUT" | "PATCH") | undefined;
+            /**
+             * @description What of the attempt's request differs from the message as it is now, because a `PATCH` changed it after the attempt was sent: its `url` and `method` (the attempt's are in `url` and `method`), the message's own `headers`, its `body`. Absent when the attempt was sent as the message is now (a change undone since counts as none). Only in the attempt list. Changes made before 2026-12-07 were not kept: an attempt sent before one of them reads as sent to the message as it is (without `sentHeaders`, which Vigil cannot derive for it).
+             * @example [
+             *       "url",
+             *       "body"
+             *     ]
+             */
+            differs?: ("url" | "method" | "headers" | "body")[] | undefined;
+            /**
              * @description Every header the request carried, as the endpoint received it: the message's own headers, `content-type`, `content-length`, `user-agent`, the Standard Webhooks headers (`webhook-signature` masked to its first characters, `v1,K5oZ…`), Vigil's `vigil-*` headers, and the `host` and `connection` headers of Vigil's HTTP client (with an `authorization: Basic …` from a user and password in the URL, unless the message sets its own, and `content-length: 0` for a message without a body). Only in the attempt list, and only while the message still describes that request: absent for an attempt made before the message's URL, method, headers, body or send time were changed, for one recorded by a failure write (`record-failed`), and for attempts recorded before Vigil kept what it needs to tell.
              * @example {
              *       "content-type": "application/json",

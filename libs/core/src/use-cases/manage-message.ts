@@ -1,6 +1,7 @@
 /** Reading and changing one tenant's messages: get, list, patch, cancel, redeliver. */
 import type { BackoffPolicy } from '../backoff';
 import { retryDelayMs } from '../backoff';
+import { withEarlierRequests } from '../earlier-requests';
 import { ConcurrentChangeError, MessageNotFoundError, ValidationError } from '../errors';
 import {
   assertCanCancel,
@@ -155,6 +156,8 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
           dueAt: Math.max(resolved.sendAt, now),
         };
       }
+      // The attempts sent before keep what this change replaces of their request (earlier-requests.ts).
+      next = withEarlierRequests(current, next);
       // The version changeMessage bumps makes the ticket in flight stale: re-dispatch.
       return {
         next: placeMessage(next, now, deps.settings, current.status === 'retrying' ? 'retry' : 'fresh'),
