@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   attemptOutcome,
+  attemptRequestText,
   DEFAULT_TEST_PAYLOAD,
   duration,
   everyDay,
@@ -385,6 +386,24 @@ describe('web app formatting', () => {
       detail,
     });
     expect(failureReasonText({ code: 'record-failed', detail: 'x' }).title).toMatch(/could not be recorded/);
+  });
+
+  it('says where an attempt sent before a change went, and what of its request differs', () => {
+    expect(attemptRequestText({ url: 'https://a.example/x', method: 'POST' })).toBeUndefined();
+    expect(
+      attemptRequestText({ url: 'https://ops:pw@a.example/x', method: 'PUT', differs: ['url', 'method', 'body'] }),
+    ).toEqual({
+      sentTo: `PUT ${maskedUrl('https://ops:pw@a.example/x')}`,
+      note: "Sent before the message was changed: its address, method and body differ from the message's now.",
+    });
+    // Only the headers changed: it went where the message goes, so no address is repeated.
+    expect(attemptRequestText({ url: 'https://a.example/x', method: 'POST', differs: ['headers'] })).toEqual({
+      note: "Sent before the message was changed: its headers differ from the message's now.",
+    });
+    // An address Vigil kept only the digest of.
+    expect(attemptRequestText({ method: 'POST', differs: ['url'] })?.sentTo).toBe(
+      'POST an address Vigil no longer keeps (the message was changed many times since)',
+    );
   });
 
   it('says how an attempt ended in a few words', () => {

@@ -485,6 +485,41 @@ export const targetText = (message: { method: string; url: string }): string => 
   return `${message.method} ${written ?? message.url}`;
 };
 
+/** The parts of a request an attempt's `differs` names, in words. */
+const REQUEST_PART_WORDS: Record<string, string> = {
+  url: 'address',
+  method: 'method',
+  headers: 'headers',
+  body: 'body',
+};
+
+/**
+ * What an attempt sent before the message was changed says of it, for its place in the attempt
+ * list: where it went (`sentTo`, its method and address, masked as the page masks the message's),
+ * when the address or the method differ from the message's now, and which parts of its request
+ * differ (`note`); undefined for an attempt sent as the message is now.
+ */
+export const attemptRequestText = (attempt: {
+  url?: string;
+  method?: string;
+  differs?: readonly string[];
+}): { sentTo?: string; note: string } | undefined => {
+  const differs = attempt.differs ?? [];
+  if (differs.length === 0) return undefined;
+  const parts = differs.map((part) => REQUEST_PART_WORDS[part] ?? part);
+  const listed = parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+  const moved = differs.includes('url') || differs.includes('method');
+  const sentTo = !moved
+    ? undefined
+    : attempt.url === undefined
+      ? `${attempt.method ?? ''} an address Vigil no longer keeps (the message was changed many times since)`.trim()
+      : `${attempt.method ?? ''} ${maskedUrl(attempt.url)}`.trim();
+  return {
+    ...(sentTo !== undefined && { sentTo }),
+    note: `Sent before the message was changed: its ${listed} ${parts.length === 1 && parts[0] !== 'headers' ? 'differs' : 'differ'} from the message's now.`,
+  };
+};
+
 /**
  * Data a server action hands the browser, as React can carry it: plain objects only, so a body's
  * number kept as written (a LosslessNumber, a class) goes as its digits, a string.

@@ -186,3 +186,75 @@ describe('the message page, read again while its message waits', () => {
     expect(await timesHanded(id, '{"done":true}', true)).toBe(1);
   });
 });
+
+describe('the attempts of a message changed between them', () => {
+  const OLD = 'https://old.example.com/orders?token=s3cr3t';
+  const NEW = 'https://new.example.com/orders';
+  const sentHeaders = { 'content-type': 'application/json', 'vigil-attempt': '2', host: 'new.example.com' };
+  const first = {
+    n: 1,
+    startedAt: '2026-12-07T09:00:00.005Z',
+    statusCode: 500,
+    durationMs: 3,
+    latenessMs: 5,
+    url: OLD,
+    method: 'POST',
+    differs: ['url', 'body'],
+  };
+  const second = {
+    n: 2,
+    startedAt: '2026-12-07T09:01:00.005Z',
+    statusCode: 200,
+    durationMs: 3,
+    latenessMs: 5,
+    url: NEW,
+    method: 'POST',
+    sentHeaders,
+  };
+  const changed = (id: string, fields: Record<string, unknown>) =>
+    waiting(id, { url: NEW, updatedAt: '2026-12-07T09:00:30.000Z', ...fields });
+
+  it('shows where an attempt sent before the change went, and what of it differs, but not on the one after', async () => {
+    const id = 'msg_01JF0000000000000000000PC1';
+    api.message = changed(id, {
+      status: 'delivered',
+      deliveredAt: '2026-12-07T09:01:00.010Z',
+      attempts: 2,
+      lastAttempt: second,
+    });
+    api.bodyText = '{"v":2}';
+    api.attempts = { items: [first, second], omitted: 0 };
+    const html = await render(id);
+
+    const attempt = (n: number) =>
+      html.slice(
+        html.indexOf(`data-testid="attempt-${n}"`),
+        html.indexOf('</li>', html.indexOf(`data-testid="attempt-${n}"`)),
+      );
+    // The old address, its credential masked as the message's own would be.
+    expect(attempt(1)).toContain('Sent to <span class="vigil-mono">POST https://old.example.com/orders?token=');
+    expect(attempt(1)).not.toContain('s3cr3t');
+    expect(attempt(1)).toContain('its address and body differ from the message&#x27;s now');
+    expect(attempt(2)).not.toContain('Sent to');
+    expect(attempt(2)).not.toContain('data-testid="attempt-request-2"');
+    // The curl command is the request of the attempt the message still describes.
+    expect(html).toContain('sends the request of attempt #2 again');
+  });
+
+  it('never offers the curl command as the request of an attempt sent before a change', async () => {
+    const id = 'msg_01JF0000000000000000000PC2';
+    // A message's answer as a reader might get it: the attempt's headers derived, but the request changed since.
+    api.message = changed(id, {
+      status: 'retrying',
+      attempts: 1,
+      nextAttemptAt: '2026-12-07T09:05:00.000Z',
+      lastAttempt: first,
+    });
+    api.bodyText = '{"v":2}';
+    api.attempts = { items: [{ ...first, sentHeaders: { ...sentHeaders, 'vigil-attempt': '1' } }], omitted: 0 };
+    const html = await render(id);
+
+    expect(html).not.toContain('sends the request of attempt #1');
+    expect(html).toContain('sends the request Vigil will send');
+  });
+});

@@ -23,6 +23,7 @@ import { bodyDigest, KeptMessageParts, readMessageWithParts } from '@/lib/messag
 import { decodedPathSegment } from '@/lib/paths';
 import {
   attemptOutcome,
+  attemptRequestText,
   duration,
   localTimeText,
   maskedHeaderValue,
@@ -78,8 +79,9 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
     ...(bodyInAnswer({ documentLoad, live }) && { text: sentBody.text }),
   };
   const redeliveries = redeliveryStarts(attempts, message.maxAttempts, omitted);
-  // The latest attempt whose headers the API could derive: the curl command sends what it sent.
-  const lastSent = attempts.findLast((a) => a.sentHeaders !== undefined);
+  // The latest attempt whose request the message still describes (its headers derived, nothing of it
+  // changed since): the curl command sends what it sent. One sent before a change is never offered so.
+  const lastSent = attempts.findLast((a) => a.sentHeaders !== undefined && a.differs === undefined);
   const curlHead = webhookCurlHead({ ...message, bodyKind: sentBody?.kind }, lastSent?.sentHeaders);
   const deliveredAfter =
     message.deliveredAt === undefined ? undefined : Date.parse(message.deliveredAt) - Date.parse(message.sendAt);
@@ -326,6 +328,7 @@ function AttemptItem({ attempt, redelivery }: { attempt: Attempt; redelivery: bo
   const ok = attempt.statusCode !== undefined && attempt.statusCode >= 200 && attempt.statusCode < 300;
   const color = ok ? 'var(--grass-9)' : attempt.statusCode === undefined ? 'var(--red-9)' : 'var(--amber-9)';
   const response = attempt.responseHeaders ? Object.keys(attempt.responseHeaders).length : 0;
+  const request = attemptRequestText(attempt);
   return (
     <li style={{ ['--timeline-dot' as string]: color }} data-testid={`attempt-${attempt.n}`}>
       <Flex direction="column" gap="1">
@@ -351,6 +354,20 @@ function AttemptItem({ attempt, redelivery }: { attempt: Attempt; redelivery: bo
         <Text size="1" color="gray">
           <Timestamp iso={attempt.startedAt} exact />
         </Text>
+        {request && (
+          <Flex direction="column" data-testid={`attempt-request-${attempt.n}`}>
+            {request.sentTo && (
+              <ClampedText title={`Sent to ${request.sentTo}`} testId={`attempt-url-${attempt.n}`}>
+                <Text size="2">
+                  Sent to <span className="vigil-mono">{request.sentTo}</span>
+                </Text>
+              </ClampedText>
+            )}
+            <Text size="1" color="gray">
+              {request.note}
+            </Text>
+          </Flex>
+        )}
         {attempt.retryAfterMs !== undefined && (
           <Text size="2" color="gray">
             The endpoint asked Vigil to wait {duration(attempt.retryAfterMs)} before trying again (its Retry-After
