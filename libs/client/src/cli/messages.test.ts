@@ -363,6 +363,24 @@ describe('vigil show', () => {
     expect(shown({ body: read }, [{ statusCode: 410 }], sent)).toContain(`\n  body     ${sent}\n`);
   });
 
+  it('says where an attempt sent before the message was changed went, and what of it differs', () => {
+    const text = shown({ status: 'delivered', url: 'https://new.test/h', deliveredAt: '2026-12-01T08:00:01.005Z' }, [
+      { statusCode: 500, url: 'https://old.test/h', method: 'POST', differs: ['url', 'body'] },
+      { statusCode: 500, url: 'https://new.test/h', method: 'PUT', differs: ['method', 'headers'] },
+      { statusCode: 500, url: 'https://new.test/h', method: 'POST', differs: ['body'] },
+      { statusCode: 200, url: 'https://new.test/h', method: 'POST' },
+    ]);
+
+    expect(text).toMatch(
+      /attempt 1 .* late {2}sent to POST https:\/\/old\.test\/h before a change of its url and body\n/,
+    );
+    expect(text).toMatch(
+      /attempt 2 .* late {2}sent to PUT https:\/\/new\.test\/h before a change of its method and headers\n/,
+    );
+    expect(text).toMatch(/attempt 3 .* late {2}sent before a change of its body\n/);
+    expect(text).toMatch(/attempt 4 .* late\n/);
+  });
+
   it('shows the labels a message was sent with', () => {
     expect(shown({ labels: ['billing', 'eu'] }, [{ statusCode: 410 }])).toMatch(/\n {2}labels {3}billing, eu\n/);
   });

@@ -276,6 +276,19 @@ export const printList = (output: Output, messages: Message[], now: number) => {
 // show
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Where an attempt sent before the message was changed went, and what of it differs from the
+ * message now (the attempt list's `url`, `method` and `differs`); '' for one sent as the message is.
+ */
+const changedSinceText = (attempt: Attempt, output: Output): string => {
+  const differs = attempt.differs ?? [];
+  if (differs.length === 0) return '';
+  const moved = differs.includes('url') || differs.includes('method');
+  const to = [attempt.method, attempt.url ?? 'an address no longer kept'].filter(Boolean).join(' ');
+  const parts = differs.length === 1 ? differs[0] : `${differs.slice(0, -1).join(', ')} and ${differs.at(-1)}`;
+  return `  ${output.color.yellow(`${moved ? `sent to ${to}` : 'sent'} before a change of its ${parts}`)}`;
+};
+
 const attemptLine = (attempt: Attempt, output: Output) => {
   const { color } = output;
   const snippet = attempt.responseSnippet
@@ -283,7 +296,7 @@ const attemptLine = (attempt: Attempt, output: Output) => {
     : '';
   const retryAfter =
     attempt.retryAfterMs !== undefined ? `, asked to wait ${formatDuration(attempt.retryAfterMs)}` : '';
-  return `attempt ${attempt.n}  ${outcomeText(attempt, color)}  ${attempt.durationMs} ms, ${attempt.latenessMs} ms late${retryAfter}${snippet}`;
+  return `attempt ${attempt.n}  ${outcomeText(attempt, color)}  ${attempt.durationMs} ms, ${attempt.latenessMs} ms late${retryAfter}${changedSinceText(attempt, output)}${snippet}`;
 };
 
 /**
