@@ -569,8 +569,11 @@ const expectedKind = (expected: string): string =>
   expected === 'array' ? 'a list' : expected === 'object' ? 'an object' : `a ${expected}`;
 
 const bounded = (issue: { origin?: string; inclusive?: boolean }, bound: unknown, which: 'least' | 'most') => {
-  const unit =
-    issue.origin === 'string' ? ' characters' : issue.origin === 'array' || issue.origin === 'set' ? ' items' : '';
+  const counted =
+    issue.origin === 'string' ? 'character' : issue.origin === 'array' || issue.origin === 'set' ? 'item' : '';
+  if (counted !== '' && which === 'least' && issue.inclusive !== false && Number(bound) === 1)
+    return 'must not be empty';
+  const unit = counted === '' ? '' : ` ${counted}${Number(bound) === 1 ? '' : 's'}`;
   if (issue.inclusive === false) return `must be ${which === 'least' ? 'more' : 'less'} than ${String(bound)}${unit}`;
   return `must be at ${which} ${String(bound)}${unit}`;
 };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   ApiKeyIn,
   BODY_TOO_DEEP,
@@ -236,6 +237,17 @@ describe('a request as the API reads it (safeParseRequest)', () => {
       { path: 'labels', message: 'must be a list, not a string' },
     ]);
     expect(requestErrorsOf([])).toEqual([{ path: '', message: 'must be an object, not a list' }]);
+  });
+
+  it('says an empty text or list must not be empty, not that it must be at least "1 characters"', () => {
+    const Named = z.strictObject({ name: z.string().min(1).max(1), tags: z.array(z.string()).min(1) });
+    const result = safeParseRequest(Named, { name: 'ab', tags: [] });
+    expect(result.success ? [] : fieldErrors(result.error)).toEqual([
+      { path: 'name', message: 'must be at most 1 character' },
+      { path: 'tags', message: 'must not be empty' },
+    ]);
+    const empty = safeParseRequest(Named, { name: '', tags: ['a'] });
+    expect(empty.success ? [] : fieldErrors(empty.error)).toEqual([{ path: 'name', message: 'must not be empty' }]);
   });
 
   it('names the field an unknown one was likely meant to be, at its own level, in a batch too', () => {
