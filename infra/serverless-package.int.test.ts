@@ -22,7 +22,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PARAM_DEFAULTS } from './params';
 import { BULK_JOBS_MAX_CONCURRENCY, DEFAULT_MEMORY_MB, DELIVER_MEMORY_MB, METERING_MAX_CONCURRENCY } from './functions';
-import { CLOUDFRONT_POLICY, STATIC_ASSETS_PATH, WEB_ASSETS_DIR, WEB_BUILD_DIR, WEB_SERVER_ZIP } from './web';
+import {
+  CLOUDFRONT_POLICY,
+  STATIC_ASSETS_PATH,
+  WEB_ASSETS_DIR,
+  WEB_BODY_PATH,
+  WEB_BUILD_DIR,
+  WEB_COMPRESSED_UNCACHED,
+  WEB_SERVER_ZIP,
+} from './web';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const STAGE = 'ci';
@@ -1135,6 +1143,13 @@ describe('serverless package (offline, --stage ci)', () => {
           TargetOriginId: 'assets',
           AllowedMethods: ['GET', 'HEAD'],
           CachePolicyId: CLOUDFRONT_POLICY.cachingOptimized,
+        }),
+        // The message page's body route, compressed at the edge (infra/web.test.ts).
+        expect.objectContaining({
+          PathPattern: WEB_BODY_PATH,
+          TargetOriginId: 'server',
+          AllowedMethods: ['GET', 'HEAD'],
+          CachePolicyId: { Ref: WEB_COMPRESSED_UNCACHED },
         }),
       ]);
       for (const behavior of [server, ...config.CacheBehaviors])

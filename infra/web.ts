@@ -6,6 +6,15 @@
  * one CloudFront distribution serves both: `/_next/static/*` and the app's public files from the
  * bucket, everything else from the server, uncached (every page is per user).
  *
+ * Compression: Next.js's own is off under OpenNext (its `compress: false`), and CloudFront does not
+ * compress what a behaviour with the managed CachingDisabled policy answers, its `Compress: true`
+ * notwithstanding: edge compression needs the cache policy's Gzip and Brotli settings, which a
+ * policy whose TTLs are all 0 cannot turn on. So the server's pages go as they are (gzip is left to
+ * `next start` locally); the message page's body route, which answers up to 256 KiB of text, has a
+ * behaviour of its own whose policy lets CloudFront compress (WEB_BODY_PATH). The server never
+ * compresses, and CloudFront compresses nothing that comes with a Content-Encoding, so nothing is
+ * compressed twice.
+ *
  * The console's origin (consoleOrigin) is the distribution's domain, or the `webOrigin` parameter
  * when the console has a domain of its own. It is Cognito's callback and logout URL and the API's
  * CORS origin. The server function cannot be given it in its environment: the distribution points
@@ -18,7 +27,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiUrl } from './api';
 import { issuerUrl, USER_POOL, USER_POOL_CLIENT_NAME } from './auth';
-import type { CfnValue, Outputs, Resources } from './cloudformation';
+import type { CfnResource, CfnValue, Outputs, Resources } from './cloudformation';
 import { arnOf, getAtt, hostOf, ifCondition, NO_VALUE, ref, serviceRole, sub } from './cloudformation';
 import { consoleOrigin, HAS_CUSTOM_WEB_ORIGIN, WEB_DISTRIBUTION } from './console-origin';
 import type { FunctionDefinition } from './functions';
@@ -35,6 +44,7 @@ export const WEB_ASSETS_BUCKET = 'WebAssetsBucket';
 export const WEB_ASSETS_BUCKET_POLICY = 'WebAssetsBucketPolicy';
 export const WEB_ASSETS_ACCESS = 'WebAssetsOriginAccessControl';
 export const WEB_FORWARDED_HOST = 'WebForwardedHostFunction';
+export const WEB_COMPRESSED_UNCACHED = 'WebCompressedUncachedPolicy';
 
 /** Where OpenNext writes its build, relative to the repository root (infra/web-build.ts). */
 export const WEB_BUILD_DIR = 'app/.open-next';
@@ -68,6 +78,41 @@ const ASSETS_ORIGIN = 'assets';
 
 /** Next.js's built files: content-hashed names, so cached for a year. */
 export const STATIC_ASSETS_PATH = '_next/static/*';
+
+/**
+ * The message page's body route (app/src/app/(console)/messages/[id]/body/route.ts): a body of up
+ * to 256 KiB, read by the page in the browser, that CloudFront compresses (gzip or br, as the
+ * browser accepts) where it compresses none of the server's other answers.
+ */
+export const WEB_BODY_PATH = 'messages/*/body';
+
+/**
+ * Uncached, but compressed at the edge: CloudFront turns on compression only for a cache policy
+ * that may keep something (one whose TTLs are all 0 may not), so this one may keep an answer 1 s
+ * at most, and only one that says it may be kept: the body route answers `private, no-store`
+ * (which CloudFront honours with a minimum TTL of 0), and an answer that says nothing is kept 0 s.
+ * Keyed by every cookie (the session) and query string all the same, so even a kept answer goes to
+ * the same session only.
+ */
+export const compressedUncachedPolicy = (): CfnResource => ({
+  Type: 'AWS::CloudFront::CachePolicy',
+  Properties: {
+    CachePolicyConfig: {
+      Name: stageName('web-compressed-uncached'),
+      Comment: 'Nothing kept (the origin says no-store), compressed at the edge',
+      MinTTL: 0,
+      DefaultTTL: 0,
+      MaxTTL: 1,
+      ParametersInCacheKeyAndForwardedToOrigin: {
+        EnableAcceptEncodingGzip: true,
+        EnableAcceptEncodingBrotli: true,
+        CookiesConfig: { CookieBehavior: 'all' },
+        HeadersConfig: { HeaderBehavior: 'none' },
+        QueryStringsConfig: { QueryStringBehavior: 'all' },
+      },
+    },
+  },
+});
 
 /** The app's public/ files (none today), each a path pattern served from the bucket like the static assets. */
 export const publicFilePatterns = (appDir: string): string[] => {
@@ -221,7 +266,17 @@ const webResources = {
       Compress: true,
       CachePolicyId: CLOUDFRONT_POLICY.cachingOptimized,
     });
+    /** The server's answers: nothing cached, every header but Host to the server, the security headers. */
+    const toServer = {
+      TargetOriginId: SERVER_ORIGIN,
+      ViewerProtocolPolicy: 'redirect-to-https',
+      Compress: true,
+      OriginRequestPolicyId: CLOUDFRONT_POLICY.allViewerExceptHostHeader,
+      ResponseHeadersPolicyId: CLOUDFRONT_POLICY.securityHeaders,
+      FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: getAtt(WEB_FORWARDED_HOST, 'FunctionARN') }],
+    };
     return {
+      [WEB_COMPRESSED_UNCACHED]: compressedUncachedPolicy(),
       [WEB_FORWARDED_HOST]: {
         Type: 'AWS::CloudFront::Function',
         Properties: {
@@ -264,19 +319,22 @@ const webResources = {
               },
             ],
             DefaultCacheBehavior: {
-              TargetOriginId: SERVER_ORIGIN,
-              ViewerProtocolPolicy: 'redirect-to-https',
+              ...toServer,
               AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
               CachedMethods: ['GET', 'HEAD'],
-              Compress: true,
+              // CloudFront compresses nothing under CachingDisabled (see the top of this file).
               CachePolicyId: CLOUDFRONT_POLICY.cachingDisabled,
-              OriginRequestPolicyId: CLOUDFRONT_POLICY.allViewerExceptHostHeader,
-              ResponseHeadersPolicyId: CLOUDFRONT_POLICY.securityHeaders,
-              FunctionAssociations: [
-                { EventType: 'viewer-request', FunctionARN: getAtt(WEB_FORWARDED_HOST, 'FunctionARN') },
-              ],
             },
-            CacheBehaviors: assetPatterns.map(toAssets),
+            CacheBehaviors: [
+              ...assetPatterns.map(toAssets),
+              {
+                ...toServer,
+                PathPattern: WEB_BODY_PATH,
+                AllowedMethods: ['GET', 'HEAD'],
+                CachedMethods: ['GET', 'HEAD'],
+                CachePolicyId: ref(WEB_COMPRESSED_UNCACHED),
+              },
+            ],
           },
         },
       },

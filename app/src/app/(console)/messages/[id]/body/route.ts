@@ -3,7 +3,9 @@
  * session's credentials (as the page's server reads the message), named by its digest. The page
  * reads it here once per change of the body, where every refresh of the page used to carry it
  * (message-body.ts). A problem is answered as problem+json, as the API answered it; no session is
- * a redirect to the sign-in page, as for any page.
+ * a redirect to the sign-in page, as for any page. Compressed when the browser accepts it, but not
+ * here (Next.js drops a Route Handler's Content-Encoding): by Next.js's server under `next start`
+ * (patches/next+16.4.5.patch), by CloudFront on AWS (infra/web.ts, WEB_BODY_PATH).
  */
 import { MESSAGE_ID_PATTERN } from '@vigil/core/ids';
 import { PROBLEMS, problemType } from '@vigil/core/problems';
