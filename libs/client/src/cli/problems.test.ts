@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorFromResponse, VigilError, VigilNetworkError, VigilTimeoutError } from '../errors';
+import { followPages } from '../follow-pages';
 import { FILTER_FLAGS } from './filter';
 import { toCliError } from './problems';
 
@@ -167,6 +168,54 @@ describe('a wrong API URL, in one line', () => {
         "http://localhost:3000/v1/messages?limit=20 answered HTTP 200 without the Vigil API's JSON, so it is not the Vigil API",
       hint: 'check the URL (vigil login --api-url, or VIGIL_API_URL)',
     });
+  });
+
+  it("says what a listing that would never end answered, in the client's words, not as an answer without JSON", async () => {
+    // A server (or a proxy, a cache) answering the same nextCursor, and one answering new empty pages.
+    const sameCursor = followPages('GET /v1/messages', async () => ({ items: [], nextCursor: 'c1' }), undefined);
+    let page = 0;
+    const emptyPages = followPages(
+      'GET /v1/messages',
+      async () => ({ items: [], nextCursor: `c${++page}` }),
+      undefined,
+      3,
+    );
+
+    const failures = await Promise.all(
+      [sameCursor, emptyPages].map(async (listing) => {
+        try {
+          for await (const _ of listing);
+        } catch (error) {
+          return toCliError(error, { apiUrl: 'http://localhost:3000' });
+        }
+        throw new Error('the listing ended');
+      }),
+    );
+
+    expect(failures.map(({ code, message, hint }) => ({ code, message, hint }))).toEqual([
+      {
+        code: 7,
+        message:
+          'GET /v1/messages answered a nextCursor it had answered before (c1): following it would list the same pages without end, so the listing stopped there.',
+        hint: 'check the URL (vigil login --api-url, or VIGIL_API_URL)',
+      },
+      {
+        code: 7,
+        message:
+          'GET /v1/messages answered 3 empty pages in a row, each with a new nextCursor: more than the Vigil API answers for any listing, so the listing stopped there.',
+        hint: 'check the URL (vigil login --api-url, or VIGIL_API_URL)',
+      },
+    ]);
+  });
+
+  it("says an invalid-response with neither url nor detail is not the Vigil API's JSON, from the API's URL", () => {
+    const error = new VigilError({ type: 'invalid-response', title: 'Not the API', status: 200, detail: '' });
+
+    const failure = toCliError(error, { apiUrl: 'http://localhost:3000' });
+
+    expect(failure.message).toBe(
+      "http://localhost:3000 answered HTTP 200 without the Vigil API's JSON, so it is not the Vigil API",
+    );
   });
 
   it('flattens and shortens a web page that answered 404', () => {

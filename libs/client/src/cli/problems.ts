@@ -94,6 +94,9 @@ const NO_ANSWER: Readonly<Record<string, string>> = {
 const READ_TIMEOUT_HINT =
   'try again later; if it persists, check that the API is running and its URL (vigil login --api-url, or VIGIL_API_URL)';
 
+/** What to do when what answered is not the Vigil API. */
+const NOT_THE_API_HINT = 'check the URL (vigil login --api-url, or VIGIL_API_URL)';
+
 /** ` at http://localhost:4000` when the API's URL is known. */
 const at = (where: Where) => (where.apiUrl ? ` at ${where.apiUrl}` : '');
 
@@ -104,12 +107,17 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
     const detail = oneLine(error.detail || error.message);
     const { status } = error;
     if (error instanceof VigilError && error.is('invalid-response')) {
+      // Not about one answer (a listing that would never end: a cursor answered again, a million
+      // empty pages): the client's detail says what was answered, which the words below do not.
+      if (error.url === undefined && error.detail) {
+        return new CliError(oneLine(error.detail, 300), EXIT.unreachable, NOT_THE_API_HINT);
+      }
       // A success without the API's JSON in it (a web page, nothing): told by its URL and status.
       const from = error.url ?? where.apiUrl;
       return new CliError(
         `${from ? `${from} answered` : 'the answer was'} HTTP ${status} without the Vigil API's JSON, so it is not the Vigil API`,
         EXIT.unreachable,
-        'check the URL (vigil login --api-url, or VIGIL_API_URL)',
+        NOT_THE_API_HINT,
       );
     }
     if (error instanceof VigilTimeoutError) {
