@@ -343,6 +343,8 @@ describe('vigil send, ls, show', () => {
     const human = await vigil(['show', message.id]);
 
     expect(shown.attempts.items).toEqual([expect.objectContaining({ n: 1, statusCode: 200 })]);
+    // The body as it is sent, beside the API's message.
+    expect(shown.body).toBe('hello');
     expect(human.stdout.split('\n')).toEqual(
       expect.arrayContaining([
         `${message.id}  delivered`,

@@ -348,9 +348,14 @@ export const timeline = (message: Message, attempts: AttemptList, output: Output
   return events.sort((a, b) => Date.parse(a[0]) - Date.parse(b[0]));
 };
 
-/** A message and its attempts; `body` is its body as it is sent (`messages.body`), shown in place of `message.body` read into values. */
+/**
+ * A message and its attempts; `body` is its body as it is sent (`messages.body`), shown in place of
+ * `message.body` read into values. As JSON, the three as the API answers them: the message and its
+ * attempts, and `body` the body's exact text (left out for a message without one), since the
+ * message's `body` is JSON read into values ("1" before "b", the text as sent lost).
+ */
 export const printShow = (output: Output, message: Message, attempts: AttemptList, now: number, body?: string) => {
-  if (output.json) return output.data({ message, attempts });
+  if (output.json) return output.data({ message, attempts, ...(body !== undefined && { body }) });
   const { color } = output;
   output.line(`${color.bold(message.id)}  ${statusText(message.status, color)}`);
   const fields: Array<[string, string]> = [

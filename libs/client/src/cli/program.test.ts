@@ -472,3 +472,38 @@ describe('credentials', () => {
     expect(ran.stderr).toMatch(/^vigil: --api-key is not an API key/);
   });
 });
+
+describe('vigil show --json', () => {
+  /** The API for one message: its body as sent (none: 204), the message with that body read into values. */
+  const showing =
+    (sent: string | undefined): Fetch =>
+    async (request) => {
+      const { pathname } = new URL(request.url);
+      if (pathname.endsWith('/attempts')) return answer(200, { items: [], omitted: 0 });
+      if (pathname.endsWith('/body'))
+        return sent === undefined ? new Response(null, { status: 204 }) : answer(200, sent);
+      const message = JSON.stringify(MESSAGE);
+      return answer(200, sent === undefined ? message : `${message.slice(0, -1)},"body":${sent}}`);
+    };
+
+  it("gives the body exactly as it is sent beside the API's message, whose body is read into values", async () => {
+    const sent = '{"b":1,"1":2,"note":"caf\\u00e9"}';
+
+    const ran = await cli(['show', MESSAGE.id, '--json'], showing(sent));
+
+    expect(ran.code, ran.stderr).toBe(0);
+    const shown = JSON.parse(ran.stdout) as { message: { body: unknown }; attempts: unknown; body: string };
+    expect(Object.keys(shown)).toEqual(['message', 'attempts', 'body']);
+    expect(shown.body).toBe(sent);
+    // The API's message as it answers it: its body as values, "1" before "b" and the escape read.
+    expect(JSON.stringify(shown.message.body)).toBe('{"1":2,"b":1,"note":"café"}');
+    expect(shown.attempts).toEqual({ items: [], omitted: 0 });
+  });
+
+  it('leaves the body out for a message without one', async () => {
+    const ran = await cli(['show', MESSAGE.id, '--json'], showing(undefined));
+
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(ran.stdout) as object)).toEqual(['message', 'attempts']);
+  });
+});

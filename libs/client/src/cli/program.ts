@@ -270,11 +270,12 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     checkId(id);
     const { api } = await connect(options);
     try {
-      // The body as it is sent (the message's `body` is read into values, a name like "1" first).
+      // The body as it is sent (the message's `body` is read into values, a name like "1" first),
+      // shown in its place, and given beside the message with --json.
       const [message, attempts, body] = await Promise.all([
         api.messages.get(id),
         api.messages.attempts(id),
-        out.json ? undefined : api.messages.body(id),
+        api.messages.body(id),
       ]);
       printShow(out, message, attempts, context.now(), body);
     } catch (error) {
