@@ -1000,7 +1000,9 @@ describe('retry now of an attempt due already, its ticket lost', () => {
     // Its own ticket goes after all (as a slow enqueue would), and retry now sends another beside it.
     await enqueueTickets(stack.runtime.scheduling, [ticketFor(lost)]);
     const retried = await api.post(`/v1/messages/${lost.id}/retry`, undefined, { 'idempotency-key': 'both' });
-    expect(retried.status).toBe(202);
+    // 202 when the retry came first; 409 when a worker had taken the message through its own ticket
+    // already (being delivered, or delivered): either way one attempt is made, no more.
+    expect([202, 409]).toContain(retried.status);
 
     await waitForStatus(api, lost.id, 'delivered');
     await new Promise((r) => setTimeout(r, 1_500));
