@@ -614,6 +614,71 @@ describe("a take's lease", () => {
     }
   });
 
+  it("hands the message back at once, nothing sent, when a late worker's lease extension throws (landed or not), giving back its flow turn", async () => {
+    for (const landed of [false, true]) {
+      for (const flowControl of [undefined, { key: 'k', parallelism: 1 }]) {
+        const flowLimiter = new MemoryFlowLimiter();
+        // Late since its take once (the next take is on time), by more than its lease has room for.
+        const lateMs = 20_000 + (flowControl ? FLOW_HOLD_PER_TAKE_MS : 0);
+        let late = true;
+        const h: ReturnType<typeof setup> = setup({
+          flowLimiter,
+          tenants: {
+            forDelivery: async () => {
+              if (late) h.clock.advance(lateMs);
+              late = false;
+              return { signingSecrets: [SECRET], plan: 'free' };
+            },
+          },
+        });
+        const extendLease = h.store.extendLease.bind(h.store);
+        h.store.extendLease = async (message, leaseUntil) => {
+          if (landed) await extendLease(message, leaseUntil);
+          throw Object.assign(new Error('the request timed out'), { name: 'TimeoutError' });
+        };
+        const { message } = await scheduleMessage(
+          h.deps,
+          TENANT,
+          input({ delay: 10, ...(flowControl && { flowControl }) }),
+        );
+        const takenAt = message.dueAt - DEFAULT_ENGINE_SETTINGS.takeLeadMs;
+        expect(await h.deliverLatest()).toBe('requeued');
+        expect(h.sender.requests).toHaveLength(0);
+        // Handed back at once (not left `delivering` until its lease ends): waiting, due when it
+        // was, no lease, its take not counted; its flow key's turn given back; its ticket sent now.
+        const back = h.store.messages.get(message.id)!;
+        expect(back).toMatchObject({ status: 'queued', dueAt: message.dueAt, version: message.version + 2 });
+        expect(back.leaseUntil).toBeUndefined();
+        expect(back.takes).toBeUndefined();
+        expect(h.clock.now()).toBe(takenAt + lateMs);
+        expect(h.store.writes.map((w) => w.op)).toEqual(['insert', 'take', ...(landed ? ['extend'] : []), 'save']);
+        expect([...flowLimiter.keys.values()].map((key) => key.leases)).toEqual(flowControl ? [{}] : []);
+        const { ticket } = h.queue.sent.at(-1)!;
+        expect(ticket).toMatchObject({ messageId: message.id, version: back.version, dueAt: message.dueAt });
+        // Its ticket sends it at once, its lateness counted from when it was due.
+        expect(await h.worker.deliver(ticket)).toBe('delivered');
+        expect(h.sender.requests).toHaveLength(1);
+        const [sent] = h.store.messages.get(message.id)!.attempts;
+        expect(sent).toMatchObject({ n: 1, latenessMs: takenAt + lateMs - message.dueAt });
+      }
+    }
+  });
+
+  it('keeps a late worker whose lease extension threw from handing back a message another worker has taken since', async () => {
+    const h = lateWorker(20_000, ({ store }) => {
+      for (const [id, m] of store.messages) store.messages.set(id, { ...m, version: m.version + 1 });
+    });
+    h.store.extendLease = async () => {
+      throw new Error('the request timed out');
+    };
+    const { message } = await scheduleMessage(h.deps, TENANT, input({ delay: 10 }));
+    const taken = { ...h.store.messages.get(message.id)! };
+    expect(await h.deliverLatest()).toBe('skipped');
+    expect(h.sender.requests).toHaveLength(0);
+    expect(h.store.messages.get(message.id)).toMatchObject({ status: 'delivering' });
+    expect(h.store.messages.get(message.id)!.version).toBe(taken.version + 2); // the other take's, untouched
+  });
+
   it('hands the message of a dead worker out again at the next sweep after its lease', async () => {
     const { message, held, deps, queue, clock } = await takenByADeadWorker({});
     queue.sent.length = 0;

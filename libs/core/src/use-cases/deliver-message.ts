@@ -254,9 +254,10 @@ export class DeliveryWorker {
     const { clock, deliveryTargets } = this.deps;
     if (message.dueAt > clock.now()) connectAhead(deliveryTargets, prepared.request);
     await clock.sleepUntil(message.dueAt);
-    if (!(await this.leaseCoversSend(message))) {
+    const lease = await this.leaseCoversSend(message);
+    if (lease !== 'covered') {
       if (admission) await this.releaseTurn(message, admission);
-      return 'skipped';
+      return lease === 'taken' ? 'skipped' : this.handBackUnleased(message);
     }
     const startedAt = clock.now();
     this.lastSendStartedAt = startedAt;
@@ -300,21 +301,67 @@ export class DeliveryWorker {
   /**
    * Whether the take's lease still covers a send starting now, extending it when the worker is late
    * since its take (sendLeaseShortfall): a send must not outlive its lease, or the sweep could hand
-   * the message to a second worker while the first is still sending it. False when another worker
-   * has taken it since: this one then sends nothing (the other does).
+   * the message to a second worker while the first is still sending it. `taken` when another worker
+   * has taken it since: this one then sends nothing (the other does). `unknown` when the extension
+   * threw (it may have landed, its answer lost): nothing is sent without a lease known to cover the
+   * send, and the message is handed back (handBackUnleased).
    */
-  private async leaseCoversSend(message: Message): Promise<boolean> {
+  private async leaseCoversSend(message: Message): Promise<'covered' | 'taken' | 'unknown'> {
     const { clock, settings, store, log } = this.deps;
     const needed = sendLeaseShortfall(message, clock.now(), settings.leaseMarginMs);
-    if (needed === undefined) return true;
-    const extended = await store.extendLease(message, needed);
-    if (!extended) {
-      log.warn('late for its send, and taken by another worker since: not sent by this one', {
-        tenantId: message.tenantId,
-        messageId: message.id,
+    if (needed === undefined) return 'covered';
+    const fields = { tenantId: message.tenantId, messageId: message.id };
+    let extended: boolean;
+    try {
+      extended = await store.extendLease(message, needed);
+    } catch (error) {
+      log.warn('late for its send, and its lease could not be extended: not sent, handed back', {
+        ...fields,
+        error: String(error),
       });
+      return 'unknown';
     }
-    return extended;
+    if (!extended) log.warn('late for its send, and taken by another worker since: not sent by this one', fields);
+    return extended ? 'covered' : 'taken';
+  }
+
+  /**
+   * Hands back a taken message whose lease could not be extended for a late send, at once, where it
+   * stayed `delivering` until its lease ended and a sweep took it again (a minute or two; under flow
+   * control its key's turn held as long): back to waiting, due when it was (its lateness still
+   * counted from then, so its ticket is sent at no delay), its take not counted (nothing went
+   * wrong with the message: a hand-back does not count towards poison), its ticket sent. The write
+   * is conditional on the take's version, which an extension that landed leaves as it is, so
+   * another worker's take (or a cancel) since wins and nothing is sent twice. A hand-back that
+   * cannot be written is thrown, as the extension's failure was: the lease is then the net.
+   */
+  private async handBackUnleased(message: Message): Promise<DeliveryOutcome> {
+    const { clock, settings, log } = this.deps;
+    const now = clock.now();
+    const fields = { tenantId: message.tenantId, messageId: message.id };
+    const { leaseUntil: _lease, takes, ...rest } = message;
+    const untaken = (takes ?? 1) - 1;
+    const waiting: Message = {
+      ...rest,
+      ...(untaken > 0 && { takes: untaken }),
+      version: message.version + 1,
+      updatedAt: now,
+    };
+    const next = placeMessage(waiting, now, settings, attemptsThisRound(message) > 0 ? 'retry' : 'fresh');
+    const handedBack = await this.saveTrying(
+      next,
+      message,
+      (current) => current.status === next.status && current.leaseUntil === undefined,
+      fields,
+    );
+    if (handedBack !== 'saved') {
+      if (handedBack !== 'lost') throw handedBack.error;
+      log.warn('message changed since its take (taken by another worker, or cancelled): not handed back', fields);
+      return 'skipped';
+    }
+    log.info('not sent without a lease covering the send; back to the queue', fields);
+    await dispatchMessages(this.deps, [next]);
+    return 'requeued';
   }
 
   /**
