@@ -4,7 +4,8 @@
  * with nothing stored; a batch whose write fails part-way is never delivered; idempotency keys
  * bound to one request, batches included, under concurrency; redeliver counted like a create, and
  * made once by its Idempotency-Key, as retry now is; retry now of an attempt due already, its
- * ticket lost, sends it at once, not at the sweep.
+ * ticket lost, sends it at once, not at the sweep, and so does a redeliver's repeat that finds its
+ * round waiting, its first request's ticket lost.
  * Every tenant here is new, so "nothing stored" is an empty listing.
  */
 import { request } from 'node:http';
@@ -25,6 +26,7 @@ import {
   newApiKey,
   newTenantId,
   PLANS,
+  redeliverMessageIdempotently,
   ticketFor,
   usageDate,
 } from '@vigil/core';
@@ -1012,5 +1014,40 @@ describe('retry now of an attempt due already, its ticket lost', () => {
     expect(attempts.json.items.map((a: { n: number }) => a.n)).toEqual(
       Array.from({ length: tried + 1 }, (_, i) => i + 1),
     );
+  });
+});
+
+describe("a redeliver's repeat that finds its round waiting, its first request's ticket lost", () => {
+  it('sends the round now, not at the sweep, and once: the repeat answers 200 with the message', async () => {
+    const { tenantId, api } = await newTenant();
+    const path = '/redeliver-lost-ticket';
+    const created = await api.post('/v1/messages', { url: `${receiver.url}${path}`, delay: 0 });
+    await waitForStatus(api, created.json.id, 'delivered');
+    const id = created.json.id as string;
+    // The first request, made as the API makes it, its ticket's enqueue failing after the round is
+    // written (logged, and answered 202 all the same); the round placed in the pending index 10
+    // minutes on, as the sweep places a message it sent a ticket for (that ticket lost too).
+    const { scheduling } = stack.runtime;
+    const failing = {
+      enqueue: async () => {
+        throw new Error('queue unavailable');
+      },
+    };
+    const key = 'redeliver-lost-ticket';
+    const first = await redeliverMessageIdempotently({ ...scheduling, queue: failing }, tenantId, id, key);
+    expect(first).toMatchObject({ created: true, message: { status: 'queued', round: 1 } });
+    const waiting = first.message;
+    const ref = { tenantId, messageId: id, version: waiting.version, status: waiting.status, dueAt: waiting.dueAt };
+    expect(await scheduling.store.deferPending(ref, Date.now() + 600_000)).toBe(true);
+
+    // The client's repeat (its answer came too late).
+    const repeat = await api.post(`/v1/messages/${id}/redeliver`, undefined, { 'idempotency-key': key });
+
+    expect([repeat.status, repeat.json.id, repeat.json.status]).toEqual([200, id, 'queued']);
+    await receiver.waitFor(() => arrivalsAt(path).length > 1, 10_000);
+    const delivered = await waitForStatus(api, id, 'delivered');
+    expect(delivered.attempts).toBe(2);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(arrivalsAt(path)).toHaveLength(2);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A redeliver with an Idempotency-Key, in memory at a fixed clock: the key binds the message and
  * the round the request starts, so a repeat starts none (however long after), a repeat of a
- * refused request redelivers once, and the key on another message is refused.
+ * refused request redelivers once, and the key on another message is refused. A repeat that finds
+ * its round waiting and due, its first request's ticket lost, hands it to a worker again.
  */
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../src';
@@ -14,7 +15,7 @@ import {
   redeliverMessageIdempotently,
   scheduleMessage,
 } from '../src';
-import { CountingQuota, memorySchedulingDeps, type MemoryStore } from './memory-ports';
+import { CountingQuota, deliveryHarness, memorySchedulingDeps, type MemoryStore } from './memory-ports';
 
 const T0 = Date.parse('2026-12-06T10:00:00.000Z');
 const TENANT = 'tnt_redeliver';
@@ -99,5 +100,66 @@ describe('a redeliver with an Idempotency-Key', () => {
       created: false,
       message: { round: 1 },
     });
+  });
+});
+
+describe('a redeliver repeat that finds its round started, its ticket lost', () => {
+  it("hands the round's due message to a worker at once, not at the sweep: its first request's enqueue failed", async () => {
+    // Prepare: a message delivered, then a keyed redeliver whose ticket's enqueue throws (after its
+    // write: the request answers 202 all the same, the sweep being the net).
+    const { clock, deps, store, queue, sender, worker, deliverLatest } = deliveryHarness({
+      t0: T0,
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    });
+    const { message } = await scheduleMessage(deps, TENANT, MessageIn.parse({ url: 'https://e.com/h', delay: 1 }));
+    expect(await deliverLatest()).toBe('delivered');
+    const enqueue = queue.enqueue.bind(queue);
+    queue.enqueue = async () => {
+      throw new Error('SQS: service unavailable');
+    };
+    const first = await redeliverMessageIdempotently(deps, TENANT, message.id, 'k');
+    expect(first).toMatchObject({ created: true, message: { status: 'queued', round: 1, dueAt: clock.now() } });
+    queue.enqueue = enqueue;
+    const sent = queue.sent.length;
+    clock.advance(2_000);
+
+    // Act: the client's repeat (its answer came too late).
+    const repeat = await redeliverMessageIdempotently(deps, TENANT, message.id, 'k');
+
+    // Assess: answered as a repeat (the message as it is, nothing written, no round started), and a
+    // ticket at its version on the prompt queue at no delay, which a worker sends at once: once.
+    expect(repeat).toEqual({ created: false, message: first.message });
+    expect(store.messages.get(message.id)).toEqual(first.message);
+    expect(queue.sent.slice(sent)).toEqual([
+      {
+        ticket: { tenantId: TENANT, messageId: message.id, version: first.message.version, dueAt: first.message.dueAt },
+        delaySeconds: 0,
+        prompt: true,
+      },
+    ]);
+    expect(await worker.deliver(queue.sent.at(-1)!.ticket)).toBe('delivered');
+    expect(sender.requests).toHaveLength(2);
+    expect(store.messages.get(message.id)).toMatchObject({ status: 'delivered', round: 1 });
+    expect(store.messages.get(message.id)!.attempts.map((a) => a.n)).toEqual([1, 2]);
+    // Its repeat once the round is over sends nothing more.
+    const after = queue.sent.length;
+    expect(await redeliverMessageIdempotently(deps, TENANT, message.id, 'k')).toMatchObject({ created: false });
+    expect(queue.sent).toHaveLength(after);
+  });
+
+  it("sends no ticket for a round a worker has taken already: it is that worker's", async () => {
+    const { clock, deps, store, queue, deliverLatest } = deliveryHarness({
+      t0: T0,
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    });
+    const { message } = await scheduleMessage(deps, TENANT, MessageIn.parse({ url: 'https://e.com/h', delay: 1 }));
+    expect(await deliverLatest()).toBe('delivered');
+    await redeliverMessageIdempotently(deps, TENANT, message.id, 'k');
+    // Taken by a worker (its own ticket arrived): a repeat leaves it to that worker.
+    const { ticket } = queue.sent.at(-1)!;
+    expect(await store.take(ticket, clock.now(), clock.now() + 15_000)).toMatchObject({ status: 'delivering' });
+    const sent = queue.sent.length;
+    expect(await redeliverMessageIdempotently(deps, TENANT, message.id, 'k')).toMatchObject({ created: false });
+    expect(queue.sent).toHaveLength(sent);
   });
 });

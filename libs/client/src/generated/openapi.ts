@@ -382,7 +382,9 @@ export interface paths {
          *     Send an `Idempotency-Key` to make a repeat of this call safe (after a timeout, say): the
          *     key binds the message and the round this request starts. The same request again with the
          *     key within 24 hours starts nothing and returns the message in its current state (200) once
-         *     that round exists, whoever started it; the key with another message or route is refused
+         *     that round exists, whoever started it (and hands that round to a worker now while it is
+         *     `queued` and due, its first ticket maybe lost: one attempt, never two); the key with
+         *     another message or route is refused
          *     (422 `idempotency-key-reused`). A request refused with its key (409, 429) may be repeated
          *     with it, and then redelivers once.
          *

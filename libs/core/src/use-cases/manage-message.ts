@@ -224,22 +224,23 @@ export const retryMessageNow = async (deps: SchedulingDeps, tenantId: string, me
     const next: Message = { ...current, dueAt: now };
     return { next: placeMessage(next, now, deps.settings, 'retry'), dispatch: true };
   });
-  if (!changed) await sendDueAgain(deps, message);
+  if (!changed) await sendDueAgain(deps, message, 'retrying');
   return message;
 };
 
 /**
- * Sends a ticket for a `retrying` message that is due and not yet taken, at its version and due
+ * Sends a ticket for a message that is due and not yet taken, waiting as `waiting` says (`retrying`:
+ * an attempt a retry now asked for; `queued`: a round a redeliver started), at its version and due
  * time, as the engine's scheduling and the sweep send one (`enqueueTickets`: due now, so on the
  * prompt queue at no delay): its own ticket may be lost (an enqueue that failed after its write),
- * and the sweep would find it only a minute or two later, though a retry now asks for it now. A
+ * and the sweep would find it only a minute or two later, though the request asks for it now. A
  * ticket still on its way makes this one a duplicate, which is harmless: the worker's take is
  * conditional on the version and a waiting status, so one ticket takes it and the other is
- * skipped; nothing is written, no attempt or retry is spent. A failed enqueue is logged, and the
- * sweep stays the net.
+ * skipped; nothing is written, no attempt or retry is spent, no round started. A failed enqueue is
+ * logged, and the sweep stays the net.
  */
-const sendDueAgain = async (deps: SchedulingDeps, message: Message): Promise<void> => {
-  if (message.status !== 'retrying' || message.dueAt > deps.clock.now()) return;
+const sendDueAgain = async (deps: SchedulingDeps, message: Message, waiting: 'retrying' | 'queued'): Promise<void> => {
+  if (message.status !== waiting || message.dueAt > deps.clock.now()) return;
   try {
     await enqueueTickets(deps, [ticketFor(message)]);
   } catch (error) {
@@ -296,7 +297,8 @@ interface MessageStepCommand {
   run(): Promise<Message>;
   /**
    * What a request that finds its step started, and so does not run the command, does for it: a
-   * retry now hands a due attempt to a worker again, whose ticket may be lost. Writes nothing.
+   * retry now hands a due attempt to a worker again, a redeliver a due round, whose ticket may be
+   * lost. Writes nothing.
    */
   resume?(message: Message): Promise<void>;
 }
@@ -369,7 +371,9 @@ const keyedMessageCommand =
  * the round this request starts, the next one, and a repeat answers with the message once the
  * message's round is at least that, however long after (runMessageCommandIdempotently). A round
  * started by a redeliver without a key, or a bulk job, counts: two redelivers of one message never
- * make two rounds of it where the caller asked for one.
+ * make two rounds of it where the caller asked for one. A repeat that finds the round waiting
+ * (`queued`) and due hands it to a worker again (`sendDueAgain`): the first request's ticket may be
+ * lost (its enqueue failed after the round was written, which the request does not fail for).
  */
 export const redeliverMessageIdempotently = keyedMessageCommand((deps, tenantId, messageId) => ({
   route: 'POST /v1/messages/{messageId}/redeliver',
@@ -377,6 +381,9 @@ export const redeliverMessageIdempotently = keyedMessageCommand((deps, tenantId,
   next: (current) => roundOf(current) + 1,
   started: (message, round) => roundOf(message) >= round,
   run: () => redeliverMessage(deps, tenantId, messageId),
+  // A round found started and still waiting (`queued`, due: its first request's ticket may be lost)
+  // is handed to a worker again, as a retry now's repeat does; nothing is written, no round started.
+  resume: (message) => sendDueAgain(deps, message, 'queued'),
 }));
 
 /**
@@ -403,7 +410,7 @@ export const retryMessageNowIdempotently = keyedMessageCommand((deps, tenantId, 
   },
   run: () => retryMessageNow(deps, tenantId, messageId),
   // An attempt found due is handed to a worker again, as a first request's retry now does.
-  resume: (message) => sendDueAgain(deps, message),
+  resume: (message) => sendDueAgain(deps, message, 'retrying'),
 }));
 
 const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string, by?: BulkRedeliver) =>
