@@ -301,6 +301,42 @@ describe('a step that dies midway and is run again', () => {
     expect(messages.every((m) => store.messages.get(m.id)?.status === 'queued')).toBe(true);
   });
 
+  it('sends the rounds it started again when the run that died left them without their tickets, not at the sweep', async () => {
+    const { deps, store, jobs, job } = setup();
+    const messages = await scheduleMany(deps, 30);
+    await failAll(store, messages, T0);
+    const queue = deps.queue as MemoryQueue;
+    queue.sent.length = 0;
+    // The run that dies writes each round, but none of its tickets reach the queue (it died before
+    // sending them, or their enqueue failed), and its progress is not saved.
+    const enqueue = queue.enqueue.bind(queue);
+    queue.enqueue = async () => {
+      throw new Error('the step died');
+    };
+    dieBeforeProgress(jobs);
+    const { job: started } = await startBulkJob(deps, TENANT, {
+      action: 'redeliver',
+      input: { ids: messages.map((m) => m.id) },
+      plan: 'free',
+    });
+    await runBulkJobStep(deps, jobs.sent[0]!).catch(() => undefined);
+    expect(messages.every((m) => store.messages.get(m.id)?.status === 'queued')).toBe(true);
+    expect(queue.sent).toHaveLength(0);
+    queue.enqueue = enqueue;
+
+    // The step run again (the job queue's retry, or the sweep's resume).
+    await runBulkJobStep(deps, jobs.sent[0]!);
+
+    // Each round, written and due, gets a ticket at its version now, and nothing is written again.
+    expect(job(started.id)).toMatchObject({ state: 'done', total: 30, counts: { done: 30, skipped: 0, failed: 0 } });
+    const tickets = queue.sent.map((e) => e.ticket);
+    expect(tickets.map((t) => t.messageId).sort()).toEqual(messages.map((m) => m.id).sort());
+    for (const ticket of tickets) {
+      expect(ticket).toMatchObject({ version: store.messages.get(ticket.messageId)!.version });
+    }
+    expect(queue.sent.every((e) => e.delaySeconds === 0)).toBe(true);
+  });
+
   it('counts each message once when a step is run twice at once', async () => {
     const { deps, jobs, job } = setup();
     const messages = await scheduleMany(deps, 30);

@@ -43,7 +43,7 @@ import type { BulkJobIn } from '../schemas';
 import { QuotaExceededError } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { runIdempotently } from './idempotent-request';
-import { cancelMessageOutcome, redeliverMessage } from './manage-message';
+import { cancelMessageOutcome, redeliverMessage, sendDueAgain } from './manage-message';
 
 /** What running bulk jobs needs: the message commands' deps, the jobs and the engine's job queue. */
 export interface BulkJobDeps extends SchedulingDeps {
@@ -227,9 +227,14 @@ const actOn = async (deps: BulkJobDeps, job: BulkJob, messageId: string): Promis
   } catch (error) {
     if (error instanceof QuotaExceededError) return { quota: error };
     if (error instanceof MessageStateConflictError && job.action === 'redeliver') {
-      // Redelivered already by this selection: by this very job (a run of this step that died) is its own.
+      // Redelivered already by this selection: by this very job (a run of this step that died) is its
+      // own, and its round, still waiting and due, is handed to a worker again: that run may have
+      // died between the round's write and its ticket (or its enqueue failed), which left it to the
+      // sweep. A ticket still on its way makes this one a duplicate the take skips.
       const current = await deps.store.get(job.tenantId, messageId).catch(() => undefined);
-      return current?.redeliveredBy?.jobId === job.id ? 'done' : 'skipped';
+      if (current?.redeliveredBy?.jobId !== job.id) return 'skipped';
+      await sendDueAgain(deps, current, 'queued');
+      return 'done';
     }
     // Gone, or in a state the command does not apply to (cancelled already, redelivered by this selection).
     if (error instanceof MessageNotFoundError || error instanceof MessageStateConflictError) return 'skipped';

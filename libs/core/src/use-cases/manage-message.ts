@@ -239,7 +239,11 @@ export const retryMessageNow = async (deps: SchedulingDeps, tenantId: string, me
  * skipped; nothing is written, no attempt or retry is spent, no round started. A failed enqueue is
  * logged, and the sweep stays the net.
  */
-const sendDueAgain = async (deps: SchedulingDeps, message: Message, waiting: 'retrying' | 'queued'): Promise<void> => {
+export const sendDueAgain = async (
+  deps: SchedulingDeps,
+  message: Message,
+  waiting: 'retrying' | 'queued',
+): Promise<void> => {
   if (message.status !== waiting || message.dueAt > deps.clock.now()) return;
   try {
     await enqueueTickets(deps, [ticketFor(message)]);
