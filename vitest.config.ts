@@ -99,6 +99,8 @@ const WAITING_INTEGRATION = [
   'libs/local/src/stack-services.int.test.ts',
   // Stalls of the local gateway's process (SIGSTOP, 4 s) past its shortened bounds.
   'libs/local/src/gateway-stall.int.test.ts',
+  // npm start's own process, signalled while it starts: it waits for the stop, never judges when.
+  'libs/local/src/start-interrupted.int.test.ts',
 ];
 
 /**

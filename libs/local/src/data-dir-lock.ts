@@ -5,7 +5,7 @@
  * first: `<dataDir>/vigil.pid`, made exclusively with its process id, before anything starts. A
  * file whose process is gone (a `kill -9`, a crash) is stale and taken over.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -76,5 +76,18 @@ export const lockDataDir = async (dataDir: string): Promise<DataDirLock> => {
       );
     }
     await unlink(path).catch(() => {});
+  }
+};
+
+/**
+ * Gives `dataDir` up at once, synchronously, if this process holds it: for a process about to exit
+ * with its start cut short (a second Ctrl-C), which cannot wait for `release`.
+ */
+export const releaseDataDirLockNow = (dataDir: string): void => {
+  const path = join(dataDir, DATA_DIR_LOCK_FILE);
+  try {
+    if (Number.parseInt(readFileSync(path, 'utf8'), 10) === process.pid) unlinkSync(path);
+  } catch {
+    // No file, or not ours to remove.
   }
 };

@@ -3,7 +3,8 @@ import { readLocalConfig } from './config';
 import { quietSdkNodeNotice } from './sdk-notice';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startStack } from './stack';
-import { STOP_DRAIN_MS, stopOnSignal } from './stop-signal';
+import { SAME_SIGNAL_MS, STOP_DRAIN_MS, stopOnSignal } from './stop-signal';
+import { releaseDataDirLockNow } from './data-dir-lock';
 
 /** How long a stop after a store failure may take before the process exits anyway. */
 const STOP_AFTER_FAILURE_MS = 5_000;
@@ -29,8 +30,34 @@ const main = async () => {
     await Promise.race([started.then((stack) => stack.stop()), sleep(STOP_AFTER_FAILURE_MS)]).catch(() => undefined);
     process.exit(1);
   };
-  const started = startStack({ ...config, onStoreFailure: (reason) => void storeFailed(reason) });
-  const stack = await started;
+  // Ctrl-C or SIGTERM before the banner stops the start where it is (what it started is stopped, the
+  // data dir given back) and says so; a second one, not the same Ctrl-C relayed by npm, exits at once.
+  const interrupt = new AbortController();
+  let interruptedAt: number | undefined;
+  let onSignal = (signal: NodeJS.Signals) => {
+    if (interruptedAt === undefined) {
+      interruptedAt = Date.now();
+      interrupt.abort(signal);
+    } else if (Date.now() - interruptedAt >= SAME_SIGNAL_MS) {
+      releaseDataDirLockNow(config.dataDir);
+      process.stdout.write(`\n${signal} again: stopped at once, before the Vigil local stack was up.\n`);
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  const started = startStack({
+    ...config,
+    onStoreFailure: (reason) => void storeFailed(reason),
+    interrupt: interrupt.signal,
+  });
+  const stack = await started.catch((error: unknown) => {
+    if (!interrupt.signal.aborted) throw error;
+    process.stdout.write(
+      `\n${String(interrupt.signal.reason)}: stopped before the Vigil local stack was up; nothing of it runs on.\n`,
+    );
+    process.exit(0);
+  });
   const line = '─'.repeat(64);
   process.stdout.write(
     [
@@ -65,8 +92,7 @@ const main = async () => {
     exit: (code) => process.exit(code),
     beforeStop: () => (stopping = true),
   });
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  onSignal = (signal) => void shutdown(signal);
 };
 
 main().catch((error) => {

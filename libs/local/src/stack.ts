@@ -93,7 +93,24 @@ export interface StackOptions extends LocalConfig {
    * accepted is on disk, and delivered after a restart); unset, the stack logs it as an error.
    */
   onStoreFailure?: (reason: string) => void;
+  /**
+   * Aborted (Ctrl-C or SIGTERM before `npm start`'s banner), the start stops where it is: what it
+   * has started is stopped, the data dir's lock given back, and it rejects with StartInterruptedError.
+   */
+  interrupt?: AbortSignal;
 }
+
+/** The start was interrupted (StackOptions.interrupt) before the stack was up; nothing it began runs on. */
+export class StartInterruptedError extends Error {
+  override readonly name = 'StartInterruptedError';
+  constructor() {
+    super('the start was interrupted before the stack was up');
+  }
+}
+
+const throwIfInterrupted = (interrupt: AbortSignal | undefined): void => {
+  if (interrupt?.aborted) throw new StartInterruptedError();
+};
 
 export interface LocalStack {
   url: string;
@@ -234,10 +251,15 @@ const readStackSettings = (settings: Record<string, string | undefined>, options
 class Started {
   private readonly stops: Array<{ what: string; stop: () => unknown }> = [];
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly interrupt?: AbortSignal,
+  ) {}
 
+  /** Keeps how to stop what was just started; an interrupted start stops here (StartInterruptedError). */
   add(what: string, stop: () => unknown): void {
     this.stops.push({ what, stop });
+    throwIfInterrupted(this.interrupt);
   }
 
   /** What was started is stopped from now on by `stop` alone (the whole stack's, in its own order). */
@@ -272,6 +294,7 @@ export const startStack = async (options: StackOptions): Promise<LocalStack> => 
   await mkdir(options.dataDir, { recursive: true });
   const dataDirLock = await lockDataDir(options.dataDir);
   try {
+    throwIfInterrupted(options.interrupt);
     return await startOnDataDir(options, { settings, own }, gatewayPort, dataDirLock);
   } catch (error) {
     await dataDirLock.release();
@@ -287,7 +310,7 @@ const startOnDataDir = async (
 ): Promise<LocalStack> => {
   // The runtime's logger does not exist yet: one of the same kind and level for the emulators.
   const startLog = createLogger(own.logLevel, { service: 'vigil', version: VIGIL_VERSION });
-  const started = new Started(startLog);
+  const started = new Started(startLog, options.interrupt);
   try {
     return await startEach(options, { settings, own }, gatewayPort, dataDirLock, { started, startLog });
   } catch (error) {
@@ -529,8 +552,10 @@ const startEach = async (
       apiUrl: gateway.url,
       sessionSecret,
       onExit: (how) => rt.log.error('the web app stopped; the API and the engine go on', { how }),
+      ...(options.interrupt && { interrupt: options.interrupt }),
     });
     stack.webUrl = web.url;
   }
+  throwIfInterrupted(options.interrupt);
   return stack;
 };

@@ -25,6 +25,8 @@ export interface WebAppOptions {
   env?: Record<string, string>;
   /** Told when the app stops without being asked to, with its exit code and its last lines. */
   onExit?: (how: string) => void;
+  /** Aborted while the app starts (Ctrl-C before the stack is up): the app is stopped and the start rejects. */
+  interrupt?: AbortSignal;
 }
 
 export interface WebApp {
@@ -96,6 +98,10 @@ export const startWebApp = async (options: WebAppOptions): Promise<WebApp> => {
       new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), 200)),
     ]);
     if (state === 'exited') throw new Error(`The web app stopped while starting:\n${recent.join('\n')}`);
+    if (options.interrupt?.aborted) {
+      await stopChild(child, exited);
+      throw new Error('The web app was stopped while starting: the start was interrupted.');
+    }
     if (await portOpen(options.host, options.port)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -111,11 +117,16 @@ export const startWebApp = async (options: WebAppOptions): Promise<WebApp> => {
     url,
     async stop() {
       stopping = true;
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
+      await stopChild(child, exited);
     },
   };
+};
+
+/** SIGTERM, then SIGKILL if it has not exited within 5 s. */
+const stopChild = async (child: ChildProcess, exited: Promise<unknown>): Promise<void> => {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
 };
