@@ -128,12 +128,12 @@ const RULES: Array<{ rule: string; matches: (line: string) => boolean; action: A
   },
   {
     rule: 'the receiver: a server, started in the background',
-    matches: (line) => /^npm run receiver\b/.test(line),
+    matches: (line) => /^(VIGIL_SIGNING_SECRET=\S+ )?npm run receiver\b/.test(line),
     action: { run: 'background' },
   },
   {
     rule: 'a shell variable for the commands after it',
-    matches: (line) => /^[A-Z_]+=\S/.test(line) && !/^VIGIL_TABLE=/.test(line),
+    matches: (line) => /^[A-Z_]+=\S/.test(line) && !/^VIGIL_TABLE=/.test(line) && !/ npm run receiver\b/.test(line),
     action: { run: 'assign' },
   },
   {
@@ -157,7 +157,10 @@ const INLINE_NOT_RUN: Array<[RegExp, string]> = [
   [/^npm run admin -- (--local|--help)\b/, 'run above'],
   [/^npm run admin -- tenant create$/, 'a deployed stage (VIGIL_TABLE); the --local form is run'],
   [/^(VIGIL_WEB=off )?npm start$/, 'the stack: started above from its bash block'],
-  [/^npm run receiver -- (9000|<port> \[whsec_\.\.\.\])$/, 'the receiver: run above with the secret'],
+  [
+    /^(VIGIL_SIGNING_SECRET=whsec_\.\.\. )?npm run receiver -- (9000|<port>|9000 whsec_\.\.\.)$/,
+    'the receiver: run above with the secret',
+  ],
   [/^npm (install|test)$/, 'the registry; the whole suite'],
   [/^npm run (test:unit|test:int|e2e)$/, 'test tiers, this one included'],
   [/^npm run e2e -- --base-url /, 'a deployed stage'],
@@ -408,7 +411,7 @@ describe("the README's command lines, as written", () => {
       expect.stringMatching(/^npm install && npm start/),
       expect.stringMatching(/^KEY=vgl_\.\.\./),
       expect.stringMatching(/^SECRET=\$\(curl -sS localhost:4000\/v1\/signing-secret/),
-      expect.stringMatching(/^npm run receiver -- 9000 "\$SECRET"/),
+      expect.stringMatching(/^VIGIL_SIGNING_SECRET="\$SECRET" npm run receiver -- 9000$/),
       expect.stringMatching(/^curl -s localhost:4000\/v1\/messages \\$/),
       expect.stringMatching(/^curl -s localhost:4000\/v1\/messages\/msg_01JDX\.\.\.\/attempts/),
       // Time zones: a wall time in Berlin's spring-forward gap.
@@ -502,6 +505,9 @@ describe("the README's command lines, as written", () => {
     }
     expect(messageId).toMatch(/^msg_/);
     expect(vars.SECRET).toMatch(/^whsec_/);
+    // npm echoes the receiver's command line (> tsx ... 9000): the secret is not on it.
+    expect(background[0]!.output).toMatch(/> tsx libs\/local\/src\/receiver-main\.ts/);
+    expect(background[0]!.output, 'the signing secret is printed').not.toContain(vars.SECRET);
   });
 
   it('runs "From a terminal" as written: login, send --in and --at --tz, ls, show, cancel, filters and bulk jobs, and run with its alerts', async () => {

@@ -54,6 +54,14 @@ export interface LocalConfig {
   helperThreadNice?: number;
 }
 
+/**
+ * `npm run receiver`'s signing secret: its second argument, else `VIGIL_SIGNING_SECRET` (the name
+ * README's verify examples read it from). npm echoes a script's arguments (`> tsx ... 9000 whsec_...`)
+ * to the terminal and to a CI job's log, never its environment.
+ */
+export const receiverSecretOf = (secretArgument: string | undefined, env: NodeJS.ProcessEnv = process.env) =>
+  secretArgument ?? env.VIGIL_SIGNING_SECRET;
+
 export const readLocalConfig = (env: NodeJS.ProcessEnv = process.env): LocalConfig => {
   // In the API's words for a request (VIGIL_WEB must be one of dev, start, off), not zod's.
   const parsed = LocalEnv.safeParse(env, { error: readableIssue });

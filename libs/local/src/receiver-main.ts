@@ -1,10 +1,11 @@
 /** `npm run receiver`: prints every webhook that arrives, and whether its signature verifies. */
+import { receiverSecretOf } from './config';
 import { startReceiver } from './receiver';
 import { receivedLines } from './receiver-lines';
 
 const portText = process.argv[2] ?? '9000';
 const port = Number(portText);
-const secret = process.argv[3];
+const secret = receiverSecretOf(process.argv[3]);
 
 /** Says what is wrong in one line and exits 2 (a usage error) or 1. */
 const fail = (message: string, code: number): never => {
@@ -40,7 +41,7 @@ const main = async () => {
 main().catch((error: NodeJS.ErrnoException) =>
   fail(
     error.code === 'EADDRINUSE'
-      ? `port ${port} is in use: name another, npm run receiver -- <port> [whsec_...]`
+      ? `port ${port} is in use: name another, npm run receiver -- <port>`
       : `could not start: ${error.message}`,
     1,
   ),

@@ -16,9 +16,12 @@ beforeAll(async () => {
 });
 afterAll(() => busy.close());
 
-const receiverMain = (...args: string[]) =>
+const receiverMain = (...args: string[]) => receiverMainWith({}, ...args);
+
+const receiverMainWith = (env: Record<string, string>, ...args: string[]) =>
   spawnSync('node', ['--import', 'tsx', 'libs/local/src/receiver-main.ts', ...args], {
     cwd: root,
+    env: { ...process.env, VIGIL_SIGNING_SECRET: undefined, ...env },
     encoding: 'utf8',
     timeout: 15_000,
   });
@@ -31,9 +34,7 @@ describe('the receiver on a port in use', () => {
   it('says so in one line and exits 1, and names a bad port or secret with exit 2', () => {
     const inUse = receiverMain(String(port));
     expect(inUse.status).toBe(1);
-    expect(inUse.stderr).toBe(
-      `receiver: port ${port} is in use: name another, npm run receiver -- <port> [whsec_...]\n`,
-    );
+    expect(inUse.stderr).toBe(`receiver: port ${port} is in use: name another, npm run receiver -- <port>\n`);
     const badPort = receiverMain('abc');
     expect(badPort.status).toBe(2);
     expect(badPort.stderr).toBe('receiver: the port must be a number from 0 to 65535, not "abc"\n');
@@ -53,5 +54,17 @@ describe('the receiver on a port in use', () => {
           'curl -s localhost:4000/v1/signing-secret -H "Authorization: Bearer $KEY" shows what the API answers\n',
       );
     }
+  });
+
+  it('takes the secret from VIGIL_SIGNING_SECRET, off the command line npm echoes, the argument first', () => {
+    const fromEnv = receiverMainWith({ VIGIL_SIGNING_SECRET: 'not-a-secret' }, '0');
+    expect(fromEnv.status).toBe(2);
+    expect(fromEnv.stderr).toMatch(/^receiver: the secret must be the whsec_/);
+    const noneCame = receiverMainWith({ VIGIL_SIGNING_SECRET: '' }, '0');
+    expect(noneCame.status).toBe(2);
+    expect(noneCame.stderr).toMatch(/^receiver: no signing secret came \(""\)/);
+    const argumentFirst = receiverMainWith({ VIGIL_SIGNING_SECRET: 'whsec_QUFBQQ==' }, '0', 'not-a-secret');
+    expect(argumentFirst.status).toBe(2);
+    expect(argumentFirst.stderr).toMatch(/^receiver: the secret must be the whsec_/);
   });
 });
