@@ -18,6 +18,7 @@ export const createLogger = (
     write(JSON.stringify({ level: lvl, time: new Date().toISOString(), msg, ...base, ...fields }));
   };
   return {
+    debug: (msg, fields) => emit('debug', msg, fields),
     info: (msg, fields) => emit('info', msg, fields),
     warn: (msg, fields) => emit('warn', msg, fields),
     error: (msg, fields) => emit('error', msg, fields),

@@ -65,6 +65,8 @@ export interface PendingRef {
 
 /** Structured, safe logging: fields are ids and figures, never secrets or bodies. */
 export interface Logger {
+  /** What only someone looking into the process wants (VIGIL_LOG_LEVEL=debug); a logger may have none. */
+  debug?(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;

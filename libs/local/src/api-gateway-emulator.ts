@@ -91,7 +91,7 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
     },
     log,
   });
-  log({ level: 'info', msg: 'API Gateway emulator listening', endpoint, usagePlans: state.plans.size });
+  log({ level: 'debug', msg: 'API Gateway emulator listening', endpoint, usagePlans: state.plans.size });
   let stopped = false;
 
   return {

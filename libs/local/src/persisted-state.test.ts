@@ -49,7 +49,7 @@ describe('persisted emulator state', () => {
     dir = await mkdtemp(join(tmpdir(), 'vigil-state-'));
     expect(await open(join(dir, 'state.json')).load()).toBeUndefined();
     expect(logs).toEqual([
-      { level: 'info', msg: 'no test state yet, starting empty', statePath: join(dir, 'state.json') },
+      { level: 'debug', msg: 'no test state yet, starting empty', statePath: join(dir, 'state.json') },
     ]);
   });
 

@@ -40,7 +40,7 @@ export const persistedState = <S extends z.ZodType>(options: PersistedStateOptio
       } catch (error) {
         // No file is a first start, not an error: said without one (a new user's first lines).
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          log({ level: 'info', msg: `no ${what} yet, starting empty`, statePath: path });
+          log({ level: 'debug', msg: `no ${what} yet, starting empty`, statePath: path });
         } else {
           log({ level: 'warn', msg: `${what} cannot be read, starting empty`, statePath: path, error: String(error) });
         }

@@ -63,7 +63,7 @@ export async function startSchedulerEmulator(options: SchedulerEmulatorOptions):
     route: async (method, url, body) => ({ status: 200, body: await route(method, url, body) }),
     log,
   });
-  log({ level: 'info', msg: 'scheduler emulator listening', endpoint });
+  log({ level: 'debug', msg: 'scheduler emulator listening', endpoint });
   firing.arm();
 
   return {

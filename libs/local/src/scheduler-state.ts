@@ -114,7 +114,7 @@ export class SchedulerState {
     for (const group of saved.groups) this.groups.set(group.name, group);
     for (const stored of saved.schedules) this.add(stored);
     this.options.log({
-      level: 'info',
+      level: 'debug',
       msg: 'scheduler state loaded',
       statePath: this.options.statePath,
       schedules: this.schedules.size,

@@ -42,9 +42,13 @@ export const startServices = async (options: {
   /** Where the emulators tell of their saved state (a corrupt file replaced, a save that failed). */
   log: Logger;
 }): Promise<LocalServices> => {
+  // Where a service listens and what state it found are debug lines: printed ahead of npm start's
+  // banner, they told a person nothing the banner does not (VIGIL_LOG_LEVEL=debug shows them).
   const stateLog = ({ level, msg, ...fields }: Record<string, unknown>) => {
-    const write = level === 'error' ? options.log.error : level === 'warn' ? options.log.warn : options.log.info;
-    write(String(msg), fields);
+    const { log } = options;
+    const write =
+      level === 'error' ? log.error : level === 'warn' ? log.warn : level === 'debug' ? log.debug : log.info;
+    write?.call(log, String(msg), fields);
   };
   // A service that fails to start stops those started before it (the last first), so none is left running.
   const started: Array<() => Promise<unknown>> = [];

@@ -110,6 +110,44 @@ describe('the local stack, configured by arguments', () => {
     });
   });
 
+  it('prints no info line of its own while it starts, a first start or a second, and tells where its services listen at debug', async () => {
+    // npm start printed four JSON lines ahead of its banner: where the scheduler and API Gateway
+    // emulators listen and that they found no saved state, nothing a person needs there.
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+    const startLogged = async (level: string) => {
+      const lines: string[] = [];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+        lines.push(String(chunk));
+        return write(chunk, ...rest);
+      }) as typeof process.stdout.write;
+      try {
+        stack = await startTestStack({ dataDir, env: { VIGIL_LOG_LEVEL: level } });
+      } finally {
+        process.stdout.write = write;
+      }
+      await stack.stop();
+      stack = undefined;
+      return lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    };
+
+    // Act: a first start, a second on the same data dir (its saved state read), and one at debug.
+    const first = await startLogged('info');
+    const second = await startLogged('info');
+    const debug = await startLogged('debug');
+
+    // Assert
+    expect(first.filter((l) => l.level === 'info')).toEqual([]);
+    expect(second.filter((l) => l.level === 'info')).toEqual([]);
+    expect(debug.filter((l) => l.level === 'debug').map((l) => l.msg)).toEqual(
+      expect.arrayContaining([
+        'scheduler state loaded',
+        'scheduler emulator listening',
+        'API Gateway emulator listening',
+      ]),
+    );
+  });
+
   it('refuses a port in use before it starts anything: no endpoints file for the admin command, nothing delivered', async () => {
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
