@@ -151,6 +151,9 @@ describe('a function whose answer came during a stall of this process (stopped, 
     } finally {
       await store.stop();
     }
+    // The store gone, the function's call fails and the gateway logs it: here, not in the next
+    // test's log (which once found it there, on a loaded machine).
+    await vi.waitFor(() => expect(logged).toContain('function failed after its timeout'), { timeout: 5_000 });
   });
 });
 
