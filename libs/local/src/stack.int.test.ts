@@ -21,6 +21,21 @@ import { startStack } from './stack';
 
 describe('the local stack, configured by arguments', () => {
   let stack: LocalStack | undefined;
+  /** Starts the stack on dataDir at a log level, and gives the JSON lines it logged while it started. */
+  const startLogging = async (dataDir: string, level: string): Promise<Array<Record<string, unknown>>> => {
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      lines.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    try {
+      stack = await startTestStack({ dataDir, env: { VIGIL_LOG_LEVEL: level } });
+    } finally {
+      process.stdout.write = write;
+    }
+    return lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  };
   afterEach(async () => {
     await stack?.stop();
     stack = undefined;
@@ -92,18 +107,7 @@ describe('the local stack, configured by arguments', () => {
   it("says so when it replaces a corrupt saved state (the far path's timers), in its log", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
     await writeFile(join(dataDir, 'schedules.json'), 'garbage{');
-    const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-      lines.push(String(chunk));
-      return write(chunk, ...rest);
-    }) as typeof process.stdout.write;
-    try {
-      stack = await startTestStack({ dataDir, env: { VIGIL_LOG_LEVEL: 'warn' } });
-    } finally {
-      process.stdout.write = write;
-    }
-    const warned = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.level === 'warn');
+    const warned = (await startLogging(dataDir, 'warn')).find((l) => l.level === 'warn');
     expect(warned).toMatchObject({
       msg: 'scheduler state is corrupt, starting empty',
       statePath: join(dataDir, 'schedules.json'),
@@ -115,20 +119,10 @@ describe('the local stack, configured by arguments', () => {
     // emulators listen and that they found no saved state, nothing a person needs there.
     const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
     const startLogged = async (level: string) => {
-      const lines: string[] = [];
-      const write = process.stdout.write.bind(process.stdout);
-      process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-        lines.push(String(chunk));
-        return write(chunk, ...rest);
-      }) as typeof process.stdout.write;
-      try {
-        stack = await startTestStack({ dataDir, env: { VIGIL_LOG_LEVEL: level } });
-      } finally {
-        process.stdout.write = write;
-      }
-      await stack.stop();
+      const lines = await startLogging(dataDir, level);
+      await stack!.stop();
       stack = undefined;
-      return lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      return lines;
     };
 
     // Act: a first start, a second on the same data dir (its saved state read), and one at debug.
