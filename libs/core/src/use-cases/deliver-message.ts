@@ -336,26 +336,15 @@ export class DeliveryWorker {
    * cannot be written is thrown, as the extension's failure was: the lease is then the net.
    */
   private async handBackUnleased(message: Message): Promise<DeliveryOutcome> {
-    const { clock, settings, log } = this.deps;
-    const now = clock.now();
+    const { log } = this.deps;
     const fields = { tenantId: message.tenantId, messageId: message.id };
-    const { leaseUntil: _lease, takes, ...rest } = message;
-    const untaken = (takes ?? 1) - 1;
-    const waiting: Message = {
-      ...rest,
-      ...(untaken > 0 && { takes: untaken }),
-      version: message.version + 1,
-      updatedAt: now,
-    };
-    const next = placeMessage(waiting, now, settings, attemptsThisRound(message) > 0 ? 'retry' : 'fresh');
-    const handedBack = await this.saveTrying(
-      next,
+    const next = await this.putBack(
       message,
-      (current) => current.status === next.status && current.leaseUntil === undefined,
+      {},
+      (current, waiting) => current.status === waiting.status && current.leaseUntil === undefined,
       fields,
     );
-    if (handedBack !== 'saved') {
-      if (handedBack !== 'lost') throw handedBack.error;
+    if (next === 'lost') {
       log.warn('message changed since its take (taken by another worker, or cancelled): not handed back', fields);
       return 'skipped';
     }
@@ -565,26 +554,50 @@ export class DeliveryWorker {
         keepMs,
       );
     }
-    const { leaseUntil: _lease, takes, ...rest } = message;
-    const untaken = (takes ?? 1) - 1;
-    const waiting: Message = {
-      ...rest,
-      ...(untaken > 0 && { takes: untaken }),
-      dueAt: Math.max(retryAt, now),
-      flowHeldFrom: heldFrom,
-      version: message.version + 1,
-      updatedAt: now,
-    };
-    const next = placeMessage(waiting, now, settings, attemptsThisRound(message) > 0 ? 'retry' : 'fresh');
-    const handedBack = await this.saveTrying(next, message, (current) => current.flowHeldFrom === heldFrom, fields);
-    if (handedBack !== 'saved') {
-      if (handedBack !== 'lost') throw handedBack.error;
+    const next = await this.putBack(
+      message,
+      { dueAt: Math.max(retryAt, now), flowHeldFrom: heldFrom },
+      (current) => current.flowHeldFrom === heldFrom,
+      fields,
+    );
+    if (next === 'lost') {
       log.warn('message changed while flow control held it', fields);
       return 'skipped';
     }
     log.info('held by flow control; back to the queue', { ...fields, nextTryAt: new Date(next.dueAt).toISOString() });
     await dispatchMessages(this.deps, [next]);
     return 'held';
+  }
+
+  /**
+   * A taken message put back to waiting with `changes` (its due time, say), untaken: its lease
+   * dropped and its take not counted (a hand-back is not a take that went wrong: it does not count
+   * towards poison). The write is conditional on the take's version (`ownWrite` tells this write
+   * landed already from another's); `lost` when the message changed since (another worker's take,
+   * a cancel); a write that fails otherwise is thrown. The caller sends its ticket.
+   */
+  private async putBack(
+    message: Message,
+    changes: Partial<Message>,
+    ownWrite: (current: Message, next: Message) => boolean,
+    fields: Record<string, unknown>,
+  ): Promise<Message | 'lost'> {
+    const { clock, settings } = this.deps;
+    const now = clock.now();
+    const { leaseUntil: _lease, takes, ...rest } = message;
+    const untaken = (takes ?? 1) - 1;
+    const waiting: Message = {
+      ...rest,
+      ...(untaken > 0 && { takes: untaken }),
+      ...changes,
+      version: message.version + 1,
+      updatedAt: now,
+    };
+    const next = placeMessage(waiting, now, settings, attemptsThisRound(message) > 0 ? 'retry' : 'fresh');
+    const saved = await this.saveTrying(next, message, (current) => ownWrite(current, next), fields);
+    if (saved === 'saved') return next;
+    if (saved !== 'lost') throw saved.error;
+    return 'lost';
   }
 
   /**
