@@ -114,14 +114,6 @@ export interface DeliveryDeps extends EventDeliveryDeps {
   flowLimiter?: FlowLimiter;
 }
 
-/**
- * How a mark of a wait for a flow key's turn went: `none` when no write was sent (the wait ended
- * first); else `marked`, `refused` (the message moved on since the take) or `unknown` (the write
- * threw). Only `marked` says for sure that it stands, but a refused or unknown one may stand too
- * (its first try landed, its answer lost), and a cancel may have come in through it.
- */
-type WaitMark = 'none' | 'marked' | 'refused' | 'unknown';
-
 export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'skipped' | 'requeued' | 'held';
 
 export class DeliveryWorker {
@@ -369,7 +361,7 @@ export class DeliveryWorker {
   ): Promise<{ message: Message; admission: FlowAdmission & { admitted: true } } | { outcome: DeliveryOutcome }> {
     const { clock, store, log } = this.deps;
     const wait = { over: false, ended: new Signal(), marked: false };
-    let marking: Promise<WaitMark> | undefined;
+    let marking: Promise<void> | undefined;
     const onWaiting = (untilAt?: number) => {
       if (!wait.over) marking ??= this.markWaitingForTurn(message, wait, untilAt !== undefined);
     };
@@ -389,8 +381,8 @@ export class DeliveryWorker {
         // still stop the send: its wait is ended as a marked one's is (conditional on the take, so
         // a cancel, or another worker's take, stops it).
         over();
-        const mark = await marking;
-        if (mark === undefined || mark === 'none') return true;
+        await marking;
+        if (!wait.marked) return true;
         try {
           ended = { written: await store.endWaitForTurn(message) };
         } catch (error) {
@@ -455,27 +447,27 @@ export class DeliveryWorker {
    * lasted that long (a full key: no telling when a lease comes back). A write refused or thrown
    * (logged) may have landed all the same: its answer lost, and the store client's retry refused
    * once a cancel came in through it, or thrown; so the message may show as held and take a cancel,
-   * and its wait is ended as a marked one's is (WaitMark).
+   * and its wait is ended as a marked one's is: `wait.marked` says a write was sent, whatever it
+   * answered (refused: the message moved on since the take; or thrown).
    */
   private async markWaitingForTurn(
     message: Message,
     wait: { over: boolean; ended: Signal; marked: boolean },
     known: boolean,
-  ): Promise<WaitMark> {
+  ): Promise<void> {
     const { clock, store, log } = this.deps;
     const since = clock.now();
     if (!known) await wait.ended.wait(clock.sleepUntil(since + FLOW_CANCELLABLE_AFTER_MS));
-    if (wait.over) return 'none';
+    if (wait.over) return;
     wait.marked = true;
     try {
-      return (await store.markWaitingForTurn(message, since)) ? 'marked' : 'refused';
+      await store.markWaitingForTurn(message, since);
     } catch (error) {
       log.warn('a wait for a flow key turn could not be marked; its end is written as if it were', {
         tenantId: message.tenantId,
         messageId: message.id,
         error: String(error),
       });
-      return 'unknown';
     }
   }
 
