@@ -81,7 +81,7 @@ export const readData = async (
     if (!asText && /^\s*[[{]/.test(text)) {
       const reason = (error as VigilValidationError).errors[0]?.message ?? 'is not valid JSON';
       throw usageError(
-        `--data ${data.startsWith('@') ? data : '<inline>'}: looks like JSON but ${reason}`,
+        `${dataFlag(data)}: looks like JSON but ${reason}`,
         'fix the JSON; to send this text as it is, add --header content-type:text/plain',
       );
     }
@@ -93,10 +93,13 @@ export const readData = async (
   return body;
 };
 
+/** `--data` as an error names it: `--data @file` as given, an inline body as `--data <inline>` (not echoed). */
+const dataFlag = (data: string): string => `--data ${data.startsWith('@') ? data : '<inline>'}`;
+
 /** `--data` larger than a message can be: refused before anything is sent, as the API would (413). */
 const tooLarge = (data: string, size: string) =>
   usageError(
-    `--data ${data.startsWith('@') ? data : '<inline>'}: the body is ${size}, over the ${sizeText(MAX_MESSAGE_BYTES)} a message holds`,
+    `${dataFlag(data)}: the body is ${size}, over the ${sizeText(MAX_MESSAGE_BYTES)} a message holds`,
     'send a smaller body (a link to the data, say)',
   );
 
