@@ -3,7 +3,7 @@ import { readLocalConfig } from './config';
 import { quietSdkNodeNotice } from './sdk-notice';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startStack } from './stack';
-import { SAME_SIGNAL_MS, STOP_DRAIN_MS, stopOnSignal } from './stop-signal';
+import { STOP_DRAIN_MS, onStopSignals, stopOnSignal } from './stop-signal';
 import { releaseDataDirLockNow } from './data-dir-lock';
 
 /** How long a stop after a store failure may take before the process exits anyway. */
@@ -33,19 +33,15 @@ const main = async () => {
   // Ctrl-C or SIGTERM before the banner stops the start where it is (what it started is stopped, the
   // data dir given back) and says so; a second one, not the same Ctrl-C relayed by npm, exits at once.
   const interrupt = new AbortController();
-  let interruptedAt: number | undefined;
-  let onSignal = (signal: NodeJS.Signals) => {
-    if (interruptedAt === undefined) {
-      interruptedAt = Date.now();
-      interrupt.abort(signal);
-    } else if (Date.now() - interruptedAt >= SAME_SIGNAL_MS) {
-      releaseDataDirLockNow(config.dataDir);
-      process.stdout.write(`\n${signal} again: stopped at once, before the Vigil local stack was up.\n`);
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  let onSignal = onStopSignals({
+    stop: (signal) => interrupt.abort(signal),
+    again: (signal) => `\n${signal} again: stopped at once, before the Vigil local stack was up.\n`,
+    beforeExit: () => releaseDataDirLockNow(config.dataDir),
+    write: (text) => process.stdout.write(text),
+    exit: (code) => process.exit(code),
+  });
+  process.on('SIGINT', () => void onSignal('SIGINT'));
+  process.on('SIGTERM', () => void onSignal('SIGTERM'));
   const started = startStack({
     ...config,
     onStoreFailure: (reason) => void storeFailed(reason),
@@ -85,14 +81,13 @@ const main = async () => {
       '',
     ].join('\n'),
   );
-  const shutdown = stopOnSignal({
+  onSignal = stopOnSignal({
     stop: (drainMs) => stack.stop({ drainMs }),
     drainMs: STOP_DRAIN_MS,
     write: (text) => process.stdout.write(text),
     exit: (code) => process.exit(code),
     beforeStop: () => (stopping = true),
   });
-  onSignal = (signal) => void shutdown(signal);
 };
 
 main().catch((error) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SAME_SIGNAL_MS, stopOnSignal } from './stop-signal';
+import { SAME_SIGNAL_MS, onStopSignals, stopOnSignal } from './stop-signal';
 
 const harness = () => {
   let now = 0;
@@ -40,5 +40,42 @@ describe('Ctrl-C of npm start', () => {
     await h.onSignal('SIGINT');
     expect(h.said.at(-1)).toBe('SIGINT again: stopped at once; what was under way is finished after a restart.');
     expect(h.exits).toEqual([130]);
+  });
+});
+
+describe('Ctrl-C of npm start before its banner (the same rule, its own texts and stop)', () => {
+  const harness = () => {
+    let now = 0;
+    const done: string[] = [];
+    const onSignal = onStopSignals({
+      stop: (signal) => void done.push(`stop ${signal}`),
+      again: (signal) => `${signal} again: stopped at once, before the Vigil local stack was up.`,
+      beforeExit: () => done.push('lock released'),
+      write: (text) => done.push(text),
+      exit: (code) => done.push(`exit ${code}`),
+      now: () => now,
+    });
+    return { onSignal, done, advance: (ms: number) => (now += ms) };
+  };
+
+  it('begins the stop once for the same Ctrl-C relayed by npm, saying nothing and exiting not', async () => {
+    const h = harness();
+    await h.onSignal('SIGINT');
+    h.advance(SAME_SIGNAL_MS - 1);
+    await h.onSignal('SIGINT');
+    expect(h.done).toEqual(['stop SIGINT']);
+  });
+
+  it('gives up what must not be left behind, says its own words and exits 130 on a second signal later', async () => {
+    const h = harness();
+    await h.onSignal('SIGTERM');
+    h.advance(SAME_SIGNAL_MS);
+    await h.onSignal('SIGTERM');
+    expect(h.done).toEqual([
+      'stop SIGTERM',
+      'lock released',
+      'SIGTERM again: stopped at once, before the Vigil local stack was up.',
+      'exit 130',
+    ]);
   });
 });
