@@ -4,11 +4,12 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DATA_DIR_LOCK_FILE, DataDirInUseError, lockDataDir } from './data-dir-lock';
+import { DATA_DIR_LOCK_FILE, DataDirInUseError, lockDataDir, releaseDataDirLockNow } from './data-dir-lock';
 
 const kills: Array<() => void> = [];
 afterEach(() => {
@@ -57,5 +58,16 @@ describe('lockDataDir', () => {
     await writeFile(join(dir, DATA_DIR_LOCK_FILE), '1'); // taken over meanwhile (by pid 1: alive)
     await lock.release();
     expect(await readFile(join(dir, DATA_DIR_LOCK_FILE), 'utf8')).toBe('1');
+  });
+
+  it('gives up its own hold at once when the process is about to exit (a second Ctrl-C), and only its own', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-lock-'));
+    await lockDataDir(dir);
+    releaseDataDirLockNow(dir);
+    expect(existsSync(join(dir, DATA_DIR_LOCK_FILE))).toBe(false);
+    await writeFile(join(dir, DATA_DIR_LOCK_FILE), '1\n'); // another's (pid 1), as written by hand
+    releaseDataDirLockNow(dir);
+    expect(await readFile(join(dir, DATA_DIR_LOCK_FILE), 'utf8')).toBe('1\n');
+    releaseDataDirLockNow(join(dir, 'none')); // no file: nothing to give up, nothing thrown
   });
 });

@@ -40,10 +40,14 @@ const running = (pid: number): boolean => {
   }
 };
 
-const holderOf = async (path: string): Promise<number | undefined> => {
-  const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+/** The process id a lock file's text names, if it names one. */
+const pidIn = (text: string): number | undefined => {
+  const pid = Number.parseInt(text, 10);
   return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
 };
+
+const holderOf = async (path: string): Promise<number | undefined> =>
+  pidIn(await readFile(path, 'utf8').catch(() => ''));
 
 /**
  * Takes `dataDir` for this process, or throws DataDirInUseError naming the process that has it.
@@ -86,7 +90,7 @@ export const lockDataDir = async (dataDir: string): Promise<DataDirLock> => {
 export const releaseDataDirLockNow = (dataDir: string): void => {
   const path = join(dataDir, DATA_DIR_LOCK_FILE);
   try {
-    if (Number.parseInt(readFileSync(path, 'utf8'), 10) === process.pid) unlinkSync(path);
+    if (pidIn(readFileSync(path, 'utf8')) === process.pid) unlinkSync(path);
   } catch {
     // No file, or not ours to remove.
   }
