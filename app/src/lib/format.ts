@@ -144,6 +144,14 @@ export interface SentBody {
 export const sentBodyOf = (message: { body?: unknown }, text: string | undefined): SentBody | undefined =>
   text === undefined ? undefined : { text, kind: typeof message.body === 'string' ? 'text' : 'json' };
 
+/** What of a message a curl of its request is written from (`webhookCurl`, `webhookCurlHead`), its body aside. */
+interface CurlMessage {
+  id: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
 /**
  * A `curl` that sends the request Vigil sends for a message: its method, URL, body (as sent, byte for byte), and the
  * headers an attempt sent (`sentHeaders`, from the attempt list) or, before any attempt, the ones
@@ -153,13 +161,7 @@ export const sentBodyOf = (message: { body?: unknown }, text: string | undefined
  * put the real ones in.
  */
 export const webhookCurl = (
-  message: {
-    id: string;
-    method: string;
-    url: string;
-    headers: Record<string, string>;
-    body?: SentBody | undefined;
-  },
+  message: CurlMessage & { body?: SentBody | undefined },
   sentHeaders?: Record<string, string>,
 ): string =>
   curlWithBody(webhookCurlHead({ ...message, bodyKind: message.body?.kind }, sentHeaders), message.body?.text);
@@ -171,13 +173,7 @@ export const webhookCurl = (
  * holds (`curlWithBody`), so the body is not sent to the browser again in the command.
  */
 export const webhookCurlHead = (
-  message: {
-    id: string;
-    method: string;
-    url: string;
-    headers: Record<string, string>;
-    bodyKind?: SentBody['kind'] | undefined;
-  },
+  message: CurlMessage & { bodyKind?: SentBody['kind'] | undefined },
   sentHeaders?: Record<string, string>,
 ): string => {
   const headers: Record<string, string> = {};
