@@ -9,6 +9,7 @@ import type { Message, MessageStatus } from './message';
 import { MESSAGE_STATUSES } from './message';
 import { ValidationError } from './errors';
 import { MESSAGE_ID_PATTERN } from './ids';
+import { MESSAGE_ORIGIN_KINDS } from './shared/message-values';
 
 /** Labels a message may carry. */
 export const MAX_LABELS = 10;
@@ -41,11 +42,8 @@ export interface MessageFilter {
   origin?: MessageOriginKind[];
 }
 
-/**
- * Who made a message: the tenant (`message`, through the API), or Vigil, as an event delivery
- * (`callback`: a message's callback; `notification`: one for a notification endpoint).
- */
-export const MESSAGE_ORIGIN_KINDS = ['message', 'callback', 'notification'] as const;
+/** Who made a message (shared/message-values.ts: the CLI's `--origin` takes the same). */
+export { MESSAGE_ORIGIN_KINDS };
 export type MessageOriginKind = (typeof MESSAGE_ORIGIN_KINDS)[number];
 
 export const originKindOf = (message: Pick<Message, 'origin'>): MessageOriginKind => message.origin?.kind ?? 'message';

@@ -1,15 +1,8 @@
 /** The message model: what Vigil stores about one scheduled webhook. */
 import type { FlowControl } from './flow-control';
+import { MESSAGE_STATUSES } from './shared/message-values';
 
-export const MESSAGE_STATUSES = [
-  'scheduled',
-  'queued',
-  'delivering',
-  'delivered',
-  'retrying',
-  'failed',
-  'cancelled',
-] as const;
+export { MESSAGE_STATUSES };
 
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 

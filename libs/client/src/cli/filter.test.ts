@@ -68,7 +68,7 @@ describe('the filter flags', () => {
     ]);
   });
 
-  it("offers every status of the contract (the client keeps its own list: it may not import the core's)", () => {
+  it("offers every status of the contract (the server's own list, which the CLI's build bundles)", () => {
     const contract = parse(readFileSync(new URL('../../../../openapi.yaml', import.meta.url), 'utf8'));
     expect([...STATUSES].sort()).toEqual([...contract.components.schemas.MessageStatus.enum].sort());
   });

@@ -7,19 +7,14 @@ import type { Command } from 'commander';
 import type { MessageFilter, MessageOriginKind, MessageStatus } from './api';
 import { usageError } from './exit-codes';
 import { parseFilterInstant } from './wall-time';
+// The server's lists (what it stores and filters by): data the CLI's build bundles.
+import { MESSAGE_ORIGIN_KINDS, MESSAGE_STATUSES } from '../../../core/src/shared/message-values';
 
-export const STATUSES: MessageStatus[] = [
-  'scheduled',
-  'queued',
-  'delivering',
-  'delivered',
-  'retrying',
-  'failed',
-  'cancelled',
-];
+/** What `--status` takes: the server's statuses, in the order it shows them. */
+export const STATUSES: readonly MessageStatus[] = MESSAGE_STATUSES;
 
 /** Who made a message: you, or Vigil (a callback, a notification endpoint's alert). */
-export const ORIGINS: MessageOriginKind[] = ['message', 'callback', 'notification'];
+export const ORIGINS: readonly MessageOriginKind[] = MESSAGE_ORIGIN_KINDS;
 
 /** The flags as commander parses them (lists and times still as typed). */
 export interface FilterOptions {
