@@ -73,6 +73,14 @@ export const apiClient = (baseUrl: string, apiKey: string) => {
   };
 };
 
+/** Reads a message (every 100 ms, `waitFor`) until it is in `status`, and gives it as the API answered it. */
+export const waitForStatus = (api: ReturnType<typeof apiClient>, id: string, status: string, timeoutMs = 15_000) =>
+  waitFor(
+    async () => (await api.get(`/v1/messages/${id}`)).json,
+    (json) => json.status === status,
+    timeoutMs,
+  );
+
 /** A new tenant on `plan` in the stack, with its first API key (for tests of a plan's limits). */
 export const newTenantKey = async (stack: LocalStack, plan: 'free' | 'pro', name = `tenant-${plan}`): Promise<string> =>
   (await provisionTenant(stack.tenantAdmin.tenancy, { name, plan })).apiKey;

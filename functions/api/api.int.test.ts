@@ -8,7 +8,7 @@ import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, startTestStack } from '../../test-support/local-stack';
+import { apiClient, startTestStack, waitForStatus } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
 
 let stack: LocalStack;
@@ -38,15 +38,6 @@ afterAll(async () => {
 const arrivalsFor = (id: string) => receiver.received.filter((r) => r.headers['webhook-id'] === id);
 const waitForArrivals = (id: string, count: number, timeoutMs = 15_000) =>
   receiver.waitFor(() => arrivalsFor(id).length >= count, timeoutMs);
-const waitForStatus = async (id: string, status: string, timeoutMs = 15_000) => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const { json } = await api.get(`/v1/messages/${id}`);
-    if (json.status === status) return json;
-    if (Date.now() > until) throw new Error(`message ${id} is ${json.status}, not ${status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describe('access', () => {
   it('serves /health without a key', async () => {
@@ -120,7 +111,7 @@ describe('scheduling and delivery', () => {
     expect(arrival?.headers['content-type']).toBe('application/json');
     expect(arrival?.headers['user-agent']).toMatch(/^Vigil\//);
 
-    const delivered = await waitForStatus(created.json.id, 'delivered');
+    const delivered = await waitForStatus(api, created.json.id, 'delivered');
     assertMatchesSchema('MessageOut', delivered);
     const attempts = await api.get(`/v1/messages/${created.json.id}/attempts`);
     assertMatchesSchema('AttemptList', attempts.json);
@@ -137,7 +128,7 @@ describe('scheduling and delivery', () => {
       headers: { 'x-tenant-trace': 'trace-42', authorization: 'Bearer tenant-own-token' },
       body: { order: 42, note: 'Zoë' },
     });
-    await waitForStatus(created.json.id, 'delivered');
+    await waitForStatus(api, created.json.id, 'delivered');
     const [arrival] = arrivalsFor(created.json.id);
 
     const attempts = await api.get(`/v1/messages/${created.json.id}/attempts`);
@@ -153,7 +144,7 @@ describe('scheduling and delivery', () => {
       url: `${receiver.url.replace('http://', 'http://ops:p%40ss@')}/sent-basic`,
       delay: 0,
     });
-    await waitForStatus(withUser.json.id, 'delivered');
+    await waitForStatus(api, withUser.json.id, 'delivered');
     const [basicArrival] = arrivalsFor(withUser.json.id);
     const [basicAttempt] = (await api.get(`/v1/messages/${withUser.json.id}/attempts`)).json.items;
     expect(basicArrival!.headers.authorization).toBe(`Basic ${Buffer.from('ops:p@ss').toString('base64')}`);
@@ -178,7 +169,7 @@ describe('scheduling and delivery', () => {
       delay: 0,
       retry: { maxAttempts: 1 },
     });
-    await waitForStatus(refused.json.id, 'failed');
+    await waitForStatus(api, refused.json.id, 'failed');
     const failedAttempts = await api.get(`/v1/messages/${refused.json.id}/attempts`);
     assertMatchesSchema('AttemptList', failedAttempts.json);
     expect(failedAttempts.json.items[0]).toMatchObject({ errorKind: 'connection-refused', round: 0 });
@@ -201,7 +192,7 @@ describe('scheduling and delivery', () => {
 
   it('retries 500 with backoff until a 200: three attempts, one webhook-id', async () => {
     const created = await api.post('/v1/messages', { url: `${receiver.url}/fail-twice`, delay: 0 });
-    await waitForStatus(created.json.id, 'delivered', 20_000);
+    await waitForStatus(api, created.json.id, 'delivered', 20_000);
     const attempts = (await api.get(`/v1/messages/${created.json.id}/attempts`)).json.items;
     expect(attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 500, 200]);
     expect(arrivalsFor(created.json.id).map((r) => r.headers['vigil-attempt'])).toEqual(['1', '2', '3']);
@@ -209,7 +200,7 @@ describe('scheduling and delivery', () => {
 
   it('stops at 410 Gone', async () => {
     const created = await api.post('/v1/messages', { url: `${receiver.url}/gone`, delay: 0 });
-    const failed = await waitForStatus(created.json.id, 'failed');
+    const failed = await waitForStatus(api, created.json.id, 'failed');
     expect(failed.attempts).toBe(1);
   });
 
@@ -267,7 +258,7 @@ describe('changing messages', () => {
     assertMatchesSchema('MessageOut', patched.json);
     await waitForArrivals(created.json.id, 1);
     expect(JSON.parse(arrivalsFor(created.json.id)[0]?.body ?? '')).toEqual({ v: 2 });
-    await waitForStatus(created.json.id, 'delivered');
+    await waitForStatus(api, created.json.id, 'delivered');
     const conflict = await api.patch(`/v1/messages/${created.json.id}`, { delay: 5 });
     expect(conflict.status).toBe(409);
     assertMatchesSchema('Problem', conflict.json);
@@ -276,12 +267,12 @@ describe('changing messages', () => {
 
   it('redelivers a delivered message now', async () => {
     const created = await api.post('/v1/messages', { url: `${receiver.url}/again`, delay: 0 });
-    await waitForStatus(created.json.id, 'delivered');
+    await waitForStatus(api, created.json.id, 'delivered');
     const again = await api.post(`/v1/messages/${created.json.id}/redeliver`);
     expect(again.status).toBe(202);
     assertMatchesSchema('MessageOut', again.json);
     await waitForArrivals(created.json.id, 2);
-    expect((await waitForStatus(created.json.id, 'delivered')).attempts).toBe(2);
+    expect((await waitForStatus(api, created.json.id, 'delivered')).attempts).toBe(2);
     // Each attempt says which delivery it belongs to: the console marks the redelivery from it.
     const attempts = (await api.get(`/v1/messages/${created.json.id}/attempts`)).json.items;
     expect(attempts.map((a: { n: number; round: number }) => [a.n, a.round])).toEqual([

@@ -36,7 +36,7 @@ import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, startTestStack, waitFor } from '../../test-support/local-stack';
+import { apiClient, startTestStack, waitFor, waitForStatus } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
 import { incompressibleText } from '../../test-support/messages';
 
@@ -78,15 +78,6 @@ const pendingOf = async (tenantId: string) => {
     if (ref.tenantId === tenantId) refs.push(ref);
   }
   return refs;
-};
-const waitForStatus = async (api: Api, id: string, status: string, timeoutMs = 15_000) => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const { json } = await api.get(`/v1/messages/${id}`);
-    if (json.status === status) return json;
-    if (Date.now() > until) throw new Error(`message ${id} is ${json.status}, not ${status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 };
 
 /**

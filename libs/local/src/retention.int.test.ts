@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, startTestStack } from '../../../test-support/local-stack';
+import { apiClient, startTestStack, waitForStatus } from '../../../test-support/local-stack';
 import type { Receiver } from './receiver';
 import { startReceiver } from './receiver';
 import type { LocalStack } from './stack';
@@ -32,16 +32,6 @@ afterAll(async () => {
   await stack?.stop();
   await receiver?.stop();
 });
-
-const waitForStatus = async (id: string, status: string, timeoutMs = 15_000) => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const { json } = await api.get(`/v1/messages/${id}`);
-    if (json.status === status) return json;
-    if (Date.now() > until) throw new Error(`message ${id} is ${json.status}, not ${status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 const sleepUntil = (epochMs: number) => new Promise((r) => setTimeout(r, Math.max(0, epochMs - Date.now())));
 
@@ -69,7 +59,7 @@ describe('retention on the local stack', () => {
     const waiting = await api.post('/v1/messages', { url: `${receiver.url}/later`, delay: 3_600 });
     expect(waiting.json).not.toHaveProperty('expiresAt');
     const cancel = await api.delete(`/v1/messages/${cancelled.json.id}`);
-    const done = await waitForStatus(delivered.json.id, 'delivered');
+    const done = await waitForStatus(api, delivered.json.id, 'delivered');
 
     // The API says when each finished message goes: the retention after it got there.
     const cancelledAt = Date.parse(cancel.json.updatedAt);
@@ -104,7 +94,7 @@ describe('retention on the local stack', () => {
 
   it('a redeliver before the expiry takes the expiry away until the message is delivered again', async () => {
     const created = await api.post('/v1/messages', { url: `${receiver.url}/again`, delay: 0.2 });
-    const first = await waitForStatus(created.json.id, 'delivered');
+    const first = await waitForStatus(api, created.json.id, 'delivered');
     expect(first.expiresAt).toBeDefined();
 
     const redelivered = await api.post(`/v1/messages/${created.json.id}/redeliver`);
@@ -113,7 +103,7 @@ describe('retention on the local stack', () => {
     const item = await storedItem(created.json.id);
     expect(item).not.toHaveProperty('expiresAt'); // no TTL attribute while it waits
 
-    const second = await waitForStatus(created.json.id, 'delivered');
+    const second = await waitForStatus(api, created.json.id, 'delivered');
     expect(second.attempts).toBe(2);
     expect(Date.parse(second.expiresAt)).toBeGreaterThan(Date.parse(first.expiresAt));
   }, 40_000);
