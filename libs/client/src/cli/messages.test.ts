@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { jsonText } from '../json-text';
 import { Vigil } from '../vigil';
 import type { Api, Attempt, AttemptList, Message, MessagePage } from './api';
-import { listMessages, MAX_LIST_REQUESTS, messageFromOptions, printShow } from './messages';
+import { listMessages, MAX_LIST_REQUESTS, messageFromOptions, printList, printShow } from './messages';
 import { createOutput } from './output';
 
 const noStdin = Readable.from([]);
@@ -216,6 +216,78 @@ describe('vigil ls: pages of the API', () => {
 
     expect(calls).toBe(MAX_LIST_REQUESTS);
     expect(list).toEqual({ items: [], nextCursor: `n:${MAX_LIST_REQUESTS}`, stopped: true });
+  });
+});
+
+describe('vigil ls: the table', () => {
+  const now = Date.parse('2026-12-01T08:01:00.000Z');
+  const listed = (messages: Array<Partial<Message>>, terminal: { columns: number } | undefined) => {
+    const lines: string[] = [];
+    const output = createOutput(
+      {
+        stdout: { write: (text: string) => lines.push(text), ...(terminal && { isTTY: true, ...terminal }) },
+        stderr: { write: () => true },
+      },
+      { NO_COLOR: '1' },
+      false,
+    );
+    const base = {
+      status: 'retrying',
+      url: 'https://x.test/h',
+      method: 'POST',
+      sendAt: '2026-12-01T08:00:00.000Z',
+      createdAt: '2026-12-01T08:00:00.000Z',
+      updatedAt: '2026-12-01T08:00:00.000Z',
+      attempts: 1,
+      maxAttempts: 3,
+      timeoutMs: 10_000,
+      headers: {},
+      metadata: {},
+      labels: [],
+    };
+    const attempt = { n: 1, startedAt: '2026-12-01T08:00:00.000Z', durationMs: 5, latenessMs: 1, round: 0 };
+    printList(
+      output,
+      messages.map(
+        (m, i) => ({ ...base, id: `msg_01JDX0000000000000000000A${i}`, lastAttempt: attempt, ...m }) as Message,
+      ),
+      now,
+    );
+    return lines.join('').split('\n');
+  };
+
+  it('says when a retrying message tries next beside what its last attempt did: in how long on a terminal, the time when piped', () => {
+    const retrying = {
+      lastAttempt: { n: 1, startedAt: '2026-12-01T08:00:00.000Z', durationMs: 5, latenessMs: 1, statusCode: 500 },
+      nextAttemptAt: '2026-12-01T08:01:42.000Z',
+    };
+    const overdue = { ...retrying, nextAttemptAt: '2026-12-01T08:00:59.000Z' };
+
+    const terminal = listed([retrying, overdue], { columns: 200 });
+    const piped = listed([retrying], undefined);
+
+    expect(terminal[1]).toMatch(/ {2}HTTP 500, next try in 42s {2}https:\/\/x\.test\/h$/);
+    expect(terminal[2]).toMatch(/ {2}HTTP 500, next try now {2}/);
+    expect(piped[1]).toMatch(/ {2}HTTP 500, next try 2026-12-01 08:01:42Z {2}https:\/\/x\.test\/h$/);
+  });
+
+  it("says no next try for a message that is not retrying, and keeps the URL within a terminal's width", () => {
+    const delivered: Partial<Message> = {
+      status: 'delivered',
+      lastAttempt: { n: 1, startedAt: '2026-12-01T08:00:00.000Z', durationMs: 5, latenessMs: 1, statusCode: 200 },
+      nextAttemptAt: '2026-12-01T08:01:42.000Z', // not the message's: a delivered one has none
+      url: `https://x.test/${'a'.repeat(200)}`,
+    };
+    const retrying: Partial<Message> = {
+      ...delivered,
+      status: 'retrying',
+      lastAttempt: { ...delivered.lastAttempt!, statusCode: 503 },
+    };
+
+    const lines = listed([delivered, retrying], { columns: 140 });
+
+    expect(lines[1]).toMatch(/ {2}HTTP 200 {2,}https:\/\/x\.test\/a+…$/);
+    expect(lines.every((line) => line.length <= 140)).toBe(true);
   });
 });
 

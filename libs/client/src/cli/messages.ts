@@ -12,7 +12,7 @@ import { durationArg } from './duration';
 import { formatDuration } from './duration';
 import { CliError, EXIT, usageError } from './exit-codes';
 import type { Output } from './output';
-import { localText, outcomeText, relativeText, statusText, table, timeText, truncate } from './output';
+import { localText, outcomeText, relativeText, statusText, table, timeText, truncate, visibleLength } from './output';
 import { JOB_ID, MESSAGE_ID } from './ids';
 import { parseSendTime, systemTimeZone, unknownZone } from './wall-time';
 import { stringifyApiJson } from '../exact-json';
@@ -256,23 +256,48 @@ export const listMessages = async (
 const attemptsText = (message: Message): string =>
   (message.lastAttempt?.round ?? 0) > 0 ? String(message.attempts) : `${message.attempts}/${message.maxAttempts}`;
 
-const lastText = (message: Message, output: Output) =>
-  message.lastAttempt ? outcomeText(message.lastAttempt, output.color) : '-';
+/**
+ * When a `retrying` message tries again, as SEND AT tells its time: `next try in 42s` on a terminal
+ * (`next try now` once due), the instant when piped (a relative time read later would be wrong).
+ */
+const nextTryText = (message: Message, output: Output, now: number): string | undefined => {
+  if (message.status !== 'retrying' || !message.nextAttemptAt) return undefined;
+  if (!output.width) return `next try ${timeText(message.nextAttemptAt)}`;
+  const due = Date.parse(message.nextAttemptAt) - now < 1_000;
+  return `next try ${due ? 'now' : relativeText(message.nextAttemptAt, now, formatDuration)}`;
+};
+
+/** What the last attempt did (`HTTP 500`) and, for a message that will try again, when (`next try in 42s`). */
+const lastText = (message: Message, output: Output, now: number) => {
+  const outcome = message.lastAttempt ? outcomeText(message.lastAttempt, output.color) : '-';
+  const next = nextTryText(message, output, now);
+  return next ? `${outcome}${output.color.yellow(`, ${next}`)}` : outcome;
+};
+
+/** Columns two spaces apart, as `table` pads them: what is left of the terminal's width is the URL's. */
+const COLUMN_GAP = 2;
 
 export const printList = (output: Output, messages: Message[], now: number) => {
   if (output.json) return output.data(messages);
   if (messages.length === 0) return output.line('No messages.');
-  const urlWidth = output.width ? Math.max(20, output.width - 90) : Infinity;
-  const rows = messages.map((m) => [
+  const header = ['ID', 'STATUS', 'SEND AT', 'ATTEMPTS', 'LAST', 'URL'];
+  const cells = messages.map((m) => [
     m.id,
     statusText(m.status, output.color),
     `${timeText(m.sendAt)}${output.width ? output.color.dim(` ${relativeText(m.sendAt, now, formatDuration)}`) : ''}`,
     attemptsText(m),
-    lastText(m, output),
-    truncate(m.url, urlWidth),
+    lastText(m, output, now),
   ]);
-  for (const line of table(['ID', 'STATUS', 'SEND AT', 'ATTEMPTS', 'LAST', 'URL'], rows, output.color))
-    output.line(line);
+  let urlWidth = Infinity;
+  if (output.width) {
+    const used = header
+      .slice(0, -1)
+      .map((name, i) => Math.max(visibleLength(name), ...cells.map((row) => visibleLength(row[i]!))) + COLUMN_GAP)
+      .reduce((sum, width) => sum + width, 0);
+    urlWidth = Math.max(20, output.width - used);
+  }
+  const rows = cells.map((row, i) => [...row, truncate(messages[i]!.url, urlWidth)]);
+  for (const line of table(header, rows, output.color)) output.line(line);
 };
 
 // ---------------------------------------------------------------------------------------------

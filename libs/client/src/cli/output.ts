@@ -56,7 +56,7 @@ export const createOutput = (streams: Streams, env: Env, json: boolean): Output 
 
 /** Visible width: ANSI colour codes take no room. */
 // eslint-disable-next-line no-control-regex
-const visibleLength = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '').length;
+export const visibleLength = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '').length;
 
 const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - visibleLength(text)));
 
