@@ -360,7 +360,7 @@ describe('vigil send, ls, show', () => {
 });
 
 describe('vigil cancel, redeliver', () => {
-  it('cancels several messages at once', async () => {
+  it('cancels several messages at once, and says of one cancelled before that it was', async () => {
     const a = json(await vigil(['send', `${receiver.url}/c`, '--in', '1h', '--json']));
     const b = json(await vigil(['send', `${receiver.url}/c`, '--in', '10m', '--json']));
 
@@ -370,6 +370,10 @@ describe('vigil cancel, redeliver', () => {
     expect(run.stdout).toBe(`${a.id}  cancelled\n${b.id}  cancelled\n`);
     const api = apiClient(stack.url, stack.apiKey);
     expect((await api.get(`/v1/messages/${a.id}`)).json.status).toBe('cancelled');
+    // Cancelled again: the API answers as it did, and vigil says it was so already.
+    const again = await vigil(['cancel', a.id]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(`${a.id}  cancelled already\n`);
   });
 
   it('redelivers a delivered message, and refuses to cancel it (exit 5)', async () => {

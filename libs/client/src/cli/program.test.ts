@@ -345,6 +345,36 @@ describe('vigil --help', () => {
   });
 });
 
+describe('vigil cancel by id', () => {
+  const CANCELLED = { ...MESSAGE, id: 'msg_01JDX0000000000000000000CC', status: 'cancelled' };
+  // The API as it is: a cancel of a cancelled message answers 200 with the message, as the cancel that did it.
+  const api: Fetch = async (request) => {
+    const id = new URL(request.url).pathname.split('/').at(-1)!;
+    const cancelled = id === CANCELLED.id || request.method === 'DELETE';
+    return answer(200, { ...MESSAGE, id, ...(cancelled && { status: 'cancelled' }) });
+  };
+
+  it('says a message was cancelled already, and cancels only the one that was not', async () => {
+    const ran = await cli(['cancel', MESSAGE.id, CANCELLED.id], api);
+
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe(`${MESSAGE.id}  cancelled\n${CANCELLED.id}  cancelled already\n`);
+    expect(ran.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
+      `GET /v1/messages/${MESSAGE.id}`,
+      `DELETE /v1/messages/${MESSAGE.id}`,
+      `GET /v1/messages/${CANCELLED.id}`,
+    ]);
+  });
+
+  it('prints with --json what each cancel answers, as before', async () => {
+    const ran = await cli(['cancel', CANCELLED.id, '--json'], api);
+
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual([CANCELLED]);
+    expect(ran.requests.map((r) => r.method)).toEqual(['DELETE']);
+  });
+});
+
 describe('vigil redeliver --idempotency-key', () => {
   const OTHER = { ...MESSAGE, id: 'msg_01JDX0000000000000000000BB' };
   const JOB = {

@@ -321,6 +321,12 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         const done = [];
         for (const id of ids) {
           try {
+            // The API answers a cancel of a cancelled message as it answers the cancel that did it (200,
+            // the message), so a person is told from a read first; --json prints what the cancel answers.
+            if (name === 'cancel' && !out.json && (await api.messages.get(id)).status === 'cancelled') {
+              out.line(`${id}  ${statusText('cancelled', out.color)} already`);
+              continue;
+            }
             const message =
               name === 'redeliver'
                 ? await api.messages.redeliver(id, key === undefined ? {} : { idempotencyKey: `${key}:${id}` })
