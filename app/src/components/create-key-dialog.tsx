@@ -12,6 +12,7 @@ import { CopyButton } from './copy-button';
 import { DialogFooter } from './dialog-footer';
 import { ErrorCallout } from './notices';
 import { FieldLabel } from './field-label';
+import { LocalReceiverNote } from './local-receiver-note';
 
 /**
  * Create a key: name it, then see its secret once, with a copy button and a clear warning. The
@@ -96,11 +97,7 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
             <pre className="vigil-pre" data-testid="new-key-curl">
               {quickstartCurl(apiUrl, secret)}
             </pre>
-            {isLocalApi(apiUrl) && (
-              <Text size="1" color="gray">
-                It goes to a receiver on your machine: <Code>npm run receiver -- 9000</Code> in the Vigil folder.
-              </Text>
-            )}
+            {isLocalApi(apiUrl) && <LocalReceiverNote size="1" />}
             {confirmingClose ? (
               <Callout.Root color="red" role="alert" data-testid="confirm-close">
                 <Callout.Text>You will not see this key again. Close anyway?</Callout.Text>

@@ -376,6 +376,12 @@ export const everyDay = <D extends { date: string }>(
 /** Whether the API is on this machine (the local stack): then webhooks go to a local receiver. */
 export const isLocalApi = (apiUrl: string): boolean => /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(apiUrl);
 
+/**
+ * The local receiver the quickstart's webhook goes to, as README's walk-through starts it: the
+ * signing secret (a placeholder, `whsec_…`) in its environment, so it verifies signatures.
+ */
+export const LOCAL_RECEIVER_COMMAND = 'VIGIL_SIGNING_SECRET=whsec_… npm run receiver -- 9000';
+
 /** A ready `curl` that schedules a webhook 10 seconds from now with `key` (a whole key, or its prefix…). */
 export const quickstartCurl = (apiUrl: string, key: string): string =>
   [

@@ -2,6 +2,7 @@ import { Box, Card, Code, Flex, Grid, Heading, Link, Progress, Text } from '@rad
 import type { Metadata } from 'next';
 import NextLink from 'next/link';
 import { CopyButton } from '@/components/copy-button';
+import { LocalReceiverNote } from '@/components/local-receiver-note';
 import { SectionCard } from '@/components/section-card';
 import { UsageChart } from '@/components/usage-chart';
 import { ProblemNotice } from '@/components/problem-notice';
@@ -49,7 +50,7 @@ export default async function OverviewPage() {
   const used = Math.min(100, (monthToDate.scheduled / plan.monthlyMessages) * 100);
   const key = keys.at(-1);
   const { publicApiUrl } = consoleConfig();
-  // Against a local stack, webhooks go to a receiver on this machine (npm run receiver).
+  // Against a local stack, webhooks go to a receiver on this machine (LocalReceiverNote).
   const local = isLocalApi(publicApiUrl);
   const curl = quickstartCurl(publicApiUrl, key ? `${key.prefix}…` : 'vgl_…');
 
@@ -119,14 +120,13 @@ export default async function OverviewPage() {
           {curl}
         </pre>
         {local && (
-          <Text size="2" color="gray">
-            It goes to a receiver on your machine: start one with <Code>npm run receiver -- 9000</Code> in the Vigil
-            folder, then watch it arrive on the{' '}
+          <LocalReceiverNote size="2">
+            , then watch it arrive on the{' '}
             <Link asChild>
               <NextLink href="/messages">Messages</NextLink>
             </Link>{' '}
-            page.
-          </Text>
+            page
+          </LocalReceiverNote>
         )}
       </SectionCard>
     </Flex>

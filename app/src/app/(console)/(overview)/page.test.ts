@@ -1,0 +1,56 @@
+/**
+ * The overview as the server renders it against a local stack and a deployed one: its quickstart
+ * sends a webhook to a receiver on this machine when the API is local, started as README's
+ * walk-through starts it.
+ */
+import { Theme } from '@radix-ui/themes';
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it, vi } from 'vitest';
+
+const settings = { publicApiUrl: 'http://127.0.0.1:4000' };
+const page = { items: [], nextCursor: null, previousCursor: null };
+const vigil = {
+  usage: async () => ({
+    from: '2026-11-02',
+    to: '2026-12-01',
+    days: [],
+    monthToDate: { scheduled: 0, delivered: 0, failed: 0, attempts: 0 },
+    plan: { name: 'free', monthlyMessages: 1000 },
+  }),
+  messages: { listPage: async () => page },
+  keys: { list: async () => [{ id: 'key_1', name: 'laptop', prefix: 'vgl_4Hq' }] },
+};
+vi.mock('@/lib/api', () => ({
+  loadPage: async (load: (v: typeof vigil) => Promise<unknown>) => ({ data: await load(vigil) }),
+}));
+vi.mock('@/lib/config', () => ({ consoleConfig: () => settings }));
+
+const { default: OverviewPage } = await import('./page');
+
+const render = async () => renderToStaticMarkup(createElement(Theme, null, await OverviewPage()));
+/** The page's text as a reader sees it: tags dropped, entities read. */
+const textOf = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, '')
+    .replace(/&#x27;|&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+
+describe('the overview', () => {
+  it("tells a local stack's user to start the receiver with the signing secret, as README does, so it verifies what arrives", async () => {
+    settings.publicApiUrl = 'http://127.0.0.1:4000';
+
+    const text = textOf(await render());
+
+    expect(text).toContain(
+      "It goes to a receiver on your machine: start one with VIGIL_SIGNING_SECRET=whsec_… npm run receiver -- 9000 in the Vigil folder, with your signing secret (Settings) in place of whsec_…, so that it verifies each webhook's signature, then watch it arrive on the Messages page.",
+    );
+    expect(await render()).toMatch(/<a[^>]*href="\/settings"[^>]*>Settings<\/a>/);
+  });
+
+  it('names no local receiver when the API is deployed', async () => {
+    settings.publicApiUrl = 'https://api.example.com';
+
+    expect(textOf(await render())).not.toContain('npm run receiver');
+  });
+});
