@@ -1,4 +1,6 @@
 /** `npm start`: the whole local stack in one process, until Ctrl-C. */
+// First: a signal while the modules below load ends the start with a word (early-stop.mjs).
+import { handStopSignalsTo, stoppedBeforeUpLine } from './early-stop.mjs';
 import { readLocalConfig } from './config';
 import { quietSdkNodeNotice } from './sdk-notice';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -40,8 +42,7 @@ const main = async () => {
     write: (text) => process.stdout.write(text),
     exit: (code) => process.exit(code),
   });
-  process.on('SIGINT', () => void onSignal('SIGINT'));
-  process.on('SIGTERM', () => void onSignal('SIGTERM'));
+  handStopSignalsTo((signal) => void onSignal(signal));
   const started = startStack({
     ...config,
     onStoreFailure: (reason) => void storeFailed(reason),
@@ -49,9 +50,7 @@ const main = async () => {
   });
   const stack = await started.catch((error: unknown) => {
     if (!interrupt.signal.aborted) throw error;
-    process.stdout.write(
-      `\n${String(interrupt.signal.reason)}: stopped before the Vigil local stack was up; nothing of it runs on.\n`,
-    );
+    process.stdout.write(stoppedBeforeUpLine(String(interrupt.signal.reason)));
     process.exit(0);
   });
   const line = '─'.repeat(64);

@@ -14,10 +14,14 @@ const root = join(__dirname, '..', '..', '..');
 const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 const ENTRY = /libs\/local\/src\/main\.ts$/;
 
-/** `npm start`'s own shell line with its program swapped: `node --import tsx <flags> <entry>` → `replacement`. */
+/**
+ * `npm start`'s own shell line with its program swapped: `node [--import early-stop.mjs] --import tsx
+ * <flags> <entry>` → `replacement`.
+ */
 const startLine = (replacement: (flags: string) => string) =>
-  scripts.start!.replace(/node --import tsx (.*?) ?libs\/local\/src\/main\.ts$/, (_line, flags: string) =>
-    replacement(flags),
+  scripts.start!.replace(
+    /node (?:--import \.\/libs\/local\/src\/early-stop\.mjs )?--import tsx (.*?) ?libs\/local\/src\/main\.ts$/,
+    (_line, flags: string) => replacement(flags),
   );
 
 /** Runs `npm start`'s own shell line with its program swapped (startLine). */

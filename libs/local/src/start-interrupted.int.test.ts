@@ -5,8 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,10 +25,13 @@ interface Starting {
   exited: Promise<number | null>;
 }
 
-/** `npm start`'s own shell line (it execs the stack's node process), on a data dir and port of its own. */
-const startStarting = async (): Promise<Starting> => {
+/**
+ * `npm start`'s own shell line (it execs the stack's node process), on a data dir and port of its
+ * own; `line` changes it (a module of the test's own, say).
+ */
+const startStarting = async (line: (start: string) => string = (start) => start): Promise<Starting> => {
   const dataDir = await mkdtemp(join(tmpdir(), 'vigil-interrupted-'));
-  const child = spawn('sh', ['-c', scripts.start!], {
+  const child = spawn('sh', ['-c', line(scripts.start!)], {
     cwd: root,
     env: {
       ...process.env,
@@ -87,4 +90,61 @@ describe('npm start signalled before the stack is up', () => {
       expect(existsSync(lock), 'the data dir is left locked').toBe(false);
     }, 60_000);
   }
+});
+
+describe('npm start signalled while node loads its modules', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`says on ${signal} as tsx starts loading that it stopped before the stack was up, where it ended without a word`, async () => {
+      // Arrange: the signal sent in the first second of a start: a module of the test's own, loaded
+      // just before tsx, signals its process (from a terminal, Ctrl-C then).
+      const signalling = `--import 'data:text/javascript,process.kill(process.pid,"${signal}")' --import tsx `;
+      const stack = await startStarting((start) => start.replace('--import tsx ', signalling));
+
+      // Act
+      const code = await stack.exited;
+
+      // Assess: the same line as a signal later before the banner, a clean exit, nothing made in the data dir.
+      expect(stack.output()).toBe(`\n${signal}: stopped before the Vigil local stack was up; nothing of it runs on.\n`);
+      expect(code).toBe(0);
+      expect(readdirSync(stack.dataDir)).toEqual([]);
+    }, 60_000);
+  }
+
+  it('says so on a SIGINT that lands while main.ts loads its own modules, which the hand-over to main.ts must not lose', async () => {
+    // Arrange: the signal sent as main.ts requires ./stack, while its modules load synchronously: node
+    // hands it to a listener only after main.ts has begun (a listener removed then would drop it,
+    // and the start went on to its banner).
+    const hook = join(await mkdtemp(join(tmpdir(), 'vigil-interrupted-hook-')), 'signal-in-load.mjs');
+    hooks.push(hook);
+    await writeFile(
+      hook,
+      [
+        "import Module from 'node:module';",
+        'const load = Module._load;',
+        'let sent = false;',
+        'Module._load = function (request, ...rest) {',
+        "  if (!sent && request === './stack') {",
+        '    sent = true;',
+        "    process.kill(process.pid, 'SIGINT');",
+        '  }',
+        '  return load.call(this, request, ...rest);',
+        '};',
+      ].join('\n'),
+    );
+    const stack = await startStarting((start) => start.replace('--import tsx ', `--import tsx --import ${hook} `));
+
+    // Act
+    const code = await Promise.race([stack.exited, sleep(30_000).then(() => 'still running')]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stack.output()).toContain('SIGINT: stopped before the Vigil local stack was up; nothing of it runs on.');
+    expect(stack.output()).not.toContain('Vigil local stack is running');
+    expect(existsSync(join(stack.dataDir, DATA_DIR_LOCK_FILE)), 'the data dir is left locked').toBe(false);
+  }, 60_000);
+});
+
+const hooks: string[] = [];
+afterEach(async () => {
+  for (const hook of hooks.splice(0)) await rm(join(hook, '..'), { recursive: true, force: true });
 });
