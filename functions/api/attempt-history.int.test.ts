@@ -1,7 +1,8 @@
 /**
  * The attempt history as it happened, through the API on the whole local stack: an attempt sent
  * before the message was changed (PATCH of its url and body between two attempts) says where it
- * went, and the one after says the new. Every answer is checked against openapi.yaml.
+ * went, in the attempt list and as the message's (and its listing's) lastAttempt, and the one after
+ * says the new. Every answer is checked against openapi.yaml.
  */
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
@@ -53,6 +54,17 @@ describe('the attempt history of a message changed between its attempts', () => 
 
     const patched = await api.patch(`/v1/messages/${id}`, { url: `${up.url}/orders`, body: { v: 2 } });
     expect(patched.status).toBe(200);
+    // The message, and its listing (which reads neither body nor stamps), say where its last attempt went.
+    const sentBefore = { n: 1, statusCode: 500, url: `${down.url}/orders`, method: 'POST', differs: ['url', 'body'] };
+    expect(patched.json.lastAttempt).toMatchObject(sentBefore);
+    const changed = await api.get(`/v1/messages/${id}`);
+    assertMatchesSchema('MessageOut', changed.json);
+    expect(changed.json.lastAttempt).toMatchObject(sentBefore);
+    const listed = await api.get(`/v1/messages?idContains=${id.slice(4)}`);
+    assertMatchesSchema('MessagePage', listed.json);
+    expect(listed.json.items).toEqual([
+      expect.objectContaining({ id, lastAttempt: expect.objectContaining(sentBefore) }),
+    ]);
     expect((await api.post(`/v1/messages/${id}/retry`)).status).toBe(202);
     await waitFor(id, (m) => m.status === 'delivered');
 
@@ -76,10 +88,14 @@ describe('the attempt history of a message changed between its attempts', () => 
     expect(second).not.toHaveProperty('differs');
     expect(second.sentHeaders).toMatchObject({ 'vigil-attempt': '2', host: new URL(up.url).host });
 
-    // The message and its listing stay as they were: the attempts' URLs are the attempt list's alone.
+    // The last attempt went as the message is, in the message and in its listing; the stamps are the store's own.
     const message = await api.get(`/v1/messages/${id}`);
     expect(message.json.url).toBe(`${up.url}/orders`);
     expect(message.json).not.toHaveProperty('earlierRequests');
-    expect(message.json.lastAttempt).not.toHaveProperty('url');
+    expect(message.json.lastAttempt).toMatchObject({ n: 2, url: `${up.url}/orders`, method: 'POST' });
+    expect(message.json.lastAttempt).not.toHaveProperty('differs');
+    const relisted = await api.get(`/v1/messages?idContains=${id.slice(4)}`);
+    expect(relisted.json.items[0].lastAttempt).toMatchObject({ n: 2, url: `${up.url}/orders`, method: 'POST' });
+    expect(relisted.json.items[0].lastAttempt).not.toHaveProperty('differs');
   });
 });

@@ -523,6 +523,23 @@ export const attemptRequestText = (attempt: {
 };
 
 /**
+ * A listed message's last attempt, when it was sent before the message was changed: where it went
+ * and what of it differs, in a line (`Sent to POST https://old.example/hook before a change of its
+ * address and body`); undefined for one sent as the message is.
+ */
+export const lastAttemptChangeText = (attempt: {
+  url?: string;
+  method?: string;
+  differs?: readonly string[];
+}): string | undefined => {
+  const request = attemptRequestText(attempt);
+  if (request === undefined) return undefined;
+  const parts = (attempt.differs ?? []).map((part) => REQUEST_PART_WORDS[part] ?? part);
+  const listed = parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+  return `Sent ${request.sentTo === undefined ? '' : `to ${request.sentTo} `}before a change of its ${listed}`;
+};
+
+/**
  * Data a server action hands the browser, as React can carry it: plain objects only, so a body's
  * number kept as written (a LosslessNumber, a class) goes as its digits, a string.
  */

@@ -480,11 +480,33 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
       expect(raw!.lastAttempt).not.toHaveProperty('responseSnippet');
       expect(raw!.lastAttempt).not.toHaveProperty('responseHeaders');
       expect(raw!.lastAttempt).toMatchObject({ errorKind: 'connection-refused' });
+      // An attempt a record writes went as the message is: nothing more is kept for the listing.
+      expect(raw!.lastAttempt).not.toHaveProperty('sentAs');
       for (const a of kept) {
         expect(Buffer.byteLength(a.responseSnippet!)).toBeLessThanOrEqual(1024);
         expect(Buffer.byteLength(JSON.stringify(a.responseHeaders))).toBeLessThanOrEqual(RESPONSE_HEADERS_MAX_BYTES);
         expect(a.responseHeadersOmitted).toBeGreaterThan(0);
       }
+
+      // A PATCH of its URL then: the listing's summary of the last attempt keeps where it went (its
+      // 2,048-character URL), and the item still fits with room to spare.
+      const patched = withEarlierRequests(current, {
+        ...current,
+        url: `https://example.com/${'q'.repeat(2048 - 20)}`,
+        version: current.version + 1,
+      });
+      expect(await store.save(patched, current.version)).toBe(true);
+      current = patched;
+      const { Item: afterPatch } = await services.db.send(
+        new GetCommand({ TableName: services.table, Key: { pk: `T#${m.tenantId}`, sk: `M#${m.id}` } }),
+      );
+      expect(afterPatch!.lastAttempt).toMatchObject({
+        n: 200,
+        sentAs: { url: m.url, method: m.method, differs: ['url'] },
+      });
+      const withSentAs = dynamoItemBytes(afterPatch!);
+      console.info(`largest message, longest history, PATCHed on ${name}: ${withSentAs} B`);
+      expect(withSentAs).toBeLessThan(DYNAMO_ITEM_LIMIT_BYTES - 16 * 1024);
 
       // Then a record that cannot be written: the failure write with the attempt and the longest reason fits too.
       const ticket = { tenantId: m.tenantId, messageId: m.id, version: current.version, dueAt: current.dueAt };

@@ -71,6 +71,7 @@ import {
   idRangeOf,
   isIdPrefix,
   isTerminal,
+  latestAttemptSentAs,
   LEGACY_SEND_WINDOW_MS,
   LIST_SCAN_BUDGET,
   MESSAGE_ORIGIN_KINDS,
@@ -260,7 +261,7 @@ export class DynamoMessageStore implements MessageStore {
       ...(!pending && expiresAt !== undefined && expiryAttributes(expiresAt)),
       ...this.messageKey(m.tenantId, m.id),
       statusPk: this.statusPkOf(m, m.status),
-      lastAttempt: lastAttemptOf(m.attempts),
+      lastAttempt: lastAttemptOf(m.attempts, message),
       // What a take adds to its lease (take-lease.ts): kept beside the message, as the take reads no item.
       sendWindowMs: sendWindowMs(m),
       ...(pending && {
@@ -852,10 +853,18 @@ const refOf = (item: Record<string, unknown>): PendingRef => ({
   ...(item.pendingAt !== undefined && { pendingAt: item.pendingAt as number }),
 });
 
-/** What listings show of the latest attempt: everything but its snippet (stored once, in the log). */
-const lastAttemptOf = (attempts: readonly Attempt[]): Attempt | undefined => {
+/**
+ * What listings show of the latest attempt: everything but its snippet (stored once, in the log),
+ * and, from the whole message, where it went when a change since made its request differ
+ * (`sentAs`, which a listing cannot work out: it reads no body and no earlier requests). A
+ * delivery's own write (its record, or `fail` with the attempt it made) stores an attempt sent as
+ * the message is, with nothing more.
+ */
+const lastAttemptOf = (attempts: readonly Attempt[], message?: Message): Attempt | undefined => {
   const last = attempts.at(-1);
-  return last && attemptSummary(last);
+  if (last === undefined) return undefined;
+  const sentAs = message && latestAttemptSentAs(message);
+  return sentAs ? { ...attemptSummary(last), sentAs } : attemptSummary(last);
 };
 
 /** An item past its exact expiry (`expiresAtMs`) at `now`: a message or idempotency record to treat as gone. */

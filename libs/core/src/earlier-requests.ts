@@ -118,3 +118,17 @@ export const attemptRequests = (message: Message, attempts: readonly Attempt[]):
   }
   return out;
 };
+
+/**
+ * What a listing shows of where the latest attempt went (`Attempt.sentAs`), kept on the stored
+ * summary of it by the write that stores the message: its request (attemptRequests) when a change
+ * since makes it differ, else nothing, as a listing then tells it from the message's own url and
+ * method. The attempt a delivery just recorded went as the message is: nothing is added to that
+ * write.
+ */
+export const latestAttemptSentAs = (message: Message): AttemptRequest | undefined => {
+  const last = message.attempts.at(-1);
+  if (last === undefined || (message.earlierRequests ?? []).length === 0) return undefined;
+  const request = attemptRequests(message, [last]).get(last.n);
+  return request !== undefined && request.differs.length > 0 ? request : undefined;
+};

@@ -109,7 +109,7 @@ export const toMessageOut = (
     ...(heldSince !== undefined && { heldByFlowControlSince: iso(heldSince) }),
     ...(WAITING_STATUSES.includes(message.status) && { nextAttemptAt: iso(message.dueAt) }),
     ...(message.deliveredAt !== undefined && { deliveredAt: iso(message.deliveredAt) }),
-    ...(lastAttempt && { lastAttempt: attemptOut(lastAttempt) }),
+    ...(lastAttempt && { lastAttempt: attemptOut(lastAttempt, undefined, lastAttemptRequest(message, lastAttempt)) }),
     ...(message.failureReason && { failureReason: message.failureReason }),
     ...(message.expiresAt !== undefined && { expiresAt: iso(message.expiresAt) }),
     ...(message.callback && { callback: message.callback }),
@@ -126,10 +126,11 @@ export const toMessageOut = (
 
 /**
  * `AttemptOut` in openapi.yaml: an attempt as stored, but for its sent facts, which the attempt
- * list turns into the headers it sent, and with, in the attempt list, the URL and method it was
- * sent with and what of its request differs from the message now (earlier-requests.ts).
+ * list turns into the headers it sent, and with the URL and method it was sent with and what of
+ * its request differs from the message now (earlier-requests.ts): in the attempt list, and on the
+ * message's `lastAttempt`.
  */
-export type AttemptOut = Omit<Attempt, 'sent'> & {
+export type AttemptOut = Omit<Attempt, 'sent' | 'sentAs'> & {
   /** Every header the request carried, as the receiver got it (the signature masked). */
   sentHeaders?: Record<string, string>;
   /** The URL it was sent to (absent once a change left only its digest). */
@@ -139,8 +140,16 @@ export type AttemptOut = Omit<Attempt, 'sent'> & {
   differs?: RequestPart[];
 };
 
+/**
+ * Where the latest attempt went, as the attempt list tells it: from a listing's summary, what the
+ * store kept on it (`sentAs`, only when a change since made it differ); from the whole message,
+ * worked out from its earlier requests.
+ */
+const lastAttemptRequest = (message: Message, last: Attempt): AttemptRequest | undefined =>
+  last.sentAs ?? attemptRequests(message, [last]).get(last.n);
+
 const attemptOut = (attempt: Attempt, sentHeaders?: Record<string, string>, request?: AttemptRequest): AttemptOut => {
-  const { sent: _sent, ...rest } = attempt;
+  const { sent: _sent, sentAs: _sentAs, ...rest } = attempt;
   return {
     ...rest,
     ...(request?.url !== undefined && { url: request.url }),

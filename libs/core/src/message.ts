@@ -1,4 +1,5 @@
 /** The message model: what Vigil stores about one scheduled webhook. */
+import type { AttemptRequest } from './earlier-requests';
 import type { FlowControl } from './flow-control';
 import { MESSAGE_STATUSES } from './shared/message-values';
 
@@ -56,6 +57,13 @@ export interface Attempt extends SendOutcome {
    * derive every header it sent, and a digest to know the message still derives it.
    */
   sent?: SentFacts;
+  /**
+   * On a listing's latest attempt only (the store's summary of it, `latestAttemptSentAs`): where it
+   * went and what of its request differs from the message's, when a change since made it differ,
+   * as a listing reads neither the body nor the earlier requests that tell it. The log's attempts
+   * never carry it.
+   */
+  sentAs?: AttemptRequest;
 }
 
 /**

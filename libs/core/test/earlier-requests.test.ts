@@ -4,14 +4,17 @@
  * delivery path adds nothing. With memory ports and a fixed clock.
  */
 import { describe, expect, it } from 'vitest';
-import type { Attempt, Message, MessageIn } from '../src';
+import type { Attempt, Message, MessageIn, NotificationEndpoint } from '../src';
 import {
   EARLIER_REQUESTS_BUDGET_BYTES,
+  failureNotificationsFor,
+  latestAttemptSentAs,
   MessageIn as MessageInSchema,
   patchMessage,
   redeliverMessage,
   scheduleMessage,
   toAttemptList,
+  toMessageOut,
   withEarlierRequests,
 } from '../src';
 import { deliveryHarness } from './memory-ports';
@@ -132,6 +135,43 @@ describe("an attempt made before the message's request changed", () => {
       { n: 2, round: 0, url: OLD, differs: ['url'] },
       { n: 3, round: 1, url: NEW, differs: undefined },
     ]);
+  });
+});
+
+describe("the message's lastAttempt", () => {
+  it('says where the latest attempt went, as the attempt list does, once a change since made it differ', async () => {
+    const h = await retryingAfterA500([500], { body: { v: 1 } });
+    expect(toMessageOut(h.stored(), { withBody: false }).lastAttempt).toMatchObject({ n: 1, url: OLD, method: 'POST' });
+
+    await patchMessage(h.deps, TENANT, h.id, { url: NEW, body: { v: 2 } });
+
+    const last = toMessageOut(h.stored(), { withBody: false }).lastAttempt;
+    expect(last).toMatchObject({ n: 1, url: OLD, method: 'POST', differs: ['url', 'body'] });
+    const [first] = h.list();
+    expect(last).toMatchObject({ url: first!.url, method: first!.method, differs: first!.differs });
+    // What a listing's summary keeps of it (the store writes it with the message, at the PATCH).
+    expect(latestAttemptSentAs(h.stored())).toEqual({ url: OLD, method: 'POST', differs: ['url', 'body'] });
+  });
+
+  it('is the message as it is for an attempt sent after the change, with nothing kept for a listing on the delivery path', async () => {
+    const h = await retryingAfterA500([500, 500], { retry: { maxAttempts: 2 } });
+    await patchMessage(h.deps, TENANT, h.id, { url: NEW });
+    expect(await h.deliverLatest()).toBe('failed');
+
+    const message = toMessageOut(h.stored(), { withBody: false });
+    expect(message.lastAttempt).toMatchObject({ n: 2, url: NEW, method: 'POST' });
+    expect(message.lastAttempt).not.toHaveProperty('differs');
+    expect(latestAttemptSentAs(h.stored())).toBeUndefined();
+    // The message.failed event carries the message so.
+    const [event] = failureNotificationsFor(
+      h.stored(),
+      [{ id: 'nep_1', url: 'https://ops.example.com/alerts', events: ['message.failed'] } as NotificationEndpoint],
+      T0,
+      h.deps.settings,
+    );
+    expect(JSON.parse(event!.body)).toMatchObject({
+      data: { message: { lastAttempt: { n: 2, url: NEW, method: 'POST' } } },
+    });
   });
 });
 

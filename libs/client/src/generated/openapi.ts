@@ -1265,7 +1265,7 @@ export interface components {
              * @description While flow control holds the message back (its key had no free turn): when it was due. `nextAttemptAt` is when it tries again; the attempt's lateness counts from here. Also on a `delivering` message a worker has held more than a second for its key's turn, which can still be cancelled.
              */
             heldByFlowControlSince?: string | undefined;
-            /** @description The latest attempt. In lists, cancel and redeliver responses it leaves out `responseSnippet` and `responseHeaders` (the attempt list has them). */
+            /** @description The latest attempt, with the `url` and `method` it was sent with and what of its request `differs` from the message's now, as the attempt list gives them (never `sentHeaders`). In lists, cancel and redeliver responses it leaves out `responseSnippet` and `responseHeaders` (the attempt list has them). A list reads where it went from what the message's last write kept: a message changed after its last attempt before 2026-12-08 is listed with that attempt as sent to the message as it is, until its next write. */
             lastAttempt?: components["schemas"]["AttemptOut"] | undefined;
             failureReason?: components["schemas"]["FailureReason"] | undefined;
             /**
@@ -1447,17 +1447,17 @@ export interface components {
             /** @description Which delivery of the message the attempt belongs to: 0 for the first, 1 after the first redeliver, and so on (absent on attempts recorded before Vigil kept it). */
             round?: number | undefined;
             /**
-             * @description The URL the request was sent to: the message's own, or, for an attempt sent before a `PATCH` changed the message's `url`, the one it had then (`differs` then names `url`). Only in the attempt list. Absent only when the message's URL was changed so many times (each after new attempts, with URLs of up to 2,048 characters) that the oldest no longer fit the 12 KiB Vigil keeps of them: `differs` still says whether it differs.
+             * @description The URL the request was sent to: the message's own, or, for an attempt sent before a `PATCH` changed the message's `url`, the one it had then (`differs` then names `url`). In the attempt list and the message's `lastAttempt`. Absent only when the message's URL was changed so many times (each after new attempts, with URLs of up to 2,048 characters) that the oldest no longer fit the 12 KiB Vigil keeps of them: `differs` still says whether it differs.
              * @example https://example.com/webhooks/orders
              */
             url?: string | undefined;
             /**
-             * @description The HTTP method the request was sent with: the message's own, or the one it had when the attempt was sent. Only in the attempt list.
+             * @description The HTTP method the request was sent with: the message's own, or the one it had when the attempt was sent. In the attempt list and the message's `lastAttempt`.
              * @enum {string}
              */
             method?: ("POST" | "PUT" | "PATCH") | undefined;
             /**
-             * @description What of the attempt's request differs from the message as it is now, because a `PATCH` changed it after the attempt was sent: its `url` and `method` (the attempt's are in `url` and `method`), the message's own `headers`, its `body`. Absent when the attempt was sent as the message is now (a change undone since counts as none). Only in the attempt list. Changes made before 2026-12-07 were not kept: an attempt sent before one of them reads as sent to the message as it is (without `sentHeaders`, which Vigil cannot derive for it).
+             * @description What of the attempt's request differs from the message as it is now, because a `PATCH` changed it after the attempt was sent: its `url` and `method` (the attempt's are in `url` and `method`), the message's own `headers`, its `body`. Absent when the attempt was sent as the message is now (a change undone since counts as none). In the attempt list and the message's `lastAttempt`. Changes made before 2026-12-07 were not kept: an attempt sent before one of them reads as sent to the message as it is (without `sentHeaders`, which Vigil cannot derive for it).
              * @example [
              *       "url",
              *       "body"

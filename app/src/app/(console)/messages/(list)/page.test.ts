@@ -99,6 +99,45 @@ describe('the Messages page', () => {
     );
   });
 
+  it('says of a last attempt sent before the message was changed where it went, and of one sent as it is nothing', async () => {
+    answer.problem = undefined;
+    answer.data = {
+      items: [
+        message({
+          status: 'retrying',
+          url: 'https://new.example.com/hook',
+          lastAttempt: {
+            n: 1,
+            startedAt: '2026-12-06T21:37:32.530Z',
+            statusCode: 500,
+            durationMs: 3,
+            latenessMs: 1,
+            url: 'https://old.example.com/hook?token=s3cret',
+            method: 'POST',
+            differs: ['url', 'body'],
+          },
+        }),
+        message({
+          status: 'delivered',
+          lastAttempt: {
+            ...message({}).lastAttempt,
+            statusCode: 200,
+            url: 'http://127.0.0.1:9710/orders/webhook',
+            method: 'POST',
+          },
+        }),
+      ],
+    };
+
+    const html = await render();
+
+    expect(html.match(/data-testid="last-attempt-changed"/g)).toHaveLength(1);
+    expect(text(html)).toContain(
+      'Sent to POST https://old.example.com/hook?token=•••••••• before a change of its address and body',
+    );
+    expect(html).not.toContain('s3cret');
+  });
+
   it('says the failing hosts are counted on this page only when later pages follow', async () => {
     answer.problem = undefined;
     answer.data = { items: badDay(), nextCursor: 'c2' };

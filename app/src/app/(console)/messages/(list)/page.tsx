@@ -12,7 +12,16 @@ import { StatusBadge } from '@/components/status-badge';
 import { Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
-import { attemptOutcome, count, duration, failureReasonText, localTimeText, maskedUrl, targetText } from '@/lib/format';
+import {
+  attemptOutcome,
+  count,
+  duration,
+  failureReasonText,
+  lastAttemptChangeText,
+  localTimeText,
+  maskedUrl,
+  targetText,
+} from '@/lib/format';
 import { failingTargets, foldingLeftPageShort, type ListRow, listRows, pageMakeup, targetHost } from '@/lib/list-rows';
 import { isFiltered, listQueryOf, type MessageSearch, searchHref, searchOf } from '@/lib/message-search';
 import type { Message } from '@/lib/types';
@@ -221,6 +230,11 @@ function MessageRow({ message: m }: { message: Message }) {
             {m.attempts}
             {m.lastAttempt && <Text color="gray"> · {attemptOutcome(m.lastAttempt)}</Text>}
           </Text>
+          {m.lastAttempt && lastAttemptChangeText(m.lastAttempt) && (
+            <Text size="1" color="amber" data-testid="last-attempt-changed">
+              {lastAttemptChangeText(m.lastAttempt)}
+            </Text>
+          )}
           <AttemptProgress message={m} />
         </Flex>
       </Table.Cell>
