@@ -136,25 +136,44 @@ export const dynamoBackends = () => {
   ];
 };
 
+/** What else happens to a write `withLostAnswer` loses the answer of. */
+export interface LostAnswerOptions {
+  /** Only a request whose (marshalled) input this accepts is the one (default: the next of its command). */
+  of?: (input: Record<string, unknown>) => boolean;
+  /** Runs after the write applied and before its answer is lost (another writer's turn, as a worker's take). */
+  meanwhile?: () => Promise<void>;
+  /**
+   * The SDK's retries meet a broken connection too (none of them is sent), so the error surfaces to
+   * the caller after the write applied, as a timeout would; by default the retry is sent.
+   */
+  surfaces?: boolean;
+}
+
 /**
  * Runs `write` with the answer to the next `command` (PutItemCommand, UpdateItemCommand) sent
  * through `db` lost after DynamoDB applied it: the SDK sees a connection reset and sends the same
- * request again, as it would on AWS. Resolves with what `write` returned and how often the command
- * went out (2: the retry happened).
+ * request again, as it would on AWS (or, with `surfaces`, the retries fail as well and the error
+ * reaches the caller). Resolves with what `write` returned and how often the command went out
+ * (2: the retry happened).
  */
 export const withLostAnswer = async <T>(
   db: DynamoDBDocumentClient,
   command: 'PutItemCommand' | 'UpdateItemCommand',
   write: () => Promise<T>,
+  { of = () => true, meanwhile, surfaces = false }: LostAnswerOptions = {},
 ): Promise<{ result: T; sends: number }> => {
   let sends = 0;
+  const reset = () =>
+    Object.assign(new Error('socket hang up (the answer lost after the write)'), { code: 'ECONNRESET' });
   db.middlewareStack.add(
     (next, context) => async (args) => {
-      const matches = context.commandName === command;
+      const matches = context.commandName === command && of(args.input as Record<string, unknown>);
       if (matches) sends += 1;
+      if (matches && sends > 1 && surfaces) throw reset();
       const result = await next(args);
       if (matches && sends === 1) {
-        throw Object.assign(new Error('socket hang up (the answer lost after the write)'), { code: 'ECONNRESET' });
+        await meanwhile?.();
+        throw reset();
       }
       return result;
     },

@@ -40,5 +40,11 @@ export const MESSAGE_ID_PATTERN = /^msg_[0-9A-HJKMNP-TV-Z]{26}$/;
 /** `msg_<ulid>`: sortable by creation time, so the newest-first listing is a plain range read. */
 export const newMessageId = (nowMs: number): string => `msg_${nextUlid(nowMs)}`;
 
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** A random id for one change a request makes to a message (`Message.changeId`): 12 characters, 60 bits. */
+export const newChangeId = (): string =>
+  Array.from({ length: 12 }, () => CROCKFORD[Math.floor(idRandom() * 32)]).join('');
+
 /** The instant (epoch ms) a message id was made at: its ULID's time. */
 export const messageIdTime = (id: string): number => decodeTime(id.slice('msg_'.length));

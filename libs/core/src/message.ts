@@ -267,6 +267,13 @@ export interface Message {
   redeliveredBy?: RedeliveredBy;
   /** The bulk job that cancelled it (absent: not cancelled, or by a single cancel): a re-run step counts it as its own. */
   cancelledBy?: string;
+  /**
+   * The change an API request (PATCH, cancel, retry now, redeliver) last made (`changeMessage`), a
+   * random id: a request whose write landed with its answer lost (the SDK's retry refused by its own
+   * write, or a worker's take since; or the error reached it) knows the write as its own by it. The
+   * engine's writes keep it. Never shown.
+   */
+  changeId?: string;
 }
 
 /**

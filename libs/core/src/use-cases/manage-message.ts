@@ -19,7 +19,7 @@ import type { MessageStore } from '../ports';
 import type { MessagePatch } from '../schemas';
 import { TIMEZONE_ALONE } from '../schemas';
 import { targetErrors } from '../targets';
-import { newMessageId } from '../ids';
+import { newChangeId, newMessageId } from '../ids';
 import { requestFingerprint } from '../request-fingerprint';
 import { retentionMs, withRetention } from '../retention';
 import { countAgainstQuota, NO_RESERVATION, roundOf, scheduledUsage, withReleaseOnFailure } from '../usage';
@@ -79,6 +79,15 @@ export interface CommandOutcome {
  * this one wrote it then fails its conditional write and reads it again, so it writes over this
  * change, never instead of it; and a ticket in flight goes stale with the old version (a change
  * that keeps the message waiting dispatches it again).
+ *
+ * A write can land and its answer be lost (a timeout, a reset). The store knows its own write when
+ * the SDK's retry meets it unchanged; but a worker may take the message in between (a ticket the
+ * sweep sent at the version this change wrote), and the retry, refused, would read it `delivering`
+ * and answer 409 for a change that was made; or the error reaches here after the write landed.
+ * Each request marks what it writes with a `changeId` of its own, which the engine's writes keep:
+ * a read that finds it (the next try's, or one more read after an error, on that rare path only)
+ * is this request's change, landed; it answers with the message as it is now, and dispatches it
+ * only if nothing has moved it on since (a worker that took it needs no ticket).
  */
 const changeMessage = async (
   deps: SchedulingDeps,
@@ -86,13 +95,30 @@ const changeMessage = async (
   messageId: string,
   change: (current: Message, now: number) => { next: Message; dispatch: boolean } | 'unchanged',
 ): Promise<CommandOutcome> => {
+  const changeId = newChangeId();
+  let written: { next: Message; dispatch: boolean } | undefined;
+  const landed = async (found: Message): Promise<CommandOutcome> => {
+    const { next, dispatch } = written as { next: Message; dispatch: boolean };
+    if (dispatch && found.version === next.version) await dispatchMessages(deps, [found]);
+    return { message: found, changed: true };
+  };
   for (let tries = 1; ; tries += 1) {
     const current = await getMessage(deps.store, tenantId, messageId);
+    if (written !== undefined && current.changeId === changeId) return landed(current);
     const now = deps.clock.now();
     const outcome = change(current, now);
     if (outcome === 'unchanged') return { message: current, changed: false };
-    const next = { ...outcome.next, version: current.version + 1, updatedAt: now };
-    if (await deps.store.save(next, current.version)) {
+    const next = { ...outcome.next, version: current.version + 1, updatedAt: now, changeId };
+    written = { next, dispatch: outcome.dispatch };
+    let saved: boolean;
+    try {
+      saved = await deps.store.save(next, current.version);
+    } catch (error) {
+      const found = await deps.store.get(tenantId, messageId).catch(() => undefined);
+      if (found?.changeId !== changeId) throw error;
+      return landed(found);
+    }
+    if (saved) {
       if (outcome.dispatch) await dispatchMessages(deps, [next]);
       return { message: next, changed: true };
     }

@@ -1,0 +1,276 @@
+/**
+ * The API's writes whose store answer is lost, through the real handlers behind the local gateway
+ * on dynalite: the handlers' own DynamoDB client applies one named write and then loses its answer
+ * (withLostAnswer), and either the SDK sends it again (its conditional retry meets its own write,
+ * or another writer's after it) or the error reaches the handler (every retry broken too). What
+ * the first request answers, what the same request sent again answers, and what was done and
+ * counted: the message, its attempts, the usage counters and a free tenant's monthly quota.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { base } from '@vigil/aws/wiring/base';
+import type { Message } from '@vigil/core';
+import {
+  addApiKey,
+  enqueueTickets,
+  ensureTenant,
+  newApiKey,
+  newTenantId,
+  PLANS,
+  ticketFor,
+  usageDate,
+} from '@vigil/core';
+import type { Receiver } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
+import type { LocalStack } from '@vigil/local/stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LostAnswerOptions } from '../../test-support/dynamo-backends';
+import { withLostAnswer } from '../../test-support/dynamo-backends';
+import { apiClient, startTestStack, waitFor } from '../../test-support/local-stack';
+
+let stack: LocalStack;
+let receiver: Receiver;
+/** The handlers' store client (the process-wide wiring the stack runs them on). */
+let db: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  // A failed attempt's next one waits 5 s: time to move it out of the way (parkedRetrying).
+  stack = await startTestStack({ env: { VIGIL_RETRY_BASE_MS: '5000' } });
+  db = base().db;
+});
+afterAll(async () => {
+  await stack?.stop();
+  await receiver?.stop();
+});
+
+const newTenant = async (plan: 'free' | 'pro' = 'free') => {
+  const tenantId = newTenantId(Date.now());
+  const key = newApiKey();
+  await ensureTenant(stack.runtime.tenancy, { id: tenantId, name: tenantId, plan });
+  await addApiKey(stack.runtime.tenancy, tenantId, key, 'test');
+  return { tenantId, api: apiClient(stack.url, key) };
+};
+
+type Api = ReturnType<typeof apiClient>;
+const store = () => stack.runtime.scheduling.store;
+const stored = async (tenantId: string, id: string) => (await store().get(tenantId, id)) as Message;
+
+/** The next write of `command` to the item of message `id` lands, and its answer is lost. */
+const losingAnswerOf = <T>(
+  command: 'PutItemCommand' | 'UpdateItemCommand',
+  id: string,
+  call: () => Promise<T>,
+  options: Omit<LostAnswerOptions, 'of'> = {},
+) =>
+  withLostAnswer(db, command, call, {
+    ...options,
+    of: (input) => JSON.stringify(input).includes(`"sk":{"S":"M#${id}"}`),
+  });
+
+/**
+ * Meanwhile, a worker takes the message as the change wrote it: its ticket at that version (as the
+ * sweep sends one for a message due and waiting), and the take made before the SDK's retry is sent.
+ */
+const takenByAWorker = (tenantId: string, id: string) => async () => {
+  const message = await stored(tenantId, id);
+  await enqueueTickets(stack.runtime.scheduling, [ticketFor(message)]);
+  await waitFor(
+    () => stored(tenantId, id),
+    (m) => m.version > message.version,
+  );
+};
+
+const waitForStatus = (tenantId: string, id: string, status: string, atLeastAttempts = 0) =>
+  waitFor(
+    () => stored(tenantId, id),
+    (m) => m.status === status && m.attempts.length >= atLeastAttempts,
+  );
+
+const todayScheduled = async (api: Api): Promise<number> => {
+  const { json } = await api.get('/v1/usage');
+  return json.days.find((d: { date: string }) => d.date === usageDate(Date.now()))?.scheduled ?? 0;
+};
+
+/** The tenant's metered `scheduled` count, once it has settled on `count` (the folding takes a moment). */
+const scheduledSettlesAt = async (api: Api, count: number) => {
+  await waitFor(
+    () => todayScheduled(api),
+    (n) => n >= count,
+    15_000,
+  );
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect(await todayScheduled(api)).toBe(count);
+};
+
+/**
+ * How many messages the tenant's monthly quota counts as used in this process (the API's guard):
+ * the most it still admits, found by asking for that many and giving them back.
+ */
+const quotaUsed = async (tenantId: string): Promise<number> => {
+  const quota = stack.runtime.scheduling.quota!;
+  const limit = PLANS.free.monthlyMessages;
+  for (let used = 0; used <= 50; used += 1) {
+    const admitted = await quota.assertWithin(tenantId, limit - used).catch(() => undefined);
+    if (admitted) {
+      admitted.release();
+      return used;
+    }
+  }
+  throw new Error('more than 50 used');
+};
+
+const create = async (api: Api, over: Record<string, unknown> = {}) => {
+  const { status, json } = await api.post('/v1/messages', { url: `${receiver.url}/lost`, delay: 600, ...over });
+  expect(status).toBe(201);
+  return json as { id: string };
+};
+
+describe('PATCH /v1/messages/{id}: its save lands, its answer lost', () => {
+  it('answers 200 with the change when the SDK sends the save again and meets its own write', async () => {
+    const { tenantId, api } = await newTenant();
+    const { id } = await create(api);
+    const { result, sends } = await losingAnswerOf('PutItemCommand', id, () =>
+      api.patch(`/v1/messages/${id}`, { url: `${receiver.url}/patched` }),
+    );
+    expect(sends).toBe(2);
+    expect(result.status).toBe(200);
+    expect(result.json.url).toBe(`${receiver.url}/patched`);
+    expect(await stored(tenantId, id)).toMatchObject({ url: `${receiver.url}/patched`, version: 1 });
+  });
+
+  it('answers 200 with the change, not 409, when a worker took the message before the SDK sent the save again', async () => {
+    const { tenantId, api } = await newTenant();
+    const { id } = await create(api);
+    const { result } = await losingAnswerOf(
+      'PutItemCommand',
+      id,
+      () => api.patch(`/v1/messages/${id}`, { url: `${receiver.url}/patched-taken`, delay: 0 }),
+      { meanwhile: takenByAWorker(tenantId, id) },
+    );
+    expect({ status: result.status, url: result.json.url }).toEqual({
+      status: 200,
+      url: `${receiver.url}/patched-taken`,
+    });
+    // Changed once, then delivered where the change sent it, once.
+    await waitForStatus(tenantId, id, 'delivered', 1);
+    expect(receiver.received.filter((r) => r.path === '/patched-taken')).toHaveLength(1);
+  });
+
+  it('answers 200 with the change when the error reaches the handler after the save landed', async () => {
+    const { tenantId, api } = await newTenant();
+    const { id } = await create(api);
+    const { result } = await losingAnswerOf(
+      'PutItemCommand',
+      id,
+      () => api.patch(`/v1/messages/${id}`, { url: `${receiver.url}/patched` }),
+      { surfaces: true },
+    );
+    expect({ status: result.status, url: result.json.url }).toEqual({ status: 200, url: `${receiver.url}/patched` });
+    expect(await stored(tenantId, id)).toMatchObject({ url: `${receiver.url}/patched`, version: 1 });
+  });
+});
+
+/**
+ * A message of two attempts whose first failed (nothing listens on port 1), its second moved 10
+ * minutes out: only a retry now makes it, and it is the last (the message then fails).
+ */
+const parkedRetrying = async (tenantId: string, api: Api) => {
+  const { id } = await create(api, { url: 'http://127.0.0.1:1/lost-retry', delay: 0, retry: { maxAttempts: 2 } });
+  await waitFor(
+    async () => {
+      const m = await stored(tenantId, id);
+      if (m.status !== 'retrying') return false;
+      return (await api.patch(`/v1/messages/${id}`, { delay: 600 })).status === 200;
+    },
+    (moved) => moved,
+  );
+  return id;
+};
+
+describe('POST /v1/messages/{id}/retry: its save lands, its answer lost', () => {
+  it('answers 202, not 409, when a worker took the attempt before the SDK sent the save again; its keyed repeat makes none', async () => {
+    const { tenantId, api } = await newTenant();
+    const id = await parkedRetrying(tenantId, api);
+    const key = { 'idempotency-key': 'lost-retry-taken' };
+    const { result } = await losingAnswerOf(
+      'PutItemCommand',
+      id,
+      () => api.post(`/v1/messages/${id}/retry`, undefined, key),
+      { meanwhile: takenByAWorker(tenantId, id) },
+    );
+    expect(result.status).toBe(202);
+    const after = await waitForStatus(tenantId, id, 'failed', 2);
+    expect(after.attempts.map((a) => a.n)).toEqual([1, 2]);
+    const repeat = await api.post(`/v1/messages/${id}/retry`, undefined, key);
+    expect([repeat.status, repeat.json.status, repeat.json.attempts]).toEqual([200, 'failed', 2]);
+  });
+
+  it('answers 202 when the error reaches the handler after the save landed, and the attempt is made once', async () => {
+    const { tenantId, api } = await newTenant();
+    const id = await parkedRetrying(tenantId, api);
+    const { result } = await losingAnswerOf('PutItemCommand', id, () => api.post(`/v1/messages/${id}/retry`), {
+      surfaces: true,
+    });
+    expect(result.status).toBe(202);
+    const after = await waitForStatus(tenantId, id, 'failed', 2);
+    expect(after.attempts.map((a) => a.n)).toEqual([1, 2]);
+  });
+});
+
+describe('POST /v1/messages/{id}/redeliver: its save lands, its answer lost', () => {
+  const delivered = async (tenantId: string, api: Api) => {
+    const { id } = await create(api, { delay: 0 });
+    await waitForStatus(tenantId, id, 'delivered');
+    return id;
+  };
+
+  it('answers 202, not 409, and keeps the round counted when a worker took it before the SDK sent the save again', async () => {
+    const { tenantId, api } = await newTenant('free');
+    const id = await delivered(tenantId, api);
+    expect(await quotaUsed(tenantId)).toBe(1);
+    const { result } = await losingAnswerOf('PutItemCommand', id, () => api.post(`/v1/messages/${id}/redeliver`), {
+      meanwhile: takenByAWorker(tenantId, id),
+    });
+    expect(result.status).toBe(202);
+    expect(await quotaUsed(tenantId)).toBe(2);
+    const after = await waitForStatus(tenantId, id, 'delivered', 2);
+    expect(after.attempts.map((a) => a.n)).toEqual([1, 2]);
+    await scheduledSettlesAt(api, 2);
+  });
+
+  it('answers 202 and keeps the round counted when the error reaches the handler after the save landed; a keyed repeat starts none', async () => {
+    const { tenantId, api } = await newTenant('free');
+    const id = await delivered(tenantId, api);
+    const key = { 'idempotency-key': 'lost-redeliver' };
+    const { result } = await losingAnswerOf(
+      'PutItemCommand',
+      id,
+      () => api.post(`/v1/messages/${id}/redeliver`, undefined, key),
+      { surfaces: true },
+    );
+    expect(result.status).toBe(202);
+    expect(await quotaUsed(tenantId)).toBe(2);
+    await waitForStatus(tenantId, id, 'delivered', 2);
+    const repeat = await api.post(`/v1/messages/${id}/redeliver`, undefined, key);
+    expect(repeat.status).toBe(200);
+    expect(await quotaUsed(tenantId)).toBe(2);
+    await scheduledSettlesAt(api, 2);
+    expect((await stored(tenantId, id)).attempts.map((a) => a.n)).toEqual([1, 2]);
+  });
+});
+
+describe('DELETE /v1/messages/{id}: its save lands, its answer lost', () => {
+  it('answers 200 cancelled, whether the SDK sent it again or the error reached the handler; the repeat answers the same', async () => {
+    const { tenantId, api } = await newTenant();
+    for (const surfaces of [false, true]) {
+      const { id } = await create(api);
+      const { result } = await losingAnswerOf('PutItemCommand', id, () => api.delete(`/v1/messages/${id}`), {
+        surfaces,
+      });
+      expect([result.status, result.json.status]).toEqual([200, 'cancelled']);
+      const repeat = await api.delete(`/v1/messages/${id}`);
+      expect([repeat.status, repeat.json.status]).toEqual([200, 'cancelled']);
+      expect(await stored(tenantId, id)).toMatchObject({ status: 'cancelled', version: 1 });
+    }
+  });
+});
