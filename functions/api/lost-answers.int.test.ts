@@ -274,3 +274,101 @@ describe('DELETE /v1/messages/{id}: its save lands, its answer lost', () => {
     }
   });
 });
+
+/** The next Put of the Idempotency-Key `key`'s claim lands, and its answer is lost. */
+const losingClaimAnswer = <T>(key: string, call: () => Promise<T>, options: Omit<LostAnswerOptions, 'of'> = {}) =>
+  withLostAnswer(db, 'PutItemCommand', call, {
+    ...options,
+    of: (input) => JSON.stringify(input).includes(`"sk":{"S":"I#${key}"}`),
+  });
+
+const listedIds = async (api: Api) =>
+  ((await api.get('/v1/messages?limit=100')).json.items as Array<{ id: string }>).map((m) => m.id);
+
+describe('POST /v1/messages and /batch: an insert lands, its answer lost', () => {
+  it('answers 201 once when the SDK sends the insert again: one message, counted once', async () => {
+    const { tenantId, api } = await newTenant();
+    const { result, sends } = await withLostAnswer(
+      db,
+      'PutItemCommand',
+      () => api.post('/v1/messages', { url: `${receiver.url}/created`, delay: 0 }),
+      { of: (input) => JSON.stringify(input).includes('"sk":{"S":"M#msg_') },
+    );
+    expect([result.status, sends]).toEqual([201, 2]);
+    const { id } = result.json;
+    await waitForStatus(tenantId, id, 'delivered', 1);
+    expect(await listedIds(api)).toEqual([id]);
+    expect(await quotaUsed(tenantId)).toBe(1);
+    await scheduledSettlesAt(api, 1);
+  });
+
+  it('answers 503 with nothing kept or counted when the error reaches it; the retry, with or without its key, makes one', async () => {
+    for (const key of [undefined, { 'idempotency-key': 'lost-create' }]) {
+      const { tenantId, api } = await newTenant();
+      const body = { url: `${receiver.url}/created-${key ? 'keyed' : 'plain'}`, delay: 0 };
+      const { result } = await withLostAnswer(db, 'PutItemCommand', () => api.post('/v1/messages', body, key), {
+        of: (input) => JSON.stringify(input).includes('"sk":{"S":"M#msg_'),
+        surfaces: true,
+      });
+      expect(result.status).toBe(503);
+      expect(await listedIds(api)).toEqual([]);
+      expect(await quotaUsed(tenantId)).toBe(0);
+      const retry = await api.post('/v1/messages', body, key);
+      expect(retry.status).toBe(201);
+      await waitForStatus(tenantId, retry.json.id, 'delivered', 1);
+      expect(await listedIds(api)).toEqual([retry.json.id]);
+      expect(await quotaUsed(tenantId)).toBe(1);
+      await scheduledSettlesAt(api, 1);
+    }
+  });
+
+  it('answers a batch whose second insert lost its answer as all or nothing, and its keyed retry stores all, once', async () => {
+    const { tenantId, api } = await newTenant();
+    const messages = [1, 2, 3].map((n) => ({ url: `${receiver.url}/batch-${n}`, delay: 600 }));
+    let puts = 0;
+    const key = { 'idempotency-key': 'lost-batch' };
+    const { result } = await withLostAnswer(
+      db,
+      'PutItemCommand',
+      () => api.post('/v1/messages/batch', { messages }, key),
+      {
+        of: (input) => JSON.stringify(input).includes('"sk":{"S":"M#msg_') && (puts += 1) >= 2,
+        surfaces: true,
+      },
+    );
+    expect(result.status).toBe(503);
+    expect(await listedIds(api)).toEqual([]);
+    const retry = await api.post('/v1/messages/batch', { messages }, key);
+    expect(retry.status).toBe(201);
+    expect((await listedIds(api)).sort()).toEqual(retry.json.items.map((m: { id: string }) => m.id).sort());
+    expect(await quotaUsed(tenantId)).toBe(3);
+  });
+});
+
+describe("an Idempotency-Key's claim lands, its answer lost", () => {
+  it('answers 201 at once to the retry of a create whose claim threw after it landed, where it waited out the claim', async () => {
+    const { tenantId, api } = await newTenant();
+    const body = { url: `${receiver.url}/claimed`, delay: 600 };
+    const key = 'lost-claim';
+    const { result } = await losingClaimAnswer(key, () => api.post('/v1/messages', body, { 'idempotency-key': key }), {
+      surfaces: true,
+    });
+    expect(result.status).toBe(503);
+    const started = Date.now();
+    const retry = await api.post('/v1/messages', body, { 'idempotency-key': key });
+    expect(retry.status).toBe(201);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await listedIds(api)).toEqual([retry.json.id]);
+    expect(await quotaUsed(tenantId)).toBe(1);
+  });
+
+  it('answers 201 when the SDK sends the claim again and meets it', async () => {
+    const { api } = await newTenant();
+    const key = 'lost-claim-resent';
+    const { result, sends } = await losingClaimAnswer(key, () =>
+      api.post('/v1/messages', { url: `${receiver.url}/claimed`, delay: 600 }, { 'idempotency-key': key }),
+    );
+    expect([result.status, sends]).toEqual([201, 2]);
+    expect(await listedIds(api)).toEqual([result.json.id]);
+  });
+});

@@ -112,14 +112,10 @@ export const runIdempotently = async <T>(
       'withdrawn',
       deps.clock.now() + WITHDRAWAL_LEASE_MS,
     )) === 'withdrawn';
-  const writeClaimed = async (boundIds: readonly string[], stored: ReadonlyArray<T | undefined>) => {
+  /** Runs `step`; when it throws, the key is given back if it is this request's, so a retry takes it over at once. */
+  const releasingOnFailure = async <R>(step: () => Promise<R>): Promise<R> => {
     try {
-      const written = await results.write(boundIds, stored, withdraw);
-      // Done: from now on a repeat answers with these, or, once the tenant removed them, is refused.
-      // (A keep moves no lease; a key taken over meanwhile is the new owner's to mark.)
-      if (results.removable)
-        await deps.store.settleIdempotentResults(tenantId, key, owner, 'kept', 0, results.removable.idsOf(written));
-      return written;
+      return await step();
     } catch (error) {
       await deps.store.releaseIdempotencyKey(tenantId, key, owner).catch((releaseError: unknown) =>
         deps.log.warn('idempotency key not released; a retry may take over once its lease ends', {
@@ -130,6 +126,15 @@ export const runIdempotently = async <T>(
       throw error;
     }
   };
+  const writeClaimed = (boundIds: readonly string[], stored: ReadonlyArray<T | undefined>) =>
+    releasingOnFailure(async () => {
+      const written = await results.write(boundIds, stored, withdraw);
+      // Done: from now on a repeat answers with these, or, once the tenant removed them, is refused.
+      // (A keep moves no lease; a key taken over meanwhile is the new owner's to mark.)
+      if (results.removable)
+        await deps.store.settleIdempotentResults(tenantId, key, owner, 'kept', 0, results.removable.idsOf(written));
+      return written;
+    });
   /**
    * Whether the results the key is bound to, found all stored, are the answer: this request's own,
    * kept already, or kept now (a key claimed before owners were kept has no owner to settle with).
@@ -146,7 +151,12 @@ export const runIdempotently = async <T>(
   for (;;) {
     const now = deps.clock.now();
     const record = { messageIds: [...ids], fingerprint, owner, leaseUntil: now + IDEMPOTENCY_LEASE_MS };
-    const claim = await deps.store.claimIdempotencyKey(tenantId, key, record, now, IDEMPOTENCY_TTL_MS);
+    // A claim (or a take-over, below) that throws may have landed, its answer lost past the SDK's
+    // retries: given back, as a failed write gives it back, or its retry would find the key held by
+    // this request and wait out its lease (IDEMPOTENCY_WAIT_MS, then 409, until the lease ended).
+    const claim = await releasingOnFailure(() =>
+      deps.store.claimIdempotencyKey(tenantId, key, record, now, IDEMPOTENCY_TTL_MS),
+    );
     if (claim.claimed)
       return {
         results: await writeClaimed(
@@ -169,7 +179,10 @@ export const runIdempotently = async <T>(
     if (bound.owner === owner) return { results: await writeClaimed(bound.messageIds, stored), created: true };
     // Released or run out (its results missing, or withdrawn): the request that bound the key failed or died.
     if (bound.leaseUntil < now) {
-      if (await deps.store.takeOverIdempotencyKey(tenantId, key, bound.owner, owner, now, now + IDEMPOTENCY_LEASE_MS)) {
+      const tookOver = await releasingOnFailure(() =>
+        deps.store.takeOverIdempotencyKey(tenantId, key, bound.owner, owner, now, now + IDEMPOTENCY_LEASE_MS),
+      );
+      if (tookOver) {
         // Finish its work, with its ids (what is stored stays, the rest is written).
         return { results: await writeClaimed(bound.messageIds, stored), created: true };
       }
