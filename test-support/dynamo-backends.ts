@@ -150,7 +150,7 @@ export interface LostAnswerOptions {
 }
 
 /**
- * Runs `write` with the answer to the next `command` (PutItemCommand, UpdateItemCommand) sent
+ * Runs `write` with the answer to the next `command` (PutItemCommand, UpdateItemCommand, DeleteItemCommand) sent
  * through `db` lost after DynamoDB applied it: the SDK sees a connection reset and sends the same
  * request again, as it would on AWS (or, with `surfaces`, the retries fail as well and the error
  * reaches the caller). Resolves with what `write` returned and how often the command went out
@@ -158,7 +158,7 @@ export interface LostAnswerOptions {
  */
 export const withLostAnswer = async <T>(
   db: DynamoDBDocumentClient,
-  command: 'PutItemCommand' | 'UpdateItemCommand',
+  command: 'PutItemCommand' | 'UpdateItemCommand' | 'DeleteItemCommand',
   write: () => Promise<T>,
   { of = () => true, meanwhile, surfaces = false }: LostAnswerOptions = {},
 ): Promise<{ result: T; sends: number }> => {

@@ -372,3 +372,144 @@ describe("an Idempotency-Key's claim lands, its answer lost", () => {
     expect(await listedIds(api)).toEqual([result.json.id]);
   });
 });
+
+/** A write of `command` to the item whose sort key is `sk`, through `client`, lands and its answer is lost. */
+const losingAnswerAt = <T>(
+  client: DynamoDBDocumentClient,
+  command: 'PutItemCommand' | 'UpdateItemCommand' | 'DeleteItemCommand',
+  sk: (text: string) => boolean,
+  call: () => Promise<T>,
+  options: Omit<LostAnswerOptions, 'of'> = {},
+) => withLostAnswer(client, command, call, { ...options, of: (input) => sk(JSON.stringify(input)) });
+
+describe('the account: a write lands, its answer lost', () => {
+  it('POST /v1/notification-endpoints: 201 when the SDK sends it again; 503 and then the keyed retry answers with the one endpoint when the error surfaces', async () => {
+    const { api } = await newTenant();
+    const resent = await losingAnswerAt(
+      db,
+      'PutItemCommand',
+      (t) => t.includes('"S":"NEP#') || t.includes('"sk":{"S":"E#'),
+      () => api.post('/v1/notification-endpoints', { url: `${receiver.url}/nep-1` }, { 'idempotency-key': 'nep-1' }),
+    );
+    expect([resent.result.status, resent.sends]).toEqual([201, 2]);
+    const key = { 'idempotency-key': 'nep-2' };
+    const surfaced = await losingAnswerAt(
+      db,
+      'PutItemCommand',
+      (t) => t.includes(`/nep-2`),
+      () => api.post('/v1/notification-endpoints', { url: `${receiver.url}/nep-2` }, key),
+      { surfaces: true },
+    );
+    expect(surfaced.result.status).toBe(503);
+    const retry = await api.post('/v1/notification-endpoints', { url: `${receiver.url}/nep-2` }, key);
+    expect([200, 201]).toContain(retry.status);
+    const listed = (await api.get('/v1/notification-endpoints')).json.items as Array<{ url: string }>;
+    expect(listed.map((e) => e.url).sort()).toEqual([`${receiver.url}/nep-1`, `${receiver.url}/nep-2`]);
+  });
+
+  it('DELETE /v1/notification-endpoints/{id}: 204, not 404, when the SDK sends the delete again and finds it gone', async () => {
+    const { api } = await newTenant();
+    const { json: endpoint } = await api.post('/v1/notification-endpoints', { url: `${receiver.url}/nep-del` });
+    const { result, sends } = await losingAnswerAt(
+      db,
+      'DeleteItemCommand',
+      (t) => t.includes(endpoint.id),
+      () => api.delete(`/v1/notification-endpoints/${endpoint.id}`),
+    );
+    expect([result.status, sends]).toEqual([204, 2]);
+    expect((await api.get('/v1/notification-endpoints')).json.items).toEqual([]);
+    // Asked again, it is gone: a 404 naming it.
+    expect((await api.delete(`/v1/notification-endpoints/${endpoint.id}`)).status).toBe(404);
+  });
+
+  it('POST /v1/keys: one key listed whether the SDK sends its writes again or the error surfaces, and the keyed retry answers with it', async () => {
+    const { api } = await newTenant();
+    const tenancyDb = base().tenancyDb;
+    const resent = await losingAnswerAt(
+      tenancyDb,
+      'PutItemCommand',
+      (t) => t.includes('"S":"KEY#'),
+      () => api.post('/v1/keys', { name: 'resent' }, { 'idempotency-key': 'key-1' }),
+    );
+    expect([resent.result.status, resent.sends]).toEqual([201, 2]);
+    const key = { 'idempotency-key': 'key-2' };
+    const surfaced = await losingAnswerAt(
+      tenancyDb,
+      'PutItemCommand',
+      (t) => t.includes('"S":"KEY#'),
+      () => api.post('/v1/keys', { name: 'surfaced' }, key),
+      { surfaces: true },
+    );
+    expect(surfaced.result.status).toBe(503);
+    const retry = await api.post('/v1/keys', { name: 'surfaced' }, key);
+    expect(retry.status).toBe(200);
+    expect(retry.json.keyNotShown).toBeDefined();
+    const names = ((await api.get('/v1/keys')).json.items as Array<{ name: string }>).map((k) => k.name).sort();
+    expect(names).toEqual(['resent', 'surfaced', 'test']);
+  });
+
+  it('DELETE /v1/keys/{id}: 204 whether the SDK sends it again or the error surfaces and it is asked again', async () => {
+    const { api } = await newTenant();
+    const tenancyDb = base().tenancyDb;
+    for (const surfaces of [false, true]) {
+      const { json: made } = await api.post('/v1/keys', { name: `revoke-${surfaces}` });
+      const { result } = await losingAnswerAt(
+        tenancyDb,
+        'UpdateItemCommand',
+        (t) => t.includes(made.id),
+        () => api.delete(`/v1/keys/${made.id}`),
+        { surfaces },
+      );
+      expect(result.status).toBe(surfaces ? 503 : 204);
+      expect((await api.delete(`/v1/keys/${made.id}`)).status).toBe(204);
+    }
+    const revoked = (await api.get('/v1/keys?include=revoked')).json.items as Array<{
+      name: string;
+      revokedAt?: string;
+    }>;
+    expect(
+      revoked
+        .filter((k) => k.revokedAt !== undefined)
+        .map((k) => k.name)
+        .sort(),
+    ).toEqual(['revoke-false', 'revoke-true']);
+  });
+
+  it('POST /v1/signing-secret/rotate: the keyed retry of a rotation whose error surfaced answers with the secret it made, rotating once', async () => {
+    const { tenantId, api } = await newTenant();
+    const before = (await api.get('/v1/signing-secret')).json;
+    const key = { 'idempotency-key': 'rotate-1' };
+    const { result } = await losingAnswerAt(
+      base().tenancyDb,
+      'UpdateItemCommand',
+      (t) => t.includes('signingSecrets'),
+      () => api.post('/v1/signing-secret/rotate', undefined, key),
+      { surfaces: true },
+    );
+    expect(result.status).toBe(503);
+    const retry = await api.post('/v1/signing-secret/rotate', undefined, key);
+    expect(retry.status).toBe(200);
+    const after = (await api.get('/v1/signing-secret')).json;
+    expect(after.secret).toBe(retry.json.secret);
+    expect(after.secret).not.toBe(before.secret);
+    // Rotated once: the new secret, and the one it replaced still verifying for a while.
+    expect((await stack.runtime.tenants.getTenant(tenantId))?.signingSecrets).toEqual([after.secret, before.secret]);
+  });
+
+  it('POST /v1/messages/cancel: a job whose insert surfaced its error after landing runs, and its keyed retry answers with it', async () => {
+    const { tenantId, api } = await newTenant();
+    const { id } = await create(api);
+    const key = { 'idempotency-key': 'bulk-1' };
+    const { result } = await losingAnswerAt(
+      db,
+      'PutItemCommand',
+      (t) => t.includes('"S":"J#') || t.includes('"sk":{"S":"JOB#'),
+      () => api.post('/v1/messages/cancel', { ids: [id] }, key),
+      { surfaces: true },
+    );
+    expect(result.status).toBe(202);
+    await waitForStatus(tenantId, id, 'cancelled');
+    const retry = await api.post('/v1/messages/cancel', { ids: [id] }, key);
+    expect([retry.status, retry.json.id]).toEqual([200, result.json.id]);
+  });
+});

@@ -64,14 +64,17 @@ export class DynamoNotificationEndpoints implements NotificationEndpointStore {
   }
 
   async removeEndpoint(tenantId: string, endpointId: string): Promise<boolean> {
-    const { Attributes } = await this.db.send(
+    // A delete the SDK sent more than once and that found nothing follows its own first send, applied
+    // with its answer lost (or another remove meanwhile): the endpoint is gone either way, as asked,
+    // so it is not answered as one that never existed.
+    const { Attributes, $metadata } = await this.db.send(
       new DeleteCommand({
         TableName: this.table,
         Key: { pk: `T#${tenantId}`, sk: `${ENDPOINT_PREFIX}${endpointId}` },
         ReturnValues: 'ALL_OLD',
       }),
     );
-    return Attributes !== undefined;
+    return Attributes !== undefined || ($metadata.attempts ?? 1) > 1;
   }
 
   async recordDelivery(tenantId: string, endpointId: string, messageId: string, keepUntil: number): Promise<void> {

@@ -320,7 +320,10 @@ export interface NotificationEndpointStore {
   /** The tenant's endpoints, oldest first. */
   listEndpoints(tenantId: string): Promise<NotificationEndpoint[]>;
   addEndpoint(endpoint: NotificationEndpoint): Promise<void>;
-  /** False when the tenant has no such endpoint. */
+  /**
+   * False when the tenant has no such endpoint; true when this call removed it, including by a send
+   * whose answer was lost (the store's retry then finding it gone).
+   */
   removeEndpoint(tenantId: string, endpointId: string): Promise<boolean>;
   /** Notes that message `messageId` delivers an event to the endpoint; forgotten after `keepUntil`. */
   recordDelivery(tenantId: string, endpointId: string, messageId: string, keepUntil: number): Promise<void>;
