@@ -144,9 +144,11 @@ export interface LostAnswerOptions {
   meanwhile?: () => Promise<void>;
   /**
    * The SDK's retries meet a broken connection too (none of them is sent), so the error surfaces to
-   * the caller after the write applied, as a timeout would; by default the retry is sent.
+   * the caller after the write applied, as a timeout would; by default the retry is sent. `true`:
+   * the two retries of a client with three attempts (the handlers'); a number: that many sends of
+   * the request after the one that landed (a caller's own tries of it included).
    */
-  surfaces?: boolean;
+  surfaces?: boolean | number;
 }
 
 /**
@@ -163,13 +165,14 @@ export const withLostAnswer = async <T>(
   { of = () => true, meanwhile, surfaces = false }: LostAnswerOptions = {},
 ): Promise<{ result: T; sends: number }> => {
   let sends = 0;
+  const failing = surfaces === true ? 2 : surfaces === false ? 0 : surfaces;
   const reset = () =>
     Object.assign(new Error('socket hang up (the answer lost after the write)'), { code: 'ECONNRESET' });
   db.middlewareStack.add(
     (next, context) => async (args) => {
       const matches = context.commandName === command && of(args.input as Record<string, unknown>);
       if (matches) sends += 1;
-      if (matches && sends > 1 && surfaces) throw reset();
+      if (matches && sends > 1 && sends <= 1 + failing) throw reset();
       const result = await next(args);
       if (matches && sends === 1) {
         await meanwhile?.();

@@ -325,14 +325,14 @@ describe('POST /v1/messages and /batch: an insert lands, its answer lost', () =>
   it('answers a batch whose second insert lost its answer as all or nothing, and its keyed retry stores all, once', async () => {
     const { tenantId, api } = await newTenant();
     const messages = [1, 2, 3].map((n) => ({ url: `${receiver.url}/batch-${n}`, delay: 600 }));
-    let puts = 0;
     const key = { 'idempotency-key': 'lost-batch' };
     const { result } = await withLostAnswer(
       db,
       'PutItemCommand',
       () => api.post('/v1/messages/batch', { messages }, key),
       {
-        of: (input) => JSON.stringify(input).includes('"sk":{"S":"M#msg_') && (puts += 1) >= 2,
+        of: (input) =>
+          JSON.stringify(input).includes('"sk":{"S":"M#msg_') && JSON.stringify(input).includes('/batch-2'),
         surfaces: true,
       },
     );
@@ -511,5 +511,55 @@ describe('the account: a write lands, its answer lost', () => {
     await waitForStatus(tenantId, id, 'cancelled');
     const retry = await api.post('/v1/messages/cancel', { ids: [id] }, key);
     expect([retry.status, retry.json.id]).toEqual([200, result.json.id]);
+  });
+});
+
+describe('POST /v1/notification-endpoints/{id}/test: its delivery is stored, its answer lost', () => {
+  const testSend = async (api: Api, name: string, surfaces: boolean | number) => {
+    const path = `/nep-test-${name}`;
+    const { json: endpoint } = await api.post('/v1/notification-endpoints', { url: `${receiver.url}${path}` });
+    const send = () =>
+      api.post(`/v1/notification-endpoints/${endpoint.id}/test`, undefined, { 'idempotency-key': `nep-test-${name}` });
+    const { result } = await losingAnswerAt(db, 'PutItemCommand', (t) => t.includes('"sk":{"S":"M#msg_'), send, {
+      surfaces,
+    });
+    const arrived = () => receiver.received.filter((r) => r.path === path).length;
+    return { result, send, arrived, endpoint };
+  };
+
+  it('sends the test event once, soon, when the SDK sends the insert again or the error reaches its own next try', async () => {
+    const { api } = await newTenant();
+    for (const surfaces of [false, true]) {
+      const { result, arrived } = await testSend(api, `once-${surfaces}`, surfaces);
+      expect(result.status).toBe(202);
+      await waitFor(
+        async () => arrived(),
+        (n) => n >= 1,
+        5_000,
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(arrived()).toBe(1);
+    }
+  });
+
+  it('answers 503 when every try to store it failed after the first landed, and its keyed retry sends it then, once', async () => {
+    const { api } = await newTenant();
+    // The first send lands; its two retries and the use case's two more tries (three sends each) fail.
+    const { result, send, arrived, endpoint } = await testSend(api, 'outage', 8);
+    expect(result.status).toBe(503);
+    const retry = await send();
+    expect(retry.status).toBe(200);
+    await waitFor(
+      async () => arrived(),
+      (n) => n >= 1,
+      5_000,
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(arrived()).toBe(1);
+    // Listed among the endpoint's recent deliveries, as a test sent at once is.
+    const recent = (await api.get(`/v1/notification-endpoints/${endpoint.id}/deliveries`)).json.items as Array<{
+      id: string;
+    }>;
+    expect(recent.map((d) => d.id)).toEqual([retry.json.id]);
   });
 });

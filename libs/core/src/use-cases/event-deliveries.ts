@@ -39,6 +39,7 @@ import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 import type { IdempotencyDeps } from './idempotent-request';
 import { runIdempotently } from './idempotent-request';
+import { sendDueAgain } from './manage-message';
 
 /** What making event deliveries needs: scheduling, and the tenant's endpoints where notifications are sent. */
 export interface EventDeliveryDeps extends SchedulingDeps {
@@ -48,11 +49,13 @@ export interface EventDeliveryDeps extends SchedulingDeps {
 /**
  * Stores event deliveries, each once (one already stored under its derived id counts as stored),
  * trying a failed one again (EVENT_TRIES in all). Returns those that are stored; one that still
- * fails is logged and left out.
+ * fails is logged and left out, or, with `mustStore` (a request whose answer is the delivery),
+ * its error is thrown: the store's own, so an outage is answered as one (503).
  */
 export const storeEventDeliveries = async (
   deps: Pick<SchedulingDeps, 'store' | 'log' | 'clock'>,
   deliveries: readonly Message[],
+  { mustStore = false }: { mustStore?: boolean } = {},
 ): Promise<Message[]> => {
   const stored = new Set<Message>();
   let left = deliveries;
@@ -77,6 +80,7 @@ export const storeEventDeliveries = async (
           error: String(error),
         });
       }
+      if (mustStore) throw (failures[0] as { error: unknown }).error;
       break;
     }
     await pauseBeforeTry(deps, tries);
@@ -203,13 +207,14 @@ export const endpointsOf = async (deps: StoredEventDeps, tenantId: string): Prom
 
 /**
  * Makes and sends an account event's deliveries (only stores them, for the engine's sweep to send,
- * where `deps` has no queue); `deliveryId`, for one endpoint, is the id its delivery takes.
+ * where `deps` has no queue); `deliveryId`, for one endpoint, is the id its delivery takes, and
+ * `mustStore` throws the store's error when it could not be stored (storeEventDeliveries).
  */
 const sendAccountEvent = async (
   deps: EventDeliveryDeps | StoredEventDeps,
   endpoints: readonly NotificationEndpoint[],
   event: Parameters<typeof accountNotificationsFor>[1],
-  deliveryId?: string,
+  { deliveryId, mustStore }: { deliveryId?: string; mustStore?: boolean } = {},
 ): Promise<Message[]> => {
   const atOnce = handsOnAtOnce(deps);
   const deliveries = accountNotificationsFor(endpoints, event, deps.clock.now(), deps.settings).map((d) => ({
@@ -218,7 +223,7 @@ const sendAccountEvent = async (
     // Stored for the sweep, it says so: the sweep finding it unsent is then no lost ticket.
     ...(!atOnce && d.origin?.kind === 'notification' && { origin: { ...d.origin, handedOnBy: 'sweep' as const } }),
   }));
-  const stored = await storeEventDeliveries(deps, deliveries);
+  const stored = await storeEventDeliveries(deps, deliveries, { mustStore });
   if (atOnce) await dispatchEventDeliveries(deps, stored);
   else await noteOnEndpoints(deps, stored);
   return stored;
@@ -442,10 +447,9 @@ export const testNotificationEndpoint = async (
       key: String(now),
       data: { endpointId: endpoint.id, text: 'A test event from Vigil: this endpoint receives signed events.' },
     },
-    deliveryId,
+    { ...(deliveryId !== undefined && { deliveryId }), mustStore: true },
   );
-  if (!delivery) throw new Error('the test event could not be stored');
-  return delivery;
+  return delivery as Message;
 };
 
 /**
@@ -463,6 +467,7 @@ export const testNotificationEndpointIdempotently = async (
   if (idempotencyKey === undefined)
     return { delivery: await testNotificationEndpoint(deps, tenantId, endpointId), created: true };
   await findEndpoint(deps, tenantId, endpointId);
+  let sent = false;
   const { results, created } = await runIdempotently<Message>(
     deps,
     tenantId,
@@ -473,12 +478,22 @@ export const testNotificationEndpointIdempotently = async (
     [newMessageId(deps.clock.now())],
     {
       load: (ids) => Promise.all(ids.map((id) => deps.store.get(tenantId, id))),
-      write: async ([deliveryId], stored) => [
-        stored[0] ?? (await testNotificationEndpoint(deps, tenantId, endpointId, deliveryId)),
-      ],
+      write: async ([deliveryId], stored) => {
+        if (stored[0]) return [stored[0]];
+        sent = true;
+        return [await testNotificationEndpoint(deps, tenantId, endpointId, deliveryId)];
+      },
     },
   );
-  return { delivery: results[0] as Message, created };
+  const delivery = results[0] as Message;
+  // Found stored, not sent by this request: the request that stored it may have failed before it
+  // handed it to a worker and noted it on the endpoint (its later tries to store it threw). Handed
+  // on now if it still waits, due, and noted (both harmless when done already), not left to the sweep.
+  if (!sent) {
+    await sendDueAgain(deps, delivery, 'queued');
+    await noteOnEndpoints(deps, [delivery]);
+  }
+  return { delivery, created };
 };
 
 /** The latest deliveries to an endpoint, newest first (those whose message has expired are left out). */
