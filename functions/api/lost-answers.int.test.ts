@@ -448,7 +448,7 @@ describe('the account: a write lands, its answer lost', () => {
     expect(names).toEqual(['resent', 'surfaced', 'test']);
   });
 
-  it('DELETE /v1/keys/{id}: 204 whether the SDK sends it again or the error surfaces and it is asked again', async () => {
+  it('DELETE /v1/keys/{id}: 204 whether the SDK sends it again or the error surfaces, and 204 when asked again', async () => {
     const { api } = await newTenant();
     const tenancyDb = base().tenancyDb;
     for (const surfaces of [false, true]) {
@@ -460,7 +460,7 @@ describe('the account: a write lands, its answer lost', () => {
         () => api.delete(`/v1/keys/${made.id}`),
         { surfaces },
       );
-      expect(result.status).toBe(surfaces ? 503 : 204);
+      expect(result.status).toBe(204);
       expect((await api.delete(`/v1/keys/${made.id}`)).status).toBe(204);
     }
     const revoked = (await api.get('/v1/keys?include=revoked')).json.items as Array<{
@@ -561,5 +561,32 @@ describe('POST /v1/notification-endpoints/{id}/test: its delivery is stored, its
       id: string;
     }>;
     expect(recent.map((d) => d.id)).toEqual([retry.json.id]);
+  });
+});
+
+describe('DELETE /v1/keys/{id}: the revocation lands, the error surfaces', () => {
+  it('answers 204 and tells key.revoked once, where the revocation was told to nobody', async () => {
+    const { api } = await newTenant();
+    const path = '/key-events';
+    await api.post('/v1/notification-endpoints', { url: `${receiver.url}${path}`, events: ['key.revoked'] });
+    const { json: made } = await api.post('/v1/keys', { name: 'to-revoke' });
+    const { result } = await losingAnswerAt(
+      base().tenancyDb,
+      'UpdateItemCommand',
+      (t) => t.includes(`"S":"KEY#${made.id}"`),
+      () => api.delete(`/v1/keys/${made.id}`),
+      { surfaces: true },
+    );
+    expect(result.status).toBe(204);
+    expect((await api.delete(`/v1/keys/${made.id}`)).status).toBe(204);
+    const told = () =>
+      receiver.received.filter((r) => r.path === path && JSON.parse(r.body).type === 'key.revoked').length;
+    await waitFor(
+      async () => told(),
+      (n) => n >= 1,
+      5_000,
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(told()).toBe(1);
   });
 });

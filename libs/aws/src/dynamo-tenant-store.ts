@@ -242,7 +242,18 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
   ): Promise<{ key: ApiKeyInfo; revokedNow: boolean } | undefined> {
     const record = await this.tenantKeyRecord(tenantId, keyId);
     if (!record) return undefined;
-    const revoked = await this.revokeKeyRecords(record, at, by);
+    let revoked: Record<string, unknown>;
+    try {
+      revoked = await this.revokeKeyRecords(record, at, by);
+    } catch (error) {
+      // Applied, its answer lost past the SDK's retries: the tenant's record holds this call's time
+      // and author (read once, on this path only), so it is revoked, and this call tells it; a
+      // repeat would find it revoked before and tell nobody.
+      const found = await this.tenantKeyRecord(tenantId, keyId).catch(() => undefined);
+      if (found?.revokedAt !== at || found?.revokedBy !== by) throw error;
+      for (const listener of this.revocationListeners) listener();
+      revoked = found;
+    }
     // This call's revocation if the record holds its time and author (a retry of its write included).
     return { key: keyInfoOf(revoked), revokedNow: revoked.revokedAt === at && revoked.revokedBy === by };
   }
