@@ -7,6 +7,7 @@
  * counted: the message, its attempts, the usage counters and a free tenant's monthly quota.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { base } from '@vigil/aws/wiring/base';
 import type { Message } from '@vigil/core';
 import {
@@ -382,6 +383,23 @@ const losingAnswerAt = <T>(
   options: Omit<LostAnswerOptions, 'of'> = {},
 ) => withLostAnswer(client, command, call, { ...options, of: (input) => sk(JSON.stringify(input)) });
 
+/** How many keys of the tenant the authorizer would accept (its `K#<hash>` records), listed or not. */
+const authorizerRecords = async (tenantId: string): Promise<number> => {
+  let count = 0;
+  for await (const page of paginateScan(
+    { client: base().tenancyDb },
+    {
+      TableName: stack.runtime.config.table,
+      FilterExpression: 'begins_with(pk, :k) AND tenantId = :t',
+      ExpressionAttributeValues: { ':k': 'K#', ':t': tenantId },
+      ConsistentRead: true,
+    },
+  )) {
+    count += page.Items?.length ?? 0;
+  }
+  return count;
+};
+
 describe('the account: a write lands, its answer lost', () => {
   it('POST /v1/notification-endpoints: 201 when the SDK sends it again; 503 and then the keyed retry answers with the one endpoint when the error surfaces', async () => {
     const { api } = await newTenant();
@@ -422,8 +440,8 @@ describe('the account: a write lands, its answer lost', () => {
     expect((await api.delete(`/v1/notification-endpoints/${endpoint.id}`)).status).toBe(404);
   });
 
-  it('POST /v1/keys: one key listed whether the SDK sends its writes again or the error surfaces, and the keyed retry answers with it', async () => {
-    const { api } = await newTenant();
+  it('POST /v1/keys: 201 with its secret when the SDK sends its writes again, or the listing write landed and its error surfaced', async () => {
+    const { tenantId, api } = await newTenant();
     const tenancyDb = base().tenancyDb;
     const resent = await losingAnswerAt(
       tenancyDb,
@@ -432,20 +450,39 @@ describe('the account: a write lands, its answer lost', () => {
       () => api.post('/v1/keys', { name: 'resent' }, { 'idempotency-key': 'key-1' }),
     );
     expect([resent.result.status, resent.sends]).toEqual([201, 2]);
-    const key = { 'idempotency-key': 'key-2' };
     const surfaced = await losingAnswerAt(
       tenancyDb,
       'PutItemCommand',
       (t) => t.includes('"S":"KEY#'),
-      () => api.post('/v1/keys', { name: 'surfaced' }, key),
+      () => api.post('/v1/keys', { name: 'surfaced' }, { 'idempotency-key': 'key-2' }),
       { surfaces: true },
     );
-    expect(surfaced.result.status).toBe(503);
-    const retry = await api.post('/v1/keys', { name: 'surfaced' }, key);
-    expect(retry.status).toBe(200);
-    expect(retry.json.keyNotShown).toBeDefined();
+    expect(surfaced.result.status).toBe(201);
+    for (const made of [resent.result.json, surfaced.result.json]) {
+      expect((await apiClient(stack.url, made.key).get('/v1/messages')).status).toBe(200);
+    }
     const names = ((await api.get('/v1/keys')).json.items as Array<{ name: string }>).map((k) => k.name).sort();
     expect(names).toEqual(['resent', 'surfaced', 'test']);
+    expect(await authorizerRecords(tenantId)).toBe(3);
+  });
+
+  it("POST /v1/keys: 503 leaving no key behind when the authorizer's write landed and its error surfaced; the keyed retry makes one", async () => {
+    const { tenantId, api } = await newTenant();
+    const key = { 'idempotency-key': 'key-orphan' };
+    const { result } = await losingAnswerAt(
+      base().tenancyDb,
+      'PutItemCommand',
+      (t) => t.includes('"sk":{"S":"KEY"}'),
+      () => api.post('/v1/keys', { name: 'orphan' }, key),
+      { surfaces: true },
+    );
+    expect(result.status).toBe(503);
+    // Only the tenant's first key works: none that nobody was given.
+    expect(await authorizerRecords(tenantId)).toBe(1);
+    const retry = await api.post('/v1/keys', { name: 'orphan' }, key);
+    expect(retry.status).toBe(201);
+    expect((await apiClient(stack.url, retry.json.key).get('/v1/messages')).status).toBe(200);
+    expect(await authorizerRecords(tenantId)).toBe(2);
   });
 
   it('DELETE /v1/keys/{id}: 204 whether the SDK sends it again or the error surfaces, and 204 when asked again', async () => {

@@ -197,6 +197,12 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
   /**
    * The authorizer's record is written first (conditionally), then the tenant's listing record,
    * which a repeat call writes again, so an interrupted call is completed by the next one.
+   *
+   * A write that throws may have landed all the same (its answer lost past the SDK's retries). Unless
+   * the tenant's record of the key is there (the key is made: a retry with the request's
+   * Idempotency-Key finds it), the authorizer's record is deleted again (while it is this key's)
+   * before the error is thrown: a caller that is not given the key makes another, with a secret of
+   * its own, and this one would stay a working key that nobody holds, lists or can revoke.
    */
   async addApiKey(record: ApiKeyRecord): Promise<{ keyId: string; createdAt: number }> {
     const { tenantId, hash, prefix, name } = record;
@@ -210,23 +216,44 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
         }),
       );
     } catch (error) {
-      ignoreConditionFailed(error);
+      if (!(error instanceof ConditionalCheckFailedException)) return this.unlessListed(record, error);
       const { Item } = await this.db.send(
         new GetCommand({ TableName: this.table, Key: { pk: `K#${hash}`, sk: 'KEY' }, ConsistentRead: true }),
       );
       if (Item?.tenantId !== tenantId) throw new ApiKeyTakenError();
       key = { keyId: Item.keyId, createdAt: Item.createdAt };
     }
+    try {
+      await this.db
+        .send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: `T#${tenantId}`, sk: `KEY#${key.keyId}`, ...key, hash, prefix, name },
+            ConditionExpression: 'attribute_not_exists(revokedAt)',
+          }),
+        )
+        .catch(ignoreConditionFailed);
+    } catch (error) {
+      return this.unlessListed({ ...record, keyId: key.keyId }, error);
+    }
+    return key;
+  }
+
+  /** After a write of `addApiKey` threw: its key if the tenant's record of it is there, else nothing of it is left and the error is thrown. */
+  private async unlessListed(record: ApiKeyRecord, error: unknown): Promise<{ keyId: string; createdAt: number }> {
+    const listed = await this.tenantKeyRecord(record.tenantId, record.keyId).catch(() => undefined);
+    if (listed?.hash === record.hash) return { keyId: record.keyId, createdAt: Number(listed.createdAt) };
     await this.db
       .send(
-        new PutCommand({
+        new DeleteCommand({
           TableName: this.table,
-          Item: { pk: `T#${tenantId}`, sk: `KEY#${key.keyId}`, ...key, hash, prefix, name },
-          ConditionExpression: 'attribute_not_exists(revokedAt)',
+          Key: { pk: `K#${record.hash}`, sk: 'KEY' },
+          ConditionExpression: 'tenantId = :tenant AND keyId = :key',
+          ExpressionAttributeValues: { ':tenant': record.tenantId, ':key': record.keyId },
         }),
       )
-      .catch(ignoreConditionFailed);
-    return key;
+      .catch(() => undefined);
+    throw error;
   }
 
   async tenantOfApiKey(keyId: string): Promise<string | undefined> {
