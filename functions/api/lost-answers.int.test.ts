@@ -425,19 +425,24 @@ describe('the account: a write lands, its answer lost', () => {
     expect(listed.map((e) => e.url).sort()).toEqual([`${receiver.url}/nep-1`, `${receiver.url}/nep-2`]);
   });
 
-  it('DELETE /v1/notification-endpoints/{id}: 204, not 404, when the SDK sends the delete again and finds it gone', async () => {
+  it('DELETE /v1/notification-endpoints/{id}: 204, not 404 or 503, when the SDK sends the delete again or the error surfaces', async () => {
     const { api } = await newTenant();
-    const { json: endpoint } = await api.post('/v1/notification-endpoints', { url: `${receiver.url}/nep-del` });
-    const { result, sends } = await losingAnswerAt(
-      db,
-      'DeleteItemCommand',
-      (t) => t.includes(endpoint.id),
-      () => api.delete(`/v1/notification-endpoints/${endpoint.id}`),
-    );
-    expect([result.status, sends]).toEqual([204, 2]);
-    expect((await api.get('/v1/notification-endpoints')).json.items).toEqual([]);
-    // Asked again, it is gone: a 404 naming it.
-    expect((await api.delete(`/v1/notification-endpoints/${endpoint.id}`)).status).toBe(404);
+    for (const surfaces of [false, true]) {
+      const { json: endpoint } = await api.post('/v1/notification-endpoints', {
+        url: `${receiver.url}/nep-del-${surfaces}`,
+      });
+      const { result } = await losingAnswerAt(
+        db,
+        'DeleteItemCommand',
+        (t) => t.includes(endpoint.id),
+        () => api.delete(`/v1/notification-endpoints/${endpoint.id}`),
+        { surfaces },
+      );
+      expect(result.status).toBe(204);
+      expect((await api.get('/v1/notification-endpoints')).json.items).toEqual([]);
+      // Asked again, it is gone: a 404 naming it.
+      expect((await api.delete(`/v1/notification-endpoints/${endpoint.id}`)).status).toBe(404);
+    }
   });
 
   it('POST /v1/keys: 201 with its secret when the SDK sends its writes again, or the listing write landed and its error surfaced', async () => {

@@ -7,7 +7,7 @@
  * AWS, the local stack's reaper) and are read only while `expiresAtMs` is ahead.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { NotificationEndpoint, NotificationEndpointStore } from '@vigil/core';
 import { MAX_NOTIFICATION_ENDPOINTS } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
@@ -64,17 +64,25 @@ export class DynamoNotificationEndpoints implements NotificationEndpointStore {
   }
 
   async removeEndpoint(tenantId: string, endpointId: string): Promise<boolean> {
+    const key = { pk: `T#${tenantId}`, sk: `${ENDPOINT_PREFIX}${endpointId}` };
     // A delete the SDK sent more than once and that found nothing follows its own first send, applied
-    // with its answer lost (or another remove meanwhile): the endpoint is gone either way, as asked,
-    // so it is not answered as one that never existed.
-    const { Attributes, $metadata } = await this.db.send(
-      new DeleteCommand({
-        TableName: this.table,
-        Key: { pk: `T#${tenantId}`, sk: `${ENDPOINT_PREFIX}${endpointId}` },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return Attributes !== undefined || ($metadata.attempts ?? 1) > 1;
+    // with its answer lost (or another remove meanwhile); one that threw may have been applied too
+    // (read once, on that path only): the endpoint is gone either way, as asked, so it is not
+    // answered as one that never existed, nor as a failure its retry would find a 404 for.
+    try {
+      const { Attributes, $metadata } = await this.db.send(
+        new DeleteCommand({ TableName: this.table, Key: key, ReturnValues: 'ALL_OLD' }),
+      );
+      return Attributes !== undefined || ($metadata.attempts ?? 1) > 1;
+    } catch (error) {
+      const { Item } = await this.db
+        .send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))
+        .catch(() => {
+          throw error;
+        });
+      if (Item) throw error;
+      return true;
+    }
   }
 
   async recordDelivery(tenantId: string, endpointId: string, messageId: string, keepUntil: number): Promise<void> {
