@@ -425,6 +425,24 @@ describe('the account: a write lands, its answer lost', () => {
     expect(listed.map((e) => e.url).sort()).toEqual([`${receiver.url}/nep-1`, `${receiver.url}/nep-2`]);
   });
 
+  it("POST /v1/notification-endpoints: its key's mark (kept) landing with its error surfaced answers 503, and the keyed retry answers with the one endpoint", async () => {
+    const { api } = await newTenant();
+    const key = { 'idempotency-key': 'nep-kept' };
+    const body = { url: `${receiver.url}/nep-kept` };
+    const { result } = await losingAnswerAt(
+      db,
+      'UpdateItemCommand',
+      (t) => t.includes('"sk":{"S":"I#nep-kept"}') && t.includes('kept'),
+      () => api.post('/v1/notification-endpoints', body, key),
+      { surfaces: true },
+    );
+    expect(result.status).toBe(503);
+    const retry = await api.post('/v1/notification-endpoints', body, key);
+    expect(retry.status).toBe(200);
+    const listed = (await api.get('/v1/notification-endpoints')).json.items as Array<{ id: string }>;
+    expect(listed.map((e) => e.id)).toEqual([retry.json.id]);
+  });
+
   it('DELETE /v1/notification-endpoints/{id}: 204, not 404 or 503, when the SDK sends the delete again or the error surfaces', async () => {
     const { api } = await newTenant();
     for (const surfaces of [false, true]) {
