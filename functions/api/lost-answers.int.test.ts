@@ -556,6 +556,29 @@ describe('the account: a write lands, its answer lost', () => {
     expect((await stack.runtime.tenants.getTenant(tenantId))?.signingSecrets).toEqual([after.secret, before.secret]);
   });
 
+  it('POST /v1/messages/redeliver: a job whose insert surfaced its error after landing redelivers once, counted once; its keyed retry answers with it', async () => {
+    const { tenantId, api } = await newTenant('free');
+    const { id } = await create(api, { delay: 0 });
+    await waitForStatus(tenantId, id, 'delivered', 1);
+    const key = { 'idempotency-key': 'bulk-redeliver' };
+    const { result } = await losingAnswerAt(
+      db,
+      'PutItemCommand',
+      (t) => t.includes('"S":"J#'),
+      () => api.post('/v1/messages/redeliver', { ids: [id] }, key),
+      { surfaces: true },
+    );
+    expect(result.status).toBe(202);
+    const after = await waitForStatus(tenantId, id, 'delivered', 2);
+    const retry = await api.post('/v1/messages/redeliver', { ids: [id] }, key);
+    expect([retry.status, retry.json.id]).toEqual([200, result.json.id]);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await stored(tenantId, id)).attempts.map((a) => a.n)).toEqual(after.attempts.map((a) => a.n));
+    expect(after.attempts.map((a) => a.n)).toEqual([1, 2]);
+    expect(await quotaUsed(tenantId)).toBe(2);
+    await scheduledSettlesAt(api, 2);
+  });
+
   it('POST /v1/messages/cancel: a job whose insert surfaced its error after landing runs, and its keyed retry answers with it', async () => {
     const { tenantId, api } = await newTenant();
     const { id } = await create(api);
