@@ -5,6 +5,7 @@
  * no state behind; isolated-unit-tests.test.ts checks that every file doing so is listed here.
  */
 export const ISOLATED_UNIT = [
+  'app/src/app/(console)/(overview)/page.test.ts',
   'app/src/app/(console)/messages/(list)/page.test.ts',
   'app/src/app/(console)/messages/[id]/body/route.test.ts',
   'app/src/app/(console)/messages/[id]/page.test.ts',
