@@ -81,7 +81,7 @@ const takenByAWorker = (tenantId: string, id: string) => async () => {
   );
 };
 
-const waitForStatus = (tenantId: string, id: string, status: string, atLeastAttempts = 0) =>
+const waitForStored = (tenantId: string, id: string, status: string, atLeastAttempts = 0) =>
   waitFor(
     () => stored(tenantId, id),
     (m) => m.status === status && m.attempts.length >= atLeastAttempts,
@@ -126,6 +126,17 @@ const create = async (api: Api, over: Record<string, unknown> = {}) => {
   return json as { id: string };
 };
 
+/** What `count` counts arrives within 5 s, and a second later has arrived once only. */
+const arrivesOnce = async (count: () => number) => {
+  await waitFor(
+    async () => count(),
+    (n) => n >= 1,
+    5_000,
+  );
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect(count()).toBe(1);
+};
+
 describe('PATCH /v1/messages/{id}: its save lands, its answer lost', () => {
   it('answers 200 with the change when the SDK sends the save again and meets its own write', async () => {
     const { tenantId, api } = await newTenant();
@@ -153,7 +164,7 @@ describe('PATCH /v1/messages/{id}: its save lands, its answer lost', () => {
       url: `${receiver.url}/patched-taken`,
     });
     // Changed once, then delivered where the change sent it, once.
-    await waitForStatus(tenantId, id, 'delivered', 1);
+    await waitForStored(tenantId, id, 'delivered', 1);
     expect(receiver.received.filter((r) => r.path === '/patched-taken')).toHaveLength(1);
   });
 
@@ -200,7 +211,7 @@ describe('POST /v1/messages/{id}/retry: its save lands, its answer lost', () => 
       { meanwhile: takenByAWorker(tenantId, id) },
     );
     expect(result.status).toBe(202);
-    const after = await waitForStatus(tenantId, id, 'failed', 2);
+    const after = await waitForStored(tenantId, id, 'failed', 2);
     expect(after.attempts.map((a) => a.n)).toEqual([1, 2]);
     const repeat = await api.post(`/v1/messages/${id}/retry`, undefined, key);
     expect([repeat.status, repeat.json.status, repeat.json.attempts]).toEqual([200, 'failed', 2]);
@@ -213,7 +224,7 @@ describe('POST /v1/messages/{id}/retry: its save lands, its answer lost', () => 
       surfaces: true,
     });
     expect(result.status).toBe(202);
-    const after = await waitForStatus(tenantId, id, 'failed', 2);
+    const after = await waitForStored(tenantId, id, 'failed', 2);
     expect(after.attempts.map((a) => a.n)).toEqual([1, 2]);
   });
 });
@@ -221,7 +232,7 @@ describe('POST /v1/messages/{id}/retry: its save lands, its answer lost', () => 
 describe('POST /v1/messages/{id}/redeliver: its save lands, its answer lost', () => {
   const delivered = async (tenantId: string, api: Api) => {
     const { id } = await create(api, { delay: 0 });
-    await waitForStatus(tenantId, id, 'delivered');
+    await waitForStored(tenantId, id, 'delivered');
     return id;
   };
 
@@ -234,7 +245,7 @@ describe('POST /v1/messages/{id}/redeliver: its save lands, its answer lost', ()
     });
     expect(result.status).toBe(202);
     expect(await quotaUsed(tenantId)).toBe(2);
-    const after = await waitForStatus(tenantId, id, 'delivered', 2);
+    const after = await waitForStored(tenantId, id, 'delivered', 2);
     expect(after.attempts.map((a) => a.n)).toEqual([1, 2]);
     await scheduledSettlesAt(api, 2);
   });
@@ -251,7 +262,7 @@ describe('POST /v1/messages/{id}/redeliver: its save lands, its answer lost', ()
     );
     expect(result.status).toBe(202);
     expect(await quotaUsed(tenantId)).toBe(2);
-    await waitForStatus(tenantId, id, 'delivered', 2);
+    await waitForStored(tenantId, id, 'delivered', 2);
     const repeat = await api.post(`/v1/messages/${id}/redeliver`, undefined, key);
     expect(repeat.status).toBe(200);
     expect(await quotaUsed(tenantId)).toBe(2);
@@ -297,7 +308,7 @@ describe('POST /v1/messages and /batch: an insert lands, its answer lost', () =>
     );
     expect([result.status, sends]).toEqual([201, 2]);
     const { id } = result.json;
-    await waitForStatus(tenantId, id, 'delivered', 1);
+    await waitForStored(tenantId, id, 'delivered', 1);
     expect(await listedIds(api)).toEqual([id]);
     expect(await quotaUsed(tenantId)).toBe(1);
     await scheduledSettlesAt(api, 1);
@@ -316,7 +327,7 @@ describe('POST /v1/messages and /batch: an insert lands, its answer lost', () =>
       expect(await quotaUsed(tenantId)).toBe(0);
       const retry = await api.post('/v1/messages', body, key);
       expect(retry.status).toBe(201);
-      await waitForStatus(tenantId, retry.json.id, 'delivered', 1);
+      await waitForStored(tenantId, retry.json.id, 'delivered', 1);
       expect(await listedIds(api)).toEqual([retry.json.id]);
       expect(await quotaUsed(tenantId)).toBe(1);
       await scheduledSettlesAt(api, 1);
@@ -559,7 +570,7 @@ describe('the account: a write lands, its answer lost', () => {
   it('POST /v1/messages/redeliver: a job whose insert surfaced its error after landing redelivers once, counted once; its keyed retry answers with it', async () => {
     const { tenantId, api } = await newTenant('free');
     const { id } = await create(api, { delay: 0 });
-    await waitForStatus(tenantId, id, 'delivered', 1);
+    await waitForStored(tenantId, id, 'delivered', 1);
     const key = { 'idempotency-key': 'bulk-redeliver' };
     const { result } = await losingAnswerAt(
       db,
@@ -569,7 +580,7 @@ describe('the account: a write lands, its answer lost', () => {
       { surfaces: true },
     );
     expect(result.status).toBe(202);
-    const after = await waitForStatus(tenantId, id, 'delivered', 2);
+    const after = await waitForStored(tenantId, id, 'delivered', 2);
     const retry = await api.post('/v1/messages/redeliver', { ids: [id] }, key);
     expect([retry.status, retry.json.id]).toEqual([200, result.json.id]);
     await new Promise((r) => setTimeout(r, 1_000));
@@ -591,7 +602,7 @@ describe('the account: a write lands, its answer lost', () => {
       { surfaces: true },
     );
     expect(result.status).toBe(202);
-    await waitForStatus(tenantId, id, 'cancelled');
+    await waitForStored(tenantId, id, 'cancelled');
     const retry = await api.post('/v1/messages/cancel', { ids: [id] }, key);
     expect([retry.status, retry.json.id]).toEqual([200, result.json.id]);
   });
@@ -615,13 +626,7 @@ describe('POST /v1/notification-endpoints/{id}/test: its delivery is stored, its
     for (const surfaces of [false, true]) {
       const { result, arrived } = await testSend(api, `once-${surfaces}`, surfaces);
       expect(result.status).toBe(202);
-      await waitFor(
-        async () => arrived(),
-        (n) => n >= 1,
-        5_000,
-      );
-      await new Promise((r) => setTimeout(r, 1_000));
-      expect(arrived()).toBe(1);
+      await arrivesOnce(arrived);
     }
   });
 
@@ -632,13 +637,7 @@ describe('POST /v1/notification-endpoints/{id}/test: its delivery is stored, its
     expect(result.status).toBe(503);
     const retry = await send();
     expect(retry.status).toBe(200);
-    await waitFor(
-      async () => arrived(),
-      (n) => n >= 1,
-      5_000,
-    );
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(arrived()).toBe(1);
+    await arrivesOnce(arrived);
     // Listed among the endpoint's recent deliveries, as a test sent at once is.
     const recent = (await api.get(`/v1/notification-endpoints/${endpoint.id}/deliveries`)).json.items as Array<{
       id: string;
@@ -664,12 +663,6 @@ describe('DELETE /v1/keys/{id}: the revocation lands, the error surfaces', () =>
     expect((await api.delete(`/v1/keys/${made.id}`)).status).toBe(204);
     const told = () =>
       receiver.received.filter((r) => r.path === path && JSON.parse(r.body).type === 'key.revoked').length;
-    await waitFor(
-      async () => told(),
-      (n) => n >= 1,
-      5_000,
-    );
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(told()).toBe(1);
+    await arrivesOnce(told);
   });
 });
