@@ -537,3 +537,116 @@ describe('vigil show --json', () => {
     expect(Object.keys(JSON.parse(ran.stdout) as object)).toEqual(['message', 'attempts']);
   });
 });
+
+describe('vigil retry: the retrying messages sent now, once their endpoint is fixed', () => {
+  const retrying = (n: number, url = 'https://orders.test/hook') => ({
+    ...MESSAGE,
+    id: `msg_01JDX00000000000000000000${String.fromCharCode(65 + n)}`,
+    url,
+    status: 'retrying',
+    attempts: 3,
+  });
+  const page = (items: unknown[]) => answer(200, { items, nextCursor: null, previousCursor: null });
+  const conflict = (id: string, status: string) =>
+    answer(
+      409,
+      {
+        type: 'https://vigil.dev/problems/state-conflict',
+        title: 'The request conflicts with the current state',
+        status: 409,
+        detail: `Message ${id} is ${status}; only a retrying message (its last attempt failed and it waits for the next) can be retried now.`,
+      },
+      'application/problem+json',
+    );
+
+  it('asks each retrying message of one endpoint for its next attempt now, counts what no longer retried, and ends with the counts', async () => {
+    const [a, b, c] = [retrying(0), retrying(1), retrying(2)];
+    const ran = await cli(['retry', '--url-prefix', 'https://orders.test/'], async (request) => {
+      const { pathname } = new URL(request.url);
+      if (pathname === '/v1/messages') return page([a, b, c]);
+      // b was delivered by its own backoff meanwhile: skipped, not a failure.
+      if (pathname.includes(b.id)) return conflict(b.id, 'delivered');
+      return answer(202, { ...a, id: pathname.split('/')[3] });
+    });
+
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe('2 retried now, 1 skipped, 0 failed (of 3)\n');
+    expect(ran.stderr).toMatch(
+      /^Retrying 3 messages now \(--status retrying --url-prefix https:\/\/orders\.test\/\)…\n/,
+    );
+    const list = new URL(ran.requests[0]!.url);
+    expect(list.searchParams.get('status')).toBe('retrying');
+    expect(list.searchParams.get('urlPrefix')).toBe('https://orders.test/');
+    const retried = ran.requests.slice(1).map((r) => `${r.method} ${new URL(r.url).pathname}`);
+    expect(retried.sort()).toEqual([a, b, c].map((m) => `POST /v1/messages/${m.id}/retry`).sort());
+  });
+
+  it('prints the counts as JSON for a script, and says when nothing retrying matches', async () => {
+    const none = await cli(['retry', '--label', 'billing'], async () => page([]));
+    expect(none.code).toBe(0);
+    expect(none.stdout).toBe('No retrying messages match --status retrying --label billing.\n');
+
+    const json = await cli(['retry', '--label', 'billing', '--json'], async (request) =>
+      new URL(request.url).pathname === '/v1/messages' ? page([retrying(0)]) : answer(202, retrying(0)),
+    );
+    expect(JSON.parse(json.stdout)).toEqual({
+      total: 1,
+      counts: { done: 1, skipped: 0, failed: 0 },
+      interrupted: false,
+      stopped: false,
+    });
+  });
+
+  it('stops at a failure every message would meet (the key refused), exit 3, naming what was done', async () => {
+    const ran = await cli(['retry', '--url-prefix', 'https://orders.test/'], async (request) =>
+      new URL(request.url).pathname === '/v1/messages'
+        ? page([0, 1, 2, 3, 4, 5, 6, 7].map((n) => retrying(n)))
+        : answer(401, { type: 'https://vigil.dev/problems/unauthorized', title: 'Unauthorized', status: 401 }),
+    );
+    expect(ran.code).toBe(3);
+    // The four under way when the first refusal came, and no more.
+    expect(ran.requests.length).toBe(1 + 4);
+    expect(ran.stdout).toBe('0 retried now, 0 skipped, 4 failed (of 8)\n');
+    expect(ran.stderr).toMatch(
+      /vigil: stopped after 0 retried now, 0 skipped, 4 failed \(of 8\); try again with vigil retry/,
+    );
+  });
+
+  it('sends each message its own key, <key>:<id>, by ids, and says the next attempt is now', async () => {
+    const a = retrying(0);
+    const ran = await cli(['retry', a.id, '--idempotency-key', 'fix-7'], async () => answer(202, a));
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe(`${a.id}  retrying, next attempt now\n`);
+    expect(ran.requests.map((r) => r.headers.get('idempotency-key'))).toEqual([`fix-7:${a.id}`]);
+  });
+
+  it('refuses --status failed before any call, naming vigil redeliver for those', async () => {
+    const ran = await cli(['retry', '--status', 'failed', '--url-prefix', 'https://orders.test/'], async () =>
+      page([]),
+    );
+    expect(ran.code).toBe(2);
+    expect(ran.requests).toEqual([]);
+    expect(ran.stderr).toBe(
+      'vigil: --status failed: retry applies to retrying messages only, not to failed ones: send failed or delivered messages again with vigil redeliver --status failed --url-prefix https://orders.test/\n',
+    );
+  });
+
+  it('a redeliver of retrying messages names vigil retry: by filter before any call, by id after the 409', async () => {
+    const bulk = await cli(
+      ['redeliver', '--status', 'failed,retrying', '--url-prefix', 'https://orders.test/'],
+      async () => page([]),
+    );
+    expect(bulk.code).toBe(2);
+    expect(bulk.requests).toEqual([]);
+    expect(bulk.stderr).toBe(
+      "vigil: --status failed,retrying: redeliver applies to delivered and failed messages, not to retrying ones: send the retrying ones' next attempt now with vigil retry --status retrying --url-prefix https://orders.test/\n",
+    );
+
+    const a = retrying(0);
+    const one = await cli(['redeliver', a.id], async (request) =>
+      request.method === 'POST' ? conflict(a.id, 'retrying') : answer(200, a),
+    );
+    expect(one.code).toBe(5);
+    expect(one.stderr).toMatch(new RegExp(`: it is retrying: send its next attempt now with vigil retry ${a.id}\\n$`));
+  });
+});

@@ -10,8 +10,7 @@ import type { Credentials } from './config';
 import { DEFAULT_PROFILE, resolveCredentials } from './config';
 import type { CliContext, CommonOptions } from './context';
 import { durationArg } from './duration';
-import type { CliError } from './exit-codes';
-import { EXIT, usageError } from './exit-codes';
+import { CliError, EXIT, usageError } from './exit-codes';
 import { login } from './login';
 import type { FilterOptions } from './filter';
 import { FILTER_FLAGS, filterFlags, filterFromOptions, withFilterOptions } from './filter';
@@ -32,6 +31,7 @@ import type { Output } from './output';
 import { createOutput, statusText } from './output';
 import type { Where } from './problems';
 import { toCliError } from './problems';
+import { retryCountsText, retryExitCode, retryFilter, retryMany } from './retry';
 import type { RunOptions } from './run';
 import { runWithAlerts } from './run';
 import { tail } from './tail';
@@ -334,13 +334,117 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
             done.push(message);
             if (!out.json) out.line(`${message.id}  ${statusText(message.status, out.color)}`);
           } catch (error) {
-            fail(await idFailure(api, error, { ...known, id, timeoutHint: CHANGE_TIMEOUT_HINT[name](id, key) }));
+            const failure = await idFailure(api, error, {
+              ...known,
+              id,
+              timeoutHint: CHANGE_TIMEOUT_HINT[name](id, key),
+            });
+            fail(name === 'redeliver' ? await withOtherCommand(api, failure, id) : failure);
           }
         }
         if (out.json) out.data(done);
       },
     );
   }
+
+  /**
+   * A redeliver refused for a retrying message, or a retry for a finished one (409): the command
+   * that does apply, named (its status read once, on that failure only).
+   */
+  const withOtherCommand = async (api: Api, failure: CliError, id: string): Promise<CliError> => {
+    if (failure.code !== EXIT.conflict || failure.hint !== undefined) return failure;
+    const status = await api.messages.get(id).then(
+      (message) => message.status,
+      () => undefined,
+    );
+    const hint =
+      status === 'retrying'
+        ? `it is retrying: send its next attempt now with vigil retry ${id}`
+        : status === 'failed' || status === 'delivered'
+          ? `it is ${status}: send it again with vigil redeliver ${id}`
+          : undefined;
+    return hint === undefined ? failure : new CliError(failure.message, failure.code, hint);
+  };
+
+  withCommon(
+    withFilterOptions(
+      program
+        .command('retry')
+        .description(
+          "send retrying messages' next attempt now (same round, same retry budget): by ids, or every retrying message a filter selects",
+        )
+        .argument('[id...]', 'message ids (msg_...)')
+        .option(
+          '--idempotency-key <key>',
+          'run again with the same key and ask no second attempt of a message the first run retried',
+        ),
+    ),
+  ).action(async (ids: string[], options: CommonOptions & FilterOptions & { idempotencyKey?: string }) => {
+    const out = start(options);
+    const given = filterFromOptions(options, context.now());
+    const filtered = Object.keys(given).length > 0;
+    if (ids.length > 0 && filtered) throw usageError('give message ids or filter flags, not both');
+    if (ids.length === 0 && !filtered) {
+      throw usageError(
+        'vigil retry needs message ids or filter flags',
+        'e.g. vigil retry --url-prefix https://api.example.com/ (every retrying message to it)',
+      );
+    }
+    // Room for `:<id>` (31 characters) within the API's 255.
+    const key = options.idempotencyKey === undefined ? undefined : checkedIdempotencyKey(options.idempotencyKey, 224);
+    if (filtered) {
+      const filter = retryFilter(given);
+      const { api } = await connect(options);
+      let first: CliError | undefined;
+      const result = await interruptible((signal) =>
+        retryMany(api, out, filter, {
+          signal,
+          now: context.now,
+          ...(key !== undefined && { idempotencyKey: key }),
+          onFailure: (id, error) => {
+            const failure = toCliError(error, { ...known, id });
+            first ??= failure;
+            out.error(`${id}: ${failure.message}`, failure.hint);
+            return failure.code === EXIT.auth || failure.code === EXIT.unreachable;
+          },
+        }),
+      ).catch((error: unknown) => {
+        throw toCliError(error, { ...known, flags: FILTER_FLAGS });
+      });
+      const counts = retryCountsText(result.counts, result.total);
+      if (out.json) out.data(result);
+      else if (result.total === 0) out.line(`No retrying messages match ${filterFlags(filter).join(' ')}.`);
+      else out.line(counts);
+      const again = ['vigil retry', ...filterFlags(filter)].join(' ');
+      if (result.listing) out.note(`vigil: stopped while listing the retrying messages; none was retried`);
+      else if (result.interrupted)
+        out.note(`vigil: stopped after ${counts}; the rest wait for their next attempt: ${again} asks the rest`);
+      else if (result.stopped) out.note(`vigil: stopped after ${counts}; try again with ${again}`);
+      exitCode = retryExitCode(result, first);
+      return;
+    }
+    for (const id of ids) checkId(id);
+    const { api } = await connect(options);
+    const done = [];
+    for (const id of ids) {
+      try {
+        const message = await api.messages.retry(id, key === undefined ? {} : { idempotencyKey: `${key}:${id}` });
+        done.push(message);
+        if (!out.json) out.line(`${message.id}  ${statusText(message.status, out.color)}, next attempt now`);
+      } catch (error) {
+        const failure = await idFailure(api, error, {
+          ...known,
+          id,
+          timeoutHint:
+            key === undefined
+              ? `it may have been retried all the same: check with vigil show ${id} (or retry with --idempotency-key, which is safe to repeat)`
+              : `it may have been retried: run again with the same --idempotency-key (it will not ask a second attempt), or check with vigil show ${id}`,
+        });
+        fail(await withOtherCommand(api, failure, id));
+      }
+    }
+    if (out.json) out.data(done);
+  });
 
   /** A bulk job for a filter (the action's statuses unless --status is given), followed to its end unless --no-wait. */
   const bulk = async (
@@ -350,6 +454,12 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     idempotencyKey?: string,
   ) => {
     const filter = { ...given, status: given.status ?? ACTION_STATUSES[action] };
+    if (action === 'redeliver' && filter.status?.includes('retrying')) {
+      throw usageError(
+        `--status ${filter.status.join(',')}: redeliver applies to delivered and failed messages, not to retrying ones`,
+        `send the retrying ones' next attempt now with vigil retry ${filterFlags({ ...filter, status: ['retrying'] }).join(' ')}`,
+      );
+    }
     const { api } = await connect(options);
     const keyed = idempotencyKey === undefined ? {} : { idempotencyKey };
     const started = await (
