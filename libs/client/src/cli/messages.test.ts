@@ -6,7 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { jsonText } from '../json-text';
 import { Vigil } from '../vigil';
 import type { Api, Attempt, AttemptList, Message, MessagePage } from './api';
-import { listMessages, MAX_LIST_REQUESTS, messageFromOptions, printList, printShow } from './messages';
+import {
+  listMessages,
+  MAX_LIST_REQUESTS,
+  messageFromOptions,
+  printList,
+  printShow,
+  printSummary,
+  summarize,
+} from './messages';
 import { createOutput } from './output';
 
 const noStdin = Readable.from([]);
@@ -455,5 +463,77 @@ describe('vigil show', () => {
 
   it('shows the labels a message was sent with', () => {
     expect(shown({ labels: ['billing', 'eu'] }, [{ statusCode: 410 }])).toMatch(/\n {2}labels {3}billing, eu\n/);
+  });
+});
+
+describe('vigil ls --summary: what is failing, by endpoint', () => {
+  const failing = (url: string, status: string, lastAttempt: Partial<Attempt> | undefined, sendAt: string) =>
+    ({
+      id: 'msg_01JDX0000000000000000000AA',
+      url,
+      status,
+      sendAt,
+      ...(lastAttempt && { lastAttempt: { n: 2, durationMs: 10_000, latenessMs: 0, ...lastAttempt } }),
+    }) as Message;
+  const orders = 'https://api.test/orders';
+  const payments = 'https://api.test/payments';
+  const messages = [
+    failing(
+      payments,
+      'retrying',
+      { startedAt: '2026-12-01T08:20:00.000Z', errorKind: 'timeout' },
+      '2026-12-01T08:00:00.000Z',
+    ),
+    failing(orders, 'failed', { startedAt: '2026-12-01T08:30:00.000Z', statusCode: 500 }, '2026-12-01T07:10:00.000Z'),
+    failing(orders, 'retrying', { startedAt: '2026-12-01T08:40:00.000Z', statusCode: 500 }, '2026-12-01T07:00:00.000Z'),
+    failing(orders, 'failed', { startedAt: '2026-12-01T08:35:00.000Z', statusCode: 502 }, '2026-12-01T07:20:00.000Z'),
+    failing(orders, 'queued', undefined, '2026-12-01T08:59:00.000Z'),
+  ];
+
+  it('counts each URL, largest first, by status and by how its last attempts ended, with since when', () => {
+    expect(summarize(messages)).toEqual([
+      {
+        url: orders,
+        count: 4,
+        statuses: { failed: 2, retrying: 1, queued: 1 },
+        lastAttempts: { 'HTTP 500': 2, 'HTTP 502': 1, 'not attempted': 1 },
+        firstSendAt: '2026-12-01T07:00:00.000Z',
+        lastAttemptAt: '2026-12-01T08:40:00.000Z',
+      },
+      {
+        url: payments,
+        count: 1,
+        statuses: { retrying: 1 },
+        lastAttempts: { 'timed out after 10s': 1 },
+        firstSendAt: '2026-12-01T08:00:00.000Z',
+        lastAttemptAt: '2026-12-01T08:20:00.000Z',
+      },
+    ]);
+  });
+
+  it('prints a block a URL, no line wider than its URL and counts, for an 80-column terminal as for a file', () => {
+    const lines: string[] = [];
+    const output = createOutput(
+      { stdout: { write: (text: string) => lines.push(text) }, stderr: { write: () => true } },
+      { NO_COLOR: '1' },
+      false,
+    );
+    printSummary(output, summarize(messages), Date.parse('2026-12-01T09:00:00Z'));
+    expect(lines.join('')).toBe(
+      [
+        orders,
+        '  messages      4: 2 failed, 1 retrying, 1 queued',
+        '  last attempts 2 HTTP 500, 1 HTTP 502, 1 not attempted',
+        '  first due     2026-12-01 07:00:00Z (2h ago)',
+        '  last attempt  2026-12-01 08:40:00Z (20m ago)',
+        '',
+        payments,
+        '  message       1: 1 retrying',
+        '  last attempts 1 timed out after 10s',
+        '  first due     2026-12-01 08:00:00Z (1h ago)',
+        '  last attempt  2026-12-01 08:20:00Z (40m ago)',
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -15,6 +15,7 @@ import type { Output } from './output';
 import { localText, outcomeText, relativeText, statusText, table, timeText, truncate, visibleLength } from './output';
 import { JOB_ID, MESSAGE_ID } from './ids';
 import { parseSendTime, systemTimeZone, unknownZone } from './wall-time';
+import { attemptOutcome } from '../attempt-outcome';
 import { stringifyApiJson } from '../exact-json';
 import type { JsonText } from '../json-text';
 import { jsonText } from '../json-text';
@@ -298,6 +299,76 @@ export const printList = (output: Output, messages: Message[], now: number) => {
   }
   const rows = cells.map((row, i) => [...row, truncate(messages[i]!.url, urlWidth)]);
   for (const line of table(header, rows, output.color)) output.line(line);
+};
+
+/** The messages to one URL, counted: `vigil ls --summary`'s group. */
+export interface UrlSummary {
+  url: string;
+  count: number;
+  /** How many are in each status, most first. */
+  statuses: Record<string, number>;
+  /** How their last attempts ended, in words (`HTTP 500`, `timed out after 10s`), most first; `not attempted` for none. */
+  lastAttempts: Record<string, number>;
+  /** The earliest any was due: about when the failures began, for a filter of failing ones. */
+  firstSendAt: string;
+  /** The latest attempt any of them made, if any did. */
+  lastAttemptAt?: string;
+}
+
+/** Counts by key, most first (ties in the order first seen). */
+const countedMostFirst = (keys: string[]): Record<string, number> => {
+  const counts = new Map<string, number>();
+  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
+};
+
+/** `messages` grouped by URL, the largest group first: which endpoints, in what state, failing how, since when. */
+export const summarize = (messages: Message[]): UrlSummary[] => {
+  const byUrl = new Map<string, Message[]>();
+  for (const message of messages) byUrl.set(message.url, [...(byUrl.get(message.url) ?? []), message]);
+  return [...byUrl]
+    .map(([url, group]) => {
+      const attempted = group.flatMap((m) => (m.lastAttempt ? [m.lastAttempt.startedAt] : [])).sort();
+      return {
+        url,
+        count: group.length,
+        statuses: countedMostFirst(group.map((m) => m.status)),
+        lastAttempts: countedMostFirst(
+          group.map((m) => (m.lastAttempt ? attemptOutcome(m.lastAttempt, formatDuration) : 'not attempted')),
+        ),
+        firstSendAt: group.map((m) => m.sendAt).sort()[0]!,
+        ...(attempted.length > 0 && { lastAttemptAt: attempted.at(-1)! }),
+      };
+    })
+    .sort((a, b) => b.count - a.count);
+};
+
+/** `150 failed, 100 retrying`. */
+const countsOf = (counts: Record<string, number>, word: (key: string) => string = (key) => key) =>
+  Object.entries(counts)
+    .map(([key, n]) => `${n} ${word(key)}`)
+    .join(', ');
+
+/** One block a URL, so it reads the same at 80 columns as at 200, and in a file. */
+export const printSummary = (output: Output, groups: UrlSummary[], now: number) => {
+  if (output.json) return output.data(groups);
+  if (groups.length === 0) return output.line('No messages.');
+  const { color } = output;
+  const when = (iso: string) => `${timeText(iso)} (${relativeText(iso, now, formatDuration)})`;
+  for (const [i, group] of groups.entries()) {
+    if (i > 0) output.line();
+    output.line(color.bold(group.url));
+    const fields: Array<[string, string]> = [
+      [
+        group.count === 1 ? 'message' : 'messages',
+        `${group.count}: ${countsOf(group.statuses, (status) => statusText(status, color))}`,
+      ],
+      ['last attempts', countsOf(group.lastAttempts)],
+      ['first due', when(group.firstSendAt)],
+    ];
+    if (group.lastAttemptAt) fields.push(['last attempt', when(group.lastAttemptAt)]);
+    for (const [name, value] of fields) output.line(`  ${color.dim(name.padEnd(14))}${value}`);
+  }
 };
 
 // ---------------------------------------------------------------------------------------------

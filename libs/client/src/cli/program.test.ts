@@ -650,3 +650,34 @@ describe('vigil retry: the retrying messages sent now, once their endpoint is fi
     expect(one.stderr).toMatch(new RegExp(`: it is retrying: send its next attempt now with vigil retry ${a.id}\\n$`));
   });
 });
+
+describe('vigil ls --summary', () => {
+  it('counts every message the filter selects (up to 10,000), not the 20 a listing shows, and says how many to how many URLs', async () => {
+    const items = Array.from({ length: 250 }, (_, i) => ({
+      ...MESSAGE,
+      id: `msg_01JDX${String(i).padStart(21, '0')}`,
+      url: i % 5 === 0 ? 'https://payments.test/h' : 'https://orders.test/h',
+      status: 'failed',
+    }));
+    const ran = await cli(['ls', '--status', 'failed,retrying', '--summary'], async (request) => {
+      const query = new URL(request.url).searchParams;
+      const from = Number(query.get('cursor') ?? 0);
+      const to = Math.min(items.length, from + Number(query.get('limit')));
+      return answer(200, {
+        items: items.slice(from, to),
+        nextCursor: to < items.length ? String(to) : null,
+        previousCursor: null,
+      });
+    });
+
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^https:\/\/orders\.test\/h\n {2}messages {6}200: 200 failed\n/);
+    expect(ran.stdout).toMatch(/\nhttps:\/\/payments\.test\/h\n {2}messages {6}50: 50 failed\n/);
+    expect(ran.stderr).toBe('250 messages to 2 URLs\n');
+    expect(ran.requests.map((r) => new URL(r.url).searchParams.get('status'))).toEqual([
+      'failed,retrying',
+      'failed,retrying',
+      'failed,retrying',
+    ]);
+  });
+});

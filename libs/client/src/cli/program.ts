@@ -26,6 +26,8 @@ import {
   printList,
   printScheduled,
   printShow,
+  printSummary,
+  summarize,
 } from './messages';
 import type { Output } from './output';
 import { createOutput, statusText } from './output';
@@ -224,11 +226,21 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         .description('list messages, newest first, filtered by the flags given (all must hold)')
         .addOption(new Option('--limit <n>', 'how many, at most 10000').default('20', '20'))
         .option('--cursor <cursor>', 'start at the page a "next page" line gave')
-        .option('--previous-cursor <cursor>', 'start at the page a "previous page" line gave'),
+        .option('--previous-cursor <cursor>', 'start at the page a "previous page" line gave')
+        .option(
+          '--summary',
+          'count them by URL instead, with their statuses, how their last attempts ended and since when (reads up to --limit, 10000 unless given)',
+        ),
     ),
   ).action(
-    async (options: CommonOptions & FilterOptions & { limit: string; cursor?: string; previousCursor?: string }) => {
+    async (
+      options: CommonOptions &
+        FilterOptions & { limit: string; cursor?: string; previousCursor?: string; summary?: boolean },
+      command: Command,
+    ) => {
       const out = start(options);
+      // A summary counts every message the filter selects, as many as ls may read, unless --limit says otherwise.
+      if (options.summary && command.getOptionValueSource('limit') === 'default') options.limit = '10000';
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
         throw usageError(`--limit ${options.limit}: give a whole number from 1 to 10000`);
@@ -245,6 +257,18 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       ).catch((error: unknown) => {
         throw toCliError(error, { ...known, flags: LIST_FLAGS });
       });
+      if (options.summary) {
+        printSummary(out, summarize(list.items), context.now());
+        if (list.nextCursor) {
+          out.note(
+            `(the newest ${list.items.length} of them counted: more match; narrow the filter flags, or raise --limit up to 10000)`,
+          );
+        } else if (!out.json && list.items.length > 0) {
+          const urls = new Set(list.items.map((m) => m.url)).size;
+          out.note(`${plural(list.items.length, 'message')} to ${plural(urls, 'URL')}`);
+        }
+        return;
+      }
       printList(out, list.items, context.now());
       // The same listing (the times as the instants they were read as) from the page before or after.
       const again = ['vigil ls', ...filterFlags(filter), ...(options.limit === '20' ? [] : ['--limit', String(limit)])];
@@ -570,6 +594,9 @@ async function interruptible<T>(task: (signal: AbortSignal) => Promise<T>): Prom
     process.off('SIGTERM', onSignal);
   }
 }
+
+/** `1 message`, `3 messages`. */
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** A repeatable option's values. No default list: commander's help would print "(default: [])". */
 function collect(value: string, previous: string[] = []) {
