@@ -537,3 +537,42 @@ describe('vigil ls --summary: what is failing, by endpoint', () => {
     );
   });
 });
+
+describe('vigil ls on a terminal of its width', () => {
+  const listed = (columns: number, url: string) => {
+    const lines: string[] = [];
+    const output = createOutput(
+      { stdout: { write: (text: string) => lines.push(text), isTTY: true, columns }, stderr: { write: () => true } },
+      { NO_COLOR: '1' },
+      false,
+    );
+    const message = {
+      id: 'msg_01JDX0000000000000000000AA',
+      status: 'failed',
+      url,
+      sendAt: '2026-12-01T08:00:00.000Z',
+      attempts: 2,
+      maxAttempts: 2,
+      lastAttempt: { n: 2, startedAt: '2026-12-01T08:00:30.000Z', statusCode: 500, durationMs: 3, latenessMs: 0 },
+    } as Message;
+    printList(output, [message], Date.parse('2026-12-01T09:00:00Z'));
+    return lines.join('').split('\n').filter(Boolean);
+  };
+  const orders = 'https://api.example.com/webhooks/orders';
+
+  it('shows the whole URL at 80 columns, where no cut would make the row fit (not "http://127.0.0.1:97…")', () => {
+    const [, row] = listed(80, orders);
+    expect(row).toBe(`msg_01JDX0000000000000000000AA  failed  2026-12-01 08:00:00Z  2/2       HTTP 500  ${orders}`);
+  });
+
+  it('shows how long ago it was due where the row fits, and cuts a long URL to the room left', () => {
+    const [, wide] = listed(200, orders);
+    expect(wide).toBe(
+      `msg_01JDX0000000000000000000AA  failed  2026-12-01 08:00:00Z 1h ago  2/2       HTTP 500  ${orders}`,
+    );
+    const long = `${orders}?${'x'.repeat(200)}`;
+    const [, cut] = listed(150, long);
+    expect(cut).toHaveLength(150);
+    expect(cut).toMatch(/ https:\/\/api\.example\.com\/webhooks\/orders\?x+…$/);
+  });
+});

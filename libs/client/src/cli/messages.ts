@@ -278,27 +278,45 @@ const lastText = (message: Message, output: Output, now: number) => {
 /** Columns two spaces apart, as `table` pads them: what is left of the terminal's width is the URL's. */
 const COLUMN_GAP = 2;
 
+/** The least a URL is cut to: shorter, it tells no endpoint from another (`http://127.0.0.1:97…`). */
+const MIN_URL_WIDTH = 30;
+
+/**
+ * Messages as a table; on a terminal, each row fits its width where it can: the URL (last) is cut
+ * to the room the other columns leave, the due time's "36s ago" left out when that makes the room
+ * (at 80 columns, say). Where even that leaves less than MIN_URL_WIDTH, the row wraps anyway: the
+ * URL is then shown whole, which cutting would not have saved.
+ */
 export const printList = (output: Output, messages: Message[], now: number) => {
   if (output.json) return output.data(messages);
   if (messages.length === 0) return output.line('No messages.');
   const header = ['ID', 'STATUS', 'SEND AT', 'ATTEMPTS', 'LAST', 'URL'];
-  const cells = messages.map((m) => [
-    m.id,
-    statusText(m.status, output.color),
-    `${timeText(m.sendAt)}${output.width ? output.color.dim(` ${relativeText(m.sendAt, now, formatDuration)}`) : ''}`,
-    attemptsText(m),
-    lastText(m, output, now),
-  ]);
-  let urlWidth = Infinity;
-  if (output.width) {
-    const used = header
+  const rowsOf = (relative: boolean) =>
+    messages.map((m) => [
+      m.id,
+      statusText(m.status, output.color),
+      `${timeText(m.sendAt)}${relative ? output.color.dim(` ${relativeText(m.sendAt, now, formatDuration)}`) : ''}`,
+      attemptsText(m),
+      lastText(m, output, now),
+    ]);
+  /** What the terminal leaves the URL beside `rows`' columns (each as wide as its widest cell) and their gaps. */
+  const roomBeside = (rows: string[][]) =>
+    (output.width ?? Infinity) -
+    header
       .slice(0, -1)
-      .map((name, i) => Math.max(visibleLength(name), ...cells.map((row) => visibleLength(row[i]!))) + COLUMN_GAP)
-      .reduce((sum, width) => sum + width, 0);
-    urlWidth = Math.max(20, output.width - used);
+      .reduce(
+        (sum, h, i) => sum + COLUMN_GAP + Math.max(visibleLength(h), ...rows.map((row) => visibleLength(row[i]!))),
+        0,
+      );
+  let rows = rowsOf(output.width !== undefined);
+  let room = roomBeside(rows);
+  if (room < MIN_URL_WIDTH && output.width !== undefined) {
+    rows = rowsOf(false);
+    room = roomBeside(rows);
   }
-  const rows = cells.map((row, i) => [...row, truncate(messages[i]!.url, urlWidth)]);
-  for (const line of table(header, rows, output.color)) output.line(line);
+  const urlWidth = room >= MIN_URL_WIDTH ? room : Infinity;
+  const withUrls = rows.map((row, i) => [...row, truncate(messages[i]!.url, urlWidth)]);
+  for (const line of table(header, withUrls, output.color)) output.line(line);
 };
 
 /** The messages to one URL, counted: `vigil ls --summary`'s group. */
