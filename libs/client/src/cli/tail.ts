@@ -5,7 +5,10 @@
  * the three: a far-future message becomes `queued` before it is sent); a message it saw pending
  * that leaves those lists is read once more by id to catch its last attempt. Each poll costs 2
  * list calls while fewer than 100 messages are pending (up to 300 are followed), plus one per
- * message that finished: at the default 2 s, one request a second.
+ * message that finished: at the default 2 s, one request a second. An older message that is
+ * neither pending nor among the newest when a poll lists them (one redelivered and delivered
+ * between two polls) is not seen: the API has no cheap "changed since" (updatedSince is checked on
+ * each message read, a scan of the tenant's messages every poll).
  */
 import type { Api, Attempt, Message } from './api';
 import { listMessages } from './messages';
