@@ -533,13 +533,19 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     program
       .command('tail')
       .description('print delivery attempts as they happen, until Ctrl-C')
-      .addOption(new Option('--interval <duration>', 'how often to ask the API').default('2s', '2s')),
-  ).action(async (options: CommonOptions & { interval: string }) => {
+      .addOption(new Option('--interval <duration>', 'how often to ask the API').default('2s', '2s'))
+      .option('--url-prefix <text>', 'only messages whose URL starts with this (one endpoint)')
+      .option('--label <label>', 'only messages carrying this label'),
+  ).action(async (options: CommonOptions & { interval: string; urlPrefix?: string; label?: string }) => {
     const out = start(options);
     const intervalMs = durationArg('--interval', options.interval);
     if (intervalMs < 500) throw usageError('--interval must be at least 500ms');
+    const filter = {
+      ...(options.urlPrefix !== undefined && { urlPrefix: options.urlPrefix }),
+      ...(options.label !== undefined && { label: options.label }),
+    };
     const { api } = await connect(options);
-    await interruptible((signal) => tail(api, out, { intervalMs, signal, since: context.now(), where: known }));
+    await interruptible((signal) => tail(api, out, { intervalMs, signal, since: context.now(), where: known, filter }));
   });
 
   withCommon(

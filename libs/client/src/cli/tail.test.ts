@@ -13,12 +13,23 @@ const quietOutput = (lines: string[]): Output =>
 
 /** An API holding `pending` messages in `queued` and one newest page; it records each listing asked for. */
 const apiWith = (pending: number) => {
-  const listings: Array<{ status?: MessageStatus[]; cursor?: string }> = [];
+  const listings: Array<{ status?: MessageStatus[]; cursor?: string; urlPrefix?: string; label?: string }> = [];
   const queued = Array.from({ length: pending }, (_, i) => ({ id: `q${i}`, status: 'queued', attempts: 0 }) as Message);
   const api = {
     messages: {
-      listPage: async (query: { status?: MessageStatus[]; cursor?: string; limit?: number }): Promise<MessagePage> => {
-        listings.push({ ...(query.status && { status: query.status }), ...(query.cursor && { cursor: query.cursor }) });
+      listPage: async (query: {
+        status?: MessageStatus[];
+        cursor?: string;
+        limit?: number;
+        urlPrefix?: string;
+        label?: string;
+      }): Promise<MessagePage> => {
+        listings.push({
+          ...(query.status && { status: query.status }),
+          ...(query.cursor && { cursor: query.cursor }),
+          ...(query.urlPrefix && { urlPrefix: query.urlPrefix }),
+          ...(query.label && { label: query.label }),
+        });
         if (!query.status) return { items: [], nextCursor: null, previousCursor: null };
         const from = Number(query.cursor ?? 0);
         const to = from + (query.limit ?? 20);
@@ -44,6 +55,24 @@ describe('vigil tail: what a poll costs', () => {
     await onePoll(api);
 
     expect(listings).toEqual([{}, { status: ['queued', 'delivering', 'retrying'] }]);
+  });
+
+  it('follows one endpoint only with --url-prefix (and --label): both listings are narrowed, so the others failing are not printed', async () => {
+    const { api, listings } = apiWith(40);
+    const controller = new AbortController();
+    const done = tail(api, quietOutput([]), {
+      intervalMs: 60_000,
+      signal: controller.signal,
+      since: 0,
+      filter: { urlPrefix: 'https://orders.test/', label: 'eu' },
+    });
+    controller.abort();
+    await done;
+
+    expect(listings).toEqual([
+      { urlPrefix: 'https://orders.test/', label: 'eu' },
+      { status: ['queued', 'delivering', 'retrying'], urlPrefix: 'https://orders.test/', label: 'eu' },
+    ]);
   });
 
   it('follows up to 300 pending messages, in pages of 100', async () => {

@@ -10,7 +10,7 @@
  * between two polls) is not seen: the API has no cheap "changed since" (updatedSince is checked on
  * each message read, a scan of the tenant's messages every poll).
  */
-import type { Api, Attempt, Message } from './api';
+import type { Api, Attempt, Message, MessageFilter } from './api';
 import { listMessages } from './messages';
 import type { Where } from './problems';
 import { toCliError } from './problems';
@@ -32,6 +32,8 @@ export interface TailOptions {
   since: number;
   /** What a failure is told with (the API's URL, where the key came from). */
   where?: Where;
+  /** Only the messages to a URL (`--url-prefix`) or with a label (`--label`): both listings narrowed so. */
+  filter?: Pick<MessageFilter, 'urlPrefix' | 'label'>;
 }
 
 export const printAttempt = (output: Output, message: Message, attempt: Attempt) => {
@@ -62,9 +64,10 @@ export const tail = async (api: Api, output: Output, options: TailOptions): Prom
   const call = { signal: options.signal };
 
   const poll = async () => {
+    const filter = options.filter ?? {};
     const [newest, pending] = await Promise.all([
-      api.messages.listPage({ limit: 100 }, call),
-      listMessages(api, { status: ['queued', 'delivering', 'retrying'] }, PENDING_FOLLOWED, undefined, call),
+      api.messages.listPage({ ...filter, limit: 100 }, call),
+      listMessages(api, { ...filter, status: ['queued', 'delivering', 'retrying'] }, PENDING_FOLLOWED, undefined, call),
     ]);
     const current = new Map<string, Message>();
     for (const message of [...newest.items, ...pending.items]) current.set(message.id, message);
