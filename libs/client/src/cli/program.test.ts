@@ -681,3 +681,14 @@ describe('vigil ls --summary', () => {
     ]);
   });
 });
+
+describe('vigil ls --json', () => {
+  it('names the next page with --json, so a script that follows it gets JSON again, not a table', async () => {
+    const ran = await cli(['ls', '--status', 'failed', '--limit', '1', '--json'], async () =>
+      answer(200, { items: [MESSAGE], nextCursor: 'eyJuIjoxfQ', previousCursor: null }),
+    );
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual([MESSAGE]);
+    expect(ran.stderr).toBe('next page: vigil ls --status failed --limit 1 --json --cursor eyJuIjoxfQ\n');
+  });
+});

@@ -273,6 +273,8 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       // The same listing (the times as the instants they were read as) from the page before or after.
       const again = ['vigil ls', ...filterFlags(filter), ...(options.limit === '20' ? [] : ['--limit', String(limit)])];
       if (options.profile) again.push('--profile', options.profile);
+      // The next page as this one was asked for: a script that ran --json gets JSON again.
+      if (options.json) again.push('--json');
       if (list.stopped) {
         out.note(
           `(${list.items.length} found in ${MAX_LIST_REQUESTS} pages: few messages match; the next page goes on)`,
