@@ -385,11 +385,12 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     );
     const hint =
       status === 'retrying'
-        ? `it is retrying: send its next attempt now with vigil retry ${id}`
+        ? `send its next attempt now with vigil retry ${id}`
         : status === 'failed' || status === 'delivered'
-          ? `it is ${status}: send it again with vigil redeliver ${id}`
+          ? `send it again with vigil redeliver ${id}`
           : undefined;
-    return hint === undefined ? failure : new CliError(failure.message, failure.code, hint);
+    // The API's sentence (which names the status) without its full stop, then what to do: one line.
+    return hint === undefined ? failure : new CliError(failure.message.replace(/\.$/, ''), failure.code, hint);
   };
 
   withCommon(
