@@ -5,7 +5,7 @@
 import type { Vigil } from '../vigil';
 
 export type Api = Pick<Vigil, 'messages' | 'jobs'>;
-export type { CallOptions, CreateMessage } from '../vigil';
+export type { CallOptions, CreateMessage, UpdateMessage } from '../vigil';
 export type {
   Attempt,
   AttemptList,

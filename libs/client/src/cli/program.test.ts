@@ -711,3 +711,45 @@ describe('vigil ls --json', () => {
     expect(ran.stderr).toBe('next page: vigil ls --status failed --limit 1 --json --cursor eyJuIjoxfQ\n');
   });
 });
+
+describe('vigil update: a body sent wrong, fixed before the next attempt', () => {
+  const RETRYING = { ...MESSAGE, status: 'retrying', attempts: 2 };
+
+  it('PATCHes the body as typed and says how to send it now', async () => {
+    const ran = await cli(['update', MESSAGE.id, '--data', '{"b":1,"1":2}'], async () => answer(200, RETRYING));
+
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe(`${MESSAGE.id}  retrying  body changed; send it now with vigil retry ${MESSAGE.id}\n`);
+    expect(ran.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
+      `PATCH /v1/messages/${MESSAGE.id}`,
+    ]);
+    expect(await ran.requests[0]!.text()).toBe('{"body":{"b":1,"1":2}}');
+  });
+
+  it('says a failed message cannot be changed, and what to do instead (exit 5)', async () => {
+    const ran = await cli(['update', MESSAGE.id, '--url', 'https://fixed.test/h'], async () =>
+      answer(
+        409,
+        {
+          type: 'https://vigil.dev/problems/state-conflict',
+          title: 'The request conflicts with the current state',
+          status: 409,
+          detail: `Message ${MESSAGE.id} is failed; only scheduled, queued or retrying messages can be changed.`,
+        },
+        'application/problem+json',
+      ),
+    );
+
+    expect(ran.code).toBe(5);
+    expect(ran.stderr).toBe(
+      `vigil: Message ${MESSAGE.id} is failed; only scheduled, queued or retrying messages can be changed: send a corrected one with vigil send, and leave ${MESSAGE.id} out of any redeliver (it would send what it holds)\n`,
+    );
+  });
+
+  it('needs --data or --url, before any call (exit 2)', async () => {
+    const ran = await cli(['update', MESSAGE.id], async () => answer(200, RETRYING));
+    expect(ran.code).toBe(2);
+    expect(ran.requests).toEqual([]);
+    expect(ran.stderr).toMatch(/^vigil: vigil update needs --data or --url: e\.g\. vigil update msg_/);
+  });
+});

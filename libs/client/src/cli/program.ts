@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { VigilError } from '../errors';
-import type { Api, MessageFilter } from './api';
+import type { Api, MessageFilter, UpdateMessage } from './api';
 import type { Credentials } from './config';
 import { DEFAULT_PROFILE, resolveCredentials } from './config';
 import type { CliContext, CommonOptions } from './context';
@@ -27,6 +27,7 @@ import {
   printScheduled,
   printShow,
   printSummary,
+  readData,
   summarize,
 } from './messages';
 import type { Output } from './output';
@@ -306,6 +307,50 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       printShow(out, message, attempts, context.now(), body);
     } catch (error) {
       throw await idFailure(api, error, { ...known, id });
+    }
+  });
+
+  withCommon(
+    program
+      .command('update')
+      .description(
+        "change a waiting message's body or URL (scheduled, queued or retrying), before its next attempt sends it",
+      )
+      .argument('<id>', 'the message id (msg_...)')
+      .option('--data <data>', 'the new body: JSON (sent as typed) or text, or @file.json, or @- for stdin')
+      .option('--url <url>', 'the new URL to deliver it to'),
+  ).action(async (id: string, options: CommonOptions & { data?: string; url?: string }) => {
+    const out = start(options);
+    checkId(id);
+    if (options.data === undefined && options.url === undefined) {
+      throw usageError('vigil update needs --data or --url', `e.g. vigil update ${id} --data @fixed.json`);
+    }
+    const patch: UpdateMessage = {
+      ...(options.url !== undefined && { url: options.url }),
+      ...(options.data !== undefined && { body: await readData(options.data, context.stdin) }),
+    };
+    const { api } = await connect(options);
+    try {
+      const message = await api.messages.update(id, patch);
+      if (out.json) out.data(message);
+      else {
+        const changed = [options.data !== undefined && 'body', options.url !== undefined && 'url'].filter(Boolean);
+        const next =
+          message.status === 'retrying' ? `; send it now with vigil retry ${message.id}` : ', sent when it is due';
+        out.line(`${message.id}  ${statusText(message.status, out.color)}  ${changed.join(' and ')} changed${next}`);
+      }
+    } catch (error) {
+      const failure = await idFailure(api, error, { ...known, id, flags: { body: '--data', url: '--url' } });
+      // Sent already (delivered or failed, or under way): what went cannot be changed; a new message can.
+      fail(
+        failure.code === EXIT.conflict && failure.hint === undefined
+          ? new CliError(
+              failure.message.replace(/\.$/, ''),
+              failure.code,
+              `send a corrected one with vigil send, and leave ${id} out of any redeliver (it would send what it holds)`,
+            )
+          : failure,
+      );
     }
   });
 
