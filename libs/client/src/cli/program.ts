@@ -34,7 +34,7 @@ import type { Output } from './output';
 import { createOutput, statusText } from './output';
 import type { Where } from './problems';
 import { toCliError } from './problems';
-import { retryCountsText, retryExitCode, retryFilter, retryMany } from './retry';
+import { RETRY_MAX_MESSAGES, retryCountsText, retryExitCode, retryFilter, retryMany } from './retry';
 import type { RunOptions } from './run';
 import { runWithAlerts } from './run';
 import { tail } from './tail';
@@ -492,6 +492,10 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       else if (result.interrupted)
         out.note(`vigil: stopped after ${counts}; the rest wait for their next attempt: ${again} asks the rest`);
       else if (result.stopped) out.note(`vigil: stopped after ${counts}; try again with ${again}`);
+      else if (result.more)
+        out.note(
+          `vigil: more retrying messages match than one run takes (${RETRY_MAX_MESSAGES}): ${again} takes the next ones`,
+        );
       exitCode = retryExitCode(result, first);
       return;
     }

@@ -17,6 +17,12 @@ export const RETRY_STATUSES: NonNullable<MessageFilter['status']> = ['retrying']
 export const RETRY_PARALLEL = 4;
 /** How often the counts are noted while they grow. */
 export const RETRY_NOTE_MS = 1_000;
+/**
+ * The most messages one run lists and retries (as many as `vigil ls` reads): a tenant's retrying
+ * messages can be a million, which would be listed for minutes, every id held, before the first
+ * retry. A message retried is no longer `retrying`, so the same command again takes the next ones.
+ */
+export const RETRY_MAX_MESSAGES = 10_000;
 
 export interface RetryCounts {
   /** Retried now: their next attempt is sent at once. */
@@ -30,6 +36,8 @@ export interface RetryCounts {
 export interface RetryResult {
   /** The retrying messages the filter selected (so far, when Ctrl-C came while they were listed). */
   total: number;
+  /** Whether more match than the RETRY_MAX_MESSAGES this run took: the same command again takes them. */
+  more?: boolean;
   counts: RetryCounts;
   /** Whether Ctrl-C stopped it before every message was asked (`listing`: before any was). */
   interrupted: boolean;
@@ -66,6 +74,8 @@ export interface RetryManyOptions {
    * rest (a failure every message would meet: the API unreachable, the key refused).
    */
   onFailure: (id: string, error: unknown) => boolean;
+  /** At most this many messages (RETRY_MAX_MESSAGES unless given). */
+  maxMessages?: number;
 }
 
 /** Whether a refusal means the message is no longer retrying (409: delivered, delivering, failed, cancelled; 404: gone). */
@@ -89,9 +99,15 @@ export const retryMany = async (
   const call = { signal: options.signal };
   const ids: string[] = [];
   const counts: RetryCounts = { done: 0, skipped: 0, failed: 0 };
+  const maxMessages = options.maxMessages ?? RETRY_MAX_MESSAGES;
+  let more = false;
   let notedAt = options.now();
   try {
     for await (const message of api.messages.list(filter, call) as AsyncIterable<Message>) {
+      if (ids.length === maxMessages) {
+        more = true;
+        break;
+      }
       ids.push(message.id);
       if (options.now() - notedAt >= RETRY_NOTE_MS) {
         output.note(`listing the retrying messages: ${ids.length} so far…`);
@@ -103,7 +119,9 @@ export const retryMany = async (
     throw error;
   }
   if (ids.length === 0) return { total: 0, counts, interrupted: false, stopped: false };
-  output.note(`Retrying ${ids.length} messages now (${filterFlags(filter).join(' ')})…`);
+  output.note(
+    `Retrying ${more ? `the newest ${ids.length} of more` : ids.length} messages now (${filterFlags(filter).join(' ')})…`,
+  );
   notedAt = options.now();
   let next = 0;
   let stopped = false;
@@ -132,7 +150,13 @@ export const retryMany = async (
   };
   await Promise.all(Array.from({ length: Math.min(RETRY_PARALLEL, ids.length) }, worker));
   const asked = counts.done + counts.skipped + counts.failed;
-  return { total: ids.length, counts, interrupted: options.signal.aborted && asked < ids.length, stopped };
+  return {
+    total: ids.length,
+    counts,
+    interrupted: options.signal.aborted && asked < ids.length,
+    stopped,
+    ...(more && { more }),
+  };
 };
 
 /** How a retry over a filter ended sets the exit code: 130 interrupted, 1 when some failed, else 0. */
