@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { VigilError } from '../errors';
-import type { Api, MessageFilter, UpdateMessage } from './api';
+import type { Api, Message, MessageFilter, UpdateMessage } from './api';
 import type { Credentials } from './config';
 import { DEFAULT_PROFILE, resolveCredentials } from './config';
 import type { CliContext, CommonOptions } from './context';
@@ -34,7 +34,7 @@ import type { Output } from './output';
 import { createOutput, statusText } from './output';
 import type { Where } from './problems';
 import { toCliError } from './problems';
-import { RETRY_MAX_MESSAGES, retryCountsText, retryExitCode, retryFilter, retryMany } from './retry';
+import { perMessageKey, RETRY_MAX_MESSAGES, retryCountsText, retryExitCode, retryFilter, retryMany } from './retry';
 import type { RunOptions } from './run';
 import { runWithAlerts } from './run';
 import { tail } from './tail';
@@ -59,6 +59,10 @@ const CHANGE_TIMEOUT_HINT = {
     key === undefined
       ? `it may have been redelivered all the same: check with vigil show ${id} before trying again (or redeliver with --idempotency-key, which is safe to repeat)`
       : `it may have been redelivered: run again with the same --idempotency-key (it will not redeliver twice), or check with vigil show ${id}`,
+  retry: (id: string, key: string | undefined) =>
+    key === undefined
+      ? `it may have been retried all the same: check with vigil show ${id} (or retry with --idempotency-key, which is safe to repeat)`
+      : `it may have been retried: run again with the same --idempotency-key (it will not ask a second attempt), or check with vigil show ${id}`,
 };
 
 /** Which key a refusal (401) is about, and how to fix it: the environment's overrides the profile's. */
@@ -387,36 +391,54 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
           await bulk(name, filter, options, key);
           return;
         }
-        for (const id of ids) checkId(id);
-        const { api } = await connect(options);
-        const done = [];
-        for (const id of ids) {
-          try {
+        if (name === 'cancel') {
+          await changeEach(out, options, ids, name, key, async (api, id) => {
             // The API answers a cancel of a cancelled message as it answers the cancel that did it (200,
             // the message), so a person is told from a read first; --json prints what the cancel answers.
-            if (name === 'cancel' && !out.json && (await api.messages.get(id)).status === 'cancelled') {
-              out.line(`${id}  ${statusText('cancelled', out.color)} already`);
-              continue;
+            if (!out.json && (await api.messages.get(id)).status === 'cancelled') {
+              return { line: `${id}  ${statusText('cancelled', out.color)} already` };
             }
-            const message =
-              name === 'redeliver'
-                ? await api.messages.redeliver(id, key === undefined ? {} : { idempotencyKey: `${key}:${id}` })
-                : await api.messages.cancel(id);
-            done.push(message);
-            if (!out.json) out.line(`${message.id}  ${statusText(message.status, out.color)}`);
-          } catch (error) {
-            const failure = await idFailure(api, error, {
-              ...known,
-              id,
-              timeoutHint: CHANGE_TIMEOUT_HINT[name](id, key),
-            });
-            fail(name === 'redeliver' ? await withOtherCommand(api, failure, id) : failure);
-          }
+            const message = await api.messages.cancel(id);
+            return { message, line: `${message.id}  ${statusText(message.status, out.color)}` };
+          });
+          return;
         }
-        if (out.json) out.data(done);
+        await changeEach(out, options, ids, name, key, async (api, id) => {
+          const message = await api.messages.redeliver(id, perMessageKey(key, id));
+          return { message, line: `${message.id}  ${statusText(message.status, out.color)}` };
+        });
       },
     );
   }
+
+  /**
+   * Cancel, redeliver or retry by ids: every id checked first, then each changed in turn (`change`
+   * gives what it answered and the line a person reads), a refusal said as it comes (a redeliver or
+   * retry refused for the other's messages naming the other); `--json` prints what each answered.
+   */
+  const changeEach = async (
+    out: Output,
+    options: CommonOptions,
+    ids: string[],
+    name: keyof typeof CHANGE_TIMEOUT_HINT,
+    key: string | undefined,
+    change: (api: Api, id: string) => Promise<{ message?: Message; line: string }>,
+  ) => {
+    for (const id of ids) checkId(id);
+    const { api } = await connect(options);
+    const done: Message[] = [];
+    for (const id of ids) {
+      try {
+        const { message, line } = await change(api, id);
+        if (message) done.push(message);
+        if (!out.json) out.line(line);
+      } catch (error) {
+        const failure = await idFailure(api, error, { ...known, id, timeoutHint: CHANGE_TIMEOUT_HINT[name](id, key) });
+        fail(name === 'cancel' ? failure : await withOtherCommand(api, failure, id));
+      }
+    }
+    if (out.json) out.data(done);
+  };
 
   /**
    * A redeliver refused for a retrying message, or a retry for a finished one (409): the command
@@ -499,27 +521,10 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       exitCode = retryExitCode(result, first);
       return;
     }
-    for (const id of ids) checkId(id);
-    const { api } = await connect(options);
-    const done = [];
-    for (const id of ids) {
-      try {
-        const message = await api.messages.retry(id, key === undefined ? {} : { idempotencyKey: `${key}:${id}` });
-        done.push(message);
-        if (!out.json) out.line(`${message.id}  ${statusText(message.status, out.color)}, next attempt now`);
-      } catch (error) {
-        const failure = await idFailure(api, error, {
-          ...known,
-          id,
-          timeoutHint:
-            key === undefined
-              ? `it may have been retried all the same: check with vigil show ${id} (or retry with --idempotency-key, which is safe to repeat)`
-              : `it may have been retried: run again with the same --idempotency-key (it will not ask a second attempt), or check with vigil show ${id}`,
-        });
-        fail(await withOtherCommand(api, failure, id));
-      }
-    }
-    if (out.json) out.data(done);
+    await changeEach(out, options, ids, 'retry', key, async (api, id) => {
+      const message = await api.messages.retry(id, perMessageKey(key, id));
+      return { message, line: `${message.id}  ${statusText(message.status, out.color)}, next attempt now` };
+    });
   });
 
   /** A bulk job for a filter (the action's statuses unless --status is given), followed to its end unless --no-wait. */

@@ -78,6 +78,10 @@ export interface RetryManyOptions {
   maxMessages?: number;
 }
 
+/** A keyed retry's or redeliver's Idempotency-Key for one of its messages, `<key>:<id>`: a rerun repeats none. */
+export const perMessageKey = (key: string | undefined, id: string): { idempotencyKey?: string } =>
+  key === undefined ? {} : { idempotencyKey: `${key}:${id}` };
+
 /** Whether a refusal means the message is no longer retrying (409: delivered, delivering, failed, cancelled; 404: gone). */
 const noLongerRetrying = (error: unknown): boolean => {
   const status = (error as { status?: unknown }).status;
@@ -130,10 +134,7 @@ export const retryMany = async (
       const id = ids[next++]!;
       try {
         // Without the signal: a request under way when Ctrl-C comes is let finish, and counted.
-        await api.messages.retry(
-          id,
-          options.idempotencyKey === undefined ? {} : { idempotencyKey: `${options.idempotencyKey}:${id}` },
-        );
+        await api.messages.retry(id, perMessageKey(options.idempotencyKey, id));
         counts.done++;
       } catch (error) {
         if (noLongerRetrying(error)) counts.skipped++;
