@@ -383,7 +383,7 @@ describe('vigil send --data: a body larger than a message holds', () => {
 });
 
 describe('vigil show', () => {
-  const shown = (message: Partial<Message>, items: Array<Partial<Attempt>>, body?: string) => {
+  const shown = (message: Partial<Message>, items: Array<Partial<Attempt>>, body?: string, now = 0) => {
     const lines: string[] = [];
     const output = createOutput(
       { stdout: { write: (text: string) => lines.push(text) }, stderr: { write: () => true } },
@@ -413,7 +413,7 @@ describe('vigil show', () => {
       round: 0,
       ...attempt,
     }));
-    printShow(output, { ...base, ...message } as Message, { items: attempts, omitted: 0 } as AttemptList, 0, body);
+    printShow(output, { ...base, ...message } as Message, { items: attempts, omitted: 0 } as AttemptList, now, body);
     return lines.join('');
   };
 
@@ -459,6 +459,17 @@ describe('vigil show', () => {
     );
     expect(text).toMatch(/attempt 3 .* late {2}sent before a change of its body\n/);
     expect(text).toMatch(/attempt 4 .* late\n/);
+  });
+
+  it('says when a retrying message tries next, in time from now as its send at is', () => {
+    const text = shown(
+      { status: 'retrying', nextAttemptAt: '2026-12-01T08:03:00.000Z' },
+      [{ statusCode: 503 }],
+      undefined,
+      Date.parse('2026-12-01T08:01:00.000Z'),
+    );
+
+    expect(text).toMatch(/08:03:00Z {2}next attempt \(in 2m\)\n/);
   });
 
   it('shows the labels a message was sent with', () => {

@@ -438,7 +438,12 @@ const failedText = (message: Message, attempts: AttemptList): string => {
 };
 
 /** What happened to a message, in order: created, due, each attempt, and where it stands now. */
-export const timeline = (message: Message, attempts: AttemptList, output: Output): Array<[string, string]> => {
+export const timeline = (
+  message: Message,
+  attempts: AttemptList,
+  output: Output,
+  now: number,
+): Array<[string, string]> => {
   const { color } = output;
   const events: Array<[string, string]> = [[message.createdAt, 'created']];
   const local = localText(message) ? ` (${localText(message)})` : '';
@@ -458,7 +463,9 @@ export const timeline = (message: Message, attempts: AttemptList, output: Output
   if (message.deliveredAt && message.status === 'delivered')
     events.push([message.deliveredAt, color.green('delivered')]);
   if (message.nextAttemptAt && message.status === 'retrying') {
-    events.push([message.nextAttemptAt, color.yellow('next attempt')]);
+    // When, as `send at` says it: a person reading a retrying message asks "how long until it tries again".
+    const when = relativeText(message.nextAttemptAt, now, formatDuration);
+    events.push([message.nextAttemptAt, color.yellow(`next attempt (${when})`)]);
   }
   if (message.status === 'failed') events.push([message.updatedAt, color.red(failedText(message, attempts))]);
   if (message.status === 'cancelled') events.push([message.updatedAt, color.dim('cancelled')]);
@@ -503,7 +510,8 @@ export const printShow = (output: Output, message: Message, attempts: AttemptLis
   }
   for (const [name, value] of fields) output.line(`  ${color.dim(name.padEnd(9))}${value}`);
   output.line();
-  for (const [at, what] of timeline(message, attempts, output)) output.line(`  ${color.dim(timeText(at))}  ${what}`);
+  for (const [at, what] of timeline(message, attempts, output, now))
+    output.line(`  ${color.dim(timeText(at))}  ${what}`);
 };
 
 // ---------------------------------------------------------------------------------------------
