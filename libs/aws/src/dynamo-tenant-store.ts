@@ -278,7 +278,7 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
       // repeat would find it revoked before and tell nobody.
       const found = await this.tenantKeyRecord(tenantId, keyId).catch(() => undefined);
       if (found?.revokedAt !== at || found?.revokedBy !== by) throw error;
-      for (const listener of this.revocationListeners) listener();
+      this.revoked();
       revoked = found;
     }
     // This call's revocation if the record holds its time and author (a retry of its write included).
@@ -300,7 +300,7 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
       )
       .catch(ignoreConditionFailed);
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: `T#${tenantId}`, sk: `KEY#${keyId}` } }));
-    for (const listener of this.revocationListeners) listener();
+    this.revoked();
   }
 
   /** The tenant's record of one of its keys (a consistent read), if it has it. */
@@ -404,7 +404,7 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
       );
     await revoke({ pk: `K#${tenantRecord.hash}`, sk: 'KEY' });
     const { Attributes } = await revoke({ pk: tenantRecord.pk, sk: tenantRecord.sk });
-    for (const listener of this.revocationListeners) listener();
+    this.revoked();
     return Attributes ?? tenantRecord;
   }
 
@@ -422,7 +422,7 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
         },
       }),
     );
-    for (const listener of this.revocationListeners) listener();
+    this.revoked();
   }
 
   async isSessionRevoked(sessionId: string): Promise<boolean> {
@@ -435,5 +435,10 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
   /** Called after every revocation made through this store (the local gateway drops its auth cache). */
   onRevocation(listener: () => void): void {
     this.revocationListeners.push(listener);
+  }
+
+  /** Tells the revocation listeners (onRevocation) that a key or session was revoked. */
+  private revoked(): void {
+    for (const listener of this.revocationListeners) listener();
   }
 }
