@@ -379,14 +379,13 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       async (ids: string[], options: CommonOptions & FilterOptions & { wait: boolean; idempotencyKey?: string }) => {
         const out = start(options);
         const filter = filterFromOptions(options, context.now());
-        const filtered = Object.keys(filter).length > 0;
-        if (ids.length > 0 && filtered) throw usageError('give message ids or filter flags, not both');
-        if (ids.length === 0 && !filtered) {
-          throw usageError(`vigil ${name} needs message ids or filter flags`, `e.g. vigil ${name} --label billing`);
-        }
-        // Room for `:<id>` (31 characters) within the API's 255.
-        const key =
-          options.idempotencyKey === undefined ? undefined : checkedIdempotencyKey(options.idempotencyKey, 224);
+        const { filtered, key } = idsOrFilter(
+          name,
+          ids,
+          filter,
+          options.idempotencyKey,
+          `vigil ${name} --label billing`,
+        );
         if (filtered) {
           await bulk(name, filter, options, key);
           return;
@@ -476,16 +475,13 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
   ).action(async (ids: string[], options: CommonOptions & FilterOptions & { idempotencyKey?: string }) => {
     const out = start(options);
     const given = filterFromOptions(options, context.now());
-    const filtered = Object.keys(given).length > 0;
-    if (ids.length > 0 && filtered) throw usageError('give message ids or filter flags, not both');
-    if (ids.length === 0 && !filtered) {
-      throw usageError(
-        'vigil retry needs message ids or filter flags',
-        'e.g. vigil retry --url-prefix https://api.example.com/ (every retrying message to it)',
-      );
-    }
-    // Room for `:<id>` (31 characters) within the API's 255.
-    const key = options.idempotencyKey === undefined ? undefined : checkedIdempotencyKey(options.idempotencyKey, 224);
+    const { filtered, key } = idsOrFilter(
+      'retry',
+      ids,
+      given,
+      options.idempotencyKey,
+      'vigil retry --url-prefix https://api.example.com/ (every retrying message to it)',
+    );
     if (filtered) {
       const filter = retryFilter(given);
       const { api } = await connect(options);
@@ -657,6 +653,25 @@ async function interruptible<T>(task: (signal: AbortSignal) => Promise<T>): Prom
     process.off('SIGTERM', onSignal);
   }
 }
+
+/**
+ * What cancel, redeliver or retry acts on: message ids or filter flags, one of the two (a usage
+ * error otherwise, `example` showing filter flags), and its --idempotency-key checked with room for
+ * `:<id>` (31 characters) within the API's 255.
+ */
+const idsOrFilter = (
+  name: string,
+  ids: readonly string[],
+  filter: MessageFilter,
+  idempotencyKey: string | undefined,
+  example: string,
+): { filtered: boolean; key: string | undefined } => {
+  const filtered = Object.keys(filter).length > 0;
+  if (ids.length > 0 && filtered) throw usageError('give message ids or filter flags, not both');
+  if (ids.length === 0 && !filtered)
+    throw usageError(`vigil ${name} needs message ids or filter flags`, `e.g. ${example}`);
+  return { filtered, key: idempotencyKey === undefined ? undefined : checkedIdempotencyKey(idempotencyKey, 224) };
+};
 
 /** `1 message`, `3 messages`. */
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
