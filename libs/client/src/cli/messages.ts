@@ -343,7 +343,11 @@ const countedMostFirst = (keys: string[]): Record<string, number> => {
 /** `messages` grouped by URL, the largest group first: which endpoints, in what state, failing how, since when. */
 export const summarize = (messages: Message[]): UrlSummary[] => {
   const byUrl = new Map<string, Message[]>();
-  for (const message of messages) byUrl.set(message.url, [...(byUrl.get(message.url) ?? []), message]);
+  for (const message of messages) {
+    const group = byUrl.get(message.url);
+    if (group) group.push(message);
+    else byUrl.set(message.url, [message]);
+  }
   return [...byUrl]
     .map(([url, group]) => {
       const attempted = group.flatMap((m) => (m.lastAttempt ? [m.lastAttempt.startedAt] : [])).sort();
