@@ -495,6 +495,10 @@ const REQUEST_PART_WORDS: Record<string, string> = {
   body: 'body',
 };
 
+/** An attempt's `differs` as words, listed: `address`, `address and body`, `method, headers and body`. */
+const partsListed = (parts: readonly string[]): string =>
+  parts.length === 1 ? (parts[0] as string) : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+
 /**
  * What an attempt sent before the message was changed says of it, for its place in the attempt
  * list: where it went (`sentTo`, its method and address, masked as the page masks the message's),
@@ -509,7 +513,7 @@ export const attemptRequestText = (attempt: {
   const differs = attempt.differs ?? [];
   if (differs.length === 0) return undefined;
   const parts = differs.map((part) => REQUEST_PART_WORDS[part] ?? part);
-  const listed = parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+  const listed = partsListed(parts);
   const moved = differs.includes('url') || differs.includes('method');
   const sentTo = !moved
     ? undefined
@@ -534,8 +538,7 @@ export const lastAttemptChangeText = (attempt: {
 }): string | undefined => {
   const request = attemptRequestText(attempt);
   if (request === undefined) return undefined;
-  const parts = (attempt.differs ?? []).map((part) => REQUEST_PART_WORDS[part] ?? part);
-  const listed = parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+  const listed = partsListed((attempt.differs ?? []).map((part) => REQUEST_PART_WORDS[part] ?? part));
   return `Sent ${request.sentTo === undefined ? '' : `to ${request.sentTo} `}before a change of its ${listed}`;
 };
 

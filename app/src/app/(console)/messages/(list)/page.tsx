@@ -176,6 +176,7 @@ function FoldedNote({ rows, search, morePages }: { rows: ListRow[]; search: Mess
 
 /** One message: its status, where it goes, when, and how its attempts went. */
 function MessageRow({ message: m }: { message: Message }) {
+  const changedSince = m.lastAttempt && lastAttemptChangeText(m.lastAttempt);
   return (
     <Table.Row data-testid={`message-${m.id}`} align="center">
       <Table.Cell className="vigil-select-cell">
@@ -230,9 +231,9 @@ function MessageRow({ message: m }: { message: Message }) {
             {m.attempts}
             {m.lastAttempt && <Text color="gray"> · {attemptOutcome(m.lastAttempt)}</Text>}
           </Text>
-          {m.lastAttempt && lastAttemptChangeText(m.lastAttempt) && (
+          {changedSince && (
             <Text size="1" color="amber" data-testid="last-attempt-changed">
-              {lastAttemptChangeText(m.lastAttempt)}
+              {changedSince}
             </Text>
           )}
           <AttemptProgress message={m} />
