@@ -56,17 +56,22 @@ type Api = ReturnType<typeof apiClient>;
 const store = () => stack.runtime.scheduling.store;
 const stored = async (tenantId: string, id: string) => (await store().get(tenantId, id)) as Message;
 
+/** A write of `command` to the item whose sort key is `sk`, through `client`, lands and its answer is lost. */
+const losingAnswerAt = <T>(
+  client: DynamoDBDocumentClient,
+  command: 'PutItemCommand' | 'UpdateItemCommand' | 'DeleteItemCommand',
+  sk: (text: string) => boolean,
+  call: () => Promise<T>,
+  options: Omit<LostAnswerOptions, 'of'> = {},
+) => withLostAnswer(client, command, call, { ...options, of: (input) => sk(JSON.stringify(input)) });
+
 /** The next write of `command` to the item of message `id` lands, and its answer is lost. */
 const losingAnswerOf = <T>(
   command: 'PutItemCommand' | 'UpdateItemCommand',
   id: string,
   call: () => Promise<T>,
   options: Omit<LostAnswerOptions, 'of'> = {},
-) =>
-  withLostAnswer(db, command, call, {
-    ...options,
-    of: (input) => JSON.stringify(input).includes(`"sk":{"S":"M#${id}"}`),
-  });
+) => losingAnswerAt(db, command, (t) => t.includes(`"sk":{"S":"M#${id}"}`), call, options);
 
 /**
  * Meanwhile, a worker takes the message as the change wrote it: its ticket at that version (as the
@@ -289,10 +294,7 @@ describe('DELETE /v1/messages/{id}: its save lands, its answer lost', () => {
 
 /** The next Put of the Idempotency-Key `key`'s claim lands, and its answer is lost. */
 const losingClaimAnswer = <T>(key: string, call: () => Promise<T>, options: Omit<LostAnswerOptions, 'of'> = {}) =>
-  withLostAnswer(db, 'PutItemCommand', call, {
-    ...options,
-    of: (input) => JSON.stringify(input).includes(`"sk":{"S":"I#${key}"}`),
-  });
+  losingAnswerAt(db, 'PutItemCommand', (t) => t.includes(`"sk":{"S":"I#${key}"}`), call, options);
 
 const listedIds = async (api: Api) =>
   ((await api.get('/v1/messages?limit=100')).json.items as Array<{ id: string }>).map((m) => m.id);
@@ -384,15 +386,6 @@ describe("an Idempotency-Key's claim lands, its answer lost", () => {
     expect(await listedIds(api)).toEqual([result.json.id]);
   });
 });
-
-/** A write of `command` to the item whose sort key is `sk`, through `client`, lands and its answer is lost. */
-const losingAnswerAt = <T>(
-  client: DynamoDBDocumentClient,
-  command: 'PutItemCommand' | 'UpdateItemCommand' | 'DeleteItemCommand',
-  sk: (text: string) => boolean,
-  call: () => Promise<T>,
-  options: Omit<LostAnswerOptions, 'of'> = {},
-) => withLostAnswer(client, command, call, { ...options, of: (input) => sk(JSON.stringify(input)) });
 
 /** How many keys of the tenant the authorizer would accept (its `K#<hash>` records), listed or not. */
 const authorizerRecords = async (tenantId: string): Promise<number> => {
