@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { VigilNetworkError } from '../errors';
-import type { Api, Message, MessagePage, MessageStatus } from './api';
+import type { Api, Attempt, Message, MessagePage, MessageStatus } from './api';
 import type { Output } from './output';
-import { tail } from './tail';
+import { stateAfter, tail } from './tail';
 
 const quietOutput = (lines: string[]): Output =>
   ({
@@ -184,5 +184,120 @@ describe('vigil tail: an API that cannot be reached for a while', () => {
       'vigil: cannot reach the Vigil API at http://127.0.0.1:4872 (connection refused); trying again',
       'vigil: the API answers again',
     ]);
+  });
+});
+
+/**
+ * An API answering each poll from `script` (a poll starts with its newest-page listing; the last
+ * step is held once reached): what it lists (pending and newest), and what a read by id and the
+ * attempt list answer during it, which may be newer than the listing (read after it).
+ */
+interface PollStep {
+  pending?: Message[];
+  newest?: Message[];
+  byId?: Record<string, Message>;
+  attempts?: Record<string, Attempt[]>;
+}
+const scriptedApi = (script: PollStep[]) => {
+  let polls = 0;
+  const step = () => script[Math.min(polls, script.length) - 1] ?? {};
+  const api = {
+    messages: {
+      listPage: async (query: { status?: MessageStatus[] }): Promise<MessagePage> => {
+        if (!query.status) polls += 1;
+        const items = (query.status ? step().pending : step().newest) ?? [];
+        return { items, nextCursor: null, previousCursor: null };
+      },
+      get: async (id: string) => step().byId?.[id] ?? Promise.reject(new Error(`no ${id}`)),
+      attempts: async (id: string) => ({ items: step().attempts?.[id] ?? [], omitted: 0 }),
+    },
+  } as unknown as Api;
+  return { api, polls: () => polls };
+};
+
+const tailLines = async (script: PollStep[]) => {
+  const { api, polls } = scriptedApi(script);
+  const lines: string[] = [];
+  const controller = new AbortController();
+  const running = tail(api, quietOutput(lines), { intervalMs: 1, signal: controller.signal, since: 0 });
+  await vi.waitFor(() => expect(polls()).toBeGreaterThan(script.length), { timeout: 2_000 });
+  controller.abort();
+  await running;
+  return lines.map((line) => {
+    const { status, attempt } = JSON.parse(line) as { status?: string; attempt: Attempt };
+    return `attempt ${attempt.n} ${attempt.statusCode ?? attempt.error} ${status ?? '-'}`;
+  });
+};
+
+const at = (n: number, statusCode: number, round: number): Attempt => ({
+  n,
+  statusCode,
+  round,
+  startedAt: new Date(Date.UTC(2026, 11, 7, 9, 0, n)).toISOString(),
+  durationMs: 12,
+  latenessMs: 3,
+});
+const msg = (status: MessageStatus, attempts: Attempt[]): Message =>
+  ({
+    id: 'msg_a',
+    status,
+    url: 'https://orders.test/hook',
+    method: 'POST',
+    updatedAt: '2026-12-07T09:00:00.000Z',
+    attempts: attempts.length,
+    ...(attempts.length > 0 && { lastAttempt: attempts.at(-1) }),
+  }) as Message;
+
+describe('vigil tail: the status beside an attempt is where that attempt left the message', () => {
+  it('never prints a 200 as delivering: an attempt recorded after the listing read the message waits for the next poll', async () => {
+    // Prepare: a failed message (two 503s) tail never saw is redelivered; the listing reads it
+    // `delivering`, and its attempt list, read just after, already holds the redeliver's 200.
+    const failedTwice = [at(1, 503, 0), at(2, 503, 0)];
+    const delivered = [...failedTwice, at(3, 200, 1)];
+
+    // Act
+    const lines = await tailLines([
+      {},
+      { pending: [msg('delivering', failedTwice)], attempts: { msg_a: delivered } },
+      { byId: { msg_a: msg('delivered', delivered) }, attempts: { msg_a: delivered } },
+    ]);
+
+    // Assess
+    expect(lines).toEqual(['attempt 1 503 retrying', 'attempt 2 503 failed', 'attempt 3 200 delivered']);
+  });
+
+  it('does not print a delivered message again when a redeliver brings it back, nor its 200 as queued', async () => {
+    // Prepare: delivered while tail ran, it leaves the lists (and tail's memory of pending ones);
+    // a bulk redeliver then lists it `queued` with its one attempt, then delivered by a second.
+    const first = [at(1, 200, 0)];
+    const second = [...first, at(2, 200, 1)];
+
+    // Act
+    const lines = await tailLines([
+      {},
+      { pending: [msg('queued', [])] },
+      { byId: { msg_a: msg('delivered', first) } },
+      {},
+      { pending: [msg('queued', first)] },
+      { byId: { msg_a: msg('delivered', second) } },
+    ]);
+
+    // Assess
+    expect(lines).toEqual(['attempt 1 200 delivered', 'attempt 2 200 delivered']);
+  });
+});
+
+describe('stateAfter', () => {
+  it('reads a failed latest attempt of a message a redeliver requeued as the failure that ended its round', () => {
+    expect(stateAfter(msg('queued', [at(1, 503, 0)]), at(1, 503, 0))).toBe('failed');
+    expect(stateAfter(msg('retrying', [at(1, 503, 0)]), at(1, 503, 0))).toBe('retrying');
+    expect(stateAfter(msg('delivering', [at(1, 503, 0)]), at(1, 503, 0))).toBe('delivering');
+  });
+
+  it('cannot tell where a failure followed by another attempt left the message when the attempts do not say their round', () => {
+    const { round: _first, ...first } = at(1, 503, 0);
+    const { round: _second, ...second } = at(2, 503, 0);
+
+    expect(stateAfter(msg('delivered', [first, second]), first, second)).toBeUndefined();
   });
 });

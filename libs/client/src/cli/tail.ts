@@ -9,6 +9,13 @@
  * neither pending nor among the newest when a poll lists them (one redelivered and delivered
  * between two polls) is not seen: the API has no cheap "changed since" (updatedSince is checked on
  * each message read, a scan of the tenant's messages every poll).
+ *
+ * A line's status is where the attempt it prints left the message (`stateAfter`), not where a later
+ * read finds it: a message redelivered since is `queued` or `delivering` again beside an attempt
+ * that got a 200. Attempts are printed up to the message's count as its listing read it: one recorded
+ * since (the attempt list is read after the listing) waits for the next poll, with the status that
+ * read has. Finished messages that left the lists are remembered (the latest FINISHED_REMEMBERED),
+ * so one redelivered later does not have its attempts printed again.
  */
 import type { Api, Attempt, Message, MessageFilter } from './api';
 import { listMessages } from './messages';
@@ -24,6 +31,28 @@ const FINAL = new Set(['delivered', 'failed', 'cancelled']);
 const REREADS_PER_POLL = 20;
 /** Pending messages followed per poll at most (read in pages of 100). */
 const PENDING_FOLLOWED = 300;
+/** Finished messages that left the lists whose printed attempts are remembered, the latest so many. */
+const FINISHED_REMEMBERED = 10_000;
+
+const succeeded = (attempt: Attempt) =>
+  attempt.statusCode !== undefined && attempt.statusCode >= 200 && attempt.statusCode < 300;
+
+/**
+ * The status `attempt` left `message` in: `delivered` for a 2xx answer; for a failure followed by
+ * `next`, `retrying` when it is of the same round and `failed` when a redeliver came between
+ * (undefined when an attempt does not say its round); for the message's latest, its status as read,
+ * but `failed` when it waits for a redeliver's first attempt (`queued` or `scheduled` with attempts
+ * made: a failure ended the round before it). A failed latest attempt beside `delivering` is the
+ * next attempt under way.
+ */
+export const stateAfter = (message: Message, attempt: Attempt, next?: Attempt): Message['status'] | undefined => {
+  if (succeeded(attempt)) return 'delivered';
+  if (next !== undefined) {
+    if (attempt.round === undefined || next.round === undefined) return undefined;
+    return next.round === attempt.round ? 'retrying' : 'failed';
+  }
+  return message.status === 'queued' || message.status === 'scheduled' ? 'failed' : message.status;
+};
 
 export interface TailOptions {
   intervalMs: number;
@@ -36,9 +65,15 @@ export interface TailOptions {
   filter?: Pick<MessageFilter, 'urlPrefix' | 'label'>;
 }
 
-export const printAttempt = (output: Output, message: Message, attempt: Attempt) => {
+/** `status`: where the attempt left the message (`stateAfter`; undefined when tail cannot tell: `-`). */
+export const printAttempt = (
+  output: Output,
+  message: Message,
+  attempt: Attempt,
+  status: Message['status'] | undefined = message.status,
+) => {
   if (output.json) {
-    output.data({ messageId: message.id, url: message.url, status: message.status, attempt }, true);
+    output.data({ messageId: message.id, url: message.url, ...(status !== undefined && { status }), attempt }, true);
     return;
   }
   const { color } = output;
@@ -49,7 +84,7 @@ export const printAttempt = (output: Output, message: Message, attempt: Attempt)
       `attempt ${attempt.n}`,
       outcomeText(attempt, color),
       `${attempt.durationMs} ms, ${attempt.latenessMs} ms late`,
-      statusText(message.status, color),
+      status === undefined ? '-' : statusText(status, color),
       `${message.method} ${message.url}`,
     ].join('  '),
   );
@@ -58,6 +93,8 @@ export const printAttempt = (output: Output, message: Message, attempt: Attempt)
 export const tail = async (api: Api, output: Output, options: TailOptions): Promise<void> => {
   /** Per message: the attempts already accounted for, and whether it may still change. */
   const printed = new Map<string, { attempts: number; pending: boolean }>();
+  /** Finished messages forgotten from `printed`: their attempts counted (oldest first, at most FINISHED_REMEMBERED). */
+  const finished = new Map<string, number>();
   let baseline = true;
 
   // Every call takes the signal: Ctrl-C ends a call under way at once, not after its timeout and retries.
@@ -86,21 +123,29 @@ export const tail = async (api: Api, output: Output, options: TailOptions): Prom
         printed.set(message.id, { attempts: message.attempts, pending });
         continue;
       }
-      const before = state?.attempts ?? 0;
+      const before = state?.attempts ?? finished.get(message.id) ?? 0;
+      finished.delete(message.id);
       if (message.attempts > before) {
         const last = message.lastAttempt;
-        const fresh =
+        // Read after the listing: it may hold attempts recorded since, which the next poll prints.
+        const known =
           message.attempts - before === 1 && last?.n === message.attempts
             ? [last]
             : (await api.messages.attempts(message.id, call)).items.filter((a) => a.n > before);
-        for (const attempt of fresh) {
-          if (Date.parse(attempt.startedAt) >= options.since) printAttempt(output, message, attempt);
-        }
+        known.forEach((attempt, i) => {
+          if (attempt.n > message.attempts || Date.parse(attempt.startedAt) < options.since) return;
+          printAttempt(output, message, attempt, stateAfter(message, attempt, known[i + 1]));
+        });
       }
       printed.set(message.id, { attempts: message.attempts, pending });
     }
     // Forget finished messages that left the lists: only what may still change is remembered.
-    for (const [id, state] of printed) if (!state.pending && !current.has(id)) printed.delete(id);
+    for (const [id, state] of printed) {
+      if (state.pending || current.has(id)) continue;
+      printed.delete(id);
+      finished.set(id, state.attempts);
+      if (finished.size > FINISHED_REMEMBERED) finished.delete(finished.keys().next().value!);
+    }
     baseline = false;
   };
 
