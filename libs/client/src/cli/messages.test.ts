@@ -15,6 +15,7 @@ import {
   printSummary,
   summarize,
 } from './messages';
+import type { Output } from './output';
 import { createOutput } from './output';
 
 const noStdin = Readable.from([]);
@@ -585,5 +586,87 @@ describe('vigil ls on a terminal of its width', () => {
     const [, cut] = listed(150, long);
     expect(cut).toHaveLength(150);
     expect(cut).toMatch(/ https:\/\/api\.example\.com\/webhooks\/orders\?x+…$/);
+  });
+});
+
+describe('vigil ls: a last attempt sent before the message was moved to another URL', () => {
+  const oldUrl = 'https://old.test/hook';
+  const newUrl = 'https://new.test/hook';
+  const message = (id: string, url: string, lastAttempt?: Partial<Attempt>) =>
+    ({
+      id,
+      url,
+      method: 'POST',
+      status: 'retrying',
+      sendAt: '2026-12-01T08:00:00.000Z',
+      attempts: 1,
+      maxAttempts: 3,
+      ...(lastAttempt && {
+        lastAttempt: { n: 1, startedAt: '2026-12-01T08:30:00.000Z', durationMs: 5, latenessMs: 0, ...lastAttempt },
+      }),
+    }) as Message;
+  // Two failed at the old URL and were moved to the new one since; one failed at the new one; one to
+  // the old URL was never tried.
+  const messages = [
+    message('msg_01JDX0000000000000000000A1', newUrl, {
+      statusCode: 500,
+      url: oldUrl,
+      method: 'POST',
+      differs: ['url'],
+    }),
+    message('msg_01JDX0000000000000000000A2', newUrl, {
+      statusCode: 502,
+      url: oldUrl,
+      method: 'POST',
+      differs: ['url'],
+    }),
+    message('msg_01JDX0000000000000000000A3', newUrl, {
+      statusCode: 503,
+      url: newUrl,
+      method: 'POST',
+      startedAt: '2026-12-01T08:10:00.000Z',
+    }),
+    message('msg_01JDX0000000000000000000A4', oldUrl),
+  ];
+  const printed = (print: (output: Output) => void) => {
+    const lines: string[] = [];
+    print(
+      createOutput(
+        { stdout: { write: (text: string) => lines.push(text) }, stderr: { write: () => true } },
+        { NO_COLOR: '1' },
+        false,
+      ),
+    );
+    return lines.join('');
+  };
+
+  it('--summary counts them apart, by where they went: the new URL answered one 503, not two 500s', () => {
+    const text = printed((output) => printSummary(output, summarize(messages), Date.parse('2026-12-01T09:00:00Z')));
+
+    expect(summarize(messages)[0]).toEqual({
+      url: newUrl,
+      count: 3,
+      statuses: { retrying: 3 },
+      lastAttempts: { 'HTTP 503': 1 },
+      lastAttemptsElsewhere: { [`POST ${oldUrl}`]: { 'HTTP 500': 1, 'HTTP 502': 1 } },
+      firstSendAt: '2026-12-01T08:00:00.000Z',
+      lastAttemptAt: '2026-12-01T08:10:00.000Z',
+    });
+    expect(text).toContain(
+      [
+        newUrl,
+        '  messages      3: 3 retrying',
+        '  last attempts 1 HTTP 503',
+        `  earlier URL   1 HTTP 500, 1 HTTP 502 at POST ${oldUrl}`,
+        '  first due     2026-12-01 08:00:00Z (1h ago)',
+        '  last attempt  2026-12-01 08:10:00Z (50m ago)',
+      ].join('\n'),
+    );
+  });
+
+  it("a row's LAST says its attempt went to an earlier URL, not the one the row shows", () => {
+    const rows = printed((output) => printList(output, messages.slice(0, 1), Date.parse('2026-12-01T09:00:00Z')));
+
+    expect(rows).toMatch(/ {2}HTTP 500, to an earlier URL {2}https:\/\/new\.test\/hook\n$/);
   });
 });

@@ -268,11 +268,28 @@ const nextTryText = (message: Message, output: Output, now: number): string | un
   return `next try ${due ? 'now' : relativeText(message.nextAttemptAt, now, formatDuration)}`;
 };
 
-/** What the last attempt did (`HTTP 500`) and, for a message that will try again, when (`next try in 42s`). */
+/**
+ * Where a last attempt went when that is not the message's URL now (a `PATCH` changed it since):
+ * `METHOD URL` as the attempt says it; undefined for one sent to the message's URL.
+ */
+export const sentElsewhere = (attempt: Attempt): string | undefined =>
+  attempt.differs?.includes('url')
+    ? `${attempt.method ?? 'POST'} ${attempt.url ?? 'an address no longer kept'}`
+    : undefined;
+
+/**
+ * What the last attempt did (`HTTP 500`), that it went to an earlier URL when the message's has
+ * changed since (the row's URL is not where it failed), and, for a message that will try again,
+ * when (`next try in 42s`).
+ */
 const lastText = (message: Message, output: Output, now: number) => {
   const outcome = message.lastAttempt ? outcomeText(message.lastAttempt, output.color) : '-';
   const next = nextTryText(message, output, now);
-  return next ? `${outcome}${output.color.yellow(`, ${next}`)}` : outcome;
+  const notes = [
+    ...(message.lastAttempt && sentElsewhere(message.lastAttempt) ? ['to an earlier URL'] : []),
+    ...(next ? [next] : []),
+  ];
+  return notes.length > 0 ? `${outcome}${output.color.yellow(`, ${notes.join(', ')}`)}` : outcome;
 };
 
 /** Columns two spaces apart, as `table` pads them: what is left of the terminal's width is the URL's. */
@@ -325,11 +342,19 @@ export interface UrlSummary {
   count: number;
   /** How many are in each status, most first. */
   statuses: Record<string, number>;
-  /** How their last attempts ended, in words (`HTTP 500`, `timed out after 10s`), most first; `not attempted` for none. */
+  /**
+   * How their last attempts sent to this URL ended, in words (`HTTP 500`, `timed out after 10s`),
+   * most first; `not attempted` for none.
+   */
   lastAttempts: Record<string, number>;
+  /**
+   * Their last attempts that went elsewhere, sent before a change of the message's URL: by where
+   * they went (`POST https://old.example/hook`), how they ended, most first. Absent when none did.
+   */
+  lastAttemptsElsewhere?: Record<string, Record<string, number>>;
   /** The earliest any was due: about when the failures began, for a filter of failing ones. */
   firstSendAt: string;
-  /** The latest attempt any of them made, if any did. */
+  /** The latest attempt any of them made to this URL, if any did. */
   lastAttemptAt?: string;
 }
 
@@ -350,14 +375,29 @@ export const summarize = (messages: Message[]): UrlSummary[] => {
   }
   return [...byUrl]
     .map(([url, group]) => {
-      const attempted = group.flatMap((m) => (m.lastAttempt ? [m.lastAttempt.startedAt] : [])).sort();
+      const here: Message[] = [];
+      const elsewhere = new Map<string, Attempt[]>();
+      for (const message of group) {
+        const where = message.lastAttempt && sentElsewhere(message.lastAttempt);
+        if (where === undefined) here.push(message);
+        else elsewhere.set(where, [...(elsewhere.get(where) ?? []), message.lastAttempt!]);
+      }
+      const attempted = here.flatMap((m) => (m.lastAttempt ? [m.lastAttempt.startedAt] : [])).sort();
+      const ended = (attempts: Attempt[]) => countedMostFirst(attempts.map((a) => attemptOutcome(a, formatDuration)));
       return {
         url,
         count: group.length,
         statuses: countedMostFirst(group.map((m) => m.status)),
         lastAttempts: countedMostFirst(
-          group.map((m) => (m.lastAttempt ? attemptOutcome(m.lastAttempt, formatDuration) : 'not attempted')),
+          here.map((m) => (m.lastAttempt ? attemptOutcome(m.lastAttempt, formatDuration) : 'not attempted')),
         ),
+        ...(elsewhere.size > 0 && {
+          lastAttemptsElsewhere: Object.fromEntries(
+            [...elsewhere]
+              .sort((a, b) => b[1].length - a[1].length)
+              .map(([where, attempts]) => [where, ended(attempts)]),
+          ),
+        }),
         firstSendAt: group.map((m) => m.sendAt).sort()[0]!,
         ...(attempted.length > 0 && { lastAttemptAt: attempted.at(-1)! }),
       };
@@ -385,9 +425,13 @@ export const printSummary = (output: Output, groups: UrlSummary[], now: number) 
         group.count === 1 ? 'message' : 'messages',
         `${group.count}: ${countsOf(group.statuses, (status) => statusText(status, color))}`,
       ],
-      ['last attempts', countsOf(group.lastAttempts)],
-      ['first due', when(group.firstSendAt)],
     ];
+    if (Object.keys(group.lastAttempts).length > 0) fields.push(['last attempts', countsOf(group.lastAttempts)]);
+    // Sent before its URL changed: where they failed is not this block's URL.
+    for (const [where, ended] of Object.entries(group.lastAttemptsElsewhere ?? {})) {
+      fields.push(['earlier URL', `${countsOf(ended)} at ${where}`]);
+    }
+    fields.push(['first due', when(group.firstSendAt)]);
     if (group.lastAttemptAt) fields.push(['last attempt', when(group.lastAttemptAt)]);
     for (const [name, value] of fields) output.line(`  ${color.dim(name.padEnd(14))}${value}`);
   }
