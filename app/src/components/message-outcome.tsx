@@ -1,6 +1,6 @@
 import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
 import { Callout, Flex } from '@radix-ui/themes';
-import { attemptOutcome, failureReasonText } from '@/lib/format';
+import { attemptOutcome, attemptRequestText, failureReasonText } from '@/lib/format';
 import type { Attempt, FailureReason, MessageStatus } from '@/lib/types';
 import { Timestamp } from './timestamp';
 
@@ -16,7 +16,8 @@ export const quotedAnswer = (snippet: string): string => {
 /**
  * The bad news of a message, first on its page: why a failed message failed (Vigil's reason, or how
  * its last attempt went: the status and what the endpoint answered, or the connection's error), and
- * how a retrying message's last try went and when the next is. Nothing for any other message.
+ * how a retrying message's last try went and when the next is; where that attempt went, when the
+ * message was changed since to another address or method. Nothing for any other message.
  */
 export function MessageOutcome({
   message,
@@ -45,6 +46,8 @@ export function MessageOutcome({
           : `Not delivered: the endpoint answered ${attemptOutcome(last)}`
         : `The last attempt failed: ${attemptOutcome(last)}`;
   const answer = last?.responseSnippet ? quotedAnswer(last.responseSnippet) : undefined;
+  // An attempt sent before a change of the message's address or method failed elsewhere than its target now.
+  const sentTo = last && attemptRequestText(last)?.sentTo;
   const tries = `${message.attempts} ${message.attempts === 1 ? 'attempt' : 'attempts'}`;
   return (
     <Callout.Root color={failed ? 'red' : 'amber'} highContrast={!failed} role="alert" data-testid="message-outcome">
@@ -57,6 +60,12 @@ export function MessageOutcome({
           <Callout.Text>
             {reason.detail}
             {last && ` Its last attempt: ${attemptOutcome(last)}.`}
+          </Callout.Text>
+        )}
+        {sentTo && (
+          <Callout.Text size="2" data-testid="message-outcome-sent-to">
+            It was sent to <span className="vigil-mono-text">{sentTo}</span>, before the message was changed: its target
+            below is where it goes now.
           </Callout.Text>
         )}
         {answer && (

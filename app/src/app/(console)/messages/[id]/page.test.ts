@@ -241,6 +241,43 @@ describe('the attempts of a message changed between them', () => {
     expect(html).toContain('sends the request of attempt #2 again');
   });
 
+  it('says beside the target, and in the notice of its failure, where the last attempt went before the change', async () => {
+    const id = 'msg_01JF0000000000000000000PC3';
+    api.message = changed(id, {
+      status: 'retrying',
+      attempts: 1,
+      nextAttemptAt: '2026-12-07T09:05:00.000Z',
+      lastAttempt: first,
+    });
+    api.bodyText = '{"v":2}';
+    api.attempts = { items: [first], omitted: 0 };
+    const html = await render(id);
+
+    const part = (testId: string) =>
+      html.slice(
+        html.indexOf(`data-testid="${testId}"`),
+        html.indexOf('</div>', html.indexOf(`data-testid="${testId}"`)),
+      );
+    expect(part('last-attempt-sent-to')).toContain(
+      'Its last attempt (#1) went to <span class="vigil-mono">POST https://old.example.com/orders?token=',
+    );
+    expect(part('last-attempt-sent-to')).not.toContain('s3cr3t');
+    expect(part('message-outcome-sent-to')).toContain(
+      'It was sent to <span class="vigil-mono-text">POST https://old.example.com/orders?token=',
+    );
+    // Once an attempt went to the target shown, the summary says nothing more of it.
+    api.message = changed(id, {
+      status: 'delivered',
+      attempts: 2,
+      lastAttempt: second,
+      updatedAt: '2026-12-07T09:01:00.010Z',
+    });
+    api.attempts = { items: [first, second], omitted: 0 };
+    const after = await render(id);
+    expect(after).not.toContain('data-testid="last-attempt-sent-to"');
+    expect(after).not.toContain('data-testid="message-outcome-sent-to"');
+  });
+
   it('never offers the curl command as the request of an attempt sent before a change', async () => {
     const id = 'msg_01JF0000000000000000000PC2';
     // A message's answer as a reader might get it: the attempt's headers derived, but the request changed since.

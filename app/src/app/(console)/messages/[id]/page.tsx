@@ -83,6 +83,10 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
   // changed since): the curl command sends what it sent. One sent before a change is never offered so.
   const lastSent = attempts.findLast((a) => a.sentHeaders !== undefined && a.differs === undefined);
   const curlHead = webhookCurlHead({ ...message, bodyKind: sentBody?.kind }, lastSent?.sentHeaders);
+  // Where the latest attempt went when a change of the message's address or method since makes it
+  // not the target shown: said beside the target, as the attempt list says it of the attempt.
+  const lastAttempt = attempts.at(-1);
+  const lastSentTo = lastAttempt && attemptRequestText(lastAttempt)?.sentTo;
   const deliveredAfter =
     message.deliveredAt === undefined ? undefined : Date.parse(message.deliveredAt) - Date.parse(message.sendAt);
 
@@ -125,12 +129,20 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
             <DataList.Label>Target</DataList.Label>
             <DataList.Value>
               {/* Three lines at most (a 2,000-character URL took sixteen): the rest on hover or on demand. */}
-              <ClampedText title={`${message.method} ${maskedUrl(message.url)}`} testId="target">
-                <Badge color="gray" mr="2">
-                  {message.method}
-                </Badge>
-                <span className="vigil-mono">{maskedUrl(message.url)}</span>
-              </ClampedText>
+              <Flex direction="column" gap="1">
+                <ClampedText title={`${message.method} ${maskedUrl(message.url)}`} testId="target">
+                  <Badge color="gray" mr="2">
+                    {message.method}
+                  </Badge>
+                  <span className="vigil-mono">{maskedUrl(message.url)}</span>
+                </ClampedText>
+                {lastAttempt && lastSentTo && (
+                  <Text as="div" size="1" color="gray" data-testid="last-attempt-sent-to">
+                    Its last attempt (#{lastAttempt.n}) went to <span className="vigil-mono">{lastSentTo}</span>, before
+                    the message was changed; attempts from now on go to the target above.
+                  </Text>
+                )}
+              </Flex>
             </DataList.Value>
           </DataList.Item>
           <DataList.Item>
