@@ -375,6 +375,43 @@ describe('vigil cancel by id', () => {
   });
 });
 
+describe('vigil redeliver --status failed: Ctrl-C while the job is being started', () => {
+  const RUNNING = {
+    id: 'job_01JDX0000000000000000000AA',
+    action: 'redeliver',
+    state: 'running',
+    counts: { done: 0, skipped: 0, failed: 0 },
+    total: 150,
+  };
+
+  it('waits for the answer and says which job was started and that it goes on (exit 130), as when following it', async () => {
+    // Prepare: Ctrl-C comes while the API is starting the job (a real one would end a process with no handler, unsaid).
+    const api: Fetch = async (request) => {
+      if (request.method === 'POST') {
+        process.emit('SIGINT');
+        return answer(202, RUNNING);
+      }
+      return answer(200, { ...RUNNING, state: 'done', counts: { done: 150, skipped: 0, failed: 0 } });
+    };
+
+    // Act
+    const ran = await cli(['redeliver', '--status', 'failed', '--label', 'billing'], api);
+
+    // Assess
+    expect(ran.code).toBe(130);
+    expect(ran.stdout).toBe('');
+    expect(ran.stderr).toBe(
+      [
+        "vigil: waiting for the API's answer to say whether a job was started (Ctrl-C again to leave now)",
+        `${RUNNING.id}  running  0 redelivered, 0 skipped, 0 failed (of 150)`,
+        `vigil: stopped following ${RUNNING.id}; it goes on: follow it with vigil jobs show ${RUNNING.id}`,
+        '',
+      ].join('\n'),
+    );
+    expect(ran.requests.map((r) => r.method)).toEqual(['POST']);
+  });
+});
+
 describe('vigil redeliver --idempotency-key', () => {
   const OTHER = { ...MESSAGE, id: 'msg_01JDX0000000000000000000BB' };
   const JOB = {

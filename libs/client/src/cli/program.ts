@@ -537,30 +537,42 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         `send the retrying ones' next attempt now with vigil retry ${filterFlags({ ...filter, status: ['retrying'] }).join(' ')}`,
       );
     }
-    const { api } = await connect(options);
     const keyed = idempotencyKey === undefined ? {} : { idempotencyKey };
-    const started = await (
-      action === 'cancel' ? api.messages.cancelMany({ filter }, keyed) : api.messages.redeliverMany({ filter }, keyed)
-    ).catch((error: unknown) => {
-      throw toCliError(error, {
-        ...known,
-        flags: FILTER_FLAGS,
-        timeoutHint: `a job may have started all the same: check with vigil ls ${filterFlags(filter).join(' ')} before starting another`,
+    // Ctrl-C from here on says what it knows: nothing started, or the job that was (its start's
+    // answer is waited for, as only it says whether one was; a second Ctrl-C leaves at once).
+    const job = await interruptible(async (signal) => {
+      const { api } = await connect(options);
+      if (signal.aborted) {
+        throw new CliError(`stopped before starting a ${action} job: nothing was started`, EXIT.interrupted);
+      }
+      const waiting = () =>
+        output.note(`vigil: waiting for the API's answer to say whether a job was started (Ctrl-C again to leave now)`);
+      signal.addEventListener('abort', waiting, { once: true });
+      const started = await (
+        action === 'cancel' ? api.messages.cancelMany({ filter }, keyed) : api.messages.redeliverMany({ filter }, keyed)
+      )
+        .catch((error: unknown) => {
+          throw toCliError(error, {
+            ...known,
+            flags: FILTER_FLAGS,
+            timeoutHint: `a job may have started all the same: check with vigil ls ${filterFlags(filter).join(' ')} before starting another`,
+          });
+        })
+        .finally(() => signal.removeEventListener('abort', waiting));
+      if (!options.wait) {
+        if (output.json) output.data(started);
+        else output.line(started.id);
+        output.note(
+          `Started ${started.id} (${action} ${filterFlags(filter).join(' ')}): follow it with vigil jobs show ${started.id}`,
+        );
+        return undefined;
+      }
+      // Interrupted already: the job's counts once, then "stopped following it; it goes on" (exit 130).
+      return followJob(api, output, started, { signal, now: context.now }).catch((error: unknown) => {
+        throw toCliError(error, { ...known, id: started.id });
       });
     });
-    if (!options.wait) {
-      if (output.json) output.data(started);
-      else output.line(started.id);
-      output.note(
-        `Started ${started.id} (${action} ${filterFlags(filter).join(' ')}): follow it with vigil jobs show ${started.id}`,
-      );
-      return;
-    }
-    const job = await interruptible((signal) => followJob(api, output, started, { signal, now: context.now })).catch(
-      (error: unknown) => {
-        throw toCliError(error, { ...known, id: started.id });
-      },
-    );
+    if (job === undefined) return;
     if (output.json) output.data(job);
     else output.line(jobLine(job, output.color));
     exitCode = jobExitCode(job);
