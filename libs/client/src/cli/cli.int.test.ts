@@ -400,6 +400,39 @@ describe('vigil cancel, redeliver', () => {
   });
 });
 
+describe('vigil ls --summary of a message moved to another URL after its attempt failed', () => {
+  it('counts that attempt where it went, not against the URL the message has now', async () => {
+    // Prepare: an attempt refused at a closed port; the retrying message is then moved to the
+    // receiver, an hour on (so no attempt goes there before the listing), beside one delivered there.
+    const api = apiClient(stack.url, stack.apiKey);
+    const oldUrl = 'http://127.0.0.1:1/moved-from';
+    const newUrl = `${receiver.url}/moved-to`;
+    const moved = json(await vigil(['send', oldUrl, '--retries', '3', '--label', 'cli-moved', '--json']));
+    await expect
+      .poll(async () => (await api.get(`/v1/messages/${moved.id}`)).json.status, { timeout: 10_000 })
+      .toBe('retrying');
+    const patched = await api.patch(`/v1/messages/${moved.id}`, { url: newUrl, delay: 3600 });
+    expect(patched.status, JSON.stringify(patched.json)).toBe(200);
+    json(await vigil(['send', newUrl, '--label', 'cli-moved', '--json']));
+    await receiver.waitFor(() => bodiesAt('/moved-to').length === 1, 10_000);
+
+    // Act
+    const groups = json(await vigil(['ls', '--summary', '--label', 'cli-moved', '--json']));
+    const text = await vigil(['ls', '--summary', '--label', 'cli-moved']);
+
+    // Assess
+    expect(groups).toEqual([
+      expect.objectContaining({
+        url: newUrl,
+        count: 2,
+        lastAttempts: { 'HTTP 200': 1 },
+        lastAttemptsElsewhere: { [`POST ${oldUrl}`]: { 'connection refused': 1 } },
+      }),
+    ]);
+    expect(text.stdout).toContain(`  earlier URL   1 connection refused at POST ${oldUrl}\n`);
+  });
+});
+
 describe('vigil ls filters, bulk cancel and redeliver, vigil jobs', () => {
   // These tests run the CLI several times each: a minute each on a busy machine.
   const SEVERAL_RUNS_MS = 60_000;
