@@ -255,6 +255,24 @@ describe('POST /v1/messages/{id}/redeliver: its save lands, its answer lost', ()
     await scheduledSettlesAt(api, 2);
   });
 
+  it('answers 202 and keeps the round counted when a PATCH of the round landed before the SDK sent the save again', async () => {
+    const { tenantId, api } = await newTenant('free');
+    const id = await delivered(tenantId, api);
+    const { result } = await losingAnswerOf('PutItemCommand', id, () => api.post(`/v1/messages/${id}/redeliver`), {
+      // Another request's change replaces the redeliver's mark as the last one made.
+      meanwhile: async () => {
+        const patched = await api.patch(`/v1/messages/${id}`, { metadata: { changed: 'meanwhile' } });
+        expect([patched.status, patched.json.status]).toEqual([200, 'queued']);
+      },
+    });
+    expect(result.status).toBe(202);
+    expect(await quotaUsed(tenantId)).toBe(2);
+    const after = await waitForStored(tenantId, id, 'delivered', 2);
+    expect(after.attempts.map((a) => a.n)).toEqual([1, 2]);
+    expect(after.metadata).toEqual({ changed: 'meanwhile' });
+    await scheduledSettlesAt(api, 2);
+  });
+
   it('answers 202 and keeps the round counted when the error reaches the handler after the save landed; a keyed repeat starts none', async () => {
     const { tenantId, api } = await newTenant('free');
     const id = await delivered(tenantId, api);

@@ -268,10 +268,11 @@ export interface Message {
   /** The bulk job that cancelled it (absent: not cancelled, or by a single cancel): a re-run step counts it as its own. */
   cancelledBy?: string;
   /**
-   * The change an API request (PATCH, cancel, retry now, redeliver) last made (`changeMessage`), a
-   * random id: a request whose write landed with its answer lost (the SDK's retry refused by its own
-   * write, or a worker's take since; or the error reached it) knows the write as its own by it. The
-   * engine's writes keep it. Never shown.
+   * The changes API requests (PATCH, cancel, retry now, redeliver) last made (`changeMessage`): a
+   * random id each, newest first, space-separated, the last `CHANGE_IDS_KEPT` (one string, as the
+   * item's bytes are billed on every write): a request whose write landed with its answer lost (the
+   * SDK's retry refused by its own write, a worker's take or another request's change since; or the
+   * error reached it) knows the write as its own by it. The engine's writes keep it. Never shown.
    */
   changeId?: string;
 }

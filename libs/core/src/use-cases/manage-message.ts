@@ -87,7 +87,10 @@ export interface CommandOutcome {
  * Each request marks what it writes with a `changeId` of its own, which the engine's writes keep:
  * a read that finds it (the next try's, or one more read after an error, on that rare path only)
  * is this request's change, landed; it answers with the message as it is now, and dispatches it
- * only if nothing has moved it on since (a worker that took it needs no ticket).
+ * only if nothing has moved it on since (a worker that took it needs no ticket). The message keeps
+ * the last few changes' ids (`withChangeId`), so another request's change that lands before the
+ * SDK's resend does not hide this one's: it would apply again on top (a redeliver answering 409
+ * with its quota given back, though its round went out).
  */
 const changeMessage = async (
   deps: SchedulingDeps,
@@ -104,18 +107,23 @@ const changeMessage = async (
   };
   for (let tries = 1; ; tries += 1) {
     const current = await getMessage(deps.store, tenantId, messageId);
-    if (written !== undefined && current.changeId === changeId) return landed(current);
+    if (written !== undefined && madeChange(current, changeId)) return landed(current);
     const now = deps.clock.now();
     const outcome = change(current, now);
     if (outcome === 'unchanged') return { message: current, changed: false };
-    const next = { ...outcome.next, version: current.version + 1, updatedAt: now, changeId };
+    const next = {
+      ...outcome.next,
+      version: current.version + 1,
+      updatedAt: now,
+      changeId: withChangeId(current, changeId),
+    };
     written = { next, dispatch: outcome.dispatch };
     let saved: boolean;
     try {
       saved = await deps.store.save(next, current.version);
     } catch (error) {
       const found = await deps.store.get(tenantId, messageId).catch(() => undefined);
-      if (found?.changeId !== changeId) throw error;
+      if (found === undefined || !madeChange(found, changeId)) throw error;
       return landed(found);
     }
     if (saved) {
@@ -129,6 +137,21 @@ const changeMessage = async (
     sendAgain: true,
   });
 };
+
+/**
+ * How many of the API's last changes to a message it keeps the ids of (`Message.changeId`): a
+ * request whose write landed knows it as its own though this many less one others landed after it
+ * before its next read. 12 characters and a space each, on the messages the API changed only.
+ */
+export const CHANGE_IDS_KEPT = 4;
+
+/** `Message.changeId` once change `changeId` is made: its id first, then the last few before it. */
+const withChangeId = (current: Message, changeId: string): string =>
+  [changeId, ...(current.changeId?.split(' ') ?? [])].slice(0, CHANGE_IDS_KEPT).join(' ');
+
+/** Whether change `changeId` is one of those `message` keeps: made, whatever others landed after it. */
+const madeChange = (message: Message, changeId: string): boolean =>
+  message.changeId?.split(' ').includes(changeId) ?? false;
 
 /** Tries of a change that keeps finding the message changed by others, before it answers 409. */
 export const CHANGE_TRIES = 5;
