@@ -354,6 +354,32 @@ describe('POST /v1/messages and /batch: an insert lands, its answer lost', () =>
     }
   });
 
+  it('keeps counted the message a worker took before the rollback of a create without a key whose error reached it', async () => {
+    const { tenantId, api } = await newTenant();
+    let id = '';
+    const { result } = await withLostAnswer(
+      db,
+      'PutItemCommand',
+      () => api.post('/v1/messages', { url: `${receiver.url}/created-taken`, delay: 0 }),
+      {
+        // The create's insert (the worker's own writes of the message are not lost).
+        of: (input) => {
+          const text = JSON.stringify(input);
+          id = /"sk":\{"S":"M#(msg_\w+)"\}/.exec(text)?.[1] ?? id;
+          return text.includes('"sk":{"S":"M#msg_') && text.includes('attribute_not_exists(pk)');
+        },
+        meanwhile: () => takenByAWorker(tenantId, id)(),
+        surfaces: true,
+      },
+    );
+    expect(result.status).toBe(503);
+    // The rollback kept it: it went out, once, and counts.
+    await waitForStored(tenantId, id, 'delivered', 1);
+    expect(receiver.received.filter((r) => r.path === '/created-taken')).toHaveLength(1);
+    expect(await quotaUsed(tenantId)).toBe(1);
+    await scheduledSettlesAt(api, 1);
+  });
+
   it('answers a batch whose second insert lost its answer as all or nothing, and its keyed retry stores all, once', async () => {
     const { tenantId, api } = await newTenant();
     const messages = [1, 2, 3].map((n) => ({ url: `${receiver.url}/batch-${n}`, delay: 600 }));

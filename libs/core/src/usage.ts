@@ -164,8 +164,12 @@ export class QuotaExceededError extends VigilError {
 
 /** Messages a quota check let through, counted until they are stored, or given back when they are not. */
 export interface QuotaReservation {
-  /** Gives the messages back: their write failed, so they take nothing of the quota (a retry counts them again). */
-  release(): void;
+  /**
+   * Gives the messages back: their write failed, so they take nothing of the quota (a retry counts
+   * them again); all but `stored` of them, which stay stored all the same (a rollback kept them: a
+   * worker took them, they may go out). Only the first call gives anything back.
+   */
+  release(stored?: number): void;
 }
 
 /** Refuses new messages beyond the tenant's monthly allowance. */

@@ -533,8 +533,8 @@ export class CountingQuota implements QuotaGuard {
     this.used += adding;
     let released = false;
     return {
-      release: () => {
-        if (!released) this.used -= adding;
+      release: (stored = 0) => {
+        if (!released) this.used -= Math.max(0, adding - stored);
         released = true;
       },
     };

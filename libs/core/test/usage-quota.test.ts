@@ -88,6 +88,19 @@ describe('the quota guard', () => {
     await guard.assertWithin('tnt_a', 40);
     await expect(guard.assertWithin('tnt_a', 1)).rejects.toThrow(QuotaExceededError);
   });
+
+  it('keeps counted what a failed write left stored all the same (a rollback kept it), giving back the rest once', async () => {
+    const guard = new UsageQuotaGuard(
+      ledgerShowing(PLANS.free.monthlyMessages - 10),
+      { recentTenant: async () => ({ plan: 'free' }) as never },
+      { now: () => NOW },
+    );
+    const failed = await guard.assertWithin('tnt_a', 5);
+    failed.release(2);
+    failed.release();
+    await guard.assertWithin('tnt_a', 8);
+    await expect(guard.assertWithin('tnt_a', 1)).rejects.toThrow(QuotaExceededError);
+  });
 });
 
 describe('counting new messages against the quota', () => {

@@ -50,14 +50,15 @@ export class UsageQuotaGuard implements QuotaGuard {
     state.since += adding;
     let released = false;
     return {
-      release: () => {
+      release: (stored = 0) => {
         if (released) return;
         released = true;
+        const given = Math.max(0, adding - stored);
         const current = this.seen.get(tenantId);
-        if (current === state) state.since -= adding;
+        if (current === state) state.since -= given;
         // Read again since: what it counted went into `counted`, unless the counters showed more
         // (never below them). A new month's count starts afresh.
-        else if (current?.month === state.month) current.counted = Math.max(current.counted - adding, current.metered);
+        else if (current?.month === state.month) current.counted = Math.max(current.counted - given, current.metered);
       },
     };
   }

@@ -24,6 +24,7 @@ import type { MessageIn } from '../schemas';
 import { MAX_DELAY_S, NO_OFFSET_NO_ZONE } from '../schemas';
 import { targetErrors } from '../targets';
 import { hasUtcOffset, isKnownTimeZone, localTimeOf, notBeforeSubMillisecond, wallTimeToInstant } from '../time-zones';
+import type { QuotaReservation } from '../usage';
 import { countAgainstQuota, scheduledUsage, withReleaseOnFailure } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
@@ -265,8 +266,9 @@ const createMessages = async (
 ): Promise<BatchResult> => {
   if (idempotency !== undefined) return createIdempotently(deps, tenantId, built, idempotency);
   const counted = await countAgainstQuota(deps.quota, tenantId, built.length);
-  // None stored (all or nothing): nothing counts. Once stored they count, dispatched or not (the sweep sends them).
-  await withReleaseOnFailure(counted, () => insertAllOrNothing(deps, built, { sameIdIsOurs: false }));
+  // None stored (all or nothing): nothing counts, but what the rollback kept (a worker took it, it
+  // may go out: its first attempt meters it). Once stored they count, dispatched or not (the sweep sends them).
+  await insertAllOrNothing(deps, built, { sameIdIsOurs: false, counted });
   await dispatchMessages(deps, built);
   await meterScheduled(deps, built);
   return { messages: built, created: true };
@@ -318,12 +320,18 @@ const createIdempotently = async (
  * that exists already is never deleted: with `sameIdIsOurs` it was written by another request
  * under the same idempotency key, and without, the write was refused, not made. Under a key,
  * `withdraw` decides first (idempotent-request.ts): when a retry has kept the messages as its
- * answer, or the key is another request's now, nothing is deleted.
+ * answer, or the key is another request's now, nothing is deleted. Given the quota's reservation
+ * for them (`counted`), a failure gives it back but for the messages left stored (kept by the
+ * rollback, or all it could not remove): those go out, and count.
  */
 const insertAllOrNothing = async (
   deps: SchedulingDeps,
   messages: readonly Message[],
-  { sameIdIsOurs, withdraw }: { sameIdIsOurs: boolean; withdraw?: () => Promise<boolean> },
+  {
+    sameIdIsOurs,
+    withdraw,
+    counted,
+  }: { sameIdIsOurs: boolean; withdraw?: () => Promise<boolean>; counted?: QuotaReservation },
 ): Promise<void> => {
   const mayBeWritten: Message[] = [];
   let failure: { error: unknown } | undefined;
@@ -343,8 +351,9 @@ const insertAllOrNothing = async (
     });
   }
   if (failure === undefined) return;
-  if (mayBeWritten.length > 0 && (await withdrawn(deps, mayBeWritten, withdraw)))
-    await rollBackInserts(deps, mayBeWritten);
+  let left = mayBeWritten.length;
+  if (left > 0 && (await withdrawn(deps, mayBeWritten, withdraw))) left = await rollBackInserts(deps, mayBeWritten);
+  counted?.release(left);
   throw failure.error;
 };
 
@@ -382,11 +391,12 @@ const ROLLBACK_BACKOFF: BackoffPolicy = { baseMs: 200, factor: 2, capMs: 400 };
  * acknowledged. A delete of one whose write never landed finds nothing and passes. One a worker
  * took meanwhile (the sweep found it overdue while the request was still failing) is kept: it may
  * have been sent, and the request's retry with its Idempotency-Key finds it stored instead of
- * writing and sending it again.
+ * writing and sending it again. Returns how many may be left stored: those kept, or all when the
+ * rollback failed.
  */
-const rollBackInserts = async (deps: SchedulingDeps, mayBeWritten: readonly Message[]): Promise<void> => {
+const rollBackInserts = async (deps: SchedulingDeps, mayBeWritten: readonly Message[]): Promise<number> => {
   const [first] = mayBeWritten;
-  if (first === undefined) return;
+  if (first === undefined) return 0;
   for (let attempt = 1; ; attempt += 1) {
     try {
       const kept = await deps.store.removeUnchanged(mayBeWritten);
@@ -396,7 +406,7 @@ const rollBackInserts = async (deps: SchedulingDeps, mayBeWritten: readonly Mess
         deleted: mayBeWritten.length - kept.length,
         ...(kept.length > 0 && { keptTakenByWorker: kept.slice(0, 100) }),
       });
-      return;
+      return kept.length;
     } catch (error) {
       if (attempt >= ROLLBACK_TRIES) {
         deps.log.error('a request failed part-way and its stored messages could not be removed', {
@@ -404,7 +414,7 @@ const rollBackInserts = async (deps: SchedulingDeps, mayBeWritten: readonly Mess
           messageIds: mayBeWritten.slice(0, 100).map((m) => m.id),
           error: String(error),
         });
-        return;
+        return mayBeWritten.length;
       }
       await deps.clock.sleepUntil(deps.clock.now() + retryDelayMs(attempt, ROLLBACK_BACKOFF, deps.random?.() ?? 0.5));
     }
