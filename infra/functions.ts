@@ -147,7 +147,8 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   listNotificationEndpoints: { table: [QUERY] },
   // count them, then the conditional put; and its idempotency claim (put, get; take-over, release, settle: update)
   createNotificationEndpoint: { table: [GET, QUERY, PUT, UPDATE] },
-  deleteNotificationEndpoint: { table: [DELETE] },
+  // read it (there or not, before the delete and after one that threw), then delete it
+  deleteNotificationEndpoint: { table: [GET, DELETE] },
   // find the endpoint, store the test delivery, note it on the endpoint, dispatch; and its
   // idempotency claim (put, get; take-over, release, settle: update), a repeat's delivery (get)
   testNotificationEndpoint: { table: [GET, QUERY, PUT, UPDATE], ...DISPATCH },

@@ -748,7 +748,7 @@ describe('serverless package (offline, --stage ci)', () => {
       revokeApiKey: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:PutItem', ...DISPATCH],
       listNotificationEndpoints: ['dynamodb:Query'],
       createNotificationEndpoint: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-      deleteNotificationEndpoint: ['dynamodb:DeleteItem'],
+      deleteNotificationEndpoint: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
       testNotificationEndpoint: [
         'dynamodb:GetItem',
         'dynamodb:PutItem',

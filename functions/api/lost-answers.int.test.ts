@@ -310,6 +310,34 @@ describe('DELETE /v1/messages/{id}: its save lands, its answer lost', () => {
   });
 });
 
+/**
+ * The handlers' `commands` naming `text` fail before they reach the table (a reset: the store is
+ * down), the first `sends` of them or all (the SDK's retries of each included).
+ */
+const withStoreDown = async <T>(
+  commands: readonly string[],
+  text: string,
+  call: () => Promise<T>,
+  sends = Number.POSITIVE_INFINITY,
+): Promise<T> => {
+  let failed = 0;
+  db.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (commands.includes(context.commandName ?? '') && JSON.stringify(args.input).includes(text) && failed < sends) {
+        failed += 1;
+        throw Object.assign(new Error('socket hang up (the store is down)'), { code: 'ECONNRESET' });
+      }
+      return next(args);
+    },
+    { step: 'deserialize', name: 'storeDown', override: true },
+  );
+  try {
+    return await call();
+  } finally {
+    db.middlewareStack.remove('storeDown');
+  }
+};
+
 /** The next Put of the Idempotency-Key `key`'s claim lands, and its answer is lost. */
 const losingClaimAnswer = <T>(key: string, call: () => Promise<T>, options: Omit<LostAnswerOptions, 'of'> = {}) =>
   losingAnswerAt(db, 'PutItemCommand', (t) => t.includes(`"sk":{"S":"I#${key}"}`), call, options);
@@ -509,6 +537,23 @@ describe('the account: a write lands, its answer lost', () => {
       // Asked again, it is gone: a 404 naming it.
       expect((await api.delete(`/v1/notification-endpoints/${endpoint.id}`)).status).toBe(404);
     }
+  });
+
+  it('DELETE /v1/notification-endpoints/{id} of one that never existed: 404 when the store fails its delete, once or every time, and 503 when it cannot read it', async () => {
+    const { api } = await newTenant();
+    const id = 'nep_01JD8X4Q2Z7N5V3K9W6T0RYB1M';
+    const remove = () => api.delete(`/v1/notification-endpoints/${id}`);
+    // The SDK's first send of the delete fails (it finds nothing on its resend), or every send.
+    for (const [commands, sends] of [
+      [['DeleteItemCommand'], 1],
+      [['DeleteItemCommand'], Number.POSITIVE_INFINITY],
+    ] as const) {
+      const { status, json } = await withStoreDown(commands, id, remove, sends);
+      expect([status, json?.type]).toEqual([404, 'https://vigil.dev/problems/not-found']);
+    }
+    // Its reads fail too: it cannot know.
+    const down = await withStoreDown(['GetItemCommand', 'DeleteItemCommand'], id, remove);
+    expect([down.status, down.json?.type]).toEqual([503, 'https://vigil.dev/problems/unavailable']);
   });
 
   it('POST /v1/keys: 201 with its secret when the SDK sends its writes again, or the listing write landed and its error surfaced', async () => {

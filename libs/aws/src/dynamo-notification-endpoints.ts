@@ -65,24 +65,22 @@ export class DynamoNotificationEndpoints implements NotificationEndpointStore {
 
   async removeEndpoint(tenantId: string, endpointId: string): Promise<boolean> {
     const key = { pk: `T#${tenantId}`, sk: `${ENDPOINT_PREFIX}${endpointId}` };
-    // A delete the SDK sent more than once and that found nothing follows its own first send, applied
-    // with its answer lost (or another remove meanwhile); one that threw may have been applied too
-    // (read once, on that path only): the endpoint is gone either way, as asked, so it is not
-    // answered as one that never existed, nor as a failure its retry would find a 404 for.
+    const read = () => this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+    // Read first (a remove is rare; one read more): a delete alone cannot tell an endpoint that never
+    // existed from one its own first send removed, its answer lost, when the SDK's resend or a read
+    // after its error finds nothing. A read that fails answers nothing: the remove fails (503).
+    if ((await read()).Item === undefined) return false;
+    // There: gone after this, by its own send (applied, its answer lost) or another remove meanwhile,
+    // as asked. One that threw is read again (on that path only): still there, it failed.
     try {
-      const { Attributes, $metadata } = await this.db.send(
-        new DeleteCommand({ TableName: this.table, Key: key, ReturnValues: 'ALL_OLD' }),
-      );
-      return Attributes !== undefined || ($metadata.attempts ?? 1) > 1;
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
     } catch (error) {
-      const { Item } = await this.db
-        .send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))
-        .catch(() => {
-          throw error;
-        });
+      const { Item } = await read().catch(() => {
+        throw error;
+      });
       if (Item) throw error;
-      return true;
     }
+    return true;
   }
 
   async recordDelivery(tenantId: string, endpointId: string, messageId: string, keepUntil: number): Promise<void> {

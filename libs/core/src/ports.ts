@@ -321,9 +321,9 @@ export interface NotificationEndpointStore {
   listEndpoints(tenantId: string): Promise<NotificationEndpoint[]>;
   addEndpoint(endpoint: NotificationEndpoint): Promise<void>;
   /**
-   * False when the tenant has no such endpoint; true when this call removed it, including by a send
-   * whose answer was lost (the store's retry then finding it gone, or its error thrown and the
-   * endpoint found gone).
+   * False when the tenant has no such endpoint (known: a store that cannot tell throws); true when
+   * it was there and is gone, removed by this call, including by a send whose answer was lost (the
+   * store's retry then finding it gone, or its error thrown and the endpoint found gone).
    */
   removeEndpoint(tenantId: string, endpointId: string): Promise<boolean>;
   /** Notes that message `messageId` delivers an event to the endpoint; forgotten after `keepUntil`. */
