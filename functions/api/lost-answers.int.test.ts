@@ -7,7 +7,7 @@
  * counted: the message, its attempts, the usage counters and a free tenant's monthly quota.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { paginateScan } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { base } from '@vigil/aws/wiring/base';
 import type { Message } from '@vigil/core';
 import {
@@ -311,17 +311,18 @@ describe('DELETE /v1/messages/{id}: its save lands, its answer lost', () => {
 });
 
 /**
- * The handlers' `commands` naming `text` fail before they reach the table (a reset: the store is
- * down), the first `sends` of them or all (the SDK's retries of each included).
+ * The handlers' `commands` naming `text`, through `client` (default: the store's), fail before they
+ * reach the table (a reset: the store is down), the first `sends` of them or all (the SDK's retries
+ * of each included).
  */
 const withStoreDown = async <T>(
   commands: readonly string[],
   text: string,
   call: () => Promise<T>,
-  sends = Number.POSITIVE_INFINITY,
+  { sends = Number.POSITIVE_INFINITY, client = db }: { sends?: number; client?: DynamoDBDocumentClient } = {},
 ): Promise<T> => {
   let failed = 0;
-  db.middlewareStack.add(
+  client.middlewareStack.add(
     (next, context) => async (args) => {
       if (commands.includes(context.commandName ?? '') && JSON.stringify(args.input).includes(text) && failed < sends) {
         failed += 1;
@@ -334,7 +335,7 @@ const withStoreDown = async <T>(
   try {
     return await call();
   } finally {
-    db.middlewareStack.remove('storeDown');
+    client.middlewareStack.remove('storeDown');
   }
 };
 
@@ -548,7 +549,7 @@ describe('the account: a write lands, its answer lost', () => {
       [['DeleteItemCommand'], 1],
       [['DeleteItemCommand'], Number.POSITIVE_INFINITY],
     ] as const) {
-      const { status, json } = await withStoreDown(commands, id, remove, sends);
+      const { status, json } = await withStoreDown(commands, id, remove, { sends });
       expect([status, json?.type]).toEqual([404, 'https://vigil.dev/problems/not-found']);
     }
     // Its reads fail too: it cannot know.
@@ -743,6 +744,44 @@ describe('DELETE /v1/keys/{id}: the revocation lands, the error surfaces', () =>
     );
     expect(result.status).toBe(204);
     expect((await api.delete(`/v1/keys/${made.id}`)).status).toBe(204);
+    const told = () =>
+      receiver.received.filter((r) => r.path === path && JSON.parse(r.body).type === 'key.revoked').length;
+    await arrivesOnce(told);
+  });
+
+  it("answers 503 when only the authorizer's record was revoked, and its retry revokes the listing at the same time and tells key.revoked once", async () => {
+    const { tenantId, api } = await newTenant();
+    const path = '/key-events-partial';
+    await api.post('/v1/notification-endpoints', { url: `${receiver.url}${path}`, events: ['key.revoked'] });
+    const { json: made } = await api.post('/v1/keys', { name: 'half-revoked' });
+    const tenancyDb = base().tenancyDb;
+    // The listing's write fails every send; the authorizer's, first, lands.
+    const failed = await withStoreDown(
+      ['UpdateItemCommand'],
+      `"S":"KEY#${made.id}"`,
+      () => api.delete(`/v1/keys/${made.id}`),
+      { client: tenancyDb },
+    );
+    expect(failed.status).toBe(503);
+    expect((await apiClient(stack.url, made.key).get('/v1/messages')).status).toBe(401);
+    expect((await api.delete(`/v1/keys/${made.id}`)).status).toBe(204);
+    const record = async (pk: string, sk: string) =>
+      (
+        await tenancyDb.send(
+          new GetCommand({ TableName: stack.runtime.config.table, Key: { pk, sk }, ConsistentRead: true }),
+        )
+      ).Item as Record<string, unknown>;
+    const listed = await record(`T#${tenantId}`, `KEY#${made.id}`);
+    const authorizer = await record(`K#${listed.hash}`, 'KEY');
+    const { revokedAt, revokedBy, expiresAtMs } = listed;
+    expect({ revokedAt, revokedBy, expiresAtMs }).toEqual({
+      revokedAt: authorizer.revokedAt,
+      revokedBy: authorizer.revokedBy,
+      expiresAtMs: authorizer.expiresAtMs,
+    });
+    const { json: keys } = await api.get('/v1/keys?include=revoked');
+    const shown = (keys.items as Array<{ id: string; revokedAt?: string }>).find((k) => k.id === made.id);
+    expect(shown?.revokedAt).toBe(new Date(revokedAt as number).toISOString());
     const told = () =>
       receiver.received.filter((r) => r.path === path && JSON.parse(r.body).type === 'key.revoked').length;
     await arrivesOnce(told);

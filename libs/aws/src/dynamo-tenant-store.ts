@@ -280,6 +280,8 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
       if (found?.revokedAt !== at || found?.revokedBy !== by) throw error;
       this.revoked();
       revoked = found;
+      // Its authorizer record was revoked first, maybe by an earlier call that failed before the listing.
+      await this.authorizerAgrees(record, revoked, undefined);
     }
     // This call's revocation if the record holds its time and author (a retry of its write included).
     return { key: keyInfoOf(revoked), revokedNow: revoked.revokedAt === at && revoked.revokedBy === by };
@@ -402,10 +404,47 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
           ReturnValues: 'ALL_NEW',
         }),
       );
-    await revoke({ pk: `K#${tenantRecord.hash}`, sk: 'KEY' });
+    const { Attributes: authorizer } = await revoke({ pk: `K#${tenantRecord.hash}`, sk: 'KEY' });
     const { Attributes } = await revoke({ pk: tenantRecord.pk, sk: tenantRecord.sk });
     this.revoked();
-    return Attributes ?? tenantRecord;
+    const revoked = Attributes ?? tenantRecord;
+    await this.authorizerAgrees(tenantRecord, revoked, authorizer);
+    return revoked;
+  }
+
+  /**
+   * The authorizer's record of a revoked key holds the listing's `revokedAt` and `revokedBy` (and
+   * so goes when it does): a revocation whose authorizer write landed and whose listing write did
+   * not (an error, a 503) left its own time there, and the retry that revoked the listing its own.
+   * Written only when they differ (`authorizer`, the record as the revoke left it; unknown after a
+   * write that threw: a conditional write then). Best effort: the key is revoked either way, and a
+   * repeat of the revoke makes them agree.
+   */
+  private async authorizerAgrees(
+    tenantRecord: Record<string, unknown>,
+    revoked: Record<string, unknown>,
+    authorizer: Record<string, unknown> | undefined,
+  ): Promise<void> {
+    const { revokedAt, revokedBy } = revoked;
+    if (revokedAt === undefined) return;
+    if (authorizer && authorizer.revokedAt === revokedAt && authorizer.revokedBy === revokedBy) return;
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `K#${tenantRecord.hash}`, sk: 'KEY' },
+          UpdateExpression: 'SET revokedAt = :at, revokedBy = :by, #ttl = :ttl, expiresAtMs = :ttlMs',
+          ConditionExpression: 'attribute_exists(pk) AND (revokedAt <> :at OR revokedBy <> :by)',
+          ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':at': revokedAt,
+            ':by': revokedBy,
+            ':ttl': Math.ceil(revokedKeyExpiry(revokedAt as number) / 1000),
+            ':ttlMs': revokedKeyExpiry(revokedAt as number),
+          },
+        }),
+      )
+      .catch(() => undefined);
   }
 
   /** Kept until the session would have ended (DynamoDB TTL deletes it after; reads check expiresAtMs). */
