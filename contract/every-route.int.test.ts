@@ -97,6 +97,9 @@ describe('every route answers as openapi.yaml documents', () => {
     const redeliver = await api.post('/v1/messages/redeliver', { filter: { status: 'failed' } });
     expect(redeliver.status).toBe(202);
     expect((await api.get(`/v1/jobs/${cancel.json.id}`)).status).toBe(200);
+    const listed = await api.get('/v1/jobs?limit=5');
+    expect(listed.status).toBe(200);
+    expect(listed.json.items.map((job: { id: string }) => job.id)).toContain(cancel.json.id);
   });
 
   it('signing secret, keys and usage', async () => {

@@ -125,6 +125,8 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   cancelMessages: { table: [GET, PUT, UPDATE], enqueueJobs: true },
   redeliverMessages: { table: [GET, PUT, UPDATE], enqueueJobs: true },
   getJob: { table: [GET] },
+  listJobs: { table: [QUERY] }, // the tenant's partition, its `J#` items
+
   getMessage: { table: [GET] }, // the message, and where its callback deliveries stand
   updateMessage: { table: [GET, PUT], ...DISPATCH }, // a reschedule dispatches again
   // a cancel before the round's first attempt echoes its `scheduled` event to the metering queue

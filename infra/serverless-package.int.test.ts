@@ -734,6 +734,7 @@ describe('serverless package (offline, --stage ci)', () => {
       cancelMessages: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage'],
       redeliverMessages: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage'],
       getJob: ['dynamodb:GetItem'],
+      listJobs: ['dynamodb:Query'],
       getMessage: ['dynamodb:GetItem'],
       updateMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', ...DISPATCH],
       cancelMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', 'sqs:SendMessage'],

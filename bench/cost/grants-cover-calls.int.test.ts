@@ -176,6 +176,7 @@ describe('the IAM grants, against the calls the functions make', () => {
     await api('POST', `/v1/messages/${near.id}/redeliver`, undefined, redeliverKey);
     const job = await api('POST', '/v1/messages/redeliver', { ids: [far.id] });
     await within('the bulk job to finish', async () => (await api('GET', `/v1/jobs/${job.id}`)).state === 'done');
+    await api('GET', '/v1/jobs?state=done&limit=5');
     await within(
       'the redeliveries',
       async () => (await statusOf(near.id)) === 'delivered' && (await statusOf(far.id)) === 'delivered',
@@ -235,6 +236,7 @@ describe('the IAM grants, against the calls the functions make', () => {
       'redeliverMessage',
       'redeliverMessages',
       'getJob',
+      'listJobs',
       'bulkJobs',
       'deliver',
       'promote',

@@ -78,6 +78,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: 'GET',
+    path: '/v1/jobs',
+    functionName: 'listJobs',
+    file: 'functions/api/list-jobs',
+    auth: true,
+    load: () => import('./list-jobs'),
+  },
+  {
+    method: 'GET',
     path: '/v1/jobs/{jobId}',
     functionName: 'getJob',
     file: 'functions/api/get-job',

@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { MAX_BULK_IDS, MAX_RUNNING_JOBS, PLANS, provisionTenant, usageDate } from '@vigil/core';
+import { MAX_BULK_IDS, MAX_RUNNING_JOBS, newJobId, PLANS, provisionTenant, usageDate } from '@vigil/core';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
@@ -289,4 +289,73 @@ describe('starting bulk jobs', () => {
     const byB = await finished(b.api, (await b.api.post('/v1/messages/cancel', { ids: [id] })).json.id);
     expect(byB).toMatchObject({ counts: { done: 0, skipped: 1 } });
   }, 180_000);
+});
+
+describe('listing bulk jobs (GET /v1/jobs)', () => {
+  it("lists the tenant's unexpired jobs newest first, page by page and by state, and no other tenant's", async () => {
+    const { api, tenantId } = await newTenant();
+    const ids = await createMany(api, 3, { url: 'https://example.com/hook', delay: 86_400 });
+    const started: string[] = [];
+    for (const id of ids) {
+      const job = (await api.post('/v1/messages/cancel', { ids: [id] })).json;
+      await finished(api, job.id);
+      started.unshift(job.id);
+    }
+    // A job that failed (stored as the sweep would give it up), and one finished 8 days ago, expired
+    // though TTL has not deleted it yet: newest and oldest of all.
+    const [stored] = await storedJobs(tenantId);
+    const forged = (id: string, over: Record<string, unknown>) =>
+      db.send(
+        new PutCommand({ TableName: stack.runtime.config.table, Item: { ...stored, id, sk: `J#${id}`, ...over } }),
+      );
+    const failedId = newJobId(Date.now() + 1_000);
+    await forged(failedId, { state: 'failed', stopReason: { code: 'stalled', detail: 'given up' } });
+    const expiredId = newJobId(Date.now() - 8 * 86_400_000);
+    await forged(expiredId, {
+      expiresAtMs: Date.now() - 86_400_000,
+      expiresAt: Math.floor(Date.now() / 1000) - 86_400,
+    });
+
+    const all = await api.get('/v1/jobs');
+    expect(all.status).toBe(200);
+    expect(all.json.items.map((j: { id: string }) => j.id)).toEqual([failedId, ...started]);
+    expect(all.json.nextCursor).toBeNull();
+    expect(all.json.items[1]).toMatchObject({ action: 'cancel', state: 'done', selection: { ids: 1 }, total: 1 });
+
+    const first = await api.get('/v1/jobs?limit=2');
+    expect(first.json.items.map((j: { id: string }) => j.id)).toEqual([failedId, started[0]]);
+    const second = await api.get(`/v1/jobs?limit=2&cursor=${first.json.nextCursor}`);
+    expect(second.json.items.map((j: { id: string }) => j.id)).toEqual(started.slice(1));
+    expect(second.json.nextCursor).toBeNull();
+
+    expect((await api.get('/v1/jobs?state=failed')).json.items.map((j: { id: string }) => j.id)).toEqual([failedId]);
+    const doneOrRunning = await api.get('/v1/jobs?state=running,done&limit=2');
+    expect(doneOrRunning.json.items.map((j: { id: string }) => j.id)).toEqual(started.slice(0, 2));
+    const rest = await api.get(`/v1/jobs?state=running,done&limit=2&cursor=${doneOrRunning.json.nextCursor}`);
+    expect(rest.json.items.map((j: { id: string }) => j.id)).toEqual(started.slice(2));
+
+    const other = await newTenant();
+    expect((await other.api.get('/v1/jobs')).json).toEqual({ items: [], nextCursor: null });
+  }, 180_000);
+
+  it('refuses a bad state, limit or cursor with a 422 naming the parameter', async () => {
+    const { api } = await newTenant();
+    const messagesCursor = Buffer.from(JSON.stringify({ n: 'msg_01J00000000000000000000000' })).toString('base64url');
+    for (const [query, field] of [
+      ['state=lost', 'query.state.0'],
+      ['limit=0', 'query.limit'],
+      ['limit=101', 'query.limit'],
+      ['cursor=nope', 'query.cursor'],
+      [`cursor=${messagesCursor}`, 'query.cursor'],
+      ['status=done', 'query.status'],
+    ]) {
+      const refused = await api.get(`/v1/jobs?${query}`);
+      expect(refused.status, query).toBe(422);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+      expect(
+        refused.json.errors.map((e: { path: string }) => e.path),
+        query,
+      ).toContain(field);
+    }
+  }, 60_000);
 });

@@ -7,7 +7,7 @@ import type { BulkJob } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
 import { dynamoBackends, withLostAnswer } from '../../../test-support/dynamo-backends';
-import { DynamoBulkJobStore } from './dynamo-bulk-job-store';
+import { DynamoBulkJobStore, JOB_LIST_SCAN_BUDGET } from './dynamo-bulk-job-store';
 
 const T0 = Date.parse('2026-12-03T10:00:00.000Z');
 let seq = 0;
@@ -130,6 +130,35 @@ describe.each(dynamoBackends())('DynamoBulkJobStore on $name', ({ start, availab
       // A start-up's revive (its queues lost) notes the resume and where the stall time counts from.
       expect(await store.noteResumed(progressed, T0, true)).toBe(true);
       expect(await store.get(job.tenantId, job.id)).toEqual({ ...progressed, resumedAt: T0, revivedAt: T0 });
+    },
+  );
+
+  it.runIf(available)(
+    "lists a tenant's jobs newest first, reading at most its budget a page, so a rare state is found a page later",
+    async () => {
+      const tenantId = 'tnt_listed';
+      const failed = aJob({ tenantId, state: 'failed', finishedAt: T0, expiresAt: T0 + 86_400_000 });
+      const done = Array.from({ length: JOB_LIST_SCAN_BUDGET + 5 }, () =>
+        aJob({ tenantId, state: 'done', finishedAt: T0, expiresAt: T0 + 86_400_000 }),
+      );
+      await Promise.all([failed, ...done].map((job) => store.insert(job)));
+      await store.setRunningJobs(tenantId, { [done[0]!.id]: T0 }, 0);
+      const newest = done.map((job) => job.id).reverse();
+
+      const first = await store.listJobs(tenantId, { limit: 100 });
+      expect(first.jobs.map((job) => job.id)).toEqual(newest.slice(0, 100));
+      expect(first.jobs[0]).toEqual(done.at(-1));
+      expect(first.next).toBe(newest[99]);
+      const last = await store.listJobs(tenantId, { limit: 100, after: newest[199] });
+      expect(last.jobs.map((job) => job.id)).toEqual([...newest.slice(200), failed.id]);
+      expect(last.next).toBeUndefined();
+
+      // Only the failed one, oldest of all: the first page reads its budget of done ones and says where to go on.
+      const bounded = await store.listJobs(tenantId, { limit: 20, states: ['failed'] });
+      expect(bounded).toEqual({ jobs: [], next: newest[JOB_LIST_SCAN_BUDGET - 1] });
+      expect(await store.listJobs(tenantId, { limit: 20, states: ['failed'], after: bounded.next })).toEqual({
+        jobs: [failed],
+      });
     },
   );
 });

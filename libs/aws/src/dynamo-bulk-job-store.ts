@@ -7,13 +7,15 @@
  *                                                       pendPk JOBS at its last write (`updatedAt`)
  *                                                       or the sweep's last resume (`resumedAt`)
  *   running jobs    pk T#<tenant>  sk JOBS#RUNNING      `jobs`: job id → when it took its place, `version`
+ * Job ids are ULIDs, so a Query of `J#` in the tenant's partition, backwards, lists its jobs newest
+ * first (listJobs), and never reaches the running-jobs record (`JOBS#`, not `J#`).
  * Each conditional write stores a fresh `writeId`, so one applied whose answer was lost counts as
  * done (own-write.ts): otherwise a step whose progress was saved would read as stale, and the job
  * would stop, its next step never queued.
  */
 import type { DynamoDBDocumentClient, PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { BulkJob, BulkJobStore } from '@vigil/core';
+import { GetCommand, PutCommand, paginateQuery, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { BulkJob, BulkJobListPage, BulkJobState, BulkJobStore } from '@vigil/core';
 import { idleSince } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
 import { appliedOrOwn, appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, newWriteId, WRITE_ID } from './own-write';
@@ -30,6 +32,12 @@ const jobKey = (tenantId: string, jobId: string) => ({ pk: tenantPk(tenantId), s
 const runningKey = (tenantId: string) => ({ pk: tenantPk(tenantId), sk: 'JOBS#RUNNING' });
 /** An item this store writes: its key, and what it holds. */
 type JobItem = { pk: string; sk: string } & Record<string, unknown>;
+
+/**
+ * Job items one listing page may read, matching its states or not (each holds up to ~35 KB of ids,
+ * and one Query answers at most 1 MB), before it answers with what it found and a cursor.
+ */
+export const JOB_LIST_SCAN_BUDGET = 200;
 
 export class DynamoBulkJobStore implements BulkJobStore {
   /** `now` decides which finished jobs have expired (read as gone before TTL deletes them). */
@@ -62,7 +70,54 @@ export class DynamoBulkJobStore implements BulkJobStore {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: jobKey(tenantId, jobId), ConsistentRead: true }),
     );
-    if (!Item || (typeof Item.expiresAtMs === 'number' && Item.expiresAtMs <= this.now())) return undefined;
+    return Item && !this.expired(Item) ? this.fromItem(Item) : undefined;
+  }
+
+  async listJobs(
+    tenantId: string,
+    query: { limit: number; states?: readonly BulkJobState[]; after?: string },
+  ): Promise<BulkJobListPage> {
+    const now = this.now();
+    const states = query.states ?? [];
+    const jobs: BulkJob[] = [];
+    let read = 0;
+    let startKey: Record<string, unknown> | undefined =
+      query.after === undefined ? undefined : jobKey(tenantId, query.after);
+    do {
+      // One more than the page wants: whether another follows is known without an empty last page.
+      const { Items = [], LastEvaluatedKey } = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :job)',
+          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':job': 'J#' },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: Math.min(query.limit + 1 - jobs.length, JOB_LIST_SCAN_BUDGET - read),
+          ...(startKey && { ExclusiveStartKey: startKey }),
+        }),
+      );
+      read += Items.length;
+      for (const item of Items) {
+        if (this.expired(item, now)) continue;
+        const job = this.fromItem(item);
+        if (states.length === 0 || states.includes(job.state)) jobs.push(job);
+      }
+      startKey = LastEvaluatedKey;
+    } while (startKey !== undefined && jobs.length <= query.limit && read < JOB_LIST_SCAN_BUDGET);
+    if (jobs.length > query.limit) {
+      const page = jobs.slice(0, query.limit);
+      return { jobs: page, next: (page.at(-1) as BulkJob).id };
+    }
+    // The budget ran out first: the next page goes on after the last item read, matching or not.
+    return { jobs, ...(startKey !== undefined && { next: String(startKey.sk).slice('J#'.length) }) };
+  }
+
+  /** A finished job past its retention reads as gone, whether or not TTL has deleted it yet. */
+  private expired(item: Record<string, unknown>, now = this.now()): boolean {
+    return typeof item.expiresAtMs === 'number' && item.expiresAtMs <= now;
+  }
+
+  private fromItem(item: Record<string, unknown>): BulkJob {
     const {
       pk: _pk,
       sk: _sk,
@@ -72,7 +127,7 @@ export class DynamoBulkJobStore implements BulkJobStore {
       expiresAtMs,
       [WRITE_ID]: _writeId,
       ...job
-    } = Item;
+    } = item;
     return { ...job, ...(typeof expiresAtMs === 'number' && { expiresAt: expiresAtMs }) } as BulkJob;
   }
 

@@ -122,6 +122,12 @@ export interface BulkPage {
   cursor?: string;
 }
 
+/** One page of a tenant's jobs, newest first; `next`: the job id the next page starts after. */
+export interface BulkJobListPage {
+  jobs: BulkJob[];
+  next?: string;
+}
+
 /** What the engine's job queue carries: run step `step` of a job. */
 export interface BulkJobStepRef {
   tenantId: string;

@@ -3,7 +3,7 @@
  * SDK clients (which the local stack points at local services); tests may use the same adapters
  * against local services, or small fakes where a unit test needs no I/O.
  */
-import type { BulkJob, BulkJobStepRef } from './bulk-jobs';
+import type { BulkJob, BulkJobListPage, BulkJobState, BulkJobStepRef } from './bulk-jobs';
 import type { NotificationEndpoint } from './event-webhooks';
 import type { ListCursor, MessageFilter } from './message-filter';
 import type {
@@ -368,6 +368,15 @@ export interface BulkJobStore {
   insert(job: BulkJob): Promise<void>;
   /** The job, unless it is missing or expired. */
   get(tenantId: string, jobId: string): Promise<BulkJob | undefined>;
+  /**
+   * Up to `limit` of the tenant's jobs (unexpired, in one of `states` if given), newest first,
+   * from after the job `after` on; `next` names the last job read when more may follow. A page
+   * reads a bounded number of jobs: it may hold fewer than `limit` and still have a `next`.
+   */
+  listJobs(
+    tenantId: string,
+    query: { limit: number; states?: readonly BulkJobState[]; after?: string },
+  ): Promise<BulkJobListPage>;
   /**
    * Replaces a job if it is still at step `expectedStep` and running (and with `unchangedSince`,
    * still last written at that `updatedAt`); false if it moved on.

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { FieldError } from './errors';
 import { MAX_FIELD_ERRORS, ValidationError } from './errors';
-import { MAX_BULK_IDS } from './bulk-jobs';
+import { BULK_JOB_STATES, MAX_BULK_IDS } from './bulk-jobs';
 import { basicCredentialsOf } from './delivery-request';
 import { targetTypeOf } from './delivery-target';
 import { MESSAGE_ID_PATTERN } from './ids';
@@ -411,6 +411,14 @@ export const BulkJobIn = z
     }
   });
 export type BulkJobIn = z.infer<typeof BulkJobIn>;
+
+/** `GET /v1/jobs`: a page of the tenant's bulk jobs, newest first, in any of `state` if given. */
+export const BulkJobListQuery = z.strictObject({
+  state: listOf(BULK_JOB_STATES, 'state').optional(),
+  limit: pageLimit,
+  cursor: z.string().min(1).max(2048).optional(),
+});
+export type BulkJobListQuery = z.infer<typeof BulkJobListQuery>;
 
 /** `GET /v1/keys`: the active keys, or with `include=revoked` also those revoked lately. */
 export const ApiKeyListQuery = z.strictObject({ include: z.literal('revoked').optional() });

@@ -555,6 +555,14 @@ export class MemoryBulkJobs implements BulkJobStore, BulkJobQueue {
     const job = this.jobs.get(jobId);
     return job && job.tenantId === tenantId ? structuredClone(job) : undefined;
   }
+  async listJobs(tenantId: string, query: { limit: number; states?: readonly BulkJob['state'][]; after?: string }) {
+    const matching = [...this.jobs.values()]
+      .filter((job) => job.tenantId === tenantId && (query.after === undefined || job.id < query.after))
+      .filter((job) => query.states === undefined || query.states.includes(job.state))
+      .sort((a, b) => (a.id < b.id ? 1 : -1));
+    const jobs = matching.slice(0, query.limit).map((job) => structuredClone(job));
+    return { jobs, ...(matching.length > query.limit && { next: jobs.at(-1)!.id }) };
+  }
   async save(job: BulkJob, expectedStep: number, unchangedSince?: number) {
     const current = this.jobs.get(job.id);
     if (!current || current.step !== expectedStep || current.state !== 'running') return false;

@@ -200,6 +200,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List bulk jobs
+         * @description The tenant's bulk cancels and redelivers, newest first, a page at a time: to find a job
+         *     whose id was lost. A finished job is listed for 7 days, as it can be read. `state` keeps
+         *     the jobs in any of the given states (`running,failed`). A page reads at most 200 jobs: with
+         *     a `state` few jobs are in, it may hold fewer than `limit` (even none) and still carry a
+         *     `nextCursor`.
+         *
+         *     Problems: 401 missing or invalid API key; 422 invalid query (an unknown `state`, a `limit`
+         *     out of range, a cursor not from this listing).
+         */
+        get: operations["listJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/{jobId}": {
         parameters: {
             query?: never;
@@ -1379,6 +1406,12 @@ export interface components {
             /** Format: date-time */
             finishedAt: string | null;
         };
+        /** @description One page of bulk jobs, newest first. */
+        BulkJobPage: {
+            items: components["schemas"]["BulkJobOut"][];
+            /** @description Pass as `cursor` to get the next (older) page; `null` when this is the last page. */
+            nextCursor: string | null;
+        };
         /** @description One page of messages, newest first. */
         MessagePage: {
             /** @description The messages on this page, without `body`. */
@@ -2307,6 +2340,41 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailedOrKeyReused"];
             429: components["responses"]["TooManyRequestsOrJobs"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                /** @description Only jobs in any of these states, comma-separated. */
+                state?: ("running" | "done" | "failed")[];
+                /** @description Page size. */
+                limit?: number;
+                /** @description Opaque; a page's `nextCursor`. Keep the same `state` while paging. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of jobs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["RequestTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };

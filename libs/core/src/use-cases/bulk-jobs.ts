@@ -25,6 +25,7 @@ import {
   finishJob,
   idleSince,
   isStalled,
+  JOB_ID_PATTERN,
   MAX_RUNNING_JOBS,
   newBulkJob,
   newJobId,
@@ -39,7 +40,7 @@ import {
 } from '../errors';
 import type { BulkJobQueue, BulkJobStore } from '../ports';
 import { requestFingerprint } from '../request-fingerprint';
-import type { BulkJobIn } from '../schemas';
+import type { BulkJobIn, BulkJobListQuery } from '../schemas';
 import { QuotaExceededError } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { runIdempotently } from './idempotent-request';
@@ -83,6 +84,42 @@ export const bulkSelectionOf = (action: BulkAction, input: BulkJobIn): BulkSelec
     );
   }
   return { filter };
+};
+
+/** A page of `GET /v1/jobs`: the jobs, and the cursor of the next (older) page. */
+export interface BulkJobList {
+  items: BulkJob[];
+  nextCursor?: string;
+}
+
+/** A job-list cursor as the API hands it out: opaque, URL-safe; it names the job the next page starts after. */
+const encodeJobCursor = (jobId: string): string => Buffer.from(JSON.stringify({ j: jobId })).toString('base64url');
+
+const decodeJobCursor = (cursor: string): string => {
+  const invalid = () => ValidationError.single('query.cursor', 'is not a cursor returned by this listing');
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  if (Object.keys(v).length !== 1 || typeof v.j !== 'string' || !JOB_ID_PATTERN.test(v.j)) throw invalid();
+  return v.j;
+};
+
+/** The tenant's bulk jobs, newest first, a page at a time (`GET /v1/jobs`): a Query of its own partition. */
+export const listBulkJobs = async (
+  jobs: BulkJobStore,
+  tenantId: string,
+  query: BulkJobListQuery,
+): Promise<BulkJobList> => {
+  const page = await jobs.listJobs(tenantId, {
+    limit: query.limit,
+    ...(query.state !== undefined && { states: query.state }),
+    ...(query.cursor !== undefined && { after: decodeJobCursor(query.cursor) }),
+  });
+  return { items: page.jobs, ...(page.next !== undefined && { nextCursor: encodeJobCursor(page.next) }) };
 };
 
 export const getBulkJob = async (jobs: BulkJobStore, tenantId: string, jobId: string): Promise<BulkJob> => {
