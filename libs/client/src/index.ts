@@ -3,7 +3,7 @@
  * runtimes. Receivers verify deliveries with `@vigil/client/verify`.
  */
 export { Vigil, BATCH_CHUNK, messageIn } from './vigil.ts';
-export type { CallOptions, CreateMessage, ListMessages, UpdateMessage, VigilOptions, When } from './vigil.ts';
+export type { CallOptions, CreateMessage, ListJobs, ListMessages, UpdateMessage, VigilOptions, When } from './vigil.ts';
 export {
   VigilAuthError,
   VigilBatchError,

@@ -18,6 +18,9 @@ export type MessageFilter = Schemas['MessageFilter'];
 export type BulkJobIn = Schemas['BulkJobIn'];
 /** A bulk job and how far it got. */
 export type BulkJob = Schemas['BulkJobOut'];
+/** One page of bulk jobs, newest first. */
+export type BulkJobPage = Schemas['BulkJobPage'];
+export type BulkJobState = BulkJob['state'];
 export type Attempt = Schemas['AttemptOut'];
 export type AttemptList = Schemas['AttemptList'];
 export type FailureReason = Schemas['FailureReason'];

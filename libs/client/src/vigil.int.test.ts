@@ -12,7 +12,7 @@ import { consoleSessionToken } from '../../../test-support/console-session';
 import { bindKeyAsDeadRequest, IDEMPOTENCY_LEASE_MS } from '../../../test-support/dead-request';
 import type { FlakyProxy } from '../../../test-support/flaky-proxy';
 import { startFlakyProxy } from '../../../test-support/flaky-proxy';
-import { newTenantKey, startTestStack } from '../../../test-support/local-stack';
+import { newTenantKey, startTestStack, waitFor } from '../../../test-support/local-stack';
 import { assertMatchesSchema } from '../../../test-support/openapi';
 import type { Message } from './index';
 import {
@@ -449,6 +449,31 @@ describe('batches and pages', () => {
       [kept!.id, 'scheduled', ['sdk-filter']],
     ]);
     expect((await vigil.messages.listPage({ status: 'cancelled', label: 'sdk-filter' })).items).toHaveLength(1);
+  });
+});
+
+describe('bulk jobs', () => {
+  it("lists the tenant's jobs newest first, page after page, and by state", async () => {
+    const own = new Vigil({ apiKey: await newTenantKey(stack, 'pro', 'sdk-jobs'), baseUrl: stack.url });
+    const made = await own.messages.createBatch(
+      Array.from({ length: 3 }, () => ({ url: `${receiver.url}/jobs`, in: '2h' })),
+    );
+    const started: string[] = [];
+    for (const message of made) {
+      const job = await own.messages.cancelMany({ ids: [message.id] });
+      await waitFor(
+        () => own.jobs.get(job.id),
+        (read) => read.state === 'done',
+      );
+      started.unshift(job.id);
+    }
+    const page = await own.jobs.listPage({ limit: 2 });
+    assertMatchesSchema('BulkJobPage', page);
+    expect(page.items.map((job) => job.id)).toEqual(started.slice(0, 2));
+    const listed: string[] = [];
+    for await (const job of own.jobs.list({ state: ['done', 'running'], limit: 1 })) listed.push(job.id);
+    expect(listed).toEqual(started);
+    expect((await own.jobs.listPage({ state: 'failed' })).items).toEqual([]);
   });
 });
 

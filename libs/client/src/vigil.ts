@@ -31,6 +31,8 @@ import type {
   AttemptList,
   BulkJob,
   BulkJobIn,
+  BulkJobPage,
+  BulkJobState,
   Health,
   Message,
   MessageIn,
@@ -120,6 +122,16 @@ export interface ListMessages {
   /** Page size, 1 to 100 (default 20). */
   limit?: number | undefined;
   /** A page's `nextCursor` or `previousCursor`. */
+  cursor?: string | undefined;
+}
+
+/** Which bulk jobs to list, a page at a time (the API's `GET /v1/jobs` query). */
+export interface ListJobs {
+  /** One state, or several (any of them). */
+  state?: BulkJobState | BulkJobState[] | undefined;
+  /** Page size, 1 to 100 (default 20). */
+  limit?: number | undefined;
+  /** A page's `nextCursor`. */
   cursor?: string | undefined;
 }
 
@@ -335,7 +347,7 @@ export class Vigil {
     );
   }
 
-  /** Bulk jobs (`messages.cancelMany`, `messages.redeliverMany`): where one stands. */
+  /** Bulk jobs (`messages.cancelMany`, `messages.redeliverMany`): where one stands, and the tenant's jobs. */
   readonly jobs = {
     get: (id: string, options?: CallOptions): Promise<BulkJob> =>
       this.call(
@@ -343,6 +355,37 @@ export class Vigil {
         (init) => this.client.GET('/v1/jobs/{jobId}', { params: { path: { jobId: idOf(id, 'job') } }, ...init }),
         options,
       ),
+
+    /**
+     * One page of the tenant's bulk jobs, newest first (running ones, and those finished in the last
+     * 7 days), in any of `state` if given; pass its `nextCursor` as `cursor` for the next (older) page.
+     */
+    listPage: (query: ListJobs = {}, options?: CallOptions): Promise<BulkJobPage> =>
+      this.call(
+        'safe',
+        (init) =>
+          this.client.GET('/v1/jobs', {
+            params: {
+              query: {
+                ...(query.state !== undefined && { state: asList(query.state) }),
+                ...(query.limit !== undefined && { limit: query.limit }),
+                ...(query.cursor !== undefined && { cursor: query.cursor }),
+              },
+            },
+            ...init,
+          }),
+        options,
+      ),
+
+    /** Every job (newest first), fetching page after page as you iterate: `for await (const job of vigil.jobs.list())`. */
+    list: (query: ListJobs = {}, options?: CallOptions) => {
+      const listPage = this.jobs.listPage;
+      return followPages(
+        'GET /v1/jobs',
+        (cursor) => listPage({ ...query, ...(cursor !== undefined && { cursor }) }, options),
+        query.cursor,
+      );
+    },
   };
 
   readonly messages = {
