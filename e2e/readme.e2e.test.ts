@@ -402,7 +402,9 @@ describe("the README's command lines, as written", () => {
       'npx vigil ls',
       'npx vigil ls',
       'npx vigil cancel',
+      'npx vigil cancel',
       'npx vigil redeliver',
+      'npx vigil jobs',
       'npx vigil jobs',
       'npx vigil run',
     ]);

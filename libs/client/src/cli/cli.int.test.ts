@@ -538,6 +538,15 @@ describe('vigil ls filters, bulk cancel and redeliver, vigil jobs', () => {
       const ids = await schedule(['cli-bulk'], ['/bulk', '/bulk', '/bulk', '/bulk', '/bulk']);
       const [other] = await schedule([], ['/bulk']);
 
+      // A dry run first: it counts what the job would take, and changes nothing.
+      const dry = await vigil(['cancel', '--label', 'cli-bulk', '--dry-run']);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout.split('\n')[0]).toBe(
+        'Dry run, nothing changed: 5 messages match --status scheduled,queued,retrying --label cli-bulk now.',
+      );
+      expect(dry.stdout.split('\n').filter((line) => line.startsWith('msg_'))).toHaveLength(5);
+      for (const id of ids) expect(await statusOf(id)).toBe('scheduled');
+
       const run = await vigil(['cancel', '--label', 'cli-bulk']);
 
       expect(run.code, run.stderr).toBe(0);
@@ -583,6 +592,15 @@ describe('vigil ls filters, bulk cancel and redeliver, vigil jobs', () => {
         ]),
       );
       for (const id of ids) expect(await statusOf(id)).toBe('cancelled');
+
+      // Its id lost (a closed terminal): vigil jobs lists it, the newest.
+      const listed = await vigil(['jobs', '--limit', '1']);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout.split('\n')[1]).toMatch(
+        new RegExp(`^${jobId} +cancel +done +2/0/0 of 2 +\\S+ \\S+Z +--status scheduled --label cli-nowait$`),
+      );
+      const done = json(await vigil(['jobs', '--state', 'done', '--json'])) as Array<{ id: string }>;
+      expect(done.map((job) => job.id)).toContain(jobId);
 
       const unknown = await vigil(['jobs', 'show', 'job_01JD8X4Q2Z7N5V3K9W6T0RYB1M']);
       const malformed = await vigil(['jobs', 'show', 'job_nope']);

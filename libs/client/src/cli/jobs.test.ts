@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Api, BulkJob } from './api';
 import { EXIT } from './exit-codes';
-import { countsText, followJob, FOLLOW_STALL_MS, jobExitCode } from './jobs';
+import { countsText, followJob, FOLLOW_STALL_MS, jobExitCode, printJobs } from './jobs';
 import type { Output } from './output';
 import { createOutput } from './output';
 
@@ -93,5 +93,37 @@ describe('a followed bulk job', () => {
     expect(countsText(job({ action: 'redeliver', counts: { done: 3, skipped: 1, failed: 0 }, total: 4 }))).toBe(
       '3 redelivered, 1 skipped, 0 failed (of 4)',
     );
+  });
+});
+
+describe('vigil jobs on an 80-column terminal', () => {
+  it('fits every line in 80 columns: the selection goes under its job when it does not fit beside it', () => {
+    const out: string[] = [];
+    const output = createOutput(
+      { stdout: { write: (text: string) => out.push(text), isTTY: true, columns: 80 }, stderr: { write: () => true } },
+      { NO_COLOR: '1' },
+      false,
+    );
+    const long = job({
+      state: 'done',
+      selection: { filter: { status: ['scheduled'], urlPrefix: `https://api.example.com/${'x'.repeat(80)}` } },
+      counts: { done: 1000, skipped: 0, failed: 0 },
+      total: 1000,
+    });
+    printJobs(
+      output,
+      [long, job({ id: 'job_01JD8X4Q2Z7N5V3K9W6T0RYB1N', action: 'redeliver', selection: { ids: 12 } })],
+      Date.parse('2026-12-02T12:03:00Z'),
+    );
+
+    const lines = out.join('').trimEnd().split('\n');
+    expect(lines.every((line) => line.length <= 80)).toBe(true);
+    expect(lines).toEqual([
+      'ID                              ACTION     STATE    DONE/SKIP/FAIL    CREATED',
+      'job_01JD8X4Q2Z7N5V3K9W6T0RYB1M  cancel     done     1000/0/0 of 1000  3m ago',
+      `  --status scheduled --url-prefix https://api.example.com/${'x'.repeat(21)}…`,
+      'job_01JD8X4Q2Z7N5V3K9W6T0RYB1N  redeliver  running  0/0/0             3m ago',
+      '  12 ids',
+    ]);
   });
 });

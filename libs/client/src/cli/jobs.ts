@@ -1,13 +1,15 @@
 /**
  * Bulk jobs at the command line: `vigil cancel` / `vigil redeliver` with filter flags start one
- * (`POST /v1/messages/cancel|redeliver`) and follow it until it ends; `vigil jobs show` prints one.
+ * (`POST /v1/messages/cancel|redeliver`) and follow it until it ends; `vigil jobs` lists them
+ * (`GET /v1/jobs`), `vigil jobs show` prints one.
  */
-import type { Api, BulkJob, MessageFilter } from './api';
+import type { Api, BulkJob, CallOptions, Message, MessageFilter } from './api';
 import { CliError, EXIT, usageError } from './exit-codes';
 import { filterFlags } from './filter';
 import { JOB_ID, MESSAGE_ID } from './ids';
+import { formatDuration } from './duration';
 import type { Output } from './output';
-import { timeText } from './output';
+import { relativeText, table, timeText, truncate, visibleLength } from './output';
 import { sleep } from './sleep';
 
 export type BulkAction = BulkJob['action'];
@@ -81,6 +83,48 @@ export const printJob = (output: Output, job: BulkJob) => {
   for (const [name, value] of fields) output.line(`  ${color.dim(name.padEnd(9))}${value}`);
 };
 
+/** `12/3/0 of 15`: done, skipped and failed, and the total once known. */
+const countsCell = (job: BulkJob): string => {
+  const { done, skipped, failed } = job.counts;
+  return `${done}/${skipped}/${failed}${job.total === null ? '' : ` of ${job.total}`}`;
+};
+
+/**
+ * The tenant's jobs as a table (or their objects with --json): id, action, state, counts, when it
+ * started (`3m ago` on a terminal, the instant when piped) and what it selects. Where the terminal
+ * is too narrow for the selection beside the rest (a job id alone takes 30 of 80 columns), it goes
+ * on a line of its own under its job, cut to the width.
+ */
+export const printJobs = (output: Output, jobs: BulkJob[], now: number) => {
+  if (output.json) return output.data(jobs);
+  if (jobs.length === 0) return output.line('No jobs.');
+  const { color } = output;
+  const header = ['ID', 'ACTION', 'STATE', 'DONE/SKIP/FAIL', 'CREATED', 'SELECTS'];
+  const rows = jobs.map((job) => [
+    job.id,
+    job.action,
+    stateText(job.state, color),
+    countsCell(job),
+    output.width === undefined ? timeText(job.createdAt) : relativeText(job.createdAt, now, formatDuration),
+    selectionText(job),
+  ]);
+  const lines = table(header, rows, color);
+  if (output.width === undefined || lines.every((line) => visibleLength(line) <= output.width!)) {
+    for (const line of lines) output.line(line);
+    return;
+  }
+  const [head, ...body] = table(
+    header.slice(0, -1),
+    rows.map((row) => row.slice(0, -1)),
+    color,
+  );
+  output.line(head);
+  body.forEach((line, i) => {
+    output.line(line);
+    output.line(color.dim(`  ${truncate(rows[i]![5]!, output.width! - 2)}`));
+  });
+};
+
 /** How a followed job's end sets the exit code: 0 when it reached every message without a failure. */
 export const jobExitCode = (job: BulkJob): number => {
   if (job.state === 'failed') return job.stopReason?.code === 'quota-exceeded' ? EXIT.limited : EXIT.failure;
@@ -130,4 +174,64 @@ export const followJob = async (api: Api, output: Output, job: BulkJob, options:
       output.note(`vigil: could not read ${job.id} (${(error as Error).message}); trying again`);
     }
   }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Dry runs
+// ---------------------------------------------------------------------------------------------
+
+/** The most messages a dry run counts; past it, it says "10,000 or more" (as many as one vigil retry takes). */
+export const DRY_RUN_MAX = 10_000;
+/**
+ * The most listing pages a dry run reads: a filter few messages match is answered with pages of
+ * few (the API reads at most 1,000 stored messages a page), so a count is not left to run for minutes.
+ */
+export const DRY_RUN_MAX_REQUESTS = 500;
+/** The messages a dry run shows. */
+export const DRY_RUN_SHOWN = 5;
+
+export interface DryRun {
+  /** Messages the filter selects now, up to DRY_RUN_MAX. */
+  count: number;
+  /** Whether more than DRY_RUN_MAX match. */
+  more: boolean;
+  /** Whether it stopped at DRY_RUN_MAX_REQUESTS pages before the listing ended: `count` is then a floor. */
+  partial: boolean;
+  /** The newest few of them. */
+  shown: Message[];
+}
+
+/**
+ * Counts what `filter` selects now through the listing (`GET /v1/messages`, the query a bulk job
+ * pages through, and the one vigil retry lists), changing nothing.
+ */
+export const countSelected = async (api: Api, filter: MessageFilter, options?: CallOptions): Promise<DryRun> => {
+  const shown: Message[] = [];
+  let count = 0;
+  let more = false;
+  let requests = 0;
+  let cursor: string | undefined;
+  do {
+    // One past the bound, to tell "exactly 10,000" from "more".
+    const limit = Math.min(100, DRY_RUN_MAX + 1 - count);
+    const page = await api.messages.listPage({ ...filter, limit, ...(cursor !== undefined && { cursor }) }, options);
+    requests += 1;
+    for (const message of page.items) {
+      if (count === DRY_RUN_MAX) {
+        more = true;
+        break;
+      }
+      count += 1;
+      if (shown.length < DRY_RUN_SHOWN) shown.push(message);
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined && !more && requests < DRY_RUN_MAX_REQUESTS);
+  return { count, more, partial: cursor !== undefined && !more, shown };
+};
+
+/** `1,234 messages`, `10,000 or more messages`, `at least 40 messages`. */
+export const dryRunCountText = (run: DryRun): string => {
+  const n = run.count.toLocaleString('en-US');
+  const word = run.count === 1 && !run.more ? 'message' : 'messages';
+  return run.more ? `${n} or more ${word}` : run.partial ? `at least ${n} ${word}` : `${n} ${word}`;
 };

@@ -460,6 +460,182 @@ describe('vigil redeliver --idempotency-key', () => {
   });
 });
 
+describe('vigil jobs: the job id lost with a closed terminal, found again', () => {
+  const JOB = {
+    id: 'job_01JDX0000000000000000000AA',
+    action: 'cancel',
+    state: 'done',
+    selection: { filter: { status: ['scheduled'], urlPrefix: 'https://api.example.com/' } },
+    counts: { done: 12, skipped: 3, failed: 0 },
+    total: 15,
+    createdAt: '2026-12-01T07:57:00.000Z',
+    updatedAt: '2026-12-01T07:58:00.000Z',
+    finishedAt: '2026-12-01T07:58:00.000Z',
+  };
+  const RUNNING = {
+    ...JOB,
+    id: 'job_01JDX0000000000000000000BB',
+    action: 'redeliver',
+    state: 'running',
+    selection: { ids: 40 },
+    counts: { done: 10, skipped: 0, failed: 1 },
+    total: 40,
+    finishedAt: null,
+  };
+
+  it('lists them newest first, one line each when piped, and says how to get the next page', async () => {
+    const ran = await cli(['jobs', '--state', 'running,done', '--limit', '2'], async () =>
+      answer(200, { items: [RUNNING, JOB], nextCursor: 'eyJqIjoiam9iXzAxIn0' }),
+    );
+
+    expect(ran.code).toBe(0);
+    const query = new URL(ran.requests[0]!.url).searchParams;
+    expect(new URL(ran.requests[0]!.url).pathname).toBe('/v1/jobs');
+    expect([query.get('state'), query.get('limit')]).toEqual(['running,done', '2']);
+    expect(ran.stdout).toBe(
+      [
+        'ID                              ACTION     STATE    DONE/SKIP/FAIL  CREATED               SELECTS',
+        'job_01JDX0000000000000000000BB  redeliver  running  10/0/1 of 40    2026-12-01 07:57:00Z  40 ids',
+        'job_01JDX0000000000000000000AA  cancel     done     12/3/0 of 15    2026-12-01 07:57:00Z  --status scheduled --url-prefix https://api.example.com/',
+        '',
+      ].join('\n'),
+    );
+    expect(ran.stderr).toBe('next page: vigil jobs --state running,done --limit 2 --cursor eyJqIjoiam9iXzAxIn0\n');
+  });
+
+  it('prints the page as JSON with --json, and vigil jobs show --json still prints its one job', async () => {
+    const listed = await cli(['jobs', '--json'], async () => answer(200, { items: [JOB], nextCursor: null }));
+    expect(JSON.parse(listed.stdout)).toEqual([JOB]);
+    expect(listed.stderr).toBe('');
+
+    const shown = await cli(['jobs', 'show', JOB.id, '--json'], async () => answer(200, JOB));
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toEqual(JOB);
+    expect(new URL(shown.requests[0]!.url).pathname).toBe(`/v1/jobs/${JOB.id}`);
+  });
+
+  it('says there are none, and refuses a bad --limit before calling and a state the API refuses by its flag', async () => {
+    expect((await cli(['jobs'], async () => answer(200, { items: [], nextCursor: null }))).stdout).toBe('No jobs.\n');
+
+    const limit = await cli(['jobs', '--limit', '500'], async () => answer(200, { items: [], nextCursor: null }));
+    expect([limit.code, limit.requests.length]).toEqual([2, 0]);
+    expect(limit.stderr).toMatch(/--limit 500: give a whole number from 1 to 100/);
+
+    const state = await cli(['jobs', '--state', 'lost'], async () =>
+      answer(
+        422,
+        {
+          type: 'https://vigil.dev/problems/validation',
+          title: 'Validation failed',
+          status: 422,
+          detail: 'The request is invalid.',
+          errors: [{ path: 'query.state.0', message: 'each state must be one of running, done, failed' }],
+        },
+        'application/problem+json',
+      ),
+    );
+    expect(state.code).toBe(2);
+    expect(state.stderr).toMatch(/--state/);
+  });
+});
+
+describe('--dry-run: what a bulk action would take, counted, and nothing changed', () => {
+  const messageNo = (n: number) => ({ ...MESSAGE, id: `msg_01JDX${String(n).padStart(21, '0')}` });
+  /** A listing of `total` messages, pages as asked (limit), with a cursor that is the offset. */
+  const listingOf =
+    (total: number): Fetch =>
+    async (request) => {
+      const url = new URL(request.url);
+      if (request.method !== 'GET' || url.pathname !== '/v1/messages') return answer(500, {});
+      const from = Number(url.searchParams.get('cursor') ?? 0);
+      const to = Math.min(total, from + Number(url.searchParams.get('limit')));
+      return answer(200, {
+        items: Array.from({ length: to - from }, (_, i) => messageNo(from + i)),
+        nextCursor: to < total ? String(to) : null,
+        previousCursor: null,
+      });
+    };
+
+  it("counts what vigil cancel's filter selects through the listing, with the job's statuses, shows the newest, and changes nothing", async () => {
+    const ran = await cli(['cancel', '--url-prefix', 'https://api.example.com/', '--dry-run'], listingOf(103));
+
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.requests.every((r) => r.method === 'GET')).toBe(true);
+    expect(ran.requests).toHaveLength(2);
+    const query = new URL(ran.requests[0]!.url).searchParams;
+    expect([query.get('status'), query.get('urlPrefix')]).toEqual([
+      'scheduled,queued,retrying',
+      'https://api.example.com/',
+    ]);
+    const lines = ran.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      'Dry run, nothing changed: 103 messages match --status scheduled,queued,retrying --url-prefix https://api.example.com/ now.',
+    );
+    expect(lines.slice(2).map((line) => line.split(' ')[0])).toEqual([0, 1, 2, 3, 4].map((n) => messageNo(n).id));
+    expect(ran.stderr).toMatch(/^\(the newest 5 shown: vigil ls --status scheduled,queued,retrying --url-prefix/m);
+    expect(ran.stderr).toMatch(/^vigil cancel --status .* starts a bulk job over them; .* may fall in or out\.$/m);
+  });
+
+  it('stops counting at 10,000: "10,000 or more", one message past the bound read to tell', async () => {
+    const ran = await cli(['redeliver', '--status', 'failed', '--dry-run'], listingOf(25_000));
+
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout.split('\n')[0]).toBe(
+      'Dry run, nothing changed: 10,000 or more messages match --status failed now.',
+    );
+    expect(ran.requests).toHaveLength(101);
+    expect(new URL(ran.requests.at(-1)!.url).searchParams.get('limit')).toBe('1');
+
+    const exactly = await cli(['redeliver', '--status', 'failed', '--dry-run', '--json'], listingOf(10_000));
+    expect(JSON.parse(exactly.stdout)).toMatchObject({
+      dryRun: true,
+      command: 'redeliver',
+      filter: { status: ['failed'] },
+      count: 10_000,
+      more: false,
+      partial: false,
+    });
+  });
+
+  it('stops after 500 pages of a listing few messages match, and says the count is a floor', async () => {
+    // Pages of one match each, as the API answers a filter that matches one stored message in a thousand.
+    const sparse: Fetch = async (request) => {
+      const at = Number(new URL(request.url).searchParams.get('cursor') ?? 0);
+      return answer(200, { items: [messageNo(at)], nextCursor: String(at + 1), previousCursor: null });
+    };
+    const ran = await cli(['cancel', '--label', 'rare', '--dry-run'], sparse);
+
+    expect(ran.requests).toHaveLength(500);
+    expect(ran.stdout.split('\n')[0]).toBe(
+      'Dry run, nothing changed: at least 500 messages match --status scheduled,queued,retrying --label rare now.',
+    );
+    expect(ran.stderr).toMatch(/^\(counted in 500 pages of the listing, which few messages match: more may\)$/m);
+  });
+
+  it("counts vigil retry's retrying messages as JSON, and says so when none match", async () => {
+    const ran = await cli(['retry', '--label', 'billing', '--dry-run', '--json'], listingOf(2));
+    expect(new URL(ran.requests[0]!.url).searchParams.get('status')).toBe('retrying');
+    expect(JSON.parse(ran.stdout)).toMatchObject({
+      command: 'retry',
+      count: 2,
+      messages: [{ id: messageNo(0).id }, {}],
+    });
+
+    const none = await cli(['retry', '--label', 'billing', '--dry-run'], listingOf(0));
+    expect(none.stdout).toBe('Dry run, nothing changed: 0 messages match --status retrying --label billing now.\n');
+  });
+
+  it('refuses --dry-run with ids, or a filter the action refuses, before any call (exit 2)', async () => {
+    const byIds = await cli(['cancel', MESSAGE.id, '--dry-run'], listingOf(1));
+    expect([byIds.code, byIds.requests.length]).toEqual([2, 0]);
+    expect(byIds.stderr).toMatch(/^vigil: --dry-run takes filter flags, not ids/);
+
+    const retrying = await cli(['redeliver', '--status', 'retrying', '--dry-run'], listingOf(1));
+    expect([retrying.code, retrying.requests.length]).toEqual([2, 0]);
+    expect(retrying.stderr).toMatch(/redeliver applies to delivered and failed messages/);
+  });
+});
+
 describe('an API URL that is not the Vigil API', () => {
   it('says a web page answered, in one line, exit 7 (not a SyntaxError, exit 1)', async () => {
     const ran = await cli(['send', 'https://x.test/h'], async () =>

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { VigilError } from '../errors';
-import type { Api, Message, MessageFilter, UpdateMessage } from './api';
+import type { Api, BulkJob, Message, MessageFilter, UpdateMessage } from './api';
 import type { Credentials } from './config';
 import { DEFAULT_PROFILE, resolveCredentials } from './config';
 import type { CliContext, CommonOptions } from './context';
@@ -15,7 +15,19 @@ import { login } from './login';
 import type { FilterOptions } from './filter';
 import { FILTER_FLAGS, filterFlags, filterFromOptions, withFilterOptions } from './filter';
 import type { BulkAction } from './jobs';
-import { ACTION_STATUSES, checkJobId, followJob, jobExitCode, jobLine, printJob } from './jobs';
+import {
+  ACTION_STATUSES,
+  checkJobId,
+  countSelected,
+  DRY_RUN_MAX,
+  DRY_RUN_MAX_REQUESTS,
+  dryRunCountText,
+  followJob,
+  jobExitCode,
+  jobLine,
+  printJob,
+  printJobs,
+} from './jobs';
 import type { SendOptions } from './messages';
 import {
   checkedIdempotencyKey,
@@ -79,6 +91,8 @@ const keyOf = (credentials: Credentials): Where['key'] =>
 
 /** The flag of each query parameter `vigil ls` sets, for the API's refusals. */
 const LIST_FLAGS = { ...FILTER_FLAGS, limit: '--limit', cursor: '--cursor' };
+/** The flag of each query parameter `vigil jobs` sets, for the API's refusals. */
+const JOB_LIST_FLAGS = { state: '--state', limit: '--limit', cursor: '--cursor' };
 /** The flag of each field `vigil send` sets, to name the API's refusals in the user's terms. */
 const SEND_FLAGS = {
   delay: '--in',
@@ -367,7 +381,11 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         .command(name)
         .description(description)
         .argument('[id...]', 'message ids (msg_...)')
-        .option('--no-wait', 'with a filter: print the job id and return, without following the job'),
+        .option('--no-wait', 'with a filter: print the job id and return, without following the job')
+        .option(
+          '--dry-run',
+          `with a filter: count the messages it selects now (up to ${DRY_RUN_MAX}) and show a few; change nothing`,
+        ),
     );
     // A cancel is safe to repeat as it is; a redeliver is made so by a key (each id's is <key>:<id>).
     if (name === 'redeliver')
@@ -376,7 +394,10 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         'run again with the same key and get the rounds (or the job) the first run started, not new ones',
       );
     withCommon(command).action(
-      async (ids: string[], options: CommonOptions & FilterOptions & { wait: boolean; idempotencyKey?: string }) => {
+      async (
+        ids: string[],
+        options: CommonOptions & FilterOptions & { wait: boolean; idempotencyKey?: string; dryRun?: boolean },
+      ) => {
         const out = start(options);
         const filter = filterFromOptions(options, context.now());
         const { filtered, key } = idsOrFilter(
@@ -386,6 +407,10 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
           options.idempotencyKey,
           `vigil ${name} --label billing`,
         );
+        if (options.dryRun) {
+          await dryRun(name, filtered, bulkFilter(name, filter), options);
+          return;
+        }
         if (filtered) {
           await bulk(name, filter, options, key);
           return;
@@ -470,58 +495,130 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         .option(
           '--idempotency-key <key>',
           'run again with the same key and ask no second attempt of a message the first run retried',
+        )
+        .option(
+          '--dry-run',
+          `with a filter: count the retrying messages it selects now (up to ${DRY_RUN_MAX}) and show a few; change nothing`,
         ),
     ),
-  ).action(async (ids: string[], options: CommonOptions & FilterOptions & { idempotencyKey?: string }) => {
-    const out = start(options);
-    const given = filterFromOptions(options, context.now());
-    const { filtered, key } = idsOrFilter(
-      'retry',
-      ids,
-      given,
-      options.idempotencyKey,
-      'vigil retry --url-prefix https://api.example.com/ (every retrying message to it)',
-    );
-    if (filtered) {
-      const filter = retryFilter(given);
-      const { api } = await connect(options);
-      let first: CliError | undefined;
-      const result = await interruptible((signal) =>
-        retryMany(api, out, filter, {
-          signal,
-          now: context.now,
-          ...(key !== undefined && { idempotencyKey: key }),
-          onFailure: (id, error) => {
-            const failure = toCliError(error, { ...known, id });
-            first ??= failure;
-            out.error(`${id}: ${failure.message}`, failure.hint);
-            return failure.code === EXIT.auth || failure.code === EXIT.unreachable;
-          },
-        }),
-      ).catch((error: unknown) => {
-        throw toCliError(error, { ...known, flags: FILTER_FLAGS });
+  ).action(
+    async (ids: string[], options: CommonOptions & FilterOptions & { idempotencyKey?: string; dryRun?: boolean }) => {
+      const out = start(options);
+      const given = filterFromOptions(options, context.now());
+      const { filtered, key } = idsOrFilter(
+        'retry',
+        ids,
+        given,
+        options.idempotencyKey,
+        'vigil retry --url-prefix https://api.example.com/ (every retrying message to it)',
+      );
+      if (options.dryRun) {
+        await dryRun('retry', filtered, filtered ? retryFilter(given) : given, options);
+        return;
+      }
+      if (filtered) {
+        const filter = retryFilter(given);
+        const { api } = await connect(options);
+        let first: CliError | undefined;
+        const result = await interruptible((signal) =>
+          retryMany(api, out, filter, {
+            signal,
+            now: context.now,
+            ...(key !== undefined && { idempotencyKey: key }),
+            onFailure: (id, error) => {
+              const failure = toCliError(error, { ...known, id });
+              first ??= failure;
+              out.error(`${id}: ${failure.message}`, failure.hint);
+              return failure.code === EXIT.auth || failure.code === EXIT.unreachable;
+            },
+          }),
+        ).catch((error: unknown) => {
+          throw toCliError(error, { ...known, flags: FILTER_FLAGS });
+        });
+        const counts = retryCountsText(result.counts, result.total);
+        if (out.json) out.data(result);
+        else if (result.total === 0) out.line(`No retrying messages match ${filterFlags(filter).join(' ')}.`);
+        else out.line(counts);
+        const again = ['vigil retry', ...filterFlags(filter)].join(' ');
+        if (result.listing) out.note(`vigil: stopped while listing the retrying messages; none was retried`);
+        else if (result.interrupted)
+          out.note(`vigil: stopped after ${counts}; the rest wait for their next attempt: ${again} asks the rest`);
+        else if (result.stopped) out.note(`vigil: stopped after ${counts}; try again with ${again}`);
+        else if (result.more)
+          out.note(
+            `vigil: more retrying messages match than one run takes (${RETRY_MAX_MESSAGES}): ${again} takes the next ones`,
+          );
+        exitCode = retryExitCode(result, first);
+        return;
+      }
+      await changeEach(out, options, ids, 'retry', key, async (api, id) => {
+        const message = await api.messages.retry(id, perMessageKey(key, id));
+        return { message, line: `${message.id}  ${statusText(message.status, out.color)}, next attempt now` };
       });
-      const counts = retryCountsText(result.counts, result.total);
-      if (out.json) out.data(result);
-      else if (result.total === 0) out.line(`No retrying messages match ${filterFlags(filter).join(' ')}.`);
-      else out.line(counts);
-      const again = ['vigil retry', ...filterFlags(filter)].join(' ');
-      if (result.listing) out.note(`vigil: stopped while listing the retrying messages; none was retried`);
-      else if (result.interrupted)
-        out.note(`vigil: stopped after ${counts}; the rest wait for their next attempt: ${again} asks the rest`);
-      else if (result.stopped) out.note(`vigil: stopped after ${counts}; try again with ${again}`);
-      else if (result.more)
-        out.note(
-          `vigil: more retrying messages match than one run takes (${RETRY_MAX_MESSAGES}): ${again} takes the next ones`,
-        );
-      exitCode = retryExitCode(result, first);
+    },
+  );
+
+  /**
+   * `--dry-run`: what a filter selects now, counted through the listing a bulk job pages through (and
+   * vigil retry lists), up to DRY_RUN_MAX, with the newest few shown; nothing is changed. The same
+   * query, so the same messages as of now: a job takes each when it reaches it, so a message that
+   * changes in between may fall in or out, which the note says.
+   */
+  const dryRun = async (
+    name: BulkAction | 'retry',
+    filtered: boolean,
+    filter: MessageFilter,
+    options: CommonOptions,
+  ) => {
+    if (!filtered) {
+      throw usageError(
+        `--dry-run takes filter flags, not ids`,
+        `see a message with vigil show <id>, or many with vigil ls`,
+      );
+    }
+    const { api } = await connect(options);
+    const run = await countSelected(api, filter).catch((error: unknown) => {
+      throw toCliError(error, { ...known, flags: FILTER_FLAGS });
+    });
+    const flags = filterFlags(filter).join(' ');
+    if (output.json) {
+      output.data({
+        dryRun: true,
+        command: name,
+        filter,
+        count: run.count,
+        more: run.more,
+        partial: run.partial,
+        messages: run.shown,
+      });
       return;
     }
-    await changeEach(out, options, ids, 'retry', key, async (api, id) => {
-      const message = await api.messages.retry(id, perMessageKey(key, id));
-      return { message, line: `${message.id}  ${statusText(message.status, out.color)}, next attempt now` };
-    });
-  });
+    output.line(`Dry run, nothing changed: ${dryRunCountText(run)} match ${flags} now.`);
+    if (run.shown.length === 0) return;
+    printList(output, run.shown, context.now());
+    if (run.shown.length < run.count)
+      output.note(`(the newest ${run.shown.length} shown: vigil ls ${flags} lists them)`);
+    if (run.partial) {
+      output.note(`(counted in ${DRY_RUN_MAX_REQUESTS} pages of the listing, which few messages match: more may)`);
+    }
+    output.note(
+      name === 'retry'
+        ? `vigil retry ${flags} sends their next attempt now${run.more ? ` (the newest ${DRY_RUN_MAX} a run; the same command again takes the next ones)` : ''}.`
+        : `vigil ${name} ${flags} starts a bulk job over them; it takes each message when it reaches it, so one that changes status meanwhile may fall in or out.`,
+    );
+  };
+
+  /** A bulk job's filter: the action's statuses unless --status is given, and never retrying for a redeliver (a usage error). */
+  const bulkFilter = (action: BulkAction, given: MessageFilter): MessageFilter => {
+    const filter = { ...given, status: given.status ?? ACTION_STATUSES[action] };
+    if (action === 'redeliver' && filter.status?.includes('retrying')) {
+      throw usageError(
+        `--status ${filter.status.join(',')}: redeliver applies to delivered and failed messages, not to retrying ones`,
+        `send the retrying ones' next attempt now with vigil retry ${filterFlags({ ...filter, status: ['retrying'] }).join(' ')}`,
+      );
+    }
+    return filter;
+  };
 
   /** A bulk job for a filter (the action's statuses unless --status is given), followed to its end unless --no-wait. */
   const bulk = async (
@@ -530,13 +627,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     options: CommonOptions & { wait: boolean },
     idempotencyKey?: string,
   ) => {
-    const filter = { ...given, status: given.status ?? ACTION_STATUSES[action] };
-    if (action === 'redeliver' && filter.status?.includes('retrying')) {
-      throw usageError(
-        `--status ${filter.status.join(',')}: redeliver applies to delivered and failed messages, not to retrying ones`,
-        `send the retrying ones' next attempt now with vigil retry ${filterFlags({ ...filter, status: ['retrying'] }).join(' ')}`,
-      );
-    }
+    const filter = bulkFilter(action, given);
     const keyed = idempotencyKey === undefined ? {} : { idempotencyKey };
     // Ctrl-C from here on says what it knows: nothing started, or the job that was (its start's
     // answer is waited for, as only it says whether one was; a second Ctrl-C leaves at once).
@@ -578,9 +669,36 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     exitCode = jobExitCode(job);
   };
 
-  const jobs = program
-    .command('jobs')
-    .description('bulk jobs (vigil cancel and vigil redeliver with filter flags start them)');
+  const jobs = withCommon(
+    program
+      .command('jobs')
+      .description(
+        'list bulk jobs, newest first (vigil cancel and vigil redeliver with filter flags start them); a finished one is kept 7 days',
+      )
+      .option('--state <states>', 'only jobs in these states: running, done, failed (comma-separated)')
+      .addOption(new Option('--limit <n>', 'how many, at most 100').default('20', '20'))
+      .option('--cursor <cursor>', 'start at the page a "next page" line gave'),
+  ).action(async (options: CommonOptions & { state?: string; limit: string; cursor?: string }) => {
+    const out = start(options);
+    const limit = Number(options.limit);
+    if (!/^\d+$/.test(options.limit) || limit < 1 || limit > 100)
+      throw usageError(`--limit ${options.limit}: give a whole number from 1 to 100`);
+    const state = options.state?.split(',').map((s) => s.trim()) as BulkJob['state'][] | undefined;
+    const { api } = await connect(options);
+    const page = await api.jobs
+      .listPage({ limit, ...(state && { state }), ...(options.cursor !== undefined && { cursor: options.cursor }) })
+      .catch((error: unknown) => {
+        throw toCliError(error, { ...known, flags: JOB_LIST_FLAGS });
+      });
+    printJobs(out, page.items, context.now());
+    if (page.nextCursor) {
+      const again = ['vigil jobs', ...(options.state ? ['--state', options.state] : [])];
+      if (options.limit !== '20') again.push('--limit', options.limit);
+      if (options.profile) again.push('--profile', options.profile);
+      if (options.json) again.push('--json');
+      out.note(`next page: ${[...again, '--cursor', page.nextCursor].join(' ')}`);
+    }
+  });
   withCommon(
     jobs.command('show').description('where a bulk job stands').argument('<id>', 'the job id (job_...)'),
   ).action(async (id: string, options: CommonOptions) => {
