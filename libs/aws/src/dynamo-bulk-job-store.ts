@@ -16,9 +16,9 @@
 import type { DynamoDBDocumentClient, PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, paginateQuery, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BulkJob, BulkJobListPage, BulkJobState, BulkJobStore } from '@vigil/core';
-import { idleSince } from '@vigil/core';
+import { idleSince, randomTag } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
-import { appliedOrOwn, appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, newWriteId, WRITE_ID } from './own-write';
+import { appliedOrOwn, appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, WRITE_ID } from './own-write';
 import { INDEX } from './table-definition';
 
 /**
@@ -207,7 +207,7 @@ export class DynamoBulkJobStore implements BulkJobStore {
 
   /** Puts `put.Item` if its condition holds; true if it did (also when only its answer was lost). */
   private async conditionally(put: Omit<PutCommandInput, 'TableName' | 'Item'> & { Item: JobItem }): Promise<boolean> {
-    const writeId = newWriteId();
+    const writeId = randomTag();
     return appliedOrOwn(
       this.db,
       this.table,

@@ -77,6 +77,7 @@ import {
   MESSAGE_ORIGIN_KINDS,
   MESSAGE_STATUSES,
   MessageAlreadyExistsError,
+  randomTag,
   sendWindowMs,
   statusesToRead,
   WAITING_STATUSES,
@@ -84,14 +85,7 @@ import {
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { mergeAsync } from './merge-async';
 import { COMPRESSED_BODY, StoredBodies } from './stored-body';
-import {
-  appliedOrOwn,
-  appliedUnlessRefused,
-  ITEM_ON_CONDITION_FAILURE,
-  newWriteId,
-  ownWrite,
-  WRITE_ID,
-} from './own-write';
+import { appliedOrOwn, appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, ownWrite, WRITE_ID } from './own-write';
 import { settleAll } from './settle-all';
 import type { TableLayout } from './tenant-partitions';
 import { shardOf, TenantPartitions, UNSHARDED } from './tenant-partitions';
@@ -281,7 +275,7 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   async insert(message: Message): Promise<void> {
-    const writeId = newWriteId();
+    const writeId = randomTag();
     try {
       await this.db.send(
         new PutCommand({
@@ -298,7 +292,7 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   async save(message: Message, expectedVersion: number): Promise<boolean> {
-    const writeId = newWriteId();
+    const writeId = randomTag();
     const item = { ...(await this.toItem(message)), writeId };
     const bytes = dynamoItemBytes(item);
     if (bytes > DYNAMO_ITEM_LIMIT_BYTES) throw new ItemTooLargeError(bytes);
@@ -468,7 +462,7 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   async take(ticket: DeliveryTicket, now: number, leaseFrom: number): Promise<Message | undefined> {
-    const writeId = newWriteId();
+    const writeId = randomTag();
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
@@ -536,7 +530,7 @@ export class DynamoMessageStore implements MessageStore {
   async endWaitForTurn(message: Pick<Message, 'tenantId' | 'id' | 'version'>): Promise<boolean> {
     // It moves the version on, so the SDK's retry of a write that landed would find its condition
     // failed: the write's id tells that apart from a cancel.
-    const writeId = newWriteId();
+    const writeId = randomTag();
     return this.appliedOrOwn(
       message,
       writeId,
@@ -567,7 +561,7 @@ export class DynamoMessageStore implements MessageStore {
     const withLog = failure.attempts !== undefined;
     const expiry = expiryAttributes(failure.expiresAt);
     const last = failure.attempts && lastAttemptOf(failure.attempts);
-    const writeId = newWriteId();
+    const writeId = randomTag();
     return this.appliedOrOwn(
       message,
       writeId,

@@ -1,11 +1,10 @@
 /**
  * Telling a write whose answer was lost from a lost race. DynamoDB can apply a conditional write
  * and the answer never arrive (a reset, a 500 after the fact); the SDK sends it again, and the
- * repeat fails the condition its first send made false. A store that writes a fresh `writeId` with
- * each conditional write asks `ownWrite` after a ConditionalCheckFailedException: the item as it
- * stands carries that id only if the write that "failed" was its own, done.
+ * repeat fails the condition its first send made false. A store that writes a fresh `writeId` (core's
+ * `randomTag`) with each conditional write asks `ownWrite` after a ConditionalCheckFailedException:
+ * the item as it stands carries that id only if the write that "failed" was its own, done.
  */
-import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -13,9 +12,6 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 /** The attribute a conditional write stores its id in (a store strips it on reads). */
 export const WRITE_ID = 'writeId';
-
-/** A fresh id for one conditional write. */
-export const newWriteId = (): string => randomBytes(9).toString('base64url');
 
 /** Asks DynamoDB for the item as it stands when a condition fails (dynalite ignores it: `ownWrite` reads it then). */
 export const ITEM_ON_CONDITION_FAILURE = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };

@@ -40,11 +40,19 @@ export const MESSAGE_ID_PATTERN = /^msg_[0-9A-HJKMNP-TV-Z]{26}$/;
 /** `msg_<ulid>`: sortable by creation time, so the newest-first listing is a plain range read. */
 export const newMessageId = (nowMs: number): string => `msg_${nextUlid(nowMs)}`;
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-/** A random id for one change a request makes to a message (`Message.changeId`): 12 characters, 60 bits. */
-export const newChangeId = (): string =>
-  Array.from({ length: 12 }, () => CROCKFORD[Math.floor(idRandom() * 32)]).join('');
+/**
+ * A random tag that marks one write as its writer's own: a request's change to a message
+ * (`Message.changeId`), a store's conditional write (`writeId`, own-write.ts). 12 base64url
+ * characters, 72 bits, from the id pool (a byte / 256 * 64 is its top six bits): stored in the
+ * item, so each character is a byte billed on every write of it.
+ */
+export const randomTag = (): string => {
+  let tag = '';
+  for (let i = 0; i < 12; i += 1) tag += BASE64URL[Math.floor(idRandom() * 64)];
+  return tag;
+};
 
 /** The instant (epoch ms) a message id was made at: its ULID's time. */
 export const messageIdTime = (id: string): number => decodeTime(id.slice('msg_'.length));

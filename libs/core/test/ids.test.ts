@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idRandom, MESSAGE_ID_PATTERN, messageIdTime, newMessageId } from '../src/ids';
+import { idRandom, MESSAGE_ID_PATTERN, messageIdTime, newMessageId, randomTag } from '../src/ids';
 
 describe('ids', () => {
   it('draws fractions that pick each of 256 byte values, across refills of the pool', () => {
@@ -31,5 +31,13 @@ describe('ids', () => {
 
     expect(messageIdTime(id)).toBe(earlier);
     expect(messageIdTime(newMessageId(earlier))).toBe(earlier);
+  });
+
+  it('makes random tags of 12 URL-safe characters (12 stored bytes), each of the 64 drawn, none twice', () => {
+    const tags = Array.from({ length: 2000 }, randomTag);
+
+    expect(new Set(tags).size).toBe(2000);
+    for (const tag of tags) expect(tag).toMatch(/^[A-Za-z0-9_-]{12}$/);
+    expect(new Set(tags.join('')).size).toBe(64);
   });
 });

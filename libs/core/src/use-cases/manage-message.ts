@@ -19,7 +19,7 @@ import type { MessageStore } from '../ports';
 import type { MessagePatch } from '../schemas';
 import { TIMEZONE_ALONE } from '../schemas';
 import { targetErrors } from '../targets';
-import { newChangeId, newMessageId } from '../ids';
+import { newMessageId, randomTag } from '../ids';
 import { requestFingerprint } from '../request-fingerprint';
 import { retentionMs, withRetention } from '../retention';
 import { countAgainstQuota, NO_RESERVATION, roundOf, scheduledUsage, withReleaseOnFailure } from '../usage';
@@ -98,7 +98,7 @@ const changeMessage = async (
   messageId: string,
   change: (current: Message, now: number) => { next: Message; dispatch: boolean } | 'unchanged',
 ): Promise<CommandOutcome> => {
-  const changeId = newChangeId();
+  const changeId = randomTag();
   let written: { next: Message; dispatch: boolean } | undefined;
   const landed = async (found: Message): Promise<CommandOutcome> => {
     const { next, dispatch } = written as { next: Message; dispatch: boolean };
