@@ -2,7 +2,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { provisionTenant } from '@vigil/core';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { localServiceClientOptions } from '@vigil/aws';
+import { provisionTenant, usageDate } from '@vigil/core';
 import type { LocalStack } from '@vigil/local/stack';
 import { startStack } from '@vigil/local/stack';
 import { assertResponseMatchesContract } from './openapi';
@@ -80,6 +83,30 @@ export const waitForStatus = (api: ReturnType<typeof apiClient>, id: string, sta
     (json) => json.status === status,
     timeoutMs,
   );
+
+/**
+ * Makes this month's usage counters show `scheduled` messages already scheduled by a tenant: an
+ * earlier-format counter item of today (`U#<date>#99`, which the quota guard sums with the rest),
+ * written straight to the stack's table. The guard reads the counters at most every 5 s.
+ */
+export const seedMonthlyScheduled = async (stack: LocalStack, tenantId: string, scheduled: number): Promise<void> => {
+  const { region, table, endpoints } = stack.runtime.config;
+  const client = new DynamoDBClient(localServiceClientOptions(region, endpoints.dynamodb as string));
+  const date = usageDate(Date.now());
+  try {
+    await DynamoDBDocumentClient.from(client).send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: `T#${tenantId}`, sk: `U#${date}#99` },
+        UpdateExpression: 'SET scheduled = :n, #date = :date',
+        ExpressionAttributeNames: { '#date': 'date' },
+        ExpressionAttributeValues: { ':n': scheduled, ':date': date },
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+};
 
 /** A new tenant on `plan` in the stack, with its first API key (for tests of a plan's limits). */
 export const newTenantKey = async (stack: LocalStack, plan: 'free' | 'pro', name = `tenant-${plan}`): Promise<string> =>

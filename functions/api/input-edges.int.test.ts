@@ -13,7 +13,6 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore } from '@vigil/aws';
 import { documentClient } from '@vigil/aws/dynamo-document-client';
 import type { Message, MessageStore } from '@vigil/core';
@@ -36,7 +35,13 @@ import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, startTestStack, waitFor, waitForStatus } from '../../test-support/local-stack';
+import {
+  apiClient,
+  seedMonthlyScheduled,
+  startTestStack,
+  waitFor,
+  waitForStatus,
+} from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
 import { incompressibleText } from '../../test-support/messages';
 
@@ -848,17 +853,8 @@ describe('redeliver counts like a create', () => {
 
   it('answers 429 quota-exceeded to a redeliver from a tenant at its quota, and leaves the message delivered', async () => {
     const { tenantId, api } = await newTenant('free');
-    const date = usageDate(Date.now());
     // This month's counters already show the plan's allowance less one: the create takes the last.
-    await db.send(
-      new UpdateCommand({
-        TableName: stack.runtime.config.table,
-        Key: { pk: `T#${tenantId}`, sk: `U#${date}#99` },
-        UpdateExpression: 'SET scheduled = :n, #date = :date',
-        ExpressionAttributeNames: { '#date': 'date' },
-        ExpressionAttributeValues: { ':n': PLANS.free.monthlyMessages - 1, ':date': date },
-      }),
-    );
+    await seedMonthlyScheduled(stack, tenantId, PLANS.free.monthlyMessages - 1);
     const created = await api.post('/v1/messages', { url: `${receiver.url}/redeliver-quota`, delay: 0 });
     expect(created.status).toBe(201);
     await waitForStatus(api, created.json.id, 'delivered');

@@ -4,13 +4,13 @@
  * real receiver. Every response is checked against openapi.yaml.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { MAX_BULK_IDS, MAX_RUNNING_JOBS, newJobId, PLANS, provisionTenant, usageDate } from '@vigil/core';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { MAX_BULK_IDS, MAX_RUNNING_JOBS, newJobId, PLANS, provisionTenant } from '@vigil/core';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, startTestStack, waitFor } from '../../test-support/local-stack';
+import { apiClient, seedMonthlyScheduled, startTestStack, waitFor } from '../../test-support/local-stack';
 
 let stack: LocalStack;
 let receiver: Receiver;
@@ -178,17 +178,8 @@ describe('a bulk redeliver of the messages failed since an instant', () => {
       90_000,
     );
     await stack.foldUsage();
-    // This month's counters show the plan's allowance less 4 (an earlier-format counter item).
-    const date = usageDate(Date.now());
-    await db.send(
-      new UpdateCommand({
-        TableName: stack.runtime.config.table,
-        Key: { pk: `T#${tenantId}`, sk: `U#${date}#99` },
-        UpdateExpression: 'SET scheduled = :n, #date = :date',
-        ExpressionAttributeNames: { '#date': 'date' },
-        ExpressionAttributeValues: { ':n': PLANS.free.monthlyMessages - 10 - 4, ':date': date },
-      }),
-    );
+    // This month's counters show the plan's allowance less 4.
+    await seedMonthlyScheduled(stack, tenantId, PLANS.free.monthlyMessages - 10 - 4);
     // The quota guard reads the counters at most every 5 s.
     await new Promise((r) => setTimeout(r, 5_200));
     const started = await api.post('/v1/messages/redeliver', { filter: { status: ['failed'] } });

@@ -7,7 +7,6 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
@@ -25,12 +24,10 @@ import {
   usageDate,
   usageEvent,
 } from '@vigil/core';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SqsUsageMeter } from '@vigil/aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as foldUsage } from './fold-usage';
-import { apiClient, startTestStack } from '../../test-support/local-stack';
+import { apiClient, seedMonthlyScheduled, startTestStack } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
 
 let stack: LocalStack;
@@ -152,23 +149,7 @@ describe('metering', () => {
   it('refuses new messages beyond the monthly quota with 429 quota-exceeded, batches counted per message', async () => {
     const { tenantId, api } = await newTenant('free');
     // This month's counters already show the plan's allowance less two.
-    const db = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        region: 'us-east-1',
-        endpoint: stack.runtime.config.endpoints.dynamodb,
-        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-      }),
-    );
-    const date = usageDate(Date.now());
-    await db.send(
-      new UpdateCommand({
-        TableName: stack.runtime.config.table,
-        Key: { pk: `T#${tenantId}`, sk: `U#${date}#99` },
-        UpdateExpression: 'SET scheduled = :n, #date = :date',
-        ExpressionAttributeNames: { '#date': 'date' },
-        ExpressionAttributeValues: { ':n': PLANS.free.monthlyMessages - 2, ':date': date },
-      }),
-    );
+    await seedMonthlyScheduled(stack, tenantId, PLANS.free.monthlyMessages - 2);
     const message = { url: `${receiver.url}/quota`, delay: 600 };
     const batch = await api.post('/v1/messages/batch', { messages: [message, message, message] });
     expect(batch.status).toBe(429);
