@@ -5,19 +5,12 @@
  * new or changed gateway response and the stage would keep API Gateway's default error bodies
  * until the next deploy.
  */
-import { GATEWAY_PROBLEMS } from './api';
-
-interface CompiledResource {
-  Type: string;
-  DependsOn?: string | string[];
-}
+import type { CompiledResource } from './api';
+import { deploymentsWaitFor, GATEWAY_PROBLEMS } from './api';
 
 interface Serverless {
   service: { provider: { compiledCloudFormationTemplate: { Resources: Record<string, CompiledResource> } } };
 }
-
-const asArray = (value: string | string[] | undefined): string[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 class ApiDeploymentOrder {
   readonly hooks: Record<string, () => void>;
@@ -26,11 +19,8 @@ class ApiDeploymentOrder {
     this.hooks = {
       'after:package:compileEvents': () => {
         const { Resources } = serverless.service.provider.compiledCloudFormationTemplate;
-        for (const resource of Object.values(Resources)) {
-          if (resource.Type !== 'AWS::ApiGateway::Deployment') continue;
-          const gatewayResponses = GATEWAY_PROBLEMS.map((p) => p.logicalId);
-          resource.DependsOn = [...new Set([...asArray(resource.DependsOn), ...gatewayResponses])];
-        }
+        const gatewayResponses = GATEWAY_PROBLEMS.map((p) => p.logicalId);
+        deploymentsWaitFor(Resources, gatewayResponses);
       },
     };
   }

@@ -177,11 +177,29 @@ export const gatewayResponseResources = (): Resources =>
     ]),
   );
 
-/** The part of a compiled template methodNotAllowedMethods reads. */
-interface CompiledResource {
+/** The part of a resource of serverless's compiled template the local plugins read and change. */
+export interface CompiledResource {
   Type: string;
   Properties?: Record<string, unknown>;
+  DependsOn?: string | string[];
 }
+
+/**
+ * Makes every API deployment of the compiled template (`ApiGatewayDeployment<instance id>`, made
+ * anew by serverless on each deploy) wait for `logicalIds`: a deployment snapshots the API as it is
+ * when it is created, so one made alongside a resource it should serve would leave it out of the
+ * stage until the next deploy.
+ */
+export const deploymentsWaitFor = (
+  resources: Record<string, CompiledResource>,
+  logicalIds: readonly string[],
+): void => {
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::ApiGateway::Deployment') continue;
+    const waits = resource.DependsOn === undefined ? [] : [resource.DependsOn].flat();
+    resource.DependsOn = [...new Set([...waits, ...logicalIds])];
+  }
+};
 
 const refOf = (value: unknown): string | undefined =>
   value !== null && typeof value === 'object' && typeof (value as { Ref?: unknown }).Ref === 'string'

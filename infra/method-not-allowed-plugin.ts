@@ -5,20 +5,12 @@
  * deployment snapshots the API as it is when it is created). Runs before console-origin-plugin,
  * which resolves the console origin these answers name.
  */
-import { methodNotAllowedMethods } from './api';
-
-interface CompiledResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-  DependsOn?: string | string[];
-}
+import type { CompiledResource } from './api';
+import { deploymentsWaitFor, methodNotAllowedMethods } from './api';
 
 interface Serverless {
   service: { provider: { compiledCloudFormationTemplate: { Resources: Record<string, CompiledResource> } } };
 }
-
-const asArray = (value: string | string[] | undefined): string[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 class MethodNotAllowed {
   readonly hooks: Record<string, () => void>;
@@ -29,10 +21,7 @@ class MethodNotAllowed {
         const { Resources } = serverless.service.provider.compiledCloudFormationTemplate;
         const methods = methodNotAllowedMethods(Resources);
         Object.assign(Resources, methods);
-        for (const resource of Object.values(Resources)) {
-          if (resource.Type !== 'AWS::ApiGateway::Deployment') continue;
-          resource.DependsOn = [...new Set([...asArray(resource.DependsOn), ...Object.keys(methods)])];
-        }
+        deploymentsWaitFor(Resources, Object.keys(methods));
       },
     };
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { methodNotAllowedMethods } from './api';
+import type { CompiledResource } from './api';
+import { deploymentsWaitFor, GATEWAY_PROBLEMS, methodNotAllowedMethods } from './api';
 import { CONSOLE_ORIGIN_TOKEN } from './console-origin';
 
 /** The part of a compiled template serverless makes for /v1/messages, /batch and /{messageId}. */
@@ -81,5 +82,49 @@ describe("API Gateway's answer to a method a route's path does not take", () => 
       (m.MethodResponses as Array<{ ResponseParameters: Record<string, true> }>)[0]!.ResponseParameters,
     );
     expect(declared.sort()).toEqual(Object.keys(response!.ResponseParameters).sort());
+  });
+});
+
+type PluginClass = new (serverless: unknown) => { hooks: Record<string, () => void> };
+const pluginClass = async (module: Promise<unknown>) => ((await module) as { default: PluginClass }).default;
+
+describe('the API deployment, after the local plugins ran', () => {
+  it('waits for the 405 methods and the gateway responses, keeping what it waited for once', async () => {
+    // Each plugin is a CommonJS class (`module.exports`), as serverless loads it: its import's default.
+    const MethodNotAllowed = await pluginClass(import('./method-not-allowed-plugin'));
+    const ApiDeploymentOrder = await pluginClass(import('./api-deployment-order'));
+    const Resources: Record<string, CompiledResource> = {
+      ...compiled(),
+      ApiGatewayDeployment123: { Type: 'AWS::ApiGateway::Deployment', DependsOn: 'ApiGatewayMethodV1MessagesPost' },
+    };
+    const serverless = { service: { provider: { compiledCloudFormationTemplate: { Resources } } } };
+
+    for (const Plugin of [MethodNotAllowed, ApiDeploymentOrder])
+      new Plugin(serverless).hooks['after:package:compileEvents']!();
+
+    const waits = Resources.ApiGatewayDeployment123!.DependsOn as string[];
+    expect(waits).toEqual([
+      'ApiGatewayMethodV1MessagesPost',
+      'ApiGatewayMethodV1MessagesAny',
+      'ApiGatewayMethodV1MessagesBatchAny',
+      'ApiGatewayMethodV1MessagesMessageidVarAny',
+      ...GATEWAY_PROBLEMS.map((p) => p.logicalId),
+    ]);
+    expect(Resources.ApiGatewayMethodV1MessagesPost).not.toHaveProperty('DependsOn');
+  });
+
+  it('waits for an id once however often it is asked, and leaves every other resource as it was', () => {
+    const Resources: Record<string, CompiledResource> = {
+      ApiGatewayDeploymentA: { Type: 'AWS::ApiGateway::Deployment' },
+      ApiGatewayDeploymentB: { Type: 'AWS::ApiGateway::Deployment', DependsOn: ['X', 'Y'] },
+      Other: { Type: 'AWS::ApiGateway::Method', DependsOn: 'X' },
+    };
+
+    deploymentsWaitFor(Resources, ['Y', 'Z']);
+    deploymentsWaitFor(Resources, ['Z']);
+
+    expect(Resources.ApiGatewayDeploymentA!.DependsOn).toEqual(['Y', 'Z']);
+    expect(Resources.ApiGatewayDeploymentB!.DependsOn).toEqual(['X', 'Y', 'Z']);
+    expect(Resources.Other!.DependsOn).toBe('X');
   });
 });
