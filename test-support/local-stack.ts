@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { localServiceClientOptions } from '@vigil/aws';
-import { provisionTenant, usageDate } from '@vigil/core';
+import { addApiKey, ensureTenant, newApiKey, newTenantId, provisionTenant, usageDate } from '@vigil/core';
 import type { LocalStack } from '@vigil/local/stack';
 import { startStack } from '@vigil/local/stack';
 import { assertResponseMatchesContract } from './openapi';
@@ -111,6 +111,18 @@ export const seedMonthlyScheduled = async (stack: LocalStack, tenantId: string, 
 /** A new tenant on `plan` in the stack, with its first API key (for tests of a plan's limits). */
 export const newTenantKey = async (stack: LocalStack, plan: 'free' | 'pro', name = `tenant-${plan}`): Promise<string> =>
   (await provisionTenant(stack.tenantAdmin.tenancy, { name, plan })).apiKey;
+
+/**
+ * A new tenant on `plan`, written straight into the stack's tenancy (no usage-plan key, unlike
+ * newTenantKey's), with an API client on its first key.
+ */
+export const newTenantApi = async (stack: LocalStack, plan: 'free' | 'pro') => {
+  const tenantId = newTenantId(Date.now());
+  const key = newApiKey();
+  await ensureTenant(stack.runtime.tenancy, { id: tenantId, name: tenantId, plan });
+  await addApiKey(stack.runtime.tenancy, tenantId, key, 'test');
+  return { tenantId, apiKey: key, api: apiClient(stack.url, key) };
+};
 
 /** Reads until `done` says the value is there (every 100 ms), or throws after `timeoutMs` showing the last one. */
 export const waitFor = async <T>(

@@ -17,13 +17,9 @@ import { DynamoMessageStore } from '@vigil/aws';
 import { documentClient } from '@vigil/aws/dynamo-document-client';
 import type { Message, MessageStore } from '@vigil/core';
 import {
-  addApiKey,
   enqueueTickets,
-  ensureTenant,
   MAX_HEADER_BYTES,
   MAX_MESSAGE_BYTES,
-  newApiKey,
-  newTenantId,
   PLANS,
   redeliverMessageIdempotently,
   ticketFor,
@@ -35,8 +31,9 @@ import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { apiClient } from '../../test-support/local-stack';
 import {
-  apiClient,
+  newTenantApi,
   seedMonthlyScheduled,
   startTestStack,
   waitFor,
@@ -66,13 +63,7 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
-const newTenant = async (plan: 'free' | 'pro' = 'pro') => {
-  const tenantId = newTenantId(Date.now());
-  const key = newApiKey();
-  await ensureTenant(stack.runtime.tenancy, { id: tenantId, name: tenantId, plan });
-  await addApiKey(stack.runtime.tenancy, tenantId, key, 'test');
-  return { tenantId, apiKey: key, api: apiClient(stack.url, key) };
-};
+const newTenant = (plan: 'free' | 'pro' = 'pro') => newTenantApi(stack, plan);
 
 type Api = ReturnType<typeof apiClient>;
 const listed = async (api: Api) => (await api.get('/v1/messages?limit=100')).json.items as Array<{ id: string }>;

@@ -10,23 +10,14 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { base } from '@vigil/aws/wiring/base';
 import type { Message } from '@vigil/core';
-import {
-  addApiKey,
-  enqueueTickets,
-  ensureTenant,
-  newApiKey,
-  newTenantId,
-  PLANS,
-  ticketFor,
-  usageDate,
-} from '@vigil/core';
+import { enqueueTickets, PLANS, ticketFor, usageDate } from '@vigil/core';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LostAnswerOptions } from '../../test-support/dynamo-backends';
 import { withLostAnswer } from '../../test-support/dynamo-backends';
-import { apiClient, startTestStack, waitFor } from '../../test-support/local-stack';
+import { apiClient, newTenantApi, startTestStack, waitFor } from '../../test-support/local-stack';
 
 let stack: LocalStack;
 let receiver: Receiver;
@@ -44,13 +35,7 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
-const newTenant = async (plan: 'free' | 'pro' = 'free') => {
-  const tenantId = newTenantId(Date.now());
-  const key = newApiKey();
-  await ensureTenant(stack.runtime.tenancy, { id: tenantId, name: tenantId, plan });
-  await addApiKey(stack.runtime.tenancy, tenantId, key, 'test');
-  return { tenantId, api: apiClient(stack.url, key) };
-};
+const newTenant = (plan: 'free' | 'pro' = 'free') => newTenantApi(stack, plan);
 
 type Api = ReturnType<typeof apiClient>;
 const store = () => stack.runtime.scheduling.store;

@@ -13,21 +13,12 @@ import type { LocalStack } from '@vigil/local/stack';
 import { journalPaths } from '@vigil/local/usage-journal';
 import { startSqsPoller } from '@vigil/local/sqs-poller';
 import type { Context } from 'aws-lambda';
-import {
-  addApiKey,
-  attemptUsage,
-  ensureTenant,
-  newApiKey,
-  newTenantId,
-  PLANS,
-  scheduledUsage,
-  usageDate,
-  usageEvent,
-} from '@vigil/core';
+import { attemptUsage, PLANS, scheduledUsage, usageDate, usageEvent } from '@vigil/core';
 import { SqsUsageMeter } from '@vigil/aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as foldUsage } from './fold-usage';
-import { apiClient, seedMonthlyScheduled, startTestStack } from '../../test-support/local-stack';
+import type { apiClient } from '../../test-support/local-stack';
+import { newTenantApi, seedMonthlyScheduled, startTestStack } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
 
 let stack: LocalStack;
@@ -45,13 +36,7 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
-const newTenant = async (plan: 'free' | 'pro') => {
-  const tenantId = newTenantId(Date.now());
-  const key = newApiKey();
-  await ensureTenant(stack.runtime.tenancy, { id: tenantId, name: tenantId, plan });
-  await addApiKey(stack.runtime.tenancy, tenantId, key, 'test');
-  return { tenantId, api: apiClient(stack.url, key) };
-};
+const newTenant = (plan: 'free' | 'pro') => newTenantApi(stack, plan);
 
 const waitForUsage = async (api: ReturnType<typeof apiClient>, done: (today: Record<string, number>) => boolean) => {
   const until = Date.now() + 15_000;
