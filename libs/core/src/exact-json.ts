@@ -66,9 +66,30 @@ const readLossless = (text: string, lossy: () => unknown): unknown => {
 };
 
 /** A tag no string of the sender's can start with (see readMarked). */
-const randomTag = (): string => {
+const markerTag = (): string => {
   const words = globalThis.crypto.getRandomValues(new Uint32Array(2));
   return `${words[0]!.toString(36)}${words[1]!.toString(36)}:`;
+};
+
+/**
+ * JSON.parse of `text` with each span of it (`offsets`: its start and end, span after span) written
+ * as `marker(n)` (a JSON string, n the span's place). A text JSON.parse refuses is refused with
+ * JSON.parse's own message about the text as sent, never about the markers.
+ */
+const parseMarkedSpans = (text: string, offsets: readonly number[], marker: (n: number) => string): unknown => {
+  const parts: string[] = [];
+  let from = 0;
+  for (let k = 0; k < offsets.length; k += 2) {
+    parts.push(text.slice(from, offsets[k]), marker(k / 2));
+    from = offsets[k + 1]!;
+  }
+  parts.push(text.slice(from));
+  try {
+    return JSON.parse(parts.join(''));
+  } catch (error) {
+    JSON.parse(text); // throws the error about the text as sent
+    throw error;
+  }
 };
 
 /**
@@ -81,21 +102,8 @@ const randomTag = (): string => {
  */
 const readMarked = (text: string, scan: JsonScan): { value: unknown; restore: (part: unknown) => unknown } => {
   const offsets = scan.inexactOffsets;
-  const tag = scan.nulLeadingString ? randomTag() : '';
-  const parts: string[] = [];
-  let from = 0;
-  for (let k = 0; k < offsets.length; k += 2) {
-    parts.push(text.slice(from, offsets[k]), `"\\u0000${tag}${k / 2}"`);
-    from = offsets[k + 1]!;
-  }
-  parts.push(text.slice(from));
-  let value: unknown;
-  try {
-    value = JSON.parse(parts.join(''));
-  } catch (error) {
-    JSON.parse(text); // throws the error about the text as sent
-    throw error;
-  }
+  const tag = scan.nulLeadingString ? markerTag() : '';
+  const value = parseMarkedSpans(text, offsets, (n) => `"\\u0000${tag}${n}"`);
   const prefix = `\u0000${tag}`;
   const exact = (marker: string): ExactNumber => {
     const k = 2 * Number(marker.slice(prefix.length));
@@ -176,21 +184,9 @@ export const parseRequestJson = (text: string): unknown => {
     JSON.parse(text); // throws the error about the text as sent
     return rewrittenBody(text.slice(start, end));
   });
-  const prefix = `\u0000${scan.nulLeadingString ? randomTag() : ''}b`;
-  const parts: string[] = [];
-  let from = 0;
-  kept.forEach(({ start, end }, k) => {
-    parts.push(text.slice(from, start), JSON.stringify(`${prefix}${k}`));
-    from = end;
-  });
-  parts.push(text.slice(from));
-  let value: unknown;
-  try {
-    value = JSON.parse(parts.join(''));
-  } catch (error) {
-    JSON.parse(text);
-    throw error;
-  }
+  const prefix = `\u0000${scan.nulLeadingString ? markerTag() : ''}b`;
+  const offsets = kept.flatMap(({ start, end }) => [start, end]);
+  const value = parseMarkedSpans(text, offsets, (n) => JSON.stringify(`${prefix}${n}`));
   const restore = (owner: unknown) => {
     if (!isRecord(owner) || !Object.hasOwn(owner, 'body')) return;
     const body = owner.body;

@@ -170,6 +170,27 @@ describe('reading JSON exactly, the fast way', () => {
       expect(() => parseRequestJson(text), text).toThrow(SyntaxError);
     }
   });
+
+  it("refuses a text faulty outside its marked parts (bodies, inexact numbers) with JSON.parse's message about it as sent", () => {
+    const messageOf = (parse: () => unknown) => {
+      try {
+        parse();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'no error';
+    };
+    for (const text of ['{"body":{"a":1.000},"x":}', '{"messages":[{"body":[1.0]},{"body":"\\u0000b0"}],}'])
+      expect(
+        messageOf(() => parseRequestJson(text)),
+        text,
+      ).toBe(messageOf(() => JSON.parse(text)));
+    for (const text of ['{"n":1.50,"m":}', '[1.0, 2.000 3]', '["\\u0000x", 1.0,]'])
+      expect(
+        messageOf(() => parseExactJson(text)),
+        text,
+      ).toBe(messageOf(() => JSON.parse(text)));
+  });
 });
 
 describe('a request past what any valid request holds', () => {
