@@ -8,12 +8,12 @@
  * `[{ arrivedAt, attempt, dueAt, path, webhookId }]`. Asked `'loop'`, it answers with its own
  * loop's longest delay since the last ask (ms).
  */
-import { readlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import process from 'node:process';
 import { setImmediate } from 'node:timers';
 import { parentPort } from 'node:worker_threads';
+import { currentThreadId } from '../libs/local/src/thread-id.mjs';
 
 // On a worker thread its host is the thread's parent port; in a process of its own (forked with
 // IPC, as the soak runs it), the process's channel.
@@ -57,11 +57,4 @@ host.on('message', (message) => {
   }
 });
 // With its id in the operating system (Linux), so that a stack in the same process leaves its priority alone.
-const threadId = () => {
-  try {
-    return Number(readlinkSync('/proc/thread-self').split('/').at(-1));
-  } catch {
-    return undefined;
-  }
-};
-server.listen(0, '127.0.0.1', () => host.postMessage({ port: server.address().port, tid: threadId() }));
+server.listen(0, '127.0.0.1', () => host.postMessage({ port: server.address().port, tid: currentThreadId() }));

@@ -1,13 +1,13 @@
 // Runs dynalite (the DynamoDB API on LevelDB) in a worker thread, so the local stack's store
 // gets a core of its own instead of sharing the event loop with the API and the delivery worker.
 // Plain JavaScript: a worker thread loads it as it is, under tsx, vitest or plain node.
-import { readlinkSync } from 'node:fs';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import process from 'node:process';
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import { applyDynalitePatches } from './dynalite-patches.mjs';
+import { currentThreadId } from './thread-id.mjs';
 
 // Before the first store is made: dynalite 4.0.0 never closes its LevelDB iterators otherwise.
 applyDynalitePatches();
@@ -32,7 +32,7 @@ server.requestTimeout = 0;
 // (connection-deadlines.ts), which this thread, plain JavaScript, cannot load.
 server.keepAliveTimeout = 0;
 server.once('error', (error) => parentPort.postMessage({ error: String(error) }));
-server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port, tid: threadId() }));
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port, tid: currentThreadId() }));
 parentPort.on('message', (message) => {
   if (message === 'close') server.close(() => parentPort.postMessage({ closed: true }));
   // This thread's own V8 heap (process.memoryUsage() in a worker reports its isolate's heap),
@@ -42,15 +42,6 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ memory: process.memoryUsage(), spaces: getHeapSpaceStatistics() });
   }
 });
-
-/** This thread's id in the operating system (Linux; undefined elsewhere): the soak tells this thread's CPU apart by it. */
-const threadId = () => {
-  try {
-    return Number(readlinkSync('/proc/thread-self').split('/').at(-1));
-  } catch {
-    return undefined;
-  }
-};
 
 let gc;
 /** A full garbage collection, made callable on first use (diagnostics only: never on a request's path). */

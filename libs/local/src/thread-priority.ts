@@ -8,23 +8,17 @@
  * stack raises every thread's but the one that started it to `nice` and checks again every
  * CHECK_EVERY_MS, since libuv and LevelDB start theirs when first needed.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
+import { currentThreadId } from './thread-id.mjs';
+
+export { currentThreadId };
 
 /** The nice value the stack's helper threads get by default (`VIGIL_HELPER_THREAD_NICE`). */
 export const HELPER_THREAD_NICE = 10;
 
 /** How often threads started since are found and lowered. */
 const CHECK_EVERY_MS = 10_000;
-
-/** The calling thread's id in the operating system, or undefined where there is no /proc (not Linux). */
-export const currentThreadId = (): number | undefined => {
-  try {
-    return Number(readlinkSync('/proc/thread-self').split('/').at(-1));
-  } catch {
-    return undefined;
-  }
-};
 
 const threadsOfThisProcess = (): number[] => {
   try {
