@@ -10,6 +10,8 @@ import { webBuildState } from './web-build';
 if (webBuildState().nextBuildFresh) {
   console.log('Console: app/.next is newer than its sources, not built again.');
 } else {
+  const started = performance.now();
   const build = spawnSync('npm', ['run', 'build', '-w', 'app'], { stdio: 'inherit' });
+  if (build.status === 0) console.log(`Console: built in ${Math.round((performance.now() - started) / 1_000)} s.`);
   process.exit(build.status ?? 1);
 }
