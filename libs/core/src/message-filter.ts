@@ -154,9 +154,29 @@ export const toMessageFilterOut = (filter: MessageFilter): MessageFilterOut => {
 
 const CURSOR_KEY = { next: 'n', previous: 'p' } as const;
 
+/** A listing's cursor as the API hands it out (messages', jobs'): its fields, opaque and URL-safe. */
+export const encodeCursorFields = (fields: Record<string, string>): string =>
+  Buffer.from(JSON.stringify(fields)).toString('base64url');
+
+/** The 422 for a cursor no listing handed out. */
+export const invalidCursor = (): ValidationError =>
+  ValidationError.single('query.cursor', 'is not a cursor returned by this listing');
+
+/** A cursor's fields, as `encodeCursorFields` wrote them; a text that is not one is `invalidCursor`. */
+export const cursorFields = (cursor: string): Record<string, unknown> => {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidCursor();
+  }
+  if (typeof value !== 'object' || value === null) throw invalidCursor();
+  return value as Record<string, unknown>;
+};
+
 /** A cursor as the API hands it out: opaque, URL-safe. */
 export const encodeListCursor = (cursor: ListCursor): string =>
-  Buffer.from(JSON.stringify({ [CURSOR_KEY[cursor.direction]]: cursor.id })).toString('base64url');
+  encodeCursorFields({ [CURSOR_KEY[cursor.direction]]: cursor.id });
 
 /**
  * The position a cursor names. A cursor is a place in the id order, not a saved query: it holds no
@@ -164,23 +184,15 @@ export const encodeListCursor = (cursor: ListCursor): string =>
  * changes. Cursors issued before paging went both ways (`{pk, sk, statusPk?}`) still lead on.
  */
 export const decodeListCursor = (cursor: string): ListCursor => {
-  const invalid = () => ValidationError.single('query.cursor', 'is not a cursor returned by this listing');
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (typeof value !== 'object' || value === null) throw invalid();
-  const v = value as Record<string, unknown>;
+  const v = cursorFields(cursor);
   const keys = Object.keys(v);
   const id = (given: unknown) => {
-    if (typeof given !== 'string' || !MESSAGE_ID_PATTERN.test(given)) throw invalid();
+    if (typeof given !== 'string' || !MESSAGE_ID_PATTERN.test(given)) throw invalidCursor();
     return given;
   };
   if (keys.length === 1 && keys[0] === CURSOR_KEY.next) return { direction: 'next', id: id(v.n) };
   if (keys.length === 1 && keys[0] === CURSOR_KEY.previous) return { direction: 'previous', id: id(v.p) };
   const legacy = keys.every((k) => ['pk', 'sk', 'statusPk'].includes(k)) && typeof v.sk === 'string';
   if (legacy && (v.sk as string).startsWith('M#')) return { direction: 'next', id: id((v.sk as string).slice(2)) };
-  throw invalid();
+  throw invalidCursor();
 };

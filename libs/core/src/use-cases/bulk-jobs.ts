@@ -42,6 +42,7 @@ import type { BulkJobQueue, BulkJobStore } from '../ports';
 import { requestFingerprint } from '../request-fingerprint';
 import type { BulkJobIn, BulkJobListQuery } from '../schemas';
 import { QuotaExceededError } from '../usage';
+import { cursorFields, encodeCursorFields, invalidCursor } from '../message-filter';
 import type { SchedulingDeps } from './deps';
 import { runIdempotently } from './idempotent-request';
 import { cancelMessageOutcome, redeliverMessage, sendDueAgain } from './manage-message';
@@ -93,18 +94,11 @@ export interface BulkJobList {
 }
 
 /** A job-list cursor as the API hands it out: opaque, URL-safe; it names the job the next page starts after. */
-const encodeJobCursor = (jobId: string): string => Buffer.from(JSON.stringify({ j: jobId })).toString('base64url');
+const encodeJobCursor = (jobId: string): string => encodeCursorFields({ j: jobId });
 
 const decodeJobCursor = (cursor: string): string => {
-  const invalid = () => ValidationError.single('query.cursor', 'is not a cursor returned by this listing');
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  if (Object.keys(v).length !== 1 || typeof v.j !== 'string' || !JOB_ID_PATTERN.test(v.j)) throw invalid();
+  const v = cursorFields(cursor);
+  if (Object.keys(v).length !== 1 || typeof v.j !== 'string' || !JOB_ID_PATTERN.test(v.j)) throw invalidCursor();
   return v.j;
 };
 
