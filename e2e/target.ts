@@ -39,7 +39,6 @@ export const remoteTarget = (): E2eTarget | undefined => {
 
 export { freePort };
 
-/** The local stack as a child process, exactly as `npm start` runs it. */
 /** A JSON request to a stack's API with a key: the answer's status and parsed body. */
 export const callApi = async (
   baseUrl: string,
@@ -56,6 +55,7 @@ export const callApi = async (
   return { status: response.status, json: await response.json() };
 };
 
+/** The local stack as a child process, exactly as `npm start` runs it. */
 export class StackProcess {
   private child?: ChildProcess;
   output = '';
