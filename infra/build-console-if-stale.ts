@@ -1,8 +1,8 @@
 /**
  * `npm test`'s first step: builds the console (`npm run build -w app`, which the browser tests
  * serve) unless `app/.next` is newer than every source it is built from (webBuildState, the same
- * check the deployment's build makes): a clone (as in `.ci/run`), or a change since the last build,
- * builds it here.
+ * check the deployment's build makes). `.ci/run` builds it beside lint and typecheck, so the tests
+ * then start at once; a clone, or a change since the last build, builds it here.
  */
 import { spawnSync } from 'node:child_process';
 import { webBuildState } from './web-build';
