@@ -79,7 +79,7 @@ const UNTIMED_INTEGRATION = [
 
 /**
  * Integration tests that run a whole stack and mostly wait on it (deliveries due seconds ahead,
- * retries, the metering window, stalls of 62 s and less), judging outcomes, not instants: never
+ * retries, the metering window, expiry), judging outcomes, not instants: never
  * early, counts, order. They hardly load the machine, so they run beside the untimed e2e tests,
  * three files at a time (four made every file of the group slower, the chaos and restart tests
  * about twice: the group took some 150 s more): run after the timed ones as a group of their own
@@ -95,12 +95,21 @@ const WAITING_INTEGRATION = [
   'bench/cost/cost-bench.int.test.ts',
   // Retention shortened to seconds: it waits for messages to expire and be reaped.
   'libs/local/src/retention.int.test.ts',
+  // npm start's own process, signalled while it starts: it waits for the stop, never judges when.
+  'libs/local/src/start-interrupted.int.test.ts',
+];
+
+/**
+ * Integration tests that spend most of their time with a process stopped (SIGSTOP): they need
+ * neither CPU nor a quiet machine, only the time. They run last in the timed run, which has ended
+ * its timed files by then and idles through the background run's last group: there they took 74
+ * and 15 s of that group's three workers (the services' 62 s stall at its end), here none.
+ */
+const STALLED_INTEGRATION = [
   // A stall of the services' process (SIGSTOP) past Node's 60 s head bound: it waits it out.
   'libs/local/src/stack-services.int.test.ts',
   // Stalls of the local gateway's process (SIGSTOP, 4 s) past its shortened bounds.
   'libs/local/src/gateway-stall.int.test.ts',
-  // npm start's own process, signalled while it starts: it waits for the stop, never judges when.
-  'libs/local/src/start-interrupted.int.test.ts',
 ];
 
 /**
@@ -131,9 +140,10 @@ const E2E_TIMEOUTS = {
 
 // npm test runs these projects as two vitest processes at once (test-support/test-runs.ts), each
 // group by group (sequence.groupOrder). The timed run: unit tests (isolated or not), then the timed
-// integration tests one file at a time, then the timed e2e test. The background run, at the lowest
-// priority: the untimed integration tests two at a time, then the waiting integration tests and the
-// untimed e2e tests three at a time. (Projects that share a group must share their maxWorkers.)
+// integration tests one file at a time, then the timed e2e test, then the stalled integration tests.
+// The background run, at the lowest priority: the untimed integration tests two at a time, then the
+// waiting integration tests and the untimed e2e tests three at a time. (Projects that share a group
+// must share their maxWorkers.)
 const config = defineConfig({
   resolve: { alias },
   test: {
@@ -177,7 +187,7 @@ const config = defineConfig({
         test: {
           name: 'integration-timed',
           include: ['**/*.int.test.ts'],
-          exclude: [...UNTIMED_INTEGRATION, ...WAITING_INTEGRATION, 'node_modules/**'],
+          exclude: [...UNTIMED_INTEGRATION, ...WAITING_INTEGRATION, ...STALLED_INTEGRATION, 'node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
           fileParallelism: false,
@@ -215,6 +225,17 @@ const config = defineConfig({
           ...E2E_TIMEOUTS,
           fileParallelism: false,
           sequence: { groupOrder: 5 },
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'integration-stalled',
+          include: STALLED_INTEGRATION,
+          exclude: ['node_modules/**'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          sequence: { groupOrder: 6 },
         },
       },
     ],
