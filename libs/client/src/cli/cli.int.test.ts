@@ -407,12 +407,17 @@ describe('vigil ls --summary of a message moved to another URL after its attempt
     const api = apiClient(stack.url, stack.apiKey);
     const oldUrl = 'http://127.0.0.1:1/moved-from';
     const newUrl = `${receiver.url}/moved-to`;
-    const moved = json(await vigil(['send', oldUrl, '--retries', '3', '--label', 'cli-moved', '--json']));
+    const moved = json(await vigil(['send', oldUrl, '--retries', '10', '--label', 'cli-moved', '--json']));
     await expect
       .poll(async () => (await api.get(`/v1/messages/${moved.id}`)).json.status, { timeout: 10_000 })
       .toBe('retrying');
-    const patched = await api.patch(`/v1/messages/${moved.id}`, { url: newUrl, delay: 3600 });
-    expect(patched.status, JSON.stringify(patched.json)).toBe(200);
+    // The test stack retries 400 ms on, doubling: a PATCH that meets the next attempt under way is
+    // refused (409, delivering), and is sent again until it meets the message retrying.
+    await expect
+      .poll(async () => (await api.patch(`/v1/messages/${moved.id}`, { url: newUrl, delay: 3600 })).status, {
+        timeout: 15_000,
+      })
+      .toBe(200);
     json(await vigil(['send', newUrl, '--label', 'cli-moved', '--json']));
     await receiver.waitFor(() => bodiesAt('/moved-to').length === 1, 10_000);
 
