@@ -91,8 +91,6 @@ const WAITING_INTEGRATION = [
   'functions/api/api.int.test.ts',
   'functions/engine/event-deliveries.int.test.ts',
   'functions/metering/metering.int.test.ts',
-  // The cost bench's short form: it counts calls and units while it waits for its scenarios.
-  'bench/cost/cost-bench.int.test.ts',
   // Retention shortened to seconds: it waits for messages to expire and be reaped.
   'libs/local/src/retention.int.test.ts',
   // npm start's own process, signalled while it starts: it waits for the stop, never judges when.
@@ -100,12 +98,15 @@ const WAITING_INTEGRATION = [
 ];
 
 /**
- * Integration tests that spend most of their time with a process stopped (SIGSTOP): they need
- * neither CPU nor a quiet machine, only the time. They run last in the timed run, which has ended
- * its timed files by then and idles through the background run's last group: there they took 74
- * and 15 s of that group's three workers (the services' 62 s stall at its end), here none.
+ * Integration tests that mostly wait and need next to no CPU: processes held stopped (SIGSTOP), or
+ * the cost bench's short form waiting for its scenarios (10 of its 46 s on a CPU). They need only
+ * time, so they run last in the timed run, which has ended its timed files by then and idles
+ * through the background run's last group: there they took 75, 43 and 15 s of that group's three
+ * workers (the services' 62 s stall at its end), here none.
  */
-const STALLED_INTEGRATION = [
+const IDLE_INTEGRATION = [
+  // The cost bench's short form: it counts calls and units while it waits for its scenarios.
+  'bench/cost/cost-bench.int.test.ts',
   // A stall of the services' process (SIGSTOP) past Node's 60 s head bound: it waits it out.
   'libs/local/src/stack-services.int.test.ts',
   // Stalls of the local gateway's process (SIGSTOP, 4 s) past its shortened bounds.
@@ -140,7 +141,7 @@ const E2E_TIMEOUTS = {
 
 // npm test runs these projects as two vitest processes at once (test-support/test-runs.ts), each
 // group by group (sequence.groupOrder). The timed run: unit tests (isolated or not), then the timed
-// integration tests one file at a time, then the timed e2e test, then the stalled integration tests.
+// integration tests one file at a time, then the timed e2e test, then the idle integration tests.
 // The background run, at the lowest priority: the untimed integration tests two at a time, then the
 // waiting integration tests and the untimed e2e tests three at a time. (Projects that share a group
 // must share their maxWorkers.)
@@ -187,7 +188,7 @@ const config = defineConfig({
         test: {
           name: 'integration-timed',
           include: ['**/*.int.test.ts'],
-          exclude: [...UNTIMED_INTEGRATION, ...WAITING_INTEGRATION, ...STALLED_INTEGRATION, 'node_modules/**'],
+          exclude: [...UNTIMED_INTEGRATION, ...WAITING_INTEGRATION, ...IDLE_INTEGRATION, 'node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
           fileParallelism: false,
@@ -230,8 +231,8 @@ const config = defineConfig({
       {
         resolve: { alias },
         test: {
-          name: 'integration-stalled',
-          include: STALLED_INTEGRATION,
+          name: 'integration-idle',
+          include: IDLE_INTEGRATION,
           exclude: ['node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 30_000,

@@ -3,8 +3,8 @@
  *
  * - The timed run, at normal priority: the unit tests, then the integration tests that time
  *   deliveries (one file at a time), then the README's walk-through ("delivered on time"), then
- *   the tests that mostly hold a process stopped (they need only time, which this run has spare at
- *   its end). The timed files mostly wait (one keeps about a fifth of the two cores busy), which is
+ *   the tests that mostly wait with next to no CPU (they need only time, which this run has spare
+ *   at its end). The timed files mostly wait (one keeps about a fifth of the two cores busy), which is
  *   why they once ran alone: the machine idled through them.
  * - The background run, at the lowest priority (`nice -n 19`, which its workers, stacks and browser
  *   inherit): the integration tests that measure nothing in time, then those that wait on a stack
@@ -14,7 +14,7 @@
  *
  * A project in neither run would never run under `npm test`: vitest.config.ts refuses to load then.
  */
-export const TIMED_RUN = ['unit', 'unit-isolated', 'integration-timed', 'e2e-timed', 'integration-stalled'] as const;
+export const TIMED_RUN = ['unit', 'unit-isolated', 'integration-timed', 'e2e-timed', 'integration-idle'] as const;
 export const BACKGROUND_RUN = ['integration', 'integration-waiting', 'e2e'] as const;
 
 /** The niceness the background run gets: the lowest priority, so it only takes what is idle. */
