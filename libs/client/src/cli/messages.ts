@@ -365,14 +365,17 @@ const countedMostFirst = (keys: string[]): Record<string, number> => {
   return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
 };
 
+/** Adds `item` to its group in `groups`, in place (a copy of the group at each item is quadratic: 10,000 in one). */
+const addToGroup = <T>(groups: Map<string, T[]>, key: string, item: T): void => {
+  const group = groups.get(key);
+  if (group) group.push(item);
+  else groups.set(key, [item]);
+};
+
 /** `messages` grouped by URL, the largest group first: which endpoints, in what state, failing how, since when. */
 export const summarize = (messages: Message[]): UrlSummary[] => {
   const byUrl = new Map<string, Message[]>();
-  for (const message of messages) {
-    const group = byUrl.get(message.url);
-    if (group) group.push(message);
-    else byUrl.set(message.url, [message]);
-  }
+  for (const message of messages) addToGroup(byUrl, message.url, message);
   return [...byUrl]
     .map(([url, group]) => {
       const here: Message[] = [];
@@ -380,7 +383,7 @@ export const summarize = (messages: Message[]): UrlSummary[] => {
       for (const message of group) {
         const where = message.lastAttempt && sentElsewhere(message.lastAttempt);
         if (where === undefined) here.push(message);
-        else elsewhere.set(where, [...(elsewhere.get(where) ?? []), message.lastAttempt!]);
+        else addToGroup(elsewhere, where, message.lastAttempt!);
       }
       const attempted = here.flatMap((m) => (m.lastAttempt ? [m.lastAttempt.startedAt] : [])).sort();
       const ended = (attempts: Attempt[]) => countedMostFirst(attempts.map((a) => attemptOutcome(a, formatDuration)));
