@@ -8,6 +8,7 @@ import { CliError, EXIT, usageError } from './exit-codes';
 import { filterFlags } from './filter';
 import { JOB_ID, MESSAGE_ID } from './ids';
 import { formatDuration } from './duration';
+import { RETRY_MAX_MESSAGES } from './retry';
 import type { Output } from './output';
 import { relativeText, table, timeText, truncate, visibleLength } from './output';
 import { sleep } from './sleep';
@@ -180,8 +181,8 @@ export const followJob = async (api: Api, output: Output, job: BulkJob, options:
 // Dry runs
 // ---------------------------------------------------------------------------------------------
 
-/** The most messages a dry run counts; past it, it says "10,000 or more" (as many as one vigil retry takes). */
-export const DRY_RUN_MAX = 10_000;
+/** The most messages a dry run counts; past it, it says "10,000 or more": as many as one vigil retry takes. */
+export const DRY_RUN_MAX = RETRY_MAX_MESSAGES;
 /**
  * The most listing pages a dry run reads: a filter few messages match is answered with pages of
  * few (the API reads at most 1,000 stored messages a page), so a count is not left to run for minutes.

@@ -603,7 +603,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     }
     output.note(
       name === 'retry'
-        ? `vigil retry ${flags} sends their next attempt now${run.more ? ` (the newest ${DRY_RUN_MAX} a run; the same command again takes the next ones)` : ''}.`
+        ? `vigil retry ${flags} sends their next attempt now${run.more ? ` (the newest ${RETRY_MAX_MESSAGES} a run; the same command again takes the next ones)` : ''}.`
         : `vigil ${name} ${flags} starts a bulk job over them; it takes each message when it reaches it, so one that changes status meanwhile may fall in or out.`,
     );
   };
