@@ -2,9 +2,10 @@
  * The HTTP delivery target on `node:http` / `node:https` with one keep-alive Agent per protocol (the hot path:
  * about 3.5x the rate of fetch, see PERFORMANCE.md), which can open a send's connection ahead of it
  * (connections-ahead.ts). Every send is bounded by its timeout from
- * connect to the last byte of the snippet (in the process's own time: a stall of the process is
- * given back, up to the timeout again: stall-aware-deadline.ts), never throws, never follows redirects, and (unless the
- * deployment allows private targets) refuses any target whose resolved address is not public.
+ * connect to the last byte of the snippet, by the clock: a deadline that passed during a stall of the
+ * process gives no time back, but first reads what came meanwhile (stall-aware-deadline.ts). It never
+ * throws, never follows redirects, and (unless the deployment allows private targets) refuses any
+ * target whose resolved address is not public.
  */
 import dns from 'node:dns';
 import http from 'node:http';
@@ -442,7 +443,7 @@ export class NodeHttpSender implements DeliveryTarget {
         req.destroy();
       });
 
-      const expire = (givenBackMs: number) => {
+      const expire = (_givenBackMs: number, stalledMs: number) => {
         if (wireAt === undefined) {
           finish({
             error:
@@ -452,8 +453,7 @@ export class NodeHttpSender implements DeliveryTarget {
           });
         } else {
           // Once the status line arrived it is reported too: a 2xx counts as delivered.
-          const stalled =
-            givenBackMs > 0 ? ` (and ${Math.round(givenBackMs)} ms given back for a stall of this process)` : '';
+          const stalled = stalledMs > 0 ? ` (this process stalled ${Math.round(stalledMs)} ms past it)` : '';
           finish({
             ...(statusCode !== undefined && answered()),
             error: `timeout after ${timeoutMs - Math.round(wireAt - calledAt)} ms${stalled}`,
@@ -462,8 +462,14 @@ export class NodeHttpSender implements DeliveryTarget {
         }
         req.destroy();
       };
-      // The deadline, moved on by what stalls of the process took from the request (at most its timeout).
-      const deadlineTimer = stallAwareDeadline(deadline, timeoutMs, expire);
+      // The deadline, by the clock. One that passed during a stall of the process (it fired over
+      // STALL_LATENESS_MS late) lets the socket be read once first: what came during the stall (the
+      // answer's head and the snippet of its body, read off the kernel's buffer in that one turn)
+      // counts, as it may have come in time; so does a status line whose body had not all come
+      // (see expire). No time is given back: an answer the receiver sends after the stall ended is
+      // past the timeout, and a timeout (on a starved process, giving the stall back, up to the
+      // timeout again, read an answer sent 2.5 s after a request with a 1 s timeout as in time).
+      const deadlineTimer = stallAwareDeadline(deadline, 0, expire);
 
       const refuseBeforeStatus = (what: string) => {
         finish({ error: `the receiver sent ${what} before its answer's status line`, errorKind: 'invalid-response' });
