@@ -84,10 +84,13 @@ const DEFINITIONS = {
     expect: 'failed',
     maxAttempts: 2,
     timeoutMs: 1_000,
-    // Past twice the timeout and then some: a stall of Vigil's process (a loaded machine's late
-    // timers count) gives a request back up to its timeout again (stall-aware-deadline.ts), so an
-    // answer at 2.5 s was read as in time on a busy CI machine: delivered, where failed was asked.
-    describe: 'answers after 5 s, past the message timeout of 1 s and what a stall gives back',
+    // Long past the timeout. A message's deadline is the clock's: a stall of Vigil's process (a
+    // loaded machine's late timers count) gives it no time back, only one read of what came during
+    // the stall (stall-aware-deadline.ts), so an answer sent after the stall ended is a timeout. (A
+    // stall once gave a request back up to its timeout again, and an answer at 2.5 s was read as in
+    // time on a busy CI machine: delivered, where failed was asked.) 5 s keeps a loaded CI's margin:
+    // only a stall of Vigil's process from before 1 s until past 5 s could read it as in time.
+    describe: 'answers after 5 s, long past the message timeout of 1 s',
     play: (_n, _q, res, later) => {
       later(5_000, () => reply(res, 200));
       return { status: 0 };
