@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { VigilNetworkError } from '../errors';
 import type { Api, Attempt, Message, MessagePage, MessageStatus } from './api';
 import type { Output } from './output';
-import { stateAfter, tail } from './tail';
+import { createOutput } from './output';
+import { printAttempt, stateAfter, tail } from './tail';
 
 const quietOutput = (lines: string[]): Output =>
   ({
@@ -266,6 +267,23 @@ describe('vigil tail: the status beside an attempt is where that attempt left th
     expect(lines).toEqual(['attempt 1 503 retrying', 'attempt 2 503 failed', 'attempt 3 200 delivered']);
   });
 
+  it('prints no status beside a failure whose round is not recorded, rather than the status the message has now', async () => {
+    // Prepare: a 503 recorded before Vigil kept rounds, then a 200 that does not say its round either:
+    // whether the 503 left the message retrying or failed (then redelivered) is not known.
+    const { round: _first, ...first } = at(1, 503, 0);
+    const { round: _second, ...second } = at(2, 200, 0);
+
+    // Act
+    const lines = await tailLines([
+      {},
+      { pending: [msg('delivering', [])] },
+      { byId: { msg_a: msg('delivered', [first, second]) }, attempts: { msg_a: [first, second] } },
+    ]);
+
+    // Assess
+    expect(lines).toEqual(['attempt 1 503 -', 'attempt 2 200 delivered']);
+  });
+
   it('does not print a delivered message again when a redeliver brings it back, nor its 200 as queued', async () => {
     // Prepare: delivered while tail ran, it leaves the lists (and tail's memory of pending ones);
     // a bulk redeliver then lists it `queued` with its one attempt, then delivered by a second.
@@ -299,5 +317,35 @@ describe('stateAfter', () => {
     const { round: _second, ...second } = at(2, 503, 0);
 
     expect(stateAfter(msg('delivered', [first, second]), first, second)).toBeUndefined();
+  });
+
+  it('reads a failure followed by an attempt of round 0 as retrying, though the failure does not say its round', () => {
+    // Prepare: the first attempt was recorded before Vigil kept rounds; the next one is of round 0, so both are.
+    const { round: _first, ...first } = at(1, 503, 0);
+    const second = at(2, 503, 0);
+
+    // Act, Assess
+    expect(stateAfter(msg('failed', [first, second]), first, second)).toBe('retrying');
+  });
+});
+
+describe('printAttempt', () => {
+  it('leaves the status out of a line when tail cannot tell it, instead of printing a placeholder', () => {
+    // Prepare: an attempt whose round is not recorded, followed by another (stateAfter cannot tell).
+    let stdout = '';
+    const output = createOutput(
+      { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: () => true } },
+      {},
+      false,
+    );
+    const { round: _round, ...attempt } = at(1, 503, 0);
+
+    // Act
+    printAttempt(output, msg('delivered', [attempt]), attempt, undefined);
+
+    // Assess
+    expect(stdout).toBe(
+      '2026-12-07 09:00:01Z  msg_a  attempt 1  HTTP 503  12 ms, 3 ms late  POST https://orders.test/hook\n',
+    );
   });
 });

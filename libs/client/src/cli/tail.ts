@@ -39,8 +39,9 @@ const succeeded = (attempt: Attempt) =>
 
 /**
  * The status `attempt` left `message` in: `delivered` for a 2xx answer; for a failure followed by
- * `next`, `retrying` when it is of the same round and `failed` when a redeliver came between
- * (undefined when an attempt does not say its round); for the message's latest, its status as read,
+ * `next`, `retrying` when it is of the same round and `failed` when a redeliver came between (an
+ * attempt recorded before Vigil kept rounds is of round 0 when the next one is: `retrying`; else
+ * undefined, as it cannot be told); for the message's latest, its status as read,
  * but `failed` when it waits for a redeliver's first attempt (`queued` or `scheduled` with attempts
  * made: a failure ended the round before it). A failed latest attempt beside `delivering` is the
  * next attempt under way.
@@ -48,8 +49,10 @@ const succeeded = (attempt: Attempt) =>
 export const stateAfter = (message: Message, attempt: Attempt, next?: Attempt): Message['status'] | undefined => {
   if (succeeded(attempt)) return 'delivered';
   if (next !== undefined) {
-    if (attempt.round === undefined || next.round === undefined) return undefined;
-    return next.round === attempt.round ? 'retrying' : 'failed';
+    // Rounds only grow: a next attempt of round 0 says the one before it was of round 0 too.
+    const round = attempt.round ?? (next.round === 0 ? 0 : undefined);
+    if (round === undefined || next.round === undefined) return undefined;
+    return next.round === round ? 'retrying' : 'failed';
   }
   return message.status === 'queued' || message.status === 'scheduled' ? 'failed' : message.status;
 };
@@ -65,12 +68,15 @@ export interface TailOptions {
   filter?: Pick<MessageFilter, 'urlPrefix' | 'label'>;
 }
 
-/** `status`: where the attempt left the message (`stateAfter`; undefined when tail cannot tell: `-`). */
+/**
+ * `status`: where the attempt left the message (`stateAfter`); undefined when tail cannot tell, and
+ * then left out of the line (never the status the message has now, which a later attempt gave it).
+ */
 export const printAttempt = (
   output: Output,
   message: Message,
   attempt: Attempt,
-  status: Message['status'] | undefined = message.status,
+  status: Message['status'] | undefined,
 ) => {
   if (output.json) {
     output.data({ messageId: message.id, url: message.url, ...(status !== undefined && { status }), attempt }, true);
@@ -84,7 +90,7 @@ export const printAttempt = (
       `attempt ${attempt.n}`,
       outcomeText(attempt, color),
       `${attempt.durationMs} ms, ${attempt.latenessMs} ms late`,
-      status === undefined ? '-' : statusText(status, color),
+      ...(status === undefined ? [] : [statusText(status, color)]),
       `${message.method} ${message.url}`,
     ].join('  '),
   );
