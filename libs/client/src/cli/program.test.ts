@@ -359,9 +359,10 @@ describe('vigil cancel by id', () => {
 
     expect(ran.code).toBe(0);
     expect(ran.stdout).toBe(`${MESSAGE.id}  cancelled\n${CANCELLED.id}  cancelled already\n`);
-    expect(ran.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
-      `GET /v1/messages/${MESSAGE.id}`,
+    // Both read, a few ids at a time (so in any order), and only the one not cancelled cancelled.
+    expect(ran.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`).sort()).toEqual([
       `DELETE /v1/messages/${MESSAGE.id}`,
+      `GET /v1/messages/${MESSAGE.id}`,
       `GET /v1/messages/${CANCELLED.id}`,
     ]);
   });
@@ -835,6 +836,40 @@ describe('vigil retry: the retrying messages sent now, once their endpoint is fi
     expect(ran.code).toBe(0);
     expect(ran.stdout).toBe(`${a.id}  retrying, next attempt now\n`);
     expect(ran.requests.map((r) => r.headers.get('idempotency-key'))).toEqual([`fix-7:${a.id}`]);
+  });
+
+  it('asks for many ids a few at a time (4 under way), printing in the order given, the first failure in that order setting the exit code', async () => {
+    // Prepare: 10 ids whose answers come back in reverse order of asking, the 3rd gone (404) and the 6th refused (409).
+    const ids = Array.from({ length: 10 }, (_, n) => `msg_01JDX${'0'.repeat(20)}${n}`);
+    let underWay = 0;
+    let most = 0;
+    const fetch: Fetch = async (request) => {
+      const { pathname } = new URL(request.url);
+      const id = pathname.split('/')[3]!;
+      if (request.method !== 'POST') return answer(200, { ...retrying(0), id, status: 'delivered' });
+      underWay += 1;
+      most = Math.max(most, underWay);
+      await new Promise((done) => setTimeout(done, (10 - ids.indexOf(id)) * 3));
+      underWay -= 1;
+      if (id === ids[2])
+        return answer(404, { type: 'https://vigil.dev/problems/not-found', title: 'Not found', status: 404 });
+      if (id === ids[5]) return conflict(id, 'delivered');
+      return answer(202, { ...retrying(0), id });
+    };
+
+    // Act
+    const ran = await cli(['retry', ...ids], fetch);
+
+    // Assess
+    expect(most).toBe(4);
+    expect(ran.stdout.trimEnd().split('\n')).toEqual(
+      ids.filter((_, n) => n !== 2 && n !== 5).map((id) => `${id}  retrying, next attempt now`),
+    );
+    const [gone, refused, ...rest] = ran.stderr.split('\n');
+    expect(gone).toMatch(new RegExp(`^vigil: no message ${ids[2]}`));
+    expect(refused).toMatch(new RegExp(`^vigil: Message ${ids[5]} is delivered;`));
+    expect(rest).toEqual(['']);
+    expect(ran.code).toBe(4);
   });
 
   it('a retry of a failed message names vigil redeliver after the 409, in one sentence', async () => {

@@ -46,7 +46,15 @@ import type { Output } from './output';
 import { createOutput, statusText } from './output';
 import type { Where } from './problems';
 import { toCliError } from './problems';
-import { perMessageKey, RETRY_MAX_MESSAGES, retryCountsText, retryExitCode, retryFilter, retryMany } from './retry';
+import {
+  perMessageKey,
+  RETRY_MAX_MESSAGES,
+  RETRY_PARALLEL,
+  retryCountsText,
+  retryExitCode,
+  retryFilter,
+  retryMany,
+} from './retry';
 import type { RunOptions } from './run';
 import { runWithAlerts } from './run';
 import { tail } from './tail';
@@ -76,6 +84,13 @@ const CHANGE_TIMEOUT_HINT = {
       ? `it may have been retried all the same: check with vigil show ${id} (or retry with --idempotency-key, which is safe to repeat)`
       : `it may have been retried: run again with the same --idempotency-key (it will not ask a second attempt), or check with vigil show ${id}`,
 };
+
+/**
+ * Messages cancelled, redelivered or retried by id at once (`vigil retry <id>...`): one at a time,
+ * a few hundred ids took tens of seconds; more would only meet the plan's rate limit (the client
+ * waits out a 429 and tries again).
+ */
+const CHANGE_PARALLEL = RETRY_PARALLEL;
 
 /** Which key a refusal (401) is about, and how to fix it: the environment's overrides the profile's. */
 const keyOf = (credentials: Credentials): Where['key'] =>
@@ -436,9 +451,11 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
   }
 
   /**
-   * Cancel, redeliver or retry by ids: every id checked first, then each changed in turn (`change`
-   * gives what it answered and the line a person reads), a refusal said as it comes (a redeliver or
-   * retry refused for the other's messages naming the other); `--json` prints what each answered.
+   * Cancel, redeliver or retry by ids: every id checked first, then each changed, CHANGE_PARALLEL
+   * at a time (`change` gives what it answered and the line a person reads), told in the order the
+   * ids were given as soon as those before are: a refusal as a failure in its place (a redeliver or
+   * retry refused for the other's messages naming the other), the first in that order setting the
+   * exit code. `--json` prints what each answered, in that order.
    */
   const changeEach = async (
     out: Output,
@@ -451,16 +468,37 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     for (const id of ids) checkId(id);
     const { api } = await connect(options);
     const done: Message[] = [];
-    for (const id of ids) {
+    type Told = { message?: Message; line: string } | CliError;
+    const told: Array<Told | undefined> = [];
+    let shown = 0;
+    /** Tells what is known of the ids in order, up to the first still under way. */
+    const tell = () => {
+      for (; shown < ids.length && told[shown] !== undefined; shown++) {
+        const result = told[shown]!;
+        if (result instanceof CliError) fail(result);
+        else {
+          if (result.message) done.push(result.message);
+          if (!out.json) out.line(result.line);
+        }
+      }
+    };
+    const changeOne = async (id: string): Promise<Told> => {
       try {
-        const { message, line } = await change(api, id);
-        if (message) done.push(message);
-        if (!out.json) out.line(line);
+        return await change(api, id);
       } catch (error) {
         const failure = await idFailure(api, error, { ...known, id, timeoutHint: CHANGE_TIMEOUT_HINT[name](id, key) });
-        fail(name === 'cancel' ? failure : await withOtherCommand(api, failure, id));
+        return name === 'cancel' ? failure : await withOtherCommand(api, failure, id);
       }
-    }
+    };
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const at = next++;
+        told[at] = await changeOne(ids[at]!);
+        tell();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CHANGE_PARALLEL, ids.length) }, worker));
     if (out.json) out.data(done);
   };
 
