@@ -320,6 +320,30 @@ describe('vigil send, ls, show', () => {
     expect(table.stderr).toMatch(/^next page: vigil ls --limit 2 --cursor \S+\n$/);
   });
 
+  it('pages on from stdout alone with --json --with-cursors: the next page by the cursor it printed', async () => {
+    const older = json(await vigil(['send', `${receiver.url}/paged`, '--in', '1h', '--label', 'cli-paged', '--json']));
+    const newer = json(await vigil(['send', `${receiver.url}/paged`, '--in', '1h', '--label', 'cli-paged', '--json']));
+
+    const first = json(await vigil(['ls', '--label', 'cli-paged', '--limit', '1', '--json', '--with-cursors']));
+    const second = json(
+      await vigil([
+        'ls',
+        '--label',
+        'cli-paged',
+        '--limit',
+        '1',
+        '--json',
+        '--with-cursors',
+        '--cursor',
+        first.nextCursor,
+      ]),
+    );
+
+    expect(first.items.map((m: { id: string }) => m.id)).toEqual([newer.id]);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    expect(second.items.map((m: { id: string }) => m.id)).toEqual([older.id]);
+  });
+
   it('colours statuses only when asked to or on a terminal, never in JSON', async () => {
     json(await vigil(['send', `${receiver.url}/colour`, '--in', '1h', '--json']));
     const piped = await vigil(['ls', '--limit', '1']);

@@ -958,6 +958,28 @@ describe('vigil ls --json', () => {
     expect(JSON.parse(ran.stdout)).toEqual([MESSAGE]);
     expect(ran.stderr).toBe('next page: vigil ls --status failed --limit 1 --json --cursor eyJuIjoxfQ\n');
   });
+
+  it('gives a script that pipes stdout the cursors with --with-cursors, as the API pages them', async () => {
+    const ran = await cli(['ls', '--status', 'failed', '--limit', '1', '--json', '--with-cursors'], async () =>
+      answer(200, { items: [MESSAGE], nextCursor: 'eyJuIjoxfQ', previousCursor: null }),
+    );
+
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual({ items: [MESSAGE], nextCursor: 'eyJuIjoxfQ', previousCursor: null });
+    expect(ran.stderr).toBe(
+      'next page: vigil ls --status failed --limit 1 --json --with-cursors --cursor eyJuIjoxfQ\n',
+    );
+  });
+
+  it('refuses --with-cursors without --json, or with --summary, before any call (exit 2)', async () => {
+    const page = async () => answer(200, { items: [], nextCursor: null, previousCursor: null });
+    const table = await cli(['ls', '--with-cursors'], page);
+    const summary = await cli(['ls', '--summary', '--json', '--with-cursors'], page);
+
+    expect(table).toMatchObject({ code: 2, requests: [] });
+    expect(table.stderr).toBe('vigil: --with-cursors goes with --json: write vigil ls --json --with-cursors\n');
+    expect(summary).toMatchObject({ code: 2, requests: [] });
+  });
 });
 
 describe('vigil update: a body sent wrong, fixed before the next attempt', () => {

@@ -264,15 +264,29 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         .option(
           '--summary',
           'count them by URL instead, with their statuses, how their last attempts ended and since when (reads up to --limit, 10000 unless given)',
+        )
+        .option(
+          '--with-cursors',
+          'with --json: print the page as the API does, {"items", "nextCursor", "previousCursor"}, so a script pages on with --cursor',
         ),
     ),
   ).action(
     async (
       options: CommonOptions &
-        FilterOptions & { limit: string; cursor?: string; previousCursor?: string; summary?: boolean },
+        FilterOptions & {
+          limit: string;
+          cursor?: string;
+          previousCursor?: string;
+          summary?: boolean;
+          withCursors?: boolean;
+        },
       command: Command,
     ) => {
       const out = start(options);
+      if (options.withCursors && !options.json)
+        throw usageError('--with-cursors goes with --json', 'write vigil ls --json --with-cursors');
+      if (options.withCursors && options.summary)
+        throw usageError('--with-cursors goes with a listing, not --summary', 'leave out --with-cursors');
       // A summary counts every message the filter selects, as many as ls may read, unless --limit says otherwise.
       if (options.summary && command.getOptionValueSource('limit') === 'default') options.limit = '10000';
       const limit = Number(options.limit);
@@ -303,12 +317,20 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         }
         return;
       }
-      printList(out, list.items, context.now());
+      // A script reads the cursors beside the messages, in the API's page shape (null where there is none).
+      if (options.withCursors)
+        out.data({
+          items: list.items,
+          nextCursor: list.nextCursor ?? null,
+          previousCursor: list.previousCursor ?? null,
+        });
+      else printList(out, list.items, context.now());
       // The same listing (the times as the instants they were read as) from the page before or after.
       const again = ['vigil ls', ...filterFlags(filter), ...(options.limit === '20' ? [] : ['--limit', String(limit)])];
       if (options.profile) again.push('--profile', options.profile);
-      // The next page as this one was asked for: a script that ran --json gets JSON again.
+      // The next page as this one was asked for: a script that ran --json gets JSON again, in the same shape.
       if (options.json) again.push('--json');
+      if (options.withCursors) again.push('--with-cursors');
       if (list.stopped) {
         out.note(
           `(${list.items.length} found in ${MAX_LIST_REQUESTS} pages: few messages match; the next page goes on)`,
