@@ -25,6 +25,8 @@ export interface TransportOptions {
   headers?: Provider<Record<string, string> | undefined>;
   timeoutMs: number;
   retry: RetryPolicy;
+  /** Told how each try ended, in turn (the last one's answer is what `send` resolves with). */
+  onTry?: (outcome: Outcome) => void;
   /** For tests: the jitter's randomness and the wait between tries. */
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -234,6 +236,7 @@ export const send = async (
   let waited = 0;
   for (let retried = 0; ; retried++) {
     const result = await tryOnce(options, request.url, init, signal);
+    options.onTry?.(result.outcome);
     const wait = nextRetryDelay(result.outcome, safety, retried, waited, options.retry, options.random);
     if (wait === undefined) {
       if (result.response) return result.response;

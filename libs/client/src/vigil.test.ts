@@ -454,6 +454,54 @@ describe('a redeliver or a retry now', () => {
   });
 });
 
+describe('a keyed call the API answers as a repeat (200)', () => {
+  const JOB = { id: 'job_01JDX0000000000000000000AA', action: 'redeliver', state: 'running' };
+  const refused = () => {
+    throw new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    });
+  };
+  const tooMany = () =>
+    Response.json({ type: 'https://vigil.dev/problems/rate-limited', title: 't', status: 429 }, { status: 429 });
+  const unavailable = () =>
+    Response.json({ type: 'https://vigil.dev/problems/unavailable', title: 't', status: 503 }, { status: 503 });
+  const lost = () => {
+    throw new TypeError('fetch failed');
+  };
+
+  /** Whether onRepeat was called for a bulk redeliver whose tries are answered by `tries`, in turn. */
+  const toldRepeat = async (tries: Array<() => Response>) => {
+    let n = 0;
+    const vigil = new Vigil({
+      baseUrl: 'http://api.test',
+      retries: { max: 3, baseDelayMs: 1 },
+      fetch: async () => tries[n++]!(),
+    });
+    let repeat = false;
+    const job = await vigil.messages.redeliverMany(
+      { filter: { status: ['failed'] } },
+      { idempotencyKey: 'fix-42', onRepeat: () => (repeat = true) },
+    );
+    expect(job).toEqual(JOB);
+    expect(n).toBe(tries.length);
+    return repeat;
+  };
+
+  it('tells onRepeat when the first try is answered 200: an earlier request with the key did it', async () => {
+    expect(await toldRepeat([() => Response.json(JOB, { status: 200 })])).toBe(true);
+    expect(await toldRepeat([() => Response.json(JOB, { status: 202 })])).toBe(false);
+  });
+
+  it('tells onRepeat for a 200 after tries that did nothing (a refused connection, a 429)', async () => {
+    expect(await toldRepeat([refused, tooMany, () => Response.json(JOB, { status: 200 })])).toBe(true);
+  });
+
+  it('does not tell it for a 200 after a try that may have done it itself (an answer lost, a 503)', async () => {
+    expect(await toldRepeat([lost, () => Response.json(JOB, { status: 200 })])).toBe(false);
+    expect(await toldRepeat([unavailable, () => Response.json(JOB, { status: 200 })])).toBe(false);
+  });
+});
+
 describe("a keyed call: the message's actions and the account's", () => {
   const KEY = {
     id: 'key_01JDX0000000000000000000AA',

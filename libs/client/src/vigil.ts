@@ -18,7 +18,7 @@ import {
   refusedBeforeSending,
 } from './errors.ts';
 import type { paths } from './generated/openapi.ts';
-import type { RetryOptions, Safety } from './retry-policy.ts';
+import type { Outcome, RetryOptions, Safety } from './retry-policy.ts';
 import { retryPolicy } from './retry-policy.ts';
 import { parseApiJson, requestJson } from './exact-json.ts';
 import { followPages } from './follow-pages.ts';
@@ -77,7 +77,22 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
   retries?: number | RetryOptions | undefined;
+  /**
+   * For a call that carries an Idempotency-Key (a create, a retry or redeliver, a bulk job...):
+   * called when the API answered it as the repeat of an earlier request with the same key (200:
+   * nothing was done now; the answer is where that request's work stands), so you can say so.
+   * Not called when that earlier request may have been this call's own try (one whose answer was
+   * lost, or a 5xx, before the retry the API answered so).
+   */
+  onRepeat?: (() => void) | undefined;
 }
+
+/**
+ * Whether a try may have done what a keyed request asks, its answer unknown: no answer (a timeout,
+ * a connection lost; a refused one was never sent) or a 5xx. A 4xx did nothing.
+ */
+const mayHaveActed = (outcome: Outcome): boolean =>
+  outcome.kind === 'timeout' || outcome.kind === 'network' || (outcome.kind === 'response' && outcome.status >= 500);
 
 /** When a message is due: one of `in` (`'10m'`, or seconds), `sendAt` (RFC 3339 or a Date) or `delay` (seconds). */
 export interface When {
@@ -289,7 +304,10 @@ export class Vigil {
   ): Promise<T> {
     const fetch = this.options.fetch ?? ((request) => globalThis.fetch(request));
     let sentKey = false;
+    /** How this call's tries ended, in turn. */
+    const tries: Outcome[] = [];
     const transport: TransportOptions = {
+      onTry: (outcome) => void tries.push(outcome),
       fetch: (request) => {
         sentKey = request.headers.has('authorization');
         return fetch(request);
@@ -316,12 +334,17 @@ export class Vigil {
     // Only a 204 answers nothing; any other success carries a JSON document.
     if (response.status === 204) return undefined as T;
     if (answer === 'text') return (typeof data === 'string' ? data : '') as T;
+    let value: T;
     try {
-      if (typeof data === 'string' && data !== '') return parseApiJson(data) as T;
+      if (typeof data !== 'string' || data === '') throw new SyntaxError('empty');
+      value = parseApiJson(data) as T;
     } catch {
-      // Not JSON (a web page at a wrong URL): said below.
+      // Not JSON (a web page at a wrong URL).
+      throw notTheApi(url, response.status, typeof data === 'string' ? data : '');
     }
-    throw notTheApi(url, response.status, typeof data === 'string' ? data : '');
+    // A keyed request's 200 repeats an earlier one's answer: told, unless that one may be this call's own try.
+    if (safety === 'keyed' && response.status === 200 && !tries.slice(0, -1).some(mayHaveActed)) options.onRepeat?.();
+    return value;
   }
 
   private async startBulkJob(
