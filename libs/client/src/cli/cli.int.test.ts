@@ -424,6 +424,43 @@ describe('vigil cancel, redeliver', () => {
   });
 });
 
+describe('vigil redeliver --idempotency-key run again', () => {
+  it('says the earlier run redelivered the message, or started the job, already, and does nothing again', async () => {
+    // Prepare: a delivered message.
+    const message = json(await vigil(['send', `${receiver.url}/rerun`, '--json']));
+    await receiver.waitFor(() => bodiesAt('/rerun').length === 1, 10_000);
+    await expect
+      .poll(async () => json(await vigil(['show', message.id, '--json'])).message.status, { timeout: 5_000 })
+      .toBe('delivered');
+
+    // Act: each run twice with its key.
+    const byId = ['redeliver', message.id, '--idempotency-key', 'cli-rerun-1'];
+    const first = await vigil(byId);
+    const second = await vigil(byId);
+    const bulk = ['redeliver', '--label', 'cli-rerun-none', '--no-wait', '--idempotency-key', 'cli-rerun-2'];
+    const started = await vigil(bulk);
+    const again = await vigil(bulk);
+
+    // Assess
+    expect(first.stdout).toBe(`${message.id}  queued\n`);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(
+      new RegExp(
+        `^${message.id}  \\w+, redelivered already by an earlier run with this --idempotency-key: no new round\n$`,
+      ),
+    );
+    const job = started.stdout.trim();
+    expect(started.stderr).toMatch(new RegExp(`^Started ${job} `));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(`${job}\n`);
+    expect(again.stderr).toMatch(
+      new RegExp(`^vigil: already started as ${job} \\(redeliver .*nothing new was started`),
+    );
+    await receiver.waitFor(() => bodiesAt('/rerun').length === 2, 10_000);
+    expect(json(await vigil(['show', message.id, '--json'])).attempts.items).toHaveLength(2);
+  });
+});
+
 describe('vigil ls --summary of a message moved to another URL after its attempt failed', () => {
   it('counts that attempt where it went, not against the URL the message has now', async () => {
     // Prepare: an attempt refused at a closed port; the retrying message is then moved to the

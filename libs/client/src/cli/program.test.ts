@@ -451,6 +451,41 @@ describe('vigil redeliver --idempotency-key', () => {
     ]);
   });
 
+  it('says a message the key redelivered before, answered as a repeat (200), was redelivered already, not now', async () => {
+    const ran = await cli(['redeliver', MESSAGE.id, OTHER.id, '--idempotency-key', 'fix-42'], async (request) =>
+      request.url.includes(OTHER.id)
+        ? answer(202, { ...OTHER, status: 'queued' })
+        : answer(200, { ...MESSAGE, status: 'delivered' }),
+    );
+
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe(
+      `${MESSAGE.id}  delivered, redelivered already by an earlier run with this --idempotency-key: no new round\n${OTHER.id}  queued\n`,
+    );
+  });
+
+  it('says a bulk redeliver the key started before is that job, already started, and starts nothing', async () => {
+    const noWait = await cli(
+      ['redeliver', '--label', 'billing', '--no-wait', '--idempotency-key', 'fix-43'],
+      async () => answer(200, JOB),
+    );
+    const followed = await cli(['redeliver', '--label', 'billing', '--idempotency-key', 'fix-43'], async () =>
+      answer(200, JOB),
+    );
+    const first = await cli(['redeliver', '--label', 'billing', '--no-wait', '--idempotency-key', 'fix-43'], async () =>
+      answer(202, { ...JOB, state: 'running' }),
+    );
+
+    expect(noWait).toMatchObject({ code: 0, stdout: `${JOB.id}\n` });
+    expect(noWait.stderr).toBe(
+      `vigil: already started as ${JOB.id} (redeliver --status delivered,failed --label billing) by an earlier run with this --idempotency-key: nothing new was started; follow it with vigil jobs show ${JOB.id}\n`,
+    );
+    expect(followed.code).toBe(0);
+    expect(followed.stderr).toMatch(new RegExp(`^vigil: already started as ${JOB.id} .*; following it\n$`));
+    expect(followed.stdout).toBe(`${JOB.id}  done  1 redelivered, 0 skipped, 0 failed (of 1)\n`);
+    expect(first.stderr).toMatch(/^Started job_/);
+  });
+
   it('refuses a key that could not be sent, or leaves no room for the id, before any call (exit 2)', async () => {
     for (const key of ['ключ', 'k'.repeat(225)]) {
       const ran = await cli(['redeliver', MESSAGE.id, '--idempotency-key', key], async () => answer(202, MESSAGE));
@@ -870,6 +905,15 @@ describe('vigil retry: the retrying messages sent now, once their endpoint is fi
     expect(refused).toMatch(new RegExp(`^vigil: Message ${ids[5]} is delivered;`));
     expect(rest).toEqual(['']);
     expect(ran.code).toBe(4);
+  });
+
+  it('says a retry the key asked before, answered as a repeat (200), asked no second attempt', async () => {
+    const a = retrying(0);
+    const ran = await cli(['retry', a.id, '--idempotency-key', 'fix-7'], async () => answer(200, a));
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe(
+      `${a.id}  retrying, next attempt asked already by an earlier run with this --idempotency-key: no second one\n`,
+    );
   });
 
   it('a retry of a failed message names vigil redeliver after the 409, in one sentence', async () => {

@@ -465,8 +465,15 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
           return;
         }
         await changeEach(out, options, ids, name, key, async (api, id) => {
-          const message = await api.messages.redeliver(id, perMessageKey(key, id));
-          return { message, line: `${message.id}  ${statusText(message.status, out.color)}` };
+          let repeat = false;
+          const message = await api.messages.redeliver(id, {
+            ...perMessageKey(key, id),
+            onRepeat: () => (repeat = true),
+          });
+          const already = repeat
+            ? ', redelivered already by an earlier run with this --idempotency-key: no new round'
+            : '';
+          return { message, line: `${message.id}  ${statusText(message.status, out.color)}${already}` };
         });
       },
     );
@@ -612,8 +619,12 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         return;
       }
       await changeEach(out, options, ids, 'retry', key, async (api, id) => {
-        const message = await api.messages.retry(id, perMessageKey(key, id));
-        return { message, line: `${message.id}  ${statusText(message.status, out.color)}, next attempt now` };
+        let repeat = false;
+        const message = await api.messages.retry(id, { ...perMessageKey(key, id), onRepeat: () => (repeat = true) });
+        const next = repeat
+          ? 'next attempt asked already by an earlier run with this --idempotency-key: no second one'
+          : 'next attempt now';
+        return { message, line: `${message.id}  ${statusText(message.status, out.color)}, ${next}` };
       });
     },
   );
@@ -699,8 +710,11 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       const waiting = () =>
         output.note(`vigil: waiting for the API's answer to say whether a job was started (Ctrl-C again to leave now)`);
       signal.addEventListener('abort', waiting, { once: true });
+      // Answered as the repeat of an earlier run with the same key: that run's job, nothing started now.
+      let repeat = false;
+      const call = { ...keyed, onRepeat: () => (repeat = true) };
       const started = await (
-        action === 'cancel' ? api.messages.cancelMany({ filter }, keyed) : api.messages.redeliverMany({ filter }, keyed)
+        action === 'cancel' ? api.messages.cancelMany({ filter }, call) : api.messages.redeliverMany({ filter }, call)
       )
         .catch((error: unknown) => {
           throw toCliError(error, {
@@ -710,14 +724,18 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
           });
         })
         .finally(() => signal.removeEventListener('abort', waiting));
+      const already = `already started as ${started.id} (${action} ${filterFlags(filter).join(' ')}) by an earlier run with this --idempotency-key: nothing new was started`;
       if (!options.wait) {
         if (output.json) output.data(started);
         else output.line(started.id);
         output.note(
-          `Started ${started.id} (${action} ${filterFlags(filter).join(' ')}): follow it with vigil jobs show ${started.id}`,
+          repeat
+            ? `vigil: ${already}; follow it with vigil jobs show ${started.id}`
+            : `Started ${started.id} (${action} ${filterFlags(filter).join(' ')}): follow it with vigil jobs show ${started.id}`,
         );
         return undefined;
       }
+      if (repeat) output.note(`vigil: ${already}; following it`);
       // Interrupted already: the job's counts once, then "stopped following it; it goes on" (exit 130).
       return followJob(api, output, started, { signal, now: context.now }).catch((error: unknown) => {
         throw toCliError(error, { ...known, id: started.id });
