@@ -850,6 +850,22 @@ describe('vigil retry: the retrying messages sent now, once their endpoint is fi
     });
   });
 
+  it('counts a message an earlier run with the same key retried (a repeat, 200) as skipped, not as retried now', async () => {
+    const [a, b] = [retrying(0), retrying(1)];
+    const ran = await cli(
+      ['retry', '--url-prefix', 'https://orders.test/', '--idempotency-key', 'fix-8'],
+      async (request) => {
+        const { pathname } = new URL(request.url);
+        if (pathname === '/v1/messages') return page([a, b]);
+        // a was retried by the earlier run (and failed again since): the API answers the repeat, moving nothing.
+        return pathname.includes(a.id) ? answer(200, a) : answer(202, b);
+      },
+    );
+
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe('1 retried now, 1 skipped, 0 failed (of 2)\n');
+  });
+
   it('stops at a failure every message would meet (the key refused), exit 3, naming what was done', async () => {
     const ran = await cli(['retry', '--url-prefix', 'https://orders.test/'], async (request) =>
       new URL(request.url).pathname === '/v1/messages'

@@ -27,7 +27,10 @@ export const RETRY_MAX_MESSAGES = 10_000;
 export interface RetryCounts {
   /** Retried now: their next attempt is sent at once. */
   done: number;
-  /** No longer retrying when asked (delivered, failed, being delivered, cancelled, or gone). */
+  /**
+   * No longer retrying when asked (delivered, failed, being delivered, cancelled, or gone), or
+   * asked already by an earlier run with the same key (the API answered a repeat: no attempt now).
+   */
   skipped: number;
   /** Refused or unanswered for another reason (each printed). */
   failed: number;
@@ -134,8 +137,13 @@ export const retryMany = async (
       const id = ids[next++]!;
       try {
         // Without the signal: a request under way when Ctrl-C comes is let finish, and counted.
-        await api.messages.retry(id, perMessageKey(options.idempotencyKey, id));
-        counts.done++;
+        let repeat = false;
+        await api.messages.retry(id, {
+          ...perMessageKey(options.idempotencyKey, id),
+          onRepeat: () => (repeat = true),
+        });
+        if (repeat) counts.skipped++;
+        else counts.done++;
       } catch (error) {
         if (noLongerRetrying(error)) counts.skipped++;
         else {
