@@ -217,6 +217,27 @@ describe('POST /v1/messages/{id}/retry: its save lands, its answer lost', () => 
     const after = await waitForStored(tenantId, id, 'failed', 2);
     expect(after.attempts.map((a) => a.n)).toEqual([1, 2]);
   });
+
+  it('makes one attempt when the same keyed request is sent twice at once, and both answers are true', async () => {
+    const { tenantId, api } = await newTenant();
+    const id = await parkedRetrying(tenantId, api);
+    const key = { 'idempotency-key': 'retry-twice-at-once' };
+    const answers = await Promise.all([1, 2].map(() => api.post(`/v1/messages/${id}/retry`, undefined, key)));
+    const statuses = answers.map((a) => a.status).sort();
+    // One made it (202); the other is its repeat (200), or told the first is still at it (409: retry).
+    expect([
+      [200, 202],
+      [202, 409],
+    ]).toContainEqual(statuses);
+    const busy = answers.find((a) => a.status === 409);
+    if (busy) expect(busy.json.type).toBe('https://vigil.dev/problems/idempotency-key-in-use');
+    const after = await waitForStored(tenantId, id, 'failed', 2);
+    expect(after.attempts.map((a) => a.n)).toEqual([1, 2]);
+    const repeat = await api.post(`/v1/messages/${id}/retry`, undefined, key);
+    expect([repeat.status, repeat.json.attempts]).toEqual([200, 2]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await stored(tenantId, id)).attempts.map((a) => a.n)).toEqual([1, 2]);
+  });
 });
 
 describe('POST /v1/messages/{id}/redeliver: its save lands, its answer lost', () => {
@@ -414,6 +435,56 @@ describe('POST /v1/messages and /batch: an insert lands, its answer lost', () =>
     expect(retry.status).toBe(201);
     expect((await listedIds(api)).sort()).toEqual(retry.json.items.map((m: { id: string }) => m.id).sort());
     expect(await quotaUsed(tenantId)).toBe(3);
+  });
+
+  it('answers 503 with nothing stored or counted when the store fails before the insert lands; the retry, with or without its key, makes one', async () => {
+    for (const key of [undefined, { 'idempotency-key': 'down-create' }]) {
+      const { tenantId, api } = await newTenant();
+      const body = { url: `${receiver.url}/down-${key ? 'keyed' : 'plain'}`, delay: 600 };
+      const down = await withStoreDown(['PutItemCommand'], '"sk":{"S":"M#msg_', () =>
+        api.post('/v1/messages', body, key),
+      );
+      expect([down.status, down.json.type]).toEqual([503, 'https://vigil.dev/problems/unavailable']);
+      expect(await listedIds(api)).toEqual([]);
+      expect(await quotaUsed(tenantId)).toBe(0);
+      const retry = await api.post('/v1/messages', body, key);
+      expect(retry.status).toBe(201);
+      expect(await listedIds(api)).toEqual([retry.json.id]);
+      expect(await quotaUsed(tenantId)).toBe(1);
+    }
+  });
+
+  it('counts a keyed batch once, across its try that failed part-way (a worker took one before the rollback) and its retry that finished it', async () => {
+    const { tenantId, api } = await newTenant();
+    let id = '';
+    const messages = [1, 2, 3].map((n) => ({ url: `${receiver.url}/keyed-taken-${n}`, delay: n === 2 ? 0 : 600 }));
+    const key = { 'idempotency-key': 'lost-batch-taken' };
+    const { result } = await withLostAnswer(
+      db,
+      'PutItemCommand',
+      () => api.post('/v1/messages/batch', { messages }, key),
+      {
+        of: (input) => {
+          const text = JSON.stringify(input);
+          if (!text.includes('/keyed-taken-2') || !text.includes('attribute_not_exists(pk)')) return false;
+          id = /"sk":\{"S":"M#(msg_\w+)"\}/.exec(text)?.[1] ?? id;
+          return true;
+        },
+        meanwhile: () => takenByAWorker(tenantId, id)(),
+        surfaces: true,
+      },
+    );
+    expect(result.status).toBe(503);
+    expect(await quotaUsed(tenantId)).toBe(0);
+    const retry = await api.post('/v1/messages/batch', { messages }, key);
+    expect(retry.status).toBe(201);
+    const ids = (retry.json.items as Array<{ id: string }>).map((m) => m.id);
+    expect(ids[1]).toBe(id);
+    expect((await listedIds(api)).sort()).toEqual([...ids].sort());
+    await waitForStored(tenantId, id, 'delivered', 1);
+    expect(receiver.received.filter((r) => r.path === '/keyed-taken-2')).toHaveLength(1);
+    expect(await quotaUsed(tenantId)).toBe(3);
+    await scheduledSettlesAt(api, 3);
   });
 });
 
