@@ -389,7 +389,7 @@ describe('POST /v1/messages and /batch: an insert lands, its answer lost', () =>
     }
   });
 
-  it('keeps counted the message a worker took before the rollback of a create without a key whose error reached it', async () => {
+  it('answers 201 with the message as stored when a worker took it before the rollback of a create without a key whose error reached it: made once, counted once', async () => {
     const { tenantId, api } = await newTenant();
     let id = '';
     const { result } = await withLostAnswer(
@@ -407,12 +407,58 @@ describe('POST /v1/messages and /batch: an insert lands, its answer lost', () =>
         surfaces: true,
       },
     );
-    expect(result.status).toBe(503);
+    // Made: a 503 would have the client create it again, and it would go out twice.
+    expect([result.status, result.json.id, result.headers.get('location')]).toEqual([201, id, `/v1/messages/${id}`]);
+    expect(['delivering', 'delivered']).toContain(result.json.status);
     // The rollback kept it: it went out, once, and counts.
     await waitForStored(tenantId, id, 'delivered', 1);
     expect(receiver.received.filter((r) => r.path === '/created-taken')).toHaveLength(1);
+    expect(await listedIds(api)).toEqual([id]);
     expect(await quotaUsed(tenantId)).toBe(1);
     await scheduledSettlesAt(api, 1);
+  });
+
+  it('answers 201 with the whole batch when a worker took one of a batch without a key before the rollback: the others are stored again, each once, counted once', async () => {
+    const { tenantId, api } = await newTenant();
+    let id = '';
+    // Only the second is due now: the one the worker takes.
+    const messages = [1, 2, 3].map((n) => ({ url: `${receiver.url}/batch-taken-${n}`, delay: n === 2 ? 0 : 600 }));
+    const { result } = await withLostAnswer(db, 'PutItemCommand', () => api.post('/v1/messages/batch', { messages }), {
+      of: (input) => {
+        const text = JSON.stringify(input);
+        if (!text.includes('/batch-taken-2') || !text.includes('attribute_not_exists(pk)')) return false;
+        id = /"sk":\{"S":"M#(msg_\w+)"\}/.exec(text)?.[1] ?? id;
+        return true;
+      },
+      meanwhile: () => takenByAWorker(tenantId, id)(),
+      surfaces: true,
+    });
+    expect(result.status).toBe(201);
+    const ids = (result.json.items as Array<{ id: string }>).map((m) => m.id);
+    expect(ids).toHaveLength(3);
+    expect(ids[1]).toBe(id);
+    expect((await listedIds(api)).sort()).toEqual([...ids].sort());
+    await waitForStored(tenantId, id, 'delivered', 1);
+    expect(receiver.received.filter((r) => r.path === '/batch-taken-2')).toHaveLength(1);
+    expect(await quotaUsed(tenantId)).toBe(3);
+    await scheduledSettlesAt(api, 3);
+  });
+
+  it('answers 503 with nothing stored or counted when the store fails before the insert lands; the retry, with or without its key, makes one', async () => {
+    for (const key of [undefined, { 'idempotency-key': 'down-create' }]) {
+      const { tenantId, api } = await newTenant();
+      const body = { url: `${receiver.url}/down-${key ? 'keyed' : 'plain'}`, delay: 600 };
+      const down = await withStoreDown(['PutItemCommand'], '"sk":{"S":"M#msg_', () =>
+        api.post('/v1/messages', body, key),
+      );
+      expect([down.status, down.json.type]).toEqual([503, 'https://vigil.dev/problems/unavailable']);
+      expect(await listedIds(api)).toEqual([]);
+      expect(await quotaUsed(tenantId)).toBe(0);
+      const retry = await api.post('/v1/messages', body, key);
+      expect(retry.status).toBe(201);
+      expect(await listedIds(api)).toEqual([retry.json.id]);
+      expect(await quotaUsed(tenantId)).toBe(1);
+    }
   });
 
   it('answers a batch whose second insert lost its answer as all or nothing, and its keyed retry stores all, once', async () => {
@@ -435,23 +481,6 @@ describe('POST /v1/messages and /batch: an insert lands, its answer lost', () =>
     expect(retry.status).toBe(201);
     expect((await listedIds(api)).sort()).toEqual(retry.json.items.map((m: { id: string }) => m.id).sort());
     expect(await quotaUsed(tenantId)).toBe(3);
-  });
-
-  it('answers 503 with nothing stored or counted when the store fails before the insert lands; the retry, with or without its key, makes one', async () => {
-    for (const key of [undefined, { 'idempotency-key': 'down-create' }]) {
-      const { tenantId, api } = await newTenant();
-      const body = { url: `${receiver.url}/down-${key ? 'keyed' : 'plain'}`, delay: 600 };
-      const down = await withStoreDown(['PutItemCommand'], '"sk":{"S":"M#msg_', () =>
-        api.post('/v1/messages', body, key),
-      );
-      expect([down.status, down.json.type]).toEqual([503, 'https://vigil.dev/problems/unavailable']);
-      expect(await listedIds(api)).toEqual([]);
-      expect(await quotaUsed(tenantId)).toBe(0);
-      const retry = await api.post('/v1/messages', body, key);
-      expect(retry.status).toBe(201);
-      expect(await listedIds(api)).toEqual([retry.json.id]);
-      expect(await quotaUsed(tenantId)).toBe(1);
-    }
   });
 
   it('counts a keyed batch once, across its try that failed part-way (a worker took one before the rollback) and its retry that finished it', async () => {

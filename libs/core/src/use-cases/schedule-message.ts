@@ -266,13 +266,23 @@ const createMessages = async (
 ): Promise<BatchResult> => {
   if (idempotency !== undefined) return createIdempotently(deps, tenantId, built, idempotency);
   const counted = await countAgainstQuota(deps.quota, tenantId, built.length);
-  // None stored (all or nothing): nothing counts, but what the rollback kept (a worker took it, it
-  // may go out: its first attempt meters it). Once stored they count, dispatched or not (the sweep sends them).
-  await insertAllOrNothing(deps, built, { sameIdIsOurs: false, counted });
-  await dispatchMessages(deps, built);
+  // None stored (all or nothing): nothing counts. All stored (a worker took some while a write was
+  // failing, and the rest were stored again): all count, and the request is answered as made.
+  const taken = new Set(await insertAllOrNothing(deps, built, { sameIdIsOurs: false, counted }));
+  // Once stored they count, dispatched or not (the sweep sends them); one a worker took is under way.
+  const waiting = built.filter((m) => !taken.has(m.id));
+  await dispatchMessages(deps, waiting);
   await meterScheduled(deps, built);
-  return { messages: built, created: true };
+  return { messages: taken.size === 0 ? built : await asStored(deps, built, taken), created: true };
 };
+
+/** The messages, those in `taken` as stored now (a worker has them): the answer shows what is. */
+const asStored = (deps: SchedulingDeps, built: readonly Message[], taken: ReadonlySet<string>) =>
+  Promise.all(
+    built.map(async (m) =>
+      taken.has(m.id) ? ((await deps.store.get(m.tenantId, m.id).catch(() => undefined)) ?? m) : m,
+    ),
+  );
 
 /**
  * Binds the key to this request, or answers from the request it is bound to (idempotent-request.ts).
@@ -318,11 +328,19 @@ const createIdempotently = async (
  * that may have been written are deleted again before the error is thrown: those written, and
  * those whose write threw (a timeout or a lost answer: it may have landed all the same). An id
  * that exists already is never deleted: with `sameIdIsOurs` it was written by another request
- * under the same idempotency key, and without, the write was refused, not made. Under a key,
- * `withdraw` decides first (idempotent-request.ts): when a retry has kept the messages as its
- * answer, or the key is another request's now, nothing is deleted. Given the quota's reservation
- * for them (`counted`), a failure gives it back but for the messages left stored (kept by the
- * rollback, or all it could not remove): those go out, and count.
+ * under the same idempotency key, and without, the write was refused, not made.
+ *
+ * Under a key, `withdraw` decides first (idempotent-request.ts): when a retry has kept the messages
+ * as its answer, or the key is another request's now, nothing is deleted.
+ *
+ * Without a key, a message a worker took meanwhile (the sweep found it overdue while its write was
+ * failing) is kept by the rollback: it may go out, so the request cannot be none of its messages any
+ * more, and a 503 would have its client send it again (a second delivery). It is made all of them
+ * instead: the others are written again (once), and the request succeeds, answering with the taken
+ * ones as stored (their ids are returned). Only if that write fails too does the error stand.
+ *
+ * Given the quota's reservation for them (`counted`), a failure gives it back but for the messages
+ * left stored (kept by the rollback, or all it could not remove): those go out, and count.
  */
 const insertAllOrNothing = async (
   deps: SchedulingDeps,
@@ -331,8 +349,51 @@ const insertAllOrNothing = async (
     sameIdIsOurs,
     withdraw,
     counted,
-  }: { sameIdIsOurs: boolean; withdraw?: () => Promise<boolean>; counted?: QuotaReservation },
-): Promise<void> => {
+  }: {
+    sameIdIsOurs: boolean;
+    withdraw?: () => Promise<boolean>;
+    counted?: QuotaReservation;
+  },
+): Promise<string[]> => {
+  const { mayBeWritten, failure } = await insertEach(deps, messages, sameIdIsOurs);
+  if (failure === undefined) return [];
+  if (mayBeWritten.length === 0) {
+    counted?.release();
+    throw failure.error;
+  }
+  if (withdraw !== undefined) {
+    if (await withdrawn(deps, mayBeWritten, withdraw)) await rollBackInserts(deps, mayBeWritten);
+    throw failure.error;
+  }
+  const kept = await rollBackInserts(deps, mayBeWritten);
+  if (kept === undefined || kept.length === 0) {
+    counted?.release(kept?.length ?? mayBeWritten.length);
+    throw failure.error;
+  }
+  const rest = messages.filter((m) => !kept.includes(m.id));
+  const again = await insertEach(deps, rest, true);
+  if (again.failure === undefined) {
+    deps.log.warn('a request failed part-way after a worker took some of its messages; the rest were stored again', {
+      tenantId: messages[0]?.tenantId,
+      takenByWorker: kept.slice(0, 100),
+      storedAgain: rest.length,
+    });
+    return kept;
+  }
+  const keptAgain = again.mayBeWritten.length === 0 ? [] : await rollBackInserts(deps, again.mayBeWritten);
+  counted?.release(kept.length + (keptAgain?.length ?? again.mayBeWritten.length));
+  throw failure.error;
+};
+
+/**
+ * Writes the messages, a chunk at a time, until a chunk has a failure: the first failure, and the
+ * messages that may be written (written, or whose write threw: it may have landed all the same).
+ */
+const insertEach = async (
+  deps: SchedulingDeps,
+  messages: readonly Message[],
+  sameIdIsOurs: boolean,
+): Promise<{ mayBeWritten: Message[]; failure?: { error: unknown } }> => {
   const mayBeWritten: Message[] = [];
   let failure: { error: unknown } | undefined;
   for (let i = 0; i < messages.length && failure === undefined; i += INSERT_CONCURRENCY) {
@@ -350,20 +411,15 @@ const insertAllOrNothing = async (
       }
     });
   }
-  if (failure === undefined) return;
-  let left = mayBeWritten.length;
-  if (left > 0 && (await withdrawn(deps, mayBeWritten, withdraw))) left = await rollBackInserts(deps, mayBeWritten);
-  counted?.release(left);
-  throw failure.error;
+  return { mayBeWritten, failure };
 };
 
-/** Whether the messages may be deleted: always without a key; under one, once withdrawn on it (a failure to tell keeps them). */
+/** Whether the messages may be deleted: once withdrawn on the key (a failure to tell keeps them). */
 const withdrawn = async (
   deps: SchedulingDeps,
   mayBeWritten: readonly Message[],
-  withdraw: (() => Promise<boolean>) | undefined,
+  withdraw: () => Promise<boolean>,
 ): Promise<boolean> => {
-  if (withdraw === undefined) return true;
   const decided = await withdraw().catch((error: unknown) => {
     deps.log.warn('a request failed part-way; its messages could not be withdrawn, so they stay', {
       tenantId: mayBeWritten[0]?.tenantId,
@@ -390,13 +446,15 @@ const ROLLBACK_BACKOFF: BackoffPolicy = { baseMs: 200, factor: 2, capMs: 400 };
  * Deletes the messages a failed request may have stored (retrying a little); they were never
  * acknowledged. A delete of one whose write never landed finds nothing and passes. One a worker
  * took meanwhile (the sweep found it overdue while the request was still failing) is kept: it may
- * have been sent, and the request's retry with its Idempotency-Key finds it stored instead of
- * writing and sending it again. Returns how many may be left stored: those kept, or all when the
- * rollback failed.
+ * have been sent, and is not written and sent again (insertAllOrNothing). Returns the ids of those
+ * kept, or undefined when the rollback failed (any may be left stored).
  */
-const rollBackInserts = async (deps: SchedulingDeps, mayBeWritten: readonly Message[]): Promise<number> => {
+const rollBackInserts = async (
+  deps: SchedulingDeps,
+  mayBeWritten: readonly Message[],
+): Promise<string[] | undefined> => {
   const [first] = mayBeWritten;
-  if (first === undefined) return 0;
+  if (first === undefined) return [];
   for (let attempt = 1; ; attempt += 1) {
     try {
       const kept = await deps.store.removeUnchanged(mayBeWritten);
@@ -406,7 +464,7 @@ const rollBackInserts = async (deps: SchedulingDeps, mayBeWritten: readonly Mess
         deleted: mayBeWritten.length - kept.length,
         ...(kept.length > 0 && { keptTakenByWorker: kept.slice(0, 100) }),
       });
-      return kept.length;
+      return kept;
     } catch (error) {
       if (attempt >= ROLLBACK_TRIES) {
         deps.log.error('a request failed part-way and its stored messages could not be removed', {
@@ -414,7 +472,7 @@ const rollBackInserts = async (deps: SchedulingDeps, mayBeWritten: readonly Mess
           messageIds: mayBeWritten.slice(0, 100).map((m) => m.id),
           error: String(error),
         });
-        return mayBeWritten.length;
+        return undefined;
       }
       await deps.clock.sleepUntil(deps.clock.now() + retryDelayMs(attempt, ROLLBACK_BACKOFF, deps.random?.() ?? 0.5));
     }
