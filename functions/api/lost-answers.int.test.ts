@@ -515,6 +515,27 @@ describe('POST /v1/messages and /batch: an insert lands, its answer lost', () =>
     expect(await quotaUsed(tenantId)).toBe(3);
     await scheduledSettlesAt(api, 3);
   });
+
+  it('answers 201 and counts once a keyed create whose error reached it after its repeat, sent meanwhile, answered 200 with the message', async () => {
+    const { tenantId, api } = await newTenant();
+    const body = { url: `${receiver.url}/kept-by-repeat`, delay: 600 };
+    const key = { 'idempotency-key': 'kept-by-repeat' };
+    let repeat: Awaited<ReturnType<Api['post']>> | undefined;
+    const { result } = await withLostAnswer(db, 'PutItemCommand', () => api.post('/v1/messages', body, key), {
+      of: (input) => JSON.stringify(input).includes('"sk":{"S":"M#msg_'),
+      // The client timed out and sent it again: the repeat finds the message stored, and keeps it as its answer.
+      meanwhile: async () => {
+        repeat = await api.post('/v1/messages', body, key);
+      },
+      surfaces: true,
+    });
+    expect(repeat?.status).toBe(200);
+    // Both answers tell the one message: made (201), and the repeat's (200).
+    expect([result.status, result.json.id]).toEqual([201, repeat?.json.id]);
+    expect(await listedIds(api)).toEqual([result.json.id]);
+    expect(await quotaUsed(tenantId)).toBe(1);
+    await scheduledSettlesAt(api, 1);
+  });
 });
 
 describe("an Idempotency-Key's claim lands, its answer lost", () => {

@@ -288,7 +288,7 @@ describe('idempotency keys', () => {
     expect(scheduled(metered)).toBe(5);
   });
 
-  it('never deletes a message a retry answered with: a retry that finds it stored while its request fails keeps it', async () => {
+  it('never deletes a message a retry answered with: a retry that finds it stored while its request fails keeps it, and the request answers it made it', async () => {
     const { deps, store } = setup();
     const body = input();
     // The write lands but its answer is lost; while the request is failing, its client's retry comes.
@@ -304,8 +304,10 @@ describe('idempotency keys', () => {
       return settle(tenantId, key, owner, settlement, leaseUntil);
     };
 
-    await expect(scheduleMessage(deps, TENANT, body, 'k-kept')).rejects.toThrow(/injected/);
+    // Kept by its retry, the message is made: the request answers so (a 503 would say it was not).
+    const first = await scheduleMessage(deps, TENANT, body, 'k-kept');
     const answered = await retried!;
+    expect([first.created, first.message.id]).toEqual([true, answered.message.id]);
     // The retry's answer is the message stored: the failing request left it where it was.
     expect(answered.created).toBe(false);
     expect(store.messages.get(answered.message.id)).toMatchObject({ id: answered.message.id, status: 'queued' });

@@ -21,7 +21,7 @@
  * the record, a finished message or job is kept for days): their keyed creates make no such write.
  */
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, IdempotentRequestDoneError } from '../errors';
-import type { IdempotencyRecord } from '../ports';
+import type { IdempotencyRecord, IdempotentSettlement } from '../ports';
 import type { SchedulingDeps } from './deps';
 
 /** How long an Idempotency-Key stays bound to its first request. */
@@ -69,9 +69,15 @@ export interface IdempotentResults<T> {
    * Stores what is missing of the request's results, which carry `ids` (the key's: this request's
    * own, or those of the request it takes over), and returns all of them. `stored` is what exists
    * already, by position. Throws if nothing (more) could be stored. A write that fails part-way and
-   * would delete what it stored calls `withdraw` first, and deletes nothing unless it says true.
+   * would delete what it stored calls `withdraw` first, and deletes nothing unless it says
+   * `withdrawn`; `kept`: a repeat found them all stored and answered with them, so they are made,
+   * and the write is done; undefined: the key is another request's now (it took over), they stay.
    */
-  write(ids: readonly string[], stored: ReadonlyArray<T | undefined>, withdraw: () => Promise<boolean>): Promise<T[]>;
+  write(
+    ids: readonly string[],
+    stored: ReadonlyArray<T | undefined>,
+    withdraw: () => Promise<IdempotentSettlement | undefined>,
+  ): Promise<T[]>;
   /**
    * Given where the tenant may remove the results within the key's 24 h: the request marks its key
    * done (`kept`) once they are written, and a repeat that finds them removed since is refused
@@ -104,14 +110,8 @@ export const runIdempotently = async <T>(
 ): Promise<{ results: T[]; created: boolean }> => {
   const { key, fingerprint } = request;
   const owner = ids[0] ?? '';
-  const withdraw = async () =>
-    (await deps.store.settleIdempotentResults(
-      tenantId,
-      key,
-      owner,
-      'withdrawn',
-      deps.clock.now() + WITHDRAWAL_LEASE_MS,
-    )) === 'withdrawn';
+  const withdraw = () =>
+    deps.store.settleIdempotentResults(tenantId, key, owner, 'withdrawn', deps.clock.now() + WITHDRAWAL_LEASE_MS);
   /** Runs `step`; when it throws, the key is given back if it is this request's, so a retry takes it over at once. */
   const releasingOnFailure = async <R>(step: () => Promise<R>): Promise<R> => {
     try {

@@ -18,6 +18,7 @@ import { messageIdTime, newMessageId } from '../ids';
 import { isJsonText } from '../json-text';
 import { placeMessage } from '../lifecycle';
 import type { BodyKind, Message } from '../message';
+import type { IdempotentSettlement } from '../ports';
 import { headerFieldErrors, sizeError, tooLargeError } from '../message-limits';
 import { fingerprintRequest } from '../request-fingerprint';
 import type { MessageIn } from '../schemas';
@@ -331,7 +332,8 @@ const createIdempotently = async (
  * under the same idempotency key, and without, the write was refused, not made.
  *
  * Under a key, `withdraw` decides first (idempotent-request.ts): when a retry has kept the messages
- * as its answer, or the key is another request's now, nothing is deleted.
+ * as its answer, they are made (all stored, or the retry would not have kept them), and this request
+ * is done too; when the key is another request's now, they stay, and it throws.
  *
  * Without a key, a message a worker took meanwhile (the sweep found it overdue while its write was
  * failing) is kept by the rollback: it may go out, so the request cannot be none of its messages any
@@ -351,7 +353,7 @@ const insertAllOrNothing = async (
     counted,
   }: {
     sameIdIsOurs: boolean;
-    withdraw?: () => Promise<boolean>;
+    withdraw?: () => Promise<IdempotentSettlement | undefined>;
     counted?: QuotaReservation;
   },
 ): Promise<string[]> => {
@@ -362,7 +364,9 @@ const insertAllOrNothing = async (
     throw failure.error;
   }
   if (withdraw !== undefined) {
-    if (await withdrawn(deps, mayBeWritten, withdraw)) await rollBackInserts(deps, mayBeWritten);
+    const decided = await settleFailedWrite(deps, mayBeWritten, withdraw);
+    if (decided === 'kept') return [];
+    if (decided === 'withdrawn') await rollBackInserts(deps, mayBeWritten);
     throw failure.error;
   }
   const kept = await rollBackInserts(deps, mayBeWritten);
@@ -414,28 +418,34 @@ const insertEach = async (
   return { mayBeWritten, failure };
 };
 
-/** Whether the messages may be deleted: once withdrawn on the key (a failure to tell keeps them). */
-const withdrawn = async (
+/**
+ * What becomes of the messages a keyed request's failed write may have stored (`withdraw`):
+ * `withdrawn` (deleted), `kept` (a retry answered with them), or undefined (they stay: the key is
+ * another request's now, or the withdrawal failed).
+ */
+const settleFailedWrite = async (
   deps: SchedulingDeps,
   mayBeWritten: readonly Message[],
-  withdraw: () => Promise<boolean>,
-): Promise<boolean> => {
+  withdraw: () => Promise<IdempotentSettlement | undefined>,
+): Promise<IdempotentSettlement | undefined> => {
+  const tenantId = mayBeWritten[0]?.tenantId;
   const decided = await withdraw().catch((error: unknown) => {
     deps.log.warn('a request failed part-way; its messages could not be withdrawn, so they stay', {
-      tenantId: mayBeWritten[0]?.tenantId,
+      tenantId,
       error: String(error),
     });
     return undefined;
   });
-  if (decided === false) {
-    deps.log.warn(
-      'a request failed part-way; a retry with its key has its messages as its answer, or took the key over: they stay',
-      {
-        tenantId: mayBeWritten[0]?.tenantId,
-      },
-    );
+  if (decided === 'kept') {
+    deps.log.warn('a request failed part-way; a retry with its key answered with its messages: they are made', {
+      tenantId,
+    });
+  } else if (decided === undefined) {
+    deps.log.warn('a request failed part-way; a retry with its key took the key over: its messages stay', {
+      tenantId,
+    });
   }
-  return decided === true;
+  return decided;
 };
 
 const ROLLBACK_TRIES = 3;
