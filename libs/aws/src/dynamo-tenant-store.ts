@@ -160,10 +160,20 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
         }),
       );
     } catch (error) {
-      // Refused, or applied with its answer lost and the SDK's retry refused by the rotation it had
-      // made: the new current secret (fresh random bytes) tells which.
-      const current = await itemAfterRefusal(this.db, this.table, { pk: `T#${tenantId}`, sk: 'TENANT' }, error);
-      return (current?.signingSecrets as string[] | undefined)?.[0] === secrets[0];
+      // Refused, or applied with its answer lost: the SDK's retry refused by the rotation it had made,
+      // or the error reaching here after it landed (a 503 would have a client without an
+      // Idempotency-Key rotate again). The current secret (fresh random bytes) tells which.
+      const key = { pk: `T#${tenantId}`, sk: 'TENANT' };
+      const refused = error instanceof ConditionalCheckFailedException;
+      const current = refused
+        ? await itemAfterRefusal(this.db, this.table, key, error)
+        : await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })).then(
+            (read) => read.Item,
+            () => undefined,
+          );
+      const applied = (current?.signingSecrets as string[] | undefined)?.[0] === secrets[0];
+      if (!applied && !refused) throw error;
+      return applied;
     } finally {
       this.cache.delete(tenantId);
     }
