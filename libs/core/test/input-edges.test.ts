@@ -181,6 +181,39 @@ describe('a batch is all or nothing', () => {
     expect(sender.requests.map((r) => r.headers['webhook-id']).sort()).toEqual(retry.messages.map((m) => m.id).sort());
   });
 
+  it('without a key, stores the rest of a batch again once a worker took one of it before the rollback, and answers with all', async () => {
+    const { deps, store, queue, clock, quota, metered } = setup();
+    const { sender, worker } = workerFor(deps, clock);
+    const inputs = [input({ delay: 0 }), input({ delay: 0 }), input({ delay: 0 })];
+    store.failFrom = 3;
+    store.whileFailing = async () => {
+      const [first] = store.messages.values();
+      expect(await worker.deliver(ticketFor(first!))).toBe('delivered');
+      store.failFrom = Number.POSITIVE_INFINITY; // the trouble passes
+    };
+    const { messages, created } = await scheduleBatch(deps, TENANT, inputs);
+    expect([created, messages.map((m) => m.status)]).toEqual([true, ['delivered', 'queued', 'queued']]);
+    expect([...store.messages.keys()].sort()).toEqual(messages.map((m) => m.id).sort());
+    // Metered once each (the taken one's first attempt echoes its event, the same id).
+    const meteredIds = new Set(metered.filter((e) => e.kind === 'scheduled').map((e) => e.id));
+    expect([quota.used, meteredIds.size]).toEqual([3, 3]);
+    for (const { ticket } of queue.sent) await worker.deliver(ticket);
+    expect(sender.requests.map((r) => r.headers['webhook-id']).sort()).toEqual(messages.map((m) => m.id).sort());
+  });
+
+  it('without a key, answers the error when the rest cannot be stored again either, keeping the taken one counted', async () => {
+    const { deps, store, clock, quota } = setup();
+    const { worker } = workerFor(deps, clock);
+    store.failFrom = 3; // and every write after
+    store.whileFailing = async () => {
+      const [first] = store.messages.values();
+      if (first?.status === 'queued') expect(await worker.deliver(ticketFor(first))).toBe('delivered');
+    };
+    await expect(scheduleBatch(deps, TENANT, [input({ delay: 0 }), input(), input()])).rejects.toThrow(/injected/);
+    expect([...store.messages.values()].map((m) => m.status)).toEqual(['delivered']);
+    expect(quota.used).toBe(1);
+  });
+
   it('finishes a batch stored part-way when its retry comes after its sendAt slipped over 60 s into the past', async () => {
     const { deps, store, queue, clock } = setup();
     const { sender, worker } = workerFor(deps, clock);
