@@ -305,6 +305,47 @@ describe('NodeHttpSender', () => {
       expect(reset).toMatchObject({ errorKind: 'connection-reset' });
     });
 
+    it('closes a kept-alive connection its receiver goes on sending on after the answer (Node read and dropped the bytes for as long as they came, then handed it to the next request)', async () => {
+      // Prepare: the first connection answers, then sends a byte every 20 ms while it is idle.
+      let connections = 0;
+      let firstClosed = new Promise<void>(() => {});
+      const raw = net.createServer((socket) => {
+        connections += 1;
+        socket.on('error', () => {});
+        if (connections > 1) {
+          socket.on('data', () => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nnext'));
+          return;
+        }
+        firstClosed = new Promise((resolve) => socket.on('close', () => resolve()));
+        socket.once('data', () => {
+          socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+          const trickle = setInterval(() => socket.write('x'), 20);
+          socket.on('close', () => clearInterval(trickle));
+        });
+      });
+      await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/`;
+
+      try {
+        // Act
+        const first = await sender.send(request(url));
+        const closedSoon = await Promise.race([
+          firstClosed.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_000)),
+        ]);
+        const second = await sender.send(request(url));
+
+        // Assess: closed well before the idle timeout (which each byte put off), and the next
+        // request went on a connection of its own and read its own answer.
+        expect(withoutHeaders(first)).toEqual({ statusCode: 200, responseSnippet: 'ok' });
+        expect(closedSoon).toBe(true);
+        expect(withoutHeaders(second)).toEqual({ statusCode: 200, responseSnippet: 'next' });
+        expect(connections).toBe(2);
+      } finally {
+        raw.close();
+      }
+    });
+
     it('returns a redirect as a status code and does not follow it', async () => {
       server.answer((_req, res) => res.writeHead(302, { location: `${base}/elsewhere` }).end());
 

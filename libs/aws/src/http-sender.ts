@@ -217,6 +217,43 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
  */
 const IDLE_SOCKET_MS = 2_000;
 
+/**
+ * A kept-alive connection no request is using has nothing to read: an HTTP/1.1 server answers
+ * requests, and speaks only then. Node read whatever a receiver sent on one and dropped it, and
+ * each read put off the idle timeout (IDLE_SOCKET_MS), so a receiver that answered and went on
+ * sending held the connection, and a CPU, for as long as it liked (gigabytes within seconds on
+ * the loopback), and the next request to its origin read those bytes as its answer. The
+ * connection is closed at the first byte instead, and the next request opens another.
+ */
+const closeOnIdleBytes = function (this: Duplex) {
+  this.destroy();
+};
+
+class SenderHttpAgent extends HttpAgentAhead {
+  override keepSocketAlive(socket: Duplex) {
+    socket.on('data', closeOnIdleBytes);
+    return super.keepSocketAlive(socket);
+  }
+
+  override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
+    socket.off('data', closeOnIdleBytes);
+    super.reuseSocket(socket, request);
+  }
+}
+
+/** The HTTPS twin of SenderHttpAgent. */
+class SenderHttpsAgent extends HttpsAgentAhead {
+  override keepSocketAlive(socket: Duplex) {
+    socket.on('data', closeOnIdleBytes);
+    return super.keepSocketAlive(socket);
+  }
+
+  override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
+    socket.off('data', closeOnIdleBytes);
+    super.reuseSocket(socket, request);
+  }
+}
+
 /** Where a request's URL says to connect, or why it never can be sent. */
 type Destination = { url: URL; host: string; port: number; lookup?: LookupFunction } | { refused: SendResult };
 
@@ -266,8 +303,8 @@ export class NodeHttpSender implements DeliveryTarget {
       scheduling: 'lifo',
       timeout: IDLE_SOCKET_MS,
     };
-    this.httpAgent = new HttpAgentAhead(agentOptions);
-    this.httpsAgent = new HttpsAgentAhead(agentOptions);
+    this.httpAgent = new SenderHttpAgent(agentOptions);
+    this.httpsAgent = new SenderHttpsAgent(agentOptions);
   }
 
   /**
