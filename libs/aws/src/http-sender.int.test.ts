@@ -736,6 +736,36 @@ describe('NodeHttpSender', () => {
       // 40 of Node's own + connection, content-length, date, keep-alive: what is not kept is counted.
       expect(kept.length + responseHeadersOmitted).toBe(44);
     });
+    it('counts every header left out however many came (Node read 1,000), keeps repeats Node dropped, and any name', async () => {
+      // Prepare: 2,100 short headers (14 KiB, within Node's 16 KiB for a head), after a `constructor`,
+      // a `__proto__` and a `content-type` given twice.
+      const names = Array.from({ length: 2_100 }, (_, i) => `h${(36 + i).toString(36)}`);
+      const head = [
+        'constructor: c',
+        '__proto__: p',
+        'content-type: text/plain',
+        'content-type: text/html',
+        ...names.map((name) => `${name}:`),
+        'content-length: 2',
+      ].join('\r\n');
+      const raw = net.createServer((socket) => {
+        socket.on('error', () => {});
+        socket.once('data', () => socket.end(`HTTP/1.1 200 OK\r\n${head}\r\n\r\nok`));
+      });
+      await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+
+      // Act
+      const { responseHeaders = {}, responseHeadersOmitted = 0 } = await sender.send(
+        request(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`),
+      );
+      raw.close();
+
+      // Assess: 2,104 names came (the `content-type`s are one); 32 kept, every other one counted.
+      expect(responseHeaders).toMatchObject({ constructor: 'c', 'content-type': 'text/plain, text/html' });
+      expect(Object.hasOwn(responseHeaders, '__proto__')).toBe(false);
+      expect(Object.keys(responseHeaders)).toHaveLength(32);
+      expect(Object.keys(responseHeaders).length + responseHeadersOmitted).toBe(2_104);
+    });
   });
 
   describe('guarding targets', () => {

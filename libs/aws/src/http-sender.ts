@@ -150,15 +150,23 @@ export const errorKindOf = (err: NodeJS.ErrnoException): AttemptErrorKind => {
   return 'other';
 };
 
-/** A response's headers as Node has them (names lower-cased, repeats joined), bounded for the attempt. */
+/**
+ * A response's headers as they came (names lower-cased, repeats joined), bounded for the attempt.
+ * Read from the raw list: Node's `headers` keeps only the first of some repeated names (a second
+ * `content-type` or `location` was dropped unseen) and cannot hold a `__proto__`, which the bound
+ * then counts as left out.
+ */
 const keptResponseHeaders = (
   res: http.IncomingMessage,
 ): Pick<SendResult, 'responseHeaders' | 'responseHeadersOmitted'> => {
-  const all: Record<string, string> = {};
-  for (const [name, value] of Object.entries(res.headers)) {
-    if (value !== undefined) all[name] = Array.isArray(value) ? value.join(', ') : value;
+  const all = new Map<string, string>();
+  const raw = res.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const before = all.get(name);
+    all.set(name, before === undefined ? (raw[i + 1] as string) : `${before}, ${raw[i + 1]}`);
   }
-  const { headers, omitted } = boundResponseHeaders(all);
+  const { headers, omitted } = boundResponseHeaders(Object.fromEntries(all));
   return { responseHeaders: headers, ...(omitted > 0 && { responseHeadersOmitted: omitted }) };
 };
 
@@ -451,6 +459,9 @@ export class NodeHttpSender implements DeliveryTarget {
         // Node checks header names and values up front (ERR_INVALID_CHAR, ERR_INVALID_HTTP_TOKEN).
         return resolve(failure(err as NodeJS.ErrnoException, true));
       }
+      // Every response header is read, so those left out are counted: by default Node reads the
+      // first 1,000 and drops the rest unseen. Its 16 KiB for the head bounds how many can come.
+      req.maxHeadersCount = 0;
 
       // A request the agent queued (every connection to its origin in use) is on the wire only once
       // it gets one: the attempt starts then, and one that gets none within its timeout was never sent.

@@ -76,7 +76,9 @@ export const boundResponseHeaders = (
   for (const [rawName, received] of Object.entries(headers)) {
     const name = rawName.toLowerCase();
     const value = WITHHELD_RESPONSE_HEADERS.includes(name) ? WITHHELD_HEADER_VALUE : received;
-    if (name in kept) {
+    // A name given twice, or `__proto__`, which a plain object cannot hold (it sets the prototype).
+    // Own names only: `constructor` is in every object, and was counted as a repeat.
+    if (name === '__proto__' || Object.hasOwn(kept, name)) {
       omitted += 1;
       continue;
     }

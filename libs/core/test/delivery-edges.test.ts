@@ -110,6 +110,20 @@ describe('what an attempt keeps about its request and response', () => {
     expect(stored!.responseHeadersOmitted).toBe(boundResponseHeaders(many).omitted);
   });
 
+  it('keeps a header named like an object property (`constructor` was counted as a repeat), and counts `__proto__` left out', () => {
+    const received = Object.fromEntries([
+      ['Constructor', 'c'],
+      ['__proto__', 'p'],
+      ['x-after', 'a'],
+    ]);
+
+    const { headers, omitted } = boundResponseHeaders(received);
+
+    expect(headers).toEqual({ constructor: 'c', 'x-after': 'a' });
+    expect(Object.getPrototypeOf(headers)).toBe(Object.prototype);
+    expect(omitted).toBe(1);
+  });
+
   it('never keeps the value of a cookie the receiver sets or a credential it echoes, only its name', () => {
     const received = {
       'Set-Cookie': 'session=s3cr3t-0f-the-receiver; HttpOnly, csrf=tok3n',
