@@ -736,6 +736,29 @@ describe('NodeHttpSender', () => {
       // 40 of Node's own + connection, content-length, date, keep-alive: what is not kept is counted.
       expect(kept.length + responseHeadersOmitted).toBe(44);
     });
+    it('reads a header value sent as UTF-8 as UTF-8 (`café` was kept as `cafÃ©`), and any other byte as one character', async () => {
+      const raw = net.createServer((socket) => {
+        socket.on('error', () => {});
+        socket.once('data', () =>
+          socket.end(
+            Buffer.concat([
+              Buffer.from('HTTP/1.1 200 OK\r\nx-utf8: café ✓\r\nx-latin1: caf', 'utf8'),
+              Buffer.from([0xe9, 0x0d, 0x0a]), // é in Latin-1, not UTF-8
+              Buffer.from('content-length: 2\r\n\r\nok'),
+            ]),
+          ),
+        );
+      });
+      await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+
+      const { responseHeaders } = await sender.send(
+        request(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`),
+      );
+      raw.close();
+
+      expect(responseHeaders).toEqual({ 'x-utf8': 'café ✓', 'x-latin1': 'café', 'content-length': '2' });
+    });
+
     it('counts every header left out however many came (Node read 1,000), keeps repeats Node dropped, and any name', async () => {
       // Prepare: 2,100 short headers (14 KiB, within Node's 16 KiB for a head), after a `constructor`,
       // a `__proto__` and a `content-type` given twice.

@@ -150,11 +150,26 @@ export const errorKindOf = (err: NodeJS.ErrnoException): AttemptErrorKind => {
   return 'other';
 };
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
- * A response's headers as they came (names lower-cased, repeats joined), bounded for the attempt.
- * Read from the raw list: Node's `headers` keeps only the first of some repeated names (a second
- * `content-type` or `location` was dropped unseen) and cannot hold a `__proto__`, which the bound
- * then counts as left out.
+ * A header value's bytes, which Node gives a character each (latin1), as text: read as UTF-8 when
+ * they are UTF-8 (a receiver's `café` was kept as `cafÃ©`), one character a byte when not.
+ */
+const headerText = (latin1: string): string => {
+  if (!/[\x80-\xff]/.test(latin1)) return latin1;
+  try {
+    return utf8.decode(Buffer.from(latin1, 'latin1'));
+  } catch {
+    return latin1;
+  }
+};
+
+/**
+ * A response's headers as they came (names lower-cased, repeats joined, values as text), bounded
+ * for the attempt. Read from the raw list: Node's `headers` keeps only the first of some repeated
+ * names (a second `content-type` or `location` was dropped unseen) and cannot hold a `__proto__`,
+ * which the bound then counts as left out.
  */
 const keptResponseHeaders = (
   res: http.IncomingMessage,
@@ -164,7 +179,8 @@ const keptResponseHeaders = (
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
     const before = all.get(name);
-    all.set(name, before === undefined ? (raw[i + 1] as string) : `${before}, ${raw[i + 1]}`);
+    const value = headerText(raw[i + 1] as string);
+    all.set(name, before === undefined ? value : `${before}, ${value}`);
   }
   const { headers, omitted } = boundResponseHeaders(Object.fromEntries(all));
   return { responseHeaders: headers, ...(omitted > 0 && { responseHeadersOmitted: omitted }) };
