@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { OutboundRequest } from '@vigil/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -147,6 +148,39 @@ describe('NodeHttpSender.connectAhead', () => {
     await sleep(50);
     expect((await target.send(request(url))).statusCode).toBe(200);
     expect(seen.requests.map((r) => r.connection)).toEqual([1]);
+  });
+
+  it('does not hand a send a connection the receiver spoke on first (a 408 as it gave up on it): it connects anew', async () => {
+    // Prepare: a receiver that answers requests, but writes a 408 and closes a connection idle for 50 ms.
+    let requests = 0;
+    const raw = net.createServer((socket) => {
+      socket.on('error', () => {});
+      const idle = setTimeout(
+        () => socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n'),
+        50,
+      );
+      socket.on('data', () => {
+        clearTimeout(idle);
+        requests += 1;
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    const target = sender();
+
+    try {
+      // Act: the send comes after the receiver gave up on the connection opened ahead.
+      target.connectAhead(request(url));
+      await sleep(200);
+      const result = await target.send(request(url));
+
+      // Assess: the answer is the receiver's to this request, on a connection of its own.
+      expect(result).toMatchObject({ statusCode: 200, responseSnippet: 'ok' });
+      expect(requests).toBe(1);
+    } finally {
+      raw.close();
+    }
   });
 
   it('leaves a send to a receiver that refused the connection ahead to fail as it would have', async () => {

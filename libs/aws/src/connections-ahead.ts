@@ -76,10 +76,17 @@ class OpenedConnections {
     this.byOrigin.clear();
   }
 
-  /** Those that can still carry a request: not closed by either side (a server may close an idle one). */
+  /**
+   * Those that can still carry a request: not closed by either side (a server may close an idle
+   * one), and nothing read from the receiver yet. An HTTP server speaks only to answer: bytes before
+   * the request are what it says as it gives up on a connection idle too long (Node's server, say,
+   * writes `408 Request Timeout` and closes), and the send reading them took that for its answer: a
+   * 408, an attempt spent, for a request the receiver never got. (Its close, after those bytes, is
+   * only read once they are.)
+   */
   private live(origin: string): OpenedAhead[] {
     const opened = this.byOrigin.get(origin) ?? [];
-    const usable = ({ socket }: OpenedAhead) => !socket.destroyed && socket.writable;
+    const usable = ({ socket }: OpenedAhead) => !socket.destroyed && socket.writable && socket.readableLength === 0;
     const live = opened.filter(usable);
     if (live.length !== opened.length) {
       for (const dead of opened.filter((o) => !usable(o))) {
