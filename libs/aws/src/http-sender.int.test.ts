@@ -413,6 +413,21 @@ describe('NodeHttpSender', () => {
       expect(responseSnippet).toBe('\uFFFD'.repeat(341));
       expect(Buffer.byteLength(responseSnippet)).toBeLessThanOrEqual(1024);
     });
+    it('reads a body in the charset its content-type names (an iso-8859-1 é was kept as U+FFFD), cut at a character', async () => {
+      const answering = (contentType: string, body: Buffer) => {
+        server.answer((_req, res) => res.writeHead(200, { 'content-type': contentType }).end(body));
+        return sender.send(request(base));
+      };
+
+      const latin1 = await answering('text/html; charset=ISO-8859-1', Buffer.from('<p>Café fermé</p>', 'latin1'));
+      const utf16 = await answering('text/plain;charset="utf-16le"', Buffer.from('é✓'.repeat(1000), 'utf16le'));
+      const unknown = await answering('text/plain; charset=x-no-such', Buffer.from('café'));
+
+      expect(latin1.responseSnippet).toBe('<p>Café fermé</p>');
+      // 1,024 bytes of UTF-16 are 256 pairs, kept to 1,024 bytes of UTF-8 (5 a pair): 204 and an é.
+      expect(utf16.responseSnippet).toBe(`${'é✓'.repeat(204)}é`);
+      expect(unknown.responseSnippet).toBe('café');
+    });
   });
 
   describe('Retry-After', () => {

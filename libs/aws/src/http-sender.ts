@@ -194,12 +194,34 @@ const failure = (err: NodeJS.ErrnoException, permanent = false): SendResult => (
 });
 
 /**
- * The first `max` bytes as text, without a broken character at the cut, and at most `max` bytes
- * once decoded too: each invalid byte decodes to U+FFFD, three bytes in UTF-8, so a KiB of binary
- * would otherwise be stored as three.
+ * The decoder for a body in the charset its `content-type` names, when that is one TextDecoder
+ * reads other than UTF-8 (`iso-8859-1`, read as browsers do as windows-1252; `utf-16le`;
+ * `shift_jis`); undefined for UTF-8, no charset, or one it does not know.
  */
-const decodeSnippet = (chunks: Buffer[], max: number): string =>
-  truncateUtf8(new StringDecoder('utf8').write(Buffer.concat(chunks).subarray(0, max)), max);
+const charsetDecoder = (contentType: string | undefined): TextDecoder | undefined => {
+  const charset = contentType?.match(/;\s*charset\s*=\s*"?([^";\s]+)/i)?.[1];
+  if (charset === undefined) return undefined;
+  try {
+    const decoder = new TextDecoder(charset, { ignoreBOM: true });
+    return decoder.encoding === 'utf-8' ? undefined : decoder;
+  } catch {
+    return undefined; // a charset TextDecoder does not know: read as UTF-8
+  }
+};
+
+/**
+ * The first `max` bytes as text, in the charset the `content-type` names (UTF-8 without one: a
+ * receiver's `charset=iso-8859-1` page was kept with U+FFFD for every accented letter), without a
+ * broken character at the cut, and at most `max` bytes once decoded too: each invalid byte decodes
+ * to U+FFFD, three bytes in UTF-8, so a KiB of binary would otherwise be stored as three.
+ */
+const decodeSnippet = (chunks: Buffer[], max: number, contentType: string | undefined): string => {
+  const bytes = Buffer.concat(chunks).subarray(0, max);
+  const decoder = charsetDecoder(contentType);
+  // Both hold back a character the cut splits (`stream`: more may come), rather than mark it invalid.
+  const text = decoder ? decoder.decode(bytes, { stream: true }) : new StringDecoder('utf8').write(bytes);
+  return truncateUtf8(text, max);
+};
 
 /** A year: the longest wait a `Retry-After` is read as (the engine caps it at its backoff's maximum). */
 const RETRY_AFTER_MAX_MS = 366 * 24 * 3_600_000;
@@ -406,10 +428,11 @@ export class NodeHttpSender implements DeliveryTarget {
       let statusCode: number | undefined;
       let retryAfterMs: number | undefined;
       let responseHeaders: Pick<SendResult, 'responseHeaders' | 'responseHeadersOmitted'> = {};
+      let contentType: string | undefined;
       const chunks: Buffer[] = [];
       let received = 0;
       const answered = (): SendResult => {
-        const snippet = decodeSnippet(chunks, this.maxSnippetBytes);
+        const snippet = decodeSnippet(chunks, this.maxSnippetBytes, contentType);
         return {
           statusCode,
           // Not followed: a 3xx is an answer, but not a delivery.
@@ -444,6 +467,7 @@ export class NodeHttpSender implements DeliveryTarget {
         }
         statusCode = res.statusCode;
         responseHeaders = keptResponseHeaders(res);
+        contentType = res.headers['content-type'];
         // Only a 429 or 503 asks to wait (RFC 9110 §10.2.3); every other answer skips the parse.
         if (statusCode === 429 || statusCode === 503) {
           retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
