@@ -1,12 +1,16 @@
+import dns from 'node:dns';
+import type { LookupAddress } from 'node:dns';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { OutboundRequest, SendResult } from '@vigil/core';
 import { WITHHELD_HEADER_VALUE } from '@vigil/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NodeHttpSender, parseRetryAfter } from './http-sender';
 import { receiverThread, stall } from '../../../test-support/stall';
+
+type LookupAll = (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void;
 
 interface Seen {
   method: string;
@@ -707,6 +711,18 @@ describe('NodeHttpSender', () => {
       expect(invalid).toMatchObject({ errorKind: 'invalid-request', permanent: true });
     });
 
+    it('gives up on a receiver that takes the connection but never answers the TLS handshake, at the timeout', async () => {
+      const silent = net.createServer((socket) => socket.on('error', () => {}));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+
+      const result = await sender.send(
+        request(`https://127.0.0.1:${(silent.address() as AddressInfo).port}/`, { timeoutMs: 300 }),
+      );
+      silent.close();
+
+      expect(result).toEqual({ error: 'timeout after 300 ms', errorKind: 'timeout' });
+    });
+
     it('says tls when the secure connection fails (an HTTP server on an https URL)', async () => {
       const result = await sender.send(request(base.replace('http:', 'https:')));
 
@@ -838,6 +854,40 @@ describe('NodeHttpSender', () => {
       });
       expect(server.connections()).toBe(0);
       expect(server.seen).toHaveLength(0);
+    });
+
+    it('refuses a name that resolves to a public and a private address, whichever comes first (every address is checked)', async () => {
+      // A resolver's answer, as a rebinding name gives it: the sender's lookup is Node's, asked at each connect.
+      const answers = [
+        ['93.184.215.14', '127.0.0.1'],
+        ['10.0.0.7', '93.184.215.14'],
+        ['2606:2800:21f:cb07::1', '::ffff:169.254.169.254'],
+      ];
+      const lookup = vi.spyOn(dns, 'lookup');
+      try {
+        const results: SendResult[] = [];
+        for (const addresses of answers) {
+          lookup.mockImplementation(((_host: string, _options: unknown, callback: LookupAll) =>
+            callback(
+              null,
+              addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+            )) as unknown as typeof dns.lookup);
+          results.push(await guarded.send(request('http://rebinding.example/hook')));
+        }
+
+        expect(results).toEqual([
+          { error: 'target address not allowed: 127.0.0.1 is loopback', errorKind: 'blocked-target', permanent: true },
+          { error: 'target address not allowed: 10.0.0.7 is private', errorKind: 'blocked-target', permanent: true },
+          {
+            error: 'target address not allowed: ::ffff:169.254.169.254 is link-local',
+            errorKind: 'blocked-target',
+            permanent: true,
+          },
+        ]);
+        expect(lookup).toHaveBeenCalledTimes(3);
+      } finally {
+        lookup.mockRestore();
+      }
     });
 
     it('lets the same target through when private targets are allowed', async () => {
