@@ -350,6 +350,35 @@ describe('NodeHttpSender', () => {
       }
     });
 
+    it('reads the answer of a receiver that never reads the 256 KiB body, and of an HTTP/1.0 one without a length', async () => {
+      // Prepare: one answers 413 at the request's first bytes and closes with the body unread
+      // (its close may reset the connection); one answers HTTP/1.0, its body ending at its close.
+      const answering = async (answer: (socket: net.Socket) => void) => {
+        const raw = net.createServer((socket) => {
+          socket.on('error', () => {});
+          socket.once('data', () => answer(socket));
+        });
+        await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+        const result = await sender.send(
+          request(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`, { body: 'x'.repeat(256 * 1024) }),
+        );
+        raw.close();
+        return result;
+      };
+
+      // Act
+      const refused = await answering((socket) => {
+        socket.pause();
+        socket.write('HTTP/1.1 413 Payload Too Large\r\ncontent-length: 8\r\nconnection: close\r\n\r\ntoo big!');
+        socket.destroy();
+      });
+      const old = await answering((socket) => socket.end('HTTP/1.0 200 OK\r\n\r\nno length'));
+
+      // Assess
+      expect(withoutHeaders(refused)).toEqual({ statusCode: 413, responseSnippet: 'too big!' });
+      expect(old).toEqual({ statusCode: 200, responseSnippet: 'no length', responseHeaders: {} });
+    });
+
     it('returns a redirect as a status code and does not follow it', async () => {
       server.answer((_req, res) => res.writeHead(302, { location: `${base}/elsewhere` }).end());
 
