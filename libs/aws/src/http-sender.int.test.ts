@@ -4,6 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import zlib from 'node:zlib';
 import type { OutboundRequest, SendResult } from '@vigil/core';
 import { WITHHELD_HEADER_VALUE } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -460,6 +461,26 @@ describe('NodeHttpSender', () => {
       // 1,024 bytes of UTF-16 are 256 pairs, kept to 1,024 bytes of UTF-8 (5 a pair): 204 and an é.
       expect(utf16.responseSnippet).toBe(`${'é✓'.repeat(204)}é`);
       expect(unknown.responseSnippet).toBe('café');
+    });
+    it('keeps a body sent compressed (gzip, deflate, br: Vigil asks for none) decompressed, and one that is not, or a bomb, as it came', async () => {
+      const text = `${'{"error":"quota exceeded","detail":"try again later"}\n'.repeat(200)}`;
+      const answering = (coding: string, body: Buffer) => {
+        server.answer((_req, res) =>
+          res.writeHead(429, { 'content-type': 'application/json', 'content-encoding': coding }).end(body),
+        );
+        return sender.send(request(base));
+      };
+
+      const gzip = await answering('gzip', zlib.gzipSync(text));
+      const deflate = await answering('deflate', zlib.deflateSync(text));
+      const br = await answering('BR', zlib.brotliCompressSync(text));
+      const notGzip = await answering('gzip', Buffer.from('plain after all'));
+      const bomb = zlib.brotliCompressSync(Buffer.alloc(2 << 20, 'a')); // 2 MiB of one letter, in a few bytes
+      const bombed = await answering('br', bomb);
+
+      for (const result of [gzip, deflate, br]) expect(result.responseSnippet).toBe(text.slice(0, 1024));
+      expect(notGzip.responseSnippet).toBe('plain after all');
+      expect(bombed.responseSnippet).toBe(bomb.toString('utf8'));
     });
   });
 

@@ -16,6 +16,7 @@ import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import zlib from 'node:zlib';
 import type {
   AttemptErrorKind,
   DeliveryTarget,
@@ -209,14 +210,54 @@ const charsetDecoder = (contentType: string | undefined): TextDecoder | undefine
   }
 };
 
+/** What a response's headers say of how to read its body. */
+interface BodyCoding {
+  contentType: string | undefined;
+  contentEncoding: string | undefined;
+}
+
+/** The most a compressed snippet is decompressed to: past it (a bomb), its bytes are kept as they came. */
+const DECOMPRESSED_MAX_BYTES = 1 << 20;
+
+const INFLATING = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: DECOMPRESSED_MAX_BYTES };
+
+/**
+ * How to read a body sent compressed, though Vigil asks for no compression (it sends no
+ * `accept-encoding`): a proxy's or a framework's gzip was kept as bytes, mostly U+FFFD. Each reads
+ * as much as the snippet's bytes hold (a stream cut short is no error), to DECOMPRESSED_MAX_BYTES
+ * (1 KiB of brotli can stand for gigabytes).
+ */
+const DECOMPRESS: Record<string, (bytes: Buffer) => Buffer> = {
+  gzip: (bytes) => zlib.gunzipSync(bytes, INFLATING),
+  'x-gzip': (bytes) => zlib.gunzipSync(bytes, INFLATING),
+  deflate: (bytes) => zlib.inflateSync(bytes, INFLATING),
+  br: (bytes) =>
+    zlib.brotliDecompressSync(bytes, {
+      finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
+      maxOutputLength: DECOMPRESSED_MAX_BYTES,
+    }),
+};
+
+/** The body's bytes, decompressed when its `content-encoding` is one coding DECOMPRESS reads, and they are in it. */
+const decodedBody = (bytes: Buffer, contentEncoding: string | undefined): Buffer => {
+  const coding = contentEncoding?.trim().toLowerCase() ?? '';
+  const decompress = Object.hasOwn(DECOMPRESS, coding) ? DECOMPRESS[coding] : undefined;
+  if (!decompress) return bytes;
+  try {
+    return decompress(bytes);
+  } catch {
+    return bytes; // not in that coding after all, or a bomb: kept as it came
+  }
+};
+
 /**
  * The first `max` bytes as text, in the charset the `content-type` names (UTF-8 without one: a
  * receiver's `charset=iso-8859-1` page was kept with U+FFFD for every accented letter), without a
  * broken character at the cut, and at most `max` bytes once decoded too: each invalid byte decodes
  * to U+FFFD, three bytes in UTF-8, so a KiB of binary would otherwise be stored as three.
  */
-const decodeSnippet = (chunks: Buffer[], max: number, contentType: string | undefined): string => {
-  const bytes = Buffer.concat(chunks).subarray(0, max);
+const decodeSnippet = (chunks: Buffer[], max: number, { contentType, contentEncoding }: BodyCoding): string => {
+  const bytes = decodedBody(Buffer.concat(chunks).subarray(0, max), contentEncoding).subarray(0, max);
   const decoder = charsetDecoder(contentType);
   // Both hold back a character the cut splits (`stream`: more may come), rather than mark it invalid.
   const text = decoder ? decoder.decode(bytes, { stream: true }) : new StringDecoder('utf8').write(bytes);
@@ -428,11 +469,11 @@ export class NodeHttpSender implements DeliveryTarget {
       let statusCode: number | undefined;
       let retryAfterMs: number | undefined;
       let responseHeaders: Pick<SendResult, 'responseHeaders' | 'responseHeadersOmitted'> = {};
-      let contentType: string | undefined;
+      let coding: BodyCoding = { contentType: undefined, contentEncoding: undefined };
       const chunks: Buffer[] = [];
       let received = 0;
       const answered = (): SendResult => {
-        const snippet = decodeSnippet(chunks, this.maxSnippetBytes, contentType);
+        const snippet = decodeSnippet(chunks, this.maxSnippetBytes, coding);
         return {
           statusCode,
           // Not followed: a 3xx is an answer, but not a delivery.
@@ -467,7 +508,7 @@ export class NodeHttpSender implements DeliveryTarget {
         }
         statusCode = res.statusCode;
         responseHeaders = keptResponseHeaders(res);
-        contentType = res.headers['content-type'];
+        coding = { contentType: res.headers['content-type'], contentEncoding: res.headers['content-encoding'] };
         // Only a 429 or 503 asks to wait (RFC 9110 §10.2.3); every other answer skips the parse.
         if (statusCode === 429 || statusCode === 503) {
           retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
