@@ -205,12 +205,13 @@ describe('NodeHttpSender', () => {
       });
     });
 
-    describe('with a receiver that streams bytes before its status line', () => {
-      /** A raw receiver that answers every request by writing `chunk` for as long as the connection lasts. */
-      const flooding = async (chunk: string) => {
+    describe('with a receiver that streams bytes that carry nothing (before its status line, or framing a body)', () => {
+      /** A raw receiver that answers every request with `head`, then `chunk` for as long as the connection lasts. */
+      const flooding = async (chunk: string, head = '') => {
         const raw = net.createServer((socket) => {
           socket.on('error', () => {});
           socket.once('data', () => {
+            socket.write(head);
             const pump = () => {
               while (!socket.destroyed) if (!socket.write(chunk)) return void socket.once('drain', pump);
             };
@@ -245,6 +246,22 @@ describe('NodeHttpSender', () => {
 
         expect(result).toMatchObject({
           error: expect.stringMatching(/^the receiver sent \d+ KiB before its answer's status line$/),
+          errorKind: 'invalid-response',
+        });
+        expect(elapsedMs).toBeLessThan(1_000);
+        expect(cpuMs).toBeLessThan(1_000);
+      });
+
+      it('gives up on a chunked body whose chunk size is endless zeros (no body byte ever comes) past 1 MiB', async () => {
+        const head = 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n';
+        const { result, elapsedMs, cpuMs } = await flooding('0'.repeat(4096), head);
+
+        expect(result).toMatchObject({
+          statusCode: 200,
+          responseSnippet: 'ok',
+          error: expect.stringMatching(
+            /^the receiver sent \d+ KiB after its answer's status line, 2 bytes of them body$/,
+          ),
           errorKind: 'invalid-response',
         });
         expect(elapsedMs).toBeLessThan(1_000);

@@ -358,6 +358,16 @@ const MAX_CONNECTION_WAIT_SHARE = 0.5;
 export const MAX_BYTES_BEFORE_STATUS = 64 * 1024;
 
 /**
+ * What a receiver may send after its status line, until its body ends or reaches the snippet. Each
+ * body byte counts toward the snippet, where the read stops, but a chunked body's framing carries
+ * none: Node's parser reads a chunk size of endless zeros (`0000…`, the size still 0) for as long
+ * as it comes, and a receiver sending one kept a CPU busy for the whole timeout at the loopback's
+ * speed, as the floods before the status did. A real body's framing is a few bytes a chunk; 1 MiB
+ * is far past it, and read in a few milliseconds.
+ */
+export const MAX_BYTES_AFTER_STATUS = 1024 * 1024;
+
+/**
  * Informational (1xx) responses read before the answer. A webhook meets one or two: 100 Continue,
  * 103 Early Hints, and 102 Processing, which RFC 2518 sent once a long request had taken 20 s.
  * 32 leaves room for a receiver that sends a 102 every second through the longest timeout (30 s);
@@ -483,8 +493,10 @@ export class NodeHttpSender implements DeliveryTarget {
           ...(retryAfterMs !== undefined && { retryAfterMs }),
         };
       };
-      // Bytes and informational responses that came before the answer's status (see MAX_BYTES_BEFORE_STATUS).
-      let bytesBeforeStatus = 0;
+      // Bytes read for this request, and those before the answer's status (see MAX_BYTES_BEFORE_STATUS,
+      // MAX_BYTES_AFTER_STATUS); informational responses before it.
+      let bytesRead = 0;
+      let bytesBeforeStatus: number | undefined;
       let informational = 0;
       let stopCounting = () => {};
       const finishing = (result: SendResult | Promise<SendResult>) => {
@@ -496,7 +508,7 @@ export class NodeHttpSender implements DeliveryTarget {
       };
 
       const onResponse = (res: http.IncomingMessage) => {
-        stopCounting();
+        bytesBeforeStatus = bytesRead;
         if (res.statusCode === undefined || res.statusCode < 100) {
           // Node's parser takes any three digits: `099` is no HTTP status, and no answer to record.
           finish({
@@ -610,13 +622,23 @@ export class NodeHttpSender implements DeliveryTarget {
           refuseBeforeStatus(`${informational} informational (1xx) responses`);
         }
       });
+      const refuseAfterStatus = (sent: number) => {
+        finish({
+          ...answered(),
+          error: `the receiver sent ${Math.floor(sent / 1024)} KiB after its answer's status line, ${received} bytes of them body`,
+          errorKind: 'invalid-response',
+        });
+        req.destroy();
+      };
       req.once('socket', (socket: Duplex) => {
         // Counted on the socket, after Node's parser has read each chunk: a chunk that ends the head
-        // fires 'response' first, so only what came before the status is counted.
+        // fires 'response' first, so what came before the status is what was counted until then.
         const counting = (chunk: Buffer) => {
-          bytesBeforeStatus += chunk.length;
-          if (bytesBeforeStatus > MAX_BYTES_BEFORE_STATUS) {
-            refuseBeforeStatus(`${Math.floor(bytesBeforeStatus / 1024)} KiB`);
+          bytesRead += chunk.length;
+          if (bytesBeforeStatus === undefined) {
+            if (bytesRead > MAX_BYTES_BEFORE_STATUS) refuseBeforeStatus(`${Math.floor(bytesRead / 1024)} KiB`);
+          } else if (bytesRead - bytesBeforeStatus > MAX_BYTES_AFTER_STATUS) {
+            refuseAfterStatus(bytesRead - bytesBeforeStatus);
           }
         };
         socket.on('data', counting);
