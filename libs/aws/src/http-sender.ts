@@ -316,30 +316,20 @@ const closeOnIdleBytes = function (this: Duplex) {
   this.destroy();
 };
 
-class SenderHttpAgent extends HttpAgentAhead {
-  override keepSocketAlive(socket: Duplex) {
+/** The agent, its kept-alive connections closed at the first byte they read while idle (closeOnIdleBytes). */
+const closingOnIdleBytes = <Agent extends http.Agent>(agent: Agent): Agent => {
+  const keepSocketAlive = agent.keepSocketAlive.bind(agent);
+  const reuseSocket = agent.reuseSocket.bind(agent);
+  agent.keepSocketAlive = (socket) => {
     socket.on('data', closeOnIdleBytes);
-    return super.keepSocketAlive(socket);
-  }
-
-  override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
+    return keepSocketAlive(socket);
+  };
+  agent.reuseSocket = (socket, request) => {
     socket.off('data', closeOnIdleBytes);
-    super.reuseSocket(socket, request);
-  }
-}
-
-/** The HTTPS twin of SenderHttpAgent. */
-class SenderHttpsAgent extends HttpsAgentAhead {
-  override keepSocketAlive(socket: Duplex) {
-    socket.on('data', closeOnIdleBytes);
-    return super.keepSocketAlive(socket);
-  }
-
-  override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
-    socket.off('data', closeOnIdleBytes);
-    super.reuseSocket(socket, request);
-  }
-}
+    reuseSocket(socket, request);
+  };
+  return agent;
+};
 
 /** Where a request's URL says to connect, or why it never can be sent. */
 type Destination = { url: URL; host: string; port: number; lookup?: LookupFunction } | { refused: SendResult };
@@ -400,8 +390,8 @@ export class NodeHttpSender implements DeliveryTarget {
       scheduling: 'lifo',
       timeout: IDLE_SOCKET_MS,
     };
-    this.httpAgent = new SenderHttpAgent(agentOptions);
-    this.httpsAgent = new SenderHttpsAgent(agentOptions);
+    this.httpAgent = closingOnIdleBytes(new HttpAgentAhead(agentOptions));
+    this.httpsAgent = closingOnIdleBytes(new HttpsAgentAhead(agentOptions));
   }
 
   /**
