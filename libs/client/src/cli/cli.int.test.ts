@@ -682,6 +682,25 @@ describe('vigil ls filters, bulk cancel and redeliver, vigil jobs', () => {
     SEVERAL_RUNS_MS,
   );
 
+  it(
+    'pages the jobs on from stdout alone with --json --with-cursors: the next page by the cursor it printed',
+    async () => {
+      const start = ['cancel', '--label', 'cli-jobs-paged-none', '--no-wait'];
+      const older = (await vigil(start)).stdout.trim();
+      const newer = (await vigil(start)).stdout.trim();
+
+      const first = json(await vigil(['jobs', '--limit', '1', '--json', '--with-cursors']));
+      const second = json(
+        await vigil(['jobs', '--limit', '1', '--json', '--with-cursors', '--cursor', first.nextCursor]),
+      );
+
+      expect(first.items.map((job: { id: string }) => job.id)).toEqual([newer]);
+      expect(first.nextCursor).toEqual(expect.any(String));
+      expect(second.items.map((job: { id: string }) => job.id)).toEqual([older]);
+    },
+    SEVERAL_RUNS_MS,
+  );
+
   it("shows how a failed attempt ended by its kind: a refused connection reads 'connection refused'", async () => {
     // Nothing listens on the discard port of this machine.
     const created = await apiClient(stack.url, stack.apiKey).post('/v1/messages', {

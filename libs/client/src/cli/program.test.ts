@@ -550,6 +550,31 @@ describe('vigil jobs: the job id lost with a closed terminal, found again', () =
     expect(new URL(shown.requests[0]!.url).pathname).toBe(`/v1/jobs/${JOB.id}`);
   });
 
+  it('gives a script that pipes stdout the cursor with --with-cursors, as the API pages them and vigil ls gives it', async () => {
+    const ran = await cli(['jobs', '--state', 'done', '--limit', '1', '--json', '--with-cursors'], async () =>
+      answer(200, { items: [JOB], nextCursor: 'eyJqIjoiam9iXzAxIn0' }),
+    );
+    const last = await cli(['jobs', '--json', '--with-cursors', '--cursor', 'eyJqIjoiam9iXzAxIn0'], async () =>
+      answer(200, { items: [RUNNING], nextCursor: null }),
+    );
+
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual({ items: [JOB], nextCursor: 'eyJqIjoiam9iXzAxIn0' });
+    expect(ran.stderr).toBe(
+      'next page: vigil jobs --state done --limit 1 --json --with-cursors --cursor eyJqIjoiam9iXzAxIn0\n',
+    );
+    expect(new URL(last.requests[0]!.url).searchParams.get('cursor')).toBe('eyJqIjoiam9iXzAxIn0');
+    expect(JSON.parse(last.stdout)).toEqual({ items: [RUNNING], nextCursor: null });
+    expect(last.stderr).toBe('');
+  });
+
+  it('refuses --with-cursors without --json before any call (exit 2), as vigil ls does', async () => {
+    const ran = await cli(['jobs', '--with-cursors'], async () => answer(200, { items: [], nextCursor: null }));
+
+    expect(ran).toMatchObject({ code: 2, requests: [] });
+    expect(ran.stderr).toBe('vigil: --with-cursors goes with --json: write vigil jobs --json --with-cursors\n');
+  });
+
   it('says there are none, and refuses a bad --limit before calling and a state the API refuses by its flag', async () => {
     expect((await cli(['jobs'], async () => answer(200, { items: [], nextCursor: null }))).stdout).toBe('No jobs.\n');
 

@@ -121,6 +121,9 @@ const SEND_FLAGS = {
   'retry.maxAttempts': '--retries',
 };
 
+/** `vigil jobs`' options. */
+type JobListOptions = CommonOptions & { state?: string; limit: string; cursor?: string; withCursors?: boolean };
+
 const withCommon = (command: Command, json = true) =>
   (json ? command.option('--json', 'print JSON (for scripts)') : command).option(
     '--profile <name>',
@@ -755,9 +758,15 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       )
       .option('--state <states>', 'only jobs in these states: running, done, failed (comma-separated)')
       .addOption(new Option('--limit <n>', 'how many, at most 100').default('20', '20'))
-      .option('--cursor <cursor>', 'start at the page a "next page" line gave'),
-  ).action(async (options: CommonOptions & { state?: string; limit: string; cursor?: string }) => {
+      .option('--cursor <cursor>', 'start at the page a "next page" line gave')
+      .option(
+        '--with-cursors',
+        'with --json: print the page as the API does, {"items", "nextCursor"}, so a script pages on with --cursor',
+      ),
+  ).action(async (options: JobListOptions) => {
     const out = start(options);
+    if (options.withCursors && !options.json)
+      throw usageError('--with-cursors goes with --json', 'write vigil jobs --json --with-cursors');
     const limit = Number(options.limit);
     if (!/^\d+$/.test(options.limit) || limit < 1 || limit > 100)
       throw usageError(`--limit ${options.limit}: give a whole number from 1 to 100`);
@@ -768,12 +777,16 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       .catch((error: unknown) => {
         throw toCliError(error, { ...known, flags: JOB_LIST_FLAGS });
       });
-    printJobs(out, page.items, context.now());
+    // A script reads the cursor beside the jobs, in the API's page shape (null where there is none), as vigil ls gives it.
+    if (options.withCursors) out.data({ items: page.items, nextCursor: page.nextCursor ?? null });
+    else printJobs(out, page.items, context.now());
     if (page.nextCursor) {
       const again = ['vigil jobs', ...(options.state ? ['--state', options.state] : [])];
       if (options.limit !== '20') again.push('--limit', options.limit);
       if (options.profile) again.push('--profile', options.profile);
+      // The next page as this one was asked for: JSON again, in the same shape.
       if (options.json) again.push('--json');
+      if (options.withCursors) again.push('--with-cursors');
       out.note(`next page: ${[...again, '--cursor', page.nextCursor].join(' ')}`);
     }
   });
