@@ -301,6 +301,32 @@ describe('vigil send, ls, show', () => {
     expect(message).toMatchObject({ sendAt: due.toISOString(), timezone: 'Etc/GMT+5' });
   });
 
+  it('says a send run again with its --idempotency-key is the message the first run made, and makes no second', async () => {
+    const argv = [
+      'send',
+      `${receiver.url}/keyed`,
+      '--in',
+      '1h',
+      '--label',
+      'cli-keyed',
+      '--idempotency-key',
+      'cli-send-1',
+    ];
+    const first = await vigil(argv);
+    const again = await vigil(argv);
+
+    const [id] = /^Scheduled (msg_\w{26}) /.exec(first.stdout)?.slice(1) ?? [];
+    expect(id, first.stdout + first.stderr).toBeDefined();
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `^Already scheduled by an earlier run with this --idempotency-key: ${id} for \\S+ \\S+Z \\(in [^)]+\\) → POST ${receiver.url}/keyed\n$`,
+      ),
+    );
+    const listed = json(await vigil(['ls', '--label', 'cli-keyed', '--json'])) as Array<{ id: string }>;
+    expect(listed.map((m) => m.id)).toEqual([id]);
+  });
+
   it('lists messages newest first, as a table or JSON, filtered by status', async () => {
     const scheduled = json(await vigil(['send', `${receiver.url}/later`, '--in', '1h', '--json']));
 

@@ -178,14 +178,29 @@ export const messageFromOptions = async (
   return message;
 };
 
-/** `Scheduled msg_... for 2026-12-24 08:00:00Z (in 3d 2h) → POST https://...` */
-export const printScheduled = (output: Output, message: Message, now: number) => {
-  if (output.json) return output.data(message);
+/**
+ * `Scheduled msg_... for 2026-12-24 08:00:00Z (in 3d 2h) → POST https://...`; for a `repeat` (a keyed
+ * send the API answered with the message an earlier run made, 200) `Already scheduled by an earlier
+ * run with this --idempotency-key: msg_... for ...`, with where it stands when it has moved on
+ * (`; now delivered`), and with --json the message as ever and a note on stderr that says so.
+ */
+export const printScheduled = (output: Output, message: Message, now: number, repeat = false) => {
+  if (output.json) {
+    output.data(message);
+    if (repeat) {
+      output.note(
+        `vigil: already scheduled as ${message.id} by an earlier run with this --idempotency-key: nothing new was scheduled`,
+      );
+    }
+    return;
+  }
   const { color } = output;
   const local = localText(message) ? `, ${localText(message)}` : '';
-  output.line(
-    `Scheduled ${color.bold(message.id)} for ${timeText(message.sendAt)} (${relativeText(message.sendAt, now, formatDuration)}${local}) → ${message.method} ${message.url}`,
-  );
+  const what = `${color.bold(message.id)} for ${timeText(message.sendAt)} (${relativeText(message.sendAt, now, formatDuration)}${local}) → ${message.method} ${message.url}`;
+  if (!repeat) return output.line(`Scheduled ${what}`);
+  const moved =
+    message.status === 'scheduled' || message.status === 'queued' ? '' : `; now ${statusText(message.status, color)}`;
+  output.line(`Already scheduled by an earlier run with this --idempotency-key: ${what}${moved}`);
 };
 
 // ---------------------------------------------------------------------------------------------

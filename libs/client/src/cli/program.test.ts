@@ -127,6 +127,30 @@ describe('vigil send', () => {
     expect(await ran.requests[0]!.json()).not.toHaveProperty('idempotencyKey');
   });
 
+  it('says a send run again with its key, answered as a repeat (200), is the message the earlier run made, not a new one', async () => {
+    const argv = ['send', 'https://x.test/h', '--in', '23d', '--idempotency-key', 'invoice-42'];
+    const first = await cli(argv, async () => answer(201, MESSAGE));
+    const again = await cli(argv, async () => answer(200, MESSAGE));
+    const sent = await cli(argv, async () =>
+      answer(200, { ...MESSAGE, sendAt: '2026-12-01T07:55:00.000Z', status: 'delivered' }),
+    );
+    const asJson = await cli([...argv, '--json'], async () => answer(200, MESSAGE));
+
+    expect(first.stdout).toBe(`Scheduled ${MESSAGE.id} for 2026-12-24 08:00:00Z (in 23d) → POST https://x.test/h\n`);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(again.stdout).toBe(
+      `Already scheduled by an earlier run with this --idempotency-key: ${MESSAGE.id} for 2026-12-24 08:00:00Z (in 23d) → POST https://x.test/h\n`,
+    );
+    expect(sent.stdout).toBe(
+      `Already scheduled by an earlier run with this --idempotency-key: ${MESSAGE.id} for 2026-12-01 07:55:00Z (5m ago) → POST https://x.test/h; now delivered\n`,
+    );
+    expect(asJson.code).toBe(0);
+    expect(JSON.parse(asJson.stdout)).toEqual(MESSAGE);
+    expect(asJson.stderr).toBe(
+      `vigil: already scheduled as ${MESSAGE.id} by an earlier run with this --idempotency-key: nothing new was scheduled\n`,
+    );
+  });
+
   it('refuses an --idempotency-key that cannot be sent as a header (exit 2), before any call', async () => {
     const ran = await cli(['send', 'https://x.test/h', '--idempotency-key', 'a\nb'], async () => answer(201, MESSAGE));
 

@@ -244,7 +244,9 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     const { api } = await connect(options);
     // Told from when it was asked for: a message sent at once is due "now", however long the answer took.
     const askedAt = context.now();
-    const created = await api.messages.create(message).catch((error: unknown) => {
+    // Answered as the repeat of an earlier run with the same key: that run's message, nothing scheduled now.
+    let repeat = false;
+    const created = await api.messages.create(message, { onRepeat: () => (repeat = true) }).catch((error: unknown) => {
       throw toCliError(error, {
         ...known,
         flags: SEND_FLAGS,
@@ -253,7 +255,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
           : 'the message may have been scheduled: check vigil ls before sending again (or send with --idempotency-key, which is safe to repeat)',
       });
     });
-    printScheduled(out, created, askedAt);
+    printScheduled(out, created, askedAt, repeat);
   });
 
   withCommon(
