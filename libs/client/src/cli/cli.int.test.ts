@@ -7,6 +7,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Receiver, ReceivedWebhook } from '@vigil/local/receiver';
@@ -745,6 +747,37 @@ describe('vigil ls filters, bulk cancel and redeliver, vigil jobs', () => {
       new RegExp(`^${id}\\s+failed\\s+.*\\s+1/1\\s+connection refused\\s+http://127`),
     );
     expect(shown.stdout).toMatch(/attempt 1 {2}connection refused {2}\d+ ms/);
+  });
+
+  it('says in the first line of vigil show when a retrying message tries next, as its timeline ends', async () => {
+    // Prepare: an endpoint that answers 503 asking for a minute, so the message waits retrying that long.
+    const busy = createServer((_, res) => res.writeHead(503, { 'retry-after': '60' }).end('busy'));
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    let id = '';
+    try {
+      const created = await apiClient(stack.url, stack.apiKey).post('/v1/messages', {
+        url: `http://127.0.0.1:${port}/busy`,
+        delay: 0,
+      });
+      expect(created.status, JSON.stringify(created.json)).toBe(201);
+      id = created.json.id as string;
+      await expect.poll(() => statusOf(id), { timeout: 10_000 }).toBe('retrying');
+
+      // Act
+      const shown = await vigil(['show', id]);
+
+      // Assess: the same time in the header as at the end of the timeline.
+      const next = (await apiClient(stack.url, stack.apiKey).get(`/v1/messages/${id}`)).json.nextAttemptAt as string;
+      const at = `${next.slice(0, 10)} ${next.slice(11, 19)}(\\.\\d{3})?Z`;
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stdout.split('\n')[0]).toMatch(new RegExp(`^${id} {2}retrying, next attempt ${at} \\(in [^)]+\\)$`));
+      expect(shown.stdout).toMatch(new RegExp(`\n {2}${at} {2}next attempt \\(in [^)]+\\)\n$`));
+    } finally {
+      // Cancelled, so its next attempt, a minute on, is no other test's.
+      if (id) await apiClient(stack.url, stack.apiKey).delete(`/v1/messages/${id}`);
+      busy.close();
+    }
   });
 });
 

@@ -473,6 +473,22 @@ describe('vigil show', () => {
     expect(text).toMatch(/08:03:00Z {2}next attempt \(in 2m\)\n/);
   });
 
+  it('says when a retrying message tries next in its first line too, beside its status, where a person looks first', () => {
+    const now = Date.parse('2026-12-01T08:01:00.000Z');
+    const retrying = shown(
+      { status: 'retrying', nextAttemptAt: '2026-12-01T08:03:00.000Z' },
+      [{ statusCode: 503 }],
+      undefined,
+      now,
+    );
+    const delivered = shown({ status: 'delivered' }, [{ statusCode: 200 }], undefined, now);
+
+    expect(retrying.split('\n')[0]).toBe(
+      'msg_01JDX0000000000000000000AA  retrying, next attempt 2026-12-01 08:03:00Z (in 2m)',
+    );
+    expect(delivered.split('\n')[0]).toBe('msg_01JDX0000000000000000000AA  delivered');
+  });
+
   it('shows the labels a message was sent with', () => {
     expect(shown({ labels: ['billing', 'eu'] }, [{ statusCode: 410 }])).toMatch(/\n {2}labels {3}billing, eu\n/);
   });

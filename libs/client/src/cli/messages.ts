@@ -547,7 +547,14 @@ export const timeline = (
 export const printShow = (output: Output, message: Message, attempts: AttemptList, now: number, body?: string) => {
   if (output.json) return output.data({ message, attempts, ...(body !== undefined && { body }) });
   const { color } = output;
-  output.line(`${color.bold(message.id)}  ${statusText(message.status, color)}`);
+  // A retrying message's next attempt where a person looks first, beside its status (the timeline's last line says it too).
+  const next =
+    message.status === 'retrying' && message.nextAttemptAt
+      ? color.yellow(
+          `, next attempt ${timeText(message.nextAttemptAt)} (${relativeText(message.nextAttemptAt, now, formatDuration)})`,
+        )
+      : '';
+  output.line(`${color.bold(message.id)}  ${statusText(message.status, color)}${next}`);
   const fields: Array<[string, string]> = [
     ['url', `${message.method} ${message.url}`],
     ['send at', `${timeText(message.sendAt)} (${relativeText(message.sendAt, now, formatDuration)})`],
