@@ -465,6 +465,7 @@ describe('vigil redeliver --idempotency-key run again', () => {
     const byId = ['redeliver', message.id, '--idempotency-key', 'cli-rerun-1'];
     const first = await vigil(byId);
     const second = await vigil(byId);
+    const asJson = await vigil([...byId, '--json']);
     const bulk = ['redeliver', '--label', 'cli-rerun-none', '--no-wait', '--idempotency-key', 'cli-rerun-2'];
     const started = await vigil(bulk);
     const again = await vigil(bulk);
@@ -476,6 +477,10 @@ describe('vigil redeliver --idempotency-key run again', () => {
       new RegExp(
         `^${message.id}  \\w+, redelivered already by an earlier run with this --idempotency-key: no new round\n$`,
       ),
+    );
+    expect(json(asJson)).toEqual([expect.objectContaining({ id: message.id })]);
+    expect(asJson.stderr).toBe(
+      `vigil: ${message.id}: redelivered already by an earlier run with this --idempotency-key: no new round\n`,
     );
     const job = started.stdout.trim();
     expect(started.stderr).toMatch(new RegExp(`^Started ${job} `));

@@ -488,6 +488,25 @@ describe('vigil redeliver --idempotency-key', () => {
     );
   });
 
+  it('with --json prints what each redeliver answered, as before, and notes on stderr the one answered as a repeat', async () => {
+    const ran = await cli(
+      ['redeliver', MESSAGE.id, OTHER.id, '--idempotency-key', 'fix-42', '--json'],
+      async (request) =>
+        request.url.includes(OTHER.id)
+          ? answer(202, { ...OTHER, status: 'queued' })
+          : answer(200, { ...MESSAGE, status: 'delivered' }),
+    );
+
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual([
+      { ...MESSAGE, status: 'delivered' },
+      { ...OTHER, status: 'queued' },
+    ]);
+    expect(ran.stderr).toBe(
+      `vigil: ${MESSAGE.id}: redelivered already by an earlier run with this --idempotency-key: no new round\n`,
+    );
+  });
+
   it('says a bulk redeliver the key started before is that job, already started, and starts nothing', async () => {
     const noWait = await cli(
       ['redeliver', '--label', 'billing', '--no-wait', '--idempotency-key', 'fix-43'],
@@ -978,6 +997,13 @@ describe('vigil retry: the retrying messages sent now, once their endpoint is fi
     expect(ran.code).toBe(0);
     expect(ran.stdout).toBe(
       `${a.id}  retrying, next attempt asked already by an earlier run with this --idempotency-key: no second one\n`,
+    );
+
+    const asJson = await cli(['retry', a.id, '--idempotency-key', 'fix-7', '--json'], async () => answer(200, a));
+    expect(asJson.code).toBe(0);
+    expect(JSON.parse(asJson.stdout)).toEqual([a]);
+    expect(asJson.stderr).toBe(
+      `vigil: ${a.id}: next attempt asked already by an earlier run with this --idempotency-key: no second one\n`,
     );
   });
 

@@ -475,10 +475,11 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
             ...perMessageKey(key, id),
             onRepeat: () => (repeat = true),
           });
-          const already = repeat
-            ? ', redelivered already by an earlier run with this --idempotency-key: no new round'
-            : '';
-          return { message, line: `${message.id}  ${statusText(message.status, out.color)}${already}` };
+          const already = 'redelivered already by an earlier run with this --idempotency-key: no new round';
+          const status = statusText(message.status, out.color);
+          return repeat
+            ? { message, line: `${message.id}  ${status}, ${already}`, note: `${message.id}: ${already}` }
+            : { message, line: `${message.id}  ${status}` };
         });
       },
     );
@@ -489,7 +490,8 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
    * at a time (`change` gives what it answered and the line a person reads), told in the order the
    * ids were given as soon as those before are: a refusal as a failure in its place (a redeliver or
    * retry refused for the other's messages naming the other), the first in that order setting the
-   * exit code. `--json` prints what each answered, in that order.
+   * exit code. `--json` prints what each answered, in that order, and on stderr the `note` of one
+   * that needs telling beside it (a repeat of an earlier run, which the API's answer does not show).
    */
   const changeEach = async (
     out: Output,
@@ -497,12 +499,12 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     ids: string[],
     name: keyof typeof CHANGE_TIMEOUT_HINT,
     key: string | undefined,
-    change: (api: Api, id: string) => Promise<{ message?: Message; line: string }>,
+    change: (api: Api, id: string) => Promise<{ message?: Message; line: string; note?: string }>,
   ) => {
     for (const id of ids) checkId(id);
     const { api } = await connect(options);
     const done: Message[] = [];
-    type Told = { message?: Message; line: string } | CliError;
+    type Told = { message?: Message; line: string; note?: string } | CliError;
     const told: Array<Told | undefined> = [];
     let shown = 0;
     /** Tells what is known of the ids in order, up to the first still under way. */
@@ -513,6 +515,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         else {
           if (result.message) done.push(result.message);
           if (!out.json) out.line(result.line);
+          else if (result.note) out.note(`vigil: ${result.note}`);
         }
       }
     };
@@ -626,10 +629,11 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       await changeEach(out, options, ids, 'retry', key, async (api, id) => {
         let repeat = false;
         const message = await api.messages.retry(id, { ...perMessageKey(key, id), onRepeat: () => (repeat = true) });
-        const next = repeat
-          ? 'next attempt asked already by an earlier run with this --idempotency-key: no second one'
-          : 'next attempt now';
-        return { message, line: `${message.id}  ${statusText(message.status, out.color)}, ${next}` };
+        const already = 'next attempt asked already by an earlier run with this --idempotency-key: no second one';
+        const status = statusText(message.status, out.color);
+        return repeat
+          ? { message, line: `${message.id}  ${status}, ${already}`, note: `${message.id}: ${already}` }
+          : { message, line: `${message.id}  ${status}, next attempt now` };
       });
     },
   );
