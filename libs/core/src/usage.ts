@@ -177,8 +177,10 @@ export interface QuotaGuard {
   /**
    * Counts `adding` more messages against the tenant's monthly quota, or throws QuotaExceededError
    * when they would pass it. The caller releases what it counted when it then stores nothing.
+   * `at` (default now) is the instant their `scheduled` events carry (a create's `createdAt`, a
+   * redeliver's `roundAt`): they count in its UTC month, where they are metered.
    */
-  assertWithin(tenantId: string, adding: number): Promise<QuotaReservation>;
+  assertWithin(tenantId: string, adding: number, at?: number): Promise<QuotaReservation>;
 }
 
 /** A check where there is no quota: nothing to give back. */
@@ -186,13 +188,53 @@ export const NO_RESERVATION: QuotaReservation = { release: () => {} };
 
 /**
  * Counts `adding` new messages against the tenant's monthly quota, where there is one (throws
- * QuotaExceededError when they would pass it); where there is none, nothing is counted or given back.
+ * QuotaExceededError when they would pass it), in the UTC month of `at`, the instant their
+ * `scheduled` events carry; where there is none, nothing is counted or given back.
  */
 export const countAgainstQuota = async (
   quota: QuotaGuard | undefined,
   tenantId: string,
   adding: number,
-): Promise<QuotaReservation> => (await quota?.assertWithin(tenantId, adding)) ?? NO_RESERVATION;
+  at?: number,
+): Promise<QuotaReservation> => (await quota?.assertWithin(tenantId, adding, at)) ?? NO_RESERVATION;
+
+/**
+ * Counts messages against the quota of the UTC month each was created in (where its `scheduled`
+ * event counts): one month for a request's fresh messages, two for a retry that finishes a request
+ * begun before the turn of a month. All or none: a refusal gives back the months counted before it.
+ * `release(stored)` keeps `stored` of them counted, from the earliest month on.
+ */
+export const countMessagesAgainstQuota = async (
+  quota: QuotaGuard | undefined,
+  tenantId: string,
+  messages: ReadonlyArray<Pick<Message, 'createdAt'>>,
+): Promise<QuotaReservation> => {
+  const byMonth = new Map<string, { at: number; count: number }>();
+  for (const { createdAt } of messages) {
+    const month = monthToDate(createdAt).from;
+    const entry = byMonth.get(month) ?? { at: createdAt, count: 0 };
+    byMonth.set(month, { at: entry.at, count: entry.count + 1 });
+  }
+  const counted: Array<{ reservation: QuotaReservation; count: number }> = [];
+  try {
+    for (const [, { at, count }] of [...byMonth].sort(([a], [b]) => a.localeCompare(b))) {
+      counted.push({ reservation: await countAgainstQuota(quota, tenantId, count, at), count });
+    }
+  } catch (error) {
+    for (const { reservation } of counted) reservation.release();
+    throw error;
+  }
+  if (counted.length === 1) return (counted[0] as { reservation: QuotaReservation }).reservation;
+  return {
+    release: (stored = 0) => {
+      let keep = stored;
+      for (const { reservation, count } of counted) {
+        reservation.release(Math.min(keep, count));
+        keep = Math.max(0, keep - count);
+      }
+    },
+  };
+};
 
 /** Runs `write`; when it throws, the messages the quota counted for it are given back. */
 export const withReleaseOnFailure = async <T>(counted: QuotaReservation, write: () => Promise<T>): Promise<T> => {

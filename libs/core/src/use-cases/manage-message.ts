@@ -320,8 +320,11 @@ export const redeliverMessage = async (
   // The state is checked before the quota, so a message that cannot be redelivered gets its 409.
   const current = await getMessage(deps.store, tenantId, messageId);
   assertCanRedeliver(current, by);
-  const counted = current.origin ? NO_RESERVATION : await countAgainstQuota(deps.quota, tenantId, 1);
-  const { message } = await withReleaseOnFailure(counted, () => requeueFinished(deps, tenantId, messageId, by));
+  // The round begins at the instant it is counted at: its `scheduled` event and its quota count
+  // fall in one month, however long the write then takes (a redeliver at 23:59:59.9 is the month's).
+  const at = deps.clock.now();
+  const counted = current.origin ? NO_RESERVATION : await countAgainstQuota(deps.quota, tenantId, 1, at);
+  const { message } = await withReleaseOnFailure(counted, () => requeueFinished(deps, tenantId, messageId, at, by));
   // Keyed by the new round (sch_<id>_<round>), counted on the day of the redeliver.
   if (!message.origin) await deps.meter?.record([scheduledUsage(message)]);
   return message;
@@ -466,7 +469,13 @@ export const retryMessageNowIdempotently = keyedMessageCommand((deps, tenantId, 
   resume: (message) => sendDueAgain(deps, message, 'retrying'),
 }));
 
-const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: string, by?: BulkRedeliver) =>
+const requeueFinished = (
+  deps: SchedulingDeps,
+  tenantId: string,
+  messageId: string,
+  roundAt: number,
+  by?: BulkRedeliver,
+) =>
   changeMessage(deps, tenantId, messageId, (current, now) => {
     assertCanRedeliver(current, by);
     // A new round starts clean: no delivery time, no failure reason, no count of unrecorded takes,
@@ -486,7 +495,7 @@ const requeueFinished = (deps: SchedulingDeps, tenantId: string, messageId: stri
       dueAt: now,
       roundStart: lastAttemptNumber(current),
       round: roundOf(current) + 1,
-      roundAt: now,
+      roundAt,
     };
     return { next: placeMessage(next, now, deps.settings, 'fresh'), dispatch: true };
   });

@@ -26,7 +26,7 @@ import { MAX_DELAY_S, NO_OFFSET_NO_ZONE } from '../schemas';
 import { targetErrors } from '../targets';
 import { hasUtcOffset, isKnownTimeZone, localTimeOf, notBeforeSubMillisecond, wallTimeToInstant } from '../time-zones';
 import type { QuotaReservation } from '../usage';
-import { countAgainstQuota, scheduledUsage, withReleaseOnFailure } from '../usage';
+import { countMessagesAgainstQuota, scheduledUsage, withReleaseOnFailure } from '../usage';
 import type { SchedulingDeps } from './deps';
 import { dispatchMessages } from './dispatch';
 import type { IdempotentRequest } from './idempotent-request';
@@ -266,7 +266,8 @@ const createMessages = async (
   idempotency: IdempotentRequest | undefined,
 ): Promise<BatchResult> => {
   if (idempotency !== undefined) return createIdempotently(deps, tenantId, built, idempotency);
-  const counted = await countAgainstQuota(deps.quota, tenantId, built.length);
+  // Counted in the month they were created in (their `scheduled` event's), whenever the check runs.
+  const counted = await countMessagesAgainstQuota(deps.quota, tenantId, built);
   // None stored (all or nothing): nothing counts. All stored (a worker took some while a write was
   // failing, and the rest were stored again): all count, and the request is answered as made.
   const taken = new Set(await insertAllOrNothing(deps, built, { sameIdIsOurs: false, counted }));
@@ -310,7 +311,7 @@ const createIdempotently = async (
         const missing = all.filter((_, i) => stored[i] === undefined);
         // Counted by the attempt that meters them: one that fails before (its write, a dispatch) gives
         // them back, and the retry that takes the request over counts them again.
-        const counted = await countAgainstQuota(deps.quota, tenantId, all.length);
+        const counted = await countMessagesAgainstQuota(deps.quota, tenantId, all);
         return withReleaseOnFailure(counted, async () => {
           await insertAllOrNothing(deps, missing, { sameIdIsOurs: true, withdraw });
           await dispatchMessages(deps, all);
