@@ -13,7 +13,7 @@ import type { LocalStack } from '@vigil/local/stack';
 import { journalPaths } from '@vigil/local/usage-journal';
 import { startSqsPoller } from '@vigil/local/sqs-poller';
 import type { Context } from 'aws-lambda';
-import { attemptUsage, PLANS, scheduledUsage, usageDate, usageEvent } from '@vigil/core';
+import { attemptUsage, changePlan, MAX_MESSAGE_BYTES, PLANS, scheduledUsage, usageDate, usageEvent } from '@vigil/core';
 import { SqsUsageMeter } from '@vigil/aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as foldUsage } from './fold-usage';
@@ -153,6 +153,58 @@ describe('metering', () => {
     expect(over.headers.get('retry-after')).toBe(over.headers.get('ratelimit-reset'));
     // The refused batch of three said that two were left.
     expect(batch.headers.get('ratelimit-remaining')).toBe('2');
+  });
+
+  it("accepts exactly one of creates sent at once for the month's last message; refused requests count nothing", async () => {
+    // Prepare: a free tenant with one message of its month left
+    const { tenantId, api } = await newTenant('free');
+    await seedMonthlyScheduled(stack, tenantId, PLANS.free.monthlyMessages - 1);
+    const message = { url: `${receiver.url}/last-one`, delay: 600 };
+
+    // Act: a 422, a 413 and a batch over the quota first, then six creates at once
+    const invalid = await api.post('/v1/messages', { ...message, delay: -5 });
+    const tooLarge = await api.post('/v1/messages', { ...message, body: 'x'.repeat(MAX_MESSAGE_BYTES) });
+    const batch = await api.post('/v1/messages/batch', { messages: [message, message] });
+    const creates = await Promise.all(Array.from({ length: 6 }, () => api.post('/v1/messages', message)));
+
+    // Assess: the refusals took nothing; one create got the last message, the others 429, none stored
+    expect([invalid.status, tooLarge.status, batch.status]).toEqual([422, 413, 429]);
+    expect(creates.map((c) => c.status).sort()).toEqual([201, 429, 429, 429, 429, 429]);
+    for (const refused of creates.filter((c) => c.status === 429)) {
+      expect(refused.json.type).toBe('https://vigil.dev/problems/quota-exceeded');
+      expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+    }
+    const listed = await api.get('/v1/messages?limit=100');
+    expect(listed.json.items.map((m: { id: string }) => m.id)).toEqual([
+      creates.find((c) => c.status === 201)?.json.id,
+    ]);
+    const usage = await waitForUsage(api, (t) => t.scheduled === PLANS.free.monthlyMessages);
+    expect(usage.monthToDate.scheduled).toBe(PLANS.free.monthlyMessages);
+  });
+
+  it("applies a plan change to the month's count so far, from the next create, up and back down", async () => {
+    // Prepare: a free tenant whose month is used up
+    const { tenantId, api } = await newTenant('free');
+    await seedMonthlyScheduled(stack, tenantId, PLANS.free.monthlyMessages);
+    const message = { url: `${receiver.url}/plan-change`, delay: 600 };
+    expect((await api.post('/v1/messages', message)).status).toBe(429);
+    const tenancy = stack.runtime.tenancy;
+    const tenant = async () => (await tenancy.tenants.getTenant(tenantId))!;
+
+    // Act and assess: on pro the month's 10,000 count against pro's million, and a create is taken
+    await changePlan(tenancy, await tenant(), 'pro');
+    const onPro = await api.post('/v1/messages', message);
+    expect(onPro.status).toBe(201);
+    const usage = await waitForUsage(api, (t) => t.scheduled === PLANS.free.monthlyMessages + 1);
+    expect(usage.plan).toMatchObject({ name: 'pro', monthlyMessages: PLANS.pro.monthlyMessages });
+    expect(usage.monthToDate.scheduled).toBe(PLANS.free.monthlyMessages + 1);
+
+    // Back on free, the month's 10,001 are over its 10,000: refused until the month renews
+    await changePlan(tenancy, await tenant(), 'free');
+    const backOnFree = await api.post('/v1/messages', message);
+    expect(backOnFree.status).toBe(429);
+    expect(backOnFree.json.detail).toMatch(/quota of 10000 messages is used up \(10001 scheduled\)/);
+    expect(backOnFree.headers.get('ratelimit-limit')).toBe(String(PLANS.free.monthlyMessages));
   });
 
   it('refuses a reversed or malformed date range with 422', async () => {

@@ -21,6 +21,12 @@ describe('the monthly quota', () => {
     expect(secondsToNextMonth(Date.parse('2026-11-30T23:59:00Z'))).toBe(60);
     expect(secondsToNextMonth(Date.parse('2026-12-31T23:59:59.500Z'))).toBe(1);
     expect(secondsToNextMonth(Date.parse('2026-02-01T00:00:00Z'))).toBe(28 * 86_400);
+    // December into January of the next year, a leap February, and the last tenth of a second
+    expect(secondsToNextMonth(Date.parse('2026-12-01T00:00:00Z'))).toBe(31 * 86_400);
+    expect(secondsToNextMonth(Date.parse('2028-02-01T00:00:00Z'))).toBe(29 * 86_400);
+    expect(secondsToNextMonth(Date.parse('2028-02-28T23:59:59Z'))).toBe(86_401);
+    expect(secondsToNextMonth(Date.parse('2028-02-29T23:59:59.900Z'))).toBe(1);
+    expect(secondsToNextMonth(Date.parse('2100-02-28T00:00:00Z'))).toBe(86_400);
   });
 
   it("answers quota-exceeded with the plan's allowance, what is left and when it renews", () => {
