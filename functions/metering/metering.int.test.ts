@@ -207,6 +207,38 @@ describe('metering', () => {
     expect(backOnFree.headers.get('ratelimit-limit')).toBe(String(PLANS.free.monthlyMessages));
   });
 
+  it('reads a range across months and a year end day by day, each event on its UTC day', async () => {
+    // Prepare: messages scheduled at the last tenth of 2025 and the first instant of 2026, and one on a leap day
+    const { tenantId, api } = await newTenant('free');
+    const at = (iso: string) => Date.parse(iso);
+    const scheduledAt = ['2025-12-31T23:59:59.900Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.001Z'];
+    await stack.runtime.usage.fold([
+      ...scheduledAt.map((iso, i) => usageEvent(tenantId, 'scheduled', at(iso), `msg_edge${i}_0`)),
+      usageEvent(tenantId, 'scheduled', at('2024-02-29T12:00:00Z'), 'msg_leap_0'),
+    ]);
+    const days = async (query: string) =>
+      (await api.get(`/v1/usage?${query}`)).json.days.map((d: { date: string; scheduled: number }) => [
+        d.date,
+        d.scheduled,
+      ]);
+
+    // Act and assess
+    expect(await days('from=2025-12-31&to=2026-01-01')).toEqual([
+      ['2025-12-31', 1],
+      ['2026-01-01', 2],
+    ]);
+    expect(await days('from=2025-12-01&to=2026-01-31')).toEqual([
+      ['2025-12-31', 1],
+      ['2026-01-01', 2],
+    ]);
+    expect(await days('from=2026-01-01&to=2026-01-01')).toEqual([['2026-01-01', 2]]);
+    expect(await days('from=2025-12-31&to=2025-12-31')).toEqual([['2025-12-31', 1]]);
+    // 366 days with both ends through a leap February, and none of it in this month's count
+    expect(await days('from=2023-03-01&to=2024-02-29')).toEqual([['2024-02-29', 1]]);
+    expect((await api.get('/v1/usage?from=2023-02-28&to=2024-02-29')).status).toBe(422);
+    expect((await api.get('/v1/usage')).json.monthToDate.scheduled).toBe(0);
+  });
+
   it('refuses a reversed or malformed date range with 422', async () => {
     const { api } = await newTenant('free');
     expect((await api.get('/v1/usage?from=2026-11-20&to=2026-11-01')).status).toBe(422);
