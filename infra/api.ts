@@ -34,15 +34,17 @@ export interface ApiGatewaySettings {
 
 /**
  * One usage plan per entry in PLANS (serverless names it `vigil-<plan>-<stage>`, logical id
- * `ApiGatewayUsagePlan<Plan>`). API Gateway counts every request against the quota, so a plan's
- * monthly message allowance caps its monthly requests.
+ * `ApiGatewayUsagePlan<Plan>`). API Gateway counts every request against the quota (reads too, a
+ * batch as one), so the quota is the plan's request allowance (`monthlyRequests`), not its message
+ * allowance, which the API's own guard counts: as the message allowance, it locked a tenant that
+ * reads out of its API before its messages were used up.
  */
 export const apiGatewaySettings = (): ApiGatewaySettings => ({
   shouldStartNameWithService: true,
   apiKeySourceType: 'AUTHORIZER',
   usagePlan: Object.entries(PLANS).map(([name, plan]) => ({
     [name]: {
-      quota: { limit: plan.monthlyMessages, period: 'MONTH' },
+      quota: { limit: plan.monthlyRequests, period: 'MONTH' },
       throttle: { rateLimit: plan.ratePerSecond, burstLimit: plan.burst },
     },
   })),

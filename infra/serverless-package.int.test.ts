@@ -485,14 +485,14 @@ describe('serverless package (offline, --stage ci)', () => {
       expect(checked).toBe(API_ROUTES.length);
     });
 
-    it("has one usage plan per plan, on this stage, with the plan's rate, burst and monthly quota", () => {
+    it("has one usage plan per plan, on this stage, with the plan's rate, burst and monthly request quota", () => {
       const plans = resourcesOfType('AWS::ApiGateway::UsagePlan').map(([, p]) => p.Properties);
       expect(plans).toHaveLength(Object.keys(PLANS).length);
       for (const [name, plan] of Object.entries(PLANS)) {
         const usagePlan = plans.find((p) => p.UsagePlanName === `vigil-${name}-${STAGE}`);
         expect(usagePlan, name).toBeDefined();
         expect(usagePlan?.Throttle, name).toEqual({ RateLimit: plan.ratePerSecond, BurstLimit: plan.burst });
-        expect(usagePlan?.Quota, name).toEqual({ Limit: plan.monthlyMessages, Period: 'MONTH' });
+        expect(usagePlan?.Quota, name).toEqual({ Limit: plan.monthlyRequests, Period: 'MONTH' });
         expect(usagePlan?.ApiStages, name).toEqual([{ ApiId: { Ref: 'ApiGatewayRestApi' }, Stage: STAGE }]);
       }
     });

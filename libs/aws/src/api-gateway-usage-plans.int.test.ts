@@ -32,7 +32,7 @@ const stagePlans = (stage = STAGE): UsagePlanSeed[] =>
   Object.entries(PLANS).map(([plan, limits]) => ({
     name: usagePlanName(plan, stage),
     throttle: { rateLimit: limits.ratePerSecond, burstLimit: limits.burst },
-    quota: { limit: limits.monthlyMessages, period: 'MONTH' },
+    quota: { limit: limits.monthlyRequests, period: 'MONTH' },
   }));
 
 const running: Array<{ stop(): Promise<void> }> = [];

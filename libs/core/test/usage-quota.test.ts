@@ -33,6 +33,16 @@ const ledgerShowing = (scheduled: number) => {
   return ledger satisfies UsageLedger;
 };
 
+describe("each plan's request allowance (API Gateway's usage-plan quota)", () => {
+  it('leaves room to read: 100 requests or more per message allowed, and a console tab refreshing every 2 s all month', () => {
+    const consoleMonth = ((31 * 86_400) / 2) * 2; // a refresh every 2 s, two API requests each
+    for (const [name, plan] of Object.entries(PLANS)) {
+      expect(plan.monthlyRequests, name).toBeGreaterThanOrEqual(100 * plan.monthlyMessages);
+      expect(plan.monthlyRequests, name).toBeGreaterThan(consoleMonth);
+    }
+  });
+});
+
 describe('the quota guard', () => {
   it('lets exactly what is left through when many checks of one tenant arrive at once', async () => {
     const ledger = ledgerShowing(PLANS.free.monthlyMessages - 4);

@@ -94,7 +94,7 @@ const startEach = async (
       usagePlans: Object.entries(PLANS).map(([name, plan]) => ({
         name: usagePlanName(name, stage),
         throttle: { rateLimit: plan.ratePerSecond, burstLimit: plan.burst },
-        quota: { limit: plan.monthlyMessages, period: 'MONTH' as const },
+        quota: { limit: plan.monthlyRequests, period: 'MONTH' as const },
       })),
     }),
   );
