@@ -448,6 +448,7 @@ describe('usage report', () => {
     expect(report.plan).toEqual({
       name: 'pro',
       monthlyMessages: 1_000_000,
+      monthlyRequests: 500_000_000,
       ratePerSecond: 100,
       burst: 200,
       retentionDays: 30,
@@ -490,6 +491,7 @@ describe('usage report', () => {
     expect(report.plan).toEqual({
       name: 'enterprise',
       monthlyMessages: 10_000,
+      monthlyRequests: 5_000_000,
       ratePerSecond: 10,
       burst: 20,
       retentionDays: 7,
@@ -503,6 +505,7 @@ describe('usage report', () => {
     expect(report.plan).toEqual({
       name: 'toString',
       monthlyMessages: 10_000,
+      monthlyRequests: 5_000_000,
       ratePerSecond: 10,
       burst: 20,
       retentionDays: 7,

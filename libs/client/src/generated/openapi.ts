@@ -1579,6 +1579,8 @@ export interface components {
             plan: {
                 name: string;
                 monthlyMessages: number;
+                /** @description Requests a month (UTC), every authenticated request counted and a batch as one: enforced by API Gateway when deployed (429 quota-exceeded), not by the local stack. Far above what the month's messages need. */
+                monthlyRequests: number;
                 ratePerSecond: number;
                 burst: number;
                 /** @description How many days a message is kept after it reaches a final state (delivered, failed, cancelled); see expiresAt on the message. */

@@ -15,7 +15,14 @@ export interface UsageReport {
   from: string;
   to: string;
   days: UsageDay[];
-  plan: { name: string; monthlyMessages: number; ratePerSecond: number; burst: number; retentionDays: number };
+  plan: {
+    name: string;
+    monthlyMessages: number;
+    monthlyRequests: number;
+    ratePerSecond: number;
+    burst: number;
+    retentionDays: number;
+  };
   monthToDate: UsageDay;
 }
 
@@ -66,6 +73,7 @@ export const usageReport = async (
     plan: {
       name: tenant.plan,
       monthlyMessages: plan.monthlyMessages,
+      monthlyRequests: plan.monthlyRequests,
       ratePerSecond: plan.ratePerSecond,
       burst: plan.burst,
       retentionDays: plan.retentionDays,
