@@ -608,6 +608,69 @@ describe('the delivery worker and flow control', () => {
     expect(sender.requests).toHaveLength(1);
   });
 
+  it('gives back a lease whose grant threw after it landed: the key’s next message goes at once, not once the lease expires', async () => {
+    // Prepare: the store applies the first lease but its answer is lost past the client's retries.
+    class LostGrant extends MemoryFlowLimiter {
+      lose = 1;
+      override async acquireLease(...args: Parameters<MemoryFlowLimiter['acquireLease']>) {
+        const granted = await super.acquireLease(...args);
+        if (this.lose > 0) {
+          this.lose -= 1;
+          throw Object.assign(new Error('socket hang up (injected)'), { name: 'TimeoutError' });
+        }
+        return granted;
+      }
+    }
+    const { deps, limiter, deliverLatest, sender, store } = setup(new LostGrant());
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', parallelism: 1 } }),
+    );
+
+    // Act: the take that met the fault hands the message back; the next take tries again.
+    expect(await deliverLatest()).toBe('held');
+    const leasesAfterFault = { ...limiter.keys.get(`${TENANT}/k`)!.leases };
+    expect(await deliverLatest()).toBe('delivered');
+
+    // Assess: nothing of the lost grant was left on the key, so the message went a second later,
+    // where the stray lease (10 s timeout + 5 s) held its own key back for 15 s.
+    expect(leasesAfterFault).toEqual({});
+    expect(sender.requests).toHaveLength(1);
+    expect(sender.requests[0]!.at - message.dueAt).toBeLessThanOrEqual(1_000);
+    expect(store.messages.get(message.id)!.attempts[0]).toMatchObject({ statusCode: 200 });
+    expect(limiter.keys.get(`${TENANT}/k`)!.leases).toEqual({});
+  });
+
+  it('gives back the lease it took when reserving a rate slot throws: the key is not a turn short', async () => {
+    // Prepare: a key limited both ways; its store fails past the client's retries for one slot.
+    class FailingSlot extends MemoryFlowLimiter {
+      failures = 1;
+      override async reserveSlot(...args: Parameters<MemoryFlowLimiter['reserveSlot']>) {
+        if (this.failures > 0) {
+          this.failures -= 1;
+          throw new Error('ProvisionedThroughputExceededException (injected)');
+        }
+        return super.reserveSlot(...args);
+      }
+    }
+    const { deps, limiter, deliverLatest, sender } = setup(new FailingSlot());
+    await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', parallelism: 1, ratePerSecond: 5 } }),
+    );
+
+    // Act
+    expect(await deliverLatest()).toBe('held');
+
+    // Assess: the lease is back (it would have held the key for the hold, the timeout and 5 s), and
+    // the message goes on its next take.
+    expect(limiter.keys.get(`${TENANT}/k`)!.leases).toEqual({});
+    expect(await deliverLatest()).toBe('delivered');
+    expect(sender.requests).toHaveLength(1);
+  });
+
   it('finishes a message held past the longest hold failed with reason flow-control, never sent', async () => {
     const { deps, limiter, deliverLatest, store, sender } = setup();
     const { message } = await scheduleMessage(

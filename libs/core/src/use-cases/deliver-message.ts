@@ -476,8 +476,8 @@ export class DeliveryWorker {
    * that the take's lease could end before the request does. A gate that cannot be asked (its
    * store failed past its retries) gives no turn: the message is handed back for a little later,
    * like one the key was busy for, so a bad day's store errors do not count its takes towards
-   * poison. A lease the gate may have taken all the same expires on its own: the key runs below
-   * its limits, never above.
+   * poison. A lease the gate took (or may have: a grant whose answer was lost) is given back
+   * first; should that fail too, it expires on its own: the key runs below its limits, never above.
    */
   private async admit(
     message: Message & { flowControl: FlowControl },

@@ -119,25 +119,32 @@ export class FlowGate {
     };
     if (flow.ratePerSecond !== undefined) {
       const spacingMs = slotSpacingMs(flow.ratePerSecond);
-      for (;;) {
-        const now = clock.now();
-        const startable = Math.max(now, message.dueAt);
-        // A write still to make before the start: a slot no sooner than the lead it needs.
-        const from = !ran && beforeStart?.pending() ? Math.max(startable, now + FLOW_START_LEAD_MS) : startable;
-        const slot = await limiter.reserveSlot(tenantId, flow.key, { from, spacingMs, latest: holdUntil, now });
-        if ('freeAt' in slot) {
-          await release();
-          // Slots are fractional ms; a due time is a whole one (tickets carry integers), never earlier.
-          return { admitted: false, retryAt: Math.ceil(slot.freeAt) };
+      try {
+        for (;;) {
+          const now = clock.now();
+          const startable = Math.max(now, message.dueAt);
+          // A write still to make before the start: a slot no sooner than the lead it needs.
+          const from = !ran && beforeStart?.pending() ? Math.max(startable, now + FLOW_START_LEAD_MS) : startable;
+          const slot = await limiter.reserveSlot(tenantId, flow.key, { from, spacingMs, latest: holdUntil, now });
+          if ('freeAt' in slot) {
+            await release();
+            // Slots are fractional ms; a due time is a whole one (tickets carry integers), never earlier.
+            return { admitted: false, retryAt: Math.ceil(slot.freeAt) };
+          }
+          held ||= slot.slotAt > startable;
+          if (slot.slotAt - now >= FLOW_CANCELLABLE_AFTER_MS) onWaiting(slot.slotAt);
+          if (!ran && beforeStart?.pending()) await clock.sleepUntil(slot.slotAt - FLOW_START_LEAD_MS);
+          if (!(await readyToStart())) return { admitted: false, stopped: true };
+          await clock.sleepUntil(slot.slotAt);
+          if (startsInSlot(slot.slotAt, clock.now())) break;
+          // Woke too late to honour the slot (a busy event loop, a slow write): starting now could crowd a second.
+          held = true;
         }
-        held ||= slot.slotAt > startable;
-        if (slot.slotAt - now >= FLOW_CANCELLABLE_AFTER_MS) onWaiting(slot.slotAt);
-        if (!ran && beforeStart?.pending()) await clock.sleepUntil(slot.slotAt - FLOW_START_LEAD_MS);
-        if (!(await readyToStart())) return { admitted: false, stopped: true };
-        await clock.sleepUntil(slot.slotAt);
-        if (startsInSlot(slot.slotAt, clock.now())) break;
-        // Woke too late to honour the slot (a busy event loop, a slow write): starting now could crowd a second.
-        held = true;
+      } catch (error) {
+        // The store failed mid-admission (past its client's retries): the lease taken for it is
+        // given back, not left to expire (a key of parallelism 1 stood still for up to 50 s).
+        await release().catch(() => {});
+        throw error;
       }
     } else if (!(await readyToStart())) {
       return { admitted: false, stopped: true };
@@ -182,9 +189,15 @@ export class FlowGate {
         const now = clock.now();
         // Long enough for the request, from the latest instant it may start.
         const until = Math.max(now, lease.startBy ?? now) + lease.lengthMs;
-        if (await limiter.acquireLease(tenantId, key, { id: lease.id, until, parallelism: lease.parallelism, now })) {
-          return waited ? 'waited' : 'at-once';
-        }
+        const granted = await limiter
+          .acquireLease(tenantId, key, { id: lease.id, until, parallelism: lease.parallelism, now })
+          .catch(async (error: unknown) => {
+            // It may have landed, its answer lost past the store client's retries: the lease is given
+            // back (nothing, if it did not land), not left to expire with the key a turn short (35 s).
+            await limiter.releaseLease(tenantId, key, lease.id).catch(() => {});
+            throw error;
+          });
+        if (granted) return waited ? 'waited' : 'at-once';
         waited = true;
         failures += 1;
         if (failures === 1) lease.onWaiting();
