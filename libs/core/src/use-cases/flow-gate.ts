@@ -6,6 +6,8 @@
  *   waiting for the same key form a line: only its head asks the store, polling with back-off
  *   (and now and then reclaiming leases whose holders died), and is woken at once when a lease of
  *   this worker comes back. So a burst costs about one failed write per poll, not one per message.
+ *   Messages of one key asking for different parallelism form lines of their own, so one the key has
+ *   room for never waits behind one allowing fewer.
  * - A rate slot is reserved from the due instant on (so, for a message limited by rate alone, in
  *   the take lead, before it is due); the message sleeps until its slot and, should it wake too
  *   late to honour it, reserves again. A lease taken before that wait lasts from `holdUntil`, the
@@ -58,7 +60,7 @@ export interface BeforeStart {
   run(): Promise<boolean>;
 }
 
-/** Waiters for one key's leases in this worker: only the head asks the store. */
+/** Waiters for one key's leases in this worker, asking for the same parallelism: only the head asks the store. */
 interface Line {
   tail: Promise<void>;
   members: number;
@@ -106,7 +108,9 @@ export class FlowGate {
     const release = async () => {
       if (leaseId === undefined) return;
       await limiter.releaseLease(tenantId, flow.key, leaseId);
-      this.lines.get(lineKey(tenantId, flow.key))?.released.fire();
+      // Wakes the head of every line of the key in this worker, whatever parallelism it asks for.
+      const ofKey = lineKey(tenantId, flow.key, '');
+      for (const [name, line] of this.lines) if (name.startsWith(ofKey)) line.released.fire();
     };
     let ran = false;
     /** Runs the caller's `beforeStart` once; false when it stopped the admission (the turn given back). */
@@ -166,7 +170,7 @@ export class FlowGate {
     },
   ): Promise<'at-once' | 'waited' | 'none'> {
     const { clock, limiter } = this.deps;
-    const name = lineKey(tenantId, key);
+    const name = lineKey(tenantId, key, lease.parallelism);
     const line = this.lines.get(name) ?? { tail: Promise.resolve(), members: 0, released: new Signal() };
     this.lines.set(name, line);
     line.members += 1;
@@ -218,4 +222,8 @@ export class FlowGate {
   }
 }
 
-const lineKey = (tenantId: string, key: string) => `${tenantId}\n${key}`;
+/**
+ * A line is a key's waiters asking for the same parallelism: with mixed limits on one key, a message
+ * the key has room for is not held behind one allowing fewer (for its whole hold, then handed back).
+ */
+const lineKey = (tenantId: string, key: string, parallelism: number | '') => `${tenantId}\n${key}\n${parallelism}`;
