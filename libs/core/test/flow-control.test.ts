@@ -534,6 +534,40 @@ describe('the delivery worker and flow control', () => {
     expect(store.messages.get(message.id)!.attempts[0]!.latenessMs).toBe(0);
   });
 
+  it('asks a held message’s new key for its turn now once a PATCH changes its flow control, not at the old key’s slot', async () => {
+    // Prepare: held by key `k` (its next slot 40 s after the message was due), handed back.
+    const { deps, limiter, deliverLatest, sender, store, clock } = setup();
+    const message = await slotted({ deps, limiter }, 1, 40_000);
+    expect(await deliverLatest()).toBe('held');
+
+    // Act: 5 s after it was due, it is moved to a key of its own with limits to spare.
+    clock.set(message.dueAt + 5_000);
+    const patch = parseOrThrow(MessagePatch, { flowControl: { key: 'spare', ratePerSecond: 5 } });
+    const patched = await patchMessage(deps, TENANT, message.id, patch);
+
+    // Assess: due now, for the new key to say when; still shown held since it was first due (the
+    // old key's wait is flow control's, and counts towards its hour).
+    expect(patched.dueAt).toBe(message.dueAt + 5_000);
+    expect(toMessageOut(patched, { withBody: false })).toMatchObject({
+      heldByFlowControlSince: new Date(message.dueAt).toISOString(),
+    });
+    expect(await deliverLatest()).toBe('delivered');
+    expect(sender.requests[0]!.at).toBe(message.dueAt + 5_000);
+    expect(store.messages.get(message.id)!.attempts[0]).toMatchObject({
+      latenessMs: 5_000,
+      latenessReason: 'flow-control',
+    });
+  });
+
+  it('leaves a held message’s due time alone when a PATCH sends the flow control it has', async () => {
+    const { deps, limiter, deliverLatest, clock } = setup();
+    const message = await slotted({ deps, limiter }, 1, 40_000);
+    expect(await deliverLatest()).toBe('held');
+    clock.set(message.dueAt + 5_000);
+    const same = parseOrThrow(MessagePatch, { flowControl: { key: 'k', ratePerSecond: 1 }, metadata: { a: 'b' } });
+    expect((await patchMessage(deps, TENANT, message.id, same)).dueAt).toBe(message.dueAt + 40_000);
+  });
+
   it('hands a message back due at a whole millisecond, though a rate of 3 places slots at fractions', async () => {
     const { deps, limiter, deliverLatest, store, queue } = setup();
     const { message } = await scheduleMessage(

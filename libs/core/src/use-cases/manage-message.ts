@@ -3,6 +3,7 @@ import type { BackoffPolicy } from '../backoff';
 import { retryDelayMs } from '../backoff';
 import { withEarlierRequests } from '../earlier-requests';
 import { ConcurrentChangeError, MessageNotFoundError, ValidationError } from '../errors';
+import type { FlowControl } from '../flow-control';
 import {
   assertCanCancel,
   assertCanPatch,
@@ -153,6 +154,9 @@ const withChangeId = (current: Message, changeId: string): string =>
 const madeChange = (message: Message, changeId: string): boolean =>
   message.changeId?.split(' ').includes(changeId) ?? false;
 
+const sameFlowControl = (a: FlowControl | undefined, b: FlowControl): boolean =>
+  a?.key === b.key && a.parallelism === b.parallelism && a.ratePerSecond === b.ratePerSecond;
+
 /** Tries of a change that keeps finding the message changed by others, before it answers 409. */
 export const CHANGE_TRIES = 5;
 
@@ -185,7 +189,14 @@ export const patchMessage = (deps: SchedulingDeps, tenantId: string, messageId: 
         // no wait of the key's is later told as Vigil's lateness).
         const { flowControl: _flow, flowHeldFrom, ...free } = next;
         next = flowHeldFrom === undefined ? free : { ...free, dueAt: Math.max(free.sendAt, now) };
-      } else if (patch.flowControl !== undefined) next.flowControl = patch.flowControl;
+      } else if (patch.flowControl !== undefined) {
+        // Held by its key until now, and given another key or other limits: it asks for its turn
+        // now, not at the slot the old ones gave it (the hold so far is still flow control's).
+        if (next.flowHeldFrom !== undefined && !sameFlowControl(next.flowControl, patch.flowControl)) {
+          next = { ...next, dueAt: Math.max(next.flowHeldFrom, now) };
+        }
+        next.flowControl = patch.flowControl;
+      }
       // The message as it will be after the patch obeys the same rules as a new one.
       assertMessageWithinLimits(next);
       const rescheduled = patch.sendAt !== undefined || patch.delay !== undefined;
