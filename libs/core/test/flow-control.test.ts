@@ -12,6 +12,7 @@ import {
   DeliveryTicketSchema,
   expiredLeases,
   FLOW_HOLD_PER_TAKE_MS,
+  FLOW_LEASE_MARGIN_MS,
   FlowGate,
   FLOW_START_LEAD_MS,
   leaseAdmits,
@@ -642,6 +643,49 @@ describe('the delivery worker and flow control', () => {
     expect(store.messages.get(message.id)!.attempts[0]!.latenessReason).toBe('flow-control');
     expect(limiter.keys.get(`${TENANT}/k`)!.leases).toEqual({});
   });
+
+  it.each([
+    { limits: 'parallelism 1', flowControl: { key: 'k', parallelism: 1 }, leaseFromDueMs: 0 },
+    // A lease taken before a rate slot lasts from the end of the hold, the latest the request may start.
+    {
+      limits: 'parallelism 1 and a rate',
+      flowControl: { key: 'k', parallelism: 1, ratePerSecond: 5 },
+      leaseFromDueMs: FLOW_HOLD_PER_TAKE_MS,
+    },
+  ])(
+    'sends the next message of a key ($limits) whose lease holder died once the lease expires at its timeout + 5 s, not before, and soon after',
+    async ({ flowControl, leaseFromDueMs }) => {
+      // Prepare: two messages of the key due at once, 30 s timeouts; a worker elsewhere takes the
+      // first one's turn and dies mid-request (it never gives the lease back).
+      const { deps, limiter, deliverLatest, sender, clock, queue } = setup();
+      const [first, second] = await Promise.all(
+        [0, 1].map(
+          async () =>
+            (await scheduleMessage(deps, TENANT, input({ delay: 10, timeoutMs: 30_000, flowControl }))).message,
+        ),
+      );
+      const elsewhere = new FlowGate({ limiter, clock });
+      clock.set(first!.dueAt);
+      expect(await elsewhere.admit({ ...first!, flowControl }, first!.dueAt + FLOW_HOLD_PER_TAKE_MS)).toMatchObject({
+        admitted: true,
+      });
+      const expiry = first!.dueAt + leaseFromDueMs + 30_000 + FLOW_LEASE_MARGIN_MS;
+
+      // Act: the second message is taken, held and handed back until it gets its turn.
+      const outcomes = [];
+      while (sender.requests.length === 0 && outcomes.length < 10) {
+        expect(queue.sent.at(-1)!.ticket.messageId).toBe(second!.id);
+        outcomes.push(await deliverLatest());
+      }
+
+      // Assess: held while the dead holder's lease stood (35 s, or 50 s), sent within two seconds of its expiry.
+      expect(outcomes.at(-1)).toBe('delivered');
+      expect(outcomes.slice(0, -1).every((o) => o === 'held')).toBe(true);
+      const sentAt = sender.requests[0]!.at;
+      expect(sentAt).toBeGreaterThanOrEqual(expiry);
+      expect(sentAt).toBeLessThanOrEqual(expiry + 2_000);
+    },
+  );
 
   it('on a bad day hands a message back when the limiter fails or its hand-back throws once: no takes creep towards poison', async () => {
     // The limiter's store fails past its retries for the first eight asks (more takes than poison allows).
