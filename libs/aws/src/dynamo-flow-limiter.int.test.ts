@@ -5,11 +5,11 @@
  * reserves nothing.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { FLOW_ITEM_IDLE_MS } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
-import { dynamoBackends, withLostAnswer } from '../../../test-support/dynamo-backends';
+import { dynamoBackends, dynamoClientFor, withLostAnswer } from '../../../test-support/dynamo-backends';
 import { DynamoFlowLimiter } from './dynamo-flow-limiter';
 
 const backends = dynamoBackends();
@@ -100,6 +100,89 @@ describe.each(backends)('DynamoFlowLimiter on $name', ({ start, available }) => 
     expect(
       await workers[1]!.acquireLease(TENANT, 'crash', { id: 'x', until: T0 + 9_000, parallelism: 2, now: T0 + 1_000 }),
     ).toBe(true);
+  });
+
+  it.skipIf(!available)(
+    'holds 1,000 leases of a key on one item of under 48 KB, refuses the 1,001st, and reclaims them all once expired in a few writes',
+    async () => {
+      // Prepare: a key of parallelism 1,000 full, with lease ids as long as a message's (`msg_` + a
+      // ULID, and a version), expiring at T0 + 1 s: 999 written at once as the limiter writes them
+      // (a thousand writes on one item take dynalite seconds), the last taken through the limiter.
+      const ids = Array.from({ length: 1_000 }, (_, i) => `msg_${String(i).padStart(26, '0')}.123`);
+      const seeded = Object.fromEntries(ids.slice(1).map((id) => [`L#${id}`, T0 + 1_000]));
+      await services.db.send(
+        new PutCommand({
+          TableName: services.table,
+          Item: { pk: `T#${TENANT}`, sk: 'F#wide', leaseCount: 999, ...seeded },
+        }),
+      );
+      const last = { id: ids[0]!, until: T0 + 1_000, parallelism: 1_000, now: T0 };
+      expect(await workers[0]!.acquireLease(TENANT, 'wide', last)).toBe(true);
+      const more = { id: 'msg_one-more.1', until: T0 + 9_000, parallelism: 1_000, now: T0 };
+      expect(await workers[0]!.acquireLease(TENANT, 'wide', more)).toBe(false);
+      const item = await read('wide');
+      expect(item.leaseCount).toBe(1_000);
+      // DynamoDB's size of an item: its names' bytes and its values' (a 13-digit number is 8).
+      const size = Object.entries(item).reduce(
+        (sum, [name, value]) => sum + name.length + (typeof value === 'number' ? 8 : String(value).length),
+        0,
+      );
+      expect(size).toBeLessThan(48_000);
+
+      // Act: every holder died; a waiter reclaims, counting its writes.
+      const client = dynamoClientFor(services.endpoint);
+      clients.push(client);
+      const db = DynamoDBDocumentClient.from(client);
+      let writes = 0;
+      db.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'UpdateItemCommand') writes += 1;
+          return next(args);
+        },
+        { step: 'initialize', name: 'countWrites' },
+      );
+      const reclaimed = await new DynamoFlowLimiter(db, services.table).reclaimExpiredLeases(
+        TENANT,
+        'wide',
+        T0 + 1_000,
+      );
+
+      // Assess: all reclaimed, in one write per 50 leases (each write costs a unit per KB of the
+      // item: a thousand of them were 45,000 units on one item), and the key admits again.
+      expect(reclaimed).toBe(1_000);
+      expect(writes).toBe(20);
+      const after = await read('wide');
+      expect(after.leaseCount).toBe(0);
+      expect(Object.keys(after).filter((name) => name.startsWith('L#'))).toEqual([]);
+      expect(await workers[1]!.acquireLease(TENANT, 'wide', { ...more, now: T0 + 1_000 })).toBe(true);
+    },
+  );
+
+  it.skipIf(!available)('reclaims the other expired leases when one of them is given back meanwhile', async () => {
+    // Prepare: three expired leases; one holder gives its own back between the read and the reclaim.
+    for (const id of ['a', 'b', 'c']) {
+      await workers[0]!.acquireLease(TENANT, 'late', { id, until: T0 + 1_000, parallelism: 5, now: T0 });
+    }
+    const client = dynamoClientFor(services.endpoint);
+    clients.push(client);
+    const db = DynamoDBDocumentClient.from(client);
+    db.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'GetItemCommand') await workers[1]!.releaseLease(TENANT, 'late', 'b');
+        return result;
+      },
+      { step: 'initialize', name: 'releaseAfterRead' },
+    );
+
+    // Act
+    const reclaimed = await new DynamoFlowLimiter(db, services.table).reclaimExpiredLeases(TENANT, 'late', T0 + 2_000);
+
+    // Assess: the two still there reclaimed, each lease counted out once, whichever ended it.
+    expect(reclaimed).toBe(2);
+    const item = await read('late');
+    expect(item.leaseCount).toBe(0);
+    expect(Object.keys(item).filter((name) => name.startsWith('L#'))).toEqual([]);
   });
 
   it.skipIf(!available)('hands out each rate slot once, on the grid, across workers', async () => {
