@@ -148,6 +148,30 @@ describe('the flow gate', () => {
       ['elsewhere', `${roomy.id}.${roomy.version}`].sort(),
     );
   });
+
+  it.each([
+    { skew: 'ahead', skewMs: 2_000 },
+    { skew: 'behind', skewMs: -2_000 },
+  ])(
+    'never starts a message before it is due, nor before its slot, when a worker whose clock runs 2 s $skew wrote the key’s grid',
+    async ({ skewMs }) => {
+      // Prepare: the other worker started a message at what its clock called the due instant, and
+      // moved the grid one spacing on from there, in its own time.
+      const limiter = new MemoryFlowLimiter();
+      const { gate, make, clock } = await gated(limiter);
+      const message = await make({ key: 'k', ratePerSecond: 5 });
+      const otherSlotAt = message.dueAt + skewMs;
+      limiter.keys.set(`${TENANT}/k`, { nextSlotAt: otherSlotAt + slotSpacingMs(5), leases: {} });
+      clock.set(message.dueAt - 1_000);
+
+      // Act
+      const admission = await gate.admit(message, message.dueAt + FLOW_HOLD_PER_TAKE_MS);
+
+      // Assess: it starts at the later of its due instant and the grid's next slot, by its own clock.
+      expect(admission).toMatchObject({ admitted: true });
+      expect(clock.now()).toBe(Math.max(message.dueAt, otherSlotAt + slotSpacingMs(5)));
+    },
+  );
 });
 
 describe('flowControl at the edge', () => {
