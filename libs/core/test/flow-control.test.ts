@@ -809,6 +809,69 @@ describe('the delivery worker and flow control', () => {
     expect(sender.requests).toHaveLength(1);
   });
 
+  it('records a delivery whose lease could not be given back, once, and the lease ends at its expiry', async () => {
+    // Prepare: two messages of a parallelism-1 key due at once; giving a lease back fails past the
+    // store client's retries, every time.
+    class StuckRelease extends MemoryFlowLimiter {
+      override async releaseLease(): Promise<void> {
+        throw new Error('ProvisionedThroughputExceededException (injected)');
+      }
+    }
+    const { deps, limiter, deliverLatest, sender, store, queue } = setup(new StuckRelease());
+    const flowControl = { key: 'k', parallelism: 1 };
+    const first = (await scheduleMessage(deps, TENANT, input({ delay: 10, flowControl }))).message;
+    const firstTicket = queue.sent.at(-1)!;
+    const second = (await scheduleMessage(deps, TENANT, input({ delay: 10, flowControl }))).message;
+    const secondTicket = queue.sent.at(-1)!;
+
+    // Act: the first is sent; then the second waits for the lease the first could not give back.
+    queue.sent.push(firstTicket);
+    expect(await deliverLatest()).toBe('delivered');
+    queue.sent.push(secondTicket);
+    const outcomes = [];
+    while (sender.requests.length === 1 && outcomes.length < 10) outcomes.push(await deliverLatest());
+
+    // Assess: the first's attempt recorded once; the second went once the stray lease expired (the
+    // request's 10 s timeout + 5 s from its start), within two seconds of it, not before.
+    expect(store.messages.get(first.id)!.attempts).toHaveLength(1);
+    expect(store.messages.get(first.id)!.status).toBe('delivered');
+    expect(sender.requests).toHaveLength(2);
+    const expiry = sender.requests[0]!.at + 10_000 + FLOW_LEASE_MARGIN_MS;
+    expect(sender.requests[1]!.at).toBeGreaterThanOrEqual(expiry);
+    expect(sender.requests[1]!.at).toBeLessThanOrEqual(expiry + 2_000);
+    expect(store.messages.get(second.id)!.status).toBe('delivered');
+    // The first's stray lease was reclaimed; the second's, which could not be given back either, stands.
+    const leases = Object.keys(limiter.keys.get(`${TENANT}/k`)!.leases);
+    expect(leases).toHaveLength(1);
+    expect(leases[0]!.startsWith(`${second.id}.`)).toBe(true);
+  });
+
+  it('finishes a message a full key held back for the whole hour failed with reason flow-control, never sent', async () => {
+    // Prepare: both leases of a parallelism-2 key are held by live requests for longer than the hour.
+    const { deps, limiter, deliverLatest, store, sender } = setup();
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', parallelism: 2 } }),
+    );
+    const far = message.dueAt + 2 * DEFAULT_ENGINE_SETTINGS.flowMaxHoldMs;
+    limiter.keys.set(`${TENANT}/k`, { leases: { x: far, y: far } });
+
+    // Act: taken and handed back, one hold after another.
+    const outcomes = [];
+    for (let take = 0; take < 300 && outcomes.at(-1) !== 'failed'; take += 1) outcomes.push(await deliverLatest());
+
+    // Assess: held each take until the hour was up (about 240 holds of 15 s), then failed, never sent.
+    expect(outcomes.at(-1)).toBe('failed');
+    expect(outcomes.slice(0, -1).every((o) => o === 'held')).toBe(true);
+    expect(outcomes.length).toBeGreaterThanOrEqual(DEFAULT_ENGINE_SETTINGS.flowMaxHoldMs / FLOW_HOLD_PER_TAKE_MS);
+    const failed = store.messages.get(message.id)!;
+    expect(failed).toMatchObject({ status: 'failed', attempts: [] });
+    expect(failed.failureReason).toMatchObject({ code: 'flow-control' });
+    expect(failed.takes).toBeUndefined();
+    expect(sender.requests).toHaveLength(0);
+  });
+
   it('finishes a message held past the longest hold failed with reason flow-control, never sent', async () => {
     const { deps, limiter, deliverLatest, store, sender } = setup();
     const { message } = await scheduleMessage(
