@@ -22,6 +22,7 @@ import {
   nextSlot,
   parseOrThrow,
   patchMessage,
+  redeliverMessage,
   pollWaitMs,
   RATE_GUARD_MS,
   RATE_START_TOLERANCE_MS,
@@ -744,6 +745,26 @@ describe('the delivery worker and flow control', () => {
     expect(store.messages.get(message.id)!.takes).toBeUndefined();
     expect(await deliverLatest()).toBe('delivered');
     expect(sender.requests).toHaveLength(1);
+  });
+
+  it('gives a message that failed for flow control, once redelivered, a new hour and no lateness of the old round’s', async () => {
+    // Prepare: failed for flow control (the key's next slot past the hour), then the key caught up.
+    const { deps, limiter, deliverLatest, store, sender, clock } = setup();
+    const message = await slotted({ deps, limiter }, 1, DEFAULT_ENGINE_SETTINGS.flowMaxHoldMs + 1);
+    expect(await deliverLatest()).toBe('failed');
+    clock.set(message.dueAt + DEFAULT_ENGINE_SETTINGS.flowMaxHoldMs + 10_000);
+
+    // Act
+    const redelivered = await redeliverMessage(deps, TENANT, message.id);
+    expect(toMessageOut(redelivered, { withBody: false })).not.toHaveProperty('heldByFlowControlSince');
+    expect(await deliverLatest()).toBe('delivered');
+
+    // Assess: sent once, when redelivered, on time: the old round's wait is not this one's lateness.
+    expect(sender.requests).toHaveLength(1);
+    expect(sender.requests[0]!.at).toBe(redelivered.dueAt);
+    const attempt = store.messages.get(message.id)!.attempts[0]!;
+    expect(attempt.latenessMs).toBe(0);
+    expect(attempt.latenessReason).toBeUndefined();
   });
 
   it('gives back a lease whose grant threw after it landed: the key’s next message goes at once, not once the lease expires', async () => {
