@@ -117,9 +117,9 @@ export class DynamoFlowLimiter implements FlowLimiter {
     await this.endLease(tenantId, key, leaseId);
   }
 
-  async reclaimExpiredLeases(tenantId: string, key: string, now: number): Promise<number> {
+  async reclaimExpiredLeases(tenantId: string, key: string, now: number): Promise<{ reclaimed: number; held: number }> {
     const item = await this.read(tenantId, key);
-    if (!item) return 0;
+    if (!item) return { reclaimed: 0, held: 0 };
     const leases: Record<string, number> = {};
     for (const [name, value] of Object.entries(item)) {
       if (name.startsWith(LEASE_PREFIX) && typeof value === 'number') leases[name.slice(LEASE_PREFIX.length)] = value;
@@ -135,7 +135,7 @@ export class DynamoFlowLimiter implements FlowLimiter {
       // One of them was given back (or reclaimed) meanwhile: the rest, one by one.
       for (const id of chunk) if (await this.endLease(tenantId, key, id, leases[id])) reclaimed += 1;
     }
-    return reclaimed;
+    return { reclaimed, held: Object.keys(leases).length - reclaimed };
   }
 
   /**

@@ -355,8 +355,12 @@ export interface FlowLimiter {
   ): Promise<boolean>;
   /** Gives a lease back (nothing if it was reclaimed meanwhile). */
   releaseLease(tenantId: string, key: string, leaseId: string): Promise<void>;
-  /** Removes the key's leases expired at `now` (their holders died); how many it removed. */
-  reclaimExpiredLeases(tenantId: string, key: string, now: number): Promise<number>;
+  /**
+   * Reads the key's leases and removes those expired at `now` (their holders died): how many it
+   * removed, and how many are held after that. A full key's waiters poll with it: a read, where a
+   * refused `acquireLease` is a write.
+   */
+  reclaimExpiredLeases(tenantId: string, key: string, now: number): Promise<{ reclaimed: number; held: number }>;
 }
 
 /**

@@ -325,15 +325,16 @@ describe('the delivery worker and flow control', () => {
     const { deps, limiter, deliverLatest, store, sender, clock } = setup();
     const message = await fullKey({ deps, limiter });
     const views: unknown[] = [];
-    const acquire = limiter.acquireLease.bind(limiter);
-    limiter.acquireLease = async (tenantId, key, lease) => {
+    // The worker polls the full key by reading it.
+    const poll = limiter.reclaimExpiredLeases.bind(limiter);
+    limiter.reclaimExpiredLeases = async (tenantId, key, now) => {
       const held = store.messages.get(message.id)!;
       if (held.status === 'delivering' && held.flowWaitingSince !== undefined) {
         views.push(toMessageOut(held, { withBody: false }));
         await cancelMessage(deps, TENANT, message.id, 'free');
         limiter.keys.set(`${TENANT}/k`, { leases: {} });
       }
-      return acquire(tenantId, key, lease);
+      return poll(tenantId, key, now);
     };
 
     // Act
@@ -365,14 +366,15 @@ describe('the delivery worker and flow control', () => {
       throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
     };
     const answers: unknown[] = [];
-    const acquire = limiter.acquireLease.bind(limiter);
-    limiter.acquireLease = async (tenantId, key, lease) => {
+    // The worker polls the full key by reading it.
+    const poll = limiter.reclaimExpiredLeases.bind(limiter);
+    limiter.reclaimExpiredLeases = async (tenantId, key, now) => {
       const held = store.messages.get(message.id)!;
       if (held.status === 'delivering' && held.flowWaitingSince !== undefined && answers.length === 0) {
         answers.push(await cancelMessage(deps, TENANT, message.id, 'free'));
         limiter.keys.set(`${TENANT}/k`, { leases: {} });
       }
-      return acquire(tenantId, key, lease);
+      return poll(tenantId, key, now);
     };
 
     // Act
@@ -493,13 +495,22 @@ describe('the delivery worker and flow control', () => {
     const refusals: unknown[] = [];
     const cancel = () =>
       cancelMessage(deps, TENANT, message.id, 'free').catch((error: unknown) => refusals.push(error));
-    const acquire = limiter.acquireLease.bind(limiter);
-    limiter.acquireLease = async (tenantId, key, lease) => {
+    // Each time the worker asks the key (for a lease, or polling it by a read).
+    const meanwhile = async () => {
       const held = store.messages.get(message.id)!;
       if (held.flowWaitingSince === undefined)
         await cancel(); // taken, not marked yet
       else limiter.keys.set(`${TENANT}/k`, { leases: {} });
+    };
+    const acquire = limiter.acquireLease.bind(limiter);
+    limiter.acquireLease = async (tenantId, key, lease) => {
+      await meanwhile();
       return acquire(tenantId, key, lease);
+    };
+    const poll = limiter.reclaimExpiredLeases.bind(limiter);
+    limiter.reclaimExpiredLeases = async (tenantId, key, now) => {
+      await meanwhile();
+      return poll(tenantId, key, now);
     };
     const endWait = store.endWaitForTurn.bind(store);
     store.endWaitForTurn = async (m) => {
@@ -630,6 +641,41 @@ describe('the delivery worker and flow control', () => {
     expect(store.messages.get(message.id)).toMatchObject({ status: 'queued', flowHeldFrom: message.dueAt });
   });
 
+  it('polls a full key by reading it, not by refused writes: one write per take while the key stays full', async () => {
+    // Prepare: both leases of a parallelism-2 key are held by live requests elsewhere; the limiter
+    // counts what the waiting worker sends it.
+    class Counting extends MemoryFlowLimiter {
+      writes = 0;
+      reads = 0;
+      override async acquireLease(...args: Parameters<MemoryFlowLimiter['acquireLease']>) {
+        this.writes += 1;
+        return super.acquireLease(...args);
+      }
+      override async reclaimExpiredLeases(...args: Parameters<MemoryFlowLimiter['reclaimExpiredLeases']>) {
+        this.reads += 1;
+        return super.reclaimExpiredLeases(...args);
+      }
+    }
+    const limiter = new Counting();
+    const { deps, deliverLatest } = setup(limiter);
+    const { message } = await scheduleMessage(
+      deps,
+      TENANT,
+      input({ delay: 10, flowControl: { key: 'k', parallelism: 2 } }),
+    );
+    const far = message.dueAt + 3_600_000;
+    limiter.keys.set(`${TENANT}/k`, { leases: { x: far, y: far } });
+
+    // Act: a take holds it 15 s, polling.
+    expect(await deliverLatest()).toBe('held');
+
+    // Assess: one write (the first ask), then reads (a write costs a unit per KB of the key's item,
+    // from the budget its holders give their leases back from); about one every 500 ms.
+    expect(limiter.writes).toBe(1);
+    expect(limiter.reads).toBeGreaterThanOrEqual(FLOW_HOLD_PER_TAKE_MS / 500);
+    expect(limiter.reads).toBeLessThanOrEqual(FLOW_HOLD_PER_TAKE_MS / 500 + 6);
+  });
+
   it('takes a lease that outlasts the rate wait and the request: no other worker reclaims it mid-request', async () => {
     // Prepare: a key limited both ways, whose next rate slot is 12 s after the message is due.
     const { deps, limiter, deliverLatest, sender } = setup();
@@ -703,7 +749,8 @@ describe('the delivery worker and flow control', () => {
         outcomes.push(await deliverLatest());
       }
 
-      // Assess: held while the dead holder's lease stood (35 s, or 50 s), sent within two seconds of its expiry.
+      // Assess: held while the dead holder's lease stood (35 s, or 50 s), sent within two seconds of its expiry (a
+      // poll every 500 ms at most; this fixed clock also jumps a second for the worker's mark of the wait).
       expect(outcomes.at(-1)).toBe('delivered');
       expect(outcomes.slice(0, -1).every((o) => o === 'held')).toBe(true);
       const sentAt = sender.requests[0]!.at;

@@ -424,12 +424,12 @@ export class MemoryFlowLimiter implements FlowLimiter {
     state.leases = rest;
   }
 
-  async reclaimExpiredLeases(tenantId: string, key: string, now: number): Promise<number> {
+  async reclaimExpiredLeases(tenantId: string, key: string, now: number): Promise<{ reclaimed: number; held: number }> {
     this.calls += 1;
     const state = this.state(tenantId, key);
     const expired = expiredLeases(state, now);
     state.leases = Object.fromEntries(Object.entries(state.leases).filter(([id]) => !expired.includes(id)));
-    return expired.length;
+    return { reclaimed: expired.length, held: Object.keys(state.leases).length };
   }
 }
 

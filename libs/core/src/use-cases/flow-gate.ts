@@ -5,7 +5,8 @@
  * - A lease (parallelism) is asked for once the message is due. Inside one worker, the messages
  *   waiting for the same key form a line: only its head asks the store, polling with back-off
  *   (and now and then reclaiming leases whose holders died), and is woken at once when a lease of
- *   this worker comes back. So a burst costs about one failed write per poll, not one per message.
+ *   this worker comes back. So a burst costs about one read per poll, not one per message; once
+ *   refused, the head polls by reading the key, and asks for a lease again only when it has room.
  *   Messages of one key asking for different parallelism form lines of their own, so one the key has
  *   room for never waits behind one allowing fewer.
  * - A rate slot is reserved from the due instant on (so, for a message limited by rate alone, in
@@ -31,9 +32,6 @@ import {
 import type { Message } from '../message';
 import type { FlowLimiter } from '../ports';
 import { Signal } from '../signal';
-
-/** A held head reclaims expired leases every this many failed tries (a read, so not on every one). */
-const RECLAIM_EVERY_FAILURES = 4;
 
 export type FlowAdmission =
   | {
@@ -190,24 +188,29 @@ export class FlowGate {
       }
       head = true;
       for (let failures = 0; ;) {
-        const now = clock.now();
-        // Long enough for the request, from the latest instant it may start.
-        const until = Math.max(now, lease.startBy ?? now) + lease.lengthMs;
-        const granted = await limiter
-          .acquireLease(tenantId, key, { id: lease.id, until, parallelism: lease.parallelism, now })
-          .catch(async (error: unknown) => {
-            // It may have landed, its answer lost past the store client's retries: the lease is given
-            // back (nothing, if it did not land), not left to expire with the key a turn short (35 s).
-            await limiter.releaseLease(tenantId, key, lease.id).catch(() => {});
-            throw error;
-          });
-        if (granted) return waited ? 'waited' : 'at-once';
+        // Once refused, the head polls by reading the key (reclaiming leases whose holders died) and
+        // asks again only when it shows room: a key's writes are throttled past its item's share (a
+        // unit per KB of it, up to 45 KB), and a full key's polls as refused writes crowded out its
+        // holders' give-backs; a read costs a fifth of a write, from a budget of its own.
+        const room =
+          failures === 0 || (await limiter.reclaimExpiredLeases(tenantId, key, clock.now())).held < lease.parallelism;
+        if (room) {
+          const now = clock.now();
+          // Long enough for the request, from the latest instant it may start.
+          const until = Math.max(now, lease.startBy ?? now) + lease.lengthMs;
+          const granted = await limiter
+            .acquireLease(tenantId, key, { id: lease.id, until, parallelism: lease.parallelism, now })
+            .catch(async (error: unknown) => {
+              // It may have landed, its answer lost past the store client's retries: the lease is given
+              // back (nothing, if it did not land), not left to expire with the key a turn short (35 s).
+              await limiter.releaseLease(tenantId, key, lease.id).catch(() => {});
+              throw error;
+            });
+          if (granted) return waited ? 'waited' : 'at-once';
+        }
         waited = true;
         failures += 1;
         if (failures === 1) lease.onWaiting();
-        if (failures % RECLAIM_EVERY_FAILURES === 0 && (await limiter.reclaimExpiredLeases(tenantId, key, now)) > 0) {
-          continue;
-        }
         const wakeAt = Math.min(lease.holdUntil, clock.now() + pollWaitMs(failures));
         await line.released.wait(clock.sleepUntil(wakeAt));
         if (clock.now() >= lease.holdUntil) return 'none';
