@@ -8,8 +8,9 @@
  *   `L#<messageId>.<version>` attribute per lease held: leases held = sends/s × request time
  *   (Little's law), at most the parallelism.
  *
- * Failed conditions (contended reservations, a waiting worker's polls) cost a unit each on top and
- * are not counted: the figures are a floor.
+ * Failed conditions (contended reservations, a waiting worker's first ask) cost the item's write
+ * units each on top, and a full key's waiters poll it by consistent reads (a read unit per 4 KB of
+ * the item, from the read budget): neither is counted, so the figures are a floor.
  */
 import { dynamoItemBytes } from '@vigil/aws/dynamo-item-size';
 
