@@ -173,6 +173,44 @@ describe('the flow gate', () => {
       expect(clock.now()).toBe(Math.max(message.dueAt, otherSlotAt + slotSpacingMs(5)));
     },
   );
+
+  it('hands a lease this worker gives back to the head of the key’s line at once, without a read first', async () => {
+    // Prepare: a clock whose sleeps end only when the test moves it on, so the waiter stays waiting.
+    const sleepers: Array<{ at: number; wake: () => void }> = [];
+    let now = T0 + 10_000;
+    const clock = {
+      now: () => now,
+      sleepUntil: (at: number) =>
+        at <= now ? Promise.resolve() : new Promise<void>((wake) => sleepers.push({ at, wake })),
+    };
+    class Counting extends MemoryFlowLimiter {
+      reads = 0;
+      override async reclaimExpiredLeases(...args: Parameters<MemoryFlowLimiter['reclaimExpiredLeases']>) {
+        this.reads += 1;
+        return super.reclaimExpiredLeases(...args);
+      }
+    }
+    const limiter = new Counting();
+    const { make } = await gated(limiter);
+    const gate = new FlowGate({ limiter, clock });
+    const flowControl = { key: 'k', parallelism: 1 };
+    const [first, second] = [await make(flowControl), await make(flowControl)];
+    now = first.dueAt;
+    const holdUntil = now + FLOW_HOLD_PER_TAKE_MS;
+    const holder = await gate.admit(first, holdUntil);
+    expect(holder).toMatchObject({ admitted: true });
+
+    // Act: the second waits (its ask refused), then the first's request ends and its lease comes back.
+    const waiting = gate.admit(second, holdUntil);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sleepers).toHaveLength(1);
+    if (holder.admitted) await holder.release();
+
+    // Assess: the waiter got the lease on the give-back, without polling the key by a read first.
+    expect(await waiting).toMatchObject({ admitted: true, held: true });
+    expect(limiter.reads).toBe(0);
+    expect(Object.keys(limiter.keys.get(`${TENANT}/k`)!.leases)).toEqual([`${second.id}.${second.version}`]);
+  });
 });
 
 describe('flowControl at the edge', () => {

@@ -64,6 +64,8 @@ interface Line {
   members: number;
   /** Fired when this worker gives a lease of the key back. */
   released: Signal;
+  /** How many times it fired (so the head knows it was woken by one, and asks without a read first). */
+  releases: number;
 }
 
 export class FlowGate {
@@ -108,7 +110,11 @@ export class FlowGate {
       await limiter.releaseLease(tenantId, flow.key, leaseId);
       // Wakes the head of every line of the key in this worker, whatever parallelism it asks for.
       const ofKey = lineKey(tenantId, flow.key, '');
-      for (const [name, line] of this.lines) if (name.startsWith(ofKey)) line.released.fire();
+      for (const [name, line] of this.lines) {
+        if (!name.startsWith(ofKey)) continue;
+        line.releases += 1;
+        line.released.fire();
+      }
     };
     let ran = false;
     /** Runs the caller's `beforeStart` once; false when it stopped the admission (the turn given back). */
@@ -169,7 +175,7 @@ export class FlowGate {
   ): Promise<'at-once' | 'waited' | 'none'> {
     const { clock, limiter } = this.deps;
     const name = lineKey(tenantId, key, lease.parallelism);
-    const line = this.lines.get(name) ?? { tail: Promise.resolve(), members: 0, released: new Signal() };
+    const line = this.lines.get(name) ?? { tail: Promise.resolve(), members: 0, released: new Signal(), releases: 0 };
     this.lines.set(name, line);
     line.members += 1;
     const before = line.tail;
@@ -187,13 +193,16 @@ export class FlowGate {
         if (clock.now() >= lease.holdUntil) return 'none';
       }
       head = true;
-      for (let failures = 0; ;) {
+      for (let failures = 0, woken = false; ;) {
         // Once refused, the head polls by reading the key (reclaiming leases whose holders died) and
         // asks again only when it shows room: a key's writes are throttled past its item's share (a
         // unit per KB of it, up to 45 KB), and a full key's polls as refused writes crowded out its
-        // holders' give-backs; a read costs a fifth of a write, from a budget of its own.
+        // holders' give-backs; a read costs a fifth of a write, from a budget of its own. Woken by a
+        // lease this worker gave back, it asks at once: there is room, as far as it can know.
         const room =
-          failures === 0 || (await limiter.reclaimExpiredLeases(tenantId, key, clock.now())).held < lease.parallelism;
+          failures === 0 ||
+          woken ||
+          (await limiter.reclaimExpiredLeases(tenantId, key, clock.now())).held < lease.parallelism;
         if (room) {
           const now = clock.now();
           // Long enough for the request, from the latest instant it may start.
@@ -212,7 +221,9 @@ export class FlowGate {
         failures += 1;
         if (failures === 1) lease.onWaiting();
         const wakeAt = Math.min(lease.holdUntil, clock.now() + pollWaitMs(failures));
+        const releases = line.releases;
         await line.released.wait(clock.sleepUntil(wakeAt));
+        woken = line.releases !== releases;
         if (clock.now() >= lease.holdUntil) return 'none';
       }
     } finally {
