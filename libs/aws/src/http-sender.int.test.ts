@@ -1,17 +1,16 @@
-import dns from 'node:dns';
-import type { LookupAddress } from 'node:dns';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import type { OutboundRequest, SendResult } from '@vigil/core';
 import { WITHHELD_HEADER_VALUE } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NodeHttpSender, parseRetryAfter } from './http-sender';
+import { fakeDns } from '../../../test-support/fake-dns';
 import { receiverThread, stall } from '../../../test-support/stall';
-
-type LookupAll = (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void;
 
 interface Seen {
   method: string;
@@ -923,23 +922,20 @@ describe('NodeHttpSender', () => {
       expect(server.seen).toHaveLength(0);
     });
 
-    it('refuses a name that resolves to a public and a private address, whichever comes first (every address is checked)', async () => {
-      // A resolver's answer, as a rebinding name gives it: the sender's lookup is Node's, asked at each connect.
+    it('refuses a name that resolves to a public and a private address, whichever comes first (every address is checked, asked again at each connect)', async () => {
+      // A rebinding name's name server: a TTL of 0, and a new answer each time it is asked.
+      const nameServer = fakeDns();
+      const rebinding = new NodeHttpSender({ allowPrivateTargets: false, dnsServers: [await nameServer.start()] });
       const answers = [
         ['93.184.215.14', '127.0.0.1'],
         ['10.0.0.7', '93.184.215.14'],
         ['2606:2800:21f:cb07::1', '::ffff:169.254.169.254'],
       ];
-      const lookup = vi.spyOn(dns, 'lookup');
       try {
         const results: SendResult[] = [];
         for (const addresses of answers) {
-          lookup.mockImplementation(((_host: string, _options: unknown, callback: LookupAll) =>
-            callback(
-              null,
-              addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
-            )) as unknown as typeof dns.lookup);
-          results.push(await guarded.send(request('http://rebinding.example/hook')));
+          nameServer.answer('rebinding.example', { addresses, ttlS: 0 });
+          results.push(await rebinding.send(request('http://rebinding.example/hook')));
         }
 
         expect(results).toEqual([
@@ -951,9 +947,10 @@ describe('NodeHttpSender', () => {
             permanent: true,
           },
         ]);
-        expect(lookup).toHaveBeenCalledTimes(3);
+        expect(nameServer.queries('rebinding.example')).toBe(3 * 2); // A and AAAA, at each of the 3 connects
       } finally {
-        lookup.mockRestore();
+        rebinding.close();
+        await nameServer.stop();
       }
     });
 
@@ -1042,5 +1039,184 @@ describe("NodeHttpSender and the local stack's own ports", () => {
       other.closeAllConnections();
       await new Promise((resolve) => other.close(resolve));
     }
+  });
+});
+
+describe("NodeHttpSender's name lookups", () => {
+  // The tenants' name servers, as one: names under hang.example are never answered.
+  const nameServer = fakeDns();
+  const server = receiver();
+  let base: string;
+  let servers: string[];
+  const senders: NodeHttpSender[] = [];
+  const senderAsking = (over: Partial<ConstructorParameters<typeof NodeHttpSender>[0]> = {}) => {
+    const made = new NodeHttpSender({ allowPrivateTargets: true, dnsServers: servers, ...over });
+    senders.push(made);
+    return made;
+  };
+  beforeAll(async () => {
+    servers = [await nameServer.start()];
+    nameServer.ignore('hang.example');
+    base = await server.start();
+  });
+  afterEach(() => server.reset());
+  afterAll(async () => {
+    for (const made of senders) made.close();
+    await server.stop();
+    await nameServer.stop();
+  });
+
+  it("resolves off Node's thread pool: while 8 sends wait on a name server that never answers, other sends and file reads go through, and each waiting send ends as a DNS timeout at its timeout", async () => {
+    // Prepare
+    const port = new URL(base).port;
+    nameServer.answer('receiver.example', { addresses: ['127.0.0.1'] });
+    const sender = senderAsking();
+    let hangingEnded = 0;
+    const hanging = Array.from({ length: 8 }, (_, i) =>
+      sender.send(request(`http://tenant-${i}.hang.example/hook`, { timeoutMs: 1_500 })).finally(() => {
+        hangingEnded += 1;
+      }),
+    );
+    await vi.waitFor(() => {
+      for (let i = 0; i < 8; i += 1) expect(nameServer.queries(`tenant-${i}.hang.example`)).toBe(2);
+    });
+
+    // Act: another tenant's sends (an address, a name its name server answers, localhost), and a file read.
+    const others = await Promise.all([
+      sender.send(request(base)),
+      sender.send(request(`http://receiver.example:${port}/`)),
+      sender.send(request(`http://localhost:${port}/`)),
+      readFile(new URL(import.meta.url), 'utf8'),
+    ]);
+    const endedMeanwhile = hangingEnded;
+    const results = await Promise.all(hanging);
+
+    // Assess
+    expect(endedMeanwhile).toBe(0);
+    expect(others.slice(0, 3).map((r) => (r as SendResult).statusCode)).toEqual([200, 200, 200]);
+    expect(others[3]).toContain("NodeHttpSender's name lookups");
+    expect(results).toEqual(
+      Array.from({ length: 8 }, (_, i) => ({
+        error: `DNS lookup of tenant-${i}.hang.example: no answer within the 1500 ms timeout (ETIMEOUT)`,
+        errorKind: 'dns',
+      })),
+    );
+    expect(nameServer.queries('localhost')).toBe(0);
+  });
+
+  it('says dns, in so many words, for a name that does not exist, and asks nothing of a .invalid one', async () => {
+    const sender = senderAsking();
+
+    const nowhere = await sender.send(request('http://nowhere.example/hook'));
+    const invalid = await sender.send(request('http://nowhere.invalid/hook'));
+
+    expect(nowhere).toEqual({ error: 'DNS lookup of nowhere.example: no such name (ENOTFOUND)', errorKind: 'dns' });
+    expect(invalid).toEqual({ error: 'DNS lookup of nowhere.invalid: no such name (ENOTFOUND)', errorKind: 'dns' });
+    expect(nameServer.queries('nowhere.invalid')).toBe(0);
+  });
+
+  it('sends over IPv4 at once when the name server never answers the AAAA query', async () => {
+    nameServer.answer('no-aaaa.example', { addresses: ['127.0.0.1'], ttlS: 0, unanswered: 'AAAA' });
+
+    const result = await senderAsking().send(
+      request(`http://no-aaaa.example:${new URL(base).port}/`, { timeoutMs: 1_000 }),
+    );
+
+    expect(result.statusCode).toBe(200);
+  });
+
+  it('keeps an answer for its TTL: a burst to one name asks once', async () => {
+    // Prepare
+    const port = new URL(base).port;
+    nameServer.answer('burst.example', { addresses: ['127.0.0.1'], ttlS: 300 });
+    const sender = senderAsking();
+
+    // Act
+    const burst = await Promise.all(
+      Array.from({ length: 10 }, () => sender.send(request(`http://burst.example:${port}/`))),
+    );
+    await server.reset(); // no kept-alive connection: the next send connects, and looks the name up
+    const later = await sender.send(request(`http://burst.example:${port}/`));
+
+    // Assess
+    expect([...burst, later].map((r) => r.statusCode)).toEqual(Array(11).fill(200));
+    expect(nameServer.queries('burst.example')).toBe(2); // one A, one AAAA
+  });
+
+  it('answers the names of the hosts file from it, and localhost as loopback, without a query', async () => {
+    // Prepare
+    const dir = await mkdtemp(path.join(tmpdir(), 'vigil-hosts-'));
+    const hostsFile = path.join(dir, 'hosts');
+    await writeFile(hostsFile, '# a comment\n127.0.0.1\treceiver.internal other.internal # the receiver\n');
+    const sender = senderAsking({ hostsFile });
+
+    // Act: its name, and localhost's (RFC 6761: always this host, though this file does not name it).
+    const port = new URL(base).port;
+    const results = await Promise.all(
+      ['Receiver.Internal', 'localhost', 'hooks.localhost'].map((name) =>
+        sender.send(request(`http://${name}:${port}/`)),
+      ),
+    );
+
+    // Assess
+    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    for (const name of ['receiver.internal', 'localhost', 'hooks.localhost']) expect(nameServer.queries(name)).toBe(0);
+    await rm(dir, { recursive: true });
+  });
+
+  it('connects over the address families this host has beyond loopback, as getaddrinfo did', async () => {
+    // Prepare: a receiver on IPv6 only, whose name has an IPv4 address that refuses too.
+    const v6Only = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => v6Only.listen(0, '::1', resolve));
+    const target = request(`http://both.example:${(v6Only.address() as AddressInfo).port}/`);
+    nameServer.answer('both.example', { addresses: ['127.0.0.1', '::1'], ttlS: 60 });
+
+    // Act
+    const fromIpv4Host = await senderAsking({ interfaceAddresses: ['127.0.0.1', '::1', 'fe80::1', '192.0.2.10'] }).send(
+      target,
+    );
+    const fromDualStackHost = await senderAsking({ interfaceAddresses: ['192.0.2.10', '2001:db8::10'] }).send(target);
+    v6Only.closeAllConnections();
+    v6Only.close();
+
+    // Assess
+    expect(fromIpv4Host).toMatchObject({
+      errorKind: 'connection-refused',
+      error: expect.stringContaining('127.0.0.1'),
+    });
+    expect(fromDualStackHost.statusCode).toBe(200);
+  });
+
+  it('gives a connection opened ahead to a name that never resolves up by the timeout, as a DNS timeout', async () => {
+    const sender = senderAsking();
+    const slow = request('http://ahead.hang.example/hook', { timeoutMs: 400 });
+
+    sender.connectAhead(slow);
+    const result = await sender.send(slow);
+
+    expect(result).toMatchObject({
+      errorKind: 'dns',
+      error: expect.stringMatching(/^DNS lookup of ahead\.hang\.example: .*\(ETIMEOUT\)$/),
+    });
+  });
+
+  it('never connects, ahead or at the send, to a name that resolves to an address the policy refuses', async () => {
+    // Prepare
+    nameServer.answer('inside.example', { addresses: ['93.184.215.14', '127.0.0.1'], ttlS: 0 });
+    const guarded = senderAsking({ allowPrivateTargets: false });
+    const target = request(`http://inside.example:${new URL(base).port}/`);
+
+    // Act
+    guarded.connectAhead(target);
+    await vi.waitFor(() => expect(nameServer.queries('inside.example')).toBe(2));
+    const result = await guarded.send(target);
+
+    // Assess
+    expect(result).toEqual({
+      error: 'target address not allowed: 127.0.0.1 is loopback',
+      errorKind: 'blocked-target',
+      permanent: true,
+    });
+    expect(server.connections()).toBe(0);
   });
 });

@@ -5,7 +5,8 @@
  * connect to the last byte of the snippet, by the clock: a deadline that passed during a stall of the
  * process gives no time back, but first reads what came meanwhile (stall-aware-deadline.ts). It never
  * throws, never follows redirects, and (unless the deployment allows private targets) refuses any
- * target whose resolved address is not public.
+ * target whose resolved address is not public. Names are resolved off Node's thread pool, each
+ * lookup bounded by the send's timeout (target-resolver.ts).
  */
 import dns from 'node:dns';
 import http from 'node:http';
@@ -28,6 +29,7 @@ import type {
 import { boundResponseHeaders, classifyTargetAddress, reservedEndpointAt, truncateUtf8 } from '@vigil/core';
 import { HttpAgentAhead, HttpsAgentAhead } from './connections-ahead';
 import { stallAwareDeadline } from './stall-aware-deadline';
+import { DnsLookupError, TargetResolver } from './target-resolver';
 
 export interface NodeHttpSenderOptions {
   /** Lets targets resolve to loopback, private, link-local... addresses (the local stack). */
@@ -42,6 +44,16 @@ export interface NodeHttpSenderOptions {
   maxSnippetBytes?: number;
   /** Connections open to one origin at once; more requests wait for one (default MAX_CONNECTIONS_PER_ORIGIN). */
   maxConnectionsPerOrigin?: number;
+  /** The name servers targets' names are asked of (default: the system's, `dns.getServers()`). */
+  dnsServers?: readonly string[];
+  /** The hosts file whose names resolve as it says, without a query (default /etc/hosts). */
+  hostsFile?: string;
+  /**
+   * This host's addresses, by whose families a name's addresses are connected to (default: its
+   * network interfaces', read once; apart from `localAddresses`, which a deployment without
+   * reserved ports leaves empty).
+   */
+  interfaceAddresses?: readonly string[];
 }
 
 /**
@@ -74,26 +86,67 @@ const refusal = (address: string, port: number, policy: TargetPolicy): TargetNot
 const firstRefused = (addresses: readonly string[], port: number, policy: TargetPolicy) =>
   addresses.map((address) => refusal(address, port, policy)).find((error) => error !== undefined);
 
+/** The lookups of a send's own connection under way, so its timeout can say the name never resolved. */
+interface LookupsUnderWay {
+  pending: number;
+}
+
 /**
- * Resolves like the default lookup, but fails if any address may not be a target (not public, or
- * the local stack's own service on this port). The socket connects only to addresses that passed,
- * so a name re-pointed (DNS rebinding) between checks cannot slip by.
+ * How long past its send's deadline a send's own lookup is bounded: the deadline comes first, and
+ * says the name never resolved (a lookup for a connection opened ahead, which no deadline watches,
+ * is bounded by its own, which comes before the send's).
  */
-const guardedLookup =
-  (port: number, policy: TargetPolicy): LookupFunction =>
+const LOOKUP_PAST_DEADLINE_MS = 1_000;
+
+/** What a lookup that had no answer within the send's timeout says. */
+const noAnswerWithin = (timeoutMs: number) => `no answer within the ${timeoutMs} ms timeout`;
+
+/** What a lookup that had no answer within the send's timeout is recorded as. */
+const lookupTimedOut = (host: string, timeoutMs: number) =>
+  new DnsLookupError(host, dns.TIMEOUT, noAnswerWithin(timeoutMs));
+
+/**
+ * Resolves with the TargetResolver, by `deadline` (off Node's thread pool: see target-resolver.ts),
+ * and, under a policy, fails if any address may not be a target (not public, or the local stack's
+ * own service on this port). The socket connects only to addresses that passed, so a name
+ * re-pointed (DNS rebinding) between checks cannot slip by.
+ */
+const targetLookup =
+  (
+    resolver: TargetResolver,
+    port: number,
+    policy: TargetPolicy | undefined,
+    { timeoutMs, deadline }: { timeoutMs: number; deadline: number },
+    underWay?: LookupsUnderWay,
+  ): LookupFunction =>
   (hostname, options, callback) => {
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, '');
-      const refused = firstRefused(
-        addresses.map((a) => a.address),
-        port,
-        policy,
-      );
-      if (refused) return callback(refused, '');
-      const [first] = addresses;
-      if (options.all || !first) return callback(null, addresses);
-      callback(null, first.address, first.family);
-    });
+    if (underWay) underWay.pending += 1;
+    const withinMs = deadline + (underWay ? LOOKUP_PAST_DEADLINE_MS : 0) - performance.now();
+    const wanted =
+      options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : 0;
+    resolver.resolve(hostname, withinMs, noAnswerWithin(timeoutMs)).then(
+      (all) => {
+        if (underWay) underWay.pending -= 1;
+        const refused =
+          policy &&
+          firstRefused(
+            all.map((a) => a.address),
+            port,
+            policy,
+          );
+        if (refused) return callback(refused, '');
+        const connectable = resolver.connectable(all);
+        const addresses = wanted === 0 ? connectable : connectable.filter((a) => a.family === wanted);
+        const [first] = addresses;
+        if (!first) return callback(new DnsLookupError(hostname, dns.NODATA, `no IPv${wanted} address`), '');
+        if (options.all) return callback(null, addresses);
+        callback(null, first.address, first.family);
+      },
+      (err: DnsLookupError) => {
+        if (underWay) underWay.pending -= 1;
+        callback(err, '');
+      },
+    );
   };
 
 /** This host's own addresses: with a reserved port they reach the stack's services as loopback does. */
@@ -139,6 +192,8 @@ const KIND_OF_CODE: Record<string, AttemptErrorKind> = {
  */
 export const errorKindOf = (err: NodeJS.ErrnoException): AttemptErrorKind => {
   if (err instanceof TargetNotAllowedError) return 'blocked-target';
+  // Its codes are c-ares's, some named as socket errors are (ECONNREFUSED: the name server refused).
+  if (err instanceof DnsLookupError) return 'dns';
   const inner =
     err instanceof AggregateError ? (err.errors as NodeJS.ErrnoException[]).find((e) => e?.code) : undefined;
   const code = err.code ?? inner?.code;
@@ -332,7 +387,7 @@ const closingOnIdleBytes = <Agent extends http.Agent>(agent: Agent): Agent => {
 };
 
 /** Where a request's URL says to connect, or why it never can be sent. */
-type Destination = { url: URL; host: string; port: number; lookup?: LookupFunction } | { refused: SendResult };
+type Destination = { url: URL; host: string; port: number; lookup: LookupFunction } | { refused: SendResult };
 
 /** A request that waited for a connection longer than this share of its timeout is not sent. */
 const MAX_CONNECTION_WAIT_SHARE = 0.5;
@@ -373,6 +428,7 @@ export class NodeHttpSender implements DeliveryTarget {
   private readonly guarded: boolean;
   private readonly userAgent: string | undefined;
   private readonly maxSnippetBytes: number;
+  private readonly resolver: TargetResolver;
 
   constructor(options: NodeHttpSenderOptions) {
     const reservedEndpoints = options.reservedEndpoints ?? [];
@@ -384,6 +440,11 @@ export class NodeHttpSender implements DeliveryTarget {
     this.guarded = !options.allowPrivateTargets || reservedEndpoints.length > 0;
     this.userAgent = options.userAgent;
     this.maxSnippetBytes = options.maxSnippetBytes ?? 1024;
+    this.resolver = new TargetResolver({
+      localAddresses: options.interfaceAddresses ?? hostAddresses(),
+      ...(options.dnsServers && { servers: options.dnsServers }),
+      ...(options.hostsFile !== undefined && { hostsFile: options.hostsFile }),
+    });
     const agentOptions: http.AgentOptions = {
       keepAlive: true,
       maxSockets: options.maxConnectionsPerOrigin ?? MAX_CONNECTIONS_PER_ORIGIN,
@@ -399,20 +460,18 @@ export class NodeHttpSender implements DeliveryTarget {
    * checks as the send: an address the send would refuse is never connected to.
    */
   connectAhead(request: OutboundRequest): void {
-    const destination = this.destinationOf(request);
+    const destination = this.destinationOf(request, performance.now() + request.timeoutMs);
     if ('refused' in destination) return;
     const { url, host, port, lookup } = destination;
-    (url.protocol === 'https:' ? this.httpsAgent : this.httpAgent).connectAhead({
-      host,
-      port,
-      ...(lookup && { lookup }),
-    });
+    (url.protocol === 'https:' ? this.httpsAgent : this.httpAgent).connectAhead({ host, port, lookup });
   }
 
   async send(request: OutboundRequest): Promise<SendResult> {
-    const destination = this.destinationOf(request);
+    const deadline = performance.now() + request.timeoutMs;
+    const lookups: LookupsUnderWay = { pending: 0 };
+    const destination = this.destinationOf(request, deadline, lookups);
     if ('refused' in destination) return destination.refused;
-    const { url, lookup } = destination;
+    const { url, host, lookup } = destination;
 
     const body = request.body === '' ? undefined : Buffer.from(request.body, 'utf8');
     const headers: Record<string, string> = { ...request.headers };
@@ -420,17 +479,13 @@ export class NodeHttpSender implements DeliveryTarget {
     if (body && !names.has('content-length')) headers['content-length'] = String(body.length);
     if (this.userAgent && !names.has('user-agent')) headers['user-agent'] = this.userAgent;
 
-    const deadline = performance.now() + request.timeoutMs;
-    return this.exchange(
-      url,
-      { method: request.method, headers, ...(lookup && { lookup }) },
-      body,
-      request.timeoutMs,
-      deadline,
-    );
+    return this.exchange(url, { method: request.method, headers, lookup }, body, request.timeoutMs, deadline, {
+      host,
+      lookups,
+    });
   }
 
-  private destinationOf(request: OutboundRequest): Destination {
+  private destinationOf(request: OutboundRequest, deadline: number, lookups?: LookupsUnderWay): Destination {
     const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
     if (!url) return { refused: { error: 'invalid target URL', errorKind: 'invalid-request', permanent: true } };
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -447,22 +502,26 @@ export class NodeHttpSender implements DeliveryTarget {
     // The lookup is skipped for literal IPs, so they are checked here; names at each lookup.
     const refused = this.guarded && isIP(host) ? firstRefused([host], port, this.policy) : undefined;
     if (refused) return { refused: failure(refused, true) };
-    return { url, host, port, ...(this.guarded && { lookup: guardedLookup(port, this.policy) }) };
+    const policy = this.guarded ? this.policy : undefined;
+    const bound = { timeoutMs: request.timeoutMs, deadline };
+    return { url, host, port, lookup: targetLookup(this.resolver, port, policy, bound, lookups) };
   }
 
   /** Destroys the agents and their sockets; the sender is unusable afterwards. */
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    this.resolver.close();
   }
 
   /** One request, bounded by `deadline`; never retried (see IDLE_SOCKET_MS). */
   private exchange(
     url: URL,
-    options: { method: string; headers: Record<string, string>; lookup?: LookupFunction },
+    options: { method: string; headers: Record<string, string>; lookup: LookupFunction },
     body: Buffer | undefined,
     timeoutMs: number,
     deadline: number,
+    { host, lookups }: { host: string; lookups: LookupsUnderWay },
   ): Promise<SendResult> {
     return new Promise((resolve) => {
       let settled = false;
@@ -582,6 +641,9 @@ export class NodeHttpSender implements DeliveryTarget {
               `${timeoutMs} ms timeout`,
             errorKind: 'other',
           });
+        } else if (lookups.pending > 0) {
+          // The name never resolved (its lookup is bounded a little later: LOOKUP_PAST_DEADLINE_MS).
+          finish(failure(lookupTimedOut(host, timeoutMs)));
         } else {
           // Once the status line arrived it is reported too: a 2xx counts as delivered.
           const stalled = stalledMs > 0 ? ` (this process stalled ${Math.round(stalledMs)} ms past it)` : '';
