@@ -9,6 +9,7 @@ import type { OutboundRequest, SendResult } from '@vigil/core';
 import { WITHHELD_HEADER_VALUE } from '@vigil/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NodeHttpSender, parseRetryAfter } from './http-sender';
+import { CACHE_MAX_NAMES, TargetResolver } from './target-resolver';
 import { fakeDns } from '../../../test-support/fake-dns';
 import { receiverThread, stall } from '../../../test-support/stall';
 
@@ -1141,6 +1142,36 @@ describe("NodeHttpSender's name lookups", () => {
     // Assess
     expect([...burst, later].map((r) => r.statusCode)).toEqual(Array(11).fill(200));
     expect(nameServer.queries('burst.example')).toBe(2); // one A, one AAAA
+  });
+
+  it('keeps an answer at most a minute whatever its TTL, and the latest 1,000 names', async () => {
+    // Prepare
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const resolver = new TargetResolver({ servers });
+    const names = Array.from({ length: CACHE_MAX_NAMES + 1 }, (_, i) => `kept-${i}.example`);
+    for (const name of names) nameServer.answer(name, { addresses: ['192.0.2.1'], ttlS: 3_600 });
+    try {
+      // Act: every name once (the first is then the oldest of 1,001), the last again a minute on.
+      for (let i = 0; i < names.length; i += 100) {
+        await Promise.all(names.slice(i, i + 100).map((name) => resolver.resolve(name, 5_000)));
+      }
+      await resolver.resolve(names[1]!, 5_000);
+      await resolver.resolve(names[0]!, 5_000);
+      const lastAsked = nameServer.queries(names.at(-1)!);
+      vi.advanceTimersByTime(59_000);
+      await resolver.resolve(names.at(-1)!, 5_000);
+      const within = nameServer.queries(names.at(-1)!);
+      vi.advanceTimersByTime(1_000);
+      await resolver.resolve(names.at(-1)!, 5_000);
+
+      // Assess: the oldest dropped, the next kept; the last kept 59 s, asked again at 60 s.
+      expect(nameServer.queries(names[0]!)).toBe(4);
+      expect(nameServer.queries(names[1]!)).toBe(2);
+      expect([lastAsked, within, nameServer.queries(names.at(-1)!)]).toEqual([2, 2, 4]);
+    } finally {
+      vi.useRealTimers();
+      resolver.close();
+    }
   });
 
   it('answers the names of the hosts file from it, and localhost as loopback, without a query', async () => {

@@ -20,7 +20,6 @@ import dns from 'node:dns';
 import type { LookupAddress, RecordWithTtl } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { performance } from 'node:perf_hooks';
 
 /** How long a name server is given to answer one query, on the first try (c-ares waits longer on later ones). */
 export const QUERY_TIMEOUT_MS = 2_000;
