@@ -1116,6 +1116,33 @@ describe("NodeHttpSender's name lookups", () => {
     expect(nameServer.queries('nowhere.invalid')).toBe(0);
   });
 
+  it("asks the operating system's resolver for a name the name servers do not know, given one (the local stack: mDNS, a VPN's names), never after a timeout", async () => {
+    // Prepare: the system's resolver, as getaddrinfo would answer, knows printer.local and the hanging name.
+    const asked: string[] = [];
+    const systemLookup = async (hostname: string) => {
+      asked.push(hostname);
+      return [{ address: '192.0.2.7', family: 4 }];
+    };
+    const trusting = new TargetResolver({ servers, systemLookup });
+    const publicOnly = new TargetResolver({ servers });
+    try {
+      // Act
+      const local = await trusting.resolve('printer.local', 5_000);
+      const refused = await publicOnly.resolve('printer.local', 5_000).catch((err: Error) => err.message);
+      const hanging = await trusting.resolve('x.hang.example', 20_000).catch((err: Error) => err.message);
+
+      // Assess: the name servers said no such name, the system's answer is used; a name server that
+      // never answered is not asked around (getaddrinfo would wait on a pool thread as long).
+      expect(local).toEqual([{ address: '192.0.2.7', family: 4 }]);
+      expect(refused).toBe('DNS lookup of printer.local: no such name (ENOTFOUND)');
+      expect(hanging).toBe('DNS lookup of x.hang.example: no answer from the name server (ETIMEOUT)');
+      expect(asked).toEqual(['printer.local']);
+    } finally {
+      trusting.close();
+      publicOnly.close();
+    }
+  });
+
   it('sends over IPv4 at once when the name server never answers the AAAA query', async () => {
     nameServer.answer('no-aaaa.example', { addresses: ['127.0.0.1'], ttlS: 0, unanswered: 'AAAA' });
 

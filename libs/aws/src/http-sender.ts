@@ -29,7 +29,7 @@ import type {
 import { boundResponseHeaders, classifyTargetAddress, reservedEndpointAt, truncateUtf8 } from '@vigil/core';
 import { HttpAgentAhead, HttpsAgentAhead } from './connections-ahead';
 import { stallAwareDeadline } from './stall-aware-deadline';
-import { DnsLookupError, TargetResolver } from './target-resolver';
+import { DnsLookupError, systemLookup, TargetResolver } from './target-resolver';
 
 export interface NodeHttpSenderOptions {
   /** Lets targets resolve to loopback, private, link-local... addresses (the local stack). */
@@ -442,6 +442,7 @@ export class NodeHttpSender implements DeliveryTarget {
     this.maxSnippetBytes = options.maxSnippetBytes ?? 1024;
     this.resolver = new TargetResolver({
       localAddresses: options.interfaceAddresses ?? hostAddresses(),
+      ...(options.allowPrivateTargets && { systemLookup }),
       ...(options.dnsServers && { servers: options.dnsServers }),
       ...(options.hostsFile !== undefined && { hostsFile: options.hostsFile }),
     });

@@ -61,7 +61,19 @@ export interface TargetResolverOptions {
   hostsFile?: string;
   /** This host's addresses, whose families it can connect over (default none known: both families). */
   localAddresses?: readonly string[];
+  /**
+   * The operating system's resolver (`systemLookup`), asked too for a name the name servers say
+   * does not exist or has no address, so names only it knows resolve: mDNS `.local` names, a VPN's
+   * per-domain name servers, search domains. For a deployment that trusts its targets (one that
+   * allows private targets: the local stack), never for a public one: getaddrinfo waits on the
+   * thread pool, and a tenant's name server could answer the query fast and then hold its threads.
+   */
+  systemLookup?: (hostname: string) => Promise<LookupAddress[]>;
 }
+
+/** The operating system's resolver: getaddrinfo, on the thread pool. */
+export const systemLookup = (hostname: string): Promise<LookupAddress[]> =>
+  dns.promises.lookup(hostname, { all: true });
 
 const LOOPBACK: readonly LookupAddress[] = [
   { address: '127.0.0.1', family: 4 },
@@ -120,12 +132,14 @@ export class TargetResolver {
   private readonly families: ReadonlySet<4 | 6>;
   private readonly cache = new Map<string, { addresses: LookupAddress[]; until: number }>();
   private readonly asking = new Map<string, Promise<LookupAddress[]>>();
+  private readonly systemLookup: ((hostname: string) => Promise<LookupAddress[]>) | undefined;
 
   constructor(options: TargetResolverOptions = {}) {
     this.resolver = new dns.promises.Resolver({ timeout: QUERY_TIMEOUT_MS, tries: QUERY_TRIES });
     if (options.servers) this.resolver.setServers(options.servers);
     this.hosts = readHostsFile(options.hostsFile ?? HOSTS_FILE);
     this.families = connectableFamilies(options.localAddresses ?? []);
+    this.systemLookup = options.systemLookup;
   }
 
   /**
@@ -149,7 +163,7 @@ export class TargetResolver {
     if (/(^|\.)invalid$/.test(name)) return Promise.reject(new DnsLookupError(hostname, dns.NOTFOUND, 'no such name'));
     let asked = this.asking.get(name);
     if (!asked) {
-      asked = this.ask(name);
+      asked = this.ask(name).catch((err: DnsLookupError) => this.askSystem(name, err));
       this.asking.set(name, asked);
       const done = () => this.asking.delete(name);
       asked.then(done, done);
@@ -229,6 +243,20 @@ export class TargetResolver {
         );
       });
     });
+  }
+
+  /**
+   * For a name the name servers do not know, the operating system's answer when there is a
+   * `systemLookup` (not kept: it gives no TTL); else, or when it has none either, or for another
+   * failure (a timeout: asking again would wait again), the name servers' own failure.
+   */
+  private askSystem(name: string, failure: DnsLookupError): Promise<LookupAddress[]> {
+    const lookup = this.systemLookup;
+    if (!lookup || (failure.code !== dns.NOTFOUND && failure.code !== dns.NODATA)) return Promise.reject(failure);
+    return lookup(name).then(
+      (addresses) => (addresses.length > 0 ? addresses : Promise.reject(failure)),
+      () => Promise.reject(failure),
+    );
   }
 
   private keep(name: string, addresses: LookupAddress[], ttlS: number): void {
