@@ -7,7 +7,7 @@ import { createContext, useContext, useEffect, useState } from 'react';
 import { readBulkJob, startBulkJob } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
 import { browserTimeZone, count, instantOfWallTime, wallTimeNow } from '@/lib/format';
-import type { BulkJob } from '@/lib/types';
+import type { ActionFailure, BulkJob } from '@/lib/types';
 import { useIdempotencyKey } from '@/lib/use-idempotency-key';
 import { ConfirmButton } from './confirm-button';
 import { DateTimeField } from './date-time-field';
@@ -253,7 +253,7 @@ const POLL_MS = 1_000;
 function JobProgress({ initial }: { initial: BulkJob }) {
   const router = useRouter();
   const [job, setJob] = useState(initial);
-  const [error, setError] = useState<string | undefined>();
+  const [error, setError] = useState<ActionFailure | undefined>();
   const running = job.state === 'running';
   useEffect(() => {
     if (!running) {
@@ -263,7 +263,7 @@ function JobProgress({ initial }: { initial: BulkJob }) {
     const timer = setTimeout(async () => {
       const result = await readBulkJob(job.id);
       if (result.ok) setJob(result.data);
-      else setError(result.error);
+      else setError(result);
     }, POLL_MS);
     return () => clearTimeout(timer);
   }, [job, running, router]);

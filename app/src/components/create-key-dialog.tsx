@@ -6,7 +6,7 @@ import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { createApiKey, revokeApiKey } from '@/lib/actions';
 import { isLocalApi, quickstartCurl } from '@/lib/format';
-import type { ApiKeyNotShown } from '@/lib/types';
+import type { ActionFailure, ApiKeyNotShown } from '@/lib/types';
 import { useIdempotencyKey } from '@/lib/use-idempotency-key';
 import { CopyButton } from './copy-button';
 import { DialogFooter } from './dialog-footer';
@@ -26,7 +26,7 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
   const [name, setName] = useState('');
   const [secret, setSecret] = useState<string | undefined>();
   const [notShown, setNotShown] = useState<ApiKeyNotShown | undefined>();
-  const [error, setError] = useState<string | undefined>();
+  const [error, setError] = useState<string | ActionFailure | undefined>();
   const [pending, startTransition] = useTransition();
   const [key, renewKey] = useIdempotencyKey('create-key');
   /** Asked before a shown secret goes: a stray click outside or Escape must not lose it. */
@@ -130,7 +130,7 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
               startTransition(async () => {
                 const result = await createApiKey(name.trim(), key);
                 if (!result.ok) {
-                  setError(result.error);
+                  setError(result);
                   return;
                 }
                 setError(undefined);
@@ -172,7 +172,7 @@ export function CreateKeyDialog({ apiUrl }: { apiUrl: string }) {
  * not again. Nobody may hold it, so the dialog says so and offers to revoke the key.
  */
 function KeyNotShown({ apiKey, onRevoked }: { apiKey: ApiKeyNotShown; onRevoked: () => void }) {
-  const [error, setError] = useState<string | undefined>();
+  const [error, setError] = useState<string | ActionFailure | undefined>();
   const [pending, startTransition] = useTransition();
   return (
     <Flex direction="column" gap="3" data-testid="key-not-shown">
@@ -202,7 +202,7 @@ function KeyNotShown({ apiKey, onRevoked }: { apiKey: ApiKeyNotShown; onRevoked:
           onClick={() =>
             startTransition(async () => {
               const result = await revokeApiKey(apiKey.id);
-              if (!result.ok) setError(result.error);
+              if (!result.ok) setError(result);
               else onRevoked();
             })
           }

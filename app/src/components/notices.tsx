@@ -1,12 +1,34 @@
 import { Callout, Flex, Text } from '@radix-ui/themes';
 import type { ReactNode } from 'react';
+import type { ActionFailure } from '@/lib/types';
+import { RenewsAt } from './timestamp';
 
-/** An error, in words, announced to screen readers; nothing when there is none. */
-export function ErrorCallout({ error, mt }: { error: ReactNode | undefined; mt?: '2' | '3' }) {
+const isFailure = (error: ReactNode | ActionFailure): error is ActionFailure =>
+  typeof error === 'object' && error !== null && 'ok' in error;
+
+/**
+ * An error, in words, announced to screen readers; nothing when there is none. An action's failure
+ * refused for the month's quota says when it renews, in the viewer's zone.
+ */
+export function ErrorCallout({ error, mt }: { error: ReactNode | ActionFailure | undefined; mt?: '2' | '3' }) {
   if (!error) return null;
   return (
     <Callout.Root color="red" role="alert" mt={mt}>
-      <Callout.Text>{error}</Callout.Text>
+      <Callout.Text>
+        {isFailure(error) ? (
+          <>
+            {error.error}
+            {error.renewsAt && (
+              <>
+                {' '}
+                <RenewsAt iso={error.renewsAt} />
+              </>
+            )}
+          </>
+        ) : (
+          error
+        )}
+      </Callout.Text>
     </Callout.Root>
   );
 }

@@ -7,6 +7,7 @@ import { useState, useTransition } from 'react';
 import { removeNotificationEndpoint, testNotificationEndpoint } from '@/lib/actions';
 import { useIdempotencyKey } from '@/lib/use-idempotency-key';
 import { ConfirmButton } from './confirm-button';
+import type { ActionFailure } from '@/lib/types';
 import { ErrorCallout } from './notices';
 
 /**
@@ -17,7 +18,7 @@ import { ErrorCallout } from './notices';
 export function NotificationEndpointActions({ id, url }: { id: string; url: string }) {
   const router = useRouter();
   const [sent, setSent] = useState<string | undefined>();
-  const [error, setError] = useState<string | undefined>();
+  const [error, setError] = useState<ActionFailure | undefined>();
   const [pending, startTransition] = useTransition();
   const [testKey, renewTestKey] = useIdempotencyKey('test-endpoint');
   return (
@@ -31,7 +32,7 @@ export function NotificationEndpointActions({ id, url }: { id: string; url: stri
             startTransition(async () => {
               const result = await testNotificationEndpoint(id, testKey);
               if (!result.ok) {
-                setError(result.error);
+                setError(result);
                 return;
               }
               renewTestKey();

@@ -5,7 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { addNotificationEndpoint } from '@/lib/actions';
 import { NOTIFICATION_EVENTS } from '@/lib/notification-events';
-import type { NotificationEventType } from '@/lib/types';
+import type { ActionFailure, NotificationEventType } from '@/lib/types';
 import { useIdempotencyKey } from '@/lib/use-idempotency-key';
 import { ErrorCallout } from './notices';
 
@@ -20,7 +20,7 @@ export function NotificationEndpointForm({ full }: { full: boolean }) {
   const router = useRouter();
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<NotificationEventType[]>(NOTIFICATION_EVENTS.map((e) => e.type));
-  const [error, setError] = useState<string | undefined>();
+  const [error, setError] = useState<string | ActionFailure | undefined>();
   const [pending, startTransition] = useTransition();
   const [key, renewKey] = useIdempotencyKey('add-endpoint');
   return (
@@ -35,7 +35,7 @@ export function NotificationEndpointForm({ full }: { full: boolean }) {
         startTransition(async () => {
           const result = await addNotificationEndpoint(url.trim(), events, key);
           if (!result.ok) {
-            setError(result.error);
+            setError(result);
             return;
           }
           renewKey();

@@ -6,8 +6,9 @@ import { describe, expect, it, vi } from 'vitest';
 vi.mock('next/navigation', () => ({ useRouter: () => ({ refresh: () => {} }) }));
 
 const { ProblemNotice } = await import('./problem-notice');
+const { ErrorCallout } = await import('./notices');
 
-const text = (html: string) => html.replace(/<[^>]+>/g, '');
+const text = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&#x27;/g, "'");
 
 describe('the notice of a page Vigil could not load', () => {
   it('tells a 503 in plain words, says what still works, and offers to try again', () => {
@@ -42,5 +43,35 @@ describe('the notice of a page Vigil could not load', () => {
     );
     expect(text(html)).toContain('Forbidden. Not yours.');
     expect(html).not.toContain('Try again');
+  });
+});
+
+describe("the month's quota used up", () => {
+  it('is told on a page with when it renews (UTC until the browser shows it in the viewer’s zone), and no retry', () => {
+    const html = renderToStaticMarkup(
+      createElement(ProblemNotice, {
+        heading: 'Overview',
+        problem: {
+          type: 'https://vigil.dev/problems/quota-exceeded',
+          title: 'Monthly quota exceeded',
+          status: 429,
+          detail: "This month's request quota of the plan is used up.",
+          renewsAt: '2027-01-01T00:00:00.000Z',
+        },
+      }),
+    );
+    expect(text(html)).toContain("This month's request quota is used up.");
+    expect(text(html)).toContain('It renews on 2027-01-01 00:00:00 UTC.');
+    expect(html).toContain('<time dateTime="2027-01-01T00:00:00.000Z"');
+    expect(html).not.toContain('Try again');
+  });
+
+  it("is told by an action's error with when it renews", () => {
+    const html = renderToStaticMarkup(
+      createElement(ErrorCallout, {
+        error: { ok: false, error: "This month's message quota is used up. …", renewsAt: '2027-01-01T00:00:00.000Z' },
+      }),
+    );
+    expect(text(html)).toBe("This month's message quota is used up. … It renews on 2027-01-01 00:00:00 UTC.");
   });
 });

@@ -3,6 +3,7 @@ import { Callout, Flex, Heading, Text } from '@radix-ui/themes';
 import { problemWords } from '@/lib/problem-words';
 import type { Problem } from '@/lib/types';
 import { RetryButton } from './retry-button';
+import { RenewsAt } from './timestamp';
 
 /**
  * An API problem, said in words on the page (never raw JSON, never a blank page): what is wrong,
@@ -32,6 +33,12 @@ export function ProblemNotice({
         </Callout.Icon>
         <Callout.Text>
           <Text weight="bold">{title}.</Text> {detail}
+          {problem.renewsAt && (
+            <>
+              {' '}
+              <RenewsAt iso={problem.renewsAt} />
+            </>
+          )}
         </Callout.Text>
       </Callout.Root>
       {retry && (

@@ -6,6 +6,7 @@ import { useState, useTransition } from 'react';
 import { sendTestWebhook } from '@/lib/actions';
 import { checkPayload, DEFAULT_TEST_PAYLOAD } from '@/lib/format';
 import { useIdempotencyKey } from '@/lib/use-idempotency-key';
+import type { ActionFailure } from '@/lib/types';
 import { ErrorCallout } from './notices';
 import { FieldLabel } from './field-label';
 
@@ -21,7 +22,7 @@ export function TestWebhookForm() {
   const [key, renewKey] = useIdempotencyKey('test-webhook');
   const [payloadError, setPayloadError] = useState<string | undefined>();
   const [sent, setSent] = useState<string | undefined>();
-  const [error, setError] = useState<string | undefined>();
+  const [error, setError] = useState<ActionFailure | undefined>();
   const [pending, startTransition] = useTransition();
   return (
     <form
@@ -38,7 +39,7 @@ export function TestWebhookForm() {
             setError(undefined);
           } else {
             setSent(undefined);
-            setError(result.error);
+            setError(result);
           }
         });
       }}

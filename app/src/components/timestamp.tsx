@@ -69,3 +69,21 @@ export function Timestamp({
     </Tooltip>
   );
 }
+
+/**
+ * When a used-up monthly quota renews, as a sentence: in the viewer's zone (UTC while rendered on
+ * the server, until the browser takes over) and how far off that is.
+ */
+export function RenewsAt({ iso }: { iso: string }) {
+  const now = useNow();
+  const zone = useDisplayZone() ?? 'UTC';
+  return (
+    <>
+      It renews on{' '}
+      <time dateTime={iso} title={absoluteTime(iso)} data-testid="renews-at">
+        {zonedTime(iso, zone, { ms: false })}
+      </time>
+      {now !== undefined && ` (${relativeTime(iso, now)})`}.
+    </>
+  );
+}

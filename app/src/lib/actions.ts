@@ -18,19 +18,22 @@ import { VigilConflictError, VigilKeyNotShownError } from '@vigil/client';
 import { ApiProblem, withVigil } from './api';
 import { checkPayload, plainData } from './format';
 import { problemWords } from './problem-words';
-import type { ActionResult } from './types';
+import type { ActionFailure, ActionResult } from './types';
 
-const readable = (error: unknown): string => {
+const readable = (error: unknown): ActionFailure => {
   if (error instanceof ApiProblem) {
-    const { title, detail, errors } = error.problem;
+    const { title, detail, errors, renewsAt } = error.problem;
     // A validation problem names each bad field; its detail only repeats them.
-    if (errors?.length) return errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ');
-    // Vigil busy, failing or out of reach: said in plain words (not "try again after Retry-After").
+    if (errors?.length)
+      return { ok: false, error: errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ') };
+    // Vigil busy, failing or out of reach, or a limit of the plan reached: said in plain words (not
+    // "try again after Retry-After"), with when a used-up quota renews.
     const words = problemWords(error.problem, 'action');
-    if (words.retry) return `${words.title}. ${words.detail}`;
-    return detail || title;
+    if (words.retry || renewsAt)
+      return { ok: false, error: `${words.title}. ${words.detail}`, ...(renewsAt && { renewsAt }) };
+    return { ok: false, error: detail || title };
   }
-  return 'Something went wrong on our side. Please try again.';
+  return { ok: false, error: 'Something went wrong on our side. Please try again.' };
 };
 
 const run = async <T>(work: (vigil: Vigil) => Promise<T>, paths: string[]): Promise<ActionResult<T>> => {
@@ -41,7 +44,7 @@ const run = async <T>(work: (vigil: Vigil) => Promise<T>, paths: string[]): Prom
   } catch (error) {
     // A redirect (to sign in again) is not an error to show.
     unstable_rethrow(error);
-    return { ok: false, error: readable(error) };
+    return readable(error);
   }
 };
 

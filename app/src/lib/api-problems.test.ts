@@ -2,8 +2,8 @@
  * How a page (or an action's dialog) tells what went wrong between the console and the API: no
  * answer in time is not the same as nothing there, since a slow API may have done what was asked.
  */
-import { VigilNetworkError, VigilTimeoutError } from '@vigil/client';
-import { describe, expect, it, vi } from 'vitest';
+import { VigilNetworkError, VigilRateLimitError, VigilTimeoutError } from '@vigil/client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('next/headers', () => ({
   cookies: async () => ({
@@ -32,5 +32,44 @@ describe('an API call that went wrong', () => {
       type: 'api-unreachable',
       detail: 'Nothing answered at http://127.0.0.1:9. Is the API running?',
     });
+  });
+});
+
+describe('an API call refused 429', () => {
+  const quota = (detail: string) => ({
+    type: 'https://vigil.dev/problems/quota-exceeded',
+    title: 'Monthly quota exceeded',
+    status: 429,
+    detail,
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('keeps the seconds its Retry-After asked, for the page to say when to try again', async () => {
+    const limited = {
+      type: 'https://vigil.dev/problems/rate-limited',
+      title: 'Too many requests',
+      status: 429,
+      detail: 'x',
+    };
+    const loaded = await loadPage(() => Promise.reject(new VigilRateLimitError(limited, 3)));
+    expect(loaded.problem).toMatchObject({ type: limited.type, retryAfter: 3 });
+    expect(loaded.problem).not.toHaveProperty('renewsAt');
+  });
+
+  it("says when the month's message quota renews: the start of the UTC month its Retry-After reaches", async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-07T19:00:00.250Z') });
+    const seconds = Math.ceil((Date.parse('2027-01-01T00:00:00Z') - Date.now()) / 1000);
+    const refused = new VigilRateLimitError(quota("This month's quota of 1000 messages is used up"), seconds);
+    const loaded = await loadPage(() => Promise.reject(refused));
+    expect(loaded.problem).toMatchObject({ retryAfter: seconds, renewsAt: '2027-01-01T00:00:00.000Z' });
+  });
+
+  it("says when API Gateway's request quota renews, which names no Retry-After: the start of the next UTC month", async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-31T23:59:59.900Z') });
+    const refused = new VigilRateLimitError(quota("This month's request quota of the plan is used up."), undefined);
+    const loaded = await loadPage(() => Promise.reject(refused));
+    expect(loaded.problem).toMatchObject({ renewsAt: '2027-01-01T00:00:00.000Z' });
   });
 });

@@ -4,7 +4,14 @@
  * session token as the bearer token, so the app sees exactly what any tenant sees through the API.
  * Problems come back as ApiProblem; an expired session sends the user to sign in again.
  */
-import { Vigil, VigilAuthError, VigilError, VigilNetworkError, VigilTimeoutError } from '@vigil/client';
+import {
+  Vigil,
+  VigilAuthError,
+  VigilError,
+  VigilNetworkError,
+  VigilRateLimitError,
+  VigilTimeoutError,
+} from '@vigil/client';
 import { sessionClaims } from '@vigil/core/tenancy/session';
 import { randomBytes } from 'node:crypto';
 import type { JWT } from 'next-auth/jwt';
@@ -84,8 +91,29 @@ const asApiProblem = async (error: unknown): Promise<never> => {
       detail: `Nothing answered at ${consoleConfig().apiUrl}. Is the API running?`,
     });
   }
-  if (error instanceof VigilError) throw new ApiProblem({ ...error.problem, errors: error.errors });
+  if (error instanceof VigilError)
+    throw new ApiProblem({ ...error.problem, errors: error.errors, ...whenAgain(error) });
   throw error;
+};
+
+/** The first instant of the UTC month `at` is in, or (`months` 1) of the next one. */
+const utcMonthStart = (at: number, months = 0): number => {
+  const date = new Date(at);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1);
+};
+
+/**
+ * When a 429 may be tried again, for the page to say: the seconds `Retry-After` asked, and for the
+ * month's quota the instant it renews: the start of the UTC month Retry-After reaches into (the
+ * guard's answer), or of the next one (API Gateway's request quota sends no Retry-After).
+ */
+const whenAgain = (error: VigilError, now = Date.now()): Pick<Problem, 'retryAfter' | 'renewsAt'> => {
+  if (!(error instanceof VigilRateLimitError)) return {};
+  const { retryAfter } = error;
+  const asked = retryAfter === undefined ? {} : { retryAfter };
+  if (!error.is('quota-exceeded')) return asked;
+  const renewsAt = retryAfter === undefined ? utcMonthStart(now, 1) : utcMonthStart(now + retryAfter * 1000);
+  return { ...asked, renewsAt: new Date(renewsAt).toISOString() };
 };
 
 /** Calls the API as the signed-in user (no session: to the sign-in page). */

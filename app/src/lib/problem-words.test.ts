@@ -40,32 +40,79 @@ describe('a problem told in plain words', () => {
     expect(words.detail).toContain('request id req_123');
   });
 
-  it('says a rate limit as too many requests for the plan, and to wait', () => {
+  it("says a rate limit as the plan's rate reached, and to wait a few seconds when the API named no wait", () => {
     const words = problemWords({
       type: 'https://vigil.dev/problems/rate-limited',
       title: 'Too many requests',
       status: 429,
-      detail: 'Your plan allows 10 requests per second (bursts of 20); retry after 1 s.',
+      detail: "The request rate is above the plan's limit; retry shortly.",
     });
-    expect(words).toMatchObject({ title: 'Too many requests just now', retry: true });
+    expect(words).toMatchObject({ title: "Your plan's request rate was reached", retry: true });
     expect(words.detail).toContain('more requests a second than its plan allows');
+    expect(words.detail).toContain('Wait a few seconds, then try again.');
   });
 
-  it('says a used-up monthly quota as that, with when it renews, not as too many requests to wait out', () => {
+  it('says when to try again a rate-limited request, from its Retry-After, and that an action was not done', () => {
+    const limited = {
+      type: 'https://vigil.dev/problems/rate-limited',
+      title: 'Too many requests',
+      status: 429,
+      detail: 'Your plan allows 10 requests per second (bursts of 20); retry after 3 s.',
+      retryAfter: 3,
+    };
+    expect(problemWords(limited, 'page').detail).toMatch(
+      /^This page could not be loaded: .* Try again in 3 seconds\.$/,
+    );
+    expect(problemWords(limited, 'action').detail).toMatch(
+      /^This could not be done just now, and nothing was changed: .* Try again in 3 seconds\.$/,
+    );
+    expect(problemWords({ ...limited, retryAfter: 1 }).detail).toContain('Try again in 1 second.');
+  });
+
+  it('keeps the own words of a 429 for too many bulk jobs, which is no rate', () => {
+    const jobs = {
+      type: 'https://vigil.dev/problems/too-many-jobs',
+      title: 'Too many bulk jobs running',
+      status: 429,
+      detail: '3 bulk jobs are running already, the most at once; start this one when one of them has ended.',
+      retryAfter: 5,
+    };
+    expect(problemWords(jobs, 'action')).toEqual({ title: jobs.title, detail: jobs.detail, retry: false });
+  });
+
+  it('says a used-up monthly message quota as that, not as too many requests to wait out, and that what was scheduled still goes', () => {
     const words = problemWords(
       {
         type: 'https://vigil.dev/problems/quota-exceeded',
         title: 'Monthly quota exceeded',
         status: 429,
         detail: "This month's quota of 1000 messages is used up (1000 scheduled); it renews on the 1st (UTC).",
+        renewsAt: '2027-01-01T00:00:00.000Z',
       },
       'action',
     );
     expect(words).toEqual({
-      title: "This month's quota is used up",
-      detail: "This month's quota of 1000 messages is used up (1000 scheduled); it renews on the 1st (UTC).",
+      title: "This month's message quota is used up",
+      detail:
+        "This month's quota of 1000 messages is used up (1000 scheduled); it renews on the 1st (UTC). New messages and redeliveries are refused until it renews; the messages you scheduled before are still delivered.",
       retry: false,
     });
+  });
+
+  it("says API Gateway's used-up request quota as every request refused until the month renews, reads too", () => {
+    const words = problemWords({
+      type: 'https://vigil.dev/problems/quota-exceeded',
+      title: 'Monthly quota exceeded',
+      status: 429,
+      detail: "This month's request quota of the plan is used up.",
+    });
+    expect(words.title).toBe("This month's request quota is used up");
+    expect(words.detail).toMatch(
+      /^This page could not be loaded: your account has made as many API requests this month/,
+    );
+    expect(words.detail).toContain('until the quota renews at the start of next month (UTC)');
+    expect(words.detail).toContain('What you scheduled is still delivered, on time.');
+    expect(words.retry).toBe(false);
   });
 
   it("says the gateway's timeout as no answer in time, and that an action may have been done", () => {

@@ -5,6 +5,7 @@
  * about the request itself (a field, a conflict, something not found) keeps the API's detail,
  * which already says what is wrong with it.
  */
+import { PROBLEMS } from '@vigil/core/problems';
 import type { Problem } from './types';
 
 export interface ProblemWords {
@@ -37,14 +38,39 @@ export const problemWords = (problem: Problem, place: ProblemPlace = 'page'): Pr
       retry: true,
     };
   }
-  // The month's allowance, not the rate: waiting seconds does not help, and the API's detail says when it renews.
+  // The month's allowance, not the rate: waiting seconds does not help. When it renews is the
+  // problem's `renewsAt`, which the page says in the viewer's zone (RenewsAt).
   if (slug === 'quota-exceeded') {
-    return { title: "This month's quota is used up", detail: problem.detail, retry: false };
-  }
-  if (slug === 'rate-limited' || problem.status === 429) {
+    // API Gateway's request quota (deployed stacks only) refuses every request, reads too.
+    if (problem.detail === PROBLEMS.requestQuotaExceeded.detail) {
+      return {
+        title: "This month's request quota is used up",
+        detail:
+          `${notDone}: your account has made as many API requests this month as its plan allows (every request counts: ` +
+          'the console’s pages and your own API calls, reads too), so Vigil refuses them until the quota renews at the ' +
+          'start of next month (UTC). What you scheduled is still delivered, on time.',
+        retry: false,
+      };
+    }
     return {
-      title: 'Too many requests just now',
-      detail: `${notDone}: your account is sending Vigil more requests a second than its plan allows (your own API calls count too). Wait a few seconds, then try again.`,
+      title: "This month's message quota is used up",
+      detail:
+        `${problem.detail} New messages and redeliveries are refused until it renews; the messages you scheduled ` +
+        'before are still delivered.',
+      retry: false,
+    };
+  }
+  // Another 429 (`too-many-jobs`: as many bulk jobs running as may) says what to do in its own words.
+  if (slug === 'rate-limited' || (problem.status === 429 && slug !== 'too-many-jobs')) {
+    const wait =
+      problem.retryAfter === undefined
+        ? 'Wait a few seconds, then try again.'
+        : `Try again in ${problem.retryAfter} second${problem.retryAfter === 1 ? '' : 's'}.`;
+    return {
+      title: "Your plan's request rate was reached",
+      detail:
+        `${notDone}${place === 'action' ? ', and nothing was changed' : ''}: your account is sending Vigil more ` +
+        `requests a second than its plan allows (your own API calls count too). ${wait}`,
       retry: true,
     };
   }

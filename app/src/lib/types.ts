@@ -28,12 +28,20 @@ export type {
 } from '@vigil/client';
 /** How an attempt went wrong, as the API says it (`errorKind`). */
 export type AttemptErrorKind = NonNullable<Attempt['errorKind']>;
-/** A problem document; a validation problem names each bad field in `errors`. */
-export type Problem = ClientProblem;
+/**
+ * A problem document; a validation problem names each bad field in `errors`. The console adds what
+ * a 429's headers said (lib/api.ts): `retryAfter`, the seconds `Retry-After` asked to wait, and on
+ * a used-up monthly quota `renewsAt`, the instant it renews (the start of the next UTC month).
+ */
+export type Problem = ClientProblem & { retryAfter?: number; renewsAt?: string };
 
 export { MESSAGE_ORIGIN_KINDS, MESSAGE_STATUSES };
 /** Statuses a message can still leave on its own: rows in these are refreshed while on screen. */
 export const LIVE_STATUSES: readonly MessageStatus[] = MESSAGE_STATUSES.filter((status) => !isTerminal(status));
 
-/** What a server action hands back to the page: data, or an error a person can read. */
-export type ActionResult<T = undefined> = { ok: true; data: T } | { ok: false; error: string };
+/**
+ * What a server action hands back to the page: data, or an error a person can read (and, refused for
+ * the month's quota, when it renews, which the page says in the viewer's zone).
+ */
+export type ActionResult<T = undefined> = { ok: true; data: T } | ActionFailure;
+export type ActionFailure = { ok: false; error: string; renewsAt?: string };

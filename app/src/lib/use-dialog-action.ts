@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
-import type { ActionResult } from './types';
+import type { ActionFailure, ActionResult } from './types';
 
 /**
  * A dialog that runs a server action: open or closed, the error it shows in words, and `run`, which
@@ -12,7 +12,7 @@ import type { ActionResult } from './types';
 export const useDialogAction = <T>({ onOpen, onDone }: { onOpen?: () => void; onDone?: (data: T) => void }) => {
   const router = useRouter();
   const [open, setOpen] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const [error, setError] = useState<string | ActionFailure | undefined>();
   const [pending, startTransition] = useTransition();
   return {
     open,
@@ -29,7 +29,7 @@ export const useDialogAction = <T>({ onOpen, onDone }: { onOpen?: () => void; on
       startTransition(async () => {
         const result = await action();
         if (!result.ok) {
-          setError(result.error);
+          setError(result);
           return;
         }
         setOpen(false);
