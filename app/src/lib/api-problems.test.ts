@@ -73,3 +73,36 @@ describe('an API call refused 429', () => {
     expect(loaded.problem).toMatchObject({ renewsAt: '2027-01-01T00:00:00.000Z' });
   });
 });
+
+describe('a page read refused 429 over the rate', () => {
+  const limited = (retryAfter: string) =>
+    new Response(
+      JSON.stringify({
+        type: 'https://vigil.dev/problems/rate-limited',
+        title: 'Too many requests',
+        status: 429,
+        detail: `Your plan allows 10 requests per second (bursts of 20); retry after ${retryAfter} s.`,
+      }),
+      { status: 429, headers: { 'content-type': 'application/problem+json', 'retry-after': retryAfter } },
+    );
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('is waited out once when the wait is short, and the page shows what it read', async () => {
+    const answers = [limited('1'), Response.json({ items: [] })];
+    const fetch = vi.fn(async () => answers.shift()!);
+    vi.stubGlobal('fetch', fetch);
+    const loaded = await loadPage((vigil) => vigil.keys.list());
+    expect(loaded).toEqual({ data: [] });
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it('is not waited when Retry-After asks for more than a few seconds: the page says at once when to try again', async () => {
+    const fetch = vi.fn(async () => limited('20'));
+    vi.stubGlobal('fetch', fetch);
+    const loaded = await loadPage((vigil) => vigil.keys.list());
+    expect(loaded.problem).toMatchObject({ status: 429, retryAfter: 20 });
+    expect(fetch).toHaveBeenCalledTimes(1);
+  }, 3_000);
+});

@@ -53,16 +53,20 @@ const sessionToken = async (): Promise<string | undefined> => {
  * A client for one bearer token (a function: the session cookie is read at each call). A page waits
  * for the API at most about 25 s: a try is given 12 s (the API's functions end at 10 s, and API
  * Gateway answers for them then) and a read one retry. The client's defaults (30 s, three retries)
- * left a page blank for 90 s before it said the API was not answering.
+ * left a page blank for 90 s before it said the API was not answering. A retry waits what
+ * `Retry-After` asks only when that is a few seconds (a 429 over the rate asks one): a longer wait
+ * (10 s for too many bulk jobs, 20 s for a rate) is said at once, with when to try again, rather
+ * than a page or a dialog left waiting silently for it.
  */
 const API_TRY_TIMEOUT_MS = 12_000;
+const API_MAX_WAIT_MS = 3_000;
 
 const clientFor = (token: () => Promise<string>): Vigil =>
   new Vigil({
     baseUrl: consoleConfig().apiUrl,
     apiKey: token,
     timeoutMs: API_TRY_TIMEOUT_MS,
-    retries: 1,
+    retries: { max: 1, maxTotalWaitMs: API_MAX_WAIT_MS },
     // Never cached by Next.js: every page shows the API's answer of the moment.
     fetch: (request) => fetch(request, { cache: 'no-store' }),
   });
