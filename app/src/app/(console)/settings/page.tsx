@@ -63,6 +63,12 @@ export default async function SettingsPage() {
             </DataList.Value>
           </DataList.Item>
           <DataList.Item>
+            <DataList.Label>API requests per month</DataList.Label>
+            <DataList.Value>
+              {count(plan.monthlyRequests)}, every request counted (reads and the console's pages too); deployed only
+            </DataList.Value>
+          </DataList.Item>
+          <DataList.Item>
             <DataList.Label>Request rate</DataList.Label>
             <DataList.Value>
               {count(plan.ratePerSecond)} per second, bursts of up to {count(plan.burst)}
@@ -76,8 +82,9 @@ export default async function SettingsPage() {
           </DataList.Item>
         </DataList.Root>
         <Text size="1" color="gray">
-          Beyond the rate, the API answers 429 with Retry-After; beyond the monthly quota, new messages are refused with
-          429 quota-exceeded until the month turns.
+          Beyond the rate, the API answers 429 with Retry-After; beyond the monthly message quota, new messages are
+          refused with 429 quota-exceeded until the month turns (UTC); beyond the request quota, every request is, on a
+          deployed stack (the local stack does not count requests).
         </Text>
       </SectionCard>
     </Flex>
