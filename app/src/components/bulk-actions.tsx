@@ -6,6 +6,7 @@ import type { ReactNode } from 'react';
 import { createContext, useContext, useEffect, useState } from 'react';
 import { readBulkJob, startBulkJob } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
+import { followJob } from '@/lib/follow-job';
 import { browserTimeZone, count, instantOfWallTime, wallTimeNow } from '@/lib/format';
 import type { ActionFailure, BulkJob } from '@/lib/types';
 import { useIdempotencyKey } from '@/lib/use-idempotency-key';
@@ -249,24 +250,30 @@ function RedeliverFailedSince({ onStarted }: { onStarted: (job: BulkJob) => void
 
 const POLL_MS = 1_000;
 
-/** A job's progress, read every second until it ends; then the list is refreshed once. */
+/**
+ * A job's progress, read every second until it ends (a failed read is shown, and read again at the
+ * next second); then the list is refreshed once.
+ */
 function JobProgress({ initial }: { initial: BulkJob }) {
   const router = useRouter();
   const [job, setJob] = useState(initial);
   const [error, setError] = useState<ActionFailure | undefined>();
-  const running = job.state === 'running';
   useEffect(() => {
-    if (!running) {
-      router.refresh();
-      return;
-    }
-    const timer = setTimeout(async () => {
-      const result = await readBulkJob(job.id);
-      if (result.ok) setJob(result.data);
-      else setError(result);
-    }, POLL_MS);
-    return () => clearTimeout(timer);
-  }, [job, running, router]);
+    const following = new AbortController();
+    void followJob(initial, {
+      read: readBulkJob,
+      onJob: (next) => {
+        setJob(next);
+        setError(undefined);
+      },
+      onError: setError,
+      pollMs: POLL_MS,
+      signal: following.signal,
+    }).then(() => {
+      if (!following.signal.aborted) router.refresh();
+    });
+    return () => following.abort();
+  }, [initial, router]);
   const { done, skipped, failed } = job.counts;
   const reached = done + skipped + failed;
   const verb = job.action === 'cancel' ? 'cancelled' : 'redelivered';
