@@ -1,10 +1,14 @@
 /** A bulk confirmation of messages picked from folded rows says how many are Vigil's own, beside the true count. */
+import { Theme } from '@radix-ui/themes';
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it, vi } from 'vitest';
+import type { BulkJob } from '@/lib/types';
 
 vi.mock('@/lib/actions', () => ({ readBulkJob: async () => ({}), startBulkJob: async () => ({}) }));
 vi.mock('next/navigation', () => ({ useRouter: () => ({ refresh: () => {} }) }));
 
-const { foldedWords } = await import('./bulk-actions');
+const { foldedWords, JobProgress } = await import('./bulk-actions');
 
 describe("a bulk confirmation's words for folded rows", () => {
   const folded = new Set(['msg_a', 'msg_b', 'msg_c']);
@@ -19,5 +23,32 @@ describe("a bulk confirmation's words for folded rows", () => {
 
   it('say nothing of a selection of your own messages', () => {
     expect(foldedWords(['msg_x', 'msg_y'], folded)).toBe('');
+  });
+});
+
+describe("a bulk redeliver stopped by the month's quota", () => {
+  it('says what it did, why it stopped, and when the quota renews (UTC until the browser shows the viewer’s zone)', () => {
+    const job: BulkJob = {
+      id: 'job_01JDX00000000000000000000',
+      action: 'redeliver',
+      state: 'failed',
+      selection: { ids: 5 },
+      counts: { done: 2, skipped: 0, failed: 0 },
+      total: 5,
+      stopReason: {
+        code: 'quota-exceeded',
+        detail: "This month's quota of 10000 messages is used up (10000 scheduled); it renews on the 1st (UTC).",
+      },
+      createdAt: '2026-12-31T23:59:58.000Z',
+      updatedAt: '2026-12-31T23:59:59.500Z',
+      finishedAt: '2026-12-31T23:59:59.500Z',
+    };
+    const text = renderToStaticMarkup(createElement(Theme, null, createElement(JobProgress, { initial: job })))
+      .replace(/<[^>]+>/g, '')
+      .replace(/&#x27;/g, "'");
+    expect(text).toContain('Stopped 2 of 5 reached: 2 redelivered, 0 skipped.');
+    expect(text).toContain(
+      "This month's quota of 10000 messages is used up (10000 scheduled); it renews on the 1st (UTC). It renews on 2027-01-01 00:00:00 UTC.",
+    );
   });
 });

@@ -7,13 +7,14 @@ import { createContext, useContext, useEffect, useState } from 'react';
 import { readBulkJob, startBulkJob } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
 import { followJob } from '@/lib/follow-job';
-import { browserTimeZone, count, instantOfWallTime, wallTimeNow } from '@/lib/format';
+import { browserTimeZone, count, instantOfWallTime, utcMonthStart, wallTimeNow } from '@/lib/format';
 import type { ActionFailure, BulkJob } from '@/lib/types';
 import { useIdempotencyKey } from '@/lib/use-idempotency-key';
 import { ConfirmButton } from './confirm-button';
 import { DateTimeField } from './date-time-field';
 import { FormDialog } from './form-dialog';
 import { ErrorCallout } from './notices';
+import { RenewsAt } from './timestamp';
 
 /**
  * Acting on many messages at once from the Messages list: pick rows (or the whole page) and cancel
@@ -254,7 +255,7 @@ const POLL_MS = 1_000;
  * A job's progress, read every second until it ends (a failed read is shown, and read again at the
  * next second); then the list is refreshed once.
  */
-function JobProgress({ initial }: { initial: BulkJob }) {
+export function JobProgress({ initial }: { initial: BulkJob }) {
   const router = useRouter();
   const [job, setJob] = useState(initial);
   const [error, setError] = useState<ActionFailure | undefined>();
@@ -297,7 +298,20 @@ function JobProgress({ initial }: { initial: BulkJob }) {
             {job.total !== null && ` of ${count(job.total)}`} reached: {count(done)} {verb}, {count(skipped)} skipped
             {failed > 0 && `, ${count(failed)} failed`}.
           </Text>
-          {job.stopReason && <Text size="2">{job.stopReason.detail}</Text>}
+          {job.stopReason && (
+            <Text size="2">
+              {job.stopReason.detail}
+              {/* Stopped for the month's quota: when it renews, in the viewer's zone. */}
+              {job.stopReason.code === 'quota-exceeded' && (
+                <>
+                  {' '}
+                  <RenewsAt
+                    iso={new Date(utcMonthStart(Date.parse(job.finishedAt ?? job.updatedAt), 1)).toISOString()}
+                  />
+                </>
+              )}
+            </Text>
+          )}
         </Flex>
         {job.total !== null && job.total > 0 && (
           <Progress

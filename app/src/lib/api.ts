@@ -21,6 +21,7 @@ import { redirect } from 'next/navigation';
 import { consoleConfig } from './config';
 import { PAGE_PATH_HEADER, signInHref } from './paths';
 import { consoleSettings } from './console-settings';
+import { utcMonthStart } from './format';
 import type { Problem, SessionTenant } from './types';
 
 export type { SessionTenant };
@@ -98,12 +99,6 @@ const asApiProblem = async (error: unknown): Promise<never> => {
   if (error instanceof VigilError)
     throw new ApiProblem({ ...error.problem, errors: error.errors, ...whenAgain(error) });
   throw error;
-};
-
-/** The first instant of the UTC month `at` is in, or (`months` 1) of the next one. */
-const utcMonthStart = (at: number, months = 0): number => {
-  const date = new Date(at);
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1);
 };
 
 /**

@@ -357,6 +357,12 @@ export const count = (n: number): string => n.toLocaleString('en-US');
 export const utcDate = (daysAgo = 0, now = Date.now()): string =>
   new Date(now - daysAgo * DAY_MS).toISOString().slice(0, 10);
 
+/** The first instant of the UTC month `at` is in, or (`months` 1) of the next one: when a monthly quota renews. */
+export const utcMonthStart = (at: number, months = 0): number => {
+  const date = new Date(at);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1);
+};
+
 /** The API leaves out days without usage; a chart wants every day from `from` to `to`, zeros included. */
 export const everyDay = <D extends { date: string }>(
   from: string,
