@@ -10,6 +10,7 @@ export const ISOLATED_UNIT = [
   'app/src/app/(console)/messages/[id]/body/route.test.ts',
   'app/src/app/(console)/messages/[id]/page.test.ts',
   'app/src/app/(console)/settings/page.test.ts',
+  'app/src/app/error.test.ts',
   'app/src/components/bulk-actions.test.ts',
   'app/src/components/problem-notice.test.ts',
   'app/src/lib/account-action-keys.test.ts',
