@@ -6,16 +6,17 @@
 import { Theme } from '@radix-ui/themes';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const settings = { publicApiUrl: 'http://127.0.0.1:4000' };
 const page = { items: [], nextCursor: null, previousCursor: null };
+const monthToDate = { scheduled: 0, delivered: 0, failed: 0, attempts: 0 };
 const vigil = {
   usage: async () => ({
     from: '2026-11-02',
     to: '2026-12-01',
     days: [],
-    monthToDate: { scheduled: 0, delivered: 0, failed: 0, attempts: 0 },
+    monthToDate,
     plan: { name: 'free', monthlyMessages: 1000 },
   }),
   messages: { listPage: async () => page },
@@ -52,5 +53,29 @@ describe('the overview', () => {
     settings.publicApiUrl = 'https://api.example.com';
 
     expect(textOf(await render())).not.toContain('npm run receiver');
+  });
+});
+
+describe("the overview once the month's message quota is used up", () => {
+  afterEach(() => {
+    monthToDate.scheduled = 0;
+    vi.useRealTimers();
+  });
+
+  it('says so above the figures: what is refused, what still goes, and when it renews', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-07T19:00:00Z') });
+    monthToDate.scheduled = 1000;
+
+    const text = textOf(await render());
+
+    expect(text).toContain(
+      "This month's message quota is used up. New messages and redeliveries are refused until it renews; the messages you scheduled before are still delivered. It renews on 2027-01-01 00:00:00 UTC.",
+    );
+  });
+
+  it('says nothing of it while some of the quota is left', async () => {
+    monthToDate.scheduled = 999;
+
+    expect(textOf(await render())).not.toContain('quota is used up');
   });
 });

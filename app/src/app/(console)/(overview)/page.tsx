@@ -6,6 +6,7 @@ import { LocalReceiverNote } from '@/components/local-receiver-note';
 import { SectionCard } from '@/components/section-card';
 import { UsageChart } from '@/components/usage-chart';
 import { ProblemNotice } from '@/components/problem-notice';
+import { QuotaNotice } from '@/components/quota-notice';
 import { loadPage } from '@/lib/api';
 import { consoleConfig } from '@/lib/config';
 import { Timestamp } from '@/components/timestamp';
@@ -59,6 +60,7 @@ export default async function OverviewPage() {
       <Heading as="h1" size="6">
         Overview
       </Heading>
+      <QuotaNotice usage={usage} />
       <Grid columns={{ initial: '1', sm: '2', md: '4' }} gap="4">
         <Figure label="Scheduled this month" value={count(monthToDate.scheduled)} href="/messages">
           <Progress value={used} aria-label="Share of the monthly quota used" mt="2" />

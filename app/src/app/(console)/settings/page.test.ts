@@ -47,3 +47,20 @@ describe('the settings page', () => {
     );
   });
 });
+
+describe("the settings page once the month's message quota is used up", () => {
+  it('says so beside the limits, with when it renews', async () => {
+    const usage = vigil.usage;
+    vigil.usage = async () => {
+      const read = await usage();
+      return { ...read, monthToDate: { ...read.monthToDate, scheduled: 10_000 } };
+    };
+    try {
+      const text = textOf(renderToStaticMarkup(createElement(Theme, null, await SettingsPage())));
+      expect(text).toMatch(/This month's message quota is used up\..* It renews on \d{4}-\d\d-01 00:00:00 UTC\./);
+      expect(text).toContain('Messages per month10,000 used of 10,000');
+    } finally {
+      vigil.usage = usage;
+    }
+  });
+});

@@ -5,6 +5,7 @@ import { SectionCard } from '@/components/section-card';
 import { SigningSecretCard } from '@/components/signing-secret-card';
 import { TestWebhookForm } from '@/components/test-webhook-form';
 import { ProblemNotice } from '@/components/problem-notice';
+import { QuotaNotice } from '@/components/quota-notice';
 import { loadPage } from '@/lib/api';
 import { count, utcDate } from '@/lib/format';
 
@@ -47,6 +48,7 @@ export default async function SettingsPage() {
       <NotificationEndpointsCard endpoints={endpoints} />
 
       <SectionCard title="Plan and limits">
+        <QuotaNotice usage={usage} />
         <DataList.Root>
           <DataList.Item>
             <DataList.Label>Plan</DataList.Label>
