@@ -16,6 +16,7 @@ export const ISOLATED_UNIT = [
   'app/src/lib/account-action-keys.test.ts',
   'app/src/lib/actions.test.ts',
   'app/src/lib/api-problems.test.ts',
+  'app/src/lib/auth.test.ts',
   'app/src/lib/message-action-keys.test.ts',
   'app/src/lib/test-webhook-action.test.ts',
   'test-support/ci.test.ts',

@@ -7,18 +7,10 @@ import { authOptions } from '@/lib/auth';
 import { consoleConfig } from '@/lib/config';
 import { consoleSettings } from '@/lib/console-settings';
 import { returnPath } from '@/lib/paths';
+import { signInErrorWords } from '@/lib/sign-in-errors';
 
 export const metadata: Metadata = { title: 'Sign in' };
 export const dynamic = 'force-dynamic';
-
-/** next-auth's error codes, said the way a person would. */
-const ERRORS: Record<string, string> = {
-  CredentialsSignin: 'That does not look like an email address.',
-  SessionExpired: 'Your session has ended, so what you last asked for was not done. Please sign in again.',
-  Callback: 'Signing in did not complete. Please try again.',
-  OAuthSignin: 'Could not reach the sign-in provider. Please try again.',
-  default: 'Signing in did not work. Please try again.',
-};
 
 export default async function SignInPage({
   searchParams,
@@ -46,7 +38,7 @@ export default async function SignInPage({
             </Heading>
             {error && (
               <Callout.Root color="red" role="alert">
-                <Callout.Text>{ERRORS[error] ?? ERRORS.default}</Callout.Text>
+                <Callout.Text>{signInErrorWords(error)}</Callout.Text>
               </Callout.Root>
             )}
             {!dev && !cognito && (
