@@ -11,7 +11,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
-import { mkdir, rm } from 'node:fs/promises';
+import { connect, createServer as createTcpServer } from 'node:net';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -19,6 +20,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DAY_MS, JsonText, stringifyExactJson } from '@vigil/core';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
+import { startWebApp } from '@vigil/local/web-app';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DateTime } from 'luxon';
 import { Webhook } from 'standardwebhooks';
@@ -26,7 +28,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tierRuns } from '../test-support/ci';
 import { openStackStore } from '../test-support/stack-store';
-import { StackProcess } from './target';
+import { freePort, StackProcess } from './target';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(__dirname, '..', 'test-output', 'web');
@@ -72,6 +74,33 @@ const startUnavailable = async () => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+};
+
+/**
+ * The stack's API behind a gate, for a console of its own: while shut, every connection is dropped
+ * unanswered (the API down, as a console meets it); opened, each is carried to the API.
+ */
+const startApiGate = async (api: string) => {
+  const target = new URL(api);
+  let open = false;
+  const server = createTcpServer((socket) => {
+    if (!open) {
+      socket.destroy();
+      return;
+    }
+    const upstream = connect(Number(target.port), target.hostname);
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+    socket.pipe(upstream).pipe(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    open: () => {
+      open = true;
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 };
 
@@ -237,6 +266,43 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await expect(page.getByTestId('signed-in-as').textContent()).resolves.toBe('grace@example.com');
     await screenshot('overview-empty');
+  });
+
+  it('says Vigil cannot be reached when the API does not answer a sign-in, makes no session, and signs in once it is back', async () => {
+    // A second console (the same build and session secret) whose API is the gate, shut: the stack's
+    // own console goes on as it is. A context of its own: cookies do not tell localhost's ports apart.
+    const gate = await startApiGate(stack.baseUrl);
+    const secret = (await readFile(join(stack.dataDir, 'session-secret'), 'utf8')).trim();
+    const outageConsole = await startWebApp({
+      mode: 'start',
+      port: await freePort(),
+      host: '127.0.0.1',
+      apiUrl: gate.url,
+      sessionSecret: secret,
+    });
+    const outage = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    try {
+      const tab = await outage.newPage();
+      await tab.goto(`${outageConsole.url}/signin`);
+      await tab.getByLabel('Email').fill('lin@example.com');
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.waitForURL(`${outageConsole.url}/signin?error=ApiUnreachable`);
+      // Next.js's route announcer is an alert too.
+      await expect(tab.locator('.rt-CalloutRoot[role=alert]').textContent()).resolves.toBe(
+        'Vigil cannot be reached just now (its API did not answer), so you are not signed in. Try again in a moment.',
+      );
+      expect((await outage.cookies()).map((c) => c.name)).not.toContainEqual(expect.stringContaining('session-token'));
+      // The form is there to use again, and with the API back the same sign-in goes through.
+      gate.open();
+      await tab.getByLabel('Email').fill('lin@example.com');
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.waitForURL(`${outageConsole.url}/`);
+      await expect(tab.getByTestId('signed-in-as').textContent()).resolves.toBe('lin@example.com');
+    } finally {
+      await outage.close();
+      await outageConsole.stop();
+      await gate.stop();
+    }
   });
 
   it('creates a key, shows its secret once and copies it', async () => {
