@@ -127,8 +127,20 @@ const accessibility: string[] = [];
  */
 const README_SHOTS = join(SHOTS, 'readme');
 
-/** Checks the page as it is now with axe-core; serious and critical problems are kept for the suite's verdict. */
+/**
+ * Checks the page as it is now with axe-core, once its transitions have ended (a dialog fading in is
+ * read by its colours at full opacity, as a person reads it, not mid-fade on a slow machine); serious
+ * and critical problems are kept for the suite's verdict.
+ */
 const checkAccessibility = async (name: string) => {
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => Number.isFinite(Number(a.effect?.getComputedTiming().endTime)))
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
   await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<any> } }).axe;
