@@ -424,6 +424,12 @@ describe('web app formatting', () => {
       'timed out after 10 s',
     );
     expect(attemptOutcome({ errorKind: 'dns', error: 'getaddrinfo EAI_AGAIN x' })).toBe('host not found');
+    expect(
+      attemptOutcome({
+        errorKind: 'dns',
+        error: 'DNS lookup of x.example: no answer within the 1500 ms timeout (ETIMEOUT)',
+      }),
+    ).toBe('the name server did not answer');
     expect(attemptOutcome({ errorKind: 'tls' })).toBe('secure connection (TLS) failed');
     expect(attemptOutcome({ statusCode: 302, errorKind: 'redirect' })).toBe('HTTP 302, not followed');
     expect(attemptOutcome({ errorKind: 'other', error: 'odd' })).toBe('odd');

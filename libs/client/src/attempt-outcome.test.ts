@@ -20,6 +20,18 @@ describe('how an attempt ended, in words', () => {
     );
   });
 
+  it('says a DNS lookup whose name server did not answer or failed as such, not as "host not found"', () => {
+    const dns = (error: string) => attemptOutcome({ errorKind: 'dns', error }, seconds);
+    expect(dns('DNS lookup of x.example: no answer within the 1500 ms timeout (ETIMEOUT)')).toBe(
+      'the name server did not answer',
+    );
+    expect(dns('DNS lookup of x.example: the name server failed (ESERVFAIL)')).toBe('the name server failed');
+    expect(dns('DNS lookup of x.example: the name server failed (EREFUSED)')).toBe('the name server failed');
+    expect(dns('DNS lookup of x.example: no such name (ENOTFOUND)')).toBe('host not found');
+    expect(dns('DNS lookup of x.example: no address (ENODATA)')).toBe('host not found');
+    expect(dns('getaddrinfo ENOTFOUND x.example')).toBe('host not found');
+  });
+
   it('names the answer for a response, a redirect as not followed', () => {
     expect(attemptOutcome({ statusCode: 503 }, seconds)).toBe('HTTP 503');
     expect(attemptOutcome({ statusCode: 302, errorKind: 'redirect' }, seconds)).toBe('HTTP 302, not followed');

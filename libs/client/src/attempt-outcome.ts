@@ -23,6 +23,16 @@ export const ERROR_KIND_WORDS: Readonly<Record<Exclude<AttemptErrorKind, 'other'
 };
 
 /**
+ * A `dns` failure whose name servers did not answer in time (`ETIMEOUT`) or answered with a failure
+ * (`ESERVFAIL`, `EREFUSED`...): the host may well exist, so it is not "host not found". Read from the
+ * code the error text ends with (`DNS lookup of x: no answer within the 1500 ms timeout (ETIMEOUT)`).
+ */
+const DNS_WORDS: Array<[RegExp, string]> = [
+  [/\bETIMEOUT\b/, 'the name server did not answer'],
+  [/\b(ESERVFAIL|EREFUSED|ECONNREFUSED|EBADRESP|EAI_FAIL)\b/, 'the name server failed'],
+];
+
+/**
  * What went wrong after an answer's status arrived: the rest of it timed out, was cut, or was not
  * HTTP. The attempt failed, so its status alone ("HTTP 200") would read as a success.
  */
@@ -45,6 +55,10 @@ export const attemptOutcome = (
   }
   if (errorKind === 'timeout' && attempt.durationMs !== undefined) {
     return `timed out after ${formatDuration(attempt.durationMs)}`;
+  }
+  if (errorKind === 'dns' && error !== undefined) {
+    const words = DNS_WORDS.find(([code]) => code.test(error));
+    if (words) return words[1];
   }
   if (errorKind !== undefined && errorKind !== 'other') return ERROR_KIND_WORDS[errorKind];
   return error ?? 'no response';
