@@ -280,7 +280,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await screenshot('overview-empty');
   });
 
-  it('says Vigil cannot be reached when the API does not answer a sign-in, makes no session, and signs in once it is back', async () => {
+  it('says Vigil cannot be reached when the API does not answer a sign-in, makes no session, and signs in once it is back, to the page it was for', async () => {
     // A second console (the same build and session secret) whose API is the gate, shut: the stack's
     // own console goes on as it is. A context of its own: cookies do not tell localhost's ports apart.
     const gate = await startApiGate(stack.baseUrl);
@@ -295,7 +295,8 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     const outage = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     try {
       const tab = await outage.newPage();
-      await tab.goto(`${outageConsole.url}/signin`);
+      // Sent to sign in from a page: the error redirect drops `from`, the retry still lands there.
+      await tab.goto(`${outageConsole.url}/signin?from=%2Fkeys`);
       await tab.getByLabel('Email').fill('lin@example.com');
       await tab.getByRole('button', { name: 'Sign in' }).click();
       await tab.waitForURL(`${outageConsole.url}/signin?error=ApiUnreachable`);
@@ -308,7 +309,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       gate.open();
       await tab.getByLabel('Email').fill('lin@example.com');
       await tab.getByRole('button', { name: 'Sign in' }).click();
-      await tab.waitForURL(`${outageConsole.url}/`);
+      await tab.waitForURL(`${outageConsole.url}/keys`);
       await expect(tab.getByTestId('signed-in-as').textContent()).resolves.toBe('lin@example.com');
     } finally {
       await outage.close();

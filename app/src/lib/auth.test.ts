@@ -27,6 +27,7 @@ vi.mock('./config', () => ({
 const { authOptions } = await import('./auth');
 const { ApiProblem } = await import('./api');
 const { signInErrorWords, tenantClaimError } = await import('./sign-in-errors');
+const { CALLBACK_URL_COOKIES, signInReturnPath } = await import('./paths');
 
 /**
  * next-auth's own request handler, which the console's route (app/api/auth) hands each request to
@@ -45,7 +46,7 @@ const { AuthHandler } = require(join(dirname(require.resolve('next-auth')), 'cor
 const CONSOLE = 'http://localhost:3000/api/auth';
 
 /** A development sign-in as the form's `signIn('dev', …)` makes it: the CSRF token, then the POST. */
-const devSignIn = async (email: string) => {
+const devSignIn = async (email: string, callbackUrl = '/') => {
   const options = await authOptions();
   const csrf = await AuthHandler({ req: new Request(`${CONSOLE}/csrf`), options });
   const { csrfToken } = csrf.body as { csrfToken: string };
@@ -55,7 +56,7 @@ const devSignIn = async (email: string) => {
       method: 'POST',
       // The form posts its fields form-encoded; next-auth's route hands them on parsed, as this.
       headers: { cookie, 'content-type': 'application/json' },
-      body: JSON.stringify({ email, csrfToken, callbackUrl: '/', json: 'true' }),
+      body: JSON.stringify({ email, csrfToken, callbackUrl, json: 'true' }),
     }),
     options,
   });
@@ -71,6 +72,14 @@ describe('signing in while the API cannot be reached', () => {
     expect(signInErrorWords('ApiUnreachable')).toBe(
       'Vigil cannot be reached just now (its API did not answer), so you are not signed in. Try again in a moment.',
     );
+  });
+
+  it('keeps the page the sign-in was to go to, so a retry that works lands there and not on the overview', async () => {
+    const answer = await devSignIn('ada@example.com', '/messages/msg_1?status=failed');
+    // next-auth's error redirect drops the page; the cookie it sets with it keeps it.
+    expect(answer.redirect).toBe('/signin?error=ApiUnreachable');
+    const kept = (answer.cookies ?? []).find((c) => (CALLBACK_URL_COOKIES as readonly string[]).includes(c.name));
+    expect(signInReturnPath({ error: 'ApiUnreachable' }, kept?.value)).toBe('/messages/msg_1?status=failed');
   });
 
   it('ends a Cognito sign-in the same way, before next-auth makes its session', async () => {

@@ -28,6 +28,29 @@ export const returnPath = (path: string | undefined | null): string =>
     ? path
     : '/';
 
+/** next-auth's cookie keeping where a sign-in is to go (its callbackUrl, absolute): `__Secure-` over https. */
+export const CALLBACK_URL_COOKIES = ['__Secure-next-auth.callback-url', 'next-auth.callback-url'] as const;
+
+/**
+ * Where the sign-in page returns to once signed in: its `from`; or, on a page next-auth's error
+ * redirect led to (`/signin?error=…`, which drops the page the person came from), the path of the
+ * callbackUrl next-auth kept in its cookie, so a retry that works lands there and not on `/`. Not
+ * for SessionExpired (whose link sets `from` itself: without one, the session ended on `/`). Only
+ * the URL's path and query are kept, and only a path of this app (returnPath): never another site.
+ */
+export const signInReturnPath = (
+  { error, from }: { error?: string | undefined; from?: string | undefined },
+  callbackUrl: string | undefined,
+): string => {
+  if (from !== undefined || !error || error === 'SessionExpired' || !callbackUrl) return returnPath(from);
+  try {
+    const url = new URL(callbackUrl, 'http://localhost');
+    return returnPath(`${url.pathname}${url.search}`);
+  } catch {
+    return '/';
+  }
+};
+
 /** The sign-in page, returning to `path` once signed in; `expired`: the session ended there (it says so). */
 export const signInHref = (path: string | undefined | null, { expired = false } = {}): string => {
   const params = new URLSearchParams();

@@ -1,12 +1,13 @@
 import { Box, Callout, Card, Flex, Heading, Text } from '@radix-ui/themes';
 import type { Metadata } from 'next';
+import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { getServerSession } from 'next-auth';
 import { SignInForm } from '@/components/sign-in-form';
 import { authOptions } from '@/lib/auth';
 import { consoleConfig } from '@/lib/config';
 import { consoleSettings } from '@/lib/console-settings';
-import { returnPath } from '@/lib/paths';
+import { CALLBACK_URL_COOKIES, signInReturnPath } from '@/lib/paths';
 import { signInErrorWords } from '@/lib/sign-in-errors';
 
 export const metadata: Metadata = { title: 'Sign in' };
@@ -18,8 +19,11 @@ export default async function SignInPage({
   searchParams: Promise<{ error?: string; from?: string }>;
 }) {
   const { error, from } = await searchParams;
-  // Where the session ended: signing in again goes back there (a path of this app only).
-  const returnTo = returnPath(from);
+  // Where the session ended, or the page a failed sign-in was to go to (next-auth's error redirect
+  // drops it, its cookie keeps it): signing in again goes back there (a path of this app only).
+  const jar = await cookies();
+  const callbackUrl = CALLBACK_URL_COOKIES.map((name) => jar.get(name)?.value).find(Boolean);
+  const returnTo = signInReturnPath({ error, from }, callbackUrl);
   const session = await getServerSession(await authOptions());
   if (session && error !== 'SessionExpired') redirect(returnTo);
   const dev = consoleConfig().devSignIn;
