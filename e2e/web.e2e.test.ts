@@ -318,6 +318,30 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     }
   });
 
+  it('says so when the sign-in route does not answer as next-auth (a 500 page), and the form can be used again', async () => {
+    const failing = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    try {
+      const tab = await failing.newPage();
+      await tab.route('**/api/auth/callback/dev', (route) =>
+        route.fulfill({ status: 500, contentType: 'text/html', body: '<h1>Internal Server Error</h1>' }),
+      );
+      await tab.goto(`${web}/signin`);
+      await tab.getByLabel('Email').fill('mae@example.com');
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await expect(tab.getByTestId('sign-in-failed').textContent()).resolves.toBe(
+        'Signing in did not go through (the console did not answer it), so you are not signed in. Try again in a moment.',
+      );
+      // Not spinning: the button is there to press again, and with the route back it signs in.
+      await expect(tab.getByRole('button', { name: 'Sign in' }).isEnabled()).resolves.toBe(true);
+      await tab.unroute('**/api/auth/callback/dev');
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.waitForURL(`${web}/`);
+      await expect(tab.getByTestId('signed-in-as').textContent()).resolves.toBe('mae@example.com');
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('creates a key, shows its secret once and copies it', async () => {
     await page.goto(`${web}/keys`);
     await page.getByText('No API keys').waitFor();

@@ -103,6 +103,9 @@ describe('why a tenant could not be claimed, as the sign-in page says it', () =>
     expect(signInErrorWords('ApiTimeout')).toBe(
       'Vigil did not answer in time, so you are not signed in. Try again in a moment.',
     );
+    expect(signInErrorWords('SignInFailed')).toBe(
+      'Signing in did not go through (the console did not answer it), so you are not signed in. Try again in a moment.',
+    );
     expect(signInErrorWords('toString')).toBe('Signing in did not work. Please try again.');
   });
 });

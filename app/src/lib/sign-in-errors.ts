@@ -34,6 +34,8 @@ const WORDS: Record<string, string> = {
   ApiUnreachable: `Vigil cannot be reached just now (its API did not answer), ${AGAIN}`,
   ApiTimeout: `Vigil did not answer in time, ${AGAIN}`,
   ApiUnavailable: `Vigil is having trouble right now, ${AGAIN}`,
+  // The form's own: signIn() got no answer it could read from the console's auth route.
+  SignInFailed: `Signing in did not go through (the console did not answer it), ${AGAIN}`,
   TenantClaim:
     'Vigil could not open your account, so you are not signed in. Try again; if it keeps happening, tell support.',
 };

@@ -53,7 +53,12 @@ export default async function SignInPage({
                 </Callout.Text>
               </Callout.Root>
             )}
-            <SignInForm dev={dev} cognito={cognito} returnTo={returnTo} />
+            <SignInForm
+              dev={dev}
+              cognito={cognito}
+              returnTo={returnTo}
+              failedWords={signInErrorWords('SignInFailed')}
+            />
           </Flex>
         </Card>
       </Box>
