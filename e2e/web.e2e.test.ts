@@ -492,6 +492,12 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Page not found');
     }
     await screenshot('undecodable-path');
+    // A query parameter given twice is a list to the page: the sign-in page reads the first (not a 500).
+    const twice = await fetch(`${web}/signin?from=%2Fkeys&from=%2Fmessages&error=SessionExpired&error=x`, {
+      redirect: 'manual',
+    });
+    expect(twice.status).toBe(200);
+    expect(await twice.text()).toContain('Sign in');
   });
 
   it('has one h1, a header landmark and a skip link on every page, and nothing wider than the window', async () => {

@@ -5,6 +5,7 @@
  */
 import type { ListMessages } from '@vigil/client';
 import type { MessageOriginKind, MessageStatus } from '@/lib/types';
+import { firstValue } from '@/lib/paths';
 import { MESSAGE_ORIGIN_KINDS, MESSAGE_STATUSES } from '@/lib/types';
 
 /** The filters that are instants (`updatedSince`: changed at or after it, e.g. failed since). */
@@ -19,7 +20,7 @@ export type MessageSearch = { status: MessageStatus[]; origin: MessageOriginKind
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
-const first = (value: string | string[] | undefined): string => (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
+const first = (value: string | string[] | undefined): string => firstValue(value)?.trim() ?? '';
 
 /** The filters in a page's search params (a status repeated or as a comma list; unknown ones dropped). */
 export const searchOf = (params: SearchParams): MessageSearch => {

@@ -19,6 +19,10 @@ export const isDecodablePath = (pathname: string): boolean =>
 /** The request header the proxy puts the page's own path and query in, for a sign-in to return to. */
 export const PAGE_PATH_HEADER = 'x-vigil-page';
 
+/** A query parameter as a page gets it (a list when the URL gives it twice): its first value. */
+export const firstValue = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value[0] : value;
+
 /**
  * Where a sign-in returns to: a path of this app (`/messages/msg_1?x=1`), never another site
  * (`//evil.example`, `https://…`, `/\\evil`); `/` otherwise.

@@ -7,7 +7,7 @@ import { SignInForm } from '@/components/sign-in-form';
 import { authOptions } from '@/lib/auth';
 import { consoleConfig } from '@/lib/config';
 import { consoleSettings } from '@/lib/console-settings';
-import { CALLBACK_URL_COOKIES, signInReturnPath } from '@/lib/paths';
+import { CALLBACK_URL_COOKIES, firstValue, signInReturnPath } from '@/lib/paths';
 import { signInErrorWords } from '@/lib/sign-in-errors';
 
 export const metadata: Metadata = { title: 'Sign in' };
@@ -16,9 +16,12 @@ export const dynamic = 'force-dynamic';
 export default async function SignInPage({
   searchParams,
 }: {
-  searchParams: Promise<{ error?: string; from?: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const { error, from } = await searchParams;
+  // A parameter the URL gives twice comes as a list: the first is read (a list answered 500).
+  const query = await searchParams;
+  const error = firstValue(query.error);
+  const from = firstValue(query.from);
   // Where the session ended, or the page a failed sign-in was to go to (next-auth's error redirect
   // drops it, its cookie keeps it): signing in again goes back there (a path of this app only).
   const jar = await cookies();
