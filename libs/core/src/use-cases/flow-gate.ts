@@ -69,7 +69,8 @@ interface Line {
 }
 
 export class FlowGate {
-  private readonly lines = new Map<string, Line>();
+  /** The lines of each key waited on in this worker (by lineKey), by the parallelism they ask for. */
+  private readonly lines = new Map<string, Map<number, Line>>();
 
   constructor(private readonly deps: { limiter: FlowLimiter; clock: Clock }) {}
 
@@ -109,9 +110,7 @@ export class FlowGate {
       if (leaseId === undefined) return;
       await limiter.releaseLease(tenantId, flow.key, leaseId);
       // Wakes the head of every line of the key in this worker, whatever parallelism it asks for.
-      const ofKey = lineKey(tenantId, flow.key, '');
-      for (const [name, line] of this.lines) {
-        if (!name.startsWith(ofKey)) continue;
+      for (const line of this.lines.get(lineKey(tenantId, flow.key))?.values() ?? []) {
         line.releases += 1;
         line.released.fire();
       }
@@ -174,9 +173,16 @@ export class FlowGate {
     },
   ): Promise<'at-once' | 'waited' | 'none'> {
     const { clock, limiter } = this.deps;
-    const name = lineKey(tenantId, key, lease.parallelism);
-    const line = this.lines.get(name) ?? { tail: Promise.resolve(), members: 0, released: new Signal(), releases: 0 };
-    this.lines.set(name, line);
+    const name = lineKey(tenantId, key);
+    const ofKey = this.lines.get(name) ?? new Map<number, Line>();
+    this.lines.set(name, ofKey);
+    const line = ofKey.get(lease.parallelism) ?? {
+      tail: Promise.resolve(),
+      members: 0,
+      released: new Signal(),
+      releases: 0,
+    };
+    ofKey.set(lease.parallelism, line);
     line.members += 1;
     const before = line.tail;
     let leave: () => void = () => {};
@@ -231,13 +237,15 @@ export class FlowGate {
       if (head) leave();
       else void before.then(leave);
       line.members -= 1;
-      if (line.members === 0 && this.lines.get(name) === line) this.lines.delete(name);
+      if (line.members === 0 && ofKey.get(lease.parallelism) === line) ofKey.delete(lease.parallelism);
+      if (ofKey.size === 0 && this.lines.get(name) === ofKey) this.lines.delete(name);
     }
   }
 }
 
 /**
- * A line is a key's waiters asking for the same parallelism: with mixed limits on one key, a message
- * the key has room for is not held behind one allowing fewer (for its whole hold, then handed back).
+ * A key's waiters in this worker, in lines by the parallelism they ask for: with mixed limits on one
+ * key, a message the key has room for is not held behind one allowing fewer (for its whole hold,
+ * then handed back).
  */
-const lineKey = (tenantId: string, key: string, parallelism: number | '') => `${tenantId}\n${key}\n${parallelism}`;
+const lineKey = (tenantId: string, key: string) => `${tenantId}\n${key}`;
