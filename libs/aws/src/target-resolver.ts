@@ -20,6 +20,7 @@ import dns from 'node:dns';
 import type { LookupAddress, RecordWithTtl } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { classifyTargetAddress } from '@vigil/core';
 
 /** How long a name server is given to answer one query, on the first try (c-ares waits longer on later ones). */
 export const QUERY_TIMEOUT_MS = 2_000;
@@ -82,14 +83,15 @@ const LOOPBACK: readonly LookupAddress[] = [
 
 const familyOf = (address: string): 4 | 6 => (isIP(address) === 6 ? 6 : 4);
 
+/** Ranges of an address that reaches nothing beyond this host's link (and what is no address at all). */
+const ONLY_THIS_HOST = new Set(['loopback', 'link-local', 'not an IP address']);
+
 /**
  * The families this host has an address of beyond itself (not loopback, not link-local), as
  * getaddrinfo's AI_ADDRCONFIG judges, which Node's lookup asks for; both when it has neither.
  */
 const connectableFamilies = (localAddresses: readonly string[]): ReadonlySet<4 | 6> => {
-  const beyond = localAddresses.filter(
-    (address) => isIP(address) !== 0 && !/^(127\.|::1$|fe80:|169\.254\.)/i.test(address),
-  );
+  const beyond = localAddresses.filter((address) => !ONLY_THIS_HOST.has(classifyTargetAddress(address)));
   const families = new Set(beyond.map(familyOf));
   return families.size > 0 ? families : new Set([4, 6]);
 };
