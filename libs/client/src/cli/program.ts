@@ -92,6 +92,23 @@ const CHANGE_TIMEOUT_HINT = {
  */
 const CHANGE_PARALLEL = RETRY_PARALLEL;
 
+/**
+ * What `changeEach` tells of a message changed by id: its line (its status, then `done`), or, when
+ * the API answered the repeat of an earlier run with the same key, the line saying so (`already`)
+ * and the same words as a note beside `--json`'s answer, which does not show it.
+ */
+const changedById = (
+  out: Output,
+  message: Message,
+  repeat: boolean,
+  words: { done: string; already: string },
+): { message: Message; line: string; note?: string } => {
+  const status = statusText(message.status, out.color);
+  return repeat
+    ? { message, line: `${message.id}  ${status}, ${words.already}`, note: `${message.id}: ${words.already}` }
+    : { message, line: `${message.id}  ${status}${words.done}` };
+};
+
 /** Which key a refusal (401) is about, and how to fix it: the environment's overrides the profile's. */
 const keyOf = (credentials: Credentials): Where['key'] =>
   credentials.keyFrom === 'env'
@@ -475,11 +492,10 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
             ...perMessageKey(key, id),
             onRepeat: () => (repeat = true),
           });
-          const already = 'redelivered already by an earlier run with this --idempotency-key: no new round';
-          const status = statusText(message.status, out.color);
-          return repeat
-            ? { message, line: `${message.id}  ${status}, ${already}`, note: `${message.id}: ${already}` }
-            : { message, line: `${message.id}  ${status}` };
+          return changedById(out, message, repeat, {
+            done: '',
+            already: 'redelivered already by an earlier run with this --idempotency-key: no new round',
+          });
         });
       },
     );
@@ -629,11 +645,10 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       await changeEach(out, options, ids, 'retry', key, async (api, id) => {
         let repeat = false;
         const message = await api.messages.retry(id, { ...perMessageKey(key, id), onRepeat: () => (repeat = true) });
-        const already = 'next attempt asked already by an earlier run with this --idempotency-key: no second one';
-        const status = statusText(message.status, out.color);
-        return repeat
-          ? { message, line: `${message.id}  ${status}, ${already}`, note: `${message.id}: ${already}` }
-          : { message, line: `${message.id}  ${status}, next attempt now` };
+        return changedById(out, message, repeat, {
+          done: ', next attempt now',
+          already: 'next attempt asked already by an earlier run with this --idempotency-key: no second one',
+        });
       });
     },
   );
