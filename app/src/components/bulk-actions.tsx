@@ -7,7 +7,7 @@ import { createContext, useContext, useEffect, useState } from 'react';
 import { readBulkJob, startBulkJob } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
 import { followJob } from '@/lib/follow-job';
-import { browserTimeZone, count, instantOfWallTime, utcMonthStart, wallTimeNow } from '@/lib/format';
+import { browserTimeZone, count, instantOfWallTime, quotaRenewal, wallTimeNow } from '@/lib/format';
 import type { ActionFailure, BulkJob } from '@/lib/types';
 import { useIdempotencyKey } from '@/lib/use-idempotency-key';
 import { ConfirmButton } from './confirm-button';
@@ -305,9 +305,7 @@ export function JobProgress({ initial }: { initial: BulkJob }) {
               {job.stopReason.code === 'quota-exceeded' && (
                 <>
                   {' '}
-                  <RenewsAt
-                    iso={new Date(utcMonthStart(Date.parse(job.finishedAt ?? job.updatedAt), 1)).toISOString()}
-                  />
+                  <RenewsAt iso={quotaRenewal(Date.parse(job.finishedAt ?? job.updatedAt))} />
                 </>
               )}
             </Text>

@@ -21,7 +21,7 @@ import { redirect } from 'next/navigation';
 import { consoleConfig } from './config';
 import { PAGE_PATH_HEADER, signInHref } from './paths';
 import { consoleSettings } from './console-settings';
-import { utcMonthStart } from './format';
+import { quotaRenewal, utcMonthStart } from './format';
 import type { Problem, SessionTenant } from './types';
 
 export type { SessionTenant };
@@ -111,8 +111,9 @@ const whenAgain = (error: VigilError, now = Date.now()): Pick<Problem, 'retryAft
   const { retryAfter } = error;
   const asked = retryAfter === undefined ? {} : { retryAfter };
   if (!error.is('quota-exceeded')) return asked;
-  const renewsAt = retryAfter === undefined ? utcMonthStart(now, 1) : utcMonthStart(now + retryAfter * 1000);
-  return { ...asked, renewsAt: new Date(renewsAt).toISOString() };
+  const renewsAt =
+    retryAfter === undefined ? quotaRenewal(now) : new Date(utcMonthStart(now + retryAfter * 1000)).toISOString();
+  return { ...asked, renewsAt };
 };
 
 /** Calls the API as the signed-in user (no session: to the sign-in page). */

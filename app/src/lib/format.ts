@@ -363,7 +363,7 @@ export const utcMonthStart = (at: number, months = 0): number => {
   return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1);
 };
 
-/** When a monthly quota used up now renews: the start of the next UTC month, as an ISO instant. */
+/** When a monthly quota used up at `now` renews: the start of the next UTC month, as an ISO instant. */
 export const quotaRenewal = (now = Date.now()): string => new Date(utcMonthStart(now, 1)).toISOString();
 
 /** The API leaves out days without usage; a chart wants every day from `from` to `to`, zeros included. */
