@@ -69,6 +69,7 @@ const UNTIMED_INTEGRATION = [
   'functions/api/account-actions-keyed.int.test.ts',
   'functions/api/authorizer.int.test.ts',
   'functions/api/authorizer-ssm.int.test.ts',
+  'functions/api/tenant-isolation.int.test.ts',
   'libs/client/src/verify.int.test.ts',
   'libs/local/src/api-gateway-emulator.int.test.ts',
   'libs/local/src/stack-provisioning.int.test.ts',
