@@ -204,6 +204,78 @@ describe("another tenant's ids", () => {
   });
 });
 
+describe('cursors', () => {
+  const encode = (fields: unknown) => Buffer.from(JSON.stringify(fields)).toString('base64url');
+  const decode = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+
+  it('refuses a cursor changed to name another tenant (422 problem, never its items), and one of another listing', async () => {
+    // Prepare: both tenants have messages; A pages through its own
+    const bIds = [await create(b, { labels: ['cursor'] }), await create(b, { labels: ['cursor'] })];
+    const aIds = [await create(a, { labels: ['cursor'] }), await create(a, { labels: ['cursor'] })];
+    const first = await a.api.get('/v1/messages?limit=1&label=cursor');
+    expect(first.json.items.map((m: { id: string }) => m.id)).toEqual([aIds[1]]);
+    const { n: position } = decode(first.json.nextCursor);
+    expect(position).toBe(aIds[1]);
+
+    const job = (await a.api.post('/v1/messages/cancel', { ids: [newMessageId(Date.now())] })).json.id as string;
+    const jobCursor = encode({ j: job });
+    const crafted: Record<string, string> = {
+      // The cursor as handed out, with a tenant added: its own or another's.
+      'a tenant added': encode({ n: position, tenantId: b.tenantId }),
+      'B named by its key (the earlier format)': encode({ pk: `T#${b.tenantId}`, sk: `M#${bIds[1]}` }),
+      "B's listing by status (the earlier format)": encode({
+        pk: `T#${b.tenantId}`,
+        sk: `M#${bIds[1]}`,
+        statusPk: `T#${b.tenantId}#scheduled`,
+      }),
+      "A's key with B's listing by status": encode({
+        pk: `T#${a.tenantId}`,
+        sk: `M#${bIds[1]}`,
+        statusPk: `T#${b.tenantId}#scheduled`,
+      }),
+      'a tenant that is no key': encode({ pk: b.tenantId, sk: `M#${bIds[1]}` }),
+      "a job listing's cursor": jobCursor,
+      'not base64 JSON': 'not-a-cursor',
+    };
+    for (const [name, cursor] of Object.entries(crafted)) {
+      const answer = await a.api.get(`/v1/messages?limit=10&cursor=${cursor}`);
+      expect({ name, status: answer.status, type: answer.headers.get('content-type') }).toEqual({
+        name,
+        status: 422,
+        type: 'application/problem+json',
+      });
+      expect(answer.json.errors).toEqual([
+        { path: 'query.cursor', message: 'is not a cursor returned by this listing' },
+      ]);
+      for (const id of bIds) expect(answer.text).not.toContain(id);
+    }
+    // A message listing's cursor on the job listing, and a job cursor with a tenant added.
+    for (const cursor of [first.json.nextCursor, encode({ j: job, tenantId: b.tenantId })]) {
+      const jobs = await a.api.get(`/v1/jobs?cursor=${cursor}`);
+      expect([jobs.status, jobs.json.errors]).toEqual([
+        422,
+        [{ path: 'query.cursor', message: 'is not a cursor returned by this listing' }],
+      ]);
+    }
+
+    // The cursors A was handed, in either format, go on in A's own messages only, whatever filter they meet.
+    const own = [
+      first.json.nextCursor,
+      encode({ pk: `T#${a.tenantId}`, sk: `M#${aIds[1]}` }),
+      encode({ pk: `T#${a.tenantId}`, sk: `M#${aIds[1]}`, statusPk: `T#${a.tenantId}#scheduled` }),
+    ];
+    for (const cursor of own) {
+      for (const filter of ['label=cursor', 'status=scheduled', '']) {
+        const next = await a.api.get(`/v1/messages?limit=100&cursor=${cursor}&${filter}`);
+        expect(next.status).toBe(200);
+        const ids = next.json.items.map((m: { id: string }) => m.id);
+        expect(ids).toContain(aIds[0]);
+        for (const id of bIds) expect(ids).not.toContain(id);
+      }
+    }
+  });
+});
+
 describe('Idempotency-Keys', () => {
   it("binds one tenant's key to its own requests only: another tenant's same key is its own, on every keyed route", async () => {
     const key = { 'idempotency-key': `shared-${Date.now()}` };

@@ -179,11 +179,21 @@ export const encodeListCursor = (cursor: ListCursor): string =>
   encodeCursorFields({ [CURSOR_KEY[cursor.direction]]: cursor.id });
 
 /**
- * The position a cursor names. A cursor is a place in the id order, not a saved query: it holds no
- * tenant data (every read stays in the caller's partition) and stays valid when the filter
- * changes. Cursors issued before paging went both ways (`{pk, sk, statusPk?}`) still lead on.
+ * Whether a store key in a cursor of the earlier format names one of the caller's partitions:
+ * `T#<tenant>`, or a key under it (`T#<tenant>#<status>`, `T#<tenant>#<shard>`). A tenant id holds
+ * no `#`, so no other tenant's key starts so.
  */
-export const decodeListCursor = (cursor: string): ListCursor => {
+const namesTenant = (key: unknown, tenantId: string): boolean =>
+  typeof key === 'string' && (key === `T#${tenantId}` || key.startsWith(`T#${tenantId}#`));
+
+/**
+ * The position a cursor names, for the tenant that sends it. A cursor is a place in the id order,
+ * not a saved query: it holds no tenant data (every read stays in the caller's partition) and stays
+ * valid when the filter changes. Cursors issued before paging went both ways (`{pk, sk, statusPk?}`)
+ * still lead on, for the tenant whose partitions they name: one that names another's (a cursor
+ * decoded and changed) was never handed to this caller, and is refused like any other forgery.
+ */
+export const decodeListCursor = (cursor: string, tenantId: string): ListCursor => {
   const v = cursorFields(cursor);
   const keys = Object.keys(v);
   const id = (given: unknown) => {
@@ -192,7 +202,11 @@ export const decodeListCursor = (cursor: string): ListCursor => {
   };
   if (keys.length === 1 && keys[0] === CURSOR_KEY.next) return { direction: 'next', id: id(v.n) };
   if (keys.length === 1 && keys[0] === CURSOR_KEY.previous) return { direction: 'previous', id: id(v.p) };
-  const legacy = keys.every((k) => ['pk', 'sk', 'statusPk'].includes(k)) && typeof v.sk === 'string';
+  const legacy =
+    keys.every((k) => ['pk', 'sk', 'statusPk'].includes(k)) &&
+    typeof v.sk === 'string' &&
+    namesTenant(v.pk, tenantId) &&
+    (v.statusPk === undefined || namesTenant(v.statusPk, tenantId));
   if (legacy && (v.sk as string).startsWith('M#')) return { direction: 'next', id: id((v.sk as string).slice(2)) };
   throw invalidCursor();
 };

@@ -206,7 +206,7 @@ describe('list cursors', () => {
   it('round-trip both directions', () => {
     const id = newMessageId(T0);
     for (const direction of ['next', 'previous'] as const) {
-      expect(decodeListCursor(encodeListCursor({ direction, id }))).toEqual({ direction, id });
+      expect(decodeListCursor(encodeListCursor({ direction, id }), 'tnt_a')).toEqual({ direction, id });
     }
   });
 
@@ -215,15 +215,35 @@ describe('list cursors', () => {
     const old = Buffer.from(JSON.stringify({ pk: 'T#tnt_a', sk: `M#${id}`, statusPk: 'T#tnt_a#failed' })).toString(
       'base64url',
     );
-    expect(decodeListCursor(old)).toEqual({ direction: 'next', id });
+    expect(decodeListCursor(old, 'tnt_a')).toEqual({ direction: 'next', id });
+  });
+
+  it("refuse a cursor of the earlier format that names another tenant's partitions", () => {
+    const id = newMessageId(T0);
+    const named = (fields: Record<string, string>) =>
+      Buffer.from(JSON.stringify({ sk: `M#${id}`, ...fields })).toString('base64url');
+    expect(decodeListCursor(named({ pk: 'T#tnt_a#3', statusPk: 'T#tnt_a#failed#3' }), 'tnt_a')).toEqual({
+      direction: 'next',
+      id,
+    });
+    for (const cursor of [
+      named({ pk: 'T#tnt_b' }),
+      named({ pk: 'T#tnt_b', statusPk: 'T#tnt_b#failed' }),
+      named({ pk: 'T#tnt_a', statusPk: 'T#tnt_b#failed' }),
+      named({ pk: 'T#tnt_ab' }),
+      named({ pk: 'tnt_a' }),
+      named({}),
+    ]) {
+      expect(() => decodeListCursor(cursor, 'tnt_a')).toThrow(ValidationError);
+    }
   });
 
   it('refuse anything else as a 422 naming the cursor', () => {
     const forged = Buffer.from(JSON.stringify({ n: 'M#x' })).toString('base64url');
     for (const cursor of ['garbage!', forged, Buffer.from('[1]').toString('base64url')]) {
-      expect(() => decodeListCursor(cursor)).toThrow(ValidationError);
+      expect(() => decodeListCursor(cursor, 'tnt_a')).toThrow(ValidationError);
       try {
-        decodeListCursor(cursor);
+        decodeListCursor(cursor, 'tnt_a');
       } catch (error) {
         expect((error as ValidationError).errors).toEqual([
           { path: 'query.cursor', message: 'is not a cursor returned by this listing' },

@@ -53,7 +53,7 @@ export const listMessages = async (
   query: { filter?: MessageFilter; limit: number; cursor?: string },
 ): Promise<MessageListPage> => {
   const filter = query.filter ?? {};
-  const cursor = query.cursor === undefined ? undefined : decodeListCursor(query.cursor);
+  const cursor = query.cursor === undefined ? undefined : decodeListCursor(query.cursor, tenantId);
   let page = await store.list(tenantId, { filter, limit: query.limit, ...(cursor && { cursor }) });
   if (cursor?.direction === 'previous' && page.previous === undefined && page.items.length < query.limit) {
     page = await store.list(tenantId, { filter, limit: query.limit });
