@@ -330,6 +330,43 @@ describe('a method a route does not take', () => {
   });
 });
 
+describe('rate limits', () => {
+  /** Allows `Bearer <tenant id>` as that tenant, and `Bearer user-…` as a console user without a tenant (the claim route's). */
+  const byToken: Authorizer = async (event) => {
+    const token = String(event.headers?.authorization ?? '').replace('Bearer ', '');
+    return {
+      principalId: token,
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: '*' }],
+      },
+      context: token.startsWith('user-')
+        ? { userId: token, email: `${token}@example.com` }
+        : { tenantId: token, plan: 'free' },
+    };
+  };
+  const answered = <T>(): Promise<T> => Promise.resolve({ statusCode: 200, body: '' } as T);
+  const statuses = async (url: string, token: string, count: number) => {
+    const answers: number[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      await response.body?.cancel();
+      answers.push(response.status);
+    }
+    return answers;
+  };
+
+  it("hold each tenant to its own plan's bucket, and a console user without a tenant to none (no usage plan on AWS): one never throttles another", async () => {
+    const { url } = await startTestGateway({ authorizer: byToken, rateLimits: true, invocation: answered });
+    // Past the free plan's burst of 20: the tenant is throttled, another tenant is not.
+    expect(await statuses(`${url}/v1/messages`, 'tnt_noisy', 30)).toContain(429);
+    expect(await statuses(`${url}/v1/messages`, 'tnt_quiet', 1)).toEqual([200]);
+    // Users claiming their tenant: none is throttled, whatever the others sent (they shared one bucket).
+    expect(await statuses(`${url}/v1/session/tenant`, 'user-1', 30)).not.toContain(429);
+    expect(await statuses(`${url}/v1/session/tenant`, 'user-2', 1)).toEqual([200]);
+  });
+});
+
 describe("the refusals API Gateway answers itself, answered by the local gateway in the template's words", () => {
   /** The deployed gateway response for `responseType` (infra/api.ts), as a client reads it. */
   const deployed = (responseType: string) => {

@@ -250,9 +250,12 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       const { identity } = decision;
       authorizer = { ...identity.context, principalId: identity.principalId };
       const plan = planNamed(String(identity.context.plan));
-      const rate: RateDecision = options.rateLimits
-        ? limiter.take(String(identity.context.tenantId), plan)
-        : { allowed: true };
+      // A plan's limits are its tenant's. A console user who has no tenant yet (the one route it may
+      // call, where it claims one) is held to none, as API Gateway applies no usage plan there: all
+      // such users shared one bucket (keyed "undefined"), so one user's sign-ins throttled another's.
+      const { tenantId } = identity.context;
+      const rate: RateDecision =
+        options.rateLimits && typeof tenantId === 'string' ? limiter.take(tenantId, plan) : { allowed: true };
       if (!rate.allowed) {
         return send(
           res,
