@@ -107,6 +107,10 @@ describe("another tenant's ids", () => {
       // Nothing of B's changed: not its target, not its state, no attempt made or round started.
       expect(await asStored(id)).toEqual(before);
     }
+    // A's listings find none of them, whatever the filter names.
+    for (const query of [`idContains=${waiting}`, 'label=b', 'status=retrying', `urlPrefix=${receiver.url}/fail`]) {
+      expect({ query, items: (await a.api.get(`/v1/messages?${query}`)).json.items }).toEqual({ query, items: [] });
+    }
     // B's keyed calls are B's own: A's tries bound none of B's keys.
     expect(
       (await b.api.post(`/v1/messages/${delivered}/redeliver`, undefined, { 'idempotency-key': delivered })).status,
