@@ -126,8 +126,10 @@ describe("another tenant's ids", () => {
     const before = [await asStored(waiting), await asStored(delivered)];
     const nobodys = [newMessageId(Date.now()), newMessageId(Date.now())];
 
-    const run = async (action: 'cancel' | 'redeliver', ids: string[]) => {
-      const started = await a.api.post(`/v1/messages/${action}`, { ids });
+    const run = async (action: 'cancel' | 'redeliver', ids: string[], by: 'ids' | 'filter' = 'ids') => {
+      const status = action === 'cancel' ? ['scheduled', 'queued', 'retrying'] : ['delivered', 'failed'];
+      const selection = by === 'ids' ? { ids } : { filter: { idContains: ids[0], status } };
+      const started = await a.api.post(`/v1/messages/${action}`, selection);
       expect(started.status).toBe(202);
       const {
         id: _id,
@@ -141,6 +143,9 @@ describe("another tenant's ids", () => {
     };
     expect(await run('cancel', [waiting])).toEqual(await run('cancel', [nobodys[0]!]));
     expect(await run('redeliver', [delivered])).toEqual(await run('redeliver', [nobodys[1]!]));
+    // A filter naming B's ids selects none of them, as one naming ids nobody has.
+    expect(await run('cancel', [waiting], 'filter')).toEqual(await run('cancel', [nobodys[0]!], 'filter'));
+    expect(await run('redeliver', [delivered], 'filter')).toEqual(await run('redeliver', [nobodys[1]!], 'filter'));
     expect(
       (await jobDone(a.api, (await a.api.post('/v1/messages/cancel', { ids: [waiting] })).json.id)).counts,
     ).toEqual({ done: 0, skipped: 1, failed: 0 });
@@ -240,6 +245,8 @@ describe('cursors', () => {
       'a tenant that is no key': encode({ pk: b.tenantId, sk: `M#${bIds[1]}` }),
       "a job listing's cursor": jobCursor,
       'not base64 JSON': 'not-a-cursor',
+      'a store key for an id': encode({ n: `M#${bIds[1]}` }),
+      'JSON that is no object': encode([position]),
     };
     for (const [name, cursor] of Object.entries(crafted)) {
       const answer = await a.api.get(`/v1/messages?limit=10&cursor=${cursor}`);
@@ -261,6 +268,18 @@ describe('cursors', () => {
         [{ path: 'query.cursor', message: 'is not a cursor returned by this listing' }],
       ]);
     }
+
+    // Places at either end of the id order are places: answered, never a 5xx; too long a cursor is a 422.
+    for (const edge of [
+      { n: `msg_${'Z'.repeat(26)}` },
+      { p: `msg_${'0'.repeat(26)}` },
+      { n: `msg_${'0'.repeat(26)}` },
+    ]) {
+      const answer = await a.api.get(`/v1/messages?label=cursor&cursor=${encode(edge)}`);
+      expect(answer.status).toBe(200);
+      for (const id of bIds) expect(answer.text).not.toContain(id);
+    }
+    expect((await a.api.get(`/v1/messages?cursor=${'x'.repeat(3000)}`)).status).toBe(422);
 
     // The cursors A was handed, in either format, go on in A's own messages only, whatever filter they meet.
     const own = [
