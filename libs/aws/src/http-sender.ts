@@ -221,27 +221,6 @@ const headerText = (latin1: string): string => {
   }
 };
 
-/**
- * A response's headers as they came (names lower-cased, repeats joined, values as text), bounded
- * for the attempt. Read from the raw list: Node's `headers` keeps only the first of some repeated
- * names (a second `content-type` or `location` was dropped unseen) and cannot hold a `__proto__`,
- * which the bound then counts as left out.
- */
-const keptResponseHeaders = (
-  res: http.IncomingMessage,
-): Pick<SendResult, 'responseHeaders' | 'responseHeadersOmitted'> => {
-  const all = new Map<string, string>();
-  const raw = res.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
-    const before = all.get(name);
-    const value = headerText(raw[i + 1] as string);
-    all.set(name, before === undefined ? value : `${before}, ${value}`);
-  }
-  const { headers, omitted } = boundResponseHeaders(Object.fromEntries(all));
-  return { responseHeaders: headers, ...(omitted > 0 && { responseHeadersOmitted: omitted }) };
-};
-
 /** A failure without a usable response, as a send result: its text and its kind. */
 const failure = (err: NodeJS.ErrnoException, permanent = false): SendResult => ({
   error: describeError(err),
@@ -348,6 +327,46 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
   // TZ=Asia/Tokyo a wait of a minute became none, and the retry came early.
   const at = Date.parse(ASCTIME_DATE.test(text) ? `${text} GMT` : text);
   return Number.isNaN(at) ? undefined : Math.min(Math.max(0, at - now), RETRY_AFTER_MAX_MS);
+};
+
+/** What the sender reads of an answer's head: the headers kept for the attempt, how to read its body, its Retry-After. */
+interface HeadRead {
+  kept: Pick<SendResult, 'responseHeaders' | 'responseHeadersOmitted'>;
+  coding: BodyCoding;
+  retryAfterMs: number | undefined;
+  /** A header's first value, as Node's `headers` keeps the single-valued ones (`content-type`, `upgrade`...). */
+  first: (name: string) => string | undefined;
+}
+
+/**
+ * An answer's head, from its header lines as they came (`rawHeaders`' shape: name, value, name,
+ * value...), read once: the headers kept (names lower-cased, repeats joined, values as text,
+ * bounded for the attempt) and those read for the body's coding and Retry-After, from the same
+ * list. Not from Node's `headers`, which keeps only the first of some repeated names (a second
+ * `content-type` or `location` was dropped unseen) and cannot hold a `__proto__`, which the bound
+ * then counts as left out.
+ */
+const readHead = (statusCode: number | undefined, raw: readonly string[]): HeadRead => {
+  const all = new Map<string, string[]>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = headerText(raw[i + 1] as string);
+    const before = all.get(name);
+    if (before) before.push(value);
+    else all.set(name, [value]);
+  }
+  const first = (name: string) => all.get(name)?.[0];
+  const { headers, omitted } = boundResponseHeaders(
+    Object.fromEntries([...all].map(([name, values]) => [name, values.join(', ')])),
+  );
+  return {
+    kept: { responseHeaders: headers, ...(omitted > 0 && { responseHeadersOmitted: omitted }) },
+    coding: { contentType: first('content-type'), contentEncoding: first('content-encoding') },
+    // Only a 429 or 503 asks to wait (RFC 9110 §10.2.3); every other answer skips the parse.
+    retryAfterMs:
+      statusCode === 429 || statusCode === 503 ? parseRetryAfter(first('retry-after'), Date.now()) : undefined,
+    first,
+  };
 };
 
 /**
@@ -569,12 +588,7 @@ export class NodeHttpSender implements DeliveryTarget {
           return;
         }
         statusCode = res.statusCode;
-        responseHeaders = keptResponseHeaders(res);
-        coding = { contentType: res.headers['content-type'], contentEncoding: res.headers['content-encoding'] };
-        // Only a 429 or 503 asks to wait (RFC 9110 §10.2.3); every other answer skips the parse.
-        if (statusCode === 429 || statusCode === 503) {
-          retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
-        }
+        ({ kept: responseHeaders, coding, retryAfterMs } = readHead(statusCode, res.rawHeaders));
         res.on('data', (chunk: Buffer) => {
           chunks.push(chunk);
           received += chunk.length;
@@ -706,10 +720,12 @@ export class NodeHttpSender implements DeliveryTarget {
         stopCounting();
         socket.destroy();
         statusCode = res.statusCode;
-        responseHeaders = keptResponseHeaders(res);
+        const head = readHead(statusCode, res.rawHeaders);
+        responseHeaders = head.kept;
+        const upgrade = head.first('upgrade');
         finish({
           ...answered(),
-          error: `the receiver switched protocols (${res.statusCode}${res.headers.upgrade ? ` to ${res.headers.upgrade}` : ''}) instead of answering`,
+          error: `the receiver switched protocols (${res.statusCode}${upgrade ? ` to ${upgrade}` : ''}) instead of answering`,
           errorKind: 'invalid-response',
         });
       });
