@@ -369,6 +369,50 @@ const readHead = (statusCode: number | undefined, raw: readonly string[]): HeadR
   };
 };
 
+/** What came of an answer whose head was over what Vigil reads of one: its status and header lines. */
+interface HeadPastLimit {
+  statusCode: number;
+  /** Its header lines that came whole, in `rawHeaders`' shape. */
+  rawHeaders: string[];
+}
+
+/**
+ * The answer's head in what came before Node's parser gave up on it (past MAX_BYTES_BEFORE_STATUS):
+ * its status and the header lines that came whole, the informational (1xx) heads before it passed
+ * over as Node passes over them; undefined when no final answer's status line came. Node's parser
+ * read those bytes before it gave up, so they are HTTP as far as they go: only their lines are told apart here.
+ */
+const headPastLimit = (bytes: Buffer): HeadPastLimit | undefined => {
+  const text = bytes.toString('latin1');
+  // llhttp passes over empty lines before a status line; a reason phrase may be cut by the limit.
+  const statusLine = /(?:\r?\n)*HTTP\/\d\.\d ([1-9]\d\d)(?=[ \r\n]|$)/y;
+  for (let at = 0; ;) {
+    statusLine.lastIndex = at;
+    const status = statusLine.exec(text);
+    if (!status) return undefined;
+    const statusCode = Number(status[1]);
+    const rawHeaders: string[] = [];
+    let lineEnd = text.indexOf('\n', statusLine.lastIndex);
+    let ended = false;
+    while (lineEnd !== -1) {
+      const next = text.indexOf('\n', lineEnd + 1);
+      if (next === -1) break; // a line the limit cut
+      const line = text.slice(lineEnd + 1, next).replace(/\r$/, '');
+      lineEnd = next;
+      if (line === '') {
+        ended = true;
+        break;
+      }
+      const header = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/.exec(line);
+      if (header) rawHeaders.push(header[1] as string, header[2] as string);
+    }
+    // A 101 ends HTTP: it is the answer, as Node's 'upgrade' reads it.
+    if (statusCode >= 200 || statusCode === 101) return { statusCode, rawHeaders };
+    if (!ended) return undefined;
+    at = lineEnd + 1;
+  }
+};
+
 /**
  * Idle keep-alive sockets are dropped well before common server keep-alive timeouts (Node's is
  * 5 s), so a reused socket is almost never one the server is closing. A send that fails on one
@@ -412,12 +456,16 @@ type Destination = { url: URL; host: string; port: number; lookup: LookupFunctio
 const MAX_CONNECTION_WAIT_SHARE = 0.5;
 
 /**
- * What a receiver may send before its answer's status line. The body is cut at the snippet, but
- * Node's parser reads everything before the status for as long as it comes: endless informational
- * responses (`102 Processing`), or endless bare CRLFs, which its 16 KiB header limit does not
- * count. One receiver doing that at the loopback's speed kept a CPU busy for the whole timeout,
- * and every other delivery of the process came late. 64 KiB holds a final head at Node's 16 KiB
- * limit plus three 1xx heads as large; real ones (100 Continue, 103 Early Hints) are well under 1 KiB.
+ * What a receiver may send before Node's parser has read its answer's head (the status line and
+ * the headers), and what it reads of one head (its `maxHeaderSize`, 16 KiB by default). The body
+ * is cut at the snippet, but Node's parser reads everything before it for as long as it comes:
+ * endless informational responses (`102 Processing`), or endless bare CRLFs, which its header
+ * limit does not count. One receiver doing that at the loopback's speed kept a CPU busy for the
+ * whole timeout, and every other delivery of the process came late. Real heads are well under
+ * (100 Continue, 103 Early Hints: under 1 KiB; a final one with large cookies or policies, some KiB;
+ * proxies cap theirs at 8 to 64 KiB). A final head past it is not read to its end, but its status
+ * counts (headPastLimit): Node's 16 KiB had a 200 with large headers recorded with no status, and
+ * sent again.
  */
 export const MAX_BYTES_BEFORE_STATUS = 64 * 1024;
 
@@ -566,6 +614,8 @@ export class NodeHttpSender implements DeliveryTarget {
       // MAX_BYTES_AFTER_STATUS); informational responses before it.
       let bytesRead = 0;
       let bytesBeforeStatus: number | undefined;
+      // What came before the answer's head was read, by which its status is read if Node's parser gives up on it.
+      const beforeHead: Buffer[] = [];
       let informational = 0;
       let stopCounting = () => {};
       const finishing = (result: SendResult | Promise<SendResult>) => {
@@ -578,6 +628,7 @@ export class NodeHttpSender implements DeliveryTarget {
 
       const onResponse = (res: http.IncomingMessage) => {
         bytesBeforeStatus = bytesRead;
+        beforeHead.length = 0;
         if (res.statusCode === undefined || res.statusCode < 100) {
           // Node's parser takes any three digits: `099` is no HTTP status, and no answer to record.
           finish({
@@ -609,7 +660,7 @@ export class NodeHttpSender implements DeliveryTarget {
       try {
         req = (secure ? https : http).request(
           url,
-          { ...options, agent: secure ? this.httpsAgent : this.httpAgent },
+          { ...options, agent: secure ? this.httpsAgent : this.httpAgent, maxHeaderSize: MAX_BYTES_BEFORE_STATUS },
           onResponse,
         );
       } catch (err) {
@@ -617,7 +668,7 @@ export class NodeHttpSender implements DeliveryTarget {
         return resolve(failure(err as NodeJS.ErrnoException, true));
       }
       // Every response header is read, so those left out are counted: by default Node reads the
-      // first 1,000 and drops the rest unseen. Its 16 KiB for the head bounds how many can come.
+      // first 1,000 and drops the rest unseen. The head's bound (maxHeaderSize) bounds how many can come.
       req.maxHeadersCount = 0;
 
       // A request the agent queued (every connection to its origin in use) is on the wire only once
@@ -683,6 +734,21 @@ export class NodeHttpSender implements DeliveryTarget {
         finish({ error: `the receiver sent ${what} before its answer's status line`, errorKind: 'invalid-response' });
         req.destroy();
       };
+      /**
+       * The answer, from what came, when its head is past what Node's parser reads of one
+       * (MAX_BYTES_BEFORE_STATUS): its status counts (a 2xx is delivered), with the header lines that came whole.
+       */
+      const answerPastLimit = (received: readonly Buffer[]): SendResult | undefined => {
+        const head = headPastLimit(Buffer.concat(received));
+        if (!head) return undefined;
+        statusCode = head.statusCode;
+        ({ kept: responseHeaders, retryAfterMs } = readHead(statusCode, head.rawHeaders));
+        return {
+          ...answered(),
+          error: `the answer's head was over ${MAX_BYTES_BEFORE_STATUS / 1024} KiB, more than Vigil reads: kept are its status and the header lines that came whole; its body was not read`,
+          errorKind: 'invalid-response',
+        };
+      };
       req.on('information', () => {
         informational += 1;
         if (informational > MAX_INFORMATIONAL_RESPONSES) {
@@ -703,7 +769,13 @@ export class NodeHttpSender implements DeliveryTarget {
         const counting = (chunk: Buffer) => {
           bytesRead += chunk.length;
           if (bytesBeforeStatus === undefined) {
-            if (bytesRead > MAX_BYTES_BEFORE_STATUS) refuseBeforeStatus(`${Math.floor(bytesRead / 1024)} KiB`);
+            beforeHead.push(chunk);
+            if (bytesRead > MAX_BYTES_BEFORE_STATUS) {
+              const answer = answerPastLimit(beforeHead);
+              if (!answer) return refuseBeforeStatus(`${Math.floor(bytesRead / 1024)} KiB`);
+              finish(answer);
+              req.destroy();
+            }
           } else if (bytesRead - bytesBeforeStatus > MAX_BYTES_AFTER_STATUS) {
             refuseAfterStatus(bytesRead - bytesBeforeStatus);
           }
@@ -729,8 +801,14 @@ export class NodeHttpSender implements DeliveryTarget {
           errorKind: 'invalid-response',
         });
       });
-      req.on('error', (err: NodeJS.ErrnoException) => {
+      req.on('error', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }) => {
         if (settled) return;
+        // Node's parser gave up on a head past its maxHeaderSize, in the chunk it was reading.
+        const pastLimit =
+          statusCode === undefined && err.code === 'HPE_HEADER_OVERFLOW' && err.rawPacket
+            ? answerPastLimit([...beforeHead, err.rawPacket])
+            : undefined;
+        if (pastLimit) return finish(pastLimit);
         // A connection reset once the status line arrived keeps what did (status, headers, the body
         // so far), as a connection closed or a timeout at that point does: the same answer is judged alike.
         finish({

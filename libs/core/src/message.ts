@@ -73,9 +73,9 @@ export interface Attempt extends SendOutcome {
  * `tls`: the secure connection failed (certificate, protocol); `redirect`: it answered 3xx, which
  * Vigil does not follow; `blocked-target`: Vigil refused the address (private, loopback...);
  * `invalid-request`: the request could never be sent as given; `invalid-response`: the receiver
- * answered, but not in HTTP (a malformed status line or header, a header section past Node's
- * 16 KiB, a status under 100, more than 64 KiB or 32 informational responses before the answer's
- * status line); `other`: anything else.
+ * answered, but not in HTTP (a malformed status line or header, a status under 100, more than
+ * 64 KiB or 32 informational responses before the answer's status line), or its head was over
+ * 64 KiB (then with its status, which counts); `other`: anything else.
  */
 export const ATTEMPT_ERROR_KINDS = [
   'timeout',

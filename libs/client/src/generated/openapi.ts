@@ -1458,9 +1458,11 @@ export interface components {
              *     - `blocked-target`: Vigil refused the address (private, loopback, link-local...).
              *     - `invalid-request`: the request could never be sent as given.
              *     - `invalid-response`: the receiver answered, but not in HTTP: a malformed status line
-             *       or header, a header section over 16 KiB, a status under 100 (Node's parser's
-             *       `HPE_*` errors; `error` has its words); or more than 64 KiB, or more than 32
-             *       informational (`1xx`) responses, before its answer's status line.
+             *       or header, a status under 100 (Node's parser's `HPE_*` errors; `error` has its
+             *       words); or more than 64 KiB, or more than 32 informational (`1xx`) responses, before
+             *       its answer's status line. Or its head (status line and headers) was over 64 KiB:
+             *       then with its `statusCode`, which counts (a `2xx` is delivered), and the headers
+             *       that came whole.
              *     - `other`: anything else.
              * @enum {string}
              */
