@@ -519,6 +519,30 @@ describe('NodeHttpSender', () => {
       expect(withoutHeaders(await sender.send(request(base)))).toEqual({ statusCode: 200, responseSnippet: 'next' });
     });
 
+    it('returns once the body fills the snippet, though its receiver then stalls (it waited out the timeout), and still reuses the connection after a body of just that size', async () => {
+      // Prepare: 1024 bytes of a 2048-byte body, then nothing.
+      server.answer((_req, res) => {
+        res.writeHead(200, { 'content-length': '2048' });
+        res.write('a'.repeat(1024));
+      });
+
+      // Act
+      const started = performance.now();
+      const stalled = await sender.send(request(base, { timeoutMs: 5_000 }));
+      const tookMs = performance.now() - started;
+      server.answer((_req, res) => res.end('b'.repeat(1024)));
+      const whole = [await sender.send(request(base)), await sender.send(request(base))];
+
+      // Assess: the snippet is all an answer keeps of its body, and the status came with the head.
+      expect(withoutHeaders(stalled)).toEqual({ statusCode: 200, responseSnippet: 'a'.repeat(1024) });
+      expect(tookMs).toBeLessThan(2_500);
+      for (const result of whole) {
+        expect(withoutHeaders(result)).toEqual({ statusCode: 200, responseSnippet: 'b'.repeat(1024) });
+      }
+      // A body of just the snippet's size is read to its end, which hands the connection back.
+      expect(server.seen[1]?.remotePort).toBe(server.seen[2]?.remotePort);
+    });
+
     it('cuts a multibyte UTF-8 body at a character boundary', async () => {
       server.answer((_req, res) => res.end('€'.repeat(1000))); // 3 bytes each: 1024 falls mid-character
 

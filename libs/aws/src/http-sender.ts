@@ -640,13 +640,23 @@ export class NodeHttpSender implements DeliveryTarget {
         }
         statusCode = res.statusCode;
         ({ kept: responseHeaders, coding, retryAfterMs } = readHead(statusCode, res.rawHeaders));
+        const snippetFull = () => {
+          finish(answered());
+          res.destroy();
+        };
         res.on('data', (chunk: Buffer) => {
           chunks.push(chunk);
           received += chunk.length;
           if (received > this.maxSnippetBytes) {
             // Enough: drop the rest with the socket rather than read a large body.
-            finish(answered());
-            res.destroy();
+            snippetFull();
+          } else if (received === this.maxSnippetBytes) {
+            // Full: no more of the body is kept, so none is waited for (a receiver that stalled here
+            // held the send to its timeout). A body of just this size ends in this turn (Node says
+            // so on a next tick), which hands the socket back; one that does not is dropped.
+            setImmediate(() => {
+              if (!settled) snippetFull();
+            });
           }
         });
         // A body that fits is read to the end, which hands the socket back for reuse.
