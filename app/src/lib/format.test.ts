@@ -423,7 +423,11 @@ describe('web app formatting', () => {
     expect(attemptOutcome({ errorKind: 'timeout', error: 'timeout after 10000 ms', durationMs: 10_004 })).toBe(
       'timed out after 10 s',
     );
-    expect(attemptOutcome({ errorKind: 'dns', error: 'getaddrinfo EAI_AGAIN x' })).toBe('host not found');
+    // A temporary failure, which the retry may get past: not "host not found", with the kind or without.
+    expect(attemptOutcome({ errorKind: 'dns', error: 'getaddrinfo EAI_AGAIN x' })).toBe(
+      'temporary name server failure',
+    );
+    expect(attemptOutcome({ error: 'getaddrinfo EAI_AGAIN x' })).toBe('temporary name server failure');
     expect(
       attemptOutcome({
         errorKind: 'dns',

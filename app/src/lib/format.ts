@@ -421,7 +421,9 @@ export const failureReasonText = (reason: FailureReason): { title: string; detai
 const ERROR_WORDS: Array<[RegExp, string]> = [
   [/ECONNREFUSED/, 'connection refused'],
   [/ECONNRESET|socket hang up/, 'connection reset'],
-  [/ENOTFOUND|EAI_AGAIN|getaddrinfo/, 'host not found'],
+  // getaddrinfo's temporary failure: the host may exist, and the retry find it.
+  [/EAI_AGAIN/, 'temporary name server failure'],
+  [/ENOTFOUND|getaddrinfo/, 'host not found'],
   [/ETIMEDOUT|ENETUNREACH|EHOSTUNREACH/, 'host unreachable'],
   [/CERT|certificate|SSL|TLS|EPROTO/i, 'secure connection (TLS) failed'],
   [/not allowed|private|loopback|link-local/i, 'address refused by Vigil'],

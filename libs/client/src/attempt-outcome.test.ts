@@ -8,7 +8,7 @@ describe('how an attempt ended, in words', () => {
     expect(
       attemptOutcome({ errorKind: 'connection-refused', error: 'connect ECONNREFUSED 1.2.3.4:443' }, seconds),
     ).toBe('connection refused');
-    expect(attemptOutcome({ errorKind: 'dns', error: 'getaddrinfo EAI_AGAIN x' }, seconds)).toBe('host not found');
+    expect(attemptOutcome({ errorKind: 'dns', error: 'getaddrinfo ENOTFOUND x' }, seconds)).toBe('host not found');
     expect(
       attemptOutcome(
         { errorKind: 'invalid-response', error: 'Parse Error: Expected HTTP/ (HPE_INVALID_CONSTANT)' },
@@ -30,6 +30,8 @@ describe('how an attempt ended, in words', () => {
     expect(dns('DNS lookup of x.example: no such name (ENOTFOUND)')).toBe('host not found');
     expect(dns('DNS lookup of x.example: no address (ENODATA)')).toBe('host not found');
     expect(dns('getaddrinfo ENOTFOUND x.example')).toBe('host not found');
+    // getaddrinfo's "temporary failure in name resolution": the retry may find it (it said "host not found").
+    expect(dns('getaddrinfo EAI_AGAIN x.example')).toBe('temporary name server failure');
   });
 
   it('names the answer for a response, a redirect as not followed', () => {

@@ -24,11 +24,14 @@ export const ERROR_KIND_WORDS: Readonly<Record<Exclude<AttemptErrorKind, 'other'
 
 /**
  * A `dns` failure whose name servers did not answer in time (`ETIMEOUT`) or answered with a failure
- * (`ESERVFAIL`, `EREFUSED`...): the host may well exist, so it is not "host not found". Read from the
- * code the error text ends with (`DNS lookup of x: no answer within the 1500 ms timeout (ETIMEOUT)`).
+ * (`ESERVFAIL`, `EREFUSED`...), or getaddrinfo's temporary failure (`EAI_AGAIN`, on attempts made
+ * before Vigil asked the name servers itself): the host may well exist, and the retry may find it,
+ * so it is not "host not found". Read from the code the error text ends with (`DNS lookup of x: no
+ * answer within the 1500 ms timeout (ETIMEOUT)`, `getaddrinfo EAI_AGAIN x`).
  */
 const DNS_WORDS: Array<[RegExp, string]> = [
   [/\bETIMEOUT\b/, 'the name server did not answer'],
+  [/\bEAI_AGAIN\b/, 'temporary name server failure'],
   [/\b(ESERVFAIL|EREFUSED|ECONNREFUSED|EBADRESP|EAI_FAIL)\b/, 'the name server failed'],
 ];
 

@@ -1450,8 +1450,9 @@ export interface components {
              *     - `timeout`: no complete answer within the message's `timeoutMs`.
              *     - `connection-refused`: nothing listens on that port (`ECONNREFUSED`).
              *     - `connection-reset`: the receiver cut the connection (`ECONNRESET`, `EPIPE`).
-             *     - `dns`: the host name does not resolve (`ENOTFOUND`, `ENODATA`; `EAI_AGAIN` on older
-             *       attempts), or its name servers did not answer within the timeout (`ETIMEOUT`).
+             *     - `dns`: the host name does not resolve (`ENOTFOUND`, `ENODATA`), or its name servers
+             *       did not answer within the timeout (`ETIMEOUT`) or failed (`ESERVFAIL`...; on older
+             *       attempts `EAI_AGAIN`, a temporary failure): a retry may get past those.
              *     - `unreachable`: no route to the host (`EHOSTUNREACH`, `ENETUNREACH`, `ETIMEDOUT`).
              *     - `tls`: the secure connection failed (certificate, protocol).
              *     - `redirect`: it answered `3xx`; Vigil does not follow redirects.
