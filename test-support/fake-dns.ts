@@ -74,6 +74,10 @@ export const fakeDns = () => {
     ignore(name: string) {
       silent.add(name.toLowerCase());
     },
+    /** Queries for `name` are answered again (a name server back after an outage). */
+    heed(name: string) {
+      silent.delete(name.toLowerCase());
+    },
     /** How many queries for `name` came (A and AAAA each count). */
     queries: (name: string) => queries.get(name.toLowerCase()) ?? 0,
     async start(): Promise<string> {

@@ -1213,7 +1213,7 @@ describe("NodeHttpSender's name lookups", () => {
     expect(nameServer.queries('nowhere.invalid')).toBe(0);
   });
 
-  it("asks the operating system's resolver for a name the name servers do not know, given one (the local stack: mDNS, a VPN's names), never after a timeout", async () => {
+  it("asks the operating system's resolver for a name the name servers do not know, given one (the local stack: mDNS, a VPN's names), never after a timeout; and keeps no timeout: the next lookup asks again", async () => {
     // Prepare: the system's resolver, as getaddrinfo would answer, knows printer.local and the hanging name.
     const asked: string[] = [];
     const systemLookup = async (hostname: string) => {
@@ -1226,7 +1226,16 @@ describe("NodeHttpSender's name lookups", () => {
       // Act
       const local = await trusting.resolve('printer.local', 5_000);
       const refused = await publicOnly.resolve('printer.local', 5_000).catch((err: Error) => err.message);
-      const hanging = await trusting.resolve('x.hang.example', 20_000).catch((err: Error) => err.message);
+      // A name server down through both tries of a query, then back (waited out beside the hanging name's).
+      nameServer.ignore('recovering.example');
+      const [hanging, down] = await Promise.all(
+        ['x.hang.example', 'recovering.example'].map((name) =>
+          trusting.resolve(name, 20_000).catch((err: Error) => err.message),
+        ),
+      );
+      nameServer.heed('recovering.example');
+      nameServer.answer('recovering.example', { addresses: ['192.0.2.8'] });
+      const back = await trusting.resolve('recovering.example', 1_000);
 
       // Assess: the name servers said no such name, the system's answer is used; a name server that
       // never answered is not asked around (getaddrinfo would wait on a pool thread as long).
@@ -1234,6 +1243,9 @@ describe("NodeHttpSender's name lookups", () => {
       expect(refused).toBe('DNS lookup of printer.local: no such name (ENOTFOUND)');
       expect(hanging).toBe('DNS lookup of x.hang.example: no answer from the name server (ETIMEOUT)');
       expect(asked).toEqual(['printer.local']);
+      // A timeout is not kept as the name's answer: the lookup right after it asks, and finds it.
+      expect(down).toBe('DNS lookup of recovering.example: no answer from the name server (ETIMEOUT)');
+      expect(back).toEqual([{ address: '192.0.2.8', family: 4 }]);
     } finally {
       trusting.close();
       publicOnly.close();

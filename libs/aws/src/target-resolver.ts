@@ -14,6 +14,13 @@
  * Names are asked as written: no search domain is appended. Answers are kept for their TTL, at
  * most CACHE_MAX_TTL_S, for at most CACHE_MAX_NAMES names, and a burst to one name shares one query.
  *
+ * A failure is not kept, a timeout neither: a name whose name servers never answer is asked again
+ * by the first send after its query failed (the sends meanwhile share that query), and each send
+ * waits at most its own timeout, holding no thread, only itself. Keeping a timeout a few seconds
+ * would spare those waits, but would fail, without asking, sends the name server would by then
+ * answer (most timeouts are a lost datagram or a resolver restarting), a `retry` or redeliver made
+ * right after the tenant fixed its DNS among them, and record for each a wait that never happened.
+ *
  * This only finds addresses: the sender checks every one against the target policy, at each connect.
  */
 import dns from 'node:dns';
