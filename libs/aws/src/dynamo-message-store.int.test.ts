@@ -719,6 +719,23 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     expect(await store.deferPending({ ...ref!, messageId: done.id, status: 'delivered' }, T0)).toBe(false);
   });
 
+  it.runIf(available)('moves a pending message once when two sweeps read it at the same place', async () => {
+    const tenantId = 'tnt_two_sweeps';
+    const m = message({ tenantId, dueAt: T0 - 120_000 });
+    await store.insert(m);
+    const overdue = async () => (await collect(store.pendingBefore(T0))).filter((r) => r.tenantId === tenantId);
+    // Two sweeps at once (a run longer than its minute) read it before either moved it.
+    const [first] = await overdue();
+    const [second] = await overdue();
+    expect(await store.deferPending(first!, T0 + 300_000)).toBe(true);
+    expect(await store.deferPending(second!, T0 + 300_007)).toBe(false);
+    // The first's own write, its answer lost and retried by the SDK, still passes.
+    expect(await store.deferPending(first!, T0 + 300_000)).toBe(true);
+    // Put back from where it was moved to (its re-enqueue failed): the next sweep finds it again.
+    expect(await store.deferPending({ ...first!, pendingAt: T0 + 300_000 }, m.dueAt)).toBe(true);
+    expect(await overdue()).toMatchObject([{ messageId: m.id, pendingAt: m.dueAt }]);
+  });
+
   it.runIf(available)(
     'leaves a taken message at its due time in the pending index, which says which message; the sweep reads its lease from the table',
     async () => {

@@ -607,11 +607,20 @@ export class DynamoMessageStore implements MessageStore {
         new UpdateCommand({
           TableName: this.table,
           Key: this.messageKey(ref.tenantId, ref.messageId),
-          // Only a message still pending, unchanged since the index was read.
-          ConditionExpression: 'attribute_exists(pendPk) AND version = :v AND #status = :status',
+          // Only a message still pending, unchanged since the index was read, and still at the place it
+          // was read at: a second sweep that read it there too (two runs at once) finds it moved and
+          // leaves it to the first. Already at `untilMs` passes: this write, its answer lost, retried.
+          ConditionExpression:
+            'attribute_exists(pendPk) AND version = :v AND #status = :status' +
+            (ref.pendingAt === undefined ? '' : ' AND (pendingAt = :seen OR pendingAt = :until)'),
           UpdateExpression: 'SET pendingAt = :until',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':v': ref.version, ':status': ref.status, ':until': untilMs },
+          ExpressionAttributeValues: {
+            ':v': ref.version,
+            ':status': ref.status,
+            ':until': untilMs,
+            ...(ref.pendingAt !== undefined && { ':seen': ref.pendingAt }),
+          },
         }),
       ),
     );

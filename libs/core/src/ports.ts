@@ -175,7 +175,9 @@ export interface MessageStore {
   ): Promise<boolean>;
   /**
    * Moves a still-pending message's place in the pending index to `untilMs` if it is unchanged
-   * since `ref` was read (the sweep: its ticket is in flight). False if it moved on.
+   * since `ref` was read (the sweep: its ticket is in flight), and, when `ref` says where it was
+   * (`pendingAt`), still there: of two sweeps that read it at one place, one moves it. False if it
+   * moved on.
    */
   deferPending(ref: PendingRef, untilMs: number): Promise<boolean>;
   /**

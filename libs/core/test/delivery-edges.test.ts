@@ -746,6 +746,36 @@ describe('the sweep and a backlogged queue', () => {
     expect(queue.sent).toHaveLength(2);
   });
 
+  it('hands each overdue message on once when two sweeps run at once (a run longer than its minute), counted once', async () => {
+    const { deps, queue, clock, store } = setup();
+    for (let i = 0; i < 5; i += 1) await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    queue.sent.length = 0; // their tickets were lost
+    clock.set(T0 + 5_000 + 61_000);
+    // The first run reads the pending index and is held up (a slow store) before it moves anything...
+    let release!: () => void;
+    const heldUp = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const defer = store.deferPending.bind(store);
+    let slow = true;
+    store.deferPending = async (ref, untilMs) => {
+      if (slow) await heldUp;
+      return defer(ref, untilMs);
+    };
+    const firstRun = sweepPending(deps, -60_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    // ...past its minute: the next run reads the same messages and hands them on.
+    slow = false;
+    clock.advance(60_000);
+    const second = await sweepPending(deps, -60_000);
+    release();
+    const first = await firstRun;
+    expect(second.requeued).toBe(5);
+    expect(first.requeued).toBe(0);
+    expect(queue.sent).toHaveLength(5);
+    expect(new Set(queue.sent.map((s) => s.ticket.messageId)).size).toBe(5);
+  });
+
   it('leaves an overdue message where the next sweep finds it when its re-enqueue fails, not a flight allowance later', async () => {
     const { deps, queue, clock } = setup();
     await scheduleMessage(deps, TENANT, input({ delay: 5 }));

@@ -144,6 +144,8 @@ export class MemoryStore implements MessageStore {
     if (!current || current.version !== r.version || current.status !== r.status || isTerminal(current.status)) {
       return false;
     }
+    const place = this.deferred.get(r.messageId) ?? current.dueAt;
+    if (r.pendingAt !== undefined && place !== r.pendingAt && place !== untilMs) return false;
     this.deferred.set(r.messageId, untilMs);
     return true;
   }

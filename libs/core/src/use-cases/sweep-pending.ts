@@ -53,8 +53,13 @@ export const sweepPending = async (
         deferred.map((d) => d.ticket),
       );
     } catch (error) {
-      // Not in flight after all: back where the next sweep finds them, not a flight allowance later.
-      await Promise.all(deferred.map(({ ref }) => deps.store.deferPending(ref, wakeAtOf(ref)).catch(() => false)));
+      // Not in flight after all: back where the next sweep finds them, not a flight allowance later
+      // (from the place this sweep moved each to: one another sweep moved since is its to hand on).
+      await Promise.all(
+        deferred.map(({ ref, placedAt }) =>
+          deps.store.deferPending({ ...ref, pendingAt: placedAt }, wakeAtOf(ref)).catch(() => false),
+        ),
+      );
       throw error;
     }
     const stored = deferred.filter(({ ref }) => storedForSweep(ref)).length;
@@ -110,7 +115,7 @@ const handOn = async (
   ref: PendingRef,
   now: number,
   messages: MessageReads,
-): Promise<{ ref: PendingRef; ticket: DeliveryTicket } | undefined> => {
+): Promise<HandedOn | undefined> => {
   const about = ref.status === 'queued' ? aboutMessage(ref.origin) : undefined;
   if (!about) return inFlight(deps, ref, now);
   const fields = { tenantId: ref.tenantId, messageId: ref.messageId, about: about.messageId, round: about.round };
@@ -158,16 +163,24 @@ const readOnce = (store: MessageStore): MessageReads => {
   };
 };
 
-/** The ticket for a pending message, once its place in the index is moved past the flight allowance. */
-const inFlight = async (
-  deps: SchedulingDeps,
-  ref: PendingRef,
-  now: number,
-): Promise<{ ref: PendingRef; ticket: DeliveryTicket } | undefined> => {
+/** A pending message handed on: its ticket, and the place in the index it was moved to meanwhile. */
+interface HandedOn {
+  ref: PendingRef;
+  ticket: DeliveryTicket;
+  placedAt: number;
+}
+
+/**
+ * The ticket for a pending message, once its place in the index is moved past the flight allowance.
+ * None when the message was taken, changed or finished since the index was read, or another sweep
+ * running at the same time moved it first (that sweep hands it on: one ticket, counted once).
+ */
+const inFlight = async (deps: SchedulingDeps, ref: PendingRef, now: number): Promise<HandedOn | undefined> => {
   const wakeAt = wakeAtOf(ref);
+  const placedAt = Math.max(wakeAt, now) + deps.settings.flightAllowanceMs;
   try {
-    const deferred = await deps.store.deferPending(ref, Math.max(wakeAt, now) + deps.settings.flightAllowanceMs);
-    if (!deferred) return undefined; // taken, changed or finished since the index was read
+    const deferred = await deps.store.deferPending(ref, placedAt);
+    if (!deferred) return undefined; // taken, changed, finished or moved by another sweep since the index was read
   } catch (error) {
     // Better one ticket too many than a message left behind: enqueue all the same.
     deps.log.warn('could not move a pending message past its flight allowance', {
@@ -176,5 +189,5 @@ const inFlight = async (
       error: String(error),
     });
   }
-  return { ref, ticket: { ...ticketForRef(ref), dueAt: wakeAt } };
+  return { ref, ticket: { ...ticketForRef(ref), dueAt: wakeAt }, placedAt };
 };
