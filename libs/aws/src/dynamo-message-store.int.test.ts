@@ -25,7 +25,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
 import { dynamoBackends, withLostAnswer } from '../../../test-support/dynamo-backends';
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
-import { DynamoMessageStore } from './dynamo-message-store';
+import { DynamoMessageStore, PENDING_PAGE_SIZE } from './dynamo-message-store';
 import { INDEX } from './table-definition';
 import { aMessage, incompressibleText } from '../../../test-support/messages';
 
@@ -735,6 +735,35 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     expect(await store.deferPending({ ...first!, pendingAt: T0 + 300_000 }, m.dueAt)).toBe(true);
     expect(await overdue()).toMatchObject([{ messageId: m.id, pendingAt: m.dueAt }]);
   });
+
+  it.runIf(available)(
+    'reads one index page of messages a shard before the sweep sees the first, however many are overdue',
+    async () => {
+      // One shard holding 300 overdue entries, the oldest of the table (a day's backlog).
+      let gets = 0;
+      const counting: typeof services.db = Object.create(services.db, {
+        send: {
+          value: (command: Parameters<typeof services.db.send>[0]) => {
+            if (command instanceof GetCommand) gets += 1;
+            return services.db.send(command);
+          },
+        },
+      });
+      const oneShard = new DynamoMessageStore(counting, services.table, 1, () => now);
+      const backlog = Array.from({ length: 300 }, () => message({ tenantId: 'tnt_backlog', dueAt: T0 - DAY_MS }));
+      for (let i = 0; i < backlog.length; i += 25)
+        await Promise.all(backlog.slice(i, i + 25).map((m) => oneShard.insert(m)));
+      gets = 0;
+
+      const refs = oneShard.pendingBefore(T0)[Symbol.asyncIterator]();
+      const first = await refs.next();
+      await refs.return?.();
+
+      expect(first.value).toMatchObject({ tenantId: 'tnt_backlog', dueAt: T0 - DAY_MS });
+      expect(gets).toBeGreaterThan(0);
+      expect(gets).toBeLessThanOrEqual(PENDING_PAGE_SIZE);
+    },
+  );
 
   it.runIf(available)(
     'leaves a taken message at its due time in the pending index, which says which message; the sweep reads its lease from the table',

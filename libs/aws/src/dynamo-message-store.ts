@@ -107,6 +107,8 @@ const STORE_ONLY = [...DERIVED, 'lastAttempt', COMPRESSED_BODY, WRITE_ID];
 const REF_FIELDS = ['tenantId', 'id', 'version', '#status', 'dueAt', 'leaseUntil'];
 /** How many messages the sweep reads from the table at once (those it found overdue in the pending index). */
 const PENDING_READS_IN_FLIGHT = 25;
+/** Pending index entries a query page brings (each shard's), so a sweep reads ahead of its budget this many a shard. */
+export const PENDING_PAGE_SIZE = 100;
 const NAMES = {
   '#status': 'status',
   '#url': 'url',
@@ -798,6 +800,9 @@ export class DynamoMessageStore implements MessageStore {
         IndexName: INDEX.pending,
         KeyConditionExpression: 'pendPk = :pk AND pendingAt < :before',
         ExpressionAttributeValues: { ':pk': `P#${shard}`, ':before': beforeMs },
+        // Each entry found costs a read of its message before the sweep sees it: a page of the index
+        // is a page the sweep hands on, not the 1 MB (thousands of entries) DynamoDB would return.
+        Limit: PENDING_PAGE_SIZE,
       }),
       (entries) => this.currentRefs(entries),
     );

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BulkAction, BulkJob, BulkJobDeps, Message, MessageFilter } from '../src';
 import {
+  SWEEP_RUN_BUDGET_MS,
   sweepOptionsFor,
   allowedCommands,
   assertCanRedeliver,
@@ -356,7 +357,12 @@ describe('a job whose step was lost', () => {
 
   it('is looked for idle only on a periodic sweep; a start-up that looks ahead takes every running job and all due soon', () => {
     const engine = { sweepGraceMs: 60_000, jobIdleMs: JOB_IDLE_MS };
-    expect(sweepOptionsFor({}, engine)).toEqual({ horizonMs: -60_000, queueLost: false, jobIdleMs: JOB_IDLE_MS });
+    expect(sweepOptionsFor({}, engine)).toEqual({
+      horizonMs: -60_000,
+      queueLost: false,
+      jobIdleMs: JOB_IDLE_MS,
+      budgetMs: SWEEP_RUN_BUDGET_MS,
+    });
     expect(sweepOptionsFor({ lookAheadS: 840 }, engine)).toEqual({ horizonMs: 840_000, queueLost: true, jobIdleMs: 0 });
     expect(sweepOptionsFor({ lookAheadS: 0 }, engine)).toEqual({ horizonMs: 0, queueLost: true, jobIdleMs: 0 });
   });

@@ -24,6 +24,7 @@ import {
   scheduleMessage,
   SNIPPET_MAX_BYTES,
   sweepPending,
+  SWEEP_RUN_BUDGET_MS,
   TenantNotFoundError,
   toAttemptList,
   toMessageOut,
@@ -774,6 +775,30 @@ describe('the sweep and a backlogged queue', () => {
     expect(first.requeued).toBe(0);
     expect(queue.sent).toHaveLength(5);
     expect(new Set(queue.sent.map((s) => s.ticket.messageId)).size).toBe(5);
+  });
+
+  it('hands on no more than its run budget allows on a slow store, and the next run goes on where it stopped', async () => {
+    const { deps, queue, clock, store } = setup();
+    for (let i = 0; i < 1_000; i += 1) await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    queue.sent.length = 0; // a day's backlog: their tickets were lost
+    clock.set(T0 + 5_000 + 61_000);
+    // A store in trouble: each move in the index takes 100 ms (the SDK's retries), a page 10 s.
+    const defer = store.deferPending.bind(store);
+    store.deferPending = async (ref, untilMs) => {
+      clock.advance(100);
+      return defer(ref, untilMs);
+    };
+    const run = () => sweepPending(deps, -60_000, { budgetMs: SWEEP_RUN_BUDGET_MS });
+    // 40 s of budget: four pages of 100, and the run ends inside its minute.
+    const started = clock.now();
+    expect(await run()).toEqual({ requeued: 400, storedEvents: 0 });
+    expect(clock.now() - started).toBeLessThan(60_000);
+    clock.set(started + 60_000);
+    expect(await run()).toEqual({ requeued: 400, storedEvents: 0 });
+    clock.set(started + 120_000);
+    expect(await run()).toEqual({ requeued: 200, storedEvents: 0 });
+    expect(new Set(queue.sent.map((s) => s.ticket.messageId)).size).toBe(1_000);
+    expect(queue.sent).toHaveLength(1_000);
   });
 
   it('leaves an overdue message where the next sweep finds it when its re-enqueue fails, not a flight allowance later', async () => {

@@ -16,6 +16,11 @@
  * StoredEventDeps) is handed on the same way, but it is no lost ticket: it is counted apart
  * (`storedEvents`, logged as info), so the warning and `requeued` stay what they tell operators.
  *
+ * A periodic run has a budget (`budgetMs`, sweep.ts SWEEP_RUN_BUDGET_MS): once it is spent, the run
+ * hands on no further page and the next run finds the rest where they are, so a pending index with a
+ * hundred thousand overdue entries (a day's outage caught up) is worked off in bounded runs, each
+ * ended well before its timeout and its next minute, oldest first in each shard.
+ *
  * `horizonMs` says how far to look: a negative grace for the periodic sweep (only what is clearly
  * overdue), the whole near window at start-up of the local stack (whose queue does not persist).
  * With `queueLost` (that start-up) no ticket is in flight any more, so deferrals do not count: the
@@ -36,14 +41,24 @@ import { withdrawEventDeliveries } from './event-deliveries';
 export const sweepPending = async (
   deps: SchedulingDeps,
   horizonMs: number,
-  options: { queueLost?: boolean } = {},
+  options: { queueLost?: boolean; budgetMs?: number } = {},
 ): Promise<{ requeued: number; storedEvents: number }> => {
   const now = deps.clock.now();
   const horizon = now + horizonMs;
   const lookTo = options.queueLost ? horizon + deps.settings.flightAllowanceMs : horizon;
   let requeued = 0;
   let storedEvents = 0;
+  let pages = 0;
   for await (const page of pagesOf(overdue(deps.store.pendingBefore(lookTo), horizon, options.queueLost === true))) {
+    // Past its budget, the run hands on no further page: the next run finds the rest where they are.
+    if (options.budgetMs !== undefined && pages > 0 && deps.clock.now() - now >= options.budgetMs) {
+      deps.log.warn('sweep stopped at its run budget; the next run goes on', {
+        requeued,
+        budgetMs: options.budgetMs,
+      });
+      break;
+    }
+    pages += 1;
     const messages = readOnce(deps.store);
     const handed = await Promise.all(page.map((ref) => handOn(deps, ref, now, messages)));
     const deferred = handed.flatMap((d) => (d ? [d] : []));

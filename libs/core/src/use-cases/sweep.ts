@@ -9,9 +9,19 @@ import { resumeIdleJobs } from './bulk-jobs';
 import type { SchedulingDeps } from './deps';
 import { sweepPending } from './sweep-pending';
 
+/**
+ * How long a periodic run (every minute on AWS; its timeout 120 s) goes on handing overdue messages
+ * on before it leaves the rest to the next run: it ends inside its minute, so runs do not pile up on
+ * a pending index of a hundred thousand overdue entries, and far inside its timeout, so it is never
+ * stopped between a page's deferral and that page's enqueue (which hid the page a flight allowance).
+ */
+export const SWEEP_RUN_BUDGET_MS = 40_000;
+
 export interface SweepOptions {
   /** How far to look for messages (sweepPending's horizon). */
   horizonMs: number;
+  /** How long the run may hand messages on (a periodic run's SWEEP_RUN_BUDGET_MS); none, to the end. */
+  budgetMs?: number;
   /** The local stack's start-up: its queues did not survive, so nothing is in flight. */
   queueLost: boolean;
   /** How long a running bulk job waits for its step before it is queued again. */
@@ -29,7 +39,7 @@ export const sweepOptionsFor = (
   { sweepGraceMs, jobIdleMs }: { sweepGraceMs: number; jobIdleMs: number },
 ): SweepOptions =>
   lookAheadS === undefined
-    ? { horizonMs: -sweepGraceMs, queueLost: false, jobIdleMs }
+    ? { horizonMs: -sweepGraceMs, queueLost: false, jobIdleMs, budgetMs: SWEEP_RUN_BUDGET_MS }
     : { horizonMs: lookAheadS * 1000, queueLost: true, jobIdleMs: 0 };
 
 const settled = <T>(run: () => Promise<T>): Promise<{ value: T } | { error: unknown }> =>
@@ -41,9 +51,11 @@ const settled = <T>(run: () => Promise<T>): Promise<{ value: T } | { error: unkn
 export const sweep = async (
   messages: SchedulingDeps,
   jobs: BulkJobDeps,
-  { horizonMs, queueLost, jobIdleMs }: SweepOptions,
+  { horizonMs, queueLost, jobIdleMs, budgetMs }: SweepOptions,
 ): Promise<{ requeued: number; storedEvents: number; resumedJobs: number }> => {
-  const pending = await settled(() => sweepPending(messages, horizonMs, { queueLost }));
+  const pending = await settled(() =>
+    sweepPending(messages, horizonMs, { queueLost, ...(budgetMs !== undefined && { budgetMs }) }),
+  );
   const resumed = await settled(() => resumeIdleJobs(jobs, jobIdleMs, { revive: queueLost }));
   if ('error' in pending) throw pending.error;
   if ('error' in resumed) throw resumed.error;
