@@ -27,6 +27,7 @@ import { dynamoBackends, withLostAnswer } from '../../../test-support/dynamo-bac
 import { DYNAMO_ITEM_LIMIT_BYTES, dynamoItemBytes, ItemTooLargeError } from './dynamo-item-size';
 import { DynamoMessageStore, PENDING_PAGE_SIZE } from './dynamo-message-store';
 import { INDEX } from './table-definition';
+import { shardOf } from './tenant-partitions';
 import { aMessage, incompressibleText } from '../../../test-support/messages';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
@@ -422,6 +423,47 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     expect(pending.find((r) => r.messageId === overdue.id)?.origin).toBeUndefined();
   });
 
+  it.runIf(available)(
+    "reads every other shard's messages when one shard's reads fail (a throttled partition), then says so",
+    async () => {
+      const pkOf = (command: unknown) =>
+        command instanceof QueryCommand ? command.input.ExpressionAttributeValues?.[':pk'] : undefined;
+      const throttledClient: typeof services.db = Object.create(services.db, {
+        send: {
+          value: (command: Parameters<typeof services.db.send>[0]) => {
+            const pk = pkOf(command);
+            if (typeof pk === 'string' && (pk === 'P#0' || (pk.startsWith('B#') && pk.endsWith('#0')))) {
+              return Promise.reject(new Error('ProvisionedThroughputExceededException (injected)'));
+            }
+            return services.db.send(command);
+          },
+        },
+      });
+      const throttled = new DynamoMessageStore(throttledClient, services.table, 4, () => now);
+      const bucketAt = T0 + 7_200_000;
+      const members = Array.from({ length: 16 }, () =>
+        message({ tenantId: 'tnt_throttled', status: 'scheduled', bucketAt, dueAt: T0 - 3 * DAY_MS }),
+      );
+      for (const m of members) await store.insert(m);
+      const readable = members.filter((m) => shardOf(m.id, 4) !== 0).map((m) => m.id);
+      expect(readable.length).toBeGreaterThan(0);
+      expect(readable.length).toBeLessThan(members.length);
+      const readAll = async (refs: AsyncIterable<{ tenantId: string; messageId: string }>) => {
+        const read: string[] = [];
+        try {
+          for await (const ref of refs) if (ref.tenantId === 'tnt_throttled') read.push(ref.messageId);
+        } catch (error) {
+          return { read: read.sort(), error: String(error) };
+        }
+        return { read: read.sort(), error: undefined };
+      };
+
+      for (const refs of [throttled.pendingBefore(T0 - 2 * DAY_MS), throttled.bucketMembers(bucketAt)]) {
+        expect(await readAll(refs)).toEqual({ read: [...readable].sort(), error: expect.stringMatching(/injected/) });
+      }
+    },
+  );
+
   it.runIf(available)('gives the sweep an overdue event delivery’s origin, to check the end it tells of', async () => {
     const origin = {
       kind: 'callback',
@@ -750,7 +792,7 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
         },
       });
       const oneShard = new DynamoMessageStore(counting, services.table, 1, () => now);
-      const backlog = Array.from({ length: 300 }, () => message({ tenantId: 'tnt_backlog', dueAt: T0 - DAY_MS }));
+      const backlog = Array.from({ length: 300 }, () => message({ tenantId: 'tnt_backlog', dueAt: T0 - 30 * DAY_MS }));
       for (let i = 0; i < backlog.length; i += 25)
         await Promise.all(backlog.slice(i, i + 25).map((m) => oneShard.insert(m)));
       gets = 0;
@@ -759,7 +801,7 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
       const first = await refs.next();
       await refs.return?.();
 
-      expect(first.value).toMatchObject({ tenantId: 'tnt_backlog', dueAt: T0 - DAY_MS });
+      expect(first.value).toMatchObject({ tenantId: 'tnt_backlog', dueAt: T0 - 30 * DAY_MS });
       expect(gets).toBeGreaterThan(0);
       expect(gets).toBeLessThanOrEqual(PENDING_PAGE_SIZE);
     },

@@ -836,16 +836,30 @@ export class DynamoMessageStore implements MessageStore {
     return refs;
   }
 
-  /** Reads every shard of an index in parallel, each page by page, turning each page's items into refs. */
+  /**
+   * Reads every shard of an index in parallel, each page by page, turning each page's items into refs.
+   * A shard whose reads fail (a throttled partition, after the SDK's retries) ends there; the others
+   * are read to their end, and only then is its error thrown: a bad partition does not keep the
+   * sweep or promote from the messages of every other one.
+   */
   private queryShards(
     queryFor: (shard: number) => Omit<QueryCommandInput, 'TableName'>,
     refsOf: (items: ReadonlyArray<Record<string, unknown>>) => Promise<PendingRef[]>,
   ): AsyncIterable<PendingRef> {
+    const failures: unknown[] = [];
     const readShard = async function* (this: DynamoMessageStore, shard: number): AsyncGenerator<PendingRef> {
-      const pages = paginateQuery({ client: this.db }, { TableName: this.table, ...queryFor(shard) });
-      for await (const page of pages) yield* await refsOf(page.Items ?? []);
+      try {
+        const pages = paginateQuery({ client: this.db }, { TableName: this.table, ...queryFor(shard) });
+        for await (const page of pages) yield* await refsOf(page.Items ?? []);
+      } catch (error) {
+        failures.push(error);
+      }
     };
-    return mergeAsync(Array.from({ length: this.shards }, (_, shard) => readShard.call(this, shard)));
+    const shards = Array.from({ length: this.shards }, (_, shard) => readShard.call(this, shard));
+    return (async function* () {
+      yield* mergeAsync(shards);
+      if (failures.length > 0) throw failures[0];
+    })();
   }
 }
 

@@ -391,4 +391,28 @@ describe('promote and sweep', () => {
     expect(queue.sent[0]!.ticket.messageId).toBe(message.id);
     expect(store.messages.get(message.id)!.status).toBe('queued');
   });
+
+  it('hands on what the store could read before its reads failed part-way (a throttled shard), then fails', async () => {
+    const { deps, queue, clock, store, timer } = setup();
+    for (let i = 0; i < 3; i += 1) await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));
+    for (let i = 0; i < 3; i += 1) await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    queue.sent.length = 0; // the near tickets were lost
+    const failAfter = <T>(read: AsyncIterable<T>) =>
+      (async function* () {
+        yield* read;
+        throw new Error('a shard throttled past its retries (injected)');
+      })();
+    const members = store.bucketMembers.bind(store);
+    const pending = store.pendingBefore.bind(store);
+    store.bucketMembers = (bucketAt) => failAfter(members(bucketAt));
+    store.pendingBefore = (beforeMs) => failAfter(pending(beforeMs));
+
+    clock.set(T0 + 5_000 + 61_000);
+    await expect(sweepPending(deps, -60_000)).rejects.toThrow(/injected/);
+    expect(queue.sent).toHaveLength(3);
+    const [bucketAt] = [...timer.buckets];
+    clock.set(bucketAt!);
+    await expect(promoteBucket(deps, bucketAt!)).rejects.toThrow(/injected/);
+    expect(queue.sent).toHaveLength(6);
+  });
 });

@@ -45,15 +45,24 @@ export const enqueueTickets = async (
   await deps.queue.enqueue(placeTickets(tickets, deps.clock.now(), deps.settings));
 };
 
-/** Reads a stream in pages of at most `size` items (the last one may be shorter, none is empty). */
+/**
+ * Reads a stream in pages of at most `size` items (the last one may be shorter, none is empty). A
+ * stream that fails part-way gives the items read so far as a last page before its error: what the
+ * store could read (the shards it could) is handed on, not dropped with the page being filled.
+ */
 export async function* pagesOf<T>(source: AsyncIterable<T>, size = TICKET_PAGE): AsyncGenerator<T[]> {
   let page: T[] = [];
-  for await (const item of source) {
-    page.push(item);
-    if (page.length >= size) {
-      yield page;
-      page = [];
+  try {
+    for await (const item of source) {
+      page.push(item);
+      if (page.length >= size) {
+        yield page;
+        page = [];
+      }
     }
+  } catch (error) {
+    if (page.length > 0) yield page;
+    throw error;
   }
   if (page.length > 0) yield page;
 }
