@@ -1,5 +1,6 @@
 import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { describe, expect, it } from 'vitest';
+import { bucketFor, DEFAULT_ENGINE_SETTINGS, MAX_DELAY_S } from '@vigil/core';
 import { SchedulerBucketTimer } from './scheduler-bucket-timer';
 
 const TARGET = {
@@ -57,6 +58,27 @@ describe('SchedulerBucketTimer', () => {
         MaximumRetryAttempts: 10,
         MaximumEventAgeInSeconds: 600,
       });
+    });
+
+    it('is named within AWS rules for every bucket a message can wait in, from the near window to a year ahead', async () => {
+      // Prepare: the nearest and farthest buckets a create can place a message in, and one a day in between.
+      const now = Date.UTC(2026, 11, 7, 20, 36, 19, 123);
+      const first = bucketFor(now + DEFAULT_ENGINE_SETTINGS.nearWindowMs + 1, DEFAULT_ENGINE_SETTINGS);
+      const last = bucketFor(now + MAX_DELAY_S * 1000, DEFAULT_ENGINE_SETTINGS);
+      const scheduler = recordingScheduler();
+      const timer = new SchedulerBucketTimer(scheduler.client, TARGET);
+
+      // Act
+      for (let bucketAt = first; bucketAt <= last; bucketAt += 86_400_000) await timer.ensureBucket(bucketAt);
+      await timer.ensureBucket(last);
+
+      // Assess: Scheduler's name pattern and length, and at() in whole seconds; nothing but the bucket's time in either.
+      expect(scheduler.created.length).toBeGreaterThan(365);
+      for (const { Name, ScheduleExpression } of scheduler.created) {
+        expect(Name).toMatch(/^vigil-bucket-\d{13}$/);
+        expect(Name!.length).toBeLessThanOrEqual(64);
+        expect(ScheduleExpression).toMatch(/^at\(\d{4}-\d\d-\d\dT\d\d:\d\d:00\)$/);
+      }
     });
   });
 });

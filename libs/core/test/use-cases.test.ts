@@ -392,6 +392,40 @@ describe('promote and sweep', () => {
     expect(store.messages.get(message.id)!.status).toBe('queued');
   });
 
+  it('sends each member once, at its time, when Scheduler fires its bucket twice and then again minutes late', async () => {
+    const { deps, queue, clock, timer, worker, sender } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));
+    const [bucketAt] = [...timer.buckets];
+    clock.set(bucketAt!);
+    expect(await promoteBucket(deps, bucketAt!)).toEqual({ promoted: 1 });
+    clock.advance(20_000);
+    expect(await promoteBucket(deps, bucketAt!)).toEqual({ promoted: 1 });
+    clock.set(message.dueAt - 1_000);
+    expect(await Promise.all(queue.sent.map(({ ticket }) => worker.deliver(ticket)))).toEqual(['delivered', 'skipped']);
+    clock.set(message.dueAt + 5 * 60_000);
+    expect(await promoteBucket(deps, bucketAt!)).toEqual({ promoted: 0 });
+    expect(sender.requests.map((r) => r.at)).toEqual([message.dueAt]);
+  });
+
+  it('keeps a message whose bucket schedule could not be created, and the sweep sends it 60 to 120 s late, once', async () => {
+    const { deps, queue, clock, timer, worker, sender } = setup();
+    timer.ensureBucket = async () => {
+      throw new Error('ServiceQuotaExceededException (injected)');
+    };
+    const { message } = await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));
+    expect(message.status).toBe('scheduled');
+    expect(queue.sent).toEqual([]);
+    // The sweep runs every minute and finds what is more than its grace (60 s) overdue.
+    clock.set(message.dueAt + 59_999);
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0, storedEvents: 0 });
+    clock.set(message.dueAt + 119_999);
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1, storedEvents: 0 });
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('delivered');
+    clock.advance(60_000);
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0, storedEvents: 0 });
+    expect(sender.requests.map((r) => r.at - message.dueAt)).toEqual([119_999]);
+  });
+
   it('hands on what the store could read before its reads failed part-way (a throttled shard), then fails', async () => {
     const { deps, queue, clock, store, timer } = setup();
     for (let i = 0; i < 3; i += 1) await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));
