@@ -238,6 +238,28 @@ describe('changing messages', () => {
     expect(sender.requests).toHaveLength(0);
   });
 
+  it('sends a message moved from far to near and back once, at its last time, whatever fires for the old ones', async () => {
+    const { deps, worker, sender, clock, queue, timer } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));
+    const [bucketAt] = [...timer.buckets];
+    await patchMessage(deps, TENANT, message.id, { delay: 300 }); // near: a ticket of its own
+    const back = await patchMessage(deps, TENANT, message.id, { sendAt: '2026-11-24T10:00:31Z' }); // far again
+    expect(back.status).toBe('scheduled');
+    expect([...timer.buckets]).toEqual([bucketAt]);
+    // The near ticket surfaces at the old near time: stale, nothing is sent.
+    const nearTicket = queue.sent.at(-1)!.ticket;
+    clock.set(nearTicket.dueAt - 1_000);
+    expect(await worker.deliver(nearTicket)).toBe('skipped');
+    // The bucket fires (twice): one send, at the time the last change set.
+    clock.set(bucketAt!);
+    await promoteBucket(deps, bucketAt!);
+    await promoteBucket(deps, bucketAt!);
+    const promoted = queue.sent.slice(-2).map((s) => s.ticket);
+    clock.set(back.dueAt - 1_000);
+    expect(await Promise.all(promoted.map((t) => worker.deliver(t)))).toEqual(['delivered', 'skipped']);
+    expect(sender.requests.map((r) => r.at)).toEqual([Date.parse('2026-11-24T10:00:31Z')]);
+  });
+
   it('keeps both of two changes made at once: the second is written over the first, never instead of it', async () => {
     const { deps, worker, sender, clock, queue, store } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
@@ -424,6 +446,42 @@ describe('promote and sweep', () => {
     clock.advance(60_000);
     expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0, storedEvents: 0 });
     expect(sender.requests.map((r) => r.at - message.dueAt)).toEqual([119_999]);
+  });
+
+  it('sends each member of a big bucket once when its promote dies part-way and is run again', async () => {
+    const { deps, queue, clock, timer, worker, sender } = setup();
+    const members = 1_000;
+    for (let i = 0; i < members; i += 1) {
+      await scheduleMessage(
+        deps,
+        TENANT,
+        input({ sendAt: new Date(Date.parse('2026-11-24T10:00:00Z') + i * 25).toISOString() }),
+      );
+    }
+    const [bucketAt] = [...timer.buckets];
+    clock.set(bucketAt!);
+    // The queue refuses the fifth page of the first run: the run fails, and Lambda runs it again.
+    const enqueue = queue.enqueue.bind(queue);
+    let calls = 0;
+    queue.enqueue = async (entries) => {
+      calls += 1;
+      if (calls === 5) throw new Error('SQS throttled past its retries (injected)');
+      return enqueue(entries);
+    };
+    await expect(promoteBucket(deps, bucketAt!)).rejects.toThrow(/injected/);
+    const firstRun = queue.sent.length;
+    expect(firstRun).toBeGreaterThan(0);
+    expect(firstRun).toBeLessThan(members);
+    expect(await promoteBucket(deps, bucketAt!)).toEqual({ promoted: members });
+
+    const tickets = [...queue.sent].map((s) => s.ticket).sort((a, b) => a.dueAt - b.dueAt);
+    expect(tickets).toHaveLength(firstRun + members);
+    for (const ticket of tickets) {
+      clock.set(Math.max(clock.now(), ticket.dueAt - 1_000));
+      await worker.deliver(ticket);
+    }
+    expect(sender.requests).toHaveLength(members);
+    expect(new Set(sender.requests.map((r) => r.headers['webhook-id'])).size).toBe(members);
   });
 
   it('hands on what the store could read before its reads failed part-way (a throttled shard), then fails', async () => {
