@@ -393,7 +393,8 @@ const engineFunctions: VigilFunction[] = [
   },
   {
     key: PROMOTE,
-    grants: { queryIndexes: ['bucket'], enqueue: true },
+    // The bucket's members (query), their tickets (enqueue), and the note that it was promoted (put).
+    grants: { table: [PUT], queryIndexes: ['bucket'], enqueue: true },
     definition: {
       handler: 'functions/engine/promote.handler',
       description: "Far path: a bucket's schedule fired; enqueue its messages",
@@ -402,10 +403,11 @@ const engineFunctions: VigilFunction[] = [
   },
   {
     key: SWEEP,
-    // The pending index's overdue entries (query), each message's state and lease (get), its place
+    // A recent bucket its timer did not promote (its note: get; its members: query; noted: put); the
+    // pending index's overdue entries (query), each message's state and lease (get), its place
     // moved past the flight allowance before its ticket is re-enqueued (update); an idle bulk job's
     // step queued again, or a stalled one ended and its running place freed (get, put).
-    grants: { table: [GET, PUT, UPDATE], queryIndexes: ['pending'], enqueue: true, enqueueJobs: true },
+    grants: { table: [GET, PUT, UPDATE], queryIndexes: ['pending', 'bucket'], enqueue: true, enqueueJobs: true },
     definition: {
       handler: 'functions/engine/sweep.handler',
       description: 'Safety net: re-enqueue overdue messages and idle bulk jobs',

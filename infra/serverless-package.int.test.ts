@@ -782,7 +782,7 @@ describe('serverless package (offline, --stage ci)', () => {
         'sqs:GetQueueAttributes',
         'sqs:ChangeMessageVisibility',
       ],
-      promote: ['dynamodb:Query', 'sqs:SendMessage'],
+      promote: ['dynamodb:PutItem', 'dynamodb:Query', 'sqs:SendMessage'],
       sweep: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'sqs:SendMessage'],
       canary: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
       bulkJobs: [
@@ -839,7 +839,7 @@ describe('serverless package (offline, --stage ci)', () => {
           .flatMap((s) => asArray(s.Resource))
           .flatMap((r) => [...JSON.stringify(r).matchAll(/\/index\/(\w+)/g)].map((m) => m[1]));
       expect(indexesQueriedBy('promote')).toEqual([INDEX.bucket]);
-      expect(indexesQueriedBy('sweep')).toEqual([INDEX.pending]);
+      expect(indexesQueriedBy('sweep')).toEqual([INDEX.pending, INDEX.bucket]);
       expect(indexesQueriedBy('listMessages')).toEqual([INDEX.byStatus]);
       expect(indexesQueriedBy('bulkJobs')).toEqual([INDEX.byStatus]);
     });

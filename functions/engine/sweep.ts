@@ -1,5 +1,6 @@
 /**
- * The safety net, every minute on AWS: re-enqueue pending messages that are clearly overdue, and
+ * The safety net, every minute on AWS: promote a recent far-path bucket its timer did not, re-enqueue
+ * pending messages that are clearly overdue, and
  * queue again the step of a bulk job that has been idle for JOB_IDLE_MS (its step was lost).
  * `{ lookAheadS }` widens the look to everything due soon and every running job (the local stack
  * does this at start-up, because its queues do not survive a restart).
@@ -14,7 +15,7 @@ const SweepInput = z.object({ lookAheadS: z.number().min(0).max(900).optional() 
 
 export const handler = async (
   event: unknown,
-): Promise<{ requeued: number; storedEvents: number; resumedJobs: number }> => {
+): Promise<{ promoted: number; requeued: number; storedEvents: number; resumedJobs: number }> => {
   const { lookAheadS } = parseOrThrow(SweepInput, event ?? {});
   const { scheduling, config } = runtime();
   const options = sweepOptionsFor({ lookAheadS }, { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS });

@@ -423,6 +423,24 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
     expect(pending.find((r) => r.messageId === overdue.id)?.origin).toBeUndefined();
   });
 
+  it.runIf(available)('notes a bucket promoted to its end, for a day (TTL), and knows no other', async () => {
+    const bucketAt = T0 + 9 * 3_600_000;
+    expect(await store.bucketPromoted(bucketAt)).toBe(false);
+    await store.markBucketPromoted(bucketAt);
+    await store.markBucketPromoted(bucketAt); // promoted again (Scheduler fired twice): the same note
+    expect(await store.bucketPromoted(bucketAt)).toBe(true);
+    expect(await store.bucketPromoted(bucketAt + 60_000)).toBe(false);
+    const { Item } = await services.db.send(
+      new GetCommand({ TableName: services.table, Key: { pk: 'BUCKETS', sk: `B#${bucketAt}` } }),
+    );
+    expect(Item).toEqual({
+      pk: 'BUCKETS',
+      sk: `B#${bucketAt}`,
+      expiresAt: (bucketAt + DAY_MS) / 1000,
+      expiresAtMs: bucketAt + DAY_MS,
+    });
+  });
+
   it.runIf(available)(
     "reads every other shard's messages when one shard's reads fail (a throttled partition), then says so",
     async () => {

@@ -21,6 +21,8 @@
  *             and the sweep reads a held message's lease from the table. So a delivery writes its
  *             entry twice (in, out), not four times
  *   bucket    bucketPk B#<bucketAt>#<shard>, dueAt    far-path messages by bucket (promote)
+ * A bucket promote went through to its end: pk BUCKETS, sk B#<bucketAt> (expiresAt a day on), which
+ * the sweep reads before promoting a bucket whose timer did not (promote-bucket.ts).
  * The pending and bucket indexes are sharded by message id so a popular minute spreads over
  * several partitions; readers query the shards in parallel.
  * A message in a final state carries its expiry twice: `expiresAt` in epoch seconds, the attribute
@@ -107,6 +109,12 @@ const STORE_ONLY = [...DERIVED, 'lastAttempt', COMPRESSED_BODY, WRITE_ID];
 const REF_FIELDS = ['tenantId', 'id', 'version', '#status', 'dueAt', 'leaseUntil'];
 /** How many messages the sweep reads from the table at once (those it found overdue in the pending index). */
 const PENDING_READS_IN_FLIGHT = 25;
+/**
+ * A bucket promoted to its end: one small item a bucket, in a partition of their own (one write a
+ * minute at most), read by the sweep for the last few buckets only; DynamoDB's TTL deletes it.
+ */
+const promotedBucketKey = (bucketAt: number) => ({ pk: 'BUCKETS', sk: `B#${bucketAt}` });
+const PROMOTED_BUCKET_KEPT_MS = 86_400_000;
 /** Pending index entries a query page brings (each shard's), so a sweep reads ahead of its budget this many a shard. */
 export const PENDING_PAGE_SIZE = 100;
 const NAMES = {
@@ -779,6 +787,22 @@ export class DynamoMessageStore implements MessageStore {
       );
       return Item?.owner === owner ? idempotencyRecordOf(Item).settled : undefined;
     }
+  }
+
+  async markBucketPromoted(bucketAt: number): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...promotedBucketKey(bucketAt), ...expiryAttributes(bucketAt + PROMOTED_BUCKET_KEPT_MS) },
+      }),
+    );
+  }
+
+  async bucketPromoted(bucketAt: number): Promise<boolean> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: promotedBucketKey(bucketAt), ConsistentRead: true }),
+    );
+    return Item !== undefined;
   }
 
   bucketMembers(bucketAt: number): AsyncIterable<PendingRef> {

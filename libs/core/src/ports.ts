@@ -236,6 +236,10 @@ export interface MessageStore {
   ): Promise<IdempotentSettlement | undefined>;
   /** Messages waiting in a far-path bucket (every shard, every page). */
   bucketMembers(bucketAt: number): AsyncIterable<PendingRef>;
+  /** Notes that a bucket was promoted to its end (kept a day), so the sweep leaves it to its timer. */
+  markBucketPromoted(bucketAt: number): Promise<void>;
+  /** Whether a bucket was promoted to its end (`markBucketPromoted`). */
+  bucketPromoted(bucketAt: number): Promise<boolean>;
   /**
    * Non-terminal messages whose place in the pending index is before `beforeMs`, earliest first per
    * shard, as they are now. A message's place is its due time, or where the sweep deferred it

@@ -298,6 +298,16 @@ export class MemoryStore implements MessageStore {
     });
     return settlement;
   }
+  /** Buckets promoted to their end (markBucketPromoted). */
+  readonly promotedBuckets = new Set<number>();
+  async markBucketPromoted(bucketAt: number) {
+    this.calls += 1;
+    this.promotedBuckets.add(bucketAt);
+  }
+  async bucketPromoted(bucketAt: number) {
+    this.calls += 1;
+    return this.promotedBuckets.has(bucketAt);
+  }
   async *bucketMembers(bucketAt: number) {
     for (const m of this.messages.values())
       if (m.bucketAt === bucketAt && WAITING_STATUSES.includes(m.status)) yield ref(m);

@@ -12,14 +12,25 @@ import {
   PayloadTooLargeError,
   patchMessage,
   promoteBucket,
+  promoteMissedBuckets,
   redeliverMessage,
   retryMessageNow,
   scheduleBatch,
   scheduleMessage,
+  sweep,
+  sweepOptionsFor,
   sweepPending,
   ValidationError,
 } from '../src';
-import { MemoryQueue, MemoryStore, MemoryTimer, ScriptedSender, silentLog } from './memory-ports';
+import {
+  CountingQuota,
+  MemoryBulkJobs,
+  MemoryQueue,
+  MemoryStore,
+  MemoryTimer,
+  ScriptedSender,
+  silentLog,
+} from './memory-ports';
 
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
@@ -429,23 +440,73 @@ describe('promote and sweep', () => {
     expect(sender.requests.map((r) => r.at)).toEqual([message.dueAt]);
   });
 
-  it('keeps a message whose bucket schedule could not be created, and the sweep sends it 60 to 120 s late, once', async () => {
-    const { deps, queue, clock, timer, worker, sender } = setup();
+  it('keeps a message whose bucket schedule could not be created, and the sweep promotes its bucket in time: sent once, on time', async () => {
+    const { deps, queue, clock, timer, worker, sender, store } = setup();
     timer.ensureBucket = async () => {
       throw new Error('ServiceQuotaExceededException (injected)');
     };
     const { message } = await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));
     expect(message.status).toBe('scheduled');
     expect(queue.sent).toEqual([]);
-    // The sweep runs every minute and finds what is more than its grace (60 s) overdue.
-    clock.set(message.dueAt + 59_999);
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0, storedEvents: 0 });
-    clock.set(message.dueAt + 119_999);
-    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1, storedEvents: 0 });
+    const bucketAt = message.bucketAt!;
+    // A minute after the bucket's time (Scheduler fires within its minute) the sweep's run, every minute, looks.
+    clock.set(bucketAt + 59_999);
+    expect(await promoteMissedBuckets(deps)).toEqual({ promoted: 0 });
+    expect(queue.sent).toEqual([]);
+    clock.set(bucketAt + 119_999);
+    expect(await promoteMissedBuckets(deps)).toEqual({ promoted: 1 });
+    expect(store.promotedBuckets.has(bucketAt)).toBe(true);
+    clock.set(message.dueAt - 1_000);
     expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('delivered');
-    clock.advance(60_000);
+    // The next run leaves it; nor does the pending sweep find it again.
+    clock.set(bucketAt + 179_999);
+    expect(await promoteMissedBuckets(deps)).toEqual({ promoted: 0 });
+    clock.set(message.dueAt + 120_000);
     expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 0, storedEvents: 0 });
-    expect(sender.requests.map((r) => r.at - message.dueAt)).toEqual([119_999]);
+    expect(queue.sent).toHaveLength(1);
+    expect(sender.requests.map((r) => r.at)).toEqual([message.dueAt]);
+  });
+
+  it('is the periodic sweep’s first net, not a start-up’s (which re-enqueues everything due soon anyway)', async () => {
+    const { deps, queue, clock, timer } = setup();
+    timer.ensureBucket = async () => {
+      throw new Error('ServiceQuotaExceededException (injected)');
+    };
+    const { message } = await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));
+    const jobs = new MemoryBulkJobs();
+    const withJobs = { ...deps, quota: new CountingQuota(10), jobs, jobQueue: jobs };
+    const engine = { sweepGraceMs: 60_000, jobIdleMs: 75_000 };
+    clock.set(message.bucketAt! + 90_000);
+    expect(await sweep(deps, withJobs, sweepOptionsFor({ lookAheadS: 0 }, engine))).toMatchObject({ promoted: 0 });
+    expect(queue.sent).toEqual([]);
+    expect(await sweep(deps, withJobs, sweepOptionsFor({}, engine))).toEqual({
+      promoted: 1,
+      requeued: 0,
+      storedEvents: 0,
+      resumedJobs: 0,
+    });
+    expect(queue.sent.map((s) => s.ticket.messageId)).toEqual([message.id]);
+  });
+
+  it('leaves a bucket its timer promoted to the timer, and queries an empty one once', async () => {
+    const { deps, queue, clock, timer, store } = setup();
+    await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));
+    const [bucketAt] = [...timer.buckets];
+    clock.set(bucketAt!);
+    expect(await promoteBucket(deps, bucketAt!)).toEqual({ promoted: 1 });
+    let bucketReads = 0;
+    const members = store.bucketMembers.bind(store);
+    store.bucketMembers = (at) => {
+      bucketReads += 1;
+      return members(at);
+    };
+    for (let run = 1; run <= 4; run += 1) {
+      clock.advance(60_000);
+      expect(await promoteMissedBuckets(deps)).toEqual({ promoted: 0 });
+    }
+    expect(queue.sent).toHaveLength(1);
+    // Four runs looked at five buckets: the promoted one never read again, each empty one read once.
+    expect(bucketReads).toBe(4);
   });
 
   it('sends each member of a big bucket once when its promote dies part-way and is run again', async () => {

@@ -2,9 +2,12 @@
  * Far path: a bucket's timer fired. Every message still waiting in the bucket goes onto the
  * delivery queue with its exact delay. Messages that were cancelled or rescheduled since are
  * skipped (a stale version would be skipped by the worker anyway). The bucket is read as a stream
- * and handed to the queue a page at a time, so a bucket of any size fits in memory.
+ * and handed to the queue a page at a time, so a bucket of any size fits in memory. A bucket handed
+ * on to its end is noted in the store, so the sweep's net under the timer (promoteMissedBuckets)
+ * leaves it alone.
  */
 import { WAITING_STATUSES } from '../lifecycle';
+import type { EngineSettings } from '../settings';
 import type { SchedulingDeps } from './deps';
 import { enqueueTickets, pagesOf, ticketForRef } from './dispatch';
 
@@ -36,6 +39,49 @@ export const promoteBucket = async (deps: SchedulingDeps, bucketAt: number): Pro
   }
   await Promise.all(inFlight);
   if (failure) throw failure.error;
+  try {
+    await deps.store.markBucketPromoted(bucketAt);
+  } catch (error) {
+    // Its tickets are on their way: at worst the sweep promotes it again, and the workers skip the repeats.
+    deps.log.warn('could not note a bucket as promoted', {
+      bucketAt: new Date(bucketAt).toISOString(),
+      error: String(error),
+    });
+  }
   deps.log.info('bucket promoted', { bucketAt: new Date(bucketAt).toISOString(), promoted });
+  return { promoted };
+};
+
+/**
+ * The buckets a sweep at `now` checks: each whose timer should have fired at least a bucket's width
+ * ago (Scheduler fires anywhere inside its minute) and whose messages are not all past the sweep's
+ * grace yet (those the pending sweep finds): with the defaults (60 s buckets, a 120 s lead) the two
+ * whose timers fired 60–180 s ago, whose messages are due from 60 s ago to 120 s ahead.
+ */
+export const bucketsToCheck = (now: number, s: EngineSettings): number[] => {
+  const buckets: number[] = [];
+  const latest = Math.floor((now - s.bucketMs) / s.bucketMs) * s.bucketMs;
+  for (let bucketAt = latest; bucketAt > now - s.farLeadMs - s.bucketMs; bucketAt -= s.bucketMs) buckets.push(bucketAt);
+  return buckets;
+};
+
+/**
+ * The net under the bucket timer, run by the periodic sweep: a recent bucket that was not promoted to
+ * its end (its schedule never fired, could not be created when its messages were stored, or its
+ * promote kept failing) is promoted now, so its messages still go out on time, where the pending
+ * sweep alone would find them only once past its grace (60–120 s late). A bucket with no messages
+ * costs its queries once, then is noted like any other.
+ */
+export const promoteMissedBuckets = async (deps: SchedulingDeps): Promise<{ promoted: number }> => {
+  let promoted = 0;
+  const missed: string[] = [];
+  for (const bucketAt of bucketsToCheck(deps.clock.now(), deps.settings)) {
+    if (await deps.store.bucketPromoted(bucketAt)) continue;
+    const bucket = await promoteBucket(deps, bucketAt);
+    if (bucket.promoted === 0) continue;
+    promoted += bucket.promoted;
+    missed.push(new Date(bucketAt).toISOString());
+  }
+  if (promoted > 0) deps.log.warn('sweep promoted buckets their timer had not', { buckets: missed, promoted });
   return { promoted };
 };

@@ -1,12 +1,16 @@
 /**
- * The engine's sweep (every minute on AWS, every few seconds and at start-up locally): both safety
- * nets, each run whatever the other did. A store in trouble for the messages' pending index (a bad
- * day's throttling) must not keep a bulk job's lost step from being queued again, nor the reverse;
- * the first failure is thrown once both have run, so the run still reports it.
+ * The engine's sweep (every minute on AWS, every few seconds and at start-up locally): its safety
+ * nets, each run whatever the others did. A periodic run first promotes any recent far-path bucket
+ * its timer did not (promoteMissedBuckets: those messages are not due yet, so they still go out on
+ * time), then re-enqueues what is overdue, then resumes idle bulk jobs. A store in trouble for the
+ * messages' pending index (a bad day's throttling) must not keep a bulk job's lost step from being
+ * queued again, nor the reverse; the first failure is thrown once all have run, so the run still
+ * reports it.
  */
 import type { BulkJobDeps } from './bulk-jobs';
 import { resumeIdleJobs } from './bulk-jobs';
 import type { SchedulingDeps } from './deps';
+import { promoteMissedBuckets } from './promote-bucket';
 import { sweepPending } from './sweep-pending';
 
 /**
@@ -52,13 +56,16 @@ export const sweep = async (
   messages: SchedulingDeps,
   jobs: BulkJobDeps,
   { horizonMs, queueLost, jobIdleMs, budgetMs }: SweepOptions,
-): Promise<{ requeued: number; storedEvents: number; resumedJobs: number }> => {
+): Promise<{ promoted: number; requeued: number; storedEvents: number; resumedJobs: number }> => {
+  // A start-up that lost its queues re-enqueues everything due within the near window anyway.
+  const buckets = await settled(() => (queueLost ? Promise.resolve({ promoted: 0 }) : promoteMissedBuckets(messages)));
   const pending = await settled(() =>
     sweepPending(messages, horizonMs, { queueLost, ...(budgetMs !== undefined && { budgetMs }) }),
   );
   const resumed = await settled(() => resumeIdleJobs(jobs, jobIdleMs, { revive: queueLost }));
+  if ('error' in buckets) throw buckets.error;
   if ('error' in pending) throw pending.error;
   if ('error' in resumed) throw resumed.error;
   const { requeued, storedEvents } = pending.value;
-  return { requeued, storedEvents, resumedJobs: resumed.value.resumed };
+  return { promoted: buckets.value.promoted, requeued, storedEvents, resumedJobs: resumed.value.resumed };
 };
