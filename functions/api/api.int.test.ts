@@ -10,6 +10,7 @@ import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack, waitForStatus } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
+import { handler as sweep } from '../engine/sweep';
 
 let stack: LocalStack;
 let receiver: Receiver;
@@ -188,6 +189,35 @@ describe('scheduling and delivery', () => {
     expect(arrival?.arrivedAt).toBeGreaterThanOrEqual(Date.parse(created.json.sendAt));
     expect(arrival?.body).toBe('plain text');
     expect(arrival?.headers['content-type']).toBe('text/plain; charset=utf-8');
+  });
+
+  it('delivers a far message on time though its bucket schedule could not be created: the sweep promotes the bucket', async () => {
+    const timer = stack.runtime.scheduling.timer;
+    stack.runtime.scheduling.timer = {
+      ensureBucket: async () => {
+        throw new Error('ServiceQuotaExceededException (injected)');
+      },
+    };
+    let created: Awaited<ReturnType<typeof api.post>>;
+    try {
+      created = await api.post('/v1/messages', { url: `${receiver.url}/far-net`, delay: 7 });
+    } finally {
+      stack.runtime.scheduling.timer = timer;
+    }
+    expect(created.status).toBe(201);
+    expect(created.json.status).toBe('scheduled');
+    // One-second buckets with a 2 s lead (the test stack): the sweep looks at those 1–3 s past their time.
+    const sendAt = Date.parse(created.json.sendAt);
+    const bucketAt = Math.floor((sendAt - 2_000) / 1_000) * 1_000;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, bucketAt + 1_200 - Date.now())));
+    // This run promotes it (or the stack's own minute's run did, a moment before: promoted 0 here).
+    expect(await sweep({})).toMatchObject({ promoted: expect.any(Number), requeued: 0 });
+    await waitForArrivals(created.json.id, 1, 15_000);
+    expect(arrivalsFor(created.json.id)[0]!.arrivedAt).toBeGreaterThanOrEqual(sendAt);
+    const delivered = await waitForStatus(api, created.json.id, 'delivered');
+    // Sent at its time by the promoted bucket, not by the pending sweep (only 5 s past due, by hand).
+    expect(delivered.lastAttempt.latenessMs).toBeLessThan(5_000);
+    expect(arrivalsFor(created.json.id)).toHaveLength(1);
   });
 
   it('retries 500 with backoff until a 200: three attempts, one webhook-id', async () => {
