@@ -114,6 +114,22 @@ describe("a filter's times (--created-after, --send-before...)", () => {
     });
   });
 
+  it("reads a wall time around a daylight-saving change by the API's rule for a sendAt, east and west of UTC", () => {
+    const at = (wall: string, zone: string) => parseFilterInstant(wall, now, { zone: () => zone });
+    // Skipped (spring forward): moved forward by the gap, never read an hour early.
+    expect(at('2026-03-08T02:30', 'America/New_York')).toEqual({ instant: '2026-03-08T07:30:00.000Z' });
+    expect(at('2026-03-08T01:59:59.999', 'America/New_York')).toEqual({ instant: '2026-03-08T06:59:59.999Z' });
+    expect(at('2026-03-08T03:00', 'America/New_York')).toEqual({ instant: '2026-03-08T07:00:00.000Z' });
+    expect(at('2026-10-04T02:15', 'Australia/Lord_Howe')).toEqual({ instant: '2026-10-03T15:45:00.000Z' });
+    // Repeated (fall back): the earlier of its two instants, 02:30 CEST and not 02:30 CET.
+    expect(at('2026-10-25T02:30', 'Europe/Berlin')).toEqual({ instant: '2026-10-25T00:30:00.000Z' });
+    expect(at('2026-11-01T01:30', 'America/New_York')).toEqual({ instant: '2026-11-01T05:30:00.000Z' });
+    expect(at('2026-04-05T01:45', 'Australia/Lord_Howe')).toEqual({ instant: '2026-04-04T14:45:00.000Z' });
+    // Either side of the repeated hour, one reading.
+    expect(at('2026-10-25T03:00', 'Europe/Berlin')).toEqual({ instant: '2026-10-25T02:00:00.000Z' });
+    expect(at('2026-10-25T01:59', 'Europe/Berlin')).toEqual({ instant: '2026-10-24T23:59:00.000Z' });
+  });
+
   it('reads a duration as that long ago, or ahead for a send time', () => {
     expect(parseFilterInstant('2h', now)).toEqual({ instant: '2026-12-02T10:00:00.000Z' });
     expect(parseFilterInstant('2h', now, { ahead: true })).toEqual({ instant: '2026-12-02T14:00:00.000Z' });

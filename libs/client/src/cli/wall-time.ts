@@ -132,14 +132,21 @@ const zoneOffsetMs = (ms: number, zone: string): number => {
   return wall - Math.floor(ms / 1000) * 1000;
 };
 
+const DAY_MS = 86_400_000;
+
 /**
- * The instant a wall time (given as if it were UTC, `wallMs`) shows in `zone`. Two passes settle a
- * change of offset between the guess and the answer; a wall time in a spring-forward gap reads as
- * the instant an hour on (a filter's bound, where an hour's gap in the clock selects no message).
+ * The instant a wall time (given as if it were UTC, `wallMs`) shows in `zone`, by the API's rule
+ * for a sendAt (the README's time-zone rules, Temporal's `compatible`): a wall time that happens
+ * twice (fall back) is the earlier of its instants, one the clocks skip (spring forward) moves
+ * forward by the gap. The zone's offsets a day either side are the candidates (a change between
+ * them is the one the wall time is near); one that shows the wall time again names it.
  */
 const instantOfWallTime = (wallMs: number, zone: string): number => {
-  const guess = wallMs - zoneOffsetMs(wallMs, zone);
-  return wallMs - zoneOffsetMs(guess, zone);
+  const before = zoneOffsetMs(wallMs - DAY_MS, zone);
+  const after = zoneOffsetMs(wallMs + DAY_MS, zone);
+  const named = [before, after].map((offset) => wallMs - offset).filter((ms) => ms + zoneOffsetMs(ms, zone) === wallMs);
+  // None in a gap: read with the offset before the change, the wall time lands after it, moved forward.
+  return named.length > 0 ? Math.min(...named) : wallMs - before;
 };
 
 /**
