@@ -231,6 +231,20 @@ describe('refused times', () => {
     ]);
   });
 
+  it('a malformed sendAt is one 422 saying so, never a missing offset; a number is told to be a date-time string', async () => {
+    const malformed = expect.stringMatching(/^must be an RFC 3339 date-time, e\.g\./);
+    for (const sendAt of ['', '2027-01-10T09:00:00+0100', '2027-01-10']) {
+      const refused = await api.post('/v1/messages', { url: url('/tz/malformed'), sendAt });
+      expect(refused.status, sendAt).toBe(422);
+      expect(refused.json.errors, sendAt).toEqual([{ path: 'sendAt', message: malformed }]);
+    }
+    const asNumber = await api.post('/v1/messages', { url: url('/tz/number'), sendAt: Date.now() + 60_000 });
+    expect(asNumber.status).toBe(422);
+    expect(asNumber.json.errors).toEqual([
+      { path: 'sendAt', message: expect.stringMatching(/^must be an RFC 3339 date-time as a string.*give delay$/) },
+    ]);
+  });
+
   it('a delay over 365 days is a 422 saying the most in words, not as the schema library writes a bound', async () => {
     const refused = await api.post('/v1/messages', { url: url('/tz/far'), delay: 31_536_001 });
     expect(refused.status).toBe(422);

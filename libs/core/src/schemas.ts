@@ -196,9 +196,16 @@ const sendAt = z.preprocess(
     local: true,
     error: (issue) =>
       missingDate(issue.input) ??
-      'must be an RFC 3339 date-time, e.g. 2026-12-01T09:00:00Z, or a wall time with a timezone',
+      (typeof issue.input === 'number'
+        ? 'must be an RFC 3339 date-time as a string, e.g. "2026-12-01T09:00:00Z", not a number: for seconds from now, give delay'
+        : 'must be an RFC 3339 date-time, e.g. 2026-12-01T09:00:00Z, or a wall time with a timezone'),
   }),
 );
+
+/** A well-formed wall time without an offset (`2026-12-01T09:00`), which only a timezone can place. */
+const WALL_TIME = z.iso.datetime({ local: true });
+const isWallTime = (value: string): boolean =>
+  !hasUtcOffset(value) && WALL_TIME.safeParse(upperCaseTAndZ(value)).success;
 const delay = z
   // A duration as the CLI and the client write it ("10s") is the natural mistake: say what to write.
   .number({
@@ -264,7 +271,8 @@ export const MessageIn = z
     if ((value.sendAt === undefined) === (value.delay === undefined)) {
       ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of sendAt or delay' });
     }
-    if (value.sendAt !== undefined && value.timezone === undefined && !hasUtcOffset(value.sendAt)) {
+    // Only a sendAt of the right shape lacks just an offset: a malformed one (`""`, `+0100`) is told so alone.
+    if (value.sendAt !== undefined && value.timezone === undefined && isWallTime(value.sendAt)) {
       ctx.addIssue({ code: 'custom', path: ['sendAt'], message: NO_OFFSET_NO_ZONE });
     }
   });

@@ -10,6 +10,7 @@ import {
   MessageBatchIn,
   MessageIn,
   MessagePatch,
+  NO_OFFSET_NO_ZONE,
   NotificationEndpointIn,
   parseOrThrow,
   safeParseRequest,
@@ -92,6 +93,30 @@ describe('MessageIn', () => {
     expect(MessageIn.parse({ url: 'https://e.com', sendAt: '2026-12-01t10:00:00+01:00' }).sendAt).toBe(
       '2026-12-01T10:00:00+01:00',
     );
+  });
+
+  it('tells a malformed sendAt once, as malformed, never as a wall time missing its offset', () => {
+    const malformed = expect.stringMatching(/^must be an RFC 3339 date-time, e\.g\./);
+    // An offset RFC 3339 does not write (+0100, +01), a date alone, nothing: one problem, which is not the offset.
+    for (const sendAt of ['2026-12-01T09:00:00+0100', '2026-12-01T09:00:00+01', '2026-12-01', '', '2026-12-01T09']) {
+      expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt }), sendAt).toEqual([
+        { path: 'sendAt', message: malformed },
+      ]);
+    }
+    // A well-formed wall time lacks only its offset (or a timezone), and is told so.
+    expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt: '2026-12-01t09:00' })).toEqual([
+      { path: 'sendAt', message: NO_OFFSET_NO_ZONE },
+    ]);
+  });
+
+  it('says a sendAt given as a number is to be a date-time string, and points to delay for seconds from now', () => {
+    const asNumber = {
+      path: 'sendAt',
+      message:
+        'must be an RFC 3339 date-time as a string, e.g. "2026-12-01T09:00:00Z", not a number: for seconds from now, give delay',
+    };
+    expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt: 1_796_673_600_000 })).toEqual([asNumber]);
+    expect(errorsOf(MessagePatch, { sendAt: 1_796_673_600 })).toEqual([asNumber]);
   });
 
   it('says a date the calendar lacks does not exist, rather than listing the shapes a date-time may have', () => {
