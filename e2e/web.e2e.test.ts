@@ -709,7 +709,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await reschedule.getByRole('button', { name: 'Reschedule' }).click();
     const problem = reschedule.getByRole('alert');
     await problem.waitFor();
-    await expect(problem.textContent()).resolves.toMatch(/^[^{}]*more than a year ahead[^{}]*$/);
+    await expect(problem.textContent()).resolves.toMatch(/^[^{}]*more than 365 days ahead[^{}]*$/);
     await screenshot('reschedule-refused');
     await reschedule.getByRole('button', { name: 'Close' }).click();
 

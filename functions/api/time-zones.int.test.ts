@@ -245,6 +245,23 @@ describe('refused times', () => {
     ]);
   });
 
+  it('a sendAt past 365 days ahead is a 422 naming the latest instant, which is taken', async () => {
+    const latest = (text: string) => Date.parse(/the latest is (\S+Z)\)$/.exec(text)?.[1] ?? '');
+    const asked = Date.now() + 365 * 86_400_000 + 60_000;
+    const refused = await api.post('/v1/messages', { url: url('/tz/horizon'), sendAt: new Date(asked).toISOString() });
+    expect(refused.status).toBe(422);
+    expect(refused.json.errors).toEqual([
+      { path: 'sendAt', message: expect.stringMatching(/^is more than 365 days ahead \(the latest is \S+Z\)$/) },
+    ]);
+    const bound = latest(refused.json.errors[0].message);
+    expect(asked - bound).toBeGreaterThan(0);
+    expect(asked - bound).toBeLessThanOrEqual(60_000);
+    // The latest instant named is taken a moment later (the horizon has moved on since).
+    const taken = await api.post('/v1/messages', { url: url('/tz/horizon'), sendAt: new Date(bound).toISOString() });
+    expect(taken.status).toBe(201);
+    expect(await api.delete(`/v1/messages/${taken.json.id}`)).toMatchObject({ status: 200 });
+  });
+
   it('a delay over 365 days is a 422 saying the most in words, not as the schema library writes a bound', async () => {
     const refused = await api.post('/v1/messages', { url: url('/tz/far'), delay: 31_536_001 });
     expect(refused.status).toBe(422);

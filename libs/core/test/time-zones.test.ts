@@ -195,8 +195,57 @@ describe('resolving sendAt', () => {
     expect(resolveSendAt({ sendAt: '2027-01-15T12:30:00', timezone: 'America/New_York' }, NOW, 'messages.2.')).toEqual({
       error: {
         path: 'messages.2.sendAt',
-        message: 'is more than a year ahead (2027-01-15T17:30:00.000Z in America/New_York)',
+        message:
+          'is more than 365 days ahead (2027-01-15T17:30:00.000Z in America/New_York; the latest is 2027-01-15T12:00:00.000Z)',
       },
+    });
+  });
+
+  describe('at the bounds', () => {
+    const at = (sendAt: string, now = NOW) => resolveSendAt({ sendAt }, now);
+    const iso = (ms: number) => new Date(ms).toISOString();
+
+    it('takes now, and up to 60 s past (delivered now), to the millisecond, and refuses a millisecond more', () => {
+      expect(at(iso(NOW))).toEqual({ sendAt: NOW });
+      expect(at(iso(NOW - 1))).toEqual({ sendAt: NOW - 1 });
+      expect(at(iso(NOW - 60_000))).toEqual({ sendAt: NOW - 60_000 });
+      expect(at(iso(NOW - 60_001))).toEqual({
+        error: { path: 'sendAt', message: 'is more than 60 seconds in the past (it is now 2026-01-15T12:00:00.000Z)' },
+      });
+    });
+
+    it('takes exactly 365 days ahead and refuses a millisecond more, naming the latest instant', () => {
+      expect(at('2027-01-15T12:00:00.000Z')).toEqual({ sendAt: utc('2027-01-15T12:00:00Z') });
+      expect(at('2027-01-15T12:00:00.001Z')).toEqual({
+        error: { path: 'sendAt', message: 'is more than 365 days ahead (the latest is 2027-01-15T12:00:00.000Z)' },
+      });
+      // Below a millisecond too: .0001 past the bound is the next millisecond, never the bound itself.
+      expect(at('2027-01-15T12:00:00.0001Z')).toHaveProperty('error');
+    });
+
+    it('counts 365 days, not a calendar year, across a February 29th, and says so', () => {
+      // 2027-03-01 to 2028-03-01 is a calendar year of 366 days: one day over.
+      const march = utc('2027-03-01T00:00:00Z');
+      expect(at('2028-03-01T00:00:00Z', march)).toEqual({
+        error: { path: 'sendAt', message: 'is more than 365 days ahead (the latest is 2028-02-29T00:00:00.000Z)' },
+      });
+      expect(at('2028-02-29T00:00:00Z', march)).toEqual({ sendAt: utc('2028-02-29T00:00:00Z') });
+      // From a leap day, 365 days on is February 28th.
+      const leapDay = utc('2028-02-29T12:00:00Z');
+      expect(at('2029-02-28T12:00:00Z', leapDay)).toEqual({ sendAt: utc('2029-02-28T12:00:00Z') });
+      expect(at('2029-03-01T12:00:00Z', leapDay)).toHaveProperty('error');
+    });
+
+    it('reads the widest offsets there are, +14:00 and -12:00, as the instants they name', () => {
+      expect(at('2026-06-01T09:00:00+14:00')).toEqual({ sendAt: utc('2026-05-31T19:00:00Z') });
+      expect(at('2026-06-01T09:00:00-12:00')).toEqual({ sendAt: utc('2026-06-01T21:00:00Z') });
+      expect(at('2026-06-01T09:00:00-00:00')).toEqual({ sendAt: utc('2026-06-01T09:00:00Z') });
+    });
+
+    it('refuses a date long past or far ahead as out of range, not as malformed', () => {
+      expect(at('1969-12-31T23:59:59Z')).toMatchObject({ error: { message: /^is more than 60 seconds in the past/ } });
+      expect(at('0001-01-01T00:00:00Z')).toMatchObject({ error: { message: /^is more than 60 seconds in the past/ } });
+      expect(at('9999-12-31T23:59:59.999Z')).toMatchObject({ error: { message: /^is more than 365 days ahead/ } });
     });
   });
 

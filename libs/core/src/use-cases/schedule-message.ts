@@ -68,7 +68,7 @@ export interface ResolvedSendAt {
  * When a message is due, from `sendAt` or `delay`; a `sendAt` without an offset is a wall time in
  * `timezone` (or, on a PATCH, in the zone the message already has), resolved by the gap and
  * overlap rules of time-zones.ts. A `sendAt` with an offset is that instant whatever the zone: the
- * zone is then kept to show it in. Refuses times more than a minute past or more than a year ahead
+ * zone is then kept to show it in. Refuses times more than a minute past or more than 365 days ahead
  * (of the resolved instant); `sendAt` up to a minute late is delivered now.
  */
 export const resolveSendAt = (
@@ -94,16 +94,20 @@ export const resolveSendAt = (
   if (sendAt === undefined || Number.isNaN(sendAt))
     return { error: { path, message: 'must be an RFC 3339 date-time' } };
   sendAt = notBeforeSubMillisecond(given, sendAt);
-  // A wall time names its instant only through the zone: say which instant was judged.
+  // A wall time names its instant only through the zone: say which instant was judged, and against
+  // which bound (a time meant as local but written with Z, say, is seen at a glance).
   const judged = hasUtcOffset(given) ? undefined : `${new Date(sendAt).toISOString()} in ${zone}`;
-  const which = judged === undefined ? '' : ` (${judged})`;
-  if (sendAt < now - PAST_TOLERANCE_MS) {
-    // And against which now: a time meant as local but written with Z, say, is seen at a glance.
-    const against = `it is now ${new Date(now).toISOString()}`;
-    const message = `is more than 60 seconds in the past (${judged === undefined ? against : `${judged}; ${against}`})`;
+  const refused = (limit: string, bound: string) => {
+    const message = `${limit} (${judged === undefined ? bound : `${judged}; ${bound}`})`;
     return { error: { path, message } };
+  };
+  if (sendAt < now - PAST_TOLERANCE_MS) {
+    return refused('is more than 60 seconds in the past', `it is now ${new Date(now).toISOString()}`);
   }
-  if (sendAt > now + MAX_DELAY_S * 1000) return { error: { path, message: `is more than a year ahead${which}` } };
+  // 365 days, not a calendar year: a year that holds a February 29th is a day longer, so the
+  // latest instant is named.
+  const latest = now + MAX_DELAY_S * 1000;
+  if (sendAt > latest) return refused('is more than 365 days ahead', `the latest is ${new Date(latest).toISOString()}`);
   return withZone(sendAt);
 };
 
