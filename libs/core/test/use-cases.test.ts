@@ -271,6 +271,46 @@ describe('changing messages', () => {
     expect(sender.requests.map((r) => r.at)).toEqual([Date.parse('2026-11-24T10:00:31Z')]);
   });
 
+  it('moved from near to far and back, it is sent once, at the last sendAt: every ticket and bucket of the moves before is stale', async () => {
+    const { deps, worker, sender, clock, queue, timer, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 30 }));
+    // Far (3 days: a bucket), near again (60 s: a ticket), far once more, and last 90 s from now.
+    await patchMessage(deps, TENANT, message.id, { delay: 3 * 86_400 });
+    await patchMessage(deps, TENANT, message.id, { delay: 60 });
+    await patchMessage(deps, TENANT, message.id, { sendAt: new Date(T0 + 2 * 86_400_000).toISOString() });
+    const last = await patchMessage(deps, TENANT, message.id, { delay: 90 });
+    expect(last).toMatchObject({ status: 'queued', sendAt: T0 + 90_000, dueAt: T0 + 90_000, version: 4 });
+    // Every bucket a move made is promoted, at its time or early, and every ticket comes to a worker
+    // at the instant it was due, in order of its due time: only the last one's makes an attempt.
+    for (const bucketAt of timer.buckets) await promoteBucket(deps, bucketAt);
+    const tickets = queue.sent.map((sent) => sent.ticket).sort((a, b) => a.dueAt - b.dueAt);
+    const outcomes = [];
+    for (const ticket of tickets) {
+      clock.set(Math.max(clock.now(), ticket.dueAt));
+      outcomes.push([ticket.version, await worker.deliver(ticket)]);
+    }
+    expect(sender.requests).toHaveLength(1);
+    expect(sender.requests[0]!.at).toBeGreaterThanOrEqual(T0 + 90_000);
+    expect(outcomes.filter(([, outcome]) => outcome !== 'skipped')).toEqual([[4, 'delivered']]);
+    expect(store.messages.get(message.id)).toMatchObject({ status: 'delivered', version: 5 });
+  });
+
+  it('moved into the last minute past, it is due now; further back it is refused and stays as it was', async () => {
+    const { deps, clock, store, queue } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 3_600 }));
+    clock.set(T0 + 120_000);
+    const past = new Date(T0 + 90_000).toISOString(); // 30 s ago
+    const moved = await patchMessage(deps, TENANT, message.id, { sendAt: past });
+    expect(moved).toMatchObject({ sendAt: T0 + 90_000, dueAt: T0 + 120_000, status: 'queued' });
+    expect(queue.sent.at(-1)).toMatchObject({ ticket: { dueAt: T0 + 120_000, version: moved.version } });
+    const before = store.messages.get(message.id);
+    const tooLate = patchMessage(deps, TENANT, message.id, { sendAt: new Date(T0 + 59_999).toISOString() });
+    await expect(tooLate).rejects.toMatchObject({
+      errors: [{ path: 'sendAt', message: 'is more than 60 seconds in the past (it is now 2026-11-23T10:02:00.000Z)' }],
+    });
+    expect(store.messages.get(message.id)).toEqual(before);
+  });
+
   it('keeps both of two changes made at once: the second is written over the first, never instead of it', async () => {
     const { deps, worker, sender, clock, queue, store } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
