@@ -136,8 +136,10 @@ describe('the IAM grants, against the calls the functions make', () => {
     const bulkCancelled = await api('POST', '/v1/messages', { url: url('bulk-cancelled'), delay: 60 });
     const cancelJob = await api('POST', '/v1/messages/cancel', { ids: [bulkCancelled.id] });
     // An overdue message (due an hour ago and still queued, as a lost ticket leaves one): the sweep
-    // defers its place in the pending index past the flight allowance and re-enqueues it.
-    const overdue = await api('POST', '/v1/messages', { url: url('overdue'), delay: 4 });
+    // defers its place in the pending index past the flight allowance and re-enqueues it. Due in ten
+    // minutes (its own ticket surfaces after the test), so no worker can take it before it is made
+    // overdue below, as one could a message due in seconds on a loaded machine; the sweep's ticket sends it.
+    const overdue = await api('POST', '/v1/messages', { url: url('overdue'), delay: 600 });
     const raw = DynamoDBDocumentClient.from(
       new DynamoDBClient({
         region: 'us-east-1',
