@@ -203,6 +203,12 @@ describe('refused times', () => {
       { path: 'timezone', message: expect.stringContaining('unknown time zone "Mars/Olympus_Mons"') },
     ]);
     expect(refused.json.detail).toContain('Mars/Olympus_Mons');
+    // An offset written as the zone is told where it goes.
+    const offset = await api.post('/v1/messages', { url: url('/tz/z'), sendAt: '2027-01-10T09:00:00', timezone: 'Z' });
+    expect(offset.status).toBe(422);
+    expect(offset.json.errors).toEqual([
+      { path: 'timezone', message: expect.stringMatching(/^unknown time zone "Z": .*a fixed offset goes in sendAt/) },
+    ]);
   });
 
   it('a wall time with neither offset nor timezone is a 422 at sendAt, as before time zones', async () => {

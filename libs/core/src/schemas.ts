@@ -228,11 +228,20 @@ const timezone = z
     if (!isKnownTimeZone(value)) {
       ctx.addIssue({
         code: 'custom',
-        message: `unknown time zone ${JSON.stringify(shownName(value, MAX_TIME_ZONE_LENGTH))}: give an IANA name such as Europe/Berlin or America/New_York`,
+        message: `unknown time zone ${JSON.stringify(shownName(value, MAX_TIME_ZONE_LENGTH))}: ${unknownZoneHint(value)}`,
       });
     }
   })
   .transform(canonicalTimeZone);
+
+/** `Z`, `+02:00`, `UTC+2`, `GMT-05:00`: an offset written where a zone's name goes. */
+const OFFSET_AS_ZONE = /^\s*(?:z|(?:utc|gmt)?\s*[+-]\s*\d{1,2}(?::?\d{2})?)\s*$/i;
+
+/** What to give instead of an unknown zone: an offset is told where it goes (`sendAt`), and that UTC is a name. */
+const unknownZoneHint = (value: string): string =>
+  OFFSET_AS_ZONE.test(value)
+    ? 'timezone takes an IANA name such as UTC or Europe/Berlin; a fixed offset goes in sendAt itself: 2026-12-01T09:00:00+02:00, or 2026-12-01T09:00:00Z for UTC'
+    : 'give an IANA name such as Europe/Berlin or America/New_York';
 
 /** A non-empty list of distinct values of `values` (every one at most once, so at most all of them). */
 const distinctList = <T extends readonly [string, ...string[]]>(values: T) =>

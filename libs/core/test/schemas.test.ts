@@ -176,6 +176,31 @@ describe('MessageIn', () => {
     ]);
   });
 
+  it('takes the legacy names the tz database still links (US/Pacific, EST5EDT, Zulu, Etc/GMT+5) as the zones they name', () => {
+    const zoneOf = (timezone: string) =>
+      MessageIn.parse({ url: 'https://e.com', sendAt: '2026-12-24T09:00', timezone }).timezone;
+    expect(zoneOf('US/Pacific')).toBe('America/Los_Angeles');
+    expect(zoneOf('EST5EDT')).toBe('America/New_York');
+    expect(zoneOf('Zulu')).toBe('UTC');
+    expect(zoneOf('utc')).toBe('UTC');
+    // POSIX's sign: Etc/GMT+5 is five hours behind UTC, as the tz database has it.
+    expect(zoneOf('Etc/GMT+5')).toBe('Etc/GMT+5');
+  });
+
+  it('says an offset written as a timezone (Z, +02:00, UTC+2) goes in sendAt, and that UTC is a name', () => {
+    for (const timezone of ['Z', 'z', '+02:00', '-0530', '+14', 'UTC+2', 'GMT-05:00']) {
+      expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt: '2026-12-24T09:00', timezone }), timezone).toEqual([
+        {
+          path: 'timezone',
+          message: `unknown time zone ${JSON.stringify(timezone)}: timezone takes an IANA name such as UTC or Europe/Berlin; a fixed offset goes in sendAt itself: 2026-12-01T09:00:00+02:00, or 2026-12-01T09:00:00Z for UTC`,
+        },
+      ]);
+    }
+    expect(errorsOf(MessagePatch, { delay: 60, timezone: '+01:00' })).toEqual([
+      { path: 'timezone', message: expect.stringContaining('a fixed offset goes in sendAt itself') },
+    ]);
+  });
+
   it('shows a name the caller chose cut to 100 characters, so a problem never echoes a huge one', () => {
     const name = 'k'.repeat(1_000_000);
     const cut = `${'k'.repeat(100)}…`;
