@@ -86,6 +86,22 @@ describe('web app formatting', () => {
     expect(zonedTime('2026-12-02T01:38:43.747Z', 'UTC')).toBe('2026-12-02 01:38:43.747 UTC');
   });
 
+  it('tells apart the two instants of an hour that happens twice, and names a 45-minute offset', () => {
+    // Berlin's clocks go back at 03:00 CEST on 2026-10-25: 02:30 happens at 00:30Z and again at 01:30Z.
+    expect(zonedTime('2026-10-25T00:30:00.000Z', 'Europe/Berlin')).toBe(
+      '2026-10-25 02:30:00.000 Europe/Berlin (UTC+02:00)',
+    );
+    expect(zonedTime('2026-10-25T01:30:00.000Z', 'Europe/Berlin')).toBe(
+      '2026-10-25 02:30:00.000 Europe/Berlin (UTC+01:00)',
+    );
+    expect(localTimeText('2026-11-01T01:30:00.000-05:00', 'America/New_York')).toBe(
+      '2026-11-01 01:30:00.000 America/New_York (UTC-05:00)',
+    );
+    expect(zonedTime('2026-06-01T03:15:00.000Z', 'Asia/Kathmandu')).toBe(
+      '2026-06-01 09:00:00.000 Asia/Kathmandu (UTC+05:45)',
+    );
+  });
+
   it('keeps the first 20 lines of a long body and counts them all', () => {
     const text = Array.from({ length: 45 }, (_, i) => `line ${i + 1}`).join('\n');
     const { head, total } = firstLines(text);

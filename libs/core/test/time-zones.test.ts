@@ -90,6 +90,27 @@ describe('a wall time in a time zone', () => {
     });
   });
 
+  describe('at 45-minute offsets, and in a zone whose rules changed', () => {
+    it('reads Kathmandu (+05:45), Eucla (+08:45) and the Chatham Islands, whose clocks change at 02:45', () => {
+      expect(wallTimeToInstant('2026-06-01T09:00', 'Asia/Kathmandu')).toBe(utc('2026-06-01T03:15:00Z'));
+      expect(wallTimeToInstant('2026-06-01T09:00', 'Australia/Eucla')).toBe(utc('2026-06-01T00:15:00Z'));
+      // Chatham springs forward 02:45 (+12:45) -> 03:45 (+13:45) on 2026-09-27: 03:00 is 04:00.
+      expect(wallTimeToInstant('2026-09-27T02:44', 'Pacific/Chatham')).toBe(utc('2026-09-26T13:59:00Z'));
+      expect(wallTimeToInstant('2026-09-27T03:00', 'Pacific/Chatham')).toBe(utc('2026-09-26T14:15:00Z'));
+      expect(localTimeOf(utc('2026-09-26T14:15:00Z'), 'Pacific/Chatham')).toBe('2026-09-27T04:00:00.000+13:45');
+      // And falls back 03:45 (+13:45) -> 02:45 (+12:45) on 2026-04-05: 03:00 is the earlier.
+      expect(wallTimeToInstant('2026-04-05T03:00', 'Pacific/Chatham')).toBe(utc('2026-04-04T13:15:00Z'));
+    });
+
+    it('reads Mexico City by its rules now, without the daylight saving time it dropped in 2022', () => {
+      // Under the old rules 02:30 on the first Sunday of April did not exist, and 01:30 on the
+      // last Sunday of October happened twice; now each is one instant at -06:00.
+      expect(wallTimeToInstant('2027-04-04T02:30', 'America/Mexico_City')).toBe(utc('2027-04-04T08:30:00Z'));
+      expect(wallTimeToInstant('2027-10-31T01:30', 'America/Mexico_City')).toBe(utc('2027-10-31T07:30:00Z'));
+      expect(localTimeOf(utc('2027-07-01T15:00:00Z'), 'America/Mexico_City')).toBe('2027-07-01T09:00:00.000-06:00');
+    });
+  });
+
   it('shows a local time with a numeric offset, +00:00 in UTC as everywhere else', () => {
     const instant = utc('2026-01-10T09:00:00.000Z');
     for (const zone of ['UTC', 'Etc/UTC', 'GMT', 'Europe/London']) {

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
-import { colorEnabled, relativeText, table, timeText, truncate } from './output';
+import { colorEnabled, localText, relativeText, table, timeText, truncate } from './output';
 import { formatDuration } from './duration';
 
 const plain = pc.createColors(false);
@@ -37,6 +37,14 @@ describe('output for people', () => {
     expect(timeText('2026-12-01T09:00:00.000Z')).toBe('2026-12-01 09:00:00Z');
     expect(timeText('2026-12-01T10:00:00.250+01:00')).toBe('2026-12-01 09:00:00.250Z');
     expect(timeText(undefined)).toBe('-');
+  });
+
+  it("prints a message's local time with its offset, so the two of an hour that happens twice differ", () => {
+    const berlin = (localSendAt: string) => localText({ timezone: 'Europe/Berlin', localSendAt });
+    expect(berlin('2026-10-25T02:30:00.000+02:00')).toBe('2026-10-25 02:30:00+02:00 Europe/Berlin');
+    expect(berlin('2026-10-25T02:30:00.000+01:00')).toBe('2026-10-25 02:30:00+01:00 Europe/Berlin');
+    expect(berlin('2026-10-25T02:30:00.250+01:00')).toBe('2026-10-25 02:30:00.250+01:00 Europe/Berlin');
+    expect(localText({ sendAt: '2026-10-25T00:30:00.000Z' } as never)).toBeUndefined();
   });
 
   it('says how far away an instant is', () => {
