@@ -14,7 +14,7 @@ const ALL_BUT_APP = ['core', 'shared', 'adapters', 'handlers', 'infra', 'local',
  * The layers and what each may import (its own files always), enforced by eslint-plugin-boundaries
  * in `npm run lint` and proven by lint/boundaries.test.ts. Production code first: the core is pure;
  * handlers and adapters never reach the local stack; the web app talks to the API, so it sees only
- * the core's rules and the client package (which holds the contract's generated types); only the
+ * the core's rules and data and the client package (which holds the contract's generated types); only the
  * local stack and the admin CLI put adapters and emulators together. The client package
  * (`@vigil/client`, published on its own) imports nothing of the server: the contract's types
  * are generated into it, and its CLI's build bundles the core's `shared` data (libs/core/src/shared:
@@ -28,7 +28,7 @@ const LAYERS = {
   infra: ['core', 'adapters', 'handlers', 'infra'],
   local: ['core', 'adapters', 'handlers', 'infra', 'local'],
   cli: ['core', 'adapters', 'local', 'cli'],
-  app: ['core', 'client', 'app'],
+  app: ['core', 'shared', 'client', 'app'],
   client: ['client', 'shared'],
   // Test and tooling homes: they exercise the layers, so they may use any but the web app.
   contract: ['core', 'client', 'test-support', 'contract'],

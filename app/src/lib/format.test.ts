@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  browserTimeZone,
   attemptOutcome,
   attemptRequestText,
   DEFAULT_TEST_PAYLOAD,
@@ -84,6 +85,13 @@ describe('web app formatting', () => {
       '2026-01-01 12:00:00.000 Africa/Abidjan (UTC+00:00)',
     );
     expect(zonedTime('2026-12-02T01:38:43.747Z', 'UTC')).toBe('2026-12-02 01:38:43.747 UTC');
+  });
+
+  it("names the browser's zone by its current name, as the API names a message's, where its ICU reports the old one", () => {
+    expect(browserTimeZone('Asia/Calcutta')).toBe('Asia/Kolkata');
+    expect(browserTimeZone('Europe/Kiev')).toBe('Europe/Kyiv');
+    expect(browserTimeZone('Europe/Berlin')).toBe('Europe/Berlin');
+    expect(browserTimeZone('UTC')).toBe('UTC');
   });
 
   it('tells apart the two instants of an hour that happens twice, and names a 45-minute offset', () => {

@@ -2,6 +2,7 @@
 import type { JsonText } from '@vigil/client';
 import { attemptOutcome as outcomeOfAttempt, jsonText, VigilError } from '@vigil/client';
 import { isExactNumber } from '@vigil/core/exact-json';
+import { CURRENT_ZONE_NAMES } from '@vigil/core/shared/current-zone-names';
 import { indentJson } from './json-indent';
 import type { AttemptErrorKind, FailureReason } from './types';
 
@@ -56,8 +57,26 @@ export const zonedTime = (iso: string, zone: string, { ms = true }: { ms?: boole
   return `${shown} ${zone} (${utcOffset})`;
 };
 
-/** The zone of the browser (or of the server while rendering there): an IANA name such as `Europe/Berlin`. */
-export const browserTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
+/**
+ * The zone of the browser (or of the server while rendering there): an IANA name such as
+ * `Europe/Berlin`, by its current name, as the API stores a message's zone: browsers' ICU reports
+ * some by the tz database's old one (`Asia/Calcutta` for `Asia/Kolkata`), which the console would
+ * otherwise show, and offer beside the message's own zone as if it were another.
+ */
+export const browserTimeZone = (reported = Intl.DateTimeFormat().resolvedOptions().timeZone): string => {
+  const current = CURRENT_ZONE_NAMES[reported];
+  return current !== undefined && isKnownZone(current) ? current : reported;
+};
+
+/** Whether this runtime's Intl knows `zone` (an older one may lack a new name such as `Europe/Kyiv`). */
+const isKnownZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /**
  * An instant as the wall time a `datetime-local` input takes, in `zone`, by the zone's rules (Intl),
