@@ -133,5 +133,11 @@ describe('GET /v1/messages filters', () => {
     // A parameter given twice would otherwise be read as its last value alone, without a word.
     expect(await problems('status=failed&status=queued')).toEqual(['query.status']);
     expect(await problems('limit=500&limit=5&label=a')).toEqual(['query.limit']);
+    // An offset's + unencoded is read as a space: the answer says to write %2B, which is taken.
+    const plus = await api.get('/v1/messages?sendAtFrom=2026-12-01T10:00:00+01:00');
+    expect(plus.json.errors).toEqual([
+      { path: 'query.sendAtFrom', message: expect.stringContaining('write it as %2B (2026-12-01T10:00:00%2B01:00)') },
+    ]);
+    expect((await api.get('/v1/messages?sendAtFrom=2026-12-01T10:00:00%2B01:00')).status).toBe(200);
   });
 });

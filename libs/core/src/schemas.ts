@@ -320,11 +320,23 @@ export const MessagePatch = z
   });
 export type MessagePatch = z.infer<typeof MessagePatch>;
 
+/**
+ * `2026-12-01T10:00:00 01:00`: an offset's `+` written unencoded in a query string, which reads it
+ * as a space (`application/x-www-form-urlencoded`, as API Gateway and URLSearchParams do).
+ */
+const PLUS_READ_AS_SPACE = /^\d{4}-\d{2}-\d{2}T[\d:.]+ \d{2}:\d{2}$/i;
+
 /** An instant bounding a filter's range: RFC 3339 with an offset, as epoch ms (a fraction of one up). */
 const instant = z.preprocess(
   upperCaseTAndZ,
   z.iso
-    .datetime({ offset: true, message: 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T00:00:00Z' })
+    .datetime({
+      offset: true,
+      error: (issue) =>
+        typeof issue.input === 'string' && PLUS_READ_AS_SPACE.test(issue.input)
+          ? `has a space where its offset's + should be: a query string reads + as a space, so write it as %2B (${issue.input.replace(' ', '%2B')}), or give the instant in UTC with Z`
+          : 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T00:00:00Z',
+    })
     .transform((value) => notBeforeSubMillisecond(value, Date.parse(value))),
 );
 

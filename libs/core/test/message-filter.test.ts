@@ -106,6 +106,22 @@ describe('MessageListQuery', () => {
       expect(errors).toEqual([{ path: 'sendAtTo', message: 'must be after sendAtFrom' }]);
     });
 
+    it("says an offset's + read as a space (unencoded in a query string) is to be written %2B", () => {
+      expect(errorsOf(MessageListQuery, { sendAtFrom: '2026-12-01T10:00:00 01:00' })).toEqual([
+        {
+          path: 'sendAtFrom',
+          message:
+            "has a space where its offset's + should be: a query string reads + as a space, so write it as %2B (2026-12-01T10:00:00%2B01:00), or give the instant in UTC with Z",
+        },
+      ]);
+      expect(errorsOf(MessageListQuery, { updatedSince: '2026-12-01T10:00:00.250 14:00' })).toEqual([
+        { path: 'updatedSince', message: expect.stringContaining('(2026-12-01T10:00:00.250%2B14:00)') },
+      ]);
+      expect(MessageListQuery.parse({ createdAtFrom: '2026-12-01T10:00:00+14:00' })).toMatchObject({
+        filter: { createdAtFrom: Date.parse('2026-11-30T20:00:00Z') },
+      });
+    });
+
     it('refuses an empty range (to equal to from) and a time without an offset', () => {
       const paths = errorsOf(MessageListQuery, {
         createdAtFrom: '2026-12-01T00:00:00Z',
