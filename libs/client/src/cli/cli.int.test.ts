@@ -303,6 +303,24 @@ describe('vigil send, ls, show', () => {
     expect(message).toMatchObject({ sendAt: due.toISOString(), timezone: 'Etc/GMT+5' });
   });
 
+  it('reads a wall time in the zone of a TZ file, and refuses one when TZ names no zone, rather than read it as UTC', async () => {
+    const due = new Date(Math.floor((Date.now() + 7_200_000) / 1000) * 1000);
+    const wall = new Date(due.getTime() + 5.5 * 3_600_000).toISOString().slice(0, 19);
+    const send = (TZ: string, ...more: string[]) =>
+      vigil(['send', `${receiver.url}/tz-env`, '--at', wall, ...more], { TZ });
+
+    const fromFile = json(await send('/usr/share/zoneinfo/Asia/Kolkata', '--json'));
+    // A POSIX rule the shell reads as New York's time: Node's would be UTC, five hours early.
+    const posix = await send('EST5EDT,M3.2.0,M11.1.0');
+
+    expect(fromFile).toMatchObject({ sendAt: due.toISOString(), timezone: 'Asia/Kolkata' });
+    expect(posix.code).toBe(2);
+    expect(posix.stderr).toMatch(
+      /^vigil: --at "[^"]+" is a wall time, and this machine's time zone has no IANA name here/,
+    );
+    expect(json(await vigil(['ls', '--url-prefix', `${receiver.url}/tz-env`, '--json']))).toHaveLength(1);
+  });
+
   it('says a send run again with its --idempotency-key is the message the first run made, and makes no second', async () => {
     const argv = [
       'send',

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { MessageFilter, MessageOriginKind, MessageStatus } from './api';
 import { usageError } from './exit-codes';
+import type { ZoneLookup } from './wall-time';
 import { parseFilterInstant } from './wall-time';
 // The server's lists (what it stores and filters by): data the CLI's build bundles.
 import { MESSAGE_ORIGIN_KINDS, MESSAGE_STATUSES } from '../../../core/src/shared/message-values';
@@ -99,7 +100,7 @@ export const withFilterOptions = (command: Command): Command =>
     .option('--updated-since <time>', 'only messages changed since this time (a finished one: when it finished)');
 
 /** The API's filter for the flags given (empty when none), times as instants; a time it cannot read is a usage error. */
-export const filterFromOptions = (options: FilterOptions, now: number): MessageFilter => {
+export const filterFromOptions = (options: FilterOptions, now: number, zone?: ZoneLookup): MessageFilter => {
   const filter: MessageFilter = {
     ...(options.status !== undefined && {
       status: listOf('--status', options.status, STATUSES, ['a status', 'statuses']),
@@ -114,7 +115,7 @@ export const filterFromOptions = (options: FilterOptions, now: number): MessageF
   for (const [option, field, ahead] of TIME_FLAGS) {
     const text = options[option];
     if (text === undefined) continue;
-    const parsed = parseFilterInstant(text, now, { ahead });
+    const parsed = parseFilterInstant(text, now, { ahead, ...(zone !== undefined && { zone }) });
     if ('error' in parsed) throw usageError(`${FILTER_FLAGS[field]} ${parsed.error}`);
     filter[field] = parsed.instant;
   }

@@ -14,6 +14,7 @@ import { CliError, EXIT, usageError } from './exit-codes';
 import type { Output } from './output';
 import { localText, outcomeText, relativeText, statusText, table, timeText, truncate, visibleLength } from './output';
 import { JOB_ID, MESSAGE_ID } from './ids';
+import type { ZoneLookup } from './wall-time';
 import { parseSendTime, systemTimeZone, unknownZone } from './wall-time';
 import { attemptOutcome } from '../attempt-outcome';
 import { stringifyApiJson } from '../exact-json';
@@ -134,7 +135,7 @@ export const messageFromOptions = async (
   url: string,
   options: SendOptions,
   stdin: NodeJS.ReadableStream,
-  zone: () => string = systemTimeZone,
+  zone: ZoneLookup = systemTimeZone,
 ): Promise<CreateMessage & { idempotencyKey?: string }> => {
   if (options.in !== undefined && options.at !== undefined) {
     throw usageError('give --in or --at, not both');

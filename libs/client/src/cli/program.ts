@@ -316,7 +316,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         throw usageError(`--limit ${options.limit}: give a whole number from 1 to 10000`);
       if (options.cursor !== undefined && options.previousCursor !== undefined)
         throw usageError('give --cursor or --previous-cursor, not both');
-      const filter = filterFromOptions(options, context.now());
+      const filter = filterFromOptions(options, context.now(), () => systemTimeZone(context.env));
       const cursor = options.cursor ?? options.previousCursor;
       const { api } = await connect(options);
       const list = await listMessages(
@@ -458,7 +458,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         options: CommonOptions & FilterOptions & { wait: boolean; idempotencyKey?: string; dryRun?: boolean },
       ) => {
         const out = start(options);
-        const filter = filterFromOptions(options, context.now());
+        const filter = filterFromOptions(options, context.now(), () => systemTimeZone(context.env));
         const { filtered, key } = idsOrFilter(
           name,
           ids,
@@ -595,7 +595,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
   ).action(
     async (ids: string[], options: CommonOptions & FilterOptions & { idempotencyKey?: string; dryRun?: boolean }) => {
       const out = start(options);
-      const given = filterFromOptions(options, context.now());
+      const given = filterFromOptions(options, context.now(), () => systemTimeZone(context.env));
       const { filtered, key } = idsOrFilter(
         'retry',
         ids,

@@ -80,13 +80,53 @@ describe("this machine's zone", () => {
     expect(systemTimeZone({ TZ: ':Europe/Kyiv' })).toBe('Europe/Kyiv');
   });
 
-  it("is the system's otherwise (TZ unset, or no zone this runtime knows), by its current name", () => {
+  it("is the system's otherwise (TZ unset), by its current name", () => {
     const system = modernZoneName(Intl.DateTimeFormat().resolvedOptions().timeZone);
     expect(systemTimeZone({})).toBe(system);
-    expect(systemTimeZone({ TZ: '/etc/localtime-of-elsewhere' })).toBe(system);
+    expect(systemTimeZone({ TZ: '' })).toBe(system);
     expect(modernZoneName('Asia/Calcutta')).toBe('Asia/Kolkata');
     expect(modernZoneName('Europe/Kiev')).toBe('Europe/Kyiv');
     expect(modernZoneName('Europe/Berlin')).toBe('Europe/Berlin');
+  });
+});
+
+describe('a TZ that is no zone name', () => {
+  it('names the zone of a tz database file, and takes POSIX UTC0 as UTC', () => {
+    expect(systemTimeZone({ TZ: '/usr/share/zoneinfo/America/New_York' })).toBe('America/New_York');
+    expect(systemTimeZone({ TZ: ':/usr/share/zoneinfo/Asia/Calcutta' })).toBe('Asia/Kolkata');
+    expect(systemTimeZone({ TZ: '/usr/share/zoneinfo/posix/Europe/Berlin' })).toBe('Europe/Berlin');
+    expect(systemTimeZone({ TZ: 'UTC0' })).toBe('UTC');
+  });
+
+  // Node's Intl reads these as UTC or no zone at all, where the shell reads New York's or Tokyo's time.
+  const unnamed = ['EST5EDT,M3.2.0,M11.1.0', 'JST-9', ':/etc/localtime', '/etc/localtime-of-elsewhere'];
+
+  it('is no zone, rather than UTC, and a wall time is refused for want of one, never read hours off', () => {
+    for (const TZ of unnamed) {
+      expect(systemTimeZone({ TZ }), TZ).toBeUndefined();
+      const sent = parseSendTime('2026-12-24T09:00', undefined, () => systemTimeZone({ TZ }));
+      expect(sent, TZ).toEqual({
+        error: expect.stringMatching(
+          /^--at "2026-12-24T09:00" is a wall time, and this machine's time zone has no IANA name here .*: give --tz/,
+        ),
+      });
+      const bound = parseFilterInstant('2026-12-01T09:00', Date.parse('2026-12-02T12:00:00Z'), {
+        zone: () => systemTimeZone({ TZ }),
+      });
+      expect(bound, TZ).toEqual({
+        error: expect.stringMatching(/^"2026-12-01T09:00" is a wall time, .*: give an offset \(2026-12-01T09:00:00Z/),
+      });
+    }
+    // With --tz, an offset or a duration, this machine's zone is not needed.
+    const none = () => undefined;
+    expect(parseSendTime('2026-12-24T09:00', 'America/New_York', none)).toEqual({
+      sendAt: '2026-12-24T09:00:00',
+      timezone: 'America/New_York',
+    });
+    expect(parseSendTime('2026-12-24T09:00-05:00', undefined, none)).toEqual({ sendAt: '2026-12-24T09:00:00-05:00' });
+    expect(parseFilterInstant('2h', Date.parse('2026-12-02T12:00:00Z'), { zone: none })).toEqual({
+      instant: '2026-12-02T10:00:00.000Z',
+    });
   });
 });
 

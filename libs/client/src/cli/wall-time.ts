@@ -47,16 +47,37 @@ export const zoneSpelling = (zone: string): string => {
   return zonesByLowerCase.get(zone.toLowerCase()) ?? zone;
 };
 
+/** This machine's zone, or undefined when it has no name this runtime knows (`systemTimeZone`). */
+export type ZoneLookup = () => string | undefined;
+
+/**
+ * The zone a `TZ` that is no zone name still names: a file of the tz database
+ * (`/usr/share/zoneinfo/America/New_York`, as the C library takes it) by its name, and POSIX's
+ * `UTC0` / `GMT0` as UTC.
+ */
+const zoneOfTzValue = (tz: string): string | undefined => {
+  if (/^(?:UTC|GMT|UCT)0$/i.test(tz)) return 'UTC';
+  const inDatabase = /\/zoneinfo\/(?:posix\/|right\/)?(.+)$/.exec(tz)?.[1];
+  return inDatabase !== undefined && isTimeZone(inDatabase) ? modernZoneName(inDatabase) : undefined;
+};
+
 /**
  * This machine's IANA zone: `TZ` when it names one (what the user set, `Asia/Kolkata`, and not the
- * old name ICU reports for it, `Asia/Calcutta`), else the system's as Intl reports it, by its
- * current name.
+ * old name ICU reports for it, `Asia/Calcutta`; a tz database file by its zone's name), else, with
+ * `TZ` unset, the system's as Intl reports it, by its current name. Undefined when `TZ` is set to
+ * what names no zone here (a POSIX rule such as `EST5EDT,M3.2.0,M11.1.0`, `:/etc/localtime`): the C
+ * library and the shell may read it, but Node's Intl then falls back to UTC or to no zone, and a
+ * wall time read so would be hours off (early, west of UTC).
  */
-export const systemTimeZone = (env: Env = {}): string => {
+export const systemTimeZone = (env: Env = {}): string | undefined => {
   const fromEnv = env.TZ?.replace(/^:/, '');
-  if (fromEnv && isTimeZone(fromEnv)) return fromEnv;
+  if (fromEnv) return isTimeZone(fromEnv) ? fromEnv : zoneOfTzValue(fromEnv);
   return modernZoneName(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
 };
+
+/** Why a wall time cannot be read in this machine's zone (`ZoneLookup` found none), and what to give instead. */
+const NO_MACHINE_ZONE =
+  "this machine's time zone has no IANA name here (TZ is set, but to none this runtime knows, such as a POSIX rule or a file outside the tz database)";
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -89,7 +110,7 @@ export const unknownZone = (zone: string): string | undefined =>
 export const parseSendTime = (
   text: string,
   zone: string | undefined,
-  defaultZone: () => string = systemTimeZone,
+  defaultZone: ZoneLookup = systemTimeZone,
 ): SendTime | { error: string } => {
   const unknown = zone === undefined ? undefined : unknownZone(zone);
   if (unknown) return { error: unknown };
@@ -110,7 +131,13 @@ export const parseSendTime = (
     const normalised = offset.toUpperCase() === 'Z' ? 'Z' : offset.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
     return { sendAt: `${wall}${normalised}` };
   }
-  return { sendAt: wall, timezone: zone === undefined ? defaultZone() : zoneSpelling(zone) };
+  const timezone = zone === undefined ? defaultZone() : zoneSpelling(zone);
+  if (timezone === undefined) {
+    return {
+      error: `--at "${text}" is a wall time, and ${NO_MACHINE_ZONE}: give --tz (such as America/New_York), or an offset in --at`,
+    };
+  }
+  return { sendAt: wall, timezone };
 };
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -158,7 +185,7 @@ const instantOfWallTime = (wallMs: number, zone: string): number => {
 export const parseFilterInstant = (
   text: string,
   now: number,
-  { ahead = false, zone = systemTimeZone }: { ahead?: boolean; zone?: () => string } = {},
+  { ahead = false, zone = systemTimeZone }: { ahead?: boolean; zone?: ZoneLookup } = {},
 ): { instant: string } | { error: string } => {
   const trimmed = text.trim();
   if (/^\d[\d.]*(ms|s|m|h|d)/.test(trimmed)) {
@@ -183,5 +210,11 @@ export const parseFilterInstant = (
     const normalised = offset.toUpperCase() === 'Z' ? 'Z' : offset.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
     return { instant: new Date(`${date}T${hourMinute}${seconds}${normalised}`).toISOString() };
   }
-  return { instant: new Date(instantOfWallTime(wallMs, zone())).toISOString() };
+  const machineZone = zone();
+  if (machineZone === undefined) {
+    return {
+      error: `"${text}" is a wall time, and ${NO_MACHINE_ZONE}: give an offset (${date}T${hourMinute}${seconds}Z, or e.g. -05:00), a duration, or set TZ to an IANA name`,
+    };
+  }
+  return { instant: new Date(instantOfWallTime(wallMs, machineZone)).toISOString() };
 };
