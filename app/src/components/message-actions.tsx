@@ -5,7 +5,7 @@ import { allowedCommands } from '@vigil/core/lifecycle';
 import { useState } from 'react';
 import { cancelMessage, redeliverMessage, rescheduleMessage, retryMessage } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
-import { browserTimeZone, wallTimeIn, wallTimeNow } from '@/lib/format';
+import { browserTimeZone, wallTimeHasPassed, wallTimeIn, wallTimeNow } from '@/lib/format';
 import type { MessageStatus } from '@/lib/types';
 import { ConfirmButton } from './confirm-button';
 import { DateTimeField } from './date-time-field';
@@ -127,10 +127,9 @@ function RescheduleDialog({ id, sendAt, timezone }: { id: string; sendAt: string
       }}
       check={() => {
         if (!value) return 'Pick a date and time.';
-        // Wall times in one zone compare as strings; an overdue message's own time stays allowed, untouched.
-        const now = wallTimeNow(zone);
-        if (value !== shown && value < now) {
-          return `That time has already passed in ${zone}: pick a time after ${now.replace('T', ' ')}.`;
+        // Compared as instants (a repeated hour's wall times are not in order); an overdue message's own time stays allowed, untouched.
+        if (value !== shown && wallTimeHasPassed(value, zone)) {
+          return `That time has already passed in ${zone}: pick a time after ${wallTimeNow(zone).replace('T', ' ')}.`;
         }
         return undefined;
       }}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   browserTimeZone,
+  wallTimeHasPassed,
   attemptOutcome,
   attemptRequestText,
   DEFAULT_TEST_PAYLOAD,
@@ -519,6 +520,26 @@ describe('instantOfWallTime', () => {
       expect(instantOfWallTime(wall, zone), `${wall} ${zone}`).toBe(instant);
       expect(instantOfWallTime(wall, zone)).toBe(new Date(wallTimeToInstant(wall, zone)!).toISOString());
     }
+  });
+});
+
+describe('wallTimeHasPassed', () => {
+  it('compares the instant a wall time names with now, to the second', () => {
+    const now = Date.parse('2026-12-02T01:38:43.747Z');
+    expect(wallTimeHasPassed('2026-12-01T20:38:42', 'America/New_York', now)).toBe(true);
+    expect(wallTimeHasPassed('2026-12-01T20:38:43', 'America/New_York', now)).toBe(false);
+    expect(wallTimeHasPassed('2026-12-01T20:39', 'America/New_York', now)).toBe(false);
+  });
+
+  it('in an hour a fall-back repeats, reads a wall time as the API does (the earlier), not in text order', () => {
+    // New York, 2026-11-01: 01:10 EST (06:10Z) is now, after 01:40 EDT (05:40Z), which 01:40 names.
+    const inSecondPass = Date.parse('2026-11-01T06:10:00Z');
+    expect(wallTimeHasPassed('2026-11-01T01:40', 'America/New_York', inSecondPass)).toBe(true);
+    expect(wallTimeHasPassed('2026-11-01T02:00', 'America/New_York', inSecondPass)).toBe(false);
+    // 01:50 EDT (05:50Z) is now: 01:20 names 01:20 EDT, passed, though 01:20 EST is still to come.
+    const inFirstPass = Date.parse('2026-11-01T05:50:00Z');
+    expect(wallTimeHasPassed('2026-11-01T01:20', 'America/New_York', inFirstPass)).toBe(true);
+    expect(wallTimeHasPassed('2026-11-01T01:55', 'America/New_York', inFirstPass)).toBe(false);
   });
 });
 

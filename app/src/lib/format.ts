@@ -107,6 +107,14 @@ export const wallTimeNow = (zone: string, now = Date.now()): string =>
   wallTimeIn(new Date(now).toISOString(), zone).slice(0, 19);
 
 /**
+ * Whether the instant a wall time names in `zone` (by the API's rule, `instantOfWallTime`) is
+ * before the current second: compared as instants, since in the hour a fall-back repeats, wall
+ * times out of order with their instants (01:40 EDT came before 01:10 EST) compare wrongly as text.
+ */
+export const wallTimeHasPassed = (wall: string, zone: string, now = Date.now()): boolean =>
+  Date.parse(instantOfWallTime(wall, zone)) < Math.floor(now / 1000) * 1000;
+
+/**
  * The instant a `datetime-local` wall time names in `zone` (the inverse of `wallTimeIn`), as RFC
  * 3339 UTC, by the API's rule (Temporal's `compatible`, libs/core/src/time-zones.ts): a wall time in
  * a fall-back overlap is the earlier of its two instants, one in a spring-forward gap moves forward
