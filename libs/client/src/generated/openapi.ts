@@ -53,7 +53,8 @@ export interface paths {
          *
          *     Problems: 401 missing or invalid API key; 422 an invalid or unknown query parameter (a bad
          *     `status`, a `limit` out of range, a time without an offset, a range that ends before it
-         *     starts, a cursor Vigil did not issue), naming the parameter as `query.<name>`.
+         *     starts, a cursor Vigil did not issue), naming the parameter as `query.<name>`. An offset's
+         *     `+` is written `%2B` in a query string: unencoded, it reads as a space, and the 422 says so.
          */
         get: operations["listMessages"];
         put?: never;
@@ -969,7 +970,9 @@ export interface components {
          *     `sendAt`, or with `delay`, it does not move the instant: it is kept to show the message's
          *     time in (`localSendAt`). The zone is kept by its canonical IANA name, whatever case or
          *     alias it was written with (`asia/kolkata` is `Asia/Kolkata`, `US/Eastern` is
-         *     `America/New_York`). An unknown name is a 422 naming it, with the path `timezone`.
+         *     `America/New_York`). An unknown name is a 422 naming it, with the path `timezone`; an
+         *     offset written as the zone (`Z`, `+02:00`, `UTC+2`) is one, and the 422 says a fixed offset
+         *     goes in `sendAt` itself. `Etc/GMT+5` is five hours behind UTC (the tz database's POSIX sign).
          *     The instant is fixed when the message is scheduled; later changes to the zone's rules do
          *     not move it.
          * @example Europe/Berlin
