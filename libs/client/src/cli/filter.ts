@@ -123,7 +123,8 @@ export const filterFromOptions = (options: FilterOptions, now: number, zone?: Zo
 };
 
 /** `text` as one shell word: as it is when it is safe, single-quoted otherwise. */
-const shellWord = (text: string): string => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+export const shellWord = (text: string): string =>
+  /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 
 /** The flags that give `filter` again (times as the instants they were read as), for a command to print. */
 export const filterFlags = (filter: MessageFilter): string[] =>

@@ -409,25 +409,66 @@ describe('vigil redeliver --status failed: Ctrl-C while the job is being started
     total: 150,
   };
 
-  it('waits for the answer and says which job was started and that it goes on (exit 130), as when following it', async () => {
-    // Prepare: Ctrl-C comes while the API is starting the job (a real one would end a process with no handler, unsaid).
+  it('stops at once (exit 130), the request cut short, and says the job may have started and how to start it only if not', async () => {
+    // Prepare: an API that does not answer the start within the CLI's 15 s try; Ctrl-C once it has the request.
+    let key: string | null = null;
+    const api: Fetch = (request) => {
+      key = request.headers.get('idempotency-key');
+      setImmediate(() => process.emit('SIGINT'));
+      return new Promise((_, fail) => request.signal.addEventListener('abort', () => fail(request.signal.reason)));
+    };
+
+    // Act
+    const ran = await cli(['redeliver', '--status', 'failed', '--label', 'billing', '--profile', 'ops'], api, {
+      timeoutMs: 15_000,
+    });
+
+    // Assess
+    expect(ran.code).toBe(130);
+    expect(ran.stdout).toBe('');
+    expect(key).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ran.stderr).toBe(
+      `vigil: stopped before the API said whether it started the redeliver job: it may have: vigil jobs lists it; vigil redeliver --status failed --label billing --idempotency-key ${key} --profile ops starts it only if it did not\n`,
+    );
+    expect(ran.requests.map((r) => r.method)).toEqual(['POST']);
+  });
+
+  it('names the given key, and a cancel says running it again is safe', async () => {
+    const hang: Fetch = (request) => {
+      setImmediate(() => process.emit('SIGINT'));
+      return new Promise((_, fail) => request.signal.addEventListener('abort', () => fail(request.signal.reason)));
+    };
+
+    const keyed = await cli(['redeliver', '--label', 'billing', '--idempotency-key', 'fix 7'], hang, {
+      timeoutMs: 15_000,
+    });
+    const cancel = await cli(['cancel', '--label', 'billing'], hang, { timeoutMs: 15_000 });
+
+    expect(keyed.code).toBe(130);
+    expect(keyed.stderr).toMatch(
+      /; vigil redeliver --status delivered,failed --label billing --idempotency-key 'fix 7' starts it only if it did not\n$/,
+    );
+    expect(cancel.code).toBe(130);
+    expect(cancel.stderr).toBe(
+      'vigil: stopped before the API said whether it started the cancel job: it may have: vigil jobs lists it; the same vigil cancel again is safe (what is cancelled already is skipped)\n',
+    );
+  });
+
+  it('names the job the API started and says it goes on when Ctrl-C comes as the answer arrives (exit 130)', async () => {
+    // Prepare: the start answered; Ctrl-C comes before the first read of the job.
     const api: Fetch = async (request) => {
       if (request.method === 'POST') {
-        process.emit('SIGINT');
+        setTimeout(() => process.emit('SIGINT'), 50);
         return answer(202, RUNNING);
       }
       return answer(200, { ...RUNNING, state: 'done', counts: { done: 150, skipped: 0, failed: 0 } });
     };
 
-    // Act
     const ran = await cli(['redeliver', '--status', 'failed', '--label', 'billing'], api);
 
-    // Assess
     expect(ran.code).toBe(130);
-    expect(ran.stdout).toBe('');
     expect(ran.stderr).toBe(
       [
-        "vigil: waiting for the API's answer to say whether a job was started (Ctrl-C again to leave now)",
         `${RUNNING.id}  running  0 redelivered, 0 skipped, 0 failed (of 150)`,
         `vigil: stopped following ${RUNNING.id}; it goes on: follow it with vigil jobs show ${RUNNING.id}`,
         '',

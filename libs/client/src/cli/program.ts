@@ -3,6 +3,7 @@
  * given (environment, streams, API client), so tests can run it in-process and main.ts runs it
  * for real. `runCli` resolves with the exit code.
  */
+import { randomUUID } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import { VigilError } from '../errors';
 import type { Api, BulkJob, Message, MessageFilter, UpdateMessage } from './api';
@@ -13,7 +14,7 @@ import { durationArg } from './duration';
 import { CliError, EXIT, usageError } from './exit-codes';
 import { login } from './login';
 import type { FilterOptions } from './filter';
-import { FILTER_FLAGS, filterFlags, filterFromOptions, withFilterOptions } from './filter';
+import { FILTER_FLAGS, filterFlags, filterFromOptions, shellWord, withFilterOptions } from './filter';
 import type { BulkAction } from './jobs';
 import {
   ACTION_STATUSES,
@@ -723,31 +724,29 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     idempotencyKey?: string,
   ) => {
     const filter = bulkFilter(action, given);
-    const keyed = idempotencyKey === undefined ? {} : { idempotencyKey };
-    // Ctrl-C from here on says what it knows: nothing started, or the job that was (its start's
-    // answer is waited for, as only it says whether one was; a second Ctrl-C leaves at once).
+    // Always keyed (the CLI's own key unless one is given): a start Ctrl-C cut short can be run
+    // again with it and start the job only if the first did not.
+    const key = idempotencyKey ?? randomUUID();
+    // Ctrl-C from here on stops at once and says what it knows: nothing started, the job that was,
+    // or, cut short while the API was starting it, that it may have started and how to be sure.
     const job = await interruptible(async (signal) => {
       const { api } = await connect(options);
       if (signal.aborted) {
         throw new CliError(`stopped before starting a ${action} job: nothing was started`, EXIT.interrupted);
       }
-      const waiting = () =>
-        output.note(`vigil: waiting for the API's answer to say whether a job was started (Ctrl-C again to leave now)`);
-      signal.addEventListener('abort', waiting, { once: true });
       // Answered as the repeat of an earlier run with the same key: that run's job, nothing started now.
       let repeat = false;
-      const call = { ...keyed, onRepeat: () => (repeat = true) };
+      const call = { idempotencyKey: key, signal, onRepeat: () => (repeat = true) };
       const started = await (
         action === 'cancel' ? api.messages.cancelMany({ filter }, call) : api.messages.redeliverMany({ filter }, call)
-      )
-        .catch((error: unknown) => {
-          throw toCliError(error, {
-            ...known,
-            flags: FILTER_FLAGS,
-            timeoutHint: `a job may have started all the same: check with vigil ls ${filterFlags(filter).join(' ')} before starting another`,
-          });
-        })
-        .finally(() => signal.removeEventListener('abort', waiting));
+      ).catch((error: unknown) => {
+        if (signal.aborted) throw startCutShort(action, filter, key, options.profile);
+        throw toCliError(error, {
+          ...known,
+          flags: FILTER_FLAGS,
+          timeoutHint: `a job may have started all the same: check with vigil ls ${filterFlags(filter).join(' ')} before starting another`,
+        });
+      });
       const already = `already started as ${started.id} (${action} ${filterFlags(filter).join(' ')}) by an earlier run with this --idempotency-key: nothing new was started`;
       if (!options.wait) {
         if (output.json) output.data(started);
@@ -913,6 +912,26 @@ const idsOrFilter = (
   if (ids.length === 0 && !filtered)
     throw usageError(`vigil ${name} needs message ids or filter flags`, `e.g. ${example}`);
   return { filtered, key: idempotencyKey === undefined ? undefined : checkedIdempotencyKey(idempotencyKey, 224) };
+};
+
+/**
+ * Ctrl-C while the API was starting a bulk job: the request was sent and its answer not awaited, so
+ * the job may have started. `vigil jobs` lists it; the same command with the start's key starts it
+ * only if it did not (the API answers a repeated key with the job it started).
+ */
+const startCutShort = (action: BulkAction, filter: MessageFilter, key: string, profile: string | undefined) => {
+  const again = ['vigil', action, ...filterFlags(filter), '--idempotency-key', shellWord(key)];
+  if (profile) again.push('--profile', shellWord(profile));
+  // vigil cancel takes no --idempotency-key: a second cancel job skips what the first cancelled.
+  const rerun =
+    action === 'cancel'
+      ? `the same vigil cancel again is safe (what is cancelled already is skipped)`
+      : `${again.join(' ')} starts it only if it did not`;
+  return new CliError(
+    `stopped before the API said whether it started the ${action} job: it may have`,
+    EXIT.interrupted,
+    `vigil jobs lists it; ${rerun}`,
+  );
 };
 
 /** `1 message`, `3 messages`. */
