@@ -357,6 +357,48 @@ describe('an id of the other kind', () => {
   });
 });
 
+describe('a flag given twice', () => {
+  const page = { items: [MESSAGE], nextCursor: null, previousCursor: null };
+
+  it('refuses one that takes a value (exit 2) before any call, a bulk cancel by two labels included', async () => {
+    const cancel = await cli(['cancel', '--label', 'billing', '--label', 'eu'], async () => answer(202, {}));
+    const status = await cli(['ls', '--status', 'failed', '--status', 'retrying'], async () => answer(200, page));
+    const key = await cli(['login', '--api-key', 'vgl_secret1', '--api-key', 'vgl_secret2'], async () =>
+      answer(200, page),
+    );
+
+    expect(cancel).toMatchObject({ code: 2, stdout: '', requests: [] });
+    expect(cancel.stderr).toBe('vigil: --label given twice: it takes one value: give it once\n');
+    expect(status).toMatchObject({ code: 2, requests: [] });
+    expect(status.stderr).toBe(
+      'vigil: --status given twice: it takes one value: give several as one comma list, --status failed,retrying\n',
+    );
+    expect(key.code).toBe(2);
+    expect(key.stderr).not.toMatch(/secret/);
+  });
+
+  it('takes a switch given twice as given once, and repeats the flags whose help says so', async () => {
+    const ls = await cli(['ls', '--json', '--with-cursors', '--with-cursors'], async () => answer(200, page));
+    const send = await cli(
+      ['send', 'https://x.test/h', '--header', 'x-a:1', '--header', 'x-b:2', '--label', 'a', '--label', 'b'],
+      async () => answer(201, MESSAGE),
+    );
+
+    expect(ls).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(ls.stdout)).toEqual(page);
+    expect(send).toMatchObject({ code: 0, stderr: '' });
+    expect(await send.requests[0]!.json()).toMatchObject({ headers: { 'x-a': '1', 'x-b': '2' }, labels: ['a', 'b'] });
+  });
+
+  it('says the rule in vigil --help', async () => {
+    const help = await cli(['--help'], async () => answer(200, {}));
+
+    expect(help.stdout).toMatch(
+      /Flags given twice:\n +a switch \(--json\) counts once; a flag that takes a value is refused \(exit 2\)/,
+    );
+  });
+});
+
 describe('vigil --help', () => {
   it('shows no "(default: [])" for the options that repeat, and defaults without quotes', async () => {
     const send = await cli(['send', '--help'], async () => answer(200, {}));

@@ -67,6 +67,10 @@ Configuration:
   (~/.config/vigil/config.json), mode 0600, one profile per stage (--profile, VIGIL_PROFILE).
   VIGIL_API_KEY and VIGIL_API_URL override the profile. NO_COLOR turns colour off.
 
+Flags given twice:
+  a switch (--json) counts once; a flag that takes a value is refused (exit 2), but for those
+  whose help says "repeat for more" (--header, --metadata, vigil send's --label).
+
 Exit codes:
   0 ok, 1 failure (the API failed, or a bulk job failed for some messages), 2 bad command line or
   refused input, 3 no key or key refused, 4 no such message or job, 5 the message's state does not
@@ -869,6 +873,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     });
   });
 
+  refuseRepeatedValues(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -936,6 +941,36 @@ const startCutShort = (action: BulkAction, filter: MessageFilter, key: string, p
 
 /** `1 message`, `3 messages`. */
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The flags that take several values as one comma list, each with an example. */
+const COMMA_LISTS = new Map([
+  ['--status', 'failed,retrying'],
+  ['--origin', 'message,callback'],
+  ['--state', 'running,failed'],
+]);
+
+/**
+ * A flag given twice: one that takes a value (`--label a --label b`, `--limit 5 --limit 10`) is a
+ * usage error, never the last one silently (a bulk cancel by one of two labels, when both were
+ * meant), except those whose help says "repeat for more" (`collect`); a switch (`--json`) given
+ * twice is given. HELP_AFTER says so.
+ */
+function refuseRepeatedValues(command: Command) {
+  const given = new Set<string>();
+  for (const option of command.options) {
+    if (!(option.required || option.optional) || option.variadic || option.parseArg === collect) continue;
+    const flag = option.long ?? option.flags;
+    command.on(`option:${option.name()}`, () => {
+      if (!given.has(flag)) return void given.add(flag);
+      // The values are not echoed: one may be a key (login's --api-key) or a body.
+      throw usageError(
+        `${flag} given twice: it takes one value`,
+        COMMA_LISTS.has(flag) ? `give several as one comma list, ${flag} ${COMMA_LISTS.get(flag)}` : 'give it once',
+      );
+    });
+  }
+  for (const sub of command.commands) refuseRepeatedValues(sub);
+}
 
 /** A repeatable option's values. No default list: commander's help would print "(default: [])". */
 function collect(value: string, previous: string[] = []) {
