@@ -7,6 +7,7 @@ import type { Api, BulkJob, CallOptions, Message, MessageFilter } from './api';
 import { CliError, EXIT, usageError } from './exit-codes';
 import { filterFlags } from './filter';
 import { JOB_ID, MESSAGE_ID } from './ids';
+import { listMessages } from './messages';
 import { formatDuration } from './duration';
 import { RETRY_MAX_MESSAGES } from './retry';
 import type { Output } from './output';
@@ -204,30 +205,19 @@ export interface DryRun {
 
 /**
  * Counts what `filter` selects now through the listing (`GET /v1/messages`, the query a bulk job
- * pages through, and the one vigil retry lists), changing nothing.
+ * pages through, and the one vigil retry lists), changing nothing: `vigil ls`'s own reading of a
+ * filter (listMessages), one past DRY_RUN_MAX to tell "exactly 10,000" from "more", in at most
+ * DRY_RUN_MAX_REQUESTS pages.
  */
-export const countSelected = async (api: Api, filter: MessageFilter, options?: CallOptions): Promise<DryRun> => {
-  const shown: Message[] = [];
-  let count = 0;
-  let more = false;
-  let requests = 0;
-  let cursor: string | undefined;
-  do {
-    // One past the bound, to tell "exactly 10,000" from "more".
-    const limit = Math.min(100, DRY_RUN_MAX + 1 - count);
-    const page = await api.messages.listPage({ ...filter, limit, ...(cursor !== undefined && { cursor }) }, options);
-    requests += 1;
-    for (const message of page.items) {
-      if (count === DRY_RUN_MAX) {
-        more = true;
-        break;
-      }
-      count += 1;
-      if (shown.length < DRY_RUN_SHOWN) shown.push(message);
-    }
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor !== undefined && !more && requests < DRY_RUN_MAX_REQUESTS);
-  return { count, more, partial: cursor !== undefined && !more, shown };
+export const countSelected = async (api: Api, filter: MessageFilter, call?: CallOptions): Promise<DryRun> => {
+  const list = await listMessages(api, filter, DRY_RUN_MAX + 1, { call, maxRequests: DRY_RUN_MAX_REQUESTS });
+  const more = list.items.length > DRY_RUN_MAX;
+  return {
+    count: Math.min(list.items.length, DRY_RUN_MAX),
+    more,
+    partial: list.stopped,
+    shown: list.items.slice(0, DRY_RUN_SHOWN),
+  };
 };
 
 /** `1,234 messages`, `10,000 or more messages`, `at least 40 messages`. */

@@ -202,7 +202,7 @@ describe('vigil ls: pages of the API', () => {
   it('reads on up from a previous cursor, newest first, without repeating what the first page holds', async () => {
     const { api } = pagedApi(300);
 
-    const list = await listMessages(api, {}, 150, { cursor: 'p:130', upwards: true });
+    const list = await listMessages(api, {}, 150, { start: { cursor: 'p:130', upwards: true } });
 
     // Up from m130: m30..m129, then the first page (m0..m49), of which m0..m29 are new.
     expect(list.items.map((m) => m.id)).toEqual(Array.from({ length: 130 }, (_, i) => `m${i}`));

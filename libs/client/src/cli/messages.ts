@@ -214,12 +214,20 @@ export const MAX_LIST_REQUESTS = 100;
 /** Where `vigil ls` starts: a page's `nextCursor` (reads on down) or its `previousCursor` (reads on up). */
 export type ListStart = { cursor: string; upwards: boolean };
 
+/** How `listMessages` reads: from where, with what call options, and in how many requests at most. */
+export interface ListOptions {
+  start?: ListStart | undefined;
+  call?: CallOptions | undefined;
+  /** The most requests it makes (MAX_LIST_REQUESTS unless given: a dry run counts in more). */
+  maxRequests?: number | undefined;
+}
+
 export interface MessageList {
   items: Message[];
   /** Where the page after these starts, and the page before them. */
   nextCursor?: string;
   previousCursor?: string;
-  /** Whether it stopped at MAX_LIST_REQUESTS with fewer than asked for (a filter few messages match). */
+  /** Whether it stopped at its most requests with fewer than asked for (a filter few messages match). */
   stopped: boolean;
 }
 
@@ -227,14 +235,14 @@ export interface MessageList {
  * Up to `limit` messages of `filter`, newest first, reading pages of at most 100: from the newest, or
  * from `start` on down (a next cursor) or up (a previous cursor, each page above the last). A
  * filter checked on each message may answer pages with few items, so it stops after
- * MAX_LIST_REQUESTS requests whatever it found, with the cursors to go on from.
+ * `maxRequests` requests whatever it found, with the cursors to go on from. The one reading of a
+ * filter the CLI has: `vigil ls`, a dry run's count, tail's pending messages.
  */
 export const listMessages = async (
   api: Api,
   filter: MessageFilter,
   limit: number,
-  start?: ListStart,
-  options?: CallOptions,
+  { start, call, maxRequests = MAX_LIST_REQUESTS }: ListOptions = {},
 ): Promise<MessageList> => {
   const upwards = start?.upwards ?? false;
   const pages: MessagePage[] = [];
@@ -248,7 +256,7 @@ export const listMessages = async (
         limit: Math.min(100, limit - items.length),
         ...(cursor && { cursor }),
       },
-      options,
+      call,
     );
     pages.push(page);
     // A page read upwards that reaches the newest messages is the whole first page: it may repeat some.
@@ -256,7 +264,7 @@ export const listMessages = async (
     for (const m of fresh) seen.add(m.id);
     items = upwards ? [...fresh, ...items] : [...items, ...fresh];
     cursor = (upwards ? page.previousCursor : page.nextCursor) ?? undefined;
-  } while (cursor && items.length < limit && pages.length < MAX_LIST_REQUESTS);
+  } while (cursor && items.length < limit && pages.length < maxRequests);
   const [top, bottom] = upwards ? [pages.at(-1)!, pages[0]!] : [pages[0]!, pages.at(-1)!];
   return {
     items,

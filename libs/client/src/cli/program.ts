@@ -324,12 +324,9 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       const filter = filterFromOptions(options, context.now(), () => systemTimeZone(context.env));
       const cursor = options.cursor ?? options.previousCursor;
       const { api } = await connect(options);
-      const list = await listMessages(
-        api,
-        filter,
-        limit,
-        cursor === undefined ? undefined : { cursor, upwards: options.previousCursor !== undefined },
-      ).catch((error: unknown) => {
+      const list = await listMessages(api, filter, limit, {
+        start: cursor === undefined ? undefined : { cursor, upwards: options.previousCursor !== undefined },
+      }).catch((error: unknown) => {
         throw toCliError(error, { ...known, flags: LIST_FLAGS });
       });
       if (options.summary) {

@@ -110,7 +110,7 @@ export const tail = async (api: Api, output: Output, options: TailOptions): Prom
     const filter = options.filter ?? {};
     const [newest, pending] = await Promise.all([
       api.messages.listPage({ ...filter, limit: 100 }, call),
-      listMessages(api, { ...filter, status: ['queued', 'delivering', 'retrying'] }, PENDING_FOLLOWED, undefined, call),
+      listMessages(api, { ...filter, status: ['queued', 'delivering', 'retrying'] }, PENDING_FOLLOWED, { call }),
     ]);
     const current = new Map<string, Message>();
     for (const message of [...newest.items, ...pending.items]) current.set(message.id, message);
