@@ -106,6 +106,18 @@ describe('a limit of the plan (429)', () => {
   });
 });
 
+describe('a 429 that says when to try again', () => {
+  it('names its Retry-After, so a person knows how long', () => {
+    const refused = errorFromResponse(
+      429,
+      { type: 'https://vigil.dev/problems/rate-limited', title: 'x', status: 429, detail: 'Too many requests.' },
+      new Headers({ 'retry-after': '30' }),
+    );
+
+    expect(toCliError(refused)).toMatchObject({ code: 6, hint: 'try again in 30s' });
+  });
+});
+
 describe('an API that does not answer', () => {
   const apiUrl = 'http://127.0.0.1:4872';
 

@@ -1,5 +1,5 @@
 /** Any failure as one line that says what to do, with the exit code a script can branch on. */
-import { VigilError, VigilNetworkError, VigilTimeoutError } from '../errors';
+import { VigilError, VigilNetworkError, VigilRateLimitError, VigilTimeoutError } from '../errors';
 import { formatDuration } from './duration';
 import { CliError, EXIT } from './exit-codes';
 import { truncate } from './output';
@@ -168,10 +168,15 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
     if (status === 429) {
       // The month's allowance is not waited out in a moment: the API's detail says when it renews.
       const monthly = error instanceof VigilError && error.is('quota-exceeded');
+      const after = error instanceof VigilRateLimitError ? error.retryAfter : undefined;
       return new CliError(
         `${detail} (429)`,
         EXIT.limited,
-        monthly ? 'the quota renews at the start of next month (UTC)' : 'wait a moment and try again',
+        monthly
+          ? 'the quota renews at the start of next month (UTC)'
+          : after
+            ? `try again in ${formatDuration(after * 1000)}`
+            : 'wait a moment and try again',
       );
     }
     if (status >= 400 && status < 500) {

@@ -11,6 +11,7 @@ import type { Fetch } from '../transport';
 import { Vigil } from '../vigil';
 import type { Env } from './config';
 import { runCli } from './program';
+import { sdkApi } from './sdk-api';
 
 interface Ran {
   code: number;
@@ -46,7 +47,8 @@ export const cli = async (
     env = {},
     timeoutMs = 1_000,
     now = () => Date.parse('2026-12-01T08:00:00Z'),
-  }: { env?: Env; timeoutMs?: number; now?: () => number } = {},
+    sdk = false,
+  }: { env?: Env; timeoutMs?: number; now?: () => number; sdk?: boolean } = {},
 ): Promise<Ran> => {
   let stdout = '';
   let stderr = '';
@@ -65,16 +67,22 @@ export const cli = async (
     stdin: Readable.from([]),
     stdinIsTTY: false,
     connect: (credentials) =>
-      new Vigil({
-        baseUrl: credentials.apiUrl,
-        apiKey: credentials.apiKey,
-        timeoutMs,
-        retries: 0,
-        fetch: (request) => {
-          requests.push(request.clone());
-          return fetch(request);
-        },
-      }),
+      // `sdk`: the client as the real CLI makes it (its timeout and retries), over the fake fetch.
+      sdk
+        ? sdkApi(credentials, (request) => {
+            requests.push(request.clone());
+            return fetch(request);
+          })
+        : new Vigil({
+            baseUrl: credentials.apiUrl,
+            apiKey: credentials.apiKey,
+            timeoutMs,
+            retries: 0,
+            fetch: (request) => {
+              requests.push(request.clone());
+              return fetch(request);
+            },
+          }),
     now,
     hostname: () => 'test-host',
   });
@@ -354,6 +362,43 @@ describe('an id of the other kind', () => {
     const ran = await cli(['show', message.toLowerCase()], none);
 
     expect(ran.stderr).toMatch(/is not a message id \(msg_ and 26 capital letters and digits\)/);
+  });
+});
+
+describe('a 429 whose Retry-After is long', () => {
+  it('is told at once with when to try again (exit 6), not waited out in silence', async () => {
+    const limited: Fetch = async () =>
+      new Response(
+        JSON.stringify({
+          type: 'https://vigil.dev/problems/too-many-jobs',
+          title: 'x',
+          status: 429,
+          detail: 'Too many jobs.',
+        }),
+        { status: 429, headers: { 'content-type': 'application/problem+json', 'retry-after': '30' } },
+      );
+
+    const ran = await cli(['ls'], limited, { sdk: true });
+
+    expect(ran.code).toBe(6);
+    expect(ran.stderr).toBe('vigil: Too many jobs. (429): try again in 30s\n');
+    expect(ran.requests).toHaveLength(1);
+  });
+
+  it("is waited out when it asks a second, as the plan's rate does", async () => {
+    let calls = 0;
+    const once: Fetch = async () =>
+      ++calls === 1
+        ? new Response('{"type":"https://vigil.dev/problems/rate-limited","title":"x","status":429}', {
+            status: 429,
+            headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
+          })
+        : answer(200, { items: [], nextCursor: null, previousCursor: null });
+
+    const ran = await cli(['ls', '--json'], once, { sdk: true });
+
+    expect(ran).toMatchObject({ code: 0, stdout: '[]\n', stderr: '' });
+    expect(ran.requests).toHaveLength(2);
   });
 });
 

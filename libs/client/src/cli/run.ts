@@ -67,6 +67,12 @@ export const completionAlert = (name: string, command: string, outcome: RunOutco
   outputTail: outcome.spawnError ? `vigil: ${outcome.spawnError}` : outcome.outputTail,
 });
 
+/**
+ * The alerts' retries: the SDK's 30 s of waiting in all, not the CLI's 5 s (sdk-api.ts): nobody may
+ * be watching a task's end, and its alert waits out a 429's longer Retry-After rather than be lost.
+ */
+const ALERT_CALL = { retries: { maxTotalWaitMs: 30_000 } };
+
 export interface RunDeps {
   api: Api;
   output: Output;
@@ -127,16 +133,18 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
         message: `${name} still running after ${formatDuration(deadlineMs)}`,
       };
       // Scheduled while the command starts: the dead-man timer is Vigil's, not this process's.
-      deadline = api.messages.create({ url: notifyUrl, delay: deadlineMs / 1000, body: alert, metadata }).then(
-        (message) => {
-          note(`deadline alert ${message.id} at ${message.sendAt}`);
-          return message;
-        },
-        (error: unknown) => {
-          note(`could not schedule the deadline alert: ${toCliError(error, where).message}`);
-          return undefined;
-        },
-      );
+      deadline = api.messages
+        .create({ url: notifyUrl, delay: deadlineMs / 1000, body: alert, metadata }, ALERT_CALL)
+        .then(
+          (message) => {
+            note(`deadline alert ${message.id} at ${message.sendAt}`);
+            return message;
+          },
+          (error: unknown) => {
+            note(`could not schedule the deadline alert: ${toCliError(error, where).message}`);
+            return undefined;
+          },
+        );
     },
   });
 
@@ -144,7 +152,7 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
   const scheduled = await deadline;
   if (scheduled && outcome.endedAt.getTime() < Date.parse(scheduled.sendAt)) {
     try {
-      await api.messages.cancel(scheduled.id);
+      await api.messages.cancel(scheduled.id, ALERT_CALL);
     } catch (error) {
       const failure = toCliError(error, { ...where, id: scheduled.id });
       note(
@@ -156,12 +164,10 @@ export const runWithAlerts = async (argv: string[], options: RunOptions, deps: R
   }
   const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited ${outcome.exitCode ?? outcome.code}`;
   try {
-    const sent = await api.messages.create({
-      url: notifyUrl,
-      delay: 0,
-      body: completionAlert(name, command, outcome, deps.host),
-      metadata,
-    });
+    const sent = await api.messages.create(
+      { url: notifyUrl, delay: 0, body: completionAlert(name, command, outcome, deps.host), metadata },
+      ALERT_CALL,
+    );
     note(`${name} ${how} after ${formatDuration(outcome.durationMs)}; alert ${sent.id} to ${notifyUrl}`);
   } catch (error) {
     output.note(`vigil: ${name} ${how}, but the alert could not be sent: ${toCliError(error, where).message}`);
