@@ -107,6 +107,27 @@ describe('vigil send', () => {
     expect(ran.stderr.split('\n')).toHaveLength(2);
   });
 
+  it('stops at once on Ctrl-C while the API has the request (exit 130), saying the message may have been made', async () => {
+    // Prepare: an API slower than the 15 s try; Ctrl-C once the request is sent.
+    const slow: Fetch = (request) => {
+      setImmediate(() => process.emit('SIGINT'));
+      return new Promise((_, fail) => request.signal.addEventListener('abort', () => fail(request.signal.reason)));
+    };
+
+    // Act
+    const ran = await cli(['send', 'https://x.test/h', '--in', '2h'], slow, { timeoutMs: 15_000 });
+    const keyed = await cli(['send', 'https://x.test/h', '--idempotency-key', 'k1'], slow, { timeoutMs: 15_000 });
+
+    // Assess
+    expect(ran.code).toBe(130);
+    expect(ran.stderr).toBe(
+      'vigil: stopped before the API answered: the message may have been scheduled: check vigil ls before sending again (or send with --idempotency-key, which is safe to repeat)\n',
+    );
+    expect(keyed.stderr).toMatch(
+      /: send again with the same --idempotency-key \(it will not make a second\), or check vigil ls\n$/,
+    );
+  });
+
   it('says a message sent at once is due now, however long the API took to answer', async () => {
     // Prepare: a clock the API's answer takes 1.5 s of; the API makes it due when the request came.
     const clock = { now: Date.parse('2026-12-01T08:00:00Z') };

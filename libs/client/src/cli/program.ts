@@ -268,15 +268,16 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     const askedAt = context.now();
     // Answered as the repeat of an earlier run with the same key: that run's message, nothing scheduled now.
     let repeat = false;
-    const created = await api.messages.create(message, { onRepeat: () => (repeat = true) }).catch((error: unknown) => {
-      throw toCliError(error, {
-        ...known,
-        flags: SEND_FLAGS,
-        timeoutHint: options.idempotencyKey
-          ? 'the message may have been scheduled: send again with the same --idempotency-key (it will not make a second), or check vigil ls'
-          : 'the message may have been scheduled: check vigil ls before sending again (or send with --idempotency-key, which is safe to repeat)',
-      });
-    });
+    const unanswered = options.idempotencyKey
+      ? 'the message may have been scheduled: send again with the same --idempotency-key (it will not make a second), or check vigil ls'
+      : 'the message may have been scheduled: check vigil ls before sending again (or send with --idempotency-key, which is safe to repeat)';
+    // Ctrl-C while the API has the request stops at once, and says the message may have been made.
+    const created = await interruptible((signal) =>
+      api.messages.create(message, { signal, onRepeat: () => (repeat = true) }).catch((error: unknown) => {
+        if (signal.aborted) throw new CliError('stopped before the API answered', EXIT.interrupted, unanswered);
+        throw toCliError(error, { ...known, flags: SEND_FLAGS, timeoutHint: unanswered });
+      }),
+    );
     printScheduled(out, created, askedAt, repeat);
   });
 
