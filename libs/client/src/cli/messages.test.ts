@@ -318,6 +318,29 @@ describe('vigil send --data: bytes that are not UTF-8', () => {
   });
 });
 
+describe('vigil send --data: nothing to read', () => {
+  it('refuses an empty stdin or file (exit 2), which would send a webhook without a body, and sends --data ""', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-data-'));
+    await writeFile(join(dir, 'empty.json'), '');
+    try {
+      await expect(messageFromOptions('https://x.test/h', { data: '@-' }, Readable.from([]))).rejects.toMatchObject({
+        code: 2,
+        message: '--data @-: stdin gave nothing (closed, or nothing piped), so there is no body to send',
+        hint: "send an empty body with --data '', or none by leaving --data out",
+      });
+      await expect(
+        messageFromOptions('https://x.test/h', { data: `@${dir}/empty.json` }, noStdin),
+      ).rejects.toMatchObject({
+        code: 2,
+        message: `--data @${dir}/empty.json: ${dir}/empty.json is empty, so there is no body to send`,
+      });
+      expect(await messageFromOptions('https://x.test/h', { data: '' }, noStdin)).toMatchObject({ body: '' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('vigil send --data: a body larger than a message holds', () => {
   /** An endless `yes |` on stdin that counts the bytes read from it. */
   const endless = () => {

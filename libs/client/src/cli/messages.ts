@@ -65,6 +65,14 @@ export const readData = async (
       }
     }
     if (bytes === undefined) throw tooLarge(data, `more than ${sizeText(MAX_DATA_READ_BYTES)}`);
+    // Nothing read: a pipe whose writer failed, a closed stdin, a file truncated by a failed export.
+    // Sent, it would be a webhook with no body; an empty body is asked for as --data ''.
+    if (bytes.length === 0) {
+      throw usageError(
+        `--data ${data}: ${path === '-' ? 'stdin gave nothing (closed, or nothing piped)' : `${path} is empty`}, so there is no body to send`,
+        "send an empty body with --data '', or none by leaving --data out",
+      );
+    }
     // A body is text: bytes that are not UTF-8 are refused, not sent with U+FFFD in their place.
     try {
       text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
