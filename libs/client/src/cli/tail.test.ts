@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { VigilNetworkError } from '../errors';
+import { errorFromResponse, VigilNetworkError } from '../errors';
 import type { Api, Attempt, Message, MessagePage, MessageStatus } from './api';
 import type { Output } from './output';
 import { createOutput } from './output';
@@ -185,6 +185,38 @@ describe('vigil tail: an API that cannot be reached for a while', () => {
       'vigil: cannot reach the Vigil API at http://127.0.0.1:4872 (connection refused); trying again',
       'vigil: the API answers again',
     ]);
+  });
+});
+
+describe('vigil tail: a rate limit that asks for a wait', () => {
+  it("waits out a 429's Retry-After before polling again, and says how long", async () => {
+    // Prepare: every listing refused, asking 30 s.
+    let polls = 0;
+    const api = {
+      messages: {
+        listPage: async (query: { status?: MessageStatus[] }): Promise<MessagePage> => {
+          if (!query.status) polls += 1;
+          throw errorFromResponse(
+            429,
+            { type: 'https://vigil.dev/problems/rate-limited', title: 'x', status: 429, detail: 'Too many requests.' },
+            new Headers({ 'retry-after': '30' }),
+          );
+        },
+      },
+    } as unknown as Api;
+    const notes: string[] = [];
+    const output = { ...quietOutput([]), note: (text: string) => void notes.push(text) } as Output;
+    const controller = new AbortController();
+
+    // Act: a poll every millisecond, were it not for the Retry-After.
+    const running = tail(api, output, { intervalMs: 1, signal: controller.signal, since: 0 });
+    await new Promise((done) => setTimeout(done, 100));
+    controller.abort();
+
+    // Assess
+    expect(await endsWithin(running, 200)).toBe('ended');
+    expect(polls).toBe(1);
+    expect(notes).toEqual(['vigil: Too many requests. (429); trying again in 30s']);
   });
 });
 

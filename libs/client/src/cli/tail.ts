@@ -18,6 +18,8 @@
  * so one redelivered later does not have its attempts printed again.
  */
 import type { Api, Attempt, Message, MessageFilter } from './api';
+import { VigilRateLimitError } from '../errors';
+import { formatDuration } from './duration';
 import { listMessages } from './messages';
 import type { Where } from './problems';
 import { toCliError } from './problems';
@@ -159,6 +161,7 @@ export const tail = async (api: Api, output: Output, options: TailOptions): Prom
   // What the last failed poll said: the same failure poll after poll is noted once, and its end too.
   let failing: string | undefined;
   while (!options.signal.aborted) {
+    let wait = options.intervalMs;
     try {
       await poll();
       if (failing !== undefined) output.note('vigil: the API answers again');
@@ -168,9 +171,13 @@ export const tail = async (api: Api, output: Output, options: TailOptions): Prom
       const failure = toCliError(error, options.where);
       // A bad key will not get better; anything else (a restart, a rate limit) may.
       if (failure.code === EXIT.auth) throw failure;
-      if (failure.message !== failing) output.note(`vigil: ${failure.message}; trying again`);
+      // A 429's Retry-After is waited out: polling on at the interval would only be refused again.
+      const asked = error instanceof VigilRateLimitError && error.retryAfter ? error.retryAfter * 1000 : 0;
+      wait = Math.max(wait, asked);
+      const again = asked > options.intervalMs ? `trying again in ${formatDuration(asked)}` : 'trying again';
+      if (failure.message !== failing) output.note(`vigil: ${failure.message}; ${again}`);
       failing = failure.message;
     }
-    await sleep(options.intervalMs, options.signal);
+    await sleep(wait, options.signal);
   }
 };
