@@ -238,6 +238,28 @@ describe('the local stack, configured by arguments', () => {
     expect(stack.runtime.config.table).toBe(LOCAL_ENGINE_DEFAULTS.VIGIL_TABLE);
   });
 
+  it("refuses a second stack in this process while one runs, which would serve the first one's API from its own store", async () => {
+    // Arrange
+    stack = await startTestStack();
+    const api = apiClient(stack.url, stack.apiKey);
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+
+    // Act
+    const second = startTestStack({ dataDir });
+
+    // Assert: refused before it starts anything; the first one goes on creating in its own store.
+    await expect(second).rejects.toThrow(
+      `a local stack already runs in this process (data dir ${stack.dataDir}): the handlers' runtime is the process's`,
+    );
+    expect(await readdir(dataDir)).toEqual([]);
+    const created = await api.post('/v1/messages', { url: 'https://example.com/later', delay: 3_600 });
+    expect(created.status).toBe(201);
+    // Once it stops, the next one starts.
+    await stack.stop();
+    stack = await startTestStack({ dataDir });
+    expect((await apiClient(stack.url, stack.apiKey).get('/v1/messages')).status).toBe(200);
+  });
+
   it('refuses a data dir another running Vigil holds before it starts anything, and takes over one a dead process left', async () => {
     // Arrange: another process holds the dir (as a stack started by `npm start` elsewhere would).
     const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));

@@ -286,7 +286,47 @@ class Started {
   }
 }
 
+/** A second stack started in a process where one runs (or starts): refused before anything starts. */
+export class StackInProcessError extends Error {
+  override readonly name = 'StackInProcessError';
+}
+
+/**
+ * The data dir of the stack that runs (or starts) in this process. The handlers' runtime is the
+ * process's (startRuntime, as a Lambda's module state is): a second stack would take it over, and
+ * the first one's API would then serve the second's store (a create answered "Tenant ... does not
+ * exist"), and stop serving at all once the second stopped. One at a time, then; another in a
+ * process of its own (`npm start`).
+ */
+let stackInProcess: string | undefined;
+
 export const startStack = async (options: StackOptions): Promise<LocalStack> => {
+  if (stackInProcess !== undefined) {
+    throw new StackInProcessError(
+      `a local stack already runs in this process (data dir ${stackInProcess}): the handlers' runtime is the ` +
+        `process's, so a second one would serve the first one's API from its own store. Stop it first, or start ` +
+        `the second in a process of its own (npm start, with another VIGIL_DATA_DIR and port)`,
+    );
+  }
+  stackInProcess = options.dataDir;
+  try {
+    const stack = await startOnDataDirLocked(options);
+    const stop = stack.stop.bind(stack);
+    stack.stop = async (stopOptions) => {
+      try {
+        await stop(stopOptions);
+      } finally {
+        stackInProcess = undefined;
+      }
+    };
+    return stack;
+  } catch (error) {
+    stackInProcess = undefined;
+    throw error;
+  }
+};
+
+const startOnDataDirLocked = async (options: StackOptions): Promise<LocalStack> => {
   // Before anything starts: the settings (the stack's own and the handlers'), the port, then the data dir (one stack each).
   const settings = settingsOf(options);
   const own = readStackSettings(settings, options);

@@ -2,7 +2,11 @@
  * The `vigil` CLI as a user runs it: the bin of the package as installed (the bundle, built once
  * here by the package's own build:cli; `e2e/readme.e2e.test.ts` runs this checkout's bin, which
  * compiles the source through tsx at each start) spawned as a process, with a HOME of its own,
- * against a real local stack and a webhook receiver.
+ * against a real local stack and a webhook receiver. Everything it uses is its own: the stack and the
+ * receiver on free ports, the stack's data dir, HOME and each XDG_CONFIG_HOME made with mkdtemp, and
+ * an API that is down a port nothing listens on; so it runs beside any other stack (`npm start` on
+ * 4000 included). A second stack for a test is a process of its own: one in this process is refused
+ * while this one runs (StackInProcessError), as the handlers' runtime is the process's.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
