@@ -13,6 +13,8 @@ export interface CliContext {
   /** An API client for these credentials (the SDK's, in the real CLI). */
   connect(credentials: Credentials): Api;
   now(): number;
+  /** How long a call may go unanswered before the CLI says it waits (SLOW_ANSWER_NOTE_MS unless given: tests). */
+  slowAnswerNoteMs?: number;
   hostname(): string;
 }
 

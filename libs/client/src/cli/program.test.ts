@@ -48,7 +48,8 @@ export const cli = async (
     timeoutMs = 1_000,
     now = () => Date.parse('2026-12-01T08:00:00Z'),
     sdk = false,
-  }: { env?: Env; timeoutMs?: number; now?: () => number; sdk?: boolean } = {},
+    slowAnswerNoteMs,
+  }: { env?: Env; timeoutMs?: number; now?: () => number; sdk?: boolean; slowAnswerNoteMs?: number } = {},
 ): Promise<Ran> => {
   let stdout = '';
   let stderr = '';
@@ -85,6 +86,7 @@ export const cli = async (
           }),
     now,
     hostname: () => 'test-host',
+    ...(slowAnswerNoteMs !== undefined && { slowAnswerNoteMs }),
   });
   return { code, stdout, stderr, requests };
 };
@@ -383,6 +385,22 @@ describe('an id of the other kind', () => {
     const ran = await cli(['show', message.toLowerCase()], none);
 
     expect(ran.stderr).toMatch(/is not a message id \(msg_ and 26 capital letters and digits\)/);
+  });
+});
+
+describe('an API slow to answer', () => {
+  it('says once that it still waits, and that Ctrl-C stops it, then prints the answer', async () => {
+    const page = { items: [], nextCursor: null, previousCursor: null };
+    const slow: Fetch = () => new Promise((done) => setTimeout(() => done(answer(200, page)), 150));
+
+    const ls = await cli(['ls', '--json'], slow, { slowAnswerNoteMs: 50 });
+    const fast = await cli(['ls', '--json'], async () => answer(200, page), { slowAnswerNoteMs: 50 });
+
+    expect(ls).toMatchObject({ code: 0, stdout: '[]\n' });
+    expect(ls.stderr).toBe(
+      'vigil: no answer yet from the Vigil API at http://api.test after 50 ms; still waiting (Ctrl-C to stop)\n',
+    );
+    expect(fast.stderr).toBe('');
   });
 });
 

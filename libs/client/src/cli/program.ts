@@ -10,7 +10,7 @@ import type { Api, BulkJob, Message, MessageFilter, UpdateMessage } from './api'
 import type { Credentials } from './config';
 import { DEFAULT_PROFILE, resolveCredentials } from './config';
 import type { CliContext, CommonOptions } from './context';
-import { durationArg } from './duration';
+import { durationArg, formatDuration } from './duration';
 import { CliError, EXIT, usageError } from './exit-codes';
 import { login } from './login';
 import type { FilterOptions } from './filter';
@@ -58,6 +58,7 @@ import {
 } from './retry';
 import type { RunOptions } from './run';
 import { runWithAlerts } from './run';
+import { notingSlowAnswers, SLOW_ANSWER_NOTE_MS } from './slow-answers';
 import { tail } from './tail';
 import { systemTimeZone } from './wall-time';
 
@@ -163,11 +164,22 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     output = createOutput(context.streams, context.env, !!options.json);
     return output;
   };
-  const connect = async (options: CommonOptions): Promise<{ api: Api; credentials: Credentials }> => {
+  const connect = async (
+    options: CommonOptions,
+    { noteSlow = true }: { noteSlow?: boolean } = {},
+  ): Promise<{ api: Api; credentials: Credentials }> => {
     const credentials = await resolveCredentials(context.env, options.profile, (text) => output.note(`vigil: ${text}`));
     known = { apiUrl: credentials.apiUrl, key: keyOf(credentials) };
-    return { api: context.connect(credentials), credentials };
+    const api = context.connect(credentials);
+    return { api: noteSlow ? slowNoted(api, credentials.apiUrl) : api, credentials };
   };
+  /** `api`, saying once a command when an answer is slow to come (not for vigil run, whose output is its command's). */
+  const slowNoted = (api: Api, apiUrl: string) =>
+    notingSlowAnswers(api, context.slowAnswerNoteMs ?? SLOW_ANSWER_NOTE_MS, () =>
+      output.note(
+        `vigil: no answer yet from the Vigil API at ${apiUrl} after ${formatDuration(context.slowAnswerNoteMs ?? SLOW_ANSWER_NOTE_MS)}; still waiting (Ctrl-C to stop)`,
+      ),
+    );
   /**
    * A call that named an id, failed: a 404 is no such message or job, unless the API URL is wrong
    * (`.../v1`: every route is then a 404 too). An API that says so (`no-such-route`) is taken at its
@@ -238,7 +250,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
   ).action(async (options: CommonOptions & { apiKey?: string; apiUrl?: string; notifyUrl?: string }) => {
     const out = start(options);
     await login(context, out, options, (profile) =>
-      context.connect({ profile: options.profile ?? 'default', ...profile }),
+      slowNoted(context.connect({ profile: options.profile ?? 'default', ...profile }), profile.apiUrl),
     );
   });
 
@@ -858,7 +870,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     false,
   ).action(async (argv: string[], options: CommonOptions & RunOptions) => {
     const out = start(options);
-    const { api, credentials } = await connect(options);
+    const { api, credentials } = await connect(options, { noteSlow: false });
     exitCode = await runWithAlerts(argv, options, {
       api,
       where: known,
