@@ -483,6 +483,19 @@ describe('a flag given twice', () => {
   });
 });
 
+describe('an option named as the API names its field', () => {
+  it('names the flag that sets it on this command, and nothing where the command has none', async () => {
+    const send = await cli(['send', 'https://x.test/h', '--body', '@big.json'], async () => answer(201, MESSAGE));
+    const update = await cli(['update', MESSAGE.id, '--delay', '60'], async () => answer(200, MESSAGE));
+    const ls = await cli(['ls', '--body', 'x'], async () => answer(200, {}));
+
+    expect(send).toMatchObject({ code: 2, requests: [] });
+    expect(send.stderr).toBe("vigil: unknown option '--body' (the API's body is --data here): see vigil send --help\n");
+    expect(update.stderr).toBe("vigil: unknown option '--delay': see vigil update --help\n");
+    expect(ls.stderr).toBe("vigil: unknown option '--body': see vigil ls --help\n");
+  });
+});
+
 describe('vigil --help', () => {
   it('shows no "(default: [])" for the options that repeat, and defaults without quotes', async () => {
     const send = await cli(['send', '--help'], async () => answer(200, {}));

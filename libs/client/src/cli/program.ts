@@ -127,6 +127,18 @@ const keyOf = (credentials: Credentials): Where['key'] =>
         fix: `run vigil login${credentials.profile === DEFAULT_PROFILE ? '' : ` --profile ${credentials.profile}`} with a valid key`,
       };
 
+/**
+ * Flags named as the API names its fields, which the CLI spells otherwise: what to write instead
+ * (a near miss, `--labels`, commander's own "Did you mean --label?" names).
+ */
+const API_FIELD_FLAGS: Readonly<Record<string, string>> = {
+  '--body': '--data',
+  '--delay': '--in',
+  '--send-at': '--at',
+  '--sendAt': '--at',
+  '--timezone': '--tz',
+};
+
 /** The flag of each query parameter `vigil ls` sets, for the API's refusals. */
 const LIST_FLAGS = { ...FILTER_FLAGS, limit: '--limit', cursor: '--cursor' };
 /** The flag of each query parameter `vigil jobs` sets, for the API's refusals. */
@@ -218,25 +230,42 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       writeOut: (text) => void context.streams.stdout.write(text),
       writeErr: (text) => void context.streams.stderr.write(text),
       // One line: commander puts its "(Did you mean send?)" on a line of its own.
-      outputError: (text, write) =>
-        write(
-          `vigil: ${text
-            .replace(/^error: /, '')
-            .trim()
-            .replace(/\s*\n\s*/g, ' ')}: see ${helpFor(argv)}\n`,
-        ),
+      outputError: (text, write) => {
+        const said = text
+          .replace(/^error: /, '')
+          .trim()
+          .replace(/\s*\n\s*/g, ' ');
+        write(`vigil: ${said}${flagOfApiField(said)}: see ${helpFor(argv)}\n`);
+      },
     });
+
+  /** The command `argv` names (`vigil jobs show`), and the words that name it. */
+  const commandOf = (args: string[]): { command: Command; names: string[] } => {
+    const names: string[] = [];
+    let command = program;
+    for (const arg of args) {
+      const sub = command.commands.find((c) => c.name() === arg);
+      if (!sub) break;
+      names.push(arg);
+      command = sub;
+    }
+    return { command, names };
+  };
+
+  /**
+   * For an unknown option named as the API names its field (`--body`, `--delay`), the flag that sets
+   * it on this command: ` (the API's body is --data here)`; nothing otherwise.
+   */
+  const flagOfApiField = (said: string): string => {
+    const unknown = /^unknown option '(--[\w-]+)/.exec(said)?.[1];
+    const flag = unknown === undefined ? undefined : API_FIELD_FLAGS[unknown];
+    if (flag === undefined || !commandOf(argv).command.options.some((option) => option.long === flag)) return '';
+    return ` (the API's ${unknown!.slice(2)} is ${flag} here)`;
+  };
 
   /** The help of the command `argv` names (`vigil send --help`), which says how to write it. */
   const helpFor = (args: string[]): string => {
-    const names: string[] = [];
-    let commands = program.commands;
-    for (const arg of args) {
-      const command = commands.find((c) => c.name() === arg);
-      if (!command) break;
-      names.push(arg);
-      commands = command.commands;
-    }
+    const { names } = commandOf(args);
     return ['vigil', ...names, '--help'].join(' ');
   };
 
