@@ -508,6 +508,33 @@ describe('vigil --help', () => {
   });
 });
 
+describe('vigil redeliver <id>...: Ctrl-C', () => {
+  const ids = Array.from({ length: 6 }, (_, i) => `msg_01JDX0000000000000000000A${i}`);
+
+  it('stops at once (exit 130), saying which ids may have been redelivered and which were not asked', async () => {
+    // Prepare: the first answered at once, the others never (an API gone slow); Ctrl-C once five are sent.
+    let sent = 0;
+    const api: Fetch = (request) => {
+      sent += 1;
+      if (request.url.includes(ids[0]!))
+        return Promise.resolve(answer(202, { ...MESSAGE, id: ids[0], status: 'queued' }));
+      if (sent === 5) setImmediate(() => process.emit('SIGINT'));
+      return new Promise((_, fail) => request.signal.addEventListener('abort', () => fail(request.signal.reason)));
+    };
+
+    // Act
+    const ran = await cli(['redeliver', ...ids], api, { timeoutMs: 15_000 });
+
+    // Assess
+    expect(ran.code).toBe(130);
+    expect(ran.stdout).toBe(`${ids[0]}  queued\n`);
+    expect(ran.stderr).toBe(
+      `vigil: stopped: ${ids.slice(1, 5).join(', ')} may have been redelivered (Ctrl-C cut the request short: see with vigil show); not asked: ${ids[5]}\n`,
+    );
+    expect(ran.requests).toHaveLength(5);
+  });
+});
+
 describe('vigil cancel by id', () => {
   const CANCELLED = { ...MESSAGE, id: 'msg_01JDX0000000000000000000CC', status: 'cancelled' };
   // The API as it is: a cancel of a cancelled message answers 200 with the message, as the cancel that did it.

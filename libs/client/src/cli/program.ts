@@ -519,21 +519,22 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
           return;
         }
         if (name === 'cancel') {
-          await changeEach(out, options, ids, name, key, async (api, id) => {
+          await changeEach(out, options, ids, name, key, async (api, id, signal) => {
             // The API answers a cancel of a cancelled message as it answers the cancel that did it (200,
             // the message), so a person is told from a read first; --json prints what the cancel answers.
-            if (!out.json && (await api.messages.get(id)).status === 'cancelled') {
+            if (!out.json && (await api.messages.get(id, { signal })).status === 'cancelled') {
               return { line: `${id}  ${statusText('cancelled', out.color)} already` };
             }
-            const message = await api.messages.cancel(id);
+            const message = await api.messages.cancel(id, { signal });
             return { message, line: `${message.id}  ${statusText(message.status, out.color)}` };
           });
           return;
         }
-        await changeEach(out, options, ids, name, key, async (api, id) => {
+        await changeEach(out, options, ids, name, key, async (api, id, signal) => {
           let repeat = false;
           const message = await api.messages.redeliver(id, {
             ...perMessageKey(key, id),
+            signal,
             onRepeat: () => (repeat = true),
           });
           return changedById(out, message, repeat, {
@@ -552,6 +553,8 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
    * retry refused for the other's messages naming the other), the first in that order setting the
    * exit code. `--json` prints what each answered, in that order, and on stderr the `note` of one
    * that needs telling beside it (a repeat of an earlier run, which the API's answer does not show).
+   * Ctrl-C stops at once (exit 130): the requests under way are cut short, and a note names the ids
+   * they were for (they may have been changed) and those not asked yet.
    */
   const changeEach = async (
     out: Output,
@@ -559,18 +562,21 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     ids: string[],
     name: keyof typeof CHANGE_TIMEOUT_HINT,
     key: string | undefined,
-    change: (api: Api, id: string) => Promise<{ message?: Message; line: string; note?: string }>,
+    change: (api: Api, id: string, signal: AbortSignal) => Promise<{ message?: Message; line: string; note?: string }>,
   ) => {
     for (const id of ids) checkId(id);
     const { api } = await connect(options);
     const done: Message[] = [];
-    type Told = { message?: Message; line: string; note?: string } | CliError;
+    /** An id whose request Ctrl-C cut short: it may have been changed. */
+    const CUT = Symbol('cut short');
+    type Told = { message?: Message; line: string; note?: string } | CliError | typeof CUT;
     const told: Array<Told | undefined> = [];
     let shown = 0;
     /** Tells what is known of the ids in order, up to the first still under way. */
     const tell = () => {
       for (; shown < ids.length && told[shown] !== undefined; shown++) {
         const result = told[shown]!;
+        if (result === CUT) continue;
         if (result instanceof CliError) fail(result);
         else {
           if (result.message) done.push(result.message);
@@ -579,24 +585,43 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         }
       }
     };
-    const changeOne = async (id: string): Promise<Told> => {
-      try {
-        return await change(api, id);
-      } catch (error) {
-        const failure = await idFailure(api, error, { ...known, id, timeoutHint: CHANGE_TIMEOUT_HINT[name](id, key) });
-        return name === 'cancel' ? failure : await withOtherCommand(api, failure, id);
-      }
-    };
-    let next = 0;
-    const worker = async () => {
-      while (next < ids.length) {
-        const at = next++;
-        told[at] = await changeOne(ids[at]!);
-        tell();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CHANGE_PARALLEL, ids.length) }, worker));
+    await interruptible(async (signal) => {
+      const changeOne = async (id: string): Promise<Told> => {
+        try {
+          return await change(api, id, signal);
+        } catch (error) {
+          if (signal.aborted) return CUT;
+          const failure = await idFailure(api, error, {
+            ...known,
+            id,
+            timeoutHint: CHANGE_TIMEOUT_HINT[name](id, key),
+          });
+          return name === 'cancel' ? failure : await withOtherCommand(api, failure, id);
+        }
+      };
+      let next = 0;
+      const worker = async () => {
+        while (next < ids.length && !signal.aborted) {
+          const at = next++;
+          told[at] = await changeOne(ids[at]!);
+          tell();
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(CHANGE_PARALLEL, ids.length) }, worker));
+    });
     if (out.json) out.data(done);
+    const cut = ids.filter((_, at) => told[at] === CUT);
+    const left = ids.filter((_, at) => told[at] === undefined);
+    if (cut.length === 0 && left.length === 0) return;
+    const verb = { cancel: 'cancelled', redeliver: 'redelivered', retry: 'retried' }[name];
+    const parts = [
+      ...(cut.length > 0
+        ? [`${cut.join(', ')} may have been ${verb} (Ctrl-C cut the request short: see with vigil show)`]
+        : []),
+      ...(left.length > 0 ? [`not asked: ${left.join(' ')}`] : []),
+    ];
+    out.note(`vigil: stopped: ${parts.join('; ')}`);
+    exitCode = EXIT.interrupted;
   };
 
   /**
@@ -686,9 +711,13 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         exitCode = retryExitCode(result, first);
         return;
       }
-      await changeEach(out, options, ids, 'retry', key, async (api, id) => {
+      await changeEach(out, options, ids, 'retry', key, async (api, id, signal) => {
         let repeat = false;
-        const message = await api.messages.retry(id, { ...perMessageKey(key, id), onRepeat: () => (repeat = true) });
+        const message = await api.messages.retry(id, {
+          ...perMessageKey(key, id),
+          signal,
+          onRepeat: () => (repeat = true),
+        });
         return changedById(out, message, repeat, {
           done: ', next attempt now',
           already: 'next attempt asked already by an earlier run with this --idempotency-key: no second one',
