@@ -1156,6 +1156,25 @@ describe('vigil retry: the retrying messages sent now, once their endpoint is fi
     );
   });
 
+  it('stops at a 429 that asks for a long wait too (exit 6), not one refusal printed per message', async () => {
+    const ran = await cli(['retry', '--url-prefix', 'https://orders.test/'], async (request) =>
+      new URL(request.url).pathname === '/v1/messages'
+        ? page([0, 1, 2, 3, 4, 5, 6, 7].map((n) => retrying(n)))
+        : new Response(
+            '{"type":"https://vigil.dev/problems/rate-limited","title":"x","status":429,"detail":"Too many requests."}',
+            {
+              status: 429,
+              headers: { 'content-type': 'application/problem+json', 'retry-after': '30' },
+            },
+          ),
+    );
+
+    expect(ran.code).toBe(6);
+    expect(ran.requests.length).toBe(1 + 4);
+    expect(ran.stdout).toBe('0 retried now, 0 skipped, 4 failed (of 8)\n');
+    expect(ran.stderr).toMatch(/: Too many requests\. \(429\): try again in 30s\n/);
+  });
+
   it('sends each message its own key, <key>:<id>, by ids, and says the next attempt is now', async () => {
     const a = retrying(0);
     const ran = await cli(['retry', a.id, '--idempotency-key', 'fix-7'], async () => answer(202, a));

@@ -689,7 +689,9 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
               const failure = toCliError(error, { ...known, id });
               first ??= failure;
               out.error(`${id}: ${failure.message}`, failure.hint);
-              return failure.code === EXIT.auth || failure.code === EXIT.unreachable;
+              // Every message would meet these: the key refused, the API gone, or a 429 that asks
+              // for longer than the client waits (the plan's rate asks a second, waited out).
+              return failure.code === EXIT.auth || failure.code === EXIT.unreachable || failure.code === EXIT.limited;
             },
           }),
         ).catch((error: unknown) => {
