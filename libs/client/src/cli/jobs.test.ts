@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorFromResponse } from '../errors';
 import type { Api, BulkJob } from './api';
 import { EXIT } from './exit-codes';
 import { countsText, followJob, FOLLOW_STALL_MS, jobExitCode, printJobs } from './jobs';
@@ -81,6 +82,37 @@ describe('a followed bulk job', () => {
       hint: 'follow it with vigil jobs show job_01JD8X4Q2Z7N5V3K9W6T0RYB1M',
     });
     expect(reads()).toBe(FOLLOW_STALL_MS / 1_000);
+  });
+
+  it("waits out a 429's Retry-After between reads, and says so once", async () => {
+    // Prepare: every read refused, asking 30 s; a read every millisecond otherwise.
+    let reads = 0;
+    const api = {
+      jobs: {
+        get: async () => {
+          reads += 1;
+          throw errorFromResponse(
+            429,
+            { type: 'https://vigil.dev/problems/rate-limited', title: 'x', status: 429, detail: 'Too many requests.' },
+            new Headers({ 'retry-after': '30' }),
+          );
+        },
+      },
+    } as unknown as Api;
+    const { output, err } = captured();
+    const stop = new AbortController();
+
+    // Act
+    const following = followJob(api, output, job(), { signal: stop.signal, now: () => 0, intervalMs: 1 });
+    await new Promise((done) => setTimeout(done, 100));
+    stop.abort();
+
+    // Assess
+    await expect(following).rejects.toMatchObject({ code: EXIT.interrupted });
+    expect(reads).toBe(1);
+    expect(err.filter((line) => line.includes('could not read'))).toEqual([
+      'vigil: could not read job_01JD8X4Q2Z7N5V3K9W6T0RYB1M (Too many requests.); trying again in 30s\n',
+    ]);
   });
 
   it('exits 0 only when it reached every message without a failure; 6 when the quota stopped it', () => {

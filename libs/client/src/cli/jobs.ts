@@ -3,6 +3,7 @@
  * (`POST /v1/messages/cancel|redeliver`) and follow it until it ends; `vigil jobs` lists them
  * (`GET /v1/jobs`), `vigil jobs show` prints one.
  */
+import { VigilRateLimitError } from '../errors';
 import type { Api, BulkJob, CallOptions, Message, MessageFilter } from './api';
 import { CliError, EXIT, usageError } from './exit-codes';
 import { filterFlags } from './filter';
@@ -150,6 +151,9 @@ export const followJob = async (api: Api, output: Output, job: BulkJob, options:
   let current = job;
   let shown = '';
   let movedAt = options.now();
+  /** The last failed read's note (the same one read after read is said once), and a 429's asked wait. */
+  let failing: string | undefined;
+  let asked = 0;
   for (;;) {
     if (current.state !== 'running') return current;
     const progress = countsText(current);
@@ -165,15 +169,21 @@ export const followJob = async (api: Api, output: Output, job: BulkJob, options:
         follow,
       );
     }
-    await sleep(options.intervalMs ?? FOLLOW_INTERVAL_MS, options.signal);
+    // A 429's Retry-After is waited out: reading on every second would only be refused again.
+    await sleep(Math.max(options.intervalMs ?? FOLLOW_INTERVAL_MS, asked), options.signal);
     if (options.signal.aborted) throw new CliError(`stopped following ${job.id}; it goes on`, EXIT.interrupted, follow);
     try {
       current = await api.jobs.get(job.id, { signal: options.signal });
+      failing = undefined;
+      asked = 0;
     } catch (error) {
       if (options.signal.aborted) continue;
       const status = (error as { status?: number }).status;
       if (status !== undefined && status >= 400 && status < 500 && status !== 429) throw error;
-      output.note(`vigil: could not read ${job.id} (${(error as Error).message}); trying again`);
+      asked = error instanceof VigilRateLimitError && error.retryAfter ? error.retryAfter * 1000 : 0;
+      const note = `vigil: could not read ${job.id} (${(error as Error).message}); trying again${asked > 0 ? ` in ${formatDuration(asked)}` : ''}`;
+      if (note !== failing) output.note(note);
+      failing = note;
     }
   }
 };
