@@ -594,7 +594,7 @@ describe('vigil redeliver --status failed: Ctrl-C while the job is being started
     expect(ran.stdout).toBe('');
     expect(key).toMatch(/^[0-9a-f-]{36}$/);
     expect(ran.stderr).toBe(
-      `vigil: stopped before the API said whether it started the redeliver job: it may have: vigil jobs lists it; vigil redeliver --status failed --label billing --idempotency-key ${key} --profile ops starts it only if it did not\n`,
+      `vigil: stopped before the API said whether the redeliver job started (it may have): vigil jobs lists it; vigil redeliver --status failed --label billing --idempotency-key ${key} --profile ops starts it only if it did not\n`,
     );
     expect(ran.requests.map((r) => r.method)).toEqual(['POST']);
   });
@@ -616,7 +616,7 @@ describe('vigil redeliver --status failed: Ctrl-C while the job is being started
     );
     expect(cancel.code).toBe(130);
     expect(cancel.stderr).toBe(
-      'vigil: stopped before the API said whether it started the cancel job: it may have: vigil jobs lists it; the same vigil cancel again is safe (what is cancelled already is skipped)\n',
+      'vigil: stopped before the API said whether the cancel job started (it may have): vigil jobs lists it; the same vigil cancel again is safe (what is cancelled already is skipped)\n',
     );
   });
 

@@ -1003,7 +1003,7 @@ const startCutShort = (action: BulkAction, filter: MessageFilter, key: string, p
       ? `the same vigil cancel again is safe (what is cancelled already is skipped)`
       : `${again.join(' ')} starts it only if it did not`;
   return new CliError(
-    `stopped before the API said whether it started the ${action} job: it may have`,
+    `stopped before the API said whether the ${action} job started (it may have)`,
     EXIT.interrupted,
     `vigil jobs lists it; ${rerun}`,
   );
