@@ -35,7 +35,15 @@ const ask = async (context: CliContext, questions: Array<{ prompt: string; secre
       const question = `${prompt}${initial ? ` [${initial}]` : ''}: `;
       context.streams.stderr.write(question);
       muted = true;
-      const answer = (await rl.question('')).trim();
+      const answer = await rl.question('').then(
+        (text) => text.trim(),
+        (error: NodeJS.ErrnoException) => {
+          // Ctrl-C or Ctrl-D at a question (readline's AbortError): stopped there, as Ctrl-C anywhere.
+          if (error.code !== 'ABORT_ERR') throw error;
+          context.streams.stderr.write('\n');
+          throw new CliError('login stopped at its questions: nothing was stored', EXIT.interrupted);
+        },
+      );
       muted = false;
       if (secret) context.streams.stderr.write('\n');
       else context.streams.stderr.write(`${answer}\n`);

@@ -2,11 +2,11 @@
  * The command line run in-process (runCli), its API an SDK client over a fake fetch: what a user
  * sees on stdout and stderr, and the exit code, for answers a live stack will not give on demand.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it, vi } from 'vitest';
 import type { Fetch } from '../transport';
 import { Vigil } from '../vigil';
 import type { Env } from './config';
@@ -480,6 +480,35 @@ describe('a flag given twice', () => {
     expect(help.stdout).toMatch(
       /Flags given twice:\n +a switch \(--json\) counts once; a flag that takes a value is refused \(exit 2\)/,
     );
+  });
+});
+
+describe('vigil login on a terminal: Ctrl-C at a question', () => {
+  it('stops there (exit 130), saying nothing was stored, as Ctrl-C elsewhere', async () => {
+    const xdg = await mkdtemp(join(tmpdir(), 'vigil-login-'));
+    const stdin = new PassThrough();
+    let stderr = '';
+    try {
+      const running = runCli(['login'], {
+        env: { XDG_CONFIG_HOME: xdg },
+        streams: { stdout: { write: () => true }, stderr: { write: (text: string) => (stderr += text) } },
+        stdin,
+        stdinIsTTY: true,
+        connect: () => {
+          throw new Error('no call is made');
+        },
+        now: () => 0,
+        hostname: () => 'test-host',
+      });
+      await vi.waitFor(() => expect(stderr).toContain('API key (vgl_...): '));
+      stdin.write('\x03');
+
+      expect(await running).toBe(130);
+      expect(stderr).toBe('API key (vgl_...): \nvigil: login stopped at its questions: nothing was stored\n');
+      await expect(readdir(xdg)).resolves.toEqual([]);
+    } finally {
+      await rm(xdg, { recursive: true, force: true });
+    }
   });
 });
 
