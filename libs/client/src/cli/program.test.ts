@@ -1185,6 +1185,37 @@ describe('vigil retry: the retrying messages sent now, once their endpoint is fi
     );
   });
 
+  it('stops at once on Ctrl-C (exit 130), cutting short the requests under way and naming their messages', async () => {
+    // Prepare: the first retried at once, the others never answered (an API gone slow); Ctrl-C once five are asked.
+    const messages = [0, 1, 2, 3, 4, 5].map((n) => retrying(n));
+    let asked = 0;
+    const api: Fetch = (request) => {
+      const { pathname } = new URL(request.url);
+      if (pathname === '/v1/messages') return Promise.resolve(page(messages));
+      asked += 1;
+      if (pathname.includes(messages[0]!.id)) return Promise.resolve(answer(202, messages[0]));
+      if (asked === 5) setImmediate(() => process.emit('SIGINT'));
+      return new Promise((_, fail) => request.signal.addEventListener('abort', () => fail(request.signal.reason)));
+    };
+
+    // Act
+    const ran = await cli(['retry', '--url-prefix', 'https://orders.test/'], api, { timeoutMs: 15_000 });
+
+    // Assess
+    expect(ran.code).toBe(130);
+    expect(ran.stdout).toBe('1 retried now, 0 skipped, 0 failed (of 6)\n');
+    expect(ran.stderr).toMatch(
+      new RegExp(
+        `\\nvigil: stopped after 1 retried now, 0 skipped, 0 failed \\(of 6\\); ${messages
+          .slice(1, 5)
+          .map((m) => m.id)
+          .join(
+            ', ',
+          )} may have been retried \\(Ctrl-C cut the request short\\); the rest wait for their next attempt: vigil retry --status retrying --url-prefix https://orders.test/ asks the rest\\n$`,
+      ),
+    );
+  });
+
   it('stops at a 429 that asks for a long wait too (exit 6), not one refusal printed per message', async () => {
     const ran = await cli(['retry', '--url-prefix', 'https://orders.test/'], async (request) =>
       new URL(request.url).pathname === '/v1/messages'

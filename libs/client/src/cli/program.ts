@@ -703,9 +703,14 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         else out.line(counts);
         const again = ['vigil retry', ...filterFlags(filter)].join(' ');
         if (result.listing) out.note(`vigil: stopped while listing the retrying messages; none was retried`);
-        else if (result.interrupted)
-          out.note(`vigil: stopped after ${counts}; the rest wait for their next attempt: ${again} asks the rest`);
-        else if (result.stopped) out.note(`vigil: stopped after ${counts}; try again with ${again}`);
+        else if (result.interrupted) {
+          const cut = result.cutShort
+            ? `; ${result.cutShort.join(', ')} may have been retried (Ctrl-C cut the request short)`
+            : '';
+          out.note(
+            `vigil: stopped after ${counts}${cut}; the rest wait for their next attempt: ${again} asks the rest`,
+          );
+        } else if (result.stopped) out.note(`vigil: stopped after ${counts}; try again with ${again}`);
         else if (result.more)
           out.note(
             `vigil: more retrying messages match than one run takes (${RETRY_MAX_MESSAGES}): ${again} takes the next ones`,

@@ -44,6 +44,8 @@ export interface RetryResult {
   counts: RetryCounts;
   /** Whether Ctrl-C stopped it before every message was asked (`listing`: before any was). */
   interrupted: boolean;
+  /** The messages whose request Ctrl-C cut short, not counted: they may have been retried. */
+  cutShort?: string[];
   listing?: boolean;
   /** Whether a failure no other message would escape (the API unreachable, the key refused) stopped it. */
   stopped: boolean;
@@ -93,9 +95,9 @@ const noLongerRetrying = (error: unknown): boolean => {
 
 /**
  * Retries every retrying message `filter` selects, RETRY_PARALLEL at a time, noting the counts on
- * stderr (at most every RETRY_NOTE_MS) and resolving with them. Ctrl-C (the signal) stops asking:
- * the requests under way are let finish (each is one message's, short), so the counts say what was
- * done, exactly.
+ * stderr (at most every RETRY_NOTE_MS) and resolving with them. Ctrl-C (the signal) stops at once:
+ * no more is asked, and the requests under way are cut short (on a slow API one may take a minute
+ * of tries), their messages named apart from the counts (`cutShort`: they may have been retried).
  */
 export const retryMany = async (
   api: Api,
@@ -132,20 +134,22 @@ export const retryMany = async (
   notedAt = options.now();
   let next = 0;
   let stopped = false;
+  const cutShort: string[] = [];
   const worker = async () => {
     while (next < ids.length && !options.signal.aborted && !stopped) {
       const id = ids[next++]!;
       try {
-        // Without the signal: a request under way when Ctrl-C comes is let finish, and counted.
         let repeat = false;
         await api.messages.retry(id, {
           ...perMessageKey(options.idempotencyKey, id),
+          signal: options.signal,
           onRepeat: () => (repeat = true),
         });
         if (repeat) counts.skipped++;
         else counts.done++;
       } catch (error) {
-        if (noLongerRetrying(error)) counts.skipped++;
+        if (options.signal.aborted) cutShort.push(id);
+        else if (noLongerRetrying(error)) counts.skipped++;
         else {
           counts.failed++;
           if (options.onFailure(id, error)) stopped = true;
@@ -163,6 +167,7 @@ export const retryMany = async (
     total: ids.length,
     counts,
     interrupted: options.signal.aborted && asked < ids.length,
+    ...(cutShort.length > 0 && { cutShort }),
     stopped,
     ...(more && { more }),
   };
