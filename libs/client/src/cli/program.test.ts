@@ -537,6 +537,23 @@ describe('vigil --help', () => {
   });
 });
 
+describe('vigil update: Ctrl-C', () => {
+  it('stops at once (exit 130), saying the change may have been made and that running it again is safe', async () => {
+    const slow: Fetch = (request) => {
+      setImmediate(() => process.emit('SIGINT'));
+      return new Promise((_, fail) => request.signal.addEventListener('abort', () => fail(request.signal.reason)));
+    };
+
+    const ran = await cli(['update', MESSAGE.id, '--url', 'https://x.test/fixed'], slow, { timeoutMs: 15_000 });
+
+    expect(ran.code).toBe(130);
+    expect(ran.stderr).toBe(
+      `vigil: stopped before the API answered: the change may have been made: see with vigil show ${MESSAGE.id} (the same vigil update again is safe)\n`,
+    );
+    expect(ran.requests.map((r) => r.method)).toEqual(['PATCH']);
+  });
+});
+
 describe('vigil redeliver <id>...: Ctrl-C', () => {
   const ids = Array.from({ length: 6 }, (_, i) => `msg_01JDX0000000000000000000A${i}`);
 

@@ -452,7 +452,17 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     };
     const { api } = await connect(options);
     try {
-      const message = await api.messages.update(id, patch);
+      // Ctrl-C while the API has the change stops at once, and says it may have been made.
+      const message = await interruptible((signal) =>
+        api.messages.update(id, patch, { signal }).catch((error: unknown) => {
+          if (!signal.aborted) throw error;
+          throw new CliError(
+            'stopped before the API answered: the change may have been made',
+            EXIT.interrupted,
+            `see with vigil show ${id} (the same vigil update again is safe)`,
+          );
+        }),
+      );
       if (out.json) out.data(message);
       else {
         const changed = [options.data !== undefined && 'body', options.url !== undefined && 'url'].filter(Boolean);
@@ -461,6 +471,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         out.line(`${message.id}  ${statusText(message.status, out.color)}  ${changed.join(' and ')} changed${next}`);
       }
     } catch (error) {
+      if (error instanceof CliError && error.code === EXIT.interrupted) throw error;
       const failure = await idFailure(api, error, { ...known, id, flags: { body: '--data', url: '--url' } });
       // Sent already (delivered or failed, or under way): what went cannot be changed; a new message can.
       fail(
