@@ -75,8 +75,9 @@ Flags given twice:
 Exit codes:
   0 ok, 1 failure (the API failed, or a bulk job failed for some messages), 2 bad command line or
   refused input, 3 no key or key refused, 4 no such message or job, 5 the message's state does not
-  allow it, 6 rate limit or quota, 7 the API could not be reached, 130 interrupted;
-  vigil run exits with its command's code.`;
+  allow it, 6 rate limit or quota (a Retry-After over 5s is told, not waited out), 7 the API could
+  not be reached, 130 Ctrl-C (which says what was done, and what a request it cut short may have
+  done); vigil run exits with its command's code.`;
 
 /** What to do when a cancel or redeliver by id got no answer in time (it may have been done). */
 const CHANGE_TIMEOUT_HINT = {
