@@ -575,7 +575,7 @@ describe('vigil redeliver <id>...: Ctrl-C', () => {
     expect(ran.code).toBe(130);
     expect(ran.stdout).toBe(`${ids[0]}  queued\n`);
     expect(ran.stderr).toBe(
-      `vigil: stopped: ${ids.slice(1, 5).join(', ')} may have been redelivered (Ctrl-C cut the request short: see with vigil show); not asked: ${ids[5]}\n`,
+      `vigil: stopped: ${ids.slice(1, 5).join(' ')} may have been redelivered (Ctrl-C cut the request short: see with vigil show); not asked: ${ids[5]}\n`,
     );
     expect(ran.requests).toHaveLength(5);
   });
@@ -1227,7 +1227,7 @@ describe('vigil retry: the retrying messages sent now, once their endpoint is fi
           .slice(1, 5)
           .map((m) => m.id)
           .join(
-            ', ',
+            ' ',
           )} may have been retried \\(Ctrl-C cut the request short\\); the rest wait for their next attempt: vigil retry --status retrying --url-prefix https://orders.test/ asks the rest\\n$`,
       ),
     );

@@ -628,7 +628,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     const verb = { cancel: 'cancelled', redeliver: 'redelivered', retry: 'retried' }[name];
     const parts = [
       ...(cut.length > 0
-        ? [`${cut.join(', ')} may have been ${verb} (Ctrl-C cut the request short: see with vigil show)`]
+        ? [`${cut.join(' ')} may have been ${verb} (Ctrl-C cut the request short: see with vigil show)`]
         : []),
       ...(left.length > 0 ? [`not asked: ${left.join(' ')}`] : []),
     ];
@@ -717,7 +717,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         if (result.listing) out.note(`vigil: stopped while listing the retrying messages; none was retried`);
         else if (result.interrupted) {
           const cut = result.cutShort
-            ? `; ${result.cutShort.join(', ')} may have been retried (Ctrl-C cut the request short)`
+            ? `; ${result.cutShort.join(' ')} may have been retried (Ctrl-C cut the request short)`
             : '';
           out.note(
             `vigil: stopped after ${counts}${cut}; the rest wait for their next attempt: ${again} asks the rest`,
