@@ -48,17 +48,41 @@ export const boundConnectionsInProcessTime = (server: Server, arrival?: ArrivalB
   server.on('request', (req: IncomingMessage, res: ServerResponse) => connections.get(req.socket)?.request(req, res));
 };
 
+/**
+ * Node's parser of a connection (undocumented; since Node 18, for its own request timeouts):
+ * `duration()` is above 0 from the first byte of a request until it has arrived whole.
+ */
+interface RequestParser {
+  duration?(): number;
+}
+
+/** A request is arriving on `socket`: its first byte has come, not yet all of it (by Node's parser). */
+const requestArriving = (socket: Socket): boolean =>
+  ((socket as Socket & { parser?: RequestParser | null }).parser?.duration?.() ?? 0) > 0;
+
+/** The request whose arrival a pair of bounds is for: the next one until its head has arrived. */
+interface Arriving {
+  req?: IncomingMessage;
+}
+
 class ConnectionBounds {
   /** Requests whose answers are not yet finished. */
   private answering = 0;
   /** The latest request (its head arrived). */
   private latest: { req: IncomingMessage; res: ServerResponse } | undefined;
+  /** The request being bounded now (its head, then the whole of it). */
+  private arriving: Arriving | undefined;
   private head: StallAwareDeadline | undefined;
   private whole: StallAwareDeadline | undefined;
   /** The connection is idle between requests: its last one arrived whole and was answered. */
   private waiting = false;
   /** Closes it once idle for the keep-alive timeout. */
   private idle: StallAwareDeadline | undefined;
+  /**
+   * A request that did not arrive in time, behind requests still being answered (pipelined): it is
+   * answered once they are, in their order, when no more than this many answers are under way.
+   */
+  private lateOnceAnswered: number | undefined;
 
   constructor(
     private readonly server: Server,
@@ -80,6 +104,14 @@ class ConnectionBounds {
       this.idle = undefined;
       this.arrive(arrival);
     });
+    // Once Node's parser has read them: a request begun behind one that arrived whole, in the same
+    // bytes or while that one is answered (pipelined), arrives within the bounds too. Unbounded, a
+    // client that sent half of it held the connection for good.
+    socket.on('data', () => {
+      const bounded = this.arriving;
+      if (bounded && !bounded.req?.complete) return;
+      if (requestArriving(socket)) this.arrive(arrival);
+    });
   }
 
   /** A request's head has arrived: its body may still be arriving; an answer is under way. */
@@ -91,10 +123,21 @@ class ConnectionBounds {
     this.idle = undefined;
     this.answering += 1;
     this.latest = { req, res };
+    if (this.arrival) {
+      if (this.arriving && !this.arriving.req) this.arriving.req = req;
+      // Its head came with the end of the request before, while no bound was kept: its body
+      // arrives within the bound from now.
+      else this.arriveWhole(this.arrival.requestMs, { req });
+    }
     const whole = this.whole;
     req.once('end', () => whole?.cancel());
     res.once('close', () => {
       this.answering -= 1;
+      if (this.lateOnceAnswered !== undefined && this.answering <= this.lateOnceAnswered) {
+        this.lateOnceAnswered = undefined;
+        this.arrival?.late(this.socket, false);
+        return;
+      }
       if (this.answering > 0 || this.latest?.res !== res) return;
       // Idle once the request has arrived whole too (the rest of a body answered early is read
       // and dropped first).
@@ -105,33 +148,45 @@ class ConnectionBounds {
 
   /** A request begins to arrive: its head and the whole of it must arrive in time. */
   private arrive({ headMs, requestMs }: ArrivalBounds) {
-    // The request before, if any, has arrived whole (the connection was idle): its bounds are done.
+    // The request before, if any, has arrived whole: its bounds are done.
     this.head?.cancel();
+    this.head = stallAwareDeadline(performance.now() + headMs, headMs, () => this.late());
+    this.arriveWhole(requestMs, {});
+  }
+
+  private arriveWhole(requestMs: number, arriving: Arriving) {
     this.whole?.cancel();
-    const from = performance.now();
-    this.head = stallAwareDeadline(from + headMs, headMs, () => this.late());
-    this.whole = stallAwareDeadline(from + requestMs, requestMs, () => {
+    this.arriving = arriving;
+    this.whole = stallAwareDeadline(performance.now() + requestMs, requestMs, () => {
       // Its head arrived and its body is whole: it arrived, though not all read yet.
-      if (this.head === undefined && this.latest?.req.complete) return;
+      if (arriving.req?.complete) return;
       this.late();
     });
   }
 
   private late() {
     this.cancelAll();
+    const req = this.arriving?.req;
     // A response begun: to the request whose body is late (not to the one before a late head).
-    const answering = this.head === undefined && this.latest !== undefined && this.latest.res.headersSent;
+    const answering = req !== undefined && this.latest?.req === req && this.latest.res.headersSent;
+    // Answers to the requests before it still under way (pipelined): they go first, in order.
+    const own = req === undefined ? 0 : 1;
+    if (!answering && this.answering > own) {
+      this.lateOnceAnswered = own;
+      return;
+    }
     this.arrival?.late(this.socket, answering);
   }
 
   /**
    * The connection is idle after an answer: closed after the keep-alive timeout unless its next
    * request has begun to arrive, in place of Node's timer. One closing after its answer is left
-   * to close.
+   * to close; one whose next request is arriving (pipelined) is bounded by that request's bounds.
    */
   private keepIdle() {
     const { socket, server } = this;
     if (socket.destroyed || !socket.writable) return;
+    if (this.arrival && requestArriving(socket)) return;
     this.waiting = true;
     if (!server.keepAliveTimeout) return;
     // Node's timer, set once the answer finished, would close it by the clock.

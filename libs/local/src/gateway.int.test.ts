@@ -224,6 +224,59 @@ describe('a kept-alive connection', () => {
   });
 });
 
+describe('requests pipelined on one connection (written at once, before any answer)', () => {
+  it('answers each, in the order sent, a slow one first', async () => {
+    let answeredSoFar = 0;
+    const gateway = await startTestGateway({
+      invocation: async <T>() => {
+        const slow = answeredSoFar === 0;
+        answeredSoFar += 1;
+        await sleep(slow ? 300 : 0);
+        return { statusCode: 200, headers: { 'content-length': '4' }, body: slow ? 'slow' : 'fast' } as T;
+      },
+    });
+    const client = await rawHttpConnection(gateway.port);
+    try {
+      client.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(3));
+      const answers = [await client.answer(), await client.answer(), await client.answer()];
+      expect(answers.map((answer) => answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual(['slow', 'fast', 'fast']);
+    } finally {
+      client.socket.destroy();
+    }
+  });
+
+  it.each([
+    ['its head', 'GET /health HTTP/1.1\r\nHost: x\r\n'],
+    [
+      'its body',
+      'POST /canary-receiver HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"u',
+    ],
+  ])(
+    'answers a request that stalls halfway through %s behind a slow one 408 once that one is answered, and closes: it held the connection for good',
+    async (_, stalled) => {
+      const gateway = await startTestGateway({
+        requestArrivalTimeoutMs: 500,
+        invocation: async <T>() => {
+          await sleep(700);
+          return { statusCode: 200, headers: { 'content-length': '4' }, body: 'slow' } as T;
+        },
+      });
+      const client = await rawHttpConnection(gateway.port);
+      try {
+        client.write(`GET /health HTTP/1.1\r\nHost: x\r\n\r\n${stalled}`);
+        const started = performance.now();
+        expect(await client.answer()).toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\nslow$/);
+        const late = await Promise.race([client.answer(), sleep(3_000).then(() => 'no answer in 3 s')]);
+        expect(late).toMatch(/^HTTP\/1\.1 408 /);
+        expect(performance.now() - started).toBeLessThan(2_000);
+        expect(await client.answer()).toBe('no answer: closed');
+      } finally {
+        client.socket.destroy();
+      }
+    },
+  );
+});
+
 describe('a client that half-closes its side once its request is sent (socket.end())', () => {
   it('still gets the answer of a slow function, then the connection closes: Node dropped it unanswered', async () => {
     const gateway = await startTestGateway({
