@@ -277,6 +277,55 @@ describe('requests pipelined on one connection (written at once, before any answ
   );
 });
 
+describe('more requests at once than the gateway handles (maxRequestsInFlight), as from 200 tenants on a small machine', () => {
+  /** A gateway whose functions run until `finish()`, counting how many run at once. */
+  const busyGateway = async (options: Partial<GatewayOptions>, runMs?: number) => {
+    let running = 0;
+    let mostAtOnce = 0;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const gateway = await startTestGateway({
+      ...options,
+      invocation: async <T>() => {
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await (runMs === undefined ? finished : sleep(runMs));
+        running -= 1;
+        return { statusCode: 200, headers: {}, body: 'ran' } as T;
+      },
+    });
+    return { gateway, finish, mostAtOnce: () => mostAtOnce };
+  };
+
+  it('runs as many as it may, and answers one that waited its turn too long 503 with Retry-After, a problem document: all ran at once, each slower, past their timeouts', async () => {
+    const { gateway, finish, mostAtOnce } = await busyGateway({ maxRequestsInFlight: 2, admissionWaitMs: 400 });
+    const sent = [1, 2, 3].map(() => fetch(`${gateway.url}/health`));
+
+    const refused = await Promise.race([sent[2]!, sleep(2_000).then(() => undefined)]);
+    finish();
+
+    expect(refused?.status).toBe(503);
+    expect(refused?.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused?.headers.get('retry-after')).toBe('1');
+    expect(await refused?.json()).toMatchObject({
+      type: 'https://vigil.dev/problems/unavailable',
+      status: 503,
+      detail: expect.stringContaining('(2 at once)'),
+    });
+    expect((await Promise.all(sent.slice(0, 2))).map((response) => response.status)).toEqual([200, 200]);
+    expect(mostAtOnce()).toBe(2);
+  });
+
+  it('runs one that waits as soon as a turn is given back', async () => {
+    const { gateway, mostAtOnce } = await busyGateway({ maxRequestsInFlight: 1, admissionWaitMs: 5_000 }, 100);
+
+    const responses = await Promise.all([1, 2, 3, 4].map(() => fetch(`${gateway.url}/health`)));
+
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200]);
+    expect(mostAtOnce()).toBe(1);
+  });
+});
+
 describe('a client that half-closes its side once its request is sent (socket.end())', () => {
   it('still gets the answer of a slow function, then the connection closes: Node dropped it unanswered', async () => {
     const gateway = await startTestGateway({

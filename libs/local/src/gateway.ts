@@ -20,9 +20,11 @@ import { boundConnectionsInProcessTime } from './connection-deadlines';
 import type { Authorizer } from './gateway-auth';
 import { AuthorizerCache } from './gateway-auth';
 import { lambdaContext, proxyEvent } from './gateway-event';
+import type { RouteMatch } from './gateway-router';
 import { compileRoute, matchRoute } from './gateway-router';
 import type { RateDecision } from './rate-limiter';
 import { TenantRateLimiter } from './rate-limiter';
+import { RequestAdmission } from './request-admission';
 
 export type { Authorizer } from './gateway-auth';
 
@@ -56,6 +58,13 @@ export interface GatewayOptions {
    * advertised in Keep-Alive. In the process's own time.
    */
   keepAliveTimeoutMs?: number;
+  /**
+   * How many requests are handled at once, at most (default MAX_REQUESTS_IN_FLIGHT); one beyond
+   * them waits its turn for up to `admissionWaitMs` (default ADMISSION_WAIT_MS), then is answered 503
+   * with Retry-After (request-admission.ts).
+   */
+  maxRequestsInFlight?: number;
+  admissionWaitMs?: number;
 }
 
 export interface Gateway {
@@ -77,6 +86,14 @@ export interface Gateway {
  */
 export const REQUEST_ARRIVAL_TIMEOUT_MS = 30_000;
 const HEAD_ARRIVAL_TIMEOUT_MS = 10_000;
+
+/**
+ * At most this many requests are handled at once (their authorizer and function), as Lambda's
+ * concurrency bounds a deployment's; more at once only made each slower, past its timeouts.
+ */
+export const MAX_REQUESTS_IN_FLIGHT = 128;
+/** How long a request beyond them waits for its turn before it is refused (503, Retry-After). */
+export const ADMISSION_WAIT_MS = 5_000;
 
 /** How long an idle kept-alive connection stays open (Node's default is 5 s). */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -115,6 +132,11 @@ const send = (res: ServerResponse, result: APIGatewayProxyResult) => {
 };
 
 const NO_BODY = Buffer.alloc(0);
+
+/** A request's turn (request-admission.ts), held past its answer `until` its function ends (one that ran past its timeout). */
+interface TurnHeld {
+  until?: Promise<unknown>;
+}
 
 /** Why Node's parser gave up on a request (its error's code), as the problem the client gets. */
 const unreadableProblem = (code: string | undefined) => {
@@ -208,6 +230,10 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
   const functionTimeoutMs = options.functionTimeoutMs ?? API_TIMEOUT_S * 1000;
   const limiter = new TenantRateLimiter();
   const auth = new AuthorizerCache(options);
+  const admission = new RequestAdmission(
+    options.maxRequestsInFlight ?? MAX_REQUESTS_IN_FLIGHT,
+    options.admissionWaitMs ?? ADMISSION_WAIT_MS,
+  );
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
@@ -235,7 +261,35 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     if (match.kind === 'method-not-allowed') {
       return send(res, problemResponse(methodNotAllowed(req.method ?? '', match.allow), requestId));
     }
-    const { compiled, pathParameters } = match;
+    // Its turn (routes and methods no route has are answered without one, as they cost nothing).
+    const turn = await admission.enter();
+    if (!turn.admitted) {
+      return send(
+        res,
+        problemResponse(PROBLEMS.functionUnavailable, requestId, {
+          detail: `The local stack is handling as many requests as it can (${options.maxRequestsInFlight ?? MAX_REQUESTS_IN_FLIGHT} at once) and this one waited its turn for ${(options.admissionWaitMs ?? ADMISSION_WAIT_MS) / 1000} s; try again after Retry-After.`,
+        }),
+      );
+    }
+    // Its function, when it runs on past its timeout: the turn is given back when that ends.
+    const turnHeld: TurnHeld = {};
+    try {
+      await handleInTurn(req, res, requestId, url, match, turnHeld);
+    } finally {
+      if (turnHeld.until) turnHeld.until.then(turn.release, turn.release);
+      else turn.release();
+    }
+  };
+
+  /** A request on a route, in its turn: resolves once answered. */
+  const handleInTurn = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    url: URL,
+    { compiled, pathParameters }: Extract<RouteMatch, { kind: 'matched' }>,
+    turnHeld: TurnHeld,
+  ) => {
     const eventWith = (body: Buffer) =>
       proxyEvent({ req, url, body, route: compiled.route, pathParameters, requestId });
     // Authorized (and rate-limited) before the body is read, as API Gateway does: a caller without
@@ -295,6 +349,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     invocation.catch((error: unknown) =>
       options.log.error('function failed after its timeout', { functionName, requestId, error: String(error) }),
     );
+    turnHeld.until = invocation;
     send(res, problemResponse(PROBLEMS.functionFailed, requestId));
   };
 
