@@ -13,15 +13,19 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoMessageStore } from '@vigil/aws';
 import { documentClient } from '@vigil/aws/dynamo-document-client';
 import type { Message, MessageStore } from '@vigil/core';
 import {
   enqueueTickets,
+  MessageIn,
+  parseExactJson,
   MAX_HEADER_BYTES,
   MAX_MESSAGE_BYTES,
   PLANS,
   redeliverMessageIdempotently,
+  scheduleMessage,
   ticketFor,
   usageDate,
 } from '@vigil/core';
@@ -661,6 +665,33 @@ describe('idempotency keys', () => {
     const otherRoute = await api.post('/v1/messages/batch', { messages: [body] }, { 'idempotency-key': 'order-42' });
     expect(otherRoute.status).toBe(422);
     expect((await listed(api)).map((m) => m.id)).toEqual([first.json.id]);
+  });
+
+  it('answers the repeat of a request whose key was bound before 2026-12 (a sha256: fingerprint of its body read into values) with the message it made, as documented', async () => {
+    const { tenantId, api } = await newTenant();
+    const request = (body: string) => `{"url":"${receiver.url}/idem-former","delay":600,"body":${body}}`;
+    // Bound as the code before 2026-12 bound it, on this stack's store: its body read into values.
+    const before = await scheduleMessage(
+      stack.runtime.scheduling,
+      tenantId,
+      MessageIn.parse(parseExactJson(request('{"b":1,"1":12345678901234567890}'))),
+      'former-key',
+    );
+    const { Items } = await db.send(
+      new ScanCommand({
+        TableName: stack.runtime.config.table,
+        FilterExpression: 'sk = :sk',
+        ExpressionAttributeValues: { ':sk': 'I#former-key' },
+      }),
+    );
+    expect(Items?.map((item) => String(item.fingerprint).replace(/[0-9a-f]{64}$/, ''))).toEqual(['sha256:']);
+
+    const post = (body: string) => api.raw('POST', '/v1/messages', request(body), { 'idempotency-key': 'former-key' });
+    const repeat = await post('{ "b": 1, "1": 12345678901234567890 }');
+    expect(repeat.status).toBe(200);
+    expect(repeat.json.id).toBe(before.message.id);
+    expect((await post('{"b":2}')).status).toBe(422);
+    expect((await listed(api)).map((m) => m.id)).toEqual([before.message.id]);
   });
 
   it('reads a repeated Idempotency-Key header by its last value, as API Gateway hands it over', async () => {
