@@ -89,9 +89,11 @@ const HEAD_ARRIVAL_TIMEOUT_MS = 10_000;
 
 /**
  * At most this many requests are handled at once (their authorizer and function), as Lambda's
- * concurrency bounds a deployment's; more at once only made each slower, past its timeouts.
+ * concurrency bounds a deployment's. Enough to keep the cores and the store's thread busy; more at
+ * once only make each slower: on a loaded 2-core machine making a dozen creates a second, 128 at
+ * once took some past the function's 10 s timeout (502, the create perhaps made).
  */
-export const MAX_REQUESTS_IN_FLIGHT = 128;
+export const MAX_REQUESTS_IN_FLIGHT = 64;
 /** How long a request beyond them waits for its turn before it is refused (503, Retry-After). */
 export const ADMISSION_WAIT_MS = 5_000;
 
