@@ -110,7 +110,8 @@ const IDLE_INTEGRATION = [
   'bench/cost/cost-bench.int.test.ts',
   // A stall of the services' process (SIGSTOP) past Node's 60 s head bound: it waits it out.
   'libs/local/src/stack-services.int.test.ts',
-  // Stalls of the local gateway's process (SIGSTOP, 4 s) past its shortened bounds.
+  // Stalls of the local gateway's process (SIGSTOP, 4 s) past its shortened bounds, and that
+  // process out of file descriptors.
   'libs/local/src/gateway-stall.int.test.ts',
 ];
 

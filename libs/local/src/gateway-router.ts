@@ -14,7 +14,7 @@ export interface CompiledRoute {
   paramNames: string[];
   /** Per segment of its path, whether it is a parameter: a literal segment is the more specific. */
   paramSegments: boolean[];
-  /** The route's handler, loaded on its first request. */
+  /** The route's handler, loaded as the gateway starts. */
   handler?: ApiHandler;
 }
 

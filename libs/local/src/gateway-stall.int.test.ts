@@ -6,7 +6,8 @@
  * was answered 408 ("must arrive within 30 s") once the stack stopped for over 10 s, and a
  * connection idle across a stall was closed as the process resumed, under the next request its
  * client sent on it. The gateway runs in a child process (test-support/local-gateway-child.ts)
- * with its bounds shortened, so a stall of 4 s outlasts them.
+ * with its bounds shortened, so a stall of 4 s outlasts them. And that process with no file
+ * descriptor left, as a flood of connections leaves it.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -34,7 +35,11 @@ afterEach(async () => {
 });
 
 /** Runs the gateway in a child process with these bounds; resolves with its port. */
-const startGatewayChild = async (options: { requestArrivalTimeoutMs: number; keepAliveTimeoutMs: number }) => {
+const startGatewayChild = async (options: {
+  requestArrivalTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  outOfFiles?: boolean;
+}) => {
   child = spawn(process.execPath, ['--import', 'tsx', 'test-support/local-gateway-child.ts', JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -128,5 +133,24 @@ describe("the local gateway's kept-alive connections, after a stall of its proce
     expect(await client.answer()).toBe('no answer: closed');
     expect(performance.now() - idleFrom).toBeGreaterThan(KEEP_ALIVE_MS);
     expect(performance.now() - idleFrom).toBeLessThan(KEEP_ALIVE_MS + 2_500);
+  });
+});
+
+describe('the local gateway with no file descriptor left (a flood of connections, as from 200 tenants at once)', () => {
+  it("still answers a route met first then, and goes on once descriptors are free: a route's function loaded on its first request failed (EMFILE), Node's module cache kept the failure, and the route answered 500 until a restart", async () => {
+    const port = await startGatewayChild({
+      requestArrivalTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 65_000,
+      outOfFiles: true,
+    });
+    const during = await connection(port);
+    during.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    expect(await during.answer()).toMatch(/^HTTP\/1\.1 201 /);
+
+    child?.kill('SIGUSR2');
+    await sleep(200);
+    const after = await connection(port);
+    after.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    expect(await after.answer()).toMatch(/^HTTP\/1\.1 201 /);
   });
 });

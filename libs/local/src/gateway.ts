@@ -355,6 +355,16 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     send(res, problemResponse(PROBLEMS.functionFailed, requestId));
   };
 
+  // Every route's function is loaded before the first request, as a Lambda function's code is at
+  // its cold start. Loaded on a route's first request, a load that failed then (EMFILE: the process
+  // out of file descriptors under a flood of connections) was kept by Node's module cache, and the
+  // route answered 500 until the stack restarted.
+  await Promise.all(
+    routes.map(async (compiled) => {
+      compiled.handler = (await compiled.route.load()).handler;
+    }),
+  );
+
   const arrivalTimeoutMs = options.requestArrivalTimeoutMs ?? REQUEST_ARRIVAL_TIMEOUT_MS;
   const server: Server = createServer(
     // Node's own bounds on a request's arrival are off: it judges them by the clock, in a check
