@@ -326,6 +326,29 @@ describe('more requests at once than the gateway handles (maxRequestsInFlight), 
   });
 });
 
+describe('more connections at once than the gateway keeps (maxConnections)', () => {
+  it('closes one more as it opens, and goes on answering those it keeps: thousands held by 200 tenants ran the process out of file descriptors, and the store stopped', async () => {
+    const gateway = await startTestGateway({ maxConnections: 2 });
+    const kept = [await rawHttpConnection(gateway.port), await rawHttpConnection(gateway.port)];
+    const request = 'GET /no-such-route HTTP/1.1\r\nHost: x\r\n\r\n';
+    for (const client of kept) client.write(request);
+    const one = await rawHttpConnection(gateway.port);
+    try {
+      one.write(request);
+      expect(await one.answer()).toMatch(/^no answer: /);
+      for (const client of kept) expect(await client.answer()).toMatch(/^HTTP\/1\.1 404 /);
+      kept[0]?.socket.destroy();
+      await sleep(100);
+      const next = await rawHttpConnection(gateway.port);
+      next.write(request);
+      expect(await next.answer()).toMatch(/^HTTP\/1\.1 404 /);
+      next.socket.destroy();
+    } finally {
+      for (const client of [...kept, one]) client.socket.destroy();
+    }
+  });
+});
+
 describe('a client that half-closes its side once its request is sent (socket.end())', () => {
   it('still gets the answer of a slow function, then the connection closes: Node dropped it unanswered', async () => {
     const gateway = await startTestGateway({

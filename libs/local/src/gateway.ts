@@ -65,6 +65,8 @@ export interface GatewayOptions {
    */
   maxRequestsInFlight?: number;
   admissionWaitMs?: number;
+  /** How many connections are kept at once, at most (default MAX_CONNECTIONS); one more is closed at once. */
+  maxConnections?: number;
 }
 
 export interface Gateway {
@@ -96,6 +98,15 @@ const HEAD_ARRIVAL_TIMEOUT_MS = 10_000;
 export const MAX_REQUESTS_IN_FLIGHT = 64;
 /** How long a request beyond them waits for its turn before it is refused (503, Retry-After). */
 export const ADMISSION_WAIT_MS = 5_000;
+
+/**
+ * At most this many client connections are kept at once; one more is closed as it opens (a reset
+ * the client retries). Each holds a file descriptor of the process that also holds the store's: 200
+ * tenants' clients held up to 3,500 at once, and once the process ran out (EMFILE; seen with its
+ * limit at 600) LevelDB, refused a file, stopped the store, and with it the stack. 1,024 leaves
+ * room within the 4,096 a process may open on many machines (Node raises its limit to the hard one).
+ */
+export const MAX_CONNECTIONS = 1_024;
 
 /** How long an idle kept-alive connection stays open (Node's default is 5 s). */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -382,6 +393,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
   );
   server.on('clientError', (error, socket) => answerUnreadable(error, socket));
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
   // A request's head and body must arrive in time, and an idle connection is closed after
   // keepAliveTimeout, both in the process's own time: a stall of the process is given back.
   boundConnectionsInProcessTime(server, {
