@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startStack } from './stack';
 import { STOP_DRAIN_MS, onStopSignals, stopOnSignal } from './stop-signal';
 import { releaseDataDirLockNow } from './data-dir-lock';
+import { storeFailureNotice } from './store-failure-notice';
 
 /** How long a stop after a store failure may take before the process exits anyway. */
 const STOP_AFTER_FAILURE_MS = 5_000;
@@ -18,15 +19,7 @@ const main = async () => {
   // The store refuses every write from now on: a stack left running would answer each request with
   // an error. What it accepted is on disk, as after a kill -9, and is delivered after a restart.
   const storeFailed = async (reason: string) => {
-    process.stderr.write(
-      [
-        '',
-        `Vigil's local store can go on no longer: ${reason}`,
-        `  What it accepted is kept in ${config.dataDir} and delivered after a restart:`,
-        '  free the disk (or mend it), then start Vigil again.',
-        '',
-      ].join('\n'),
-    );
+    process.stderr.write(storeFailureNotice(reason, config.dataDir));
     if (stopping) return;
     stopping = true;
     await Promise.race([started.then((stack) => stack.stop()), sleep(STOP_AFTER_FAILURE_MS)]).catch(() => undefined);
