@@ -8,7 +8,7 @@
 import { API_ROUTES } from '../functions/api/routes';
 import { PLANS } from '../libs/core/src/plans';
 import type { ProblemKind } from '../libs/core/src/problems';
-import { methodNotAllowed, PROBLEMS, problemDocument } from '../libs/core/src/problems';
+import { CORS_EXPOSED_HEADERS, methodNotAllowed, PROBLEMS, problemDocument } from '../libs/core/src/problems';
 import type { CfnResource, Intrinsic, Outputs, Resources } from './cloudformation';
 import { ref, sub } from './cloudformation';
 import { CONSOLE_ORIGIN_TOKEN, consoleOrigin } from './console-origin';
@@ -172,6 +172,8 @@ export const gatewayResponseResources = (): Resources =>
             ),
             // So the web app can read the refusal (a 401 never reaches the handler's CORS headers).
             'gatewayresponse.header.Access-Control-Allow-Origin': sub("'${Origin}'", { Origin: consoleOrigin }),
+            // And read when to try again: a 503's Retry-After (a browser hides every header not exposed).
+            'gatewayresponse.header.Access-Control-Expose-Headers': `'${CORS_EXPOSED_HEADERS.join(', ')}'`,
           },
           ResponseTemplates: { 'application/json': problemTemplate(problem) },
         },

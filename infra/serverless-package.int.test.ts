@@ -575,6 +575,11 @@ describe('serverless package (offline, --stage ci)', () => {
           response?.Properties.ResponseParameters['gatewayresponse.header.Access-Control-Allow-Origin'],
           type,
         ).toEqual(QUOTED_CONSOLE_ORIGIN);
+        // A browser script reads a refusal's Retry-After (and RateLimit-*) only when the answer exposes them.
+        expect(
+          response?.Properties.ResponseParameters['gatewayresponse.header.Access-Control-Expose-Headers'],
+          type,
+        ).toBe("'Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset'");
         const body = JSON.parse(response?.Properties.ResponseTemplates['application/json']);
         expect(body, type).toEqual({
           type: `https://vigil.dev/problems/${slug}`,

@@ -8,7 +8,14 @@ import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, startTestStack, waitForStatus } from '../../test-support/local-stack';
+import { PLANS } from '@vigil/core/plans';
+import {
+  apiClient,
+  newTenantApi,
+  seedMonthlyScheduled,
+  startTestStack,
+  waitForStatus,
+} from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
 import { handler as sweep } from '../engine/sweep';
 
@@ -63,6 +70,23 @@ describe('access', () => {
     expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
     expect(missing.status).toBe(404);
     expect(missing.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+  });
+
+  it("lets a browser script on the web app's origin read when to try a refused request again (Retry-After, RateLimit-*)", async () => {
+    // A tenant whose month's messages are used up: its create is refused 429 with when it renews.
+    const { tenantId, api: full } = await newTenantApi(stack, 'free');
+    await seedMonthlyScheduled(stack, tenantId, PLANS.free.monthlyMessages);
+    const refused = await full.post('/v1/messages', { url: `${receiver.url}/never`, delay: 60 });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    // A browser hands a script only the headers the answer exposes (beyond the safelisted few).
+    const exposed = (refused.headers.get('access-control-expose-headers') ?? '')
+      .split(',')
+      .map((name) => name.trim().toLowerCase());
+    for (const name of ['retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']) {
+      expect(refused.headers.get(name), name).toMatch(/^\d+$/);
+      expect(exposed, name).toContain(name);
+    }
   });
 
   it('answers an unknown route with 404 and a wrong method with 405', async () => {

@@ -10,6 +10,7 @@ import { isDependencyUnavailable } from '@vigil/aws/dependency-errors';
 import { base } from '@vigil/aws/wiring/base';
 import type { FieldError, ProblemKind, SessionIdentity, WebUser } from '@vigil/core';
 import {
+  CORS_EXPOSED_HEADERS,
   PROBLEMS,
   problemDocument,
   safeParseRequest,
@@ -85,7 +86,12 @@ const sessionOfContext = (context: Record<string, unknown> | null | undefined): 
 const allowWebOrigin = (response: APIGatewayProxyResult | undefined) => {
   const origin = base().config.webOrigin;
   if (!response || !origin) return;
-  response.headers = { ...response.headers, 'access-control-allow-origin': origin, vary: 'Origin' };
+  response.headers = {
+    ...response.headers,
+    'access-control-allow-origin': origin,
+    'access-control-expose-headers': CORS_EXPOSED_HEADERS.join(', '),
+    vary: 'Origin',
+  };
 };
 
 /** What an answer says beyond its problem's catalogue entry: a more precise detail, field errors, headers. */

@@ -31,6 +31,14 @@ export const problemType = (kind: Pick<ProblemKind, 'slug'>): string => `${PROBL
 /** The wait a 503 asks for: a second, after which the request is worth trying again. */
 export const UNAVAILABLE_RETRY_AFTER_S = 1;
 
+/**
+ * The answer headers a browser script may read (CORS's Access-Control-Expose-Headers; beyond the
+ * safelisted ones, such as Content-Type): when to send a refused request again (a 429's or a 503's
+ * `Retry-After`, which @vigil/client waits out) and the limit a 429 hit (`RateLimit-*`). Without
+ * them a browser hands the script none of these, and a client there retried at once.
+ */
+export const CORS_EXPOSED_HEADERS = ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
+
 export const PROBLEMS = {
   // The request itself.
   malformedRequest: {
