@@ -10,7 +10,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { connect, createServer as createTcpServer } from 'node:net';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -101,6 +101,58 @@ const startApiGate = async (api: string) => {
       open = true;
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
+/**
+ * The stack's API behind a proxy, for a console of its own: it carries each request to the API as it
+ * is, but answers the next `count` requests whose method and path match `request` itself, with
+ * `answer` (a refusal as the API words it), as the API on a bad day does.
+ */
+const startApiProxy = async (api: string) => {
+  const target = new URL(api);
+  const refusals: Array<{
+    request: RegExp;
+    left: number;
+    answer: { status: number; headers: Record<string, string>; body: unknown };
+  }> = [];
+  /** The requests answered by a refusal, as `METHOD /path`. */
+  const refused: string[] = [];
+  const server = createServer((request, response) => {
+    const line = `${request.method} ${request.url}`;
+    const refusal = refusals.find((r) => r.left > 0 && r.request.test(line));
+    if (refusal) {
+      refusal.left -= 1;
+      refused.push(line);
+      request.resume();
+      response.writeHead(refusal.answer.status, {
+        'content-type': 'application/problem+json',
+        ...refusal.answer.headers,
+      });
+      response.end(JSON.stringify(refusal.answer.body));
+      return;
+    }
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    upstream.on('error', () => response.destroy());
+    request.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    refused,
+    refuse: (request: RegExp, count: number, answer: (typeof refusals)[number]['answer']) =>
+      refusals.push({ request, left: count, answer }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 };
 
@@ -339,6 +391,63 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       await expect(tab.getByTestId('signed-in-as').textContent()).resolves.toBe('mae@example.com');
     } finally {
       await failing.close();
+    }
+  });
+
+  it("goes on refreshing a message's page by itself after a 429 once its Retry-After has passed: never frozen on the notice", async () => {
+    // A second console (the same build and session secret) whose API is behind the proxy: the
+    // stack's own console goes on as it is. A context of its own: cookies do not tell localhost's ports apart.
+    const proxy = await startApiProxy(stack.baseUrl);
+    const secret = (await readFile(join(stack.dataDir, 'session-secret'), 'utf8')).trim();
+    const busyConsole = await startWebApp({
+      mode: 'start',
+      port: await freePort(),
+      host: '127.0.0.1',
+      apiUrl: proxy.url,
+      sessionSecret: secret,
+    });
+    const busy = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    watchConsole(busy);
+    try {
+      const tab = await busy.newPage();
+      await tab.goto(`${busyConsole.url}/signin`);
+      await tab.getByLabel('Email').fill('ren@example.com');
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.waitForURL(`${busyConsole.url}/`);
+      // A message due in an hour: its page reads itself every second while it waits.
+      const session = (await busy.cookies()).find((c) => c.name === 'next-auth.session-token')?.value ?? '';
+      const created = await api(session, 'POST', '/v1/messages', { url: `${receiver.url}/later`, delay: 3600 });
+      expect(created.status).toBe(201);
+      const id = created.json.id as string;
+      await tab.goto(`${busyConsole.url}/messages/${id}`);
+      await expect(tab.getByTestId('message-id').textContent()).resolves.toBe(id);
+      // Over the plan's rate for a while, asked to wait 4 s (longer than the console waits before it
+      // says so): the next two reads of the message are refused, as the API words a 429 over the rate.
+      proxy.refuse(new RegExp(`^GET /v1/messages/${id}$`), 2, {
+        status: 429,
+        headers: { 'retry-after': '4', 'ratelimit-limit': '20', 'ratelimit-remaining': '0', 'ratelimit-reset': '4' },
+        body: {
+          type: 'https://vigil.dev/problems/rate-limited',
+          title: 'Too many requests',
+          status: 429,
+          detail: 'Your plan allows 10 requests per second (bursts of 20); retry after 4 s.',
+        },
+      });
+      const notice = tab.getByTestId('problem-notice');
+      await notice.waitFor();
+      expect(await notice.textContent()).toContain("Your plan's request rate was reached");
+      expect(await tab.getByTestId('reads-itself-again').textContent()).toBe(
+        ' This page tries again on its own every 4 seconds.',
+      );
+      await tab.screenshot({ path: join(SHOTS, 'message-rate-limited.png'), fullPage: true });
+      // Nothing clicked: once the API answers again the page shows the message, and goes on.
+      await tab.getByTestId('message-id').waitFor({ timeout: 20_000 });
+      expect(proxy.refused).toHaveLength(2);
+      await expect(tab.getByTestId('problem-notice').count()).resolves.toBe(0);
+    } finally {
+      await busy.close();
+      await busyConsole.stop();
+      await proxy.stop();
     }
   });
 

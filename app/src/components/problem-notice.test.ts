@@ -1,5 +1,6 @@
 /** The notice a page shows when Vigil could not give it what it shows: plain words, and a way to try again. */
-import { createElement } from 'react';
+import type { ReactElement, ReactNode } from 'react';
+import { createElement, isValidElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it, vi } from 'vitest';
 
@@ -7,6 +8,7 @@ vi.mock('next/navigation', () => ({ useRouter: () => ({ refresh: () => {} }) }))
 
 const { ProblemNotice } = await import('./problem-notice');
 const { ErrorCallout } = await import('./notices');
+const { AutoRefresh } = await import('./auto-refresh');
 
 const text = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&#x27;/g, "'");
 
@@ -73,5 +75,59 @@ describe("the month's quota used up", () => {
       }),
     );
     expect(text(html)).toBe("This month's message quota is used up. … It renews on 2027-01-01 00:00:00 UTC.");
+  });
+});
+
+/** The AutoRefresh among a notice's elements (it draws nothing: its timer runs in the browser), or undefined. */
+const autoRefreshOf = (node: ReactNode): ReactElement<{ active: boolean; everyMs: number }> | undefined => {
+  if (Array.isArray(node)) return node.map(autoRefreshOf).find(Boolean);
+  if (!isValidElement(node)) return undefined;
+  if (node.type === AutoRefresh) return node as ReactElement<{ active: boolean; everyMs: number }>;
+  return autoRefreshOf((node.props as { children?: ReactNode }).children);
+};
+
+describe('a page that reads itself (a message on its way) meeting a problem', () => {
+  const rate = (retryAfter?: number) => ({
+    type: 'https://vigil.dev/problems/rate-limited',
+    title: 'Too many requests',
+    status: 429,
+    detail: 'Your plan allows 10 requests per second (bursts of 20); retry after 2 s.',
+    ...(retryAfter !== undefined && { retryAfter }),
+  });
+  const notice = (problem: Parameters<typeof ProblemNotice>[0]['problem'], readsItself = true) =>
+    ProblemNotice({ heading: 'Message', problem, readsItself });
+
+  it("goes on reading itself once the 429's Retry-After has passed, and says so", () => {
+    const element = notice(rate(2));
+    expect(autoRefreshOf(element)?.props).toEqual({ active: true, everyMs: 2000 });
+    expect(text(renderToStaticMarkup(element))).toContain(
+      'Try again in 2 seconds. This page tries again on its own every 2 seconds.',
+    );
+  });
+
+  it('waits a minute at most, however long Retry-After asks, and 5 s where no wait was asked (Vigil busy)', () => {
+    expect(autoRefreshOf(notice(rate(3600)))?.props.everyMs).toBe(60_000);
+    expect(autoRefreshOf(notice(rate(0)))?.props.everyMs).toBe(1000);
+    const busy = {
+      type: 'https://vigil.dev/problems/unavailable',
+      title: 'Service unavailable',
+      status: 503,
+      detail: '',
+    };
+    expect(autoRefreshOf(notice(busy))?.props.everyMs).toBe(5000);
+  });
+
+  it("does not read itself again where waiting would not mend it (the month's quota), nor on a page that does not read itself", () => {
+    const quota = {
+      type: 'https://vigil.dev/problems/quota-exceeded',
+      title: 'Monthly quota exceeded',
+      status: 429,
+      detail: "This month's request quota of the plan is used up.",
+      retryAfter: 86_400,
+      renewsAt: '2027-01-01T00:00:00.000Z',
+    };
+    expect(autoRefreshOf(notice(quota))).toBeUndefined();
+    expect(text(renderToStaticMarkup(notice(quota)))).not.toContain('on its own');
+    expect(autoRefreshOf(notice(rate(2), false))).toBeUndefined();
   });
 });

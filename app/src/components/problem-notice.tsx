@@ -1,7 +1,8 @@
 import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
 import { Callout, Flex, Heading, Text } from '@radix-ui/themes';
-import { problemWords } from '@/lib/problem-words';
+import { problemWords, readAgainAfterS } from '@/lib/problem-words';
 import type { Problem } from '@/lib/types';
+import { AutoRefresh } from './auto-refresh';
 import { RetryButton } from './retry-button';
 import { RenewsAt } from './timestamp';
 
@@ -9,19 +10,26 @@ import { RenewsAt } from './timestamp';
  * An API problem, said in words on the page (never raw JSON, never a blank page): what is wrong,
  * what still works and what to do, with a button to try again when that is the thing to do: the
  * page read again, or `onRetry` for a part of it read on its own (the message page's body).
+ * On a page that reads itself while things move (`readsItself`: a message on its way, the list),
+ * the page goes on reading itself after such a problem, once `Retry-After` has passed (bounded,
+ * readAgainAfterS), and says so: a person watching a message on a bad day does not see it frozen.
  */
 export function ProblemNotice({
   problem,
   heading,
   onRetry,
+  readsItself = false,
 }: {
   problem: Problem;
   heading?: string;
   onRetry?: () => void;
+  readsItself?: boolean;
 }) {
   const { title, detail, retry } = problemWords(problem, 'page');
+  const againAfterS = readsItself ? readAgainAfterS(problem) : undefined;
   return (
     <Flex direction="column" gap="3">
+      {againAfterS !== undefined && <AutoRefresh active everyMs={againAfterS * 1000} />}
       {heading && (
         <Heading as="h1" size="6">
           {heading}
@@ -38,6 +46,12 @@ export function ProblemNotice({
               {' '}
               <RenewsAt iso={problem.renewsAt} />
             </>
+          )}
+          {againAfterS !== undefined && (
+            <Text as="span" data-testid="reads-itself-again">
+              {' '}
+              This page tries again on its own every {againAfterS === 1 ? 'second' : `${againAfterS} seconds`}.
+            </Text>
           )}
         </Callout.Text>
       </Callout.Root>

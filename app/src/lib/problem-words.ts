@@ -102,3 +102,19 @@ export const problemWords = (problem: Problem, place: ProblemPlace = 'page'): Pr
   }
   return { title: problem.title, detail: problem.detail, retry: false };
 };
+
+/** The longest a page that reads itself waits before reading itself again after a problem. */
+export const READ_AGAIN_MAX_S = 60;
+/** Its wait when the problem says none (a 503, no answer in time, the API out of reach). */
+export const READ_AGAIN_DEFAULT_S = 5;
+
+/**
+ * After a problem trying again mends, how many seconds a page that reads itself while things move
+ * (a message on its way) waits before it reads itself again: what `Retry-After` asked, from 1 s up
+ * to a minute, else 5 s. Undefined where trying again would not mend it (the month's quota, a 403).
+ */
+export const readAgainAfterS = (problem: Problem): number | undefined => {
+  if (!problemWords(problem).retry) return undefined;
+  if (problem.retryAfter === undefined) return READ_AGAIN_DEFAULT_S;
+  return Math.min(READ_AGAIN_MAX_S, Math.max(1, Math.ceil(problem.retryAfter)));
+};

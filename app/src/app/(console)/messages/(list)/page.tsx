@@ -58,7 +58,7 @@ export default async function MessagesPage({
       <Flex direction="column" gap="4">
         {heading}
         {filters}
-        <ProblemNotice problem={loaded.problem} />
+        <ProblemNotice problem={loaded.problem} readsItself />
       </Flex>
     );
   }

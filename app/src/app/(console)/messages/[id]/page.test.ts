@@ -16,6 +16,8 @@ const api = {
   bodyText: undefined as string | undefined,
   attempts: { items: [] as unknown[], omitted: 0 },
   calls: { message: 0, attempts: 0, body: 0 },
+  /** What the API refuses every read with, as lib/api's loadPage gives it, when set. */
+  problem: undefined as Record<string, unknown> | undefined,
 };
 const vigil = {
   messages: {
@@ -34,7 +36,8 @@ const vigil = {
   },
 };
 vi.mock('@/lib/api', () => ({
-  loadPage: async (load: (v: typeof vigil) => Promise<unknown>) => ({ data: await load(vigil) }),
+  loadPage: async (load: (v: typeof vigil) => Promise<unknown>) =>
+    api.problem ? { problem: api.problem } : { data: await load(vigil) },
 }));
 vi.mock('@/lib/actions', () => ({
   cancelMessage: async () => ({}),
@@ -293,5 +296,24 @@ describe('the attempts of a message changed between them', () => {
 
     expect(html).not.toContain('sends the request of attempt #1');
     expect(html).toContain('sends the request Vigil will send');
+  });
+});
+
+describe('the message page refused a read', () => {
+  it("shows the 429 over the plan's rate in words, and goes on reading itself once its Retry-After has passed", async () => {
+    api.problem = {
+      type: 'https://vigil.dev/problems/rate-limited',
+      title: 'Too many requests',
+      status: 429,
+      detail: 'Your plan allows 10 requests per second (bursts of 20); retry after 2 s.',
+      retryAfter: 2,
+    };
+    try {
+      const html = await render('msg_01JF0000000000000000000PR1');
+      expect(html).toContain('Your plan&#x27;s request rate was reached');
+      expect(html).toContain('This page tries again on its own every 2 seconds.');
+    } finally {
+      api.problem = undefined;
+    }
   });
 });

@@ -65,7 +65,8 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
   if (messageId === undefined || !MESSAGE_ID_PATTERN.test(messageId)) notFound();
   const loaded = await load(messageId);
   if (loaded.problem?.status === 404) notFound();
-  if (loaded.problem) return <ProblemNotice heading="Message" problem={loaded.problem} />;
+  // Refused or unanswered (a 429 over the rate, Vigil busy): it goes on reading itself once that has passed.
+  if (loaded.problem) return <ProblemNotice heading="Message" problem={loaded.problem} readsItself />;
   const [message, { items: attempts, omitted = 0 }, bodyText] = loaded.data;
   const live = LIVE_STATUSES.includes(message.status);
   // The generated type is a union with the schema's `oneOf` alternatives, which say nothing more.
