@@ -107,7 +107,8 @@ const startApiGate = async (api: string) => {
 /**
  * The stack's API behind a proxy, for a console of its own: it carries each request to the API as it
  * is, but answers the next `count` requests whose method and path match `request` itself, with
- * `answer` (a refusal as the API words it), as the API on a bad day does.
+ * `answer` (a refusal as the API words it), and holds those `slow` matches `ms` before carrying
+ * them, as the API on a bad day does.
  */
 const startApiProxy = async (api: string) => {
   const target = new URL(api);
@@ -118,8 +119,10 @@ const startApiProxy = async (api: string) => {
   }> = [];
   /** The requests answered by a refusal, as `METHOD /path`. */
   const refused: string[] = [];
-  const server = createServer((request, response) => {
+  let slowness: { request: RegExp; ms: number } | undefined;
+  const server = createServer(async (request, response) => {
     const line = `${request.method} ${request.url}`;
+    if (slowness?.request.test(line)) await sleep(slowness.ms);
     const refusal = refusals.find((r) => r.left > 0 && r.request.test(line));
     if (refusal) {
       refusal.left -= 1;
@@ -148,6 +151,10 @@ const startApiProxy = async (api: string) => {
     refused,
     refuse: (request: RegExp, count: number, answer: (typeof refusals)[number]['answer']) =>
       refusals.push({ request, left: count, answer }),
+    /** Every request matching `request` is held `ms` before it is carried (undefined: none is). */
+    slow: (request: RegExp | undefined, ms = 0) => {
+      slowness = request && { request, ms };
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -447,6 +454,50 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     } finally {
       await busy.close();
       await busyConsole.stop();
+      await proxy.stop();
+    }
+  });
+
+  it('follows a link from a page that reads itself while the API answers slower than it reads (every read 3 s)', async () => {
+    const proxy = await startApiProxy(stack.baseUrl);
+    const secret = (await readFile(join(stack.dataDir, 'session-secret'), 'utf8')).trim();
+    const slowConsole = await startWebApp({
+      mode: 'start',
+      port: await freePort(),
+      host: '127.0.0.1',
+      apiUrl: proxy.url,
+      sessionSecret: secret,
+    });
+    const slow = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    watchConsole(slow);
+    try {
+      const tab = await slow.newPage();
+      await tab.goto(`${slowConsole.url}/signin`);
+      await tab.getByLabel('Email').fill('sol@example.com');
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.waitForURL(`${slowConsole.url}/`);
+      // A message due in an hour: the list reads itself every 2 s, its page every second.
+      const session = (await slow.cookies()).find((c) => c.name === 'next-auth.session-token')?.value ?? '';
+      const created = await api(session, 'POST', '/v1/messages', { url: `${receiver.url}/slow-day`, delay: 3600 });
+      const id = created.json.id as string;
+      await tab.goto(`${slowConsole.url}/messages`);
+      const link = tab.getByTestId(`message-${id}`).getByRole('link');
+      await link.waitFor();
+      // Every read of messages now takes 3 s, longer than either page waits between its reads.
+      proxy.slow(/^GET \/v1\/messages/, 3_000);
+      await sleep(2_500);
+      await link.click();
+      // Its page (the message, then its attempts and body: 6 s), not the list read again and again.
+      await tab.waitForURL(`${slowConsole.url}/messages/${id}`, { timeout: 30_000 });
+      await expect(tab.getByTestId('message-id').textContent({ timeout: 30_000 })).resolves.toBe(id);
+      await sleep(2_500);
+      await tab.getByRole('link', { name: '← Messages' }).click();
+      await tab.waitForURL(`${slowConsole.url}/messages`, { timeout: 30_000 });
+      await tab.getByRole('heading', { name: 'Messages' }).waitFor();
+    } finally {
+      proxy.slow(undefined);
+      await slow.close();
+      await slowConsole.stop();
       await proxy.stop();
     }
   });

@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useEffect } from 'react';
+import { useEffect, useRef, useTransition } from 'react';
 
 /**
  * An open dialog (a confirmation, a form): the person is reading or typing in it, and a refresh
@@ -10,13 +10,26 @@ import { useEffect } from 'react';
  */
 const dialogOpen = () => document.querySelector('[role="dialog"], [role="alertdialog"]') !== null;
 
-/** Re-reads the page from the server every `everyMs` while `active` (live rows on screen), not under an open dialog. */
+/**
+ * Re-reads the page from the server every `everyMs` while `active` (live rows on screen), not under
+ * an open dialog, and never while its last read is still under way. Next.js's router queues each
+ * refresh behind the one before and draws only what the latest asked for: refreshes asked faster
+ * than the API answered them (a slow day: 3 s a read, one asked every second) piled up without end,
+ * and the page, and any link followed from it, waited on them for good.
+ */
 export function AutoRefresh({ active, everyMs = 2000 }: { active: boolean; everyMs?: number }) {
   const router = useRouter();
+  const [reading, startTransition] = useTransition();
+  const readingNow = useRef(false);
+  useEffect(() => {
+    readingNow.current = reading;
+  }, [reading]);
   useEffect(() => {
     if (!active) return;
     const timer = setInterval(() => {
-      if (document.visibilityState === 'visible' && !dialogOpen()) router.refresh();
+      if (readingNow.current || document.visibilityState !== 'visible' || dialogOpen()) return;
+      readingNow.current = true;
+      startTransition(() => router.refresh());
     }, everyMs);
     return () => clearInterval(timer);
   }, [active, everyMs, router]);
