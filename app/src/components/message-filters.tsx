@@ -6,7 +6,7 @@ import { useRouter } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
 import { useDisplayZone } from '@/lib/display-zone';
 import { instantOfWallTime, wallTimeIn, zonedTime } from '@/lib/format';
-import { filterWords, type MessageSearch, RANGE_PARAMS, searchHref } from '@/lib/message-search';
+import { FILTER_LABELS, filterWords, type MessageSearch, RANGE_PARAMS, searchHref } from '@/lib/message-search';
 import { MESSAGE_ORIGIN_KINDS, type MessageOriginKind } from '@/lib/types';
 import { MESSAGE_STATUSES } from '@/lib/types';
 
@@ -15,14 +15,6 @@ const ORIGIN_LABELS: Record<MessageOriginKind, string> = {
   message: 'You',
   callback: 'Vigil: callbacks',
   notification: 'Vigil: alerts',
-};
-
-const RANGE_LABELS: Record<(typeof RANGE_PARAMS)[number], string> = {
-  sendAtFrom: 'Send at from',
-  sendAtTo: 'Send at before',
-  createdAtFrom: 'Created from',
-  createdAtTo: 'Created before',
-  updatedSince: 'Changed since',
 };
 
 /**
@@ -71,7 +63,7 @@ export function MessageFilters({ value }: { value: MessageSearch }) {
         <form role="search" aria-label="Filter messages" onSubmit={submit} data-testid="message-filters">
           <Flex direction="column" gap="3" pt="3">
             <Choices
-              legend="Status"
+              legend={FILTER_LABELS.status}
               values={MESSAGE_STATUSES}
               label={(status) => status}
               testId="status"
@@ -80,7 +72,7 @@ export function MessageFilters({ value }: { value: MessageSearch }) {
               columns={{ initial: '2', xs: '4', md: '7' }}
             />
             <Choices
-              legend="Made by"
+              legend={FILTER_LABELS.origin}
               hint="(Vigil's own: a message's callback, a notification endpoint's alert)"
               values={MESSAGE_ORIGIN_KINDS}
               label={(origin) => ORIGIN_LABELS[origin]}
@@ -90,17 +82,17 @@ export function MessageFilters({ value }: { value: MessageSearch }) {
               columns={{ initial: '1', xs: '3' }}
             />
             <Grid columns={{ initial: '1', sm: '3' }} gap="3">
-              <Field label="Label" hint="e.g. billing">
+              <Field label={FILTER_LABELS.label} hint="e.g. billing">
                 <TextField.Root name="label" defaultValue={value.label} placeholder="billing" />
               </Field>
-              <Field label="URL starts with">
+              <Field label={FILTER_LABELS.urlPrefix}>
                 <TextField.Root
                   name="urlPrefix"
                   defaultValue={value.urlPrefix}
                   placeholder="https://api.example.com/"
                 />
               </Field>
-              <Field label="Id contains">
+              <Field label={FILTER_LABELS.idContains}>
                 <TextField.Root
                   name="idContains"
                   defaultValue={value.idContains}
@@ -111,12 +103,12 @@ export function MessageFilters({ value }: { value: MessageSearch }) {
             {/* Remounted once the browser knows the zone, so the times are shown in it. */}
             <Grid key={zone} columns={{ initial: '1', xs: '2', md: '5' }} gap="3">
               {RANGE_PARAMS.map((name) => (
-                <Field key={name} label={RANGE_LABELS[name]} hint={zone}>
+                <Field key={name} label={FILTER_LABELS[name]} hint={zone}>
                   <TextField.Root
                     type="datetime-local"
                     step="1"
                     name={name}
-                    aria-label={`${RANGE_LABELS[name]} (${zone})`}
+                    aria-label={`${FILTER_LABELS[name]} (${zone})`}
                     defaultValue={value[name] ? wallTimeIn(value[name], zone) : ''}
                   />
                 </Field>

@@ -4,13 +4,46 @@
  * parameter names and forms: `status=failed,retrying`, instants as RFC 3339 UTC.
  */
 import type { ListMessages } from '@vigil/client';
-import type { MessageOriginKind, MessageStatus } from '@/lib/types';
+import type { MessageOriginKind, MessageStatus, Problem } from '@/lib/types';
 import { firstValue } from '@/lib/paths';
 import { MESSAGE_ORIGIN_KINDS, MESSAGE_STATUSES } from '@/lib/types';
 
 /** The filters that are instants (`updatedSince`: changed at or after it, e.g. failed since). */
 export const RANGE_PARAMS = ['sendAtFrom', 'sendAtTo', 'createdAtFrom', 'createdAtTo', 'updatedSince'] as const;
 const TEXT_PARAMS = ['label', 'urlPrefix', 'idContains', ...RANGE_PARAMS] as const;
+
+/** Each filter as the form names it, by its parameter (the API's and the URL's). */
+export const FILTER_LABELS: Record<'status' | 'origin' | (typeof TEXT_PARAMS)[number], string> = {
+  status: 'Status',
+  origin: 'Made by',
+  label: 'Label',
+  urlPrefix: 'URL starts with',
+  idContains: 'Id contains',
+  sendAtFrom: 'Send at from',
+  sendAtTo: 'Send at before',
+  createdAtFrom: 'Created from',
+  createdAtTo: 'Created before',
+  updatedSince: 'Changed since',
+};
+
+/**
+ * The API's refusal of the list's query (a shared link with a label of 200 characters, say), in
+ * the filter form's words: which filter, and what it must be, where the API names `query.label`
+ * for a program. Any other problem is as it was.
+ */
+export const filtersRefused = (problem: Problem): Problem => {
+  const fields = (problem.errors ?? []).filter((e) => e.path.startsWith('query.'));
+  if (problem.status !== 422 || fields.length === 0) return problem;
+  const named = fields.map(({ path, message }) => {
+    const name = path.slice('query.'.length);
+    return `${FILTER_LABELS[name as keyof typeof FILTER_LABELS] ?? name}: ${message}`;
+  });
+  return {
+    ...problem,
+    title: fields.length === 1 ? 'This filter cannot be used' : 'These filters cannot be used',
+    detail: `${named.join('; ')}. Change or clear ${fields.length === 1 ? 'it' : 'them'} in Filters above.`,
+  };
+};
 
 /** Every filter of the page; '' (or no status, no origin) where none is given. */
 export type MessageSearch = { status: MessageStatus[]; origin: MessageOriginKind[] } & Record<

@@ -77,6 +77,23 @@ describe('the Messages page', () => {
     expect(html.match(/<h1/g)).toHaveLength(1);
   });
 
+  it("says which filter the API refused and what it must be, in the form's words (a shared link with a 200-character label)", async () => {
+    answer.problem = {
+      type: 'https://vigil.dev/problems/validation-failed',
+      title: 'The request is not valid',
+      status: 422,
+      detail: 'query.label: must be 1 to 64 letters, digits and . _ : / - only',
+      errors: [{ path: 'query.label', message: 'must be 1 to 64 letters, digits and . _ : / - only' }],
+    };
+    const notice = text(await render({ label: 'l'.repeat(200) }));
+    expect(notice).toContain(
+      'This filter cannot be used. Label: must be 1 to 64 letters, digits and . _ : / - only. Change or clear it in Filters above.',
+    );
+    expect(notice).not.toContain('query.label');
+    // Reading again would be refused again: no retry, none on its own.
+    expect(notice).not.toMatch(/Try again|on its own/);
+  });
+
   it("shows a bad day compactly: Vigil's alerts to a down endpoint as one row, the failing hosts named once", async () => {
     answer.problem = undefined;
     answer.data = { items: badDay() };

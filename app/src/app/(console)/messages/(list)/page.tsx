@@ -23,7 +23,14 @@ import {
   targetText,
 } from '@/lib/format';
 import { failingTargets, foldingLeftPageShort, type ListRow, listRows, pageMakeup, targetHost } from '@/lib/list-rows';
-import { isFiltered, listQueryOf, type MessageSearch, searchHref, searchOf } from '@/lib/message-search';
+import {
+  filtersRefused,
+  isFiltered,
+  listQueryOf,
+  type MessageSearch,
+  searchHref,
+  searchOf,
+} from '@/lib/message-search';
 import type { Message } from '@/lib/types';
 import { LIVE_STATUSES } from '@/lib/types';
 
@@ -58,7 +65,7 @@ export default async function MessagesPage({
       <Flex direction="column" gap="4">
         {heading}
         {filters}
-        <ProblemNotice problem={loaded.problem} readsItself />
+        <ProblemNotice problem={filtersRefused(loaded.problem)} readsItself />
       </Flex>
     );
   }
