@@ -502,6 +502,46 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     }
   });
 
+  it("folds all but the latest 10 of a message's many attempts behind one button, which shows them", async () => {
+    const many = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    watchConsole(many);
+    try {
+      const tab = await many.newPage();
+      await tab.goto(`${web}/signin`);
+      await tab.getByLabel('Email').fill('max@example.com');
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.waitForURL(`${web}/`);
+      const session = (await many.cookies()).find((c) => c.name === 'next-auth.session-token')?.value ?? '';
+      // Tried once to a closed port, and redelivered until it has 16 attempts.
+      const created = await api(session, 'POST', '/v1/messages', {
+        url: 'http://127.0.0.1:1/again-and-again',
+        delay: 0,
+        retry: { maxAttempts: 1 },
+      });
+      const id = created.json.id as string;
+      for (let attempts = 1; ; attempts += 1) {
+        for (let read = 0; (await api(session, 'GET', `/v1/messages/${id}`)).json.status !== 'failed'; read += 1) {
+          if (read > 100) throw new Error(`attempt ${attempts} did not end`);
+          await sleep(100);
+        }
+        if (attempts === 16) break;
+        expect((await api(session, 'POST', `/v1/messages/${id}/redeliver`)).status).toBe(202);
+      }
+      await tab.goto(`${web}/messages/${id}`);
+      const toggle = tab.getByRole('button', { name: 'Show the 6 earlier attempts (#1 to #6)' });
+      await toggle.waitFor();
+      await expect(tab.getByTestId('attempt-1').isVisible()).resolves.toBe(false);
+      await expect(tab.getByTestId('attempt-7').isVisible()).resolves.toBe(true);
+      await expect(tab.getByTestId('attempt-16').isVisible()).resolves.toBe(true);
+      await toggle.click();
+      await expect(tab.getByTestId('attempt-1').isVisible()).resolves.toBe(true);
+      await expect(tab.getByRole('button', { name: 'Show less' }).getAttribute('aria-expanded')).resolves.toBe('true');
+      await tab.screenshot({ path: join(SHOTS, 'message-many-attempts.png'), fullPage: true });
+    } finally {
+      await many.close();
+    }
+  });
+
   it('creates a key, shows its secret once and copies it', async () => {
     await page.goto(`${web}/keys`);
     await page.getByText('No API keys').waitFor();

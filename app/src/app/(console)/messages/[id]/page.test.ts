@@ -317,3 +317,42 @@ describe('the message page refused a read', () => {
     }
   });
 });
+
+describe('a message tried 100 times', () => {
+  it('shows its latest 10 attempts in full, and folds the 40 kept before them behind one button, in order', async () => {
+    const id = 'msg_01JF0000000000000000000PM1';
+    const tried = (n: number) => ({
+      n,
+      startedAt: new Date(Date.parse('2026-12-07T09:00:00.000Z') + n * 1000).toISOString(),
+      durationMs: 1,
+      latenessMs: 20,
+      errorKind: 'refused',
+      error: 'connect ECONNREFUSED 127.0.0.1:1',
+    });
+    api.message = waiting(id, { status: 'failed', attempts: 100, maxAttempts: 1, failureReason: 'attempts-exhausted' });
+    api.bodyText = undefined;
+    api.attempts = { items: Array.from({ length: 50 }, (_, i) => tried(51 + i)), omitted: 50 };
+    const html = await render(id);
+
+    expect(html).toContain('50 earlier attempts are no longer kept (the latest 50 are).');
+    expect(html).toMatch(
+      /<button[^>]*aria-expanded="false"[^>]*>Show the 40 earlier attempts \(#51 to #90\)<\/button>/,
+    );
+    // The folded ones in a hidden block before the list of the latest, which holds #91 to #100.
+    const [before, folded, latest] = html.split('<ol class="vigil-timeline"');
+    expect(before).toMatch(/<div id="[^"]+" hidden="" data-testid="earlier-attempts">$/);
+    const numbers = (part = '') => [...part.matchAll(/data-testid="attempt-(\d+)"/g)].map((m) => Number(m[1]));
+    expect(numbers(folded)).toEqual(Array.from({ length: 40 }, (_, i) => 51 + i));
+    expect(numbers(latest)).toEqual(Array.from({ length: 10 }, (_, i) => 91 + i));
+  });
+
+  it('folds nothing when that would hide fewer than five', async () => {
+    const id = 'msg_01JF0000000000000000000PM2';
+    const tried = (n: number) => ({ n, startedAt: '2026-12-07T09:00:00.000Z', durationMs: 1, latenessMs: 20 });
+    api.message = waiting(id, { status: 'failed', attempts: 14, maxAttempts: 14 });
+    api.attempts = { items: Array.from({ length: 14 }, (_, i) => tried(i + 1)), omitted: 0 };
+    const html = await render(id);
+    expect(html).not.toContain('earlier attempts (#');
+    expect(html.split('<ol class="vigil-timeline"')).toHaveLength(2);
+  });
+});

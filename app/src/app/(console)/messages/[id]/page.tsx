@@ -8,6 +8,7 @@ import { AutoRefresh } from '@/components/auto-refresh';
 import { ClampedText } from '@/components/clamped-text';
 import { CollapsiblePre } from '@/components/collapsible-pre';
 import { CopyButton } from '@/components/copy-button';
+import { EarlierAttempts } from '@/components/earlier-attempts';
 import { EventLinks } from '@/components/event-links';
 import { HeaderTable } from '@/components/header-table';
 import { MessageActions } from '@/components/message-actions';
@@ -37,6 +38,10 @@ import type { Attempt } from '@/lib/types';
 import { LIVE_STATUSES } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Message' };
+
+/** The attempts shown in full when a message has many; the earlier are folded, when that folds at least five. */
+const LATEST_ATTEMPTS_SHOWN = 10;
+const FOLDED_AT_LEAST = 5;
 
 /** This server's attempts and bodies of messages on their way, read again only once their message changed. */
 const keptParts = new KeptMessageParts();
@@ -88,6 +93,11 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
   // not the target shown: said beside the target, as the attempt list says it of the attempt.
   const lastAttempt = attempts.at(-1);
   const lastSentTo = lastAttempt && attemptRequestText(lastAttempt)?.sentTo;
+  // Many attempts (a message redelivered again and again): the latest in full, the earlier folded.
+  const folded =
+    attempts.length >= LATEST_ATTEMPTS_SHOWN + FOLDED_AT_LEAST ? attempts.length - LATEST_ATTEMPTS_SHOWN : 0;
+  const earlier = attempts.slice(0, folded);
+  const latest = attempts.slice(folded);
   const deliveredAfter =
     message.deliveredAt === undefined ? undefined : Date.parse(message.deliveredAt) - Date.parse(message.sendAt);
 
@@ -325,8 +335,17 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
                 {omitted} earlier {omitted === 1 ? 'attempt is' : 'attempts are'} no longer kept (the latest 50 are).
               </Text>
             )}
+            {earlier.length > 0 && (
+              <EarlierAttempts from={earlier[0]!.n} to={earlier.at(-1)!.n}>
+                <ol className="vigil-timeline">
+                  {earlier.map((a) => (
+                    <AttemptItem key={a.n} attempt={a} redelivery={redeliveries.has(a.n)} />
+                  ))}
+                </ol>
+              </EarlierAttempts>
+            )}
             <ol className="vigil-timeline" data-testid="attempts">
-              {attempts.map((a) => (
+              {latest.map((a) => (
                 <AttemptItem key={a.n} attempt={a} redelivery={redeliveries.has(a.n)} />
               ))}
             </ol>
