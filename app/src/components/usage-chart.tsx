@@ -2,6 +2,8 @@
 
 import { Text, VisuallyHidden } from '@radix-ui/themes';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useDisplayZone } from '@/lib/display-zone';
+import { utcDayStartIn } from '@/lib/format';
 import type { UsageDay } from '@/lib/types';
 
 const SERIES = [
@@ -10,8 +12,14 @@ const SERIES = [
   { key: 'failed', name: 'Failed', color: 'var(--red-9)' },
 ] as const;
 
-/** Scheduled, delivered and failed per day: a bar chart with a text summary for screen readers. */
+/**
+ * Scheduled, delivered and failed per day: a bar chart with a text summary for screen readers. The
+ * days are UTC days, as Vigil counts (and its month), which it says: far from UTC a bar is not the
+ * viewer's day (at UTC+14 today's is still labelled yesterday), so it says when one begins there.
+ */
 export function UsageChart({ days }: { days: UsageDay[] }) {
+  const zone = useDisplayZone();
+  const dayStart = zone === undefined ? undefined : utcDayStartIn(days.at(-1)?.date ?? '', zone);
   const total = (key: (typeof SERIES)[number]['key']) => days.reduce((sum, d) => sum + d[key], 0);
   const summary = SERIES.map((s) => `${total(s.key)} ${s.name.toLowerCase()}`).join(', ');
   if (days.every((d) => d.scheduled + d.delivered + d.failed === 0)) {
@@ -57,8 +65,12 @@ export function UsageChart({ days }: { days: UsageDay[] }) {
           </BarChart>
         </ResponsiveContainer>
       </div>
+      <Text as="p" size="1" color="gray" mt="2" data-testid="utc-days">
+        Each bar is a UTC day, as Vigil counts them (and the month&apos;s figures)
+        {dayStart ? `: one begins at ${dayStart}.` : '.'}
+      </Text>
       <VisuallyHidden asChild>
-        <figcaption>Last 30 days: {summary}.</figcaption>
+        <figcaption>Last 30 days (UTC days): {summary}.</figcaption>
       </VisuallyHidden>
     </figure>
   );

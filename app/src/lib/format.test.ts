@@ -24,6 +24,7 @@ import {
   relativeTime,
   revokerText,
   targetText,
+  utcDayStartIn,
   wallTimeIn,
   wallTimeNow,
   instantOfWallTime,
@@ -550,5 +551,16 @@ describe('wallTimeNow', () => {
     expect(wallTimeNow('UTC', now)).toBe('2026-12-02T01:38:43');
     // A whole second has no fraction to cut.
     expect(wallTimeNow('Asia/Kolkata', Date.parse('2026-12-31T23:00:00.000Z'))).toBe('2027-01-01T04:30:00');
+  });
+});
+
+describe('utcDayStartIn', () => {
+  it('says when a UTC day begins on the clocks of a zone far from UTC, east or west, and nothing where it is midnight', () => {
+    expect(utcDayStartIn('2026-12-07', 'Pacific/Kiritimati')).toBe('14:00 in Pacific/Kiritimati');
+    expect(utcDayStartIn('2026-12-07', 'Pacific/Pago_Pago')).toBe('13:00 in Pacific/Pago_Pago');
+    expect(utcDayStartIn('2026-12-07', 'Asia/Kolkata')).toBe('05:30 in Asia/Kolkata');
+    expect(utcDayStartIn('2026-12-07', 'UTC')).toBeUndefined();
+    expect(utcDayStartIn('2026-12-07', 'Europe/London')).toBeUndefined();
+    expect(utcDayStartIn('2026-07-07', 'Europe/London')).toBe('01:00 in Europe/London');
   });
 });

@@ -79,6 +79,16 @@ const isKnownZone = (zone: string): boolean => {
 };
 
 /**
+ * When a UTC day (`2026-12-07`) begins on the clocks of `zone`, for a chart of UTC days shown to
+ * someone far from UTC: `14:00 in Pacific/Kiritimati`; undefined where it begins at midnight (UTC,
+ * London in winter).
+ */
+export const utcDayStartIn = (date: string, zone: string): string | undefined => {
+  const clock = wallTimeIn(`${date}T00:00:00.000Z`, zone).slice(11, 16);
+  return clock === '' || clock === '00:00' ? undefined : `${clock} in ${zone}`;
+};
+
+/**
  * An instant as the wall time a `datetime-local` input takes, in `zone`, by the zone's rules (Intl),
  * never by offset arithmetic: `2026-03-29T03:30:00`, with `.123` only when there are milliseconds.
  * '' (an empty input) for text that is not an instant, such as a hand-edited URL's `updatedSince=abc`.

@@ -11,11 +11,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 const settings = { publicApiUrl: 'http://127.0.0.1:4000' };
 const page = { items: [], nextCursor: null, previousCursor: null };
 const monthToDate = { scheduled: 0, delivered: 0, failed: 0, attempts: 0 };
+/** The usage API's days (none: the chart says nothing yet). */
+const usageDays: Array<{ date: string; scheduled: number; delivered: number; failed: number; attempts: number }> = [];
 const vigil = {
   usage: async () => ({
     from: '2026-11-02',
     to: '2026-12-01',
-    days: [],
+    days: usageDays,
     monthToDate,
     plan: { name: 'free', monthlyMessages: 1000 },
   }),
@@ -53,6 +55,19 @@ describe('the overview', () => {
     settings.publicApiUrl = 'https://api.example.com';
 
     expect(textOf(await render())).not.toContain('npm run receiver');
+  });
+});
+
+describe("the overview's last 30 days", () => {
+  it("says its bars are UTC days, as Vigil counts them: far from UTC a bar is not the viewer's day", async () => {
+    usageDays.push({ date: '2026-12-01', scheduled: 3, delivered: 2, failed: 1, attempts: 4 });
+    try {
+      expect(textOf(await render())).toContain(
+        "Each bar is a UTC day, as Vigil counts them (and the month's figures).",
+      );
+    } finally {
+      usageDays.length = 0;
+    }
   });
 });
 
