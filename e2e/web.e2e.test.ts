@@ -487,9 +487,13 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       proxy.slow(/^GET \/v1\/messages/, 3_000);
       await sleep(2_500);
       await link.click();
-      // Its page (the message, then its attempts and body: 6 s), not the list read again and again.
+      // Said at once, while its page is read (a message's page has no loading skeleton)...
+      await expect(tab.getByTestId('navigation-pending').textContent({ timeout: 2_000 })).resolves.toBe('Opening…');
+      await tab.screenshot({ path: join(SHOTS, 'message-opening-slow-api.png') });
+      // ...then its page (the message, then its attempts and body: 6 s), not the list read again and again.
       await tab.waitForURL(`${slowConsole.url}/messages/${id}`, { timeout: 30_000 });
       await expect(tab.getByTestId('message-id').textContent({ timeout: 30_000 })).resolves.toBe(id);
+      await expect(tab.getByTestId('navigation-pending').count()).resolves.toBe(0);
       await sleep(2_500);
       await tab.getByRole('link', { name: '← Messages' }).click();
       await tab.waitForURL(`${slowConsole.url}/messages`, { timeout: 30_000 });

@@ -4,6 +4,7 @@ import { redirect } from 'next/navigation';
 import { getServerSession } from 'next-auth';
 import { headers } from 'next/headers';
 import type { ReactNode } from 'react';
+import { NavigationPending } from '@/components/navigation-pending';
 import { NavLinks } from '@/components/nav-links';
 import { SignOutButton } from '@/components/sign-out-button';
 import { ThemeToggle } from '@/components/theme-toggle';
@@ -46,6 +47,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           </header>
         </Flex>
         <Separator size="4" my="3" />
+        <NavigationPending />
         <Box asChild>
           <main id="main" tabIndex={-1}>
             {children}
