@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isTimeZone, modernZoneName, parseFilterInstant, parseSendTime, systemTimeZone } from './wall-time';
 
@@ -98,8 +101,28 @@ describe('a TZ that is no zone name', () => {
     expect(systemTimeZone({ TZ: 'UTC0' })).toBe('UTC');
   });
 
+  it('names the zone a link leads to (TZ=:/etc/localtime), and none when it leads outside the tz database', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-tz-'));
+    try {
+      mkdirSync(join(dir, 'zoneinfo', 'Asia'), { recursive: true });
+      writeFileSync(join(dir, 'zoneinfo', 'Asia', 'Calcutta'), '');
+      writeFileSync(join(dir, 'elsewhere'), '');
+      symlinkSync(join(dir, 'zoneinfo', 'Asia', 'Calcutta'), join(dir, 'localtime'));
+      symlinkSync(join(dir, 'elsewhere'), join(dir, 'other-localtime'));
+      expect(systemTimeZone({ TZ: `:${join(dir, 'localtime')}` })).toBe('Asia/Kolkata');
+      expect(systemTimeZone({ TZ: join(dir, 'localtime') })).toBe('Asia/Kolkata');
+      expect(systemTimeZone({ TZ: `:${join(dir, 'other-localtime')}` })).toBeUndefined();
+      const sent = parseSendTime('2026-12-24T09:00', undefined, () =>
+        systemTimeZone({ TZ: `:${join(dir, 'localtime')}` }),
+      );
+      expect(sent).toEqual({ sendAt: '2026-12-24T09:00:00', timezone: 'Asia/Kolkata' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // Node's Intl reads these as UTC or no zone at all, where the shell reads New York's or Tokyo's time.
-  const unnamed = ['EST5EDT,M3.2.0,M11.1.0', 'JST-9', ':/etc/localtime', '/etc/localtime-of-elsewhere'];
+  const unnamed = ['EST5EDT,M3.2.0,M11.1.0', 'JST-9', '/etc/localtime-of-elsewhere', ':/nowhere/localtime'];
 
   it('is no zone, rather than UTC, and a wall time is refused for want of one, never read hours off', () => {
     for (const TZ of unnamed) {

@@ -6,6 +6,7 @@
  * for a send. A filter's bound is an instant the CLI works out (`parseFilterInstant`): the API's
  * filters take instants only.
  */
+import { realpathSync } from 'node:fs';
 import { parseDuration } from '../duration';
 // The server's table (a message's zone is stored by the same names): data the CLI's build bundles.
 import { CURRENT_ZONE_NAMES } from '../../../core/src/shared/current-zone-names';
@@ -50,28 +51,48 @@ export const zoneSpelling = (zone: string): string => {
 /** This machine's zone, or undefined when it has no name this runtime knows (`systemTimeZone`). */
 export type ZoneLookup = () => string | undefined;
 
-/**
- * The zone a `TZ` that is no zone name still names: a file of the tz database
- * (`/usr/share/zoneinfo/America/New_York`, as the C library takes it) by its name, and POSIX's
- * `UTC0` / `GMT0` as UTC.
- */
-const zoneOfTzValue = (tz: string): string | undefined => {
-  if (/^(?:UTC|GMT|UCT)0$/i.test(tz)) return 'UTC';
-  const inDatabase = /\/zoneinfo\/(?:posix\/|right\/)?(.+)$/.exec(tz)?.[1];
+/** Where a path leads once its links are followed, or undefined when it leads to nothing. */
+export type LinkFollower = (path: string) => string | undefined;
+
+const followLinks: LinkFollower = (path) => {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The zone a file of the tz database is, by its path (`/usr/share/zoneinfo/America/New_York`). */
+const zoneOfDatabaseFile = (path: string): string | undefined => {
+  const inDatabase = /\/zoneinfo\/(?:posix\/|right\/)?(.+)$/.exec(path)?.[1];
   return inDatabase !== undefined && isTimeZone(inDatabase) ? modernZoneName(inDatabase) : undefined;
 };
 
 /**
- * This machine's IANA zone: `TZ` when it names one (what the user set, `Asia/Kolkata`, and not the
- * old name ICU reports for it, `Asia/Calcutta`; a tz database file by its zone's name), else, with
- * `TZ` unset, the system's as Intl reports it, by its current name. Undefined when `TZ` is set to
- * what names no zone here (a POSIX rule such as `EST5EDT,M3.2.0,M11.1.0`, `:/etc/localtime`): the C
- * library and the shell may read it, but Node's Intl then falls back to UTC or to no zone, and a
- * wall time read so would be hours off (early, west of UTC).
+ * The zone a `TZ` that is no zone name still names: a file of the tz database
+ * (`/usr/share/zoneinfo/America/New_York`, as the C library takes it) by its name, a link to one
+ * (`:/etc/localtime`, a common way to spare the C library its checks) by the file it leads to, and
+ * POSIX's `UTC0` / `GMT0` as UTC.
  */
-export const systemTimeZone = (env: Env = {}): string | undefined => {
+const zoneOfTzValue = (tz: string, follow: LinkFollower): string | undefined => {
+  if (/^(?:UTC|GMT|UCT)0$/i.test(tz)) return 'UTC';
+  const named = zoneOfDatabaseFile(tz);
+  if (named !== undefined || !tz.startsWith('/')) return named;
+  const target = follow(tz);
+  return target === undefined ? undefined : zoneOfDatabaseFile(target);
+};
+
+/**
+ * This machine's IANA zone: `TZ` when it names one (what the user set, `Asia/Kolkata`, and not the
+ * old name ICU reports for it, `Asia/Calcutta`; a tz database file, or a link to one, by its zone's
+ * name), else, with `TZ` unset, the system's as Intl reports it, by its current name. Undefined when
+ * `TZ` is set to what names no zone here (a POSIX rule such as `EST5EDT,M3.2.0,M11.1.0`, a file
+ * outside the tz database): the C library and the shell may read it, but Node's Intl then falls
+ * back to UTC or to no zone, and a wall time read so would be hours off (early, west of UTC).
+ */
+export const systemTimeZone = (env: Env = {}, follow: LinkFollower = followLinks): string | undefined => {
   const fromEnv = env.TZ?.replace(/^:/, '');
-  if (fromEnv) return isTimeZone(fromEnv) ? fromEnv : zoneOfTzValue(fromEnv);
+  if (fromEnv) return isTimeZone(fromEnv) ? fromEnv : zoneOfTzValue(fromEnv, follow);
   return modernZoneName(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
 };
 
