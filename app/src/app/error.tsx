@@ -1,8 +1,7 @@
 'use client';
 
 import { Button, Callout, Flex, Heading } from '@radix-ui/themes';
-import { useRouter } from 'next/navigation';
-import { startTransition } from 'react';
+import { useTryAgain } from '@/lib/use-try-again';
 
 /**
  * The last resort outside the console's pages (their own is (console)/error.tsx): the console's
@@ -10,7 +9,7 @@ import { startTransition } from 'react';
  * offers to try again (the page read again from the server), never Next.js's own "Application error".
  */
 export default function RootError({ reset }: { error: Error & { digest?: string }; reset: () => void }) {
-  const router = useRouter();
+  const tryAgain = useTryAgain(reset);
   return (
     <Flex direction="column" gap="3" align="center" justify="center" minHeight="80vh" p="4">
       <Heading as="h1" size="6">
@@ -22,16 +21,7 @@ export default function RootError({ reset }: { error: Error & { digest?: string 
           in a moment.
         </Callout.Text>
       </Callout.Root>
-      <Button
-        onClick={() =>
-          startTransition(() => {
-            router.refresh();
-            reset();
-          })
-        }
-      >
-        Try again
-      </Button>
+      <Button onClick={tryAgain}>Try again</Button>
     </Flex>
   );
 }
