@@ -23,12 +23,7 @@
  *   after a request with a 1 s timeout as in time.
  */
 
-/**
- * A deadline timer that fires this much later than it was due found the process stalled, not a busy
- * event loop: a loop that busy runs timers tens of ms late (the integration tests measured 45 ms on
- * a loaded machine).
- */
-export const STALL_LATENESS_MS = 200;
+import { STALL_LATENESS_MS } from '@vigil/core/clock';
 
 export interface StallAwareDeadline {
   /** The deadline will not expire (the wait ended first). */

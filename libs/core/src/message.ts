@@ -48,7 +48,7 @@ export interface Attempt extends SendOutcome {
   startedAt: string;
   durationMs: number;
   latenessMs: number;
-  /** Why the attempt started late, when Vigil held it on purpose: its flow key had no free turn. */
+  /** Why the attempt started late, when the engine knows for sure (LATENESS_REASONS). */
   latenessReason?: LatenessReason;
   /** The message's round when the attempt was made (0: before any redeliver; see `Message.round`). */
   round?: number;
@@ -131,8 +131,22 @@ export interface EarlierRequest {
   body?: string;
 }
 
-export const LATENESS_REASONS = ['flow-control'] as const;
+/**
+ * Why an attempt started late, when the engine knows for sure (deliver-message.ts latenessReasonOf):
+ * - `flow-control`: held back on purpose, its flow key had no free turn at the due instant;
+ * - `recovered`: overdue and in no worker's hands (its queue ticket lost or late, a worker that died
+ *   holding it, the engine down at the due instant), the sweep found it and sent it on (sweep-pending.ts);
+ * - `timer-missed`: its far-future bucket's timer did not hand it on in time (never fired, could not
+ *   be set, or its promote failed), the sweep promoted the bucket (promote-bucket.ts promoteMissedBuckets);
+ * - `engine-stalled`: a worker held it ready for its due instant, but its process did not run then
+ *   (paused, or too busy): it woke over STALL_LATENESS_MS late, and sent at once.
+ * A retry's backoff is no lateness: a retry's lateness counts from the time its backoff made it due.
+ */
+export const LATENESS_REASONS = ['flow-control', 'recovered', 'timer-missed', 'engine-stalled'] as const;
 export type LatenessReason = (typeof LATENESS_REASONS)[number];
+/** The reasons a ticket carries, set by whoever sent it: the sweep's nets. */
+export const TICKET_LATENESS_REASONS = ['recovered', 'timer-missed'] as const satisfies readonly LatenessReason[];
+export type TicketLatenessReason = (typeof TICKET_LATENESS_REASONS)[number];
 
 /** Why a message ended `failed` without its attempts being spent (absent when they were, or on 410). */
 export const FAILURE_CODES = ['record-failed', 'poison', 'signing-failed', 'tenant-gone', 'flow-control'] as const;

@@ -15,6 +15,7 @@ import type {
   MessageOrigin,
   MessageStatus,
   SendOutcome,
+  TicketLatenessReason,
 } from './message';
 
 /** What the delivery queue carries: just enough to take the message at its due time. */
@@ -25,6 +26,12 @@ export interface DeliveryTicket {
   version: number;
   /** When the attempt is due (epoch ms). */
   dueAt: number;
+  /**
+   * Why the message may be late when this ticket reaches a worker, from the sweep's nets that send
+   * it (`recovered`, `timer-missed`): its attempt gives it as its `latenessReason` when it was late.
+   * Absent from every other ticket, and from tickets sent before it existed.
+   */
+  latenessReason?: TicketLatenessReason;
 }
 
 export interface DeliveryQueue {

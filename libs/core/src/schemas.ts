@@ -10,7 +10,13 @@ import { BULK_JOB_STATES, MAX_BULK_IDS } from './bulk-jobs';
 import { basicCredentialsOf } from './delivery-request';
 import { targetTypeOf } from './delivery-target';
 import { MESSAGE_ID_PATTERN } from './ids';
-import { CALLBACK_EVENTS, HTTP_METHODS, MESSAGE_STATUSES, NOTIFICATION_EVENT_TYPES } from './message';
+import {
+  CALLBACK_EVENTS,
+  HTTP_METHODS,
+  MESSAGE_STATUSES,
+  NOTIFICATION_EVENT_TYPES,
+  TICKET_LATENESS_REASONS,
+} from './message';
 import { FLOW_KEY_PATTERN, FLOW_LIMITS } from './flow-control';
 import {
   BODY_TOO_DEEP,
@@ -458,6 +464,9 @@ export const DeliveryTicketSchema = z.object({
   messageId: z.string().min(1),
   version: z.int().min(0),
   dueAt: z.int(),
+  // Only ever told, never acted on: a reason this worker does not know (a newer sender's) is dropped,
+  // never a ticket refused for it.
+  latenessReason: z.enum(TICKET_LATENESS_REASONS).optional().catch(undefined),
 });
 
 /** The body of a job queue message: run this step of a bulk job. */

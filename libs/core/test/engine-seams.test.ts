@@ -253,6 +253,27 @@ describe('queue records: one parse, bad ones reported, never thrown', () => {
     expect(JSON.stringify(lines)).not.toMatch(/do not log me|secret/);
   });
 
+  it('reads a ticket with the lateness reason the sweep gave it, one sent before there were any, and drops a reason it does not know', () => {
+    const bodies = [
+      { ...ticket, latenessReason: 'recovered' },
+      { ...ticket, latenessReason: 'timer-missed' },
+      ticket,
+      { ...ticket, latenessReason: 'a-reason-from-a-newer-sweep' },
+    ];
+    const parsed = parseRecords(
+      DeliveryTicketSchema,
+      bodies.map((body, i) => ({ messageId: `sqs-${i}`, body: JSON.stringify(body) })),
+      silentLog,
+      'delivery ticket',
+    );
+    expect(parsed).toEqual([
+      { ok: true, data: { ...ticket, latenessReason: 'recovered' } },
+      { ok: true, data: { ...ticket, latenessReason: 'timer-missed' } },
+      { ok: true, data: ticket },
+      { ok: true, data: ticket },
+    ]);
+  });
+
   it('settles each record alone: the good ones handled, the bad ones failures without being handled', async () => {
     const handled: string[] = [];
     const parsed = parseRecords(

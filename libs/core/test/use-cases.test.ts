@@ -36,8 +36,11 @@ const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const TENANT = 'tnt_a';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
-const setup = (script: SendResult[] = [{ statusCode: 200 }], settings: EngineSettings = DEFAULT_ENGINE_SETTINGS) => {
-  const clock = new FixedClock(T0);
+const setup = (
+  script: SendResult[] = [{ statusCode: 200 }],
+  settings: EngineSettings = DEFAULT_ENGINE_SETTINGS,
+  clock = new FixedClock(T0),
+) => {
   const store = new MemoryStore(() => clock.now());
   const queue = new MemoryQueue();
   const timer = new MemoryTimer();
@@ -235,6 +238,127 @@ describe('delivering', () => {
     expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('requeued');
     expect(sender.requests).toHaveLength(0);
     expect(queue.sent[1]!.delaySeconds).toBe(58);
+  });
+});
+
+describe('why an attempt was late', () => {
+  /** A clock whose process stalls for `ms` in its wait for the instant `at` (a SIGSTOP, a VM paused). */
+  class StallingClock extends FixedClock {
+    stall = { at: 0, ms: 0 };
+    override async sleepUntil(epochMs: number): Promise<void> {
+      await super.sleepUntil(epochMs);
+      if (epochMs === this.stall.at) this.advance(this.stall.ms);
+    }
+  }
+
+  it('says engine-stalled when the worker held it ready but its process ran over 200 ms past the instant', async () => {
+    const stalling = new StallingClock(T0);
+    const { deps, worker, queue, store } = setup(undefined, undefined, stalling);
+    const a = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    const b = await scheduleMessage(deps, TENANT, input({ delay: 20 }));
+    stalling.set(T0 + 9_000);
+    stalling.stall = { at: a.message.dueAt, ms: 4_000 };
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('delivered');
+    expect(store.messages.get(a.message.id)!.attempts[0]).toMatchObject({
+      latenessMs: 4_000,
+      latenessReason: 'engine-stalled',
+    });
+    // A busy event loop's few tens of ms are not a stall: late, with no reason.
+    stalling.set(T0 + 19_000);
+    stalling.stall = { at: b.message.dueAt, ms: 150 };
+    expect(await worker.deliver(queue.sent[1]!.ticket)).toBe('delivered');
+    expect(store.messages.get(b.message.id)!.attempts[0]!.latenessMs).toBe(150);
+    expect(store.messages.get(b.message.id)!.attempts[0]!.latenessReason).toBeUndefined();
+  });
+
+  it('gives no reason for a ticket the queue handed on late: nothing the engine knows for sure', async () => {
+    const { deps, worker, clock, queue, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    clock.set(T0 + 13_000);
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('delivered');
+    expect(store.messages.get(message.id)!.attempts[0]!.latenessMs).toBe(3_000);
+    expect(store.messages.get(message.id)!.attempts[0]!.latenessReason).toBeUndefined();
+  });
+
+  it('says recovered when the sweep found it overdue and sent it again, its ticket lost', async () => {
+    const { deps, worker, clock, queue, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    queue.sent.length = 0; // the enqueue "never happened"
+    clock.set(T0 + 5_000 + 61_000);
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1, storedEvents: 0 });
+    expect(queue.sent[0]!.ticket).toMatchObject({ messageId: message.id, latenessReason: 'recovered' });
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('delivered');
+    expect(store.messages.get(message.id)!.attempts[0]).toMatchObject({
+      latenessMs: 61_000,
+      latenessReason: 'recovered',
+    });
+  });
+
+  it('says recovered for a message a worker died holding, sent again once its lease ran out', async () => {
+    const { deps, worker, clock, queue, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    clock.set(message.dueAt - 500);
+    const taken = await store.take(queue.sent[0]!.ticket, clock.now(), message.dueAt);
+    expect(taken?.status).toBe('delivering'); // and its worker is never heard of again
+    clock.set(taken!.leaseUntil! + 62_000);
+    expect(await sweepPending(deps, -60_000)).toEqual({ requeued: 1, storedEvents: 0 });
+    expect(await worker.deliver(queue.sent.at(-1)!.ticket)).toBe('delivered');
+    expect(store.messages.get(message.id)!.attempts[0]).toMatchObject({ latenessReason: 'recovered' });
+  });
+
+  it('gives no reason to what a start-up sweep re-enqueues ahead of its time: it goes out on time', async () => {
+    const { deps, worker, clock, queue, store } = setup();
+    const { message } = await scheduleMessage(deps, TENANT, input({ delay: 30 }));
+    queue.sent.length = 0; // the local stack stopped: its queue did not survive
+    clock.set(T0 + 10_000);
+    expect(await sweepPending(deps, 60_000, { queueLost: true })).toEqual({ requeued: 1, storedEvents: 0 });
+    clock.set(message.dueAt - 1_000);
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('delivered');
+    expect(store.messages.get(message.id)!.attempts[0]!.latenessMs).toBe(0);
+    expect(store.messages.get(message.id)!.attempts[0]!.latenessReason).toBeUndefined();
+  });
+
+  it('says timer-missed when the sweep promoted its bucket past its due time, and nothing when in time', async () => {
+    const { deps, worker, clock, queue, timer, store } = setup();
+    timer.ensureBucket = async () => {
+      throw new Error('ServiceQuotaExceededException (injected)');
+    };
+    const late = await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));
+    const onTime = await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:03:30Z' }));
+    // The sweep's run that promotes the first bucket comes 20 s after its message was due.
+    clock.set(late.message.dueAt + 20_000);
+    expect(await promoteMissedBuckets(deps)).toEqual({ promoted: 1 });
+    expect(queue.sent[0]!.ticket).toMatchObject({ messageId: late.message.id, latenessReason: 'timer-missed' });
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('delivered');
+    expect(store.messages.get(late.message.id)!.attempts[0]).toMatchObject({
+      latenessMs: 20_000,
+      latenessReason: 'timer-missed',
+    });
+    clock.set(onTime.message.bucketAt! + 90_000);
+    expect(await promoteMissedBuckets(deps)).toEqual({ promoted: 1 });
+    clock.set(onTime.message.dueAt - 1_000);
+    expect(await worker.deliver(queue.sent[1]!.ticket)).toBe('delivered');
+    expect(store.messages.get(onTime.message.id)!.attempts[0]!.latenessMs).toBe(0);
+    expect(store.messages.get(onTime.message.id)!.attempts[0]!.latenessReason).toBeUndefined();
+  });
+
+  it('gives a bucket its own timer promoted no reason, nor a retry its backoff: that is no lateness', async () => {
+    const { deps, worker, clock, queue, timer, store } = setup([{ statusCode: 500 }, { statusCode: 200 }]);
+    const { message } = await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));
+    const [bucketAt] = [...timer.buckets];
+    clock.set(bucketAt!);
+    await promoteBucket(deps, bucketAt!);
+    expect(queue.sent[0]!.ticket.latenessReason).toBeUndefined();
+    clock.set(message.dueAt - 1_000);
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('retrying');
+    const retry = queue.sent.at(-1)!.ticket;
+    clock.set(retry.dueAt - 1_000);
+    expect(await worker.deliver(retry)).toBe('delivered');
+    const attempts = store.messages.get(message.id)!.attempts;
+    expect(attempts.map((a) => [a.latenessMs, a.latenessReason])).toEqual([
+      [0, undefined],
+      [0, undefined],
+    ]);
   });
 });
 

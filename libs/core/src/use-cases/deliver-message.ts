@@ -48,7 +48,8 @@ import type { FlowControl } from '../flow-control';
 import { FLOW_CANCELLABLE_AFTER_MS, FLOW_HOLD_PER_TAKE_MS, FLOW_LEASE_MARGIN_MS } from '../flow-control';
 import { Signal } from '../signal';
 import { attemptsThisRound, lastAttemptNumber, placeMessage } from '../lifecycle';
-import type { Attempt, FailureReason, Message } from '../message';
+import { STALL_LATENESS_MS } from '../clock';
+import type { Attempt, FailureReason, LatenessReason, Message, TicketLatenessReason } from '../message';
 import type {
   DeliveryTargets,
   DeliveryTicket,
@@ -141,7 +142,7 @@ export class DeliveryWorker {
     }
     const taken = await this.take(ticket);
     if (!taken) return 'skipped';
-    return this.fire(taken);
+    return this.fire(taken, ticket.latenessReason);
   }
 
   /**
@@ -206,7 +207,8 @@ export class DeliveryWorker {
     }
   }
 
-  private async fire(message: Message): Promise<DeliveryOutcome> {
+  /** `ticketReason`: what its ticket tells of a lateness (the sweep's nets), for its attempt. */
+  private async fire(message: Message, ticketReason?: TicketLatenessReason): Promise<DeliveryOutcome> {
     const { settings } = this.deps;
     const takes = message.takes ?? 0;
     if (takes > settings.poisonTakes) {
@@ -227,10 +229,10 @@ export class DeliveryWorker {
     const n = lastAttemptNumber(message) + 1;
     const prepared = await this.prepare(message, n);
     if ('failure' in prepared) return this.finishFailed(message, prepared.failure, prepared.keepMs);
-    if (message.flowControl === undefined) return this.sendOnTime(message, n, prepared);
+    if (message.flowControl === undefined) return this.sendOnTime(message, n, prepared, ticketReason);
     const turn = await this.waitForTurn({ ...message, flowControl: message.flowControl }, prepared.keepMs);
     if ('outcome' in turn) return turn.outcome;
-    return this.sendOnTime(turn.message, n, prepared, turn.admission);
+    return this.sendOnTime(turn.message, n, prepared, ticketReason, turn.admission);
   }
 
   /**
@@ -241,11 +243,14 @@ export class DeliveryWorker {
     message: Message,
     n: number,
     prepared: { request: OutboundRequest; keepMs: number },
+    ticketReason: TicketLatenessReason | undefined,
     admission?: FlowAdmission & { admitted: true },
   ): Promise<DeliveryOutcome> {
     const { clock, deliveryTargets } = this.deps;
-    if (message.dueAt > clock.now()) connectAhead(deliveryTargets, prepared.request);
+    const armed = message.dueAt > clock.now();
+    if (armed) connectAhead(deliveryTargets, prepared.request);
     await clock.sleepUntil(message.dueAt);
+    const wokeLateMs = armed ? clock.now() - message.dueAt : 0;
     const lease = await this.leaseCoversSend(message);
     if (lease !== 'covered') {
       if (admission) await this.releaseTurn(message, admission);
@@ -269,7 +274,7 @@ export class DeliveryWorker {
       clock.now(),
       message.flowHeldFrom ?? message.dueAt,
       result,
-      heldByFlow,
+      latenessReasonOf({ heldByFlow, armed, wokeLateMs, ticketReason }),
       { round: roundOf(message), sent: sentFactsOf(prepared.request) },
     );
     return this.record(message, attempt, result, prepared.keepMs);
@@ -953,20 +958,44 @@ const usageFor = (message: Message, n: number, verdict: AttemptVerdict, firstOfR
   ...(verdict === 'give-up' ? [outcomeUsage(message, 'failed')] : []),
 ];
 
+/**
+ * Why an attempt was late, of what the worker knows for sure (LATENESS_REASONS), one reason: flow
+ * control that held it (whatever else); else, for a worker that held it ready before its due instant,
+ * a wake-up over STALL_LATENESS_MS past it (its process did not run then: `engine-stalled`); else,
+ * for one whose ticket came only once it was due, what the ticket tells (the sweep's nets). None
+ * otherwise (a ticket the queue handed on late, a slow store): lateness the engine cannot explain
+ * for sure is shown without a reason. A reason other than flow control's only with a lateness.
+ */
+const latenessReasonOf = ({
+  heldByFlow,
+  armed,
+  wokeLateMs,
+  ticketReason,
+}: {
+  heldByFlow: boolean;
+  armed: boolean;
+  wokeLateMs: number;
+  ticketReason: TicketLatenessReason | undefined;
+}): LatenessReason | undefined => {
+  if (heldByFlow) return 'flow-control';
+  if (armed) return wokeLateMs > STALL_LATENESS_MS ? 'engine-stalled' : undefined;
+  return ticketReason;
+};
+
 const describeAttempt = (
   n: number,
   startedAt: number,
   finishedAt: number,
   dueAt: number,
   result: SendResult,
-  heldByFlow: boolean,
+  latenessReason: LatenessReason | undefined,
   request: Pick<Attempt, 'round' | 'sent'>,
 ): Attempt => ({
   n,
   startedAt: new Date(startedAt).toISOString(),
   durationMs: Math.max(0, finishedAt - startedAt),
   latenessMs: Math.max(0, startedAt - dueAt),
-  ...(heldByFlow && { latenessReason: 'flow-control' as const }),
+  ...(latenessReason && (latenessReason === 'flow-control' || startedAt > dueAt) && { latenessReason }),
   ...(result.statusCode !== undefined && { statusCode: result.statusCode }),
   ...(result.error !== undefined && { error: result.error }),
   ...(result.errorKind !== undefined && { errorKind: result.errorKind }),

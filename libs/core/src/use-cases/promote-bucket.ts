@@ -7,6 +7,7 @@
  * leaves it alone.
  */
 import { WAITING_STATUSES } from '../lifecycle';
+import type { TicketLatenessReason } from '../message';
 import type { EngineSettings } from '../settings';
 import type { SchedulingDeps } from './deps';
 import { enqueueTickets, pagesOf, ticketForRef } from './dispatch';
@@ -19,12 +20,22 @@ import { enqueueTickets, pagesOf, ticketForRef } from './dispatch';
  */
 export const PROMOTE_PAGES_IN_FLIGHT = 8;
 
-export const promoteBucket = async (deps: SchedulingDeps, bucketAt: number): Promise<{ promoted: number }> => {
+/**
+ * `latenessReason`: what the bucket's tickets tell a worker of a lateness (promoteMissedBuckets's
+ * `timer-missed`); none when the bucket's own timer fired.
+ */
+export const promoteBucket = async (
+  deps: SchedulingDeps,
+  bucketAt: number,
+  { latenessReason }: { latenessReason?: TicketLatenessReason } = {},
+): Promise<{ promoted: number }> => {
   let promoted = 0;
   let failure: { error: unknown } | undefined;
   const inFlight = new Set<Promise<void>>();
   for await (const page of pagesOf(deps.store.bucketMembers(bucketAt))) {
-    const tickets = page.filter((ref) => WAITING_STATUSES.includes(ref.status)).map(ticketForRef);
+    const tickets = page
+      .filter((ref) => WAITING_STATUSES.includes(ref.status))
+      .map((ref) => ({ ...ticketForRef(ref), ...(latenessReason && { latenessReason }) }));
     const handing: Promise<void> = enqueueTickets(deps, tickets)
       .then(
         () => void (promoted += tickets.length),
@@ -70,14 +81,15 @@ export const bucketsToCheck = (now: number, s: EngineSettings): number[] => {
  * its end (its schedule never fired, could not be created when its messages were stored, or its
  * promote kept failing) is promoted now, so its messages still go out on time, where the pending
  * sweep alone would find them only once past its grace (60–120 s late). A bucket with no messages
- * costs its queries once, then is noted like any other.
+ * costs its queries once, then is noted like any other. Its tickets are marked `timer-missed`: a
+ * message of it that goes out late (due before this run) says why.
  */
 export const promoteMissedBuckets = async (deps: SchedulingDeps): Promise<{ promoted: number }> => {
   let promoted = 0;
   const missed: string[] = [];
   for (const bucketAt of bucketsToCheck(deps.clock.now(), deps.settings)) {
     if (await deps.store.bucketPromoted(bucketAt)) continue;
-    const bucket = await promoteBucket(deps, bucketAt);
+    const bucket = await promoteBucket(deps, bucketAt, { latenessReason: 'timer-missed' });
     if (bucket.promoted === 0) continue;
     promoted += bucket.promoted;
     missed.push(new Date(bucketAt).toISOString());

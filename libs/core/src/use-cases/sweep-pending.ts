@@ -186,7 +186,8 @@ interface HandedOn {
 }
 
 /**
- * The ticket for a pending message, once its place in the index is moved past the flight allowance.
+ * The ticket for a pending message, once its place in the index is moved past the flight allowance:
+ * marked `recovered`, which its attempt gives as its lateness reason when it went out late.
  * None when the message was taken, changed or finished since the index was read, or another sweep
  * running at the same time moved it first (that sweep hands it on: one ticket, counted once).
  */
@@ -204,5 +205,12 @@ const inFlight = async (deps: SchedulingDeps, ref: PendingRef, now: number): Pro
       error: String(error),
     });
   }
-  return { ref, ticket: { ...ticketForRef(ref), dueAt: wakeAt }, placedAt };
+  // Its attempt, if late, tells it was the sweep's doing; not an event delivery stored for the sweep
+  // to hand on: that is its way out, nothing was lost.
+  const ticket: DeliveryTicket = {
+    ...ticketForRef(ref),
+    dueAt: wakeAt,
+    ...(!storedForSweep(ref) && { latenessReason: 'recovered' as const }),
+  };
+  return { ref, ticket, placedAt };
 };
