@@ -12,7 +12,17 @@ import { durationArg } from './duration';
 import { formatDuration } from './duration';
 import { CliError, EXIT, usageError } from './exit-codes';
 import type { Output } from './output';
-import { localText, outcomeText, relativeText, statusText, table, timeText, truncate, visibleLength } from './output';
+import {
+  latenessText,
+  localText,
+  outcomeText,
+  relativeText,
+  statusText,
+  table,
+  timeText,
+  truncate,
+  visibleLength,
+} from './output';
 import { JOB_ID, MESSAGE_ID } from './ids';
 import type { ZoneLookup } from './wall-time';
 import { parseSendTime, systemTimeZone, unknownZone } from './wall-time';
@@ -496,7 +506,7 @@ const attemptLine = (attempt: Attempt, output: Output) => {
     : '';
   const retryAfter =
     attempt.retryAfterMs !== undefined ? `, asked to wait ${formatDuration(attempt.retryAfterMs)}` : '';
-  return `attempt ${attempt.n}  ${outcomeText(attempt, color)}  ${attempt.durationMs} ms, ${attempt.latenessMs} ms late${retryAfter}${changedSinceText(attempt, output)}${snippet}`;
+  return `attempt ${attempt.n}  ${outcomeText(attempt, color)}  ${attempt.durationMs} ms, ${latenessText(attempt)}${retryAfter}${changedSinceText(attempt, output)}${snippet}`;
 };
 
 /**

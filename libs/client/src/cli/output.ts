@@ -5,6 +5,7 @@
 import pc from 'picocolors';
 import { attemptOutcome } from '../attempt-outcome';
 import { stringifyApiJson } from '../exact-json';
+import type { Attempt } from '../types';
 import type { Env } from './config';
 import { formatDuration } from './duration';
 
@@ -98,6 +99,25 @@ export const outcomeText = (attempt: Parameters<typeof attemptOutcome>[0], color
   const words = attemptOutcome(attempt, formatDuration);
   const succeeded = attempt.statusCode !== undefined && attempt.statusCode < 300 && attempt.errorKind === undefined;
   return succeeded ? color.green(words) : color.red(words);
+};
+
+/** Why an attempt went out late, in a few words (openapi.yaml AttemptOut's `latenessReason`). */
+const LATENESS_WORDS: Readonly<Record<NonNullable<Attempt['latenessReason']>, string>> = {
+  'flow-control': 'held back by flow control',
+  recovered: 'recovered by the sweep',
+  'timer-missed': 'its timer missed, sent by the sweep',
+  'engine-stalled': 'the engine stalled',
+};
+
+/**
+ * How late an attempt went out, with why when Vigil knows: `3 ms late`, `61000 ms late (recovered by
+ * the sweep)`; a reason this CLI has no words for (a newer server's) as the API names it.
+ */
+export const latenessText = (attempt: Pick<Attempt, 'latenessMs' | 'latenessReason'>): string => {
+  const reason = attempt.latenessReason;
+  const why =
+    reason === undefined ? '' : ` (${Object.hasOwn(LATENESS_WORDS, reason) ? LATENESS_WORDS[reason] : reason})`;
+  return `${attempt.latenessMs} ms late${why}`;
 };
 
 /** `2026-12-01T09:00:00.000Z` as `2026-12-01 09:00:00Z` (milliseconds only when there are some). */

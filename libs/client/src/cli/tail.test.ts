@@ -380,4 +380,18 @@ describe('printAttempt', () => {
       '2026-12-07 09:00:01Z  msg_a  attempt 1  HTTP 503  12 ms, 3 ms late  POST https://orders.test/hook\n',
     );
   });
+
+  it('says why an attempt went out late when Vigil knows', () => {
+    let stdout = '';
+    const output = createOutput(
+      { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: () => true } },
+      {},
+      false,
+    );
+    const attempt: Attempt = { ...at(1, 200, 0), latenessMs: 61_000, latenessReason: 'recovered' };
+
+    printAttempt(output, msg('delivered', [attempt]), attempt, 'delivered');
+
+    expect(stdout).toContain('  12 ms, 61000 ms late (recovered by the sweep)  ');
+  });
 });

@@ -24,7 +24,7 @@ import { listMessages } from './messages';
 import type { Where } from './problems';
 import { toCliError } from './problems';
 import type { Output } from './output';
-import { outcomeText, statusText, timeText } from './output';
+import { latenessText, outcomeText, statusText, timeText } from './output';
 import { EXIT } from './exit-codes';
 import { sleep } from './sleep';
 
@@ -91,7 +91,7 @@ export const printAttempt = (
       message.id,
       `attempt ${attempt.n}`,
       outcomeText(attempt, color),
-      `${attempt.durationMs} ms, ${attempt.latenessMs} ms late`,
+      `${attempt.durationMs} ms, ${latenessText(attempt)}`,
       ...(status === undefined ? [] : [statusText(status, color)]),
       `${message.method} ${message.url}`,
     ].join('  '),
