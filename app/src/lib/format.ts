@@ -4,7 +4,7 @@ import { attemptOutcome as outcomeOfAttempt, jsonText, VigilError } from '@vigil
 import { isExactNumber } from '@vigil/core/exact-json';
 import { CURRENT_ZONE_NAMES } from '@vigil/core/shared/current-zone-names';
 import { indentJson } from './json-indent';
-import type { AttemptErrorKind, FailureReason } from './types';
+import type { Attempt, AttemptErrorKind, FailureReason } from './types';
 
 const DAY_MS = 86_400_000;
 
@@ -444,6 +444,17 @@ const FAILURE_TITLES: Record<FailureReason['code'], string> = {
   'tenant-gone': 'The account this message belongs to no longer exists',
   'flow-control': 'Its flow control key never had a free turn for it, so it was not sent',
 };
+
+const LATENESS_REASONS: Record<NonNullable<Attempt['latenessReason']>, string> = {
+  'flow-control': 'held back by flow control',
+  recovered: 'recovered by Vigil’s sweep after its queue ticket was lost or late',
+  'timer-missed': 'its far-future timer did not fire in time, so Vigil’s sweep sent it',
+  'engine-stalled': 'the engine was stalled at the instant it was due',
+};
+
+/** Why an attempt went out late, in words (the API's `latenessReason`); a reason with no words yet, as the API names it. */
+export const latenessReasonText = (reason: NonNullable<Attempt['latenessReason']>): string =>
+  Object.hasOwn(LATENESS_REASONS, reason) ? LATENESS_REASONS[reason] : `late: ${reason}`;
 
 /** Why a message ended failed, in words: a title for the code, then Vigil's detail. */
 export const failureReasonText = (reason: FailureReason): { title: string; detail: string } => ({

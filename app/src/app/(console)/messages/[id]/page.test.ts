@@ -138,6 +138,41 @@ describe('the message page, read again while its message waits', () => {
     expect(api.calls.body).toBe(3);
   });
 
+  it('says why an attempt went out late when Vigil knows', async () => {
+    const id = 'msg_01JF0000000000000000000PB4';
+    const tried = (n: number, latenessMs: number, latenessReason?: string) => ({
+      n,
+      startedAt: '2026-12-07T09:01:01.000Z',
+      statusCode: 503,
+      durationMs: 3,
+      latenessMs,
+      round: 0,
+      ...(latenessReason && { latenessReason }),
+    });
+    const attempts = [
+      tried(1, 61_000, 'recovered'),
+      tried(2, 20_000, 'timer-missed'),
+      tried(3, 4_000, 'engine-stalled'),
+      tried(4, 3_000, 'flow-control'),
+      tried(5, 9, 'a-newer-reason'),
+      tried(6, 5),
+    ];
+    api.message = waiting(id, { status: 'retrying', attempts: 6, lastAttempt: attempts.at(-1) });
+    api.bodyText = '{}';
+    api.attempts = { items: attempts, omitted: 0 };
+
+    const text = (await render(id)).replace(/<[^>]+>/g, '');
+
+    expect(text).toContain(
+      'sent 1 min after it was due, recovered by Vigil’s sweep after its queue ticket was lost or late',
+    );
+    expect(text).toContain('its far-future timer did not fire in time, so Vigil’s sweep sent it');
+    expect(text).toContain('the engine was stalled at the instant it was due');
+    expect(text).toContain('held back by flow control');
+    expect(text).toContain('late: a-newer-reason');
+    expect(text).toMatch(/sent 5 ms after it was due ·/);
+  });
+
   it('shows a new attempt on the first refresh after it was made', async () => {
     const id = 'msg_01JF0000000000000000000PB3';
     api.message = waiting(id, { status: 'queued' });

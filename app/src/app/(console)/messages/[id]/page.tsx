@@ -26,6 +26,7 @@ import {
   attemptOutcome,
   attemptRequestText,
   duration,
+  latenessReasonText,
   localTimeText,
   maskedHeaderValue,
   maskedUrl,
@@ -379,7 +380,7 @@ function AttemptItem({ attempt, redelivery }: { attempt: Attempt; redelivery: bo
           </Badge>
           <Text size="2" color="gray">
             sent {duration(attempt.latenessMs)} after it was due
-            {attempt.latenessReason === 'flow-control' && ', held back by flow control'} ·{' '}
+            {attempt.latenessReason && `, ${latenessReasonText(attempt.latenessReason)}`} ·{' '}
             {attempt.statusCode === undefined ? 'gave up after' : 'answered in'} {duration(attempt.durationMs)}
           </Text>
         </Flex>
