@@ -1,7 +1,8 @@
 /**
  * The delivery engine at its edges, through the whole local stack (API, queue, worker, store) and
- * a real receiver: a message whose record can never be written is not re-sent forever, a
- * receiver's `Retry-After` is respected, and the cookies it sets are not stored.
+ * a real receiver: a message whose record can never be written is not re-sent forever, one whose
+ * ticket was lost is sent by the sweep and says so, a receiver's `Retry-After` is respected, and the
+ * cookies it sets are not stored.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -158,6 +159,34 @@ describe('a message whose tenant is gone', () => {
     expect(target.arrivals.filter((a) => a.webhookId === message.id)).toEqual([]);
     await sweep({ lookAheadS: 900 });
     expect((await stack.runtime.scheduling.store.get(ghost, message.id))!.status).toBe('failed');
+  });
+});
+
+describe('a message whose ticket was lost', () => {
+  it('is sent by the sweep through the queue, and its attempt says it was late because it was recovered', async () => {
+    // Prepare: a message due at once whose enqueue never reached the queue.
+    const lost = { enqueue: async () => {} };
+    const { message } = await scheduleMessage(
+      { ...stack.runtime.scheduling, queue: lost, quota: undefined, meter: undefined },
+      stack.tenantId,
+      MessageIn.parse({ url: `${target.url}/recovered`, delay: 0 }),
+    );
+
+    // Act: the sweep finds it overdue and hands its ticket to the queue, whose worker sends it.
+    expect((await sweep({ lookAheadS: 0 })).requeued).toBeGreaterThanOrEqual(1);
+    await waitFor(
+      () => api.get(`/v1/messages/${message.id}`),
+      (r) => r.json.status === 'delivered',
+    );
+
+    // Assess: the API shows the attempt late, and why.
+    const attempts = await api.get(`/v1/messages/${message.id}/attempts`);
+    assertMatchesSchema('AttemptList', attempts.json);
+    expect(attempts.json.items).toEqual([
+      expect.objectContaining({ n: 1, statusCode: 200, latenessReason: 'recovered' }),
+    ]);
+    expect(attempts.json.items[0].latenessMs).toBeGreaterThan(0);
+    expect(target.arrivals.filter((a) => a.webhookId === message.id)).toHaveLength(1);
   });
 });
 
