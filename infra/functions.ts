@@ -59,6 +59,8 @@ type TableAction =
 /** What a function may touch. Everything not listed is denied. */
 /** The canary tenant's item key (libs/aws/src/canary.ts: `T#${CANARY_TENANT_ID}`). */
 export const CANARY_TENANT_KEY = 'T#tnt_canary';
+/** The partition of the notes that a bucket was promoted (libs/aws/src/dynamo-message-store.ts PROMOTED_BUCKETS_PK). */
+export const PROMOTED_BUCKETS_KEY = 'BUCKETS';
 
 export interface Grants {
   /** Item actions on the table's primary key. */
@@ -393,8 +395,9 @@ const engineFunctions: VigilFunction[] = [
   },
   {
     key: PROMOTE,
-    // The bucket's members (query), their tickets (enqueue), and the note that it was promoted (put).
-    grants: { table: [PUT], queryIndexes: ['bucket'], enqueue: true },
+    // The bucket's members (query), their tickets (enqueue), and the note that it was promoted (put:
+    // the notes' partition only, so the function a schedule invokes can write no message or tenant).
+    grants: { table: [PUT], tableKeys: [PROMOTED_BUCKETS_KEY], queryIndexes: ['bucket'], enqueue: true },
     definition: {
       handler: 'functions/engine/promote.handler',
       description: "Far path: a bucket's schedule fired; enqueue its messages",

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { USAGE_KEY_STAGE_TAG } from '@vigil/aws/api-gateway-usage-plans';
 import { CANARY_TENANT_ID } from '@vigil/aws/canary';
+import { PROMOTED_BUCKETS_PK } from '@vigil/aws/dynamo-message-store';
 import { METRIC, METRICS_NAMESPACE } from '@vigil/aws/metrics';
 import { INDEX, SUMMARY_ATTRIBUTES, TTL_ATTRIBUTE } from '@vigil/aws/table-definition';
 import { PLANS } from '@vigil/core/plans';
@@ -928,6 +929,18 @@ describe('serverless package (offline, --stage ci)', () => {
         expect.objectContaining({
           Action: ['dynamodb:GetItem'],
           Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`T#${CANARY_TENANT_ID}`] } },
+        }),
+      ]);
+    });
+
+    it('lets promote, which a schedule invokes, write only the notes that a bucket was promoted: no message, no tenant', () => {
+      const writes = roleStatements(roleOf('promote')).filter((s) =>
+        asArray(s.Action).some((a) => a.startsWith('dynamodb:') && a !== 'dynamodb:Query'),
+      );
+      expect(writes).toEqual([
+        expect.objectContaining({
+          Action: ['dynamodb:PutItem'],
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [PROMOTED_BUCKETS_PK] } },
         }),
       ]);
     });

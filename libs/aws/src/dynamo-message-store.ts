@@ -113,7 +113,9 @@ const PENDING_READS_IN_FLIGHT = 25;
  * A bucket promoted to its end: one small item a bucket, in a partition of their own (one write a
  * minute at most), read by the sweep for the last few buckets only; DynamoDB's TTL deletes it.
  */
-const promotedBucketKey = (bucketAt: number) => ({ pk: 'BUCKETS', sk: `B#${bucketAt}` });
+/** The partition of the notes that a bucket was promoted (the promote function may write only there: infra/functions.ts). */
+export const PROMOTED_BUCKETS_PK = 'BUCKETS';
+const promotedBucketKey = (bucketAt: number) => ({ pk: PROMOTED_BUCKETS_PK, sk: `B#${bucketAt}` });
 const PROMOTED_BUCKET_KEPT_MS = 86_400_000;
 /** Pending index entries a query page brings (each shard's), so a sweep reads ahead of its budget this many a shard. */
 export const PENDING_PAGE_SIZE = 100;
