@@ -178,6 +178,9 @@ describe("the engine's sweep, finding the operator's stored key.revoked", () => 
     expect(lines).toContainEqual(expect.objectContaining({ level: 'info', fields: { storedEvents: 1 } }));
     expect(engine.sender.requests.map((r) => JSON.parse(r.body as string).type)).toEqual(['key.revoked']);
     const [delivery] = [...engine.store.messages.values()].filter((m) => m.origin?.kind === 'notification');
+    // Sent a grace after it was stored, as such events are: the sweep is their way out, not a recovery.
+    expect(delivery!.attempts[0]!.latenessMs).toBeGreaterThan(0);
+    expect(delivery!.attempts[0]!.latenessReason).toBeUndefined();
     expect(toMessageOut(delivery!, { withBody: false }).origin).toEqual({
       kind: 'notification',
       endpointId: 'nep_01KBJ3Q8ZC4E7B6S0QJ4X9ZP2T',
