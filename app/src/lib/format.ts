@@ -449,7 +449,7 @@ const LATENESS_REASONS: Record<NonNullable<Attempt['latenessReason']>, string> =
   'flow-control': 'held back by flow control',
   recovered: 'recovered by Vigil’s sweep after its queue ticket was lost or late',
   'timer-missed': 'its far-future timer did not fire in time, so Vigil’s sweep sent it',
-  'engine-stalled': 'the engine was stalled at the instant it was due',
+  'engine-busy': 'the engine was too busy (or paused) at the instant it was due',
 };
 
 /** Why an attempt went out late, in words (the API's `latenessReason`); a reason with no words yet, as the API names it. */

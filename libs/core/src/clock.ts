@@ -11,7 +11,7 @@ export interface Clock {
  * paused, a laptop asleep, a long synchronous task), not a busy event loop: a loop that busy runs
  * timers tens of ms late (the integration tests measured 45 ms on a loaded machine). The webhook
  * sender's deadlines (libs/aws stall-aware-deadline.ts) and the delivery worker's wait for a due
- * instant (an attempt's `engine-stalled`) tell a stall by it.
+ * instant (an attempt's `engine-busy`) tell a stall by it.
  */
 export const STALL_LATENESS_MS = 200;
 

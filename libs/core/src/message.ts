@@ -138,11 +138,11 @@ export interface EarlierRequest {
  *   holding it, the engine down at the due instant), the sweep found it and sent it on (sweep-pending.ts);
  * - `timer-missed`: its far-future bucket's timer did not hand it on in time (never fired, could not
  *   be set, or its promote failed), the sweep promoted the bucket (promote-bucket.ts promoteMissedBuckets);
- * - `engine-stalled`: a worker held it ready for its due instant, but its process did not run then
+ * - `engine-busy`: a worker held it ready for its due instant, but its process did not run then
  *   (paused, or too busy): it woke over STALL_LATENESS_MS late, and sent at once.
  * A retry's backoff is no lateness: a retry's lateness counts from the time its backoff made it due.
  */
-export const LATENESS_REASONS = ['flow-control', 'recovered', 'timer-missed', 'engine-stalled'] as const;
+export const LATENESS_REASONS = ['flow-control', 'recovered', 'timer-missed', 'engine-busy'] as const;
 export type LatenessReason = (typeof LATENESS_REASONS)[number];
 /** The reasons a ticket carries, set by whoever sent it: the sweep's nets. */
 export const TICKET_LATENESS_REASONS = ['recovered', 'timer-missed'] as const satisfies readonly LatenessReason[];

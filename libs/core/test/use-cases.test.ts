@@ -251,7 +251,7 @@ describe('why an attempt was late', () => {
     }
   }
 
-  it('says engine-stalled when the worker held it ready but its process ran over 200 ms past the instant', async () => {
+  it('says engine-busy when the worker held it ready but its process ran over 200 ms past the instant (paused or starved)', async () => {
     const stalling = new StallingClock(T0);
     const { deps, worker, queue, store } = setup(undefined, undefined, stalling);
     const a = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
@@ -261,7 +261,7 @@ describe('why an attempt was late', () => {
     expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('delivered');
     expect(store.messages.get(a.message.id)!.attempts[0]).toMatchObject({
       latenessMs: 4_000,
-      latenessReason: 'engine-stalled',
+      latenessReason: 'engine-busy',
     });
     // A busy event loop's few tens of ms are not a stall: late, with no reason.
     stalling.set(T0 + 19_000);

@@ -489,7 +489,7 @@ describe('vigil show', () => {
     const text = shown({ status: 'delivered', deliveredAt: '2026-12-01T08:01:01.005Z' }, [
       { statusCode: 500, latenessMs: 61_000, latenessReason: 'recovered' },
       { statusCode: 500, latenessMs: 20_000, latenessReason: 'timer-missed' },
-      { statusCode: 500, latenessMs: 4_000, latenessReason: 'engine-stalled' },
+      { statusCode: 500, latenessMs: 4_000, latenessReason: 'engine-busy' },
       { statusCode: 500, latenessMs: 3_000, latenessReason: 'flow-control' },
       { statusCode: 500, latenessMs: 9, latenessReason: 'a-newer-reason' as Attempt['latenessReason'] },
       { statusCode: 200, latenessMs: 2 },
@@ -497,7 +497,7 @@ describe('vigil show', () => {
 
     expect(text).toMatch(/attempt 1 {2}HTTP 500 {2}5 ms, 61000 ms late \(recovered by the sweep\)\n/);
     expect(text).toMatch(/attempt 2 .* 20000 ms late \(its timer missed, sent by the sweep\)\n/);
-    expect(text).toMatch(/attempt 3 .* 4000 ms late \(the engine stalled\)\n/);
+    expect(text).toMatch(/attempt 3 .* 4000 ms late \(the engine was too busy\)\n/);
     expect(text).toMatch(/attempt 4 .* 3000 ms late \(held back by flow control\)\n/);
     expect(text).toMatch(/attempt 5 .* 9 ms late \(a-newer-reason\)\n/);
     expect(text).toMatch(/attempt 6 {2}HTTP 200 {2}5 ms, 2 ms late\n/);

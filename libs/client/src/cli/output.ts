@@ -106,7 +106,7 @@ const LATENESS_WORDS: Readonly<Record<NonNullable<Attempt['latenessReason']>, st
   'flow-control': 'held back by flow control',
   recovered: 'recovered by the sweep',
   'timer-missed': 'its timer missed, sent by the sweep',
-  'engine-stalled': 'the engine stalled',
+  'engine-busy': 'the engine was too busy',
 };
 
 /**

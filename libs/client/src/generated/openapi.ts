@@ -1438,10 +1438,10 @@ export interface components {
             /** @description How long after the attempt's due instant the request was sent, in milliseconds. Never negative. */
             latenessMs: number;
             /**
-             * @description Why the attempt went out late, when Vigil knows for sure; absent otherwise (and on an attempt on time, but for `flow-control`). `flow-control`: Vigil held it back on purpose, its flow key had no free turn at the due instant (`latenessMs` is then mostly that wait). `recovered`: it was overdue and in no worker's hands (its queue ticket lost or late, a worker that stopped while holding it, the engine down at the due instant); the sweep, Vigil's safety net, found it and sent it. `timer-missed`: its far-future timer did not hand it on in time (it never fired, could not be set, or failed); the sweep did. `engine-stalled`: a worker held it ready for its due instant, but the process did not run at that instant (paused, or too busy) and sent it as soon as it ran again, over 200 ms late. A retry's backoff is not lateness: a retry's `latenessMs` counts from when its backoff made it due.
+             * @description Why the attempt went out late, when Vigil knows for sure; absent otherwise (and on an attempt on time, but for `flow-control`). `flow-control`: Vigil held it back on purpose, its flow key had no free turn at the due instant (`latenessMs` is then mostly that wait). `recovered`: it was overdue and in no worker's hands (its queue ticket lost or late, a worker that stopped while holding it, the engine down at the due instant); the sweep, Vigil's safety net, found it and sent it. `timer-missed`: its far-future timer did not hand it on in time (it never fired, could not be set, or failed); the sweep did. `engine-busy`: a worker held it ready for its due instant, but the process did not run at that instant (paused, or too busy) and sent it as soon as it ran again, over 200 ms late. A retry's backoff is not lateness: a retry's `latenessMs` counts from when its backoff made it due.
              * @enum {string}
              */
-            latenessReason?: ("flow-control" | "recovered" | "timer-missed" | "engine-stalled") | undefined;
+            latenessReason?: ("flow-control" | "recovered" | "timer-missed" | "engine-busy") | undefined;
             /** @description The HTTP status the endpoint answered with. */
             statusCode?: number | undefined;
             /** @description Why the attempt failed without a usable response (e.g. `timeout after 10000 ms`), for people. */

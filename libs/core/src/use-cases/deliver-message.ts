@@ -961,7 +961,7 @@ const usageFor = (message: Message, n: number, verdict: AttemptVerdict, firstOfR
 /**
  * Why an attempt was late, of what the worker knows for sure (LATENESS_REASONS), one reason: flow
  * control that held it (whatever else); else, for a worker that held it ready before its due instant,
- * a wake-up over STALL_LATENESS_MS past it (its process did not run then: `engine-stalled`); else,
+ * a wake-up over STALL_LATENESS_MS past it (its process did not run then: `engine-busy`); else,
  * for one whose ticket came only once it was due, what the ticket tells (the sweep's nets). None
  * otherwise (a ticket the queue handed on late, a slow store): lateness the engine cannot explain
  * for sure is shown without a reason. A reason other than flow control's only with a lateness.
@@ -978,7 +978,7 @@ const latenessReasonOf = ({
   ticketReason: TicketLatenessReason | undefined;
 }): LatenessReason | undefined => {
   if (heldByFlow) return 'flow-control';
-  if (armed) return wokeLateMs > STALL_LATENESS_MS ? 'engine-stalled' : undefined;
+  if (armed) return wokeLateMs > STALL_LATENESS_MS ? 'engine-busy' : undefined;
   return ticketReason;
 };
 

@@ -152,7 +152,7 @@ describe('the message page, read again while its message waits', () => {
     const attempts = [
       tried(1, 61_000, 'recovered'),
       tried(2, 20_000, 'timer-missed'),
-      tried(3, 4_000, 'engine-stalled'),
+      tried(3, 4_000, 'engine-busy'),
       tried(4, 3_000, 'flow-control'),
       tried(5, 9, 'a-newer-reason'),
       tried(6, 5),
@@ -167,7 +167,7 @@ describe('the message page, read again while its message waits', () => {
       'sent 1 min after it was due, recovered by Vigil’s sweep after its queue ticket was lost or late',
     );
     expect(text).toContain('its far-future timer did not fire in time, so Vigil’s sweep sent it');
-    expect(text).toContain('the engine was stalled at the instant it was due');
+    expect(text).toContain('the engine was too busy (or paused) at the instant it was due');
     expect(text).toContain('held back by flow control');
     expect(text).toContain('late: a-newer-reason');
     expect(text).toMatch(/sent 5 ms after it was due ·/);
