@@ -43,7 +43,7 @@ export const DEFAULT_INDEX_SHARDS = 8;
  * each new tenant gets an API Gateway key in its plan's usage plan `vigil-<plan>-<VIGIL_STAGE>`.
  * Of the Lambdas, only claimSessionTenant reads these (infra gives it VIGIL_USAGE_PLANS=on).
  */
-const UsagePlanEnv = z.object({
+export const UsagePlanEnv = z.object({
   /** Bind new tenants to their plan's usage plan (off by default; the local stack turns it on). */
   VIGIL_USAGE_PLANS: flag.default(false),
   /** API Gateway's endpoint, for a local emulator; unset on AWS. */
@@ -55,7 +55,8 @@ export interface UsagePlanConfig {
   endpoint?: string;
 }
 
-const Env = z.object({
+/** The handlers' variables: README's Configuration lists those a user sets (libs/local config.test.ts checks it). */
+export const Env = z.object({
   AWS_REGION: z.string().default('us-east-1'),
   VIGIL_TABLE: z.string().min(1),
   VIGIL_DELIVERY_QUEUE_URL: z.url(),

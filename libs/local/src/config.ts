@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { HELPER_THREAD_NICE } from './thread-priority';
 import type { WebMode } from './web-app';
 
-const LocalEnv = z.object({
+/** The local stack's own variables (README: Configuration lists each, config.test.ts checks it). */
+export const LocalEnv = z.object({
   VIGIL_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   VIGIL_HOST: z.string().default('127.0.0.1'),
   VIGIL_DATA_DIR: z.string().default('.vigil'),
