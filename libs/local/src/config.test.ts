@@ -105,3 +105,32 @@ describe("README's Configuration table", () => {
     expect(documented.length).toBeGreaterThan(0);
   });
 });
+
+describe('a variable named with its default in the prose (`VIGIL_SWEEP_GRACE_S` (60 s))', () => {
+  const ROOT = join(import.meta.dirname, '..', '..', '..');
+  const defaults: Record<string, unknown> = {
+    ...Env.parse({
+      VIGIL_TABLE: 'vigil-test',
+      VIGIL_DELIVERY_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/vigil-test-delivery',
+      VIGIL_PROMOTE_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:promote',
+      VIGIL_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/scheduler',
+    }),
+    ...LocalEnv.parse({}),
+  };
+  const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, min: 60_000, h: 3_600_000 };
+
+  it.each(['README.md', 'docs/ARCHITECTURE.md'])('%s gives the default the code has', (file) => {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    const named = [...text.matchAll(/`(VIGIL_[A-Z_]+)`(?:\s[a-z]+)?\s\((\d[\d,.]*)(?:\s(ms|s|min|h))?\)/g)];
+
+    const wrong = named.filter(([, name, number, unit]) => {
+      const value = Number(number!.replace(/,/g, ''));
+      // The variable's own unit is its name's (_MS, _S), or none (a count).
+      const own = name!.endsWith('_MS') ? 'ms' : name!.endsWith('_S') ? 's' : undefined;
+      const written = unit === undefined || own === undefined ? value : (value * UNIT_MS[unit]!) / UNIT_MS[own]!;
+      return defaults[name!] !== written;
+    });
+    expect(wrong.map(([match]) => match)).toEqual([]);
+    expect(named.length).toBeGreaterThan(0);
+  });
+});
