@@ -15,6 +15,7 @@ import {
 } from '@vigil/core/attempt-log';
 import { EARLIER_REQUESTS_BUDGET_BYTES } from '@vigil/core/earlier-requests';
 import { MAX_REQUEST_VALUES } from '@vigil/core/exact-json';
+import { PLANS } from '@vigil/core/plans';
 import { LABEL_MAX_LENGTH, LIST_SCAN_BUDGET, MAX_LABELS } from '@vigil/core/message-filter';
 import { MAX_BODY_NESTING, MAX_HEADER_BYTES, MAX_HEADERS, MAX_MESSAGE_BYTES } from '@vigil/core/message-limits';
 import { MAX_BATCH } from '@vigil/core/schemas';
@@ -46,6 +47,11 @@ const KiB = (bytes: number): string => `${bytes / 1024} KiB`;
 const MiB = (bytes: number): string => `${bytes / 1024 ** 2} MiB`;
 const seconds = (ms: number): string => `${ms / 1000} s`;
 
+/** Asserts `text` holds `statement`, naming the statement alone when it does not (not all of `text`). */
+const expectToSay = (text: string, statement: string): void => {
+  expect(text.includes(statement), `README should say: ${statement}`).toBe(true);
+};
+
 describe("README's Guarantees and limits", () => {
   const limits = section('Guarantees and limits');
   /** The section's prose, its line breaks as spaces. */
@@ -70,22 +76,49 @@ describe("README's Guarantees and limits", () => {
   });
 
   it('a receiver: the sender gives up at the bounds it enforces', () => {
-    expect(limits).toContain(
+    expectToSay(
+      limits,
       `| sends over ${KiB(MAX_BYTES_BEFORE_STATUS)}, or over ${MAX_INFORMATIONAL_RESPONSES} informational`,
     );
-    expect(limits).toContain(`| sends over ${MiB(MAX_BYTES_AFTER_STATUS)} after its status line`);
-    expect(prose).toContain(`At most ${MAX_CONNECTIONS_PER_ORIGIN} connections per origin at once`);
+    expectToSay(limits, `| sends over ${MiB(MAX_BYTES_AFTER_STATUS)} after its status line`);
+    expectToSay(prose, `At most ${MAX_CONNECTIONS_PER_ORIGIN} connections per origin at once`);
   });
 
   it('attempt history: what each message keeps of its attempts', () => {
-    expect(prose).toContain(
+    expectToSay(
+      prose,
       `Each message keeps its latest ${ATTEMPT_LOG_LIMIT} attempts, within ${KiB(ATTEMPT_LOG_BUDGET_BYTES)}`,
     );
-    expect(prose).toContain(`its first ${SNIPPET_MAX_BYTES} bytes as they came`);
-    expect(prose).toContain(`an attempt's \`error\` at most ${ATTEMPT_ERROR_MAX_BYTES} bytes`);
-    expect(prose).toContain(
+    expectToSay(prose, `its first ${SNIPPET_MAX_BYTES} bytes as they came`);
+    expectToSay(prose, `an attempt's \`error\` at most ${ATTEMPT_ERROR_MAX_BYTES} bytes`);
+    expectToSay(
+      prose,
       `\`responseHeaders\` at most ${RESPONSE_HEADERS_MAX} headers and ${KiB(RESPONSE_HEADERS_MAX_BYTES)}`,
     );
-    expect(prose).toContain(`At most ${KiB(EARLIER_REQUESTS_BUDGET_BYTES)} of it is kept`);
+    expectToSay(prose, `At most ${KiB(EARLIER_REQUESTS_BUDGET_BYTES)} of it is kept`);
+  });
+});
+
+describe("README's plans (libs/core/src/plans.ts)", () => {
+  const prose = README.replace(/\s+/g, ' ');
+  const { free, pro } = PLANS;
+
+  it("states each plan's rate, burst and monthly messages", () => {
+    expectToSay(
+      prose,
+      `Plans (\`free\`: ${free.ratePerSecond} requests/s, burst ${free.burst}, ${count(free.monthlyMessages)} messages a month; ` +
+        `\`pro\`: ${pro.ratePerSecond}/s, burst ${pro.burst}, ${count(pro.monthlyMessages)})`,
+    );
+  });
+
+  it("states each plan's monthly requests, wherever it does", () => {
+    const requests = `${count(free.monthlyRequests)} for \`free\`, ${count(pro.monthlyRequests)} for \`pro\``;
+
+    expect(prose.split(requests).length - 1).toBe(2);
+  });
+
+  it('states how long each plan keeps a finished message', () => {
+    expectToSay(prose, `**${free.retentionDays} days on \`free\`, ${pro.retentionDays} days on \`pro\`**`);
+    expectToSay(prose, `kept ${Math.max(free.retentionDays, pro.retentionDays)} days, the longest any plan keeps one`);
   });
 });
