@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Env, UsagePlanEnv } from '@vigil/aws/config';
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { LocalEnv, readLocalConfig } from './config';
 
 /** An environment of just these variables. */
@@ -103,6 +104,24 @@ describe("README's Configuration table", () => {
     const wrong = documented.filter(([name, value]) => !writtenAs(value).some((w) => table.get(name)!.includes(w)));
     expect(wrong.map(([name, value]) => `${name}: ${String(value)}, README says ${table.get(name)}`)).toEqual([]);
     expect(documented.length).toBeGreaterThan(0);
+  });
+
+  it('gives the range a variable is held to as its schema bounds it (`60` (1–3600))', () => {
+    const schemas: Record<string, z.ZodType> = { ...Env.shape, ...UsagePlanEnv.shape, ...LocalEnv.shape };
+    const ranged = [...table].flatMap(([name, cell]) => {
+      const range = /\((\d+)–(\d+)\)/.exec(cell);
+      return range ? [{ name, range: `${range[1]}–${range[2]}` }] : [];
+    });
+
+    const bounds = (name: string): string => {
+      // Through .default() and .optional() to the number they hold.
+      let schema = schemas[name] as (z.ZodType & { unwrap?: () => z.ZodType; minValue?: number | null }) | undefined;
+      while (schema?.unwrap && schema.minValue === undefined) schema = schema.unwrap();
+      const number = schema as z.ZodNumber | undefined;
+      return `${number?.minValue}–${number?.maxValue}`;
+    };
+    expect(ranged.filter(({ name, range }) => bounds(name) !== range)).toEqual([]);
+    expect(ranged.length).toBeGreaterThan(0);
   });
 });
 
