@@ -14,11 +14,18 @@ import {
   SNIPPET_MAX_BYTES,
 } from '@vigil/core/attempt-log';
 import { EARLIER_REQUESTS_BUDGET_BYTES } from '@vigil/core/earlier-requests';
+import { DEFAULT_BACKOFF } from '@vigil/core/backoff';
 import { MAX_REQUEST_VALUES } from '@vigil/core/exact-json';
 import { PLANS } from '@vigil/core/plans';
 import { LABEL_MAX_LENGTH, LIST_SCAN_BUDGET, MAX_LABELS } from '@vigil/core/message-filter';
 import { MAX_BODY_NESTING, MAX_HEADER_BYTES, MAX_HEADERS, MAX_MESSAGE_BYTES } from '@vigil/core/message-limits';
 import { MAX_BATCH } from '@vigil/core/schemas';
+import {
+  IDEMPOTENCY_LEASE_MS,
+  IDEMPOTENCY_TTL_MS,
+  IDEMPOTENCY_WAIT_MS,
+} from '@vigil/core/use-cases/idempotent-request';
+import { API_TIMEOUT_S } from '@vigil/functions/api/routes';
 import { MAX_REQUEST_BYTES } from '@vigil/functions/api/http';
 import {
   MAX_BYTES_AFTER_STATUS,
@@ -96,6 +103,24 @@ describe("README's Guarantees and limits", () => {
       `\`responseHeaders\` at most ${RESPONSE_HEADERS_MAX} headers and ${KiB(RESPONSE_HEADERS_MAX_BYTES)}`,
     );
     expectToSay(prose, `At most ${KiB(EARLIER_REQUESTS_BUDGET_BYTES)} of it is kept`);
+  });
+});
+
+describe("README's retries and Idempotency-Keys", () => {
+  const prose = README.replace(/\s+/g, ' ');
+
+  it('states the backoff step the engine waits by', () => {
+    expectToSay(prose, `(step = ${DEFAULT_BACKOFF.baseMs / 1000} s × ${DEFAULT_BACKOFF.factor}^(n−1))`);
+    expectToSay(prose, `capped at ${DEFAULT_BACKOFF.capMs / 3_600_000} h (the backoff's maximum)`);
+  });
+
+  it('states how long a key is bound, how long a repeat waits, and when a dead request is taken over', () => {
+    expectToSay(prose, `bound for ${IDEMPOTENCY_TTL_MS / 3_600_000} h to the route and the request body`);
+    expectToSay(prose, `a repeat waits up to ${seconds(IDEMPOTENCY_WAIT_MS)}, then gets \`409\``);
+    expectToSay(
+      prose,
+      `is taken over by a retry after ${seconds(IDEMPOTENCY_LEASE_MS)} (on AWS a request ends after ${API_TIMEOUT_S} s)`,
+    );
   });
 });
 
