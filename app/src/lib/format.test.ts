@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { messageOut } from '../../../test-support/api-answers';
 import {
   browserTimeZone,
   wallTimeHasPassed,
@@ -322,7 +323,7 @@ describe('web app formatting', () => {
     // As @vigil/client gives a message and its body: the message read into values, the body as text.
     const { Vigil } = await import('@vigil/client');
     const sent = '{"b":1,"1":2,"name":"caf\\u00e9","id":12345678901234567890,"n":1E2}';
-    const message = { id: 'msg_5', method: 'POST', url: 'https://e.com/', headers: {}, body: {} };
+    const message = messageOut({ id: 'msg_5', url: 'https://e.com/' });
     const vigil = new Vigil({
       baseUrl: 'http://api.test',
       apiKey: 'k',

@@ -4,6 +4,7 @@
  * the payload goes to the API as typed.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { messageOut } from '../../../test-support/api-answers';
 
 /** What the API was sent: each request's Idempotency-Key and body text. */
 const requests: Array<{ key: string | null; body: string }> = [];
@@ -12,12 +13,13 @@ vi.mock('next/cache', () => ({ revalidatePath: () => {} }));
 vi.mock('next/navigation', () => ({ unstable_rethrow: () => {} }));
 vi.mock('./api', async () => {
   const { Vigil } = await import('@vigil/client');
+  const { messageOut } = await import('../../../test-support/api-answers');
   const vigil = new Vigil({
     baseUrl: 'http://api.test',
     retries: 0,
     fetch: async (request) => {
       requests.push({ key: request.headers.get('idempotency-key'), body: await request.text() });
-      return Response.json({ id: 'msg_01JDX00000000000000000000' }, { status: 202 });
+      return Response.json(messageOut({ id: 'msg_01JDX00000000000000000000' }), { status: 202 });
     },
   });
   return {
@@ -48,7 +50,7 @@ describe('sending a test webhook', () => {
 
     const result = await sendTestWebhook('https://example.com/hook', typed, 'console-test-webhook-typed');
 
-    expect(result).toEqual({ ok: true, data: { id: 'msg_01JDX00000000000000000000' } });
+    expect(result).toEqual({ ok: true, data: messageOut({ id: 'msg_01JDX00000000000000000000' }) });
     expect(requests.map((request) => request.body)).toEqual([
       `{"url":"https://example.com/hook","body":${typed},"metadata":{"source":"web-app-test"},"delay":0}`,
     ]);

@@ -90,11 +90,21 @@ export const refusedBeforeSending = (path: string, message: string): VigilValida
 
 /**
  * A success that cannot be the Vigil API's answer, `invalid-response` (a type the API never
- * answers): a web page or nothing from a URL that is not the API's, or a listing that would never
- * end. `url` when one request was answered so.
+ * answers): a web page or nothing from a URL that is not the API's, JSON without what the API's
+ * answer has (`mismatch`, in words: `no message id`), or a listing that would never end. `url`
+ * when one request was answered so.
  */
-export const notFromTheApi = (status: number, detail: string, url?: string): VigilError =>
-  new VigilError({ type: 'invalid-response', title: 'The answer is not from the Vigil API', status, detail }, { url });
+export const notFromTheApi = (status: number, detail: string, url?: string, mismatch?: string): VigilError =>
+  new VigilError(
+    {
+      type: 'invalid-response',
+      title: 'The answer is not from the Vigil API',
+      status,
+      detail,
+      ...(mismatch !== undefined && { mismatch }),
+    },
+    { url },
+  );
 
 /** 401, 403: the API key (or session) is missing, unknown or revoked. */
 export class VigilAuthError extends VigilError {

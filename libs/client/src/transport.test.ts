@@ -1,5 +1,6 @@
 /** The transport's rare paths, with an injected fetch (the common ones run against the real stack in vigil.int.test.ts). */
 import { describe, expect, it } from 'vitest';
+import { messageOut } from '../../../test-support/api-answers';
 import { VigilAuthError, VigilNetworkError, VigilTimeoutError, VigilValidationError } from './errors';
 import { DEFAULT_RETRY } from './retry-policy';
 import type { Fetch, TransportOptions } from './transport';
@@ -154,7 +155,7 @@ describe('Vigil over an injected fetch', () => {
       fetch: async (request) => {
         keys.push(request.headers.get('idempotency-key')!);
         const status = answers.shift()!;
-        return status === 201 ? new Response('{"id":"msg_1"}', { status }) : problem(status);
+        return status === 201 ? Response.json(messageOut(), { status }) : problem(status);
       },
     });
     await vigil.messages.create({ url: 'https://example.com', in: '10m' });
@@ -180,7 +181,7 @@ describe('Vigil over an injected fetch', () => {
       baseUrl: 'http://api.test',
       fetch: async (request) => {
         body = await request.json();
-        return new Response('{}', { status: 201 });
+        return Response.json(messageOut(), { status: 201 });
       },
     });
     await vigil.messages.create({ url: 'https://example.com', in: '1h30m', retries: 4, idempotencyKey: 'k' });

@@ -1,7 +1,11 @@
 /** The client's calls over an injected fetch: how answers that are not the API's are reported. */
-import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endpointOut, jobOut, messageOut } from '../../../test-support/api-answers';
 import {
   VigilAuthError,
+  VigilBatchError,
   VigilConflictError,
   VigilError,
   VigilKeyNotShownError,
@@ -77,6 +81,175 @@ describe('an answer that is not the Vigil API’s', () => {
     const vigil = clientAnswering(() => new Response(null, { status: 204 }));
 
     await expect(vigil.keys.revoke('key_01JDX0000000000000000000AA')).resolves.toBeUndefined();
+  });
+});
+
+describe('a success from a server that is not the Vigil API, over HTTP', () => {
+  // Prepare: a local server answering every request with `answer` (set by each test).
+  let answer: { status: number; type: string; body: string } = { status: 200, type: 'application/json', body: '{}' };
+  const server = createServer((_, res) => {
+    res.writeHead(answer.status, { 'content-type': answer.type }).end(answer.body);
+  });
+  let baseUrl = '';
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const answering = (body: unknown, status = 200, type = 'application/json') => {
+    answer = { status, type, body: typeof body === 'string' ? body : JSON.stringify(body) };
+    return new Vigil({ baseUrl, apiKey: 'vgl_test', retries: 0 });
+  };
+  const failureOf = (call: Promise<unknown>) =>
+    call.then(
+      (value) => ({ resolved: value }),
+      (error: unknown) => error,
+    );
+  const ID = 'msg_01JDX0000000000000000000AA';
+
+  it('is a VigilError invalid-response from every call, never an answer with undefined ids: a health page, a login page', async () => {
+    for (const [status, type, body] of [
+      // A proxy's health page, and a login page (a captive portal), each at 200.
+      [200, 'application/json', { status: 'UP', groups: ['liveness'] }],
+      [200, 'text/html', '<!doctype html><html><body><form action="/login">Sign in</form></body></html>'],
+      // An older API's answer: a 201 with the id under another name.
+      [201, 'application/json', { messageId: ID, state: 'SCHEDULED' }],
+    ] as const) {
+      const vigil = answering(body, status, type);
+      const calls: Array<[string, () => Promise<unknown>]> = [
+        ['messages.create', () => vigil.messages.create({ url: 'https://example.com/hook', in: '1m' })],
+        ['messages.createBatch', () => vigil.messages.createBatch([{ url: 'https://example.com/hook' }])],
+        ['messages.get', () => vigil.messages.get(ID)],
+        ['messages.attempts', () => vigil.messages.attempts(ID)],
+        ['messages.update', () => vigil.messages.update(ID, { metadata: {} })],
+        ['messages.cancel', () => vigil.messages.cancel(ID)],
+        ['messages.retry', () => vigil.messages.retry(ID)],
+        ['messages.redeliver', () => vigil.messages.redeliver(ID)],
+        ['messages.cancelMany', () => vigil.messages.cancelMany({ ids: [ID] })],
+        ['messages.redeliverMany', () => vigil.messages.redeliverMany({ ids: [ID] })],
+        ['messages.listPage', () => vigil.messages.listPage()],
+        [
+          'messages.list',
+          async () => {
+            for await (const _ of vigil.messages.list());
+          },
+        ],
+        ['jobs.get', () => vigil.jobs.get('job_01JDX0000000000000000000AA')],
+        ['jobs.listPage', () => vigil.jobs.listPage()],
+        ['keys.list', () => vigil.keys.list()],
+        ['keys.create', () => vigil.keys.create({ name: 'deploy bot' })],
+        ['keys.revoke', () => vigil.keys.revoke('key_01JDX0000000000000000000AA')],
+        ['notificationEndpoints.list', () => vigil.notificationEndpoints.list()],
+        ['notificationEndpoints.add', () => vigil.notificationEndpoints.add({ url: 'https://ops.example/hook' })],
+        ['notificationEndpoints.remove', () => vigil.notificationEndpoints.remove('nep_01JDX0000000000000000000AA')],
+        ['notificationEndpoints.test', () => vigil.notificationEndpoints.test('nep_01JDX0000000000000000000AA')],
+        [
+          'notificationEndpoints.deliveries',
+          () => vigil.notificationEndpoints.deliveries('nep_01JDX0000000000000000000AA'),
+        ],
+        ['signingSecret.get', () => vigil.signingSecret.get()],
+        ['signingSecret.rotate', () => vigil.signingSecret.rotate()],
+        ['usage', () => vigil.usage()],
+        ['health', () => vigil.health()],
+        ['session.claimTenant', () => vigil.session.claimTenant()],
+        ['session.revoke', () => vigil.session.revoke()],
+      ];
+
+      for (const [name, call] of calls) {
+        const failure = await failureOf(call());
+
+        // A batch says which chunk failed, and why in its cause.
+        const error = failure instanceof VigilBatchError ? failure.cause : failure;
+        expect(error, `${name} answered ${status} ${type}`).toBeInstanceOf(VigilError);
+        expect((error as VigilError).is('invalid-response'), `${name}: ${String(error)}`).toBe(true);
+        expect(error).toMatchObject({ status, url: expect.stringMatching(`^${baseUrl}/`) });
+      }
+    }
+  });
+
+  it('says what is missing, by the field the API names, with the URL and status', async () => {
+    const cases: Array<[unknown, string]> = [
+      [{ status: 'UP' }, 'no message id'],
+      [{ id: ID }, 'no message status'],
+      [{ ...messageOut(), id: '' }, 'message id is empty'],
+      [{ ...messageOut(), attempts: '0' }, 'message attempts is a string'],
+      [[messageOut()], 'an array, not a message'],
+      ['"ok"', 'a string, not a message'],
+      [null, 'null, not a message'],
+    ];
+    for (const [body, mismatch] of cases) {
+      const failure = await failureOf(answering(body).messages.get(ID));
+
+      expect(failure).toBeInstanceOf(VigilError);
+      expect(failure).toMatchObject({
+        status: 200,
+        url: `${baseUrl}/v1/messages/${ID}`,
+        message: `${baseUrl}/v1/messages/${ID} answered HTTP 200, but not as the Vigil API does (${mismatch}): is baseUrl the Vigil API?`,
+        problem: { type: 'invalid-response', mismatch },
+      });
+    }
+  });
+
+  it('names the item and the field inside an answer: a page, a job, a usage report', async () => {
+    const page = { items: [messageOut(), { ...messageOut(), url: undefined }], nextCursor: null, previousCursor: null };
+    const job = { ...jobOut(), counts: { done: 1, skipped: 0 } };
+    const usage = { days: [], monthToDate: { date: '2026-12-01' }, plan: { name: 'free' } };
+
+    const mismatchOf = async (call: Promise<unknown>) => ((await failureOf(call)) as VigilError).problem.mismatch;
+
+    expect(await mismatchOf(answering(page).messages.listPage())).toBe('no message url in items[1]');
+    expect(await mismatchOf(answering({ ...page, items: [], nextCursor: 7 }).messages.listPage())).toBe(
+      'message page nextCursor is a number',
+    );
+    expect(await mismatchOf(answering(job).jobs.get('job_01JDX0000000000000000000AA'))).toBe('no job counts.failed');
+    expect(await mismatchOf(answering(usage).usage())).toBe('no usage report monthToDate.scheduled');
+  });
+
+  it('is not thrown for what a newer API adds: fields, and a status no version has yet', async () => {
+    const newer = {
+      ...messageOut(),
+      status: 'paused',
+      pausedBy: 'ops',
+      lastAttempt: { n: 1, startedAt: 'x', phase: 'tls' },
+    };
+
+    const message = await answering(newer).messages.get(ID);
+    const page = await answering({
+      items: [newer],
+      nextCursor: null,
+      previousCursor: null,
+      total: 1,
+    }).messages.listPage();
+
+    expect(message).toEqual(newer);
+    expect(page.items).toEqual([newer]);
+  });
+
+  it('is a page of more items than asked for: not handed on (a broken server’s page of a thousand)', async () => {
+    const thousand = Array.from({ length: 1000 }, () => messageOut());
+    const jobs = Array.from({ length: 101 }, () => jobOut());
+
+    const tooLong = await failureOf(
+      answering({ items: thousand, nextCursor: null, previousCursor: null }).messages.listPage({ limit: 5 }),
+    );
+    const noLimit = await failureOf(answering({ items: jobs, nextCursor: null }).jobs.listPage());
+
+    expect(tooLong).toBeInstanceOf(VigilError);
+    expect((tooLong as VigilError).problem.mismatch).toBe('a page of 1,000 messages, more than the 5 asked for');
+    expect((noLimit as VigilError).problem.mismatch).toBe('a page of 101 jobs, more than the 100 a page holds');
+  });
+
+  it('is a batch answered with fewer messages than were sent: a VigilBatchError, not a short list', async () => {
+    const failure = await failureOf(
+      answering({ items: [messageOut()] }, 201).messages.createBatch([
+        { url: 'https://example.com/a' },
+        { url: 'https://example.com/b' },
+      ]),
+    );
+
+    expect(failure).toBeInstanceOf(VigilBatchError);
+    expect((failure as VigilBatchError).created).toEqual([]);
+    expect((failure as VigilBatchError).cause.problem.mismatch).toBe('1 created for the 2 messages sent');
   });
 });
 
@@ -180,7 +353,7 @@ describe('messages.list() following cursors', () => {
     // Prepare: a server whose second page points back at itself, as a broken proxy or cache might.
     let requests = 0;
     const page = (id: string, nextCursor: string) =>
-      Response.json({ items: [{ id, status: 'delivered' }], nextCursor, previousCursor: null });
+      Response.json({ items: [messageOut({ id, status: 'delivered' })], nextCursor, previousCursor: null });
     const vigil = new Vigil({
       baseUrl: 'http://api.test',
       retries: 0,
@@ -298,7 +471,7 @@ describe("a message's body", () => {
         requests.push(new URL(request.url).pathname);
         return request.url.endsWith('/body')
           ? new Response(SENT, { status: 200, headers: { 'content-type': 'application/json' } })
-          : new Response(`{"id":"${ID}","body":${SENT}}`, {
+          : new Response(`${JSON.stringify(messageOut({ id: ID })).slice(0, -1)},"body":${SENT}}`, {
               status: 200,
               headers: { 'content-type': 'application/json' },
             });
@@ -348,8 +521,8 @@ describe('a body given as JSON text (jsonText)', () => {
       fetch: async (request) => {
         bodies.push(await request.text());
         return request.url.endsWith('/batch')
-          ? Response.json({ items: [{ id: 'msg_01JDX0000000000000000000AA' }] }, { status: 202 })
-          : Response.json({ id: 'msg_01JDX0000000000000000000AA' }, { status: 202 });
+          ? Response.json({ items: [messageOut(), messageOut()] }, { status: 202 })
+          : Response.json(messageOut(), { status: 202 });
       },
     });
     return { vigil, bodies };
@@ -414,7 +587,7 @@ describe('a body given as JSON text (jsonText)', () => {
 });
 
 describe('a redeliver or a retry now', () => {
-  const MESSAGE = { id: 'msg_01JDX0000000000000000000AA', status: 'retrying' };
+  const MESSAGE = messageOut({ status: 'retrying' });
 
   it.each([
     ['messages.redeliver', (v: Vigil, key?: string) => v.messages.redeliver(MESSAGE.id, { idempotencyKey: key })],
@@ -455,7 +628,7 @@ describe('a redeliver or a retry now', () => {
 });
 
 describe('a keyed call the API answers as a repeat (200)', () => {
-  const JOB = { id: 'job_01JDX0000000000000000000AA', action: 'redeliver', state: 'running' };
+  const JOB = jobOut();
   const refused = () => {
     throw new TypeError('fetch failed', {
       cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
@@ -515,7 +688,7 @@ describe("a keyed call: the message's actions and the account's", () => {
     keyNotShown: `… revoke the key (DELETE /v1/keys/${KEY.id}) and create another with a new Idempotency-Key.`,
   };
 
-  const MESSAGE = { id: 'msg_01JDX0000000000000000000AA', status: 'retrying' };
+  const MESSAGE = messageOut({ status: 'retrying' });
 
   it.each([
     [
@@ -536,13 +709,13 @@ describe("a keyed call: the message's actions and the account's", () => {
       'notificationEndpoints.add',
       (v: Vigil) => v.notificationEndpoints.add({ url: 'https://ops.example/hook' }),
       '/v1/notification-endpoints',
-      { id: 'nep_01JDX0000000000000000000AA' },
+      endpointOut(),
     ],
     [
       'notificationEndpoints.test',
       (v: Vigil) => v.notificationEndpoints.test('nep_01JDX0000000000000000000AA'),
       '/v1/notification-endpoints/nep_01JDX0000000000000000000AA/test',
-      { id: 'msg_01JDX0000000000000000000AA' },
+      messageOut(),
     ],
   ])('%s carries an Idempotency-Key, and is retried with it after a lost answer', async (_, call, path, answer) => {
     const { vigil, sent, keys } = losingFirstAnswer(() => Response.json(answer, { status: 200 }));
@@ -554,9 +727,9 @@ describe("a keyed call: the message's actions and the account's", () => {
   });
 
   it('sends the key it is given to each, so that a repeat of the call itself does nothing twice', async () => {
-    const { vigil, sent } = clientRecording(() =>
-      Response.json({ ...KEY, key: SECRET, secret: 'whsec_x' }, { status: 200 }),
-    );
+    // Each call's answer as the API gives it: the key, the secret, the endpoint, the test delivery.
+    const answers = [{ ...KEY, key: SECRET }, { secret: 'whsec_x' }, endpointOut(), messageOut()];
+    const { vigil, sent } = clientRecording(() => Response.json(answers[sent.length - 1], { status: 200 }));
     await vigil.keys.create({ name: 'deploy bot' }, { idempotencyKey: 'k-1' });
     await vigil.signingSecret.rotate({ idempotencyKey: 'k-2' });
     await vigil.notificationEndpoints.add({ url: 'https://ops.example/hook' }, { idempotencyKey: 'k-3' });
@@ -615,9 +788,7 @@ describe("a keyed call's 409", () => {
       baseUrl: 'http://api.test',
       retries: { max: 2, baseDelayMs: 1 },
       fetch: async () =>
-        ++tries === 1
-          ? problem('idempotency-key-in-use')
-          : Response.json({ id: 'msg_01JDX0000000000000000000AA' }, { status: 200 }),
+        ++tries === 1 ? problem('idempotency-key-in-use') : Response.json(messageOut(), { status: 200 }),
     });
     await inUseThenDone.messages.redeliver('msg_01JDX0000000000000000000AA');
     expect(tries).toBe(2);

@@ -20,6 +20,27 @@ import {
 import type { paths } from './generated/openapi.ts';
 import type { Outcome, RetryOptions, Safety } from './retry-policy.ts';
 import { retryPolicy } from './retry-policy.ts';
+import type { Check, Shape } from './answer-shapes.ts';
+import {
+  ATTEMPT_LIST,
+  ENDPOINT,
+  ENDPOINT_LIST,
+  HEALTH,
+  JOB,
+  JOB_PAGE,
+  KEY_CREATED,
+  KEY_LIST,
+  MESSAGE,
+  MESSAGE_LIST,
+  MESSAGE_PAGE,
+  NO_CONTENT,
+  SESSION_TENANT,
+  SIGNING_SECRET,
+  USAGE,
+  batchOf,
+  lacking,
+  pageOf,
+} from './answer-shapes.ts';
 import { parseApiJson, requestJson } from './exact-json.ts';
 import { followPages } from './follow-pages.ts';
 import type { Fetch, TransportOptions } from './transport.ts';
@@ -188,6 +209,18 @@ const notTheApi = (url: string, status: number, text: string): VigilError =>
   );
 
 /**
+ * A success in JSON, but not as the Vigil API answers that call (`mismatch`: `no message id`): a
+ * URL that is not the API (the web console, a proxy's health page, a mock server, an old version).
+ */
+const notLikeTheApi = (url: string, status: number, mismatch: string): VigilError =>
+  notFromTheApi(
+    status,
+    `${url} answered HTTP ${status}, but not as the Vigil API does (${mismatch}): is baseUrl the Vigil API?`,
+    url,
+    mismatch,
+  );
+
+/**
  * A 401 to a request that carried no key at all: `apiKey` was undefined or empty (most often an
  * environment variable read into it that is not set), which the API's words, about an
  * Authorization header the caller never wrote, do not say.
@@ -294,13 +327,14 @@ export class Vigil {
   /**
    * Runs one openapi-fetch call over the transport; the data on success, a typed error otherwise.
    * Answers are read as text and parsed by parseApiJson, so a message body's numbers stay as
-   * written (exact-json.ts); an answer that is a message's body (`answer: 'text'`) is that text.
+   * written (exact-json.ts), and checked to be the kind of answer the call expects (`answer`,
+   * answer-shapes.ts); an answer that is a message's body (`answer: 'text'`) is that text.
    */
   private async call<T>(
     safety: Safety,
     run: (init: ExactInit) => Promise<{ data?: unknown; error?: unknown; response: Response }>,
     options: CallOptions = {},
-    answer: 'json' | 'text' = 'json',
+    answer: Shape | Check | 'text',
   ): Promise<T> {
     const fetch = this.options.fetch ?? ((request) => globalThis.fetch(request));
     let sentKey = false;
@@ -342,6 +376,8 @@ export class Vigil {
       // Not JSON (a web page at a wrong URL).
       throw notTheApi(url, response.status, typeof data === 'string' ? data : '');
     }
+    const mismatch = typeof answer === 'function' ? answer(value) : lacking(answer, value);
+    if (mismatch !== undefined) throw notLikeTheApi(url, response.status, mismatch);
     // A keyed request's 200 repeats an earlier one's answer: told, unless that one may be this call's own try.
     if (safety === 'keyed' && response.status === 200 && !tries.slice(0, -1).some(mayHaveActed)) options.onRepeat?.();
     return value;
@@ -353,7 +389,7 @@ export class Vigil {
     options: CallOptions & { idempotencyKey?: string | undefined },
   ): Promise<BulkJob> {
     const header = { 'Idempotency-Key': keyOf(options.idempotencyKey) };
-    return this.call('keyed', (init) => this.client.POST(path, { body, params: { header }, ...init }), options);
+    return this.call('keyed', (init) => this.client.POST(path, { body, params: { header }, ...init }), options, JOB);
   }
 
   /** A keyed command on one message (`messages.retry`, `messages.redeliver`), retried with its key. */
@@ -367,6 +403,7 @@ export class Vigil {
       'keyed',
       (init) => this.client.POST(path, { params: { path: { messageId: idOf(id, 'message') }, header }, ...init }),
       options,
+      MESSAGE,
     );
   }
 
@@ -377,6 +414,7 @@ export class Vigil {
         'safe',
         (init) => this.client.GET('/v1/jobs/{jobId}', { params: { path: { jobId: idOf(id, 'job') } }, ...init }),
         options,
+        JOB,
       ),
 
     /**
@@ -398,6 +436,7 @@ export class Vigil {
             ...init,
           }),
         options,
+        pageOf(JOB_PAGE, 'jobs', query.limit),
       ),
 
     /** Every job (newest first), fetching page after page as you iterate: `for await (const job of vigil.jobs.list())`. */
@@ -426,6 +465,7 @@ export class Vigil {
         'keyed',
         (init) => this.client.POST('/v1/messages', { body, params: { header: { 'Idempotency-Key': key } }, ...init }),
         options,
+        MESSAGE,
       );
     },
 
@@ -451,6 +491,7 @@ export class Vigil {
             'keyed',
             (init) => this.client.POST('/v1/messages/batch', { body, params: { header }, ...init }),
             options,
+            batchOf(body.messages.length),
           );
           created.push(...items);
         } catch (error) {
@@ -470,6 +511,7 @@ export class Vigil {
             ...init,
           }),
         options,
+        MESSAGE,
       ),
 
     /**
@@ -501,6 +543,7 @@ export class Vigil {
             ...init,
           }),
         options,
+        ATTEMPT_LIST,
       ),
 
     /** Changes a message that still waits. Setting fields is retried like a read; moving it by `in` or `delay` is not (a retry would move it again). */
@@ -517,6 +560,7 @@ export class Vigil {
             ...init,
           }),
         options,
+        MESSAGE,
       );
     },
 
@@ -530,6 +574,7 @@ export class Vigil {
             ...init,
           }),
         options,
+        MESSAGE,
       ),
 
     /**
@@ -573,6 +618,7 @@ export class Vigil {
         'safe',
         (init) => this.client.GET('/v1/messages', { params: { query: listQueryOf(query) }, ...init }),
         options,
+        pageOf(MESSAGE_PAGE, 'messages', query.limit),
       ),
 
     /** Every message (newest first, without `body`), fetching page after page as you iterate: `for await (const m of vigil.messages.list())`. */
@@ -601,6 +647,7 @@ export class Vigil {
               ...init,
             }),
           options,
+          KEY_LIST,
         )
       ).items,
     /**
@@ -620,6 +667,7 @@ export class Vigil {
         'keyed',
         (init) => this.client.POST('/v1/keys', { body: input, params: { header }, ...init }),
         options,
+        KEY_CREATED,
       );
       if ('key' in answer) return answer;
       throw new VigilKeyNotShownError(answer, idempotencyKey, `${this.options.baseUrl.replace(/\/+$/, '')}/v1/keys`);
@@ -630,6 +678,7 @@ export class Vigil {
         'safe',
         (init) => this.client.DELETE('/v1/keys/{keyId}', { params: { path: { keyId: idOf(id, 'key') } }, ...init }),
         options,
+        NO_CONTENT,
       );
     },
   };
@@ -643,6 +692,7 @@ export class Vigil {
           'safe',
           (init) => this.client.GET('/v1/notification-endpoints', { ...init }),
           options,
+          ENDPOINT_LIST,
         )
       ).items,
     /**
@@ -660,6 +710,7 @@ export class Vigil {
         'keyed',
         (init) => this.client.POST('/v1/notification-endpoints', { body: input, params: { header }, ...init }),
         options,
+        ENDPOINT,
       );
     },
     /** Removes an endpoint. */
@@ -672,6 +723,7 @@ export class Vigil {
             ...init,
           }),
         options,
+        NO_CONTENT,
       );
     },
     /**
@@ -689,6 +741,7 @@ export class Vigil {
             ...init,
           }),
         options,
+        MESSAGE,
       );
     },
     /** The latest 20 deliveries to the endpoint, newest first. */
@@ -702,6 +755,7 @@ export class Vigil {
               ...init,
             }),
           options,
+          MESSAGE_LIST,
         )
       ).items,
   };
@@ -709,7 +763,7 @@ export class Vigil {
   readonly signingSecret = {
     /** The tenant's `whsec_` secret, for your receivers. */
     get: (options?: CallOptions): Promise<SigningSecret> =>
-      this.call('safe', (init) => this.client.GET('/v1/signing-secret', { ...init }), options),
+      this.call('safe', (init) => this.client.GET('/v1/signing-secret', { ...init }), options, SIGNING_SECRET),
     /**
      * A new secret; for 24 h deliveries carry signatures by the old and the new one. It carries an
      * Idempotency-Key (yours, or one made here), so a retry after a lost answer rotates nothing more
@@ -721,6 +775,7 @@ export class Vigil {
         'keyed',
         (init) => this.client.POST('/v1/signing-secret/rotate', { params: { header }, ...init }),
         options,
+        SIGNING_SECRET,
       );
     },
   };
@@ -734,22 +789,22 @@ export class Vigil {
       ...(range.from !== undefined && { from: dateOnly(range.from) }),
       ...(range.to !== undefined && { to: dateOnly(range.to) }),
     };
-    return this.call('safe', (init) => this.client.GET('/v1/usage', { params: { query }, ...init }), options);
+    return this.call('safe', (init) => this.client.GET('/v1/usage', { params: { query }, ...init }), options, USAGE);
   }
 
   /** The API's liveness, version and clock (no key needed). */
   health(options?: CallOptions): Promise<Health> {
-    return this.call('safe', (init) => this.client.GET('/health', { ...init }), options);
+    return this.call('safe', (init) => this.client.GET('/health', { ...init }), options, HEALTH);
   }
 
   /** For the web console's server only (these take a console session token, not an API key). */
   readonly session = {
     /** The signed-in user's tenant, made at first sign-in. */
     claimTenant: (options?: CallOptions): Promise<SessionTenant> =>
-      this.call('safe', (init) => this.client.POST('/v1/session/tenant', { ...init }), options),
+      this.call('safe', (init) => this.client.POST('/v1/session/tenant', { ...init }), options, SESSION_TENANT),
     /** Signs the calling session out: the API refuses its token from then on (revoking twice changes nothing). */
     revoke: async (options?: CallOptions): Promise<void> => {
-      await this.call('safe', (init) => this.client.POST('/v1/session/revoke', { ...init }), options);
+      await this.call('safe', (init) => this.client.POST('/v1/session/revoke', { ...init }), options, NO_CONTENT);
     },
   };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { messageOut } from '../../../../test-support/api-answers';
 import { jsonText } from '../json-text';
 import { Vigil } from '../vigil';
 import type { Api, Attempt, AttemptList, Message, MessagePage } from './api';
@@ -89,7 +90,7 @@ describe('vigil send: the message asked for', () => {
       retries: 0,
       fetch: async (request) => {
         requests.push(await request.text());
-        return Response.json({ id: 'msg_01JDX0000000000000000000AA' }, { status: 202 });
+        return Response.json(messageOut(), { status: 202 });
       },
     });
     const dir = await mkdtemp(join(tmpdir(), 'vigil-data-'));

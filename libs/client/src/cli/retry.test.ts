@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { messageOut } from '../../../../test-support/api-answers';
 import { Vigil } from '../vigil';
 import { createOutput } from './output';
 import { retryMany } from './retry';
@@ -14,9 +15,10 @@ describe('vigil retry over a filter', () => {
       fetch: async (request) => {
         const url = new URL(request.url);
         requests.push(`${request.method} ${url.pathname}`);
-        if (url.pathname !== '/v1/messages') return Response.json({ id: url.pathname.split('/')[3] }, { status: 202 });
+        if (url.pathname !== '/v1/messages')
+          return Response.json(messageOut({ id: url.pathname.split('/')[3], status: 'retrying' }), { status: 202 });
         const page = Number(url.searchParams.get('cursor') ?? 0);
-        const items = [2 * page, 2 * page + 1].map((n) => ({ id: id(n), status: 'retrying' }));
+        const items = [2 * page, 2 * page + 1].map((n) => messageOut({ id: id(n), status: 'retrying' }));
         return Response.json({ items, nextCursor: String(page + 1), previousCursor: null });
       },
     });
