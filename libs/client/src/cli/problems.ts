@@ -112,10 +112,15 @@ export const toCliError = (error: unknown, where: Where = {}): CliError => {
       if (error.url === undefined && error.detail) {
         return new CliError(oneLine(error.detail, 300), EXIT.unreachable, NOT_THE_API_HINT);
       }
-      // A success without the API's JSON in it (a web page, nothing): told by its URL and status.
+      // A success without the API's JSON in it (a web page, nothing), or JSON unlike the API's
+      // answer (`mismatch`: no message id): told by its URL and status.
       const from = error.url ?? where.apiUrl;
+      const answered = `${from ? `${from} answered` : 'the answer was'} HTTP ${status}`;
+      const { mismatch } = error.problem;
       return new CliError(
-        `${from ? `${from} answered` : 'the answer was'} HTTP ${status} without the Vigil API's JSON, so it is not the Vigil API`,
+        typeof mismatch === 'string'
+          ? `${answered}, but not as the Vigil API does (${oneLine(mismatch)})`
+          : `${answered} without the Vigil API's JSON, so it is not the Vigil API`,
         EXIT.unreachable,
         NOT_THE_API_HINT,
       );

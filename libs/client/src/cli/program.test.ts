@@ -1004,6 +1004,49 @@ describe('an API URL that is not the Vigil API', () => {
       "vigil: http://api.test/v1/messages answered HTTP 200 without the Vigil API's JSON, so it is not the Vigil API: check the URL (vigil login --api-url, or VIGIL_API_URL)\n",
     );
   });
+
+  it('says JSON that is not the API\'s answer is not, naming what it lacks, instead of "Scheduled undefined"', async () => {
+    // A proxy's health page, answering every path.
+    const ran = await cli(['send', 'https://x.test/h'], async () => answer(200, { status: 'UP' }));
+
+    expect(ran.code).toBe(7);
+    expect(ran.stdout).toBe('');
+    expect(ran.stderr).toBe(
+      'vigil: http://api.test/v1/messages answered HTTP 200, but not as the Vigil API does (no message id): check the URL (vigil login --api-url, or VIGIL_API_URL)\n',
+    );
+  });
+
+  it('refuses it at vigil login (exit 7) and stores nothing, though it answered 200', async () => {
+    const xdg = await mkdtemp(join(tmpdir(), 'vigil-login-not-api-'));
+
+    const ran = await cli(
+      ['login', '--api-key', 'vgl_test', '--api-url', 'http://api.test'],
+      async () => answer(200, { status: 'UP' }),
+      { env: { XDG_CONFIG_HOME: xdg } },
+    );
+    const stored = await readdir(xdg);
+    await rm(xdg, { recursive: true, force: true });
+
+    expect(ran.code).toBe(7);
+    expect(ran.stderr).toBe(
+      'vigil: login failed: http://api.test/v1/messages?limit=1 answered HTTP 200, but not as the Vigil API does (no message page items): check the URL (vigil login --api-url, or VIGIL_API_URL)\n',
+    );
+    expect(stored).toEqual([]);
+  });
+
+  it("prints none of a page of more messages than vigil ls asked for (a broken server's thousand for --limit 5)", async () => {
+    const thousand = Array.from({ length: 1000 }, (_, n) => ({ ...MESSAGE, id: `msg_${n}` }));
+
+    const ran = await cli(['ls', '--limit', '5'], async () =>
+      answer(200, { items: thousand, nextCursor: null, previousCursor: null }),
+    );
+
+    expect(ran.code).toBe(7);
+    expect(ran.stdout).toBe('');
+    expect(ran.stderr).toBe(
+      'vigil: http://api.test/v1/messages?limit=5 answered HTTP 200, but not as the Vigil API does (a page of 1,000 messages, more than the 5 asked for): check the URL (vigil login --api-url, or VIGIL_API_URL)\n',
+    );
+  });
 });
 
 describe('credentials', () => {
