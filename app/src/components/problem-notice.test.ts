@@ -43,7 +43,10 @@ describe('the notice of a page Vigil could not load', () => {
         },
       }),
     );
-    expect(text(html)).toContain('Forbidden. Not yours.');
+    expect(text(html)).toContain(
+      'Vigil refused this account. This page could not be loaded: Vigil does not let your account make this request',
+    );
+    expect(text(html)).not.toContain('Forbidden');
     expect(html).not.toContain('Try again');
   });
 });

@@ -79,3 +79,19 @@ describe('an action refused 429', () => {
     }
   });
 });
+
+describe('an action refused for the request itself', () => {
+  it('says what happened and what to do, with what Vigil said of it, not only its detail', async () => {
+    answer.problem = {
+      type: 'https://vigil.dev/problems/state-conflict',
+      title: 'The request conflicts with the current state',
+      status: 409,
+      detail: 'Message msg_01JDX00000000000000000000 is delivered and can no longer be cancelled.',
+    };
+    expect(await cancelMessage('msg_01JDX00000000000000000000')).toEqual({
+      ok: false,
+      error:
+        'It has changed since this page was loaded. This was not done: Message msg_01JDX00000000000000000000 is delivered and can no longer be cancelled. Reload the page to see where things stand now.',
+    });
+  });
+});

@@ -22,16 +22,11 @@ import type { ActionFailure, ActionResult } from './types';
 
 const readable = (error: unknown): ActionFailure => {
   if (error instanceof ApiProblem) {
-    const { title, detail, errors, renewsAt } = error.problem;
-    // A validation problem names each bad field; its detail only repeats them.
-    if (errors?.length)
-      return { ok: false, error: errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ') };
-    // Vigil busy, failing or out of reach, or a limit of the plan reached: said in plain words (not
-    // "try again after Retry-After"), with when a used-up quota renews.
+    // In plain words, what happened and what to do (not "Forbidden", not "try again after Retry-After"),
+    // each bad field named, and when a used-up quota renews.
     const words = problemWords(error.problem, 'action');
-    if (words.retry || renewsAt)
-      return { ok: false, error: `${words.title}. ${words.detail}`, ...(renewsAt && { renewsAt }) };
-    return { ok: false, error: detail || title };
+    const { renewsAt } = error.problem;
+    return { ok: false, error: `${words.title}. ${words.detail}`, ...(renewsAt && { renewsAt }) };
   }
   return { ok: false, error: 'Something went wrong on our side. Please try again.' };
 };

@@ -2,7 +2,7 @@
  * How a page (or an action's dialog) tells what went wrong between the console and the API: no
  * answer in time is not the same as nothing there, since a slow API may have done what was asked.
  */
-import { VigilNetworkError, VigilRateLimitError, VigilTimeoutError } from '@vigil/client';
+import { VigilAuthError, VigilNetworkError, VigilRateLimitError, VigilTimeoutError } from '@vigil/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('next/headers', () => ({
@@ -32,6 +32,22 @@ describe('an API call that went wrong', () => {
       type: 'api-unreachable',
       detail: 'Nothing answered at http://127.0.0.1:9. Is the API running?',
     });
+  });
+});
+
+describe('an API call refused 401 or 403', () => {
+  const refused = (status: number, slug: string) =>
+    new VigilAuthError({ type: `https://vigil.dev/problems/${slug}`, title: 'x', status, detail: 'x' });
+
+  it('sends a 401 (the session expired) to sign in again', async () => {
+    await expect(loadPage(() => Promise.reject(refused(401, 'unauthorized')))).rejects.toMatchObject({
+      digest: expect.stringContaining('NEXT_REDIRECT'),
+    });
+  });
+
+  it('tells a 403 (the gateway refusing the account) on the page, where a new sign-in would meet it again', async () => {
+    const loaded = await loadPage(() => Promise.reject(refused(403, 'forbidden')));
+    expect(loaded.problem).toMatchObject({ status: 403, type: 'https://vigil.dev/problems/forbidden' });
   });
 });
 

@@ -74,8 +74,10 @@ const clientFor = (token: () => Promise<string>): Vigil =>
 
 /** The client's errors as the pages show them: a problem to render, or a new sign-in. */
 const asApiProblem = async (error: unknown): Promise<never> => {
-  // The session expired or its tenant is gone: sign in again.
-  if (error instanceof VigilAuthError) redirect(signInHref((await headers()).get(PAGE_PATH_HEADER), { expired: true }));
+  // The session expired or its tenant is gone (401): sign in again. A 403 is the gateway refusing
+  // the account (its access not set up), which a new sign-in would meet again: said on the page.
+  if (error instanceof VigilAuthError && error.status !== 403)
+    redirect(signInHref((await headers()).get(PAGE_PATH_HEADER), { expired: true }));
   // No answer in time is not "nothing there": the API may be slow and may have done what was
   // asked (a redeliver asked again would be a second one), so the page says to look first.
   if (error instanceof VigilTimeoutError) {

@@ -3,6 +3,7 @@
  * what to do, without the API's words for programs (Retry-After, Idempotency-Key).
  */
 import { describe, expect, it } from 'vitest';
+import { PROBLEMS } from '@vigil/core/problems';
 import { problemWords } from './problem-words';
 
 /** The API's 503 when a service it depends on was throttled or failing (functions/api/http.ts). */
@@ -128,17 +129,126 @@ describe('a problem told in plain words', () => {
     expect(problemWords(timeout, 'action').detail).not.toContain('Idempotency-Key');
   });
 
-  it('keeps the words of a problem about the request itself, and offers no retry', () => {
+  it("keeps the detail of a problem about the request itself, in the console's words, and offers no retry", () => {
     const conflict = {
       type: 'https://vigil.dev/problems/state-conflict',
       title: 'The request conflicts with the current state',
       status: 409,
       detail: 'Message msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M is delivered and can no longer be cancelled.',
     };
-    expect(problemWords(conflict)).toEqual({
-      title: 'The request conflicts with the current state',
-      detail: 'Message msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M is delivered and can no longer be cancelled.',
+    expect(problemWords(conflict, 'action')).toEqual({
+      title: 'It has changed since this page was loaded',
+      detail:
+        'This was not done: Message msg_01JD8X4Q2Z7N5V3K9W6T0RYB1M is delivered and can no longer be cancelled. Reload the page to see where things stand now.',
       retry: false,
     });
+  });
+});
+
+describe('every refusal an action can meet, in plain words', () => {
+  const refusal = (status: number, slug: string, title: string, detail: string, more: object = {}) => ({
+    type: `https://vigil.dev/problems/${slug}`,
+    title,
+    status,
+    detail,
+    ...more,
+  });
+  /** What the API (or its gateway, or a proxy before it) answers, and what a person must read in the dialog. */
+  const cases = [
+    [
+      refusal(403, 'forbidden', 'Forbidden', 'This API key may not make this request.'),
+      /Signing in again will not change that/,
+    ],
+    [refusal(404, 'not-found', 'Not found', 'No such message.'), /No such message\. It may have been removed since/],
+    [
+      refusal(
+        404,
+        'no-such-route',
+        'No such route',
+        'This method and path are not a Vigil API route (see the API reference, openapi.yaml).',
+      ),
+      /the wrong API address/,
+    ],
+    [
+      refusal(
+        409,
+        'state-conflict',
+        'The request conflicts with the current state',
+        'Others changed what this request changes while it ran.',
+      ),
+      /Others changed .* Reload the page/,
+    ],
+    [
+      refusal(
+        409,
+        'state-conflict',
+        'The request conflicts with the current state',
+        PROBLEMS.idempotentResultsRemoved.detail,
+      ),
+      /An earlier click did this, and what it made has been removed since/,
+    ],
+    [
+      refusal(409, 'key-limit', 'Too many API keys', 'This tenant has as many API keys as it may.'),
+      /revoke a key nobody uses/,
+    ],
+    [
+      refusal(
+        409,
+        'idempotency-key-in-use',
+        'A request with this Idempotency-Key is in progress',
+        PROBLEMS.idempotencyKeyInUse.detail,
+      ),
+      /an earlier click of the same button is still under way/,
+    ],
+    [refusal(410, 'gone', 'Gone', 'It is gone.'), /It is gone\. It may have been removed since/],
+    [refusal(412, 'precondition-failed', 'Precondition Failed', 'It changed.'), /It changed\. Reload the page/],
+    [
+      refusal(413, 'payload-too-large', 'The payload is too large', 'The request body is larger than 6 MiB.'),
+      /larger than 6 MiB\. Make it smaller/,
+    ],
+    [
+      refusal(422, 'validation-failed', 'The request is not valid', 'The request is not valid.', {
+        errors: [{ path: 'sendAt', message: 'must be at most 365 days ahead' }],
+      }),
+      /nothing was changed: sendAt: must be at most 365 days ahead\. Change it, then try again\.$/,
+    ],
+    [
+      refusal(
+        422,
+        'idempotency-key-reused',
+        'The Idempotency-Key was used for a different request',
+        PROBLEMS.idempotencyKeyReused.detail,
+      ),
+      /so Vigil did nothing/,
+    ],
+    [
+      refusal(429, 'rate-limited', 'Too many requests', 'retry after 2 s.', { retryAfter: 2 }),
+      /Try again in 2 seconds/,
+    ],
+    [
+      refusal(503, 'unavailable', 'Service unavailable', PROBLEMS.dependencyUnavailable.detail),
+      /Wait a few seconds, then try again/,
+    ],
+  ] as const;
+
+  it.each(cases)(
+    "says a %o as what happened and what to do, never in the API's title or its words for programs",
+    (problem, says) => {
+      const { title, detail } = problemWords(problem, 'action');
+      expect(`${title}. ${detail}`).toMatch(says);
+      expect(title).not.toBe(problem.title);
+      expect(`${title}. ${detail}`).not.toMatch(
+        /Idempotency-Key|Retry-After|^Forbidden|Not found\.|Precondition|Gone\./,
+      );
+      expect(detail).toMatch(
+        /^(This was not done|This could not be done just now|An earlier click|The console sent it)/,
+      );
+    },
+  );
+
+  it('says a refusal on a page as the page not loaded', () => {
+    expect(problemWords(refusal(403, 'forbidden', 'Forbidden', 'Not yours.'), 'page').detail).toMatch(
+      /^This page could not be loaded: Vigil does not let your account make this request/,
+    );
   });
 });

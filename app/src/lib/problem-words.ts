@@ -100,7 +100,127 @@ export const problemWords = (problem: Problem, place: ProblemPlace = 'page'): Pr
       retry: true,
     };
   }
-  return { title: problem.title, detail: problem.detail, retry: false };
+  return refusalWords(problem, slug, place, notDone, reference);
+};
+
+/** After a refusal that what the page shows may be behind: look before doing it again. */
+const RELOAD = 'Reload the page to see where things stand now.';
+
+/** `detail` as the end of a sentence of ours: with its full stop, or nothing. */
+const said = (detail: string | undefined): string => {
+  const text = detail?.trim();
+  if (!text) return '';
+  return /[.!?]$/.test(text) ? ` ${text}` : ` ${text}.`;
+};
+
+/**
+ * A refusal of the request itself (a 4xx other than a limit of the plan), in the console's words:
+ * what happened and what to do. The API's title is for programs ("Forbidden", "Not found"); its
+ * detail, where it says what is wrong with this request (a message that is delivered, a field), is
+ * kept, and where it names what a person never sees (an Idempotency-Key) it is said another way.
+ */
+const refusalWords = (
+  problem: Problem,
+  slug: string,
+  place: ProblemPlace,
+  notDone: string,
+  reference: string,
+): ProblemWords => {
+  const refused = place === 'page' ? notDone : 'This was not done';
+  const words = (title: string, detail: string, retry = false): ProblemWords => ({ title, detail, retry });
+  // Its own words already say what to do.
+  if (slug === 'too-many-jobs') return words(problem.title, problem.detail);
+  // A 403 comes from the gateway, not from an expired session (a 401, which signs in again).
+  if (slug === 'forbidden' || problem.status === 403) {
+    return words(
+      'Vigil refused this account',
+      `${refused}: Vigil does not let your account make this request (its access is not set up, or was taken ` +
+        'away). Signing in again will not change that: ask whoever runs Vigil for your team to check your account.' +
+        reference,
+    );
+  }
+  if (slug === 'no-such-route') {
+    return words(
+      'The console and the Vigil API do not match',
+      `${refused}: the API the console calls has no such route. The console may be set up with the wrong API ` +
+        `address, or be newer than the API.${reference}`,
+    );
+  }
+  if (slug === 'not-found' || problem.status === 404 || problem.status === 410) {
+    return words(
+      'It is not there any more',
+      `${refused}:${said(problem.detail) || ' Vigil has no such thing.'} It may have been removed since this page ` +
+        `was loaded. ${RELOAD}`,
+    );
+  }
+  if (slug === 'idempotency-key-in-use') {
+    return words(
+      'This is already being done',
+      `${refused} again: an earlier click of the same button is still under way. Wait a few seconds, then reload ` +
+        'the page to see whether it was done.',
+      true,
+    );
+  }
+  if (slug === 'idempotency-key-reused') {
+    return words(
+      'This was not done',
+      'The console sent it as a repeat of an earlier, different request, so Vigil did nothing. Close this, reload ' +
+        'the page and do it again.',
+    );
+  }
+  if (slug === 'state-conflict' && problem.detail === PROBLEMS.idempotentResultsRemoved.detail) {
+    return words(
+      'Done before, and removed since',
+      `An earlier click did this, and what it made has been removed since, so nothing was made again. ${RELOAD}`,
+    );
+  }
+  if (slug === 'key-limit') {
+    return words(
+      'Your account has as many API keys as it may',
+      `${refused}: revoke a key nobody uses any more, then create this one.`,
+    );
+  }
+  if (slug === 'endpoint-limit') {
+    return words(
+      'Your account has as many notification endpoints as it may',
+      `${refused}: remove one you no longer need, then add this one.`,
+    );
+  }
+  if (slug === 'endpoint-exists') {
+    return words(
+      'This URL has an endpoint already',
+      `${refused}: the endpoint for this URL is listed on this page; change its events there, or remove it first.`,
+    );
+  }
+  if (slug === 'rotation-limit') {
+    return words(
+      'The signing secret cannot be rotated again yet',
+      `${refused}: as many signing secrets as may are still in their overlap. Rotate again once the oldest has ended.`,
+    );
+  }
+  if (slug === 'state-conflict' || problem.status === 409 || problem.status === 412) {
+    return words(
+      'It has changed since this page was loaded',
+      `${refused}:${said(problem.detail) || ' it is no longer in a state that allows it.'} ${RELOAD}`,
+    );
+  }
+  if (slug === 'payload-too-large' || problem.status === 413) {
+    return words(
+      'It is too large for Vigil',
+      `${refused}:${said(problem.detail) || ' what was sent is larger than Vigil accepts.'} Make it smaller, then try again.`,
+    );
+  }
+  if (problem.errors?.length || slug === 'validation-failed' || problem.status === 422 || problem.status === 400) {
+    const fields = problem.errors?.length
+      ? ` ${problem.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ')}.`
+      : said(problem.detail);
+    return words(
+      'Vigil refused it as it is',
+      `${refused}, and nothing was changed:${fields} Change it, then try again.`,
+    );
+  }
+  // Another 4xx (none the API answers today): what Vigil said, after ours.
+  return words('Vigil refused this', `${refused}:${said(problem.detail) || said(problem.title)} ${RELOAD}${reference}`);
 };
 
 /** The longest a page that reads itself waits before reading itself again after a problem. */
