@@ -430,27 +430,37 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       await expect(tab.getByTestId('message-id').textContent()).resolves.toBe(id);
       // Over the plan's rate for a while, asked to wait 4 s (longer than the console waits before it
       // says so): the next two reads of the message are refused, as the API words a 429 over the rate.
-      proxy.refuse(new RegExp(`^GET /v1/messages/${id}$`), 2, {
-        status: 429,
-        headers: { 'retry-after': '4', 'ratelimit-limit': '20', 'ratelimit-remaining': '0', 'ratelimit-reset': '4' },
-        body: {
-          type: 'https://vigil.dev/problems/rate-limited',
-          title: 'Too many requests',
+      const refuse = (times: number) =>
+        proxy.refuse(new RegExp(`^GET /v1/messages/${id}$`), times, {
           status: 429,
-          detail: 'Your plan allows 10 requests per second (bursts of 20); retry after 4 s.',
-        },
-      });
+          headers: { 'retry-after': '4', 'ratelimit-limit': '20', 'ratelimit-remaining': '0', 'ratelimit-reset': '4' },
+          body: {
+            type: 'https://vigil.dev/problems/rate-limited',
+            title: 'Too many requests',
+            status: 429,
+            detail: 'Your plan allows 10 requests per second (bursts of 20); retry after 4 s.',
+          },
+        });
+      refuse(2);
       const notice = tab.getByTestId('problem-notice');
       await notice.waitFor();
       expect(await notice.textContent()).toContain("Your plan's request rate was reached");
-      expect(await tab.getByTestId('reads-itself-again').textContent()).toBe(
-        ' This page tries again on its own every 4 seconds.',
-      );
+      const readsAgain = () => tab.getByTestId('reads-itself-again').textContent();
+      const after = (s: number) =>
+        ` This page tries again on its own after ${s} seconds, and waits longer each time it is refused (up to a minute).`;
+      expect(await readsAgain()).toBe(after(4));
       await tab.screenshot({ path: join(SHOTS, 'message-rate-limited.png'), fullPage: true });
+      // Its read refused again, it waits twice as long before the next.
+      await expect.poll(readsAgain, { timeout: 10_000 }).toBe(after(8));
       // Nothing clicked: once the API answers again the page shows the message, and goes on.
       await tab.getByTestId('message-id').waitFor({ timeout: 20_000 });
       expect(proxy.refused).toHaveLength(2);
       await expect(tab.getByTestId('problem-notice').count()).resolves.toBe(0);
+      // A good read started it afresh: refused once more, it waits what was asked again.
+      refuse(1);
+      await notice.waitFor();
+      expect(await readsAgain()).toBe(after(4));
+      await tab.getByTestId('message-id').waitFor({ timeout: 20_000 });
     } finally {
       await busy.close();
       await busyConsole.stop();

@@ -17,18 +17,30 @@ const dialogOpen = () => document.querySelector('[role="dialog"], [role="alertdi
  * than the API answered them (a slow day: 3 s a read, one asked every second) piled up without end,
  * and the page, and any link followed from it, waited on them for good.
  */
-export function AutoRefresh({ active, everyMs = 2000 }: { active: boolean; everyMs?: number }) {
+export function AutoRefresh({
+  active,
+  everyMs = 2000,
+  onRead,
+}: {
+  active: boolean;
+  everyMs?: number;
+  /** Told as each read starts. */
+  onRead?: () => void;
+}) {
   const router = useRouter();
   const [reading, startTransition] = useTransition();
   const readingNow = useRef(false);
+  const onReadNow = useRef(onRead);
   useEffect(() => {
     readingNow.current = reading;
-  }, [reading]);
+    onReadNow.current = onRead;
+  }, [reading, onRead]);
   useEffect(() => {
     if (!active) return;
     const timer = setInterval(() => {
       if (readingNow.current || document.visibilityState !== 'visible' || dialogOpen()) return;
       readingNow.current = true;
+      onReadNow.current?.();
       startTransition(() => router.refresh());
     }, everyMs);
     return () => clearInterval(timer);

@@ -8,7 +8,8 @@ vi.mock('next/navigation', () => ({ useRouter: () => ({ refresh: () => {} }) }))
 
 const { ProblemNotice } = await import('./problem-notice');
 const { ErrorCallout } = await import('./notices');
-const { AutoRefresh } = await import('./auto-refresh');
+const { ReadsItselfAgain } = await import('./reads-itself-again');
+const { readAgainWaitS } = await import('@/lib/problem-words');
 
 const text = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&#x27;/g, "'");
 
@@ -81,11 +82,11 @@ describe("the month's quota used up", () => {
   });
 });
 
-/** The AutoRefresh among a notice's elements (it draws nothing: its timer runs in the browser), or undefined. */
-const autoRefreshOf = (node: ReactNode): ReactElement<{ active: boolean; everyMs: number }> | undefined => {
+/** The ReadsItselfAgain among a notice's elements (its timer runs in the browser), or undefined. */
+const autoRefreshOf = (node: ReactNode): ReactElement<{ firstS: number }> | undefined => {
   if (Array.isArray(node)) return node.map(autoRefreshOf).find(Boolean);
   if (!isValidElement(node)) return undefined;
-  if (node.type === AutoRefresh) return node as ReactElement<{ active: boolean; everyMs: number }>;
+  if (node.type === ReadsItselfAgain) return node as ReactElement<{ firstS: number }>;
   return autoRefreshOf((node.props as { children?: ReactNode }).children);
 };
 
@@ -102,22 +103,28 @@ describe('a page that reads itself (a message on its way) meeting a problem', ()
 
   it("goes on reading itself once the 429's Retry-After has passed, and says so", () => {
     const element = notice(rate(2));
-    expect(autoRefreshOf(element)?.props).toEqual({ active: true, everyMs: 2000 });
+    expect(autoRefreshOf(element)?.props).toEqual({ firstS: 2 });
     expect(text(renderToStaticMarkup(element))).toContain(
-      'Try again in 2 seconds. This page tries again on its own every 2 seconds.',
+      'Try again in 2 seconds. This page tries again on its own after 2 seconds, and waits longer each time it is refused (up to a minute).',
     );
   });
 
   it('waits a minute at most, however long Retry-After asks, and 5 s where no wait was asked (Vigil busy)', () => {
-    expect(autoRefreshOf(notice(rate(3600)))?.props.everyMs).toBe(60_000);
-    expect(autoRefreshOf(notice(rate(0)))?.props.everyMs).toBe(1000);
+    expect(autoRefreshOf(notice(rate(3600)))?.props.firstS).toBe(60);
+    expect(text(renderToStaticMarkup(notice(rate(3600))))).toContain('This page tries again on its own once a minute.');
+    expect(autoRefreshOf(notice(rate(0)))?.props.firstS).toBe(1);
     const busy = {
       type: 'https://vigil.dev/problems/unavailable',
       title: 'Service unavailable',
       status: 503,
       detail: '',
     };
-    expect(autoRefreshOf(notice(busy))?.props.everyMs).toBe(5000);
+    expect(autoRefreshOf(notice(busy))?.props.firstS).toBe(5);
+  });
+
+  it('waits twice as long after each read refused again, up to a minute: Vigil failing for an hour is not asked every 5 s', () => {
+    expect([0, 1, 2, 3, 4, 5, 100].map((reads) => readAgainWaitS(5, reads))).toEqual([5, 10, 20, 40, 60, 60, 60]);
+    expect([0, 1, 2].map((reads) => readAgainWaitS(1, reads))).toEqual([1, 2, 4]);
   });
 
   it("does not read itself again where waiting would not mend it (the month's quota), nor on a page that does not read itself", () => {

@@ -2,7 +2,7 @@ import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
 import { Callout, Flex, Heading, Text } from '@radix-ui/themes';
 import { problemWords, readAgainAfterS } from '@/lib/problem-words';
 import type { Problem } from '@/lib/types';
-import { AutoRefresh } from './auto-refresh';
+import { ReadsItselfAgain } from './reads-itself-again';
 import { RetryButton } from './retry-button';
 import { RenewsAt } from './timestamp';
 
@@ -12,7 +12,8 @@ import { RenewsAt } from './timestamp';
  * page read again, or `onRetry` for a part of it read on its own (the message page's body).
  * On a page that reads itself while things move (`readsItself`: a message on its way, the list),
  * the page goes on reading itself after such a problem, once `Retry-After` has passed (bounded,
- * readAgainAfterS), and says so: a person watching a message on a bad day does not see it frozen.
+ * readAgainAfterS), then less often while it is refused again (ReadsItselfAgain), and says so: a
+ * person watching a message on a bad day does not see it frozen, and Vigil is not asked every 5 s for good.
  */
 export function ProblemNotice({
   problem,
@@ -29,7 +30,6 @@ export function ProblemNotice({
   const againAfterS = readsItself ? readAgainAfterS(problem) : undefined;
   return (
     <Flex direction="column" gap="3">
-      {againAfterS !== undefined && <AutoRefresh active everyMs={againAfterS * 1000} />}
       {heading && (
         <Heading as="h1" size="6">
           {heading}
@@ -47,12 +47,7 @@ export function ProblemNotice({
               <RenewsAt iso={problem.renewsAt} />
             </>
           )}
-          {againAfterS !== undefined && (
-            <Text as="span" data-testid="reads-itself-again">
-              {' '}
-              This page tries again on its own every {againAfterS === 1 ? 'second' : `${againAfterS} seconds`}.
-            </Text>
-          )}
+          {againAfterS !== undefined && <ReadsItselfAgain firstS={againAfterS} />}
         </Callout.Text>
       </Callout.Root>
       {retry && (

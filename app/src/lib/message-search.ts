@@ -26,6 +26,9 @@ export const FILTER_LABELS: Record<'status' | 'origin' | (typeof TEXT_PARAMS)[nu
   updatedSince: 'Changed since',
 };
 
+/** The type of a list's refusal of its filters, worded by filtersRefused. */
+export const FILTERS_REFUSED = 'filters-refused';
+
 /**
  * The API's refusal of the list's query (a shared link with a label of 200 characters, say), in
  * the filter form's words: which filter, and what it must be, where the API names `query.label`
@@ -40,6 +43,8 @@ export const filtersRefused = (problem: Problem): Problem => {
   });
   return {
     ...problem,
+    // The console's own words already (problemWords keeps them).
+    type: FILTERS_REFUSED,
     title: fields.length === 1 ? 'This filter cannot be used' : 'These filters cannot be used',
     detail: `${named.join('; ')}. Change or clear ${fields.length === 1 ? 'it' : 'them'} in Filters above.`,
   };

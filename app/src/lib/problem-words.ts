@@ -6,6 +6,7 @@
  * which already says what is wrong with it.
  */
 import { PROBLEMS } from '@vigil/core/problems';
+import { FILTERS_REFUSED } from './message-search';
 import type { Problem } from './types';
 
 export interface ProblemWords {
@@ -128,8 +129,8 @@ const refusalWords = (
 ): ProblemWords => {
   const refused = place === 'page' ? notDone : 'This was not done';
   const words = (title: string, detail: string, retry = false): ProblemWords => ({ title, detail, retry });
-  // Its own words already say what to do.
-  if (slug === 'too-many-jobs') return words(problem.title, problem.detail);
+  // Their own words already say what to do: too many bulk jobs, a list's filters (filtersRefused).
+  if (slug === 'too-many-jobs' || slug === FILTERS_REFUSED) return words(problem.title, problem.detail);
   // A 403 comes from the gateway, not from an expired session (a 401, which signs in again).
   if (slug === 'forbidden' || problem.status === 403) {
     return words(
@@ -238,3 +239,10 @@ export const readAgainAfterS = (problem: Problem): number | undefined => {
   if (problem.retryAfter === undefined) return READ_AGAIN_DEFAULT_S;
   return Math.min(READ_AGAIN_MAX_S, Math.max(1, Math.ceil(problem.retryAfter)));
 };
+
+/**
+ * The wait before a page's next read of itself, after `reads` reads refused again since the first
+ * problem: `firstS` (readAgainAfterS), doubled at each, up to a minute.
+ */
+export const readAgainWaitS = (firstS: number, reads: number): number =>
+  Math.min(READ_AGAIN_MAX_S, firstS * 2 ** Math.min(reads, 16));

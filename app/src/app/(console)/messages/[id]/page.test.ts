@@ -346,7 +346,7 @@ describe('the message page refused a read', () => {
     try {
       const html = await render('msg_01JF0000000000000000000PR1');
       expect(html).toContain('Your plan&#x27;s request rate was reached');
-      expect(html).toContain('This page tries again on its own every 2 seconds.');
+      expect(html).toContain('This page tries again on its own after 2 seconds, and waits longer each time');
     } finally {
       api.problem = undefined;
     }
