@@ -6,14 +6,18 @@ import { COLLAPSED_LINES, firstLines } from '@/lib/format';
 import { ShowAllToggle } from './show-all-toggle';
 
 /**
- * A body as a mono block: over 20 lines it shows its first 20 and a "Show all" button, so a 140 KB
- * body does not make the page hundreds of thousands of pixels tall.
+ * A body as a mono block: over 20 lines, or 4,000 characters (a 256 KiB body on one line), it
+ * shows that much and a "Show all" button saying how much is hidden, so a 140 KB body does not make
+ * the page hundreds of thousands of pixels tall, nor a one-line one fill a box with no sign of more.
+ * Shown all, a large one scrolls inside its box, and says so.
  */
 export function CollapsiblePre({ text, testId }: { text: string; testId?: string }) {
   const [expanded, setExpanded] = useState(false);
   const id = useId();
-  const { head, total } = firstLines(text);
-  const long = total > COLLAPSED_LINES;
+  const { head, total, chars, folded, cutInLine } = firstLines(text);
+  // Said in lines where whole lines are left out, else in characters.
+  const byLines = !cutInLine;
+  const many = (n: number, what: string) => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
   return (
     <Flex direction="column" gap="2">
       <pre
@@ -21,23 +25,25 @@ export function CollapsiblePre({ text, testId }: { text: string; testId?: string
         id={id}
         tabIndex={0}
         data-testid={testId}
-        data-collapsed={long && !expanded}
+        data-collapsed={folded && !expanded}
       >
-        {long && !expanded ? head : text}
+        {folded && !expanded ? head : text}
       </pre>
-      {long && (
-        <Flex align="center" gap="3">
+      {folded && (
+        <Flex align="center" gap="3" wrap="wrap">
           <ShowAllToggle
             expanded={expanded}
             onToggle={setExpanded}
             controls={id}
-            showAll={`Show all ${total.toLocaleString('en-US')} lines`}
+            showAll={byLines ? `Show all ${many(total, 'line')}` : `Show all ${many(chars, 'character')}`}
           />
-          {!expanded && (
-            <Text size="1" color="gray">
-              {(total - COLLAPSED_LINES).toLocaleString('en-US')} more lines hidden
-            </Text>
-          )}
+          <Text size="1" color="gray" data-testid={testId && `${testId}-fold`}>
+            {expanded
+              ? 'All of it is shown: the box scrolls.'
+              : byLines
+                ? `${many(total - COLLAPSED_LINES, 'more line')} hidden`
+                : `${many(chars - head.length, 'more character')} hidden (the first ${head.length.toLocaleString('en-US')} are shown)`}
+          </Text>
         </Flex>
       )}
     </Flex>

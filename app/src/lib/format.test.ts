@@ -119,7 +119,21 @@ describe('web app formatting', () => {
     expect(total).toBe(45);
     expect(head.split('\n')).toHaveLength(20);
     expect(head.endsWith('line 20')).toBe(true);
-    expect(firstLines('one line')).toEqual({ head: 'one line', total: 1 });
+    expect(firstLines('one line')).toEqual({ head: 'one line', total: 1, chars: 8, folded: false, cutInLine: false });
+  });
+
+  it('keeps the first 4,000 characters of a 256 KiB body on one line, and says it left the rest out', () => {
+    const text = `{"data":"${'x'.repeat(256 * 1024)}"}`;
+    const { head, total, chars, folded, cutInLine } = firstLines(text);
+    expect(head).toBe(text.slice(0, 4000));
+    expect({ total, chars, folded, cutInLine }).toEqual({
+      total: 1,
+      chars: text.length,
+      folded: true,
+      cutInLine: true,
+    });
+    // Never half an emoji.
+    expect(firstLines(`${'x'.repeat(3999)}😀 and more`).head).toBe('x'.repeat(3999));
   });
 
   it("writes a curl's head on the server and its body in the browser, together the same command as written at once", () => {

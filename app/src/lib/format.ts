@@ -153,10 +153,35 @@ export const localTimeText = (localSendAt: string, timezone: string): string => 
 /** Lines of a body shown before "Show all". */
 export const COLLAPSED_LINES = 20;
 
-/** The first `lines` lines of a text, and how many there are in all. */
-export const firstLines = (text: string, lines = COLLAPSED_LINES): { head: string; total: number } => {
+/**
+ * Characters of a body shown before "Show all": about 20 lines' worth in the page's width. A
+ * 256 KiB body on one line is one line, and shown whole it filled a box that gave no sign of the
+ * 250 KiB below its fold.
+ */
+export const COLLAPSED_CHARS = 4_000;
+
+/**
+ * The first `lines` lines of a text, cut to `chars` characters, how many lines and characters
+ * there are in all, whether the head leaves any of it out, and whether it ends within a line.
+ */
+export const firstLines = (
+  text: string,
+  lines = COLLAPSED_LINES,
+  chars = COLLAPSED_CHARS,
+): { head: string; total: number; chars: number; folded: boolean; cutInLine: boolean } => {
   const all = text.split('\n');
-  return { head: all.slice(0, lines).join('\n'), total: all.length };
+  const byLines = all.slice(0, lines).join('\n');
+  // Never between the two halves of a character outside the BMP (an emoji).
+  let cut = Math.min(byLines.length, chars);
+  if (cut < byLines.length && /[\uD800-\uDBFF]/.test(byLines.charAt(cut - 1))) cut -= 1;
+  const head = byLines.slice(0, cut);
+  return {
+    head,
+    total: all.length,
+    chars: text.length,
+    folded: head.length < text.length,
+    cutInLine: head.length < byLines.length,
+  };
 };
 
 /** A value in single quotes for a POSIX shell. */
