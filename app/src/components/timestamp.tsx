@@ -2,7 +2,7 @@
 
 import { Text, Tooltip } from '@radix-ui/themes';
 import { useDisplayZone } from '@/lib/display-zone';
-import { absoluteTime, relativeTime, zonedTime } from '@/lib/format';
+import { absoluteTime, localTimeText, relativeTime, zonedTime } from '@/lib/format';
 import { useNow } from '@/lib/use-now';
 
 /**
@@ -85,5 +85,25 @@ export function RenewsAt({ iso }: { iso: string }) {
       </time>
       {now !== undefined && ` (${relativeTime(iso, now)})`}.
     </>
+  );
+}
+
+/**
+ * Under a message's due time: the wall time it was scheduled at in its own zone. Where that zone is
+ * the one the console shows times in, the line above says it already, to the character: said once.
+ */
+export function OwnZoneTime({ localSendAt, timezone }: { localSendAt: string; timezone: string }) {
+  const zone = useDisplayZone();
+  if (zone === timezone) {
+    return (
+      <Text size="1" color="gray" data-testid="own-zone-shown">
+        Its own zone, as it was scheduled.
+      </Text>
+    );
+  }
+  return (
+    <Text size="1" color="gray" data-testid="local-send-at">
+      {localTimeText(localSendAt, timezone)}
+    </Text>
   );
 }

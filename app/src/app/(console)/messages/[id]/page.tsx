@@ -16,7 +16,7 @@ import { CopyCurlButton, MessageBody, MessageBodyPart } from '@/components/messa
 import { MessageOutcome } from '@/components/message-outcome';
 import { SectionCard } from '@/components/section-card';
 import { StatusBadge } from '@/components/status-badge';
-import { Timestamp } from '@/components/timestamp';
+import { OwnZoneTime, Timestamp } from '@/components/timestamp';
 import { ProblemNotice } from '@/components/problem-notice';
 import { loadPage } from '@/lib/api';
 import { bodyInAnswer, isDocumentRequest } from '@/lib/message-body';
@@ -27,7 +27,6 @@ import {
   attemptRequestText,
   duration,
   latenessReasonText,
-  localTimeText,
   maskedHeaderValue,
   maskedUrl,
   prettyBody,
@@ -163,9 +162,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
               <Flex direction="column">
                 <Timestamp iso={message.sendAt} exact />
                 {message.timezone && message.localSendAt && (
-                  <Text size="1" color="gray" data-testid="local-send-at">
-                    {localTimeText(message.localSendAt, message.timezone)}
-                  </Text>
+                  <OwnZoneTime localSendAt={message.localSendAt} timezone={message.timezone} />
                 )}
               </Flex>
             </DataList.Value>
