@@ -508,6 +508,19 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       await tab.getByRole('link', { name: '← Messages' }).click();
       await tab.waitForURL(`${slowConsole.url}/messages`, { timeout: 30_000 });
       await tab.getByRole('heading', { name: 'Messages' }).waitFor();
+
+      // On a phone (390 px) it is not over the header, whose menu, toggles and sign-out fill the row.
+      await tab.setViewportSize({ width: 390, height: 844 });
+      await sleep(2_500);
+      await link.click();
+      const pending = tab.getByTestId('navigation-pending');
+      await expect(pending.textContent({ timeout: 2_000 })).resolves.toBe('Opening…');
+      await tab.evaluate(() => window.scrollTo(0, 0));
+      const header = (await tab.locator('header').boundingBox())!;
+      const notice = (await pending.boundingBox())!;
+      await tab.screenshot({ path: join(SHOTS, 'message-opening-narrow.png') });
+      expect(notice.y).toBeGreaterThanOrEqual(header.y + header.height);
+      await tab.waitForURL(`${slowConsole.url}/messages/${id}`, { timeout: 30_000 });
     } finally {
       proxy.slow(undefined);
       await slow.close();
@@ -995,6 +1008,46 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await expect(page.getByRole('row', { name: new RegExp(id) }).textContent()).resolves.toContain(
       `${day} 10:30:00.000 America/New_York`,
     );
+  });
+
+  it('shows the start of a long body on one line, and how many characters more there are', async () => {
+    const line = 'x'.repeat(200_000);
+    const created = await api(apiKey, 'POST', '/v1/messages', {
+      url: `${receiver.url}/one-line`,
+      delay: 600,
+      body: line,
+    });
+    expect(created.status).toBe(201);
+    await page.goto(`${web}/messages/${created.json.id}`);
+    const body = page.getByTestId('body');
+    await expect(body.getAttribute('data-collapsed')).resolves.toBe('true');
+    await expect(body.textContent()).resolves.toHaveLength(4_000);
+    await expect(page.getByTestId('body-fold').textContent()).resolves.toBe(
+      '196,000 more characters hidden (the first 4,000 are shown)',
+    );
+    await screenshot('message-one-line-body');
+    await page.getByRole('button', { name: 'Show all 200,000 characters' }).click();
+    await expect(body.textContent()).resolves.toHaveLength(200_000);
+    await expect(page.getByTestId('body-fold').textContent()).resolves.toBe('All of it is shown: the box scrolls.');
+  });
+
+  it("shows a message's due time once when its zone is the viewer's", async () => {
+    const day = DateTime.now().setZone('Europe/Berlin').plus({ days: 10 }).toISODate();
+    const created = await api(apiKey, 'POST', '/v1/messages', {
+      url: `${receiver.url}/zoned-here`,
+      sendAt: `${day}T09:00:00.250`,
+      timezone: 'Europe/Berlin',
+    });
+    expect(created.status).toBe(201);
+    await page.goto(`${web}/messages/${created.json.id}`);
+    // Once the browser shows times in its zone (Europe/Berlin), the message's own says it already.
+    await expect.poll(() => page.getByTestId('own-zone-shown').count()).toBe(1);
+    // The Due field: the time, UTC, and the line under them.
+    const shown = await page.getByTestId('own-zone-shown').locator('..').innerText();
+    expect(shown.split(`${day} 09:00:00.250 Europe/Berlin`)).toHaveLength(2);
+    expect(shown).toContain('Its own zone, as it was scheduled.');
+    await expect(page.getByTestId('local-send-at').count()).resolves.toBe(0);
+    await screenshot('message-due-own-zone');
   });
 
   it('says why a message failed when Vigil stopped on its own (its failure reason)', async () => {
