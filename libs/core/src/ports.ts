@@ -11,6 +11,7 @@ import type {
   CallbackRef,
   FailureReason,
   HttpMethod,
+  LatenessReason,
   Message,
   MessageOrigin,
   MessageStatus,
@@ -314,7 +315,14 @@ export type DeliveryTargets = Readonly<Record<TargetType, DeliveryTarget>>;
 
 /** What happened, for logs and metrics; never secrets or bodies. */
 export interface EngineEvents {
-  delivered?(event: { tenantId: string; messageId: string; attempt: number; latenessMs: number }): void;
+  /** `latenessReason` as the attempt records it: why it went out late, when the engine knows. */
+  delivered?(event: {
+    tenantId: string;
+    messageId: string;
+    attempt: number;
+    latenessMs: number;
+    latenessReason?: LatenessReason;
+  }): void;
   attemptFailed?(event: {
     tenantId: string;
     messageId: string;

@@ -271,6 +271,35 @@ describe('why an attempt was late', () => {
     expect(store.messages.get(b.message.id)!.attempts[0]!.latenessReason).toBeUndefined();
   });
 
+  it("tells the operator's log and metrics why a sent attempt was late, as the attempt says it", async () => {
+    const stalling = new StallingClock(T0);
+    const { deps, queue } = setup(undefined, undefined, stalling);
+    const logged: Record<string, unknown>[] = [];
+    const delivered: Record<string, unknown>[] = [];
+    const worker = new DeliveryWorker({
+      ...deps,
+      log: { ...silentLog, info: (line, fields) => line === 'delivered' && logged.push(fields ?? {}) },
+      tenants: { forDelivery: async () => ({ signingSecrets: [SECRET], plan: 'free' }) },
+      deliveryTargets: { http: new ScriptedSender([{ statusCode: 200 }, { statusCode: 200 }], () => stalling.now()) },
+      backoff: DEFAULT_BACKOFF,
+      random: () => 0.5,
+      events: { delivered: (event) => delivered.push(event) },
+    });
+    const late = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+    const onTime = await scheduleMessage(deps, TENANT, input({ delay: 20 }));
+    stalling.set(T0 + 9_000);
+    stalling.stall = { at: late.message.dueAt, ms: 4_000 };
+    expect(await worker.deliver(queue.sent[0]!.ticket)).toBe('delivered');
+    stalling.set(T0 + 19_000);
+    expect(await worker.deliver(queue.sent[1]!.ticket)).toBe('delivered');
+    const busy = { messageId: late.message.id, latenessMs: 4_000, latenessReason: 'engine-busy' };
+    expect(logged[0]).toMatchObject(busy);
+    expect(delivered[0]).toMatchObject(busy);
+    // No reason, no field.
+    expect(logged[1]).toMatchObject({ messageId: onTime.message.id, latenessMs: 0 });
+    expect(logged[1]).not.toHaveProperty('latenessReason');
+  });
+
   it('gives no reason for a ticket the queue handed on late: nothing the engine knows for sure', async () => {
     const { deps, worker, clock, queue, store } = setup();
     const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));

@@ -669,11 +669,13 @@ export class DeliveryWorker {
     const { leaseUntil: _lease, takes: _takes, flowHeldFrom: _heldFrom, ...held } = message;
     const tried: Message = { ...held, attempts: appendAttempt(message, attempt), updatedAt: now };
     const verdict = judgeAttempt(result, attemptsThisRound(tried), message.maxAttempts);
+    // Its lateness and why (an operator reading the log sees recovered or engine-busy as the API does).
     const fields = {
       tenantId: message.tenantId,
       messageId: message.id,
       attempt: attempt.n,
       latenessMs: attempt.latenessMs,
+      ...(attempt.latenessReason && { latenessReason: attempt.latenessReason }),
     };
 
     let next: Message;
