@@ -358,7 +358,7 @@ describe('web app formatting', () => {
 
   it('says how many bytes a body is sent as, and that an indented view adds whitespace only', () => {
     expect(bodyNote('{"a":"é"}', true)).toMatch(/^Sent as 10 bytes\. Indented here for reading .* Copy body copies/);
-    expect(bodyNote('x', false)).toBe('Sent as 1 byte, exactly as shown.');
+    expect(bodyNote('x', false)).toBe('Sent as 1 byte, as it is: nothing added or changed for reading.');
   });
 
   it('hands the browser plain data, an exact number as its digits', () => {

@@ -403,7 +403,7 @@ export const bodyNote = (text: string, indented: boolean): string => {
   const size = `${bytes.toLocaleString('en-US')} ${bytes === 1 ? 'byte' : 'bytes'}`;
   return indented
     ? `Sent as ${size}. Indented here for reading (only spaces and line breaks added: every name, escape and digit as sent, in its place); Copy body copies the text exactly as it is sent.`
-    : `Sent as ${size}, exactly as shown.`;
+    : `Sent as ${size}, as it is: nothing added or changed for reading.`;
 };
 
 /** The p-th percentile (nearest rank) of some numbers, or undefined when there are none. */
