@@ -61,6 +61,7 @@ import { runWithAlerts } from './run';
 import { notingSlowAnswers, SLOW_ANSWER_NOTE_MS } from './slow-answers';
 import { tail } from './tail';
 import { systemTimeZone } from './wall-time';
+import { eachAtMost } from './each-at-most';
 
 const HELP_AFTER = `
 Configuration:
@@ -611,15 +612,15 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
           return name === 'cancel' ? failure : await withOtherCommand(api, failure, id);
         }
       };
-      let next = 0;
-      const worker = async () => {
-        while (next < ids.length && !signal.aborted) {
-          const at = next++;
-          told[at] = await changeOne(ids[at]!);
+      await eachAtMost(
+        ids,
+        CHANGE_PARALLEL,
+        () => !signal.aborted,
+        async (id, at) => {
+          told[at] = await changeOne(id);
           tell();
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(CHANGE_PARALLEL, ids.length) }, worker));
+        },
+      );
     });
     if (out.json) out.data(done);
     const cut = ids.filter((_, at) => told[at] === CUT);

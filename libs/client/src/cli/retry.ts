@@ -5,6 +5,7 @@
  * few at a time, the counts noted on stderr as they grow and told at the end.
  */
 import type { Api, Message, MessageFilter } from './api';
+import { eachAtMost } from './each-at-most';
 import type { CliError } from './exit-codes';
 import { EXIT, usageError } from './exit-codes';
 import { filterFlags } from './filter';
@@ -132,12 +133,13 @@ export const retryMany = async (
     `Retrying ${more ? `the newest ${ids.length} of more` : ids.length} messages now (${filterFlags(filter).join(' ')})…`,
   );
   notedAt = options.now();
-  let next = 0;
   let stopped = false;
   const cutShort: string[] = [];
-  const worker = async () => {
-    while (next < ids.length && !options.signal.aborted && !stopped) {
-      const id = ids[next++]!;
+  await eachAtMost(
+    ids,
+    RETRY_PARALLEL,
+    () => !options.signal.aborted && !stopped,
+    async (id) => {
       try {
         let repeat = false;
         await api.messages.retry(id, {
@@ -159,9 +161,8 @@ export const retryMany = async (
         output.note(`  ${retryCountsText(counts, ids.length)}`);
         notedAt = options.now();
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(RETRY_PARALLEL, ids.length) }, worker));
+    },
+  );
   const asked = counts.done + counts.skipped + counts.failed;
   return {
     total: ids.length,
