@@ -7,12 +7,12 @@
  * timeout gets API Gateway's answer for one Lambda ended, as deployed.
  */
 import { AuthorizerDenied } from '@vigil/functions/api/authorizer';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GATEWAY_PROBLEMS, problemTemplate } from '../../../infra/api';
 import type { Authorizer, Gateway, GatewayOptions } from './gateway';
-import { startGateway } from './gateway';
+import { holdGatewayPort, startGateway } from './gateway';
 import { rawHttpConnection } from '../../../test-support/raw-http-connection';
 import { receiverThread, stall } from '../../../test-support/stall';
 import { testGatewayOptions } from '../../../test-support/test-gateway';
@@ -39,6 +39,45 @@ afterEach(async () => {
   await gateway?.stop();
   gateway = undefined;
   logged.length = 0;
+});
+
+/** Listens on `port` and lets go: the error's code when it could not. */
+const listenOnce = (port: number): Promise<string> =>
+  new Promise((resolve) => {
+    const other = createServer();
+    other.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? String(error)));
+    other.listen(port, '127.0.0.1', () => other.close(() => resolve('listened')));
+  });
+
+describe('the gateway’s port, held from before the stack starts until the gateway listens', () => {
+  it('is no one else’s meanwhile, then the gateway’s, and free once the gateway stops', async () => {
+    const held = await holdGatewayPort('127.0.0.1', 0);
+    expect(held.port).toBeGreaterThan(0);
+    // Let go in between (as before), the port the system chose was given to the next socket
+    // asking for one, and the gateway's own listen then failed with EADDRINUSE.
+    expect(await listenOnce(held.port)).toBe('EADDRINUSE');
+    const gateway = await startTestGateway({ port: held.port, heldPort: held });
+    expect(gateway.port).toBe(held.port);
+    expect((await fetch(`${gateway.url}/v1/messages`)).status).toBe(401);
+    await held.release(); // handed on: the gateway's now, so nothing happens
+    expect((await fetch(`${gateway.url}/v1/messages`)).status).toBe(401);
+    await gateway.stop();
+    expect(await listenOnce(held.port)).toBe('listened');
+  });
+
+  it('is let go by release when the start fails before the gateway took it', async () => {
+    const held = await holdGatewayPort('127.0.0.1', 0);
+    await held.release();
+    expect(await listenOnce(held.port)).toBe('listened');
+  });
+
+  it('refuses a port another process has, in words', async () => {
+    const held = await holdGatewayPort('127.0.0.1', 0);
+    await expect(holdGatewayPort('127.0.0.1', held.port)).rejects.toThrow(
+      `port ${held.port} on 127.0.0.1 is already in use: stop the other process or set VIGIL_PORT`,
+    );
+    await held.release();
+  });
 });
 
 describe('an authorizer that fails, not refuses', () => {

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer, STATUS_CODES } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { StallAwareDeadline } from '@vigil/aws/stall-aware-deadline';
 import { stallAwareDeadline } from '@vigil/aws/stall-aware-deadline';
@@ -31,6 +32,8 @@ export type { Authorizer } from './gateway-auth';
 export interface GatewayOptions {
   port: number;
   host: string;
+  /** The port held for it since before the stack started (holdGatewayPort): listened on instead of `port`. */
+  heldPort?: HeldPort;
   authorizer: Authorizer;
   /** How long an authorizer answer is reused for the same Authorization header (API Gateway: up to 60 s). */
   authCacheMs: number;
@@ -212,18 +215,47 @@ export const listenError = (error: NodeJS.ErrnoException, host: string, port: nu
     ? new Error(`port ${port} on ${host} is already in use: stop the other process or set VIGIL_PORT`)
     : error;
 
+/** The gateway's port, held from before the stack starts anything until the gateway listens on it. */
+export interface HeldPort {
+  readonly port: number;
+  /** Has `server` listen on the held port: from then on the port is its (closed when it closes). */
+  handTo(server: Server): Promise<void>;
+  /** Lets the port go, unless it was handed to a server. */
+  release(): Promise<void>;
+}
+
 /**
- * The port the gateway will listen on: `port`, or a free one for 0 (whose number must be known
- * before the gateway starts). Listened on and let go at once, before the stack starts anything, so
- * a port in use stops a start before its pollers deliver a thing (or its endpoints file is written).
+ * Holds the port the gateway will listen on: `port`, or a free one for 0 (whose number must be
+ * known before the gateway starts). Listened on before the stack starts anything, so a port in use
+ * stops a start before its pollers deliver a thing (or its endpoints file is written), and kept
+ * until the gateway takes it: let go in between, a port the system chose for 0 was given to the
+ * next socket asking for one (the stack's own services, another stack's), and the gateway's listen
+ * failed with EADDRINUSE. A connection meanwhile is closed at once (the stack is not up).
  */
-export const gatewayPortFor = (host: string, port: number): Promise<number> =>
+export const holdGatewayPort = (host: string, port: number): Promise<HeldPort> =>
   new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
-    probe.listen(port, host, () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : port));
+    const holder = createNetServer((socket) => socket.destroy());
+    holder.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
+    holder.listen(port, host, () => {
+      const address = holder.address();
+      let held = true;
+      resolve({
+        port: typeof address === 'object' && address ? address.port : port,
+        handTo: (server) =>
+          new Promise<void>((listening, failed) => {
+            server.once('error', failed);
+            // Node's listen(handle): the server takes over the holder's listening socket.
+            server.listen(holder, () => {
+              server.off('error', failed);
+              held = false;
+              listening();
+            });
+          }),
+        release: () =>
+          held
+            ? new Promise<void>((closed) => holder.close(() => closed())).finally(() => (held = false))
+            : Promise.resolve(),
+      });
     });
   });
 
@@ -407,10 +439,12 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
   // answered with nothing (its client sent it again). The connection closes after that answer.
   // (Node's own switch, set on every http.Server since Node 0.x, not in its types.)
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port)));
-    server.listen(options.port, options.host, resolve);
-  });
+  if (options.heldPort) await options.heldPort.handTo(server);
+  else
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port)));
+      server.listen(options.port, options.host, resolve);
+    });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {

@@ -35,7 +35,8 @@ import { startExpiryReaper } from './expiry-reaper';
 import type { FaultLayer } from './fault-proxy';
 import type { DataDirLock } from './data-dir-lock';
 import { lockDataDir } from './data-dir-lock';
-import { gatewayPortFor, startGateway } from './gateway';
+import type { HeldPort } from './gateway';
+import { holdGatewayPort, startGateway } from './gateway';
 import { repairPendingIndexes } from './repair-indexes';
 import { describeUpgrade } from './table-upgrade';
 import {
@@ -330,14 +331,20 @@ const startOnDataDirLocked = async (options: StackOptions): Promise<LocalStack> 
   // Before anything starts: the settings (the stack's own and the handlers'), the port, then the data dir (one stack each).
   const settings = settingsOf(options);
   const own = readStackSettings(settings, options);
-  const gatewayPort = await gatewayPortFor(options.host, options.port);
-  await mkdir(options.dataDir, { recursive: true });
-  const dataDirLock = await lockDataDir(options.dataDir);
+  const gatewayPort = await holdGatewayPort(options.host, options.port);
   try {
-    throwIfInterrupted(options.interrupt);
-    return await startOnDataDir(options, { settings, own }, gatewayPort, dataDirLock);
+    await mkdir(options.dataDir, { recursive: true });
+    const dataDirLock = await lockDataDir(options.dataDir);
+    try {
+      throwIfInterrupted(options.interrupt);
+      return await startOnDataDir(options, { settings, own }, gatewayPort, dataDirLock);
+    } catch (error) {
+      await dataDirLock.release();
+      throw error;
+    }
   } catch (error) {
-    await dataDirLock.release();
+    // Let go unless the gateway took it (then the start's unwinding closed it).
+    await gatewayPort.release();
     throw error;
   }
 };
@@ -345,7 +352,7 @@ const startOnDataDirLocked = async (options: StackOptions): Promise<LocalStack> 
 const startOnDataDir = async (
   options: StackOptions,
   { settings, own }: { settings: Record<string, string | undefined>; own: StackSettings },
-  gatewayPort: number,
+  gatewayPort: HeldPort,
   dataDirLock: DataDirLock,
 ): Promise<LocalStack> => {
   // The runtime's logger does not exist yet: one of the same kind and level for the emulators.
@@ -363,7 +370,7 @@ const startOnDataDir = async (
 const startEach = async (
   options: StackOptions,
   { settings, own }: { settings: Record<string, string | undefined>; own: StackSettings },
-  gatewayPort: number,
+  gatewayPort: HeldPort,
   dataDirLock: DataDirLock,
   { started, startLog }: { started: Started; startLog: Logger },
 ): Promise<LocalStack> => {
@@ -417,7 +424,7 @@ const startEach = async (
   // The stack's own ports: no webhook may target them, even with private targets allowed (a
   // webhook to dynalite with X-Amz-Target: DynamoDB_20120810.Scan would read every tenant's data).
   const reserved: Array<[string, number | undefined]> = [
-    ['API (gateway)', gatewayPort],
+    ['API (gateway)', gatewayPort.port],
     ['web app', options.web?.port],
     ...services.ports,
     // The chaos suite's fault proxies lead to the same services.
@@ -534,7 +541,8 @@ const startEach = async (
   started.add('the expiry reaper', () => reaper.stop());
 
   const gateway = await startGateway({
-    port: gatewayPort,
+    port: gatewayPort.port,
+    heldPort: gatewayPort,
     host: options.host,
     authorizer: (event) => invocation('authorizer', () => authorizer(event)),
     invocation,
