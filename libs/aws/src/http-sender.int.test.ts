@@ -781,6 +781,27 @@ describe('NodeHttpSender', () => {
       }
     });
 
+    it('reads an answer that came in time though the process was busy past the deadline by less than a stall', async () => {
+      // Prepare: a 400 ms deadline, an answer 100 ms after the request arrived, and this process
+      // busy until 100 ms past the deadline (a long turn, under STALL_LATENESS_MS late: no stall).
+      // Its timer runs before the socket is read; expiring then called an answer 300 ms early a
+      // timeout (seen in the chaos suite on a loaded machine: "listed as timeout, answered 200").
+      const target = await receiverThread(100);
+      try {
+        const startedAt = performance.now();
+        const sending = sender.send(request(`${target.url}/hook`, { timeoutMs: 400 }));
+        await target.arrived();
+        stall(startedAt + 500 - performance.now());
+
+        const result = await sending;
+
+        expect(result.statusCode).toBe(200);
+        expect(result.errorKind).toBeUndefined();
+      } finally {
+        await target.stop();
+      }
+    });
+
     it('reads an answer with a body past the snippet that came during the stall: its head and snippet, in the one read it is given', async () => {
       const target = await receiverThread(50, { body: 'x'.repeat(4_096), headers: { 'x-answer': 'late-read' } });
       try {

@@ -13,6 +13,9 @@
  *   than one turn reads: the AWS SDK clients' request timeout (stall-aware-request-handler.ts), the
  *   local gateway's function timeout, and the local stack's servers' bounds on a connection (how
  *   long a request may take to arrive, how long an idle one stays open: connection-deadlines.ts).
+ * A deadline that fires on time, or late by less than a stall (a busy turn), also lets the sockets
+ * be read once before it expires: an answer already waiting counts.
+ *
  * - 0, it gives no time back: it lets the sockets be read once, what came during the stall and is
  *   already in the kernel's buffers (the poll phase runs before a `setImmediate`, and reads 64 KiB
  *   a socket and more, decrypted and parsed in the same turn: a response's head and the start of its
@@ -48,7 +51,13 @@ export const stallAwareDeadline = (
   let lastRead: NodeJS.Immediate | undefined;
   const onDue = () => {
     const lateMs = performance.now() - due;
-    if (lateMs <= STALL_LATENESS_MS) return expire(givenBackMs, 0);
+    if (lateMs <= STALL_LATENESS_MS) {
+      // Not a stall, but the timer may still run after a busy turn, late by up to STALL_LATENESS_MS,
+      // with an answer that came in time waiting unread: it is read first (the poll phase runs
+      // before the check phase's immediates), then the deadline expires.
+      lastRead = setImmediate(() => expire(givenBackMs, 0));
+      return;
+    }
     const backMs = Math.max(0, Math.min(lateMs, giveBackAtMostMs - givenBackMs));
     if (backMs === 0) {
       // Stalled, nothing more to give back: what came meanwhile is read (the poll phase runs before
