@@ -690,6 +690,24 @@ describe('vigil redeliver --status failed: Ctrl-C while the job is being started
   });
 });
 
+describe('vigil redeliver --status failed: a start the API does not answer', () => {
+  it('says a start the API did not answer in time may have started all the same, and how to check (exit 7)', async () => {
+    // Prepare: an API that never answers the start; no Ctrl-C, the try's 50 ms run out.
+    const hang: Fetch = (request) =>
+      new Promise((_, fail) => request.signal.addEventListener('abort', () => fail(request.signal.reason)));
+
+    // Act
+    const ran = await cli(['redeliver', '--status', 'failed', '--label', 'billing'], hang, { timeoutMs: 50 });
+
+    // Assess
+    expect(ran.code).toBe(7);
+    expect(ran.stdout).toBe('');
+    expect(ran.stderr).toBe(
+      'vigil: no answer from the Vigil API at http://api.test within 50 ms: a job may have started all the same: check with vigil ls --status failed --label billing before starting another\n',
+    );
+  });
+});
+
 describe('vigil redeliver --idempotency-key', () => {
   const OTHER = { ...MESSAGE, id: 'msg_01JDX0000000000000000000BB' };
   const JOB = {

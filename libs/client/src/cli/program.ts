@@ -316,10 +316,13 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       : 'the message may have been scheduled: check vigil ls before sending again (or send with --idempotency-key, which is safe to repeat)';
     // Ctrl-C while the API has the request stops at once, and says the message may have been made.
     const created = await interruptible((signal) =>
-      api.messages.create(message, { signal, onRepeat: () => (repeat = true) }).catch((error: unknown) => {
-        if (signal.aborted) throw new CliError('stopped before the API answered', EXIT.interrupted, unanswered);
-        throw toCliError(error, { ...known, flags: SEND_FLAGS, timeoutHint: unanswered });
-      }),
+      api.messages.create(message, { signal, onRepeat: () => (repeat = true) }).catch(
+        ifCutShort(
+          signal,
+          () => new CliError('stopped before the API answered', EXIT.interrupted, unanswered),
+          (error) => toCliError(error, { ...known, flags: SEND_FLAGS, timeoutHint: unanswered }),
+        ),
+      ),
     );
     printScheduled(out, created, askedAt, repeat);
   });
@@ -456,14 +459,19 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     try {
       // Ctrl-C while the API has the change stops at once, and says it may have been made.
       const message = await interruptible((signal) =>
-        api.messages.update(id, patch, { signal }).catch((error: unknown) => {
-          if (!signal.aborted) throw error;
-          throw new CliError(
-            'stopped before the API answered: the change may have been made',
-            EXIT.interrupted,
-            `see with vigil show ${id} (the same vigil update again is safe)`,
-          );
-        }),
+        api.messages
+          .update(id, patch, { signal })
+          .catch(
+            ifCutShort(
+              signal,
+              () =>
+                new CliError(
+                  'stopped before the API answered: the change may have been made',
+                  EXIT.interrupted,
+                  `see with vigil show ${id} (the same vigil update again is safe)`,
+                ),
+            ),
+          ),
       );
       if (out.json) out.data(message);
       else {
@@ -831,14 +839,18 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       const call = { idempotencyKey: key, signal, onRepeat: () => (repeat = true) };
       const started = await (
         action === 'cancel' ? api.messages.cancelMany({ filter }, call) : api.messages.redeliverMany({ filter }, call)
-      ).catch((error: unknown) => {
-        if (signal.aborted) throw startCutShort(action, filter, key, options.profile);
-        throw toCliError(error, {
-          ...known,
-          flags: FILTER_FLAGS,
-          timeoutHint: `a job may have started all the same: check with vigil ls ${filterFlags(filter).join(' ')} before starting another`,
-        });
-      });
+      ).catch(
+        ifCutShort(
+          signal,
+          () => startCutShort(action, filter, key, options.profile),
+          (error) =>
+            toCliError(error, {
+              ...known,
+              flags: FILTER_FLAGS,
+              timeoutHint: `a job may have started all the same: check with vigil ls ${filterFlags(filter).join(' ')} before starting another`,
+            }),
+        ),
+      );
       const already = `already started as ${started.id} (${action} ${filterFlags(filter).join(' ')}) by an earlier run with this --idempotency-key: nothing new was started`;
       if (!options.wait) {
         if (output.json) output.data(started);
@@ -987,6 +999,18 @@ async function interruptible<T>(task: (signal: AbortSignal) => Promise<T>): Prom
     process.off('SIGTERM', onSignal);
   }
 }
+
+/**
+ * A catch for a call under `interruptible`: cut short by Ctrl-C (its `signal` aborted), it throws
+ * what `cut` says of it (the command's own words: what may have happened, and how to be sure);
+ * otherwise the call's error as `otherwise` tells it (as it came, unless given).
+ */
+const ifCutShort =
+  (signal: AbortSignal, cut: () => CliError, otherwise: (error: unknown) => unknown = (error) => error) =>
+  (error: unknown): never => {
+    if (signal.aborted) throw cut();
+    throw otherwise(error);
+  };
 
 /**
  * What cancel, redeliver or retry acts on: message ids or filter flags, one of the two (a usage
