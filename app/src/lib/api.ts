@@ -12,6 +12,7 @@ import {
   VigilRateLimitError,
   VigilTimeoutError,
 } from '@vigil/client';
+import { utcMonthStart } from '@vigil/core/shared/utc-months';
 import { sessionClaims } from '@vigil/core/tenancy/session';
 import { randomBytes } from 'node:crypto';
 import type { JWT } from 'next-auth/jwt';
@@ -21,7 +22,7 @@ import { redirect } from 'next/navigation';
 import { consoleConfig } from './config';
 import { PAGE_PATH_HEADER, signInHref } from './paths';
 import { consoleSettings } from './console-settings';
-import { quotaRenewal, utcMonthStart } from './format';
+import { quotaRenewal } from './format';
 import type { Problem, SessionTenant } from './types';
 
 export type { SessionTenant };

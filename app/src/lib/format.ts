@@ -3,6 +3,7 @@ import type { JsonText } from '@vigil/client';
 import { attemptOutcome as outcomeOfAttempt, jsonText, VigilError } from '@vigil/client';
 import { isExactNumber } from '@vigil/core/exact-json';
 import { CURRENT_ZONE_NAMES } from '@vigil/core/shared/current-zone-names';
+import { utcMonthStart } from '@vigil/core/shared/utc-months';
 import { indentJson } from './json-indent';
 import type { Attempt, AttemptErrorKind, FailureReason } from './types';
 
@@ -418,12 +419,6 @@ export const count = (n: number): string => n.toLocaleString('en-US');
 /** YYYY-MM-DD of a day `daysAgo` before today (UTC). */
 export const utcDate = (daysAgo = 0, now = Date.now()): string =>
   new Date(now - daysAgo * DAY_MS).toISOString().slice(0, 10);
-
-/** The first instant of the UTC month `at` is in, or (`months` 1) of the next one: when a monthly quota renews. */
-export const utcMonthStart = (at: number, months = 0): number => {
-  const date = new Date(at);
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1);
-};
 
 /** When a monthly quota used up at `now` renews: the start of the next UTC month, as an ISO instant. */
 export const quotaRenewal = (now = Date.now()): string => new Date(utcMonthStart(now, 1)).toISOString();

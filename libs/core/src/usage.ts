@@ -18,6 +18,7 @@
 import { monotonicFactory } from 'ulid';
 import { idRandom } from './ids';
 import { VigilError } from './errors';
+import { utcMonthStart } from './shared/utc-months';
 import { PROBLEMS } from './problems';
 import type { Message } from './message';
 
@@ -135,9 +136,7 @@ export const rateLimitHeaders = ({ limit, remaining, resetSeconds }: LimitState)
 
 /** Whole seconds from `now` to the first instant of the next UTC month (at least 1). */
 export const secondsToNextMonth = (now: number): number => {
-  const date = new Date(now);
-  const next = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
-  return Math.max(1, Math.ceil((next - now) / 1000));
+  return Math.max(1, Math.ceil((utcMonthStart(now, 1) - now) / 1000));
 };
 
 export class QuotaExceededError extends VigilError {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QuotaExceededError, rateLimitHeaders, secondsToNextMonth } from '../src';
+import { utcMonthStart } from '../src/shared/utc-months';
 
 describe('the headers of a 429', () => {
   it('carry RateLimit-Limit, -Remaining and -Reset, and Retry-After the same as the reset', () => {
@@ -27,6 +28,16 @@ describe('the monthly quota', () => {
     expect(secondsToNextMonth(Date.parse('2028-02-28T23:59:59Z'))).toBe(86_401);
     expect(secondsToNextMonth(Date.parse('2028-02-29T23:59:59.900Z'))).toBe(1);
     expect(secondsToNextMonth(Date.parse('2100-02-28T00:00:00Z'))).toBe(86_400);
+  });
+
+  it('renews for the console at the first instant of a UTC month, whatever the zone an instant is written in', () => {
+    // The month an instant is in, and (months 1) the next: December into January, a leap February.
+    expect(utcMonthStart(Date.parse('2026-12-07T23:45:00Z'))).toBe(Date.parse('2026-12-01T00:00:00Z'));
+    expect(utcMonthStart(Date.parse('2026-12-01T00:00:00Z'))).toBe(Date.parse('2026-12-01T00:00:00Z'));
+    expect(utcMonthStart(Date.parse('2026-12-31T23:59:59.999Z'), 1)).toBe(Date.parse('2027-01-01T00:00:00Z'));
+    expect(utcMonthStart(Date.parse('2028-02-29T12:00:00Z'), 1)).toBe(Date.parse('2028-03-01T00:00:00Z'));
+    // Half past midnight on the 1st in Paris is still the 30th in UTC: the quota renews on the 1st, UTC.
+    expect(utcMonthStart(Date.parse('2026-12-01T00:30:00+01:00'), 1)).toBe(Date.parse('2026-12-01T00:00:00Z'));
   });
 
   it("answers quota-exceeded with the plan's allowance, what is left and when it renews", () => {
