@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import { VigilError } from '../errors';
-import type { Api, BulkJob, Message, MessageFilter, UpdateMessage } from './api';
+import type { Api, BulkJob, CallOptions, Message, MessageFilter, UpdateMessage } from './api';
 import type { Credentials } from './config';
 import { DEFAULT_PROFILE, resolveCredentials } from './config';
 import type { CliContext, CommonOptions } from './context';
@@ -101,21 +101,26 @@ const CHANGE_TIMEOUT_HINT = {
 const CHANGE_PARALLEL = RETRY_PARALLEL;
 
 /**
- * What `changeEach` tells of a message changed by id: its line (its status, then `done`), or, when
- * the API answered the repeat of an earlier run with the same key, the line saying so (`already`)
- * and the same words as a note beside `--json`'s answer, which does not show it.
+ * A change by id keyed per message with the run's key (redeliver, retry), for `changeEach`: `send`
+ * asks for it, and what is told of it is its line (its status, then `done`), or, when the API
+ * answered the repeat of an earlier run with the same key, the line saying so (`already`) and the
+ * same words as a note beside `--json`'s answer, which does not show it.
  */
-const changedById = (
-  out: Output,
-  message: Message,
-  repeat: boolean,
-  words: { done: string; already: string },
-): { message: Message; line: string; note?: string } => {
-  const status = statusText(message.status, out.color);
-  return repeat
-    ? { message, line: `${message.id}  ${status}, ${words.already}`, note: `${message.id}: ${words.already}` }
-    : { message, line: `${message.id}  ${status}${words.done}` };
-};
+const keyedChangeById =
+  (
+    out: Output,
+    key: string | undefined,
+    send: (api: Api, id: string, call: CallOptions & { idempotencyKey?: string }) => Promise<Message>,
+    words: { done: string; already: string },
+  ) =>
+  async (api: Api, id: string, signal: AbortSignal): Promise<{ message: Message; line: string; note?: string }> => {
+    let repeat = false;
+    const message = await send(api, id, { ...perMessageKey(key, id), signal, onRepeat: () => (repeat = true) });
+    const status = statusText(message.status, out.color);
+    return repeat
+      ? { message, line: `${message.id}  ${status}, ${words.already}`, note: `${message.id}: ${words.already}` }
+      : { message, line: `${message.id}  ${status}${words.done}` };
+  };
 
 /** Which key a refusal (401) is about, and how to fix it: the environment's overrides the profile's. */
 const keyOf = (credentials: Credentials): Where['key'] =>
@@ -551,18 +556,17 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
           });
           return;
         }
-        await changeEach(out, options, ids, name, key, async (api, id, signal) => {
-          let repeat = false;
-          const message = await api.messages.redeliver(id, {
-            ...perMessageKey(key, id),
-            signal,
-            onRepeat: () => (repeat = true),
-          });
-          return changedById(out, message, repeat, {
+        await changeEach(
+          out,
+          options,
+          ids,
+          name,
+          key,
+          keyedChangeById(out, key, (api, id, call) => api.messages.redeliver(id, call), {
             done: '',
             already: 'redelivered already by an earlier run with this --idempotency-key: no new round',
-          });
-        });
+          }),
+        );
       },
     );
   }
@@ -739,18 +743,17 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         exitCode = retryExitCode(result, first);
         return;
       }
-      await changeEach(out, options, ids, 'retry', key, async (api, id, signal) => {
-        let repeat = false;
-        const message = await api.messages.retry(id, {
-          ...perMessageKey(key, id),
-          signal,
-          onRepeat: () => (repeat = true),
-        });
-        return changedById(out, message, repeat, {
+      await changeEach(
+        out,
+        options,
+        ids,
+        'retry',
+        key,
+        keyedChangeById(out, key, (api, id, call) => api.messages.retry(id, call), {
           done: ', next attempt now',
           already: 'next attempt asked already by an earlier run with this --idempotency-key: no second one',
-        });
-      });
+        }),
+      );
     },
   );
 
