@@ -2,8 +2,10 @@
  * Signing secret rotation on DynamoDB (DynamoTenantStore), on dynalite and DynamoDB Local: a
  * rotation applied whose answer was lost is reported as done (the caller is shown the secret that
  * now signs), and one that lost to another rotation is not; and a key revocation tells whether it
- * was this call's; a discarded key leaves nothing behind; a revoked key's records expire.
+ * was this call's; a discarded key leaves nothing behind; a revoked key's records expire; a plan
+ * or usage key set is what the tenant is read with at once, and refused for a tenant never made.
  */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { KEY_HISTORY_DAYS } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +48,35 @@ describe.each(dynamoBackends())('signing secret rotation on $name', ({ start, av
     );
     expect((await store.getTenant('tnt_rot'))?.signingSecrets).toEqual(['whsec_new', 'whsec_old']);
   });
+
+  it.runIf(available)(
+    'sets a plan and a usage key, read at once where a copy was cached, and refuses a tenant never made',
+    async () => {
+      await store.insertTenant({
+        id: 'tnt_plan',
+        name: 'plan',
+        plan: 'free',
+        signingSecrets: ['whsec_p'],
+        createdAt: T0,
+      });
+      expect(await store.recentTenant('tnt_plan')).toMatchObject({ plan: 'free' });
+
+      await store.setPlan('tnt_plan', 'pro');
+      await store.setUsageKey('tnt_plan', { usageKeyId: 'uk_1', usageKey: 'usage-key-1' });
+
+      // Within the cache's minute: the copy read before was forgotten, not served.
+      expect(await store.recentTenant('tnt_plan')).toMatchObject({
+        plan: 'pro',
+        usageKeyId: 'uk_1',
+        usageKey: 'usage-key-1',
+      });
+      await expect(store.setPlan('tnt_none', 'pro')).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+      await expect(
+        store.setUsageKey('tnt_none', { usageKeyId: 'uk_2', usageKey: 'usage-key-2' }),
+      ).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+      expect(await store.getTenant('tnt_none')).toBeUndefined();
+    },
+  );
 
   it.runIf(available)('tells a key revoked by this call from one revoked before, a lost answer included', async () => {
     const key = { keyId: 'key_rev', tenantId: 'tnt_rev', hash: 'h_rev', prefix: 'vgl_rev', name: 'ci', createdAt: T0 };

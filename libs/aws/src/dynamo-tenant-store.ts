@@ -11,7 +11,7 @@
  * A key is stored only as its SHA-256 hash plus a short visible prefix; the plaintext is shown once.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -111,27 +111,31 @@ export class DynamoTenantStore implements TenantStore, ApiKeyStore, UserDirector
   }
 
   async setPlan(tenantId: string, plan: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: `T#${tenantId}`, sk: 'TENANT' },
-        UpdateExpression: 'SET #plan = :plan',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#plan': 'plan' },
-        ExpressionAttributeValues: { ':plan': plan },
-      }),
-    );
-    this.cache.delete(tenantId);
+    await this.updateTenant(tenantId, {
+      UpdateExpression: 'SET #plan = :plan',
+      ExpressionAttributeNames: { '#plan': 'plan' },
+      ExpressionAttributeValues: { ':plan': plan },
+    });
   }
 
   async setUsageKey(tenantId: string, usage: UsageKey): Promise<void> {
+    await this.updateTenant(tenantId, {
+      UpdateExpression: 'SET usageKeyId = :id, usageKey = :key',
+      ExpressionAttributeValues: { ':id': usage.usageKeyId, ':key': usage.usageKey },
+    });
+  }
+
+  /** Sets what `update` says on a tenant that exists (else ConditionalCheckFailedException), and forgets its cached copy. */
+  private async updateTenant(
+    tenantId: string,
+    update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
+  ): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: `T#${tenantId}`, sk: 'TENANT' },
-        UpdateExpression: 'SET usageKeyId = :id, usageKey = :key',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':id': usage.usageKeyId, ':key': usage.usageKey },
+        ...update,
       }),
     );
     this.cache.delete(tenantId);
