@@ -8,7 +8,14 @@
 import { API_ROUTES } from '../functions/api/routes';
 import { PLANS } from '../libs/core/src/plans';
 import type { ProblemKind } from '../libs/core/src/problems';
-import { CORS_EXPOSED_HEADERS, methodNotAllowed, PROBLEMS, problemDocument } from '../libs/core/src/problems';
+import {
+  CORS_ALLOWED_HEADERS,
+  CORS_EXPOSED_HEADERS,
+  CORS_MAX_AGE_S,
+  methodNotAllowed,
+  PROBLEMS,
+  problemDocument,
+} from '../libs/core/src/problems';
 import type { CfnResource, Intrinsic, Outputs, Resources } from './cloudformation';
 import { ref, sub } from './cloudformation';
 import { CONSOLE_ORIGIN_TOKEN, consoleOrigin } from './console-origin';
@@ -68,9 +75,6 @@ export const usagePlanOutputs = (): Outputs =>
     ]),
   );
 
-/** Headers a browser may send to /v1 (beyond the CORS-safelisted ones). */
-export const CORS_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key'];
-
 export interface CorsSettings {
   origin: string;
   headers: string[];
@@ -80,11 +84,12 @@ export interface CorsSettings {
 
 /**
  * CORS for a /v1 route, for the console's origin: serverless adds the OPTIONS method answering the
- * preflight (with the origin's token, which infra/console-origin-plugin.ts resolves).
+ * preflight (with the origin's token, which infra/console-origin-plugin.ts resolves). The local
+ * gateway answers the same preflight (libs/local gateway-cors.ts).
  */
 export const corsFor = (path: string): CorsSettings | undefined =>
   path.startsWith('/v1/')
-    ? { origin: CONSOLE_ORIGIN_TOKEN, headers: CORS_HEADERS, allowCredentials: false, maxAge: 600 }
+    ? { origin: CONSOLE_ORIGIN_TOKEN, headers: CORS_ALLOWED_HEADERS, allowCredentials: false, maxAge: CORS_MAX_AGE_S }
     : undefined;
 
 /** API Gateway's response types this API answers in its own words (AWS::ApiGateway::GatewayResponse). */

@@ -72,6 +72,19 @@ describe('access', () => {
     expect(missing.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
   });
 
+  it("answers a browser's preflight and the gateway's own refusals with the web app origin (VIGIL_WEB_ORIGIN), whatever page asks, as API Gateway answers with the console's", async () => {
+    const page = { origin: 'http://localhost:5173' };
+    const preflight = await fetch(`${stack.url}/v1/messages`, {
+      method: 'OPTIONS',
+      headers: { ...page, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    });
+    const refused = await fetch(`${stack.url}/v1/messages`, { headers: page });
+    expect([preflight.status, refused.status]).toEqual([200, 401]);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(refused.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+  });
+
   it("lets a browser script on the web app's origin read when to try a refused request again (Retry-After, RateLimit-*)", async () => {
     // A tenant whose month's messages are used up: its create is refused 429 with when it renews.
     const { tenantId, api: full } = await newTenantApi(stack, 'free');

@@ -241,6 +241,8 @@ export interface StackSettings {
   logLevel: VigilConfig['logLevel'];
   sessionSecret?: string;
   layout: TableLayout;
+  /** The one origin a browser may call the API from (the local gateway's CORS); unset, any page of this machine. */
+  webOrigin?: string;
 }
 
 /**
@@ -254,6 +256,7 @@ export const stackSettingsOf = (config: VigilConfig): StackSettings => ({
   logLevel: config.logLevel,
   ...(config.sessionSecret && { sessionSecret: config.sessionSecret }),
   layout: { indexShards: config.indexShards, tenantShards: config.tenantShards },
+  ...(config.webOrigin && { webOrigin: config.webOrigin }),
 });
 
 export const readConfig = (env: Environment = process.env): VigilConfig => {

@@ -39,6 +39,16 @@ export const UNAVAILABLE_RETRY_AFTER_S = 1;
  */
 export const CORS_EXPOSED_HEADERS = ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
 
+/**
+ * The request headers a browser script may send to /v1 beyond the CORS-safelisted ones (the
+ * preflight's Access-Control-Allow-Headers): the credential, a JSON body's type and the create
+ * routes' Idempotency-Key. The deployment's preflights (infra/api.ts) and the local gateway's allow these.
+ */
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key'];
+
+/** How long a browser may keep a preflight's answer (Access-Control-Max-Age), in seconds. */
+export const CORS_MAX_AGE_S = 600;
+
 export const PROBLEMS = {
   // The request itself.
   malformedRequest: {

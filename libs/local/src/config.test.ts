@@ -73,7 +73,6 @@ const SET_BY_THE_DEPLOYMENT = [
   'VIGIL_STAGE',
   'VIGIL_METRICS',
   'VIGIL_CANARY_URL',
-  'VIGIL_WEB_ORIGIN',
 ];
 
 describe("README's Configuration table", () => {

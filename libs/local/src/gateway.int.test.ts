@@ -10,7 +10,8 @@ import { AuthorizerDenied } from '@vigil/functions/api/authorizer';
 import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { GATEWAY_PROBLEMS, problemTemplate } from '../../../infra/api';
+import { API_ROUTES } from '@vigil/functions/api/routes';
+import { corsFor, GATEWAY_PROBLEMS, gatewayResponseResources, problemTemplate } from '../../../infra/api';
 import type { Authorizer, Gateway, GatewayOptions } from './gateway';
 import { holdGatewayPort, startGateway } from './gateway';
 import { rawHttpConnection } from '../../../test-support/raw-http-connection';
@@ -531,6 +532,9 @@ describe('rate limits', () => {
   });
 });
 
+/** A page of a developer's own app on this machine, calling the API from a browser. */
+const PAGE = 'http://localhost:5173';
+
 describe("the refusals API Gateway answers itself, answered by the local gateway in the template's words", () => {
   /** The deployed gateway response for `responseType` (infra/api.ts), as a client reads it. */
   const deployed = (responseType: string) => {
@@ -556,7 +560,18 @@ describe("the refusals API Gateway answers itself, answered by the local gateway
       'a key the authorizer refuses',
       async () => {
         const gateway = await startTestGateway();
-        return fetch(`${gateway.url}/v1/messages`, { headers: { authorization: 'Bearer vgl_any' } });
+        return fetch(`${gateway.url}/v1/messages`, { headers: { authorization: 'Bearer vgl_any', origin: PAGE } });
+      },
+    ],
+    [
+      'MISSING_AUTHENTICATION_TOKEN',
+      "a browser's preflight on a path no route has (a failed preflight to the browser, as on AWS)",
+      async () => {
+        const gateway = await startTestGateway();
+        return fetch(`${gateway.url}/v1/nope`, {
+          method: 'OPTIONS',
+          headers: { origin: PAGE, 'access-control-request-method': 'GET' },
+        });
       },
     ],
     [
@@ -564,7 +579,7 @@ describe("the refusals API Gateway answers itself, answered by the local gateway
       'a path no route has',
       async () => {
         const gateway = await startTestGateway();
-        return fetch(`${gateway.url}/v1/v1/messages`);
+        return fetch(`${gateway.url}/v1/v1/messages`, { headers: { origin: PAGE } });
       },
     ],
     [
@@ -576,7 +591,7 @@ describe("the refusals API Gateway answers itself, answered by the local gateway
             throw new Error('the store did not answer');
           },
         });
-        return fetch(`${gateway.url}/v1/messages`, { headers: { authorization: 'Bearer vgl_any' } });
+        return fetch(`${gateway.url}/v1/messages`, { headers: { authorization: 'Bearer vgl_any', origin: PAGE } });
       },
     ],
     [
@@ -584,7 +599,8 @@ describe("the refusals API Gateway answers itself, answered by the local gateway
       "a tenant past its plan's burst",
       async () => {
         const gateway = await startTestGateway({ authorizer: allowing, rateLimits: true, invocation: answered });
-        const sent = () => fetch(`${gateway.url}/v1/messages`, { headers: { authorization: 'Bearer vgl_any' } });
+        const sent = () =>
+          fetch(`${gateway.url}/v1/messages`, { headers: { authorization: 'Bearer vgl_any', origin: PAGE } });
         for (let i = 0; i < 40; i += 1) {
           const response = await sent();
           if (response.status === 429) return response;
@@ -604,7 +620,15 @@ describe("the refusals API Gateway answers itself, answered by the local gateway
             return run();
           },
         });
-        return fetch(`${gateway.url}/health`);
+        return fetch(`${gateway.url}/health`, { headers: { origin: PAGE } });
+      },
+    ],
+    [
+      'INTEGRATION_FAILURE',
+      'a request that waited its turn too long (maxRequestsInFlight)',
+      async () => {
+        const gateway = await startTestGateway({ maxRequestsInFlight: 0, admissionWaitMs: 50 });
+        return fetch(`${gateway.url}/health`, { headers: { origin: PAGE } });
       },
     ],
   ] as const)('%s: %s', async (responseType, _, refused) => {
@@ -614,15 +638,127 @@ describe("the refusals API Gateway answers itself, answered by the local gateway
     expect(await response.json()).toMatchObject(body);
     expect(response.status).toBe(body.status);
     for (const [name, value] of Object.entries(headers)) expect(response.headers.get(name), name).toBe(value);
+    expectReadableBy(PAGE, response, responseType);
   });
+
+  /**
+   * A script on `page` may read the refusal and its Retry-After and RateLimit-*, as the deployed
+   * gateway response lets one on the console's origin (its Access-Control-* headers).
+   */
+  const expectReadableBy = (page: string, response: Response, responseType: string) => {
+    const deployedHeaders = Object.values(gatewayResponseResources()).find(
+      (resource) => resource.Properties?.ResponseType === responseType,
+    )?.Properties?.ResponseParameters as Record<string, unknown>;
+    expect(deployedHeaders['gatewayresponse.header.Access-Control-Allow-Origin']).toBeDefined();
+    expect(response.headers.get('access-control-allow-origin')).toBe(page);
+    expect(`'${response.headers.get('access-control-expose-headers')}'`).toBe(
+      deployedHeaders['gatewayresponse.header.Access-Control-Expose-Headers'],
+    );
+  };
 
   it('REQUEST_TOO_LARGE: a body over 6 MiB has the type, title and status API Gateway answers past its own 10 MB', async () => {
     const gateway = await startTestGateway();
     const response = await fetch(`${gateway.url}/canary-receiver`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', origin: PAGE },
       body: 'x'.repeat(6 * 1024 * 1024 + 1),
     });
     expect(await response.json()).toMatchObject(deployed('REQUEST_TOO_LARGE').body);
+    expectReadableBy(PAGE, response, 'REQUEST_TOO_LARGE');
+  });
+});
+
+describe("a browser's page on another origin (CORS), answered as the deployment answers one", () => {
+  /** The paths of API_ROUTES, each with its methods and one path it matches (`{messageId}` → `x_1`). */
+  const paths = [...new Set(API_ROUTES.map((route) => route.path))].map((path) => ({
+    path,
+    concrete: path.replace(/\{\w+\}/g, 'x_1'),
+    methods: API_ROUTES.filter((route) => route.path === path).map((route) => route.method),
+  }));
+  const preflight = (url: string, origin: string, method: string) =>
+    fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': method,
+        'access-control-request-headers': 'authorization,content-type,idempotency-key',
+      },
+    });
+
+  it("answers a page of this machine's preflight on every /v1 route as the deployed OPTIONS method does (200, the path's methods, 600 s), with no key and no turn, and the rest as the deployed ANY method does (405)", async () => {
+    // Every key refused and no request admitted: a preflight needs neither.
+    const gateway = await startTestGateway({ maxRequestsInFlight: 0, admissionWaitMs: 50 });
+    for (const { path, concrete, methods } of paths) {
+      const response = await preflight(`${gateway.url}${concrete}`, PAGE, methods[0]!);
+      await response.body?.cancel();
+      const cors = corsFor(path);
+      expect(response.headers.get('access-control-allow-origin'), path).toBe(PAGE);
+      if (cors === undefined) {
+        expect(response.status, path).toBe(405);
+        expect(response.headers.get('allow'), path).toBe(methods.join(', '));
+        continue;
+      }
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('access-control-allow-headers'), path).toBe(cors.headers.join(','));
+      expect(response.headers.get('access-control-allow-methods')?.split(',').sort(), path).toEqual(
+        ['OPTIONS', ...methods].sort(),
+      );
+      expect(response.headers.get('access-control-max-age'), path).toBe(String(cors.maxAge));
+      expect(response.headers.get('access-control-allow-credentials'), path).toBeNull();
+    }
+    expect(paths.filter(({ path }) => corsFor(path) !== undefined).length).toBeGreaterThan(20);
+  });
+
+  it("lets a page of this machine read a function's answer, whichever port it is served on (the local console's, a developer's app's)", async () => {
+    const gateway = await startTestGateway({
+      invocation: async <T>() => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'ran' }) as T,
+    });
+    for (const page of ['http://localhost:3000', PAGE, 'http://127.0.0.1:8080', 'http://[::1]:5173']) {
+      const response = await fetch(`${gateway.url}/health`, { headers: { origin: page } });
+      expect(await response.text()).toBe('ran');
+      expect(response.headers.get('access-control-allow-origin'), page).toBe(page);
+      expect(response.headers.get('access-control-expose-headers'), page).toBe(
+        'Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset',
+      );
+      expect(response.headers.get('vary'), page).toBe('Origin');
+    }
+  });
+
+  it('allows a page from anywhere else nothing: no allow-origin on its preflight, its refusals or its answers', async () => {
+    const gateway = await startTestGateway({
+      invocation: async <T>() => ({ statusCode: 200, headers: {}, body: 'ran' }) as T,
+    });
+    for (const page of ['https://example.com', 'http://localhost.example.com:5173', 'null']) {
+      const answers = [
+        await preflight(`${gateway.url}/v1/messages`, page, 'POST'),
+        await fetch(`${gateway.url}/v1/messages`, { headers: { origin: page, authorization: 'Bearer vgl_any' } }),
+        await fetch(`${gateway.url}/health`, { headers: { origin: page } }),
+      ];
+      expect(
+        answers.map((response) => response.status),
+        page,
+      ).toEqual([200, 401, 200]);
+      for (const response of answers) {
+        await response.body?.cancel();
+        expect(response.headers.get('access-control-allow-origin'), page).toBeNull();
+        expect(response.headers.get('vary'), page).toBe('Origin');
+      }
+    }
+  });
+
+  it("names VIGIL_WEB_ORIGIN (the deployment's webOrigin) in every answer, whoever asks, as the deployment names the console's origin", async () => {
+    const gateway = await startTestGateway({ webOrigin: 'https://console.example.com' });
+    const answers = [
+      await preflight(`${gateway.url}/v1/messages`, PAGE, 'POST'),
+      await fetch(`${gateway.url}/v1/messages`, {
+        headers: { origin: 'https://example.com', authorization: 'Bearer vgl_any' },
+      }),
+      await fetch(`${gateway.url}/v1/nope`),
+    ];
+    expect(answers.map((response) => response.status)).toEqual([200, 401, 404]);
+    for (const response of answers) {
+      await response.body?.cancel();
+      expect(response.headers.get('access-control-allow-origin')).toBe('https://console.example.com');
+    }
   });
 });

@@ -3,7 +3,8 @@
  * events for the very handlers and authorizer deployed on AWS, using the route table in
  * functions/api/routes.ts. Like API Gateway it caches authorizer results per Authorization header.
  * Its parts: the router (gateway-router.ts), the event builder (gateway-event.ts), the authorizer
- * step and its cache (gateway-auth.ts); this file is the server and the order of the steps.
+ * step and its cache (gateway-auth.ts), CORS for browsers (gateway-cors.ts); this file is the
+ * server and the order of the steps.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -20,6 +21,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { boundConnectionsInProcessTime } from './connection-deadlines';
 import type { Authorizer } from './gateway-auth';
 import { AuthorizerCache } from './gateway-auth';
+import { gatewayCors, hasPreflight } from './gateway-cors';
 import { lambdaContext, proxyEvent } from './gateway-event';
 import type { RouteMatch } from './gateway-router';
 import { compileRoute, matchRoute } from './gateway-router';
@@ -70,6 +72,11 @@ export interface GatewayOptions {
   admissionWaitMs?: number;
   /** How many connections are kept at once, at most (default MAX_CONNECTIONS); one more is closed at once. */
   maxConnections?: number;
+  /**
+   * The one origin a browser may call the API from (VIGIL_WEB_ORIGIN, the deployment's `webOrigin`);
+   * unset, any page served from this machine (gateway-cors.ts).
+   */
+  webOrigin?: string;
 }
 
 export interface Gateway {
@@ -275,6 +282,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
   const functionTimeoutMs = options.functionTimeoutMs ?? API_TIMEOUT_S * 1000;
   const limiter = new TenantRateLimiter();
   const auth = new AuthorizerCache(options);
+  const cors = gatewayCors(options.webOrigin);
   const admission = new RequestAdmission(
     options.maxRequestsInFlight ?? MAX_REQUESTS_IN_FLIGHT,
     options.admissionWaitMs ?? ADMISSION_WAIT_MS,
@@ -304,6 +312,9 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       );
     }
     if (match.kind === 'method-not-allowed') {
+      // A browser's preflight, answered as the deployment's mock OPTIONS method does: no key, no turn.
+      if (req.method === 'OPTIONS' && hasPreflight(url.pathname))
+        return send(res, cors.preflight(match.allow.split(', ')));
       return send(res, problemResponse(methodNotAllowed(req.method ?? '', match.allow), requestId));
     }
     // Its turn (routes and methods no route has are answered without one, as they cost nothing).
@@ -415,6 +426,8 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     // a request sent in good time was answered 408. boundConnectionsInProcessTime keeps them below.
     { requestTimeout: 0, headersTimeout: 0 },
     (req, res) => {
+      // On every answer, the gateway's own and the functions' (whose own, when they set them, are the same).
+      for (const [name, value] of Object.entries(cors.headersFor(req.headers.origin))) res.setHeader(name, value);
       handle(req, res).catch((error) => {
         options.log.error('gateway failed', { error: String(error) });
         if (!res.headersSent)

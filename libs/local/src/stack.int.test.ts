@@ -160,6 +160,12 @@ describe('the local stack, configured by arguments', () => {
   it.each([
     ['empty', { VIGIL_TABLE: '' }, /VIGIL_TABLE: .*>=1 characters/],
     ['not one of its values', { VIGIL_LOG_LEVEL: 'loud' }, /VIGIL_LOG_LEVEL: .*"debug"/],
+    // A browser compares the origin it allows with its page's character for character: none would match.
+    [
+      'an origin with a trailing slash',
+      { VIGIL_WEB_ORIGIN: 'http://localhost:5173/' },
+      'VIGIL_WEB_ORIGIN: must be an origin, scheme://host[:port] with no path or trailing slash (http://localhost:5173, not http://localhost:5173/)',
+    ],
   ])('refuses a setting it reads itself that is %s, naming it, before it starts anything', async (_, env, named) => {
     const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
     const started = startStack({

@@ -14,7 +14,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClientInstrument, Runtime, TenantAdmin } from '@vigil/aws';
 import type { StackSettings } from '@vigil/aws';
-import { openTenantAdmin, readConfig, resetRuntime, stackSettingsOf, startRuntime } from '@vigil/aws';
+import { ConfigError, openTenantAdmin, readConfig, resetRuntime, stackSettingsOf, startRuntime } from '@vigil/aws';
 import { createLogger } from '@vigil/aws/logger';
 import { documentClient } from '@vigil/aws/dynamo-document-client';
 import type { LayoutGuard } from '@vigil/aws/table-layout';
@@ -242,6 +242,13 @@ const readStackSettings = (settings: Record<string, string | undefined>, options
       stage: 'local',
     }),
   );
+  // A browser compares it with its page's origin character for character: with a path or a
+  // trailing slash (http://localhost:5173/) it allows no page, and every call would be blocked.
+  if (config.webOrigin !== undefined && new URL(config.webOrigin).origin !== config.webOrigin) {
+    throw new ConfigError(
+      `Invalid Vigil configuration: VIGIL_WEB_ORIGIN: must be an origin, scheme://host[:port] with no path or trailing slash (${new URL(config.webOrigin).origin}, not ${config.webOrigin})`,
+    );
+  }
   return stackSettingsOf(config);
 };
 
@@ -550,6 +557,7 @@ const startEach = async (
     rateLimits: options.rateLimits,
     keysChangedFile: join(dataDir, KEYS_CHANGED_FILE),
     log: rt.log,
+    ...(own.webOrigin && { webOrigin: own.webOrigin }),
   });
   started.add('the gateway', () => gateway.stop({ drainMs: 0 }));
 

@@ -1,0 +1,65 @@
+/**
+ * The local gateway's CORS, answered as the deployment answers a browser (infra/api.ts): every
+ * answer, a function's and the gateway's own refusals alike (401, 404, 405, 413, 429, 502, 503),
+ * allows the web origin and exposes `Retry-After` and `RateLimit-*` to its script, as the handlers'
+ * answers (functions/api/http.ts) and the gateway responses do; and an OPTIONS on a /v1 route's path
+ * is a browser's preflight, answered as serverless's mock method answers it: 200, the path's
+ * methods, the headers a script may send (CORS_ALLOWED_HEADERS), to be kept 600 s, with no key
+ * asked for, no turn taken and nothing counted against a rate.
+ *
+ * The origin allowed is `VIGIL_WEB_ORIGIN` when set (the deployment's `webOrigin`: the console's
+ * origin there), named in every answer whoever asks, as on AWS. Unset, it is any page served from
+ * this machine (http or https on localhost, 127.0.0.1 or [::1], any port: the local console at
+ * http://localhost:3000 and a developer's own app at, say, http://localhost:5173), each named back
+ * to itself; a page from anywhere else is allowed nothing (its script can neither call nor read).
+ */
+import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_S } from '@vigil/core';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether `origin` (a request's Origin header) is a page served from this machine. */
+export const isLoopbackOrigin = (origin: string): boolean => {
+  try {
+    const url = new URL(origin);
+    return url.origin === origin && ['http:', 'https:'].includes(url.protocol) && LOOPBACK_HOSTS.has(url.hostname);
+  } catch {
+    return false;
+  }
+};
+
+/** The deployment's preflights are the /v1 routes' (corsFor in infra/api.ts): /health and /canary-receiver have none. */
+export const hasPreflight = (pathname: string): boolean => pathname.startsWith('/v1/');
+
+export interface GatewayCors {
+  /** The CORS headers of every answer to a request from `origin` (its Origin header, if it sent one). */
+  headersFor(origin: string | undefined): Record<string, string>;
+  /** The answer to a preflight on a path whose routes take `methods` (its headersFor are added as for any answer). */
+  preflight(methods: readonly string[]): APIGatewayProxyResult;
+}
+
+export const gatewayCors = (webOrigin: string | undefined): GatewayCors => {
+  const allowing = (origin: string) => ({
+    'access-control-allow-origin': origin,
+    'access-control-expose-headers': CORS_EXPOSED_HEADERS.join(', '),
+    // An answer differs with the Origin it was asked from (a cache must not hand one to another page).
+    vary: 'Origin',
+  });
+  return {
+    headersFor: (origin) => {
+      if (webOrigin !== undefined) return allowing(webOrigin);
+      return origin !== undefined && isLoopbackOrigin(origin) ? allowing(origin) : { vary: 'Origin' };
+    },
+    // serverless's preflight (its cors.js): OPTIONS then the path's methods, joined with commas alone.
+    preflight: (methods) => ({
+      statusCode: 200,
+      headers: {
+        'access-control-allow-headers': CORS_ALLOWED_HEADERS.join(','),
+        'access-control-allow-methods': ['OPTIONS', ...methods].join(','),
+        'access-control-max-age': String(CORS_MAX_AGE_S),
+        'content-type': 'application/json',
+      },
+      body: '',
+    }),
+  };
+};
