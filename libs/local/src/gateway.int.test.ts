@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { API_ROUTES } from '@vigil/functions/api/routes';
 import { corsFor, GATEWAY_PROBLEMS, gatewayResponseResources, problemTemplate } from '../../../infra/api';
 import type { Authorizer, Gateway, GatewayOptions } from './gateway';
-import { holdGatewayPort, startGateway } from './gateway';
+import { holdGatewayPort, REFUSED_CONNECTIONS, startGateway } from './gateway';
 import { rawHttpConnection } from '../../../test-support/raw-http-connection';
 import { receiverThread, stall } from '../../../test-support/stall';
 import { testGatewayOptions } from '../../../test-support/test-gateway';
@@ -367,15 +367,35 @@ describe('more requests at once than the gateway handles (maxRequestsInFlight), 
 });
 
 describe('more connections at once than the gateway keeps (maxConnections)', () => {
-  it('closes one more as it opens, and goes on answering those it keeps: thousands held by 200 tenants ran the process out of file descriptors, and the store stopped', async () => {
-    const gateway = await startTestGateway({ maxConnections: 2 });
+  it('answers one more 503 with Retry-After, a problem document, and closes it, and goes on answering those it keeps: thousands held by 200 tenants ran the process out of file descriptors, and the store stopped', async () => {
+    let ran = 0;
+    const gateway = await startTestGateway({
+      maxConnections: 2,
+      invocation: async <T>() => {
+        ran += 1;
+        return { statusCode: 200, headers: {}, body: 'ran' } as T;
+      },
+    });
     const kept = [await rawHttpConnection(gateway.port), await rawHttpConnection(gateway.port)];
     const request = 'GET /no-such-route HTTP/1.1\r\nHost: x\r\n\r\n';
     for (const client of kept) client.write(request);
     const one = await rawHttpConnection(gateway.port);
     try {
-      one.write(request);
-      expect(await one.answer()).toMatch(/^no answer: /);
+      one.write(`GET /health HTTP/1.1\r\nHost: x\r\nOrigin: ${PAGE}\r\n\r\n`);
+      // It was closed as it opened: a reset the client could not tell from a crash.
+      const refusal = await one.answer();
+      expect(refusal).toMatch(/^HTTP\/1\.1 503 /);
+      expect(refusal).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/);
+      expect(refusal).toMatch(/\r\nretry-after: 1\r\n/);
+      expect(refusal).toMatch(/\r\nconnection: close\r\n/);
+      expect(refusal).toContain(`\r\naccess-control-allow-origin: ${PAGE}\r\n`);
+      // Its body, in chunks.
+      expect(refusal).toContain('"type":"https://vigil.dev/problems/unavailable"');
+      expect(refusal).toContain(
+        '"detail":"The local stack holds as many connections as it keeps (2 at once); try again after Retry-After."',
+      );
+      expect(await one.answer()).toBe('no answer: closed');
+      expect(ran).toBe(0);
       for (const client of kept) expect(await client.answer()).toMatch(/^HTTP\/1\.1 404 /);
       kept[0]?.socket.destroy();
       await sleep(100);
@@ -385,6 +405,23 @@ describe('more connections at once than the gateway keeps (maxConnections)', () 
       next.socket.destroy();
     } finally {
       for (const client of [...kept, one]) client.socket.destroy();
+    }
+  });
+
+  it(`closes one past those it answers 503 (REFUSED_CONNECTIONS, ${REFUSED_CONNECTIONS}) as it opens, so the file descriptors it holds stay bounded`, async () => {
+    const gateway = await startTestGateway({ maxConnections: 1 });
+    const held = [];
+    try {
+      for (let i = 0; i < 1 + REFUSED_CONNECTIONS; i += 1) held.push(await rawHttpConnection(gateway.port));
+      const past = await rawHttpConnection(gateway.port);
+      held.push(past);
+      past.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+      expect(await past.answer()).toMatch(/^no answer: /);
+      const refused = held[1]!;
+      refused.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+      expect(await refused.answer()).toMatch(/^HTTP\/1\.1 503 /);
+    } finally {
+      for (const client of held) client.socket.destroy();
     }
   });
 });

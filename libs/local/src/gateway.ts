@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { StallAwareDeadline } from '@vigil/aws/stall-aware-deadline';
@@ -70,7 +71,10 @@ export interface GatewayOptions {
    */
   maxRequestsInFlight?: number;
   admissionWaitMs?: number;
-  /** How many connections are kept at once, at most (default MAX_CONNECTIONS); one more is closed at once. */
+  /**
+   * How many connections are kept at once, at most (default MAX_CONNECTIONS); up to
+   * REFUSED_CONNECTIONS more are answered 503 and closed, and past them one is closed as it opens.
+   */
   maxConnections?: number;
   /**
    * The one origin a browser may call the API from (VIGIL_WEB_ORIGIN, the deployment's `webOrigin`);
@@ -110,13 +114,22 @@ export const MAX_REQUESTS_IN_FLIGHT = 64;
 export const ADMISSION_WAIT_MS = 5_000;
 
 /**
- * At most this many client connections are kept at once; one more is closed as it opens (a reset
- * the client retries). Each holds a file descriptor of the process that also holds the store's: 200
+ * At most this many client connections are kept at once; one more is answered 503 (REFUSED_CONNECTIONS).
+ * Each holds a file descriptor of the process that also holds the store's: 200
  * tenants' clients held up to 3,500 at once, and once the process ran out (EMFILE; seen with its
  * limit at 600) LevelDB, refused a file, stopped the store, and with it the stack. 1,024 leaves
  * room within the 4,096 a process may open on many machines (Node raises its limit to the hard one).
  */
 export const MAX_CONNECTIONS = 1_024;
+
+/**
+ * Up to this many connections past the kept ones are held just long enough to answer their first
+ * request 503 with Retry-After, a problem document, and then closed: the client retries it as any
+ * 503, where a connection closed as it opened was a reset it could not tell from a crash. Nothing
+ * of the request runs (no authorizer, no function). Past them too, a connection is closed as it
+ * opens, as before, so the file descriptors held stay bounded (1,088 by default).
+ */
+export const REFUSED_CONNECTIONS = 64;
 
 /** How long an idle kept-alive connection stays open (Node's default is 5 s). */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -288,8 +301,22 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     options.admissionWaitMs ?? ADMISSION_WAIT_MS,
   );
 
+  const keptConnections = options.maxConnections ?? MAX_CONNECTIONS;
+  /** The connections kept (at most keptConnections), and those past them, to be answered 503 and closed. */
+  const kept = new Set<Socket>();
+  const refused = new WeakSet<Socket>();
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
+    if (refused.has(req.socket)) {
+      return send(
+        res,
+        problemResponse(PROBLEMS.functionUnavailable, requestId, {
+          detail: `The local stack holds as many connections as it keeps (${keptConnections} at once); try again after Retry-After.`,
+          headers: { connection: 'close' },
+        }),
+      );
+    }
     const url = requestUrl(req.url ?? '/');
     if (url === undefined) {
       return send(
@@ -438,7 +465,16 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
   );
   server.on('clientError', (error, socket) => answerUnreadable(error, socket));
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
-  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+  server.on('connection', (socket: Socket) => {
+    if (kept.size >= keptConnections) {
+      refused.add(socket);
+      return;
+    }
+    kept.add(socket);
+    socket.once('close', () => kept.delete(socket));
+  });
+  // Past the kept and the refused ones, Node closes a connection as it opens.
+  server.maxConnections = keptConnections + REFUSED_CONNECTIONS;
   // A request's head and body must arrive in time, and an idle connection is closed after
   // keepAliveTimeout, both in the process's own time: a stall of the process is given back.
   boundConnectionsInProcessTime(server, {

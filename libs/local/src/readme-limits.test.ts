@@ -34,7 +34,13 @@ import {
   MAX_INFORMATIONAL_RESPONSES,
 } from '@vigil/aws/http-sender';
 import { describe, expect, it } from 'vitest';
-import { ADMISSION_WAIT_MS, MAX_CONNECTIONS, MAX_REQUESTS_IN_FLIGHT, REQUEST_ARRIVAL_TIMEOUT_MS } from './gateway';
+import {
+  ADMISSION_WAIT_MS,
+  MAX_CONNECTIONS,
+  MAX_REQUESTS_IN_FLIGHT,
+  REFUSED_CONNECTIONS,
+  REQUEST_ARRIVAL_TIMEOUT_MS,
+} from './gateway';
 
 const README = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
 
@@ -74,7 +80,7 @@ describe("README's Guarantees and limits", () => {
     ["a request's JSON values", [count(MAX_REQUEST_VALUES)]],
     ["a request's arrival", [`head and body within ${seconds(REQUEST_ARRIVAL_TIMEOUT_MS)}`]],
     ['requests at once', [`${MAX_REQUESTS_IN_FLIGHT} handled at once`, `up to ${seconds(ADMISSION_WAIT_MS)}`]],
-    ['connections at once', [count(MAX_CONNECTIONS)]],
+    ['connections at once', [count(MAX_CONNECTIONS), `up to ${REFUSED_CONNECTIONS} more`]],
     ['a batch', [`1 to ${MAX_BATCH} messages`]],
   ])('sizes: "%s" states the limit the code enforces', (label, statements) => {
     const line = row(limits, label);
