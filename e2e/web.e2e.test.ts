@@ -1444,6 +1444,56 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await page.getByTestId('status').getByText('delivered').waitFor();
   });
 
+  it("lets a page of the developer's own app on this machine call the API from the browser, as the deployed API lets the console's (CORS)", async () => {
+    // The app's page, served from this machine (as by a dev server on http://localhost:5173), in a
+    // context of its own, calling the API at http://127.0.0.1:<port>. (Served by the browser's own
+    // routing instead, with no address, the page counts as the public internet's, which Chromium
+    // lets reach the loopback address space only with the person's permission.)
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<!doctype html><title>My app</title>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const own = await browser.newContext();
+    try {
+      const app = await own.newPage();
+      await app.goto(`http://localhost:${(server.address() as AddressInfo).port}/`);
+      // Each preflighted (Authorization, a JSON body, an Idempotency-Key are not what a browser
+      // sends unasked), and each answer read by the script: a blocked one throws "Failed to fetch".
+      const answers = await app.evaluate(
+        async ({ apiUrl, key }) => {
+          const read = async (response: Response) => ({
+            status: response.status,
+            type: ((await response.json()) as { type?: string }).type,
+          });
+          const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+          return [
+            await read(await fetch(`${apiUrl}/v1/messages?limit=1`, { headers: bearer(key) })),
+            // Refused before anything is made: no url.
+            await read(
+              await fetch(`${apiUrl}/v1/messages`, {
+                method: 'POST',
+                headers: { ...bearer(key), 'content-type': 'application/json', 'idempotency-key': 'from-my-app' },
+                body: JSON.stringify({ delay: 60 }),
+              }),
+            ),
+            await read(await fetch(`${apiUrl}/v1/messages`, { headers: bearer(`vgl_${'x'.repeat(43)}`) })),
+          ];
+        },
+        { apiUrl: stack.baseUrl, key: apiKey },
+      );
+      expect(answers).toEqual([
+        { status: 200, type: undefined },
+        { status: 422, type: 'https://vigil.dev/problems/validation-failed' },
+        { status: 401, type: 'https://vigil.dev/problems/unauthorized' },
+      ]);
+    } finally {
+      await own.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('marks a redelivery in the attempt timeline', async () => {
     const redelivered = await api(apiKey, 'POST', `/v1/messages/${deliveredId}/redeliver`);
     expect(redelivered.status).toBe(202);
