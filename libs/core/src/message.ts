@@ -144,8 +144,16 @@ export interface EarlierRequest {
  */
 export const LATENESS_REASONS = ['flow-control', 'recovered', 'timer-missed', 'engine-busy'] as const;
 export type LatenessReason = (typeof LATENESS_REASONS)[number];
-/** The reasons a ticket carries, set by whoever sent it: the sweep's nets. */
-export const TICKET_LATENESS_REASONS = ['recovered', 'timer-missed'] as const satisfies readonly LatenessReason[];
+/**
+ * The reasons a ticket carries, set by whoever sent it: the sweep's nets (`recovered`,
+ * `timer-missed`), or a worker that hands a message back already late (the reason it was late for,
+ * kept for the attempt that sends it: `engine-busy` too).
+ */
+export const TICKET_LATENESS_REASONS = [
+  'recovered',
+  'timer-missed',
+  'engine-busy',
+] as const satisfies readonly LatenessReason[];
 export type TicketLatenessReason = (typeof TICKET_LATENESS_REASONS)[number];
 
 /** Why a message ended `failed` without its attempts being spent (absent when they were, or on 410). */

@@ -29,8 +29,9 @@ export interface DeliveryTicket {
   dueAt: number;
   /**
    * Why the message may be late when this ticket reaches a worker, from the sweep's nets that send
-   * it (`recovered`, `timer-missed`): its attempt gives it as its `latenessReason` when it was late.
-   * Absent from every other ticket, and from tickets sent before it existed.
+   * it (`recovered`, `timer-missed`), or from a worker that handed it back already late (the reason
+   * it was late for, kept across the hand-back): its attempt gives it as its `latenessReason` when
+   * it was late. Absent from every other ticket, and from tickets sent before it existed.
    */
   latenessReason?: TicketLatenessReason;
 }

@@ -679,6 +679,52 @@ describe("a take's lease", () => {
     }
   });
 
+  it('keeps the reason it was late for across that hand-back: recovered by the sweep, or a worker woken late', async () => {
+    // Prepare: a worker whose lease extension throws, late since its take once (20 s, past the
+    // lease's room) either in its tenant read or in its wake-up at the due instant.
+    for (const cause of ['recovered', 'engine-busy'] as const) {
+      let late = true;
+      const h: ReturnType<typeof setup> = setup({
+        tenants: {
+          forDelivery: async () => {
+            if (late && cause === 'recovered') h.clock.advance(20_000);
+            if (cause === 'recovered') late = false;
+            return { signingSecrets: [SECRET], plan: 'free' };
+          },
+        },
+      });
+      h.store.extendLease = async () => {
+        throw Object.assign(new Error('the request timed out'), { name: 'TimeoutError' });
+      };
+      const { message } = await scheduleMessage(h.deps, TENANT, input({ delay: 10 }));
+      if (cause === 'recovered') {
+        // Its ticket lost, the sweep finds it overdue a minute on and sends one marked recovered.
+        h.queue.sent.length = 0;
+        h.clock.set(message.dueAt + 61_000);
+        await sweepPending(h.deps, -60_000);
+        expect(h.queue.sent.at(-1)!.ticket.latenessReason).toBe('recovered');
+      } else {
+        const sleepUntil = h.clock.sleepUntil.bind(h.clock);
+        h.clock.sleepUntil = async (at) => {
+          await sleepUntil(at);
+          if (late && at === message.dueAt) h.clock.advance(20_000);
+          if (at === message.dueAt) late = false;
+        };
+      }
+
+      // Act: the late worker hands it back; its ticket takes it again and sends it.
+      expect(await h.deliverLatest()).toBe('requeued');
+      const { ticket } = h.queue.sent.at(-1)!;
+      expect(await h.worker.deliver(ticket)).toBe('delivered');
+
+      // Assess: the hand-back's ticket carried the reason, and the attempt gives it.
+      expect(ticket).toMatchObject({ messageId: message.id, latenessReason: cause });
+      const [sent] = h.store.messages.get(message.id)!.attempts;
+      expect(sent!.latenessMs).toBeGreaterThanOrEqual(20_000);
+      expect(sent).toMatchObject({ n: 1, latenessReason: cause });
+    }
+  });
+
   it('keeps a late worker whose lease extension threw from handing back a message another worker has taken since', async () => {
     const h = lateWorker(20_000, ({ store }) => {
       for (const [id, m] of store.messages) store.messages.set(id, { ...m, version: m.version + 1 });

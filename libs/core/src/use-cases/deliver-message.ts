@@ -50,6 +50,7 @@ import { Signal } from '../signal';
 import { attemptsThisRound, lastAttemptNumber, placeMessage } from '../lifecycle';
 import { STALL_LATENESS_MS } from '../clock';
 import type { Attempt, FailureReason, LatenessReason, Message, TicketLatenessReason } from '../message';
+import { TICKET_LATENESS_REASONS } from '../message';
 import type {
   DeliveryTargets,
   DeliveryTicket,
@@ -251,10 +252,12 @@ export class DeliveryWorker {
     if (armed) connectAhead(deliveryTargets, prepared.request);
     await clock.sleepUntil(message.dueAt);
     const wokeLateMs = armed ? clock.now() - message.dueAt : 0;
+    const heldByFlow = admission !== undefined && (admission.held || message.flowHeldFrom !== undefined);
+    const reason = latenessReasonOf({ heldByFlow, armed, wokeLateMs, ticketReason });
     const lease = await this.leaseCoversSend(message);
     if (lease !== 'covered') {
       if (admission) await this.releaseTurn(message, admission);
-      return lease === 'taken' ? 'skipped' : this.handBackUnleased(message);
+      return lease === 'taken' ? 'skipped' : this.handBackUnleased(message, reason);
     }
     const startedAt = clock.now();
     this.lastSendStartedAt = startedAt;
@@ -266,7 +269,6 @@ export class DeliveryWorker {
       }
     });
     if (admission) await this.releaseTurn(message, admission);
-    const heldByFlow = admission !== undefined && (admission.held || message.flowHeldFrom !== undefined);
     const attempt = describeAttempt(
       n,
       // A request that waited for a connection (the sender's limit per origin) started when it went.
@@ -274,7 +276,7 @@ export class DeliveryWorker {
       clock.now(),
       message.flowHeldFrom ?? message.dueAt,
       result,
-      latenessReasonOf({ heldByFlow, armed, wokeLateMs, ticketReason }),
+      reason,
       { round: roundOf(message), sent: sentFactsOf(prepared.request) },
     );
     return this.record(message, attempt, result, prepared.keepMs);
@@ -331,8 +333,10 @@ export class DeliveryWorker {
    * is conditional on the take's version, which an extension that landed leaves as it is, so
    * another worker's take (or a cancel) since wins and nothing is sent twice. A hand-back that
    * cannot be written is thrown, as the extension's failure was: the lease is then the net.
+   * `reason`: why it is late so far (its ticket's, or a late wake-up's), which its ticket carries to
+   * the attempt that sends it; flow control's hold needs none (the message keeps `flowHeldFrom`).
    */
-  private async handBackUnleased(message: Message): Promise<DeliveryOutcome> {
+  private async handBackUnleased(message: Message, reason: LatenessReason | undefined): Promise<DeliveryOutcome> {
     const { log } = this.deps;
     const fields = { tenantId: message.tenantId, messageId: message.id };
     const next = await this.putBack(
@@ -346,7 +350,7 @@ export class DeliveryWorker {
       return 'skipped';
     }
     log.info('not sent without a lease covering the send; back to the queue', fields);
-    await dispatchMessages(this.deps, [next]);
+    await dispatchMessages(this.deps, [next], { latenessReason: ticketReasonOf(reason) });
     return 'requeued';
   }
 
@@ -983,6 +987,10 @@ const latenessReasonOf = ({
   if (armed) return wokeLateMs > STALL_LATENESS_MS ? 'engine-busy' : undefined;
   return ticketReason;
 };
+
+/** `reason` as a ticket carries it (TICKET_LATENESS_REASONS): flow control's is kept on the message. */
+const ticketReasonOf = (reason: LatenessReason | undefined): TicketLatenessReason | undefined =>
+  TICKET_LATENESS_REASONS.find((carried) => carried === reason);
 
 const describeAttempt = (
   n: number,

@@ -8,7 +8,7 @@
  * out. Use cases hand the queue whole lists (streams in pages of `TICKET_PAGE`, a memory bound);
  * how many tickets go to the queue per call is the queue adapter's business.
  */
-import type { Message } from '../message';
+import type { Message, TicketLatenessReason } from '../message';
 import type { DeliveryTicket, PendingRef } from '../ports';
 import { placeTickets, routeOf } from '../routing';
 import type { SchedulingDeps } from './deps';
@@ -67,12 +67,20 @@ export async function* pagesOf<T>(source: AsyncIterable<T>, size = TICKET_PAGE):
   if (page.length > 0) yield page;
 }
 
-export const dispatchMessages = async (deps: SchedulingDeps, messages: readonly Message[]): Promise<void> => {
+/**
+ * `latenessReason`: why the messages are late already (a worker handing one back), carried on
+ * their tickets for the attempt that sends them. A far one's bucket carries none (it is not late).
+ */
+export const dispatchMessages = async (
+  deps: SchedulingDeps,
+  messages: readonly Message[],
+  { latenessReason }: { latenessReason?: TicketLatenessReason | undefined } = {},
+): Promise<void> => {
   const near: DeliveryTicket[] = [];
   const buckets = new Set<number>();
   for (const m of messages) {
     const route = routeOf(m);
-    if (route.path === 'near') near.push(ticketFor(m));
+    if (route.path === 'near') near.push({ ...ticketFor(m), ...(latenessReason && { latenessReason }) });
     else buckets.add(route.bucketAt);
   }
   const results = await Promise.allSettled([
