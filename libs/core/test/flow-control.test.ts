@@ -29,6 +29,7 @@ import {
   scheduleMessage,
   slotSpacingMs,
   startsInSlot,
+  sweepPending,
   toMessageOut,
   ValidationError,
 } from '../src';
@@ -591,6 +592,33 @@ describe('the delivery worker and flow control', () => {
     expect(done.attempts[0]).toMatchObject({ latenessMs: 40_000, latenessReason: 'flow-control' });
     expect(done.flowHeldFrom).toBeUndefined();
     expect(clock.now()).toBeGreaterThanOrEqual(message.dueAt + 40_000);
+  });
+
+  it('gives the first cause of a lateness: recovered by the sweep, then held by its key (in the take, or handed back), says recovered', async () => {
+    for (const slotAfterSweepMs of [3_000, 40_000]) {
+      // Prepare: its ticket lost, the sweep finds it a minute overdue; its key's next slot is
+      // then 3 s away (held within the take) or 40 s away (handed back to the queue).
+      const { deps, limiter, deliverLatest, store, queue, clock } = setup();
+      const message = await slotted({ deps, limiter }, 1, 61_000 + slotAfterSweepMs);
+      queue.sent.length = 0;
+      clock.set(message.dueAt + 61_000);
+      await sweepPending(deps, -60_000);
+      expect(queue.sent.at(-1)!.ticket.latenessReason).toBe('recovered');
+
+      // Act
+      const handedBack = slotAfterSweepMs > FLOW_HOLD_PER_TAKE_MS;
+      expect(await deliverLatest()).toBe(handedBack ? 'held' : 'delivered');
+      if (handedBack) {
+        expect(queue.sent.at(-1)!.ticket).toMatchObject({ messageId: message.id, latenessReason: 'recovered' });
+        expect(await deliverLatest()).toBe('delivered');
+      }
+
+      // Assess: late from its due instant, for the reason it was late first.
+      expect(store.messages.get(message.id)!.attempts[0]).toMatchObject({
+        latenessMs: 61_000 + slotAfterSweepMs,
+        latenessReason: 'recovered',
+      });
+    }
   });
 
   it('sends a held message now once its flow control is removed, not at the key’s slot, and tells no lateness of the key’s as its own', async () => {

@@ -208,9 +208,14 @@ export class DeliveryWorker {
     }
   }
 
-  /** `ticketReason`: what its ticket tells of a lateness (the sweep's nets), for its attempt. */
+  /**
+   * `ticketReason`: what its ticket tells of a lateness (the sweep's nets, a worker's hand-back),
+   * for its attempt: the message's lateness began there when the ticket came only once the message
+   * was due (by its first due instant, before any flow control hold), so it wins over what follows.
+   */
   private async fire(message: Message, ticketReason?: TicketLatenessReason): Promise<DeliveryOutcome> {
-    const { settings } = this.deps;
+    const { clock, settings } = this.deps;
+    const lateFor = (message.flowHeldFrom ?? message.dueAt) <= clock.now() ? ticketReason : undefined;
     const takes = message.takes ?? 0;
     if (takes > settings.poisonTakes) {
       return this.finishFailed(
@@ -230,10 +235,10 @@ export class DeliveryWorker {
     const n = lastAttemptNumber(message) + 1;
     const prepared = await this.prepare(message, n);
     if ('failure' in prepared) return this.finishFailed(message, prepared.failure, prepared.keepMs);
-    if (message.flowControl === undefined) return this.sendOnTime(message, n, prepared, ticketReason);
-    const turn = await this.waitForTurn({ ...message, flowControl: message.flowControl }, prepared.keepMs);
+    if (message.flowControl === undefined) return this.sendOnTime(message, n, prepared, lateFor);
+    const turn = await this.waitForTurn({ ...message, flowControl: message.flowControl }, prepared.keepMs, lateFor);
     if ('outcome' in turn) return turn.outcome;
-    return this.sendOnTime(turn.message, n, prepared, ticketReason, turn.admission);
+    return this.sendOnTime(turn.message, n, prepared, lateFor, turn.admission);
   }
 
   /**
@@ -244,7 +249,7 @@ export class DeliveryWorker {
     message: Message,
     n: number,
     prepared: { request: OutboundRequest; keepMs: number },
-    ticketReason: TicketLatenessReason | undefined,
+    lateFor: TicketLatenessReason | undefined,
     admission?: FlowAdmission & { admitted: true },
   ): Promise<DeliveryOutcome> {
     const { clock, deliveryTargets } = this.deps;
@@ -253,7 +258,7 @@ export class DeliveryWorker {
     await clock.sleepUntil(message.dueAt);
     const wokeLateMs = armed ? clock.now() - message.dueAt : 0;
     const heldByFlow = admission !== undefined && (admission.held || message.flowHeldFrom !== undefined);
-    const reason = latenessReasonOf({ heldByFlow, armed, wokeLateMs, ticketReason });
+    const reason = latenessReasonOf({ lateFor, heldByFlow, armed, wokeLateMs });
     const lease = await this.leaseCoversSend(message);
     if (lease !== 'covered') {
       if (admission) await this.releaseTurn(message, admission);
@@ -362,11 +367,12 @@ export class DeliveryWorker {
    * makes fail, and that makes a cancel after it fail: the turn is then given back, nothing sent.
    * The gate makes that write in the lead before the message's rate slot (flow-gate.ts), so it
    * does not delay the start past its slot. Returns the message as it stands once it has its turn
-   * (its version bumped, when marked).
+   * (its version bumped, when marked). `lateFor`: why it was late already, kept by a hand-back.
    */
   private async waitForTurn(
     message: Message & { flowControl: FlowControl },
     keepMs: number,
+    lateFor: TicketLatenessReason | undefined,
   ): Promise<{ message: Message; admission: FlowAdmission & { admitted: true } } | { outcome: DeliveryOutcome }> {
     const { clock, store, log } = this.deps;
     const wait = { over: false, ended: new Signal(), marked: false };
@@ -415,7 +421,7 @@ export class DeliveryWorker {
     const current = ended?.written === true ? { ...message, version: message.version + 1 } : message;
     if (admission.admitted) return { message: current, admission };
     if ('retryAt' in admission) {
-      return { outcome: await this.holdBack(current, message.flowControl, admission.retryAt, keepMs) };
+      return { outcome: await this.holdBack(current, message.flowControl, admission.retryAt, keepMs, lateFor) };
     }
     // Stopped by the end of its wait (the gate gave the turn back).
     if (ended?.written === false) {
@@ -427,7 +433,7 @@ export class DeliveryWorker {
     // end of the wait have landed, the hand-back is made over it, not refused by its version.
     const found = await this.endOfWaitFound(message);
     return {
-      outcome: await this.holdBack(found, message.flowControl, clock.now() + FLOW_UNANSWERED_RETRY_MS, keepMs),
+      outcome: await this.holdBack(found, message.flowControl, clock.now() + FLOW_UNANSWERED_RETRY_MS, keepMs, lateFor),
     };
   }
 
@@ -530,13 +536,16 @@ export class DeliveryWorker {
   /**
    * Hands a message its flow key had no turn for back to the queue, due at `retryAt`, remembering
    * when it was due; or, held `flowMaxHoldMs` already, finishes it `failed` (reason `flow-control`).
-   * A hand-back is not a take that went wrong: it does not count towards poison.
+   * A hand-back is not a take that went wrong: it does not count towards poison. `lateFor`: why it
+   * was late already when it came to the gate (its ticket's reason), which its next ticket carries:
+   * the attempt that sends it gives that first cause, not flow control's hold that followed.
    */
   private async holdBack(
     message: Message,
     flow: FlowControl,
     retryAt: number,
     keepMs: number,
+    lateFor: TicketLatenessReason | undefined,
   ): Promise<DeliveryOutcome> {
     const { clock, settings, log } = this.deps;
     const now = clock.now();
@@ -566,7 +575,7 @@ export class DeliveryWorker {
       return 'skipped';
     }
     log.info('held by flow control; back to the queue', { ...fields, nextTryAt: new Date(next.dueAt).toISOString() });
-    await dispatchMessages(this.deps, [next]);
+    await dispatchMessages(this.deps, [next], { latenessReason: lateFor });
     return 'held';
   }
 
@@ -965,27 +974,29 @@ const usageFor = (message: Message, n: number, verdict: AttemptVerdict, firstOfR
 ];
 
 /**
- * Why an attempt was late, of what the worker knows for sure (LATENESS_REASONS), one reason: flow
- * control that held it (whatever else); else, for a worker that held it ready before its due instant,
- * a wake-up over STALL_LATENESS_MS past it (its process did not run then: `engine-busy`); else,
- * for one whose ticket came only once it was due, what the ticket tells (the sweep's nets). None
- * otherwise (a ticket the queue handed on late, a slow store): lateness the engine cannot explain
- * for sure is shown without a reason. A reason other than flow control's only with a lateness.
+ * Why an attempt was late, of what the worker knows for sure (LATENESS_REASONS), one reason: the
+ * first cause. What its ticket tells, when the ticket came only once the message was due
+ * (`lateFor`: the sweep's nets, a worker's hand-back), whatever followed: the message was late
+ * already when flow control or the worker met it; else flow control that held it; else, for a
+ * worker that held it ready before its due instant, a wake-up over STALL_LATENESS_MS past it (its
+ * process did not run then: `engine-busy`). None otherwise (a ticket the queue handed on late, a
+ * slow store): lateness the engine cannot explain for sure is shown without a reason. A reason
+ * other than flow control's only with a lateness.
  */
 const latenessReasonOf = ({
+  lateFor,
   heldByFlow,
   armed,
   wokeLateMs,
-  ticketReason,
 }: {
+  lateFor: TicketLatenessReason | undefined;
   heldByFlow: boolean;
   armed: boolean;
   wokeLateMs: number;
-  ticketReason: TicketLatenessReason | undefined;
 }): LatenessReason | undefined => {
+  if (lateFor) return lateFor;
   if (heldByFlow) return 'flow-control';
-  if (armed) return wokeLateMs > STALL_LATENESS_MS ? 'engine-busy' : undefined;
-  return ticketReason;
+  return armed && wokeLateMs > STALL_LATENESS_MS ? 'engine-busy' : undefined;
 };
 
 /** `reason` as a ticket carries it (TICKET_LATENESS_REASONS): flow control's is kept on the message. */
