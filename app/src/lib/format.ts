@@ -470,6 +470,8 @@ const LATENESS_REASONS: Record<NonNullable<Attempt['latenessReason']>, string> =
   recovered: 'recovered by Vigil’s sweep after its queue ticket was lost or late',
   'timer-missed': 'its far-future timer did not fire in time, so Vigil’s sweep sent it',
   'engine-busy': 'the engine was too busy (or paused) at the instant it was due',
+  'receiver-busy':
+    'it waited for a connection to the receiver: every one was in use by requests still waiting on its answers',
 };
 
 /** Why an attempt went out late, in words (the API's `latenessReason`); a reason with no words yet, as the API names it. */

@@ -139,10 +139,12 @@ export interface EarlierRequest {
  * - `timer-missed`: its far-future bucket's timer did not hand it on in time (never fired, could not
  *   be set, or its promote failed), the sweep promoted the bucket (promote-bucket.ts promoteMissedBuckets);
  * - `engine-busy`: a worker held it ready for its due instant, but its process did not run then
- *   (paused, or too busy): it woke over STALL_LATENESS_MS late, and sent at once.
+ *   (paused, or too busy): it woke over STALL_LATENESS_MS late, and sent at once;
+ * - `receiver-busy`: its request waited for a connection to the receiver, every one the sender may
+ *   open to its origin in use (earlier requests still waiting on its answers), for most of its lateness.
  * A retry's backoff is no lateness: a retry's lateness counts from the time its backoff made it due.
  */
-export const LATENESS_REASONS = ['flow-control', 'recovered', 'timer-missed', 'engine-busy'] as const;
+export const LATENESS_REASONS = ['flow-control', 'recovered', 'timer-missed', 'engine-busy', 'receiver-busy'] as const;
 export type LatenessReason = (typeof LATENESS_REASONS)[number];
 /**
  * The reasons a ticket carries, set by whoever sent it: the sweep's nets (`recovered`,

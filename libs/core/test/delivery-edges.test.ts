@@ -216,6 +216,33 @@ describe('a request that waited for a connection', () => {
     expect(sent).toMatchObject({ startedAt: new Date(message.dueAt + 1_500).toISOString(), latenessMs: 1_500 });
     expect(sent).not.toHaveProperty('waitedMs');
   });
+
+  it('says receiver-busy when the wait is most of its lateness; a first cause of its own wins, a short wait says nothing', async () => {
+    // Prepare: on time but for the wait; late 3 s by a slow queue, then a 100 ms wait; recovered by
+    // the sweep a minute late, then a 1.5 s wait.
+    const cases = [
+      { queueLateMs: 0, waitedMs: 2_000, reason: 'receiver-busy' },
+      { queueLateMs: 3_000, waitedMs: 100, reason: undefined },
+      { queueLateMs: 61_000, waitedMs: 1_500, reason: 'recovered', swept: true },
+    ];
+    for (const { queueLateMs, waitedMs, reason, swept } of cases) {
+      const { deps, store, queue, clock, worker } = setup({ script: [{ statusCode: 200, waitedMs }] });
+      const { message } = await scheduleMessage(deps, TENANT, input({ delay: 10 }));
+      clock.set(message.dueAt + queueLateMs - (queueLateMs === 0 ? 1_000 : 0));
+      if (swept) {
+        queue.sent.length = 0;
+        await sweepPending(deps, -60_000);
+      }
+
+      // Act
+      expect(await worker.deliver(queue.sent.at(-1)!.ticket)).toBe('delivered');
+
+      // Assess
+      const [sent] = store.messages.get(message.id)!.attempts;
+      expect(sent!.latenessMs).toBe(queueLateMs + waitedMs);
+      expect(sent!.latenessReason).toBe(reason);
+    }
+  });
 });
 
 describe('a record beside a slow receiver', () => {

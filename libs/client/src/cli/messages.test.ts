@@ -493,6 +493,7 @@ describe('vigil show', () => {
       { statusCode: 500, latenessMs: 4_000, latenessReason: 'engine-busy' },
       { statusCode: 500, latenessMs: 3_000, latenessReason: 'flow-control' },
       { statusCode: 500, latenessMs: 9, latenessReason: 'a-newer-reason' as Attempt['latenessReason'] },
+      { statusCode: 500, latenessMs: 2_000, latenessReason: 'receiver-busy' },
       { statusCode: 200, latenessMs: 2 },
     ]);
 
@@ -501,7 +502,8 @@ describe('vigil show', () => {
     expect(text).toMatch(/attempt 3 .* 4000 ms late \(the engine was too busy\)\n/);
     expect(text).toMatch(/attempt 4 .* 3000 ms late \(held back by flow control\)\n/);
     expect(text).toMatch(/attempt 5 .* 9 ms late \(a-newer-reason\)\n/);
-    expect(text).toMatch(/attempt 6 {2}HTTP 200 {2}5 ms, 2 ms late\n/);
+    expect(text).toMatch(/attempt 6 .* 2000 ms late \(every connection to the receiver was in use\)\n/);
+    expect(text).toMatch(/attempt 7 {2}HTTP 200 {2}5 ms, 2 ms late\n/);
   });
 
   it('says when a retrying message tries next, in time from now as its send at is', () => {

@@ -107,6 +107,7 @@ const LATENESS_WORDS: Readonly<Record<NonNullable<Attempt['latenessReason']>, st
   recovered: 'recovered by the sweep',
   'timer-missed': 'its timer missed, sent by the sweep',
   'engine-busy': 'the engine was too busy',
+  'receiver-busy': 'every connection to the receiver was in use',
 };
 
 /**

@@ -274,14 +274,16 @@ export class DeliveryWorker {
       }
     });
     if (admission) await this.releaseTurn(message, admission);
+    // A request that waited for a connection (the sender's limit per origin) started when it went.
+    const wentAt = startedAt + (result.waitedMs ?? 0);
+    const dueAt = message.flowHeldFrom ?? message.dueAt;
     const attempt = describeAttempt(
       n,
-      // A request that waited for a connection (the sender's limit per origin) started when it went.
-      startedAt + (result.waitedMs ?? 0),
+      wentAt,
       clock.now(),
-      message.flowHeldFrom ?? message.dueAt,
+      dueAt,
       result,
-      reason,
+      reason ?? receiverBusy(result.waitedMs, wentAt - dueAt),
       { round: roundOf(message), sent: sentFactsOf(prepared.request) },
     );
     return this.record(message, attempt, result, prepared.keepMs);
@@ -998,6 +1000,15 @@ const latenessReasonOf = ({
   if (heldByFlow) return 'flow-control';
   return armed && wokeLateMs > STALL_LATENESS_MS ? 'engine-busy' : undefined;
 };
+
+/**
+ * `receiver-busy` when the request's wait for a connection (every one the sender may open to the
+ * receiver's origin in use: earlier requests still waiting on its answers) is most of its lateness,
+ * which the engine then knows the cause of; for the lateness the engine gives a reason of its own
+ * (latenessReasonOf), that reason, the first cause.
+ */
+const receiverBusy = (waitedMs: number | undefined, latenessMs: number): LatenessReason | undefined =>
+  waitedMs !== undefined && waitedMs > 0 && waitedMs * 2 >= latenessMs ? 'receiver-busy' : undefined;
 
 /** `reason` as a ticket carries it (TICKET_LATENESS_REASONS): flow control's is kept on the message. */
 const ticketReasonOf = (reason: LatenessReason | undefined): TicketLatenessReason | undefined =>

@@ -155,9 +155,10 @@ describe('the message page, read again while its message waits', () => {
       tried(3, 4_000, 'engine-busy'),
       tried(4, 3_000, 'flow-control'),
       tried(5, 9, 'a-newer-reason'),
-      tried(6, 5),
+      tried(6, 2_000, 'receiver-busy'),
+      tried(7, 5),
     ];
-    api.message = waiting(id, { status: 'retrying', attempts: 6, lastAttempt: attempts.at(-1) });
+    api.message = waiting(id, { status: 'retrying', attempts: 7, lastAttempt: attempts.at(-1) });
     api.bodyText = '{}';
     api.attempts = { items: attempts, omitted: 0 };
 
@@ -170,6 +171,9 @@ describe('the message page, read again while its message waits', () => {
     expect(text).toContain('the engine was too busy (or paused) at the instant it was due');
     expect(text).toContain('held back by flow control');
     expect(text).toContain('late: a-newer-reason');
+    expect(text).toContain(
+      'it waited for a connection to the receiver: every one was in use by requests still waiting on its answers',
+    );
     expect(text).toMatch(/sent 5 ms after it was due ·/);
   });
 
