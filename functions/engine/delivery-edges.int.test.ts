@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Message } from '@vigil/core';
 import { MessageIn, scheduleMessage, WITHHELD_HEADER_VALUE } from '@vigil/core';
 import type { LocalStack } from '@vigil/local/stack';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiClient, startTestStack, waitFor } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -68,16 +68,27 @@ const startTarget = async () => {
 let stack: LocalStack;
 let target: Awaited<ReturnType<typeof startTarget>>;
 let api: ReturnType<typeof apiClient>;
+/** The CloudWatch metrics the engine wrote (Embedded Metric Format lines on stdout), kept off the output. */
+const metricLines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
+  const write = process.stdout.write.bind(process.stdout);
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk, ...rest) => {
+    const text = String(chunk);
+    if (!text.includes('"CloudWatchMetrics"')) return write(chunk, ...(rest as []));
+    metricLines.push(JSON.parse(text) as Record<string, unknown>);
+    return true;
+  });
   target = await startTarget();
-  stack = await startTestStack();
+  // Metrics on, as deployed.
+  stack = await startTestStack({ env: { VIGIL_METRICS: 'on' } });
   api = apiClient(stack.url, stack.apiKey);
 }, 60_000);
 
 afterAll(async () => {
   await stack?.stop();
   await target?.stop();
+  vi.restoreAllMocks();
 });
 
 describe('a message whose attempt can never be recorded', () => {
@@ -187,6 +198,21 @@ describe('a message whose ticket was lost', () => {
     ]);
     expect(attempts.json.items[0].latenessMs).toBeGreaterThan(0);
     expect(target.arrivals.filter((a) => a.webhookId === message.id)).toHaveLength(1);
+    // And its lateness metric is broken down by the reason, beside the stage-only one the alarm reads.
+    await vi.waitFor(() =>
+      expect(metricLines).toContainEqual(
+        expect.objectContaining({
+          LatenessReason: 'recovered',
+          DeliveryLateness: attempts.json.items[0].latenessMs,
+          _aws: expect.objectContaining({
+            CloudWatchMetrics: [
+              expect.objectContaining({ Dimensions: [['Stage']] }),
+              expect.objectContaining({ Dimensions: [['Stage', 'LatenessReason']] }),
+            ],
+          }),
+        }),
+      ),
+    );
   });
 });
 

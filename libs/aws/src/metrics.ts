@@ -6,7 +6,10 @@
 export const METRICS_NAMESPACE = 'Vigil';
 
 export const METRIC = {
-  /** ms between a message's due instant and the moment its request went out. */
+  /**
+   * ms between a message's due instant and the moment its request went out; also by
+   * `LatenessReason` (Stage, LatenessReason) for a delivery that gives one (openapi's latenessReason).
+   */
   deliveryLateness: 'DeliveryLateness',
   delivered: 'Delivered',
   attemptFailed: 'AttemptFailed',
@@ -24,14 +27,32 @@ export const METRIC = {
 type MetricName = (typeof METRIC)[keyof typeof METRIC];
 type Unit = 'Milliseconds' | 'Count';
 
-export type MetricsWriter = (metrics: Partial<Record<MetricName, { value: number; unit: Unit }>>) => void;
+/**
+ * A breakdown of some of a line's metrics by one more dimension (`name`: `value`), beside the
+ * Stage-only figures every line gives: an alarm on those holds, and the breakdown costs one custom
+ * metric per value of each metric it names, the others none.
+ */
+export interface MetricsBreakdown {
+  name: 'LatenessReason';
+  value: string;
+  metrics: readonly MetricName[];
+}
 
-/** Writes one EMF line per call, dimensioned by stage; `write` defaults to stdout (what Lambda ships). */
+export type MetricsWriter = (
+  metrics: Partial<Record<MetricName, { value: number; unit: Unit }>>,
+  breakdown?: MetricsBreakdown,
+) => void;
+
+/**
+ * Writes one EMF line per call, dimensioned by stage (and, for the metrics a `breakdown` names, by
+ * stage and its dimension too); `write` defaults to stdout (what Lambda ships).
+ */
 export const createMetricsWriter =
   (stage: string, write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): MetricsWriter =>
-  (metrics) => {
+  (metrics, breakdown) => {
     const entries = Object.entries(metrics) as Array<[MetricName, { value: number; unit: Unit }]>;
     if (entries.length === 0) return;
+    const brokenDown = breakdown && entries.filter(([name]) => breakdown.metrics.includes(name));
     write(
       JSON.stringify({
         _aws: {
@@ -42,9 +63,19 @@ export const createMetricsWriter =
               Dimensions: [['Stage']],
               Metrics: entries.map(([name, { unit }]) => ({ Name: name, Unit: unit })),
             },
+            ...(brokenDown && brokenDown.length > 0
+              ? [
+                  {
+                    Namespace: METRICS_NAMESPACE,
+                    Dimensions: [['Stage', breakdown.name]],
+                    Metrics: brokenDown.map(([name, { unit }]) => ({ Name: name, Unit: unit })),
+                  },
+                ]
+              : []),
           ],
         },
         Stage: stage,
+        ...(brokenDown && brokenDown.length > 0 && { [breakdown.name]: breakdown.value }),
         ...Object.fromEntries(entries.map(([name, { value }]) => [name, value])),
       }),
     );

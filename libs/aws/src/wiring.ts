@@ -128,11 +128,15 @@ export const runtime = (): Runtime =>
       // Flow keys' turns live in the table, so every worker of the deployment shares them.
       flowLimiter: new DynamoFlowLimiter(b.db, config.table),
       events: {
-        delivered: ({ latenessMs }) =>
-          metrics({
-            [METRIC.delivered]: { value: 1, unit: 'Count' },
-            [METRIC.deliveryLateness]: { value: latenessMs, unit: 'Milliseconds' },
-          }),
+        delivered: ({ latenessMs, latenessReason }) =>
+          metrics(
+            {
+              [METRIC.delivered]: { value: 1, unit: 'Count' },
+              [METRIC.deliveryLateness]: { value: latenessMs, unit: 'Milliseconds' },
+            },
+            // Why it was late, when the engine knows: lateness by reason beside the total.
+            latenessReason && { name: 'LatenessReason', value: latenessReason, metrics: [METRIC.deliveryLateness] },
+          ),
         attemptFailed: ({ final }) =>
           metrics({
             [METRIC.attemptFailed]: { value: 1, unit: 'Count' },
