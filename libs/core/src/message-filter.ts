@@ -14,12 +14,14 @@ import { MESSAGE_ORIGIN_KINDS } from './shared/message-values';
 /** Labels a message may carry. */
 export const MAX_LABELS = 10;
 export const LABEL_MAX_LENGTH = 64;
-/** A label: 1 to 64 letters, digits and `. _ : / -` (no comma: a comma separates a query's list). */
-export const LABEL_PATTERN = /^[A-Za-z0-9._:/-]{1,64}$/;
+/** A label: 1 to LABEL_MAX_LENGTH letters, digits and `. _ : / -` (no comma: a comma separates a query's list). */
+export const LABEL_PATTERN = new RegExp(`^[A-Za-z0-9._:/-]{1,${LABEL_MAX_LENGTH}}$`);
 export const LABEL_RULE = `1 to ${LABEL_MAX_LENGTH} letters, digits and . _ : / - only`;
 
+/** The longest text searched for in message ids (`msg_` and 26 characters: an id whole). */
+export const ID_TEXT_MAX_LENGTH = 30;
 /** Text searched for in message ids: what an id holds (`msg_` and Crockford base32). */
-export const ID_TEXT_PATTERN = /^[A-Za-z0-9_]{1,30}$/;
+export const ID_TEXT_PATTERN = new RegExp(`^[A-Za-z0-9_]{1,${ID_TEXT_MAX_LENGTH}}$`);
 
 /**
  * Which messages to find. Every field narrows (all must hold); a range is `[from, to)` in epoch

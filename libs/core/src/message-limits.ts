@@ -28,6 +28,22 @@ export const MAX_HEADERS = 50;
 export const MAX_HEADER_BYTES = 16 * 1024;
 /** The longest a message's request may take (MessageIn's `timeoutMs`). */
 export const MESSAGE_TIMEOUT_MAX_MS = 30_000;
+/** The shortest a message's request may be given (MessageIn's `timeoutMs`). */
+export const MESSAGE_TIMEOUT_MIN_MS = 1_000;
+/** A message's `timeoutMs` when it gives none. */
+export const MESSAGE_TIMEOUT_DEFAULT_MS = 10_000;
+/** The most attempts a round may make (MessageIn's `retry.maxAttempts`), the first included. */
+export const MAX_ATTEMPTS_LIMIT = 20;
+/** A message's `retry.maxAttempts` when it gives none. */
+export const DEFAULT_MAX_ATTEMPTS = 8;
+/** The longest URL a message, its callback or a notification endpoint may have, in characters. */
+export const MAX_URL_LENGTH = 2048;
+/** Metadata tags a message may carry. */
+export const MAX_METADATA_TAGS = 10;
+/** The longest a metadata tag's name may be, in characters (at least 1). */
+export const METADATA_KEY_MAX_LENGTH = 64;
+/** The longest a metadata tag's value may be, in characters. */
+export const METADATA_VALUE_MAX_LENGTH = 256;
 
 /** Set by Vigil on every delivery (Standard Webhooks and Vigil's own headers). */
 const VIGIL_HEADER = /^(webhook-|vigil-)|^user-agent$/i;

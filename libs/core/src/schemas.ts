@@ -20,11 +20,19 @@ import {
 import { FLOW_KEY_PATTERN, FLOW_LIMITS } from './flow-control';
 import {
   BODY_TOO_DEEP,
+  DEFAULT_MAX_ATTEMPTS,
   headerProblems,
   isWellFormedText,
+  MAX_ATTEMPTS_LIMIT,
   MAX_HEADERS,
   MAX_BODY_NESTING,
+  MAX_METADATA_TAGS,
+  MAX_URL_LENGTH,
+  MESSAGE_TIMEOUT_DEFAULT_MS,
   MESSAGE_TIMEOUT_MAX_MS,
+  MESSAGE_TIMEOUT_MIN_MS,
+  METADATA_KEY_MAX_LENGTH,
+  METADATA_VALUE_MAX_LENGTH,
   nestsDeeperThan,
   NOT_WELL_FORMED,
   tooManyHeaders,
@@ -39,6 +47,7 @@ import {
 import { USAGE_KINDS } from './usage';
 import type { MessageFilter } from './message-filter';
 import {
+  ID_TEXT_MAX_LENGTH,
   ID_TEXT_PATTERN,
   LABEL_PATTERN,
   LABEL_RULE,
@@ -49,6 +58,15 @@ import {
 
 export const MAX_DELAY_S = 365 * 24 * 3600;
 export const MAX_BATCH = 100;
+/** A listing's page (`limit`): at most this many items, this many when it gives no `limit`. */
+export const MAX_PAGE_LIMIT = 100;
+export const DEFAULT_PAGE_LIMIT = 20;
+/** The longest `cursor` a listing takes (one it handed out is far shorter). */
+export const MAX_CURSOR_LENGTH = 2048;
+/** The longest name an API key may be given, in characters. */
+export const API_KEY_NAME_MAX_LENGTH = 100;
+/** The longest description a notification endpoint may be given, in characters. */
+export const ENDPOINT_DESCRIPTION_MAX_LENGTH = 200;
 
 /** Text Vigil stores: DynamoDB refuses an unpaired surrogate, so it is a 422 here, never a 500. */
 const text = () => z.string().refine(isWellFormedText, NOT_WELL_FORMED);
@@ -67,7 +85,7 @@ const URL_AS_WRITTEN: ReadonlyArray<[RegExp, string]> = [
 ];
 
 const httpUrl = text()
-  .max(2048)
+  .max(MAX_URL_LENGTH)
   .superRefine((value, ctx) => {
     for (const [pattern, message] of URL_AS_WRITTEN)
       if (pattern.test(value)) ctx.addIssue({ code: 'custom', message, continue: false });
@@ -117,9 +135,8 @@ const headerRecord = z.record(z.string(), z.string()).superRefine((value, ctx) =
 
 const headers = namedEntries(headerRecord, MAX_HEADERS, tooManyHeaders);
 
-const MAX_METADATA_TAGS = 10;
 const metadata = namedEntries(
-  z.record(text().min(1).max(64), text().max(256)),
+  z.record(text().min(1).max(METADATA_KEY_MAX_LENGTH), text().max(METADATA_VALUE_MAX_LENGTH)),
   MAX_METADATA_TAGS,
   () => `at most ${MAX_METADATA_TAGS} metadata tags`,
 );
@@ -221,7 +238,7 @@ const delay = z
         : 'must be a number of seconds, such as 10 or 0.5',
   })
   .min(0, 'must be 0 or more seconds')
-  .max(MAX_DELAY_S, 'must be at most 31,536,000 seconds (365 days)');
+  .max(MAX_DELAY_S, `must be at most ${MAX_DELAY_S.toLocaleString('en-US')} seconds (${MAX_DELAY_S / 86_400} days)`);
 
 /**
  * An IANA time zone name the runtime's tz data knows, kept by its canonical name (`asia/kolkata`
@@ -275,8 +292,10 @@ export const MessageIn = z
     method: z.enum(HTTP_METHODS).default('POST'),
     headers: headers.default({}),
     body: body.optional(),
-    retry: z.strictObject({ maxAttempts: z.int().min(1).max(20).default(8) }).optional(),
-    timeoutMs: z.int().min(1000).max(MESSAGE_TIMEOUT_MAX_MS).default(10_000),
+    retry: z
+      .strictObject({ maxAttempts: z.int().min(1).max(MAX_ATTEMPTS_LIMIT).default(DEFAULT_MAX_ATTEMPTS) })
+      .optional(),
+    timeoutMs: z.int().min(MESSAGE_TIMEOUT_MIN_MS).max(MESSAGE_TIMEOUT_MAX_MS).default(MESSAGE_TIMEOUT_DEFAULT_MS),
     metadata: metadata.default({}),
     labels: labels.optional(),
     callback: callback.optional(),
@@ -369,7 +388,7 @@ const originList = listOf(MESSAGE_ORIGIN_KINDS, 'origin');
 export const MESSAGE_FILTER_FIELDS = {
   status: statusList.optional(),
   label: label.optional(),
-  urlPrefix: text().min(1).max(2048).optional(),
+  urlPrefix: text().min(1).max(MAX_URL_LENGTH).optional(),
   sendAtFrom: instant.optional(),
   sendAtTo: instant.optional(),
   createdAtFrom: instant.optional(),
@@ -377,7 +396,7 @@ export const MESSAGE_FILTER_FIELDS = {
   updatedSince: instant.optional(),
   idContains: z
     .string()
-    .regex(ID_TEXT_PATTERN, 'must be 1 to 30 letters, digits and _ (a message id or part of one)')
+    .regex(ID_TEXT_PATTERN, `must be 1 to ${ID_TEXT_MAX_LENGTH} letters, digits and _ (a message id or part of one)`)
     .transform(normalizeIdText)
     .optional(),
   origin: originList.optional(),
@@ -407,16 +426,16 @@ export const MessageFilterSchema = z.strictObject(MESSAGE_FILTER_FIELDS).superRe
  */
 const pageLimit = z
   .string()
-  .regex(/^\d{1,6}$/, 'must be a whole number from 1 to 100')
+  .regex(/^\d{1,6}$/, `must be a whole number from 1 to ${MAX_PAGE_LIMIT}`)
   .transform(Number)
-  .pipe(z.int().min(1).max(100))
-  .default(20);
+  .pipe(z.int().min(1).max(MAX_PAGE_LIMIT))
+  .default(DEFAULT_PAGE_LIMIT);
 
 export const MessageListQuery = z
   .strictObject({
     ...MESSAGE_FILTER_FIELDS,
     limit: pageLimit,
-    cursor: z.string().min(1).max(2048).optional(),
+    cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
   })
   .superRefine(checkRanges)
   .transform(({ limit, cursor, ...rest }) => ({
@@ -451,7 +470,7 @@ export type BulkJobIn = z.infer<typeof BulkJobIn>;
 export const BulkJobListQuery = z.strictObject({
   state: listOf(BULK_JOB_STATES, 'state').optional(),
   limit: pageLimit,
-  cursor: z.string().min(1).max(2048).optional(),
+  cursor: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
 });
 export type BulkJobListQuery = z.infer<typeof BulkJobListQuery>;
 
@@ -669,14 +688,14 @@ const plainText = () =>
     .refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters (a line break, a tab, NUL)');
 
 export const ApiKeyIn = z.strictObject({
-  name: plainText().min(1).max(100),
+  name: plainText().min(1).max(API_KEY_NAME_MAX_LENGTH),
 });
 export type ApiKeyIn = z.infer<typeof ApiKeyIn>;
 
 export const NotificationEndpointIn = z.strictObject({
   url: httpUrl,
   events: distinctList(NOTIFICATION_EVENT_TYPES).default([...NOTIFICATION_EVENT_TYPES]),
-  description: plainText().max(200).optional(),
+  description: plainText().max(ENDPOINT_DESCRIPTION_MAX_LENGTH).optional(),
 });
 export type NotificationEndpointIn = z.infer<typeof NotificationEndpointIn>;
 

@@ -17,10 +17,31 @@ import { EARLIER_REQUESTS_BUDGET_BYTES } from '@vigil/core/earlier-requests';
 import { DEFAULT_BACKOFF } from '@vigil/core/backoff';
 import { MAX_REQUEST_VALUES } from '@vigil/core/exact-json';
 import { PLANS } from '@vigil/core/plans';
+import { MAX_BULK_IDS } from '@vigil/core/bulk-jobs';
+import { MAX_NOTIFICATION_ENDPOINTS } from '@vigil/core/event-webhooks';
+import { FLOW_LIMITS } from '@vigil/core/flow-control';
 import { LABEL_MAX_LENGTH, LIST_SCAN_BUDGET, MAX_LABELS } from '@vigil/core/message-filter';
-import { MAX_BODY_NESTING, MAX_HEADER_BYTES, MAX_HEADERS, MAX_MESSAGE_BYTES } from '@vigil/core/message-limits';
-import { MAX_BATCH } from '@vigil/core/schemas';
 import {
+  DEFAULT_MAX_ATTEMPTS,
+  MAX_ATTEMPTS_LIMIT,
+  MAX_BODY_NESTING,
+  MAX_HEADER_BYTES,
+  MAX_HEADERS,
+  MAX_MESSAGE_BYTES,
+  MAX_METADATA_TAGS,
+  MAX_URL_LENGTH,
+  MESSAGE_TIMEOUT_DEFAULT_MS,
+  MESSAGE_TIMEOUT_MAX_MS,
+  MESSAGE_TIMEOUT_MIN_MS,
+  METADATA_KEY_MAX_LENGTH,
+  METADATA_VALUE_MAX_LENGTH,
+} from '@vigil/core/message-limits';
+import { DEFAULT_PAGE_LIMIT, MAX_BATCH, MAX_DELAY_S, MAX_PAGE_LIMIT } from '@vigil/core/schemas';
+import { MAX_ACTIVE_KEYS } from '@vigil/core/tenancy/tenant';
+import { DEFAULT_USAGE_DAYS, MAX_USAGE_RANGE_DAYS } from '@vigil/core/tenancy/usage-report';
+import { PAST_TOLERANCE_MS } from '@vigil/core/use-cases/schedule-message';
+import {
+  IDEMPOTENCY_KEY_MAX_LENGTH,
   IDEMPOTENCY_LEASE_MS,
   IDEMPOTENCY_TTL_MS,
   IDEMPOTENCY_WAIT_MS,
@@ -74,8 +95,15 @@ describe("README's Guarantees and limits", () => {
     ['a message: url + body', [`${KiB(MAX_MESSAGE_BYTES)} (${count(MAX_MESSAGE_BYTES)} bytes)`]],
     ['headers', [`at most ${MAX_HEADERS}, together at most ${KiB(MAX_HEADER_BYTES)}`]],
     ['a JSON body', [`nested at most ${MAX_BODY_NESTING} levels`]],
+    ['a URL', [`at most ${count(MAX_URL_LENGTH)} characters`]],
+    [
+      'metadata',
+      [
+        `at most ${MAX_METADATA_TAGS} tags, keys ≤ ${METADATA_KEY_MAX_LENGTH}, values ≤ ${METADATA_VALUE_MAX_LENGTH} characters`,
+      ],
+    ],
     ['labels', [`at most ${MAX_LABELS},`, `1 to ${LABEL_MAX_LENGTH} of`]],
-    ['a listing page', [`reading at most ${count(LIST_SCAN_BUDGET)} stored messages`]],
+    ['a listing page', [`1 to ${MAX_PAGE_LIMIT} items`, `reading at most ${count(LIST_SCAN_BUDGET)} stored messages`]],
     ['a request body', [MiB(MAX_REQUEST_BYTES)]],
     ["a request's JSON values", [count(MAX_REQUEST_VALUES)]],
     ["a request's arrival", [`head and body within ${seconds(REQUEST_ARRIVAL_TIMEOUT_MS)}`]],
@@ -115,6 +143,24 @@ describe("README's Guarantees and limits", () => {
 describe("README's retries and Idempotency-Keys", () => {
   const prose = README.replace(/\s+/g, ' ');
 
+  it('states the attempts a round makes, and the time one attempt may take', () => {
+    expectToSay(prose, `until \`retry.maxAttempts\` (default ${DEFAULT_MAX_ATTEMPTS})`);
+    expectToSay(prose, `\`--retries N\` (0 to ${MAX_ATTEMPTS_LIMIT - 1})`);
+    expectToSay(
+      prose,
+      `A message's \`timeoutMs\` (${MESSAGE_TIMEOUT_MIN_MS / 1000}–${seconds(MESSAGE_TIMEOUT_MAX_MS)}, default ${seconds(MESSAGE_TIMEOUT_DEFAULT_MS)})`,
+    );
+    expectToSay(
+      prose,
+      `\`timeoutMs\` (${seconds(MESSAGE_TIMEOUT_DEFAULT_MS)} by default, at most ${seconds(MESSAGE_TIMEOUT_MAX_MS)})`,
+    );
+  });
+
+  it("states an Idempotency-Key's length, wherever it does", () => {
+    expectToSay(prose, `**Idempotency-Key** (1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters`);
+    expectToSay(prose, `\`--idempotency-key invoice-42-reminder\` (1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII`);
+  });
+
   it('states the backoff step the engine waits by', () => {
     expectToSay(prose, `(step = ${DEFAULT_BACKOFF.baseMs / 1000} s × ${DEFAULT_BACKOFF.factor}^(n−1))`);
     expectToSay(prose, `capped at ${DEFAULT_BACKOFF.capMs / 3_600_000} h (the backoff's maximum)`);
@@ -151,5 +197,35 @@ describe("README's plans (libs/core/src/plans.ts)", () => {
   it('states how long each plan keeps a finished message', () => {
     expectToSay(prose, `**${free.retentionDays} days on \`free\`, ${pro.retentionDays} days on \`pro\`**`);
     expectToSay(prose, `kept ${Math.max(free.retentionDays, pro.retentionDays)} days, the longest any plan keeps one`);
+  });
+});
+
+describe("README's API routes and their bounds", () => {
+  const prose = README.replace(/\s+/g, ' ');
+
+  it('states how far back and ahead a message may be scheduled', () => {
+    expectToSay(prose, `(up to ${seconds(PAST_TOLERANCE_MS)} in the past is delivered now;`);
+    expectToSay(prose, `at most ${MAX_DELAY_S / 86_400} days ahead: a 422 names the latest instant)`);
+  });
+
+  it('states the size of a batch, of a bulk job by ids and of a page, wherever it does', () => {
+    expectToSay(prose, `\`{ "messages": [ MessageIn, ... ] }\`, 1 to ${MAX_BATCH} messages`);
+    expectToSay(prose, `\`{ "ids": [...] }\` (1 to ${count(MAX_BULK_IDS)})`);
+    expectToSay(prose, `\`ids\` (1 to ${count(MAX_BULK_IDS)}, each once)`);
+    expectToSay(prose, `\`--limit\` (${DEFAULT_PAGE_LIMIT}, up to ${MAX_PAGE_LIMIT})`);
+  });
+
+  it("states a tenant's keys and endpoints at most, and a usage report's days", () => {
+    expectToSay(prose, `at most ${MAX_ACTIVE_KEYS} active;`);
+    expectToSay(prose, `(at most ${MAX_NOTIFICATION_ENDPOINTS} per tenant, \`409\` beyond)`);
+    expectToSay(prose, `default the last ${DEFAULT_USAGE_DAYS}, at most ${MAX_USAGE_RANGE_DAYS};`);
+  });
+
+  it("states flow control's bounds", () => {
+    expectToSay(
+      prose,
+      `\`key\` 1–${FLOW_LIMITS.keyMaxLength} characters of letters, digits and \`._:/-\`; ` +
+        `\`parallelism\` 1–${FLOW_LIMITS.parallelismMax}; \`ratePerSecond\` 1–${FLOW_LIMITS.ratePerSecondMax};`,
+    );
   });
 });

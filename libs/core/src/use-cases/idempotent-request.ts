@@ -24,6 +24,8 @@ import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, IdempotentRequestD
 import type { IdempotencyRecord, IdempotentSettlement } from '../ports';
 import type { SchedulingDeps } from './deps';
 
+/** The longest Idempotency-Key, in characters (printable ASCII: functions/api/idempotency-key.ts reads the header). */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 /** How long an Idempotency-Key stays bound to its first request. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 /**
