@@ -5,7 +5,45 @@
  * the API integration tests.
  */
 import { spawnSync } from 'node:child_process';
-import { ApiKeyIn, BulkJobIn, MESSAGE_FILTER_FIELDS, MessageIn, MessagePatch, PROBLEMS } from '@vigil/core';
+import {
+  API_KEY_NAME_MAX_LENGTH,
+  ApiKeyIn,
+  BulkJobIn,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_PAGE_LIMIT,
+  ENDPOINT_DESCRIPTION_MAX_LENGTH,
+  FAILURE_DETAIL_MAX_BYTES,
+  FLOW_KEY_PATTERN,
+  FLOW_LIMITS,
+  ID_TEXT_PATTERN,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  LABEL_PATTERN,
+  MAX_ATTEMPTS_LIMIT,
+  MAX_BATCH,
+  MAX_BULK_IDS,
+  MAX_CALLBACK_REFS,
+  MAX_CURSOR_LENGTH,
+  MAX_DELAY_S,
+  MAX_FIELD_ERRORS,
+  MAX_HEADERS,
+  MAX_LABELS,
+  MAX_METADATA_TAGS,
+  MAX_NOTIFICATION_ENDPOINTS,
+  MAX_PAGE_LIMIT,
+  MAX_URL_LENGTH,
+  MESSAGE_FILTER_FIELDS,
+  MESSAGE_TIMEOUT_DEFAULT_MS,
+  MESSAGE_TIMEOUT_MAX_MS,
+  MESSAGE_TIMEOUT_MIN_MS,
+  MessageIn,
+  MessagePatch,
+  METADATA_KEY_MAX_LENGTH,
+  METADATA_VALUE_MAX_LENGTH,
+  PROBLEMS,
+  RECENT_DELIVERIES_LIMIT,
+  RESPONSE_HEADERS_MAX,
+  SNIPPET_MAX_BYTES,
+} from '@vigil/core';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { assertMatchesSchema, openapiDocument } from '../test-support/openapi';
@@ -31,6 +69,32 @@ const problemExamples = (node: unknown): Array<{ type: string; title: string }> 
       ? [{ type, title }]
       : [];
   return [...here, ...Object.values(node).flatMap(problemExamples)];
+};
+
+type Node = Record<string, unknown>;
+
+/** `node`, or the node its `$ref` (`#/components/...`) names. */
+const resolved = (node: Node): Node => {
+  const ref = node.$ref;
+  if (typeof ref !== 'string') return node;
+  return resolved(
+    ref
+      .slice(2)
+      .split('/')
+      .reduce<Node>((at, segment) => at[segment] as Node, openapiDocument as Node),
+  );
+};
+
+/** The node at `segments` under a named schema, each `$ref` on the way followed. */
+const schemaAt = (name: string, ...segments: Array<string | number>): Node =>
+  segments.reduce<Node>((at, segment) => resolved(at[segment] as Node), resolved(schemaOf(name) as Node));
+
+/** The schema of a route's parameter (`/v1/messages`, `get`, `limit`), or of a shared one (`IdempotencyKey`). */
+const parameterSchema = (route: string, method: string, name: string): Node => {
+  const operation = (openapiDocument.paths as Record<string, Record<string, { parameters: Node[] }>>)[route]![method]!;
+  const parameter = operation.parameters.map(resolved).find((p) => p.name === name);
+  if (!parameter) throw new Error(`${method} ${route} documents no parameter ${name}`);
+  return resolved(parameter.schema as Node);
 };
 
 describe('openapi.yaml', () => {
@@ -134,5 +198,156 @@ describe('openapi.yaml', () => {
       }
       expect(documented, JSON.stringify(headers).slice(0, 80)).toBe(code);
     }
+  });
+
+  describe('states each limit as the code enforces it', () => {
+    const listMessages = (name: string) => parameterSchema('/v1/messages', 'get', name);
+    const listJobs = (name: string) => parameterSchema('/v1/jobs', 'get', name);
+    const keyed = parameterSchema('/v1/messages', 'post', 'Idempotency-Key');
+
+    it.each<[string, unknown, unknown]>([
+      ['TargetUrl maxLength', schemaAt('TargetUrl').maxLength, MAX_URL_LENGTH],
+      ['MessageHeaders maxProperties', schemaAt('MessageHeaders').maxProperties, MAX_HEADERS],
+      ['Metadata maxProperties', schemaAt('Metadata').maxProperties, MAX_METADATA_TAGS],
+      ["Metadata's names maxLength", schemaAt('Metadata', 'propertyNames').maxLength, METADATA_KEY_MAX_LENGTH],
+      [
+        "Metadata's values maxLength",
+        schemaAt('Metadata', 'additionalProperties').maxLength,
+        METADATA_VALUE_MAX_LENGTH,
+      ],
+      ['Labels maxItems', schemaAt('Labels').maxItems, MAX_LABELS],
+      ['Label pattern', schemaAt('Label').pattern, LABEL_PATTERN.source],
+      ['Delay maximum', schemaAt('Delay').maximum, MAX_DELAY_S],
+      [
+        'RetryPolicy maxAttempts maximum',
+        schemaAt('RetryPolicy', 'properties', 'maxAttempts').maximum,
+        MAX_ATTEMPTS_LIMIT,
+      ],
+      [
+        'RetryPolicy maxAttempts default',
+        schemaAt('RetryPolicy', 'properties', 'maxAttempts').default,
+        DEFAULT_MAX_ATTEMPTS,
+      ],
+      ['MessageIn timeoutMs minimum', schemaAt('MessageIn', 'properties', 'timeoutMs').minimum, MESSAGE_TIMEOUT_MIN_MS],
+      ['MessageIn timeoutMs maximum', schemaAt('MessageIn', 'properties', 'timeoutMs').maximum, MESSAGE_TIMEOUT_MAX_MS],
+      [
+        'MessageIn timeoutMs default',
+        schemaAt('MessageIn', 'properties', 'timeoutMs').default,
+        MESSAGE_TIMEOUT_DEFAULT_MS,
+      ],
+      [
+        'MessageOut maxAttempts maximum',
+        schemaAt('MessageOut', 'properties', 'maxAttempts').maximum,
+        MAX_ATTEMPTS_LIMIT,
+      ],
+      [
+        'MessageOut timeoutMs minimum',
+        schemaAt('MessageOut', 'properties', 'timeoutMs').minimum,
+        MESSAGE_TIMEOUT_MIN_MS,
+      ],
+      [
+        'MessageOut timeoutMs maximum',
+        schemaAt('MessageOut', 'properties', 'timeoutMs').maximum,
+        MESSAGE_TIMEOUT_MAX_MS,
+      ],
+      ['MessageOut callbacks maxItems', schemaAt('MessageOut', 'properties', 'callbacks').maxItems, MAX_CALLBACK_REFS],
+      ['FlowControl key maxLength', schemaAt('FlowControl', 'properties', 'key').maxLength, FLOW_LIMITS.keyMaxLength],
+      ['FlowControl key pattern', schemaAt('FlowControl', 'properties', 'key').pattern, FLOW_KEY_PATTERN.source],
+      [
+        'FlowControl parallelism maximum',
+        schemaAt('FlowControl', 'properties', 'parallelism').maximum,
+        FLOW_LIMITS.parallelismMax,
+      ],
+      [
+        'FlowControl ratePerSecond maximum',
+        schemaAt('FlowControl', 'properties', 'ratePerSecond').maximum,
+        FLOW_LIMITS.ratePerSecondMax,
+      ],
+      ['MessageBatchIn messages maxItems', schemaAt('MessageBatchIn', 'properties', 'messages').maxItems, MAX_BATCH],
+      ['BulkJobIn ids maxItems', schemaAt('BulkJobIn', 'properties', 'ids').maxItems, MAX_BULK_IDS],
+      [
+        'MessageFilter urlPrefix maxLength',
+        schemaAt('MessageFilter', 'properties', 'urlPrefix').maxLength,
+        MAX_URL_LENGTH,
+      ],
+      [
+        'MessageFilter idContains pattern',
+        schemaAt('MessageFilter', 'properties', 'idContains').pattern,
+        ID_TEXT_PATTERN.source,
+      ],
+      ['GET /v1/messages urlPrefix maxLength', listMessages('urlPrefix').maxLength, MAX_URL_LENGTH],
+      ['GET /v1/messages idContains pattern', listMessages('idContains').pattern, ID_TEXT_PATTERN.source],
+      ['GET /v1/messages label pattern', listMessages('label').pattern, LABEL_PATTERN.source],
+      ['GET /v1/messages limit maximum', listMessages('limit').maximum, MAX_PAGE_LIMIT],
+      ['GET /v1/messages limit default', listMessages('limit').default, DEFAULT_PAGE_LIMIT],
+      ['GET /v1/messages cursor maxLength', listMessages('cursor').maxLength, MAX_CURSOR_LENGTH],
+      ['GET /v1/jobs limit maximum', listJobs('limit').maximum, MAX_PAGE_LIMIT],
+      ['GET /v1/jobs limit default', listJobs('limit').default, DEFAULT_PAGE_LIMIT],
+      ['GET /v1/jobs cursor maxLength', listJobs('cursor').maxLength, MAX_CURSOR_LENGTH],
+      ['Idempotency-Key maxLength', keyed.maxLength, IDEMPOTENCY_KEY_MAX_LENGTH],
+      ['ApiKeyIn name maxLength', schemaAt('ApiKeyIn', 'properties', 'name').maxLength, API_KEY_NAME_MAX_LENGTH],
+      [
+        'NotificationEndpointIn description maxLength',
+        schemaAt('NotificationEndpointIn', 'properties', 'description').maxLength,
+        ENDPOINT_DESCRIPTION_MAX_LENGTH,
+      ],
+      [
+        'NotificationEndpointList items maxItems',
+        schemaAt('NotificationEndpointList', 'properties', 'items').maxItems,
+        MAX_NOTIFICATION_ENDPOINTS,
+      ],
+      [
+        'EventDeliveryList items maxItems',
+        schemaAt('EventDeliveryList', 'properties', 'items').maxItems,
+        RECENT_DELIVERIES_LIMIT,
+      ],
+      [
+        'FailureReason detail maxLength',
+        schemaAt('FailureReason', 'properties', 'detail').maxLength,
+        FAILURE_DETAIL_MAX_BYTES,
+      ],
+      [
+        'AttemptOut responseHeaders maxProperties',
+        schemaAt('AttemptOut', 'properties', 'responseHeaders').maxProperties,
+        RESPONSE_HEADERS_MAX,
+      ],
+      [
+        'AttemptOut responseSnippet maxLength',
+        schemaAt('AttemptOut', 'properties', 'responseSnippet').maxLength,
+        SNIPPET_MAX_BYTES,
+      ],
+      // The first MAX_FIELD_ERRORS problems, and one entry saying how many more.
+      [
+        'ValidationProblem errors maxItems',
+        schemaAt('ValidationProblem', 'allOf', 1, 'properties', 'errors').maxItems,
+        MAX_FIELD_ERRORS + 1,
+      ],
+    ])('%s', (_where, documented, enforced) => {
+      expect(documented).toBe(enforced);
+    });
+
+    it.each<[string, string, string]>([
+      ['MessageHeaders', String(schemaAt('MessageHeaders').description), `at most ${MAX_HEADERS}, together at`],
+      [
+        'Metadata',
+        String(schemaAt('Metadata').description),
+        `at most ${MAX_METADATA_TAGS}, names 1 to ${METADATA_KEY_MAX_LENGTH} characters, values up to ${METADATA_VALUE_MAX_LENGTH}`,
+      ],
+      ['Labels', String(schemaAt('Labels').description), `at most ${MAX_LABELS}, each at most once`],
+      ['Delay', String(schemaAt('Delay').description), `0 to ${MAX_DELAY_S} (${MAX_DELAY_S / 86_400} days;`],
+      ['MessageBatchIn', String(schemaAt('MessageBatchIn').description), `Up to ${MAX_BATCH} messages`],
+      [
+        'Idempotency-Key',
+        String(resolved({ $ref: '#/components/parameters/IdempotencyKey' }).description),
+        `1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII`,
+      ],
+      [
+        'Idempotency-Key',
+        String(resolved({ $ref: '#/components/parameters/IdempotencyKey' }).description),
+        `outside 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters a 422`,
+      ],
+    ])("%s's description states it in words", (_where, description, statement) => {
+      expect(description.replace(/\s+/g, ' ')).toContain(statement);
+    });
   });
 });
