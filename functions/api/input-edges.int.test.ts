@@ -1,7 +1,8 @@
 /**
  * The API's input side at its edges, through the real handlers behind the local gateway on
  * dynalite, fauxqs and the scheduler emulator: size and header limits at create, batch and PATCH
- * with nothing stored; a batch whose write fails part-way is never delivered; idempotency keys
+ * with nothing stored; every field and route limit taken at it and refused one past it, the 422
+ * naming the field and the number; a batch whose write fails part-way is never delivered; idempotency keys
  * bound to one request, batches included, under concurrency; redeliver counted like a create, and
  * made once by its Idempotency-Key, as retry now is; retry now of an attempt due already, its
  * ticket lost, sends it at once, not at the sweep, and so does a redeliver's repeat that finds its
@@ -18,8 +19,28 @@ import { DynamoMessageStore } from '@vigil/aws';
 import { documentClient } from '@vigil/aws/dynamo-document-client';
 import type { Message, MessageStore } from '@vigil/core';
 import {
+  API_KEY_NAME_MAX_LENGTH,
   enqueueTickets,
+  ENDPOINT_DESCRIPTION_MAX_LENGTH,
+  ID_TEXT_MAX_LENGTH,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  LABEL_MAX_LENGTH,
+  MAX_ATTEMPTS_LIMIT,
+  MAX_BATCH,
+  MAX_BODY_NESTING,
+  MAX_BULK_IDS,
+  MAX_CURSOR_LENGTH,
+  MAX_DELAY_S,
+  MAX_HEADERS,
+  MAX_LABELS,
+  MAX_METADATA_TAGS,
+  MAX_PAGE_LIMIT,
+  MAX_URL_LENGTH,
   MessageIn,
+  MESSAGE_TIMEOUT_MAX_MS,
+  MESSAGE_TIMEOUT_MIN_MS,
+  METADATA_KEY_MAX_LENGTH,
+  METADATA_VALUE_MAX_LENGTH,
   parseExactJson,
   MAX_HEADER_BYTES,
   MAX_MESSAGE_BYTES,
@@ -287,6 +308,203 @@ describe('one size rule and the header rules, before anything is written', () =>
     expect(hopByHop.json.errors).toEqual([{ path: 'headers.te', message: expect.stringMatching(/HTTP stack/) }]);
     expect((await api.get(path)).json).toEqual(before);
     await api.delete(path);
+  });
+});
+
+describe('every limit a request is held to: taken at the limit, one past it a 422 naming the field and the limit', () => {
+  /** A URL to the receiver, `length` characters long. */
+  const urlOf = (length: number) => `${receiver.url}/${'u'.repeat(length - receiver.url.length - 1)}`;
+  /** `count` entries `<prefix><n>` of `value`. */
+  const entries = (count: number, prefix: string, value = 'v') =>
+    Object.fromEntries(Array.from({ length: count }, (_, n) => [`${prefix}${n}`, value]));
+  /** A body of arrays nested `levels` deep (`[]` is one level). */
+  const nested = (levels: number): unknown => (levels === 0 ? 0 : [nested(levels - 1)]);
+
+  it.each<[string, number, number, (n: number) => Record<string, unknown>, string, string]>([
+    [
+      'url',
+      MAX_URL_LENGTH,
+      MAX_URL_LENGTH + 1,
+      (n) => ({ url: urlOf(n) }),
+      'url',
+      `at most ${MAX_URL_LENGTH} characters`,
+    ],
+    [
+      'callback.url',
+      MAX_URL_LENGTH,
+      MAX_URL_LENGTH + 1,
+      (n) => ({ callback: { url: urlOf(n), on: ['failed'] } }),
+      'callback.url',
+      `at most ${MAX_URL_LENGTH} characters`,
+    ],
+    [
+      'headers',
+      MAX_HEADERS,
+      MAX_HEADERS + 1,
+      (n) => ({ headers: entries(n, 'x-h') }),
+      'headers',
+      `at most ${MAX_HEADERS} headers`,
+    ],
+    [
+      'metadata tags',
+      MAX_METADATA_TAGS,
+      MAX_METADATA_TAGS + 1,
+      (n) => ({ metadata: entries(n, 'k') }),
+      'metadata',
+      `at most ${MAX_METADATA_TAGS} metadata tags`,
+    ],
+    [
+      "a metadata tag's name",
+      METADATA_KEY_MAX_LENGTH,
+      METADATA_KEY_MAX_LENGTH + 1,
+      (n) => ({ metadata: { ['k'.repeat(n)]: 'v' } }),
+      `metadata.${'k'.repeat(METADATA_KEY_MAX_LENGTH + 1)}`,
+      `at most ${METADATA_KEY_MAX_LENGTH} characters`,
+    ],
+    [
+      "a metadata tag's value",
+      METADATA_VALUE_MAX_LENGTH,
+      METADATA_VALUE_MAX_LENGTH + 1,
+      (n) => ({ metadata: { k: 'v'.repeat(n) } }),
+      'metadata.k',
+      `at most ${METADATA_VALUE_MAX_LENGTH} characters`,
+    ],
+    [
+      'labels',
+      MAX_LABELS,
+      MAX_LABELS + 1,
+      (n) => ({ labels: Object.keys(entries(n, 'l')) }),
+      'labels',
+      `at most ${MAX_LABELS} labels`,
+    ],
+    [
+      'a label',
+      LABEL_MAX_LENGTH,
+      LABEL_MAX_LENGTH + 1,
+      (n) => ({ labels: ['l'.repeat(n)] }),
+      'labels.0',
+      `1 to ${LABEL_MAX_LENGTH} letters`,
+    ],
+    [
+      'retry.maxAttempts',
+      MAX_ATTEMPTS_LIMIT,
+      MAX_ATTEMPTS_LIMIT + 1,
+      (n) => ({ retry: { maxAttempts: n } }),
+      'retry.maxAttempts',
+      `at most ${MAX_ATTEMPTS_LIMIT}`,
+    ],
+    [
+      'timeoutMs at its longest',
+      MESSAGE_TIMEOUT_MAX_MS,
+      MESSAGE_TIMEOUT_MAX_MS + 1,
+      (n) => ({ timeoutMs: n }),
+      'timeoutMs',
+      `at most ${MESSAGE_TIMEOUT_MAX_MS}`,
+    ],
+    [
+      'timeoutMs at its shortest',
+      MESSAGE_TIMEOUT_MIN_MS,
+      MESSAGE_TIMEOUT_MIN_MS - 1,
+      (n) => ({ timeoutMs: n }),
+      'timeoutMs',
+      `at least ${MESSAGE_TIMEOUT_MIN_MS}`,
+    ],
+    [
+      'delay',
+      MAX_DELAY_S,
+      MAX_DELAY_S + 1,
+      (n) => ({ delay: n }),
+      'delay',
+      `at most ${MAX_DELAY_S.toLocaleString('en-US')} seconds`,
+    ],
+    [
+      "a JSON body's nesting",
+      MAX_BODY_NESTING,
+      MAX_BODY_NESTING + 1,
+      (n) => ({ body: nested(n) }),
+      'body',
+      `more than ${MAX_BODY_NESTING} levels`,
+    ],
+  ])('a message: %s', async (_what, limit, past, field, path, words) => {
+    const { api } = await newTenant();
+    const message = (n: number) => ({ url: `${receiver.url}/limits`, delay: 3_600, ...field(n) });
+
+    const taken = await api.post('/v1/messages', message(limit));
+    const refused = await api.post('/v1/messages', message(past));
+
+    expect(taken.status, taken.text.slice(0, 300)).toBe(201);
+    expect(refused.status).toBe(422);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    assertMatchesSchema('ValidationProblem', refused.json);
+    expect(refused.json.errors).toEqual([{ path, message: expect.stringContaining(words) }]);
+    expect(await listed(api)).toHaveLength(1);
+  });
+
+  it('the other routes: a batch, a listing, an Idempotency-Key, bulk ids, a key name, an endpoint description', async () => {
+    const { api } = await newTenant();
+    const one = { url: `${receiver.url}/limits`, delay: 3_600 };
+    const batchOf = (n: number) => ({ messages: Array.from({ length: n }, () => one) });
+    const urlPrefix = (n: number) => encodeURIComponent(`${receiver.url}/${'u'.repeat(n - receiver.url.length - 1)}`);
+    const id = (n: number) => `msg_${n.toString().padStart(26, '0')}`;
+    /** The 422's one error, or the status when it is no 422. */
+    const problem = async (answer: Promise<{ status: number; json?: { errors?: unknown[] } }>) => {
+      const { status, json } = await answer;
+      if (status !== 422) return status;
+      assertMatchesSchema('ValidationProblem', json);
+      return json!.errors;
+    };
+    const only = (path: string, words: string) => [{ path, message: expect.stringContaining(words) }];
+    const keysBefore = (await api.get('/v1/keys')).json.items.length;
+
+    // Taken at the limit.
+    expect((await api.post('/v1/messages/batch', batchOf(MAX_BATCH))).status).toBe(201);
+    expect((await api.get(`/v1/messages?limit=${MAX_PAGE_LIMIT}`)).json.items).toHaveLength(MAX_PAGE_LIMIT);
+    expect((await api.get(`/v1/messages?idContains=${'0'.repeat(ID_TEXT_MAX_LENGTH)}`)).status).toBe(200);
+    expect((await api.get(`/v1/messages?urlPrefix=${urlPrefix(MAX_URL_LENGTH)}`)).status).toBe(200);
+    const keyAtLimit = { 'idempotency-key': 'k'.repeat(IDEMPOTENCY_KEY_MAX_LENGTH) };
+    expect((await api.post('/v1/messages', one, keyAtLimit)).status).toBe(201);
+    expect((await api.post('/v1/keys', { name: 'n'.repeat(API_KEY_NAME_MAX_LENGTH) })).status).toBe(201);
+    const endpoint = { url: `${receiver.url}/events`, description: 'd'.repeat(ENDPOINT_DESCRIPTION_MAX_LENGTH) };
+    expect((await api.post('/v1/notification-endpoints', endpoint)).status).toBe(201);
+
+    // One past it.
+    expect(await problem(api.post('/v1/messages/batch', batchOf(MAX_BATCH + 1)))).toEqual(
+      only('messages', `at most ${MAX_BATCH} items`),
+    );
+    expect(await problem(api.get(`/v1/messages?limit=${MAX_PAGE_LIMIT + 1}`))).toEqual(
+      only('query.limit', `at most ${MAX_PAGE_LIMIT}`),
+    );
+    expect(await problem(api.get(`/v1/messages?idContains=${'0'.repeat(ID_TEXT_MAX_LENGTH + 1)}`))).toEqual(
+      only('query.idContains', `1 to ${ID_TEXT_MAX_LENGTH} letters`),
+    );
+    expect(await problem(api.get(`/v1/messages?urlPrefix=${urlPrefix(MAX_URL_LENGTH + 1)}`))).toEqual(
+      only('query.urlPrefix', `at most ${MAX_URL_LENGTH} characters`),
+    );
+    expect(await problem(api.get(`/v1/messages?cursor=${'c'.repeat(MAX_CURSOR_LENGTH + 1)}`))).toEqual(
+      only('query.cursor', `at most ${MAX_CURSOR_LENGTH} characters`),
+    );
+    expect(await problem(api.get(`/v1/jobs?cursor=${'c'.repeat(MAX_CURSOR_LENGTH + 1)}`))).toEqual(
+      only('query.cursor', `at most ${MAX_CURSOR_LENGTH} characters`),
+    );
+    const keyPastLimit = { 'idempotency-key': 'k'.repeat(IDEMPOTENCY_KEY_MAX_LENGTH + 1) };
+    expect(await problem(api.post('/v1/messages', one, keyPastLimit))).toEqual(
+      only('Idempotency-Key', `1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters`),
+    );
+    const ids = Array.from({ length: MAX_BULK_IDS + 1 }, (_, n) => id(n));
+    expect(await problem(api.post('/v1/messages/cancel', { ids }))).toEqual(only('ids', `at most ${MAX_BULK_IDS} ids`));
+    expect(await problem(api.post('/v1/keys', { name: 'n'.repeat(API_KEY_NAME_MAX_LENGTH + 1) }))).toEqual(
+      only('name', `at most ${API_KEY_NAME_MAX_LENGTH} characters`),
+    );
+    const longer = { ...endpoint, description: 'd'.repeat(ENDPOINT_DESCRIPTION_MAX_LENGTH + 1) };
+    expect(await problem(api.post('/v1/notification-endpoints', longer))).toEqual(
+      only('description', `at most ${ENDPOINT_DESCRIPTION_MAX_LENGTH} characters`),
+    );
+    // Nothing of the refused ones was made: the batch's and the keyed create's messages alone, one key more, one endpoint.
+    const first = (await api.get(`/v1/messages?limit=${MAX_PAGE_LIMIT}`)).json;
+    const rest = (await api.get(`/v1/messages?limit=${MAX_PAGE_LIMIT}&cursor=${first.nextCursor}`)).json;
+    expect(first.items.length + rest.items.length).toBe(MAX_BATCH + 1);
+    expect((await api.get('/v1/keys')).json.items).toHaveLength(keysBefore + 1);
+    expect((await api.get('/v1/notification-endpoints')).json.items).toHaveLength(1);
   });
 });
 
