@@ -181,8 +181,8 @@ export const messageFromOptions = async (
   if (options.label && options.label.length > 0) message.labels = options.label;
   if (options.retries !== undefined) {
     const retries = Number(options.retries);
-    if (!Number.isInteger(retries) || retries < 0 || retries > 19) {
-      throw usageError(`--retries ${options.retries}: give a whole number from 0 to 19`);
+    if (!Number.isInteger(retries) || retries < 0 || retries > MAX_RETRIES) {
+      throw usageError(`--retries ${options.retries}: give a whole number from 0 to ${MAX_RETRIES}`);
     }
     message.retry = { maxAttempts: retries + 1 };
   }
@@ -229,6 +229,16 @@ export const printScheduled = (output: Output, message: Message, now: number, re
 /** Requests one `vigil ls` makes at most (each reads at most 1,000 stored messages): 100 full pages of 100. */
 export const MAX_LIST_REQUESTS = 100;
 
+// The API's bounds the CLI checks before it calls (contract/cli-rules.test.ts holds each to the API's own).
+/** `--retries`: the API's `retry.maxAttempts` is at most 20, the first attempt included. */
+export const MAX_RETRIES = 19;
+/** The retries a message gets when `--retries` is not given (the API's default `retry.maxAttempts`, 8). */
+export const DEFAULT_RETRIES = 7;
+/** The most items one page of a listing holds (the API's `limit`). */
+export const PAGE_MAX = 100;
+/** The longest Idempotency-Key the API takes. */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+
 /** Where `vigil ls` starts: a page's `nextCursor` (reads on down) or its `previousCursor` (reads on up). */
 export type ListStart = { cursor: string; upwards: boolean };
 
@@ -271,7 +281,7 @@ export const listMessages = async (
     const page = await api.messages.listPage(
       {
         ...filter,
-        limit: Math.min(100, limit - items.length),
+        limit: Math.min(PAGE_MAX, limit - items.length),
         ...(cursor && { cursor }),
       },
       call,
@@ -621,9 +631,9 @@ export const printShow = (output: Output, message: Message, attempts: AttemptLis
 /**
  * `--idempotency-key`, checked before any call: sent as a header, so printable ASCII (a line break
  * or a non-Latin-1 character cannot be sent, and the API answers 400 to any other), at most `max`
- * long (255, as the API takes it; less where the CLI adds to it), no space at either end (HTTP drops it).
+ * long (IDEMPOTENCY_KEY_MAX_LENGTH, as the API takes it; less where the CLI adds to it), no space at either end (HTTP drops it).
  */
-export const checkedIdempotencyKey = (key: string, max = 255): string => {
+export const checkedIdempotencyKey = (key: string, max = IDEMPOTENCY_KEY_MAX_LENGTH): string => {
   const pattern = new RegExp(`^[\\x21-\\x7e]([\\x20-\\x7e]{0,${max - 2}}[\\x21-\\x7e])?$`);
   if (!pattern.test(key)) {
     throw usageError(

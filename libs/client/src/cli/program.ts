@@ -33,8 +33,12 @@ import type { SendOptions } from './messages';
 import {
   checkedIdempotencyKey,
   checkId,
+  DEFAULT_RETRIES,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
   listMessages,
   MAX_LIST_REQUESTS,
+  MAX_RETRIES,
+  PAGE_MAX,
   messageFromOptions,
   printList,
   printScheduled,
@@ -303,7 +307,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
       .option('--metadata <name=value>', 'a tag of your own, never sent (repeat for more)', collect)
       .option('--label <label>', 'a label to find it by (vigil ls --label; repeat for more, up to 10)', collect)
       .option('--method <method>', 'POST (default), PUT or PATCH')
-      .option('--retries <n>', 'retries after the first attempt, 0 to 19 (default 7)')
+      .option('--retries <n>', `retries after the first attempt, 0 to ${MAX_RETRIES} (default ${DEFAULT_RETRIES})`)
       .option(
         '--idempotency-key <key>',
         'send again with the same key and get the message the first send made, not a second one',
@@ -884,7 +888,7 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
         'list bulk jobs, newest first (vigil cancel and vigil redeliver with filter flags start them); a finished one is kept 7 days',
       )
       .option('--state <states>', 'only jobs in these states: running, done, failed (comma-separated)')
-      .addOption(new Option('--limit <n>', 'how many, at most 100').default('20', '20'))
+      .addOption(new Option('--limit <n>', `how many, at most ${PAGE_MAX}`).default('20', '20'))
       .option('--cursor <cursor>', 'start at the page a "next page" line gave')
       .option(
         '--with-cursors',
@@ -895,8 +899,8 @@ export const runCli = async (argv: string[], context: CliContext): Promise<numbe
     if (options.withCursors && !options.json)
       throw usageError('--with-cursors goes with --json', 'write vigil jobs --json --with-cursors');
     const limit = Number(options.limit);
-    if (!/^\d+$/.test(options.limit) || limit < 1 || limit > 100)
-      throw usageError(`--limit ${options.limit}: give a whole number from 1 to 100`);
+    if (!/^\d+$/.test(options.limit) || limit < 1 || limit > PAGE_MAX)
+      throw usageError(`--limit ${options.limit}: give a whole number from 1 to ${PAGE_MAX}`);
     const state = options.state?.split(',').map((s) => s.trim()) as BulkJob['state'][] | undefined;
     const { api } = await connect(options);
     const page = await api.jobs
@@ -1018,7 +1022,7 @@ const ifCutShort =
 /**
  * What cancel, redeliver or retry acts on: message ids or filter flags, one of the two (a usage
  * error otherwise, `example` showing filter flags), and its --idempotency-key checked with room for
- * `:<id>` (31 characters) within the API's 255.
+ * `:<id>` (31 characters) within the API's IDEMPOTENCY_KEY_MAX_LENGTH.
  */
 const idsOrFilter = (
   name: string,
@@ -1031,7 +1035,11 @@ const idsOrFilter = (
   if (ids.length > 0 && filtered) throw usageError('give message ids or filter flags, not both');
   if (ids.length === 0 && !filtered)
     throw usageError(`vigil ${name} needs message ids or filter flags`, `e.g. ${example}`);
-  return { filtered, key: idempotencyKey === undefined ? undefined : checkedIdempotencyKey(idempotencyKey, 224) };
+  return {
+    filtered,
+    key:
+      idempotencyKey === undefined ? undefined : checkedIdempotencyKey(idempotencyKey, IDEMPOTENCY_KEY_MAX_LENGTH - 31),
+  };
 };
 
 /**
