@@ -17,8 +17,13 @@ import { EARLIER_REQUESTS_BUDGET_BYTES } from '@vigil/core/earlier-requests';
 import { DEFAULT_BACKOFF } from '@vigil/core/backoff';
 import { MAX_REQUEST_VALUES } from '@vigil/core/exact-json';
 import { PLANS } from '@vigil/core/plans';
-import { MAX_BULK_IDS } from '@vigil/core/bulk-jobs';
-import { MAX_NOTIFICATION_ENDPOINTS } from '@vigil/core/event-webhooks';
+import { BULK_JOB_RETENTION_MS, BULK_PAGE, BULK_STALL_MS, MAX_BULK_IDS, MAX_RUNNING_JOBS } from '@vigil/core/bulk-jobs';
+import {
+  EVENT_MAX_ATTEMPTS,
+  MAX_NOTIFICATION_ENDPOINTS,
+  RECENT_DELIVERIES_LIMIT,
+  RECENT_DELIVERY_KEEP_MS,
+} from '@vigil/core/event-webhooks';
 import { FLOW_LIMITS } from '@vigil/core/flow-control';
 import { LABEL_MAX_LENGTH, LIST_SCAN_BUDGET, MAX_LABELS } from '@vigil/core/message-filter';
 import {
@@ -226,6 +231,21 @@ describe("README's API routes and their bounds", () => {
       prose,
       `\`key\` 1–${FLOW_LIMITS.keyMaxLength} characters of letters, digits and \`._:/-\`; ` +
         `\`parallelism\` 1–${FLOW_LIMITS.parallelismMax}; \`ratePerSecond\` 1–${FLOW_LIMITS.ratePerSecondMax};`,
+    );
+  });
+
+  it("states a bulk job's page, how many run at once, when one is given up and how long it is kept", () => {
+    expectToSay(prose, `engine runs a page of ${BULK_PAGE} messages at a time`);
+    expectToSay(prose, `at most ${MAX_RUNNING_JOBS} jobs of a tenant run at once`);
+    expectToSay(prose, `no progress for ${BULK_STALL_MS / 60_000} minutes is given up`);
+    expectToSay(prose, `a finished job can be read for ${BULK_JOB_RETENTION_MS / 86_400_000} days`);
+  });
+
+  it("states an event delivery's attempts and what an endpoint lists of its deliveries", () => {
+    expectToSay(prose, `backoff up to ${EVENT_MAX_ATTEMPTS} attempts (410 stops it)`);
+    expectToSay(
+      prose,
+      `lists the latest ${RECENT_DELIVERIES_LIMIT} deliveries (kept ${RECENT_DELIVERY_KEEP_MS / 86_400_000} days)`,
     );
   });
 });
