@@ -20,6 +20,7 @@ import {
   LABEL_PATTERN,
   MAX_ATTEMPTS_LIMIT,
   MAX_BATCH,
+  MAX_BODY_NESTING,
   MAX_BULK_IDS,
   MAX_CALLBACK_REFS,
   MAX_CURSOR_LENGTH,
@@ -27,6 +28,7 @@ import {
   MAX_FIELD_ERRORS,
   MAX_HEADERS,
   MAX_LABELS,
+  MAX_MESSAGE_BYTES,
   MAX_METADATA_TAGS,
   MAX_NOTIFICATION_ENDPOINTS,
   MAX_PAGE_LIMIT,
@@ -336,6 +338,17 @@ describe('openapi.yaml', () => {
       ['Labels', String(schemaAt('Labels').description), `at most ${MAX_LABELS}, each at most once`],
       ['Delay', String(schemaAt('Delay').description), `0 to ${MAX_DELAY_S} (${MAX_DELAY_S / 86_400} days;`],
       ['MessageBatchIn', String(schemaAt('MessageBatchIn').description), `Up to ${MAX_BATCH} messages`],
+      [
+        'MessageBody',
+        String(schemaAt('MessageBody').description),
+        `toward the message's ${MAX_MESSAGE_BYTES / 1024} KiB once serialised`,
+      ],
+      ['MessageBody', String(schemaAt('MessageBody').description), `nest at most ${MAX_BODY_NESTING} levels deep`],
+      [
+        'FlowControl ratePerSecond',
+        String(schemaAt('FlowControl', 'properties', 'ratePerSecond').description),
+        `(${FLOW_LIMITS.ratePerSecondMax} at most:`,
+      ],
       [
         'Idempotency-Key',
         String(resolved({ $ref: '#/components/parameters/IdempotencyKey' }).description),
