@@ -101,7 +101,7 @@ export interface Gateway {
  * request's arrival on its side too.
  */
 export const REQUEST_ARRIVAL_TIMEOUT_MS = 30_000;
-const HEAD_ARRIVAL_TIMEOUT_MS = 10_000;
+export const HEAD_ARRIVAL_TIMEOUT_MS = 10_000;
 
 /**
  * At most this many requests are handled at once (their authorizer and function), as Lambda's

@@ -62,6 +62,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import {
   ADMISSION_WAIT_MS,
+  HEAD_ARRIVAL_TIMEOUT_MS,
   MAX_CONNECTIONS,
   MAX_REQUESTS_IN_FLIGHT,
   REFUSED_CONNECTIONS,
@@ -111,7 +112,12 @@ describe("README's Guarantees and limits", () => {
     ['a listing page', [`1 to ${MAX_PAGE_LIMIT} items`, `reading at most ${count(LIST_SCAN_BUDGET)} stored messages`]],
     ['a request body', [MiB(MAX_REQUEST_BYTES)]],
     ["a request's JSON values", [count(MAX_REQUEST_VALUES)]],
-    ["a request's arrival", [`head and body within ${seconds(REQUEST_ARRIVAL_TIMEOUT_MS)}`]],
+    [
+      "a request's arrival",
+      [
+        `its head within ${seconds(HEAD_ARRIVAL_TIMEOUT_MS)}, head and body within ${seconds(REQUEST_ARRIVAL_TIMEOUT_MS)}`,
+      ],
+    ],
     ['requests at once', [`${MAX_REQUESTS_IN_FLIGHT} handled at once`, `up to ${seconds(ADMISSION_WAIT_MS)}`]],
     ['connections at once', [count(MAX_CONNECTIONS), `up to ${REFUSED_CONNECTIONS} more`]],
     ['a batch', [`1 to ${MAX_BATCH} messages`]],
