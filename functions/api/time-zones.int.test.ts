@@ -237,6 +237,41 @@ describe('refused times', () => {
     ]);
   });
 
+  it('a date before 1970, years 0000 to 0099 too, is a 422 saying it is past, never read as 1900 to 1999', async () => {
+    // Date.UTC reads a year 0 to 99 as 1900 to 1999; RFC 3339's 0000 is a leap year, 1900 none.
+    const leapDay = await api.post('/v1/messages', { url: url('/tz/year-0'), sendAt: '0000-02-30T09:00:00Z' });
+    expect(leapDay.status).toBe(422);
+    expect(leapDay.json.errors).toEqual([
+      { path: 'sendAt', message: '0000-02-30 does not exist: February 0000 has 29 days' },
+    ]);
+    const past = /^is more than 60 seconds in the past \(/;
+    for (const [sendAt, timezone] of [
+      ['0000-02-29T09:00:00Z'],
+      ['0000-02-29T09:00:00', 'Europe/Berlin'],
+      ['0099-12-31T23:59:59.999+14:00'],
+      ['1969-12-31T23:59:59.999Z'],
+    ]) {
+      const refused = await api.post('/v1/messages', { url: url('/tz/before-1970'), sendAt, timezone });
+      expect(refused.status, sendAt).toBe(422);
+      expect(refused.json.errors, sendAt).toEqual([{ path: 'sendAt', message: expect.stringMatching(past) }]);
+    }
+    // The instant judged is shown as the year written, not 1900.
+    const zoned = await api.post('/v1/messages', {
+      url: url('/tz/year-0'),
+      sendAt: '0000-02-29T09:00:00',
+      timezone: 'UTC',
+    });
+    expect(zoned.json.errors[0].message).toContain('(0000-02-29T09:00:00.000Z in UTC;');
+    // A filter's bound that far back is an instant like any other: everything is due after it.
+    const all = (await api.get('/v1/messages?limit=100')).json.items.length;
+    const since = await api.get('/v1/messages?limit=100&sendAtFrom=0000-02-29T00:00:00Z');
+    expect(since.status).toBe(200);
+    expect(since.json.items.length).toBe(all);
+    const before = await api.get('/v1/messages?sendAtFrom=0000-01-01T00:00:00Z&sendAtTo=0099-12-31T00:00:00Z');
+    expect(before.status).toBe(200);
+    expect(before.json.items).toEqual([]);
+  });
+
   it('a malformed sendAt is one 422 saying so, never a missing offset; a number is told to be a date-time string', async () => {
     const malformed = expect.stringMatching(/^must be an RFC 3339 date-time, e\.g\./);
     for (const sendAt of ['', '2027-01-10T09:00:00+0100', '2027-01-10']) {

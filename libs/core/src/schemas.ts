@@ -201,7 +201,9 @@ export const missingDate = (value: unknown): string | undefined => {
   const date = `${year}-${month}-${day}`;
   const monthIndex = Number(month) - 1;
   if (monthIndex < 0 || monthIndex > 11) return `${date} does not exist: the month is 01 to 12`;
-  const days = new Date(Date.UTC(Number(year), monthIndex + 1, 0)).getUTCDate();
+  // Day 0 of the next month is this month's last; setUTCFullYear, since Date.UTC reads a year
+  // 0 to 99 as 1900 to 1999, and 0000 is a leap year where 1900 is none.
+  const days = new Date(new Date(0).setUTCFullYear(Number(year), monthIndex + 1, 0)).getUTCDate();
   if (Number(day) < 1 || Number(day) > days) {
     return `${date} does not exist: ${MONTH_NAMES[monthIndex]} ${year} has ${days} days`;
   }
