@@ -193,6 +193,16 @@ describe("a filter's times (--created-after, --send-before...)", () => {
     expect(at('2026-10-25T01:59', 'Europe/Berlin')).toEqual({ instant: '2026-10-24T23:59:00.000Z' });
   });
 
+  it('reads a wall time in the years 0000 to 0099 as written, not as 1900 to 1999', () => {
+    const utc = () => 'UTC';
+    expect(parseFilterInstant('0050-06-01', now, { zone: utc })).toEqual({ instant: '0050-06-01T00:00:00.000Z' });
+    expect(parseFilterInstant('0000-02-29T09:00', now, { zone: utc })).toEqual({ instant: '0000-02-29T09:00:00.000Z' });
+    // Berlin kept its local mean time then: 53 minutes 28 seconds ahead of UTC.
+    expect(parseFilterInstant('0099-12-31T23:59:59', now, { zone: berlin })).toEqual({
+      instant: '0099-12-31T23:06:31.000Z',
+    });
+  });
+
   it('reads a duration as that long ago, or ahead for a send time', () => {
     expect(parseFilterInstant('2h', now)).toEqual({ instant: '2026-12-02T10:00:00.000Z' });
     expect(parseFilterInstant('2h', now, { ahead: true })).toEqual({ instant: '2026-12-02T14:00:00.000Z' });

@@ -168,6 +168,7 @@ const zoneOffsetMs = (ms: number, zone: string): number => {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: zone,
     hourCycle: 'h23',
+    era: 'short',
     year: 'numeric',
     month: 'numeric',
     day: 'numeric',
@@ -176,8 +177,11 @@ const zoneOffsetMs = (ms: number, zone: string): number => {
     second: 'numeric',
   }).formatToParts(new Date(ms));
   const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
-  return wall - Math.floor(ms / 1000) * 1000;
+  // The year as RFC 3339 counts it (1 BC is 0000), set with setUTCFullYear: Date.UTC would read a
+  // year 0 to 99 as 1900 to 1999, and a bound in 0050 would be sent as one in 1850 BC.
+  const bc = parts.find((p) => p.type === 'era')?.value === 'BC';
+  const wall = new Date(0).setUTCFullYear(bc ? 1 - part('year') : part('year'), part('month') - 1, part('day'));
+  return wall + ((part('hour') * 60 + part('minute')) * 60 + part('second')) * 1000 - Math.floor(ms / 1000) * 1000;
 };
 
 const DAY_MS = 86_400_000;
