@@ -129,6 +129,24 @@ describe('a sendAt wall time with a timezone', () => {
   });
 });
 
+describe('a sendAt with digits past the millisecond', () => {
+  it('is the next whole millisecond, never earlier, as a wall time with a timezone as with an offset', async () => {
+    const day = DateTime.now().toUTC().plus({ days: 3 }).toISODate();
+    const nines = '9'.repeat(20);
+    for (const [sendAt, timezone, due] of [
+      [`${day}T09:00:00.${nines}`, 'UTC', `${day}T09:00:01.000Z`],
+      [`${day}T09:00:00.${nines}Z`, undefined, `${day}T09:00:01.000Z`],
+      [`${day}T10:00:00.1230000001`, 'Europe/Berlin', `${day}T09:00:00.124Z`],
+      [`${day}T09:00:00.1230000`, 'UTC', `${day}T09:00:00.123Z`],
+    ]) {
+      const created = await api.post('/v1/messages', { url: url('/tz/fraction'), sendAt, timezone });
+      expect(created.status, sendAt).toBe(201);
+      expect(created.json.sendAt, sendAt).toBe(due);
+      await api.delete(`/v1/messages/${created.json.id}`);
+    }
+  });
+});
+
 describe('a timezone written in another case, or as an alias', () => {
   it("is stored and answered by its canonical IANA name (asia/kolkata is Asia/Kolkata, not as typed nor ICU's Asia/Calcutta)", async () => {
     const day = DateTime.now().plus({ days: 3 }).toISODate();

@@ -52,7 +52,10 @@ export const notBeforeSubMillisecond = (dateTime: string, ms: number): number =>
  */
 export const wallTimeToInstant = (wallTime: string, zone: string): number | undefined => {
   if (hasUtcOffset(wallTime) || !isKnownTimeZone(zone)) return undefined;
-  const local = DateTime.fromISO(wallTime, { zone });
+  // Whole milliseconds only: Luxon reads the fraction as a float, so 17 nines or more make it 1000
+  // ms and the time invalid. Digits past the millisecond only move the instant up by one
+  // (notBeforeSubMillisecond), as Date.parse's dropping them does for a time with an offset.
+  const local = DateTime.fromISO(wallTime.replace(/(\.\d{3})\d+/, '$1'), { zone });
   if (!local.isValid) return undefined;
   // Luxon reads a wall time in a gap as the time moved forward by the gap; in an overlap it offers
   // both instants here, and the earlier one is the rule.
