@@ -30,6 +30,15 @@ describe('--at and --tz', () => {
     expect(parseSendTime('2026-12-24T09:00+0100', undefined)).toEqual({ sendAt: '2026-12-24T09:00:00+01:00' });
   });
 
+  it('takes any digits past the second, as the API does, and sends them for it to read (never early)', () => {
+    expect(parseSendTime('2026-12-24T09:00:00.123456789', 'UTC')).toEqual({
+      sendAt: '2026-12-24T09:00:00.123456789',
+      timezone: 'UTC',
+    });
+    const nines = `59.${'9'.repeat(20)}`;
+    expect(parseSendTime(`2026-12-24T08:59:${nines}Z`, undefined)).toEqual({ sendAt: `2026-12-24T08:59:${nines}Z` });
+  });
+
   it('refuses an offset together with --tz, as the two could disagree', () => {
     expect(parseSendTime('2026-12-24T09:00Z', 'Europe/Berlin')).toEqual({
       error: expect.stringContaining('drop --tz'),
@@ -200,6 +209,14 @@ describe("a filter's times (--created-after, --send-before...)", () => {
     // Berlin kept its local mean time then: 53 minutes 28 seconds ahead of UTC.
     expect(parseFilterInstant('0099-12-31T23:59:59', now, { zone: berlin })).toEqual({
       instant: '0099-12-31T23:06:31.000Z',
+    });
+  });
+
+  it('reads digits past the millisecond as the API does: the next whole one, never earlier', () => {
+    expect(parseFilterInstant('2026-12-01T09:00:00.1230001Z', now)).toEqual({ instant: '2026-12-01T09:00:00.124Z' });
+    expect(parseFilterInstant('2026-12-01T09:00:00.1230000Z', now)).toEqual({ instant: '2026-12-01T09:00:00.123Z' });
+    expect(parseFilterInstant(`2026-12-01T09:59:59.${'9'.repeat(20)}`, now, { zone: berlin })).toEqual({
+      instant: '2026-12-01T09:00:00.000Z',
     });
   });
 

@@ -14,7 +14,15 @@ import type { Env } from './config';
 
 export type SendTime = { sendAt: string; timezone?: undefined } | { sendAt: string; timezone: string };
 
-const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(?:\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+/** Seconds may have any fraction, as the API's `sendAt` may: past the millisecond, see `notBefore`. */
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * `ms`, read by `Date.parse` from seconds written as `seconds`, moved up by one when they name a part
+ * of a millisecond more (`:00.0000001`), as the API reads a `sendAt` or a filter's bound: never before
+ * the time written (`Date.parse` drops those digits).
+ */
+const notBefore = (seconds: string, ms: number): number => (/\.\d{3}\d*[1-9]/.test(seconds) ? ms + 1 : ms);
 
 /** Whether `zone` is an IANA time zone this runtime knows (`Europe/Berlin`, `UTC`). */
 export const isTimeZone = (zone: string): boolean => {
@@ -114,7 +122,7 @@ const calendarProblem = (date: string, hourMinute: string, seconds: string): str
   const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
   if (day < 1 || day > days) return `${date.slice(0, 7)} has ${days} days`;
   if (hour > 23) return 'hours go from 00 to 23';
-  if (minute > 59 || Number(seconds.slice(1)) >= 60) return 'minutes and seconds go from 00 to 59';
+  if (minute > 59 || Number(seconds.slice(1, 3)) >= 60) return 'minutes and seconds go from 00 to 59';
   return undefined;
 };
 
@@ -223,7 +231,7 @@ export const parseFilterInstant = (
   }
   const match = DATE_TIME.exec(DATE_ONLY.test(trimmed) ? `${trimmed}T00:00` : trimmed);
   const [, date = '', hourMinute = '', seconds = ':00', offset] = match ?? [];
-  const wallMs = match ? Date.parse(`${date}T${hourMinute}${seconds}Z`) : Number.NaN;
+  const wallMs = match ? notBefore(seconds, Date.parse(`${date}T${hourMinute}${seconds}Z`)) : Number.NaN;
   if (Number.isNaN(wallMs)) {
     return {
       error: `"${text}" is not a time: write 2026-12-01T09:00:00Z, 2026-12-01T09:00 or 2026-12-01 (this machine's zone), or a duration such as 2h`,
@@ -233,7 +241,8 @@ export const parseFilterInstant = (
   if (problem) return { error: `"${text}" is not a date and time: ${problem}` };
   if (offset) {
     const normalised = offset.toUpperCase() === 'Z' ? 'Z' : offset.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
-    return { instant: new Date(`${date}T${hourMinute}${seconds}${normalised}`).toISOString() };
+    const at = notBefore(seconds, Date.parse(`${date}T${hourMinute}${seconds}${normalised}`));
+    return { instant: new Date(at).toISOString() };
   }
   const machineZone = zone();
   if (machineZone === undefined) {
