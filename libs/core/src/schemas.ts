@@ -39,10 +39,10 @@ import {
 } from './message-limits';
 import {
   hasUtcOffset,
-  canonicalTimeZone,
   isKnownTimeZone,
   MAX_TIME_ZONE_LENGTH,
   notBeforeSubMillisecond,
+  zoneAsNamed,
 } from './time-zones';
 import { USAGE_KINDS } from './usage';
 import type { MessageFilter } from './message-filter';
@@ -243,9 +243,9 @@ const delay = z
   .max(MAX_DELAY_S, `must be at most ${MAX_DELAY_S.toLocaleString('en-US')} seconds (${MAX_DELAY_S / 86_400} days)`);
 
 /**
- * An IANA time zone name the runtime's tz data knows, kept by its canonical name (`asia/kolkata`
- * is stored and shown as `Asia/Kolkata`, `US/Eastern` as `America/New_York`); an unknown one is
- * named in the problem.
+ * An IANA time zone name the runtime's tz data knows, kept as named in the tz database's spelling
+ * (`asia/kolkata` is stored and shown as `Asia/Kolkata`, `US/Eastern` and `CET` as written: see
+ * zoneAsNamed); an unknown one is named in the problem.
  */
 const timezone = z
   .string()
@@ -257,7 +257,7 @@ const timezone = z
       });
     }
   })
-  .transform(canonicalTimeZone);
+  .transform(zoneAsNamed);
 
 /** `Z`, `+02:00`, `UTC+2`, `GMT-05:00`: an offset written where a zone's name goes. */
 const OFFSET_AS_ZONE = /^\s*(?:z|(?:utc|gmt)?\s*[+-]\s*\d{1,2}(?::?\d{2})?)\s*$/i;

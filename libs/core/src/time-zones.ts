@@ -21,16 +21,27 @@ export const MAX_TIME_ZONE_LENGTH = 64;
 export const isKnownTimeZone = (name: string): boolean =>
   name.length > 0 && name.length <= MAX_TIME_ZONE_LENGTH && IANAZone.isValidZone(name);
 
+let zonesByLowerCase: Map<string, string> | undefined;
+
 /**
- * A known zone by its canonical IANA name, however it was written: `europe/berlin` →
- * `Europe/Berlin`, `asia/kolkata` → `Asia/Kolkata` (not ICU's `Asia/Calcutta`), an alias by the
- * zone it links to (`US/Eastern` → `America/New_York`, `Etc/UTC` → `UTC`), so one zone is stored
- * and answered under one name. The name changes, never the zone's rules: an alias is that zone.
+ * A known zone by the name it was given, as the tz database spells it: `europe/berlin` →
+ * `Europe/Berlin`, by its current name where ICU lags a rename (`Asia/Calcutta` and `asia/kolkata`
+ * → `Asia/Kolkata`, `Europe/Kiev` → `Europe/Kyiv`). A link to another zone's name keeps its own
+ * (`US/Eastern`, `EST`, `CET`, `GMT`, `Etc/UTC`): ICU would answer `America/New_York`,
+ * `America/Panama`, `Europe/Brussels`, `UTC` (and another runtime's ICU another), which a tenant who
+ * wrote `CET` would not recognise. Its rules are the zone's it links to, since Intl reads it so.
+ * A link written in another case than the runtime lists (none lists `US/Eastern`) stays as written.
  */
-export const canonicalTimeZone = (name: string): string => {
-  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  const current = CURRENT_ZONE_NAMES[resolved];
-  return current !== undefined && IANAZone.isValidZone(current) ? current : resolved;
+export const zoneAsNamed = (name: string): string => {
+  zonesByLowerCase ??= new Map(
+    [...Intl.supportedValuesOf('timeZone'), ...Object.values(CURRENT_ZONE_NAMES), 'UTC'].map((zone) => [
+      zone.toLowerCase(),
+      zone,
+    ]),
+  );
+  const spelled = zonesByLowerCase.get(name.toLowerCase()) ?? name;
+  const current = CURRENT_ZONE_NAMES[spelled];
+  return current !== undefined && IANAZone.isValidZone(current) ? current : spelled;
 };
 
 /** A date-time ending in `Z` or a numeric offset names its instant by itself. */

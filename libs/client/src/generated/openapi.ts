@@ -968,9 +968,12 @@ export interface components {
          * @description An IANA time zone name (`Europe/Berlin`, `America/New_York`, `UTC`) that `sendAt` is read
          *     in when it has no offset (see `SendAt` for the gap and overlap rules). With an offset-bearing
          *     `sendAt`, or with `delay`, it does not move the instant: it is kept to show the message's
-         *     time in (`localSendAt`). The zone is kept by its canonical IANA name, whatever case or
-         *     alias it was written with (`asia/kolkata` is `Asia/Kolkata`, `US/Eastern` is
-         *     `America/New_York`). An unknown name is a 422 naming it, with the path `timezone`; an
+         *     time in (`localSendAt`). The zone is kept by the name it was given, in the tz database's
+         *     spelling and by a renamed zone's current name (`asia/kolkata` and `Asia/Calcutta` are
+         *     `Asia/Kolkata`); a name the tz database links to another zone keeps its own (`US/Eastern`,
+         *     `EST`, `CET`, `GMT` are shown as given) and is read by the rules of the zone it links to
+         *     (`America/New_York`, `America/Panama`, `Europe/Brussels`, `UTC`). An unknown name is a 422
+         *     naming it, with the path `timezone`; an
          *     offset written as the zone (`Z`, `+02:00`, `UTC+2`) is one, and the 422 says a fixed offset
          *     goes in `sendAt` itself. `Etc/GMT+5` is five hours behind UTC (the tz database's POSIX sign).
          *     The instant is fixed when the message is scheduled; later changes to the zone's rules do
@@ -1248,7 +1251,7 @@ export interface components {
              */
             sendAt: string;
             /**
-             * @description The IANA time zone the message was scheduled in, by its canonical name (`Asia/Kolkata` for `asia/kolkata`). Present only when one was given (on create or a later PATCH).
+             * @description The IANA time zone the message was scheduled in, by the name it was given, in the tz database's spelling (`Asia/Kolkata` for `asia/kolkata`; `US/Eastern` and `CET` as given). Present only when one was given (on create or a later PATCH).
              * @example Europe/Berlin
              */
             timezone?: string | undefined;
