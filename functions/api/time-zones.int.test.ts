@@ -317,6 +317,53 @@ describe('refused times', () => {
     expect(before.json.items).toEqual([]);
   });
 
+  it('24:00 and a leap second (23:59:60), which ISO 8601 and RFC 3339 write, are a 422 saying what to write instead', async () => {
+    const cases = [
+      [
+        '2027-02-28T24:00:00Z',
+        undefined,
+        '24:00 is the end of 2027-02-28: write the start of the next day, 2027-03-01T00:00:00Z',
+      ],
+      [
+        '2027-12-31T24:00',
+        'Europe/Berlin',
+        '24:00 is the end of 2027-12-31: write the start of the next day, 2028-01-01T00:00:00',
+      ],
+      [
+        '2027-06-30T23:59:60Z',
+        undefined,
+        "second 60 is a leap second, which Vigil's clock does not count (POSIX time, as every computer's): write 2027-06-30T23:59:59.999Z, or second 00 of the next minute",
+      ],
+      [
+        '2027-06-30T08:59:60.5+09:00',
+        undefined,
+        "second 60 is a leap second, which Vigil's clock does not count (POSIX time, as every computer's): write 2027-06-30T08:59:59.999+09:00, or second 00 of the next minute",
+      ],
+    ];
+    for (const [sendAt, timezone, message] of cases) {
+      const refused = await api.post('/v1/messages', { url: url('/tz/24'), sendAt, timezone });
+      expect(refused.status, sendAt).toBe(422);
+      expect(refused.json.errors, sendAt).toEqual([{ path: 'sendAt', message }]);
+    }
+    // 24:00 past the hour, and 24:30, are no time at all.
+    for (const sendAt of ['2027-02-28T24:00:01Z', '2027-02-28T24:30:00Z']) {
+      const refused = await api.post('/v1/messages', { url: url('/tz/24'), sendAt });
+      expect(refused.json.errors, sendAt).toEqual([
+        { path: 'sendAt', message: expect.stringMatching(/^must be an RFC 3339 date-time, e\.g\./) },
+      ]);
+    }
+    // A filter's bound is told the same, and a day the month lacks too.
+    const leap = await api.get('/v1/messages?sendAtFrom=2027-06-30T23:59:60Z');
+    expect(leap.status).toBe(422);
+    expect(leap.json.errors).toEqual([
+      { path: 'query.sendAtFrom', message: expect.stringMatching(/^second 60 is a leap second.*23:59:59\.999Z, or/) },
+    ]);
+    const missing = await api.get(`/v1/messages?sendAtTo=${encodeURIComponent('2027-02-30T00:00:00+01:00')}`);
+    expect(missing.json.errors).toEqual([
+      { path: 'query.sendAtTo', message: '2027-02-30 does not exist: February 2027 has 28 days' },
+    ]);
+  });
+
   it('a malformed sendAt is one 422 saying so, never a missing offset; a number is told to be a date-time string', async () => {
     const malformed = expect.stringMatching(/^must be an RFC 3339 date-time, e\.g\./);
     for (const sendAt of ['', '2027-01-10T09:00:00+0100', '2027-01-10']) {

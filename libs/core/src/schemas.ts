@@ -210,9 +210,31 @@ export const missingDate = (value: unknown): string | undefined => {
   return undefined;
 };
 
+const TIME_PARTS = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?$/i;
+
+/**
+ * Why a date-time names a time Vigil cannot place though ISO 8601 or RFC 3339 write it so, and what
+ * to write instead; undefined for any other. `24:00` is the end of a day (ISO 8601), second 60 a
+ * leap second (RFC 3339), which Vigil's clock, POSIX time as every computer's, does not count.
+ */
+export const unplaceableTime = (value: unknown): string | undefined => {
+  const parts = typeof value === 'string' ? TIME_PARTS.exec(value) : null;
+  if (!parts || missingDate(value) !== undefined) return undefined;
+  const [, date = '', hour = '', minute = '', second = '00', fraction = '', offset = ''] = parts;
+  if (hour === '24' && minute === '00' && second === '00' && !/[1-9]/.test(fraction)) {
+    const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    return `24:00 is the end of ${date}: write the start of the next day, ${next}T00:00:00${offset}`;
+  }
+  if (second === '60' && Number(hour) < 24 && Number(minute) < 60) {
+    return `second 60 is a leap second, which Vigil's clock does not count (POSIX time, as every computer's): write ${date}T${hour}:${minute}:59.999${offset}, or second 00 of the next minute`;
+  }
+  return undefined;
+};
+
 /**
  * An RFC 3339 date-time, or a wall time without an offset to be read in a `timezone`. A date the
- * calendar lacks is said to be one, not told the shapes a date-time may have.
+ * calendar lacks is said to be one, not told the shapes a date-time may have; so are 24:00 and a
+ * leap second (unplaceableTime).
  */
 const sendAt = z.preprocess(
   upperCaseTAndZ,
@@ -221,6 +243,7 @@ const sendAt = z.preprocess(
     local: true,
     error: (issue) =>
       missingDate(issue.input) ??
+      unplaceableTime(issue.input) ??
       (typeof issue.input === 'number'
         ? 'must be an RFC 3339 date-time as a string, e.g. "2026-12-01T09:00:00Z", not a number: for seconds from now, give delay'
         : 'must be an RFC 3339 date-time, e.g. 2026-12-01T09:00:00Z, or a wall time with a timezone'),
@@ -360,9 +383,11 @@ const instant = z.preprocess(
     .datetime({
       offset: true,
       error: (issue) =>
-        typeof issue.input === 'string' && PLUS_READ_AS_SPACE.test(issue.input)
+        missingDate(issue.input) ??
+        unplaceableTime(issue.input) ??
+        (typeof issue.input === 'string' && PLUS_READ_AS_SPACE.test(issue.input)
           ? `has a space where its offset's + should be: a query string reads + as a space, so write it as %2B (${issue.input.replace(' ', '%2B')}), or give the instant in UTC with Z`
-          : 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T00:00:00Z',
+          : 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T00:00:00Z'),
     })
     .transform((value) => notBeforeSubMillisecond(value, Date.parse(value))),
 );
