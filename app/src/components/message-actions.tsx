@@ -5,7 +5,7 @@ import { allowedCommands } from '@vigil/core/lifecycle';
 import { useState } from 'react';
 import { cancelMessage, redeliverMessage, rescheduleMessage, retryMessage } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
-import { browserTimeZone, wallTimeHasPassed, wallTimeIn, wallTimeNow } from '@/lib/format';
+import { browserTimeZone, isSameZone, wallTimeHasPassed, wallTimeIn, wallTimeNow } from '@/lib/format';
 import type { MessageStatus } from '@/lib/types';
 import { ConfirmButton } from './confirm-button';
 import { DateTimeField } from './date-time-field';
@@ -78,11 +78,14 @@ function RedeliverButton({ id }: { id: string }) {
   );
 }
 
-/** The zones the dialog offers: the message's own first, then the browser's, then UTC. */
+/**
+ * The zones the dialog offers: the message's own first, then the browser's, then UTC, each once
+ * (a message in `US/Eastern` is not offered New York again as the browser's).
+ */
 const zoneChoices = (messageZone: string | undefined, browserZone: string) => {
   const choices: Array<{ zone: string; label: string }> = [];
   const add = (zone: string, label: string) => {
-    if (!choices.some((c) => c.zone === zone)) choices.push({ zone, label });
+    if (!choices.some((c) => isSameZone(c.zone, zone))) choices.push({ zone, label });
   };
   if (messageZone) add(messageZone, `${messageZone} (the message's time zone)`);
   add(browserZone, `${browserZone} (your browser's time zone)`);

@@ -2,7 +2,7 @@
 
 import { Text, Tooltip } from '@radix-ui/themes';
 import { useDisplayZone } from '@/lib/display-zone';
-import { absoluteTime, localTimeText, relativeTime, zonedTime } from '@/lib/format';
+import { absoluteTime, isSameZone, localTimeText, relativeTime, zonedTime } from '@/lib/format';
 import { useNow } from '@/lib/use-now';
 
 /**
@@ -90,11 +90,12 @@ export function RenewsAt({ iso }: { iso: string }) {
 
 /**
  * Under a message's due time: the wall time it was scheduled at in its own zone. Where that zone is
- * the one the console shows times in, the line above says it already, to the character: said once.
+ * the one the console shows times in (by any of its names: `US/Eastern` in a New York browser), the
+ * line above says it already, to the character: said once.
  */
 export function OwnZoneTime({ localSendAt, timezone }: { localSendAt: string; timezone: string }) {
   const zone = useDisplayZone();
-  if (zone === timezone) {
+  if (zone !== undefined && isSameZone(zone, timezone)) {
     return (
       <Text size="1" color="gray" data-testid="own-zone-shown">
         Its own zone, as it was scheduled.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { messageOut } from '../../../test-support/api-answers';
 import {
   browserTimeZone,
+  isSameZone,
   wallTimeHasPassed,
   attemptOutcome,
   attemptRequestText,
@@ -95,6 +96,15 @@ describe('web app formatting', () => {
     expect(browserTimeZone('Europe/Kiev')).toBe('Europe/Kyiv');
     expect(browserTimeZone('Europe/Berlin')).toBe('Europe/Berlin');
     expect(browserTimeZone('UTC')).toBe('UTC');
+  });
+
+  it("takes a message's zone kept by a link's name (US/Eastern, GMT) as the zone it leads to, and no other", () => {
+    expect(isSameZone('US/Eastern', 'America/New_York')).toBe(true);
+    expect(isSameZone('GMT', 'UTC')).toBe(true);
+    expect(isSameZone('Asia/Kolkata', 'Asia/Calcutta')).toBe(true);
+    expect(isSameZone('US/Eastern', 'America/Chicago')).toBe(false);
+    expect(isSameZone('Mars/Base', 'Mars/Base')).toBe(true);
+    expect(isSameZone('Mars/Base', 'UTC')).toBe(false);
   });
 
   it('tells apart the two instants of an hour that happens twice, and names a 45-minute offset', () => {

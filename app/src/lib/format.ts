@@ -69,6 +69,21 @@ export const browserTimeZone = (reported = Intl.DateTimeFormat().resolvedOptions
   return current !== undefined && isKnownZone(current) ? current : reported;
 };
 
+/**
+ * Whether two zone names are one zone: the same name, or a link and the zone it leads to. The API
+ * keeps a message's zone by the name it was given (`US/Eastern`, `CET`), which a browser in New
+ * York reports as `America/New_York`; Intl resolves both to one.
+ */
+export const isSameZone = (a: string, b: string): boolean => {
+  if (a === b) return true;
+  try {
+    const resolved = (zone: string) => new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    return resolved(a) === resolved(b);
+  } catch {
+    return false;
+  }
+};
+
 /** Whether this runtime's Intl knows `zone` (an older one may lack a new name such as `Europe/Kyiv`). */
 const isKnownZone = (zone: string): boolean => {
   try {
