@@ -429,12 +429,15 @@ export const MESSAGE_FILTER_FIELDS = {
   origin: originList.optional(),
 };
 
-/** A range's end must come after its start. */
+/**
+ * A range's end must come after its start. Only two instants are compared: zod runs this even when
+ * both bounds failed, and hands it their text, which compares as text.
+ */
 const checkRanges = (value: Partial<MessageFilter>, ctx: z.core.$RefinementCtx) => {
   for (const name of ['sendAt', 'createdAt'] as const) {
-    const from = value[`${name}From`];
-    const to = value[`${name}To`];
-    if (from !== undefined && to !== undefined && to <= from) {
+    const from: unknown = value[`${name}From`];
+    const to: unknown = value[`${name}To`];
+    if (typeof from === 'number' && typeof to === 'number' && to <= from) {
       ctx.addIssue({ code: 'custom', path: [`${name}To`], message: `must be after ${name}From` });
     }
   }
