@@ -3,7 +3,7 @@
  * what to do, without the API's words for programs (Retry-After, Idempotency-Key).
  */
 import { describe, expect, it } from 'vitest';
-import { PROBLEMS } from '@vigil/core/problems';
+import { methodNotAllowed, PROBLEMS, problemType } from '@vigil/core/problems';
 import { problemWords } from './problem-words';
 
 /** The API's 503 when a service it depends on was throttled or failing (functions/api/http.ts). */
@@ -200,8 +200,15 @@ describe('every refusal an action can meet, in plain words', () => {
       ),
       /an earlier click of the same button is still under way/,
     ],
-    [refusal(410, 'gone', 'Gone', 'It is gone.'), /It is gone\. It may have been removed since/],
-    [refusal(412, 'precondition-failed', 'Precondition Failed', 'It changed.'), /It changed\. Reload the page/],
+    // Neither the API nor its gateway answers a 410 or a 412 (a proxy before it might): what it said, after ours.
+    [
+      refusal(410, 'gone', 'Gone', 'It is gone.'),
+      /^Vigil refused this\. This was not done: It is gone\. Reload the page/,
+    ],
+    [
+      refusal(412, 'precondition-failed', 'Precondition Failed', 'It changed.'),
+      /^Vigil refused this\. This was not done: It changed\. Reload the page/,
+    ],
     [
       refusal(413, 'payload-too-large', 'The payload is too large', 'The request body is larger than 6 MiB.'),
       /larger than 6 MiB\. Make it smaller/,
@@ -250,5 +257,42 @@ describe('every refusal an action can meet, in plain words', () => {
     expect(problemWords(refusal(403, 'forbidden', 'Forbidden', 'Not yours.'), 'page').detail).toMatch(
       /^This page could not be loaded: Vigil does not let your account make this request/,
     );
+  });
+});
+
+describe('every problem the API and its gateway answer, in words of its own', () => {
+  /** The catch-all's title: for a refusal no Vigil answer has (a proxy's), told with what it said. */
+  const CATCH_ALL = 'Vigil refused this';
+  // Every answer of the API, of API Gateway (infra/api.ts GATEWAY_PROBLEMS) and of the local gateway
+  // takes its words from PROBLEMS, and a 405 from methodNotAllowed. A 401 never reaches these words:
+  // the console signs in again (lib/api.ts).
+  const answers = [
+    ...Object.entries(PROBLEMS).filter(([name]) => name !== 'unauthorized'),
+    ['methodNotAllowed', methodNotAllowed('PUT', 'GET, DELETE')],
+  ] as const;
+
+  it.each(answers)("says %s in words of its own, never the catch-all nor the API's title", (_, kind) => {
+    const problem = { type: problemType(kind), title: kind.title, status: kind.status, detail: kind.detail };
+    for (const place of ['page', 'action'] as const) {
+      const { title, detail } = problemWords(problem, place);
+      expect(title).not.toBe(CATCH_ALL);
+      // Too many bulk jobs already says what to do in its own words (kept, as tested above).
+      if (kind !== PROBLEMS.tooManyJobs) expect(title).not.toBe(kind.title);
+      expect(`${title}. ${detail}`).not.toMatch(/Retry-After|Idempotency-Key|openapi\.yaml|KiB/);
+    }
+  });
+
+  it("says the local gateway's 408 as a request that came in too slowly and did nothing, not as Vigil slow to answer", () => {
+    const late = PROBLEMS.requestArrivalTimeout;
+    const words = problemWords(
+      { type: problemType(late), title: late.title, status: 408, detail: late.detail },
+      'action',
+    );
+    expect(words).toEqual({
+      title: 'The request did not reach Vigil in time',
+      detail:
+        'This could not be done just now: the connection to Vigil was too slow, so Vigil did nothing with it. Try again in a moment.',
+      retry: true,
+    });
   });
 });

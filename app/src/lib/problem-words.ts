@@ -77,6 +77,14 @@ export const problemWords = (problem: Problem, place: ProblemPlace = 'page'): Pr
   }
   // The console's own words (lib/api.ts) already say it for a person: it may have been done, reload first.
   if (slug === 'api-timeout') return { title: problem.title, detail: problem.detail, retry: true };
+  // The local gateway's 408: the request itself came in too slowly, so Vigil did nothing with it.
+  if (problem.status === 408) {
+    return {
+      title: 'The request did not reach Vigil in time',
+      detail: `${notDone}: the connection to Vigil was too slow, so Vigil did nothing with it. Try again in a moment.`,
+      retry: true,
+    };
+  }
   if (slug === 'timeout' || problem.status === 504) {
     return {
       title: 'Vigil did not answer in time',
@@ -140,14 +148,15 @@ const refusalWords = (
         reference,
     );
   }
-  if (slug === 'no-such-route') {
+  // A path, method or body the API does not take: the console sent what the API does not know.
+  if (slug === 'no-such-route' || slug === 'method-not-allowed' || slug === 'unsupported-media-type') {
     return words(
       'The console and the Vigil API do not match',
-      `${refused}: the API the console calls has no such route. The console may be set up with the wrong API ` +
+      `${refused}: the API the console calls does not take this request. The console may be set up with the wrong API ` +
         `address, or be newer than the API.${reference}`,
     );
   }
-  if (slug === 'not-found' || problem.status === 404 || problem.status === 410) {
+  if (slug === 'not-found' || problem.status === 404) {
     return words(
       'It is not there any more',
       `${refused}:${said(problem.detail) || ' Vigil has no such thing.'} It may have been removed since this page ` +
@@ -199,7 +208,7 @@ const refusalWords = (
       `${refused}: as many signing secrets as may are still in their overlap. Rotate again once the oldest has ended.`,
     );
   }
-  if (slug === 'state-conflict' || problem.status === 409 || problem.status === 412) {
+  if (slug === 'state-conflict' || problem.status === 409) {
     return words(
       'It has changed since this page was loaded',
       `${refused}:${said(problem.detail) || ' it is no longer in a state that allows it.'} ${RELOAD}`,
@@ -211,6 +220,13 @@ const refusalWords = (
       `${refused}:${said(problem.detail) || ' what was sent is larger than Vigil accepts.'} Make it smaller, then try again.`,
     );
   }
+  // The request line and headers over what Vigil reads (the local gateway's 431): a long search, say.
+  if (slug === 'request-head-too-large' || problem.status === 431) {
+    return words(
+      'It is too long for Vigil',
+      `${refused}: what the console sent, a search's filters say, is longer than Vigil reads. Shorten it, then try again.`,
+    );
+  }
   if (problem.errors?.length || slug === 'validation-failed' || problem.status === 422 || problem.status === 400) {
     const fields = problem.errors?.length
       ? ` ${problem.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ')}.`
@@ -220,7 +236,8 @@ const refusalWords = (
       `${refused}, and nothing was changed:${fields} Change it, then try again.`,
     );
   }
-  // Another 4xx (none the API answers today): what Vigil said, after ours.
+  // Another 4xx: none the API or its gateway answers (problem-words.test holds every one of PROBLEMS
+  // to its own words); one a proxy before it answered is told with what it said, after ours.
   return words('Vigil refused this', `${refused}:${said(problem.detail) || said(problem.title)} ${RELOAD}${reference}`);
 };
 
