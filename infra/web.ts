@@ -4,16 +4,16 @@
  * (infra/web-build.ts). The server bundle runs as the `web` Lambda function behind a function URL;
  * the assets sit in a private S3 bucket that only the distribution reads (origin access control);
  * one CloudFront distribution serves both: `/_next/static/*` and the app's public files from the
- * bucket, everything else from the server, uncached (every page is per user).
+ * bucket, everything else from the server, uncached (every page is per user) but compressed.
  *
  * Compression: Next.js's own is off under OpenNext (its `compress: false`), and CloudFront does not
  * compress what a behaviour with the managed CachingDisabled policy answers, its `Compress: true`
  * notwithstanding: edge compression needs the cache policy's Gzip and Brotli settings, which a
- * policy whose TTLs are all 0 cannot turn on. So the server's pages go as they are (gzip is left to
- * `next start` locally); the message page's body route, which answers up to 256 KiB of text, has a
- * behaviour of its own whose policy lets CloudFront compress (WEB_BODY_PATH). The server never
- * compresses, and CloudFront compresses nothing that comes with a Content-Encoding, so nothing is
- * compressed twice.
+ * policy whose TTLs are all 0 cannot turn on. So the server's answers (pages, their RSC payloads,
+ * the message page's body route) go through a policy of our own that may keep an answer 1 s, keeps
+ * none that says not to (compressedUncachedPolicy), and lets CloudFront compress, gzip or br. The
+ * server never compresses, and CloudFront compresses nothing that comes with a Content-Encoding, so
+ * nothing is compressed twice.
  *
  * The console's origin (consoleOrigin) is the distribution's domain, or the `webOrigin` parameter
  * when the console has a domain of its own. It is Cognito's callback and logout URL and the API's
@@ -60,7 +60,7 @@ export const WEB_TIMEOUT_S = 25;
 
 /** AWS-managed CloudFront policies (the same ids in every account). */
 export const CLOUDFRONT_POLICY = {
-  /** Nothing cached: the console's pages are per user. */
+  /** Nothing cached, and so nothing compressed: the console's pages use compressedUncachedPolicy instead. */
   cachingDisabled: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
   /** Cached by path, compressed: the content-hashed static assets. */
   cachingOptimized: '658327ea-f89d-4fab-a63d-7e88639e58f6',
@@ -80,19 +80,15 @@ const ASSETS_ORIGIN = 'assets';
 export const STATIC_ASSETS_PATH = '_next/static/*';
 
 /**
- * The message page's body route (app/src/app/(console)/messages/[id]/body/route.ts): a body of up
- * to 256 KiB, read by the page in the browser, that CloudFront compresses (gzip or br, as the
- * browser accepts) where it compresses none of the server's other answers.
- */
-export const WEB_BODY_PATH = 'messages/*/body';
-
-/**
  * Uncached, but compressed at the edge: CloudFront turns on compression only for a cache policy
  * that may keep something (one whose TTLs are all 0 may not), so this one may keep an answer 1 s
- * at most, and only one that says it may be kept: the body route answers `private, no-store`
- * (which CloudFront honours with a minimum TTL of 0), and an answer that says nothing is kept 0 s.
- * Keyed by every cookie (the session) and query string all the same, so even a kept answer goes to
- * the same session only.
+ * at most, and only one that says it may be kept: a page answers `private, no-cache, no-store`
+ * (Next.js's, for a page rendered per request) and the body route `private, no-store`, which
+ * CloudFront honours with a minimum TTL of 0, and an answer that says nothing is kept 0 s. Keyed by
+ * every cookie (the session) and query string all the same, so even a kept answer goes to the same
+ * session only; CloudFront keys by no `Vary`, but Next.js's RSC requests carry their own `_rsc`
+ * query string (a hash of its router headers) for caches that do not, so a page's RSC payload is
+ * never its HTML's.
  */
 export const compressedUncachedPolicy = (): CfnResource => ({
   Type: 'AWS::CloudFront::CachePolicy',
@@ -322,19 +318,10 @@ const webResources = {
               ...toServer,
               AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
               CachedMethods: ['GET', 'HEAD'],
-              // CloudFront compresses nothing under CachingDisabled (see the top of this file).
-              CachePolicyId: CLOUDFRONT_POLICY.cachingDisabled,
+              // Not CachingDisabled, under which CloudFront compresses nothing (see the top of this file).
+              CachePolicyId: ref(WEB_COMPRESSED_UNCACHED),
             },
-            CacheBehaviors: [
-              ...assetPatterns.map(toAssets),
-              {
-                ...toServer,
-                PathPattern: WEB_BODY_PATH,
-                AllowedMethods: ['GET', 'HEAD'],
-                CachedMethods: ['GET', 'HEAD'],
-                CachePolicyId: ref(WEB_COMPRESSED_UNCACHED),
-              },
-            ],
+            CacheBehaviors: assetPatterns.map(toAssets),
           },
         },
       },

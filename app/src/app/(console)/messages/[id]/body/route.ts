@@ -5,7 +5,7 @@
  * (message-body.ts). A problem is answered as problem+json, as the API answered it; no session is
  * a redirect to the sign-in page, as for any page. Compressed when the browser accepts it, but not
  * here (Next.js drops a Route Handler's Content-Encoding): by Next.js's server under `next start`
- * (patches/next+16.4.5.patch), by CloudFront on AWS (infra/web.ts, WEB_BODY_PATH).
+ * (patches/next+16.4.5.patch), by CloudFront on AWS, as every page (infra/web.ts).
  */
 import { MESSAGE_ID_PATTERN } from '@vigil/core/ids';
 import { PROBLEMS, problemType } from '@vigil/core/problems';
