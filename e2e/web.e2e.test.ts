@@ -253,6 +253,11 @@ const checkPageFrame = async (name: string) => {
   ).toBeLessThanOrEqual(0);
 };
 
+type Box = { x: number; y: number; width: number; height: number };
+/** Whether two boxes on the page share any area. */
+const overlap = (a: Box, b: Box): boolean =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
 /**
  * A call to the API with the key made in the app. A 429 (the free plan's 10 a second, burst 20, which
  * the console's own polling shares) is waited out and sent again, as @vigil/client does: a create
@@ -520,6 +525,14 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       const notice = (await pending.boundingBox())!;
       await tab.screenshot({ path: join(SHOTS, 'message-opening-narrow.png') });
       expect(notice.y).toBeGreaterThanOrEqual(header.y + header.height);
+      // Nor over the page's h1, which ran under it (the h1's text, not its box, which is as wide as the page).
+      const headingText = await tab.evaluate(() => {
+        const range = document.createRange();
+        range.selectNodeContents(document.querySelector('h1')!);
+        return Array.from(range.getClientRects(), ({ x, y, width, height }) => ({ x, y, width, height }));
+      });
+      expect(headingText.length).toBeGreaterThan(0);
+      for (const text of headingText) expect(overlap(text, notice), JSON.stringify({ text, notice })).toBe(false);
       await tab.waitForURL(`${slowConsole.url}/messages/${id}`, { timeout: 30_000 });
     } finally {
       proxy.slow(undefined);

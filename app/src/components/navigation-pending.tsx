@@ -1,6 +1,6 @@
 'use client';
 
-import { Callout, Spinner } from '@radix-ui/themes';
+import { Spinner, Text } from '@radix-ui/themes';
 import { usePathname } from 'next/navigation';
 import { useEffect, useState } from 'react';
 
@@ -35,12 +35,10 @@ export function NavigationPending() {
   return (
     <div role="status" className="vigil-navigation-pending">
       {opening && (
-        <Callout.Root size="1" color="gray" variant="surface" data-testid="navigation-pending">
-          <Callout.Icon>
-            <Spinner size="1" />
-          </Callout.Icon>
-          <Callout.Text>Opening…</Callout.Text>
-        </Callout.Root>
+        <Text size="1" color="gray" className="vigil-navigation-pending-notice" data-testid="navigation-pending">
+          <Spinner size="1" />
+          Opening…
+        </Text>
       )}
     </div>
   );

@@ -46,7 +46,8 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
             </Flex>
           </header>
         </Flex>
-        <Separator size="4" my="3" />
+        {/* No margin below: the row of NavigationPending is the room between the header and the page. */}
+        <Separator size="4" mt="3" />
         <NavigationPending />
         <Box asChild>
           <main id="main" tabIndex={-1}>
