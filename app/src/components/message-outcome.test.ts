@@ -33,6 +33,21 @@ describe("a message's outcome, first on its page", () => {
     expect(said).toContain('3 attempts made. Nothing more is sent unless you redeliver it');
   });
 
+  it('says every attempt is listed below only while every attempt is kept: of 100, the latest 50', () => {
+    const last = attempt({ n: 100, errorKind: 'connection-refused', error: 'connect ECONNREFUSED 127.0.0.1:1' });
+    const all = text(createElement(MessageOutcome, { message: { status: 'failed', attempts: 50 }, last }));
+    const some = text(
+      createElement(MessageOutcome, { message: { status: 'failed', attempts: 100 }, last, omitted: 50 }),
+    );
+    expect(all).toContain(
+      '50 attempts made. Nothing more is sent unless you redeliver it (once the endpoint works again). Every attempt is listed below.',
+    );
+    expect(some).toContain(
+      '100 attempts made. Nothing more is sent unless you redeliver it (once the endpoint works again). The latest 50 are listed below; the earlier ones are no longer kept.',
+    );
+    expect(some).not.toContain('Every attempt');
+  });
+
   it("says how a connection failed when there was no answer, with the sender's error", () => {
     const said = text(
       createElement(MessageOutcome, {

@@ -22,6 +22,7 @@ export const quotedAnswer = (snippet: string): string => {
 export function MessageOutcome({
   message,
   last,
+  omitted = 0,
 }: {
   message: {
     status: MessageStatus;
@@ -31,6 +32,8 @@ export function MessageOutcome({
   };
   /** Its latest attempt, if it made one. */
   last?: Attempt;
+  /** Its earliest attempts no longer kept (the attempt list's `omitted`): not listed below. */
+  omitted?: number;
 }) {
   const { status, failureReason } = message;
   if (status !== 'failed' && status !== 'retrying') return null;
@@ -93,7 +96,9 @@ export function MessageOutcome({
               )}
             </>
           )}{' '}
-          Every attempt is listed below.
+          {omitted > 0
+            ? `The latest ${message.attempts - omitted} are listed below; the earlier ones are no longer kept.`
+            : 'Every attempt is listed below.'}
         </Callout.Text>
       </Flex>
     </Callout.Root>

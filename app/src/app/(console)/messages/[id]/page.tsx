@@ -132,7 +132,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
       </Flex>
 
       {/* The bad news first: why it failed, or how its last try went, above everything else about it. */}
-      <MessageOutcome message={message} last={attempts.at(-1)} />
+      <MessageOutcome message={message} last={attempts.at(-1)} omitted={omitted} />
 
       <Card size="2">
         <DataList.Root orientation={{ initial: 'vertical', sm: 'horizontal' }}>
