@@ -751,9 +751,15 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     expect(tagged.status).toBe(201);
     taggedId = tagged.json.id;
     // And a message to a 2,000-character URL that fails (a closed port, one attempt): on the overview's
-    // recent failures too.
+    // recent failures too. With a header of 4,000 characters.
     const longUrl = `http://127.0.0.1:1/${'segment-'.repeat(247)}end`;
-    const long = await api(apiKey, 'POST', '/v1/messages', { url: longUrl, delay: 0, retry: { maxAttempts: 1 } });
+    const longHeader = 'v'.repeat(4_000);
+    const long = await api(apiKey, 'POST', '/v1/messages', {
+      url: longUrl,
+      delay: 0,
+      retry: { maxAttempts: 1 },
+      headers: { 'x-long': longHeader, 'x-order': '42' },
+    });
     expect(long.status).toBe(201);
     await expect
       .poll(async () => (await api(apiKey, 'GET', `/v1/messages/${long.json.id}`)).json.status, { timeout: 30_000 })
@@ -788,6 +794,15 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     await expect.poll(() => target.getAttribute('data-clamped')).toBe('false');
     expect((await target.boundingBox())!.height).toBeGreaterThan(200);
     await expect(target.textContent()).resolves.toContain(longUrl);
+    // Its long header too: three lines, not some 2,000 px on a phone before the body, all of it on demand.
+    const header = page.getByTestId('header-x-long');
+    await expect.poll(() => header.getAttribute('data-clamped')).toBe('true');
+    expect((await header.boundingBox())!.height).toBeLessThan(80);
+    await expect(page.getByTestId('header-x-order').getAttribute('data-clamped')).resolves.toBe('false');
+    await page.getByRole('button', { name: 'Show all of x-long' }).click();
+    await expect.poll(() => header.getAttribute('data-clamped')).toBe('false');
+    expect((await header.boundingBox())!.height).toBeGreaterThan(400);
+    await expect(header.textContent()).resolves.toBe(`x-long: ${longHeader}`);
 
     // The list is a few Tab presses from the top of its page: the filters, folded, are one stop (open
     // they were some 45, and the first message was the 58th).

@@ -13,11 +13,14 @@ export function ClampedText({
   title,
   lines = 3,
   testId,
+  showAll = 'Show all of it',
 }: {
   children: ReactNode;
   title: string;
   lines?: 2 | 3;
   testId?: string;
+  /** The button's name while folded, where a page has several ('Show all of x-order'). */
+  showAll?: string;
 }) {
   const id = useId();
   const ref = useRef<HTMLSpanElement>(null);
@@ -46,7 +49,7 @@ export function ClampedText({
         {children}
       </span>
       {(clipped || expanded) && (
-        <ShowAllToggle expanded={expanded} onToggle={setExpanded} controls={id} showAll="Show all of it" />
+        <ShowAllToggle expanded={expanded} onToggle={setExpanded} controls={id} showAll={showAll} />
       )}
     </Flex>
   );

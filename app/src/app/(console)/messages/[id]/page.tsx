@@ -313,9 +313,20 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
               below lists every header it sent.
             </Text>
           ) : (
-            <pre className="vigil-pre" data-testid="headers">
-              {headers.map(([name, value]) => `${name}: ${maskedHeaderValue(name, value)}`).join('\n')}
-            </pre>
+            // Each header in three lines at most, the rest on demand: a value may be up to 16 KiB, where
+            // one of 4,000 characters took some 2,000 px of a phone before the body and the attempts.
+            <div className="vigil-pre" data-testid="headers">
+              {headers.map(([name, value]) => (
+                <ClampedText
+                  key={name}
+                  title={`${name}: ${maskedHeaderValue(name, value)}`}
+                  testId={`header-${name}`}
+                  showAll={`Show all of ${name}`}
+                >
+                  {`${name}: ${maskedHeaderValue(name, value)}`}
+                </ClampedText>
+              ))}
+            </div>
           )}
           <MessageBodyPart />
         </SectionCard>
