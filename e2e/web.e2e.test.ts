@@ -582,6 +582,42 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     }
   });
 
+  it("keeps a key's name of 100 characters without a space inside a phone's window, listed and in its revoke dialog", async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    watchConsole(phone);
+    try {
+      const tab = await phone.newPage();
+      await tab.goto(`${web}/signin`);
+      await tab.getByLabel('Email').fill('kim@example.com');
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.waitForURL(`${web}/`);
+      const session = (await phone.cookies()).find((c) => c.name === 'next-auth.session-token')?.value ?? '';
+      const name = 'n'.repeat(100);
+      const created = await api(session, 'POST', '/v1/keys', { name });
+      expect(created.status).toBe(201);
+
+      await tab.goto(`${web}/keys`);
+      const row = tab.getByTestId(`key-${created.json.id}`);
+      const listed = row.getByText(name, { exact: true });
+      await listed.waitFor();
+      // It was cut off at the card's edge (the rest of it nowhere to be read).
+      const right = await listed.evaluate((element) => {
+        const range = document.createRange();
+        range.selectNodeContents(element);
+        return Math.max(...Array.from(range.getClientRects(), (rect) => rect.right));
+      });
+      expect(right).toBeLessThanOrEqual(390 - 16);
+      await row.getByRole('button', { name: 'Revoke' }).click();
+      const title = tab.getByRole('alertdialog').getByRole('heading');
+      await expect(title.textContent()).resolves.toBe(`Revoke “${name}”?`);
+      const box = (await title.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+      expect(await tab.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('creates a key, shows its secret once and copies it', async () => {
     await page.goto(`${web}/keys`);
     await page.getByText('No API keys').waitFor();

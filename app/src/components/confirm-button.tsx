@@ -47,7 +47,7 @@ export function ConfirmButton<T>({
         </Button>
       </AlertDialog.Trigger>
       <AlertDialog.Content maxWidth="460px">
-        <AlertDialog.Title>{title}</AlertDialog.Title>
+        <AlertDialog.Title className="vigil-wrap-anywhere">{title}</AlertDialog.Title>
         <AlertDialog.Description size="2">{description}</AlertDialog.Description>
         <ErrorCallout error={dialog.error} mt="3" />
         <Flex gap="3" mt="4" justify="end">

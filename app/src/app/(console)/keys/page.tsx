@@ -48,7 +48,9 @@ export default async function KeysPage() {
               <Table.Body>
                 {items.map((key) => (
                   <Table.Row key={key.id} data-testid={`key-${key.id}`} align="center">
-                    <Table.RowHeaderCell data-label="Name">{key.name}</Table.RowHeaderCell>
+                    <Table.RowHeaderCell data-label="Name" className="vigil-wrap-anywhere">
+                      {key.name}
+                    </Table.RowHeaderCell>
                     <Table.Cell data-label="Key">
                       <Code variant="ghost">{key.prefix}…</Code>
                     </Table.Cell>
@@ -90,7 +92,7 @@ export default async function KeysPage() {
               <Table.Body>
                 {revoked.map((key) => (
                   <Table.Row key={key.id} data-testid={`revoked-key-${key.id}`} align="center">
-                    <Table.RowHeaderCell data-label="Name">
+                    <Table.RowHeaderCell data-label="Name" className="vigil-wrap-anywhere">
                       <Text color="gray">{key.name}</Text>
                     </Table.RowHeaderCell>
                     <Table.Cell data-label="Key">
