@@ -479,6 +479,12 @@ describe.each(backends)('DynamoMessageStore on $name', ({ name, start, available
       for (const refs of [throttled.pendingBefore(T0 - 2 * DAY_MS), throttled.bucketMembers(bucketAt)]) {
         expect(await readAll(refs)).toEqual({ read: [...readable].sort(), error: expect.stringMatching(/injected/) });
       }
+      // A reader that stops before the end (a sweep run at its budget) is told as it lets go of the stream.
+      for (const refs of [throttled.pendingBefore(T0 - 2 * DAY_MS), throttled.bucketMembers(bucketAt)]) {
+        const reading = refs[Symbol.asyncIterator]();
+        expect((await reading.next()).done).toBe(false);
+        await expect(reading.return?.()).rejects.toThrow(/injected/);
+      }
     },
   );
 

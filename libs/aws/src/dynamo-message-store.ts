@@ -866,7 +866,9 @@ export class DynamoMessageStore implements MessageStore {
    * Reads every shard of an index in parallel, each page by page, turning each page's items into refs.
    * A shard whose reads fail (a throttled partition, after the SDK's retries) ends there; the others
    * are read to their end, and only then is its error thrown: a bad partition does not keep the
-   * sweep or promote from the messages of every other one.
+   * sweep or promote from the messages of every other one. A reader that stops before the end (a
+   * sweep run at its budget) gets that error when it lets go of the stream (its `return`), so the
+   * run still fails and says why, where the error was dropped with the rest of the stream.
    */
   private queryShards(
     queryFor: (shard: number) => Omit<QueryCommandInput, 'TableName'>,
@@ -882,10 +884,24 @@ export class DynamoMessageStore implements MessageStore {
       }
     };
     const shards = Array.from({ length: this.shards }, (_, shard) => readShard.call(this, shard));
-    return (async function* () {
-      yield* mergeAsync(shards);
+    const merged = mergeAsync(shards);
+    const failed = () => {
       if (failures.length > 0) throw failures[0];
-    })();
+    };
+    const refs: AsyncIterableIterator<PendingRef> = {
+      [Symbol.asyncIterator]: () => refs,
+      next: async () => {
+        const result = await merged.next();
+        if (result.done) failed();
+        return result;
+      },
+      return: async () => {
+        await merged.return(undefined);
+        failed();
+        return { done: true, value: undefined };
+      },
+    };
+    return refs;
   }
 }
 

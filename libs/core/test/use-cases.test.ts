@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineSettings, MessageIn, SchedulingDeps, SendResult } from '../src';
+import type { EngineSettings, MessageIn, MessageStore, SchedulingDeps, SendResult } from '../src';
 import {
   cancelMessage,
   ConcurrentChangeError,
@@ -760,5 +760,65 @@ describe('promote and sweep', () => {
     clock.set(bucketAt!);
     await expect(promoteBucket(deps, bucketAt!)).rejects.toThrow(/injected/);
     expect(queue.sent).toHaveLength(6);
+  });
+
+  it('still fails a run that stopped at its budget after a shard had failed: the error is not left to the next run', async () => {
+    const { deps, queue, clock, store } = setup();
+    for (let i = 0; i < 300; i += 1) await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    queue.sent.length = 0; // their tickets were lost
+    // As the DynamoDB store's stream: a shard failed early, the others read on; the error is raised
+    // at the end of the stream, or when a reader stops before it and lets go.
+    const failedShard: MessageStore = Object.create(store);
+    failedShard.pendingBefore = (beforeMs) => {
+      const error = new Error('a shard throttled past its retries (injected)');
+      const refs = store.pendingBefore(beforeMs)[Symbol.asyncIterator]();
+      return {
+        [Symbol.asyncIterator]: () => ({
+          next: async () => {
+            const result = await refs.next();
+            if (result.done) throw error;
+            return result;
+          },
+          return: async () => {
+            await refs.return?.();
+            throw error;
+          },
+        }),
+      };
+    };
+    // A store in trouble: each move in the index takes 100 ms, a page of 100 takes 10 s.
+    const defer = store.deferPending.bind(store);
+    store.deferPending = async (ref, untilMs) => {
+      clock.advance(100);
+      return defer(ref, untilMs);
+    };
+    clock.set(T0 + 5_000 + 61_000);
+
+    await expect(sweepPending({ ...deps, store: failedShard }, -60_000, { budgetMs: 15_000 })).rejects.toThrow(
+      /injected/,
+    );
+    expect(queue.sent).toHaveLength(200); // two pages, then the budget was spent
+  });
+
+  it('fails a promote whose store read failed only once the pages on their way to the queue have settled', async () => {
+    const { deps, queue, clock, store, timer } = setup();
+    for (let i = 0; i < 250; i += 1) await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));
+    const members = store.bucketMembers.bind(store);
+    store.bucketMembers = (bucketAt) =>
+      (async function* () {
+        yield* members(bucketAt);
+        throw new Error('a shard throttled past its retries (injected)');
+      })();
+    // The queue answers a page a moment later (a round trip).
+    const enqueue = queue.enqueue.bind(queue);
+    queue.enqueue = async (entries) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return enqueue(entries);
+    };
+    const [bucketAt] = [...timer.buckets];
+    clock.set(bucketAt!);
+
+    await expect(promoteBucket(deps, bucketAt!)).rejects.toThrow(/injected/);
+    expect(queue.sent).toHaveLength(250);
   });
 });

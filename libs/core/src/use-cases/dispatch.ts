@@ -48,7 +48,9 @@ export const enqueueTickets = async (
 /**
  * Reads a stream in pages of at most `size` items (the last one may be shorter, none is empty). A
  * stream that fails part-way gives the items read so far as a last page before its error: what the
- * store could read (the shards it could) is handed on, not dropped with the page being filled.
+ * store could read (the shards it could) is handed on, not dropped with the page being filled. A
+ * reader that stops early gets the error the source raises as it is let go of (a store's failed
+ * shard), not the page it had already been given over again.
  */
 export async function* pagesOf<T>(source: AsyncIterable<T>, size = TICKET_PAGE): AsyncGenerator<T[]> {
   let page: T[] = [];
@@ -56,8 +58,9 @@ export async function* pagesOf<T>(source: AsyncIterable<T>, size = TICKET_PAGE):
     for await (const item of source) {
       page.push(item);
       if (page.length >= size) {
-        yield page;
+        const full = page;
         page = [];
+        yield full;
       }
     }
   } catch (error) {

@@ -32,21 +32,27 @@ export const promoteBucket = async (
   let promoted = 0;
   let failure: { error: unknown } | undefined;
   const inFlight = new Set<Promise<void>>();
-  for await (const page of pagesOf(deps.store.bucketMembers(bucketAt))) {
-    const tickets = page
-      .filter((ref) => WAITING_STATUSES.includes(ref.status))
-      .map((ref) => ({ ...ticketForRef(ref), ...(latenessReason && { latenessReason }) }));
-    const handing: Promise<void> = enqueueTickets(deps, tickets)
-      .then(
-        () => void (promoted += tickets.length),
-        (error: unknown) => void (failure ??= { error }),
-      )
-      .finally(() => inFlight.delete(handing));
-    inFlight.add(handing);
-    if (inFlight.size >= PROMOTE_PAGES_IN_FLIGHT) await Promise.race(inFlight);
-    // A page the queue refused fails the promote (its timer's retry promotes the bucket again),
-    // after the pages already on their way have settled; no further page is read.
-    if (failure) break;
+  try {
+    for await (const page of pagesOf(deps.store.bucketMembers(bucketAt))) {
+      const tickets = page
+        .filter((ref) => WAITING_STATUSES.includes(ref.status))
+        .map((ref) => ({ ...ticketForRef(ref), ...(latenessReason && { latenessReason }) }));
+      const handing: Promise<void> = enqueueTickets(deps, tickets)
+        .then(
+          () => void (promoted += tickets.length),
+          (error: unknown) => void (failure ??= { error }),
+        )
+        .finally(() => inFlight.delete(handing));
+      inFlight.add(handing);
+      if (inFlight.size >= PROMOTE_PAGES_IN_FLIGHT) await Promise.race(inFlight);
+      // A page the queue refused fails the promote (its timer's retry promotes the bucket again),
+      // after the pages already on their way have settled; no further page is read.
+      if (failure) break;
+    }
+  } catch (error) {
+    // The store's read failed (a shard, raised at its end or as a stopped read lets go of it): the
+    // pages on their way still settle before the promote fails.
+    failure ??= { error };
   }
   await Promise.all(inFlight);
   if (failure) throw failure.error;
