@@ -32,10 +32,13 @@ export const startTestStack = async (
     rateLimits?: boolean;
     /** The fault layer between the handlers and the services (VIGIL_CHAOS's `<seed>[:<settings>]`). */
     chaos?: string;
+    /** How long the start-up sweep hands messages on (StackOptions.startUpSweepBudgetMs). */
+    startUpSweepBudgetMs?: number;
   } = {},
 ): Promise<LocalStack> =>
   startStack({
     ...(options.chaos !== undefined && { chaos: options.chaos }),
+    ...(options.startUpSweepBudgetMs !== undefined && { startUpSweepBudgetMs: options.startUpSweepBudgetMs }),
     port: 0,
     host: '127.0.0.1',
     dataDir: options.dataDir ?? (await mkdtemp(join(tmpdir(), 'vigil-int-'))),

@@ -8,16 +8,25 @@
 import { runtime } from '@vigil/aws';
 import { JOB_IDLE_MS } from '@vigil/aws/queue-settings';
 import { bulkJobWiring } from '@vigil/aws/wiring/bulk-jobs';
-import { parseOrThrow, sweep, sweepOptionsFor } from '@vigil/core';
+import { parseOrThrow, SWEEP_RUN_BUDGET_MS, sweep, sweepOptionsFor } from '@vigil/core';
 import { z } from 'zod';
 
-const SweepInput = z.object({ lookAheadS: z.number().min(0).max(900).optional() }).loose();
+const SweepInput = z
+  .object({
+    lookAheadS: z.number().min(0).max(900).optional(),
+    // A shorter run budget than SWEEP_RUN_BUDGET_MS (the local stack's start-up, in tests).
+    budgetMs: z.number().int().min(1).max(SWEEP_RUN_BUDGET_MS).optional(),
+  })
+  .loose();
 
 export const handler = async (
   event: unknown,
 ): Promise<{ promoted: number; requeued: number; storedEvents: number; resumedJobs: number }> => {
-  const { lookAheadS } = parseOrThrow(SweepInput, event ?? {});
+  const { lookAheadS, budgetMs } = parseOrThrow(SweepInput, event ?? {});
   const { scheduling, config } = runtime();
-  const options = sweepOptionsFor({ lookAheadS }, { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS });
+  const options = sweepOptionsFor(
+    { lookAheadS, budgetMs },
+    { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS },
+  );
   return sweep(scheduling, bulkJobWiring(), options);
 };

@@ -363,8 +363,19 @@ describe('a job whose step was lost', () => {
       jobIdleMs: JOB_IDLE_MS,
       budgetMs: SWEEP_RUN_BUDGET_MS,
     });
-    expect(sweepOptionsFor({ lookAheadS: 840 }, engine)).toEqual({ horizonMs: 840_000, queueLost: true, jobIdleMs: 0 });
-    expect(sweepOptionsFor({ lookAheadS: 0 }, engine)).toEqual({ horizonMs: 0, queueLost: true, jobIdleMs: 0 });
+    // A start-up hands messages on for a run's budget too (the local stack's, shorter in its tests).
+    expect(sweepOptionsFor({ lookAheadS: 840 }, engine)).toEqual({
+      horizonMs: 840_000,
+      queueLost: true,
+      jobIdleMs: 0,
+      budgetMs: SWEEP_RUN_BUDGET_MS,
+    });
+    expect(sweepOptionsFor({ lookAheadS: 0, budgetMs: 5 }, engine)).toEqual({
+      horizonMs: 0,
+      queueLost: true,
+      jobIdleMs: 0,
+      budgetMs: 5,
+    });
   });
 
   it('is resumed by the sweep once idle for JOB_IDLE_MS, where it stopped, and ends; one idle for the stall time is given up', async () => {

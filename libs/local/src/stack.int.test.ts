@@ -22,7 +22,11 @@ import { startStack } from './stack';
 describe('the local stack, configured by arguments', () => {
   let stack: LocalStack | undefined;
   /** Starts the stack on dataDir at a log level, and gives the JSON lines it logged while it started. */
-  const startLogging = async (dataDir: string, level: string): Promise<Array<Record<string, unknown>>> => {
+  const startLogging = async (
+    dataDir: string,
+    level: string,
+    options: Parameters<typeof startTestStack>[0] = {},
+  ): Promise<Array<Record<string, unknown>>> => {
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
@@ -30,7 +34,7 @@ describe('the local stack, configured by arguments', () => {
       return write(chunk, ...rest);
     }) as typeof process.stdout.write;
     try {
-      stack = await startTestStack({ dataDir, env: { VIGIL_LOG_LEVEL: level } });
+      stack = await startTestStack({ ...options, dataDir, env: { ...options.env, VIGIL_LOG_LEVEL: level } });
     } finally {
       process.stdout.write = write;
     }
@@ -345,6 +349,45 @@ describe('the local stack, configured by arguments', () => {
       slow.close();
     }
   }, 30_000);
+
+  it('hands messages on at start-up for one run budget, and leaves the rest to the periodic runs: each sent once', async () => {
+    const receiver = await startReceiver({ port: 0 });
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+    try {
+      // 150 messages due in 12 s, whose tickets the stop loses with the queue.
+      stack = await startTestStack({ dataDir, sweepEveryMs: 3_600_000 });
+      const api = apiClient(stack.url, stack.apiKey);
+      for (const batch of [0, 1]) {
+        const messages = Array.from({ length: batch === 0 ? 100 : 50 }, (_, i) => ({
+          url: `${receiver.url}/backlog/${batch * 100 + i}`,
+          delay: 12,
+        }));
+        expect((await api.post('/v1/messages/batch', { messages })).status).toBe(201);
+      }
+      await stack.stop();
+      expect(receiver.received).toEqual([]);
+
+      // A run budget spent by the first page: the start-up hands on one page (100), then stops.
+      const logged = await startLogging(dataDir, 'warn', {
+        sweepEveryMs: 1_000,
+        startUpSweepBudgetMs: 1,
+        env: { VIGIL_SWEEP_GRACE_S: '1' },
+      });
+      expect(logged).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ msg: 'sweep stopped at its run budget; the next run goes on', requeued: 100 }),
+          expect.objectContaining({ msg: 'sweep re-enqueued pending messages', requeued: 100 }),
+        ]),
+      );
+      await receiver.waitFor((received) => received.length >= 150, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const paths = receiver.received.map((r) => r.path);
+      expect(new Set(paths).size).toBe(150);
+      expect(paths).toHaveLength(150);
+    } finally {
+      await receiver.stop();
+    }
+  }, 60_000);
 
   it("gives the next stack its own settings, not the last one's", async () => {
     // Arrange

@@ -24,7 +24,7 @@ export const SWEEP_RUN_BUDGET_MS = 40_000;
 export interface SweepOptions {
   /** How far to look for messages (sweepPending's horizon). */
   horizonMs: number;
-  /** How long the run may hand messages on (a periodic run's SWEEP_RUN_BUDGET_MS); none, to the end. */
+  /** How long the run may hand messages on (SWEEP_RUN_BUDGET_MS); none, to the end. */
   budgetMs?: number;
   /** The local stack's start-up: its queues did not survive, so nothing is in flight. */
   queueLost: boolean;
@@ -36,15 +36,18 @@ export interface SweepOptions {
  * What a sweep run looks at: a periodic run (no look-ahead) re-enqueues messages overdue by the
  * sweep's grace and requeues bulk jobs idle for `jobIdleMs`; a run that looks ahead is a start-up
  * whose queues did not survive (the local stack), so it takes everything due within the look-ahead
- * and every running job, none of it in flight.
+ * and every running job, none of it in flight. Either hands messages on for SWEEP_RUN_BUDGET_MS
+ * (or the `budgetMs` asked, shorter in tests): a start-up on a data dir of a hundred thousand
+ * overdue messages starts serving after one run's budget, and the periodic runs find the rest (once
+ * past the grace, as any overdue message).
  */
 export const sweepOptionsFor = (
-  { lookAheadS }: { lookAheadS?: number | undefined },
+  { lookAheadS, budgetMs = SWEEP_RUN_BUDGET_MS }: { lookAheadS?: number | undefined; budgetMs?: number | undefined },
   { sweepGraceMs, jobIdleMs }: { sweepGraceMs: number; jobIdleMs: number },
 ): SweepOptions =>
   lookAheadS === undefined
-    ? { horizonMs: -sweepGraceMs, queueLost: false, jobIdleMs, budgetMs: SWEEP_RUN_BUDGET_MS }
-    : { horizonMs: lookAheadS * 1000, queueLost: true, jobIdleMs: 0 };
+    ? { horizonMs: -sweepGraceMs, queueLost: false, jobIdleMs, budgetMs }
+    : { horizonMs: lookAheadS * 1000, queueLost: true, jobIdleMs: 0, budgetMs };
 
 const settled = <T>(run: () => Promise<T>): Promise<{ value: T } | { error: unknown }> =>
   run().then(
