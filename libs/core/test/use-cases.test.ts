@@ -800,6 +800,29 @@ describe('promote and sweep', () => {
     expect(queue.sent).toHaveLength(200); // two pages, then the budget was spent
   });
 
+  it('says what a promote counted: the tickets it enqueued, not messages promoted (a second run sends them again)', async () => {
+    const { deps, clock, timer } = setup();
+    const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const log = {
+      ...silentLog,
+      info: (message: string, fields?: Record<string, unknown>) => lines.push({ message, fields }),
+    };
+    const kept: Awaited<ReturnType<typeof scheduleMessage>>[] = [];
+    for (let i = 0; i < 3; i += 1)
+      kept.push(await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' })));
+    await cancelMessage(deps, TENANT, kept[0]!.message.id, 'free');
+    const [bucketAt] = [...timer.buckets];
+    clock.set(bucketAt!);
+
+    expect(await promoteBucket({ ...deps, log }, bucketAt!)).toEqual({ promoted: 2 });
+    // Run again (Scheduler fired twice): its two tickets again, which the workers skip.
+    expect(await promoteBucket({ ...deps, log }, bucketAt!)).toEqual({ promoted: 2 });
+    expect(lines.filter((l) => l.message === 'bucket promoted').map((l) => l.fields)).toEqual([
+      { bucketAt: new Date(bucketAt!).toISOString(), enqueued: 2 },
+      { bucketAt: new Date(bucketAt!).toISOString(), enqueued: 2 },
+    ]);
+  });
+
   it('fails a promote whose store read failed only once the pages on their way to the queue have settled', async () => {
     const { deps, queue, clock, store, timer } = setup();
     for (let i = 0; i < 250; i += 1) await scheduleMessage(deps, TENANT, input({ sendAt: '2026-11-24T10:00:30Z' }));

@@ -24,6 +24,7 @@ export const PROMOTE_PAGES_IN_FLIGHT = 8;
  * `latenessReason`: what the bucket's tickets tell a worker of a lateness (promoteMissedBuckets's
  * `timer-missed`); none when the bucket's own timer fired.
  */
+/** `promoted`: the tickets it handed to the queue, one for each member still waiting (not messages sent). */
 export const promoteBucket = async (
   deps: SchedulingDeps,
   bucketAt: number,
@@ -65,7 +66,9 @@ export const promoteBucket = async (
       error: String(error),
     });
   }
-  deps.log.info('bucket promoted', { bucketAt: new Date(bucketAt).toISOString(), promoted });
+  // The tickets it handed to the queue, one for each member still waiting: not messages sent (a
+  // repeat, from a retried or second promote, or a stale one is skipped by its worker).
+  deps.log.info('bucket promoted', { bucketAt: new Date(bucketAt).toISOString(), enqueued: promoted });
   return { promoted };
 };
 
@@ -100,6 +103,7 @@ export const promoteMissedBuckets = async (deps: SchedulingDeps): Promise<{ prom
     promoted += bucket.promoted;
     missed.push(new Date(bucketAt).toISOString());
   }
-  if (promoted > 0) deps.log.warn('sweep promoted buckets their timer had not', { buckets: missed, promoted });
+  if (promoted > 0)
+    deps.log.warn('sweep promoted buckets their timer had not', { buckets: missed, enqueued: promoted });
   return { promoted };
 };
