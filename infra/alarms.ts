@@ -1,6 +1,7 @@
 /**
  * What pages someone: a record parked in any dead-letter queue (delivery tickets, usage events, bulk
- * job steps, bucket timers Scheduler could not fire), a failing sweep or promote (the far path and the net under it), late deliveries, and
+ * job steps, bucket timers Scheduler could not fire), a failing sweep or promote (the far path and the net under it), a bucket
+ * schedule Scheduler refused for its quota, late deliveries, and
  * the canary (missing, failing or late). Every alarm notifies one SNS topic per stage, when it fires and when it clears; the
  * topic has no subscriber unless the `alarmEmail` parameter names one (anything else subscribes
  * to the topic outside this stack). The lateness and canary metrics are the Embedded Metric
@@ -132,6 +133,21 @@ export const alarmResources = (): Resources => ({
     PROMOTE,
     'Far-path buckets keep failing to promote: their messages wait for the sweep, a minute or more late.',
   ),
+  SchedulerQuotaAlarm: alarm({
+    name: 'scheduler-quota',
+    description:
+      "Scheduler refused a far-path bucket's schedule for its quota (schedules per account and region, every stage's together): the sweep promotes such buckets a minute after their time, still before their messages are due; raise the quota (README, When the far path's timer misbehaves).",
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC.bucketScheduleRefused,
+    dimensions: byStage,
+    statistic: { Statistic: 'Sum' },
+    periodS: 300,
+    datapoints: 1,
+    comparison: 'GreaterThanThreshold',
+    threshold: 0,
+    // No refusal, nothing to say.
+    treatMissingData: 'notBreaching',
+  }),
   DeliveryLatenessAlarm: alarm({
     name: 'delivery-lateness-p99',
     description: 'p99 delivery lateness has been above the threshold for 15 minutes.',

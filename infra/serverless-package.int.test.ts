@@ -1003,7 +1003,7 @@ describe('serverless package (offline, --stage ci)', () => {
     it('notifies one stage topic, firing and clearing, with an e-mail subscription only when alarmEmail is set', () => {
       const [topicId, topic] = theOnly('AWS::SNS::Topic');
       expect(topic.Properties.TopicName).toBe(`vigil-${STAGE}-alarms`);
-      expect(alarms()).toHaveLength(9);
+      expect(alarms()).toHaveLength(10);
       for (const alarm of alarms()) {
         expect(alarm.AlarmName).toMatch(new RegExp(`^vigil-${STAGE}-`));
         expect(alarm.AlarmActions.map(targetOf), alarm.AlarmName).toEqual([topicId]);
@@ -1051,6 +1051,19 @@ describe('serverless package (offline, --stage ci)', () => {
       for (const alarm of failing) {
         expect(alarm).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Period: 60, EvaluationPeriods: 2 });
       }
+    });
+
+    it("fires when Scheduler refuses a bucket's schedule for its quota (schedules per account and region)", () => {
+      expect(alarmOn(METRIC.bucketScheduleRefused)).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        Dimensions: byStage,
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        TreatMissingData: 'notBreaching',
+      });
     });
 
     it('fires when p99 delivery lateness stays above latenessAlarmMs for three 5-minute periods', () => {

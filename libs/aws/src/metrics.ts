@@ -20,6 +20,12 @@ export const METRIC = {
    * tickets share one (gathered per second: docs/ARCHITECTURE.md §2.2), the less a delivery costs.
    */
   ticketsPerInvocation: 'TicketsPerInvocation',
+  /**
+   * A far-path bucket's schedule Scheduler refused for its quota (ServiceQuotaExceededException: the
+   * account's schedules in the region, every stage's together). The sweep
+   * promotes such a bucket all the same; the alarm on it says to raise the quota.
+   */
+  bucketScheduleRefused: 'BucketScheduleRefused',
   canaryLateness: 'CanaryLateness',
   canarySuccess: 'CanarySuccess',
 } as const;

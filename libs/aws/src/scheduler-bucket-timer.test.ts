@@ -1,4 +1,5 @@
 import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ConflictException, ServiceQuotaExceededException } from '@aws-sdk/client-scheduler';
 import { describe, expect, it } from 'vitest';
 import { bucketFor, DEFAULT_ENGINE_SETTINGS, MAX_DELAY_S } from '@vigil/core';
 import { SchedulerBucketTimer } from './scheduler-bucket-timer';
@@ -42,6 +43,34 @@ describe('SchedulerBucketTimer', () => {
         RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 600 },
         DeadLetterConfig: { Arn: DEAD_LETTER_ARN },
       });
+    });
+
+    it('says when Scheduler refuses a schedule for its quota (the alarm on it), and only then', async () => {
+      // Prepare
+      const refusals: string[] = [];
+      const refusing = (error: Error) =>
+        new SchedulerBucketTimer({ send: async () => Promise.reject(error) } as unknown as SchedulerClient, {
+          ...TARGET,
+          onQuotaRefused: () => refusals.push(error.name),
+        });
+      const quota = new ServiceQuotaExceededException({
+        Message: 'schedules quota (injected)',
+        message: 'schedules quota (injected)',
+        $metadata: {},
+      });
+      const conflict = new ConflictException({
+        Message: 'exists (injected)',
+        message: 'exists (injected)',
+        $metadata: {},
+      });
+
+      // Act
+      await expect(refusing(quota).ensureBucket(BUCKET_AT)).rejects.toThrow(/quota/);
+      await refusing(conflict).ensureBucket(BUCKET_AT);
+      await expect(refusing(new Error('throttled (injected)')).ensureBucket(BUCKET_AT)).rejects.toThrow();
+
+      // Assess: the refusal still fails the create (the sweep promotes the bucket), and is told once.
+      expect(refusals).toEqual(['ServiceQuotaExceededException']);
     });
 
     it('names no dead-letter queue where none is configured', async () => {

@@ -7,7 +7,7 @@
  * only caught up by the sweep.
  */
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { ConflictException, CreateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { ConflictException, CreateScheduleCommand, ServiceQuotaExceededException } from '@aws-sdk/client-scheduler';
 import type { BucketTimer } from '@vigil/core';
 
 /** Buckets known to exist, so a busy bucket costs one CreateSchedule per process, not per message. */
@@ -29,6 +29,11 @@ export class SchedulerBucketTimer implements BucketTimer {
       roleArn: string;
       /** The SQS queue Scheduler parks an invocation it gave up on in; none, and it drops it. */
       deadLetterArn?: string;
+      /**
+       * Told when Scheduler refuses a bucket's schedule for its quota (the account's schedules in
+       * the region): the deployment counts it as a metric, whose alarm says to raise the quota.
+       */
+      onQuotaRefused?: () => void;
     },
   ) {}
 
@@ -53,6 +58,7 @@ export class SchedulerBucketTimer implements BucketTimer {
         }),
       );
     } catch (error) {
+      if (error instanceof ServiceQuotaExceededException) this.target.onQuotaRefused?.();
       if (!(error instanceof ConflictException)) throw error;
     }
     if (this.known.size >= KNOWN_LIMIT) this.known.clear();

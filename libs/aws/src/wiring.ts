@@ -97,6 +97,7 @@ export const runtime = (): Runtime =>
     const meter = chosen.meter ?? sqsMeter(0);
     const deliveryMeter = chosen.meter ?? sqsMeter(DELIVERY_USAGE_GATHER_MS);
     const metering = meter ? { meter, quota: new UsageQuotaGuard(usage, tenants, systemClock) } : {};
+    const metrics = metricsWriter();
     const scheduling: Runtime['scheduling'] = {
       store: messageStore(),
       endpoints: notificationEndpoints(),
@@ -108,6 +109,7 @@ export const runtime = (): Runtime =>
         promoteArn: config.promoteArn,
         roleArn: config.schedulerRoleArn,
         deadLetterArn: config.schedulerDeadLetterArn,
+        onQuotaRefused: () => metrics({ [METRIC.bucketScheduleRefused]: { value: 1, unit: 'Count' } }),
       }),
       clock: systemClock,
       random: Math.random,
@@ -116,7 +118,6 @@ export const runtime = (): Runtime =>
       targets,
       ...metering,
     };
-    const metrics = metricsWriter();
     const worker = new DeliveryWorker({
       ...scheduling,
       meter: deliveryMeter,
