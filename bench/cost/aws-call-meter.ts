@@ -81,27 +81,97 @@ export const parseQueueCounter = (
 
 /**
  * One kind of AWS call a function made, as IAM authorises it: the action (`dynamodb:UpdateItem`,
- * `sqs:SendMessage` for a batch too, each part of a transaction as its own item action) and what it
- * acts on (`table` or an index's name for DynamoDB, the queue's name for SQS, `*` otherwise). The
- * grants test (grants-cover-calls.int.test.ts) checks each against the function's role.
+ * `sqs:SendMessage` for a batch too, each part of a transaction as its own item action), what it
+ * acts on (`table` or an index's name for DynamoDB, the queue's name for SQS, `*` otherwise) and,
+ * for DynamoDB, the partition key value it touches in that table or index (`dynamodb:LeadingKeys`:
+ * an item's `pk`, a Query's key condition's value; a batch or transaction is one call per item; a
+ * Scan has none). The grants test (grants-cover-calls.int.test.ts) checks each against the
+ * function's role.
  */
 export interface AwsCall {
   functionName: string;
   action: string;
   resource: string;
+  partitionKey?: string;
 }
 
 const CALL_PREFIX = 'call|';
 
-/** The counter of calls by function, IAM action and resource. */
+/** The counter of calls by function, IAM action, resource and partition key. */
 export const callCounter = (call: AwsCall): string =>
-  `${CALL_PREFIX}${call.functionName}|${call.action}|${call.resource}`;
+  `${CALL_PREFIX}${call.functionName}|${call.action}|${call.resource}|${call.partitionKey ?? ''}`;
 
 /** A call counter's parts, or undefined for any other counter. */
 export const parseCallCounter = (name: string): AwsCall | undefined => {
   if (!name.startsWith(CALL_PREFIX)) return undefined;
-  const [functionName = '', action = '', resource = ''] = name.slice(CALL_PREFIX.length).split('|');
-  return { functionName, action, resource };
+  const [functionName = '', action = '', resource = '', ...key] = name.slice(CALL_PREFIX.length).split('|');
+  const partitionKey = key.join('|');
+  return { functionName, action, resource, ...(partitionKey !== '' && { partitionKey }) };
+};
+
+/** A Query's partition key value that names no key it could read (IAM would see none of the ones allowed). */
+export const UNKNOWN_PARTITION_KEY = '<no partition key in the key condition>';
+
+/** The partition key attribute of the table or of one of its indexes. */
+const hashKeyOf = (index: string | undefined): string => {
+  const schema = index
+    ? TABLE_DEFINITION.GlobalSecondaryIndexes.find((i) => i.IndexName === index)?.KeySchema
+    : TABLE_DEFINITION.KeySchema;
+  return schema?.find((k) => k.KeyType === 'HASH')?.AttributeName ?? HASH_KEY;
+};
+
+/** A wire-format item's or key's partition key value. */
+const partitionKeyOf = (item: RawItem | undefined): string | undefined => {
+  const value = item?.[HASH_KEY];
+  return value?.S ?? value?.N;
+};
+
+/** A Query's partition key value: its key condition's equality on the table's or index's partition key. */
+const queriedPartitionKey = (input: Record<string, any>): string => {
+  const hashKey = hashKeyOf(input.IndexName);
+  const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  for (const [, name = '', placeholder = ''] of String(input.KeyConditionExpression ?? '').matchAll(
+    /(#?\w+)\s*=\s*(:\w+)/g,
+  )) {
+    if ((names[name] ?? name) !== hashKey) continue;
+    const value = input.ExpressionAttributeValues?.[placeholder] as AttributeValue | undefined;
+    return value?.S ?? value?.N ?? UNKNOWN_PARTITION_KEY;
+  }
+  return UNKNOWN_PARTITION_KEY;
+};
+
+/** The items a DynamoDB request touches, each as IAM authorises it, with its partition key. */
+const dynamoCallsOf = (operation: string, input: Record<string, any>): Array<Omit<AwsCall, 'functionName'>> => {
+  if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
+    return (input.TransactItems ?? []).map((part: Record<string, { Key?: RawItem; Item?: RawItem }>) => {
+      const [kind = '', request] = Object.entries(part)[0] ?? [];
+      const partitionKey = partitionKeyOf(request?.Key ?? request?.Item);
+      return {
+        action: `dynamodb:${TRANSACT_ACTION[kind] ?? 'unknown'}`,
+        resource: 'table',
+        ...(partitionKey !== undefined && { partitionKey }),
+      };
+    });
+  }
+  const action = `dynamodb:${operation}`;
+  const items: Array<RawItem | undefined> =
+    operation === 'BatchGetItem'
+      ? Object.values((input.RequestItems ?? {}) as Record<string, { Keys?: RawItem[] }>).flatMap((t) => t.Keys ?? [])
+      : operation === 'BatchWriteItem'
+        ? Object.values((input.RequestItems ?? {}) as Record<string, any[]>)
+            .flat()
+            .map((request) => request.PutRequest?.Item ?? request.DeleteRequest?.Key)
+        : [];
+  if (items.length > 0) {
+    return items.map((item) => {
+      const partitionKey = partitionKeyOf(item);
+      return { action, resource: 'table', ...(partitionKey !== undefined && { partitionKey }) };
+    });
+  }
+  const resource = String(input.IndexName ?? 'table');
+  if (operation === 'Query') return [{ action, resource, partitionKey: queriedPartitionKey(input) }];
+  const partitionKey = partitionKeyOf(input.Key ?? input.Item);
+  return [{ action, resource, ...(partitionKey !== undefined && { partitionKey }) }];
 };
 
 /** SQS's batch operations are authorised as their single forms. */
@@ -132,16 +202,7 @@ const iamCallsOf = (
   context: { commandName?: string; clientName?: string },
   input: Record<string, any>,
 ): Array<Omit<AwsCall, 'functionName'>> => {
-  if (target.startsWith('DynamoDB_')) {
-    const operation = target.split('.')[1] ?? '';
-    if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
-      return (input.TransactItems ?? []).map((part: Record<string, unknown>) => ({
-        action: `dynamodb:${TRANSACT_ACTION[Object.keys(part)[0] ?? ''] ?? 'unknown'}`,
-        resource: 'table',
-      }));
-    }
-    return [{ action: `dynamodb:${operation}`, resource: String(input.IndexName ?? 'table') }];
-  }
+  if (target.startsWith('DynamoDB_')) return dynamoCallsOf(target.split('.')[1] ?? '', input);
   if (target.startsWith('AmazonSQS.')) {
     const operation = target.split('.')[1] ?? '';
     const queue =

@@ -6,7 +6,10 @@
  * each call as IAM authorises it (aws-call-meter.ts: `AwsCall`) under the function whose invocation
  * made it, through the message routes, the engine (deliver, promote, the sweep re-enqueueing an
  * overdue message, retries), metering, bulk jobs, keys, notification endpoints and usage; then each
- * call is matched against that function's statements (statementsFor, what the template carries).
+ * call is matched against that function's statements (statementsFor, what the template carries):
+ * its action, its resource and, where the statement has a `dynamodb:LeadingKeys` condition, the
+ * partition key it touched (IAM's ForAllValues with StringEquals or StringLike). Without the keys a
+ * condition too narrow for a function's real calls would pass here and break it only on AWS.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,10 +25,10 @@ import type { LocalStack } from '@vigil/local/stack';
 import { startStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsCall } from './aws-call-meter';
-import { AwsCallMeter, OUTSIDE_INVOCATIONS, parseCallCounter } from './aws-call-meter';
+import { AwsCallMeter, OUTSIDE_INVOCATIONS, parseCallCounter, UNKNOWN_PARTITION_KEY } from './aws-call-meter';
 import { until } from './cost-scenarios';
 import type { CfnValue, PolicyStatement } from '../../infra/cloudformation';
-import { FUNCTIONS, statementsFor } from '../../infra/functions';
+import { FUNCTIONS, PROMOTED_BUCKETS_KEY, statementsFor } from '../../infra/functions';
 import { deliveryQueueArn, jobQueueArn, meteringQueueArn, promptDeliveryQueueArn } from '../../infra/queues';
 import type { IndexName } from '../../infra/tables';
 import { indexArn, tableArn } from '../../infra/tables';
@@ -39,22 +42,92 @@ const statementsOf = (functionName: string): PolicyStatement[] => {
   return statementsFor(fn.key, fn.grants);
 };
 
+/** IAM's StringLike: `*` any run of characters, `?` any one, the rest literally (case-sensitive). */
+const stringLike = (pattern: string, value: string): boolean =>
+  new RegExp(
+    `^${pattern
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
+      .join('')}$`,
+    's',
+  ).test(value);
+
+const LEADING_KEYS = 'dynamodb:LeadingKeys';
+/** The set operators IAM offers on dynamodb:LeadingKeys, and how each compares one value with one pattern. */
+const LEADING_KEY_OPERATORS: Record<string, (pattern: string, value: string) => boolean> = {
+  'ForAllValues:StringEquals': (pattern, value) => pattern === value,
+  'ForAllValues:StringLike': stringLike,
+};
+
+/**
+ * Whether a statement's `dynamodb:LeadingKeys` condition, if any, lets a call touch its partition
+ * key: ForAllValues, so each key a request touches must match one of the values (a batch or
+ * transaction is one recorded call per item), and a call with no key (a Scan) passes, as in IAM.
+ * Conditions on other keys (resource tags, iam:PassedToService) are not judged here.
+ */
+const conditionAllows = (statement: PolicyStatement, call: Pick<AwsCall, 'partitionKey'>): boolean =>
+  Object.entries(statement.Condition ?? {}).every(([operator, keys]) => {
+    if (!(LEADING_KEYS in keys)) return true;
+    const matches = LEADING_KEY_OPERATORS[operator];
+    if (!matches) throw new Error(`the grants check cannot judge ${operator} on ${LEADING_KEYS}`);
+    const patterns = [keys[LEADING_KEYS]].flat();
+    if (!patterns.every((pattern): pattern is string => typeof pattern === 'string')) {
+      throw new Error(`the grants check judges ${LEADING_KEYS} against literal strings only`);
+    }
+    return call.partitionKey === undefined || patterns.some((pattern) => matches(pattern, call.partitionKey!));
+  });
+
 /**
  * Whether `statements` allow `call`: a statement with its action on its resource (the table, the
- * index by name, the queue by the local queue it stands for); a call on `*` (Scheduler, API
- * Gateway, SSM) by its action only.
+ * index by name, the queue by the local queue it stands for; a call on `*` (Scheduler, API Gateway,
+ * SSM) by its action only) whose partition key condition, if any, the call's key meets.
  */
 const allows = (
   statements: readonly PolicyStatement[],
-  call: Pick<AwsCall, 'action' | 'resource'>,
+  call: Pick<AwsCall, 'action' | 'resource' | 'partitionKey'>,
   resourceOf: (value: CfnValue) => string,
 ): boolean =>
   statements.some(
     (statement) =>
       statement.Effect === 'Allow' &&
       statement.Action.includes(call.action as PolicyStatement['Action'][number]) &&
-      (call.resource === '*' || statement.Resource.some((resource) => resourceOf(resource) === call.resource)),
+      (call.resource === '*' || statement.Resource.some((resource) => resourceOf(resource) === call.resource)) &&
+      conditionAllows(statement, call),
   );
+
+describe('the grants check', () => {
+  const table = (value: CfnValue) => (JSON.stringify(value) === JSON.stringify(tableArn) ? 'table' : 'other');
+  const put = (partitionKey?: string) => ({ action: 'dynamodb:PutItem', resource: 'table', partitionKey });
+  const keysLike = (patterns: string[]): PolicyStatement => ({
+    Effect: 'Allow',
+    Action: ['dynamodb:PutItem'],
+    Resource: [tableArn],
+    Condition: { 'ForAllValues:StringLike': { [LEADING_KEYS]: patterns } },
+  });
+
+  it("refuses a write outside a function's partition keys: promote's put of a message", () => {
+    const promote = FUNCTIONS.find((f) => f.key === 'promote')!;
+    const statements = statementsFor(promote.key, promote.grants);
+    expect(allows(statements, put('BUCKETS'), table)).toBe(true);
+    expect(allows(statements, put('T#tnt_1'), table)).toBe(false);
+    expect(allows(statements, put('BUCKETS#1'), table)).toBe(false);
+  });
+
+  it('matches StringLike as IAM does: * any run, ? one character, the rest literally', () => {
+    const statements = [keysLike(['T#*', 'B?', 'a.c'])];
+    for (const key of ['T#tnt_1', 'T#', 'Bx', 'a.c']) expect(allows(statements, put(key), table), key).toBe(true);
+    for (const key of ['K#abc', 't#tnt_1', 'xT#1', 'B', 'Bxy', 'abc']) {
+      expect(allows(statements, put(key), table), key).toBe(false);
+    }
+    // No key in the request (a Scan): ForAllValues holds.
+    expect(allows(statements, put(), table)).toBe(true);
+  });
+
+  it('refuses an operator on the partition keys that it cannot judge', () => {
+    const statement = { ...keysLike(['T#*']), Condition: { 'ForAnyValue:StringLike': { [LEADING_KEYS]: ['T#*'] } } };
+    expect(() => allows([statement], put('T#1'), table)).toThrow(/cannot judge/);
+  });
+});
 
 describe('the IAM grants, against the calls the functions make', () => {
   let dataDir: string;
@@ -259,6 +332,13 @@ describe('the IAM grants, against the calls the functions make', () => {
   it('finds every call a function made in its role', () => {
     const refused = calls.filter((call) => !allows(statementsOf(call.functionName), call, resourceOf));
     expect(refused).toEqual([]);
+    // Each DynamoDB call but a Scan was checked with the partition key it touched.
+    const dynamo = calls.filter((call) => call.action.startsWith('dynamodb:') && call.action !== 'dynamodb:Scan');
+    expect(dynamo.filter((call) => call.partitionKey === undefined)).toEqual([]);
+    expect(dynamo.filter((call) => call.partitionKey === UNKNOWN_PARTITION_KEY)).toEqual([]);
+    // Promote's notes, under the one partition key its role allows.
+    const notes = calls.filter((call) => call.functionName === 'promote' && call.action === 'dynamodb:PutItem');
+    expect(notes.map((call) => call.partitionKey)).toEqual([PROMOTED_BUCKETS_KEY]);
     // The sweep's own calls, which its role once lacked: it reads and defers overdue messages.
     expect(calls.filter((call) => call.functionName === 'sweep').map((call) => call.action)).toEqual(
       expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'sqs:SendMessage']),
