@@ -61,11 +61,16 @@ type TableAction =
 export const CANARY_TENANT_KEY = 'T#tnt_canary';
 /** The partition of the notes that a bucket was promoted (libs/aws/src/dynamo-message-store.ts PROMOTED_BUCKETS_PK). */
 export const PROMOTED_BUCKETS_KEY = 'BUCKETS';
+/** Every tenant's partition (its messages, jobs, usage, ...), as a StringLike pattern: not API keys (`K#`), users (`U#`), sessions (`S#`) or the layout. */
+export const TENANT_PARTITIONS = 'T#*';
 
 export interface Grants {
   /** Item actions on the table's primary key. */
   table?: TableAction[];
-  /** Those item actions only on items with one of these partition keys (`dynamodb:LeadingKeys`). */
+  /**
+   * Those item actions only on items with one of these partition keys (`dynamodb:LeadingKeys`,
+   * ForAllValues): the keys themselves, or patterns as IAM's StringLike reads them (`T#*`).
+   */
   tableKeys?: string[];
   /** dynamodb:Query on these indexes. */
   queryIndexes?: IndexName[];
@@ -409,8 +414,15 @@ const engineFunctions: VigilFunction[] = [
     // A recent bucket its timer did not promote (its note: get; its members: query; noted: put); the
     // pending index's overdue entries (query), each message's state and lease (get), its place
     // moved past the flight allowance before its ticket is re-enqueued (update); an idle bulk job's
-    // step queued again, or a stalled one ended and its running place freed (get, put).
-    grants: { table: [GET, PUT, UPDATE], queryIndexes: ['pending', 'bucket'], enqueue: true, enqueueJobs: true },
+    // step queued again, or a stalled one ended and its running place freed (get, put). Only in
+    // tenants' partitions and the notes': it can read or write no API key, user, session or layout.
+    grants: {
+      table: [GET, PUT, UPDATE],
+      tableKeys: [TENANT_PARTITIONS, PROMOTED_BUCKETS_KEY],
+      queryIndexes: ['pending', 'bucket'],
+      enqueue: true,
+      enqueueJobs: true,
+    },
     definition: {
       handler: 'functions/engine/sweep.handler',
       description: 'Safety net: re-enqueue overdue messages and idle bulk jobs',
@@ -560,7 +572,13 @@ const roleStatementsFor = (functionKey: string, grants: Grants): PolicyStatement
         {
           ...allow(grants.table, [tableArn]),
           ...(grants.tableKeys && {
-            Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': grants.tableKeys } },
+            Condition: {
+              [grants.tableKeys.some((key) => /[*?]/.test(key))
+                ? 'ForAllValues:StringLike'
+                : 'ForAllValues:StringEquals']: {
+                'dynamodb:LeadingKeys': grants.tableKeys,
+              },
+            },
           }),
         },
       ]

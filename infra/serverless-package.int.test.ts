@@ -944,6 +944,18 @@ describe('serverless package (offline, --stage ci)', () => {
       ]);
     });
 
+    it("lets the sweep read and write only tenants' partitions and the bucket notes: no API key, user, session or layout", () => {
+      const items = roleStatements(roleOf('sweep')).filter((s) =>
+        asArray(s.Action).some((a) => a.startsWith('dynamodb:') && a !== 'dynamodb:Query'),
+      );
+      expect(items).toEqual([
+        expect.objectContaining({
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*', PROMOTED_BUCKETS_PK] } },
+        }),
+      ]);
+    });
+
     it('passes the scheduler role, and nothing else, only to Scheduler', () => {
       for (const key of FUNCTION_KEYS) {
         for (const statement of roleStatements(roleOf(key)).filter((s) => asArray(s.Action).includes('iam:PassRole'))) {

@@ -113,6 +113,15 @@ describe('the grants check', () => {
     expect(allows(statements, put('BUCKETS#1'), table)).toBe(false);
   });
 
+  it("refuses the sweep an API key's, a user's, a session's or the layout's item, not a tenant's or a bucket note", () => {
+    const sweep = FUNCTIONS.find((f) => f.key === 'sweep')!;
+    const statements = statementsFor(sweep.key, sweep.grants);
+    for (const key of ['T#tnt_1', 'BUCKETS']) expect(allows(statements, put(key), table), key).toBe(true);
+    for (const key of ['K#0123abcd', 'U#usr_1', 'S#ses_1', 'LAYOUT']) {
+      expect(allows(statements, put(key), table), key).toBe(false);
+    }
+  });
+
   it('matches StringLike as IAM does: * any run, ? one character, the rest literally', () => {
     const statements = [keysLike(['T#*', 'B?', 'a.c'])];
     for (const key of ['T#tnt_1', 'T#', 'Bx', 'a.c']) expect(allows(statements, put(key), table), key).toBe(true);
@@ -342,6 +351,17 @@ describe('the IAM grants, against the calls the functions make', () => {
     // The sweep's own calls, which its role once lacked: it reads and defers overdue messages.
     expect(calls.filter((call) => call.functionName === 'sweep').map((call) => call.action)).toEqual(
       expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'sqs:SendMessage']),
+    );
+    // Its items, in both kinds of partition its role's condition allows (checked above): a tenant's
+    // messages, and the notes of the buckets it looked at.
+    const sweepItems = calls.filter((call) => call.functionName === 'sweep' && call.resource === 'table');
+    expect(sweepItems.map((call) => `${call.action} ${call.partitionKey?.replace(/^T#.*/, 'T#…')}`)).toEqual(
+      expect.arrayContaining([
+        'dynamodb:GetItem T#…',
+        'dynamodb:UpdateItem T#…',
+        `dynamodb:GetItem ${PROMOTED_BUCKETS_KEY}`,
+        `dynamodb:PutItem ${PROMOTED_BUCKETS_KEY}`,
+      ]),
     );
   });
 
