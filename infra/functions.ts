@@ -342,8 +342,15 @@ const engineFunctions: VigilFunction[] = [
   {
     key: DELIVER,
     // take (update), signing secret (get), record the attempt (put), re-enqueue or retry later;
-    // at a round's end, its event deliveries (endpoints: query; store and note them: put).
-    grants: { table: [GET, PUT, UPDATE, QUERY], consume: true, meter: true, ...DISPATCH },
+    // at a round's end, its event deliveries (endpoints: query; store and note them: put). All in
+    // tenants' partitions: it can read or write no API key, user, session or layout.
+    grants: {
+      table: [GET, PUT, UPDATE, QUERY],
+      tableKeys: [TENANT_PARTITIONS],
+      consume: true,
+      meter: true,
+      ...DISPATCH,
+    },
     definition: {
       handler: 'functions/engine/deliver.handler',
       description: 'Delivery worker: holds each ticket until it is due, sends, records',
@@ -372,9 +379,10 @@ const engineFunctions: VigilFunction[] = [
     key: BULK_JOBS,
     // A step: the job and the running-jobs record (get, put); a filter's page (byStatus); per message
     // the single commands: get, put, and for a redeliver the quota (counters: query; plan: get),
-    // dispatch and metering; the next step on the job queue.
+    // dispatch and metering; the next step on the job queue. All in tenants' partitions.
     grants: {
       table: [GET, PUT, QUERY],
+      tableKeys: [TENANT_PARTITIONS],
       queryIndexes: ['byStatus'],
       consumeJobs: true,
       enqueueJobs: true,
@@ -457,8 +465,8 @@ const engineFunctions: VigilFunction[] = [
   {
     key: METERING,
     // Adds each usage event to its tenant's daily counter, once (conditional update); reads a
-    // shard's id levels when a write finds one changed (query).
-    grants: { table: [UPDATE, QUERY], consumeMetering: true },
+    // shard's id levels when a write finds one changed (query). All in tenants' partitions.
+    grants: { table: [UPDATE, QUERY], tableKeys: [TENANT_PARTITIONS], consumeMetering: true },
     definition: {
       handler: 'functions/metering/fold-usage.handler',
       description: 'Metering: folds usage events into per-tenant daily counters',

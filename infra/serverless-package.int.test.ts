@@ -956,6 +956,19 @@ describe('serverless package (offline, --stage ci)', () => {
       ]);
     });
 
+    it("lets the delivery worker, bulk jobs and metering touch tenants' partitions only: no API key, user, session or layout", () => {
+      for (const key of ['deliver', 'bulkJobs', 'metering']) {
+        const items = roleStatements(roleOf(key)).filter((s) =>
+          asArray(s.Action).some((a) => a.startsWith('dynamodb:') && targetOf(asArray(s.Resource)[0]) === 'VigilTable'),
+        );
+        expect(items, key).toEqual([
+          expect.objectContaining({
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*'] } },
+          }),
+        ]);
+      }
+    });
+
     it('passes the scheduler role, and nothing else, only to Scheduler', () => {
       for (const key of FUNCTION_KEYS) {
         for (const statement of roleStatements(roleOf(key)).filter((s) => asArray(s.Action).includes('iam:PassRole'))) {

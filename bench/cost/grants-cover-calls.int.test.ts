@@ -122,6 +122,17 @@ describe('the grants check', () => {
     }
   });
 
+  it("refuses the delivery worker, bulk jobs and metering any item outside tenants' partitions", () => {
+    for (const fn of FUNCTIONS.filter((f) => ['deliver', 'bulkJobs', 'metering'].includes(f.key))) {
+      const statements = statementsFor(fn.key, fn.grants);
+      const action = fn.grants.table![0]!;
+      expect(allows(statements, { ...put('T#tnt_1#3'), action }, table), fn.key).toBe(true);
+      for (const key of ['K#0123abcd', 'U#usr_1', 'BUCKETS', 'LAYOUT']) {
+        expect(allows(statements, { ...put(key), action }, table), `${fn.key} ${key}`).toBe(false);
+      }
+    }
+  });
+
   it('matches StringLike as IAM does: * any run, ? one character, the rest literally', () => {
     const statements = [keysLike(['T#*', 'B?', 'a.c'])];
     for (const key of ['T#tnt_1', 'T#', 'Bx', 'a.c']) expect(allows(statements, put(key), table), key).toBe(true);
