@@ -4,10 +4,10 @@
  * (a timeout, a double click, a client's retry) makes nothing more; a key's secret is shown once only.
  */
 import type { ReceivedWebhook, Receiver } from '@vigil/local/receiver';
-import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, newTenantKey, startTestStack } from '../../test-support/local-stack';
+import { startReceiverThread } from '../../test-support/receiver-thread';
 import { assertMatchesSchema } from '../../test-support/openapi';
 import { openStackStore } from '../../test-support/stack-store';
 
@@ -15,7 +15,7 @@ let stack: LocalStack;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  receiver = await startReceiver();
+  receiver = await startReceiverThread();
   stack = await startTestStack();
 }, 60_000);
 

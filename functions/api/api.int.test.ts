@@ -16,6 +16,7 @@ import {
   startTestStack,
   waitForStatus,
 } from '../../test-support/local-stack';
+import { startReceiverThread } from '../../test-support/receiver-thread';
 import { assertMatchesSchema } from '../../test-support/openapi';
 import { handler as sweep } from '../engine/sweep';
 
@@ -31,7 +32,7 @@ const respond = ({ path, count }: { path: string; count: number }) => {
 };
 
 beforeAll(async () => {
-  receiver = await startReceiver({ respond });
+  receiver = await startReceiverThread({ respond });
   stack = await startTestStack({ env: { VIGIL_WEB_ORIGIN: 'http://localhost:3000' } });
   api = apiClient(stack.url, stack.apiKey);
   const secret = await api.get('/v1/signing-secret');

@@ -57,6 +57,7 @@ import type { LocalStack } from '@vigil/local/stack';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { apiClient } from '../../test-support/local-stack';
+import { startReceiverThread } from '../../test-support/receiver-thread';
 import {
   newTenantApi,
   seedMonthlyScheduled,
@@ -72,7 +73,7 @@ let receiver: Receiver;
 let db: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  receiver = await startReceiver();
+  receiver = await startReceiverThread();
   stack = await startTestStack();
   db = documentClient(
     new DynamoDBClient({

@@ -12,12 +12,12 @@ import { base } from '@vigil/aws/wiring/base';
 import type { Message } from '@vigil/core';
 import { enqueueTickets, PLANS, ticketFor, usageDate } from '@vigil/core';
 import type { Receiver } from '@vigil/local/receiver';
-import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LostAnswerOptions } from '../../test-support/dynamo-backends';
 import { withLostAnswer } from '../../test-support/dynamo-backends';
 import { apiClient, newTenantApi, startTestStack, waitFor } from '../../test-support/local-stack';
+import { startReceiverThread } from '../../test-support/receiver-thread';
 
 let stack: LocalStack;
 let receiver: Receiver;
@@ -25,7 +25,7 @@ let receiver: Receiver;
 let db: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  receiver = await startReceiver();
+  receiver = await startReceiverThread();
   // A failed attempt's next one waits 5 s: time to move it out of the way (parkedRetrying).
   stack = await startTestStack({ env: { VIGIL_RETRY_BASE_MS: '5000' } });
   db = base().db;

@@ -6,7 +6,6 @@
  * route, and account events told to the tenant's own endpoints only.
  */
 import type { Receiver } from '@vigil/local/receiver';
-import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { API_ROUTES } from '@vigil/functions/api/routes';
 import { newApiKeyId, newJobId, newMessageId, newNotificationEndpointId, PLANS } from '@vigil/core';
@@ -20,6 +19,7 @@ import {
   waitFor,
   waitForStatus,
 } from '../../test-support/local-stack';
+import { startReceiverThread } from '../../test-support/receiver-thread';
 
 type Api = ReturnType<typeof apiClient>;
 type Answer = Awaited<ReturnType<Api['get']>>;
@@ -31,7 +31,7 @@ let b: { tenantId: string; apiKey: string; api: Api };
 
 beforeAll(async () => {
   // /fail answers 500: with retries a minute apart, such a message stays `retrying` through the tests.
-  receiver = await startReceiver({ respond: ({ path }) => (path.startsWith('/fail') ? 500 : 200) });
+  receiver = await startReceiverThread({ respond: ({ path }) => (path.startsWith('/fail') ? 500 : 200) });
   stack = await startTestStack({ env: { VIGIL_RETRY_BASE_MS: '60000' }, rateLimits: false });
   a = await newTenantApi(stack, 'pro');
   b = await newTenantApi(stack, 'pro');

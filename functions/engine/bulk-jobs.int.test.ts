@@ -7,10 +7,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_BULK_IDS, MAX_RUNNING_JOBS, newJobId, PLANS, provisionTenant } from '@vigil/core';
 import type { Receiver } from '@vigil/local/receiver';
-import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, seedMonthlyScheduled, startTestStack, waitFor } from '../../test-support/local-stack';
+import { startReceiverThread } from '../../test-support/receiver-thread';
 
 let stack: LocalStack;
 let receiver: Receiver;
@@ -18,8 +18,9 @@ let db: DynamoDBDocumentClient;
 type Api = ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
-  // /gone answers 410: the message ends failed after one attempt.
-  receiver = await startReceiver({ respond: ({ path }) => (path.startsWith('/gone') ? 410 : 200) });
+  // /gone answers 410: the message ends failed after one attempt. On a thread of its own, so a
+  // starved stack does not make its answers late (a timeout, sent again) and the counts off.
+  receiver = await startReceiverThread({ respond: ({ path }) => (path.startsWith('/gone') ? 410 : 200) });
   stack = await startTestStack({ env: { VIGIL_ALLOW_PRIVATE_TARGETS: 'true' } });
   db = DynamoDBDocumentClient.from(
     new DynamoDBClient({

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiGatewayEmulator } from '@vigil/local/api-gateway-emulator';
 import type { Receiver } from '@vigil/local/receiver';
-import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { ENDPOINTS_FILE } from '@vigil/local/stack-provisioning';
 import { ensureTenant, PLANS } from '@vigil/core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiClient, startTestStack, waitFor } from '../../../test-support/local-stack';
+import { startReceiverThread } from '../../../test-support/receiver-thread';
 import { adminProgram } from './admin';
 
 let stack: LocalStack;
@@ -33,7 +33,7 @@ const adminIn = async (dataDir: string, ...args: string[]) => {
 const admin = (...args: string[]) => adminIn(stack.dataDir, ...args);
 
 beforeAll(async () => {
-  receiver = await startReceiver();
+  receiver = await startReceiverThread();
   const write = process.stdout.write.bind(process.stdout);
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk, ...rest) => {
     const text = String(chunk);

@@ -6,13 +6,13 @@
  */
 import type { LocalStack } from '@vigil/local/stack';
 import type { Receiver } from '@vigil/local/receiver';
-import { startReceiver } from '@vigil/local/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleSessionToken } from '../../../test-support/console-session';
 import { bindKeyAsDeadRequest, IDEMPOTENCY_LEASE_MS } from '../../../test-support/dead-request';
 import type { FlakyProxy } from '../../../test-support/flaky-proxy';
 import { startFlakyProxy } from '../../../test-support/flaky-proxy';
 import { newTenantKey, startTestStack, waitFor } from '../../../test-support/local-stack';
+import { startReceiverThread } from '../../../test-support/receiver-thread';
 import { assertMatchesSchema } from '../../../test-support/openapi';
 import type { Message } from './index';
 import {
@@ -33,7 +33,7 @@ let receiver: Receiver;
 let vigil: Vigil;
 
 beforeAll(async () => {
-  receiver = await startReceiver({ respond: ({ path }) => (path.startsWith('/fail') ? 500 : 200) });
+  receiver = await startReceiverThread({ respond: ({ path }) => (path.startsWith('/fail') ? 500 : 200) });
   stack = await startTestStack();
   vigil = new Vigil({ apiKey: stack.apiKey, baseUrl: stack.url });
 });

@@ -16,10 +16,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Receiver, ReceivedWebhook } from '@vigil/local/receiver';
-import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack } from '../../../../test-support/local-stack';
+import { startReceiverThread } from '../../../../test-support/receiver-thread';
 import type { InstalledClient } from '../../scripts/installed-client';
 import { installClient } from '../../scripts/installed-client';
 
@@ -67,7 +67,7 @@ const bodiesAt = (path: string) => receiver.received.filter((r) => r.path === pa
 const bodyOf = (r: ReceivedWebhook) => JSON.parse(r.body) as Record<string, unknown>;
 
 beforeAll(async () => {
-  [stack, receiver, installed] = await Promise.all([startTestStack(), startReceiver(), installClient()]);
+  [stack, receiver, installed] = await Promise.all([startTestStack(), startReceiverThread(), installClient()]);
   vigilBin = installed.bin;
   home = await mkdtemp(join(tmpdir(), 'vigil-cli-home-'));
   // Logged in once, as a user would; each test below uses the stored profile.
