@@ -39,15 +39,18 @@ describe('how an attempt ended, in words', () => {
     expect(attemptOutcome({ statusCode: 302, errorKind: 'redirect' }, seconds)).toBe('HTTP 302, not followed');
   });
 
-  it('says when an answer whose status came was then cut short, so a 200 does not read as delivered', () => {
+  it('says when an answer whose status came was then cut short, and that a 2xx delivered all the same (judgeAttempt)', () => {
     expect(attemptOutcome({ statusCode: 200, errorKind: 'timeout', durationMs: 30_002 }, seconds)).toBe(
-      'HTTP 200, then the answer timed out',
+      'HTTP 200, delivered; then the answer timed out',
     );
     expect(attemptOutcome({ statusCode: 200, errorKind: 'connection-reset' }, seconds)).toBe(
-      'HTTP 200, then the connection was reset',
+      'HTTP 200, delivered; then the connection was reset',
     );
     expect(attemptOutcome({ statusCode: 204, errorKind: 'invalid-response' }, seconds)).toBe(
-      'HTTP 204, then the answer was not valid HTTP',
+      'HTTP 204, delivered; then the answer was not valid HTTP',
+    );
+    expect(attemptOutcome({ statusCode: 503, errorKind: 'timeout', durationMs: 30_002 }, seconds)).toBe(
+      'HTTP 503, then the answer timed out',
     );
   });
 

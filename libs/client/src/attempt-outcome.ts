@@ -37,7 +37,9 @@ const DNS_WORDS: Array<[RegExp, string]> = [
 
 /**
  * What went wrong after an answer's status arrived: the rest of it timed out, was cut, or was not
- * HTTP. The attempt failed, so its status alone ("HTTP 200") would read as a success.
+ * HTTP. A 2xx status delivers all the same (the receiver said it took the webhook), which the words
+ * say (`HTTP 200, delivered; then the answer timed out`); another status failed as its status says,
+ * the rest of the answer lost.
  */
 const AFTER_STATUS: Partial<Record<AttemptErrorKind, string>> = {
   timeout: 'then the answer timed out',
@@ -54,7 +56,10 @@ export const attemptOutcome = (
   if (statusCode !== undefined) {
     if (errorKind === 'redirect') return `HTTP ${statusCode}, not followed`;
     const after = errorKind === undefined ? undefined : AFTER_STATUS[errorKind];
-    return after ? `HTTP ${statusCode}, ${after}` : `HTTP ${statusCode}`;
+    if (!after) return `HTTP ${statusCode}`;
+    return statusCode >= 200 && statusCode < 300
+      ? `HTTP ${statusCode}, delivered; ${after}`
+      : `HTTP ${statusCode}, ${after}`;
   }
   if (errorKind === 'timeout' && attempt.durationMs !== undefined) {
     return `timed out after ${formatDuration(attempt.durationMs)}`;
