@@ -9,6 +9,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { ReceivedWebhook, Receiver, ReceiverOptions } from '@vigil/local/receiver';
+import { waitForReceived } from '@vigil/local/receiver';
 
 export interface ReceiverThreadOptions {
   /** The tenant's `whsec_` secret: when set, every request's signature is checked. */
@@ -60,32 +61,10 @@ export const startReceiverThread = async (options: ReceiverThreadOptions = {}): 
     setSecret(secret) {
       thread.postMessage({ secret });
     },
-    waitFor(predicate, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (failure) {
-            cleanup();
-            reject(new Error(`receiver thread: ${failure.message}`, { cause: failure }));
-            return;
-          }
-          if (!predicate(received)) return;
-          cleanup();
-          resolve(received);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new Error(`receiver: condition not met within ${timeoutMs} ms (${received.length} requests received)`),
-          );
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (predicate, timeoutMs) =>
+      waitForReceived(received, waiters, predicate, timeoutMs, () =>
+        failure ? new Error(`receiver thread: ${failure.message}`, { cause: failure }) : undefined,
+      ),
     async stop() {
       if (failure) return;
       const exited = once(thread, 'exit');

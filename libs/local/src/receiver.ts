@@ -39,6 +39,42 @@ export interface Receiver {
   stop(): Promise<void>;
 }
 
+/**
+ * Resolves once `predicate` holds for `received`, checked now and at each call of the wake this adds
+ * to `waiters` (the receiver calls each as a request is recorded); rejects after `timeoutMs`, or at a
+ * wake when `failed` gives an error (a receiver on a thread that ended).
+ */
+export const waitForReceived = (
+  received: ReceivedWebhook[],
+  waiters: Set<() => void>,
+  predicate: (received: ReceivedWebhook[]) => boolean,
+  timeoutMs: number,
+  failed: () => Error | undefined = () => undefined,
+): Promise<ReceivedWebhook[]> =>
+  new Promise((resolve, reject) => {
+    const check = () => {
+      const failure = failed();
+      if (failure) {
+        cleanup();
+        reject(failure);
+        return;
+      }
+      if (!predicate(received)) return;
+      cleanup();
+      resolve(received);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`receiver: condition not met within ${timeoutMs} ms (${received.length} requests received)`));
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      waiters.delete(check);
+    };
+    waiters.add(check);
+    check();
+  });
+
 export const startReceiver = async (options: ReceiverOptions = {}): Promise<Receiver> => {
   const received: ReceivedWebhook[] = [];
   const counts = new Map<string, number>();
@@ -101,27 +137,7 @@ export const startReceiver = async (options: ReceiverOptions = {}): Promise<Rece
     setSecret(secret) {
       verifier = new Webhook(secret);
     },
-    waitFor(predicate, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!predicate(received)) return;
-          cleanup();
-          resolve(received);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new Error(`receiver: condition not met within ${timeoutMs} ms (${received.length} requests received)`),
-          );
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (predicate, timeoutMs) => waitForReceived(received, waiters, predicate, timeoutMs),
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
