@@ -60,8 +60,6 @@ export const WEB_TIMEOUT_S = 25;
 
 /** AWS-managed CloudFront policies (the same ids in every account). */
 export const CLOUDFRONT_POLICY = {
-  /** Nothing cached, and so nothing compressed: the console's pages use compressedUncachedPolicy instead. */
-  cachingDisabled: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
   /** Cached by path, compressed: the content-hashed static assets. */
   cachingOptimized: '658327ea-f89d-4fab-a63d-7e88639e58f6',
   /** Cookies, query strings and headers to the origin, but not Host: a function URL answers only to its own. */
