@@ -59,10 +59,18 @@ type TableAction =
 /** What a function may touch. Everything not listed is denied. */
 /** The canary tenant's item key (libs/aws/src/canary.ts: `T#${CANARY_TENANT_ID}`). */
 export const CANARY_TENANT_KEY = 'T#tnt_canary';
+/** The canary tenant's sharded partitions (its probes, `T#tnt_canary#<n>`: libs/aws tenant-partitions.ts), as a StringLike pattern. */
+export const CANARY_TENANT_SHARDS = `${CANARY_TENANT_KEY}#*`;
 /** The partition of the notes that a bucket was promoted (libs/aws/src/dynamo-message-store.ts PROMOTED_BUCKETS_PK). */
 export const PROMOTED_BUCKETS_KEY = 'BUCKETS';
 /** Every tenant's partition (its messages, jobs, usage, ...), as a StringLike pattern: not API keys (`K#`), users (`U#`), sessions (`S#`) or the layout. */
 export const TENANT_PARTITIONS = 'T#*';
+/** The authorizer's records of API keys, `K#<key hash>` (libs/aws dynamo-tenant-store.ts), as a StringLike pattern. */
+export const API_KEY_PARTITIONS = 'K#*';
+/** Console users' records, `U#<user>` (the tenant each is bound to), as a StringLike pattern. */
+export const USER_PARTITIONS = 'U#*';
+/** Console sessions' revocations, `S#<session>`, as a StringLike pattern. */
+export const SESSION_PARTITIONS = 'S#*';
 
 export interface Grants {
   /** Item actions on the table's primary key. */
@@ -119,55 +127,69 @@ const DISPATCH = { enqueue: true, scheduleBuckets: true } as const;
  */
 const CREATE = { ...DISPATCH, meter: true } as const;
 
-/** Per route function (API_ROUTES' functionName), from the use-case its handler calls. */
+/** Only in tenants' partitions (`T#<tenant>`, sharded or not): no API key's, user's, session's, note's or the layout's item. */
+const TENANTS = [TENANT_PARTITIONS];
+
+/**
+ * Per route function (API_ROUTES' functionName), from the use-case its handler calls. Each one's item
+ * actions are held to the partition keys its calls use (`tableKeys`, dynamodb:LeadingKeys): tenants'
+ * partitions, and beyond them the API keys' records for the key routes, users' records for the
+ * console's sign-in; sessions' revocations alone for its sign-out, the canary tenant's item alone for
+ * the canary receiver. bench/cost/grants-cover-calls.int.test.ts runs each and checks every call it makes.
+ */
 export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   health: {},
   // idempotency claim (put; take-over and release: update), quota, insert, dispatch
-  createMessage: { table: [GET, PUT, UPDATE, QUERY], ...CREATE },
+  createMessage: { table: [GET, PUT, UPDATE, QUERY], tableKeys: TENANTS, ...CREATE },
   // the same, and a batch that fails part-way deletes what it had written
-  createMessageBatch: { table: [GET, PUT, UPDATE, DELETE, QUERY], ...CREATE },
-  listMessages: { table: [QUERY], queryIndexes: ['byStatus'] },
+  createMessageBatch: { table: [GET, PUT, UPDATE, DELETE, QUERY], tableKeys: TENANTS, ...CREATE },
+  listMessages: { table: [QUERY], tableKeys: TENANTS, queryIndexes: ['byStatus'] },
   // idempotency claim (put; take-over and release: update), the running-jobs record (get, put), the
   // job (put), its first step on the job queue
-  cancelMessages: { table: [GET, PUT, UPDATE], enqueueJobs: true },
-  redeliverMessages: { table: [GET, PUT, UPDATE], enqueueJobs: true },
-  getJob: { table: [GET] },
-  listJobs: { table: [QUERY] }, // the tenant's partition, its `J#` items
+  cancelMessages: { table: [GET, PUT, UPDATE], tableKeys: TENANTS, enqueueJobs: true },
+  redeliverMessages: { table: [GET, PUT, UPDATE], tableKeys: TENANTS, enqueueJobs: true },
+  getJob: { table: [GET], tableKeys: TENANTS },
+  listJobs: { table: [QUERY], tableKeys: TENANTS }, // the tenant's partition, its `J#` items
 
-  getMessage: { table: [GET] }, // the message, and where its callback deliveries stand
-  updateMessage: { table: [GET, PUT], ...DISPATCH }, // a reschedule dispatches again
+  getMessage: { table: [GET], tableKeys: TENANTS }, // the message, and where its callback deliveries stand
+  updateMessage: { table: [GET, PUT], tableKeys: TENANTS, ...DISPATCH }, // a reschedule dispatches again
   // a cancel before the round's first attempt echoes its `scheduled` event to the metering queue
-  cancelMessage: { table: [GET, PUT], meter: true },
-  listAttempts: { table: [GET] },
-  getMessageBody: { table: [GET] },
+  cancelMessage: { table: [GET, PUT], tableKeys: TENANTS, meter: true },
+  listAttempts: { table: [GET], tableKeys: TENANTS },
+  getMessageBody: { table: [GET], tableKeys: TENANTS },
   // counts like a create: quota and metering; and its idempotency claim (put; take-over, release, settle: update)
-  redeliverMessage: { table: [GET, PUT, UPDATE, QUERY], ...CREATE },
+  redeliverMessage: { table: [GET, PUT, UPDATE, QUERY], tableKeys: TENANTS, ...CREATE },
   // the next attempt now: a new due time, dispatched again; and its idempotency claim (put; take-over, release, settle: update)
-  retryMessage: { table: [GET, PUT, UPDATE], ...DISPATCH },
-  getSigningSecret: { table: [GET] },
+  retryMessage: { table: [GET, PUT, UPDATE], tableKeys: TENANTS, ...DISPATCH },
+  getSigningSecret: { table: [GET], tableKeys: TENANTS },
   // the tenant's secrets (get, conditional update); and its idempotency claim (put; take-over, release, settle: update)
-  rotateSigningSecret: { table: [GET, PUT, UPDATE] },
-  listApiKeys: { table: [QUERY] },
-  // count active keys, then the key's two records; key.created to the notification endpoints
-  // (list them, store each event delivery, note it on its endpoint, dispatch); and its idempotency
-  // claim (put; take-over, release, settle: update)
-  createApiKey: { table: [QUERY, GET, PUT, UPDATE], ...DISPATCH },
-  revokeApiKey: { table: [GET, UPDATE, QUERY, PUT], ...DISPATCH }, // and key.revoked likewise
-  listNotificationEndpoints: { table: [QUERY] },
+  rotateSigningSecret: { table: [GET, PUT, UPDATE], tableKeys: TENANTS },
+  listApiKeys: { table: [QUERY], tableKeys: TENANTS },
+  // count active keys, then the key's two records (the authorizer's under K#, the tenant's); key.created
+  // to the notification endpoints (list them, store each event delivery, note it on its endpoint,
+  // dispatch); and its idempotency claim (put; take-over, release, settle: update)
+  createApiKey: { table: [QUERY, GET, PUT, UPDATE], tableKeys: [TENANT_PARTITIONS, API_KEY_PARTITIONS], ...DISPATCH },
+  // the key's two records revoked (the authorizer's under K# first), and key.revoked likewise
+  revokeApiKey: { table: [GET, UPDATE, QUERY, PUT], tableKeys: [TENANT_PARTITIONS, API_KEY_PARTITIONS], ...DISPATCH },
+  listNotificationEndpoints: { table: [QUERY], tableKeys: TENANTS },
   // count them, then the conditional put; and its idempotency claim (put, get; take-over, release, settle: update)
-  createNotificationEndpoint: { table: [GET, QUERY, PUT, UPDATE] },
+  createNotificationEndpoint: { table: [GET, QUERY, PUT, UPDATE], tableKeys: TENANTS },
   // read it (there or not, before the delete and after one that threw), then delete it
-  deleteNotificationEndpoint: { table: [GET, DELETE] },
+  deleteNotificationEndpoint: { table: [GET, DELETE], tableKeys: TENANTS },
   // find the endpoint, store the test delivery, note it on the endpoint, dispatch; and its
   // idempotency claim (put, get; take-over, release, settle: update), a repeat's delivery (get)
-  testNotificationEndpoint: { table: [GET, QUERY, PUT, UPDATE], ...DISPATCH },
-  listNotificationEndpointDeliveries: { table: [QUERY, GET] }, // the delivery records, then each message
+  testNotificationEndpoint: { table: [GET, QUERY, PUT, UPDATE], tableKeys: TENANTS, ...DISPATCH },
+  listNotificationEndpointDeliveries: { table: [QUERY, GET], tableKeys: TENANTS }, // the delivery records, then each message
   // The canary tenant's signing secrets, and no other tenant's item: its route is public.
   canaryReceiver: { table: [GET], tableKeys: [CANARY_TENANT_KEY] },
-  getUsage: { table: [GET, QUERY] }, // the plan, and the daily counters
-  // the user's record (get, conditional put), the tenant (conditional put, else get), its usage key (update)
-  claimSessionTenant: { table: [GET, PUT, UPDATE], bindUsagePlans: true },
-  revokeSession: { table: [PUT] }, // the session's revocation record
+  getUsage: { table: [GET, QUERY], tableKeys: TENANTS }, // the plan, and the daily counters
+  // the user's record under U# (get, conditional put), the tenant (conditional put, else get), its usage key (update)
+  claimSessionTenant: {
+    table: [GET, PUT, UPDATE],
+    tableKeys: [USER_PARTITIONS, TENANT_PARTITIONS],
+    bindUsagePlans: true,
+  },
+  revokeSession: { table: [PUT], tableKeys: [SESSION_PARTITIONS] }, // the session's revocation record
 };
 
 export const AUTHORIZER = 'authorizer';
@@ -328,9 +350,14 @@ const apiFunction = (route: ApiRoute): VigilFunction => {
 const engineFunctions: VigilFunction[] = [
   {
     key: AUTHORIZER,
-    // key and tenant lookups (get); the key's lastUsedAt, at most once a minute (update); the
+    // a session's revocation (get, under S#), an API key's record (get, under K#), the tenant (get)
+    // and the key's lastUsedAt, at most once a minute (update; the tenant's record of the key); the
     // session secret.
-    grants: { table: [GET, UPDATE], readSessionSecret: true },
+    grants: {
+      table: [GET, UPDATE],
+      tableKeys: [API_KEY_PARTITIONS, TENANT_PARTITIONS, SESSION_PARTITIONS],
+      readSessionSecret: true,
+    },
     definition: {
       handler: 'functions/api/authorizer.handler',
       description: 'API key → tenant (REQUEST authorizer)',
@@ -440,9 +467,11 @@ const engineFunctions: VigilFunction[] = [
   },
   {
     key: CANARY,
-    // Ensures the canary tenant (conditional put, else get), inserts its probes (put) and hands
-    // them on: the near probe to the queue, the 20-minute one to its bucket's schedule.
-    grants: { table: [GET, PUT, QUERY], ...CREATE },
+    // Ensures the canary tenant (conditional put, else get), checks its quota (its plan: get; its
+    // counters: query), inserts its probes (put, under the tenant's shards) and hands them on: the
+    // near probe to the queue, the 20-minute one to its bucket's schedule. Only the canary tenant's
+    // partitions: its item and counters under T#tnt_canary, its probes under T#tnt_canary#<n>.
+    grants: { table: [GET, PUT, QUERY], tableKeys: [CANARY_TENANT_KEY, CANARY_TENANT_SHARDS], ...CREATE },
     definition: {
       handler: 'functions/engine/canary.handler',
       description: "Canary: schedules near and far probes to this stage's /canary-receiver",
@@ -454,7 +483,8 @@ const engineFunctions: VigilFunction[] = [
   {
     key: TABLE_LAYOUT_CHECK,
     // The table's layout record (get; put, conditional, on a table without one); whether a table
-    // without one holds anything (a scan of one item).
+    // without one holds anything (a scan of one item). Table-wide, the one function so: a Scan names
+    // no partition key for dynamodb:LeadingKeys to bound, and it reads whichever item comes first.
     grants: { table: [GET, PUT, SCAN] },
     definition: {
       handler: 'functions/deploy/keep-table-layout.handler',

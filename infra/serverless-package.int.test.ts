@@ -969,6 +969,43 @@ describe('serverless package (offline, --stage ci)', () => {
       }
     });
 
+    it("lets each API function and the canary touch only the partitions its calls use: tenants', and the API keys', users' or sessions' where it needs them", () => {
+      const itemStatements = (key: string) =>
+        roleStatements(roleOf(key)).filter((s) =>
+          asArray(s.Action).some((a) => a.startsWith('dynamodb:') && targetOf(asArray(s.Resource)[0]) === 'VigilTable'),
+        );
+      const like = (keys: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } });
+      const tenantsOnly = like(['T#*']);
+      // The functions whose calls reach beyond tenants' partitions: the key routes to API keys'
+      // records, the console's sign-in to users' and its sign-out to sessions', the authorizer to all
+      // three; the canary to its own tenant's item and probes.
+      const beyondTenants: Record<string, unknown> = {
+        authorizer: like(['K#*', 'T#*', 'S#*']),
+        createApiKey: like(['T#*', 'K#*']),
+        revokeApiKey: like(['T#*', 'K#*']),
+        claimSessionTenant: like(['U#*', 'T#*']),
+        revokeSession: like(['S#*']),
+        canary: like([`T#${CANARY_TENANT_ID}`, `T#${CANARY_TENANT_ID}#*`]),
+        canaryReceiver: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`T#${CANARY_TENANT_ID}`] } },
+      };
+      const held = [...API_ROUTES.map((r) => r.functionName), 'authorizer', 'canary'].filter(
+        (key) => itemStatements(key).length > 0,
+      );
+      expect(held).toEqual(expect.arrayContaining(Object.keys(beyondTenants)));
+      for (const key of held) {
+        expect(itemStatements(key), key).toEqual([
+          expect.objectContaining({ Condition: beyondTenants[key] ?? tenantsOnly }),
+        ]);
+      }
+      // Only the layout check reads and writes the table unbounded: its Scan names no partition key.
+      for (const key of FUNCTION_KEYS) {
+        for (const statement of itemStatements(key)) {
+          if (key === 'tableLayoutCheck') expect(statement.Condition, key).toBeUndefined();
+          else expect(statement.Condition, key).toBeDefined();
+        }
+      }
+    });
+
     it('passes the scheduler role, and nothing else, only to Scheduler', () => {
       for (const key of FUNCTION_KEYS) {
         for (const statement of roleStatements(roleOf(key)).filter((s) => asArray(s.Action).includes('iam:PassRole'))) {

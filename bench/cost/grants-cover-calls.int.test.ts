@@ -4,9 +4,11 @@
  * AWS: the sweep's `deferPending` (an UpdateItem) was refused that way on every deployment until
  * 2026-12-04. Here the handlers run on the local stack with the cost bench's meter, which records
  * each call as IAM authorises it (aws-call-meter.ts: `AwsCall`) under the function whose invocation
- * made it, through the message routes, the engine (deliver, promote, the sweep re-enqueueing an
- * overdue message, retries), metering, bulk jobs, keys, notification endpoints and usage; then each
- * call is matched against that function's statements (statementsFor, what the template carries):
+ * made it, through every route the API deploys (the message routes, bulk jobs, keys, notification
+ * endpoints, usage, the console's sign-in and sign-out with a session token, the canary receiver),
+ * the engine (deliver, promote, the sweep re-enqueueing an overdue message, retries), the canary,
+ * metering and bulk jobs, with the tenant's items sharded as deployed; then each call is matched
+ * against that function's statements (statementsFor, what the template carries):
  * its action, its resource and, where the statement has a `dynamodb:LeadingKeys` condition, the
  * partition key it touched (IAM's ForAllValues with StringEquals or StringLike). Without the keys a
  * condition too narrow for a function's real calls would pass here and break it only on AWS.
@@ -17,16 +19,21 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '@vigil/aws/table-definition';
+import { TenantPartitions } from '@vigil/aws/tenant-partitions';
 import { API_ROUTES } from '@vigil/functions/api/routes';
+import { handler as canary } from '@vigil/functions/engine/canary';
 import { handler as sweep } from '@vigil/functions/engine/sweep';
+import { CANARY_TENANT_ID } from '@vigil/aws/canary';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { startStack } from '@vigil/local/stack';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsCall } from './aws-call-meter';
 import { AwsCallMeter, OUTSIDE_INVOCATIONS, parseCallCounter, UNKNOWN_PARTITION_KEY } from './aws-call-meter';
 import { until } from './cost-scenarios';
+import { consoleSessionToken } from '../../test-support/console-session';
 import type { CfnValue, PolicyStatement } from '../../infra/cloudformation';
 import { FUNCTIONS, PROMOTED_BUCKETS_KEY, statementsFor } from '../../infra/functions';
 import { deliveryQueueArn, jobQueueArn, meteringQueueArn, promptDeliveryQueueArn } from '../../infra/queues';
@@ -34,6 +41,14 @@ import type { IndexName } from '../../infra/tables';
 import { indexArn, tableArn } from '../../infra/tables';
 
 const INDEXES: IndexName[] = Object.values(INDEX);
+/** The tenant's items spread over keys as on AWS (`T#<tenant>#<n>`; the deployed default is 128), so the grants meet sharded keys. */
+const TENANT_SHARDS = 4;
+/** The functions the test does not run, and why. */
+const NOT_RUN: Readonly<Record<string, string>> = {
+  health: 'it makes no AWS call',
+  tableLayoutCheck:
+    "a deploy's custom resource: the stack checks its table's layout itself at start, outside any invocation (its role is table-wide: a Scan)",
+};
 
 /** Which function's role a call is checked against, and its statements. */
 const statementsOf = (functionName: string): PolicyStatement[] => {
@@ -133,6 +148,52 @@ describe('the grants check', () => {
     }
   });
 
+  it("refuses each API function every partition its calls do not use: a tenant route any API key's, user's, session's, note's or layout item", () => {
+    const item = {
+      tenant: 'T#tnt_1#3',
+      apiKey: 'K#0123abcd',
+      user: 'U#dev:ada@example.com',
+      session: 'S#ses_1',
+      notes: 'BUCKETS',
+      layout: 'LAYOUT',
+    };
+    const uses: Record<string, Array<keyof typeof item>> = {
+      authorizer: ['tenant', 'apiKey', 'session'],
+      createApiKey: ['tenant', 'apiKey'],
+      revokeApiKey: ['tenant', 'apiKey'],
+      claimSessionTenant: ['tenant', 'user'],
+      revokeSession: ['session'],
+    };
+    const api = FUNCTIONS.filter(
+      (f) => (API_ROUTES.some((r) => r.functionName === f.key) || f.key === 'authorizer') && f.grants.table,
+    );
+    for (const fn of api.filter((f) => f.key !== 'canaryReceiver')) {
+      const statements = statementsFor(fn.key, fn.grants);
+      const action = fn.grants.table![0]!;
+      for (const [kind, key] of Object.entries(item)) {
+        const allowed = (uses[fn.key] ?? ['tenant']).includes(kind as keyof typeof item);
+        expect(allows(statements, { ...put(key), action }, table), `${fn.key} ${key}`).toBe(allowed);
+      }
+    }
+  });
+
+  it("refuses the canary and its receiver any partition but the canary tenant's: its item, and its probes' shards for the canary", () => {
+    const others = ['T#tnt_1', 'T#tnt_1#3', 'T#tnt_canaryx', 'T#tnt_canaryx#1', 'K#0123abcd', 'BUCKETS'];
+    for (const [name, allowed, refused] of [
+      ['canary', ['T#tnt_canary', 'T#tnt_canary#0', 'T#tnt_canary#127'], others],
+      // It reads the tenant's signing secrets only, never a probe.
+      ['canaryReceiver', ['T#tnt_canary'], ['T#tnt_canary#3', ...others]],
+    ] as const) {
+      const fn = FUNCTIONS.find((f) => f.key === name)!;
+      const statements = statementsFor(fn.key, fn.grants);
+      const action = fn.grants.table![0]!;
+      for (const key of allowed)
+        expect(allows(statements, { ...put(key), action }, table), `${name} ${key}`).toBe(true);
+      for (const key of refused)
+        expect(allows(statements, { ...put(key), action }, table), `${name} ${key}`).toBe(false);
+    }
+  });
+
   it('matches StringLike as IAM does: * any run, ? one character, the rest literally', () => {
     const statements = [keysLike(['T#*', 'B?', 'a.c'])];
     for (const key of ['T#tnt_1', 'T#', 'Bx', 'a.c']) expect(allows(statements, put(key), table), key).toBe(true);
@@ -190,6 +251,9 @@ describe('the IAM grants, against the calls the functions make', () => {
       sweepEveryMs: 3_600_000,
       rateLimits: false,
       env: {
+        VIGIL_TENANT_SHARDS: String(TENANT_SHARDS),
+        // The canary's probes go to the receiver (due in 1 and 20 minutes: sent after the test, if at all).
+        VIGIL_CANARY_URL: `${receiver.url}/canary-receiver`,
         VIGIL_NEAR_WINDOW_S: '10',
         VIGIL_FAR_LEAD_S: '3',
         VIGIL_BUCKET_S: '1',
@@ -243,7 +307,7 @@ describe('the IAM grants, against the calls the functions make', () => {
     await raw.send(
       new UpdateCommand({
         TableName: config.table,
-        Key: { pk: `T#${stack.tenantId}`, sk: `M#${overdue.id}` },
+        Key: { pk: new TenantPartitions(TENANT_SHARDS).messagePk(stack.tenantId, overdue.id), sk: `M#${overdue.id}` },
         UpdateExpression: 'SET pendingAt = :past, dueAt = :past',
         ExpressionAttributeValues: { ':past': Date.now() - 3_600_000 },
       }),
@@ -298,6 +362,37 @@ describe('the IAM grants, against the calls the functions make', () => {
     await api('GET', `/v1/notification-endpoints/${endpoint.id}/deliveries`);
     await api('DELETE', `/v1/notification-endpoints/${endpoint.id}`);
     await api('GET', '/v1/usage');
+    // The console: a user's first sign-in claims their tenant (the user's record, the tenant, its usage
+    // plan's key), a session of that tenant calls the API (the authorizer reads the session's
+    // revocation and the tenant) and signs out (the session's revocation).
+    const secret = { secret: stack.sessionSecret };
+    const user = await consoleSessionToken(
+      { sub: 'grants', userId: 'dev:grants@example.com', email: 'grants@example.com' },
+      secret,
+    );
+    const claimed = await api('POST', '/v1/session/tenant', {}, { authorization: `Bearer ${user}` });
+    expect(claimed.id).toMatch(/^tnt_/);
+    const session = { authorization: `Bearer ${await consoleSessionToken({ tenantId: claimed.id }, secret)}` };
+    expect((await api('GET', '/v1/keys', undefined, session)).items).toEqual(expect.any(Array));
+    expect(await api('POST', '/v1/session/revoke', {}, session)).toEqual({});
+    // The canary: its tenant (made on first use) and its two probes, under the tenant's shards; and a
+    // probe signed by the canary tenant at the canary receiver, as its deliveries arrive.
+    expect((await meter.invocation('canary', () => canary())).scheduled).toHaveLength(2);
+    const [canarySecret] = (await stack.tenantAdmin.tenancy.tenants.getTenant(CANARY_TENANT_ID))!.signingSecrets;
+    const probe = JSON.stringify({ probe: 'near' });
+    const sentAt = new Date();
+    const probed = await fetch(`${stack.url}/canary-receiver`, {
+      method: 'POST',
+      headers: {
+        'webhook-id': 'msg_01JDXPROBE0000000000000000',
+        'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+        'webhook-signature': new Webhook(canarySecret!).sign('msg_01JDXPROBE0000000000000000', sentAt, probe),
+        'vigil-scheduled-at': sentAt.toISOString(),
+        'content-type': 'application/json',
+      },
+      body: probe,
+    });
+    expect(probed.status).toBe(204);
     // Usage reaches the metering function within its 5 s window.
     await within(
       'the metering function to fold usage',
@@ -315,37 +410,24 @@ describe('the IAM grants, against the calls the functions make', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('ran the functions whose calls it checks', () => {
+  it('ran every function whose calls it checks, and names why it runs no other', () => {
     const ran = new Set(calls.map((call) => call.functionName));
-    for (const name of [
-      'createMessage',
-      'createMessageBatch',
-      'updateMessage',
-      'cancelMessage',
-      'cancelMessages',
-      'retryMessage',
-      'getMessage',
-      'listMessages',
-      'listAttempts',
-      'getMessageBody',
-      'redeliverMessage',
-      'redeliverMessages',
-      'getJob',
-      'listJobs',
-      'bulkJobs',
-      'deliver',
-      'promote',
-      'sweep',
-      'metering',
-      'authorizer',
-      'rotateSigningSecret',
-      'createApiKey',
-      'revokeApiKey',
-      'createNotificationEndpoint',
-      'testNotificationEndpoint',
-      'getUsage',
-    ]) {
-      expect(ran, name).toContain(name);
+    for (const { key } of FUNCTIONS) if (!(key in NOT_RUN)) expect(ran, key).toContain(key);
+    for (const name of Object.keys(NOT_RUN)) expect(FUNCTIONS.map((f) => f.key)).toContain(name);
+  });
+
+  it("used every partition key class each function's grant allows: none is wider than its calls", () => {
+    for (const { key, grants } of FUNCTIONS) {
+      if (!grants.tableKeys) continue;
+      const keys = calls
+        .filter((call) => call.functionName === key && call.resource === 'table')
+        .map((call) => call.partitionKey ?? '');
+      for (const pattern of grants.tableKeys) {
+        expect(
+          keys.some((partitionKey) => stringLike(pattern, partitionKey)),
+          `${key}: no call under ${pattern}`,
+        ).toBe(true);
+      }
     }
   });
 
