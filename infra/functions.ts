@@ -80,7 +80,13 @@ export interface Grants {
    * ForAllValues): the keys themselves, or patterns as IAM's StringLike reads them (`T#*`).
    */
   tableKeys?: string[];
-  /** dynamodb:Query on these indexes. */
+  /**
+   * dynamodb:Query on these indexes, in a statement of its own without a partition key condition:
+   * dynamodb:LeadingKeys on an index's Query is the index's partition key, and each index holds one
+   * kind only (byStatus tenants' `T#<tenant>#<status>`, pending `P#<shard>` and `JOBS`, bucket
+   * `B#<bucketAt>#<shard>`), and each function granted an index queries every kind it holds, so a
+   * condition would narrow nothing.
+   */
   queryIndexes?: IndexName[];
   /** Puts delivery tickets on the delivery queue (SendMessageBatch is authorised as sqs:SendMessage). */
   enqueue?: true;

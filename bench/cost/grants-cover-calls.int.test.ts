@@ -18,12 +18,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { CANARY_TENANT_ID } from '@vigil/aws/canary';
 import { INDEX } from '@vigil/aws/table-definition';
 import { TenantPartitions } from '@vigil/aws/tenant-partitions';
 import { API_ROUTES } from '@vigil/functions/api/routes';
 import { handler as canary } from '@vigil/functions/engine/canary';
 import { handler as sweep } from '@vigil/functions/engine/sweep';
-import { CANARY_TENANT_ID } from '@vigil/aws/canary';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
@@ -194,6 +194,31 @@ describe('the grants check', () => {
     }
   });
 
+  it("judges a Query of an index by the index's own statement: the table's partition key condition does not reach it", () => {
+    const byResource = (value: CfnValue) =>
+      JSON.stringify(value) === JSON.stringify(tableArn)
+        ? 'table'
+        : (INDEXES.find((index) => JSON.stringify(indexArn(index)) === JSON.stringify(value)) ?? 'other');
+    const query = (resource: string, partitionKey: string) => ({ action: 'dynamodb:Query', resource, partitionKey });
+    const list = FUNCTIONS.find((f) => f.key === 'listMessages')!;
+    const statements = statementsFor(list.key, list.grants);
+    // A listing's pages: the tenant's partitions on the table, its status's listing entries on byStatus.
+    expect(allows(statements, query('table', 'T#tnt_1#3'), byResource)).toBe(true);
+    expect(allows(statements, query(INDEX.byStatus, 'T#tnt_1#queued#3'), byResource)).toBe(true);
+    expect(allows(statements, query('table', 'K#0123abcd'), byResource)).toBe(false);
+    // An index it was not granted, whatever the key.
+    expect(allows(statements, query(INDEX.pending, 'P#3'), byResource)).toBe(false);
+    // The sweep's index queries are its index statements', not held by its item condition (T#*, BUCKETS).
+    const sweep = FUNCTIONS.find((f) => f.key === 'sweep')!;
+    for (const [index, key] of [
+      [INDEX.pending, 'P#3'],
+      [INDEX.pending, 'JOBS'],
+      [INDEX.bucket, 'B#1765000000000#3'],
+    ] as const) {
+      expect(allows(statementsFor(sweep.key, sweep.grants), query(index, key), byResource), key).toBe(true);
+    }
+  });
+
   it('matches StringLike as IAM does: * any run, ? one character, the rest literally', () => {
     const statements = [keysLike(['T#*', 'B?', 'a.c'])];
     for (const key of ['T#tnt_1', 'T#', 'Bx', 'a.c']) expect(allows(statements, put(key), table), key).toBe(true);
@@ -291,7 +316,10 @@ describe('the IAM grants, against the calls the functions make', () => {
     const cancelled = await api('POST', '/v1/messages', { url: url('cancelled'), delay: 60 });
     await api('DELETE', `/v1/messages/${cancelled.id}`);
     const bulkCancelled = await api('POST', '/v1/messages', { url: url('bulk-cancelled'), delay: 60 });
-    const cancelJob = await api('POST', '/v1/messages/cancel', { ids: [bulkCancelled.id] });
+    // By a filter (its pages read the byStatus index), where the redeliver below goes by ids.
+    const cancelJob = await api('POST', '/v1/messages/cancel', {
+      filter: { status: ['scheduled'], urlPrefix: url('bulk-cancelled') },
+    });
     // An overdue message (due an hour ago and still queued, as a lost ticket leaves one): the sweep
     // defers its place in the pending index past the flight allowance and re-enqueues it. Due in ten
     // minutes (its own ticket surfaces after the test), so no worker can take it before it is made
@@ -325,8 +353,10 @@ describe('the IAM grants, against the calls the functions make', () => {
       (await Promise.all(ids.map(statusOf))).every((status) => status === 'delivered'),
     );
     await within('the bulk cancel', async () => (await api('GET', `/v1/jobs/${cancelJob.id}`)).state === 'done');
+    expect(await statusOf(bulkCancelled.id)).toBe('cancelled');
     // Reads, redeliveries and a bulk job.
     await api('GET', '/v1/messages?limit=5');
+    await api('GET', '/v1/messages?status=delivered&limit=5');
     await api('GET', `/v1/messages/${near.id}/attempts`);
     await api('GET', `/v1/messages/${near.id}/body`);
     // Keyed, and repeated: the key's claim, then its replay (settling the claim, an update).
@@ -456,6 +486,24 @@ describe('the IAM grants, against the calls the functions make', () => {
         `dynamodb:PutItem ${PROMOTED_BUCKETS_KEY}`,
       ]),
     );
+  });
+
+  it("recorded each index Query with the index's own partition key, of the one kind the index holds", () => {
+    const keysOn = (index: IndexName) =>
+      calls.filter((call) => call.resource === index).map((call) => `${call.functionName} ${call.partitionKey}`);
+    // A listing's (and a bulk job's filter's) status entries, under the tenant's shards.
+    expect(keysOn(INDEX.byStatus)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^listMessages T#/), expect.stringMatching(/^bulkJobs T#/)]),
+    );
+    for (const key of keysOn(INDEX.byStatus)) expect(key).toMatch(/^\w+ T#tnt_\w+#[a-z]+#\d+$/);
+    // The sweep's pending shards and its running jobs' partition.
+    expect(keysOn(INDEX.pending)).toEqual(expect.arrayContaining(['sweep P#0', 'sweep JOBS']));
+    for (const key of keysOn(INDEX.pending)) expect(key).toMatch(/^sweep (P#\d+|JOBS)$/);
+    // Promote's and the sweep's buckets.
+    expect(keysOn(INDEX.bucket)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^promote B#/), expect.stringMatching(/^sweep B#/)]),
+    );
+    for (const key of keysOn(INDEX.bucket)) expect(key).toMatch(/^(promote|sweep) B#\d+#\d+$/);
   });
 
   it('would have refused the sweep as it was deployed before 2026-12-04', () => {
