@@ -29,9 +29,9 @@ export interface ArrivalBounds {
   /**
    * A request did not arrive in time: answer it (408) and close the connection. `answering` when a
    * response to it has begun already (its body came too slowly after an early answer), when only
-   * closing is left.
+   * closing is left. `req` when its head arrived (its body is what came too slowly).
    */
-  late(socket: Socket, answering: boolean): void;
+  late(socket: Socket, answering: boolean, req: IncomingMessage | undefined): void;
 }
 
 /**
@@ -83,6 +83,8 @@ class ConnectionBounds {
    * answered once they are, in their order, when no more than this many answers are under way.
    */
   private lateOnceAnswered: number | undefined;
+  /** That request, when its head arrived. */
+  private lateRequest: IncomingMessage | undefined;
 
   constructor(
     private readonly server: Server,
@@ -135,7 +137,7 @@ class ConnectionBounds {
       this.answering -= 1;
       if (this.lateOnceAnswered !== undefined && this.answering <= this.lateOnceAnswered) {
         this.lateOnceAnswered = undefined;
-        this.arrival?.late(this.socket, false);
+        this.arrival?.late(this.socket, false, this.lateRequest);
         return;
       }
       if (this.answering > 0 || this.latest?.res !== res) return;
@@ -173,9 +175,10 @@ class ConnectionBounds {
     const own = req === undefined ? 0 : 1;
     if (!answering && this.answering > own) {
       this.lateOnceAnswered = own;
+      this.lateRequest = req;
       return;
     }
-    this.arrival?.late(this.socket, answering);
+    this.arrival?.late(this.socket, answering, req);
   }
 
   /**

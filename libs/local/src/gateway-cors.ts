@@ -1,11 +1,12 @@
 /**
  * The local gateway's CORS, answered as the deployment answers a browser (infra/api.ts): every
- * answer, a function's and the gateway's own refusals alike (401, 404, 405, 413, 429, 502, 503),
- * allows the web origin and exposes `Retry-After` and `RateLimit-*` to its script, as the handlers'
- * answers (functions/api/http.ts) and the gateway responses do; and an OPTIONS on a /v1 route's path
- * is a browser's preflight, answered as serverless's mock method answers it: 200, the path's
- * methods, the headers a script may send (CORS_ALLOWED_HEADERS), to be kept 600 s, with no key
- * asked for, no turn taken and nothing counted against a rate.
+ * answer, a function's and the gateway's own refusals alike (400, 401, 404, 405, 408, 413, 429,
+ * 431, 502, 503; those written on the socket too), allows the web origin and exposes `Retry-After`
+ * and `RateLimit-*` to its script, as the handlers' answers (functions/api/http.ts) and the gateway
+ * responses do; and an OPTIONS on a /v1 route's path is a browser's preflight, answered as
+ * serverless's mock method answers it: 200, the path's methods, the headers a script may send
+ * (CORS_ALLOWED_HEADERS), to be kept 600 s, with no key asked for, no turn taken and nothing
+ * counted against a rate.
  *
  * The origin allowed is `VIGIL_WEB_ORIGIN` when set (the deployment's `webOrigin`: the console's
  * origin there), named in every answer whoever asks, as on AWS. Unset, it is any page served from
@@ -26,6 +27,34 @@ export const isLoopbackOrigin = (origin: string): boolean => {
   } catch {
     return false;
   }
+};
+
+/** An HTTP/1.x request line: method, target, version (RFC 9112 §3). */
+const REQUEST_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+ HTTP\/\d\.\d$/;
+
+/**
+ * The Origin of a request Node's parser gave up on (its error's rawPacket, the bytes it was reading,
+ * and bytesParsed, where in them it stopped), for the CORS headers of the problem written for it on
+ * the socket: Node hands on no header of a request it could not parse, so it is read here from the
+ * head of the request that failed (from the end of the head before the point it stopped) as far as
+ * those bytes hold whole lines of it, past that point too (a head over the limit is refused at its
+ * big header, and a browser may send Origin after it). None when that head does not begin with a
+ * request line (the bytes are not HTTP, or the request began in bytes read before: nothing to read
+ * a header in), or names no Origin, or more than one. An origin read wrongly only names a page its
+ * browser then refuses, as with none.
+ */
+export const originOfUnparsed = (bytes: Buffer | undefined, stoppedAt: number | undefined): string | undefined => {
+  if (bytes === undefined) return undefined;
+  const text = bytes.toString('latin1');
+  const at = Math.min(stoppedAt ?? text.length, text.length);
+  const before = at >= 4 ? text.lastIndexOf('\r\n\r\n', at - 4) : -1;
+  const start = before < 0 ? 0 : before + 4;
+  const end = text.indexOf('\r\n\r\n', start);
+  const head = text.slice(start, end >= 0 ? end : Math.max(start, text.lastIndexOf('\r\n')));
+  const [requestLine, ...fields] = head.split('\r\n');
+  if (requestLine === undefined || !REQUEST_LINE.test(requestLine)) return undefined;
+  const origins = fields.flatMap((field) => /^origin:[ \t]*(.*?)[ \t]*$/i.exec(field)?.[1] ?? []);
+  return origins.length === 1 ? origins[0] : undefined;
 };
 
 /** The deployment's preflights are the /v1 routes' (corsFor in infra/api.ts): /health and /canary-receiver have none. */

@@ -783,6 +783,78 @@ describe("a browser's page on another origin (CORS), answered as the deployment 
     }
   });
 
+  /** The status and headers of a raw answer (names in lower case). */
+  const headOf = (answer: string) => {
+    const [statusLine = '', ...fields] = answer.slice(0, answer.indexOf('\r\n\r\n')).split('\r\n');
+    const headers = new Map(
+      fields.map((field) => [
+        field.slice(0, field.indexOf(':')).toLowerCase(),
+        field.slice(field.indexOf(':') + 1).trim(),
+      ]),
+    );
+    return { status: Number(statusLine.split(' ')[1]), headers };
+  };
+  /** The answer to `bytes` written at once on a connection of their own. */
+  const rawAnswer = async (port: number, bytes: string) => {
+    const client = await rawHttpConnection(port);
+    try {
+      client.write(bytes);
+      return await client.answer();
+    } finally {
+      client.socket.destroy();
+    }
+  };
+  const PAD = `X-Pad: ${'p'.repeat(20_000)}\r\n`;
+
+  it('lets a page of this machine read the answers written on the socket outside any response (431, 400, 408): its browser saw a network error, not the problem', async () => {
+    const gateway = await startTestGateway({ requestArrivalTimeoutMs: 300 });
+    const head = (origin: string) => `GET /v1/messages HTTP/1.1\r\nHost: x\r\nOrigin: ${origin}\r\n`;
+    const cases = [
+      ['a head over 16 KiB, Origin before its big header', `${head(PAGE)}${PAD}\r\n`, 431, PAGE],
+      [
+        'a head over 16 KiB, Origin after its big header',
+        `GET /v1/messages HTTP/1.1\r\nHost: x\r\n${PAD}Origin: ${PAGE}\r\n\r\n`,
+        431,
+        PAGE,
+      ],
+      ['a header that is not HTTP after its Origin', `${head(PAGE)}Bad Header: x\r\n\r\n`, 400, PAGE],
+      [
+        'a body that stalls halfway',
+        `POST /canary-receiver HTTP/1.1\r\nHost: x\r\nOrigin: ${PAGE}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"u`,
+        408,
+        PAGE,
+      ],
+      ['a head over 16 KiB from a page elsewhere', `${head('https://example.com')}${PAD}\r\n`, 431, undefined],
+      // No request line, no head: nothing to read an Origin in.
+      ['bytes that are not HTTP', `HELLO there\r\nOrigin: ${PAGE}\r\n\r\n`, 400, undefined],
+      // Node's parser hands on no field of a head that has not arrived whole.
+      ['a head that stalls halfway', head(PAGE), 408, undefined],
+    ] as const;
+    for (const [what, bytes, status, allowed] of cases) {
+      const answer = headOf(await rawAnswer(gateway.port, bytes));
+      expect(answer.status, what).toBe(status);
+      expect(answer.headers.get('content-type'), what).toBe('application/problem+json');
+      expect(answer.headers.get('access-control-allow-origin'), what).toBe(allowed);
+      if (allowed)
+        expect(answer.headers.get('access-control-expose-headers'), what).toBe(
+          'Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset',
+        );
+      expect(answer.headers.get('vary'), what).toBe('Origin');
+    }
+  });
+
+  it('names VIGIL_WEB_ORIGIN in the answers written on the socket too, whoever asks, a head that stalled halfway included', async () => {
+    const gateway = await startTestGateway({ webOrigin: 'https://console.example.com', requestArrivalTimeoutMs: 300 });
+    const answers = [
+      await rawAnswer(gateway.port, `GET /v1/messages HTTP/1.1\r\nHost: x\r\n${PAD}\r\n`),
+      await rawAnswer(gateway.port, 'HELLO there\r\n\r\n'),
+      await rawAnswer(gateway.port, 'GET /health HTTP/1.1\r\nHost: x\r\n'),
+    ].map(headOf);
+    expect(answers.map(({ status }) => status)).toEqual([431, 400, 408]);
+    for (const { headers } of answers)
+      expect(headers.get('access-control-allow-origin')).toBe('https://console.example.com');
+  });
+
   it("names VIGIL_WEB_ORIGIN (the deployment's webOrigin) in every answer, whoever asks, as the deployment names the console's origin", async () => {
     const gateway = await startTestGateway({ webOrigin: 'https://console.example.com' });
     const answers = [

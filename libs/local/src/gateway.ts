@@ -22,7 +22,8 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { boundConnectionsInProcessTime } from './connection-deadlines';
 import type { Authorizer } from './gateway-auth';
 import { AuthorizerCache } from './gateway-auth';
-import { gatewayCors, hasPreflight } from './gateway-cors';
+import type { GatewayCors } from './gateway-cors';
+import { gatewayCors, hasPreflight, originOfUnparsed } from './gateway-cors';
 import { lambdaContext, proxyEvent } from './gateway-event';
 import type { RouteMatch } from './gateway-router';
 import { compileRoute, matchRoute } from './gateway-router';
@@ -184,10 +185,15 @@ const unreadableProblem = (code: string | undefined) => {
 
 /**
  * A request Node's parser refused before any route (a head over its 16 KiB, a request line that is
- * not HTTP): answered with a problem document, as every other refusal, and the connection closed.
- * In front of a deployment API Gateway answers these itself.
+ * not HTTP): answered with a problem document, as every other refusal, CORS headers and all (the
+ * Origin read from its bytes, originOfUnparsed), and the connection closed. In front of a
+ * deployment API Gateway answers these itself.
  */
-const answerUnreadable = (error: NodeJS.ErrnoException, socket: Duplex) => {
+const answerUnreadable = (
+  error: NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number },
+  socket: Duplex,
+  cors: GatewayCors,
+) => {
   // Bytes after a request that said `Connection: close`: that request is being handled, and its
   // answer (then the close) is the one this connection gets. A 400 written now would be read as
   // its answer, and a create it made be sent again.
@@ -196,14 +202,26 @@ const answerUnreadable = (error: NodeJS.ErrnoException, socket: Duplex) => {
     socket.destroy();
     return;
   }
-  answerOnSocket(socket, unreadableProblem(error.code));
+  answerOnSocket(
+    socket,
+    unreadableProblem(error.code),
+    cors.headersFor(originOfUnparsed(error.rawPacket, error.bytesParsed)),
+  );
 };
 
 /**
  * A request that did not arrive in time (arrivalBounds): answered 408, and the connection closed;
  * only closed once an answer to it has begun (its body came too slowly after an early refusal).
+ * `corsHeaders` are its Origin's, when its head arrived (`req`); one whose head did not has handed
+ * on no header (Node's parser keeps a head's fields to itself until it is whole), so only
+ * VIGIL_WEB_ORIGIN, named whoever asks, is allowed to read that 408.
  */
-const answerLate = (socket: Duplex, answering: boolean, arrivalTimeoutMs: number) => {
+const answerLate = (
+  socket: Duplex,
+  answering: boolean,
+  arrivalTimeoutMs: number,
+  corsHeaders: Record<string, string>,
+) => {
   if (answering || !socket.writable) {
     socket.destroy();
     return;
@@ -213,12 +231,17 @@ const answerLate = (socket: Duplex, answering: boolean, arrivalTimeoutMs: number
     problemResponse(PROBLEMS.requestArrivalTimeout, 'unknown', {
       detail: `The request's head and body must arrive within ${arrivalTimeoutMs / 1000} s; send it again.`,
     }),
+    corsHeaders,
   );
 };
 
-/** Writes `problem` straight to the connection, outside any response, and closes it. */
-const answerOnSocket = (socket: Duplex, problem: APIGatewayProxyResult) => {
+/**
+ * Writes `problem` straight to the connection, outside any response, and closes it; with the CORS
+ * headers every answer carries (gatewayCors's headersFor), which no response's setHeader put here.
+ */
+const answerOnSocket = (socket: Duplex, problem: APIGatewayProxyResult, corsHeaders: Record<string, string>) => {
   const headers = {
+    ...corsHeaders,
     ...(problem.headers as Record<string, string>),
     'content-length': String(Buffer.byteLength(problem.body)),
     connection: 'close',
@@ -463,7 +486,7 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       });
     },
   );
-  server.on('clientError', (error, socket) => answerUnreadable(error, socket));
+  server.on('clientError', (error, socket) => answerUnreadable(error, socket, cors));
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
   server.on('connection', (socket: Socket) => {
     if (kept.size >= keptConnections) {
@@ -480,7 +503,8 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
   boundConnectionsInProcessTime(server, {
     headMs: Math.min(HEAD_ARRIVAL_TIMEOUT_MS, arrivalTimeoutMs),
     requestMs: arrivalTimeoutMs,
-    late: (socket, answering) => answerLate(socket, answering, arrivalTimeoutMs),
+    late: (socket, answering, req) =>
+      answerLate(socket, answering, arrivalTimeoutMs, cors.headersFor(req?.headers.origin)),
   });
   // A client that half-closes its side once its request is sent (socket.end(), `curl` over some
   // proxies) still reads the answer, as from API Gateway: by default Node takes the half-close for
