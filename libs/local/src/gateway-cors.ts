@@ -13,6 +13,13 @@
  * this machine (http or https on localhost, 127.0.0.1 or [::1], any port: the local console at
  * http://localhost:3000 and a developer's own app at, say, http://localhost:5173), each named back
  * to itself; a page from anywhere else is allowed nothing (its script can neither call nor read).
+ *
+ * A VIGIL_WEB_ORIGIN that is not this machine (an app under development served from a LAN or
+ * public host, calling the local API) is a page in a less private address space than the gateway
+ * on loopback: Chromium's Private Network Access asks its preflights for leave
+ * (`Access-Control-Request-Private-Network: true`) and blocks the call unless the answer grants it
+ * (`Access-Control-Allow-Private-Network: true`). The gateway grants it to that origin's preflights
+ * that ask, and to no other origin's.
  */
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_S } from '@vigil/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -63,8 +70,14 @@ export const hasPreflight = (pathname: string): boolean => pathname.startsWith('
 export interface GatewayCors {
   /** The CORS headers of every answer to a request from `origin` (its Origin header, if it sent one). */
   headersFor(origin: string | undefined): Record<string, string>;
-  /** The answer to a preflight on a path whose routes take `methods` (its headersFor are added as for any answer). */
-  preflight(methods: readonly string[]): APIGatewayProxyResult;
+  /**
+   * The answer to a preflight on a path whose routes take `methods` (its headersFor are added as
+   * for any answer), from `origin`, asking leave for a private network or not (`privateNetwork`).
+   */
+  preflight(
+    methods: readonly string[],
+    asking: { origin: string | undefined; privateNetwork: boolean },
+  ): APIGatewayProxyResult;
 }
 
 export const gatewayCors = (webOrigin: string | undefined): GatewayCors => {
@@ -80,13 +93,19 @@ export const gatewayCors = (webOrigin: string | undefined): GatewayCors => {
       return origin !== undefined && isLoopbackOrigin(origin) ? allowing(origin) : { vary: 'Origin' };
     },
     // serverless's preflight (its cors.js): OPTIONS then the path's methods, joined with commas alone.
-    preflight: (methods) => ({
+    preflight: (methods, { origin, privateNetwork }) => ({
       statusCode: 200,
       headers: {
         'access-control-allow-headers': CORS_ALLOWED_HEADERS.join(','),
         'access-control-allow-methods': ['OPTIONS', ...methods].join(','),
         'access-control-max-age': String(CORS_MAX_AGE_S),
         'content-type': 'application/json',
+        // Only the web origin, and only one not of this machine (a page of this machine is in the
+        // gateway's own address space: its browser never asks).
+        ...(privateNetwork &&
+          webOrigin !== undefined &&
+          origin === webOrigin &&
+          !isLoopbackOrigin(webOrigin) && { 'access-control-allow-private-network': 'true' }),
       },
       body: '',
     }),

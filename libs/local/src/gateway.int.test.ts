@@ -783,6 +783,43 @@ describe("a browser's page on another origin (CORS), answered as the deployment 
     }
   });
 
+  it("grants Chromium's Private Network Access to a VIGIL_WEB_ORIGIN off this machine (a LAN host's app) on the preflights that ask, and to no other origin: its calls to the local API were blocked", async () => {
+    const lanPage = 'http://192.168.1.20:5173';
+    const asking = (gatewayUrl: string, origin: string, ask = true) =>
+      fetch(`${gatewayUrl}/v1/messages`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          ...(ask && { 'access-control-request-private-network': 'true' }),
+        },
+      });
+    const granted = async (response: Response) => {
+      await response.body?.cancel();
+      expect(response.status).toBe(200);
+      return response.headers.get('access-control-allow-private-network');
+    };
+    const lan = await startTestGateway({ webOrigin: lanPage });
+    expect(await granted(await asking(lan.url, lanPage))).toBe('true');
+    expect(await granted(await asking(lan.url, lanPage, false))).toBeNull();
+    expect(await granted(await asking(lan.url, 'https://example.com'))).toBeNull();
+    expect(await granted(await asking(lan.url, PAGE))).toBeNull();
+    // Not on an answer that is not a preflight.
+    const answer = await fetch(`${lan.url}/v1/messages`, {
+      headers: { origin: lanPage, 'access-control-request-private-network': 'true', authorization: 'Bearer vgl_any' },
+    });
+    await answer.body?.cancel();
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('access-control-allow-private-network')).toBeNull();
+    await lan.stop();
+    // A page of this machine is in the gateway's own address space: nothing to grant.
+    for (const webOrigin of [undefined, PAGE]) {
+      const local = await startTestGateway({ webOrigin });
+      expect(await granted(await asking(local.url, PAGE)), String(webOrigin)).toBeNull();
+      await local.stop();
+    }
+  });
+
   /** The status and headers of a raw answer (names in lower case). */
   const headOf = (answer: string) => {
     const [statusLine = '', ...fields] = answer.slice(0, answer.indexOf('\r\n\r\n')).split('\r\n');

@@ -364,7 +364,13 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     if (match.kind === 'method-not-allowed') {
       // A browser's preflight, answered as the deployment's mock OPTIONS method does: no key, no turn.
       if (req.method === 'OPTIONS' && hasPreflight(url.pathname))
-        return send(res, cors.preflight(match.allow.split(', ')));
+        return send(
+          res,
+          cors.preflight(match.allow.split(', '), {
+            origin: req.headers.origin,
+            privateNetwork: req.headers['access-control-request-private-network'] === 'true',
+          }),
+        );
       return send(res, problemResponse(methodNotAllowed(req.method ?? '', match.allow), requestId));
     }
     // Its turn (routes and methods no route has are answered without one, as they cost nothing).
