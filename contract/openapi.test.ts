@@ -32,6 +32,7 @@ import {
   MAX_METADATA_TAGS,
   MAX_NOTIFICATION_ENDPOINTS,
   MAX_PAGE_LIMIT,
+  MAX_TIME_ZONE_LENGTH,
   MAX_URL_LENGTH,
   MESSAGE_FILTER_FIELDS,
   MESSAGE_TIMEOUT_DEFAULT_MS,
@@ -220,6 +221,7 @@ describe('openapi.yaml', () => {
       ['Labels maxItems', schemaAt('Labels').maxItems, MAX_LABELS],
       ['Label pattern', schemaAt('Label').pattern, LABEL_PATTERN.source],
       ['Delay maximum', schemaAt('Delay').maximum, MAX_DELAY_S],
+      ['TimeZone maxLength', schemaAt('TimeZone').maxLength, MAX_TIME_ZONE_LENGTH],
       [
         'RetryPolicy maxAttempts maximum',
         schemaAt('RetryPolicy', 'properties', 'maxAttempts').maximum,

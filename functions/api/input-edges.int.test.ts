@@ -35,6 +35,7 @@ import {
   MAX_LABELS,
   MAX_METADATA_TAGS,
   MAX_PAGE_LIMIT,
+  MAX_TIME_ZONE_LENGTH,
   MAX_URL_LENGTH,
   MessageIn,
   MESSAGE_TIMEOUT_MAX_MS,
@@ -439,6 +440,26 @@ describe('every limit a request is held to: taken at the limit, one past it a 42
     assertMatchesSchema('ValidationProblem', refused.json);
     expect(refused.json.errors).toEqual([{ path, message: expect.stringContaining(words) }]);
     expect(await listed(api)).toHaveLength(1);
+  });
+
+  it(`a message's timezone: ${MAX_TIME_ZONE_LENGTH} characters looked up as a zone (no IANA name is so long: unknown), one more refused by its length`, async () => {
+    const { api } = await newTenant();
+    const message = (timezone: string) => ({ url: `${receiver.url}/limits`, sendAt: '2030-01-01T09:00:00', timezone });
+    const atLimit = 'x'.repeat(MAX_TIME_ZONE_LENGTH);
+
+    const looked = await api.post('/v1/messages', message(atLimit));
+    const refused = await api.post('/v1/messages', message('x'.repeat(MAX_TIME_ZONE_LENGTH + 1)));
+
+    expect(looked.status).toBe(422);
+    expect(looked.json.errors).toEqual([
+      { path: 'timezone', message: expect.stringContaining(`unknown time zone "${atLimit}"`) },
+    ]);
+    expect(refused.status).toBe(422);
+    assertMatchesSchema('ValidationProblem', refused.json);
+    expect(refused.json.errors).toEqual([
+      { path: 'timezone', message: expect.stringContaining(`at most ${MAX_TIME_ZONE_LENGTH} characters`) },
+    ]);
+    expect(await listed(api)).toHaveLength(0);
   });
 
   it('the other routes: a batch, a listing, an Idempotency-Key, bulk ids, a key name, an endpoint description', async () => {

@@ -266,12 +266,18 @@ const delay = z
   .max(MAX_DELAY_S, `must be at most ${MAX_DELAY_S.toLocaleString('en-US')} seconds (${MAX_DELAY_S / 86_400} days)`);
 
 /**
- * An IANA time zone name the runtime's tz data knows, kept as named in the tz database's spelling
- * (`asia/kolkata` is stored and shown as `Asia/Kolkata`, `US/Eastern` and `CET` as written: see
- * zoneAsNamed); an unknown one is named in the problem.
+ * An IANA time zone name of at most MAX_TIME_ZONE_LENGTH characters (openapi's TimeZone maxLength)
+ * the runtime's tz data knows, kept as named in the tz database's spelling (`asia/kolkata` is
+ * stored and shown as `Asia/Kolkata`, `US/Eastern` and `CET` as written: see zoneAsNamed); an
+ * unknown one is named in the problem.
  */
 const timezone = z
   .string()
+  // Said as the length it is, not as an unknown zone; the zone is not looked up (abort).
+  .max(MAX_TIME_ZONE_LENGTH, {
+    error: `must be at most ${MAX_TIME_ZONE_LENGTH} characters: an IANA name such as Europe/Berlin or America/New_York`,
+    abort: true,
+  })
   .superRefine((value, ctx) => {
     if (!isKnownTimeZone(value)) {
       ctx.addIssue({

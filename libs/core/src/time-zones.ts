@@ -14,7 +14,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import { CURRENT_ZONE_NAMES } from './shared/current-zone-names';
 
-/** The longest zone name taken (the longest IANA name is 32 characters). */
+/** The longest zone name taken (the longest IANA name is 32 characters): openapi's TimeZone maxLength. */
 export const MAX_TIME_ZONE_LENGTH = 64;
 
 /** True for a zone the runtime's tz data knows by its IANA name (`Europe/Berlin`, `UTC`). */
