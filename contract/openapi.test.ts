@@ -17,6 +17,7 @@ import {
   FLOW_LIMITS,
   ID_TEXT_PATTERN,
   IDEMPOTENCY_KEY_MAX_LENGTH,
+  JOB_LIST_SCAN_BUDGET,
   LABEL_PATTERN,
   MAX_ATTEMPTS_LIMIT,
   MAX_BATCH,
@@ -360,6 +361,14 @@ describe('openapi.yaml', () => {
         'Idempotency-Key',
         String(resolved({ $ref: '#/components/parameters/IdempotencyKey' }).description),
         `outside 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters a 422`,
+      ],
+      [
+        'GET /v1/jobs',
+        String(
+          (openapiDocument.paths as Record<string, Record<string, { description: string }>>)['/v1/jobs']?.get
+            ?.description,
+        ),
+        `A page reads at most ${JOB_LIST_SCAN_BUDGET} jobs`,
       ],
     ])("%s's description states it in words", (_where, description, statement) => {
       expect(description.replace(/\s+/g, ' ')).toContain(statement);

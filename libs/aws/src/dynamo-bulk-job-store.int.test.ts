@@ -4,10 +4,11 @@
  * run saved first still reads as stale, and a save conditioned on an updatedAt that moved is refused.
  */
 import type { BulkJob } from '@vigil/core';
+import { JOB_LIST_SCAN_BUDGET } from '@vigil/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoBackend } from '../../../test-support/dynamo-backends';
 import { dynamoBackends, withLostAnswer } from '../../../test-support/dynamo-backends';
-import { DynamoBulkJobStore, JOB_LIST_SCAN_BUDGET } from './dynamo-bulk-job-store';
+import { DynamoBulkJobStore } from './dynamo-bulk-job-store';
 
 const T0 = Date.parse('2026-12-03T10:00:00.000Z');
 let seq = 0;

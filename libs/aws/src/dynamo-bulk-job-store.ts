@@ -16,7 +16,7 @@
 import type { DynamoDBDocumentClient, PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, paginateQuery, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BulkJob, BulkJobListPage, BulkJobState, BulkJobStore } from '@vigil/core';
-import { idleSince, randomTag } from '@vigil/core';
+import { idleSince, JOB_LIST_SCAN_BUDGET, randomTag } from '@vigil/core';
 import { expiryAttributes } from './dynamo-message-store';
 import { appliedOrOwn, appliedUnlessRefused, ITEM_ON_CONDITION_FAILURE, WRITE_ID } from './own-write';
 import { INDEX } from './table-definition';
@@ -32,12 +32,6 @@ const jobKey = (tenantId: string, jobId: string) => ({ pk: tenantPk(tenantId), s
 const runningKey = (tenantId: string) => ({ pk: tenantPk(tenantId), sk: 'JOBS#RUNNING' });
 /** An item this store writes: its key, and what it holds. */
 type JobItem = { pk: string; sk: string } & Record<string, unknown>;
-
-/**
- * Job items one listing page may read, matching its states or not (each holds up to ~35 KB of ids,
- * and one Query answers at most 1 MB), before it answers with what it found and a cursor.
- */
-export const JOB_LIST_SCAN_BUDGET = 200;
 
 export class DynamoBulkJobStore implements BulkJobStore {
   /** `now` decides which finished jobs have expired (read as gone before TTL deletes them). */

@@ -397,7 +397,7 @@ export interface BulkJobStore {
   /**
    * Up to `limit` of the tenant's jobs (unexpired, in one of `states` if given), newest first,
    * from after the job `after` on; `next` names the last job read when more may follow. A page
-   * reads a bounded number of jobs: it may hold fewer than `limit` and still have a `next`.
+   * reads at most JOB_LIST_SCAN_BUDGET jobs: it may hold fewer than `limit` and still have a `next`.
    */
   listJobs(
     tenantId: string,

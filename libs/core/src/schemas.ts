@@ -63,6 +63,12 @@ export const MAX_PAGE_LIMIT = 100;
 export const DEFAULT_PAGE_LIMIT = 20;
 /** The longest `cursor` a listing takes (one it handed out is far shorter). */
 export const MAX_CURSOR_LENGTH = 2048;
+/**
+ * Job items one page of `GET /v1/jobs` may read, matching its states or not (each holds up to
+ * ~35 KB of ids, and one Query answers at most 1 MB), before it answers with what it found and a
+ * cursor (DynamoBulkJobStore.listJobs; the messages' listing reads LIST_SCAN_BUDGET).
+ */
+export const JOB_LIST_SCAN_BUDGET = 200;
 /** The longest name an API key may be given, in characters. */
 export const API_KEY_NAME_MAX_LENGTH = 100;
 /** The longest description a notification endpoint may be given, in characters. */
