@@ -5,8 +5,10 @@
  */
 import type { ClientRequest } from 'node:http';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { Receiver } from '@vigil/local/receiver';
+import type { ReceivedWebhook, Receiver } from '@vigil/local/receiver';
+import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack, waitFor } from './local-stack';
 import { startReceiverThread } from './receiver-thread';
@@ -79,6 +81,62 @@ describe('the tests’ receiver on a thread of its own', () => {
     ]);
     expect(mine[0]).toMatchObject({ method: 'POST', body: '{"n":1}' });
     expect(receiver.received).toBe(received);
+  });
+
+  it('records and answers a request as the in-process receiver does: signatures checked with the secret given at the start, then with the one set later', async () => {
+    // Prepare: the same answers and secret for both; each gets a request signed with that secret,
+    // then the secret is changed and it gets the same request again.
+    const secret = `whsec_${Buffer.from('the first secret, 24 b..').toString('base64')}`;
+    const respond = ({ count }: { count: number }) => (count === 0 ? 202 : 409);
+    const threaded = await startReceiverThread({ secret, respond });
+    const inProcess = await startReceiver({ secret, respond });
+    const body = '{"n":1}';
+    const sentAt = new Date();
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': 'msg_parity',
+      'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+      'webhook-signature': new Webhook(secret).sign('msg_parity', sentAt, body),
+    };
+    const recorded = async (receiver: Receiver): Promise<{ statuses: number[]; received: ReceivedWebhook[] }> => {
+      const first = await fetch(`${receiver.url}/signed`, { method: 'POST', headers, body });
+      receiver.setSecret(`whsec_${Buffer.from('the second secret, 24 b.').toString('base64')}`);
+      const second = await fetch(`${receiver.url}/signed`, { method: 'POST', headers, body });
+      return {
+        statuses: [first.status, second.status],
+        received: await receiver.waitFor((all) => all.length === 2, 5_000),
+      };
+    };
+    try {
+      // Act
+      const [fromThread, fromProcess] = await Promise.all([recorded(threaded), recorded(inProcess)]);
+
+      // Assess: the same statuses and the same records (but when each arrived, and the port each was sent to).
+      const shape = ({ statuses, received }: Awaited<ReturnType<typeof recorded>>) => ({
+        statuses,
+        received: received.map(({ arrivedAt: _, headers: { host: __, ...sent }, ...entry }) => ({
+          ...entry,
+          headers: sent,
+        })),
+      });
+      expect(shape(fromThread)).toEqual(shape(fromProcess));
+      expect(shape(fromThread).statuses).toEqual([202, 409]);
+      expect(
+        fromThread.received.map(({ path, method, body, status, verified }) => ({
+          path,
+          method,
+          body,
+          status,
+          verified,
+        })),
+      ).toEqual([
+        { path: '/signed', method: 'POST', body, status: 202, verified: true },
+        { path: '/signed', method: 'POST', body, status: 409, verified: false },
+      ]);
+      expect(fromThread.received[0]!.headers).toMatchObject(headers);
+    } finally {
+      await Promise.all([threaded.stop(), inProcess.stop()]);
+    }
   });
 
   it('says so when a `respond` used a variable of the test’s (it runs on the thread), rather than waiting out its time', async () => {

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { ReceivedWebhook, Receiver, ReceiverOptions } from '@vigil/local/receiver';
 import { waitForReceived } from '@vigil/local/receiver';
+import type { FromReceiverWorker, ReceiverWorkerData, ToReceiverWorker } from './receiver-bridge';
 
 export interface ReceiverThreadOptions {
   /** The tenant's `whsec_` secret: when set, every request's signature is checked. */
@@ -21,25 +22,23 @@ export interface ReceiverThreadOptions {
   respond?: ReceiverOptions['respond'];
 }
 
-type FromThread = { port: number } | { received: ReceivedWebhook };
-
 /**
- * Starts test-support/receiver-worker.mjs. `received` fills as the thread posts each request (as
- * it is recorded, before it is answered), so it reads as the in-process receiver's does.
+ * Runs startReceiver on a thread (receiver-worker.mjs, which loads receiver-bridge.ts). `received`
+ * fills as the thread posts each request (as it is recorded, before it is answered), so it reads
+ * as the in-process receiver's does.
  */
 export const startReceiverThread = async (options: ReceiverThreadOptions = {}): Promise<Receiver> => {
-  const thread = new Worker(new URL('./receiver-worker.mjs', import.meta.url), {
-    workerData: {
-      respond: options.respond ? options.respond.toString() : null,
-      secret: options.secret ?? null,
-    },
-  });
+  const workerData: ReceiverWorkerData = {
+    respond: options.respond ? options.respond.toString() : null,
+    secret: options.secret ?? null,
+  };
+  const thread = new Worker(new URL('./receiver-worker.mjs', import.meta.url), { workerData });
   const received: ReceivedWebhook[] = [];
   const waiters = new Set<() => void>();
   // What ended the thread (a `respond` that used a variable of the test's, say): waitFor says so.
   let failure: Error | undefined;
   const port = await new Promise<number>((resolve, reject) => {
-    thread.on('message', (message: FromThread) => {
+    thread.on('message', (message: FromReceiverWorker) => {
       if ('port' in message) {
         resolve(message.port);
         return;
@@ -59,7 +58,7 @@ export const startReceiverThread = async (options: ReceiverThreadOptions = {}): 
     port,
     received,
     setSecret(secret) {
-      thread.postMessage({ secret });
+      thread.postMessage({ secret } satisfies ToReceiverWorker);
     },
     waitFor: (predicate, timeoutMs) =>
       waitForReceived(received, waiters, predicate, timeoutMs, () =>
@@ -68,7 +67,7 @@ export const startReceiverThread = async (options: ReceiverThreadOptions = {}): 
     async stop() {
       if (failure) return;
       const exited = once(thread, 'exit');
-      thread.postMessage('close');
+      thread.postMessage('close' satisfies ToReceiverWorker);
       await exited;
     },
   };

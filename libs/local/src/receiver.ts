@@ -26,6 +26,7 @@ export interface ReceiverOptions {
   secret?: string;
   /** The status to answer with; `count` is how many requests this path received before. */
   respond?: (request: { path: string; count: number; headers: IncomingHttpHeaders }) => number;
+  /** Called with each request as it is recorded, before it is answered (the tests' receiver thread reports it so). */
   onRequest?: (received: ReceivedWebhook) => void;
 }
 
