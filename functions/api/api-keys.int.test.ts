@@ -1,17 +1,18 @@
 /** A tenant manages its own API keys: create (secret shown once), list, revoke (refused at once locally). */
 import type { Receiver } from '@vigil/local/receiver';
-import { startReceiver } from '@vigil/local/receiver';
 import type { LocalStack } from '@vigil/local/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, startTestStack, waitFor } from '../../test-support/local-stack';
 import { assertMatchesSchema } from '../../test-support/openapi';
+import { startReceiverThread } from '../../test-support/receiver-thread';
 
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  receiver = await startReceiver();
+  // On a thread of its own: it counts the events told exactly, which a starved stack's retries would add to.
+  receiver = await startReceiverThread();
   stack = await startTestStack();
   api = apiClient(stack.url, stack.apiKey);
 });
