@@ -27,7 +27,7 @@ describe("a bulk confirmation's words for folded rows", () => {
 });
 
 describe("a bulk redeliver stopped by the month's quota", () => {
-  it('says what it did, why it stopped, and when the quota renews (UTC until the browser shows the viewer’s zone)', () => {
+  it('says what it did, why it stopped in words (not the API’s), when the quota renews (UTC until the browser shows the viewer’s zone) and how to send more', () => {
     const job: BulkJob = {
       id: 'job_01JDX00000000000000000000',
       action: 'redeliver',
@@ -48,7 +48,8 @@ describe("a bulk redeliver stopped by the month's quota", () => {
       .replace(/&#x27;/g, "'");
     expect(text).toContain('Stopped 2 of 5 reached: 2 redelivered, 0 skipped.');
     expect(text).toContain(
-      "This month's quota of 10000 messages is used up (10000 scheduled); it renews on the 1st (UTC). It renews on 2027-01-01 00:00:00 UTC.",
+      "This month's message quota is used up, so the rest were not redelivered: your account has scheduled as many messages this month as its plan allows. New messages and redeliveries are refused until the quota renews; the messages you scheduled before are still delivered. It renews on 2027-01-01 00:00:00 UTC. To send more this month, ask whoever runs Vigil for your team to move your account to a larger plan.",
     );
+    expect(text).not.toContain('quota of 10000');
   });
 });

@@ -8,6 +8,7 @@ import { readBulkJob, startBulkJob } from '@/lib/actions';
 import { useDisplayZone } from '@/lib/display-zone';
 import { followJob } from '@/lib/follow-job';
 import { browserTimeZone, count, instantOfWallTime, quotaRenewal, wallTimeNow } from '@/lib/format';
+import { QUOTA_USED_UP } from '@/lib/problem-words';
 import type { ActionFailure, BulkJob } from '@/lib/types';
 import { useIdempotencyKey } from '@/lib/use-idempotency-key';
 import { ConfirmButton } from './confirm-button';
@@ -300,13 +301,14 @@ export function JobProgress({ initial }: { initial: BulkJob }) {
           </Text>
           {job.stopReason && (
             <Text size="2">
-              {job.stopReason.detail}
-              {/* Stopped for the month's quota: when it renews, in the viewer's zone. */}
-              {job.stopReason.code === 'quota-exceeded' && (
+              {/* Stopped for the month's quota: in the console's words (the API's are for programs), and when it renews, in the viewer's zone. */}
+              {job.stopReason.code === 'quota-exceeded' ? (
                 <>
-                  {' '}
-                  <RenewsAt iso={quotaRenewal(Date.parse(job.finishedAt ?? job.updatedAt))} />
+                  {QUOTA_USED_UP.bulkStopped} {QUOTA_USED_UP.stillGoes}{' '}
+                  <RenewsAt iso={quotaRenewal(Date.parse(job.finishedAt ?? job.updatedAt))} /> {QUOTA_USED_UP.more}
                 </>
+              ) : (
+                job.stopReason.detail
               )}
             </Text>
           )}

@@ -73,7 +73,7 @@ describe('an action refused 429', () => {
       expect(result).toEqual({
         ok: false,
         error:
-          "This month's message quota is used up. This month's quota of 1000 messages is used up (1000 scheduled); it renews on the 1st (UTC). New messages and redeliveries are refused until it renews; the messages you scheduled before are still delivered.",
+          "This month's message quota is used up. Nothing was sent: your account has scheduled as many messages this month as its plan allows. New messages and redeliveries are refused until the quota renews; the messages you scheduled before are still delivered. To send more this month, ask whoever runs Vigil for your team to move your account to a larger plan.",
         renewsAt: '2027-01-01T00:00:00.000Z',
       });
     }

@@ -81,7 +81,7 @@ describe('a problem told in plain words', () => {
     expect(problemWords(jobs, 'action')).toEqual({ title: jobs.title, detail: jobs.detail, retry: false });
   });
 
-  it('says a used-up monthly message quota as that, not as too many requests to wait out, and that what was scheduled still goes', () => {
+  it('says a used-up monthly message quota as that, not as too many requests to wait out: that nothing was sent, what still goes, and how to send more', () => {
     const words = problemWords(
       {
         type: 'https://vigil.dev/problems/quota-exceeded',
@@ -92,10 +92,26 @@ describe('a problem told in plain words', () => {
       },
       'action',
     );
+    // Said once, in words (the API's "quota of 1000 … renews on the 1st (UTC)" is for programs; the
+    // page says when it renews beside, in the viewer's zone).
     expect(words).toEqual({
       title: "This month's message quota is used up",
       detail:
-        "This month's quota of 1000 messages is used up (1000 scheduled); it renews on the 1st (UTC). New messages and redeliveries are refused until it renews; the messages you scheduled before are still delivered.",
+        'Nothing was sent: your account has scheduled as many messages this month as its plan allows. New messages and redeliveries are refused until the quota renews; the messages you scheduled before are still delivered. To send more this month, ask whoever runs Vigil for your team to move your account to a larger plan.',
+      retry: false,
+    });
+  });
+
+  it('keeps how many are left when a request asked for more messages than the month has left, not that the quota is used up', () => {
+    const detail =
+      "This request makes 5 messages, and 2 of this month's quota of 1000 are left (998 scheduled): send at most 2 now, the rest once it renews on the 1st (UTC).";
+    const words = problemWords(
+      { type: 'https://vigil.dev/problems/quota-exceeded', title: 'Monthly quota exceeded', status: 429, detail },
+      'action',
+    );
+    expect(words).toEqual({
+      title: "Not enough of this month's message quota is left",
+      detail: `${detail} To send more this month, ask whoever runs Vigil for your team to move your account to a larger plan.`,
       retry: false,
     });
   });

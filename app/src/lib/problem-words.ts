@@ -23,6 +23,21 @@ export type ProblemPlace = 'page' | 'action';
 const STILL_WORKS =
   'Nothing you scheduled is lost: Vigil keeps your messages and delivers them, late if it must, as soon as it can.';
 
+/**
+ * The month's message quota used up, in the same words wherever the console tells it (a refused
+ * action, a stopped bulk job, the overview's and settings' notice): what was not done, what still goes, and what to
+ * do about it before it renews (when it does is said beside, in the viewer's zone: RenewsAt).
+ */
+export const QUOTA_USED_UP = {
+  nothingSent: 'Nothing was sent: your account has scheduled as many messages this month as its plan allows.',
+  /** A bulk redeliver stopped at the quota: some may have gone before it. */
+  bulkStopped:
+    "This month's message quota is used up, so the rest were not redelivered: your account has scheduled as many messages this month as its plan allows.",
+  stillGoes:
+    'New messages and redeliveries are refused until the quota renews; the messages you scheduled before are still delivered.',
+  more: 'To send more this month, ask whoever runs Vigil for your team to move your account to a larger plan.',
+} as const;
+
 /** The last part of a problem's type (`https://vigil.dev/problems/unavailable`: `unavailable`). */
 const slugOf = (type: string): string => type.split('/').pop() ?? type;
 
@@ -53,11 +68,19 @@ export const problemWords = (problem: Problem, place: ProblemPlace = 'page'): Pr
         retry: false,
       };
     }
+    // The API's detail is for programs ("quota of 10000 … it renews on the 1st (UTC)", which the page
+    // says again beside, in the viewer's zone): told in our words, unless it says how many are left (a
+    // request for more than is), which a person needs.
+    if (problem.detail.startsWith('This request makes ')) {
+      return {
+        title: "Not enough of this month's message quota is left",
+        detail: `${problem.detail} ${QUOTA_USED_UP.more}`,
+        retry: false,
+      };
+    }
     return {
       title: "This month's message quota is used up",
-      detail:
-        `${problem.detail} New messages and redeliveries are refused until it renews; the messages you scheduled ` +
-        'before are still delivered.',
+      detail: `${QUOTA_USED_UP.nothingSent} ${QUOTA_USED_UP.stillGoes} ${QUOTA_USED_UP.more}`,
       retry: false,
     };
   }

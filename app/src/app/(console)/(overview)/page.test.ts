@@ -77,14 +77,14 @@ describe("the overview once the month's message quota is used up", () => {
     vi.useRealTimers();
   });
 
-  it('says so above the figures: what is refused, what still goes, and when it renews', async () => {
+  it('says so above the figures: what is refused, what still goes, when it renews, and how to send more before then', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-07T19:00:00Z') });
     monthToDate.scheduled = 1000;
 
     const text = textOf(await render());
 
     expect(text).toContain(
-      "This month's message quota is used up. New messages and redeliveries are refused until it renews; the messages you scheduled before are still delivered. It renews on 2027-01-01 00:00:00 UTC.",
+      "This month's message quota is used up. New messages and redeliveries are refused until the quota renews; the messages you scheduled before are still delivered. It renews on 2027-01-01 00:00:00 UTC. To send more this month, ask whoever runs Vigil for your team to move your account to a larger plan.",
     );
   });
 

@@ -57,7 +57,9 @@ describe("the settings page once the month's message quota is used up", () => {
     };
     try {
       const text = textOf(renderToStaticMarkup(createElement(Theme, null, await SettingsPage())));
-      expect(text).toMatch(/This month's message quota is used up\..* It renews on \d{4}-\d\d-01 00:00:00 UTC\./);
+      expect(text).toMatch(
+        /This month's message quota is used up\..* It renews on \d{4}-\d\d-01 00:00:00 UTC\. To send more this month, ask whoever runs Vigil for your team to move your account to a larger plan\./,
+      );
       expect(text).toContain('Messages per month10,000 used of 10,000');
     } finally {
       vigil.usage = usage;
