@@ -16,7 +16,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DAY_MS, JsonText, stringifyExactJson } from '@vigil/core';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
@@ -1661,6 +1661,158 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
     }
     page = walkThrough;
   }, 600_000);
+
+  it("walks the console of a tenant whose month's message quota is used up: what is refused and why, when it renews, what to do, and what still works", async () => {
+    const over = await browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: 'Europe/Berlin' });
+    watchConsole(over);
+    const shoot = (tab: Page, name: string) =>
+      tab.screenshot({ path: join(SHOTS, `quota-${name}.png`), fullPage: true });
+    try {
+      const tab = await over.newPage();
+      await tab.goto(`${web}/signin`);
+      await tab.getByLabel('Email').fill('quinn@example.com');
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.waitForURL(`${web}/`);
+      const session = (await over.cookies()).find((c) => c.name === 'next-auth.session-token')?.value ?? '';
+      // Prepare: the new tenant (the free plan: 10,000 messages a month) has scheduled all but three of
+      // them this month, as the ledger's counters hold it (an item of the ledger's earlier format, which
+      // it still sums), before its quota was ever checked; then it schedules those three: one
+      // delivered, one failed, one retrying (its receiver down for an hour).
+      const { db, table, close } = await openStackStore(stack.dataDir);
+      try {
+        const { Items = [] } = await db.send(
+          new ScanCommand({
+            TableName: table,
+            FilterExpression: 'sk = :sk AND #name = :name',
+            ExpressionAttributeNames: { '#name': 'name' },
+            ExpressionAttributeValues: { ':sk': 'TENANT', ':name': 'quinn@example.com' },
+          }),
+        );
+        const today = new Date().toISOString().slice(0, 10);
+        await db.send(
+          new PutCommand({
+            TableName: table,
+            Item: { pk: `T#${Items[0]?.id}`, sk: `U#${today}#00`, date: today, scheduled: 9_997 },
+          }),
+        );
+      } finally {
+        close();
+      }
+      const create = (body: unknown) => api(session, 'POST', '/v1/messages', body);
+      const delivered = (await create({ url: `${receiver.url}/quota`, delay: 0 })).json.id as string;
+      const failed = (await create({ url: 'http://127.0.0.1:1/closed', delay: 0, retry: { maxAttempts: 1 } })).json
+        .id as string;
+      const retrying = (
+        await create({ url: `${unavailable.url}/down?retryAfter=3600`, delay: 0, retry: { maxAttempts: 3 } })
+      ).json.id as string;
+      // The fourth is refused (sent once: `api` would wait out a 429 and send it again).
+      const refused = await fetch(`${stack.baseUrl}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${session}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `${receiver.url}/quota`, delay: 0 }),
+      });
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as { type: string }).type).toBe('https://vigil.dev/problems/quota-exceeded');
+      // Read at most four times a second: the free plan's rate (10 a second, burst 20) is shared with the
+      // console's own reads, and a page refused for it would show that instead.
+      const read = async (id: string) => (await api(session, 'GET', `/v1/messages/${id}`)).json;
+      await expect
+        .poll(async () => (await read(delivered)).status, { timeout: 30_000, interval: 250 })
+        .toBe('delivered');
+      await expect.poll(async () => (await read(failed)).status, { timeout: 30_000, interval: 250 }).toBe('failed');
+      await expect.poll(async () => (await read(retrying)).status, { timeout: 30_000, interval: 250 }).toBe('retrying');
+      const scheduled = async () => (await api(session, 'GET', '/v1/usage')).json.monthToDate.scheduled as number;
+      await expect.poll(scheduled, { timeout: 30_000, interval: 250 }).toBe(10_000);
+
+      // When it renews: the start of next month (UTC), shown in the viewer's zone, and what to do till then.
+      const renewal = DateTime.utc().startOf('month').plus({ months: 1 });
+      const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const renews = `It renews on ${literally(renewal.setZone('Europe/Berlin').toFormat('yyyy-MM-dd HH:mm:ss'))} Europe/Berlin \\(UTC\\+0[12]:00\\) \\(in [^)]+\\)\\.`;
+      const stillGoes = literally(
+        'New messages and redeliveries are refused until the quota renews; the messages you scheduled before are still delivered.',
+      );
+      const more =
+        'To send more this month, ask whoever runs Vigil for your team to move your account to a larger plan.';
+      const asMany = literally('your account has scheduled as many messages this month as its plan allows.');
+      const refusal = new RegExp(
+        `^${literally("This month's message quota is used up. Nothing was sent:")} ${asMany} ${stillGoes} ${literally(more)} ${renews}$`,
+      );
+
+      // The overview says it above the figures, which count exactly the month's 10,000.
+      await tab.goto(`${web}/`);
+      const notice = tab.getByTestId('quota-used-up');
+      // In UTC as the server draws it, then in the viewer's zone once the browser has taken over.
+      await expect
+        .poll(() => notice.textContent())
+        .toMatch(
+          new RegExp(
+            `^${literally("This month's message quota is used up.")} ${stillGoes} ${renews} ${literally(more)}$`,
+          ),
+        );
+      await expect(notice.getByTestId('renews-at').getAttribute('datetime')).resolves.toBe(
+        renewal.toISO({ suppressMilliseconds: false }),
+      );
+      const figure = tab
+        .getByRole('link', { name: 'Scheduled this month' })
+        .locator('xpath=ancestor::div[contains(@class, "rt-Card")]');
+      await expect(figure.textContent()).resolves.toBe('Scheduled this month10,000of 10,000 on the free plan');
+      await shoot(tab, 'overview');
+
+      // A redelivery is refused in the dialog, in those words; nothing is sent.
+      await tab.goto(`${web}/messages/${delivered}`);
+      await tab.getByRole('button', { name: 'Redeliver' }).click();
+      const confirm = tab.getByRole('alertdialog');
+      await confirm.getByRole('button', { name: 'Redeliver now' }).click();
+      await expect(confirm.getByRole('alert').textContent()).resolves.toMatch(refusal);
+      await shoot(tab, 'redeliver-refused');
+      await confirm.getByRole('button', { name: 'Keep it' }).click();
+      expect((await read(delivered)).attempts).toBe(1);
+
+      // "Retry now" is the round already counted: it is made.
+      await tab.goto(`${web}/messages/${retrying}`);
+      await tab.getByRole('button', { name: 'Retry now' }).click();
+      await tab.getByRole('alertdialog').getByRole('button', { name: 'Retry now' }).click();
+      await tab.getByTestId('attempt-2').waitFor({ timeout: 10_000 });
+      await api(session, 'DELETE', `/v1/messages/${retrying}`);
+
+      // A bulk redeliver stops at the quota and says so, in the same words.
+      await tab.goto(`${web}/messages?status=failed`);
+      await tab.getByTestId(`message-${failed}`).getByRole('checkbox').click();
+      await tab.getByRole('group', { name: 'Bulk actions' }).getByRole('button', { name: 'Redeliver 1…' }).click();
+      await tab.getByRole('alertdialog').getByRole('button', { name: 'Redeliver 1 message' }).click();
+      const job = tab.getByTestId('bulk-job');
+      await expect
+        .poll(() => job.getByRole('status').textContent(), { timeout: 30_000 })
+        .toMatch(
+          new RegExp(
+            `^${literally("Stopped 0 of 1 reached: 0 redelivered, 0 skipped.This month's message quota is used up, so the rest were not redelivered:")} ${asMany} ${stillGoes} ${renews} ${literally(more)}$`,
+          ),
+        );
+      await shoot(tab, 'bulk-stopped');
+      expect((await read(failed)).attempts).toBe(1);
+
+      // The settings page's test webhook is refused beside its form; nothing is sent.
+      await tab.goto(`${web}/settings`);
+      await tab.getByLabel('Webhook URL').fill(`${receiver.url}/quota-test`);
+      await tab.getByRole('button', { name: 'Send now' }).click();
+      await expect(tab.getByRole('alert').filter({ hasText: 'Nothing was sent' }).textContent()).resolves.toMatch(
+        refusal,
+      );
+      expect(await tab.getByRole('link', { name: 'Follow it on its message page' }).count()).toBe(0);
+      await expect(tab.getByTestId('quota-used-up').textContent()).resolves.toContain(more);
+      await shoot(tab, 'settings');
+
+      // The keys page works as on any day.
+      await tab.goto(`${web}/keys`);
+      await tab.getByRole('heading', { name: 'API keys' }).waitFor();
+
+      // What was refused counted nothing, and nothing reached a receiver but the one delivery.
+      expect(await scheduled()).toBe(10_000);
+      expect(receiver.received.filter((r) => r.path.startsWith('/quota')).map((r) => r.path)).toEqual(['/quota']);
+    } finally {
+      await over.close();
+    }
+  });
 
   it('revokes the key, after which the API refuses it', async () => {
     await page.goto(`${web}/keys`);
