@@ -1758,14 +1758,17 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
       await expect(figure.textContent()).resolves.toBe('Scheduled this month10,000of 10,000 on the free plan');
       await shoot(tab, 'overview');
 
-      // A redelivery is refused in the dialog, in those words; nothing is sent.
+      // A redelivery is refused in the dialog, in those words, with nothing left to press but Close; nothing is sent.
       await tab.goto(`${web}/messages/${delivered}`);
       await tab.getByRole('button', { name: 'Redeliver' }).click();
       const confirm = tab.getByRole('alertdialog');
       await confirm.getByRole('button', { name: 'Redeliver now' }).click();
       await expect(confirm.getByRole('alert').textContent()).resolves.toMatch(refusal);
       await shoot(tab, 'redeliver-refused');
-      await confirm.getByRole('button', { name: 'Keep it' }).click();
+      // Pressing it again would be refused again until the quota renews: the dialog only closes now.
+      expect(await confirm.getByRole('button', { name: 'Redeliver now' }).count()).toBe(0);
+      await confirm.getByRole('button', { name: 'Close' }).click();
+      await confirm.waitFor({ state: 'hidden' });
       expect((await read(delivered)).attempts).toBe(1);
 
       // "Retry now" is the round already counted: it is made.

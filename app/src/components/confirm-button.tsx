@@ -53,18 +53,21 @@ export function ConfirmButton<T>({
         <Flex gap="3" mt="4" justify="end">
           <AlertDialog.Cancel>
             <Button variant="soft" color="gray">
-              {cancelLabel}
+              {dialog.untilRenewal ? 'Close' : cancelLabel}
             </Button>
           </AlertDialog.Cancel>
-          <Button
-            color={color}
-            // White on the solid red is 3.9:1 (axe asks 4.5:1); the high-contrast red is deeper.
-            highContrast={color === 'red'}
-            loading={dialog.pending}
-            onClick={() => dialog.run(action)}
-          >
-            {confirmLabel}
-          </Button>
+          {/* Refused for the month's quota, pressing it again would be refused again until it renews. */}
+          {!dialog.untilRenewal && (
+            <Button
+              color={color}
+              // White on the solid red is 3.9:1 (axe asks 4.5:1); the high-contrast red is deeper.
+              highContrast={color === 'red'}
+              loading={dialog.pending}
+              onClick={() => dialog.run(action)}
+            >
+              {confirmLabel}
+            </Button>
+          )}
         </Flex>
       </AlertDialog.Content>
     </AlertDialog.Root>

@@ -29,6 +29,7 @@ vi.mock('./api', async () => {
 });
 
 const { cancelMessage, redeliverMessage, startBulkJob } = await import('./actions');
+const { waitsForRenewal } = await import('./types');
 
 describe('an action that met a 503', () => {
   it('says Vigil is having trouble, that it could not be done just now, and to try again: no Retry-After', async () => {
@@ -56,6 +57,8 @@ describe('an action refused 429', () => {
       error:
         "Your plan's request rate was reached. This could not be done just now, and nothing was changed: your account is sending Vigil more requests a second than its plan allows (your own API calls count too). Try again in 2 seconds.",
     });
+    // Seconds to wait: its dialog keeps the button to try again.
+    expect(waitsForRenewal(result.ok ? undefined : result)).toBe(false);
   });
 
   it("says a redeliver or a bulk job refused for the month's quota as that, and hands back when it renews", async () => {
@@ -76,6 +79,8 @@ describe('an action refused 429', () => {
           "This month's message quota is used up. Nothing was sent: your account has scheduled as many messages this month as its plan allows. New messages and redeliveries are refused until the quota renews; the messages you scheduled before are still delivered. To send more this month, ask whoever runs Vigil for your team to move your account to a larger plan.",
         renewsAt: '2027-01-01T00:00:00.000Z',
       });
+      // Nothing to try again before it renews: its dialog offers only to close.
+      expect(waitsForRenewal(result.ok ? undefined : result)).toBe(true);
     }
   });
 });

@@ -45,3 +45,10 @@ export const LIVE_STATUSES: readonly MessageStatus[] = MESSAGE_STATUSES.filter((
  */
 export type ActionResult<T = undefined> = { ok: true; data: T } | ActionFailure;
 export type ActionFailure = { ok: false; error: string; renewsAt?: string };
+
+/**
+ * Whether an action's failure is the month's quota (it says when it renews): the same action cannot
+ * be done before then, so a dialog offers no button to try it again, only to close.
+ */
+export const waitsForRenewal = (error: string | ActionFailure | undefined): boolean =>
+  typeof error === 'object' && error.renewsAt !== undefined;

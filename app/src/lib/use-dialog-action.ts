@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import type { ActionFailure, ActionResult } from './types';
+import { waitsForRenewal } from './types';
 
 /**
  * A dialog that runs a server action: open or closed, the error it shows in words, and `run`, which
@@ -18,6 +19,8 @@ export const useDialogAction = <T>({ onOpen, onDone }: { onOpen?: () => void; on
     open,
     error,
     pending,
+    /** Refused for the month's quota: confirming again cannot do it before the quota renews. */
+    untilRenewal: waitsForRenewal(error),
     /** Says why nothing was sent (a check before the action). */
     refuse: setError,
     onOpenChange: (next: boolean) => {
