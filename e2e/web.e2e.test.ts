@@ -1756,6 +1756,7 @@ describe.runIf(browserTestsRun)('the web app in a browser', () => {
         .getByRole('link', { name: 'Scheduled this month' })
         .locator('xpath=ancestor::div[contains(@class, "rt-Card")]');
       await expect(figure.textContent()).resolves.toBe('Scheduled this month10,000of 10,000 on the free plan');
+      await expect(tab.getByTestId('quota-used').getAttribute('data-accent-color')).resolves.toBe('amber');
       await shoot(tab, 'overview');
 
       // A redelivery is refused in the dialog, in those words, with nothing left to press but Close; nothing is sent.

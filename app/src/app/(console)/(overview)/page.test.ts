@@ -39,6 +39,9 @@ const textOf = (html: string) =>
     .replace(/&#x27;|&apos;/g, "'")
     .replace(/&amp;/g, '&');
 
+/** The month's bar against the quota, as drawn. */
+const quotaBar = (html: string) => /<[^>]*data-testid="quota-used"[^>]*>/.exec(html)?.[0] ?? '';
+
 describe('the overview', () => {
   it("tells a local stack's user to start the receiver with the signing secret, as README does, so it verifies what arrives", async () => {
     settings.publicApiUrl = 'http://127.0.0.1:4000';
@@ -88,9 +91,26 @@ describe("the overview once the month's message quota is used up", () => {
     );
   });
 
-  it('says nothing of it while some of the quota is left', async () => {
+  it('says nothing of it while some of the quota is left, and its bar stays the accent colour', async () => {
     monthToDate.scheduled = 999;
 
-    expect(textOf(await render())).not.toContain('quota is used up');
+    const html = await render();
+    expect(textOf(html)).not.toContain('quota is used up');
+    expect(quotaBar(html)).toMatch(/aria-valuenow="99\.9"/);
+    expect(quotaBar(html)).not.toContain('data-accent-color="amber"');
+  });
+
+  it("draws the month's bar full in the notice's amber, also past the quota (a plan changed to a smaller one), and counts it exactly", async () => {
+    for (const scheduled of [1000, 1500]) {
+      monthToDate.scheduled = scheduled;
+
+      const html = await render();
+
+      expect(quotaBar(html)).toContain('data-accent-color="amber"');
+      expect(quotaBar(html)).toMatch(/aria-valuenow="100"/);
+      expect(textOf(html)).toContain(
+        `Scheduled this month${scheduled.toLocaleString('en-US')}of 1,000 on the free plan`,
+      );
+    }
   });
 });

@@ -49,6 +49,8 @@ export default async function OverviewPage() {
   const p99 = percentile(lateness, 99);
   const { monthToDate, plan } = usage;
   const used = Math.min(100, (monthToDate.scheduled / plan.monthlyMessages) * 100);
+  // Used up, the bar is the notice's amber, not the blue of a month going well.
+  const usedUp = monthToDate.scheduled >= plan.monthlyMessages;
   const key = keys.at(-1);
   const { publicApiUrl } = consoleConfig();
   // Against a local stack, webhooks go to a receiver on this machine (LocalReceiverNote).
@@ -63,7 +65,13 @@ export default async function OverviewPage() {
       <QuotaNotice usage={usage} />
       <Grid columns={{ initial: '1', sm: '2', md: '4' }} gap="4">
         <Figure label="Scheduled this month" value={count(monthToDate.scheduled)} href="/messages">
-          <Progress value={used} aria-label="Share of the monthly quota used" mt="2" />
+          <Progress
+            value={used}
+            color={usedUp ? 'amber' : undefined}
+            aria-label="Share of the monthly quota used"
+            data-testid="quota-used"
+            mt="2"
+          />
           <Text size="1" color="gray">
             of {count(plan.monthlyMessages)} on the {plan.name} plan
           </Text>
