@@ -113,4 +113,14 @@ describe("the overview once the month's message quota is used up", () => {
       );
     }
   });
+
+  it('says its quickstart command is refused until the quota renews, not left for the terminal to tell', async () => {
+    monthToDate.scheduled = 1000;
+    expect(textOf(await render())).toContain(
+      "(your key “laptop”; its secret was shown once when it was made). Until this month's quota renews, Vigil refuses it (429 quota-exceeded), as it does every new message.",
+    );
+
+    monthToDate.scheduled = 999;
+    expect(textOf(await render())).not.toContain('Vigil refuses it');
+  });
 });

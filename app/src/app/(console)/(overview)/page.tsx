@@ -125,6 +125,9 @@ export default async function OverviewPage() {
               first.
             </>
           )}
+          {/* Run on a day the quota is used up, it would be refused: said here, not left to the terminal. */}
+          {usedUp &&
+            " Until this month's quota renews, Vigil refuses it (429 quota-exceeded), as it does every new message."}
         </Text>
         <pre className="vigil-pre" data-testid="quickstart">
           {curl}
