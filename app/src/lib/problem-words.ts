@@ -25,8 +25,9 @@ const STILL_WORKS =
 
 /**
  * The month's message quota used up, in the same words wherever the console tells it (a refused
- * action, a stopped bulk job, the overview's and settings' notice): what was not done, what still goes, and what to
- * do about it before it renews (when it does is said beside, in the viewer's zone: RenewsAt).
+ * action, a stopped bulk job, the overview's and settings' notice): what was not done, what still
+ * goes, and what to do about it this month (when it renews is said beside, in the viewer's zone:
+ * RenewsAt).
  */
 export const QUOTA_USED_UP = {
   nothingSent: 'Nothing was sent: your account has scheduled as many messages this month as its plan allows.',

@@ -49,7 +49,7 @@ export default async function OverviewPage() {
   const p99 = percentile(lateness, 99);
   const { monthToDate, plan } = usage;
   const used = Math.min(100, (monthToDate.scheduled / plan.monthlyMessages) * 100);
-  // Used up, the bar is the notice's amber, not the blue of a month going well.
+  // Used up: the bar is the notice's amber, not the blue of a month going well, and the quickstart says it is refused.
   const usedUp = monthToDate.scheduled >= plan.monthlyMessages;
   const key = keys.at(-1);
   const { publicApiUrl } = consoleConfig();
