@@ -3,7 +3,7 @@
 import { Text, VisuallyHidden } from '@radix-ui/themes';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useDisplayZone } from '@/lib/display-zone';
-import { utcDayStartIn } from '@/lib/format';
+import { count, utcDayStartIn } from '@/lib/format';
 import type { UsageDay } from '@/lib/types';
 
 const SERIES = [
@@ -21,7 +21,8 @@ export function UsageChart({ days }: { days: UsageDay[] }) {
   const zone = useDisplayZone();
   const dayStart = zone === undefined ? undefined : utcDayStartIn(days.at(-1)?.date ?? '', zone);
   const total = (key: (typeof SERIES)[number]['key']) => days.reduce((sum, d) => sum + d[key], 0);
-  const summary = SERIES.map((s) => `${total(s.key)} ${s.name.toLowerCase()}`).join(', ');
+  // Grouped as the figures above it say them (10,000, not 10000), read aloud and in the tooltip.
+  const summary = SERIES.map((s) => `${count(total(s.key))} ${s.name.toLowerCase()}`).join(', ');
   if (days.every((d) => d.scheduled + d.delivered + d.failed === 0)) {
     return (
       <Text size="2" color="gray">
@@ -41,8 +42,10 @@ export function UsageChart({ days }: { days: UsageDay[] }) {
               tick={{ fill: 'var(--gray-11)', fontSize: 12 }}
               minTickGap={16}
             />
+            {/* Ungrouped: its narrow column cuts "10,000" to "0,000". */}
             <YAxis allowDecimals={false} tick={{ fill: 'var(--gray-11)', fontSize: 12 }} />
             <Tooltip
+              formatter={(n) => count(Number(n))}
               cursor={{ fill: 'var(--gray-a3)' }}
               contentStyle={{
                 background: 'var(--color-panel-solid)',

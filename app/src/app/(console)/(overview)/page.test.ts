@@ -74,6 +74,17 @@ describe("the overview's last 30 days", () => {
   });
 });
 
+describe("the overview's last 30 days, read aloud", () => {
+  it('says its totals grouped as the figures above it do (10,000, not 10000)', async () => {
+    usageDays.push({ date: '2026-12-01', scheduled: 10_000, delivered: 9_998, failed: 2, attempts: 10_002 });
+    try {
+      expect(textOf(await render())).toContain('Last 30 days (UTC days): 10,000 scheduled, 9,998 delivered, 2 failed.');
+    } finally {
+      usageDays.length = 0;
+    }
+  });
+});
+
 describe("the overview once the month's message quota is used up", () => {
   afterEach(() => {
     monthToDate.scheduled = 0;
