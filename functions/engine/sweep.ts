@@ -3,12 +3,13 @@
  * pending messages that are clearly overdue, and
  * queue again the step of a bulk job that has been idle for JOB_IDLE_MS (its step was lost).
  * `{ lookAheadS }` widens the look to everything due soon and every running job (the local stack
- * does this at start-up, because its queues do not survive a restart).
+ * does this at start-up, because its queues do not survive a restart, in runs: startUpSweepRuns).
  */
 import { runtime } from '@vigil/aws';
 import { JOB_IDLE_MS } from '@vigil/aws/queue-settings';
 import { bulkJobWiring } from '@vigil/aws/wiring/bulk-jobs';
-import { parseOrThrow, SWEEP_RUN_BUDGET_MS, sweep, sweepOptionsFor } from '@vigil/core';
+import type { StartUpRun } from '@vigil/core';
+import { parseOrThrow, SWEEP_RUN_BUDGET_MS, startUpSweepRuns as sweepRuns, sweep, sweepOptionsFor } from '@vigil/core';
 import { z } from 'zod';
 
 const SweepInput = z
@@ -29,4 +30,19 @@ export const handler = async (
     { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS },
   );
   return sweep(scheduling, bulkJobWiring(), options);
+};
+
+/**
+ * The local stack's start-up sweep (no Lambda: on AWS the queues persist): `{ lookAheadS }`'s look,
+ * in runs of one budget each that go on where the last stopped (core startUpSweepRuns), so the stack
+ * serves after the first and hands on the rest of the near window in the background; `signal` ends them.
+ */
+export const startUpSweepRuns = (event: unknown, signal: AbortSignal): AsyncGenerator<StartUpRun, void> => {
+  const { lookAheadS, budgetMs } = parseOrThrow(SweepInput.required({ lookAheadS: true }), event ?? {});
+  const { scheduling, config } = runtime();
+  const options = sweepOptionsFor(
+    { lookAheadS, budgetMs },
+    { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS },
+  );
+  return sweepRuns(scheduling, bulkJobWiring(), options, signal);
 };

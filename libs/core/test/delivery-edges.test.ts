@@ -4,7 +4,7 @@
  * does not pile tickets onto a backlogged queue.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { Attempt, MessageIn } from '../src';
+import type { Attempt, MessageIn, MessageStore, PendingRef, PendingRun } from '../src';
 import {
   appendAttempt,
   ATTEMPT_LOG_BUDGET_BYTES,
@@ -17,6 +17,7 @@ import {
   MessageIn as MessageInSchema,
   nextAttemptDelayMs,
   patchMessage,
+  pendingRuns,
   redeliverMessage,
   RESPONSE_HEADERS_MAX,
   RESPONSE_HEADERS_MAX_BYTES,
@@ -872,6 +873,81 @@ describe('the sweep and a backlogged queue', () => {
     expect(await run()).toEqual({ requeued: 200, storedEvents: 0 });
     expect(new Set(queue.sent.map((s) => s.ticket.messageId)).size).toBe(1_000);
     expect(queue.sent).toHaveLength(1_000);
+  });
+
+  /**
+   * The pending index as DynamoDB pages it: by place, 100 entries at a time, each page read from after
+   * the last entry of the one before it, as the entries are then: one a sweep moved further on is
+   * read again there.
+   */
+  const pagedIndex = (store: MessageStore): MessageStore => {
+    const paged: MessageStore = Object.create(store);
+    paged.pendingBefore = async function* (beforeMs) {
+      const placeOf = (ref: PendingRef) => [ref.pendingAt ?? ref.dueAt, ref.messageId] as const;
+      const isAfter = (ref: PendingRef, [at, id]: readonly [number, string]) =>
+        placeOf(ref)[0] > at || (placeOf(ref)[0] === at && ref.messageId > id);
+      let last: readonly [number, string] | undefined;
+      for (;;) {
+        const entries: PendingRef[] = [];
+        for await (const ref of store.pendingBefore(beforeMs)) if (!last || isAfter(ref, last)) entries.push(ref);
+        const page = entries
+          .sort((a, b) => placeOf(a)[0] - placeOf(b)[0] || a.messageId.localeCompare(b.messageId))
+          .slice(0, 100);
+        yield* page;
+        if (page.length < 100) return;
+        last = placeOf(page.at(-1)!);
+      }
+    };
+    return paged;
+  };
+
+  it('goes on at a start-up, run after run of one budget each where the last stopped, until it has seen the whole near window: each message once', async () => {
+    const { deps, queue, clock, store } = setup();
+    for (let i = 0; i < 1_000; i += 1) await scheduleMessage(deps, TENANT, input({ delay: 30 }));
+    queue.sent.length = 0; // the local stack stopped: its queue did not survive
+    clock.set(T0 + 10_000);
+    const defer = store.deferPending.bind(store);
+    store.deferPending = async (ref, untilMs) => {
+      clock.advance(100); // a page of 100 takes 10 s
+      return defer(ref, untilMs);
+    };
+    const runs = pendingRuns({ ...deps, store: pagedIndex(store) }, DEFAULT_ENGINE_SETTINGS.nearWindowMs, {
+      queueLost: true,
+      budgetMs: SWEEP_RUN_BUDGET_MS,
+    });
+    const seen: PendingRun[] = [];
+    for await (const run of runs) seen.push(run);
+    // Each run four pages (40 s), the last two; moved a flight allowance on, still within the look
+    // (30 s + 300 s), the first runs' messages are read again, and left alone.
+    expect(seen).toEqual([
+      { requeued: 400, storedEvents: 0, done: false },
+      { requeued: 400, storedEvents: 0, done: false },
+      { requeued: 200, storedEvents: 0, done: true },
+    ]);
+    expect(new Set(queue.sent.map((s) => s.ticket.messageId)).size).toBe(1_000);
+    expect(queue.sent).toHaveLength(1_000);
+  });
+
+  it('hands on no further page once a start-up sweep is told to stop: its runs end without a last one', async () => {
+    const { deps, queue, clock, store } = setup();
+    for (let i = 0; i < 300; i += 1) await scheduleMessage(deps, TENANT, input({ delay: 30 }));
+    queue.sent.length = 0;
+    clock.set(T0 + 10_000);
+    const stopping = new AbortController();
+    const runs = pendingRuns(deps, DEFAULT_ENGINE_SETTINGS.nearWindowMs, {
+      queueLost: true,
+      budgetMs: 1,
+      signal: stopping.signal,
+    });
+    const defer = store.deferPending.bind(store);
+    store.deferPending = async (ref, untilMs) => {
+      clock.advance(1); // each page spends the budget
+      return defer(ref, untilMs);
+    };
+    expect((await runs.next()).value).toEqual({ requeued: 100, storedEvents: 0, done: false });
+    stopping.abort();
+    expect(await runs.next()).toEqual({ done: true, value: undefined });
+    expect(queue.sent).toHaveLength(100);
   });
 
   it('leaves an overdue message where the next sweep finds it when its re-enqueue fails, not a flight allowance later', async () => {

@@ -2,8 +2,9 @@
  * The embedded local stack: in one Node process, the real-protocol local services (dynalite for
  * DynamoDB, fauxqs for SQS, the scheduler emulator for EventBridge Scheduler) and, on top, the
  * same handlers that run on AWS: the API behind a local gateway, the delivery worker and the bulk
- * job worker behind SQS pollers, promote behind the scheduler emulator, the sweep at start-up and every minute, and
- * the expiry reaper (DynamoDB TTL's stand-in: dynalite has none) every minute.
+ * job worker behind SQS pollers, promote behind the scheduler emulator, the sweep at start-up
+ * (start-up-sweep.ts) and every minute, and the expiry reaper (DynamoDB TTL's stand-in: dynalite has
+ * none) every minute.
  * Its parts: the services (stack-services.ts), their provisioning (stack-provisioning.ts), and
  * here the wiring of the handlers onto them. The handlers get their settings as an argument
  * (startRuntime({ env })), never through this process's environment. Usage events go to a
@@ -26,7 +27,7 @@ import { handler as deliver } from '@vigil/functions/engine/deliver';
 import { handler as foldUsageEvents } from '@vigil/functions/metering/fold-usage';
 import { handler as promote } from '@vigil/functions/engine/promote';
 import { handler as runBulkJob } from '@vigil/functions/engine/run-bulk-job';
-import { handler as sweep } from '@vigil/functions/engine/sweep';
+import { handler as sweep, startUpSweepRuns } from '@vigil/functions/engine/sweep';
 import type { Context } from 'aws-lambda';
 import type { LocalConfig } from './config';
 import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
@@ -50,7 +51,7 @@ import {
 import type { LocalServices } from './stack-services';
 import { startServices } from './stack-services';
 import { startSqsPoller } from './sqs-poller';
-import { retriedAtStart } from './start-retries';
+import { startUpSweep } from './start-up-sweep';
 import { JournalUsageMeter, journalPaths, startUsageJournalFolder } from './usage-journal';
 import { HELPER_THREAD_NICE, lowerHelperThreads } from './thread-priority';
 import type { WebApp } from './web-app';
@@ -87,8 +88,8 @@ export interface StackOptions extends LocalConfig {
    */
   shareQueueRequests?: boolean;
   /**
-   * How long the start-up sweep hands messages on before it leaves the rest to the periodic runs
-   * (ms; the engine's SWEEP_RUN_BUDGET_MS, 40 s, unless given: tests give less).
+   * How long the start-up sweep hands messages on before the stack serves, and each of its runs in
+   * the background after (ms; the engine's SWEEP_RUN_BUDGET_MS, 40 s, unless given: tests give less).
    */
   startUpSweepBudgetMs?: number;
   /** Threads of the hosting process whose priority the stack leaves as it is (the benchmark's receiver). */
@@ -489,14 +490,19 @@ const startEach = async (
   // A kill in the middle of a store write can leave an unfinished message out of dynalite's indexes.
   await repairPendingIndexes(clients.dynamo, table);
   // The queue did not survive the last stop: re-enqueue everything due within the near window
-  // (again after a passing fault: start-retries.ts), for one run's budget, as a periodic run: a data
-  // dir of a hundred thousand overdue messages does not hold the start for minutes, and the periodic
-  // runs find what this one left (once past the grace, as any overdue message).
-  const startUpSweep = {
+  // (again after a passing fault: start-retries.ts), one run's budget before the stack serves (a
+  // data dir of a hundred thousand overdue messages does not hold the start for minutes), the rest in
+  // further runs in the background, earliest first, so what is due soon still goes out on time.
+  const startUpLook = {
     lookAheadS: rt.config.engine.nearWindowMs / 1000,
     ...(options.startUpSweepBudgetMs !== undefined && { budgetMs: options.startUpSweepBudgetMs }),
   };
-  await retriedAtStart('the start-up sweep', () => invocation('sweep', () => sweep(startUpSweep)), rt.log);
+  const startUp = await startUpSweep({
+    runs: (signal) => startUpSweepRuns(startUpLook, signal),
+    invocation,
+    log: rt.log,
+  });
+  started.add('the start-up sweep', () => startUp.stop());
 
   const pollers = [
     // Deliver's two event sources, as deployed: the delivery queue's gathers a batch for up to the
@@ -541,6 +547,8 @@ const startEach = async (
   ];
   started.add('the SQS pollers', () => Promise.all(pollers.map((poller) => poller.stop(0))));
   const sweeper = setInterval(() => {
+    // The start-up sweep's runs hand on what this one would (and the rest of the near window).
+    if (startUp.goingOn) return;
     invocation('sweep', () => sweep({})).catch((error) => rt.log.error('sweep failed', { error: String(error) }));
   }, options.sweepEveryMs);
   started.add('the sweep', () => clearInterval(sweeper));
@@ -588,6 +596,8 @@ const startEach = async (
     reapExpired: () => reaper.reapNow(),
     async stop({ drainMs }: { drainMs?: number } = {}) {
       clearInterval(sweeper);
+      // Its last page handed on while the queue and the store still run: nothing written after the stop.
+      await startUp.stop();
       helperThreads.stop();
       await reaper.stop();
       await web?.stop();

@@ -43,22 +43,64 @@ export const sweepPending = async (
   horizonMs: number,
   options: { queueLost?: boolean; budgetMs?: number } = {},
 ): Promise<{ requeued: number; storedEvents: number }> => {
-  const now = deps.clock.now();
-  const horizon = now + horizonMs;
-  const lookTo = options.queueLost ? horizon + deps.settings.flightAllowanceMs : horizon;
-  let requeued = 0;
-  let storedEvents = 0;
-  let pages = 0;
-  for await (const page of pagesOf(overdue(deps.store.pendingBefore(lookTo), horizon, options.queueLost === true))) {
+  const runs = pendingRuns(deps, horizonMs, options);
+  let run: PendingRun | void;
+  try {
+    ({ value: run } = await runs.next());
+  } finally {
     // Past its budget, the run hands on no further page: the next run finds the rest where they are.
-    if (options.budgetMs !== undefined && pages > 0 && deps.clock.now() - now >= options.budgetMs) {
-      deps.log.warn('sweep stopped at its run budget; the next run goes on', {
-        requeued,
-        budgetMs: options.budgetMs,
-      });
-      break;
+    await runs.return();
+  }
+  const { requeued, storedEvents, done } = run ?? { requeued: 0, storedEvents: 0, done: true };
+  if (!done)
+    deps.log.warn('sweep stopped at its run budget; the next run goes on', { requeued, budgetMs: options.budgetMs });
+  if (requeued > 0) deps.log.warn('sweep re-enqueued pending messages', { requeued, horizonMs });
+  if (storedEvents > 0) deps.log.info('sweep handed on event deliveries stored for it', { storedEvents });
+  return { requeued, storedEvents };
+};
+
+/** What one run of the sweep handed on, and whether it has seen the whole horizon (`done`). */
+export interface PendingRun {
+  requeued: number;
+  storedEvents: number;
+  done: boolean;
+}
+
+/**
+ * The pending index swept in runs, in one read of it, earliest first in each shard: each `next()`
+ * hands pages on for `budgetMs` (the first page whatever the budget; to the end without one) and
+ * gives what that run handed on; the last says `done`. A periodic run is the first of them alone
+ * (sweepPending); the local stack's start-up goes on run after run until it has seen the whole
+ * near window (start-up-sweep.ts). Once `signal` is aborted no further page is handed on (the one
+ * under way is), and the runs end without a last `done`. `return()` lets go of the index (a shard
+ * whose reads failed throws there).
+ *
+ * A message this read handed on is left alone when it finds it again further on, unchanged (with the
+ * queue lost the read goes a flight allowance past the horizon, where each was just moved): one
+ * ticket, not two.
+ */
+export async function* pendingRuns(
+  deps: SchedulingDeps,
+  horizonMs: number,
+  options: { queueLost?: boolean; budgetMs?: number; signal?: AbortSignal } = {},
+): AsyncGenerator<PendingRun, void> {
+  const { budgetMs, signal } = options;
+  const horizon = deps.clock.now() + horizonMs;
+  const lookTo = options.queueLost ? horizon + deps.settings.flightAllowanceMs : horizon;
+  const handedOn = new Set<string>();
+  let run = { requeued: 0, storedEvents: 0, pages: 0, startedAt: deps.clock.now() };
+  for await (const found of pagesOf(overdue(deps.store.pendingBefore(lookTo), horizon, options.queueLost === true))) {
+    if (signal?.aborted) return;
+    if (budgetMs !== undefined && run.pages > 0 && deps.clock.now() - run.startedAt >= budgetMs) {
+      yield { requeued: run.requeued, storedEvents: run.storedEvents, done: false };
+      if (signal?.aborted) return;
+      run = { requeued: 0, storedEvents: 0, pages: 0, startedAt: deps.clock.now() };
     }
-    pages += 1;
+    run.pages += 1;
+    const page = found.filter((ref) => !handedOn.has(handedOnKey(ref)));
+    // Now, not when the read began: a message found minutes into the start-up's runs is moved an
+    // allowance past the moment it was handed on.
+    const now = deps.clock.now();
     const messages = readOnce(deps.store);
     const handed = await Promise.all(page.map((ref) => handOn(deps, ref, now, messages)));
     const deferred = handed.flatMap((d) => (d ? [d] : []));
@@ -77,14 +119,16 @@ export const sweepPending = async (
       );
       throw error;
     }
+    for (const { ref } of deferred) handedOn.add(handedOnKey(ref));
     const stored = deferred.filter(({ ref }) => storedForSweep(ref)).length;
-    storedEvents += stored;
-    requeued += deferred.length - stored;
+    run.storedEvents += stored;
+    run.requeued += deferred.length - stored;
   }
-  if (requeued > 0) deps.log.warn('sweep re-enqueued pending messages', { requeued, horizonMs });
-  if (storedEvents > 0) deps.log.info('sweep handed on event deliveries stored for it', { storedEvents });
-  return { requeued, storedEvents };
-};
+  yield { requeued: run.requeued, storedEvents: run.storedEvents, done: true };
+}
+
+/** A message as a sweep handed it on: found again as it was (its version), it is the same ticket's. */
+const handedOnKey = (ref: PendingRef): string => `${ref.tenantId}/${ref.messageId}@${ref.version}`;
 
 /**
  * An event delivery stored for the sweep to hand on (`handedOnBy: 'sweep'`: the operator's shell has

@@ -11,7 +11,7 @@ import type { BulkJobDeps } from './bulk-jobs';
 import { resumeIdleJobs } from './bulk-jobs';
 import type { SchedulingDeps } from './deps';
 import { promoteMissedBuckets } from './promote-bucket';
-import { sweepPending } from './sweep-pending';
+import { pendingRuns, sweepPending } from './sweep-pending';
 
 /**
  * How long a periodic run (every minute on AWS; its timeout 120 s) goes on handing overdue messages
@@ -38,8 +38,8 @@ export interface SweepOptions {
  * whose queues did not survive (the local stack), so it takes everything due within the look-ahead
  * and every running job, none of it in flight. Either hands messages on for SWEEP_RUN_BUDGET_MS
  * (or the `budgetMs` asked, shorter in tests): a start-up on a data dir of a hundred thousand
- * overdue messages starts serving after one run's budget, and the periodic runs find the rest (once
- * past the grace, as any overdue message).
+ * overdue messages starts serving after one run's budget, and goes on with the rest in further runs
+ * (startUpSweepRuns).
  */
 export const sweepOptionsFor = (
   { lookAheadS, budgetMs = SWEEP_RUN_BUDGET_MS }: { lookAheadS?: number | undefined; budgetMs?: number | undefined },
@@ -72,3 +72,49 @@ export const sweep = async (
   const { requeued, storedEvents } = pending.value;
   return { promoted: buckets.value.promoted, requeued, storedEvents, resumedJobs: resumed.value.resumed };
 };
+
+/** One run of the local stack's start-up sweep: what it handed on, and whether that was the last. */
+export interface StartUpRun {
+  requeued: number;
+  storedEvents: number;
+  /** Bulk jobs revived (the first run only). */
+  resumedJobs: number;
+  /** The whole look-ahead has been seen. */
+  done: boolean;
+}
+
+/**
+ * The local stack's start-up sweep (its queues did not survive the stop), in runs: the first revives
+ * every running bulk job and hands on, for one budget, the messages due within the look-ahead
+ * (`options`, sweepOptionsFor with a look-ahead), earliest first; each further run goes on where the
+ * last stopped, in the same read of the pending index, for one budget more, until one has seen the
+ * whole look-ahead (`done`). Aborting `signal` ends them once the page under way is handed on (no
+ * last `done`); `return()` lets go of the index. On AWS the queues persist: nothing runs this.
+ */
+export async function* startUpSweepRuns(
+  messages: SchedulingDeps,
+  jobs: BulkJobDeps,
+  { horizonMs, budgetMs, jobIdleMs }: SweepOptions,
+  signal?: AbortSignal,
+): AsyncGenerator<StartUpRun, void> {
+  const runs = pendingRuns(messages, horizonMs, {
+    queueLost: true,
+    ...(budgetMs !== undefined && { budgetMs }),
+    ...(signal && { signal }),
+  });
+  try {
+    const first = await settled(() => runs.next());
+    const resumed = await settled(() => resumeIdleJobs(jobs, jobIdleMs, { revive: true }));
+    if ('error' in first) throw first.error;
+    if ('error' in resumed) throw resumed.error;
+    let resumedJobs = resumed.value.resumed;
+    // Until the runs end: at the one that has seen the whole look-ahead, or aborted (no value).
+    for (let next = first.value; !next.done; next = await runs.next()) {
+      yield { ...next.value, resumedJobs };
+      if (next.value.done) return;
+      resumedJobs = 0;
+    }
+  } finally {
+    await runs.return();
+  }
+}
