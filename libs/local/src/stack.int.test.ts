@@ -498,6 +498,51 @@ describe('the local stack, configured by arguments', () => {
     expect(calls.filter((call) => call.at > stoppedAt)).toEqual([]);
   }, 60_000);
 
+  it('promotes a far-path bucket whose timer fell due while it was down once its handlers run: fired once, the message on time', async () => {
+    const receiver = await startReceiver({ port: 0 });
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+    try {
+      // Due in 12 s, past the near window (8 s): in a bucket whose timer fires 4 to 5 s from now.
+      const settings = { VIGIL_NEAR_WINDOW_S: '8', VIGIL_FAR_LEAD_S: '6' };
+      stack = await startTestStack({ dataDir, sweepEveryMs: 3_600_000, env: settings });
+      const createdAt = Date.now();
+      const created = await apiClient(stack.url, stack.apiKey).post('/v1/messages', {
+        url: `${receiver.url}/far`,
+        delay: 12,
+      });
+      await stack.stop();
+      // Down while the timer falls due.
+      await new Promise((resolve) => setTimeout(resolve, createdAt + 6_500 - Date.now()));
+
+      const log = captureLog();
+      let logged: Array<Record<string, unknown>>;
+      try {
+        stack = await startTestStack({
+          dataDir,
+          sweepEveryMs: 3_600_000,
+          env: { ...settings, VIGIL_LOG_LEVEL: 'info' },
+        });
+        const api = apiClient(stack.url, stack.apiKey);
+        const delivered = await waitFor(
+          () => api.get(`/v1/messages/${created.json.id}`),
+          (read) => read.json.status === 'delivered',
+          15_000,
+        );
+        expect(delivered.json.lastAttempt.latenessMs).toBeLessThan(1_000);
+      } finally {
+        logged = log.stop();
+      }
+      // Fired at the start (so it was still due), at its first try: until 2026-12-08 it was fired
+      // before the handlers' runtime existed, failed ('schedule target failed', a ConfigError of this
+      // process's environment) and was tried again a second later.
+      const firings = logged.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('schedule '));
+      expect(firings).toEqual([expect.objectContaining({ msg: 'schedule fired', attempt: 1 })]);
+      expect(receiver.received.map((r) => r.path)).toEqual(['/far']);
+    } finally {
+      await receiver.stop();
+    }
+  }, 60_000);
+
   it("gives the next stack its own settings, not the last one's", async () => {
     // Arrange
     stack = await startTestStack({ env: { VIGIL_NEAR_WINDOW_S: '6' } });

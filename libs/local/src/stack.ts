@@ -394,17 +394,27 @@ const startEach = async (
 
   // The runtime's logger tells a store failure unless the caller takes it (set once the runtime exists).
   const storeFailure = { report: options.onStoreFailure };
+  // The scheduler emulator fires the far-path timers that fell due while the stack was down as soon
+  // as it has loaded them: their promotes wait for the handlers' runtime (before it, promote built
+  // one from this process's environment, which failed, and the firing was retried a second later).
+  let handlersUp!: (up: boolean) => void;
+  const handlersReady = new Promise<boolean>((resolve) => {
+    handlersUp = resolve;
+  });
   const services = await startServices({
     dataDir,
     onStoreFailure: (reason) => storeFailure.report?.(reason),
     log: startLog,
     invoke: async (target) => {
       if (target.arn !== own.promoteArn) throw new Error(`no local function behind ${target.arn}`);
+      if (!(await handlersReady)) throw new Error('the stack stopped before its handlers ran');
       await invocation('promote', () => promote(JSON.parse(target.input ?? '{}')));
     },
   });
   started.add('SQS and DynamoDB', () => services.stopStores());
   started.add('the emulators', () => services.stopEmulators());
+  // Stopped first: a firing waiting for the handlers ends, so the emulators' stop does not wait for it.
+  started.add('the timers waiting for the handlers', () => handlersUp(false));
   const { endpoints, stage } = services;
   const helperThreads = lowerHelperThreads(options.helperThreadNice ?? HELPER_THREAD_NICE, options.keepThreadPriority);
   started.add('the helper threads’ priority watch', () => helperThreads.stop());
@@ -465,6 +475,7 @@ const startEach = async (
   });
 
   storeFailure.report ??= (reason) => rt.log.error('the local store can go on no longer', { reason });
+  handlersUp(true);
 
   await writeEndpointsFile(dataDir, services, table);
   const tenantAdmin = openTenantAdmin({
