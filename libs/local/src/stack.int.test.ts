@@ -381,7 +381,7 @@ describe('the local stack, configured by arguments', () => {
     const receiver = await startReceiverThread();
     const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
     try {
-      // 150 messages due in 12 and 13 s, whose tickets the stop loses with the queue: on the near
+      // 150 messages due in 15 and 16 s, whose tickets the stop loses with the queue: on the near
       // path (a window of 30 s, not the tests' 5 s), so the start-up's look-ahead finds them however
       // soon it comes (with 5 s, only a start late enough found them, as on a loaded machine). One
       // index shard: read in pages of 100, earliest first, the second page finds the first one's
@@ -393,7 +393,7 @@ describe('the local stack, configured by arguments', () => {
       for (const batch of [0, 1]) {
         const messages = Array.from({ length: batch === 0 ? 100 : 50 }, (_, i) => ({
           url: `${receiver.url}/backlog/${batch * 100 + i}`,
-          delay: 12 + batch,
+          delay: 15 + batch,
         }));
         const created = await api.post('/v1/messages/batch', { messages });
         expect(created.status).toBe(201);
