@@ -8,7 +8,7 @@
 import { runtime } from '@vigil/aws';
 import { JOB_IDLE_MS } from '@vigil/aws/queue-settings';
 import { bulkJobWiring } from '@vigil/aws/wiring/bulk-jobs';
-import type { StartUpRun } from '@vigil/core';
+import type { StartUpRead, StartUpRun } from '@vigil/core';
 import { parseOrThrow, SWEEP_RUN_BUDGET_MS, startUpSweepRuns as sweepRuns, sweep, sweepOptionsFor } from '@vigil/core';
 import { z } from 'zod';
 
@@ -35,14 +35,14 @@ export const handler = async (
 /**
  * The local stack's start-up sweep (no Lambda: on AWS the queues persist): `{ lookAheadS }`'s look,
  * in runs of one budget each that go on where the last stopped (core startUpSweepRuns), so the stack
- * serves after the first and hands on the rest of the near window in the background; `signal` ends them.
+ * serves after the first and hands on the rest of the near window in the background (`read`: core StartUpRead).
  */
-export const startUpSweepRuns = (event: unknown, signal: AbortSignal): AsyncGenerator<StartUpRun, void> => {
+export const startUpSweepRuns = (event: unknown, read: StartUpRead): AsyncGenerator<StartUpRun, void> => {
   const { lookAheadS, budgetMs } = parseOrThrow(SweepInput.required({ lookAheadS: true }), event ?? {});
   const { scheduling, config } = runtime();
   const options = sweepOptionsFor(
     { lookAheadS, budgetMs },
     { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS },
   );
-  return sweepRuns(scheduling, bulkJobWiring(), options, signal);
+  return sweepRuns(scheduling, bulkJobWiring(), options, read);
 };

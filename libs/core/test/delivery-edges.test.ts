@@ -928,6 +928,31 @@ describe('the sweep and a backlogged queue', () => {
     expect(queue.sent).toHaveLength(1_000);
   });
 
+  it('leaves alone, in a read that takes over from a failed one, what that one handed on', async () => {
+    const { deps, queue, clock, store } = setup();
+    for (let i = 0; i < 300; i += 1) await scheduleMessage(deps, TENANT, input({ delay: 30 }));
+    queue.sent.length = 0; // the local stack stopped: its queue did not survive
+    clock.set(T0 + 10_000);
+    const enqueue = queue.enqueue.bind(queue);
+    let enqueues = 0;
+    queue.enqueue = async (entries) => {
+      enqueues += 1;
+      if (enqueues === 3) throw new Error('SQS throttled past its retries (injected)');
+      return enqueue(entries);
+    };
+    const handedOn = new Set<string>();
+    const read = () =>
+      pendingRuns({ ...deps, store: pagedIndex(store) }, DEFAULT_ENGINE_SETTINGS.nearWindowMs, {
+        queueLost: true,
+        handedOn,
+      });
+    await expect(read().next()).rejects.toThrow(/injected/); // two pages handed on, the third failed
+    expect(queue.sent).toHaveLength(200);
+    expect((await read().next()).value).toEqual({ requeued: 100, storedEvents: 0, done: true });
+    expect(new Set(queue.sent.map((s) => s.ticket.messageId)).size).toBe(300);
+    expect(queue.sent).toHaveLength(300);
+  });
+
   it('hands on no further page once a start-up sweep is told to stop: its runs end without a last one', async () => {
     const { deps, queue, clock, store } = setup();
     for (let i = 0; i < 300; i += 1) await scheduleMessage(deps, TENANT, input({ delay: 30 }));

@@ -509,7 +509,7 @@ const startEach = async (
     ...(options.startUpSweepBudgetMs !== undefined && { budgetMs: options.startUpSweepBudgetMs }),
   };
   const startUp = await startUpSweep({
-    runs: (signal) => startUpSweepRuns(startUpLook, signal),
+    runs: (read) => startUpSweepRuns(startUpLook, read),
     invocation,
     log: rt.log,
   });

@@ -6,10 +6,13 @@
  * last stopped, until the whole near window has been seen: a message due minutes after the restart
  * gets its ticket before it is due, not once a periodic run finds it overdue past the grace. The
  * periodic sweep waits meanwhile (what it would find, these runs hand on too, and it would only hand
- * the same messages on twice). On AWS the queues persist, and nothing of this runs.
+ * the same messages on twice). A run that meets a fault is followed by a new read, as the first
+ * run's is (start-retries.ts), which leaves alone what the earlier reads handed on. On AWS the
+ * queues persist, and nothing of this runs.
  */
-import type { Logger, StartUpRun } from '@vigil/core';
-import { retriedAtStart } from './start-retries';
+import type { Logger, StartUpRead, StartUpRun } from '@vigil/core';
+import type { StartRetries } from './start-retries';
+import { retriedAtStart, START_RETRIES } from './start-retries';
 
 export interface StartUpSweep {
   /** Whether its runs still go on (the periodic sweep waits while they do). */
@@ -22,54 +25,79 @@ export const startUpSweep = async ({
   runs: runsOf,
   invocation,
   log,
+  retries = START_RETRIES,
 }: {
-  /** The runs (functions/engine/sweep.ts startUpSweepRuns), ended by `signal`. */
-  runs: (signal: AbortSignal) => AsyncGenerator<StartUpRun, void>;
+  /** The runs of one read of the pending index (functions/engine/sweep.ts startUpSweepRuns). */
+  runs: (read: Required<StartUpRead>) => AsyncGenerator<StartUpRun, void>;
   /** How each run is invoked (as the function `sweep`: the cost bench counts them). */
   invocation: <T>(functionName: string, run: () => Promise<T>) => Promise<T>;
   log: Logger;
+  /** How often a read that failed is followed by another, and after what pauses. */
+  retries?: StartRetries;
 }): Promise<StartUpSweep> => {
   const stopping = new AbortController();
+  const handedOn = new Set<string>();
   let runs: AsyncGenerator<StartUpRun, void> | undefined;
-  // Again after a passing fault (start-retries.ts), from the start: a failed read ends its runs.
+  // Again after a passing fault, from the start: a failed read ends its runs.
   const first = await retriedAtStart(
     'the start-up sweep',
     async () => {
       await runs?.return();
-      runs = runsOf(stopping.signal);
+      runs = runsOf({ signal: stopping.signal, handedOn, again: false });
       return invocation('sweep', () => runs!.next());
     },
     log,
+    retries,
   );
-  const stream = runs!;
+  let stream = runs!;
   if (first.done || first.value.done) {
-    const handedOn = first.value ? first.value.requeued + first.value.storedEvents : 0;
-    if (handedOn > 0) log.info('the start-up sweep has seen the whole near window', { handedOn, runs: 1 });
+    const total = first.value ? first.value.requeued + first.value.storedEvents : 0;
+    if (total > 0) log.info('the start-up sweep has seen the whole near window', { handedOn: total, runs: 1 });
     await stream.return();
     return { goingOn: false, stop: async () => {} };
   }
 
   const progress = { handedOn: first.value.requeued + first.value.storedEvents, runs: 1 };
-  log.info('the start-up sweep goes on in the background, one run at a time', progress);
+  log.info('the start-up sweep goes on in the background, one run at a time', { ...progress });
   const state = { goingOn: true };
   const goingOn = (async () => {
+    // Reads that failed, in all: each new one reads the index from the start again.
+    let failures = 0;
     try {
       for (;;) {
-        const next = await invocation('sweep', () => stream.next());
+        let next: IteratorResult<StartUpRun, void>;
+        try {
+          next = await invocation('sweep', () => stream.next());
+        } catch (error) {
+          failures += 1;
+          // What it did not reach, the periodic runs find once past the grace.
+          if (failures >= retries.tries) throw error;
+          const pauseMs = Math.min(retries.maxPauseMs, retries.firstPauseMs * 2 ** (failures - 1));
+          log.warn('the start-up sweep failed; it reads on from the start', {
+            ...progress,
+            attempt: failures,
+            of: retries.tries,
+            pauseMs,
+            error: String(error),
+          });
+          await stream.return().catch(() => {});
+          await pause(pauseMs, stopping.signal);
+          stream = runsOf({ signal: stopping.signal, handedOn, again: true });
+          continue;
+        }
         if (next.done) {
-          log.info('the start-up sweep stopped with the stack', progress);
+          log.info('the start-up sweep stopped with the stack', { ...progress });
           return;
         }
         progress.runs += 1;
         progress.handedOn += next.value.requeued + next.value.storedEvents;
         if (next.value.done) {
-          log.info('the start-up sweep has seen the whole near window', progress);
+          log.info('the start-up sweep has seen the whole near window', { ...progress });
           return;
         }
-        log.info('the start-up sweep goes on', progress);
+        log.info('the start-up sweep goes on', { ...progress });
       }
     } catch (error) {
-      // What it did not reach, the periodic runs find once past the grace.
       log.error('the start-up sweep failed; the periodic sweep goes on', { ...progress, error: String(error) });
     } finally {
       state.goingOn = false;
@@ -86,3 +114,15 @@ export const startUpSweep = async ({
     },
   };
 };
+
+/** Waits `ms`, or less once `signal` is aborted (a stack stopping does not wait for a retry). */
+const pause = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });

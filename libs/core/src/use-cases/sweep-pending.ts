@@ -77,17 +77,16 @@ export interface PendingRun {
  *
  * A message this read handed on is left alone when it finds it again further on, unchanged (with the
  * queue lost the read goes a flight allowance past the horizon, where each was just moved): one
- * ticket, not two.
+ * ticket, not two. `handedOn` keeps them, when given, for a read that takes over from a failed one.
  */
 export async function* pendingRuns(
   deps: SchedulingDeps,
   horizonMs: number,
-  options: { queueLost?: boolean; budgetMs?: number; signal?: AbortSignal } = {},
+  options: { queueLost?: boolean; budgetMs?: number; signal?: AbortSignal; handedOn?: Set<string> } = {},
 ): AsyncGenerator<PendingRun, void> {
-  const { budgetMs, signal } = options;
+  const { budgetMs, signal, handedOn = new Set<string>() } = options;
   const horizon = deps.clock.now() + horizonMs;
   const lookTo = options.queueLost ? horizon + deps.settings.flightAllowanceMs : horizon;
-  const handedOn = new Set<string>();
   let run = { requeued: 0, storedEvents: 0, pages: 0, startedAt: deps.clock.now() };
   for await (const found of pagesOf(overdue(deps.store.pendingBefore(lookTo), horizon, options.queueLost === true))) {
     if (signal?.aborted) return;

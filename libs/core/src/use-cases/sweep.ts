@@ -83,6 +83,15 @@ export interface StartUpRun {
   done: boolean;
 }
 
+/** How a start-up sweep's read goes: stopped by `signal`; taking over from a failed one (`again`). */
+export interface StartUpRead {
+  signal?: AbortSignal;
+  /** The messages this start-up's reads handed on (kept across them: one found again is left alone). */
+  handedOn?: Set<string>;
+  /** A read after a failed one: the jobs were revived by the first. */
+  again?: boolean;
+}
+
 /**
  * The local stack's start-up sweep (its queues did not survive the stop), in runs: the first revives
  * every running bulk job and hands on, for one budget, the messages due within the look-ahead
@@ -95,16 +104,19 @@ export async function* startUpSweepRuns(
   messages: SchedulingDeps,
   jobs: BulkJobDeps,
   { horizonMs, budgetMs, jobIdleMs }: SweepOptions,
-  signal?: AbortSignal,
+  { signal, handedOn, again = false }: StartUpRead = {},
 ): AsyncGenerator<StartUpRun, void> {
   const runs = pendingRuns(messages, horizonMs, {
     queueLost: true,
     ...(budgetMs !== undefined && { budgetMs }),
     ...(signal && { signal }),
+    ...(handedOn && { handedOn }),
   });
   try {
     const first = await settled(() => runs.next());
-    const resumed = await settled(() => resumeIdleJobs(jobs, jobIdleMs, { revive: true }));
+    const resumed = await settled(() =>
+      again ? Promise.resolve({ resumed: 0 }) : resumeIdleJobs(jobs, jobIdleMs, { revive: true }),
+    );
     if ('error' in first) throw first.error;
     if ('error' in resumed) throw resumed.error;
     let resumedJobs = resumed.value.resumed;
