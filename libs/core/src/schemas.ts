@@ -280,6 +280,10 @@ const delay = z
 const timezone = z
   .string()
   // Said as the length it is, not as an unknown zone; the zone is not looked up (abort).
+  .min(1, {
+    error: 'must not be empty: give an IANA name such as UTC or Europe/Berlin, or leave timezone out',
+    abort: true,
+  })
   .max(MAX_TIME_ZONE_LENGTH, {
     error: `must be at most ${MAX_TIME_ZONE_LENGTH} characters: an IANA name such as Europe/Berlin or America/New_York`,
     abort: true,
@@ -288,7 +292,7 @@ const timezone = z
     if (!isKnownTimeZone(value)) {
       ctx.addIssue({
         code: 'custom',
-        message: `unknown time zone ${JSON.stringify(shownName(value, MAX_TIME_ZONE_LENGTH))}: ${unknownZoneHint(value)}`,
+        message: `unknown time zone ${JSON.stringify(value)}: ${unknownZoneHint(value)}`,
       });
     }
   })

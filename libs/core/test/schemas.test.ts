@@ -177,6 +177,17 @@ describe('MessageIn', () => {
     ]);
   });
 
+  it('says an empty timezone is empty, not an unknown zone named ""', () => {
+    const empty = [
+      {
+        path: 'timezone',
+        message: 'must not be empty: give an IANA name such as UTC or Europe/Berlin, or leave timezone out',
+      },
+    ];
+    expect(errorsOf(MessageIn, { url: 'https://e.com', sendAt: '2026-12-24T09:00', timezone: '' })).toEqual(empty);
+    expect(errorsOf(MessagePatch, { delay: 60, timezone: '' })).toEqual(empty);
+  });
+
   it('takes the legacy names the tz database still links (US/Pacific, EST5EDT, CET, Zulu, Etc/GMT+5) by their own names', () => {
     const zoneOf = (timezone: string) =>
       MessageIn.parse({ url: 'https://e.com', sendAt: '2026-12-24T09:00', timezone }).timezone;
