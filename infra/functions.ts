@@ -81,6 +81,12 @@ export interface Grants {
    */
   tableKeys?: string[];
   /**
+   * More item actions, each set held to fewer partition keys than `table`'s (a statement of its own):
+   * what only an error path does, on only the items it undoes (createApiKey deletes the authorizer's
+   * `K#` record it wrote, never a tenant's item).
+   */
+  narrowerItems?: Array<{ table: TableAction[]; tableKeys: string[] }>;
+  /**
    * dynamodb:Query on these indexes, in a statement of its own without a partition key condition:
    * dynamodb:LeadingKeys on an index's Query is the index's partition key, and each index holds one
    * kind only (byStatus tenants' `T#<tenant>#<status>`, pending `P#<shard>` and `JOBS`, bucket
@@ -173,8 +179,15 @@ export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   listApiKeys: { table: [QUERY], tableKeys: TENANTS },
   // count active keys, then the key's two records (the authorizer's under K#, the tenant's); key.created
   // to the notification endpoints (list them, store each event delivery, note it on its endpoint,
-  // dispatch); and its idempotency claim (put; take-over, release, settle: update)
-  createApiKey: { table: [QUERY, GET, PUT, UPDATE], tableKeys: [TENANT_PARTITIONS, API_KEY_PARTITIONS], ...DISPATCH },
+  // dispatch); and its idempotency claim (put; take-over, release, settle: update). When the tenant's
+  // record could not be written, the authorizer's is deleted again (K# only), so that no working key
+  // stays that nobody holds, lists or can revoke.
+  createApiKey: {
+    table: [QUERY, GET, PUT, UPDATE],
+    tableKeys: [TENANT_PARTITIONS, API_KEY_PARTITIONS],
+    narrowerItems: [{ table: [DELETE], tableKeys: [API_KEY_PARTITIONS] }],
+    ...DISPATCH,
+  },
   // the key's two records revoked (the authorizer's under K# first), and key.revoked likewise
   revokeApiKey: { table: [GET, UPDATE, QUERY, PUT], tableKeys: [TENANT_PARTITIONS, API_KEY_PARTITIONS], ...DISPATCH },
   listNotificationEndpoints: { table: [QUERY], tableKeys: TENANTS },
@@ -607,26 +620,24 @@ export const statementsFor = (functionKey: string, grants: Grants): PolicyStatem
   ...(grants.bindUsagePlans ? usagePlanBindingStatements() : []),
 ];
 
+/** Item actions on the table, held to `tableKeys` if given (dynamodb:LeadingKeys, ForAllValues). */
+const itemStatement = (actions: TableAction[], tableKeys: string[] | undefined): PolicyStatement => ({
+  ...allow(actions, [tableArn]),
+  ...(tableKeys && {
+    Condition: {
+      [tableKeys.some((key) => /[*?]/.test(key)) ? 'ForAllValues:StringLike' : 'ForAllValues:StringEquals']: {
+        'dynamodb:LeadingKeys': tableKeys,
+      },
+    },
+  }),
+});
+
 /** The statements of one function's role itself (its inline policy). */
 const roleStatementsFor = (functionKey: string, grants: Grants): PolicyStatement[] => [
   // Its own log group only (serverless creates the group, so no logs:CreateLogGroup).
   allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [logGroupArn(functionKey)]),
-  ...(grants.table?.length
-    ? [
-        {
-          ...allow(grants.table, [tableArn]),
-          ...(grants.tableKeys && {
-            Condition: {
-              [grants.tableKeys.some((key) => /[*?]/.test(key))
-                ? 'ForAllValues:StringLike'
-                : 'ForAllValues:StringEquals']: {
-                'dynamodb:LeadingKeys': grants.tableKeys,
-              },
-            },
-          }),
-        },
-      ]
-    : []),
+  ...(grants.table?.length ? [itemStatement(grants.table, grants.tableKeys)] : []),
+  ...(grants.narrowerItems ?? []).map(({ table, tableKeys }) => itemStatement(table, tableKeys)),
   ...(grants.queryIndexes?.length ? [allow(['dynamodb:Query'], grants.queryIndexes.map(indexArn))] : []),
   ...(grants.enqueue ? [allow(['sqs:SendMessage'], [deliveryQueueArn, promptDeliveryQueueArn])] : []),
   ...(grants.meter ? [allow(['sqs:SendMessage'], [meteringQueueArn])] : []),

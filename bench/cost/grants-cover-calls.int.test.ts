@@ -194,6 +194,19 @@ describe('the grants check', () => {
     }
   });
 
+  it("lets an error path undo what it wrote and nothing more: createApiKey the authorizer's K# record", () => {
+    const del = (partitionKey: string) => ({ action: 'dynamodb:DeleteItem', resource: 'table', partitionKey });
+    for (const [name, allowed, refused] of [
+      // Its tenant's items and records stay: a failed create deletes only the key it made.
+      ['createApiKey', ['K#0123abcd'], ['T#tnt_1', 'T#tnt_1#3', 'U#usr_1', 'S#ses_1']],
+    ] as const) {
+      const fn = FUNCTIONS.find((f) => f.key === name)!;
+      const statements = statementsFor(fn.key, fn.grants);
+      for (const key of allowed) expect(allows(statements, del(key), table), `${name} ${key}`).toBe(true);
+      for (const key of refused) expect(allows(statements, del(key), table), `${name} ${key}`).toBe(false);
+    }
+  });
+
   it("judges a Query of an index by the index's own statement: the table's partition key condition does not reach it", () => {
     const byResource = (value: CfnValue) =>
       JSON.stringify(value) === JSON.stringify(tableArn)
