@@ -151,8 +151,9 @@ const TENANTS = [TENANT_PARTITIONS];
  */
 export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   health: {},
-  // idempotency claim (put; take-over and release: update), quota, insert, dispatch
-  createMessage: { table: [GET, PUT, UPDATE, QUERY], tableKeys: TENANTS, ...CREATE },
+  // idempotency claim (put; take-over and release: update), quota, insert, dispatch; an insert that
+  // threw (maybe landed, its answer lost) is deleted again
+  createMessage: { table: [GET, PUT, UPDATE, DELETE, QUERY], tableKeys: TENANTS, ...CREATE },
   // the same, and a batch that fails part-way deletes what it had written
   createMessageBatch: { table: [GET, PUT, UPDATE, DELETE, QUERY], tableKeys: TENANTS, ...CREATE },
   listMessages: { table: [QUERY], tableKeys: TENANTS, queryIndexes: ['byStatus'] },
@@ -488,9 +489,15 @@ const engineFunctions: VigilFunction[] = [
     key: CANARY,
     // Ensures the canary tenant (conditional put, else get), checks its quota (its plan: get; its
     // counters: query), inserts its probes (put, under the tenant's shards) and hands them on: the
-    // near probe to the queue, the 20-minute one to its bucket's schedule. Only the canary tenant's
+    // near probe to the queue, the 20-minute one to its bucket's schedule; a probe whose insert threw
+    // (maybe landed, its answer lost) is deleted again (its shards only). Only the canary tenant's
     // partitions: its item and counters under T#tnt_canary, its probes under T#tnt_canary#<n>.
-    grants: { table: [GET, PUT, QUERY], tableKeys: [CANARY_TENANT_KEY, CANARY_TENANT_SHARDS], ...CREATE },
+    grants: {
+      table: [GET, PUT, QUERY],
+      tableKeys: [CANARY_TENANT_KEY, CANARY_TENANT_SHARDS],
+      narrowerItems: [{ table: [DELETE], tableKeys: [CANARY_TENANT_SHARDS] }],
+      ...CREATE,
+    },
     definition: {
       handler: 'functions/engine/canary.handler',
       description: "Canary: schedules near and far probes to this stage's /canary-receiver",

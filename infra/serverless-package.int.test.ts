@@ -726,7 +726,14 @@ describe('serverless package (offline, --stage ci)', () => {
     /** What each function's code does (store, queue, timer), and so all its role may allow. */
     const EXPECTED_ACTIONS: Record<string, string[]> = {
       health: [],
-      createMessage: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', ...DISPATCH],
+      createMessage: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Query',
+        ...DISPATCH,
+      ],
       createMessageBatch: [
         'dynamodb:GetItem',
         'dynamodb:PutItem',
@@ -796,7 +803,7 @@ describe('serverless package (offline, --stage ci)', () => {
       ],
       promote: ['dynamodb:PutItem', 'dynamodb:Query', 'sqs:SendMessage'],
       sweep: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'sqs:SendMessage'],
-      canary: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...DISPATCH],
+      canary: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem', ...DISPATCH],
       bulkJobs: [
         'dynamodb:GetItem',
         'dynamodb:PutItem',
@@ -999,9 +1006,12 @@ describe('serverless package (offline, --stage ci)', () => {
         (key) => itemStatements(key).length > 0,
       );
       // An error path's cleanup, in a statement of its own on fewer partitions: createApiKey deletes the
-      // authorizer's record it wrote (K#), never a tenant's item.
+      // authorizer's record it wrote (K#), the canary a probe it wrote (its shards).
       const narrower: Record<string, unknown[]> = {
         createApiKey: [expect.objectContaining({ Action: ['dynamodb:DeleteItem'], Condition: like(['K#*']) })],
+        canary: [
+          expect.objectContaining({ Action: ['dynamodb:DeleteItem'], Condition: like([`T#${CANARY_TENANT_ID}#*`]) }),
+        ],
       };
       expect(held).toEqual(expect.arrayContaining(Object.keys(beyondTenants)));
       for (const key of held) {

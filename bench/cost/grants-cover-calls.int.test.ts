@@ -194,11 +194,14 @@ describe('the grants check', () => {
     }
   });
 
-  it("lets an error path undo what it wrote and nothing more: createApiKey the authorizer's K# record", () => {
+  it("lets an error path undo what it wrote and nothing more: createApiKey the authorizer's K# record, createMessage its message, the canary its probe", () => {
     const del = (partitionKey: string) => ({ action: 'dynamodb:DeleteItem', resource: 'table', partitionKey });
     for (const [name, allowed, refused] of [
       // Its tenant's items and records stay: a failed create deletes only the key it made.
       ['createApiKey', ['K#0123abcd'], ['T#tnt_1', 'T#tnt_1#3', 'U#usr_1', 'S#ses_1']],
+      ['createMessage', ['T#tnt_1#3'], ['K#0123abcd', 'BUCKETS']],
+      // Never its tenant's item (its signing secrets), only its probes under the shards.
+      ['canary', ['T#tnt_canary#0', 'T#tnt_canary#127'], ['T#tnt_canary', 'T#tnt_1#3']],
     ] as const) {
       const fn = FUNCTIONS.find((f) => f.key === name)!;
       const statements = statementsFor(fn.key, fn.grants);
