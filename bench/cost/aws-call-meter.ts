@@ -197,7 +197,7 @@ const API_GATEWAY_METHOD: Array<[RegExp, string]> = [
 ];
 
 /** What IAM must allow for one request (action, resource), from its target header or client and command. */
-const iamCallsOf = (
+export const iamCallsOf = (
   target: string,
   context: { commandName?: string; clientName?: string },
   input: Record<string, any>,

@@ -12,12 +12,21 @@
  * its action, its resource and, where the statement has a `dynamodb:LeadingKeys` condition, the
  * partition key it touched (IAM's ForAllValues with StringEquals or StringLike). Without the keys a
  * condition too narrow for a function's real calls would pass here and break it only on AWS.
+ *
+ * The error paths too: their calls (a rollback's DeleteItem, a re-read after a write whose answer was
+ * lost) are made only when something fails, and a grant missing for one breaks it on AWS exactly
+ * then (createApiKey's delete of the authorizer's record of a key it could not list was refused so
+ * until 2026-12-08: a working key nobody held stayed). A one-shot fault (aws-call-fault.ts) fails
+ * each DynamoDB write of each write route (but retryMessage), the authorizer, deliver, the canary
+ * and the sweep in turn, unsent or applied with its answer lost, with the roles enforced as IAM
+ * would; the calls that follow are checked likewise.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CANARY_TENANT_ID } from '@vigil/aws/canary';
 import { INDEX } from '@vigil/aws/table-definition';
 import { TenantPartitions } from '@vigil/aws/tenant-partitions';
@@ -30,8 +39,16 @@ import type { LocalStack } from '@vigil/local/stack';
 import { startStack } from '@vigil/local/stack';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsCall } from './aws-call-meter';
-import { AwsCallMeter, OUTSIDE_INVOCATIONS, parseCallCounter, UNKNOWN_PARTITION_KEY } from './aws-call-meter';
+import type { AwsCall, Usage } from './aws-call-meter';
+import {
+  AwsCallMeter,
+  OUTSIDE_INVOCATIONS,
+  parseCallCounter,
+  UNKNOWN_PARTITION_KEY,
+  usageBetween,
+} from './aws-call-meter';
+import type { DynamoWrite, FaultKind, FiredFault } from './aws-call-fault';
+import { AwsCallFaults } from './aws-call-fault';
 import { until } from './cost-scenarios';
 import { consoleSessionToken } from '../../test-support/console-session';
 import type { CfnValue, PolicyStatement } from '../../infra/cloudformation';
@@ -41,6 +58,9 @@ import type { IndexName } from '../../infra/tables';
 import { indexArn, tableArn } from '../../infra/tables';
 
 const INDEXES: IndexName[] = Object.values(INDEX);
+/** A faulted write as a failure names it: its operation and the keys it wrote. */
+const describeWrite = ({ write }: FiredFault): string =>
+  `${write.operation} ${write.keys.map((key) => `${key.pk} ${key.sk}`).join(', ')}`;
 /** The tenant's items spread over keys as on AWS (`T#<tenant>#<n>`; the deployed default is 128), so the grants meet sharded keys. */
 const TENANT_SHARDS = 4;
 /** The functions the test does not run, and why. */
@@ -258,8 +278,19 @@ describe('the IAM grants, against the calls the functions make', () => {
   let calls: AwsCall[];
   let resourceOf: (value: CfnValue) => string;
   const meter = new AwsCallMeter(new Set(API_ROUTES.map((route) => route.functionName)));
+  const faults = new AwsCallFaults();
+  // The fault's middleware inside the meter's (it records the faulted call too), its invocations inside the meter's.
+  const observer = {
+    instrument: (client: Parameters<AwsCallMeter['instrument']>[0]) => {
+      meter.instrument(client);
+      faults.instrument(client);
+    },
+    invocation: <T>(functionName: string, run: () => Promise<T>) =>
+      meter.invocation(functionName, () => faults.invocation(functionName, run)),
+  };
 
-  const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  /** A request's answer: its status, content type and body (parsed; `{}` if empty). */
+  const attempt = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${stack.url}${path}`, {
       method,
       headers: {
@@ -270,9 +301,18 @@ describe('the IAM grants, against the calls the functions make', () => {
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
     const text = await response.text();
+    return {
+      status: response.status,
+      type: response.headers.get('content-type') ?? '',
+      text,
+      body: text === '' ? {} : JSON.parse(text),
+    };
+  };
+  const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const answer = await attempt(method, path, body, headers);
     // A 4xx may still be what a route answers here; a 5xx never is.
-    expect(response.status, `${method} ${path}: ${text}`).toBeLessThan(500);
-    return text === '' ? {} : JSON.parse(text);
+    expect(answer.status, `${method} ${path}: ${answer.text}`).toBeLessThan(500);
+    return answer.body;
   };
   const statusOf = async (id: string): Promise<string> => (await api('GET', `/v1/messages/${id}`)).status;
   const within = (what: string, check: () => Promise<boolean>) => until(what, check, 20_000);
@@ -304,7 +344,7 @@ describe('the IAM grants, against the calls the functions make', () => {
       },
       // As on AWS: usage goes through the metering queue to the metering function.
       metering: 'queue',
-      observer: meter,
+      observer,
     });
     const { config } = stack.runtime;
     const queueName = (url: string | undefined) => url?.split('/').pop() ?? '';
@@ -357,7 +397,7 @@ describe('the IAM grants, against the calls the functions make', () => {
       }),
     );
     raw.destroy();
-    expect((await meter.invocation('sweep', () => sweep({}))).requeued).toBeGreaterThanOrEqual(1);
+    expect((await observer.invocation('sweep', () => sweep({}))).requeued).toBeGreaterThanOrEqual(1);
 
     await within('the first attempt to fail', async () => (await statusOf(flaky.id)) === 'retrying');
     // Keyed, and repeated: the key's claim, then its replay (settling the claim, an update).
@@ -423,7 +463,7 @@ describe('the IAM grants, against the calls the functions make', () => {
     expect(await api('POST', '/v1/session/revoke', {}, session)).toEqual({});
     // The canary: its tenant (made on first use) and its two probes, under the tenant's shards; and a
     // probe signed by the canary tenant at the canary receiver, as its deliveries arrive.
-    expect((await meter.invocation('canary', () => canary())).scheduled).toHaveLength(2);
+    expect((await observer.invocation('canary', () => canary())).scheduled).toHaveLength(2);
     const [canarySecret] = (await stack.tenantAdmin.tenancy.tenants.getTenant(CANARY_TENANT_ID))!.signingSecrets;
     const probe = JSON.stringify({ probe: 'near' });
     const sentAt = new Date();
@@ -529,4 +569,349 @@ describe('the IAM grants, against the calls the functions make', () => {
     expect(deferrals.length).toBeGreaterThan(0);
     for (const call of deferrals) expect(allows(before, call, resourceOf)).toBe(false);
   });
+
+  /** `promise`'s value, or a failure naming `what` after `ms`. */
+  const settledWithin = async <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
+    const timer = new AbortController();
+    try {
+      return await Promise.race([
+        promise,
+        sleep(ms, undefined, { signal: timer.signal }).then(() => expect.fail(`${what}: its invocation never ended`)),
+      ]);
+    } finally {
+      timer.abort();
+    }
+  };
+
+  /** The calls the meter recorded between two of its snapshots, but the pollers'. */
+  const callsBetween = (before: Usage, after: Usage): AwsCall[] =>
+    Object.keys(usageBetween(before, after))
+      .map(parseCallCounter)
+      .filter((call): call is AwsCall => call !== undefined && call.functionName !== OUTSIDE_INVOCATIONS);
+
+  it("fails each DynamoDB write of each request once, unsent or its answer lost: every call its error path makes is in the function's role, and the answer is a problem document", async () => {
+    const url = (path: string) => `${receiver.url}/${path}`;
+    let made = 0;
+    const unique = (what: string) => `faults-${what}-${(made += 1)}`;
+    const keyed = () => ({ 'idempotency-key': unique('key') });
+    const raw = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        region: 'us-east-1',
+        endpoint: stack.dynamoEndpoint,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      }),
+    );
+    const { config } = stack.runtime;
+    const partitions = new TenantPartitions(TENANT_SHARDS);
+    const secret = { secret: stack.sessionSecret };
+    // As IAM would on AWS: a call the role lacks fails, so what an error path leaves is what it would leave there.
+    faults.refuses = (call) =>
+      call.functionName !== OUTSIDE_INVOCATIONS && !allows(statementsOf(call.functionName), call, resourceOf);
+    try {
+      // Messages to redeliver, delivered (a redelivered one is not again until it is delivered).
+      const finished = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => api('POST', '/v1/messages', { url: url(`finished/${i}`), delay: 1 })),
+      );
+      const delivered: string[] = [];
+      const takeDelivered = async () => {
+        if (delivered.length === 0) {
+          await within('the messages to redeliver to be delivered', async () =>
+            (await Promise.all(finished.map((m) => statusOf(m.id)))).every((status) => status === 'delivered'),
+          );
+          delivered.push(...finished.map((m: { id: string }) => m.id));
+        }
+        const id = delivered.pop();
+        if (!id) throw new Error('no delivered message left to redeliver');
+        return id;
+      };
+      const scheduled = async () => (await api('POST', '/v1/messages', { url: url(unique('later')), delay: 600 })).id;
+      /** A bulk job the request started runs to its end before the next, so no run is refused a running place. */
+      const jobsEnded = async () =>
+        within('the bulk jobs to end', async () => (await api('GET', '/v1/jobs?state=running')).items.length === 0);
+      const endpoint = await api('POST', '/v1/notification-endpoints', { url: url('ops'), events: ['key.created'] });
+      /** Every notification endpoint but `endpoint` deleted: a tenant may have five. */
+      const otherEndpointsDeleted = async () => {
+        for (const { id } of (await api('GET', '/v1/notification-endpoints')).items) {
+          if (id !== endpoint.id) await api('DELETE', `/v1/notification-endpoints/${id}`);
+        }
+      };
+      /** The authorizer's records of the tenant's keys that work and that the tenant does not list: none may stay. */
+      const unlistedKeys = async () => {
+        const unlisted: string[] = [];
+        for await (const page of paginateScan(
+          { client: raw },
+          {
+            TableName: config.table,
+            FilterExpression: 'begins_with(pk, :k) AND tenantId = :tenant AND attribute_not_exists(revokedAt)',
+            ExpressionAttributeValues: { ':k': 'K#', ':tenant': stack.tenantId },
+          },
+        )) {
+          for (const item of page.Items ?? []) {
+            const { Item: listed } = await raw.send(
+              new GetCommand({ TableName: config.table, Key: { pk: `T#${stack.tenantId}`, sk: `KEY#${item.keyId}` } }),
+            );
+            if (listed?.hash !== String(item.pk).slice(2)) unlisted.push(String(item.keyId));
+          }
+        }
+        return unlisted;
+      };
+      type Answer = Awaited<ReturnType<typeof attempt>>;
+      /** A request (or an engine function's invocation: no answer) made afresh each run, and what must hold after it. */
+      /** The message of deliver's run. */
+      let sending = '';
+      const runs: Array<{
+        functionName: string;
+        what: string;
+        /** `fault`: the fault armed for this run, if any (settled when the invocation it failed ends). */
+        run: (fault?: Promise<FiredFault>) => Promise<Answer | void>;
+        after?: (answer: Answer | void) => Promise<void>;
+        /** Which of the function's writes are this run's (all, unless other invocations of it run meanwhile). */
+        matches?: (write: DynamoWrite) => boolean;
+        /** Why its writes after the first are not the same each run (then a fault it never reached is no failure). */
+        varies?: string;
+      }> = [
+        {
+          functionName: 'createMessage',
+          what: 'POST /v1/messages',
+          run: () => attempt('POST', '/v1/messages', { url: url(unique('create')), delay: 600 }, keyed()),
+        },
+        {
+          functionName: 'createMessageBatch',
+          what: 'POST /v1/messages/batch',
+          run: () =>
+            attempt(
+              'POST',
+              '/v1/messages/batch',
+              { messages: [1, 2].map(() => ({ url: url(unique('batch')), delay: 600 })) },
+              keyed(),
+            ),
+        },
+        {
+          functionName: 'updateMessage',
+          what: 'PATCH /v1/messages/{id}',
+          run: async () => attempt('PATCH', `/v1/messages/${await scheduled()}`, { delay: 700 }),
+        },
+        {
+          functionName: 'cancelMessage',
+          what: 'DELETE /v1/messages/{id}',
+          run: async () => attempt('DELETE', `/v1/messages/${await scheduled()}`),
+        },
+        {
+          functionName: 'cancelMessages',
+          what: 'POST /v1/messages/cancel',
+          run: async () => attempt('POST', '/v1/messages/cancel', { ids: [await scheduled()] }, keyed()),
+          after: jobsEnded,
+        },
+        {
+          functionName: 'redeliverMessages',
+          what: 'POST /v1/messages/redeliver',
+          run: async () => attempt('POST', '/v1/messages/redeliver', { ids: [await takeDelivered()] }, keyed()),
+          after: jobsEnded,
+        },
+        {
+          functionName: 'redeliverMessage',
+          what: 'POST /v1/messages/{id}/redeliver',
+          run: async () => attempt('POST', `/v1/messages/${await takeDelivered()}/redeliver`, undefined, keyed()),
+        },
+        {
+          functionName: 'rotateSigningSecret',
+          what: 'POST /v1/signing-secret/rotate',
+          run: () => attempt('POST', '/v1/signing-secret/rotate', undefined, keyed()),
+        },
+        {
+          functionName: 'createApiKey',
+          what: 'POST /v1/keys',
+          run: () => attempt('POST', '/v1/keys', { name: unique('key') }, keyed()),
+          // No key that works and that nobody holds, lists or can revoke (dynamo-tenant-store.ts addApiKey).
+          after: async (answer) => {
+            if (answer?.status === 201) await api('DELETE', `/v1/keys/${answer.body.id}`);
+            expect(await unlistedKeys()).toEqual([]);
+          },
+        },
+        {
+          functionName: 'revokeApiKey',
+          what: 'DELETE /v1/keys/{id}',
+          run: async () =>
+            attempt('DELETE', `/v1/keys/${(await api('POST', '/v1/keys', { name: unique('revoked') })).id}`),
+        },
+        {
+          functionName: 'createNotificationEndpoint',
+          what: 'POST /v1/notification-endpoints',
+          run: () =>
+            attempt(
+              'POST',
+              '/v1/notification-endpoints',
+              { url: url(unique('endpoint')), events: ['key.created'] },
+              keyed(),
+            ),
+          after: otherEndpointsDeleted,
+        },
+        {
+          functionName: 'deleteNotificationEndpoint',
+          what: 'DELETE /v1/notification-endpoints/{id}',
+          run: async () => {
+            const { id } = await api('POST', '/v1/notification-endpoints', {
+              url: url(unique('deleted')),
+              events: ['key.created'],
+            });
+            return attempt('DELETE', `/v1/notification-endpoints/${id}`);
+          },
+          after: otherEndpointsDeleted,
+        },
+        {
+          functionName: 'testNotificationEndpoint',
+          what: 'POST /v1/notification-endpoints/{id}/test',
+          run: () => attempt('POST', `/v1/notification-endpoints/${endpoint.id}/test`, undefined, keyed()),
+        },
+        {
+          functionName: 'claimSessionTenant',
+          what: "POST /v1/session/tenant (a user's first sign-in)",
+          run: async () => {
+            const user = unique('user');
+            const token = await consoleSessionToken(
+              { sub: user, userId: `dev:${user}@example.com`, email: `${user}@example.com` },
+              secret,
+            );
+            return attempt('POST', '/v1/session/tenant', {}, { authorization: `Bearer ${token}` });
+          },
+        },
+        {
+          functionName: 'revokeSession',
+          what: 'POST /v1/session/revoke',
+          run: async () => {
+            const token = await consoleSessionToken({ tenantId: stack.tenantId }, secret);
+            return attempt('POST', '/v1/session/revoke', {}, { authorization: `Bearer ${token}` });
+          },
+        },
+        {
+          functionName: 'authorizer',
+          what: "the authorizer, a key's first use (its lastUsedAt)",
+          run: async () => {
+            const { id, key } = await api('POST', '/v1/keys', { name: unique('used') });
+            const answer = await attempt('GET', '/v1/usage', undefined, { authorization: `Bearer ${key}` });
+            await api('DELETE', `/v1/keys/${id}`);
+            return answer;
+          },
+        },
+        {
+          functionName: 'deliver',
+          what: 'deliver, a message sent',
+          // Other deliveries run meanwhile (notifications, redeliveries): this run's message's writes only.
+          matches: (write) => write.keys.some((key) => key.sk.includes(sending)),
+          run: async (fault) => {
+            // Due in 1.5 s: its ticket reaches a worker (the arm lead, 1 s, early) after `sending` names it.
+            const sendAt = new Date(Date.now() + 1_500).toISOString();
+            sending = (await api('POST', '/v1/messages', { url: url(unique('sent')), sendAt })).id;
+            let faulted = false;
+            void fault?.then(() => (faulted = true));
+            // Sent, or the invocation the fault failed has ended (its ticket comes back after the queue's visibility timeout).
+            await within('the message sent, or its faulted delivery ended', async () => {
+              if (faulted) return true;
+              return (await statusOf(sending)) === 'delivered';
+            });
+          },
+        },
+        {
+          functionName: 'canary',
+          what: 'the canary',
+          run: async () => {
+            await observer.invocation('canary', () => canary()).catch(() => undefined);
+          },
+        },
+        {
+          functionName: 'sweep',
+          what: 'the sweep, an overdue message',
+          varies: "besides the message's deferral, it notes the buckets it finds promoted, once each",
+          run: async () => {
+            const id = await scheduled();
+            await raw.send(
+              new UpdateCommand({
+                TableName: config.table,
+                Key: { pk: partitions.messagePk(stack.tenantId, id), sk: `M#${id}` },
+                UpdateExpression: 'SET pendingAt = :past, dueAt = :past',
+                ExpressionAttributeValues: { ':past': Date.now() - 3_600_000 },
+              }),
+            );
+            await observer.invocation('sweep', () => sweep({})).catch(() => undefined);
+          },
+        },
+      ];
+
+      const refused: string[] = [];
+      const unfired: string[] = [];
+      const crashed: string[] = [];
+      const inconsistent: string[] = [];
+      let fired = 0;
+      const faultedCalls: AwsCall[] = [];
+      for (const { functionName, what, run, after, varies, matches = () => true } of runs) {
+        const ours = (write: DynamoWrite) => write.functionName === functionName && matches(write);
+        const counted = await faults.writesOf(run);
+        await after?.(counted.result);
+        const writes = counted.writes.filter(ours).length;
+        expect(writes, `${what} makes a write`).toBeGreaterThan(0);
+        for (let nth = 1; nth <= writes; nth += 1) {
+          for (const kind of ['refused', 'lost'] satisfies FaultKind[]) {
+            const before = meter.snapshot();
+            const fault = faults.arm(kind, ours, nth);
+            const answer = await run(fault);
+            faults.disarm();
+            const label = `${what}, write ${nth} of ${writes} ${kind}`;
+            // A request's invocation has ended by its answer, but deliver's may still run (its write landed).
+            const outcome = faults.hasFired() ? await settledWithin(fault, 20_000, label) : undefined;
+            if (!outcome) {
+              if (!varies || nth === 1) unfired.push(label);
+              continue;
+            }
+            fired += 1;
+            const faulted = `${label} (${describeWrite(outcome)})`;
+            if (answer && answer.status >= 500) {
+              // A problem document that says so, never a crash.
+              if (answer.type !== 'application/problem+json' || answer.body.status !== answer.status) {
+                crashed.push(`${faulted}: ${answer.status} ${answer.type} ${answer.text}`);
+              }
+            }
+            // What the path promises it leaves (as IAM would have let it on AWS).
+            await after?.(answer).catch((error: Error) => inconsistent.push(`${faulted}: ${error.message}`));
+            for (const call of callsBetween(before, meter.snapshot())) {
+              faultedCalls.push(call);
+              if (!allows(statementsOf(call.functionName), call, resourceOf)) {
+                refused.push(
+                  `${faulted}: ${call.functionName} ${call.action} ${call.resource} ${call.partitionKey ?? ''}`,
+                );
+              }
+            }
+          }
+        }
+      }
+      expect({ refused, crashed, inconsistent, unfired }).toEqual({
+        refused: [],
+        crashed: [],
+        inconsistent: [],
+        unfired: [],
+      });
+      expect(fired).toBeGreaterThan(runs.length * 2);
+      // Each statement only an error path needs is used by one: none is wider than its calls.
+      for (const { key, grants } of FUNCTIONS) {
+        for (const { table: actions, tableKeys } of grants.narrowerItems ?? []) {
+          for (const action of actions) {
+            for (const pattern of tableKeys) {
+              expect(
+                faultedCalls.some(
+                  (call) =>
+                    call.functionName === key &&
+                    call.action === action &&
+                    call.resource === 'table' &&
+                    stringLike(pattern, call.partitionKey ?? ''),
+                ),
+                `${key}: no ${action} under ${pattern}`,
+              ).toBe(true);
+            }
+          }
+        }
+      }
+    } finally {
+      faults.refuses = undefined;
+      raw.destroy();
+    }
+  }, 120_000);
 });
