@@ -17,7 +17,7 @@
  * lost) are made only when something fails, and a grant missing for one breaks it on AWS exactly
  * then (createApiKey's delete of the authorizer's record of a key it could not list was refused so
  * until 2026-12-08: a working key nobody held stayed). A one-shot fault (aws-call-fault.ts) fails
- * each DynamoDB write of each write route (but retryMessage), the authorizer, deliver, the canary
+ * each DynamoDB write of each write route, the authorizer, deliver, the canary
  * and the sweep in turn, unsent or applied with its answer lost, with the roles enforced as IAM
  * would; the calls that follow are checked likewise.
  */
@@ -612,6 +612,22 @@ describe('the IAM grants, against the calls the functions make', () => {
       const finished = await Promise.all(
         Array.from({ length: 20 }, (_, i) => api('POST', '/v1/messages', { url: url(`finished/${i}`), delay: 1 })),
       );
+      // Messages to retry now: `/flaky` fails their first attempt, and their next waits out a backoff of 15–30 s.
+      const failing = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          api('POST', '/v1/messages', { url: url(`flaky/${unique('retried')}`), delay: 1 }),
+        ),
+      );
+      const takeRetrying = async () => {
+        for (;;) {
+          const next = failing.shift();
+          if (!next) throw new Error('no retrying message left to retry');
+          await within('the message to retry to fail its first attempt', async () =>
+            ['retrying', 'delivered'].includes(await statusOf(next.id)),
+          );
+          if ((await statusOf(next.id)) === 'retrying') return next.id as string;
+        }
+      };
       const delivered: string[] = [];
       const takeDelivered = async () => {
         if (delivered.length === 0) {
@@ -670,6 +686,12 @@ describe('the IAM grants, against the calls the functions make', () => {
         /** Why its writes after the first are not the same each run (then a fault it never reached is no failure). */
         varies?: string;
       }> = [
+        // First: its messages wait out their backoff (15–30 s) only so long.
+        {
+          functionName: 'retryMessage',
+          what: 'POST /v1/messages/{id}/retry',
+          run: async () => attempt('POST', `/v1/messages/${await takeRetrying()}/retry`, undefined, keyed()),
+        },
         {
           functionName: 'createMessage',
           what: 'POST /v1/messages',
@@ -799,8 +821,8 @@ describe('the IAM grants, against the calls the functions make', () => {
           // Other deliveries run meanwhile (notifications, redeliveries): this run's message's writes only.
           matches: (write) => write.keys.some((key) => key.sk.includes(sending)),
           run: async (fault) => {
-            // Due in 1.5 s: its ticket reaches a worker (the arm lead, 1 s, early) after `sending` names it.
-            const sendAt = new Date(Date.now() + 1_500).toISOString();
+            // Due in 2 s: its ticket reaches a worker (the arm lead, 1 s, early) after `sending` names it.
+            const sendAt = new Date(Date.now() + 2_000).toISOString();
             sending = (await api('POST', '/v1/messages', { url: url(unique('sent')), sendAt })).id;
             let faulted = false;
             void fault?.then(() => (faulted = true));
