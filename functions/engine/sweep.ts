@@ -33,6 +33,19 @@ export const handler = async (
 };
 
 /**
+ * A periodic run of the local stack while its start-up sweep's runs go on in the background: the
+ * handler's run (a missed bucket, an idle bulk job, what is overdue past the grace, an event stored
+ * behind their read), noting what it hands on in their read's `startUpHandedOn`, so they leave it alone.
+ */
+export const sweepBesideStartUp = (
+  startUpHandedOn: Set<string>,
+): Promise<{ promoted: number; requeued: number; storedEvents: number; resumedJobs: number }> => {
+  const { scheduling, config } = runtime();
+  const options = sweepOptionsFor({}, { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS });
+  return sweep(scheduling, bulkJobWiring(), { ...options, startUpHandedOn });
+};
+
+/**
  * The local stack's start-up sweep (no Lambda: on AWS the queues persist): `{ lookAheadS }`'s look,
  * in runs of one budget each that go on where the last stopped (core startUpSweepRuns), so the stack
  * serves after the first and hands on the rest of the near window in the background (`read`: core StartUpRead).

@@ -953,6 +953,33 @@ describe('the sweep and a backlogged queue', () => {
     expect(queue.sent).toHaveLength(300);
   });
 
+  it('leaves alone, in a start-up read, what a periodic run meanwhile handed on where it moved it: each message once', async () => {
+    const { deps, queue, clock, store } = setup();
+    for (let i = 0; i < 300; i += 1) await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    queue.sent.length = 0; // the local stack stopped: its queue did not survive
+    clock.set(T0 + 5_000 + 61_000);
+    const defer = store.deferPending.bind(store);
+    store.deferPending = async (ref, untilMs) => {
+      clock.advance(1); // each page spends the start-up's budget
+      return defer(ref, untilMs);
+    };
+    const handedOn = new Set<string>();
+    const startUp = pendingRuns({ ...deps, store: pagedIndex(store) }, DEFAULT_ENGINE_SETTINGS.nearWindowMs, {
+      queueLost: true,
+      budgetMs: 1,
+      handedOn,
+    });
+    expect((await startUp.next()).value).toEqual({ requeued: 100, storedEvents: 0, done: false });
+    // A periodic run while it goes on: the other 200, overdue past the grace, moved a flight
+    // allowance on (within the start-up's look), where its read finds them again.
+    expect(await sweepPending(deps, -60_000, { noteIn: handedOn })).toEqual({ requeued: 200, storedEvents: 0 });
+    const rest: PendingRun[] = [];
+    for await (const run of startUp) rest.push(run);
+    expect(rest.reduce((sum, run) => sum + run.requeued, 0)).toBe(0);
+    expect(new Set(queue.sent.map((s) => s.ticket.messageId)).size).toBe(300);
+    expect(queue.sent).toHaveLength(300);
+  });
+
   it('hands on no further page once a start-up sweep is told to stop: its runs end without a last one', async () => {
     const { deps, queue, clock, store } = setup();
     for (let i = 0; i < 300; i += 1) await scheduleMessage(deps, TENANT, input({ delay: 30 }));

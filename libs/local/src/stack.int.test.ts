@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientInstrument } from '@vigil/aws';
 import { runtime } from '@vigil/aws';
+import { revokeAndAnnounceApiKey } from '@vigil/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiClient, FAST_ENGINE_ENV, startTestStack, waitFor } from '../../../test-support/local-stack';
 import { startReceiverThread } from '../../../test-support/receiver-thread';
@@ -497,6 +498,77 @@ describe('the local stack, configured by arguments', () => {
     expect(logged.filter((l) => l.level === 'error')).toEqual([]);
     expect(calls.filter((call) => call.at > stoppedAt)).toEqual([]);
   }, 60_000);
+
+  it('sends an event stored for the sweep while the start-up sweep’s background runs go on, not once they end', async () => {
+    const receiver = await startReceiver({ port: 0 });
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
+    try {
+      // 1,000 messages due in 60 s (a near window of 90 s), whose tickets the stop loses with the
+      // queue; a tenant endpoint told of key.revoked, and a key the operator will revoke.
+      const settings = { VIGIL_NEAR_WINDOW_S: '90', VIGIL_INDEX_SHARDS: '1', VIGIL_SWEEP_GRACE_S: '1' };
+      stack = await startTestStack({ dataDir, sweepEveryMs: 3_600_000, env: settings });
+      const api = apiClient(stack.url, stack.apiKey);
+      const endpoint = { url: `${receiver.url}/revoked`, events: ['key.revoked'] };
+      expect((await api.post('/v1/notification-endpoints', endpoint)).status).toBe(201);
+      const leaked = (await api.post('/v1/keys', { name: 'leaked in a log' })).json;
+      for (let batch = 0; batch < 10; batch += 1) {
+        const messages = Array.from({ length: 100 }, (_, i) => ({
+          url: `http://127.0.0.1:9/m/${batch}/${i}`,
+          delay: 60,
+        }));
+        expect((await api.post('/v1/messages/batch', { messages })).status).toBe(201);
+      }
+      await stack.stop();
+
+      // A slow store: each sweep run (the start-up's, one page of 100 each, and the periodic ones)
+      // waits a second first, so the background runs go on for 10 s or more.
+      const log = captureLog();
+      let logged: Array<Record<string, unknown>>;
+      try {
+        stack = await startStack({
+          port: 0,
+          host: '127.0.0.1',
+          dataDir,
+          sweepEveryMs: 500,
+          authCacheMs: 60_000,
+          rateLimits: true,
+          startUpSweepBudgetMs: 1,
+          env: { ...FAST_ENGINE_ENV, ...settings, VIGIL_LOG_LEVEL: 'info' },
+          observer: {
+            instrument: () => {},
+            invocation: async (name, run) => {
+              if (name === 'sweep') await new Promise((resolve) => setTimeout(resolve, 1_000));
+              return run();
+            },
+          },
+        });
+        // The operator's shell stores the event for the sweep to send: behind the start-up's read,
+        // which is past it (at the messages due in 60 s), so only a periodic run finds it.
+        const { tenantAdmin } = stack;
+        const events = await tenantAdmin.accountEvents();
+        expect(events).toBeDefined();
+        const revoked = await revokeAndAnnounceApiKey(
+          { tenancy: tenantAdmin.tenancy, ...(events && { events }) },
+          { operator: true, keyId: leaked.id },
+        );
+        expect(revoked?.revokedNow).toBe(true);
+        await receiver.waitFor((received) => received.some((r) => r.path === '/revoked'), 30_000);
+      } finally {
+        logged = log.stop();
+      }
+      // Sent while the background runs went on: until 2026-12-08 the periodic sweep was skipped
+      // while they did, and the event waited for the last of them.
+      const told = logged.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('the start-up sweep'));
+      expect(told[0]).toMatchObject({ msg: 'the start-up sweep goes on in the background, one run at a time' });
+      expect(told.map((l) => l.msg)).not.toContain('the start-up sweep has seen the whole near window');
+      expect(logged).toContainEqual(
+        expect.objectContaining({ msg: 'sweep handed on event deliveries stored for it', storedEvents: 1 }),
+      );
+      expect(receiver.received.filter((r) => r.path === '/revoked')).toHaveLength(1);
+    } finally {
+      await receiver.stop();
+    }
+  }, 90_000);
 
   it('promotes a far-path bucket whose timer fell due while it was down once its handlers run: fired once, the message on time', async () => {
     const receiver = await startReceiver({ port: 0 });

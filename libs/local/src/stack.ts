@@ -27,7 +27,7 @@ import { handler as deliver } from '@vigil/functions/engine/deliver';
 import { handler as foldUsageEvents } from '@vigil/functions/metering/fold-usage';
 import { handler as promote } from '@vigil/functions/engine/promote';
 import { handler as runBulkJob } from '@vigil/functions/engine/run-bulk-job';
-import { handler as sweep, startUpSweepRuns } from '@vigil/functions/engine/sweep';
+import { handler as sweep, sweepBesideStartUp, startUpSweepRuns } from '@vigil/functions/engine/sweep';
 import type { Context } from 'aws-lambda';
 import type { LocalConfig } from './config';
 import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
@@ -558,9 +558,11 @@ const startEach = async (
   ];
   started.add('the SQS pollers', () => Promise.all(pollers.map((poller) => poller.stop(0))));
   const sweeper = setInterval(() => {
-    // The start-up sweep's runs hand on what this one would (and the rest of the near window).
-    if (startUp.goingOn) return;
-    invocation('sweep', () => sweep({})).catch((error) => rt.log.error('sweep failed', { error: String(error) }));
+    // All its parts while the start-up sweep's runs go on too (a missed bucket, an idle bulk job, an
+    // event stored behind their read would otherwise wait for them: minutes on a long backlog); what
+    // it hands on, they leave alone.
+    const run = startUp.goingOn ? () => sweepBesideStartUp(startUp.handedOn) : () => sweep({});
+    invocation('sweep', run).catch((error) => rt.log.error('sweep failed', { error: String(error) }));
   }, options.sweepEveryMs);
   started.add('the sweep', () => clearInterval(sweeper));
   // DynamoDB's TTL deletes expired items on AWS; dynalite has no TTL, so the stack does it.

@@ -5,8 +5,10 @@
  * hold `npm start` for minutes); the runs then go on in the background, one budget each, where the
  * last stopped, until the whole near window has been seen: a message due minutes after the restart
  * gets its ticket before it is due, not once a periodic run finds it overdue past the grace. The
- * periodic sweep waits meanwhile (what it would find, these runs hand on too, and it would only hand
- * the same messages on twice). A run that meets a fault is followed by a new read, as the first
+ * periodic sweep goes on meanwhile, all its parts (a far-path bucket its timer missed, an idle bulk
+ * job, an event stored for the sweep behind these runs' read, which they never reach), and notes
+ * what it hands on in their `handedOn`: they leave it alone where it was moved to (one ticket, not
+ * two). A run that meets a fault is followed by a new read, as the first
  * run's is (start-retries.ts), which leaves alone what the earlier reads handed on. On AWS the
  * queues persist, and nothing of this runs.
  */
@@ -15,8 +17,10 @@ import type { StartRetries } from './start-retries';
 import { retriedAtStart, START_RETRIES } from './start-retries';
 
 export interface StartUpSweep {
-  /** Whether its runs still go on (the periodic sweep waits while they do). */
+  /** Whether its runs still go on (a periodic run meanwhile notes what it hands on in `handedOn`). */
   readonly goingOn: boolean;
+  /** What its reads handed on: a periodic run while they go on adds what it hands on, for them to leave alone. */
+  readonly handedOn: Set<string>;
   /** Ends the runs once the page under way is handed on; resolves when they have written their last. */
   stop(): Promise<void>;
 }
@@ -54,7 +58,7 @@ export const startUpSweep = async ({
     const total = first.value ? first.value.requeued + first.value.storedEvents : 0;
     if (total > 0) log.info('the start-up sweep has seen the whole near window', { handedOn: total, runs: 1 });
     await stream.return();
-    return { goingOn: false, stop: async () => {} };
+    return { goingOn: false, handedOn, stop: async () => {} };
   }
 
   const progress = { handedOn: first.value.requeued + first.value.storedEvents, runs: 1 };
@@ -108,6 +112,7 @@ export const startUpSweep = async ({
     get goingOn() {
       return state.goingOn;
     },
+    handedOn,
     async stop() {
       stopping.abort();
       await goingOn;

@@ -41,7 +41,7 @@ import { withdrawEventDeliveries } from './event-deliveries';
 export const sweepPending = async (
   deps: SchedulingDeps,
   horizonMs: number,
-  options: { queueLost?: boolean; budgetMs?: number } = {},
+  options: { queueLost?: boolean; budgetMs?: number; noteIn?: Set<string> } = {},
 ): Promise<{ requeued: number; storedEvents: number }> => {
   const runs = pendingRuns(deps, horizonMs, options);
   let run: PendingRun | void;
@@ -78,13 +78,23 @@ export interface PendingRun {
  * A message this read handed on is left alone when it finds it again further on, unchanged (with the
  * queue lost the read goes a flight allowance past the horizon, where each was just moved): one
  * ticket, not two. `handedOn` keeps them, when given, for a read that takes over from a failed one.
+ * `noteIn`: another read's `handedOn` (the local stack's start-up read, going on while a periodic run
+ * does): what this one hands on is noted there too, so that read leaves it alone when it reaches it
+ * where this one moved it; this one leaves nothing alone for it (what that read handed on is found
+ * here only once overdue again where it was moved, its ticket lost).
  */
 export async function* pendingRuns(
   deps: SchedulingDeps,
   horizonMs: number,
-  options: { queueLost?: boolean; budgetMs?: number; signal?: AbortSignal; handedOn?: Set<string> } = {},
+  options: {
+    queueLost?: boolean;
+    budgetMs?: number;
+    signal?: AbortSignal;
+    handedOn?: Set<string>;
+    noteIn?: Set<string>;
+  } = {},
 ): AsyncGenerator<PendingRun, void> {
-  const { budgetMs, signal, handedOn = new Set<string>() } = options;
+  const { budgetMs, signal, handedOn = new Set<string>(), noteIn } = options;
   const horizon = deps.clock.now() + horizonMs;
   const lookTo = options.queueLost ? horizon + deps.settings.flightAllowanceMs : horizon;
   let run = { requeued: 0, storedEvents: 0, pages: 0, startedAt: deps.clock.now() };
@@ -103,12 +113,17 @@ export async function* pendingRuns(
     const messages = readOnce(deps.store);
     const handed = await Promise.all(page.map((ref) => handOn(deps, ref, now, messages)));
     const deferred = handed.flatMap((d) => (d ? [d] : []));
+    const keys = deferred.map(({ ref }) => handedOnKey(ref));
+    // Noted before the enqueue: the other read may reach one where it was just moved meanwhile.
+    const noted = keys.filter((key) => noteIn && !noteIn.has(key));
+    for (const key of noted) noteIn?.add(key);
     try {
       await enqueueTickets(
         deps,
         deferred.map((d) => d.ticket),
       );
     } catch (error) {
+      for (const key of noted) noteIn?.delete(key);
       // Not in flight after all: back where the next sweep finds them, not a flight allowance later
       // (from the place this sweep moved each to: one another sweep moved since is its to hand on).
       await Promise.all(
@@ -118,7 +133,7 @@ export async function* pendingRuns(
       );
       throw error;
     }
-    for (const { ref } of deferred) handedOn.add(handedOnKey(ref));
+    for (const key of keys) handedOn.add(key);
     const stored = deferred.filter(({ ref }) => storedForSweep(ref)).length;
     run.storedEvents += stored;
     run.requeued += deferred.length - stored;

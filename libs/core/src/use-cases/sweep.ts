@@ -30,6 +30,11 @@ export interface SweepOptions {
   queueLost: boolean;
   /** How long a running bulk job waits for its step before it is queued again. */
   jobIdleMs: number;
+  /**
+   * A periodic run while the local stack's start-up read goes on: its set of what it handed on, where
+   * this run notes what it hands on (sweep-pending.ts `noteIn`), so that read leaves it alone.
+   */
+  startUpHandedOn?: Set<string>;
 }
 
 /**
@@ -58,12 +63,16 @@ const settled = <T>(run: () => Promise<T>): Promise<{ value: T } | { error: unkn
 export const sweep = async (
   messages: SchedulingDeps,
   jobs: BulkJobDeps,
-  { horizonMs, queueLost, jobIdleMs, budgetMs }: SweepOptions,
+  { horizonMs, queueLost, jobIdleMs, budgetMs, startUpHandedOn }: SweepOptions,
 ): Promise<{ promoted: number; requeued: number; storedEvents: number; resumedJobs: number }> => {
   // A start-up that lost its queues re-enqueues everything due within the near window anyway.
   const buckets = await settled(() => (queueLost ? Promise.resolve({ promoted: 0 }) : promoteMissedBuckets(messages)));
   const pending = await settled(() =>
-    sweepPending(messages, horizonMs, { queueLost, ...(budgetMs !== undefined && { budgetMs }) }),
+    sweepPending(messages, horizonMs, {
+      queueLost,
+      ...(budgetMs !== undefined && { budgetMs }),
+      ...(startUpHandedOn && { noteIn: startUpHandedOn }),
+    }),
   );
   const resumed = await settled(() => resumeIdleJobs(jobs, jobIdleMs, { revive: queueLost }));
   if ('error' in buckets) throw buckets.error;
