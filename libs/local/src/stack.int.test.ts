@@ -570,7 +570,7 @@ describe('the local stack, configured by arguments', () => {
     }
   }, 90_000);
 
-  it('promotes a far-path bucket whose timer fell due while it was down once its handlers run: fired once, the message on time', async () => {
+  it('promotes a far-path bucket whose timer fell due while it was down once its handlers run, on its own settings, not the shell’s: fired once, the message on time', async () => {
     const receiver = await startReceiver({ port: 0 });
     const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));
     try {
@@ -586,12 +586,31 @@ describe('the local stack, configured by arguments', () => {
       // Down while the timer falls due.
       await new Promise((resolve) => setTimeout(resolve, createdAt + 6_500 - Date.now()));
 
+      // The shell has a whole Vigil environment of its own (another stage's table, services nothing
+      // answers on, a wider near window): nothing the stack runs may act on it, not even what runs
+      // before its handlers' runtime exists (the timer's firing), nor the periodic sweep.
+      const unanswered = 'http://127.0.0.1:9';
+      const shell: Record<string, string> = {
+        VIGIL_TABLE: 'vigil-shell',
+        AWS_REGION: 'eu-west-3',
+        VIGIL_DYNAMODB_ENDPOINT: unanswered,
+        VIGIL_SQS_ENDPOINT: unanswered,
+        VIGIL_SCHEDULER_ENDPOINT: unanswered,
+        VIGIL_DELIVERY_QUEUE_URL: `${unanswered}/000000000000/shell-delivery`,
+        VIGIL_PROMPT_QUEUE_URL: `${unanswered}/000000000000/shell-prompt`,
+        VIGIL_JOB_QUEUE_URL: `${unanswered}/000000000000/shell-jobs`,
+        VIGIL_PROMOTE_ARN: 'arn:aws:lambda:eu-west-3:000000000000:function:shell-promote',
+        VIGIL_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/shell',
+        VIGIL_NEAR_WINDOW_S: '600',
+      };
+      const before = { ...process.env };
+      Object.assign(process.env, shell);
       const log = captureLog();
       let logged: Array<Record<string, unknown>>;
       try {
         stack = await startTestStack({
           dataDir,
-          sweepEveryMs: 3_600_000,
+          sweepEveryMs: 500,
           env: { ...settings, VIGIL_LOG_LEVEL: 'info' },
         });
         const api = apiClient(stack.url, stack.apiKey);
@@ -601,9 +620,19 @@ describe('the local stack, configured by arguments', () => {
           15_000,
         );
         expect(delivered.json.lastAttempt.latenessMs).toBeLessThan(1_000);
+        expect(runtime()).toBe(stack.runtime);
       } finally {
         logged = log.stop();
+        for (const name of Object.keys(shell)) {
+          if (before[name] === undefined) delete process.env[name];
+          else process.env[name] = before[name];
+        }
       }
+      expect(stack.runtime.config.table).not.toBe('vigil-shell');
+      expect(stack.runtime.config.engine.nearWindowMs).toBe(8_000);
+      expect(stack.runtime.config.endpoints.dynamodb).toBe(stack.dynamoEndpoint);
+      // A handler that had read the shell's settings would have failed on its services, and said so.
+      expect(logged.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
       // Fired at the start (so it was still due), at its first try: until 2026-12-08 it was fired
       // before the handlers' runtime existed, failed ('schedule target failed', a ConfigError of this
       // process's environment) and was tried again a second later.
