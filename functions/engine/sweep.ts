@@ -33,16 +33,24 @@ export const handler = async (
 };
 
 /**
- * A periodic run of the local stack while its start-up sweep's runs go on in the background: the
- * handler's run (a missed bucket, an idle bulk job, what is overdue past the grace, an event stored
- * behind their read), noting what it hands on in their read's `startUpHandedOn`, so they leave it alone.
+ * A periodic run of the local stack: the handler's run, ended between two pages by `signal` (the
+ * stack stopping: nothing written after the stop). While its start-up sweep's runs go on in the
+ * background, it does every part all the same (a missed bucket, an idle bulk job, what is overdue
+ * past the grace, an event stored behind their read) and notes what it hands on in their read's
+ * `startUpHandedOn`, so they leave it alone.
  */
-export const sweepBesideStartUp = (
-  startUpHandedOn: Set<string>,
-): Promise<{ promoted: number; requeued: number; storedEvents: number; resumedJobs: number }> => {
+export const localSweep = async ({
+  startUpHandedOn,
+  signal,
+}: {
+  startUpHandedOn?: Set<string> | undefined;
+  signal: AbortSignal;
+}): Promise<{ promoted: number; requeued: number; storedEvents: number; resumedJobs: number }> => {
+  // Stopped before it began (it waited for its turn): nothing to do, and no runtime to ask for.
+  if (signal.aborted) return { promoted: 0, requeued: 0, storedEvents: 0, resumedJobs: 0 };
   const { scheduling, config } = runtime();
   const options = sweepOptionsFor({}, { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS });
-  return sweep(scheduling, bulkJobWiring(), { ...options, startUpHandedOn });
+  return sweep(scheduling, bulkJobWiring(), { ...options, ...(startUpHandedOn && { startUpHandedOn }), signal });
 };
 
 /**

@@ -503,6 +503,33 @@ describe('a job whose step was lost', () => {
     expect(jobs.sent.at(-1)).toEqual({ tenantId: TENANT, jobId: first.id, step: 0 });
   });
 
+  it('is left to the next sweep by a periodic run stopped part-way (the local stack stopping): no further page, no step queued', async () => {
+    const { deps, clock, jobs, store } = setup();
+    const messages = await scheduleMany(deps, 250);
+    await startBulkJob(deps, TENANT, cancelIds([messages[0]!.id]));
+    jobs.sent.length = 0; // its first step lost
+    clock.advance(2 * 86_400_000); // the messages overdue too (their tickets lost)
+    const stopping = new AbortController();
+    const defer = store.deferPending.bind(store);
+    let moved = 0;
+    store.deferPending = async (ref, untilMs) => {
+      moved += 1;
+      if (moved === 100) stopping.abort(); // the stop comes during the first page
+      return defer(ref, untilMs);
+    };
+
+    const run = await sweep(deps, deps, {
+      horizonMs: -60_000,
+      queueLost: false,
+      jobIdleMs: JOB_IDLE_MS,
+      signal: stopping.signal,
+    });
+
+    expect(moved).toBe(100);
+    expect(run.resumedJobs).toBe(0);
+    expect(jobs.sent).toEqual([]);
+  });
+
   it('is accepted when its first step cannot be queued, and run once the sweep queues it', async () => {
     const { deps, clock, jobs, runAll, job } = setup();
     const messages = await scheduleMany(deps, 3);

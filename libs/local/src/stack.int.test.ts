@@ -570,6 +570,48 @@ describe('the local stack, configured by arguments', () => {
     }
   }, 90_000);
 
+  it('waits, when stopped, for the periodic sweep runs under way, ended before they start anything: none runs after the stop on no runtime', async () => {
+    // Each periodic run waits 1.5 s before it starts once the stack serves (a run held up on a slow
+    // store), so runs are under way when the stop comes.
+    let serving = false;
+    const log = captureLog();
+    let logged: Array<Record<string, unknown>>;
+    let stoppedAt = 0;
+    const ran: number[] = [];
+    try {
+      stack = await startStack({
+        port: 0,
+        host: '127.0.0.1',
+        dataDir: await mkdtemp(join(tmpdir(), 'vigil-int-')),
+        sweepEveryMs: 50,
+        authCacheMs: 60_000,
+        rateLimits: true,
+        env: { ...FAST_ENGINE_ENV, VIGIL_LOG_LEVEL: 'info' },
+        observer: {
+          instrument: () => {},
+          invocation: async (name, run) => {
+            if (name === 'sweep' && serving) await new Promise((resolve) => setTimeout(resolve, 1_500));
+            const result = await run();
+            if (name === 'sweep') ran.push(Date.now());
+            return result;
+          },
+        },
+      });
+      serving = true;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await stack.stop();
+      stack = undefined;
+      stoppedAt = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 1_600));
+    } finally {
+      logged = log.stop();
+    }
+    // Until 2026-12-08 the stop did not wait for them: each went on after it, on a runtime the stop
+    // had let go of (built again from this process's environment: 'sweep failed', a ConfigError).
+    expect(ran.filter((at) => at > stoppedAt)).toEqual([]);
+    expect(logged.filter((l) => l.level === 'error')).toEqual([]);
+  }, 30_000);
+
   it('promotes a far-path bucket whose timer fell due while it was down once its handlers run, on its own settings, not the shell’s: fired once, the message on time', async () => {
     const receiver = await startReceiver({ port: 0 });
     const dataDir = await mkdtemp(join(tmpdir(), 'vigil-int-'));

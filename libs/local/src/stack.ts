@@ -27,7 +27,7 @@ import { handler as deliver } from '@vigil/functions/engine/deliver';
 import { handler as foldUsageEvents } from '@vigil/functions/metering/fold-usage';
 import { handler as promote } from '@vigil/functions/engine/promote';
 import { handler as runBulkJob } from '@vigil/functions/engine/run-bulk-job';
-import { handler as sweep, sweepBesideStartUp, startUpSweepRuns } from '@vigil/functions/engine/sweep';
+import { localSweep, startUpSweepRuns } from '@vigil/functions/engine/sweep';
 import type { Context } from 'aws-lambda';
 import type { LocalConfig } from './config';
 import { KEYS_CHANGED_FILE, LOCAL_ENGINE_DEFAULTS } from './config';
@@ -557,14 +557,27 @@ const startEach = async (
       : []),
   ];
   started.add('the SQS pollers', () => Promise.all(pollers.map((poller) => poller.stop(0))));
+  // The periodic runs under way, each ended between two pages when the stack stops, and waited for.
+  const sweeping = new Set<Promise<void>>();
+  const sweepStopping = new AbortController();
   const sweeper = setInterval(() => {
     // All its parts while the start-up sweep's runs go on too (a missed bucket, an idle bulk job, an
     // event stored behind their read would otherwise wait for them: minutes on a long backlog); what
     // it hands on, they leave alone.
-    const run = startUp.goingOn ? () => sweepBesideStartUp(startUp.handedOn) : () => sweep({});
-    invocation('sweep', run).catch((error) => rt.log.error('sweep failed', { error: String(error) }));
+    const startUpHandedOn = startUp.goingOn ? startUp.handedOn : undefined;
+    const run = invocation('sweep', () => localSweep({ startUpHandedOn, signal: sweepStopping.signal })).then(
+      () => {},
+      (error: unknown) => rt.log.error('sweep failed', { error: String(error) }),
+    );
+    sweeping.add(run);
+    void run.finally(() => sweeping.delete(run));
   }, options.sweepEveryMs);
-  started.add('the sweep', () => clearInterval(sweeper));
+  const stopSweeping = async () => {
+    clearInterval(sweeper);
+    sweepStopping.abort();
+    await Promise.all(sweeping);
+  };
+  started.add('the sweep', stopSweeping);
   // DynamoDB's TTL deletes expired items on AWS; dynalite has no TTL, so the stack does it.
   const reaper = startExpiryReaper({
     dynamo: clients.dynamo,
@@ -608,8 +621,8 @@ const startEach = async (
     foldUsage: () => usageFolder.foldNow(),
     reapExpired: () => reaper.reapNow(),
     async stop({ drainMs }: { drainMs?: number } = {}) {
-      clearInterval(sweeper);
-      // Its last page handed on while the queue and the store still run: nothing written after the stop.
+      // Their last pages handed on while the queue and the store still run: nothing written after the stop.
+      await stopSweeping();
       await startUp.stop();
       helperThreads.stop();
       await reaper.stop();

@@ -41,7 +41,7 @@ import { withdrawEventDeliveries } from './event-deliveries';
 export const sweepPending = async (
   deps: SchedulingDeps,
   horizonMs: number,
-  options: { queueLost?: boolean; budgetMs?: number; noteIn?: Set<string> } = {},
+  options: { queueLost?: boolean; budgetMs?: number; noteIn?: Set<string>; signal?: AbortSignal } = {},
 ): Promise<{ requeued: number; storedEvents: number }> => {
   const runs = pendingRuns(deps, horizonMs, options);
   let run: PendingRun | void;

@@ -35,6 +35,8 @@ export interface SweepOptions {
    * this run notes what it hands on (sweep-pending.ts `noteIn`), so that read leaves it alone.
    */
   startUpHandedOn?: Set<string>;
+  /** Aborted (the local stack stopping), the run hands on no further page and starts no further part. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -63,18 +65,25 @@ const settled = <T>(run: () => Promise<T>): Promise<{ value: T } | { error: unkn
 export const sweep = async (
   messages: SchedulingDeps,
   jobs: BulkJobDeps,
-  { horizonMs, queueLost, jobIdleMs, budgetMs, startUpHandedOn }: SweepOptions,
+  { horizonMs, queueLost, jobIdleMs, budgetMs, startUpHandedOn, signal }: SweepOptions,
 ): Promise<{ promoted: number; requeued: number; storedEvents: number; resumedJobs: number }> => {
   // A start-up that lost its queues re-enqueues everything due within the near window anyway.
-  const buckets = await settled(() => (queueLost ? Promise.resolve({ promoted: 0 }) : promoteMissedBuckets(messages)));
+  const buckets = await settled(() =>
+    queueLost || signal?.aborted ? Promise.resolve({ promoted: 0 }) : promoteMissedBuckets(messages),
+  );
   const pending = await settled(() =>
     sweepPending(messages, horizonMs, {
       queueLost,
       ...(budgetMs !== undefined && { budgetMs }),
       ...(startUpHandedOn && { noteIn: startUpHandedOn }),
+      ...(signal && { signal }),
     }),
   );
-  const resumed = await settled(() => resumeIdleJobs(jobs, jobIdleMs, { revive: queueLost }));
+  const resumed = await settled(() =>
+    signal?.aborted
+      ? Promise.resolve({ resumed: 0, givenUp: 0 })
+      : resumeIdleJobs(jobs, jobIdleMs, { revive: queueLost }),
+  );
   if ('error' in buckets) throw buckets.error;
   if ('error' in pending) throw pending.error;
   if ('error' in resumed) throw resumed.error;
