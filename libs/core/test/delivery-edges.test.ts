@@ -851,6 +851,28 @@ describe('the sweep and a backlogged queue', () => {
     expect(new Set(queue.sent.map((s) => s.ticket.messageId)).size).toBe(5);
   });
 
+  it('leaves alone a message another sweep moved on between its read of the index and its read of the message', async () => {
+    const { deps, queue, clock, store } = setup();
+    for (let i = 0; i < 5; i += 1) await scheduleMessage(deps, TENANT, input({ delay: 5 }));
+    queue.sent.length = 0; // their tickets were lost
+    clock.set(T0 + 5_000 + 61_000);
+    // The index read finds them overdue; before each message is read, another sweep (the local
+    // stack's start-up read, say) hands it on: the message, read now, is a flight allowance on.
+    const raced: MessageStore = Object.create(store);
+    raced.pendingBefore = async function* (beforeMs) {
+      const entries: PendingRef[] = [];
+      for await (const ref of store.pendingBefore(beforeMs)) entries.push(ref);
+      for (const ref of entries) {
+        const movedTo = clock.now() + DEFAULT_ENGINE_SETTINGS.flightAllowanceMs;
+        expect(await store.deferPending(ref, movedTo)).toBe(true);
+        yield { ...ref, pendingAt: movedTo };
+      }
+    };
+
+    expect(await sweepPending({ ...deps, store: raced }, -60_000)).toEqual({ requeued: 0, storedEvents: 0 });
+    expect(queue.sent).toEqual([]);
+  });
+
   it('hands on no more than its run budget allows on a slow store, and the next run goes on where it stopped', async () => {
     const { deps, queue, clock, store } = setup();
     for (let i = 0; i < 1_000; i += 1) await scheduleMessage(deps, TENANT, input({ delay: 5 }));

@@ -98,7 +98,8 @@ export async function* pendingRuns(
   const horizon = deps.clock.now() + horizonMs;
   const lookTo = options.queueLost ? horizon + deps.settings.flightAllowanceMs : horizon;
   let run = { requeued: 0, storedEvents: 0, pages: 0, startedAt: deps.clock.now() };
-  for await (const found of pagesOf(overdue(deps.store.pendingBefore(lookTo), horizon, options.queueLost === true))) {
+  const refs = overdue(deps.store.pendingBefore(lookTo), { horizon, lookTo }, options.queueLost === true);
+  for await (const found of pagesOf(refs)) {
     if (signal?.aborted) return;
     if (budgetMs !== undefined && run.pages > 0 && deps.clock.now() - run.startedAt >= budgetMs) {
       yield { requeued: run.requeued, storedEvents: run.storedEvents, done: false };
@@ -164,8 +165,16 @@ const storedForSweep = (ref: PendingRef): boolean =>
  * out. With the queue lost, only what is due within the horizon (deferrals past it do not hide a
  * message), and every message a dead worker held, whenever its lease ends.
  */
-async function* overdue(refs: AsyncIterable<PendingRef>, horizon: number, queueLost: boolean) {
+async function* overdue(
+  refs: AsyncIterable<PendingRef>,
+  { horizon, lookTo }: { horizon: number; lookTo: number },
+  queueLost: boolean,
+) {
   for await (const ref of refs) {
+    // Moved past the look since the index was read (its message is read after its entry): another
+    // sweep running at the same time handed it on (the local stack's start-up read and a periodic
+    // run), or a write put it later. Its place as read would let this one move it again: two tickets.
+    if (ref.pendingAt !== undefined && ref.pendingAt >= lookTo) continue;
     const heldByDeadWorker = queueLost && ref.status === 'delivering';
     if (!heldByDeadWorker && wakeAtOf(ref) >= horizon) continue;
     yield ref;
