@@ -15,6 +15,9 @@ import { startDynaliteThread } from './dynalite-thread';
 import type { SchedulerEmulator, SchedulerTarget } from './scheduler-emulator';
 import { startSchedulerEmulator } from './scheduler-emulator';
 
+/** The local stack's stage: its handlers', its usage plans' (`vigil-<plan>-local`) and its console's. */
+export const LOCAL_STAGE = 'local';
+
 export interface LocalServices {
   endpoints: { dynamo: string; sqs: string; scheduler: string; apigateway: string };
   /** The API Gateway stage the usage plans are named for. */
@@ -86,7 +89,7 @@ const startEach = async (
 
   // API Gateway's usage plans, one per plan as infra/api.ts deploys them: tenants made here get
   // their API Gateway key in their plan's usage plan, as on AWS.
-  const stage = 'local';
+  const stage = LOCAL_STAGE;
   const apiGateway = await begin(() =>
     startApiGatewayEmulator({
       statePath: join(dataDir, 'apigateway.json'),

@@ -49,7 +49,7 @@ import {
   writeEndpointsFile,
 } from './stack-provisioning';
 import type { LocalServices } from './stack-services';
-import { startServices } from './stack-services';
+import { LOCAL_STAGE, startServices } from './stack-services';
 import { startSqsPoller } from './sqs-poller';
 import { startUpSweep } from './start-up-sweep';
 import { JournalUsageMeter, journalPaths, startUsageJournalFolder } from './usage-journal';
@@ -245,7 +245,7 @@ const readStackSettings = (settings: Record<string, string | undefined>, options
         ...(options.metering === 'queue' && { metering: queue('metering') }),
       },
       reserved: [],
-      stage: 'local',
+      stage: LOCAL_STAGE,
     }),
   );
   // A browser compares it with its page's origin character for character: with a path or a

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { LOCAL_STAGE } from './stack-services';
 
 export type WebMode = 'dev' | 'start';
 
@@ -49,6 +50,34 @@ const portOpen = (host: string, port: number): Promise<boolean> =>
     socket.once('error', () => resolve(false));
   });
 
+/**
+ * What the stack hands to the console it runs on top of the shell's environment: the stack's own
+ * API, secret and stage, whatever the shell holds. A shell with a deployment's settings exported
+ * (`VIGIL_STAGE=prod` for the admin command, a deployed console's `VIGIL_SESSION_SECRET_PARAMETER`)
+ * turned the local console's development sign-in off while the start's banner offered it, or had it
+ * read its secret from SSM instead of the one the local authorizer checks: a local console is always
+ * stage `local`, its secret the stack's.
+ */
+export const webAppEnv = (
+  options: Pick<WebAppOptions, 'mode' | 'apiUrl' | 'sessionSecret' | 'env'>,
+  url: string,
+  shell: Record<string, string | undefined>,
+): NodeJS.ProcessEnv => {
+  const { VIGIL_SESSION_SECRET_PARAMETER: _deployedSecret, ...rest } = shell;
+  return {
+    ...rest,
+    NODE_ENV: options.mode === 'dev' ? 'development' : 'production',
+    NEXT_TELEMETRY_DISABLED: '1',
+    NEXTAUTH_URL: url,
+    NEXTAUTH_SECRET: options.sessionSecret,
+    VIGIL_API_URL: options.apiUrl,
+    VIGIL_DEV_SIGN_IN: 'on',
+    VIGIL_STAGE: LOCAL_STAGE,
+    VIGIL_END_WITH_PARENT: '1',
+    ...options.env,
+  };
+};
+
 export const startWebApp = async (options: WebAppOptions): Promise<WebApp> => {
   if (options.mode === 'start' && !existsSync(join(APP_DIR, '.next', 'BUILD_ID'))) {
     throw new Error(
@@ -66,17 +95,7 @@ export const startWebApp = async (options: WebAppOptions): Promise<WebApp> => {
     ['--import', END_WITH_PARENT, NEXT_BIN, options.mode, '--port', String(options.port), '--hostname', options.host],
     {
       cwd: APP_DIR,
-      env: {
-        ...process.env,
-        NODE_ENV: options.mode === 'dev' ? 'development' : 'production',
-        NEXT_TELEMETRY_DISABLED: '1',
-        NEXTAUTH_URL: url,
-        NEXTAUTH_SECRET: options.sessionSecret,
-        VIGIL_API_URL: options.apiUrl,
-        VIGIL_DEV_SIGN_IN: 'on',
-        VIGIL_END_WITH_PARENT: '1',
-        ...options.env,
-      },
+      env: webAppEnv(options, url, process.env),
       // Its stdin is a pipe nothing writes to: it ends when this process does (end-with-parent.mjs).
       stdio: ['pipe', 'pipe', 'pipe'],
     },
