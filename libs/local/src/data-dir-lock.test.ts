@@ -16,17 +16,27 @@ afterEach(() => {
   for (const kill of kills.splice(0)) kill();
 });
 
-/** A process id that is a zombie: killed, its parent (a stopped shell) never reaping it. */
+/** Waits (up to a second) until process `pid` is in `state` (/proc/<pid>/stat's third field). */
+const untilState = async (pid: number, state: 'T' | 'Z', what: string): Promise<void> => {
+  for (let tries = 0; !(await readFile(`/proc/${pid}/stat`, 'utf8')).includes(`) ${state} `); tries += 1) {
+    if (tries > 100) throw new Error(`process ${pid} did not become ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+/**
+ * A process id that is a zombie: killed, its parent (a stopped shell) never reaping it. Killed only
+ * once the shell has stopped: killed before, the shell (still running to its `kill -STOP`) could
+ * reap it, and there was no process left to read (ESRCH, CI run 99 on a loaded machine).
+ */
 const zombiePid = async (): Promise<number> => {
   const shell = spawn('sh', ['-c', 'sleep 100 & echo $!; kill -STOP $$'], { stdio: ['ignore', 'pipe', 'ignore'] });
   kills.push(() => shell.kill('SIGKILL'));
   const [chunk] = (await once(shell.stdout, 'data')) as [Buffer];
   const pid = Number(String(chunk).trim());
+  await untilState(shell.pid!, 'T', 'stopped');
   process.kill(pid, 'SIGKILL');
-  for (let tries = 0; !(await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') Z '); tries += 1) {
-    if (tries > 100) throw new Error(`process ${pid} did not become a zombie`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await untilState(pid, 'Z', 'a zombie');
   return pid;
 };
 
