@@ -1,9 +1,11 @@
 /**
  * A one-shot fault on the AWS calls the handlers make, for the grants test: error paths make calls
- * the happy path never does (a rollback's DeleteItem, a re-read after a write whose answer was lost),
- * and a grant missing for one of them breaks it only on AWS, exactly when it matters. Armed with a
- * predicate on DynamoDB writes, the next matching call fails as the SDK would fail it after its
- * retries on a server fault (an `InternalServerError`, `$fault: 'server'`, status 500):
+ * the happy path never does (a rollback's DeleteItem, a re-read after a write whose answer was lost,
+ * a fallback when a ticket or a bucket's timer could not be made), and a grant missing for one of
+ * them breaks it only on AWS, exactly when it matters. Armed with a predicate on the calls that
+ * change something (DynamoDB's writes, SQS's sends, Scheduler's schedules), the next matching call
+ * fails as the SDK would fail it after its retries on a server fault (`$fault: 'server'`, status 500:
+ * DynamoDB's `InternalServerError`, SQS's `InternalFailure`, Scheduler's `InternalServerException`):
  * - `refused`: before it is sent (nothing written);
  * - `lost`: after it landed (written, its answer lost).
  *
@@ -23,13 +25,18 @@ import { bodyText, iamCallsOf, OUTSIDE_INVOCATIONS } from './aws-call-meter';
 /** How an armed fault fails its call: unsent, or applied with its answer lost. */
 export type FaultKind = 'refused' | 'lost';
 
-/** One DynamoDB write as a fault's predicate sees it. */
+/** One call that changes something, as a fault's predicate sees it. */
 export interface DynamoWrite {
   functionName: string;
-  /** `PutItem`, `UpdateItem`, `DeleteItem`, `BatchWriteItem`, `TransactWriteItems`. */
+  service: 'dynamodb' | 'sqs' | 'scheduler';
+  /**
+   * DynamoDB's `PutItem`, `UpdateItem`, `DeleteItem`, `BatchWriteItem`, `TransactWriteItems`; SQS's
+   * `SendMessage`, `SendMessageBatch`; Scheduler's `CreateSchedule`, `DeleteSchedule`.
+   */
   operation: string;
+  /** The table, or the queue (its name); a schedule's group for Scheduler. */
   table: string;
-  /** Each item's key it writes (`pk`, `sk`): one for a single write, each item's for a batch or transaction. */
+  /** Each item's key it writes (`pk`, `sk`): one for a single write, each item's for a batch or transaction; none for SQS and Scheduler. */
   keys: Array<{ pk: string; sk: string }>;
 }
 
@@ -40,6 +47,46 @@ export interface FiredFault {
 }
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
+const SENDS = new Set(['SendMessage', 'SendMessageBatch']);
+const SCHEDULES = new Set(['CreateSchedule', 'DeleteSchedule']);
+
+/** The server fault each service's SDK throws after its retries (name, as its error code). */
+const SERVER_FAULT: Record<DynamoWrite['service'], string> = {
+  dynamodb: 'InternalServerError',
+  sqs: 'InternalFailure',
+  scheduler: 'InternalServerException',
+};
+
+/** The call a request is, if it is one a fault can fail. */
+const faultableCall = (
+  functionName: string,
+  target: string,
+  context: { commandName?: string; clientName?: string },
+  input: Record<string, any>,
+): DynamoWrite | undefined => {
+  const operation = target.split('.')[1] ?? '';
+  if (target.startsWith('DynamoDB_') && WRITES.has(operation)) {
+    return {
+      functionName,
+      service: 'dynamodb',
+      operation,
+      table: tableOf(operation, input),
+      keys: writtenKeys(operation, input),
+    };
+  }
+  if (target.startsWith('AmazonSQS.') && SENDS.has(operation)) {
+    const queue =
+      String(input.QueueUrl ?? '')
+        .split('/')
+        .pop() ?? '';
+    return { functionName, service: 'sqs', operation, table: queue, keys: [] };
+  }
+  const command = (context.commandName ?? '').replace(/Command$/, '');
+  if (context.clientName === 'SchedulerClient' && SCHEDULES.has(command)) {
+    return { functionName, service: 'scheduler', operation: command, table: '', keys: [] };
+  }
+  return undefined;
+};
 
 type RawItem = Record<string, AttributeValue>;
 const keyOf = (item: RawItem | undefined): { pk: string; sk: string } => ({
@@ -96,7 +143,7 @@ export class AwsCallFaults {
   refuses: ((call: AwsCall) => boolean) | undefined;
 
   /**
-   * Fails the `nth` (1-based) DynamoDB write from now that `matches`, once. Resolves when the
+   * Fails the `nth` (1-based) call from now (a DynamoDB write, an SQS send, a schedule) that `matches`, once. Resolves when the
    * invocation it failed has ended (whatever it answered), with the call it failed.
    */
   arm(kind: FaultKind, matches: (write: DynamoWrite) => boolean, nth = 1): Promise<FiredFault> {
@@ -117,7 +164,7 @@ export class AwsCallFaults {
     this.armed = undefined;
   }
 
-  /** Every DynamoDB write made while `run` runs (by any function): what a fault could fail. */
+  /** Every call a fault could fail made while `run` runs (by any function). */
   async writesOf<T>(run: () => Promise<T>): Promise<{ result: T; writes: DynamoWrite[] }> {
     const writes: DynamoWrite[] = [];
     this.watching = writes;
@@ -155,14 +202,8 @@ export class AwsCallFaults {
             $metadata: { httpStatusCode: 400 },
           });
         }
-        const operation = target.startsWith('DynamoDB_') ? (target.split('.')[1] ?? '') : '';
-        if (!WRITES.has(operation)) return next(args);
-        const write: DynamoWrite = {
-          functionName,
-          operation,
-          table: tableOf(operation, input),
-          keys: writtenKeys(operation, input),
-        };
+        const write = faultableCall(functionName, target, context, input);
+        if (!write) return next(args);
         this.watching?.push(write);
         const armed = this.armed;
         if (!armed || !armed.matches(write)) return next(args);
@@ -176,8 +217,13 @@ export class AwsCallFaults {
         if (store) store.faulted = armed;
         else armed.settled(armed.fired);
         if (armed.kind === 'lost') await next(args);
-        throw new InternalServerError({
-          message: `Internal server error (the grants test's ${armed.kind} fault on ${operation})`,
+        const message = `Internal server error (the grants test's ${armed.kind} fault on ${write.operation})`;
+        if (write.service === 'dynamodb') {
+          throw new InternalServerError({ message, $metadata: { httpStatusCode: 500 } });
+        }
+        throw Object.assign(new Error(message), {
+          name: SERVER_FAULT[write.service],
+          $fault: 'server',
           $metadata: { httpStatusCode: 500 },
         });
       },

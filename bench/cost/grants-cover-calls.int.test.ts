@@ -17,9 +17,11 @@
  * lost) are made only when something fails, and a grant missing for one breaks it on AWS exactly
  * then (createApiKey's delete of the authorizer's record of a key it could not list was refused so
  * until 2026-12-08: a working key nobody held stayed). A one-shot fault (aws-call-fault.ts) fails
- * each DynamoDB write of each write route, the authorizer, deliver, the canary
- * and the sweep in turn, unsent or applied with its answer lost, with the roles enforced as IAM
- * would; the calls that follow are checked likewise.
+ * each DynamoDB write, SQS send (a ticket's, a bulk job step's, usage events') and Scheduler
+ * CreateSchedule (a far bucket's timer) of each write route, the authorizer, deliver, promote,
+ * bulkJobs, metering, the canary and the sweep in turn, unsent or applied with its answer lost, with
+ * the roles enforced as IAM would; the calls that follow are checked likewise (a bulk job whose step
+ * was not queued is left to the sweep, as on AWS, so its re-queueing is checked too).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,10 +30,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CANARY_TENANT_ID } from '@vigil/aws/canary';
+import { JOB_IDLE_MS } from '@vigil/aws/queue-settings';
 import { INDEX } from '@vigil/aws/table-definition';
 import { TenantPartitions } from '@vigil/aws/tenant-partitions';
 import { API_ROUTES } from '@vigil/functions/api/routes';
 import { handler as canary } from '@vigil/functions/engine/canary';
+import { handler as promote } from '@vigil/functions/engine/promote';
 import { handler as sweep } from '@vigil/functions/engine/sweep';
 import type { Receiver } from '@vigil/local/receiver';
 import { startReceiver } from '@vigil/local/receiver';
@@ -58,9 +62,9 @@ import type { IndexName } from '../../infra/tables';
 import { indexArn, tableArn } from '../../infra/tables';
 
 const INDEXES: IndexName[] = Object.values(INDEX);
-/** A faulted write as a failure names it: its operation and the keys it wrote. */
+/** A faulted call as a failure names it: its operation and the keys it wrote (or the queue it sent to). */
 const describeWrite = ({ write }: FiredFault): string =>
-  `${write.operation} ${write.keys.map((key) => `${key.pk} ${key.sk}`).join(', ')}`;
+  `${write.operation} ${write.service === 'dynamodb' ? write.keys.map((key) => `${key.pk} ${key.sk}`).join(', ') : write.table}`;
 /** The tenant's items spread over keys as on AWS (`T#<tenant>#<n>`; the deployed default is 128), so the grants meet sharded keys. */
 const TENANT_SHARDS = 4;
 /** The functions the test does not run, and why. */
@@ -342,8 +346,9 @@ describe('the IAM grants, against the calls the functions make', () => {
         VIGIL_RETRY_BASE_MS: '30000',
         VIGIL_LOG_LEVEL: 'error',
       },
-      // As on AWS: usage goes through the metering queue to the metering function.
+      // As on AWS: usage goes through the metering queue to the metering function (folded each 200 ms).
       metering: 'queue',
+      usageFoldEveryMs: 200,
       observer,
     });
     const { config } = stack.runtime;
@@ -479,7 +484,7 @@ describe('the IAM grants, against the calls the functions make', () => {
       body: probe,
     });
     expect(probed.status).toBe(204);
-    // Usage reaches the metering function within its 5 s window.
+    // Usage reaches the metering function within its window.
     await within(
       'the metering function to fold usage',
       async () => meter.snapshot()['lambda.metering.invocations']! > 0,
@@ -589,7 +594,7 @@ describe('the IAM grants, against the calls the functions make', () => {
       .map(parseCallCounter)
       .filter((call): call is AwsCall => call !== undefined && call.functionName !== OUTSIDE_INVOCATIONS);
 
-  it("fails each DynamoDB write of each request once, unsent or its answer lost: every call its error path makes is in the function's role, and the answer is a problem document", async () => {
+  it("fails each write, send and schedule of each request and engine function once, unsent or its answer lost: every call its error path makes is in the function's role, and the answer is a problem document", async () => {
     const url = (path: string) => `${receiver.url}/${path}`;
     let made = 0;
     const unique = (what: string) => `faults-${what}-${(made += 1)}`;
@@ -640,10 +645,43 @@ describe('the IAM grants, against the calls the functions make', () => {
         if (!id) throw new Error('no delivered message left to redeliver');
         return id;
       };
-      const scheduled = async () => (await api('POST', '/v1/messages', { url: url(unique('later')), delay: 600 })).id;
-      /** A bulk job the request started runs to its end before the next, so no run is refused a running place. */
-      const jobsEnded = async () =>
-        within('the bulk jobs to end', async () => (await api('GET', '/v1/jobs?state=running')).items.length === 0);
+      /**
+       * A far-path time in a bucket of its own (a bucket is a second here): the bucket timer makes each
+       * bucket's schedule once a process, so a message in a bucket made already makes no CreateSchedule.
+       */
+      const farAt = (minutes = 10) => new Date(Date.now() + minutes * 60_000 + (made += 1) * 1_000).toISOString();
+      const scheduled = async () =>
+        (await api('POST', '/v1/messages', { url: url(unique('later')), sendAt: farAt() })).id;
+      const running = async (): Promise<string[]> =>
+        (await api('GET', '/v1/jobs?state=running')).items.map((job: { id: string }) => job.id);
+      /**
+       * A bulk job the request started runs to its end before the next, so no run is refused a running
+       * place. Once `faulted` (a fault fired: its first step may not be queued, its SendMessage failed, or
+       * a step failed, which comes back only after its queue's visibility timeout), a job still running
+       * is left to the sweep, as on AWS (resumeIdleJobs): it is made idle, and the sweep queues its step.
+       */
+      const jobsEnded = async (faulted?: Promise<unknown>) => {
+        let fired = false;
+        void faulted?.then(() => (fired = true));
+        const ended = async () => (await running()).length === 0;
+        await within('the bulk jobs to end, or a fault', async () => fired || (await ended()));
+        const idle = await running();
+        for (const id of idle) {
+          await raw.send(
+            new UpdateCommand({
+              TableName: config.table,
+              Key: { pk: `T#${stack.tenantId}`, sk: `J#${id}` },
+              UpdateExpression: 'SET updatedAt = :idle, pendingAt = :idle',
+              ExpressionAttributeValues: { ':idle': Date.now() - JOB_IDLE_MS - 1_000 },
+            }),
+          );
+        }
+        if (idle.length === 0) return;
+        await observer.invocation('sweep', () => sweep({})).catch(() => undefined);
+        await within('the bulk jobs to end', ended);
+      };
+      /** A bulk job route's `after`: its job ended (the sweep queues its step if the fault left it unqueued). */
+      const routeJobsEnded = (_answer: unknown, faulted: boolean) => jobsEnded(faulted ? Promise.resolve() : undefined);
       const endpoint = await api('POST', '/v1/notification-endpoints', { url: url('ops'), events: ['key.created'] });
       /** Every notification endpoint but `endpoint` deleted: a tenant may have five. */
       const otherEndpointsDeleted = async () => {
@@ -675,12 +713,14 @@ describe('the IAM grants, against the calls the functions make', () => {
       /** A request (or an engine function's invocation: no answer) made afresh each run, and what must hold after it. */
       /** The message of deliver's run. */
       let sending = '';
+      /** The second the canary's last run ended in. */
+      let canaryAt = 0;
       const runs: Array<{
         functionName: string;
         what: string;
         /** `fault`: the fault armed for this run, if any (settled when the invocation it failed ends). */
         run: (fault?: Promise<FiredFault>) => Promise<Answer | void>;
-        after?: (answer: Answer | void) => Promise<void>;
+        after?: (answer: Answer | void, faulted: boolean) => Promise<void>;
         /** Which of the function's writes are this run's (all, unless other invocations of it run meanwhile). */
         matches?: (write: DynamoWrite) => boolean;
         /** Why its writes after the first are not the same each run (then a fault it never reached is no failure). */
@@ -695,7 +735,7 @@ describe('the IAM grants, against the calls the functions make', () => {
         {
           functionName: 'createMessage',
           what: 'POST /v1/messages',
-          run: () => attempt('POST', '/v1/messages', { url: url(unique('create')), delay: 600 }, keyed()),
+          run: () => attempt('POST', '/v1/messages', { url: url(unique('create')), sendAt: farAt() }, keyed()),
         },
         {
           functionName: 'createMessageBatch',
@@ -704,14 +744,14 @@ describe('the IAM grants, against the calls the functions make', () => {
             attempt(
               'POST',
               '/v1/messages/batch',
-              { messages: [1, 2].map(() => ({ url: url(unique('batch')), delay: 600 })) },
+              { messages: [1, 2].map(() => ({ url: url(unique('batch')), sendAt: farAt() })) },
               keyed(),
             ),
         },
         {
           functionName: 'updateMessage',
           what: 'PATCH /v1/messages/{id}',
-          run: async () => attempt('PATCH', `/v1/messages/${await scheduled()}`, { delay: 700 }),
+          run: async () => attempt('PATCH', `/v1/messages/${await scheduled()}`, { sendAt: farAt(12) }),
         },
         {
           functionName: 'cancelMessage',
@@ -722,13 +762,13 @@ describe('the IAM grants, against the calls the functions make', () => {
           functionName: 'cancelMessages',
           what: 'POST /v1/messages/cancel',
           run: async () => attempt('POST', '/v1/messages/cancel', { ids: [await scheduled()] }, keyed()),
-          after: jobsEnded,
+          after: routeJobsEnded,
         },
         {
           functionName: 'redeliverMessages',
           what: 'POST /v1/messages/redeliver',
           run: async () => attempt('POST', '/v1/messages/redeliver', { ids: [await takeDelivered()] }, keyed()),
-          after: jobsEnded,
+          after: routeJobsEnded,
         },
         {
           functionName: 'redeliverMessage',
@@ -816,6 +856,27 @@ describe('the IAM grants, against the calls the functions make', () => {
           },
         },
         {
+          functionName: 'bulkJobs',
+          what: 'bulkJobs, a cancel by ids run to its end',
+          run: async (fault) => {
+            await api('POST', '/v1/messages/cancel', { ids: [await scheduled()] }, keyed());
+            await jobsEnded(fault);
+          },
+        },
+        {
+          functionName: 'metering',
+          what: 'metering, a fold of usage events',
+          varies: "a fold takes what the metering queue holds then: other requests' usage events too",
+          run: async (fault) => {
+            const folds = () => meter.snapshot()['lambda.metering.invocations'] ?? 0;
+            const before = folds();
+            let faulted = false;
+            void fault?.then(() => (faulted = true));
+            await api('POST', '/v1/messages', { url: url(unique('metered')), sendAt: farAt() });
+            await within('a fold of its usage', async () => faulted || folds() > before);
+          },
+        },
+        {
           functionName: 'deliver',
           what: 'deliver, a message sent',
           // Other deliveries run meanwhile (notifications, redeliveries): this run's message's writes only.
@@ -834,10 +895,29 @@ describe('the IAM grants, against the calls the functions make', () => {
           },
         },
         {
+          functionName: 'promote',
+          what: "promote, a far message's bucket",
+          run: async () => {
+            // A bucket of its own each run: a promoted one is noted, and promoted once.
+            const { id } = await api('POST', '/v1/messages', { url: url(unique('promoted')), sendAt: farAt() });
+            const { Item } = await raw.send(
+              new GetCommand({
+                TableName: config.table,
+                Key: { pk: partitions.messagePk(stack.tenantId, id), sk: `M#${id}` },
+              }),
+            );
+            const bucketAt = Number(Item?.bucketAt);
+            await observer.invocation('promote', () => promote({ bucketAt })).catch(() => undefined);
+          },
+        },
+        {
           functionName: 'canary',
           what: 'the canary',
           run: async () => {
+            // Its far probe in a bucket not made yet (a second of its own), so each run makes its timer.
+            if (Math.floor(Date.now() / 1_000) <= canaryAt) await sleep(1_000 - (Date.now() % 1_000));
             await observer.invocation('canary', () => canary()).catch(() => undefined);
+            canaryAt = Math.floor(Date.now() / 1_000);
           },
         },
         {
@@ -867,17 +947,36 @@ describe('the IAM grants, against the calls the functions make', () => {
       const faultedCalls: AwsCall[] = [];
       for (const { functionName, what, run, after, varies, matches = () => true } of runs) {
         const ours = (write: DynamoWrite) => write.functionName === functionName && matches(write);
-        const counted = await faults.writesOf(run);
-        await after?.(counted.result);
+        const counted = await faults
+          .writesOf(run)
+          .then(async (counted) => (await after?.(counted.result, false), counted))
+          .catch((error: Error) => error);
+        // Left unable to run by an earlier fault's refused call (a bulk job left running): told, and not faulted.
+        if (counted instanceof Error) {
+          inconsistent.push(`${what}: ${counted.message}`);
+          continue;
+        }
         const writes = counted.writes.filter(ours).length;
         expect(writes, `${what} makes a write`).toBeGreaterThan(0);
-        for (let nth = 1; nth <= writes; nth += 1) {
+        faulting: for (let nth = 1; nth <= writes; nth += 1) {
           for (const kind of ['refused', 'lost'] satisfies FaultKind[]) {
             const before = meter.snapshot();
             const fault = faults.arm(kind, ours, nth);
-            const answer = await run(fault);
+            // A run that cannot end (a bulk job left running by a refused call) is told, and its function's faults end.
+            const answer = await run(fault).catch((error: Error) => error);
             faults.disarm();
             const label = `${what}, write ${nth} of ${writes} ${kind}`;
+            if (answer instanceof Error) {
+              inconsistent.push(`${label}: ${answer.message}`);
+              for (const call of callsBetween(before, meter.snapshot())) {
+                if (!allows(statementsOf(call.functionName), call, resourceOf)) {
+                  refused.push(
+                    `${label}: ${call.functionName} ${call.action} ${call.resource} ${call.partitionKey ?? ''}`,
+                  );
+                }
+              }
+              break faulting;
+            }
             // A request's invocation has ended by its answer, but deliver's may still run (its write landed).
             const outcome = faults.hasFired() ? await settledWithin(fault, 20_000, label) : undefined;
             if (!outcome) {
@@ -893,7 +992,7 @@ describe('the IAM grants, against the calls the functions make', () => {
               }
             }
             // What the path promises it leaves (as IAM would have let it on AWS).
-            await after?.(answer).catch((error: Error) => inconsistent.push(`${faulted}: ${error.message}`));
+            await after?.(answer, true).catch((error: Error) => inconsistent.push(`${faulted}: ${error.message}`));
             for (const call of callsBetween(before, meter.snapshot())) {
               faultedCalls.push(call);
               if (!allows(statementsOf(call.functionName), call, resourceOf)) {
