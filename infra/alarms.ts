@@ -148,6 +148,21 @@ export const alarmResources = (): Resources => ({
     // No refusal, nothing to say.
     treatMissingData: 'notBreaching',
   }),
+  UsageLostAlarm: alarm({
+    name: 'usage-lost',
+    description:
+      "Usage events could not be sent to the metering queue (SQS failing past the meter's retries): they are not counted (usage, quotas) until replayed from the 'usage events not recorded' log lines, which name them (README, Usage and quotas).",
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC.usageEventsLost,
+    dimensions: byStage,
+    statistic: { Statistic: 'Sum' },
+    periodS: 300,
+    datapoints: 1,
+    comparison: 'GreaterThanThreshold',
+    threshold: 0,
+    // Nothing lost, nothing to say.
+    treatMissingData: 'notBreaching',
+  }),
   DeliveryLatenessAlarm: alarm({
     name: 'delivery-lateness-p99',
     description: 'p99 delivery lateness has been above the threshold for 15 minutes.',

@@ -1088,7 +1088,7 @@ describe('serverless package (offline, --stage ci)', () => {
     it('notifies one stage topic, firing and clearing, with an e-mail subscription only when alarmEmail is set', () => {
       const [topicId, topic] = theOnly('AWS::SNS::Topic');
       expect(topic.Properties.TopicName).toBe(`vigil-${STAGE}-alarms`);
-      expect(alarms()).toHaveLength(10);
+      expect(alarms()).toHaveLength(11);
       for (const alarm of alarms()) {
         expect(alarm.AlarmName).toMatch(new RegExp(`^vigil-${STAGE}-`));
         expect(alarm.AlarmActions.map(targetOf), alarm.AlarmName).toEqual([topicId]);
@@ -1140,6 +1140,20 @@ describe('serverless package (offline, --stage ci)', () => {
 
     it("fires when Scheduler refuses a bucket's schedule for its quota (schedules per account and region)", () => {
       expect(alarmOn(METRIC.bucketScheduleRefused)).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        Dimensions: byStage,
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('fires when usage events could not be sent to the metering queue (not counted until replayed)', () => {
+      expect(alarmOn(METRIC.usageEventsLost)).toMatchObject({
+        AlarmName: `vigil-${STAGE}-usage-lost`,
         Namespace: METRICS_NAMESPACE,
         Dimensions: byStage,
         Statistic: 'Sum',

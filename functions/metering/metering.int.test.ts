@@ -96,7 +96,7 @@ describe('metering', () => {
       log: stack.runtime.log,
       loops: 1,
     });
-    const meter = new SqsUsageMeter(sqs, queueUrl, stack.runtime.log, 10);
+    const meter = new SqsUsageMeter(sqs, queueUrl, stack.runtime.log, { gatherMs: 10 });
     const message = { id: 'msg_sqs', tenantId, createdAt: Date.now(), dueAt: Date.now() };
     // 25 events in three calls, the attempt sent twice (a re-sent attempt after a crash).
     await Promise.all([
@@ -116,6 +116,38 @@ describe('metering', () => {
     sqs.destroy();
     // Every usage event was acknowledged once folded: nothing waits to come back from the queue.
     expect(Attributes).toEqual({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
+  });
+
+  it('says which usage events it could not send, and how many, when the metering queue refuses them', async () => {
+    // Arrange: a meter whose queue is gone (SQS answers every send QueueDoesNotExist).
+    const sqs = new SQSClient({
+      region: 'us-east-1',
+      endpoint: stack.runtime.config.endpoints.sqs,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const errors: Array<{ message: string; fields: Record<string, unknown> | undefined }> = [];
+    const log = {
+      ...stack.runtime.log,
+      error: (message: string, fields?: Record<string, unknown>) => errors.push({ message, fields }),
+    };
+    const lost: number[] = [];
+    const meter = new SqsUsageMeter(sqs, `${stack.runtime.config.endpoints.sqs}/000000000000/gone`, log, {
+      onLost: (count) => lost.push(count),
+    });
+    const message = { id: 'msg_lost', tenantId: 'tnt_lost', createdAt: Date.now(), dueAt: Date.now() };
+
+    // Act: the caller goes on (metering never fails what it describes).
+    await meter.record([scheduledUsage(message), attemptUsage(message, 1)]);
+    sqs.destroy();
+
+    // Assert: logged with the events' ids, and counted for the UsageEventsLost metric (its alarm pages).
+    expect(lost).toEqual([2]);
+    expect(errors).toEqual([
+      {
+        message: 'usage events not recorded',
+        fields: expect.objectContaining({ count: 2, ids: [scheduledUsage(message).id, attemptUsage(message, 1).id] }),
+      },
+    ]);
   });
 
   it('counts an event once however often it is folded (a redelivered SQS batch)', async () => {

@@ -26,6 +26,12 @@ export const METRIC = {
    * promotes such a bucket all the same; the alarm on it says to raise the quota.
    */
   bucketScheduleRefused: 'BucketScheduleRefused',
+  /**
+   * Usage events the API or a worker gave up sending to the metering queue (SQS failing past the
+   * meter's bounds: sqs-usage-meter.ts): not counted until replayed from the log line that names
+   * them; the alarm on it pages.
+   */
+  usageEventsLost: 'UsageEventsLost',
   canaryLateness: 'CanaryLateness',
   canarySuccess: 'CanarySuccess',
 } as const;

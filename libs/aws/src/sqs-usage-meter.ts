@@ -7,7 +7,8 @@
  *
  * Bounded: each SendMessageBatch is given SEND_TIMEOUT_MS (the SDK's own retries included), and
  * entries SQS refuses are sent again up to SEND_ROUNDS times in all; then the events are logged
- * as lost and the caller goes on. A delivery waits for its events before its record write, so
+ * as lost, with their ids, told to `onLost` (the `UsageEventsLost` metric, whose alarm pages: they
+ * are not counted until replayed), and the caller goes on. A delivery waits for its events before its record write, so
  * the bound is what metering can add to a record at worst.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -30,13 +31,20 @@ export class SqsUsageMeter implements UsageMeter {
   private pending: Array<{ event: UsageEvent; done: () => void }> = [];
   private timer: NodeJS.Timeout | undefined;
 
+  /** 0 sends at once; more gathers events from concurrent callers for that long. */
+  private readonly gatherMs: number;
+  /** Told how many events were given up, after the log line that names them. */
+  private readonly onLost: ((count: number) => void) | undefined;
+
   constructor(
     private readonly sqs: SQSClient,
     private readonly queueUrl: string,
     private readonly log: Logger,
-    /** 0 sends at once; more gathers events from concurrent callers for that long. */
-    private readonly gatherMs = 0,
-  ) {}
+    { gatherMs = 0, onLost }: { gatherMs?: number; onLost?: (count: number) => void } = {},
+  ) {
+    this.gatherMs = gatherMs;
+    this.onLost = onLost;
+  }
 
   record(events: readonly UsageEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
@@ -76,6 +84,7 @@ export class SqsUsageMeter implements UsageMeter {
         ids: left.map((event) => event.id),
         error: String(error),
       });
+      this.onLost?.(left.length);
     } finally {
       for (const { done } of chunk) done();
     }

@@ -90,14 +90,15 @@ export const runtime = (): Runtime =>
       sqs.destroy();
       scheduler.destroy();
     });
+    const metrics = metricsWriter();
+    const onLost = (count: number) => metrics({ [METRIC.usageEventsLost]: { value: count, unit: 'Count' } });
     const sqsMeter = (gatherMs: number) =>
-      config.meteringQueueUrl ? new SqsUsageMeter(sqs, config.meteringQueueUrl, log, gatherMs) : undefined;
+      config.meteringQueueUrl ? new SqsUsageMeter(sqs, config.meteringQueueUrl, log, { gatherMs, onLost }) : undefined;
     // A create answers once its usage is sent, so the API's meter sends at once; the worker's
     // gathers the events of tickets sent about the same instant (after their sends).
     const meter = chosen.meter ?? sqsMeter(0);
     const deliveryMeter = chosen.meter ?? sqsMeter(DELIVERY_USAGE_GATHER_MS);
     const metering = meter ? { meter, quota: new UsageQuotaGuard(usage, tenants, systemClock) } : {};
-    const metrics = metricsWriter();
     const scheduling: Runtime['scheduling'] = {
       store: messageStore(),
       endpoints: notificationEndpoints(),
