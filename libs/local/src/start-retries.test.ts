@@ -76,6 +76,7 @@ describe('the start-up sweep’s runs in the background, when one meets a passin
       runs: async function* (read) {
         reads.push(read);
         if (!read.again) {
+          read.handedOn.add('msg_handed_on');
           yield run(100, false); // before the stack serves
           yield run(100, false);
           throw new Error('ProvisionedThroughputExceededException: Rate exceeded (injected)');
@@ -91,6 +92,8 @@ describe('the start-up sweep’s runs in the background, when one meets a passin
     // One set of what was handed on, kept from the first read to the next; the jobs revived once.
     expect(reads.map((read) => read.again)).toEqual([false, true]);
     expect(reads[1]!.handedOn).toBe(reads[0]!.handedOn);
+    // Emptied once the reads end: nothing left to leave alone, nothing kept for the stack's life.
+    expect(sweep.handedOn.size).toBe(0);
     expect(all.map(({ line, fields }) => [line, fields.handedOn, fields.runs])).toEqual([
       ['info the start-up sweep goes on in the background, one run at a time', 100, 1],
       ['info the start-up sweep goes on', 200, 2],

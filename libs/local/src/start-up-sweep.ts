@@ -19,7 +19,10 @@ import { retriedAtStart, START_RETRIES } from './start-retries';
 export interface StartUpSweep {
   /** Whether its runs still go on (a periodic run meanwhile notes what it hands on in `handedOn`). */
   readonly goingOn: boolean;
-  /** What its reads handed on: a periodic run while they go on adds what it hands on, for them to leave alone. */
+  /**
+   * What its reads handed on: a periodic run while they go on adds what it hands on, for them to
+   * leave alone. Emptied once they end.
+   */
   readonly handedOn: Set<string>;
   /** Ends the runs once the page under way is handed on; resolves when they have written their last. */
   stop(): Promise<void>;
@@ -58,6 +61,7 @@ export const startUpSweep = async ({
     const total = first.value ? first.value.requeued + first.value.storedEvents : 0;
     if (total > 0) log.info('the start-up sweep has seen the whole near window', { handedOn: total, runs: 1 });
     await stream.return();
+    handedOn.clear();
     return { goingOn: false, handedOn, stop: async () => {} };
   }
 
@@ -106,6 +110,9 @@ export const startUpSweep = async ({
     } finally {
       state.goingOn = false;
       await stream.return().catch(() => {});
+      // No read left to leave anything alone: the ids (one a message handed on, 100,000 after a long
+      // outage) are not kept for as long as the stack runs.
+      handedOn.clear();
     }
   })();
   return {
