@@ -3,6 +3,7 @@
  * what to do, without the API's words for programs (Retry-After, Idempotency-Key).
  */
 import { describe, expect, it } from 'vitest';
+import { QuotaExceededError } from '@vigil/core';
 import { methodNotAllowed, PROBLEMS, problemType } from '@vigil/core/problems';
 import { problemWords } from './problem-words';
 
@@ -87,7 +88,8 @@ describe('a problem told in plain words', () => {
         type: 'https://vigil.dev/problems/quota-exceeded',
         title: 'Monthly quota exceeded',
         status: 429,
-        detail: "This month's quota of 1000 messages is used up (1000 scheduled); it renews on the 1st (UTC).",
+        // The API's own words (libs/core usage.ts), so that the console keeps up with them.
+        detail: QuotaExceededError.monthly(1000, 1000, 1, Date.UTC(2026, 11, 8)).message,
         renewsAt: '2027-01-01T00:00:00.000Z',
       },
       'action',
@@ -103,8 +105,9 @@ describe('a problem told in plain words', () => {
   });
 
   it('keeps how many are left when a request asked for more messages than the month has left, not that the quota is used up', () => {
-    const detail =
-      "This request makes 5 messages, and 2 of this month's quota of 1000 are left (998 scheduled): send at most 2 now, the rest once it renews on the 1st (UTC).";
+    // The API's own words (libs/core usage.ts), so that the console keeps up with them.
+    const detail = QuotaExceededError.monthly(1000, 998, 5, Date.UTC(2026, 11, 8)).message;
+    expect(detail).toMatch(/^This request makes 5 messages, and 2 of this month's quota of 1000 are left/);
     const words = problemWords(
       { type: 'https://vigil.dev/problems/quota-exceeded', title: 'Monthly quota exceeded', status: 429, detail },
       'action',

@@ -71,7 +71,8 @@ export const problemWords = (problem: Problem, place: ProblemPlace = 'page'): Pr
     }
     // The API's detail is for programs ("quota of 10000 … it renews on the 1st (UTC)", which the page
     // says again beside, in the viewer's zone): told in our words, unless it says how many are left (a
-    // request for more than is), which a person needs.
+    // request for more than is), which a person needs (libs/core usage.ts QuotaExceededError.monthly's
+    // words: problem-words.test reads them from there).
     if (problem.detail.startsWith('This request makes ')) {
       return {
         title: "Not enough of this month's message quota is left",
