@@ -77,6 +77,22 @@ const deadLetterAlarm = (name: string, queue: string, description: string): CfnR
     treatMissingData: 'notBreaching',
   });
 
+/** Fires at the first count of one of Vigil's own metrics in five minutes (none counted, nothing to say). */
+const firstCountAlarm = (name: string, metricName: string, description: string): CfnResource =>
+  alarm({
+    name,
+    description,
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensions: byStage,
+    statistic: { Statistic: 'Sum' },
+    periodS: 300,
+    datapoints: 1,
+    comparison: 'GreaterThanThreshold',
+    threshold: 0,
+    treatMissingData: 'notBreaching',
+  });
+
 /** Fires when the function failed in two of three minutes in a row (a failure once is retried). */
 const functionErrorsAlarm = (name: string, functionKey: string, description: string): CfnResource =>
   alarm({
@@ -133,36 +149,16 @@ export const alarmResources = (): Resources => ({
     PROMOTE,
     'Far-path buckets keep failing to promote: their messages wait for the sweep, a minute or more late.',
   ),
-  SchedulerQuotaAlarm: alarm({
-    name: 'scheduler-quota',
-    description:
-      "Scheduler refused a far-path bucket's schedule for its quota (schedules per account and region, every stage's together): the sweep promotes such buckets a minute after their time, still before their messages are due; raise the quota (README, When the far path's timer misbehaves).",
-    namespace: METRICS_NAMESPACE,
-    metricName: METRIC.bucketScheduleRefused,
-    dimensions: byStage,
-    statistic: { Statistic: 'Sum' },
-    periodS: 300,
-    datapoints: 1,
-    comparison: 'GreaterThanThreshold',
-    threshold: 0,
-    // No refusal, nothing to say.
-    treatMissingData: 'notBreaching',
-  }),
-  UsageLostAlarm: alarm({
-    name: 'usage-lost',
-    description:
-      "Usage events could not be sent to the metering queue (SQS failing past the meter's retries): they are not counted (usage, quotas) until replayed from the 'usage events not recorded' log lines, which name them (README, Usage and quotas).",
-    namespace: METRICS_NAMESPACE,
-    metricName: METRIC.usageEventsLost,
-    dimensions: byStage,
-    statistic: { Statistic: 'Sum' },
-    periodS: 300,
-    datapoints: 1,
-    comparison: 'GreaterThanThreshold',
-    threshold: 0,
-    // Nothing lost, nothing to say.
-    treatMissingData: 'notBreaching',
-  }),
+  SchedulerQuotaAlarm: firstCountAlarm(
+    'scheduler-quota',
+    METRIC.bucketScheduleRefused,
+    "Scheduler refused a far-path bucket's schedule for its quota (schedules per account and region, every stage's together): the sweep promotes such buckets a minute after their time, still before their messages are due; raise the quota (README, When the far path's timer misbehaves).",
+  ),
+  UsageLostAlarm: firstCountAlarm(
+    'usage-lost',
+    METRIC.usageEventsLost,
+    "Usage events could not be sent to the metering queue (SQS failing past the meter's retries): they are not counted (usage, quotas) until replayed from the 'usage events not recorded' log lines, which name them (README, Usage and quotas).",
+  ),
   DeliveryLatenessAlarm: alarm({
     name: 'delivery-lateness-p99',
     description: 'p99 delivery lateness has been above the threshold for 15 minutes.',

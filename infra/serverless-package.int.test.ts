@@ -1138,31 +1138,25 @@ describe('serverless package (offline, --stage ci)', () => {
       }
     });
 
+    /** An alarm at the first count of one of Vigil's own metrics in five minutes. */
+    const firstCount = (name: string) => ({
+      AlarmName: `vigil-${STAGE}-${name}`,
+      Namespace: METRICS_NAMESPACE,
+      Dimensions: byStage,
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      TreatMissingData: 'notBreaching',
+    });
+
     it("fires when Scheduler refuses a bucket's schedule for its quota (schedules per account and region)", () => {
-      expect(alarmOn(METRIC.bucketScheduleRefused)).toMatchObject({
-        Namespace: METRICS_NAMESPACE,
-        Dimensions: byStage,
-        Statistic: 'Sum',
-        Period: 300,
-        EvaluationPeriods: 1,
-        ComparisonOperator: 'GreaterThanThreshold',
-        Threshold: 0,
-        TreatMissingData: 'notBreaching',
-      });
+      expect(alarmOn(METRIC.bucketScheduleRefused)).toMatchObject(firstCount('scheduler-quota'));
     });
 
     it('fires when usage events could not be sent to the metering queue (not counted until replayed)', () => {
-      expect(alarmOn(METRIC.usageEventsLost)).toMatchObject({
-        AlarmName: `vigil-${STAGE}-usage-lost`,
-        Namespace: METRICS_NAMESPACE,
-        Dimensions: byStage,
-        Statistic: 'Sum',
-        Period: 300,
-        EvaluationPeriods: 1,
-        ComparisonOperator: 'GreaterThanThreshold',
-        Threshold: 0,
-        TreatMissingData: 'notBreaching',
-      });
+      expect(alarmOn(METRIC.usageEventsLost)).toMatchObject(firstCount('usage-lost'));
     });
 
     it('fires when p99 delivery lateness stays above latenessAlarmMs for three 5-minute periods', () => {
