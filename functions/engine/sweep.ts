@@ -20,15 +20,17 @@ const SweepInput = z
   })
   .loose();
 
+/** The runtime's scheduling and the sweep's options for `look` (sweepOptionsFor, with the engine's grace). */
+const sweepSetup = (look: { lookAheadS?: number | undefined; budgetMs?: number | undefined }) => {
+  const { scheduling, config } = runtime();
+  const options = sweepOptionsFor(look, { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS });
+  return { scheduling, options };
+};
+
 export const handler = async (
   event: unknown,
 ): Promise<{ promoted: number; requeued: number; storedEvents: number; resumedJobs: number }> => {
-  const { lookAheadS, budgetMs } = parseOrThrow(SweepInput, event ?? {});
-  const { scheduling, config } = runtime();
-  const options = sweepOptionsFor(
-    { lookAheadS, budgetMs },
-    { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS },
-  );
+  const { scheduling, options } = sweepSetup(parseOrThrow(SweepInput, event ?? {}));
   return sweep(scheduling, bulkJobWiring(), options);
 };
 
@@ -48,8 +50,7 @@ export const localSweep = async ({
 }): Promise<{ promoted: number; requeued: number; storedEvents: number; resumedJobs: number }> => {
   // Stopped before it began (it waited for its turn): nothing to do, and no runtime to ask for.
   if (signal.aborted) return { promoted: 0, requeued: 0, storedEvents: 0, resumedJobs: 0 };
-  const { scheduling, config } = runtime();
-  const options = sweepOptionsFor({}, { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS });
+  const { scheduling, options } = sweepSetup({});
   return sweep(scheduling, bulkJobWiring(), { ...options, ...(startUpHandedOn && { startUpHandedOn }), signal });
 };
 
@@ -59,11 +60,6 @@ export const localSweep = async ({
  * serves after the first and hands on the rest of the near window in the background (`read`: core StartUpRead).
  */
 export const startUpSweepRuns = (event: unknown, read: StartUpRead): AsyncGenerator<StartUpRun, void> => {
-  const { lookAheadS, budgetMs } = parseOrThrow(SweepInput.required({ lookAheadS: true }), event ?? {});
-  const { scheduling, config } = runtime();
-  const options = sweepOptionsFor(
-    { lookAheadS, budgetMs },
-    { sweepGraceMs: config.engine.sweepGraceMs, jobIdleMs: JOB_IDLE_MS },
-  );
+  const { scheduling, options } = sweepSetup(parseOrThrow(SweepInput.required({ lookAheadS: true }), event ?? {}));
   return sweepRuns(scheduling, bulkJobWiring(), options, read);
 };
