@@ -142,6 +142,9 @@ const CREATE = { ...DISPATCH, meter: true } as const;
 /** Only in tenants' partitions (`T#<tenant>`, sharded or not): no API key's, user's, session's, note's or the layout's item. */
 const TENANTS = [TENANT_PARTITIONS];
 
+/** A create's, single or a batch: the same use-case (schedule-message.ts), its rollback included. */
+const CREATE_MESSAGES: Grants = { table: [GET, PUT, UPDATE, DELETE, QUERY], tableKeys: TENANTS, ...CREATE };
+
 /**
  * Per route function (API_ROUTES' functionName), from the use-case its handler calls. Each one's item
  * actions are held to the partition keys its calls use (`tableKeys`, dynamodb:LeadingKeys): tenants'
@@ -152,10 +155,10 @@ const TENANTS = [TENANT_PARTITIONS];
 export const ROUTE_GRANTS: Readonly<Record<string, Grants>> = {
   health: {},
   // idempotency claim (put; take-over and release: update), quota, insert, dispatch; an insert that
-  // threw (maybe landed, its answer lost) is deleted again
-  createMessage: { table: [GET, PUT, UPDATE, DELETE, QUERY], tableKeys: TENANTS, ...CREATE },
-  // the same, and a batch that fails part-way deletes what it had written
-  createMessageBatch: { table: [GET, PUT, UPDATE, DELETE, QUERY], tableKeys: TENANTS, ...CREATE },
+  // threw (maybe landed, its answer lost) is deleted again, as a batch that fails part-way deletes
+  // what it had written
+  createMessage: CREATE_MESSAGES,
+  createMessageBatch: CREATE_MESSAGES,
   listMessages: { table: [QUERY], tableKeys: TENANTS, queryIndexes: ['byStatus'] },
   // idempotency claim (put; take-over and release: update), the running-jobs record (get, put), the
   // job (put), its first step on the job queue
