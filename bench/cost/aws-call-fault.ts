@@ -20,7 +20,7 @@ import { InternalServerError } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { InstrumentableClient } from '@vigil/aws';
 import type { AwsCall, MiddlewareClient } from './aws-call-meter';
-import { bodyText, iamCallsOf, OUTSIDE_INVOCATIONS } from './aws-call-meter';
+import { bodyText, iamCallsOf, OUTSIDE_INVOCATIONS, requestItems } from './aws-call-meter';
 
 /** How an armed fault fails its call: unsent, or applied with its answer lost. */
 export type FaultKind = 'refused' | 'lost';
@@ -94,21 +94,9 @@ const keyOf = (item: RawItem | undefined): { pk: string; sk: string } => ({
   sk: String(item?.sk?.S ?? item?.sk?.N ?? ''),
 });
 
-/** The items a write request touches, by key. */
-const writtenKeys = (operation: string, input: Record<string, any>): DynamoWrite['keys'] => {
-  if (operation === 'TransactWriteItems') {
-    return (input.TransactItems ?? []).map((part: Record<string, { Key?: RawItem; Item?: RawItem }>) => {
-      const request = Object.values(part)[0];
-      return keyOf(request?.Key ?? request?.Item);
-    });
-  }
-  if (operation === 'BatchWriteItem') {
-    return Object.values((input.RequestItems ?? {}) as Record<string, any[]>)
-      .flat()
-      .map((request) => keyOf(request.PutRequest?.Item ?? request.DeleteRequest?.Key));
-  }
-  return [keyOf(input.Key ?? input.Item)];
-};
+/** The items a write request touches, by key (the meter's requestItems). */
+const writtenKeys = (operation: string, input: Record<string, any>): DynamoWrite['keys'] =>
+  requestItems(operation, input).map(({ item }) => keyOf(item));
 
 /** The table a write request names (a batch's or transaction's first). */
 const tableOf = (operation: string, input: Record<string, any>): string => {

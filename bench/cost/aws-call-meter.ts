@@ -140,38 +140,55 @@ const queriedPartitionKey = (input: Record<string, any>): string => {
   return UNKNOWN_PARTITION_KEY;
 };
 
+/**
+ * The items one DynamoDB request touches, each as the request names it (its key, or the whole item
+ * it puts), with a transaction part's kind (`Put`, `Update`, ...): a transaction's or a batch's each,
+ * else the request's own `Key` or `Item` (none for a Query or a Scan).
+ */
+export const requestItems = (
+  operation: string,
+  input: Record<string, any>,
+): Array<{ item: RawItem | undefined; part?: string }> => {
+  if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
+    return (input.TransactItems ?? []).map((entry: Record<string, { Key?: RawItem; Item?: RawItem }>) => {
+      const [part = '', request] = Object.entries(entry)[0] ?? [];
+      return { item: request?.Key ?? request?.Item, part };
+    });
+  }
+  if (operation === 'BatchGetItem') {
+    return Object.values((input.RequestItems ?? {}) as Record<string, { Keys?: RawItem[] }>)
+      .flatMap((t) => t.Keys ?? [])
+      .map((item) => ({ item }));
+  }
+  if (operation === 'BatchWriteItem') {
+    return Object.values((input.RequestItems ?? {}) as Record<string, any[]>)
+      .flat()
+      .map((request) => ({ item: request.PutRequest?.Item ?? request.DeleteRequest?.Key }));
+  }
+  return [{ item: input.Key ?? input.Item }];
+};
+
+/** One call as IAM authorises it, with the partition key of the item it touches, if it names one. */
+const callOn = (action: string, resource: string, item: RawItem | undefined): Omit<AwsCall, 'functionName'> => {
+  const partitionKey = partitionKeyOf(item);
+  return { action, resource, ...(partitionKey !== undefined && { partitionKey }) };
+};
+
 /** The items a DynamoDB request touches, each as IAM authorises it, with its partition key. */
 const dynamoCallsOf = (operation: string, input: Record<string, any>): Array<Omit<AwsCall, 'functionName'>> => {
   if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
-    return (input.TransactItems ?? []).map((part: Record<string, { Key?: RawItem; Item?: RawItem }>) => {
-      const [kind = '', request] = Object.entries(part)[0] ?? [];
-      const partitionKey = partitionKeyOf(request?.Key ?? request?.Item);
-      return {
-        action: `dynamodb:${TRANSACT_ACTION[kind] ?? 'unknown'}`,
-        resource: 'table',
-        ...(partitionKey !== undefined && { partitionKey }),
-      };
-    });
+    return requestItems(operation, input).map(({ item, part }) =>
+      callOn(`dynamodb:${TRANSACT_ACTION[part ?? ''] ?? 'unknown'}`, 'table', item),
+    );
   }
   const action = `dynamodb:${operation}`;
-  const items: Array<RawItem | undefined> =
-    operation === 'BatchGetItem'
-      ? Object.values((input.RequestItems ?? {}) as Record<string, { Keys?: RawItem[] }>).flatMap((t) => t.Keys ?? [])
-      : operation === 'BatchWriteItem'
-        ? Object.values((input.RequestItems ?? {}) as Record<string, any[]>)
-            .flat()
-            .map((request) => request.PutRequest?.Item ?? request.DeleteRequest?.Key)
-        : [];
-  if (items.length > 0) {
-    return items.map((item) => {
-      const partitionKey = partitionKeyOf(item);
-      return { action, resource: 'table', ...(partitionKey !== undefined && { partitionKey }) };
-    });
+  if (operation === 'BatchGetItem' || operation === 'BatchWriteItem') {
+    const items = requestItems(operation, input);
+    if (items.length > 0) return items.map(({ item }) => callOn(action, 'table', item));
   }
   const resource = String(input.IndexName ?? 'table');
   if (operation === 'Query') return [{ action, resource, partitionKey: queriedPartitionKey(input) }];
-  const partitionKey = partitionKeyOf(input.Key ?? input.Item);
-  return [{ action, resource, ...(partitionKey !== undefined && { partitionKey }) }];
+  return [callOn(action, resource, input.Key ?? input.Item)];
 };
 
 /** SQS's batch operations are authorised as their single forms. */
