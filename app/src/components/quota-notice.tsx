@@ -2,6 +2,7 @@ import { Callout, Text } from '@radix-ui/themes';
 import { quotaRenewal } from '@/lib/format';
 import { QUOTA_USED_UP } from '@/lib/problem-words';
 import type { Usage } from '@/lib/types';
+import { quotaUsedUp } from '@/lib/types';
 import { RenewsAt } from './timestamp';
 
 /**
@@ -10,7 +11,7 @@ import { RenewsAt } from './timestamp';
  * some of it is left.
  */
 export function QuotaNotice({ usage }: { usage: Usage }) {
-  if (usage.monthToDate.scheduled < usage.plan.monthlyMessages) return null;
+  if (!quotaUsedUp(usage)) return null;
   return (
     <Callout.Root color="amber" highContrast data-testid="quota-used-up">
       <Callout.Text>

@@ -6,7 +6,7 @@
 import type { Problem as ClientProblem } from '@vigil/client';
 import { isTerminal, MESSAGE_STATUSES } from '@vigil/core/message';
 import { MESSAGE_ORIGIN_KINDS } from '@vigil/core/message-filter';
-import type { Attempt, MessageStatus } from '@vigil/client';
+import type { Attempt, MessageStatus, Usage } from '@vigil/client';
 
 export type {
   ApiKey,
@@ -52,3 +52,6 @@ export type ActionFailure = { ok: false; error: string; renewsAt?: string };
  */
 export const waitsForRenewal = (error: string | ActionFailure | undefined): boolean =>
   typeof error === 'object' && error.renewsAt !== undefined;
+
+/** Whether the month's message quota is used up (or passed, after a move to a smaller plan). */
+export const quotaUsedUp = ({ monthToDate, plan }: Usage): boolean => monthToDate.scheduled >= plan.monthlyMessages;

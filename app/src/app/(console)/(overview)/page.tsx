@@ -24,6 +24,7 @@ import {
   utcDate,
 } from '@/lib/format';
 import type { Message } from '@/lib/types';
+import { quotaUsedUp } from '@/lib/types';
 
 export const metadata: Metadata = { title: 'Overview' };
 
@@ -50,7 +51,7 @@ export default async function OverviewPage() {
   const { monthToDate, plan } = usage;
   const used = Math.min(100, (monthToDate.scheduled / plan.monthlyMessages) * 100);
   // Used up: the bar is the notice's amber, not the blue of a month going well, and the quickstart says it is refused.
-  const usedUp = monthToDate.scheduled >= plan.monthlyMessages;
+  const usedUp = quotaUsedUp(usage);
   const key = keys.at(-1);
   const { publicApiUrl } = consoleConfig();
   // Against a local stack, webhooks go to a receiver on this machine (LocalReceiverNote).
